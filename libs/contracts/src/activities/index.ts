@@ -1,0 +1,82 @@
+import type { AgencyKind, Pathway } from '../vocabulary';
+
+/**
+ * Activity interfaces, one per bounded context. Each service's worker implements its own on
+ * its own task queue; the journey workflow calls them through proxyActivities with that queue.
+ * Every mutating call carries an idempotency key: activities may run more than once.
+ */
+export interface AssessmentActivities {
+  requestCoreScreen(input: {
+    idempotencyKey: string;
+    personId: string;
+    episode: number;
+    establishmentCode: string;
+    dueBy: string;
+    correlationId: string;
+  }): Promise<{ assessmentId: string }>;
+}
+
+export interface AgencyContact {
+  agencyId: string;
+  name: string;
+  kind: AgencyKind;
+  localAuthority: string;
+  contactPoint: string;
+}
+export interface DirectoryActivities {
+  /** Fails with a non-retryable `AGENCY_NOT_FOUND` when no agency of that kind serves that area. */
+  findAgency(input: { localAuthority: string; kind: AgencyKind }): Promise<AgencyContact>;
+}
+
+export interface ReferralActivities {
+  sendReferral(input: {
+    idempotencyKey: string;
+    personId: string;
+    episode: number;
+    agencyId: string;
+    pathways: Pathway[];
+    acknowledgeBy: string;
+    correlationId: string;
+  }): Promise<{ referralId: string }>;
+  bookFirstAppointment(input: {
+    idempotencyKey: string;
+    personId: string;
+    episode: number;
+    agencyId: string;
+    dueBy: string;
+    correlationId: string;
+  }): Promise<{ appointmentId: string }>;
+}
+
+export interface SlaBreachRecord {
+  idempotencyKey: string;
+  personId: string;
+  episode: number;
+  clock: string;
+  owedBy: string;
+  owedTo: string;
+  dueAt: string;
+  breachedAt: string;
+  correlationId: string;
+}
+/** Activities of the orchestrator itself (its own schema: SLA breaches, case closure). */
+export interface ThroughcareActivities {
+  recordSlaBreach(input: SlaBreachRecord): Promise<{ breachId: string }>;
+  recordBreachMet(input: { idempotencyKey: string; metAt: string }): Promise<void>;
+  recordCaseClosed(input: {
+    idempotencyKey: string;
+    personId: string;
+    episode: number;
+    closedAt: string;
+    reason: string;
+    correlationId: string;
+  }): Promise<void>;
+}
+
+/** Stable error types carried from activities to every edge. */
+export const ErrorTypes = {
+  agencyNotFound: 'AGENCY_NOT_FOUND',
+  validation: 'VALIDATION_FAILED',
+  notFound: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+} as const;
