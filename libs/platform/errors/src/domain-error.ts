@@ -1,0 +1,62 @@
+/**
+ * How an edge should treat a domain error. HTTP maps it to a status, Temporal to
+ * retryability, the bus consumer to nak or dead-letter; the `code` travels unchanged.
+ */
+export type ErrorCategory = 'NOT_FOUND' | 'CONFLICT' | 'VALIDATION_FAILED' | 'RULE_VIOLATED';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface DomainErrorOptions {
+  /** Defaults to false: a broken business rule does not heal by trying again. */
+  retryable?: boolean;
+  /** Safe-to-share facts for the caller (never personal data or stack traces). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** An expected failure with a stable, machine-readable code (e.g. `AGENCY_NOT_FOUND`). */
+export class DomainError extends Error {
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly code: string,
+    readonly category: ErrorCategory,
+    message: string,
+    options: DomainErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details;
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string, code = 'NOT_FOUND', options?: DomainErrorOptions) {
+    super(code, 'NOT_FOUND', message, options);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, code = 'CONFLICT', options?: DomainErrorOptions) {
+    super(code, 'CONFLICT', message, options);
+  }
+}
+
+export class ValidationFailedError extends DomainError {
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+    code = 'VALIDATION_FAILED',
+  ) {
+    super(code, 'VALIDATION_FAILED', message, { details: { errors } });
+  }
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}
