@@ -105,7 +105,7 @@ describe('messaging against a real nats-server', () => {
     });
     consumers.push(consumer);
     await consumer.start();
-    const send = (payload: unknown, eventId = randomUUID()) =>
+    const send = (payload: unknown, eventId: string = randomUUID()) =>
       publisher.publishMessage({ subject, eventId, payload });
     return { consumer, subject, send };
   }
