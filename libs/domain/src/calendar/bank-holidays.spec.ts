@@ -1,0 +1,129 @@
+import type { Jurisdiction } from '@throughcare/contracts';
+
+import { CalendarOutOfRangeError } from '../errors';
+import { easterSunday, generateBankHolidays } from './bank-holiday-rules';
+import { BANK_HOLIDAY_YEARS, bankHolidayOn, bankHolidays, isBankHoliday } from './bank-holidays';
+import { GOV_UK_BANK_HOLIDAYS, KNOWN_ONE_OFF_DIFFERENCES } from './gov-uk-bank-holidays';
+
+const dates = (j: Jurisdiction, year: number) => bankHolidays(j, year).map((h) => h.date);
+
+describe('bank-holiday calendar', () => {
+  it.each([
+    // year, Easter Monday (E&W), Scottish summer, E&W summer, St Andrew's Day (or substitute)
+    [2024, '2024-04-01', '2024-08-05', '2024-08-26', '2024-12-02'],
+    [2025, '2025-04-21', '2025-08-04', '2025-08-25', '2025-12-01'],
+    [2026, '2026-04-06', '2026-08-03', '2026-08-31', '2026-11-30'],
+    [2027, '2027-03-29', '2027-08-02', '2027-08-30', '2027-11-30'],
+    [2028, '2028-04-17', '2028-08-07', '2028-08-28', '2028-11-30'],
+    [2029, '2029-04-02', '2029-08-06', '2029-08-27', '2029-11-30'],
+    [2030, '2030-04-22', '2030-08-05', '2030-08-26', '2030-12-02'],
+  ])(
+    '%i: 8 days in E&W, 9 in Scotland, with the known dates',
+    (year, easterMonday, scotSummer, ewSummer, standrew) => {
+      expect(bankHolidays('ENGLAND_AND_WALES', year)).toHaveLength(8);
+      expect(bankHolidays('SCOTLAND', year)).toHaveLength(9);
+      expect(dates('ENGLAND_AND_WALES', year)).toEqual(expect.arrayContaining([easterMonday, ewSummer]));
+      expect(dates('SCOTLAND', year)).toEqual(expect.arrayContaining([scotSummer, standrew]));
+      expect(dates('SCOTLAND', year)).not.toContain(easterMonday);
+      expect(dates('ENGLAND_AND_WALES', year)).not.toContain(standrew);
+    },
+  );
+
+  it('covers exactly 2024-2030 and throws a typed error outside it', () => {
+    expect(BANK_HOLIDAY_YEARS).toEqual({ first: 2024, last: 2030 });
+    expect(() => bankHolidays('SCOTLAND', 2031)).toThrow(CalendarOutOfRangeError);
+    expect(() => isBankHoliday('ENGLAND_AND_WALES', '2023-12-25')).toThrow(
+      expect.objectContaining({ code: 'DOMAIN_CALENDAR_OUT_OF_RANGE', year: 2023 }),
+    );
+  });
+
+  it('has Easter Monday in England & Wales only', () => {
+    expect(bankHolidayOn('ENGLAND_AND_WALES', '2026-04-06')?.title).toBe('Easter Monday');
+    expect(isBankHoliday('SCOTLAND', '2026-04-06')).toBe(false);
+    expect(isBankHoliday('SCOTLAND', '2026-04-03')).toBe(true);
+  });
+
+  it('has 2 January in Scotland only, with its substitute when it falls on a weekend', () => {
+    expect(bankHolidayOn('SCOTLAND', '2026-01-02')?.title).toBe('2nd January');
+    expect(isBankHoliday('ENGLAND_AND_WALES', '2026-01-02')).toBe(false);
+    expect(bankHolidayOn('SCOTLAND', '2027-01-04')?.title).toBe('2nd January (substitute day)');
+    expect(isBankHoliday('ENGLAND_AND_WALES', '2027-01-04')).toBe(false);
+  });
+
+  it('moves St Andrew’s Day on a Sunday (30 Nov 2025) to Monday 1 December in Scotland only', () => {
+    expect(isBankHoliday('SCOTLAND', '2025-11-30')).toBe(false);
+    expect(bankHolidayOn('SCOTLAND', '2025-12-01')?.title).toBe('St Andrew’s Day (substitute day)');
+    expect(isBankHoliday('ENGLAND_AND_WALES', '2025-12-01')).toBe(false);
+  });
+
+  it('gives Christmas and Boxing Day substitutes (2026 Boxing Day Saturday, 2027 both at the weekend)', () => {
+    expect(dates('ENGLAND_AND_WALES', 2026).slice(-2)).toEqual(['2026-12-25', '2026-12-28']);
+    expect(dates('SCOTLAND', 2027).slice(-2)).toEqual(['2027-12-27', '2027-12-28']);
+  });
+
+  it('generates a whole year beyond the gov.uk table (2028)', () => {
+    expect(dates('ENGLAND_AND_WALES', 2028)).toEqual([
+      '2028-01-03',
+      '2028-04-14',
+      '2028-04-17',
+      '2028-05-01',
+      '2028-05-29',
+      '2028-08-28',
+      '2028-12-25',
+      '2028-12-26',
+    ]);
+    expect(dates('SCOTLAND', 2028)).toEqual([
+      '2028-01-03',
+      '2028-01-04',
+      '2028-04-14',
+      '2028-05-01',
+      '2028-05-29',
+      '2028-08-07',
+      '2028-11-30',
+      '2028-12-25',
+      '2028-12-26',
+    ]);
+    expect(bankHolidayOn('SCOTLAND', '2028-01-04')?.title).toBe('2nd January (substitute day)');
+  });
+
+  describe('rules cross-checked against the literal gov.uk table', () => {
+    it.each([2025, 2026, 2027])('%i: the rules reproduce gov.uk exactly (no one-offs)', (year) => {
+      expect(KNOWN_ONE_OFF_DIFFERENCES).toEqual([]);
+      for (const j of ['SCOTLAND', 'ENGLAND_AND_WALES'] as const) {
+        expect(generateBankHolidays(j, year)).toEqual(GOV_UK_BANK_HOLIDAYS[j][year]);
+        expect(bankHolidays(j, year)).toBe(GOV_UK_BANK_HOLIDAYS[j][year]);
+      }
+    });
+
+    it('handles the New Year pairings the gov.uk table shows for earlier years', () => {
+      // 2022: 1 Jan Sat, 2 Jan Sun → Mon 3, Tue 4. 2023: 1 Jan Sun → Tue 3 (2 Jan keeps Mon 2).
+      expect(generateBankHolidays('SCOTLAND', 2022).slice(0, 2)).toEqual([
+        { date: '2022-01-03', title: 'New Year’s Day (substitute day)' },
+        { date: '2022-01-04', title: '2nd January (substitute day)' },
+      ]);
+      expect(generateBankHolidays('SCOTLAND', 2023).slice(0, 2)).toEqual([
+        { date: '2023-01-02', title: '2nd January' },
+        { date: '2023-01-03', title: 'New Year’s Day (substitute day)' },
+      ]);
+      // 2022: Christmas Sunday → Boxing Day keeps Mon 26, Christmas moves to Tue 27.
+      expect(generateBankHolidays('ENGLAND_AND_WALES', 2022).slice(-2)).toEqual([
+        { date: '2022-12-26', title: 'Boxing Day' },
+        { date: '2022-12-27', title: 'Christmas Day (substitute day)' },
+      ]);
+    });
+  });
+
+  it.each([
+    [2024, '2024-03-31'],
+    [2025, '2025-04-20'],
+    [2026, '2026-04-05'],
+    [2027, '2027-03-28'],
+    [2028, '2028-04-16'],
+    [2029, '2029-04-01'],
+    [2030, '2030-04-21'],
+    [2038, '2038-04-25'],
+    [2285, '2285-03-22'],
+  ])('Easter Sunday %i is %s', (year, expected) => {
+    expect(easterSunday(year)).toBe(expected);
+  });
+});

@@ -1,0 +1,26 @@
+import { InvalidLocalDateError } from '../errors';
+import { addDays, dayOfWeek, daysBetween, isWeekend, parseLocalDate } from './local-date';
+
+describe('local dates', () => {
+  it('parses real dates and rejects impossible ones with a stable code', () => {
+    expect(parseLocalDate('2028-02-29')).toEqual({ year: 2028, month: 2, day: 29 });
+    expect(() => parseLocalDate('2026-02-29')).toThrow(InvalidLocalDateError);
+    expect(() => parseLocalDate('2026-4-2')).toThrow(
+      expect.objectContaining({ code: 'DOMAIN_INVALID_LOCAL_DATE' }),
+    );
+  });
+
+  it('does day arithmetic across month and year ends', () => {
+    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+    expect(addDays('2028-03-01', -1)).toBe('2028-02-29');
+    expect(daysBetween('2026-04-02', '2026-07-30')).toBe(119);
+  });
+
+  it('knows the day of the week (ISO, Monday = 1)', () => {
+    expect(dayOfWeek('2026-04-03')).toBe(5);
+    expect(dayOfWeek('2026-04-05')).toBe(7);
+    expect(dayOfWeek('1969-12-29')).toBe(1);
+    expect(isWeekend('2026-04-04')).toBe(true);
+    expect(isWeekend('2026-04-06')).toBe(false);
+  });
+});

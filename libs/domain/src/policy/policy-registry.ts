@@ -1,0 +1,42 @@
+import type { Jurisdiction } from '@throughcare/contracts';
+
+import { type LocalDate, parseLocalDate } from '../calendar/local-date';
+import { UnknownPolicyError } from '../errors';
+import { SLA_POLICIES } from './seed-policies';
+import type { SlaPolicy } from './sla-policy';
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+const POLICIES = deepFreeze(SLA_POLICIES);
+
+/**
+ * The policy in force for `jurisdiction` on local date `asOf`: the one with the latest
+ * `effectiveFrom` ≤ `asOf` (highest version on a tie). Without `asOf`, the latest
+ * published policy. This library never reads the clock: workflows pass their own
+ * (deterministic) date and then keep the returned `id`/`version`.
+ */
+export function policyFor(jurisdiction: Jurisdiction, asOf?: LocalDate): SlaPolicy {
+  if (asOf !== undefined) parseLocalDate(asOf);
+  const candidates = POLICIES.filter(
+    (p) => p.jurisdiction === jurisdiction && (asOf === undefined || p.effectiveFrom <= asOf),
+  ).sort((a, b) =>
+    a.effectiveFrom === b.effectiveFrom ? b.version - a.version : a.effectiveFrom < b.effectiveFrom ? 1 : -1,
+  );
+  const current = candidates[0];
+  if (!current)
+    throw new UnknownPolicyError(`No SLA policy for ${jurisdiction}${asOf ? ` in force on ${asOf}` : ''}`);
+  return current;
+}
+
+/** A specific published policy version, as captured by a running workflow. */
+export function policyById(id: string, version: number): SlaPolicy {
+  const policy = POLICIES.find((p) => p.id === id && p.version === version);
+  if (!policy) throw new UnknownPolicyError(`No SLA policy ${id} v${version}`);
+  return policy;
+}

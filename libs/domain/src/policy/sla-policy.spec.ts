@@ -1,0 +1,97 @@
+import { ClockNotInPolicyError, UnknownPolicyError } from '../errors';
+import { policyById, policyFor } from './policy-registry';
+import { SLA_POLICIES } from './seed-policies';
+import { deadlineFor } from './sla-policy';
+
+const at = (iso: string) => new Date(iso);
+
+describe('SLA policies', () => {
+  it('returns the policy in force for each jurisdiction', () => {
+    expect(policyFor('SCOTLAND')).toMatchObject({
+      id: 'scotland-2026',
+      version: 1,
+      cutOff: '13:00',
+      dayStart: '09:00',
+    });
+    expect(policyFor('ENGLAND_AND_WALES', '2026-06-01')).toMatchObject({
+      id: 'england-wales-2026',
+      version: 1,
+    });
+    expect(() => policyFor('SCOTLAND', '2025-12-31')).toThrow(UnknownPolicyError);
+  });
+
+  it('returns a captured version by id, and refuses an unknown one', () => {
+    expect(policyById('england-wales-2026', 1)).toBe(policyFor('ENGLAND_AND_WALES'));
+    expect(() => policyById('england-wales-2026', 2)).toThrow(
+      expect.objectContaining({ code: 'DOMAIN_UNKNOWN_POLICY' }),
+    );
+  });
+
+  it('cannot be mutated by a caller', () => {
+    const policy = policyById('scotland-2026', 1);
+    expect(() => {
+      (policy.clocks.firstAppointment as { value: number }).value = 50;
+    }).toThrow(TypeError);
+    expect(policy.clocks.firstAppointment.value).toBe(5);
+  });
+
+  it('seeds the clocks from clocks.md, each with a source', () => {
+    const scotland = policyById('scotland-2026', 1);
+    expect(scotland.clocks.coreScreen).toMatchObject({ kind: 'workingDays', value: 3 });
+    expect(scotland.clocks.coreScreen.source).toMatch(/platform default/i);
+    expect(scotland.clocks.referralAcknowledgement).toMatchObject({ kind: 'workingDays', value: 1 });
+    expect(scotland.clocks.firstAppointment).toMatchObject({ kind: 'workingDays', value: 5 });
+    expect(scotland.clocks.followUpWindow).toMatchObject({ kind: 'calendarDays', value: 119 });
+    expect(scotland.clocks.inductionMeeting).toMatchObject({ kind: 'workingDays', value: 10 });
+    expect(scotland.clocks.firstSupervisionMeeting).toMatchObject({ kind: 'hours', value: 24 });
+    expect(policyById('england-wales-2026', 1).clocks.accommodationAssessmentEmergency).toMatchObject({
+      kind: 'hours',
+      value: 2,
+    });
+    for (const policy of SLA_POLICIES) {
+      for (const rule of Object.values(policy.clocks)) expect(rule?.source.length).toBeGreaterThan(10);
+    }
+  });
+
+  describe('deadlineFor', () => {
+    const release = at('2026-04-02T09:00:00Z'); // Thursday 10:00 BST
+
+    it('working days: first appointment across Easter differs by jurisdiction', () => {
+      expect(deadlineFor(policyFor('ENGLAND_AND_WALES'), 'firstAppointment', release).toISOString()).toBe(
+        '2026-04-13T22:59:59.999Z',
+      );
+      expect(deadlineFor(policyFor('SCOTLAND'), 'firstAppointment', release).toISOString()).toBe(
+        '2026-04-10T22:59:59.999Z',
+      );
+    });
+
+    it('calendar days: end of the 119th local day', () => {
+      expect(deadlineFor(policyFor('SCOTLAND'), 'followUpWindow', release).toISOString()).toBe(
+        '2026-07-30T22:59:59.999Z',
+      );
+    });
+
+    it('hours: elapsed time, across a clock change', () => {
+      expect(
+        deadlineFor(
+          policyFor('SCOTLAND'),
+          'firstSupervisionMeeting',
+          at('2026-03-28T12:00:00Z'),
+        ).toISOString(),
+      ).toBe('2026-03-29T12:00:00.000Z');
+    });
+
+    it('uses the policy’s cut-off for working-day clocks', () => {
+      const fridayAfternoon = at('2026-03-20T15:00:00Z');
+      expect(
+        deadlineFor(policyFor('SCOTLAND'), 'referralAcknowledgement', fridayAfternoon).toISOString(),
+      ).toBe('2026-03-24T23:59:59.999Z');
+    });
+
+    it('throws for a clock the policy does not define', () => {
+      expect(() => deadlineFor(policyFor('ENGLAND_AND_WALES'), 'inductionMeeting', release)).toThrow(
+        ClockNotInPolicyError,
+      );
+    });
+  });
+});

@@ -1,0 +1,102 @@
+import type { Jurisdiction } from '@throughcare/contracts';
+
+import { addDays, type LocalDate } from '../calendar/local-date';
+import { workingDayDeadline } from '../calendar/working-day-deadline';
+import { ClockNotInPolicyError, InvalidArgumentError } from '../errors';
+import { endOfLocalDay, localDateOf, type LocalTimeOfDay } from '../time/london';
+
+/** Clocks every policy must define. */
+export type CoreClockName = 'coreScreen' | 'referralAcknowledgement' | 'firstAppointment' | 'followUpWindow';
+
+/** Clocks a policy may define when its jurisdiction has a sourced value. */
+export type OptionalClockName =
+  | 'missedAppointmentFollowUp'
+  | 'inductionMeeting'
+  | 'designationLetter'
+  | 'throughcareAllocation'
+  | 'firstSupervisionMeeting'
+  | 'addictionServiceFirstContact'
+  | 'offenderManagerFirstContact'
+  | 'accommodationAssessment'
+  | 'accommodationAssessmentShortNotice'
+  | 'accommodationAssessmentEmergency'
+  | 'cas2AssessmentCourtBail'
+  | 'cas2AssessmentPrisonBail'
+  | 'cas2AssessmentHdc';
+
+export type ClockName = CoreClockName | OptionalClockName;
+
+/** Who owes or is owed the work a clock measures. */
+export type ClockParty =
+  | 'PRISON'
+  | 'CJSW'
+  | 'PROBATION'
+  | 'HOME_LOCAL_AUTHORITY'
+  | 'ADDICTION_SERVICE'
+  | 'ACCOMMODATION_SERVICE'
+  | 'PERSON';
+
+interface ClockRuleDetails {
+  readonly owedBy: ClockParty;
+  readonly owedTo: ClockParty;
+  readonly description: string;
+  /** Citation for the value, or a statement that it is a platform default awaiting one. */
+  readonly source: string;
+}
+
+/**
+ * How long a clock runs from its base instant:
+ * - `workingDays`: to the end of the Nth working day (see `workingDayDeadline`), using the
+ *   policy's jurisdiction, cut-off and day start;
+ * - `calendarDays`: to 23:59:59.999 Europe/London on the Nth calendar day after the base's local date;
+ * - `hours`: exactly N elapsed hours after the base instant.
+ */
+export type ClockRule = ClockRuleDetails &
+  (
+    | { readonly kind: 'workingDays'; readonly value: number }
+    | { readonly kind: 'calendarDays'; readonly value: number }
+    | { readonly kind: 'hours'; readonly value: number }
+  );
+
+export type PolicyClocks = { readonly [K in CoreClockName]: ClockRule } & {
+  readonly [K in OptionalClockName]?: ClockRule;
+};
+
+/**
+ * A versioned set of SLA clocks for one jurisdiction. A running workflow records
+ * `id` + `version` when it starts and keeps using that version (`policyById`), so
+ * publishing a new version never changes deadlines already promised.
+ */
+export interface SlaPolicy {
+  readonly id: string;
+  readonly version: number;
+  readonly jurisdiction: Jurisdiction;
+  /** First local date on which `policyFor` hands this version out. */
+  readonly effectiveFrom: LocalDate;
+  readonly cutOff: LocalTimeOfDay;
+  readonly dayStart: LocalTimeOfDay;
+  /** Citation for `cutOff` and `dayStart`. */
+  readonly workingHoursSource: string;
+  readonly clocks: PolicyClocks;
+}
+
+/** The rule for `clock` in `policy`; throws {@link ClockNotInPolicyError} when it has none. */
+export function clockRule(policy: SlaPolicy, clock: ClockName): ClockRule {
+  const rule = policy.clocks[clock];
+  if (!rule) throw new ClockNotInPolicyError(policy.id, policy.version, clock);
+  return rule;
+}
+
+/** The due instant of `clock` under `policy` for work whose clock starts at `base`. */
+export function deadlineFor(policy: SlaPolicy, clock: ClockName, base: Date): Date {
+  const rule = clockRule(policy, clock);
+  if (!(rule.value >= 0)) throw new InvalidArgumentError(`Clock ${clock} has a negative value ${rule.value}`);
+  switch (rule.kind) {
+    case 'workingDays':
+      return workingDayDeadline(policy.jurisdiction, base, rule.value, policy);
+    case 'calendarDays':
+      return endOfLocalDay(addDays(localDateOf(base), rule.value));
+    case 'hours':
+      return new Date(base.getTime() + rule.value * 3_600_000);
+  }
+}
