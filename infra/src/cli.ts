@@ -1,0 +1,225 @@
+/**
+ * `node infra/bin/run.js <command>`:
+ *   platform               provision + start infra and every app that exists; stay up until Ctrl-C
+ *   test [jest args…]      provision + start test infra, run Jest, print `N passed, N failed` last
+ *   provision              provision every tool (cached) and print the timings
+ *   measure-test-server    start-up times of the Java test server (no CDS / CDS, idle / loaded)
+ *   stop [instance]        stop a running instance recorded in <cache>/run (default: platform)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { apps, entryPath } from './apps';
+import { paths } from './paths';
+import { provisionNats } from './provision/nats';
+import { provisionTemporalCli } from './provision/temporal-cli';
+import { measureTestServer, provisionTestServer } from './provision/test-server';
+import { startInfrastructure, Supervisor } from './supervisor';
+import { killGroup, log, mkdirp, timed, timings } from './util';
+
+/** Kills what is left of a finished process group, saying so when there was something. */
+async function reapGroup(pgid: number): Promise<void> {
+  let alive = false;
+  try {
+    process.kill(-pgid, 0);
+    alive = true;
+  } catch {
+    /* empty group */
+  }
+  if (!alive) return;
+  log('test', `processes left behind by Jest (process group ${pgid}); killing them`);
+  await killGroup(pgid, 3000);
+}
+
+export async function main(args: string[]): Promise<void> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case 'platform':
+        return await platform();
+      case 'test':
+        return await test(rest);
+      case 'provision':
+        await provisionAll();
+        printTimings();
+        return;
+      case 'measure-test-server':
+        await measureTestServer();
+        return;
+      case 'stop':
+        await new Supervisor(rest[0] ?? 'platform', 'platform').replaceStale();
+        return;
+      default:
+        process.stderr.write(`usage: node infra/bin/run.js <platform|test|provision|measure-test-server|stop> [args]\n`);
+        process.exitCode = 2;
+    }
+  } catch (e) {
+    log('cli', `failed: ${(e as Error).stack ?? String(e)}`);
+    process.exit(1);
+  }
+}
+
+async function provisionAll(): Promise<{ testServerPath?: string }> {
+  await timed('provision temporal cli', () => provisionTemporalCli());
+  await timed('provision nats-server', () => provisionNats());
+  const ts = await timed('provision java test server', () => provisionTestServer());
+  return { testServerPath: ts.path };
+}
+
+function printTimings(): void {
+  process.stderr.write('\ntimings:\n');
+  for (const t of timings) process.stderr.write(`  ${t.label.padEnd(40)} ${(t.ms / 1000).toFixed(2).padStart(8)} s\n`);
+}
+
+/** PERSON_ID_SECRET: generated once, kept in <cache>/secret (0600). */
+function personIdSecret(): string {
+  mkdirp(paths.cacheDir);
+  if (!fs.existsSync(paths.secretFile)) {
+    fs.writeFileSync(paths.secretFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  return fs.readFileSync(paths.secretFile, 'utf8').trim();
+}
+
+async function platform(): Promise<void> {
+  const infra = await startInfrastructure({ profile: 'platform', handleSignals: true });
+  const { endpoints } = infra;
+  const baseEnv: Record<string, string> = {
+    ...infra.env,
+    PERSON_ID_SECRET: personIdSecret(),
+    SWC_NODE_PROJECT: path.join(paths.repoRoot, 'tsconfig.json'),
+  };
+  const status: string[] = [];
+  await Promise.all(
+    apps.map(async (app) => {
+      const entry = entryPath(app);
+      if (!fs.existsSync(entry)) {
+        const line = `not built yet: ${app.entry} (${app.name} not started)`;
+        log('platform', line);
+        status.push(`  ${app.name.padEnd(13)} ${line}`);
+        return;
+      }
+      const env = { ...baseEnv, ...(app.port ? { PORT: String(app.port) } : {}) };
+      const readiness = app.port ? { url: `http://127.0.0.1:${app.port}/health` } : undefined;
+      try {
+        const r = await infra.supervisor.spawnApp(app.name, process.execPath, ['-r', '@swc-node/register', entry], env, readiness);
+        status.push(
+          `  ${app.name.padEnd(13)} ${app.port ? `http://127.0.0.1:${app.port}/docs` : 'running (no HTTP port)'}  (pid ${r.pid}${r.readyMs ? `, ready in ${(r.readyMs / 1000).toFixed(1)} s` : ''})`,
+        );
+      } catch (e) {
+        const line = `FAILED to become ready: ${(e as Error).message.split('\n')[0]} (log: ${path.join(paths.logDir, `platform-${app.name}.log`)})`;
+        log('platform', `${app.name} ${line}`);
+        status.push(`  ${app.name.padEnd(13)} ${line}`);
+      }
+    }),
+  );
+  const today = new Date();
+  const iso = (d: Date) => d.toISOString().slice(0, 10);
+  const release = new Date(today.getTime() + 120 * 86400000);
+  const body = {
+    prisonNumber: 'A1234BC',
+    establishmentCode: 'BAR',
+    jurisdiction: 'SCOTLAND',
+    homeLocalAuthority: 'S12000036',
+    reason: 'ADMISSION',
+    receivedAt: new Date(Math.floor(today.getTime() / 1000) * 1000).toISOString(),
+    sentenceDate: iso(today),
+    sentenceLengthDays: 240,
+    expectedReleaseDate: iso(release),
+  };
+  const order = apps.map((a) => a.name);
+  status.sort((a, b) => order.indexOf(a.trim().split(' ')[0]!) - order.indexOf(b.trim().split(' ')[0]!));
+  process.stdout.write(
+    [
+      '',
+      'Throughcare platform is up (Ctrl-C stops everything):',
+      ...status,
+      `  Temporal UI   ${endpoints.temporalUiUrl}/namespaces/default/workflows`,
+      `  Temporal gRPC ${endpoints.temporalAddress} (namespace default)`,
+      `  NATS          ${endpoints.natsUrl} (monitoring ${endpoints.natsMonitorUrl})`,
+      `  Postgres      ${endpoints.databaseUrl}`,
+      `  Logs          ${paths.logDir}/platform-*.log`,
+      '',
+      'Record a reception:',
+      `  curl -sS -X POST http://127.0.0.1:3003/receptions -H 'content-type: application/json' \\`,
+      `    -d '${JSON.stringify(body)}'`,
+      '',
+    ].join('\n') + '\n',
+  );
+  printTimings();
+  // Children keep the event loop alive; the signal handlers stop them and exit.
+  setInterval(() => undefined, 1 << 30);
+}
+
+interface JestResults {
+  success: boolean;
+  numPassedTests: number;
+  numFailedTests: number;
+  numRuntimeErrorTestSuites: number;
+  numTotalTests: number;
+}
+
+async function test(jestArgs: string[]): Promise<void> {
+  let jest: ChildProcess | undefined;
+  let passed = 0;
+  let failed = 0;
+  let exitCode = 1;
+  const { testServerPath } = await provisionAll();
+  const infra = await startInfrastructure({ profile: 'test', handleSignals: false });
+  // Our own handlers: stop Jest first, then the infra, and still print the summary line.
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) {
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+    interrupted = true;
+    log('test', `${sig}: stopping Jest and the infrastructure`);
+    try {
+      if (jest?.pid) process.kill(-jest.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...infra.env };
+    if (testServerPath) env.TEMPORAL_TEST_SERVER_PATH = testServerPath;
+    else delete env.TEMPORAL_TEST_SERVER_PATH; // fall back to the SDK's download
+    mkdirp(paths.runDir);
+    const resultsFile = path.join(paths.runDir, `jest-results-${process.pid}.json`);
+    fs.rmSync(resultsFile, { force: true });
+    const jestBin = path.join(paths.repoRoot, 'node_modules', '.bin', 'jest');
+    const args = ['--config', path.join(paths.repoRoot, 'jest.config.js'), '--json', '--outputFile', resultsFile, ...jestArgs];
+    log('test', `jest ${args.join(' ')}`);
+    const code = await timed('jest', () =>
+      new Promise<number>((resolve) => {
+        // Own process group: after Jest exits, anything its workers left behind (a time-skipping
+        // test server JVM whose environment was never torn down) is killed with the group.
+        jest = spawn(jestBin, args, { cwd: paths.repoRoot, env, stdio: 'inherit', detached: true });
+        jest.on('exit', (c, s) => resolve(c ?? (s ? 128 : 1)));
+        jest.on('error', () => resolve(1));
+      }),
+    );
+    await reapGroup(jest!.pid!);
+    let results: JestResults | undefined;
+    try {
+      results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as JestResults;
+    } catch {
+      log('test', `Jest wrote no results (exit ${code}): it crashed or was interrupted`);
+    }
+    fs.rmSync(resultsFile, { force: true });
+    if (results) {
+      passed = results.numPassedTests;
+      // A suite that cannot even load (syntax error, failing beforeAll import) counts as one failure.
+      failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+      exitCode = failed === 0 && code === 0 && !interrupted ? 0 : 1;
+      if (failed === 0 && code !== 0) log('test', `Jest exited ${code} with no failed test (e.g. no tests found, or a coverage threshold)`);
+    }
+  } finally {
+    await timed('stop test infrastructure', () => infra.stop());
+    printTimings();
+  }
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.exit(exitCode);
+}

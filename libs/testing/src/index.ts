@@ -1,0 +1,2 @@
+export { requireEnv } from './env';
+export { createTimeSkippingTestEnv, sharedTimeSkippingTestEnv } from './temporal';
