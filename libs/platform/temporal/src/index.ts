@@ -1,0 +1,3 @@
+export * from './temporal-client';
+export * from './activity-worker';
+export * from './application-failure';
