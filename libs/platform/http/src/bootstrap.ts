@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { Logger, type LogLevel, type Type, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ProblemDetailsFilter } from './problem-details.filter';
+
+export interface BootstrapOptions {
+  module: Type<unknown> | DynamicModule;
+  /** Service name, shown in logs and the OpenAPI title. */
+  name: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  host?: string;
+  version?: string;
+  logLevels?: LogLevel[];
+}
+
+/**
+ * Creates and starts a service: Fastify adapter, problem+json errors, OpenAPI at `/docs`
+ * (JSON at `/docs-json`), and shutdown hooks so SIGTERM stops the worker, relay and connections.
+ */
+export async function bootstrapService(options: BootstrapOptions): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    options.module,
+    new FastifyAdapter({ logger: false }),
+    { logger: options.logLevels ?? ['log', 'warn', 'error', 'fatal'] },
+  );
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(`Throughcare ${options.name} service`)
+      .setVersion(options.version ?? '0.1.0')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await app.listen(options.port, options.host ?? '0.0.0.0');
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  new Logger(options.name).log(`listening on port ${port}; OpenAPI at /docs`);
+  return app;
+}
+
+/** The port a started app listens on (useful with `port: 0`). */
+export function listeningPort(app: NestFastifyApplication): number {
+  const address = app.getHttpServer().address();
+  if (typeof address !== 'object' || address === null) throw new Error('app is not listening');
+  return address.port;
+}

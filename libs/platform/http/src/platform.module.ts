@@ -1,0 +1,127 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Client } from '@temporalio/client';
+import {
+  connectBus,
+  ensureStreams,
+  jetstream,
+  jetstreamManager,
+  JetStreamPublisher,
+} from '@throughcare/platform-messaging';
+import {
+  ensureSchema,
+  OutboxRelay,
+  platformEntities,
+  serviceDataSourceOptions,
+  type ServiceDataSourceOptions,
+} from '@throughcare/platform-persistence';
+import { createTemporalClient, type TemporalTarget } from '@throughcare/platform-temporal';
+import { databaseHealthCheck, natsHealthCheck, temporalHealthCheck } from './health/health-check';
+import { HealthModule } from './health/health.module';
+
+export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
+export const PLATFORM_OPTIONS = Symbol('PLATFORM_OPTIONS');
+
+export interface PlatformOptions {
+  /** Names the NATS connection and the logs. */
+  serviceName: string;
+  database: Omit<ServiceDataSourceOptions, 'entities'> & { entities: Function[] }; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  natsUrl: string;
+  temporal: TemporalTarget;
+}
+
+@Injectable()
+class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('Platform');
+
+  constructor(
+    private readonly relay: OutboxRelay,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  /** Runs before connections close, so the relay's batch in hand can finish. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain().catch((e: Error) => this.logger.warn(`NATS drain: ${e.message}`));
+    await this.temporal.connection.close().catch((e: Error) => this.logger.warn(`Temporal close: ${e.message}`));
+    this.logger.log('connections closed');
+  }
+}
+
+/**
+ * Everything a service needs from the platform, once per process: its Postgres schema
+ * (TypeORM, migrations at boot), NATS + JetStream publisher, Temporal client, outbox relay,
+ * and `/health` over all three. Global, so feature modules just inject.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    const dataSourceOptions = serviceDataSourceOptions({
+      ...options.database,
+      entities: [...platformEntities, ...options.database.entities],
+    });
+    return {
+      module: PlatformModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions,
+          dataSourceFactory: async (opts) => {
+            await ensureSchema(options.database.url, options.database.schema);
+            return new DataSource(opts!).initialize();
+          },
+        }),
+        HealthModule.register({
+          inject: [DataSource, NATS_CONNECTION, TEMPORAL_CLIENT],
+          useFactory: (ds: DataSource, nc: NatsConnection, client: Client) => [
+            databaseHealthCheck(ds),
+            natsHealthCheck(nc),
+            temporalHealthCheck(client),
+          ],
+        }),
+      ],
+      providers: [
+        { provide: PLATFORM_OPTIONS, useValue: options },
+        { provide: NATS_CONNECTION, useFactory: () => connectBus(options.natsUrl, options.serviceName) },
+        {
+          provide: JetStreamPublisher,
+          inject: [NATS_CONNECTION],
+          useFactory: async (nc: NatsConnection) => {
+            await ensureStreams(await jetstreamManager(nc));
+            return new JetStreamPublisher(jetstream(nc));
+          },
+        },
+        { provide: TEMPORAL_CLIENT, useFactory: () => createTemporalClient(options.temporal) },
+        {
+          provide: OutboxRelay,
+          inject: [DataSource, JetStreamPublisher],
+          useFactory: (dataSource: DataSource, publisher: JetStreamPublisher) =>
+            new OutboxRelay({ dataSource, publisher, logger: new Logger('OutboxRelay') }),
+        },
+        PlatformLifecycle,
+      ],
+      exports: [PLATFORM_OPTIONS, NATS_CONNECTION, JetStreamPublisher, TEMPORAL_CLIENT, OutboxRelay],
+    };
+  }
+}

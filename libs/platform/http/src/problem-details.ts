@@ -1,0 +1,82 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { isDomainError, type ErrorCategory, type FieldError, ValidationFailedError } from '@throughcare/platform-errors';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** RFC 9457 problem details, plus `code` (our stable error code) and per-field `errors`. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  code?: string;
+  errors?: FieldError[];
+}
+
+const statusByCategory: Record<ErrorCategory, number> = {
+  NOT_FOUND: HttpStatus.NOT_FOUND,
+  CONFLICT: HttpStatus.CONFLICT,
+  VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
+  RULE_VIOLATED: HttpStatus.UNPROCESSABLE_ENTITY,
+};
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+const problemType = (code: string) => `urn:throughcare:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+
+/**
+ * Maps any thrown value to problem details. Domain errors keep their code and message;
+ * Nest HTTP exceptions keep their status; anything else is a bare 500 with no detail, so
+ * stack traces and driver messages never reach the caller.
+ */
+export function toProblemDetails(error: unknown, instance?: string): ProblemDetails {
+  if (isDomainError(error)) {
+    const status = statusByCategory[error.category];
+    return {
+      type: problemType(error.code),
+      title: titles[status] ?? 'Error',
+      status,
+      detail: error.message,
+      instance,
+      code: error.code,
+      ...(error instanceof ValidationFailedError ? { errors: error.errors } : {}),
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = HttpStatus[status] ?? 'HTTP_ERROR';
+    return {
+      type: status >= 500 ? 'about:blank' : problemType(code),
+      title: titles[status] ?? 'Error',
+      status,
+      detail: status >= 500 ? undefined : error.message,
+      instance,
+      code,
+    };
+  }
+  const fastifyStatus = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+    // Errors raised by Fastify before routing (unparseable JSON body, wrong content type).
+    return {
+      type: problemType(HttpStatus[fastifyStatus] ?? 'BAD_REQUEST'),
+      title: titles[fastifyStatus] ?? 'Bad Request',
+      status: fastifyStatus,
+      detail: (error as Error).message,
+      instance,
+      code: HttpStatus[fastifyStatus] ?? 'BAD_REQUEST',
+    };
+  }
+  return { type: 'about:blank', title: titles[500]!, status: 500, instance, code: 'INTERNAL_ERROR' };
+}
