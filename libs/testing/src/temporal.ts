@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 /**
@@ -39,10 +38,20 @@ type Holder = { [SHARED]?: { pid: number; env: Promise<TestWorkflowEnvironment> 
  * kills Jest's process group afterwards).
  */
 export function sharedTimeSkippingTestEnv(): Promise<TestWorkflowEnvironment> {
-  const realProcess = createRequire(__filename)('node:process') as NodeJS.Process & Holder;
+  const realProcess = nativeRequire('node:process') as NodeJS.Process & Holder;
   const cached = realProcess[SHARED];
   if (cached && cached.pid === realProcess.pid) return cached.env;
   const env = createTimeSkippingTestEnv();
   realProcess[SHARED] = { pid: realProcess.pid, env };
   return env;
+}
+
+/** Node's own require, bypassing Jest's per-file registry (see infra/src/util.ts nativeRequire). */
+function nativeRequire(id: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ModuleCtor = (require('node:module') as { Module: { new (id: string): NodeModule & { paths: string[] }; _nodeModulePaths(dir: string): string[] } }).Module;
+  const m = new ModuleCtor(__filename);
+  m.filename = __filename;
+  m.paths = ModuleCtor._nodeModulePaths(__dirname);
+  return m.require(id);
 }
