@@ -1,0 +1,38 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TaskQueues } from '@throughcare/contracts';
+import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
+import { AgenciesModule } from './agencies/agencies.module';
+import { AgenciesService } from './agencies/agencies.service';
+import { Agency } from './agencies/agency.entity';
+import { createDirectoryActivities } from './agencies/directory.activities';
+import { DIRECTORY_SCHEMA, type DirectoryConfig } from './config';
+import { directoryMigrations } from './migrations';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: DirectoryConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({
+          serviceName: 'directory',
+          database: {
+            url: config.DATABASE_URL,
+            schema: DIRECTORY_SCHEMA,
+            entities: [Agency],
+            migrations: directoryMigrations,
+          },
+          natsUrl: config.NATS_URL,
+          temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+        }),
+        AgenciesModule,
+        ActivityWorkerModule.register({
+          taskQueue: TaskQueues.directory,
+          imports: [AgenciesModule],
+          inject: [AgenciesService],
+          useFactory: (agencies: AgenciesService) => createDirectoryActivities(agencies),
+        }),
+      ],
+    };
+  }
+}
