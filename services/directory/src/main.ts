@@ -1,13 +1,20 @@
+import { ConfigError } from '@throughcare/platform-config';
 import { bootstrapService } from '@throughcare/platform-http';
 import { AppModule } from './app.module';
 import { loadDirectoryConfig } from './config';
 
 async function main(): Promise<void> {
   const config = loadDirectoryConfig();
-  await bootstrapService({ module: AppModule.forRoot(config), name: 'directory', port: config.PORT });
+  await bootstrapService({
+    module: AppModule.forRoot(config),
+    name: 'directory',
+    port: config.PORT,
+    logLevel: config.LOG_LEVEL,
+  });
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  // A config error is the operator's to fix: its message lists every variable; a stack adds nothing.
+  console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 });

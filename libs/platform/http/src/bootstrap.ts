@@ -13,7 +13,15 @@ export interface BootstrapOptions {
   port: number;
   host?: string;
   version?: string;
+  /** Least severe level logged (LOG_LEVEL); defaults to `log`. */
+  logLevel?: LogLevel;
   logLevels?: LogLevel[];
+}
+
+const severity: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+function levelsFrom(least: LogLevel): LogLevel[] {
+  return severity.slice(0, severity.indexOf(least) + 1);
 }
 
 /**
@@ -24,7 +32,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<NestF
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module,
     new FastifyAdapter({ logger: false }),
-    { logger: options.logLevels ?? ['log', 'warn', 'error', 'fatal'] },
+    { logger: options.logLevels ?? levelsFrom(options.logLevel ?? 'log') },
   );
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
