@@ -35,6 +35,7 @@ export interface ReferralActivities {
     episode: number;
     agencyId: string;
     pathways: Pathway[];
+    sentAt: string;
     acknowledgeBy: string;
     correlationId: string;
   }): Promise<{ referralId: string }>;

@@ -84,7 +84,7 @@ export interface DeadlineView {
   owedTo: string;
   startedAt: string;
   dueAt: string;
-  status: 'OPEN' | 'MET' | 'BREACHED' | 'MET_LATE';
+  status: 'OPEN' | 'MET' | 'BREACHED' | 'MET_LATE' | 'CANCELLED';
   metAt?: string;
 }
 export interface PlanView {

@@ -1,0 +1,103 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  receptionSignal,
+  SearchAttributes,
+  TaskQueues,
+  THROUGHCARE_WORKFLOW_TYPE,
+  type KnownEvent,
+  type ThroughcareInput,
+} from '@throughcare/contracts';
+import { PermanentError, type MessageContext, type PlatformLogger } from '@throughcare/platform-messaging';
+import { commandFor, UnroutableEvent } from './event-to-command';
+
+export const BridgeErrorCodes = {
+  unroutable: 'UNROUTABLE_EVENT',
+  noJourney: 'NO_JOURNEY_FOR_EVENT',
+  rejected: 'UPDATE_REJECTED',
+} as const;
+
+/** A non-identifying summary shown in the Temporal UI list (no names, no prison numbers). */
+export function staticSummaryOf(input: ThroughcareInput): string {
+  return `Throughcare episode ${input.episode} · received ${input.receivedAt.slice(0, 10)} at ${input.establishmentCode} · home LA ${input.homeLocalAuthority}`;
+}
+
+/**
+ * Turns bus events into workflow messages: reception → signalWithStart (a redelivered reception
+ * signals the running journey and changes nothing), facts → validated updates. A fact the
+ * journey rejects, or one for a journey that does not exist, is a permanent error: the consumer
+ * dead-letters it with the reason. Transient failures (Temporal unreachable) are retried.
+ */
+export function bridgeHandler(
+  client: Client,
+  derivePersonId: (prisonNumber: string) => string,
+  logger: PlatformLogger,
+) {
+  return async (event: KnownEvent, context: MessageContext): Promise<void> => {
+    let command;
+    try {
+      command = commandFor(event, derivePersonId);
+    } catch (e) {
+      if (e instanceof UnroutableEvent) throw new PermanentError(BridgeErrorCodes.unroutable, e.message);
+      throw e;
+    }
+    const where = `${event.eventType} ${event.eventId} (delivery ${context.deliveryCount})`;
+    switch (command.kind) {
+      case 'ignore':
+        logger.log(`${where}: ${command.reason}`);
+        return;
+      case 'start': {
+        const { input, workflowId } = command;
+        try {
+          await client.workflow.signalWithStart(THROUGHCARE_WORKFLOW_TYPE, {
+            taskQueue: TaskQueues.throughcare,
+            workflowId,
+            args: [input],
+            signal: receptionSignal,
+            signalArgs: [input],
+            // A closed journey is never restarted by a late duplicate: a return to custody is a new episode.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: [
+              { key: SearchAttributes.stage, value: 'RECEPTION' },
+              { key: SearchAttributes.establishment, value: input.establishmentCode },
+              { key: SearchAttributes.localAuthority, value: input.homeLocalAuthority },
+            ],
+            staticSummary: staticSummaryOf(input),
+          });
+          logger.log(`${where}: journey ${workflowId} started or signalled`);
+        } catch (e) {
+          if (e instanceof WorkflowExecutionAlreadyStartedError) {
+            logger.warn(`${where}: journey ${workflowId} already closed; duplicate reception ignored`);
+            return;
+          }
+          throw e;
+        }
+        return;
+      }
+      case 'update': {
+        try {
+          await client.workflow.getHandle(command.workflowId).executeUpdate(command.update, {
+            args: [command.arg as never],
+            updateId: event.eventId,
+          });
+          logger.log(`${where}: ${command.name} applied to ${command.workflowId}`);
+        } catch (e) {
+          if (e instanceof WorkflowUpdateFailedError) {
+            const reason = e.cause instanceof Error ? e.cause.message : e.message;
+            throw new PermanentError(BridgeErrorCodes.rejected, `${command.workflowId} rejected ${command.name}: ${reason}`);
+          }
+          if (e instanceof WorkflowNotFoundError) {
+            throw new PermanentError(BridgeErrorCodes.noJourney, `no journey ${command.workflowId} for ${command.name}`);
+          }
+          throw e;
+        }
+        return;
+      }
+    }
+  };
+}

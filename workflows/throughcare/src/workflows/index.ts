@@ -1,0 +1,3 @@
+// Every workflow the orchestrator's worker registers. Bundled by the worker and by
+// workflows.bundle.spec.ts, which fails CI if a workflow file imports something non-deterministic.
+export { throughcareJourney } from './throughcare.workflow';
