@@ -49,6 +49,20 @@ export interface ReferralActivities {
   }): Promise<{ appointmentId: string }>;
 }
 
+export interface LiberationActivities {
+  /**
+   * Records the journey's stage against the custody episode, so the liberation API (which
+   * agencies and prison staff read) shows where each person's throughcare stands.
+   */
+  recordEpisodeStage(input: {
+    idempotencyKey: string;
+    personId: string;
+    episode: number;
+    stage: string;
+    at: string;
+  }): Promise<void>;
+}
+
 export interface SlaBreachRecord {
   idempotencyKey: string;
   personId: string;
