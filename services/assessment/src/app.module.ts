@@ -1,0 +1,38 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TaskQueues } from '@throughcare/contracts';
+import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
+import { createAssessmentActivities } from './assessments/assessment.activities';
+import { Assessment } from './assessments/assessment.entity';
+import { AssessmentsModule } from './assessments/assessments.module';
+import { AssessmentsService } from './assessments/assessments.service';
+import { ASSESSMENT_SCHEMA, type AssessmentConfig } from './config';
+import { assessmentMigrations } from './migrations';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AssessmentConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({
+          serviceName: 'assessment',
+          database: {
+            url: config.DATABASE_URL,
+            schema: ASSESSMENT_SCHEMA,
+            entities: [Assessment],
+            migrations: assessmentMigrations,
+          },
+          natsUrl: config.NATS_URL,
+          temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+        }),
+        AssessmentsModule,
+        ActivityWorkerModule.register({
+          taskQueue: TaskQueues.assessment,
+          imports: [AssessmentsModule],
+          inject: [AssessmentsService],
+          useFactory: (assessments: AssessmentsService) => createAssessmentActivities(assessments),
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Pathway, RiskOfSeriousHarm } from '@throughcare/contracts';
+
+export type AssessmentKind = 'CORE_SCREEN';
+
+/**
+ * A needs and risk assessment, the single one every involved agency reads. Holds facts only
+ * (who/when); its state (REQUESTED, OVERDUE, COMPLETED) is derived by `assessmentStatus`.
+ * The completion columns are all null until completed, then all set (a table constraint).
+ */
+@Entity({ name: 'assessment' })
+export class Assessment {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  /** Pseudonymous THROUGHCARE_ID; this service never sees the prison number. */
+  @Column('text', { name: 'person_id' })
+  personId!: string;
+
+  @Column('integer')
+  episode!: number;
+
+  @Column('text', { name: 'establishment_code' })
+  establishmentCode!: string;
+
+  @Column('text')
+  kind!: AssessmentKind;
+
+  @Column('timestamptz', { name: 'due_by' })
+  dueBy!: Date;
+
+  @Column('timestamptz', { name: 'requested_at' })
+  requestedAt!: Date;
+
+  /** The journey's correlation id, carried onto every event about this assessment. */
+  @Column('text', { name: 'correlation_id' })
+  correlationId!: string;
+
+  /** When the assessor says the screen was done (may be earlier than it was recorded). */
+  @Column('timestamptz', { name: 'completed_at', nullable: true })
+  completedAt!: Date | null;
+
+  /** A role or staff reference, never a name. */
+  @Column('text', { name: 'completed_by', nullable: true })
+  completedBy!: string | null;
+
+  /** When this service recorded the completion. */
+  @Column('timestamptz', { name: 'completion_recorded_at', nullable: true })
+  completionRecordedAt!: Date | null;
+
+  @Column('text', { array: true, nullable: true })
+  needs!: Pathway[] | null;
+
+  @Column('text', { name: 'risk_of_serious_harm', nullable: true })
+  riskOfSeriousHarm!: RiskOfSeriousHarm | null;
+}
