@@ -1,0 +1,28 @@
+import type { ReferralActivities } from '@throughcare/contracts';
+import { parseOrThrow } from '@throughcare/platform-errors';
+import { withApplicationFailures } from '@throughcare/platform-temporal';
+import { BookFirstAppointmentInputSchema } from '../appointments/appointment.schemas';
+import type { AppointmentsService } from '../appointments/appointments.service';
+import { SendReferralInputSchema } from '../referrals/referral.schemas';
+import type { ReferralsService } from '../referrals/referrals.service';
+
+/**
+ * The referral context's Temporal activities (task queue `referral`). Each is idempotent on its
+ * `idempotencyKey`: a retry returns the first run's id with no second row or event. Bad input
+ * leaves as a non-retryable `VALIDATION_FAILED` ApplicationFailure.
+ */
+export function createReferralActivities(
+  referrals: ReferralsService,
+  appointments: AppointmentsService,
+): ReferralActivities {
+  return withApplicationFailures({
+    async sendReferral(input) {
+      return referrals.send(parseOrThrow(SendReferralInputSchema, input, 'sendReferral input'));
+    },
+    async bookFirstAppointment(input) {
+      return appointments.bookFirst(
+        parseOrThrow(BookFirstAppointmentInputSchema, input, 'bookFirstAppointment input'),
+      );
+    },
+  } satisfies ReferralActivities);
+}

@@ -1,0 +1,23 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { ReferralActivities } from '@throughcare/contracts';
+
+const { sendReferral, bookFirstAppointment } = proxyActivities<ReferralActivities>({
+  taskQueue: 'referral',
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '100 ms' },
+});
+
+/** Test-only: calls each referral activity twice with the same input, as a retry would. */
+export async function sendTwiceWorkflow(input: {
+  referral: Parameters<ReferralActivities['sendReferral']>[0];
+  appointment: Parameters<ReferralActivities['bookFirstAppointment']>[0];
+}): Promise<{ referralIds: string[]; appointmentIds: string[] }> {
+  const first = await sendReferral(input.referral);
+  const second = await sendReferral(input.referral);
+  const booked = await bookFirstAppointment(input.appointment);
+  const rebooked = await bookFirstAppointment(input.appointment);
+  return {
+    referralIds: [first.referralId, second.referralId],
+    appointmentIds: [booked.appointmentId, rebooked.appointmentId],
+  };
+}

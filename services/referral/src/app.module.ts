@@ -1,0 +1,43 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TaskQueues } from '@throughcare/contracts';
+import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
+import { createReferralActivities } from './activities/referral.activities';
+import { Appointment } from './appointments/appointment.entity';
+import { AppointmentsModule } from './appointments/appointments.module';
+import { AppointmentsService } from './appointments/appointments.service';
+import { REFERRAL_SCHEMA, type ReferralConfig } from './config';
+import { referralMigrations } from './migrations';
+import { Referral } from './referrals/referral.entity';
+import { ReferralsModule } from './referrals/referrals.module';
+import { ReferralsService } from './referrals/referrals.service';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ReferralConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({
+          serviceName: 'referral',
+          database: {
+            url: config.DATABASE_URL,
+            schema: REFERRAL_SCHEMA,
+            entities: [Referral, Appointment],
+            migrations: referralMigrations,
+          },
+          natsUrl: config.NATS_URL,
+          temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+        }),
+        ReferralsModule,
+        AppointmentsModule,
+        ActivityWorkerModule.register({
+          taskQueue: TaskQueues.referral,
+          imports: [ReferralsModule, AppointmentsModule],
+          inject: [ReferralsService, AppointmentsService],
+          useFactory: (referrals: ReferralsService, appointments: AppointmentsService) =>
+            createReferralActivities(referrals, appointments),
+        }),
+      ],
+    };
+  }
+}

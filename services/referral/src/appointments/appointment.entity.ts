@@ -1,0 +1,47 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { Attendance } from '@throughcare/contracts';
+import type { NonAttendanceReason } from './appointment.schemas';
+
+/** A community appointment with an agency after release. Facts only; status is derived. */
+@Entity({ name: 'appointment' })
+export class Appointment {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('text', { name: 'person_id' })
+  personId!: string;
+
+  @Column('integer')
+  episode!: number;
+
+  @Column('text', { name: 'agency_id' })
+  agencyId!: string;
+
+  @Column('timestamptz', { name: 'due_by' })
+  dueBy!: Date;
+
+  @Column('timestamptz', { name: 'booked_at' })
+  bookedAt!: Date;
+
+  @Column('text', { name: 'correlation_id' })
+  correlationId!: string;
+
+  @Column('text', { nullable: true })
+  attendance!: Attendance | null;
+
+  @Column('timestamptz', { name: 'attended_at', nullable: true })
+  attendedAt!: Date | null;
+
+  @Column('text', { name: 'non_attendance_reason', nullable: true })
+  nonAttendanceReason!: NonAttendanceReason | null;
+
+  @Column('timestamptz', { name: 'attendance_recorded_at', nullable: true })
+  attendanceRecordedAt!: Date | null;
+
+  /** A role or team, never a named person. */
+  @Column('text', { name: 'attendance_recorded_by', nullable: true })
+  attendanceRecordedBy!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

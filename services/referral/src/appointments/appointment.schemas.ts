@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { Attendance, IsoInstant, type Attendance as AttendanceValue } from '@throughcare/contracts';
+import { PersonIdSchema } from '../referrals/referral.schemas';
+
+// HTTP and activity DTOs (see referral.schemas.ts for why every schema ends in `Schema`).
+
+/** Why a session did not happen (hmpps-interventions-service); POP = person on probation. */
+export const NonAttendanceReasonSchema = z.enum(['POP_ACCEPTABLE', 'POP_UNACCEPTABLE', 'LOGISTICS']);
+export type NonAttendanceReason = z.infer<typeof NonAttendanceReasonSchema>;
+
+/** Derived from the attendance fact. */
+export const AppointmentStatusSchema = z.enum(['AWAITING_ATTENDANCE', 'ATTENDED', 'DID_NOT_ATTEND']);
+export type AppointmentStatus = z.infer<typeof AppointmentStatusSchema>;
+
+/** Input of the `bookFirstAppointment` activity (ReferralActivities), checked at the worker's edge. */
+export const BookFirstAppointmentInputSchema = z.object({
+  idempotencyKey: z.string().min(1).max(500),
+  personId: PersonIdSchema,
+  episode: z.number().int().min(1),
+  agencyId: z.string().min(1).max(200),
+  dueBy: IsoInstant,
+  correlationId: z.string().min(1).max(200),
+});
+export type BookFirstAppointmentInput = z.output<typeof BookFirstAppointmentInputSchema>;
+
+export const ListAppointmentsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().min(1).max(500).optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListAppointmentsQuery = z.output<typeof ListAppointmentsQuerySchema>;
+
+export const AppointmentIdSchema = z.uuid();
+
+export const RecordAttendanceBodySchema = z
+  .object({
+    attendance: Attendance,
+    attendedAt: IsoInstant.describe(
+      'When the appointment took place (or was due, when NO); not before it was booked',
+    ),
+    reason: NonAttendanceReasonSchema.optional().describe(
+      'Required when attendance is NO; not allowed otherwise',
+    ),
+    recordedBy: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .describe('The role or team recording attendance, never a named person'),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.attendance === 'NO' && body.reason === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'required when attendance is NO' });
+    }
+    if (body.attendance !== 'NO' && body.reason !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'only allowed when attendance is NO' });
+    }
+  });
+export type RecordAttendanceBody = z.output<typeof RecordAttendanceBodySchema>;
+
+export interface AttendanceView {
+  attendance: AttendanceValue;
+  attendedAt: string;
+  reason: NonAttendanceReason | null;
+  recordedAt: string;
+  recordedBy: string;
+}
+
+export interface AppointmentView {
+  id: string;
+  personId: string;
+  episode: number;
+  agencyId: string;
+  dueBy: string;
+  bookedAt: string;
+  status: AppointmentStatus;
+  attendance: AttendanceView | null;
+}

@@ -1,0 +1,45 @@
+import type { Appointment } from './appointment.entity';
+import type { AppointmentStatus, AppointmentView, RecordAttendanceBody } from './appointment.schemas';
+
+export function appointmentStatus(appointment: Pick<Appointment, 'attendance'>): AppointmentStatus {
+  switch (appointment.attendance) {
+    case null:
+      return 'AWAITING_ATTENDANCE';
+    case 'NO':
+      return 'DID_NOT_ATTEND';
+    default:
+      return 'ATTENDED';
+  }
+}
+
+/** Same outcome as the one on record (who recorded it is not part of the outcome). */
+export function sameOutcome(appointment: Appointment, body: RecordAttendanceBody): boolean {
+  return (
+    appointment.attendance === body.attendance &&
+    appointment.attendedAt?.getTime() === new Date(body.attendedAt).getTime() &&
+    appointment.nonAttendanceReason === (body.reason ?? null)
+  );
+}
+
+export function toAppointmentView(appointment: Appointment): AppointmentView {
+  const { attendance, attendedAt, attendanceRecordedAt, attendanceRecordedBy } = appointment;
+  return {
+    id: appointment.id,
+    personId: appointment.personId,
+    episode: appointment.episode,
+    agencyId: appointment.agencyId,
+    dueBy: appointment.dueBy.toISOString(),
+    bookedAt: appointment.bookedAt.toISOString(),
+    status: appointmentStatus(appointment),
+    attendance:
+      attendance && attendedAt && attendanceRecordedAt && attendanceRecordedBy
+        ? {
+            attendance,
+            attendedAt: attendedAt.toISOString(),
+            reason: appointment.nonAttendanceReason,
+            recordedAt: attendanceRecordedAt.toISOString(),
+            recordedBy: attendanceRecordedBy,
+          }
+        : null,
+  };
+}

@@ -1,0 +1,2 @@
+export { AppModule } from './app.module';
+export { loadReferralConfig, ReferralConfigSchema, type ReferralConfig } from './config';

@@ -1,0 +1,11 @@
+import { createPlatformTablesMigration } from '@throughcare/platform-persistence';
+import { REFERRAL_SCHEMA } from '../config';
+import { CreateReferral1700000000100 } from './1700000000100-create-referral';
+import { CreateAppointment1700000000200 } from './1700000000200-create-appointment';
+
+/** In order. The platform tables (outbox, idempotency keys) come first in every service. */
+export const referralMigrations = [
+  createPlatformTablesMigration(REFERRAL_SCHEMA),
+  CreateReferral1700000000100,
+  CreateAppointment1700000000200,
+];

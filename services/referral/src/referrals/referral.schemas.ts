@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { IsoInstant, Pathway } from '@throughcare/contracts';
+
+// HTTP and activity DTOs. They belong in libs/contracts/src/http once other contexts consume them.
+// Schemas are suffixed `Schema`: a controller parameter typed with a name that is also a value
+// makes decorator metadata point at the zod object, and Swagger crashes reading it as a DTO.
+
+/** Derived from the facts: acknowledged once `acknowledged_at` is recorded. */
+export const ReferralStatusSchema = z.enum(['AWAITING_ACKNOWLEDGEMENT', 'ACKNOWLEDGED']);
+export type ReferralStatus = z.infer<typeof ReferralStatusSchema>;
+
+export const PersonIdSchema = z
+  .string()
+  .regex(/^p[0-9a-f]{20}$/, 'must be a pseudonymous THROUGHCARE_ID such as p0123456789abcdef0123');
+
+/** Input of the `sendReferral` activity (ReferralActivities), checked at the worker's edge. */
+export const SendReferralInputSchema = z
+  .object({
+    idempotencyKey: z.string().min(1).max(500),
+    personId: PersonIdSchema,
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1).max(200),
+    pathways: z.array(Pathway).min(1),
+    sentAt: IsoInstant,
+    acknowledgeBy: IsoInstant,
+    correlationId: z.string().min(1).max(200),
+  })
+  .refine((input) => Date.parse(input.acknowledgeBy) >= Date.parse(input.sentAt), {
+    path: ['acknowledgeBy'],
+    message: 'must not be before sentAt',
+  });
+export type SendReferralInput = z.output<typeof SendReferralInputSchema>;
+
+export const ListReferralsQuerySchema = z
+  .object({
+    status: ReferralStatusSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().min(1).max(500).optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListReferralsQuery = z.output<typeof ListReferralsQuerySchema>;
+
+export const ReferralIdSchema = z.uuid();
+
+export const AcknowledgeReferralBodySchema = z
+  .object({
+    acknowledgedBy: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .describe(
+        'The role or team acknowledging (e.g. "Justice Social Work duty team"), never a named person',
+      ),
+    acknowledgedAt: IsoInstant.optional().describe(
+      'When the agency acknowledged; defaults to now. Not before the referral was sent',
+    ),
+  })
+  .strict();
+export type AcknowledgeReferralBody = z.output<typeof AcknowledgeReferralBodySchema>;
+
+export interface AcknowledgementView {
+  acknowledgedAt: string;
+  acknowledgedBy: string;
+  recordedAt: string;
+}
+
+export interface ReferralView {
+  id: string;
+  personId: string;
+  episode: number;
+  agencyId: string;
+  pathways: Pathway[];
+  sentAt: string;
+  /** The agency's deadline to acknowledge. */
+  acknowledgeBy: string;
+  status: ReferralStatus;
+  acknowledgement: AcknowledgementView | null;
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Referral } from './referral.entity';
+import { ReferralsController } from './referrals.controller';
+import { ReferralsService } from './referrals.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Referral])],
+  controllers: [ReferralsController],
+  providers: [ReferralsService],
+  exports: [ReferralsService],
+})
+export class ReferralsModule {}
