@@ -1,0 +1,40 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TaskQueues } from '@throughcare/contracts';
+import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
+import { LIBERATION_SCHEMA, type LiberationConfig } from './config';
+import { CustodyEpisode } from './custody-episodes/custody-episode.entity';
+import { CustodyEpisodesModule } from './custody-episodes/custody-episodes.module';
+import { JourneyStageService } from './custody-episodes/journey-stage.service';
+import { createLiberationActivities } from './custody-episodes/liberation.activities';
+import { liberationMigrations } from './migrations';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: LiberationConfig): DynamicModule {
+    // One instance shared by the HTTP API and the activity worker.
+    const custodyEpisodes = CustodyEpisodesModule.register({ personIdSecret: config.PERSON_ID_SECRET });
+    return {
+      module: AppModule,
+      imports: [
+        PlatformModule.forRoot({
+          serviceName: 'liberation',
+          database: {
+            url: config.DATABASE_URL,
+            schema: LIBERATION_SCHEMA,
+            entities: [CustodyEpisode],
+            migrations: liberationMigrations,
+          },
+          natsUrl: config.NATS_URL,
+          temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+        }),
+        custodyEpisodes,
+        ActivityWorkerModule.register({
+          taskQueue: TaskQueues.liberation,
+          imports: [custodyEpisodes],
+          inject: [JourneyStageService],
+          useFactory: (stages: JourneyStageService) => createLiberationActivities(stages),
+        }),
+      ],
+    };
+  }
+}

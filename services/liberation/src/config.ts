@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { CommonEnv, loadConfig } from '@throughcare/platform-config';
+
+export const LiberationConfigSchema = z.object({
+  ...CommonEnv.database,
+  ...CommonEnv.nats,
+  ...CommonEnv.temporal,
+  ...CommonEnv.http(3003),
+  ...CommonEnv.logging,
+  ...CommonEnv.personId,
+});
+export type LiberationConfig = z.output<typeof LiberationConfigSchema>;
+
+/** Postgres schema owned by this service. */
+export const LIBERATION_SCHEMA = 'liberation';
+
+export function loadLiberationConfig(env: Record<string, string | undefined> = process.env): LiberationConfig {
+  return loadConfig(LiberationConfigSchema, env);
+}

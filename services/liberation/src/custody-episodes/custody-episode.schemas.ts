@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import {
+  EstablishmentCode,
+  IsoInstant,
+  PersonReceivedV1,
+  PrisonNumber,
+  ReleaseReason,
+  Stages,
+  type Jurisdiction,
+  type ReceptionReason,
+  type Stage,
+} from '@throughcare/contracts';
+
+// HTTP DTOs. They belong in libs/contracts/src/http once other contexts consume them.
+// Schemas are suffixed `Schema` on purpose: a controller parameter typed with a name that is
+// also a value makes decorator metadata point at the zod object, and Swagger then crashes.
+
+/** Clocks drift and messages queue; more than this ahead of our clock is a mistake, not skew. */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+function notInTheFuture(instant: string, field: string, ctx: z.RefinementCtx): void {
+  if (Date.parse(instant) > Date.now() + FUTURE_TOLERANCE_MS) {
+    ctx.addIssue({ code: 'custom', path: [field], message: `${field} is more than 5 minutes in the future` });
+  }
+}
+
+export const PersonIdSchema = z
+  .string()
+  .regex(/^p[0-9a-f]{20}$/, 'personId must be a Throughcare person id such as p0123456789abcdef0123');
+
+/** The reception facts are the `custody.person.received` event's data, less the episode we number. */
+export const RecordReceptionBodySchema = PersonReceivedV1.shape.data
+  .omit({ episode: true })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.expectedReleaseDate < body.sentenceDate) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expectedReleaseDate'],
+        message: `expectedReleaseDate must be on or after sentenceDate (${body.sentenceDate})`,
+      });
+    }
+    notInTheFuture(body.receivedAt, 'receivedAt', ctx);
+  });
+export type RecordReceptionBody = z.output<typeof RecordReceptionBodySchema>;
+
+export const RecordReleaseBodySchema = z
+  .object({
+    personId: PersonIdSchema.optional().describe('Give personId or prisonNumber, not both'),
+    prisonNumber: PrisonNumber.optional().describe('Give personId or prisonNumber, not both'),
+    episode: z.number().int().min(1).optional().describe('Defaults to the open episode'),
+    establishmentCode: EstablishmentCode,
+    reason: ReleaseReason,
+    releasedAt: IsoInstant,
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if ((body.personId === undefined) === (body.prisonNumber === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [body.personId === undefined ? 'personId' : 'prisonNumber'],
+        message: 'give exactly one of personId and prisonNumber',
+      });
+    }
+    notInTheFuture(body.releasedAt, 'releasedAt', ctx);
+  });
+export type RecordReleaseBody = z.output<typeof RecordReleaseBodySchema>;
+
+
+export const EpisodeNumberSchema = z.coerce.number().int().min(1).max(100_000);
+
+export const ListEpisodesQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().min(1).max(500).optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListEpisodesQuery = z.output<typeof ListEpisodesQuerySchema>;
+
+/** Activity input, checked at the Temporal boundary (the contract types `stage` and `at` as strings). */
+export const RecordEpisodeStageInputSchema = z.object({
+  idempotencyKey: z.string().min(1).max(200),
+  personId: PersonIdSchema,
+  episode: z.number().int().min(1),
+  stage: z.enum(Stages),
+  at: IsoInstant,
+});
+
+export interface EpisodeLinks {
+  self: string;
+  episodes: string;
+}
+
+/** POST /receptions answer: the only response that echoes the prison number (the caller sent it). */
+export interface ReceptionRecordedView {
+  personId: string;
+  prisonNumber: string;
+  episode: number;
+  workflowId: string;
+  receivedAt: string;
+  links: EpisodeLinks;
+}
+
+export interface ReleaseRecordedView {
+  personId: string;
+  episode: number;
+  workflowId: string;
+  releasedAt: string;
+  links: EpisodeLinks;
+}
+
+/** One episode as agencies and prison staff read it. No prison number: see the auth TODO. */
+export interface EpisodeView {
+  personId: string;
+  episode: number;
+  workflowId: string;
+  /** Derived from the facts below: RELEASED once a release is recorded. */
+  state: 'IN_CUSTODY' | 'RELEASED';
+  jurisdiction: Jurisdiction;
+  homeLocalAuthority: string;
+  reception: {
+    establishmentCode: string;
+    reason: ReceptionReason;
+    receivedAt: string;
+    receivedBy: string;
+    sentenceDate: string;
+    sentenceLengthDays: number;
+    expectedReleaseDate: string;
+  };
+  release: {
+    establishmentCode: string;
+    reason: string;
+    releasedAt: string;
+    releasedBy: string;
+  } | null;
+  /** The journey stage the throughcare workflow last recorded, with the workflow's time for it. */
+  journey: { stage: Stage; at: string } | null;
+  links: EpisodeLinks;
+}
+
+export interface EpisodePage {
+  items: EpisodeView[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}

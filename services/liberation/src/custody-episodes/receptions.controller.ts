@@ -1,0 +1,49 @@
+import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { throughcareWorkflowId } from '@throughcare/contracts';
+import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  RecordReceptionBodySchema,
+  type RecordReceptionBody,
+  type ReceptionRecordedView,
+} from './custody-episode.schemas';
+import { linksOf } from './custody-episode.view';
+import { ReceptionsService } from './receptions.service';
+import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+
+@ApiTags('custody episodes')
+@ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who is recording the fact (until auth lands)' })
+@ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
+@ApiHeader({ name: IDEMPOTENCY_HEADER, required: false, description: 'A retry with the same key answers the first result' })
+@Controller('receptions')
+export class ReceptionsController {
+  constructor(private readonly receptions: ReceptionsService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Record a reception into custody: opens the person\'s next custody episode' })
+  @ApiBody(apiBodyFromZod(RecordReceptionBodySchema))
+  @ApiResponse({ status: 201, description: 'Episode opened; custody.person.received emitted' })
+  @ApiResponse({ status: 200, description: 'Already recorded (same prison number and receivedAt, or same Idempotency-Key)' })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_OPEN, RECEPTION_CONFLICT or IDEMPOTENCY_KEY_REUSED' })
+  @ApiResponse({ status: 422, description: 'RECEPTION_BEFORE_PREVIOUS_RELEASE' })
+  async record(
+    @Body(new ZodValidationPipe(RecordReceptionBodySchema, 'body')) body: RecordReceptionBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReceptionRecordedView> {
+    const { created, episode } = await this.receptions.record(body, requestContextOf(headers));
+    const links = linksOf(episode.personId, episode.episode);
+    void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK).header('location', links.self);
+    return {
+      personId: episode.personId,
+      prisonNumber: episode.prisonNumber,
+      episode: episode.episode,
+      workflowId: throughcareWorkflowId(episode.personId, episode.episode),
+      receivedAt: episode.receivedAt.toISOString(),
+      links,
+    };
+  }
+}

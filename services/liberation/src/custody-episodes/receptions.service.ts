@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { DomainError } from '@throughcare/platform-errors';
+import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { CustodyEpisode } from './custody-episode.entity';
+import { ConflictingRetryError, EpisodeAlreadyOpenError } from './custody-episode.errors';
+import { personReceivedEvent } from './custody-episode.events';
+import type { RecordReceptionBody } from './custody-episode.schemas';
+import { lockPerson } from './person-lock';
+import { PersonIds } from './person-ids';
+import type { RequestContext } from './request-context';
+
+export interface ReceptionOutcome {
+  /** False when this was a retry of a reception already recorded (no new episode, no new event). */
+  created: boolean;
+  episode: CustodyEpisode;
+}
+
+interface EpisodeKey {
+  personId: string;
+  episode: number;
+}
+
+@Injectable()
+export class ReceptionsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly personIds: PersonIds,
+  ) {}
+
+  /**
+   * Opens the person's next custody episode and enqueues `custody.person.received`, in one
+   * transaction. The same prison number and receivedAt again, or the same Idempotency-Key,
+   * answers with the episode already recorded.
+   */
+  async record(body: RecordReceptionBody, context: RequestContext): Promise<ReceptionOutcome> {
+    const personId = this.personIds.of(body.prisonNumber);
+    return this.dataSource.transaction(async (tx) => {
+      await lockPerson(tx, personId);
+      let created = false;
+      const receive = async (manager: EntityManager): Promise<EpisodeKey> => {
+        const outcome = await this.receive(manager, personId, body, context);
+        created = outcome.created;
+        return { personId, episode: outcome.episode.episode };
+      };
+      const key = context.idempotencyKey
+        ? await withIdempotency(tx, `liberation:reception:${context.idempotencyKey}`, receive)
+        : await receive(tx);
+      const episode = await tx.findOneByOrFail(CustodyEpisode, key);
+      if (!created) {
+        const differences = differingReceptionFacts(episode, body);
+        if (differences.length > 0) {
+          throw new ConflictingRetryError('the reception sent with this Idempotency-Key', differences, 'IDEMPOTENCY_KEY_REUSED');
+        }
+      }
+      return { created, episode };
+    });
+  }
+
+  private async receive(
+    manager: EntityManager,
+    personId: string,
+    body: RecordReceptionBody,
+    context: RequestContext,
+  ): Promise<ReceptionOutcome> {
+    const receivedAt = new Date(body.receivedAt);
+    const already = await manager.findOneBy(CustodyEpisode, { personId, receivedAt });
+    if (already) {
+      const differences = differingReceptionFacts(already, body);
+      if (differences.length > 0) {
+        throw new ConflictingRetryError(`the reception of person ${personId} at ${receivedAt.toISOString()}`, differences, 'RECEPTION_CONFLICT');
+      }
+      return { created: false, episode: already };
+    }
+
+    const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
+    if (open) throw new EpisodeAlreadyOpenError(personId, open.episode, open.receivedAt);
+
+    const previous = await manager.findOne(CustodyEpisode, { where: { personId }, order: { episode: 'DESC' } });
+    if (previous?.releasedAt && receivedAt < previous.releasedAt) {
+      throw new DomainError(
+        'RECEPTION_BEFORE_PREVIOUS_RELEASE',
+        'RULE_VIOLATED',
+        `receivedAt ${receivedAt.toISOString()} is before person ${personId} was released from episode ${previous.episode} (${previous.releasedAt.toISOString()})`,
+        { details: { field: 'receivedAt', personId, episode: previous.episode } },
+      );
+    }
+
+    const episode = manager.create(CustodyEpisode, {
+      personId,
+      episode: (previous?.episode ?? 0) + 1,
+      prisonNumber: body.prisonNumber,
+      establishmentCode: body.establishmentCode,
+      jurisdiction: body.jurisdiction,
+      homeLocalAuthority: body.homeLocalAuthority,
+      receptionReason: body.reason,
+      sentenceDate: body.sentenceDate,
+      sentenceLengthDays: body.sentenceLengthDays,
+      expectedReleaseDate: body.expectedReleaseDate,
+      receivedAt,
+      receivedBy: context.actor,
+      releasedAt: null,
+      releasedBy: null,
+      releaseEstablishmentCode: null,
+      releaseReason: null,
+      stage: null,
+      stageAt: null,
+      stageRecordedAt: null,
+    });
+    const saved = await manager.save(episode);
+    await enqueueEvent(manager, personReceivedEvent(saved, context.correlationId));
+    return { created: true, episode: saved };
+  }
+}
+
+/** Names (never values: they may be personal data) of the facts a retry disagrees on. */
+function differingReceptionFacts(e: CustodyEpisode, body: RecordReceptionBody): string[] {
+  const recorded: Record<string, unknown> = {
+    prisonNumber: e.prisonNumber,
+    establishmentCode: e.establishmentCode,
+    jurisdiction: e.jurisdiction,
+    homeLocalAuthority: e.homeLocalAuthority,
+    reason: e.receptionReason,
+    receivedAt: e.receivedAt.getTime(),
+    sentenceDate: e.sentenceDate,
+    sentenceLengthDays: e.sentenceLengthDays,
+    expectedReleaseDate: e.expectedReleaseDate,
+  };
+  const sent: Record<string, unknown> = { ...body, receivedAt: Date.parse(body.receivedAt) };
+  return Object.keys(recorded).filter((field) => recorded[field] !== sent[field]);
+}

@@ -1,0 +1,45 @@
+import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { throughcareWorkflowId } from '@throughcare/contracts';
+import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { RecordReleaseBodySchema, type RecordReleaseBody, type ReleaseRecordedView } from './custody-episode.schemas';
+import { linksOf } from './custody-episode.view';
+import { ReleasesService } from './releases.service';
+import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+
+@ApiTags('custody episodes')
+@ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who is recording the fact (until auth lands)' })
+@ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
+@ApiHeader({ name: IDEMPOTENCY_HEADER, required: false, description: 'A retry with the same key answers the first result' })
+@Controller('releases')
+export class ReleasesController {
+  constructor(private readonly releases: ReleasesService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Record a release from custody: closes the open (or the named) custody episode' })
+  @ApiBody(apiBodyFromZod(RecordReleaseBodySchema))
+  @ApiResponse({ status: 201, description: 'Release recorded; custody.person.released emitted' })
+  @ApiResponse({ status: 200, description: 'Already recorded (same releasedAt, or same Idempotency-Key)' })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND: no such episode, or no open one' })
+  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT or IDEMPOTENCY_KEY_REUSED' })
+  @ApiResponse({ status: 422, description: 'RELEASE_BEFORE_RECEPTION' })
+  async record(
+    @Body(new ZodValidationPipe(RecordReleaseBodySchema, 'body')) body: RecordReleaseBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReleaseRecordedView> {
+    const { created, episode } = await this.releases.record(body, requestContextOf(headers));
+    const links = linksOf(episode.personId, episode.episode);
+    void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK).header('location', links.self);
+    return {
+      personId: episode.personId,
+      episode: episode.episode,
+      workflowId: throughcareWorkflowId(episode.personId, episode.episode),
+      releasedAt: episode.releasedAt?.toISOString() ?? body.releasedAt,
+      links,
+    };
+  }
+}

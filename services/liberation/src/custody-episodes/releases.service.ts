@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { CustodyEpisode } from './custody-episode.entity';
+import {
+  ConflictingRetryError,
+  EpisodeAlreadyReleasedError,
+  EpisodeNotFoundError,
+  ReleaseBeforeReceptionError,
+} from './custody-episode.errors';
+import { personReleasedEvent } from './custody-episode.events';
+import type { RecordReleaseBody } from './custody-episode.schemas';
+import { lockPerson } from './person-lock';
+import { PersonIds } from './person-ids';
+import type { RequestContext } from './request-context';
+
+export interface ReleaseOutcome {
+  /** False when this was a retry of a release already recorded (no second event). */
+  created: boolean;
+  episode: CustodyEpisode;
+}
+
+@Injectable()
+export class ReleasesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly personIds: PersonIds,
+  ) {}
+
+  /**
+   * Records the release facts of an episode (the open one unless `episode` is given) and
+   * enqueues `custody.person.released`, in one transaction. The same releasedAt again, or the
+   * same Idempotency-Key, answers with the release already recorded.
+   */
+  async record(body: RecordReleaseBody, context: RequestContext): Promise<ReleaseOutcome> {
+    // The schema guarantees exactly one of personId and prisonNumber.
+    const personId = body.personId ?? this.personIds.of(body.prisonNumber ?? '');
+    return this.dataSource.transaction(async (tx) => {
+      await lockPerson(tx, personId);
+      let created = false;
+      const release = async (manager: EntityManager) => {
+        const outcome = await this.release(manager, personId, body, context);
+        created = outcome.created;
+        return { personId, episode: outcome.episode.episode };
+      };
+      const key = context.idempotencyKey
+        ? await withIdempotency(tx, `liberation:release:${context.idempotencyKey}`, release)
+        : await release(tx);
+      const episode = await tx.findOneByOrFail(CustodyEpisode, key);
+      if (!created) {
+        const differences = [
+          ...(episode.personId === personId ? [] : [body.personId ? 'personId' : 'prisonNumber']),
+          ...(body.episode === undefined || body.episode === episode.episode ? [] : ['episode']),
+          ...differingReleaseFacts(episode, body),
+        ];
+        if (differences.length > 0) {
+          throw new ConflictingRetryError('the release sent with this Idempotency-Key', differences, 'IDEMPOTENCY_KEY_REUSED');
+        }
+      }
+      return { created, episode };
+    });
+  }
+
+  private async release(
+    manager: EntityManager,
+    personId: string,
+    body: RecordReleaseBody,
+    context: RequestContext,
+  ): Promise<ReleaseOutcome> {
+    const releasedAt = new Date(body.releasedAt);
+    const episode = await this.target(manager, personId, body.episode, releasedAt);
+
+    if (episode.releasedAt !== null) {
+      if (episode.releasedAt.getTime() !== releasedAt.getTime()) {
+        throw new EpisodeAlreadyReleasedError(personId, episode.episode, episode.releasedAt);
+      }
+      const differences = differingReleaseFacts(episode, body);
+      if (differences.length > 0) {
+        throw new ConflictingRetryError(`the release of episode ${episode.episode} of person ${personId}`, differences, 'RELEASE_CONFLICT');
+      }
+      return { created: false, episode };
+    }
+    if (releasedAt < episode.receivedAt) {
+      throw new ReleaseBeforeReceptionError(personId, episode.episode, episode.receivedAt, body.releasedAt);
+    }
+
+    episode.releasedAt = releasedAt;
+    episode.releasedBy = context.actor;
+    episode.releaseEstablishmentCode = body.establishmentCode;
+    episode.releaseReason = body.reason;
+    await manager.update(
+      CustodyEpisode,
+      { personId, episode: episode.episode },
+      {
+        releasedAt,
+        releasedBy: context.actor,
+        releaseEstablishmentCode: body.establishmentCode,
+        releaseReason: body.reason,
+      },
+    );
+    await enqueueEvent(manager, personReleasedEvent(episode, context.correlationId));
+    return { created: true, episode };
+  }
+
+  /** The named episode; else the open one; else (a retry after success) the one released at that instant. */
+  private async target(
+    manager: EntityManager,
+    personId: string,
+    episode: number | undefined,
+    releasedAt: Date,
+  ): Promise<CustodyEpisode> {
+    if (episode !== undefined) {
+      const named = await manager.findOneBy(CustodyEpisode, { personId, episode });
+      if (!named) throw EpisodeNotFoundError.of(personId, episode);
+      return named;
+    }
+    const open =
+      (await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() })) ??
+      (await manager.findOne(CustodyEpisode, { where: { personId, releasedAt }, order: { episode: 'DESC' } }));
+    if (!open) throw EpisodeNotFoundError.openOf(personId);
+    return open;
+  }
+}
+
+function differingReleaseFacts(e: CustodyEpisode, body: RecordReleaseBody): string[] {
+  return [
+    ...(e.releasedAt?.getTime() === Date.parse(body.releasedAt) ? [] : ['releasedAt']),
+    ...(e.releaseEstablishmentCode === body.establishmentCode ? [] : ['establishmentCode']),
+    ...(e.releaseReason === body.reason ? [] : ['reason']),
+  ];
+}

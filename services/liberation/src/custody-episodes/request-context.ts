@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { parseOrThrow } from '@throughcare/platform-errors';
+
+/** Until the auth library lands, callers name themselves; recorded as `received_by` / `released_by`. */
+export const ACTOR_HEADER = 'throughcare-actor';
+export const CORRELATION_HEADER = 'x-correlation-id';
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+export interface RequestContext {
+  actor: string;
+  correlationId: string;
+  idempotencyKey: string | undefined;
+}
+
+const HeadersSchema = z.object({
+  [IDEMPOTENCY_HEADER]: z.string().trim().min(1).max(200).optional(),
+});
+const CorrelationIdSchema = z.string().trim().min(1).max(200);
+
+/** Who is asking, the correlation id to carry into events, and the client's idempotency key. */
+export function requestContextOf(headers: Record<string, string | string[] | undefined>): RequestContext {
+  const first = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const { [IDEMPOTENCY_HEADER]: idempotencyKey } = parseOrThrow(
+    HeadersSchema,
+    { [IDEMPOTENCY_HEADER]: first(IDEMPOTENCY_HEADER) },
+    'headers',
+  );
+  const correlation = CorrelationIdSchema.safeParse(first(CORRELATION_HEADER));
+  return {
+    actor: first(ACTOR_HEADER)?.trim().slice(0, 200) || 'api:anonymous',
+    // A missing or unusable correlation id starts a new correlation rather than failing the request.
+    correlationId: correlation.success ? correlation.data : randomUUID(),
+    idempotencyKey,
+  };
+}

@@ -1,0 +1,2 @@
+export { AppModule } from './app.module';
+export { loadLiberationConfig, LiberationConfigSchema, type LiberationConfig } from './config';

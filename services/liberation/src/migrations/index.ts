@@ -1,0 +1,6 @@
+import { createPlatformTablesMigration } from '@throughcare/platform-persistence';
+import { LIBERATION_SCHEMA } from '../config';
+import { CreateCustodyEpisode1700000000100 } from './1700000000100-create-custody-episode';
+
+/** In order. The platform tables (outbox, idempotency keys) come first in every service. */
+export const liberationMigrations = [createPlatformTablesMigration(LIBERATION_SCHEMA), CreateCustodyEpisode1700000000100];
