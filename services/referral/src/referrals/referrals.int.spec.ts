@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { ReferralAcknowledgedV1 } from '@throughcare/contracts';
+import { bootstrapService, listeningPort } from '@throughcare/platform-http';
+import { AppModule } from '../app.module';
+import { loadReferralConfig } from '../config';
+import type { Page } from '../pagination/keyset-cursor';
+import { EventsOnBus } from '../testing/events-on-bus';
+import { aReferral, anAgencyId } from '../testing/referral.mother';
+import type { ReferralView, SendReferralInput } from './referral.schemas';
+import { ReferralsService } from './referrals.service';
+
+const config = loadReferralConfig({ ...process.env, PORT: '0' });
+
+interface Problem {
+  status: number;
+  code: string;
+  detail?: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temporal)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let bus: EventsOnBus;
+  let referrals: ReferralsService;
+
+  beforeAll(async () => {
+    app = await bootstrapService({ module: AppModule.forRoot(config), name: 'referral', port: 0, logLevels: ['error'] });
+    base = `http://127.0.0.1:${listeningPort(app)}`;
+    referrals = app.get(ReferralsService);
+    bus = await EventsOnBus.open(config.NATS_URL, app.get(DataSource));
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+    await app?.close();
+  });
+
+  const get = (path: string, agencyId?: string) =>
+    fetch(`${base}${path}`, { headers: agencyId ? { 'x-agency-id': agencyId } : {} });
+  const post = (path: string, agencyId: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(agencyId ? { 'x-agency-id': agencyId } : {}), ...headers },
+      body: JSON.stringify(body),
+    });
+  const sent = async (input: SendReferralInput) => (await referrals.send(input)).referralId;
+
+  it("shows an agency its referral with the acknowledgement deadline, and to another agency it does not exist", async () => {
+    const input = aReferral();
+    const id = await sent(input);
+
+    const own = await get(`/referrals/${id}`, input.agencyId);
+    expect(own.status).toBe(200);
+    expect(await own.json()).toEqual({
+      id,
+      personId: input.personId,
+      episode: 1,
+      agencyId: input.agencyId,
+      pathways: ['ACCOMMODATION', 'HEALTH'],
+      sentAt: input.sentAt,
+      acknowledgeBy: input.acknowledgeBy,
+      status: 'AWAITING_ACKNOWLEDGEMENT',
+      acknowledgement: null,
+    });
+
+    const otherAgency = anAgencyId();
+    const hidden = await get(`/referrals/${id}`, otherAgency);
+    expect(hidden.status).toBe(404);
+    expect(hidden.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await hidden.json()).toMatchObject({ status: 404, code: 'REFERRAL_NOT_FOUND' });
+    const list = await get('/referrals', otherAgency);
+    expect(await list.json()).toEqual({ items: [], nextCursor: null });
+    const acknowledge = await post(`/referrals/${id}/acknowledgement`, otherAgency, { acknowledgedBy: 'Duty team' });
+    expect(acknowledge.status).toBe(404);
+  });
+
+  it('answers 401 problem+json without x-agency-id, before looking at the request', async () => {
+    const list = await get('/referrals');
+    expect(list.status).toBe(401);
+    expect(list.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(list.headers.get('www-authenticate')).toMatch(/x-agency-id/);
+    expect(await list.json()).toMatchObject({ status: 401, code: 'UNAUTHORIZED', title: 'Unauthorized' });
+
+    expect((await get(`/referrals/${randomUUID()}`, '   ')).status).toBe(401);
+    expect((await post(`/referrals/not-a-uuid/acknowledgement`, undefined, {})).status).toBe(401);
+  });
+
+  it('records an acknowledgement once: 201 and one referral.referral.acknowledged on the bus; a repeat is 200 with no second event', async () => {
+    const input = aReferral();
+    const id = await sent(input);
+    const acknowledgedAt = new Date(Date.parse(input.sentAt) + 30 * 60_000).toISOString();
+    const correlationId = `spec-${randomUUID()}`;
+
+    const first = await post(
+      `/referrals/${id}/acknowledgement`,
+      input.agencyId,
+      { acknowledgedBy: 'Justice Social Work duty team', acknowledgedAt },
+      { 'x-correlation-id': correlationId },
+    );
+    expect(first.status).toBe(201);
+    const acknowledged = (await first.json()) as ReferralView;
+    expect(acknowledged).toMatchObject({
+      status: 'ACKNOWLEDGED',
+      acknowledgement: { acknowledgedAt, acknowledgedBy: 'Justice Social Work duty team' },
+    });
+
+    const again = await post(`/referrals/${id}/acknowledgement`, input.agencyId, { acknowledgedBy: 'Someone else' });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(acknowledged);
+
+    const events = await bus.onBus('referral.referral.acknowledged', 'referralId', id);
+    expect(events).toHaveLength(1);
+    expect(ReferralAcknowledgedV1.parse(events[0])).toMatchObject({
+      eventType: 'referral.referral.acknowledged',
+      version: 1,
+      occurredAt: acknowledgedAt,
+      correlationId,
+      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: input.personId }] },
+      data: { referralId: id, episode: 1, agencyId: input.agencyId, acknowledgedAt, acknowledgedBy: 'Justice Social Work duty team' },
+    });
+  });
+
+  it('acknowledges once when the same agency posts concurrently', async () => {
+    const input = aReferral();
+    const id = await sent(input);
+
+    const statuses = await Promise.all(
+      [1, 2, 3, 4].map(async () => (await post(`/referrals/${id}/acknowledgement`, input.agencyId, { acknowledgedBy: 'Duty team' })).status),
+    );
+
+    expect(statuses.sort()).toEqual([200, 200, 200, 201]);
+    expect(await bus.outbox('referral.referral.acknowledged', 'referralId', id)).toHaveLength(1);
+  });
+
+  it('defaults acknowledgedAt to now', async () => {
+    const input = aReferral();
+    const id = await sent(input);
+    const before = Date.now();
+
+    const response = await post(`/referrals/${id}/acknowledgement`, input.agencyId, { acknowledgedBy: 'Duty team' });
+
+    const { acknowledgement } = (await response.json()) as ReferralView;
+    expect(Date.parse(acknowledgement!.acknowledgedAt)).toBeGreaterThanOrEqual(before - 1);
+    expect(Date.parse(acknowledgement!.acknowledgedAt)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('refuses an acknowledgement dated before the referral was sent (422) or in the future (422), recording nothing', async () => {
+    const input = aReferral();
+    const id = await sent(input);
+
+    const early = await post(`/referrals/${id}/acknowledgement`, input.agencyId, {
+      acknowledgedBy: 'Duty team',
+      acknowledgedAt: new Date(Date.parse(input.sentAt) - 1000).toISOString(),
+    });
+    expect(early.status).toBe(422);
+    expect(await early.json()).toMatchObject({ status: 422, code: 'ACKNOWLEDGED_BEFORE_SENT' });
+
+    const future = await post(`/referrals/${id}/acknowledgement`, input.agencyId, {
+      acknowledgedBy: 'Duty team',
+      acknowledgedAt: new Date(Date.now() + 24 * 60 * 60_000).toISOString(),
+    });
+    expect(future.status).toBe(422);
+    expect(await future.json()).toMatchObject({ code: 'ACKNOWLEDGED_IN_FUTURE' });
+
+    expect(await (await get(`/referrals/${id}`, input.agencyId)).json()).toMatchObject({ status: 'AWAITING_ACKNOWLEDGEMENT' });
+    expect(await bus.outbox('referral.referral.acknowledged', 'referralId', id)).toHaveLength(0);
+  });
+
+  it('answers a bad acknowledgement body with 400 naming each field', async () => {
+    const input = aReferral();
+    const id = await sent(input);
+
+    const response = await post(`/referrals/${id}/acknowledgement`, input.agencyId, { acknowledgedBy: ' ', acknowledgedAt: 'yesterday' });
+
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as Problem;
+    expect(problem.code).toBe('VALIDATION_FAILED');
+    expect(problem.errors?.map((e) => e.field).sort()).toEqual(['acknowledgedAt', 'acknowledgedBy']);
+  });
+
+  it('pages through an agency’s referrals in sent order without gaps or repeats, filtered by derived status', async () => {
+    const agencyId = anAgencyId();
+    const start = Date.now() - 10 * 60 * 60_000;
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      // Two share a sentAt so the id breaks the tie across a page boundary.
+      const sentAt = new Date(start + Math.min(i, 5) * 60_000).toISOString();
+      ids.push(await sent(aReferral({ agencyId, sentAt })));
+    }
+    await sent(aReferral()); // another agency's: never listed
+    await post(`/referrals/${ids[1]}/acknowledgement`, agencyId, { acknowledgedBy: 'Duty team' });
+    await post(`/referrals/${ids[6]}/acknowledgement`, agencyId, { acknowledgedBy: 'Duty team' });
+
+    const seen: ReferralView[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const response = await get(`/referrals?limit=3${cursor ? `&cursor=${cursor}` : ''}`, agencyId);
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as Page<ReferralView>;
+      seen.push(...page.items);
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+
+    expect(pages).toBe(3);
+    expect(seen.map((r) => r.id)).toHaveLength(7);
+    expect(new Set(seen.map((r) => r.id))).toEqual(new Set(ids));
+    const order = seen.map((r) => `${r.sentAt}|${r.id}`);
+    expect(order).toEqual([...order].sort());
+
+    const awaiting = (await (await get('/referrals?status=AWAITING_ACKNOWLEDGEMENT&limit=100', agencyId)).json()) as Page<ReferralView>;
+    expect(awaiting.items.map((r) => r.id).sort()).toEqual(ids.filter((id) => id !== ids[1] && id !== ids[6]).sort());
+    const done = (await (await get('/referrals?status=ACKNOWLEDGED', agencyId)).json()) as Page<ReferralView>;
+    expect(done.items.map((r) => r.id).sort()).toEqual([ids[1], ids[6]].sort());
+  });
+
+  it('answers a bad list query with 400 naming each field, and a cursor it did not issue', async () => {
+    const agencyId = anAgencyId();
+
+    const bad = await get('/referrals?status=OPEN&limit=0&colour=red', agencyId);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as Problem).errors?.map((e) => e.field).sort()).toEqual(['(root)', 'limit', 'status']);
+
+    const cursor = await get('/referrals?cursor=not-a-cursor', agencyId);
+    expect(cursor.status).toBe(400);
+    expect(((await cursor.json()) as Problem).errors?.[0]?.field).toBe('cursor');
+  });
+
+  it('documents x-agency-id as the stand-in credential in OpenAPI', async () => {
+    const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; required?: boolean; description?: string }> }>>;
+    };
+    for (const [path, method] of [
+      ['/referrals', 'get'],
+      ['/referrals/{id}', 'get'],
+      ['/referrals/{id}/acknowledgement', 'post'],
+    ] as const) {
+      const header = doc.paths[path]?.[method]?.parameters?.find((p) => p.name === 'x-agency-id');
+      expect(header).toMatchObject({ in: 'header', required: true });
+      expect(header?.description).toMatch(/stand-in/);
+    }
+  });
+});
