@@ -24,7 +24,12 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
   let bus: EventsOnBus;
 
   beforeAll(async () => {
-    app = await bootstrapService({ module: AppModule.forRoot(config), name: 'referral', port: 0, logLevels: ['error'] });
+    app = await bootstrapService({
+      module: AppModule.forRoot(config),
+      name: 'referral',
+      port: 0,
+      logLevels: ['error'],
+    });
     dataSource = app.get(DataSource);
     bus = await EventsOnBus.open(config.NATS_URL, dataSource);
   });
@@ -35,7 +40,13 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
   });
 
   const count = async (table: 'referral' | 'appointment', id: string) =>
-    Number(((await dataSource.query(`SELECT count(*) AS n FROM "referral"."${table}" WHERE id = $1`, [id])) as Array<{ n: string }>)[0]?.n);
+    Number(
+      (
+        (await dataSource.query(`SELECT count(*) AS n FROM "referral"."${table}" WHERE id = $1`, [
+          id,
+        ])) as Array<{ n: string }>
+      )[0]?.n,
+    );
 
   it('sends a referral and books the first appointment through the worker on "referral": twice with one key → one row, one event', async () => {
     const referral = aReferral();
@@ -104,7 +115,10 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
     const ids = await Promise.all([1, 2, 3].map(() => activities.sendReferral(referral)));
 
     expect(new Set(ids.map((r) => r.referralId)).size).toBe(1);
-    const rows: unknown[] = await dataSource.query(`SELECT id FROM "referral"."referral" WHERE agency_id = $1`, [referral.agencyId]);
+    const rows: unknown[] = await dataSource.query(
+      `SELECT id FROM "referral"."referral" WHERE agency_id = $1`,
+      [referral.agencyId],
+    );
     expect(rows).toHaveLength(1);
     expect(await bus.outbox('referral.referral.sent', 'referralId', ids[0]!.referralId)).toHaveLength(1);
   });

@@ -27,7 +27,12 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
   let referrals: ReferralsService;
 
   beforeAll(async () => {
-    app = await bootstrapService({ module: AppModule.forRoot(config), name: 'referral', port: 0, logLevels: ['error'] });
+    app = await bootstrapService({
+      module: AppModule.forRoot(config),
+      name: 'referral',
+      port: 0,
+      logLevels: ['error'],
+    });
     base = `http://127.0.0.1:${listeningPort(app)}`;
     referrals = app.get(ReferralsService);
     bus = await EventsOnBus.open(config.NATS_URL, app.get(DataSource));
@@ -40,15 +45,24 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
 
   const get = (path: string, agencyId?: string) =>
     fetch(`${base}${path}`, { headers: agencyId ? { 'x-agency-id': agencyId } : {} });
-  const post = (path: string, agencyId: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
+  const post = (
+    path: string,
+    agencyId: string | undefined,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) =>
     fetch(`${base}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(agencyId ? { 'x-agency-id': agencyId } : {}), ...headers },
+      headers: {
+        'content-type': 'application/json',
+        ...(agencyId ? { 'x-agency-id': agencyId } : {}),
+        ...headers,
+      },
       body: JSON.stringify(body),
     });
   const sent = async (input: SendReferralInput) => (await referrals.send(input)).referralId;
 
-  it("shows an agency its referral with the acknowledgement deadline, and to another agency it does not exist", async () => {
+  it('shows an agency its referral with the acknowledgement deadline, and to another agency it does not exist', async () => {
     const input = aReferral();
     const id = await sent(input);
 
@@ -73,7 +87,9 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     expect(await hidden.json()).toMatchObject({ status: 404, code: 'REFERRAL_NOT_FOUND' });
     const list = await get('/referrals', otherAgency);
     expect(await list.json()).toEqual({ items: [], nextCursor: null });
-    const acknowledge = await post(`/referrals/${id}/acknowledgement`, otherAgency, { acknowledgedBy: 'Duty team' });
+    const acknowledge = await post(`/referrals/${id}/acknowledgement`, otherAgency, {
+      acknowledgedBy: 'Duty team',
+    });
     expect(acknowledge.status).toBe(404);
   });
 
@@ -107,7 +123,9 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
       acknowledgement: { acknowledgedAt, acknowledgedBy: 'Justice Social Work duty team' },
     });
 
-    const again = await post(`/referrals/${id}/acknowledgement`, input.agencyId, { acknowledgedBy: 'Someone else' });
+    const again = await post(`/referrals/${id}/acknowledgement`, input.agencyId, {
+      acknowledgedBy: 'Someone else',
+    });
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual(acknowledged);
 
@@ -119,7 +137,13 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
       occurredAt: acknowledgedAt,
       correlationId,
       personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: input.personId }] },
-      data: { referralId: id, episode: 1, agencyId: input.agencyId, acknowledgedAt, acknowledgedBy: 'Justice Social Work duty team' },
+      data: {
+        referralId: id,
+        episode: 1,
+        agencyId: input.agencyId,
+        acknowledgedAt,
+        acknowledgedBy: 'Justice Social Work duty team',
+      },
     });
   });
 
@@ -128,7 +152,11 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     const id = await sent(input);
 
     const statuses = await Promise.all(
-      [1, 2, 3, 4].map(async () => (await post(`/referrals/${id}/acknowledgement`, input.agencyId, { acknowledgedBy: 'Duty team' })).status),
+      [1, 2, 3, 4].map(
+        async () =>
+          (await post(`/referrals/${id}/acknowledgement`, input.agencyId, { acknowledgedBy: 'Duty team' }))
+            .status,
+      ),
     );
 
     expect(statuses.sort()).toEqual([200, 200, 200, 201]);
@@ -140,7 +168,9 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     const id = await sent(input);
     const before = Date.now();
 
-    const response = await post(`/referrals/${id}/acknowledgement`, input.agencyId, { acknowledgedBy: 'Duty team' });
+    const response = await post(`/referrals/${id}/acknowledgement`, input.agencyId, {
+      acknowledgedBy: 'Duty team',
+    });
 
     const { acknowledgement } = (await response.json()) as ReferralView;
     expect(Date.parse(acknowledgement!.acknowledgedAt)).toBeGreaterThanOrEqual(before - 1);
@@ -165,7 +195,9 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     expect(future.status).toBe(422);
     expect(await future.json()).toMatchObject({ code: 'ACKNOWLEDGED_IN_FUTURE' });
 
-    expect(await (await get(`/referrals/${id}`, input.agencyId)).json()).toMatchObject({ status: 'AWAITING_ACKNOWLEDGEMENT' });
+    expect(await (await get(`/referrals/${id}`, input.agencyId)).json()).toMatchObject({
+      status: 'AWAITING_ACKNOWLEDGEMENT',
+    });
     expect(await bus.outbox('referral.referral.acknowledged', 'referralId', id)).toHaveLength(0);
   });
 
@@ -173,7 +205,10 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     const input = aReferral();
     const id = await sent(input);
 
-    const response = await post(`/referrals/${id}/acknowledgement`, input.agencyId, { acknowledgedBy: ' ', acknowledgedAt: 'yesterday' });
+    const response = await post(`/referrals/${id}/acknowledgement`, input.agencyId, {
+      acknowledgedBy: ' ',
+      acknowledgedAt: 'yesterday',
+    });
 
     expect(response.status).toBe(400);
     const problem = (await response.json()) as Problem;
@@ -212,8 +247,12 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     const order = seen.map((r) => `${r.sentAt}|${r.id}`);
     expect(order).toEqual([...order].sort());
 
-    const awaiting = (await (await get('/referrals?status=AWAITING_ACKNOWLEDGEMENT&limit=100', agencyId)).json()) as Page<ReferralView>;
-    expect(awaiting.items.map((r) => r.id).sort()).toEqual(ids.filter((id) => id !== ids[1] && id !== ids[6]).sort());
+    const awaiting = (await (
+      await get('/referrals?status=AWAITING_ACKNOWLEDGEMENT&limit=100', agencyId)
+    ).json()) as Page<ReferralView>;
+    expect(awaiting.items.map((r) => r.id).sort()).toEqual(
+      ids.filter((id) => id !== ids[1] && id !== ids[6]).sort(),
+    );
     const done = (await (await get('/referrals?status=ACKNOWLEDGED', agencyId)).json()) as Page<ReferralView>;
     expect(done.items.map((r) => r.id).sort()).toEqual([ids[1], ids[6]].sort());
   });
@@ -223,7 +262,11 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
 
     const bad = await get('/referrals?status=OPEN&limit=0&colour=red', agencyId);
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as Problem).errors?.map((e) => e.field).sort()).toEqual(['(root)', 'limit', 'status']);
+    expect(((await bad.json()) as Problem).errors?.map((e) => e.field).sort()).toEqual([
+      '(root)',
+      'limit',
+      'status',
+    ]);
 
     const cursor = await get('/referrals?cursor=not-a-cursor', agencyId);
     expect(cursor.status).toBe(400);
@@ -232,7 +275,13 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
 
   it('documents x-agency-id as the stand-in credential in OpenAPI', async () => {
     const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
-      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; required?: boolean; description?: string }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: Array<{ name: string; in: string; required?: boolean; description?: string }> }
+        >
+      >;
     };
     for (const [path, method] of [
       ['/referrals', 'get'],

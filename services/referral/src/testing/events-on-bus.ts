@@ -27,16 +27,23 @@ export class EventsOnBus {
   }
 
   /** Outbox rows of `eventType` whose `data[field]` is `value`, once all of them are published. */
-  async outbox(eventType: string, field: string, value: string, timeoutMs = 10_000): Promise<AnyEventEnvelope[]> {
+  async outbox(
+    eventType: string,
+    field: string,
+    value: string,
+    timeoutMs = 10_000,
+  ): Promise<AnyEventEnvelope[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const rows: Array<{ payload: AnyEventEnvelope; published_at: Date | null }> = await this.dataSource.query(
-        `SELECT payload, published_at FROM "referral"."outbox"
+      const rows: Array<{ payload: AnyEventEnvelope; published_at: Date | null }> =
+        await this.dataSource.query(
+          `SELECT payload, published_at FROM "referral"."outbox"
           WHERE payload->>'eventType' = $1 AND payload->'data'->>$2 = $3 ORDER BY created_at`,
-        [eventType, field, value],
-      );
+          [eventType, field, value],
+        );
       if (rows.every((r) => r.published_at !== null)) return rows.map((r) => r.payload);
-      if (Date.now() > deadline) throw new Error(`outbox rows of ${eventType} ${field}=${value} still unpublished`);
+      if (Date.now() > deadline)
+        throw new Error(`outbox rows of ${eventType} ${field}=${value} still unpublished`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
