@@ -13,6 +13,8 @@ export type AssessmentConfig = z.output<typeof AssessmentConfigSchema>;
 /** Postgres schema owned by this service. */
 export const ASSESSMENT_SCHEMA = 'assessment';
 
-export function loadAssessmentConfig(env: Record<string, string | undefined> = process.env): AssessmentConfig {
+export function loadAssessmentConfig(
+  env: Record<string, string | undefined> = process.env,
+): AssessmentConfig {
   return loadConfig(AssessmentConfigSchema, env);
 }

@@ -1,4 +1,9 @@
-import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '@throughcare/platform-errors';
+import {
+  ConflictError,
+  DomainError,
+  NotFoundError,
+  ValidationFailedError,
+} from '@throughcare/platform-errors';
 
 export class AssessmentNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -28,12 +33,18 @@ export class CompletionBeforeRequestError extends DomainError {
 
 export class CompletionInFutureError extends DomainError {
   constructor(completedAt: Date, now: Date) {
-    super('COMPLETION_IN_FUTURE', 'RULE_VIOLATED', `completedAt ${completedAt.toISOString()} is later than now (${now.toISOString()})`);
+    super(
+      'COMPLETION_IN_FUTURE',
+      'RULE_VIOLATED',
+      `completedAt ${completedAt.toISOString()} is later than now (${now.toISOString()})`,
+    );
   }
 }
 
 export class InvalidCursorError extends ValidationFailedError {
   constructor() {
-    super('cursor is not one this API issued', [{ field: 'cursor', message: 'not a cursor issued by this API' }]);
+    super('cursor is not one this API issued', [
+      { field: 'cursor', message: 'not a cursor issued by this API' },
+    ]);
   }
 }

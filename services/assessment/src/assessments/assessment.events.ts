@@ -20,7 +20,8 @@ export function coreScreenRequested(assessment: Assessment): CoreScreenRequested
 
 /** `occurredAt` is when the screen was done (business time), as is `data.completedAt`. */
 export function coreScreenCompleted(
-  assessment: Assessment & Pick<CoreScreenCompletedV1['data'], 'needs' | 'riskOfSeriousHarm'> & { completedAt: Date },
+  assessment: Assessment &
+    Pick<CoreScreenCompletedV1['data'], 'needs' | 'riskOfSeriousHarm'> & { completedAt: Date },
   correlationId: string,
 ): CoreScreenCompletedV1 {
   const completedAt = assessment.completedAt.toISOString();

@@ -18,7 +18,10 @@ export const PersonIdSchema = z
 export const ActorReferenceSchema = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$/, 'must be a role or staff reference such as "role:RECEPTION_OFFICER" (no spaces or @)')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$/,
+    'must be a role or staff reference such as "role:RECEPTION_OFFICER" (no spaces or @)',
+  )
   .describe('A role or staff reference (e.g. "role:RECEPTION_OFFICER", "staff:SPS-10442"), never a name');
 
 export const CorrelationIdSchema = z.string().trim().min(1).max(200);
@@ -35,7 +38,9 @@ export const RequestCoreScreenInputSchema = z.object({
 export const ListAssessmentsQuerySchema = z
   .object({
     personId: PersonIdSchema.optional(),
-    status: AssessmentStatusSchema.optional().describe('Derived: COMPLETED, else OVERDUE once dueBy has passed, else REQUESTED'),
+    status: AssessmentStatusSchema.optional().describe(
+      'Derived: COMPLETED, else OVERDUE once dueBy has passed, else REQUESTED',
+    ),
     establishment: EstablishmentCode.optional().describe('Establishment code, e.g. "BAR"'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().min(1).max(500).optional().describe('nextCursor from the previous page'),
@@ -54,7 +59,9 @@ export const CompleteCoreScreenBodySchema = z
       .describe('Resettlement pathways where support is needed; empty when none'),
     riskOfSeriousHarm: RiskOfSeriousHarm,
     completedBy: ActorReferenceSchema,
-    completedAt: IsoInstant.optional().describe('When the screen was done; defaults to now; not before the request'),
+    completedAt: IsoInstant.optional().describe(
+      'When the screen was done; defaults to now; not before the request',
+    ),
   })
   .strict();
 export type CompleteCoreScreenBody = z.output<typeof CompleteCoreScreenBodySchema>;
@@ -85,6 +92,9 @@ export type AssessmentView = z.infer<typeof AssessmentViewSchema>;
 
 export const AssessmentPageSchema = z.object({
   items: z.array(AssessmentViewSchema),
-  nextCursor: z.string().nullable().describe('Pass back as `cursor` for the next page; null on the last page'),
+  nextCursor: z
+    .string()
+    .nullable()
+    .describe('Pass back as `cursor` for the next page; null on the last page'),
 });
 export type AssessmentPage = z.infer<typeof AssessmentPageSchema>;

@@ -3,7 +3,10 @@ import type { Assessment } from './assessment.entity';
 import type { AssessmentStatus, AssessmentView } from './assessment.schemas';
 
 /** State from facts: completed once completion is recorded, else overdue once `dueBy` has passed. */
-export function assessmentStatus(facts: Pick<Assessment, 'completedAt' | 'dueBy'>, now: Date): AssessmentStatus {
+export function assessmentStatus(
+  facts: Pick<Assessment, 'completedAt' | 'dueBy'>,
+  now: Date,
+): AssessmentStatus {
   if (facts.completedAt) return 'COMPLETED';
   return now.getTime() > facts.dueBy.getTime() ? 'OVERDUE' : 'REQUESTED';
 }
@@ -34,7 +37,8 @@ export function repeatsCompletion(
     normaliseNeeds(request.needs).join() === normaliseNeeds(recorded.needs).join() &&
     request.riskOfSeriousHarm === recorded.riskOfSeriousHarm &&
     request.completedBy === recorded.completedBy &&
-    (request.completedAt === undefined || request.completedAt.getTime() === new Date(recorded.completedAt).getTime())
+    (request.completedAt === undefined ||
+      request.completedAt.getTime() === new Date(recorded.completedAt).getTime())
   );
 }
 

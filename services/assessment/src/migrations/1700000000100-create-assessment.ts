@@ -33,7 +33,9 @@ export class CreateAssessment1700000000100 implements MigrationInterface {
           num_nonnulls("completed_at", "completed_by", "completion_recorded_at", "needs", "risk_of_serious_harm") IN (0, 5)
         )
       )`);
-    await queryRunner.query(`CREATE INDEX "assessment_requested_idx" ON "assessment"."assessment" ("requested_at", "id")`);
+    await queryRunner.query(
+      `CREATE INDEX "assessment_requested_idx" ON "assessment"."assessment" ("requested_at", "id")`,
+    );
     await queryRunner.query(
       `CREATE INDEX "assessment_person_idx" ON "assessment"."assessment" ("person_id", "requested_at", "id")`,
     );
