@@ -273,6 +273,16 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     expect(((await cursor.json()) as Problem).errors?.[0]?.field).toBe('cursor');
   });
 
+  it('serves /health over db, NATS and Temporal, and /docs, without x-agency-id', async () => {
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({
+      status: 'UP',
+      components: { db: { status: 'UP' }, nats: { status: 'UP' }, temporal: { status: 'UP' } },
+    });
+    expect((await fetch(`${base}/docs`)).status).toBe(200);
+  });
+
   it('documents x-agency-id as the stand-in credential in OpenAPI', async () => {
     const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
       paths: Record<
