@@ -67,7 +67,16 @@ export const RecordReleaseBodySchema = z
 export type RecordReleaseBody = z.output<typeof RecordReleaseBodySchema>;
 
 
-export const EpisodeNumberSchema = z.coerce.number().int().min(1).max(100_000);
+// Path parameters are validated as one object so a 400 names the parameter (a bare scalar
+// schema would report its error at "(root)").
+export const PersonPathSchema = z.object({ personId: PersonIdSchema });
+export type PersonPath = z.output<typeof PersonPathSchema>;
+
+export const EpisodePathSchema = z.object({
+  personId: PersonIdSchema,
+  episode: z.coerce.number().int().min(1).max(100_000),
+});
+export type EpisodePath = z.output<typeof EpisodePathSchema>;
 
 export const ListEpisodesQuerySchema = z
   .object({

@@ -2,12 +2,14 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
-  EpisodeNumberSchema,
+  EpisodePathSchema,
   ListEpisodesQuerySchema,
-  PersonIdSchema,
+  PersonPathSchema,
   type EpisodePage,
+  type EpisodePath,
   type EpisodeView,
   type ListEpisodesQuery,
+  type PersonPath,
 } from './custody-episode.schemas';
 import { EpisodesService } from './episodes.service';
 
@@ -25,7 +27,7 @@ export class EpisodesController {
   @ApiResponse({ status: 400, description: 'Invalid person id or query (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: 'PERSON_NOT_FOUND: no episode recorded for that person' })
   list(
-    @Param('personId', new ZodValidationPipe(PersonIdSchema, 'personId')) personId: string,
+    @Param(new ZodValidationPipe(PersonPathSchema, 'path')) { personId }: PersonPath,
     @Query(new ZodValidationPipe(ListEpisodesQuerySchema, 'query')) query: ListEpisodesQuery,
   ): Promise<EpisodePage> {
     return this.episodes.list(personId, query);
@@ -38,8 +40,7 @@ export class EpisodesController {
   @ApiResponse({ status: 200, description: 'The episode' })
   @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND' })
   get(
-    @Param('personId', new ZodValidationPipe(PersonIdSchema, 'personId')) personId: string,
-    @Param('episode', new ZodValidationPipe(EpisodeNumberSchema, 'episode')) episode: number,
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
   ): Promise<EpisodeView> {
     return this.episodes.get(personId, episode);
   }

@@ -1,0 +1,413 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DeliverPolicy } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { DataSource } from 'typeorm';
+import { identifierOf, parseEvent, Streams, subjectFor, type KnownEvent } from '@throughcare/contracts';
+import { derivePersonId } from '@throughcare/platform-config';
+import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
+import { jetstream } from '@throughcare/platform-messaging';
+import { AppModule } from '../app.module';
+import { loadLiberationConfig } from '../config';
+import type { EpisodePage, EpisodeView, ReceptionRecordedView, ReleaseRecordedView } from './custody-episode.schemas';
+import type { recordEpisodeStagesWorkflow } from './test-workflows/record-episode-stage.workflow';
+
+const config = loadLiberationConfig({ PERSON_ID_SECRET: 'spec-person-id-secret-0123', ...process.env, PORT: '0' });
+
+const letter = () => String.fromCharCode(65 + randomInt(26));
+const aPrisonNumber = () => `${letter()}${String(randomInt(10_000)).padStart(4, '0')}${letter()}${letter()}`;
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+/** A valid reception of a new person, received an hour ago; override what a test is about. */
+function aReception(overrides: Record<string, unknown> = {}) {
+  return {
+    prisonNumber: aPrisonNumber(),
+    establishmentCode: 'BAR',
+    jurisdiction: 'SCOTLAND',
+    homeLocalAuthority: 'S12000036',
+    reason: 'ADMISSION',
+    receivedAt: minutesAgo(60),
+    sentenceDate: '2026-01-05',
+    sentenceLengthDays: 180,
+    expectedReleaseDate: '2026-04-05',
+    ...overrides,
+  };
+}
+
+interface Problem {
+  status: number;
+  code: string;
+  detail?: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('liberation service (real Postgres, NATS, Temporal)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    app = await bootstrapService({ module: AppModule.forRoot(config), name: 'liberation', port: 0, logLevels: ['error'] });
+    base = `http://127.0.0.1:${listeningPort(app)}`;
+    dataSource = app.get(DataSource);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const get = (path: string) => fetch(`${base}${path}`);
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'throughcare-actor': 'spec:liberation', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  /** Outbox rows of one event type for one person (committed with the business change). */
+  async function outboxRows(eventType: string, personId: string): Promise<Array<{ id: string; published: boolean }>> {
+    return dataSource.query(
+      `SELECT id, published_at IS NOT NULL AS published FROM liberation.outbox
+        WHERE subject = $1 AND payload->'personReference'->'identifiers' @> $2::jsonb`,
+      [subjectFor(eventType), JSON.stringify([{ type: 'THROUGHCARE_ID', value: personId }])],
+    );
+  }
+
+  /** Waits for the relay to publish the person's events of that type, then reads them back from the stream. */
+  async function eventsOnBus(eventType: string, personId: string): Promise<KnownEvent[]> {
+    await eventually(async () => {
+      const rows = await outboxRows(eventType, personId);
+      return rows.length > 0 && rows.every((r) => r.published) ? true : undefined;
+    });
+    const js = jetstream(app.get<NatsConnection>(NATS_CONNECTION));
+    const reader = await js.consumers.get(Streams.events.name, {
+      filter_subjects: [subjectFor(eventType)],
+      deliver_policy: DeliverPolicy.All,
+    });
+    const events: KnownEvent[] = [];
+    for (;;) {
+      const msg = await reader.next({ expires: 1000 });
+      if (!msg) break;
+      const parsed = parseEvent(msg.data);
+      if (!parsed.ok) throw new Error(`invalid event on the bus: ${parsed.reason}`);
+      if (identifierOf(parsed.event.personReference, 'THROUGHCARE_ID') === personId) events.push(parsed.event);
+    }
+    return events;
+  }
+
+  describe('POST /receptions', () => {
+    it('opens episode 1 (201) and puts custody.person.received on the bus with both identifiers', async () => {
+      const reception = aReception();
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+
+      const response = await post('/receptions', reception, { 'x-correlation-id': 'spec-correlation-1' });
+
+      expect(response.status).toBe(201);
+      const body = (await response.json()) as ReceptionRecordedView;
+      expect(body).toEqual({
+        personId,
+        prisonNumber: reception.prisonNumber,
+        episode: 1,
+        workflowId: `throughcare-${personId}-1`,
+        receivedAt: reception.receivedAt,
+        links: { self: `/people/${personId}/episodes/1`, episodes: `/people/${personId}/episodes` },
+      });
+      expect(response.headers.get('location')).toBe(`/people/${personId}/episodes/1`);
+
+      const [event, ...others] = await eventsOnBus('custody.person.received', personId);
+      expect(others).toHaveLength(0);
+      expect(event).toMatchObject({
+        eventType: 'custody.person.received',
+        version: 1,
+        correlationId: 'spec-correlation-1',
+        occurredAt: reception.receivedAt,
+        personReference: {
+          identifiers: expect.arrayContaining([
+            { type: 'NOMS', value: reception.prisonNumber },
+            { type: 'THROUGHCARE_ID', value: personId },
+          ]),
+        },
+        data: { ...reception, episode: 1 },
+      });
+    });
+
+    it('answers a repeated reception with 200 and the same episode, emitting no second event', async () => {
+      const reception = aReception();
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+
+      const first = await post('/receptions', reception);
+      const again = await post('/receptions', reception);
+
+      expect(first.status).toBe(201);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual(await first.json());
+      expect(await outboxRows('custody.person.received', personId)).toHaveLength(1);
+      expect(await eventsOnBus('custody.person.received', personId)).toHaveLength(1);
+    });
+
+    it('opens one episode when the same reception arrives five times at once', async () => {
+      const reception = aReception();
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+
+      const responses = await Promise.all(Array.from({ length: 5 }, () => post('/receptions', reception)));
+
+      expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
+      expect(await outboxRows('custody.person.received', personId)).toHaveLength(1);
+    });
+
+    it('refuses a repeated reception at the same instant with different facts (409 RECEPTION_CONFLICT)', async () => {
+      const reception = aReception();
+      await post('/receptions', reception);
+
+      const response = await post('/receptions', { ...reception, establishmentCode: 'LEI' });
+
+      expect(response.status).toBe(409);
+      expect(await response.json()).toMatchObject({ code: 'RECEPTION_CONFLICT', detail: expect.stringContaining('establishmentCode') });
+    });
+
+    it('honours Idempotency-Key: same key answers the first result; same key with another body is 409', async () => {
+      const key = `spec-${randomUUID()}`;
+      const reception = aReception();
+
+      const first = await post('/receptions', reception, { 'idempotency-key': key });
+      const retry = await post('/receptions', reception, { 'idempotency-key': key });
+      const reused = await post('/receptions', aReception(), { 'idempotency-key': key });
+
+      expect(first.status).toBe(201);
+      expect(retry.status).toBe(200);
+      expect(((await retry.json()) as ReceptionRecordedView).episode).toBe(1);
+      expect(reused.status).toBe(409);
+      expect(await reused.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', detail: expect.stringContaining('prisonNumber') });
+    });
+
+    it('answers a malformed reception with 400 problem+json naming each field', async () => {
+      const { establishmentCode: _missing, ...withoutEstablishment } = aReception({ prisonNumber: '12345' });
+
+      const response = await post('/receptions', withoutEstablishment);
+
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const problem = (await response.json()) as Problem;
+      expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(problem.errors?.map((e) => e.field).sort()).toEqual(['establishmentCode', 'prisonNumber']);
+    });
+
+    it.each([
+      ['expectedReleaseDate', { sentenceDate: '2026-02-01', expectedReleaseDate: '2026-01-31' }],
+      ['receivedAt', { receivedAt: new Date(Date.now() + 10 * 60_000).toISOString() }],
+    ])('refuses an inconsistent %s with 400 naming it', async (field, overrides) => {
+      const response = await post('/receptions', aReception(overrides));
+
+      expect(response.status).toBe(400);
+      const problem = (await response.json()) as Problem;
+      expect(problem.errors).toEqual([{ field, message: expect.any(String) }]);
+    });
+
+    it('refuses a second admission while an episode is open (409 EPISODE_ALREADY_OPEN naming it)', async () => {
+      const reception = aReception({ receivedAt: minutesAgo(120) });
+      await post('/receptions', reception);
+
+      const response = await post('/receptions', { ...reception, receivedAt: minutesAgo(30) });
+
+      expect(response.status).toBe(409);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const problem = (await response.json()) as Problem;
+      expect(problem.code).toBe('EPISODE_ALREADY_OPEN');
+      expect(problem.detail).toContain('episode 1');
+      expect(problem.detail).not.toContain(reception.prisonNumber);
+    });
+  });
+
+  describe('POST /releases', () => {
+    it('closes the open episode (201), emits custody.person.released, and the next reception opens episode 2', async () => {
+      const reception = aReception({ receivedAt: minutesAgo(600) });
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+      await post('/receptions', reception);
+      const release = { prisonNumber: reception.prisonNumber, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(300) };
+
+      const response = await post('/releases', release, { 'x-correlation-id': 'spec-correlation-2' });
+
+      expect(response.status).toBe(201);
+      expect(await response.json()).toEqual({
+        personId,
+        episode: 1,
+        workflowId: `throughcare-${personId}-1`,
+        releasedAt: release.releasedAt,
+        links: { self: `/people/${personId}/episodes/1`, episodes: `/people/${personId}/episodes` },
+      } satisfies ReleaseRecordedView);
+      const events = await eventsOnBus('custody.person.released', personId);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        eventType: 'custody.person.released',
+        version: 1,
+        correlationId: 'spec-correlation-2',
+        personReference: { identifiers: expect.arrayContaining([{ type: 'THROUGHCARE_ID', value: personId }]) },
+        data: { episode: 1, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: release.releasedAt },
+      });
+
+      const retry = await post('/releases', { ...release, prisonNumber: undefined, personId });
+      expect(retry.status).toBe(200);
+      const later = await post('/releases', { ...release, episode: 1, releasedAt: minutesAgo(200) });
+      expect(later.status).toBe(409);
+      expect(await later.json()).toMatchObject({ code: 'EPISODE_ALREADY_RELEASED' });
+      expect(await outboxRows('custody.person.released', personId)).toHaveLength(1);
+
+      const readmission = await post('/receptions', { ...reception, reason: 'READMISSION', receivedAt: minutesAgo(100) });
+      expect(readmission.status).toBe(201);
+      expect(((await readmission.json()) as ReceptionRecordedView).episode).toBe(2);
+    });
+
+    it('refuses a release before the reception (422 RELEASE_BEFORE_RECEPTION)', async () => {
+      const reception = aReception({ receivedAt: minutesAgo(60) });
+      await post('/receptions', reception);
+
+      const response = await post('/releases', {
+        prisonNumber: reception.prisonNumber,
+        establishmentCode: 'BAR',
+        reason: 'RELEASED',
+        releasedAt: minutesAgo(90),
+      });
+
+      expect(response.status).toBe(422);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({ status: 422, code: 'RELEASE_BEFORE_RECEPTION', detail: expect.stringContaining('releasedAt') });
+    });
+
+    it('answers 404 for a person with no open episode, and 400 when both identities are given', async () => {
+      const release = { establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(1) };
+
+      const unknown = await post('/releases', { ...release, prisonNumber: aPrisonNumber() });
+      const both = await post('/releases', { ...release, prisonNumber: aPrisonNumber(), personId: 'p0123456789abcdef0123' });
+
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
+      expect(both.status).toBe(400);
+      expect(((await both.json()) as Problem).errors?.map((e) => e.field)).toEqual(['prisonNumber']);
+    });
+  });
+
+  describe('GET /people/:personId/episodes', () => {
+    it('pages through episodes by keyset and never shows the prison number', async () => {
+      const reception = aReception({ receivedAt: minutesAgo(1000) });
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+      await post('/receptions', reception);
+      await post('/releases', { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(900) });
+      await post('/receptions', { ...reception, reason: 'READMISSION', receivedAt: minutesAgo(800) });
+
+      const first = await get(`/people/${personId}/episodes?limit=1`);
+      const firstPage = (await first.json()) as EpisodePage;
+      const second = await get(`/people/${personId}/episodes?limit=1&cursor=${firstPage.nextCursor}`);
+      const secondPage = (await second.json()) as EpisodePage;
+
+      expect(first.status).toBe(200);
+      expect(firstPage.items.map((e) => [e.episode, e.state])).toEqual([[1, 'RELEASED']]);
+      expect(secondPage.items.map((e) => [e.episode, e.state])).toEqual([[2, 'IN_CUSTODY']]);
+      expect(secondPage.nextCursor).toBeNull();
+      expect(firstPage.items[0]).toMatchObject({
+        release: { establishmentCode: 'BAR', reason: 'RELEASED', releasedBy: 'spec:liberation' },
+        reception: { receivedBy: 'spec:liberation', establishmentCode: 'BAR' },
+        journey: null,
+      });
+      expect(JSON.stringify([firstPage, secondPage])).not.toContain(reception.prisonNumber);
+    });
+
+    it('answers 404 for an unknown person or episode and 400 for a bad person id or cursor', async () => {
+      const nobody = derivePersonId(config.PERSON_ID_SECRET, aPrisonNumber());
+
+      expect((await get(`/people/${nobody}/episodes`)).status).toBe(404);
+      expect((await get(`/people/${nobody}/episodes/1`)).status).toBe(404);
+      const bad = await get('/people/A1234BC/episodes?cursor=nope');
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as Problem).errors?.map((e) => e.field)).toEqual(['personId']);
+      const reception = aReception();
+      await post('/receptions', reception);
+      const badCursor = await get(`/people/${derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber)}/episodes?cursor=nope`);
+      expect(((await badCursor.json()) as Problem).errors?.map((e) => e.field)).toEqual(['cursor']);
+    });
+  });
+
+  describe('recordEpisodeStage activity (task queue "liberation")', () => {
+    it('stores the latest stage through the running worker; late and repeated calls do not move it back', async () => {
+      const reception = aReception();
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+      await post('/receptions', reception);
+      const at = (offsetMinutes: number) => new Date(Date.parse(reception.receivedAt) + offsetMinutes * 60_000).toISOString();
+      const run = randomUUID();
+      const stage = (key: string, name: string, minutes: number) => ({
+        idempotencyKey: `${run}:${key}`,
+        personId,
+        episode: 1,
+        stage: name,
+        at: at(minutes),
+      });
+
+      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      const taskQueue = `liberation-spec-${randomUUID()}`;
+      const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+      const workflowWorker = await Worker.create({
+        connection: workerConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue,
+        workflowsPath: require.resolve('./test-workflows/record-episode-stage.workflow'),
+      });
+      try {
+        const [recorded, missing] = await workflowWorker.runUntil(
+          Promise.all([
+            client.workflow.execute<typeof recordEpisodeStagesWorkflow>('recordEpisodeStagesWorkflow', {
+              taskQueue,
+              workflowId: `spec-stage-${randomUUID()}`,
+              args: [
+                [
+                  stage('k-reception', 'RECEPTION', 0),
+                  stage('k-core-screen', 'CORE_SCREEN', 10),
+                  stage('k-reception', 'RECEPTION', 0), // a retry: same key
+                  stage('k-reception-late', 'RECEPTION', 5), // a late delivery: older than CORE_SCREEN
+                ],
+              ],
+            }),
+            client.workflow.execute<typeof recordEpisodeStagesWorkflow>('recordEpisodeStagesWorkflow', {
+              taskQueue,
+              workflowId: `spec-stage-missing-${randomUUID()}`,
+              args: [[{ ...stage('k-missing', 'RECEPTION', 0), episode: 7 }]],
+            }),
+          ]),
+        );
+        expect(recorded).toEqual({ recorded: 4 });
+        expect(missing).toEqual({ failureType: 'EPISODE_NOT_FOUND', nonRetryable: true });
+      } finally {
+        await connection.close();
+        await workerConnection.close();
+      }
+
+      const episode = (await (await get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;
+      expect(episode.journey).toEqual({ stage: 'CORE_SCREEN', at: at(10) });
+    });
+  });
+
+  it('serves OpenAPI from the zod schemas, and /health', async () => {
+    const doc = (await (await get('/docs-json')).json()) as {
+      paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } } }>;
+    };
+
+    const schema = doc.paths['/receptions']?.post?.requestBody?.content['application/json']?.schema;
+    expect(schema?.required).toEqual(expect.arrayContaining(['prisonNumber', 'establishmentCode', 'receivedAt', 'expectedReleaseDate']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/releases', '/people/{personId}/episodes', '/people/{personId}/episodes/{episode}']),
+    );
+    expect((await get('/docs')).status).toBe(200);
+    expect(await (await get('/health')).json()).toMatchObject({ status: 'UP' });
+  });
+});
