@@ -269,6 +269,24 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       expect(((await readmission.json()) as ReceptionRecordedView).episode).toBe(2);
     });
 
+    it('honours Idempotency-Key on releases and refuses a same-instant release with other facts', async () => {
+      const reception = aReception({ receivedAt: minutesAgo(60) });
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+      await post('/receptions', reception);
+      const release = { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(10) };
+      const key = `spec-${randomUUID()}`;
+
+      const first = await post('/releases', release, { 'idempotency-key': key });
+      const retry = await post('/releases', release, { 'idempotency-key': key });
+      const reused = await post('/releases', { ...release, reason: 'RELEASED_TO_HOSPITAL' }, { 'idempotency-key': key });
+      const corrected = await post('/releases', { ...release, reason: 'RELEASED_TO_HOSPITAL' });
+
+      expect([first.status, retry.status, reused.status, corrected.status]).toEqual([201, 200, 409, 409]);
+      expect(await reused.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+      expect(await corrected.json()).toMatchObject({ code: 'RELEASE_CONFLICT' });
+      expect(await outboxRows('custody.person.released', personId)).toHaveLength(1);
+    });
+
     it('refuses a release before the reception (422 RELEASE_BEFORE_RECEPTION)', async () => {
       const reception = aReception({ receivedAt: minutesAgo(60) });
       await post('/receptions', reception);
