@@ -10,6 +10,7 @@ import {
   throughcareWorkflowId,
   type AssessmentActivities,
   type DirectoryActivities,
+  type LiberationActivities,
   type PlanView,
   type ReferralActivities,
   type Stage,
@@ -109,7 +110,17 @@ export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
       once(i.idempotencyKey, () => ({ kind: 'caseClosed', key: i.idempotencyKey, reason: i.reason }));
     },
   };
-  return { effects, assessment, directory, referral, throughcare };
+  /** Stages recorded against the custody episode, in order (kept apart from the effects above). */
+  const stages: string[] = [];
+  const recordedStageKeys = new Set<string>();
+  const liberation: LiberationActivities = {
+    async recordEpisodeStage(i) {
+      if (recordedStageKeys.has(i.idempotencyKey)) return;
+      recordedStageKeys.add(i.idempotencyKey);
+      stages.push(i.stage);
+    },
+  };
+  return { effects, stages, assessment, directory, referral, throughcare, liberation };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -144,6 +155,7 @@ export async function withWorkers<T>(
     Worker.create({ connection, taskQueue: TaskQueues.assessment, activities: activities.assessment }),
     Worker.create({ connection, taskQueue: TaskQueues.directory, activities: activities.directory }),
     Worker.create({ connection, taskQueue: TaskQueues.referral, activities: activities.referral }),
+    Worker.create({ connection, taskQueue: TaskQueues.liberation, activities: activities.liberation }),
   ]);
   const [first, ...rest] = workers;
   const nest = rest.reduce<() => Promise<T>>((inner, w) => () => w.runUntil(inner), fn);

@@ -160,6 +160,7 @@ describe('throughcare journey (time-skipping server)', () => {
     expect(acts.effects).toContainEqual(
       expect.objectContaining({ kind: 'referralSent', agencyId: 'cjsw-S12000036' }),
     );
+    expect(acts.stages).toEqual(['CORE_SCREEN', 'REFERRAL', 'AWAITING_RELEASE', 'FOLLOW_UP', 'CLOSED']);
   });
 
   it('records one breach when the referral is not acknowledged within 1 working day (Easter, both jurisdictions)', async () => {

@@ -27,6 +27,7 @@ import {
   type CoreScreenCompleted,
   type DeadlineView,
   type DirectoryActivities,
+  type LiberationActivities,
   type PlanView,
   type ReferralAcknowledged,
   type ReferralActivities,
@@ -60,11 +61,24 @@ const referral = proxyActivities<ReferralActivities>({
   startToCloseTimeout: '30 seconds',
   retry,
 });
+const liberation = proxyActivities<LiberationActivities>({
+  taskQueue: TaskQueues.liberation,
+  startToCloseTimeout: '30 seconds',
+  retry,
+});
 const throughcare = proxyActivities<ThroughcareActivities>({
   taskQueue: TaskQueues.throughcare,
   startToCloseTimeout: '30 seconds',
   retry,
 });
+
+/** The liberation service's error type for a custody episode it has no record of. */
+const EPISODE_NOT_FOUND = 'EPISODE_NOT_FOUND';
+
+/** The stable error type of a failed activity, if it failed with one. */
+function failureType(err: unknown): string | undefined {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
+}
 
 /** How long to wait before asking the directory again when no agency serves the person's area. */
 const DIRECTORY_RETRY_INTERVAL = '1 day';
@@ -242,7 +256,24 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
     ]);
   }
 
-  function enter(stage: Stage, waitingOn: string | null): void {
+  /**
+   * Moves to a stage once it is recorded against the custody episode (the liberation API shows
+   * it), so the plan never reports a stage the system of record does not know yet.
+   */
+  async function enter(stage: Stage, waitingOn: string | null): Promise<void> {
+    try {
+      await liberation.recordEpisodeStage({
+        idempotencyKey: `${wfId}:stage:${stage}`,
+        personId: input.personId,
+        episode: input.episode,
+        stage,
+        at: new Date(Date.now()).toISOString(),
+      });
+    } catch (err) {
+      // A reception published upstream straight onto the bus has no liberation record to update.
+      if (!(failureType(err) === EPISODE_NOT_FOUND)) throw err;
+      log.warn('episode unknown to the liberation service; stage kept in the journey only', { stage });
+    }
     if (s.stage !== stage && !s.stagesDone.includes(s.stage)) s.stagesDone.push(s.stage);
     s.stage = stage;
     s.waitingOn = waitingOn;
@@ -318,7 +349,7 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
   ]);
 
   // Core screen at reception.
-  enter('CORE_SCREEN', `assessment by ${prison}`);
+  await enter('CORE_SCREEN', `assessment by ${prison}`);
   const coreScreenDue = deadlineFor(policy, 'coreScreen', new Date(input.receivedAt));
   const requested = await assessment.requestCoreScreen({
     idempotencyKey: `${wfId}:core-screen`,
@@ -335,15 +366,14 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
   // Needs drive a referral to the home local authority's justice social work / probation.
   const needs = s.coreScreen?.needs ?? [];
   if (needs.length > 0 && !released()) {
-    enter('REFERRAL', 'directory');
+    await enter('REFERRAL', 'directory');
     const kind = input.jurisdiction === 'SCOTLAND' ? 'CJSW' : 'PROBATION';
     let agencyId: string | undefined;
     while (agencyId === undefined && !released()) {
       try {
         agencyId = (await directory.findAgency({ localAuthority: input.homeLocalAuthority, kind })).agencyId;
       } catch (err) {
-        if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)) throw err;
-        if (err.cause.type !== ErrorTypes.agencyNotFound) throw err;
+        if (failureType(err) !== ErrorTypes.agencyNotFound) throw err;
         s.waitingOn = `directory: no ${kind} agency listed for ${input.homeLocalAuthority}`;
         refreshDetails();
         await condition(released, DIRECTORY_RETRY_INTERVAL);
@@ -376,13 +406,13 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
 
   // Custody until release.
   if (!released()) {
-    enter('AWAITING_RELEASE', `release by ${prison}`);
+    await enter('AWAITING_RELEASE', `release by ${prison}`);
     await condition(released);
   }
   const release = s.release as ReleaseRecorded;
 
   // Post-release follow-up: first community appointment, then the follow-up window.
-  enter('FOLLOW_UP', s.agencyId ? `first appointment with agency:${s.agencyId}` : 'follow-up window');
+  await enter('FOLLOW_UP', s.agencyId ? `first appointment with agency:${s.agencyId}` : 'follow-up window');
   if (s.agencyId) {
     const dueBy = deadlineFor(policy, 'firstAppointment', new Date(release.releasedAt)).toISOString();
     s.appointmentPending = true;
@@ -422,6 +452,6 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
   });
   s.closedAt = closedAt;
   await Promise.all(watchers);
-  enter('CLOSED', null);
+  await enter('CLOSED', null);
   return plan();
 }
