@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { CommonEnv, loadConfig } from '@throughcare/platform-config';
+
+export const OrchestratorConfigSchema = z.object({
+  ...CommonEnv.database,
+  ...CommonEnv.nats,
+  ...CommonEnv.temporal,
+  ...CommonEnv.http(3005),
+  ...CommonEnv.logging,
+  ...CommonEnv.personId,
+  /** A prebuilt workflow bundle (production); when unset the worker bundles from source at boot. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+});
+export type OrchestratorConfig = z.output<typeof OrchestratorConfigSchema>;
+
+/** Postgres schema owned by the orchestrator: SLA breaches and case closures. */
+export const THROUGHCARE_SCHEMA = 'throughcare';
+
+export function loadOrchestratorConfig(env: Record<string, string | undefined> = process.env): OrchestratorConfig {
+  return loadConfig(OrchestratorConfigSchema, env);
+}

@@ -1,0 +1,3 @@
+export { OrchestratorModule } from './orchestrator.module';
+export { loadOrchestratorConfig, type OrchestratorConfig } from './config';
+export { BRIDGE_CONSUMER } from './bridge/bridge.host';

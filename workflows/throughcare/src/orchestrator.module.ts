@@ -1,0 +1,42 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PlatformModule } from '@throughcare/platform-http';
+import { BRIDGE_OPTIONS, BridgeHost } from './bridge/bridge.host';
+import { THROUGHCARE_SCHEMA, type OrchestratorConfig } from './config';
+import { throughcareMigrations } from './migrations';
+import { CaseClosure } from './sla/case-closure.entity';
+import { SlaBreach } from './sla/sla-breach.entity';
+import { JourneysController, SlaController } from './sla/sla.controller';
+import { SlaService } from './sla/sla.service';
+import { JourneyWorkerHost } from './worker/journey-worker.host';
+import { JOURNEY_WORKER_OPTIONS } from './worker/journey-worker.options';
+
+/** The orchestrator: journey worker, bus bridge, and the SLA record managers read. */
+@Module({})
+export class OrchestratorModule {
+  static forRoot(config: OrchestratorConfig): DynamicModule {
+    return {
+      module: OrchestratorModule,
+      imports: [
+        PlatformModule.forRoot({
+          serviceName: 'orchestrator',
+          database: {
+            url: config.DATABASE_URL,
+            schema: THROUGHCARE_SCHEMA,
+            entities: [SlaBreach, CaseClosure],
+            migrations: throughcareMigrations,
+          },
+          natsUrl: config.NATS_URL,
+          temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+        }),
+      ],
+      controllers: [SlaController, JourneysController],
+      providers: [
+        SlaService,
+        { provide: JOURNEY_WORKER_OPTIONS, useValue: { bundlePath: config.WORKFLOW_BUNDLE_PATH } },
+        { provide: BRIDGE_OPTIONS, useValue: { personIdSecret: config.PERSON_ID_SECRET } },
+        JourneyWorkerHost,
+        BridgeHost,
+      ],
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { planQuery, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
+import { NotFoundError } from '@throughcare/platform-errors';
+import { ApiQueryFromZod, TEMPORAL_CLIENT, ZodValidationPipe } from '@throughcare/platform-http';
+import { JourneyParamsSchema, ListBreachesQuerySchema, type JourneyParams, type ListBreachesQuery } from './sla.schemas';
+import { SlaService, type BreachView } from './sla.service';
+
+@ApiTags('sla')
+@Controller('breaches')
+export class SlaController {
+  constructor(private readonly sla: SlaService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'SLA breaches, newest first: who owed what to whom, due when, met how late' })
+  @ApiQueryFromZod(ListBreachesQuerySchema)
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  list(
+    @Query(new ZodValidationPipe(ListBreachesQuerySchema, 'query')) query: ListBreachesQuery,
+  ): Promise<{ items: BreachView[]; nextCursor: string | null }> {
+    return this.sla.list(query);
+  }
+
+  @Get('summary')
+  @ApiOperation({ summary: 'Breaches per clock: total, still open, met late, mean lateness' })
+  summary() {
+    return this.sla.summary();
+  }
+}
+
+@ApiTags('journeys')
+@Controller('journeys')
+export class JourneysController {
+  constructor(@Inject(TEMPORAL_CLIENT) private readonly temporal: Client) {}
+
+  @Get(':personId/episodes/:episode')
+  @ApiOperation({ summary: "The journey's plan: stage, stages done, open deadlines, and who it waits on" })
+  @ApiResponse({ status: 404, description: 'No journey for that person and episode' })
+  async plan(
+    @Param(new ZodValidationPipe(JourneyParamsSchema, 'path')) params: JourneyParams,
+  ): Promise<PlanView> {
+    const workflowId = throughcareWorkflowId(params.personId, params.episode);
+    try {
+      return await this.temporal.workflow.getHandle(workflowId).query(planQuery);
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) throw new NotFoundError(`no journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
+      throw e;
+    }
+  }
+}

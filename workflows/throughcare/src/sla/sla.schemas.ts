@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+// Suffixed `Schema`: a parameter type sharing a zod value's name breaks Swagger's metadata.
+const CursorSchema = z
+  .string()
+  .max(500)
+  .transform((raw, ctx) => {
+    try {
+      return z
+        .object({ breachedAt: z.iso.datetime({ offset: true }), id: z.uuid() })
+        .parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not a cursor this API issued' });
+      return z.NEVER;
+    }
+  });
+
+export const ListBreachesQuerySchema = z
+  .object({
+    status: z.enum(['OPEN', 'MET_LATE']).optional(),
+    clock: z.string().regex(/^[a-zA-Z]+$/).max(60).optional(),
+    personId: z.string().regex(/^p[0-9a-f]{20}$/, 'must be a pseudonymous person id').optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: CursorSchema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListBreachesQuery = z.output<typeof ListBreachesQuerySchema>;
+
+export const JourneyParamsSchema = z
+  .object({
+    personId: z.string().regex(/^p[0-9a-f]{20}$/, 'must be a pseudonymous person id'),
+    episode: z.coerce.number().int().min(1),
+  })
+  .strict();
+export type JourneyParams = z.output<typeof JourneyParamsSchema>;

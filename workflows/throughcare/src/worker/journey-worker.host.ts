@@ -1,0 +1,61 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { TaskQueues } from '@throughcare/contracts';
+import { PLATFORM_OPTIONS, type PlatformOptions } from '@throughcare/platform-http';
+import { withApplicationFailures } from '@throughcare/platform-temporal';
+import { SlaService } from '../sla/sla.service';
+import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './journey-worker.options';
+
+/**
+ * Runs the journey workflows and the orchestrator's own activities (SLA breaches, closures) on
+ * the `throughcare` task queue. Uses a prebuilt bundle when WORKFLOW_BUNDLE_PATH is set
+ * (production), else bundles the workflow sources at boot.
+ */
+@Injectable()
+export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('JourneyWorker');
+  private worker: Worker | undefined;
+  private connection: NativeConnection | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    @Inject(PLATFORM_OPTIONS) private readonly platform: PlatformOptions,
+    @Inject(JOURNEY_WORKER_OPTIONS) private readonly options: JourneyWorkerOptions,
+    private readonly sla: SlaService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const started = Date.now();
+    const workflowBundle = this.options.bundlePath
+      ? { codePath: this.options.bundlePath }
+      : await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler(this.logger) });
+    this.connection = await NativeConnection.connect({ address: this.platform.temporal.address });
+    this.worker = await Worker.create({
+      connection: this.connection,
+      namespace: this.platform.temporal.namespace,
+      taskQueue: TaskQueues.throughcare,
+      workflowBundle,
+      activities: withApplicationFailures({
+        recordSlaBreach: (i: Parameters<SlaService['recordSlaBreach']>[0]) => this.sla.recordSlaBreach(i),
+        recordBreachMet: (i: Parameters<SlaService['recordBreachMet']>[0]) => this.sla.recordBreachMet(i),
+        recordCaseClosed: (i: Parameters<SlaService['recordCaseClosed']>[0]) => this.sla.recordCaseClosed(i),
+      }),
+      shutdownGraceTime: '10s',
+    });
+    this.running = this.worker.run();
+    this.running.catch((e: Error) => this.logger.error(`journey worker crashed: ${e.message}`));
+    this.logger.log(`polling task queue "${TaskQueues.throughcare}" (ready in ${Date.now() - started} ms)`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.worker?.getState() === 'RUNNING') this.worker.shutdown();
+    await this.running?.catch(() => undefined);
+    await this.connection?.close();
+    this.logger.log('journey worker stopped');
+  }
+}
+
+function quietBundler(logger: Logger) {
+  const none = () => undefined;
+  return { log: none, trace: none, debug: none, info: none, warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) };
+}

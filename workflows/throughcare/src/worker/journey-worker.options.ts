@@ -1,0 +1,4 @@
+export const JOURNEY_WORKER_OPTIONS = Symbol('JOURNEY_WORKER_OPTIONS');
+export interface JourneyWorkerOptions {
+  bundlePath?: string;
+}
