@@ -31,31 +31,32 @@ const common = {
 /** @type {import('jest').Config} */
 module.exports = {
   maxWorkers: 1,
+  // Global on purpose: Jest ignores testTimeout inside `projects` (it is a global option).
+  // 120 s covers workflow/e2e suites (worker start + webpack bundle + time skipping on 2 cores);
+  // the unit project lowers it to 10 s in a setup file.
+  testTimeout: 120_000,
   projects: [
     {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/**/*.spec.ts'],
       testPathIgnorePatterns: [...ignored, '\\.int\\.spec\\.ts$', '\\.workflow\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
-      testTimeout: 10_000,
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest/unit-timeout.js'],
     },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/**/*.int.spec.ts'],
-      testTimeout: 60_000,
     },
     {
       ...common,
       displayName: 'workflow',
       testMatch: ['<rootDir>/**/*.workflow.spec.ts'],
-      testTimeout: 120_000,
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.spec.ts'],
-      testTimeout: 120_000,
     },
   ],
 };

@@ -197,7 +197,25 @@ async function test(jestArgs: string[]): Promise<void> {
         // Own process group: after Jest exits, anything its workers left behind (a time-skipping
         // test server JVM whose environment was never torn down) is killed with the group.
         jest = spawn(jestBin, args, { cwd: paths.repoRoot, env, stdio: 'inherit', detached: true });
-        jest.on('exit', (c, s) => resolve(c ?? (s ? 128 : 1)));
+        jest.on('exit', (c, s) => {
+          clearInterval(watchdog);
+          resolve(c ?? (s ? 128 : 1));
+        });
+        // Jest that has written its results but does not exit is held by open handles (a Worker
+        // never shut down, a pool never ended): report it and end it instead of hanging CI.
+        let writtenAt: number | undefined;
+        const watchdog = setInterval(() => {
+          if (writtenAt === undefined && fs.existsSync(resultsFile)) writtenAt = Date.now();
+          if (writtenAt !== undefined && Date.now() - writtenAt > 30_000) {
+            clearInterval(watchdog);
+            log('test', 'Jest wrote its results 30 s ago but has not exited (open handles; try `npm test -- --detectOpenHandles`): stopping it');
+            try {
+              process.kill(-jest!.pid!, 'SIGTERM');
+            } catch {
+              /* gone */
+            }
+          }
+        }, 1000);
         jest.on('error', () => resolve(1));
       }),
     );
