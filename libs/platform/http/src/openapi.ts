@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiQuery, type ApiBodyOptions } from '@nestjs/swagger';
+import { ApiQuery, type ApiBodyOptions } from '@nestjs/swagger';
 import { z } from 'zod';
 
 type JsonSchema = Record<string, unknown>;
