@@ -109,6 +109,23 @@ module.exports = [
     },
   },
   {
+    // infra/compose's spec checks docker-compose against each app's own zod config schema, so it
+    // must read those schemas; infra's runtime code still may not import services or workflows.
+    files: ['infra/compose/**/*.spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': moduleBoundaries(
+        depConstraints.map((constraint) =>
+          constraint.sourceTag === layer.infra
+            ? {
+                ...constraint,
+                onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, layer.service, layer.workflow],
+              }
+            : constraint,
+        ),
+      ),
+    },
+  },
+  {
     files: ['workflows/**/src/workflows/**/*.ts'],
     ignores: [...testFiles, '**/journey-harness.ts', '**/__fixtures__/**'],
     rules: {
