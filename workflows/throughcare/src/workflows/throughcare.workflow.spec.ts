@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -73,9 +76,32 @@ async function skipTo(instant: string): Promise<void> {
  * instead of awaiting `result()`: while a result is awaited the Java test server keeps skipping
  * to the next timer it knows, which after completion is the 10-year run timeout.
  */
-async function runUntilClosed(handle: WorkflowHandle): Promise<PlanView> {
+async function runUntilClosed(handle: WorkflowHandle, historyName?: string): Promise<PlanView> {
+  const [plan] = await runAllUntilClosed([{ handle, historyName }]);
+  return plan!;
+}
+
+/** One skip for several journeys: concurrent `env.sleep` calls on the Java test server can stall. */
+async function runAllUntilClosed(journeys: { handle: WorkflowHandle; historyName?: string }[]): Promise<PlanView[]> {
   await env.sleep('130 days');
-  return waitForPlan(handle, atStage('CLOSED'), 'case closed');
+  return Promise.all(
+    journeys.map(async ({ handle, historyName }) => {
+      const plan = await waitForPlan(handle, atStage('CLOSED'), 'case closed');
+      if (historyName) await recordHistory(handle, historyName);
+      return plan;
+    }),
+  );
+}
+
+/**
+ * `RECORD_HISTORIES=1 npm test` rewrites test/fixtures/histories from these scenarios; the
+ * replay test then proves today's workflow code still replays them (determinism).
+ */
+async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const dir = path.resolve(__dirname, '../../../../test/fixtures/histories');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, `throughcare-journey.${name}.json`), historyToJSON(await handle.fetchHistory()));
 }
 
 async function nextEasterThursday() {
@@ -93,6 +119,7 @@ const completed = (assessmentId: string, needs: ('ACCOMMODATION' | 'DRUGS_AND_AL
   eventId: randomUUID(),
 });
 
+const slug = (j: Jurisdiction) => j.toLowerCase().replace(/_/g, '-');
 const kinds = (effects: Effect[]) => effects.map((e) => e.kind);
 
 describe('throughcare journey (time-skipping server)', () => {
@@ -139,7 +166,7 @@ describe('throughcare journey (time-skipping server)', () => {
           },
         ],
       });
-      return runUntilClosed(handle);
+      return runUntilClosed(handle, 'happy-path');
     });
 
     expect(result.stage).toBe('CLOSED');
@@ -182,7 +209,7 @@ describe('throughcare journey (time-skipping server)', () => {
       );
       // Both agencies stay silent past the later deadline.
       await skipTo(new Date(Date.parse(easter.ackDue.ENGLAND_AND_WALES) + 60_000).toISOString());
-      return Promise.all(
+      const acknowledgedLate = await Promise.all(
         handles.map(async ({ handle, referralId }) => {
           await waitForPlan(
             handle,
@@ -205,10 +232,29 @@ describe('throughcare journey (time-skipping server)', () => {
             (p) => p.deadlines.some((d) => d.clock === 'referralAcknowledgement' && d.status === 'MET_LATE'),
             'late acknowledgement',
           );
-          await handle.terminate('test over');
+          // Then released and followed up to the end, so the recorded history covers the whole branch.
+          await handle.executeUpdate(releaseRecordedUpdate, {
+            args: [{ releasedAt: new Date(await env.currentTimeMs()).toISOString(), establishmentCode: 'BAR', eventId: randomUUID() }],
+          });
+          const followUp = await waitForPlan(handle, (p) => p.appointmentId !== undefined, 'first appointment');
+          await handle.executeUpdate(attendanceRecordedUpdate, {
+            args: [
+              {
+                appointmentId: followUp.appointmentId!,
+                attendance: 'YES',
+                attendedAt: new Date(await env.currentTimeMs()).toISOString(),
+                eventId: randomUUID(),
+              },
+            ],
+          });
           return plan;
         }),
       );
+      // Leave nothing running: both journeys go on to close (and their histories are recorded).
+      await runAllUntilClosed(
+        handles.map(({ handle }, i) => ({ handle, historyName: `referral-ack-breach.${slug(inputs[i]!.jurisdiction)}` })),
+      );
+      return acknowledgedLate;
     });
 
     inputs.forEach((input, i) => {
@@ -265,7 +311,7 @@ describe('throughcare journey (time-skipping server)', () => {
       );
 
       await skipTo(easter.at);
-      return Promise.all(
+      await Promise.all(
         handles.map(async (handle, i) => {
           await handle.executeUpdate(releaseRecordedUpdate, {
             args: [{ releasedAt: easter.at, establishmentCode: inputs[i]!.establishmentCode, eventId: randomUUID() }],
@@ -283,8 +329,10 @@ describe('throughcare journey (time-skipping server)', () => {
               },
             ],
           });
-          return runUntilClosed(handle);
         }),
+      );
+      return runAllUntilClosed(
+        handles.map((handle, i) => ({ handle, historyName: `first-appointment-breach.${slug(inputs[i]!.jurisdiction)}` })),
       );
     });
 

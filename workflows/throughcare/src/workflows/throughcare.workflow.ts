@@ -329,8 +329,8 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
       } else {
         deadline.metAt = met;
         if (deadline.status === 'BREACHED' && deadline.breachKey) {
-          deadline.status = 'MET_LATE';
           await throughcare.recordBreachMet({ idempotencyKey: deadline.breachKey, metAt: met });
+          deadline.status = 'MET_LATE';
         } else {
           deadline.status = 'MET';
         }
