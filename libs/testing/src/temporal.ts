@@ -1,4 +1,7 @@
+import type { SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SearchAttributes } from '@throughcare/contracts';
 
 /**
  * Time-skipping Temporal test environment.
@@ -22,10 +25,34 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
  */
 export async function createTimeSkippingTestEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
-  if (path) {
-    return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-  }
-  return TestWorkflowEnvironment.createTimeSkipping();
+  const env = path
+    ? await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } })
+    : await TestWorkflowEnvironment.createTimeSkipping();
+  await registerSearchAttributes(env);
+  return env;
+}
+
+const indexedValueType: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
+  TEXT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  DOUBLE: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+/**
+ * The time-skipping server starts with no custom search attributes (the dev server gets them as
+ * start flags): register the contract's, or every journey's first upsert fails its workflow task.
+ */
+async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      Object.values(SearchAttributes).map((key) => [key.name, indexedValueType[key.type]]),
+    ),
+  });
 }
 
 const SHARED = Symbol.for('throughcare.testing.sharedTimeSkippingEnv');
