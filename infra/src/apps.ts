@@ -20,7 +20,7 @@ export const apps: readonly AppDefinition[] = [
   { name: 'referral', entry: 'services/referral/src/main.ts', port: 3002 },
   { name: 'liberation', entry: 'services/liberation/src/main.ts', port: 3003 },
   { name: 'directory', entry: 'services/directory/src/main.ts', port: 3004 },
-  { name: 'orchestrator', entry: 'workflows/throughcare/src/main.ts' },
+  { name: 'orchestrator', entry: 'workflows/throughcare/src/main.ts', port: 3005 },
 ];
 
 export function entryPath(app: AppDefinition): string {
