@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import type { z } from 'zod';
 import { SearchAttributes } from '@throughcare/contracts';
 import { loadConfig } from '@throughcare/platform-config';
-import { apps as supervisedApps } from '@throughcare/infra';
+import { apps as supervisedApps } from '../src/apps';
 import { AssessmentConfigSchema } from '@throughcare/assessment-service';
 import { ReferralConfigSchema } from '@throughcare/referral-service';
 import { LiberationConfigSchema } from '@throughcare/liberation-service';

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -206,6 +207,6 @@ export function nativeRequire(id: string, from: string = __filename): unknown {
   }).Module;
   const m = new ModuleCtor(from);
   m.filename = from;
-  m.paths = ModuleCtor._nodeModulePaths(require('node:path').dirname(from));
+  m.paths = ModuleCtor._nodeModulePaths(path.dirname(from));
   return m.require(id);
 }
