@@ -134,6 +134,7 @@ async function platform(): Promise<void> {
       '',
       'Throughcare platform is up (Ctrl-C stops everything):',
       ...status,
+      `  SLA breaches  http://127.0.0.1:3005/breaches and /breaches/summary (managers; JSON, no HTML dashboard yet)`,
       `  Temporal UI   ${endpoints.temporalUiUrl}/namespaces/default/workflows`,
       `  Temporal gRPC ${endpoints.temporalAddress} (namespace default)`,
       `  NATS          ${endpoints.natsUrl} (monitoring ${endpoints.natsMonitorUrl})`,
@@ -143,6 +144,8 @@ async function platform(): Promise<void> {
       'Record a reception:',
       `  curl -sS -X POST http://127.0.0.1:3003/receptions -H 'content-type: application/json' \\`,
       `    -d '${JSON.stringify(body)}'`,
+      'then follow the journey (personId is in the response):',
+      '  curl -sS http://127.0.0.1:3005/journeys/<personId>/episodes/1',
       '',
     ].join('\n') + '\n',
   );
