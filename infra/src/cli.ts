@@ -134,7 +134,7 @@ async function platform(): Promise<void> {
       '',
       'Throughcare platform is up (Ctrl-C stops everything):',
       ...status,
-      `  SLA breaches  http://127.0.0.1:3005/breaches and /breaches/summary (managers; JSON, no HTML dashboard yet)`,
+      `  Dashboard     http://127.0.0.1:3005/dashboard (journeys by stage, SLA breaches; JSON: /dashboard/data, /breaches)`,
       `  Temporal UI   ${endpoints.temporalUiUrl}/namespaces/default/workflows`,
       `  Temporal gRPC ${endpoints.temporalAddress} (namespace default)`,
       `  NATS          ${endpoints.natsUrl} (monitoring ${endpoints.natsMonitorUrl})`,

@@ -270,6 +270,18 @@ describe('a person from reception to post-release follow-up, through every servi
     expect(description.typedSearchAttributes.get(SearchAttributes.nextDeadline)).toBeInstanceOf(Date);
     expect(JSON.stringify(description.raw.workflowExecutionInfo?.searchAttributes)).not.toContain(noms);
 
+    // Managers: the dashboard counts the journey in its stage.
+    const dashboard = await http<{ journeysByStage: Record<string, number>; breaches: unknown[] }>(
+      apps.orchestrator,
+      'GET',
+      '/dashboard/data',
+    );
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.body.journeysByStage.FOLLOW_UP).toBeGreaterThanOrEqual(1);
+    const page = await fetch(`${apps.orchestrator.baseUrl}/dashboard`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('Journeys by stage');
+
     // Every fact is on the bus.
     const types = await eventually('events on the bus', async () => {
       const t = await eventsOnBus(personId);

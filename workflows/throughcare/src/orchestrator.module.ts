@@ -5,6 +5,7 @@ import { THROUGHCARE_SCHEMA, type OrchestratorConfig } from './config';
 import { throughcareMigrations } from './migrations';
 import { CaseClosure } from './sla/case-closure.entity';
 import { SlaBreach } from './sla/sla-breach.entity';
+import { DashboardController } from './sla/dashboard.controller';
 import { JourneysController, SlaController } from './sla/sla.controller';
 import { SlaService } from './sla/sla.service';
 import { JourneyWorkerHost } from './worker/journey-worker.host';
@@ -29,7 +30,7 @@ export class OrchestratorModule {
           temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
         }),
       ],
-      controllers: [SlaController, JourneysController],
+      controllers: [SlaController, JourneysController, DashboardController],
       providers: [
         SlaService,
         { provide: JOURNEY_WORKER_OPTIONS, useValue: { bundlePath: config.WORKFLOW_BUNDLE_PATH } },

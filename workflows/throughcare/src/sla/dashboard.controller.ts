@@ -1,0 +1,60 @@
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Client } from '@temporalio/client';
+import { SearchAttributes, Stages, THROUGHCARE_WORKFLOW_TYPE, type Stage } from '@throughcare/contracts';
+import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
+import { SlaService } from './sla.service';
+
+export interface DashboardView {
+  /** Running journeys per stage, from Temporal visibility (the attrition funnel's current shape). */
+  journeysByStage: Record<Stage, number>;
+  breaches: Awaited<ReturnType<SlaService['summary']>>;
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** For managers: where people are in the journey, and which clocks are missed how often. */
+@ApiTags('dashboard')
+@Controller('dashboard')
+export class DashboardController {
+  constructor(
+    private readonly sla: SlaService,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  @Get('data')
+  @ApiOperation({ summary: 'Journeys per stage and SLA breaches per clock (JSON)' })
+  async data(): Promise<DashboardView> {
+    const counts = await Promise.all(
+      Stages.map(async (stage) => {
+        const query = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ${SearchAttributes.stage.name} = '${stage}'`;
+        return [stage, (await this.temporal.workflow.count(query)).count] as const;
+      }),
+    );
+    return {
+      journeysByStage: Object.fromEntries(counts) as Record<Stage, number>,
+      breaches: await this.sla.summary(),
+    };
+  }
+
+  @Get()
+  @Header('content-type', 'text/html; charset=utf-8')
+  @ApiOperation({ summary: 'The same as an HTML page' })
+  async page(): Promise<string> {
+    const { journeysByStage, breaches } = await this.data();
+    const stageRows = Stages.map((s) => `<tr><td>${s}</td><td>${journeysByStage[s]}</td></tr>`).join('');
+    const breachRows =
+      breaches
+        .map(
+          (b) =>
+            `<tr><td>${escape(b.clock)}</td><td>${b.breached}</td><td>${b.open}</td><td>${b.metLate}</td><td>${b.meanLatenessMinutes ?? '–'}</td></tr>`,
+        )
+        .join('') || '<tr><td colspan="5">No breaches recorded</td></tr>';
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Throughcare: SLA dashboard</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin-bottom:2rem}td,th{border:1px solid #999;padding:.3rem .7rem;text-align:left}</style></head>
+<body><h1>Throughcare</h1>
+<h2>Journeys by stage</h2><table><tr><th>Stage</th><th>Journeys</th></tr>${stageRows}</table>
+<h2>SLA breaches by clock</h2><table><tr><th>Clock</th><th>Breached</th><th>Still open</th><th>Met late</th><th>Mean lateness (min)</th></tr>${breachRows}</table>
+<p>Details: <a href="/breaches">/breaches</a> · API: <a href="/docs">/docs</a></p></body></html>`;
+  }
+}
