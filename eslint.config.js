@@ -84,7 +84,12 @@ module.exports = [
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': [
         'error',
-        { args: 'after-used', argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+        {
+          args: 'after-used',
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+        },
       ],
       '@nx/enforce-module-boundaries': moduleBoundaries(depConstraints),
     },
@@ -102,7 +107,10 @@ module.exports = [
       '@nx/enforce-module-boundaries': moduleBoundaries(
         depConstraints.map((constraint) =>
           constraint.sourceTag === layer.service
-            ? { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, layer.testing] }
+            ? {
+                ...constraint,
+                onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, layer.testing],
+              }
             : constraint,
         ),
       ),
@@ -118,7 +126,11 @@ module.exports = [
           constraint.sourceTag === layer.infra
             ? {
                 ...constraint,
-                onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, layer.service, layer.workflow],
+                onlyDependOnLibsWithTags: [
+                  ...constraint.onlyDependOnLibsWithTags,
+                  layer.service,
+                  layer.workflow,
+                ],
               }
             : constraint,
         ),

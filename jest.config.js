@@ -40,7 +40,12 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/**/*.spec.ts'],
-      testPathIgnorePatterns: [...ignored, '\\.int\\.spec\\.ts$', '\\.workflow\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
+      testPathIgnorePatterns: [
+        ...ignored,
+        '\\.int\\.spec\\.ts$',
+        '\\.workflow\\.spec\\.ts$',
+        '\\.e2e\\.spec\\.ts$',
+      ],
       setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest/unit-timeout.js'],
     },
     {

@@ -51,7 +51,9 @@ export async function main(args: string[]): Promise<void> {
         await new Supervisor(rest[0] ?? 'platform', 'platform').replaceStale();
         return;
       default:
-        process.stderr.write(`usage: node infra/bin/run.js <platform|test|provision|measure-test-server|stop> [args]\n`);
+        process.stderr.write(
+          `usage: node infra/bin/run.js <platform|test|provision|measure-test-server|stop> [args]\n`,
+        );
         process.exitCode = 2;
     }
   } catch (e) {
@@ -69,7 +71,8 @@ async function provisionAll(): Promise<{ testServerPath?: string }> {
 
 function printTimings(): void {
   process.stderr.write('\ntimings:\n');
-  for (const t of timings) process.stderr.write(`  ${t.label.padEnd(40)} ${(t.ms / 1000).toFixed(2).padStart(8)} s\n`);
+  for (const t of timings)
+    process.stderr.write(`  ${t.label.padEnd(40)} ${(t.ms / 1000).toFixed(2).padStart(8)} s\n`);
 }
 
 /** PERSON_ID_SECRET: generated once, kept in <cache>/secret (0600). */
@@ -102,7 +105,13 @@ async function platform(): Promise<void> {
       const env = { ...baseEnv, ...(app.port ? { PORT: String(app.port) } : {}) };
       const readiness = app.port ? { url: `http://127.0.0.1:${app.port}/health` } : undefined;
       try {
-        const r = await infra.supervisor.spawnApp(app.name, process.execPath, ['-r', '@swc-node/register', entry], env, readiness);
+        const r = await infra.supervisor.spawnApp(
+          app.name,
+          process.execPath,
+          ['-r', '@swc-node/register', entry],
+          env,
+          readiness,
+        );
         status.push(
           `  ${app.name.padEnd(13)} ${app.port ? `http://127.0.0.1:${app.port}/docs` : 'running (no HTTP port)'}  (pid ${r.pid}${r.readyMs ? `, ready in ${(r.readyMs / 1000).toFixed(1)} s` : ''})`,
         );
@@ -193,34 +202,46 @@ async function test(jestArgs: string[]): Promise<void> {
     const resultsFile = path.join(paths.runDir, `jest-results-${process.pid}.json`);
     fs.rmSync(resultsFile, { force: true });
     const jestBin = path.join(paths.repoRoot, 'node_modules', '.bin', 'jest');
-    const args = ['--config', path.join(paths.repoRoot, 'jest.config.js'), '--json', '--outputFile', resultsFile, ...jestArgs];
+    const args = [
+      '--config',
+      path.join(paths.repoRoot, 'jest.config.js'),
+      '--json',
+      '--outputFile',
+      resultsFile,
+      ...jestArgs,
+    ];
     log('test', `jest ${args.join(' ')}`);
-    const code = await timed('jest', () =>
-      new Promise<number>((resolve) => {
-        // Own process group: after Jest exits, anything its workers left behind (a time-skipping
-        // test server JVM whose environment was never torn down) is killed with the group.
-        jest = spawn(jestBin, args, { cwd: paths.repoRoot, env, stdio: 'inherit', detached: true });
-        jest.on('exit', (c, s) => {
-          clearInterval(watchdog);
-          resolve(c ?? (s ? 128 : 1));
-        });
-        // Jest that has written its results but does not exit is held by open handles (a Worker
-        // never shut down, a pool never ended): report it and end it instead of hanging CI.
-        let writtenAt: number | undefined;
-        const watchdog = setInterval(() => {
-          if (writtenAt === undefined && fs.existsSync(resultsFile)) writtenAt = Date.now();
-          if (writtenAt !== undefined && Date.now() - writtenAt > 30_000) {
+    const code = await timed(
+      'jest',
+      () =>
+        new Promise<number>((resolve) => {
+          // Own process group: after Jest exits, anything its workers left behind (a time-skipping
+          // test server JVM whose environment was never torn down) is killed with the group.
+          jest = spawn(jestBin, args, { cwd: paths.repoRoot, env, stdio: 'inherit', detached: true });
+          jest.on('exit', (c, s) => {
             clearInterval(watchdog);
-            log('test', 'Jest wrote its results 30 s ago but has not exited (open handles; try `npm test -- --detectOpenHandles`): stopping it');
-            try {
-              process.kill(-jest!.pid!, 'SIGTERM');
-            } catch {
-              /* gone */
+            resolve(c ?? (s ? 128 : 1));
+          });
+          // Jest that has written its results but does not exit is held by open handles (a Worker
+          // never shut down, a pool never ended): report it and end it instead of hanging CI.
+          let writtenAt: number | undefined;
+          const watchdog = setInterval(() => {
+            if (writtenAt === undefined && fs.existsSync(resultsFile)) writtenAt = Date.now();
+            if (writtenAt !== undefined && Date.now() - writtenAt > 30_000) {
+              clearInterval(watchdog);
+              log(
+                'test',
+                'Jest wrote its results 30 s ago but has not exited (open handles; try `npm test -- --detectOpenHandles`): stopping it',
+              );
+              try {
+                process.kill(-jest!.pid!, 'SIGTERM');
+              } catch {
+                /* gone */
+              }
             }
-          }
-        }, 1000);
-        jest.on('error', () => resolve(1));
-      }),
+          }, 1000);
+          jest.on('error', () => resolve(1));
+        }),
     );
     await reapGroup(jest!.pid!);
     let results: JestResults | undefined;
@@ -235,7 +256,8 @@ async function test(jestArgs: string[]): Promise<void> {
       // A suite that cannot even load (syntax error, failing beforeAll import) counts as one failure.
       failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
       exitCode = failed === 0 && code === 0 && !interrupted ? 0 : 1;
-      if (failed === 0 && code !== 0) log('test', `Jest exited ${code} with no failed test (e.g. no tests found, or a coverage threshold)`);
+      if (failed === 0 && code !== 0)
+        log('test', `Jest exited ${code} with no failed test (e.g. no tests found, or a coverage threshold)`);
     }
   } finally {
     await timed('stop test infrastructure', () => infra.stop());

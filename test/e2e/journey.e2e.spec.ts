@@ -97,10 +97,18 @@ async function http<T = unknown>(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, contentType: res.headers.get('content-type') };
+  return {
+    status: res.status,
+    body: (text ? JSON.parse(text) : undefined) as T,
+    contentType: res.headers.get('content-type'),
+  };
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
@@ -134,7 +142,10 @@ async function eventsOnBus(personId: string): Promise<string[]> {
       .then((s) => s.getMessage({ seq }))
       .catch(() => null);
     if (!msg) continue;
-    const event = msg.json<{ eventType: string; personReference: { identifiers: { type: string; value: string }[] } }>();
+    const event = msg.json<{
+      eventType: string;
+      personReference: { identifiers: { type: string; value: string }[] };
+    }>();
     if (event.personReference.identifiers.some((i) => i.type === 'THROUGHCARE_ID' && i.value === personId)) {
       types.push(event.eventType);
     }
@@ -177,14 +188,23 @@ describe('a person from reception to post-release follow-up, through every servi
       return p.status === 200 && p.body.assessmentId ? p.body : undefined;
     });
     expect(screening.stage).toBe('CORE_SCREEN');
-    const assessment = await http<{ status: string }>(apps.assessment, 'GET', `/assessments/${screening.assessmentId}`);
+    const assessment = await http<{ status: string }>(
+      apps.assessment,
+      'GET',
+      `/assessments/${screening.assessmentId}`,
+    );
     expect(assessment).toMatchObject({ status: 200, body: { status: 'REQUESTED' } });
 
-    const completion = await http(apps.assessment, 'POST', `/assessments/${screening.assessmentId}/completion`, {
-      needs: ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
-      riskOfSeriousHarm: 'LOW',
-      completedBy: 'role:RECEPTION_OFFICER',
-    });
+    const completion = await http(
+      apps.assessment,
+      'POST',
+      `/assessments/${screening.assessmentId}/completion`,
+      {
+        needs: ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
+        riskOfSeriousHarm: 'LOW',
+        completedBy: 'role:RECEPTION_OFFICER',
+      },
+    );
     expect(completion.status).toBe(200);
 
     // Needs drive a referral to the home council's justice social work, found in the directory.
@@ -200,9 +220,9 @@ describe('a person from reception to post-release follow-up, through every servi
     expect(referred.agencyId).toBe(cjsw.body.items[0]!.id);
     const agency = { 'x-agency-id': referred.agencyId! };
     const otherAgency = { 'x-agency-id': 'someone-else' };
-    expect((await http(apps.referral, 'GET', `/referrals/${referred.referralId}`, undefined, otherAgency)).status).toBe(
-      404,
-    );
+    expect(
+      (await http(apps.referral, 'GET', `/referrals/${referred.referralId}`, undefined, otherAgency)).status,
+    ).toBe(404);
     const referral = await http<{ acknowledgeBy: string; pathways: string[] }>(
       apps.referral,
       'GET',
@@ -212,12 +232,20 @@ describe('a person from reception to post-release follow-up, through every servi
     );
     expect(referral.status).toBe(200);
     expect(referral.body.pathways.sort()).toEqual(['ACCOMMODATION', 'DRUGS_AND_ALCOHOL']);
-    expect(referred.deadlines.find((d) => d.clock === 'referralAcknowledgement')?.dueAt).toBe(referral.body.acknowledgeBy);
+    expect(referred.deadlines.find((d) => d.clock === 'referralAcknowledgement')?.dueAt).toBe(
+      referral.body.acknowledgeBy,
+    );
 
     // The agency acknowledges through the referral API within its working day.
-    const ack = await http(apps.referral, 'POST', `/referrals/${referred.referralId}/acknowledgement`, {
-      acknowledgedBy: 'Justice Social Work duty team',
-    }, agency);
+    const ack = await http(
+      apps.referral,
+      'POST',
+      `/referrals/${referred.referralId}/acknowledgement`,
+      {
+        acknowledgedBy: 'Justice Social Work duty team',
+      },
+      agency,
+    );
     expect(ack.status).toBe(201);
     const awaiting = await eventually('awaiting release', async () => {
       const p = await plan(personId);
@@ -249,7 +277,9 @@ describe('a person from reception to post-release follow-up, through every servi
       agency,
     );
     expect(appointment.status).toBe(200);
-    expect(appointment.body.dueBy).toBe(followUp.deadlines.find((d) => d.clock === 'firstAppointment')!.dueAt);
+    expect(appointment.body.dueBy).toBe(
+      followUp.deadlines.find((d) => d.clock === 'firstAppointment')!.dueAt,
+    );
 
     // The liberation API shows where the person's throughcare stands.
     const episode = await eventually('episode stage', async () => {
@@ -301,18 +331,28 @@ describe('a person from reception to post-release follow-up, through every servi
   });
 
   it('answers a malformed reception with 400 problem+json naming the fields', async () => {
-    const res = await http<{ status: number; errors: { field: string }[] }>(apps.liberation, 'POST', '/receptions', {
-      prisonNumber: 'not-a-number',
-      jurisdiction: 'SCOTLAND',
-    });
+    const res = await http<{ status: number; errors: { field: string }[] }>(
+      apps.liberation,
+      'POST',
+      '/receptions',
+      {
+        prisonNumber: 'not-a-number',
+        jurisdiction: 'SCOTLAND',
+      },
+    );
     expect(res.status).toBe(400);
     expect(res.contentType).toContain('application/problem+json');
-    expect(res.body.errors.map((e) => e.field)).toEqual(expect.arrayContaining(['prisonNumber', 'establishmentCode']));
+    expect(res.body.errors.map((e) => e.field)).toEqual(
+      expect.arrayContaining(['prisonNumber', 'establishmentCode']),
+    );
   });
 
   it('dead-letters a malformed bus event with its reason and still processes the next valid one', async () => {
     const js = jetstream(nc);
-    await js.publish(subjectFor('custody.person.received'), '{"eventType": "custody.person.received", "oops"');
+    await js.publish(
+      subjectFor('custody.person.received'),
+      '{"eventType": "custody.person.received", "oops"',
+    );
 
     // An upstream prison system publishes a reception straight onto the bus (prison number only).
     const noms = prisonNumber();

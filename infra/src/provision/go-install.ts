@@ -8,7 +8,13 @@ import { isExecutable, log, mkdirp, run, timed } from '../util';
  * (GOPATH, GOMODCACHE, GOCACHE) under <cache>/go so nothing leaks into $HOME and a CI cache of
  * <cache> makes it warm. -modcacherw keeps the module cache deletable. Skips when the binary exists.
  */
-export async function goInstall(opts: { name: string; exe: string; pkg: string; version: string; coldHint: string }): Promise<string> {
+export async function goInstall(opts: {
+  name: string;
+  exe: string;
+  pkg: string;
+  version: string;
+  coldHint: string;
+}): Promise<string> {
   const binDir = path.join(paths.binDir, `${opts.name}-${opts.version}`);
   const exe = path.join(binDir, opts.exe);
   if (isExecutable(exe)) {
@@ -27,9 +33,17 @@ export async function goInstall(opts: { name: string; exe: string; pkg: string; 
     GOFLAGS: '-modcacherw',
     CGO_ENABLED: '0',
   };
-  log(opts.name, `building ${opts.pkg}@${opts.version} with go install (cold: ${opts.coldHint}; log: ${logFile})`);
+  log(
+    opts.name,
+    `building ${opts.pkg}@${opts.version} with go install (cold: ${opts.coldHint}; log: ${logFile})`,
+  );
   await timed(`go install ${opts.name}`, () =>
-    run('go', ['install', `${opts.pkg}@${opts.version}`], { env, logFile, scope: opts.name, heartbeatMs: 20000 }),
+    run('go', ['install', `${opts.pkg}@${opts.version}`], {
+      env,
+      logFile,
+      scope: opts.name,
+      heartbeatMs: 20000,
+    }),
   );
   if (!isExecutable(exe)) throw new Error(`go install finished but ${exe} is missing`);
   fs.writeFileSync(path.join(binDir, 'built-at'), new Date().toISOString() + '\n');

@@ -31,7 +31,12 @@ export async function provisionNats(): Promise<string> {
  * production runs with (production additionally wants three replicas). Needs nats-server ≥ 2.10
  * (Debian's 2.9.10 rejects the option), hence the pinned build.
  */
-export function writeNatsConfig(opts: { profile: string; port: number; httpPort: number; storeDir: string }): string {
+export function writeNatsConfig(opts: {
+  profile: string;
+  port: number;
+  httpPort: number;
+  storeDir: string;
+}): string {
   mkdirp(paths.runDir);
   mkdirp(opts.storeDir);
   const file = path.join(paths.runDir, `nats-${opts.profile}.conf`);

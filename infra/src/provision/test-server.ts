@@ -23,7 +23,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { paths } from '../paths';
-import { freePort, isExecutable, killGroup, log, mkdirp, run, tcpReady, timed, waitUntil, errorLine } from '../util';
+import {
+  freePort,
+  isExecutable,
+  killGroup,
+  log,
+  mkdirp,
+  run,
+  tcpReady,
+  timed,
+  waitUntil,
+  errorLine,
+} from '../util';
 
 export const TEST_SERVER_VERSION = '1.38.0';
 const MAIN_CLASS = 'io.temporal.testserver.TestServer';
@@ -110,7 +121,10 @@ async function fetchClasspath(l: ReturnType<typeof layout>): Promise<string> {
   }
   mkdirp(l.dir);
   fs.writeFileSync(l.pom, pomXml());
-  log('test-server', `fetching io.temporal:temporal-test-server:${TEST_SERVER_VERSION} with Maven into ${l.repo} (log: ${l.log})`);
+  log(
+    'test-server',
+    `fetching io.temporal:temporal-test-server:${TEST_SERVER_VERSION} with Maven into ${l.repo} (log: ${l.log})`,
+  );
   await timed('maven fetch temporal-test-server', () =>
     run(
       'mvn',
@@ -132,7 +146,8 @@ async function fetchClasspath(l: ReturnType<typeof layout>): Promise<string> {
     .filter((f) => f.endsWith('.jar'))
     .sort()
     .map((f) => path.join(l.lib, f));
-  if (!jars.some((j) => path.basename(j).startsWith('temporal-test-server-'))) throw new Error('temporal-test-server jar missing after Maven run');
+  if (!jars.some((j) => path.basename(j).startsWith('temporal-test-server-')))
+    throw new Error('temporal-test-server jar missing after Maven run');
   const cp = jars.join(':');
   fs.writeFileSync(l.classpathFile, cp + '\n');
   return cp;
@@ -142,7 +157,8 @@ async function checkClassVersion(classpath: string): Promise<number> {
   const { stdout } = await run('javap', ['-v', '-cp', classpath, MAIN_CLASS]);
   const m = /major version: (\d+)/.exec(stdout);
   const major = m ? Number(m[1]) : NaN;
-  if (!(major <= MAX_CLASS_MAJOR)) throw new Error(`${MAIN_CLASS} has class-file major ${major}; JDK 17 supports ≤ ${MAX_CLASS_MAJOR}`);
+  if (!(major <= MAX_CLASS_MAJOR))
+    throw new Error(`${MAIN_CLASS} has class-file major ${major}; JDK 17 supports ≤ ${MAX_CLASS_MAJOR}`);
   return major;
 }
 
@@ -155,10 +171,17 @@ export interface StartMeasurement {
  * Starts `cmd args… <port>`, measures spawn → TCP listening and spawn → first successful gRPC
  * call (what the SDK waits for), then stops it (SIGTERM, so a dynamic CDS dump can complete).
  */
-export async function measureStart(cmd: string, preArgs: string[] = [], timeoutMs = 60000): Promise<StartMeasurement> {
+export async function measureStart(
+  cmd: string,
+  preArgs: string[] = [],
+  timeoutMs = 60000,
+): Promise<StartMeasurement> {
   const port = await freePort();
   const t0 = Date.now();
-  const child = spawn(cmd, [...preArgs, String(port)], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(cmd, [...preArgs, String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d));
   try {
@@ -219,7 +242,12 @@ export async function provisionTestServer(opts: { measure?: boolean } = {}): Pro
     const java = javaBin();
     const { stderr: javaVersion } = await run(java, ['-version']);
     const classpath = await fetchClasspath(l);
-    const key = { version: TEST_SERVER_VERSION, javaVersion: javaVersion.split('\n')[0], classpath, flags: JVM_FAST_START_FLAGS };
+    const key = {
+      version: TEST_SERVER_VERSION,
+      javaVersion: javaVersion.split('\n')[0],
+      classpath,
+      flags: JVM_FAST_START_FLAGS,
+    };
     if (stampOk(l.stamp, key) && isExecutable(l.wrapper) && fs.existsSync(l.archive) && !opts.measure) {
       log('test-server', `cached: ${l.wrapper} (CDS ${l.archive})`);
       return { path: l.wrapper, version: TEST_SERVER_VERSION, cds: true };
@@ -233,23 +261,35 @@ export async function provisionTestServer(opts: { measure?: boolean } = {}): Pro
     if (opts.measure) {
       fs.rmSync(l.archive, { force: true });
       measurements.noCds = await measureStart(l.wrapper);
-      log('test-server', `start without CDS: listening ${measurements.noCds.tcpMs} ms, gRPC ${measurements.noCds.grpcMs} ms`);
+      log(
+        'test-server',
+        `start without CDS: listening ${measurements.noCds.tcpMs} ms, gRPC ${measurements.noCds.grpcMs} ms`,
+      );
     }
     let cds = true;
     try {
       await timed('test-server CDS archive', () => buildCds(java, classpath, l.archive));
     } catch (e) {
       cds = false;
-      log('test-server', `CDS archive not built (${errorLine(e)}); the wrapper works without it, only slower`);
+      log(
+        'test-server',
+        `CDS archive not built (${errorLine(e)}); the wrapper works without it, only slower`,
+      );
     }
     if (opts.measure) {
       measurements.cds = await measureStart(l.wrapper);
-      log('test-server', `start with CDS: listening ${measurements.cds.tcpMs} ms, gRPC ${measurements.cds.grpcMs} ms`);
+      log(
+        'test-server',
+        `start with CDS: listening ${measurements.cds.tcpMs} ms, gRPC ${measurements.cds.grpcMs} ms`,
+      );
     }
     fs.writeFileSync(l.stamp, JSON.stringify({ key, measurements, at: new Date().toISOString() }, null, 2));
     return { path: l.wrapper, version: TEST_SERVER_VERSION, cds };
   } catch (e) {
-    log('test-server', `Java test server unavailable, falling back to the SDK's download: ${(e as Error).message}`);
+    log(
+      'test-server',
+      `Java test server unavailable, falling back to the SDK's download: ${(e as Error).message}`,
+    );
     return { path: undefined, version: TEST_SERVER_VERSION, cds: false, error: (e as Error).message };
   }
 }
@@ -259,7 +299,9 @@ export async function provisionTestServer(opts: { measure?: boolean } = {}): Pro
  * only), with AppCDS, then both again with every core busy (`yes > /dev/null` per core), 3 runs
  * each; prints median and max.
  */
-export async function measureTestServer(runs = 3): Promise<Record<string, { tcpMs: number[]; grpcMs: number[] }>> {
+export async function measureTestServer(
+  runs = 3,
+): Promise<Record<string, { tcpMs: number[]; grpcMs: number[] }>> {
   const info = await provisionTestServer();
   if (!info.path) throw new Error('test server not provisioned');
   const l = layout();
@@ -276,12 +318,17 @@ export async function measureTestServer(runs = 3): Promise<Record<string, { tcpM
     }
     results[label] = r;
     const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-    log('test-server', `${label.padEnd(22)} listening median ${med(r.tcpMs)} ms (max ${Math.max(...r.tcpMs)}), gRPC-ready median ${med(r.grpcMs)} ms (max ${Math.max(...r.grpcMs)})`);
+    log(
+      'test-server',
+      `${label.padEnd(22)} listening median ${med(r.tcpMs)} ms (max ${Math.max(...r.tcpMs)}), gRPC-ready median ${med(r.grpcMs)} ms (max ${Math.max(...r.grpcMs)})`,
+    );
   };
   await series('no AppCDS, idle', java, noAppCds);
   await series('AppCDS wrapper, idle', info.path, []);
   const cores = (await import('node:os')).cpus().length;
-  const hogs = Array.from({ length: cores }, () => spawn('sh', ['-c', 'exec yes > /dev/null'], { stdio: 'ignore', detached: true }));
+  const hogs = Array.from({ length: cores }, () =>
+    spawn('sh', ['-c', 'exec yes > /dev/null'], { stdio: 'ignore', detached: true }),
+  );
   try {
     await series(`no AppCDS, ${cores} cores busy`, java, noAppCds);
     await series(`AppCDS, ${cores} cores busy`, info.path, []);

@@ -9,7 +9,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -36,12 +38,21 @@ export async function startApp(
 ): Promise<AppProcess> {
   const port = await freePort();
   const lines: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, ['-r', '@swc-node/register', path.join(repoRoot, entry)], {
-    cwd: repoRoot,
-    env: { ...process.env, SWC_NODE_PROJECT: path.join(repoRoot, 'tsconfig.json'), ...env, PORT: String(port) },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', path.join(repoRoot, entry)],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        SWC_NODE_PROJECT: path.join(repoRoot, 'tsconfig.json'),
+        ...env,
+        PORT: String(port),
+      },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const keep = (chunk: Buffer) => {
     lines.push(chunk.toString());
     if (lines.length > 400) lines.shift();
@@ -84,5 +95,7 @@ export async function startApp(
     await new Promise((r) => setTimeout(r, 250));
   }
   await app.stop();
-  throw new Error(`${name} did not become healthy${dead ? ' (process exited)' : ''}:\n${app.output().slice(-4000)}`);
+  throw new Error(
+    `${name} did not become healthy${dead ? ' (process exited)' : ''}:\n${app.output().slice(-4000)}`,
+  );
 }

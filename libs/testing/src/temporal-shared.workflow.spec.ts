@@ -13,7 +13,10 @@ describe('time-skipping test environment (shared per worker)', () => {
       workflowsPath: require.resolve('./fixtures/sleep.workflow'),
     });
     const slept = await worker.runUntil(
-      env.client.workflow.execute(sleepADay, { taskQueue: `testing-shared-${n}`, workflowId: `shared-sleep-${n}-${Date.now()}` }),
+      env.client.workflow.execute(sleepADay, {
+        taskQueue: `testing-shared-${n}`,
+        workflowId: `shared-sleep-${n}-${Date.now()}`,
+      }),
     );
     expect(slept).toBeGreaterThanOrEqual(24 * 60 * 60 * 1000);
   });

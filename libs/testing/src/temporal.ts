@@ -26,7 +26,9 @@ import { SearchAttributes } from '@throughcare/contracts';
 export async function createTimeSkippingTestEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
   const env = path
-    ? await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } })
+    ? await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path } },
+      })
     : await TestWorkflowEnvironment.createTimeSkipping();
   await registerSearchAttributes(env);
   return env;
@@ -76,7 +78,11 @@ export function sharedTimeSkippingTestEnv(): Promise<TestWorkflowEnvironment> {
 /** Node's own require, bypassing Jest's per-file registry (see infra/src/util.ts nativeRequire). */
 function nativeRequire(id: string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ModuleCtor = (require('node:module') as { Module: { new (id: string): NodeModule & { paths: string[] }; _nodeModulePaths(dir: string): string[] } }).Module;
+  const ModuleCtor = (
+    require('node:module') as {
+      Module: { new (id: string): NodeModule & { paths: string[] }; _nodeModulePaths(dir: string): string[] };
+    }
+  ).Module;
   const m = new ModuleCtor(__filename);
   m.filename = __filename;
   m.paths = ModuleCtor._nodeModulePaths(__dirname);

@@ -15,7 +15,8 @@ describe('time-skipping test environment (per-file lifecycle)', () => {
   });
 
   it('uses the provisioned Java test server when npm test provides one', () => {
-    if (process.env.THROUGHCARE_CACHE) expect(process.env.TEMPORAL_TEST_SERVER_PATH).toMatch(/temporal-test-server$/);
+    if (process.env.THROUGHCARE_CACHE)
+      expect(process.env.TEMPORAL_TEST_SERVER_PATH).toMatch(/temporal-test-server$/);
     expect(env.supportsTimeSkipping).toBe(true);
   });
 
@@ -27,7 +28,10 @@ describe('time-skipping test environment (per-file lifecycle)', () => {
     });
     const wallStart = Date.now();
     const slept = await worker.runUntil(
-      env.client.workflow.execute(sleepADay, { taskQueue: 'testing-sleep', workflowId: `sleep-${Date.now()}` }),
+      env.client.workflow.execute(sleepADay, {
+        taskQueue: 'testing-sleep',
+        workflowId: `sleep-${Date.now()}`,
+      }),
     );
     expect(slept).toBeGreaterThanOrEqual(DAY_MS);
     expect(Date.now() - wallStart).toBeLessThan(60_000);

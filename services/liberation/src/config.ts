@@ -14,6 +14,8 @@ export type LiberationConfig = z.output<typeof LiberationConfigSchema>;
 /** Postgres schema owned by this service. */
 export const LIBERATION_SCHEMA = 'liberation';
 
-export function loadLiberationConfig(env: Record<string, string | undefined> = process.env): LiberationConfig {
+export function loadLiberationConfig(
+  env: Record<string, string | undefined> = process.env,
+): LiberationConfig {
   return loadConfig(LiberationConfigSchema, env);
 }

@@ -16,6 +16,8 @@ export type OrchestratorConfig = z.output<typeof OrchestratorConfigSchema>;
 /** Postgres schema owned by the orchestrator: SLA breaches and case closures. */
 export const THROUGHCARE_SCHEMA = 'throughcare';
 
-export function loadOrchestratorConfig(env: Record<string, string | undefined> = process.env): OrchestratorConfig {
+export function loadOrchestratorConfig(
+  env: Record<string, string | undefined> = process.env,
+): OrchestratorConfig {
   return loadConfig(OrchestratorConfigSchema, env);
 }

@@ -28,7 +28,11 @@ export const PersonReceivedV1 = eventSchema(
     reason: ReceptionReason,
     receivedAt: IsoInstant,
     sentenceDate: IsoDate,
-    sentenceLengthDays: z.number().int().positive().max(365 * 100),
+    sentenceLengthDays: z
+      .number()
+      .int()
+      .positive()
+      .max(365 * 100),
     /** Expected release date as calculated at reception (CRD/ARD); may move later. */
     expectedReleaseDate: IsoDate,
   }),

@@ -4,7 +4,11 @@ import { EventCatalogue, type KnownEvent, type KnownEventKey } from './catalogue
 
 export type ParseResult =
   | { ok: true; event: KnownEvent }
-  | { ok: false; code: 'MALFORMED_JSON' | 'INVALID_ENVELOPE' | 'UNKNOWN_EVENT_TYPE' | 'INVALID_DATA'; reason: string };
+  | {
+      ok: false;
+      code: 'MALFORMED_JSON' | 'INVALID_ENVELOPE' | 'UNKNOWN_EVENT_TYPE' | 'INVALID_DATA';
+      reason: string;
+    };
 
 function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');

@@ -13,12 +13,12 @@ const urlWithProtocol = (protocols: string[], example: string) =>
  * so each service states exactly what it needs.
  */
 export const CommonEnv = {
-  database: { DATABASE_URL: urlWithProtocol(['postgres', 'postgresql'], 'postgres://user:pass@host:5432/db') },
+  database: {
+    DATABASE_URL: urlWithProtocol(['postgres', 'postgresql'], 'postgres://user:pass@host:5432/db'),
+  },
   nats: { NATS_URL: urlWithProtocol(['nats', 'tls'], 'nats://127.0.0.1:4222') },
   temporal: {
-    TEMPORAL_ADDRESS: z
-      .string()
-      .regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port such as 127.0.0.1:7233'),
+    TEMPORAL_ADDRESS: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port such as 127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   },
   http: (defaultPort: number) => ({

@@ -40,7 +40,9 @@ export class ActivityWorkerHost implements OnApplicationBootstrap, BeforeApplica
       activities: this.activities,
       shutdownGraceTime: '10s',
     });
-    this.handle.done.catch((error: Error) => this.logger.error(`worker on ${this.taskQueue} crashed: ${error.message}`));
+    this.handle.done.catch((error: Error) =>
+      this.logger.error(`worker on ${this.taskQueue} crashed: ${error.message}`),
+    );
     this.logger.log(`polling task queue "${this.taskQueue}"`);
   }
 

@@ -63,8 +63,11 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (!this.nc.isClosed()) await this.nc.drain().catch((e: Error) => this.logger.warn(`NATS drain: ${e.message}`));
-    await this.temporal.connection.close().catch((e: Error) => this.logger.warn(`Temporal close: ${e.message}`));
+    if (!this.nc.isClosed())
+      await this.nc.drain().catch((e: Error) => this.logger.warn(`NATS drain: ${e.message}`));
+    await this.temporal.connection
+      .close()
+      .catch((e: Error) => this.logger.warn(`Temporal close: ${e.message}`));
     this.logger.log('connections closed');
   }
 }

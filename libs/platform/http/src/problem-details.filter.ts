@@ -13,8 +13,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const problem = toProblemDetails(error, request.url);
     if (problem.status >= 500) {
-      this.logger.error(`${request.method} ${request.url} failed`, error instanceof Error ? error.stack : String(error));
+      this.logger.error(
+        `${request.method} ${request.url} failed`,
+        error instanceof Error ? error.stack : String(error),
+      );
     }
-    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    void reply
+      .status(problem.status)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(problem));
   }
 }

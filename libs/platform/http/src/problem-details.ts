@@ -1,5 +1,10 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { isDomainError, type ErrorCategory, type FieldError, ValidationFailedError } from '@throughcare/platform-errors';
+import {
+  isDomainError,
+  type ErrorCategory,
+  type FieldError,
+  ValidationFailedError,
+} from '@throughcare/platform-errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 

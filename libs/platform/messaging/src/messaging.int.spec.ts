@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import { Streams, type PersonReceivedV1 } from '@throughcare/contracts';
 import { CommonEnv, loadConfig } from '@throughcare/platform-config';
 import {
@@ -213,8 +219,8 @@ describe('messaging against a real nats-server', () => {
   });
 
   it('refuses to publish an event the catalogue rejects', async () => {
-    await expect(publisher.publish({ ...personReceived(), eventType: 'custody.person.vanished' })).rejects.toThrow(
-      /UNKNOWN_EVENT_TYPE|no schema/,
-    );
+    await expect(
+      publisher.publish({ ...personReceived(), eventType: 'custody.person.vanished' }),
+    ).rejects.toThrow(/UNKNOWN_EVENT_TYPE|no schema/);
   });
 });

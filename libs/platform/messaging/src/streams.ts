@@ -1,5 +1,11 @@
 import { nanos } from '@nats-io/nats-core';
-import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { Streams } from '@throughcare/contracts';
 
 const MINUTE_MS = 60_000;

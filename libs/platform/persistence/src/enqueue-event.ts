@@ -14,7 +14,8 @@ export async function enqueueEvent(
   headers: Record<string, string> = {},
 ): Promise<void> {
   const parsed = parseEvent(event);
-  if (!parsed.ok) throw new ValidationFailedError(`event rejected (${parsed.code}): ${parsed.reason}`, [], parsed.code);
+  if (!parsed.ok)
+    throw new ValidationFailedError(`event rejected (${parsed.code}): ${parsed.reason}`, [], parsed.code);
   await manager
     .createQueryBuilder()
     .insert()

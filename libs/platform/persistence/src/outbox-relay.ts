@@ -98,14 +98,17 @@ export class OutboxRelay {
             payload: row.payload,
             headers: row.headers,
           });
-          await tx.query(`UPDATE ${table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`, [
-            row.id,
-          ]);
+          await tx.query(
+            `UPDATE ${table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`,
+            [row.id],
+          );
           published += 1;
         } catch (error) {
           const delay = Math.min(this.baseRetryDelayMs * 2 ** row.attempts, this.maxRetryDelayMs);
           const message = error instanceof Error ? error.message : String(error);
-          this.logger.warn(`outbox ${row.id} (${row.subject}) publish failed, retry in ${delay} ms: ${message}`);
+          this.logger.warn(
+            `outbox ${row.id} (${row.subject}) publish failed, retry in ${delay} ms: ${message}`,
+          );
           await tx.query(
             `UPDATE ${table}
                 SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval
@@ -124,7 +127,9 @@ export class OutboxRelay {
       try {
         published = await this.relayBatch();
       } catch (error) {
-        this.logger.error(`outbox relay poll failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(
+          `outbox relay poll failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       if (published < this.batchSize && this.running) await this.sleep(this.idleDelayMs);
     }

@@ -94,7 +94,12 @@ describe('persistence against real Postgres and NATS', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [schema],
     );
-    expect(tables.map((t) => t.table_name).sort()).toEqual(['idempotency_key', 'note', 'outbox', `${schema}_migrations`]);
+    expect(tables.map((t) => t.table_name).sort()).toEqual([
+      'idempotency_key',
+      'note',
+      'outbox',
+      `${schema}_migrations`,
+    ]);
   });
 
   it('commits the event with the side effect', async () => {
@@ -156,7 +161,11 @@ describe('persistence against real Postgres and NATS', () => {
       for (const event of events) await enqueueEvent(tx, event);
     });
     // A crashed relay published the first event but never marked it published.
-    await publisher.publishMessage({ subject: subjectFor('custody.person.released'), eventId: events[0]!.eventId, payload: events[0] });
+    await publisher.publishMessage({
+      subject: subjectFor('custody.person.released'),
+      eventId: events[0]!.eventId,
+      payload: events[0],
+    });
     const calls = new Map<string, number>();
     const counting: OutboxPublisher = {
       publishMessage: async (message) => {
@@ -165,7 +174,14 @@ describe('persistence against real Postgres and NATS', () => {
       },
     };
     const relays = [1, 2].map(
-      () => new OutboxRelay({ dataSource, publisher: counting, batchSize: 7, idleDelayMs: 20, logger: quietLogger }),
+      () =>
+        new OutboxRelay({
+          dataSource,
+          publisher: counting,
+          batchSize: 7,
+          idleDelayMs: 20,
+          logger: quietLogger,
+        }),
     );
 
     relays.forEach((r) => r.start());
@@ -194,14 +210,23 @@ describe('persistence against real Postgres and NATS', () => {
         throw new Error('no responders: stream unavailable');
       },
     };
-    const relay = new OutboxRelay({ dataSource, publisher: failing, baseRetryDelayMs: 60_000, logger: quietLogger });
+    const relay = new OutboxRelay({
+      dataSource,
+      publisher: failing,
+      baseRetryDelayMs: 60_000,
+      logger: quietLogger,
+    });
 
     await relay.relayBatch();
     const retried = await relay.relayBatch();
 
     const row = await outboxRow(event.eventId);
     expect(retried).toBe(0);
-    expect(row).toMatchObject({ published_at: null, attempts: 1, last_error: 'no responders: stream unavailable' });
+    expect(row).toMatchObject({
+      published_at: null,
+      attempts: 1,
+      last_error: 'no responders: stream unavailable',
+    });
     await dataSource.query(`DELETE FROM "${schema}".outbox WHERE id = $1`, [event.eventId]);
   });
 });

@@ -21,10 +21,15 @@ export async function withIdempotency<T>(
     [key],
   );
   if (claimed.length === 0) {
-    const rows: Array<{ result: T }> = await manager.query(`SELECT result FROM ${table} WHERE key = $1`, [key]);
+    const rows: Array<{ result: T }> = await manager.query(`SELECT result FROM ${table} WHERE key = $1`, [
+      key,
+    ]);
     return rows[0]!.result;
   }
   const result = await fn(manager);
-  await manager.query(`UPDATE ${table} SET result = $2 WHERE key = $1`, [key, JSON.stringify(result ?? null)]);
+  await manager.query(`UPDATE ${table} SET result = $2 WHERE key = $1`, [
+    key,
+    JSON.stringify(result ?? null),
+  ]);
   return result;
 }

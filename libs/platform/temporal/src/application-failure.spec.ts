@@ -4,13 +4,21 @@ import { toApplicationFailure, withApplicationFailures } from './application-fai
 
 describe('toApplicationFailure', () => {
   it('carries the stable code as a non-retryable failure type', () => {
-    const failure = toApplicationFailure(new NotFoundError('no CJSW agency for S12000036', 'AGENCY_NOT_FOUND'));
+    const failure = toApplicationFailure(
+      new NotFoundError('no CJSW agency for S12000036', 'AGENCY_NOT_FOUND'),
+    );
     expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect(failure).toMatchObject({ type: 'AGENCY_NOT_FOUND', nonRetryable: true, message: 'no CJSW agency for S12000036' });
+    expect(failure).toMatchObject({
+      type: 'AGENCY_NOT_FOUND',
+      nonRetryable: true,
+      message: 'no CJSW agency for S12000036',
+    });
   });
 
   it('keeps a domain error marked retryable retryable', () => {
-    const failure = toApplicationFailure(new DomainError('AGENCY_BUSY', 'RULE_VIOLATED', 'busy', { retryable: true }));
+    const failure = toApplicationFailure(
+      new DomainError('AGENCY_BUSY', 'RULE_VIOLATED', 'busy', { retryable: true }),
+    );
     expect(failure).toMatchObject({ type: 'AGENCY_BUSY', nonRetryable: false });
   });
 
@@ -25,6 +33,9 @@ describe('toApplicationFailure', () => {
         throw new NotFoundError(`no thing ${id}`, 'THING_NOT_FOUND');
       },
     });
-    await expect(activities.findThing('x')).rejects.toMatchObject({ type: 'THING_NOT_FOUND', nonRetryable: true });
+    await expect(activities.findThing('x')).rejects.toMatchObject({
+      type: 'THING_NOT_FOUND',
+      nonRetryable: true,
+    });
   });
 });

@@ -25,7 +25,9 @@ export class AgenciesController {
   @ApiQueryFromZod(ListAgenciesQuerySchema)
   @ApiResponse({ status: 200, description: 'A page of agencies and the cursor of the next one' })
   @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
-  list(@Query(new ZodValidationPipe(ListAgenciesQuerySchema, 'query')) query: ListAgenciesQuery): Promise<AgencyPage> {
+  list(
+    @Query(new ZodValidationPipe(ListAgenciesQuerySchema, 'query')) query: ListAgenciesQuery,
+  ): Promise<AgencyPage> {
     return this.agencies.list(query);
   }
 

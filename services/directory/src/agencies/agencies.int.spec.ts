@@ -21,7 +21,12 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
   let base: string;
 
   beforeAll(async () => {
-    app = await bootstrapService({ module: AppModule.forRoot(config), name: 'directory', port: 0, logLevels: ['error'] });
+    app = await bootstrapService({
+      module: AppModule.forRoot(config),
+      name: 'directory',
+      port: 0,
+      logLevels: ['error'],
+    });
     base = `http://127.0.0.1:${listeningPort(app)}`;
   });
 
@@ -51,10 +56,14 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
       pages += 1;
     } while (cursor);
 
-    const scottish = seen.filter((a) => a.localAuthority.startsWith('S12') && a.createdBy === 'seed:directory');
+    const scottish = seen.filter(
+      (a) => a.localAuthority.startsWith('S12') && a.createdBy === 'seed:directory',
+    );
     expect(scottish).toHaveLength(32);
     expect(new Set(seen.map((a) => a.id)).size).toBe(seen.length);
-    expect(seen.map((a) => a.name)).toEqual([...seen.map((a) => a.name)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
+    expect(seen.map((a) => a.name)).toEqual(
+      [...seen.map((a) => a.name)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+    );
     expect(pages).toBeGreaterThanOrEqual(4);
   });
 
@@ -71,7 +80,11 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     const response = await get('/agencies?limit=0&localAuthority=Edinburgh');
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    const problem = (await response.json()) as { status: number; code: string; errors: Array<{ field: string }> };
+    const problem = (await response.json()) as {
+      status: number;
+      code: string;
+      errors: Array<{ field: string }>;
+    };
     expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', title: 'Bad Request' });
     expect(problem.errors.map((e) => e.field).sort()).toEqual(['limit', 'localAuthority']);
   });
@@ -86,7 +99,11 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     const response = await get(`/agencies/${randomUUID()}`);
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await response.json()).toMatchObject({ status: 404, code: 'AGENCY_NOT_FOUND', type: 'urn:throughcare:problem:agency-not-found' });
+    expect(await response.json()).toMatchObject({
+      status: 404,
+      code: 'AGENCY_NOT_FOUND',
+      type: 'urn:throughcare:problem:agency-not-found',
+    });
   });
 
   it('creates an agency (201), finds it by id, and refuses a duplicate (409)', async () => {
@@ -118,10 +135,15 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
 
   it('serves OpenAPI with the request body schema taken from zod', async () => {
     const doc = (await (await get('/docs-json')).json()) as {
-      paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } } }>;
+      paths: Record<
+        string,
+        { post?: { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } } }
+      >;
     };
     const schema = doc.paths['/agencies']?.post?.requestBody?.content['application/json']?.schema;
-    expect(schema?.required).toEqual(expect.arrayContaining(['name', 'kind', 'localAuthority', 'contactPoint']));
+    expect(schema?.required).toEqual(
+      expect.arrayContaining(['name', 'kind', 'localAuthority', 'contactPoint']),
+    );
     expect((await get('/docs')).status).toBe(200);
   });
 
@@ -162,7 +184,9 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
           }),
         ]),
       );
-      expect(found).toMatchObject({ found: { name: 'City of Edinburgh Council Justice Social Work', kind: 'CJSW' } });
+      expect(found).toMatchObject({
+        found: { name: 'City of Edinburgh Council Justice Social Work', kind: 'CJSW' },
+      });
       expect(missing).toEqual({ failureType: 'AGENCY_NOT_FOUND', nonRetryable: true });
     } finally {
       await connection.close();

@@ -20,7 +20,11 @@ export class AgenciesService {
 
   /** Keyset pagination on (name, id): stable under inserts, no OFFSET scans. */
   async list(query: ListAgenciesQuery): Promise<AgencyPage> {
-    const qb = this.agencies.createQueryBuilder('a').orderBy('a.name', 'ASC').addOrderBy('a.id', 'ASC').take(query.limit + 1);
+    const qb = this.agencies
+      .createQueryBuilder('a')
+      .orderBy('a.name', 'ASC')
+      .addOrderBy('a.id', 'ASC')
+      .take(query.limit + 1);
     if (query.localAuthority) qb.andWhere('a.local_authority = :la', { la: query.localAuthority });
     if (query.kind) qb.andWhere('a.kind = :kind', { kind: query.kind });
     if (query.cursor) {
@@ -44,7 +48,10 @@ export class AgenciesService {
 
   /** The agency of `kind` serving an area; first by name when several do. */
   async findServing(kind: AgencyKind, localAuthority: string): Promise<AgencyView> {
-    const agency = await this.agencies.findOne({ where: { kind, localAuthority }, order: { name: 'ASC', id: 'ASC' } });
+    const agency = await this.agencies.findOne({
+      where: { kind, localAuthority },
+      order: { name: 'ASC', id: 'ASC' },
+    });
     if (!agency) throw AgencyNotFoundError.serving(kind, localAuthority);
     return toView(agency);
   }
@@ -54,7 +61,10 @@ export class AgenciesService {
       const agency = this.agencies.create({ id: randomUUID(), ...body, createdBy });
       return toView(await this.agencies.save(agency));
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (
+        error instanceof QueryFailedError &&
+        (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
+      ) {
         throw new AgencyAlreadyExistsError(body.name, body.localAuthority);
       }
       throw error;
@@ -81,7 +91,12 @@ function encodeCursor(cursor: Cursor): string {
 function decodeCursor(raw: string): Cursor {
   try {
     const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string'
+    ) {
       return { name: value[0], id: value[1] };
     }
   } catch {

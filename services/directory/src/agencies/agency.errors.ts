@@ -23,6 +23,8 @@ export class AgencyAlreadyExistsError extends ConflictError {
 
 export class InvalidCursorError extends ValidationFailedError {
   constructor() {
-    super('cursor is not one this API issued', [{ field: 'cursor', message: 'not a cursor issued by this API' }]);
+    super('cursor is not one this API issued', [
+      { field: 'cursor', message: 'not a cursor issued by this API' },
+    ]);
   }
 }

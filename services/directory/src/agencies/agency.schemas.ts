@@ -28,7 +28,9 @@ export const CreateAgencyBodySchema = z
       .trim()
       .min(1)
       .max(200)
-      .describe('A team, role or shared mailbox (e.g. "Justice Social Work duty team"), never a named person'),
+      .describe(
+        'A team, role or shared mailbox (e.g. "Justice Social Work duty team"), never a named person',
+      ),
   })
   .strict();
 export type CreateAgencyBody = z.output<typeof CreateAgencyBodySchema>;

@@ -19,7 +19,9 @@ export class CreateAgency1700000000100 implements MigrationInterface {
         CONSTRAINT "agency_kind_area_name_key" UNIQUE ("kind", "local_authority", "name")
       )`);
     await queryRunner.query(`CREATE INDEX "agency_name_id_idx" ON "directory"."agency" ("name", "id")`);
-    await queryRunner.query(`CREATE INDEX "agency_area_kind_idx" ON "directory"."agency" ("local_authority", "kind")`);
+    await queryRunner.query(
+      `CREATE INDEX "agency_area_kind_idx" ON "directory"."agency" ("local_authority", "kind")`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,4 +1,9 @@
-import { ConflictError, DomainError, NotFoundError, ValidationFailedError } from '@throughcare/platform-errors';
+import {
+  ConflictError,
+  DomainError,
+  NotFoundError,
+  ValidationFailedError,
+} from '@throughcare/platform-errors';
 
 export class EpisodeNotFoundError extends NotFoundError {
   constructor(message: string, details?: Record<string, unknown>) {
@@ -6,7 +11,10 @@ export class EpisodeNotFoundError extends NotFoundError {
   }
 
   static of(personId: string, episode: number) {
-    return new EpisodeNotFoundError(`person ${personId} has no custody episode ${episode}`, { personId, episode });
+    return new EpisodeNotFoundError(`person ${personId} has no custody episode ${episode}`, {
+      personId,
+      episode,
+    });
   }
 
   static openOf(personId: string) {
@@ -16,7 +24,9 @@ export class EpisodeNotFoundError extends NotFoundError {
 
 export class PersonNotFoundError extends NotFoundError {
   constructor(personId: string) {
-    super(`no custody episode is recorded for person ${personId}`, 'PERSON_NOT_FOUND', { details: { personId } });
+    super(`no custody episode is recorded for person ${personId}`, 'PERSON_NOT_FOUND', {
+      details: { personId },
+    });
   }
 }
 
@@ -43,9 +53,13 @@ export class EpisodeAlreadyReleasedError extends ConflictError {
 /** A retry (same natural key or same Idempotency-Key) that carries different facts than the first time. */
 export class ConflictingRetryError extends ConflictError {
   constructor(what: string, fields: string[], code: string) {
-    super(`${what} is already recorded with different ${fields.join(', ')}; corrections are not supported yet`, code, {
-      details: { fields },
-    });
+    super(
+      `${what} is already recorded with different ${fields.join(', ')}; corrections are not supported yet`,
+      code,
+      {
+        details: { fields },
+      },
+    );
   }
 }
 
@@ -62,6 +76,8 @@ export class ReleaseBeforeReceptionError extends DomainError {
 
 export class InvalidCursorError extends ValidationFailedError {
   constructor() {
-    super('cursor is not one this API issued', [{ field: 'cursor', message: 'not a cursor issued by this API' }]);
+    super('cursor is not one this API issued', [
+      { field: 'cursor', message: 'not a cursor issued by this API' },
+    ]);
   }
 }

@@ -66,7 +66,6 @@ export const RecordReleaseBodySchema = z
   });
 export type RecordReleaseBody = z.output<typeof RecordReleaseBodySchema>;
 
-
 // Path parameters are validated as one object so a 400 names the parameter (a bare scalar
 // schema would report its error at "(root)").
 export const PersonPathSchema = z.object({ personId: PersonIdSchema });

@@ -11,10 +11,19 @@ import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/p
 import { jetstream } from '@throughcare/platform-messaging';
 import { AppModule } from '../app.module';
 import { loadLiberationConfig } from '../config';
-import type { EpisodePage, EpisodeView, ReceptionRecordedView, ReleaseRecordedView } from './custody-episode.schemas';
+import type {
+  EpisodePage,
+  EpisodeView,
+  ReceptionRecordedView,
+  ReleaseRecordedView,
+} from './custody-episode.schemas';
 import type { recordEpisodeStagesWorkflow } from './test-workflows/record-episode-stage.workflow';
 
-const config = loadLiberationConfig({ PERSON_ID_SECRET: 'spec-person-id-secret-0123', ...process.env, PORT: '0' });
+const config = loadLiberationConfig({
+  PERSON_ID_SECRET: 'spec-person-id-secret-0123',
+  ...process.env,
+  PORT: '0',
+});
 
 const letter = () => String.fromCharCode(65 + randomInt(26));
 const aPrisonNumber = () => `${letter()}${String(randomInt(10_000)).padStart(4, '0')}${letter()}${letter()}`;
@@ -59,7 +68,12 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    app = await bootstrapService({ module: AppModule.forRoot(config), name: 'liberation', port: 0, logLevels: ['error'] });
+    app = await bootstrapService({
+      module: AppModule.forRoot(config),
+      name: 'liberation',
+      port: 0,
+      logLevels: ['error'],
+    });
     base = `http://127.0.0.1:${listeningPort(app)}`;
     dataSource = app.get(DataSource);
   });
@@ -77,7 +91,10 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
     });
 
   /** Outbox rows of one event type for one person (committed with the business change). */
-  async function outboxRows(eventType: string, personId: string): Promise<Array<{ id: string; published: boolean }>> {
+  async function outboxRows(
+    eventType: string,
+    personId: string,
+  ): Promise<Array<{ id: string; published: boolean }>> {
     return dataSource.query(
       `SELECT id, published_at IS NOT NULL AS published FROM liberation.outbox
         WHERE subject = $1 AND payload->'personReference'->'identifiers' @> $2::jsonb`,
@@ -102,7 +119,8 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       if (!msg) break;
       const parsed = parseEvent(msg.data);
       if (!parsed.ok) throw new Error(`invalid event on the bus: ${parsed.reason}`);
-      if (identifierOf(parsed.event.personReference, 'THROUGHCARE_ID') === personId) events.push(parsed.event);
+      if (identifierOf(parsed.event.personReference, 'THROUGHCARE_ID') === personId)
+        events.push(parsed.event);
     }
     return events;
   }
@@ -174,7 +192,10 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       const response = await post('/receptions', { ...reception, establishmentCode: 'LEI' });
 
       expect(response.status).toBe(409);
-      expect(await response.json()).toMatchObject({ code: 'RECEPTION_CONFLICT', detail: expect.stringContaining('establishmentCode') });
+      expect(await response.json()).toMatchObject({
+        code: 'RECEPTION_CONFLICT',
+        detail: expect.stringContaining('establishmentCode'),
+      });
     });
 
     it('honours Idempotency-Key: same key answers the first result; same key with another body is 409', async () => {
@@ -189,7 +210,10 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       expect(retry.status).toBe(200);
       expect(((await retry.json()) as ReceptionRecordedView).episode).toBe(1);
       expect(reused.status).toBe(409);
-      expect(await reused.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', detail: expect.stringContaining('prisonNumber') });
+      expect(await reused.json()).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        detail: expect.stringContaining('prisonNumber'),
+      });
     });
 
     it('answers a malformed reception with 400 problem+json naming each field', async () => {
@@ -235,7 +259,12 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       const reception = aReception({ receivedAt: minutesAgo(600) });
       const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
       await post('/receptions', reception);
-      const release = { prisonNumber: reception.prisonNumber, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(300) };
+      const release = {
+        prisonNumber: reception.prisonNumber,
+        establishmentCode: 'BAR',
+        reason: 'RELEASED',
+        releasedAt: minutesAgo(300),
+      };
 
       const response = await post('/releases', release, { 'x-correlation-id': 'spec-correlation-2' });
 
@@ -253,7 +282,9 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         eventType: 'custody.person.released',
         version: 1,
         correlationId: 'spec-correlation-2',
-        personReference: { identifiers: expect.arrayContaining([{ type: 'THROUGHCARE_ID', value: personId }]) },
+        personReference: {
+          identifiers: expect.arrayContaining([{ type: 'THROUGHCARE_ID', value: personId }]),
+        },
         data: { episode: 1, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: release.releasedAt },
       });
 
@@ -264,7 +295,11 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       expect(await later.json()).toMatchObject({ code: 'EPISODE_ALREADY_RELEASED' });
       expect(await outboxRows('custody.person.released', personId)).toHaveLength(1);
 
-      const readmission = await post('/receptions', { ...reception, reason: 'READMISSION', receivedAt: minutesAgo(100) });
+      const readmission = await post('/receptions', {
+        ...reception,
+        reason: 'READMISSION',
+        receivedAt: minutesAgo(100),
+      });
       expect(readmission.status).toBe(201);
       expect(((await readmission.json()) as ReceptionRecordedView).episode).toBe(2);
     });
@@ -278,7 +313,11 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
 
       const first = await post('/releases', release, { 'idempotency-key': key });
       const retry = await post('/releases', release, { 'idempotency-key': key });
-      const reused = await post('/releases', { ...release, reason: 'RELEASED_TO_HOSPITAL' }, { 'idempotency-key': key });
+      const reused = await post(
+        '/releases',
+        { ...release, reason: 'RELEASED_TO_HOSPITAL' },
+        { 'idempotency-key': key },
+      );
       const corrected = await post('/releases', { ...release, reason: 'RELEASED_TO_HOSPITAL' });
 
       expect([first.status, retry.status, reused.status, corrected.status]).toEqual([201, 200, 409, 409]);
@@ -300,14 +339,22 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
 
       expect(response.status).toBe(422);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(await response.json()).toMatchObject({ status: 422, code: 'RELEASE_BEFORE_RECEPTION', detail: expect.stringContaining('releasedAt') });
+      expect(await response.json()).toMatchObject({
+        status: 422,
+        code: 'RELEASE_BEFORE_RECEPTION',
+        detail: expect.stringContaining('releasedAt'),
+      });
     });
 
     it('answers 404 for a person with no open episode, and 400 when both identities are given', async () => {
       const release = { establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(1) };
 
       const unknown = await post('/releases', { ...release, prisonNumber: aPrisonNumber() });
-      const both = await post('/releases', { ...release, prisonNumber: aPrisonNumber(), personId: 'p0123456789abcdef0123' });
+      const both = await post('/releases', {
+        ...release,
+        prisonNumber: aPrisonNumber(),
+        personId: 'p0123456789abcdef0123',
+      });
 
       expect(unknown.status).toBe(404);
       expect(await unknown.json()).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
@@ -321,7 +368,12 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       const reception = aReception({ receivedAt: minutesAgo(1000) });
       const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
       await post('/receptions', reception);
-      await post('/releases', { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(900) });
+      await post('/releases', {
+        personId,
+        establishmentCode: 'BAR',
+        reason: 'RELEASED',
+        releasedAt: minutesAgo(900),
+      });
       await post('/receptions', { ...reception, reason: 'READMISSION', receivedAt: minutesAgo(800) });
 
       const first = await get(`/people/${personId}/episodes?limit=1`);
@@ -351,7 +403,9 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       expect(((await bad.json()) as Problem).errors?.map((e) => e.field)).toEqual(['personId']);
       const reception = aReception();
       await post('/receptions', reception);
-      const badCursor = await get(`/people/${derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber)}/episodes?cursor=nope`);
+      const badCursor = await get(
+        `/people/${derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber)}/episodes?cursor=nope`,
+      );
       expect(((await badCursor.json()) as Problem).errors?.map((e) => e.field)).toEqual(['cursor']);
     });
   });
@@ -361,7 +415,8 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       const reception = aReception();
       const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
       await post('/receptions', reception);
-      const at = (offsetMinutes: number) => new Date(Date.parse(reception.receivedAt) + offsetMinutes * 60_000).toISOString();
+      const at = (offsetMinutes: number) =>
+        new Date(Date.parse(reception.receivedAt) + offsetMinutes * 60_000).toISOString();
       const run = randomUUID();
       const stage = (key: string, name: string, minutes: number) => ({
         idempotencyKey: `${run}:${key}`,
@@ -417,13 +472,22 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
 
   it('serves OpenAPI from the zod schemas, and /health', async () => {
     const doc = (await (await get('/docs-json')).json()) as {
-      paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } } }>;
+      paths: Record<
+        string,
+        { post?: { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } } }
+      >;
     };
 
     const schema = doc.paths['/receptions']?.post?.requestBody?.content['application/json']?.schema;
-    expect(schema?.required).toEqual(expect.arrayContaining(['prisonNumber', 'establishmentCode', 'receivedAt', 'expectedReleaseDate']));
+    expect(schema?.required).toEqual(
+      expect.arrayContaining(['prisonNumber', 'establishmentCode', 'receivedAt', 'expectedReleaseDate']),
+    );
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/releases', '/people/{personId}/episodes', '/people/{personId}/episodes/{episode}']),
+      expect.arrayContaining([
+        '/releases',
+        '/people/{personId}/episodes',
+        '/people/{personId}/episodes/{episode}',
+      ]),
     );
     expect((await get('/docs')).status).toBe(200);
     expect(await (await get('/health')).json()).toMatchObject({ status: 'UP' });

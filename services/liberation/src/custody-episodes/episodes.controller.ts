@@ -34,7 +34,9 @@ export class EpisodesController {
   }
 
   @Get(':episode')
-  @ApiOperation({ summary: 'One custody episode: reception and release facts, and the journey stage last recorded' })
+  @ApiOperation({
+    summary: 'One custody episode: reception and release facts, and the journey stage last recorded',
+  })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiResponse({ status: 200, description: 'The episode' })

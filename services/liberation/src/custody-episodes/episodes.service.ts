@@ -19,7 +19,8 @@ export class EpisodesService {
       .take(query.limit + 1);
     if (query.cursor) qb.andWhere('e.episode > :after', { after: decodeCursor(query.cursor) });
     const rows = await qb.getMany();
-    if (rows.length === 0 && !(await this.episodes.existsBy({ personId }))) throw new PersonNotFoundError(personId);
+    if (rows.length === 0 && !(await this.episodes.existsBy({ personId })))
+      throw new PersonNotFoundError(personId);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
@@ -42,7 +43,12 @@ function encodeCursor(episode: number): string {
 function decodeCursor(raw: string): number {
   try {
     const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 1 && Number.isInteger(value[0]) && (value[0] as number) >= 0) {
+    if (
+      Array.isArray(value) &&
+      value.length === 1 &&
+      Number.isInteger(value[0]) &&
+      (value[0] as number) >= 0
+    ) {
       return value[0] as number;
     }
   } catch {

@@ -25,10 +25,17 @@ export class JourneyStageService {
     return this.dataSource.transaction((tx) =>
       withIdempotency(tx, `liberation:recordEpisodeStage:${input.idempotencyKey}`, async (manager) => {
         const key = { personId: input.personId, episode: input.episode };
-        const episode = await manager.findOne(CustodyEpisode, { where: key, lock: { mode: 'pessimistic_write' } });
+        const episode = await manager.findOne(CustodyEpisode, {
+          where: key,
+          lock: { mode: 'pessimistic_write' },
+        });
         if (!episode) throw EpisodeNotFoundError.of(input.personId, input.episode);
         if (!supersedes(input.stage, at, episode)) return { applied: false };
-        await manager.update(CustodyEpisode, key, { stage: input.stage, stageAt: at, stageRecordedAt: new Date() });
+        await manager.update(CustodyEpisode, key, {
+          stage: input.stage,
+          stageAt: at,
+          stageRecordedAt: new Date(),
+        });
         return { applied: true };
       }),
     );

@@ -6,5 +6,7 @@ import type { EntityManager } from 'typeorm';
  * stay as the backstop.
  */
 export async function lockPerson(manager: EntityManager, personId: string): Promise<void> {
-  await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`liberation:person:${personId}`]);
+  await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+    `liberation:person:${personId}`,
+  ]);
 }

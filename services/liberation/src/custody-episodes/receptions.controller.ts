@@ -13,21 +13,35 @@ import { ReceptionsService } from './receptions.service';
 import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
 
 @ApiTags('custody episodes')
-@ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who is recording the fact (until auth lands)' })
+@ApiHeader({
+  name: ACTOR_HEADER,
+  required: false,
+  description: 'Who is recording the fact (until auth lands)',
+})
 @ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
-@ApiHeader({ name: IDEMPOTENCY_HEADER, required: false, description: 'A retry with the same key answers the first result' })
+@ApiHeader({
+  name: IDEMPOTENCY_HEADER,
+  required: false,
+  description: 'A retry with the same key answers the first result',
+})
 @Controller('receptions')
 export class ReceptionsController {
   constructor(private readonly receptions: ReceptionsService) {}
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
-  @ApiOperation({ summary: 'Record a reception into custody: opens the person\'s next custody episode' })
+  @ApiOperation({ summary: "Record a reception into custody: opens the person's next custody episode" })
   @ApiBody(apiBodyFromZod(RecordReceptionBodySchema))
   @ApiResponse({ status: 201, description: 'Episode opened; custody.person.received emitted' })
-  @ApiResponse({ status: 200, description: 'Already recorded (same prison number and receivedAt, or same Idempotency-Key)' })
+  @ApiResponse({
+    status: 200,
+    description: 'Already recorded (same prison number and receivedAt, or same Idempotency-Key)',
+  })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
-  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_OPEN, RECEPTION_CONFLICT or IDEMPOTENCY_KEY_REUSED' })
+  @ApiResponse({
+    status: 409,
+    description: 'EPISODE_ALREADY_OPEN, RECEPTION_CONFLICT or IDEMPOTENCY_KEY_REUSED',
+  })
   @ApiResponse({ status: 422, description: 'RECEPTION_BEFORE_PREVIOUS_RELEASE' })
   async record(
     @Body(new ZodValidationPipe(RecordReceptionBodySchema, 'body')) body: RecordReceptionBody,

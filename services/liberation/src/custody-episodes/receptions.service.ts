@@ -50,7 +50,11 @@ export class ReceptionsService {
       if (!created) {
         const differences = differingReceptionFacts(episode, body);
         if (differences.length > 0) {
-          throw new ConflictingRetryError('the reception sent with this Idempotency-Key', differences, 'IDEMPOTENCY_KEY_REUSED');
+          throw new ConflictingRetryError(
+            'the reception sent with this Idempotency-Key',
+            differences,
+            'IDEMPOTENCY_KEY_REUSED',
+          );
         }
       }
       return { created, episode };
@@ -68,7 +72,11 @@ export class ReceptionsService {
     if (already) {
       const differences = differingReceptionFacts(already, body);
       if (differences.length > 0) {
-        throw new ConflictingRetryError(`the reception of person ${personId} at ${receivedAt.toISOString()}`, differences, 'RECEPTION_CONFLICT');
+        throw new ConflictingRetryError(
+          `the reception of person ${personId} at ${receivedAt.toISOString()}`,
+          differences,
+          'RECEPTION_CONFLICT',
+        );
       }
       return { created: false, episode: already };
     }
@@ -76,7 +84,10 @@ export class ReceptionsService {
     const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
     if (open) throw new EpisodeAlreadyOpenError(personId, open.episode, open.receivedAt);
 
-    const previous = await manager.findOne(CustodyEpisode, { where: { personId }, order: { episode: 'DESC' } });
+    const previous = await manager.findOne(CustodyEpisode, {
+      where: { personId },
+      order: { episode: 'DESC' },
+    });
     if (previous?.releasedAt && receivedAt < previous.releasedAt) {
       throw new DomainError(
         'RECEPTION_BEFORE_PREVIOUS_RELEASE',

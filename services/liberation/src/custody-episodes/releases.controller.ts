@@ -3,15 +3,27 @@ import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/
 import type { FastifyReply } from 'fastify';
 import { throughcareWorkflowId } from '@throughcare/contracts';
 import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
-import { RecordReleaseBodySchema, type RecordReleaseBody, type ReleaseRecordedView } from './custody-episode.schemas';
+import {
+  RecordReleaseBodySchema,
+  type RecordReleaseBody,
+  type ReleaseRecordedView,
+} from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
 import { ReleasesService } from './releases.service';
 import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
 
 @ApiTags('custody episodes')
-@ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who is recording the fact (until auth lands)' })
+@ApiHeader({
+  name: ACTOR_HEADER,
+  required: false,
+  description: 'Who is recording the fact (until auth lands)',
+})
 @ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
-@ApiHeader({ name: IDEMPOTENCY_HEADER, required: false, description: 'A retry with the same key answers the first result' })
+@ApiHeader({
+  name: IDEMPOTENCY_HEADER,
+  required: false,
+  description: 'A retry with the same key answers the first result',
+})
 @Controller('releases')
 export class ReleasesController {
   constructor(private readonly releases: ReleasesService) {}
@@ -24,7 +36,10 @@ export class ReleasesController {
   @ApiResponse({ status: 200, description: 'Already recorded (same releasedAt, or same Idempotency-Key)' })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND: no such episode, or no open one' })
-  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT or IDEMPOTENCY_KEY_REUSED' })
+  @ApiResponse({
+    status: 409,
+    description: 'EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT or IDEMPOTENCY_KEY_REUSED',
+  })
   @ApiResponse({ status: 422, description: 'RELEASE_BEFORE_RECEPTION' })
   async record(
     @Body(new ZodValidationPipe(RecordReleaseBodySchema, 'body')) body: RecordReleaseBody,

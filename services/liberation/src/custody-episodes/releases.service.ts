@@ -54,7 +54,11 @@ export class ReleasesService {
           ...differingReleaseFacts(episode, body),
         ];
         if (differences.length > 0) {
-          throw new ConflictingRetryError('the release sent with this Idempotency-Key', differences, 'IDEMPOTENCY_KEY_REUSED');
+          throw new ConflictingRetryError(
+            'the release sent with this Idempotency-Key',
+            differences,
+            'IDEMPOTENCY_KEY_REUSED',
+          );
         }
       }
       return { created, episode };
@@ -76,7 +80,11 @@ export class ReleasesService {
       }
       const differences = differingReleaseFacts(episode, body);
       if (differences.length > 0) {
-        throw new ConflictingRetryError(`the release of episode ${episode.episode} of person ${personId}`, differences, 'RELEASE_CONFLICT');
+        throw new ConflictingRetryError(
+          `the release of episode ${episode.episode} of person ${personId}`,
+          differences,
+          'RELEASE_CONFLICT',
+        );
       }
       return { created: false, episode };
     }
@@ -116,7 +124,10 @@ export class ReleasesService {
     }
     const open =
       (await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() })) ??
-      (await manager.findOne(CustodyEpisode, { where: { personId, releasedAt }, order: { episode: 'DESC' } }));
+      (await manager.findOne(CustodyEpisode, {
+        where: { personId, releasedAt },
+        order: { episode: 'DESC' },
+      }));
     if (!open) throw EpisodeNotFoundError.openOf(personId);
     return open;
   }

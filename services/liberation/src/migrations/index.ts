@@ -3,4 +3,7 @@ import { LIBERATION_SCHEMA } from '../config';
 import { CreateCustodyEpisode1700000000100 } from './1700000000100-create-custody-episode';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
-export const liberationMigrations = [createPlatformTablesMigration(LIBERATION_SCHEMA), CreateCustodyEpisode1700000000100];
+export const liberationMigrations = [
+  createPlatformTablesMigration(LIBERATION_SCHEMA),
+  CreateCustodyEpisode1700000000100,
+];

@@ -89,10 +89,16 @@ export function bridgeHandler(
         } catch (e) {
           if (e instanceof WorkflowUpdateFailedError) {
             const reason = e.cause instanceof Error ? e.cause.message : e.message;
-            throw new PermanentError(BridgeErrorCodes.rejected, `${command.workflowId} rejected ${command.name}: ${reason}`);
+            throw new PermanentError(
+              BridgeErrorCodes.rejected,
+              `${command.workflowId} rejected ${command.name}: ${reason}`,
+            );
           }
           if (e instanceof WorkflowNotFoundError) {
-            throw new PermanentError(BridgeErrorCodes.noJourney, `no journey ${command.workflowId} for ${command.name}`);
+            throw new PermanentError(
+              BridgeErrorCodes.noJourney,
+              `no journey ${command.workflowId} for ${command.name}`,
+            );
           }
           throw e;
         }

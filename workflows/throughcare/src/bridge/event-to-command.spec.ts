@@ -33,7 +33,12 @@ describe('bridge: event → workflow command', () => {
     expect(command).toMatchObject({
       kind: 'start',
       workflowId: `throughcare-${derive('A1234BC')}-2`,
-      input: { personId: derive('A1234BC'), episode: 2, homeLocalAuthority: 'S12000036', correlationId: 'corr-1' },
+      input: {
+        personId: derive('A1234BC'),
+        episode: 2,
+        homeLocalAuthority: 'S12000036',
+        correlationId: 'corr-1',
+      },
     });
     expect(JSON.stringify(command)).not.toContain('A1234BC"'); // workflow id and input carry no prison number
   });
@@ -63,7 +68,12 @@ describe('bridge: event → workflow command', () => {
         occurredAt: '2027-06-01T08:00:00Z',
         correlationId: 'corr-2',
         personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: 'p0123456789abcdef0123' }] },
-        data: { episode: 2, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: '2027-06-01T08:00:00Z' },
+        data: {
+          episode: 2,
+          establishmentCode: 'BAR',
+          reason: 'RELEASED',
+          releasedAt: '2027-06-01T08:00:00Z',
+        },
       },
       derive,
     );

@@ -15,7 +15,13 @@ import type { UpdateDefinition } from '@temporalio/common';
 /** What the bridge does with one bus event. Pure: the executor talks to Temporal. */
 export type BridgeCommand =
   | { kind: 'start'; workflowId: string; input: ThroughcareInput }
-  | { kind: 'update'; workflowId: string; update: UpdateDefinition<void, [never]>; arg: unknown; name: string }
+  | {
+      kind: 'update';
+      workflowId: string;
+      update: UpdateDefinition<void, [never]>;
+      arg: unknown;
+      name: string;
+    }
   | { kind: 'ignore'; reason: string };
 
 /** The events the bridge turns into workflow messages; the consumer filters on exactly these. */

@@ -18,7 +18,9 @@ export class CreateSla1700000000100 implements MigrationInterface {
         "met_at" timestamptz,
         "correlation_id" text NOT NULL
       )`);
-    await queryRunner.query(`CREATE INDEX "sla_breach_due_idx" ON "throughcare"."sla_breach" ("due_at", "id")`);
+    await queryRunner.query(
+      `CREATE INDEX "sla_breach_due_idx" ON "throughcare"."sla_breach" ("due_at", "id")`,
+    );
     await queryRunner.query(`
       CREATE TABLE "throughcare"."case_closure" (
         "person_id" text NOT NULL,

@@ -3,4 +3,7 @@ import { THROUGHCARE_SCHEMA } from '../config';
 import { CreateSla1700000000100 } from './1700000000100-create-sla';
 
 /** In order. The platform tables (outbox, idempotency keys) come first. */
-export const throughcareMigrations = [createPlatformTablesMigration(THROUGHCARE_SCHEMA), CreateSla1700000000100];
+export const throughcareMigrations = [
+  createPlatformTablesMigration(THROUGHCARE_SCHEMA),
+  CreateSla1700000000100,
+];

@@ -4,7 +4,12 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { planQuery, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
 import { NotFoundError } from '@throughcare/platform-errors';
 import { ApiQueryFromZod, TEMPORAL_CLIENT, ZodValidationPipe } from '@throughcare/platform-http';
-import { JourneyParamsSchema, ListBreachesQuerySchema, type JourneyParams, type ListBreachesQuery } from './sla.schemas';
+import {
+  JourneyParamsSchema,
+  ListBreachesQuerySchema,
+  type JourneyParams,
+  type ListBreachesQuery,
+} from './sla.schemas';
 import { SlaService, type BreachView } from './sla.service';
 
 @ApiTags('sla')
@@ -44,7 +49,8 @@ export class JourneysController {
     try {
       return await this.temporal.workflow.getHandle(workflowId).query(planQuery);
     } catch (e) {
-      if (e instanceof WorkflowNotFoundError) throw new NotFoundError(`no journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
+      if (e instanceof WorkflowNotFoundError)
+        throw new NotFoundError(`no journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
       throw e;
     }
   }

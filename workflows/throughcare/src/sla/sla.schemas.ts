@@ -18,8 +18,15 @@ const CursorSchema = z
 export const ListBreachesQuerySchema = z
   .object({
     status: z.enum(['OPEN', 'MET_LATE']).optional(),
-    clock: z.string().regex(/^[a-zA-Z]+$/).max(60).optional(),
-    personId: z.string().regex(/^p[0-9a-f]{20}$/, 'must be a pseudonymous person id').optional(),
+    clock: z
+      .string()
+      .regex(/^[a-zA-Z]+$/)
+      .max(60)
+      .optional(),
+    personId: z
+      .string()
+      .regex(/^p[0-9a-f]{20}$/, 'must be a pseudonymous person id')
+      .optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: CursorSchema.optional().describe('nextCursor from the previous page'),
   })

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { CaseClosedV1, SlaBreachedV1, SlaBreachRecord, ThroughcareActivities } from '@throughcare/contracts';
+import type {
+  CaseClosedV1,
+  SlaBreachedV1,
+  SlaBreachRecord,
+  ThroughcareActivities,
+} from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { CaseClosure } from './case-closure.entity';
 import { SlaBreach } from './sla-breach.entity';
 
-const personReferenceOf = (personId: string) => ({ identifiers: [{ type: 'THROUGHCARE_ID' as const, value: personId }] });
+const personReferenceOf = (personId: string) => ({
+  identifiers: [{ type: 'THROUGHCARE_ID' as const, value: personId }],
+});
 
 export interface BreachView {
   id: string;
@@ -147,7 +154,9 @@ export class SlaService implements ThroughcareActivities {
     const last = page.at(-1);
     const nextCursor =
       rows.length > query.limit && last
-        ? Buffer.from(JSON.stringify({ breachedAt: last.breachedAt.toISOString(), id: last.id })).toString('base64url')
+        ? Buffer.from(JSON.stringify({ breachedAt: last.breachedAt.toISOString(), id: last.id })).toString(
+            'base64url',
+          )
         : null;
     return { items: page.map(toBreachView), nextCursor };
   }
@@ -156,8 +165,13 @@ export class SlaService implements ThroughcareActivities {
   async summary(): Promise<
     { clock: string; breached: number; open: number; metLate: number; meanLatenessMinutes: number | null }[]
   > {
-    const rows: { clock: string; breached: string; open: string; met_late: string; mean_lateness: string | null }[] =
-      await this.dataSource.query(`
+    const rows: {
+      clock: string;
+      breached: string;
+      open: string;
+      met_late: string;
+      mean_lateness: string | null;
+    }[] = await this.dataSource.query(`
         SELECT clock,
                count(*) AS breached,
                count(*) FILTER (WHERE met_at IS NULL) AS open,

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { TaskQueues } from '@throughcare/contracts';
 import { PLATFORM_OPTIONS, type PlatformOptions } from '@throughcare/platform-http';
@@ -28,7 +34,10 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
     const started = Date.now();
     const workflowBundle = this.options.bundlePath
       ? { codePath: this.options.bundlePath }
-      : await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler(this.logger) });
+      : await bundleWorkflowCode({
+          workflowsPath: require.resolve('../workflows'),
+          logger: quietBundler(this.logger),
+        });
     this.connection = await NativeConnection.connect({ address: this.platform.temporal.address });
     this.worker = await Worker.create({
       connection: this.connection,
@@ -57,5 +66,12 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
 
 function quietBundler(logger: Logger) {
   const none = () => undefined;
-  return { log: none, trace: none, debug: none, info: none, warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) };
+  return {
+    log: none,
+    trace: none,
+    debug: none,
+    info: none,
+    warn: (m: string) => logger.warn(m),
+    error: (m: string) => logger.error(m),
+  };
 }

@@ -26,7 +26,15 @@ export type Effect =
   | { kind: 'agencyLookedUp'; localAuthority: string; agencyKind: string }
   | { kind: 'referralSent'; key: string; referralId: string; agencyId: string; acknowledgeBy: string }
   | { kind: 'appointmentBooked'; key: string; appointmentId: string; dueBy: string }
-  | { kind: 'breachRecorded'; key: string; clock: string; owedBy: string; owedTo: string; dueAt: string; breachedAt: string }
+  | {
+      kind: 'breachRecorded';
+      key: string;
+      clock: string;
+      owedBy: string;
+      owedTo: string;
+      dueAt: string;
+      breachedAt: string;
+    }
   | { kind: 'breachMet'; key: string; metAt: string }
   | { kind: 'caseClosed'; key: string; reason: string };
 
@@ -58,7 +66,11 @@ export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
     async findAgency(i) {
       effects.push({ kind: 'agencyLookedUp', localAuthority: i.localAuthority, agencyKind: i.kind });
       if (options.agencyMissing) {
-        throw ApplicationFailure.create({ type: ErrorTypes.agencyNotFound, message: 'none', nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: ErrorTypes.agencyNotFound,
+          message: 'none',
+          nonRetryable: true,
+        });
       }
       return {
         agencyId: `cjsw-${i.localAuthority}`,
@@ -190,13 +202,16 @@ export async function startJourney(
   env: TestWorkflowEnvironment,
   input: ThroughcareInput,
 ): Promise<WorkflowHandle<typeof throughcareJourney>> {
-  return env.client.workflow.signalWithStart<typeof throughcareJourney, [ThroughcareInput]>('throughcareJourney', {
-    taskQueue: TaskQueues.throughcare,
-    workflowId: throughcareWorkflowId(input.personId, input.episode),
-    args: [input],
-    signal: receptionSignal,
-    signalArgs: [input],
-  });
+  return env.client.workflow.signalWithStart<typeof throughcareJourney, [ThroughcareInput]>(
+    'throughcareJourney',
+    {
+      taskQueue: TaskQueues.throughcare,
+      workflowId: throughcareWorkflowId(input.personId, input.episode),
+      args: [input],
+      signal: receptionSignal,
+      signalArgs: [input],
+    },
+  );
 }
 
 /** Polls the plan query (real time, no skipping) until `done` holds. */

@@ -13,7 +13,9 @@ const dir = path.resolve(__dirname, '../../../../test/fixtures/histories');
  */
 describe('journey replay over recorded histories', () => {
   it('has recorded histories to replay (happy path and each breach branch)', async () => {
-    const files = (await readdir(dir)).filter((f) => f.startsWith('throughcare-journey.') && f.endsWith('.json'));
+    const files = (await readdir(dir)).filter(
+      (f) => f.startsWith('throughcare-journey.') && f.endsWith('.json'),
+    );
     expect(files).toEqual(
       expect.arrayContaining([
         'throughcare-journey.happy-path.json',
@@ -26,7 +28,9 @@ describe('journey replay over recorded histories', () => {
   });
 
   it('replays every recorded history without non-determinism', async () => {
-    const files = (await readdir(dir)).filter((f) => f.startsWith('throughcare-journey.') && f.endsWith('.json'));
+    const files = (await readdir(dir)).filter(
+      (f) => f.startsWith('throughcare-journey.') && f.endsWith('.json'),
+    );
     const workflowBundle = await journeyBundle();
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(dir, file), 'utf8')));

@@ -32,22 +32,34 @@ const easterThursdays = [
   {
     at: '2027-03-25T10:00:00Z', // GMT: BST starts 28 March 2027
     ackDue: { SCOTLAND: '2027-03-29T22:59:59.999Z', ENGLAND_AND_WALES: '2027-03-30T22:59:59.999Z' },
-    firstAppointmentDue: { SCOTLAND: '2027-04-02T22:59:59.999Z', ENGLAND_AND_WALES: '2027-04-05T22:59:59.999Z' },
+    firstAppointmentDue: {
+      SCOTLAND: '2027-04-02T22:59:59.999Z',
+      ENGLAND_AND_WALES: '2027-04-05T22:59:59.999Z',
+    },
   },
   {
     at: '2028-04-13T09:00:00Z', // 10:00 BST
     ackDue: { SCOTLAND: '2028-04-17T22:59:59.999Z', ENGLAND_AND_WALES: '2028-04-18T22:59:59.999Z' },
-    firstAppointmentDue: { SCOTLAND: '2028-04-21T22:59:59.999Z', ENGLAND_AND_WALES: '2028-04-24T22:59:59.999Z' },
+    firstAppointmentDue: {
+      SCOTLAND: '2028-04-21T22:59:59.999Z',
+      ENGLAND_AND_WALES: '2028-04-24T22:59:59.999Z',
+    },
   },
   {
     at: '2029-03-29T09:00:00Z', // 10:00 BST (from 25 March 2029)
     ackDue: { SCOTLAND: '2029-04-02T22:59:59.999Z', ENGLAND_AND_WALES: '2029-04-03T22:59:59.999Z' },
-    firstAppointmentDue: { SCOTLAND: '2029-04-06T22:59:59.999Z', ENGLAND_AND_WALES: '2029-04-09T22:59:59.999Z' },
+    firstAppointmentDue: {
+      SCOTLAND: '2029-04-06T22:59:59.999Z',
+      ENGLAND_AND_WALES: '2029-04-09T22:59:59.999Z',
+    },
   },
   {
     at: '2030-04-18T09:00:00Z',
     ackDue: { SCOTLAND: '2030-04-22T22:59:59.999Z', ENGLAND_AND_WALES: '2030-04-23T22:59:59.999Z' },
-    firstAppointmentDue: { SCOTLAND: '2030-04-26T22:59:59.999Z', ENGLAND_AND_WALES: '2030-04-29T22:59:59.999Z' },
+    firstAppointmentDue: {
+      SCOTLAND: '2030-04-26T22:59:59.999Z',
+      ENGLAND_AND_WALES: '2030-04-29T22:59:59.999Z',
+    },
   },
 ] as const;
 const jurisdictions: Jurisdiction[] = ['SCOTLAND', 'ENGLAND_AND_WALES'];
@@ -82,7 +94,9 @@ async function runUntilClosed(handle: WorkflowHandle, historyName?: string): Pro
 }
 
 /** One skip for several journeys: concurrent `env.sleep` calls on the Java test server can stall. */
-async function runAllUntilClosed(journeys: { handle: WorkflowHandle; historyName?: string }[]): Promise<PlanView[]> {
+async function runAllUntilClosed(
+  journeys: { handle: WorkflowHandle; historyName?: string }[],
+): Promise<PlanView[]> {
   await env.sleep('130 days');
   return Promise.all(
     journeys.map(async ({ handle, historyName }) => {
@@ -101,13 +115,17 @@ async function recordHistory(handle: WorkflowHandle, name: string): Promise<void
   if (!process.env.RECORD_HISTORIES) return;
   const dir = path.resolve(__dirname, '../../../../test/fixtures/histories');
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, `throughcare-journey.${name}.json`), historyToJSON(await handle.fetchHistory()));
+  await writeFile(
+    path.join(dir, `throughcare-journey.${name}.json`),
+    historyToJSON(await handle.fetchHistory()),
+  );
 }
 
 async function nextEasterThursday() {
   const now = await env.currentTimeMs();
   const row = easterThursdays.find((r) => Date.parse(r.at) > now + 86_400_000);
-  if (!row) throw new Error('extend easterThursdays with the next years (and the calendar data in libs/domain)');
+  if (!row)
+    throw new Error('extend easterThursdays with the next years (and the calendar data in libs/domain)');
   return row;
 }
 
@@ -132,7 +150,13 @@ describe('throughcare journey (time-skipping server)', () => {
       expect(screening.stage).toBe('CORE_SCREEN');
 
       await handle.executeUpdate(coreScreenCompletedUpdate, {
-        args: [completed(screening.assessmentId!, ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'], new Date(await env.currentTimeMs()))],
+        args: [
+          completed(
+            screening.assessmentId!,
+            ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
+            new Date(await env.currentTimeMs()),
+          ),
+        ],
       });
       const referred = await waitForPlan(handle, (p) => p.referralId !== undefined, 'referral');
       expect(referred).toMatchObject({ stage: 'REFERRAL', agencyId: 'cjsw-S12000036' });
@@ -170,7 +194,13 @@ describe('throughcare journey (time-skipping server)', () => {
     });
 
     expect(result.stage).toBe('CLOSED');
-    expect(result.stagesDone).toEqual(['RECEPTION', 'CORE_SCREEN', 'REFERRAL', 'AWAITING_RELEASE', 'FOLLOW_UP']);
+    expect(result.stagesDone).toEqual([
+      'RECEPTION',
+      'CORE_SCREEN',
+      'REFERRAL',
+      'AWAITING_RELEASE',
+      'FOLLOW_UP',
+    ]);
     expect(result.policy).toEqual({ id: 'scotland-2026', version: 1 });
     expect(result.deadlines.map((d) => [d.clock, d.status])).toEqual([
       ['coreScreen', 'MET'],
@@ -194,14 +224,22 @@ describe('throughcare journey (time-skipping server)', () => {
     const easter = await nextEasterThursday();
     await skipTo(easter.at);
     const acts = recordingActivities();
-    const inputs = await Promise.all(jurisdictions.map((j) => receptionInput(env, { jurisdiction: j, ...areas[j] })));
+    const inputs = await Promise.all(
+      jurisdictions.map((j) => receptionInput(env, { jurisdiction: j, ...areas[j] })),
+    );
     const plans = await withWorkers(env, acts, async () => {
       const handles = await Promise.all(
         inputs.map(async (input) => {
           const handle = await startJourney(env, input);
-          const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+          const screening = await waitForPlan(
+            handle,
+            (p) => p.assessmentId !== undefined,
+            'core screen request',
+          );
           await handle.executeUpdate(coreScreenCompletedUpdate, {
-            args: [completed(screening.assessmentId!, ['ACCOMMODATION'], new Date(await env.currentTimeMs()))],
+            args: [
+              completed(screening.assessmentId!, ['ACCOMMODATION'], new Date(await env.currentTimeMs())),
+            ],
           });
           const referred = await waitForPlan(handle, (p) => p.referralId !== undefined, 'referral');
           return { handle, referralId: referred.referralId! };
@@ -234,9 +272,19 @@ describe('throughcare journey (time-skipping server)', () => {
           );
           // Then released and followed up to the end, so the recorded history covers the whole branch.
           await handle.executeUpdate(releaseRecordedUpdate, {
-            args: [{ releasedAt: new Date(await env.currentTimeMs()).toISOString(), establishmentCode: 'BAR', eventId: randomUUID() }],
+            args: [
+              {
+                releasedAt: new Date(await env.currentTimeMs()).toISOString(),
+                establishmentCode: 'BAR',
+                eventId: randomUUID(),
+              },
+            ],
           });
-          const followUp = await waitForPlan(handle, (p) => p.appointmentId !== undefined, 'first appointment');
+          const followUp = await waitForPlan(
+            handle,
+            (p) => p.appointmentId !== undefined,
+            'first appointment',
+          );
           await handle.executeUpdate(attendanceRecordedUpdate, {
             args: [
               {
@@ -252,7 +300,10 @@ describe('throughcare journey (time-skipping server)', () => {
       );
       // Leave nothing running: both journeys go on to close (and their histories are recorded).
       await runAllUntilClosed(
-        handles.map(({ handle }, i) => ({ handle, historyName: `referral-ack-breach.${slug(inputs[i]!.jurisdiction)}` })),
+        handles.map(({ handle }, i) => ({
+          handle,
+          historyName: `referral-ack-breach.${slug(inputs[i]!.jurisdiction)}`,
+        })),
       );
       return acknowledgedLate;
     });
@@ -276,7 +327,11 @@ describe('throughcare journey (time-skipping server)', () => {
         }),
       );
       expect(acts.effects).toContainEqual(
-        expect.objectContaining({ kind: 'referralSent', agencyId: `cjsw-${input.homeLocalAuthority}`, acknowledgeBy: due }),
+        expect.objectContaining({
+          kind: 'referralSent',
+          agencyId: `cjsw-${input.homeLocalAuthority}`,
+          acknowledgeBy: due,
+        }),
       );
     }
     expect(acts.effects.filter((e) => e.kind === 'breachMet')).toHaveLength(2);
@@ -284,15 +339,23 @@ describe('throughcare journey (time-skipping server)', () => {
 
   it('records a first-appointment breach after 5 working days over the Easter bank-holiday weekend (both jurisdictions)', async () => {
     const acts = recordingActivities();
-    const inputs = await Promise.all(jurisdictions.map((j) => receptionInput(env, { jurisdiction: j, ...areas[j] })));
+    const inputs = await Promise.all(
+      jurisdictions.map((j) => receptionInput(env, { jurisdiction: j, ...areas[j] })),
+    );
     const easter = await nextEasterThursday();
     const results = await withWorkers(env, acts, async () => {
       const handles = await Promise.all(
         inputs.map(async (input) => {
           const handle = await startJourney(env, input);
-          const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+          const screening = await waitForPlan(
+            handle,
+            (p) => p.assessmentId !== undefined,
+            'core screen request',
+          );
           await handle.executeUpdate(coreScreenCompletedUpdate, {
-            args: [completed(screening.assessmentId!, ['ACCOMMODATION'], new Date(await env.currentTimeMs()))],
+            args: [
+              completed(screening.assessmentId!, ['ACCOMMODATION'], new Date(await env.currentTimeMs())),
+            ],
           });
           const referred = await waitForPlan(handle, (p) => p.referralId !== undefined, 'referral');
           await handle.executeUpdate(referralAcknowledgedUpdate, {
@@ -314,9 +377,19 @@ describe('throughcare journey (time-skipping server)', () => {
       await Promise.all(
         handles.map(async (handle, i) => {
           await handle.executeUpdate(releaseRecordedUpdate, {
-            args: [{ releasedAt: easter.at, establishmentCode: inputs[i]!.establishmentCode, eventId: randomUUID() }],
+            args: [
+              {
+                releasedAt: easter.at,
+                establishmentCode: inputs[i]!.establishmentCode,
+                eventId: randomUUID(),
+              },
+            ],
           });
-          const followUp = await waitForPlan(handle, (p) => p.appointmentId !== undefined, 'first appointment');
+          const followUp = await waitForPlan(
+            handle,
+            (p) => p.appointmentId !== undefined,
+            'first appointment',
+          );
           // Not attended: a NO does not meet the clock.
           await handle.executeUpdate(attendanceRecordedUpdate, {
             args: [
@@ -332,7 +405,10 @@ describe('throughcare journey (time-skipping server)', () => {
         }),
       );
       return runAllUntilClosed(
-        handles.map((handle, i) => ({ handle, historyName: `first-appointment-breach.${slug(inputs[i]!.jurisdiction)}` })),
+        handles.map((handle, i) => ({
+          handle,
+          historyName: `first-appointment-breach.${slug(inputs[i]!.jurisdiction)}`,
+        })),
       );
     });
 
@@ -355,9 +431,12 @@ describe('throughcare journey (time-skipping server)', () => {
         dueAt: expectedDue,
       });
     });
-    expect(acts.effects.filter((e) => e.kind === 'appointmentBooked').map((e) => 'dueBy' in e && e.dueBy).sort()).toEqual(
-      [easter.firstAppointmentDue.SCOTLAND, easter.firstAppointmentDue.ENGLAND_AND_WALES].sort(),
-    );
+    expect(
+      acts.effects
+        .filter((e) => e.kind === 'appointmentBooked')
+        .map((e) => 'dueBy' in e && e.dueBy)
+        .sort(),
+    ).toEqual([easter.firstAppointmentDue.SCOTLAND, easter.firstAppointmentDue.ENGLAND_AND_WALES].sort());
     expect(acts.effects.filter((e) => e.kind === 'caseClosed')).toHaveLength(2);
   });
 
@@ -379,7 +458,14 @@ describe('throughcare journey (time-skipping server)', () => {
       );
       await expect(
         handle.executeUpdate(referralAcknowledgedUpdate, {
-          args: [{ referralId: randomUUID(), acknowledgedAt: input.receivedAt, acknowledgedBy: 'x', eventId: randomUUID() }],
+          args: [
+            {
+              referralId: randomUUID(),
+              acknowledgedAt: input.receivedAt,
+              acknowledgedBy: 'x',
+              eventId: randomUUID(),
+            },
+          ],
         }),
       ).rejects.toHaveProperty('cause.message', 'no referral has been sent in this episode');
 

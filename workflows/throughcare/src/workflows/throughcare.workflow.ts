@@ -77,7 +77,9 @@ const EPISODE_NOT_FOUND = 'EPISODE_NOT_FOUND';
 
 /** The stable error type of a failed activity, if it failed with one. */
 function failureType(err: unknown): string | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
+    ? (err.cause.type ?? undefined)
+    : undefined;
 }
 
 /** How long to wait before asking the directory again when no agency serves the person's area. */
@@ -177,7 +179,11 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
     {
       validator: (fact) => {
         notBefore('core screen completion', fact.completedAt, input.receivedAt, 'reception');
-        if (s.assessmentId && fact.assessmentId !== s.assessmentId && !s.seenEventIds.includes(fact.eventId)) {
+        if (
+          s.assessmentId &&
+          fact.assessmentId !== s.assessmentId &&
+          !s.seenEventIds.includes(fact.eventId)
+        ) {
           reject(`assessment ${fact.assessmentId} is not this episode's core screen (${s.assessmentId})`);
         }
       },
@@ -228,7 +234,8 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
     {
       validator: (fact) => {
         if (s.seenEventIds.includes(fact.eventId)) return;
-        if (!s.appointmentId && !s.appointmentPending) reject('no appointment has been booked in this episode');
+        if (!s.appointmentId && !s.appointmentPending)
+          reject('no appointment has been booked in this episode');
         if (s.appointmentId && fact.appointmentId !== s.appointmentId) {
           reject(`appointment ${fact.appointmentId} is not this episode's appointment (${s.appointmentId})`);
         }
@@ -360,7 +367,9 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
     correlationId: input.correlationId,
   });
   s.assessmentId = requested.assessmentId;
-  watchers.push(watch('coreScreen', input.receivedAt, prison, 'throughcare', () => s.coreScreen?.completedAt));
+  watchers.push(
+    watch('coreScreen', input.receivedAt, prison, 'throughcare', () => s.coreScreen?.completedAt),
+  );
   await condition(() => s.coreScreen !== undefined || released());
 
   // Needs drive a referral to the home local authority's justice social work / probation.
@@ -398,7 +407,13 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
       s.referralId = sent.referralId;
       s.referralPending = false;
       watchers.push(
-        watch('referralAcknowledgement', sentAt, `agency:${agencyId}`, prison, () => s.acknowledgement?.acknowledgedAt),
+        watch(
+          'referralAcknowledgement',
+          sentAt,
+          `agency:${agencyId}`,
+          prison,
+          () => s.acknowledgement?.acknowledgedAt,
+        ),
       );
       await condition(() => s.acknowledgement !== undefined || released());
     }

@@ -9,7 +9,10 @@ const componentsSchema = {
     status: { type: 'string', enum: ['UP', 'DOWN'] },
     components: {
       type: 'object',
-      additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['UP', 'DOWN'] } } },
+      additionalProperties: {
+        type: 'object',
+        properties: { status: { type: 'string', enum: ['UP', 'DOWN'] } },
+      },
     },
   },
 };

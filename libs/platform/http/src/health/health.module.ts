@@ -13,7 +13,11 @@ export interface HealthModuleOptions {
 @Module({})
 export class HealthModule {
   static register(options: HealthModuleOptions): DynamicModule {
-    const checks: Provider = { provide: HEALTH_CHECKS, useFactory: options.useFactory, inject: options.inject ?? [] };
+    const checks: Provider = {
+      provide: HEALTH_CHECKS,
+      useFactory: options.useFactory,
+      inject: options.inject ?? [],
+    };
     return {
       module: HealthModule,
       imports: options.imports ?? [],

@@ -15,9 +15,7 @@ export class HealthService {
   constructor(@Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[]) {}
 
   async report(): Promise<HealthReport> {
-    const results = await Promise.all(
-      this.checks.map(async (c) => [c.name, await this.probe(c)] as const),
-    );
+    const results = await Promise.all(this.checks.map(async (c) => [c.name, await this.probe(c)] as const));
     const components = Object.fromEntries(results.map(([name, status]) => [name, { status }]));
     const status: HealthStatus = results.every(([, s]) => s === 'UP') ? 'UP' : 'DOWN';
     return { status, components };
@@ -26,7 +24,10 @@ export class HealthService {
   private async probe(check: HealthCheck): Promise<HealthStatus> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+        CHECK_TIMEOUT_MS,
+      );
     });
     try {
       await Promise.race([check.check(), timeout]);
