@@ -7,6 +7,9 @@ import { AppointmentsModule } from './appointments/appointments.module';
 import { AppointmentsService } from './appointments/appointments.service';
 import { REFERRAL_SCHEMA, type ReferralConfig } from './config';
 import { referralMigrations } from './migrations';
+import { AgencyNotification } from './notifications/notification.entity';
+import { NotificationsModule } from './notifications/notifications.module';
+import { NotificationsService } from './notifications/notifications.service';
 import { Referral } from './referrals/referral.entity';
 import { ReferralsModule } from './referrals/referrals.module';
 import { ReferralsService } from './referrals/referrals.service';
@@ -22,7 +25,7 @@ export class AppModule {
           database: {
             url: config.DATABASE_URL,
             schema: REFERRAL_SCHEMA,
-            entities: [Referral, Appointment],
+            entities: [Referral, Appointment, AgencyNotification],
             migrations: referralMigrations,
           },
           natsUrl: config.NATS_URL,
@@ -30,12 +33,16 @@ export class AppModule {
         }),
         ReferralsModule,
         AppointmentsModule,
+        NotificationsModule,
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.referral,
-          imports: [ReferralsModule, AppointmentsModule],
-          inject: [ReferralsService, AppointmentsService],
-          useFactory: (referrals: ReferralsService, appointments: AppointmentsService) =>
-            createReferralActivities(referrals, appointments),
+          imports: [ReferralsModule, AppointmentsModule, NotificationsModule],
+          inject: [ReferralsService, AppointmentsService, NotificationsService],
+          useFactory: (
+            referrals: ReferralsService,
+            appointments: AppointmentsService,
+            notifications: NotificationsService,
+          ) => createReferralActivities(referrals, appointments, notifications),
         }),
       ],
     };

@@ -11,6 +11,7 @@ import { AppModule } from '../app.module';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { loadReferralConfig } from '../config';
 import { ReferralsService } from '../referrals/referrals.service';
+import { NotificationsService } from '../notifications/notifications.service';
 import { EventsOnBus } from '../testing/events-on-bus';
 import { aReferral, anAppointment } from '../testing/referral.mother';
 import { createReferralActivities } from './referral.activities';
@@ -109,7 +110,11 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
   });
 
   it('keeps one referral when the same key is sent concurrently', async () => {
-    const activities = createReferralActivities(app.get(ReferralsService), app.get(AppointmentsService));
+    const activities = createReferralActivities(
+      app.get(ReferralsService),
+      app.get(AppointmentsService),
+      app.get(NotificationsService),
+    );
     const referral = aReferral();
 
     const ids = await Promise.all([1, 2, 3].map(() => activities.sendReferral(referral)));
@@ -124,7 +129,11 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
   });
 
   it('fails bad input with a non-retryable VALIDATION_FAILED naming the field', async () => {
-    const activities = createReferralActivities(app.get(ReferralsService), app.get(AppointmentsService));
+    const activities = createReferralActivities(
+      app.get(ReferralsService),
+      app.get(AppointmentsService),
+      app.get(NotificationsService),
+    );
     const referral = aReferral({ personId: 'A1234BC', pathways: [] });
 
     const attempt = new MockActivityEnvironment().run(() => activities.sendReferral(referral));

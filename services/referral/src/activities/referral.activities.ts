@@ -3,6 +3,8 @@ import { parseOrThrow } from '@throughcare/platform-errors';
 import { withApplicationFailures } from '@throughcare/platform-temporal';
 import { BookFirstAppointmentInputSchema } from '../appointments/appointment.schemas';
 import type { AppointmentsService } from '../appointments/appointments.service';
+import { NotifyAgencyInputSchema } from '../notifications/notification.schemas';
+import type { NotificationsService } from '../notifications/notifications.service';
 import { SendReferralInputSchema } from '../referrals/referral.schemas';
 import type { ReferralsService } from '../referrals/referrals.service';
 
@@ -14,10 +16,14 @@ import type { ReferralsService } from '../referrals/referrals.service';
 export function createReferralActivities(
   referrals: ReferralsService,
   appointments: AppointmentsService,
+  notifications: NotificationsService,
 ): ReferralActivities {
   return withApplicationFailures({
     async sendReferral(input) {
       return referrals.send(parseOrThrow(SendReferralInputSchema, input, 'sendReferral input'));
+    },
+    async notifyAgency(input) {
+      return notifications.notify(parseOrThrow(NotifyAgencyInputSchema, input, 'notifyAgency input'));
     },
     async bookFirstAppointment(input) {
       return appointments.bookFirst(

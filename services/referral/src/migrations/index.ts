@@ -2,10 +2,12 @@ import { createPlatformTablesMigration } from '@throughcare/platform-persistence
 import { REFERRAL_SCHEMA } from '../config';
 import { CreateReferral1700000000100 } from './1700000000100-create-referral';
 import { CreateAppointment1700000000200 } from './1700000000200-create-appointment';
+import { CreateAgencyNotification1700000000300 } from './1700000000300-create-agency-notification';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
   createPlatformTablesMigration(REFERRAL_SCHEMA),
   CreateReferral1700000000100,
   CreateAppointment1700000000200,
+  CreateAgencyNotification1700000000300,
 ];

@@ -1,0 +1,19 @@
+import type { AgencyNotification } from './notification.entity';
+import type { NotificationView } from './notification.schemas';
+
+export function toNotificationView(notification: AgencyNotification): NotificationView {
+  return {
+    id: notification.id,
+    personId: notification.personId,
+    episode: notification.episode,
+    agencyId: notification.agencyId,
+    subject: notification.subject,
+    liberationDate: notification.liberationDate,
+    previousLiberationDate: notification.previousLiberationDate,
+    notifiedAt: notification.notifiedAt.toISOString(),
+    read:
+      notification.readAt && notification.readBy
+        ? { readAt: notification.readAt.toISOString(), readBy: notification.readBy }
+        : null,
+  };
+}
