@@ -4,8 +4,11 @@ import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http
 import { LIBERATION_SCHEMA, type LiberationConfig } from './config';
 import { CustodyEpisode } from './custody-episodes/custody-episode.entity';
 import { CustodyEpisodesModule } from './custody-episodes/custody-episodes.module';
+import { GatePickup } from './custody-episodes/gate-pickup.entity';
+import { GatePickupService } from './custody-episodes/gate-pickup.service';
 import { JourneyStageService } from './custody-episodes/journey-stage.service';
 import { createLiberationActivities } from './custody-episodes/liberation.activities';
+import { ReleaseDateChange } from './custody-episodes/release-date-change.entity';
 import { liberationMigrations } from './migrations';
 
 @Module({})
@@ -21,7 +24,7 @@ export class AppModule {
           database: {
             url: config.DATABASE_URL,
             schema: LIBERATION_SCHEMA,
-            entities: [CustodyEpisode],
+            entities: [CustodyEpisode, ReleaseDateChange, GatePickup],
             migrations: liberationMigrations,
           },
           natsUrl: config.NATS_URL,
@@ -31,8 +34,9 @@ export class AppModule {
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.liberation,
           imports: [custodyEpisodes],
-          inject: [JourneyStageService],
-          useFactory: (stages: JourneyStageService) => createLiberationActivities(stages),
+          inject: [JourneyStageService, GatePickupService],
+          useFactory: (stages: JourneyStageService, gatePickups: GatePickupService) =>
+            createLiberationActivities(stages, gatePickups),
         }),
       ],
     };

@@ -81,3 +81,32 @@ export class InvalidCursorError extends ValidationFailedError {
     ]);
   }
 }
+
+export class GatePickupNotFoundError extends NotFoundError {
+  constructor(bookingId: string) {
+    super(`no gate pick-up booking ${bookingId}`, 'GATE_PICKUP_NOT_FOUND', { details: { bookingId } });
+  }
+}
+
+/** An expected release date earlier than a fact of the episode it would release from. */
+export class ReleaseDateTooEarlyError extends DomainError {
+  private constructor(code: string, message: string, details: Record<string, unknown>) {
+    super(code, 'RULE_VIOLATED', message, { details: { field: 'expectedReleaseDate', ...details } });
+  }
+
+  static beforeReception(personId: string, episode: number, date: string, receptionDate: string) {
+    return new ReleaseDateTooEarlyError(
+      'RELEASE_DATE_BEFORE_RECEPTION',
+      `expectedReleaseDate ${date} is before episode ${episode} of person ${personId} was received (${receptionDate})`,
+      { personId, episode, receptionDate },
+    );
+  }
+
+  static beforeSentence(personId: string, episode: number, date: string, sentenceDate: string) {
+    return new ReleaseDateTooEarlyError(
+      'RELEASE_DATE_BEFORE_SENTENCE',
+      `expectedReleaseDate ${date} is before the sentence date of episode ${episode} of person ${personId} (${sentenceDate})`,
+      { personId, episode, sentenceDate },
+    );
+  }
+}

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { PersonReceivedV1, PersonReference, PersonReleasedV1 } from '@throughcare/contracts';
+import type {
+  GatePickupBookedV1,
+  GatePickupCancelledV1,
+  PersonReceivedV1,
+  PersonReference,
+  PersonReleasedV1,
+  ReleaseDateChangedV1,
+} from '@throughcare/contracts';
 import type { CustodyEpisode } from './custody-episode.entity';
+import type { GatePickup } from './gate-pickup.entity';
+import type { ReleaseDateChange } from './release-date-change.entity';
 
 /** Liberation knows both identities; consumers that must not hold the prison number read THROUGHCARE_ID. */
 function personReferenceOf(e: CustodyEpisode): PersonReference {
@@ -54,5 +63,62 @@ export function personReleasedEvent(e: CustodyEpisode, correlationId: string): P
       reason: e.releaseReason,
       releasedAt: e.releasedAt.toISOString(),
     },
+  };
+}
+
+export function releaseDateChangedEvent(e: CustodyEpisode, change: ReleaseDateChange): ReleaseDateChangedV1 {
+  return {
+    eventType: 'custody.release-date.changed',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: change.changedAt.toISOString(),
+    correlationId: change.correlationId,
+    description: `Custody episode ${e.episode}: expected release date moved (${change.reason})`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      expectedReleaseDate: change.expectedReleaseDate,
+      previousExpectedReleaseDate: change.previousExpectedReleaseDate,
+      reason: change.reason,
+      changedAt: change.changedAt.toISOString(),
+    },
+  };
+}
+
+export function gatePickupBookedEvent(e: CustodyEpisode, booking: GatePickup): GatePickupBookedV1 {
+  return {
+    eventType: 'custody.gate-pickup.booked',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: booking.bookedAt.toISOString(),
+    correlationId: booking.correlationId,
+    description: `Custody episode ${e.episode}: gate pick-up booked at ${booking.establishmentCode}`,
+    personReference: personReferenceOf(e),
+    data: {
+      bookingId: booking.id,
+      episode: e.episode,
+      establishmentCode: booking.establishmentCode,
+      liberationDate: booking.liberationDate,
+    },
+  };
+}
+
+export function gatePickupCancelledEvent(
+  e: CustodyEpisode,
+  booking: GatePickup,
+  correlationId: string,
+): GatePickupCancelledV1 {
+  if (booking.cancelledAt === null || booking.cancellationReason === null) {
+    throw new Error(`gate pick-up ${booking.id} has no cancellation facts`);
+  }
+  return {
+    eventType: 'custody.gate-pickup.cancelled',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: booking.cancelledAt.toISOString(),
+    correlationId,
+    description: `Custody episode ${e.episode}: gate pick-up cancelled`,
+    personReference: personReferenceOf(e),
+    data: { bookingId: booking.id, episode: e.episode, reason: booking.cancellationReason },
   };
 }

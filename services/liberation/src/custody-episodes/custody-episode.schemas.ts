@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import {
   EstablishmentCode,
+  IsoDate,
   IsoInstant,
   PersonReceivedV1,
   PrisonNumber,
+  ReleaseDateChangeReason,
   ReleaseReason,
   Stages,
   type Jurisdiction,
@@ -94,6 +96,32 @@ export const RecordEpisodeStageInputSchema = z.object({
   at: IsoInstant,
 });
 
+/** A change of plan: the episode's new expected release date, and why it moved. */
+export const ChangeReleaseDateBodySchema = z
+  .object({
+    expectedReleaseDate: IsoDate.describe('The new expected release date (YYYY-MM-DD)'),
+    reason: ReleaseDateChangeReason,
+  })
+  .strict();
+export type ChangeReleaseDateBody = z.output<typeof ChangeReleaseDateBodySchema>;
+
+/** Activity inputs, checked at the Temporal boundary. */
+export const BookGatePickupInputSchema = z.object({
+  idempotencyKey: z.string().min(1).max(200),
+  personId: PersonIdSchema,
+  episode: z.number().int().min(1),
+  establishmentCode: EstablishmentCode,
+  liberationDate: IsoDate,
+  correlationId: z.string().min(1).max(200),
+});
+
+export const CancelGatePickupInputSchema = z.object({
+  idempotencyKey: z.string().min(1).max(200),
+  bookingId: z.uuid(),
+  reason: z.string().trim().min(1).max(500),
+  correlationId: z.string().min(1).max(200),
+});
+
 export interface EpisodeLinks {
   self: string;
   episodes: string;
@@ -143,7 +171,30 @@ export interface EpisodeView {
   } | null;
   /** The journey stage the throughcare workflow last recorded, with the workflow's time for it. */
   journey: { stage: Stage; at: string } | null;
+  /** Current expected release date: the latest change's, else the reception's. */
+  expectedReleaseDate: string;
+  /** Every move of the expected release date, oldest first. */
+  releaseDateChanges: ReleaseDateChangeView[];
+  /** Gate pick-up bookings, oldest first; a cancelled one keeps its row. */
+  gatePickups: GatePickupView[];
   links: EpisodeLinks;
+}
+
+export interface ReleaseDateChangeView {
+  previousExpectedReleaseDate: string;
+  expectedReleaseDate: string;
+  reason: ReleaseDateChangeReason;
+  changedAt: string;
+  changedBy: string;
+}
+
+export interface GatePickupView {
+  id: string;
+  establishmentCode: string;
+  liberationDate: string;
+  bookedAt: string;
+  cancelledAt: string | null;
+  cancellationReason: string | null;
 }
 
 export interface EpisodePage {

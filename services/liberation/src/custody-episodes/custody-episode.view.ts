@@ -1,12 +1,13 @@
 import { throughcareWorkflowId } from '@throughcare/contracts';
 import type { CustodyEpisode } from './custody-episode.entity';
 import type { EpisodeLinks, EpisodeView } from './custody-episode.schemas';
+import { currentExpectedReleaseDate, NO_HISTORY, type EpisodeHistory } from './episode-history';
 
 export function linksOf(personId: string, episode: number): EpisodeLinks {
   return { self: `/people/${personId}/episodes/${episode}`, episodes: `/people/${personId}/episodes` };
 }
 
-export function toEpisodeView(e: CustodyEpisode): EpisodeView {
+export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HISTORY): EpisodeView {
   return {
     personId: e.personId,
     episode: e.episode,
@@ -33,6 +34,22 @@ export function toEpisodeView(e: CustodyEpisode): EpisodeView {
             releasedBy: e.releasedBy ?? '',
           },
     journey: e.stage === null || e.stageAt === null ? null : { stage: e.stage, at: e.stageAt.toISOString() },
+    expectedReleaseDate: currentExpectedReleaseDate(e, history),
+    releaseDateChanges: history.releaseDateChanges.map((c) => ({
+      previousExpectedReleaseDate: c.previousExpectedReleaseDate,
+      expectedReleaseDate: c.expectedReleaseDate,
+      reason: c.reason,
+      changedAt: c.changedAt.toISOString(),
+      changedBy: c.changedBy,
+    })),
+    gatePickups: history.gatePickups.map((g) => ({
+      id: g.id,
+      establishmentCode: g.establishmentCode,
+      liberationDate: g.liberationDate,
+      bookedAt: g.bookedAt.toISOString(),
+      cancelledAt: g.cancelledAt?.toISOString() ?? null,
+      cancellationReason: g.cancellationReason,
+    })),
     links: linksOf(e.personId, e.episode),
   };
 }

@@ -1,10 +1,24 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  ChangeReleaseDateBodySchema,
   EpisodePathSchema,
   ListEpisodesQuerySchema,
   PersonPathSchema,
+  type ChangeReleaseDateBody,
   type EpisodePage,
   type EpisodePath,
   type EpisodeView,
@@ -12,12 +26,17 @@ import {
   type PersonPath,
 } from './custody-episode.schemas';
 import { EpisodesService } from './episodes.service';
+import { ReleaseDateService } from './release-date.service';
+import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
 
 // TODO(auth): anyone can read any person's episodes until the auth library scopes callers.
 @ApiTags('custody episodes')
 @Controller('people/:personId/episodes')
 export class EpisodesController {
-  constructor(private readonly episodes: EpisodesService) {}
+  constructor(
+    private readonly episodes: EpisodesService,
+    private readonly releaseDates: ReleaseDateService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: "A person's custody episodes, oldest first, one page at a time" })
@@ -45,5 +64,47 @@ export class EpisodesController {
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
   ): Promise<EpisodeView> {
     return this.episodes.get(personId, episode);
+  }
+
+  @Post(':episode/release-date')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Change the expected release date of an open episode (HDC, parole, early release, recalculation)',
+  })
+  @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
+  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
+  @ApiHeader({
+    name: ACTOR_HEADER,
+    required: false,
+    description: 'Who is recording the fact (until auth lands)',
+  })
+  @ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
+  @ApiHeader({
+    name: IDEMPOTENCY_HEADER,
+    required: false,
+    description: 'A retry with the same key answers the first result',
+  })
+  @ApiBody(apiBodyFromZod(ChangeReleaseDateBodySchema))
+  @ApiResponse({ status: 201, description: 'Date changed; custody.release-date.changed emitted; the episode' })
+  @ApiResponse({
+    status: 200,
+    description: 'No change: already the current date (or same Idempotency-Key); the episode',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND' })
+  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED or IDEMPOTENCY_KEY_REUSED' })
+  @ApiResponse({
+    status: 422,
+    description: 'RELEASE_DATE_BEFORE_RECEPTION or RELEASE_DATE_BEFORE_SENTENCE',
+  })
+  async changeReleaseDate(
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+    @Body(new ZodValidationPipe(ChangeReleaseDateBodySchema, 'body')) body: ChangeReleaseDateBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<EpisodeView> {
+    const outcome = await this.releaseDates.change(personId, episode, body, requestContextOf(headers));
+    void reply.status(outcome.changed ? HttpStatus.CREATED : HttpStatus.OK);
+    return outcome.episode;
   }
 }

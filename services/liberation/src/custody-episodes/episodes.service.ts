@@ -5,6 +5,7 @@ import { CustodyEpisode } from './custody-episode.entity';
 import { EpisodeNotFoundError, InvalidCursorError, PersonNotFoundError } from './custody-episode.errors';
 import type { EpisodePage, EpisodeView, ListEpisodesQuery } from './custody-episode.schemas';
 import { toEpisodeView } from './custody-episode.view';
+import { loadEpisodeHistories, loadEpisodeHistory } from './episode-history';
 
 @Injectable()
 export class EpisodesService {
@@ -23,8 +24,13 @@ export class EpisodesService {
       throw new PersonNotFoundError(personId);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
+    const histories = await loadEpisodeHistories(
+      this.episodes.manager,
+      personId,
+      page.map((e) => e.episode),
+    );
     return {
-      items: page.map(toEpisodeView),
+      items: page.map((e) => toEpisodeView(e, histories.get(e.episode))),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.episode) : null,
     };
   }
@@ -32,7 +38,7 @@ export class EpisodesService {
   async get(personId: string, episode: number): Promise<EpisodeView> {
     const row = await this.episodes.findOneBy({ personId, episode });
     if (!row) throw EpisodeNotFoundError.of(personId, episode);
-    return toEpisodeView(row);
+    return toEpisodeView(row, await loadEpisodeHistory(this.episodes.manager, row));
   }
 }
 

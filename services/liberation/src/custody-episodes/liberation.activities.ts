@@ -1,16 +1,37 @@
+import { Context } from '@temporalio/activity';
 import type { LiberationActivities } from '@throughcare/contracts';
 import { withApplicationFailures } from '@throughcare/platform-temporal';
+import type { GatePickupService } from './gate-pickup.service';
 import type { JourneyStageService } from './journey-stage.service';
+
+/** Who records a fact from an activity: the calling workflow (recorded as `*_by`). */
+function workflowActor(): string {
+  try {
+    const { workflowType, workflowExecution } = Context.current().info;
+    return `workflow:${workflowType ?? 'unknown'}/${workflowExecution?.workflowId ?? 'unknown'}`;
+  } catch {
+    return 'workflow:unknown'; // called outside an activity (a direct call in a test)
+  }
+}
 
 /**
  * Liberation's Temporal activities (task queue `liberation`). Domain errors leave as
- * ApplicationFailures carrying their code: `EPISODE_NOT_FOUND` and `VALIDATION_FAILED` are
- * non-retryable.
+ * ApplicationFailures carrying their code: `EPISODE_NOT_FOUND`, `GATE_PICKUP_NOT_FOUND` and
+ * `VALIDATION_FAILED` are non-retryable.
  */
-export function createLiberationActivities(stages: JourneyStageService): LiberationActivities {
+export function createLiberationActivities(
+  stages: JourneyStageService,
+  gatePickups: GatePickupService,
+): LiberationActivities {
   return withApplicationFailures({
     async recordEpisodeStage(input): Promise<void> {
       await stages.record(input);
+    },
+    async bookGatePickup(input): Promise<{ bookingId: string }> {
+      return gatePickups.book(input, workflowActor());
+    },
+    async cancelGatePickup(input): Promise<void> {
+      await gatePickups.cancel(input, workflowActor());
     },
   } satisfies LiberationActivities);
 }

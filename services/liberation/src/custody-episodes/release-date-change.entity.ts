@@ -1,0 +1,37 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ReleaseDateChangeReason } from '@throughcare/contracts';
+
+/**
+ * One move of an episode's expected release date (HDC, parole, early release, recalculation).
+ * Facts only: the episode's current expected release date is the latest change's, else the
+ * reception's; `change_number` orders the changes of one episode (1, 2, …).
+ */
+@Entity({ name: 'release_date_change' })
+export class ReleaseDateChange {
+  @PrimaryColumn('text', { name: 'person_id' })
+  personId!: string;
+
+  @PrimaryColumn('integer')
+  episode!: number;
+
+  @PrimaryColumn('integer', { name: 'change_number' })
+  changeNumber!: number;
+
+  @Column('date', { name: 'previous_expected_release_date' })
+  previousExpectedReleaseDate!: string;
+
+  @Column('date', { name: 'expected_release_date' })
+  expectedReleaseDate!: string;
+
+  @Column('text')
+  reason!: ReleaseDateChangeReason;
+
+  @Column('timestamptz', { name: 'changed_at' })
+  changedAt!: Date;
+
+  @Column('text', { name: 'changed_by' })
+  changedBy!: string;
+
+  @Column('text', { name: 'correlation_id' })
+  correlationId!: string;
+}

@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { CustodyEpisode } from './custody-episode.entity';
+import {
+  ConflictingRetryError,
+  EpisodeAlreadyReleasedError,
+  EpisodeNotFoundError,
+  ReleaseDateTooEarlyError,
+} from './custody-episode.errors';
+import { releaseDateChangedEvent } from './custody-episode.events';
+import type { ChangeReleaseDateBody, EpisodeView } from './custody-episode.schemas';
+import { toEpisodeView } from './custody-episode.view';
+import { loadEpisodeHistory } from './episode-history';
+import { lockPerson } from './person-lock';
+import { ReleaseDateChange } from './release-date-change.entity';
+import type { RequestContext } from './request-context';
+
+export interface ReleaseDateOutcome {
+  /** False when the date was already the current one, or this was a retry (no new event). */
+  changed: boolean;
+  episode: EpisodeView;
+}
+
+/** What an Idempotency-Key remembers: enough to tell a faithful retry from a reused key. */
+interface ChangeKeyResult {
+  personId: string;
+  episode: number;
+  expectedReleaseDate: string;
+  reason: string;
+}
+
+/** The calendar date of an instant in the prisons' time zone (reception dates are UK dates). */
+const ukDate = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
+@Injectable()
+export class ReleaseDateService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Records a new expected release date for an open episode as a fact, with the date it
+   * replaces, and enqueues `custody.release-date.changed`, in one transaction. The current
+   * date again changes nothing; the same Idempotency-Key answers the first result.
+   */
+  async change(
+    personId: string,
+    episodeNumber: number,
+    body: ChangeReleaseDateBody,
+    context: RequestContext,
+  ): Promise<ReleaseDateOutcome> {
+    return this.dataSource.transaction(async (tx) => {
+      await lockPerson(tx, personId);
+      let changed = false;
+      const apply = async (manager: EntityManager): Promise<ChangeKeyResult> => {
+        changed = await this.apply(manager, personId, episodeNumber, body, context);
+        return { personId, episode: episodeNumber, ...body };
+      };
+      const first = context.idempotencyKey
+        ? await withIdempotency(tx, `liberation:release-date:${context.idempotencyKey}`, apply)
+        : await apply(tx);
+      const differences = [
+        ...(first.personId === personId ? [] : ['personId']),
+        ...(first.episode === episodeNumber ? [] : ['episode']),
+        ...(first.expectedReleaseDate === body.expectedReleaseDate ? [] : ['expectedReleaseDate']),
+        ...(first.reason === body.reason ? [] : ['reason']),
+      ];
+      if (differences.length > 0) {
+        throw new ConflictingRetryError(
+          'the release date change sent with this Idempotency-Key',
+          differences,
+          'IDEMPOTENCY_KEY_REUSED',
+        );
+      }
+      const episode = await tx.findOneByOrFail(CustodyEpisode, { personId, episode: episodeNumber });
+      return { changed, episode: toEpisodeView(episode, await loadEpisodeHistory(tx, episode)) };
+    });
+  }
+
+  /** Returns whether a change was recorded. */
+  private async apply(
+    manager: EntityManager,
+    personId: string,
+    episodeNumber: number,
+    body: ChangeReleaseDateBody,
+    context: RequestContext,
+  ): Promise<boolean> {
+    const episode = await manager.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
+    if (!episode) throw EpisodeNotFoundError.of(personId, episodeNumber);
+    if (episode.releasedAt !== null) {
+      throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
+    }
+    const latest = await manager.findOne(ReleaseDateChange, {
+      where: { personId, episode: episodeNumber },
+      order: { changeNumber: 'DESC' },
+    });
+    const current = latest?.expectedReleaseDate ?? episode.expectedReleaseDate;
+    if (body.expectedReleaseDate === current) return false;
+
+    const receptionDate = ukDate.format(episode.receivedAt);
+    if (body.expectedReleaseDate < receptionDate) {
+      throw ReleaseDateTooEarlyError.beforeReception(
+        personId,
+        episodeNumber,
+        body.expectedReleaseDate,
+        receptionDate,
+      );
+    }
+    if (body.expectedReleaseDate < episode.sentenceDate) {
+      throw ReleaseDateTooEarlyError.beforeSentence(
+        personId,
+        episodeNumber,
+        body.expectedReleaseDate,
+        episode.sentenceDate,
+      );
+    }
+
+    const change = manager.create(ReleaseDateChange, {
+      personId,
+      episode: episodeNumber,
+      changeNumber: (latest?.changeNumber ?? 0) + 1,
+      previousExpectedReleaseDate: current,
+      expectedReleaseDate: body.expectedReleaseDate,
+      reason: body.reason,
+      changedAt: new Date(),
+      changedBy: context.actor,
+      correlationId: context.correlationId,
+    });
+    await manager.insert(ReleaseDateChange, change);
+    await enqueueEvent(manager, releaseDateChangedEvent(episode, change));
+    return true;
+  }
+}
