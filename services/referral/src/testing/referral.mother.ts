@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SendReferralInput } from '../referrals/referral.schemas';
 import type { BookFirstAppointmentInput } from '../appointments/appointment.schemas';
+import type { NotifyAgencyInput } from '../notifications/notification.schemas';
 
 /** A fresh pseudonymous THROUGHCARE_ID. */
 export const aPersonId = (): string => `p${randomBytes(10).toString('hex')}`;
@@ -30,6 +31,20 @@ export function anAppointment(overrides: Partial<BookFirstAppointmentInput> = {}
     episode: 1,
     agencyId: anAgencyId(),
     dueBy: new Date(Date.now() + 5 * 24 * 60 * 60_000).toISOString(),
+    correlationId: randomUUID(),
+    ...overrides,
+  };
+}
+
+export function aNotification(overrides: Partial<NotifyAgencyInput> = {}): NotifyAgencyInput {
+  return {
+    idempotencyKey: `spec:${randomUUID()}:notify-agency`,
+    personId: aPersonId(),
+    episode: 1,
+    agencyId: anAgencyId(),
+    subject: 'LIBERATION_DATE_CHANGED',
+    liberationDate: '2026-07-14',
+    previousLiberationDate: '2026-08-03',
     correlationId: randomUUID(),
     ...overrides,
   };

@@ -21,3 +21,18 @@ export async function sendTwiceWorkflow(input: {
     appointmentIds: [booked.appointmentId, rebooked.appointmentId],
   };
 }
+
+const { notifyAgency } = proxyActivities<ReferralActivities>({
+  taskQueue: 'referral',
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '100 ms' },
+});
+
+/** Test-only: notifies once per input, in order (repeat an input to act out a retry). */
+export async function notifyEachWorkflow(
+  inputs: Array<Parameters<ReferralActivities['notifyAgency']>[0]>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const input of inputs) ids.push((await notifyAgency(input)).notificationId);
+  return ids;
+}

@@ -1,0 +1,322 @@
+import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client, Connection } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { DataSource } from 'typeorm';
+import { AgencyNotifiedV1 } from '@throughcare/contracts';
+import { bootstrapService, listeningPort } from '@throughcare/platform-http';
+import { createReferralActivities } from '../activities/referral.activities';
+import type { notifyEachWorkflow } from '../activities/test-workflows/referral-activities.workflow';
+import { AppModule } from '../app.module';
+import { AppointmentsService } from '../appointments/appointments.service';
+import { loadReferralConfig } from '../config';
+import type { Page } from '../pagination/keyset-cursor';
+import { ReferralsService } from '../referrals/referrals.service';
+import { EventsOnBus } from '../testing/events-on-bus';
+import { aNotification, anAgencyId } from '../testing/referral.mother';
+import type { NotificationView, NotifyAgencyInput } from './notification.schemas';
+import { NotificationsService } from './notifications.service';
+
+const config = loadReferralConfig({ ...process.env, PORT: '0' });
+
+interface Problem {
+  status: number;
+  code: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+describe('agency notifications of plan changes: notifyAgency and the inbox (real Postgres, NATS, Temporal)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let dataSource: DataSource;
+  let bus: EventsOnBus;
+  let notifications: NotificationsService;
+
+  beforeAll(async () => {
+    app = await bootstrapService({
+      module: AppModule.forRoot(config),
+      name: 'referral',
+      port: 0,
+      logLevels: ['error'],
+    });
+    base = `http://127.0.0.1:${listeningPort(app)}`;
+    dataSource = app.get(DataSource);
+    notifications = app.get(NotificationsService);
+    bus = await EventsOnBus.open(config.NATS_URL, dataSource);
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+    await app?.close();
+  });
+
+  const get = (path: string, agencyId?: string) =>
+    fetch(`${base}${path}`, { headers: agencyId ? { 'x-agency-id': agencyId } : {} });
+  const post = (path: string, agencyId: string | undefined, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(agencyId ? { 'x-agency-id': agencyId } : {}) },
+      body: JSON.stringify(body),
+    });
+  const rowsOf = async (agencyId: string) =>
+    (await dataSource.query(`SELECT id FROM "referral"."agency_notification" WHERE agency_id = $1`, [
+      agencyId,
+    ])) as Array<{ id: string }>;
+  const activities = () =>
+    createReferralActivities(
+      app.get(ReferralsService),
+      app.get(AppointmentsService),
+      app.get(NotificationsService),
+    );
+  /** Runs the inputs through a real worker on "referral", via a tiny workflow. */
+  const notifyThroughTemporal = async (inputs: NotifyAgencyInput[]): Promise<string[]> => {
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const taskQueue = `referral-notify-spec-${randomUUID()}`;
+    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    try {
+      const workflowWorker = await Worker.create({
+        connection: workerConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue,
+        workflowsPath: require.resolve('../activities/test-workflows/referral-activities.workflow'),
+      });
+      return await workflowWorker.runUntil(
+        client.workflow.execute<typeof notifyEachWorkflow>('notifyEachWorkflow', {
+          taskQueue,
+          workflowId: `spec-notify-each-${randomUUID()}`,
+          args: [inputs],
+        }),
+      );
+    } finally {
+      await connection.close();
+      await workerConnection.close();
+    }
+  };
+
+  it('notifies through the worker on "referral": the same key twice → one notification, one event; another key → another', async () => {
+    const change = aNotification();
+    const nextChange = aNotification({
+      agencyId: change.agencyId,
+      personId: change.personId,
+      liberationDate: '2026-06-30',
+      previousLiberationDate: change.liberationDate,
+    });
+
+    const [id, retriedId, nextId] = await notifyThroughTemporal([change, change, nextChange]);
+
+    expect(retriedId).toBe(id);
+    expect(nextId).not.toBe(id);
+    expect((await rowsOf(change.agencyId)).map((r) => r.id).sort()).toEqual([id, nextId].sort());
+
+    const events = await bus.onBus('referral.agency.notified', 'notificationId', id!);
+    expect(events).toHaveLength(1);
+    expect(AgencyNotifiedV1.parse(events[0])).toMatchObject({
+      eventType: 'referral.agency.notified',
+      version: 1,
+      correlationId: change.correlationId,
+      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: change.personId }] },
+      data: {
+        notificationId: id,
+        episode: 1,
+        agencyId: change.agencyId,
+        subject: 'LIBERATION_DATE_CHANGED',
+        liberationDate: '2026-07-14',
+        previousLiberationDate: '2026-08-03',
+      },
+    });
+    expect(await bus.onBus('referral.agency.notified', 'notificationId', nextId!)).toHaveLength(1);
+
+    const own = await get(`/notifications/${id}`, change.agencyId);
+    expect(own.status).toBe(200);
+    const view = (await own.json()) as NotificationView;
+    expect(view).toEqual({
+      id,
+      personId: change.personId,
+      episode: 1,
+      agencyId: change.agencyId,
+      subject: 'LIBERATION_DATE_CHANGED',
+      liberationDate: '2026-07-14',
+      previousLiberationDate: '2026-08-03',
+      notifiedAt: expect.any(String) as string,
+      read: null,
+    });
+    expect(Date.parse(view.notifiedAt)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('notifies without a previous date (the first date an agency hears of): the event leaves it out', async () => {
+    const { previousLiberationDate: _none, ...first } = aNotification();
+
+    const { notificationId } = await activities().notifyAgency(first);
+
+    const [event] = await bus.onBus('referral.agency.notified', 'notificationId', notificationId);
+    const parsed = AgencyNotifiedV1.parse(event);
+    expect(parsed.data).not.toHaveProperty('previousLiberationDate');
+    expect(await (await get(`/notifications/${notificationId}`, first.agencyId)).json()).toMatchObject({
+      previousLiberationDate: null,
+    });
+  });
+
+  it('keeps one notification when the same key is notified concurrently', async () => {
+    const change = aNotification();
+
+    const ids = await Promise.all([1, 2, 3].map(() => activities().notifyAgency(change)));
+
+    expect(new Set(ids.map((r) => r.notificationId)).size).toBe(1);
+    expect(await rowsOf(change.agencyId)).toHaveLength(1);
+    expect(
+      await bus.outbox('referral.agency.notified', 'notificationId', ids[0]!.notificationId),
+    ).toHaveLength(1);
+  });
+
+  it('fails bad input with a non-retryable VALIDATION_FAILED naming each field, recording nothing', async () => {
+    const change = aNotification({
+      personId: 'A1234BC',
+      liberationDate: '14/07/2026',
+      subject: 'RELEASED' as 'LIBERATION_DATE_CHANGED',
+    });
+
+    const attempt = new MockActivityEnvironment().run(() => activities().notifyAgency(change));
+
+    await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
+    await expect(attempt).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
+    await expect(attempt).rejects.toThrow(/personId: .*; subject: .*; liberationDate: /);
+
+    const unchanged = aNotification({ previousLiberationDate: '2026-07-14', liberationDate: '2026-07-14' });
+    const same = new MockActivityEnvironment().run(() => activities().notifyAgency(unchanged));
+    await expect(same).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
+    await expect(same).rejects.toThrow(/previousLiberationDate: must differ/);
+
+    expect(await rowsOf(change.agencyId)).toHaveLength(0);
+    expect(await rowsOf(unchanged.agencyId)).toHaveLength(0);
+  });
+
+  it('shows another agency nothing: 404 for the notification, an empty inbox, and 404 when marking it read', async () => {
+    const change = aNotification();
+    const { notificationId } = await notifications.notify(change);
+    const otherAgency = anAgencyId();
+
+    const hidden = await get(`/notifications/${notificationId}`, otherAgency);
+    expect(hidden.status).toBe(404);
+    expect(hidden.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await hidden.json()).toMatchObject({ status: 404, code: 'NOTIFICATION_NOT_FOUND' });
+    expect(await (await get('/notifications', otherAgency)).json()).toEqual({ items: [], nextCursor: null });
+    expect((await post(`/notifications/${notificationId}/read`, otherAgency, { readBy: 'Duty team' })).status).toBe(
+      404,
+    );
+    expect(await (await get(`/notifications/${notificationId}`, change.agencyId)).json()).toMatchObject({
+      read: null,
+    });
+  });
+
+  it('answers 401 problem+json without x-agency-id', async () => {
+    const list = await get('/notifications');
+    expect(list.status).toBe(401);
+    expect(await list.json()).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    expect((await post(`/notifications/${randomUUID()}/read`, undefined, { readBy: 'x' })).status).toBe(401);
+  });
+
+  it('marks a notification read: 200, and again 200 with the first read kept', async () => {
+    const change = aNotification();
+    const { notificationId } = await notifications.notify(change);
+    const before = Date.now();
+
+    const first = await post(`/notifications/${notificationId}/read`, change.agencyId, {
+      readBy: 'Justice Social Work duty team',
+    });
+    expect(first.status).toBe(200);
+    const read = (await first.json()) as NotificationView;
+    expect(read.read?.readBy).toBe('Justice Social Work duty team');
+    expect(Date.parse(read.read!.readAt)).toBeGreaterThanOrEqual(before - 1);
+
+    const again = await post(`/notifications/${notificationId}/read`, change.agencyId, {
+      readBy: 'Someone else',
+    });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(read);
+    expect(await (await get(`/notifications/${notificationId}`, change.agencyId)).json()).toEqual(read);
+  });
+
+  it('answers a bad read body, a bad id and a bad list query with 400 naming each field', async () => {
+    const change = aNotification();
+    const { notificationId } = await notifications.notify(change);
+
+    const body = await post(`/notifications/${notificationId}/read`, change.agencyId, { readBy: ' ', at: 1 });
+    expect(body.status).toBe(400);
+    const problem = (await body.json()) as Problem;
+    expect(problem.code).toBe('VALIDATION_FAILED');
+    expect(problem.errors?.map((e) => e.field).sort()).toEqual(['(root)', 'readBy']);
+
+    expect((await get('/notifications/not-a-uuid', change.agencyId)).status).toBe(400);
+
+    const query = await get('/notifications?unread=maybe&limit=101', change.agencyId);
+    expect(query.status).toBe(400);
+    expect(((await query.json()) as Problem).errors?.map((e) => e.field).sort()).toEqual(['limit', 'unread']);
+
+    const cursor = await get('/notifications?cursor=not-a-cursor', change.agencyId);
+    expect(cursor.status).toBe(400);
+    expect(((await cursor.json()) as Problem).errors?.[0]?.field).toBe('cursor');
+  });
+
+  it('pages through the inbox newest first without gaps or repeats, filtered by unread', async () => {
+    const agencyId = anAgencyId();
+    const start = Date.now() - 10 * 60 * 60_000;
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      // Two share a notifiedAt so the id breaks the tie across a page boundary.
+      const at = new Date(start + Math.min(i, 5) * 60_000);
+      ids.push((await notifications.notify(aNotification({ agencyId }), at)).notificationId);
+    }
+    await notifications.notify(aNotification()); // another agency's: never listed
+    await post(`/notifications/${ids[1]}/read`, agencyId, { readBy: 'Duty team' });
+    await post(`/notifications/${ids[6]}/read`, agencyId, { readBy: 'Duty team' });
+
+    const seen: NotificationView[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const response = await get(`/notifications?limit=3${cursor ? `&cursor=${cursor}` : ''}`, agencyId);
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as Page<NotificationView>;
+      seen.push(...page.items);
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor);
+
+    expect(pages).toBe(3);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen.map((n) => n.id))).toEqual(new Set(ids));
+    const order = seen.map((n) => `${n.notifiedAt}|${n.id}`);
+    expect(order).toEqual([...order].sort().reverse());
+    expect(seen[0]?.notifiedAt).toBe(new Date(start + 5 * 60_000).toISOString());
+
+    const unread = (await (await get('/notifications?unread=true&limit=100', agencyId)).json()) as Page<
+      NotificationView
+    >;
+    expect(unread.items.map((n) => n.id).sort()).toEqual(
+      ids.filter((id) => id !== ids[1] && id !== ids[6]).sort(),
+    );
+    expect(unread.items.every((n) => n.read === null)).toBe(true);
+    const read = (await (await get('/notifications?unread=false', agencyId)).json()) as Page<NotificationView>;
+    expect(read.items.map((n) => n.id).sort()).toEqual([ids[1], ids[6]].sort());
+  });
+
+  it('documents the inbox routes with x-agency-id in OpenAPI', async () => {
+    const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>>;
+    };
+    for (const [path, method] of [
+      ['/notifications', 'get'],
+      ['/notifications/{id}', 'get'],
+      ['/notifications/{id}/read', 'post'],
+    ] as const) {
+      expect(doc.paths[path]?.[method]?.parameters?.find((p) => p.name === 'x-agency-id')).toMatchObject({
+        in: 'header',
+      });
+    }
+    const unread = doc.paths['/notifications']?.['get']?.parameters?.find((p) => p.name === 'unread');
+    expect(unread).toMatchObject({ in: 'query' });
+  });
+});
