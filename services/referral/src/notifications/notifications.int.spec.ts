@@ -203,9 +203,9 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     expect(hidden.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await hidden.json()).toMatchObject({ status: 404, code: 'NOTIFICATION_NOT_FOUND' });
     expect(await (await get('/notifications', otherAgency)).json()).toEqual({ items: [], nextCursor: null });
-    expect((await post(`/notifications/${notificationId}/read`, otherAgency, { readBy: 'Duty team' })).status).toBe(
-      404,
-    );
+    expect(
+      (await post(`/notifications/${notificationId}/read`, otherAgency, { readBy: 'Duty team' })).status,
+    ).toBe(404);
     expect(await (await get(`/notifications/${notificationId}`, change.agencyId)).json()).toMatchObject({
       read: null,
     });
@@ -292,14 +292,16 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     expect(order).toEqual([...order].sort().reverse());
     expect(seen[0]?.notifiedAt).toBe(new Date(start + 5 * 60_000).toISOString());
 
-    const unread = (await (await get('/notifications?unread=true&limit=100', agencyId)).json()) as Page<
-      NotificationView
-    >;
+    const unread = (await (
+      await get('/notifications?unread=true&limit=100', agencyId)
+    ).json()) as Page<NotificationView>;
     expect(unread.items.map((n) => n.id).sort()).toEqual(
       ids.filter((id) => id !== ids[1] && id !== ids[6]).sort(),
     );
     expect(unread.items.every((n) => n.read === null)).toBe(true);
-    const read = (await (await get('/notifications?unread=false', agencyId)).json()) as Page<NotificationView>;
+    const read = (await (
+      await get('/notifications?unread=false', agencyId)
+    ).json()) as Page<NotificationView>;
     expect(read.items.map((n) => n.id).sort()).toEqual([ids[1], ids[6]].sort());
   });
 
