@@ -5,7 +5,16 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
-import { identifierOf, parseEvent, Streams, subjectFor, type KnownEvent } from '@throughcare/contracts';
+import {
+  GatePickupBookedV1,
+  GatePickupCancelledV1,
+  identifierOf,
+  parseEvent,
+  ReleaseDateChangedV1,
+  Streams,
+  subjectFor,
+  type KnownEvent,
+} from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
 import { jetstream } from '@throughcare/platform-messaging';
@@ -17,6 +26,7 @@ import type {
   ReceptionRecordedView,
   ReleaseRecordedView,
 } from './custody-episode.schemas';
+import type { gatePickupStepsWorkflow, GatePickupStep } from './test-workflows/gate-pickup.workflow';
 import type { recordEpisodeStagesWorkflow } from './test-workflows/record-episode-stage.workflow';
 
 const config = loadLiberationConfig({
@@ -28,6 +38,14 @@ const config = loadLiberationConfig({
 const letter = () => String.fromCharCode(65 + randomInt(26));
 const aPrisonNumber = () => `${letter()}${String(randomInt(10_000)).padStart(4, '0')}${letter()}${letter()}`;
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+const ukDate = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+/** A UK calendar date `days` from today (negative: in the past). */
+const daysFromToday = (days: number) => ukDate.format(new Date(Date.now() + days * 86_400_000));
 
 /** A valid reception of a new person, received an hour ago; override what a test is about. */
 function aReception(overrides: Record<string, unknown> = {}) {
@@ -470,6 +488,310 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
     });
   });
 
+  describe('POST /people/:personId/episodes/:episode/release-date', () => {
+    /** An open episode received an hour ago, sentenced last month, due out in 60 days. */
+    async function anOpenEpisode(overrides: Record<string, unknown> = {}) {
+      const reception = aReception({
+        sentenceDate: daysFromToday(-30),
+        expectedReleaseDate: daysFromToday(60),
+        ...overrides,
+      });
+      const response = await post('/receptions', reception);
+      expect(response.status).toBe(201);
+      return { reception, personId: derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber) };
+    }
+    const changeDate = (personId: string, body: unknown, headers: Record<string, string> = {}, episode = 1) =>
+      post(`/people/${personId}/episodes/${episode}/release-date`, body, headers);
+
+    it('records the new date (201), keeps the history, and puts custody.release-date.changed on the bus', async () => {
+      const { reception, personId } = await anOpenEpisode();
+      const hdc = daysFromToday(20);
+
+      const response = await changeDate(
+        personId,
+        { expectedReleaseDate: hdc, reason: 'HDC_APPROVED' },
+        { 'x-correlation-id': 'spec-correlation-hdc' },
+      );
+
+      expect(response.status).toBe(201);
+      const view = (await response.json()) as EpisodeView;
+      expect(view).toMatchObject({
+        personId,
+        episode: 1,
+        state: 'IN_CUSTODY',
+        expectedReleaseDate: hdc,
+        reception: { expectedReleaseDate: reception.expectedReleaseDate },
+        releaseDateChanges: [
+          {
+            previousExpectedReleaseDate: reception.expectedReleaseDate,
+            expectedReleaseDate: hdc,
+            reason: 'HDC_APPROVED',
+            changedAt: expect.any(String),
+            changedBy: 'spec:liberation',
+          },
+        ],
+        gatePickups: [],
+      });
+      const events = await eventsOnBus('custody.release-date.changed', personId);
+      expect(events).toHaveLength(1);
+      const event = ReleaseDateChangedV1.parse(events[0]);
+      expect(event).toMatchObject({
+        correlationId: 'spec-correlation-hdc',
+        personReference: {
+          identifiers: expect.arrayContaining([
+            { type: 'THROUGHCARE_ID', value: personId },
+            { type: 'NOMS', value: reception.prisonNumber },
+          ]),
+        },
+        data: {
+          episode: 1,
+          expectedReleaseDate: hdc,
+          previousExpectedReleaseDate: reception.expectedReleaseDate,
+          reason: 'HDC_APPROVED',
+          changedAt: view.releaseDateChanges[0]?.changedAt,
+        },
+      });
+
+      // A second move chains from the first; the GET shows the current date.
+      const parole = daysFromToday(10);
+      expect((await changeDate(personId, { expectedReleaseDate: parole, reason: 'PAROLE' })).status).toBe(
+        201,
+      );
+      const read = (await (await get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;
+      expect(read.expectedReleaseDate).toBe(parole);
+      expect(
+        read.releaseDateChanges.map((c) => [c.previousExpectedReleaseDate, c.expectedReleaseDate]),
+      ).toEqual([
+        [reception.expectedReleaseDate, hdc],
+        [hdc, parole],
+      ]);
+    });
+
+    it('answers the current date again with 200 and no event; a key retry answers 200, a reused key 409', async () => {
+      const { reception, personId } = await anOpenEpisode();
+      const same = await changeDate(personId, {
+        expectedReleaseDate: reception.expectedReleaseDate,
+        reason: 'RECALCULATION',
+      });
+      expect(same.status).toBe(200);
+      expect(((await same.json()) as EpisodeView).releaseDateChanges).toEqual([]);
+
+      const key = `spec-${randomUUID()}`;
+      const body = { expectedReleaseDate: daysFromToday(30), reason: 'EARLY_RELEASE' };
+      const first = await changeDate(personId, body, { 'idempotency-key': key });
+      const retry = await changeDate(personId, body, { 'idempotency-key': key });
+      const again = await changeDate(personId, body);
+      const reused = await changeDate(
+        personId,
+        { ...body, expectedReleaseDate: daysFromToday(31) },
+        { 'idempotency-key': key },
+      );
+
+      expect([first.status, retry.status, again.status, reused.status]).toEqual([201, 200, 200, 409]);
+      expect(await reused.json()).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        detail: expect.stringContaining('expectedReleaseDate'),
+      });
+      expect(await outboxRows('custody.release-date.changed', personId)).toHaveLength(1);
+      expect(await eventsOnBus('custody.release-date.changed', personId)).toHaveLength(1);
+    });
+
+    it('refuses a date before the reception or the sentence (422 naming expectedReleaseDate)', async () => {
+      const { personId } = await anOpenEpisode();
+      const beforeReception = await changeDate(personId, {
+        expectedReleaseDate: daysFromToday(-1),
+        reason: 'RECALCULATION',
+      });
+      expect(beforeReception.status).toBe(422);
+      expect(beforeReception.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await beforeReception.json()).toMatchObject({
+        status: 422,
+        code: 'RELEASE_DATE_BEFORE_RECEPTION',
+        detail: expect.stringContaining('expectedReleaseDate'),
+      });
+
+      // Received on remand-like facts: sentenced (dated) after today.
+      const later = await anOpenEpisode({
+        sentenceDate: daysFromToday(5),
+        expectedReleaseDate: daysFromToday(90),
+      });
+      const beforeSentence = await changeDate(later.personId, {
+        expectedReleaseDate: daysFromToday(2),
+        reason: 'OTHER',
+      });
+      expect(beforeSentence.status).toBe(422);
+      expect(await beforeSentence.json()).toMatchObject({ code: 'RELEASE_DATE_BEFORE_SENTENCE' });
+      expect(await outboxRows('custody.release-date.changed', personId)).toHaveLength(0);
+    });
+
+    it('answers 409 for a released episode, 404 for an unknown one, 400 naming the field for a bad body', async () => {
+      const { personId } = await anOpenEpisode({ receivedAt: minutesAgo(120) });
+      await post('/releases', {
+        personId,
+        establishmentCode: 'BAR',
+        reason: 'RELEASED',
+        releasedAt: minutesAgo(5),
+      });
+
+      const released = await changeDate(personId, {
+        expectedReleaseDate: daysFromToday(3),
+        reason: 'PAROLE',
+      });
+      const unknown = await changeDate(
+        personId,
+        { expectedReleaseDate: daysFromToday(3), reason: 'PAROLE' },
+        {},
+        2,
+      );
+      const badBody = await changeDate(personId, { expectedReleaseDate: '03/04/2027', reason: 'BECAUSE' });
+      const extra = await changeDate(personId, {
+        expectedReleaseDate: daysFromToday(3),
+        reason: 'PAROLE',
+        releasedAt: minutesAgo(1),
+      });
+
+      expect(released.status).toBe(409);
+      expect(await released.json()).toMatchObject({ code: 'EPISODE_ALREADY_RELEASED' });
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
+      expect(badBody.status).toBe(400);
+      expect(badBody.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const problem = (await badBody.json()) as Problem;
+      expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(problem.errors?.map((e) => e.field).sort()).toEqual(['expectedReleaseDate', 'reason']);
+      expect(extra.status).toBe(400);
+      expect(((await extra.json()) as Problem).errors?.length).toBeGreaterThan(0);
+      expect(await outboxRows('custody.release-date.changed', personId)).toHaveLength(0);
+    });
+  });
+
+  describe('bookGatePickup / cancelGatePickup activities (task queue "liberation")', () => {
+    async function runSteps(steps: GatePickupStep[]) {
+      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      const taskQueue = `liberation-spec-${randomUUID()}`;
+      const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+      const workflowWorker = await Worker.create({
+        connection: workerConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue,
+        workflowsPath: require.resolve('./test-workflows/gate-pickup.workflow'),
+      });
+      try {
+        return await workflowWorker.runUntil(
+          client.workflow.execute<typeof gatePickupStepsWorkflow>('gatePickupStepsWorkflow', {
+            taskQueue,
+            workflowId: `spec-gate-pickup-${randomUUID()}`,
+            args: [steps],
+          }),
+        );
+      } finally {
+        await connection.close();
+        await workerConnection.close();
+      }
+    }
+
+    async function gatePickupRows(personId: string) {
+      const rows: Array<{ id: string; cancelled_at: Date | null; cancellation_reason: string | null }> =
+        await dataSource.query(
+          'SELECT id, cancelled_at, cancellation_reason FROM liberation.gate_pickup WHERE person_id = $1',
+          [personId],
+        );
+      return rows;
+    }
+
+    it('books once per key, cancels once whatever the retries, and refuses unknown bookings and bad input for good', async () => {
+      const reception = aReception({
+        sentenceDate: daysFromToday(-30),
+        expectedReleaseDate: daysFromToday(60),
+      });
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+      await post('/receptions', reception);
+      const run = randomUUID();
+      const booking = {
+        idempotencyKey: `${run}:book`,
+        personId,
+        episode: 1,
+        establishmentCode: 'BAR',
+        liberationDate: daysFromToday(60),
+        correlationId: `spec-${run}`,
+      };
+
+      const booked = await runSteps([
+        { book: booking },
+        { book: booking }, // a retry: same key
+        { book: { ...booking, idempotencyKey: `${run}:book-missing`, episode: 9 } },
+        {
+          book: {
+            ...booking,
+            idempotencyKey: `${run}:book-bad`,
+            personId: 'A1234BC',
+            liberationDate: 'soon',
+          },
+        },
+      ]);
+
+      const [first, retry, missing, bad] = booked;
+      expect(first).toEqual({ bookingId: expect.any(String) });
+      expect(retry).toEqual(first);
+      expect(missing).toEqual({ failureType: 'EPISODE_NOT_FOUND', nonRetryable: true });
+      expect(bad).toEqual({ failureType: 'VALIDATION_FAILED', nonRetryable: true });
+      const bookingId = (first as { bookingId: string }).bookingId;
+      expect(await gatePickupRows(personId)).toEqual([
+        { id: bookingId, cancelled_at: null, cancellation_reason: null },
+      ]);
+      const bookedEvents = await eventsOnBus('custody.gate-pickup.booked', personId);
+      expect(bookedEvents).toHaveLength(1);
+      expect(GatePickupBookedV1.parse(bookedEvents[0])).toMatchObject({
+        correlationId: `spec-${run}`,
+        personReference: {
+          identifiers: expect.arrayContaining([{ type: 'THROUGHCARE_ID', value: personId }]),
+        },
+        data: { bookingId, episode: 1, establishmentCode: 'BAR', liberationDate: daysFromToday(60) },
+      });
+
+      const cancel = {
+        idempotencyKey: `${run}:cancel`,
+        bookingId,
+        reason: 'release date moved (HDC_APPROVED)',
+        correlationId: `spec-${run}`,
+      };
+      const cancelled = await runSteps([
+        { cancel },
+        { cancel }, // a retry: same key
+        { cancel: { ...cancel, idempotencyKey: `${run}:cancel-again` } }, // already cancelled: a no-op
+        { cancel: { ...cancel, idempotencyKey: `${run}:cancel-unknown`, bookingId: randomUUID() } },
+      ]);
+
+      expect(cancelled).toEqual([
+        { cancelled: true },
+        { cancelled: true },
+        { cancelled: true },
+        { failureType: 'GATE_PICKUP_NOT_FOUND', nonRetryable: true },
+      ]);
+      const cancelledEvents = await eventsOnBus('custody.gate-pickup.cancelled', personId);
+      expect(cancelledEvents).toHaveLength(1);
+      expect(GatePickupCancelledV1.parse(cancelledEvents[0]).data).toEqual({
+        bookingId,
+        episode: 1,
+        reason: cancel.reason,
+      });
+      expect(await outboxRows('custody.gate-pickup.cancelled', personId)).toHaveLength(1);
+
+      const view = (await (await get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;
+      expect(view.gatePickups).toEqual([
+        {
+          id: bookingId,
+          establishmentCode: 'BAR',
+          liberationDate: daysFromToday(60),
+          bookedAt: expect.any(String),
+          cancelledAt: expect.any(String),
+          cancellationReason: cancel.reason,
+        },
+      ]);
+    });
+  });
+
   it('serves OpenAPI from the zod schemas, and /health', async () => {
     const doc = (await (await get('/docs-json')).json()) as {
       paths: Record<
@@ -487,6 +809,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         '/releases',
         '/people/{personId}/episodes',
         '/people/{personId}/episodes/{episode}',
+        '/people/{personId}/episodes/{episode}/release-date',
       ]),
     );
     expect((await get('/docs')).status).toBe(200);

@@ -69,7 +69,8 @@ export class EpisodesController {
   @Post(':episode/release-date')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
-    summary: 'Change the expected release date of an open episode (HDC, parole, early release, recalculation)',
+    summary:
+      'Change the expected release date of an open episode (HDC, parole, early release, recalculation)',
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
@@ -85,7 +86,10 @@ export class EpisodesController {
     description: 'A retry with the same key answers the first result',
   })
   @ApiBody(apiBodyFromZod(ChangeReleaseDateBodySchema))
-  @ApiResponse({ status: 201, description: 'Date changed; custody.release-date.changed emitted; the episode' })
+  @ApiResponse({
+    status: 201,
+    description: 'Date changed; custody.release-date.changed emitted; the episode',
+  })
   @ApiResponse({
     status: 200,
     description: 'No change: already the current date (or same Idempotency-Key); the episode',
