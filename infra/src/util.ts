@@ -211,11 +211,13 @@ export function errorLine(e: unknown, full = false): string {
  */
 export function nativeRequire(id: string, from: string = __filename): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ModuleCtor = (
-    require('node:module') as { Module: new (id: string) => NodeModule & { paths: string[] } } & {
-      Module: { _nodeModulePaths(dir: string): string[] };
-    }
-  ).Module;
+  const moduleApi: unknown = require('node:module');
+  type ModuleApi = {
+    Module: (new (id: string) => NodeModule & { paths: string[] }) & {
+      _nodeModulePaths(dir: string): string[];
+    };
+  };
+  const ModuleCtor = (moduleApi as ModuleApi).Module;
   const m = new ModuleCtor(from);
   m.filename = from;
   m.paths = ModuleCtor._nodeModulePaths(path.dirname(from));

@@ -80,6 +80,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(Object.values(apps ?? {}).map((app) => app.stop()));
+  // Leave no malformed messages behind for suites that read the shared bus after this one.
+  for (const stream of [Streams.events.name, Streams.deadLetter.name]) {
+    await jsm?.streams.delete(stream).catch(() => false);
+  }
   await temporal?.connection.close();
   await nc?.drain();
 }, 60_000);

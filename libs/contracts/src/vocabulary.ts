@@ -77,3 +77,16 @@ export const PrisonNumber = z.string().regex(/^[A-Z]\d{4}[A-Z]{2}$/, 'prison num
 export const IsoDate = z.iso.date();
 /** ISO instant with an offset (e.g. 2026-03-02T10:00:00Z). */
 export const IsoInstant = z.iso.datetime({ offset: true });
+
+/**
+ * Why an expected release date moved (calculate-release-dates-api and SPS practice): Home
+ * Detention Curfew approved, parole, tranche/emergency early release, a sentence recalculation.
+ */
+export const ReleaseDateChangeReason = z.enum([
+  'HDC_APPROVED',
+  'PAROLE',
+  'EARLY_RELEASE',
+  'RECALCULATION',
+  'OTHER',
+]);
+export type ReleaseDateChangeReason = z.infer<typeof ReleaseDateChangeReason>;

@@ -1,3 +1,3 @@
 export { requireEnv } from './env';
-export { createTimeSkippingTestEnv, sharedTimeSkippingTestEnv } from './temporal';
+export { createTimeSkippingTestEnv } from './temporal';
 export { freePort, startApp, type AppProcess } from './app-processes';

@@ -11,7 +11,7 @@ import { SearchAttributes } from '@throughcare/contracts';
  * with both cores busy, against the SDK's 5 s start deadline). Without it the SDK downloads its
  * own test server (needs temporal.download, not reachable in this sandbox).
  *
- * Lifecycle — per test file, measured rather than assumed:
+ * Lifecycle: one environment per test file (measured rather than assumed):
  *   beforeAll(async () => { env = await createTimeSkippingTestEnv(); });
  *   afterAll(async () => { await env?.teardown(); });
  * Jest gives every test file its own module registry (own copy of @temporalio/*) and its own
@@ -19,9 +19,8 @@ import { SearchAttributes } from '@throughcare/contracts';
  * across files therefore means parking it outside Jest's sandbox (on the real `process`), where
  * file B then drives file A's SDK objects with its own SDK copy, and nobody can tear it down
  * asynchronously at worker exit: the JVM is left to be reaped by whoever kills the process
- * group. `sharedTimeSkippingTestEnv()` implements that variant for comparison (see
- * temporal.workflow.spec.ts / temporal-shared.workflow.spec.ts); per-file is the default because
- * teardown is deterministic and a fresh server costs well under a second with the CDS wrapper.
+ * group. A shared variant was built and measured (2 JVMs instead of 3 for two files) and removed:
+ * per-file teardown is deterministic and a fresh server costs well under a second with CDS.
  */
 export async function createTimeSkippingTestEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
@@ -55,36 +54,4 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<v
       Object.values(SearchAttributes).map((key) => [key.name, indexedValueType[key.type]]),
     ),
   });
-}
-
-const SHARED = Symbol.for('throughcare.testing.sharedTimeSkippingEnv');
-type Holder = { [SHARED]?: { pid: number; env: Promise<TestWorkflowEnvironment> } };
-
-/**
- * One environment per Jest worker process, shared by every test file that worker runs: kept on
- * the real `process` object (Node's, not the sandbox copy), keyed by pid. Do not call
- * `teardown()` on it; the server is stopped when the worker process exits (the test runner
- * kills Jest's process group afterwards).
- */
-export function sharedTimeSkippingTestEnv(): Promise<TestWorkflowEnvironment> {
-  const realProcess = nativeRequire('node:process') as NodeJS.Process & Holder;
-  const cached = realProcess[SHARED];
-  if (cached && cached.pid === realProcess.pid) return cached.env;
-  const env = createTimeSkippingTestEnv();
-  realProcess[SHARED] = { pid: realProcess.pid, env };
-  return env;
-}
-
-/** Node's own require, bypassing Jest's per-file registry (see infra/src/util.ts nativeRequire). */
-function nativeRequire(id: string): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ModuleCtor = (
-    require('node:module') as {
-      Module: { new (id: string): NodeModule & { paths: string[] }; _nodeModulePaths(dir: string): string[] };
-    }
-  ).Module;
-  const m = new ModuleCtor(__filename);
-  m.filename = __filename;
-  m.paths = ModuleCtor._nodeModulePaths(__dirname);
-  return m.require(id);
 }

@@ -39,6 +39,17 @@ export interface ReferralActivities {
     acknowledgeBy: string;
     correlationId: string;
   }): Promise<{ referralId: string }>;
+  /** Tells an involved agency of a change in the plan. Idempotent on the key: once per change. */
+  notifyAgency(input: {
+    idempotencyKey: string;
+    personId: string;
+    episode: number;
+    agencyId: string;
+    subject: 'LIBERATION_DATE_CHANGED';
+    liberationDate: string;
+    previousLiberationDate?: string;
+    correlationId: string;
+  }): Promise<{ notificationId: string }>;
   bookFirstAppointment(input: {
     idempotencyKey: string;
     personId: string;
@@ -60,6 +71,25 @@ export interface LiberationActivities {
     episode: number;
     stage: string;
     at: string;
+  }): Promise<void>;
+  /** Books transport from the prison gate for the liberation date. Idempotent on the key. */
+  bookGatePickup(input: {
+    idempotencyKey: string;
+    personId: string;
+    episode: number;
+    establishmentCode: string;
+    liberationDate: string;
+    correlationId: string;
+  }): Promise<{ bookingId: string }>;
+  /**
+   * Cancels a booking (a compensation: idempotent, and cancelling an already-cancelled booking
+   * is a no-op). Fails non-retryable with `GATE_PICKUP_NOT_FOUND` for an unknown booking.
+   */
+  cancelGatePickup(input: {
+    idempotencyKey: string;
+    bookingId: string;
+    reason: string;
+    correlationId: string;
   }): Promise<void>;
 }
 

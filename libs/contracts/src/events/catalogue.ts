@@ -10,6 +10,7 @@ import {
   PrisonNumber,
   ReceptionReason,
   ReleaseReason,
+  ReleaseDateChangeReason,
   RiskOfSeriousHarm,
 } from '../vocabulary';
 import { eventSchema } from './envelope';
@@ -145,6 +146,56 @@ export const CaseClosedV1 = eventSchema(
 );
 export type CaseClosedV1 = z.infer<typeof CaseClosedV1>;
 
+/** The expected release date of a custody episode moved (HDC, parole, early release, recalculation). */
+export const ReleaseDateChangedV1 = eventSchema(
+  'custody.release-date.changed',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    expectedReleaseDate: IsoDate,
+    previousExpectedReleaseDate: IsoDate,
+    reason: ReleaseDateChangeReason,
+    changedAt: IsoInstant,
+  }),
+);
+export type ReleaseDateChangedV1 = z.infer<typeof ReleaseDateChangedV1>;
+
+/** A gate pick-up (transport from the prison gate on liberation day) was booked. */
+export const GatePickupBookedV1 = eventSchema(
+  'custody.gate-pickup.booked',
+  1,
+  z.object({
+    bookingId: z.uuid(),
+    episode: z.number().int().min(1),
+    establishmentCode: EstablishmentCode,
+    liberationDate: IsoDate,
+  }),
+);
+export type GatePickupBookedV1 = z.infer<typeof GatePickupBookedV1>;
+
+/** A gate pick-up was cancelled (its liberation date no longer holds). */
+export const GatePickupCancelledV1 = eventSchema(
+  'custody.gate-pickup.cancelled',
+  1,
+  z.object({ bookingId: z.uuid(), episode: z.number().int().min(1), reason: z.string().min(1).max(500) }),
+);
+export type GatePickupCancelledV1 = z.infer<typeof GatePickupCancelledV1>;
+
+/** An involved agency was told of a change in the plan (once per change). */
+export const AgencyNotifiedV1 = eventSchema(
+  'referral.agency.notified',
+  1,
+  z.object({
+    notificationId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    subject: z.enum(['LIBERATION_DATE_CHANGED']),
+    liberationDate: IsoDate,
+    previousLiberationDate: IsoDate.optional(),
+  }),
+);
+export type AgencyNotifiedV1 = z.infer<typeof AgencyNotifiedV1>;
+
 /** Every event the platform knows, by type and version. */
 export const EventCatalogue = {
   'custody.person.received@1': PersonReceivedV1,
@@ -157,6 +208,10 @@ export const EventCatalogue = {
   'referral.appointment.attendance-recorded@1': AppointmentAttendanceRecordedV1,
   'throughcare.sla.breached@1': SlaBreachedV1,
   'throughcare.case.closed@1': CaseClosedV1,
+  'custody.release-date.changed@1': ReleaseDateChangedV1,
+  'custody.gate-pickup.booked@1': GatePickupBookedV1,
+  'custody.gate-pickup.cancelled@1': GatePickupCancelledV1,
+  'referral.agency.notified@1': AgencyNotifiedV1,
 } as const;
 export type KnownEventKey = keyof typeof EventCatalogue;
 export type KnownEvent = z.infer<(typeof EventCatalogue)[KnownEventKey]>;

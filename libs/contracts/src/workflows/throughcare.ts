@@ -1,6 +1,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Attendance, Jurisdiction, Pathway, RiskOfSeriousHarm } from '../vocabulary';
+import type {
+  Attendance,
+  Jurisdiction,
+  Pathway,
+  ReleaseDateChangeReason,
+  RiskOfSeriousHarm,
+} from '../vocabulary';
 
 /** Workflow id of one custody episode: no personal data, only the pseudonymous person id. */
 export function throughcareWorkflowId(personId: string, episode: number): string {
@@ -70,6 +76,13 @@ export interface AttendanceRecorded {
   eventId: string;
 }
 
+export interface ReleaseDateChanged {
+  expectedReleaseDate: string;
+  reason: ReleaseDateChangeReason;
+  changedAt: string;
+  eventId: string;
+}
+
 /** Reception (re)delivered: used with signalWithStart so duplicates are harmless. */
 export const receptionSignal = defineSignal<[ThroughcareInput]>('reception');
 /** Facts from the services, applied as validated updates: an impossible fact is rejected with a reason. */
@@ -77,6 +90,8 @@ export const coreScreenCompletedUpdate = defineUpdate<void, [CoreScreenCompleted
 export const referralAcknowledgedUpdate = defineUpdate<void, [ReferralAcknowledged]>('referralAcknowledged');
 export const releaseRecordedUpdate = defineUpdate<void, [ReleaseRecorded]>('releaseRecorded');
 export const attendanceRecordedUpdate = defineUpdate<void, [AttendanceRecorded]>('attendanceRecorded');
+/** The expected release date moved: derived dates move, bookings are remade, agencies re-notified. */
+export const releaseDateChangedUpdate = defineUpdate<void, [ReleaseDateChanged]>('releaseDateChanged');
 
 export interface DeadlineView {
   clock: string;
@@ -102,6 +117,10 @@ export interface PlanView {
   releasedAt?: string;
   appointmentId?: string;
   closedAt?: string;
+  /** Expected release date as last known, and the liberation date derived from it (Scottish s.8 rule). */
+  expectedReleaseDate?: string;
+  liberationDate?: string;
+  gatePickup?: { bookingId: string; liberationDate: string };
 }
 /** The plan: stages done, deadlines with due instants, and what is waiting on whom. */
 export const planQuery = defineQuery<PlanView>('plan');

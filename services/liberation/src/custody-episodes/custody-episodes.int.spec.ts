@@ -135,8 +135,15 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
     for (;;) {
       const msg = await reader.next({ expires: 1000 });
       if (!msg) break;
+      // The bus is shared with other suites (some publish malformed messages on purpose): only
+      // this person's events count, and those must be valid.
       const parsed = parseEvent(msg.data);
-      if (!parsed.ok) throw new Error(`invalid event on the bus: ${parsed.reason}`);
+      if (!parsed.ok) {
+        if (new TextDecoder().decode(msg.data).includes(personId)) {
+          throw new Error(`invalid event on the bus: ${parsed.reason}`);
+        }
+        continue;
+      }
       if (identifierOf(parsed.event.personReference, 'THROUGHCARE_ID') === personId)
         events.push(parsed.event);
     }

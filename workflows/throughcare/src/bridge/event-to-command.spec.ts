@@ -85,6 +85,34 @@ describe('bridge: event → workflow command', () => {
     });
   });
 
+  it('maps a release date change to the journey update of that episode', () => {
+    const eventId = randomUUID();
+    const command = commandFor(
+      {
+        eventType: 'custody.release-date.changed',
+        version: 1,
+        eventId,
+        occurredAt: '2027-01-10T09:00:00Z',
+        correlationId: 'corr-3',
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: 'p0123456789abcdef0123' }] },
+        data: {
+          episode: 1,
+          expectedReleaseDate: '2027-02-05',
+          previousExpectedReleaseDate: '2027-04-01',
+          reason: 'HDC_APPROVED',
+          changedAt: '2027-01-10T09:00:00Z',
+        },
+      },
+      derive,
+    );
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'releaseDateChanged',
+      workflowId: 'throughcare-p0123456789abcdef0123-1',
+      arg: { expectedReleaseDate: '2027-02-05', reason: 'HDC_APPROVED', eventId },
+    });
+  });
+
   it('consumes exactly the subjects it bridges', () => {
     expect(bridgedSubjects).toEqual([
       'throughcare.events.custody.person.received',
@@ -92,6 +120,7 @@ describe('bridge: event → workflow command', () => {
       'throughcare.events.referral.referral.acknowledged',
       'throughcare.events.custody.person.released',
       'throughcare.events.referral.appointment.attendance-recorded',
+      'throughcare.events.custody.release-date.changed',
     ]);
   });
 });

@@ -3,6 +3,7 @@ import {
   coreScreenCompletedUpdate,
   identifierOf,
   referralAcknowledgedUpdate,
+  releaseDateChangedUpdate,
   releaseRecordedUpdate,
   subjectFor,
   throughcareWorkflowId,
@@ -31,6 +32,7 @@ export const bridgedEventTypes = [
   'referral.referral.acknowledged',
   'custody.person.released',
   'referral.appointment.attendance-recorded',
+  'custody.release-date.changed',
 ] as const;
 export const bridgedSubjects = bridgedEventTypes.map(subjectFor);
 
@@ -110,6 +112,13 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         attendance: event.data.attendance,
         attendedAt: event.data.attendedAt,
         reason: event.data.reason,
+        eventId: event.eventId,
+      });
+    case 'custody.release-date.changed':
+      return update(releaseDateChangedUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        expectedReleaseDate: event.data.expectedReleaseDate,
+        reason: event.data.reason,
+        changedAt: event.data.changedAt,
         eventId: event.eventId,
       });
     default:

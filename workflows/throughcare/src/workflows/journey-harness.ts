@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
@@ -36,7 +39,16 @@ export type Effect =
       breachedAt: string;
     }
   | { kind: 'breachMet'; key: string; metAt: string }
-  | { kind: 'caseClosed'; key: string; reason: string };
+  | { kind: 'caseClosed'; key: string; reason: string }
+  | { kind: 'gatePickupBooked'; key: string; bookingId: string; liberationDate: string }
+  | { kind: 'gatePickupCancelled'; key: string; bookingId: string; reason: string }
+  | {
+      kind: 'agencyNotified';
+      key: string;
+      agencyId: string;
+      liberationDate: string;
+      previousLiberationDate?: string;
+    };
 
 /** Activity doubles that record effects and behave like the real services (idempotent by key). */
 export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
@@ -92,6 +104,16 @@ export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
       }));
       return { referralId };
     },
+    async notifyAgency(i) {
+      const notificationId = once(i.idempotencyKey, () => ({
+        kind: 'agencyNotified',
+        key: i.idempotencyKey,
+        agencyId: i.agencyId,
+        liberationDate: i.liberationDate,
+        previousLiberationDate: i.previousLiberationDate,
+      }));
+      return { notificationId };
+    },
     async bookFirstAppointment(i) {
       const appointmentId = once(i.idempotencyKey, (id) => ({
         kind: 'appointmentBooked',
@@ -130,6 +152,23 @@ export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
       if (recordedStageKeys.has(i.idempotencyKey)) return;
       recordedStageKeys.add(i.idempotencyKey);
       stages.push(i.stage);
+    },
+    async bookGatePickup(i) {
+      const bookingId = once(i.idempotencyKey, (id) => ({
+        kind: 'gatePickupBooked',
+        key: i.idempotencyKey,
+        bookingId: id,
+        liberationDate: i.liberationDate,
+      }));
+      return { bookingId };
+    },
+    async cancelGatePickup(i) {
+      once(i.idempotencyKey, () => ({
+        kind: 'gatePickupCancelled',
+        key: i.idempotencyKey,
+        bookingId: i.bookingId,
+        reason: i.reason,
+      }));
     },
   };
   return { effects, stages, assessment, directory, referral, throughcare, liberation };
@@ -232,3 +271,17 @@ export async function waitForPlan(
 }
 
 export const atStage = (stage: Stage) => (plan: PlanView) => plan.stage === stage;
+
+/**
+ * `RECORD_HISTORIES=1 npm test` rewrites test/fixtures/histories from these scenarios; the
+ * replay test then proves today's workflow code still replays them (determinism).
+ */
+export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const dir = path.resolve(__dirname, '../../../../test/fixtures/histories');
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, `throughcare-journey.${name}.json`),
+    historyToJSON(await handle.fetchHistory()),
+  );
+}

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -16,6 +13,7 @@ import { createTimeSkippingTestEnv } from '@throughcare/testing';
 import {
   atStage,
   receptionInput,
+  recordHistory,
   recordingActivities,
   startJourney,
   waitForPlan,
@@ -107,20 +105,6 @@ async function runAllUntilClosed(
   );
 }
 
-/**
- * `RECORD_HISTORIES=1 npm test` rewrites test/fixtures/histories from these scenarios; the
- * replay test then proves today's workflow code still replays them (determinism).
- */
-async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
-  const dir = path.resolve(__dirname, '../../../../test/fixtures/histories');
-  await mkdir(dir, { recursive: true });
-  await writeFile(
-    path.join(dir, `throughcare-journey.${name}.json`),
-    historyToJSON(await handle.fetchHistory()),
-  );
-}
-
 async function nextEasterThursday() {
   const now = await env.currentTimeMs();
   const row = easterThursdays.find((r) => Date.parse(r.at) > now + 86_400_000);
@@ -171,8 +155,11 @@ describe('throughcare journey (time-skipping server)', () => {
           },
         ],
       });
-      await waitForPlan(handle, atStage('AWAITING_RELEASE'), 'awaiting release');
+      const awaiting = await waitForPlan(handle, (p) => p.gatePickup !== undefined, 'gate pick-up booked');
+      expect(awaiting.stage).toBe('AWAITING_RELEASE');
 
+      // Released on the liberation date the gate pick-up was booked for.
+      await skipTo(`${awaiting.liberationDate}T10:00:00Z`);
       const releasedAt = new Date(await env.currentTimeMs()).toISOString();
       await handle.executeUpdate(releaseRecordedUpdate, {
         args: [{ releasedAt, establishmentCode: 'BAR', eventId: randomUUID() }],
@@ -211,9 +198,13 @@ describe('throughcare journey (time-skipping server)', () => {
       'coreScreenRequested',
       'agencyLookedUp',
       'referralSent',
+      'gatePickupBooked',
       'appointmentBooked',
       'caseClosed',
     ]);
+    // Released on the day the pick-up was booked for: the booking stands.
+    const pickup = acts.effects.find((e) => e.kind === 'gatePickupBooked');
+    expect(pickup).toMatchObject({ liberationDate: result.liberationDate });
     expect(acts.effects).toContainEqual(
       expect.objectContaining({ kind: 'referralSent', agencyId: 'cjsw-S12000036' }),
     );
@@ -481,6 +472,6 @@ describe('throughcare journey (time-skipping server)', () => {
       expect(waiting.stagesDone).toEqual(['RECEPTION', 'CORE_SCREEN']);
       await handle.terminate('test over');
     });
-    expect(kinds(acts.effects)).toEqual(['coreScreenRequested']);
+    expect(kinds(acts.effects)).toEqual(['coreScreenRequested', 'gatePickupBooked']);
   });
 });

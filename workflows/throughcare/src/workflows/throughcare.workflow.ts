@@ -1,8 +1,10 @@
 import {
   ApplicationFailure,
   ActivityFailure,
+  CancellationScope,
   condition,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -19,6 +21,7 @@ import {
   planQuery,
   receptionSignal,
   referralAcknowledgedUpdate,
+  releaseDateChangedUpdate,
   releaseRecordedUpdate,
   SearchAttributes,
   TaskQueues,
@@ -31,12 +34,21 @@ import {
   type PlanView,
   type ReferralAcknowledged,
   type ReferralActivities,
+  type ReleaseDateChanged,
   type ReleaseRecorded,
   type Stage,
   type ThroughcareActivities,
   type ThroughcareInput,
 } from '@throughcare/contracts';
-import { deadlineFor, policyById, policyFor, type ClockName, type SlaPolicy } from '@throughcare/domain';
+import {
+  deadlineFor,
+  localDateOf,
+  policyById,
+  policyFor,
+  scottishLiberationDate,
+  type ClockName,
+  type SlaPolicy,
+} from '@throughcare/domain';
 
 /** Retries transient failures for as long as it takes; domain rejections fail fast. */
 const retry: RetryPolicy = {
@@ -102,6 +114,33 @@ interface JourneyState {
   attendances: AttendanceRecorded[];
   closedAt?: string;
   seenEventIds: string[];
+  /** Expected release date as last known; every change is kept, in order. */
+  expectedReleaseDate: string;
+  dateChanges: ReleaseDateChanged[];
+  gatePickup?: { bookingId: string; liberationDate: string };
+  /** Compensations registered after each step that succeeded, undone newest first. */
+  compensations: Compensation[];
+}
+
+/**
+ * An undo for a step that succeeded, kept as data (so it survives continue-as-new): idempotent
+ * (keyed) and run outside cancellation.
+ */
+type Compensation = { key: string; what: string } & {
+  kind: 'cancelGatePickup';
+  bookingId: string;
+  liberationDate: string;
+};
+
+/**
+ * The liberation date a release date gives: in Scotland no liberation on a Friday, a weekend, a
+ * public holiday or the day before one (Bail and Release from Custody (Scotland) Act 2023 s.8).
+ */
+function liberationDateFor(
+  jurisdiction: ThroughcareInput['jurisdiction'],
+  expectedReleaseDate: string,
+): string {
+  return jurisdiction === 'SCOTLAND' ? scottishLiberationDate(expectedReleaseDate) : expectedReleaseDate;
 }
 
 /**
@@ -122,7 +161,12 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
     appointmentPending: false,
     attendances: [],
     seenEventIds: [],
+    expectedReleaseDate: input.expectedReleaseDate,
+    dateChanges: [],
+    compensations: [],
   };
+  // Versioning: journeys recorded before gate pick-ups and date changes existed replay without them.
+  const plansGatePickup = patched('gate-pickup-and-release-date-changes');
   const wfId = workflowInfo().workflowId;
   const prison = `prison:${input.establishmentCode}`;
 
@@ -141,6 +185,9 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
     releasedAt: s.release?.releasedAt,
     appointmentId: s.appointmentId,
     closedAt: s.closedAt,
+    expectedReleaseDate: s.expectedReleaseDate,
+    liberationDate: liberationDateFor(input.jurisdiction, s.expectedReleaseDate),
+    gatePickup: s.gatePickup ? { ...s.gatePickup } : undefined,
   });
 
   const firstTime = (eventId: string): boolean => {
@@ -240,6 +287,28 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
           reject(`appointment ${fact.appointmentId} is not this episode's appointment (${s.appointmentId})`);
         }
         if (s.release) notBefore('attendance', fact.attendedAt, s.release.releasedAt, 'release');
+      },
+    },
+  );
+
+  setHandler(
+    releaseDateChangedUpdate,
+    (change) => {
+      if (!firstTime(change.eventId)) return;
+      s.dateChanges.push(change);
+      s.expectedReleaseDate = change.expectedReleaseDate;
+      refreshDetails();
+    },
+    {
+      validator: (change) => {
+        if (s.seenEventIds.includes(change.eventId)) return;
+        if (!plansGatePickup) reject('this journey predates release-date changes');
+        if (s.release) reject(`already released at ${s.release.releasedAt}`);
+        if (change.expectedReleaseDate < input.receivedAt.slice(0, 10)) {
+          reject(
+            `expected release date ${change.expectedReleaseDate} is before reception (${input.receivedAt})`,
+          );
+        }
       },
     },
   );
@@ -346,6 +415,69 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
     })();
   }
 
+  /** Runs a registered compensation (idempotent, keyed) outside any cancellation, and forgets it. */
+  async function undo(key: string): Promise<void> {
+    const index = s.compensations.findIndex((c) => c.key === key);
+    if (index < 0) return;
+    const [c] = s.compensations.splice(index, 1) as [Compensation];
+    log.info('compensating', { what: c.what });
+    await CancellationScope.nonCancellable(async () => {
+      switch (c.kind) {
+        case 'cancelGatePickup':
+          return liberation.cancelGatePickup({
+            idempotencyKey: `${wfId}:gate-pickup:${c.bookingId}:cancel`,
+            bookingId: c.bookingId,
+            reason: `liberation date no longer ${c.liberationDate}`,
+            correlationId: input.correlationId,
+          });
+      }
+    });
+  }
+
+  let notificationsSent = 0;
+  let agencyToldLiberationDate = liberationDateFor(input.jurisdiction, input.expectedReleaseDate);
+
+  async function replanLiberation(): Promise<void> {
+    const liberationDate = liberationDateFor(input.jurisdiction, s.expectedReleaseDate);
+    if (s.gatePickup && s.gatePickup.liberationDate !== liberationDate) {
+      await undo(`gate-pickup:${s.gatePickup.bookingId}`);
+      s.gatePickup = undefined;
+    }
+    if (!s.gatePickup) {
+      const { bookingId } = await liberation.bookGatePickup({
+        idempotencyKey: `${wfId}:gate-pickup:${liberationDate}:${s.dateChanges.length}`,
+        personId: input.personId,
+        episode: input.episode,
+        establishmentCode: input.establishmentCode,
+        liberationDate,
+        correlationId: input.correlationId,
+      });
+      s.gatePickup = { bookingId, liberationDate };
+      s.compensations.push({
+        key: `gate-pickup:${bookingId}`,
+        what: `cancel gate pick-up ${bookingId} for ${liberationDate}`,
+        kind: 'cancelGatePickup',
+        bookingId,
+        liberationDate,
+      });
+    }
+    if (s.agencyId && liberationDate !== agencyToldLiberationDate) {
+      notificationsSent += 1;
+      await referral.notifyAgency({
+        idempotencyKey: `${wfId}:notify:${s.agencyId}:liberation-date:${notificationsSent}`,
+        personId: input.personId,
+        episode: input.episode,
+        agencyId: s.agencyId,
+        subject: 'LIBERATION_DATE_CHANGED',
+        liberationDate,
+        previousLiberationDate: agencyToldLiberationDate,
+        correlationId: input.correlationId,
+      });
+      agencyToldLiberationDate = liberationDate;
+    }
+    refreshDetails();
+  }
+
   const released = () => s.release !== undefined;
   const watchers: Promise<void>[] = [];
 
@@ -419,12 +551,30 @@ export async function throughcareJourney(input: ThroughcareInput): Promise<PlanV
     }
   }
 
-  // Custody until release.
+  // Custody until release. The gate pick-up follows the liberation date: each change of release
+  // date cancels the booking that no longer fits, books the new day and tells the agency, once.
   if (!released()) {
     await enter('AWAITING_RELEASE', `release by ${prison}`);
-    await condition(released);
+    if (plansGatePickup) {
+      let planned = -1;
+      while (!released()) {
+        if (planned < s.dateChanges.length) {
+          planned = s.dateChanges.length;
+          await replanLiberation();
+          continue;
+        }
+        await condition(() => released() || s.dateChanges.length > planned);
+      }
+    } else {
+      await condition(released);
+    }
   }
   const release = s.release as ReleaseRecorded;
+  if (s.gatePickup && s.gatePickup.liberationDate !== localDateOf(new Date(release.releasedAt))) {
+    // Liberated on another day than booked (e.g. earlier, with no notice): nobody waits at the gate.
+    await undo(`gate-pickup:${s.gatePickup.bookingId}`);
+    s.gatePickup = undefined;
+  }
 
   // Post-release follow-up: first community appointment, then the follow-up window.
   await enter('FOLLOW_UP', s.agencyId ? `first appointment with agency:${s.agencyId}` : 'follow-up window');
