@@ -259,6 +259,55 @@ describe('a person from reception to post-release follow-up, through every servi
       expect.arrayContaining([['referralAcknowledgement', 'MET']]),
     );
 
+    // A change of plan: HDC approved, release moves earlier. The gate pick-up booked for the old
+    // day is cancelled and a new one booked, and the agency finds the new date in its inbox.
+    const booked = await eventually('gate pick-up booked', async () => {
+      const p = await plan(personId);
+      return p.body.gatePickup ? p.body : undefined;
+    });
+    const hdcDate = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+    const changed = await http(apps.liberation, 'POST', `/people/${personId}/episodes/1/release-date`, {
+      expectedReleaseDate: hdcDate,
+      reason: 'HDC_APPROVED',
+    });
+    expect(changed.status).toBe(201);
+    const replanned = await eventually('pick-up rebooked', async () => {
+      const p = await plan(personId);
+      return p.body.expectedReleaseDate === hdcDate &&
+        p.body.gatePickup?.bookingId !== booked.gatePickup!.bookingId
+        ? p.body
+        : undefined;
+    });
+    const episodeAfterChange = await http<{
+      gatePickups: { id: string; liberationDate: string; cancelledAt: string | null }[];
+    }>(apps.liberation, 'GET', `/people/${personId}/episodes/1`);
+    expect(episodeAfterChange.body.gatePickups).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: booked.gatePickup!.bookingId, cancelledAt: expect.any(String) }),
+        expect.objectContaining({
+          id: replanned.gatePickup!.bookingId,
+          liberationDate: replanned.liberationDate,
+          cancelledAt: null,
+        }),
+      ]),
+    );
+    const inbox = await eventually('agency notified', async () => {
+      const n = await http<{ items: { liberationDate: string; previousLiberationDate: string | null }[] }>(
+        apps.referral,
+        'GET',
+        '/notifications',
+        undefined,
+        agency,
+      );
+      return n.body.items.length > 0 ? n.body.items : undefined;
+    });
+    expect(inbox).toEqual([
+      expect.objectContaining({
+        liberationDate: replanned.liberationDate,
+        previousLiberationDate: booked.liberationDate,
+      }),
+    ]);
+
     // Release recorded in liberation; follow-up starts with the first community appointment.
     const release = await http(apps.liberation, 'POST', '/releases', {
       personId,
@@ -328,6 +377,10 @@ describe('a person from reception to post-release follow-up, through every servi
         'assessment.core-screen.completed',
         'referral.referral.sent',
         'referral.referral.acknowledged',
+        'custody.release-date.changed',
+        'custody.gate-pickup.booked',
+        'custody.gate-pickup.cancelled',
+        'referral.agency.notified',
         'custody.person.released',
         'referral.appointment.booked',
       ]),
