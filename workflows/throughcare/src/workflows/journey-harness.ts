@@ -6,14 +6,17 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  coreScreenCompletedUpdate,
   ErrorTypes,
   planQuery,
+  referralAcknowledgedUpdate,
   receptionSignal,
   TaskQueues,
   throughcareWorkflowId,
   type AssessmentActivities,
   type DirectoryActivities,
   type LiberationActivities,
+  type Pathway,
   type PlanView,
   type ReferralActivities,
   type Stage,
@@ -268,6 +271,45 @@ export async function waitForPlan(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}; last plan: ${JSON.stringify(last)}`);
+}
+
+/** The reception officer completes the core screen with these needs; waits for the referral they drive. */
+export async function screenAndRefer(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  needs: Pathway[] = ['ACCOMMODATION'],
+): Promise<PlanView> {
+  const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+  await handle.executeUpdate(coreScreenCompletedUpdate, {
+    args: [
+      {
+        assessmentId: screening.assessmentId!,
+        needs,
+        riskOfSeriousHarm: 'LOW',
+        completedAt: new Date(await env.currentTimeMs()).toISOString(),
+        eventId: randomUUID(),
+      },
+    ],
+  });
+  return waitForPlan(handle, (p) => p.referralId !== undefined, 'referral');
+}
+
+/** The agency acknowledges the referral, now. */
+export async function acknowledgeReferral(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  referralId: string,
+): Promise<void> {
+  await handle.executeUpdate(referralAcknowledgedUpdate, {
+    args: [
+      {
+        referralId,
+        acknowledgedAt: new Date(await env.currentTimeMs()).toISOString(),
+        acknowledgedBy: 'duty social worker',
+        eventId: randomUUID(),
+      },
+    ],
+  });
 }
 
 export const atStage = (stage: Stage) => (plan: PlanView) => plan.stage === stage;

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
-  coreScreenCompletedUpdate,
-  referralAcknowledgedUpdate,
   releaseDateChangedUpdate,
   releaseRecordedUpdate,
   type PlanView,
@@ -12,9 +10,11 @@ import {
 import { createTimeSkippingTestEnv } from '@throughcare/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import {
+  acknowledgeReferral,
   receptionInput,
   recordHistory,
   recordingActivities,
+  screenAndRefer,
   startJourney,
   waitForPlan,
   withWorkers,
@@ -55,29 +55,8 @@ const thursdayBefore = (friday: string) => isoDate(Date.parse(`${friday}T12:00:0
 const wednesdayAfter = (friday: string) => isoDate(Date.parse(`${friday}T12:00:00Z`) + 5 * DAY);
 
 async function toAwaitingRelease(handle: WorkflowHandle): Promise<PlanView> {
-  const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
-  await handle.executeUpdate(coreScreenCompletedUpdate, {
-    args: [
-      {
-        assessmentId: screening.assessmentId!,
-        needs: ['ACCOMMODATION'],
-        riskOfSeriousHarm: 'LOW',
-        completedAt: new Date(await env.currentTimeMs()).toISOString(),
-        eventId: randomUUID(),
-      },
-    ],
-  });
-  const referred = await waitForPlan(handle, (p) => p.referralId !== undefined, 'referral');
-  await handle.executeUpdate(referralAcknowledgedUpdate, {
-    args: [
-      {
-        referralId: referred.referralId!,
-        acknowledgedAt: new Date(await env.currentTimeMs()).toISOString(),
-        acknowledgedBy: 'duty social worker',
-        eventId: randomUUID(),
-      },
-    ],
-  });
+  const referred = await screenAndRefer(env, handle);
+  await acknowledgeReferral(env, handle, referred.referralId!);
   return waitForPlan(handle, (p) => p.gatePickup !== undefined, 'gate pick-up booked');
 }
 

@@ -12,9 +12,11 @@ import {
 import { createTimeSkippingTestEnv } from '@throughcare/testing';
 import {
   atStage,
+  acknowledgeReferral,
   receptionInput,
   recordHistory,
   recordingActivities,
+  screenAndRefer,
   startJourney,
   waitForPlan,
   withWorkers,
@@ -145,16 +147,7 @@ describe('throughcare journey (time-skipping server)', () => {
       const referred = await waitForPlan(handle, (p) => p.referralId !== undefined, 'referral');
       expect(referred).toMatchObject({ stage: 'REFERRAL', agencyId: 'cjsw-S12000036' });
 
-      await handle.executeUpdate(referralAcknowledgedUpdate, {
-        args: [
-          {
-            referralId: referred.referralId!,
-            acknowledgedAt: new Date(await env.currentTimeMs()).toISOString(),
-            acknowledgedBy: 'duty social worker',
-            eventId: randomUUID(),
-          },
-        ],
-      });
+      await acknowledgeReferral(env, handle, referred.referralId!);
       const awaiting = await waitForPlan(handle, (p) => p.gatePickup !== undefined, 'gate pick-up booked');
       expect(awaiting.stage).toBe('AWAITING_RELEASE');
 
@@ -222,17 +215,7 @@ describe('throughcare journey (time-skipping server)', () => {
       const handles = await Promise.all(
         inputs.map(async (input) => {
           const handle = await startJourney(env, input);
-          const screening = await waitForPlan(
-            handle,
-            (p) => p.assessmentId !== undefined,
-            'core screen request',
-          );
-          await handle.executeUpdate(coreScreenCompletedUpdate, {
-            args: [
-              completed(screening.assessmentId!, ['ACCOMMODATION'], new Date(await env.currentTimeMs())),
-            ],
-          });
-          const referred = await waitForPlan(handle, (p) => p.referralId !== undefined, 'referral');
+          const referred = await screenAndRefer(env, handle);
           return { handle, referralId: referred.referralId! };
         }),
       );
@@ -338,27 +321,8 @@ describe('throughcare journey (time-skipping server)', () => {
       const handles = await Promise.all(
         inputs.map(async (input) => {
           const handle = await startJourney(env, input);
-          const screening = await waitForPlan(
-            handle,
-            (p) => p.assessmentId !== undefined,
-            'core screen request',
-          );
-          await handle.executeUpdate(coreScreenCompletedUpdate, {
-            args: [
-              completed(screening.assessmentId!, ['ACCOMMODATION'], new Date(await env.currentTimeMs())),
-            ],
-          });
-          const referred = await waitForPlan(handle, (p) => p.referralId !== undefined, 'referral');
-          await handle.executeUpdate(referralAcknowledgedUpdate, {
-            args: [
-              {
-                referralId: referred.referralId!,
-                acknowledgedAt: new Date(await env.currentTimeMs()).toISOString(),
-                acknowledgedBy: 'duty social worker',
-                eventId: randomUUID(),
-              },
-            ],
-          });
+          const referred = await screenAndRefer(env, handle);
+          await acknowledgeReferral(env, handle, referred.referralId!);
           await waitForPlan(handle, atStage('AWAITING_RELEASE'), 'awaiting release');
           return handle;
         }),
