@@ -177,7 +177,12 @@ async function test(jestArgs: string[]): Promise<void> {
   let failed = 0;
   let exitCode = 1;
   const { testServerPath } = await provisionAll();
-  const infra = await startInfrastructure({ profile: 'test', handleSignals: false });
+  // THROUGHCARE_INSTANCE lets several test runs share one checkout (own state file, ports and data dirs).
+  const infra = await startInfrastructure({
+    profile: 'test',
+    instance: process.env.THROUGHCARE_INSTANCE || undefined,
+    handleSignals: false,
+  });
   // Our own handlers: stop Jest first, then the infra, and still print the summary line.
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {

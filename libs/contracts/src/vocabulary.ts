@@ -90,3 +90,71 @@ export const ReleaseDateChangeReason = z.enum([
   'OTHER',
 ]);
 export type ReleaseDateChangeReason = z.infer<typeof ReleaseDateChangeReason>;
+
+/** Assessments after the core screen (seed 000 stages 3–5). */
+export const AssessmentKind = z.enum(['COMPREHENSIVE_SCREEN', 'STANDARD_REVIEW', 'SUMMARY_REVIEW']);
+export type AssessmentKind = z.infer<typeof AssessmentKind>;
+
+/** Bookings at an establishment that a transfer must move: CJSW custody visits and the pre-release meeting. */
+export const MeetingKind = z.enum(['CJSW_VISIT', 'PRE_RELEASE_MEETING']);
+export type MeetingKind = z.infer<typeof MeetingKind>;
+
+/** Movements that upstream systems may reverse (a release or transfer recorded in error). */
+export const ReversibleMovement = z.enum(['RELEASE', 'TRANSFER']);
+export type ReversibleMovement = z.infer<typeof ReversibleMovement>;
+
+/** Why a released person is back in custody: recall on licence, or a new sentence. */
+export const ReturnToCustodyReason = z.enum(['RECALL', 'NEW_SENTENCE']);
+export type ReturnToCustodyReason = z.infer<typeof ReturnToCustodyReason>;
+
+/** NOMIS recall admission reasons (Y, PD, ELR, B recall from HDC, 24, ETRLR, L licence revoked). */
+export const RecallReasonCode = z.enum(['Y', 'PD', 'ELR', 'B', '24', 'ETRLR', 'L']);
+export type RecallReasonCode = z.infer<typeof RecallReasonCode>;
+
+/** Legal status at a liberation direct from court (remand ended, or time already served). */
+export const CourtLiberationStatus = z.enum(['REMAND', 'CONVICTED_UNSENTENCED', 'SENTENCED']);
+export type CourtLiberationStatus = z.infer<typeof CourtLiberationStatus>;
+
+/** Agency decisions on a referral (hmpps-interventions / accommodation services). */
+export const ReferralDecision = z.enum([
+  'MORE_INFORMATION_REQUESTED',
+  'ON_WAITING_LIST',
+  'ACCEPTED',
+  'DECLINED',
+  'WITHDRAWN',
+]);
+export type ReferralDecision = z.infer<typeof ReferralDecision>;
+
+/** Reasons a case closes before its follow-up ends. */
+export const EarlyClosureReason = z.enum([
+  'DECEASED',
+  'DEPORTED',
+  'TRANSFERRED_OUT_OF_JURISDICTION',
+  'OTHER',
+]);
+export type EarlyClosureReason = z.infer<typeof EarlyClosureReason>;
+
+/** Every reason a journey closes. */
+export const ClosureReason = z.enum([
+  'FOLLOW_UP_COMPLETE',
+  'CONSENT_WITHDRAWN',
+  'RECALLED',
+  'NEW_SENTENCE',
+  'DECEASED',
+  'DEPORTED',
+  'TRANSFERRED_OUT_OF_JURISDICTION',
+  'OTHER',
+]);
+export type ClosureReason = z.infer<typeof ClosureReason>;
+
+/** What an agency is told about (each notification is sent once per change). */
+export const NotificationSubject = z.enum([
+  'LIBERATION_DATE_CHANGED',
+  'TRANSFERRED',
+  'MOVEMENT_REVERSED',
+  'RETURNED_TO_CUSTODY',
+  'CONSENT_WITHDRAWN',
+  'CASE_CLOSED',
+  'PRE_RELEASE_MEETING_IMPOSSIBLE',
+]);
+export type NotificationSubject = z.infer<typeof NotificationSubject>;

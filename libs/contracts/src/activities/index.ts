@@ -1,4 +1,4 @@
-import type { AgencyKind, Pathway } from '../vocabulary';
+import type { AgencyKind, AssessmentKind, MeetingKind, NotificationSubject, Pathway } from '../vocabulary';
 
 /**
  * Activity interfaces, one per bounded context. Each service's worker implements its own on
@@ -11,6 +11,16 @@ export interface AssessmentActivities {
     personId: string;
     episode: number;
     establishmentCode: string;
+    dueBy: string;
+    correlationId: string;
+  }): Promise<{ assessmentId: string }>;
+  /** Requests a comprehensive screen, standard review or summary review. Idempotent on the key. */
+  requestAssessment(input: {
+    idempotencyKey: string;
+    personId: string;
+    episode: number;
+    establishmentCode: string;
+    kind: AssessmentKind;
     dueBy: string;
     correlationId: string;
   }): Promise<{ assessmentId: string }>;
@@ -45,17 +55,37 @@ export interface ReferralActivities {
     personId: string;
     episode: number;
     agencyId: string;
-    subject: 'LIBERATION_DATE_CHANGED';
-    liberationDate: string;
+    subject: NotificationSubject;
+    /** What happened, in words the agency's staff read in their inbox. */
+    message?: string;
+    liberationDate?: string;
     previousLiberationDate?: string;
+    establishmentCode?: string;
+    previousEstablishmentCode?: string;
     correlationId: string;
   }): Promise<{ notificationId: string }>;
+  /** Withdraws a referral (consent withdrawn, case closed). Idempotent; a repeat is a no-op. */
+  withdrawReferral(input: {
+    idempotencyKey: string;
+    referralId: string;
+    reason: string;
+    correlationId: string;
+  }): Promise<void>;
+  /** Cancels an appointment (a compensation). Idempotent; cancelling twice is a no-op. */
+  cancelAppointment(input: {
+    idempotencyKey: string;
+    appointmentId: string;
+    reason: string;
+    correlationId: string;
+  }): Promise<void>;
   bookFirstAppointment(input: {
     idempotencyKey: string;
     personId: string;
     episode: number;
     agencyId: string;
     dueBy: string;
+    /** Defaults to FIRST_APPOINTMENT; a follow-up after a missed first appointment is booked the same way. */
+    purpose?: 'FIRST_APPOINTMENT' | 'MISSED_APPOINTMENT_FOLLOW_UP';
     correlationId: string;
   }): Promise<{ appointmentId: string }>;
 }
@@ -91,6 +121,24 @@ export interface LiberationActivities {
     reason: string;
     correlationId: string;
   }): Promise<void>;
+  /** Books a CJSW custody visit or the pre-release meeting at an establishment on a day. Idempotent on the key. */
+  bookMeeting(input: {
+    idempotencyKey: string;
+    personId: string;
+    episode: number;
+    establishmentCode: string;
+    kind: MeetingKind;
+    date: string;
+    agencyId?: string;
+    correlationId: string;
+  }): Promise<{ bookingId: string }>;
+  /** Cancels a visit or meeting (a compensation: idempotent; `MEETING_NOT_FOUND` for an unknown id). */
+  cancelMeeting(input: {
+    idempotencyKey: string;
+    bookingId: string;
+    reason: string;
+    correlationId: string;
+  }): Promise<void>;
 }
 
 export interface SlaBreachRecord {
@@ -102,6 +150,8 @@ export interface SlaBreachRecord {
   owedTo: string;
   dueAt: string;
   breachedAt: string;
+  /** Why, when the breach is known without waiting (e.g. the meeting can no longer be held before release). */
+  note?: string;
   correlationId: string;
 }
 /** Activities of the orchestrator itself (its own schema: SLA breaches, case closure). */

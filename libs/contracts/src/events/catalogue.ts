@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import {
+  AssessmentKind,
   Attendance,
+  CourtLiberationStatus,
+  EarlyClosureReason,
+  MeetingKind,
+  NotificationSubject,
+  RecallReasonCode,
+  ReferralDecision,
+  ReturnToCustodyReason,
+  ReversibleMovement,
   EstablishmentCode,
   IsoDate,
   IsoInstant,
@@ -36,6 +45,10 @@ export const PersonReceivedV1 = eventSchema(
       .max(365 * 100),
     /** Expected release date as calculated at reception (CRD/ARD); may move later. */
     expectedReleaseDate: IsoDate,
+    /** Set when the person was released from an earlier episode and is back: recall or a new sentence. */
+    returnToCustody: z
+      .object({ reason: ReturnToCustodyReason, recallReasonCode: RecallReasonCode.optional() })
+      .optional(),
   }),
 );
 export type PersonReceivedV1 = z.infer<typeof PersonReceivedV1>;
@@ -196,6 +209,178 @@ export const AgencyNotifiedV1 = eventSchema(
 );
 export type AgencyNotifiedV1 = z.infer<typeof AgencyNotifiedV1>;
 
+/** An assessment after the core screen was requested (comprehensive screen, standard or summary review). */
+export const AssessmentRequestedV1 = eventSchema(
+  'assessment.assessment.requested',
+  1,
+  z.object({
+    assessmentId: z.uuid(),
+    episode: z.number().int().min(1),
+    kind: AssessmentKind,
+    dueBy: IsoInstant,
+  }),
+);
+export type AssessmentRequestedV1 = z.infer<typeof AssessmentRequestedV1>;
+
+export const AssessmentCompletedV1 = eventSchema(
+  'assessment.assessment.completed',
+  1,
+  z.object({
+    assessmentId: z.uuid(),
+    episode: z.number().int().min(1),
+    kind: AssessmentKind,
+    needs: z.array(Pathway),
+    completedAt: IsoInstant,
+  }),
+);
+export type AssessmentCompletedV1 = z.infer<typeof AssessmentCompletedV1>;
+
+/** The person withdrew consent to voluntary throughcare (recorded with the assessment). */
+export const ConsentWithdrawnV1 = eventSchema(
+  'assessment.consent.withdrawn',
+  1,
+  z.object({ episode: z.number().int().min(1), withdrawnAt: IsoInstant }),
+);
+export type ConsentWithdrawnV1 = z.infer<typeof ConsentWithdrawnV1>;
+
+/** A CJSW custody visit or the pre-release meeting was booked at an establishment. */
+export const MeetingBookedV1 = eventSchema(
+  'custody.meeting.booked',
+  1,
+  z.object({
+    bookingId: z.uuid(),
+    episode: z.number().int().min(1),
+    kind: MeetingKind,
+    establishmentCode: EstablishmentCode,
+    date: IsoDate,
+  }),
+);
+export type MeetingBookedV1 = z.infer<typeof MeetingBookedV1>;
+
+export const MeetingCancelledV1 = eventSchema(
+  'custody.meeting.cancelled',
+  1,
+  z.object({ bookingId: z.uuid(), episode: z.number().int().min(1), reason: z.string().min(1).max(500) }),
+);
+export type MeetingCancelledV1 = z.infer<typeof MeetingCancelledV1>;
+
+/** A booked visit or meeting took place. */
+export const MeetingHeldV1 = eventSchema(
+  'custody.meeting.held',
+  1,
+  z.object({
+    bookingId: z.uuid(),
+    episode: z.number().int().min(1),
+    kind: MeetingKind,
+    heldAt: IsoInstant,
+  }),
+);
+export type MeetingHeldV1 = z.infer<typeof MeetingHeldV1>;
+
+/** The person was moved to another establishment (movement type TRN). */
+export const PersonTransferredV1 = eventSchema(
+  'custody.person.transferred',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    fromEstablishmentCode: EstablishmentCode,
+    toEstablishmentCode: EstablishmentCode,
+    transferredAt: IsoInstant,
+  }),
+);
+export type PersonTransferredV1 = z.infer<typeof PersonTransferredV1>;
+
+/** A release or transfer was recorded in error and undone (hmpps `…movement.reversed`). */
+export const MovementReversedV1 = eventSchema(
+  'custody.movement.reversed',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    movement: ReversibleMovement,
+    /** The eventId of the release or transfer event being undone. */
+    reversedEventId: z.uuid(),
+    reversedAt: IsoInstant,
+  }),
+);
+export type MovementReversedV1 = z.infer<typeof MovementReversedV1>;
+
+/** Liberated straight from court (remand ended, time served): follow-up starts at once. */
+export const LiberatedFromCourtV1 = eventSchema(
+  'custody.person.liberated-from-court',
+  1,
+  z.object({
+    prisonNumber: PrisonNumber,
+    episode: z.number().int().min(1),
+    /** The establishment that held the person (on remand) or would have received them. */
+    establishmentCode: EstablishmentCode,
+    jurisdiction: Jurisdiction,
+    homeLocalAuthority: LocalAuthorityCode,
+    legalStatus: CourtLiberationStatus,
+    releasedAt: IsoInstant,
+  }),
+);
+export type LiberatedFromCourtV1 = z.infer<typeof LiberatedFromCourtV1>;
+
+/** An agency's decision on a referral: the feedback loop back to prison staff. */
+export const ReferralOutcomeRecordedV1 = eventSchema(
+  'referral.referral.outcome-recorded',
+  1,
+  z.object({
+    referralId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    decision: ReferralDecision,
+    decidedAt: IsoInstant,
+    reason: z.string().max(500).optional(),
+  }),
+);
+export type ReferralOutcomeRecordedV1 = z.infer<typeof ReferralOutcomeRecordedV1>;
+
+export const ReferralWithdrawnV1 = eventSchema(
+  'referral.referral.withdrawn',
+  1,
+  z.object({ referralId: z.uuid(), episode: z.number().int().min(1), reason: z.string().min(1).max(500) }),
+);
+export type ReferralWithdrawnV1 = z.infer<typeof ReferralWithdrawnV1>;
+
+export const AppointmentCancelledV1 = eventSchema(
+  'referral.appointment.cancelled',
+  1,
+  z.object({ appointmentId: z.uuid(), episode: z.number().int().min(1), reason: z.string().min(1).max(500) }),
+);
+export type AppointmentCancelledV1 = z.infer<typeof AppointmentCancelledV1>;
+
+/** An agency was told of a change in the plan: every subject (v1 carried only liberation-date changes). */
+export const AgencyNotifiedV2 = eventSchema(
+  'referral.agency.notified',
+  2,
+  z.object({
+    notificationId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    subject: NotificationSubject,
+    message: z.string().min(1).max(1000),
+    liberationDate: IsoDate.optional(),
+    previousLiberationDate: IsoDate.optional(),
+    establishmentCode: EstablishmentCode.optional(),
+    previousEstablishmentCode: EstablishmentCode.optional(),
+  }),
+);
+export type AgencyNotifiedV2 = z.infer<typeof AgencyNotifiedV2>;
+
+/** Upstream case management closed the case early (deceased, deported, out of jurisdiction). */
+export const CaseCloseRequestedV1 = eventSchema(
+  'throughcare.case.close-requested',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    reason: EarlyClosureReason,
+    requestedAt: IsoInstant,
+    note: z.string().max(500).optional(),
+  }),
+);
+export type CaseCloseRequestedV1 = z.infer<typeof CaseCloseRequestedV1>;
+
 /** Every event the platform knows, by type and version. */
 export const EventCatalogue = {
   'custody.person.received@1': PersonReceivedV1,
@@ -212,6 +397,20 @@ export const EventCatalogue = {
   'custody.gate-pickup.booked@1': GatePickupBookedV1,
   'custody.gate-pickup.cancelled@1': GatePickupCancelledV1,
   'referral.agency.notified@1': AgencyNotifiedV1,
+  'referral.agency.notified@2': AgencyNotifiedV2,
+  'assessment.assessment.requested@1': AssessmentRequestedV1,
+  'assessment.assessment.completed@1': AssessmentCompletedV1,
+  'assessment.consent.withdrawn@1': ConsentWithdrawnV1,
+  'custody.meeting.booked@1': MeetingBookedV1,
+  'custody.meeting.cancelled@1': MeetingCancelledV1,
+  'custody.meeting.held@1': MeetingHeldV1,
+  'custody.person.transferred@1': PersonTransferredV1,
+  'custody.movement.reversed@1': MovementReversedV1,
+  'custody.person.liberated-from-court@1': LiberatedFromCourtV1,
+  'referral.referral.outcome-recorded@1': ReferralOutcomeRecordedV1,
+  'referral.referral.withdrawn@1': ReferralWithdrawnV1,
+  'referral.appointment.cancelled@1': AppointmentCancelledV1,
+  'throughcare.case.close-requested@1': CaseCloseRequestedV1,
 } as const;
 export type KnownEventKey = keyof typeof EventCatalogue;
 export type KnownEvent = z.infer<(typeof EventCatalogue)[KnownEventKey]>;

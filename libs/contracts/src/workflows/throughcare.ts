@@ -1,10 +1,20 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type {
+  AssessmentKind,
   Attendance,
+  ClosureReason,
+  CourtLiberationStatus,
+  EarlyClosureReason,
   Jurisdiction,
+  MeetingKind,
+  NotificationSubject,
   Pathway,
+  RecallReasonCode,
+  ReferralDecision,
   ReleaseDateChangeReason,
+  ReturnToCustodyReason,
+  ReversibleMovement,
   RiskOfSeriousHarm,
 } from '../vocabulary';
 
@@ -18,7 +28,11 @@ export const THROUGHCARE_WORKFLOW_TYPE = 'throughcareJourney';
 export const Stages = [
   'RECEPTION',
   'CORE_SCREEN',
+  'COMPREHENSIVE_SCREEN',
   'REFERRAL',
+  'STANDARD_REVIEWS',
+  'SUMMARY_REVIEW',
+  'PRE_RELEASE_MEETING',
   'AWAITING_RELEASE',
   'FOLLOW_UP',
   'CLOSED',
@@ -48,6 +62,35 @@ export interface ThroughcareInput {
   sentenceLengthDays: number;
   expectedReleaseDate: string;
   correlationId: string;
+  /** Liberated direct from court (remand ended, time served): follow-up starts at once. */
+  liberatedFromCourt?: { releasedAt: string; legalStatus: CourtLiberationStatus; eventId: string };
+  /** A return to custody: the history and open needs of the episode before. */
+  carried?: CarriedHistory;
+  /** Continue-as-new: the journey's state so far (opaque outside the workflow). */
+  continued?: unknown;
+}
+
+/** What a new episode inherits from the one before (recall, new sentence). */
+export interface CarriedHistory {
+  fromEpisode: number;
+  reason: ReturnToCustodyReason;
+  recallReasonCode?: RecallReasonCode;
+  /** Needs still open when the last episode closed (core and later screens). */
+  openNeeds: Pathway[];
+  agencyId?: string;
+  referralId?: string;
+  releasedAt?: string;
+  /** Episodes before this one, oldest first (stage reached, closure reason, breaches). */
+  episodes: EpisodeSummary[];
+}
+export interface EpisodeSummary {
+  episode: number;
+  receivedAt: string;
+  releasedAt?: string;
+  closedAt?: string;
+  closureReason?: ClosureReason;
+  lastStage: string;
+  breaches: string[];
 }
 
 export interface CoreScreenCompleted {
@@ -83,6 +126,61 @@ export interface ReleaseDateChanged {
   eventId: string;
 }
 
+export interface AssessmentCompleted {
+  assessmentId: string;
+  kind: AssessmentKind;
+  needs: Pathway[];
+  completedAt: string;
+  eventId: string;
+}
+export interface MeetingHeld {
+  bookingId: string;
+  kind: MeetingKind;
+  heldAt: string;
+  eventId: string;
+}
+export interface Transferred {
+  toEstablishmentCode: string;
+  transferredAt: string;
+  eventId: string;
+}
+export interface MovementReversed {
+  movement: ReversibleMovement;
+  /** The eventId of the release or transfer fact being undone. */
+  reversedEventId: string;
+  reversedAt: string;
+  eventId: string;
+}
+export interface ReturnedToCustody {
+  reason: ReturnToCustodyReason;
+  recallReasonCode?: RecallReasonCode;
+  receivedAt: string;
+  establishmentCode: string;
+  expectedReleaseDate: string;
+  sentenceDate: string;
+  sentenceLengthDays: number;
+  /** The new episode's number (the one after this journey's). */
+  newEpisode: number;
+  eventId: string;
+}
+export interface ReferralOutcome {
+  referralId: string;
+  decision: ReferralDecision;
+  decidedAt: string;
+  reason?: string;
+  eventId: string;
+}
+export interface ConsentWithdrawn {
+  withdrawnAt: string;
+  eventId: string;
+}
+export interface CaseCloseRequested {
+  reason: EarlyClosureReason;
+  requestedAt: string;
+  note?: string;
+  eventId: string;
+}
+
 /** Reception (re)delivered: used with signalWithStart so duplicates are harmless. */
 export const receptionSignal = defineSignal<[ThroughcareInput]>('reception');
 /** Facts from the services, applied as validated updates: an impossible fact is rejected with a reason. */
@@ -92,6 +190,16 @@ export const releaseRecordedUpdate = defineUpdate<void, [ReleaseRecorded]>('rele
 export const attendanceRecordedUpdate = defineUpdate<void, [AttendanceRecorded]>('attendanceRecorded');
 /** The expected release date moved: derived dates move, bookings are remade, agencies re-notified. */
 export const releaseDateChangedUpdate = defineUpdate<void, [ReleaseDateChanged]>('releaseDateChanged');
+export const assessmentCompletedUpdate = defineUpdate<void, [AssessmentCompleted]>('assessmentCompleted');
+export const meetingHeldUpdate = defineUpdate<void, [MeetingHeld]>('meetingHeld');
+export const transferredUpdate = defineUpdate<void, [Transferred]>('transferred');
+export const movementReversedUpdate = defineUpdate<void, [MovementReversed]>('movementReversed');
+export const returnedToCustodyUpdate = defineUpdate<void, [ReturnedToCustody]>('returnedToCustody');
+export const referralOutcomeUpdate = defineUpdate<void, [ReferralOutcome]>('referralOutcome');
+export const consentWithdrawnUpdate = defineUpdate<void, [ConsentWithdrawn]>('consentWithdrawn');
+export const caseCloseRequestedUpdate = defineUpdate<void, [CaseCloseRequested]>('caseCloseRequested');
+/** The history of the episode before, sent to a new episode that an upstream reception started first. */
+export const carriedHistorySignal = defineSignal<[CarriedHistory]>('carriedHistory');
 
 export interface DeadlineView {
   clock: string;
@@ -101,6 +209,23 @@ export interface DeadlineView {
   dueAt: string;
   status: 'OPEN' | 'MET' | 'BREACHED' | 'MET_LATE' | 'CANCELLED';
   metAt?: string;
+  /** Why a deadline was cancelled or breached without waiting (e.g. no working day left before release). */
+  note?: string;
+}
+/** A booking the journey holds (or held) with a service, with its establishment and day. */
+export interface BookingView {
+  bookingId: string;
+  kind: MeetingKind | 'GATE_PICKUP' | 'FIRST_APPOINTMENT' | 'FOLLOW_UP_APPOINTMENT';
+  establishmentCode?: string;
+  date?: string;
+  status: 'BOOKED' | 'HELD' | 'CANCELLED';
+  cancelledBecause?: string;
+}
+export interface NotificationView {
+  agencyId: string;
+  subject: NotificationSubject;
+  message: string;
+  at: string;
 }
 export interface PlanView {
   personId: string;
@@ -121,6 +246,17 @@ export interface PlanView {
   expectedReleaseDate?: string;
   liberationDate?: string;
   gatePickup?: { bookingId: string; liberationDate: string };
+  /** Journey v2 onwards. */
+  establishmentCode?: string;
+  bookings?: BookingView[];
+  notifications?: NotificationView[];
+  referralOutcomes?: { decision: ReferralDecision; decidedAt: string; reason?: string }[];
+  pendingMovements?: { movement: ReversibleMovement; eventId: string; at: string; settlesAt: string }[];
+  closureReason?: ClosureReason;
+  nextEpisode?: number;
+  carried?: CarriedHistory;
+  /** Runs of this journey so far (continue-as-new at stage boundaries). */
+  run?: number;
 }
 /** The plan: stages done, deadlines with due instants, and what is waiting on whom. */
 export const planQuery = defineQuery<PlanView>('plan');

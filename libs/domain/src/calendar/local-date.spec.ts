@@ -1,5 +1,5 @@
 import { InvalidLocalDateError } from '../errors';
-import { addDays, dayOfWeek, daysBetween, isWeekend, parseLocalDate } from './local-date';
+import { addDays, addMonths, dayOfWeek, daysBetween, isWeekend, parseLocalDate } from './local-date';
 
 describe('local dates', () => {
   it('parses real dates and rejects impossible ones with a stable code', () => {
@@ -22,5 +22,15 @@ describe('local dates', () => {
     expect(dayOfWeek('1969-12-29')).toBe(1);
     expect(isWeekend('2026-04-04')).toBe(true);
     expect(isWeekend('2026-04-06')).toBe(false);
+  });
+});
+
+describe('addMonths', () => {
+  it('keeps the day of the month, clamping to a shorter month', () => {
+    expect(addMonths('2026-01-15', 6)).toBe('2026-07-15');
+    expect(addMonths('2026-08-31', 6)).toBe('2027-02-28');
+    expect(addMonths('2027-08-31', 6)).toBe('2028-02-29');
+    expect(addMonths('2026-03-31', -1)).toBe('2026-02-28');
+    expect(addMonths('2026-11-30', 14)).toBe('2028-01-30');
   });
 });

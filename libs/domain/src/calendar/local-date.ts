@@ -65,3 +65,16 @@ export function isWeekend(date: LocalDate): boolean {
 export function yearOf(date: LocalDate): number {
   return parseLocalDate(date).year;
 }
+
+/**
+ * The same day of the month `months` months later (or earlier, when negative), clamped to the
+ * last day of a shorter month: 31 Aug + 6 months is 28/29 Feb.
+ */
+export function addMonths(date: LocalDate, months: number): LocalDate {
+  const { year, month, day } = parseLocalDate(date);
+  const index = year * 12 + (month - 1) + months;
+  const y = Math.floor(index / 12);
+  const m = (index % 12) + 1;
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return formatLocalDate(y, m, Math.min(day, last));
+}

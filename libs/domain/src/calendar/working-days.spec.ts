@@ -3,6 +3,7 @@ import {
   addWorkingDays,
   isWorkingDay,
   nextWorkingDay,
+  subtractWorkingDays,
   previousWorkingDay,
   workingDaysBetween,
 } from './working-days';
@@ -55,5 +56,18 @@ describe('working days', () => {
     expect(workingDaysBetween('SCOTLAND', '2026-04-13', '2026-04-02')).toBe(-6);
     expect(workingDaysBetween('SCOTLAND', '2026-04-02', '2026-04-02')).toBe(0);
     expect(workingDaysBetween('ENGLAND_AND_WALES', '2026-04-03', '2026-04-06')).toBe(0);
+  });
+});
+
+describe('subtractWorkingDays', () => {
+  it("counts back over weekends and the jurisdiction's bank holidays", () => {
+    // Tue 7 April 2026: Easter Monday (6th) is a holiday in England & Wales only; Good Friday in both.
+    expect(subtractWorkingDays('ENGLAND_AND_WALES', '2026-04-07', 1)).toBe('2026-04-02');
+    expect(subtractWorkingDays('SCOTLAND', '2026-04-07', 1)).toBe('2026-04-06');
+    expect(subtractWorkingDays('SCOTLAND', '2026-04-07', 2)).toBe('2026-04-02');
+  });
+  it('refuses zero or a fraction', () => {
+    expect(() => subtractWorkingDays('SCOTLAND', '2026-04-07', 0)).toThrow(/whole number/);
+    expect(() => subtractWorkingDays('SCOTLAND', '2026-04-07', 1.5)).toThrow(/whole number/);
   });
 });

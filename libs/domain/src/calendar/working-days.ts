@@ -51,3 +51,15 @@ export function workingDaysBetween(jurisdiction: Jurisdiction, from: LocalDate, 
   }
   return count;
 }
+
+/**
+ * The `n`th working day strictly before `date` (n ≥ 1): `subtractWorkingDays(j, Tue, 1)` is the
+ * Monday before (or the Friday before that Monday when it is a bank holiday).
+ */
+export function subtractWorkingDays(jurisdiction: Jurisdiction, date: LocalDate, n: number): LocalDate {
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`Working days before must be a whole number ≥ 1, got ${n}`);
+  let day = date;
+  for (let i = 0; i < n; i++) day = previousWorkingDay(jurisdiction, day);
+  return day;
+}

@@ -1,4 +1,4 @@
-import type { ClockRule, SlaPolicy } from './sla-policy';
+import type { ClockRule, PolicyClocks, SlaPolicy } from './sla-policy';
 
 // Values and citations from docs/clocks.md (shared docs); seeds 000–004 are the project's source documents.
 
@@ -202,5 +202,114 @@ export const ENGLAND_WALES_2026_V1: SlaPolicy = {
   },
 };
 
+/**
+ * Version 2 adds the custody stages between referral and liberation (comprehensive screen,
+ * standard reviews, summary review, pre-release meeting), the CJSW custody contacts before the
+ * meeting, and the settle window for movements. Version 1 journeys keep version 1.
+ */
+function custodyStageClocks(
+  owedByCommunity: 'CJSW' | 'PROBATION',
+  scottishNote: string,
+): Partial<PolicyClocks> {
+  return {
+    comprehensiveScreen: {
+      kind: 'workingDays',
+      value: 10,
+      owedBy: 'PRISON',
+      owedTo: 'PERSON',
+      description: 'Comprehensive screen (Stage 3, seed 000) completed after reception',
+      source:
+        'Scottish Government, National Throughcare Guidance for Justice Social Work Services, p.5 (induction meeting within ' +
+        `10 working days of sentence information), applied to the comprehensive screen as the platform value${scottishNote}`,
+    },
+    firstStandardReview: {
+      kind: 'calendarMonths',
+      value: 6,
+      owedBy: 'PRISON',
+      owedTo: 'PERSON',
+      description: 'First standard review (case conference) after admission',
+      source: `SPS Integrated Case Management (2009 material): case conference within 6 months of admission${scottishNote}`,
+    },
+    standardReview: {
+      kind: 'calendarMonths',
+      value: 12,
+      owedBy: 'PRISON',
+      owedTo: 'PERSON',
+      description: 'Each later standard review, from the previous one',
+      source: `SPS Integrated Case Management (2009 material): then annually${scottishNote}`,
+    },
+    summaryReview: {
+      kind: 'calendarDaysBefore',
+      value: 56,
+      owedBy: 'PRISON',
+      owedTo: owedByCommunity,
+      description: 'Summary review before release, complete by the custody-to-community handover point',
+      source:
+        'ministryofjustice/offender-management-allocation-manager: handover to the community manager 8 weeks before release; ' +
+        'the summary review feeding it is due then (platform mapping)',
+    },
+    preReleaseMeeting: {
+      kind: 'workingDaysBefore',
+      value: 10,
+      owedBy: 'PRISON_AND_CJSW',
+      owedTo: 'PERSON',
+      description:
+        'Pre-release meeting (personal officer, community worker and the person) held before liberation',
+      source:
+        'Platform default: no public source gives a timescale (seed 000 §4.22 shows meetings missed when release comes early); ' +
+        '10 working days before the liberation date',
+    },
+  };
+}
+
+const CUSTODY_CONTACTS = {
+  value: 2,
+  description: 'Community worker contacts (visits) in custody before the pre-release meeting',
+  source:
+    'Seed 000 §4.55: CJSW aim to see the person at least twice (up to about six times) before the pre-release meeting',
+} as const;
+const MOVEMENT_SETTLE = {
+  value: 45,
+  description:
+    'Minutes a release or transfer must stand before agencies are told (a reversal inside it is silent)',
+  source:
+    'hmpps-domain-events (vocabulary.md): release and reception are published again 45 minutes later, suppressed if reversed',
+} as const;
+const RELEASE_STAGE_LEAD = {
+  value: 28,
+  description:
+    'Days before its due date that a release-relative stage (summary review, pre-release meeting) opens',
+  source: 'Platform default: no public source; four weeks to arrange a review or a three-party meeting',
+} as const;
+
+export const SCOTLAND_2026_V2: SlaPolicy = {
+  ...SCOTLAND_2026_V1,
+  version: 2,
+  clocks: { ...SCOTLAND_2026_V1.clocks, ...custodyStageClocks('CJSW', '') },
+  custodyContactsBeforePreRelease: CUSTODY_CONTACTS,
+  movementSettleMinutes: MOVEMENT_SETTLE,
+  releaseStageLeadDays: RELEASE_STAGE_LEAD,
+};
+
+export const ENGLAND_WALES_2026_V2: SlaPolicy = {
+  ...ENGLAND_WALES_2026_V1,
+  version: 2,
+  clocks: {
+    ...ENGLAND_WALES_2026_V1.clocks,
+    ...custodyStageClocks(
+      'PROBATION',
+      '; Scottish standard applied in England & Wales as the platform value',
+    ),
+  },
+  custodyContactsBeforePreRelease: CUSTODY_CONTACTS,
+  movementSettleMinutes: MOVEMENT_SETTLE,
+  releaseStageLeadDays: RELEASE_STAGE_LEAD,
+};
+
 /** Every policy version ever published; versions are appended, never edited. */
-export const SLA_POLICIES: readonly SlaPolicy[] = [SCOTLAND_2026_V1, ENGLAND_WALES_2026_V1];
+export const SLA_POLICIES: readonly SlaPolicy[] = [
+  SCOTLAND_2026_V1,
+  ENGLAND_WALES_2026_V1,
+  SCOTLAND_2026_V2,
+  ENGLAND_WALES_2026_V2,
+];

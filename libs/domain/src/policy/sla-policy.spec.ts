@@ -9,20 +9,21 @@ describe('SLA policies', () => {
   it('returns the policy in force for each jurisdiction', () => {
     expect(policyFor('SCOTLAND')).toMatchObject({
       id: 'scotland-2026',
-      version: 1,
+      version: 2,
       cutOff: '13:00',
       dayStart: '09:00',
     });
     expect(policyFor('ENGLAND_AND_WALES', '2026-06-01')).toMatchObject({
       id: 'england-wales-2026',
-      version: 1,
+      version: 2,
     });
     expect(() => policyFor('SCOTLAND', '2025-12-31')).toThrow(UnknownPolicyError);
   });
 
   it('returns a captured version by id, and refuses an unknown one', () => {
-    expect(policyById('england-wales-2026', 1)).toBe(policyFor('ENGLAND_AND_WALES'));
-    expect(() => policyById('england-wales-2026', 2)).toThrow(
+    expect(policyById('england-wales-2026', 2)).toBe(policyFor('ENGLAND_AND_WALES'));
+    expect(policyById('england-wales-2026', 1).clocks.preReleaseMeeting).toBeUndefined();
+    expect(() => policyById('england-wales-2026', 3)).toThrow(
       expect.objectContaining({ code: 'DOMAIN_UNKNOWN_POLICY' }),
     );
   });
@@ -86,6 +87,41 @@ describe('SLA policies', () => {
       expect(
         deadlineFor(policyFor('SCOTLAND'), 'referralAcknowledgement', fridayAfternoon).toISOString(),
       ).toBe('2026-03-24T23:59:59.999Z');
+    });
+
+    it('calendar months: same day of the month, clamped to a short month', () => {
+      expect(
+        deadlineFor(policyFor('SCOTLAND'), 'firstStandardReview', at('2026-08-31T10:00:00Z')).toISOString(),
+      ).toBe('2027-02-28T23:59:59.999Z');
+      expect(
+        deadlineFor(policyFor('SCOTLAND'), 'standardReview', at('2027-02-28T10:00:00Z')).toISOString(),
+      ).toBe('2028-02-28T23:59:59.999Z');
+    });
+
+    it('working days before the liberation date: Easter Monday counts only in Scotland', () => {
+      const liberation = at('2026-04-16T23:00:00Z'); // start of Fri 17 April, BST
+      expect(deadlineFor(policyFor('ENGLAND_AND_WALES'), 'preReleaseMeeting', liberation).toISOString()).toBe(
+        '2026-04-01T22:59:59.999Z',
+      );
+      expect(deadlineFor(policyFor('SCOTLAND'), 'preReleaseMeeting', liberation).toISOString()).toBe(
+        '2026-04-02T22:59:59.999Z',
+      );
+    });
+
+    it('calendar days before the liberation date: the handover point, 8 weeks ahead', () => {
+      expect(
+        deadlineFor(policyFor('SCOTLAND'), 'summaryReview', at('2026-04-16T23:00:00Z')).toISOString(),
+      ).toBe('2026-02-20T23:59:59.999Z');
+    });
+
+    it('version 2 seeds the custody contacts and the movement settle window, with sources', () => {
+      for (const jurisdiction of ['SCOTLAND', 'ENGLAND_AND_WALES'] as const) {
+        const policy = policyFor(jurisdiction);
+        expect(policy.custodyContactsBeforePreRelease?.value).toBe(2);
+        expect(policy.custodyContactsBeforePreRelease?.source).toMatch(/seed 000 §4\.55/i);
+        expect(policy.movementSettleMinutes?.value).toBe(45);
+        expect(policy.releaseStageLeadDays?.source).toMatch(/platform default/i);
+      }
     });
 
     it('throws for a clock the policy does not define', () => {

@@ -1,7 +1,8 @@
 import type { Jurisdiction } from '@throughcare/contracts';
 
-import { addDays, type LocalDate } from '../calendar/local-date';
+import { addDays, addMonths, type LocalDate } from '../calendar/local-date';
 import { workingDayDeadline } from '../calendar/working-day-deadline';
+import { subtractWorkingDays } from '../calendar/working-days';
 import { ClockNotInPolicyError, InvalidArgumentError } from '../errors';
 import { endOfLocalDay, localDateOf, type LocalTimeOfDay } from '../time/london';
 
@@ -10,6 +11,11 @@ export type CoreClockName = 'coreScreen' | 'referralAcknowledgement' | 'firstApp
 
 /** Clocks a policy may define when its jurisdiction has a sourced value. */
 export type OptionalClockName =
+  | 'comprehensiveScreen'
+  | 'firstStandardReview'
+  | 'standardReview'
+  | 'summaryReview'
+  | 'preReleaseMeeting'
   | 'missedAppointmentFollowUp'
   | 'inductionMeeting'
   | 'designationLetter'
@@ -34,7 +40,8 @@ export type ClockParty =
   | 'HOME_LOCAL_AUTHORITY'
   | 'ADDICTION_SERVICE'
   | 'ACCOMMODATION_SERVICE'
-  | 'PERSON';
+  | 'PERSON'
+  | 'PRISON_AND_CJSW';
 
 interface ClockRuleDetails {
   readonly owedBy: ClockParty;
@@ -49,14 +56,28 @@ interface ClockRuleDetails {
  * - `workingDays`: to the end of the Nth working day (see `workingDayDeadline`), using the
  *   policy's jurisdiction, cut-off and day start;
  * - `calendarDays`: to 23:59:59.999 Europe/London on the Nth calendar day after the base's local date;
- * - `hours`: exactly N elapsed hours after the base instant.
+ * - `hours`: exactly N elapsed hours after the base instant;
+ * - `calendarMonths`: to 23:59:59.999 on the same day of the month N months after the base's
+ *   local date (clamped to a shorter month's last day);
+ * - `workingDaysBefore` / `calendarDaysBefore`: clocks that count back from a future base date
+ *   (the liberation date): to the end of the Nth working / calendar day before it.
  */
 export type ClockRule = ClockRuleDetails &
   (
     | { readonly kind: 'workingDays'; readonly value: number }
     | { readonly kind: 'calendarDays'; readonly value: number }
     | { readonly kind: 'hours'; readonly value: number }
+    | { readonly kind: 'calendarMonths'; readonly value: number }
+    | { readonly kind: 'workingDaysBefore'; readonly value: number }
+    | { readonly kind: 'calendarDaysBefore'; readonly value: number }
   );
+
+/** A policy number with its citation (or the statement that it is a platform default). */
+export interface SourcedValue {
+  readonly value: number;
+  readonly description: string;
+  readonly source: string;
+}
 
 export type PolicyClocks = { readonly [K in CoreClockName]: ClockRule } & {
   readonly [K in OptionalClockName]?: ClockRule;
@@ -78,6 +99,12 @@ export interface SlaPolicy {
   /** Citation for `cutOff` and `dayStart`. */
   readonly workingHoursSource: string;
   readonly clocks: PolicyClocks;
+  /** CJSW contacts (visits) in custody before the pre-release meeting (absent in older versions). */
+  readonly custodyContactsBeforePreRelease?: SourcedValue;
+  /** Minutes a movement (release, transfer) must stand before agencies are told of it. */
+  readonly movementSettleMinutes?: SourcedValue;
+  /** Lead time, in calendar days, between a stage opening and its due date (release-relative stages). */
+  readonly releaseStageLeadDays?: SourcedValue;
 }
 
 /** The rule for `clock` in `policy`; throws {@link ClockNotInPolicyError} when it has none. */
@@ -98,5 +125,11 @@ export function deadlineFor(policy: SlaPolicy, clock: ClockName, base: Date): Da
       return endOfLocalDay(addDays(localDateOf(base), rule.value));
     case 'hours':
       return new Date(base.getTime() + rule.value * 3_600_000);
+    case 'calendarMonths':
+      return endOfLocalDay(addMonths(localDateOf(base), rule.value));
+    case 'workingDaysBefore':
+      return endOfLocalDay(subtractWorkingDays(policy.jurisdiction, localDateOf(base), rule.value));
+    case 'calendarDaysBefore':
+      return endOfLocalDay(addDays(localDateOf(base), -rule.value));
   }
 }
