@@ -10,3 +10,4 @@ export * from './release/liberation-date';
 export * from './policy/sla-policy';
 export * from './policy/seed-policies';
 export * from './policy/policy-registry';
+export * from './release/custody-visits';

@@ -17,6 +17,11 @@ describe('bank-holiday calendar', () => {
     [2028, '2028-04-17', '2028-08-07', '2028-08-28', '2028-11-30'],
     [2029, '2029-04-02', '2029-08-06', '2029-08-27', '2029-11-30'],
     [2030, '2030-04-22', '2030-08-05', '2030-08-26', '2030-12-02'],
+    [2031, '2031-04-14', '2031-08-04', '2031-08-25', '2031-12-01'],
+    [2032, '2032-03-29', '2032-08-02', '2032-08-30', '2032-11-30'],
+    [2033, '2033-04-18', '2033-08-01', '2033-08-29', '2033-11-30'],
+    [2034, '2034-04-10', '2034-08-07', '2034-08-28', '2034-11-30'],
+    [2035, '2035-03-26', '2035-08-06', '2035-08-27', '2035-11-30'],
   ])(
     '%i: 8 days in E&W, 9 in Scotland, with the known dates',
     (year, easterMonday, scotSummer, ewSummer, standrew) => {
@@ -29,9 +34,9 @@ describe('bank-holiday calendar', () => {
     },
   );
 
-  it('covers exactly 2024-2030 and throws a typed error outside it', () => {
-    expect(BANK_HOLIDAY_YEARS).toEqual({ first: 2024, last: 2030 });
-    expect(() => bankHolidays('SCOTLAND', 2031)).toThrow(CalendarOutOfRangeError);
+  it('covers exactly 2024-2035 and throws a typed error outside it', () => {
+    expect(BANK_HOLIDAY_YEARS).toEqual({ first: 2024, last: 2035 });
+    expect(() => bankHolidays('SCOTLAND', 2036)).toThrow(CalendarOutOfRangeError);
     expect(() => isBankHoliday('ENGLAND_AND_WALES', '2023-12-25')).toThrow(
       expect.objectContaining({ code: 'DOMAIN_CALENDAR_OUT_OF_RANGE', year: 2023 }),
     );

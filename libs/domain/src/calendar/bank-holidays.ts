@@ -6,7 +6,7 @@ import { GOV_UK_BANK_HOLIDAYS, GOV_UK_BANK_HOLIDAYS_SOURCE } from './gov-uk-bank
 import { type LocalDate, yearOf } from './local-date';
 
 /** Years the calendar answers for; anything else throws {@link CalendarOutOfRangeError}. */
-export const BANK_HOLIDAY_YEARS = { first: 2024, last: 2030 } as const;
+export const BANK_HOLIDAY_YEARS = { first: 2024, last: 2035 } as const;
 
 export const BANK_HOLIDAY_CALENDAR_SOURCE =
   `${GOV_UK_BANK_HOLIDAYS_SOURCE} (2025–2027 literal); other years generated from the Banking and ` +
