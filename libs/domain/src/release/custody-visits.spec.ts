@@ -4,8 +4,8 @@ describe('custodyVisitDates', () => {
   it('spreads two visits at a third and two thirds of the working days before the meeting', () => {
     // Working days after Mon 2 Nov 2026 and before Mon 30 Nov 2026 (St Andrew's Day in Scotland): 3 Nov … 27 Nov = 19; the 6th and 12th.
     expect(custodyVisitDates('SCOTLAND', '2026-11-02', '2026-11-30', 2)).toEqual([
-      '2026-11-11',
-      '2026-11-19',
+      '2026-11-10',
+      '2026-11-18',
     ]);
   });
 
