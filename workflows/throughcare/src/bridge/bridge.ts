@@ -14,7 +14,7 @@ import {
   type ThroughcareInput,
 } from '@throughcare/contracts';
 import { PermanentError, type MessageContext, type PlatformLogger } from '@throughcare/platform-messaging';
-import { commandFor, UnroutableEvent } from './event-to-command';
+import { commandFor, UnroutableEvent, type UpdateCommand } from './event-to-command';
 
 export const BridgeErrorCodes = {
   unroutable: 'UNROUTABLE_EVENT',
@@ -32,6 +32,11 @@ export function staticSummaryOf(input: ThroughcareInput): string {
  * signals the running journey and changes nothing), facts → validated updates. A fact the
  * journey rejects, or one for a journey that does not exist, is a permanent error: the consumer
  * dead-letters it with the reason. Transient failures (Temporal unreachable) are retried.
+ *
+ * A return to custody first updates the previous episode's journey (a missing or closed one is
+ * logged and skipped; a rejection is dead-lettered and the new episode is not started), then
+ * starts the new episode. On redelivery the update repeats with the same updateId (deduplicated
+ * by Temporal, or skipped once that journey has closed) and signalWithStart is harmless.
  */
 export function bridgeHandler(
   client: Client,
@@ -52,7 +57,19 @@ export function bridgeHandler(
         logger.log(`${where}: ${command.reason}`);
         return;
       case 'start': {
-        const { input, workflowId } = command;
+        const { input, workflowId, previousEpisode } = command;
+        if (previousEpisode?.kind === 'ignore') logger.warn(`${where}: ${previousEpisode.reason}`);
+        if (previousEpisode?.kind === 'update') {
+          try {
+            await applyUpdate(client, previousEpisode, event.eventId);
+            logger.log(`${where}: ${previousEpisode.name} applied to ${previousEpisode.workflowId}`);
+          } catch (e) {
+            if (!(e instanceof WorkflowNotFoundError)) throw rejectionOf(e, previousEpisode);
+            logger.warn(
+              `${where}: no running journey ${previousEpisode.workflowId} (never started or already closed); ${previousEpisode.name} skipped, starting ${workflowId}`,
+            );
+          }
+        }
         try {
           await client.workflow.signalWithStart(THROUGHCARE_WORKFLOW_TYPE, {
             taskQueue: TaskQueues.throughcare,
@@ -81,29 +98,37 @@ export function bridgeHandler(
       }
       case 'update': {
         try {
-          await client.workflow.getHandle(command.workflowId).executeUpdate(command.update, {
-            args: [command.arg as never],
-            updateId: event.eventId,
-          });
+          await applyUpdate(client, command, event.eventId);
           logger.log(`${where}: ${command.name} applied to ${command.workflowId}`);
         } catch (e) {
-          if (e instanceof WorkflowUpdateFailedError) {
-            const reason = e.cause instanceof Error ? e.cause.message : e.message;
-            throw new PermanentError(
-              BridgeErrorCodes.rejected,
-              `${command.workflowId} rejected ${command.name}: ${reason}`,
-            );
-          }
           if (e instanceof WorkflowNotFoundError) {
             throw new PermanentError(
               BridgeErrorCodes.noJourney,
               `no journey ${command.workflowId} for ${command.name}`,
             );
           }
-          throw e;
+          throw rejectionOf(e, command);
         }
         return;
       }
     }
   };
+}
+
+/** Sends one validated update, keyed by the event id so a redelivery is applied once. */
+async function applyUpdate(client: Client, command: UpdateCommand, eventId: string): Promise<void> {
+  await client.workflow.getHandle(command.workflowId).executeUpdate(command.update, {
+    args: [command.arg as never],
+    updateId: eventId,
+  });
+}
+
+/** A rejected update becomes a permanent error carrying the journey's reason; anything else is rethrown as is. */
+function rejectionOf(e: unknown, command: UpdateCommand): unknown {
+  if (!(e instanceof WorkflowUpdateFailedError)) return e;
+  const reason = e.cause instanceof Error ? e.cause.message : e.message;
+  return new PermanentError(
+    BridgeErrorCodes.rejected,
+    `${command.workflowId} rejected ${command.name}: ${reason}`,
+  );
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PersonReceivedV1, type KnownEvent } from '@throughcare/contracts';
-import { bridgedSubjects, commandFor, UnroutableEvent } from './event-to-command';
+import { EventCatalogue, PersonReceivedV1, subjectFor, type KnownEvent } from '@throughcare/contracts';
+import { bridgedSubjects, commandFor, readerFactKeys, UnroutableEvent } from './event-to-command';
 
 const derive = (noms: string) => `p${noms.toLowerCase().padEnd(20, '0')}`;
 
@@ -25,6 +25,26 @@ function reception(identifiers: KnownEvent['personReference']['identifiers']): K
       expectedReleaseDate: '2027-06-01',
     },
   });
+}
+
+const PERSON = 'p0123456789abcdef0123';
+
+/** A catalogue event for the THROUGHCARE_ID person, validated against its schema (so the fixtures stay true to the contract). */
+function fact(
+  key: keyof typeof EventCatalogue,
+  data: Record<string, unknown>,
+  eventId = randomUUID(),
+): KnownEvent {
+  const [eventType, version] = key.split('@');
+  return EventCatalogue[key].parse({
+    eventType,
+    version: Number(version),
+    eventId,
+    occurredAt: '2027-01-10T09:00:00Z',
+    correlationId: 'corr-f',
+    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+    data,
+  }) as KnownEvent;
 }
 
 describe('bridge: event → workflow command', () => {
@@ -113,6 +133,374 @@ describe('bridge: event → workflow command', () => {
     });
   });
 
+  it('maps a later assessment to the assessment update of that episode', () => {
+    const eventId = randomUUID();
+    const assessmentId = randomUUID();
+    const command = commandFor(
+      fact(
+        'assessment.assessment.completed@1',
+        {
+          assessmentId,
+          episode: 2,
+          kind: 'COMPREHENSIVE_SCREEN',
+          needs: ['HEALTH', 'FINANCE_AND_ID'],
+          completedAt: '2027-01-10T09:00:00Z',
+        },
+        eventId,
+      ),
+      derive,
+    );
+    expect(command).toEqual({
+      kind: 'update',
+      name: 'assessmentCompleted',
+      workflowId: `throughcare-${PERSON}-2`,
+      update: expect.anything(),
+      arg: {
+        assessmentId,
+        kind: 'COMPREHENSIVE_SCREEN',
+        needs: ['HEALTH', 'FINANCE_AND_ID'],
+        completedAt: '2027-01-10T09:00:00Z',
+        eventId,
+      },
+    });
+  });
+
+  it('maps a meeting held to the meeting update of that episode', () => {
+    const eventId = randomUUID();
+    const bookingId = randomUUID();
+    const command = commandFor(
+      fact(
+        'custody.meeting.held@1',
+        { bookingId, episode: 1, kind: 'PRE_RELEASE_MEETING', heldAt: '2027-01-12T14:00:00Z' },
+        eventId,
+      ),
+      derive,
+    );
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'meetingHeld',
+      workflowId: `throughcare-${PERSON}-1`,
+      arg: { bookingId, kind: 'PRE_RELEASE_MEETING', heldAt: '2027-01-12T14:00:00Z', eventId },
+    });
+  });
+
+  it('maps a transfer to the transferred update, carrying only where the person went and when', () => {
+    const eventId = randomUUID();
+    const command = commandFor(
+      fact(
+        'custody.person.transferred@1',
+        {
+          episode: 1,
+          fromEstablishmentCode: 'BAR',
+          toEstablishmentCode: 'EDI',
+          transferredAt: '2027-01-11T07:45:00Z',
+        },
+        eventId,
+      ),
+      derive,
+    );
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'transferred',
+      workflowId: `throughcare-${PERSON}-1`,
+    });
+    expect(command.kind === 'update' && command.arg).toEqual({
+      toEstablishmentCode: 'EDI',
+      transferredAt: '2027-01-11T07:45:00Z',
+      eventId,
+    });
+  });
+
+  it('maps a reversed movement to the reversal update, naming the event it undoes', () => {
+    const eventId = randomUUID();
+    const reversedEventId = randomUUID();
+    const command = commandFor(
+      fact(
+        'custody.movement.reversed@1',
+        { episode: 1, movement: 'RELEASE', reversedEventId, reversedAt: '2027-06-01T11:00:00Z' },
+        eventId,
+      ),
+      derive,
+    );
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'movementReversed',
+      workflowId: `throughcare-${PERSON}-1`,
+    });
+    expect(command.kind === 'update' && command.arg).toEqual({
+      movement: 'RELEASE',
+      reversedEventId,
+      reversedAt: '2027-06-01T11:00:00Z',
+      eventId,
+    });
+  });
+
+  it("maps an agency's referral decision to the referral outcome update", () => {
+    const eventId = randomUUID();
+    const referralId = randomUUID();
+    const command = commandFor(
+      fact(
+        'referral.referral.outcome-recorded@1',
+        {
+          referralId,
+          episode: 1,
+          agencyId: 'cjsw-s12000036',
+          decision: 'DECLINED',
+          decidedAt: '2027-01-13T10:00:00Z',
+          reason: 'outside our area',
+        },
+        eventId,
+      ),
+      derive,
+    );
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'referralOutcome',
+      workflowId: `throughcare-${PERSON}-1`,
+    });
+    expect(command.kind === 'update' && command.arg).toEqual({
+      referralId,
+      decision: 'DECLINED',
+      decidedAt: '2027-01-13T10:00:00Z',
+      reason: 'outside our area',
+      eventId,
+    });
+  });
+
+  it('maps a consent withdrawal to the consent update of that episode', () => {
+    const eventId = randomUUID();
+    const command = commandFor(
+      fact('assessment.consent.withdrawn@1', { episode: 3, withdrawnAt: '2027-01-14T09:00:00Z' }, eventId),
+      derive,
+    );
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'consentWithdrawn',
+      workflowId: `throughcare-${PERSON}-3`,
+      arg: { withdrawnAt: '2027-01-14T09:00:00Z', eventId },
+    });
+  });
+
+  it('maps an upstream close request to the close-requested update, with its reason and note', () => {
+    const eventId = randomUUID();
+    const command = commandFor(
+      fact(
+        'throughcare.case.close-requested@1',
+        {
+          episode: 1,
+          reason: 'DEPORTED',
+          requestedAt: '2027-02-01T12:00:00Z',
+          note: 'removed to country of origin',
+        },
+        eventId,
+      ),
+      derive,
+    );
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'caseCloseRequested',
+      workflowId: `throughcare-${PERSON}-1`,
+      arg: {
+        reason: 'DEPORTED',
+        requestedAt: '2027-02-01T12:00:00Z',
+        note: 'removed to country of origin',
+        eventId,
+      },
+    });
+  });
+
+  describe('liberation direct from court', () => {
+    function liberation(releasedAt: string, eventId = randomUUID()) {
+      return EventCatalogue['custody.person.liberated-from-court@1'].parse({
+        eventType: 'custody.person.liberated-from-court',
+        version: 1,
+        eventId,
+        occurredAt: releasedAt,
+        correlationId: 'corr-court',
+        personReference: { identifiers: [{ type: 'NOMS', value: 'A1234BC' }] },
+        data: {
+          prisonNumber: 'A1234BC',
+          episode: 1,
+          establishmentCode: 'BAR',
+          jurisdiction: 'SCOTLAND',
+          homeLocalAuthority: 'S12000036',
+          legalStatus: 'REMAND',
+          releasedAt,
+        },
+      });
+    }
+
+    it('signal-with-starts the episode journey like a reception, flagged as liberated from court', () => {
+      const eventId = randomUUID();
+      const command = commandFor(liberation('2027-03-02T15:20:00Z', eventId), derive);
+      expect(command).toEqual({
+        kind: 'start',
+        workflowId: `throughcare-${derive('A1234BC')}-1`,
+        input: {
+          personId: derive('A1234BC'),
+          episode: 1,
+          jurisdiction: 'SCOTLAND',
+          establishmentCode: 'BAR',
+          homeLocalAuthority: 'S12000036',
+          receivedAt: '2027-03-02T15:20:00Z',
+          sentenceDate: '2027-03-02',
+          sentenceLengthDays: 1,
+          expectedReleaseDate: '2027-03-02',
+          correlationId: 'corr-court',
+          liberatedFromCourt: { releasedAt: '2027-03-02T15:20:00Z', legalStatus: 'REMAND', eventId },
+        },
+      });
+      expect(JSON.stringify(command)).not.toContain('A1234BC"');
+    });
+
+    it('takes the release date in UK local time (23:30 UTC in summer is the next day in London)', () => {
+      const command = commandFor(liberation('2027-07-14T23:30:00Z'), derive);
+      expect(command).toMatchObject({
+        kind: 'start',
+        input: { expectedReleaseDate: '2027-07-15', sentenceDate: '2027-07-15' },
+      });
+    });
+  });
+
+  describe('return to custody', () => {
+    function returned(
+      returnToCustody: Record<string, unknown> | undefined,
+      episode = 2,
+      eventId = randomUUID(),
+    ) {
+      return PersonReceivedV1.parse({
+        eventType: 'custody.person.received',
+        version: 1,
+        eventId,
+        occurredAt: '2027-09-01T10:00:00Z',
+        correlationId: 'corr-recall',
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+        data: {
+          prisonNumber: 'A1234BC',
+          episode,
+          establishmentCode: 'LEI',
+          jurisdiction: 'ENGLAND_AND_WALES',
+          homeLocalAuthority: 'E08000035',
+          reason: 'READMISSION',
+          receivedAt: '2027-09-01T09:30:00Z',
+          sentenceDate: '2026-11-20',
+          sentenceLengthDays: 540,
+          expectedReleaseDate: '2028-01-10',
+          returnToCustody,
+        },
+      });
+    }
+
+    it('tells the previous episode first, then starts the new episode as for any reception', () => {
+      const eventId = randomUUID();
+      const command = commandFor(returned({ reason: 'RECALL', recallReasonCode: 'PD' }, 3, eventId), derive);
+      expect(command).toMatchObject({
+        kind: 'start',
+        workflowId: `throughcare-${PERSON}-3`,
+        input: { personId: PERSON, episode: 3, establishmentCode: 'LEI', correlationId: 'corr-recall' },
+        previousEpisode: {
+          kind: 'update',
+          name: 'returnedToCustody',
+          workflowId: `throughcare-${PERSON}-2`,
+        },
+      });
+      expect(
+        command.kind === 'start' && command.previousEpisode?.kind === 'update' && command.previousEpisode.arg,
+      ).toEqual({
+        reason: 'RECALL',
+        recallReasonCode: 'PD',
+        receivedAt: '2027-09-01T09:30:00Z',
+        establishmentCode: 'LEI',
+        expectedReleaseDate: '2028-01-10',
+        sentenceDate: '2026-11-20',
+        sentenceLengthDays: 540,
+        newEpisode: 3,
+        eventId,
+      });
+      // The new episode's input is a plain reception: the old journey hands its history on itself.
+      expect(command.kind === 'start' && command.input).not.toHaveProperty('carried');
+    });
+
+    it('a new sentence carries no recall reason code', () => {
+      const command = commandFor(returned({ reason: 'NEW_SENTENCE' }), derive);
+      expect(command).toMatchObject({
+        previousEpisode: {
+          workflowId: `throughcare-${PERSON}-1`,
+          arg: { reason: 'NEW_SENTENCE', newEpisode: 2 },
+        },
+      });
+      expect(
+        command.kind === 'start' && command.previousEpisode?.kind === 'update' && command.previousEpisode.arg,
+      ).toEqual(expect.not.objectContaining({ recallReasonCode: expect.anything() }));
+    });
+
+    it('a return to custody in episode 1 has no previous journey to tell: it only starts the episode', () => {
+      const command = commandFor(returned({ reason: 'RECALL' }, 1), derive);
+      expect(command).toMatchObject({
+        kind: 'start',
+        workflowId: `throughcare-${PERSON}-1`,
+        previousEpisode: { kind: 'ignore' },
+      });
+    });
+
+    it('a first reception tells no previous episode', () => {
+      const command = commandFor(returned(undefined), derive);
+      expect(command.kind === 'start' && command.previousEpisode).toBeUndefined();
+    });
+  });
+
+  describe('facts for readers, not commands', () => {
+    const samples: Record<(typeof readerFactKeys)[number], Record<string, unknown>> = {
+      'referral.agency.notified@1': {
+        notificationId: randomUUID(),
+        episode: 1,
+        agencyId: 'cjsw-s12000036',
+        subject: 'LIBERATION_DATE_CHANGED',
+        liberationDate: '2027-02-05',
+      },
+      'referral.agency.notified@2': {
+        notificationId: randomUUID(),
+        episode: 1,
+        agencyId: 'cjsw-s12000036',
+        subject: 'TRANSFERRED',
+        message: 'Moved from BAR to EDI',
+        establishmentCode: 'EDI',
+        previousEstablishmentCode: 'BAR',
+      },
+      'custody.meeting.booked@1': {
+        bookingId: randomUUID(),
+        episode: 1,
+        kind: 'CJSW_VISIT',
+        establishmentCode: 'BAR',
+        date: '2027-01-20',
+      },
+      'custody.meeting.cancelled@1': { bookingId: randomUUID(), episode: 1, reason: 'transferred' },
+      'referral.appointment.cancelled@1': {
+        appointmentId: randomUUID(),
+        episode: 1,
+        reason: 'release reversed',
+      },
+      'referral.referral.withdrawn@1': { referralId: randomUUID(), episode: 1, reason: 'consent withdrawn' },
+      'assessment.assessment.requested@1': {
+        assessmentId: randomUUID(),
+        episode: 1,
+        kind: 'STANDARD_REVIEW',
+        dueBy: '2027-02-01T17:00:00Z',
+      },
+    };
+
+    it.each(readerFactKeys)('%s is acknowledged and ignored, never dead-lettered', (key) => {
+      expect(commandFor(fact(key, samples[key]), derive)).toEqual({
+        kind: 'ignore',
+        reason: `${key} is not bridged to workflows`,
+      });
+    });
+
+    it('are not even consumed: the bridge subscribes to none of their subjects', () => {
+      for (const key of readerFactKeys) expect(bridgedSubjects).not.toContain(subjectFor(key.split('@')[0]!));
+    });
+  });
+
   it('consumes exactly the subjects it bridges', () => {
     expect(bridgedSubjects).toEqual([
       'throughcare.events.custody.person.received',
@@ -121,6 +509,32 @@ describe('bridge: event → workflow command', () => {
       'throughcare.events.custody.person.released',
       'throughcare.events.referral.appointment.attendance-recorded',
       'throughcare.events.custody.release-date.changed',
+      'throughcare.events.assessment.assessment.completed',
+      'throughcare.events.custody.meeting.held',
+      'throughcare.events.custody.person.transferred',
+      'throughcare.events.custody.movement.reversed',
+      'throughcare.events.referral.referral.outcome-recorded',
+      'throughcare.events.assessment.consent.withdrawn',
+      'throughcare.events.throughcare.case.close-requested',
+      'throughcare.events.custody.person.liberated-from-court',
+    ]);
+  });
+
+  it("accounts for every event type in the catalogue: bridged, a fact for readers, or the journey's own effect", () => {
+    const bridgedTypes = new Set(bridgedSubjects);
+    const readerTypes = new Set(readerFactKeys.map((k) => k.split('@')[0]!));
+    const unaccounted = Object.keys(EventCatalogue)
+      .map((k) => k.split('@')[0]!)
+      .filter((t) => !bridgedTypes.has(subjectFor(t)) && !readerTypes.has(t));
+    // The orchestrator's own events and the journey's effects echoed back are read elsewhere.
+    expect([...new Set(unaccounted)].sort()).toEqual([
+      'assessment.core-screen.requested',
+      'custody.gate-pickup.booked',
+      'custody.gate-pickup.cancelled',
+      'referral.appointment.booked',
+      'referral.referral.sent',
+      'throughcare.case.closed',
+      'throughcare.sla.breached',
     ]);
   });
 });

@@ -1,29 +1,54 @@
 import {
+  assessmentCompletedUpdate,
   attendanceRecordedUpdate,
+  caseCloseRequestedUpdate,
+  consentWithdrawnUpdate,
   coreScreenCompletedUpdate,
   identifierOf,
+  meetingHeldUpdate,
+  movementReversedUpdate,
   referralAcknowledgedUpdate,
+  referralOutcomeUpdate,
   releaseDateChangedUpdate,
   releaseRecordedUpdate,
+  returnedToCustodyUpdate,
   subjectFor,
   throughcareWorkflowId,
+  transferredUpdate,
   type KnownEvent,
+  type KnownEventKey,
   type PersonReference,
   type ThroughcareInput,
 } from '@throughcare/contracts';
+import { localDateOf } from '@throughcare/domain';
 import type { UpdateDefinition } from '@temporalio/common';
 
+/** A validated update of one journey, keyed by the event id (`updateId = eventId`). */
+export interface UpdateCommand {
+  kind: 'update';
+  workflowId: string;
+  update: UpdateDefinition<void, [never]>;
+  arg: unknown;
+  name: string;
+}
+export interface IgnoreCommand {
+  kind: 'ignore';
+  reason: string;
+}
+export interface StartCommand {
+  kind: 'start';
+  workflowId: string;
+  input: ThroughcareInput;
+  /**
+   * A return to custody: sent to the previous episode's journey before the new episode is
+   * started. A journey that does not exist or has closed is logged and skipped; a rejection is
+   * dead-lettered. `ignore` says why there is no previous journey to tell.
+   */
+  previousEpisode?: UpdateCommand | IgnoreCommand;
+}
+
 /** What the bridge does with one bus event. Pure: the executor talks to Temporal. */
-export type BridgeCommand =
-  | { kind: 'start'; workflowId: string; input: ThroughcareInput }
-  | {
-      kind: 'update';
-      workflowId: string;
-      update: UpdateDefinition<void, [never]>;
-      arg: unknown;
-      name: string;
-    }
-  | { kind: 'ignore'; reason: string };
+export type BridgeCommand = StartCommand | UpdateCommand | IgnoreCommand;
 
 /** The events the bridge turns into workflow messages; the consumer filters on exactly these. */
 export const bridgedEventTypes = [
@@ -33,8 +58,31 @@ export const bridgedEventTypes = [
   'custody.person.released',
   'referral.appointment.attendance-recorded',
   'custody.release-date.changed',
+  'assessment.assessment.completed',
+  'custody.meeting.held',
+  'custody.person.transferred',
+  'custody.movement.reversed',
+  'referral.referral.outcome-recorded',
+  'assessment.consent.withdrawn',
+  'throughcare.case.close-requested',
+  'custody.person.liberated-from-court',
 ] as const;
 export const bridgedSubjects = bridgedEventTypes.map(subjectFor);
+
+/**
+ * Facts published for readers (agencies' inboxes, prison staff, dashboards), not commands to a
+ * journey: mostly the journey's own effects coming back. The consumer does not subscribe to
+ * them; should one be delivered anyway it is acknowledged and logged, never dead-lettered.
+ */
+export const readerFactKeys = [
+  'referral.agency.notified@1',
+  'referral.agency.notified@2',
+  'custody.meeting.booked@1',
+  'custody.meeting.cancelled@1',
+  'referral.appointment.cancelled@1',
+  'referral.referral.withdrawn@1',
+  'assessment.assessment.requested@1',
+] as const satisfies readonly KnownEventKey[];
 
 export class UnroutableEvent extends Error {
   constructor(message: string) {
@@ -55,7 +103,7 @@ export function personIdOf(ref: PersonReference, derive: (prisonNumber: string) 
   throw new UnroutableEvent('personReference has neither a THROUGHCARE_ID nor a NOMS identifier');
 }
 
-const update = <A>(def: UpdateDefinition<void, [A]>, workflowId: string, arg: A): BridgeCommand => ({
+const update = <A>(def: UpdateDefinition<void, [A]>, workflowId: string, arg: A): UpdateCommand => ({
   kind: 'update',
   workflowId,
   update: def as unknown as UpdateDefinition<void, [never]>,
@@ -68,6 +116,43 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
   switch (event.eventType) {
     case 'custody.person.received': {
       const d = event.data;
+      const workflowId = throughcareWorkflowId(personId, d.episode);
+      const input: ThroughcareInput = {
+        personId,
+        episode: d.episode,
+        jurisdiction: d.jurisdiction,
+        establishmentCode: d.establishmentCode,
+        homeLocalAuthority: d.homeLocalAuthority,
+        receivedAt: d.receivedAt,
+        sentenceDate: d.sentenceDate,
+        sentenceLengthDays: d.sentenceLengthDays,
+        expectedReleaseDate: d.expectedReleaseDate,
+        correlationId: event.correlationId,
+      };
+      if (!d.returnToCustody) return { kind: 'start', workflowId, input };
+      // Recall or new sentence: the previous episode's journey hears of it first (it closes and
+      // hands its history on), then the new episode is started as for any reception.
+      const previousEpisode: UpdateCommand | IgnoreCommand =
+        d.episode > 1
+          ? update(returnedToCustodyUpdate, throughcareWorkflowId(personId, d.episode - 1), {
+              reason: d.returnToCustody.reason,
+              recallReasonCode: d.returnToCustody.recallReasonCode,
+              receivedAt: d.receivedAt,
+              establishmentCode: d.establishmentCode,
+              expectedReleaseDate: d.expectedReleaseDate,
+              sentenceDate: d.sentenceDate,
+              sentenceLengthDays: d.sentenceLengthDays,
+              newEpisode: d.episode,
+              eventId: event.eventId,
+            })
+          : { kind: 'ignore', reason: 'a return to custody in episode 1 has no previous episode to tell' };
+      return { kind: 'start', workflowId, input, previousEpisode };
+    }
+    case 'custody.person.liberated-from-court': {
+      const d = event.data;
+      // The journey never uses the sentence and release dates on this path (follow-up starts at
+      // once from releasedAt); they are filled only because ThroughcareInput requires them.
+      const releasedOn = localDateOf(new Date(d.releasedAt));
       return {
         kind: 'start',
         workflowId: throughcareWorkflowId(personId, d.episode),
@@ -77,11 +162,17 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
           jurisdiction: d.jurisdiction,
           establishmentCode: d.establishmentCode,
           homeLocalAuthority: d.homeLocalAuthority,
-          receivedAt: d.receivedAt,
-          sentenceDate: d.sentenceDate,
-          sentenceLengthDays: d.sentenceLengthDays,
-          expectedReleaseDate: d.expectedReleaseDate,
+          // No reception for this episode: the person is known to throughcare from the liberation.
+          receivedAt: d.releasedAt,
+          sentenceDate: releasedOn,
+          sentenceLengthDays: 1,
+          expectedReleaseDate: releasedOn,
           correlationId: event.correlationId,
+          liberatedFromCourt: {
+            releasedAt: d.releasedAt,
+            legalStatus: d.legalStatus,
+            eventId: event.eventId,
+          },
         },
       };
     }
@@ -121,7 +212,55 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         changedAt: event.data.changedAt,
         eventId: event.eventId,
       });
+    case 'assessment.assessment.completed':
+      return update(assessmentCompletedUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        assessmentId: event.data.assessmentId,
+        kind: event.data.kind,
+        needs: event.data.needs,
+        completedAt: event.data.completedAt,
+        eventId: event.eventId,
+      });
+    case 'custody.meeting.held':
+      return update(meetingHeldUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        bookingId: event.data.bookingId,
+        kind: event.data.kind,
+        heldAt: event.data.heldAt,
+        eventId: event.eventId,
+      });
+    case 'custody.person.transferred':
+      return update(transferredUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        toEstablishmentCode: event.data.toEstablishmentCode,
+        transferredAt: event.data.transferredAt,
+        eventId: event.eventId,
+      });
+    case 'custody.movement.reversed':
+      return update(movementReversedUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        movement: event.data.movement,
+        reversedEventId: event.data.reversedEventId,
+        reversedAt: event.data.reversedAt,
+        eventId: event.eventId,
+      });
+    case 'referral.referral.outcome-recorded':
+      return update(referralOutcomeUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        referralId: event.data.referralId,
+        decision: event.data.decision,
+        decidedAt: event.data.decidedAt,
+        reason: event.data.reason,
+        eventId: event.eventId,
+      });
+    case 'assessment.consent.withdrawn':
+      return update(consentWithdrawnUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        withdrawnAt: event.data.withdrawnAt,
+        eventId: event.eventId,
+      });
+    case 'throughcare.case.close-requested':
+      return update(caseCloseRequestedUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        reason: event.data.reason,
+        requestedAt: event.data.requestedAt,
+        note: event.data.note,
+        eventId: event.eventId,
+      });
     default:
-      return { kind: 'ignore', reason: `${event.eventType} is not bridged to workflows` };
+      return { kind: 'ignore', reason: `${event.eventType}@${event.version} is not bridged to workflows` };
   }
 }

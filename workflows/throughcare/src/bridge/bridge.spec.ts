@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { PersonReceivedV1, type KnownEvent } from '@throughcare/contracts';
+import { isPermanent, type MessageContext } from '@throughcare/platform-messaging';
+import { BridgeErrorCodes, bridgeHandler } from './bridge';
+
+const PERSON = 'p0123456789abcdef0123';
+const context: MessageContext = { subject: 's', streamSequence: 1, deliveryCount: 1, headers: undefined };
+
+function recall(episode = 2): KnownEvent {
+  return PersonReceivedV1.parse({
+    eventType: 'custody.person.received',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: '2027-09-01T10:00:00Z',
+    correlationId: 'corr-recall',
+    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+    data: {
+      prisonNumber: 'A1234BC',
+      episode,
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      reason: 'READMISSION',
+      receivedAt: '2027-09-01T09:30:00Z',
+      sentenceDate: '2026-11-20',
+      sentenceLengthDays: 540,
+      expectedReleaseDate: '2028-01-10',
+      returnToCustody: { reason: 'RECALL', recallReasonCode: 'Y' },
+    },
+  });
+}
+
+/** A Temporal client double that records the calls the bridge makes, in order. */
+function fakeTemporal(
+  updateOutcome: () => Promise<void>,
+  startOutcome: () => Promise<void> = async () => {},
+) {
+  const calls: string[] = [];
+  const updates: { workflowId: string; name: string; updateId?: string; arg: unknown }[] = [];
+  const client = {
+    workflow: {
+      getHandle: (workflowId: string) => ({
+        executeUpdate: async (def: { name: string }, options: { args: unknown[]; updateId?: string }) => {
+          calls.push(`update ${def.name} → ${workflowId}`);
+          updates.push({ workflowId, name: def.name, updateId: options.updateId, arg: options.args[0] });
+          await updateOutcome();
+        },
+      }),
+      signalWithStart: async (_type: string, options: { workflowId: string }) => {
+        calls.push(`signalWithStart ${options.workflowId}`);
+        await startOutcome();
+      },
+    },
+  } as unknown as Client;
+  const logs: string[] = [];
+  const logger = {
+    log: (m: string) => logs.push(m),
+    warn: (m: string) => logs.push(`WARN ${m}`),
+    error: (m: string) => logs.push(`ERROR ${m}`),
+  };
+  const handle = bridgeHandler(client, (noms) => `p${noms.toLowerCase().padEnd(20, '0')}`, logger);
+  return { calls, updates, logs, handle };
+}
+
+describe('bridge handler: a return to custody', () => {
+  it('updates the previous episode (updateId = eventId) before it starts the new one', async () => {
+    const t = fakeTemporal(async () => {});
+    const event = recall(2);
+    await t.handle(event, context);
+    expect(t.calls).toEqual([
+      `update returnedToCustody → throughcare-${PERSON}-1`,
+      `signalWithStart throughcare-${PERSON}-2`,
+    ]);
+    expect(t.updates[0]).toMatchObject({ updateId: event.eventId, arg: { newEpisode: 2, reason: 'RECALL' } });
+  });
+
+  it('logs and carries on when the previous journey does not exist or has closed', async () => {
+    const t = fakeTemporal(async () => {
+      throw new WorkflowNotFoundError(
+        'workflow execution already completed',
+        `throughcare-${PERSON}-1`,
+        undefined,
+      );
+    });
+    await expect(t.handle(recall(2), context)).resolves.toBeUndefined();
+    expect(t.calls).toEqual([
+      `update returnedToCustody → throughcare-${PERSON}-1`,
+      `signalWithStart throughcare-${PERSON}-2`,
+    ]);
+    expect(
+      t.logs.some((l) => l.startsWith('WARN') && l.includes(`no running journey throughcare-${PERSON}-1`)),
+    ).toBe(true);
+  });
+
+  it('dead-letters with the reason when the previous journey rejects it, and starts nothing', async () => {
+    const t = fakeTemporal(async () => {
+      throw new WorkflowUpdateFailedError(
+        'Workflow Update failed',
+        ApplicationFailure.nonRetryable('episode 1 has not been released', 'NOT_RELEASED'),
+      );
+    });
+    const error = await t.handle(recall(2), context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPermanent(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: BridgeErrorCodes.rejected,
+      message: `throughcare-${PERSON}-1 rejected returnedToCustody: episode 1 has not been released`,
+    });
+    expect(t.calls).toEqual([`update returnedToCustody → throughcare-${PERSON}-1`]);
+  });
+
+  it('leaves a transient failure to be retried (not dead-lettered), before starting anything', async () => {
+    const t = fakeTemporal(async () => {
+      throw new Error('14 UNAVAILABLE: connection refused');
+    });
+    const error = await t.handle(recall(2), context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPermanent(error)).toBe(false);
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it('a redelivery after the new episode already closed is acknowledged as a duplicate', async () => {
+    const t = fakeTemporal(
+      async () => {
+        throw new WorkflowNotFoundError(
+          'workflow execution already completed',
+          `throughcare-${PERSON}-1`,
+          undefined,
+        );
+      },
+      async () => {
+        throw new WorkflowExecutionAlreadyStartedError('already started', `throughcare-${PERSON}-2`, 'x');
+      },
+    );
+    await expect(t.handle(recall(2), context)).resolves.toBeUndefined();
+  });
+});
+
+describe('bridge handler: facts', () => {
+  const consent = (): KnownEvent => ({
+    eventType: 'assessment.consent.withdrawn',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: '2027-01-14T09:00:00Z',
+    correlationId: 'c',
+    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+    data: { episode: 1, withdrawnAt: '2027-01-14T09:00:00Z' },
+  });
+
+  it('dead-letters a fact for a journey that does not exist', async () => {
+    const t = fakeTemporal(async () => {
+      throw new WorkflowNotFoundError('not found', `throughcare-${PERSON}-1`, undefined);
+    });
+    await expect(t.handle(consent(), context)).rejects.toMatchObject({ code: BridgeErrorCodes.noJourney });
+  });
+
+  it('acknowledges a fact for readers without touching Temporal', async () => {
+    const t = fakeTemporal(async () => {
+      throw new Error('must not be called');
+    });
+    const booked: KnownEvent = {
+      eventType: 'custody.meeting.booked',
+      version: 1,
+      eventId: randomUUID(),
+      occurredAt: '2027-01-14T09:00:00Z',
+      correlationId: 'c',
+      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+      data: {
+        bookingId: randomUUID(),
+        episode: 1,
+        kind: 'CJSW_VISIT',
+        establishmentCode: 'BAR',
+        date: '2027-01-20',
+      },
+    };
+    await expect(t.handle(booked, context)).resolves.toBeUndefined();
+    expect(t.calls).toEqual([]);
+  });
+});
