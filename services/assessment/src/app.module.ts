@@ -5,6 +5,7 @@ import { createAssessmentActivities } from './assessments/assessment.activities'
 import { Assessment } from './assessments/assessment.entity';
 import { AssessmentsModule } from './assessments/assessments.module';
 import { AssessmentsService } from './assessments/assessments.service';
+import { ConsentWithdrawal } from './assessments/consent-withdrawal.entity';
 import { ASSESSMENT_SCHEMA, type AssessmentConfig } from './config';
 import { assessmentMigrations } from './migrations';
 
@@ -19,7 +20,7 @@ export class AppModule {
           database: {
             url: config.DATABASE_URL,
             schema: ASSESSMENT_SCHEMA,
-            entities: [Assessment],
+            entities: [Assessment, ConsentWithdrawal],
             migrations: assessmentMigrations,
           },
           natsUrl: config.NATS_URL,

@@ -9,5 +9,6 @@ import type { AssessmentsService } from './assessments.service';
 export function createAssessmentActivities(assessments: AssessmentsService): AssessmentActivities {
   return withApplicationFailures({
     requestCoreScreen: (input) => assessments.requestCoreScreen(input),
+    requestAssessment: (input) => assessments.requestAssessment(input),
   } satisfies AssessmentActivities);
 }

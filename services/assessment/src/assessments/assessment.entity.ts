@@ -1,12 +1,19 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Pathway, RiskOfSeriousHarm } from '@throughcare/contracts';
+import type {
+  AssessmentKind as LaterAssessmentKind,
+  Pathway,
+  RiskOfSeriousHarm,
+} from '@throughcare/contracts';
 
-export type AssessmentKind = 'CORE_SCREEN';
+/** The core screen at reception, then the later stages (comprehensive screen, standard and summary reviews). */
+export type AssessmentKind = 'CORE_SCREEN' | LaterAssessmentKind;
 
 /**
  * A needs and risk assessment, the single one every involved agency reads. Holds facts only
  * (who/when); its state (REQUESTED, OVERDUE, COMPLETED) is derived by `assessmentStatus`.
- * The completion columns are all null until completed, then all set (a table constraint).
+ * The completion columns are all null until completed, then set (table constraints): a core
+ * screen records all of them; the later kinds record no risk of serious harm and may leave
+ * `completed_by` unsaid.
  */
 @Entity({ name: 'assessment' })
 export class Assessment {
@@ -40,7 +47,7 @@ export class Assessment {
   @Column('timestamptz', { name: 'completed_at', nullable: true })
   completedAt!: Date | null;
 
-  /** A role or staff reference, never a name. */
+  /** A role or staff reference, never a name. Always set on a completed core screen. */
   @Column('text', { name: 'completed_by', nullable: true })
   completedBy!: string | null;
 
@@ -51,6 +58,7 @@ export class Assessment {
   @Column('text', { array: true, nullable: true })
   needs!: Pathway[] | null;
 
+  /** Recorded by the core screen only. */
   @Column('text', { name: 'risk_of_serious_harm', nullable: true })
   riskOfSeriousHarm!: RiskOfSeriousHarm | null;
 }

@@ -48,3 +48,54 @@ export class InvalidCursorError extends ValidationFailedError {
     ]);
   }
 }
+
+/** This service holds no assessment for that person's episode, so it cannot record facts about it. */
+export class EpisodeNotFoundError extends NotFoundError {
+  constructor(personId: string, episode: number) {
+    super(`no assessment is recorded for episode ${episode} of person ${personId}`, 'EPISODE_NOT_FOUND', {
+      details: { personId, episode },
+    });
+  }
+}
+
+export class ConsentAlreadyWithdrawnError extends ConflictError {
+  constructor(personId: string, episode: number, withdrawnAt: Date) {
+    super(
+      `consent for episode ${episode} of person ${personId} was already withdrawn at ${withdrawnAt.toISOString()}; a withdrawal cannot be changed`,
+      'CONSENT_ALREADY_WITHDRAWN',
+      { details: { episode, withdrawnAt: withdrawnAt.toISOString() } },
+    );
+  }
+}
+
+export class WithdrawalInFutureError extends DomainError {
+  constructor(withdrawnAt: Date, now: Date) {
+    super(
+      'WITHDRAWAL_IN_FUTURE',
+      'RULE_VIOLATED',
+      `withdrawnAt ${withdrawnAt.toISOString()} is later than now (${now.toISOString()})`,
+      { details: { field: 'withdrawnAt' } },
+    );
+  }
+}
+
+/** The same Idempotency-Key sent again with another request than the first. */
+export class IdempotencyKeyReusedError extends ConflictError {
+  constructor(what: string, fields: string[]) {
+    super(
+      `the ${what} sent with this Idempotency-Key had different ${fields.join(', ')}`,
+      'IDEMPOTENCY_KEY_REUSED',
+      { details: { fields } },
+    );
+  }
+}
+
+/** A completion body valid in itself that does not fit the kind of assessment it completes. */
+export class CompletionDoesNotFitKindError extends ValidationFailedError {
+  constructor(kind: string, errors: Array<{ field: string; message: string }>) {
+    super(
+      `body does not complete a ${kind}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+      errors,
+    );
+  }
+}

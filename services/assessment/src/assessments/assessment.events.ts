@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { CoreScreenCompletedV1, CoreScreenRequestedV1, PersonReference } from '@throughcare/contracts';
+import type {
+  AssessmentCompletedV1,
+  AssessmentKind as LaterAssessmentKind,
+  AssessmentRequestedV1,
+  ConsentWithdrawnV1,
+  CoreScreenCompletedV1,
+  CoreScreenRequestedV1,
+  PersonReference,
+} from '@throughcare/contracts';
 import type { Assessment } from './assessment.entity';
+import type { ConsentWithdrawal } from './consent-withdrawal.entity';
 
-const personReferenceOf = (assessment: Assessment): PersonReference => ({
-  identifiers: [{ type: 'THROUGHCARE_ID', value: assessment.personId }],
+const personReferenceOf = ({ personId }: { personId: string }): PersonReference => ({
+  identifiers: [{ type: 'THROUGHCARE_ID', value: personId }],
 });
 
 export function coreScreenRequested(assessment: Assessment): CoreScreenRequestedV1 {
@@ -39,5 +48,66 @@ export function coreScreenCompleted(
       riskOfSeriousHarm: assessment.riskOfSeriousHarm,
       completedAt,
     },
+  };
+}
+
+/** A comprehensive screen, standard review or summary review was requested. */
+export function assessmentRequested(
+  assessment: Assessment & { kind: LaterAssessmentKind },
+): AssessmentRequestedV1 {
+  return {
+    eventType: 'assessment.assessment.requested',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: assessment.requestedAt.toISOString(),
+    correlationId: assessment.correlationId,
+    personReference: personReferenceOf(assessment),
+    data: {
+      assessmentId: assessment.id,
+      episode: assessment.episode,
+      kind: assessment.kind,
+      dueBy: assessment.dueBy.toISOString(),
+    },
+  };
+}
+
+/** `occurredAt` is when the assessment was done (business time), as is `data.completedAt`. */
+export function assessmentCompleted(
+  assessment: Assessment & {
+    kind: LaterAssessmentKind;
+    completedAt: Date;
+    needs: AssessmentCompletedV1['data']['needs'];
+  },
+  correlationId: string,
+): AssessmentCompletedV1 {
+  const completedAt = assessment.completedAt.toISOString();
+  return {
+    eventType: 'assessment.assessment.completed',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: completedAt,
+    correlationId,
+    personReference: personReferenceOf(assessment),
+    data: {
+      assessmentId: assessment.id,
+      episode: assessment.episode,
+      kind: assessment.kind,
+      needs: assessment.needs,
+      completedAt,
+    },
+  };
+}
+
+/** `occurredAt` is when the person withdrew consent (business time). */
+export function consentWithdrawn(withdrawal: ConsentWithdrawal): ConsentWithdrawnV1 {
+  const withdrawnAt = withdrawal.withdrawnAt.toISOString();
+  return {
+    eventType: 'assessment.consent.withdrawn',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: withdrawnAt,
+    correlationId: withdrawal.correlationId,
+    personReference: personReferenceOf(withdrawal),
+    data: { episode: withdrawal.episode, withdrawnAt },
   };
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { EstablishmentCode, IsoInstant, Pathway, RiskOfSeriousHarm } from '@throughcare/contracts';
+import {
+  AssessmentKind,
+  EstablishmentCode,
+  IsoInstant,
+  Pathway,
+  RiskOfSeriousHarm,
+} from '@throughcare/contracts';
 import { isPersonId } from '@throughcare/platform-config';
 
 // HTTP DTOs and the activity input. They belong in libs/contracts once other contexts consume
@@ -8,6 +14,12 @@ import { isPersonId } from '@throughcare/platform-config';
 
 export const AssessmentStatusSchema = z.enum(['REQUESTED', 'OVERDUE', 'COMPLETED']);
 export type AssessmentStatus = z.infer<typeof AssessmentStatusSchema>;
+
+/** Every kind this service holds: the core screen, then the later stages of the contracts' `AssessmentKind`. */
+export const AnyAssessmentKindSchema = z.enum(['CORE_SCREEN', ...AssessmentKind.options]);
+
+/** Derived: WITHDRAWN once a withdrawal is recorded for the person's episode. */
+export const ConsentStatusSchema = z.enum(['NOT_WITHDRAWN', 'WITHDRAWN']);
 
 export const PersonIdSchema = z
   .string()
@@ -35,6 +47,9 @@ export const RequestCoreScreenInputSchema = z.object({
   correlationId: CorrelationIdSchema,
 });
 
+/** The later stages: a comprehensive screen, a standard review or the summary review. */
+export const RequestAssessmentInputSchema = RequestCoreScreenInputSchema.extend({ kind: AssessmentKind });
+
 export const ListAssessmentsQuerySchema = z
   .object({
     personId: PersonIdSchema.optional(),
@@ -42,6 +57,7 @@ export const ListAssessmentsQuerySchema = z
       'Derived: COMPLETED, else OVERDUE once dueBy has passed, else REQUESTED',
     ),
     establishment: EstablishmentCode.optional().describe('Establishment code, e.g. "BAR"'),
+    kind: AnyAssessmentKindSchema.optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().min(1).max(500).optional().describe('nextCursor from the previous page'),
   })
@@ -51,28 +67,62 @@ export type ListAssessmentsQuery = z.output<typeof ListAssessmentsQuerySchema>;
 export const AssessmentParamsSchema = z.object({ id: z.uuid() });
 export type AssessmentParams = z.output<typeof AssessmentParamsSchema>;
 
-export const CompleteCoreScreenBodySchema = z
+/**
+ * One body for every kind. Which optional fields a kind needs is checked against the assessment
+ * (see `completionProblems`): a core screen needs riskOfSeriousHarm and completedBy; the later
+ * kinds need completedAt and record no risk of serious harm.
+ */
+export const CompleteAssessmentBodySchema = z
   .object({
     needs: z
       .array(Pathway)
       .refine((needs) => new Set(needs).size === needs.length, 'each pathway may appear once')
       .describe('Resettlement pathways where support is needed; empty when none'),
-    riskOfSeriousHarm: RiskOfSeriousHarm,
-    completedBy: ActorReferenceSchema,
+    riskOfSeriousHarm: RiskOfSeriousHarm.optional().describe(
+      'Core screen only, and required there; refused for the later kinds',
+    ),
+    completedBy: ActorReferenceSchema.optional().describe(
+      'Who completed it (a role or staff reference); required for a core screen',
+    ),
     completedAt: IsoInstant.optional().describe(
-      'When the screen was done; defaults to now; not before the request',
+      'When the assessment was done; not before the request. Required for a comprehensive screen or a review; defaults to now for a core screen',
     ),
   })
   .strict();
-export type CompleteCoreScreenBody = z.output<typeof CompleteCoreScreenBodySchema>;
+export type CompleteAssessmentBody = z.output<typeof CompleteAssessmentBodySchema>;
 
-export const CorrelationHeadersSchema = z.object({ 'x-correlation-id': CorrelationIdSchema.optional() });
+export const CorrelationHeadersSchema = z.object({
+  'x-correlation-id': CorrelationIdSchema.optional(),
+  'idempotency-key': z.string().trim().min(1).max(200).optional(),
+});
+
+export const EpisodePathSchema = z.object({
+  personId: PersonIdSchema,
+  episode: z.coerce.number().int().min(1).max(100_000),
+});
+export type EpisodePath = z.output<typeof EpisodePathSchema>;
+
+export const ConsentWithdrawalBodySchema = z
+  .object({
+    withdrawnAt: IsoInstant.describe('When the person withdrew consent; not in the future'),
+  })
+  .strict();
+export type ConsentWithdrawalBody = z.output<typeof ConsentWithdrawalBodySchema>;
+
+export const ConsentViewSchema = z.object({
+  personId: z.string(),
+  episode: z.number().int(),
+  status: ConsentStatusSchema,
+  withdrawnAt: IsoInstant.nullable(),
+  recordedAt: IsoInstant.nullable().describe('When this service recorded the withdrawal'),
+});
+export type ConsentView = z.infer<typeof ConsentViewSchema>;
 
 export const CompletionViewSchema = z.object({
   needs: z.array(Pathway),
-  riskOfSeriousHarm: RiskOfSeriousHarm,
+  riskOfSeriousHarm: RiskOfSeriousHarm.nullable().describe('Set for a core screen; null for the later kinds'),
   completedAt: IsoInstant,
-  completedBy: z.string(),
+  completedBy: z.string().nullable().describe('Set for a core screen; null when a later kind did not say'),
   recordedAt: IsoInstant.describe('When this service recorded the completion'),
 });
 export type CompletionView = z.infer<typeof CompletionViewSchema>;
@@ -82,11 +132,14 @@ export const AssessmentViewSchema = z.object({
   personId: z.string(),
   episode: z.number().int(),
   establishmentCode: z.string(),
-  kind: z.literal('CORE_SCREEN'),
+  kind: AnyAssessmentKindSchema,
   status: AssessmentStatusSchema,
   requestedAt: IsoInstant,
   dueBy: IsoInstant,
   completion: CompletionViewSchema.nullable(),
+  consent: z
+    .object({ status: ConsentStatusSchema, withdrawnAt: IsoInstant.nullable() })
+    .describe("The person's consent to voluntary throughcare for this episode"),
 });
 export type AssessmentView = z.infer<typeof AssessmentViewSchema>;
 

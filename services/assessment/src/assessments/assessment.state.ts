@@ -1,6 +1,8 @@
 import { Pathway, type RiskOfSeriousHarm } from '@throughcare/contracts';
-import type { Assessment } from './assessment.entity';
-import type { AssessmentStatus, AssessmentView } from './assessment.schemas';
+import type { FieldError } from '@throughcare/platform-errors';
+import type { Assessment, AssessmentKind } from './assessment.entity';
+import type { AssessmentStatus, AssessmentView, CompleteAssessmentBody } from './assessment.schemas';
+import type { ConsentWithdrawal } from './consent-withdrawal.entity';
 
 /** State from facts: completed once completion is recorded, else overdue once `dueBy` has passed. */
 export function assessmentStatus(
@@ -17,10 +19,49 @@ export function normaliseNeeds(needs: readonly Pathway[]): Pathway[] {
   return [...new Set(needs)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
 }
 
+const KIND_NAMES: Record<AssessmentKind, string> = {
+  CORE_SCREEN: 'a core screen',
+  COMPREHENSIVE_SCREEN: 'a comprehensive screen',
+  STANDARD_REVIEW: 'a standard review',
+  SUMMARY_REVIEW: 'a summary review',
+};
+
+/**
+ * What a completion body lacks or must not carry for this kind of assessment: a core screen
+ * records the risk of serious harm and who did it (its completedAt defaults to now); the later
+ * kinds record needs and when they were done, and leave risk to the core screen.
+ */
+export function completionProblems(kind: AssessmentKind, body: CompleteAssessmentBody): FieldError[] {
+  const name = KIND_NAMES[kind];
+  if (kind === 'CORE_SCREEN') {
+    return [
+      ...(body.riskOfSeriousHarm === undefined
+        ? [{ field: 'riskOfSeriousHarm', message: `required to complete ${name}` }]
+        : []),
+      ...(body.completedBy === undefined
+        ? [{ field: 'completedBy', message: `required to complete ${name}` }]
+        : []),
+    ];
+  }
+  return [
+    ...(body.completedAt === undefined
+      ? [{ field: 'completedAt', message: `required to complete ${name}` }]
+      : []),
+    ...(body.riskOfSeriousHarm === undefined
+      ? []
+      : [
+          {
+            field: 'riskOfSeriousHarm',
+            message: `not recorded by ${name}; the core screen holds the risk of serious harm`,
+          },
+        ]),
+  ];
+}
+
 export interface CompletionFacts {
   needs: Pathway[];
-  riskOfSeriousHarm: RiskOfSeriousHarm;
-  completedBy: string;
+  riskOfSeriousHarm: RiskOfSeriousHarm | null;
+  completedBy: string | null;
   completedAt: string;
 }
 
@@ -31,18 +72,29 @@ export interface CompletionFacts {
  */
 export function repeatsCompletion(
   recorded: CompletionFacts,
-  request: { needs: Pathway[]; riskOfSeriousHarm: string; completedBy: string; completedAt?: Date },
+  request: {
+    needs: Pathway[];
+    riskOfSeriousHarm?: string | null;
+    completedBy?: string | null;
+    completedAt?: Date;
+  },
 ): boolean {
   return (
     normaliseNeeds(request.needs).join() === normaliseNeeds(recorded.needs).join() &&
-    request.riskOfSeriousHarm === recorded.riskOfSeriousHarm &&
-    request.completedBy === recorded.completedBy &&
+    (request.riskOfSeriousHarm ?? null) === recorded.riskOfSeriousHarm &&
+    (request.completedBy ?? null) === recorded.completedBy &&
     (request.completedAt === undefined ||
       request.completedAt.getTime() === new Date(recorded.completedAt).getTime())
   );
 }
 
-export function toView(assessment: Assessment, now: Date): AssessmentView {
+export function consentOf(withdrawal: ConsentWithdrawal | undefined): AssessmentView['consent'] {
+  return withdrawal
+    ? { status: 'WITHDRAWN', withdrawnAt: withdrawal.withdrawnAt.toISOString() }
+    : { status: 'NOT_WITHDRAWN', withdrawnAt: null };
+}
+
+export function toView(assessment: Assessment, now: Date, withdrawal?: ConsentWithdrawal): AssessmentView {
   const { completedAt, completedBy, completionRecordedAt, needs, riskOfSeriousHarm } = assessment;
   return {
     id: assessment.id,
@@ -54,7 +106,7 @@ export function toView(assessment: Assessment, now: Date): AssessmentView {
     requestedAt: assessment.requestedAt.toISOString(),
     dueBy: assessment.dueBy.toISOString(),
     completion:
-      completedAt && completedBy && completionRecordedAt && needs && riskOfSeriousHarm
+      completedAt && completionRecordedAt && needs
         ? {
             needs: normaliseNeeds(needs),
             riskOfSeriousHarm,
@@ -63,5 +115,6 @@ export function toView(assessment: Assessment, now: Date): AssessmentView {
             recordedAt: completionRecordedAt.toISOString(),
           }
         : null,
+    consent: consentOf(withdrawal),
   };
 }

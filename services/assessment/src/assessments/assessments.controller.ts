@@ -1,6 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { parseOrThrow } from '@throughcare/platform-errors';
 import {
   apiBodyFromZod,
   ApiQueryFromZod,
@@ -12,17 +11,16 @@ import {
   AssessmentPageSchema,
   AssessmentParamsSchema,
   AssessmentViewSchema,
-  CompleteCoreScreenBodySchema,
-  CorrelationHeadersSchema,
+  CompleteAssessmentBodySchema,
   ListAssessmentsQuerySchema,
   type AssessmentPage,
   type AssessmentParams,
   type AssessmentView,
-  type CompleteCoreScreenBody,
+  type CompleteAssessmentBody,
   type ListAssessmentsQuery,
 } from './assessment.schemas';
+import { CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
 
-const CORRELATION_HEADER = 'x-correlation-id';
 const problem = { description: 'application/problem+json' };
 
 @ApiTags('assessments')
@@ -32,7 +30,8 @@ export class AssessmentsController {
 
   @Get()
   @ApiOperation({
-    summary: 'List assessments by person, derived status and establishment, one page at a time',
+    summary:
+      'List assessments by person, kind, derived status and establishment, one page at a time, each with the consent status of its episode',
   })
   @ApiQueryFromZod(ListAssessmentsQuerySchema)
   @ApiResponse({
@@ -48,7 +47,9 @@ export class AssessmentsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One assessment, with its completion once recorded' })
+  @ApiOperation({
+    summary: 'One assessment, with its completion once recorded and the consent status of its episode',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiResponse({
     status: 200,
@@ -65,28 +66,40 @@ export class AssessmentsController {
   @Post(':id/completion')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
-    summary: 'Record the completed core screen (needs and risk of serious harm)',
+    summary: 'Record a completed assessment: a core screen, comprehensive screen, standard or summary review',
     description:
+      'A core screen records needs, riskOfSeriousHarm and completedBy (completedAt defaults to now) and emits ' +
+      'assessment.core-screen.completed. A comprehensive screen or review records needs and completedAt ' +
+      '(completedBy optional, no riskOfSeriousHarm) and emits assessment.assessment.completed with its kind. ' +
       'Idempotent: repeating the recorded completion answers 200 with the same assessment and emits no second event. ' +
       'A completion without completedAt repeats any recorded completedAt.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiBody(apiBodyFromZod(CompleteCoreScreenBodySchema))
+  @ApiBody(apiBodyFromZod(CompleteAssessmentBodySchema))
   @ApiHeader({
     name: CORRELATION_HEADER,
     required: false,
     description: "Carried onto the event; defaults to the journey's",
+  })
+  @ApiHeader({
+    name: IDEMPOTENCY_HEADER,
+    required: false,
+    description:
+      'A retry with the same key answers the first result; the same key with another request is 409',
   })
   @ApiResponse({
     status: 200,
     description: 'Completed (now or before, with the same answers)',
     schema: openApiSchemaOf(AssessmentViewSchema) as never,
   })
-  @ApiResponse({ status: 400, description: `Invalid body, naming each field (${problem.description})` })
+  @ApiResponse({
+    status: 400,
+    description: `Invalid body, or one that does not fit the kind, naming each field (${problem.description})`,
+  })
   @ApiResponse({ status: 404, description: `No such assessment (${problem.description})` })
   @ApiResponse({
     status: 409,
-    description: `ASSESSMENT_ALREADY_COMPLETED with different answers (${problem.description})`,
+    description: `ASSESSMENT_ALREADY_COMPLETED with different answers, or IDEMPOTENCY_KEY_REUSED (${problem.description})`,
   })
   @ApiResponse({
     status: 422,
@@ -94,14 +107,9 @@ export class AssessmentsController {
   })
   complete(
     @Param(new ZodValidationPipe(AssessmentParamsSchema, 'path')) params: AssessmentParams,
-    @Body(new ZodValidationPipe(CompleteCoreScreenBodySchema, 'body')) body: CompleteCoreScreenBody,
-    @Headers(CORRELATION_HEADER) correlationId: string | undefined,
+    @Body(new ZodValidationPipe(CompleteAssessmentBodySchema, 'body')) body: CompleteAssessmentBody,
+    @Headers() headers: Record<string, string | undefined>,
   ): Promise<AssessmentView> {
-    const headers = parseOrThrow(
-      CorrelationHeadersSchema,
-      { [CORRELATION_HEADER]: correlationId },
-      'headers',
-    );
-    return this.assessments.completeCoreScreen(params.id, body, headers[CORRELATION_HEADER]);
+    return this.assessments.complete(params.id, body, requestContextOf(headers));
   }
 }

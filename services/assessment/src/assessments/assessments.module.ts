@@ -3,10 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Assessment } from './assessment.entity';
 import { AssessmentsController } from './assessments.controller';
 import { AssessmentsService } from './assessments.service';
+import { ConsentController } from './consent.controller';
+import { ConsentWithdrawal } from './consent-withdrawal.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Assessment])],
-  controllers: [AssessmentsController],
+  imports: [TypeOrmModule.forFeature([Assessment, ConsentWithdrawal])],
+  controllers: [AssessmentsController, ConsentController],
   providers: [AssessmentsService],
   exports: [AssessmentsService],
 })

@@ -1,30 +1,74 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, Repository, type EntityManager } from 'typeorm';
 import { parseOrThrow } from '@throughcare/platform-errors';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
-import { Assessment } from './assessment.entity';
+import { Assessment, type AssessmentKind } from './assessment.entity';
 import {
   AssessmentAlreadyCompletedError,
   AssessmentNotFoundError,
   CompletionBeforeRequestError,
+  CompletionDoesNotFitKindError,
   CompletionInFutureError,
+  ConsentAlreadyWithdrawnError,
+  EpisodeNotFoundError,
+  IdempotencyKeyReusedError,
   InvalidCursorError,
+  WithdrawalInFutureError,
 } from './assessment.errors';
-import { coreScreenCompleted, coreScreenRequested } from './assessment.events';
 import {
+  assessmentCompleted,
+  assessmentRequested,
+  consentWithdrawn,
+  coreScreenCompleted,
+  coreScreenRequested,
+} from './assessment.events';
+import {
+  RequestAssessmentInputSchema,
   RequestCoreScreenInputSchema,
   type AssessmentPage,
   type AssessmentView,
-  type CompleteCoreScreenBody,
+  type CompleteAssessmentBody,
+  type ConsentView,
+  type ConsentWithdrawalBody,
   type ListAssessmentsQuery,
 } from './assessment.schemas';
-import { normaliseNeeds, repeatsCompletion, toView, type CompletionFacts } from './assessment.state';
+import {
+  completionProblems,
+  normaliseNeeds,
+  repeatsCompletion,
+  toView,
+  type CompletionFacts,
+} from './assessment.state';
+import { ConsentWithdrawal } from './consent-withdrawal.entity';
 
 interface Cursor {
   requestedAt: Date;
   id: string;
+}
+
+/** What an HTTP caller sent alongside the body. */
+export interface RequestContext {
+  correlationId?: string;
+  /** The client's Idempotency-Key: a retry with it answers the first result. */
+  idempotencyKey?: string;
+}
+
+interface OpenInput {
+  idempotencyKey: string;
+  personId: string;
+  episode: number;
+  establishmentCode: string;
+  dueBy: string;
+  correlationId: string;
+}
+
+interface CompletionRequest {
+  needs: CompleteAssessmentBody['needs'];
+  riskOfSeriousHarm: CompleteAssessmentBody['riskOfSeriousHarm'];
+  completedBy: CompleteAssessmentBody['completedBy'];
+  completedAt: Date | undefined;
 }
 
 /** Clock skew tolerated between the assessor's device and this service before a completion counts as "in the future". */
@@ -35,6 +79,7 @@ export class AssessmentsService {
   constructor(
     private readonly dataSource: DataSource,
     @InjectRepository(Assessment) private readonly assessments: Repository<Assessment>,
+    @InjectRepository(ConsentWithdrawal) private readonly consents: Repository<ConsentWithdrawal>,
   ) {}
 
   /**
@@ -44,40 +89,62 @@ export class AssessmentsService {
    */
   async requestCoreScreen(raw: unknown): Promise<{ assessmentId: string }> {
     const input = parseOrThrow(RequestCoreScreenInputSchema, raw, 'requestCoreScreen input');
-    return withIdempotency(
-      this.dataSource.manager,
-      `request-core-screen:${input.idempotencyKey}`,
-      async (tx) => {
-        const assessment = tx.create(Assessment, {
-          id: randomUUID(),
+    return this.open(`request-core-screen:${input.idempotencyKey}`, input, 'CORE_SCREEN', (assessment) =>
+      coreScreenRequested(assessment),
+    );
+  }
+
+  /**
+   * Opens a comprehensive screen, standard review or summary review and emits
+   * `assessment.assessment.requested`, together, once per idempotency key. Like the core screen,
+   * a comprehensive screen and a summary review are one per episode (another key gets the
+   * existing one back); standard reviews recur, one per key.
+   */
+  async requestAssessment(raw: unknown): Promise<{ assessmentId: string }> {
+    const input = parseOrThrow(RequestAssessmentInputSchema, raw, 'requestAssessment input');
+    const { kind } = input;
+    return this.open(`request-assessment:${input.idempotencyKey}`, input, kind, (assessment) =>
+      assessmentRequested({ ...assessment, kind }),
+    );
+  }
+
+  private async open(
+    key: string,
+    input: OpenInput,
+    kind: AssessmentKind,
+    requested: (assessment: Assessment) => unknown,
+  ): Promise<{ assessmentId: string }> {
+    return withIdempotency(this.dataSource.manager, key, async (tx) => {
+      const assessment = tx.create(Assessment, {
+        id: randomUUID(),
+        personId: input.personId,
+        episode: input.episode,
+        establishmentCode: input.establishmentCode,
+        kind,
+        dueBy: new Date(input.dueBy),
+        requestedAt: new Date(),
+        correlationId: input.correlationId,
+      });
+      const inserted = await tx
+        .createQueryBuilder()
+        .insert()
+        .into(Assessment)
+        .values(assessment)
+        .orIgnore()
+        .returning('id')
+        .execute();
+      if ((inserted.raw as unknown[]).length === 0) {
+        // Only the one-per-episode index can refuse the row (standard reviews are not under it).
+        const existing = await tx.findOneByOrFail(Assessment, {
           personId: input.personId,
           episode: input.episode,
-          establishmentCode: input.establishmentCode,
-          kind: 'CORE_SCREEN',
-          dueBy: new Date(input.dueBy),
-          requestedAt: new Date(),
-          correlationId: input.correlationId,
+          kind,
         });
-        const inserted = await tx
-          .createQueryBuilder()
-          .insert()
-          .into(Assessment)
-          .values(assessment)
-          .orIgnore()
-          .returning('id')
-          .execute();
-        if ((inserted.raw as unknown[]).length === 0) {
-          const existing = await tx.findOneByOrFail(Assessment, {
-            personId: input.personId,
-            episode: input.episode,
-            kind: 'CORE_SCREEN',
-          });
-          return { assessmentId: existing.id };
-        }
-        await enqueueEvent(tx, coreScreenRequested(assessment));
-        return { assessmentId: assessment.id };
-      },
-    );
+        return { assessmentId: existing.id };
+      }
+      await enqueueEvent(tx, requested(assessment));
+      return { assessmentId: assessment.id };
+    });
   }
 
   /** Keyset pagination on (requested_at, id): oldest first, stable while new requests arrive. */
@@ -90,6 +157,7 @@ export class AssessmentsService {
     if (query.personId) qb.andWhere('a.person_id = :personId', { personId: query.personId });
     if (query.establishment)
       qb.andWhere('a.establishment_code = :establishment', { establishment: query.establishment });
+    if (query.kind) qb.andWhere('a.kind = :kind', { kind: query.kind });
     if (query.status === 'COMPLETED') qb.andWhere('a.completed_at IS NOT NULL');
     if (query.status === 'OVERDUE') qb.andWhere('a.completed_at IS NULL AND a.due_by < :now', { now });
     if (query.status === 'REQUESTED') qb.andWhere('a.completed_at IS NULL AND a.due_by >= :now', { now });
@@ -103,8 +171,9 @@ export class AssessmentsService {
     const rows = await qb.getMany();
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
+    const withdrawals = await this.withdrawalsOf(page);
     return {
-      items: page.map((a) => toView(a, now)),
+      items: page.map((a) => toView(a, now, withdrawals.get(episodeKey(a)))),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
     };
   }
@@ -112,63 +181,216 @@ export class AssessmentsService {
   async get(id: string, now = new Date()): Promise<AssessmentView> {
     const assessment = await this.assessments.findOneBy({ id });
     if (!assessment) throw new AssessmentNotFoundError(id);
-    return toView(assessment, now);
+    const withdrawal = await this.consents.findOneBy({
+      personId: assessment.personId,
+      episode: assessment.episode,
+    });
+    return toView(assessment, now, withdrawal ?? undefined);
   }
 
   /**
-   * Records the completion facts and emits `assessment.core-screen.completed`, together and
-   * once. Repeating the same completion answers as the first did; a different one is refused.
+   * Records the completion facts and emits `assessment.core-screen.completed` (a core screen)
+   * or `assessment.assessment.completed` (the later kinds), together and once. Repeating the
+   * same completion answers as the first did; a different one is refused.
    */
-  async completeCoreScreen(
+  async complete(
     id: string,
-    body: CompleteCoreScreenBody,
-    correlationId?: string,
+    body: CompleteAssessmentBody,
+    context: RequestContext = {},
   ): Promise<AssessmentView> {
     const now = new Date();
-    const request = {
+    const request: CompletionRequest = {
       needs: normaliseNeeds(body.needs),
       riskOfSeriousHarm: body.riskOfSeriousHarm,
       completedBy: body.completedBy,
       completedAt: body.completedAt === undefined ? undefined : new Date(body.completedAt),
     };
-    const recorded = await withIdempotency(
-      this.dataSource.manager,
-      `complete-core-screen:${id}`,
-      async (tx) => {
-        const assessment = await tx.findOne(Assessment, {
-          where: { id },
-          lock: { mode: 'pessimistic_write' },
-        });
-        if (!assessment) throw new AssessmentNotFoundError(id);
-        if (assessment.completedAt) return completionFactsOf(assessment);
-        const completedAt = request.completedAt ?? now;
-        if (completedAt < assessment.requestedAt)
-          throw new CompletionBeforeRequestError(completedAt, assessment.requestedAt);
-        if (completedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
-          throw new CompletionInFutureError(completedAt, now);
-        const completion = {
-          completedAt,
-          completedBy: request.completedBy,
-          completionRecordedAt: now,
-          needs: request.needs,
-          riskOfSeriousHarm: request.riskOfSeriousHarm,
-        };
-        await tx.update(Assessment, { id }, completion);
-        const completed = Object.assign(assessment, completion);
-        await enqueueEvent(tx, coreScreenCompleted(completed, correlationId ?? assessment.correlationId));
-        return completionFactsOf(completed);
-      },
-    );
+    const recorded = await this.dataSource.transaction(async (tx) => {
+      const record = (manager: EntityManager) =>
+        this.recordCompletion(manager, id, body, request, now, context.correlationId);
+      if (context.idempotencyKey === undefined) return record(tx);
+      const sent = { assessmentId: id, ...completionFingerprint(request) };
+      const first = await withIdempotency(tx, `http:completion:${context.idempotencyKey}`, async (m) => ({
+        ...sent,
+        facts: await record(m),
+      }));
+      const differences = (Object.keys(sent) as Array<keyof typeof sent>).filter(
+        (field) => JSON.stringify(first[field]) !== JSON.stringify(sent[field]),
+      );
+      if (differences.length > 0) throw new IdempotencyKeyReusedError('completion', differences);
+      return first.facts;
+    });
     if (!repeatsCompletion(recorded, request)) throw new AssessmentAlreadyCompletedError(id);
     return this.get(id, now);
   }
+
+  private async recordCompletion(
+    tx: EntityManager,
+    id: string,
+    body: CompleteAssessmentBody,
+    request: CompletionRequest,
+    now: Date,
+    correlationId: string | undefined,
+  ): Promise<CompletionFacts> {
+    const assessment = await tx.findOne(Assessment, {
+      where: { id },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!assessment) throw new AssessmentNotFoundError(id);
+    const problems = completionProblems(assessment.kind, body);
+    if (problems.length > 0) throw new CompletionDoesNotFitKindError(assessment.kind, problems);
+    if (assessment.completedAt) return completionFactsOf(assessment);
+    const completedAt = request.completedAt ?? now;
+    if (completedAt < assessment.requestedAt)
+      throw new CompletionBeforeRequestError(completedAt, assessment.requestedAt);
+    if (completedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
+      throw new CompletionInFutureError(completedAt, now);
+    const completion = {
+      completedAt,
+      completedBy: request.completedBy ?? null,
+      completionRecordedAt: now,
+      needs: request.needs,
+      riskOfSeriousHarm: request.riskOfSeriousHarm ?? null,
+    };
+    await tx.update(Assessment, { id }, completion);
+    const completed = Object.assign(assessment, completion);
+    const correlation = correlationId ?? assessment.correlationId;
+    const { kind, riskOfSeriousHarm } = completed;
+    if (kind === 'CORE_SCREEN') {
+      // completionProblems made sure a core screen has its risk of serious harm.
+      if (!riskOfSeriousHarm) throw new Error(`core screen ${id} completed without a risk of serious harm`);
+      await enqueueEvent(tx, coreScreenCompleted({ ...completed, riskOfSeriousHarm }, correlation));
+    } else {
+      await enqueueEvent(tx, assessmentCompleted({ ...completed, kind }, correlation));
+    }
+    return completionFactsOf(completed);
+  }
+
+  /**
+   * Records that the person withdrew consent to voluntary throughcare for the episode and emits
+   * `assessment.consent.withdrawn`, together and once. The same withdrawal again answers as the
+   * first did; another instant is refused. Only an episode this service holds an assessment
+   * for can be withdrawn from.
+   */
+  async withdrawConsent(
+    personId: string,
+    episode: number,
+    body: ConsentWithdrawalBody,
+    context: RequestContext = {},
+  ): Promise<ConsentView> {
+    const now = new Date();
+    const withdrawnAt = new Date(body.withdrawnAt);
+    return this.dataSource.transaction(async (tx) => {
+      const record = (manager: EntityManager) =>
+        this.recordWithdrawal(manager, personId, episode, withdrawnAt, now, context.correlationId);
+      if (context.idempotencyKey === undefined) return record(tx);
+      const sent = { personId, episode, withdrawnAt: withdrawnAt.toISOString() };
+      const first = await withIdempotency(
+        tx,
+        `http:consent-withdrawal:${context.idempotencyKey}`,
+        async (m) => ({ ...sent, view: await record(m) }),
+      );
+      const differences = (Object.keys(sent) as Array<keyof typeof sent>).filter(
+        (field) => first[field] !== sent[field],
+      );
+      if (differences.length > 0) throw new IdempotencyKeyReusedError('consent withdrawal', differences);
+      return first.view;
+    });
+  }
+
+  private async recordWithdrawal(
+    tx: EntityManager,
+    personId: string,
+    episode: number,
+    withdrawnAt: Date,
+    now: Date,
+    correlationId: string | undefined,
+  ): Promise<ConsentView> {
+    // The journey's correlation id is the one its first assessment of the episode carries.
+    const first = await tx.findOne(Assessment, {
+      where: { personId, episode },
+      order: { requestedAt: 'ASC', id: 'ASC' },
+    });
+    if (!first) throw new EpisodeNotFoundError(personId, episode);
+    if (withdrawnAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
+      throw new WithdrawalInFutureError(withdrawnAt, now);
+    const withdrawal = tx.create(ConsentWithdrawal, {
+      personId,
+      episode,
+      withdrawnAt,
+      recordedAt: now,
+      correlationId: correlationId ?? first.correlationId,
+    });
+    const inserted = await tx
+      .createQueryBuilder()
+      .insert()
+      .into(ConsentWithdrawal)
+      .values(withdrawal)
+      .orIgnore()
+      .returning('person_id')
+      .execute();
+    if ((inserted.raw as unknown[]).length === 0) {
+      const existing = await tx.findOneByOrFail(ConsentWithdrawal, { personId, episode });
+      if (existing.withdrawnAt.getTime() !== withdrawnAt.getTime())
+        throw new ConsentAlreadyWithdrawnError(personId, episode, existing.withdrawnAt);
+      return consentView(personId, episode, existing);
+    }
+    await enqueueEvent(tx, consentWithdrawn(withdrawal));
+    return consentView(personId, episode, withdrawal);
+  }
+
+  /** The consent status of an episode this service holds an assessment for. */
+  async consent(personId: string, episode: number): Promise<ConsentView> {
+    const known = await this.assessments.existsBy({ personId, episode });
+    if (!known) throw new EpisodeNotFoundError(personId, episode);
+    const withdrawal = await this.consents.findOneBy({ personId, episode });
+    return consentView(personId, episode, withdrawal ?? undefined);
+  }
+
+  private async withdrawalsOf(assessments: Assessment[]): Promise<Map<string, ConsentWithdrawal>> {
+    const episodes = [
+      ...new Map(
+        assessments.map((a) => [episodeKey(a), { personId: a.personId, episode: a.episode }]),
+      ).values(),
+    ];
+    if (episodes.length === 0) return new Map();
+    const withdrawals = await this.consents.find({ where: episodes });
+    return new Map(withdrawals.map((w) => [episodeKey(w), w]));
+  }
+}
+
+const episodeKey = ({ personId, episode }: { personId: string; episode: number }) => `${personId}#${episode}`;
+
+function consentView(
+  personId: string,
+  episode: number,
+  withdrawal: ConsentWithdrawal | undefined,
+): ConsentView {
+  return withdrawal
+    ? {
+        personId,
+        episode,
+        status: 'WITHDRAWN',
+        withdrawnAt: withdrawal.withdrawnAt.toISOString(),
+        recordedAt: withdrawal.recordedAt.toISOString(),
+      }
+    : { personId, episode, status: 'NOT_WITHDRAWN', withdrawnAt: null, recordedAt: null };
+}
+
+/** What an Idempotency-Key remembers of a completion request, to tell a faithful retry from a reused key. */
+function completionFingerprint(request: CompletionRequest) {
+  return {
+    needs: request.needs,
+    riskOfSeriousHarm: request.riskOfSeriousHarm ?? null,
+    completedBy: request.completedBy ?? null,
+    completedAt: request.completedAt?.toISOString() ?? null,
+  };
 }
 
 function completionFactsOf(assessment: Assessment): CompletionFacts {
   const { needs, riskOfSeriousHarm, completedBy, completedAt } = assessment;
-  // The table keeps the completion columns all null or all set.
-  if (!needs || !riskOfSeriousHarm || !completedBy || !completedAt)
-    throw new Error(`assessment ${assessment.id} is not completed`);
+  // The table keeps needs and completedAt null or set together.
+  if (!needs || !completedAt) throw new Error(`assessment ${assessment.id} is not completed`);
   return { needs, riskOfSeriousHarm, completedBy, completedAt: completedAt.toISOString() };
 }
 

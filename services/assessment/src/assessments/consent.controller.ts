@@ -1,0 +1,90 @@
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { apiBodyFromZod, openApiSchemaOf, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  ConsentViewSchema,
+  ConsentWithdrawalBodySchema,
+  EpisodePathSchema,
+  type ConsentView,
+  type ConsentWithdrawalBody,
+  type EpisodePath,
+} from './assessment.schemas';
+import { AssessmentsService } from './assessments.service';
+import { CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+
+const problem = { description: 'application/problem+json' };
+
+/** Consent to voluntary throughcare, recorded with the assessment, per custody episode. */
+@ApiTags('consent')
+@Controller('people/:personId/episodes/:episode')
+export class ConsentController {
+  constructor(private readonly assessments: AssessmentsService) {}
+
+  @Get('consent')
+  @ApiOperation({ summary: "The person's consent status for the episode (WITHDRAWN once recorded)" })
+  @ApiParam({ name: 'personId', description: 'Pseudonymous THROUGHCARE_ID' })
+  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
+  @ApiResponse({
+    status: 200,
+    description: 'The status',
+    schema: openApiSchemaOf(ConsentViewSchema) as never,
+  })
+  @ApiResponse({ status: 400, description: `Invalid path, naming each field (${problem.description})` })
+  @ApiResponse({
+    status: 404,
+    description: `EPISODE_NOT_FOUND: no assessment of that episode (${problem.description})`,
+  })
+  consent(
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+  ): Promise<ConsentView> {
+    return this.assessments.consent(personId, episode);
+  }
+
+  @Post('consent-withdrawal')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Record that the person withdrew consent to voluntary throughcare for the episode',
+    description:
+      'Emits assessment.consent.withdrawn once. Idempotent: the same withdrawnAt again answers 200 with the same ' +
+      'result and emits nothing; another withdrawnAt is 409 CONSENT_ALREADY_WITHDRAWN.',
+  })
+  @ApiParam({ name: 'personId', description: 'Pseudonymous THROUGHCARE_ID' })
+  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
+  @ApiBody(apiBodyFromZod(ConsentWithdrawalBodySchema))
+  @ApiHeader({
+    name: CORRELATION_HEADER,
+    required: false,
+    description: "Carried onto the event; defaults to the journey's",
+  })
+  @ApiHeader({
+    name: IDEMPOTENCY_HEADER,
+    required: false,
+    description:
+      'A retry with the same key answers the first result; the same key with another request is 409',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'Withdrawn (now or before, at the same instant)',
+    schema: openApiSchemaOf(ConsentViewSchema) as never,
+  })
+  @ApiResponse({
+    status: 400,
+    description: `Invalid path or body, naming each field (${problem.description})`,
+  })
+  @ApiResponse({
+    status: 404,
+    description: `EPISODE_NOT_FOUND: no assessment of that episode (${problem.description})`,
+  })
+  @ApiResponse({
+    status: 409,
+    description: `CONSENT_ALREADY_WITHDRAWN at another instant, or IDEMPOTENCY_KEY_REUSED (${problem.description})`,
+  })
+  @ApiResponse({ status: 422, description: `WITHDRAWAL_IN_FUTURE (${problem.description})` })
+  withdraw(
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+    @Body(new ZodValidationPipe(ConsentWithdrawalBodySchema, 'body')) body: ConsentWithdrawalBody,
+    @Headers() headers: Record<string, string | undefined>,
+  ): Promise<ConsentView> {
+    return this.assessments.withdrawConsent(personId, episode, body, requestContextOf(headers));
+  }
+}
