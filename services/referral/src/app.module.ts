@@ -10,6 +10,7 @@ import { referralMigrations } from './migrations';
 import { AgencyNotification } from './notifications/notification.entity';
 import { NotificationsModule } from './notifications/notifications.module';
 import { NotificationsService } from './notifications/notifications.service';
+import { ReferralOutcome } from './referrals/referral-outcome.entity';
 import { Referral } from './referrals/referral.entity';
 import { ReferralsModule } from './referrals/referrals.module';
 import { ReferralsService } from './referrals/referrals.service';
@@ -25,7 +26,7 @@ export class AppModule {
           database: {
             url: config.DATABASE_URL,
             schema: REFERRAL_SCHEMA,
-            entities: [Referral, Appointment, AgencyNotification],
+            entities: [Referral, ReferralOutcome, Appointment, AgencyNotification],
             migrations: referralMigrations,
           },
           natsUrl: config.NATS_URL,

@@ -1,8 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { Attendance } from '@throughcare/contracts';
-import type { NonAttendanceReason } from './appointment.schemas';
+import type { AppointmentPurpose, NonAttendanceReason } from './appointment.schemas';
 
-/** A community appointment with an agency after release. Facts only; status is derived. */
+/** A community appointment with an agency after release. Facts only (attendance, cancellation); status is derived. */
 @Entity({ name: 'appointment' })
 export class Appointment {
   @PrimaryColumn('uuid')
@@ -16,6 +16,9 @@ export class Appointment {
 
   @Column('text', { name: 'agency_id' })
   agencyId!: string;
+
+  @Column('text')
+  purpose!: AppointmentPurpose;
 
   @Column('timestamptz', { name: 'due_by' })
   dueBy!: Date;
@@ -41,6 +44,12 @@ export class Appointment {
   /** A role or team, never a named person. */
   @Column('text', { name: 'attendance_recorded_by', nullable: true })
   attendanceRecordedBy!: string | null;
+
+  @Column('timestamptz', { name: 'cancelled_at', nullable: true })
+  cancelledAt!: Date | null;
+
+  @Column('text', { name: 'cancellation_reason', nullable: true })
+  cancellationReason!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

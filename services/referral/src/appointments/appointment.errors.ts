@@ -35,3 +35,25 @@ export class AttendanceAlreadyRecordedError extends ConflictError {
     );
   }
 }
+
+/** Attendance for an appointment that was cancelled: it did not take place. */
+export class AppointmentCancelledError extends ConflictError {
+  constructor(id: string, cancelledAt: Date, reason: string) {
+    super(
+      `appointment ${id} was cancelled at ${cancelledAt.toISOString()} (${reason}); attendance cannot be recorded`,
+      'APPOINTMENT_CANCELLED',
+      { details: { cancelledAt: cancelledAt.toISOString(), reason } },
+    );
+  }
+}
+
+/** A cancellation of an appointment whose attendance is on record: it already took place (or was missed). */
+export class AppointmentAttendanceOnRecordError extends ConflictError {
+  constructor(id: string, attendance: string, attendedAt: Date) {
+    super(
+      `appointment ${id} already has attendance ${attendance} at ${attendedAt.toISOString()}; it cannot be cancelled`,
+      'ATTENDANCE_ALREADY_RECORDED',
+      { details: { attendance, attendedAt: attendedAt.toISOString() } },
+    );
+  }
+}

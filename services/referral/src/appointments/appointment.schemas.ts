@@ -8,9 +8,18 @@ import { PersonIdSchema } from '../referrals/referral.schemas';
 export const NonAttendanceReasonSchema = z.enum(['POP_ACCEPTABLE', 'POP_UNACCEPTABLE', 'LOGISTICS']);
 export type NonAttendanceReason = z.infer<typeof NonAttendanceReasonSchema>;
 
-/** Derived from the attendance fact. */
-export const AppointmentStatusSchema = z.enum(['AWAITING_ATTENDANCE', 'ATTENDED', 'DID_NOT_ATTEND']);
+/** Derived from the attendance and cancellation facts. */
+export const AppointmentStatusSchema = z.enum([
+  'AWAITING_ATTENDANCE',
+  'ATTENDED',
+  'DID_NOT_ATTEND',
+  'CANCELLED',
+]);
 export type AppointmentStatus = z.infer<typeof AppointmentStatusSchema>;
+
+/** Why it was booked: the first community appointment, or a follow-up after a missed one. */
+export const AppointmentPurposeSchema = z.enum(['FIRST_APPOINTMENT', 'MISSED_APPOINTMENT_FOLLOW_UP']);
+export type AppointmentPurpose = z.infer<typeof AppointmentPurposeSchema>;
 
 /** Input of the `bookFirstAppointment` activity (ReferralActivities), checked at the worker's edge. */
 export const BookFirstAppointmentInputSchema = z.object({
@@ -19,9 +28,20 @@ export const BookFirstAppointmentInputSchema = z.object({
   episode: z.number().int().min(1),
   agencyId: z.string().min(1).max(200),
   dueBy: IsoInstant,
+  /** FIRST_APPOINTMENT when absent. */
+  purpose: AppointmentPurposeSchema.optional(),
   correlationId: z.string().min(1).max(200),
 });
 export type BookFirstAppointmentInput = z.output<typeof BookFirstAppointmentInputSchema>;
+
+/** Input of the `cancelAppointment` activity (ReferralActivities), checked at the worker's edge. */
+export const CancelAppointmentInputSchema = z.object({
+  idempotencyKey: z.string().min(1).max(500),
+  appointmentId: z.uuid(),
+  reason: z.string().trim().min(1).max(500),
+  correlationId: z.string().min(1).max(200),
+});
+export type CancelAppointmentInput = z.output<typeof CancelAppointmentInputSchema>;
 
 export const ListAppointmentsQuerySchema = z
   .object({
@@ -68,13 +88,21 @@ export interface AttendanceView {
   recordedBy: string;
 }
 
+export interface CancellationView {
+  cancelledAt: string;
+  reason: string;
+}
+
 export interface AppointmentView {
   id: string;
   personId: string;
   episode: number;
   agencyId: string;
+  purpose: AppointmentPurpose;
   dueBy: string;
   bookedAt: string;
   status: AppointmentStatus;
   attendance: AttendanceView | null;
+  /** Null unless the appointment was cancelled (then no attendance can be recorded). */
+  cancellation: CancellationView | null;
 }

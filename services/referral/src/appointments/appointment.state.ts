@@ -1,7 +1,10 @@
 import type { Appointment } from './appointment.entity';
 import type { AppointmentStatus, AppointmentView, RecordAttendanceBody } from './appointment.schemas';
 
-export function appointmentStatus(appointment: Pick<Appointment, 'attendance'>): AppointmentStatus {
+export function appointmentStatus(
+  appointment: Pick<Appointment, 'attendance' | 'cancelledAt'>,
+): AppointmentStatus {
+  if (appointment.cancelledAt) return 'CANCELLED';
   switch (appointment.attendance) {
     case null:
       return 'AWAITING_ATTENDANCE';
@@ -28,6 +31,7 @@ export function toAppointmentView(appointment: Appointment): AppointmentView {
     personId: appointment.personId,
     episode: appointment.episode,
     agencyId: appointment.agencyId,
+    purpose: appointment.purpose,
     dueBy: appointment.dueBy.toISOString(),
     bookedAt: appointment.bookedAt.toISOString(),
     status: appointmentStatus(appointment),
@@ -40,6 +44,10 @@ export function toAppointmentView(appointment: Appointment): AppointmentView {
             recordedAt: attendanceRecordedAt.toISOString(),
             recordedBy: attendanceRecordedBy,
           }
+        : null,
+    cancellation:
+      appointment.cancelledAt && appointment.cancellationReason
+        ? { cancelledAt: appointment.cancelledAt.toISOString(), reason: appointment.cancellationReason }
         : null,
   };
 }

@@ -62,7 +62,8 @@ export class AppointmentsController {
   @ApiResponse({ status: 404, description: 'No such appointment for this agency (problem+json)' })
   @ApiResponse({
     status: 409,
-    description: 'ATTENDANCE_ALREADY_RECORDED with a different outcome (problem+json)',
+    description:
+      'ATTENDANCE_ALREADY_RECORDED with a different outcome, or APPOINTMENT_CANCELLED (problem+json)',
   })
   @ApiResponse({ status: 422, description: 'ATTENDED_BEFORE_BOOKED or ATTENDED_IN_FUTURE (problem+json)' })
   async recordAttendance(

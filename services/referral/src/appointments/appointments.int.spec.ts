@@ -77,10 +77,12 @@ describe('appointments API, scoped to the calling agency (real Postgres, NATS, T
       personId: input.personId,
       episode: 1,
       agencyId: input.agencyId,
+      purpose: 'FIRST_APPOINTMENT',
       dueBy: input.dueBy,
       bookedAt: bookedAt.toISOString(),
       status: 'AWAITING_ATTENDANCE',
       attendance: null,
+      cancellation: null,
     });
 
     const other = anAgencyId();

@@ -2,13 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import type { AppointmentAttendanceRecordedV1, AppointmentBookedV1 } from '@throughcare/contracts';
+import type {
+  AppointmentAttendanceRecordedV1,
+  AppointmentBookedV1,
+  AppointmentCancelledV1,
+} from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { personReferenceOf } from '../events/person-reference';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
 import { CLOCK_SKEW_MS } from '../referrals/referral.state';
 import { Appointment } from './appointment.entity';
 import {
+  AppointmentAttendanceOnRecordError,
+  AppointmentCancelledError,
   AppointmentNotFoundError,
   AttendanceAlreadyRecordedError,
   AttendedBeforeBookedError,
@@ -17,6 +23,7 @@ import {
 import type {
   AppointmentView,
   BookFirstAppointmentInput,
+  CancelAppointmentInput,
   ListAppointmentsQuery,
   RecordAttendanceBody,
 } from './appointment.schemas';
@@ -35,7 +42,11 @@ export class AppointmentsService {
     @InjectRepository(Appointment) private readonly appointments: Repository<Appointment>,
   ) {}
 
-  /** Once per idempotency key: the appointment row and `referral.appointment.booked` commit together. */
+  /**
+   * Once per idempotency key: the appointment row and `referral.appointment.booked` commit
+   * together. The key alone decides a repeat: the same key with another purpose or date answers
+   * the appointment first booked.
+   */
   bookFirst(input: BookFirstAppointmentInput, now = new Date()): Promise<{ appointmentId: string }> {
     return withIdempotency(
       this.dataSource.manager,
@@ -46,6 +57,7 @@ export class AppointmentsService {
           personId: input.personId,
           episode: input.episode,
           agencyId: input.agencyId,
+          purpose: input.purpose ?? 'FIRST_APPOINTMENT',
           dueBy: new Date(input.dueBy),
           bookedAt: now,
           correlationId: input.correlationId,
@@ -54,6 +66,8 @@ export class AppointmentsService {
           nonAttendanceReason: null,
           attendanceRecordedAt: null,
           attendanceRecordedBy: null,
+          cancelledAt: null,
+          cancellationReason: null,
         });
         await tx.getRepository(Appointment).insert(appointment);
         const event: AppointmentBookedV1 = {
@@ -72,6 +86,49 @@ export class AppointmentsService {
         };
         await enqueueEvent(tx, event);
         return { appointmentId: appointment.id };
+      },
+    );
+  }
+
+  /**
+   * Cancels an appointment (a compensation the journey runs), whichever agency holds it. Once
+   * per key; an appointment already cancelled (by any key) stays as it was, with no second
+   * event. One with attendance on record took place or was missed: it cannot be cancelled.
+   */
+  cancel(input: CancelAppointmentInput, now = new Date()): Promise<{ cancelled: boolean }> {
+    return withIdempotency(
+      this.dataSource.manager,
+      `cancelAppointment:${input.idempotencyKey}`,
+      async (tx) => {
+        const repository = tx.getRepository(Appointment);
+        const appointment = await repository.findOne({
+          where: { id: input.appointmentId },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!appointment) throw new AppointmentNotFoundError(input.appointmentId);
+        if (appointment.cancelledAt) return { cancelled: false };
+        if (appointment.attendance !== null && appointment.attendedAt)
+          throw new AppointmentAttendanceOnRecordError(
+            appointment.id,
+            appointment.attendance,
+            appointment.attendedAt,
+          );
+
+        await repository.update(
+          { id: appointment.id },
+          { cancelledAt: now, cancellationReason: input.reason },
+        );
+        const event: AppointmentCancelledV1 = {
+          eventType: 'referral.appointment.cancelled',
+          version: 1,
+          eventId: randomUUID(),
+          occurredAt: now.toISOString(),
+          correlationId: input.correlationId,
+          personReference: personReferenceOf(appointment.personId),
+          data: { appointmentId: appointment.id, episode: appointment.episode, reason: input.reason },
+        };
+        await enqueueEvent(tx, event);
+        return { cancelled: true };
       },
     );
   }
@@ -116,6 +173,8 @@ export class AppointmentsService {
         lock: { mode: 'pessimistic_write' },
       });
       if (!appointment) throw new AppointmentNotFoundError(id);
+      if (appointment.cancelledAt && appointment.cancellationReason)
+        throw new AppointmentCancelledError(id, appointment.cancelledAt, appointment.cancellationReason);
       if (appointment.attendance !== null) {
         if (sameOutcome(appointment, body))
           return { appointment: toAppointmentView(appointment), recorded: false };

@@ -1,7 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { NotificationSubjectSchema } from '../notifications/notification.schemas';
-
-const subjects = NotificationSubjectSchema.options.map((s) => `'${s}'`).join(', ');
+// Frozen as released: the subjects of AgencyNotifiedV1. Later subjects come with 1700000000400.
+const subjects = `'LIBERATION_DATE_CHANGED'`;
 
 /** An agency's inbox of plan changes. Facts only: unread until `read_at` is recorded. */
 export class CreateAgencyNotification1700000000300 implements MigrationInterface {

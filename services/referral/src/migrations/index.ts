@@ -3,6 +3,9 @@ import { REFERRAL_SCHEMA } from '../config';
 import { CreateReferral1700000000100 } from './1700000000100-create-referral';
 import { CreateAppointment1700000000200 } from './1700000000200-create-appointment';
 import { CreateAgencyNotification1700000000300 } from './1700000000300-create-agency-notification';
+import { AgencyNotificationEverySubject1700000000400 } from './1700000000400-agency-notification-every-subject';
+import { AppointmentPurposeAndCancellation1700000000500 } from './1700000000500-appointment-purpose-and-cancellation';
+import { ReferralWithdrawalAndOutcomes1700000000600 } from './1700000000600-referral-withdrawal-and-outcomes';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -10,4 +13,7 @@ export const referralMigrations = [
   CreateReferral1700000000100,
   CreateAppointment1700000000200,
   CreateAgencyNotification1700000000300,
+  AgencyNotificationEverySubject1700000000400,
+  AppointmentPurposeAndCancellation1700000000500,
+  ReferralWithdrawalAndOutcomes1700000000600,
 ];

@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { NotificationSubject } from './notification.schemas';
 
 /**
- * A notice to one agency of a change in one person's plan (e.g. a new liberation date), in that
+ * A notice to one agency of a change in one person's plan (a new liberation date, a transfer, a closure), in that
  * agency's inbox. Facts only: unread until `readAt` is recorded; the first read is kept.
  */
 @Entity({ name: 'agency_notification' })
@@ -22,12 +22,22 @@ export class AgencyNotification {
   @Column('text')
   subject!: NotificationSubject;
 
+  /** What happened, as the agency's staff read it (given, or written from the facts). */
+  @Column('text')
+  message!: string;
+
   /** YYYY-MM-DD: a calendar date, no time zone. */
-  @Column('date', { name: 'liberation_date' })
-  liberationDate!: string;
+  @Column('date', { name: 'liberation_date', nullable: true })
+  liberationDate!: string | null;
 
   @Column('date', { name: 'previous_liberation_date', nullable: true })
   previousLiberationDate!: string | null;
+
+  @Column('text', { name: 'establishment_code', nullable: true })
+  establishmentCode!: string | null;
+
+  @Column('text', { name: 'previous_establishment_code', nullable: true })
+  previousEstablishmentCode!: string | null;
 
   @Column('timestamptz', { name: 'notified_at' })
   notifiedAt!: Date;

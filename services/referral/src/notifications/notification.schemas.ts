@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { IsoDate } from '@throughcare/contracts';
+import { EstablishmentCode, IsoDate, NotificationSubject as Subjects } from '@throughcare/contracts';
 import { PersonIdSchema } from '../referrals/referral.schemas';
 
 // HTTP and activity DTOs (see referral.schemas.ts for why every schema ends in `Schema`).
 
-/** What changed in the plan (AgencyNotifiedV1 `subject`). */
-export const NotificationSubjectSchema = z.enum(['LIBERATION_DATE_CHANGED']);
+/** What changed in the plan (AgencyNotifiedV2 `subject`): the contract's NotificationSubject. */
+export const NotificationSubjectSchema = Subjects;
 export type NotificationSubject = z.infer<typeof NotificationSubjectSchema>;
+
+/** Longest message the v2 event carries. */
+export const NOTIFICATION_MESSAGE_MAX = 1000;
 
 /** Input of the `notifyAgency` activity (ReferralActivities), checked at the worker's edge. */
 export const NotifyAgencyInputSchema = z
@@ -16,13 +19,59 @@ export const NotifyAgencyInputSchema = z
     episode: z.number().int().min(1),
     agencyId: z.string().min(1).max(200),
     subject: NotificationSubjectSchema,
-    liberationDate: IsoDate,
+    /** When absent, a message is written from the subject and the dates and establishments given. */
+    message: z.string().trim().min(1).max(NOTIFICATION_MESSAGE_MAX).optional(),
+    liberationDate: IsoDate.optional(),
     previousLiberationDate: IsoDate.optional(),
+    establishmentCode: EstablishmentCode.optional(),
+    previousEstablishmentCode: EstablishmentCode.optional(),
     correlationId: z.string().min(1).max(200),
   })
-  .refine((input) => input.previousLiberationDate !== input.liberationDate, {
-    path: ['previousLiberationDate'],
-    message: 'must differ from liberationDate: a change notice names a change',
+  .superRefine((input, ctx) => {
+    if (input.previousLiberationDate !== undefined && input.liberationDate === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['liberationDate'],
+        message: 'required with previousLiberationDate',
+      });
+    }
+    if (input.previousEstablishmentCode !== undefined && input.establishmentCode === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['establishmentCode'],
+        message: 'required with previousEstablishmentCode',
+      });
+    }
+    if (input.subject === 'LIBERATION_DATE_CHANGED') {
+      if (input.liberationDate === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['liberationDate'],
+          message: 'required when the subject is LIBERATION_DATE_CHANGED: the new date',
+        });
+      } else if (input.previousLiberationDate === input.liberationDate) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['previousLiberationDate'],
+          message: 'must differ from liberationDate: a change notice names a change',
+        });
+      }
+    }
+    if (input.subject === 'TRANSFERRED') {
+      if (input.establishmentCode === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['establishmentCode'],
+          message: 'required when the subject is TRANSFERRED: the establishment the person is now in',
+        });
+      } else if (input.previousEstablishmentCode === input.establishmentCode) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['previousEstablishmentCode'],
+          message: 'must differ from establishmentCode: a transfer moves the person',
+        });
+      }
+    }
   });
 export type NotifyAgencyInput = z.output<typeof NotifyAgencyInputSchema>;
 
@@ -64,10 +113,16 @@ export interface NotificationView {
   episode: number;
   agencyId: string;
   subject: NotificationSubject;
-  /** The new liberation date (YYYY-MM-DD). */
-  liberationDate: string;
+  /** What happened, in words for the agency's staff (given by the journey, or written from the facts). */
+  message: string;
+  /** The liberation date (YYYY-MM-DD) as it now stands, when the notice names one. */
+  liberationDate: string | null;
   /** The date it replaces, when there was one. */
   previousLiberationDate: string | null;
+  /** The establishment the person is now in (e.g. after a transfer), when the notice names one. */
+  establishmentCode: string | null;
+  /** The establishment it replaces, when there was one. */
+  previousEstablishmentCode: string | null;
   notifiedAt: string;
   /** Null while unread; the first read is kept. */
   read: NotificationReadView | null;

@@ -8,8 +8,11 @@ export function toNotificationView(notification: AgencyNotification): Notificati
     episode: notification.episode,
     agencyId: notification.agencyId,
     subject: notification.subject,
+    message: notification.message,
     liberationDate: notification.liberationDate,
     previousLiberationDate: notification.previousLiberationDate,
+    establishmentCode: notification.establishmentCode,
+    previousEstablishmentCode: notification.previousEstablishmentCode,
     notifiedAt: notification.notifiedAt.toISOString(),
     read:
       notification.readAt && notification.readBy

@@ -21,7 +21,8 @@ export class NotificationsController {
 
   @Get()
   @ApiOperation({
-    summary: "The calling agency's inbox of plan changes (e.g. a new liberation date), newest first",
+    summary:
+      "The calling agency's inbox of plan changes (liberation date, transfer, reversal, return, consent, closure), newest first",
   })
   @ApiQueryFromZod(ListNotificationsQuerySchema)
   @ApiResponse({ status: 200, description: 'A page of notifications and the cursor of the next one' })

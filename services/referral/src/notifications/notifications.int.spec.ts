@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
-import { AgencyNotifiedV1 } from '@throughcare/contracts';
+import { AgencyNotifiedV2 } from '@throughcare/contracts';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { createReferralActivities } from '../activities/referral.activities';
 import type { notifyEachWorkflow } from '../activities/test-workflows/referral-activities.workflow';
@@ -113,9 +113,11 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
 
     const events = await bus.onBus('referral.agency.notified', 'notificationId', id!);
     expect(events).toHaveLength(1);
-    expect(AgencyNotifiedV1.parse(events[0])).toMatchObject({
+    expect(AgencyNotifiedV2.parse(events[0])).toEqual({
       eventType: 'referral.agency.notified',
-      version: 1,
+      version: 2,
+      eventId: expect.any(String) as string,
+      occurredAt: expect.any(String) as string,
       correlationId: change.correlationId,
       personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: change.personId }] },
       data: {
@@ -123,6 +125,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         episode: 1,
         agencyId: change.agencyId,
         subject: 'LIBERATION_DATE_CHANGED',
+        message: 'The liberation date has changed. Liberation date: 2026-07-14 (was 2026-08-03).',
         liberationDate: '2026-07-14',
         previousLiberationDate: '2026-08-03',
       },
@@ -138,8 +141,11 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
       episode: 1,
       agencyId: change.agencyId,
       subject: 'LIBERATION_DATE_CHANGED',
+      message: 'The liberation date has changed. Liberation date: 2026-07-14 (was 2026-08-03).',
       liberationDate: '2026-07-14',
       previousLiberationDate: '2026-08-03',
+      establishmentCode: null,
+      previousEstablishmentCode: null,
       notifiedAt: expect.any(String) as string,
       read: null,
     });
@@ -152,10 +158,13 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     const { notificationId } = await activities().notifyAgency(first);
 
     const [event] = await bus.onBus('referral.agency.notified', 'notificationId', notificationId);
-    const parsed = AgencyNotifiedV1.parse(event);
+    const parsed = AgencyNotifiedV2.parse(event);
     expect(parsed.data).not.toHaveProperty('previousLiberationDate');
+    expect(parsed.data).not.toHaveProperty('establishmentCode');
+    expect(parsed.data.message).toBe('The liberation date has changed. Liberation date: 2026-07-14.');
     expect(await (await get(`/notifications/${notificationId}`, first.agencyId)).json()).toMatchObject({
       previousLiberationDate: null,
+      message: 'The liberation date has changed. Liberation date: 2026-07-14.',
     });
   });
 

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import type { AgencyNotifiedV1 } from '@throughcare/contracts';
+import type { AgencyNotifiedV2 } from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { personReferenceOf } from '../events/person-reference';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
 import { AgencyNotification } from './notification.entity';
 import { NotificationNotFoundError } from './notification.errors';
+import { defaultNotificationMessage } from './notification.message';
 import type {
   ListNotificationsQuery,
   MarkNotificationReadBody,
@@ -23,26 +24,35 @@ export class NotificationsService {
     @InjectRepository(AgencyNotification) private readonly notifications: Repository<AgencyNotification>,
   ) {}
 
-  /** Once per idempotency key: the notification row and `referral.agency.notified` commit together. */
+  /**
+   * Once per idempotency key: the notification row and `referral.agency.notified` v2 commit
+   * together. Without a message, one is written from the subject and the facts given.
+   */
   notify(input: NotifyAgencyInput, now = new Date()): Promise<{ notificationId: string }> {
     return withIdempotency(this.dataSource.manager, `notifyAgency:${input.idempotencyKey}`, async (tx) => {
+      const facts = {
+        liberationDate: input.liberationDate ?? null,
+        previousLiberationDate: input.previousLiberationDate ?? null,
+        establishmentCode: input.establishmentCode ?? null,
+        previousEstablishmentCode: input.previousEstablishmentCode ?? null,
+      };
       const notification = tx.getRepository(AgencyNotification).create({
         id: randomUUID(),
         personId: input.personId,
         episode: input.episode,
         agencyId: input.agencyId,
         subject: input.subject,
-        liberationDate: input.liberationDate,
-        previousLiberationDate: input.previousLiberationDate ?? null,
+        message: input.message ?? defaultNotificationMessage(input.subject, facts),
+        ...facts,
         notifiedAt: now,
         readAt: null,
         readBy: null,
         correlationId: input.correlationId,
       });
       await tx.getRepository(AgencyNotification).insert(notification);
-      const event: AgencyNotifiedV1 = {
+      const event: AgencyNotifiedV2 = {
         eventType: 'referral.agency.notified',
-        version: 1,
+        version: 2,
         eventId: randomUUID(),
         occurredAt: now.toISOString(),
         correlationId: input.correlationId,
@@ -52,8 +62,13 @@ export class NotificationsService {
           episode: notification.episode,
           agencyId: notification.agencyId,
           subject: notification.subject,
-          liberationDate: input.liberationDate,
+          message: notification.message,
+          ...(input.liberationDate ? { liberationDate: input.liberationDate } : {}),
           ...(input.previousLiberationDate ? { previousLiberationDate: input.previousLiberationDate } : {}),
+          ...(input.establishmentCode ? { establishmentCode: input.establishmentCode } : {}),
+          ...(input.previousEstablishmentCode
+            ? { previousEstablishmentCode: input.previousEstablishmentCode }
+            : {}),
         },
       };
       await enqueueEvent(tx, event);

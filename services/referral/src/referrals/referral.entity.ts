@@ -43,6 +43,13 @@ export class Referral {
   @Column('timestamptz', { name: 'acknowledgement_recorded_at', nullable: true })
   acknowledgementRecordedAt!: Date | null;
 
+  /** Set when the journey withdrew the referral (consent withdrawn, case closed). */
+  @Column('timestamptz', { name: 'withdrawn_at', nullable: true })
+  withdrawnAt!: Date | null;
+
+  @Column('text', { name: 'withdrawal_reason', nullable: true })
+  withdrawalReason!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

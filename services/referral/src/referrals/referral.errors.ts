@@ -1,4 +1,4 @@
-import { DomainError, NotFoundError } from '@throughcare/platform-errors';
+import { ConflictError, DomainError, NotFoundError } from '@throughcare/platform-errors';
 
 /** Also what another agency's referral answers: out of scope does not exist for the caller. */
 export class ReferralNotFoundError extends NotFoundError {
@@ -28,5 +28,42 @@ export class AcknowledgedInFutureError extends DomainError {
         details: { field: 'acknowledgedAt' },
       },
     );
+  }
+}
+
+/** A withdrawn referral takes no acknowledgement and no decision: there is nothing left to decide. */
+export class ReferralWithdrawnError extends ConflictError {
+  constructor(id: string, withdrawnAt: Date, reason: string) {
+    super(`referral ${id} was withdrawn at ${withdrawnAt.toISOString()}: ${reason}`, 'REFERRAL_WITHDRAWN', {
+      details: { withdrawnAt: withdrawnAt.toISOString(), reason },
+    });
+  }
+}
+
+export class DecidedBeforeSentError extends DomainError {
+  constructor(decidedAt: Date, sentAt: Date) {
+    super(
+      'DECIDED_BEFORE_SENT',
+      'RULE_VIOLATED',
+      `decidedAt ${decidedAt.toISOString()} is before the referral was sent (${sentAt.toISOString()})`,
+      { details: { field: 'decidedAt', sentAt: sentAt.toISOString() } },
+    );
+  }
+}
+
+export class DecidedInFutureError extends DomainError {
+  constructor(decidedAt: Date) {
+    super('DECIDED_IN_FUTURE', 'RULE_VIOLATED', `decidedAt ${decidedAt.toISOString()} is in the future`, {
+      details: { field: 'decidedAt' },
+    });
+  }
+}
+
+/** The same Idempotency-Key again with another referral or other facts than the first time. */
+export class IdempotencyKeyReusedError extends ConflictError {
+  constructor(what: string, fields: string[]) {
+    super(`${what} was recorded with different ${fields.join(', ')}`, 'IDEMPOTENCY_KEY_REUSED', {
+      details: { fields },
+    });
   }
 }

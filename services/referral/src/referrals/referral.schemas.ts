@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { IsoInstant, Pathway } from '@throughcare/contracts';
+import { IsoInstant, Pathway, ReferralDecision } from '@throughcare/contracts';
 
 // HTTP and activity DTOs. They belong in libs/contracts/src/http once other contexts consume them.
 // Schemas are suffixed `Schema`: a controller parameter typed with a name that is also a value
 // makes decorator metadata point at the zod object, and Swagger crashes reading it as a DTO.
 
-/** Derived from the facts: acknowledged once `acknowledged_at` is recorded. */
-export const ReferralStatusSchema = z.enum(['AWAITING_ACKNOWLEDGEMENT', 'ACKNOWLEDGED']);
+/** Derived from the facts: withdrawn once `withdrawn_at` is recorded, else acknowledged once `acknowledged_at` is. */
+export const ReferralStatusSchema = z.enum(['AWAITING_ACKNOWLEDGEMENT', 'ACKNOWLEDGED', 'WITHDRAWN']);
 export type ReferralStatus = z.infer<typeof ReferralStatusSchema>;
 
 export const PersonIdSchema = z
@@ -30,6 +30,15 @@ export const SendReferralInputSchema = z
     message: 'must not be before sentAt',
   });
 export type SendReferralInput = z.output<typeof SendReferralInputSchema>;
+
+/** Input of the `withdrawReferral` activity (ReferralActivities), checked at the worker's edge. */
+export const WithdrawReferralInputSchema = z.object({
+  idempotencyKey: z.string().min(1).max(500),
+  referralId: z.uuid(),
+  reason: z.string().trim().min(1).max(500),
+  correlationId: z.string().min(1).max(200),
+});
+export type WithdrawReferralInput = z.output<typeof WithdrawReferralInputSchema>;
 
 export const ListReferralsQuerySchema = z
   .object({
@@ -59,10 +68,58 @@ export const AcknowledgeReferralBodySchema = z
   .strict();
 export type AcknowledgeReferralBody = z.output<typeof AcknowledgeReferralBodySchema>;
 
+/** Decisions that close the door need their reason said (the prison staff read it). */
+const DECISIONS_NEEDING_A_REASON: ReadonlySet<ReferralDecision> = new Set(['DECLINED', 'WITHDRAWN']);
+
+export const RecordOutcomeBodySchema = z
+  .object({
+    decision: ReferralDecision,
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe('Why: required when the decision is DECLINED or WITHDRAWN'),
+    decidedAt: IsoInstant.optional().describe(
+      'When the agency decided; defaults to now. Not before the referral was sent',
+    ),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (DECISIONS_NEEDING_A_REASON.has(body.decision) && body.reason === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reason'],
+        message: `required when the decision is ${body.decision}`,
+      });
+    }
+  });
+export type RecordOutcomeBody = z.output<typeof RecordOutcomeBodySchema>;
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/** The request headers a POST reads besides the agency: the client's Idempotency-Key. */
+export const IdempotencyHeadersSchema = z.object({
+  [IDEMPOTENCY_HEADER]: z.string().trim().min(1).max(200).optional(),
+});
+
 export interface AcknowledgementView {
   acknowledgedAt: string;
   acknowledgedBy: string;
   recordedAt: string;
+}
+
+export interface OutcomeView {
+  decision: ReferralDecision;
+  reason: string | null;
+  decidedAt: string;
+  recordedAt: string;
+}
+
+export interface WithdrawalView {
+  withdrawnAt: string;
+  reason: string;
 }
 
 export interface ReferralView {
@@ -76,4 +133,8 @@ export interface ReferralView {
   acknowledgeBy: string;
   status: ReferralStatus;
   acknowledgement: AcknowledgementView | null;
+  /** The agency's decisions, in the order they were made (then recorded). */
+  outcomes: OutcomeView[];
+  /** Null unless the journey withdrew the referral. */
+  withdrawal: WithdrawalView | null;
 }

@@ -1,15 +1,20 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { parseOrThrow } from '@throughcare/platform-errors';
 import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { AgencyScoped, CallingAgency, CorrelationId } from '../agency-scope/calling-agency.decorator';
 import type { Page } from '../pagination/keyset-cursor';
 import {
   AcknowledgeReferralBodySchema,
+  IDEMPOTENCY_HEADER,
+  IdempotencyHeadersSchema,
   ListReferralsQuerySchema,
+  RecordOutcomeBodySchema,
   ReferralIdSchema,
   type AcknowledgeReferralBody,
   type ListReferralsQuery,
+  type RecordOutcomeBody,
   type ReferralView,
 } from './referral.schemas';
 import { ReferralsService } from './referrals.service';
@@ -66,6 +71,7 @@ export class ReferralsController {
     status: 422,
     description: 'ACKNOWLEDGED_BEFORE_SENT or ACKNOWLEDGED_IN_FUTURE (problem+json)',
   })
+  @ApiResponse({ status: 409, description: 'REFERRAL_WITHDRAWN, with the reason (problem+json)' })
   async acknowledge(
     @CallingAgency() agencyId: string,
     @CorrelationId() correlationId: string,
@@ -77,4 +83,62 @@ export class ReferralsController {
     void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
     return outcome.referral;
   }
+
+  @Post(':id/outcome')
+  @ApiOperation({
+    summary:
+      "Record the agency's decision on its referral (the feedback loop to prison staff); the referral shows every decision in order",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiHeader({
+    name: IDEMPOTENCY_HEADER,
+    required: false,
+    description: 'A retry with the same key answers the referral as it stands, recording nothing more',
+  })
+  @ApiBody(apiBodyFromZod(RecordOutcomeBodySchema))
+  @ApiResponse({
+    status: 201,
+    description: 'Decision recorded; referral.referral.outcome-recorded emitted; the referral',
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      'A repeat (same Idempotency-Key, or the same decision, reason and decidedAt): the referral, nothing emitted',
+  })
+  @ApiResponse({
+    status: 400,
+    description: 'Invalid body, e.g. DECLINED or WITHDRAWN without a reason (problem+json naming each field)',
+  })
+  @ApiResponse({ status: 404, description: 'No such referral for this agency (problem+json)' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'REFERRAL_WITHDRAWN (with the reason), or IDEMPOTENCY_KEY_REUSED with other facts (problem+json)',
+  })
+  @ApiResponse({ status: 422, description: 'DECIDED_BEFORE_SENT or DECIDED_IN_FUTURE (problem+json)' })
+  async recordOutcome(
+    @CallingAgency() agencyId: string,
+    @CorrelationId() correlationId: string,
+    @Param('id', new ZodValidationPipe(ReferralIdSchema, 'id')) id: string,
+    @Headers() headers: Record<string, string | string[] | undefined>,
+    @Body(new ZodValidationPipe(RecordOutcomeBodySchema, 'body')) body: RecordOutcomeBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReferralView> {
+    const outcome = await this.referrals.recordOutcome(agencyId, id, body, {
+      correlationId,
+      idempotencyKey: idempotencyKeyOf(headers),
+    });
+    void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
+    return outcome.referral;
+  }
+}
+
+/** The client's Idempotency-Key, when it sent one; a blank or overlong key is a 400 naming the header. */
+function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const raw = headers[IDEMPOTENCY_HEADER];
+  return parseOrThrow(
+    IdempotencyHeadersSchema,
+    { [IDEMPOTENCY_HEADER]: Array.isArray(raw) ? raw[0] : raw },
+    'headers',
+  )[IDEMPOTENCY_HEADER];
 }

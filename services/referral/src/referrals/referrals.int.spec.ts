@@ -78,6 +78,8 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
       acknowledgeBy: input.acknowledgeBy,
       status: 'AWAITING_ACKNOWLEDGEMENT',
       acknowledgement: null,
+      outcomes: [],
+      withdrawal: null,
     });
 
     const otherAgency = anAgencyId();

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ReferralOutcome } from './referral-outcome.entity';
 import { Referral } from './referral.entity';
 import { ReferralsController } from './referrals.controller';
 import { ReferralsService } from './referrals.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Referral])],
+  imports: [TypeOrmModule.forFeature([Referral, ReferralOutcome])],
   controllers: [ReferralsController],
   providers: [ReferralsService],
   exports: [ReferralsService],

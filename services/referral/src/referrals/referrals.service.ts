@@ -1,24 +1,50 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
-import type { ReferralAcknowledgedV1, ReferralSentV1 } from '@throughcare/contracts';
+import { DataSource, In, Repository, type EntityManager } from 'typeorm';
+import type {
+  ReferralAcknowledgedV1,
+  ReferralOutcomeRecordedV1,
+  ReferralSentV1,
+  ReferralWithdrawnV1,
+} from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { personReferenceOf } from '../events/person-reference';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
+import { ReferralOutcome } from './referral-outcome.entity';
 import { Referral } from './referral.entity';
 import {
   AcknowledgedBeforeSentError,
   AcknowledgedInFutureError,
+  DecidedBeforeSentError,
+  DecidedInFutureError,
+  IdempotencyKeyReusedError,
   ReferralNotFoundError,
+  ReferralWithdrawnError,
 } from './referral.errors';
 import type {
   AcknowledgeReferralBody,
   ListReferralsQuery,
+  RecordOutcomeBody,
   ReferralView,
   SendReferralInput,
+  WithdrawReferralInput,
 } from './referral.schemas';
 import { CLOCK_SKEW_MS, referralStatus, toReferralView } from './referral.state';
+
+export interface OutcomeRecording {
+  referral: ReferralView;
+  /** False for a repeat (same Idempotency-Key, or the same decision at the same instant): no event. */
+  recorded: boolean;
+}
+
+/** What an Idempotency-Key remembers: enough to tell a faithful retry from a reused key. */
+interface OutcomeKeyResult {
+  referralId: string;
+  decision: string;
+  reason: string | null;
+  decidedAt: string | null;
+}
 
 export interface AcknowledgementOutcome {
   referral: ReferralView;
@@ -48,6 +74,8 @@ export class ReferralsService {
         acknowledgedAt: null,
         acknowledgedBy: null,
         acknowledgementRecordedAt: null,
+        withdrawnAt: null,
+        withdrawalReason: null,
       });
       await tx.getRepository(Referral).insert(referral);
       const event: ReferralSentV1 = {
@@ -79,20 +107,32 @@ export class ReferralsService {
       .orderBy('r.sent_at', 'ASC')
       .addOrderBy('r.id', 'ASC')
       .take(query.limit + 1);
-    if (query.status === 'ACKNOWLEDGED') qb.andWhere('r.acknowledged_at IS NOT NULL');
-    if (query.status === 'AWAITING_ACKNOWLEDGEMENT') qb.andWhere('r.acknowledged_at IS NULL');
+    if (query.status === 'ACKNOWLEDGED')
+      qb.andWhere('r.acknowledged_at IS NOT NULL').andWhere('r.withdrawn_at IS NULL');
+    if (query.status === 'AWAITING_ACKNOWLEDGEMENT')
+      qb.andWhere('r.acknowledged_at IS NULL').andWhere('r.withdrawn_at IS NULL');
+    if (query.status === 'WITHDRAWN') qb.andWhere('r.withdrawn_at IS NOT NULL');
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
       qb.andWhere('(r.sent_at, r.id) > (:at::timestamptz, :id::uuid)', after);
     }
     const rows = await qb.getMany();
-    return toPage(rows, query.limit, toReferralView, (r) => ({ at: r.sentAt, id: r.id }));
+    const outcomes = await loadOutcomes(
+      this.dataSource.manager,
+      rows.map((r) => r.id),
+    );
+    return toPage(
+      rows,
+      query.limit,
+      (r) => toReferralView(r, outcomes.get(r.id)),
+      (r) => ({ at: r.sentAt, id: r.id }),
+    );
   }
 
   async get(agencyId: string, id: string): Promise<ReferralView> {
     const referral = await this.referrals.findOneBy({ id, agencyId });
     if (!referral) throw new ReferralNotFoundError(id);
-    return toReferralView(referral);
+    return viewOf(this.dataSource.manager, referral);
   }
 
   /**
@@ -113,8 +153,10 @@ export class ReferralsService {
         lock: { mode: 'pessimistic_write' },
       });
       if (!referral) throw new ReferralNotFoundError(id);
+      if (referral.withdrawnAt && referral.withdrawalReason)
+        throw new ReferralWithdrawnError(id, referral.withdrawnAt, referral.withdrawalReason);
       if (referralStatus(referral) === 'ACKNOWLEDGED')
-        return { referral: toReferralView(referral), recorded: false };
+        return { referral: await viewOf(tx, referral), recorded: false };
 
       const acknowledgedAt = body.acknowledgedAt ? new Date(body.acknowledgedAt) : now;
       if (acknowledgedAt < referral.sentAt)
@@ -145,7 +187,168 @@ export class ReferralsService {
         },
       };
       await enqueueEvent(tx, event);
-      return { referral: toReferralView(referral), recorded: true };
+      return { referral: await viewOf(tx, referral), recorded: true };
     });
   }
+
+  /**
+   * Records one decision of the agency on its referral, with `referral.referral.outcome-recorded`,
+   * in one transaction. The row lock serialises the referral's decisions. A repeat answers the
+   * referral as it stands with no second event: the same Idempotency-Key (another referral or
+   * other facts under that key is IDEMPOTENCY_KEY_REUSED), or, without a key, the same decision,
+   * reason and decidedAt as one already on record. A withdrawn referral takes no decision.
+   */
+  recordOutcome(
+    agencyId: string,
+    id: string,
+    body: RecordOutcomeBody,
+    context: { correlationId: string; idempotencyKey: string | undefined },
+    now = new Date(),
+  ): Promise<OutcomeRecording> {
+    return this.dataSource.transaction(async (tx) => {
+      const referral = await tx.getRepository(Referral).findOne({
+        where: { id, agencyId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!referral) throw new ReferralNotFoundError(id);
+      let recorded = false;
+      const apply = async (manager: EntityManager): Promise<OutcomeKeyResult> => {
+        recorded = await this.applyOutcome(manager, referral, body, context.correlationId, now);
+        return {
+          referralId: id,
+          decision: body.decision,
+          reason: body.reason ?? null,
+          decidedAt: body.decidedAt ?? null,
+        };
+      };
+      if (context.idempotencyKey) {
+        const first = await withIdempotency(
+          tx,
+          `referral:outcome:${agencyId}:${context.idempotencyKey}`,
+          apply,
+        );
+        const sameInstant = (a: string | null, b: string | null) =>
+          a === b || (a !== null && b !== null && Date.parse(a) === Date.parse(b));
+        const differences = [
+          ...(first.referralId === id ? [] : ['referral']),
+          ...(first.decision === body.decision ? [] : ['decision']),
+          ...(first.reason === (body.reason ?? null) ? [] : ['reason']),
+          ...(sameInstant(first.decidedAt, body.decidedAt ?? null) ? [] : ['decidedAt']),
+        ];
+        if (differences.length > 0)
+          throw new IdempotencyKeyReusedError('the outcome sent with this Idempotency-Key', differences);
+      } else {
+        await apply(tx);
+      }
+      return { referral: await viewOf(tx, referral), recorded };
+    });
+  }
+
+  /** Returns whether a decision was recorded (false: the same one is already on record). */
+  private async applyOutcome(
+    manager: EntityManager,
+    referral: Referral,
+    body: RecordOutcomeBody,
+    correlationId: string,
+    now: Date,
+  ): Promise<boolean> {
+    if (referral.withdrawnAt && referral.withdrawalReason)
+      throw new ReferralWithdrawnError(referral.id, referral.withdrawnAt, referral.withdrawalReason);
+    const decidedAt = body.decidedAt ? new Date(body.decidedAt) : now;
+    if (decidedAt < referral.sentAt) throw new DecidedBeforeSentError(decidedAt, referral.sentAt);
+    if (decidedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new DecidedInFutureError(decidedAt);
+    const repository = manager.getRepository(ReferralOutcome);
+    const same = await repository.findOneBy({
+      referralId: referral.id,
+      decision: body.decision,
+      decidedAt,
+    });
+    if (same && same.reason === (body.reason ?? null)) return false;
+
+    const outcome = repository.create({
+      id: randomUUID(),
+      referralId: referral.id,
+      decision: body.decision,
+      reason: body.reason ?? null,
+      decidedAt,
+      recordedAt: now,
+      correlationId,
+    });
+    await repository.insert(outcome);
+    const event: ReferralOutcomeRecordedV1 = {
+      eventType: 'referral.referral.outcome-recorded',
+      version: 1,
+      eventId: randomUUID(),
+      occurredAt: decidedAt.toISOString(),
+      correlationId,
+      personReference: personReferenceOf(referral.personId),
+      data: {
+        referralId: referral.id,
+        episode: referral.episode,
+        agencyId: referral.agencyId,
+        decision: body.decision,
+        decidedAt: decidedAt.toISOString(),
+        ...(body.reason ? { reason: body.reason } : {}),
+      },
+    };
+    await enqueueEvent(manager, event);
+    return true;
+  }
+
+  /**
+   * Withdraws a referral (the journey's call: consent withdrawn, case closed), whichever agency
+   * holds it. Once per key; a referral already withdrawn (by any key) stays as it was, with no
+   * second event.
+   */
+  withdraw(input: WithdrawReferralInput, now = new Date()): Promise<{ withdrawn: boolean }> {
+    return withIdempotency(
+      this.dataSource.manager,
+      `withdrawReferral:${input.idempotencyKey}`,
+      async (tx) => {
+        const repository = tx.getRepository(Referral);
+        const referral = await repository.findOne({
+          where: { id: input.referralId },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (!referral) throw new ReferralNotFoundError(input.referralId);
+        if (referral.withdrawnAt) return { withdrawn: false };
+
+        await repository.update({ id: referral.id }, { withdrawnAt: now, withdrawalReason: input.reason });
+        const event: ReferralWithdrawnV1 = {
+          eventType: 'referral.referral.withdrawn',
+          version: 1,
+          eventId: randomUUID(),
+          occurredAt: now.toISOString(),
+          correlationId: input.correlationId,
+          personReference: personReferenceOf(referral.personId),
+          data: { referralId: referral.id, episode: referral.episode, reason: input.reason },
+        };
+        await enqueueEvent(tx, event);
+        return { withdrawn: true };
+      },
+    );
+  }
+}
+
+/** Each referral's decisions, in decision order (when decided, then when recorded). */
+async function loadOutcomes(
+  manager: EntityManager,
+  referralIds: string[],
+): Promise<Map<string, ReferralOutcome[]>> {
+  const byReferral = new Map<string, ReferralOutcome[]>();
+  if (referralIds.length === 0) return byReferral;
+  const outcomes = await manager.getRepository(ReferralOutcome).find({
+    where: { referralId: In(referralIds) },
+    order: { decidedAt: 'ASC', sequence: 'ASC' },
+  });
+  for (const outcome of outcomes) {
+    const list = byReferral.get(outcome.referralId) ?? [];
+    list.push(outcome);
+    byReferral.set(outcome.referralId, list);
+  }
+  return byReferral;
+}
+
+async function viewOf(manager: EntityManager, referral: Referral): Promise<ReferralView> {
+  return toReferralView(referral, (await loadOutcomes(manager, [referral.id])).get(referral.id));
 }

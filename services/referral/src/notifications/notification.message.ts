@@ -1,0 +1,43 @@
+import type { NotificationSubject } from './notification.schemas';
+
+/** The facts a notice may name, besides its subject. */
+export interface NotificationFacts {
+  liberationDate?: string | null;
+  previousLiberationDate?: string | null;
+  establishmentCode?: string | null;
+  previousEstablishmentCode?: string | null;
+}
+
+const headline: Record<NotificationSubject, string> = {
+  LIBERATION_DATE_CHANGED: 'The liberation date has changed.',
+  TRANSFERRED: 'The person has been transferred to another establishment.',
+  MOVEMENT_REVERSED: 'A release or transfer recorded for the person was reversed: it did not happen.',
+  RETURNED_TO_CUSTODY: 'The person has returned to custody.',
+  CONSENT_WITHDRAWN: 'The person has withdrawn consent to voluntary throughcare.',
+  CASE_CLOSED: 'The throughcare case has been closed.',
+  PRE_RELEASE_MEETING_IMPOSSIBLE: 'The pre-release meeting can no longer be held before liberation.',
+};
+
+/**
+ * The default inbox text when the journey gives none: a sentence for the subject, then the
+ * dates and establishments named. Pseudonymous ids only, never personal data. Migration
+ * 1700000000400 writes the same text for notices stored before messages existed.
+ */
+export function defaultNotificationMessage(subject: NotificationSubject, facts: NotificationFacts): string {
+  const parts = [headline[subject]];
+  if (facts.liberationDate) {
+    parts.push(
+      facts.previousLiberationDate
+        ? `Liberation date: ${facts.liberationDate} (was ${facts.previousLiberationDate}).`
+        : `Liberation date: ${facts.liberationDate}.`,
+    );
+  }
+  if (facts.establishmentCode) {
+    parts.push(
+      facts.previousEstablishmentCode
+        ? `Establishment: ${facts.establishmentCode} (was ${facts.previousEstablishmentCode}).`
+        : `Establishment: ${facts.establishmentCode}.`,
+    );
+  }
+  return parts.join(' ');
+}
