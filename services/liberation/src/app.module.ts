@@ -8,6 +8,9 @@ import { GatePickup } from './custody-episodes/gate-pickup.entity';
 import { GatePickupService } from './custody-episodes/gate-pickup.service';
 import { JourneyStageService } from './custody-episodes/journey-stage.service';
 import { createLiberationActivities } from './custody-episodes/liberation.activities';
+import { Meeting } from './custody-episodes/meeting.entity';
+import { MeetingService } from './custody-episodes/meeting.service';
+import { Movement } from './custody-episodes/movement.entity';
 import { ReleaseDateChange } from './custody-episodes/release-date-change.entity';
 import { liberationMigrations } from './migrations';
 
@@ -24,7 +27,7 @@ export class AppModule {
           database: {
             url: config.DATABASE_URL,
             schema: LIBERATION_SCHEMA,
-            entities: [CustodyEpisode, ReleaseDateChange, GatePickup],
+            entities: [CustodyEpisode, ReleaseDateChange, GatePickup, Meeting, Movement],
             migrations: liberationMigrations,
           },
           natsUrl: config.NATS_URL,
@@ -34,9 +37,12 @@ export class AppModule {
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.liberation,
           imports: [custodyEpisodes],
-          inject: [JourneyStageService, GatePickupService],
-          useFactory: (stages: JourneyStageService, gatePickups: GatePickupService) =>
-            createLiberationActivities(stages, gatePickups),
+          inject: [JourneyStageService, GatePickupService, MeetingService],
+          useFactory: (
+            stages: JourneyStageService,
+            gatePickups: GatePickupService,
+            meetings: MeetingService,
+          ) => createLiberationActivities(stages, gatePickups, meetings),
         }),
       ],
     };

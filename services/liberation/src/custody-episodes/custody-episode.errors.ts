@@ -110,3 +110,90 @@ export class ReleaseDateTooEarlyError extends DomainError {
     );
   }
 }
+
+export class MeetingNotFoundError extends NotFoundError {
+  constructor(bookingId: string) {
+    super(`no meeting booking ${bookingId}`, 'MEETING_NOT_FOUND', { details: { bookingId } });
+  }
+}
+
+export class MeetingCancelledError extends ConflictError {
+  constructor(bookingId: string, cancelledAt: Date, reason: string | null) {
+    super(
+      `meeting ${bookingId} was cancelled at ${cancelledAt.toISOString()}${reason ? ` (${reason})` : ''}; a cancelled meeting cannot be held`,
+      'MEETING_CANCELLED',
+      { details: { bookingId, cancelledAt: cancelledAt.toISOString() } },
+    );
+  }
+}
+
+export class MeetingAlreadyHeldError extends ConflictError {
+  constructor(bookingId: string, heldAt: Date) {
+    super(
+      `meeting ${bookingId} was already recorded held at ${heldAt.toISOString()}; corrections are not supported yet`,
+      'MEETING_ALREADY_HELD',
+      { details: { bookingId, heldAt: heldAt.toISOString() } },
+    );
+  }
+}
+
+export class MeetingHeldBeforeReceptionError extends DomainError {
+  constructor(bookingId: string, receivedAt: Date, heldAt: string) {
+    super(
+      'MEETING_HELD_BEFORE_RECEPTION',
+      'RULE_VIOLATED',
+      `heldAt ${heldAt} is before the person was received into the episode of meeting ${bookingId} (${receivedAt.toISOString()})`,
+      { details: { field: 'heldAt', bookingId, receivedAt: receivedAt.toISOString() } },
+    );
+  }
+}
+
+export class SameEstablishmentTransferError extends DomainError {
+  constructor(personId: string, episode: number, establishmentCode: string) {
+    super(
+      'TRANSFER_TO_SAME_ESTABLISHMENT',
+      'RULE_VIOLATED',
+      `toEstablishmentCode ${establishmentCode} is where episode ${episode} of person ${personId} already is; a transfer must move the person to another establishment`,
+      { details: { field: 'toEstablishmentCode', personId, episode, establishmentCode } },
+    );
+  }
+}
+
+/** A movement dated before the fact it would follow (the reception, or the last standing transfer). */
+export class MovementOutOfOrderError extends DomainError {
+  constructor(code: string, field: string, message: string, details: Record<string, unknown>) {
+    super(code, 'RULE_VIOLATED', message, { details: { field, ...details } });
+  }
+}
+
+export class MovementNotFoundError extends NotFoundError {
+  constructor(eventId: string) {
+    super(
+      `no release or transfer event ${eventId} was published by the liberation service`,
+      'MOVEMENT_NOT_FOUND',
+      { details: { eventId } },
+    );
+  }
+}
+
+/** A later fact stands on the movement to reverse: undo that one first. */
+export class MovementSupersededError extends ConflictError {
+  constructor(eventId: string, reason: string, details: Record<string, unknown>) {
+    super(`movement ${eventId} cannot be reversed: ${reason}`, 'MOVEMENT_SUPERSEDED', {
+      details: { eventId, ...details },
+    });
+  }
+}
+
+/** A reception that says it is a return to custody, for a person with no released episode to return from. */
+export class NotAReturnToCustodyError extends ConflictError {
+  constructor(personId: string, latest: { episode: number; open: boolean } | null) {
+    super(
+      latest === null
+        ? `person ${personId} has no earlier custody episode, so this reception cannot be a return to custody; send it without returnToCustody`
+        : `episode ${latest.episode} of person ${personId} is ${latest.open ? 'still open' : 'not released'}; a return to custody follows a released episode`,
+      'NOT_A_RETURN_TO_CUSTODY',
+      { details: { personId, ...(latest === null ? {} : { episode: latest.episode }) } },
+    );
+  }
+}

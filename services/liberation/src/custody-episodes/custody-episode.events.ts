@@ -2,13 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type {
   GatePickupBookedV1,
   GatePickupCancelledV1,
+  LiberatedFromCourtV1,
+  MeetingBookedV1,
+  MeetingCancelledV1,
+  MeetingHeldV1,
+  MovementReversedV1,
   PersonReceivedV1,
   PersonReference,
   PersonReleasedV1,
+  PersonTransferredV1,
   ReleaseDateChangedV1,
 } from '@throughcare/contracts';
-import type { CustodyEpisode } from './custody-episode.entity';
+import type { CustodyEpisode, ReceivedEpisode } from './custody-episode.entity';
 import type { GatePickup } from './gate-pickup.entity';
+import type { Meeting } from './meeting.entity';
+import type { Movement } from './movement.entity';
 import type { ReleaseDateChange } from './release-date-change.entity';
 
 /** Liberation knows both identities; consumers that must not hold the prison number read THROUGHCARE_ID. */
@@ -21,7 +29,7 @@ function personReferenceOf(e: CustodyEpisode): PersonReference {
   };
 }
 
-export function personReceivedEvent(e: CustodyEpisode, correlationId: string): PersonReceivedV1 {
+export function personReceivedEvent(e: ReceivedEpisode, correlationId: string): PersonReceivedV1 {
   return {
     eventType: 'custody.person.received',
     version: 1,
@@ -41,6 +49,14 @@ export function personReceivedEvent(e: CustodyEpisode, correlationId: string): P
       sentenceDate: e.sentenceDate,
       sentenceLengthDays: e.sentenceLengthDays,
       expectedReleaseDate: e.expectedReleaseDate,
+      ...(e.returnToCustodyReason === null
+        ? {}
+        : {
+            returnToCustody: {
+              reason: e.returnToCustodyReason,
+              ...(e.recallReasonCode === null ? {} : { recallReasonCode: e.recallReasonCode }),
+            },
+          }),
     },
   };
 }
@@ -120,5 +136,140 @@ export function gatePickupCancelledEvent(
     description: `Custody episode ${e.episode}: gate pick-up cancelled`,
     personReference: personReferenceOf(e),
     data: { bookingId: booking.id, episode: e.episode, reason: booking.cancellationReason },
+  };
+}
+
+export function meetingBookedEvent(e: CustodyEpisode, meeting: Meeting): MeetingBookedV1 {
+  return {
+    eventType: 'custody.meeting.booked',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: meeting.bookedAt.toISOString(),
+    correlationId: meeting.correlationId,
+    description: `Custody episode ${e.episode}: ${meeting.kind} booked at ${meeting.establishmentCode} on ${meeting.date}`,
+    personReference: personReferenceOf(e),
+    data: {
+      bookingId: meeting.id,
+      episode: e.episode,
+      kind: meeting.kind,
+      establishmentCode: meeting.establishmentCode,
+      date: meeting.date,
+    },
+  };
+}
+
+export function meetingCancelledEvent(
+  e: CustodyEpisode,
+  meeting: Meeting,
+  correlationId: string,
+): MeetingCancelledV1 {
+  if (meeting.cancelledAt === null || meeting.cancellationReason === null) {
+    throw new Error(`meeting ${meeting.id} has no cancellation facts`);
+  }
+  return {
+    eventType: 'custody.meeting.cancelled',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: meeting.cancelledAt.toISOString(),
+    correlationId,
+    description: `Custody episode ${e.episode}: ${meeting.kind} cancelled`,
+    personReference: personReferenceOf(e),
+    data: { bookingId: meeting.id, episode: e.episode, reason: meeting.cancellationReason },
+  };
+}
+
+export function meetingHeldEvent(e: CustodyEpisode, meeting: Meeting, correlationId: string): MeetingHeldV1 {
+  if (meeting.heldAt === null || meeting.heldEventId === null) {
+    throw new Error(`meeting ${meeting.id} has no held facts`);
+  }
+  return {
+    eventType: 'custody.meeting.held',
+    version: 1,
+    eventId: meeting.heldEventId,
+    occurredAt: meeting.heldAt.toISOString(),
+    correlationId,
+    description: `Custody episode ${e.episode}: ${meeting.kind} held at ${meeting.establishmentCode}`,
+    personReference: personReferenceOf(e),
+    data: {
+      bookingId: meeting.id,
+      episode: e.episode,
+      kind: meeting.kind,
+      heldAt: meeting.heldAt.toISOString(),
+    },
+  };
+}
+
+export function personTransferredEvent(e: CustodyEpisode, transfer: Movement): PersonTransferredV1 {
+  if (transfer.movement !== 'TRANSFER' || transfer.toEstablishmentCode === null) {
+    throw new Error(`movement ${transfer.eventId} is not a transfer`);
+  }
+  return {
+    eventType: 'custody.person.transferred',
+    version: 1,
+    eventId: transfer.eventId,
+    occurredAt: transfer.occurredAt.toISOString(),
+    correlationId: transfer.correlationId,
+    description: `Custody episode ${e.episode}: transferred from ${transfer.fromEstablishmentCode} to ${transfer.toEstablishmentCode}`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      fromEstablishmentCode: transfer.fromEstablishmentCode,
+      toEstablishmentCode: transfer.toEstablishmentCode,
+      transferredAt: transfer.occurredAt.toISOString(),
+    },
+  };
+}
+
+export function movementReversedEvent(e: CustodyEpisode, movement: Movement): MovementReversedV1 {
+  if (
+    movement.reversedAt === null ||
+    movement.reversalEventId === null ||
+    movement.reversalCorrelationId === null
+  ) {
+    throw new Error(`movement ${movement.eventId} has no reversal facts`);
+  }
+  return {
+    eventType: 'custody.movement.reversed',
+    version: 1,
+    eventId: movement.reversalEventId,
+    occurredAt: movement.reversedAt.toISOString(),
+    correlationId: movement.reversalCorrelationId,
+    description: `Custody episode ${e.episode}: ${movement.movement.toLowerCase()} recorded in error, reversed`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      movement: movement.movement,
+      reversedEventId: movement.eventId,
+      reversedAt: movement.reversedAt.toISOString(),
+    },
+  };
+}
+
+export function liberatedFromCourtEvent(e: CustodyEpisode, correlationId: string): LiberatedFromCourtV1 {
+  if (
+    e.origin !== 'COURT_LIBERATION' ||
+    e.legalStatus === null ||
+    e.releasedAt === null ||
+    e.courtLiberationEventId === null
+  ) {
+    throw new Error(`episode ${e.episode} of ${e.personId} was not liberated from court`);
+  }
+  return {
+    eventType: 'custody.person.liberated-from-court',
+    version: 1,
+    eventId: e.courtLiberationEventId,
+    occurredAt: e.releasedAt.toISOString(),
+    correlationId,
+    description: `Custody episode ${e.episode}: liberated direct from court (${e.legalStatus})`,
+    personReference: personReferenceOf(e),
+    data: {
+      prisonNumber: e.prisonNumber,
+      episode: e.episode,
+      establishmentCode: e.establishmentCode,
+      jurisdiction: e.jurisdiction,
+      homeLocalAuthority: e.homeLocalAuthority,
+      legalStatus: e.legalStatus,
+      releasedAt: e.releasedAt.toISOString(),
+    },
   };
 }

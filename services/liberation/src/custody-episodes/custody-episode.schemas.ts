@@ -3,13 +3,19 @@ import {
   EstablishmentCode,
   IsoDate,
   IsoInstant,
+  LiberatedFromCourtV1,
+  MeetingKind,
   PersonReceivedV1,
   PrisonNumber,
   ReleaseDateChangeReason,
   ReleaseReason,
   Stages,
+  type CourtLiberationStatus,
   type Jurisdiction,
+  type RecallReasonCode,
   type ReceptionReason,
+  type ReturnToCustodyReason,
+  type ReversibleMovement,
   type Stage,
 } from '@throughcare/contracts';
 
@@ -43,6 +49,13 @@ export const RecordReceptionBodySchema = PersonReceivedV1.shape.data
       });
     }
     notInTheFuture(body.receivedAt, 'receivedAt', ctx);
+    if (body.returnToCustody?.recallReasonCode !== undefined && body.returnToCustody.reason !== 'RECALL') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['returnToCustody', 'recallReasonCode'],
+        message: 'recallReasonCode is given only with reason RECALL',
+      });
+    }
   });
 export type RecordReceptionBody = z.output<typeof RecordReceptionBodySchema>;
 
@@ -122,6 +135,65 @@ export const CancelGatePickupInputSchema = z.object({
   correlationId: z.string().min(1).max(200),
 });
 
+export const BookMeetingInputSchema = z.object({
+  idempotencyKey: z.string().min(1).max(200),
+  personId: PersonIdSchema,
+  episode: z.number().int().min(1),
+  establishmentCode: EstablishmentCode,
+  kind: MeetingKind,
+  date: IsoDate,
+  agencyId: z.string().min(1).max(200).optional(),
+  correlationId: z.string().min(1).max(200),
+});
+
+export const CancelMeetingInputSchema = z.object({
+  idempotencyKey: z.string().min(1).max(200),
+  bookingId: z.uuid(),
+  reason: z.string().trim().min(1).max(500),
+  correlationId: z.string().min(1).max(200),
+});
+
+export const MeetingPathSchema = z.object({ bookingId: z.uuid() });
+export type MeetingPath = z.output<typeof MeetingPathSchema>;
+
+/** The visit or meeting took place. */
+export const RecordMeetingHeldBodySchema = z
+  .object({ heldAt: IsoInstant.describe('When the meeting took place (ISO instant)') })
+  .strict()
+  .superRefine((body, ctx) => notInTheFuture(body.heldAt, 'heldAt', ctx));
+export type RecordMeetingHeldBody = z.output<typeof RecordMeetingHeldBodySchema>;
+
+/** A move of an open episode's person to another establishment (movement type TRN). */
+export const RecordTransferBodySchema = z
+  .object({
+    toEstablishmentCode: EstablishmentCode.describe('The establishment the person was moved to'),
+    transferredAt: IsoInstant,
+  })
+  .strict()
+  .superRefine((body, ctx) => notInTheFuture(body.transferredAt, 'transferredAt', ctx));
+export type RecordTransferBody = z.output<typeof RecordTransferBodySchema>;
+
+export const MovementPathSchema = z.object({
+  eventId: z
+    .uuid()
+    .describe('The eventId of the custody.person.released or custody.person.transferred event'),
+});
+export type MovementPath = z.output<typeof MovementPathSchema>;
+
+/** A release or transfer recorded in error is undone. */
+export const ReverseMovementBodySchema = z
+  .object({ reversedAt: IsoInstant.describe('When the movement was found to be in error and undone') })
+  .strict()
+  .superRefine((body, ctx) => notInTheFuture(body.reversedAt, 'reversedAt', ctx));
+export type ReverseMovementBody = z.output<typeof ReverseMovementBodySchema>;
+
+/** The liberation facts are the `custody.person.liberated-from-court` event's data, less the episode we number. */
+export const RecordCourtLiberationBodySchema = LiberatedFromCourtV1.shape.data
+  .omit({ episode: true })
+  .strict()
+  .superRefine((body, ctx) => notInTheFuture(body.releasedAt, 'releasedAt', ctx));
+export type RecordCourtLiberationBody = z.output<typeof RecordCourtLiberationBodySchema>;
+
 export interface EpisodeLinks {
   self: string;
   episodes: string;
@@ -142,6 +214,55 @@ export interface ReleaseRecordedView {
   episode: number;
   workflowId: string;
   releasedAt: string;
+  /** The eventId of custody.person.released: what a reversal names (null: recorded before movements were kept). */
+  eventId: string | null;
+  links: EpisodeLinks;
+}
+
+/** POST /court-liberations answer: echoes the prison number (the caller sent it). */
+export interface CourtLiberationRecordedView {
+  personId: string;
+  prisonNumber: string;
+  episode: number;
+  workflowId: string;
+  releasedAt: string;
+  /** The eventId of custody.person.liberated-from-court. */
+  eventId: string;
+  links: EpisodeLinks;
+}
+
+export interface TransferRecordedView {
+  personId: string;
+  episode: number;
+  /** The eventId of custody.person.transferred: what a reversal names. */
+  eventId: string;
+  fromEstablishmentCode: string;
+  toEstablishmentCode: string;
+  transferredAt: string;
+  /** Set once the transfer has been reversed. */
+  reversedAt: string | null;
+  links: EpisodeLinks;
+}
+
+export interface MovementReversedView {
+  personId: string;
+  episode: number;
+  /** The eventId of custody.movement.reversed. */
+  eventId: string;
+  movement: ReversibleMovement;
+  reversedEventId: string;
+  reversedAt: string;
+  /** The episode after the reversal: back in custody, at the establishment it was at before. */
+  state: 'IN_CUSTODY' | 'RELEASED';
+  establishmentCode: string;
+  links: EpisodeLinks;
+}
+
+export interface MeetingHeldView extends MeetingView {
+  personId: string;
+  episode: number;
+  /** The eventId of custody.meeting.held. */
+  eventId: string;
   links: EpisodeLinks;
 }
 
@@ -150,10 +271,15 @@ export interface EpisodeView {
   personId: string;
   episode: number;
   workflowId: string;
-  /** Derived from the facts below: RELEASED once a release is recorded. */
+  /** Derived from the facts below: RELEASED once a release is recorded (and not reversed). */
   state: 'IN_CUSTODY' | 'RELEASED';
+  /** RECEPTION, or COURT_LIBERATION: liberated direct from court, with no reception. */
+  origin: 'RECEPTION' | 'COURT_LIBERATION';
   jurisdiction: Jurisdiction;
   homeLocalAuthority: string;
+  /** Where the person is (or was last) held: the latest standing transfer's, else the reception's. */
+  establishmentCode: string;
+  /** Null for an episode liberated direct from court. */
   reception: {
     establishmentCode: string;
     reason: ReceptionReason;
@@ -162,7 +288,9 @@ export interface EpisodeView {
     sentenceDate: string;
     sentenceLengthDays: number;
     expectedReleaseDate: string;
-  };
+    returnToCustody: { reason: ReturnToCustodyReason; recallReasonCode?: RecallReasonCode } | null;
+  } | null;
+  courtLiberation: { establishmentCode: string; legalStatus: CourtLiberationStatus } | null;
   release: {
     establishmentCode: string;
     reason: string;
@@ -171,13 +299,41 @@ export interface EpisodeView {
   } | null;
   /** The journey stage the throughcare workflow last recorded, with the workflow's time for it. */
   journey: { stage: Stage; at: string } | null;
-  /** Current expected release date: the latest change's, else the reception's. */
-  expectedReleaseDate: string;
+  /** Current expected release date: the latest change's, else the reception's (null: liberated from court). */
+  expectedReleaseDate: string | null;
   /** Every move of the expected release date, oldest first. */
   releaseDateChanges: ReleaseDateChangeView[];
   /** Gate pick-up bookings, oldest first; a cancelled one keeps its row. */
   gatePickups: GatePickupView[];
+  /** CJSW custody visits and the pre-release meeting, by date; a cancelled one keeps its row. */
+  meetings: MeetingView[];
+  /** Releases and transfers, oldest first, each with its reversal if it was undone. */
+  movements: MovementView[];
   links: EpisodeLinks;
+}
+
+export interface MeetingView {
+  bookingId: string;
+  kind: MeetingKind;
+  establishmentCode: string;
+  date: string;
+  status: 'BOOKED' | 'HELD' | 'CANCELLED';
+  agencyId: string | null;
+  bookedAt: string;
+  heldAt: string | null;
+  cancelledAt: string | null;
+  cancellationReason: string | null;
+}
+
+export interface MovementView {
+  eventId: string;
+  movement: ReversibleMovement;
+  fromEstablishmentCode: string;
+  toEstablishmentCode: string | null;
+  releaseReason: string | null;
+  at: string;
+  recordedBy: string;
+  reversal: { eventId: string; reversedAt: string; reversedBy: string } | null;
 }
 
 export interface ReleaseDateChangeView {

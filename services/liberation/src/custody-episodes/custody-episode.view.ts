@@ -1,7 +1,14 @@
 import { throughcareWorkflowId } from '@throughcare/contracts';
-import type { CustodyEpisode } from './custody-episode.entity';
-import type { EpisodeLinks, EpisodeView } from './custody-episode.schemas';
-import { currentExpectedReleaseDate, NO_HISTORY, type EpisodeHistory } from './episode-history';
+import { isReceived, type CustodyEpisode } from './custody-episode.entity';
+import type { EpisodeLinks, EpisodeView, MeetingView, MovementView } from './custody-episode.schemas';
+import {
+  currentEstablishment,
+  currentExpectedReleaseDate,
+  NO_HISTORY,
+  type EpisodeHistory,
+} from './episode-history';
+import { meetingStatusOf, type Meeting } from './meeting.entity';
+import type { Movement } from './movement.entity';
 
 export function linksOf(personId: string, episode: number): EpisodeLinks {
   return { self: `/people/${personId}/episodes/${episode}`, episodes: `/people/${personId}/episodes` };
@@ -13,17 +20,30 @@ export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HI
     episode: e.episode,
     workflowId: throughcareWorkflowId(e.personId, e.episode),
     state: e.releasedAt === null ? 'IN_CUSTODY' : 'RELEASED',
+    origin: e.origin,
     jurisdiction: e.jurisdiction,
     homeLocalAuthority: e.homeLocalAuthority,
-    reception: {
-      establishmentCode: e.establishmentCode,
-      reason: e.receptionReason,
-      receivedAt: e.receivedAt.toISOString(),
-      receivedBy: e.receivedBy,
-      sentenceDate: e.sentenceDate,
-      sentenceLengthDays: e.sentenceLengthDays,
-      expectedReleaseDate: e.expectedReleaseDate,
-    },
+    establishmentCode: currentEstablishment(e, history),
+    reception: isReceived(e)
+      ? {
+          establishmentCode: e.establishmentCode,
+          reason: e.receptionReason,
+          receivedAt: e.receivedAt.toISOString(),
+          receivedBy: e.receivedBy,
+          sentenceDate: e.sentenceDate,
+          sentenceLengthDays: e.sentenceLengthDays,
+          expectedReleaseDate: e.expectedReleaseDate,
+          returnToCustody:
+            e.returnToCustodyReason === null
+              ? null
+              : {
+                  reason: e.returnToCustodyReason,
+                  ...(e.recallReasonCode === null ? {} : { recallReasonCode: e.recallReasonCode }),
+                },
+        }
+      : null,
+    courtLiberation:
+      e.legalStatus === null ? null : { establishmentCode: e.establishmentCode, legalStatus: e.legalStatus },
     release:
       e.releasedAt === null
         ? null
@@ -50,6 +70,43 @@ export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HI
       cancelledAt: g.cancelledAt?.toISOString() ?? null,
       cancellationReason: g.cancellationReason,
     })),
+    meetings: history.meetings.map(toMeetingView),
+    movements: history.movements.map(toMovementView),
     links: linksOf(e.personId, e.episode),
+  };
+}
+
+export function toMeetingView(m: Meeting): MeetingView {
+  return {
+    bookingId: m.id,
+    kind: m.kind,
+    establishmentCode: m.establishmentCode,
+    date: m.date,
+    status: meetingStatusOf(m),
+    agencyId: m.agencyId,
+    bookedAt: m.bookedAt.toISOString(),
+    heldAt: m.heldAt?.toISOString() ?? null,
+    cancelledAt: m.cancelledAt?.toISOString() ?? null,
+    cancellationReason: m.cancellationReason,
+  };
+}
+
+function toMovementView(m: Movement): MovementView {
+  return {
+    eventId: m.eventId,
+    movement: m.movement,
+    fromEstablishmentCode: m.fromEstablishmentCode,
+    toEstablishmentCode: m.toEstablishmentCode,
+    releaseReason: m.releaseReason,
+    at: m.occurredAt.toISOString(),
+    recordedBy: m.recordedBy,
+    reversal:
+      m.reversedAt === null || m.reversalEventId === null
+        ? null
+        : {
+            eventId: m.reversalEventId,
+            reversedAt: m.reversedAt.toISOString(),
+            reversedBy: m.reversedBy ?? '',
+          },
   };
 }

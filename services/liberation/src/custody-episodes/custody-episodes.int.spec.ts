@@ -294,16 +294,19 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       const response = await post('/releases', release, { 'x-correlation-id': 'spec-correlation-2' });
 
       expect(response.status).toBe(201);
-      expect(await response.json()).toEqual({
+      const recorded = (await response.json()) as ReleaseRecordedView;
+      expect(recorded).toEqual({
         personId,
         episode: 1,
         workflowId: `throughcare-${personId}-1`,
         releasedAt: release.releasedAt,
+        eventId: expect.any(String),
         links: { self: `/people/${personId}/episodes/1`, episodes: `/people/${personId}/episodes` },
-      } satisfies ReleaseRecordedView);
+      } satisfies Record<keyof ReleaseRecordedView, unknown>);
       const events = await eventsOnBus('custody.person.released', personId);
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({
+        eventId: recorded.eventId,
         eventType: 'custody.person.released',
         version: 1,
         correlationId: 'spec-correlation-2',
@@ -315,6 +318,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
 
       const retry = await post('/releases', { ...release, prisonNumber: undefined, personId });
       expect(retry.status).toBe(200);
+      expect(((await retry.json()) as ReleaseRecordedView).eventId).toBe(recorded.eventId);
       const later = await post('/releases', { ...release, episode: 1, releasedAt: minutesAgo(200) });
       expect(later.status).toBe(409);
       expect(await later.json()).toMatchObject({ code: 'EPISODE_ALREADY_RELEASED' });

@@ -1,11 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CourtLiberationsController } from './court-liberations.controller';
+import { CourtLiberationsService } from './court-liberations.service';
 import { CustodyEpisode } from './custody-episode.entity';
 import { EpisodesController } from './episodes.controller';
 import { EpisodesService } from './episodes.service';
 import { GatePickup } from './gate-pickup.entity';
 import { GatePickupService } from './gate-pickup.service';
 import { JourneyStageService } from './journey-stage.service';
+import { Meeting } from './meeting.entity';
+import { MeetingService } from './meeting.service';
+import { MeetingsController } from './meetings.controller';
+import { MovementReversalService } from './movement-reversal.service';
+import { Movement } from './movement.entity';
+import { MovementsController } from './movements.controller';
 import { PersonIds } from './person-ids';
 import { ReceptionsController } from './receptions.controller';
 import { ReceptionsService } from './receptions.service';
@@ -13,6 +21,7 @@ import { ReleasesController } from './releases.controller';
 import { ReleaseDateChange } from './release-date-change.entity';
 import { ReleaseDateService } from './release-date.service';
 import { ReleasesService } from './releases.service';
+import { TransfersService } from './transfers.service';
 
 export interface CustodyEpisodesOptions {
   /** PERSON_ID_SECRET: keys the prison number → person id derivation. */
@@ -24,8 +33,15 @@ export class CustodyEpisodesModule {
   static register(options: CustodyEpisodesOptions): DynamicModule {
     return {
       module: CustodyEpisodesModule,
-      imports: [TypeOrmModule.forFeature([CustodyEpisode, ReleaseDateChange, GatePickup])],
-      controllers: [ReceptionsController, ReleasesController, EpisodesController],
+      imports: [TypeOrmModule.forFeature([CustodyEpisode, ReleaseDateChange, GatePickup, Meeting, Movement])],
+      controllers: [
+        ReceptionsController,
+        ReleasesController,
+        CourtLiberationsController,
+        EpisodesController,
+        MeetingsController,
+        MovementsController,
+      ],
       providers: [
         { provide: PersonIds, useValue: new PersonIds(options.personIdSecret) },
         ReceptionsService,
@@ -34,8 +50,12 @@ export class CustodyEpisodesModule {
         ReleaseDateService,
         JourneyStageService,
         GatePickupService,
+        MeetingService,
+        TransfersService,
+        MovementReversalService,
+        CourtLiberationsService,
       ],
-      exports: [JourneyStageService, GatePickupService],
+      exports: [JourneyStageService, GatePickupService, MeetingService],
     };
   }
 }

@@ -1,40 +1,80 @@
 import { In, type EntityManager } from 'typeorm';
 import type { CustodyEpisode } from './custody-episode.entity';
 import { GatePickup } from './gate-pickup.entity';
+import { Meeting } from './meeting.entity';
+import { Movement, stands } from './movement.entity';
 import { ReleaseDateChange } from './release-date-change.entity';
 
-/** Facts recorded against an episode after its reception: changes of plan and gate pick-ups. */
+/** Facts recorded against an episode after it began: changes of plan, bookings and movements. */
 export interface EpisodeHistory {
   /** Oldest first. */
   releaseDateChanges: ReleaseDateChange[];
   /** Oldest first. */
   gatePickups: GatePickup[];
+  /** By meeting date, then booking time. */
+  meetings: Meeting[];
+  /** Releases and transfers by when they happened, reversed ones included. */
+  movements: Movement[];
 }
 
-export const NO_HISTORY: EpisodeHistory = { releaseDateChanges: [], gatePickups: [] };
+const emptyHistory = (): EpisodeHistory => ({
+  releaseDateChanges: [],
+  gatePickups: [],
+  meetings: [],
+  movements: [],
+});
 
-/** Derived, never stored: the latest change's date, else the one given at reception. */
-export function currentExpectedReleaseDate(e: CustodyEpisode, history: EpisodeHistory): string {
+export const NO_HISTORY: EpisodeHistory = Object.freeze(emptyHistory());
+
+/** Derived, never stored: the latest change's date, else the one given at reception (none: from court). */
+export function currentExpectedReleaseDate(e: CustodyEpisode, history: EpisodeHistory): string | null {
   return history.releaseDateChanges.at(-1)?.expectedReleaseDate ?? e.expectedReleaseDate;
 }
 
-/** The histories of one person's episodes, by episode number (two queries whatever the count). */
+/** Standing transfers, oldest first. */
+export function standingTransfers(history: Pick<EpisodeHistory, 'movements'>): Movement[] {
+  return history.movements.filter((m) => m.movement === 'TRANSFER' && stands(m));
+}
+
+/** Derived, never stored: the latest standing transfer's destination, else where the episode began. */
+export function currentEstablishment(e: CustodyEpisode, history: Pick<EpisodeHistory, 'movements'>): string {
+  return standingTransfers(history).at(-1)?.toEstablishmentCode ?? e.establishmentCode;
+}
+
+/** The movements of one episode, in the order they happened. */
+export async function loadMovements(
+  manager: EntityManager,
+  personId: string,
+  episode: number,
+): Promise<Movement[]> {
+  return manager.find(Movement, {
+    where: { personId, episode },
+    order: { occurredAt: 'ASC', recordedAt: 'ASC', eventId: 'ASC' },
+  });
+}
+
+/** The histories of one person's episodes, by episode number (four queries whatever the count). */
 export async function loadEpisodeHistories(
   manager: EntityManager,
   personId: string,
   episodes: number[],
 ): Promise<Map<number, EpisodeHistory>> {
-  const histories = new Map<number, EpisodeHistory>(
-    episodes.map((episode) => [episode, { releaseDateChanges: [], gatePickups: [] }]),
-  );
+  const histories = new Map<number, EpisodeHistory>(episodes.map((episode) => [episode, emptyHistory()]));
   if (episodes.length === 0) return histories;
   const where = { personId, episode: In(episodes) };
-  const [changes, pickups] = await Promise.all([
+  const [changes, pickups, meetings, movements] = await Promise.all([
     manager.find(ReleaseDateChange, { where, order: { episode: 'ASC', changeNumber: 'ASC' } }),
     manager.find(GatePickup, { where, order: { episode: 'ASC', bookedAt: 'ASC', id: 'ASC' } }),
+    manager.find(Meeting, { where, order: { episode: 'ASC', date: 'ASC', bookedAt: 'ASC', id: 'ASC' } }),
+    manager.find(Movement, {
+      where,
+      order: { episode: 'ASC', occurredAt: 'ASC', recordedAt: 'ASC', eventId: 'ASC' },
+    }),
   ]);
   for (const change of changes) histories.get(change.episode)?.releaseDateChanges.push(change);
   for (const pickup of pickups) histories.get(pickup.episode)?.gatePickups.push(pickup);
+  for (const meeting of meetings) histories.get(meeting.episode)?.meetings.push(meeting);
+  for (const movement of movements) histories.get(movement.episode)?.movements.push(movement);
   return histories;
 }
 

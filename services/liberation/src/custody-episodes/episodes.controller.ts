@@ -18,15 +18,19 @@ import {
   EpisodePathSchema,
   ListEpisodesQuerySchema,
   PersonPathSchema,
+  RecordTransferBodySchema,
   type ChangeReleaseDateBody,
   type EpisodePage,
   type EpisodePath,
   type EpisodeView,
   type ListEpisodesQuery,
   type PersonPath,
+  type RecordTransferBody,
+  type TransferRecordedView,
 } from './custody-episode.schemas';
 import { EpisodesService } from './episodes.service';
 import { ReleaseDateService } from './release-date.service';
+import { TransfersService } from './transfers.service';
 import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
 
 // TODO(auth): anyone can read any person's episodes until the auth library scopes callers.
@@ -36,6 +40,7 @@ export class EpisodesController {
   constructor(
     private readonly episodes: EpisodesService,
     private readonly releaseDates: ReleaseDateService,
+    private readonly transfers: TransfersService,
   ) {}
 
   @Get()
@@ -54,7 +59,8 @@ export class EpisodesController {
 
   @Get(':episode')
   @ApiOperation({
-    summary: 'One custody episode: reception and release facts, and the journey stage last recorded',
+    summary:
+      'One custody episode: reception and release facts, movements, meetings and gate pick-ups, and the journey stage last recorded',
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
@@ -110,5 +116,56 @@ export class EpisodesController {
     const outcome = await this.releaseDates.change(personId, episode, body, requestContextOf(headers));
     void reply.status(outcome.changed ? HttpStatus.CREATED : HttpStatus.OK);
     return outcome.episode;
+  }
+
+  @Post(':episode/transfers')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: "Record a transfer to another establishment: changes the open episode's current establishment",
+  })
+  @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
+  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
+  @ApiHeader({
+    name: ACTOR_HEADER,
+    required: false,
+    description: 'Who is recording the fact (until auth lands)',
+  })
+  @ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
+  @ApiHeader({
+    name: IDEMPOTENCY_HEADER,
+    required: false,
+    description: 'A retry with the same key answers the first result',
+  })
+  @ApiBody(apiBodyFromZod(RecordTransferBodySchema))
+  @ApiResponse({
+    status: 201,
+    description: 'Transfer recorded; custody.person.transferred emitted (its eventId is in the answer)',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'Already recorded (same transferredAt and destination, or same Idempotency-Key)',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND' })
+  @ApiResponse({
+    status: 409,
+    description: 'EPISODE_ALREADY_RELEASED, TRANSFER_CONFLICT or IDEMPOTENCY_KEY_REUSED',
+  })
+  @ApiResponse({
+    status: 422,
+    description:
+      'TRANSFER_TO_SAME_ESTABLISHMENT, TRANSFER_BEFORE_RECEPTION or TRANSFER_BEFORE_PREVIOUS_TRANSFER',
+  })
+  async transfer(
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+    @Body(new ZodValidationPipe(RecordTransferBodySchema, 'body')) body: RecordTransferBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TransferRecordedView> {
+    const outcome = await this.transfers.record(personId, episode, body, requestContextOf(headers));
+    void reply
+      .status(outcome.created ? HttpStatus.CREATED : HttpStatus.OK)
+      .header('location', outcome.transfer.links.self);
+    return outcome.transfer;
   }
 }

@@ -3,6 +3,7 @@ import type { LiberationActivities } from '@throughcare/contracts';
 import { withApplicationFailures } from '@throughcare/platform-temporal';
 import type { GatePickupService } from './gate-pickup.service';
 import type { JourneyStageService } from './journey-stage.service';
+import type { MeetingService } from './meeting.service';
 
 /** Who records a fact from an activity: the calling workflow (recorded as `*_by`). */
 function workflowActor(): string {
@@ -16,12 +17,13 @@ function workflowActor(): string {
 
 /**
  * Liberation's Temporal activities (task queue `liberation`). Domain errors leave as
- * ApplicationFailures carrying their code: `EPISODE_NOT_FOUND`, `GATE_PICKUP_NOT_FOUND` and
- * `VALIDATION_FAILED` are non-retryable.
+ * ApplicationFailures carrying their code: `EPISODE_NOT_FOUND`, `GATE_PICKUP_NOT_FOUND`,
+ * `MEETING_NOT_FOUND` and `VALIDATION_FAILED` are non-retryable.
  */
 export function createLiberationActivities(
   stages: JourneyStageService,
   gatePickups: GatePickupService,
+  meetings: MeetingService,
 ): LiberationActivities {
   return withApplicationFailures({
     async recordEpisodeStage(input): Promise<void> {
@@ -32,6 +34,12 @@ export function createLiberationActivities(
     },
     async cancelGatePickup(input): Promise<void> {
       await gatePickups.cancel(input, workflowActor());
+    },
+    async bookMeeting(input): Promise<{ bookingId: string }> {
+      return meetings.book(input, workflowActor());
+    },
+    async cancelMeeting(input): Promise<void> {
+      await meetings.cancel(input, workflowActor());
     },
   } satisfies LiberationActivities);
 }

@@ -56,7 +56,7 @@ export class ReceptionsController {
       prisonNumber: episode.prisonNumber,
       episode: episode.episode,
       workflowId: throughcareWorkflowId(episode.personId, episode.episode),
-      receivedAt: episode.receivedAt.toISOString(),
+      receivedAt: episode.receivedAt?.toISOString() ?? body.receivedAt,
       links,
     };
   }

@@ -2,8 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { DomainError } from '@throughcare/platform-errors';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
-import { CustodyEpisode } from './custody-episode.entity';
-import { ConflictingRetryError, EpisodeAlreadyOpenError } from './custody-episode.errors';
+import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
+import {
+  ConflictingRetryError,
+  EpisodeAlreadyOpenError,
+  NotAReturnToCustodyError,
+} from './custody-episode.errors';
 import { personReceivedEvent } from './custody-episode.events';
 import type { RecordReceptionBody } from './custody-episode.schemas';
 import { lockPerson } from './person-lock';
@@ -31,7 +35,8 @@ export class ReceptionsService {
   /**
    * Opens the person's next custody episode and enqueues `custody.person.received`, in one
    * transaction. The same prison number and receivedAt again, or the same Idempotency-Key,
-   * answers with the episode already recorded.
+   * answers with the episode already recorded. A return to custody (recall, new sentence) is
+   * carried into the event, and is accepted only after a released episode.
    */
   async record(body: RecordReceptionBody, context: RequestContext): Promise<ReceptionOutcome> {
     const personId = this.personIds.of(body.prisonNumber);
@@ -81,13 +86,20 @@ export class ReceptionsService {
       return { created: false, episode: already };
     }
 
-    const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
-    if (open) throw new EpisodeAlreadyOpenError(personId, open.episode, open.receivedAt);
-
     const previous = await manager.findOne(CustodyEpisode, {
       where: { personId },
       order: { episode: 'DESC' },
     });
+    if (body.returnToCustody && (!previous || previous.releasedAt === null)) {
+      throw new NotAReturnToCustodyError(
+        personId,
+        previous ? { episode: previous.episode, open: previous.releasedAt === null } : null,
+      );
+    }
+
+    const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
+    if (open) throw new EpisodeAlreadyOpenError(personId, open.episode, receivedEpisode(open).receivedAt);
+
     if (previous?.releasedAt && receivedAt < previous.releasedAt) {
       throw new DomainError(
         'RECEPTION_BEFORE_PREVIOUS_RELEASE',
@@ -100,6 +112,7 @@ export class ReceptionsService {
     const episode = manager.create(CustodyEpisode, {
       personId,
       episode: (previous?.episode ?? 0) + 1,
+      origin: 'RECEPTION',
       prisonNumber: body.prisonNumber,
       establishmentCode: body.establishmentCode,
       jurisdiction: body.jurisdiction,
@@ -110,6 +123,10 @@ export class ReceptionsService {
       expectedReleaseDate: body.expectedReleaseDate,
       receivedAt,
       receivedBy: context.actor,
+      returnToCustodyReason: body.returnToCustody?.reason ?? null,
+      recallReasonCode: body.returnToCustody?.recallReasonCode ?? null,
+      legalStatus: null,
+      courtLiberationEventId: null,
       releasedAt: null,
       releasedBy: null,
       releaseEstablishmentCode: null,
@@ -119,7 +136,7 @@ export class ReceptionsService {
       stageRecordedAt: null,
     });
     const saved = await manager.save(episode);
-    await enqueueEvent(manager, personReceivedEvent(saved, context.correlationId));
+    await enqueueEvent(manager, personReceivedEvent(receivedEpisode(saved), context.correlationId));
     return { created: true, episode: saved };
   }
 }
@@ -132,11 +149,16 @@ function differingReceptionFacts(e: CustodyEpisode, body: RecordReceptionBody): 
     jurisdiction: e.jurisdiction,
     homeLocalAuthority: e.homeLocalAuthority,
     reason: e.receptionReason,
-    receivedAt: e.receivedAt.getTime(),
+    receivedAt: e.receivedAt?.getTime(),
     sentenceDate: e.sentenceDate,
     sentenceLengthDays: e.sentenceLengthDays,
     expectedReleaseDate: e.expectedReleaseDate,
+    returnToCustody: `${e.returnToCustodyReason ?? ''}/${e.recallReasonCode ?? ''}`,
   };
-  const sent: Record<string, unknown> = { ...body, receivedAt: Date.parse(body.receivedAt) };
+  const sent: Record<string, unknown> = {
+    ...body,
+    receivedAt: Date.parse(body.receivedAt),
+    returnToCustody: `${body.returnToCustody?.reason ?? ''}/${body.returnToCustody?.recallReasonCode ?? ''}`,
+  };
   return Object.keys(recorded).filter((field) => recorded[field] !== sent[field]);
 }

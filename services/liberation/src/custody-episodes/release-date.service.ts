@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
-import { CustodyEpisode } from './custody-episode.entity';
+import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
   EpisodeAlreadyReleasedError,
@@ -89,11 +89,13 @@ export class ReleaseDateService {
     body: ChangeReleaseDateBody,
     context: RequestContext,
   ): Promise<boolean> {
-    const episode = await manager.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
-    if (!episode) throw EpisodeNotFoundError.of(personId, episodeNumber);
-    if (episode.releasedAt !== null) {
-      throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
+    const found = await manager.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
+    if (!found) throw EpisodeNotFoundError.of(personId, episodeNumber);
+    if (found.releasedAt !== null) {
+      throw new EpisodeAlreadyReleasedError(personId, episodeNumber, found.releasedAt);
     }
+    // Open, so opened by a reception (a court liberation is released from the start).
+    const episode = receivedEpisode(found);
     const latest = await manager.findOne(ReleaseDateChange, {
       where: { personId, episode: episodeNumber },
       order: { changeNumber: 'DESC' },

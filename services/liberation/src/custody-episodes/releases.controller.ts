@@ -32,13 +32,16 @@ export class ReleasesController {
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Record a release from custody: closes the open (or the named) custody episode' })
   @ApiBody(apiBodyFromZod(RecordReleaseBodySchema))
-  @ApiResponse({ status: 201, description: 'Release recorded; custody.person.released emitted' })
+  @ApiResponse({
+    status: 201,
+    description: 'Release recorded; custody.person.released emitted (its eventId is in the answer)',
+  })
   @ApiResponse({ status: 200, description: 'Already recorded (same releasedAt, or same Idempotency-Key)' })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND: no such episode, or no open one' })
   @ApiResponse({
     status: 409,
-    description: 'EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT or IDEMPOTENCY_KEY_REUSED',
+    description: 'EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT, RELEASE_REVERSED or IDEMPOTENCY_KEY_REUSED',
   })
   @ApiResponse({ status: 422, description: 'RELEASE_BEFORE_RECEPTION' })
   async record(
@@ -46,7 +49,7 @@ export class ReleasesController {
     @Headers() headers: Record<string, string | undefined>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ReleaseRecordedView> {
-    const { created, episode } = await this.releases.record(body, requestContextOf(headers));
+    const { created, episode, eventId } = await this.releases.record(body, requestContextOf(headers));
     const links = linksOf(episode.personId, episode.episode);
     void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK).header('location', links.self);
     return {
@@ -54,6 +57,7 @@ export class ReleasesController {
       episode: episode.episode,
       workflowId: throughcareWorkflowId(episode.personId, episode.episode),
       releasedAt: episode.releasedAt?.toISOString() ?? body.releasedAt,
+      eventId,
       links,
     };
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
+import { ConflictError } from '@throughcare/platform-errors';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
@@ -10,6 +11,7 @@ import {
 } from './custody-episode.errors';
 import { personReleasedEvent } from './custody-episode.events';
 import type { RecordReleaseBody } from './custody-episode.schemas';
+import { Movement } from './movement.entity';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
 import type { RequestContext } from './request-context';
@@ -18,6 +20,8 @@ export interface ReleaseOutcome {
   /** False when this was a retry of a release already recorded (no second event). */
   created: boolean;
   episode: CustodyEpisode;
+  /** The eventId of the episode's custody.person.released (null only for a release that predates movements). */
+  eventId: string | null;
 }
 
 @Injectable()
@@ -47,6 +51,7 @@ export class ReleasesService {
         ? await withIdempotency(tx, `liberation:release:${context.idempotencyKey}`, release)
         : await release(tx);
       const episode = await tx.findOneByOrFail(CustodyEpisode, key);
+      if (!created && episode.releasedAt === null) throw releaseReversed(personId, episode.episode);
       if (!created) {
         const differences = [
           ...(episode.personId === personId ? [] : [body.personId ? 'personId' : 'prisonNumber']),
@@ -61,7 +66,13 @@ export class ReleasesService {
           );
         }
       }
-      return { created, episode };
+      const movement = await tx.findOneBy(Movement, {
+        personId,
+        episode: episode.episode,
+        movement: 'RELEASE',
+        reversedAt: IsNull(),
+      });
+      return { created, episode, eventId: movement?.eventId ?? null };
     });
   }
 
@@ -70,7 +81,7 @@ export class ReleasesService {
     personId: string,
     body: RecordReleaseBody,
     context: RequestContext,
-  ): Promise<ReleaseOutcome> {
+  ): Promise<Omit<ReleaseOutcome, 'eventId'>> {
     const releasedAt = new Date(body.releasedAt);
     const episode = await this.target(manager, personId, body.episode, releasedAt);
 
@@ -88,9 +99,18 @@ export class ReleasesService {
       }
       return { created: false, episode };
     }
-    if (releasedAt < episode.receivedAt) {
+    if (episode.receivedAt !== null && releasedAt < episode.receivedAt) {
       throw new ReleaseBeforeReceptionError(personId, episode.episode, episode.receivedAt, body.releasedAt);
     }
+    // The same release again after it was reversed (an upstream re-publish): not a new release.
+    const reversed = await manager.findOneBy(Movement, {
+      personId,
+      episode: episode.episode,
+      movement: 'RELEASE',
+      occurredAt: releasedAt,
+      reversedAt: Not(IsNull()),
+    });
+    if (reversed) throw releaseReversed(personId, episode.episode, reversed);
 
     episode.releasedAt = releasedAt;
     episode.releasedBy = context.actor;
@@ -106,7 +126,25 @@ export class ReleasesService {
         releaseReason: body.reason,
       },
     );
-    await enqueueEvent(manager, personReleasedEvent(episode, context.correlationId));
+    const event = personReleasedEvent(episode, context.correlationId);
+    await manager.insert(Movement, {
+      eventId: event.eventId,
+      personId,
+      episode: episode.episode,
+      movement: 'RELEASE',
+      fromEstablishmentCode: body.establishmentCode,
+      toEstablishmentCode: null,
+      releaseReason: body.reason,
+      occurredAt: releasedAt,
+      recordedAt: new Date(),
+      recordedBy: context.actor,
+      correlationId: context.correlationId,
+      reversedAt: null,
+      reversedBy: null,
+      reversalEventId: null,
+      reversalCorrelationId: null,
+    });
+    await enqueueEvent(manager, event);
     return { created: true, episode };
   }
 
@@ -131,6 +169,15 @@ export class ReleasesService {
     if (!open) throw EpisodeNotFoundError.openOf(personId);
     return open;
   }
+}
+
+/** A retry of a release that has since been reversed: recording it again would undo the correction. */
+function releaseReversed(personId: string, episode: number, movement?: Movement): ConflictError {
+  return new ConflictError(
+    `this release of episode ${episode} of person ${personId} was reversed${movement?.reversedAt ? ` at ${movement.reversedAt.toISOString()} (event ${movement.eventId})` : ''}; record a new release with a new releasedAt or Idempotency-Key`,
+    'RELEASE_REVERSED',
+    { details: { personId, episode, ...(movement ? { eventId: movement.eventId } : {}) } },
+  );
 }
 
 function differingReleaseFacts(e: CustodyEpisode, body: RecordReleaseBody): string[] {

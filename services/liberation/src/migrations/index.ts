@@ -2,10 +2,12 @@ import { createPlatformTablesMigration } from '@throughcare/platform-persistence
 import { LIBERATION_SCHEMA } from '../config';
 import { CreateCustodyEpisode1700000000100 } from './1700000000100-create-custody-episode';
 import { CreateReleaseDateChangeAndGatePickup1700000000200 } from './1700000000200-create-release-date-change-and-gate-pickup';
+import { CreateMeetingAndMovement1700000000300 } from './1700000000300-create-meeting-and-movement';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
   createPlatformTablesMigration(LIBERATION_SCHEMA),
   CreateCustodyEpisode1700000000100,
   CreateReleaseDateChangeAndGatePickup1700000000200,
+  CreateMeetingAndMovement1700000000300,
 ];

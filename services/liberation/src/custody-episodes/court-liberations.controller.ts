@@ -1,0 +1,71 @@
+import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { throughcareWorkflowId } from '@throughcare/contracts';
+import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  RecordCourtLiberationBodySchema,
+  type CourtLiberationRecordedView,
+  type RecordCourtLiberationBody,
+} from './custody-episode.schemas';
+import { linksOf } from './custody-episode.view';
+import { CourtLiberationsService } from './court-liberations.service';
+import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+
+@ApiTags('custody episodes')
+@ApiHeader({
+  name: ACTOR_HEADER,
+  required: false,
+  description: 'Who is recording the fact (until auth lands)',
+})
+@ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
+@ApiHeader({
+  name: IDEMPOTENCY_HEADER,
+  required: false,
+  description: 'A retry with the same key answers the first result',
+})
+@Controller('court-liberations')
+export class CourtLiberationsController {
+  constructor(private readonly liberations: CourtLiberationsService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary:
+      "Record a liberation direct from court (remand ended, time served): opens the person's next episode, already released",
+  })
+  @ApiBody(apiBodyFromZod(RecordCourtLiberationBodySchema))
+  @ApiResponse({
+    status: 201,
+    description:
+      'Episode opened as released; custody.person.liberated-from-court emitted (eventId in the answer)',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'Already recorded (same prison number and releasedAt, or same Idempotency-Key)',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({
+    status: 409,
+    description: 'EPISODE_ALREADY_OPEN, COURT_LIBERATION_CONFLICT or IDEMPOTENCY_KEY_REUSED',
+  })
+  @ApiResponse({ status: 422, description: 'LIBERATION_BEFORE_PREVIOUS_RELEASE' })
+  async record(
+    @Body(new ZodValidationPipe(RecordCourtLiberationBodySchema, 'body')) body: RecordCourtLiberationBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CourtLiberationRecordedView> {
+    const { created, episode } = await this.liberations.record(body, requestContextOf(headers));
+    const links = linksOf(episode.personId, episode.episode);
+    void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK).header('location', links.self);
+    return {
+      personId: episode.personId,
+      prisonNumber: episode.prisonNumber,
+      episode: episode.episode,
+      workflowId: throughcareWorkflowId(episode.personId, episode.episode),
+      releasedAt: episode.releasedAt?.toISOString() ?? body.releasedAt,
+      eventId: episode.courtLiberationEventId ?? '',
+      links,
+    };
+  }
+}

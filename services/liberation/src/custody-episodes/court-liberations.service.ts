@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { DomainError } from '@throughcare/platform-errors';
+import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
+import { ConflictingRetryError, EpisodeAlreadyOpenError } from './custody-episode.errors';
+import { liberatedFromCourtEvent } from './custody-episode.events';
+import type { RecordCourtLiberationBody } from './custody-episode.schemas';
+import { lockPerson } from './person-lock';
+import { PersonIds } from './person-ids';
+import type { RequestContext } from './request-context';
+
+export interface CourtLiberationOutcome {
+  /** False when this was a retry of a liberation already recorded (no new episode, no new event). */
+  created: boolean;
+  episode: CustodyEpisode;
+}
+
+@Injectable()
+export class CourtLiberationsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly personIds: PersonIds,
+  ) {}
+
+  /**
+   * A person liberated straight from court (remand ended, time served): opens the person's next
+   * episode already released, with no reception, and enqueues
+   * `custody.person.liberated-from-court`, in one transaction. The same prison number and
+   * releasedAt again, or the same Idempotency-Key, answers the episode already recorded.
+   */
+  async record(body: RecordCourtLiberationBody, context: RequestContext): Promise<CourtLiberationOutcome> {
+    const personId = this.personIds.of(body.prisonNumber);
+    return this.dataSource.transaction(async (tx) => {
+      await lockPerson(tx, personId);
+      let created = false;
+      const liberate = async (manager: EntityManager) => {
+        const outcome = await this.liberate(manager, personId, body, context);
+        created = outcome.created;
+        return { personId, episode: outcome.episode.episode };
+      };
+      const key = context.idempotencyKey
+        ? await withIdempotency(tx, `liberation:court-liberation:${context.idempotencyKey}`, liberate)
+        : await liberate(tx);
+      const episode = await tx.findOneByOrFail(CustodyEpisode, key);
+      if (!created) {
+        const differences = differingLiberationFacts(episode, body);
+        if (differences.length > 0) {
+          throw new ConflictingRetryError(
+            'the court liberation sent with this Idempotency-Key',
+            differences,
+            'IDEMPOTENCY_KEY_REUSED',
+          );
+        }
+      }
+      return { created, episode };
+    });
+  }
+
+  private async liberate(
+    manager: EntityManager,
+    personId: string,
+    body: RecordCourtLiberationBody,
+    context: RequestContext,
+  ): Promise<CourtLiberationOutcome> {
+    const releasedAt = new Date(body.releasedAt);
+    const already = await manager.findOneBy(CustodyEpisode, {
+      personId,
+      origin: 'COURT_LIBERATION',
+      releasedAt,
+    });
+    if (already) {
+      const differences = differingLiberationFacts(already, body);
+      if (differences.length > 0) {
+        throw new ConflictingRetryError(
+          `the court liberation of person ${personId} at ${releasedAt.toISOString()}`,
+          differences,
+          'COURT_LIBERATION_CONFLICT',
+        );
+      }
+      return { created: false, episode: already };
+    }
+
+    const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
+    if (open) throw new EpisodeAlreadyOpenError(personId, open.episode, receivedEpisode(open).receivedAt);
+
+    const previous = await manager.findOne(CustodyEpisode, {
+      where: { personId },
+      order: { episode: 'DESC' },
+    });
+    if (previous?.releasedAt && releasedAt < previous.releasedAt) {
+      throw new DomainError(
+        'LIBERATION_BEFORE_PREVIOUS_RELEASE',
+        'RULE_VIOLATED',
+        `releasedAt ${releasedAt.toISOString()} is before person ${personId} was released from episode ${previous.episode} (${previous.releasedAt.toISOString()})`,
+        { details: { field: 'releasedAt', personId, episode: previous.episode } },
+      );
+    }
+
+    const episode = manager.create(CustodyEpisode, {
+      personId,
+      episode: (previous?.episode ?? 0) + 1,
+      origin: 'COURT_LIBERATION',
+      prisonNumber: body.prisonNumber,
+      establishmentCode: body.establishmentCode,
+      jurisdiction: body.jurisdiction,
+      homeLocalAuthority: body.homeLocalAuthority,
+      receptionReason: null,
+      sentenceDate: null,
+      sentenceLengthDays: null,
+      expectedReleaseDate: null,
+      receivedAt: null,
+      receivedBy: null,
+      returnToCustodyReason: null,
+      recallReasonCode: null,
+      legalStatus: body.legalStatus,
+      courtLiberationEventId: randomUUID(),
+      releasedAt,
+      releasedBy: context.actor,
+      releaseEstablishmentCode: body.establishmentCode,
+      releaseReason: 'RELEASED',
+      stage: null,
+      stageAt: null,
+      stageRecordedAt: null,
+    });
+    const saved = await manager.save(episode);
+    await enqueueEvent(manager, liberatedFromCourtEvent(saved, context.correlationId));
+    return { created: true, episode: saved };
+  }
+}
+
+/** Names (never values: they may be personal data) of the facts a retry disagrees on. */
+function differingLiberationFacts(e: CustodyEpisode, body: RecordCourtLiberationBody): string[] {
+  const recorded: Record<string, unknown> = {
+    origin: e.origin,
+    prisonNumber: e.prisonNumber,
+    establishmentCode: e.establishmentCode,
+    jurisdiction: e.jurisdiction,
+    homeLocalAuthority: e.homeLocalAuthority,
+    legalStatus: e.legalStatus,
+    releasedAt: e.releasedAt?.getTime(),
+  };
+  const sent: Record<string, unknown> = {
+    ...body,
+    origin: 'COURT_LIBERATION',
+    releasedAt: Date.parse(body.releasedAt),
+  };
+  return Object.keys(recorded).filter((field) => recorded[field] !== sent[field]);
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  MeetingPathSchema,
+  RecordMeetingHeldBodySchema,
+  type MeetingHeldView,
+  type MeetingPath,
+  type RecordMeetingHeldBody,
+} from './custody-episode.schemas';
+import { MeetingService } from './meeting.service';
+import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+
+// TODO(auth): any caller can record any meeting held until the auth library scopes callers.
+@ApiTags('custody episodes')
+@ApiHeader({
+  name: ACTOR_HEADER,
+  required: false,
+  description: 'Who is recording the fact (until auth lands)',
+})
+@ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
+@ApiHeader({
+  name: IDEMPOTENCY_HEADER,
+  required: false,
+  description: 'A retry with the same key answers the first result',
+})
+@Controller('meetings')
+export class MeetingsController {
+  constructor(private readonly meetings: MeetingService) {}
+
+  @Post(':bookingId/held')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Record that a booked CJSW custody visit or pre-release meeting took place' })
+  @ApiParam({ name: 'bookingId', description: 'The bookingId the journey received from bookMeeting' })
+  @ApiBody(apiBodyFromZod(RecordMeetingHeldBodySchema))
+  @ApiResponse({ status: 201, description: 'Recorded held; custody.meeting.held emitted; the meeting' })
+  @ApiResponse({
+    status: 200,
+    description: 'Already recorded held at that instant (or same Idempotency-Key); the meeting',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: 'MEETING_NOT_FOUND' })
+  @ApiResponse({
+    status: 409,
+    description: 'MEETING_CANCELLED, MEETING_ALREADY_HELD (at another instant) or IDEMPOTENCY_KEY_REUSED',
+  })
+  @ApiResponse({ status: 422, description: 'MEETING_HELD_BEFORE_RECEPTION' })
+  async held(
+    @Param(new ZodValidationPipe(MeetingPathSchema, 'path')) { bookingId }: MeetingPath,
+    @Body(new ZodValidationPipe(RecordMeetingHeldBodySchema, 'body')) body: RecordMeetingHeldBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MeetingHeldView> {
+    const outcome = await this.meetings.recordHeld(bookingId, body, requestContextOf(headers));
+    void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
+    return outcome.meeting;
+  }
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, MoreThan, type EntityManager } from 'typeorm';
+import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { CustodyEpisode } from './custody-episode.entity';
+import {
+  ConflictingRetryError,
+  MovementNotFoundError,
+  MovementOutOfOrderError,
+  MovementSupersededError,
+} from './custody-episode.errors';
+import { movementReversedEvent } from './custody-episode.events';
+import type { MovementReversedView, ReverseMovementBody } from './custody-episode.schemas';
+import { linksOf } from './custody-episode.view';
+import { currentEstablishment, loadMovements, standingTransfers } from './episode-history';
+import { Movement } from './movement.entity';
+import { lockPerson } from './person-lock';
+import type { RequestContext } from './request-context';
+
+export interface ReversalOutcome {
+  /** False when the movement was already reversed (no second event). */
+  created: boolean;
+  reversal: MovementReversedView;
+}
+
+@Injectable()
+export class MovementReversalService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Undoes a release or a transfer recorded in error, named by the eventId this service published
+   * for it: the episode is back in custody, or back at the establishment it was at before; the
+   * reversal is recorded on the movement and `custody.movement.reversed` enqueued, in one
+   * transaction. A movement already reversed answers that reversal (no second event). Only the
+   * latest standing movement of a person can be undone: a later one must be reversed first.
+   */
+  async reverse(
+    eventId: string,
+    body: ReverseMovementBody,
+    context: RequestContext,
+  ): Promise<ReversalOutcome> {
+    return this.dataSource.transaction(async (tx) => {
+      const found = await tx.findOneBy(Movement, { eventId });
+      if (!found) throw new MovementNotFoundError(eventId);
+      await lockPerson(tx, found.personId);
+      let created = false;
+      const reverse = async (manager: EntityManager) => {
+        created = await this.apply(manager, eventId, body, context);
+        return { eventId };
+      };
+      const first = context.idempotencyKey
+        ? await withIdempotency(tx, `liberation:movement-reversal:${context.idempotencyKey}`, reverse)
+        : await reverse(tx);
+      if (first.eventId !== eventId) {
+        throw new ConflictingRetryError(
+          'the reversal sent with this Idempotency-Key',
+          ['eventId'],
+          'IDEMPOTENCY_KEY_REUSED',
+        );
+      }
+      const movement = await tx.findOneByOrFail(Movement, { eventId });
+      const episode = await tx.findOneByOrFail(CustodyEpisode, {
+        personId: movement.personId,
+        episode: movement.episode,
+      });
+      const movements = await loadMovements(tx, movement.personId, movement.episode);
+      return {
+        created,
+        reversal: {
+          personId: movement.personId,
+          episode: movement.episode,
+          eventId: movement.reversalEventId ?? '',
+          movement: movement.movement,
+          reversedEventId: movement.eventId,
+          reversedAt: movement.reversedAt?.toISOString() ?? '',
+          state: episode.releasedAt === null ? 'IN_CUSTODY' : 'RELEASED',
+          establishmentCode: currentEstablishment(episode, { movements }),
+          links: linksOf(movement.personId, movement.episode),
+        },
+      };
+    });
+  }
+
+  /** Returns whether this call reversed the movement. */
+  private async apply(
+    manager: EntityManager,
+    eventId: string,
+    body: ReverseMovementBody,
+    context: RequestContext,
+  ): Promise<boolean> {
+    const movement = await manager.findOneByOrFail(Movement, { eventId });
+    if (movement.reversedAt !== null) return false;
+    const { personId, episode: episodeNumber } = movement;
+    const reversedAt = new Date(body.reversedAt);
+    if (reversedAt < movement.occurredAt) {
+      throw new MovementOutOfOrderError(
+        'REVERSAL_BEFORE_MOVEMENT',
+        'reversedAt',
+        `reversedAt ${body.reversedAt} is before the ${movement.movement.toLowerCase()} it reverses (${movement.occurredAt.toISOString()})`,
+        { eventId, occurredAt: movement.occurredAt.toISOString() },
+      );
+    }
+    const episode = await manager.findOneByOrFail(CustodyEpisode, { personId, episode: episodeNumber });
+
+    if (movement.movement === 'RELEASE') {
+      const later = await manager.findOne(CustodyEpisode, {
+        where: { personId, episode: MoreThan(episodeNumber) },
+        order: { episode: 'ASC' },
+      });
+      if (later) {
+        throw new MovementSupersededError(
+          eventId,
+          `episode ${later.episode} of person ${personId} was opened after this release of episode ${episodeNumber}`,
+          { personId, episode: episodeNumber, laterEpisode: later.episode },
+        );
+      }
+      await manager.update(
+        CustodyEpisode,
+        { personId, episode: episodeNumber },
+        { releasedAt: null, releasedBy: null, releaseEstablishmentCode: null, releaseReason: null },
+      );
+    } else {
+      const movements = await loadMovements(manager, personId, episodeNumber);
+      const release = movements.find((m) => m.movement === 'RELEASE' && m.reversedAt === null);
+      if (episode.releasedAt !== null) {
+        throw new MovementSupersededError(
+          eventId,
+          `episode ${episodeNumber} of person ${personId} was released after this transfer${release ? ` (event ${release.eventId}); reverse the release first` : ''}`,
+          { personId, episode: episodeNumber, ...(release ? { supersededBy: release.eventId } : {}) },
+        );
+      }
+      const later = standingTransfers({ movements }).find((m) => m.occurredAt > movement.occurredAt);
+      if (later) {
+        throw new MovementSupersededError(
+          eventId,
+          `a later transfer of episode ${episodeNumber} of person ${personId} stands (event ${later.eventId}, to ${later.toEstablishmentCode ?? '?'} at ${later.occurredAt.toISOString()}); reverse it first`,
+          { personId, episode: episodeNumber, supersededBy: later.eventId },
+        );
+      }
+    }
+
+    movement.reversedAt = reversedAt;
+    movement.reversedBy = context.actor;
+    movement.reversalEventId = randomUUID();
+    movement.reversalCorrelationId = context.correlationId;
+    await manager.update(
+      Movement,
+      { eventId },
+      {
+        reversedAt,
+        reversedBy: context.actor,
+        reversalEventId: movement.reversalEventId,
+        reversalCorrelationId: context.correlationId,
+      },
+    );
+    await enqueueEvent(manager, movementReversedEvent(episode, movement));
+    return true;
+  }
+}

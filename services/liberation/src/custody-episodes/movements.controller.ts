@@ -1,0 +1,67 @@
+import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  MovementPathSchema,
+  ReverseMovementBodySchema,
+  type MovementPath,
+  type MovementReversedView,
+  type ReverseMovementBody,
+} from './custody-episode.schemas';
+import { MovementReversalService } from './movement-reversal.service';
+import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+
+@ApiTags('custody episodes')
+@ApiHeader({
+  name: ACTOR_HEADER,
+  required: false,
+  description: 'Who is recording the fact (until auth lands)',
+})
+@ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
+@ApiHeader({
+  name: IDEMPOTENCY_HEADER,
+  required: false,
+  description: 'A retry with the same key answers the first result',
+})
+@Controller('movements')
+export class MovementsController {
+  constructor(private readonly reversals: MovementReversalService) {}
+
+  @Post(':eventId/reversal')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary:
+      'Reverse a release or transfer recorded in error: the episode is back in custody, or back at the establishment before',
+  })
+  @ApiParam({
+    name: 'eventId',
+    description: 'The eventId of the custody.person.released or custody.person.transferred event to undo',
+  })
+  @ApiBody(apiBodyFromZod(ReverseMovementBodySchema))
+  @ApiResponse({
+    status: 201,
+    description: 'Reversed; custody.movement.reversed emitted (eventId in the answer)',
+  })
+  @ApiResponse({ status: 200, description: 'Already reversed: the first reversal, no second event' })
+  @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: 'MOVEMENT_NOT_FOUND: no release or transfer with that eventId' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'MOVEMENT_SUPERSEDED (a later release, transfer or episode stands) or IDEMPOTENCY_KEY_REUSED',
+  })
+  @ApiResponse({ status: 422, description: 'REVERSAL_BEFORE_MOVEMENT' })
+  async reverse(
+    @Param(new ZodValidationPipe(MovementPathSchema, 'path')) { eventId }: MovementPath,
+    @Body(new ZodValidationPipe(ReverseMovementBodySchema, 'body')) body: ReverseMovementBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MovementReversedView> {
+    const outcome = await this.reversals.reverse(eventId, body, requestContextOf(headers));
+    void reply
+      .status(outcome.created ? HttpStatus.CREATED : HttpStatus.OK)
+      .header('location', outcome.reversal.links.self);
+    return outcome.reversal;
+  }
+}
