@@ -4,16 +4,28 @@ import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstre
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { CoreScreenCompletedV1, CoreScreenRequestedV1, Streams, subjectFor } from '@throughcare/contracts';
+import {
+  AssessmentCompletedV1,
+  AssessmentRequestedV1,
+  ConsentWithdrawnV1,
+  CoreScreenCompletedV1,
+  CoreScreenRequestedV1,
+  Streams,
+  subjectFor,
+  type AssessmentKind,
+} from '@throughcare/contracts';
 import { connectBus } from '@throughcare/platform-messaging';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { loadAssessmentConfig } from '../config';
 import { createAssessmentActivities } from './assessment.activities';
-import type { AssessmentPage, AssessmentView } from './assessment.schemas';
+import type { AssessmentPage, AssessmentView, ConsentView } from './assessment.schemas';
 import { AssessmentsService } from './assessments.service';
-import type { requestCoreScreenTwiceWorkflow } from './test-workflows/request-core-screen.workflow';
+import type {
+  requestAssessmentTwiceWorkflow,
+  requestCoreScreenTwiceWorkflow,
+} from './test-workflows/request-core-screen.workflow';
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
 
@@ -30,6 +42,19 @@ const coreScreenRequest = (
   dueBy: inDays(3),
   correlationId: `spec-corr-${randomUUID()}`,
   ...overrides,
+});
+const laterRequest = (
+  kind: AssessmentKind,
+  overrides: Partial<{ personId: string; episode: number; establishmentCode: string; dueBy: string }> = {},
+) => ({ ...coreScreenRequest(overrides), kind });
+/** A later kind's completion: needs and when it was done (a moment ago, after the request). */
+const laterCompletion = (overrides: Record<string, unknown> = {}) => ({
+  needs: ['EDUCATION_SKILLS_AND_WORK', 'ACCOMMODATION'],
+  completedAt: new Date().toISOString(),
+  ...overrides,
+});
+const personReference = (personId: string) => ({
+  identifiers: [{ type: 'THROUGHCARE_ID', value: personId }],
 });
 const completion = (overrides: Record<string, unknown> = {}) => ({
   needs: ['HEALTH', 'ACCOMMODATION'],
@@ -82,11 +107,36 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     app.get(DataSource).query(sql, params) as Promise<unknown[]>;
 
   /** Every event of `eventType` about `assessmentId` on the events stream since this file started, once the outbox has drained. */
-  async function eventsOnBus(eventType: string, assessmentId: string): Promise<unknown[]> {
+  const eventsOnBus = (eventType: string, assessmentId: string) =>
+    eventsWhere(
+      eventType,
+      (event) => (event as { data: { assessmentId?: string } }).data.assessmentId === assessmentId,
+      `payload->'data'->>'assessmentId' = $1`,
+      assessmentId,
+    );
+
+  /** Every event of `eventType` about the person on the events stream since this file started, once the outbox has drained. */
+  const eventsOfPerson = (eventType: string, personId: string) =>
+    eventsWhere(
+      eventType,
+      (event) =>
+        (
+          event as { personReference: { identifiers: Array<{ value: string }> } }
+        ).personReference.identifiers.some((identifier) => identifier.value === personId),
+      `payload->'personReference'->'identifiers'->0->>'value' = $1`,
+      personId,
+    );
+
+  async function eventsWhere(
+    eventType: string,
+    keep: (event: unknown) => boolean,
+    pendingWhere: string,
+    pendingParam: string,
+  ): Promise<unknown[]> {
     await waitFor(async () => {
       const pending = await rowsOf(
-        `SELECT 1 FROM assessment.outbox WHERE published_at IS NULL AND payload->'data'->>'assessmentId' = $1`,
-        [assessmentId],
+        `SELECT 1 FROM assessment.outbox WHERE published_at IS NULL AND ${pendingWhere}`,
+        [pendingParam],
       );
       return pending.length === 0;
     });
@@ -99,8 +149,8 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     for (;;) {
       const msg = await reader.next({ expires: 1000 });
       if (!msg) break;
-      const event = msg.json() as { data: { assessmentId: string } };
-      if (event.data.assessmentId === assessmentId) found.push(event);
+      const event: unknown = msg.json();
+      if (keep(event)) found.push(event);
     }
     await reader.delete().catch(() => undefined);
     return found;
@@ -439,6 +489,622 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     });
   });
 
+  describe('requestAssessment (comprehensive screen, standard review, summary review)', () => {
+    it('through the running worker on task queue "assessment": the same key twice is one row and exactly one assessment.assessment.requested', async () => {
+      const input = laterRequest('COMPREHENSIVE_SCREEN', { establishmentCode: 'LEI', episode: 2 });
+      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      const taskQueue = `assessment-spec-${randomUUID()}`;
+      const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+      const workflowWorker = await Worker.create({
+        connection: workerConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue,
+        workflowsPath: require.resolve('./test-workflows/request-core-screen.workflow'),
+      });
+      let results: Array<{ assessmentId: string }>;
+      try {
+        results = await workflowWorker.runUntil(
+          client.workflow.execute<typeof requestAssessmentTwiceWorkflow>('requestAssessmentTwiceWorkflow', {
+            taskQueue,
+            workflowId: `spec-assessment-${randomUUID()}`,
+            args: [input],
+          }),
+        );
+      } finally {
+        await connection.close();
+        await workerConnection.close();
+      }
+
+      const [first, second] = results;
+      expect(second).toEqual(first);
+      const assessmentId = first!.assessmentId;
+      expect(
+        await rowsOf(
+          `SELECT id, kind, episode, establishment_code, correlation_id FROM assessment.assessment WHERE person_id = $1`,
+          [input.personId],
+        ),
+      ).toEqual([
+        {
+          id: assessmentId,
+          kind: 'COMPREHENSIVE_SCREEN',
+          episode: 2,
+          establishment_code: 'LEI',
+          correlation_id: input.correlationId,
+        },
+      ]);
+      const view = (await (await get(`/assessments/${assessmentId}`)).json()) as AssessmentView;
+      expect(await eventsOnBus('assessment.assessment.requested', assessmentId)).toEqual([
+        {
+          eventType: 'assessment.assessment.requested',
+          version: 1,
+          eventId: expect.any(String),
+          occurredAt: view.requestedAt,
+          correlationId: input.correlationId,
+          personReference: personReference(input.personId),
+          data: {
+            assessmentId,
+            episode: 2,
+            kind: 'COMPREHENSIVE_SCREEN',
+            dueBy: new Date(input.dueBy).toISOString(),
+          },
+        },
+      ]);
+      expect(await eventsOnBus('assessment.core-screen.requested', assessmentId)).toEqual([]);
+    });
+
+    it.each(['COMPREHENSIVE_SCREEN', 'STANDARD_REVIEW', 'SUMMARY_REVIEW'] as const)(
+      'stores a %s with its kind, beside the core screen of the same episode, and shows the kind',
+      async (kind) => {
+        const core = coreScreenRequest();
+        const { assessmentId: coreId } = await activities.requestCoreScreen(core);
+        const input = laterRequest(kind, { personId: core.personId, establishmentCode: 'GRE' });
+
+        const { assessmentId } = await activities.requestAssessment(input);
+
+        expect(assessmentId).not.toBe(coreId);
+        const response = await get(`/assessments/${assessmentId}`);
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({
+          id: assessmentId,
+          personId: input.personId,
+          episode: 1,
+          establishmentCode: 'GRE',
+          kind,
+          status: 'REQUESTED',
+          requestedAt: expect.any(String),
+          dueBy: new Date(input.dueBy).toISOString(),
+          completion: null,
+          consent: { status: 'NOT_WITHDRAWN', withdrawnAt: null },
+        });
+        const [event] = await eventsOnBus('assessment.assessment.requested', assessmentId);
+        expect(AssessmentRequestedV1.parse(event).data.kind).toBe(kind);
+        const byKind = (await (
+          await get(`/assessments?personId=${input.personId}&kind=${kind}`)
+        ).json()) as AssessmentPage;
+        expect(byKind.items.map((a) => a.id)).toEqual([assessmentId]);
+        const cores = (await (
+          await get(`/assessments?personId=${input.personId}&kind=CORE_SCREEN`)
+        ).json()) as AssessmentPage;
+        expect(cores.items.map((a) => [a.id, a.kind])).toEqual([[coreId, 'CORE_SCREEN']]);
+      },
+    );
+
+    it.each(['COMPREHENSIVE_SCREEN', 'SUMMARY_REVIEW'] as const)(
+      'keeps one %s per person and episode even under a different key (one event)',
+      async (kind) => {
+        const input = laterRequest(kind);
+
+        const first = await activities.requestAssessment(input);
+        const sameKey = await activities.requestAssessment(input);
+        const otherKey = await activities.requestAssessment({
+          ...input,
+          idempotencyKey: `spec:${randomUUID()}`,
+        });
+
+        expect(sameKey).toEqual(first);
+        expect(otherKey).toEqual(first);
+        expect(await eventsOnBus('assessment.assessment.requested', first.assessmentId)).toHaveLength(1);
+        expect(
+          await rowsOf(`SELECT id FROM assessment.assessment WHERE person_id = $1`, [input.personId]),
+        ).toEqual([{ id: first.assessmentId }]);
+      },
+    );
+
+    it('opens a new standard review per key (they recur), the same one for a repeated key', async () => {
+      const personId = newPersonId();
+      const sixMonths = laterRequest('STANDARD_REVIEW', { personId, dueBy: inDays(180) });
+      const annual = laterRequest('STANDARD_REVIEW', { personId, dueBy: inDays(365) });
+
+      const first = await activities.requestAssessment(sixMonths);
+      const retried = await activities.requestAssessment(sixMonths);
+      const second = await activities.requestAssessment(annual);
+
+      expect(retried).toEqual(first);
+      expect(second.assessmentId).not.toBe(first.assessmentId);
+      expect(
+        await rowsOf(`SELECT id, kind FROM assessment.assessment WHERE person_id = $1 ORDER BY due_by`, [
+          personId,
+        ]),
+      ).toEqual([
+        { id: first.assessmentId, kind: 'STANDARD_REVIEW' },
+        { id: second.assessmentId, kind: 'STANDARD_REVIEW' },
+      ]);
+      expect(
+        (await eventsOfPerson('assessment.assessment.requested', personId)).map(
+          (e) => AssessmentRequestedV1.parse(e).data,
+        ),
+      ).toEqual([
+        {
+          assessmentId: first.assessmentId,
+          episode: 1,
+          kind: 'STANDARD_REVIEW',
+          dueBy: new Date(sixMonths.dueBy).toISOString(),
+        },
+        {
+          assessmentId: second.assessmentId,
+          episode: 1,
+          kind: 'STANDARD_REVIEW',
+          dueBy: new Date(annual.dueBy).toISOString(),
+        },
+      ]);
+    });
+
+    it.each([
+      ['kind', { kind: 'CORE_SCREEN' }],
+      ['kind', { kind: undefined }],
+      ['dueBy', { dueBy: 'next week' }],
+      ['personId', { personId: 'A1234BC' }],
+    ])(
+      'fails an input with a bad %s with a non-retryable VALIDATION_FAILED and records nothing',
+      async (field, overrides) => {
+        const input = { ...laterRequest('SUMMARY_REVIEW'), ...overrides };
+
+        const failure = activities.requestAssessment(input as never);
+
+        await expect(failure).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
+        await expect(failure).rejects.toThrow(field);
+        expect(
+          await rowsOf(`SELECT 1 FROM assessment.assessment WHERE person_id = $1`, [input.personId]),
+        ).toEqual([]);
+      },
+    );
+  });
+
+  describe('POST /assessments/:id/completion of a comprehensive screen or review', () => {
+    it('records needs and completedAt (200) and publishes exactly one assessment.assessment.completed with the kind, even when repeated', async () => {
+      const input = laterRequest('COMPREHENSIVE_SCREEN', { episode: 3 });
+      const { assessmentId } = await activities.requestAssessment(input);
+      const completedAt = new Date().toISOString().replace('Z', '+00:00');
+      const body = laterCompletion({ needs: ['HEALTH', 'FINANCE_AND_ID', 'ACCOMMODATION'], completedAt });
+
+      const response = await post(`/assessments/${assessmentId}/completion`, body);
+      const repeated = await post(`/assessments/${assessmentId}/completion`, body);
+
+      expect(response.status).toBe(200);
+      const completed = (await response.json()) as AssessmentView;
+      const iso = new Date(completedAt).toISOString();
+      expect(completed).toMatchObject({
+        id: assessmentId,
+        kind: 'COMPREHENSIVE_SCREEN',
+        status: 'COMPLETED',
+        completion: {
+          needs: ['ACCOMMODATION', 'FINANCE_AND_ID', 'HEALTH'],
+          riskOfSeriousHarm: null,
+          completedBy: null,
+          completedAt: iso,
+          recordedAt: expect.any(String),
+        },
+      });
+      expect(repeated.status).toBe(200);
+      expect(await repeated.json()).toEqual(completed);
+      expect(
+        await rowsOf(
+          `SELECT needs, risk_of_serious_harm, completed_by, completed_at FROM assessment.assessment WHERE id = $1`,
+          [assessmentId],
+        ),
+      ).toEqual([
+        {
+          needs: ['ACCOMMODATION', 'FINANCE_AND_ID', 'HEALTH'],
+          risk_of_serious_harm: null,
+          completed_by: null,
+          completed_at: new Date(iso),
+        },
+      ]);
+
+      expect(await eventsOnBus('assessment.assessment.completed', assessmentId)).toEqual([
+        {
+          eventType: 'assessment.assessment.completed',
+          version: 1,
+          eventId: expect.any(String),
+          occurredAt: iso,
+          correlationId: input.correlationId,
+          personReference: personReference(input.personId),
+          data: {
+            assessmentId,
+            episode: 3,
+            kind: 'COMPREHENSIVE_SCREEN',
+            needs: ['ACCOMMODATION', 'FINANCE_AND_ID', 'HEALTH'],
+            completedAt: iso,
+          },
+        },
+      ]);
+      expect(await eventsOnBus('assessment.core-screen.completed', assessmentId)).toEqual([]);
+    });
+
+    it.each(['STANDARD_REVIEW', 'SUMMARY_REVIEW'] as const)(
+      'completes a %s with no needs, recording who did it and carrying x-correlation-id',
+      async (kind) => {
+        const { assessmentId } = await activities.requestAssessment(laterRequest(kind));
+
+        const response = await post(
+          `/assessments/${assessmentId}/completion`,
+          laterCompletion({ needs: [], completedBy: 'role:PERSONAL_OFFICER' }),
+          { 'x-correlation-id': 'spec-review-board-7' },
+        );
+
+        expect(response.status).toBe(200);
+        expect(((await response.json()) as AssessmentView).completion).toMatchObject({
+          needs: [],
+          completedBy: 'role:PERSONAL_OFFICER',
+          riskOfSeriousHarm: null,
+        });
+        const events = await eventsOnBus('assessment.assessment.completed', assessmentId);
+        expect(events).toHaveLength(1);
+        expect(AssessmentCompletedV1.parse(events[0])).toMatchObject({
+          correlationId: 'spec-review-board-7',
+          data: { kind, needs: [] },
+        });
+      },
+    );
+
+    it('answers concurrent identical completions all with 200 and emits one event', async () => {
+      const { assessmentId } = await activities.requestAssessment(laterRequest('SUMMARY_REVIEW'));
+      const body = laterCompletion();
+
+      const responses = await Promise.all(
+        [1, 2, 3].map(() => post(`/assessments/${assessmentId}/completion`, body)),
+      );
+
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+      const bodies = await Promise.all(responses.map((r) => r.json()));
+      expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
+      expect(await eventsOnBus('assessment.assessment.completed', assessmentId)).toHaveLength(1);
+    });
+
+    it.each([
+      ['other needs', { needs: ['HEALTH'] }],
+      ['another completedAt', { completedAt: new Date(Date.now() - 1).toISOString() }],
+      ['a completedBy not recorded', { completedBy: 'role:PERSONAL_OFFICER' }],
+    ])('refuses a second completion with %s with 409 and emits nothing more', async (_what, change) => {
+      const { assessmentId } = await activities.requestAssessment(laterRequest('COMPREHENSIVE_SCREEN'));
+      const body = laterCompletion({ completedAt: new Date(Date.now() + 2).toISOString() });
+      const first = await post(`/assessments/${assessmentId}/completion`, body);
+      expect(first.status).toBe(200);
+
+      const response = await post(`/assessments/${assessmentId}/completion`, { ...body, ...change });
+
+      expect(response.status).toBe(409);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({ status: 409, code: 'ASSESSMENT_ALREADY_COMPLETED' });
+      expect(await (await get(`/assessments/${assessmentId}`)).json()).toEqual(await first.json());
+      expect(await eventsOnBus('assessment.assessment.completed', assessmentId)).toHaveLength(1);
+    });
+
+    it('refuses a body that does not fit the kind with 400 naming each field, and records nothing', async () => {
+      const { assessmentId } = await activities.requestAssessment(laterRequest('STANDARD_REVIEW'));
+
+      const response = await post(`/assessments/${assessmentId}/completion`, {
+        needs: ['HEALTH'],
+        riskOfSeriousHarm: 'LOW',
+      });
+
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const problem = (await response.json()) as Problem;
+      expect(problem).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+      expect(problem.errors!.map((e) => e.field).sort()).toEqual(['completedAt', 'riskOfSeriousHarm']);
+      expect(((await (await get(`/assessments/${assessmentId}`)).json()) as AssessmentView).status).toBe(
+        'REQUESTED',
+      );
+      expect(
+        await rowsOf(`SELECT 1 FROM assessment.outbox WHERE payload->'data'->>'assessmentId' = $1`, [
+          assessmentId,
+        ]),
+      ).toHaveLength(1); // the request only
+    });
+
+    it('still requires riskOfSeriousHarm and completedBy of a core screen (400 naming both)', async () => {
+      const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest());
+
+      const response = await post(`/assessments/${assessmentId}/completion`, { needs: [] });
+
+      expect(response.status).toBe(400);
+      const problem = (await response.json()) as Problem;
+      expect(problem.errors!.map((e) => e.field).sort()).toEqual(['completedBy', 'riskOfSeriousHarm']);
+    });
+
+    it('refuses a completion before the request (422) or in the future (422)', async () => {
+      const { assessmentId } = await activities.requestAssessment(laterRequest('SUMMARY_REVIEW'));
+
+      const before = await post(
+        `/assessments/${assessmentId}/completion`,
+        laterCompletion({ completedAt: '2020-01-01T09:00:00Z' }),
+      );
+      const future = await post(
+        `/assessments/${assessmentId}/completion`,
+        laterCompletion({ completedAt: inDays(1) }),
+      );
+
+      expect(before.status).toBe(422);
+      expect(await before.json()).toMatchObject({ code: 'COMPLETION_BEFORE_REQUEST' });
+      expect(future.status).toBe(422);
+      expect(await future.json()).toMatchObject({ code: 'COMPLETION_IN_FUTURE' });
+      expect(await eventsOnBus('assessment.assessment.completed', assessmentId)).toEqual([]);
+    });
+
+    it('honours Idempotency-Key: same key answers the first result; same key with another request is 409', async () => {
+      const personId = newPersonId();
+      const { assessmentId } = await activities.requestAssessment(
+        laterRequest('COMPREHENSIVE_SCREEN', { personId }),
+      );
+      const { assessmentId: otherId } = await activities.requestAssessment(
+        laterRequest('SUMMARY_REVIEW', { personId }),
+      );
+      const key = `spec-${randomUUID()}`;
+      const body = laterCompletion();
+
+      const first = await post(`/assessments/${assessmentId}/completion`, body, { 'idempotency-key': key });
+      const retry = await post(`/assessments/${assessmentId}/completion`, body, { 'idempotency-key': key });
+      const reusedElsewhere = await post(`/assessments/${otherId}/completion`, body, {
+        'idempotency-key': key,
+      });
+      const reusedOtherBody = await post(
+        `/assessments/${assessmentId}/completion`,
+        { ...body, needs: ['HEALTH'] },
+        { 'idempotency-key': key },
+      );
+
+      expect(first.status).toBe(200);
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toEqual(await first.json());
+      expect(reusedElsewhere.status).toBe(409);
+      expect(await reusedElsewhere.json()).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        detail: expect.stringContaining('assessmentId'),
+      });
+      expect(reusedOtherBody.status).toBe(409);
+      expect(await reusedOtherBody.json()).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        detail: expect.stringContaining('needs'),
+      });
+      expect(((await (await get(`/assessments/${otherId}`)).json()) as AssessmentView).status).toBe(
+        'REQUESTED',
+      );
+      expect(await eventsOfPerson('assessment.assessment.completed', personId)).toHaveLength(1);
+    });
+
+    it('answers a malformed Idempotency-Key with 400 naming it', async () => {
+      const { assessmentId } = await activities.requestAssessment(laterRequest('SUMMARY_REVIEW'));
+      const response = await post(`/assessments/${assessmentId}/completion`, laterCompletion(), {
+        'idempotency-key': 'k'.repeat(201),
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as Problem).errors?.map((e) => e.field)).toEqual(['idempotency-key']);
+    });
+
+    it('keeps a core screen completion publishing assessment.core-screen.completed exactly as before (no kind)', async () => {
+      const input = coreScreenRequest();
+      const { assessmentId } = await activities.requestCoreScreen(input);
+
+      const response = await post(
+        `/assessments/${assessmentId}/completion`,
+        completion({ needs: ['HEALTH'] }),
+      );
+
+      expect(response.status).toBe(200);
+      const view = (await response.json()) as AssessmentView;
+      expect(await eventsOnBus('assessment.core-screen.completed', assessmentId)).toEqual([
+        {
+          eventType: 'assessment.core-screen.completed',
+          version: 1,
+          eventId: expect.any(String),
+          occurredAt: view.completion!.completedAt,
+          correlationId: input.correlationId,
+          personReference: personReference(input.personId),
+          data: {
+            assessmentId,
+            episode: 1,
+            needs: ['HEALTH'],
+            riskOfSeriousHarm: 'MEDIUM',
+            completedAt: view.completion!.completedAt,
+          },
+        },
+      ]);
+      expect(await eventsOnBus('assessment.assessment.completed', assessmentId)).toEqual([]);
+    });
+  });
+
+  describe('POST /people/:personId/episodes/:episode/consent-withdrawal', () => {
+    const withdraw = (personId: string, episode: number | string, body: unknown, headers = {}) =>
+      post(`/people/${personId}/episodes/${episode}/consent-withdrawal`, body, headers);
+
+    it('records the withdrawal (200), publishes exactly one assessment.consent.withdrawn, and a repeat answers the same', async () => {
+      const input = coreScreenRequest({ episode: 2 });
+      const { assessmentId } = await activities.requestCoreScreen(input);
+      const { assessmentId: reviewId } = await activities.requestAssessment(
+        laterRequest('STANDARD_REVIEW', { personId: input.personId, episode: 2 }),
+      );
+      const { assessmentId: otherEpisodeId } = await activities.requestCoreScreen(
+        coreScreenRequest({ personId: input.personId, episode: 1 }),
+      );
+      const withdrawnAt = new Date(Date.now() - 3_600_000).toISOString();
+
+      const response = await withdraw(input.personId, 2, { withdrawnAt });
+      const repeated = await withdraw(input.personId, 2, { withdrawnAt: withdrawnAt.replace('Z', '+00:00') });
+
+      expect(response.status).toBe(200);
+      const recorded = (await response.json()) as ConsentView;
+      expect(recorded).toEqual({
+        personId: input.personId,
+        episode: 2,
+        status: 'WITHDRAWN',
+        withdrawnAt,
+        recordedAt: expect.any(String),
+      });
+      expect(repeated.status).toBe(200);
+      expect(await repeated.json()).toEqual(recorded);
+      expect(
+        await rowsOf(
+          `SELECT episode, withdrawn_at, correlation_id FROM assessment.consent_withdrawal WHERE person_id = $1`,
+          [input.personId],
+        ),
+      ).toEqual([{ episode: 2, withdrawn_at: new Date(withdrawnAt), correlation_id: input.correlationId }]);
+
+      expect(await eventsOfPerson('assessment.consent.withdrawn', input.personId)).toEqual([
+        {
+          eventType: 'assessment.consent.withdrawn',
+          version: 1,
+          eventId: expect.any(String),
+          occurredAt: withdrawnAt,
+          correlationId: input.correlationId,
+          personReference: personReference(input.personId),
+          data: { episode: 2, withdrawnAt },
+        },
+      ]);
+
+      // Every assessment of that episode shows it; another episode does not.
+      const consentOf = async (id: string) =>
+        ((await (await get(`/assessments/${id}`)).json()) as AssessmentView).consent;
+      expect(await consentOf(assessmentId)).toEqual({ status: 'WITHDRAWN', withdrawnAt });
+      expect(await consentOf(reviewId)).toEqual({ status: 'WITHDRAWN', withdrawnAt });
+      expect(await consentOf(otherEpisodeId)).toEqual({ status: 'NOT_WITHDRAWN', withdrawnAt: null });
+      const listed = (await (await get(`/assessments?personId=${input.personId}`)).json()) as AssessmentPage;
+      expect(listed.items.map((a) => [a.episode, a.kind, a.consent.status])).toEqual([
+        [2, 'CORE_SCREEN', 'WITHDRAWN'],
+        [2, 'STANDARD_REVIEW', 'WITHDRAWN'],
+        [1, 'CORE_SCREEN', 'NOT_WITHDRAWN'],
+      ]);
+      expect(await (await get(`/people/${input.personId}/episodes/2/consent`)).json()).toEqual(recorded);
+      expect(await (await get(`/people/${input.personId}/episodes/1/consent`)).json()).toEqual({
+        personId: input.personId,
+        episode: 1,
+        status: 'NOT_WITHDRAWN',
+        withdrawnAt: null,
+        recordedAt: null,
+      });
+    });
+
+    it('answers concurrent identical withdrawals all with 200 and emits one event, carrying x-correlation-id', async () => {
+      const { personId } = coreScreenRequest();
+      await activities.requestCoreScreen(coreScreenRequest({ personId }));
+      const body = { withdrawnAt: new Date().toISOString() };
+
+      const responses = await Promise.all(
+        [1, 2, 3].map(() => withdraw(personId, 1, body, { 'x-correlation-id': 'spec-wing-office-3' })),
+      );
+
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+      const bodies = await Promise.all(responses.map((r) => r.json()));
+      expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
+      const events = await eventsOfPerson('assessment.consent.withdrawn', personId);
+      expect(events).toHaveLength(1);
+      expect(ConsentWithdrawnV1.parse(events[0]).correlationId).toBe('spec-wing-office-3');
+    });
+
+    it('refuses another withdrawnAt for a withdrawn episode with 409 and emits nothing more', async () => {
+      const { personId } = coreScreenRequest();
+      await activities.requestCoreScreen(coreScreenRequest({ personId }));
+      const withdrawnAt = new Date(Date.now() - 60_000).toISOString();
+      expect((await withdraw(personId, 1, { withdrawnAt })).status).toBe(200);
+
+      const response = await withdraw(personId, 1, { withdrawnAt: new Date().toISOString() });
+
+      expect(response.status).toBe(409);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({ status: 409, code: 'CONSENT_ALREADY_WITHDRAWN' });
+      expect(
+        ((await (await get(`/people/${personId}/episodes/1/consent`)).json()) as ConsentView).withdrawnAt,
+      ).toBe(withdrawnAt);
+      expect(await eventsOfPerson('assessment.consent.withdrawn', personId)).toHaveLength(1);
+    });
+
+    it('answers an episode it holds no assessment of with 404 EPISODE_NOT_FOUND, on POST and GET', async () => {
+      const { personId } = coreScreenRequest();
+      await activities.requestCoreScreen(coreScreenRequest({ personId, episode: 1 }));
+
+      const response = await withdraw(personId, 2, { withdrawnAt: new Date().toISOString() });
+      const unknownPerson = await withdraw(newPersonId(), 1, { withdrawnAt: new Date().toISOString() });
+
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({ status: 404, code: 'EPISODE_NOT_FOUND' });
+      expect(unknownPerson.status).toBe(404);
+      expect((await get(`/people/${personId}/episodes/2/consent`)).status).toBe(404);
+      expect(
+        await rowsOf(`SELECT 1 FROM assessment.consent_withdrawal WHERE person_id = $1`, [personId]),
+      ).toEqual([]);
+    });
+
+    it('refuses a withdrawal in the future with 422 WITHDRAWAL_IN_FUTURE', async () => {
+      const { personId } = coreScreenRequest();
+      await activities.requestCoreScreen(coreScreenRequest({ personId }));
+
+      const response = await withdraw(personId, 1, { withdrawnAt: inDays(1) });
+
+      expect(response.status).toBe(422);
+      expect(await response.json()).toMatchObject({ status: 422, code: 'WITHDRAWAL_IN_FUTURE' });
+      expect(
+        ((await (await get(`/people/${personId}/episodes/1/consent`)).json()) as ConsentView).status,
+      ).toBe('NOT_WITHDRAWN');
+    });
+
+    it('answers a bad path or body with 400 problem+json naming each field', async () => {
+      const badPath = await withdraw('A1234BC', 0, { withdrawnAt: new Date().toISOString() });
+      const badBody = await withdraw(newPersonId(), 1, { withdrawnAt: 'yesterday', reason: 'moved away' });
+      const noBody = await withdraw(newPersonId(), 1, {});
+
+      expect(badPath.status).toBe(400);
+      expect(badPath.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(((await badPath.json()) as Problem).errors!.map((e) => e.field).sort()).toEqual([
+        'episode',
+        'personId',
+      ]);
+      expect(badBody.status).toBe(400);
+      expect(((await badBody.json()) as Problem).errors!.map((e) => e.field).sort()).toEqual([
+        '(root)',
+        'withdrawnAt',
+      ]);
+      expect(noBody.status).toBe(400);
+      expect(((await noBody.json()) as Problem).errors!.map((e) => e.field)).toEqual(['withdrawnAt']);
+    });
+
+    it('honours Idempotency-Key: same key answers the first result; same key for another episode is 409', async () => {
+      const { personId } = coreScreenRequest();
+      await activities.requestCoreScreen(coreScreenRequest({ personId, episode: 1 }));
+      await activities.requestCoreScreen(coreScreenRequest({ personId, episode: 2 }));
+      const key = `spec-${randomUUID()}`;
+      const body = { withdrawnAt: new Date().toISOString() };
+
+      const first = await withdraw(personId, 1, body, { 'idempotency-key': key });
+      const retry = await withdraw(personId, 1, body, { 'idempotency-key': key });
+      const reused = await withdraw(personId, 2, body, { 'idempotency-key': key });
+
+      expect(first.status).toBe(200);
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toEqual(await first.json());
+      expect(reused.status).toBe(409);
+      expect(await reused.json()).toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        detail: expect.stringContaining('episode'),
+      });
+      expect(
+        ((await (await get(`/people/${personId}/episodes/2/consent`)).json()) as ConsentView).status,
+      ).toBe('NOT_WITHDRAWN');
+      expect(await eventsOfPerson('assessment.consent.withdrawn', personId)).toHaveLength(1);
+    });
+  });
+
   it('serves /health UP and OpenAPI documenting the completion body from zod', async () => {
     const health = await get('/health');
     expect(health.status).toBe(200);
@@ -449,12 +1115,29 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     const doc = (await (await get('/docs-json')).json()) as {
       paths: Record<
         string,
-        { post?: { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } } }
+        {
+          post?: {
+            requestBody?: {
+              content: Record<
+                string,
+                { schema: { required?: string[]; properties?: Record<string, unknown> } }
+              >;
+            };
+          };
+        }
       >;
     };
     const schema =
       doc.paths['/assessments/{id}/completion']?.post?.requestBody?.content['application/json']?.schema;
-    expect(schema?.required).toEqual(expect.arrayContaining(['needs', 'riskOfSeriousHarm', 'completedBy']));
+    // One body for every kind: which of the optional fields a kind needs is checked against the assessment.
+    expect(schema?.required).toEqual(['needs']);
+    expect(Object.keys(schema?.properties ?? {}).sort()).toEqual([
+      'completedAt',
+      'completedBy',
+      'needs',
+      'riskOfSeriousHarm',
+    ]);
+    expect(doc.paths['/people/{personId}/episodes/{episode}/consent-withdrawal']?.post).toBeDefined();
     expect((await get('/docs')).status).toBe(200);
   });
 });
