@@ -1,9 +1,11 @@
 import { createPlatformTablesMigration } from '@throughcare/platform-persistence';
 import { THROUGHCARE_SCHEMA } from '../config';
 import { CreateSla1700000000100 } from './1700000000100-create-sla';
+import { SlaBreachNote1700000000200 } from './1700000000200-sla-breach-note';
 
 /** In order. The platform tables (outbox, idempotency keys) come first. */
 export const throughcareMigrations = [
   createPlatformTablesMigration(THROUGHCARE_SCHEMA),
   CreateSla1700000000100,
+  SlaBreachNote1700000000200,
 ];

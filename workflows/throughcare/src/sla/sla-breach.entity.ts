@@ -37,6 +37,10 @@ export class SlaBreach {
   @Column('timestamptz', { name: 'met_at', nullable: true })
   metAt!: Date | null;
 
+  /** Why, when the breach was known without waiting for the deadline; null otherwise. */
+  @Column('text', { nullable: true })
+  note!: string | null;
+
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;
 }

@@ -3,14 +3,21 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { planQuery, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
 import { NotFoundError } from '@throughcare/platform-errors';
-import { ApiQueryFromZod, TEMPORAL_CLIENT, ZodValidationPipe } from '@throughcare/platform-http';
 import {
+  ApiQueryFromZod,
+  openApiSchemaOf,
+  TEMPORAL_CLIENT,
+  ZodValidationPipe,
+} from '@throughcare/platform-http';
+import {
+  BreachPageSchema,
   JourneyParamsSchema,
   ListBreachesQuerySchema,
+  type BreachPage,
   type JourneyParams,
   type ListBreachesQuery,
 } from './sla.schemas';
-import { SlaService, type BreachView } from './sla.service';
+import { SlaService } from './sla.service';
 
 @ApiTags('sla')
 @Controller('breaches')
@@ -20,10 +27,16 @@ export class SlaController {
   @Get()
   @ApiOperation({ summary: 'SLA breaches, newest first: who owed what to whom, due when, met how late' })
   @ApiQueryFromZod(ListBreachesQuerySchema)
+  @ApiResponse({
+    status: 200,
+    description:
+      'A page of breaches, each with its note when it was recorded early, and the cursor of the next page',
+    schema: openApiSchemaOf(BreachPageSchema) as never,
+  })
   @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
   list(
     @Query(new ZodValidationPipe(ListBreachesQuerySchema, 'query')) query: ListBreachesQuery,
-  ): Promise<{ items: BreachView[]; nextCursor: string | null }> {
+  ): Promise<BreachPage> {
     return this.sla.list(query);
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoInstant } from '@throughcare/contracts';
 
 // Suffixed `Schema`: a parameter type sharing a zod value's name breaks Swagger's metadata.
 const CursorSchema = z
@@ -40,3 +41,34 @@ export const JourneyParamsSchema = z
   })
   .strict();
 export type JourneyParams = z.output<typeof JourneyParamsSchema>;
+
+/** One SLA breach as `/breaches` returns it. */
+export const BreachViewSchema = z.object({
+  id: z.uuid(),
+  personId: z.string(),
+  episode: z.number().int(),
+  clock: z.string(),
+  owedBy: z.string(),
+  owedTo: z.string(),
+  dueAt: IsoInstant,
+  breachedAt: IsoInstant,
+  metAt: IsoInstant.nullable(),
+  latenessMinutes: z.number().int().nullable().describe('Minutes late when met late; null while still open'),
+  status: z.enum(['OPEN', 'MET_LATE']),
+  note: z
+    .string()
+    .nullable()
+    .describe(
+      'Why, when the breach was recorded without waiting for its deadline (e.g. the meeting can no longer be held before release); null otherwise',
+    ),
+});
+export type BreachView = z.infer<typeof BreachViewSchema>;
+
+export const BreachPageSchema = z.object({
+  items: z.array(BreachViewSchema),
+  nextCursor: z
+    .string()
+    .nullable()
+    .describe('Pass back as `cursor` for the next page; null on the last page'),
+});
+export type BreachPage = z.infer<typeof BreachPageSchema>;

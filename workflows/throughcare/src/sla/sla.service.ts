@@ -10,25 +10,13 @@ import type {
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { CaseClosure } from './case-closure.entity';
 import { SlaBreach } from './sla-breach.entity';
+import type { BreachPage, BreachView } from './sla.schemas';
+
+export type { BreachView } from './sla.schemas';
 
 const personReferenceOf = (personId: string) => ({
   identifiers: [{ type: 'THROUGHCARE_ID' as const, value: personId }],
 });
-
-export interface BreachView {
-  id: string;
-  personId: string;
-  episode: number;
-  clock: string;
-  owedBy: string;
-  owedTo: string;
-  dueAt: string;
-  breachedAt: string;
-  metAt: string | null;
-  /** Minutes late when met late; null while still open. */
-  latenessMinutes: number | null;
-  status: 'OPEN' | 'MET_LATE';
-}
 
 export function toBreachView(b: SlaBreach): BreachView {
   return {
@@ -43,6 +31,7 @@ export function toBreachView(b: SlaBreach): BreachView {
     metAt: b.metAt?.toISOString() ?? null,
     latenessMinutes: b.metAt ? Math.round((b.metAt.getTime() - b.dueAt.getTime()) / 60_000) : null,
     status: b.metAt ? 'MET_LATE' : 'OPEN',
+    note: b.note,
   };
 }
 
@@ -64,6 +53,7 @@ export class SlaService implements ThroughcareActivities {
         dueAt: new Date(input.dueAt),
         breachedAt: new Date(input.breachedAt),
         metAt: null,
+        note: input.note ?? null,
         correlationId: input.correlationId,
       });
       await tx.getRepository(SlaBreach).insert(breach);
@@ -136,7 +126,7 @@ export class SlaService implements ThroughcareActivities {
     personId?: string;
     limit: number;
     cursor?: { breachedAt: string; id: string };
-  }): Promise<{ items: BreachView[]; nextCursor: string | null }> {
+  }): Promise<BreachPage> {
     const qb = this.dataSource.getRepository(SlaBreach).createQueryBuilder('b');
     if (query.status === 'OPEN') qb.andWhere('b.met_at IS NULL');
     if (query.status === 'MET_LATE') qb.andWhere('b.met_at IS NOT NULL');

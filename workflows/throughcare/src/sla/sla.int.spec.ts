@@ -1,0 +1,197 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { CaseClosedV1, SlaBreachedV1, type SlaBreachRecord } from '@throughcare/contracts';
+import { bootstrapService, listeningPort, PlatformModule } from '@throughcare/platform-http';
+import { DataSource } from 'typeorm';
+import { loadOrchestratorConfig, THROUGHCARE_SCHEMA } from '../config';
+import { throughcareMigrations } from '../migrations';
+import { CaseClosure } from './case-closure.entity';
+import { SlaBreach } from './sla-breach.entity';
+import { SlaController } from './sla.controller';
+import { BreachPageSchema, type BreachPage } from './sla.schemas';
+import { SlaService } from './sla.service';
+
+// The SLA store derives no person ids: any secret of the right length will do.
+const config = loadOrchestratorConfig({
+  PERSON_ID_SECRET: 'sla-int-spec-unused-secret',
+  ...process.env,
+  PORT: '0',
+});
+
+/**
+ * The orchestrator's SLA store and `/breaches` API on real Postgres (migrations at boot), without
+ * the journey worker or the bridge: this suite does not depend on the workflow code.
+ */
+@Module({
+  imports: [
+    PlatformModule.forRoot({
+      serviceName: 'orchestrator-sla-int-spec',
+      database: {
+        url: config.DATABASE_URL,
+        schema: THROUGHCARE_SCHEMA,
+        entities: [SlaBreach, CaseClosure],
+        migrations: throughcareMigrations,
+      },
+      natsUrl: config.NATS_URL,
+      temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+    }),
+  ],
+  controllers: [SlaController],
+  providers: [SlaService],
+})
+class SlaTestModule {}
+
+// Every test owns its person, so no test reads another's rows.
+const newPersonId = () => `p${randomBytes(10).toString('hex')}`;
+const breach = (overrides: Partial<SlaBreachRecord> = {}): SlaBreachRecord => ({
+  idempotencyKey: `spec:${randomUUID()}:breach:preReleaseMeeting`,
+  personId: newPersonId(),
+  episode: 1,
+  clock: 'preReleaseMeeting',
+  owedBy: 'establishment:BAR',
+  owedTo: 'cjsw-s12000036',
+  dueAt: '2027-05-20T16:59:59.999Z',
+  breachedAt: '2027-05-20T17:00:00.000Z',
+  correlationId: `spec-corr-${randomUUID()}`,
+  ...overrides,
+});
+
+describe('orchestrator SLA store (real Postgres)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let sla: SlaService;
+
+  beforeAll(async () => {
+    app = await bootstrapService({
+      module: SlaTestModule,
+      name: 'orchestrator',
+      port: 0,
+      logLevels: ['error'],
+    });
+    base = `http://127.0.0.1:${listeningPort(app)}`;
+    sla = app.get(SlaService);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const rowsOf = async <T>(sql: string, params: unknown[]) =>
+    app.get(DataSource).query(sql, params) as Promise<T[]>;
+  const breachesOf = async (personId: string): Promise<BreachPage> => {
+    const res = await fetch(`${base}/breaches?personId=${personId}`);
+    expect(res.status).toBe(200);
+    return BreachPageSchema.parse(await res.json());
+  };
+  /** The events written to the outbox about a person, whether or not the relay has published them yet. */
+  const outboxEventsOf = async (personId: string, eventType: string) =>
+    (
+      await rowsOf<{ payload: unknown }>(
+        `SELECT payload FROM "${THROUGHCARE_SCHEMA}".outbox
+          WHERE payload->>'eventType' = $1 AND payload->'personReference'->'identifiers'->0->>'value' = $2`,
+        [eventType, personId],
+      )
+    ).map((r) => r.payload);
+
+  describe('recordSlaBreach', () => {
+    it('stores the note of a breach known without waiting, and /breaches shows it', async () => {
+      const input = breach({
+        note: 'release brought forward: no working day left for the pre-release meeting',
+      });
+      const { breachId } = await sla.recordSlaBreach(input);
+
+      const [row] = await rowsOf<{ note: string | null }>(
+        `SELECT note FROM "${THROUGHCARE_SCHEMA}".sla_breach WHERE id = $1`,
+        [breachId],
+      );
+      expect(row?.note).toBe(input.note);
+      const page = await breachesOf(input.personId);
+      expect(page.items).toEqual([
+        expect.objectContaining({
+          id: breachId,
+          clock: 'preReleaseMeeting',
+          status: 'OPEN',
+          note: 'release brought forward: no working day left for the pre-release meeting',
+        }),
+      ]);
+      // The event still validates against its contract (which has no note field).
+      const events = await outboxEventsOf(input.personId, 'throughcare.sla.breached');
+      expect(events).toHaveLength(1);
+      expect(SlaBreachedV1.parse(events[0]).data).toMatchObject({ breachId, clock: 'preReleaseMeeting' });
+    });
+
+    it('a breach found at its deadline has no note (null in the API)', async () => {
+      const input = breach({ clock: 'referralAcknowledgement' });
+      const { breachId } = await sla.recordSlaBreach(input);
+      const page = await breachesOf(input.personId);
+      expect(page.items).toEqual([expect.objectContaining({ id: breachId, note: null })]);
+    });
+
+    it('the same key twice is one row, one event and the first note', async () => {
+      const input = breach({ note: 'first' });
+      const first = await sla.recordSlaBreach(input);
+      const second = await sla.recordSlaBreach({ ...input, note: 'second' });
+      expect(second).toEqual(first);
+      const page = await breachesOf(input.personId);
+      expect(page.items.map((b) => b.note)).toEqual(['first']);
+      expect(await outboxEventsOf(input.personId, 'throughcare.sla.breached')).toHaveLength(1);
+    });
+
+    it('a note met late keeps its note alongside the lateness', async () => {
+      const input = breach({ note: 'meeting impossible before release' });
+      await sla.recordSlaBreach(input);
+      await sla.recordBreachMet({ idempotencyKey: input.idempotencyKey, metAt: '2027-05-21T16:59:59.999Z' });
+      const page = await breachesOf(input.personId);
+      expect(page.items).toEqual([
+        expect.objectContaining({
+          status: 'MET_LATE',
+          latenessMinutes: 1440,
+          note: 'meeting impossible before release',
+        }),
+      ]);
+    });
+
+    it('documents note in the /breaches response schema (OpenAPI)', async () => {
+      const docs = (await (await fetch(`${base}/docs-json`)).json()) as {
+        paths: Record<
+          string,
+          { get?: { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> } }
+        >;
+      };
+      const schema = JSON.stringify(
+        docs.paths['/breaches']?.get?.responses?.['200']?.content?.['application/json'],
+      );
+      expect(schema).toContain('"note"');
+      expect(schema).toContain('"nextCursor"');
+    });
+  });
+
+  describe('recordCaseClosed', () => {
+    it.each(['FOLLOW_UP_COMPLETE', 'CONSENT_WITHDRAWN', 'RECALLED', 'DEPORTED'])(
+      'stores the reason %s and publishes it on throughcare.case.closed',
+      async (reason) => {
+        const personId = newPersonId();
+        const input = {
+          idempotencyKey: `spec:${randomUUID()}:closed`,
+          personId,
+          episode: 2,
+          closedAt: '2027-09-01T10:00:00.000Z',
+          reason,
+          correlationId: `spec-corr-${randomUUID()}`,
+        };
+        await sla.recordCaseClosed(input);
+        await sla.recordCaseClosed(input); // an activity retry: one row, one event
+
+        const rows = await rowsOf<{ episode: number; reason: string; closed_at: Date }>(
+          `SELECT episode, reason, closed_at FROM "${THROUGHCARE_SCHEMA}".case_closure WHERE person_id = $1`,
+          [personId],
+        );
+        expect(rows).toEqual([{ episode: 2, reason, closed_at: new Date(input.closedAt) }]);
+        const events = await outboxEventsOf(personId, 'throughcare.case.closed');
+        expect(events).toHaveLength(1);
+        expect(CaseClosedV1.parse(events[0]).data).toEqual({ episode: 2, closedAt: input.closedAt, reason });
+      },
+    );
+  });
+});
