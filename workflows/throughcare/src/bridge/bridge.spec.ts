@@ -8,7 +8,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { PersonReceivedV1, type KnownEvent } from '@throughcare/contracts';
 import { isPermanent, type MessageContext } from '@throughcare/platform-messaging';
-import { BridgeErrorCodes, bridgeHandler } from './bridge';
+import { BridgeErrorCodes, bridgeHandler, staticSummaryOf } from './bridge';
 
 const PERSON = 'p0123456789abcdef0123';
 const context: MessageContext = { subject: 's', streamSequence: 1, deliveryCount: 1, headers: undefined };
@@ -186,5 +186,36 @@ describe('bridge handler: facts', () => {
     };
     await expect(t.handle(booked, context)).resolves.toBeUndefined();
     expect(t.calls).toEqual([]);
+  });
+});
+
+describe('static summary (Temporal UI list)', () => {
+  const input = {
+    personId: PERSON,
+    episode: 1,
+    jurisdiction: 'SCOTLAND' as const,
+    establishmentCode: 'BAR',
+    homeLocalAuthority: 'S12000036',
+    receivedAt: '2027-03-02T15:20:00Z',
+    sentenceDate: '2027-03-02',
+    sentenceLengthDays: 1,
+    expectedReleaseDate: '2027-03-02',
+    correlationId: 'c',
+  };
+
+  it('says how the journey began, with no personal data', () => {
+    expect(staticSummaryOf(input)).toBe(
+      'Throughcare episode 1 · received 2027-03-02 at BAR · home LA S12000036',
+    );
+    expect(
+      staticSummaryOf({
+        ...input,
+        liberatedFromCourt: {
+          releasedAt: '2027-03-02T15:20:00Z',
+          legalStatus: 'REMAND',
+          eventId: randomUUID(),
+        },
+      }),
+    ).toBe('Throughcare episode 1 · liberated from court 2027-03-02 (held by BAR) · home LA S12000036');
   });
 });

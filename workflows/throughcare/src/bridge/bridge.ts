@@ -24,7 +24,10 @@ export const BridgeErrorCodes = {
 
 /** A non-identifying summary shown in the Temporal UI list (no names, no prison numbers). */
 export function staticSummaryOf(input: ThroughcareInput): string {
-  return `Throughcare episode ${input.episode} · received ${input.receivedAt.slice(0, 10)} at ${input.establishmentCode} · home LA ${input.homeLocalAuthority}`;
+  const how = input.liberatedFromCourt
+    ? `liberated from court ${input.liberatedFromCourt.releasedAt.slice(0, 10)} (held by ${input.establishmentCode})`
+    : `received ${input.receivedAt.slice(0, 10)} at ${input.establishmentCode}`;
+  return `Throughcare episode ${input.episode} · ${how} · home LA ${input.homeLocalAuthority}`;
 }
 
 /**
