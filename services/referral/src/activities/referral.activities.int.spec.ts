@@ -5,17 +5,25 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
-import { AppointmentBookedV1, ReferralSentV1 } from '@throughcare/contracts';
-import { bootstrapService } from '@throughcare/platform-http';
+import {
+  AppointmentBookedV1,
+  AppointmentCancelledV1,
+  ReferralSentV1,
+  ReferralWithdrawnV1,
+} from '@throughcare/contracts';
+import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { AppModule } from '../app.module';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { loadReferralConfig } from '../config';
 import { ReferralsService } from '../referrals/referrals.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { EventsOnBus } from '../testing/events-on-bus';
-import { aReferral, anAppointment } from '../testing/referral.mother';
+import { aReferral, anAgencyId, anAppointment } from '../testing/referral.mother';
 import { createReferralActivities } from './referral.activities';
-import type { sendTwiceWorkflow } from './test-workflows/referral-activities.workflow';
+import type {
+  sendTwiceWorkflow,
+  withdrawAndCancelWorkflow,
+} from './test-workflows/referral-activities.workflow';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
 
@@ -23,6 +31,7 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
   let app: NestFastifyApplication;
   let dataSource: DataSource;
   let bus: EventsOnBus;
+  let base: string;
 
   beforeAll(async () => {
     app = await bootstrapService({
@@ -32,6 +41,7 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
       logLevels: ['error'],
     });
     dataSource = app.get(DataSource);
+    base = `http://127.0.0.1:${listeningPort(app)}`;
     bus = await EventsOnBus.open(config.NATS_URL, dataSource);
   });
 
@@ -141,5 +151,250 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
     await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(attempt).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
     await expect(attempt).rejects.toThrow(/personId: .*; pathways: /);
+  });
+
+  const activities = () =>
+    createReferralActivities(
+      app.get(ReferralsService),
+      app.get(AppointmentsService),
+      app.get(NotificationsService),
+    );
+  const view = async (kind: 'referrals' | 'appointments', id: string, agencyId: string) =>
+    (await fetch(`${base}/${kind}/${id}`, { headers: { 'x-agency-id': agencyId } })).json() as Promise<
+      Record<string, unknown>
+    >;
+  /** Runs the calls through a real worker on "referral", via a tiny workflow. */
+  const throughTemporal = async (input: Parameters<typeof withdrawAndCancelWorkflow>[0]) => {
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const taskQueue = `referral-withdraw-spec-${randomUUID()}`;
+    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    try {
+      const workflowWorker = await Worker.create({
+        connection: workerConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue,
+        workflowsPath: require.resolve('./test-workflows/referral-activities.workflow'),
+      });
+      return await workflowWorker.runUntil(
+        client.workflow.execute<typeof withdrawAndCancelWorkflow>('withdrawAndCancelWorkflow', {
+          taskQueue,
+          workflowId: `spec-withdraw-cancel-${randomUUID()}`,
+          args: [input],
+        }),
+      );
+    } finally {
+      await connection.close();
+      await workerConnection.close();
+    }
+  };
+
+  it('withdraws a referral and cancels an appointment through the worker: a repeat (same or another key) is a no-op; unknown ids fail non-retryable', async () => {
+    const referral = aReferral();
+    const { referralId } = await activities().sendReferral(referral);
+    const appointment = anAppointment({ personId: referral.personId, agencyId: referral.agencyId });
+    const { appointmentId } = await activities().bookFirstAppointment(appointment);
+    const withdrawal = {
+      idempotencyKey: `spec:${randomUUID()}:withdraw`,
+      referralId,
+      reason: 'Consent withdrawn',
+      correlationId: `spec-${randomUUID()}`,
+    };
+    const cancellation = {
+      idempotencyKey: `spec:${randomUUID()}:cancel`,
+      appointmentId,
+      reason: 'Release reversed: recorded in error',
+      correlationId: `spec-${randomUUID()}`,
+    };
+    const before = Date.now();
+
+    const result = await throughTemporal({
+      withdrawals: [
+        withdrawal,
+        withdrawal,
+        { ...withdrawal, idempotencyKey: `spec:${randomUUID()}:withdraw`, reason: 'Case closed' },
+        { ...withdrawal, idempotencyKey: `spec:${randomUUID()}:withdraw`, referralId: randomUUID() },
+      ],
+      cancellations: [
+        cancellation,
+        cancellation,
+        { ...cancellation, idempotencyKey: `spec:${randomUUID()}:cancel`, reason: 'Case closed' },
+        { ...cancellation, idempotencyKey: `spec:${randomUUID()}:cancel`, appointmentId: randomUUID() },
+      ],
+    });
+
+    expect(result).toEqual({
+      withdrawals: ['ok', 'ok', 'ok', { failureType: 'REFERRAL_NOT_FOUND', nonRetryable: true }],
+      cancellations: ['ok', 'ok', 'ok', { failureType: 'APPOINTMENT_NOT_FOUND', nonRetryable: true }],
+    });
+
+    const withdrawn = await bus.onBus('referral.referral.withdrawn', 'referralId', referralId);
+    expect(withdrawn).toHaveLength(1);
+    const withdrawnEvent = ReferralWithdrawnV1.parse(withdrawn[0]);
+    expect(withdrawnEvent).toEqual({
+      eventType: 'referral.referral.withdrawn',
+      version: 1,
+      eventId: expect.any(String) as string,
+      occurredAt: expect.any(String) as string,
+      correlationId: withdrawal.correlationId,
+      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: referral.personId }] },
+      data: { referralId, episode: 1, reason: 'Consent withdrawn' },
+    });
+    expect(Date.parse(withdrawnEvent.occurredAt)).toBeGreaterThanOrEqual(before - 1);
+
+    const cancelled = await bus.onBus('referral.appointment.cancelled', 'appointmentId', appointmentId);
+    expect(cancelled).toHaveLength(1);
+    expect(AppointmentCancelledV1.parse(cancelled[0])).toEqual({
+      eventType: 'referral.appointment.cancelled',
+      version: 1,
+      eventId: expect.any(String) as string,
+      occurredAt: expect.any(String) as string,
+      correlationId: cancellation.correlationId,
+      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: referral.personId }] },
+      data: { appointmentId, episode: 1, reason: 'Release reversed: recorded in error' },
+    });
+
+    expect(await view('referrals', referralId, referral.agencyId)).toMatchObject({
+      status: 'WITHDRAWN',
+      withdrawal: { withdrawnAt: withdrawnEvent.occurredAt, reason: 'Consent withdrawn' },
+    });
+    expect(await view('appointments', appointmentId, referral.agencyId)).toMatchObject({
+      status: 'CANCELLED',
+      attendance: null,
+      cancellation: {
+        cancelledAt: expect.any(String) as string,
+        reason: 'Release reversed: recorded in error',
+      },
+    });
+    const stored = (await dataSource.query(
+      `SELECT withdrawal_reason AS reason FROM "referral"."referral" WHERE id = $1`,
+      [referralId],
+    )) as unknown[];
+    expect(stored).toEqual([{ reason: 'Consent withdrawn' }]);
+  });
+
+  it('withdraws and cancels once when the same key runs concurrently', async () => {
+    const referral = aReferral();
+    const { referralId } = await activities().sendReferral(referral);
+    const { appointmentId } = await activities().bookFirstAppointment(anAppointment());
+    const withdrawal = {
+      idempotencyKey: `spec:${randomUUID()}:withdraw`,
+      referralId,
+      reason: 'Case closed',
+      correlationId: randomUUID(),
+    };
+    const cancellation = {
+      idempotencyKey: `spec:${randomUUID()}:cancel`,
+      appointmentId,
+      reason: 'Case closed',
+      correlationId: randomUUID(),
+    };
+
+    await Promise.all([
+      ...[1, 2, 3].map(() => activities().withdrawReferral(withdrawal)),
+      ...[1, 2, 3].map(() =>
+        activities().withdrawReferral({ ...withdrawal, idempotencyKey: `spec:${randomUUID()}:withdraw` }),
+      ),
+      ...[1, 2, 3].map(() => activities().cancelAppointment(cancellation)),
+    ]);
+
+    expect(await bus.outbox('referral.referral.withdrawn', 'referralId', referralId)).toHaveLength(1);
+    expect(await bus.outbox('referral.appointment.cancelled', 'appointmentId', appointmentId)).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses to cancel an appointment whose attendance is on record (non-retryable ATTENDANCE_ALREADY_RECORDED)', async () => {
+    const appointment = anAppointment();
+    const { appointmentId } = await app
+      .get(AppointmentsService)
+      .bookFirst(appointment, new Date(Date.now() - 60_000));
+    await app
+      .get(AppointmentsService)
+      .recordAttendance(
+        appointment.agencyId,
+        appointmentId,
+        { attendance: 'YES', attendedAt: new Date().toISOString(), recordedBy: 'Duty team' },
+        randomUUID(),
+      );
+
+    const attempt = new MockActivityEnvironment().run(() =>
+      activities().cancelAppointment({
+        idempotencyKey: `spec:${randomUUID()}:cancel`,
+        appointmentId,
+        reason: 'Case closed',
+        correlationId: randomUUID(),
+      }),
+    );
+
+    await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
+    await expect(attempt).rejects.toMatchObject({ type: 'ATTENDANCE_ALREADY_RECORDED', nonRetryable: true });
+    expect(await bus.outbox('referral.appointment.cancelled', 'appointmentId', appointmentId)).toHaveLength(
+      0,
+    );
+    expect(await view('appointments', appointmentId, appointment.agencyId)).toMatchObject({
+      status: 'ATTENDED',
+      cancellation: null,
+    });
+  });
+
+  it('fails bad withdraw and cancel input with a non-retryable VALIDATION_FAILED naming each field', async () => {
+    const withdraw = new MockActivityEnvironment().run(() =>
+      activities().withdrawReferral({
+        idempotencyKey: '',
+        referralId: 'not-a-uuid',
+        reason: ' ',
+        correlationId: randomUUID(),
+      }),
+    );
+    await expect(withdraw).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
+    await expect(withdraw).rejects.toThrow(/idempotencyKey: .*; referralId: .*; reason: /);
+
+    const cancel = new MockActivityEnvironment().run(() =>
+      activities().cancelAppointment({
+        idempotencyKey: 'k',
+        appointmentId: randomUUID(),
+        reason: 'x'.repeat(501),
+        correlationId: randomUUID(),
+      }),
+    );
+    await expect(cancel).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
+    await expect(cancel).rejects.toThrow(/reason: /);
+  });
+
+  it('books a follow-up after a missed appointment with its purpose; the key alone decides a repeat', async () => {
+    const agencyId = anAgencyId();
+    const followUp = anAppointment({ agencyId, purpose: 'MISSED_APPOINTMENT_FOLLOW_UP' });
+    const first = anAppointment({ agencyId });
+
+    const { appointmentId } = await activities().bookFirstAppointment(followUp);
+    const { appointmentId: firstId } = await activities().bookFirstAppointment(first);
+    const repeat = await activities().bookFirstAppointment({
+      ...followUp,
+      purpose: 'FIRST_APPOINTMENT',
+      dueBy: new Date(Date.now() + 9 * 24 * 60 * 60_000).toISOString(),
+    });
+
+    expect(repeat.appointmentId).toBe(appointmentId);
+    expect(await view('appointments', appointmentId, agencyId)).toMatchObject({
+      purpose: 'MISSED_APPOINTMENT_FOLLOW_UP',
+      dueBy: followUp.dueBy,
+    });
+    expect(await view('appointments', firstId, agencyId)).toMatchObject({ purpose: 'FIRST_APPOINTMENT' });
+    const stored = (await dataSource.query(
+      `SELECT id, purpose FROM "referral"."appointment" WHERE agency_id = $1 ORDER BY purpose`,
+      [agencyId],
+    )) as unknown[];
+    expect(stored).toEqual([
+      { id: firstId, purpose: 'FIRST_APPOINTMENT' },
+      { id: appointmentId, purpose: 'MISSED_APPOINTMENT_FOLLOW_UP' },
+    ]);
+    expect(await bus.onBus('referral.appointment.booked', 'appointmentId', appointmentId)).toHaveLength(1);
+
+    const bad = new MockActivityEnvironment().run(() =>
+      activities().bookFirstAppointment({ ...anAppointment(), purpose: 'SECOND' as 'FIRST_APPOINTMENT' }),
+    );
+    await expect(bad).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
+    await expect(bad).rejects.toThrow(/purpose: /);
   });
 });

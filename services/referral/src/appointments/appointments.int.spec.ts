@@ -231,6 +231,40 @@ describe('appointments API, scoped to the calling agency (real Postgres, NATS, T
     expect(await bus.outbox('referral.appointment.attendance-recorded', 'appointmentId', id)).toHaveLength(0);
   });
 
+  it('refuses attendance for a cancelled appointment with 409 APPOINTMENT_CANCELLED and the reason, recording nothing', async () => {
+    const { id, input, bookedAt } = await booked();
+    await appointments.cancel({
+      idempotencyKey: `spec:${randomUUID()}:cancel`,
+      appointmentId: id,
+      reason: 'Release reversed: recorded in error',
+      correlationId: randomUUID(),
+    });
+
+    const response = await post(`/appointments/${id}/attendance`, input.agencyId, {
+      attendance: 'YES',
+      attendedAt: minutesAfter(bookedAt, 10),
+      recordedBy: 'Duty team',
+    });
+
+    expect(response.status).toBe(409);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = (await response.json()) as Problem & { detail: string };
+    expect(problem).toMatchObject({ status: 409, code: 'APPOINTMENT_CANCELLED' });
+    expect(problem.detail).toMatch(/Release reversed: recorded in error/);
+    const view = (await (await get(`/appointments/${id}`, input.agencyId)).json()) as AppointmentView;
+    expect(view).toMatchObject({ status: 'CANCELLED', attendance: null });
+    expect(view.cancellation?.reason).toBe('Release reversed: recorded in error');
+    expect(await bus.outbox('referral.appointment.attendance-recorded', 'appointmentId', id)).toHaveLength(0);
+
+    // Another agency still finds nothing there.
+    const other = await post(`/appointments/${id}/attendance`, anAgencyId(), {
+      attendance: 'YES',
+      attendedAt: minutesAfter(bookedAt, 10),
+      recordedBy: 'Duty team',
+    });
+    expect(other.status).toBe(404);
+  });
+
   it('pages through an agency’s appointments by due date without gaps or repeats', async () => {
     const agencyId = anAgencyId();
     const ids: string[] = [];

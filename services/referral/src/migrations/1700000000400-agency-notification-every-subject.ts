@@ -15,6 +15,15 @@ const subjects = [
   .join(', ');
 
 /**
+ * The message of a notice stored before messages existed (all LIBERATION_DATE_CHANGED, with a
+ * liberation date): the text `defaultNotificationMessage` writes for the same facts.
+ */
+export const LEGACY_NOTICE_MESSAGE_SQL = `'The liberation date has changed. Liberation date: '
+  || to_char("liberation_date", 'YYYY-MM-DD')
+  || CASE WHEN "previous_liberation_date" IS NULL THEN '.'
+          ELSE ' (was ' || to_char("previous_liberation_date", 'YYYY-MM-DD') || ').' END`;
+
+/**
  * Notices of every subject (AgencyNotifiedV2): a message the agency's staff read, and the
  * liberation dates and establishments when the subject names them. Notices stored before get
  * the message `defaultNotificationMessage` writes for them.
@@ -25,11 +34,7 @@ export class AgencyNotificationEverySubject1700000000400 implements MigrationInt
   async up(queryRunner: QueryRunner): Promise<void> {
     const table = `"referral"."agency_notification"`;
     await queryRunner.query(`ALTER TABLE ${table} ADD COLUMN "message" text NULL`);
-    await queryRunner.query(`
-      UPDATE ${table} SET "message" = 'The liberation date has changed. Liberation date: '
-        || to_char("liberation_date", 'YYYY-MM-DD')
-        || CASE WHEN "previous_liberation_date" IS NULL THEN '.'
-                ELSE ' (was ' || to_char("previous_liberation_date", 'YYYY-MM-DD') || ').' END`);
+    await queryRunner.query(`UPDATE ${table} SET "message" = ${LEGACY_NOTICE_MESSAGE_SQL}`);
     await queryRunner.query(`
       ALTER TABLE ${table}
         ALTER COLUMN "message" SET NOT NULL,

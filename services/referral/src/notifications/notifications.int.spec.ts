@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
-import { AgencyNotifiedV2 } from '@throughcare/contracts';
+import { AgencyNotifiedV2, NotificationSubject } from '@throughcare/contracts';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { createReferralActivities } from '../activities/referral.activities';
 import type { notifyEachWorkflow } from '../activities/test-workflows/referral-activities.workflow';
@@ -13,9 +13,11 @@ import { AppModule } from '../app.module';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
+import { LEGACY_NOTICE_MESSAGE_SQL } from '../migrations/1700000000400-agency-notification-every-subject';
 import { ReferralsService } from '../referrals/referrals.service';
 import { EventsOnBus } from '../testing/events-on-bus';
 import { aNotification, anAgencyId } from '../testing/referral.mother';
+import { defaultNotificationMessage } from './notification.message';
 import type { NotificationView, NotifyAgencyInput } from './notification.schemas';
 import { NotificationsService } from './notifications.service';
 
@@ -166,6 +168,214 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
       previousLiberationDate: null,
       message: 'The liberation date has changed. Liberation date: 2026-07-14.',
     });
+  });
+
+  it('notifies of every subject: the v2 event and the inbox carry the facts given and a message written from them', async () => {
+    const agencyId = anAgencyId();
+    const cases: Array<{ input: NotifyAgencyInput; message: string }> = [
+      {
+        input: aNotification({
+          agencyId,
+          subject: 'TRANSFERRED',
+          liberationDate: undefined,
+          previousLiberationDate: undefined,
+          establishmentCode: 'LEI',
+          previousEstablishmentCode: 'BAR',
+        }),
+        message: 'The person has been transferred to another establishment. Establishment: LEI (was BAR).',
+      },
+      {
+        input: aNotification({
+          agencyId,
+          subject: 'MOVEMENT_REVERSED',
+          previousLiberationDate: undefined,
+          liberationDate: '2026-07-14',
+          establishmentCode: 'BAR',
+        }),
+        message:
+          'A release or transfer recorded for the person was reversed: it did not happen. ' +
+          'Liberation date: 2026-07-14. Establishment: BAR.',
+      },
+      {
+        input: aNotification({
+          agencyId,
+          subject: 'RETURNED_TO_CUSTODY',
+          liberationDate: undefined,
+          previousLiberationDate: undefined,
+          establishmentCode: 'HMP',
+        }),
+        message: 'The person has returned to custody. Establishment: HMP.',
+      },
+      {
+        input: aNotification({
+          agencyId,
+          subject: 'CONSENT_WITHDRAWN',
+          liberationDate: undefined,
+          previousLiberationDate: undefined,
+        }),
+        message: 'The person has withdrawn consent to voluntary throughcare.',
+      },
+      {
+        input: aNotification({
+          agencyId,
+          subject: 'CASE_CLOSED',
+          liberationDate: undefined,
+          previousLiberationDate: undefined,
+          message: '  Case closed early: the person was deported.  ',
+        }),
+        message: 'Case closed early: the person was deported.',
+      },
+      {
+        input: aNotification({
+          agencyId,
+          subject: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
+          previousLiberationDate: undefined,
+          liberationDate: '2026-07-14',
+        }),
+        message:
+          'The pre-release meeting can no longer be held before liberation. Liberation date: 2026-07-14.',
+      },
+    ];
+    // Every subject of the contract is covered here or in the tests above (LIBERATION_DATE_CHANGED).
+    expect(new Set(['LIBERATION_DATE_CHANGED', ...cases.map((c) => c.input.subject)])).toEqual(
+      new Set(NotificationSubject.options),
+    );
+
+    for (const { input, message } of cases) {
+      const { notificationId } = await activities().notifyAgency(input);
+
+      const events = await bus.onBus('referral.agency.notified', 'notificationId', notificationId);
+      expect(events).toHaveLength(1);
+      const optional = {
+        ...(input.liberationDate ? { liberationDate: input.liberationDate } : {}),
+        ...(input.establishmentCode ? { establishmentCode: input.establishmentCode } : {}),
+        ...(input.previousEstablishmentCode
+          ? { previousEstablishmentCode: input.previousEstablishmentCode }
+          : {}),
+      };
+      expect(AgencyNotifiedV2.parse(events[0])).toEqual({
+        eventType: 'referral.agency.notified',
+        version: 2,
+        eventId: expect.any(String) as string,
+        occurredAt: expect.any(String) as string,
+        correlationId: input.correlationId,
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: input.personId }] },
+        data: {
+          notificationId,
+          episode: 1,
+          agencyId,
+          subject: input.subject,
+          message,
+          ...optional,
+        },
+      });
+
+      const stored = (await dataSource.query(
+        `SELECT subject, message, liberation_date::text AS "liberationDate",
+                previous_liberation_date::text AS "previousLiberationDate",
+                establishment_code AS "establishmentCode", previous_establishment_code AS "previousEstablishmentCode"
+           FROM "referral"."agency_notification" WHERE id = $1`,
+        [notificationId],
+      )) as unknown[];
+      const facts = {
+        liberationDate: input.liberationDate ?? null,
+        previousLiberationDate: null,
+        establishmentCode: input.establishmentCode ?? null,
+        previousEstablishmentCode: input.previousEstablishmentCode ?? null,
+      };
+      expect(stored).toEqual([{ subject: input.subject, message, ...facts }]);
+
+      expect(await (await get(`/notifications/${notificationId}`, agencyId)).json()).toEqual({
+        id: notificationId,
+        personId: input.personId,
+        episode: 1,
+        agencyId,
+        subject: input.subject,
+        message,
+        ...facts,
+        notifiedAt: expect.any(String) as string,
+        read: null,
+      });
+    }
+
+    const inbox = (await (await get('/notifications?limit=100', agencyId)).json()) as Page<NotificationView>;
+    expect(inbox.items.map((n) => [n.subject, n.message]).sort()).toEqual(
+      cases.map((c) => [c.input.subject, c.message]).sort(),
+    );
+  });
+
+  it('lets the key decide a repeat: the same key with another subject or message answers the first notice', async () => {
+    const first = aNotification();
+    const { notificationId } = await activities().notifyAgency(first);
+
+    const again = await activities().notifyAgency({
+      ...first,
+      subject: 'CASE_CLOSED',
+      message: 'Something else entirely',
+      liberationDate: undefined,
+      previousLiberationDate: undefined,
+    });
+
+    expect(again.notificationId).toBe(notificationId);
+    expect(await rowsOf(first.agencyId)).toHaveLength(1);
+    expect(await (await get(`/notifications/${notificationId}`, first.agencyId)).json()).toMatchObject({
+      subject: 'LIBERATION_DATE_CHANGED',
+      message: 'The liberation date has changed. Liberation date: 2026-07-14 (was 2026-08-03).',
+    });
+    expect(await bus.onBus('referral.agency.notified', 'notificationId', notificationId)).toHaveLength(1);
+  });
+
+  it('refuses notices that name no change or half a change (VALIDATION_FAILED, non-retryable), recording nothing', async () => {
+    const agencyId = anAgencyId();
+    const refused: Array<[Partial<NotifyAgencyInput>, RegExp]> = [
+      [
+        { liberationDate: undefined, previousLiberationDate: undefined },
+        /liberationDate: required when the subject is LIBERATION_DATE_CHANGED/,
+      ],
+      [{ liberationDate: undefined }, /liberationDate: required with previousLiberationDate/],
+      [
+        { subject: 'TRANSFERRED', liberationDate: undefined, previousLiberationDate: undefined },
+        /establishmentCode: required when the subject is TRANSFERRED/,
+      ],
+      [
+        { subject: 'TRANSFERRED', establishmentCode: 'BAR', previousEstablishmentCode: 'BAR' },
+        /previousEstablishmentCode: must differ from establishmentCode/,
+      ],
+      [
+        { subject: 'CASE_CLOSED', previousEstablishmentCode: 'BAR' },
+        /establishmentCode: required with previousEstablishmentCode/,
+      ],
+      [
+        { subject: 'RETURNED_TO_CUSTODY', establishmentCode: 'Barlinnie' },
+        /establishmentCode: establishment code must be three/,
+      ],
+      [{ subject: 'CASE_CLOSED', message: '   ' }, /message: /],
+      [{ subject: 'CASE_CLOSED', message: 'x'.repeat(1001) }, /message: /],
+    ];
+    for (const [overrides, reason] of refused) {
+      const attempt = new MockActivityEnvironment().run(() =>
+        activities().notifyAgency(aNotification({ agencyId, ...overrides })),
+      );
+      await expect(attempt).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
+      await expect(attempt).rejects.toThrow(reason);
+    }
+    expect(await rowsOf(agencyId)).toHaveLength(0);
+  });
+
+  it('gives notices stored before messages existed the message it writes today (migration 1700000000400)', async () => {
+    const rows = (await dataSource.query(
+      `SELECT ${LEGACY_NOTICE_MESSAGE_SQL} AS message
+         FROM (VALUES ('2026-07-14'::date, '2026-08-03'::date), ('2026-07-14'::date, NULL::date))
+           AS legacy (liberation_date, previous_liberation_date)`,
+    )) as Array<{ message: string }>;
+
+    expect(rows.map((r) => r.message)).toEqual([
+      defaultNotificationMessage('LIBERATION_DATE_CHANGED', {
+        liberationDate: '2026-07-14',
+        previousLiberationDate: '2026-08-03',
+      }),
+      defaultNotificationMessage('LIBERATION_DATE_CHANGED', { liberationDate: '2026-07-14' }),
+    ]);
   });
 
   it('keeps one notification when the same key is notified concurrently', async () => {

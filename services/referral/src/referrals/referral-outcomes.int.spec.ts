@@ -1,0 +1,408 @@
+import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
+import { ReferralOutcomeRecordedV1 } from '@throughcare/contracts';
+import { bootstrapService, listeningPort } from '@throughcare/platform-http';
+import { AppModule } from '../app.module';
+import { loadReferralConfig } from '../config';
+import type { Page } from '../pagination/keyset-cursor';
+import { EventsOnBus } from '../testing/events-on-bus';
+import { aReferral, anAgencyId } from '../testing/referral.mother';
+import type { ReferralView, SendReferralInput } from './referral.schemas';
+import { ReferralsService } from './referrals.service';
+
+const config = loadReferralConfig({ ...process.env, PORT: '0' });
+
+interface Problem {
+  status: number;
+  code: string;
+  detail?: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+describe('referral outcomes and withdrawal: the feedback loop, scoped to the calling agency (real Postgres, NATS, Temporal)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let bus: EventsOnBus;
+  let dataSource: DataSource;
+  let referrals: ReferralsService;
+
+  beforeAll(async () => {
+    app = await bootstrapService({
+      module: AppModule.forRoot(config),
+      name: 'referral',
+      port: 0,
+      logLevels: ['error'],
+    });
+    base = `http://127.0.0.1:${listeningPort(app)}`;
+    referrals = app.get(ReferralsService);
+    dataSource = app.get(DataSource);
+    bus = await EventsOnBus.open(config.NATS_URL, dataSource);
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+    await app?.close();
+  });
+
+  const get = (path: string, agencyId?: string) =>
+    fetch(`${base}${path}`, { headers: agencyId ? { 'x-agency-id': agencyId } : {} });
+  const post = (
+    path: string,
+    agencyId: string | undefined,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(agencyId ? { 'x-agency-id': agencyId } : {}),
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+  const sent = async (overrides: Partial<SendReferralInput> = {}) => {
+    const input = aReferral(overrides);
+    return { id: (await referrals.send(input)).referralId, input };
+  };
+  const minutesAfter = (iso: string, minutes: number) =>
+    new Date(Date.parse(iso) + minutes * 60_000).toISOString();
+  const outcome = (id: string, agencyId: string | undefined, body: unknown, key?: string) =>
+    post(`/referrals/${id}/outcome`, agencyId, body, key ? { 'idempotency-key': key } : {});
+  const storedOutcomes = async (id: string) =>
+    (await dataSource.query(
+      `SELECT decision, reason, decided_at AS "decidedAt" FROM "referral"."referral_outcome"
+        WHERE referral_id = $1 ORDER BY sequence`,
+      [id],
+    )) as Array<{ decision: string; reason: string | null; decidedAt: Date }>;
+  const withdraw = (referralId: string, reason = 'Consent withdrawn') =>
+    referrals.withdraw({
+      idempotencyKey: `spec:${randomUUID()}:withdraw`,
+      referralId,
+      reason,
+      correlationId: randomUUID(),
+    });
+
+  it('records each decision: 201, one outcome-recorded event each, and the referral shows them in decision order', async () => {
+    const { id, input } = await sent();
+    const correlationId = `spec-${randomUUID()}`;
+    const waiting = minutesAfter(input.sentAt, 20);
+    const moreInfo = minutesAfter(input.sentAt, 10);
+
+    const first = await outcome(
+      id,
+      input.agencyId,
+      { decision: 'ON_WAITING_LIST', decidedAt: waiting },
+      undefined,
+    );
+    expect(first.status).toBe(201);
+    // Reported late, but decided earlier: it shows first.
+    const second = await post(
+      `/referrals/${id}/outcome`,
+      input.agencyId,
+      { decision: 'MORE_INFORMATION_REQUESTED', reason: 'Need the licence conditions', decidedAt: moreInfo },
+      { 'x-correlation-id': correlationId },
+    );
+    expect(second.status).toBe(201);
+    const before = Date.now();
+    const third = await outcome(id, input.agencyId, { decision: 'ACCEPTED' });
+    expect(third.status).toBe(201);
+    const view = (await third.json()) as ReferralView;
+
+    expect(view.outcomes).toEqual([
+      {
+        decision: 'MORE_INFORMATION_REQUESTED',
+        reason: 'Need the licence conditions',
+        decidedAt: moreInfo,
+        recordedAt: expect.any(String) as string,
+      },
+      {
+        decision: 'ON_WAITING_LIST',
+        reason: null,
+        decidedAt: waiting,
+        recordedAt: expect.any(String) as string,
+      },
+      {
+        decision: 'ACCEPTED',
+        reason: null,
+        decidedAt: expect.any(String) as string,
+        recordedAt: expect.any(String) as string,
+      },
+    ]);
+    const accepted = view.outcomes[2]!;
+    expect(Date.parse(accepted.decidedAt)).toBeGreaterThanOrEqual(before - 1);
+    expect(Date.parse(accepted.decidedAt)).toBeLessThanOrEqual(Date.now());
+    expect(view).toMatchObject({ status: 'AWAITING_ACKNOWLEDGEMENT', withdrawal: null });
+    expect(await (await get(`/referrals/${id}`, input.agencyId)).json()).toEqual(view);
+    const listed = (await (await get('/referrals', input.agencyId)).json()) as Page<ReferralView>;
+    expect(listed.items).toEqual([view]);
+    expect((await storedOutcomes(id)).map((o) => o.decision)).toEqual([
+      'ON_WAITING_LIST',
+      'MORE_INFORMATION_REQUESTED',
+      'ACCEPTED',
+    ]);
+
+    const events = (await bus.onBus('referral.referral.outcome-recorded', 'referralId', id)).map((e) =>
+      ReferralOutcomeRecordedV1.parse(e),
+    );
+    expect(events).toHaveLength(3);
+    const envelope = {
+      eventType: 'referral.referral.outcome-recorded',
+      version: 1,
+      eventId: expect.any(String) as string,
+      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: input.personId }] },
+    };
+    expect(events).toEqual([
+      {
+        ...envelope,
+        occurredAt: waiting,
+        correlationId: expect.any(String) as string,
+        data: {
+          referralId: id,
+          episode: 1,
+          agencyId: input.agencyId,
+          decision: 'ON_WAITING_LIST',
+          decidedAt: waiting,
+        },
+      },
+      {
+        ...envelope,
+        occurredAt: moreInfo,
+        correlationId,
+        data: {
+          referralId: id,
+          episode: 1,
+          agencyId: input.agencyId,
+          decision: 'MORE_INFORMATION_REQUESTED',
+          decidedAt: moreInfo,
+          reason: 'Need the licence conditions',
+        },
+      },
+      {
+        ...envelope,
+        occurredAt: accepted.decidedAt,
+        correlationId: expect.any(String) as string,
+        data: {
+          referralId: id,
+          episode: 1,
+          agencyId: input.agencyId,
+          decision: 'ACCEPTED',
+          decidedAt: accepted.decidedAt,
+        },
+      },
+    ]);
+  });
+
+  it('honours Idempotency-Key: the same key answers 200 with nothing new; the same key with other facts or another referral is 409', async () => {
+    const { id, input } = await sent();
+    const { id: otherId } = await sent({ agencyId: input.agencyId });
+    const key = `spec-${randomUUID()}`;
+    const body = {
+      decision: 'DECLINED',
+      reason: 'Outside our area',
+      decidedAt: minutesAfter(input.sentAt, 5),
+    };
+
+    const first = await outcome(id, input.agencyId, body, key);
+    expect(first.status).toBe(201);
+    const recorded = (await first.json()) as ReferralView;
+
+    const retry = await outcome(id, input.agencyId, body, key);
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual(recorded);
+
+    const reused = await outcome(id, input.agencyId, { ...body, decision: 'WITHDRAWN' }, key);
+    expect(reused.status).toBe(409);
+    expect(await reused.json()).toMatchObject({ status: 409, code: 'IDEMPOTENCY_KEY_REUSED' });
+    const elsewhere = await outcome(otherId, input.agencyId, body, key);
+    expect(elsewhere.status).toBe(409);
+    expect(((await elsewhere.json()) as Problem).detail).toMatch(/referral/);
+
+    // Keys are the calling agency's own: another agency's same key is its own (and finds no referral here).
+    expect((await outcome(id, anAgencyId(), body, key)).status).toBe(404);
+
+    expect(await storedOutcomes(id)).toHaveLength(1);
+    expect(await storedOutcomes(otherId)).toHaveLength(0);
+    expect(await bus.onBus('referral.referral.outcome-recorded', 'referralId', id)).toHaveLength(1);
+  });
+
+  it('records once when the same key is posted concurrently', async () => {
+    const { id, input } = await sent();
+    const key = `spec-${randomUUID()}`;
+
+    const statuses = await Promise.all(
+      [1, 2, 3, 4].map(async () => (await outcome(id, input.agencyId, { decision: 'ACCEPTED' }, key)).status),
+    );
+
+    expect(statuses.sort()).toEqual([200, 200, 200, 201]);
+    expect(await storedOutcomes(id)).toHaveLength(1);
+    expect(await bus.outbox('referral.referral.outcome-recorded', 'referralId', id)).toHaveLength(1);
+  });
+
+  it('answers the same decision, reason and decidedAt again without a key with 200 and no second event', async () => {
+    const { id, input } = await sent();
+    const body = { decision: 'ON_WAITING_LIST', decidedAt: minutesAfter(input.sentAt, 5) };
+
+    expect((await outcome(id, input.agencyId, body)).status).toBe(201);
+    expect((await outcome(id, input.agencyId, body)).status).toBe(200);
+    // Another reason at the same instant is another fact.
+    expect((await outcome(id, input.agencyId, { ...body, reason: 'Waiting for a bed space' })).status).toBe(
+      201,
+    );
+
+    expect(await storedOutcomes(id)).toHaveLength(2);
+    expect(await bus.outbox('referral.referral.outcome-recorded', 'referralId', id)).toHaveLength(2);
+  });
+
+  it('shows another agency nothing (404) and answers 401 without x-agency-id', async () => {
+    const { id, input } = await sent();
+
+    const hidden = await outcome(id, anAgencyId(), { decision: 'ACCEPTED' });
+    expect(hidden.status).toBe(404);
+    expect(hidden.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await hidden.json()).toMatchObject({ status: 404, code: 'REFERRAL_NOT_FOUND' });
+    expect((await outcome(randomUUID(), input.agencyId, { decision: 'ACCEPTED' })).status).toBe(404);
+
+    const anonymous = await outcome(id, undefined, { decision: 'ACCEPTED' });
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+
+    expect(await storedOutcomes(id)).toHaveLength(0);
+  });
+
+  it('refuses DECLINED and WITHDRAWN without a reason, and other bad bodies and keys, with 400 naming each field', async () => {
+    const { id, input } = await sent();
+
+    for (const decision of ['DECLINED', 'WITHDRAWN']) {
+      const response = await outcome(id, input.agencyId, { decision });
+      expect(response.status).toBe(400);
+      const problem = (await response.json()) as Problem;
+      expect(problem.code).toBe('VALIDATION_FAILED');
+      expect(problem.errors).toEqual([
+        { field: 'reason', message: `required when the decision is ${decision}` },
+      ]);
+    }
+    const blank = await outcome(id, input.agencyId, { decision: 'DECLINED', reason: '   ' });
+    expect(((await blank.json()) as Problem).errors?.map((e) => e.field)).toEqual(['reason']);
+
+    const bad = await outcome(id, input.agencyId, {
+      decision: 'OFFERED',
+      decidedAt: 'yesterday',
+      reason: 'x'.repeat(501),
+      by: 'me',
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as Problem).errors?.map((e) => e.field).sort()).toEqual([
+      '(root)',
+      'decidedAt',
+      'decision',
+      'reason',
+    ]);
+
+    const key = await outcome(id, input.agencyId, { decision: 'ACCEPTED' }, 'k'.repeat(201));
+    expect(key.status).toBe(400);
+    expect(((await key.json()) as Problem).errors?.map((e) => e.field)).toEqual(['idempotency-key']);
+
+    expect((await outcome('not-a-uuid', input.agencyId, { decision: 'ACCEPTED' })).status).toBe(400);
+    expect(await storedOutcomes(id)).toHaveLength(0);
+  });
+
+  it('refuses a decision dated before the referral was sent or in the future with 422, recording nothing', async () => {
+    const { id, input } = await sent();
+
+    const early = await outcome(id, input.agencyId, {
+      decision: 'ACCEPTED',
+      decidedAt: minutesAfter(input.sentAt, -1),
+    });
+    expect(early.status).toBe(422);
+    expect(await early.json()).toMatchObject({ code: 'DECIDED_BEFORE_SENT' });
+    const future = await outcome(id, input.agencyId, {
+      decision: 'ACCEPTED',
+      decidedAt: new Date(Date.now() + 24 * 60 * 60_000).toISOString(),
+    });
+    expect(future.status).toBe(422);
+    expect(await future.json()).toMatchObject({ code: 'DECIDED_IN_FUTURE' });
+
+    expect(await storedOutcomes(id)).toHaveLength(0);
+    expect(await bus.outbox('referral.referral.outcome-recorded', 'referralId', id)).toHaveLength(0);
+  });
+
+  it('refuses an acknowledgement or a decision on a withdrawn referral with 409 and the reason; a keyed retry of an earlier decision still answers', async () => {
+    const { id, input } = await sent();
+    const key = `spec-${randomUUID()}`;
+    expect((await outcome(id, input.agencyId, { decision: 'ON_WAITING_LIST' }, key)).status).toBe(201);
+    expect(await withdraw(id, 'Consent withdrawn at the summary review')).toEqual({ withdrawn: true });
+    expect(await withdraw(id, 'Case closed')).toEqual({ withdrawn: false });
+
+    const acknowledge = await post(`/referrals/${id}/acknowledgement`, input.agencyId, {
+      acknowledgedBy: 'Duty team',
+    });
+    expect(acknowledge.status).toBe(409);
+    const ackProblem = (await acknowledge.json()) as Problem;
+    expect(ackProblem).toMatchObject({ status: 409, code: 'REFERRAL_WITHDRAWN' });
+    expect(ackProblem.detail).toMatch(/Consent withdrawn at the summary review/);
+
+    const decided = await outcome(id, input.agencyId, { decision: 'ACCEPTED' });
+    expect(decided.status).toBe(409);
+    const decidedProblem = (await decided.json()) as Problem;
+    expect(decidedProblem).toMatchObject({ status: 409, code: 'REFERRAL_WITHDRAWN' });
+    expect(decidedProblem.detail).toMatch(/Consent withdrawn at the summary review/);
+
+    const retry = await outcome(id, input.agencyId, { decision: 'ON_WAITING_LIST' }, key);
+    expect(retry.status).toBe(200);
+    const view = (await retry.json()) as ReferralView;
+    expect(view).toMatchObject({
+      status: 'WITHDRAWN',
+      acknowledgement: null,
+      withdrawal: { reason: 'Consent withdrawn at the summary review' },
+    });
+    expect(view.outcomes.map((o) => o.decision)).toEqual(['ON_WAITING_LIST']);
+    expect(await bus.outbox('referral.referral.outcome-recorded', 'referralId', id)).toHaveLength(1);
+    expect(await bus.outbox('referral.referral.acknowledged', 'referralId', id)).toHaveLength(0);
+    expect(await bus.outbox('referral.referral.withdrawn', 'referralId', id)).toHaveLength(1);
+  });
+
+  it('lists withdrawn referrals on their own: status=WITHDRAWN, and no longer as awaiting or acknowledged', async () => {
+    const agencyId = anAgencyId();
+    const { id: awaiting } = await sent({ agencyId });
+    const { id: acknowledged } = await sent({ agencyId });
+    const { id: withdrawnAwaiting } = await sent({ agencyId });
+    const { id: withdrawnAcknowledged } = await sent({ agencyId });
+    for (const id of [acknowledged, withdrawnAcknowledged])
+      expect(
+        (await post(`/referrals/${id}/acknowledgement`, agencyId, { acknowledgedBy: 'Duty team' })).status,
+      ).toBe(201);
+    await withdraw(withdrawnAwaiting);
+    await withdraw(withdrawnAcknowledged);
+
+    const ids = async (status: string) =>
+      ((await (await get(`/referrals?status=${status}`, agencyId)).json()) as Page<ReferralView>).items
+        .map((r) => r.id)
+        .sort();
+    expect(await ids('AWAITING_ACKNOWLEDGEMENT')).toEqual([awaiting]);
+    expect(await ids('ACKNOWLEDGED')).toEqual([acknowledged]);
+    expect(await ids('WITHDRAWN')).toEqual([withdrawnAwaiting, withdrawnAcknowledged].sort());
+    const shown = (await (await get(`/referrals/${withdrawnAcknowledged}`, agencyId)).json()) as ReferralView;
+    expect(shown).toMatchObject({
+      status: 'WITHDRAWN',
+      acknowledgement: { acknowledgedBy: 'Duty team' },
+      withdrawal: { reason: 'Consent withdrawn', withdrawnAt: expect.any(String) as string },
+    });
+  });
+
+  it('documents the outcome route with x-agency-id and Idempotency-Key in OpenAPI', async () => {
+    const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: Array<{ name: string; in: string; required?: boolean }> }>
+      >;
+    };
+    const parameters = doc.paths['/referrals/{id}/outcome']?.['post']?.parameters ?? [];
+    expect(parameters.find((p) => p.name === 'x-agency-id')).toMatchObject({ in: 'header', required: true });
+    expect(parameters.find((p) => p.name === 'idempotency-key')).toMatchObject({
+      in: 'header',
+      required: false,
+    });
+  });
+});
