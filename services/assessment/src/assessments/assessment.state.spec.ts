@@ -1,5 +1,6 @@
 import {
   assessmentStatus,
+  completionProblems,
   normaliseNeeds,
   repeatsCompletion,
   type CompletionFacts,
@@ -51,5 +52,42 @@ describe('repeatsCompletion', () => {
     expect(repeatsCompletion(recorded, { ...same, completedAt: new Date('2026-03-04T10:00:01Z') })).toBe(
       false,
     );
+  });
+});
+
+describe('completionProblems', () => {
+  it('asks a core screen for riskOfSeriousHarm and completedBy, and lets completedAt default', () => {
+    expect(completionProblems('CORE_SCREEN', { needs: [] }).map((p) => p.field)).toEqual([
+      'riskOfSeriousHarm',
+      'completedBy',
+    ]);
+    expect(
+      completionProblems('CORE_SCREEN', { needs: [], riskOfSeriousHarm: 'LOW', completedBy: 'role:X' }),
+    ).toEqual([]);
+  });
+
+  it('asks the later kinds for completedAt and refuses a risk of serious harm', () => {
+    for (const kind of ['COMPREHENSIVE_SCREEN', 'STANDARD_REVIEW', 'SUMMARY_REVIEW'] as const) {
+      expect(completionProblems(kind, { needs: [], riskOfSeriousHarm: 'LOW' }).map((p) => p.field)).toEqual([
+        'completedAt',
+        'riskOfSeriousHarm',
+      ]);
+      expect(completionProblems(kind, { needs: [], completedAt: '2026-03-04T10:00:00Z' })).toEqual([]);
+    }
+  });
+});
+
+describe('repeatsCompletion of a later kind', () => {
+  const recorded: CompletionFacts = {
+    needs: ['HEALTH'],
+    riskOfSeriousHarm: null,
+    completedBy: null,
+    completedAt: '2026-03-04T10:00:00.000Z',
+  };
+
+  it('treats an unsaid completedBy as the same, and a newly said one as different', () => {
+    const same = { needs: ['HEALTH' as const], completedAt: new Date('2026-03-04T10:00:00Z') };
+    expect(repeatsCompletion(recorded, same)).toBe(true);
+    expect(repeatsCompletion(recorded, { ...same, completedBy: 'role:PERSONAL_OFFICER' })).toBe(false);
   });
 });
