@@ -1,0 +1,139 @@
+import { randomInt } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DeliverPolicy } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { DataSource } from 'typeorm';
+import { identifierOf, parseEvent, Streams, subjectFor, type KnownEvent } from '@throughcare/contracts';
+import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
+import { jetstream } from '@throughcare/platform-messaging';
+import { AppModule } from '../app.module';
+import { loadLiberationConfig } from '../config';
+
+// Test support for the liberation integration specs (real Postgres, NATS and Temporal).
+
+export const config = loadLiberationConfig({
+  PERSON_ID_SECRET: 'spec-person-id-secret-0123',
+  ...process.env,
+  PORT: '0',
+});
+
+const letter = () => String.fromCharCode(65 + randomInt(26));
+export const aPrisonNumber = () =>
+  `${letter()}${String(randomInt(10_000)).padStart(4, '0')}${letter()}${letter()}`;
+export const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+const ukDate = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+/** A UK calendar date `days` from today (negative: in the past). */
+export const daysFromToday = (days: number) => ukDate.format(new Date(Date.now() + days * 86_400_000));
+
+/** A valid reception of a new person; override what a test is about. */
+export function aReception(overrides: Record<string, unknown> = {}) {
+  return {
+    prisonNumber: aPrisonNumber(),
+    establishmentCode: 'BAR',
+    jurisdiction: 'SCOTLAND',
+    homeLocalAuthority: 'S12000036',
+    reason: 'ADMISSION',
+    receivedAt: minutesAgo(60),
+    sentenceDate: daysFromToday(-30),
+    sentenceLengthDays: 180,
+    expectedReleaseDate: daysFromToday(60),
+    ...overrides,
+  };
+}
+
+export interface Problem {
+  status: number;
+  code: string;
+  detail?: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface LiberationHarness {
+  app: NestFastifyApplication;
+  dataSource: DataSource;
+  get(path: string): Promise<Response>;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** Outbox rows of one event type for one person (committed with the business change). */
+  outboxRows(eventType: string, personId: string): Promise<Array<{ id: string; published: boolean }>>;
+  /** Waits for the relay to publish the person's events of that type, then reads them back from the stream. */
+  eventsOnBus(eventType: string, personId: string): Promise<KnownEvent[]>;
+  close(): Promise<void>;
+}
+
+/** Boots the liberation service (HTTP, activity worker, outbox relay) on a free port. */
+export async function startLiberation(): Promise<LiberationHarness> {
+  const app = await bootstrapService({
+    module: AppModule.forRoot(config),
+    name: 'liberation',
+    port: 0,
+    logLevels: ['error'],
+  });
+  const base = `http://127.0.0.1:${listeningPort(app)}`;
+  const dataSource = app.get(DataSource);
+
+  const outboxRows = (eventType: string, personId: string) =>
+    dataSource.query(
+      `SELECT id, published_at IS NOT NULL AS published FROM liberation.outbox
+        WHERE subject = $1 AND payload->'personReference'->'identifiers' @> $2::jsonb`,
+      [subjectFor(eventType), JSON.stringify([{ type: 'THROUGHCARE_ID', value: personId }])],
+    ) as Promise<Array<{ id: string; published: boolean }>>;
+
+  async function eventsOnBus(eventType: string, personId: string): Promise<KnownEvent[]> {
+    await eventually(async () => {
+      const rows = await outboxRows(eventType, personId);
+      return rows.length > 0 && rows.every((r) => r.published) ? true : undefined;
+    });
+    const js = jetstream(app.get<NatsConnection>(NATS_CONNECTION));
+    const reader = await js.consumers.get(Streams.events.name, {
+      filter_subjects: [subjectFor(eventType)],
+      deliver_policy: DeliverPolicy.All,
+    });
+    const events: KnownEvent[] = [];
+    for (;;) {
+      const msg = await reader.next({ expires: 1000 });
+      if (!msg) break;
+      // The bus is shared with other suites (some publish malformed messages on purpose): only
+      // this person's events count, and those must be valid.
+      const parsed = parseEvent(msg.data);
+      if (!parsed.ok) {
+        if (new TextDecoder().decode(msg.data).includes(personId)) {
+          throw new Error(`invalid event on the bus: ${parsed.reason}`);
+        }
+        continue;
+      }
+      if (identifierOf(parsed.event.personReference, 'THROUGHCARE_ID') === personId)
+        events.push(parsed.event);
+    }
+    return events;
+  }
+
+  return {
+    app,
+    dataSource,
+    get: (path) => fetch(`${base}${path}`),
+    post: (path, body, headers = {}) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'throughcare-actor': 'spec:liberation', ...headers },
+        body: JSON.stringify(body),
+      }),
+    outboxRows,
+    eventsOnBus,
+    close: () => app.close(),
+  };
+}
