@@ -4,8 +4,10 @@ import {
   MovementReversedV1,
   PersonReceivedV1,
   PersonTransferredV1,
+  subjectFor,
 } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
+import { BACKFILL_RELEASE_MOVEMENTS } from '../migrations/1700000000300-create-meeting-and-movement';
 import type {
   CourtLiberationRecordedView,
   EpisodeView,
@@ -336,6 +338,65 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
         detail: expect.stringContaining('episode 2'),
       });
       expect(await lib.outboxRows('custody.movement.reversed', personId)).toHaveLength(1);
+    });
+
+    it('reverses a release recorded before movements were kept: migration 300 back-fills it from the outbox', async () => {
+      const { personId } = await anOpenEpisode();
+      const eventId = randomUUID();
+      const releasedAt = minutesAgo(300);
+      // A release as the service recorded it before migration 300: facts on the episode, event in the outbox.
+      await lib.dataSource.query(
+        `UPDATE liberation.custody_episode
+            SET released_at = $2, released_by = 'spec:legacy', release_establishment_code = 'BAR', release_reason = 'RELEASED'
+          WHERE person_id = $1 AND episode = 1`,
+        [personId, releasedAt],
+      );
+      await lib.dataSource.query(
+        `INSERT INTO liberation.outbox (id, subject, payload, published_at) VALUES ($1, $2, $3, now())`,
+        [
+          eventId,
+          subjectFor('custody.person.released'),
+          JSON.stringify({
+            eventType: 'custody.person.released',
+            version: 1,
+            eventId,
+            occurredAt: releasedAt,
+            correlationId: 'spec-legacy',
+            personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] },
+            data: { episode: 1, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt },
+          }),
+        ],
+      );
+
+      await lib.dataSource.query(BACKFILL_RELEASE_MOVEMENTS, [subjectFor('custody.person.released')]);
+      await lib.dataSource.query(BACKFILL_RELEASE_MOVEMENTS, [subjectFor('custody.person.released')]);
+
+      expect((await episodeView(personId)).movements).toEqual([
+        {
+          eventId,
+          movement: 'RELEASE',
+          fromEstablishmentCode: 'BAR',
+          toEstablishmentCode: null,
+          releaseReason: 'RELEASED',
+          at: releasedAt,
+          recordedBy: 'spec:legacy',
+          reversal: null,
+        },
+      ]);
+      const response = await reverse(eventId, { reversedAt: minutesAgo(200) });
+      expect(response.status).toBe(201);
+      expect(await response.json()).toMatchObject({
+        movement: 'RELEASE',
+        reversedEventId: eventId,
+        state: 'IN_CUSTODY',
+      });
+      expect((await episodeView(personId)).state).toBe('IN_CUSTODY');
+      const [event, ...others] = await lib.eventsOnBus('custody.movement.reversed', personId);
+      expect(others).toHaveLength(0);
+      expect(MovementReversedV1.parse(event).data).toMatchObject({
+        movement: 'RELEASE',
+        reversedEventId: eventId,
+      });
     });
 
     it('refuses to reverse a transfer once the episode is released (409), an unknown event (404), a time before the movement (422), bad input (400)', async () => {

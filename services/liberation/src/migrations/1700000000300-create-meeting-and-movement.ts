@@ -12,6 +12,26 @@ import {
 const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(', ');
 
 /**
+ * A standing release movement for every released episode that has none, from the
+ * `custody.person.released` event in the outbox ($1: its subject). Idempotent.
+ */
+export const BACKFILL_RELEASE_MOVEMENTS = `
+  INSERT INTO "liberation"."movement" (
+    "event_id", "person_id", "episode", "movement", "from_establishment_code", "release_reason",
+    "occurred_at", "recorded_at", "recorded_by", "correlation_id")
+  SELECT (o."payload"->>'eventId')::uuid, e."person_id", e."episode", 'RELEASE',
+         e."release_establishment_code", e."release_reason", e."released_at", o."created_at",
+         e."released_by", o."payload"->>'correlationId'
+    FROM "liberation"."outbox" o
+    JOIN "liberation"."custody_episode" e
+      ON (o."payload"->'data'->>'episode')::integer = e."episode"
+     AND (o."payload"->'data'->>'releasedAt')::timestamptz = e."released_at"
+     AND o."payload"->'personReference'->'identifiers'
+         @> jsonb_build_array(jsonb_build_object('type', 'THROUGHCARE_ID', 'value', e."person_id"))
+   WHERE o."subject" = $1 AND e."released_at" IS NOT NULL
+  ON CONFLICT DO NOTHING`;
+
+/**
  * Issue 3 in liberation:
  * - `custody_episode` learns how an episode began (`origin`): a reception into custody, or a
  *   liberation direct from court, which has no reception or sentence facts (those columns become
@@ -101,23 +121,7 @@ export class CreateMeetingAndMovement1700000000300 implements MigrationInterface
       WHERE "movement" = 'RELEASE' AND "reversed_at" IS NULL`);
 
     // Releases recorded before this migration: their event ids are in the outbox.
-    await queryRunner.query(
-      `
-      INSERT INTO "liberation"."movement" (
-        "event_id", "person_id", "episode", "movement", "from_establishment_code", "release_reason",
-        "occurred_at", "recorded_at", "recorded_by", "correlation_id")
-      SELECT (o."payload"->>'eventId')::uuid, e."person_id", e."episode", 'RELEASE',
-             e."release_establishment_code", e."release_reason", e."released_at", o."created_at",
-             e."released_by", o."payload"->>'correlationId'
-        FROM "liberation"."outbox" o
-        JOIN "liberation"."custody_episode" e
-          ON (o."payload"->'data'->>'episode')::integer = e."episode"
-         AND o."payload"->'personReference'->'identifiers'
-             @> jsonb_build_array(jsonb_build_object('type', 'THROUGHCARE_ID', 'value', e."person_id"))
-       WHERE o."subject" = $1 AND e."released_at" IS NOT NULL
-      ON CONFLICT DO NOTHING`,
-      [subjectFor('custody.person.released')],
-    );
+    await queryRunner.query(BACKFILL_RELEASE_MOVEMENTS, [subjectFor('custody.person.released')]);
 
     await queryRunner.query(`
       CREATE TABLE "liberation"."meeting" (
