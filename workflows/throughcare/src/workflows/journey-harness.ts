@@ -5,7 +5,10 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import {
+  assessmentCompletedUpdate,
+  type AssessmentKind,
   coreScreenCompletedUpdate,
   ErrorTypes,
   planQuery,
@@ -23,15 +26,32 @@ import {
   type ThroughcareActivities,
   type ThroughcareInput,
 } from '@throughcare/contracts';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { throughcareJourney } from './throughcare.workflow';
 
 /** Everything the journey asked the outside world to do, in order: the test asserts on this. */
 export type Effect =
   | { kind: 'coreScreenRequested'; key: string; assessmentId: string; dueBy: string }
+  | {
+      kind: 'assessmentRequested';
+      key: string;
+      assessmentId: string;
+      assessmentKind: string;
+      establishmentCode: string;
+      dueBy: string;
+    }
   | { kind: 'agencyLookedUp'; localAuthority: string; agencyKind: string }
-  | { kind: 'referralSent'; key: string; referralId: string; agencyId: string; acknowledgeBy: string }
-  | { kind: 'appointmentBooked'; key: string; appointmentId: string; dueBy: string }
+  | {
+      kind: 'referralSent';
+      key: string;
+      referralId: string;
+      agencyId: string;
+      pathways: string[];
+      acknowledgeBy: string;
+    }
+  | { kind: 'referralWithdrawn'; key: string; referralId: string; reason: string }
+  | { kind: 'appointmentBooked'; key: string; appointmentId: string; dueBy: string; purpose: string }
+  | { kind: 'appointmentCancelled'; key: string; appointmentId: string; reason: string }
   | {
       kind: 'breachRecorded';
       key: string;
@@ -40,21 +60,46 @@ export type Effect =
       owedTo: string;
       dueAt: string;
       breachedAt: string;
+      note?: string;
     }
   | { kind: 'breachMet'; key: string; metAt: string }
   | { kind: 'caseClosed'; key: string; reason: string }
-  | { kind: 'gatePickupBooked'; key: string; bookingId: string; liberationDate: string }
+  | {
+      kind: 'gatePickupBooked';
+      key: string;
+      bookingId: string;
+      liberationDate: string;
+      establishmentCode: string;
+    }
   | { kind: 'gatePickupCancelled'; key: string; bookingId: string; reason: string }
+  | {
+      kind: 'meetingBooked';
+      key: string;
+      bookingId: string;
+      meetingKind: string;
+      establishmentCode: string;
+      date: string;
+    }
+  | { kind: 'meetingCancelled'; key: string; bookingId: string; reason: string }
   | {
       kind: 'agencyNotified';
       key: string;
       agencyId: string;
-      liberationDate: string;
+      subject: string;
+      liberationDate?: string;
       previousLiberationDate?: string;
+      establishmentCode?: string;
+      previousEstablishmentCode?: string;
     };
 
+export interface RecordingOptions {
+  agencyMissing?: boolean;
+  /** Runs before a meeting booking returns (a test holds it to race a change against it). */
+  beforeMeetingBooked?: (input: { kind: string; establishmentCode: string; date: string }) => Promise<void>;
+}
+
 /** Activity doubles that record effects and behave like the real services (idempotent by key). */
-export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
+export function recordingActivities(options: RecordingOptions = {}) {
   const effects: Effect[] = [];
   const byKey = new Map<string, string>();
   /** Records the effect once per idempotency key and returns the id first assigned to that key. */
@@ -72,6 +117,17 @@ export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
         kind: 'coreScreenRequested',
         key: i.idempotencyKey,
         assessmentId: id,
+        dueBy: i.dueBy,
+      }));
+      return { assessmentId };
+    },
+    async requestAssessment(i) {
+      const assessmentId = once(i.idempotencyKey, (id) => ({
+        kind: 'assessmentRequested',
+        key: i.idempotencyKey,
+        assessmentId: id,
+        assessmentKind: i.kind,
+        establishmentCode: i.establishmentCode,
         dueBy: i.dueBy,
       }));
       return { assessmentId };
@@ -103,6 +159,7 @@ export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
         key: i.idempotencyKey,
         referralId: id,
         agencyId: i.agencyId,
+        pathways: [...i.pathways],
         acknowledgeBy: i.acknowledgeBy,
       }));
       return { referralId };
@@ -112,10 +169,29 @@ export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
         kind: 'agencyNotified',
         key: i.idempotencyKey,
         agencyId: i.agencyId,
+        subject: i.subject,
         liberationDate: i.liberationDate,
         previousLiberationDate: i.previousLiberationDate,
+        establishmentCode: i.establishmentCode,
+        previousEstablishmentCode: i.previousEstablishmentCode,
       }));
       return { notificationId };
+    },
+    async withdrawReferral(i) {
+      once(i.idempotencyKey, () => ({
+        kind: 'referralWithdrawn',
+        key: i.idempotencyKey,
+        referralId: i.referralId,
+        reason: i.reason,
+      }));
+    },
+    async cancelAppointment(i) {
+      once(i.idempotencyKey, () => ({
+        kind: 'appointmentCancelled',
+        key: i.idempotencyKey,
+        appointmentId: i.appointmentId,
+        reason: i.reason,
+      }));
     },
     async bookFirstAppointment(i) {
       const appointmentId = once(i.idempotencyKey, (id) => ({
@@ -123,6 +199,7 @@ export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
         key: i.idempotencyKey,
         appointmentId: id,
         dueBy: i.dueBy,
+        purpose: i.purpose ?? 'FIRST_APPOINTMENT',
       }));
       return { appointmentId };
     },
@@ -137,6 +214,7 @@ export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
         owedTo: i.owedTo,
         dueAt: i.dueAt,
         breachedAt: i.breachedAt,
+        ...(i.note ? { note: i.note } : {}),
       }));
       return { breachId };
     },
@@ -162,12 +240,33 @@ export function recordingActivities(options: { agencyMissing?: boolean } = {}) {
         key: i.idempotencyKey,
         bookingId: id,
         liberationDate: i.liberationDate,
+        establishmentCode: i.establishmentCode,
       }));
       return { bookingId };
     },
     async cancelGatePickup(i) {
       once(i.idempotencyKey, () => ({
         kind: 'gatePickupCancelled',
+        key: i.idempotencyKey,
+        bookingId: i.bookingId,
+        reason: i.reason,
+      }));
+    },
+    async bookMeeting(i) {
+      await options.beforeMeetingBooked?.(i);
+      const bookingId = once(i.idempotencyKey, (id) => ({
+        kind: 'meetingBooked',
+        key: i.idempotencyKey,
+        bookingId: id,
+        meetingKind: i.kind,
+        establishmentCode: i.establishmentCode,
+        date: i.date,
+      }));
+      return { bookingId };
+    },
+    async cancelMeeting(i) {
+      once(i.idempotencyKey, () => ({
+        kind: 'meetingCancelled',
         key: i.idempotencyKey,
         bookingId: i.bookingId,
         reason: i.reason,
@@ -256,41 +355,122 @@ export async function startJourney(
   );
 }
 
-/** Polls the plan query (real time, no skipping) until `done` holds. */
+/**
+ * Polls the plan query (real time, no skipping) until `done` holds. Each query has its own 3 s
+ * deadline and a failed one is asked again: on the Java test server a query that races a
+ * continue-as-new can be lost ("workflow execution already completed") instead of answered.
+ */
 export async function waitForPlan(
   handle: WorkflowHandle,
   done: (plan: PlanView) => boolean,
   what: string,
   timeoutMs = 20_000,
 ): Promise<PlanView> {
+  trace(`waitForPlan ${what}`);
   const until = Date.now() + timeoutMs;
   let last: PlanView | undefined;
+  let lastError: unknown;
   while (Date.now() < until) {
-    last = await handle.query(planQuery);
-    if (done(last)) return last;
+    try {
+      last = await handle.client.withDeadline(Date.now() + 3_000, () => handle.query(planQuery));
+      if (done(last)) return last;
+    } catch (err) {
+      lastError = err;
+      trace(`query failed (${what}): ${String(err)}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`timed out waiting for ${what}; last plan: ${JSON.stringify(last)}`);
+  throw new Error(
+    `timed out waiting for ${what}; last plan: ${JSON.stringify(last)}; last query error: ${String(lastError)}`,
+  );
 }
 
-/** The reception officer completes the core screen with these needs; waits for the referral they drive. */
+/** The id of the journey's current run (DescribeWorkflowExecution: answered by the server, not the worker). */
+export async function currentRunId(handle: WorkflowHandle): Promise<string> {
+  return (await handle.describe()).runId;
+}
+
+/**
+ * Waits for the journey to continue as new from run `fromRunId`, without querying it meanwhile:
+ * on the Java test server a query that races a continue-as-new is lost, and the query task it
+ * leaves behind holds time skipping (env.sleep then never returns). Describe is answered by the
+ * server alone, so it is safe to poll.
+ */
+export async function waitForNextRun(
+  handle: WorkflowHandle,
+  fromRunId: string,
+  timeoutMs = 20_000,
+): Promise<string> {
+  trace(`waitForNextRun from ${fromRunId}`);
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const runId = await currentRunId(handle);
+    if (runId !== fromRunId) return runId;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for the journey to continue as new from run ${fromRunId}`);
+}
+
+/** Polls (real time) until the recorded effects satisfy `done`. */
+export async function waitForEffect<T extends Effect>(
+  acts: { effects: Effect[] },
+  match: (e: Effect) => e is T,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const found = acts.effects.find(match);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(
+    `timed out waiting for ${what}; effects: ${JSON.stringify(acts.effects.map((e) => e.kind))}`,
+  );
+}
+
+export const requestOf =
+  (assessmentKind: string, seq = 1) =>
+  (e: Effect): e is Extract<Effect, { kind: 'assessmentRequested' }> =>
+    e.kind === 'assessmentRequested' && e.assessmentKind === assessmentKind && e.key.endsWith(`:${seq}`);
+
+/** The prison completes the requested assessment of this kind (comprehensive screen, review…) now. */
+export async function completeAssessment(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  acts: { effects: Effect[] },
+  kind: AssessmentKind,
+  needs: Pathway[] = [],
+  seq = 1,
+): Promise<string> {
+  const requested = await waitForEffect(acts, requestOf(kind, seq), `${kind} request`);
+  await tell(handle, assessmentCompletedUpdate, {
+    assessmentId: requested.assessmentId,
+    kind,
+    needs,
+    completedAt: new Date(await env.currentTimeMs()).toISOString(),
+  });
+  return requested.assessmentId;
+}
+
+/**
+ * The reception officer completes the core screen, then the comprehensive screen, with these
+ * needs; waits for the referral they drive.
+ */
 export async function screenAndRefer(
   env: TestWorkflowEnvironment,
   handle: WorkflowHandle,
+  acts: { effects: Effect[] },
   needs: Pathway[] = ['ACCOMMODATION'],
 ): Promise<PlanView> {
   const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
-  await handle.executeUpdate(coreScreenCompletedUpdate, {
-    args: [
-      {
-        assessmentId: screening.assessmentId!,
-        needs,
-        riskOfSeriousHarm: 'LOW',
-        completedAt: new Date(await env.currentTimeMs()).toISOString(),
-        eventId: randomUUID(),
-      },
-    ],
+  await tell(handle, coreScreenCompletedUpdate, {
+    assessmentId: screening.assessmentId!,
+    needs,
+    riskOfSeriousHarm: 'LOW',
+    completedAt: new Date(await env.currentTimeMs()).toISOString(),
   });
+  await completeAssessment(env, handle, acts, 'COMPREHENSIVE_SCREEN', needs);
   return waitForPlan(handle, (p) => p.referralId !== undefined, 'referral');
 }
 
@@ -300,16 +480,51 @@ export async function acknowledgeReferral(
   handle: WorkflowHandle,
   referralId: string,
 ): Promise<void> {
-  await handle.executeUpdate(referralAcknowledgedUpdate, {
-    args: [
-      {
-        referralId,
-        acknowledgedAt: new Date(await env.currentTimeMs()).toISOString(),
-        acknowledgedBy: 'duty social worker',
-        eventId: randomUUID(),
-      },
-    ],
+  await tell(handle, referralAcknowledgedUpdate, {
+    referralId,
+    acknowledgedAt: new Date(await env.currentTimeMs()).toISOString(),
+    acknowledgedBy: 'duty social worker',
   });
+}
+
+/** Skips server time forward to `instant` (never back). */
+export async function skipTo(env: TestWorkflowEnvironment, instant: string | number): Promise<void> {
+  const now = await env.currentTimeMs();
+  const target = typeof instant === 'number' ? instant : Date.parse(instant);
+  if (target < now) throw new Error(`cannot skip back to ${new Date(target).toISOString()}`);
+  trace(`skip ${Math.round((target - now) / 60_000)} min`);
+  await env.sleep(target - now);
+  trace('skipped');
+}
+
+/** JOURNEY_TRACE=1: each harness step on stderr with the wall-clock time (to find where a run stalls). */
+export function trace(message: string): void {
+  if (process.env.JOURNEY_TRACE) process.stderr.write(`[journey ${new Date().toISOString()}] ${message}\n`);
+}
+
+/**
+ * Sends one validated update with a fresh event id (the caller's fact, minus the id). Sent again
+ * with the same event id (the journey ignores a repeat) when the call is lost to a
+ * continue-as-new on the Java test server; a rejection is thrown at once.
+ */
+export async function tell<T extends { eventId: string }>(
+  handle: WorkflowHandle,
+  update: UpdateDefinition<void, [T]>,
+  fact: Omit<T, 'eventId'> & { eventId?: string },
+): Promise<string> {
+  const eventId = fact.eventId ?? randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    trace(`update ${update.name} attempt ${attempt}`);
+    try {
+      await handle.client.withDeadline(Date.now() + 10_000, () =>
+        handle.executeUpdate(update, { args: [{ ...fact, eventId } as T], updateId: eventId }),
+      );
+      return eventId;
+    } catch (err) {
+      trace(`update ${update.name} failed: ${String(err)}`);
+      if (err instanceof WorkflowUpdateFailedError || attempt >= 4) throw err;
+    }
+  }
 }
 
 export const atStage = (stage: Stage) => (plan: PlanView) => plan.stage === stage;
@@ -320,7 +535,7 @@ export const atStage = (stage: Stage) => (plan: PlanView) => plan.stage === stag
  */
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;
-  const dir = path.resolve(__dirname, '../../../../test/fixtures/histories');
+  const dir = path.resolve(__dirname, '../../../../test/fixtures/histories/v2');
   await mkdir(dir, { recursive: true });
   await writeFile(
     path.join(dir, `throughcare-journey.${name}.json`),

@@ -4,36 +4,52 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { journeyBundle } from './journey-harness';
 
-const dir = path.resolve(__dirname, '../../../../test/fixtures/histories');
+const root = path.resolve(__dirname, '../../../../test/fixtures/histories');
+/** Every recorded history, by version folder (v1: before `journey-v2`; v2: the journey since). */
+async function histories(): Promise<string[]> {
+  const out: string[] = [];
+  for (const version of await readdir(root)) {
+    for (const f of await readdir(path.join(root, version))) {
+      if (f.startsWith('throughcare-journey.') && f.endsWith('.json')) out.push(path.join(version, f));
+    }
+  }
+  return out.sort();
+}
 
 /**
  * Determinism guard: every recorded history must replay against today's workflow code. A change
  * that alters the commands a recorded run issued fails here, before it reaches running cases;
  * such a change needs `patched()` (and a newly recorded history for the new branch).
  */
+/** Journey v2 branches with a recorded history (filled in as the scenarios record them). */
+const V2_HISTORIES: string[] = [];
+
 describe('journey replay over recorded histories', () => {
   it('has recorded histories to replay (happy path and each breach branch)', async () => {
-    const files = (await readdir(dir)).filter(
-      (f) => f.startsWith('throughcare-journey.') && f.endsWith('.json'),
-    );
+    const files = await histories();
     expect(files).toEqual(
       expect.arrayContaining([
-        'throughcare-journey.happy-path.json',
-        'throughcare-journey.referral-ack-breach.scotland.json',
-        'throughcare-journey.referral-ack-breach.england-and-wales.json',
-        'throughcare-journey.first-appointment-breach.scotland.json',
-        'throughcare-journey.first-appointment-breach.england-and-wales.json',
+        'v1/throughcare-journey.happy-path.json',
+        'v1/throughcare-journey.referral-ack-breach.scotland.json',
+        'v1/throughcare-journey.referral-ack-breach.england-and-wales.json',
+        'v1/throughcare-journey.first-appointment-breach.scotland.json',
+        'v1/throughcare-journey.first-appointment-breach.england-and-wales.json',
+        'v1/throughcare-journey.release-date-changed.hdc.json',
+        'v1/throughcare-journey.release-date-changed.twice.json',
+        'v1/throughcare-journey.liberated-early.pickup-cancelled.json',
       ]),
+    );
+    expect(files.filter((f) => f.startsWith('v2/')).length).toBeGreaterThanOrEqual(V2_HISTORIES.length);
+    expect(files).toEqual(
+      expect.arrayContaining(V2_HISTORIES.map((n) => `v2/throughcare-journey.${n}.json`)),
     );
   });
 
   it('replays every recorded history without non-determinism', async () => {
-    const files = (await readdir(dir)).filter(
-      (f) => f.startsWith('throughcare-journey.') && f.endsWith('.json'),
-    );
+    const files = await histories();
     const workflowBundle = await journeyBundle();
     for (const file of files) {
-      const history = historyFromJSON(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
+      const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
     }
   }, 120_000);

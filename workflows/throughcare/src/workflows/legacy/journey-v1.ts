@@ -144,14 +144,18 @@ function liberationDateFor(
 }
 
 /**
+ * FROZEN: journey version 1, kept only so that journeys started before `patched('journey-v2')`
+ * replay and finish as they began (test/fixtures/histories/v1). Do not change its commands.
+ *
  * One custody episode of one person, from reception to the end of post-release follow-up.
  *
  * Started by the bridge with signalWithStart (the reception signal makes redelivery harmless);
  * facts from the services arrive as validated updates. Deadlines are derived from base dates
  * (reception, referral sent, release) under the SLA policy captured at the start of the case.
  */
-export async function throughcareJourney(input: ThroughcareInput): Promise<PlanView> {
-  const policy: SlaPolicy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+export async function journeyV1(input: ThroughcareInput): Promise<PlanView> {
+  // Journeys of this version captured policy version 1 (later versions add clocks it never used).
+  const policy: SlaPolicy = policyById(policyFor(input.jurisdiction, input.receivedAt.slice(0, 10)).id, 1);
   const s: JourneyState = {
     stage: 'RECEPTION',
     stagesDone: [],

@@ -1,0 +1,319 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  attendanceRecordedUpdate,
+  caseCloseRequestedUpdate,
+  coreScreenCompletedUpdate,
+  meetingHeldUpdate,
+  releaseRecordedUpdate,
+  type PlanView,
+} from '@throughcare/contracts';
+import { deadlineFor, localDateOf, policyFor, startOfLocalDay } from '@throughcare/domain';
+import { createTimeSkippingTestEnv } from '@throughcare/testing';
+import {
+  acknowledgeReferral,
+  atStage,
+  completeAssessment,
+  currentRunId,
+  receptionInput,
+  recordHistory,
+  recordingActivities,
+  requestOf,
+  screenAndRefer,
+  skipTo,
+  startJourney,
+  tell,
+  waitForEffect,
+  waitForNextRun,
+  waitForPlan,
+  withWorkers,
+  type Effect,
+} from './journey-harness';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingTestEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const DAY = 86_400_000;
+const count = (effects: Effect[], kind: Effect['kind']) => effects.filter((e) => e.kind === kind).length;
+const tally = (effects: Effect[]) =>
+  effects.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.kind]: (acc[e.kind] ?? 0) + 1 }), {});
+const deadline = (plan: PlanView, clock: string) => plan.deadlines.find((d) => d.clock === clock);
+const nowIso = async () => new Date(await env.currentTimeMs()).toISOString();
+
+describe('journey v2: stages and clocks (time-skipping server)', () => {
+  it('carries one person through every custody stage, liberation and follow-up, across continue-as-new', async () => {
+    const acts = recordingActivities();
+    const t0 = await env.currentTimeMs();
+    const input = await receptionInput(env, {
+      expectedReleaseDate: localDateOf(new Date(t0 + 120 * DAY)),
+    });
+    const policy = policyFor('SCOTLAND', input.receivedAt.slice(0, 10));
+    const final = await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL']);
+      expect(referred.stage).toBe('REFERRAL');
+      expect(referred.policy).toEqual({ id: 'scotland-2026', version: 2 });
+      const run1 = await currentRunId(handle);
+      await acknowledgeReferral(env, handle, referred.referralId!);
+
+      // Standard reviews is a stage boundary: the journey continues as new, nothing lost.
+      await waitForNextRun(handle, run1);
+      const reviews = await waitForPlan(
+        handle,
+        (p) => p.stage === 'STANDARD_REVIEWS' && p.run === 2,
+        'run 2',
+      );
+      expect(reviews.stagesDone).toEqual(['RECEPTION', 'CORE_SCREEN', 'COMPREHENSIVE_SCREEN', 'REFERRAL']);
+      expect(reviews.needs).toEqual(['ACCOMMODATION', 'DRUGS_AND_ALCOHOL']);
+      expect(deadline(reviews, 'referralAcknowledgement')?.status).toBe('MET');
+      // Two CJSW custody visits before the pre-release meeting (seed 000 §4.55).
+      expect(reviews.bookings?.filter((b) => b.kind === 'CJSW_VISIT' && b.status === 'BOOKED')).toHaveLength(
+        2,
+      );
+
+      // Release planning opens 12 weeks before liberation (summary review due 8 weeks before, 4 weeks' lead).
+      const liberation = startOfLocalDay(reviews.liberationDate!);
+      const summaryDue = deadlineFor(policy, 'summaryReview', liberation);
+      await skipTo(env, summaryDue.getTime() - 28 * DAY + 3_600_000);
+      const summary = await waitForPlan(handle, atStage('SUMMARY_REVIEW'), 'summary review stage');
+      expect(summary.gatePickup?.liberationDate).toBe(reviews.liberationDate);
+      await completeAssessment(env, handle, acts, 'SUMMARY_REVIEW', ['ACCOMMODATION']);
+
+      const meetingDue = deadlineFor(policy, 'preReleaseMeeting', liberation);
+      const meetingStage = await waitForPlan(
+        handle,
+        (p) =>
+          p.stage === 'PRE_RELEASE_MEETING' && !!p.bookings?.some((b) => b.kind === 'PRE_RELEASE_MEETING'),
+        'pre-release meeting booked',
+      );
+      const meeting = meetingStage.bookings!.find((b) => b.kind === 'PRE_RELEASE_MEETING')!;
+      expect(meeting).toMatchObject({
+        establishmentCode: 'BAR',
+        date: localDateOf(meetingDue),
+        status: 'BOOKED',
+      });
+
+      // The meeting day: the two visits took place before it, then the meeting.
+      await skipTo(env, startOfLocalDay(meeting.date!).getTime() + 10 * 3_600_000);
+      for (const visit of meetingStage.bookings!.filter((b) => b.kind === 'CJSW_VISIT')) {
+        expect(visit.date! < meeting.date!).toBe(true);
+        await tell(handle, meetingHeldUpdate, {
+          bookingId: visit.bookingId,
+          kind: 'CJSW_VISIT',
+          heldAt: await nowIso(),
+        });
+      }
+      await tell(handle, meetingHeldUpdate, {
+        bookingId: meeting.bookingId,
+        kind: 'PRE_RELEASE_MEETING',
+        heldAt: await nowIso(),
+      });
+      await waitForPlan(handle, atStage('AWAITING_RELEASE'), 'awaiting release');
+
+      // Liberation day: released at 09:00; agencies hear of it once the 45-minute settle window passes.
+      await skipTo(env, liberation.getTime() + 9 * 3_600_000);
+      const run2 = await currentRunId(handle);
+      const release = await tell(handle, releaseRecordedUpdate, {
+        releasedAt: await nowIso(),
+        establishmentCode: 'BAR',
+      });
+      const pending = await waitForPlan(
+        handle,
+        (p) => (p.pendingMovements?.length ?? 0) === 1,
+        'pending release',
+      );
+      expect(pending.pendingMovements?.[0]).toMatchObject({ movement: 'RELEASE', eventId: release });
+      expect(count(acts.effects, 'appointmentBooked')).toBe(0);
+      await env.sleep('46 minutes');
+      await waitForNextRun(handle, run2);
+      const follow = await waitForPlan(
+        handle,
+        (p) => p.stage === 'FOLLOW_UP' && p.run === 3 && !!p.appointmentId,
+        'follow-up run',
+      );
+      await tell(handle, attendanceRecordedUpdate, {
+        appointmentId: follow.appointmentId!,
+        attendance: 'YES',
+        attendedAt: await nowIso(),
+      });
+      await waitForPlan(
+        handle,
+        (p) => deadline(p, 'firstAppointment')?.status === 'MET',
+        'first appointment met',
+      );
+      await env.sleep('120 days');
+      const closed = await waitForPlan(handle, atStage('CLOSED'), 'closed');
+      await recordHistory(handle, 'v2.full-journey.follow-up-run');
+      return closed;
+    });
+
+    expect(final.closureReason).toBe('FOLLOW_UP_COMPLETE');
+    expect(final.stagesDone).toEqual([
+      'RECEPTION',
+      'CORE_SCREEN',
+      'COMPREHENSIVE_SCREEN',
+      'REFERRAL',
+      'STANDARD_REVIEWS',
+      'SUMMARY_REVIEW',
+      'PRE_RELEASE_MEETING',
+      'AWAITING_RELEASE',
+      'FOLLOW_UP',
+    ]);
+    expect(final.deadlines.map((d) => [d.clock, d.status])).toEqual([
+      ['coreScreen', 'MET'],
+      ['comprehensiveScreen', 'MET'],
+      ['referralAcknowledgement', 'MET'],
+      ['summaryReview', 'MET'],
+      ['preReleaseMeeting', 'MET'],
+      ['firstAppointment', 'MET'],
+    ]);
+    // The exact set of effects: nothing cancelled, nobody re-notified, no breach.
+    expect(tally(acts.effects)).toEqual({
+      coreScreenRequested: 1,
+      assessmentRequested: 2, // comprehensive screen, summary review
+      agencyLookedUp: 1,
+      referralSent: 1,
+      meetingBooked: 3, // two visits, one pre-release meeting
+      gatePickupBooked: 1,
+      appointmentBooked: 1,
+      caseClosed: 1,
+    });
+    expect(acts.effects.find((e) => e.kind === 'referralSent')).toMatchObject({
+      pathways: ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
+    });
+    expect(acts.stages).toEqual([...final.stagesDone.slice(1), 'CLOSED']);
+  });
+
+  it('records each missed custody clock once, closes it late when met, and closes the case on request', async () => {
+    const acts = recordingActivities();
+    const input = await receptionInput(env, {
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      establishmentCode: 'LEI',
+    });
+    const policy = policyFor('ENGLAND_AND_WALES', input.receivedAt.slice(0, 10));
+    const comprehensiveDue = deadlineFor(policy, 'comprehensiveScreen', new Date(input.receivedAt));
+    const final = await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const first = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+      await skipTo(env, comprehensiveDue.getTime() + 3_600_000);
+      const late = await waitForPlan(
+        handle,
+        (p) => p.deadlines.filter((d) => d.status === 'BREACHED').length === 2,
+        'two breaches',
+      );
+      expect(late.deadlines.map((d) => [d.clock, d.status])).toEqual([
+        ['coreScreen', 'BREACHED'],
+        ['comprehensiveScreen', 'BREACHED'],
+      ]);
+      // Nothing is requested twice and nothing breaches twice while the loop keeps waking.
+      await env.sleep('2 days');
+      const run1 = await currentRunId(handle);
+      await tell(handle, coreScreenCompletedUpdate, {
+        assessmentId: first.assessmentId!,
+        needs: [],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: await nowIso(),
+      });
+      await completeAssessment(env, handle, acts, 'COMPREHENSIVE_SCREEN', []);
+      await waitForNextRun(handle, run1);
+      const metLate = await waitForPlan(
+        handle,
+        (p) => p.deadlines.every((d) => d.status === 'MET_LATE'),
+        'met late',
+      );
+      expect(metLate.stage).toBe('STANDARD_REVIEWS');
+      await tell(handle, caseCloseRequestedUpdate, { reason: 'DECEASED', requestedAt: await nowIso() });
+      const closed = await waitForPlan(handle, atStage('CLOSED'), 'closed');
+      await recordHistory(handle, 'v2.breaches-met-late.closed-deceased');
+      return closed;
+    });
+    expect(final.closureReason).toBe('DECEASED');
+    expect(tally(acts.effects)).toEqual({
+      coreScreenRequested: 1,
+      assessmentRequested: 1,
+      breachRecorded: 2,
+      breachMet: 2,
+      caseClosed: 1,
+    });
+    const breaches = acts.effects.filter(
+      (e): e is Extract<Effect, { kind: 'breachRecorded' }> => e.kind === 'breachRecorded',
+    );
+    expect(breaches.map((b) => [b.clock, b.owedBy, b.owedTo])).toEqual([
+      ['coreScreen', 'prison:LEI', 'person'],
+      ['comprehensiveScreen', 'prison:LEI', 'person'],
+    ]);
+    expect(breaches[1]!.dueAt).toBe(comprehensiveDue.toISOString());
+    // No needs: no referral and nobody to tell.
+    expect(count(acts.effects, 'agencyLookedUp')).toBe(0);
+  });
+
+  it('asks for standard reviews six months in, then a year after the last, until release planning takes over', async () => {
+    const acts = recordingActivities();
+    const t0 = await env.currentTimeMs();
+    const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 700 * DAY)) });
+    const policy = policyFor('SCOTLAND', input.receivedAt.slice(0, 10));
+    const firstDue = deadlineFor(policy, 'firstStandardReview', new Date(input.receivedAt));
+    const final = await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const referred = await screenAndRefer(env, handle, acts, ['HEALTH']);
+      const run1 = await currentRunId(handle);
+      await acknowledgeReferral(env, handle, referred.referralId!);
+      await waitForNextRun(handle, run1);
+      await waitForPlan(handle, (p) => p.stage === 'STANDARD_REVIEWS' && p.run === 2, 'reviews, run 2');
+      expect(acts.effects.some(requestOf('STANDARD_REVIEW'))).toBe(false);
+
+      await skipTo(env, firstDue.getTime() - 27 * DAY);
+      const first = await waitForEffect(acts, requestOf('STANDARD_REVIEW', 1), 'first review request');
+      expect(first.dueBy).toBe(firstDue.toISOString());
+      await completeAssessment(env, handle, acts, 'STANDARD_REVIEW', ['HEALTH', 'FINANCE_AND_ID'], 1);
+      const completedAt = await env.currentTimeMs();
+      const secondDue = deadlineFor(policy, 'standardReview', new Date(completedAt));
+
+      await skipTo(env, secondDue.getTime() - 27 * DAY);
+      const second = await waitForEffect(acts, requestOf('STANDARD_REVIEW', 2), 'second review request');
+      expect(second.dueBy).toBe(secondDue.toISOString());
+      const plan = await waitForPlan(
+        handle,
+        (p) => p.deadlines.some((d) => d.clock === 'standardReview'),
+        'second review clock',
+      );
+      expect(plan.needs).toEqual(['HEALTH', 'FINANCE_AND_ID']);
+      await tell(handle, caseCloseRequestedUpdate, {
+        reason: 'TRANSFERRED_OUT_OF_JURISDICTION',
+        requestedAt: await nowIso(),
+        note: 'moved to Northern Ireland',
+      });
+      const closed = await waitForPlan(handle, atStage('CLOSED'), 'closed');
+      await recordHistory(handle, 'v2.standard-reviews.closed-out-of-jurisdiction');
+      return closed;
+    });
+    expect(final.deadlines.map((d) => [d.clock, d.status])).toEqual([
+      ['coreScreen', 'MET'],
+      ['comprehensiveScreen', 'MET'],
+      ['referralAcknowledgement', 'MET'],
+      ['firstStandardReview', 'MET'],
+      ['standardReview', 'CANCELLED'],
+    ]);
+    // Closing compensates: both visits cancelled, the referral withdrawn, the agency told once.
+    expect(tally(acts.effects)).toEqual({
+      coreScreenRequested: 1,
+      assessmentRequested: 3,
+      agencyLookedUp: 1,
+      referralSent: 1,
+      meetingBooked: 2,
+      meetingCancelled: 2,
+      referralWithdrawn: 1,
+      agencyNotified: 1,
+      caseClosed: 1,
+    });
+    expect(acts.effects.find((e) => e.kind === 'agencyNotified')).toMatchObject({ subject: 'CASE_CLOSED' });
+    expect(acts.effects.find((e) => e.kind === 'caseClosed')).toMatchObject({
+      reason: 'TRANSFERRED_OUT_OF_JURISDICTION',
+    });
+  });
+});

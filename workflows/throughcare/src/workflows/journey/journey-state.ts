@@ -1,0 +1,140 @@
+import type {
+  AssessmentCompleted,
+  AssessmentKind,
+  AttendanceRecorded,
+  BookingView,
+  CarriedHistory,
+  CaseCloseRequested,
+  ClosureReason,
+  ConsentWithdrawn,
+  CoreScreenCompleted,
+  DeadlineView,
+  MeetingHeld,
+  NotificationView,
+  ReferralAcknowledged,
+  ReferralOutcome,
+  ReleaseDateChanged,
+  ReleaseRecorded,
+  ReturnedToCustody,
+  Stage,
+  Transferred,
+} from '@throughcare/contracts';
+
+/**
+ * Everything journey v2 knows, as plain data: the facts it was told (each once, by event id) and
+ * the effects it has had (requests, bookings, notifications, breaches). Continue-as-new carries
+ * this object whole into the next run, so nothing is held anywhere else.
+ */
+export interface JourneyState {
+  /** 1 for the first run; +1 at each continue-as-new. */
+  run: number;
+  /** The SLA policy captured when the case started (kept for the whole case). */
+  policy?: { id: string; version: number };
+  stage: Stage;
+  stagesDone: Stage[];
+  /** Stage entries so far (idempotency keys of stage records; a stage can be re-entered after a reversal). */
+  stageEntries: number;
+  seenEventIds: string[];
+
+  // Facts, as told.
+  coreScreen?: CoreScreenCompleted;
+  assessments: AssessmentCompleted[];
+  acknowledgement?: ReferralAcknowledged;
+  outcomes: ReferralOutcome[];
+  /** The release in force (a reversed one is removed); agencies hear of it once it has settled. */
+  release?: ReleaseRecorded & { settlesAt: string; fromCourt?: boolean };
+  /** Transfers in force, oldest first (a reversed one is removed). */
+  transfers: (Transferred & { from: string; settlesAt: string })[];
+  /** Movements undone, with what they were (for the agency's message). */
+  reversals: {
+    eventId: string;
+    movement: 'RELEASE' | 'TRANSFER';
+    at: string;
+    reversedAfterSettling: boolean;
+  }[];
+  expectedReleaseDate: string;
+  dateChanges: ReleaseDateChanged[];
+  meetingsHeld: MeetingHeld[];
+  attendances: AttendanceRecorded[];
+  consentWithdrawn?: ConsentWithdrawn;
+  closeRequested?: CaseCloseRequested;
+  returned?: ReturnedToCustody;
+  carried?: CarriedHistory;
+
+  // Effects.
+  requests: Request[];
+  agencyId?: string;
+  /** When the directory had no agency for the area, when to ask again. */
+  agencyRetryAt?: string;
+  referralId?: string;
+  referralSentAt?: string;
+  referralWithdrawn?: boolean;
+  /** What the agency was last told (or learnt from the referral / appointment): the notifications' baseline. */
+  told?: Told;
+  notifications: NotificationView[];
+  notifySeq: number;
+  bookings: Booking[];
+  bookingSeq: number;
+  deadlines: Deadline[];
+  closureReason?: ClosureReason;
+  closedAt?: string;
+  closureRecorded?: boolean;
+  nextEpisodeHandedOver?: boolean;
+}
+
+export interface Request {
+  kind: 'CORE_SCREEN' | AssessmentKind;
+  /** 1-based count of requests of this kind. */
+  seq: number;
+  assessmentId: string;
+  dueAt: string;
+}
+
+export interface Told {
+  agencyId: string;
+  establishmentCode: string;
+  liberationDate: string;
+  custody: 'IN' | 'OUT';
+  /** Liberation dates for which the agency was told no pre-release meeting can be held. */
+  meetingImpossibleFor: string[];
+  closed?: boolean;
+}
+
+export interface Booking extends BookingView {
+  /** The journey's own key for the slot (e.g. visit:2, first-appointment:<release event>). */
+  slot: string;
+  agencyId?: string;
+  /** The release the appointment follows (appointments only). */
+  releaseEventId?: string;
+  /** A compensation that failed for good (e.g. the service no longer knows the booking). */
+  cancelFailed?: string;
+}
+
+export interface Deadline extends DeadlineView {
+  key: string;
+  breachKey?: string;
+}
+
+export function initialState(expectedReleaseDate: string): JourneyState {
+  return {
+    run: 1,
+    stage: 'RECEPTION',
+    stagesDone: [],
+    stageEntries: 0,
+    seenEventIds: [],
+    assessments: [],
+    outcomes: [],
+    transfers: [],
+    reversals: [],
+    expectedReleaseDate,
+    dateChanges: [],
+    meetingsHeld: [],
+    attendances: [],
+    requests: [],
+    notifications: [],
+    notifySeq: 0,
+    bookings: [],
+    bookingSeq: 0,
+    deadlines: [],
+  };
+}
