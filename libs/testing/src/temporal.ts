@@ -24,11 +24,22 @@ import { SearchAttributes } from '@throughcare/contracts';
  */
 export async function createTimeSkippingTestEnv(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_TEST_SERVER_PATH;
-  const env = path
-    ? await TestWorkflowEnvironment.createTimeSkipping({
-        server: { executable: { type: 'existing-path', path } },
-      })
-    : await TestWorkflowEnvironment.createTimeSkipping();
+  // `createTimeSkipping` with one change it does not expose: the client connection's keepalive.
+  // grpc-js pings every 30 s by default, while the Java test server (grpc-java defaults) permits a
+  // ping at most every 5 minutes: during a long `env.sleep` it answers GOAWAY "too_many_pings" and
+  // the in-flight sleep stalls for about a minute ("rejected by server because of excess pings").
+  const create = (
+    TestWorkflowEnvironment as unknown as {
+      create(opts: Record<string, unknown>): Promise<TestWorkflowEnvironment>;
+    }
+  ).create.bind(TestWorkflowEnvironment);
+  const env = await create({
+    server: { type: 'time-skipping', ...(path ? { executable: { type: 'existing-path', path } } : {}) },
+    supportsTimeSkipping: true,
+    connectionOptions: {
+      channelArgs: { 'grpc.keepalive_time_ms': 360_000, 'grpc.keepalive_permit_without_calls': 0 },
+    },
+  });
   await registerSearchAttributes(env);
   return env;
 }

@@ -1,4 +1,5 @@
 import type { AgencyKind, AssessmentKind, MeetingKind, NotificationSubject, Pathway } from '../vocabulary';
+import type { CarriedHistory, ThroughcareInput } from '../workflows/throughcare';
 
 /**
  * Activity interfaces, one per bounded context. Each service's worker implements its own on
@@ -165,6 +166,16 @@ export interface ThroughcareActivities {
     closedAt: string;
     reason: string;
     correlationId: string;
+  }): Promise<void>;
+  /**
+   * Opens the person's next episode (recall, new sentence) with the history of this one:
+   * signal-with-start of that episode's journey, so it works whether or not an upstream reception
+   * already started it. Idempotent: a repeat only re-delivers the same history, which is kept once.
+   */
+  openNextEpisode(input: {
+    workflowId: string;
+    input: ThroughcareInput;
+    carried: CarriedHistory;
   }): Promise<void>;
 }
 

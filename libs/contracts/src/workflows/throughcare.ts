@@ -257,6 +257,8 @@ export interface PlanView {
   carried?: CarriedHistory;
   /** Runs of this journey so far (continue-as-new at stage boundaries). */
   run?: number;
+  /** True while the journey is acting (a booking, request or notice may be in flight); false while it waits. */
+  working?: boolean;
 }
 /** The plan: stages done, deadlines with due instants, and what is waiting on whom. */
 export const planQuery = defineQuery<PlanView>('plan');

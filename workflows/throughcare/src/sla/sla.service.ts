@@ -37,7 +37,7 @@ export function toBreachView(b: SlaBreach): BreachView {
 
 /** SLA breaches and case closures: the record managers review. Each write and its event commit together. */
 @Injectable()
-export class SlaService implements ThroughcareActivities {
+export class SlaService implements Omit<ThroughcareActivities, 'openNextEpisode'> {
   constructor(private readonly dataSource: DataSource) {}
 
   recordSlaBreach(input: SlaBreachRecord): Promise<{ breachId: string }> {

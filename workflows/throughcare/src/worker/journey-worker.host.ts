@@ -6,9 +6,15 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { TaskQueues } from '@throughcare/contracts';
+import type { Client } from '@temporalio/client';
+import {
+  carriedHistorySignal,
+  TaskQueues,
+  THROUGHCARE_WORKFLOW_TYPE,
+  type ThroughcareActivities,
+} from '@throughcare/contracts';
 import { PLATFORM_OPTIONS, type PlatformOptions } from '@throughcare/platform-http';
-import { withApplicationFailures } from '@throughcare/platform-temporal';
+import { createTemporalClient, withApplicationFailures } from '@throughcare/platform-temporal';
 import { SlaService } from '../sla/sla.service';
 import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './journey-worker.options';
 
@@ -22,6 +28,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger('JourneyWorker');
   private worker: Worker | undefined;
   private connection: NativeConnection | undefined;
+  private client: Client | undefined;
   private running: Promise<void> | undefined;
 
   constructor(
@@ -39,6 +46,22 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
           logger: quietBundler(this.logger),
         });
     this.connection = await NativeConnection.connect({ address: this.platform.temporal.address });
+    const client = await createTemporalClient(this.platform.temporal);
+    this.client = client;
+    const openNextEpisode: ThroughcareActivities['openNextEpisode'] = async ({
+      workflowId,
+      input,
+      carried,
+    }) => {
+      await client.workflow.signalWithStart(THROUGHCARE_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue: TaskQueues.throughcare,
+        args: [input],
+        signal: carriedHistorySignal,
+        signalArgs: [carried],
+      });
+      this.logger.log(`opened ${workflowId} with the history of episode ${carried.fromEpisode}`);
+    };
     this.worker = await Worker.create({
       connection: this.connection,
       namespace: this.platform.temporal.namespace,
@@ -48,6 +71,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
         recordSlaBreach: (i: Parameters<SlaService['recordSlaBreach']>[0]) => this.sla.recordSlaBreach(i),
         recordBreachMet: (i: Parameters<SlaService['recordBreachMet']>[0]) => this.sla.recordBreachMet(i),
         recordCaseClosed: (i: Parameters<SlaService['recordCaseClosed']>[0]) => this.sla.recordCaseClosed(i),
+        openNextEpisode,
       }),
       shutdownGraceTime: '10s',
     });
@@ -60,6 +84,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
     if (this.worker?.getState() === 'RUNNING') this.worker.shutdown();
     await this.running?.catch(() => undefined);
     await this.connection?.close();
+    await this.client?.connection.close();
     this.logger.log('journey worker stopped');
   }
 }

@@ -5,19 +5,16 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   log,
-  ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  startChild,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
   type RetryPolicy,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError, type UpdateDefinition } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import {
   assessmentCompletedUpdate,
   attendanceRecordedUpdate,
@@ -151,6 +148,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   }
 
   let version = 0;
+  /** True while the loop is doing something (an activity may be in flight); false while it waits. */
+  let working = true;
   const changed = () => {
     version += 1;
   };
@@ -820,6 +819,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       nextEpisode: s.returned?.newEpisode,
       carried: s.carried,
       run: s.run,
+      working,
     };
   }
 
@@ -1155,19 +1155,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       correlationId: input.correlationId,
       carried,
     };
-    const nextId = throughcareWorkflowId(input.personId, r.newEpisode);
-    try {
-      await startChild('throughcareJourney', {
-        workflowId: nextId,
-        taskQueue: TaskQueues.throughcare,
-        args: [next],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-    } catch (err) {
-      // The upstream reception got there first (the bridge started the episode): hand the history over.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      await getExternalWorkflowHandle(nextId).signal(carriedHistorySignal, carried);
-    }
+    // Signal-with-start through an activity rather than a child workflow: the next episode does not
+    // belong to this one (it outlives it, and the bridge may already have started it from the
+    // upstream reception), and the carried history arrives either way.
+    await throughcare.openNextEpisode({
+      workflowId: throughcareWorkflowId(input.personId, r.newEpisode),
+      input: next,
+      carried,
+    });
     s.nextEpisodeHandedOver = true;
   }
 
@@ -1376,6 +1371,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   });
   upsertSearchAttributes([{ key: SearchAttributes.localAuthority, value: input.homeLocalAuthority }]);
   for (;;) {
+    working = true;
     const did = await step();
     refreshDetails();
     if (s.closureRecorded && s.stage === 'CLOSED' && (!s.returned || s.nextEpisodeHandedOver)) break;
@@ -1389,6 +1385,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     }
     const seenVersion = version;
     const wake = nextWake();
+    working = false;
     if (wake === undefined) await condition(() => version !== seenVersion);
     else await condition(() => version !== seenVersion, Math.max(1, wake - now()));
   }

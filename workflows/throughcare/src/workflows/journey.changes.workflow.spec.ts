@@ -1,0 +1,716 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  attendanceRecordedUpdate,
+  caseCloseRequestedUpdate,
+  consentWithdrawnUpdate,
+  meetingHeldUpdate,
+  movementReversedUpdate,
+  releaseDateChangedUpdate,
+  releaseRecordedUpdate,
+  returnedToCustodyUpdate,
+  referralOutcomeUpdate,
+  throughcareWorkflowId,
+  transferredUpdate,
+  type PlanView,
+  type ThroughcareInput,
+} from '@throughcare/contracts';
+import {
+  addDays,
+  dayOfWeek,
+  deadlineFor,
+  localDateOf,
+  nextWorkingDay,
+  policyFor,
+  scottishLiberationDate,
+  startOfLocalDay,
+} from '@throughcare/domain';
+import { createTimeSkippingTestEnv } from '@throughcare/testing';
+import {
+  acknowledgeReferral,
+  atStage,
+  completeAssessment,
+  currentRunId,
+  receptionInput,
+  recordHistory,
+  recordingActivities,
+  screenAndRefer,
+  skipTo,
+  startJourney,
+  tell,
+  waitForEffect,
+  waitForNextRun,
+  waitForPlan,
+  withWorkers,
+  type Effect,
+  type RecordingOptions,
+} from './journey-harness';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingTestEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const DAY = 86_400_000;
+const tally = (effects: Effect[]) =>
+  effects.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.kind]: (acc[e.kind] ?? 0) + 1 }), {});
+const nowIso = async () => new Date(await env.currentTimeMs()).toISOString();
+const today = async () => localDateOf(new Date(await env.currentTimeMs()));
+const live = (plan: PlanView, kind: string) =>
+  (plan.bookings ?? []).filter((b) => b.kind === kind && b.status === 'BOOKED');
+const of =
+  <K extends Effect['kind']>(kind: K) =>
+  (e: Effect): e is Extract<Effect, { kind: K }> =>
+    e.kind === kind;
+
+type Journey = {
+  handle: WorkflowHandle;
+  acts: ReturnType<typeof recordingActivities>;
+  input: ThroughcareInput;
+  /** Effects since the journey reached the point the test starts from. */
+  since: () => Effect[];
+};
+
+/**
+ * Runs `body` against a journey brought to the pre-release-meeting stage: screens done, referral
+ * acknowledged, the summary review complete, the meeting and gate pick-up booked, and (by
+ * default) both CJSW custody visits held. The journey is closed at the end whatever happens, so
+ * no journey of one test runs on the next test's workers.
+ */
+async function atPreReleaseMeeting(
+  body: (j: Journey, plan: PlanView) => Promise<void>,
+  opts: { input?: Partial<ThroughcareInput>; visitsHeld?: boolean; options?: RecordingOptions } = {},
+): Promise<void> {
+  const acts = recordingActivities({ client: env.client, ...opts.options });
+  const t0 = await env.currentTimeMs();
+  const input = await receptionInput(env, {
+    expectedReleaseDate: localDateOf(new Date(t0 + 120 * DAY)),
+    ...opts.input,
+  });
+  await withWorkers(env, acts, async () => {
+    const handle = await startJourney(env, input);
+    try {
+      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+      const run1 = await currentRunId(handle);
+      await acknowledgeReferral(env, handle, referred.referralId!);
+      await waitForNextRun(handle, run1);
+      const reviews = await waitForPlan(handle, (p) => live(p, 'CJSW_VISIT').length === 2, 'visits booked');
+      if (opts.visitsHeld !== false) {
+        for (const visit of live(reviews, 'CJSW_VISIT')) {
+          await tell(handle, meetingHeldUpdate, {
+            bookingId: visit.bookingId,
+            kind: 'CJSW_VISIT',
+            heldAt: await nowIso(),
+          });
+        }
+      }
+      const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+      const summaryDue = deadlineFor(policy, 'summaryReview', startOfLocalDay(reviews.liberationDate!));
+      await skipTo(env, summaryDue.getTime() - 28 * DAY + 3_600_000);
+      await waitForPlan(handle, atStage('SUMMARY_REVIEW'), 'summary review');
+      await completeAssessment(env, handle, acts, 'SUMMARY_REVIEW', ['ACCOMMODATION']);
+      const plan = await waitForPlan(
+        handle,
+        (p) =>
+          p.stage === 'PRE_RELEASE_MEETING' &&
+          live(p, 'PRE_RELEASE_MEETING').length === 1 &&
+          live(p, 'GATE_PICKUP').length === 1,
+        'meeting and gate pick-up booked',
+      );
+      const from = acts.effects.length;
+      await body({ handle, acts, input, since: () => acts.effects.slice(from) }, plan);
+    } finally {
+      await closeIfOpen(handle);
+    }
+  });
+}
+
+async function closeIfOpen(handle: WorkflowHandle): Promise<void> {
+  const plan = await waitForPlan(handle, () => true, 'plan');
+  if (plan.stage === 'CLOSED' || plan.closureReason) {
+    await waitForPlan(handle, atStage('CLOSED'), 'closed');
+    return;
+  }
+  await tell(handle, caseCloseRequestedUpdate, {
+    reason: 'OTHER',
+    requestedAt: await nowIso(),
+    note: 'test over',
+  });
+  await waitForPlan(handle, atStage('CLOSED'), 'closed at the end of the test');
+}
+
+/** The first Friday at least `days` days after `from`. */
+function fridayAfter(from: string, days: number): string {
+  let day = addDays(from, days);
+  while (dayOfWeek(day) !== 5) day = addDays(day, 1);
+  return day;
+}
+
+describe('journey v2: changes of plan (time-skipping server)', () => {
+  it('HDC granted after the pre-release meeting was booked: meeting and pick-up moved, the agency told once', async () => {
+    await atPreReleaseMeeting(async ({ handle, input, since }, before) => {
+      const meeting = live(before, 'PRE_RELEASE_MEETING')[0]!;
+      const pickup = live(before, 'GATE_PICKUP')[0]!;
+      const friday = fridayAfter(await today(), 30);
+      const liberation = scottishLiberationDate(friday); // no liberation on a Friday (2023 Act s.8)
+      expect(liberation < friday).toBe(true);
+      await tell(handle, releaseDateChangedUpdate, {
+        expectedReleaseDate: friday,
+        reason: 'HDC_APPROVED',
+        changedAt: await nowIso(),
+      });
+      const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+      const meetingDay = localDateOf(deadlineFor(policy, 'preReleaseMeeting', startOfLocalDay(liberation)));
+      const after = await waitForPlan(
+        handle,
+        (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.date === meetingDay && p.notifications?.length === 1,
+        'meeting moved and agency told',
+      );
+      expect(after.liberationDate).toBe(liberation);
+      expect(live(after, 'GATE_PICKUP').map((b) => b.date)).toEqual([liberation]);
+      expect(after.deadlines.filter((d) => d.status === 'BREACHED')).toEqual([]);
+      expect(tally(since())).toEqual({
+        meetingCancelled: 1,
+        meetingBooked: 1,
+        gatePickupCancelled: 1,
+        gatePickupBooked: 1,
+        agencyNotified: 1,
+      });
+      expect(since().find(of('meetingCancelled'))).toMatchObject({ bookingId: meeting.bookingId });
+      expect(since().find(of('gatePickupCancelled'))).toMatchObject({ bookingId: pickup.bookingId });
+      expect(since().find(of('agencyNotified'))).toMatchObject({
+        subject: 'LIBERATION_DATE_CHANGED',
+        liberationDate: liberation,
+        previousLiberationDate: before.liberationDate,
+      });
+      await recordHistory(handle, 'v2.hdc-after-meeting-booked');
+    });
+  });
+
+  it('HDC with no working day left before liberation: meeting impossible, one breach with the reason, agency told', async () => {
+    await atPreReleaseMeeting(
+      async ({ handle, since }, before) => {
+        const liberation = nextWorkingDay('ENGLAND_AND_WALES', await today());
+        await tell(handle, releaseDateChangedUpdate, {
+          expectedReleaseDate: liberation,
+          reason: 'HDC_APPROVED',
+          changedAt: await nowIso(),
+        });
+        const after = await waitForPlan(
+          handle,
+          (p) => p.stage === 'AWAITING_RELEASE' && p.notifications?.length === 2,
+          'meeting impossible',
+        );
+        expect(live(after, 'PRE_RELEASE_MEETING')).toEqual([]);
+        expect(after.deadlines.find((d) => d.clock === 'preReleaseMeeting')).toMatchObject({
+          status: 'BREACHED',
+          note: expect.stringMatching(/no working day left before liberation/),
+        });
+        expect(tally(since())).toEqual({
+          breachRecorded: 1,
+          meetingCancelled: 1,
+          gatePickupCancelled: 1,
+          gatePickupBooked: 1,
+          agencyNotified: 2,
+        });
+        expect(since().find(of('breachRecorded'))).toMatchObject({
+          clock: 'preReleaseMeeting',
+          note: expect.stringMatching(/meeting impossible/),
+        });
+        expect(
+          since()
+            .filter(of('agencyNotified'))
+            .map((n) => n.subject),
+        ).toEqual(['LIBERATION_DATE_CHANGED', 'PRE_RELEASE_MEETING_IMPOSSIBLE']);
+        expect(before.liberationDate).not.toBe(liberation);
+        await recordHistory(handle, 'v2.hdc-meeting-impossible');
+      },
+      {
+        input: {
+          jurisdiction: 'ENGLAND_AND_WALES',
+          homeLocalAuthority: 'E08000035',
+          establishmentCode: 'LEI',
+        },
+      },
+    );
+  });
+
+  it('release date moved twice in one day: each move undoes the last booking and tells the agency once', async () => {
+    await atPreReleaseMeeting(async ({ handle, since }, before) => {
+      const first = fridayAfter(await today(), 40);
+      const second = addDays(first, -4); // a Monday
+      const moves = [
+        [first, 'HDC_APPROVED'],
+        [second, 'RECALCULATION'],
+      ] as const;
+      for (const [i, [date, reason]] of moves.entries()) {
+        await tell(handle, releaseDateChangedUpdate, {
+          expectedReleaseDate: date,
+          reason,
+          changedAt: await nowIso(),
+        });
+        const lib = scottishLiberationDate(date);
+        await waitForPlan(
+          handle,
+          (p) => live(p, 'GATE_PICKUP')[0]?.date === lib && p.notifications?.length === i + 1,
+          `pick-up on ${lib}, agency told`,
+        );
+      }
+      const final = await waitForPlan(handle, (p) => p.notifications?.length === 2, 'two notifications');
+      expect(final.notifications?.map((n) => n.subject)).toEqual([
+        'LIBERATION_DATE_CHANGED',
+        'LIBERATION_DATE_CHANGED',
+      ]);
+      const told = since().filter(of('agencyNotified'));
+      expect(told.map((n) => [n.previousLiberationDate, n.liberationDate])).toEqual([
+        [before.liberationDate, scottishLiberationDate(first)],
+        [scottishLiberationDate(first), scottishLiberationDate(second)],
+      ]);
+      const t = tally(since());
+      expect(t.gatePickupBooked).toBe(2);
+      expect(t.gatePickupCancelled).toBe(2);
+      expect(t.agencyNotified).toBe(2);
+      expect(t.breachRecorded).toBeUndefined();
+      // The meeting moves only when its day no longer fits the new due day: each move, once.
+      expect(t.meetingCancelled ?? 0).toBe(t.meetingBooked ?? 0);
+      expect(live(final, 'PRE_RELEASE_MEETING')).toHaveLength(1);
+    });
+  });
+
+  it('transfer: after the settle window every booking at the old prison is cancelled, remade at the new one, and the agency told', async () => {
+    await atPreReleaseMeeting(async ({ handle, since }, before) => {
+      await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
+      const pending = await waitForPlan(handle, (p) => p.pendingMovements?.length === 1, 'transfer pending');
+      expect(pending.establishmentCode).toBe('BAR');
+      expect(since()).toEqual([]);
+      await env.sleep('46 minutes');
+      const after = await waitForPlan(
+        handle,
+        (p) =>
+          p.establishmentCode === 'GLE' &&
+          p.notifications?.length === 1 &&
+          live(p, 'GATE_PICKUP')[0]?.establishmentCode === 'GLE' &&
+          live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE',
+        'moved to GLE',
+      );
+      expect(tally(since())).toEqual({
+        meetingCancelled: 1,
+        gatePickupCancelled: 1,
+        meetingBooked: 1,
+        gatePickupBooked: 1,
+        agencyNotified: 1,
+      });
+      expect(since().find(of('meetingBooked'))).toMatchObject({
+        establishmentCode: 'GLE',
+        date: live(before, 'PRE_RELEASE_MEETING')[0]!.date,
+      });
+      expect(since().find(of('meetingCancelled'))?.reason).toMatch(/moved from BAR to GLE/);
+      expect(since().find(of('agencyNotified'))).toMatchObject({
+        subject: 'TRANSFERRED',
+        establishmentCode: 'GLE',
+        previousEstablishmentCode: 'BAR',
+      });
+      expect(after.stage).toBe('PRE_RELEASE_MEETING');
+      await recordHistory(handle, 'v2.transfer');
+    });
+  });
+
+  it('transfer while a visit is being booked: the booking that lands at the old prison is compensated', async () => {
+    let entered!: () => void;
+    const visitInFlight = new Promise<void>((r) => (entered = r));
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let first = true;
+    const acts = recordingActivities({
+      beforeMeetingBooked: async (i) => {
+        if (i.kind !== 'CJSW_VISIT' || !first) return;
+        first = false;
+        entered();
+        await held;
+      },
+    });
+    const input = await receptionInput(env, {
+      expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 120 * DAY)),
+    });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+        const run1 = await currentRunId(handle);
+        await acknowledgeReferral(env, handle, referred.referralId!);
+        await visitInFlight;
+        await tell(
+          handle,
+          transferredUpdate,
+          { toEstablishmentCode: 'GLE', transferredAt: await nowIso() },
+          { whileWorking: true },
+        );
+        release();
+        await waitForNextRun(handle, run1);
+        await waitForPlan(handle, (p) => live(p, 'CJSW_VISIT').length === 2, 'both visits at BAR');
+        await env.sleep('46 minutes');
+        const after = await waitForPlan(
+          handle,
+          (p) =>
+            live(p, 'CJSW_VISIT').every((b) => b.establishmentCode === 'GLE') &&
+            live(p, 'CJSW_VISIT').length === 2 &&
+            p.notifications?.length === 1,
+          'visits moved to GLE',
+        );
+        const booked = acts.effects.filter(of('meetingBooked'));
+        expect(booked.map((b) => b.establishmentCode)).toEqual(['BAR', 'BAR', 'GLE', 'GLE']);
+        const cancelled = acts.effects.filter(of('meetingCancelled'));
+        expect(cancelled.map((c) => c.bookingId).sort()).toEqual(
+          booked
+            .slice(0, 2)
+            .map((b) => b.bookingId)
+            .sort(),
+        );
+        expect(after.notifications?.map((n) => n.subject)).toEqual(['TRANSFERRED']);
+        await recordHistory(handle, 'v2.transfer-while-booking-visit');
+      } finally {
+        release();
+        await closeIfOpen(handle);
+      }
+    });
+  });
+
+  it('a transfer reversed inside the settle window changes nothing; one reversed after it is undone and the agency told', async () => {
+    await atPreReleaseMeeting(async ({ handle, since }, before) => {
+      const mistaken = await tell(handle, transferredUpdate, {
+        toEstablishmentCode: 'GLE',
+        transferredAt: await nowIso(),
+      });
+      await env.sleep('10 minutes');
+      await tell(handle, movementReversedUpdate, {
+        movement: 'TRANSFER',
+        reversedEventId: mistaken,
+        reversedAt: await nowIso(),
+      });
+      await env.sleep('46 minutes');
+      const quiet = await waitForPlan(
+        handle,
+        (p) => (p.pendingMovements ?? []).length === 0,
+        'nothing pending',
+      );
+      expect(quiet.establishmentCode).toBe('BAR');
+      expect(since()).toEqual([]);
+
+      const real = await tell(handle, transferredUpdate, {
+        toEstablishmentCode: 'GLE',
+        transferredAt: await nowIso(),
+      });
+      await env.sleep('46 minutes');
+      await waitForPlan(
+        handle,
+        (p) => p.establishmentCode === 'GLE' && p.notifications?.length === 1,
+        'at GLE',
+      );
+      await tell(handle, movementReversedUpdate, {
+        movement: 'TRANSFER',
+        reversedEventId: real,
+        reversedAt: await nowIso(),
+      });
+      const back = await waitForPlan(
+        handle,
+        (p) =>
+          p.establishmentCode === 'BAR' &&
+          p.notifications?.length === 2 &&
+          live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'BAR' &&
+          live(p, 'GATE_PICKUP')[0]?.establishmentCode === 'BAR',
+        'back at BAR',
+      );
+      expect(back.notifications?.map((n) => n.subject)).toEqual(['TRANSFERRED', 'MOVEMENT_REVERSED']);
+      expect(tally(since())).toEqual({
+        meetingCancelled: 2,
+        gatePickupCancelled: 2,
+        meetingBooked: 2,
+        gatePickupBooked: 2,
+        agencyNotified: 2,
+      });
+      expect(
+        since()
+          .filter(of('meetingBooked'))
+          .map((b) => b.establishmentCode),
+      ).toEqual(['GLE', 'BAR']);
+      expect(live(back, 'PRE_RELEASE_MEETING')[0]?.date).toBe(live(before, 'PRE_RELEASE_MEETING')[0]?.date);
+      await recordHistory(handle, 'v2.transfer-reversed');
+    });
+  });
+
+  it('a release reversed after the agency was told: the appointment is cancelled, the agency told, custody bookings remade', async () => {
+    await atPreReleaseMeeting(async ({ handle, since }, before) => {
+      const run = await currentRunId(handle);
+      const release = await tell(handle, releaseRecordedUpdate, {
+        releasedAt: await nowIso(),
+        establishmentCode: 'BAR',
+      });
+      await env.sleep('46 minutes');
+      await waitForNextRun(handle, run);
+      const out = await waitForPlan(
+        handle,
+        (p) => p.stage === 'FOLLOW_UP' && !!p.appointmentId,
+        'released, appointment booked',
+      );
+      expect(live(out, 'PRE_RELEASE_MEETING')).toEqual([]);
+      expect(live(out, 'GATE_PICKUP')).toEqual([]); // liberated early: nobody waits at the gate
+      await tell(handle, movementReversedUpdate, {
+        movement: 'RELEASE',
+        reversedEventId: release,
+        reversedAt: await nowIso(),
+      });
+      const back = await waitForPlan(
+        handle,
+        (p) =>
+          p.stage === 'PRE_RELEASE_MEETING' &&
+          p.notifications?.length === 1 &&
+          live(p, 'PRE_RELEASE_MEETING').length === 1 &&
+          live(p, 'GATE_PICKUP').length === 1,
+        'back in custody',
+      );
+      expect(back.notifications?.[0]?.subject).toBe('MOVEMENT_REVERSED');
+      expect(back.deadlines.find((d) => d.clock === 'firstAppointment')?.status).toBe('CANCELLED');
+      expect(tally(since())).toEqual({
+        meetingCancelled: 1,
+        gatePickupCancelled: 1,
+        appointmentBooked: 1,
+        appointmentCancelled: 1,
+        agencyNotified: 1,
+        meetingBooked: 1,
+        gatePickupBooked: 1,
+      });
+      expect(since().find(of('appointmentCancelled'))?.reason).toMatch(/release reversed/);
+      expect(live(back, 'GATE_PICKUP')[0]?.date).toBe(live(before, 'GATE_PICKUP')[0]?.date);
+      await recordHistory(handle, 'v2.release-reversed-after-notice');
+    });
+  });
+
+  it('recall within the follow-up window: the episode closes, the next one opens carrying history and open needs', async () => {
+    await atPreReleaseMeeting(async ({ handle, input, since }) => {
+      const run = await currentRunId(handle);
+      await tell(handle, releaseRecordedUpdate, { releasedAt: await nowIso(), establishmentCode: 'BAR' });
+      await env.sleep('46 minutes');
+      await waitForNextRun(handle, run);
+      const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
+      await env.sleep('3 days');
+      await tell(handle, returnedToCustodyUpdate, {
+        reason: 'RECALL',
+        recallReasonCode: 'B',
+        receivedAt: await nowIso(),
+        establishmentCode: 'LOW',
+        expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
+        sentenceDate: out.releasedAt!.slice(0, 10),
+        sentenceLengthDays: 365,
+        newEpisode: 2,
+      });
+      const closed = await waitForPlan(handle, atStage('CLOSED'), 'episode 1 closed');
+      expect(closed).toMatchObject({ closureReason: 'RECALLED', nextEpisode: 2 });
+      const next = env.client.workflow.getHandle(throughcareWorkflowId(input.personId, 2));
+      const second = await waitForPlan(next, (p) => p.assessmentId !== undefined, 'episode 2 core screen');
+      expect(second.carried).toMatchObject({
+        fromEpisode: 1,
+        reason: 'RECALL',
+        recallReasonCode: 'B',
+        openNeeds: ['ACCOMMODATION'],
+        agencyId: out.agencyId,
+        episodes: [{ episode: 1, closureReason: 'RECALLED', releasedAt: out.releasedAt }],
+      });
+      expect(second.establishmentCode).toBe('LOW');
+      // Episode 2 runs on the same workers: count episode 1's keyed effects only.
+      const mine = since().filter(
+        (e) => 'key' in e && e.key.startsWith(`${throughcareWorkflowId(input.personId, 1)}:`),
+      );
+      expect(tally(mine)).toEqual({
+        meetingCancelled: 1,
+        gatePickupCancelled: 1,
+        appointmentBooked: 1,
+        appointmentCancelled: 1,
+        referralWithdrawn: 1,
+        agencyNotified: 1,
+        caseClosed: 1,
+      });
+      expect(mine.filter(of('agencyNotified')).map((n) => n.subject)).toEqual(['RETURNED_TO_CUSTODY']);
+      expect(mine.find(of('caseClosed'))).toMatchObject({ reason: 'RECALLED' });
+      await recordHistory(handle, 'v2.recalled-in-follow-up');
+      await closeIfOpen(next);
+    });
+  });
+
+  it('liberation direct from court starts follow-up at once: no custody stage, first appointment booked', async () => {
+    const acts = recordingActivities();
+    const now = await nowIso();
+    const input = await receptionInput(env, {
+      receivedAt: now,
+      liberatedFromCourt: { releasedAt: now, legalStatus: 'REMAND', eventId: randomUUID() },
+    });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        const booked = await waitForEffect(acts, of('appointmentBooked'), 'first appointment');
+        await waitForNextRun(handle, handle.signaledRunId);
+        const plan = await waitForPlan(
+          handle,
+          (p) => p.stage === 'FOLLOW_UP' && p.run === 2,
+          'follow-up, run 2',
+        );
+        expect(plan.stagesDone).toEqual(['RECEPTION']);
+        expect(plan.deadlines.map((d) => [d.clock, d.status])).toEqual([['firstAppointment', 'OPEN']]);
+        expect(tally(acts.effects)).toEqual({ agencyLookedUp: 1, appointmentBooked: 1 });
+        expect(booked.purpose).toBe('FIRST_APPOINTMENT');
+        await recordHistory(handle, 'v2.liberated-from-court');
+      } finally {
+        await closeIfOpen(handle);
+      }
+    });
+  });
+
+  it('consent withdrawn: bookings cancelled, referral withdrawn, agency told, case closed', async () => {
+    await atPreReleaseMeeting(async ({ handle, since }) => {
+      await tell(handle, consentWithdrawnUpdate, { withdrawnAt: await nowIso() });
+      const closed = await waitForPlan(handle, atStage('CLOSED'), 'closed');
+      expect(closed.closureReason).toBe('CONSENT_WITHDRAWN');
+      expect(tally(since())).toEqual({
+        meetingCancelled: 1,
+        gatePickupCancelled: 1,
+        referralWithdrawn: 1,
+        agencyNotified: 1,
+        caseClosed: 1,
+      });
+      expect(since().find(of('agencyNotified'))?.subject).toBe('CONSENT_WITHDRAWN');
+      expect(closed.deadlines.filter((d) => d.status === 'OPEN')).toEqual([]);
+      await recordHistory(handle, 'v2.consent-withdrawn');
+    });
+  });
+
+  it('a missed first appointment books a follow-up within 2 working days; attending it meets both clocks', async () => {
+    await atPreReleaseMeeting(async ({ handle, input, since }) => {
+      const run = await currentRunId(handle);
+      const releasedAt = await nowIso();
+      await tell(handle, releaseRecordedUpdate, { releasedAt, establishmentCode: 'BAR' });
+      await env.sleep('46 minutes');
+      await waitForNextRun(handle, run);
+      const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
+      await env.sleep('1 day');
+      const missedAt = await nowIso();
+      await expect(
+        tell(handle, attendanceRecordedUpdate, {
+          appointmentId: out.appointmentId!,
+          attendance: 'NO',
+          attendedAt: missedAt,
+        }),
+      ).rejects.toThrow(WorkflowUpdateFailedError);
+      await tell(handle, attendanceRecordedUpdate, {
+        appointmentId: out.appointmentId!,
+        attendance: 'NO',
+        attendedAt: missedAt,
+        reason: 'POP_UNACCEPTABLE',
+      });
+      const followUp = await waitForEffect(
+        sinceOf(since),
+        (e): e is Extract<Effect, { kind: 'appointmentBooked' }> =>
+          e.kind === 'appointmentBooked' && e.purpose === 'MISSED_APPOINTMENT_FOLLOW_UP',
+        'follow-up appointment',
+      );
+      const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+      expect(followUp.dueBy).toBe(
+        deadlineFor(policy, 'missedAppointmentFollowUp', new Date(missedAt)).toISOString(),
+      );
+      await tell(handle, attendanceRecordedUpdate, {
+        appointmentId: followUp.appointmentId,
+        attendance: 'LATE',
+        attendedAt: await nowIso(),
+      });
+      const met = await waitForPlan(
+        handle,
+        (p) => p.deadlines.some((d) => d.clock === 'missedAppointmentFollowUp' && d.status === 'MET'),
+        'follow-up met',
+      );
+      expect(met.deadlines.find((d) => d.clock === 'firstAppointment')?.status).toBe('MET');
+      expect(tally(since()).appointmentBooked).toBe(2);
+      expect(tally(since()).breachRecorded).toBeUndefined();
+    });
+  });
+
+  it('rejects impossible changes with a clear reason and keeps going', async () => {
+    await atPreReleaseMeeting(async ({ handle, input, since }) => {
+      const rejected = async (p: Promise<unknown>, reason: RegExp) => {
+        const err = await p.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+        expect(String((err as WorkflowUpdateFailedError).cause?.message)).toMatch(reason);
+      };
+      await rejected(
+        tell(handle, releaseDateChangedUpdate, {
+          expectedReleaseDate: '2020-01-01',
+          reason: 'OTHER',
+          changedAt: await nowIso(),
+        }),
+        /before reception/,
+      );
+      await rejected(
+        tell(handle, transferredUpdate, { toEstablishmentCode: 'BAR', transferredAt: await nowIso() }),
+        /already at BAR/,
+      );
+      await rejected(
+        tell(handle, movementReversedUpdate, {
+          movement: 'RELEASE',
+          reversedEventId: randomUUID(),
+          reversedAt: await nowIso(),
+        }),
+        /no release/,
+      );
+      await rejected(
+        tell(handle, returnedToCustodyUpdate, {
+          reason: 'RECALL',
+          receivedAt: await nowIso(),
+          establishmentCode: 'BAR',
+          expectedReleaseDate: input.expectedReleaseDate,
+          sentenceDate: input.sentenceDate,
+          sentenceLengthDays: 10,
+          newEpisode: 2,
+        }),
+        /not released/,
+      );
+      await rejected(
+        tell(handle, referralOutcomeUpdate, {
+          referralId: randomUUID(),
+          decision: 'ACCEPTED',
+          decidedAt: await nowIso(),
+        }),
+        /not this episode's referral/,
+      );
+      await rejected(
+        tell(handle, meetingHeldUpdate, {
+          bookingId: randomUUID(),
+          kind: 'PRE_RELEASE_MEETING',
+          heldAt: await nowIso(),
+        }),
+        /not a visit or meeting of this episode/,
+      );
+      const plan = await waitForPlan(handle, () => true, 'plan');
+      await tell(handle, referralOutcomeUpdate, {
+        referralId: plan.referralId!,
+        decision: 'ACCEPTED',
+        decidedAt: await nowIso(),
+      });
+      const accepted = await waitForPlan(handle, (p) => p.referralOutcomes?.length === 1, 'outcome recorded');
+      expect(accepted.referralOutcomes?.[0]?.decision).toBe('ACCEPTED');
+      expect(since()).toEqual([]);
+    });
+  });
+});
+
+/** The journey's effects since the test's starting point, for waitForEffect. */
+function sinceOf(since: () => Effect[]): { effects: Effect[] } {
+  return {
+    get effects() {
+      return since();
+    },
+  };
+}
