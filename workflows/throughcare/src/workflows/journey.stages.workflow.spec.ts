@@ -61,7 +61,11 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       await acknowledgeReferral(env, handle, referred.referralId!);
 
       // Standard reviews is a stage boundary: the journey continues as new, nothing lost.
-      await waitForNextRun(handle, run1);
+      const run2 = await waitForNextRun(handle, run1);
+      await recordHistory(
+        env.client.workflow.getHandle(handle.workflowId, run1),
+        'v2.full-journey.custody-run',
+      );
       const reviews = await waitForPlan(
         handle,
         (p) => p.stage === 'STANDARD_REVIEWS' && p.run === 2,
@@ -116,7 +120,6 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
 
       // Liberation day: released at 09:00; agencies hear of it once the 45-minute settle window passes.
       await skipTo(env, liberation.getTime() + 9 * 3_600_000);
-      const run2 = await currentRunId(handle);
       const release = await tell(handle, releaseRecordedUpdate, {
         releasedAt: await nowIso(),
         establishmentCode: 'BAR',
@@ -130,6 +133,10 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       expect(count(acts.effects, 'appointmentBooked')).toBe(0);
       await env.sleep('46 minutes');
       await waitForNextRun(handle, run2);
+      await recordHistory(
+        env.client.workflow.getHandle(handle.workflowId, run2),
+        'v2.full-journey.release-planning-run',
+      );
       const follow = await waitForPlan(
         handle,
         (p) => p.stage === 'FOLLOW_UP' && p.run === 3 && !!p.appointmentId,

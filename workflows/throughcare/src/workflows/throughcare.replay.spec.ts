@@ -22,7 +22,22 @@ async function histories(): Promise<string[]> {
  * such a change needs `patched()` (and a newly recorded history for the new branch).
  */
 /** Journey v2 branches with a recorded history (filled in as the scenarios record them). */
-const V2_HISTORIES: string[] = [];
+const V2_HISTORIES: string[] = [
+  'v2.full-journey.custody-run',
+  'v2.full-journey.release-planning-run',
+  'v2.full-journey.follow-up-run',
+  'v2.breaches-met-late.closed-deceased',
+  'v2.standard-reviews.closed-out-of-jurisdiction',
+  'v2.hdc-after-meeting-booked',
+  'v2.hdc-meeting-impossible',
+  'v2.transfer',
+  'v2.transfer-while-booking-visit',
+  'v2.transfer-reversed',
+  'v2.release-reversed-after-notice',
+  'v2.recalled-in-follow-up',
+  'v2.liberated-from-court',
+  'v2.consent-withdrawn',
+];
 
 describe('journey replay over recorded histories', () => {
   it('has recorded histories to replay (happy path and each breach branch)', async () => {
