@@ -10,6 +10,12 @@ export const OrchestratorConfigSchema = z.object({
   ...CommonEnv.personId,
   /** A prebuilt workflow bundle (production); when unset the worker bundles from source at boot. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /**
+   * Overrides the SLA policy's movement settle window (45 minutes: agencies hear of a release or
+   * transfer only once it has stood that long) for journeys this orchestrator starts. For test and
+   * training environments, where nobody can wait 45 minutes; leave unset in production.
+   */
+  MOVEMENT_SETTLE_SECONDS: z.coerce.number().int().min(0).max(86_400).optional(),
 });
 export type OrchestratorConfig = z.output<typeof OrchestratorConfigSchema>;
 

@@ -34,7 +34,13 @@ export class OrchestratorModule {
       providers: [
         SlaService,
         { provide: JOURNEY_WORKER_OPTIONS, useValue: { bundlePath: config.WORKFLOW_BUNDLE_PATH } },
-        { provide: BRIDGE_OPTIONS, useValue: { personIdSecret: config.PERSON_ID_SECRET } },
+        {
+          provide: BRIDGE_OPTIONS,
+          useValue: {
+            personIdSecret: config.PERSON_ID_SECRET,
+            movementSettleSeconds: config.MOVEMENT_SETTLE_SECONDS,
+          },
+        },
         JourneyWorkerHost,
         BridgeHost,
       ],

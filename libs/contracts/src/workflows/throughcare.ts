@@ -66,6 +66,8 @@ export interface ThroughcareInput {
   liberatedFromCourt?: { releasedAt: string; legalStatus: CourtLiberationStatus; eventId: string };
   /** A return to custody: the history and open needs of the episode before. */
   carried?: CarriedHistory;
+  /** Deployment override of the policy's movement settle window (test/training environments). */
+  movementSettleSeconds?: number;
   /** Continue-as-new: the journey's state so far (opaque outside the workflow). */
   continued?: unknown;
 }
@@ -257,6 +259,8 @@ export interface PlanView {
   carried?: CarriedHistory;
   /** Runs of this journey so far (continue-as-new at stage boundaries). */
   run?: number;
+  /** Minutes a release or transfer stands before agencies are told (policy value, or the deployment's override). */
+  movementSettleMinutes?: number;
   /** True while the journey is acting (a booking, request or notice may be in flight); false while it waits. */
   working?: boolean;
 }

@@ -16,6 +16,7 @@ import { bridgedSubjects } from './event-to-command';
 export const BRIDGE_OPTIONS = Symbol('BRIDGE_OPTIONS');
 export interface BridgeOptions {
   personIdSecret: string;
+  movementSettleSeconds?: number;
 }
 
 /** The durable consumer name; its dead letters go to `throughcare.dlq.throughcare-bridge`. */
@@ -42,7 +43,7 @@ export class BridgeHost implements OnApplicationBootstrap, BeforeApplicationShut
       jsm,
       name: BRIDGE_CONSUMER,
       filterSubjects: bridgedSubjects,
-      handler: bridgeHandler(this.temporal, derive, this.logger),
+      handler: bridgeHandler(this.temporal, derive, this.logger, this.options.movementSettleSeconds),
       // An update waits for the journey's worker: allow well over a slow workflow task.
       ackWaitMs: 60_000,
       logger: this.logger,

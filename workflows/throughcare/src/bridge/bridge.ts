@@ -45,6 +45,8 @@ export function bridgeHandler(
   client: Client,
   derivePersonId: (prisonNumber: string) => string,
   logger: PlatformLogger,
+  /** Deployment override of the policy's movement settle window (test and training environments only). */
+  movementSettleSeconds?: number,
 ) {
   return async (event: KnownEvent, context: MessageContext): Promise<void> => {
     let command;
@@ -60,7 +62,9 @@ export function bridgeHandler(
         logger.log(`${where}: ${command.reason}`);
         return;
       case 'start': {
-        const { input, workflowId, previousEpisode } = command;
+        const { workflowId, previousEpisode } = command;
+        const input =
+          movementSettleSeconds === undefined ? command.input : { ...command.input, movementSettleSeconds };
         if (previousEpisode?.kind === 'ignore') logger.warn(`${where}: ${previousEpisode.reason}`);
         if (previousEpisode?.kind === 'update') {
           try {

@@ -130,7 +130,10 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   }
   const policy: SlaPolicy = policyById(s.policy.id, s.policy.version);
   const stageAtStart = s.stage;
-  const settleMs = (policy.movementSettleMinutes?.value ?? 45) * 60_000;
+  const settleMs =
+    input.movementSettleSeconds !== undefined
+      ? input.movementSettleSeconds * 1000
+      : (policy.movementSettleMinutes?.value ?? 45) * 60_000;
   const leadMs = (policy.releaseStageLeadDays?.value ?? 28) * DAY_MS;
   const visitsWanted = policy.custodyContactsBeforePreRelease?.value ?? 2;
   const prison = () => `prison:${establishment()}`;
@@ -819,6 +822,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       nextEpisode: s.returned?.newEpisode,
       carried: s.carried,
       run: s.run,
+      movementSettleMinutes: settleMs / 60_000,
       working,
     };
   }
