@@ -568,6 +568,40 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     });
   });
 
+  it('a person held on remand and liberated from court: the running journey goes straight to follow-up', async () => {
+    const acts = recordingActivities();
+    const input = await receptionInput(env);
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+        const court = { releasedAt: await nowIso(), legalStatus: 'REMAND' as const, eventId: randomUUID() };
+        // What the bridge does with custody.person.liberated-from-court for a journey already running.
+        await startJourney(env, { ...input, liberatedFromCourt: court });
+        await waitForEffect(acts, of('appointmentBooked'), 'first appointment');
+        await waitForNextRun(handle, handle.signaledRunId);
+        const plan = await waitForPlan(
+          handle,
+          (p) => p.stage === 'FOLLOW_UP' && p.working === false,
+          'follow-up',
+        );
+        expect(plan.releasedAt).toBe(court.releasedAt);
+        expect(plan.deadlines.map((d) => [d.clock, d.status, d.note])).toEqual([
+          ['coreScreen', 'CANCELLED', 'released before it was done'],
+          ['comprehensiveScreen', 'CANCELLED', 'released before it was done'],
+          ['firstAppointment', 'OPEN', undefined],
+        ]);
+        expect(tally(acts.effects)).toEqual({
+          coreScreenRequested: 1,
+          agencyLookedUp: 1,
+          appointmentBooked: 1,
+        });
+      } finally {
+        await closeIfOpen(handle);
+      }
+    });
+  });
+
   it('consent withdrawn: bookings cancelled, referral withdrawn, agency told, case closed', async () => {
     await atPreReleaseMeeting(async ({ handle, since }) => {
       await tell(handle, consentWithdrawnUpdate, { withdrawnAt: await nowIso() });

@@ -43,6 +43,8 @@ const tally = (effects: Effect[]) =>
   effects.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.kind]: (acc[e.kind] ?? 0) + 1 }), {});
 const deadline = (plan: PlanView, clock: string) => plan.deadlines.find((d) => d.clock === clock);
 const nowIso = async () => new Date(await env.currentTimeMs()).toISOString();
+const live = (plan: PlanView, kind: string) =>
+  (plan.bookings ?? []).filter((b) => b.kind === kind && b.status === 'BOOKED');
 
 describe('journey v2: stages and clocks (time-skipping server)', () => {
   it('carries one person through every custody stage, liberation and follow-up, across continue-as-new', async () => {
@@ -257,6 +259,109 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
     expect(breaches[1]!.dueAt).toBe(comprehensiveDue.toISOString());
     // No needs: no referral and nobody to tell.
     expect(count(acts.effects, 'agencyLookedUp')).toBe(0);
+  });
+
+  it('records one breach for every clock nobody meets in time, and closes each when it is met late', async () => {
+    const acts = recordingActivities();
+    const t0 = await env.currentTimeMs();
+    const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 120 * DAY)) });
+    const policy = policyFor('SCOTLAND', input.receivedAt.slice(0, 10));
+    const due: Record<string, string> = {};
+    const final = await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+      const sentAt = referred.deadlines.find((d) => d.clock === 'referralAcknowledgement')!.startedAt;
+      due.referralAcknowledgement = deadlineFor(
+        policy,
+        'referralAcknowledgement',
+        new Date(sentAt),
+      ).toISOString();
+      // Visits are booked only once the referral is acknowledged: skip with nothing booked.
+      await skipTo(env, Date.parse(due.referralAcknowledgement) + 3_600_000);
+      await waitForPlan(
+        handle,
+        (p) => deadline(p, 'referralAcknowledgement')?.status === 'BREACHED',
+        'ack breached',
+      );
+      const run1 = await currentRunId(handle);
+      await acknowledgeReferral(env, handle, referred.referralId!);
+      await waitForNextRun(handle, run1);
+
+      const liberation = startOfLocalDay(referred.liberationDate!);
+      due.summaryReview = deadlineFor(policy, 'summaryReview', liberation).toISOString();
+      await skipTo(env, Date.parse(due.summaryReview) + 3_600_000);
+      await waitForPlan(
+        handle,
+        (p) => deadline(p, 'summaryReview')?.status === 'BREACHED',
+        'summary breached',
+      );
+      await completeAssessment(env, handle, acts, 'SUMMARY_REVIEW', ['ACCOMMODATION']);
+
+      due.preReleaseMeeting = deadlineFor(policy, 'preReleaseMeeting', liberation).toISOString();
+      await skipTo(env, Date.parse(due.preReleaseMeeting) + 3_600_000);
+      const late = await waitForPlan(
+        handle,
+        (p) =>
+          deadline(p, 'preReleaseMeeting')?.status === 'BREACHED' &&
+          live(p, 'PRE_RELEASE_MEETING').length === 1,
+        'meeting breached',
+      );
+      await tell(handle, meetingHeldUpdate, {
+        bookingId: live(late, 'PRE_RELEASE_MEETING')[0]!.bookingId,
+        kind: 'PRE_RELEASE_MEETING',
+        heldAt: await nowIso(),
+      });
+      await waitForPlan(handle, atStage('AWAITING_RELEASE'), 'awaiting release');
+
+      await skipTo(env, liberation.getTime() + 9 * 3_600_000);
+      const releasedAt = await nowIso();
+      due.firstAppointment = deadlineFor(policy, 'firstAppointment', new Date(releasedAt)).toISOString();
+      const run2 = await currentRunId(handle);
+      await tell(handle, releaseRecordedUpdate, { releasedAt, establishmentCode: 'BAR' });
+      await skipTo(env, Date.parse(due.firstAppointment) + 3_600_000);
+      await waitForNextRun(handle, run2);
+      const missed = await waitForPlan(
+        handle,
+        (p) => deadline(p, 'firstAppointment')?.status === 'BREACHED' && !!p.appointmentId,
+        'first appointment breached',
+      );
+      await tell(handle, attendanceRecordedUpdate, {
+        appointmentId: missed.appointmentId!,
+        attendance: 'YES',
+        attendedAt: await nowIso(),
+      });
+      await waitForPlan(handle, (p) => deadline(p, 'firstAppointment')?.status === 'MET_LATE', 'met late');
+      await tell(handle, caseCloseRequestedUpdate, {
+        reason: 'OTHER',
+        requestedAt: await nowIso(),
+        note: 'test over',
+      });
+      return waitForPlan(handle, atStage('CLOSED'), 'closed');
+    });
+    const breaches = acts.effects.filter(
+      (e): e is Extract<Effect, { kind: 'breachRecorded' }> => e.kind === 'breachRecorded',
+    );
+    expect(breaches.map((b) => [b.clock, b.dueAt])).toEqual([
+      ['referralAcknowledgement', due.referralAcknowledgement],
+      ['summaryReview', due.summaryReview],
+      ['preReleaseMeeting', due.preReleaseMeeting],
+      ['firstAppointment', due.firstAppointment],
+    ]);
+    expect(breaches.map((b) => [b.owedBy, b.owedTo])).toEqual([
+      [`agency:cjsw-${input.homeLocalAuthority}`, 'prison:BAR'],
+      ['prison:BAR', `agency:cjsw-${input.homeLocalAuthority}`],
+      [`prison:BAR and agency:cjsw-${input.homeLocalAuthority}`, 'person'],
+      [`agency:cjsw-${input.homeLocalAuthority}`, 'person'],
+    ]);
+    expect(count(acts.effects, 'breachMet')).toBe(4);
+    expect(final.deadlines.map((d) => [d.clock, d.status])).toEqual([
+      ['coreScreen', 'MET'],
+      ['comprehensiveScreen', 'MET'],
+      ['referralAcknowledgement', 'MET_LATE'],
+      ['summaryReview', 'MET_LATE'],
+      ['preReleaseMeeting', 'MET_LATE'],
+      ['firstAppointment', 'MET_LATE'],
+    ]);
   });
 
   it('asks for standard reviews six months in, then a year after the last, until release planning takes over', async () => {
