@@ -222,6 +222,8 @@ export interface BookingView {
   date?: string;
   status: 'BOOKED' | 'HELD' | 'CANCELLED';
   cancelledBecause?: string;
+  /** A cancellation that failed for good (after the activity's retries): reported, never dropped. */
+  cancelFailed?: string;
 }
 export interface NotificationView {
   agencyId: string;

@@ -104,6 +104,12 @@ export interface RecordingOptions {
   /** The test environment's client, for `openNextEpisode` (it really starts the next episode). */
   client?: Client;
   agencyMissing?: boolean;
+  /**
+   * Makes cancelMeeting fail: `transient` fails its first two attempts (retried by the activity
+   * policy), `permanent` always fails non-retryable with MEETING_NOT_FOUND (as the service does for
+   * a booking it does not know).
+   */
+  cancelMeetingFails?: 'transient' | 'permanent';
   /** Runs before a meeting booking returns (a test holds it to race a change against it). */
   beforeMeetingBooked?: (input: { kind: string; establishmentCode: string; date: string }) => Promise<void>;
 }
@@ -254,6 +260,8 @@ export function recordingActivities(options: RecordingOptions = {}) {
       }));
     },
   };
+  /** Attempts per cancellation key (a retried compensation shows here, once in the effects). */
+  const cancelAttempts = new Map<string, number>();
   /** Stages recorded against the custody episode, in order (kept apart from the effects above). */
   const stages: string[] = [];
   const recordedStageKeys = new Set<string>();
@@ -294,6 +302,18 @@ export function recordingActivities(options: RecordingOptions = {}) {
       return { bookingId };
     },
     async cancelMeeting(i) {
+      const attempt = (cancelAttempts.get(i.idempotencyKey) ?? 0) + 1;
+      cancelAttempts.set(i.idempotencyKey, attempt);
+      if (options.cancelMeetingFails === 'permanent') {
+        throw ApplicationFailure.create({
+          type: 'MEETING_NOT_FOUND',
+          message: `no meeting ${i.bookingId}`,
+          nonRetryable: true,
+        });
+      }
+      if (options.cancelMeetingFails === 'transient' && attempt <= 2) {
+        throw new Error(`liberation service unavailable (attempt ${attempt})`);
+      }
       once(i.idempotencyKey, () => ({
         kind: 'meetingCancelled',
         key: i.idempotencyKey,
@@ -302,7 +322,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
       }));
     },
   };
-  return { effects, stages, assessment, directory, referral, throughcare, liberation };
+  return { effects, stages, cancelAttempts, assessment, directory, referral, throughcare, liberation };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;

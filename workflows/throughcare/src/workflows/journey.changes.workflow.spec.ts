@@ -602,6 +602,54 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     });
   });
 
+  it('a compensation that fails is retried until it succeeds, and one that fails for good is reported on the booking', async () => {
+    await atPreReleaseMeeting(
+      async ({ handle, acts, since }, before) => {
+        await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
+        await env.sleep('46 minutes');
+        const after = await waitForPlan(
+          handle,
+          (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE',
+          'moved',
+        );
+        const old = after.bookings!.find(
+          (b) => b.bookingId === live(before, 'PRE_RELEASE_MEETING')[0]!.bookingId,
+        )!;
+        expect(old).toMatchObject({
+          status: 'CANCELLED',
+          cancelledBecause: expect.stringMatching(/moved from BAR to GLE/),
+        });
+        expect(old.cancelFailed).toBeUndefined();
+        expect([...acts.cancelAttempts.values()]).toEqual([3]); // two failures, retried, then done
+        expect(tally(since()).meetingCancelled).toBe(1);
+      },
+      { options: { cancelMeetingFails: 'transient' } },
+    );
+    await atPreReleaseMeeting(
+      async ({ handle, since }, before) => {
+        await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
+        await env.sleep('46 minutes');
+        const after = await waitForPlan(
+          handle,
+          (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE',
+          'moved',
+        );
+        const old = after.bookings!.find(
+          (b) => b.bookingId === live(before, 'PRE_RELEASE_MEETING')[0]!.bookingId,
+        )!;
+        expect(old.cancelFailed).toMatch(/MEETING_NOT_FOUND/);
+        // The journey carries on: the new meeting is booked and the agency told.
+        expect(tally(since())).toEqual({
+          gatePickupCancelled: 1,
+          meetingBooked: 1,
+          gatePickupBooked: 1,
+          agencyNotified: 1,
+        });
+      },
+      { options: { cancelMeetingFails: 'permanent' } },
+    );
+  });
+
   it('consent withdrawn: bookings cancelled, referral withdrawn, agency told, case closed', async () => {
     await atPreReleaseMeeting(async ({ handle, since }) => {
       await tell(handle, consentWithdrawnUpdate, { withdrawnAt: await nowIso() });
