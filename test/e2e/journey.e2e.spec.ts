@@ -172,7 +172,12 @@ type Episode = {
     cancelledAt: string | null;
   }[];
 };
-type Notice = { subject: string; establishmentCode: string | null; liberationDate: string | null };
+type Notice = {
+  personId: string;
+  subject: string;
+  establishmentCode: string | null;
+  liberationDate: string | null;
+};
 
 describe('a person from reception to post-release follow-up, through every service', () => {
   it('carries the journey through every custody stage and each change of plan, with every booking and notice real', async () => {
@@ -310,7 +315,7 @@ describe('a person from reception to post-release follow-up, through every servi
     const inbox = (subject: string) =>
       eventually(`${subject} in the agency's inbox`, async () => {
         const n = await http<{ items: Notice[] }>(apps.referral, 'GET', '/notifications', undefined, agency);
-        const found = n.body.items.filter((i) => i.subject === subject);
+        const found = n.body.items.filter((i) => i.personId === personId && i.subject === subject);
         return found.length > 0 ? found : undefined;
       });
     expect(await inbox('TRANSFERRED')).toEqual([expect.objectContaining({ establishmentCode: 'GLE' })]);
@@ -338,8 +343,12 @@ describe('a person from reception to post-release follow-up, through every servi
       releasedAt: new Date().toISOString(),
     });
     expect(release.status).toBe(201);
-    const followUp = await journey('follow-up', (p) => p.stage === 'FOLLOW_UP' && !!p.appointmentId);
-    expect(followUp.run).toBeGreaterThanOrEqual(2); // continued as new at the stage boundary
+    // Follow-up is a stage boundary: the journey continues as new (run 2 or later), nothing lost.
+    const followUp = await journey(
+      'follow-up, in a new run',
+      (p) => p.stage === 'FOLLOW_UP' && !!p.appointmentId && (p.run ?? 1) >= 2,
+    );
+    expect(followUp.deadlines.find((d) => d.clock === 'referralAcknowledgement')?.status).toBe('MET');
     const appointment = await http<{ dueBy: string; status: string }>(
       apps.referral,
       'GET',
@@ -446,6 +455,87 @@ describe('a person from reception to post-release follow-up, through every servi
         'throughcare.case.closed',
       ]),
     );
+  });
+
+  it('liberated from court, then recalled: follow-up at once, and the next episode carries the history', async () => {
+    const noms = prisonNumber();
+    const court = await http<{ personId: string; episode: number }>(
+      apps.liberation,
+      'POST',
+      '/court-liberations',
+      {
+        prisonNumber: noms,
+        establishmentCode: 'BAR',
+        jurisdiction: 'SCOTLAND',
+        homeLocalAuthority: 'S12000036',
+        legalStatus: 'SENTENCED',
+        releasedAt: new Date(Date.now() - 5_000).toISOString(),
+      },
+    );
+    expect(court.status).toBe(201);
+    const { personId } = court.body;
+    const followUp = await eventually('follow-up from court', async () => {
+      const p = await plan(personId);
+      return p.status === 200 && p.body.stage === 'FOLLOW_UP' && p.body.appointmentId ? p.body : undefined;
+    });
+    expect(followUp.stagesDone).toEqual(['RECEPTION']);
+    const agency = { 'x-agency-id': followUp.agencyId! };
+    const appointment = await http<{ status: string }>(
+      apps.referral,
+      'GET',
+      `/appointments/${followUp.appointmentId}`,
+      undefined,
+      agency,
+    );
+    expect(appointment.status).toBe(200);
+
+    // Recalled on licence: the reception of episode 2 closes episode 1 (which hands its history on).
+    const recall = await http<{ episode: number }>(apps.liberation, 'POST', '/receptions', {
+      prisonNumber: noms,
+      establishmentCode: 'LOW',
+      jurisdiction: 'SCOTLAND',
+      homeLocalAuthority: 'S12000036',
+      reason: 'READMISSION',
+      receivedAt: new Date().toISOString(),
+      sentenceDate: new Date().toISOString().slice(0, 10),
+      sentenceLengthDays: 120,
+      expectedReleaseDate: new Date(Date.now() + 100 * 86_400_000).toISOString().slice(0, 10),
+      returnToCustody: { reason: 'RECALL', recallReasonCode: 'L' },
+    });
+    expect(recall.status).toBe(201);
+    expect(recall.body.episode).toBe(2);
+    const closed = await eventually('episode 1 closed', async () => {
+      const p = await plan(personId, 1);
+      return p.body.stage === 'CLOSED' ? p.body : undefined;
+    });
+    expect(closed).toMatchObject({ closureReason: 'RECALLED', nextEpisode: 2 });
+    const second = await eventually('episode 2 with the history', async () => {
+      const p = await plan(personId, 2);
+      return p.status === 200 && p.body.carried && p.body.assessmentId ? p.body : undefined;
+    });
+    expect(second.carried).toMatchObject({
+      fromEpisode: 1,
+      reason: 'RECALL',
+      recallReasonCode: 'L',
+      episodes: [{ episode: 1, closureReason: 'RECALLED' }],
+    });
+    expect(second).toMatchObject({ stage: 'CORE_SCREEN', establishmentCode: 'LOW' });
+    await eventually('first appointment cancelled', async () => {
+      const a = await http<{ status: string }>(
+        apps.referral,
+        'GET',
+        `/appointments/${followUp.appointmentId}`,
+        undefined,
+        agency,
+      );
+      return a.body.status === 'CANCELLED' ? a : undefined;
+    });
+    const notices = await eventually('agency told of the recall', async () => {
+      const n = await http<{ items: Notice[] }>(apps.referral, 'GET', '/notifications', undefined, agency);
+      const mine = n.body.items.filter((i) => i.personId === personId);
+      return mine.length > 0 ? mine : undefined;
+    });
+    expect(notices.map((n) => n.subject)).toEqual(['RETURNED_TO_CUSTODY']);
   });
 
   it('answers a malformed reception with 400 problem+json naming the fields', async () => {

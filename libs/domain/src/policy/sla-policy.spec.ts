@@ -1,7 +1,7 @@
 import { ClockNotInPolicyError, UnknownPolicyError } from '../errors';
 import { policyById, policyFor } from './policy-registry';
 import { SLA_POLICIES } from './seed-policies';
-import { deadlineFor } from './sla-policy';
+import { deadlineFor, releaseRelativeDeadline } from './sla-policy';
 
 const at = (iso: string) => new Date(iso);
 
@@ -122,6 +122,26 @@ describe('SLA policies', () => {
         expect(policy.movementSettleMinutes?.value).toBe(45);
         expect(policy.releaseStageLeadDays?.source).toMatch(/platform default/i);
       }
+    });
+
+    it('release-relative clocks: the policy due day, or short notice when it falls before planning could start', () => {
+      const policy = policyFor('SCOTLAND');
+      // Planning started long enough before: the policy's own due day.
+      expect(
+        releaseRelativeDeadline(policy, 'summaryReview', '2026-04-17', at('2026-01-05T10:00:00Z'), 28),
+      ).toEqual({ dueAt: at('2026-02-20T23:59:59.999Z') });
+      // Received 45 days before liberation: 8 weeks before is already past, so 28 days after reception.
+      expect(
+        releaseRelativeDeadline(policy, 'summaryReview', '2026-04-17', at('2026-03-03T10:00:00Z'), 28),
+      ).toEqual({ dueAt: at('2026-03-31T22:59:59.999Z'), policyDueAt: at('2026-02-20T23:59:59.999Z') });
+      // Never later than the day before liberation.
+      expect(
+        releaseRelativeDeadline(policy, 'preReleaseMeeting', '2026-04-17', at('2026-04-10T10:00:00Z'), 28)
+          .dueAt,
+      ).toEqual(at('2026-04-16T22:59:59.999Z'));
+      expect(() =>
+        releaseRelativeDeadline(policy, 'firstAppointment', '2026-04-17', at('2026-04-10T10:00:00Z'), 28),
+      ).toThrow(/not counted back/);
     });
 
     it('throws for a clock the policy does not define', () => {

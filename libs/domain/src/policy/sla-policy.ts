@@ -4,7 +4,7 @@ import { addDays, addMonths, type LocalDate } from '../calendar/local-date';
 import { workingDayDeadline } from '../calendar/working-day-deadline';
 import { subtractWorkingDays } from '../calendar/working-days';
 import { ClockNotInPolicyError, InvalidArgumentError } from '../errors';
-import { endOfLocalDay, localDateOf, type LocalTimeOfDay } from '../time/london';
+import { endOfLocalDay, localDateOf, startOfLocalDay, type LocalTimeOfDay } from '../time/london';
 
 /** Clocks every policy must define. */
 export type CoreClockName = 'coreScreen' | 'referralAcknowledgement' | 'firstAppointment' | 'followUpWindow';
@@ -132,4 +132,38 @@ export function deadlineFor(policy: SlaPolicy, clock: ClockName, base: Date): Da
     case 'calendarDaysBefore':
       return endOfLocalDay(addDays(localDateOf(base), -rule.value));
   }
+}
+
+/** A release-relative deadline, and the policy's own due instant when short notice moved it. */
+export interface ReleaseRelativeDeadline {
+  dueAt: Date;
+  /** Set when the policy's due instant fell before release planning could start (a short sentence). */
+  policyDueAt?: Date;
+}
+
+/**
+ * The due instant of a clock counted back from the liberation date (summary review, pre-release
+ * meeting), for a case whose release planning starts at `planningStart` (the later of reception
+ * and the policy's planning window). A policy due instant that falls before `planningStart`
+ * cannot be met by anyone: it moves to the end of the day `leadDays` after the start (the
+ * policy's usual lead time), and never later than the end of the day before liberation. A due
+ * instant that a later change of release date moved into the past is not moved: that is a
+ * breach (or, for the meeting, an impossibility) the journey records.
+ */
+export function releaseRelativeDeadline(
+  policy: SlaPolicy,
+  clock: ClockName,
+  liberationDate: LocalDate,
+  planningStart: Date,
+  leadDays: number,
+): ReleaseRelativeDeadline {
+  const rule = clockRule(policy, clock);
+  if (rule.kind !== 'workingDaysBefore' && rule.kind !== 'calendarDaysBefore') {
+    throw new InvalidArgumentError(`Clock ${clock} is not counted back from a release date`);
+  }
+  const policyDueAt = deadlineFor(policy, clock, startOfLocalDay(liberationDate));
+  if (policyDueAt.getTime() >= planningStart.getTime()) return { dueAt: policyDueAt };
+  const lastDay = addDays(liberationDate, -1);
+  const shortNotice = addDays(localDateOf(planningStart), leadDays);
+  return { dueAt: endOfLocalDay(shortNotice < lastDay ? shortNotice : lastDay), policyDueAt };
 }

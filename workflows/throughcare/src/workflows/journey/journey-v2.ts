@@ -58,6 +58,7 @@ import {
   nextWorkingDay,
   policyById,
   policyFor,
+  releaseRelativeDeadline,
   scottishLiberationDate,
   startOfLocalDay,
   type ClockName,
@@ -185,10 +186,23 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     ];
     return [...new Set(all)];
   };
-  const summaryDue = () => deadlineFor(policy, 'summaryReview', liberationStart()).getTime();
-  const planningOpens = () => summaryDue() - leadMs;
+  /** Release planning opens the policy's lead time before the summary review is due (or at reception). */
+  const planningOpens = () =>
+    Math.max(
+      Date.parse(input.receivedAt),
+      deadlineFor(policy, 'summaryReview', liberationStart()).getTime() - leadMs,
+    );
   const planningOpen = () => now() >= planningOpens();
-  const meetingDue = () => deadlineFor(policy, 'preReleaseMeeting', liberationStart()).getTime();
+  const releaseDue = (clock: 'summaryReview' | 'preReleaseMeeting') =>
+    releaseRelativeDeadline(policy, clock, liberationDate(), new Date(planningOpens()), leadMs / DAY_MS);
+  const shortNotice = (clock: 'summaryReview' | 'preReleaseMeeting') => {
+    const d = releaseDue(clock);
+    return d.policyDueAt
+      ? `short notice: the policy's due ${d.policyDueAt.toISOString()} was before release planning could start`
+      : undefined;
+  };
+  const summaryDue = () => releaseDue('summaryReview').dueAt.getTime();
+  const meetingDue = () => releaseDue('preReleaseMeeting').dueAt.getTime();
   const meetingHeld = () => s.meetingsHeld.some((m) => m.kind === 'PRE_RELEASE_MEETING');
   /** The day the pre-release meeting should be on: its due day, or brought forward; undefined when none is left. */
   const meetingDate = (): string | undefined => {
@@ -315,6 +329,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         owedBy: prison(),
         owedTo: agency,
         metAt: completed('SUMMARY_REVIEW')[0]?.completedAt,
+        note: shortNotice('summaryReview'),
       });
       const meeting = meetingDate();
       wanted.push({
@@ -328,7 +343,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         note:
           meeting === undefined && !meetingHeld()
             ? `no working day left before liberation on ${liberationDate()}: meeting impossible`
-            : undefined,
+            : shortNotice('preReleaseMeeting'),
       });
     }
     if (released() && s.release && s.agencyId) {
@@ -1005,7 +1020,15 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
           purpose: w.kind === 'FIRST_APPOINTMENT' ? 'FIRST_APPOINTMENT' : 'MISSED_APPOINTMENT_FOLLOW_UP',
           correlationId: input.correlationId,
         }));
-        if (s.told) s.told.custody = 'OUT'; // the agency now knows of the release
+        // The agency now knows of the release (after a liberation from court, this is all it knows).
+        s.told ??= {
+          agencyId: w.agencyId!,
+          establishmentCode: establishment(),
+          liberationDate: liberationDate(),
+          custody: 'OUT',
+          meetingImpossibleFor: [],
+        };
+        s.told.custody = 'OUT';
         break;
     }
     // The compensation for this step is the booking itself, registered here: `cancel` undoes it.
