@@ -10,7 +10,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
@@ -31,7 +31,7 @@ import {
 import { EpisodesService } from './episodes.service';
 import { ReleaseDateService } from './release-date.service';
 import { TransfersService } from './transfers.service';
-import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
 // TODO(auth): anyone can read any person's episodes until the auth library scopes callers.
 @ApiTags('custody episodes')
@@ -80,17 +80,7 @@ export class EpisodesController {
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
-  @ApiHeader({
-    name: ACTOR_HEADER,
-    required: false,
-    description: 'Who is recording the fact (until auth lands)',
-  })
-  @ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
-  @ApiHeader({
-    name: IDEMPOTENCY_HEADER,
-    required: false,
-    description: 'A retry with the same key answers the first result',
-  })
+  @ApiRecordingHeaders()
   @ApiBody(apiBodyFromZod(ChangeReleaseDateBodySchema))
   @ApiResponse({
     status: 201,
@@ -125,17 +115,7 @@ export class EpisodesController {
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
-  @ApiHeader({
-    name: ACTOR_HEADER,
-    required: false,
-    description: 'Who is recording the fact (until auth lands)',
-  })
-  @ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
-  @ApiHeader({
-    name: IDEMPOTENCY_HEADER,
-    required: false,
-    description: 'A retry with the same key answers the first result',
-  })
+  @ApiRecordingHeaders()
   @ApiBody(apiBodyFromZod(RecordTransferBodySchema))
   @ApiResponse({
     status: 201,

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
@@ -10,21 +10,11 @@ import {
   type RecordMeetingHeldBody,
 } from './custody-episode.schemas';
 import { MeetingService } from './meeting.service';
-import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
 // TODO(auth): any caller can record any meeting held until the auth library scopes callers.
 @ApiTags('custody episodes')
-@ApiHeader({
-  name: ACTOR_HEADER,
-  required: false,
-  description: 'Who is recording the fact (until auth lands)',
-})
-@ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
-@ApiHeader({
-  name: IDEMPOTENCY_HEADER,
-  required: false,
-  description: 'A retry with the same key answers the first result',
-})
+@ApiRecordingHeaders()
 @Controller('meetings')
 export class MeetingsController {
   constructor(private readonly meetings: MeetingService) {}

@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { throughcareWorkflowId } from '@throughcare/contracts';
 import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
@@ -10,20 +10,10 @@ import {
 } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
 import { ReceptionsService } from './receptions.service';
-import { ACTOR_HEADER, CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
 @ApiTags('custody episodes')
-@ApiHeader({
-  name: ACTOR_HEADER,
-  required: false,
-  description: 'Who is recording the fact (until auth lands)',
-})
-@ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' })
-@ApiHeader({
-  name: IDEMPOTENCY_HEADER,
-  required: false,
-  description: 'A retry with the same key answers the first result',
-})
+@ApiRecordingHeaders()
 @Controller('receptions')
 export class ReceptionsController {
   constructor(private readonly receptions: ReceptionsService) {}

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { applyDecorators } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import { z } from 'zod';
 import { parseOrThrow } from '@throughcare/platform-errors';
 
@@ -6,6 +8,23 @@ import { parseOrThrow } from '@throughcare/platform-errors';
 export const ACTOR_HEADER = 'throughcare-actor';
 export const CORRELATION_HEADER = 'x-correlation-id';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/** OpenAPI for the three headers every recording endpoint reads (actor, correlation id, Idempotency-Key). */
+export function ApiRecordingHeaders(): ClassDecorator & MethodDecorator {
+  return applyDecorators(
+    ApiHeader({
+      name: ACTOR_HEADER,
+      required: false,
+      description: 'Who is recording the fact (until auth lands)',
+    }),
+    ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' }),
+    ApiHeader({
+      name: IDEMPOTENCY_HEADER,
+      required: false,
+      description: 'A retry with the same key answers the first result',
+    }),
+  );
+}
 
 export interface RequestContext {
   actor: string;

@@ -583,6 +583,22 @@ export async function tell<T extends { eventId: string }>(
 
 export const atStage = (stage: Stage) => (plan: PlanView) => plan.stage === stage;
 
+export const DAY_MS = 86_400_000;
+/** How many effects of each kind: tests compare it whole, so an extra effect fails them. */
+export const tally = (effects: Effect[]) =>
+  effects.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.kind]: (acc[e.kind] ?? 0) + 1 }), {});
+/** Type guard for one kind of effect. */
+export const of =
+  <K extends Effect['kind']>(kind: K) =>
+  (e: Effect): e is Extract<Effect, { kind: K }> =>
+    e.kind === kind;
+/** The journey's live (booked, not held or cancelled) bookings of one kind. */
+export const live = (plan: PlanView, kind: string) =>
+  (plan.bookings ?? []).filter((b) => b.kind === kind && b.status === 'BOOKED');
+/** The server's current time as an ISO instant. */
+export const serverNow = async (env: TestWorkflowEnvironment) =>
+  new Date(await env.currentTimeMs()).toISOString();
+
 /**
  * `RECORD_HISTORIES=1 npm test` rewrites test/fixtures/histories from these scenarios; the
  * replay test then proves today's workflow code still replays them (determinism).

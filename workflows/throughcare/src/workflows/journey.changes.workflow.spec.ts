@@ -45,6 +45,11 @@ import {
   withWorkers,
   type Effect,
   type RecordingOptions,
+  DAY_MS,
+  tally,
+  live,
+  of,
+  serverNow,
 } from './journey-harness';
 
 let env: TestWorkflowEnvironment;
@@ -55,17 +60,9 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const DAY = 86_400_000;
-const tally = (effects: Effect[]) =>
-  effects.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.kind]: (acc[e.kind] ?? 0) + 1 }), {});
-const nowIso = async () => new Date(await env.currentTimeMs()).toISOString();
+const DAY = DAY_MS;
+const nowIso = () => serverNow(env);
 const today = async () => localDateOf(new Date(await env.currentTimeMs()));
-const live = (plan: PlanView, kind: string) =>
-  (plan.bookings ?? []).filter((b) => b.kind === kind && b.status === 'BOOKED');
-const of =
-  <K extends Effect['kind']>(kind: K) =>
-  (e: Effect): e is Extract<Effect, { kind: K }> =>
-    e.kind === kind;
 
 type Journey = {
   handle: WorkflowHandle;

@@ -27,6 +27,10 @@ import {
   waitForPlan,
   withWorkers,
   type Effect,
+  DAY_MS,
+  tally,
+  live,
+  serverNow,
 } from './journey-harness';
 
 let env: TestWorkflowEnvironment;
@@ -37,14 +41,10 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 const count = (effects: Effect[], kind: Effect['kind']) => effects.filter((e) => e.kind === kind).length;
-const tally = (effects: Effect[]) =>
-  effects.reduce<Record<string, number>>((acc, e) => ({ ...acc, [e.kind]: (acc[e.kind] ?? 0) + 1 }), {});
 const deadline = (plan: PlanView, clock: string) => plan.deadlines.find((d) => d.clock === clock);
-const nowIso = async () => new Date(await env.currentTimeMs()).toISOString();
-const live = (plan: PlanView, kind: string) =>
-  (plan.bookings ?? []).filter((b) => b.kind === kind && b.status === 'BOOKED');
+const nowIso = () => serverNow(env);
 
 describe('journey v2: stages and clocks (time-skipping server)', () => {
   it('carries one person through every custody stage, liberation and follow-up, across continue-as-new', async () => {
