@@ -268,6 +268,29 @@ describe('a person from reception to post-release follow-up, through every servi
     });
     expect(live(visits, 'CJSW_VISIT').every((m) => m.establishmentCode === 'BAR')).toBe(true);
 
+    // The agency accepts the referral (its decision reaches the prison), and the social worker sees
+    // the person once in custody (the visit recorded held at the prison).
+    const outcome = await http(
+      apps.referral,
+      'POST',
+      `/referrals/${referred.referralId}/outcome`,
+      { decision: 'ACCEPTED' },
+      agency,
+    );
+    expect(outcome.status).toBe(201);
+    const firstVisit = live(visits, 'CJSW_VISIT')[0]!;
+    const held = await http(apps.liberation, 'POST', `/meetings/${firstVisit.bookingId}/held`, {
+      heldAt: new Date().toISOString(),
+    });
+    expect(held.status).toBe(201);
+    const heard = await journey(
+      'outcome and visit in the plan',
+      (p) =>
+        p.referralOutcomes?.[0]?.decision === 'ACCEPTED' &&
+        (p.bookings ?? []).some((b) => b.bookingId === firstVisit.bookingId && b.status === 'HELD'),
+    );
+    expect(heard.referralOutcomes).toHaveLength(1);
+
     // The prison completes the comprehensive screen and the summary review (assessment service).
     for (const kind of ['COMPREHENSIVE_SCREEN', 'SUMMARY_REVIEW']) {
       const page = await eventually(`${kind} requested`, async () => {
@@ -302,16 +325,20 @@ describe('a person from reception to post-release follow-up, through every servi
       const e = (await episode()).body;
       const booked = e.meetings.filter((m) => m.status === 'BOOKED');
       const pickups = e.gatePickups.filter((g) => g.cancelledAt === null);
-      return booked.length === 3 &&
+      return booked.length === 2 &&
         booked.every((m) => m.establishmentCode === 'GLE') &&
         pickups.length === 1 &&
         pickups[0]!.establishmentCode === 'GLE'
         ? e
         : undefined;
     });
+    // The visit already held stays held; the other visit and the meeting move.
     expect(
       moved.meetings.filter((m) => m.status === 'CANCELLED' && m.establishmentCode === 'BAR'),
-    ).toHaveLength(3);
+    ).toHaveLength(2);
+    expect(moved.meetings.filter((m) => m.status === 'HELD')).toEqual([
+      expect.objectContaining({ bookingId: firstVisit.bookingId, establishmentCode: 'BAR' }),
+    ]);
     const inbox = (subject: string) =>
       eventually(`${subject} in the agency's inbox`, async () => {
         const n = await http<{ items: Notice[] }>(apps.referral, 'GET', '/notifications', undefined, agency);
@@ -439,7 +466,9 @@ describe('a person from reception to post-release follow-up, through every servi
         'assessment.assessment.completed',
         'referral.referral.sent',
         'referral.referral.acknowledged',
+        'referral.referral.outcome-recorded',
         'custody.meeting.booked',
+        'custody.meeting.held',
         'custody.meeting.cancelled',
         'custody.person.transferred',
         'custody.release-date.changed',
