@@ -486,56 +486,70 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     });
   });
 
-  it('recall within the follow-up window: the episode closes, the next one opens carrying history and open needs', async () => {
-    await atPreReleaseMeeting(async ({ handle, input, since }) => {
-      const run = await currentRunId(handle);
-      await tell(handle, releaseRecordedUpdate, { releasedAt: await nowIso(), establishmentCode: 'BAR' });
-      await env.sleep('46 minutes');
-      await waitForNextRun(handle, run);
-      const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
-      await env.sleep('3 days');
-      await tell(handle, returnedToCustodyUpdate, {
-        reason: 'RECALL',
-        recallReasonCode: 'B',
-        receivedAt: await nowIso(),
-        establishmentCode: 'LOW',
-        expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
-        sentenceDate: out.releasedAt!.slice(0, 10),
-        sentenceLengthDays: 365,
-        newEpisode: 2,
+  it.each([
+    { reason: 'RECALL', recallReasonCode: 'B', closure: 'RECALLED', history: 'v2.recalled-in-follow-up' },
+    {
+      reason: 'NEW_SENTENCE',
+      recallReasonCode: undefined,
+      closure: 'NEW_SENTENCE',
+      history: 'v2.new-sentence-in-follow-up',
+    },
+  ] as const)(
+    '$reason within the follow-up window: the episode closes, the next one opens carrying history and open needs',
+    async ({ reason, recallReasonCode, closure, history }) => {
+      await atPreReleaseMeeting(async ({ handle, input, since }) => {
+        const run = await currentRunId(handle);
+        await tell(handle, releaseRecordedUpdate, { releasedAt: await nowIso(), establishmentCode: 'BAR' });
+        await env.sleep('46 minutes');
+        await waitForNextRun(handle, run);
+        const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
+        await env.sleep('3 days');
+        await tell(handle, returnedToCustodyUpdate, {
+          reason,
+          recallReasonCode,
+          receivedAt: await nowIso(),
+          establishmentCode: 'LOW',
+          expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
+          sentenceDate: out.releasedAt!.slice(0, 10),
+          sentenceLengthDays: 365,
+          newEpisode: 2,
+        });
+        const closed = await waitForPlan(handle, atStage('CLOSED'), 'episode 1 closed');
+        expect(closed).toMatchObject({ closureReason: closure, nextEpisode: 2 });
+        const next = env.client.workflow.getHandle(throughcareWorkflowId(input.personId, 2));
+        const second = await waitForPlan(next, (p) => p.assessmentId !== undefined, 'episode 2 core screen');
+        expect(second.carried).toMatchObject({
+          fromEpisode: 1,
+          reason,
+          openNeeds: ['ACCOMMODATION'],
+          agencyId: out.agencyId,
+          episodes: [{ episode: 1, closureReason: closure, releasedAt: out.releasedAt }],
+        });
+        expect(second.carried?.recallReasonCode).toBe(recallReasonCode);
+        expect(since().filter(of('nextEpisodeOpened'))).toEqual([
+          expect.objectContaining({ fromEpisode: 1 }),
+        ]);
+        expect(second.establishmentCode).toBe('LOW');
+        // Episode 2 runs on the same workers: count episode 1's keyed effects only.
+        const mine = since().filter(
+          (e) => 'key' in e && e.key.startsWith(`${throughcareWorkflowId(input.personId, 1)}:`),
+        );
+        expect(tally(mine)).toEqual({
+          meetingCancelled: 1,
+          gatePickupCancelled: 1,
+          appointmentBooked: 1,
+          appointmentCancelled: 1,
+          referralWithdrawn: 1,
+          agencyNotified: 1,
+          caseClosed: 1,
+        });
+        expect(mine.filter(of('agencyNotified')).map((n) => n.subject)).toEqual(['RETURNED_TO_CUSTODY']);
+        expect(mine.find(of('caseClosed'))).toMatchObject({ reason: closure });
+        await recordHistory(handle, history);
+        await closeIfOpen(next);
       });
-      const closed = await waitForPlan(handle, atStage('CLOSED'), 'episode 1 closed');
-      expect(closed).toMatchObject({ closureReason: 'RECALLED', nextEpisode: 2 });
-      const next = env.client.workflow.getHandle(throughcareWorkflowId(input.personId, 2));
-      const second = await waitForPlan(next, (p) => p.assessmentId !== undefined, 'episode 2 core screen');
-      expect(second.carried).toMatchObject({
-        fromEpisode: 1,
-        reason: 'RECALL',
-        recallReasonCode: 'B',
-        openNeeds: ['ACCOMMODATION'],
-        agencyId: out.agencyId,
-        episodes: [{ episode: 1, closureReason: 'RECALLED', releasedAt: out.releasedAt }],
-      });
-      expect(second.establishmentCode).toBe('LOW');
-      // Episode 2 runs on the same workers: count episode 1's keyed effects only.
-      const mine = since().filter(
-        (e) => 'key' in e && e.key.startsWith(`${throughcareWorkflowId(input.personId, 1)}:`),
-      );
-      expect(tally(mine)).toEqual({
-        meetingCancelled: 1,
-        gatePickupCancelled: 1,
-        appointmentBooked: 1,
-        appointmentCancelled: 1,
-        referralWithdrawn: 1,
-        agencyNotified: 1,
-        caseClosed: 1,
-      });
-      expect(mine.filter(of('agencyNotified')).map((n) => n.subject)).toEqual(['RETURNED_TO_CUSTODY']);
-      expect(mine.find(of('caseClosed'))).toMatchObject({ reason: 'RECALLED' });
-      await recordHistory(handle, 'v2.recalled-in-follow-up');
-      await closeIfOpen(next);
-    });
-  });
+    },
+  );
 
   it('liberation direct from court starts follow-up at once: no custody stage, first appointment booked', async () => {
     const acts = recordingActivities();

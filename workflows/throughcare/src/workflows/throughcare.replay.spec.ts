@@ -35,6 +35,7 @@ const V2_HISTORIES: string[] = [
   'v2.transfer-reversed',
   'v2.release-reversed-after-notice',
   'v2.recalled-in-follow-up',
+  'v2.new-sentence-in-follow-up',
   'v2.liberated-from-court',
   'v2.consent-withdrawn',
 ];
