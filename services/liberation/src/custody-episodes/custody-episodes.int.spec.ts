@@ -26,7 +26,7 @@ import type {
   ReceptionRecordedView,
   ReleaseRecordedView,
 } from './custody-episode.schemas';
-import type { gatePickupStepsWorkflow, GatePickupStep } from './test-workflows/gate-pickup.workflow';
+import type { bookingStepsWorkflow, GatePickupStep } from './test-workflows/booking-steps.workflow';
 import type { recordEpisodeStagesWorkflow } from './test-workflows/record-episode-stage.workflow';
 
 const config = loadLiberationConfig({
@@ -686,14 +686,14 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         connection: workerConnection,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue,
-        workflowsPath: require.resolve('./test-workflows/gate-pickup.workflow'),
+        workflowsPath: require.resolve('./test-workflows/booking-steps.workflow'),
       });
       try {
         return await workflowWorker.runUntil(
-          client.workflow.execute<typeof gatePickupStepsWorkflow>('gatePickupStepsWorkflow', {
+          client.workflow.execute<typeof bookingStepsWorkflow>('bookingStepsWorkflow', {
             taskQueue,
             workflowId: `spec-gate-pickup-${randomUUID()}`,
-            args: [steps],
+            args: [{ kind: 'gatePickup', steps }],
           }),
         );
       } finally {

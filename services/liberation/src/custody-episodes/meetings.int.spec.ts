@@ -13,7 +13,7 @@ import {
   type LiberationHarness,
   type Problem,
 } from './spec-support';
-import type { MeetingStep, meetingStepsWorkflow } from './test-workflows/meeting.workflow';
+import type { bookingStepsWorkflow, MeetingStep } from './test-workflows/booking-steps.workflow';
 
 describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /meetings/:bookingId/held', () => {
   let lib: LiberationHarness;
@@ -36,14 +36,14 @@ describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
-      workflowsPath: require.resolve('./test-workflows/meeting.workflow'),
+      workflowsPath: require.resolve('./test-workflows/booking-steps.workflow'),
     });
     try {
       return await workflowWorker.runUntil(
-        client.workflow.execute<typeof meetingStepsWorkflow>('meetingStepsWorkflow', {
+        client.workflow.execute<typeof bookingStepsWorkflow>('bookingStepsWorkflow', {
           taskQueue,
           workflowId: `spec-meeting-${randomUUID()}`,
-          args: [steps],
+          args: [{ kind: 'meeting', steps }],
         }),
       );
     } finally {
