@@ -364,6 +364,38 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
     ]);
   });
 
+  it('waits in REFERRAL when the directory lists no agency for the area, asking again each day', async () => {
+    const acts = recordingActivities({ agencyMissing: true });
+    const input = await receptionInput(env);
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+      await tell(handle, coreScreenCompletedUpdate, {
+        assessmentId: screening.assessmentId!,
+        needs: ['HEALTH'],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: await nowIso(),
+      });
+      await completeAssessment(env, handle, acts, 'COMPREHENSIVE_SCREEN', ['HEALTH']);
+      const waiting = await waitForPlan(
+        handle,
+        (p) => p.stage === 'REFERRAL' && p.working === false && count(acts.effects, 'agencyLookedUp') === 1,
+        'waiting on the directory',
+      );
+      expect(waiting.waitingOn).toBe(`directory: no agency listed for ${input.homeLocalAuthority}`);
+      await env.sleep('2 days');
+      await waitForPlan(handle, () => count(acts.effects, 'agencyLookedUp') === 3, 'asked again each day');
+      await tell(handle, caseCloseRequestedUpdate, { reason: 'DEPORTED', requestedAt: await nowIso() });
+      await waitForPlan(handle, atStage('CLOSED'), 'closed');
+    });
+    expect(tally(acts.effects)).toEqual({
+      coreScreenRequested: 1,
+      assessmentRequested: 1,
+      agencyLookedUp: 3,
+      caseClosed: 1,
+    });
+  });
+
   it('asks for standard reviews six months in, then a year after the last, until release planning takes over', async () => {
     const acts = recordingActivities();
     const t0 = await env.currentTimeMs();

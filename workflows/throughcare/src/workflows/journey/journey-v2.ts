@@ -232,7 +232,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     if (s.coreScreen && planningOpen()) return 'SUMMARY_REVIEW';
     if (!s.coreScreen) return 'CORE_SCREEN';
     if (completed('COMPREHENSIVE_SCREEN').length === 0) return 'COMPREHENSIVE_SCREEN';
-    if (needs().length > 0 && !s.acknowledgement && !s.agencyRetryAt) return 'REFERRAL';
+    if (needs().length > 0 && !s.acknowledgement) return 'REFERRAL';
     return 'STANDARD_REVIEWS';
   }
 
