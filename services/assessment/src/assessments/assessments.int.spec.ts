@@ -2,8 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import {
   AssessmentCompletedV1,
   AssessmentRequestedV1,
@@ -16,6 +14,7 @@ import {
 } from '@throughcare/contracts';
 import { connectBus } from '@throughcare/platform-messaging';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
+import { withSpecWorker } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { loadAssessmentConfig } from '../config';
@@ -159,29 +158,12 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
   describe('requestCoreScreen', () => {
     it('through the running worker on task queue "assessment": the same key twice is one row and one event', async () => {
       const input = coreScreenRequest({ establishmentCode: 'LEI' });
-      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-      const taskQueue = `assessment-spec-${randomUUID()}`;
-      const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-      const workflowWorker = await Worker.create({
-        connection: workerConnection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue,
-        workflowsPath: require.resolve('./test-workflows/request-core-screen.workflow'),
-      });
-      let results: Array<{ assessmentId: string }>;
-      try {
-        results = await workflowWorker.runUntil(
-          client.workflow.execute<typeof requestCoreScreenTwiceWorkflow>('requestCoreScreenTwiceWorkflow', {
-            taskQueue,
-            workflowId: `spec-core-screen-${randomUUID()}`,
-            args: [input],
-          }),
-        );
-      } finally {
-        await connection.close();
-        await workerConnection.close();
-      }
+      const results: Array<{ assessmentId: string }> = await withSpecWorker(
+        { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+        require.resolve('./test-workflows/request-core-screen.workflow'),
+        (worker) =>
+          worker.execute<typeof requestCoreScreenTwiceWorkflow>('requestCoreScreenTwiceWorkflow', [input]),
+      );
 
       const [first, second] = results;
       expect(second).toEqual(first);
@@ -492,29 +474,12 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
   describe('requestAssessment (comprehensive screen, standard review, summary review)', () => {
     it('through the running worker on task queue "assessment": the same key twice is one row and exactly one assessment.assessment.requested', async () => {
       const input = laterRequest('COMPREHENSIVE_SCREEN', { establishmentCode: 'LEI', episode: 2 });
-      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-      const taskQueue = `assessment-spec-${randomUUID()}`;
-      const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-      const workflowWorker = await Worker.create({
-        connection: workerConnection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue,
-        workflowsPath: require.resolve('./test-workflows/request-core-screen.workflow'),
-      });
-      let results: Array<{ assessmentId: string }>;
-      try {
-        results = await workflowWorker.runUntil(
-          client.workflow.execute<typeof requestAssessmentTwiceWorkflow>('requestAssessmentTwiceWorkflow', {
-            taskQueue,
-            workflowId: `spec-assessment-${randomUUID()}`,
-            args: [input],
-          }),
-        );
-      } finally {
-        await connection.close();
-        await workerConnection.close();
-      }
+      const results: Array<{ assessmentId: string }> = await withSpecWorker(
+        { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+        require.resolve('./test-workflows/request-core-screen.workflow'),
+        (worker) =>
+          worker.execute<typeof requestAssessmentTwiceWorkflow>('requestAssessmentTwiceWorkflow', [input]),
+      );
 
       const [first, second] = results;
       expect(second).toEqual(first);

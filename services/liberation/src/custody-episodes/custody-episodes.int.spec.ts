@@ -2,8 +2,6 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
 import {
   GatePickupBookedV1,
@@ -17,6 +15,7 @@ import {
 } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
+import { withSpecWorker } from '@throughcare/testing';
 import { jetstream } from '@throughcare/platform-messaging';
 import { AppModule } from '../app.module';
 import { loadLiberationConfig } from '../config';
@@ -455,44 +454,26 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         at: at(minutes),
       });
 
-      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-      const taskQueue = `liberation-spec-${randomUUID()}`;
-      const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-      const workflowWorker = await Worker.create({
-        connection: workerConnection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue,
-        workflowsPath: require.resolve('./test-workflows/record-episode-stage.workflow'),
-      });
-      try {
-        const [recorded, missing] = await workflowWorker.runUntil(
+      const [recorded, missing] = await withSpecWorker(
+        { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+        require.resolve('./test-workflows/record-episode-stage.workflow'),
+        (worker) =>
           Promise.all([
-            client.workflow.execute<typeof recordEpisodeStagesWorkflow>('recordEpisodeStagesWorkflow', {
-              taskQueue,
-              workflowId: `spec-stage-${randomUUID()}`,
-              args: [
-                [
-                  stage('k-reception', 'RECEPTION', 0),
-                  stage('k-core-screen', 'CORE_SCREEN', 10),
-                  stage('k-reception', 'RECEPTION', 0), // a retry: same key
-                  stage('k-reception-late', 'RECEPTION', 5), // a late delivery: older than CORE_SCREEN
-                ],
+            worker.execute<typeof recordEpisodeStagesWorkflow>('recordEpisodeStagesWorkflow', [
+              [
+                stage('k-reception', 'RECEPTION', 0),
+                stage('k-core-screen', 'CORE_SCREEN', 10),
+                stage('k-reception', 'RECEPTION', 0), // a retry: same key
+                stage('k-reception-late', 'RECEPTION', 5), // a late delivery: older than CORE_SCREEN
               ],
-            }),
-            client.workflow.execute<typeof recordEpisodeStagesWorkflow>('recordEpisodeStagesWorkflow', {
-              taskQueue,
-              workflowId: `spec-stage-missing-${randomUUID()}`,
-              args: [[{ ...stage('k-missing', 'RECEPTION', 0), episode: 7 }]],
-            }),
+            ]),
+            worker.execute<typeof recordEpisodeStagesWorkflow>('recordEpisodeStagesWorkflow', [
+              [{ ...stage('k-missing', 'RECEPTION', 0), episode: 7 }],
+            ]),
           ]),
-        );
-        expect(recorded).toEqual({ recorded: 4 });
-        expect(missing).toEqual({ failureType: 'EPISODE_NOT_FOUND', nonRetryable: true });
-      } finally {
-        await connection.close();
-        await workerConnection.close();
-      }
+      );
+      expect(recorded).toEqual({ recorded: 4 });
+      expect(missing).toEqual({ failureType: 'EPISODE_NOT_FOUND', nonRetryable: true });
 
       const episode = (await (await get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;
       expect(episode.journey).toEqual({ stage: 'CORE_SCREEN', at: at(10) });
@@ -678,28 +659,14 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
 
   describe('bookGatePickup / cancelGatePickup activities (task queue "liberation")', () => {
     async function runSteps(steps: GatePickupStep[]) {
-      const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-      const taskQueue = `liberation-spec-${randomUUID()}`;
-      const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-      const workflowWorker = await Worker.create({
-        connection: workerConnection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue,
-        workflowsPath: require.resolve('./test-workflows/booking-steps.workflow'),
-      });
-      try {
-        return await workflowWorker.runUntil(
-          client.workflow.execute<typeof bookingStepsWorkflow>('bookingStepsWorkflow', {
-            taskQueue,
-            workflowId: `spec-gate-pickup-${randomUUID()}`,
-            args: [{ kind: 'gatePickup', steps }],
-          }),
-        );
-      } finally {
-        await connection.close();
-        await workerConnection.close();
-      }
+      return withSpecWorker(
+        { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+        require.resolve('./test-workflows/booking-steps.workflow'),
+        (worker) =>
+          worker.execute<typeof bookingStepsWorkflow>('bookingStepsWorkflow', [
+            { kind: 'gatePickup', steps },
+          ]),
+      );
     }
 
     async function gatePickupRows(personId: string) {

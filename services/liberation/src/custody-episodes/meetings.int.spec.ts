@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { MeetingBookedV1, MeetingCancelledV1, MeetingHeldV1 } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
+import { withSpecWorker } from '@throughcare/testing';
 import type { EpisodeView, MeetingHeldView } from './custody-episode.schemas';
 import {
   aReception,
@@ -28,28 +27,12 @@ describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /
 
   /** Runs the steps through a test workflow whose activities run on the service's own worker (task queue "liberation"). */
   async function runSteps(steps: MeetingStep[]) {
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const taskQueue = `liberation-spec-${randomUUID()}`;
-    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    const workflowWorker = await Worker.create({
-      connection: workerConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue,
-      workflowsPath: require.resolve('./test-workflows/booking-steps.workflow'),
-    });
-    try {
-      return await workflowWorker.runUntil(
-        client.workflow.execute<typeof bookingStepsWorkflow>('bookingStepsWorkflow', {
-          taskQueue,
-          workflowId: `spec-meeting-${randomUUID()}`,
-          args: [{ kind: 'meeting', steps }],
-        }),
-      );
-    } finally {
-      await connection.close();
-      await workerConnection.close();
-    }
+    return withSpecWorker(
+      { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+      require.resolve('./test-workflows/booking-steps.workflow'),
+      (worker) =>
+        worker.execute<typeof bookingStepsWorkflow>('bookingStepsWorkflow', [{ kind: 'meeting', steps }]),
+    );
   }
 
   async function anOpenEpisode() {

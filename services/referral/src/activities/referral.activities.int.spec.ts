@@ -1,23 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import {
   AppointmentBookedV1,
   AppointmentCancelledV1,
   ReferralSentV1,
   ReferralWithdrawnV1,
 } from '@throughcare/contracts';
-import { bootstrapService, listeningPort } from '@throughcare/platform-http';
-import { AppModule } from '../app.module';
+import { withSpecWorker } from '@throughcare/testing';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { loadReferralConfig } from '../config';
 import { ReferralsService } from '../referrals/referrals.service';
 import { NotificationsService } from '../notifications/notifications.service';
-import { EventsOnBus } from '../testing/events-on-bus';
+import type { EventsOnBus } from '../testing/events-on-bus';
+import { startReferralApp } from '../testing/referral-app';
 import { aReferral, anAgencyId, anAppointment } from '../testing/referral.mother';
 import { createReferralActivities } from './referral.activities';
 import type {
@@ -34,15 +32,7 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
   let base: string;
 
   beforeAll(async () => {
-    app = await bootstrapService({
-      module: AppModule.forRoot(config),
-      name: 'referral',
-      port: 0,
-      logLevels: ['error'],
-    });
-    dataSource = app.get(DataSource);
-    base = `http://127.0.0.1:${listeningPort(app)}`;
-    bus = await EventsOnBus.open(config.NATS_URL, dataSource);
+    ({ app, base, dataSource, bus } = await startReferralApp(config));
   });
 
   afterAll(async () => {
@@ -62,29 +52,11 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
   it('sends a referral and books the first appointment through the worker on "referral": twice with one key → one row, one event', async () => {
     const referral = aReferral();
     const appointment = anAppointment({ personId: referral.personId, agencyId: referral.agencyId });
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const taskQueue = `referral-spec-${randomUUID()}`;
-    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    const workflowWorker = await Worker.create({
-      connection: workerConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue,
-      workflowsPath: require.resolve('./test-workflows/referral-activities.workflow'),
-    });
-    let result: { referralIds: string[]; appointmentIds: string[] };
-    try {
-      result = await workflowWorker.runUntil(
-        client.workflow.execute<typeof sendTwiceWorkflow>('sendTwiceWorkflow', {
-          taskQueue,
-          workflowId: `spec-send-twice-${randomUUID()}`,
-          args: [{ referral, appointment }],
-        }),
-      );
-    } finally {
-      await connection.close();
-      await workerConnection.close();
-    }
+    const result = await withSpecWorker(
+      { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+      require.resolve('./test-workflows/referral-activities.workflow'),
+      (worker) => worker.execute<typeof sendTwiceWorkflow>('sendTwiceWorkflow', [{ referral, appointment }]),
+    );
 
     const [referralId, sameReferralId] = result.referralIds;
     const [appointmentId, sameAppointmentId] = result.appointmentIds;
@@ -165,28 +137,11 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
     >;
   /** Runs the calls through a real worker on "referral", via a tiny workflow. */
   const throughTemporal = async (input: Parameters<typeof withdrawAndCancelWorkflow>[0]) => {
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const taskQueue = `referral-withdraw-spec-${randomUUID()}`;
-    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    try {
-      const workflowWorker = await Worker.create({
-        connection: workerConnection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue,
-        workflowsPath: require.resolve('./test-workflows/referral-activities.workflow'),
-      });
-      return await workflowWorker.runUntil(
-        client.workflow.execute<typeof withdrawAndCancelWorkflow>('withdrawAndCancelWorkflow', {
-          taskQueue,
-          workflowId: `spec-withdraw-cancel-${randomUUID()}`,
-          args: [input],
-        }),
-      );
-    } finally {
-      await connection.close();
-      await workerConnection.close();
-    }
+    return withSpecWorker(
+      { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+      require.resolve('./test-workflows/referral-activities.workflow'),
+      (worker) => worker.execute<typeof withdrawAndCancelWorkflow>('withdrawAndCancelWorkflow', [input]),
+    );
   };
 
   it('withdraws a referral and cancels an appointment through the worker: a repeat (same or another key) is a no-op; unknown ids fail non-retryable', async () => {

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
 import { AppointmentAttendanceRecordedV1 } from '@throughcare/contracts';
-import { bootstrapService, listeningPort } from '@throughcare/platform-http';
-import { AppModule } from '../app.module';
 import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
-import { EventsOnBus } from '../testing/events-on-bus';
+import type { EventsOnBus } from '../testing/events-on-bus';
+import { asAgency, startReferralApp } from '../testing/referral-app';
 import { anAgencyId, anAppointment } from '../testing/referral.mother';
 import type { AppointmentView, BookFirstAppointmentInput } from './appointment.schemas';
 import { AppointmentsService } from './appointments.service';
@@ -26,15 +24,8 @@ describe('appointments API, scoped to the calling agency (real Postgres, NATS, T
   let appointments: AppointmentsService;
 
   beforeAll(async () => {
-    app = await bootstrapService({
-      module: AppModule.forRoot(config),
-      name: 'referral',
-      port: 0,
-      logLevels: ['error'],
-    });
-    base = `http://127.0.0.1:${listeningPort(app)}`;
+    ({ app, base, bus } = await startReferralApp(config));
     appointments = app.get(AppointmentsService);
-    bus = await EventsOnBus.open(config.NATS_URL, app.get(DataSource));
   });
 
   afterAll(async () => {
@@ -42,23 +33,7 @@ describe('appointments API, scoped to the calling agency (real Postgres, NATS, T
     await app?.close();
   });
 
-  const get = (path: string, agencyId?: string) =>
-    fetch(`${base}${path}`, { headers: agencyId ? { 'x-agency-id': agencyId } : {} });
-  const post = (
-    path: string,
-    agencyId: string | undefined,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(agencyId ? { 'x-agency-id': agencyId } : {}),
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    });
+  const { get, post } = asAgency(() => base);
   /** Booked an hour ago, so attendance can be dated between then and now. */
   const booked = async (input: BookFirstAppointmentInput = anAppointment()) => {
     const bookedAt = new Date(Date.now() - 60 * 60_000);

@@ -1,21 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { AgencyNotifiedV2, NotificationSubject } from '@throughcare/contracts';
-import { bootstrapService, listeningPort } from '@throughcare/platform-http';
+import { withSpecWorker } from '@throughcare/testing';
 import { createReferralActivities } from '../activities/referral.activities';
 import type { notifyEachWorkflow } from '../activities/test-workflows/referral-activities.workflow';
-import { AppModule } from '../app.module';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
 import { LEGACY_NOTICE_MESSAGE_SQL } from '../migrations/1700000000400-agency-notification-every-subject';
 import { ReferralsService } from '../referrals/referrals.service';
-import { EventsOnBus } from '../testing/events-on-bus';
+import type { EventsOnBus } from '../testing/events-on-bus';
+import { asAgency, startReferralApp } from '../testing/referral-app';
 import { aNotification, anAgencyId } from '../testing/referral.mother';
 import { defaultNotificationMessage } from './notification.message';
 import type { NotificationView, NotifyAgencyInput } from './notification.schemas';
@@ -37,16 +35,8 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
   let notifications: NotificationsService;
 
   beforeAll(async () => {
-    app = await bootstrapService({
-      module: AppModule.forRoot(config),
-      name: 'referral',
-      port: 0,
-      logLevels: ['error'],
-    });
-    base = `http://127.0.0.1:${listeningPort(app)}`;
-    dataSource = app.get(DataSource);
+    ({ app, base, dataSource, bus } = await startReferralApp(config));
     notifications = app.get(NotificationsService);
-    bus = await EventsOnBus.open(config.NATS_URL, dataSource);
   });
 
   afterAll(async () => {
@@ -54,14 +44,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     await app?.close();
   });
 
-  const get = (path: string, agencyId?: string) =>
-    fetch(`${base}${path}`, { headers: agencyId ? { 'x-agency-id': agencyId } : {} });
-  const post = (path: string, agencyId: string | undefined, body: unknown) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(agencyId ? { 'x-agency-id': agencyId } : {}) },
-      body: JSON.stringify(body),
-    });
+  const { get, post } = asAgency(() => base);
   const rowsOf = async (agencyId: string) =>
     (await dataSource.query(`SELECT id FROM "referral"."agency_notification" WHERE agency_id = $1`, [
       agencyId,
@@ -74,28 +57,11 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     );
   /** Runs the inputs through a real worker on "referral", via a tiny workflow. */
   const notifyThroughTemporal = async (inputs: NotifyAgencyInput[]): Promise<string[]> => {
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const taskQueue = `referral-notify-spec-${randomUUID()}`;
-    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    try {
-      const workflowWorker = await Worker.create({
-        connection: workerConnection,
-        namespace: config.TEMPORAL_NAMESPACE,
-        taskQueue,
-        workflowsPath: require.resolve('../activities/test-workflows/referral-activities.workflow'),
-      });
-      return await workflowWorker.runUntil(
-        client.workflow.execute<typeof notifyEachWorkflow>('notifyEachWorkflow', {
-          taskQueue,
-          workflowId: `spec-notify-each-${randomUUID()}`,
-          args: [inputs],
-        }),
-      );
-    } finally {
-      await connection.close();
-      await workerConnection.close();
-    }
+    return withSpecWorker(
+      { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+      require.resolve('../activities/test-workflows/referral-activities.workflow'),
+      (worker) => worker.execute<typeof notifyEachWorkflow>('notifyEachWorkflow', [inputs]),
+    );
   };
 
   it('notifies through the worker on "referral": the same key twice → one notification, one event; another key → another', async () => {

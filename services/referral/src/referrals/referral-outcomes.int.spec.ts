@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ReferralOutcomeRecordedV1 } from '@throughcare/contracts';
-import { bootstrapService, listeningPort } from '@throughcare/platform-http';
-import { AppModule } from '../app.module';
 import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
-import { EventsOnBus } from '../testing/events-on-bus';
+import type { EventsOnBus } from '../testing/events-on-bus';
+import { asAgency, startReferralApp } from '../testing/referral-app';
 import { aReferral, anAgencyId } from '../testing/referral.mother';
 import type { ReferralView, SendReferralInput } from './referral.schemas';
 import { ReferralsService } from './referrals.service';
@@ -28,16 +27,8 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
   let referrals: ReferralsService;
 
   beforeAll(async () => {
-    app = await bootstrapService({
-      module: AppModule.forRoot(config),
-      name: 'referral',
-      port: 0,
-      logLevels: ['error'],
-    });
-    base = `http://127.0.0.1:${listeningPort(app)}`;
+    ({ app, base, dataSource, bus } = await startReferralApp(config));
     referrals = app.get(ReferralsService);
-    dataSource = app.get(DataSource);
-    bus = await EventsOnBus.open(config.NATS_URL, dataSource);
   });
 
   afterAll(async () => {
@@ -45,23 +36,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     await app?.close();
   });
 
-  const get = (path: string, agencyId?: string) =>
-    fetch(`${base}${path}`, { headers: agencyId ? { 'x-agency-id': agencyId } : {} });
-  const post = (
-    path: string,
-    agencyId: string | undefined,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(agencyId ? { 'x-agency-id': agencyId } : {}),
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    });
+  const { get, post } = asAgency(() => base);
   const sent = async (overrides: Partial<SendReferralInput> = {}) => {
     const input = aReferral(overrides);
     return { id: (await referrals.send(input)).referralId, input };

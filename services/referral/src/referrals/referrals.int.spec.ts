@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DataSource } from 'typeorm';
 import { ReferralAcknowledgedV1 } from '@throughcare/contracts';
-import { bootstrapService, listeningPort } from '@throughcare/platform-http';
-import { AppModule } from '../app.module';
 import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
-import { EventsOnBus } from '../testing/events-on-bus';
+import type { EventsOnBus } from '../testing/events-on-bus';
+import { asAgency, startReferralApp } from '../testing/referral-app';
 import { aReferral, anAgencyId } from '../testing/referral.mother';
 import type { ReferralView, SendReferralInput } from './referral.schemas';
 import { ReferralsService } from './referrals.service';
@@ -27,15 +25,8 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
   let referrals: ReferralsService;
 
   beforeAll(async () => {
-    app = await bootstrapService({
-      module: AppModule.forRoot(config),
-      name: 'referral',
-      port: 0,
-      logLevels: ['error'],
-    });
-    base = `http://127.0.0.1:${listeningPort(app)}`;
+    ({ app, base, bus } = await startReferralApp(config));
     referrals = app.get(ReferralsService);
-    bus = await EventsOnBus.open(config.NATS_URL, app.get(DataSource));
   });
 
   afterAll(async () => {
@@ -43,23 +34,7 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     await app?.close();
   });
 
-  const get = (path: string, agencyId?: string) =>
-    fetch(`${base}${path}`, { headers: agencyId ? { 'x-agency-id': agencyId } : {} });
-  const post = (
-    path: string,
-    agencyId: string | undefined,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(agencyId ? { 'x-agency-id': agencyId } : {}),
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    });
+  const { get, post } = asAgency(() => base);
   const sent = async (input: SendReferralInput) => (await referrals.send(input)).referralId;
 
   it('shows an agency its referral with the acknowledgement deadline, and to another agency it does not exist', async () => {
