@@ -1,24 +1,8 @@
-import { randomInt, randomUUID } from 'node:crypto';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DeliverPolicy } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { DataSource } from 'typeorm';
-import {
-  GatePickupBookedV1,
-  GatePickupCancelledV1,
-  identifierOf,
-  parseEvent,
-  ReleaseDateChangedV1,
-  Streams,
-  subjectFor,
-  type KnownEvent,
-} from '@throughcare/contracts';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { GatePickupBookedV1, GatePickupCancelledV1, ReleaseDateChangedV1 } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
-import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
 import { withSpecWorker } from '@throughcare/testing';
-import { jetstream } from '@throughcare/platform-messaging';
-import { AppModule } from '../app.module';
-import { loadLiberationConfig } from '../config';
 import type {
   EpisodePage,
   EpisodeView,
@@ -27,24 +11,15 @@ import type {
 } from './custody-episode.schemas';
 import type { bookingStepsWorkflow, GatePickupStep } from './test-workflows/booking-steps.workflow';
 import type { recordEpisodeStagesWorkflow } from './test-workflows/record-episode-stage.workflow';
-
-const config = loadLiberationConfig({
-  PERSON_ID_SECRET: 'spec-person-id-secret-0123',
-  ...process.env,
-  PORT: '0',
-});
-
-const letter = () => String.fromCharCode(65 + randomInt(26));
-const aPrisonNumber = () => `${letter()}${String(randomInt(10_000)).padStart(4, '0')}${letter()}${letter()}`;
-const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
-const ukDate = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-/** A UK calendar date `days` from today (negative: in the past). */
-const daysFromToday = (days: number) => ukDate.format(new Date(Date.now() + days * 86_400_000));
+import {
+  aPrisonNumber,
+  config,
+  daysFromToday,
+  minutesAgo,
+  startLiberation,
+  type LiberationHarness,
+  type Problem,
+} from './spec-support';
 
 /** A valid reception of a new person, received an hour ago; override what a test is about. */
 function aReception(overrides: Record<string, unknown> = {}) {
@@ -62,92 +37,24 @@ function aReception(overrides: Record<string, unknown> = {}) {
   };
 }
 
-interface Problem {
-  status: number;
-  code: string;
-  detail?: string;
-  errors?: Array<{ field: string; message: string }>;
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('liberation service (real Postgres, NATS, Temporal)', () => {
-  let app: NestFastifyApplication;
-  let base: string;
+  let lib: LiberationHarness;
   let dataSource: DataSource;
 
   beforeAll(async () => {
-    app = await bootstrapService({
-      module: AppModule.forRoot(config),
-      name: 'liberation',
-      port: 0,
-      logLevels: ['error'],
-    });
-    base = `http://127.0.0.1:${listeningPort(app)}`;
-    dataSource = app.get(DataSource);
+    lib = await startLiberation();
+    dataSource = lib.dataSource;
   });
 
   afterAll(async () => {
-    await app?.close();
+    await lib?.close();
   });
 
-  const get = (path: string) => fetch(`${base}${path}`);
+  const get = (path: string) => lib.get(path);
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'throughcare-actor': 'spec:liberation', ...headers },
-      body: JSON.stringify(body),
-    });
-
-  /** Outbox rows of one event type for one person (committed with the business change). */
-  async function outboxRows(
-    eventType: string,
-    personId: string,
-  ): Promise<Array<{ id: string; published: boolean }>> {
-    return dataSource.query(
-      `SELECT id, published_at IS NOT NULL AS published FROM liberation.outbox
-        WHERE subject = $1 AND payload->'personReference'->'identifiers' @> $2::jsonb`,
-      [subjectFor(eventType), JSON.stringify([{ type: 'THROUGHCARE_ID', value: personId }])],
-    );
-  }
-
-  /** Waits for the relay to publish the person's events of that type, then reads them back from the stream. */
-  async function eventsOnBus(eventType: string, personId: string): Promise<KnownEvent[]> {
-    await eventually(async () => {
-      const rows = await outboxRows(eventType, personId);
-      return rows.length > 0 && rows.every((r) => r.published) ? true : undefined;
-    });
-    const js = jetstream(app.get<NatsConnection>(NATS_CONNECTION));
-    const reader = await js.consumers.get(Streams.events.name, {
-      filter_subjects: [subjectFor(eventType)],
-      deliver_policy: DeliverPolicy.All,
-    });
-    const events: KnownEvent[] = [];
-    for (;;) {
-      const msg = await reader.next({ expires: 1000 });
-      if (!msg) break;
-      // The bus is shared with other suites (some publish malformed messages on purpose): only
-      // this person's events count, and those must be valid.
-      const parsed = parseEvent(msg.data);
-      if (!parsed.ok) {
-        if (new TextDecoder().decode(msg.data).includes(personId)) {
-          throw new Error(`invalid event on the bus: ${parsed.reason}`);
-        }
-        continue;
-      }
-      if (identifierOf(parsed.event.personReference, 'THROUGHCARE_ID') === personId)
-        events.push(parsed.event);
-    }
-    return events;
-  }
+    lib.post(path, body, headers);
+  const outboxRows = (eventType: string, personId: string) => lib.outboxRows(eventType, personId);
+  const eventsOnBus = (eventType: string, personId: string) => lib.eventsOnBus(eventType, personId);
 
   describe('POST /receptions', () => {
     it('opens episode 1 (201) and puts custody.person.received on the bus with both identifiers', async () => {
