@@ -11,3 +11,5 @@ export * from './policy/sla-policy';
 export * from './policy/seed-policies';
 export * from './policy/policy-registry';
 export * from './release/custody-visits';
+export * from './planning/planning-range';
+export * from './area/local-authority';

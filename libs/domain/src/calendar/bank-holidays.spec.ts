@@ -22,6 +22,17 @@ describe('bank-holiday calendar', () => {
     [2033, '2033-04-18', '2033-08-01', '2033-08-29', '2033-11-30'],
     [2034, '2034-04-10', '2034-08-07', '2034-08-28', '2034-11-30'],
     [2035, '2035-03-26', '2035-08-06', '2035-08-27', '2035-11-30'],
+    // 2036-2045 checked against python-dateutil's easter() and the Act's Monday rules, not this code.
+    [2036, '2036-04-14', '2036-08-04', '2036-08-25', '2036-12-01'],
+    [2037, '2037-04-06', '2037-08-03', '2037-08-31', '2037-11-30'],
+    [2038, '2038-04-26', '2038-08-02', '2038-08-30', '2038-11-30'],
+    [2039, '2039-04-11', '2039-08-01', '2039-08-29', '2039-11-30'],
+    [2040, '2040-04-02', '2040-08-06', '2040-08-27', '2040-11-30'],
+    [2041, '2041-04-22', '2041-08-05', '2041-08-26', '2041-12-02'],
+    [2042, '2042-04-07', '2042-08-04', '2042-08-25', '2042-12-01'],
+    [2043, '2043-03-30', '2043-08-03', '2043-08-31', '2043-11-30'],
+    [2044, '2044-04-18', '2044-08-01', '2044-08-29', '2044-11-30'],
+    [2045, '2045-04-10', '2045-08-07', '2045-08-28', '2045-11-30'],
   ])(
     '%i: 8 days in E&W, 9 in Scotland, with the known dates',
     (year, easterMonday, scotSummer, ewSummer, standrew) => {
@@ -34,13 +45,27 @@ describe('bank-holiday calendar', () => {
     },
   );
 
-  it('covers exactly 2024-2035 and throws a typed error outside it', () => {
-    expect(BANK_HOLIDAY_YEARS).toEqual({ first: 2024, last: 2035 });
-    expect(() => bankHolidays('SCOTLAND', 2036)).toThrow(CalendarOutOfRangeError);
+  it('covers exactly 2024-2045 and throws a typed error outside it', () => {
+    expect(BANK_HOLIDAY_YEARS).toEqual({ first: 2024, last: 2045 });
+    expect(() => bankHolidays('SCOTLAND', 2046)).toThrow(CalendarOutOfRangeError);
     expect(() => isBankHoliday('ENGLAND_AND_WALES', '2023-12-25')).toThrow(
       expect.objectContaining({ code: 'DOMAIN_CALENDAR_OUT_OF_RANGE', year: 2023 }),
     );
   });
+
+  // Reads the real clock on purpose: this test starts failing the year the calendar's margin drops
+  // below ten years, which is the signal to raise BANK_HOLIDAY_YEARS.last (existing years keep their dates).
+  it.each(['SCOTLAND', 'ENGLAND_AND_WALES'] as const)(
+    'answers for every year from today to at least ten years ahead (%s)',
+    (jurisdiction) => {
+      const today = new Date();
+      const tenYearsAhead = today.getUTCFullYear() + 10;
+      expect(BANK_HOLIDAY_YEARS.last).toBeGreaterThanOrEqual(tenYearsAhead);
+      for (let year = today.getUTCFullYear(); year <= tenYearsAhead; year++) {
+        expect(bankHolidays(jurisdiction, year).length).toBeGreaterThanOrEqual(8);
+      }
+    },
+  );
 
   it('has Easter Monday in England & Wales only', () => {
     expect(bankHolidayOn('ENGLAND_AND_WALES', '2026-04-06')?.title).toBe('Easter Monday');
