@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule } from '@throughcare/platform-http';
+import { PlatformModule, type ExitProcess } from '@throughcare/platform-http';
 import { BRIDGE_OPTIONS, BridgeHost } from './bridge/bridge.host';
 import { THROUGHCARE_SCHEMA, type OrchestratorConfig } from './config';
 import { throughcareMigrations } from './migrations';
@@ -14,7 +14,8 @@ import { JOURNEY_WORKER_OPTIONS } from './worker/journey-worker.options';
 /** The orchestrator: journey worker, bus bridge, and the SLA record managers read. */
 @Module({})
 export class OrchestratorModule {
-  static forRoot(config: OrchestratorConfig): DynamicModule {
+  /** `exitProcess`: how a stopped journey worker ends the process (tests inject their own). */
+  static forRoot(config: OrchestratorConfig, hooks: { exitProcess?: ExitProcess } = {}): DynamicModule {
     return {
       module: OrchestratorModule,
       imports: [
@@ -28,6 +29,7 @@ export class OrchestratorModule {
           },
           natsUrl: config.NATS_URL,
           temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+          exitProcess: hooks.exitProcess,
         }),
       ],
       controllers: [SlaController, JourneysController, DashboardController],

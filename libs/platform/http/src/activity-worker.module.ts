@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { runActivityWorker, type ActivityWorkerHandle } from '@throughcare/platform-temporal';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.module';
+import { WorkerMonitor } from './worker-monitor';
 
 const ACTIVITIES = Symbol('ACTIVITIES');
 const TASK_QUEUE = Symbol('TASK_QUEUE');
@@ -31,7 +32,13 @@ export class ActivityWorkerHost implements OnApplicationBootstrap, BeforeApplica
     @Inject(PLATFORM_OPTIONS) private readonly platform: PlatformOptions,
     @Inject(TASK_QUEUE) private readonly taskQueue: string,
     @Inject(ACTIVITIES) private readonly activities: object,
+    private readonly monitor: WorkerMonitor,
   ) {}
+
+  /** The running worker (undefined before bootstrap). */
+  get worker(): ActivityWorkerHandle['worker'] | undefined {
+    return this.handle?.worker;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.handle = await runActivityWorker({
@@ -39,10 +46,10 @@ export class ActivityWorkerHost implements OnApplicationBootstrap, BeforeApplica
       taskQueue: this.taskQueue,
       activities: this.activities,
       shutdownGraceTime: '10s',
+      // A stopped worker ends the process (logged at error level) so that it is restarted.
+      onUnexpectedStop: this.monitor.onUnexpectedStop(this.taskQueue),
     });
-    this.handle.done.catch((error: Error) =>
-      this.logger.error(`worker on ${this.taskQueue} crashed: ${error.message}`),
-    );
+    this.monitor.watch(this.taskQueue, this.handle.worker);
     this.logger.log(`polling task queue "${this.taskQueue}"`);
   }
 

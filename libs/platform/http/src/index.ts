@@ -8,3 +8,4 @@ export * from './health/health.module';
 export * from './platform.module';
 export * from './activity-worker.module';
 export * from './bootstrap';
+export * from './worker-monitor';

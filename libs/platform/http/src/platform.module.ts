@@ -30,6 +30,7 @@ import {
 import { createTemporalClient, type TemporalTarget } from '@throughcare/platform-temporal';
 import { databaseHealthCheck, natsHealthCheck, temporalHealthCheck } from './health/health-check';
 import { HealthModule } from './health/health.module';
+import { EXIT_PROCESS, WorkerMonitor, type ExitProcess } from './worker-monitor';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const TEMPORAL_CLIENT = Symbol('TEMPORAL_CLIENT');
@@ -41,6 +42,11 @@ export interface PlatformOptions {
   database: Omit<ServiceDataSourceOptions, 'entities'> & { entities: Function[] }; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   natsUrl: string;
   temporal: TemporalTarget;
+  /**
+   * How the process ends when its Temporal worker stops by itself (see WorkerMonitor); defaults
+   * to `process.exit`. Tests inject their own so that Jest survives.
+   */
+  exitProcess?: ExitProcess;
 }
 
 @Injectable()
@@ -75,7 +81,7 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 /**
  * Everything a service needs from the platform, once per process: its Postgres schema
  * (TypeORM, migrations at boot), NATS + JetStream publisher, Temporal client, outbox relay,
- * and `/health` over all three. Global, so feature modules just inject.
+ * and `/health` over all three and this process's Temporal workers. Global, so feature modules just inject.
  */
 @Global()
 @Module({})
@@ -96,16 +102,22 @@ export class PlatformModule {
           },
         }),
         HealthModule.register({
-          inject: [DataSource, NATS_CONNECTION, TEMPORAL_CLIENT],
-          useFactory: (ds: DataSource, nc: NatsConnection, client: Client) => [
+          inject: [DataSource, NATS_CONNECTION, TEMPORAL_CLIENT, WorkerMonitor],
+          useFactory: (ds: DataSource, nc: NatsConnection, client: Client, workers: WorkerMonitor) => [
             databaseHealthCheck(ds),
             natsHealthCheck(nc),
             temporalHealthCheck(client),
+            workers.healthCheck(),
           ],
         }),
       ],
       providers: [
         { provide: PLATFORM_OPTIONS, useValue: options },
+        {
+          provide: EXIT_PROCESS,
+          useValue: options.exitProcess ?? ((code: number) => process.exit(code)),
+        },
+        WorkerMonitor,
         { provide: NATS_CONNECTION, useFactory: () => connectBus(options.natsUrl, options.serviceName) },
         {
           provide: JetStreamPublisher,
@@ -124,7 +136,14 @@ export class PlatformModule {
         },
         PlatformLifecycle,
       ],
-      exports: [PLATFORM_OPTIONS, NATS_CONNECTION, JetStreamPublisher, TEMPORAL_CLIENT, OutboxRelay],
+      exports: [
+        PLATFORM_OPTIONS,
+        NATS_CONNECTION,
+        JetStreamPublisher,
+        TEMPORAL_CLIENT,
+        OutboxRelay,
+        WorkerMonitor,
+      ],
     };
   }
 }

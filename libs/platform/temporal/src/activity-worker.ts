@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { TemporalTarget } from './temporal-client';
+import { runWorker, type UnexpectedWorkerStop } from './worker-run';
 
 export interface ActivityWorkerOptions extends TemporalTarget {
   taskQueue: string;
@@ -11,6 +12,8 @@ export interface ActivityWorkerOptions extends TemporalTarget {
    */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   maxConcurrentActivityTaskExecutions?: number;
+  /** Called when the worker stops without `shutdown()` having been called (see `runWorker`). */
+  onUnexpectedStop?: UnexpectedWorkerStop;
 }
 
 export interface ActivityWorkerHandle {
@@ -32,12 +35,14 @@ export async function runActivityWorker(options: ActivityWorkerOptions): Promise
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
   });
-  const done = worker.run();
+  const run = runWorker(worker, options.onUnexpectedStop);
+  const done = run.done;
   let stopping: Promise<void> | undefined;
   return {
     worker,
     done,
     shutdown() {
+      run.expectStop();
       stopping ??= (async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         try {

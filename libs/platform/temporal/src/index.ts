@@ -1,3 +1,4 @@
 export * from './temporal-client';
 export * from './activity-worker';
 export * from './application-failure';
+export * from './worker-run';

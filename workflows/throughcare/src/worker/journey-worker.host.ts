@@ -13,8 +13,13 @@ import {
   THROUGHCARE_WORKFLOW_TYPE,
   type ThroughcareActivities,
 } from '@throughcare/contracts';
-import { PLATFORM_OPTIONS, type PlatformOptions } from '@throughcare/platform-http';
-import { createTemporalClient, withApplicationFailures } from '@throughcare/platform-temporal';
+import { PLATFORM_OPTIONS, WorkerMonitor, type PlatformOptions } from '@throughcare/platform-http';
+import {
+  createTemporalClient,
+  runWorker,
+  withApplicationFailures,
+  type WorkerRun,
+} from '@throughcare/platform-temporal';
 import { SlaService } from '../sla/sla.service';
 import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './journey-worker.options';
 
@@ -26,15 +31,17 @@ import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './journey-wor
 @Injectable()
 export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('JourneyWorker');
-  private worker: Worker | undefined;
+  /** The running worker (undefined before bootstrap). */
+  worker: Worker | undefined;
   private connection: NativeConnection | undefined;
   private client: Client | undefined;
-  private running: Promise<void> | undefined;
+  private running: WorkerRun | undefined;
 
   constructor(
     @Inject(PLATFORM_OPTIONS) private readonly platform: PlatformOptions,
     @Inject(JOURNEY_WORKER_OPTIONS) private readonly options: JourneyWorkerOptions,
     private readonly sla: SlaService,
+    private readonly monitor: WorkerMonitor,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -75,14 +82,17 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
       }),
       shutdownGraceTime: '10s',
     });
-    this.running = this.worker.run();
-    this.running.catch((e: Error) => this.logger.error(`journey worker crashed: ${e.message}`));
+    // A worker that stops (e.g. ERR_WORKER_OUT_OF_MEMORY in its workflow thread) ends the process,
+    // logged at error level, so that it is restarted instead of answering /health with no journey moving.
+    this.monitor.watch(TaskQueues.throughcare, this.worker);
+    this.running = runWorker(this.worker, this.monitor.onUnexpectedStop(TaskQueues.throughcare));
     this.logger.log(`polling task queue "${TaskQueues.throughcare}" (ready in ${Date.now() - started} ms)`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.running?.expectStop();
     if (this.worker?.getState() === 'RUNNING') this.worker.shutdown();
-    await this.running?.catch(() => undefined);
+    await this.running?.done.catch(() => undefined);
     await this.connection?.close();
     await this.client?.connection.close();
     this.logger.log('journey worker stopped');
