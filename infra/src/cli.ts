@@ -5,6 +5,8 @@
  *   provision              provision every tool (cached) and print the timings
  *   measure-test-server    start-up times of the Java test server (no CDS / CDS, idle / loaded)
  *   stop [instance]        stop a running instance recorded in <cache>/run (default: platform)
+ *   status [instance]      each component of a running instance: pid, alive, restarts, last exit,
+ *                          and for apps GET /health (default: platform; exit 1 when not running)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +17,7 @@ import { paths } from './paths';
 import { provisionNats } from './provision/nats';
 import { provisionTemporalCli } from './provision/temporal-cli';
 import { measureTestServer, provisionTestServer } from './provision/test-server';
+import { formatStatus, instanceStatus } from './status';
 import { startInfrastructure, Supervisor } from './supervisor';
 import { killGroup, log, mkdirp, timed, timings, errorLine } from './util';
 
@@ -50,9 +53,11 @@ export async function main(args: string[]): Promise<void> {
       case 'stop':
         await new Supervisor(rest[0] ?? 'platform', 'platform').replaceStale();
         return;
+      case 'status':
+        return await status(rest[0] ?? 'platform');
       default:
         process.stderr.write(
-          `usage: node infra/bin/run.js <platform|test|provision|measure-test-server|stop> [args]\n`,
+          `usage: node infra/bin/run.js <platform|test|provision|measure-test-server|stop|status> [args]\n`,
         );
         process.exitCode = 2;
     }
@@ -111,6 +116,8 @@ async function platform(): Promise<void> {
           ['-r', '@swc-node/register', entry],
           env,
           readiness,
+          // Crashed (or stopped-worker) apps come back with backoff; see `./throughcare status`.
+          { restart: true, port: app.port },
         );
         status.push(
           `  ${app.name.padEnd(13)} ${app.port ? `http://127.0.0.1:${app.port}/docs` : 'running (no HTTP port)'}  (pid ${r.pid}${r.readyMs ? `, ready in ${(r.readyMs / 1000).toFixed(1)} s` : ''})`,
@@ -141,7 +148,7 @@ async function platform(): Promise<void> {
   process.stdout.write(
     [
       '',
-      'Throughcare platform is up (Ctrl-C stops everything):',
+      'Throughcare platform is up (Ctrl-C stops everything; a component that crashes is restarted, see ./throughcare status):',
       ...status,
       `  Dashboard     http://127.0.0.1:3005/dashboard (journeys by stage, SLA breaches; JSON: /dashboard/data, /breaches)`,
       `  Temporal UI   ${endpoints.temporalUiUrl}/namespaces/default/workflows`,
@@ -161,6 +168,17 @@ async function platform(): Promise<void> {
   printTimings();
   // Children keep the event loop alive; the signal handlers stop them and exit.
   setInterval(() => undefined, 1 << 30);
+}
+
+async function status(instance: string): Promise<void> {
+  const s = await instanceStatus(instance);
+  if (!s) {
+    process.stdout.write(`instance ${instance} is not running (no ${paths.runDir}/${instance}.json)\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(formatStatus(s) + '\n');
+  if (!s.supervisorAlive || s.components.some((c) => !c.alive)) process.exitCode = 1;
 }
 
 interface JestResults {

@@ -2,8 +2,10 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Connection } from '@temporalio/client';
 import { Client } from 'pg';
-import { startInfrastructure, type Infrastructure } from './supervisor';
-import { isAlive } from './util';
+import { formatStatus, instanceStatus } from './status';
+import { RESTART_POLICY, startInfrastructure, Supervisor, type Infrastructure } from './supervisor';
+import { provisionNats } from './provision/nats';
+import { freePort, httpStatus, isAlive } from './util';
 
 // Starts a second, independent test-profile instance (own state file, ports and data dirs) beside
 // the one `npm test` runs, checks each server answers at protocol level, stops it and checks
@@ -58,5 +60,103 @@ describe('supervisor (test profile)', () => {
     await infra.stop();
     infra = undefined;
     for (const pid of pids) expect({ pid, alive: isAlive(pid) }).toEqual({ pid, alive: false });
+  });
+});
+
+// Issue 7, finding 11: a crashed component stayed down until someone restarted it by hand.
+describe('supervisor: restarts a crashed app', () => {
+  const instance = `restart-selftest-${process.pid}`;
+  let supervisor: Supervisor | undefined;
+  afterAll(async () => {
+    await supervisor?.stop();
+  });
+
+  const stateOf = async () => (await instanceStatus(instance))!.components.find((c) => c.name === 'tiny')!;
+  async function eventually<T>(
+    what: string,
+    probe: () => Promise<T | undefined>,
+    timeoutMs = 15_000,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('SIGKILLed, it comes back with a new pid after the backoff, counted in the state file and status', async () => {
+    supervisor = new Supervisor(instance, 'test');
+    const port = await freePort();
+    // A tiny HTTP app: /health answers 200 UP.
+    const app = `require('node:http').createServer((q, r) => { r.setHeader('content-type', 'application/json'); r.end(JSON.stringify({ status: 'UP', components: {} })); }).listen(${port}, '127.0.0.1');`;
+    const healthUrl = `http://127.0.0.1:${port}/health`;
+    const first = await supervisor.spawnApp(
+      'tiny',
+      process.execPath,
+      ['-e', app],
+      {},
+      { url: healthUrl },
+      {
+        restart: true,
+        port,
+      },
+    );
+    expect(await stateOf()).toMatchObject({ pid: first.pid, alive: true, restarts: 0, health: '200 UP' });
+
+    const killedAt = Date.now();
+    process.kill(first.pid, 'SIGKILL');
+    const second = await eventually('a new pid, answering /health', async () => {
+      const s = await stateOf();
+      return s.pid !== first.pid && s.alive && s.health === '200 UP' ? s : undefined;
+    });
+    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(RESTART_POLICY.initialDelayMs);
+    expect(second).toMatchObject({ restarts: 1, lastExit: { code: null, signal: 'SIGKILL' } });
+    expect(isAlive(first.pid)).toBe(false);
+    expect(formatStatus((await instanceStatus(instance))!)).toMatch(
+      new RegExp(`tiny\\s+${second.pid}\\s+yes\\s+1\\s+signal SIGKILL`),
+    );
+
+    // It exits by itself (as an app whose worker stopped does): restarted again, the backoff doubled.
+    const exitedAt = Date.now();
+    process.kill(second.pid, 'SIGTERM');
+    const third = await eventually('a third pid', async () => {
+      const s = await stateOf();
+      return s.pid !== second.pid && s.alive ? s : undefined;
+    });
+    expect(Date.now() - exitedAt).toBeGreaterThanOrEqual(2 * RESTART_POLICY.initialDelayMs);
+    expect(third.restarts).toBe(2);
+
+    await supervisor.stop();
+    supervisor = undefined;
+    for (const pid of [first.pid, second.pid, third.pid])
+      expect({ pid, alive: isAlive(pid) }).toEqual({ pid, alive: false });
+    expect(await instanceStatus(instance)).toBeUndefined(); // state file removed
+  });
+
+  it('restarts NATS on the same port and JetStream store once restarts are armed', async () => {
+    supervisor = new Supervisor(`${instance}-nats`, 'test');
+    const { url, monitorUrl } = await supervisor.startNats(await provisionNats(), {
+      fresh: true,
+      restart: true,
+    });
+    const [before] = supervisor.pids();
+    process.kill(before!, 'SIGKILL');
+    const after = await eventually('NATS back with JetStream', async () => {
+      const [pid] = supervisor!.pids();
+      return pid !== before && (await httpStatus(`${monitorUrl}/healthz?js-enabled-only=true`)) === 200
+        ? pid
+        : undefined;
+    });
+    const nc = await connect({ servers: url });
+    try {
+      expect((await (await jetstreamManager(nc)).getAccountInfo()).limits).toBeDefined();
+    } finally {
+      await nc.close();
+    }
+    await supervisor.stop();
+    supervisor = undefined;
+    expect([isAlive(before!), isAlive(after!)]).toEqual([false, false]);
   });
 });

@@ -9,6 +9,10 @@
  *   start of the same instance finds it, stops the live previous supervisor (SIGTERM) and kills
  *   any child it left behind (only pids whose /proc cmdline still matches, never a recycled pid).
  * - On process exit, any child still alive is SIGKILLed synchronously (last resort).
+ * - A child with restarts armed (the platform profile: every app, NATS and the Temporal dev server)
+ *   that exits while we are not stopping is started again with the same command, ports and data
+ *   dir, after an exponential backoff (RESTART_POLICY); each restart is logged and counted in the
+ *   state file (pid, restarts, last exit), which `./throughcare status` reads.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -44,6 +48,22 @@ export interface StartOptions {
   handleSignals?: boolean;
   /** Start an embedded Postgres even when DATABASE_URL is set (the supervisor self-test). */
   ignoreDatabaseUrl?: boolean;
+  /**
+   * Restart NATS and the Temporal dev server when they exit unexpectedly (apps: see spawnApp).
+   * Defaults to true for `platform`, whose servers keep their data on disk; a `test` Temporal is
+   * in memory, so restarting it would not bring its state back.
+   */
+  restartInfrastructure?: boolean;
+}
+
+/** Backoff between restarts of a crashed child: 1 s doubling to 30 s, reset once it stayed up a minute. */
+export const RESTART_POLICY = { initialDelayMs: 1000, maxDelayMs: 30_000, stableAfterMs: 60_000 };
+
+/** How a child ended (state file, `./throughcare status`). */
+export interface ChildExit {
+  code: number | null;
+  signal: string | null;
+  at: string;
 }
 
 export interface Endpoints {
@@ -72,9 +92,16 @@ interface ChildRecord {
   port?: number;
   /** Substring of /proc/<pid>/cmdline identifying the process (guards against pid reuse). */
   match: string;
+  /** When the current pid was started. */
+  startedAt: string;
+  /** Times we started it again after an unexpected exit. */
+  restarts: number;
+  lastExit?: ChildExit;
+  /** An app's health endpoint (GET, 200 when healthy). */
+  healthUrl?: string;
 }
 
-interface StateFile {
+export interface StateFile {
   instance: string;
   profile: Profile;
   supervisorPid: number;
@@ -85,8 +112,9 @@ interface StateFile {
 
 interface Managed {
   record: ChildRecord;
-  child?: ChildProcess;
   stop: () => Promise<void>;
+  /** Set once restarts are armed: consecutive quick crashes, and the pending restart. */
+  restart?: { streak: number; timer?: NodeJS.Timeout };
 }
 
 function cmdline(pid: number): string | undefined {
@@ -104,6 +132,8 @@ function tail(file: string, lines = 25): string {
     return '';
   }
 }
+
+export { type ChildRecord };
 
 export class Supervisor {
   readonly stateFile: string;
@@ -171,46 +201,105 @@ export class Supervisor {
     return this.managed.map((m) => m.record.pid);
   }
 
-  /** Spawns a detached child whose output goes to a log file (and, with `prefix`, to stdout). */
+  /**
+   * Spawns a detached child whose output goes to a log file (and, with `prefix`, to stdout). The
+   * same command is relaunched (log appended) if restarts are armed for it and it exits unexpectedly.
+   */
   private spawnChild(
     name: string,
     kind: 'infra' | 'app',
     command: string,
     args: string[],
-    opts: { env?: NodeJS.ProcessEnv; port?: number; prefix?: boolean; cwd?: string },
-  ): { child: ChildProcess; logFile: string } {
+    opts: { env?: NodeJS.ProcessEnv; port?: number; prefix?: boolean; cwd?: string; healthUrl?: string },
+  ): { child: ChildProcess; logFile: string; managed: Managed } {
     const logFile = path.join(paths.logDir, `${this.instance}-${name}.log`);
-    const out = fs.createWriteStream(logFile, { flags: 'w' });
-    out.write(`$ ${command} ${args.join(' ')}\n`);
-    const child = spawn(command, args, {
-      cwd: opts.cwd ?? paths.repoRoot,
-      env: opts.env ?? process.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    if (!child.pid) throw new Error(`could not spawn ${command}`);
-    for (const stream of [child.stdout!, child.stderr!]) {
-      stream.pipe(out, { end: false });
-      if (opts.prefix) {
-        const tag = `[${name}]`.padEnd(15);
-        readline
-          .createInterface({ input: stream })
-          .on('line', (line) => process.stdout.write(`${tag} ${line}\n`));
+    const record: ChildRecord = {
+      name,
+      kind,
+      pid: 0,
+      group: true,
+      port: opts.port,
+      match: command,
+      startedAt: '',
+      restarts: 0,
+      healthUrl: opts.healthUrl,
+    };
+    const managed: Managed = {
+      record,
+      stop: async () => {
+        clearTimeout(managed.restart?.timer);
+        await killGroup(record.pid, 8000);
+      },
+    };
+    const launch = (first: boolean): ChildProcess => {
+      const out = fs.createWriteStream(logFile, { flags: first ? 'w' : 'a' });
+      out.write(`${first ? '' : `\n[restart ${record.restarts + 1}]\n`}$ ${command} ${args.join(' ')}\n`);
+      const child = spawn(command, args, {
+        cwd: opts.cwd ?? paths.repoRoot,
+        env: opts.env ?? process.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      if (!child.pid) throw new Error(`could not spawn ${command}`);
+      for (const stream of [child.stdout!, child.stderr!]) {
+        stream.pipe(out, { end: false });
+        if (opts.prefix) {
+          const tag = `[${name}]`.padEnd(15);
+          readline
+            .createInterface({ input: stream })
+            .on('line', (line) => process.stdout.write(`${tag} ${line}\n`));
+        }
       }
-    }
-    const record: ChildRecord = { name, kind, pid: child.pid, group: true, port: opts.port, match: command };
-    const managed: Managed = { record, child, stop: () => killGroup(child.pid!, 8000) };
-    this.managed.push(managed);
-    child.on('exit', (code, signal) => {
-      out.end(`\n[exited: code ${code}, signal ${signal}]\n`);
-      if (!this.stopping)
+      record.pid = child.pid;
+      record.startedAt = new Date().toISOString();
+      child.on('exit', (code, signal) => {
+        out.end(`\n[exited: code ${code}, signal ${signal}]\n`);
+        if (this.stopping || record.pid !== child.pid) return;
+        record.lastExit = { code, signal, at: new Date().toISOString() };
         log(
           'supervisor',
           `${name} (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal} (log: ${logFile})`,
         );
-    });
+        this.scheduleRestart(managed, () => launch(false));
+        this.writeState();
+      });
+      return child;
+    };
+    const child = launch(true);
+    this.managed.push(managed);
     this.writeState();
-    return { child, logFile };
+    return { child, logFile, managed };
+  }
+
+  /** From now on, an unexpected exit of this child starts it again (with backoff). */
+  private armRestarts(managed: Managed): void {
+    managed.restart ??= { streak: 0 };
+  }
+
+  private scheduleRestart(managed: Managed, relaunch: () => void): void {
+    const r = managed.restart;
+    const { record } = managed;
+    if (!r || this.stopping || !this.managed.includes(managed)) return;
+    const upMs = Date.now() - Date.parse(record.startedAt);
+    if (upMs >= RESTART_POLICY.stableAfterMs) r.streak = 0;
+    const delay = Math.min(RESTART_POLICY.initialDelayMs * 2 ** r.streak, RESTART_POLICY.maxDelayMs);
+    r.streak++;
+    log('supervisor', `restarting ${record.name} in ${delay} ms (restart ${record.restarts + 1})`);
+    clearTimeout(r.timer);
+    r.timer = setTimeout(() => {
+      r.timer = undefined;
+      if (this.stopping || !this.managed.includes(managed)) return;
+      try {
+        relaunch();
+        record.restarts++;
+        log('supervisor', `${record.name} restarted as pid ${record.pid} (restart ${record.restarts})`);
+      } catch (e) {
+        record.lastExit = { code: null, signal: null, at: new Date().toISOString() };
+        log('supervisor', `restarting ${record.name} failed: ${errorLine(e)}`);
+        this.scheduleRestart(managed, relaunch);
+      }
+      this.writeState();
+    }, delay);
   }
 
   private forget(pid: number): void {
@@ -233,7 +322,7 @@ export class Supervisor {
 
   async startTemporal(
     cli: string,
-    opts: { persistent: boolean },
+    opts: { persistent: boolean; restart?: boolean },
   ): Promise<{ address: string; uiUrl?: string }> {
     return this.withRetries('temporal', 3, async () => {
       const [port, uiPort, httpPort, metricsPort] = [
@@ -265,7 +354,7 @@ export class Supervisor {
         'warn',
         ...searchAttributeArgs(),
       );
-      const { child, logFile } = this.spawnChild('temporal', 'infra', cli, args, { port });
+      const { child, logFile, managed } = this.spawnChild('temporal', 'infra', cli, args, { port });
       const address = `127.0.0.1:${port}`;
       try {
         await waitUntil('temporal (tcp)', () => tcpReady(port), { timeoutMs: 60000, child });
@@ -287,17 +376,21 @@ export class Supervisor {
         this.forget(child.pid!);
         throw new Error(`${(e as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`);
       }
+      if (opts.restart) this.armRestarts(managed); // same ports and database file
       return { address, uiUrl: opts.persistent ? `http://127.0.0.1:${uiPort}` : undefined };
     });
   }
 
-  async startNats(exe: string, opts: { fresh: boolean }): Promise<{ url: string; monitorUrl: string }> {
+  async startNats(
+    exe: string,
+    opts: { fresh: boolean; restart?: boolean },
+  ): Promise<{ url: string; monitorUrl: string }> {
     const storeDir = path.join(paths.natsDataDir, this.instance);
     if (opts.fresh) fs.rmSync(storeDir, { recursive: true, force: true });
     return this.withRetries('nats', 3, async () => {
       const [port, httpPort] = [await freePort(), await freePort()];
       const conf = writeNatsConfig({ profile: this.instance, port, httpPort, storeDir });
-      const { child, logFile } = this.spawnChild('nats', 'infra', exe, ['-c', conf], { port });
+      const { child, logFile, managed } = this.spawnChild('nats', 'infra', exe, ['-c', conf], { port });
       const monitorUrl = `http://127.0.0.1:${httpPort}`;
       try {
         await waitUntil(
@@ -313,6 +406,7 @@ export class Supervisor {
         this.forget(child.pid!);
         throw new Error(`${(e as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`);
       }
+      if (opts.restart) this.armRestarts(managed); // same config file, ports and JetStream store
       return { url: `nats://127.0.0.1:${port}`, monitorUrl };
     });
   }
@@ -334,6 +428,8 @@ export class Supervisor {
         group: false,
         port: pg.port,
         match: 'postgres',
+        startedAt: new Date().toISOString(),
+        restarts: 0,
       };
       this.managed.push({ record, stop: () => pg.stop() });
       this.writeState();
@@ -344,7 +440,9 @@ export class Supervisor {
   /**
    * Spawns an application process under supervision: prefixed, line-buffered logs on stdout (and
    * <cache>/logs/<instance>-<name>.log), stopped with everything else. With `readiness.url`,
-   * resolves once it answers 200 (rejects if the process dies or the timeout passes).
+   * resolves once it answers 200 (rejects if the process dies or the timeout passes). With
+   * `restart`, an unexpected exit (a crash, a kill, a worker that stopped) starts it again with
+   * backoff (RESTART_POLICY), also while it is still getting ready.
    */
   async spawnApp(
     name: string,
@@ -352,12 +450,16 @@ export class Supervisor {
     args: string[],
     env: Record<string, string>,
     readiness?: { url: string; timeoutMs?: number },
+    opts: { restart?: boolean; port?: number } = {},
   ): Promise<{ pid: number; readyMs?: number }> {
     const start = Date.now();
-    const { child } = this.spawnChild(name, 'app', command, args, {
+    const { child, managed } = this.spawnChild(name, 'app', command, args, {
       env: { ...process.env, ...env },
       prefix: true,
+      port: opts.port,
+      healthUrl: readiness?.url,
     });
+    if (opts.restart) this.armRestarts(managed);
     if (!readiness) return { pid: child.pid! };
     await waitUntil(`${name} (${readiness.url})`, async () => (await httpStatus(readiness.url)) === 200, {
       timeoutMs: readiness.timeoutMs ?? 90000,
@@ -454,6 +556,7 @@ async function killPid(pid: number, signal: NodeJS.Signals, graceMs: number): Pr
 export async function startInfrastructure(opts: StartOptions): Promise<Infrastructure> {
   const instance = opts.instance ?? opts.profile;
   const persistent = opts.profile === 'platform';
+  const restart = opts.restartInfrastructure ?? persistent;
   const supervisor = new Supervisor(instance, opts.profile);
   if (opts.handleSignals) supervisor.installSignalHandlers();
   await supervisor.replaceStale();
@@ -465,8 +568,8 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
     // allSettled, not all: when one fails, the others must finish starting before we stop them.
     const settled = await timed(`start infrastructure (${instance})`, () =>
       Promise.allSettled([
-        timed('start temporal', () => supervisor.startTemporal(cli, { persistent })),
-        timed('start nats', () => supervisor.startNats(natsExe, { fresh: !persistent })),
+        timed('start temporal', () => supervisor.startTemporal(cli, { persistent, restart })),
+        timed('start nats', () => supervisor.startNats(natsExe, { fresh: !persistent, restart })),
         timed('start postgres', () =>
           supervisor.startPostgres({ fresh: !persistent, ignoreDatabaseUrl: opts.ignoreDatabaseUrl }),
         ),

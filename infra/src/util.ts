@@ -66,11 +66,22 @@ export function tcpReady(port: number, host = '127.0.0.1', timeoutMs = 500): Pro
   });
 }
 
-export function httpStatus(url: string, timeoutMs = 1000): Promise<number | undefined> {
+export async function httpStatus(url: string, timeoutMs = 1000): Promise<number | undefined> {
+  return (await httpGet(url, timeoutMs))?.status;
+}
+
+/** GET `url`: its status and body, or undefined when nothing answers within `timeoutMs`. */
+export function httpGet(
+  url: string,
+  timeoutMs = 1000,
+): Promise<{ status?: number; body: string } | undefined> {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+      res.on('error', () => resolve(undefined));
     });
     req.on('timeout', () => {
       req.destroy();
