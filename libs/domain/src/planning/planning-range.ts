@@ -43,11 +43,18 @@ const ROOM_MONTHS = 12;
 
 const RANGES = new Map(
   (['SCOTLAND', 'ENGLAND_AND_WALES'] as const).map((jurisdiction) => {
-    const firstPolicy = [...SLA_POLICIES]
-      .filter((p) => p.jurisdiction === jurisdiction)
-      .sort((a, b) =>
-        a.effectiveFrom < b.effectiveFrom ? -1 : a.effectiveFrom > b.effectiveFrom ? 1 : 0,
-      )[0];
+    // The earliest in force; on a tie the lowest version (the first one ever handed out).
+    const firstPolicy = SLA_POLICIES.filter((p) => p.jurisdiction === jurisdiction).reduce<
+      SlaPolicy | undefined
+    >(
+      (first, p) =>
+        !first ||
+        p.effectiveFrom < first.effectiveFrom ||
+        (p.effectiveFrom === first.effectiveFrom && p.version < first.version)
+          ? p
+          : first,
+      undefined,
+    );
     if (!firstPolicy) throw new Error(`No SLA policy for ${jurisdiction}`);
     const calendarFirst = formatLocalDate(BANK_HOLIDAY_YEARS.first, 1, 1);
     const calendarLast = formatLocalDate(BANK_HOLIDAY_YEARS.last, 12, 31);

@@ -6,7 +6,6 @@ import {
   PersonTransferredV1,
   subjectFor,
 } from '@throughcare/contracts';
-import { derivePersonId } from '@throughcare/platform-config';
 import { BACKFILL_RELEASE_MOVEMENTS } from '../migrations/1700000000300-create-meeting-and-movement';
 import type {
   CourtLiberationRecordedView,
@@ -17,10 +16,11 @@ import type {
   TransferRecordedView,
 } from './custody-episode.schemas';
 import {
+  aLiberation,
   aPrisonNumber,
   aReception,
-  config,
   minutesAgo,
+  personIdOf,
   startLiberation,
   type LiberationHarness,
   type Problem,
@@ -37,7 +37,6 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
     await lib?.close();
   });
 
-  const personIdOf = (prisonNumber: string) => derivePersonId(config.PERSON_ID_SECRET, prisonNumber);
   const episodeView = async (personId: string, episode = 1) =>
     (await (await lib.get(`/people/${personId}/episodes/${episode}`)).json()) as EpisodeView;
   const transfer = (personId: string, body: unknown, headers: Record<string, string> = {}, episode = 1) =>
@@ -451,16 +450,6 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
   });
 
   describe('POST /court-liberations', () => {
-    const aLiberation = (overrides: Record<string, unknown> = {}) => ({
-      prisonNumber: aPrisonNumber(),
-      establishmentCode: 'BAR',
-      jurisdiction: 'SCOTLAND',
-      homeLocalAuthority: 'S12000036',
-      legalStatus: 'REMAND',
-      releasedAt: minutesAgo(30),
-      ...overrides,
-    });
-
     it("opens the person's first episode as released (201) and puts custody.person.liberated-from-court on the bus", async () => {
       const liberation = aLiberation();
       const personId = personIdOf(liberation.prisonNumber);

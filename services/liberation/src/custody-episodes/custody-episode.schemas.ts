@@ -10,14 +10,20 @@ import {
   ReleaseDateChangeReason,
   ReleaseReason,
   Stages,
+  Jurisdiction,
   type CourtLiberationStatus,
-  type Jurisdiction,
   type RecallReasonCode,
   type ReceptionReason,
   type ReturnToCustodyReason,
   type ReversibleMovement,
   type Stage,
 } from '@throughcare/contracts';
+import {
+  localAuthorityIssues,
+  planningRangeIssues,
+  type PlannedDateRole,
+  type PlanningIssue,
+} from '@throughcare/domain';
 
 // HTTP DTOs. They belong in libs/contracts/src/http once other contexts consume them.
 // Schemas are suffixed `Schema` on purpose: a controller parameter typed with a name that is
@@ -30,6 +36,41 @@ function notInTheFuture(instant: string, field: string, ctx: z.RefinementCtx): v
   if (Date.parse(instant) > Date.now() + FUTURE_TOLERANCE_MS) {
     ctx.addIssue({ code: 'custom', path: [field], message: `${field} is more than 5 minutes in the future` });
   }
+}
+
+function addIssues(issues: readonly PlanningIssue[], ctx: z.RefinementCtx): void {
+  for (const { field, message } of issues) ctx.addIssue({ code: 'custom', path: [field], message });
+}
+
+type PlannedDates = ReadonlyArray<{ field: string; value: string | undefined; role: PlannedDateRole }>;
+
+/**
+ * Refuses dates the journey could not plan (outside the SLA policies and bank-holiday calendar
+ * this build carries) and a home local authority that is not a council of the jurisdiction, so
+ * such input never reaches a workflow whose task would then fail on every attempt.
+ */
+function refuseUnplannable(
+  jurisdiction: Jurisdiction,
+  dates: PlannedDates,
+  ctx: z.RefinementCtx,
+  homeLocalAuthority?: string,
+): void {
+  addIssues(planningRangeIssues(jurisdiction, dates), ctx);
+  addIssues(localAuthorityIssues(jurisdiction, 'homeLocalAuthority', homeLocalAuthority), ctx);
+}
+
+/**
+ * The same for a change to an episode, whose body carries no jurisdiction: a date must be
+ * plannable in every jurisdiction (their calendars cover the same years, so this is not stricter).
+ */
+function refuseUnplannableInAny(dates: PlannedDates, ctx: z.RefinementCtx): void {
+  const issues = new Map<string, PlanningIssue>();
+  for (const jurisdiction of Jurisdiction.options) {
+    for (const issue of planningRangeIssues(jurisdiction, dates)) {
+      if (!issues.has(issue.field)) issues.set(issue.field, issue);
+    }
+  }
+  addIssues([...issues.values()], ctx);
 }
 
 export const PersonIdSchema = z
@@ -49,6 +90,15 @@ export const RecordReceptionBodySchema = PersonReceivedV1.shape.data
       });
     }
     notInTheFuture(body.receivedAt, 'receivedAt', ctx);
+    refuseUnplannable(
+      body.jurisdiction,
+      [
+        { field: 'receivedAt', value: body.receivedAt, role: 'reception' },
+        { field: 'expectedReleaseDate', value: body.expectedReleaseDate, role: 'release' },
+      ],
+      ctx,
+      body.homeLocalAuthority,
+    );
     if (body.returnToCustody?.recallReasonCode !== undefined && body.returnToCustody.reason !== 'RECALL') {
       ctx.addIssue({
         code: 'custom',
@@ -78,6 +128,7 @@ export const RecordReleaseBodySchema = z
       });
     }
     notInTheFuture(body.releasedAt, 'releasedAt', ctx);
+    refuseUnplannableInAny([{ field: 'releasedAt', value: body.releasedAt, role: 'event' }], ctx);
   });
 export type RecordReleaseBody = z.output<typeof RecordReleaseBodySchema>;
 
@@ -115,7 +166,13 @@ export const ChangeReleaseDateBodySchema = z
     expectedReleaseDate: IsoDate.describe('The new expected release date (YYYY-MM-DD)'),
     reason: ReleaseDateChangeReason,
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) =>
+    refuseUnplannableInAny(
+      [{ field: 'expectedReleaseDate', value: body.expectedReleaseDate, role: 'release' }],
+      ctx,
+    ),
+  );
 export type ChangeReleaseDateBody = z.output<typeof ChangeReleaseDateBodySchema>;
 
 /** Activity inputs, checked at the Temporal boundary. */
@@ -160,7 +217,10 @@ export type MeetingPath = z.output<typeof MeetingPathSchema>;
 export const RecordMeetingHeldBodySchema = z
   .object({ heldAt: IsoInstant.describe('When the meeting took place (ISO instant)') })
   .strict()
-  .superRefine((body, ctx) => notInTheFuture(body.heldAt, 'heldAt', ctx));
+  .superRefine((body, ctx) => {
+    notInTheFuture(body.heldAt, 'heldAt', ctx);
+    refuseUnplannableInAny([{ field: 'heldAt', value: body.heldAt, role: 'event' }], ctx);
+  });
 export type RecordMeetingHeldBody = z.output<typeof RecordMeetingHeldBodySchema>;
 
 /** A move of an open episode's person to another establishment (movement type TRN). */
@@ -170,7 +230,10 @@ export const RecordTransferBodySchema = z
     transferredAt: IsoInstant,
   })
   .strict()
-  .superRefine((body, ctx) => notInTheFuture(body.transferredAt, 'transferredAt', ctx));
+  .superRefine((body, ctx) => {
+    notInTheFuture(body.transferredAt, 'transferredAt', ctx);
+    refuseUnplannableInAny([{ field: 'transferredAt', value: body.transferredAt, role: 'event' }], ctx);
+  });
 export type RecordTransferBody = z.output<typeof RecordTransferBodySchema>;
 
 export const MovementPathSchema = z.object({
@@ -184,14 +247,27 @@ export type MovementPath = z.output<typeof MovementPathSchema>;
 export const ReverseMovementBodySchema = z
   .object({ reversedAt: IsoInstant.describe('When the movement was found to be in error and undone') })
   .strict()
-  .superRefine((body, ctx) => notInTheFuture(body.reversedAt, 'reversedAt', ctx));
+  .superRefine((body, ctx) => {
+    notInTheFuture(body.reversedAt, 'reversedAt', ctx);
+    refuseUnplannableInAny([{ field: 'reversedAt', value: body.reversedAt, role: 'event' }], ctx);
+  });
 export type ReverseMovementBody = z.output<typeof ReverseMovementBodySchema>;
 
 /** The liberation facts are the `custody.person.liberated-from-court` event's data, less the episode we number. */
 export const RecordCourtLiberationBodySchema = LiberatedFromCourtV1.shape.data
   .omit({ episode: true })
   .strict()
-  .superRefine((body, ctx) => notInTheFuture(body.releasedAt, 'releasedAt', ctx));
+  .superRefine((body, ctx) => {
+    notInTheFuture(body.releasedAt, 'releasedAt', ctx);
+    // The journey starts from the liberation as it would from a reception: its policy is the one
+    // in force on that day.
+    refuseUnplannable(
+      body.jurisdiction,
+      [{ field: 'releasedAt', value: body.releasedAt, role: 'reception' }],
+      ctx,
+      body.homeLocalAuthority,
+    );
+  });
 export type RecordCourtLiberationBody = z.output<typeof RecordCourtLiberationBodySchema>;
 
 export interface EpisodeLinks {

@@ -4,6 +4,7 @@ import { DeliverPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DataSource } from 'typeorm';
 import { identifierOf, parseEvent, Streams, subjectFor, type KnownEvent } from '@throughcare/contracts';
+import { derivePersonId } from '@throughcare/platform-config';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
 import { jetstream } from '@throughcare/platform-messaging';
 import { AppModule } from '../app.module';
@@ -46,6 +47,22 @@ export function aReception(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** A valid liberation direct from court of a new person, half an hour ago; override what a test is about. */
+export function aLiberation(overrides: Record<string, unknown> = {}) {
+  return {
+    prisonNumber: aPrisonNumber(),
+    establishmentCode: 'BAR',
+    jurisdiction: 'SCOTLAND',
+    homeLocalAuthority: 'S12000036',
+    legalStatus: 'REMAND',
+    releasedAt: minutesAgo(30),
+    ...overrides,
+  };
+}
+
+/** The pseudonymous person id the service derives from a prison number. */
+export const personIdOf = (prisonNumber: string) => derivePersonId(config.PERSON_ID_SECRET, prisonNumber);
+
 export interface Problem {
   status: number;
   code: string;
@@ -73,6 +90,23 @@ export interface LiberationHarness {
   /** Waits for the relay to publish the person's events of that type, then reads them back from the stream. */
   eventsOnBus(eventType: string, personId: string): Promise<KnownEvent[]>;
   close(): Promise<void>;
+}
+
+/** Boots the service before a spec file's tests and closes it after them; read `lib` inside the tests. */
+export function useLiberation(): { readonly lib: LiberationHarness } {
+  const holder: { lib?: LiberationHarness } = {};
+  beforeAll(async () => {
+    holder.lib = await startLiberation();
+  });
+  afterAll(async () => {
+    await holder.lib?.close();
+  });
+  return {
+    get lib() {
+      if (!holder.lib) throw new Error('the liberation service is not started yet (use lib inside a test)');
+      return holder.lib;
+    },
+  };
 }
 
 /** Boots the liberation service (HTTP, activity worker, outbox relay) on a free port. */
