@@ -14,12 +14,14 @@ import {
   type ThroughcareInput,
 } from '@throughcare/contracts';
 import { PermanentError, type MessageContext, type PlatformLogger } from '@throughcare/platform-messaging';
-import { commandFor, UnroutableEvent, type UpdateCommand } from './event-to-command';
+import { commandFor, UnplannableEvent, UnroutableEvent, type UpdateCommand } from './event-to-command';
 
 export const BridgeErrorCodes = {
   unroutable: 'UNROUTABLE_EVENT',
   noJourney: 'NO_JOURNEY_FOR_EVENT',
   rejected: 'UPDATE_REJECTED',
+  /** A date outside the policies and calendar this build carries, or a council outside the jurisdiction. */
+  unplannable: 'UNPLANNABLE_EVENT',
 } as const;
 
 /** A non-identifying summary shown in the Temporal UI list (no names, no prison numbers). */
@@ -54,6 +56,7 @@ export function bridgeHandler(
       command = commandFor(event, derivePersonId);
     } catch (e) {
       if (e instanceof UnroutableEvent) throw new PermanentError(BridgeErrorCodes.unroutable, e.message);
+      if (e instanceof UnplannableEvent) throw new PermanentError(BridgeErrorCodes.unplannable, e.message);
       throw e;
     }
     const where = `${event.eventType} ${event.eventId} (delivery ${context.deliveryCount})`;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventCatalogue, PersonReceivedV1, subjectFor, type KnownEvent } from '@throughcare/contracts';
 import { bridgedSubjects, commandFor, readerFactKeys, UnroutableEvent } from './event-to-command';
-
-const derive = (noms: string) => `p${noms.toLowerCase().padEnd(20, '0')}`;
+import { derive, fact, PERSON, receptionData } from './spec-support';
 
 function reception(identifiers: KnownEvent['personReference']['identifiers']): KnownEvent {
   return PersonReceivedV1.parse({
@@ -12,39 +11,8 @@ function reception(identifiers: KnownEvent['personReference']['identifiers']): K
     occurredAt: '2026-11-23T10:00:00Z',
     correlationId: 'corr-1',
     personReference: { identifiers },
-    data: {
-      prisonNumber: 'A1234BC',
-      episode: 2,
-      establishmentCode: 'BAR',
-      jurisdiction: 'SCOTLAND',
-      homeLocalAuthority: 'S12000036',
-      reason: 'ADMISSION',
-      receivedAt: '2026-11-23T09:30:00Z',
-      sentenceDate: '2026-11-20',
-      sentenceLengthDays: 540,
-      expectedReleaseDate: '2027-06-01',
-    },
+    data: receptionData,
   });
-}
-
-const PERSON = 'p0123456789abcdef0123';
-
-/** A catalogue event for the THROUGHCARE_ID person, validated against its schema (so the fixtures stay true to the contract). */
-function fact(
-  key: keyof typeof EventCatalogue,
-  data: Record<string, unknown>,
-  eventId = randomUUID(),
-): KnownEvent {
-  const [eventType, version] = key.split('@');
-  return EventCatalogue[key].parse({
-    eventType,
-    version: Number(version),
-    eventId,
-    occurredAt: '2027-01-10T09:00:00Z',
-    correlationId: 'corr-f',
-    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
-    data,
-  }) as KnownEvent;
 }
 
 describe('bridge: event → workflow command', () => {

@@ -15,12 +15,19 @@ import {
   subjectFor,
   throughcareWorkflowId,
   transferredUpdate,
+  Jurisdiction,
   type KnownEvent,
   type KnownEventKey,
   type PersonReference,
   type ThroughcareInput,
 } from '@throughcare/contracts';
-import { localDateOf } from '@throughcare/domain';
+import {
+  localAuthorityIssues,
+  localDateOf,
+  planningRangeIssues,
+  type PlannedDateRole,
+  type PlanningIssue,
+} from '@throughcare/domain';
 import type { UpdateDefinition } from '@temporalio/common';
 
 /** A validated update of one journey, keyed by the event id (`updateId = eventId`). */
@@ -70,6 +77,80 @@ export const bridgedEventTypes = [
 export const bridgedSubjects = bridgedEventTypes.map(subjectFor);
 
 /**
+ * The dates in each bridged event's data that the journey plans from, and how (see
+ * `planningRangeIssues`). Every bridged type has an entry, so a new one must say which it has.
+ */
+const plannedDates: {
+  readonly [T in (typeof bridgedEventTypes)[number]]: ReadonlyArray<
+    readonly [field: string, role: PlannedDateRole]
+  >;
+} = {
+  'custody.person.received': [
+    ['receivedAt', 'reception'],
+    ['expectedReleaseDate', 'release'],
+  ],
+  // The journey takes its policy from the liberation, as from a reception.
+  'custody.person.liberated-from-court': [['releasedAt', 'reception']],
+  'assessment.core-screen.completed': [['completedAt', 'event']],
+  'referral.referral.acknowledged': [['acknowledgedAt', 'event']],
+  'custody.person.released': [['releasedAt', 'event']],
+  'referral.appointment.attendance-recorded': [['attendedAt', 'event']],
+  'custody.release-date.changed': [
+    ['expectedReleaseDate', 'release'],
+    ['changedAt', 'event'],
+  ],
+  'assessment.assessment.completed': [['completedAt', 'event']],
+  'custody.meeting.held': [['heldAt', 'event']],
+  'custody.person.transferred': [['transferredAt', 'event']],
+  'custody.movement.reversed': [['reversedAt', 'event']],
+  'referral.referral.outcome-recorded': [['decidedAt', 'event']],
+  'assessment.consent.withdrawn': [['withdrawnAt', 'event']],
+  'throughcare.case.close-requested': [['requestedAt', 'event']],
+};
+
+/**
+ * An event the journey could not plan: a date outside the SLA policies and bank-holiday calendar
+ * this build carries, or a home local authority that is not a council of the jurisdiction.
+ * Turned into a workflow message it would fail the journey's workflow task on every attempt.
+ */
+export class UnplannableEvent extends Error {
+  constructor(
+    readonly eventType: string,
+    readonly issues: readonly PlanningIssue[],
+  ) {
+    super(`${eventType}: ${issues.map((i) => i.message).join('; ')}`);
+    this.name = 'UnplannableEvent';
+  }
+}
+
+/** What the journey could not plan in `event`; [] when it can (and for events it is not sent). */
+export function planningIssuesOf(event: KnownEvent): PlanningIssue[] {
+  const fields = (plannedDates as Partial<Record<string, (typeof plannedDates)['custody.person.received']>>)[
+    event.eventType
+  ];
+  if (!fields) return [];
+  const data = event.data as Record<string, unknown>;
+  const text = (field: string) => (typeof data[field] === 'string' ? data[field] : undefined);
+  const dates = fields.map(([field, role]) => ({ field: `data.${field}`, value: text(field), role }));
+  const stated = Jurisdiction.safeParse(data['jurisdiction']);
+  if (stated.success) {
+    return [
+      ...planningRangeIssues(stated.data, dates),
+      ...localAuthorityIssues(stated.data, 'data.homeLocalAuthority', text('homeLocalAuthority')),
+    ];
+  }
+  // A fact about a journey carries no jurisdiction: its dates must be plannable in every one
+  // (the calendars cover the same years), each field reported once.
+  const issues = new Map<string, PlanningIssue>();
+  for (const jurisdiction of Jurisdiction.options) {
+    for (const issue of planningRangeIssues(jurisdiction, dates)) {
+      if (!issues.has(issue.field)) issues.set(issue.field, issue);
+    }
+  }
+  return [...issues.values()];
+}
+
+/**
  * Facts published for readers (agencies' inboxes, prison staff, dashboards), not commands to a
  * journey: mostly the journey's own effects coming back. The consumer does not subscribe to
  * them; should one be delivered anyway it is acknowledged and logged, never dead-lettered.
@@ -111,8 +192,14 @@ const update = <A>(def: UpdateDefinition<void, [A]>, workflowId: string, arg: A)
   name: def.name,
 });
 
+/**
+ * The workflow message for one bus event. Throws {@link UnroutableEvent} when it names no person
+ * and {@link UnplannableEvent} when the journey could not plan it: neither may reach a workflow.
+ */
 export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => string): BridgeCommand {
   const personId = personIdOf(event.personReference, derive);
+  const issues = planningIssuesOf(event);
+  if (issues.length > 0) throw new UnplannableEvent(event.eventType, issues);
   switch (event.eventType) {
     case 'custody.person.received': {
       const d = event.data;
