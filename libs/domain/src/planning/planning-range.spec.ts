@@ -3,7 +3,12 @@ import { addMonths } from '../calendar/local-date';
 import { BANK_HOLIDAY_YEARS } from '../calendar/bank-holidays';
 import { SLA_POLICIES } from '../policy/seed-policies';
 import { deadlineFor, subtractWorkingDays, localDateOf, startOfLocalDay, type ClockName } from '../index';
-import { planningRange, planningRangeIssues, type PlannedDateRole } from './planning-range';
+import {
+  planningRange,
+  planningRangeIssues,
+  planningRangeIssuesInEveryJurisdiction,
+  type PlannedDateRole,
+} from './planning-range';
 
 const JURISDICTIONS = ['SCOTLAND', 'ENGLAND_AND_WALES'] as const;
 const one = (role: PlannedDateRole, value: string | undefined, field = 'd') => [{ field, value, role }];
@@ -161,5 +166,21 @@ describe('planningRangeIssues', () => {
   it('is deterministic: the same input gives the same answer', () => {
     const input = one('release', '2045-06-01', 'expectedReleaseDate');
     expect(planningRangeIssues('SCOTLAND', input)).toEqual(planningRangeIssues('SCOTLAND', input));
+  });
+});
+
+describe('planningRangeIssuesInEveryJurisdiction', () => {
+  it('reports each bad field once, and nothing for plannable dates', () => {
+    expect(
+      planningRangeIssuesInEveryJurisdiction([
+        { field: 'expectedReleaseDate', value: '2099-01-01', role: 'release' },
+        { field: 'transferredAt', value: '2027-01-01T10:00:00Z', role: 'event' },
+        { field: 'heldAt', value: 'yesterday', role: 'event' },
+      ]),
+    ).toEqual([
+      planningRangeIssues('SCOTLAND', one('release', '2099-01-01', 'expectedReleaseDate'))[0],
+      planningRangeIssues('ENGLAND_AND_WALES', one('event', 'yesterday', 'heldAt'))[0],
+    ]);
+    expect(planningRangeIssuesInEveryJurisdiction(one('release', '2044-12-31'))).toEqual([]);
   });
 });

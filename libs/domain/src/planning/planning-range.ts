@@ -144,3 +144,21 @@ export function planningRangeIssues(
   }
   return issues;
 }
+
+/**
+ * {@link planningRangeIssues} for a date whose jurisdiction the caller does not know (a change to
+ * an episode, a fact about a journey): it must be plannable in every jurisdiction, each field
+ * reported once. The calendars cover the same years, so this is no stricter for release and
+ * event dates; a reception is held to the later of the jurisdictions' first policies.
+ */
+export function planningRangeIssuesInEveryJurisdiction(
+  dates: ReadonlyArray<{ field: string; value: string | undefined; role: PlannedDateRole }>,
+): PlanningIssue[] {
+  const issues = new Map<string, PlanningIssue>();
+  for (const jurisdiction of RANGES.keys()) {
+    for (const issue of planningRangeIssues(jurisdiction, dates)) {
+      if (!issues.has(issue.field)) issues.set(issue.field, issue);
+    }
+  }
+  return [...issues.values()];
+}

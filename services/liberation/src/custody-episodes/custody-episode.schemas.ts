@@ -10,8 +10,8 @@ import {
   ReleaseDateChangeReason,
   ReleaseReason,
   Stages,
-  Jurisdiction,
   type CourtLiberationStatus,
+  type Jurisdiction,
   type RecallReasonCode,
   type ReceptionReason,
   type ReturnToCustodyReason,
@@ -21,6 +21,7 @@ import {
 import {
   localAuthorityIssues,
   planningRangeIssues,
+  planningRangeIssuesInEveryJurisdiction,
   type PlannedDateRole,
   type PlanningIssue,
 } from '@throughcare/domain';
@@ -59,18 +60,9 @@ function refuseUnplannable(
   addIssues(localAuthorityIssues(jurisdiction, 'homeLocalAuthority', homeLocalAuthority), ctx);
 }
 
-/**
- * The same for a change to an episode, whose body carries no jurisdiction: a date must be
- * plannable in every jurisdiction (their calendars cover the same years, so this is not stricter).
- */
+/** The same for a change to an episode, whose body carries no jurisdiction (the episode has it). */
 function refuseUnplannableInAny(dates: PlannedDates, ctx: z.RefinementCtx): void {
-  const issues = new Map<string, PlanningIssue>();
-  for (const jurisdiction of Jurisdiction.options) {
-    for (const issue of planningRangeIssues(jurisdiction, dates)) {
-      if (!issues.has(issue.field)) issues.set(issue.field, issue);
-    }
-  }
-  addIssues([...issues.values()], ctx);
+  addIssues(planningRangeIssuesInEveryJurisdiction(dates), ctx);
 }
 
 export const PersonIdSchema = z

@@ -25,6 +25,7 @@ import {
   localAuthorityIssues,
   localDateOf,
   planningRangeIssues,
+  planningRangeIssuesInEveryJurisdiction,
   type PlannedDateRole,
   type PlanningIssue,
 } from '@throughcare/domain';
@@ -139,15 +140,8 @@ export function planningIssuesOf(event: KnownEvent): PlanningIssue[] {
       ...localAuthorityIssues(stated.data, 'data.homeLocalAuthority', text('homeLocalAuthority')),
     ];
   }
-  // A fact about a journey carries no jurisdiction: its dates must be plannable in every one
-  // (the calendars cover the same years), each field reported once.
-  const issues = new Map<string, PlanningIssue>();
-  for (const jurisdiction of Jurisdiction.options) {
-    for (const issue of planningRangeIssues(jurisdiction, dates)) {
-      if (!issues.has(issue.field)) issues.set(issue.field, issue);
-    }
-  }
-  return [...issues.values()];
+  // A fact about a journey carries no jurisdiction: its dates must be plannable in every one.
+  return planningRangeIssuesInEveryJurisdiction(dates);
 }
 
 /**
