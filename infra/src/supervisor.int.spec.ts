@@ -135,6 +135,37 @@ describe('supervisor: restarts a crashed app', () => {
     expect(await instanceStatus(instance)).toBeUndefined(); // state file removed
   });
 
+  it('restarts embedded Postgres on the same port and data once restarts are armed', async () => {
+    supervisor = new Supervisor(`${instance}-pg`, 'test');
+    const pg = await supervisor.startPostgres({ fresh: true, ignoreDatabaseUrl: true, restart: true });
+    const query = async (write = false) => {
+      const client = new Client({ connectionString: pg.url });
+      try {
+        await client.connect();
+        if (write) await client.query('create table kept (n int); insert into kept values (1)');
+        return (await client.query<{ n: number }>('select count(*)::int as n from kept')).rows[0]!.n;
+      } catch {
+        return undefined;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    expect(await query(true)).toBe(1);
+    const [before] = supervisor.pids();
+    process.kill(before!, 'SIGKILL');
+    const after = await eventually(
+      'Postgres back, answering on the same URL',
+      async () => {
+        const [pid] = supervisor!.pids();
+        return pid !== before && (await query()) === 1 ? pid : undefined; // the row written before the kill
+      },
+      30_000,
+    );
+    await supervisor.stop();
+    supervisor = undefined;
+    expect([isAlive(before!), isAlive(after!)]).toEqual([false, false]);
+  });
+
   it('restarts NATS on the same port and JetStream store once restarts are armed', async () => {
     supervisor = new Supervisor(`${instance}-nats`, 'test');
     const { url, monitorUrl } = await supervisor.startNats(await provisionNats(), {

