@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type ExitProcess } from '@throughcare/platform-http';
-import { BRIDGE_OPTIONS, BridgeHost } from './bridge/bridge.host';
+import { BRIDGE_OPTIONS, BridgeHost, type BridgeOptions } from './bridge/bridge.host';
 import { THROUGHCARE_SCHEMA, type OrchestratorConfig } from './config';
 import { throughcareMigrations } from './migrations';
 import { CaseClosure } from './sla/case-closure.entity';
@@ -41,7 +41,11 @@ export class OrchestratorModule {
           useValue: {
             personIdSecret: config.PERSON_ID_SECRET,
             movementSettleSeconds: config.MOVEMENT_SETTLE_SECONDS,
-          },
+            retryHorizonSeconds: config.BRIDGE_RETRY_HORIZON_SECONDS,
+            notYetKnownHorizonSeconds: config.BRIDGE_NOT_YET_KNOWN_HORIZON_SECONDS,
+            temporalDeadlineMs: config.BRIDGE_TEMPORAL_DEADLINE_MS,
+            concurrency: config.BRIDGE_CONCURRENCY,
+          } satisfies BridgeOptions,
         },
         JourneyWorkerHost,
         BridgeHost,

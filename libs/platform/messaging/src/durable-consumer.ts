@@ -9,15 +9,17 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { deadLetterSubjectFor, parseEvent, Streams, type KnownEvent } from '@throughcare/contracts';
-import { DlqCodes, DlqHeaders, headerSafe } from './dead-letter';
+import { DlqCodes, DlqHeaders, formatDuration, headerSafe } from './dead-letter';
 import type { PlatformLogger } from './logger';
-import { isPermanent } from './permanent-error';
+import { isPermanent, TransientError } from './permanent-error';
 
 export interface MessageContext {
   subject: string;
   streamSequence: number;
-  /** 1 on first delivery. */
+  /** 1 on first delivery; grows only when the server redelivers (a consumer restarted or crashed). */
   deliveryCount: number;
+  /** 1 on the first handler call for this delivery; grows with each in-process retry. */
+  attempt?: number;
   headers: MsgHdrs | undefined;
 }
 
@@ -31,37 +33,121 @@ export interface DurableConsumerOptions {
   filterSubjects: string[];
   handler: EventHandler;
   stream?: string;
-  /** Deliveries before a transiently failing message is dead-lettered. */
+  /**
+   * Messages with the same key are handled one at a time, in stream order; messages with
+   * different keys are handled concurrently (up to `concurrency`). Default: one key, i.e. serial.
+   */
+  orderingKey?: (event: KnownEvent) => string;
+  /** Handler calls in flight at once, across keys. Default 1. */
+  concurrency?: number;
+  /**
+   * Messages held unacknowledged at once (queued behind their key, running, or waiting to be
+   * retried); also the server's `max_ack_pending`, so the server never delivers more. Default 1000.
+   */
+  maxPending?: number;
+  /** How long a transiently failing message is retried before it is dead-lettered. Default 1 hour. */
+  retryHorizonMs?: number;
+  /** Delay before the next in-process attempt after a transient failure (attempt = 1, 2, …). */
+  retryDelayMs?: (attempt: number) => number;
+  /**
+   * A message delivered more times than this (each redelivery means a consumer process stopped
+   * or stalled while holding it) is dead-lettered before it is handled again. Default 20.
+   */
   maxDeliver?: number;
-  /** Must exceed the handler's worst-case duration, or a slow success is redelivered. */
+  /** The server redelivers a message not acknowledged, nor reported in progress, for this long. */
   ackWaitMs?: number;
-  /** Delay before redelivery after a transient failure. */
-  retryDelayMs?: (deliveryCount: number) => number;
   deliverPolicy?: DeliverPolicy;
   logger?: PlatformLogger;
 }
 
-const defaultRetryDelay = (deliveryCount: number) => Math.min(1000 * 2 ** (deliveryCount - 1), 30_000);
+const defaultRetryDelay = (attempt: number) => Math.min(1000 * 2 ** (attempt - 1), 60_000);
+const HOUR_MS = 3_600_000;
+/** Held messages are returned on stop() with this delay (see there why not a plain nak). */
+const STOP_NAK_DELAY_MS = 1000;
+
+interface Held {
+  msg: JsMsg;
+  event: KnownEvent;
+  key: string;
+  attempts: number;
+  firstAttemptAt?: number;
+}
+
+/** Counts handler calls in flight; `acquire` waits for a free slot. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free += 1;
+  }
+}
 
 /**
- * A durable pull consumer with explicit acks. For each message it decides, and logs why:
- * invalid event → dead-letter; handler `PermanentError` / non-retryable domain error →
- * dead-letter; other failure → nak with backoff, dead-lettered on the last allowed delivery.
+ * A durable pull consumer with explicit acks that loses nothing and lets nothing overtake.
+ *
+ * Decisions, each logged with why: an invalid event, or a handler's `PermanentError` /
+ * non-retryable domain error, is dead-lettered at once with its reason and code. Any other
+ * failure is transient: the message is retried in this process with exponential backoff
+ * (`retryDelayMs`) until it succeeds, or until `retryHorizonMs` (or the `TransientError`'s own
+ * horizon) has passed since its first attempt, and is then dead-lettered with "gave up after …".
+ *
+ * Order per key, parallel across keys: messages arrive in stream order and are queued per
+ * `orderingKey`; each key's queue is worked strictly head first, so while the head is being
+ * retried the later messages of that key wait behind it (unacknowledged), and other keys carry
+ * on (up to `concurrency` handler calls at once). A retried message is held, not nak'd: a nak
+ * would return it to the server and let the key's later messages overtake it. Everything held is
+ * kept alive with `working()` (+WPI) every third of `ack_wait`, all in one sweep, so the server
+ * does not redeliver it while it waits. On `stop()` whatever is still held is nak'd with a short
+ * delay, and a crashed process's messages come back when `ack_wait` lapses: either way they
+ * expire together, the server sorts expired messages by sequence and redelivers them before
+ * anything new, so a key's messages return in their order (both tested).
+ *
+ * Server settings follow from that: `max_deliver` is unlimited (the server's own limit drops a
+ * message with only an advisory); instead a message delivered more than `maxDeliver` times (each
+ * time a process stopped or stalled holding it) is dead-lettered before it is handled again.
+ * `max_ack_pending` = `maxPending` bounds what is held in memory.
+ *
  * Handlers must be idempotent: JetStream delivers at least once.
  */
 export class DurableConsumer {
   private readonly stream: string;
   private readonly maxDeliver: number;
-  private readonly retryDelayMs: (deliveryCount: number) => number;
+  private readonly maxPending: number;
+  private readonly ackWaitMs: number;
+  private readonly retryHorizonMs: number;
+  private readonly retryDelayMs: (attempt: number) => number;
   private readonly logger: PlatformLogger;
+  private readonly slots: Slots;
+  private readonly queues = new Map<string, Held[]>();
+  private readonly held = new Map<number, Held>();
+  private readonly runners = new Set<Promise<void>>();
+  private readonly sleepers = new Set<() => void>();
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopping = false;
 
   constructor(private readonly options: DurableConsumerOptions) {
     this.stream = options.stream ?? Streams.events.name;
-    this.maxDeliver = options.maxDeliver ?? 5;
+    this.maxDeliver = options.maxDeliver ?? 20;
+    this.maxPending = options.maxPending ?? 1000;
+    this.ackWaitMs = options.ackWaitMs ?? 30_000;
+    this.retryHorizonMs = options.retryHorizonMs ?? HOUR_MS;
     this.retryDelayMs = options.retryDelayMs ?? defaultRetryDelay;
     this.logger = options.logger ?? console;
+    this.slots = new Slots(Math.max(1, options.concurrency ?? 1));
   }
 
   get name(): string {
@@ -72,34 +158,66 @@ export class DurableConsumer {
     return deadLetterSubjectFor(this.options.name);
   }
 
+  /** Messages received and not yet settled (acknowledged or dead-lettered). */
+  get pending(): number {
+    return this.held.size;
+  }
+
   async start(): Promise<void> {
     if (this.loop) return;
+    this.stopping = false;
     await this.ensureConsumer();
     const consumer = await this.options.js.consumers.get(this.stream, this.options.name);
-    const messages = await consumer.consume({ max_messages: 64 });
+    const messages = await consumer.consume({ max_messages: Math.min(64, this.maxPending) });
     this.messages = messages;
+    this.heartbeat = setInterval(
+      () => {
+        for (const h of this.held.values()) this.tell(h.msg, 'working', () => h.msg.working());
+      },
+      Math.max(100, Math.floor(this.ackWaitMs / 3)),
+    );
     this.loop = (async () => {
-      for await (const msg of messages) await this.process(msg);
-    })();
+      for await (const msg of messages) await this.receive(msg);
+    })().catch((e: unknown) =>
+      this.logger.error(`consumer ${this.options.name} stopped receiving: ${String(e)}`),
+    );
     this.logger.log(`consumer ${this.options.name} started on ${this.options.filterSubjects.join(', ')}`);
   }
 
-  /** Stops fetching, lets the message in hand finish, and returns. */
+  /**
+   * Stops fetching, lets the handler calls in flight finish, and returns what is still held to
+   * the server (nak'd in stream order) for the next consumer process.
+   */
   async stop(): Promise<void> {
     if (!this.messages) return;
+    this.stopping = true;
     this.messages.stop();
     await this.loop;
+    for (const wake of this.sleepers) wake();
+    await Promise.all(this.runners);
+    clearInterval(this.heartbeat);
+    const left = [...this.held.values()].sort((a, b) => a.msg.seq - b.msg.seq);
+    // With a delay, not a plain nak: a plain nak goes to the server's redelivery queue, and the
+    // first one is offered to this consumer's pull request that is still outstanding on the server,
+    // finds no one listening and goes to the back of the queue (measured: m2 m3 m4 m1). A delayed
+    // nak expires like ack_wait, and the server sorts expired messages by sequence (m1 m2 m3 m4).
+    for (const h of left) this.tell(h.msg, 'nak', () => h.msg.nak(STOP_NAK_DELAY_MS));
+    this.held.clear();
+    this.queues.clear();
     this.messages = undefined;
     this.loop = undefined;
-    this.logger.log(`consumer ${this.options.name} stopped`);
+    this.logger.log(
+      `consumer ${this.options.name} stopped${left.length ? ` (${left.length} unsettled returned to the server)` : ''}`,
+    );
   }
 
   private async ensureConsumer(): Promise<void> {
     const config: Partial<ConsumerConfig> = {
       durable_name: this.options.name,
       ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(this.options.ackWaitMs ?? 30_000),
-      max_deliver: this.maxDeliver,
+      ack_wait: nanos(this.ackWaitMs),
+      max_deliver: -1,
+      max_ack_pending: this.maxPending,
       filter_subjects: this.options.filterSubjects,
       deliver_policy: this.options.deliverPolicy ?? DeliverPolicy.All,
     };
@@ -109,47 +227,158 @@ export class DurableConsumer {
       () => false,
     );
     if (exists) {
-      const { ack_wait, max_deliver, filter_subjects } = config;
-      await jsm.consumers.update(this.stream, this.options.name, { ack_wait, max_deliver, filter_subjects });
+      const { ack_wait, max_deliver, max_ack_pending, filter_subjects } = config;
+      await jsm.consumers.update(this.stream, this.options.name, {
+        ack_wait,
+        max_deliver,
+        max_ack_pending,
+        filter_subjects,
+      });
     } else {
       await jsm.consumers.add(this.stream, config);
     }
   }
 
-  private async process(msg: JsMsg): Promise<void> {
-    const where = `${this.options.name} ${msg.subject}#${msg.seq} (delivery ${msg.info.deliveryCount}/${this.maxDeliver})`;
+  private where(msg: JsMsg, attempt?: number): string {
+    const tries = attempt && attempt > 1 ? `, attempt ${attempt}` : '';
+    return `${this.options.name} ${msg.subject}#${msg.seq} (delivery ${msg.info.deliveryCount}${tries})`;
+  }
+
+  /** Queues a delivered message behind its key (or settles it at once when it cannot be handled). */
+  private async receive(msg: JsMsg): Promise<void> {
+    const already = this.held.get(msg.seq);
+    if (already) {
+      // Redelivered while still held (ack_wait lapsed, e.g. a blocked event loop): keep one copy.
+      already.msg = msg;
+      return;
+    }
+    const where = this.where(msg);
     const parsed = parseEvent(msg.data);
     if (!parsed.ok) {
       this.logger.warn(`${where}: rejecting invalid event (${parsed.code}): ${parsed.reason}`);
-      await this.deadLetterOrRetry(msg, parsed.code, parsed.reason, where);
+      await this.deadLetterNow(msg, parsed.code, parsed.reason);
       return;
     }
+    if (msg.info.deliveryCount > this.maxDeliver) {
+      const reason = `delivered ${msg.info.deliveryCount} times without being settled (a consumer stopped or stalled while handling it each time)`;
+      this.logger.error(`${where}: ${reason}; dead-lettering`);
+      await this.deadLetterNow(msg, DlqCodes.retriesExhausted, reason);
+      return;
+    }
+    const key = this.options.orderingKey?.(parsed.event) ?? '';
+    const item: Held = { msg, event: parsed.event, key, attempts: 0 };
+    this.held.set(msg.seq, item);
+    const queue = this.queues.get(key);
+    if (queue) {
+      queue.push(item);
+      return;
+    }
+    this.queues.set(key, [item]);
+    const runner = this.run(key).catch((e: unknown) =>
+      this.logger.error(`${this.options.name}: runner for ${key || 'all'} failed: ${String(e)}`),
+    );
+    this.runners.add(runner);
+    void runner.finally(() => this.runners.delete(runner));
+  }
+
+  /** Works one key's queue, head first, until it is empty or the consumer stops. */
+  private async run(key: string): Promise<void> {
+    const queue = this.queues.get(key)!;
+    while (queue.length > 0 && !this.stopping) {
+      const head = queue[0]!;
+      const retryInMs = await this.attempt(head);
+      if (retryInMs === undefined) {
+        queue.shift();
+        this.held.delete(head.msg.seq);
+      } else {
+        await this.sleep(retryInMs);
+      }
+    }
+    if (queue.length === 0) this.queues.delete(key);
+  }
+
+  /** One handler call: undefined once the message is settled, else the delay before the next attempt. */
+  private async attempt(item: Held): Promise<number | undefined> {
+    await this.slots.acquire();
+    const now = Date.now();
+    item.firstAttemptAt ??= now;
+    item.attempts += 1;
+    const { msg } = item;
+    const where = this.where(msg, item.attempts);
     try {
-      await this.options.handler(parsed.event, {
+      if (this.stopping) return 0;
+      await this.options.handler(item.event, {
         subject: msg.subject,
         streamSequence: msg.seq,
         deliveryCount: msg.info.deliveryCount,
+        attempt: item.attempts,
         headers: msg.headers,
       });
-      msg.ack();
+      this.tell(msg, 'ack', () => msg.ack());
+      return undefined;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (isPermanent(error)) {
         this.logger.warn(`${where}: handler failed permanently (${error.code}): ${reason}`);
-        await this.deadLetterOrRetry(msg, error.code, reason, where);
-      } else if (msg.info.deliveryCount >= this.maxDeliver) {
-        this.logger.error(`${where}: last delivery failed, dead-lettering: ${reason}`);
-        await this.deadLetterOrRetry(msg, DlqCodes.retriesExhausted, reason, where);
-      } else {
-        const delay = this.retryDelayMs(msg.info.deliveryCount);
-        this.logger.warn(`${where}: transient failure, redelivering in ${delay} ms: ${reason}`);
-        msg.nak(delay);
+        return (await this.deadLetter(msg, error.code, reason, item.attempts))
+          ? undefined
+          : this.retryDelayMs(item.attempts);
       }
+      const horizon =
+        (error instanceof TransientError ? error.retryHorizonMs : undefined) ?? this.retryHorizonMs;
+      const code = error instanceof TransientError ? `${error.code}: ` : '';
+      const elapsed = Date.now() - item.firstAttemptAt;
+      if (elapsed >= horizon) {
+        const why = `gave up after ${formatDuration(elapsed)} of transient failures (${item.attempts} attempts; horizon ${formatDuration(horizon)}): ${code}${reason}`;
+        this.logger.error(`${where}: ${why}`);
+        return (await this.deadLetter(msg, DlqCodes.retriesExhausted, why, item.attempts))
+          ? undefined
+          : this.retryDelayMs(item.attempts);
+      }
+      const delay = Math.max(0, Math.min(this.retryDelayMs(item.attempts), horizon - elapsed));
+      this.logger.warn(
+        `${where}: transient failure, retrying in ${delay} ms (later messages of its key wait): ${code}${reason}`,
+      );
+      return delay;
+    } finally {
+      this.slots.release();
     }
   }
 
-  /** Terminates the message only once the dead letter is stored; otherwise it stays on the stream. */
-  private async deadLetterOrRetry(msg: JsMsg, code: string, reason: string, where: string): Promise<void> {
+  /**
+   * Sends an ack, nak or +WPI. On a closed connection it cannot be sent: the server then
+   * redelivers the message after ack_wait, which idempotent handlers absorb.
+   */
+  private tell(msg: JsMsg, what: string, send: () => void): void {
+    try {
+      send();
+    } catch (e) {
+      this.logger.warn(
+        `${this.where(msg)}: could not send ${what} (${String(e)}); the server will redeliver`,
+      );
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  /** Dead-letters a message that was never queued; when the dead letter cannot be stored, nak it. */
+  private async deadLetterNow(msg: JsMsg, code: string, reason: string): Promise<void> {
+    if (!(await this.deadLetter(msg, code, reason, 0))) msg.nak(this.retryDelayMs(msg.info.deliveryCount));
+  }
+
+  /** Terminates the message only once the dead letter is stored; answers whether it was. */
+  private async deadLetter(msg: JsMsg, code: string, reason: string, attempts: number): Promise<boolean> {
+    const where = this.where(msg);
     const hdrs = natsHeaders();
     hdrs.set(DlqHeaders.reason, headerSafe(reason));
     hdrs.set(DlqHeaders.code, code);
@@ -158,6 +387,13 @@ export class DurableConsumer {
     hdrs.set(DlqHeaders.originalStream, msg.info.stream);
     hdrs.set(DlqHeaders.originalSequence, String(msg.seq));
     hdrs.set(DlqHeaders.deliveryCount, String(msg.info.deliveryCount));
+    hdrs.set(DlqHeaders.attempts, String(attempts));
+    hdrs.set(DlqHeaders.deadLetteredAt, new Date().toISOString());
+    if (msg.headers) {
+      const original: Record<string, string[]> = {};
+      for (const [name, values] of msg.headers) original[name] = values;
+      hdrs.set(DlqHeaders.originalHeaders, JSON.stringify(original));
+    }
     try {
       await this.options.js.publish(this.deadLetterSubject, msg.data, {
         headers: hdrs,
@@ -166,9 +402,10 @@ export class DurableConsumer {
       });
       msg.term(headerSafe(`${code}: ${reason}`, 200));
       this.logger.warn(`${where}: dead-lettered to ${this.deadLetterSubject} (${code})`);
+      return true;
     } catch (error) {
-      this.logger.error(`${where}: could not dead-letter, will redeliver: ${(error as Error).message}`);
-      msg.nak(this.retryDelayMs(msg.info.deliveryCount));
+      this.logger.error(`${where}: could not dead-letter, will try again: ${(error as Error).message}`);
+      return false;
     }
   }
 }

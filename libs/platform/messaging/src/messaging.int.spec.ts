@@ -8,7 +8,7 @@ import {
   type JetStreamClient,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { Streams, type PersonReceivedV1 } from '@throughcare/contracts';
+import { Streams } from '@throughcare/contracts';
 import { CommonEnv, loadConfig } from '@throughcare/platform-config';
 import {
   connectBus,
@@ -18,35 +18,13 @@ import {
   ensureStreams,
   JetStreamPublisher,
   PermanentError,
+  TransientError,
   type EventHandler,
 } from './index';
+import { personReceived } from './spec-support';
 
 const env = loadConfig(z.object({ ...CommonEnv.nats }));
 const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
-
-function personReceived(overrides: Partial<PersonReceivedV1> = {}): PersonReceivedV1 {
-  return {
-    eventType: 'custody.person.received',
-    version: 1,
-    eventId: randomUUID(),
-    occurredAt: '2026-03-02T10:00:00Z',
-    correlationId: randomUUID(),
-    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: 'p0123456789abcdef0123' }] },
-    data: {
-      prisonNumber: 'A1234BC',
-      episode: 1,
-      establishmentCode: 'BAR',
-      jurisdiction: 'SCOTLAND',
-      homeLocalAuthority: 'S12000036',
-      reason: 'ADMISSION',
-      receivedAt: '2026-03-02T10:00:00Z',
-      sentenceDate: '2026-03-01',
-      sentenceLengthDays: 365,
-      expectedReleaseDate: '2026-09-01',
-    },
-    ...overrides,
-  };
-}
 
 async function eventually<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -96,7 +74,7 @@ describe('messaging against a real nats-server', () => {
   });
 
   /** Each test owns a private subject under the events stream, so test files never see each other's messages. */
-  async function startConsumer(handler: EventHandler, options: { maxDeliver?: number } = {}) {
+  async function startConsumer(handler: EventHandler, options: { retryHorizonMs?: number } = {}) {
     const tag = `t${randomUUID().slice(0, 8)}`;
     const subject = `throughcare.events.${tag}.person.received`;
     const consumer = new DurableConsumer({
@@ -105,7 +83,7 @@ describe('messaging against a real nats-server', () => {
       name: `messaging-spec-${tag}`,
       filterSubjects: [subject],
       handler,
-      maxDeliver: options.maxDeliver ?? 5,
+      retryHorizonMs: options.retryHorizonMs ?? 60_000,
       retryDelayMs: () => 50,
       logger: quietLogger,
     });
@@ -146,6 +124,9 @@ describe('messaging against a real nats-server', () => {
     expect(dead.headers?.get(DlqHeaders.reason)).toMatch(/not JSON/);
     expect(dead.headers?.get(DlqHeaders.consumer)).toBe(consumer.name);
     expect(dead.headers?.get(DlqHeaders.originalSubject)).toBe(subject);
+    expect(JSON.parse(dead.headers?.get(DlqHeaders.originalHeaders) ?? '{}')).toMatchObject({
+      'Nats-Msg-Id': [expect.any(String)],
+    });
     expect(dead.string()).toBe('{"eventType": oops');
   });
 
@@ -176,26 +157,45 @@ describe('messaging against a real nats-server', () => {
     expect(calls).toBe(1);
   });
 
-  it('retries transient failures, then dead-letters on the last delivery with the last error', async () => {
-    const deliveries: number[] = [];
+  it('retries transient failures in process for the horizon, then dead-letters with "gave up after …" and the last error', async () => {
+    const attempts: Array<[number, number | undefined]> = [];
     const { consumer, send } = await startConsumer(
       async (_event, context) => {
-        deliveries.push(context.deliveryCount);
-        throw new Error(`database unavailable (attempt ${context.deliveryCount})`);
+        attempts.push([context.deliveryCount, context.attempt]);
+        throw new Error(`database unavailable (attempt ${context.attempt})`);
       },
-      { maxDeliver: 3 },
+      { retryHorizonMs: 400 },
     );
-
     await send(personReceived());
-
     const dead = await nextDeadLetter(js, consumer.deadLetterSubject);
-    expect(deliveries).toEqual([1, 2, 3]);
+    const n = attempts.length;
+    expect(n).toBeGreaterThanOrEqual(3);
+    // Held and retried by this process: never nak'd back, so never redelivered by the server.
+    expect(attempts).toEqual(Array.from({ length: n }, (_, i) => [1, i + 1]));
     expect(dead.headers?.get(DlqHeaders.code)).toBe(DlqCodes.retriesExhausted);
-    expect(dead.headers?.get(DlqHeaders.reason)).toBe('database unavailable (attempt 3)');
-    expect(dead.headers?.get(DlqHeaders.deliveryCount)).toBe('3');
+    expect(dead.headers?.get(DlqHeaders.reason)).toMatch(
+      new RegExp(
+        `^gave up after \\d+ ms of transient failures \\(${n} attempts; horizon 400 ms\\): database unavailable \\(attempt ${n}\\)$`,
+      ),
+    );
+    expect(dead.headers?.get(DlqHeaders.attempts)).toBe(String(n));
   });
 
-  it('recovers when a transient failure clears before max_deliver', async () => {
+  it("a TransientError's own horizon (e.g. NOT_YET_KNOWN) wins over the consumer's", async () => {
+    const { consumer, send } = await startConsumer(
+      async () => {
+        throw new TransientError('NOT_YET_KNOWN', 'booking b-1 is not known (yet)', 200);
+      },
+      { retryHorizonMs: 3_600_000 },
+    );
+    await send(personReceived());
+    const dead = await nextDeadLetter(js, consumer.deadLetterSubject);
+    expect(dead.headers?.get(DlqHeaders.reason)).toMatch(
+      /^gave up after \d+ ms of transient failures \(\d+ attempts; horizon 200 ms\): NOT_YET_KNOWN: booking b-1 is not known \(yet\)$/,
+    );
+  });
+
+  it('recovers when a transient failure clears within the horizon', async () => {
     let attempts = 0;
     const { send } = await startConsumer(async () => {
       attempts += 1;

@@ -11,3 +11,22 @@ export class PermanentError extends DomainError {
 export function isPermanent(error: unknown): error is DomainError {
   return isDomainError(error) && !error.retryable;
 }
+
+/**
+ * Thrown by a handler for a failure that time should cure (a dependency unreachable, a deadline
+ * exceeded, a fact the receiver does not know how to place yet). The consumer retries the message,
+ * holding the later messages of its ordering key behind it, for `retryHorizonMs` (the consumer's
+ * own horizon when unset) and only then dead-letters it. Any other non-permanent error is retried
+ * the same way on the consumer's horizon; this class lets a handler name a code and a horizon.
+ */
+export class TransientError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryHorizonMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}

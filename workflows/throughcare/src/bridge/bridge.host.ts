@@ -10,13 +10,17 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { derivePersonId } from '@throughcare/platform-config';
 import { NATS_CONNECTION, TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import { DurableConsumer, ensureStreams, jetstream, jetstreamManager } from '@throughcare/platform-messaging';
-import { bridgeHandler } from './bridge';
+import { bridgeHandler, bridgeOrderingKey } from './bridge';
 import { bridgedSubjects } from './event-to-command';
 
 export const BRIDGE_OPTIONS = Symbol('BRIDGE_OPTIONS');
 export interface BridgeOptions {
   personIdSecret: string;
   movementSettleSeconds?: number;
+  retryHorizonSeconds: number;
+  notYetKnownHorizonSeconds: number;
+  temporalDeadlineMs: number;
+  concurrency: number;
 }
 
 /** The durable consumer name; its dead letters go to `throughcare.dlq.throughcare-bridge`. */
@@ -43,9 +47,15 @@ export class BridgeHost implements OnApplicationBootstrap, BeforeApplicationShut
       jsm,
       name: BRIDGE_CONSUMER,
       filterSubjects: bridgedSubjects,
-      handler: bridgeHandler(this.temporal, derive, this.logger, this.options.movementSettleSeconds),
-      // An update waits for the journey's worker: allow well over a slow workflow task.
-      ackWaitMs: 60_000,
+      handler: bridgeHandler(this.temporal, derive, this.logger, {
+        movementSettleSeconds: this.options.movementSettleSeconds,
+        temporalDeadlineMs: this.options.temporalDeadlineMs,
+        notYetKnownHorizonMs: this.options.notYetKnownHorizonSeconds * 1000,
+      }),
+      // One person's facts in bus order, people in parallel; see DurableConsumer and the README.
+      orderingKey: bridgeOrderingKey(derive),
+      concurrency: this.options.concurrency,
+      retryHorizonMs: this.options.retryHorizonSeconds * 1000,
       logger: this.logger,
     });
     await this.consumer.start();

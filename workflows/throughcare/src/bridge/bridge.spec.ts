@@ -7,7 +7,8 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { PersonReceivedV1, type KnownEvent } from '@throughcare/contracts';
-import { isPermanent, type MessageContext } from '@throughcare/platform-messaging';
+import { ErrorTypes } from '@throughcare/contracts';
+import { isPermanent, TransientError, type MessageContext } from '@throughcare/platform-messaging';
 import { BridgeErrorCodes, bridgeHandler, staticSummaryOf } from './bridge';
 
 const PERSON = 'p0123456789abcdef0123';
@@ -44,7 +45,12 @@ function fakeTemporal(
 ) {
   const calls: string[] = [];
   const updates: { workflowId: string; name: string; updateId?: string; arg: unknown }[] = [];
+  const deadlines: number[] = [];
   const client = {
+    withDeadline: (deadline: number, fn: () => Promise<unknown>) => {
+      deadlines.push(deadline);
+      return fn();
+    },
     workflow: {
       getHandle: (workflowId: string) => ({
         executeUpdate: async (def: { name: string }, options: { args: unknown[]; updateId?: string }) => {
@@ -65,8 +71,11 @@ function fakeTemporal(
     warn: (m: string) => logs.push(`WARN ${m}`),
     error: (m: string) => logs.push(`ERROR ${m}`),
   };
-  const handle = bridgeHandler(client, (noms) => `p${noms.toLowerCase().padEnd(20, '0')}`, logger);
-  return { calls, updates, logs, handle };
+  const handle = bridgeHandler(client, (noms) => `p${noms.toLowerCase().padEnd(20, '0')}`, logger, {
+    temporalDeadlineMs: 2500,
+    notYetKnownHorizonMs: 60_000,
+  });
+  return { calls, updates, logs, handle, deadlines };
 }
 
 describe('bridge handler: a return to custody', () => {
@@ -163,6 +172,60 @@ describe('bridge handler: facts', () => {
       throw new WorkflowNotFoundError('not found', `throughcare-${PERSON}-1`, undefined);
     });
     await expect(t.handle(consent(), context)).rejects.toMatchObject({ code: BridgeErrorCodes.noJourney });
+  });
+
+  it('dead-letters at once (permanent) a fact the journey rejects as VALIDATION_FAILED', async () => {
+    const t = fakeTemporal(async () => {
+      throw new WorkflowUpdateFailedError(
+        'Workflow Update failed',
+        ApplicationFailure.create({
+          type: ErrorTypes.validation,
+          message: 'case is closed (CONSENT_WITHDRAWN)',
+          nonRetryable: true,
+        }),
+      );
+    });
+    const error = await t.handle(consent(), context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPermanent(error)).toBe(true);
+    expect(error).toMatchObject({ code: BridgeErrorCodes.rejected });
+  });
+
+  it('holds (transient, with its own horizon) a fact the journey refuses as NOT_YET_KNOWN', async () => {
+    const t = fakeTemporal(async () => {
+      throw new WorkflowUpdateFailedError(
+        'Workflow Update failed',
+        ApplicationFailure.create({
+          type: ErrorTypes.notYetKnown,
+          message: 'booking b-1 is not known to this episode (yet)',
+          nonRetryable: true,
+        }),
+      );
+    });
+    const error = await t.handle(consent(), context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPermanent(error)).toBe(false);
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({
+      code: BridgeErrorCodes.notYetKnown,
+      retryHorizonMs: 60_000,
+      message: `throughcare-${PERSON}-1 does not know yet what consentWithdrawn refers to: booking b-1 is not known to this episode (yet)`,
+    });
+  });
+
+  it('puts a deadline on every Temporal call (update and signal-with-start)', async () => {
+    const t = fakeTemporal(async () => {});
+    const before = Date.now();
+    await t.handle(recall(2), context);
+    expect(t.deadlines).toHaveLength(2);
+    for (const d of t.deadlines) {
+      expect(d).toBeGreaterThanOrEqual(before + 2500);
+      expect(d).toBeLessThanOrEqual(Date.now() + 2500);
+    }
   });
 
   it('acknowledges a fact for readers without touching Temporal', async () => {

@@ -4,8 +4,9 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
+  ErrorTypes,
   receptionSignal,
   SearchAttributes,
   TaskQueues,
@@ -13,8 +14,19 @@ import {
   type KnownEvent,
   type ThroughcareInput,
 } from '@throughcare/contracts';
-import { PermanentError, type MessageContext, type PlatformLogger } from '@throughcare/platform-messaging';
-import { commandFor, UnplannableEvent, UnroutableEvent, type UpdateCommand } from './event-to-command';
+import {
+  PermanentError,
+  TransientError,
+  type MessageContext,
+  type PlatformLogger,
+} from '@throughcare/platform-messaging';
+import {
+  commandFor,
+  personIdOf,
+  UnplannableEvent,
+  UnroutableEvent,
+  type UpdateCommand,
+} from './event-to-command';
 
 export const BridgeErrorCodes = {
   unroutable: 'UNROUTABLE_EVENT',
@@ -22,7 +34,36 @@ export const BridgeErrorCodes = {
   rejected: 'UPDATE_REJECTED',
   /** A date outside the policies and calendar this build carries, or a council outside the jurisdiction. */
   unplannable: 'UNPLANNABLE_EVENT',
+  /** The journey does not know yet what the fact refers to (transient: held and retried). */
+  notYetKnown: ErrorTypes.notYetKnown,
 } as const;
+
+export interface BridgeHandlerOptions {
+  /** Deployment override of the policy's movement settle window (test and training environments only). */
+  movementSettleSeconds?: number;
+  /**
+   * Deadline of each Temporal call (signal-with-start, an update and its result): a journey whose
+   * update hangs costs its own facts a retry, never the bridge. Default 10 s.
+   */
+  temporalDeadlineMs?: number;
+  /** How long a fact the journey does not know how to place yet (NOT_YET_KNOWN) is retried. Default 10 min. */
+  notYetKnownHorizonMs?: number;
+}
+
+/**
+ * The consumer's ordering key for a bus event: its person. Facts of one person (every episode:
+ * a return to custody updates one journey and starts the next) are applied in bus order, and
+ * people proceed in parallel. An event naming no person is dead-lettered; its key does not matter.
+ */
+export function bridgeOrderingKey(derivePersonId: (prisonNumber: string) => string) {
+  return (event: KnownEvent): string => {
+    try {
+      return personIdOf(event.personReference, derivePersonId);
+    } catch {
+      return '';
+    }
+  };
+}
 
 /** A non-identifying summary shown in the Temporal UI list (no names, no prison numbers). */
 export function staticSummaryOf(input: ThroughcareInput): string {
@@ -47,9 +88,15 @@ export function bridgeHandler(
   client: Client,
   derivePersonId: (prisonNumber: string) => string,
   logger: PlatformLogger,
-  /** Deployment override of the policy's movement settle window (test and training environments only). */
-  movementSettleSeconds?: number,
+  options: BridgeHandlerOptions = {},
 ) {
+  const { movementSettleSeconds } = options;
+  const deadlineMs = options.temporalDeadlineMs ?? 10_000;
+  const notYetKnownHorizonMs = options.notYetKnownHorizonMs ?? 600_000;
+  /** Every Temporal call goes through here: past its deadline it fails (transiently) instead of hanging. */
+  const withDeadline = <R>(fn: () => Promise<R>): Promise<R> =>
+    client.withDeadline(Date.now() + deadlineMs, fn);
+  const rejectionOf = (e: unknown, command: UpdateCommand) => rejection(e, command, notYetKnownHorizonMs);
   return async (event: KnownEvent, context: MessageContext): Promise<void> => {
     let command;
     try {
@@ -71,7 +118,7 @@ export function bridgeHandler(
         if (previousEpisode?.kind === 'ignore') logger.warn(`${where}: ${previousEpisode.reason}`);
         if (previousEpisode?.kind === 'update') {
           try {
-            await applyUpdate(client, previousEpisode, event.eventId);
+            await withDeadline(() => applyUpdate(client, previousEpisode, event.eventId));
             logger.log(`${where}: ${previousEpisode.name} applied to ${previousEpisode.workflowId}`);
           } catch (e) {
             if (!(e instanceof WorkflowNotFoundError)) throw rejectionOf(e, previousEpisode);
@@ -81,21 +128,23 @@ export function bridgeHandler(
           }
         }
         try {
-          await client.workflow.signalWithStart(THROUGHCARE_WORKFLOW_TYPE, {
-            taskQueue: TaskQueues.throughcare,
-            workflowId,
-            args: [input],
-            signal: receptionSignal,
-            signalArgs: [input],
-            // A closed journey is never restarted by a late duplicate: a return to custody is a new episode.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            typedSearchAttributes: [
-              { key: SearchAttributes.stage, value: 'RECEPTION' },
-              { key: SearchAttributes.establishment, value: input.establishmentCode },
-              { key: SearchAttributes.localAuthority, value: input.homeLocalAuthority },
-            ],
-            staticSummary: staticSummaryOf(input),
-          });
+          await withDeadline(() =>
+            client.workflow.signalWithStart(THROUGHCARE_WORKFLOW_TYPE, {
+              taskQueue: TaskQueues.throughcare,
+              workflowId,
+              args: [input],
+              signal: receptionSignal,
+              signalArgs: [input],
+              // A closed journey is never restarted by a late duplicate: a return to custody is a new episode.
+              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+              typedSearchAttributes: [
+                { key: SearchAttributes.stage, value: 'RECEPTION' },
+                { key: SearchAttributes.establishment, value: input.establishmentCode },
+                { key: SearchAttributes.localAuthority, value: input.homeLocalAuthority },
+              ],
+              staticSummary: staticSummaryOf(input),
+            }),
+          );
           logger.log(`${where}: journey ${workflowId} started or signalled`);
         } catch (e) {
           if (e instanceof WorkflowExecutionAlreadyStartedError) {
@@ -108,7 +157,7 @@ export function bridgeHandler(
       }
       case 'update': {
         try {
-          await applyUpdate(client, command, event.eventId);
+          await withDeadline(() => applyUpdate(client, command, event.eventId));
           logger.log(`${where}: ${command.name} applied to ${command.workflowId}`);
         } catch (e) {
           if (e instanceof WorkflowNotFoundError) {
@@ -133,10 +182,24 @@ async function applyUpdate(client: Client, command: UpdateCommand, eventId: stri
   });
 }
 
-/** A rejected update becomes a permanent error carrying the journey's reason; anything else is rethrown as is. */
-function rejectionOf(e: unknown, command: UpdateCommand): unknown {
+/**
+ * A rejected update becomes a permanent error carrying the journey's reason, except a
+ * NOT_YET_KNOWN rejection (the journey has not recorded yet what the fact refers to, e.g. a
+ * booking whose creating activity's result is in flight), which is transient with its own
+ * horizon. Rejections come from the update's validator, so nothing is recorded in the journey's
+ * history and a retry with the same updateId is validated afresh. Anything else (Temporal
+ * unreachable, a deadline exceeded) is rethrown as is: the consumer retries it.
+ */
+function rejection(e: unknown, command: UpdateCommand, notYetKnownHorizonMs: number): unknown {
   if (!(e instanceof WorkflowUpdateFailedError)) return e;
   const reason = e.cause instanceof Error ? e.cause.message : e.message;
+  if (e.cause instanceof ApplicationFailure && e.cause.type === ErrorTypes.notYetKnown) {
+    return new TransientError(
+      BridgeErrorCodes.notYetKnown,
+      `${command.workflowId} does not know yet what ${command.name} refers to: ${reason}`,
+      notYetKnownHorizonMs,
+    );
+  }
   return new PermanentError(
     BridgeErrorCodes.rejected,
     `${command.workflowId} rejected ${command.name}: ${reason}`,

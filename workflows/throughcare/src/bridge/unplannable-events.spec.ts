@@ -87,6 +87,7 @@ const valid: Array<[Key, Record<string, unknown>, string]> = [
 function untouchable() {
   const calls: string[] = [];
   const client = {
+    withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn(),
     workflow: {
       getHandle: (workflowId: string) => ({
         executeUpdate: async () => void calls.push(`update ${workflowId}`),
