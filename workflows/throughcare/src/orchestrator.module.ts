@@ -1,5 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type ExitProcess } from '@throughcare/platform-http';
+import { AttentionItem } from './attention/attention-item.entity';
+import { AttentionController } from './attention/attention.controller';
+import { AttentionService } from './attention/attention.service';
 import { BRIDGE_OPTIONS, BridgeHost, type BridgeOptions } from './bridge/bridge.host';
 import { THROUGHCARE_SCHEMA, type OrchestratorConfig } from './config';
 import { throughcareMigrations } from './migrations';
@@ -24,7 +27,7 @@ export class OrchestratorModule {
           database: {
             url: config.DATABASE_URL,
             schema: THROUGHCARE_SCHEMA,
-            entities: [SlaBreach, CaseClosure],
+            entities: [SlaBreach, CaseClosure, AttentionItem],
             migrations: throughcareMigrations,
           },
           natsUrl: config.NATS_URL,
@@ -32,9 +35,10 @@ export class OrchestratorModule {
           exitProcess: hooks.exitProcess,
         }),
       ],
-      controllers: [SlaController, JourneysController, DashboardController],
+      controllers: [SlaController, JourneysController, DashboardController, AttentionController],
       providers: [
         SlaService,
+        AttentionService,
         { provide: JOURNEY_WORKER_OPTIONS, useValue: { bundlePath: config.WORKFLOW_BUNDLE_PATH } },
         {
           provide: BRIDGE_OPTIONS,

@@ -1,5 +1,5 @@
 import type { AgencyKind, AssessmentKind, MeetingKind, NotificationSubject, Pathway } from '../vocabulary';
-import type { CarriedHistory, ThroughcareInput } from '../workflows/throughcare';
+import type { AttentionItemView, CarriedHistory, ThroughcareInput } from '../workflows/throughcare';
 
 /**
  * Activity interfaces, one per bounded context. Each service's worker implements its own on
@@ -155,6 +155,13 @@ export interface SlaBreachRecord {
   note?: string;
   correlationId: string;
 }
+export interface AttentionRecord {
+  idempotencyKey: string;
+  personId: string;
+  episode: number;
+  item: AttentionItemView;
+  correlationId: string;
+}
 /** Activities of the orchestrator itself (its own schema: SLA breaches, case closure). */
 export interface ThroughcareActivities {
   recordSlaBreach(input: SlaBreachRecord): Promise<{ breachId: string }>;
@@ -167,6 +174,11 @@ export interface ThroughcareActivities {
     reason: string;
     correlationId: string;
   }): Promise<void>;
+  /**
+   * Records an attention item raised or resolved (idempotent on the key; the item's latest state
+   * wins) and publishes `throughcare.attention.raised` / `throughcare.attention.resolved`.
+   */
+  recordAttention(input: AttentionRecord): Promise<void>;
   /**
    * Opens the person's next episode (recall, new sentence) with the history of this one:
    * signal-with-start of that episode's journey, so it works whether or not an upstream reception
@@ -183,6 +195,11 @@ export interface ThroughcareActivities {
 export const ErrorTypes = {
   agencyNotFound: 'AGENCY_NOT_FOUND',
   validation: 'VALIDATION_FAILED',
+  /**
+   * A journey refused a fact about something it has not recorded yet (e.g. a meeting held for a
+   * booking whose creating activity's result is still in flight): retry the fact, do not drop it.
+   */
+  notYetKnown: 'NOT_YET_KNOWN',
   notFound: 'NOT_FOUND',
   conflict: 'CONFLICT',
 } as const;

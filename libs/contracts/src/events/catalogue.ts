@@ -159,6 +159,32 @@ export const CaseClosedV1 = eventSchema(
 );
 export type CaseClosedV1 = z.infer<typeof CaseClosedV1>;
 
+const AttentionData = z.object({
+  episode: z.number().int().min(1),
+  itemId: z.string().min(1),
+  action: z.string().min(1),
+  what: z.string().min(1),
+  errorType: z.string().optional(),
+  mustAct: z.string().min(1),
+  since: IsoInstant,
+  options: z.array(z.enum(['RETRY', 'SKIP'])),
+});
+/** A journey needs an operator: a step failed for good or the plan is impossible (other clocks keep running). */
+export const AttentionRaisedV1 = eventSchema('throughcare.attention.raised', 1, AttentionData);
+export type AttentionRaisedV1 = z.infer<typeof AttentionRaisedV1>;
+/** An operator resolved an attention item (retry the step, or skip it with a reason). */
+export const AttentionResolvedV1 = eventSchema(
+  'throughcare.attention.resolved',
+  1,
+  AttentionData.extend({
+    option: z.enum(['RETRY', 'SKIP']),
+    resolvedBy: z.string().min(1),
+    reason: z.string().optional(),
+    resolvedAt: IsoInstant,
+  }),
+);
+export type AttentionResolvedV1 = z.infer<typeof AttentionResolvedV1>;
+
 /** The expected release date of a custody episode moved (HDC, parole, early release, recalculation). */
 export const ReleaseDateChangedV1 = eventSchema(
   'custody.release-date.changed',
@@ -393,6 +419,8 @@ export const EventCatalogue = {
   'referral.appointment.attendance-recorded@1': AppointmentAttendanceRecordedV1,
   'throughcare.sla.breached@1': SlaBreachedV1,
   'throughcare.case.closed@1': CaseClosedV1,
+  'throughcare.attention.raised@1': AttentionRaisedV1,
+  'throughcare.attention.resolved@1': AttentionResolvedV1,
   'custody.release-date.changed@1': ReleaseDateChangedV1,
   'custody.gate-pickup.booked@1': GatePickupBookedV1,
   'custody.gate-pickup.cancelled@1': GatePickupCancelledV1,

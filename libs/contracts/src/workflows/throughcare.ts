@@ -48,6 +48,8 @@ export const SearchAttributes = {
   establishment: defineSearchAttributeKey('Establishment', SearchAttributeType.KEYWORD),
   localAuthority: defineSearchAttributeKey('LocalAuthority', SearchAttributeType.KEYWORD),
   nextDeadline: defineSearchAttributeKey('NextDeadline', SearchAttributeType.DATETIME),
+  /** True while the journey holds an open attention item (an operator must act): `NeedsAttention = true`. */
+  needsAttention: defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL),
 } as const;
 
 /** The facts a journey starts from (carried from the reception event). */
@@ -183,6 +185,42 @@ export interface CaseCloseRequested {
   eventId: string;
 }
 
+/** What an operator may do with an attention item. */
+export const AttentionOptions = ['RETRY', 'SKIP'] as const;
+export type AttentionOption = (typeof AttentionOptions)[number];
+/**
+ * Something the journey could not do and will not retry on its own (a permanent activity failure,
+ * a domain error, an impossible plan). The journey keeps every other clock and effect running; the
+ * step named by `action` waits until an operator resolves the item.
+ */
+export interface AttentionItemView {
+  /** Stable within the journey (`att-<n>`). */
+  id: string;
+  /** The step that failed, e.g. `book:gate-pickup`, `request:COMPREHENSIVE_SCREEN`, `cancel:<bookingId>`, `plan`. */
+  action: string;
+  /** What failed, in words (the error's message). */
+  what: string;
+  /** The error type (e.g. EPISODE_NOT_FOUND), when the failure carried one. */
+  errorType?: string;
+  /** Who must act (e.g. `liberation service`, `operator`). */
+  mustAct: string;
+  since: string;
+  options: AttentionOption[];
+  status: 'OPEN' | 'RESOLVED';
+  resolution?: { option: AttentionOption; by: string; reason?: string; at: string };
+}
+/** An operator's decision on an attention item: try the step again, or skip it (with a reason). */
+export interface AttentionResolution {
+  itemId: string;
+  option: AttentionOption;
+  /** Who decided (operator id). */
+  by: string;
+  /** Required for SKIP. */
+  reason?: string;
+  resolvedAt: string;
+  eventId: string;
+}
+
 /** Reception (re)delivered: used with signalWithStart so duplicates are harmless. */
 export const receptionSignal = defineSignal<[ThroughcareInput]>('reception');
 /** Facts from the services, applied as validated updates: an impossible fact is rejected with a reason. */
@@ -200,6 +238,8 @@ export const returnedToCustodyUpdate = defineUpdate<void, [ReturnedToCustody]>('
 export const referralOutcomeUpdate = defineUpdate<void, [ReferralOutcome]>('referralOutcome');
 export const consentWithdrawnUpdate = defineUpdate<void, [ConsentWithdrawn]>('consentWithdrawn');
 export const caseCloseRequestedUpdate = defineUpdate<void, [CaseCloseRequested]>('caseCloseRequested');
+/** An operator resolves an attention item (validated: the item exists, is open, and the option is offered). */
+export const resolveAttentionUpdate = defineUpdate<void, [AttentionResolution]>('resolveAttention');
 /** The history of the episode before, sent to a new episode that an upstream reception started first. */
 export const carriedHistorySignal = defineSignal<[CarriedHistory]>('carriedHistory');
 
@@ -263,6 +303,8 @@ export interface PlanView {
   run?: number;
   /** Minutes a release or transfer stands before agencies are told (policy value, or the deployment's override). */
   movementSettleMinutes?: number;
+  /** Attention items, open and resolved (journeys since the `nobody-lost-1` patch). */
+  attention?: AttentionItemView[];
   /** True while the journey is acting (a booking, request or notice may be in flight); false while it waits. */
   working?: boolean;
 }

@@ -9,3 +9,4 @@ export * from './platform.module';
 export * from './activity-worker.module';
 export * from './bootstrap';
 export * from './worker-monitor';
+export * from './keyset-cursor';

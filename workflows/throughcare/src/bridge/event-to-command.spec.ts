@@ -501,6 +501,8 @@ describe('bridge: event → workflow command', () => {
       'custody.gate-pickup.cancelled',
       'referral.appointment.booked',
       'referral.referral.sent',
+      'throughcare.attention.raised',
+      'throughcare.attention.resolved',
       'throughcare.case.closed',
       'throughcare.sla.breached',
     ]);

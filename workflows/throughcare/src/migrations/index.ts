@@ -2,10 +2,12 @@ import { createPlatformTablesMigration } from '@throughcare/platform-persistence
 import { THROUGHCARE_SCHEMA } from '../config';
 import { CreateSla1700000000100 } from './1700000000100-create-sla';
 import { SlaBreachNote1700000000200 } from './1700000000200-sla-breach-note';
+import { CreateAttention1700000000300 } from './1700000000300-create-attention';
 
 /** In order. The platform tables (outbox, idempotency keys) come first. */
 export const throughcareMigrations = [
   createPlatformTablesMigration(THROUGHCARE_SCHEMA),
   CreateSla1700000000100,
   SlaBreachNote1700000000200,
+  CreateAttention1700000000300,
 ];

@@ -1,20 +1,13 @@
 import { z } from 'zod';
 import { IsoInstant } from '@throughcare/contracts';
+import { keysetCursor } from '@throughcare/platform-http';
 
+/** Keyset over (breached_at, id), newest first. */
+export const BreachCursor = keysetCursor(
+  z.object({ breachedAt: z.iso.datetime({ offset: true }), id: z.uuid() }),
+);
 // Suffixed `Schema`: a parameter type sharing a zod value's name breaks Swagger's metadata.
-const CursorSchema = z
-  .string()
-  .max(500)
-  .transform((raw, ctx) => {
-    try {
-      return z
-        .object({ breachedAt: z.iso.datetime({ offset: true }), id: z.uuid() })
-        .parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'not a cursor this API issued' });
-      return z.NEVER;
-    }
-  });
+const CursorSchema = BreachCursor.schema;
 
 export const ListBreachesQuerySchema = z
   .object({

@@ -10,7 +10,7 @@ import type {
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { CaseClosure } from './case-closure.entity';
 import { SlaBreach } from './sla-breach.entity';
-import type { BreachPage, BreachView } from './sla.schemas';
+import { BreachCursor, type BreachPage, type BreachView } from './sla.schemas';
 
 export type { BreachView } from './sla.schemas';
 
@@ -37,7 +37,7 @@ export function toBreachView(b: SlaBreach): BreachView {
 
 /** SLA breaches and case closures: the record managers review. Each write and its event commit together. */
 @Injectable()
-export class SlaService implements Omit<ThroughcareActivities, 'openNextEpisode'> {
+export class SlaService implements Omit<ThroughcareActivities, 'openNextEpisode' | 'recordAttention'> {
   constructor(private readonly dataSource: DataSource) {}
 
   recordSlaBreach(input: SlaBreachRecord): Promise<{ breachId: string }> {
@@ -144,9 +144,7 @@ export class SlaService implements Omit<ThroughcareActivities, 'openNextEpisode'
     const last = page.at(-1);
     const nextCursor =
       rows.length > query.limit && last
-        ? Buffer.from(JSON.stringify({ breachedAt: last.breachedAt.toISOString(), id: last.id })).toString(
-            'base64url',
-          )
+        ? BreachCursor.encode({ breachedAt: last.breachedAt.toISOString(), id: last.id })
         : null;
     return { items: page.map(toBreachView), nextCursor };
   }

@@ -11,6 +11,7 @@ import {
   carriedHistorySignal,
   TaskQueues,
   THROUGHCARE_WORKFLOW_TYPE,
+  type AttentionRecord,
   type ThroughcareActivities,
 } from '@throughcare/contracts';
 import { PLATFORM_OPTIONS, WorkerMonitor, type PlatformOptions } from '@throughcare/platform-http';
@@ -20,6 +21,7 @@ import {
   withApplicationFailures,
   type WorkerRun,
 } from '@throughcare/platform-temporal';
+import { AttentionService } from '../attention/attention.service';
 import { SlaService } from '../sla/sla.service';
 import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './journey-worker.options';
 
@@ -41,6 +43,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
     @Inject(PLATFORM_OPTIONS) private readonly platform: PlatformOptions,
     @Inject(JOURNEY_WORKER_OPTIONS) private readonly options: JourneyWorkerOptions,
     private readonly sla: SlaService,
+    private readonly attention: AttentionService,
     private readonly monitor: WorkerMonitor,
   ) {}
 
@@ -78,6 +81,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
         recordSlaBreach: (i: Parameters<SlaService['recordSlaBreach']>[0]) => this.sla.recordSlaBreach(i),
         recordBreachMet: (i: Parameters<SlaService['recordBreachMet']>[0]) => this.sla.recordBreachMet(i),
         recordCaseClosed: (i: Parameters<SlaService['recordCaseClosed']>[0]) => this.sla.recordCaseClosed(i),
+        recordAttention: (i: AttentionRecord) => this.attention.recordAttention(i),
         openNextEpisode,
       }),
       shutdownGraceTime: '10s',

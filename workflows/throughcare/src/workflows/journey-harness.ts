@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -16,6 +17,7 @@ import {
   planQuery,
   referralAcknowledgedUpdate,
   receptionSignal,
+  resolveAttentionUpdate,
   TaskQueues,
   throughcareWorkflowId,
   type AssessmentActivities,
@@ -34,6 +36,7 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithSignaledRunId,
 } from '@temporalio/client';
+import { NOBODY_LOST_PATCH } from './journey/journey-v2';
 import type { throughcareJourney } from './throughcare.workflow';
 
 /** Everything the journey asked the outside world to do, in order: the test asserts on this. */
@@ -70,6 +73,15 @@ export type Effect =
       note?: string;
     }
   | { kind: 'breachMet'; key: string; metAt: string }
+  | {
+      kind: 'attentionRecorded';
+      key: string;
+      itemId: string;
+      action: string;
+      status: 'OPEN' | 'RESOLVED';
+      option?: string;
+      errorType?: string;
+    }
   | { kind: 'caseClosed'; key: string; reason: string }
   | { kind: 'nextEpisodeOpened'; key: string; fromEpisode: number }
   | {
@@ -110,6 +122,13 @@ export interface RecordingOptions {
    * a booking it does not know).
    */
   cancelMeetingFails?: 'transient' | 'permanent';
+  /**
+   * Activities that fail (by name, e.g. `bookMeeting`): `permanent` throws a non-retryable failure
+   * of type `EPISODE_NOT_FOUND` (as the liberation service does for an episode it has no record
+   * of); `transient` throws a retryable error on every attempt (a service outage). Tests change
+   * the map while the journey runs (the service comes back).
+   */
+  failing?: Partial<Record<string, 'permanent' | 'transient'>>;
   /** Runs before a meeting booking returns (a test holds it to race a change against it). */
   beforeMeetingBooked?: (input: { kind: string; establishmentCode: string; date: string }) => Promise<void>;
 }
@@ -117,6 +136,18 @@ export interface RecordingOptions {
 /** Activity doubles that record effects and behave like the real services (idempotent by key). */
 export function recordingActivities(options: RecordingOptions = {}) {
   const effects: Effect[] = [];
+  const failing = (options.failing ??= {});
+  /** Fails the named activity while the test says it is failing. */
+  const maybeFail = (name: string) => {
+    const mode = failing[name];
+    if (mode === 'permanent')
+      throw ApplicationFailure.create({
+        type: 'EPISODE_NOT_FOUND',
+        message: `${name}: no custody episode on record`,
+        nonRetryable: true,
+      });
+    if (mode === 'transient') throw new Error(`${name}: service unavailable`);
+  };
   const byKey = new Map<string, string>();
   /** Records the effect once per idempotency key and returns the id first assigned to that key. */
   const once = (key: string, effect: (id: string) => Effect): string => {
@@ -129,6 +160,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
   };
   const assessment: AssessmentActivities = {
     async requestCoreScreen(i) {
+      maybeFail('requestCoreScreen');
       const assessmentId = once(i.idempotencyKey, (id) => ({
         kind: 'coreScreenRequested',
         key: i.idempotencyKey,
@@ -138,6 +170,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
       return { assessmentId };
     },
     async requestAssessment(i) {
+      maybeFail('requestAssessment');
       const assessmentId = once(i.idempotencyKey, (id) => ({
         kind: 'assessmentRequested',
         key: i.idempotencyKey,
@@ -170,6 +203,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
   };
   const referral: ReferralActivities = {
     async sendReferral(i) {
+      maybeFail('sendReferral');
       const referralId = once(i.idempotencyKey, (id) => ({
         kind: 'referralSent',
         key: i.idempotencyKey,
@@ -181,6 +215,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
       return { referralId };
     },
     async notifyAgency(i) {
+      maybeFail('notifyAgency');
       const notificationId = once(i.idempotencyKey, () => ({
         kind: 'agencyNotified',
         key: i.idempotencyKey,
@@ -210,6 +245,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
       }));
     },
     async bookFirstAppointment(i) {
+      maybeFail('bookFirstAppointment');
       const appointmentId = once(i.idempotencyKey, (id) => ({
         kind: 'appointmentBooked',
         key: i.idempotencyKey,
@@ -222,6 +258,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
   };
   const throughcare: ThroughcareActivities = {
     async recordSlaBreach(i) {
+      maybeFail('recordSlaBreach');
       const breachId = once(i.idempotencyKey, () => ({
         kind: 'breachRecorded',
         key: i.idempotencyKey,
@@ -236,6 +273,17 @@ export function recordingActivities(options: RecordingOptions = {}) {
     },
     async recordBreachMet(i) {
       once(`${i.idempotencyKey}:met`, () => ({ kind: 'breachMet', key: i.idempotencyKey, metAt: i.metAt }));
+    },
+    async recordAttention(i) {
+      once(i.idempotencyKey, () => ({
+        kind: 'attentionRecorded',
+        key: i.idempotencyKey,
+        itemId: i.item.id,
+        action: i.item.action,
+        status: i.item.status,
+        option: i.item.resolution?.option,
+        errorType: i.item.errorType,
+      }));
     },
     async recordCaseClosed(i) {
       once(i.idempotencyKey, () => ({ kind: 'caseClosed', key: i.idempotencyKey, reason: i.reason }));
@@ -272,6 +320,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
       stages.push(i.stage);
     },
     async bookGatePickup(i) {
+      maybeFail('bookGatePickup');
       const bookingId = once(i.idempotencyKey, (id) => ({
         kind: 'gatePickupBooked',
         key: i.idempotencyKey,
@@ -291,6 +340,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
     },
     async bookMeeting(i) {
       await options.beforeMeetingBooked?.(i);
+      maybeFail('bookMeeting');
       const bookingId = once(i.idempotencyKey, (id) => ({
         kind: 'meetingBooked',
         key: i.idempotencyKey,
@@ -322,7 +372,17 @@ export function recordingActivities(options: RecordingOptions = {}) {
       }));
     },
   };
-  return { effects, stages, cancelAttempts, assessment, directory, referral, throughcare, liberation };
+  return {
+    effects,
+    stages,
+    cancelAttempts,
+    failing,
+    assessment,
+    directory,
+    referral,
+    throughcare,
+    liberation,
+  };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -583,6 +643,31 @@ export async function tell<T extends { eventId: string }>(
 
 export const atStage = (stage: Stage) => (plan: PlanView) => plan.stage === stage;
 
+/**
+ * End of a test: a closed journey that still holds open attention items an operator could retry
+ * waits for that operator (it must not linger into the next test), so each is resolved (skipped
+ * where it may be) and the journey's completion awaited (describe, never a query).
+ */
+export async function settleAttention(handle: WorkflowHandle): Promise<void> {
+  const plan = await waitForPlan(handle, atStage('CLOSED'), 'closed');
+  if ((await handle.describe()).status.name === 'RUNNING') {
+    for (const item of (plan.attention ?? []).filter((a) => a.status === 'OPEN')) {
+      await tell(handle, resolveAttentionUpdate, {
+        itemId: item.id,
+        option: item.options.includes('SKIP') ? 'SKIP' : 'RETRY',
+        by: 'operator:test',
+        reason: 'test over',
+        resolvedAt: new Date().toISOString(),
+      });
+    }
+  }
+  const until = Date.now() + 20_000;
+  while ((await handle.describe()).status.name === 'RUNNING') {
+    if (Date.now() > until) throw new Error(`journey ${handle.workflowId} still running after the test`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export const DAY_MS = 86_400_000;
 /** How many effects of each kind: tests compare it whole, so an extra effect fails them. */
 export const tally = (effects: Effect[]) =>
@@ -603,12 +688,30 @@ export const serverNow = async (env: TestWorkflowEnvironment) =>
  * `RECORD_HISTORIES=1 npm test` rewrites test/fixtures/histories from these scenarios; the
  * replay test then proves today's workflow code still replays them (determinism).
  */
+/** Whether a history recorded the `patched(patchId)` marker (the new branch was taken). */
+function hasPatchMarker(
+  history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>,
+  patchId: string,
+): boolean {
+  return (history.events ?? []).some((e) =>
+    Object.values(e.markerRecordedEventAttributes?.details ?? {}).some((d) =>
+      (d?.payloads ?? []).some((p) => p.data && Buffer.from(p.data).toString('utf8').includes(patchId)),
+    ),
+  );
+}
+
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;
   const dir = path.resolve(__dirname, '../../../../test/fixtures/histories/v2');
   await mkdir(dir, { recursive: true });
-  await writeFile(
-    path.join(dir, `throughcare-journey.${name}.json`),
-    historyToJSON(await handle.fetchHistory()),
-  );
+  const history = await handle.fetchHistory();
+  // A scenario run on code since the `nobody-lost-1` patch records the v3 branch: name it so
+  // (the v2 recording of the same scenario is the older branch, kept beside it).
+  const branch = hasPatchMarker(history, NOBODY_LOST_PATCH) ? name.replace(/^v2\./, 'v3.') : name;
+  const json = historyToJSON(history);
+  const file = path.join(dir, `throughcare-journey.${branch}.json`);
+  // A recorded history is evidence for the code that made it (an older branch of a patch): keep
+  // it unless RECORD_HISTORIES=overwrite says otherwise.
+  if (process.env.RECORD_HISTORIES !== 'overwrite' && existsSync(file)) return;
+  await writeFile(file, json);
 }

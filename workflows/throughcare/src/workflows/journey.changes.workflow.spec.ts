@@ -9,6 +9,7 @@ import {
   movementReversedUpdate,
   releaseDateChangedUpdate,
   releaseRecordedUpdate,
+  resolveAttentionUpdate,
   returnedToCustodyUpdate,
   referralOutcomeUpdate,
   throughcareWorkflowId,
@@ -18,6 +19,7 @@ import {
 } from '@throughcare/contracts';
 import {
   addDays,
+  addWorkingDays,
   dayOfWeek,
   deadlineFor,
   localDateOf,
@@ -50,6 +52,7 @@ import {
   live,
   of,
   serverNow,
+  settleAttention,
 } from './journey-harness';
 
 let env: TestWorkflowEnvironment;
@@ -128,16 +131,14 @@ async function atPreReleaseMeeting(
 
 async function closeIfOpen(handle: WorkflowHandle): Promise<void> {
   const plan = await waitForPlan(handle, () => true, 'plan');
-  if (plan.stage === 'CLOSED' || plan.closureReason) {
-    await waitForPlan(handle, atStage('CLOSED'), 'closed');
-    return;
+  if (plan.stage !== 'CLOSED' && !plan.closureReason) {
+    await tell(handle, caseCloseRequestedUpdate, {
+      reason: 'OTHER',
+      requestedAt: await nowIso(),
+      note: 'test over',
+    });
   }
-  await tell(handle, caseCloseRequestedUpdate, {
-    reason: 'OTHER',
-    requestedAt: await nowIso(),
-    note: 'test over',
-  });
-  await waitForPlan(handle, atStage('CLOSED'), 'closed at the end of the test');
+  await settleAttention(handle);
 }
 
 /** The first Friday at least `days` days after `from`. */
@@ -213,7 +214,17 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           gatePickupCancelled: 1,
           gatePickupBooked: 1,
           agencyNotified: 2,
+          attentionRecorded: 1,
         });
+        // One attention item for prison and agency to acknowledge (nothing to retry: no day is left).
+        expect(after.attention).toEqual([
+          expect.objectContaining({
+            action: `meeting-impossible:${liberation}`,
+            errorType: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
+            options: ['SKIP'],
+            status: 'OPEN',
+          }),
+        ]);
         expect(since().find(of('breachRecorded'))).toMatchObject({
           clock: 'preReleaseMeeting',
           note: expect.stringMatching(/meeting impossible/),
@@ -225,6 +236,61 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         ).toEqual(['LIBERATION_DATE_CHANGED', 'PRE_RELEASE_MEETING_IMPOSSIBLE']);
         expect(before.liberationDate).not.toBe(liberation);
         await recordHistory(handle, 'v2.hdc-meeting-impossible');
+      },
+      {
+        input: {
+          jurisdiction: 'ENGLAND_AND_WALES',
+          homeLocalAuthority: 'E08000035',
+          establishmentCode: 'LEI',
+        },
+      },
+    );
+  });
+
+  it('a late pre-release meeting is booked once for the earliest working day and kept through its day, so it can be held', async () => {
+    await atPreReleaseMeeting(
+      async ({ handle, since }, before) => {
+        const first = live(before, 'PRE_RELEASE_MEETING')[0]!;
+        // HDC six working days ahead: the meeting's due day (10 working days before) has passed.
+        const liberation = addWorkingDays('ENGLAND_AND_WALES', await today(), 6);
+        const earliest = nextWorkingDay('ENGLAND_AND_WALES', await today());
+        await tell(handle, releaseDateChangedUpdate, {
+          expectedReleaseDate: liberation,
+          reason: 'HDC_APPROVED',
+          changedAt: await nowIso(),
+        });
+        const rebooked = await waitForPlan(
+          handle,
+          (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.date === earliest && p.working === false,
+          'late meeting booked',
+        );
+        const meeting = live(rebooked, 'PRE_RELEASE_MEETING')[0]!;
+        // The meeting's own day begins (before v3 it was cancelled at 00:00 and moved a day on).
+        await skipTo(env, startOfLocalDay(earliest).getTime() + 2 * 3_600_000);
+        const onTheDay = await waitForPlan(handle, (p) => p.working === false, 'on the day');
+        expect(live(onTheDay, 'PRE_RELEASE_MEETING')).toEqual([meeting]);
+        await tell(handle, meetingHeldUpdate, {
+          bookingId: meeting.bookingId,
+          kind: 'PRE_RELEASE_MEETING',
+          heldAt: await nowIso(),
+        });
+        const held = await waitForPlan(handle, atStage('AWAITING_RELEASE'), 'meeting held');
+        // Breached when its due day had gone, then met late when held.
+        expect(held.deadlines.find((d) => d.clock === 'preReleaseMeeting')).toMatchObject({
+          status: 'MET_LATE',
+        });
+        expect(
+          since()
+            .filter(of('meetingCancelled'))
+            .map((e) => e.bookingId),
+        ).toEqual([first.bookingId]);
+        expect(
+          since()
+            .filter(of('meetingBooked'))
+            .map((e) => e.date),
+        ).toEqual([earliest]);
+        expect(tally(since())).toMatchObject({ breachRecorded: 1, breachMet: 1, agencyNotified: 1 });
+        await recordHistory(handle, 'v3.late-meeting-kept');
       },
       {
         input: {
@@ -649,12 +715,29 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           (b) => b.bookingId === live(before, 'PRE_RELEASE_MEETING')[0]!.bookingId,
         )!;
         expect(old.cancelFailed).toMatch(/MEETING_NOT_FOUND/);
-        // The journey carries on: the new meeting is booked and the agency told.
+        // The journey carries on: the new meeting is booked and the agency told; the failed
+        // compensation waits on an operator as an attention item (nobody silently lost).
         expect(tally(since())).toEqual({
           gatePickupCancelled: 1,
           meetingBooked: 1,
           gatePickupBooked: 1,
           agencyNotified: 1,
+          attentionRecorded: 1,
+        });
+        expect(after.attention).toEqual([
+          expect.objectContaining({
+            action: `cancel:${old.bookingId}`,
+            errorType: 'MEETING_NOT_FOUND',
+            status: 'OPEN',
+            options: ['RETRY', 'SKIP'],
+          }),
+        ]);
+        await tell(handle, resolveAttentionUpdate, {
+          itemId: after.attention![0]!.id,
+          option: 'SKIP',
+          by: 'operator:test',
+          reason: 'the prison cancelled the meeting by phone',
+          resolvedAt: await nowIso(),
         });
       },
       { options: { cancelMeetingFails: 'permanent' } },
@@ -784,7 +867,8 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           kind: 'PRE_RELEASE_MEETING',
           heldAt: await nowIso(),
         }),
-        /not a visit or meeting of this episode/,
+        // Not known (yet): refused as NOT_YET_KNOWN, which the bridge retries for a while.
+        /is not known to this episode \(yet\)/,
       );
       const plan = await waitForPlan(handle, () => true, 'plan');
       await tell(handle, referralOutcomeUpdate, {

@@ -336,7 +336,9 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
         requestedAt: await nowIso(),
         note: 'test over',
       });
-      return waitForPlan(handle, atStage('CLOSED'), 'closed');
+      const closed = await waitForPlan(handle, atStage('CLOSED'), 'closed');
+      await recordHistory(handle, 'v2.every-clock-breached-met-late');
+      return closed;
     });
     const breaches = acts.effects.filter(
       (e): e is Extract<Effect, { kind: 'breachRecorded' }> => e.kind === 'breachRecorded',
@@ -354,6 +356,11 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       [`agency:cjsw-${input.homeLocalAuthority}`, 'person'],
     ]);
     expect(count(acts.effects, 'breachMet')).toBe(4);
+    // Clocks are watched on their own: each breach is recorded within 5 s of its due instant.
+    for (const b of breaches) {
+      expect(Date.parse(b.breachedAt) - Date.parse(b.dueAt)).toBeGreaterThanOrEqual(0);
+      expect(Date.parse(b.breachedAt) - Date.parse(b.dueAt)).toBeLessThanOrEqual(5_000);
+    }
     expect(final.deadlines.map((d) => [d.clock, d.status])).toEqual([
       ['coreScreen', 'MET'],
       ['comprehensiveScreen', 'MET'],
@@ -387,6 +394,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       await waitForPlan(handle, () => count(acts.effects, 'agencyLookedUp') === 3, 'asked again each day');
       await tell(handle, caseCloseRequestedUpdate, { reason: 'DEPORTED', requestedAt: await nowIso() });
       await waitForPlan(handle, atStage('CLOSED'), 'closed');
+      await recordHistory(handle, 'v2.no-agency.closed-deported');
     });
     expect(tally(acts.effects)).toEqual({
       coreScreenRequested: 1,

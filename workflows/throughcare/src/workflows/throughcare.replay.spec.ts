@@ -39,6 +39,21 @@ const V2_HISTORIES: string[] = [
   'v2.liberated-from-court',
   'v2.consent-withdrawn',
 ];
+/**
+ * The v3 branch (`patched('nobody-lost-1')`): every scenario above run again on today's code, plus
+ * the branches v3 added (attention raised and retried, skipped, an impossible plan corrected, a
+ * breach recorded during an outage, a late meeting kept, no agency listed).
+ */
+const V3_HISTORIES: string[] = [
+  ...V2_HISTORIES.map((n) => n.replace(/^v2\./, 'v3.')),
+  'v3.every-clock-breached-met-late',
+  'v3.no-agency.closed-deported',
+  'v3.attention-raised-retried',
+  'v3.attention-skipped',
+  'v3.plan-impossible-corrected',
+  'v3.breach-during-outage',
+  'v3.late-meeting-kept',
+];
 
 describe('journey replay over recorded histories', () => {
   it('has recorded histories to replay (happy path and each breach branch)', async () => {
@@ -57,7 +72,9 @@ describe('journey replay over recorded histories', () => {
     );
     expect(files.filter((f) => f.startsWith('v2/')).length).toBeGreaterThanOrEqual(V2_HISTORIES.length);
     expect(files).toEqual(
-      expect.arrayContaining(V2_HISTORIES.map((n) => `v2/throughcare-journey.${n}.json`)),
+      expect.arrayContaining(
+        [...V2_HISTORIES, ...V3_HISTORIES].map((n) => `v2/throughcare-journey.${n}.json`),
+      ),
     );
   });
 

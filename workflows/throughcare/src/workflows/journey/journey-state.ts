@@ -1,5 +1,6 @@
 import type {
   AssessmentCompleted,
+  AttentionItemView,
   AssessmentKind,
   AttendanceRecorded,
   BookingView,
@@ -26,6 +27,11 @@ import type {
  * this object whole into the next run, so nothing is held anywhere else.
  */
 export interface JourneyState {
+  /**
+   * Shape of this object (carried across continue-as-new): 1 (no field) up to the `nobody-lost-1`
+   * patch, 2 since (attention items). `upgradeState` brings an older one up to date.
+   */
+  schemaVersion: number;
   /** 1 for the first run; +1 at each continue-as-new. */
   run: number;
   /** The SLA policy captured when the case started (kept for the whole case). */
@@ -80,6 +86,8 @@ export interface JourneyState {
   closedAt?: string;
   closureRecorded?: boolean;
   nextEpisodeHandedOver?: boolean;
+  /** Steps that failed for good (or plans found impossible), each waiting on an operator (schema 2). */
+  attention: AttentionItemView[];
 }
 
 export interface Request {
@@ -115,8 +123,27 @@ export interface Deadline extends DeadlineView {
   breachKey?: string;
 }
 
+export const STATE_SCHEMA_VERSION = 2;
+
+/**
+ * Upgrades a state carried from an earlier run (any earlier schema) to the current one. Pure and
+ * additive: fields an older run did not have get their empty value; nothing it had is changed.
+ */
+export function upgradeState(carried: unknown): JourneyState {
+  if (typeof carried !== 'object' || carried === null || !('run' in carried))
+    throw new TypeError('carried journey state is not an object with a run number');
+  const old = carried as Partial<JourneyState> & { run: number };
+  const from = old.schemaVersion ?? 1;
+  if (from > STATE_SCHEMA_VERSION)
+    throw new TypeError(
+      `carried journey state has schema ${from}, newer than this code (${STATE_SCHEMA_VERSION})`,
+    );
+  return { ...(old as JourneyState), attention: old.attention ?? [], schemaVersion: STATE_SCHEMA_VERSION };
+}
+
 export function initialState(expectedReleaseDate: string): JourneyState {
   return {
+    schemaVersion: STATE_SCHEMA_VERSION,
     run: 1,
     stage: 'RECEPTION',
     stagesDone: [],
@@ -136,5 +163,6 @@ export function initialState(expectedReleaseDate: string): JourneyState {
     bookings: [],
     bookingSeq: 0,
     deadlines: [],
+    attention: [],
   };
 }

@@ -6,9 +6,11 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -30,6 +32,7 @@ import {
   referralAcknowledgedUpdate,
   referralOutcomeUpdate,
   releaseDateChangedUpdate,
+  resolveAttentionUpdate,
   releaseRecordedUpdate,
   returnedToCustodyUpdate,
   SearchAttributes,
@@ -38,6 +41,8 @@ import {
   transferredUpdate,
   type AssessmentActivities,
   type AssessmentKind,
+  type AttentionItemView,
+  type AttentionOption,
   type CarriedHistory,
   type ClosureReason,
   type DirectoryActivities,
@@ -56,6 +61,7 @@ import {
   deadlineFor,
   localDateOf,
   nextWorkingDay,
+  planningRangeIssues,
   policyById,
   policyFor,
   releaseRelativeDeadline,
@@ -64,7 +70,15 @@ import {
   type ClockName,
   type SlaPolicy,
 } from '@throughcare/domain';
-import { initialState, type Booking, type Deadline, type JourneyState } from './journey-state';
+import { initialState, upgradeState, type Booking, type Deadline, type JourneyState } from './journey-state';
+
+/**
+ * Behaviour since this patch (journeys started, or continued as new, after it): a step that fails
+ * for good, a domain error or an impossible plan becomes an attention item instead of failing the
+ * journey or its workflow task; a compensation that fails for good too; a late pre-release meeting
+ * is booked once and kept; event ids are remembered for the journey's whole life.
+ */
+export const NOBODY_LOST_PATCH = 'nobody-lost-1';
 
 /** Retries transient failures for as long as it takes; domain rejections fail fast. */
 const retry: RetryPolicy = {
@@ -102,6 +116,33 @@ function failureType(err: unknown): string | undefined {
     ? (err.cause.type ?? undefined)
     : undefined;
 }
+/**
+ * An activity failure the activity's retry policy has given up on (non-retryable, or out of
+ * attempts/time): `{ type, message }`; undefined for anything else (which is rethrown).
+ */
+function permanentFailure(err: unknown): { type?: string; message: string } | undefined {
+  if (!(err instanceof ActivityFailure)) return undefined;
+  const cause = err.cause;
+  return {
+    type: cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined,
+    message: cause?.message ?? err.message,
+  };
+}
+/** A domain error raised by the journey's own planning (calendar or policy out of range, …). */
+function planningFailure(err: unknown): { type?: string; message: string } | undefined {
+  if (err instanceof ActivityFailure || !(err instanceof Error)) return undefined;
+  // Errors the workflow runtime uses for its own control flow are never domain errors.
+  if (
+    err.name === 'CancelledFailure' ||
+    err.name === 'ContinueAsNew' ||
+    err.name === 'DeterminismViolationError'
+  )
+    return undefined;
+  return {
+    type: err instanceof ApplicationFailure ? (err.type ?? err.name) : err.name,
+    message: err.message,
+  };
+}
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
@@ -120,23 +161,39 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   const wfId = workflowInfo().workflowId;
-  const carriedState = input.continued as JourneyState | undefined;
+  const carriedState = input.continued === undefined ? undefined : upgradeState(input.continued);
   const s: JourneyState = carriedState
     ? { ...carriedState, run: carriedState.run + 1 }
     : initialState(input.expectedReleaseDate);
-  // The policy captured when the case started; later runs (continue-as-new) keep it.
+  const v3 = patched(NOBODY_LOST_PATCH);
+  // The policy captured when the case started; later runs (continue-as-new) keep it. Since v3, a
+  // reception no policy covers parks the journey on an attention item instead of failing its task.
+  let policyProblem: string | undefined;
   if (!s.policy) {
-    const captured = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
-    s.policy = { id: captured.id, version: captured.version };
+    try {
+      const captured = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+      s.policy = { id: captured.id, version: captured.version };
+    } catch (err) {
+      if (!v3) throw err;
+      policyProblem = err instanceof Error ? err.message : String(err);
+    }
   }
-  const policy: SlaPolicy = policyById(s.policy.id, s.policy.version);
+  let policy!: SlaPolicy;
+  let settleMs = 0;
+  let leadMs = 0;
+  let visitsWanted = 0;
+  const usePolicy = (ref: { id: string; version: number }) => {
+    policy = policyById(ref.id, ref.version);
+    settleMs =
+      input.movementSettleSeconds !== undefined
+        ? input.movementSettleSeconds * 1000
+        : (policy.movementSettleMinutes?.value ?? 45) * 60_000;
+    leadMs = (policy.releaseStageLeadDays?.value ?? 28) * DAY_MS;
+    visitsWanted = policy.custodyContactsBeforePreRelease?.value ?? 2;
+  };
+  // While parked without a policy, derivations use the jurisdiction's latest one (nothing acts on them).
+  usePolicy(s.policy ?? policyFor(input.jurisdiction));
   const stageAtStart = s.stage;
-  const settleMs =
-    input.movementSettleSeconds !== undefined
-      ? input.movementSettleSeconds * 1000
-      : (policy.movementSettleMinutes?.value ?? 45) * 60_000;
-  const leadMs = (policy.releaseStageLeadDays?.value ?? 28) * DAY_MS;
-  const visitsWanted = policy.custodyContactsBeforePreRelease?.value ?? 2;
   const prison = () => `prison:${establishment()}`;
   if (!carriedState && input.carried) s.carried = input.carried;
   if (!carriedState && input.liberatedFromCourt) {
@@ -152,6 +209,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   }
 
   let version = 0;
+  /** Attention items resolved by an operator, whose resolution the loop has yet to record. */
+  const resolvedToRecord: AttentionItemView[] = [];
   /** True while the loop is doing something (an activity may be in flight); false while it waits. */
   let working = true;
   const changed = () => {
@@ -209,8 +268,23 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const due = localDateOf(new Date(meetingDue()));
     const earliest = nextWorkingDay(input.jurisdiction, today());
     const day = due >= earliest ? due : earliest;
+    if (v3 && day !== due) {
+      // Late: a meeting already booked here for a day still to come (today included) before
+      // liberation is kept, not moved on each new day (it could never be held otherwise).
+      const booked = s.bookings.find(
+        (b) =>
+          b.kind === 'PRE_RELEASE_MEETING' &&
+          b.status === 'BOOKED' &&
+          b.establishmentCode === establishment(),
+      )?.date;
+      if (booked !== undefined && booked > due && booked >= today() && booked < liberationDate())
+        return booked;
+    }
     return day < liberationDate() ? day : undefined;
   };
+  /** No working day is left for the pre-release meeting before liberation (and it was not held). */
+  const meetingImpossible = () =>
+    !fromCourt() && inCustody() && planningOpen() && !meetingHeld() && meetingDate() === undefined;
   const closingReason = (): ClosureReason | undefined => {
     if (s.closureReason) return s.closureReason;
     if (s.closeRequested) return s.closeRequested.reason;
@@ -530,17 +604,96 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     return { wanted, fits };
   }
 
+  // ---- Attention: what failed for good, waiting on an operator -----------------------------------
+
+  const openAttention = (action: string) =>
+    s.attention.find((a) => a.action === action && a.status === 'OPEN');
+  const skipped = (action: string) =>
+    s.attention.some((a) => a.action === action && a.resolution?.option === 'SKIP');
+  /** A step held by an attention item: open (waiting on an operator) or skipped for good. */
+  const blocked = (action: string) => v3 && (openAttention(action) !== undefined || skipped(action));
+  const needsAttention = () => s.attention.some((a) => a.status === 'OPEN');
+
+  async function recordAttention(item: AttentionItemView, key: string): Promise<void> {
+    try {
+      await throughcare.recordAttention({
+        idempotencyKey: `${wfId}:attention:${item.id}:${key}`,
+        personId: input.personId,
+        episode: input.episode,
+        item: { ...item, options: [...item.options] },
+        correlationId: input.correlationId,
+      });
+    } catch (err) {
+      // Still on the journey (plan, search attribute, details): never lost, only not in the list.
+      log.error('attention item could not be recorded in the operator list', {
+        itemId: item.id,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+
+  /** Raises one attention item for `action` (none if one is already open for it). */
+  async function raise(
+    action: string,
+    mustAct: string,
+    failure: { type?: string; message: string },
+    options: AttentionOption[] = ['RETRY', 'SKIP'],
+  ): Promise<void> {
+    if (openAttention(action)) return;
+    const item: AttentionItemView = {
+      id: `att-${s.attention.length + 1}`,
+      action,
+      what: failure.message,
+      errorType: failure.type,
+      mustAct,
+      since: iso(now()),
+      options,
+      status: 'OPEN',
+    };
+    s.attention.push(item);
+    log.warn('needs attention', { itemId: item.id, action, errorType: failure.type, mustAct });
+    await recordAttention(item, 'raised');
+  }
+
+  /**
+   * Runs one step; since v3 a permanent failure of it becomes an attention item on `action`
+   * (the step is then held until an operator resolves it) instead of failing the journey.
+   */
+  async function act(action: string, mustAct: string, fn: () => Promise<void>): Promise<void> {
+    if (!v3) return fn();
+    try {
+      await fn();
+    } catch (err) {
+      const failure = permanentFailure(err);
+      if (!failure) throw err;
+      await raise(action, mustAct, failure);
+    }
+  }
+
   // ---- Handlers: validate, record the fact once, wake the loop ----------------------------------
 
   const seen = (eventId: string) => s.seenEventIds.includes(eventId);
   const firstTime = (eventId: string): boolean => {
     if (seen(eventId)) return false;
     s.seenEventIds.push(eventId);
-    if (s.seenEventIds.length > 500) s.seenEventIds.shift();
+    // Since v3 every event id is kept for the journey's life (a few hundred facts at most).
+    if (!v3 && s.seenEventIds.length > 500) s.seenEventIds.shift();
     return true;
   };
   const reject = (message: string): never => {
     throw ApplicationFailure.create({ type: ErrorTypes.validation, message, nonRetryable: true });
+  };
+  /**
+   * Refuses, for now, a fact about something the journey has not recorded yet (a booking whose
+   * creating activity result is still in flight): the sender should try again shortly.
+   */
+  const notYet = (message: string): never => {
+    throw ApplicationFailure.create({ type: ErrorTypes.notYetKnown, message, nonRetryable: true });
+  };
+  /** Refuses a fact carrying a date no policy or calendar of this build can plan (the journey would be stuck). */
+  const plannable = (dates: Parameters<typeof planningRangeIssues>[1]): void => {
+    const issues = planningRangeIssues(input.jurisdiction, dates);
+    if (issues.length > 0) reject(issues.map((i) => i.message).join('; '));
   };
   const notBefore = (what: string, at: string, base: string, baseName: string): void => {
     if (Date.parse(at) < Date.parse(base)) reject(`${what} (${at}) is before ${baseName} (${base})`);
@@ -588,6 +741,26 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       changed();
     }
   });
+  if (v3) {
+    onFact(
+      resolveAttentionUpdate,
+      (f) => {
+        const item = s.attention.find((a) => a.id === f.itemId);
+        if (!item) reject(`no attention item ${f.itemId} in this journey`);
+        if (item && item.status !== 'OPEN') reject(`attention item ${f.itemId} is already resolved`);
+        if (item && !item.options.includes(f.option))
+          reject(`attention item ${f.itemId} offers ${item.options.join(' or ')}, not ${f.option}`);
+        if (f.option === 'SKIP' && !f.reason?.trim()) reject('skipping a step needs a reason');
+        if (!f.by.trim()) reject('the operator resolving the item must be named (by)');
+      },
+      (f) => {
+        const item = s.attention.find((a) => a.id === f.itemId)!;
+        item.status = 'RESOLVED';
+        item.resolution = { option: f.option, by: f.by, reason: f.reason, at: f.resolvedAt };
+        resolvedToRecord.push(item);
+      },
+    );
+  }
   setHandler(carriedHistorySignal, (carried: CarriedHistory) => {
     s.carried ??= carried;
     changed();
@@ -610,7 +783,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     assessmentCompletedUpdate,
     (f) => {
       const req = s.requests.find((r) => r.assessmentId === f.assessmentId);
-      if (!req) reject(`assessment ${f.assessmentId} is not one this episode requested`);
+      if (!req) notYet(`assessment ${f.assessmentId} is not one this episode requested (yet)`);
       if (req && req.kind !== f.kind)
         reject(`assessment ${f.assessmentId} is a ${req.kind}, not a ${f.kind}`);
       if (s.assessments.some((a) => a.assessmentId === f.assessmentId))
@@ -622,7 +795,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   onFact(
     referralAcknowledgedUpdate,
     (f) => {
-      if (!s.referralId) reject('no referral has been sent in this episode');
+      if (!s.referralId) notYet('no referral has been sent in this episode (yet)');
       if (f.referralId !== s.referralId)
         reject(`referral ${f.referralId} is not this episode's referral (${s.referralId})`);
       if (s.referralWithdrawn) reject(`referral ${f.referralId} was withdrawn`);
@@ -635,7 +808,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   onFact(
     referralOutcomeUpdate,
     (f) => {
-      if (!s.referralId) reject('no referral has been sent in this episode');
+      if (!s.referralId) notYet('no referral has been sent in this episode (yet)');
       if (f.referralId !== s.referralId)
         reject(`referral ${f.referralId} is not this episode's referral (${s.referralId})`);
       notBefore('referral outcome', f.decidedAt, s.referralSentAt ?? input.receivedAt, 'the referral');
@@ -647,6 +820,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     (f) => {
       open();
       notBefore('release', f.releasedAt, input.receivedAt, 'reception');
+      plannable([{ field: 'releasedAt', value: f.releasedAt, role: 'event' }]);
       if (s.release) reject(`release already recorded at ${s.release.releasedAt}`);
     },
     (f) => {
@@ -660,6 +834,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       if (s.release) reject(`already released at ${s.release.releasedAt}`);
       if (f.expectedReleaseDate < input.receivedAt.slice(0, 10))
         reject(`expected release date ${f.expectedReleaseDate} is before reception (${input.receivedAt})`);
+      plannable([{ field: 'expectedReleaseDate', value: f.expectedReleaseDate, role: 'release' }]);
     },
     (f) => {
       s.dateChanges.push(f);
@@ -674,6 +849,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       if (f.toEstablishmentCode === reportedEstablishment())
         reject(`already at ${f.toEstablishmentCode}: a transfer must change the establishment`);
       notBefore('transfer', f.transferredAt, input.receivedAt, 'reception');
+      plannable([{ field: 'transferredAt', value: f.transferredAt, role: 'event' }]);
     },
     (f) => {
       s.transfers.push({ ...f, from: reportedEstablishment(), settlesAt: iso(now() + settleMs) });
@@ -719,7 +895,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     meetingHeldUpdate,
     (f) => {
       const b = s.bookings.find((x) => x.bookingId === f.bookingId);
-      if (!b || (b.kind !== 'CJSW_VISIT' && b.kind !== 'PRE_RELEASE_MEETING'))
+      if (!b) notYet(`booking ${f.bookingId} is not known to this episode (yet)`);
+      if (b && b.kind !== 'CJSW_VISIT' && b.kind !== 'PRE_RELEASE_MEETING')
         reject(`booking ${f.bookingId} is not a visit or meeting of this episode`);
       if (b && b.kind !== f.kind) reject(`booking ${f.bookingId} is a ${b.kind}, not a ${f.kind}`);
       if (b && b.status === 'CANCELLED')
@@ -736,7 +913,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     attendanceRecordedUpdate,
     (f) => {
       const b = s.bookings.find((x) => x.bookingId === f.appointmentId);
-      if (!b || (b.kind !== 'FIRST_APPOINTMENT' && b.kind !== 'FOLLOW_UP_APPOINTMENT'))
+      if (!b) notYet(`appointment ${f.appointmentId} is not known to this episode (yet)`);
+      if (b && b.kind !== 'FIRST_APPOINTMENT' && b.kind !== 'FOLLOW_UP_APPOINTMENT')
         reject(`appointment ${f.appointmentId} is not an appointment of this episode`);
       if (b?.status === 'CANCELLED')
         reject(`appointment ${f.appointmentId} was cancelled (${b.cancelledBecause})`);
@@ -774,6 +952,10 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       if (f.newEpisode !== input.episode + 1)
         reject(`the next episode is ${input.episode + 1}, not ${f.newEpisode}`);
       if (s.release) notBefore('return to custody', f.receivedAt, s.release.releasedAt, 'release');
+      plannable([
+        { field: 'receivedAt', value: f.receivedAt, role: 'reception' },
+        { field: 'expectedReleaseDate', value: f.expectedReleaseDate, role: 'release' },
+      ]);
     },
     (f) => {
       s.returned ??= f;
@@ -783,6 +965,27 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   // ---- Plan, details and search attributes ---------------------------------------------------
 
   function plan(): PlanView {
+    if (!v3) return fullPlan();
+    try {
+      return fullPlan();
+    } catch (err) {
+      // The plan cannot be derived from the facts (see the attention item): answer what is known.
+      return {
+        personId: input.personId,
+        episode: input.episode,
+        stage: s.stage,
+        stagesDone: [...s.stagesDone],
+        policy: { id: policy.id, version: policy.version },
+        deadlines: s.deadlines.map(({ key: _k, breachKey: _b, ...d }) => ({ ...d })),
+        waitingOn: `operator: the plan cannot be derived (${err instanceof Error ? err.message : String(err)})`,
+        expectedReleaseDate: s.expectedReleaseDate,
+        attention: s.attention.map((a) => ({ ...a })),
+        run: s.run,
+        working,
+      };
+    }
+  }
+  function fullPlan(): PlanView {
     return {
       personId: input.personId,
       episode: input.episode,
@@ -838,7 +1041,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       carried: s.carried,
       run: s.run,
       movementSettleMinutes: settleMs / 60_000,
-      working,
+      ...(v3 ? { attention: s.attention.map((a) => ({ ...a, options: [...a.options] })) } : {}),
+      working: working || clocksBusy,
     };
   }
 
@@ -852,6 +1056,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         `**Policy:** ${policy.id} v${policy.version}`,
         `**Establishment:** ${establishment()} · **liberation date:** ${liberationDate()}`,
         who ? `**Waiting on:** ${who}` : '**Waiting on:** nobody',
+        ...(v3 ? attentionLines() : []),
         ...openDeadlines.map(
           (d) => `- ${d.clock}: due ${d.dueAt} (${d.status}), owed by ${d.owedBy} to ${d.owedTo}`,
         ),
@@ -867,33 +1072,58 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       .filter((d) => d.status === 'OPEN')
       .map((d) => Date.parse(d.dueAt))
       .sort((a, b) => a - b)[0];
-    const attributes = JSON.stringify([s.stage, establishment(), next ?? null]);
+    const attributes = JSON.stringify(
+      v3
+        ? [s.stage, establishment(), next ?? null, needsAttention()]
+        : [s.stage, establishment(), next ?? null],
+    );
     if (attributes === lastAttributes) return;
     lastAttributes = attributes;
     upsertSearchAttributes([
       { key: SearchAttributes.stage, value: s.stage },
       { key: SearchAttributes.establishment, value: establishment() },
       { key: SearchAttributes.nextDeadline, value: next === undefined ? null : new Date(next) },
+      ...(v3 ? [{ key: SearchAttributes.needsAttention, value: needsAttention() }] : []),
     ]);
+  }
+  /** Details and the NeedsAttention attribute when the plan itself cannot be derived (v3). */
+  let lastAttention: boolean | undefined;
+  function refreshAttention(): void {
+    setCurrentDetails(
+      [`**Stage:** ${s.stage} (run ${s.run}) · **needs attention**`, ...attentionLines()].join('\n'),
+    );
+    if (lastAttention === needsAttention()) return;
+    lastAttention = needsAttention();
+    lastAttributes = '';
+    upsertSearchAttributes([{ key: SearchAttributes.needsAttention, value: needsAttention() }]);
+  }
+  function attentionLines(): string[] {
+    return s.attention
+      .filter((a) => a.status === 'OPEN')
+      .map(
+        (a) =>
+          `- ⚠ ${a.id} ${a.action}: ${a.what} (since ${a.since}; ${a.mustAct} must act: ${a.options.join('/')})`,
+      );
   }
 
   // ---- Effects -------------------------------------------------------------------------------
 
-  async function enter(stage: Stage): Promise<void> {
+  async function enter(stage: Stage, record = true): Promise<void> {
     s.stageEntries += 1;
-    try {
-      await liberation.recordEpisodeStage({
-        idempotencyKey: `${wfId}:stage:${s.stageEntries}:${stage}`,
-        personId: input.personId,
-        episode: input.episode,
-        stage,
-        at: iso(now()),
-      });
-    } catch (err) {
-      // A reception published upstream straight onto the bus has no liberation record to update.
-      if (failureType(err) !== EPISODE_NOT_FOUND) throw err;
-      log.warn('episode unknown to the liberation service; stage kept in the journey only', { stage });
-    }
+    if (record)
+      try {
+        await liberation.recordEpisodeStage({
+          idempotencyKey: `${wfId}:stage:${s.stageEntries}:${stage}`,
+          personId: input.personId,
+          episode: input.episode,
+          stage,
+          at: iso(now()),
+        });
+      } catch (err) {
+        // A reception published upstream straight onto the bus has no liberation record to update.
+        if (failureType(err) !== EPISODE_NOT_FOUND) throw err;
+        log.warn('episode unknown to the liberation service; stage kept in the journey only', { stage });
+      }
     if (s.stage !== stage && s.stage !== 'RECEPTION' && !s.stagesDone.includes(s.stage))
       s.stagesDone.push(s.stage);
     if (s.stage === 'RECEPTION') s.stagesDone.push('RECEPTION');
@@ -967,6 +1197,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
             });
         }
       });
+      if (v3) b.cancelFailed = undefined;
     } catch (err) {
       // Transient failures are retried by the activity's policy for as long as it takes; only a
       // permanent one lands here: keep it on the booking and in the log, never drop it silently.
@@ -976,6 +1207,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         kind: b.kind,
         error: b.cancelFailed,
       });
+      if (v3) {
+        b.status = 'CANCELLED';
+        b.cancelledBecause = because;
+        await raise(`cancel:${b.bookingId}`, bookingService(b.kind), {
+          type: failureType(err),
+          message: `could not cancel ${b.kind} ${b.bookingId} (${because}): ${b.cancelFailed}`,
+        });
+      }
     }
     b.status = 'CANCELLED';
     b.cancelledBecause = because;
@@ -1198,69 +1437,117 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const closing = closingReason();
     syncDeadlines();
 
+    const resolved = resolvedToRecord.shift();
+    if (resolved) {
+      await recordAttention(resolved, 'resolved');
+      return true;
+    }
     // While closing, the stage stays where it was until the closure is recorded.
     const stage = s.closureRecorded ? 'CLOSED' : closing ? s.stage : deriveStage();
     if (stage !== s.stage) {
-      await enter(stage);
-      return true;
-    }
-    for (const d of s.deadlines) {
-      if (d.status === 'OPEN' && now() >= Date.parse(d.dueAt)) {
-        await breach(d);
+      const action = `stage:${stage}`;
+      if (!blocked(action)) {
+        await act(action, 'liberation service (custody episode record)', () => enter(stage));
         return true;
       }
-      if (d.status === 'BREACHED' && d.metAt !== undefined && d.breachKey) {
-        // Met late: the breach stays on record, closed with its lateness.
-        await throughcare.recordBreachMet({ idempotencyKey: d.breachKey, metAt: d.metAt });
-        d.status = 'MET_LATE';
+      if (skipped(action)) {
+        await enter(stage, false);
+        return true;
+      }
+    }
+    // Since v3 the clocks have a coroutine of their own (watchClocks): an effect that is slow or
+    // failing delays only itself, never the detection of a breach.
+    const clock = v3 ? undefined : dueClock();
+    if (clock) {
+      await clockStep(clock);
+      return true;
+    }
+    if (v3 && meetingImpossible()) {
+      const action = `meeting-impossible:${liberationDate()}`;
+      if (!s.attention.some((a) => a.action === action)) {
+        await raise(
+          action,
+          `${prison()} and ${s.agencyId ? `agency:${s.agencyId}` : 'the community agency'}`,
+          {
+            type: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
+            message: `no working day is left for the pre-release meeting before liberation on ${liberationDate()}: plan the first appointment now`,
+          },
+          ['SKIP'],
+        );
         return true;
       }
     }
     if (!closing) {
-      if (!fromCourt() && !s.requests.some((r) => r.kind === 'CORE_SCREEN')) {
-        await request(
-          'CORE_SCREEN',
-          deadlineFor(policy, 'coreScreen', new Date(input.receivedAt)).toISOString(),
+      if (
+        !fromCourt() &&
+        !s.requests.some((r) => r.kind === 'CORE_SCREEN') &&
+        !blocked('request:CORE_SCREEN')
+      ) {
+        await act('request:CORE_SCREEN', 'assessment service', () =>
+          request('CORE_SCREEN', deadlineFor(policy, 'coreScreen', new Date(input.receivedAt)).toISOString()),
         );
         return true;
       }
-      if (inCustody() && s.coreScreen && !s.requests.some((r) => r.kind === 'COMPREHENSIVE_SCREEN')) {
-        await request(
-          'COMPREHENSIVE_SCREEN',
-          deadlineFor(policy, 'comprehensiveScreen', new Date(input.receivedAt)).toISOString(),
+      if (
+        inCustody() &&
+        s.coreScreen &&
+        !s.requests.some((r) => r.kind === 'COMPREHENSIVE_SCREEN') &&
+        !blocked('request:COMPREHENSIVE_SCREEN')
+      ) {
+        await act('request:COMPREHENSIVE_SCREEN', 'assessment service', () =>
+          request(
+            'COMPREHENSIVE_SCREEN',
+            deadlineFor(policy, 'comprehensiveScreen', new Date(input.receivedAt)).toISOString(),
+          ),
         );
         return true;
       }
       const review = nextReview();
-      if (review && now() >= review.opensAt) {
-        await request('STANDARD_REVIEW', review.dueAt);
+      const reviewAction = `request:STANDARD_REVIEW:${s.requests.filter((r) => r.kind === 'STANDARD_REVIEW').length + 1}`;
+      if (review && now() >= review.opensAt && !blocked(reviewAction)) {
+        await act(reviewAction, 'assessment service', () => request('STANDARD_REVIEW', review.dueAt));
         return true;
       }
       if (
         inCustody() &&
         s.coreScreen &&
         planningOpen() &&
-        !s.requests.some((r) => r.kind === 'SUMMARY_REVIEW')
+        !s.requests.some((r) => r.kind === 'SUMMARY_REVIEW') &&
+        !blocked('request:SUMMARY_REVIEW')
       ) {
-        await request('SUMMARY_REVIEW', iso(summaryDue()));
+        await act('request:SUMMARY_REVIEW', 'assessment service', () =>
+          request('SUMMARY_REVIEW', iso(summaryDue())),
+        );
         return true;
       }
-      if (agencyWanted() && !s.agencyId && (!s.agencyRetryAt || now() >= Date.parse(s.agencyRetryAt))) {
-        await findAgency();
+      if (
+        agencyWanted() &&
+        !s.agencyId &&
+        (!s.agencyRetryAt || now() >= Date.parse(s.agencyRetryAt)) &&
+        !blocked('directory:find-agency')
+      ) {
+        await act('directory:find-agency', 'directory service', () => findAgency());
         return true;
       }
-      if (s.agencyId && !s.referralId && needs().length > 0 && referralDue()) {
-        await sendReferral();
+      if (s.agencyId && !s.referralId && needs().length > 0 && referralDue() && !blocked('referral:send')) {
+        await act('referral:send', 'referral service', () => sendReferral());
         return true;
       }
-    } else if (s.referralId && !s.referralWithdrawn && closing !== 'FOLLOW_UP_COMPLETE') {
-      await referral.withdrawReferral({
-        idempotencyKey: `${wfId}:referral:withdraw`,
-        referralId: s.referralId,
-        reason: `case closed: ${closing}`,
-        correlationId: input.correlationId,
+    } else if (
+      s.referralId &&
+      !s.referralWithdrawn &&
+      closing !== 'FOLLOW_UP_COMPLETE' &&
+      !blocked('referral:withdraw')
+    ) {
+      await act('referral:withdraw', 'referral service', async () => {
+        await referral.withdrawReferral({
+          idempotencyKey: `${wfId}:referral:withdraw`,
+          referralId: s.referralId!,
+          reason: `case closed: ${closing}`,
+          correlationId: input.correlationId,
+        });
+        s.referralWithdrawn = true;
       });
-      s.referralWithdrawn = true;
       return true;
     }
 
@@ -1274,38 +1561,151 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         return true;
       }
     }
+    if (v3) {
+      // A compensation that failed for good, which an operator asked to try again.
+      const again = s.bookings.find(
+        (b) => b.cancelFailed && latestAttention(`cancel:${b.bookingId}`)?.resolution?.option === 'RETRY',
+      );
+      if (again) {
+        await cancel(again, again.cancelledBecause ?? 'retried by an operator');
+        return true;
+      }
+    }
     for (const w of wanted) {
       if (s.bookings.some((b) => b.slot === w.slot && b.status !== 'CANCELLED')) continue;
       if (w.kind === 'FIRST_APPOINTMENT' && s.bookings.some((b) => b.slot === w.slot)) continue;
-      await book(w);
+      const action = `book:${w.slot}`;
+      if (blocked(action)) continue;
+      await act(action, bookingService(w.kind), () => book(w));
       return true;
     }
 
     const notice = nextNotice();
     if (notice) {
-      await notify(notice);
-      return true;
+      const action = `notify:${notice.subject}:${s.notifications.length + 1}`;
+      if (skipped(action)) {
+        // The operator told the agency another way (or decided it need not know): move on.
+        notice.apply();
+        return true;
+      }
+      if (!blocked(action)) {
+        await act(action, 'referral service (agency notices)', () => notify(notice));
+        return true;
+      }
     }
 
-    if (closing && !s.closureRecorded) {
-      s.closureReason = closing;
-      s.closedAt = iso(now());
-      await throughcare.recordCaseClosed({
-        idempotencyKey: `${wfId}:closed`,
-        personId: input.personId,
-        episode: input.episode,
-        closedAt: s.closedAt,
-        reason: closing,
-        correlationId: input.correlationId,
+    if (closing && !s.closureRecorded && !blocked('case:close')) {
+      await act('case:close', 'orchestrator (case record)', async () => {
+        s.closureReason = closing;
+        s.closedAt ??= iso(now());
+        await throughcare.recordCaseClosed({
+          idempotencyKey: `${wfId}:closed`,
+          personId: input.personId,
+          episode: input.episode,
+          closedAt: s.closedAt,
+          reason: closing,
+          correlationId: input.correlationId,
+        });
+        s.closureRecorded = true;
       });
-      s.closureRecorded = true;
       return true;
     }
-    if (s.closureRecorded && s.returned && !s.nextEpisodeHandedOver) {
-      await handOverToNextEpisode();
+    if (s.closureRecorded && s.returned && !s.nextEpisodeHandedOver && !blocked('episode:next')) {
+      await act('episode:next', 'orchestrator (next episode)', () => handOverToNextEpisode());
       return true;
     }
     return false;
+  }
+
+  /** The first clock with something to record: a breach now due, or a breach met late. */
+  function dueClock(): Deadline | undefined {
+    for (const d of s.deadlines) {
+      if (d.status === 'OPEN' && (now() >= Date.parse(d.dueAt) || (v3 && impossibleClock(d)))) {
+        const action = `breach:${d.key}`;
+        if (skipped(action)) d.status = 'BREACHED';
+        if (blocked(action)) continue;
+        return d;
+      }
+      if (d.status === 'BREACHED' && d.metAt !== undefined && d.breachKey) {
+        const action = `breach-met:${d.key}`;
+        if (skipped(action)) d.status = 'MET_LATE';
+        if (blocked(action)) continue;
+        return d;
+      }
+    }
+    return undefined;
+  }
+  async function clockStep(d: Deadline): Promise<void> {
+    if (d.status === 'OPEN') {
+      await act(`breach:${d.key}`, 'orchestrator (SLA ledger)', () => breach(d));
+      return;
+    }
+    // Met late: the breach stays on record, closed with its lateness.
+    await act(`breach-met:${d.key}`, 'orchestrator (SLA ledger)', async () => {
+      await throughcare.recordBreachMet({ idempotencyKey: d.breachKey!, metAt: d.metAt! });
+      d.status = 'MET_LATE';
+    });
+  }
+
+  /**
+   * The clocks' own coroutine (v3): records each breach at its due instant (and each late
+   * completion) while the main loop may be waiting on a slow or failing effect.
+   */
+  let clocksBusy = false;
+  let clocksStopped = false;
+  let planTick = 0;
+  async function watchClocks(): Promise<void> {
+    while (!clocksStopped) {
+      let due: Deadline | undefined;
+      let wake: number | undefined;
+      try {
+        syncDeadlines();
+        due = dueClock();
+        const open = s.deadlines.filter((d) => d.status === 'OPEN').map((d) => Date.parse(d.dueAt));
+        wake = open.length > 0 ? Math.min(...open) : undefined;
+      } catch {
+        // The plan cannot be derived (an attention item says why): wait for a fact that changes it.
+        due = undefined;
+        wake = undefined;
+      }
+      if (due) {
+        clocksBusy = true;
+        try {
+          await clockStep(due);
+        } finally {
+          clocksBusy = false;
+        }
+        changed();
+        continue;
+      }
+      const seenVersion = version;
+      const seenTick = planTick;
+      const woken = () => version !== seenVersion || planTick !== seenTick || clocksStopped;
+      if (wake === undefined || wake <= now()) {
+        await condition(woken);
+        continue;
+      }
+      // One timer per due instant, never cancelled: a timer cancelled in the task in which it fired
+      // is refused by the time-skipping test server (temporalio/sdk-java#3088), and a timer left to
+      // fire unheard costs one empty workflow task.
+      if (armed?.at !== wake) armed = { at: wake, fired: sleep(Math.max(1, wake - now())) };
+      await Promise.race([armed.fired, condition(woken)]);
+    }
+  }
+  let armed: { at: number; fired: Promise<void> } | undefined;
+
+  /** The newest attention item raised for `action`, if any. */
+  function latestAttention(action: string): AttentionItemView | undefined {
+    return [...s.attention].reverse().find((a) => a.action === action);
+  }
+  /** A clock that can no longer be met whatever anyone does: breached at once (since v3). */
+  function impossibleClock(d: Deadline): boolean {
+    return d.clock === 'preReleaseMeeting' && meetingImpossible();
+  }
+  function bookingService(kind: Booking['kind']): string {
+    return kind === 'FIRST_APPOINTMENT' || kind === 'FOLLOW_UP_APPOINTMENT'
+      ? 'referral service (appointments)'
+      : 'liberation service (bookings at the prison)';
   }
 
   function nextReview(): { opensAt: number; dueAt: string } | undefined {
@@ -1368,9 +1768,12 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   /** The next instant at which something may be due without any new fact. */
   function nextWake(): number | undefined {
+    // Closed, only waiting on an operator's decision on an attention item: no timers.
+    if (v3 && s.closureRecorded) return undefined;
     const t = now();
     const candidates: number[] = [];
-    for (const d of s.deadlines) if (d.status === 'OPEN') candidates.push(Date.parse(d.dueAt));
+    // Since v3 the clocks' coroutine owns the due instants (one timer each, never two at once).
+    if (!v3) for (const d of s.deadlines) if (d.status === 'OPEN') candidates.push(Date.parse(d.dueAt));
     if (s.release && !released()) candidates.push(Date.parse(s.release.settlesAt));
     for (const tr of s.transfers) if (!settled(tr.settlesAt)) candidates.push(Date.parse(tr.settlesAt));
     if (!fromCourt() && inCustody()) {
@@ -1390,34 +1793,119 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   // ---- The loop ------------------------------------------------------------------------------
 
+  const parked = policyProblem !== undefined;
+  if (parked) {
+    upsertSearchAttributes([{ key: SearchAttributes.localAuthority, value: input.homeLocalAuthority }]);
+    await parkUntilPolicy();
+  }
   upsertMemo({
     policyId: policy.id,
     policyVersion: policy.version,
     jurisdiction: input.jurisdiction,
     run: s.run,
   });
-  upsertSearchAttributes([{ key: SearchAttributes.localAuthority, value: input.homeLocalAuthority }]);
+  if (!parked)
+    upsertSearchAttributes([{ key: SearchAttributes.localAuthority, value: input.homeLocalAuthority }]);
+  const clocks = v3 ? watchClocks() : undefined;
+  /** The open clocks as the watcher last saw them: it is woken only when they change. */
+  let openClocks = '';
+  const tellClocks = () => {
+    const now_ = s.deadlines
+      .filter((d) => d.status === 'OPEN')
+      .map((d) => `${d.key}@${d.dueAt}`)
+      .join(',');
+    if (now_ !== openClocks) {
+      openClocks = now_;
+      planTick += 1;
+    }
+  };
   for (;;) {
     working = true;
-    const did = await step();
-    refreshDetails();
-    if (s.closureRecorded && s.stage === 'CLOSED' && (!s.returned || s.nextEpisodeHandedOver)) break;
+    let did: boolean;
+    try {
+      did = await step();
+      if (v3) tellClocks();
+      refreshDetails();
+    } catch (err) {
+      // Since v3 a domain error in the journey's own planning (a date past the calendar, …) is an
+      // attention item, never a workflow task retried without end: the plan waits for a corrected
+      // fact or an operator's retry, and the journey says so.
+      const failure = v3 ? planningFailure(err) : undefined;
+      if (!failure) throw err;
+      did = false;
+      if (!openAttention('plan')) {
+        await raise('plan', 'operator (correct the fact the plan cannot use, then retry)', failure, [
+          'RETRY',
+        ]);
+        did = true;
+      }
+      refreshAttention();
+    }
+    if (
+      s.closureRecorded &&
+      s.stage === 'CLOSED' &&
+      (!s.returned || s.nextEpisodeHandedOver) &&
+      !(v3 && s.attention.some((a) => a.status === 'OPEN' && a.options.includes('RETRY')))
+    )
+      break;
     if (did) continue;
     // Idle, and nothing in flight (the loop is serial): a stage boundary or a long history starts a new run.
     if (shouldContinueAsNew()) {
-      await condition(allHandlersFinished);
+      await condition(() => allHandlersFinished() && !clocksBusy);
       if (!shouldContinueAsNew()) continue;
       log.info('continuing as new', { stage: s.stage, run: s.run });
       return continueAsNew<(i: ThroughcareInput) => Promise<PlanView>>({ ...input, continued: s });
     }
     const seenVersion = version;
-    const wake = nextWake();
+    const wake = openAttention('plan') ? undefined : nextWake();
     working = false;
     if (wake === undefined) await condition(() => version !== seenVersion);
     else await condition(() => version !== seenVersion, Math.max(1, wake - now()));
   }
+  if (v3) {
+    clocksStopped = true;
+    await condition(() => !clocksBusy);
+    await clocks;
+    // Acknowledgements nobody gave before the case closed are closed with it (nothing is left to do).
+    for (const item of s.attention.filter((a) => a.status === 'OPEN')) {
+      item.status = 'RESOLVED';
+      item.resolution = {
+        option: 'SKIP',
+        by: 'throughcare',
+        reason: `case closed (${s.closureReason ?? 'closed'})`,
+        at: iso(now()),
+      };
+      await recordAttention(item, 'resolved');
+    }
+    working = false;
+  }
   await condition(allHandlersFinished);
   return plan();
+
+  /** A reception no SLA policy covers: wait (attention item) until an operator retries and one does. */
+  async function parkUntilPolicy(): Promise<void> {
+    while (policyProblem) {
+      await raise(
+        'policy',
+        'operator (no SLA policy covers this reception: correct it, or deploy a policy that does, then retry)',
+        { type: 'UNKNOWN_POLICY', message: policyProblem },
+        ['RETRY'],
+      );
+      refreshAttention();
+      working = false;
+      await condition(() => !openAttention('policy'));
+      working = true;
+      for (const item of resolvedToRecord.splice(0)) await recordAttention(item, 'resolved');
+      try {
+        const captured = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+        s.policy = { id: captured.id, version: captured.version };
+        usePolicy(s.policy);
+        policyProblem = undefined;
+      } catch (err) {
+        policyProblem = err instanceof Error ? err.message : String(err);
+      }
+    }
+  }
 
   function shouldContinueAsNew(): boolean {
     if (workflowInfo().continueAsNewSuggested) return true;

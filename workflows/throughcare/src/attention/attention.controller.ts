@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  planQuery,
+  resolveAttentionUpdate,
+  throughcareWorkflowId,
+  type AttentionItemView,
+} from '@throughcare/contracts';
+import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
+import {
+  ApiQueryFromZod,
+  openApiSchemaOf,
+  TEMPORAL_CLIENT,
+  ZodValidationPipe,
+} from '@throughcare/platform-http';
+import {
+  AttentionPageSchema,
+  AttentionParamsSchema,
+  ListAttentionQuerySchema,
+  ResolveAttentionBodySchema,
+  type AttentionPage,
+  type AttentionParams,
+  type ListAttentionQuery,
+  type ResolveAttentionBody,
+} from './attention.schemas';
+import { AttentionService } from './attention.service';
+
+/** Operators: what journeys could not do (and will not retry alone), and the way to resolve it. */
+@ApiTags('attention')
+@Controller()
+export class AttentionController {
+  constructor(
+    private readonly attention: AttentionService,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  @Get('attention')
+  @ApiOperation({
+    summary:
+      'Attention items, oldest first (open by default): the step that failed for good, who must act, since when, the options',
+  })
+  @ApiQueryFromZod(ListAttentionQuerySchema)
+  @ApiResponse({ status: 200, schema: openApiSchemaOf(AttentionPageSchema) as never, description: 'A page' })
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  list(
+    @Query(new ZodValidationPipe(ListAttentionQuerySchema, 'query')) query: ListAttentionQuery,
+  ): Promise<AttentionPage> {
+    return this.attention.list(query);
+  }
+
+  @Post('journeys/:personId/episodes/:episode/attention/:itemId/resolution')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Resolves an attention item through the journey's validated update: RETRY the step, or SKIP it with a reason",
+  })
+  @ApiResponse({ status: 200, description: 'The item as the journey now holds it' })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: 'No such journey, or no such item in it' })
+  @ApiResponse({
+    status: 409,
+    description: 'The journey refused: already resolved, or an option it does not offer',
+  })
+  async resolve(
+    @Param(new ZodValidationPipe(AttentionParamsSchema, 'path')) params: AttentionParams,
+    @Body(new ZodValidationPipe(ResolveAttentionBodySchema, 'body')) body: ResolveAttentionBody,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<AttentionItemView> {
+    const workflowId = throughcareWorkflowId(params.personId, params.episode);
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    const eventId = idempotencyKey?.trim() ? `resolve:${workflowId}:${idempotencyKey.trim()}` : randomUUID();
+    try {
+      await handle.executeUpdate(resolveAttentionUpdate, {
+        args: [{ itemId: params.itemId, ...body, resolvedAt: new Date().toISOString(), eventId }],
+        updateId: eventId,
+      });
+      const plan = await handle.query(planQuery);
+      const item = plan.attention?.find((a) => a.id === params.itemId);
+      if (!item)
+        throw new NotFoundError(`no attention item ${params.itemId} in ${workflowId}`, 'ATTENTION_NOT_FOUND');
+      return item;
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError)
+        throw new NotFoundError(`no running journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
+      if (e instanceof WorkflowUpdateFailedError) {
+        const reason = e.cause instanceof Error ? e.cause.message : e.message;
+        if (/^no attention item/.test(reason)) throw new NotFoundError(reason, 'ATTENTION_NOT_FOUND');
+        throw new ConflictError(reason, 'ATTENTION_RESOLUTION_REFUSED');
+      }
+      throw e;
+    }
+  }
+}

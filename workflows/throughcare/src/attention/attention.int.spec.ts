@@ -1,0 +1,188 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  AttentionRaisedV1,
+  AttentionResolvedV1,
+  type AttentionItemView,
+  type AttentionRecord,
+} from '@throughcare/contracts';
+import { bootstrapService, listeningPort, PlatformModule } from '@throughcare/platform-http';
+import { DataSource } from 'typeorm';
+import { loadOrchestratorConfig, THROUGHCARE_SCHEMA } from '../config';
+import { throughcareMigrations } from '../migrations';
+import { CaseClosure } from '../sla/case-closure.entity';
+import { SlaBreach } from '../sla/sla-breach.entity';
+import { AttentionItem } from './attention-item.entity';
+import { AttentionController } from './attention.controller';
+import { AttentionPageSchema, type AttentionPage } from './attention.schemas';
+import { AttentionService } from './attention.service';
+
+const config = loadOrchestratorConfig({
+  PERSON_ID_SECRET: 'attention-int-spec-unused-secret',
+  ...process.env,
+  PORT: '0',
+});
+
+/** The operator list of attention items and its API on real Postgres and Temporal (no journey worker). */
+@Module({
+  imports: [
+    PlatformModule.forRoot({
+      serviceName: 'orchestrator-attention-int-spec',
+      database: {
+        url: config.DATABASE_URL,
+        schema: THROUGHCARE_SCHEMA,
+        entities: [SlaBreach, CaseClosure, AttentionItem],
+        migrations: throughcareMigrations,
+      },
+      natsUrl: config.NATS_URL,
+      temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+    }),
+  ],
+  controllers: [AttentionController],
+  providers: [AttentionService],
+})
+class AttentionTestModule {}
+
+const newPersonId = () => `p${randomBytes(10).toString('hex')}`;
+const item = (overrides: Partial<AttentionItemView> = {}): AttentionItemView => ({
+  id: 'att-1',
+  action: 'book:gate-pickup',
+  what: 'bookGatePickup: no custody episode on record',
+  errorType: 'EPISODE_NOT_FOUND',
+  mustAct: 'liberation service (bookings at the prison)',
+  since: '2027-03-01T09:00:00.000Z',
+  options: ['RETRY', 'SKIP'],
+  status: 'OPEN',
+  ...overrides,
+});
+const record = (personId: string, i: AttentionItemView, key = 'raised'): AttentionRecord => ({
+  idempotencyKey: `throughcare-${personId}-1:attention:${i.id}:${key}`,
+  personId,
+  episode: 1,
+  item: i,
+  correlationId: `spec-corr-${randomUUID()}`,
+});
+
+describe('orchestrator attention items (real Postgres, Temporal)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let attention: AttentionService;
+
+  beforeAll(async () => {
+    app = await bootstrapService({
+      module: AttentionTestModule,
+      name: 'orchestrator',
+      port: 0,
+      logLevels: ['error'],
+    });
+    base = `http://127.0.0.1:${listeningPort(app)}`;
+    attention = app.get(AttentionService);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const outboxEventsOf = async (personId: string, eventType: string) =>
+    (
+      (await app.get(DataSource).query(
+        `SELECT payload FROM "${THROUGHCARE_SCHEMA}".outbox
+          WHERE payload->>'eventType' = $1 AND payload->'personReference'->'identifiers'->0->>'value' = $2`,
+        [eventType, personId],
+      )) as { payload: unknown }[]
+    ).map((r) => r.payload);
+  const listOf = async (query: string): Promise<AttentionPage> => {
+    const res = await fetch(`${base}/attention?${query}`);
+    expect(res.status).toBe(200);
+    return AttentionPageSchema.parse(await res.json());
+  };
+
+  it('records an item raised, then resolved: one row with its latest state, one event each, retries harmless', async () => {
+    const personId = newPersonId();
+    const raised = item();
+    await attention.recordAttention(record(personId, raised));
+    await attention.recordAttention(record(personId, raised)); // an activity retry
+    expect((await listOf(`personId=${personId}`)).items).toEqual([
+      expect.objectContaining({ personId, episode: 1, itemId: 'att-1', status: 'OPEN', resolution: null }),
+    ]);
+    const resolution = {
+      option: 'SKIP' as const,
+      by: 'operator:ann',
+      reason: 'booked by phone',
+      at: '2027-03-02T10:00:00.000Z',
+    };
+    await attention.recordAttention(
+      record(personId, { ...raised, status: 'RESOLVED', resolution }, 'resolved'),
+    );
+    expect((await listOf(`personId=${personId}`)).items).toEqual([]);
+    expect((await listOf(`personId=${personId}&status=RESOLVED`)).items).toEqual([
+      expect.objectContaining({ itemId: 'att-1', status: 'RESOLVED', resolution }),
+    ]);
+    const raisedEvents = await outboxEventsOf(personId, 'throughcare.attention.raised');
+    const resolvedEvents = await outboxEventsOf(personId, 'throughcare.attention.resolved');
+    expect(raisedEvents).toHaveLength(1);
+    expect(resolvedEvents).toHaveLength(1);
+    expect(AttentionRaisedV1.parse(raisedEvents[0]).data).toMatchObject({
+      itemId: 'att-1',
+      action: 'book:gate-pickup',
+      errorType: 'EPISODE_NOT_FOUND',
+    });
+    expect(AttentionResolvedV1.parse(resolvedEvents[0]).data).toMatchObject({
+      option: 'SKIP',
+      resolvedBy: 'operator:ann',
+      reason: 'booked by phone',
+    });
+  });
+
+  it('lists open items oldest first, a page at a time', async () => {
+    const personId = newPersonId();
+    for (const [n, since] of [
+      [3, '2027-03-03T09:00:00.000Z'],
+      [1, '2027-03-01T09:00:00.000Z'],
+      [2, '2027-03-02T09:00:00.000Z'],
+    ] as const)
+      await attention.recordAttention(record(personId, item({ id: `att-${n}`, since })));
+    const first = await listOf(`personId=${personId}&limit=2`);
+    expect(first.items.map((i) => i.itemId)).toEqual(['att-1', 'att-2']);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await listOf(`personId=${personId}&limit=2&cursor=${first.nextCursor}`);
+    expect(second.items.map((i) => i.itemId)).toEqual(['att-3']);
+    expect(second.nextCursor).toBeNull();
+  });
+
+  it('refuses a bad query or body with problem+json naming the field', async () => {
+    const bad = await fetch(`${base}/attention?status=MAYBE&limit=0`);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(JSON.stringify(await bad.json())).toMatch(/status[\s\S]*limit|limit[\s\S]*status/);
+
+    const skipWithoutReason = await fetch(
+      `${base}/journeys/${newPersonId()}/episodes/1/attention/att-1/resolution`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ option: 'SKIP', by: 'operator:ann' }),
+      },
+    );
+    expect(skipWithoutReason.status).toBe(400);
+    expect(JSON.stringify(await skipWithoutReason.json())).toContain('reason');
+
+    const badItem = await fetch(`${base}/journeys/${newPersonId()}/episodes/1/attention/nope/resolution`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ option: 'RETRY', by: 'operator:ann' }),
+    });
+    expect(badItem.status).toBe(400);
+    expect(JSON.stringify(await badItem.json())).toContain('itemId');
+  });
+
+  it('answers 404 for a journey that does not exist', async () => {
+    const res = await fetch(`${base}/journeys/${newPersonId()}/episodes/1/attention/att-1/resolution`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ option: 'RETRY', by: 'operator:ann' }),
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: 'JOURNEY_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { AttentionOptions, IsoInstant } from '@throughcare/contracts';
+import { keysetCursor } from '@throughcare/platform-http';
+
+const PersonId = z.string().regex(/^p[0-9a-f]{20}$/, 'must be a pseudonymous person id');
+
+/** Keyset over (since, person, episode, item), oldest first. */
+export const AttentionCursor = keysetCursor(
+  z.object({
+    since: z.iso.datetime({ offset: true }),
+    personId: PersonId,
+    episode: z.number().int().min(1),
+    itemId: z.string().min(1).max(40),
+  }),
+);
+const CursorSchema = AttentionCursor.schema;
+
+export const ListAttentionQuerySchema = z
+  .object({
+    status: z.enum(['OPEN', 'RESOLVED']).default('OPEN'),
+    personId: PersonId.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: CursorSchema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListAttentionQuery = z.output<typeof ListAttentionQuerySchema>;
+
+export const AttentionParamsSchema = z
+  .object({
+    personId: PersonId,
+    episode: z.coerce.number().int().min(1),
+    itemId: z.string().regex(/^att-[0-9]{1,6}$/, 'must be an attention item id (att-<n>)'),
+  })
+  .strict();
+export type AttentionParams = z.output<typeof AttentionParamsSchema>;
+
+export const ResolveAttentionBodySchema = z
+  .object({
+    option: z
+      .enum(AttentionOptions)
+      .describe('RETRY: try the step again; SKIP: leave it undone (reason required)'),
+    by: z.string().trim().min(1).max(200).describe('The operator deciding'),
+    reason: z.string().trim().min(1).max(2000).optional(),
+  })
+  .strict()
+  .refine((b) => b.option !== 'SKIP' || b.reason !== undefined, {
+    message: 'skipping a step needs a reason',
+    path: ['reason'],
+  });
+export type ResolveAttentionBody = z.output<typeof ResolveAttentionBodySchema>;
+
+export const AttentionViewSchema = z.object({
+  personId: z.string(),
+  episode: z.number().int(),
+  itemId: z.string(),
+  action: z.string().describe('The step that failed, e.g. book:gate-pickup'),
+  what: z.string(),
+  errorType: z.string().nullable(),
+  mustAct: z.string().describe('Who must act'),
+  since: IsoInstant,
+  options: z.array(z.enum(AttentionOptions)),
+  status: z.enum(['OPEN', 'RESOLVED']),
+  resolution: z
+    .object({
+      option: z.enum(AttentionOptions),
+      by: z.string(),
+      reason: z.string().optional(),
+      at: IsoInstant,
+    })
+    .nullable(),
+});
+export type AttentionView = z.infer<typeof AttentionViewSchema>;
+
+export const AttentionPageSchema = z.object({
+  items: z.array(AttentionViewSchema),
+  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
+});
+export type AttentionPage = z.infer<typeof AttentionPageSchema>;

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { AttentionRaisedV1, AttentionRecord, AttentionResolvedV1 } from '@throughcare/contracts';
+import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { AttentionItem } from './attention-item.entity';
+import {
+  AttentionCursor,
+  type AttentionPage,
+  type AttentionView,
+  type ListAttentionQuery,
+} from './attention.schemas';
+
+export function toAttentionView(a: AttentionItem): AttentionView {
+  return {
+    personId: a.personId,
+    episode: a.episode,
+    itemId: a.itemId,
+    action: a.action,
+    what: a.what,
+    errorType: a.errorType,
+    mustAct: a.mustAct,
+    since: a.since.toISOString(),
+    options: [...a.options],
+    status: a.status,
+    resolution: a.resolution,
+  };
+}
+
+/**
+ * The operator list of attention items (what journeys could not do and will not retry alone).
+ * Each write and its bus event commit together; the journey stays the source of truth.
+ */
+@Injectable()
+export class AttentionService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Upserts the item's latest state and publishes raised / resolved. Idempotent on the key. */
+  async recordAttention(input: AttentionRecord): Promise<void> {
+    const { item } = input;
+    await withIdempotency(this.dataSource.manager, `recordAttention:${input.idempotencyKey}`, async (tx) => {
+      await tx
+        .createQueryBuilder()
+        .insert()
+        .into(AttentionItem)
+        .values({
+          personId: input.personId,
+          episode: input.episode,
+          itemId: item.id,
+          action: item.action,
+          what: item.what,
+          errorType: item.errorType ?? null,
+          mustAct: item.mustAct,
+          since: new Date(item.since),
+          options: [...item.options],
+          status: item.status,
+          resolution: item.resolution ?? null,
+        })
+        .orUpdate(['status', 'resolution', 'updated_at'], ['person_id', 'episode', 'item_id'])
+        .execute();
+      const data = {
+        episode: input.episode,
+        itemId: item.id,
+        action: item.action,
+        what: item.what,
+        errorType: item.errorType,
+        mustAct: item.mustAct,
+        since: item.since,
+        options: [...item.options],
+      };
+      const envelope = {
+        version: 1 as const,
+        eventId: randomUUID(),
+        correlationId: input.correlationId,
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID' as const, value: input.personId }] },
+      };
+      const event: AttentionRaisedV1 | AttentionResolvedV1 = item.resolution
+        ? {
+            ...envelope,
+            eventType: 'throughcare.attention.resolved',
+            occurredAt: item.resolution.at,
+            data: {
+              ...data,
+              option: item.resolution.option,
+              resolvedBy: item.resolution.by,
+              reason: item.resolution.reason,
+              resolvedAt: item.resolution.at,
+            },
+          }
+        : { ...envelope, eventType: 'throughcare.attention.raised', occurredAt: item.since, data };
+      await enqueueEvent(tx, event);
+      return null;
+    });
+  }
+
+  /** Items by status (open by default), oldest first: the operator's work queue, keyset-paginated. */
+  async list(query: ListAttentionQuery): Promise<AttentionPage> {
+    const qb = this.dataSource
+      .getRepository(AttentionItem)
+      .createQueryBuilder('a')
+      .where('a.status = :status', { status: query.status });
+    if (query.personId) qb.andWhere('a.person_id = :personId', { personId: query.personId });
+    if (query.cursor) {
+      const c = query.cursor;
+      qb.andWhere('(a.since, a.person_id, a.episode, a.item_id) > (:since, :personId, :episode, :itemId)', {
+        since: c.since,
+        personId: c.personId,
+        episode: c.episode,
+        itemId: c.itemId,
+      });
+    }
+    const rows = await qb
+      .orderBy('a.since', 'ASC')
+      .addOrderBy('a.person_id', 'ASC')
+      .addOrderBy('a.episode', 'ASC')
+      .addOrderBy('a.item_id', 'ASC')
+      .limit(query.limit + 1)
+      .getMany();
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > query.limit && last
+        ? AttentionCursor.encode({
+            since: last.since.toISOString(),
+            personId: last.personId,
+            episode: last.episode,
+            itemId: last.itemId,
+          })
+        : null;
+    return { items: page.map(toAttentionView), nextCursor };
+  }
+}

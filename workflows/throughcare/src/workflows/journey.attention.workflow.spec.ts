@@ -1,0 +1,290 @@
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  caseCloseRequestedUpdate,
+  coreScreenCompletedUpdate,
+  releaseDateChangedUpdate,
+  resolveAttentionUpdate,
+  SearchAttributes,
+  type AttentionOption,
+  type PlanView,
+} from '@throughcare/contracts';
+import { deadlineFor, localDateOf, policyFor } from '@throughcare/domain';
+import { createTimeSkippingTestEnv } from '@throughcare/testing';
+import {
+  DAY_MS,
+  of,
+  receptionInput,
+  recordHistory,
+  recordingActivities,
+  serverNow,
+  settleAttention,
+  skipTo,
+  startJourney,
+  tally,
+  tell,
+  waitForEffect,
+  waitForPlan,
+  withWorkers,
+} from './journey-harness';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingTestEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const openItems = (p: PlanView) => (p.attention ?? []).filter((a) => a.status === 'OPEN');
+const resolve = async (handle: WorkflowHandle, itemId: string, option: AttentionOption, reason?: string) =>
+  tell(handle, resolveAttentionUpdate, {
+    itemId,
+    option,
+    by: 'operator:test',
+    reason,
+    resolvedAt: await serverNow(env),
+  });
+/** Polls the NeedsAttention search attribute until it is `want` (upserted once the item is recorded). */
+async function needsAttentionAttribute(handle: WorkflowHandle, want: boolean): Promise<boolean | undefined> {
+  const until = Date.now() + 10_000;
+  let seen: boolean | undefined;
+  while (Date.now() < until) {
+    seen = (await handle.describe()).typedSearchAttributes.get(SearchAttributes.needsAttention);
+    if (seen === want) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return seen;
+}
+/** The reason a rejected update gives (the journey's validator message). */
+async function rejection(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof Error) return err.cause.message;
+    throw err;
+  }
+  throw new Error('the update was accepted');
+}
+async function close(handle: WorkflowHandle): Promise<void> {
+  await tell(handle, caseCloseRequestedUpdate, {
+    reason: 'OTHER',
+    requestedAt: await serverNow(env),
+    note: 'test over',
+  });
+  await settleAttention(handle);
+}
+
+describe('journey: needs attention instead of failing or spinning (issue 7 findings 1, 2, 5)', () => {
+  it('a step that fails for good becomes an attention item; its clock still breaches on time; RETRY does it', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const input = await receptionInput(env);
+    const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+      // The assessment service no longer knows the episode: the comprehensive screen cannot be asked for.
+      acts.failing.requestAssessment = 'permanent';
+      await tell(handle, coreScreenCompletedUpdate, {
+        assessmentId: screening.assessmentId!,
+        needs: ['ACCOMMODATION'],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: await serverNow(env),
+      });
+      const raised = await waitForPlan(handle, (p) => openItems(p).length === 1, 'attention raised');
+      expect(openItems(raised)[0]).toMatchObject({
+        id: 'att-1',
+        action: 'request:COMPREHENSIVE_SCREEN',
+        errorType: 'EPISODE_NOT_FOUND',
+        mustAct: 'assessment service',
+        options: ['RETRY', 'SKIP'],
+        status: 'OPEN',
+      });
+      expect(raised.stage).toBe('COMPREHENSIVE_SCREEN');
+      expect(await needsAttentionAttribute(handle, true)).toBe(true);
+
+      // The journey did not fail, and the screen's clock keeps running: breached at its due instant.
+      const due = deadlineFor(policy, 'comprehensiveScreen', new Date(input.receivedAt));
+      await skipTo(env, due.getTime() + 1_000);
+      const breach = await waitForEffect(acts, of('breachRecorded'), 'comprehensive screen breach');
+      expect(breach).toMatchObject({ clock: 'comprehensiveScreen', dueAt: due.toISOString() });
+      expect(Date.parse(breach.breachedAt) - due.getTime()).toBeLessThanOrEqual(5_000);
+
+      // Refused resolutions: unknown item, SKIP without a reason, an option not offered.
+      expect(await rejection(resolve(handle, 'att-9', 'RETRY'))).toBe(
+        'no attention item att-9 in this journey',
+      );
+      expect(await rejection(resolve(handle, 'att-1', 'SKIP'))).toBe('skipping a step needs a reason');
+
+      // The service is back; the operator retries: the screen is requested, once.
+      acts.failing.requestAssessment = undefined;
+      await resolve(handle, 'att-1', 'RETRY');
+      await waitForEffect(acts, of('assessmentRequested'), 'comprehensive screen requested');
+      const after = await waitForPlan(
+        handle,
+        (p) => openItems(p).length === 0 && p.working === false,
+        'attention resolved',
+      );
+      expect(after.attention).toEqual([
+        expect.objectContaining({
+          id: 'att-1',
+          status: 'RESOLVED',
+          resolution: expect.objectContaining({ option: 'RETRY', by: 'operator:test' }),
+        }),
+      ]);
+      expect(await rejection(resolve(handle, 'att-1', 'RETRY'))).toBe(
+        'attention item att-1 is already resolved',
+      );
+      expect(await needsAttentionAttribute(handle, false)).toBe(false);
+      expect(tally(acts.effects)).toEqual({
+        coreScreenRequested: 1,
+        agencyLookedUp: 1, // needs known from the core screen: the agency is found meanwhile
+        attentionRecorded: 2, // raised, then resolved
+        breachRecorded: 1,
+        assessmentRequested: 1,
+      });
+      expect(acts.effects.filter(of('attentionRecorded')).map((e) => [e.status, e.option])).toEqual([
+        ['OPEN', undefined],
+        ['RESOLVED', 'RETRY'],
+      ]);
+      await recordHistory(handle, 'v3.attention-raised-retried');
+      await close(handle);
+    });
+  });
+
+  it('clocks do not wait on effects: during an assessment-service outage the core-screen breach is recorded within 5 s of its due instant', async () => {
+    // The service is down from the start: the core screen request is retried (with backoff) all along.
+    const acts = recordingActivities({ client: env.client, failing: { requestCoreScreen: 'transient' } });
+    const input = await receptionInput(env);
+    const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const due = deadlineFor(policy, 'coreScreen', new Date(input.receivedAt));
+      await skipTo(env, due.getTime() + 1_000);
+      const breach = await waitForEffect(acts, of('breachRecorded'), 'core screen breach');
+      expect(breach).toMatchObject({ clock: 'coreScreen', dueAt: due.toISOString() });
+      expect(Date.parse(breach.breachedAt) - due.getTime()).toBeGreaterThanOrEqual(0);
+      expect(Date.parse(breach.breachedAt) - due.getTime()).toBeLessThanOrEqual(5_000);
+      expect(acts.effects.filter(of('coreScreenRequested'))).toEqual([]);
+      // The service comes back: the next retry (at most 5 minutes later) asks for the screen, once.
+      acts.failing.requestCoreScreen = undefined;
+      await env.sleep('6 minutes');
+      const asked = await waitForPlan(
+        handle,
+        (p) => p.assessmentId !== undefined && p.working === false,
+        'asked',
+      );
+      expect(asked.deadlines.find((d) => d.clock === 'coreScreen')?.status).toBe('BREACHED');
+      expect(tally(acts.effects)).toEqual({ breachRecorded: 1, coreScreenRequested: 1 });
+      await recordHistory(handle, 'v3.breach-during-outage');
+      await close(handle);
+    });
+  });
+
+  it('a booking the service refuses for good (reception from the bus) is skipped with a reason; the journey goes on', async () => {
+    const acts = recordingActivities({ client: env.client, failing: { bookGatePickup: 'permanent' } });
+    const t0 = await env.currentTimeMs();
+    // A short sentence: release planning is open from reception, so the gate pick-up is wanted at once.
+    const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 30 * DAY_MS)) });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const raised = await waitForPlan(handle, (p) => openItems(p).length === 1, 'attention raised');
+      expect(openItems(raised)[0]).toMatchObject({
+        action: 'book:gate-pickup',
+        errorType: 'EPISODE_NOT_FOUND',
+        mustAct: 'liberation service (bookings at the prison)',
+      });
+      await resolve(
+        handle,
+        openItems(raised)[0]!.id,
+        'SKIP',
+        'gate pick-up arranged by phone with the prison',
+      );
+      const after = await waitForPlan(
+        handle,
+        (p) => openItems(p).length === 0 && p.working === false && p.assessmentId !== undefined,
+        'skipped',
+      );
+      // Skipped for good: not asked again, and the journey carries on (core screen asked for).
+      await env.sleep('2 days');
+      expect(tally(acts.effects)).toMatchObject({ coreScreenRequested: 1, attentionRecorded: 2 });
+      expect(acts.effects.filter(of('gatePickupBooked'))).toEqual([]);
+      expect(after.attention?.[0]?.resolution).toMatchObject({
+        option: 'SKIP',
+        reason: 'gate pick-up arranged by phone with the prison',
+      });
+      await recordHistory(handle, 'v3.attention-skipped');
+      await close(handle);
+    });
+  });
+
+  it('a plan the calendar cannot carry (release in 2099) is an attention item, not a workflow task failing for ever; a corrected date resumes it', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const input = await receptionInput(env, { expectedReleaseDate: '2099-06-01' });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const raised = await waitForPlan(handle, (p) => openItems(p).length === 1, 'plan attention');
+      expect(openItems(raised)[0]).toMatchObject({
+        action: 'plan',
+        errorType: 'CalendarOutOfRangeError',
+        options: ['RETRY'],
+      });
+      // The plan endpoint still answers, and says why.
+      expect(raised.waitingOn).toMatch(/^operator: the plan cannot be derived/);
+      expect(await needsAttentionAttribute(handle, true)).toBe(true);
+      // A change to another date the calendar cannot carry is refused outright, naming the field.
+      expect(
+        await rejection(
+          tell(handle, releaseDateChangedUpdate, {
+            expectedReleaseDate: '2098-01-05',
+            reason: 'RECALCULATION',
+            changedAt: await serverNow(env),
+          }),
+        ),
+      ).toMatch(/^expectedReleaseDate 2098-01-05 is after the last date this build can plan/);
+      const corrected = localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY_MS));
+      await tell(handle, releaseDateChangedUpdate, {
+        expectedReleaseDate: corrected,
+        reason: 'RECALCULATION',
+        changedAt: await serverNow(env),
+      });
+      const resumed = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen requested');
+      expect(resumed.expectedReleaseDate).toBe(corrected);
+      await resolve(handle, openItems(resumed)[0]!.id, 'RETRY');
+      await waitForPlan(handle, (p) => openItems(p).length === 0 && p.working === false, 'resolved');
+      expect(tally(acts.effects)).toEqual({ coreScreenRequested: 1, attentionRecorded: 2 });
+      await recordHistory(handle, 'v3.plan-impossible-corrected');
+      await close(handle);
+    });
+  });
+
+  it('a reception no SLA policy covers parks the journey on an attention item (not an endless task failure)', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const input = await receptionInput(env, {
+      receivedAt: '2019-03-04T10:00:00.000Z',
+      sentenceDate: '2019-03-04',
+    });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const raised = await waitForPlan(handle, (p) => openItems(p).length === 1, 'policy attention');
+      expect(openItems(raised)[0]).toMatchObject({
+        action: 'policy',
+        errorType: 'UNKNOWN_POLICY',
+        options: ['RETRY'],
+      });
+      // Retrying cannot help while no policy covers 2019: a new item says so, the old one is resolved.
+      await resolve(handle, openItems(raised)[0]!.id, 'RETRY');
+      const again = await waitForPlan(
+        handle,
+        (p) => (p.attention ?? []).length === 2 && openItems(p).length === 1,
+        'raised again',
+      );
+      expect(again.attention!.map((a) => [a.id, a.status])).toEqual([
+        ['att-1', 'RESOLVED'],
+        ['att-2', 'OPEN'],
+      ]);
+      expect(tally(acts.effects)).toEqual({ attentionRecorded: 3 });
+      await handle.terminate('test over: no policy can cover this reception');
+    });
+  });
+});
