@@ -636,6 +636,10 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         );
         expect(plan.stagesDone).toEqual(['RECEPTION']);
         expect(plan.deadlines.map((d) => [d.clock, d.status])).toEqual([['firstAppointment', 'OPEN']]);
+        // The release happened: the plan's liberation date is that day, not the expected date
+        // moved by the s.8 rule (which applies to planned releases only).
+        expect(plan.liberationDate).toBe(localDateOf(new Date(now)));
+        expect(plan.expectedReleaseDate).toBe(input.expectedReleaseDate);
         expect(tally(acts.effects)).toEqual({ agencyLookedUp: 1, appointmentBooked: 1 });
         expect(booked.purpose).toBe('FIRST_APPOINTMENT');
         await recordHistory(handle, 'v2.liberated-from-court');

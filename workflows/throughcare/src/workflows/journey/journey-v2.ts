@@ -221,8 +221,15 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   const now = () => Date.now();
   const today = () => localDateOf(new Date(now()));
-  const liberationDate = () =>
-    input.jurisdiction === 'SCOTLAND' ? scottishLiberationDate(s.expectedReleaseDate) : s.expectedReleaseDate;
+  const liberationDate = () => {
+    // Since v3 a release that has happened (settled, or straight from court) is the liberation
+    // date: the s.8 rule moves a planned release, never one already made.
+    if (v3 && s.release && (s.release.fromCourt || settled(s.release.settlesAt)))
+      return localDateOf(new Date(s.release.releasedAt));
+    return input.jurisdiction === 'SCOTLAND'
+      ? scottishLiberationDate(s.expectedReleaseDate)
+      : s.expectedReleaseDate;
+  };
   const liberationStart = () => startOfLocalDay(liberationDate());
   const settled = (settlesAt: string) => now() >= Date.parse(settlesAt);
   const released = () => s.release !== undefined && settled(s.release.settlesAt);
