@@ -16,7 +16,10 @@ import { ReferralConfigSchema } from '@throughcare/referral-service';
 import { LiberationConfigSchema } from '@throughcare/liberation-service';
 import { DirectoryConfigSchema } from '@throughcare/directory-service';
 // Not re-exported from the orchestrator's index (the services' indexes do export theirs).
-import { OrchestratorConfigSchema } from '@throughcare/throughcare-orchestrator/src/config';
+import {
+  DEFAULT_MAX_CACHED_WORKFLOWS,
+  OrchestratorConfigSchema,
+} from '@throughcare/throughcare-orchestrator/src/config';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const read = (file: string) => fs.readFileSync(path.join(repoRoot, file), 'utf8');
@@ -167,6 +170,11 @@ describe('docker-compose.yml', () => {
     const raw = (name: string) => String(services[name]?.environment?.PERSON_ID_SECRET);
     expect(raw('liberation')).toMatch(/^\$\{PERSON_ID_SECRET:\?[^}]*\}$/);
     expect(raw('orchestrator')).toBe(raw('liberation'));
+  });
+
+  it("bounds the orchestrator's workflow cache by the default its config derives from the measured footprint", () => {
+    const env = environmentOf('orchestrator');
+    expect(Number(env.WORKER_MAX_CACHED_WORKFLOWS)).toBe(DEFAULT_MAX_CACHED_WORKFLOWS);
   });
 
   it('gives the orchestrator the workflow bundle the Dockerfile builds', () => {

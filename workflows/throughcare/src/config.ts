@@ -1,6 +1,36 @@
 import { z } from 'zod';
 import { CommonEnv, loadConfig } from '@throughcare/platform-config';
 
+/**
+ * The journey worker's memory budget. Its workflow cache keeps each open journey's state in the
+ * workflow thread between tasks. Unbounded (the SDK sizes it from the heap limit: about 2,300
+ * journeys here) the orchestrator ran out of heap at about 2,800 journeys, 4.5 GiB resident
+ * (issue 7). A journey evicted from the cache is not lost: its next task replays it from its
+ * history, which costs CPU, and journeys spend nearly all their life asleep on a timer.
+ *
+ * Measured by `node -r @swc-node/register test/bench/journey-footprint.ts`
+ * (test/bench/results/journey-footprint.md, 2026-11-30):
+ * - 3,896 KiB of resident memory per cached journey (growth from 200 to 500 journeys, unbounded
+ *   cache, one workflow thread); unbounded, 2,000 journeys stalled at 1,294 with 4.8 GiB resident;
+ * - bounding the cache alone does not bound memory: with 250 cached and V8's default thread heap
+ *   limit (about 4 GiB here, from the machine's memory) the worker still peaked at 3.1 GiB, as
+ *   evicted journeys are collected lazily. With 273 cached and a 2,048 MiB thread heap, 2,000
+ *   journeys got to their core screen at a 2.2 GiB peak.
+ * So: a 1 GiB budget for cached journeys, and a thread heap twice that.
+ */
+export const WORKFLOW_CACHE_BUDGET_MIB = 1024;
+export const MEASURED_KIB_PER_CACHED_JOURNEY = 3896;
+/** 269 journeys. */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = Math.floor(
+  (WORKFLOW_CACHE_BUDGET_MIB * 1024) / MEASURED_KIB_PER_CACHED_JOURNEY,
+);
+/**
+ * Heap limit of each workflow thread: twice the cache budget, so that V8 has room to collect
+ * evicted journeys. Reaching it ends the worker with ERR_WORKER_OUT_OF_MEMORY, which ends the
+ * process (exit 70) so that it is restarted, instead of growing until the machine swaps.
+ */
+export const DEFAULT_WORKFLOW_HEAP_LIMIT_MIB = 2048;
+
 export const OrchestratorConfigSchema = z.object({
   ...CommonEnv.database,
   ...CommonEnv.nats,
@@ -16,6 +46,26 @@ export const OrchestratorConfigSchema = z.object({
    * training environments, where nobody can wait 45 minutes; leave unset in production.
    */
   MOVEMENT_SETTLE_SECONDS: z.coerce.number().int().min(0).max(86_400).optional(),
+  /**
+   * Journeys kept in the workflow cache (Temporal `maxCachedWorkflows`): 0 disables the cache
+   * (every task replays its journey), otherwise at least 2. Default: see DEFAULT_MAX_CACHED_WORKFLOWS.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000)
+    .refine((n) => n === 0 || n >= 2, 'must be 0 (no cache) or at least 2')
+    .default(DEFAULT_MAX_CACHED_WORKFLOWS),
+  /** Threads running workflow tasks (Temporal `workflowThreadPoolSize`; the SDK's default is 1). */
+  WORKFLOW_THREAD_POOL_SIZE: z.coerce.number().int().min(1).max(16).optional(),
+  /** Heap limit of each workflow thread, in MiB (V8 max-old-space-size for the thread). */
+  WORKFLOW_HEAP_LIMIT_MB: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .max(65_536)
+    .default(DEFAULT_WORKFLOW_HEAP_LIMIT_MIB),
   /**
    * Bus bridge: how long a fact failing transiently (Temporal unreachable, a deadline exceeded) is
    * retried, with backoff and the person's later facts held behind it, before it is dead-lettered.

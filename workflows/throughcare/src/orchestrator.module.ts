@@ -5,6 +5,8 @@ import { AttentionController } from './attention/attention.controller';
 import { AttentionService } from './attention/attention.service';
 import { BRIDGE_OPTIONS, BridgeHost, type BridgeOptions } from './bridge/bridge.host';
 import { THROUGHCARE_SCHEMA, type OrchestratorConfig } from './config';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { throughcareMigrations } from './migrations';
 import { CaseClosure } from './sla/case-closure.entity';
 import { SlaBreach } from './sla/sla-breach.entity';
@@ -12,7 +14,7 @@ import { DashboardController } from './sla/dashboard.controller';
 import { JourneysController, SlaController } from './sla/sla.controller';
 import { SlaService } from './sla/sla.service';
 import { JourneyWorkerHost } from './worker/journey-worker.host';
-import { JOURNEY_WORKER_OPTIONS } from './worker/journey-worker.options';
+import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './worker/journey-worker.options';
 
 /** The orchestrator: journey worker, bus bridge, and the SLA record managers read. */
 @Module({})
@@ -35,11 +37,26 @@ export class OrchestratorModule {
           exitProcess: hooks.exitProcess,
         }),
       ],
-      controllers: [SlaController, JourneysController, DashboardController, AttentionController],
+      controllers: [
+        SlaController,
+        JourneysController,
+        DashboardController,
+        AttentionController,
+        DeadLettersController,
+      ],
       providers: [
         SlaService,
         AttentionService,
-        { provide: JOURNEY_WORKER_OPTIONS, useValue: { bundlePath: config.WORKFLOW_BUNDLE_PATH } },
+        DeadLettersService,
+        {
+          provide: JOURNEY_WORKER_OPTIONS,
+          useValue: {
+            bundlePath: config.WORKFLOW_BUNDLE_PATH,
+            maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+            workflowThreadPoolSize: config.WORKFLOW_THREAD_POOL_SIZE,
+            workflowHeapLimitMb: config.WORKFLOW_HEAP_LIMIT_MB,
+          } satisfies JourneyWorkerOptions,
+        },
         {
           provide: BRIDGE_OPTIONS,
           useValue: {

@@ -1,3 +1,4 @@
+import * as v8 from 'node:v8';
 import {
   Inject,
   Injectable,
@@ -72,6 +73,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
       });
       this.logger.log(`opened ${workflowId} with the history of episode ${carried.fromEpisode}`);
     };
+    if (this.options.workflowHeapLimitMb) limitWorkflowThreadHeap(this.options.workflowHeapLimitMb);
     this.worker = await Worker.create({
       connection: this.connection,
       namespace: this.platform.temporal.namespace,
@@ -85,6 +87,9 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
         openNextEpisode,
       }),
       shutdownGraceTime: '10s',
+      // Bounded: see WORKER_MAX_CACHED_WORKFLOWS in config.ts (measured footprint).
+      maxCachedWorkflows: this.options.maxCachedWorkflows,
+      workflowThreadPoolSize: this.options.workflowThreadPoolSize,
     });
     // A worker that stops (e.g. ERR_WORKER_OUT_OF_MEMORY in its workflow thread) ends the process,
     // logged at error level, so that it is restarted instead of answering /health with no journey moving.
@@ -101,6 +106,17 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
     await this.client?.connection.close();
     this.logger.log('journey worker stopped');
   }
+}
+
+/**
+ * The SDK starts its workflow threads without `resourceLimits`, so each gets V8's default heap
+ * limit (derived from the machine's memory: about 4 GiB here). V8 reads max-old-space-size when an
+ * isolate is created, so setting it before Worker.create bounds the workflow threads started then
+ * (checked on Node 20: the thread reports this limit, and a thread that reaches it ends with
+ * ERR_WORKER_OUT_OF_MEMORY); the main thread keeps its own, already fixed.
+ */
+function limitWorkflowThreadHeap(mib: number): void {
+  v8.setFlagsFromString(`--max-old-space-size=${mib}`);
 }
 
 function quietBundler(logger: Logger) {
