@@ -7,12 +7,14 @@
  *   stop [instance]        stop a running instance recorded in <cache>/run (default: platform)
  *   status [instance]      each component of a running instance: pid, alive, restarts, last exit,
  *                          and for apps GET /health (default: platform; exit 1 when not running)
+ *   dlq list|show|replay|discard …  dead letters, through the orchestrator API (see infra/src/dlq.ts)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { apps, entryPath } from './apps';
+import { dlq } from './dlq';
 import { paths } from './paths';
 import { provisionNats } from './provision/nats';
 import { provisionTemporalCli } from './provision/temporal-cli';
@@ -55,9 +57,12 @@ export async function main(args: string[]): Promise<void> {
         return;
       case 'status':
         return await status(rest[0] ?? 'platform');
+      case 'dlq':
+        process.exitCode = await dlq(rest);
+        return;
       default:
         process.stderr.write(
-          `usage: node infra/bin/run.js <platform|test|provision|measure-test-server|stop|status> [args]\n`,
+          `usage: node infra/bin/run.js <platform|test|provision|measure-test-server|stop|status|dlq> [args]\n`,
         );
         process.exitCode = 2;
     }

@@ -5,6 +5,8 @@ import { AttentionController } from './attention/attention.controller';
 import { AttentionService } from './attention/attention.service';
 import { BRIDGE_OPTIONS, BridgeHost, type BridgeOptions } from './bridge/bridge.host';
 import { THROUGHCARE_SCHEMA, type OrchestratorConfig } from './config';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { throughcareMigrations } from './migrations';
 import { CaseClosure } from './sla/case-closure.entity';
 import { SlaBreach } from './sla/sla-breach.entity';
@@ -35,10 +37,17 @@ export class OrchestratorModule {
           exitProcess: hooks.exitProcess,
         }),
       ],
-      controllers: [SlaController, JourneysController, DashboardController, AttentionController],
+      controllers: [
+        SlaController,
+        JourneysController,
+        DashboardController,
+        AttentionController,
+        DeadLettersController,
+      ],
       providers: [
         SlaService,
         AttentionService,
+        DeadLettersService,
         {
           provide: JOURNEY_WORKER_OPTIONS,
           useValue: {

@@ -23,11 +23,12 @@ export const receptionData = {
   expectedReleaseDate: '2027-06-01',
 };
 
-/** A catalogue event for the THROUGHCARE_ID person, validated against its schema (so the fixtures stay true to the contract). */
+/** A catalogue event for a THROUGHCARE_ID person, validated against its schema (so the fixtures stay true to the contract). */
 export function fact(
   key: keyof typeof EventCatalogue,
   data: Record<string, unknown>,
   eventId = randomUUID(),
+  personId = PERSON,
 ): KnownEvent {
   const [eventType, version] = key.split('@');
   return EventCatalogue[key].parse({
@@ -36,7 +37,7 @@ export function fact(
     eventId,
     occurredAt: '2027-01-10T09:00:00Z',
     correlationId: 'corr-f',
-    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] },
     data,
   }) as KnownEvent;
 }

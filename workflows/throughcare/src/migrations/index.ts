@@ -3,6 +3,7 @@ import { THROUGHCARE_SCHEMA } from '../config';
 import { CreateSla1700000000100 } from './1700000000100-create-sla';
 import { SlaBreachNote1700000000200 } from './1700000000200-sla-breach-note';
 import { CreateAttention1700000000300 } from './1700000000300-create-attention';
+import { CreateDeadLetterActions1700000000400 } from './1700000000400-create-dead-letter-actions';
 
 /** In order. The platform tables (outbox, idempotency keys) come first. */
 export const throughcareMigrations = [
@@ -10,4 +11,5 @@ export const throughcareMigrations = [
   CreateSla1700000000100,
   SlaBreachNote1700000000200,
   CreateAttention1700000000300,
+  CreateDeadLetterActions1700000000400,
 ];

@@ -1,0 +1,473 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Module } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { Streams, TaskQueues, throughcareWorkflowId, type KnownEvent } from '@throughcare/contracts';
+import { bootstrapService, listeningPort, PlatformModule } from '@throughcare/platform-http';
+import { connectBus, DlqCodes, DurableConsumer, ensureStreams } from '@throughcare/platform-messaging';
+import { loadOrchestratorConfig, THROUGHCARE_SCHEMA } from '../config';
+import { DeadLettersController } from '../dead-letters/dead-letters.controller';
+import {
+  DeadLetterPageSchema,
+  DeadLetterViewSchema,
+  type DeadLetterView,
+} from '../dead-letters/dead-letters.schemas';
+import { DeadLettersService } from '../dead-letters/dead-letters.service';
+import { throughcareMigrations } from '../migrations';
+import { BridgeErrorCodes, bridgeHandler, bridgeOrderingKey } from './bridge';
+import { DevServer } from './dev-server.spec-support';
+import { derive, fact, receptionData } from './spec-support';
+import {
+  appliedQuery,
+  hangSignal,
+  knownSignal,
+  refuseSignal,
+} from './test-workflows/journey-double.workflow';
+
+// Issue 7, finding 4 and "dead-letter operations", on a real nats-server, Postgres and a Temporal
+// dev server this file starts, stops and starts again on the same port and database file. The
+// journey is a double under the journey's workflow type (test-workflows/journey-double) that
+// records each fact once, in the order applied, and can hang, or refuse a fact for now or for good.
+
+const config = loadOrchestratorConfig({
+  PERSON_ID_SECRET: 'bridge-resilience-int-spec-secret',
+  ...process.env,
+  PORT: '0',
+});
+const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+const OUTAGE_MS = 40_000;
+
+/** The dead-letter API alone, on real Postgres and NATS. */
+@Module({
+  imports: [
+    PlatformModule.forRoot({
+      serviceName: 'orchestrator-dead-letters-int-spec',
+      database: {
+        url: config.DATABASE_URL,
+        schema: THROUGHCARE_SCHEMA,
+        entities: [],
+        migrations: throughcareMigrations,
+      },
+      natsUrl: config.NATS_URL,
+      temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+    }),
+  ],
+  controllers: [DeadLettersController],
+  providers: [DeadLettersService],
+})
+class DeadLettersTestModule {}
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('bridge under failure: Temporal down, a journey hung, facts not known yet; dead-letter operations', () => {
+  let server: DevServer;
+  let client: Client;
+  let connection: Connection;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let workflowBundle: { code: string };
+  let app: NestFastifyApplication;
+  let base: string;
+  let worker: { stop: () => Promise<void> } | undefined;
+  const consumers: DurableConsumer[] = [];
+  const tag = `t${randomUUID().slice(0, 8)}`;
+  /** Subjects of the main bridge consumer (1 h horizon) and of one that gives up after 3 s. */
+  const mainPrefix = `throughcare.events.${tag}m`;
+  const shortPrefix = `throughcare.events.${tag}s`;
+  let main: DurableConsumer;
+  let short: DurableConsumer;
+
+  async function startWorker(): Promise<void> {
+    const workerConnection = await NativeConnection.connect({ address: server.address });
+    const w = await Worker.create({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue: TaskQueues.throughcare,
+      workflowBundle,
+    });
+    const running = w.run();
+    worker = {
+      stop: async () => {
+        w.shutdown();
+        await running;
+        await workerConnection.close();
+      },
+    };
+  }
+
+  function bridgeConsumer(name: string, prefix: string, retryHorizonMs: number): DurableConsumer {
+    const consumer = new DurableConsumer({
+      js,
+      jsm,
+      name,
+      filterSubjects: [`${prefix}.>`],
+      handler: bridgeHandler(client, derive, quietLogger, {
+        temporalDeadlineMs: 2000,
+        notYetKnownHorizonMs: 4000,
+      }),
+      orderingKey: bridgeOrderingKey(derive),
+      concurrency: 8,
+      retryHorizonMs,
+      retryDelayMs: (attempt) => Math.min(200 * 2 ** (attempt - 1), 2000),
+      logger: quietLogger,
+    });
+    consumers.push(consumer);
+    return consumer;
+  }
+
+  beforeAll(async () => {
+    workflowBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./test-workflows/journey-double.workflow'),
+      logger: { ...quietLogger, info: () => undefined, debug: () => undefined, trace: () => undefined },
+    });
+    server = await DevServer.start();
+    connection = await Connection.connect({ address: server.address });
+    client = new Client({ connection, namespace: 'default' });
+    await startWorker();
+    nc = await connectBus(config.NATS_URL, 'bridge-resilience-int-spec');
+    jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm);
+    js = jetstream(nc);
+    main = bridgeConsumer(`bridge-spec-${tag}-main`, mainPrefix, 3_600_000);
+    short = bridgeConsumer(`bridge-spec-${tag}-short`, shortPrefix, 3000);
+    for (const c of consumers) await c.start();
+    app = await bootstrapService({
+      module: DeadLettersTestModule,
+      name: 'orchestrator',
+      port: 0,
+      logLevels: ['error'],
+    });
+    base = `http://127.0.0.1:${listeningPort(app)}`;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of consumers) {
+      await c.stop();
+      await (await jetstreamManager(nc)).consumers.delete(Streams.events.name, c.name).catch(() => undefined);
+    }
+    await app?.close();
+    await worker?.stop();
+    await connection?.close();
+    await nc?.drain();
+    await server?.dispose();
+  }, 60_000);
+
+  const newPerson = () => `p${randomBytes(10).toString('hex')}`;
+  const wf = (personId: string) => client.workflow.getHandle(throughcareWorkflowId(personId, 1));
+  const applied = (personId: string) => wf(personId).query(appliedQuery);
+  const publish = (prefix: string, event: KnownEvent) =>
+    js.publish(`${prefix}.${event.eventType}`, JSON.stringify(event), { msgID: event.eventId });
+  const reception = (personId: string) =>
+    fact('custody.person.received@1', { ...receptionData, episode: 1 }, randomUUID(), personId);
+  const transfer = (personId: string, to = 'LEI') =>
+    fact(
+      'custody.person.transferred@1',
+      {
+        episode: 1,
+        fromEstablishmentCode: 'BAR',
+        toEstablishmentCode: to,
+        transferredAt: '2027-01-11T07:45:00Z',
+      },
+      randomUUID(),
+      personId,
+    );
+  const reversal = (personId: string, of: KnownEvent) =>
+    fact(
+      'custody.movement.reversed@1',
+      { episode: 1, movement: 'TRANSFER', reversedEventId: of.eventId, reversedAt: '2027-01-11T08:00:00Z' },
+      randomUUID(),
+      personId,
+    );
+  const meetingHeld = (personId: string, bookingId: string) =>
+    fact(
+      'custody.meeting.held@1',
+      { bookingId, episode: 1, kind: 'CJSW_VISIT', heldAt: '2027-01-12T10:00:00Z' },
+      randomUUID(),
+      personId,
+    );
+  const entry = (e: KnownEvent) =>
+    `${{ 'custody.person.transferred': 'transferred', 'custody.movement.reversed': 'movementReversed', 'custody.meeting.held': 'meetingHeld' }[e.eventType as string]}:${e.eventId}`;
+
+  /** Starts journeys through the bridge and waits until each answers. */
+  async function startJourneys(prefix: string, people: string[]): Promise<void> {
+    for (const p of people) await publish(prefix, reception(p));
+    for (const p of people) await eventually(`journey of ${p}`, async () => (await applied(p)) && true);
+  }
+
+  const api = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, type: res.headers.get('content-type'), json: (await res.json()) as unknown };
+  };
+  /** `./throughcare dlq …` against this file's orchestrator API. */
+  const cli = async (...args: string[]) => {
+    const run = path.resolve(__dirname, '..', '..', '..', '..', 'infra', 'bin', 'run.js');
+    const { stdout } = await promisify(execFile)(process.execPath, [run, 'dlq', ...args], {
+      env: { ...process.env, ORCHESTRATOR_URL: base },
+    });
+    return stdout;
+  };
+  const lettersOf = async (consumer: string) => {
+    const res = await api('GET', `/dead-letters?consumer=${consumer}&limit=100`);
+    expect(res.status).toBe(200);
+    return DeadLetterPageSchema.parse(res.json).items;
+  };
+  const letterOf = async (consumer: string, eventId: string) =>
+    eventually(`dead letter of ${eventId}`, async () =>
+      (await lettersOf(consumer)).find((l) => l.eventId === eventId),
+    );
+
+  it(`Temporal stopped for ${OUTAGE_MS / 1000} s and restarted: every fact applied exactly once, in bus order; one given up on is replayed`, async () => {
+    const people = [newPerson(), newPerson(), newPerson()];
+    await startJourneys(mainPrefix, people);
+
+    await worker!.stop();
+    worker = undefined;
+    await server.down();
+    const facts = new Map<string, KnownEvent[]>();
+    for (const p of people) {
+      const t1 = transfer(p);
+      facts.set(p, [t1, reversal(p, t1), transfer(p, 'GMI')]);
+    }
+    // A person received while Temporal is down, and a fact right behind the reception.
+    const late = newPerson();
+    const lateTransfer = transfer(late);
+    // For the consumer that gives up after 3 s: dead-lettered, to be replayed once Temporal is back.
+    const givenUp = transfer(people[0]!, 'SHO');
+    for (const [, events] of facts) for (const e of events) await publish(mainPrefix, e);
+    await publish(mainPrefix, reception(late));
+    await publish(mainPrefix, lateTransfer);
+    await publish(shortPrefix, givenUp);
+
+    const letter = await letterOf(short.name, givenUp.eventId);
+    expect(letter).toMatchObject({
+      code: DlqCodes.retriesExhausted,
+      eventType: 'custody.person.transferred',
+    });
+    expect(letter.reason).toMatch(
+      /^gave up after \d+ s of transient failures \(\d+ attempts; horizon 3 s\): /,
+    );
+    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    // Held, not dead-lettered: 9 facts, the late reception and its transfer.
+    expect(main.pending).toBe(11);
+    expect(await lettersOf(main.name)).toEqual([]);
+
+    const restartedAt = Date.now();
+    await server.up();
+    await startWorker();
+    for (const p of people) {
+      const want = facts.get(p)!.map(entry);
+      await eventually(`facts of ${p}`, async () =>
+        (await applied(p)).length === want.length ? true : undefined,
+      );
+      expect(await applied(p)).toEqual(want);
+    }
+    await eventually('the late journey', async () => ((await applied(late)).length === 1 ? true : undefined));
+    expect(await applied(late)).toEqual([entry(lateTransfer)]);
+    const catchUpMs = Date.now() - restartedAt;
+    expect(main.pending).toBe(0);
+    expect(await lettersOf(main.name)).toEqual([]);
+
+    const replay = await api('POST', `/dead-letters/${letter.seq}/replay`, {
+      by: 'ops:ann',
+      reason: 'Temporal is back',
+    });
+    expect(replay.status).toBe(200);
+    const replayed = DeadLetterViewSchema.parse(replay.json);
+    expect(replayed).toMatchObject({
+      status: 'REPLAYED',
+      action: { by: 'ops:ann', reason: 'Temporal is back' },
+    });
+    const want = [...facts.get(people[0]!)!.map(entry), entry(givenUp)];
+    await eventually('the replayed fact', async () =>
+      (await applied(people[0]!)).length === 4 ? true : undefined,
+    );
+    expect(await applied(people[0]!)).toEqual(want);
+    // Still exactly once each, after every retry, the restart and the replay.
+    for (const p of people.slice(1)) expect(await applied(p)).toEqual(facts.get(p)!.map(entry));
+    expect(await applied(late)).toEqual([entry(lateTransfer)]);
+    // Replaying it again is refused: it is recorded as replayed.
+    expect((await api('POST', `/dead-letters/${letter.seq}/replay`, { by: 'ops:bob' })).status).toBe(409);
+    process.stdout.write(
+      `bridge resilience: all held facts applied ${catchUpMs} ms after Temporal came back\n`,
+    );
+  }, 240_000);
+
+  it('a journey whose update hangs costs its own facts a retry, not the other journeys theirs', async () => {
+    const hung = newPerson();
+    const others = [newPerson(), newPerson(), newPerson()];
+    await startJourneys(mainPrefix, [hung, ...others]);
+    await wf(hung).signal(hangSignal, true);
+    const hungFacts = [transfer(hung), transfer(hung, 'GMI')];
+    for (const e of hungFacts) await publish(mainPrefix, e);
+    const otherFacts = others.map((p) => transfer(p));
+    const publishedAt = Date.now();
+    for (const e of otherFacts) await publish(mainPrefix, e);
+
+    for (const [i, p] of others.entries()) {
+      await eventually(
+        `fact of ${p}`,
+        async () => ((await applied(p)).length === 1 ? true : undefined),
+        10_000,
+      );
+      expect(await applied(p)).toEqual([entry(otherFacts[i]!)]);
+    }
+    const othersMs = Date.now() - publishedAt;
+    expect(await applied(hung)).toEqual([]);
+
+    await wf(hung).signal(hangSignal, false);
+    await eventually('the hung journey', async () => ((await applied(hung)).length === 2 ? true : undefined));
+    expect(await applied(hung)).toEqual(hungFacts.map(entry));
+    process.stdout.write(
+      `bridge resilience: other journeys' facts applied in ${othersMs} ms while one hung\n`,
+    );
+  }, 60_000);
+
+  it('holds a NOT_YET_KNOWN fact (and the facts behind it) until the journey knows, gives up after its horizon, and dead-letters a VALIDATION_FAILED one at once', async () => {
+    const [waiting, refused, never] = [newPerson(), newPerson(), newPerson()];
+    await startJourneys(mainPrefix, [waiting, refused, never]);
+    const booking = randomUUID();
+    const held = meetingHeld(waiting, booking);
+    const behind = transfer(waiting);
+    await publish(mainPrefix, held);
+    await publish(mainPrefix, behind);
+    const cancelled = randomUUID();
+    await wf(refused).signal(refuseSignal, cancelled);
+    const rejected = meetingHeld(refused, cancelled);
+    await publish(mainPrefix, rejected);
+    const neverBooking = randomUUID();
+    const unknown = meetingHeld(never, neverBooking);
+    await publish(mainPrefix, unknown);
+
+    const rejectedLetter = await letterOf(main.name, rejected.eventId);
+    expect(rejectedLetter).toMatchObject({ code: BridgeErrorCodes.rejected, attempts: 1 });
+    expect(rejectedLetter.reason).toMatch(/rejected meetingHeld: booking .* was cancelled$/);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await applied(waiting)).toEqual([]); // the transfer waits behind the meeting
+
+    await wf(waiting).signal(knownSignal, booking);
+    await eventually('held facts', async () => ((await applied(waiting)).length === 2 ? true : undefined));
+    expect(await applied(waiting)).toEqual([entry(held), entry(behind)]);
+
+    const gaveUp = await letterOf(main.name, unknown.eventId);
+    expect(gaveUp.code).toBe(DlqCodes.retriesExhausted);
+    expect(gaveUp.reason).toMatch(
+      /^gave up after \d+ s of transient failures \(\d+ attempts; horizon 4 s\): NOT_YET_KNOWN: .* does not know yet what meetingHeld refers to: booking .* is not known to this episode \(yet\)$/,
+    );
+
+    // Once the journey knows the booking, `dlq replay --all` of the given-up letters applies it.
+    await wf(never).signal(knownSignal, neverBooking);
+    const result = JSON.parse(
+      await cli(
+        'replay',
+        '--all',
+        '--consumer',
+        main.name,
+        '--code',
+        DlqCodes.retriesExhausted,
+        '--by',
+        'ops:ann',
+      ),
+    ) as { replayed: Array<{ seq: number; replayedAsSeq: number }> };
+    expect(result.replayed.map((r) => r.seq)).toContain(gaveUp.seq);
+    await eventually('the replayed fact', async () =>
+      (await applied(never)).length === 1 ? true : undefined,
+    );
+    expect(await applied(never)).toEqual([entry(unknown)]);
+    expect(DeadLetterViewSchema.parse((await api('GET', `/dead-letters/${gaveUp.seq}`)).json)).toMatchObject({
+      status: 'REPLAYED',
+      action: { by: 'ops:ann' },
+    });
+  }, 60_000);
+
+  it('dead-letter operations (./throughcare dlq and the API): a bad event is listed, shown with its headers and payload, and discarded with a recorded reason', async () => {
+    const badId = randomUUID();
+    const payload = `{"eventType": "custody.person.transferred", "eventId": "${badId}", oops`;
+    await js.publish(`${mainPrefix}.custody.person.transferred`, payload, { msgID: badId });
+
+    const listed = await eventually('the bad event listed', async () =>
+      (await lettersOf(main.name)).find((l) => l.code === 'MALFORMED_JSON'),
+    );
+    const table = await cli('list', '--consumer', main.name);
+    expect(table).toMatch(
+      new RegExp(`^\\s*${listed.seq}  \\S+  ${main.name}  MALFORMED_JSON  \\(unparsed\\)`, 'm'),
+    );
+    const view: DeadLetterView = DeadLetterViewSchema.parse(
+      JSON.parse(await cli('show', String(listed.seq))),
+    );
+    expect(view).toMatchObject({
+      status: 'OPEN',
+      consumer: main.name,
+      code: 'MALFORMED_JSON',
+      originalSubject: `${mainPrefix}.custody.person.transferred`,
+      payload,
+      originalHeaders: { 'Nats-Msg-Id': [badId] },
+      action: null,
+    });
+    expect(view.reason).toMatch(/not JSON/);
+
+    const noReason = await api('POST', `/dead-letters/${listed.seq}/discard`, { by: 'ops:ann' });
+    expect(noReason.status).toBe(400);
+    expect(noReason.type).toMatch(/application\/problem\+json/);
+    expect(JSON.stringify(noReason.json)).toContain('reason');
+    await expect(cli('discard', String(listed.seq))).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('400'),
+    });
+    expect((await api('GET', '/dead-letters/not-a-number')).status).toBe(400);
+    expect((await api('GET', '/dead-letters?limit=0')).status).toBe(400);
+    expect((await api('GET', '/dead-letters/999999999')).status).toBe(404);
+
+    const discarded = DeadLetterViewSchema.parse(
+      JSON.parse(
+        await cli(
+          'discard',
+          String(listed.seq),
+          '--by',
+          'ops:ann',
+          '--reason',
+          'garbage from a test harness',
+        ),
+      ),
+    );
+    expect(discarded.status).toBe('DISCARDED');
+    const after = DeadLetterViewSchema.parse((await api('GET', `/dead-letters/${listed.seq}`)).json);
+    expect(after).toMatchObject({
+      status: 'DISCARDED',
+      payload,
+      action: {
+        action: 'DISCARDED',
+        by: 'ops:ann',
+        reason: 'garbage from a test harness',
+        replayedAsSeq: null,
+      },
+    });
+    expect(Date.parse(after.action!.at)).toBeGreaterThan(Date.now() - 60_000);
+    expect((await lettersOf(main.name)).map((l) => l.seq)).not.toContain(listed.seq);
+    expect(
+      (await api('POST', `/dead-letters/${listed.seq}/discard`, { by: 'x', reason: 'again' })).status,
+    ).toBe(409);
+  }, 60_000);
+});

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { SearchAttributes } from '@throughcare/contracts';
+import { freePort, requireEnv } from '@throughcare/testing';
+
+/** SDK type → `temporal server start-dev --search-attribute Name=Type`: KEYWORD_LIST → KeywordList. */
+const cliType = (type: SearchAttributeType) =>
+  type.toLowerCase().replace(/(?:^|_)(\w)/g, (_match, c: string) => c.toUpperCase());
+
+/** The Temporal CLI `./throughcare test` provisioned (<cache>/bin/temporal-v*), or TEMPORAL_CLI. */
+function temporalCli(): string {
+  if (process.env.TEMPORAL_CLI) return process.env.TEMPORAL_CLI;
+  const bin = path.join(requireEnv('THROUGHCARE_CACHE'), 'bin');
+  const dir = fs
+    .readdirSync(bin)
+    .filter((name) => name.startsWith('temporal-v'))
+    .sort()
+    .pop();
+  if (!dir) throw new Error(`no Temporal CLI under ${bin}: run through ./throughcare test`);
+  return path.join(bin, dir, 'temporal');
+}
+
+/**
+ * A Temporal dev server of the test's own, on a database file, that the test can stop and start
+ * again on the same port and file (the shared one of `./throughcare test` must stay up).
+ */
+export class DevServer {
+  private child: ChildProcess | undefined;
+
+  private constructor(
+    readonly address: string,
+    private readonly args: string[],
+    private readonly dir: string,
+  ) {}
+
+  static async start(): Promise<DevServer> {
+    const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-dev-server-'));
+    const args = [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--http-port',
+      String(httpPort),
+      '--metrics-port',
+      String(metricsPort),
+      '--headless',
+      '--db-filename',
+      path.join(dir, 'temporal.db'),
+      '--log-level',
+      'warn',
+      ...Object.values(SearchAttributes).flatMap((key) => [
+        '--search-attribute',
+        `${key.name}=${cliType(key.type)}`,
+      ]),
+    ];
+    const server = new DevServer(`127.0.0.1:${port}`, args, dir);
+    await server.up();
+    return server;
+  }
+
+  /** Starts the server (again) and waits until it answers at gRPC level. */
+  async up(): Promise<void> {
+    const log = fs.openSync(path.join(this.dir, 'server.log'), 'a');
+    this.child = spawn(temporalCli(), this.args, { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const connection = await Connection.connect({ address: this.address, connectTimeout: 1000 });
+        try {
+          await connection.workflowService.getSystemInfo({});
+          return;
+        } finally {
+          await connection.close();
+        }
+      } catch (e) {
+        if (this.child.exitCode !== null || Date.now() > deadline) {
+          const tail = fs.readFileSync(path.join(this.dir, 'server.log'), 'utf8').slice(-2000);
+          throw new Error(`Temporal dev server did not come up: ${String(e)}\n${tail}`);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  /** Stops the server (SIGTERM, SIGKILL after 10 s); its database file stays. */
+  async down(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async dispose(): Promise<void> {
+    await this.down();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

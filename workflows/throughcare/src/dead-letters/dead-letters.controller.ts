@@ -1,0 +1,104 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiQueryFromZod, openApiSchemaOf, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  DeadLetterPageSchema,
+  DeadLetterParamsSchema,
+  DeadLetterViewSchema,
+  DiscardBodySchema,
+  ListDeadLettersQuerySchema,
+  ReplayAllBodySchema,
+  ReplayAllResultSchema,
+  ReplayBodySchema,
+  type DeadLetterPage,
+  type DeadLetterParams,
+  type DeadLetterView,
+  type DiscardBody,
+  type ListDeadLettersQuery,
+  type ReplayAllBody,
+  type ReplayAllResult,
+  type ReplayBody,
+} from './dead-letters.schemas';
+import { DeadLettersService } from './dead-letters.service';
+
+const viewSchema = openApiSchemaOf(DeadLetterViewSchema) as never;
+const bad = { status: 400, description: 'Invalid input (problem+json naming each field)' };
+const missing = { status: 404, description: 'No open or handled dead letter with that sequence' };
+const handled = { status: 409, description: 'Already replayed or discarded (says by whom and when)' };
+
+/** Operators: bus events the consumers could not apply, and what to do with each. */
+@ApiTags('dead-letters')
+@Controller('dead-letters')
+export class DeadLettersController {
+  constructor(private readonly letters: DeadLettersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Open dead letters, oldest first: consumer, code, reason, event' })
+  @ApiQueryFromZod(ListDeadLettersQuerySchema)
+  @ApiResponse({ status: 200, schema: openApiSchemaOf(DeadLetterPageSchema) as never, description: 'A page' })
+  @ApiResponse(bad)
+  list(
+    @Query(new ZodValidationPipe(ListDeadLettersQuerySchema, 'query')) query: ListDeadLettersQuery,
+  ): Promise<DeadLetterPage> {
+    return this.letters.list(query);
+  }
+
+  @Post('replay')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Replays every open dead letter (of a consumer, with a code) to its original subject',
+  })
+  @ApiResponse({
+    status: 200,
+    schema: openApiSchemaOf(ReplayAllResultSchema) as never,
+    description: 'Replayed',
+  })
+  @ApiResponse(bad)
+  replayAll(
+    @Body(new ZodValidationPipe(ReplayAllBodySchema, 'body')) body: ReplayAllBody,
+  ): Promise<ReplayAllResult> {
+    return this.letters.replayAll(body);
+  }
+
+  @Get(':seq')
+  @ApiOperation({ summary: 'One dead letter: reason, code, the original headers and payload, and its fate' })
+  @ApiResponse({ status: 200, schema: viewSchema, description: 'The letter' })
+  @ApiResponse(bad)
+  @ApiResponse(missing)
+  show(
+    @Param(new ZodValidationPipe(DeadLetterParamsSchema, 'path')) params: DeadLetterParams,
+  ): Promise<DeadLetterView> {
+    return this.letters.show(params.seq);
+  }
+
+  @Post(':seq/replay')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Re-publishes the event to its original subject (the journey de-duplicates on its event id) and records who did it',
+  })
+  @ApiResponse({ status: 200, schema: viewSchema, description: 'The letter, now REPLAYED' })
+  @ApiResponse(bad)
+  @ApiResponse(missing)
+  @ApiResponse(handled)
+  replay(
+    @Param(new ZodValidationPipe(DeadLetterParamsSchema, 'path')) params: DeadLetterParams,
+    @Body(new ZodValidationPipe(ReplayBodySchema, 'body')) body: ReplayBody,
+  ): Promise<DeadLetterView> {
+    return this.letters.replay(params.seq, body);
+  }
+
+  @Post(':seq/discard')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Discards the letter, recording who, why and when' })
+  @ApiResponse({ status: 200, schema: viewSchema, description: 'The letter, now DISCARDED' })
+  @ApiResponse(bad)
+  @ApiResponse(missing)
+  @ApiResponse(handled)
+  discard(
+    @Param(new ZodValidationPipe(DeadLetterParamsSchema, 'path')) params: DeadLetterParams,
+    @Body(new ZodValidationPipe(DiscardBodySchema, 'body')) body: DiscardBody,
+  ): Promise<DeadLetterView> {
+    return this.letters.discard(params.seq, body);
+  }
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+// Suffixed `Schema`: a parameter type sharing a zod value's name breaks Swagger's metadata.
+
+const Consumer = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a consumer name (letters, digits, - and _)');
+const Code = z.string().regex(/^[A-Z0-9_]{1,60}$/, 'must be a dead-letter code, e.g. UPDATE_REJECTED');
+const Operator = z.string().trim().min(1).max(100).describe('Who does it (an operator id or name)');
+
+export const ListDeadLettersQuerySchema = z
+  .object({
+    consumer: Consumer.optional(),
+    code: Code.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.coerce.number().int().min(1).optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListDeadLettersQuery = z.output<typeof ListDeadLettersQuerySchema>;
+
+export const DeadLetterParamsSchema = z
+  .object({ seq: z.coerce.number().int().min(1).describe('Sequence of the letter in THROUGHCARE_DLQ') })
+  .strict();
+export type DeadLetterParams = z.output<typeof DeadLetterParamsSchema>;
+
+export const ReplayBodySchema = z
+  .object({ by: Operator, reason: z.string().trim().min(1).max(1000).optional() })
+  .strict();
+export type ReplayBody = z.output<typeof ReplayBodySchema>;
+
+export const ReplayAllBodySchema = ReplayBodySchema.extend({
+  consumer: Consumer.optional(),
+  code: Code.optional(),
+}).strict();
+export type ReplayAllBody = z.output<typeof ReplayAllBodySchema>;
+
+export const DiscardBodySchema = z
+  .object({ by: Operator, reason: z.string().trim().min(1).max(1000).describe('Why it is discarded') })
+  .strict();
+export type DiscardBody = z.output<typeof DiscardBodySchema>;
+
+const Headers = z.record(z.string(), z.array(z.string()));
+
+export const DeadLetterSummarySchema = z.object({
+  seq: z.number().int(),
+  consumer: z.string().nullable(),
+  code: z.string().nullable(),
+  reason: z.string().nullable(),
+  originalSubject: z.string().nullable(),
+  eventId: z.string().nullable(),
+  eventType: z.string().nullable(),
+  deadLetteredAt: z.string(),
+  deliveryCount: z.number().int().nullable(),
+  attempts: z.number().int().nullable(),
+});
+export type DeadLetterSummary = z.infer<typeof DeadLetterSummarySchema>;
+
+export const DeadLetterPageSchema = z.object({
+  items: z.array(DeadLetterSummarySchema),
+  nextCursor: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Pass back as `cursor` for the next page; null on the last'),
+});
+export type DeadLetterPage = z.infer<typeof DeadLetterPageSchema>;
+
+export const DeadLetterActionSchema = z.object({
+  action: z.enum(['REPLAYED', 'DISCARDED']),
+  by: z.string(),
+  reason: z.string().nullable(),
+  at: z.string(),
+  replayedAsSeq: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Sequence of the re-published event in THROUGHCARE_EVENTS'),
+});
+export type DeadLetterAction = z.infer<typeof DeadLetterActionSchema>;
+
+export const DeadLetterViewSchema = DeadLetterSummarySchema.extend({
+  status: z.enum(['OPEN', 'REPLAYED', 'DISCARDED']),
+  headers: Headers.describe('The dead letter headers (reason, code, consumer, original subject …)'),
+  originalHeaders: Headers.describe('The headers the event was published with (Nats-Msg-Id included)'),
+  payload: z.string().describe('The original payload, unchanged (UTF-8)'),
+  action: DeadLetterActionSchema.nullable(),
+});
+export type DeadLetterView = z.infer<typeof DeadLetterViewSchema>;
+
+export const ReplayAllResultSchema = z.object({
+  replayed: z.array(z.object({ seq: z.number().int(), replayedAsSeq: z.number().int() })),
+});
+export type ReplayAllResult = z.infer<typeof ReplayAllResultSchema>;

@@ -1,0 +1,309 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg, type StoredMsg } from '@nats-io/jetstream';
+import { deadLetterSubjectFor, Streams } from '@throughcare/contracts';
+import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
+import { NATS_CONNECTION } from '@throughcare/platform-http';
+import { DlqHeaders } from '@throughcare/platform-messaging';
+import { DataSource } from 'typeorm';
+import { THROUGHCARE_SCHEMA } from '../config';
+import type {
+  DeadLetterAction,
+  DeadLetterPage,
+  DeadLetterSummary,
+  DeadLetterView,
+  DiscardBody,
+  ListDeadLettersQuery,
+  ReplayAllBody,
+  ReplayAllResult,
+  ReplayBody,
+} from './dead-letters.schemas';
+
+type Letter = Pick<StoredMsg, 'seq' | 'subject' | 'data'> & { header: MsgHdrs | undefined; time: Date };
+
+const headersOf = (h: MsgHdrs | undefined): Record<string, string[]> => {
+  const out: Record<string, string[]> = {};
+  if (h) for (const [name, values] of h) out[name] = values;
+  return out;
+};
+const intOrNull = (text: string | undefined) => (text && /^\d+$/.test(text) ? Number(text) : null);
+
+/**
+ * Dead letters of THROUGHCARE_DLQ for operators: list, show, replay (re-publish to the original
+ * subject; the journey de-duplicates on the event id, so a replay is safe), discard with a reason.
+ * Each replay or discard is recorded in `dead_letter_action` (who, why, when, and the letter
+ * itself), then the letter is deleted from the stream, which so holds only open letters. A crash
+ * between the two leaves a letter that is recorded: it is shown as handled and finished lazily.
+ */
+@Injectable()
+export class DeadLettersService {
+  private readonly logger = new Logger('DeadLetters');
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly db: DataSource,
+  ) {}
+
+  async list(query: ListDeadLettersQuery): Promise<DeadLetterPage> {
+    const subject = deadLetterSubjectFor(query.consumer ?? '*').replace(/\*$/, '>');
+    const items: DeadLetterSummary[] = [];
+    let nextCursor: number | null = null;
+    for await (const letter of this.read(subject, query.cursor ?? 1)) {
+      if (await this.recorded(letter.seq)) {
+        await this.forget(letter.seq);
+        continue;
+      }
+      if (query.code && letter.header?.get(DlqHeaders.code) !== query.code) continue;
+      if (items.length === query.limit) {
+        nextCursor = letter.seq;
+        break;
+      }
+      items.push(this.summary(letter));
+    }
+    return { items, nextCursor };
+  }
+
+  async show(seq: number): Promise<DeadLetterView> {
+    const action = await this.actionOf(seq);
+    if (action) return action;
+    const letter = await this.get(seq);
+    return { ...this.view(letter), status: 'OPEN', action: null };
+  }
+
+  async replay(seq: number, body: ReplayBody): Promise<DeadLetterView> {
+    const letter = await this.openLetter(seq);
+    const replayedAsSeq = await this.republish(letter);
+    return this.record(letter, {
+      action: 'REPLAYED',
+      by: body.by,
+      reason: body.reason ?? null,
+      replayedAsSeq,
+    });
+  }
+
+  async replayAll(body: ReplayAllBody): Promise<ReplayAllResult> {
+    const replayed: ReplayAllResult['replayed'] = [];
+    let cursor: number | undefined;
+    for (;;) {
+      const page = await this.list({ consumer: body.consumer, code: body.code, limit: 100, cursor });
+      for (const item of page.items) {
+        const view = await this.replay(item.seq, body);
+        replayed.push({ seq: item.seq, replayedAsSeq: view.action!.replayedAsSeq! });
+      }
+      if (page.nextCursor === null) return { replayed };
+      cursor = page.nextCursor;
+    }
+  }
+
+  async discard(seq: number, body: DiscardBody): Promise<DeadLetterView> {
+    const letter = await this.openLetter(seq);
+    return this.record(letter, {
+      action: 'DISCARDED',
+      by: body.by,
+      reason: body.reason,
+      replayedAsSeq: null,
+    });
+  }
+
+  /** Letters on `subject` from sequence `from`, oldest first (deleted ones are skipped by the server). */
+  private async *read(subject: string, from: number): AsyncGenerator<Letter> {
+    const js = jetstream(this.nc);
+    const reader = await js.consumers.get(Streams.deadLetter.name, {
+      filter_subjects: [subject],
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from,
+    });
+    for (;;) {
+      const msg: JsMsg | null = await reader.next({ expires: 2000 });
+      if (!msg) return;
+      yield {
+        seq: msg.seq,
+        subject: msg.subject,
+        data: msg.data,
+        header: msg.headers,
+        time: new Date(Number(msg.info.timestampNanos) / 1e6),
+      };
+      if (msg.info.pending === 0) return;
+    }
+  }
+
+  private async get(seq: number): Promise<Letter> {
+    const jsm = await jetstreamManager(this.nc);
+    const msg = await jsm.streams.getMessage(Streams.deadLetter.name, { seq }).catch(() => null);
+    if (!msg) throw new NotFoundError(`no dead letter ${seq}`, 'DEAD_LETTER_NOT_FOUND');
+    return { seq: msg.seq, subject: msg.subject, data: msg.data, header: msg.header, time: msg.time };
+  }
+
+  private async openLetter(seq: number): Promise<Letter> {
+    const action = await this.actionOf(seq);
+    if (action) {
+      throw new ConflictError(
+        `dead letter ${seq} was already ${action.status.toLowerCase()} by ${action.action!.by} at ${action.action!.at}`,
+        'DEAD_LETTER_ALREADY_HANDLED',
+      );
+    }
+    return this.get(seq);
+  }
+
+  private summary(letter: Letter): DeadLetterSummary {
+    const h = letter.header;
+    let event: { eventId?: unknown; eventType?: unknown } = {};
+    try {
+      event = JSON.parse(new TextDecoder().decode(letter.data)) as typeof event;
+    } catch {
+      /* not JSON: the reason says so */
+    }
+    return {
+      seq: letter.seq,
+      consumer: h?.get(DlqHeaders.consumer) || null,
+      code: h?.get(DlqHeaders.code) || null,
+      reason: h?.get(DlqHeaders.reason) || null,
+      originalSubject: h?.get(DlqHeaders.originalSubject) || null,
+      eventId: typeof event?.eventId === 'string' ? event.eventId : null,
+      eventType: typeof event?.eventType === 'string' ? event.eventType : null,
+      deadLetteredAt: h?.get(DlqHeaders.deadLetteredAt) || letter.time.toISOString(),
+      deliveryCount: intOrNull(h?.get(DlqHeaders.deliveryCount)),
+      attempts: intOrNull(h?.get(DlqHeaders.attempts)),
+    };
+  }
+
+  private view(letter: Letter): Omit<DeadLetterView, 'status' | 'action'> {
+    let originalHeaders: Record<string, string[]> = {};
+    try {
+      originalHeaders = JSON.parse(
+        letter.header?.get(DlqHeaders.originalHeaders) || '{}',
+      ) as typeof originalHeaders;
+    } catch {
+      /* written by this platform; unreadable only if tampered with */
+    }
+    return {
+      ...this.summary(letter),
+      headers: headersOf(letter.header),
+      originalHeaders,
+      payload: new TextDecoder().decode(letter.data),
+    };
+  }
+
+  /** Re-publishes the original payload and headers to the original subject; answers its new sequence. */
+  private async republish(letter: Letter): Promise<number> {
+    const view = this.view(letter);
+    if (!view.originalSubject) {
+      throw new ConflictError(
+        `dead letter ${letter.seq} names no original subject`,
+        'DEAD_LETTER_NOT_REPLAYABLE',
+      );
+    }
+    const hdrs = natsHeaders();
+    for (const [name, values] of Object.entries(view.originalHeaders)) {
+      if (name.toLowerCase() === 'nats-msg-id') continue;
+      for (const value of values) hdrs.append(name, value);
+    }
+    const originalId = view.originalHeaders['Nats-Msg-Id']?.[0] ?? view.eventId ?? 'none';
+    hdrs.set('Throughcare-Replay-Of', String(letter.seq));
+    // A new Nats-Msg-Id: the original is still inside the events stream's duplicate window for
+    // ten minutes and the replay would be dropped as a duplicate. The same letter replayed twice
+    // in that window is stored once; the journey de-duplicates on the event id beyond it.
+    const ack = await jetstream(this.nc).publish(view.originalSubject, letter.data, {
+      headers: hdrs,
+      msgID: `replay:${letter.seq}:${originalId}`,
+    });
+    return ack.seq;
+  }
+
+  private async record(letter: Letter, action: Omit<DeadLetterAction, 'at'>): Promise<DeadLetterView> {
+    const view = this.view(letter);
+    await this.db.query(
+      `INSERT INTO "${THROUGHCARE_SCHEMA}"."dead_letter_action"
+         ("dlq_seq", "action", "by", "reason", "consumer", "code", "dlq_reason", "original_subject",
+          "event_id", "replayed_as_seq", "headers", "payload")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT ("dlq_seq") DO NOTHING`,
+      [
+        letter.seq,
+        action.action,
+        action.by,
+        action.reason,
+        view.consumer,
+        view.code,
+        view.reason,
+        view.originalSubject,
+        view.eventId,
+        action.replayedAsSeq,
+        JSON.stringify({ headers: view.headers, originalHeaders: view.originalHeaders }),
+        view.payload,
+      ],
+    );
+    await this.forget(letter.seq);
+    this.logger.log(
+      `dead letter ${letter.seq} (${view.code}) ${action.action.toLowerCase()} by ${action.by}${action.reason ? `: ${action.reason}` : ''}`,
+    );
+    return (await this.actionOf(letter.seq))!;
+  }
+
+  private async forget(seq: number): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    await jsm.streams.deleteMessage(Streams.deadLetter.name, seq, false).catch(() => false);
+  }
+
+  private async recorded(seq: number): Promise<boolean> {
+    const rows = (await this.db.query(
+      `SELECT 1 FROM "${THROUGHCARE_SCHEMA}"."dead_letter_action" WHERE "dlq_seq" = $1`,
+      [seq],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  private async actionOf(seq: number): Promise<DeadLetterView | undefined> {
+    const rows = (await this.db.query(
+      `SELECT * FROM "${THROUGHCARE_SCHEMA}"."dead_letter_action" WHERE "dlq_seq" = $1`,
+      [seq],
+    )) as Array<{
+      dlq_seq: string;
+      action: 'REPLAYED' | 'DISCARDED';
+      by: string;
+      reason: string | null;
+      at: Date;
+      consumer: string | null;
+      code: string | null;
+      dlq_reason: string | null;
+      original_subject: string | null;
+      event_id: string | null;
+      replayed_as_seq: string | null;
+      headers: { headers: Record<string, string[]>; originalHeaders: Record<string, string[]> };
+      payload: string;
+    }>;
+    const r = rows[0];
+    if (!r) return undefined;
+    let eventType: string | null = null;
+    try {
+      const t = (JSON.parse(r.payload) as { eventType?: unknown }).eventType;
+      eventType = typeof t === 'string' ? t : null;
+    } catch {
+      /* not JSON */
+    }
+    const h = r.headers.headers;
+    return {
+      seq: Number(r.dlq_seq),
+      consumer: r.consumer,
+      code: r.code,
+      reason: r.dlq_reason,
+      originalSubject: r.original_subject,
+      eventId: r.event_id,
+      eventType,
+      deadLetteredAt: h[DlqHeaders.deadLetteredAt]?.[0] ?? r.at.toISOString(),
+      deliveryCount: intOrNull(h[DlqHeaders.deliveryCount]?.[0]),
+      attempts: intOrNull(h[DlqHeaders.attempts]?.[0]),
+      status: r.action,
+      headers: h,
+      originalHeaders: r.headers.originalHeaders,
+      payload: r.payload,
+      action: {
+        action: r.action,
+        by: r.by,
+        reason: r.reason,
+        at: r.at.toISOString(),
+        replayedAsSeq: r.replayed_as_seq === null ? null : Number(r.replayed_as_seq),
+      },
+    };
+  }
+}
