@@ -1075,7 +1075,12 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({
       status: 'UP',
-      components: { db: { status: 'UP' }, nats: { status: 'UP' }, temporal: { status: 'UP' } },
+      components: {
+        db: { status: 'UP' },
+        nats: { status: 'UP' },
+        temporal: { status: 'UP' },
+        worker: { status: 'UP' }, // the activity worker (WorkerMonitor)
+      },
     });
     const doc = (await (await get('/docs-json')).json()) as {
       paths: Record<

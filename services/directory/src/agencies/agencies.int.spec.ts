@@ -199,7 +199,12 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     expect(up.status).toBe(200);
     expect(await up.json()).toEqual({
       status: 'UP',
-      components: { db: { status: 'UP' }, nats: { status: 'UP' }, temporal: { status: 'UP' } },
+      components: {
+        db: { status: 'UP' },
+        nats: { status: 'UP' },
+        temporal: { status: 'UP' },
+        worker: { status: 'UP' }, // the activity worker (WorkerMonitor)
+      },
     });
 
     await app.get<NatsConnection>(NATS_CONNECTION).close();
@@ -208,7 +213,12 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({
       status: 'DOWN',
-      components: { db: { status: 'UP' }, nats: { status: 'DOWN' }, temporal: { status: 'UP' } },
+      components: {
+        db: { status: 'UP' },
+        nats: { status: 'DOWN' },
+        temporal: { status: 'UP' },
+        worker: { status: 'UP' }, // the activity worker (WorkerMonitor)
+      },
     });
   });
 });

@@ -255,7 +255,12 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({
       status: 'UP',
-      components: { db: { status: 'UP' }, nats: { status: 'UP' }, temporal: { status: 'UP' } },
+      components: {
+        db: { status: 'UP' },
+        nats: { status: 'UP' },
+        temporal: { status: 'UP' },
+        worker: { status: 'UP' }, // the activity worker (WorkerMonitor)
+      },
     });
     expect((await fetch(`${base}/docs`)).status).toBe(200);
   });
