@@ -440,11 +440,25 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     expect((await api('GET', '/dead-letters?limit=0')).status).toBe(400);
     expect((await api('GET', '/dead-letters/999999999')).status).toBe(404);
 
+    // Replaying a bad event dead-letters it anew (a new sequence), once: replay --all does not loop.
+    const again = JSON.parse(
+      await cli('replay', '--all', '--consumer', main.name, '--code', 'MALFORMED_JSON', '--by', 'ops:ann'),
+    ) as { replayed: Array<{ seq: number }> };
+    expect(again.replayed.map((r) => r.seq)).toEqual([listed.seq]);
+    const relisted = await eventually('dead-lettered again', async () =>
+      (await lettersOf(main.name)).find((l) => l.code === 'MALFORMED_JSON' && l.seq !== listed.seq),
+    );
+    expect((await lettersOf(main.name)).filter((l) => l.code === 'MALFORMED_JSON')).toHaveLength(1);
+    expect(DeadLetterViewSchema.parse((await api('GET', `/dead-letters/${listed.seq}`)).json)).toMatchObject({
+      status: 'REPLAYED',
+      action: { by: 'ops:ann', replayedAsSeq: expect.any(Number) },
+    });
+
     const discarded = DeadLetterViewSchema.parse(
       JSON.parse(
         await cli(
           'discard',
-          String(listed.seq),
+          String(relisted.seq),
           '--by',
           'ops:ann',
           '--reason',
@@ -453,7 +467,7 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
       ),
     );
     expect(discarded.status).toBe('DISCARDED');
-    const after = DeadLetterViewSchema.parse((await api('GET', `/dead-letters/${listed.seq}`)).json);
+    const after = DeadLetterViewSchema.parse((await api('GET', `/dead-letters/${relisted.seq}`)).json);
     expect(after).toMatchObject({
       status: 'DISCARDED',
       payload,
@@ -465,9 +479,9 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
       },
     });
     expect(Date.parse(after.action!.at)).toBeGreaterThan(Date.now() - 60_000);
-    expect((await lettersOf(main.name)).map((l) => l.seq)).not.toContain(listed.seq);
+    expect((await lettersOf(main.name)).map((l) => l.seq)).not.toContain(relisted.seq);
     expect(
-      (await api('POST', `/dead-letters/${listed.seq}/discard`, { by: 'x', reason: 'again' })).status,
+      (await api('POST', `/dead-letters/${relisted.seq}/discard`, { by: 'x', reason: 'again' })).status,
     ).toBe(409);
   }, 60_000);
 });

@@ -83,10 +83,15 @@ export class DeadLettersService {
 
   async replayAll(body: ReplayAllBody): Promise<ReplayAllResult> {
     const replayed: ReplayAllResult['replayed'] = [];
+    // Only the letters there now: a replayed event that fails again is dead-lettered anew (a
+    // higher sequence) and must wait for the operator, not be replayed in a loop.
+    const jsm = await jetstreamManager(this.nc);
+    const lastSeq = (await jsm.streams.info(Streams.deadLetter.name)).state.last_seq;
     let cursor: number | undefined;
     for (;;) {
       const page = await this.list({ consumer: body.consumer, code: body.code, limit: 100, cursor });
       for (const item of page.items) {
+        if (item.seq > lastSeq) return { replayed };
         const view = await this.replay(item.seq, body);
         replayed.push({ seq: item.seq, replayedAsSeq: view.action!.replayedAsSeq! });
       }
@@ -107,6 +112,9 @@ export class DeadLettersService {
 
   /** Letters on `subject` from sequence `from`, oldest first (deleted ones are skipped by the server). */
   private async *read(subject: string, from: number): AsyncGenerator<Letter> {
+    const jsm = await jetstreamManager(this.nc);
+    const info = await jsm.streams.info(Streams.deadLetter.name, { subjects_filter: subject });
+    if (Object.keys(info.state.subjects ?? {}).length === 0) return; // none: do not wait on next()
     const js = jetstream(this.nc);
     const reader = await js.consumers.get(Streams.deadLetter.name, {
       filter_subjects: [subject],
