@@ -220,7 +220,7 @@ describe('a person from reception to post-release follow-up, through every servi
     // The bridge starts the journey; the core screen is requested from the assessment service.
     const screening = await journey('core screen request', (p) => !!p.assessmentId);
     expect(screening.stage).toBe('CORE_SCREEN');
-    expect(screening.policy).toEqual({ id: 'scotland-2026', version: 2 });
+    expect(screening.policy).toEqual({ id: 'scotland-2026', version: 3 });
     const completion = await http(
       apps.assessment,
       'POST',
@@ -616,15 +616,19 @@ describe('a person from reception to post-release follow-up, through every servi
     });
     await js.publish(subjectFor(event.eventType), JSON.stringify(event), { msgID: event.eventId });
 
-    const dead = await eventually('dead letter', async () => {
-      const info = await jsm.streams.info(Streams.deadLetter.name).catch(() => undefined);
-      if (!info || info.state.messages === 0) return undefined;
-      const stream = await js.streams.get(Streams.deadLetter.name);
-      return (await stream.getMessage({ seq: info.state.first_seq })) ?? undefined;
-    });
-    expect(dead.subject).toBe('throughcare.dlq.throughcare-bridge');
-    expect(dead.header?.get('Throughcare-Dlq-Code')).toBe('MALFORMED_JSON');
-    expect(dead.header?.get('Throughcare-Dlq-Reason')).toMatch(/not JSON/);
+    // Each consumer of the subject dead-letters it on its own DLQ subject: the orchestrator's
+    // bridge, and the liberation service (which applies upstream movements to its custody record).
+    for (const consumer of ['throughcare-bridge', 'liberation-movements']) {
+      const dead = await eventually(`dead letter of ${consumer}`, async () => {
+        const stream = await js.streams.get(Streams.deadLetter.name).catch(() => undefined);
+        const last = await stream
+          ?.getMessage({ last_by_subj: `throughcare.dlq.${consumer}` })
+          .catch(() => null);
+        return last ?? undefined;
+      });
+      expect(dead.header?.get('Throughcare-Dlq-Code')).toBe('MALFORMED_JSON');
+      expect(dead.header?.get('Throughcare-Dlq-Reason')).toMatch(/not JSON/);
+    }
 
     const personId = derivePersonId(secret, noms);
     const started = await eventually('journey of the valid event', async () => {
@@ -632,5 +636,15 @@ describe('a person from reception to post-release follow-up, through every servi
       return p.status === 200 && p.body.assessmentId ? p.body : undefined;
     });
     expect(started).toMatchObject({ personId, episode: 1, stage: 'CORE_SCREEN' });
+    // The liberation service heard the same reception: the custody record agrees with the journey.
+    const custody = await eventually('custody episode of the valid event', async () => {
+      const r = await http<{ state: string; establishmentCode: string }>(
+        apps.liberation,
+        'GET',
+        `/people/${personId}/episodes/1`,
+      );
+      return r.status === 200 ? r.body : undefined;
+    });
+    expect(custody).toMatchObject({ state: 'IN_CUSTODY', establishmentCode: 'LEI' });
   });
 });

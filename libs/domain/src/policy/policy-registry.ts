@@ -19,12 +19,17 @@ const POLICIES = deepFreeze(SLA_POLICIES);
  * The policy in force for `jurisdiction` on local date `asOf`: the one with the latest
  * `effectiveFrom` ≤ `asOf` (highest version on a tie). Without `asOf`, the latest
  * published policy. This library never reads the clock: workflows pass their own
- * (deterministic) date and then keep the returned `id`/`version`.
+ * (deterministic) date and then keep the returned `id`/`version`. `maxVersion` limits the choice
+ * to versions published up to a point: a workflow replaying a history recorded before a newer
+ * version existed passes the version it knew then (behind `patched()`), so it captures the same.
  */
-export function policyFor(jurisdiction: Jurisdiction, asOf?: LocalDate): SlaPolicy {
+export function policyFor(jurisdiction: Jurisdiction, asOf?: LocalDate, maxVersion?: number): SlaPolicy {
   if (asOf !== undefined) parseLocalDate(asOf);
   const candidates = POLICIES.filter(
-    (p) => p.jurisdiction === jurisdiction && (asOf === undefined || p.effectiveFrom <= asOf),
+    (p) =>
+      p.jurisdiction === jurisdiction &&
+      (asOf === undefined || p.effectiveFrom <= asOf) &&
+      (maxVersion === undefined || p.version <= maxVersion),
   ).sort((a, b) =>
     a.effectiveFrom === b.effectiveFrom ? b.version - a.version : a.effectiveFrom < b.effectiveFrom ? 1 : -1,
   );

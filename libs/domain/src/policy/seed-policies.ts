@@ -306,10 +306,38 @@ export const ENGLAND_WALES_2026_V2: SlaPolicy = {
   releaseStageLeadDays: RELEASE_STAGE_LEAD,
 };
 
+/**
+ * Version 3: a clock counted back in calendar days (the summary review, 56 days before
+ * liberation) that lands on a weekend or bank holiday falls due on the working day before, when
+ * the prison can hold it (issue 7: a summary review fell due on a bank holiday). Journeys take it
+ * from the `policies-2026-v3` patch on; open journeys keep the version they captured.
+ */
+function withSummaryReviewOnAWorkingDay(policy: SlaPolicy): SlaPolicy {
+  const summary = policy.clocks.summaryReview;
+  if (summary?.kind !== 'calendarDaysBefore')
+    throw new Error(`${policy.id} has no calendar-day summary review`);
+  return {
+    ...policy,
+    version: 3,
+    clocks: {
+      ...policy.clocks,
+      summaryReview: {
+        ...summary,
+        onNonWorkingDay: 'previousWorkingDay',
+        source: `${summary.source}; moved to the working day before when it falls on a weekend or bank holiday (platform rule)`,
+      },
+    },
+  };
+}
+export const SCOTLAND_2026_V3: SlaPolicy = withSummaryReviewOnAWorkingDay(SCOTLAND_2026_V2);
+export const ENGLAND_WALES_2026_V3: SlaPolicy = withSummaryReviewOnAWorkingDay(ENGLAND_WALES_2026_V2);
+
 /** Every policy version ever published; versions are appended, never edited. */
 export const SLA_POLICIES: readonly SlaPolicy[] = [
   SCOTLAND_2026_V1,
   ENGLAND_WALES_2026_V1,
   SCOTLAND_2026_V2,
   ENGLAND_WALES_2026_V2,
+  SCOTLAND_2026_V3,
+  ENGLAND_WALES_2026_V3,
 ];

@@ -1,6 +1,8 @@
 import { ClockNotInPolicyError, UnknownPolicyError } from '../errors';
 import { policyById, policyFor } from './policy-registry';
 import { SLA_POLICIES } from './seed-policies';
+import { isBankHoliday } from '../calendar/bank-holidays';
+import { startOfLocalDay } from '../time/london';
 import { deadlineFor, releaseRelativeDeadline } from './sla-policy';
 
 const at = (iso: string) => new Date(iso);
@@ -9,23 +11,45 @@ describe('SLA policies', () => {
   it('returns the policy in force for each jurisdiction', () => {
     expect(policyFor('SCOTLAND')).toMatchObject({
       id: 'scotland-2026',
-      version: 2,
+      version: 3,
       cutOff: '13:00',
       dayStart: '09:00',
     });
     expect(policyFor('ENGLAND_AND_WALES', '2026-06-01')).toMatchObject({
       id: 'england-wales-2026',
-      version: 2,
+      version: 3,
     });
+    // A replay that knew only version 2 still captures version 2.
+    expect(policyFor('SCOTLAND', '2026-06-01', 2)).toMatchObject({ id: 'scotland-2026', version: 2 });
     expect(() => policyFor('SCOTLAND', '2025-12-31')).toThrow(UnknownPolicyError);
   });
 
   it('returns a captured version by id, and refuses an unknown one', () => {
-    expect(policyById('england-wales-2026', 2)).toBe(policyFor('ENGLAND_AND_WALES'));
+    expect(policyById('england-wales-2026', 3)).toBe(policyFor('ENGLAND_AND_WALES'));
     expect(policyById('england-wales-2026', 1).clocks.preReleaseMeeting).toBeUndefined();
-    expect(() => policyById('england-wales-2026', 3)).toThrow(
+    expect(() => policyById('england-wales-2026', 4)).toThrow(
       expect.objectContaining({ code: 'DOMAIN_UNKNOWN_POLICY' }),
     );
+  });
+
+  it('v3: a summary review counted back onto a bank holiday falls due the working day before (v2 kept it there)', () => {
+    // 56 days before a Monday 21 Feb 2028 liberation is Monday 27 Dec 2027, a Scottish bank holiday.
+    expect(isBankHoliday('SCOTLAND', '2027-12-27')).toBe(true);
+    const base = startOfLocalDay('2028-02-21');
+    expect(deadlineFor(policyById('scotland-2026', 2), 'summaryReview', base).toISOString()).toBe(
+      '2027-12-27T23:59:59.999Z',
+    );
+    expect(deadlineFor(policyById('scotland-2026', 3), 'summaryReview', base).toISOString()).toBe(
+      '2027-12-24T23:59:59.999Z',
+    );
+    // A working day stays where it is.
+    expect(
+      deadlineFor(
+        policyById('scotland-2026', 3),
+        'summaryReview',
+        startOfLocalDay('2028-03-01'),
+      ).toISOString(),
+    ).toBe('2028-01-05T23:59:59.999Z');
   });
 
   it('cannot be mutated by a caller', () => {

@@ -2,7 +2,7 @@ import type { Jurisdiction } from '@throughcare/contracts';
 
 import { addDays, addMonths, type LocalDate } from '../calendar/local-date';
 import { workingDayDeadline } from '../calendar/working-day-deadline';
-import { subtractWorkingDays } from '../calendar/working-days';
+import { isWorkingDay, previousWorkingDay, subtractWorkingDays } from '../calendar/working-days';
 import { ClockNotInPolicyError, InvalidArgumentError } from '../errors';
 import { endOfLocalDay, localDateOf, startOfLocalDay, type LocalTimeOfDay } from '../time/london';
 
@@ -69,7 +69,15 @@ export type ClockRule = ClockRuleDetails &
     | { readonly kind: 'hours'; readonly value: number }
     | { readonly kind: 'calendarMonths'; readonly value: number }
     | { readonly kind: 'workingDaysBefore'; readonly value: number }
-    | { readonly kind: 'calendarDaysBefore'; readonly value: number }
+    | {
+        readonly kind: 'calendarDaysBefore';
+        readonly value: number;
+        /**
+         * When the day counted back is not a working day (a weekend or bank holiday), the clock
+         * falls due at the end of the working day before it (policy versions since 2026 v3).
+         */
+        readonly onNonWorkingDay?: 'previousWorkingDay';
+      }
   );
 
 /** A policy number with its citation (or the statement that it is a platform default). */
@@ -129,8 +137,14 @@ export function deadlineFor(policy: SlaPolicy, clock: ClockName, base: Date): Da
       return endOfLocalDay(addMonths(localDateOf(base), rule.value));
     case 'workingDaysBefore':
       return endOfLocalDay(subtractWorkingDays(policy.jurisdiction, localDateOf(base), rule.value));
-    case 'calendarDaysBefore':
-      return endOfLocalDay(addDays(localDateOf(base), -rule.value));
+    case 'calendarDaysBefore': {
+      const day = addDays(localDateOf(base), -rule.value);
+      return endOfLocalDay(
+        rule.onNonWorkingDay === 'previousWorkingDay' && !isWorkingDay(policy.jurisdiction, day)
+          ? previousWorkingDay(policy.jurisdiction, day)
+          : day,
+      );
+    }
   }
 }
 

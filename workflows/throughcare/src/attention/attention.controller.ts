@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
+  ErrorTypes,
   planQuery,
   resolveAttentionUpdate,
   throughcareWorkflowId,
@@ -70,7 +72,8 @@ export class AttentionController {
   ): Promise<AttentionItemView> {
     const workflowId = throughcareWorkflowId(params.personId, params.episode);
     const handle = this.temporal.workflow.getHandle(workflowId);
-    const eventId = idempotencyKey?.trim() ? `resolve:${workflowId}:${idempotencyKey.trim()}` : randomUUID();
+    const key = idempotencyKey?.trim();
+    const eventId = key ? `resolve:${workflowId}:${params.itemId}:${key}` : randomUUID();
     try {
       await handle.executeUpdate(resolveAttentionUpdate, {
         args: [{ itemId: params.itemId, ...body, resolvedAt: new Date().toISOString(), eventId }],
@@ -86,7 +89,8 @@ export class AttentionController {
         throw new NotFoundError(`no running journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
       if (e instanceof WorkflowUpdateFailedError) {
         const reason = e.cause instanceof Error ? e.cause.message : e.message;
-        if (/^no attention item/.test(reason)) throw new NotFoundError(reason, 'ATTENTION_NOT_FOUND');
+        if (e.cause instanceof ApplicationFailure && e.cause.type === ErrorTypes.notFound)
+          throw new NotFoundError(reason, 'ATTENTION_NOT_FOUND');
         throw new ConflictError(reason, 'ATTENTION_RESOLUTION_REFUSED');
       }
       throw e;

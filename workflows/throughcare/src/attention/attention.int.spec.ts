@@ -134,6 +134,20 @@ describe('orchestrator attention items (real Postgres, Temporal)', () => {
     });
   });
 
+  it('never reopens a resolved item when a retried "raised" write arrives late', async () => {
+    const personId = newPersonId();
+    const raised = item();
+    const resolution = { option: 'RETRY' as const, by: 'operator:ann', at: '2027-03-02T10:00:00.000Z' };
+    await attention.recordAttention(
+      record(personId, { ...raised, status: 'RESOLVED', resolution }, 'resolved'),
+    );
+    await attention.recordAttention(record(personId, raised)); // the raise, retried after the fact
+    expect((await listOf(`personId=${personId}&status=RESOLVED`)).items).toEqual([
+      expect.objectContaining({ itemId: 'att-1', status: 'RESOLVED', resolution }),
+    ]);
+    expect((await listOf(`personId=${personId}`)).items).toEqual([]);
+  });
+
   it('lists open items oldest first, a page at a time', async () => {
     const personId = newPersonId();
     for (const [n, since] of [

@@ -39,25 +39,28 @@ export class AttentionService {
   async recordAttention(input: AttentionRecord): Promise<void> {
     const { item } = input;
     await withIdempotency(this.dataSource.manager, `recordAttention:${input.idempotencyKey}`, async (tx) => {
-      await tx
-        .createQueryBuilder()
-        .insert()
-        .into(AttentionItem)
-        .values({
-          personId: input.personId,
-          episode: input.episode,
-          itemId: item.id,
-          action: item.action,
-          what: item.what,
-          errorType: item.errorType ?? null,
-          mustAct: item.mustAct,
-          since: new Date(item.since),
-          options: [...item.options],
-          status: item.status,
-          resolution: item.resolution ?? null,
-        })
-        .orUpdate(['status', 'resolution', 'updated_at'], ['person_id', 'episode', 'item_id'])
-        .execute();
+      // One way only: a late retry of the "raised" write never reopens a resolved item.
+      await tx.query(
+        `INSERT INTO "throughcare"."attention_item"
+           (person_id, episode, item_id, action, what, error_type, must_act, since, options, status, resolution)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (person_id, episode, item_id) DO UPDATE
+           SET status = EXCLUDED.status, resolution = EXCLUDED.resolution, updated_at = now()
+           WHERE "attention_item".status = 'OPEN'`,
+        [
+          input.personId,
+          input.episode,
+          item.id,
+          item.action,
+          item.what,
+          item.errorType ?? null,
+          item.mustAct,
+          new Date(item.since),
+          [...item.options],
+          item.status,
+          item.resolution ? JSON.stringify(item.resolution) : null,
+        ],
+      );
       const data = {
         episode: input.episode,
         itemId: item.id,

@@ -248,10 +248,21 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
         reason: 'RECALCULATION',
         changedAt: await serverNow(env),
       });
-      const resumed = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen requested');
+      const resumed = await waitForPlan(
+        handle,
+        (p) => p.assessmentId !== undefined && openItems(p).length === 0 && p.working === false,
+        'core screen requested, item closed',
+      );
       expect(resumed.expectedReleaseDate).toBe(corrected);
-      await resolve(handle, openItems(resumed)[0]!.id, 'RETRY');
-      await waitForPlan(handle, (p) => openItems(p).length === 0 && p.working === false, 'resolved');
+      // Nobody needs to retry: the item is closed by the journey once the plan can be derived.
+      expect(resumed.attention).toEqual([
+        expect.objectContaining({
+          action: 'plan',
+          status: 'RESOLVED',
+          resolution: expect.objectContaining({ by: 'throughcare', reason: 'the plan can be derived again' }),
+        }),
+      ]);
+      expect(await needsAttentionAttribute(handle, false)).toBe(false);
       expect(tally(acts.effects)).toEqual({ coreScreenRequested: 1, attentionRecorded: 2 });
       await recordHistory(handle, 'v3.plan-impossible-corrected');
       await close(handle);
@@ -272,6 +283,9 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
         errorType: 'UNKNOWN_POLICY',
         options: ['RETRY'],
       });
+      expect(await rejection(resolve(handle, openItems(raised)[0]!.id, 'SKIP', 'no policy applies'))).toBe(
+        'attention item att-1 offers RETRY, not SKIP',
+      );
       // Retrying cannot help while no policy covers 2019: a new item says so, the old one is resolved.
       await resolve(handle, openItems(raised)[0]!.id, 'RETRY');
       const again = await waitForPlan(

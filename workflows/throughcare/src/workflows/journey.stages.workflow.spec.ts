@@ -58,7 +58,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       const handle = await startJourney(env, input);
       const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL']);
       expect(referred.stage).toBe('REFERRAL');
-      expect(referred.policy).toEqual({ id: 'scotland-2026', version: 2 });
+      expect(referred.policy).toEqual({ id: 'scotland-2026', version: 3 });
       const run1 = await currentRunId(handle);
       await acknowledgeReferral(env, handle, referred.referralId!);
 

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { NOBODY_LOST_PATCH } from './journey/journey-v2';
 import { journeyBundle } from './journey-harness';
 
 const root = path.resolve(__dirname, '../../../../test/fixtures/histories');
@@ -76,6 +77,25 @@ describe('journey replay over recorded histories', () => {
         [...V2_HISTORIES, ...V3_HISTORIES].map((n) => `v2/throughcare-journey.${n}.json`),
       ),
     );
+  });
+
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; policies-2026-v3 is marked only in runs that captured a policy)', async () => {
+    const patchesOf = async (file: string): Promise<string[]> => {
+      const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
+      return (history.events ?? []).flatMap((e) =>
+        Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((d) =>
+          (d?.payloads ?? []).map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8')),
+        ),
+      );
+    };
+    for (const file of await histories()) {
+      const markers = (await patchesOf(file)).join(' ');
+      if (file.startsWith('v2/throughcare-journey.v3.')) {
+        expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);
+      } else {
+        expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, false]);
+      }
+    }
   });
 
   it('replays every recorded history without non-determinism', async () => {

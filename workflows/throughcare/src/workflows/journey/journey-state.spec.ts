@@ -2,10 +2,15 @@ import { initialState, STATE_SCHEMA_VERSION, upgradeState } from './journey-stat
 
 describe('journey state carried across continue-as-new', () => {
   it('upgrades a state from before schema versions (no field) to the current schema, adding only empty fields', () => {
-    const { schemaVersion: _v, attention: _a, ...v1 } = initialState('2027-06-01');
+    const { schemaVersion: _v, attention: _a, attentionUnrecorded: _u, ...v1 } = initialState('2027-06-01');
     const carried = { ...v1, run: 3, stage: 'STANDARD_REVIEWS', seenEventIds: ['e1', 'e2'] };
     const upgraded = upgradeState(JSON.parse(JSON.stringify(carried)));
-    expect(upgraded).toEqual({ ...carried, schemaVersion: STATE_SCHEMA_VERSION, attention: [] });
+    expect(upgraded).toEqual({
+      ...carried,
+      schemaVersion: STATE_SCHEMA_VERSION,
+      attention: [],
+      attentionUnrecorded: [],
+    });
   });
 
   it('keeps a current state as it is', () => {

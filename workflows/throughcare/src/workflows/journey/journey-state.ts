@@ -88,6 +88,8 @@ export interface JourneyState {
   nextEpisodeHandedOver?: boolean;
   /** Steps that failed for good (or plans found impossible), each waiting on an operator (schema 2). */
   attention: AttentionItemView[];
+  /** Ids of items resolved whose resolution is not yet in the operator list (schema 2). */
+  attentionUnrecorded: string[];
 }
 
 export interface Request {
@@ -138,7 +140,12 @@ export function upgradeState(carried: unknown): JourneyState {
     throw new TypeError(
       `carried journey state has schema ${from}, newer than this code (${STATE_SCHEMA_VERSION})`,
     );
-  return { ...(old as JourneyState), attention: old.attention ?? [], schemaVersion: STATE_SCHEMA_VERSION };
+  return {
+    ...(old as JourneyState),
+    attention: old.attention ?? [],
+    attentionUnrecorded: old.attentionUnrecorded ?? [],
+    schemaVersion: STATE_SCHEMA_VERSION,
+  };
 }
 
 export function initialState(expectedReleaseDate: string): JourneyState {
@@ -164,5 +171,6 @@ export function initialState(expectedReleaseDate: string): JourneyState {
     bookingSeq: 0,
     deadlines: [],
     attention: [],
+    attentionUnrecorded: [],
   };
 }

@@ -5,6 +5,7 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -59,6 +60,7 @@ import {
 import {
   custodyVisitDates,
   deadlineFor,
+  DomainError,
   localDateOf,
   nextWorkingDay,
   planningRangeIssues,
@@ -79,6 +81,12 @@ import { initialState, upgradeState, type Booking, type Deadline, type JourneySt
  * is booked once and kept; event ids are remembered for the journey's whole life.
  */
 export const NOBODY_LOST_PATCH = 'nobody-lost-1';
+/**
+ * Policy data is versioned like code: a journey captures the newest policy version published when
+ * its reception is first planned, and a version added later reaches only journeys that capture
+ * after its patch (open ones keep theirs; a replay captures what the recording did).
+ */
+export const POLICIES_V3_PATCH = 'policies-2026-v3';
 
 /** Retries transient failures for as long as it takes; domain rejections fail fast. */
 const retry: RetryPolicy = {
@@ -121,7 +129,8 @@ function failureType(err: unknown): string | undefined {
  * attempts/time): `{ type, message }`; undefined for anything else (which is rethrown).
  */
 function permanentFailure(err: unknown): { type?: string; message: string } | undefined {
-  if (!(err instanceof ActivityFailure)) return undefined;
+  // A cancelled activity is the workflow being cancelled, not a failure anyone must act on.
+  if (!(err instanceof ActivityFailure) || isCancellation(err)) return undefined;
   const cause = err.cause;
   return {
     type: cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined,
@@ -130,18 +139,10 @@ function permanentFailure(err: unknown): { type?: string; message: string } | un
 }
 /** A domain error raised by the journey's own planning (calendar or policy out of range, …). */
 function planningFailure(err: unknown): { type?: string; message: string } | undefined {
-  if (err instanceof ActivityFailure || !(err instanceof Error)) return undefined;
-  // Errors the workflow runtime uses for its own control flow are never domain errors.
-  if (
-    err.name === 'CancelledFailure' ||
-    err.name === 'ContinueAsNew' ||
-    err.name === 'DeterminismViolationError'
-  )
-    return undefined;
-  return {
-    type: err instanceof ApplicationFailure ? (err.type ?? err.name) : err.name,
-    message: err.message,
-  };
+  // Only the domain library's own errors (a date past the calendar, an unknown policy…): a bug in
+  // this code (a TypeError) still fails the workflow task, to heal with a fixed deployment.
+  if (!(err instanceof DomainError)) return undefined;
+  return { type: err.name, message: err.message || err.name };
 }
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -169,9 +170,11 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   // The policy captured when the case started; later runs (continue-as-new) keep it. Since v3, a
   // reception no policy covers parks the journey on an attention item instead of failing its task.
   let policyProblem: string | undefined;
+  /** The newest policy version this run may capture (undefined: the newest published). */
+  const policyCatalogue = s.policy ? undefined : patched(POLICIES_V3_PATCH) ? undefined : 2;
   if (!s.policy) {
     try {
-      const captured = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+      const captured = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10), policyCatalogue);
       s.policy = { id: captured.id, version: captured.version };
     } catch (err) {
       if (!v3) throw err;
@@ -192,7 +195,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     visitsWanted = policy.custodyContactsBeforePreRelease?.value ?? 2;
   };
   // While parked without a policy, derivations use the jurisdiction's latest one (nothing acts on them).
-  usePolicy(s.policy ?? policyFor(input.jurisdiction));
+  usePolicy(s.policy ?? policyFor(input.jurisdiction, undefined, policyCatalogue));
   const stageAtStart = s.stage;
   const prison = () => `prison:${establishment()}`;
   if (!carriedState && input.carried) s.carried = input.carried;
@@ -209,8 +212,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   }
 
   let version = 0;
-  /** Attention items resolved by an operator, whose resolution the loop has yet to record. */
-  const resolvedToRecord: AttentionItemView[] = [];
+  /** Set once the loop has ended: no new resolution is accepted while the journey finishes. */
+  let finishing = false;
   /** True while the loop is doing something (an activity may be in flight); false while it waits. */
   let working = true;
   const changed = () => {
@@ -462,6 +465,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const wanted = closing ? [] : wantedClocks();
     for (const w of wanted) {
       let d = s.deadlines.find((x) => x.key === w.key);
+      // A breach being recorded (v3: the clocks' coroutine) is left alone until it is on record.
+      if (v3 && d?.status === 'OPEN' && d.breachKey) continue;
       if (!d) {
         d = {
           key: w.key,
@@ -492,6 +497,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     }
     for (const d of s.deadlines) {
       if (d.status !== 'OPEN' || wanted.some((w) => w.key === d.key)) continue;
+      if (v3 && d.breachKey) continue; // being recorded
       d.status = 'CANCELLED';
       d.note = closing
         ? `case closed (${closingReason()})`
@@ -650,7 +656,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const item: AttentionItemView = {
       id: `att-${s.attention.length + 1}`,
       action,
-      what: failure.message,
+      what: failure.message || failure.type || 'failed without a message',
       errorType: failure.type,
       mustAct,
       since: iso(now()),
@@ -666,14 +672,19 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
    * Runs one step; since v3 a permanent failure of it becomes an attention item on `action`
    * (the step is then held until an operator resolves it) instead of failing the journey.
    */
-  async function act(action: string, mustAct: string, fn: () => Promise<void>): Promise<void> {
+  async function act(
+    action: string,
+    mustAct: string,
+    fn: () => Promise<void>,
+    options: AttentionOption[] = ['RETRY', 'SKIP'],
+  ): Promise<void> {
     if (!v3) return fn();
     try {
       await fn();
     } catch (err) {
       const failure = permanentFailure(err);
       if (!failure) throw err;
-      await raise(action, mustAct, failure);
+      await raise(action, mustAct, failure, options);
     }
   }
 
@@ -753,18 +764,24 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       resolveAttentionUpdate,
       (f) => {
         const item = s.attention.find((a) => a.id === f.itemId);
-        if (!item) reject(`no attention item ${f.itemId} in this journey`);
+        if (!item)
+          throw ApplicationFailure.create({
+            type: ErrorTypes.notFound,
+            message: `no attention item ${f.itemId} in this journey`,
+            nonRetryable: true,
+          });
         if (item && item.status !== 'OPEN') reject(`attention item ${f.itemId} is already resolved`);
         if (item && !item.options.includes(f.option))
           reject(`attention item ${f.itemId} offers ${item.options.join(' or ')}, not ${f.option}`);
         if (f.option === 'SKIP' && !f.reason?.trim()) reject('skipping a step needs a reason');
         if (!f.by.trim()) reject('the operator resolving the item must be named (by)');
+        if (finishing) reject('the journey is finishing: its open items are closed with it');
       },
       (f) => {
         const item = s.attention.find((a) => a.id === f.itemId)!;
         item.status = 'RESOLVED';
         item.resolution = { option: f.option, by: f.by, reason: f.reason, at: f.resolvedAt };
-        resolvedToRecord.push(item);
+        s.attentionUnrecorded.push(item.id);
       },
     );
   }
@@ -1444,11 +1461,6 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const closing = closingReason();
     syncDeadlines();
 
-    const resolved = resolvedToRecord.shift();
-    if (resolved) {
-      await recordAttention(resolved, 'resolved');
-      return true;
-    }
     // While closing, the stage stays where it was until the closure is recorded.
     const stage = s.closureRecorded ? 'CLOSED' : closing ? s.stage : deriveStage();
     if (stage !== s.stage) {
@@ -1591,8 +1603,15 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     if (notice) {
       const action = `notify:${notice.subject}:${s.notifications.length + 1}`;
       if (skipped(action)) {
-        // The operator told the agency another way (or decided it need not know): move on.
+        // The operator told the agency another way (or decided it need not know): recorded as
+        // not sent, so the next notice has a key of its own.
         notice.apply();
+        s.notifications.push({
+          agencyId: s.told!.agencyId,
+          subject: notice.subject,
+          message: `(not sent: skipped by an operator, ${latestAttention(action)?.resolution?.reason ?? 'no reason'}) ${notice.message}`,
+          at: iso(now()),
+        });
         return true;
       }
       if (!blocked(action)) {
@@ -1602,23 +1621,28 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     }
 
     if (closing && !s.closureRecorded && !blocked('case:close')) {
-      await act('case:close', 'orchestrator (case record)', async () => {
-        s.closureReason = closing;
-        s.closedAt ??= iso(now());
-        await throughcare.recordCaseClosed({
-          idempotencyKey: `${wfId}:closed`,
-          personId: input.personId,
-          episode: input.episode,
-          closedAt: s.closedAt,
-          reason: closing,
-          correlationId: input.correlationId,
-        });
-        s.closureRecorded = true;
-      });
+      await act(
+        'case:close',
+        'orchestrator (case record)',
+        async () => {
+          s.closureReason = closing;
+          s.closedAt ??= iso(now());
+          await throughcare.recordCaseClosed({
+            idempotencyKey: `${wfId}:closed`,
+            personId: input.personId,
+            episode: input.episode,
+            closedAt: s.closedAt,
+            reason: closing,
+            correlationId: input.correlationId,
+          });
+          s.closureRecorded = true;
+        },
+        ['RETRY'],
+      ); // RETRY only: the journey cannot end until its closure is recorded
       return true;
     }
     if (s.closureRecorded && s.returned && !s.nextEpisodeHandedOver && !blocked('episode:next')) {
-      await act('episode:next', 'orchestrator (next episode)', () => handOverToNextEpisode());
+      await act('episode:next', 'orchestrator (next episode)', () => handOverToNextEpisode(), ['RETRY']);
       return true;
     }
     return false;
@@ -1629,7 +1653,10 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     for (const d of s.deadlines) {
       if (d.status === 'OPEN' && (now() >= Date.parse(d.dueAt) || (v3 && impossibleClock(d)))) {
         const action = `breach:${d.key}`;
-        if (skipped(action)) d.status = 'BREACHED';
+        if (skipped(action)) {
+          d.status = 'BREACHED'; // never on record: nothing to close when it is met
+          d.breachKey = undefined;
+        }
         if (blocked(action)) continue;
         return d;
       }
@@ -1668,7 +1695,10 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       try {
         syncDeadlines();
         due = dueClock();
-        const open = s.deadlines.filter((d) => d.status === 'OPEN').map((d) => Date.parse(d.dueAt));
+        const open = s.deadlines
+          .filter((d) => d.status === 'OPEN' && !blocked(`breach:${d.key}`))
+          .map((d) => Date.parse(d.dueAt))
+          .filter((t) => t > now());
         wake = open.length > 0 ? Math.min(...open) : undefined;
       } catch {
         // The plan cannot be derived (an attention item says why): wait for a fact that changes it.
@@ -1828,10 +1858,26 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   };
   for (;;) {
     working = true;
+    if (v3) await flushResolutions();
     let did: boolean;
     try {
       did = await step();
-      if (v3) tellClocks();
+      if (v3) {
+        tellClocks();
+        const planItem = openAttention('plan');
+        if (planItem) {
+          // The plan can be derived again (a corrected fact): the item is done, nobody need retry.
+          planItem.status = 'RESOLVED';
+          planItem.resolution = {
+            option: 'RETRY',
+            by: 'throughcare',
+            reason: 'the plan can be derived again',
+            at: iso(now()),
+          };
+          s.attentionUnrecorded.push(planItem.id);
+          did = true;
+        }
+      }
       refreshDetails();
     } catch (err) {
       // Since v3 a domain error in the journey's own planning (a date past the calendar, …) is an
@@ -1859,22 +1905,31 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     // Idle, and nothing in flight (the loop is serial): a stage boundary or a long history starts a new run.
     if (shouldContinueAsNew()) {
       await condition(() => allHandlersFinished() && !clocksBusy);
-      if (!shouldContinueAsNew()) continue;
+      if (v3 && s.attentionUnrecorded.length > 0) continue; // recorded first (the queue is carried anyway)
+      if (!shouldContinueAsNew() || clocksBusy) continue;
       log.info('continuing as new', { stage: s.stage, run: s.run });
       return continueAsNew<(i: ThroughcareInput) => Promise<PlanView>>({ ...input, continued: s });
     }
     const seenVersion = version;
-    const wake = openAttention('plan') ? undefined : nextWake();
+    let wake: number | undefined;
+    try {
+      wake = nextWake();
+    } catch {
+      wake = undefined; // the plan cannot be derived (an attention item says why): wait for a fact
+    }
     working = false;
     if (wake === undefined) await condition(() => version !== seenVersion);
     else await condition(() => version !== seenVersion, Math.max(1, wake - now()));
   }
   if (v3) {
+    finishing = true;
     clocksStopped = true;
     await condition(() => !clocksBusy);
     await clocks;
+    await flushResolutions();
     // Acknowledgements nobody gave before the case closed are closed with it (nothing is left to do).
     for (const item of s.attention.filter((a) => a.status === 'OPEN')) {
+      if (item.status !== 'OPEN') continue;
       item.status = 'RESOLVED';
       item.resolution = {
         option: 'SKIP',
@@ -1889,6 +1944,15 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   await condition(allHandlersFinished);
   return plan();
 
+  /** Records, in order, each operator's resolution not yet in the operator list (carried across runs). */
+  async function flushResolutions(): Promise<void> {
+    while (s.attentionUnrecorded.length > 0) {
+      const item = s.attention.find((a) => a.id === s.attentionUnrecorded[0]);
+      if (item) await recordAttention(item, 'resolved');
+      s.attentionUnrecorded.shift();
+    }
+  }
+
   /** A reception no SLA policy covers: wait (attention item) until an operator retries and one does. */
   async function parkUntilPolicy(): Promise<void> {
     while (policyProblem) {
@@ -1900,11 +1964,28 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       );
       refreshAttention();
       working = false;
-      await condition(() => !openAttention('policy'));
+      await condition(() => !openAttention('policy') || closingReason() !== undefined);
       working = true;
-      for (const item of resolvedToRecord.splice(0)) await recordAttention(item, 'resolved');
+      if (closingReason() !== undefined) {
+        // Closed while parked (consent withdrawn, a close request): close under the jurisdiction's
+        // newest policy, which nothing but the closure uses; the item goes with the case.
+        const item = openAttention('policy');
+        if (item) {
+          item.status = 'RESOLVED';
+          item.resolution = {
+            option: 'RETRY',
+            by: 'throughcare',
+            reason: 'case closed while parked',
+            at: iso(now()),
+          };
+          s.attentionUnrecorded.push(item.id);
+        }
+        policyProblem = undefined;
+        break;
+      }
+      await flushResolutions();
       try {
-        const captured = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+        const captured = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10), policyCatalogue);
         s.policy = { id: captured.id, version: captured.version };
         usePolicy(s.policy);
         policyProblem = undefined;
