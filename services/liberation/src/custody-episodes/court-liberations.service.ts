@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { DomainError } from '@throughcare/platform-errors';
-import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
 import { ConflictingRetryError, EpisodeAlreadyOpenError } from './custody-episode.errors';
 import { liberatedFromCourtEvent } from './custody-episode.events';
+import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { RecordCourtLiberationBody } from './custody-episode.schemas';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
@@ -79,6 +80,7 @@ export class CourtLiberationsService {
           'COURT_LIBERATION_CONFLICT',
         );
       }
+      refuseEpisodeMismatch(context, personId, already.episode);
       return { created: false, episode: already };
     }
 
@@ -98,9 +100,11 @@ export class CourtLiberationsService {
       );
     }
 
+    const episodeNumber = (previous?.episode ?? 0) + 1;
+    refuseEpisodeMismatch(context, personId, episodeNumber);
     const episode = manager.create(CustodyEpisode, {
       personId,
-      episode: (previous?.episode ?? 0) + 1,
+      episode: episodeNumber,
       origin: 'COURT_LIBERATION',
       prisonNumber: body.prisonNumber,
       establishmentCode: body.establishmentCode,
@@ -115,7 +119,7 @@ export class CourtLiberationsService {
       returnToCustodyReason: null,
       recallReasonCode: null,
       legalStatus: body.legalStatus,
-      courtLiberationEventId: randomUUID(),
+      courtLiberationEventId: context.fromBus?.eventId ?? randomUUID(),
       releasedAt,
       releasedBy: context.actor,
       releaseEstablishmentCode: body.establishmentCode,
@@ -125,7 +129,7 @@ export class CourtLiberationsService {
       stageRecordedAt: null,
     });
     const saved = await manager.save(episode);
-    await enqueueEvent(manager, liberatedFromCourtEvent(saved, context.correlationId));
+    await enqueueCustodyEvent(manager, liberatedFromCourtEvent(saved, context.correlationId), context);
     return { created: true, episode: saved };
   }
 }

@@ -29,11 +29,15 @@ function personReferenceOf(e: CustodyEpisode): PersonReference {
   };
 }
 
-export function personReceivedEvent(e: ReceivedEpisode, correlationId: string): PersonReceivedV1 {
+export function personReceivedEvent(
+  e: ReceivedEpisode,
+  correlationId: string,
+  eventId: string = randomUUID(),
+): PersonReceivedV1 {
   return {
     eventType: 'custody.person.received',
     version: 1,
-    eventId: randomUUID(),
+    eventId,
     occurredAt: e.receivedAt.toISOString(),
     correlationId,
     description: `Custody episode ${e.episode} opened: received into ${e.establishmentCode}`,
@@ -61,14 +65,18 @@ export function personReceivedEvent(e: ReceivedEpisode, correlationId: string): 
   };
 }
 
-export function personReleasedEvent(e: CustodyEpisode, correlationId: string): PersonReleasedV1 {
+export function personReleasedEvent(
+  e: CustodyEpisode,
+  correlationId: string,
+  eventId: string = randomUUID(),
+): PersonReleasedV1 {
   if (e.releasedAt === null || e.releaseEstablishmentCode === null || e.releaseReason === null) {
     throw new Error(`episode ${e.episode} of ${e.personId} has no release facts`);
   }
   return {
     eventType: 'custody.person.released',
     version: 1,
-    eventId: randomUUID(),
+    eventId,
     occurredAt: e.releasedAt.toISOString(),
     correlationId,
     description: `Custody episode ${e.episode} closed: released from ${e.releaseEstablishmentCode}`,
@@ -82,11 +90,15 @@ export function personReleasedEvent(e: CustodyEpisode, correlationId: string): P
   };
 }
 
-export function releaseDateChangedEvent(e: CustodyEpisode, change: ReleaseDateChange): ReleaseDateChangedV1 {
+export function releaseDateChangedEvent(
+  e: CustodyEpisode,
+  change: ReleaseDateChange,
+  eventId: string = randomUUID(),
+): ReleaseDateChangedV1 {
   return {
     eventType: 'custody.release-date.changed',
     version: 1,
-    eventId: randomUUID(),
+    eventId,
     occurredAt: change.changedAt.toISOString(),
     correlationId: change.correlationId,
     description: `Custody episode ${e.episode}: expected release date moved (${change.reason})`,

@@ -22,6 +22,7 @@ import { ReleaseDateChange } from './release-date-change.entity';
 import { ReleaseDateService } from './release-date.service';
 import { ReleasesService } from './releases.service';
 import { TransfersService } from './transfers.service';
+import { UpstreamMovementsApplier, UpstreamMovementsConsumer } from './upstream-movements.consumer';
 
 export interface CustodyEpisodesOptions {
   /** PERSON_ID_SECRET: keys the prison number → person id derivation. */
@@ -54,6 +55,9 @@ export class CustodyEpisodesModule {
         TransfersService,
         MovementReversalService,
         CourtLiberationsService,
+        // Movements published on the bus by upstream prison systems, applied like HTTP ones.
+        UpstreamMovementsApplier,
+        UpstreamMovementsConsumer,
       ],
       exports: [JourneyStageService, GatePickupService, MeetingService],
     };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThan, type EntityManager } from 'typeorm';
-import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
@@ -10,6 +10,7 @@ import {
   MovementSupersededError,
 } from './custody-episode.errors';
 import { movementReversedEvent } from './custody-episode.events';
+import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { MovementReversedView, ReverseMovementBody } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
 import { currentEstablishment, loadMovements, standingTransfers } from './episode-history';
@@ -89,8 +90,9 @@ export class MovementReversalService {
     context: RequestContext,
   ): Promise<boolean> {
     const movement = await manager.findOneByOrFail(Movement, { eventId });
-    if (movement.reversedAt !== null) return false;
     const { personId, episode: episodeNumber } = movement;
+    refuseEpisodeMismatch(context, personId, episodeNumber);
+    if (movement.reversedAt !== null) return false;
     const reversedAt = new Date(body.reversedAt);
     if (reversedAt < movement.occurredAt) {
       throw new MovementOutOfOrderError(
@@ -141,7 +143,7 @@ export class MovementReversalService {
 
     movement.reversedAt = reversedAt;
     movement.reversedBy = context.actor;
-    movement.reversalEventId = randomUUID();
+    movement.reversalEventId = context.fromBus?.eventId ?? randomUUID();
     movement.reversalCorrelationId = context.correlationId;
     await manager.update(
       Movement,
@@ -153,7 +155,7 @@ export class MovementReversalService {
         reversalCorrelationId: context.correlationId,
       },
     );
-    await enqueueEvent(manager, movementReversedEvent(episode, movement));
+    await enqueueCustodyEvent(manager, movementReversedEvent(episode, movement), context);
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { DomainError } from '@throughcare/platform-errors';
-import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
@@ -9,6 +9,7 @@ import {
   NotAReturnToCustodyError,
 } from './custody-episode.errors';
 import { personReceivedEvent } from './custody-episode.events';
+import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { RecordReceptionBody } from './custody-episode.schemas';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
@@ -83,6 +84,7 @@ export class ReceptionsService {
           'RECEPTION_CONFLICT',
         );
       }
+      refuseEpisodeMismatch(context, personId, already.episode);
       return { created: false, episode: already };
     }
 
@@ -109,9 +111,11 @@ export class ReceptionsService {
       );
     }
 
+    const episodeNumber = (previous?.episode ?? 0) + 1;
+    refuseEpisodeMismatch(context, personId, episodeNumber);
     const episode = manager.create(CustodyEpisode, {
       personId,
-      episode: (previous?.episode ?? 0) + 1,
+      episode: episodeNumber,
       origin: 'RECEPTION',
       prisonNumber: body.prisonNumber,
       establishmentCode: body.establishmentCode,
@@ -136,7 +140,11 @@ export class ReceptionsService {
       stageRecordedAt: null,
     });
     const saved = await manager.save(episode);
-    await enqueueEvent(manager, personReceivedEvent(receivedEpisode(saved), context.correlationId));
+    await enqueueCustodyEvent(
+      manager,
+      personReceivedEvent(receivedEpisode(saved), context.correlationId, context.fromBus?.eventId),
+      context,
+    );
     return { created: true, episode: saved };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
@@ -9,6 +9,7 @@ import {
   ReleaseDateTooEarlyError,
 } from './custody-episode.errors';
 import { releaseDateChangedEvent } from './custody-episode.events';
+import { enqueueCustodyEvent } from './custody-outbox';
 import type { ChangeReleaseDateBody, EpisodeView } from './custody-episode.schemas';
 import { toEpisodeView } from './custody-episode.view';
 import { loadEpisodeHistory } from './episode-history';
@@ -45,19 +46,21 @@ export class ReleaseDateService {
   /**
    * Records a new expected release date for an open episode as a fact, with the date it
    * replaces, and enqueues `custody.release-date.changed`, in one transaction. The current
-   * date again changes nothing; the same Idempotency-Key answers the first result.
+   * date again changes nothing; the same Idempotency-Key answers the first result. `changedAt`
+   * is now, or the upstream event's own time for a change that arrived on the bus.
    */
   async change(
     personId: string,
     episodeNumber: number,
     body: ChangeReleaseDateBody,
     context: RequestContext,
+    changedAt: Date = new Date(),
   ): Promise<ReleaseDateOutcome> {
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
       let changed = false;
       const apply = async (manager: EntityManager): Promise<ChangeKeyResult> => {
-        changed = await this.apply(manager, personId, episodeNumber, body, context);
+        changed = await this.apply(manager, personId, episodeNumber, body, context, changedAt);
         return { personId, episode: episodeNumber, ...body };
       };
       const first = context.idempotencyKey
@@ -88,6 +91,7 @@ export class ReleaseDateService {
     episodeNumber: number,
     body: ChangeReleaseDateBody,
     context: RequestContext,
+    changedAt: Date,
   ): Promise<boolean> {
     const found = await manager.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
     if (!found) throw EpisodeNotFoundError.of(personId, episodeNumber);
@@ -128,12 +132,16 @@ export class ReleaseDateService {
       previousExpectedReleaseDate: current,
       expectedReleaseDate: body.expectedReleaseDate,
       reason: body.reason,
-      changedAt: new Date(),
+      changedAt,
       changedBy: context.actor,
       correlationId: context.correlationId,
     });
     await manager.insert(ReleaseDateChange, change);
-    await enqueueEvent(manager, releaseDateChangedEvent(episode, change));
+    await enqueueCustodyEvent(
+      manager,
+      releaseDateChangedEvent(episode, change, context.fromBus?.eventId),
+      context,
+    );
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import { ConflictError } from '@throughcare/platform-errors';
-import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
@@ -10,6 +10,7 @@ import {
   ReleaseBeforeReceptionError,
 } from './custody-episode.errors';
 import { personReleasedEvent } from './custody-episode.events';
+import { enqueueCustodyEvent } from './custody-outbox';
 import type { RecordReleaseBody } from './custody-episode.schemas';
 import { Movement } from './movement.entity';
 import { lockPerson } from './person-lock';
@@ -126,7 +127,7 @@ export class ReleasesService {
         releaseReason: body.reason,
       },
     );
-    const event = personReleasedEvent(episode, context.correlationId);
+    const event = personReleasedEvent(episode, context.correlationId, context.fromBus?.eventId);
     await manager.insert(Movement, {
       eventId: event.eventId,
       personId,
@@ -144,7 +145,7 @@ export class ReleasesService {
       reversalEventId: null,
       reversalCorrelationId: null,
     });
-    await enqueueEvent(manager, event);
+    await enqueueCustodyEvent(manager, event, context);
     return { created: true, episode };
   }
 

@@ -30,6 +30,20 @@ export interface RequestContext {
   actor: string;
   correlationId: string;
   idempotencyKey: string | undefined;
+  /**
+   * Set when the fact arrived as an upstream bus event rather than over HTTP (see
+   * `upstream-movements.consumer.ts`). The fact is then recorded under the bus event's id (so a
+   * reversal naming that id finds it, and the record and the journey name it alike), its
+   * episode number must be the one the event states, and its outbox row is written already
+   * published: the bus holds that event, and publishing it again would be a second copy.
+   */
+  fromBus?: BusOrigin;
+}
+
+export interface BusOrigin {
+  eventId: string;
+  /** The episode the event names (`data.episode`). */
+  episode: number;
 }
 
 const HeadersSchema = z.object({

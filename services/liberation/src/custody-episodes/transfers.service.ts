@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
-import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
@@ -11,6 +11,7 @@ import {
   SameEstablishmentTransferError,
 } from './custody-episode.errors';
 import { personTransferredEvent } from './custody-episode.events';
+import { enqueueCustodyEvent } from './custody-outbox';
 import type { RecordTransferBody, TransferRecordedView } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
 import { currentEstablishment, loadMovements, standingTransfers } from './episode-history';
@@ -132,7 +133,7 @@ export class TransfersService {
     }
 
     const movement = manager.create(Movement, {
-      eventId: randomUUID(),
+      eventId: context.fromBus?.eventId ?? randomUUID(),
       personId,
       episode: episodeNumber,
       movement: 'TRANSFER',
@@ -149,7 +150,7 @@ export class TransfersService {
       reversalCorrelationId: null,
     });
     await manager.insert(Movement, movement);
-    await enqueueEvent(manager, personTransferredEvent(episode, movement));
+    await enqueueCustodyEvent(manager, personTransferredEvent(episode, movement), context);
     return { created: true, movement };
   }
 }

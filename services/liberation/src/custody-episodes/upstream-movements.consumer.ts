@@ -1,0 +1,252 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { DataSource } from 'typeorm';
+import type { z } from 'zod';
+import { identifierOf, subjectFor, type KnownEvent } from '@throughcare/contracts';
+import { planningRangeIssuesInEveryJurisdiction } from '@throughcare/domain';
+import { ValidationFailedError, parseOrThrow } from '@throughcare/platform-errors';
+import { NATS_CONNECTION } from '@throughcare/platform-http';
+import {
+  DurableConsumer,
+  PermanentError,
+  ensureStreams,
+  jetstream,
+  jetstreamManager,
+} from '@throughcare/platform-messaging';
+import { CourtLiberationsService } from './court-liberations.service';
+import {
+  ChangeReleaseDateBodySchema,
+  RecordCourtLiberationBodySchema,
+  RecordReceptionBodySchema,
+  RecordReleaseBodySchema,
+  RecordTransferBodySchema,
+  ReverseMovementBodySchema,
+} from './custody-episode.schemas';
+import { isInOutbox } from './custody-outbox';
+import { MovementReversalService } from './movement-reversal.service';
+import { Movement } from './movement.entity';
+import { PersonIds } from './person-ids';
+import { ReceptionsService } from './receptions.service';
+import { ReleaseDateService } from './release-date.service';
+import { ReleasesService } from './releases.service';
+import type { RequestContext } from './request-context';
+import { TransfersService } from './transfers.service';
+
+/** The custody movements an upstream prison system may publish straight onto the bus. */
+export const upstreamMovementEventTypes = [
+  'custody.person.received',
+  'custody.person.released',
+  'custody.person.transferred',
+  'custody.movement.reversed',
+  'custody.release-date.changed',
+  'custody.person.liberated-from-court',
+] as const;
+type UpstreamMovementType = (typeof upstreamMovementEventTypes)[number];
+type UpstreamMovement = Extract<KnownEvent, { eventType: UpstreamMovementType }>;
+
+/** The durable consumer's name; its dead letters go to `throughcare.dlq.liberation-movements`. */
+export const UPSTREAM_MOVEMENTS_CONSUMER = 'liberation-movements';
+
+/** Recorded as `received_by`, `released_by`, `recorded_by`… of a fact that arrived on the bus. */
+export const BUS_ACTOR = 'bus:upstream';
+
+export type ApplyOutcome = 'applied' | 'already-held';
+
+const isUpstreamMovement = (event: KnownEvent): event is UpstreamMovement =>
+  (upstreamMovementEventTypes as readonly string[]).includes(event.eventType);
+
+/**
+ * Applies custody movements published on the bus to the custody record, through the same
+ * service methods as the HTTP API, so the record (rows and outbox) is the same whichever way a
+ * movement arrived, and the custody record and the journey (which the orchestrator's bridge
+ * drives from the same events) do not disagree.
+ *
+ * Its own events and events already applied are skipped, by event id: every custody event this
+ * service has applied is in its outbox under its eventId, whether it published the event (an
+ * HTTP request) or took it from the bus (recorded under the bus event's id, already published,
+ * see `enqueueCustodyEvent`). The envelope has no producer field to go by, and an event id is
+ * exact: an upstream copy of a movement also recorded over HTTP carries another id, and is then
+ * matched by its facts as an HTTP retry would be (same receivedAt, releasedAt, transferredAt).
+ * Each application also runs under the Idempotency-Key `bus:<eventId>`, so two deliveries racing
+ * each other apply once, as does an event that changed nothing (no outbox row: e.g. the reception
+ * was already recorded over HTTP, or the release date was already that date).
+ *
+ * An event it cannot apply (invalid data, a date the journey could not plan, a conflict with the
+ * record such as the release of a person not in custody) throws a domain error, which the
+ * consumer dead-letters with its code and reason; anything else (the database unreachable) is
+ * retried by the consumer, holding that person's later events behind it.
+ */
+@Injectable()
+export class UpstreamMovementsApplier {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly personIds: PersonIds,
+    private readonly receptions: ReceptionsService,
+    private readonly releases: ReleasesService,
+    private readonly transfers: TransfersService,
+    private readonly reversals: MovementReversalService,
+    private readonly releaseDates: ReleaseDateService,
+    private readonly courtLiberations: CourtLiberationsService,
+  ) {}
+
+  async apply(event: KnownEvent): Promise<ApplyOutcome> {
+    if (!isUpstreamMovement(event)) {
+      throw new PermanentError('NOT_A_MOVEMENT', `${event.eventType} is not a custody movement`);
+    }
+    if (await isInOutbox(this.dataSource.manager, event.eventId)) return 'already-held';
+    const personId = this.personIdOf(event);
+    const context: RequestContext = {
+      actor: BUS_ACTOR,
+      correlationId: event.correlationId,
+      idempotencyKey: `bus:${event.eventId}`,
+      fromBus: { eventId: event.eventId, episode: event.data.episode },
+    };
+    switch (event.eventType) {
+      case 'custody.person.received': {
+        const { episode: _episode, ...facts } = event.data;
+        await this.receptions.record(dataOf(RecordReceptionBodySchema, facts), context);
+        break;
+      }
+      case 'custody.person.liberated-from-court': {
+        const { episode: _episode, ...facts } = event.data;
+        await this.courtLiberations.record(dataOf(RecordCourtLiberationBodySchema, facts), context);
+        break;
+      }
+      case 'custody.person.released': {
+        const body = dataOf(RecordReleaseBodySchema, { personId, ...event.data });
+        await this.releases.record(body, context);
+        break;
+      }
+      case 'custody.person.transferred': {
+        const { toEstablishmentCode, transferredAt } = event.data;
+        const body = dataOf(RecordTransferBodySchema, { toEstablishmentCode, transferredAt });
+        await this.transfers.record(personId, event.data.episode, body, context);
+        break;
+      }
+      case 'custody.release-date.changed': {
+        const { expectedReleaseDate, reason, changedAt } = event.data;
+        const body = dataOf(ChangeReleaseDateBodySchema, { expectedReleaseDate, reason });
+        // The journey plans from changedAt too (the bridge refuses it out of range): so do we.
+        const issues = planningRangeIssuesInEveryJurisdiction([
+          { field: 'changedAt', value: changedAt, role: 'event' },
+        ]);
+        if (issues.length > 0) throw invalidData(issues);
+        await this.releaseDates.change(personId, event.data.episode, body, context, new Date(changedAt));
+        break;
+      }
+      case 'custody.movement.reversed': {
+        const { reversedEventId, reversedAt, movement: kind } = event.data;
+        const body = dataOf(ReverseMovementBodySchema, { reversedAt });
+        const movement = await this.dataSource.manager.findOneBy(Movement, { eventId: reversedEventId });
+        // A movement's person and kind never change: safe to check before the service locks.
+        if (movement && (movement.movement !== kind || movement.personId !== personId)) {
+          throw new PermanentError(
+            'REVERSAL_MISMATCH',
+            `data.reversedEventId ${reversedEventId} is a ${movement.movement.toLowerCase()} of ${movement.personId === personId ? 'this person' : 'another person'}, not a ${kind.toLowerCase()} of person ${personId}`,
+          );
+        }
+        await this.reversals.reverse(reversedEventId, body, context);
+        break;
+      }
+    }
+    return 'applied';
+  }
+
+  /**
+   * The person the event is about, as the bridge reads it (THROUGHCARE_ID, else the NOMS
+   * prison number); every prison number the event carries must name that same person, or the
+   * journey and the custody record would be kept for two different people.
+   */
+  personIdOf(event: UpstreamMovement): string {
+    const known = identifierOf(event.personReference, 'THROUGHCARE_ID');
+    const prisonNumbers = [
+      identifierOf(event.personReference, 'NOMS'),
+      'prisonNumber' in event.data ? event.data.prisonNumber : undefined,
+    ].filter((n): n is string => n !== undefined);
+    const derived = prisonNumbers.map((n) => this.personIds.of(n));
+    const personId = known ?? derived[0];
+    if (personId === undefined) {
+      throw new PermanentError(
+        'UNROUTABLE_EVENT',
+        'personReference has neither a THROUGHCARE_ID nor a NOMS identifier',
+      );
+    }
+    if (derived.some((d) => d !== personId)) {
+      throw new PermanentError(
+        'PERSON_REFERENCE_MISMATCH',
+        'personReference and data.prisonNumber do not name the same person',
+      );
+    }
+    return personId;
+  }
+}
+
+/** The event's facts as the HTTP body the service takes, checked by the same schema. */
+function dataOf<S extends z.ZodType>(schema: S, facts: Record<string, unknown>): z.output<S> {
+  try {
+    return parseOrThrow(schema, facts, 'event data');
+  } catch (error) {
+    if (error instanceof ValidationFailedError) throw invalidData(error.errors);
+    throw error;
+  }
+}
+
+function invalidData(errors: ReadonlyArray<{ field: string; message: string }>): PermanentError {
+  return new PermanentError(
+    'INVALID_EVENT_DATA',
+    errors.map((e) => `data.${e.field}: ${e.message}`).join('; '),
+  );
+}
+
+/**
+ * Runs the durable JetStream consumer `liberation-movements` (explicit acks; dead letters with
+ * their reason on `throughcare.dlq.liberation-movements`; transient failures retried for the
+ * consumer's horizon, one person's events in bus order, people in parallel).
+ */
+@Injectable()
+export class UpstreamMovementsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('UpstreamMovements');
+  private consumer: DurableConsumer | undefined;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly applier: UpstreamMovementsApplier,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    await ensureStreams(jsm);
+    this.consumer = new DurableConsumer({
+      js: jetstream(this.nc),
+      jsm,
+      name: UPSTREAM_MOVEMENTS_CONSUMER,
+      filterSubjects: upstreamMovementEventTypes.map(subjectFor),
+      handler: async (event, context) => {
+        const outcome = await this.applier.apply(event);
+        this.logger.debug(
+          `${event.eventType} ${event.eventId} (${context.subject}#${context.streamSequence}): ${outcome}`,
+        );
+      },
+      orderingKey: (event) => {
+        try {
+          return isUpstreamMovement(event) ? this.applier.personIdOf(event) : '';
+        } catch {
+          return ''; // the handler dead-letters it
+        }
+      },
+      concurrency: 4,
+      logger: this.logger,
+    });
+    await this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+}

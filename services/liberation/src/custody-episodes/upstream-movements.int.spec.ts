@@ -1,0 +1,410 @@
+import { randomUUID } from 'node:crypto';
+import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { deadLetterSubjectFor, Streams, subjectFor, type KnownEvent } from '@throughcare/contracts';
+import { NATS_CONNECTION } from '@throughcare/platform-http';
+import { DlqHeaders, jetstream, jetstreamManager } from '@throughcare/platform-messaging';
+import { withSpecWorker } from '@throughcare/testing';
+import type { EpisodeView, MovementReversedView, ReleaseRecordedView } from './custody-episode.schemas';
+import {
+  aPrisonNumber,
+  aReception,
+  config,
+  daysFromToday,
+  eventually,
+  minutesAgo,
+  personIdOf,
+  useLiberation,
+} from './spec-support';
+import type { bookingStepsWorkflow } from './test-workflows/booking-steps.workflow';
+import { BUS_ACTOR, UPSTREAM_MOVEMENTS_CONSUMER } from './upstream-movements.consumer';
+
+const DEAD_LETTERS = deadLetterSubjectFor(UPSTREAM_MOVEMENTS_CONSUMER);
+
+/** An event as an upstream prison system publishes it: prison number only, no THROUGHCARE_ID. */
+function upstream(
+  eventType: string,
+  prisonNumber: string,
+  occurredAt: string,
+  data: Record<string, unknown>,
+) {
+  return {
+    eventType,
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt,
+    correlationId: `upstream-${randomUUID()}`,
+    personReference: { identifiers: [{ type: 'NOMS', value: prisonNumber }] },
+    data,
+  } as KnownEvent & { data: Record<string, unknown> };
+}
+
+function anUpstreamReception(prisonNumber: string, overrides: Record<string, unknown> = {}) {
+  const { prisonNumber: _, ...facts } = aReception({ receivedAt: minutesAgo(1000), ...overrides });
+  return upstream('custody.person.received', prisonNumber, facts.receivedAt as string, {
+    prisonNumber,
+    episode: 1,
+    ...facts,
+  });
+}
+
+describe('liberation applies custody movements published straight onto the bus (consumer liberation-movements)', () => {
+  const liberation = useLiberation();
+  const lib = () => liberation.lib;
+  const nc = () => lib().app.get<NatsConnection>(NATS_CONNECTION);
+
+  /** Publishes a message; each call is a new message on the stream (a distinct Nats-Msg-Id). */
+  async function publish(event: { eventType: string; eventId: string } | string, subject?: string) {
+    const body = typeof event === 'string' ? event : JSON.stringify(event);
+    await jetstream(nc()).publish(subject ?? subjectFor((event as KnownEvent).eventType), body, {
+      msgID: randomUUID(),
+    });
+  }
+
+  /** Until the consumer has settled everything on its subjects (acknowledged or dead-lettered). */
+  async function caughtUp() {
+    const jsm = await jetstreamManager(nc());
+    await eventually(async () => {
+      const info = await jsm.consumers.info(Streams.events.name, UPSTREAM_MOVEMENTS_CONSUMER);
+      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+    }, 20_000);
+  }
+
+  /** Messages on `stream`/`subject` whose body contains `marker`. */
+  async function messagesWith(stream: string, subject: string, marker: string): Promise<JsMsg[]> {
+    const reader = await jetstream(nc()).consumers.get(stream, {
+      filter_subjects: [subject],
+      deliver_policy: DeliverPolicy.All,
+    });
+    const found: JsMsg[] = [];
+    for (;;) {
+      const msg = await reader.next({ expires: 1000 });
+      if (!msg) return found;
+      if (new TextDecoder().decode(msg.data).includes(marker)) found.push(msg);
+    }
+  }
+
+  const deadLetterOf = (marker: string) =>
+    eventually(async () => (await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, marker))[0], 20_000);
+
+  const episodeOf = async (personId: string, episode = 1) => {
+    const response = await lib().get(`/people/${personId}/episodes/${episode}`);
+    return response.status === 200 ? ((await response.json()) as EpisodeView) : undefined;
+  };
+
+  /** Publishes `event` twice (an upstream re-publish), then waits until the person's episode `shows` it. */
+  async function deliverTwice(event: KnownEvent, personId: string, shows: (view: EpisodeView) => boolean) {
+    await publish(event);
+    await publish(event);
+    return eventually(async () => {
+      const view = await episodeOf(personId);
+      return view && shows(view) ? view : undefined;
+    });
+  }
+
+  /** POSTs a custody change over HTTP, expects it recorded (201), and answers its body. */
+  async function recordOverHttp<T>(path: string, body: unknown): Promise<T> {
+    const response = await lib().post(path, body);
+    expect([path, response.status]).toEqual([path, 201]);
+    return (await response.json()) as T;
+  }
+
+  const outboxIds = async (eventType: string, personId: string) =>
+    (await lib().outboxRows(eventType, personId)).map((r) => [r.id, r.published]);
+
+  const busKeys = async (eventIds: string[]) =>
+    (await lib().dataSource.query(`SELECT key FROM liberation.idempotency_key WHERE key LIKE '%:bus:%'`))
+      .map((r: { key: string }) => r.key)
+      .filter((key: string) => eventIds.some((id) => key.endsWith(`:bus:${id}`)));
+
+  it('a reception, transfer, release and reversals published on the bus move the custody record, each applied once though delivered twice', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const reception = anUpstreamReception(prisonNumber);
+
+    // Before: the liberation service has never heard of this person.
+    expect(await episodeOf(personId)).toBeUndefined();
+
+    const opened = await deliverTwice(reception, personId, () => true);
+    expect(opened).toMatchObject({
+      personId,
+      episode: 1,
+      state: 'IN_CUSTODY',
+      origin: 'RECEPTION',
+      establishmentCode: 'BAR',
+      jurisdiction: 'SCOTLAND',
+      homeLocalAuthority: 'S12000036',
+      expectedReleaseDate: reception.data.expectedReleaseDate,
+      reception: {
+        establishmentCode: 'BAR',
+        receivedAt: reception.data.receivedAt,
+        receivedBy: BUS_ACTOR,
+        sentenceDate: reception.data.sentenceDate,
+        expectedReleaseDate: reception.data.expectedReleaseDate,
+      },
+      release: null,
+    });
+
+    // The journey's activities against liberation now find the episode (they failed with
+    // EPISODE_NOT_FOUND for a bus-started journey before).
+    const run = randomUUID();
+    const [booked] = await withSpecWorker(
+      { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+      require.resolve('./test-workflows/booking-steps.workflow'),
+      (worker) =>
+        worker.execute<typeof bookingStepsWorkflow>('bookingStepsWorkflow', [
+          {
+            kind: 'gatePickup',
+            steps: [
+              {
+                book: {
+                  idempotencyKey: `${run}:book`,
+                  personId,
+                  episode: 1,
+                  establishmentCode: 'BAR',
+                  liberationDate: reception.data.expectedReleaseDate as string,
+                  correlationId: `spec-${run}`,
+                },
+              },
+            ],
+          },
+        ]),
+    );
+    expect(booked).toEqual({ bookingId: expect.any(String) });
+
+    const transfer = upstream('custody.person.transferred', prisonNumber, minutesAgo(900), {
+      episode: 1,
+      fromEstablishmentCode: 'BAR',
+      toEstablishmentCode: 'LEI',
+      transferredAt: minutesAgo(900),
+    });
+    const moved = await deliverTwice(transfer, personId, (view) => view.establishmentCode === 'LEI');
+    expect(moved.movements).toMatchObject([
+      {
+        eventId: transfer.eventId,
+        movement: 'TRANSFER',
+        fromEstablishmentCode: 'BAR',
+        toEstablishmentCode: 'LEI',
+      },
+    ]);
+
+    const newDate = daysFromToday(45);
+    const dateChange = upstream('custody.release-date.changed', prisonNumber, minutesAgo(800), {
+      episode: 1,
+      expectedReleaseDate: newDate,
+      previousExpectedReleaseDate: reception.data.expectedReleaseDate,
+      reason: 'RECALCULATION',
+      changedAt: minutesAgo(800),
+    });
+    const redated = await deliverTwice(dateChange, personId, (view) => view.expectedReleaseDate === newDate);
+    expect(redated.releaseDateChanges).toHaveLength(1);
+    expect(redated.releaseDateChanges[0]).toMatchObject({
+      expectedReleaseDate: newDate,
+      changedAt: dateChange.data.changedAt,
+    });
+
+    const release = upstream('custody.person.released', prisonNumber, minutesAgo(700), {
+      episode: 1,
+      establishmentCode: 'LEI',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(700),
+    });
+    const released = await deliverTwice(release, personId, (view) => view.state === 'RELEASED');
+    expect(released.release).toMatchObject({
+      establishmentCode: 'LEI',
+      releasedAt: release.data.releasedAt,
+      releasedBy: BUS_ACTOR,
+    });
+
+    // Reversals name the upstream event ids, which the record keeps as its own.
+    const releaseReversal = upstream('custody.movement.reversed', prisonNumber, minutesAgo(600), {
+      episode: 1,
+      movement: 'RELEASE',
+      reversedEventId: release.eventId,
+      reversedAt: minutesAgo(600),
+    });
+    const backInCustody = await deliverTwice(
+      releaseReversal,
+      personId,
+      (view) => view.state === 'IN_CUSTODY',
+    );
+    expect(backInCustody.release).toBeNull();
+    const transferReversal = upstream('custody.movement.reversed', prisonNumber, minutesAgo(500), {
+      episode: 1,
+      movement: 'TRANSFER',
+      reversedEventId: transfer.eventId,
+      reversedAt: minutesAgo(500),
+    });
+    const back = await deliverTwice(transferReversal, personId, (view) => view.establishmentCode === 'BAR');
+    expect(back.movements.map((m) => [m.eventId, m.movement, m.recordedBy, m.reversal])).toEqual([
+      [
+        transfer.eventId,
+        'TRANSFER',
+        BUS_ACTOR,
+        {
+          eventId: transferReversal.eventId,
+          reversedAt: transferReversal.data.reversedAt,
+          reversedBy: BUS_ACTOR,
+        },
+      ],
+      [
+        release.eventId,
+        'RELEASE',
+        BUS_ACTOR,
+        {
+          eventId: releaseReversal.eventId,
+          reversedAt: releaseReversal.data.reversedAt,
+          reversedBy: BUS_ACTOR,
+        },
+      ],
+    ]);
+
+    await caughtUp();
+    // Each fact once, under the upstream event's id, written as already published: not one
+    // event of these was published a second time by the service.
+    expect(await outboxIds('custody.person.received', personId)).toEqual([[reception.eventId, true]]);
+    expect(await outboxIds('custody.person.transferred', personId)).toEqual([[transfer.eventId, true]]);
+    expect(await outboxIds('custody.release-date.changed', personId)).toEqual([[dateChange.eventId, true]]);
+    expect(await outboxIds('custody.person.released', personId)).toEqual([[release.eventId, true]]);
+    expect((await outboxIds('custody.movement.reversed', personId)).sort()).toEqual(
+      [
+        [releaseReversal.eventId, true],
+        [transferReversal.eventId, true],
+      ].sort(),
+    );
+    for (const event of [reception, transfer, dateChange, release, releaseReversal, transferReversal]) {
+      expect(
+        await messagesWith(Streams.events.name, subjectFor(event.eventType), event.eventId),
+      ).toHaveLength(2);
+    }
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, prisonNumber)).toEqual([]);
+    const episode = await episodeOf(personId);
+    expect(episode).toMatchObject({
+      state: 'IN_CUSTODY',
+      establishmentCode: 'BAR',
+      expectedReleaseDate: newDate,
+    });
+    expect(episode?.gatePickups).toHaveLength(1);
+
+    // Later changes over HTTP find the episode (they answered 404 before).
+    await recordOverHttp(`/people/${personId}/episodes/1/release-date`, {
+      expectedReleaseDate: daysFromToday(50),
+      reason: 'RECALCULATION',
+    });
+    await recordOverHttp('/releases', {
+      prisonNumber,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(10),
+    });
+  });
+
+  it("does not re-apply the service's own events, recorded over HTTP and coming back on the bus", async () => {
+    const reception = aReception({ receivedAt: minutesAgo(1000) });
+    const personId = personIdOf(reception.prisonNumber);
+    await recordOverHttp('/receptions', reception);
+    await recordOverHttp(`/people/${personId}/episodes/1/transfers`, {
+      toEstablishmentCode: 'LEI',
+      transferredAt: minutesAgo(900),
+    });
+    const { eventId: releaseEventId } = await recordOverHttp<ReleaseRecordedView>('/releases', {
+      personId,
+      establishmentCode: 'LEI',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(800),
+    });
+    const { eventId: reversalEventId } = await recordOverHttp<MovementReversedView>(
+      `/movements/${releaseEventId}/reversal`,
+      { reversedAt: minutesAgo(700) },
+    );
+
+    // All four events reach the bus from the outbox, and the consumer has been through them.
+    const events = [
+      ...(await lib().eventsOnBus('custody.person.received', personId)),
+      ...(await lib().eventsOnBus('custody.person.transferred', personId)),
+      ...(await lib().eventsOnBus('custody.person.released', personId)),
+      ...(await lib().eventsOnBus('custody.movement.reversed', personId)),
+    ];
+    expect(events).toHaveLength(4);
+    expect(events.map((e) => e.eventId)).toEqual(expect.arrayContaining([releaseEventId, reversalEventId]));
+    await caughtUp();
+
+    // Skipped as its own: never applied through the bus path (no bus idempotency key), never
+    // refused (re-applying the release after its reversal would be a RELEASE_REVERSED conflict).
+    expect(await busKeys(events.map((e) => e.eventId))).toEqual([]);
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, personId)).toEqual([]);
+    const view = await episodeOf(personId);
+    expect(view).toMatchObject({ state: 'IN_CUSTODY', establishmentCode: 'LEI', release: null });
+    expect(view?.movements).toHaveLength(2);
+    for (const type of ['custody.person.received', 'custody.person.transferred', 'custody.person.released']) {
+      expect(await lib().outboxRows(type, personId)).toHaveLength(1);
+    }
+  });
+
+  it('retries an event while the database refuses it (a transient failure), and applies it once it can', async () => {
+    const reception = anUpstreamReception(aPrisonNumber());
+    const personId = personIdOf(reception.data.prisonNumber as string);
+    const db = lib().dataSource;
+    // The custody table is gone for a while: every attempt fails with a database error.
+    await db.query('ALTER TABLE liberation.custody_episode RENAME TO custody_episode_away');
+    try {
+      await publish(reception);
+      await new Promise((resolve) => setTimeout(resolve, 3000)); // attempts at 0, 1 and 3 s
+    } finally {
+      await db.query('ALTER TABLE liberation.custody_episode_away RENAME TO custody_episode');
+    }
+    expect(await eventually(() => episodeOf(personId), 20_000)).toMatchObject({ state: 'IN_CUSTODY' });
+    await caughtUp();
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, reception.eventId)).toEqual([]);
+    expect(await outboxIds('custody.person.received', personId)).toEqual([[reception.eventId, true]]);
+  });
+
+  it('dead-letters an event it cannot apply, with a reason naming the field, and carries on', async () => {
+    const unplannable = anUpstreamReception(aPrisonNumber(), { expectedReleaseDate: '2099-01-05' });
+    const notACouncil = anUpstreamReception(aPrisonNumber(), { homeLocalAuthority: 'E08000035' });
+    const wrongEpisode = { ...anUpstreamReception(aPrisonNumber()), eventId: randomUUID() };
+    wrongEpisode.data = { ...wrongEpisode.data, episode: 2 };
+    const stranger = aPrisonNumber();
+    const releaseOfNobody = upstream('custody.person.released', stranger, minutesAgo(10), {
+      episode: 1,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(10),
+    });
+    const twoPeople = anUpstreamReception(aPrisonNumber());
+    twoPeople.personReference = { identifiers: [{ type: 'NOMS', value: aPrisonNumber() }] };
+    const marker = `not-an-event-${randomUUID()}`;
+    const valid = anUpstreamReception(aPrisonNumber());
+
+    for (const event of [unplannable, notACouncil, wrongEpisode, releaseOfNobody, twoPeople])
+      await publish(event);
+    await publish(
+      JSON.stringify({ eventType: 'custody.person.received', marker }),
+      subjectFor('custody.person.received'),
+    );
+    await publish(valid);
+
+    const expectations: Array<[string, string, RegExp]> = [
+      [unplannable.eventId, 'INVALID_EVENT_DATA', /data\.expectedReleaseDate/],
+      [notACouncil.eventId, 'INVALID_EVENT_DATA', /data\.homeLocalAuthority/],
+      [wrongEpisode.eventId, 'EPISODE_NUMBER_MISMATCH', /names episode 2 .* episode 1 in the custody record/],
+      [releaseOfNobody.eventId, 'EPISODE_NOT_FOUND', /has no custody episode 1/],
+      [twoPeople.eventId, 'PERSON_REFERENCE_MISMATCH', /data\.prisonNumber/],
+      [marker, 'INVALID_ENVELOPE', /eventId/],
+    ];
+    for (const [id, code, reason] of expectations) {
+      const dead = await deadLetterOf(id);
+      expect([id, dead.headers?.get(DlqHeaders.code)]).toEqual([id, code]);
+      expect(dead.headers?.get(DlqHeaders.reason)).toMatch(reason);
+      expect(dead.headers?.get(DlqHeaders.consumer)).toBe(UPSTREAM_MOVEMENTS_CONSUMER);
+    }
+    // Nothing recorded for the refused ones; the valid one after them is applied.
+    for (const event of [unplannable, notACouncil, wrongEpisode, twoPeople]) {
+      expect(await episodeOf(personIdOf(event.data.prisonNumber as string))).toBeUndefined();
+    }
+    expect(await episodeOf(personIdOf(stranger))).toBeUndefined();
+    expect(await eventually(() => episodeOf(personIdOf(valid.data.prisonNumber as string)))).toMatchObject({
+      state: 'IN_CUSTODY',
+    });
+  });
+});
