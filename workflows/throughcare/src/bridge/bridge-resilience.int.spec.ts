@@ -439,6 +439,18 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     expect((await api('GET', '/dead-letters/not-a-number')).status).toBe(400);
     expect((await api('GET', '/dead-letters?limit=0')).status).toBe(400);
     expect((await api('GET', '/dead-letters/999999999')).status).toBe(404);
+    const docs = (await api('GET', '/docs-json')).json as { paths: Record<string, Record<string, unknown>> };
+    expect(
+      Object.keys(docs.paths)
+        .filter((p) => p.startsWith('/dead-letters'))
+        .sort(),
+    ).toEqual([
+      '/dead-letters',
+      '/dead-letters/replay',
+      '/dead-letters/{seq}',
+      '/dead-letters/{seq}/discard',
+      '/dead-letters/{seq}/replay',
+    ]);
 
     // Replaying a bad event dead-letters it anew (a new sequence), once: replay --all does not loop.
     const again = JSON.parse(
