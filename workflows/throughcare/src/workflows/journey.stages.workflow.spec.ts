@@ -16,6 +16,7 @@ import {
   currentRunId,
   receptionInput,
   recordHistory,
+  settleAttention,
   recordingActivities,
   requestOf,
   screenAndRefer,
@@ -390,10 +391,19 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
         'waiting on the directory',
       );
       expect(waiting.waitingOn).toBe(`directory: no agency listed for ${input.homeLocalAuthority}`);
+      // Somebody is told (v3): one acknowledgement item for the directory's administrators.
+      expect(waiting.attention).toEqual([
+        expect.objectContaining({
+          action: `directory:no-agency:${input.homeLocalAuthority}:CJSW`,
+          errorType: 'AGENCY_NOT_FOUND',
+          options: ['SKIP'],
+          status: 'OPEN',
+        }),
+      ]);
       await env.sleep('2 days');
       await waitForPlan(handle, () => count(acts.effects, 'agencyLookedUp') === 3, 'asked again each day');
       await tell(handle, caseCloseRequestedUpdate, { reason: 'DEPORTED', requestedAt: await nowIso() });
-      await waitForPlan(handle, atStage('CLOSED'), 'closed');
+      await settleAttention(handle); // closed, and its acknowledgement item closed with it
       await recordHistory(handle, 'v2.no-agency.closed-deported');
     });
     expect(tally(acts.effects)).toEqual({
@@ -401,6 +411,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       assessmentRequested: 1,
       agencyLookedUp: 3,
       caseClosed: 1,
+      attentionRecorded: 2, // raised once (not each day), closed with the case
     });
   });
 

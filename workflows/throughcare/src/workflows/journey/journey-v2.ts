@@ -1765,9 +1765,21 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   async function findAgency(): Promise<void> {
     const kind = input.jurisdiction === 'SCOTLAND' ? 'CJSW' : 'PROBATION';
+    const action = `directory:no-agency:${input.homeLocalAuthority}:${kind}`;
     try {
       s.agencyId = (await directory.findAgency({ localAuthority: input.homeLocalAuthority, kind })).agencyId;
       s.agencyRetryAt = undefined;
+      const waiting = v3 ? openAttention(action) : undefined;
+      if (waiting) {
+        waiting.status = 'RESOLVED';
+        waiting.resolution = {
+          option: 'RETRY',
+          by: 'throughcare',
+          reason: `agency ${s.agencyId} found`,
+          at: iso(now()),
+        };
+        s.attentionUnrecorded.push(waiting.id);
+      }
     } catch (err) {
       if (failureType(err) !== ErrorTypes.agencyNotFound) throw err;
       log.warn('no agency listed for the area; asking again tomorrow', {
@@ -1775,6 +1787,17 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         kind,
       });
       s.agencyRetryAt = iso(now() + DIRECTORY_RETRY_MS);
+      // Since v3 somebody is told: the referral waits on the directory, not silently on the prison.
+      if (v3 && !s.attention.some((a) => a.action === action))
+        await raise(
+          action,
+          "directory administrators (list the area's agency)",
+          {
+            type: ErrorTypes.agencyNotFound,
+            message: `no ${kind} agency is listed for ${input.homeLocalAuthority}: the referral waits (asked again daily)`,
+          },
+          ['SKIP'],
+        );
     }
   }
 
