@@ -22,6 +22,7 @@ import {
 import { CourtLiberationsService } from './court-liberations.service';
 import {
   ChangeReleaseDateBodySchema,
+  EpisodePathSchema,
   RecordCourtLiberationBodySchema,
   RecordReceptionBodySchema,
   RecordReleaseBodySchema,
@@ -101,6 +102,8 @@ export class UpstreamMovementsApplier {
     }
     if (await isInOutbox(this.dataSource.manager, event.eventId)) return 'already-held';
     const personId = this.personIdOf(event);
+    // The contract bounds the episode below only; the record (and the HTTP path) also above.
+    dataOf(EpisodeNumberSchema, { episode: event.data.episode });
     const context: RequestContext = {
       actor: BUS_ACTOR,
       correlationId: event.correlationId,
@@ -186,6 +189,8 @@ export class UpstreamMovementsApplier {
     return personId;
   }
 }
+
+const EpisodeNumberSchema = EpisodePathSchema.pick({ episode: true });
 
 /** The event's facts as the HTTP body the service takes, checked by the same schema. */
 function dataOf<S extends z.ZodType>(schema: S, facts: Record<string, unknown>): z.output<S> {

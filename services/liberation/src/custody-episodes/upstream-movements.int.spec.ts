@@ -371,12 +371,18 @@ describe('liberation applies custody movements published straight onto the bus (
       reason: 'RELEASED',
       releasedAt: minutesAgo(10),
     });
+    const hugeEpisode = upstream('custody.person.transferred', aPrisonNumber(), minutesAgo(10), {
+      episode: 3_000_000_000,
+      fromEstablishmentCode: 'BAR',
+      toEstablishmentCode: 'LEI',
+      transferredAt: minutesAgo(10),
+    });
     const twoPeople = anUpstreamReception(aPrisonNumber());
     twoPeople.personReference = { identifiers: [{ type: 'NOMS', value: aPrisonNumber() }] };
     const marker = `not-an-event-${randomUUID()}`;
     const valid = anUpstreamReception(aPrisonNumber());
 
-    for (const event of [unplannable, notACouncil, wrongEpisode, releaseOfNobody, twoPeople])
+    for (const event of [unplannable, notACouncil, wrongEpisode, releaseOfNobody, hugeEpisode, twoPeople])
       await publish(event);
     await publish(
       JSON.stringify({ eventType: 'custody.person.received', marker }),
@@ -389,6 +395,7 @@ describe('liberation applies custody movements published straight onto the bus (
       [notACouncil.eventId, 'INVALID_EVENT_DATA', /data\.homeLocalAuthority/],
       [wrongEpisode.eventId, 'EPISODE_NUMBER_MISMATCH', /names episode 2 .* episode 1 in the custody record/],
       [releaseOfNobody.eventId, 'EPISODE_NOT_FOUND', /has no custody episode 1/],
+      [hugeEpisode.eventId, 'INVALID_EVENT_DATA', /data\.episode/],
       [twoPeople.eventId, 'PERSON_REFERENCE_MISMATCH', /data\.prisonNumber/],
       [marker, 'INVALID_ENVELOPE', /eventId/],
     ];
