@@ -7,6 +7,7 @@ import { DlqHeaders, jetstream, jetstreamManager } from '@throughcare/platform-m
 import { withSpecWorker } from '@throughcare/testing';
 import type { EpisodeView, MovementReversedView, ReleaseRecordedView } from './custody-episode.schemas';
 import {
+  aLiberation,
   aPrisonNumber,
   aReception,
   config,
@@ -297,6 +298,33 @@ describe('liberation applies custody movements published straight onto the bus (
       reason: 'RELEASED',
       releasedAt: minutesAgo(10),
     });
+  });
+
+  it('a liberation from court published on the bus opens the episode already released, once', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const { prisonNumber: _, ...facts } = aLiberation({ legalStatus: 'SENTENCED' });
+    const liberated = upstream('custody.person.liberated-from-court', prisonNumber, facts.releasedAt, {
+      prisonNumber,
+      episode: 1,
+      ...facts,
+    });
+
+    const episode = await deliverTwice(liberated, personId, () => true);
+
+    expect(episode).toMatchObject({
+      state: 'RELEASED',
+      origin: 'COURT_LIBERATION',
+      establishmentCode: 'BAR',
+      reception: null,
+      courtLiberation: { establishmentCode: 'BAR', legalStatus: 'SENTENCED' },
+      release: { releasedAt: facts.releasedAt, releasedBy: BUS_ACTOR },
+    });
+    await caughtUp();
+    expect(await outboxIds('custody.person.liberated-from-court', personId)).toEqual([
+      [liberated.eventId, true],
+    ]);
+    expect((await lib().get(`/people/${personId}/episodes/2`)).status).toBe(404);
   });
 
   it("does not re-apply the service's own events, recorded over HTTP and coming back on the bus", async () => {
