@@ -70,7 +70,10 @@ interface Held {
   event: KnownEvent;
   key: string;
   attempts: number;
-  firstAttemptAt?: number;
+  /** When this process received it: the consumer's horizon counts from here. */
+  receivedAt: number;
+  /** When it first failed with each TransientError code that has a horizon of its own. */
+  since: Map<string, number>;
 }
 
 /** Counts handler calls in flight; `acquire` waits for a free slot. */
@@ -100,8 +103,9 @@ class Slots {
  * Decisions, each logged with why: an invalid event, or a handler's `PermanentError` /
  * non-retryable domain error, is dead-lettered at once with its reason and code. Any other
  * failure is transient: the message is retried in this process with exponential backoff
- * (`retryDelayMs`) until it succeeds, or until `retryHorizonMs` (or the `TransientError`'s own
- * horizon) has passed since its first attempt, and is then dead-lettered with "gave up after …".
+ * (`retryDelayMs`) until it succeeds, or until `retryHorizonMs` has passed since it was received
+ * (a `TransientError` with a horizon of its own: since it first raised that code), and is then
+ * dead-lettered with "gave up after …".
  *
  * Order per key, parallel across keys: messages arrive in stream order and are queued per
  * `orderingKey`; each key's queue is worked strictly head first, so while the head is being
@@ -266,7 +270,14 @@ export class DurableConsumer {
       return;
     }
     const key = this.options.orderingKey?.(parsed.event) ?? '';
-    const item: Held = { msg, event: parsed.event, key, attempts: 0 };
+    const item: Held = {
+      msg,
+      event: parsed.event,
+      key,
+      attempts: 0,
+      receivedAt: Date.now(),
+      since: new Map(),
+    };
     this.held.set(msg.seq, item);
     const queue = this.queues.get(key);
     if (queue) {
@@ -301,7 +312,6 @@ export class DurableConsumer {
   private async attempt(item: Held): Promise<number | undefined> {
     await this.slots.acquire();
     const now = Date.now();
-    item.firstAttemptAt ??= now;
     item.attempts += 1;
     const { msg } = item;
     const where = this.where(msg, item.attempts);
@@ -324,10 +334,19 @@ export class DurableConsumer {
           ? undefined
           : this.retryDelayMs(item.attempts);
       }
-      const horizon =
-        (error instanceof TransientError ? error.retryHorizonMs : undefined) ?? this.retryHorizonMs;
+      // The consumer's horizon counts from receipt, so messages queued behind a failing head age
+      // with it (Temporal down: they give up together, not one horizon after another); a
+      // TransientError's own horizon counts from the first time the message raised that code.
+      const own = error instanceof TransientError ? error.retryHorizonMs : undefined;
       const code = error instanceof TransientError ? `${error.code}: ` : '';
-      const elapsed = Date.now() - item.firstAttemptAt;
+      let start = item.receivedAt;
+      if (own !== undefined) {
+        const key = (error as TransientError).code;
+        if (!item.since.has(key)) item.since.set(key, now);
+        start = item.since.get(key)!;
+      }
+      const horizon = own ?? this.retryHorizonMs;
+      const elapsed = Date.now() - start;
       if (elapsed >= horizon) {
         const why = `gave up after ${formatDuration(elapsed)} of transient failures (${item.attempts} attempts; horizon ${formatDuration(horizon)}): ${code}${reason}`;
         this.logger.error(`${where}: ${why}`);

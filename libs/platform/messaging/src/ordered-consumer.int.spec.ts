@@ -127,6 +127,32 @@ describe('ordered durable consumer on a real nats-server', () => {
     expect(a1Failures).toBe(3);
   });
 
+  it('messages held behind a failing head age with it: they give up together, not one horizon after another', async () => {
+    const { consumerOn, send } = await setup();
+    const tried: string[] = [];
+    const consumer = await consumerOn(
+      nc,
+      async (event) => {
+        tried.push(labelOf(event));
+        throw new Error('14 UNAVAILABLE: Temporal is down');
+      },
+      { retryHorizonMs: 1500 },
+    );
+    cleanup.push(() => consumer.stop());
+    const sentAt = Date.now();
+    await send('A', 'A1', 'A2', 'A3');
+
+    await eventually('all three given up', () => consumer.pending === 0 && tried.includes('A3'));
+    const tookMs = Date.now() - sentAt;
+
+    // In order; the later ones at most twice each (at or past the horizon when their turn came);
+    // one horizon after another would have taken 3 × 1.5 s.
+    expect(tried).toEqual([...tried].sort());
+    expect(tried.filter((l) => l === 'A2').length).toBeLessThanOrEqual(2);
+    expect(tried.filter((l) => l === 'A3').length).toBeLessThanOrEqual(2);
+    expect(tookMs).toBeLessThan(3000);
+  });
+
   it('a key whose handler hangs holds only its own messages', async () => {
     const { consumerOn, send } = await setup();
     const applied: string[] = [];
