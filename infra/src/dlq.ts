@@ -28,7 +28,11 @@ interface Summary {
 class UsageError extends Error {}
 
 /** Runs one dlq command; answers the process exit code. */
-export async function dlq(args: string[], write = (s: string) => process.stdout.write(s)): Promise<number> {
+export async function dlq(
+  args: string[],
+  write = (s: string) => void process.stdout.write(s),
+  writeError = (s: string) => void process.stderr.write(s),
+): Promise<number> {
   const base = (process.env.ORCHESTRATOR_URL ?? 'http://127.0.0.1:3005').replace(/\/$/, '');
   try {
     const { values, positionals } = parseArgs({
@@ -91,6 +95,7 @@ export async function dlq(args: string[], write = (s: string) => process.stdout.
         return 0;
       }
       case 'discard':
+        if (!values.reason?.trim()) throw new UsageError('discard needs --reason: why it is discarded');
         write(
           JSON.stringify(
             await call('POST', `/dead-letters/${needSeq()}/discard`, { by, reason: values.reason }),
@@ -104,10 +109,10 @@ export async function dlq(args: string[], write = (s: string) => process.stdout.
     }
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(e as Error).message}\n${DLQ_USAGE}\n`);
+      writeError(`${(e as Error).message}\n${DLQ_USAGE}\n`);
       return 2;
     }
-    process.stderr.write(`${(e as Error).message}\n`);
+    writeError(`${(e as Error).message}\n`);
     return 1;
   }
 }
