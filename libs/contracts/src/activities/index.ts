@@ -134,12 +134,22 @@ export interface LiberationActivities {
     correlationId: string;
   }): Promise<{ bookingId: string }>;
   /** Cancels a visit or meeting (a compensation: idempotent; `MEETING_NOT_FOUND` for an unknown id). */
+  /**
+   * Cancels a visit or meeting (a compensation). Says what happened: cancelled now, already
+   * cancelled, or already held (what took place cannot be called off; the journey keeps it as held).
+   * Older workers answered nothing (void). Fails with non-retryable MEETING_NOT_FOUND for a
+   * booking the service does not know.
+   */
   cancelMeeting(input: {
     idempotencyKey: string;
     bookingId: string;
     reason: string;
     correlationId: string;
-  }): Promise<void>;
+  }): Promise<CancelMeetingResult | void>;
+}
+
+export interface CancelMeetingResult {
+  outcome: 'CANCELLED' | 'ALREADY_CANCELLED' | 'ALREADY_HELD';
 }
 
 export interface SlaBreachRecord {

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { LiberationActivities } from '@throughcare/contracts';
+import type { CancelMeetingResult, LiberationActivities } from '@throughcare/contracts';
 import { withApplicationFailures } from '@throughcare/platform-temporal';
 import type { GatePickupService } from './gate-pickup.service';
 import type { JourneyStageService } from './journey-stage.service';
@@ -38,8 +38,10 @@ export function createLiberationActivities(
     async bookMeeting(input): Promise<{ bookingId: string }> {
       return meetings.book(input, workflowActor());
     },
-    async cancelMeeting(input): Promise<void> {
-      await meetings.cancel(input, workflowActor());
+    async cancelMeeting(input): Promise<CancelMeetingResult> {
+      const { cancelled, outcome } = await meetings.cancel(input, workflowActor());
+      // A result kept from before outcomes were recorded has only `cancelled`.
+      return { outcome: outcome ?? (cancelled ? 'CANCELLED' : 'ALREADY_CANCELLED') };
     },
   } satisfies LiberationActivities);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { LiberationActivities } from '@throughcare/contracts';
+import type { CancelMeetingResult, LiberationActivities } from '@throughcare/contracts';
 import { parseOrThrow } from '@throughcare/platform-errors';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
@@ -82,9 +82,12 @@ export class MeetingService {
    * Cancels a visit or meeting (a compensation) and enqueues `custody.meeting.cancelled`, in one
    * transaction. Idempotent on the key; a meeting already cancelled stays as it was (no second
    * event), and so does one already held: what took place cannot be called off. Returns whether
-   * this call cancelled it.
+   * this call cancelled it, and what the meeting's state was when it did not.
    */
-  async cancel(raw: CancelMeetingInput, actor: string): Promise<{ cancelled: boolean }> {
+  async cancel(
+    raw: CancelMeetingInput,
+    actor: string,
+  ): Promise<{ cancelled: boolean; outcome?: CancelMeetingResult['outcome'] }> {
     const input = parseOrThrow(CancelMeetingInputSchema, raw, 'cancelMeeting input');
     return this.dataSource.transaction(async (tx) => {
       const found = await tx.findOneBy(Meeting, { id: input.bookingId });
@@ -93,7 +96,8 @@ export class MeetingService {
       return withIdempotency(tx, `liberation:cancelMeeting:${input.idempotencyKey}`, async (manager) => {
         // Read again under the person lock: a concurrent cancel or held may have committed meanwhile.
         const meeting = await manager.findOneByOrFail(Meeting, { id: input.bookingId });
-        if (meeting.cancelledAt !== null || meeting.heldAt !== null) return { cancelled: false };
+        if (meeting.heldAt !== null) return { cancelled: false, outcome: 'ALREADY_HELD' as const };
+        if (meeting.cancelledAt !== null) return { cancelled: false, outcome: 'ALREADY_CANCELLED' as const };
         const now = new Date();
         meeting.cancelledAt = now < meeting.bookedAt ? meeting.bookedAt : now;
         meeting.cancelledBy = actor;
@@ -108,7 +112,7 @@ export class MeetingService {
           episode: meeting.episode,
         });
         await enqueueEvent(manager, meetingCancelledEvent(episode, meeting, input.correlationId));
-        return { cancelled: true };
+        return { cancelled: true, outcome: 'CANCELLED' as const };
       });
     });
   }

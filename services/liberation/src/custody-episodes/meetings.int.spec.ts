@@ -162,9 +162,9 @@ describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /
     ]);
 
     expect(cancelled).toEqual([
-      { cancelled: true },
-      { cancelled: true },
-      { cancelled: true },
+      { outcome: 'CANCELLED' },
+      { outcome: 'CANCELLED' }, // the retry answers what the first call did
+      { outcome: 'ALREADY_CANCELLED' },
       { failureType: 'MEETING_NOT_FOUND', nonRetryable: true },
       { failureType: 'VALIDATION_FAILED', nonRetryable: true },
     ]);
@@ -235,7 +235,7 @@ describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /
         },
       },
     ]);
-    expect(cancelled).toEqual({ cancelled: true });
+    expect(cancelled).toEqual({ outcome: 'CANCELLED' });
 
     // Held: 201 and the event; the same fact again: 200, same answer, no second event.
     const whenA = heldAt(30);
@@ -336,7 +336,8 @@ describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /
     });
     expect(await lib.outboxRows('custody.meeting.held', personId)).toHaveLength(2);
 
-    // Cancelling a meeting already held changes nothing (what took place cannot be called off).
+    // Cancelling a meeting already held changes nothing (what took place cannot be called off),
+    // and says so: the journey keeps it as held.
     expect(
       await runSteps([
         {
@@ -348,7 +349,7 @@ describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /
           },
         },
       ]),
-    ).toEqual([{ cancelled: true }]);
+    ).toEqual([{ outcome: 'ALREADY_HELD' }]);
     expect(await lib.outboxRows('custody.meeting.cancelled', personId)).toHaveLength(1);
 
     const view = (await (await lib.get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;

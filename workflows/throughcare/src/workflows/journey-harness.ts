@@ -122,6 +122,8 @@ export interface RecordingOptions {
    * a booking it does not know).
    */
   cancelMeetingFails?: 'transient' | 'permanent';
+  /** Bookings the prison reports as already held when the journey asks to cancel them. */
+  heldBeforeCancel?: Set<string>;
   /**
    * Activities that fail (by name, e.g. `bookMeeting`): `permanent` throws a non-retryable failure
    * of type `EPISODE_NOT_FOUND` (as the liberation service does for an episode it has no record
@@ -364,12 +366,14 @@ export function recordingActivities(options: RecordingOptions = {}) {
       if (options.cancelMeetingFails === 'transient' && attempt <= 2) {
         throw new Error(`liberation service unavailable (attempt ${attempt})`);
       }
+      if (options.heldBeforeCancel?.has(i.bookingId)) return { outcome: 'ALREADY_HELD' as const };
       once(i.idempotencyKey, () => ({
         kind: 'meetingCancelled',
         key: i.idempotencyKey,
         bookingId: i.bookingId,
         reason: i.reason,
       }));
+      return { outcome: 'CANCELLED' as const };
     },
   };
   return {

@@ -748,6 +748,39 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     );
   });
 
+  it('a compensation that finds the meeting already held keeps it as held: nothing rebooked, the held fact accepted', async () => {
+    const heldBeforeCancel = new Set<string>();
+    await atPreReleaseMeeting(
+      async ({ handle, since }, before) => {
+        const meeting = live(before, 'PRE_RELEASE_MEETING')[0]!;
+        // The meeting took place at BAR, but its fact is still on the way when a transfer settles.
+        heldBeforeCancel.add(meeting.bookingId);
+        await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
+        await env.sleep('46 minutes');
+        const after = await waitForPlan(
+          handle,
+          (p) => p.working === false && live(p, 'GATE_PICKUP')[0]?.establishmentCode === 'GLE',
+          'moved',
+        );
+        expect(after.bookings!.find((b) => b.bookingId === meeting.bookingId)?.status).toBe('HELD');
+        expect(live(after, 'PRE_RELEASE_MEETING')).toEqual([]);
+        expect(after.stage).toBe('AWAITING_RELEASE');
+        // The fact arrives: accepted (before v3 it was refused as "was cancelled").
+        await tell(handle, meetingHeldUpdate, {
+          bookingId: meeting.bookingId,
+          kind: 'PRE_RELEASE_MEETING',
+          heldAt: await nowIso(),
+        });
+        const held = await waitForPlan(handle, (p) => p.working === false, 'held fact applied');
+        expect(held.deadlines.find((d) => d.clock === 'preReleaseMeeting')?.status).toBe('MET');
+        expect(tally(since())).toEqual({ gatePickupCancelled: 1, gatePickupBooked: 1, agencyNotified: 1 });
+        expect(since().find(of('agencyNotified'))?.subject).toBe('TRANSFERRED');
+        await recordHistory(handle, 'v3.meeting-already-held-when-cancelled');
+      },
+      { options: { heldBeforeCancel } },
+    );
+  });
+
   it('consent withdrawn: bookings cancelled, referral withdrawn, agency told, case closed', async () => {
     await atPreReleaseMeeting(async ({ handle, since }) => {
       await tell(handle, consentWithdrawnUpdate, { withdrawnAt: await nowIso() });

@@ -54,6 +54,7 @@ const V3_HISTORIES: string[] = [
   'v3.plan-impossible-corrected',
   'v3.breach-during-outage',
   'v3.late-meeting-kept',
+  'v3.meeting-already-held-when-cancelled',
 ];
 
 describe('journey replay over recorded histories', () => {

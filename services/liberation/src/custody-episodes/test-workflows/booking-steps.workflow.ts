@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { LiberationActivities } from '@throughcare/contracts';
+import type { CancelMeetingResult, LiberationActivities } from '@throughcare/contracts';
 
 const liberation = proxyActivities<LiberationActivities>({
   taskQueue: 'liberation',
@@ -18,6 +18,7 @@ export type MeetingStep =
 export type BookingStepResult =
   | { bookingId: string }
   | { cancelled: true }
+  | CancelMeetingResult
   | { failureType: string | undefined; nonRetryable: boolean };
 
 export type BookingSteps =
@@ -43,7 +44,7 @@ export async function bookingStepsWorkflow(run: BookingSteps): Promise<BookingSt
           (step) => () =>
             'book' in step
               ? liberation.bookMeeting(step.book)
-              : liberation.cancelMeeting(step.cancel).then(() => cancelled),
+              : liberation.cancelMeeting(step.cancel).then((r) => r ?? cancelled),
         );
   for (const step of steps) {
     try {

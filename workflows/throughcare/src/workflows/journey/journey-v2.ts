@@ -928,7 +928,10 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       notBefore('meeting', f.heldAt, input.receivedAt, 'reception');
     },
     (f) => {
-      s.meetingsHeld.push(f);
+      // v3: a meeting known to be held from a compensation's answer takes the fact's own time.
+      const known = v3 ? s.meetingsHeld.find((m) => m.bookingId === f.bookingId) : undefined;
+      if (known) Object.assign(known, f);
+      else s.meetingsHeld.push(f);
       const b = s.bookings.find((x) => x.bookingId === f.bookingId);
       if (b) b.status = 'HELD';
     },
@@ -1194,7 +1197,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     log.info('compensating: cancel booking', { kind: b.kind, bookingId: b.bookingId, because });
     const key = `${wfId}:cancel:${b.bookingId}`;
     try {
-      await CancellationScope.nonCancellable(async () => {
+      const result = await CancellationScope.nonCancellable(async () => {
         switch (b.kind) {
           case 'GATE_PICKUP':
             return liberation.cancelGatePickup({
@@ -1222,6 +1225,25 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         }
       });
       if (v3) b.cancelFailed = undefined;
+      if (
+        v3 &&
+        result &&
+        result.outcome === 'ALREADY_HELD' &&
+        (b.kind === 'CJSW_VISIT' || b.kind === 'PRE_RELEASE_MEETING')
+      ) {
+        // What took place cannot be called off: the meeting was held (its fact may still be on the
+        // way). Kept as held, so the fact is accepted when it comes and nothing is rebooked.
+        log.info('compensation not needed: already held', { kind: b.kind, bookingId: b.bookingId, because });
+        b.status = 'HELD';
+        if (!s.meetingsHeld.some((m) => m.bookingId === b.bookingId))
+          s.meetingsHeld.push({
+            bookingId: b.bookingId,
+            kind: b.kind,
+            heldAt: iso(now()),
+            eventId: `cancel-outcome:${b.bookingId}`,
+          });
+        return;
+      }
     } catch (err) {
       // Transient failures are retried by the activity's policy for as long as it takes; only a
       // permanent one lands here: keep it on the booking and in the log, never drop it silently.
