@@ -1,4 +1,5 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isDomainError } from '@throughcare/platform-errors';
 import type { CancelMeetingResult, LiberationActivities } from '@throughcare/contracts';
 import { withApplicationFailures } from '@throughcare/platform-temporal';
 import type { GatePickupService } from './gate-pickup.service';
@@ -16,6 +17,35 @@ function workflowActor(): string {
 }
 
 /**
+ * Attempts during which an episode the service has not recorded yet is taken to be on its way
+ * (a reception published straight onto the bus reaches this service's movement consumer a moment
+ * after the journey starts): with the journeys' retry policy (1 s, doubling, at most 5 minutes)
+ * eight attempts span about four minutes. After them EPISODE_NOT_FOUND is final.
+ */
+export const EPISODE_LATE_ATTEMPTS = 8;
+
+/** Lets the first attempts of an activity retry an episode not found yet (see EPISODE_LATE_ATTEMPTS). */
+async function episodeMayBeLate<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    let attempt = EPISODE_LATE_ATTEMPTS;
+    try {
+      attempt = Context.current().info.attempt;
+    } catch {
+      // a direct call outside an activity (a test): final at once
+    }
+    if (isDomainError(error) && error.code === 'EPISODE_NOT_FOUND' && attempt < EPISODE_LATE_ATTEMPTS)
+      throw ApplicationFailure.create({
+        type: error.code,
+        message: `${error.message} (attempt ${attempt}: it may still be on its way from the bus)`,
+        nonRetryable: false,
+      });
+    throw error;
+  }
+}
+
+/**
  * Liberation's Temporal activities (task queue `liberation`). Domain errors leave as
  * ApplicationFailures carrying their code: `EPISODE_NOT_FOUND`, `GATE_PICKUP_NOT_FOUND`,
  * `MEETING_NOT_FOUND` and `VALIDATION_FAILED` are non-retryable.
@@ -27,16 +57,16 @@ export function createLiberationActivities(
 ): LiberationActivities {
   return withApplicationFailures({
     async recordEpisodeStage(input): Promise<void> {
-      await stages.record(input);
+      await episodeMayBeLate(() => stages.record(input));
     },
     async bookGatePickup(input): Promise<{ bookingId: string }> {
-      return gatePickups.book(input, workflowActor());
+      return episodeMayBeLate(() => gatePickups.book(input, workflowActor()));
     },
     async cancelGatePickup(input): Promise<void> {
       await gatePickups.cancel(input, workflowActor());
     },
     async bookMeeting(input): Promise<{ bookingId: string }> {
-      return meetings.book(input, workflowActor());
+      return episodeMayBeLate(() => meetings.book(input, workflowActor()));
     },
     async cancelMeeting(input): Promise<CancelMeetingResult> {
       const { cancelled, outcome } = await meetings.cancel(input, workflowActor());

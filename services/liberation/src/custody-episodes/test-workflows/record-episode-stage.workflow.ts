@@ -4,7 +4,8 @@ import type { LiberationActivities } from '@throughcare/contracts';
 const { recordEpisodeStage } = proxyActivities<LiberationActivities>({
   taskQueue: 'liberation',
   startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 3, initialInterval: '100 ms' },
+  // Enough attempts for EPISODE_NOT_FOUND to become final (the first 7 are retried: it may be on its way).
+  retry: { maximumAttempts: 10, initialInterval: '10 ms', backoffCoefficient: 1 },
 });
 
 type StageInput = Parameters<LiberationActivities['recordEpisodeStage']>[0];
