@@ -432,9 +432,10 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     expect(noReason.status).toBe(400);
     expect(noReason.type).toMatch(/application\/problem\+json/);
     expect(JSON.stringify(noReason.json)).toContain('reason');
+    // The CLI refuses it before asking (exit 2, usage); the API answers 400 (above).
     await expect(cli('discard', String(listed.seq))).rejects.toMatchObject({
-      code: 1,
-      stderr: expect.stringContaining('400'),
+      code: 2,
+      stderr: expect.stringContaining('discard needs --reason'),
     });
     expect((await api('GET', '/dead-letters/not-a-number')).status).toBe(400);
     expect((await api('GET', '/dead-letters?limit=0')).status).toBe(400);
