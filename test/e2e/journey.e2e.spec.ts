@@ -567,6 +567,107 @@ describe('a person from reception to post-release follow-up, through every servi
     expect(notices.map((n) => n.subject)).toEqual(['RETURNED_TO_CUSTODY']);
   });
 
+  it('a reception for an area no agency serves is not lost: an attention item in the plan, the Temporal UI, the operator list and on the bus', async () => {
+    const noms = prisonNumber();
+    const today = new Date().toISOString().slice(0, 10);
+    // City of London: a valid English authority, with no probation service in the directory's seed.
+    const reception = await http<{ personId: string; workflowId: string }>(
+      apps.liberation,
+      'POST',
+      '/receptions',
+      {
+        prisonNumber: noms,
+        establishmentCode: 'LEI',
+        jurisdiction: 'ENGLAND_AND_WALES',
+        homeLocalAuthority: 'E09000001',
+        reason: 'ADMISSION',
+        receivedAt: new Date(Date.now() - 60_000).toISOString(),
+        sentenceDate: today,
+        sentenceLengthDays: 365,
+        expectedReleaseDate: new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10),
+      },
+    );
+    expect(reception.status).toBe(201);
+    const { personId, workflowId } = reception.body;
+    const screening = await eventually('core screen request', async () => {
+      const p = await plan(personId);
+      return p.status === 200 && p.body.assessmentId ? p.body : undefined;
+    });
+    const completion = await http(
+      apps.assessment,
+      'POST',
+      `/assessments/${screening.assessmentId}/completion`,
+      {
+        needs: ['ACCOMMODATION'],
+        riskOfSeriousHarm: 'LOW',
+        completedBy: 'role:RECEPTION_OFFICER',
+      },
+    );
+    expect(completion.status).toBe(200);
+
+    const action = 'directory:no-agency:E09000001:PROBATION';
+    const raised = await eventually('attention item in the plan', async () => {
+      const p = await plan(personId);
+      return p.body.attention?.find((a) => a.action === action && a.status === 'OPEN');
+    });
+    expect(raised).toMatchObject({ errorType: 'AGENCY_NOT_FOUND', options: ['SKIP'] });
+    const listed = await eventually('in the operator list', async () => {
+      const page = await http<{
+        items: { personId: string; itemId: string; action: string; status: string; mustAct: string }[];
+      }>(apps.orchestrator, 'GET', `/attention?status=OPEN&personId=${personId}`);
+      return page.body.items.find((i) => i.itemId === raised.id);
+    });
+    expect(listed).toMatchObject({ action, status: 'OPEN' });
+    expect(
+      await eventually('NeedsAttention in Temporal', async () => {
+        const d = await temporal.workflow.getHandle(workflowId).describe();
+        return d.typedSearchAttributes.get(SearchAttributes.needsAttention) === true ? true : undefined;
+      }),
+    ).toBe(true);
+    const board = await http<{
+      journeysNeedingAttention: number;
+      attention: { mustAct: string; open: number }[];
+    }>(apps.orchestrator, 'GET', '/dashboard/data');
+    expect(board.body.journeysNeedingAttention).toBeGreaterThanOrEqual(1);
+    expect(board.body.attention.find((a) => a.mustAct === listed.mustAct)?.open).toBeGreaterThanOrEqual(1);
+    expect(await (await fetch(`${apps.orchestrator.baseUrl}/dashboard`)).text()).toContain('Needs attention');
+    await eventually('attention raised on the bus', async () =>
+      (await eventsOnBus(personId)).includes('throughcare.attention.raised') ? true : undefined,
+    );
+
+    // An operator acknowledges it (SKIP, with a reason): it leaves the open list, and is on the bus.
+    const resolved = await http<{ status: string }>(
+      apps.orchestrator,
+      'POST',
+      `/journeys/${personId}/episodes/1/attention/${raised.id}/resolution`,
+      { option: 'SKIP', by: 'operator:e2e', reason: 'probation region asked to list its service' },
+    );
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.status).toBe('RESOLVED');
+    const again = await http(
+      apps.orchestrator,
+      'POST',
+      `/journeys/${personId}/episodes/1/attention/${raised.id}/resolution`,
+      {
+        option: 'SKIP',
+        by: 'operator:e2e',
+        reason: 'again',
+      },
+    );
+    expect(again.status).toBe(409);
+    await eventually('resolution recorded', async () => {
+      const page = await http<{ items: unknown[] }>(
+        apps.orchestrator,
+        'GET',
+        `/attention?status=OPEN&personId=${personId}`,
+      );
+      return page.body.items.length === 0 &&
+        (await eventsOnBus(personId)).includes('throughcare.attention.resolved')
+        ? true
+        : undefined;
+    });
+  });
+
   it('answers a malformed reception with 400 problem+json naming the fields', async () => {
     const res = await http<{ status: number; errors: { field: string }[] }>(
       apps.liberation,

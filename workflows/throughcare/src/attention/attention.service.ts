@@ -96,6 +96,20 @@ export class AttentionService {
     });
   }
 
+  /** Open items by who must act, oldest first: the operators' queue at a glance. */
+  async openSummary(): Promise<{ mustAct: string; open: number; oldestSince: string }[]> {
+    const rows: { must_act: string; open: string; oldest: Date }[] = await this.dataSource.query(
+      `SELECT must_act, count(*) AS open, min(since) AS oldest
+         FROM "throughcare"."attention_item" WHERE status = 'OPEN'
+        GROUP BY must_act ORDER BY min(since)`,
+    );
+    return rows.map((r) => ({
+      mustAct: r.must_act,
+      open: Number(r.open),
+      oldestSince: r.oldest.toISOString(),
+    }));
+  }
+
   /** Items by status (open by default), oldest first: the operator's work queue, keyset-paginated. */
   async list(query: ListAttentionQuery): Promise<AttentionPage> {
     const qb = this.dataSource

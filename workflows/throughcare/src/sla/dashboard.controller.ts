@@ -3,12 +3,17 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import { SearchAttributes, Stages, THROUGHCARE_WORKFLOW_TYPE, type Stage } from '@throughcare/contracts';
 import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
+import { AttentionService } from '../attention/attention.service';
 import { SlaService } from './sla.service';
 
 export interface DashboardView {
   /** Running journeys per stage, from Temporal visibility (the attrition funnel's current shape). */
   journeysByStage: Record<Stage, number>;
   breaches: Awaited<ReturnType<SlaService['summary']>>;
+  /** Journeys holding an open attention item (Temporal: NeedsAttention = true). */
+  journeysNeedingAttention: number;
+  /** Open attention items by who must act (the operator list: /attention). */
+  attention: Awaited<ReturnType<AttentionService['openSummary']>>;
 }
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -19,6 +24,7 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 export class DashboardController {
   constructor(
     private readonly sla: SlaService,
+    private readonly attention: AttentionService,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
   ) {}
 
@@ -31,9 +37,14 @@ export class DashboardController {
         return [stage, (await this.temporal.workflow.count(query)).count] as const;
       }),
     );
+    const needing = await this.temporal.workflow.count(
+      `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ${SearchAttributes.needsAttention.name} = true`,
+    );
     return {
       journeysByStage: Object.fromEntries(counts) as Record<Stage, number>,
       breaches: await this.sla.summary(),
+      journeysNeedingAttention: needing.count,
+      attention: await this.attention.openSummary(),
     };
   }
 
@@ -41,7 +52,13 @@ export class DashboardController {
   @Header('content-type', 'text/html; charset=utf-8')
   @ApiOperation({ summary: 'The same as an HTML page' })
   async page(): Promise<string> {
-    const { journeysByStage, breaches } = await this.data();
+    const { journeysByStage, breaches, journeysNeedingAttention, attention } = await this.data();
+    const attentionRows =
+      attention
+        .map(
+          (a) => `<tr><td>${escape(a.mustAct)}</td><td>${a.open}</td><td>${escape(a.oldestSince)}</td></tr>`,
+        )
+        .join('') || '<tr><td colspan="3">Nothing waits on an operator</td></tr>';
     const stageRows = Stages.map((s) => `<tr><td>${s}</td><td>${journeysByStage[s]}</td></tr>`).join('');
     const breachRows =
       breaches
@@ -54,6 +71,8 @@ export class DashboardController {
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin-bottom:2rem}td,th{border:1px solid #999;padding:.3rem .7rem;text-align:left}</style></head>
 <body><h1>Throughcare</h1>
 <h2>Journeys by stage</h2><table><tr><th>Stage</th><th>Journeys</th></tr>${stageRows}</table>
+<h2>Needs attention</h2><p>${journeysNeedingAttention} journeys hold an open attention item (Temporal UI: <code>NeedsAttention = true</code>). The list: <a href="/attention">/attention</a></p>
+<table><tr><th>Who must act</th><th>Open items</th><th>Oldest since</th></tr>${attentionRows}</table>
 <h2>SLA breaches by clock</h2><table><tr><th>Clock</th><th>Breached</th><th>Still open</th><th>Met late</th><th>Mean lateness (min)</th></tr>${breachRows}</table>
 <p>Details: <a href="/breaches">/breaches</a> · API: <a href="/docs">/docs</a></p></body></html>`;
   }
