@@ -15,7 +15,9 @@ import { CommonEnv, loadConfig } from '@throughcare/platform-config';
  * - bounding the cache alone does not bound memory: with 250 cached and V8's default thread heap
  *   limit (about 4 GiB here, from the machine's memory) the worker still peaked at 3.1 GiB, as
  *   evicted journeys are collected lazily. With 273 cached and a 2,048 MiB thread heap, 2,000
- *   journeys got to their core screen at a 2.2 GiB peak.
+ *   journeys got to their core screen at a 2.2 GiB peak;
+ * - with these defaults (269, 2,048 MiB) 10,000 journeys got to their core screen, the worker's
+ *   resident memory staying between 2.06 and 2.14 GiB.
  * So: a 1 GiB budget for cached journeys, and a thread heap twice that.
  */
 export const WORKFLOW_CACHE_BUDGET_MIB = 1024;
