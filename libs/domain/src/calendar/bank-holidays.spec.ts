@@ -157,3 +157,18 @@ describe('bank-holiday calendar', () => {
     expect(easterSunday(year)).toBe(expected);
   });
 });
+
+describe('Easter Sunday in the years its algorithm corrects (Meeus/Jones/Butcher)', () => {
+  it.each([
+    [1954, '1954-04-18'], // the April-25 correction (m = 1): 18 April, not 25
+    [1981, '1981-04-19'],
+    [2049, '2049-04-18'],
+    [2076, '2076-04-19'],
+    [2008, '2008-03-23'], // early
+    [2011, '2011-04-24'], // late
+    [2014, '2014-04-20'], // golden number 1 (year % 19 === 0)
+    [2000, '2000-04-23'],
+  ])('%i: %s', (year, expected) => {
+    expect(easterSunday(year)).toBe(expected);
+  });
+});

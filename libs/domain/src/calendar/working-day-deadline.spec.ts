@@ -110,3 +110,24 @@ describe('workingDayDeadline (09:00 start, 13:00 cut-off)', () => {
     ).toThrow(InvalidArgumentError);
   });
 });
+
+describe('the cut-off counts seconds', () => {
+  it('work arriving 30 s after the 13:00 cut-off counts from the next working day', () => {
+    // Monday 2 March 2026 (GMT): 12:59:30 counts today, 13:00:30 from Tuesday.
+    expect(workingDayClockStart('ENGLAND_AND_WALES', at('2026-03-02T12:59:30Z'), hours).startDay).toBe(
+      '2026-03-02',
+    );
+    expect(workingDayClockStart('ENGLAND_AND_WALES', at('2026-03-02T13:00:30Z'), hours).startDay).toBe(
+      '2026-03-03',
+    );
+  });
+
+  it('names both times when the day start is not before the cut-off', () => {
+    expect(() =>
+      workingDayClockStart('ENGLAND_AND_WALES', at('2026-03-02T10:00:00Z'), {
+        cutOff: '09:00',
+        dayStart: '09:00',
+      }),
+    ).toThrow(new InvalidArgumentError('dayStart 09:00 must be before cutOff 09:00'));
+  });
+});

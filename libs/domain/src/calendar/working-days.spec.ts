@@ -71,3 +71,14 @@ describe('subtractWorkingDays', () => {
     expect(() => subtractWorkingDays('SCOTLAND', '2026-04-07', 1.5)).toThrow(/whole number/);
   });
 });
+
+describe('working-day counts are validated with the value given', () => {
+  it('says which count it refused', () => {
+    expect(() => addWorkingDays('SCOTLAND', '2026-04-02', -1)).toThrow(
+      new InvalidArgumentError('Working days must be a whole number ≥ 0, got -1'),
+    );
+    expect(() => subtractWorkingDays('SCOTLAND', '2026-04-02', 0)).toThrow(
+      new InvalidArgumentError('Working days before must be a whole number ≥ 1, got 0'),
+    );
+  });
+});

@@ -1,9 +1,14 @@
-import { ClockNotInPolicyError, UnknownPolicyError } from '../errors';
+import {
+  ClockNotInPolicyError,
+  InvalidArgumentError,
+  InvalidLocalDateError,
+  UnknownPolicyError,
+} from '../errors';
 import { policyById, policyFor } from './policy-registry';
 import { SLA_POLICIES } from './seed-policies';
 import { isBankHoliday } from '../calendar/bank-holidays';
 import { startOfLocalDay } from '../time/london';
-import { deadlineFor, releaseRelativeDeadline } from './sla-policy';
+import { deadlineFor, releaseRelativeDeadline, type SlaPolicy } from './sla-policy';
 
 const at = (iso: string) => new Date(iso);
 
@@ -172,6 +177,62 @@ describe('SLA policies', () => {
       expect(() => deadlineFor(policyFor('ENGLAND_AND_WALES'), 'inductionMeeting', release)).toThrow(
         ClockNotInPolicyError,
       );
+    });
+  });
+});
+
+describe('policyFor / policyById (which version is handed out)', () => {
+  it('hands out a version from its effectiveFrom day on, the highest version on a tie', () => {
+    // All 2026 versions take effect on 2026-01-01 (seed-policies.ts): the highest published wins.
+    expect(policyFor('SCOTLAND', '2026-01-01')).toMatchObject({ id: 'scotland-2026', version: 3 });
+    expect(policyFor('ENGLAND_AND_WALES', '2026-06-30').version).toBe(3);
+    // A workflow replaying an older history caps the version it may capture.
+    expect(policyFor('SCOTLAND', '2026-06-30', 1).version).toBe(1);
+    expect(policyFor('SCOTLAND', '2026-06-30', 2).version).toBe(2);
+    expect(policyFor('ENGLAND_AND_WALES', undefined, 2).version).toBe(2);
+  });
+
+  it('names what it could not find, and refuses a non-date', () => {
+    expect(() => policyFor('SCOTLAND', '2025-12-31')).toThrow(
+      new UnknownPolicyError('No SLA policy for SCOTLAND in force on 2025-12-31'),
+    );
+    expect(() => policyFor('SCOTLAND', undefined, 0)).toThrow(
+      new UnknownPolicyError('No SLA policy for SCOTLAND'),
+    );
+    expect(() => policyById('scotland-2026', 9)).toThrow(
+      new UnknownPolicyError('No SLA policy scotland-2026 v9'),
+    );
+    expect(() => policyFor('SCOTLAND', '2026-13-01')).toThrow(InvalidLocalDateError);
+  });
+});
+
+describe('deadlineFor: clock values', () => {
+  const withFirstAppointment = (value: number): SlaPolicy => {
+    const policy = policyFor('SCOTLAND');
+    return {
+      ...policy,
+      clocks: { ...policy.clocks, firstAppointment: { ...policy.clocks.firstAppointment, value } },
+    };
+  };
+
+  it('refuses a negative (or non-numeric) clock value, and takes 0 as the end of the start day', () => {
+    const base = new Date('2026-03-02T10:00:00Z'); // Monday, before the 13:00 cut-off
+    expect(() => deadlineFor(withFirstAppointment(-1), 'firstAppointment', base)).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => deadlineFor(withFirstAppointment(Number.NaN), 'firstAppointment', base)).toThrow(
+      /negative value/,
+    );
+    expect(deadlineFor(withFirstAppointment(0), 'firstAppointment', base)).toEqual(
+      new Date('2026-03-02T23:59:59.999Z'),
+    );
+  });
+
+  it('release-relative: planning that starts exactly at the policy due instant keeps the policy due instant', () => {
+    const policy = policyFor('SCOTLAND');
+    const policyDueAt = deadlineFor(policy, 'summaryReview', startOfLocalDay('2026-04-17'));
+    expect(releaseRelativeDeadline(policy, 'summaryReview', '2026-04-17', policyDueAt, 28)).toEqual({
+      dueAt: policyDueAt,
     });
   });
 });

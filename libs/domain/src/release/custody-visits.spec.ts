@@ -20,3 +20,17 @@ describe('custodyVisitDates', () => {
     expect(() => custodyVisitDates('SCOTLAND', '2026-04-02', '2026-05-01', -1)).toThrow(/whole number/);
   });
 });
+
+describe('custodyVisitDates with no visits asked for', () => {
+  it('plans none, and does not treat 0 as an invalid count', () => {
+    expect(custodyVisitDates('SCOTLAND', '2026-11-02', '2026-11-30', 0)).toEqual([]);
+  });
+
+  it('with exactly as many working days as visits, uses each of them once', () => {
+    // Mon 9 Mar 2026 → Thu 12 Mar: Tue 10 and Wed 11 are the two working days strictly between.
+    expect(custodyVisitDates('ENGLAND_AND_WALES', '2026-03-09', '2026-03-12', 2)).toEqual([
+      '2026-03-10',
+      '2026-03-11',
+    ]);
+  });
+});

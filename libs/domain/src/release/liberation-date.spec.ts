@@ -58,3 +58,15 @@ describe('Scottish liberation date (1993 Act s.27(7) as amended by the 2023 Act 
     expect(scottishLiberationDate('2025-12-02')).toBe('2025-12-02');
   });
 });
+
+describe('limb (b) walks back past excepted days too', () => {
+  it('an ordinary Thursday after St Andrew’s Day on a Wednesday goes back to the Monday', () => {
+    // 2033: Wed 30 Nov is St Andrew's Day (a public holiday), Tue 29 Nov the day before one; Thu 1
+    // Dec is not excepted, so (7)(b) applies: the last preceding day neither excepted nor a Thursday.
+    expect(scottishLiberation('2033-12-01')).toEqual({
+      dueDate: '2033-12-01',
+      liberationDate: '2033-11-28',
+      adjustment: 'THURSDAY',
+    });
+  });
+});

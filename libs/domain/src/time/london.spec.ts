@@ -6,6 +6,7 @@ import {
   localTimeOf,
   londonInstant,
   londonOffsetMinutes,
+  minutesOfDay,
   startOfLocalDay,
 } from './london';
 
@@ -58,5 +59,17 @@ describe('Europe/London time', () => {
   it('rejects invalid input with typed errors', () => {
     expect(() => localDateOf(new Date(Number.NaN))).toThrow(InvalidArgumentError);
     expect(() => londonInstant('2026-06-15', '24:00')).toThrow(InvalidLocalTimeError);
+  });
+});
+
+describe('minutesOfDay', () => {
+  it('counts seconds as fractions of a minute', () => {
+    expect(minutesOfDay('13:00')).toBe(780);
+    expect(minutesOfDay('13:00:30')).toBe(780.5);
+    expect(minutesOfDay('00:00:59')).toBeCloseTo(59 / 60, 10);
+  });
+
+  it('refuses an invalid Date with a typed error that says so', () => {
+    expect(() => localDateOf(new Date(Number.NaN))).toThrow(new InvalidArgumentError('Invalid Date'));
   });
 });
