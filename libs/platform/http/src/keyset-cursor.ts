@@ -6,6 +6,7 @@ import { z } from 'zod';
  * naming the field); `encode` makes the `nextCursor` of a page.
  */
 export function keysetCursor<T extends z.ZodType>(key: T) {
+  const encode = (value: z.input<T>): string => Buffer.from(JSON.stringify(value)).toString('base64url');
   return {
     schema: z
       .string()
@@ -18,6 +19,19 @@ export function keysetCursor<T extends z.ZodType>(key: T) {
           return z.NEVER;
         }
       }),
-    encode: (value: z.input<T>): string => Buffer.from(JSON.stringify(value)).toString('base64url'),
+    encode,
+    /**
+     * A page from `rows` fetched with `limit + 1`: the first `limit`, and the cursor of the last
+     * of them when there was more.
+     */
+    page<R>(
+      rows: R[],
+      limit: number,
+      keyOf: (row: R) => z.input<T>,
+    ): { items: R[]; nextCursor: string | null } {
+      const items = rows.slice(0, limit);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > limit && last ? encode(keyOf(last)) : null };
+    },
   };
 }

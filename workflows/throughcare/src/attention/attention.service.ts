@@ -133,17 +133,12 @@ export class AttentionService {
       .addOrderBy('a.item_id', 'ASC')
       .limit(query.limit + 1)
       .getMany();
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    const nextCursor =
-      rows.length > query.limit && last
-        ? AttentionCursor.encode({
-            since: last.since.toISOString(),
-            personId: last.personId,
-            episode: last.episode,
-            itemId: last.itemId,
-          })
-        : null;
-    return { items: page.map(toAttentionView), nextCursor };
+    const { items, nextCursor } = AttentionCursor.page(rows, query.limit, (last) => ({
+      since: last.since.toISOString(),
+      personId: last.personId,
+      episode: last.episode,
+      itemId: last.itemId,
+    }));
+    return { items: items.map(toAttentionView), nextCursor };
   }
 }

@@ -140,13 +140,11 @@ export class SlaService implements Omit<ThroughcareActivities, 'openNextEpisode'
       .addOrderBy('b.id', 'DESC')
       .limit(query.limit + 1)
       .getMany();
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    const nextCursor =
-      rows.length > query.limit && last
-        ? BreachCursor.encode({ breachedAt: last.breachedAt.toISOString(), id: last.id })
-        : null;
-    return { items: page.map(toBreachView), nextCursor };
+    const { items, nextCursor } = BreachCursor.page(rows, query.limit, (last) => ({
+      breachedAt: last.breachedAt.toISOString(),
+      id: last.id,
+    }));
+    return { items: items.map(toBreachView), nextCursor };
   }
 
   /** Counts per clock: how many breached, how many still open, mean lateness of those met late. */
