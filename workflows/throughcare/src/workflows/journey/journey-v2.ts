@@ -137,6 +137,11 @@ function permanentFailure(err: unknown): { type?: string; message: string } | un
     message: cause?.message ?? err.message,
   };
 }
+/** A timer armed for an instant, and whether it has fired. */
+interface Timer {
+  at: number;
+  fired: boolean;
+}
 /** A domain error raised by the journey's own planning (calendar or policy out of range, …). */
 function planningFailure(err: unknown): { type?: string; message: string } | undefined {
   // Only the domain library's own errors (a date past the calendar, an unknown policy…): a bug in
@@ -1744,14 +1749,34 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         await condition(woken);
         continue;
       }
-      // One timer per due instant, never cancelled: a timer cancelled in the task in which it fired
-      // is refused by the time-skipping test server (temporalio/sdk-java#3088), and a timer left to
-      // fire unheard costs one empty workflow task.
-      if (armed?.at !== wake) armed = { at: wake, fired: sleep(Math.max(1, wake - now())) };
-      await Promise.race([armed.fired, condition(woken)]);
+      clockTimer = await untilOrTimer(woken, wake, clockTimer);
     }
   }
-  let armed: { at: number; fired: Promise<void> } | undefined;
+  let clockTimer: Timer | undefined;
+  let loopTimer: Timer | undefined;
+
+  /**
+   * Waits until `woken` holds or the instant `at` comes, on one timer per instant that is never
+   * cancelled (v3): a timer cancelled in the workflow task in which it fired is refused by the
+   * time-skipping test server (temporalio/sdk-java#3088), stranding the run, and `condition` with a
+   * timeout cancels its timer whenever the predicate wins. A timer left to fire unheard costs one
+   * empty workflow task. Returns the timer to reuse while the instant stays the same.
+   */
+  async function untilOrTimer(woken: () => boolean, at: number, timer: Timer | undefined): Promise<Timer> {
+    const armed = timer?.at === at ? timer : arm(at);
+    await condition(() => armed.fired || woken());
+    return armed;
+  }
+  function arm(at: number): Timer {
+    const timer: Timer = { at, fired: false };
+    sleep(Math.max(1, at - now())).then(
+      () => {
+        timer.fired = true;
+      },
+      () => undefined, // the workflow was cancelled: nothing waits on this timer any more
+    );
+    return timer;
+  }
 
   /** The newest attention item raised for `action`, if any. */
   function latestAttention(action: string): AttentionItemView | undefined {
@@ -1792,16 +1817,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       s.agencyId = (await directory.findAgency({ localAuthority: input.homeLocalAuthority, kind })).agencyId;
       s.agencyRetryAt = undefined;
       const waiting = v3 ? openAttention(action) : undefined;
-      if (waiting) {
-        waiting.status = 'RESOLVED';
-        waiting.resolution = {
-          option: 'RETRY',
-          by: 'throughcare',
-          reason: `agency ${s.agencyId} found`,
-          at: iso(now()),
-        };
-        s.attentionUnrecorded.push(waiting.id);
-      }
+      if (waiting) closeByJourney(waiting, 'RETRY', `agency ${s.agencyId} found`);
     } catch (err) {
       if (failureType(err) !== ErrorTypes.agencyNotFound) throw err;
       log.warn('no agency listed for the area; asking again tomorrow', {
@@ -1912,14 +1928,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         const planItem = openAttention('plan');
         if (planItem) {
           // The plan can be derived again (a corrected fact): the item is done, nobody need retry.
-          planItem.status = 'RESOLVED';
-          planItem.resolution = {
-            option: 'RETRY',
-            by: 'throughcare',
-            reason: 'the plan can be derived again',
-            at: iso(now()),
-          };
-          s.attentionUnrecorded.push(planItem.id);
+          closeByJourney(planItem, 'RETRY', 'the plan can be derived again');
           did = true;
         }
       }
@@ -1964,6 +1973,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     }
     working = false;
     if (wake === undefined) await condition(() => version !== seenVersion);
+    else if (v3) loopTimer = await untilOrTimer(() => version !== seenVersion, wake, loopTimer);
     else await condition(() => version !== seenVersion, Math.max(1, wake - now()));
   }
   if (v3) {
@@ -1971,25 +1981,24 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     clocksStopped = true;
     await condition(() => !clocksBusy);
     await clocks;
+    // Acknowledgements nobody gave before the case closed are closed with it (nothing is left to do);
+    // no resolution is accepted any more (`finishing`), so the list cannot change meanwhile.
+    for (const item of s.attention.filter((a) => a.status === 'OPEN'))
+      closeByJourney(item, 'SKIP', `case closed (${s.closureReason ?? 'closed'})`);
     await flushResolutions();
-    // Acknowledgements nobody gave before the case closed are closed with it (nothing is left to do).
-    for (const item of s.attention.filter((a) => a.status === 'OPEN')) {
-      if (item.status !== 'OPEN') continue;
-      item.status = 'RESOLVED';
-      item.resolution = {
-        option: 'SKIP',
-        by: 'throughcare',
-        reason: `case closed (${s.closureReason ?? 'closed'})`,
-        at: iso(now()),
-      };
-      await recordAttention(item, 'resolved');
-    }
     working = false;
   }
   await condition(allHandlersFinished);
   return plan();
 
-  /** Records, in order, each operator's resolution not yet in the operator list (carried across runs). */
+  /** The journey resolves an item itself (nothing is left for an operator); recorded by the next flush. */
+  function closeByJourney(item: AttentionItemView, option: AttentionOption, reason: string): void {
+    item.status = 'RESOLVED';
+    item.resolution = { option, by: 'throughcare', reason, at: iso(now()) };
+    s.attentionUnrecorded.push(item.id);
+  }
+
+  /** Records, in order, each resolution not yet in the operator list (carried across runs). */
   async function flushResolutions(): Promise<void> {
     while (s.attentionUnrecorded.length > 0) {
       const item = s.attention.find((a) => a.id === s.attentionUnrecorded[0]);
@@ -2015,16 +2024,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         // Closed while parked (consent withdrawn, a close request): close under the jurisdiction's
         // newest policy, which nothing but the closure uses; the item goes with the case.
         const item = openAttention('policy');
-        if (item) {
-          item.status = 'RESOLVED';
-          item.resolution = {
-            option: 'RETRY',
-            by: 'throughcare',
-            reason: 'case closed while parked',
-            at: iso(now()),
-          };
-          s.attentionUnrecorded.push(item.id);
-        }
+        if (item) closeByJourney(item, 'RETRY', 'case closed while parked');
         policyProblem = undefined;
         break;
       }
