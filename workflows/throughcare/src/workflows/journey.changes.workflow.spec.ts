@@ -247,6 +247,72 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     );
   });
 
+  it('HDC leaving no day for the meeting, then withdrawn: the journey closes its own attention item and books the meeting again', async () => {
+    await atPreReleaseMeeting(
+      async ({ handle, since }, before) => {
+        const liberation = nextWorkingDay('ENGLAND_AND_WALES', await today());
+        await tell(handle, releaseDateChangedUpdate, {
+          expectedReleaseDate: liberation,
+          reason: 'HDC_APPROVED',
+          changedAt: await nowIso(),
+        });
+        await waitForPlan(
+          handle,
+          (p) =>
+            p.attention?.some(
+              (a) => a.action === `meeting-impossible:${liberation}` && a.status === 'OPEN',
+            ) === true,
+          'meeting impossible',
+        );
+        // HDC withdrawn: the original date again, with days left for a meeting.
+        await tell(handle, releaseDateChangedUpdate, {
+          expectedReleaseDate: before.expectedReleaseDate!,
+          reason: 'RECALCULATION',
+          changedAt: await nowIso(),
+        });
+        const after = await waitForPlan(
+          handle,
+          (p) =>
+            live(p, 'PRE_RELEASE_MEETING').length === 1 &&
+            p.attention?.every((a) => a.status === 'RESOLVED') === true &&
+            p.notifications?.length === 3,
+          'meeting booked again, item closed',
+        );
+        expect(after.liberationDate).toBe(before.liberationDate);
+        expect(after.attention).toEqual([
+          expect.objectContaining({
+            action: `meeting-impossible:${liberation}`,
+            status: 'RESOLVED',
+            resolution: expect.objectContaining({
+              option: 'SKIP',
+              by: 'throughcare',
+              reason: expect.stringMatching(/pre-release meeting is possible again/),
+            }),
+          }),
+        ]);
+        // The operator list hears of the item twice: raised, then resolved by the journey.
+        expect(
+          since()
+            .filter(of('attentionRecorded'))
+            .map((a) => a.status),
+        ).toEqual(['OPEN', 'RESOLVED']);
+        expect(
+          since()
+            .filter(of('agencyNotified'))
+            .map((n) => n.subject),
+        ).toEqual(['LIBERATION_DATE_CHANGED', 'PRE_RELEASE_MEETING_IMPOSSIBLE', 'LIBERATION_DATE_CHANGED']);
+        await recordHistory(handle, 'v3.planner-properties.meeting-impossible-then-withdrawn');
+      },
+      {
+        input: {
+          jurisdiction: 'ENGLAND_AND_WALES',
+          homeLocalAuthority: 'E08000035',
+          establishmentCode: 'LEI',
+        },
+      },
+    );
+  });
+
   it('a late pre-release meeting is booked once for the earliest working day and kept through its day, so it can be held', async () => {
     await atPreReleaseMeeting(
       async ({ handle, since }, before) => {

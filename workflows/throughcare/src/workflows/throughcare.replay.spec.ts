@@ -3,6 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { NOBODY_LOST_PATCH } from './journey/journey-v2';
+import { PLANNER_PROPERTIES_PATCH } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 
 const root = path.resolve(__dirname, '../../../../test/fixtures/histories');
@@ -55,6 +56,8 @@ const V3_HISTORIES: string[] = [
   'v3.breach-during-outage',
   'v3.late-meeting-kept',
   'v3.meeting-already-held-when-cancelled',
+  // Branches of `patched('planner-properties-1')` (fixes found by the planner's property tests).
+  'v3.planner-properties.meeting-impossible-then-withdrawn',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -80,7 +83,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; policies-2026-v3 is marked only in runs that captured a policy)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -91,6 +94,11 @@ describe('journey replay over recorded histories', () => {
     };
     for (const file of await histories()) {
       const markers = (await patchesOf(file)).join(' ');
+      // A history named for a later patch's branch carries that patch's marker, and only it does.
+      expect([file, markers.includes(PLANNER_PROPERTIES_PATCH)]).toEqual([
+        file,
+        file.includes('.planner-properties.'),
+      ]);
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);
       } else {

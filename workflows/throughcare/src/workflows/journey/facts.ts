@@ -1,0 +1,356 @@
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  ErrorTypes,
+  type AssessmentCompleted,
+  type AttendanceRecorded,
+  type AttentionResolution,
+  type CaseCloseRequested,
+  type ConsentWithdrawn,
+  type CoreScreenCompleted,
+  type MeetingHeld,
+  type MovementReversed,
+  type ReferralAcknowledged,
+  type ReferralOutcome,
+  type ReleaseDateChanged,
+  type ReleaseRecorded,
+  type ReturnedToCustody,
+  type ThroughcareInput,
+  type Transferred,
+} from '@throughcare/contracts';
+import { planningRangeIssues } from '@throughcare/domain';
+import type { JourneyState } from './journey-state';
+import { iso, type PlanContext, type Planner } from './planner';
+
+/**
+ * The journey's facts: for each update, how it is validated (synchronously, before it is
+ * accepted: a refusal is an `ApplicationFailure` the caller sees) and how it is recorded in the
+ * state. Pure over (context, planner, state, now): the workflow registers them as update handlers,
+ * the property tests apply them to a simulated journey.
+ */
+export interface FactRule<T extends { eventId: string }> {
+  validate(fact: T): void;
+  apply(fact: T): void;
+}
+
+/** A fact refused for good (the sender must not retry it as it is). */
+export const reject = (message: string): never => {
+  throw ApplicationFailure.create({ type: ErrorTypes.validation, message, nonRetryable: true });
+};
+/**
+ * Refuses, for now, a fact about something the journey has not recorded yet (a booking whose
+ * creating activity result is still in flight): the sender should try again shortly.
+ */
+export const notYet = (message: string): never => {
+  throw ApplicationFailure.create({ type: ErrorTypes.notYetKnown, message, nonRetryable: true });
+};
+
+/** Whether the fact `eventId` was already recorded. */
+export const seen = (s: JourneyState, eventId: string) => s.seenEventIds.includes(eventId);
+/** Remembers `eventId`; false when it was already known (the fact is then ignored). */
+export function firstTime(s: JourneyState, v3: boolean, eventId: string): boolean {
+  if (seen(s, eventId)) return false;
+  s.seenEventIds.push(eventId);
+  // Since v3 every event id is kept for the journey's life (a few hundred facts at most).
+  if (!v3 && s.seenEventIds.length > 500) s.seenEventIds.shift();
+  return true;
+}
+
+/**
+ * Validates and records one fact as an update handler would: a duplicate (same event id) is
+ * accepted and ignored. Returns whether it changed the state.
+ */
+export function tell<T extends { eventId: string }>(
+  s: JourneyState,
+  v3: boolean,
+  rule: FactRule<T>,
+  fact: T,
+): boolean {
+  if (seen(s, fact.eventId)) return false;
+  rule.validate(fact);
+  if (!firstTime(s, v3, fact.eventId)) return false;
+  rule.apply(fact);
+  return true;
+}
+
+export function createFacts(
+  ctx: PlanContext,
+  p: Planner,
+  s: JourneyState,
+  now: () => number,
+  finishing: () => boolean = () => false,
+) {
+  const { input, v3 } = ctx;
+  /** Refuses a fact carrying a date no policy or calendar of this build can plan (the journey would be stuck). */
+  const plannable = (dates: Parameters<typeof planningRangeIssues>[1]): void => {
+    const issues = planningRangeIssues(input.jurisdiction, dates);
+    if (issues.length > 0) reject(issues.map((i) => i.message).join('; '));
+  };
+  const notBefore = (what: string, at: string, base: string, baseName: string): void => {
+    if (Date.parse(at) < Date.parse(base)) reject(`${what} (${at}) is before ${baseName} (${base})`);
+  };
+  const open = () => {
+    if (s.closedAt || p.closingReason()) reject(`case is closed (${p.closingReason() ?? 'closed'})`);
+  };
+
+  const resolveAttention: FactRule<AttentionResolution> = {
+    validate: (f) => {
+      const item = s.attention.find((a) => a.id === f.itemId);
+      if (!item)
+        throw ApplicationFailure.create({
+          type: ErrorTypes.notFound,
+          message: `no attention item ${f.itemId} in this journey`,
+          nonRetryable: true,
+        });
+      if (item.status !== 'OPEN') reject(`attention item ${f.itemId} is already resolved`);
+      if (!item.options.includes(f.option))
+        reject(`attention item ${f.itemId} offers ${item.options.join(' or ')}, not ${f.option}`);
+      if (f.option === 'SKIP' && !f.reason?.trim()) reject('skipping a step needs a reason');
+      if (!f.by.trim()) reject('the operator resolving the item must be named (by)');
+      if (finishing()) reject('the journey is finishing: its open items are closed with it');
+    },
+    apply: (f) => {
+      const item = s.attention.find((a) => a.id === f.itemId)!;
+      item.status = 'RESOLVED';
+      item.resolution = { option: f.option, by: f.by, reason: f.reason, at: f.resolvedAt };
+      s.attentionUnrecorded.push(item.id);
+    },
+  };
+
+  const coreScreenCompleted: FactRule<CoreScreenCompleted> = {
+    validate: (f) => {
+      notBefore('core screen completion', f.completedAt, input.receivedAt, 'reception');
+      const req = s.requests.find((r) => r.kind === 'CORE_SCREEN');
+      if (req && f.assessmentId !== req.assessmentId)
+        reject(`assessment ${f.assessmentId} is not this episode's core screen (${req.assessmentId})`);
+    },
+    apply: (f) => {
+      s.coreScreen ??= f;
+    },
+  };
+
+  const assessmentCompleted: FactRule<AssessmentCompleted> = {
+    validate: (f) => {
+      const req = s.requests.find((r) => r.assessmentId === f.assessmentId);
+      if (!req) notYet(`assessment ${f.assessmentId} is not one this episode requested (yet)`);
+      if (req && req.kind !== f.kind)
+        reject(`assessment ${f.assessmentId} is a ${req.kind}, not a ${f.kind}`);
+      if (s.assessments.some((a) => a.assessmentId === f.assessmentId))
+        reject(`assessment ${f.assessmentId} is already completed`);
+      notBefore('assessment completion', f.completedAt, input.receivedAt, 'reception');
+    },
+    apply: (f) => {
+      s.assessments.push(f);
+    },
+  };
+
+  const referralAcknowledged: FactRule<ReferralAcknowledged> = {
+    validate: (f) => {
+      if (!s.referralId) notYet('no referral has been sent in this episode (yet)');
+      if (f.referralId !== s.referralId)
+        reject(`referral ${f.referralId} is not this episode's referral (${s.referralId})`);
+      if (s.referralWithdrawn) reject(`referral ${f.referralId} was withdrawn`);
+      notBefore('acknowledgement', f.acknowledgedAt, input.receivedAt, 'reception');
+    },
+    apply: (f) => {
+      s.acknowledgement ??= f;
+    },
+  };
+
+  const referralOutcome: FactRule<ReferralOutcome> = {
+    validate: (f) => {
+      if (!s.referralId) notYet('no referral has been sent in this episode (yet)');
+      if (f.referralId !== s.referralId)
+        reject(`referral ${f.referralId} is not this episode's referral (${s.referralId})`);
+      notBefore('referral outcome', f.decidedAt, s.referralSentAt ?? input.receivedAt, 'the referral');
+    },
+    apply: (f) => {
+      s.outcomes.push(f);
+    },
+  };
+
+  const releaseRecorded: FactRule<ReleaseRecorded> = {
+    validate: (f) => {
+      open();
+      notBefore('release', f.releasedAt, input.receivedAt, 'reception');
+      plannable([{ field: 'releasedAt', value: f.releasedAt, role: 'event' }]);
+      if (s.release) reject(`release already recorded at ${s.release.releasedAt}`);
+    },
+    apply: (f) => {
+      s.release = { ...f, settlesAt: iso(Math.max(now(), Date.parse(f.releasedAt)) + ctx.settleMs) };
+    },
+  };
+
+  const releaseDateChanged: FactRule<ReleaseDateChanged> = {
+    validate: (f) => {
+      open();
+      if (s.release) reject(`already released at ${s.release.releasedAt}`);
+      if (f.expectedReleaseDate < input.receivedAt.slice(0, 10))
+        reject(`expected release date ${f.expectedReleaseDate} is before reception (${input.receivedAt})`);
+      plannable([{ field: 'expectedReleaseDate', value: f.expectedReleaseDate, role: 'release' }]);
+    },
+    apply: (f) => {
+      s.dateChanges.push(f);
+      s.expectedReleaseDate = f.expectedReleaseDate;
+    },
+  };
+
+  const transferred: FactRule<Transferred> = {
+    validate: (f) => {
+      open();
+      if (s.release) reject(`already released at ${s.release.releasedAt}`);
+      if (f.toEstablishmentCode === p.reportedEstablishment())
+        reject(`already at ${f.toEstablishmentCode}: a transfer must change the establishment`);
+      notBefore('transfer', f.transferredAt, input.receivedAt, 'reception');
+      plannable([{ field: 'transferredAt', value: f.transferredAt, role: 'event' }]);
+    },
+    apply: (f) => {
+      s.transfers.push({ ...f, from: p.reportedEstablishment(), settlesAt: iso(now() + ctx.settleMs) });
+    },
+  };
+
+  const movementReversed: FactRule<MovementReversed> = {
+    validate: (f) => {
+      open();
+      if (f.movement === 'RELEASE') {
+        if (s.release?.eventId !== f.reversedEventId)
+          reject(`no release ${f.reversedEventId} in this episode`);
+        if (s.release?.fromCourt) reject('a liberation from court cannot be reversed here');
+      } else {
+        const last = s.transfers[s.transfers.length - 1];
+        if (!s.transfers.some((t) => t.eventId === f.reversedEventId))
+          reject(`no transfer ${f.reversedEventId} in this episode`);
+        if (last?.eventId !== f.reversedEventId)
+          reject(`transfer ${f.reversedEventId} was followed by another movement: reverse that first`);
+      }
+    },
+    apply: (f) => {
+      if (f.movement === 'RELEASE') {
+        s.reversals.push({
+          eventId: f.reversedEventId,
+          movement: 'RELEASE',
+          at: f.reversedAt,
+          reversedAfterSettling: p.released(),
+        });
+        s.release = undefined;
+      } else {
+        const t = s.transfers.pop()!;
+        s.reversals.push({
+          eventId: t.eventId,
+          movement: 'TRANSFER',
+          at: f.reversedAt,
+          reversedAfterSettling: p.settled(t.settlesAt),
+        });
+      }
+    },
+  };
+
+  const meetingHeld: FactRule<MeetingHeld> = {
+    validate: (f) => {
+      const b = s.bookings.find((x) => x.bookingId === f.bookingId);
+      if (!b) notYet(`booking ${f.bookingId} is not known to this episode (yet)`);
+      if (b && b.kind !== 'CJSW_VISIT' && b.kind !== 'PRE_RELEASE_MEETING')
+        reject(`booking ${f.bookingId} is not a visit or meeting of this episode`);
+      if (b && b.kind !== f.kind) reject(`booking ${f.bookingId} is a ${b.kind}, not a ${f.kind}`);
+      if (b && b.status === 'CANCELLED')
+        reject(`booking ${f.bookingId} was cancelled (${b.cancelledBecause})`);
+      notBefore('meeting', f.heldAt, input.receivedAt, 'reception');
+    },
+    apply: (f) => {
+      // v3: a meeting known to be held from a compensation's answer takes the fact's own time.
+      const known = v3 ? s.meetingsHeld.find((m) => m.bookingId === f.bookingId) : undefined;
+      if (known) Object.assign(known, f);
+      else s.meetingsHeld.push(f);
+      const b = s.bookings.find((x) => x.bookingId === f.bookingId);
+      if (b) b.status = 'HELD';
+    },
+  };
+
+  const attendanceRecorded: FactRule<AttendanceRecorded> = {
+    validate: (f) => {
+      const b = s.bookings.find((x) => x.bookingId === f.appointmentId);
+      if (!b) notYet(`appointment ${f.appointmentId} is not known to this episode (yet)`);
+      if (b && b.kind !== 'FIRST_APPOINTMENT' && b.kind !== 'FOLLOW_UP_APPOINTMENT')
+        reject(`appointment ${f.appointmentId} is not an appointment of this episode`);
+      if (b?.status === 'CANCELLED')
+        reject(`appointment ${f.appointmentId} was cancelled (${b.cancelledBecause})`);
+      if (f.attendance === 'NO' && !f.reason) reject('a missed appointment needs a reason');
+      if (s.release) notBefore('attendance', f.attendedAt, s.release.releasedAt, 'release');
+    },
+    apply: (f) => {
+      s.attendances.push(f);
+      const b = s.bookings.find((x) => x.bookingId === f.appointmentId);
+      if (b) b.status = 'HELD';
+    },
+  };
+
+  const consentWithdrawn: FactRule<ConsentWithdrawn> = {
+    validate: (f) => {
+      open();
+      notBefore('consent withdrawal', f.withdrawnAt, input.receivedAt, 'reception');
+    },
+    apply: (f) => {
+      s.consentWithdrawn ??= f;
+    },
+  };
+
+  const caseCloseRequested: FactRule<CaseCloseRequested> = {
+    validate: () => open(),
+    apply: (f) => {
+      s.closeRequested ??= f;
+    },
+  };
+
+  const returnedToCustody: FactRule<ReturnedToCustody> = {
+    validate: (f) => {
+      open();
+      if (!s.release) reject('not released: a return to custody needs a release first');
+      if (f.newEpisode !== input.episode + 1)
+        reject(`the next episode is ${input.episode + 1}, not ${f.newEpisode}`);
+      if (s.release) notBefore('return to custody', f.receivedAt, s.release.releasedAt, 'release');
+      plannable([
+        { field: 'receivedAt', value: f.receivedAt, role: 'reception' },
+        { field: 'expectedReleaseDate', value: f.expectedReleaseDate, role: 'release' },
+      ]);
+    },
+    apply: (f) => {
+      s.returned ??= f;
+    },
+  };
+
+  /**
+   * A reception signalled again for this episode: a person held on remand (journey already
+   * running) and liberated straight from court. Returns whether it changed the state.
+   */
+  const receivedAgain = (again: ThroughcareInput): boolean => {
+    const court = again.liberatedFromCourt;
+    if (!court || s.release || s.closedAt || !firstTime(s, v3, court.eventId)) return false;
+    s.release = {
+      releasedAt: court.releasedAt,
+      establishmentCode: p.reportedEstablishment(),
+      eventId: court.eventId,
+      settlesAt: court.releasedAt,
+      fromCourt: true,
+    };
+    return true;
+  };
+
+  return {
+    resolveAttention,
+    coreScreenCompleted,
+    assessmentCompleted,
+    referralAcknowledged,
+    referralOutcome,
+    releaseRecorded,
+    releaseDateChanged,
+    transferred,
+    movementReversed,
+    meetingHeld,
+    attendanceRecorded,
+    consentWithdrawn,
+    caseCloseRequested,
+    returnedToCustody,
+    receivedAgain,
+  };
+}
+
+export type Facts = ReturnType<typeof createFacts>;

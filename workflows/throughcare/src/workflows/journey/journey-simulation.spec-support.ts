@@ -1,0 +1,460 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { BookingView, ThroughcareInput } from '@throughcare/contracts';
+import { addDays, policyFor } from '@throughcare/domain';
+import { createFacts, tell, type FactRule, type Facts } from './facts';
+import { initialState, type JourneyState } from './journey-state';
+import {
+  booked,
+  bookingEntry,
+  cancelAnswered,
+  cancelFailed,
+  noticeEntry,
+  noticeSkipped,
+  notified,
+  raised,
+  referralSent,
+  requested,
+  requestSeq,
+  stageEntered,
+  stageEntry,
+} from './outcomes';
+import { createPlanner, iso, planContext, type Action, type PlanContext, type Planner } from './planner';
+
+/**
+ * A journey run on the pure core against simulated services: the planner decides, the same
+ * fact rules and outcome recorders as the workflow keep the books, and a small world stands for
+ * the services (bookings with their status, notices each agency received). Time is a number the
+ * test moves. Used by the property tests; nothing here talks to Temporal.
+ */
+
+/** A booking as the owning service holds it. */
+export interface WorldBooking {
+  bookingId: string;
+  kind: BookingView['kind'];
+  establishmentCode?: string;
+  date?: string;
+  status: 'BOOKED' | 'CANCELLED';
+  /** When the service took the booking (simulated time). */
+  bookedAt: number;
+}
+/** A notice as the agency received it. */
+export interface WorldNotice {
+  agencyId: string;
+  subject: string;
+  fields: Record<string, string | undefined>;
+}
+
+/** What a told fact came to. */
+export type Told = 'applied' | 'duplicate' | 'rejected' | 'not-yet';
+
+export class SimulatedJourney {
+  readonly s: JourneyState;
+  readonly ctx: PlanContext;
+  readonly p: Planner;
+  readonly facts: Facts;
+  t: number;
+  readonly bookings = new Map<string, WorldBooking>();
+  readonly notices: WorldNotice[] = [];
+  /** Every effect done, in order (for failure messages). */
+  readonly log: string[] = [];
+  /** Decides whether an effect fails for good (the workflow's activity gave up). */
+  failing: (a: Action) => boolean = () => false;
+  private seq = 0;
+
+  constructor(readonly input: ThroughcareInput) {
+    this.s = initialState(input.expectedReleaseDate);
+    const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+    this.s.policy = { id: policy.id, version: policy.version };
+    this.ctx = planContext(input, true, this.s.policy, () => true);
+    this.t = Date.parse(input.receivedAt);
+    this.p = createPlanner(this.ctx, this.s, () => this.t);
+    this.facts = createFacts(this.ctx, this.p, this.s, () => this.t);
+  }
+
+  get now(): string {
+    return iso(this.t);
+  }
+
+  /** Tells the journey a fact as its update handler would (validator, then the handler). */
+  tell<T extends { eventId: string }>(rule: FactRule<T>, fact: T): Told {
+    try {
+      return tell(this.s, true, rule, fact) ? 'applied' : 'duplicate';
+    } catch (err) {
+      if (err instanceof ApplicationFailure) return err.type === 'NOT_YET_KNOWN' ? 'not-yet' : 'rejected';
+      throw err;
+    }
+  }
+
+  /** Records due breaches as the clocks' coroutine would. */
+  private clocks(): void {
+    this.p.syncDeadlines();
+    for (let d = this.p.dueClock(); d; d = this.p.dueClock()) {
+      if (d.status === 'OPEN') {
+        d.breachKey = `breach:${d.key}`;
+        d.status = 'BREACHED';
+      } else d.status = 'MET_LATE';
+    }
+  }
+
+  /** Does the next action, if any; false when the journey is idle. */
+  stepOnce(): boolean {
+    this.clocks();
+    const a = this.p.nextAction();
+    if (!a) return false;
+    this.execute(a);
+    this.clocks();
+    return true;
+  }
+
+  /** Runs until idle; throws when the journey does not settle (it would spin for ever). */
+  run(limit = 200): number {
+    for (let n = 0; n < limit; n++) if (!this.stepOnce()) return n;
+    throw new Error(`journey did not settle after ${limit} actions:\n${this.log.slice(-20).join('\n')}`);
+  }
+
+  advance(ms: number): void {
+    this.t += ms;
+  }
+
+  /** Live bookings as the services hold them. */
+  liveInWorld(): WorldBooking[] {
+    return [...this.bookings.values()].filter((b) => b.status === 'BOOKED');
+  }
+
+  private fail(a: Action & { action: string }): boolean {
+    if (!this.failing(a)) return false;
+    raised(
+      this.s,
+      a.action,
+      'simulated service',
+      { type: 'SIMULATED', message: `${a.kind} failed for good` },
+      ['RETRY', 'SKIP'],
+      this.now,
+    );
+    this.log.push(`${this.now} FAILED ${a.action}`);
+    return true;
+  }
+
+  private execute(a: Action): void {
+    const s = this.s;
+    this.log.push(`${this.now} ${a.kind} ${'action' in a ? a.action : ''}`);
+    switch (a.kind) {
+      case 'enter':
+        stageEntry(s);
+        if (a.record && this.fail(a)) return;
+        stageEntered(s, a.stage);
+        return;
+      case 'clock':
+        throw new Error('the clocks have their own coroutine since v3');
+      case 'raise':
+        raised(s, a.action, a.mustAct, a.failure, a.options, this.now);
+        return;
+      case 'closeItem':
+        a.item.status = 'RESOLVED';
+        a.item.resolution = { option: 'SKIP', by: 'throughcare', reason: a.reason, at: this.now };
+        return;
+      case 'request': {
+        if (this.fail(a)) return;
+        const seq = requestSeq(s, a.assessment);
+        requested(s, a.assessment, seq, `asm-${a.assessment}-${seq}`, a.dueAt);
+        return;
+      }
+      case 'findAgency':
+        if (this.fail(a)) return;
+        s.agencyId = 'agency-1';
+        return;
+      case 'sendReferral':
+        if (this.fail(a)) return;
+        referralSent(this.p, s, 'ref-1', this.now);
+        return;
+      case 'withdrawReferral':
+        if (this.fail(a)) return;
+        s.referralWithdrawn = true;
+        return;
+      case 'cancel': {
+        const b = a.booking;
+        if (this.failing(a)) {
+          cancelFailed(b, a.because, 'SIMULATED: failed for good');
+          raised(
+            s,
+            `cancel:${b.bookingId}`,
+            'simulated service',
+            { type: 'SIMULATED', message: 'cancel failed for good' },
+            ['RETRY', 'SKIP'],
+            this.now,
+          );
+          return;
+        }
+        const held = this.bookings.get(b.bookingId);
+        const outcome = held?.status === 'CANCELLED' ? 'ALREADY_CANCELLED' : 'CANCELLED';
+        if (held) held.status = 'CANCELLED';
+        cancelAnswered(s, true, b, a.because, outcome, this.now);
+        return;
+      }
+      case 'book': {
+        bookingEntry(s);
+        if (this.fail(a)) return;
+        const id = `bk-${++this.seq}`;
+        const w = a.wanted;
+        this.bookings.set(id, {
+          bookingId: id,
+          kind: w.kind,
+          establishmentCode: w.establishmentCode,
+          date: w.date,
+          status: 'BOOKED',
+          bookedAt: this.t,
+        });
+        booked(this.p, s, w, id);
+        return;
+      }
+      case 'skipNotice':
+        noticeSkipped(s, a.notice, this.p.latestAttention(a.action)?.resolution?.reason, this.now);
+        return;
+      case 'notify': {
+        noticeEntry(s);
+        if (this.fail(a)) return;
+        const agencyId = s.told!.agencyId;
+        this.notices.push({ agencyId, subject: a.notice.subject, fields: { ...a.notice.fields } });
+        notified(s, a.notice, agencyId, this.now);
+        return;
+      }
+      case 'close':
+        if (this.fail(a)) return;
+        s.closureReason = a.closing;
+        s.closedAt ??= this.now;
+        s.closureRecorded = true;
+        return;
+      case 'handOver':
+        s.nextEpisodeHandedOver = true;
+        return;
+    }
+  }
+}
+
+// ---- Scenarios shared by the property tests ----------------------------------------------------
+
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
+export const DAY = 24 * HOUR;
+export const PRISONS = ['BAR', 'EDI', 'GRE', 'LOW', 'SHO'] as const;
+
+export type Op =
+  | { kind: 'dateChange'; days: number }
+  | { kind: 'transfer'; to: (typeof PRISONS)[number] }
+  | { kind: 'reverseTransfer' }
+  | { kind: 'release' }
+  | { kind: 'reverseRelease' }
+  | { kind: 'advance'; minutes: number }
+  | { kind: 'run' }
+  | { kind: 'stepOnce' }
+  | { kind: 'repeatLast' };
+
+export function inputFor(
+  jurisdiction: ThroughcareInput['jurisdiction'],
+  releaseInDays: number,
+): ThroughcareInput {
+  const receivedAt = '2026-03-02T09:00:00.000Z'; // a Monday
+  return {
+    personId: 'p-property',
+    episode: 1,
+    jurisdiction,
+    establishmentCode: 'BAR',
+    homeLocalAuthority: jurisdiction === 'SCOTLAND' ? 'S12000036' : 'E06000047',
+    receivedAt,
+    sentenceDate: '2026-03-02',
+    sentenceLengthDays: releaseInDays * 2,
+    expectedReleaseDate: addDays('2026-03-02', releaseInDays),
+    correlationId: 'c-property',
+  };
+}
+
+/** Reception to an acknowledged referral (and the summary review when planning is open): the plan made. */
+export function setUp(j: SimulatedJourney, changesAfterDays: number): void {
+  const at = (days: number, hour: number) =>
+    Date.parse('2026-03-02T00:00:00.000Z') + days * DAY + hour * HOUR;
+  j.run();
+  j.t = at(1, 10);
+  j.tell(j.facts.coreScreenCompleted, {
+    assessmentId: 'asm-CORE_SCREEN-1',
+    needs: ['ACCOMMODATION'],
+    riskOfSeriousHarm: 'LOW',
+    completedAt: j.now,
+    eventId: 'e-core',
+  });
+  j.run();
+  j.t = at(3, 10);
+  j.tell(j.facts.assessmentCompleted, {
+    assessmentId: 'asm-COMPREHENSIVE_SCREEN-1',
+    kind: 'COMPREHENSIVE_SCREEN',
+    needs: ['ACCOMMODATION', 'EDUCATION_TRAINING_AND_EMPLOYMENT'],
+    completedAt: j.now,
+    eventId: 'e-comprehensive',
+  });
+  j.run();
+  j.t = at(4, 10);
+  j.tell(j.facts.referralAcknowledged, {
+    referralId: 'ref-1',
+    acknowledgedAt: j.now,
+    acknowledgedBy: 'cjsw-duty',
+    eventId: 'e-ack',
+  });
+  j.run();
+  j.t = at(5, 10);
+  if (j.s.requests.some((r) => r.assessmentId === 'asm-SUMMARY_REVIEW-1'))
+    j.tell(j.facts.assessmentCompleted, {
+      assessmentId: 'asm-SUMMARY_REVIEW-1',
+      kind: 'SUMMARY_REVIEW',
+      needs: [],
+      completedAt: j.now,
+      eventId: 'e-summary',
+    });
+  j.run();
+  // The changes start at 07:00 UTC on a later day, and stay within that day.
+  j.t = at(changesAfterDays, 7);
+  j.run();
+}
+
+export type Change = 'releaseDateChanged' | 'transferred' | 'movementReversed' | 'releaseRecorded';
+export interface Applied {
+  changes: number;
+  last?: { rule: Change; fact: { eventId: string } };
+}
+
+export function apply(j: SimulatedJourney, ops: Op[], applied: Applied): void {
+  let n = 0;
+  const id = () => `e-op-${++n}`;
+  const told = <K extends Change>(rule: K, fact: Parameters<Facts[K]['apply']>[0]) => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const result = j.tell(j.facts[rule] as any, fact as any);
+    if (result === 'applied') {
+      applied.changes += 1;
+      applied.last = { rule, fact };
+    }
+  };
+  for (const o of ops) {
+    switch (o.kind) {
+      case 'dateChange':
+        told('releaseDateChanged', {
+          expectedReleaseDate: addDays('2026-03-02', o.days),
+          reason: 'HDC_APPROVED',
+          changedAt: j.now,
+          eventId: id(),
+        });
+        break;
+      case 'transfer':
+        told('transferred', { toEstablishmentCode: o.to, transferredAt: j.now, eventId: id() });
+        break;
+      case 'reverseTransfer': {
+        const last = j.s.transfers[j.s.transfers.length - 1];
+        if (last)
+          told('movementReversed', {
+            movement: 'TRANSFER',
+            reversedEventId: last.eventId,
+            reversedAt: j.now,
+            eventId: id(),
+          });
+        break;
+      }
+      case 'release':
+        told('releaseRecorded', {
+          releasedAt: j.now,
+          establishmentCode: j.p.reportedEstablishment(),
+          eventId: id(),
+        });
+        break;
+      case 'reverseRelease':
+        if (j.s.release)
+          told('movementReversed', {
+            movement: 'RELEASE',
+            reversedEventId: j.s.release.eventId,
+            reversedAt: j.now,
+            eventId: id(),
+          });
+        break;
+      case 'advance':
+        j.advance(o.minutes * MIN);
+        break;
+      case 'run':
+        j.run();
+        break;
+      case 'stepOnce':
+        j.stepOnce();
+        break;
+      case 'repeatLast':
+        // A redelivered fact (same event id): accepted and ignored.
+        if (applied.last) {
+          const before = JSON.stringify(j.s);
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any
+          expect(j.tell(j.facts[applied.last.rule] as any, applied.last.fact as any)).toBe('duplicate');
+          expect(JSON.stringify(j.s)).toBe(before);
+        }
+        break;
+    }
+  }
+}
+
+/** The same journey with the final facts of `j` told at once, at the instant `at`. */
+export function reference(
+  input: ThroughcareInput,
+  changesAfterDays: number,
+  j: SimulatedJourney,
+  at: number,
+): SimulatedJourney {
+  const r = new SimulatedJourney(input);
+  setUp(r, changesAfterDays);
+  r.t = at;
+  if (j.s.expectedReleaseDate !== r.s.expectedReleaseDate)
+    expect(
+      r.tell(r.facts.releaseDateChanged, {
+        expectedReleaseDate: j.s.expectedReleaseDate,
+        reason: 'HDC_APPROVED',
+        changedAt: r.now,
+        eventId: 'ref-date',
+      }),
+    ).toBe('applied');
+  for (const [i, t] of j.s.transfers.entries())
+    expect(
+      r.tell(r.facts.transferred, {
+        toEstablishmentCode: t.toEstablishmentCode,
+        transferredAt: t.transferredAt,
+        eventId: `ref-t${i}`,
+      }),
+    ).toBe('applied');
+  if (j.s.release)
+    expect(
+      r.tell(r.facts.releaseRecorded, {
+        releasedAt: j.s.release.releasedAt,
+        establishmentCode: j.s.release.establishmentCode,
+        eventId: 'ref-rel',
+      }),
+    ).toBe('applied');
+  settle(r);
+  return r;
+}
+
+/** Lets movements settle (the policy's window) and the journey finish what it has to do. */
+export function settle(j: SimulatedJourney): void {
+  j.run();
+  j.advance(2 * HOUR);
+  j.run();
+}
+
+/** Retries every step that failed for good (an operator's RETRY), until none is left. */
+export function retryAll(j: SimulatedJourney): void {
+  j.failing = () => false;
+  for (let round = 0; round < 5; round++) {
+    const open = j.s.attention.filter((a) => a.status === 'OPEN' && a.options.includes('RETRY'));
+    if (open.length === 0) return;
+    for (const item of open)
+      expect(
+        j.tell(j.facts.resolveAttention, {
+          itemId: item.id,
+          option: 'RETRY',
+          by: 'operator',
+          resolvedAt: j.now,
+          eventId: `retry-${item.id}`,
+        }),
+      ).toBe('applied');
+    j.run();
+  }
+}

@@ -1,0 +1,162 @@
+import type { AssessmentKind, AttentionItemView, AttentionOption, Stage } from '@throughcare/contracts';
+import type { Booking, JourneyState } from './journey-state';
+import type { Failure, Notice, Planner, WantedBooking } from './planner';
+
+/**
+ * What the journey records once an effect has happened (an activity's answer): pure updates of
+ * the state, shared by the workflow shell and the property tests' simulation so both keep the
+ * same books. Keys and sequence numbers taken before an effect are taken here too.
+ */
+
+/** Counts a stage entry before it is recorded (the count is part of the record's idempotency key). */
+export function stageEntry(s: JourneyState): number {
+  s.stageEntries += 1;
+  return s.stageEntries;
+}
+/** The stage is entered: the one left joins the stages done. */
+export function stageEntered(s: JourneyState, stage: Stage): void {
+  if (s.stage !== stage && s.stage !== 'RECEPTION' && !s.stagesDone.includes(s.stage))
+    s.stagesDone.push(s.stage);
+  if (s.stage === 'RECEPTION') s.stagesDone.push('RECEPTION');
+  s.stage = stage;
+}
+
+/** The sequence number of the next request of `kind` (1-based). */
+export const requestSeq = (s: JourneyState, kind: 'CORE_SCREEN' | AssessmentKind) =>
+  s.requests.filter((r) => r.kind === kind).length + 1;
+export function requested(
+  s: JourneyState,
+  kind: 'CORE_SCREEN' | AssessmentKind,
+  seq: number,
+  assessmentId: string,
+  dueAt: string,
+): void {
+  s.requests.push({ kind, seq, assessmentId, dueAt });
+}
+
+/** The idempotency sequence of the next booking. */
+export function bookingEntry(s: JourneyState): number {
+  s.bookingSeq += 1;
+  return s.bookingSeq;
+}
+/** A booking made: registered with its slot, so that a change of plan can compensate it. */
+export function booked(p: Planner, s: JourneyState, w: WantedBooking, bookingId: string): void {
+  if (w.kind === 'FIRST_APPOINTMENT' || w.kind === 'FOLLOW_UP_APPOINTMENT') {
+    // The agency now knows of the release (after a liberation from court, this is all it knows).
+    s.told ??= {
+      agencyId: w.agencyId!,
+      establishmentCode: p.establishment(),
+      liberationDate: p.liberationDate(),
+      custody: 'OUT',
+      meetingImpossibleFor: [],
+    };
+    s.told.custody = 'OUT';
+  }
+  s.bookings.push({
+    bookingId,
+    slot: w.slot,
+    kind: w.kind,
+    establishmentCode: w.establishmentCode,
+    date: w.date,
+    status: 'BOOKED',
+    agencyId: w.agencyId,
+    releaseEventId: w.releaseEventId,
+  });
+}
+
+/**
+ * A compensation answered. Since v3 a meeting the service says was already held is kept as held
+ * (its fact may still be on the way), so the fact is accepted when it comes and nothing is
+ * rebooked; anything else is cancelled. Returns what the booking became.
+ */
+export function cancelAnswered(
+  s: JourneyState,
+  v3: boolean,
+  b: Booking,
+  because: string,
+  outcome: string | undefined,
+  at: string,
+): 'HELD' | 'CANCELLED' {
+  if (v3) b.cancelFailed = undefined;
+  if (v3 && outcome === 'ALREADY_HELD' && (b.kind === 'CJSW_VISIT' || b.kind === 'PRE_RELEASE_MEETING')) {
+    b.status = 'HELD';
+    if (!s.meetingsHeld.some((m) => m.bookingId === b.bookingId))
+      s.meetingsHeld.push({
+        bookingId: b.bookingId,
+        kind: b.kind,
+        heldAt: at,
+        eventId: `cancel-outcome:${b.bookingId}`,
+      });
+    return 'HELD';
+  }
+  b.status = 'CANCELLED';
+  b.cancelledBecause = because;
+  return 'CANCELLED';
+}
+/** A compensation that failed for good: kept on the booking (and, since v3, on an attention item). */
+export function cancelFailed(b: Booking, because: string, error: string): void {
+  b.cancelFailed = error;
+  b.status = 'CANCELLED';
+  b.cancelledBecause = because;
+}
+
+/** The agency was told: what it now believes moves on, and the notice is in the journey's list. */
+export function notified(s: JourneyState, n: Notice, agencyId: string, at: string): void {
+  n.apply();
+  s.notifications.push({ agencyId, subject: n.subject, message: n.message, at });
+}
+/**
+ * A notice an operator skipped (told the agency another way, or decided it need not know):
+ * recorded as not sent, so the next notice has a key of its own.
+ */
+export function noticeSkipped(s: JourneyState, n: Notice, reason: string | undefined, at: string): void {
+  n.apply();
+  s.notifications.push({
+    agencyId: s.told!.agencyId,
+    subject: n.subject,
+    message: `(not sent: skipped by an operator, ${reason ?? 'no reason'}) ${n.message}`,
+    at,
+  });
+}
+/** The sequence of the next notice (part of its idempotency key). */
+export function noticeEntry(s: JourneyState): number {
+  s.notifySeq += 1;
+  return s.notifySeq;
+}
+
+/** The referral was sent: what it told the agency is the baseline for every later notice. */
+export function referralSent(p: Planner, s: JourneyState, referralId: string, sentAt: string): void {
+  s.referralId = referralId;
+  s.referralSentAt = sentAt;
+  s.told = {
+    agencyId: s.agencyId!,
+    establishmentCode: p.establishment(),
+    liberationDate: p.liberationDate(),
+    custody: p.released() ? 'OUT' : 'IN',
+    meetingImpossibleFor: [],
+  };
+}
+
+/** Raises an attention item on `action` (undefined when one is already open for it). */
+export function raised(
+  s: JourneyState,
+  action: string,
+  mustAct: string,
+  failure: Failure,
+  options: AttentionOption[],
+  at: string,
+): AttentionItemView | undefined {
+  if (s.attention.some((a) => a.action === action && a.status === 'OPEN')) return undefined;
+  const item: AttentionItemView = {
+    id: `att-${s.attention.length + 1}`,
+    action,
+    what: failure.message || failure.type || 'failed without a message',
+    errorType: failure.type,
+    mustAct,
+    since: at,
+    options,
+    status: 'OPEN',
+  };
+  s.attention.push(item);
+  return item;
+}

@@ -1,0 +1,218 @@
+import fc from 'fast-check';
+import { isWorkingDay, localDateOf, nextWorkingDay } from '@throughcare/domain';
+import type { Action } from './planner';
+import {
+  apply,
+  inputFor,
+  PRISONS,
+  reference,
+  retryAll,
+  settle,
+  setUp,
+  SimulatedJourney,
+  type Applied,
+  type Op,
+} from './journey-simulation.spec-support';
+
+/**
+ * What the README claims of journey v2, proved over random sequences and interleavings of facts
+ * on the pure core (planner + fact rules + outcome recorders) against simulated services:
+ * - a change of plan arriving at any moment, even between two effects, ends in the same plan as
+ *   when the final facts are known at once: the same gate pick-up and pre-release meeting, the
+ *   same number of visits at the right prison before the meeting, and the agency believing the
+ *   same things;
+ * - each agency is told once per change: every notice tells it something it did not believe, and
+ *   what it received adds up to the truth;
+ * - no booking is left orphaned (every booking live at a service is one the journey holds) and no
+ *   slot is booked twice;
+ * - a step that fails for good is never silent: it is an open attention item, and once retried
+ *   the journey ends where it would have without the failure;
+ * - the journey always settles (no action repeats for ever).
+ */
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('dateChange' as const),
+      days: fc.integer({ min: 3, max: 150 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('transfer' as const), to: fc.constantFrom(...PRISONS) }),
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: 'reverseTransfer' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'release' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'reverseRelease' as const }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('advance' as const), minutes: fc.integer({ min: 1, max: 30 }) }),
+  },
+  { weight: 3, arbitrary: fc.constant({ kind: 'run' as const }) },
+  { weight: 3, arbitrary: fc.constant({ kind: 'stepOnce' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'repeatLast' as const }) },
+);
+
+const scenario = fc.record({
+  jurisdiction: fc.constantFrom('SCOTLAND' as const, 'ENGLAND_AND_WALES' as const),
+  /** Days from reception to the expected release: from inside release planning to well before it. */
+  releaseInDays: fc.integer({ min: 20, max: 120 }),
+  /** Days after reception at which the changes start (the plan is made by then). */
+  changesAfterDays: fc.integer({ min: 6, max: 14 }),
+  ops: fc.array(op, { minLength: 1, maxLength: 24 }),
+});
+
+const live = (j: SimulatedJourney, kind: string) =>
+  j.s.bookings
+    .filter((b) => b.kind === kind && b.status === 'BOOKED')
+    .map((b) => `${b.establishmentCode} ${b.date ?? ''}`)
+    .sort();
+
+function expectSamePlan(j: SimulatedJourney, r: SimulatedJourney): void {
+  expect(j.s.expectedReleaseDate).toBe(r.s.expectedReleaseDate);
+  expect(j.p.establishment()).toBe(r.p.establishment());
+  expect(j.p.released()).toBe(r.p.released());
+  expect(live(j, 'GATE_PICKUP')).toEqual(live(r, 'GATE_PICKUP'));
+  // The meeting: the same one, or one booked earlier that still serves (kept, not moved: at the
+  // prison, on a working day before liberation, by its due day or, booked late, on the first
+  // working day after the day it was booked).
+  expect(live(j, 'PRE_RELEASE_MEETING')).toHaveLength(live(r, 'PRE_RELEASE_MEETING').length);
+  const kept = j.s.bookings.find((b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED');
+  const chosen = r.s.bookings.find((b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED');
+  if (kept && chosen && kept.date !== chosen.date) {
+    const dueDay = r.s.deadlines.find((d) => d.key === 'preReleaseMeeting')!.dueAt.slice(0, 10);
+    const bookedOn = localDateOf(new Date(j.bookings.get(kept.bookingId)!.bookedAt));
+    expect(kept.establishmentCode).toBe(j.p.establishment());
+    expect(isWorkingDay(j.input.jurisdiction, kept.date!)).toBe(true);
+    expect(kept.date! < j.p.liberationDate()).toBe(true);
+    if (kept.date! > dueDay) expect(kept.date).toBe(nextWorkingDay(j.input.jurisdiction, bookedOn));
+  }
+  expect(live(j, 'FIRST_APPOINTMENT')).toHaveLength(live(r, 'FIRST_APPOINTMENT').length);
+  // Visits: a visit still fitting is kept rather than moved, so the days may differ; the number,
+  // the prison and the window may not.
+  const visits = j.s.bookings.filter((b) => b.kind === 'CJSW_VISIT' && b.status === 'BOOKED');
+  expect(visits).toHaveLength(live(r, 'CJSW_VISIT').length);
+  const meeting = j.s.bookings.find((b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED')?.date;
+  for (const v of visits) {
+    expect(v.establishmentCode).toBe(j.p.establishment());
+    expect(isWorkingDay(j.input.jurisdiction, v.date!)).toBe(true);
+    expect(v.date! < (meeting ?? j.p.liberationDate())).toBe(true);
+  }
+  // What the agency believes of a person in custody (once out, the appointment is what matters).
+  const belief = (x: SimulatedJourney) =>
+    x.s.told?.custody === 'IN'
+      ? {
+          custody: 'IN',
+          establishmentCode: x.s.told.establishmentCode,
+          liberationDate: x.s.told.liberationDate,
+        }
+      : x.s.told && { custody: 'OUT' };
+  expect(belief(j)).toEqual(belief(r));
+}
+
+function expectNothingOrphaned(j: SimulatedJourney): void {
+  const heldByJourney = j.s.bookings
+    .filter((b) => b.status === 'BOOKED')
+    .map((b) => b.bookingId)
+    .sort();
+  expect(
+    j
+      .liveInWorld()
+      .map((b) => b.bookingId)
+      .sort(),
+  ).toEqual(heldByJourney);
+  const slots = j.s.bookings.filter((b) => b.status === 'BOOKED').map((b) => b.slot);
+  expect(new Set(slots).size).toBe(slots.length);
+}
+
+/** Each notice told the agency something it did not believe; together they add up to the truth. */
+function expectToldOncePerChange(j: SimulatedJourney, changes: number): void {
+  if (!j.s.told) {
+    expect(j.notices).toHaveLength(0);
+    return;
+  }
+  const believed = { establishmentCode: j.s.told.establishmentCode, liberationDate: j.s.told.liberationDate };
+  // Replay what the agency received backwards from the journey's final record of it: each notice
+  // names the value it replaces, which must differ from the one it brings.
+  for (const n of j.notices) {
+    if (n.subject === 'LIBERATION_DATE_CHANGED')
+      expect(n.fields.liberationDate).not.toBe(n.fields.previousLiberationDate);
+    if (n.subject === 'TRANSFERRED')
+      expect(n.fields.establishmentCode).not.toBe(n.fields.previousEstablishmentCode);
+  }
+  const lastOf = (field: 'establishmentCode' | 'liberationDate') =>
+    [...j.notices].reverse().find((n) => n.fields[field] !== undefined)?.fields[field];
+  if (lastOf('establishmentCode') !== undefined)
+    expect(lastOf('establishmentCode')).toBe(believed.establishmentCode);
+  if (lastOf('liberationDate') !== undefined) expect(lastOf('liberationDate')).toBe(believed.liberationDate);
+  if (j.s.told.custody === 'IN') {
+    expect(believed.establishmentCode).toBe(j.p.establishment());
+    expect(believed.liberationDate).toBe(j.p.liberationDate());
+  }
+  // At most one notice per change told (a change undone before it was told needs none).
+  expect(j.notices.filter((n) => n.subject !== 'PRE_RELEASE_MEETING_IMPOSSIBLE').length).toBeLessThanOrEqual(
+    changes,
+  );
+  // The same news is never sent twice in a row.
+  for (let i = 1; i < j.notices.length; i++)
+    expect(JSON.stringify(j.notices[i])).not.toBe(JSON.stringify(j.notices[i - 1]));
+}
+
+/** Scenarios per property: a quick sample in `./throughcare test`, more with PLANNER_PROPERTY_RUNS. */
+const runs = Number(process.env.PLANNER_PROPERTY_RUNS ?? 60);
+
+describe('journey planner (properties over random facts and interleavings)', () => {
+  it('ends every sequence of changes in the plan the final facts call for, told once per change, nothing orphaned', () => {
+    fc.assert(
+      fc.property(scenario, ({ jurisdiction, releaseInDays, changesAfterDays, ops }) => {
+        const input = inputFor(jurisdiction, releaseInDays);
+        const j = new SimulatedJourney(input);
+        setUp(j, changesAfterDays);
+        const applied: Applied = { changes: 0 };
+        apply(j, ops, applied);
+        const at = j.t;
+        settle(j);
+        expectNothingOrphaned(j);
+        expectToldOncePerChange(j, applied.changes);
+        const r = reference(input, changesAfterDays, j, at);
+        expectSamePlan(j, r);
+        expect(j.s.attention.filter((a) => a.status === 'OPEN' && a.options.includes('RETRY'))).toEqual([]);
+      }),
+      { numRuns: runs },
+    );
+  });
+
+  it('never loses a step that fails for good: it is an open item, and once retried the journey ends where it would have', () => {
+    fc.assert(
+      fc.property(
+        scenario,
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 64 }),
+        ({ jurisdiction, releaseInDays, changesAfterDays, ops }, failures) => {
+          const input = inputFor(jurisdiction, releaseInDays);
+          const j = new SimulatedJourney(input);
+          setUp(j, changesAfterDays);
+          let k = 0;
+          const effects: Action['kind'][] = ['book', 'cancel', 'notify', 'request', 'sendReferral', 'enter'];
+          j.failing = (a) => effects.includes(a.kind) && failures[k++ % failures.length] === true;
+          const applied: Applied = { changes: 0 };
+          apply(j, ops, applied);
+          const at = j.t;
+          settle(j);
+          // Nobody silently lost: a booking the journey gave up on while the service still holds it
+          // is an open item; so is every step that failed.
+          const held = new Set(j.s.bookings.filter((b) => b.status === 'BOOKED').map((b) => b.bookingId));
+          for (const b of j.liveInWorld().filter((x) => !held.has(x.bookingId)))
+            expect(j.p.openAttention(`cancel:${b.bookingId}`)).toBeDefined();
+          for (const line of j.log.filter((l) => l.includes(' FAILED ')))
+            expect(j.s.attention.some((a) => line.endsWith(` FAILED ${a.action}`))).toBe(true);
+          retryAll(j);
+          expectNothingOrphaned(j);
+          const r = reference(input, changesAfterDays, j, at);
+          expectSamePlan(j, r);
+        },
+      ),
+      { numRuns: runs },
+    );
+  });
+});

@@ -1,0 +1,938 @@
+import type {
+  AssessmentKind,
+  AttentionItemView,
+  AttentionOption,
+  ClosureReason,
+  NotificationSubject,
+  Pathway,
+  Stage,
+  ThroughcareInput,
+} from '@throughcare/contracts';
+import {
+  custodyVisitDates,
+  deadlineFor,
+  localDateOf,
+  nextWorkingDay,
+  policyById,
+  releaseRelativeDeadline,
+  scottishLiberationDate,
+  startOfLocalDay,
+  type ClockName,
+  type SlaPolicy,
+} from '@throughcare/domain';
+import type { Booking, Deadline, JourneyState } from './journey-state';
+
+/**
+ * The journey's planner: everything journey v2 derives from its facts and the clock (stage, clocks,
+ * the bookings that should exist, what the agency should be told, the one next thing to do), as
+ * pure functions of (context, state, now). No workflow API is used here, so the planner runs the
+ * same inside a workflow, in a unit test and in a property test's simulation; the workflow
+ * (journey-v2.ts) is the shell that records facts and executes the actions it returns.
+ *
+ * The only writes are to `s.deadlines` (syncDeadlines, and a skipped breach in dueClock): the
+ * deadline list is itself derived, kept in the state so that met and breached clocks are remembered.
+ */
+
+const DAY_MS = 86_400_000;
+/** Clocks that only make sense while the person is in custody: cancelled (unless already breached) at release. */
+export const CUSTODY_CLOCKS: readonly ClockName[] = [
+  'coreScreen',
+  'comprehensiveScreen',
+  'firstStandardReview',
+  'standardReview',
+  'summaryReview',
+  'preReleaseMeeting',
+];
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Fixes found by the planner's property tests (journeys that reach the changed branch after this
+ * patch; before it, and in replays of journeys recorded before it, the old behaviour):
+ * - visits are planned before the pre-release meeting as booked (a meeting kept on another day
+ *   than the one the plan would now choose), not before the day the plan would choose: a visit
+ *   could be booked on the meeting's own day;
+ * - a "no pre-release meeting possible" attention item that no longer applies (the liberation
+ *   date moved again, or a meeting became possible) is closed by the journey, not left open.
+ */
+export const PLANNER_PROPERTIES_PATCH = 'planner-properties-1';
+
+/** What the planner knows besides the state: the journey's input, its policy and its code version. */
+export interface PlanContext {
+  readonly input: ThroughcareInput;
+  /** Behaviour of the `nobody-lost-1` patch (journey v3). */
+  readonly v3: boolean;
+  /**
+   * Whether a later behaviour change applies (the workflow's `patched`: true in a new run, and in a
+   * replay only where the recording took the new branch). Asked only where the two differ.
+   */
+  readonly patched: (patchId: string) => boolean;
+  policy: SlaPolicy;
+  settleMs: number;
+  leadMs: number;
+  visitsWanted: number;
+}
+
+/** A context for `input` under the policy `ref` (the journey calls it again if it captures another). */
+export function planContext(
+  input: ThroughcareInput,
+  v3: boolean,
+  ref: { id: string; version: number },
+  patched: (patchId: string) => boolean,
+): PlanContext {
+  const ctx = { input, v3, patched } as PlanContext;
+  usePolicy(ctx, ref);
+  return ctx;
+}
+export function usePolicy(ctx: PlanContext, ref: { id: string; version: number }): void {
+  const policy = policyById(ref.id, ref.version);
+  ctx.policy = policy;
+  ctx.settleMs =
+    ctx.input.movementSettleSeconds !== undefined
+      ? ctx.input.movementSettleSeconds * 1000
+      : (policy.movementSettleMinutes?.value ?? 45) * 60_000;
+  ctx.leadMs = (policy.releaseStageLeadDays?.value ?? 28) * DAY_MS;
+  ctx.visitsWanted = policy.custodyContactsBeforePreRelease?.value ?? 2;
+}
+
+export interface WantedClock {
+  key: string;
+  clock: ClockName;
+  base: string;
+  dueAt: string;
+  owedBy: string;
+  owedTo: string;
+  metAt?: string;
+  note?: string;
+}
+
+export interface WantedBooking {
+  slot: string;
+  kind: Booking['kind'];
+  establishmentCode?: string;
+  date?: string;
+  agencyId?: string;
+  releaseEventId?: string;
+  dueBy?: string;
+}
+
+/** A change the agency must hear of: `apply` moves `s.told` to what it now believes. */
+export interface Notice {
+  subject: NotificationSubject;
+  message: string;
+  apply: () => void;
+  fields?: Partial<{
+    liberationDate: string;
+    previousLiberationDate: string;
+    establishmentCode: string;
+    previousEstablishmentCode: string;
+  }>;
+}
+
+/** A failure (or an impossible plan) to put before an operator. */
+export interface Failure {
+  type?: string;
+  message: string;
+}
+
+/**
+ * The one next thing the journey should do. `action` is the attention key of the step: a step
+ * that fails for good raises an item on it, and the step is held while the item is open or skipped.
+ */
+export type Action =
+  | { kind: 'enter'; action: string; stage: Stage; record: boolean }
+  | { kind: 'clock'; deadline: Deadline }
+  | { kind: 'raise'; action: string; mustAct: string; failure: Failure; options: AttentionOption[] }
+  | { kind: 'closeItem'; item: AttentionItemView; reason: string }
+  | { kind: 'request'; action: string; assessment: 'CORE_SCREEN' | AssessmentKind; dueAt: string }
+  | { kind: 'findAgency'; action: string }
+  | { kind: 'sendReferral'; action: string }
+  | { kind: 'withdrawReferral'; action: string; closing: ClosureReason }
+  | { kind: 'cancel'; booking: Booking; because: string }
+  | { kind: 'book'; action: string; wanted: WantedBooking }
+  | { kind: 'notify'; action: string; notice: Notice }
+  | { kind: 'skipNotice'; action: string; notice: Notice }
+  | { kind: 'close'; action: string; closing: ClosureReason }
+  | { kind: 'handOver'; action: string };
+
+/** The planner of one journey run: derivations over the live state `s` at the instant `now()`. */
+export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => number) {
+  const { input, v3 } = ctx;
+  /**
+   * Calendar arithmetic (working days, the s.8 rule, deadlines) costs tens of microseconds a call
+   * and one plan asks the same questions many times: answers are kept by their inputs (bounded).
+   */
+  const memo = new Map<string, unknown>();
+  const cached = <T>(key: string, answer: () => T): T => {
+    if (memo.has(key)) return memo.get(key) as T;
+    if (memo.size >= 512) memo.clear();
+    const value = answer();
+    memo.set(key, value);
+    return value;
+  };
+
+  // ---- Derived facts -------------------------------------------------------------------------
+
+  const today = () => localDateOf(new Date(now()));
+  const settled = (settlesAt: string) => now() >= Date.parse(settlesAt);
+  const released = () => s.release !== undefined && settled(s.release.settlesAt);
+  const inCustody = () => !released();
+  const fromCourt = () => s.release?.fromCourt === true;
+  const liberationDate = () => {
+    // Since v3 a release that has happened (settled, or straight from court) is the liberation
+    // date: the s.8 rule moves a planned release, never one already made.
+    if (v3 && s.release && (s.release.fromCourt || settled(s.release.settlesAt)))
+      return localDateOf(new Date(s.release.releasedAt));
+    return input.jurisdiction === 'SCOTLAND'
+      ? cached(`s8:${s.expectedReleaseDate}`, () => scottishLiberationDate(s.expectedReleaseDate))
+      : s.expectedReleaseDate;
+  };
+  const liberationStart = () => startOfLocalDay(liberationDate());
+  const establishment = () => {
+    const done = s.transfers.filter((t) => settled(t.settlesAt));
+    return done.length > 0 ? done[done.length - 1]!.toEstablishmentCode : input.establishmentCode;
+  };
+  const prison = () => `prison:${establishment()}`;
+  /** The establishment as last reported, settled or not (for validation). */
+  const reportedEstablishment = () =>
+    s.transfers.length > 0
+      ? s.transfers[s.transfers.length - 1]!.toEstablishmentCode
+      : input.establishmentCode;
+  const completed = (kind: AssessmentKind) => s.assessments.filter((a) => a.kind === kind);
+  const needs = (): Pathway[] => {
+    const all = [
+      ...(s.carried?.openNeeds ?? []),
+      ...(s.coreScreen?.needs ?? []),
+      ...s.assessments.flatMap((a) => a.needs),
+    ];
+    return [...new Set(all)];
+  };
+  /** Release planning opens the policy's lead time before the summary review is due (or at reception). */
+  const planningOpens = () =>
+    cached(`opens:${ctx.policy.id}:${ctx.policy.version}:${liberationDate()}`, () =>
+      Math.max(
+        Date.parse(input.receivedAt),
+        deadlineFor(ctx.policy, 'summaryReview', liberationStart()).getTime() - ctx.leadMs,
+      ),
+    );
+  const planningOpen = () => now() >= planningOpens();
+  const releaseDue = (clock: 'summaryReview' | 'preReleaseMeeting') =>
+    cached(`due:${clock}:${ctx.policy.id}:${ctx.policy.version}:${liberationDate()}`, () =>
+      releaseRelativeDeadline(
+        ctx.policy,
+        clock,
+        liberationDate(),
+        new Date(planningOpens()),
+        ctx.leadMs / DAY_MS,
+      ),
+    );
+  const shortNotice = (clock: 'summaryReview' | 'preReleaseMeeting') => {
+    const d = releaseDue(clock);
+    return d.policyDueAt
+      ? `short notice: the policy's due ${d.policyDueAt.toISOString()} was before release planning could start`
+      : undefined;
+  };
+  const summaryDue = () => releaseDue('summaryReview').dueAt.getTime();
+  const meetingDue = () => releaseDue('preReleaseMeeting').dueAt.getTime();
+  const meetingHeld = () => s.meetingsHeld.some((m) => m.kind === 'PRE_RELEASE_MEETING');
+  /** The day the pre-release meeting should be on: its due day, or brought forward; undefined when none is left. */
+  const meetingDate = (): string | undefined => {
+    const due = localDateOf(new Date(meetingDue()));
+    const earliest = cached(`next:${today()}`, () => nextWorkingDay(input.jurisdiction, today()));
+    const day = due >= earliest ? due : earliest;
+    if (v3 && day !== due) {
+      // Late: a meeting already booked here for a day still to come (today included) before
+      // liberation is kept, not moved on each new day (it could never be held otherwise).
+      const booked = s.bookings.find(
+        (b) =>
+          b.kind === 'PRE_RELEASE_MEETING' &&
+          b.status === 'BOOKED' &&
+          b.establishmentCode === establishment(),
+      )?.date;
+      if (booked !== undefined && booked > due && booked >= today() && booked < liberationDate())
+        return booked;
+    }
+    return day < liberationDate() ? day : undefined;
+  };
+  /** No working day is left for the pre-release meeting before liberation (and it was not held). */
+  const meetingImpossible = () =>
+    !fromCourt() && inCustody() && planningOpen() && !meetingHeld() && meetingDate() === undefined;
+  const followUpEnds = () =>
+    s.release
+      ? deadlineFor(ctx.policy, 'followUpWindow', new Date(s.release.releasedAt)).getTime()
+      : Infinity;
+  const closingReason = (): ClosureReason | undefined => {
+    if (s.closureReason) return s.closureReason;
+    if (s.closeRequested) return s.closeRequested.reason;
+    if (s.consentWithdrawn) return 'CONSENT_WITHDRAWN';
+    if (s.returned) return s.returned.reason === 'RECALL' ? 'RECALLED' : 'NEW_SENTENCE';
+    if (released() && s.release && now() >= followUpEnds()) return 'FOLLOW_UP_COMPLETE';
+    return undefined;
+  };
+  const agencyWanted = () => needs().length > 0 || (fromCourt() && released());
+  /** The referral follows the comprehensive screen (seed 000 stage 3), or goes at once when time is short. */
+  const referralDue = () =>
+    completed('COMPREHENSIVE_SCREEN').length > 0 || planningOpen() || released() || s.carried !== undefined;
+
+  function deriveStage(): Stage {
+    if (s.closedAt) return 'CLOSED';
+    if (released()) return 'FOLLOW_UP';
+    if (meetingHeld() || (planningOpen() && s.coreScreen && meetingDate() === undefined))
+      return 'AWAITING_RELEASE';
+    if (completed('SUMMARY_REVIEW').length > 0) return 'PRE_RELEASE_MEETING';
+    if (s.coreScreen && planningOpen()) return 'SUMMARY_REVIEW';
+    if (!s.coreScreen) return 'CORE_SCREEN';
+    if (completed('COMPREHENSIVE_SCREEN').length === 0) return 'COMPREHENSIVE_SCREEN';
+    if (needs().length > 0 && !s.acknowledgement) return 'REFERRAL';
+    return 'STANDARD_REVIEWS';
+  }
+
+  function waitingOn(): string | null {
+    switch (s.stage) {
+      case 'CORE_SCREEN':
+      case 'COMPREHENSIVE_SCREEN':
+      case 'SUMMARY_REVIEW':
+        return `assessment by ${prison()}`;
+      case 'REFERRAL':
+        if (s.agencyRetryAt) return `directory: no agency listed for ${input.homeLocalAuthority}`;
+        return s.agencyId ? `acknowledgement by agency:${s.agencyId}` : 'directory';
+      case 'STANDARD_REVIEWS':
+        return `next standard review by ${prison()}`;
+      case 'PRE_RELEASE_MEETING':
+        return `pre-release meeting at ${prison()}${s.agencyId ? ` with agency:${s.agencyId}` : ''}`;
+      case 'AWAITING_RELEASE':
+        return `release by ${prison()}`;
+      case 'FOLLOW_UP':
+        return s.agencyId ? `first appointment with agency:${s.agencyId}` : 'follow-up window';
+      default:
+        return null;
+    }
+  }
+
+  function nextReview(): { opensAt: number; dueAt: string } | undefined {
+    if (!inCustody() || fromCourt() || completed('COMPREHENSIVE_SCREEN').length === 0) return undefined;
+    const reviews = s.requests.filter((r) => r.kind === 'STANDARD_REVIEW');
+    const last = reviews[reviews.length - 1];
+    if (last && !s.assessments.some((a) => a.assessmentId === last.assessmentId)) return undefined;
+    const lastDone = last && s.assessments.find((a) => a.assessmentId === last.assessmentId);
+    const dueAt = lastDone
+      ? deadlineFor(ctx.policy, 'standardReview', new Date(lastDone.completedAt))
+      : deadlineFor(ctx.policy, 'firstStandardReview', new Date(input.receivedAt));
+    // A review that would fall in the release-planning window is the summary review's job.
+    if (dueAt.getTime() >= planningOpens()) return undefined;
+    return { opensAt: dueAt.getTime() - ctx.leadMs, dueAt: dueAt.toISOString() };
+  }
+
+  // ---- Deadlines -----------------------------------------------------------------------------
+
+  function wantedClocks(): WantedClock[] {
+    const wanted: WantedClock[] = [];
+    const due = (clock: ClockName, base: Date) => deadlineFor(ctx.policy, clock, base).toISOString();
+    const agency = s.agencyId ? `agency:${s.agencyId}` : 'community agency';
+    if (!fromCourt() && inCustody()) {
+      wanted.push({
+        key: 'coreScreen',
+        clock: 'coreScreen',
+        base: input.receivedAt,
+        dueAt: due('coreScreen', new Date(input.receivedAt)),
+        owedBy: prison(),
+        owedTo: 'person',
+        metAt: s.coreScreen?.completedAt,
+      });
+      wanted.push({
+        key: 'comprehensiveScreen',
+        clock: 'comprehensiveScreen',
+        base: input.receivedAt,
+        dueAt: due('comprehensiveScreen', new Date(input.receivedAt)),
+        owedBy: prison(),
+        owedTo: 'person',
+        metAt: completed('COMPREHENSIVE_SCREEN')[0]?.completedAt,
+      });
+    }
+    if (s.referralSentAt && s.agencyId) {
+      wanted.push({
+        key: 'referralAcknowledgement',
+        clock: 'referralAcknowledgement',
+        base: s.referralSentAt,
+        dueAt: due('referralAcknowledgement', new Date(s.referralSentAt)),
+        owedBy: agency,
+        owedTo: prison(),
+        metAt: s.acknowledgement?.acknowledgedAt,
+      });
+    }
+    for (const r of s.requests.filter((q) => q.kind === 'STANDARD_REVIEW' && inCustody())) {
+      wanted.push({
+        key: `standardReview:${r.seq}`,
+        clock: r.seq === 1 ? 'firstStandardReview' : 'standardReview',
+        base: input.receivedAt,
+        dueAt: r.dueAt,
+        owedBy: prison(),
+        owedTo: 'person',
+        metAt: s.assessments.find((a) => a.assessmentId === r.assessmentId)?.completedAt,
+      });
+    }
+    if (
+      !fromCourt() &&
+      inCustody() &&
+      (planningOpen() || s.requests.some((q) => q.kind === 'SUMMARY_REVIEW'))
+    ) {
+      wanted.push({
+        key: 'summaryReview',
+        clock: 'summaryReview',
+        base: liberationStart().toISOString(),
+        dueAt: iso(summaryDue()),
+        owedBy: prison(),
+        owedTo: agency,
+        metAt: completed('SUMMARY_REVIEW')[0]?.completedAt,
+        note: shortNotice('summaryReview'),
+      });
+      const meeting = meetingDate();
+      wanted.push({
+        key: 'preReleaseMeeting',
+        clock: 'preReleaseMeeting',
+        base: liberationStart().toISOString(),
+        dueAt: iso(meetingDue()),
+        owedBy: `${prison()} and ${agency}`,
+        owedTo: 'person',
+        metAt: s.meetingsHeld.find((m) => m.kind === 'PRE_RELEASE_MEETING')?.heldAt,
+        note:
+          meeting === undefined && !meetingHeld()
+            ? `no working day left before liberation on ${liberationDate()}: meeting impossible`
+            : shortNotice('preReleaseMeeting'),
+      });
+    }
+    if (released() && s.release && s.agencyId) {
+      wanted.push({
+        key: `firstAppointment:${s.release.eventId}`,
+        clock: 'firstAppointment',
+        base: s.release.releasedAt,
+        dueAt: due('firstAppointment', new Date(s.release.releasedAt)),
+        owedBy: agency,
+        owedTo: 'person',
+        metAt: s.attendances.find(
+          (a) => (a.attendance === 'YES' || a.attendance === 'LATE') && a.attendedAt >= s.release!.releasedAt,
+        )?.attendedAt,
+      });
+      for (const missed of s.attendances.filter((a) => a.attendance === 'NO')) {
+        wanted.push({
+          key: `missedAppointmentFollowUp:${missed.eventId}`,
+          clock: 'missedAppointmentFollowUp',
+          base: missed.attendedAt,
+          dueAt: due('missedAppointmentFollowUp', new Date(missed.attendedAt)),
+          owedBy: agency,
+          owedTo: 'person',
+          metAt: s.attendances.find(
+            (a) => (a.attendance === 'YES' || a.attendance === 'LATE') && a.attendedAt > missed.attendedAt,
+          )?.attendedAt,
+        });
+      }
+    }
+    return wanted;
+  }
+
+  /** Brings the deadline list in line with the clocks the facts call for (no side effects). */
+  function syncDeadlines(): void {
+    const closing = closingReason() !== undefined;
+    const wanted = closing ? [] : wantedClocks();
+    for (const w of wanted) {
+      let d = s.deadlines.find((x) => x.key === w.key);
+      // A breach being recorded (v3: the clocks' coroutine) is left alone until it is on record.
+      if (v3 && d?.status === 'OPEN' && d.breachKey) continue;
+      if (!d) {
+        d = {
+          key: w.key,
+          clock: w.clock,
+          owedBy: w.owedBy,
+          owedTo: w.owedTo,
+          startedAt: w.base,
+          dueAt: w.dueAt,
+          status: 'OPEN',
+        };
+        s.deadlines.push(d);
+      }
+      if (d.status === 'OPEN' || d.status === 'CANCELLED') {
+        // A moved base date moves the deadline; a cancelled one that is wanted again reopens.
+        d.dueAt = w.dueAt;
+        d.startedAt = w.base;
+        d.owedBy = w.owedBy;
+        d.owedTo = w.owedTo;
+        d.status = 'OPEN';
+        d.note = w.note;
+      }
+      if (d.status === 'OPEN' && w.metAt !== undefined) {
+        d.status = 'MET';
+        d.metAt = w.metAt;
+      } else if (d.status === 'BREACHED' && w.metAt !== undefined) {
+        d.metAt = w.metAt; // the loop records the breach as met late
+      }
+    }
+    for (const d of s.deadlines) {
+      if (d.status !== 'OPEN' || wanted.some((w) => w.key === d.key)) continue;
+      if (v3 && d.breachKey) continue; // being recorded
+      d.status = 'CANCELLED';
+      d.note = closing
+        ? `case closed (${closingReason()})`
+        : CUSTODY_CLOCKS.includes(d.clock as ClockName) && released()
+          ? 'released before it was done'
+          : 'no longer applies';
+    }
+  }
+
+  /** A clock that can no longer be met whatever anyone does: breached at once (since v3). */
+  const impossibleClock = (d: Deadline) => d.clock === 'preReleaseMeeting' && meetingImpossible();
+
+  /** The first clock with something to record: a breach now due, or a breach met late. */
+  function dueClock(): Deadline | undefined {
+    for (const d of s.deadlines) {
+      if (d.status === 'OPEN' && (now() >= Date.parse(d.dueAt) || (v3 && impossibleClock(d)))) {
+        const action = `breach:${d.key}`;
+        if (skipped(action)) {
+          d.status = 'BREACHED'; // never on record: nothing to close when it is met
+          d.breachKey = undefined;
+        }
+        if (blocked(action)) continue;
+        return d;
+      }
+      if (d.status === 'BREACHED' && d.metAt !== undefined && d.breachKey) {
+        const action = `breach-met:${d.key}`;
+        if (skipped(action)) d.status = 'MET_LATE';
+        if (blocked(action)) continue;
+        return d;
+      }
+    }
+    return undefined;
+  }
+
+  /** The due instants of the open clocks still to watch (after the current instant). */
+  function clockWake(): number | undefined {
+    const open = s.deadlines
+      .filter((d) => d.status === 'OPEN' && !blocked(`breach:${d.key}`))
+      .map((d) => Date.parse(d.dueAt))
+      .filter((t) => t > now());
+    return open.length > 0 ? Math.min(...open) : undefined;
+  }
+
+  // ---- Bookings --------------------------------------------------------------------------------
+
+  /** The day of the pre-release meeting booked here that still fits the plan, if any. */
+  function keptMeeting(meeting: string | undefined): string | undefined {
+    if (meeting === undefined) return undefined;
+    const due = localDateOf(new Date(meetingDue()));
+    return s.bookings.find(
+      (b) =>
+        b.kind === 'PRE_RELEASE_MEETING' &&
+        b.status === 'BOOKED' &&
+        b.establishmentCode === establishment() &&
+        !((b.date ?? '') > due && b.date !== meeting),
+    )?.date;
+  }
+
+  /** The bookings the facts call for now; `fits` says whether an existing booking still serves. */
+  function wantedBookings(): { wanted: WantedBooking[]; fits: (b: Booking) => string | null } {
+    const wanted: WantedBooking[] = [];
+    const closing = closingReason();
+    const est = establishment();
+    const lib = liberationDate();
+    const meeting = meetingDate();
+    const inPlanning = !fromCourt() && inCustody() && planningOpen() && !closing;
+    // Visits by the community worker before the pre-release meeting (seed 000 §4.55).
+    const visitsHeld = s.meetingsHeld.filter((m) => m.kind === 'CJSW_VISIT').length;
+    const visitsLive = s.bookings.filter((b) => b.kind === 'CJSW_VISIT' && b.status === 'BOOKED');
+    if (!closing && inCustody() && s.acknowledgement && s.agencyId && !meetingHeld() && !fromCourt()) {
+      const kept = keptMeeting(meeting);
+      const before =
+        kept !== undefined && kept !== meeting && ctx.patched(PLANNER_PROPERTIES_PATCH)
+          ? kept
+          : (meeting ?? lib);
+      const from = [localDateOf(new Date(s.acknowledgement.acknowledgedAt)), today()].sort().pop()!;
+      const stillNeeded = Math.max(0, ctx.visitsWanted - visitsHeld);
+      const keep = visitsLive.filter((b) => b.establishmentCode === est && (b.date ?? '') < before);
+      const dates = custodyVisitDates(input.jurisdiction, from, before, stillNeeded).filter(
+        (d) => !keep.some((b) => b.date === d),
+      );
+      keep.slice(0, stillNeeded).forEach((b) => wanted.push({ slot: b.slot, kind: 'CJSW_VISIT' }));
+      for (const date of dates.slice(0, Math.max(0, stillNeeded - keep.length))) {
+        wanted.push({
+          slot: `visit:${date}`,
+          kind: 'CJSW_VISIT',
+          establishmentCode: est,
+          date,
+          agencyId: s.agencyId,
+        });
+      }
+    }
+    if (
+      inPlanning &&
+      !meetingHeld() &&
+      meeting !== undefined &&
+      (completed('SUMMARY_REVIEW').length > 0 || now() >= summaryDue())
+    ) {
+      wanted.push({
+        slot: 'pre-release-meeting',
+        kind: 'PRE_RELEASE_MEETING',
+        establishmentCode: est,
+        date: meeting,
+        agencyId: s.agencyId,
+      });
+    }
+    if (inPlanning && lib >= today()) {
+      wanted.push({ slot: 'gate-pickup', kind: 'GATE_PICKUP', establishmentCode: est, date: lib });
+    }
+    if (!closing && released() && s.release && s.agencyId) {
+      const rel = s.release;
+      wanted.push({
+        slot: `first-appointment:${rel.eventId}`,
+        kind: 'FIRST_APPOINTMENT',
+        agencyId: s.agencyId,
+        releaseEventId: rel.eventId,
+        dueBy: deadlineFor(ctx.policy, 'firstAppointment', new Date(rel.releasedAt)).toISOString(),
+      });
+      const last = s.attendances[s.attendances.length - 1];
+      if (last && last.attendance === 'NO') {
+        wanted.push({
+          slot: `follow-up-appointment:${last.eventId}`,
+          kind: 'FOLLOW_UP_APPOINTMENT',
+          agencyId: s.agencyId,
+          releaseEventId: rel.eventId,
+          dueBy: deadlineFor(
+            ctx.policy,
+            'missedAppointmentFollowUp',
+            new Date(last.attendedAt),
+          ).toISOString(),
+        });
+      }
+    }
+    const fits = (b: Booking): string | null => {
+      if (closing) return `case closed (${closing})`;
+      switch (b.kind) {
+        case 'CJSW_VISIT':
+        case 'PRE_RELEASE_MEETING':
+          if (released()) return `released on ${localDateOf(new Date(s.release!.releasedAt))}`;
+          if (b.establishmentCode !== est) return `person moved from ${b.establishmentCode} to ${est}`;
+          if (b.kind === 'PRE_RELEASE_MEETING') {
+            if (meeting === undefined) return `no working day left before liberation on ${lib}`;
+            if ((b.date ?? '') > localDateOf(new Date(meetingDue())) && b.date !== meeting)
+              return `liberation date now ${lib}: meeting due by ${localDateOf(new Date(meetingDue()))}`;
+          } else if (!wanted.some((w) => w.slot === b.slot)) {
+            return `visit on ${b.date} no longer fits before the pre-release meeting (liberation ${lib})`;
+          }
+          return null;
+        case 'GATE_PICKUP':
+          if (released()) {
+            const day = localDateOf(new Date(s.release!.releasedAt));
+            return b.date === day ? null : `liberated on ${day}, not ${b.date}`;
+          }
+          if (b.establishmentCode !== est) return `person moved from ${b.establishmentCode} to ${est}`;
+          return b.date === lib ? null : `liberation date now ${lib}`;
+        case 'FIRST_APPOINTMENT':
+        case 'FOLLOW_UP_APPOINTMENT':
+          if (!released() || s.release?.eventId !== b.releaseEventId)
+            return 'release reversed: person in custody';
+          return null;
+      }
+    };
+    return { wanted, fits };
+  }
+
+  // ---- Attention -------------------------------------------------------------------------------
+
+  const openAttention = (action: string) =>
+    s.attention.find((a) => a.action === action && a.status === 'OPEN');
+  const skipped = (action: string) =>
+    s.attention.some((a) => a.action === action && a.resolution?.option === 'SKIP');
+  /** A step held by an attention item: open (waiting on an operator) or skipped for good. */
+  const blocked = (action: string) => v3 && (openAttention(action) !== undefined || skipped(action));
+  const needsAttention = () => s.attention.some((a) => a.status === 'OPEN');
+  /** The newest attention item raised for `action`, if any. */
+  const latestAttention = (action: string): AttentionItemView | undefined =>
+    [...s.attention].reverse().find((a) => a.action === action);
+
+  // ---- Notices ---------------------------------------------------------------------------------
+
+  /** The next thing the agency believes that is no longer true (or must hear), if any. */
+  function nextNotice(): Notice | undefined {
+    const t = s.told;
+    if (!t) return undefined;
+    const closing = closingReason();
+    if (closing) {
+      if (t.closed || closing === 'FOLLOW_UP_COMPLETE') return undefined;
+      const subject: NotificationSubject =
+        closing === 'CONSENT_WITHDRAWN'
+          ? 'CONSENT_WITHDRAWN'
+          : closing === 'RECALLED' || closing === 'NEW_SENTENCE'
+            ? 'RETURNED_TO_CUSTODY'
+            : 'CASE_CLOSED';
+      const message =
+        subject === 'CONSENT_WITHDRAWN'
+          ? 'The person has withdrawn consent to throughcare: the referral is withdrawn and bookings are cancelled.'
+          : subject === 'RETURNED_TO_CUSTODY'
+            ? `The person is back in custody at ${s.returned?.establishmentCode} (${closing === 'RECALLED' ? 'recall' : 'new sentence'}); a new episode follows.`
+            : `The case is closed: ${closing}${s.closeRequested?.note ? ` (${s.closeRequested.note})` : ''}.`;
+      return { subject, message, apply: () => (t.closed = true) };
+    }
+    const est = establishment();
+    const lib = liberationDate();
+    if (t.custody === 'OUT' && !released()) {
+      return {
+        subject: 'MOVEMENT_REVERSED',
+        message: `The release was recorded in error: the person is still in custody at ${est}, liberation date ${lib}. Any appointment booked for them is cancelled.`,
+        fields: { establishmentCode: est, liberationDate: lib },
+        apply: () => {
+          t.custody = 'IN';
+          t.establishmentCode = est;
+          t.liberationDate = lib;
+        },
+      };
+    }
+    if (t.custody === 'IN' && t.establishmentCode !== est) {
+      const undone =
+        s.reversals.some((r) => r.movement === 'TRANSFER' && r.reversedAfterSettling) &&
+        s.transfers.every((x) => x.toEstablishmentCode !== t.establishmentCode);
+      return {
+        subject: undone ? 'MOVEMENT_REVERSED' : 'TRANSFERRED',
+        message: undone
+          ? `The transfer to ${t.establishmentCode} was recorded in error: the person is at ${est}.`
+          : `The person has moved from ${t.establishmentCode} to ${est}; visits and meetings are rebooked there.`,
+        fields: { establishmentCode: est, previousEstablishmentCode: t.establishmentCode },
+        apply: () => (t.establishmentCode = est),
+      };
+    }
+    if (t.custody === 'IN' && t.liberationDate !== lib) {
+      return {
+        subject: 'LIBERATION_DATE_CHANGED',
+        message: `The liberation date is now ${lib} (was ${t.liberationDate}).`,
+        fields: { liberationDate: lib, previousLiberationDate: t.liberationDate },
+        apply: () => (t.liberationDate = lib),
+      };
+    }
+    if (
+      t.custody === 'IN' &&
+      !fromCourt() &&
+      planningOpen() &&
+      !meetingHeld() &&
+      meetingDate() === undefined &&
+      !t.meetingImpossibleFor.includes(lib)
+    ) {
+      return {
+        subject: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
+        message: `No working day is left for a pre-release meeting before liberation on ${lib}; the breach is recorded. Please plan the first appointment now.`,
+        fields: { liberationDate: lib },
+        apply: () => t.meetingImpossibleFor.push(lib),
+      };
+    }
+    return undefined;
+  }
+
+  // ---- The next action -------------------------------------------------------------------------
+
+  /**
+   * The one next thing to do (after bringing the deadline list up to date), or undefined when
+   * there is nothing to do until a fact or an instant changes. In order: a stage entered, (before
+   * v3) a clock recorded, an impossible meeting raised, an assessment requested, an agency found,
+   * the referral sent or withdrawn, a booking that no longer fits cancelled (newest first), a
+   * missing booking made, the agency told, the closure recorded, the next episode handed over.
+   */
+  function nextAction(): Action | undefined {
+    const closing = closingReason();
+    syncDeadlines();
+
+    // While closing, the stage stays where it was until the closure is recorded.
+    const stage = s.closureRecorded ? 'CLOSED' : closing ? s.stage : deriveStage();
+    if (stage !== s.stage) {
+      const action = `stage:${stage}`;
+      if (!blocked(action)) return { kind: 'enter', action, stage, record: true };
+      if (skipped(action)) return { kind: 'enter', action, stage, record: false };
+    }
+    // Since v3 the clocks have a coroutine of their own (the shell's watchClocks): an effect that
+    // is slow or failing delays only itself, never the detection of a breach.
+    const clock = v3 ? undefined : dueClock();
+    if (clock) return { kind: 'clock', deadline: clock };
+    if (v3 && meetingImpossible()) {
+      const action = `meeting-impossible:${liberationDate()}`;
+      const earlier = s.attention.filter((a) => a.action === action);
+      // An item the journey closed itself when the date moved away is raised again on its return.
+      const closedByJourney =
+        earlier.length > 0 &&
+        earlier.every((a) => a.status === 'RESOLVED' && a.resolution?.by === 'throughcare') &&
+        ctx.patched(PLANNER_PROPERTIES_PATCH);
+      if (earlier.length === 0 || closedByJourney)
+        return {
+          kind: 'raise',
+          action,
+          mustAct: `${prison()} and ${s.agencyId ? `agency:${s.agencyId}` : 'the community agency'}`,
+          failure: {
+            type: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
+            message: `no working day is left for the pre-release meeting before liberation on ${liberationDate()}: plan the first appointment now`,
+          },
+          options: ['SKIP'],
+        };
+    }
+    if (v3) {
+      const current = meetingImpossible() ? `meeting-impossible:${liberationDate()}` : undefined;
+      const stale = s.attention.find(
+        (a) => a.status === 'OPEN' && a.action.startsWith('meeting-impossible:') && a.action !== current,
+      );
+      if (stale && ctx.patched(PLANNER_PROPERTIES_PATCH))
+        return {
+          kind: 'closeItem',
+          item: stale,
+          reason: current
+            ? `the liberation date is now ${liberationDate()} (see the item for that date)`
+            : `a pre-release meeting is possible again (liberation on ${liberationDate()})`,
+        };
+    }
+    if (!closing) {
+      if (
+        !fromCourt() &&
+        !s.requests.some((r) => r.kind === 'CORE_SCREEN') &&
+        !blocked('request:CORE_SCREEN')
+      )
+        return {
+          kind: 'request',
+          action: 'request:CORE_SCREEN',
+          assessment: 'CORE_SCREEN',
+          dueAt: deadlineFor(ctx.policy, 'coreScreen', new Date(input.receivedAt)).toISOString(),
+        };
+      if (
+        inCustody() &&
+        s.coreScreen &&
+        !s.requests.some((r) => r.kind === 'COMPREHENSIVE_SCREEN') &&
+        !blocked('request:COMPREHENSIVE_SCREEN')
+      )
+        return {
+          kind: 'request',
+          action: 'request:COMPREHENSIVE_SCREEN',
+          assessment: 'COMPREHENSIVE_SCREEN',
+          dueAt: deadlineFor(ctx.policy, 'comprehensiveScreen', new Date(input.receivedAt)).toISOString(),
+        };
+      const review = nextReview();
+      const reviewAction = `request:STANDARD_REVIEW:${s.requests.filter((r) => r.kind === 'STANDARD_REVIEW').length + 1}`;
+      if (review && now() >= review.opensAt && !blocked(reviewAction))
+        return { kind: 'request', action: reviewAction, assessment: 'STANDARD_REVIEW', dueAt: review.dueAt };
+      if (
+        inCustody() &&
+        s.coreScreen &&
+        planningOpen() &&
+        !s.requests.some((r) => r.kind === 'SUMMARY_REVIEW') &&
+        !blocked('request:SUMMARY_REVIEW')
+      )
+        return {
+          kind: 'request',
+          action: 'request:SUMMARY_REVIEW',
+          assessment: 'SUMMARY_REVIEW',
+          dueAt: iso(summaryDue()),
+        };
+      if (
+        agencyWanted() &&
+        !s.agencyId &&
+        (!s.agencyRetryAt || now() >= Date.parse(s.agencyRetryAt)) &&
+        !blocked('directory:find-agency')
+      )
+        return { kind: 'findAgency', action: 'directory:find-agency' };
+      if (s.agencyId && !s.referralId && needs().length > 0 && referralDue() && !blocked('referral:send'))
+        return { kind: 'sendReferral', action: 'referral:send' };
+    } else if (
+      s.referralId &&
+      !s.referralWithdrawn &&
+      closing !== 'FOLLOW_UP_COMPLETE' &&
+      !blocked('referral:withdraw')
+    ) {
+      return { kind: 'withdrawReferral', action: 'referral:withdraw', closing };
+    }
+
+    // Compensate what no longer fits (newest first), then book what is missing.
+    const { wanted, fits } = wantedBookings();
+    const live = s.bookings.filter((b) => b.status === 'BOOKED');
+    for (const b of [...live].reverse()) {
+      const because = closing ? (b.kind === 'GATE_PICKUP' && released() ? null : fits(b)) : fits(b);
+      if (because) return { kind: 'cancel', booking: b, because };
+    }
+    if (v3) {
+      // A compensation that failed for good, which an operator asked to try again.
+      const again = s.bookings.find(
+        (b) => b.cancelFailed && latestAttention(`cancel:${b.bookingId}`)?.resolution?.option === 'RETRY',
+      );
+      if (again)
+        return {
+          kind: 'cancel',
+          booking: again,
+          because: again.cancelledBecause ?? 'retried by an operator',
+        };
+    }
+    for (const w of wanted) {
+      if (s.bookings.some((b) => b.slot === w.slot && b.status !== 'CANCELLED')) continue;
+      if (w.kind === 'FIRST_APPOINTMENT' && s.bookings.some((b) => b.slot === w.slot)) continue;
+      const action = `book:${w.slot}`;
+      if (blocked(action)) continue;
+      return { kind: 'book', action, wanted: w };
+    }
+
+    const notice = nextNotice();
+    if (notice) {
+      const action = `notify:${notice.subject}:${s.notifications.length + 1}`;
+      if (skipped(action)) return { kind: 'skipNotice', action, notice };
+      if (!blocked(action)) return { kind: 'notify', action, notice };
+    }
+
+    if (closing && !s.closureRecorded && !blocked('case:close'))
+      return { kind: 'close', action: 'case:close', closing };
+    if (s.closureRecorded && s.returned && !s.nextEpisodeHandedOver && !blocked('episode:next'))
+      return { kind: 'handOver', action: 'episode:next' };
+    return undefined;
+  }
+
+  /** The next instant at which something may be due without any new fact. */
+  function nextWake(): number | undefined {
+    // Closed, only waiting on an operator's decision on an attention item: no timers.
+    if (v3 && s.closureRecorded) return undefined;
+    const t = now();
+    const candidates: number[] = [];
+    // Since v3 the clocks' coroutine owns the due instants (one timer each, never two at once).
+    if (!v3) for (const d of s.deadlines) if (d.status === 'OPEN') candidates.push(Date.parse(d.dueAt));
+    if (s.release && !released()) candidates.push(Date.parse(s.release.settlesAt));
+    for (const tr of s.transfers) if (!settled(tr.settlesAt)) candidates.push(Date.parse(tr.settlesAt));
+    if (!fromCourt() && inCustody()) {
+      candidates.push(planningOpens());
+      candidates.push(summaryDue());
+      const review = nextReview();
+      if (review) candidates.push(review.opensAt);
+      // In the release-planning window the day changes what "today" allows (visit and meeting days, the gate pick-up).
+      if (planningOpen())
+        candidates.push(startOfLocalDay(nextWorkingDay(input.jurisdiction, today())).getTime());
+    }
+    if (s.release) candidates.push(followUpEnds());
+    if (s.agencyRetryAt) candidates.push(Date.parse(s.agencyRetryAt));
+    const future = candidates.filter((c) => Number.isFinite(c) && c > t);
+    return future.length > 0 ? Math.min(...future) : undefined;
+  }
+
+  return {
+    today,
+    settled,
+    released,
+    inCustody,
+    fromCourt,
+    liberationDate,
+    establishment,
+    prison,
+    reportedEstablishment,
+    needs,
+    meetingHeld,
+    closingReason,
+    deriveStage,
+    waitingOn,
+    syncDeadlines,
+    dueClock,
+    clockWake,
+    wantedBookings,
+    openAttention,
+    skipped,
+    blocked,
+    needsAttention,
+    latestAttention,
+    nextNotice,
+    nextAction,
+    nextWake,
+  };
+}
+
+export type Planner = ReturnType<typeof createPlanner>;
