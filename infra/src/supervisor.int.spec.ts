@@ -1,7 +1,10 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Connection } from '@temporalio/client';
+import { Connection, WorkflowClient } from '@temporalio/client';
 import { Client } from 'pg';
+import { paths } from './paths';
 import { formatStatus, instanceStatus } from './status';
 import { RESTART_POLICY, startInfrastructure, Supervisor, type Infrastructure } from './supervisor';
 import { provisionNats } from './provision/nats';
@@ -189,5 +192,65 @@ describe('supervisor: restarts a crashed app', () => {
     await supervisor.stop();
     supervisor = undefined;
     expect([isAlive(before!), isAlive(after!)]).toEqual([false, false]);
+  });
+});
+
+// The crash soak (test/chaos) kills Temporal on a test instance: its state must survive the kill.
+describe('supervisor: a test instance with Temporal on a database file', () => {
+  let infra: Infrastructure | undefined;
+  afterAll(async () => {
+    await infra?.stop();
+  });
+
+  it('kill("temporal") restarts it on the same port with its workflows kept; stop() removes the file', async () => {
+    const instance = `temporal-file-selftest-${process.pid}`;
+    infra = await startInfrastructure({
+      profile: 'test',
+      instance,
+      ignoreDatabaseUrl: true,
+      persistentTemporal: true,
+      restartInfrastructure: true,
+    });
+    const database = path.join(paths.temporalDataDir, `${instance}.db`);
+    expect(fs.existsSync(database)).toBe(true);
+    const address = infra.env.TEMPORAL_ADDRESS!;
+    const started = await (async () => {
+      const connection = await Connection.connect({ address });
+      try {
+        return await new WorkflowClient({ connection }).start('never-run', {
+          workflowId: 'kept-across-a-kill',
+          taskQueue: 'nobody-polls',
+        });
+      } finally {
+        await connection.close();
+      }
+    })();
+    const before = infra.supervisor.pidOf('temporal')!;
+    expect(infra.supervisor.kill('temporal')).toEqual([before]);
+    const status = await (async () => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          const connection = await Connection.connect({ address, connectTimeout: 2000 });
+          try {
+            return (await new WorkflowClient({ connection }).getHandle(started.workflowId).describe()).status
+              .name;
+          } finally {
+            await connection.close();
+          }
+        } catch (e) {
+          if (Date.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })();
+    expect(status).toBe('RUNNING');
+    const after = infra.supervisor.pidOf('temporal')!;
+    expect(after).not.toBe(before);
+    expect(isAlive(before)).toBe(false);
+    expect(() => infra!.supervisor.kill('nobody')).toThrow(/no component named nobody/);
+    await infra.stop();
+    infra = undefined;
+    expect([isAlive(after), fs.existsSync(database)]).toEqual([false, false]);
   });
 });

@@ -26,6 +26,7 @@ import { startPostgres, type PostgresHandle } from './provision/postgres';
 import { provisionTemporalCli } from './provision/temporal-cli';
 import { searchAttributeArgs } from './temporal/search-attributes';
 import {
+  descendants,
   freePort,
   httpStatus,
   isAlive,
@@ -57,6 +58,12 @@ export interface StartOptions {
    * in memory, so restarting it would not bring its state back.
    */
   restartInfrastructure?: boolean;
+  /**
+   * Temporal dev server on a database file (<cache>/temporal/<instance>.db) rather than in memory,
+   * so that it survives a kill (defaults to true for `platform`). A `test` instance starts it
+   * fresh and deletes it when stopped (the crash soak, test/chaos).
+   */
+  persistentTemporal?: boolean;
 }
 
 /** Backoff between restarts of a crashed child: 1 s doubling to 30 s, reset once it stayed up a minute. */
@@ -329,8 +336,9 @@ export class Supervisor {
 
   async startTemporal(
     cli: string,
-    opts: { persistent: boolean; restart?: boolean },
+    opts: { persistent: boolean; restart?: boolean; fresh?: boolean },
   ): Promise<{ address: string; uiUrl?: string }> {
+    if (opts.persistent && opts.fresh) this.removeTemporalDatabase();
     return this.withRetries('temporal', 3, async () => {
       const [port, uiPort, httpPort, metricsPort] = [
         await freePort(),
@@ -341,12 +349,7 @@ export class Supervisor {
       const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
       if (opts.persistent) {
         mkdirp(paths.temporalDataDir);
-        args.push(
-          '--ui-port',
-          String(uiPort),
-          '--db-filename',
-          path.join(paths.temporalDataDir, `${this.instance}.db`),
-        );
+        args.push('--ui-port', String(uiPort), '--db-filename', this.temporalDatabase());
         // WAL + synchronous=normal: the dev server's single SQLite connection is fsync-bound otherwise.
         args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
       } else {
@@ -386,6 +389,15 @@ export class Supervisor {
       if (opts.restart) this.armRestarts(managed); // same ports and database file
       return { address, uiUrl: opts.persistent ? `http://127.0.0.1:${uiPort}` : undefined };
     });
+  }
+
+  private temporalDatabase(): string {
+    return path.join(paths.temporalDataDir, `${this.instance}.db`);
+  }
+
+  /** The dev server's SQLite file and its WAL/shared-memory companions. */
+  private removeTemporalDatabase(): void {
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(this.temporalDatabase() + suffix, { force: true });
   }
 
   async startNats(
@@ -484,7 +496,8 @@ export class Supervisor {
    * <cache>/logs/<instance>-<name>.log), stopped with everything else. With `readiness.url`,
    * resolves once it answers 200 (rejects if the process dies or the timeout passes). With
    * `restart`, an unexpected exit (a crash, a kill, a worker that stopped) starts it again with
-   * backoff (RESTART_POLICY), also while it is still getting ready.
+   * backoff (RESTART_POLICY), also while it is still getting ready. `echo: false` keeps its output
+   * in the log file only.
    */
   async spawnApp(
     name: string,
@@ -492,12 +505,12 @@ export class Supervisor {
     args: string[],
     env: Record<string, string>,
     readiness?: { url: string; timeoutMs?: number },
-    opts: { restart?: boolean; port?: number } = {},
+    opts: { restart?: boolean; port?: number; echo?: boolean } = {},
   ): Promise<{ pid: number; readyMs?: number }> {
     const start = Date.now();
     const { child, managed } = this.spawnChild(name, 'app', command, args, {
       env: { ...process.env, ...env },
-      prefix: true,
+      prefix: opts.echo ?? true,
       port: opts.port,
       healthUrl: readiness?.url,
     });
@@ -509,6 +522,37 @@ export class Supervisor {
       child,
     });
     return { pid: child.pid!, readyMs: Date.now() - start };
+  }
+
+  /** Names of the components started so far, in start order. */
+  components(): string[] {
+    return this.managed.map((m) => m.record.name);
+  }
+
+  /** The current pid of a component (it changes with each restart). */
+  pidOf(name: string): number | undefined {
+    return this.managed.find((m) => m.record.name === name)?.record.pid;
+  }
+
+  /**
+   * Sends `signal` (SIGKILL: a crash) to a component: its whole process group, or for embedded
+   * Postgres the postmaster and its backends, as a crash of the machine would leave them. A component
+   * with restarts armed is then started again like any that exits unexpectedly (RESTART_POLICY);
+   * the crash soak (test/chaos) relies on that. Returns the pids signalled.
+   */
+  kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): number[] {
+    const m = this.managed.find((c) => c.record.name === name);
+    if (!m) throw new Error(`no component named ${name} (have: ${this.components().join(', ')})`);
+    const { pid, group } = m.record;
+    const pids = group ? [pid] : [pid, ...descendants(pid)];
+    for (const p of pids) {
+      try {
+        process.kill(group ? -p : p, signal);
+      } catch {
+        /* already gone */
+      }
+    }
+    return pids;
   }
 
   /** Stops everything, newest first (apps, then Temporal, NATS, Postgres). Idempotent. */
@@ -532,6 +576,7 @@ export class Supervisor {
           path.join(paths.runDir, `nats-${this.instance}.conf`),
         ])
           fs.rmSync(p, { recursive: true, force: true });
+        this.removeTemporalDatabase();
       }
       process.removeListener('exit', this.exitHandler);
     })();
@@ -599,6 +644,7 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
   const instance = opts.instance ?? opts.profile;
   const persistent = opts.profile === 'platform';
   const restart = opts.restartInfrastructure ?? persistent;
+  const persistentTemporal = opts.persistentTemporal ?? persistent;
   const supervisor = new Supervisor(instance, opts.profile);
   if (opts.handleSignals) supervisor.installSignalHandlers();
   await supervisor.replaceStale();
@@ -610,7 +656,9 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
     // allSettled, not all: when one fails, the others must finish starting before we stop them.
     const settled = await timed(`start infrastructure (${instance})`, () =>
       Promise.allSettled([
-        timed('start temporal', () => supervisor.startTemporal(cli, { persistent, restart })),
+        timed('start temporal', () =>
+          supervisor.startTemporal(cli, { persistent: persistentTemporal, fresh: !persistent, restart }),
+        ),
         timed('start nats', () => supervisor.startNats(natsExe, { fresh: !persistent, restart })),
         timed('start postgres', () =>
           supervisor.startPostgres({

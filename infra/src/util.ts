@@ -5,9 +5,15 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 
 const t0 = Date.now();
+let logSink: (line: string) => void = (line) => process.stderr.write(line);
 export function log(scope: string, message: string): void {
   const s = ((Date.now() - t0) / 1000).toFixed(1).padStart(6);
-  process.stderr.write(`[${s}s] [${scope}] ${message}\n`);
+  logSink(`[${s}s] [${scope}] ${message}\n`);
+}
+
+/** Sends log() lines elsewhere (a file, for a run that must stay quiet); undefined: stderr again. */
+export function setLogSink(sink?: (line: string) => void): void {
+  logSink = sink ?? ((line) => process.stderr.write(line));
 }
 
 export function mkdirp(dir: string): string {
@@ -110,6 +116,28 @@ export async function waitUntil(
     if (Date.now() - start > opts.timeoutMs) throw new Error(`${what}: not ready after ${opts.timeoutMs} ms`);
     await sleep(opts.intervalMs ?? 100);
   }
+}
+
+/** Every process below `pid` (from /proc, children before grandchildren). */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0; ) {
+    const next = [...parentOf].filter(([, ppid]) => frontier.includes(ppid)).map(([child]) => child);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
 }
 
 export function isAlive(pid: number): boolean {
