@@ -1,4 +1,5 @@
 // Mutation testing of libs/domain: `npm run mutation:domain` (or `./throughcare mutation`).
+// (The journey planner has its own: stryker.planner.config.mjs, `./throughcare mutation planner`.)
 // Slow (minutes) and so not part of `./throughcare test`. Reports go to
 // test/mutation/reports/ (gitignored); the summary is kept in test/mutation/results/domain.md.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
