@@ -45,6 +45,7 @@ module.exports = {
         '\\.int\\.spec\\.ts$',
         '\\.workflow\\.spec\\.ts$',
         '\\.e2e\\.spec\\.ts$',
+        '\\.chaos\\.spec\\.ts$',
       ],
       setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest/unit-timeout.js'],
     },
@@ -62,6 +63,12 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.spec.ts'],
+    },
+    {
+      // The short crash soak (test/chaos): its own platform instance, SIGKILLs, a reconciliation.
+      ...common,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/test/chaos/**/*.chaos.spec.ts'],
     },
   ],
 };
