@@ -44,7 +44,7 @@ async function main(args: string[]): Promise<void> {
   });
   const name = `soak-${result.startedAt.slice(0, 10)}-${journeys}`;
   const dir = report ? path.join(paths.repoRoot, 'test', 'chaos', 'results') : paths.logDir;
-  const files = writeReport(result, dir, report ? name : `${instance}-report`);
+  const files = await writeReport(result, dir, report ? name : `${instance}-report`);
   if (!report) process.stdout.write(`\n${markdown(result)}\n`);
   process.stdout.write(`report: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}\n`);
   process.stdout.write(`${summaryLine(result)}\n`);

@@ -15,7 +15,7 @@ const JOURNEYS = Number(process.env.CHAOS_JOURNEYS ?? 300);
 it(`${JOURNEYS} journeys under SIGKILLs: none lost, missing, duplicated, unexpected, stuck or failed`, async () => {
   const instance = `chaos-${process.env.THROUGHCARE_INSTANCE ?? 'test'}-${process.pid}`;
   const report = await runSoak({ journeys: JOURNEYS, instance, quietMs: 180_000 });
-  writeReport(report, paths.logDir, `${instance}-report`);
+  await writeReport(report, paths.logDir, `${instance}-report`);
   const c = report.reconciliation;
   const verdict = {
     receptionsAcknowledged: c.receptionsAcknowledged,

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as prettier from 'prettier';
 import type { Finding } from './reconcile';
 import type { SoakReport } from './soak';
 
@@ -132,12 +133,19 @@ export function markdown(r: SoakReport): string {
   ].join('\n');
 }
 
-/** Writes `<dir>/<name>.json` and `<dir>/<name>.md`; returns their paths. */
-export function writeReport(r: SoakReport, dir: string, name: string): string[] {
+/**
+ * Writes `<dir>/<name>.json` and `<dir>/<name>.md`, formatted as the repository's Prettier
+ * settings want them (a committed report passes `./throughcare lint`); returns their paths.
+ */
+export async function writeReport(r: SoakReport, dir: string, name: string): Promise<string[]> {
   fs.mkdirSync(dir, { recursive: true });
-  const json = path.join(dir, `${name}.json`);
-  const md = path.join(dir, `${name}.md`);
-  fs.writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
-  fs.writeFileSync(md, markdown(r));
-  return [json, md];
+  const files: [string, string][] = [
+    [path.join(dir, `${name}.json`), JSON.stringify(r, null, 2)],
+    [path.join(dir, `${name}.md`), markdown(r)],
+  ];
+  for (const [file, text] of files) {
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    fs.writeFileSync(file, await prettier.format(text, { ...options, filepath: file }));
+  }
+  return files.map(([file]) => file);
 }
