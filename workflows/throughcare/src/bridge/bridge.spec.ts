@@ -5,7 +5,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ServerFailure } from '@temporalio/common';
 import { PersonReceivedV1, type KnownEvent } from '@throughcare/contracts';
 import { ErrorTypes } from '@throughcare/contracts';
 import { isPermanent, TransientError, type MessageContext } from '@throughcare/platform-messaging';
@@ -215,6 +215,28 @@ describe('bridge handler: facts', () => {
       retryHorizonMs: 60_000,
       message: `throughcare-${PERSON}-1 does not know yet what consentWithdrawn refers to: booking b-1 is not known to this episode (yet)`,
     });
+  });
+
+  // Crash soak (test/chaos), 2,000 journeys: while the dev server's store was slow after a kill, a
+  // workflow task completed without the update it carried, the server failed the update, and the
+  // bridge dead-lettered the comprehensive screen's completion: the journey never heard of it.
+  it('retries (transient) an update the server failed because no worker processed it', async () => {
+    const t = fakeTemporal(async () => {
+      throw new WorkflowUpdateFailedError(
+        'Workflow Update failed',
+        new ServerFailure(
+          "Workflow Update is rejected because it wasn't processed by worker. Probably, Workflow Update is not supported by the worker.",
+          true,
+        ),
+      );
+    });
+    const error = await t.handle(consent(), context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPermanent(error)).toBe(false);
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({ code: BridgeErrorCodes.notProcessed, retryHorizonMs: undefined });
   });
 
   it('puts a deadline on every Temporal call (update and signal-with-start)', async () => {

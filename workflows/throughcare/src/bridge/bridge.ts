@@ -4,7 +4,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, ServerFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   ErrorTypes,
   receptionSignal,
@@ -36,6 +36,11 @@ export const BridgeErrorCodes = {
   unplannable: 'UNPLANNABLE_EVENT',
   /** The journey does not know yet what the fact refers to (transient: held and retried). */
   notYetKnown: ErrorTypes.notYetKnown,
+  /**
+   * The Temporal server, not the journey, failed the update: no worker processed it (transient:
+   * retried). Seen in the crash soak (test/chaos) while the dev server's store was slow.
+   */
+  notProcessed: 'UPDATE_NOT_PROCESSED',
 } as const;
 
 export interface BridgeHandlerOptions {
@@ -183,8 +188,8 @@ async function applyUpdate(client: Client, command: UpdateCommand, eventId: stri
 }
 
 /**
- * A rejected update becomes a permanent error carrying the journey's reason, except a
- * NOT_YET_KNOWN rejection (the journey has not recorded yet what the fact refers to, e.g. a
+ * A rejected update becomes a permanent error carrying the journey's reason, except one the
+ * server failed (no worker processed it: transient) and a NOT_YET_KNOWN rejection (the journey has not recorded yet what the fact refers to, e.g. a
  * booking whose creating activity's result is in flight), which is transient with its own
  * horizon. Rejections come from the update's validator, so nothing is recorded in the journey's
  * history and a retry with the same updateId is validated afresh. Anything else (Temporal
@@ -193,6 +198,15 @@ async function applyUpdate(client: Client, command: UpdateCommand, eventId: stri
 function rejection(e: unknown, command: UpdateCommand, notYetKnownHorizonMs: number): unknown {
   if (!(e instanceof WorkflowUpdateFailedError)) return e;
   const reason = e.cause instanceof Error ? e.cause.message : e.message;
+  if (e.cause instanceof ServerFailure) {
+    // Not the journey's answer: the server failed the update ("rejected because it wasn't processed
+    // by worker", when a workflow task completed without it). A rejected update leaves nothing in
+    // the history, so a retry with the same updateId is delivered and validated afresh.
+    return new TransientError(
+      BridgeErrorCodes.notProcessed,
+      `${command.workflowId} did not get ${command.name} (the server failed the update): ${reason}`,
+    );
+  }
   if (e.cause instanceof ApplicationFailure && e.cause.type === ErrorTypes.notYetKnown) {
     return new TransientError(
       BridgeErrorCodes.notYetKnown,
