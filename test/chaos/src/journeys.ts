@@ -63,6 +63,11 @@ export interface DriveOptions {
   deadline: number;
   /** Poll interval when waiting for the platform's next effect. */
   pollMs?: number;
+  /**
+   * Longest wait for one effect (default 10 min): a journey whose effect never comes stops being
+   * driven (the reconciliation judges it) instead of holding the drive phase until its deadline.
+   */
+  maxWaitMs?: number;
 }
 
 const ESTABLISHMENTS = ['BAR', 'GLE', 'LOW'];
@@ -232,9 +237,14 @@ export class JourneyDriver {
   }
 
   private async waitFor<T>(j: Journey, what: string, probe: () => Promise<T | undefined>): Promise<T> {
+    const giveUp = Date.now() + (this.o.maxWaitMs ?? 600_000);
     for (;;) {
       if (Date.now() > this.o.deadline) {
         j.stalled = `deadline passed waiting for: ${what}`;
+        throw new DeadlinePassed();
+      }
+      if (Date.now() > giveUp) {
+        j.stalled = `waited ${Math.round((this.o.maxWaitMs ?? 600_000) / 1000)} s in vain for: ${what}`;
         throw new DeadlinePassed();
       }
       try {
