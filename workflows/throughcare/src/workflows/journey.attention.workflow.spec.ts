@@ -6,17 +6,20 @@ import {
   releaseDateChangedUpdate,
   resolveAttentionUpdate,
   SearchAttributes,
+  type AttentionItemView,
   type AttentionOption,
   type PlanView,
 } from '@throughcare/contracts';
 import { deadlineFor, localDateOf, policyFor } from '@throughcare/domain';
 import { createTimeSkippingTestEnv } from '@throughcare/testing';
 import {
+  acknowledgeReferral,
   DAY_MS,
   of,
   receptionInput,
   recordHistory,
   recordingActivities,
+  screenAndRefer,
   serverNow,
   settleAttention,
   skipTo,
@@ -299,6 +302,67 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
       ]);
       expect(tally(acts.effects)).toEqual({ attentionRecorded: 3 });
       await handle.terminate('test over: no policy can cover this reception');
+    });
+  });
+
+  it('fewer custody visits fit before the meeting than the policy wants: an item says so, closed by the journey when the date moves and they fit', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const t0 = await env.currentTimeMs();
+    const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 40 * DAY_MS)) });
+    const live = (p: PlanView, kind: string) =>
+      (p.bookings ?? []).filter((b) => b.kind === kind && b.status === 'BOOKED');
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+      await acknowledgeReferral(env, handle, referred.referralId!);
+      await waitForPlan(handle, (p) => live(p, 'CJSW_VISIT').length === 2 && !p.working, 'visits booked');
+      // HDC brings the release so close that fewer than the two visits seed 000 §4.55 wants fit
+      // before the pre-release meeting. Which day does that depends on weekends and holidays around
+      // the server's date, so the release is brought nearer a day at a time until it happens.
+      let item: AttentionItemView | undefined;
+      for (let days = 9; days >= 2 && !item; days--) {
+        const expectedReleaseDate = localDateOf(new Date(t0 + days * DAY_MS));
+        await tell(handle, releaseDateChangedUpdate, {
+          expectedReleaseDate,
+          reason: 'HDC_APPROVED',
+          changedAt: await serverNow(env),
+        });
+        const replanned = await waitForPlan(
+          handle,
+          (p) => p.expectedReleaseDate === expectedReleaseDate && !p.working,
+          `re-planned for ${expectedReleaseDate}`,
+        );
+        item = openItems(replanned).find((a) => a.action.startsWith('visits-short:'));
+      }
+      expect(item).toMatchObject({
+        errorType: 'VISITS_DO_NOT_FIT',
+        options: ['SKIP'],
+        what: expect.stringMatching(/custody visits still needed fit before the pre-release meeting/),
+      });
+      // The release moves two months on: both visits fit, the journey closes its own item.
+      await tell(handle, releaseDateChangedUpdate, {
+        expectedReleaseDate: localDateOf(new Date(t0 + 75 * DAY_MS)),
+        reason: 'RECALCULATION',
+        changedAt: await serverNow(env),
+      });
+      const fitted = await waitForPlan(
+        handle,
+        (p) => p.attention?.find((a) => a.id === item!.id)?.status === 'RESOLVED',
+        'item closed',
+      );
+      expect(fitted.attention!.find((a) => a.id === item!.id)!.resolution).toMatchObject({
+        by: 'throughcare',
+        option: 'SKIP',
+        reason: 'the visits the policy wants fit again',
+      });
+      expect(acts.effects.filter(of('attentionRecorded')).map((e) => [e.itemId, e.status])).toEqual(
+        expect.arrayContaining([
+          [item!.id, 'OPEN'],
+          [item!.id, 'RESOLVED'],
+        ]),
+      );
+      await recordHistory(handle, 'v3.planner-properties.visits-short-then-fit');
+      await close(handle);
     });
   });
 });

@@ -247,6 +247,51 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     );
   });
 
+  it('a pre-release meeting kept from before a date change: visits are planned before it, never on its day', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const t0 = await env.currentTimeMs();
+    const input = await receptionInput(env, {
+      expectedReleaseDate: localDateOf(new Date(t0 + 20 * DAY)),
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      establishmentCode: 'LEI',
+    });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+        await acknowledgeReferral(env, handle, referred.referralId!);
+        await completeAssessment(env, handle, acts, 'SUMMARY_REVIEW', ['ACCOMMODATION']);
+        const booked = await waitForPlan(
+          handle,
+          (p) => live(p, 'PRE_RELEASE_MEETING').length === 1 && !p.working,
+          'meeting booked',
+        );
+        const meeting = live(booked, 'PRE_RELEASE_MEETING')[0]!;
+        // Two days later: the meeting's due day moves on, the meeting booked stays (it still serves).
+        await tell(handle, releaseDateChangedUpdate, {
+          expectedReleaseDate: localDateOf(new Date(t0 + 22 * DAY)),
+          reason: 'RECALCULATION',
+          changedAt: await nowIso(),
+        });
+        const after = await waitForPlan(
+          handle,
+          (p) =>
+            p.liberationDate !== booked.liberationDate &&
+            live(p, 'GATE_PICKUP')[0]?.date === p.liberationDate &&
+            !p.working,
+          're-planned',
+        );
+        expect(live(after, 'PRE_RELEASE_MEETING').map((b) => b.bookingId)).toEqual([meeting.bookingId]);
+        for (const visit of live(after, 'CJSW_VISIT'))
+          expect([visit.date, visit.date! < meeting.date!]).toEqual([visit.date, true]);
+        await recordHistory(handle, 'v3.planner-properties.visits-before-kept-meeting');
+      } finally {
+        await closeIfOpen(handle);
+      }
+    });
+  });
+
   it('HDC leaving no day for the meeting, then withdrawn: the journey closes its own attention item and books the meeting again', async () => {
     await atPreReleaseMeeting(
       async ({ handle, since }, before) => {

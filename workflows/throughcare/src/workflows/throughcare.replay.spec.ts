@@ -58,6 +58,8 @@ const V3_HISTORIES: string[] = [
   'v3.meeting-already-held-when-cancelled',
   // Branches of `patched('planner-properties-1')` (fixes found by the planner's property tests).
   'v3.planner-properties.meeting-impossible-then-withdrawn',
+  'v3.planner-properties.visits-short-then-fit',
+  'v3.planner-properties.visits-before-kept-meeting',
 ];
 
 describe('journey replay over recorded histories', () => {

@@ -8,6 +8,7 @@ import {
   bookingEntry,
   cancelAnswered,
   cancelFailed,
+  closedByJourney,
   noticeEntry,
   noticeSkipped,
   notified,
@@ -135,7 +136,8 @@ export class SimulatedJourney {
     return true;
   }
 
-  private execute(a: Action): void {
+  /** Does the effect of `a` (planned earlier: facts may have arrived since, as while an activity is in flight). */
+  execute(a: Action): void {
     const s = this.s;
     this.log.push(`${this.now} ${a.kind} ${'action' in a ? a.action : ''}`);
     switch (a.kind) {
@@ -150,8 +152,7 @@ export class SimulatedJourney {
         raised(s, a.action, a.mustAct, a.failure, a.options, this.now);
         return;
       case 'closeItem':
-        a.item.status = 'RESOLVED';
-        a.item.resolution = { option: 'SKIP', by: 'throughcare', reason: a.reason, at: this.now };
+        closedByJourney(s, a.item, 'SKIP', a.reason, this.now);
         return;
       case 'request': {
         if (this.fail(a)) return;
@@ -219,9 +220,10 @@ export class SimulatedJourney {
         return;
       }
       case 'close':
-        if (this.fail(a)) return;
+        // As the shell: the reason and instant are set before the record is attempted.
         s.closureReason = a.closing;
         s.closedAt ??= this.now;
+        if (this.fail(a)) return;
         s.closureRecorded = true;
         return;
       case 'handOver':
@@ -247,7 +249,10 @@ export type Op =
   | { kind: 'advance'; minutes: number }
   | { kind: 'run' }
   | { kind: 'stepOnce' }
-  | { kind: 'repeatLast' };
+  | { kind: 'repeatLast' }
+  | { kind: 'withdrawConsent' }
+  /** A fact arriving while an effect is in flight: the action is planned, the fact told, then the effect done. */
+  | { kind: 'during'; fact: Op };
 
 export function inputFor(
   jurisdiction: ThroughcareInput['jurisdiction'],
@@ -314,7 +319,12 @@ export function setUp(j: SimulatedJourney, changesAfterDays: number): void {
   j.run();
 }
 
-export type Change = 'releaseDateChanged' | 'transferred' | 'movementReversed' | 'releaseRecorded';
+export type Change =
+  | 'releaseDateChanged'
+  | 'transferred'
+  | 'movementReversed'
+  | 'releaseRecorded'
+  | 'consentWithdrawn';
 export interface Applied {
   changes: number;
   last?: { rule: Change; fact: { eventId: string } };
@@ -331,7 +341,7 @@ export function apply(j: SimulatedJourney, ops: Op[], applied: Applied): void {
       applied.last = { rule, fact };
     }
   };
-  for (const o of ops) {
+  const applyOp = (o: Op): void => {
     switch (o.kind) {
       case 'dateChange':
         told('releaseDateChanged', {
@@ -389,8 +399,18 @@ export function apply(j: SimulatedJourney, ops: Op[], applied: Applied): void {
           expect(JSON.stringify(j.s)).toBe(before);
         }
         break;
+      case 'withdrawConsent':
+        told('consentWithdrawn', { withdrawnAt: j.now, eventId: id() });
+        break;
+      case 'during': {
+        const planned = j.p.nextAction();
+        applyOp(o.fact);
+        if (planned) j.execute(planned);
+        break;
+      }
     }
-  }
+  };
+  for (const o of ops) applyOp(o);
 }
 
 /** The same journey with the final facts of `j` told at once, at the instant `at`. */
@@ -426,6 +446,13 @@ export function reference(
         releasedAt: j.s.release.releasedAt,
         establishmentCode: j.s.release.establishmentCode,
         eventId: 'ref-rel',
+      }),
+    ).toBe('applied');
+  if (j.s.consentWithdrawn)
+    expect(
+      r.tell(r.facts.consentWithdrawn, {
+        withdrawnAt: j.s.consentWithdrawn.withdrawnAt,
+        eventId: 'ref-consent',
       }),
     ).toBe('applied');
   settle(r);

@@ -62,6 +62,7 @@ import {
   bookingEntry,
   cancelAnswered,
   cancelFailed,
+  closedByJourney,
   noticeEntry,
   noticeSkipped,
   notified,
@@ -187,11 +188,22 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     }
   }
   // While parked without a policy, derivations use the jurisdiction's latest one (nothing acts on them).
+  /** True only while the main loop asks the planner for its next action (see `askPatched`). */
+  let planning = false;
+  /**
+   * The planner's later patches are asked only from the main loop's planning: `patched()` records a
+   * marker, which a query or an update validator must never do (and the clocks' coroutine has no
+   * branch of its own).
+   */
+  const askPatched = (patchId: string): boolean => {
+    if (!planning) throw new Error(`patched('${patchId}') asked outside the main loop's planning`);
+    return patched(patchId);
+  };
   const ctx = planContext(
     input,
     v3,
     s.policy ?? policyFor(input.jurisdiction, undefined, policyCatalogue),
-    patched,
+    askPatched,
   );
   const now = () => Date.now();
   const p = createPlanner(ctx, s, now);
@@ -467,7 +479,13 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   // ---- Effects: each action of the planner, done -------------------------------------------------
 
-  async function execute(a: Action): Promise<void> {
+  /**
+   * Starts the effect of one action: its promise, or undefined when the action is only recorded.
+   * Deliberately not `async`: the loop awaits the effect's own promise, as it always has, so the
+   * commands of the loop and of the clocks' coroutine keep their order (an extra `async` layer adds
+   * a microtask, which can put a clock's timer before the loop's search-attribute upsert).
+   */
+  function execute(a: Action): Promise<void> | undefined {
     switch (a.kind) {
       case 'enter':
         if (!a.record) return enter(a.stage, false);
@@ -478,7 +496,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         return raise(a.action, a.mustAct, a.failure, a.options);
       case 'closeItem':
         closeByJourney(a.item, 'SKIP', a.reason);
-        return;
+        return undefined;
       case 'request':
         return act(a.action, 'assessment service', () => request(a.assessment, a.dueAt));
       case 'findAgency':
@@ -501,7 +519,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         return act(a.action, bookingService(a.wanted.kind), () => book(a.wanted));
       case 'skipNotice':
         noticeSkipped(s, a.notice, p.latestAttention(a.action)?.resolution?.reason, iso(now()));
-        return;
+        return undefined;
       case 'notify':
         return act(a.action, 'referral service (agency notices)', () => notify(a.notice));
       case 'close':
@@ -739,9 +757,16 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   /** The one next thing to do, done; false when there is nothing to do until a fact or instant changes. */
   async function step(): Promise<boolean> {
-    const a = p.nextAction();
+    planning = true;
+    let a: Action | undefined;
+    try {
+      a = p.nextAction();
+    } finally {
+      planning = false;
+    }
     if (!a) return false;
-    await execute(a);
+    const effect = execute(a);
+    if (effect) await effect;
     return true;
   }
 
@@ -978,9 +1003,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   /** The journey resolves an item itself (nothing is left for an operator); recorded by the next flush. */
   function closeByJourney(item: AttentionItemView, option: AttentionOption, reason: string): void {
-    item.status = 'RESOLVED';
-    item.resolution = { option, by: 'throughcare', reason, at: iso(now()) };
-    s.attentionUnrecorded.push(item.id);
+    closedByJourney(s, item, option, reason, iso(now()));
   }
 
   /** Records, in order, each resolution not yet in the operator list (carried across runs). */

@@ -160,3 +160,16 @@ export function raised(
   s.attention.push(item);
   return item;
 }
+
+/** The journey resolves an item itself (nothing is left for an operator); recorded by the next flush. */
+export function closedByJourney(
+  s: JourneyState,
+  item: AttentionItemView,
+  option: AttentionOption,
+  reason: string,
+  at: string,
+): void {
+  item.status = 'RESOLVED';
+  item.resolution = { option, by: 'throughcare', reason, at };
+  s.attentionUnrecorded.push(item.id);
+}

@@ -47,12 +47,19 @@ export const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Fixes found by the planner's property tests (journeys that reach the changed branch after this
- * patch; before it, and in replays of journeys recorded before it, the old behaviour):
+ * patch; before it, and in replays of journeys recorded before it, the old behaviour). `patched()`
+ * is asked lazily, only where old and new behaviour differ, and only from the main loop's planning
+ * (the shell refuses it anywhere else). The first and last fixes apply to v2 journeys too (they are not
+ * under `nobody-lost-1`); the other two need v3's attention items.
  * - visits are planned before the pre-release meeting as booked (a meeting kept on another day
  *   than the one the plan would now choose), not before the day the plan would choose: a visit
  *   could be booked on the meeting's own day;
  * - a "no pre-release meeting possible" attention item that no longer applies (the liberation
- *   date moved again, or a meeting became possible) is closed by the journey, not left open.
+ *   date moved again, or a meeting became possible) is closed by the journey, not left open;
+ * - when fewer custody visits fit before the meeting than the policy wants, an attention item
+ *   says so (prison and agency acknowledge it), closed by the journey if they fit again;
+ * - a pre-release meeting booked before the release moved out of the planning window is cancelled
+ *   (and booked again when planning opens), not kept weeks or months ahead of its time.
  */
 export const PLANNER_PROPERTIES_PATCH = 'planner-properties-1';
 
@@ -527,8 +534,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   }
 
   /** The bookings the facts call for now; `fits` says whether an existing booking still serves. */
-  function wantedBookings(): { wanted: WantedBooking[]; fits: (b: Booking) => string | null } {
+  function wantedBookings(): {
+    wanted: WantedBooking[];
+    fits: (b: Booking) => string | null;
+    /** Fewer visits fit before the meeting than the policy wants (a meeting is still possible). */
+    visitsShort?: { needed: number; fit: number; before: string };
+  } {
     const wanted: WantedBooking[] = [];
+    let visitsShort: { needed: number; fit: number; before: string } | undefined;
     const closing = closingReason();
     const est = establishment();
     const lib = liberationDate();
@@ -549,6 +562,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       const dates = custodyVisitDates(input.jurisdiction, from, before, stillNeeded).filter(
         (d) => !keep.some((b) => b.date === d),
       );
+      const fit = Math.min(stillNeeded, keep.length + dates.length);
+      if (fit < stillNeeded && meeting !== undefined) visitsShort = { needed: stillNeeded, fit, before };
       keep.slice(0, stillNeeded).forEach((b) => wanted.push({ slot: b.slot, kind: 'CJSW_VISIT' }));
       for (const date of dates.slice(0, Math.max(0, stillNeeded - keep.length))) {
         wanted.push({
@@ -612,6 +627,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             if (meeting === undefined) return `no working day left before liberation on ${lib}`;
             if ((b.date ?? '') > localDateOf(new Date(meetingDue())) && b.date !== meeting)
               return `liberation date now ${lib}: meeting due by ${localDateOf(new Date(meetingDue()))}`;
+            // The release moved out of the planning window: a meeting weeks ahead of its time is
+            // booked again when planning opens (it was kept before this patch).
+            if (!planningOpen() && ctx.patched(PLANNER_PROPERTIES_PATCH))
+              return `liberation date now ${lib}: the meeting is booked again when release planning opens on ${localDateOf(new Date(planningOpens()))}`;
           } else if (!wanted.some((w) => w.slot === b.slot)) {
             return `visit on ${b.date} no longer fits before the pre-release meeting (liberation ${lib})`;
           }
@@ -630,7 +649,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           return null;
       }
     };
-    return { wanted, fits };
+    return { wanted, fits, visitsShort };
   }
 
   // ---- Attention -------------------------------------------------------------------------------
@@ -766,7 +785,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           options: ['SKIP'],
         };
     }
-    if (v3) {
+    // Only while the meeting is still to plan (in custody, not held, not closing): after a release,
+    // a meeting held or a closure the item stays for prison and agency to acknowledge.
+    const meetingToPlan = !closing && !fromCourt() && inCustody() && !meetingHeld();
+    if (v3 && meetingToPlan) {
       const current = meetingImpossible() ? `meeting-impossible:${liberationDate()}` : undefined;
       const stale = s.attention.find(
         (a) => a.status === 'OPEN' && a.action.startsWith('meeting-impossible:') && a.action !== current,
@@ -840,7 +862,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     }
 
     // Compensate what no longer fits (newest first), then book what is missing.
-    const { wanted, fits } = wantedBookings();
+    const { wanted, fits, visitsShort } = wantedBookings();
     const live = s.bookings.filter((b) => b.status === 'BOOKED');
     for (const b of [...live].reverse()) {
       const because = closing ? (b.kind === 'GATE_PICKUP' && released() ? null : fits(b)) : fits(b);
@@ -864,6 +886,33 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       const action = `book:${w.slot}`;
       if (blocked(action)) continue;
       return { kind: 'book', action, wanted: w };
+    }
+
+    if (v3 && meetingToPlan && s.acknowledgement && s.agencyId) {
+      // Fewer visits fit before the meeting than the policy wants: prison and agency are told by an
+      // item to acknowledge (finding 9), closed by the journey once it no longer applies.
+      const current = visitsShort ? `visits-short:${visitsShort.before}` : undefined;
+      const stale = s.attention.find(
+        (a) => a.status === 'OPEN' && a.action.startsWith('visits-short:') && a.action !== current,
+      );
+      if (stale && ctx.patched(PLANNER_PROPERTIES_PATCH))
+        return { kind: 'closeItem', item: stale, reason: 'the visits the policy wants fit again' };
+      if (
+        visitsShort &&
+        current &&
+        !s.attention.some((a) => a.action === current) &&
+        ctx.patched(PLANNER_PROPERTIES_PATCH)
+      )
+        return {
+          kind: 'raise',
+          action: current,
+          mustAct: `${prison()} and agency:${s.agencyId}`,
+          failure: {
+            type: 'VISITS_DO_NOT_FIT',
+            message: `only ${visitsShort.fit} of the ${visitsShort.needed} custody visits still needed fit before the pre-release meeting on ${visitsShort.before}: arrange contact another way (seed 000 §4.55)`,
+          },
+          options: ['SKIP'],
+        };
     }
 
     const notice = nextNotice();
