@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as prettier from 'prettier';
+import type * as Prettier from 'prettier';
+import { nativeRequire } from '../../../infra/src/util';
 import type { Finding } from './reconcile';
 import type { SoakReport } from './soak';
 
@@ -143,6 +144,8 @@ export async function writeReport(r: SoakReport, dir: string, name: string): Pro
     [path.join(dir, `${name}.json`), JSON.stringify(r, null, 2)],
     [path.join(dir, `${name}.md`), markdown(r)],
   ];
+  // Node's own require: prettier loads its plugins with import(), which Jest's module registry refuses.
+  const prettier = nativeRequire('prettier') as typeof Prettier;
   for (const [file, text] of files) {
     const options = (await prettier.resolveConfig(file)) ?? {};
     fs.writeFileSync(file, await prettier.format(text, { ...options, filepath: file }));
