@@ -10,7 +10,9 @@ import * as path from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Streams } from '@throughcare/contracts';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Streams, throughcareWorkflowId } from '@throughcare/contracts';
 import { paths } from '../../../infra/src/paths';
 import { instanceStatus } from '../../../infra/src/status';
 import { descendants, isAlive, log, setLogSink } from '../../../infra/src/util';
@@ -120,6 +122,36 @@ async function drained(nc: NatsConnection): Promise<boolean> {
   for await (const c of jsm.consumers.list(Streams.events.name))
     if (c.num_pending > 0 || c.num_ack_pending > 0) return false;
   return true;
+}
+
+/**
+ * Writes the Temporal history (the JSON `historyFromJSON` and the replay test read) of each journey a finding names to <logs>/<instance>-history-<id>.json
+ * before the instance (and its Temporal database) is removed: the evidence for a replay or a bug report.
+ */
+async function keepHistories(address: string, instance: string, r: Reconciliation): Promise<string[]> {
+  const people = [
+    ...new Set([...r.lost, ...r.missing, ...r.duplicated, ...r.stuck, ...r.failed].map((f) => f.personId)),
+  ];
+  if (people.length === 0) return [];
+  const connection = await Connection.connect({ address });
+  const written: string[] = [];
+  try {
+    const client = new TemporalClient({ connection });
+    for (const personId of people.slice(0, 20)) {
+      const workflowId = throughcareWorkflowId(personId, 1);
+      const file = path.join(paths.logDir, `${instance}-history-${workflowId}.json`);
+      try {
+        const history = await client.workflow.getHandle(workflowId).fetchHistory();
+        fs.writeFileSync(file, historyToJSON(history));
+        written.push(path.basename(file));
+      } catch (e) {
+        log('soak', `no history for ${workflowId}: ${(e as Error).message}`);
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+  return written;
 }
 
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
@@ -232,6 +264,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       await sleep(20_000);
     }
     phases.quietS = Math.round((Date.now() - quietStart) / 100) / 10;
+    const histories = await keepHistories(p.env.TEMPORAL_ADDRESS!, o.instance, reconciliation);
+    if (histories.length) note(`histories of the journeys found wrong: ${histories.join(', ')}`);
 
     const restarts: Record<string, number> = {};
     for (const c of (await instanceStatus(o.instance))?.components ?? []) restarts[c.name] = c.restarts;
