@@ -167,6 +167,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const t0 = Date.now();
   const at = () => Math.round((Date.now() - t0) / 100) / 10;
   const phases = { startS: 0, driveS: 0, settleS: 0, quietS: 0, reconcileS: 0 };
+  // The workflow bundle and the apps are built from the working tree as it is now.
+  const code = codeUnderTest();
   const logFile = path.join(paths.logDir, `${o.instance}-soak.log`);
   const logOut = fs.createWriteStream(logFile, { flags: 'w' });
   setLogSink((line) => logOut.write(line));
@@ -296,7 +298,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         node: process.version,
         platform: `${os.type()} ${os.release()}`,
       },
-      code: codeUnderTest(),
+      code,
       options: o,
       phases,
       journeys: {
