@@ -44,6 +44,12 @@ export interface Journey {
   localAuthority: string;
   receivedAt: string;
   expectedReleaseDate: string;
+  /**
+   * `full`: the whole script below. `held`: the reception only, then the journey is left open,
+   * asking for its core screen (the memory soak holds most journeys this way, as a prison holds
+   * people waiting for a screen or a review).
+   */
+  script: 'full' | 'held';
   /** The agency acknowledges the referral. */
   acknowledge: boolean;
   /** The release date moves to this date once the referral is sent. */
@@ -84,8 +90,11 @@ function prisonNumber(runLetter: string, n: number): string {
   return `${runLetter}${String(n % 10_000).padStart(4, '0')}${letters}`;
 }
 
-/** The script of journey `index`: deterministic from its index (two thirds by HTTP, one third by the bus). */
-export function planJourney(index: number, secret: string, runLetter = 'C'): Journey {
+/**
+ * The script of journey `index`: deterministic from its index (two thirds by HTTP, one third by the
+ * bus); one journey in `fullEvery` runs the full script, the others are held at their core screen.
+ */
+export function planJourney(index: number, secret: string, runLetter = 'C', fullEvery = 1): Journey {
   const prison = prisonNumber(runLetter, index);
   const now = Date.now();
   const releaseIn = 300 + (index % 200);
@@ -96,6 +105,7 @@ export function planJourney(index: number, secret: string, runLetter = 'C'): Jou
     via: index % 3 === 2 ? 'bus' : 'http',
     establishmentCode: ESTABLISHMENTS[index % ESTABLISHMENTS.length]!,
     localAuthority: COUNCILS[index % COUNCILS.length]!,
+    script: index % fullEvery === 0 ? 'full' : 'held',
     receivedAt: new Date(Math.floor((now - 60_000) / 1000) * 1000).toISOString(),
     expectedReleaseDate: isoDate(now + releaseIn * DAY),
     acknowledge: index % 2 === 0,
@@ -162,6 +172,7 @@ export class JourneyDriver {
         j.via === 'http' ? this.receiveByHttp(j) : this.receiveByBus(j),
       );
       const core = await this.waitFor(j, 'core screen requested', () => this.assessment(j, 'CORE_SCREEN'));
+      if (j.script === 'held') return;
       await this.send(j, 'coreScreen', () =>
         this.complete(j, 'coreScreen', core, {
           needs: ['ACCOMMODATION', 'EDUCATION_SKILLS_AND_WORK'],

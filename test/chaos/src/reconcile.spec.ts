@@ -164,4 +164,39 @@ describe('crash soak reconciliation (judge)', () => {
       'db:notification:LIBERATION_DATE_CHANGED: 2, expected at most 1',
     ]);
   });
+
+  it('a journey held at its core screen (the memory soak) must rest there, with its reception’s effects only', () => {
+    const j = planJourney(1, 'a-secret-of-this-test', 'C', 10);
+    const full = planJourney(10, 'a-secret-of-this-test', 'C', 10);
+    expect([j.script, full.script]).toEqual(['held', 'full']);
+    j.steps.reception = { attempts: 1, acked: true };
+    const seen: Observed = {
+      ...clean(j),
+      counts: new Map([
+        [
+          j.personId,
+          new Map([
+            ['db:custody_episode', 1],
+            ['db:assessment:CORE_SCREEN', 1],
+            ['bus:custody.person.received', 1],
+            ['bus:assessment.core-screen.requested', 1],
+          ]),
+        ],
+      ]),
+      plans: new Map([
+        [
+          j.personId,
+          { status: 200, stage: 'CORE_SCREEN', waitingOn: 'assessment by prison:GLE', working: false },
+        ],
+      ]),
+      custodyDates: new Map([[j.personId, j.expectedReleaseDate]]),
+    };
+    expect(problems(judge([j], seen))).toBe(0);
+    // Moved on without a fact asking for it: unexpected and stuck.
+    effects(seen, j).set('bus:referral.referral.sent', 1);
+    seen.plans.get(j.personId)!.stage = 'REFERRAL';
+    const r = judge([j], seen);
+    expect(r.unexpected.map((f) => f.what)).toEqual(['bus:referral.referral.sent: 1']);
+    expect(r.stuck.map((f) => f.what)).toEqual(['stage REFERRAL, expected CORE_SCREEN']);
+  });
 });

@@ -373,7 +373,8 @@ export function judge(journeys: Journey[], seen: Observed): Reconciliation {
       if (n < lo) note(r.missing, `${effect}: ${n}, expected ${lo}`);
       if (n > hi) note(r.duplicated, `${effect}: ${n}, expected ${hi === lo ? hi : `at most ${hi}`}`);
     }
-    for (const effect of NEVER) {
+    // Effects no step causes, and the effects of steps this journey never took (a held journey's referral).
+    for (const effect of new Set([...NEVER, ...Object.values(EFFECTS_OF).flatMap((e) => Object.keys(e))])) {
       const n = mine.get(effect) ?? 0;
       if (n > 0 && !range.has(effect)) note(r.unexpected, `${effect}: ${n}`);
     }

@@ -38,13 +38,15 @@ export function markdown(r: SoakReport): string {
   const c = r.reconciliation;
   const components = Object.keys(r.kills);
   return [
-    `# Crash soak, ${r.startedAt.slice(0, 10)}: ${r.result}`,
+    `# ${r.options.kills === false ? 'Memory soak' : 'Crash soak'}, ${r.startedAt.slice(0, 10)}: ${r.result}`,
     '',
     `${summaryLine(r)}.`,
     '',
     `Run ${r.startedAt} for ${r.durationS} s on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, ` +
       `Node ${r.machine.node}, ${r.machine.platform}. ${r.options.journeys} journeys asked, ${r.options.concurrency} in flight, ` +
-      `a SIGKILL every ${r.options.killMeanMs / 1000} ± ${r.options.killJitterMs / 1000} s. Phases: platform start ${r.phases.startS} s, ` +
+      `${r.options.kills === false ? 'no kills (memory soak)' : `a SIGKILL every ${r.options.killMeanMs / 1000} ± ${r.options.killJitterMs / 1000} s`}` +
+      `${(r.options.fullEvery ?? 1) > 1 ? `; one journey in ${r.options.fullEvery} driven through the whole script, the others held open at their core screen` : ''}. ` +
+      `Phases: platform start ${r.phases.startS} s, ` +
       `driving ${r.phases.driveS} s, quiet period ${r.phases.quietS} s (components healthy after ${r.phases.settleS} s; ` +
       `${r.reconciliations} reconciliation(s), the last took ${r.phases.reconcileS} s).`,
     '',

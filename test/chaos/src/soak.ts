@@ -26,9 +26,12 @@ export interface SoakOptions {
   instance: string;
   /** Journeys in flight at once. */
   concurrency?: number;
-  /** Kills every killMeanMs ± killJitterMs (uniform). */
+  /** Kill a random component every killMeanMs ± killJitterMs (uniform); false: no kills (the memory soak). */
+  kills?: boolean;
   killMeanMs?: number;
   killJitterMs?: number;
+  /** One journey in `fullEvery` is driven through the whole script; the others are held at their core screen. */
+  fullEvery?: number;
   /** Longest the journeys are driven (nothing new is sent after it). */
   driveMs?: number;
   /** Longest the quiet period waits for the platform to settle before the final reconciliation. */
@@ -157,6 +160,8 @@ async function keepHistories(address: string, instance: string, r: Reconciliatio
 export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const o: Required<Omit<SoakOptions, 'progress'>> = {
     concurrency: 40,
+    kills: true,
+    fullEvery: 1,
     killMeanMs: 15_000,
     killJitterMs: 10_000,
     driveMs: Math.max(240_000, opts.journeys * 1500),
@@ -201,7 +206,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     // Drive, while the killer runs.
     const driveStart = Date.now();
     const deadline = driveStart + o.driveMs;
-    const journeys: Journey[] = Array.from({ length: o.journeys }, (_, i) => planJourney(i, p.secret));
+    const journeys: Journey[] = Array.from({ length: o.journeys }, (_, i) =>
+      planJourney(i, p.secret, 'C', o.fullEvery),
+    );
     const driver = new JourneyDriver({ urls: p.urls, nc: bus, secret: p.secret, deadline });
     let next = 0;
     let done = 0;
@@ -217,7 +224,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     void driving.finally(() => (driveOver = true));
     const killLog: KillRecord[] = [];
     const killing = (async () => {
-      while (!driveOver) {
+      while (o.kills && !driveOver) {
         const wait = o.killMeanMs + (Math.random() * 2 - 1) * o.killJitterMs;
         const until = Date.now() + wait;
         while (!driveOver && Date.now() < until) await sleep(250);
@@ -228,7 +235,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         note(`SIGKILL ${component} (pid ${pids.join(', ')}); journeys driven ${done}/${journeys.length}`);
       }
     })();
-    const progress = setInterval(() => note(`journeys driven ${done}/${journeys.length}`), 30_000);
+    const progress = setInterval(() => {
+      sample();
+      const mem = Object.entries(peakKiB)
+        .map(([c, k]) => `${c} ${Math.round(k / 1024)}`)
+        .join(', ');
+      note(`journeys driven ${done}/${journeys.length}; peak MiB so far: ${mem}`);
+    }, 30_000);
     await driving;
     await killing;
     clearInterval(progress);
