@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { NOBODY_LOST_PATCH } from './journey/journey-v2';
+import { EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
 import { PLANNER_PROPERTIES_PATCH } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 
@@ -60,6 +60,8 @@ const V3_HISTORIES: string[] = [
   'v3.planner-properties.meeting-impossible-then-withdrawn',
   'v3.planner-properties.visits-short-then-fit',
   'v3.planner-properties.visits-before-kept-meeting',
+  // Branch of `patched('effect-lanes-1')` (each service a lane of its own).
+  'v3.effect-lanes.notice-during-liberation-outage',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -85,7 +87,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 and effect-lanes-1 only in the files named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -101,6 +103,7 @@ describe('journey replay over recorded histories', () => {
         file,
         file.includes('.planner-properties.'),
       ]);
+      expect([file, markers.includes(EFFECT_LANES_PATCH)]).toEqual([file, file.includes('.effect-lanes.')]);
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);
       } else {

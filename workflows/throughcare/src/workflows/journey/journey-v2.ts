@@ -76,10 +76,12 @@ import {
 import {
   createPlanner,
   iso,
+  laneOf,
   planContext,
   usePolicy,
   type Action,
   type Failure,
+  type Lane,
   type Notice,
   type WantedBooking,
 } from './planner';
@@ -97,6 +99,14 @@ export const NOBODY_LOST_PATCH = 'nobody-lost-1';
  * after its patch (open ones keep theirs; a replay captures what the recording did).
  */
 export const POLICIES_V3_PATCH = 'policies-2026-v3';
+/**
+ * Behaviour since this patch (v3 journeys, from the first effect they start after it): each
+ * service is a lane of its own (`Lane` in planner.ts). An effect is started and the journey plans
+ * on while it is in flight, so a service that is down (its activity retrying) holds up only its
+ * own effects; within a lane effects keep the planner's order, and the closure waits for every
+ * lane. Before it, and in replays of journeys recorded before it, one effect at a time.
+ */
+export const EFFECT_LANES_PATCH = 'effect-lanes-1';
 
 /** Retries transient failures for as long as it takes; domain rejections fail fast. */
 const retry: RetryPolicy = {
@@ -160,7 +170,8 @@ function planningFailure(err: unknown): { type?: string; message: string } | und
  * book what is missing, tell an agency what changed) and does it, recording its answer
  * (`outcomes.ts`); when there is nothing to do it sleeps until the next fact or instant that
  * matters. Since v3 the clocks have a coroutine of their own that records each breach at its due
- * instant. Because the planner re-plans from facts rather than following a script, any change of
+ * instant, and since `effect-lanes-1` each service is a lane: the loop starts an effect and plans
+ * on, so a service that is down delays only its own effects (one in flight per service). Because the planner re-plans from facts rather than following a script, any change of
  * plan (release date, transfer, reversal, early release, closure) arriving at any moment, even
  * while a booking is in flight, ends in the same state as if it had been known from the start,
  * with every undone step compensated (cancelled with an idempotency key, outside cancellation)
@@ -413,7 +424,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       run: s.run,
       movementSettleMinutes: ctx.settleMs / 60_000,
       ...(v3 ? { attention: s.attention.map((a) => ({ ...a, options: [...a.options] })) } : {}),
-      working: working || clocksBusy,
+      working: working || clocksBusy || inFlight.size > 0,
     };
   }
 
@@ -755,18 +766,54 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     s.nextEpisodeHandedOver = true;
   }
 
-  /** The one next thing to do, done; false when there is nothing to do until a fact or instant changes. */
+  /** Since `effect-lanes-1`: the effect in flight in each lane. */
+  const inFlight = new Map<Lane, Promise<void>>();
+  /** An effect's failure that is not an attention item (a domain error, a bug): thrown by the next step. */
+  let laneFailure: { err: unknown } | undefined;
+
+  /** Follows an effect started in its lane; the loop is woken when it ends. */
+  function track(lane: Lane, effect: Promise<void>): void {
+    inFlight.set(lane, effect);
+    effect.then(
+      () => {
+        inFlight.delete(lane);
+        changed();
+      },
+      (err: unknown) => {
+        inFlight.delete(lane);
+        laneFailure ??= { err };
+        changed();
+      },
+    );
+  }
+
+  /**
+   * The one next thing to do, done (or, in its lane, started); false when there is nothing to do
+   * until a fact, an instant or an effect in flight changes.
+   */
   async function step(): Promise<boolean> {
+    if (laneFailure) {
+      const { err } = laneFailure;
+      laneFailure = undefined;
+      throw err;
+    }
     planning = true;
     let a: Action | undefined;
+    let lane: Lane | undefined;
     try {
-      a = p.nextAction();
+      a = p.nextAction(inFlight.size > 0 ? new Set(inFlight.keys()) : undefined);
+      // Asked only where the two behaviours differ (an effect to start), and only from planning.
+      lane = a && v3 ? laneOf(a) : undefined;
+      if (lane && !patched(EFFECT_LANES_PATCH)) lane = undefined;
     } finally {
       planning = false;
     }
     if (!a) return false;
     const effect = execute(a);
-    if (effect) await effect;
+    if (effect) {
+      if (lane) track(lane, effect);
+      else await effect;
+    }
     return true;
   }
 
@@ -966,8 +1013,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     )
       break;
     if (did) continue;
-    // Idle, and nothing in flight (the loop is serial): a stage boundary or a long history starts a new run.
-    if (shouldContinueAsNew()) {
+    // Idle, and nothing in flight in any lane: a stage boundary or a long history starts a new run.
+    if (inFlight.size === 0 && shouldContinueAsNew()) {
       await condition(() => allHandlersFinished() && !clocksBusy);
       if (v3 && s.attentionUnrecorded.length > 0) continue; // recorded first (the queue is carried anyway)
       if (!shouldContinueAsNew() || clocksBusy) continue;
@@ -986,6 +1033,9 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     else if (v3) loopTimer = await untilOrTimer(() => version !== seenVersion, wake, loopTimer);
     else await condition(() => version !== seenVersion, Math.max(1, wake - now()));
   }
+  // The closure waited for every lane, but a fact arriving since may have started an effect.
+  if (inFlight.size > 0) await condition(() => inFlight.size === 0);
+  if (laneFailure) throw laneFailure.err;
   if (v3) {
     finishing = true;
     clocksStopped = true;
