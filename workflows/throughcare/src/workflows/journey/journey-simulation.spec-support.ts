@@ -489,7 +489,11 @@ export function reference(
 ): SimulatedJourney {
   const r = new SimulatedJourney(input);
   setUp(r, changesAfterDays);
-  r.t = at;
+  // In time order: the date change, transfers and release as `j` knew them when it heard of the
+  // release (none can follow a release), so that the release settles when it did in `j` (a release
+  // settled before a closure keeps the gate pick-up: the person has left; one still unsettled
+  // cancels it); then the consent withdrawal, at `at`.
+  r.t = j.s.release ? Math.min(at, Date.parse(j.s.release.settlesAt) - j.ctx.settleMs) : at;
   if (j.s.expectedReleaseDate !== r.s.expectedReleaseDate)
     expect(
       r.tell(r.facts.releaseDateChanged, {
@@ -515,6 +519,7 @@ export function reference(
         eventId: 'ref-rel',
       }),
     ).toBe('applied');
+  r.t = at;
   if (j.s.consentWithdrawn)
     expect(
       r.tell(r.facts.consentWithdrawn, {

@@ -768,24 +768,33 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   /** Since `effect-lanes-1`: the effect in flight in each lane. */
   const inFlight = new Map<Lane, Promise<void>>();
-  /** An effect's failure that is not an attention item (a domain error, a bug): thrown by the next step. */
-  let laneFailure: { err: unknown } | undefined;
+  /** An effect's failure that is not an attention item (a domain error, a bug): handled by the next step. */
+  let laneFailure: { err: unknown; action: Action } | undefined;
+  /** Effects answered so far (lanes), and the count when the loop last planned: an answer in between is not missed. */
+  let laneAnswers = 0;
+  let answersAtPlanning = 0;
 
   /** Follows an effect started in its lane; the loop is woken when it ends. */
-  function track(lane: Lane, effect: Promise<void>): void {
+  function track(lane: Lane, a: Action, effect: Promise<void>): void {
     inFlight.set(lane, effect);
     effect.then(
       () => {
         inFlight.delete(lane);
+        laneAnswers += 1;
         changed();
       },
       (err: unknown) => {
         inFlight.delete(lane);
-        laneFailure ??= { err };
+        laneAnswers += 1;
+        laneFailure ??= { err, action: a };
         changed();
       },
     );
   }
+
+  /** The attention key of an action (the step an item holds). */
+  const actionKey = (a: Action): string =>
+    a.kind === 'cancel' ? `cancel:${a.booking.bookingId}` : 'action' in a ? a.action : a.kind;
 
   /**
    * The one next thing to do, done (or, in its lane, started); false when there is nothing to do
@@ -793,10 +802,16 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
    */
   async function step(): Promise<boolean> {
     if (laneFailure) {
-      const { err } = laneFailure;
+      const { err, action } = laneFailure;
       laneFailure = undefined;
-      throw err;
+      // A domain error in an effect's own work (a date past the calendar…) holds that step on an
+      // item, so the loop does not start it again and again; anything else fails the task as before.
+      const failure = planningFailure(err);
+      if (!failure) throw err;
+      await raise(actionKey(action), 'operator (correct the fact the step cannot use, then retry)', failure);
+      return true;
     }
+    answersAtPlanning = laneAnswers;
     planning = true;
     let a: Action | undefined;
     let lane: Lane | undefined;
@@ -811,7 +826,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     if (!a) return false;
     const effect = execute(a);
     if (effect) {
-      if (lane) track(lane, effect);
+      if (lane) track(lane, a, effect);
       else await effect;
     }
     return true;
@@ -974,68 +989,78 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       planTick += 1;
     }
   };
-  for (;;) {
-    working = true;
-    if (v3) await flushResolutions();
-    let did: boolean;
-    try {
-      did = await step();
-      if (v3) {
-        tellClocks();
-        const planItem = openAttention('plan');
-        if (planItem) {
-          // The plan can be derived again (a corrected fact): the item is done, nobody need retry.
-          closeByJourney(planItem, 'RETRY', 'the plan can be derived again');
+  try {
+    for (;;) {
+      working = true;
+      if (v3) await flushResolutions();
+      let did: boolean;
+      try {
+        did = await step();
+        if (v3) {
+          tellClocks();
+          const planItem = openAttention('plan');
+          if (planItem) {
+            // The plan can be derived again (a corrected fact): the item is done, nobody need retry.
+            closeByJourney(planItem, 'RETRY', 'the plan can be derived again');
+            did = true;
+          }
+        }
+        refreshDetails();
+      } catch (err) {
+        // Since v3 a domain error in the journey's own planning (a date past the calendar, …) is an
+        // attention item, never a workflow task retried without end: the plan waits for a corrected
+        // fact or an operator's retry, and the journey says so.
+        const failure = v3 ? planningFailure(err) : undefined;
+        if (!failure) throw err;
+        did = false;
+        if (!openAttention('plan')) {
+          await raise('plan', 'operator (correct the fact the plan cannot use, then retry)', failure, [
+            'RETRY',
+          ]);
           did = true;
         }
+        refreshAttention();
       }
-      refreshDetails();
-    } catch (err) {
-      // Since v3 a domain error in the journey's own planning (a date past the calendar, …) is an
-      // attention item, never a workflow task retried without end: the plan waits for a corrected
-      // fact or an operator's retry, and the journey says so.
-      const failure = v3 ? planningFailure(err) : undefined;
-      if (!failure) throw err;
-      did = false;
-      if (!openAttention('plan')) {
-        await raise('plan', 'operator (correct the fact the plan cannot use, then retry)', failure, [
-          'RETRY',
-        ]);
-        did = true;
+      if (
+        s.closureRecorded &&
+        s.stage === 'CLOSED' &&
+        (!s.returned || s.nextEpisodeHandedOver) &&
+        !(v3 && s.attention.some((a) => a.status === 'OPEN' && a.options.includes('RETRY'))) &&
+        inFlight.size === 0 &&
+        !laneFailure
+      )
+        break;
+      if (did) continue;
+      // An effect answered while the loop was planning: plan again rather than sleep past it (lanes).
+      if (laneAnswers !== answersAtPlanning) continue;
+      // Idle, and nothing in flight in any lane: a stage boundary or a long history starts a new run.
+      if (inFlight.size === 0 && shouldContinueAsNew()) {
+        await condition(() => allHandlersFinished() && !clocksBusy);
+        if (v3 && s.attentionUnrecorded.length > 0) continue; // recorded first (the queue is carried anyway)
+        if (!shouldContinueAsNew() || clocksBusy) continue;
+        log.info('continuing as new', { stage: s.stage, run: s.run });
+        return continueAsNew<(i: ThroughcareInput) => Promise<PlanView>>({ ...input, continued: s });
       }
-      refreshAttention();
+      const seenVersion = version;
+      let wake: number | undefined;
+      try {
+        wake = p.nextWake();
+      } catch {
+        wake = undefined; // the plan cannot be derived (an attention item says why): wait for a fact
+      }
+      working = false;
+      if (wake === undefined) await condition(() => version !== seenVersion);
+      else if (v3) loopTimer = await untilOrTimer(() => version !== seenVersion, wake, loopTimer);
+      else await condition(() => version !== seenVersion, Math.max(1, wake - now()));
     }
-    if (
-      s.closureRecorded &&
-      s.stage === 'CLOSED' &&
-      (!s.returned || s.nextEpisodeHandedOver) &&
-      !(v3 && s.attention.some((a) => a.status === 'OPEN' && a.options.includes('RETRY')))
-    )
-      break;
-    if (did) continue;
-    // Idle, and nothing in flight in any lane: a stage boundary or a long history starts a new run.
-    if (inFlight.size === 0 && shouldContinueAsNew()) {
-      await condition(() => allHandlersFinished() && !clocksBusy);
-      if (v3 && s.attentionUnrecorded.length > 0) continue; // recorded first (the queue is carried anyway)
-      if (!shouldContinueAsNew() || clocksBusy) continue;
-      log.info('continuing as new', { stage: s.stage, run: s.run });
-      return continueAsNew<(i: ThroughcareInput) => Promise<PlanView>>({ ...input, continued: s });
-    }
-    const seenVersion = version;
-    let wake: number | undefined;
-    try {
-      wake = p.nextWake();
-    } catch {
-      wake = undefined; // the plan cannot be derived (an attention item says why): wait for a fact
-    }
-    working = false;
-    if (wake === undefined) await condition(() => version !== seenVersion);
-    else if (v3) loopTimer = await untilOrTimer(() => version !== seenVersion, wake, loopTimer);
-    else await condition(() => version !== seenVersion, Math.max(1, wake - now()));
+  } catch (err) {
+    // The workflow is cancelled while effects are in flight (lanes): their compensations run to the
+    // end (they are not cancellable) and are recorded before the journey stops. Serially, the loop
+    // was awaiting the effect itself, so nothing was in flight here.
+    if (isCancellation(err) && inFlight.size > 0)
+      await CancellationScope.nonCancellable(() => condition(() => inFlight.size === 0));
+    throw err;
   }
-  // The closure waited for every lane, but a fact arriving since may have started an effect.
-  if (inFlight.size > 0) await condition(() => inFlight.size === 0);
-  if (laneFailure) throw laneFailure.err;
   if (v3) {
     finishing = true;
     clocksStopped = true;

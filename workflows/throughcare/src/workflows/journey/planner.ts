@@ -181,6 +181,10 @@ export function laneOf(a: Action): Lane | undefined {
       return isAppointment(a.booking.kind) ? 'referral' : 'liberation';
     case 'book':
       return isAppointment(a.wanted.kind) ? 'referral' : 'liberation';
+    default: {
+      const unknown: never = a;
+      throw new Error(`no lane for action ${JSON.stringify(unknown)}`);
+    }
   }
 }
 
@@ -977,11 +981,17 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     for (const a of actionsInOrder()) {
       if (!busy || busy.size === 0) return a;
       if (a.kind === 'close' || a.kind === 'handOver') return undefined;
+      // "No day is left for the meeting" waits for the prison's bookings in flight: a meeting being
+      // booked (or cancelled) may yet make it wrong, and the agency would never hear it was.
+      if (busy.has('liberation') && meetingImpossibleNews(a)) continue;
       const lane = laneOf(a);
       if (lane === undefined || !busy.has(lane)) return a;
     }
     return undefined;
   }
+  const meetingImpossibleNews = (a: Action) =>
+    (a.kind === 'raise' && a.action.startsWith('meeting-impossible:')) ||
+    (a.kind === 'notify' && a.notice.subject === 'PRE_RELEASE_MEETING_IMPOSSIBLE');
 
   /** The next instant at which something may be due without any new fact. */
   function nextWake(): number | undefined {
