@@ -239,6 +239,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
       }));
     },
     async cancelAppointment(i) {
+      maybeFail('cancelAppointment');
       once(i.idempotencyKey, () => ({
         kind: 'appointmentCancelled',
         key: i.idempotencyKey,
@@ -333,6 +334,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
       return { bookingId };
     },
     async cancelGatePickup(i) {
+      maybeFail('cancelGatePickup');
       once(i.idempotencyKey, () => ({
         kind: 'gatePickupCancelled',
         key: i.idempotencyKey,
@@ -354,6 +356,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
       return { bookingId };
     },
     async cancelMeeting(i) {
+      maybeFail('cancelMeeting');
       const attempt = (cancelAttempts.get(i.idempotencyKey) ?? 0) + 1;
       cancelAttempts.set(i.idempotencyKey, attempt);
       if (options.cancelMeetingFails === 'permanent') {

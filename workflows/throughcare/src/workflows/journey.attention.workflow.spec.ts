@@ -6,6 +6,7 @@ import {
   releaseDateChangedUpdate,
   resolveAttentionUpdate,
   SearchAttributes,
+  transferredUpdate,
   type AttentionItemView,
   type AttentionOption,
   type PlanView,
@@ -362,6 +363,59 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
         ]),
       );
       await recordHistory(handle, 'v3.planner-properties.visits-short-then-fit');
+      await close(handle);
+    });
+  });
+
+  it('one service down holds up only its own effects (effect-lanes-1): while the prison’s booking system is down, the agency is told of a transfer at once', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const t0 = await env.currentTimeMs();
+    const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 40 * DAY_MS)) });
+    const live = (p: PlanView, kind: string) =>
+      (p.bookings ?? []).filter((b) => b.kind === kind && b.status === 'BOOKED');
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+      await acknowledgeReferral(env, handle, referred.referralId!);
+      await waitForPlan(handle, (p) => live(p, 'CJSW_VISIT').length === 2 && !p.working, 'visits booked');
+      const from = acts.effects.length;
+      const since = () => acts.effects.slice(from);
+      // The liberation service (bookings at the prison) goes down: its activities retry.
+      const bookingsAtThePrison = ['cancelMeeting', 'bookMeeting', 'cancelGatePickup', 'bookGatePickup'];
+      for (const name of bookingsAtThePrison) acts.failing[name] = 'transient';
+      await tell(handle, transferredUpdate, {
+        toEstablishmentCode: 'GLE',
+        transferredAt: await serverNow(env),
+      });
+      await env.sleep('46 minutes'); // the movement settles
+      // The notice comes after the bookings in the planner's order, in another lane: it does not wait.
+      const told = await waitForPlan(handle, (p) => p.notifications?.length === 1, 'agency told');
+      expect(since().filter(of('agencyNotified'))).toMatchObject([
+        { subject: 'TRANSFERRED', establishmentCode: 'GLE', previousEstablishmentCode: 'BAR' },
+      ]);
+      expect(tally(since())).toEqual({ agencyNotified: 1 });
+      expect(live(told, 'CJSW_VISIT').map((b) => b.establishmentCode)).toEqual(['BAR', 'BAR']);
+      expect(told.working).toBe(true); // the cancellation is still being retried
+      // The service comes back: the visits move to GLE, each once; the agency is not told again.
+      for (const name of bookingsAtThePrison) acts.failing[name] = undefined;
+      await env.sleep('6 minutes');
+      const moved = await waitForPlan(
+        handle,
+        (p) =>
+          live(p, 'CJSW_VISIT').length === 2 &&
+          live(p, 'CJSW_VISIT').every((b) => b.establishmentCode === 'GLE') &&
+          !p.working,
+        'visits at GLE',
+      );
+      expect(tally(since())).toEqual({
+        agencyNotified: 1,
+        meetingCancelled: 2,
+        meetingBooked: 2,
+        gatePickupCancelled: 1,
+        gatePickupBooked: 1,
+      });
+      expect(moved.notifications).toHaveLength(1);
+      await recordHistory(handle, 'v3.effect-lanes.notice-during-liberation-outage');
       await close(handle);
     });
   });

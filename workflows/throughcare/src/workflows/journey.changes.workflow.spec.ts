@@ -165,7 +165,10 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       const meetingDay = localDateOf(deadlineFor(policy, 'preReleaseMeeting', startOfLocalDay(liberation)));
       const after = await waitForPlan(
         handle,
-        (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.date === meetingDay && p.notifications?.length === 1,
+        (p) =>
+          live(p, 'PRE_RELEASE_MEETING')[0]?.date === meetingDay &&
+          p.notifications?.length === 1 &&
+          !p.working,
         'meeting moved and agency told',
       );
       expect(after.liberationDate).toBe(liberation);
@@ -200,7 +203,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         });
         const after = await waitForPlan(
           handle,
-          (p) => p.stage === 'AWAITING_RELEASE' && p.notifications?.length === 2,
+          (p) => p.stage === 'AWAITING_RELEASE' && p.notifications?.length === 2 && !p.working,
           'meeting impossible',
         );
         expect(live(after, 'PRE_RELEASE_MEETING')).toEqual([]);
@@ -320,7 +323,8 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           (p) =>
             live(p, 'PRE_RELEASE_MEETING').length === 1 &&
             p.attention?.every((a) => a.status === 'RESOLVED') === true &&
-            p.notifications?.length === 3,
+            p.notifications?.length === 3 &&
+            !p.working,
           'meeting booked again, item closed',
         );
         expect(after.liberationDate).toBe(before.liberationDate);
@@ -385,7 +389,11 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           kind: 'PRE_RELEASE_MEETING',
           heldAt: await nowIso(),
         });
-        const held = await waitForPlan(handle, atStage('AWAITING_RELEASE'), 'meeting held');
+        const held = await waitForPlan(
+          handle,
+          (p) => p.stage === 'AWAITING_RELEASE' && !p.working,
+          'meeting held',
+        );
         // Breached when its due day had gone, then met late when held.
         expect(held.deadlines.find((d) => d.clock === 'preReleaseMeeting')).toMatchObject({
           status: 'MET_LATE',
@@ -434,7 +442,11 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           `pick-up on ${lib}, agency told`,
         );
       }
-      const final = await waitForPlan(handle, (p) => p.notifications?.length === 2, 'two notifications');
+      const final = await waitForPlan(
+        handle,
+        (p) => p.notifications?.length === 2 && !p.working,
+        'two notifications',
+      );
       expect(final.notifications?.map((n) => n.subject)).toEqual([
         'LIBERATION_DATE_CHANGED',
         'LIBERATION_DATE_CHANGED',
@@ -468,7 +480,8 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           p.establishmentCode === 'GLE' &&
           p.notifications?.length === 1 &&
           live(p, 'GATE_PICKUP')[0]?.establishmentCode === 'GLE' &&
-          live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE',
+          live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE' &&
+          !p.working,
         'moved to GLE',
       );
       expect(tally(since())).toEqual({
@@ -532,7 +545,8 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           (p) =>
             live(p, 'CJSW_VISIT').every((b) => b.establishmentCode === 'GLE') &&
             live(p, 'CJSW_VISIT').length === 2 &&
-            p.notifications?.length === 1,
+            p.notifications?.length === 1 &&
+            !p.working,
           'visits moved to GLE',
         );
         const booked = acts.effects.filter(of('meetingBooked'));
@@ -595,7 +609,8 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           p.establishmentCode === 'BAR' &&
           p.notifications?.length === 2 &&
           live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'BAR' &&
-          live(p, 'GATE_PICKUP')[0]?.establishmentCode === 'BAR',
+          live(p, 'GATE_PICKUP')[0]?.establishmentCode === 'BAR' &&
+          !p.working,
         'back at BAR',
       );
       expect(back.notifications?.map((n) => n.subject)).toEqual(['TRANSFERRED', 'MOVEMENT_REVERSED']);
@@ -627,7 +642,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       await waitForNextRun(handle, run);
       const out = await waitForPlan(
         handle,
-        (p) => p.stage === 'FOLLOW_UP' && !!p.appointmentId,
+        (p) => p.stage === 'FOLLOW_UP' && !!p.appointmentId && !p.working,
         'released, appointment booked',
       );
       expect(live(out, 'PRE_RELEASE_MEETING')).toEqual([]);
@@ -643,7 +658,8 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           p.stage === 'PRE_RELEASE_MEETING' &&
           p.notifications?.length === 1 &&
           live(p, 'PRE_RELEASE_MEETING').length === 1 &&
-          live(p, 'GATE_PICKUP').length === 1,
+          live(p, 'GATE_PICKUP').length === 1 &&
+          !p.working,
         'back in custody',
       );
       expect(back.notifications?.[0]?.subject).toBe('MOVEMENT_REVERSED');
@@ -801,7 +817,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         await env.sleep('46 minutes');
         const after = await waitForPlan(
           handle,
-          (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE',
+          (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE' && !p.working,
           'moved',
         );
         const old = after.bookings!.find(
@@ -823,7 +839,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         await env.sleep('46 minutes');
         const after = await waitForPlan(
           handle,
-          (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE',
+          (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE' && !p.working,
           'moved',
         );
         const old = after.bookings!.find(

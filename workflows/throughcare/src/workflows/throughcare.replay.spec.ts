@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { NOBODY_LOST_PATCH } from './journey/journey-v2';
+import { EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
 import { PLANNER_PROPERTIES_PATCH } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 
@@ -60,6 +60,8 @@ const V3_HISTORIES: string[] = [
   'v3.planner-properties.meeting-impossible-then-withdrawn',
   'v3.planner-properties.visits-short-then-fit',
   'v3.planner-properties.visits-before-kept-meeting',
+  // Branch of `patched('effect-lanes-1')` (each service a lane of its own).
+  'v3.effect-lanes.notice-during-liberation-outage',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -85,7 +87,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1 in those named for it)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -101,6 +103,10 @@ describe('journey replay over recorded histories', () => {
         file,
         file.includes('.planner-properties.'),
       ]);
+      // effect-lanes-1 is asked by every v3 journey that starts an effect: histories recorded from
+      // now on carry it whatever their name; those named for it must.
+      if (file.includes('.effect-lanes.'))
+        expect([file, markers.includes(EFFECT_LANES_PATCH)]).toEqual([file, true]);
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);
       } else {

@@ -19,7 +19,16 @@ import {
   stageEntered,
   stageEntry,
 } from './outcomes';
-import { createPlanner, iso, planContext, type Action, type PlanContext, type Planner } from './planner';
+import {
+  createPlanner,
+  iso,
+  laneOf,
+  planContext,
+  type Action,
+  type Lane,
+  type PlanContext,
+  type Planner,
+} from './planner';
 
 /**
  * A journey run on the pure core against simulated services: the planner decides, the same
@@ -60,6 +69,14 @@ export class SimulatedJourney {
   readonly log: string[] = [];
   /** Decides whether an effect fails for good (the workflow's activity gave up). */
   failing: (a: Action) => boolean = () => false;
+  /**
+   * The shell's lanes (`effect-lanes-1`): when set, an effect is started in its service's lane and
+   * answered later, while the journey plans on; `pick` chooses which lane answers next (its index
+   * in the lanes in flight), so a property can try every order of answers.
+   */
+  lanes?: { pick: (inFlight: number) => number };
+  /** Effects started and not answered yet, by lane (lanes mode). */
+  readonly inFlight = new Map<Lane, () => void>();
   private seq = 0;
 
   constructor(readonly input: ThroughcareInput) {
@@ -97,18 +114,34 @@ export class SimulatedJourney {
     }
   }
 
-  /** Does the next action, if any; false when the journey is idle. */
+  /**
+   * Does the next action, if any; false when the journey is idle. In lanes mode: starts the next
+   * action (one needing no service is done at once), or when nothing can start, lets one lane in
+   * flight answer; false when nothing can start and nothing is in flight.
+   */
   stepOnce(): boolean {
     this.clocks();
-    const a = this.p.nextAction();
-    if (!a) return false;
-    this.execute(a);
+    const a = this.p.nextAction(
+      this.lanes && this.inFlight.size > 0 ? new Set(this.inFlight.keys()) : undefined,
+    );
+    const lane = a && this.lanes ? laneOf(a) : undefined;
+    if (a && lane) {
+      this.log.push(`${this.now} start (${lane})`);
+      this.inFlight.set(lane, this.begin(a));
+    } else if (a) this.execute(a);
+    else if (this.lanes && this.inFlight.size > 0) {
+      const lanes = [...this.inFlight.keys()];
+      const answering = lanes[this.lanes.pick(lanes.length) % lanes.length]!;
+      const answer = this.inFlight.get(answering)!;
+      this.inFlight.delete(answering);
+      answer();
+    } else return false;
     this.clocks();
     return true;
   }
 
   /** Runs until idle; throws when the journey does not settle (it would spin for ever). */
-  run(limit = 200): number {
+  run(limit = this.lanes ? 400 : 200): number {
     for (let n = 0; n < limit; n++) if (!this.stepOnce()) return n;
     throw new Error(`journey did not settle after ${limit} actions:\n${this.log.slice(-20).join('\n')}`);
   }
@@ -138,19 +171,52 @@ export class SimulatedJourney {
 
   /** Does the effect of `a` (planned earlier: facts may have arrived since, as while an activity is in flight). */
   execute(a: Action): void {
+    this.begin(a)();
+  }
+
+  /**
+   * Starts the effect of `a` as the shell does (what the shell does before its activity is
+   * scheduled: counters for idempotency keys, the closure's reason), and returns its answer: the
+   * rest, done when the service answers.
+   */
+  begin(a: Action): () => void {
+    const s = this.s;
+    switch (a.kind) {
+      case 'enter':
+        stageEntry(s);
+        break;
+      case 'book':
+        bookingEntry(s);
+        break;
+      case 'notify':
+        noticeEntry(s);
+        break;
+      case 'close':
+        // As the shell: the reason and instant are set before the record is attempted.
+        s.closureReason = a.closing;
+        s.closedAt ??= this.now;
+        break;
+      case 'raise':
+        // As the shell: the item is on the journey at once; only its record in the list waits.
+        raised(s, a.action, a.mustAct, a.failure, a.options, this.now);
+        break;
+      default:
+    }
+    return () => this.answer(a);
+  }
+
+  private answer(a: Action): void {
     const s = this.s;
     this.log.push(`${this.now} ${a.kind} ${'action' in a ? a.action : ''}`);
     switch (a.kind) {
       case 'enter':
-        stageEntry(s);
         if (a.record && this.fail(a)) return;
         stageEntered(s, a.stage);
         return;
       case 'clock':
         throw new Error('the clocks have their own coroutine since v3');
       case 'raise':
-        raised(s, a.action, a.mustAct, a.failure, a.options, this.now);
-        return;
+        return; // raised when started
       case 'closeItem':
         closedByJourney(s, a.item, 'SKIP', a.reason, this.now);
         return;
@@ -193,7 +259,6 @@ export class SimulatedJourney {
         return;
       }
       case 'book': {
-        bookingEntry(s);
         if (this.fail(a)) return;
         const id = `bk-${++this.seq}`;
         const w = a.wanted;
@@ -212,7 +277,6 @@ export class SimulatedJourney {
         noticeSkipped(s, a.notice, this.p.latestAttention(a.action)?.resolution?.reason, this.now);
         return;
       case 'notify': {
-        noticeEntry(s);
         if (this.fail(a)) return;
         const agencyId = s.told!.agencyId;
         this.notices.push({ agencyId, subject: a.notice.subject, fields: { ...a.notice.fields } });
@@ -220,9 +284,6 @@ export class SimulatedJourney {
         return;
       }
       case 'close':
-        // As the shell: the reason and instant are set before the record is attempted.
-        s.closureReason = a.closing;
-        s.closedAt ??= this.now;
         if (this.fail(a)) return;
         s.closureRecorded = true;
         return;
@@ -403,6 +464,12 @@ export function apply(j: SimulatedJourney, ops: Op[], applied: Applied): void {
         told('consentWithdrawn', { withdrawnAt: j.now, eventId: id() });
         break;
       case 'during': {
+        if (j.lanes) {
+          // In lanes mode every effect is answered after facts may have arrived: start one more.
+          j.stepOnce();
+          applyOp(o.fact);
+          break;
+        }
         const planned = j.p.nextAction();
         applyOp(o.fact);
         if (planned) j.execute(planned);
@@ -422,7 +489,11 @@ export function reference(
 ): SimulatedJourney {
   const r = new SimulatedJourney(input);
   setUp(r, changesAfterDays);
-  r.t = at;
+  // In time order: the date change, transfers and release as `j` knew them when it heard of the
+  // release (none can follow a release), so that the release settles when it did in `j` (a release
+  // settled before a closure keeps the gate pick-up: the person has left; one still unsettled
+  // cancels it); then the consent withdrawal, at `at`.
+  r.t = j.s.release ? Math.min(at, Date.parse(j.s.release.settlesAt) - j.ctx.settleMs) : at;
   if (j.s.expectedReleaseDate !== r.s.expectedReleaseDate)
     expect(
       r.tell(r.facts.releaseDateChanged, {
@@ -448,6 +519,7 @@ export function reference(
         eventId: 'ref-rel',
       }),
     ).toBe('applied');
+  r.t = at;
   if (j.s.consentWithdrawn)
     expect(
       r.tell(r.facts.consentWithdrawn, {

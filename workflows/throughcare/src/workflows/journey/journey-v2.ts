@@ -76,10 +76,12 @@ import {
 import {
   createPlanner,
   iso,
+  laneOf,
   planContext,
   usePolicy,
   type Action,
   type Failure,
+  type Lane,
   type Notice,
   type WantedBooking,
 } from './planner';
@@ -97,6 +99,14 @@ export const NOBODY_LOST_PATCH = 'nobody-lost-1';
  * after its patch (open ones keep theirs; a replay captures what the recording did).
  */
 export const POLICIES_V3_PATCH = 'policies-2026-v3';
+/**
+ * Behaviour since this patch (v3 journeys, from the first effect they start after it): each
+ * service is a lane of its own (`Lane` in planner.ts). An effect is started and the journey plans
+ * on while it is in flight, so a service that is down (its activity retrying) holds up only its
+ * own effects; within a lane effects keep the planner's order, and the closure waits for every
+ * lane. Before it, and in replays of journeys recorded before it, one effect at a time.
+ */
+export const EFFECT_LANES_PATCH = 'effect-lanes-1';
 
 /** Retries transient failures for as long as it takes; domain rejections fail fast. */
 const retry: RetryPolicy = {
@@ -160,7 +170,8 @@ function planningFailure(err: unknown): { type?: string; message: string } | und
  * book what is missing, tell an agency what changed) and does it, recording its answer
  * (`outcomes.ts`); when there is nothing to do it sleeps until the next fact or instant that
  * matters. Since v3 the clocks have a coroutine of their own that records each breach at its due
- * instant. Because the planner re-plans from facts rather than following a script, any change of
+ * instant, and since `effect-lanes-1` each service is a lane: the loop starts an effect and plans
+ * on, so a service that is down delays only its own effects (one in flight per service). Because the planner re-plans from facts rather than following a script, any change of
  * plan (release date, transfer, reversal, early release, closure) arriving at any moment, even
  * while a booking is in flight, ends in the same state as if it had been known from the start,
  * with every undone step compensated (cancelled with an idempotency key, outside cancellation)
@@ -413,7 +424,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       run: s.run,
       movementSettleMinutes: ctx.settleMs / 60_000,
       ...(v3 ? { attention: s.attention.map((a) => ({ ...a, options: [...a.options] })) } : {}),
-      working: working || clocksBusy,
+      working: working || clocksBusy || inFlight.size > 0,
     };
   }
 
@@ -755,18 +766,69 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     s.nextEpisodeHandedOver = true;
   }
 
-  /** The one next thing to do, done; false when there is nothing to do until a fact or instant changes. */
+  /** Since `effect-lanes-1`: the effect in flight in each lane. */
+  const inFlight = new Map<Lane, Promise<void>>();
+  /** An effect's failure that is not an attention item (a domain error, a bug): handled by the next step. */
+  let laneFailure: { err: unknown; action: Action } | undefined;
+  /** Effects answered so far (lanes), and the count when the loop last planned: an answer in between is not missed. */
+  let laneAnswers = 0;
+  let answersAtPlanning = 0;
+
+  /** Follows an effect started in its lane; the loop is woken when it ends. */
+  function track(lane: Lane, a: Action, effect: Promise<void>): void {
+    inFlight.set(lane, effect);
+    effect.then(
+      () => {
+        inFlight.delete(lane);
+        laneAnswers += 1;
+        changed();
+      },
+      (err: unknown) => {
+        inFlight.delete(lane);
+        laneAnswers += 1;
+        laneFailure ??= { err, action: a };
+        changed();
+      },
+    );
+  }
+
+  /** The attention key of an action (the step an item holds). */
+  const actionKey = (a: Action): string =>
+    a.kind === 'cancel' ? `cancel:${a.booking.bookingId}` : 'action' in a ? a.action : a.kind;
+
+  /**
+   * The one next thing to do, done (or, in its lane, started); false when there is nothing to do
+   * until a fact, an instant or an effect in flight changes.
+   */
   async function step(): Promise<boolean> {
+    if (laneFailure) {
+      const { err, action } = laneFailure;
+      laneFailure = undefined;
+      // A domain error in an effect's own work (a date past the calendar…) holds that step on an
+      // item, so the loop does not start it again and again; anything else fails the task as before.
+      const failure = planningFailure(err);
+      if (!failure) throw err;
+      await raise(actionKey(action), 'operator (correct the fact the step cannot use, then retry)', failure);
+      return true;
+    }
+    answersAtPlanning = laneAnswers;
     planning = true;
     let a: Action | undefined;
+    let lane: Lane | undefined;
     try {
-      a = p.nextAction();
+      a = p.nextAction(inFlight.size > 0 ? new Set(inFlight.keys()) : undefined);
+      // Asked only where the two behaviours differ (an effect to start), and only from planning.
+      lane = a && v3 ? laneOf(a) : undefined;
+      if (lane && !patched(EFFECT_LANES_PATCH)) lane = undefined;
     } finally {
       planning = false;
     }
     if (!a) return false;
     const effect = execute(a);
-    if (effect) await effect;
+    if (effect) {
+      if (lane) track(lane, a, effect);
+      else await effect;
+    }
     return true;
   }
 
@@ -927,64 +989,77 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       planTick += 1;
     }
   };
-  for (;;) {
-    working = true;
-    if (v3) await flushResolutions();
-    let did: boolean;
-    try {
-      did = await step();
-      if (v3) {
-        tellClocks();
-        const planItem = openAttention('plan');
-        if (planItem) {
-          // The plan can be derived again (a corrected fact): the item is done, nobody need retry.
-          closeByJourney(planItem, 'RETRY', 'the plan can be derived again');
+  try {
+    for (;;) {
+      working = true;
+      if (v3) await flushResolutions();
+      let did: boolean;
+      try {
+        did = await step();
+        if (v3) {
+          tellClocks();
+          const planItem = openAttention('plan');
+          if (planItem) {
+            // The plan can be derived again (a corrected fact): the item is done, nobody need retry.
+            closeByJourney(planItem, 'RETRY', 'the plan can be derived again');
+            did = true;
+          }
+        }
+        refreshDetails();
+      } catch (err) {
+        // Since v3 a domain error in the journey's own planning (a date past the calendar, …) is an
+        // attention item, never a workflow task retried without end: the plan waits for a corrected
+        // fact or an operator's retry, and the journey says so.
+        const failure = v3 ? planningFailure(err) : undefined;
+        if (!failure) throw err;
+        did = false;
+        if (!openAttention('plan')) {
+          await raise('plan', 'operator (correct the fact the plan cannot use, then retry)', failure, [
+            'RETRY',
+          ]);
           did = true;
         }
+        refreshAttention();
       }
-      refreshDetails();
-    } catch (err) {
-      // Since v3 a domain error in the journey's own planning (a date past the calendar, …) is an
-      // attention item, never a workflow task retried without end: the plan waits for a corrected
-      // fact or an operator's retry, and the journey says so.
-      const failure = v3 ? planningFailure(err) : undefined;
-      if (!failure) throw err;
-      did = false;
-      if (!openAttention('plan')) {
-        await raise('plan', 'operator (correct the fact the plan cannot use, then retry)', failure, [
-          'RETRY',
-        ]);
-        did = true;
+      if (
+        s.closureRecorded &&
+        s.stage === 'CLOSED' &&
+        (!s.returned || s.nextEpisodeHandedOver) &&
+        !(v3 && s.attention.some((a) => a.status === 'OPEN' && a.options.includes('RETRY'))) &&
+        inFlight.size === 0 &&
+        !laneFailure
+      )
+        break;
+      if (did) continue;
+      // An effect answered while the loop was planning: plan again rather than sleep past it (lanes).
+      if (laneAnswers !== answersAtPlanning) continue;
+      // Idle, and nothing in flight in any lane: a stage boundary or a long history starts a new run.
+      if (inFlight.size === 0 && shouldContinueAsNew()) {
+        await condition(() => allHandlersFinished() && !clocksBusy);
+        if (v3 && s.attentionUnrecorded.length > 0) continue; // recorded first (the queue is carried anyway)
+        if (!shouldContinueAsNew() || clocksBusy) continue;
+        log.info('continuing as new', { stage: s.stage, run: s.run });
+        return continueAsNew<(i: ThroughcareInput) => Promise<PlanView>>({ ...input, continued: s });
       }
-      refreshAttention();
+      const seenVersion = version;
+      let wake: number | undefined;
+      try {
+        wake = p.nextWake();
+      } catch {
+        wake = undefined; // the plan cannot be derived (an attention item says why): wait for a fact
+      }
+      working = false;
+      if (wake === undefined) await condition(() => version !== seenVersion);
+      else if (v3) loopTimer = await untilOrTimer(() => version !== seenVersion, wake, loopTimer);
+      else await condition(() => version !== seenVersion, Math.max(1, wake - now()));
     }
-    if (
-      s.closureRecorded &&
-      s.stage === 'CLOSED' &&
-      (!s.returned || s.nextEpisodeHandedOver) &&
-      !(v3 && s.attention.some((a) => a.status === 'OPEN' && a.options.includes('RETRY')))
-    )
-      break;
-    if (did) continue;
-    // Idle, and nothing in flight (the loop is serial): a stage boundary or a long history starts a new run.
-    if (shouldContinueAsNew()) {
-      await condition(() => allHandlersFinished() && !clocksBusy);
-      if (v3 && s.attentionUnrecorded.length > 0) continue; // recorded first (the queue is carried anyway)
-      if (!shouldContinueAsNew() || clocksBusy) continue;
-      log.info('continuing as new', { stage: s.stage, run: s.run });
-      return continueAsNew<(i: ThroughcareInput) => Promise<PlanView>>({ ...input, continued: s });
-    }
-    const seenVersion = version;
-    let wake: number | undefined;
-    try {
-      wake = p.nextWake();
-    } catch {
-      wake = undefined; // the plan cannot be derived (an attention item says why): wait for a fact
-    }
-    working = false;
-    if (wake === undefined) await condition(() => version !== seenVersion);
-    else if (v3) loopTimer = await untilOrTimer(() => version !== seenVersion, wake, loopTimer);
-    else await condition(() => version !== seenVersion, Math.max(1, wake - now()));
+  } catch (err) {
+    // The workflow is cancelled while effects are in flight (lanes): their compensations run to the
+    // end (they are not cancellable) and are recorded before the journey stops. Serially, the loop
+    // was awaiting the effect itself, so nothing was in flight here.
+    if (isCancellation(err) && inFlight.size > 0)
+      await CancellationScope.nonCancellable(() => condition(() => inFlight.size === 0));
+    throw err;
   }
   if (v3) {
     finishing = true;

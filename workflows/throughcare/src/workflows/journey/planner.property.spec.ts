@@ -211,59 +211,104 @@ function expectNoStaleItems(j: SimulatedJourney): void {
 /** Scenarios per property: a quick sample in `./throughcare test`, more with PLANNER_PROPERTY_RUNS. */
 const runs = Number(process.env.PLANNER_PROPERTY_RUNS ?? 60);
 
+type Scenario = {
+  jurisdiction: 'SCOTLAND' | 'ENGLAND_AND_WALES';
+  releaseInDays: number;
+  changesAfterDays: number;
+  ops: Op[];
+};
+/** The order in which lanes in flight answer (lanes mode), from a drawn list of choices. */
+const answerOrder = fc.array(fc.nat({ max: 4 }), { minLength: 1, maxLength: 32 });
+function withLanes(j: SimulatedJourney, order: number[] | undefined): void {
+  if (!order) return;
+  let i = 0;
+  j.lanes = { pick: () => order[i++ % order.length]! };
+}
+
+function changesEndInTheFinalPlan(
+  { jurisdiction, releaseInDays, changesAfterDays, ops }: Scenario,
+  order?: number[],
+): void {
+  const input = inputFor(jurisdiction, releaseInDays);
+  const j = new SimulatedJourney(input);
+  setUp(j, changesAfterDays);
+  withLanes(j, order);
+  const baseline = j.s.told && { ...j.s.told };
+  const applied: Applied = { changes: 0 };
+  apply(j, ops, applied);
+  const at = j.t;
+  settle(j);
+  expect(j.inFlight.size).toBe(0);
+  expectNothingOrphaned(j);
+  expectToldOncePerChange(j, baseline, applied.changes);
+  expectNoStaleItems(j);
+  const r = reference(input, changesAfterDays, j, at);
+  expectSamePlan(j, r);
+  expect(j.s.attention.filter((a) => a.status === 'OPEN' && a.options.includes('RETRY'))).toEqual([]);
+}
+
+function failuresAreNeverLost(
+  { jurisdiction, releaseInDays, changesAfterDays, ops }: Scenario,
+  failures: boolean[],
+  order?: number[],
+): void {
+  const input = inputFor(jurisdiction, releaseInDays);
+  const j = new SimulatedJourney(input);
+  setUp(j, changesAfterDays);
+  withLanes(j, order);
+  let k = 0;
+  const effects: Action['kind'][] = ['book', 'cancel', 'notify', 'request', 'sendReferral', 'enter'];
+  j.failing = (a) => effects.includes(a.kind) && failures[k++ % failures.length] === true;
+  const applied: Applied = { changes: 0 };
+  apply(j, ops, applied);
+  const at = j.t;
+  settle(j);
+  // Nobody silently lost: a booking the journey gave up on while the service still holds it
+  // is an open item; so is every step that failed.
+  const held = new Set(j.s.bookings.filter((b) => b.status === 'BOOKED').map((b) => b.bookingId));
+  for (const b of j.liveInWorld().filter((x) => !held.has(x.bookingId)))
+    expect(j.p.openAttention(`cancel:${b.bookingId}`)).toBeDefined();
+  for (const line of j.log.filter((l) => l.includes(' FAILED ')))
+    expect(j.s.attention.some((a) => line.endsWith(` FAILED ${a.action}`))).toBe(true);
+  retryAll(j);
+  expect(j.inFlight.size).toBe(0);
+  expectNothingOrphaned(j);
+  const r = reference(input, changesAfterDays, j, at);
+  expectSamePlan(j, r);
+}
+
+const failures = fc.array(fc.boolean(), { minLength: 8, maxLength: 64 });
+
 describe('journey planner (properties over random facts and interleavings)', () => {
   it('ends every sequence of changes in the plan the final facts call for, told once per change, nothing orphaned', () => {
     fc.assert(
-      fc.property(scenario, ({ jurisdiction, releaseInDays, changesAfterDays, ops }) => {
-        const input = inputFor(jurisdiction, releaseInDays);
-        const j = new SimulatedJourney(input);
-        setUp(j, changesAfterDays);
-        const baseline = j.s.told && { ...j.s.told };
-        const applied: Applied = { changes: 0 };
-        apply(j, ops, applied);
-        const at = j.t;
-        settle(j);
-        expectNothingOrphaned(j);
-        expectToldOncePerChange(j, baseline, applied.changes);
-        expectNoStaleItems(j);
-        const r = reference(input, changesAfterDays, j, at);
-        expectSamePlan(j, r);
-        expect(j.s.attention.filter((a) => a.status === 'OPEN' && a.options.includes('RETRY'))).toEqual([]);
-      }),
+      fc.property(scenario, (sc) => changesEndInTheFinalPlan(sc)),
       { numRuns: runs },
     );
   });
 
   it('never loses a step that fails for good: it is an open item, and once retried the journey ends where it would have', () => {
     fc.assert(
-      fc.property(
-        scenario,
-        fc.array(fc.boolean(), { minLength: 8, maxLength: 64 }),
-        ({ jurisdiction, releaseInDays, changesAfterDays, ops }, failures) => {
-          const input = inputFor(jurisdiction, releaseInDays);
-          const j = new SimulatedJourney(input);
-          setUp(j, changesAfterDays);
-          let k = 0;
-          const effects: Action['kind'][] = ['book', 'cancel', 'notify', 'request', 'sendReferral', 'enter'];
-          j.failing = (a) => effects.includes(a.kind) && failures[k++ % failures.length] === true;
-          const applied: Applied = { changes: 0 };
-          apply(j, ops, applied);
-          const at = j.t;
-          settle(j);
-          // Nobody silently lost: a booking the journey gave up on while the service still holds it
-          // is an open item; so is every step that failed.
-          const held = new Set(j.s.bookings.filter((b) => b.status === 'BOOKED').map((b) => b.bookingId));
-          for (const b of j.liveInWorld().filter((x) => !held.has(x.bookingId)))
-            expect(j.p.openAttention(`cancel:${b.bookingId}`)).toBeDefined();
-          for (const line of j.log.filter((l) => l.includes(' FAILED ')))
-            expect(j.s.attention.some((a) => line.endsWith(` FAILED ${a.action}`))).toBe(true);
-          retryAll(j);
-          expectNothingOrphaned(j);
-          const r = reference(input, changesAfterDays, j, at);
-          expectSamePlan(j, r);
-        },
-      ),
+      fc.property(scenario, failures, (sc, f) => failuresAreNeverLost(sc, f)),
       { numRuns: runs },
     );
+  });
+
+  describe('with each service a lane of its own (effect-lanes-1): effects in flight in several lanes, answered in any order', () => {
+    it('ends in the plan the final facts call for, told once per change, nothing orphaned', () => {
+      fc.assert(
+        fc.property(scenario, answerOrder, (sc, order) => changesEndInTheFinalPlan(sc, order)),
+        {
+          numRuns: runs,
+        },
+      );
+    });
+
+    it('never loses a step that fails for good, and once retried ends where it would have', () => {
+      fc.assert(
+        fc.property(scenario, failures, answerOrder, (sc, f, order) => failuresAreNeverLost(sc, f, order)),
+        { numRuns: runs },
+      );
+    });
   });
 });

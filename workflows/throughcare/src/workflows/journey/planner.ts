@@ -145,6 +145,49 @@ export interface Failure {
  * The one next thing the journey should do. `action` is the attention key of the step: a step
  * that fails for good raises an item on it, and the step is held while the item is open or skipped.
  */
+/**
+ * The service an action's effect goes to. Since `effect-lanes-1` each service is a lane of its
+ * own with at most one effect in flight: a service that is down (its activity retrying) holds up
+ * only its own lane, while the others go on (issue 7: one outage must not block every effect).
+ * Within a lane, effects keep the planner's order.
+ */
+export type Lane = 'assessment' | 'directory' | 'referral' | 'liberation' | 'throughcare';
+
+const isAppointment = (kind: Booking['kind']) =>
+  kind === 'FIRST_APPOINTMENT' || kind === 'FOLLOW_UP_APPOINTMENT';
+
+/** The lane of an action's effect; undefined for an action that only changes the journey's own state. */
+export function laneOf(a: Action): Lane | undefined {
+  switch (a.kind) {
+    case 'enter':
+      return a.record ? 'liberation' : undefined; // the episode's stage record
+    case 'clock':
+    case 'raise':
+    case 'close':
+    case 'handOver':
+      return 'throughcare';
+    case 'closeItem':
+    case 'skipNotice':
+      return undefined;
+    case 'request':
+      return 'assessment';
+    case 'findAgency':
+      return 'directory';
+    case 'sendReferral':
+    case 'withdrawReferral':
+    case 'notify':
+      return 'referral';
+    case 'cancel':
+      return isAppointment(a.booking.kind) ? 'referral' : 'liberation';
+    case 'book':
+      return isAppointment(a.wanted.kind) ? 'referral' : 'liberation';
+    default: {
+      const unknown: never = a;
+      throw new Error(`no lane for action ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
 export type Action =
   | { kind: 'enter'; action: string; stage: Stage; record: boolean }
   | { kind: 'clock'; deadline: Deadline }
@@ -744,13 +787,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   // ---- The next action -------------------------------------------------------------------------
 
   /**
-   * The one next thing to do (after bringing the deadline list up to date), or undefined when
-   * there is nothing to do until a fact or an instant changes. In order: a stage entered, (before
-   * v3) a clock recorded, an impossible meeting raised, an assessment requested, an agency found,
-   * the referral sent or withdrawn, a booking that no longer fits cancelled (newest first), a
-   * missing booking made, the agency told, the closure recorded, the next episode handed over.
+   * Everything there is to do now, in order (after bringing the deadline list up to date), lazily:
+   * a stage entered, (before v3) a clock recorded, an impossible meeting raised, an assessment
+   * requested, an agency found, the referral sent or withdrawn, a booking that no longer fits
+   * cancelled (newest first), a missing booking made, the agency told, the closure recorded, the
+   * next episode handed over. Each step is derived from the state as it is when it is reached.
    */
-  function nextAction(): Action | undefined {
+  function* actionsInOrder(): Generator<Action, void, undefined> {
     const closing = closingReason();
     syncDeadlines();
 
@@ -758,13 +801,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const stage = s.closureRecorded ? 'CLOSED' : closing ? s.stage : deriveStage();
     if (stage !== s.stage) {
       const action = `stage:${stage}`;
-      if (!blocked(action)) return { kind: 'enter', action, stage, record: true };
-      if (skipped(action)) return { kind: 'enter', action, stage, record: false };
+      if (!blocked(action)) yield { kind: 'enter', action, stage, record: true };
+      if (skipped(action)) yield { kind: 'enter', action, stage, record: false };
     }
     // Since v3 the clocks have a coroutine of their own (the shell's watchClocks): an effect that
     // is slow or failing delays only itself, never the detection of a breach.
     const clock = v3 ? undefined : dueClock();
-    if (clock) return { kind: 'clock', deadline: clock };
+    if (clock) yield { kind: 'clock', deadline: clock };
     if (v3 && meetingImpossible()) {
       const action = `meeting-impossible:${liberationDate()}`;
       const earlier = s.attention.filter((a) => a.action === action);
@@ -774,7 +817,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         earlier.every((a) => a.status === 'RESOLVED' && a.resolution?.by === 'throughcare') &&
         ctx.patched(PLANNER_PROPERTIES_PATCH);
       if (earlier.length === 0 || closedByJourney)
-        return {
+        yield {
           kind: 'raise',
           action,
           mustAct: `${prison()} and ${s.agencyId ? `agency:${s.agencyId}` : 'the community agency'}`,
@@ -794,7 +837,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         (a) => a.status === 'OPEN' && a.action.startsWith('meeting-impossible:') && a.action !== current,
       );
       if (stale && ctx.patched(PLANNER_PROPERTIES_PATCH))
-        return {
+        yield {
           kind: 'closeItem',
           item: stale,
           reason: current
@@ -808,7 +851,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         !s.requests.some((r) => r.kind === 'CORE_SCREEN') &&
         !blocked('request:CORE_SCREEN')
       )
-        return {
+        yield {
           kind: 'request',
           action: 'request:CORE_SCREEN',
           assessment: 'CORE_SCREEN',
@@ -820,7 +863,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         !s.requests.some((r) => r.kind === 'COMPREHENSIVE_SCREEN') &&
         !blocked('request:COMPREHENSIVE_SCREEN')
       )
-        return {
+        yield {
           kind: 'request',
           action: 'request:COMPREHENSIVE_SCREEN',
           assessment: 'COMPREHENSIVE_SCREEN',
@@ -829,7 +872,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       const review = nextReview();
       const reviewAction = `request:STANDARD_REVIEW:${s.requests.filter((r) => r.kind === 'STANDARD_REVIEW').length + 1}`;
       if (review && now() >= review.opensAt && !blocked(reviewAction))
-        return { kind: 'request', action: reviewAction, assessment: 'STANDARD_REVIEW', dueAt: review.dueAt };
+        yield { kind: 'request', action: reviewAction, assessment: 'STANDARD_REVIEW', dueAt: review.dueAt };
       if (
         inCustody() &&
         s.coreScreen &&
@@ -837,7 +880,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         !s.requests.some((r) => r.kind === 'SUMMARY_REVIEW') &&
         !blocked('request:SUMMARY_REVIEW')
       )
-        return {
+        yield {
           kind: 'request',
           action: 'request:SUMMARY_REVIEW',
           assessment: 'SUMMARY_REVIEW',
@@ -849,16 +892,16 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         (!s.agencyRetryAt || now() >= Date.parse(s.agencyRetryAt)) &&
         !blocked('directory:find-agency')
       )
-        return { kind: 'findAgency', action: 'directory:find-agency' };
+        yield { kind: 'findAgency', action: 'directory:find-agency' };
       if (s.agencyId && !s.referralId && needs().length > 0 && referralDue() && !blocked('referral:send'))
-        return { kind: 'sendReferral', action: 'referral:send' };
+        yield { kind: 'sendReferral', action: 'referral:send' };
     } else if (
       s.referralId &&
       !s.referralWithdrawn &&
       closing !== 'FOLLOW_UP_COMPLETE' &&
       !blocked('referral:withdraw')
     ) {
-      return { kind: 'withdrawReferral', action: 'referral:withdraw', closing };
+      yield { kind: 'withdrawReferral', action: 'referral:withdraw', closing };
     }
 
     // Compensate what no longer fits (newest first), then book what is missing.
@@ -866,7 +909,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const live = s.bookings.filter((b) => b.status === 'BOOKED');
     for (const b of [...live].reverse()) {
       const because = closing ? (b.kind === 'GATE_PICKUP' && released() ? null : fits(b)) : fits(b);
-      if (because) return { kind: 'cancel', booking: b, because };
+      if (because) yield { kind: 'cancel', booking: b, because };
     }
     if (v3) {
       // A compensation that failed for good, which an operator asked to try again.
@@ -874,7 +917,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         (b) => b.cancelFailed && latestAttention(`cancel:${b.bookingId}`)?.resolution?.option === 'RETRY',
       );
       if (again)
-        return {
+        yield {
           kind: 'cancel',
           booking: again,
           because: again.cancelledBecause ?? 'retried by an operator',
@@ -885,7 +928,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (w.kind === 'FIRST_APPOINTMENT' && s.bookings.some((b) => b.slot === w.slot)) continue;
       const action = `book:${w.slot}`;
       if (blocked(action)) continue;
-      return { kind: 'book', action, wanted: w };
+      yield { kind: 'book', action, wanted: w };
     }
 
     if (v3 && meetingToPlan && s.acknowledgement && s.agencyId) {
@@ -896,14 +939,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         (a) => a.status === 'OPEN' && a.action.startsWith('visits-short:') && a.action !== current,
       );
       if (stale && ctx.patched(PLANNER_PROPERTIES_PATCH))
-        return { kind: 'closeItem', item: stale, reason: 'the visits the policy wants fit again' };
+        yield { kind: 'closeItem', item: stale, reason: 'the visits the policy wants fit again' };
       if (
         visitsShort &&
         current &&
         !s.attention.some((a) => a.action === current) &&
         ctx.patched(PLANNER_PROPERTIES_PATCH)
       )
-        return {
+        yield {
           kind: 'raise',
           action: current,
           mustAct: `${prison()} and agency:${s.agencyId}`,
@@ -918,16 +961,37 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const notice = nextNotice();
     if (notice) {
       const action = `notify:${notice.subject}:${s.notifications.length + 1}`;
-      if (skipped(action)) return { kind: 'skipNotice', action, notice };
-      if (!blocked(action)) return { kind: 'notify', action, notice };
+      if (skipped(action)) yield { kind: 'skipNotice', action, notice };
+      if (!blocked(action)) yield { kind: 'notify', action, notice };
     }
 
     if (closing && !s.closureRecorded && !blocked('case:close'))
-      return { kind: 'close', action: 'case:close', closing };
+      yield { kind: 'close', action: 'case:close', closing };
     if (s.closureRecorded && s.returned && !s.nextEpisodeHandedOver && !blocked('episode:next'))
-      return { kind: 'handOver', action: 'episode:next' };
+      yield { kind: 'handOver', action: 'episode:next' };
+  }
+
+  /**
+   * The one next thing to do, or undefined when there is nothing to do until a fact, an instant
+   * or (with `busy`) an effect in flight changes. `busy`: the lanes with an effect in flight (the
+   * shell's lanes, since `effect-lanes-1`): their actions wait, the first action of another lane
+   * (or one needing no service) is next. The closure and the hand-over wait for every lane.
+   */
+  function nextAction(busy?: ReadonlySet<Lane>): Action | undefined {
+    for (const a of actionsInOrder()) {
+      if (!busy || busy.size === 0) return a;
+      if (a.kind === 'close' || a.kind === 'handOver') return undefined;
+      // "No day is left for the meeting" waits for the prison's bookings in flight: a meeting being
+      // booked (or cancelled) may yet make it wrong, and the agency would never hear it was.
+      if (busy.has('liberation') && meetingImpossibleNews(a)) continue;
+      const lane = laneOf(a);
+      if (lane === undefined || !busy.has(lane)) return a;
+    }
     return undefined;
   }
+  const meetingImpossibleNews = (a: Action) =>
+    (a.kind === 'raise' && a.action.startsWith('meeting-impossible:')) ||
+    (a.kind === 'notify' && a.notice.subject === 'PRE_RELEASE_MEETING_IMPOSSIBLE');
 
   /** The next instant at which something may be due without any new fact. */
   function nextWake(): number | undefined {
