@@ -20,4 +20,5 @@ module.exports = {
   testMatch: ['<rootDir>/workflows/throughcare/src/workflows/journey/*.spec.ts'],
   setupFiles: [...(project.setupFiles ?? []), '<rootDir>/test/mutation/fast-check-seed.js'],
   maxWorkers: 1,
+  testSequencer: '<rootDir>/test/mutation/property-last-sequencer.js',
 };
