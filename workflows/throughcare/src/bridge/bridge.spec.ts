@@ -5,7 +5,12 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, ServerFailure } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  defaultFailureConverter,
+  defaultPayloadConverter,
+  ServerFailure,
+} from '@temporalio/common';
 import { PersonReceivedV1, type KnownEvent } from '@throughcare/contracts';
 import { ErrorTypes } from '@throughcare/contracts';
 import { isPermanent, TransientError, type MessageContext } from '@throughcare/platform-messaging';
@@ -112,7 +117,12 @@ describe('bridge handler: a return to custody', () => {
     const t = fakeTemporal(async () => {
       throw new WorkflowUpdateFailedError(
         'Workflow Update failed',
-        ApplicationFailure.nonRetryable('episode 1 has not been released', 'NOT_RELEASED'),
+        // As the journey's validator refuses it (facts.ts `reject`).
+        ApplicationFailure.create({
+          type: ErrorTypes.validation,
+          message: 'episode 1 has not been released',
+          nonRetryable: true,
+        }),
       );
     });
     const error = await t.handle(recall(2), context).then(
@@ -237,6 +247,69 @@ describe('bridge handler: facts', () => {
     expect(isPermanent(error)).toBe(false);
     expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ code: BridgeErrorCodes.notProcessed, retryHorizonMs: undefined });
+  });
+
+  // The second 2,000-journey soak: the server's actual answer is an ApplicationFailure of type
+  // UnprocessedUpdate (source "Server"), decoded here from the failure the server sends, through
+  // the client's default failure converter, as the client does.
+  it('retries (transient) the server’s UnprocessedUpdate failure as it arrives on the wire', async () => {
+    const cause = defaultFailureConverter.failureToError(
+      {
+        message:
+          "Workflow Update is rejected because it wasn't processed by worker. Probably, Workflow Update is not supported by the worker.",
+        source: 'Server',
+        applicationFailureInfo: { type: 'UnprocessedUpdate', nonRetryable: true },
+      },
+      defaultPayloadConverter,
+    );
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    const t = fakeTemporal(async () => {
+      throw new WorkflowUpdateFailedError('Workflow Update failed', cause);
+    });
+    const error = await t.handle(consent(), context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPermanent(error)).toBe(false);
+    expect(error).toMatchObject({
+      code: BridgeErrorCodes.notProcessed,
+      retryHorizonMs: undefined,
+      message: expect.stringContaining('(the server failed the update)'),
+    });
+  });
+
+  it('dead-letters at once only the journey’s own refusals; an unknown failure type is retried', async () => {
+    const failing = (type: string) =>
+      fakeTemporal(async () => {
+        throw new WorkflowUpdateFailedError(
+          'Workflow Update failed',
+          ApplicationFailure.create({ type, message: `refused (${type})`, nonRetryable: true }),
+        );
+      });
+    for (const type of [ErrorTypes.validation, ErrorTypes.notFound, ErrorTypes.conflict]) {
+      const error = await failing(type)
+        .handle(consent(), context)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect([type, isPermanent(error), (error as { code?: string }).code]).toEqual([
+        type,
+        true,
+        BridgeErrorCodes.rejected,
+      ]);
+    }
+    const unknown = await failing('SomethingNew')
+      .handle(consent(), context)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isPermanent(unknown)).toBe(false);
+    expect(unknown).toMatchObject({
+      code: BridgeErrorCodes.notProcessed,
+      message: expect.stringContaining('(unclassified failure SomethingNew)'),
+    });
   });
 
   it('puts a deadline on every Temporal call (update and signal-with-start)', async () => {

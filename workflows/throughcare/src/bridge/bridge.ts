@@ -195,27 +195,43 @@ async function applyUpdate(client: Client, command: UpdateCommand, eventId: stri
  * history and a retry with the same updateId is validated afresh. Anything else (Temporal
  * unreachable, a deadline exceeded) is rethrown as is: the consumer retries it.
  */
+/**
+ * The failure type the Temporal server gives an update that a workflow task completed without
+ * processing ("rejected because it wasn't processed by worker"): an `ApplicationFailure` with
+ * source "Server", not a `ServerFailure` (server 1.29, `unprocessedUpdateFailure`).
+ */
+const UNPROCESSED_UPDATE = 'UnprocessedUpdate';
+/** The journey's own refusals (its update validators): a retry would be refused the same way. */
+const JOURNEY_REFUSALS: readonly string[] = [ErrorTypes.validation, ErrorTypes.notFound, ErrorTypes.conflict];
+
 function rejection(e: unknown, command: UpdateCommand, notYetKnownHorizonMs: number): unknown {
   if (!(e instanceof WorkflowUpdateFailedError)) return e;
   const reason = e.cause instanceof Error ? e.cause.message : e.message;
-  if (e.cause instanceof ServerFailure) {
-    // Not the journey's answer: the server failed the update ("rejected because it wasn't processed
-    // by worker", when a workflow task completed without it). A rejected update leaves nothing in
-    // the history, so a retry with the same updateId is delivered and validated afresh.
-    return new TransientError(
-      BridgeErrorCodes.notProcessed,
-      `${command.workflowId} did not get ${command.name} (the server failed the update): ${reason}`,
-    );
-  }
-  if (e.cause instanceof ApplicationFailure && e.cause.type === ErrorTypes.notYetKnown) {
+  const type = e.cause instanceof ApplicationFailure ? e.cause.type : undefined;
+  if (type === ErrorTypes.notYetKnown) {
     return new TransientError(
       BridgeErrorCodes.notYetKnown,
       `${command.workflowId} does not know yet what ${command.name} refers to: ${reason}`,
       notYetKnownHorizonMs,
     );
   }
-  return new PermanentError(
-    BridgeErrorCodes.rejected,
-    `${command.workflowId} rejected ${command.name}: ${reason}`,
+  if (type !== undefined && JOURNEY_REFUSALS.includes(type)) {
+    return new PermanentError(
+      BridgeErrorCodes.rejected,
+      `${command.workflowId} rejected ${command.name}: ${reason}`,
+    );
+  }
+  // Not the journey's answer: the server failed the update (type UnprocessedUpdate: a workflow
+  // task completed without it, seen in the crash soak while the server's store was failing; or a
+  // ServerFailure), or a failure nobody has classified yet. A failed update leaves nothing in the
+  // history, so a retry with the same updateId is delivered and validated afresh; retried for the
+  // bridge's horizon, then dead-lettered with this reason, never dropped at once.
+  const what =
+    e.cause instanceof ServerFailure || type === UNPROCESSED_UPDATE
+      ? 'the server failed the update'
+      : `unclassified failure${type ? ` ${type}` : ''}`;
+  return new TransientError(
+    BridgeErrorCodes.notProcessed,
+    `${command.workflowId} did not get ${command.name} (${what}): ${reason}`,
   );
 }
