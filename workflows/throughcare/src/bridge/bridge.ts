@@ -207,7 +207,7 @@ const JOURNEY_REFUSALS: readonly string[] = [ErrorTypes.validation, ErrorTypes.n
 function rejection(e: unknown, command: UpdateCommand, notYetKnownHorizonMs: number): unknown {
   if (!(e instanceof WorkflowUpdateFailedError)) return e;
   const reason = e.cause instanceof Error ? e.cause.message : e.message;
-  const type = e.cause instanceof ApplicationFailure ? e.cause.type : undefined;
+  const type = e.cause instanceof ApplicationFailure ? (e.cause.type ?? undefined) : undefined;
   if (type === ErrorTypes.notYetKnown) {
     return new TransientError(
       BridgeErrorCodes.notYetKnown,
