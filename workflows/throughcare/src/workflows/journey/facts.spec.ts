@@ -2,7 +2,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ReturnedToCustody, ThroughcareInput } from '@throughcare/contracts';
 import { createFacts, firstTime, tell } from './facts';
 import { initialState } from './journey-state';
-import { HOUR, inputFor, setUp, SimulatedJourney } from './journey-simulation.spec-support';
+import {
+  HOUR,
+  inputFor,
+  setUp,
+  SimulatedJourney,
+  tellCoreScreen,
+  tellAssessment,
+} from './journey-simulation.spec-support';
 import { cancelAnswered } from './outcomes';
 
 /**
@@ -45,21 +52,9 @@ const scotland = (releaseInDays = 30) => new SimulatedJourney(inputFor('SCOTLAND
 function toReferralSent(j: SimulatedJourney): void {
   j.run();
   j.t = Date.parse('2026-03-03T10:00:00.000Z');
-  j.tell(j.facts.coreScreenCompleted, {
-    assessmentId: 'asm-CORE_SCREEN-1',
-    needs: ['ACCOMMODATION'],
-    riskOfSeriousHarm: 'LOW',
-    completedAt: j.now,
-    eventId: 'e-core',
-  });
+  tellCoreScreen(j, ['ACCOMMODATION'], 'e-core');
   j.run();
-  j.tell(j.facts.assessmentCompleted, {
-    assessmentId: 'asm-COMPREHENSIVE_SCREEN-1',
-    kind: 'COMPREHENSIVE_SCREEN',
-    needs: ['ACCOMMODATION'],
-    completedAt: j.now,
-    eventId: 'e-comprehensive',
-  });
+  tellAssessment(j, 'COMPREHENSIVE_SCREEN', ['ACCOMMODATION'], 'e-comprehensive');
   j.run();
 }
 
@@ -320,13 +315,7 @@ describe('fact rules: assessments', () => {
   it('refuses an assessment completed before the reception', () => {
     const k = scotland();
     k.run();
-    k.tell(k.facts.coreScreenCompleted, {
-      assessmentId: 'asm-CORE_SCREEN-1',
-      needs: ['ACCOMMODATION'],
-      riskOfSeriousHarm: 'LOW',
-      completedAt: k.now,
-      eventId: 'e-core',
-    });
+    tellCoreScreen(k, ['ACCOMMODATION'], 'e-core');
     k.run();
     expect(
       refusal(() =>

@@ -1,5 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { BookingView, ThroughcareInput } from '@throughcare/contracts';
+import type {
+  AssessmentCompleted,
+  AssessmentKind,
+  BookingView,
+  CoreScreenCompleted,
+  ThroughcareInput,
+} from '@throughcare/contracts';
 import { addDays, policyFor } from '@throughcare/domain';
 import { createFacts, tell, type FactRule, type Facts } from './facts';
 import { initialState, type JourneyState } from './journey-state';
@@ -296,6 +302,34 @@ export class SimulatedJourney {
 
 // ---- Scenarios shared by the property tests ----------------------------------------------------
 
+/** Tells the core screen's completion now, as the assessment service would (assessment asm-CORE_SCREEN-1). */
+export const tellCoreScreen = (
+  j: SimulatedJourney,
+  needs: CoreScreenCompleted['needs'],
+  eventId: string,
+): Told =>
+  j.tell(j.facts.coreScreenCompleted, {
+    assessmentId: 'asm-CORE_SCREEN-1',
+    needs,
+    riskOfSeriousHarm: 'LOW',
+    completedAt: j.now,
+    eventId,
+  });
+/** Tells an assessment's completion now (assessment asm-<kind>-1). */
+export const tellAssessment = (
+  j: SimulatedJourney,
+  kind: AssessmentKind,
+  needs: AssessmentCompleted['needs'],
+  eventId: string,
+): Told =>
+  j.tell(j.facts.assessmentCompleted, {
+    assessmentId: `asm-${kind}-1`,
+    kind,
+    needs,
+    completedAt: j.now,
+    eventId,
+  });
+
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 export const DAY = 24 * HOUR;
@@ -340,22 +374,15 @@ export function setUp(j: SimulatedJourney, changesAfterDays: number): void {
     Date.parse('2026-03-02T00:00:00.000Z') + days * DAY + hour * HOUR;
   j.run();
   j.t = at(1, 10);
-  j.tell(j.facts.coreScreenCompleted, {
-    assessmentId: 'asm-CORE_SCREEN-1',
-    needs: ['ACCOMMODATION'],
-    riskOfSeriousHarm: 'LOW',
-    completedAt: j.now,
-    eventId: 'e-core',
-  });
+  tellCoreScreen(j, ['ACCOMMODATION'], 'e-core');
   j.run();
   j.t = at(3, 10);
-  j.tell(j.facts.assessmentCompleted, {
-    assessmentId: 'asm-COMPREHENSIVE_SCREEN-1',
-    kind: 'COMPREHENSIVE_SCREEN',
-    needs: ['ACCOMMODATION', 'EDUCATION_TRAINING_AND_EMPLOYMENT'],
-    completedAt: j.now,
-    eventId: 'e-comprehensive',
-  });
+  tellAssessment(
+    j,
+    'COMPREHENSIVE_SCREEN',
+    ['ACCOMMODATION', 'EDUCATION_SKILLS_AND_WORK'],
+    'e-comprehensive',
+  );
   j.run();
   j.t = at(4, 10);
   j.tell(j.facts.referralAcknowledged, {
@@ -367,13 +394,7 @@ export function setUp(j: SimulatedJourney, changesAfterDays: number): void {
   j.run();
   j.t = at(5, 10);
   if (j.s.requests.some((r) => r.assessmentId === 'asm-SUMMARY_REVIEW-1'))
-    j.tell(j.facts.assessmentCompleted, {
-      assessmentId: 'asm-SUMMARY_REVIEW-1',
-      kind: 'SUMMARY_REVIEW',
-      needs: [],
-      completedAt: j.now,
-      eventId: 'e-summary',
-    });
+    tellAssessment(j, 'SUMMARY_REVIEW', [], 'e-summary');
   j.run();
   // The changes start at 07:00 UTC on a later day, and stay within that day.
   j.t = at(changesAfterDays, 7);

@@ -1,5 +1,5 @@
 import type { AttentionItemView } from '@throughcare/contracts';
-import { HOUR, inputFor, setUp, SimulatedJourney } from './journey-simulation.spec-support';
+import { HOUR, inputFor, setUp, SimulatedJourney, tellCoreScreen } from './journey-simulation.spec-support';
 import { initialState, type Booking, type JourneyState } from './journey-state';
 import {
   booked,
@@ -346,13 +346,7 @@ describe('outcomes: the referral sent', () => {
   it('sent after the release (the screens were not done in time): the agency is told the person is out', () => {
     const j = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 120));
     j.run();
-    j.tell(j.facts.coreScreenCompleted, {
-      assessmentId: 'asm-CORE_SCREEN-1',
-      needs: ['ACCOMMODATION'],
-      riskOfSeriousHarm: 'LOW',
-      completedAt: j.now,
-      eventId: 'core',
-    });
+    tellCoreScreen(j, ['ACCOMMODATION'], 'core');
     j.run();
     expect(j.s.agencyId).toBe('agency-1');
     expect(j.s.referralId).toBeUndefined(); // waits for the comprehensive screen

@@ -1,7 +1,14 @@
 import type { AttentionOption, Pathway } from '@throughcare/contracts';
 import { raised } from './outcomes';
 import { createPlanner, type Action } from './planner';
-import { DAY, HOUR, inputFor, setUp, SimulatedJourney } from './journey-simulation.spec-support';
+import {
+  DAY,
+  HOUR,
+  inputFor,
+  setUp,
+  SimulatedJourney,
+  tellAssessment,
+} from './journey-simulation.spec-support';
 
 /**
  * The planner's next action, in order and with its exact payload (stage entries, requests, the
@@ -48,13 +55,7 @@ const coreScreen = (j: SimulatedJourney, needs: Pathway[] = ['ACCOMMODATION']) =
     eventId: 'e-core',
   });
 const comprehensiveScreen = (j: SimulatedJourney) =>
-  j.tell(j.facts.assessmentCompleted, {
-    assessmentId: 'asm-COMPREHENSIVE_SCREEN-1',
-    kind: 'COMPREHENSIVE_SCREEN',
-    needs: ['ACCOMMODATION'],
-    completedAt: j.now,
-    eventId: 'e-comprehensive',
-  });
+  tellAssessment(j, 'COMPREHENSIVE_SCREEN', ['ACCOMMODATION'], 'e-comprehensive');
 const dateChange = (j: SimulatedJourney, expectedReleaseDate: string, eventId: string) =>
   j.tell(j.facts.releaseDateChanged, {
     expectedReleaseDate,
@@ -465,13 +466,7 @@ describe('journey planner: visits that no longer fit before the meeting', () => 
     coreScreen(j);
     j.run();
     j.t = at('2026-03-04T10:00:00.000Z');
-    j.tell(j.facts.assessmentCompleted, {
-      assessmentId: 'asm-SUMMARY_REVIEW-1',
-      kind: 'SUMMARY_REVIEW',
-      needs: [],
-      completedAt: j.now,
-      eventId: 'e-summary',
-    });
+    tellAssessment(j, 'SUMMARY_REVIEW', [], 'e-summary');
     j.run();
     j.t = at('2026-03-16T10:00:00.000Z');
     j.run();
@@ -578,13 +573,7 @@ describe('journey planner: requests, agency and referral', () => {
     });
     j.run();
     j.t = at('2026-08-20T10:00:00.000Z');
-    j.tell(j.facts.assessmentCompleted, {
-      assessmentId: 'asm-STANDARD_REVIEW-1',
-      kind: 'STANDARD_REVIEW',
-      needs: [],
-      completedAt: j.now,
-      eventId: 'r1',
-    });
+    tellAssessment(j, 'STANDARD_REVIEW', [], 'r1');
     expect(j.run()).toBe(0);
     expect(j.p.nextWake()).toBe(at('2027-07-23T22:59:59.999Z'));
     j.t = at('2027-07-23T22:59:59.999Z');

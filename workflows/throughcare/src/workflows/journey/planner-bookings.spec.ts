@@ -1,6 +1,14 @@
 import type { AttentionOption } from '@throughcare/contracts';
 import type { Deadline } from './journey-state';
-import { DAY, HOUR, inputFor, setUp, SimulatedJourney } from './journey-simulation.spec-support';
+import {
+  DAY,
+  HOUR,
+  inputFor,
+  setUp,
+  SimulatedJourney,
+  tellCoreScreen,
+  tellAssessment,
+} from './journey-simulation.spec-support';
 import { raised } from './outcomes';
 
 /**
@@ -52,22 +60,10 @@ function meetingBookedBeforeAcknowledgement(): SimulatedJourney {
   const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
   j.run();
   j.t = at(1, 10);
-  j.tell(j.facts.coreScreenCompleted, {
-    assessmentId: 'asm-CORE_SCREEN-1',
-    needs: ['ACCOMMODATION'],
-    riskOfSeriousHarm: 'LOW',
-    completedAt: j.now,
-    eventId: 'core',
-  });
+  tellCoreScreen(j, ['ACCOMMODATION'], 'core');
   j.run();
   j.t = at(3, 10);
-  j.tell(j.facts.assessmentCompleted, {
-    assessmentId: 'asm-SUMMARY_REVIEW-1',
-    kind: 'SUMMARY_REVIEW',
-    needs: [],
-    completedAt: j.now,
-    eventId: 'summary',
-  });
+  tellAssessment(j, 'SUMMARY_REVIEW', [], 'summary');
   j.run();
   expect(live(j)).toEqual(['GATE_PICKUP BAR 2026-04-01', 'PRE_RELEASE_MEETING BAR 2026-03-18']);
   return j;
@@ -480,13 +476,7 @@ describe('journey planner: keeping the deadline list in line with the facts', ()
     const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
     j.failing = (a) => a.kind === 'request' && a.assessment === 'SUMMARY_REVIEW';
     j.run();
-    j.tell(j.facts.coreScreenCompleted, {
-      assessmentId: 'asm-CORE_SCREEN-1',
-      needs: [],
-      riskOfSeriousHarm: 'LOW',
-      completedAt: j.now,
-      eventId: 'core',
-    });
+    tellCoreScreen(j, [], 'core');
     j.run();
     expect(deadline(j, 'summaryReview').status).toBe('OPEN');
     changeDate(j, '2026-07-01');
@@ -507,13 +497,7 @@ describe('journey planner: keeping the deadline list in line with the facts', ()
     const d = j.p.dueClock()!;
     expect(d.key).toBe('coreScreen');
     d.breachKey = 'wf:breach:coreScreen'; // the shell's record is in flight
-    j.tell(j.facts.coreScreenCompleted, {
-      assessmentId: 'asm-CORE_SCREEN-1',
-      needs: [],
-      riskOfSeriousHarm: 'LOW',
-      completedAt: j.now,
-      eventId: 'core',
-    });
+    tellCoreScreen(j, [], 'core');
     j.p.syncDeadlines();
     expect(statusOf(j, 'coreScreen')).toEqual(['OPEN', null]);
     j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'consent' });
@@ -548,13 +532,7 @@ describe('journey planner: breaches to record (dueClock) and the clocks timer (c
     j.t = at(4, 9);
     j.run();
     expect(deadline(j, 'coreScreen').status).toBe('BREACHED');
-    j.tell(j.facts.coreScreenCompleted, {
-      assessmentId: 'asm-CORE_SCREEN-1',
-      needs: [],
-      riskOfSeriousHarm: 'LOW',
-      completedAt: j.now,
-      eventId: 'core',
-    });
+    tellCoreScreen(j, [], 'core');
     j.p.syncDeadlines();
     expect(j.p.dueClock()).toMatchObject({
       key: 'coreScreen',
@@ -586,13 +564,7 @@ describe('journey planner: breaches to record (dueClock) and the clocks timer (c
     expect(deadline(j, 'coreScreen')).toMatchObject({ status: 'BREACHED', breachKey: undefined });
 
     // Met late: nothing is on record to close, so it stays BREACHED.
-    j.tell(j.facts.coreScreenCompleted, {
-      assessmentId: 'asm-CORE_SCREEN-1',
-      needs: [],
-      riskOfSeriousHarm: 'LOW',
-      completedAt: j.now,
-      eventId: 'core',
-    });
+    tellCoreScreen(j, [], 'core');
     j.p.syncDeadlines();
     expect(j.p.dueClock()).toMatchObject({ key: 'comprehensiveScreen' });
     expect(deadline(j, 'coreScreen')).toMatchObject({
@@ -606,13 +578,7 @@ describe('journey planner: breaches to record (dueClock) and the clocks timer (c
     j.run();
     j.t = at(4, 9);
     j.run();
-    j.tell(j.facts.coreScreenCompleted, {
-      assessmentId: 'asm-CORE_SCREEN-1',
-      needs: [],
-      riskOfSeriousHarm: 'LOW',
-      completedAt: j.now,
-      eventId: 'core',
-    });
+    tellCoreScreen(j, [], 'core');
     j.p.syncDeadlines();
     const core = j.p.dueClock()!;
     expect(core).toMatchObject({ key: 'coreScreen', status: 'BREACHED' });
@@ -647,21 +613,9 @@ describe('journey planner: breaches to record (dueClock) and the clocks timer (c
   it('sets no timer for a clock held by an attention item, and none at all once every clock is closed', () => {
     const j = new SimulatedJourney(inputFor('SCOTLAND', 1));
     planOnly(j);
-    j.tell(j.facts.coreScreenCompleted, {
-      assessmentId: 'asm-CORE_SCREEN-1',
-      needs: [],
-      riskOfSeriousHarm: 'LOW',
-      completedAt: j.now,
-      eventId: 'core',
-    });
+    tellCoreScreen(j, [], 'core');
     planOnly(j);
-    j.tell(j.facts.assessmentCompleted, {
-      assessmentId: 'asm-SUMMARY_REVIEW-1',
-      kind: 'SUMMARY_REVIEW',
-      needs: [],
-      completedAt: j.now,
-      eventId: 'summary',
-    });
+    tellAssessment(j, 'SUMMARY_REVIEW', [], 'summary');
     planOnly(j);
     j.p.syncDeadlines();
     // The impossible meeting is breached before its due instant; its record fails for good.
@@ -710,13 +664,7 @@ describe('journey planner: the bookings it wants', () => {
   it('books the meeting without the summary review once the review is overdue, not before', () => {
     const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
     j.run();
-    j.tell(j.facts.coreScreenCompleted, {
-      assessmentId: 'asm-CORE_SCREEN-1',
-      needs: [],
-      riskOfSeriousHarm: 'LOW',
-      completedAt: j.now,
-      eventId: 'core',
-    });
+    tellCoreScreen(j, [], 'core');
     j.run();
     expect(j.p.wantedBookings().wanted.map((w) => w.slot)).toEqual(['gate-pickup']);
     const summaryDue = deadline(j, 'summaryReview').dueAt;
@@ -739,13 +687,7 @@ describe('journey planner: the bookings it wants', () => {
   it('keeps a late meeting on the day it was booked, while that day is still to come', () => {
     const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
     j.run();
-    j.tell(j.facts.coreScreenCompleted, {
-      assessmentId: 'asm-CORE_SCREEN-1',
-      needs: [],
-      riskOfSeriousHarm: 'LOW',
-      completedAt: j.now,
-      eventId: 'core',
-    });
+    tellCoreScreen(j, [], 'core');
     j.run();
     // The summary review is overdue: the meeting (due 2026-03-18) is booked on the next working day.
     j.t = Date.parse('2026-03-30T22:59:59.999Z');

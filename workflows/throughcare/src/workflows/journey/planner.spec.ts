@@ -34,7 +34,7 @@ describe('journey planner', () => {
     expect(live).toEqual(expect.arrayContaining(['GATE_PICKUP', 'PRE_RELEASE_MEETING']));
     expect(j.s.stage).toBe('PRE_RELEASE_MEETING');
     expect(j.s.told).toMatchObject({ agencyId: 'agency-1', establishmentCode: 'BAR', custody: 'IN' });
-    expect(j.p.needs()).toEqual(['ACCOMMODATION', 'EDUCATION_TRAINING_AND_EMPLOYMENT']);
+    expect(j.p.needs()).toEqual(['ACCOMMODATION', 'EDUCATION_SKILLS_AND_WORK']);
   });
 
   it('on a transfer: waits for it to settle, then moves each booking and tells the agency once', () => {
