@@ -127,10 +127,12 @@ export interface RecordingOptions {
   /**
    * Activities that fail (by name, e.g. `bookMeeting`): `permanent` throws a non-retryable failure
    * of type `EPISODE_NOT_FOUND` (as the liberation service does for an episode it has no record
-   * of); `transient` throws a retryable error on every attempt (a service outage). Tests change
-   * the map while the journey runs (the service comes back).
+   * of); `transient` throws a retryable error on every attempt (a service outage); `long-outage`
+   * too, asking the next attempt no sooner than six hours on (`nextRetryDelay`), so that an outage
+   * of days costs a few attempts, not one every five minutes (each failed attempt is logged by the
+   * worker). Tests change the map while the journey runs (the service comes back).
    */
-  failing?: Partial<Record<string, 'permanent' | 'transient'>>;
+  failing?: Partial<Record<string, 'permanent' | 'transient' | 'long-outage'>>;
   /** Runs before a meeting booking returns (a test holds it to race a change against it). */
   beforeMeetingBooked?: (input: { kind: string; establishmentCode: string; date: string }) => Promise<void>;
 }
@@ -149,6 +151,11 @@ export function recordingActivities(options: RecordingOptions = {}) {
         nonRetryable: true,
       });
     if (mode === 'transient') throw new Error(`${name}: service unavailable`);
+    if (mode === 'long-outage')
+      throw ApplicationFailure.create({
+        message: `${name}: service unavailable (long outage)`,
+        nextRetryDelay: '6 hours',
+      });
   };
   const byKey = new Map<string, string>();
   /** Records the effect once per idempotency key and returns the id first assigned to that key. */
