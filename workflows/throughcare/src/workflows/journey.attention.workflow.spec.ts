@@ -16,6 +16,7 @@ import { createTimeSkippingTestEnv } from '@throughcare/testing';
 import {
   acknowledgeReferral,
   DAY_MS,
+  live,
   of,
   receptionInput,
   recordHistory,
@@ -311,8 +312,6 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
     const acts = recordingActivities({ client: env.client });
     const t0 = await env.currentTimeMs();
     const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 40 * DAY_MS)) });
-    const live = (p: PlanView, kind: string) =>
-      (p.bookings ?? []).filter((b) => b.kind === kind && b.status === 'BOOKED');
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
       const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
@@ -372,8 +371,6 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
     const acts = recordingActivities({ client: env.client });
     const t0 = await env.currentTimeMs();
     const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 40 * DAY_MS)) });
-    const live = (p: PlanView, kind: string) =>
-      (p.bookings ?? []).filter((b) => b.kind === kind && b.status === 'BOOKED');
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
       const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
