@@ -150,6 +150,8 @@ export interface LiberationActivities {
 
 export interface CancelMeetingResult {
   outcome: 'CANCELLED' | 'ALREADY_CANCELLED' | 'ALREADY_HELD';
+  /** ALREADY_HELD: when the meeting was held (absent in answers recorded before it was given). */
+  heldAt?: string;
 }
 
 export interface SlaBreachRecord {

@@ -69,9 +69,13 @@ export function createLiberationActivities(
       return episodeMayBeLate(() => meetings.book(input, workflowActor()));
     },
     async cancelMeeting(input): Promise<CancelMeetingResult> {
-      const { cancelled, outcome } = await meetings.cancel(input, workflowActor());
-      // A result kept from before outcomes were recorded has only `cancelled`.
-      return { outcome: outcome ?? (cancelled ? 'CANCELLED' : 'ALREADY_CANCELLED') };
+      const { cancelled, outcome, heldAt } = await meetings.cancel(input, workflowActor());
+      // A result kept from before outcomes were recorded has only `cancelled` (and before held
+      // instants were given, no `heldAt`).
+      return {
+        outcome: outcome ?? (cancelled ? 'CANCELLED' : 'ALREADY_CANCELLED'),
+        ...(heldAt !== undefined && { heldAt }),
+      };
     },
   } satisfies LiberationActivities);
 }

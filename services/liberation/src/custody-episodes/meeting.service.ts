@@ -87,7 +87,7 @@ export class MeetingService {
   async cancel(
     raw: CancelMeetingInput,
     actor: string,
-  ): Promise<{ cancelled: boolean; outcome?: CancelMeetingResult['outcome'] }> {
+  ): Promise<{ cancelled: boolean; outcome?: CancelMeetingResult['outcome']; heldAt?: string }> {
     const input = parseOrThrow(CancelMeetingInputSchema, raw, 'cancelMeeting input');
     return this.dataSource.transaction(async (tx) => {
       const found = await tx.findOneBy(Meeting, { id: input.bookingId });
@@ -96,7 +96,8 @@ export class MeetingService {
       return withIdempotency(tx, `liberation:cancelMeeting:${input.idempotencyKey}`, async (manager) => {
         // Read again under the person lock: a concurrent cancel or held may have committed meanwhile.
         const meeting = await manager.findOneByOrFail(Meeting, { id: input.bookingId });
-        if (meeting.heldAt !== null) return { cancelled: false, outcome: 'ALREADY_HELD' as const };
+        if (meeting.heldAt !== null)
+          return { cancelled: false, outcome: 'ALREADY_HELD' as const, heldAt: meeting.heldAt.toISOString() };
         if (meeting.cancelledAt !== null) return { cancelled: false, outcome: 'ALREADY_CANCELLED' as const };
         const now = new Date();
         meeting.cancelledAt = now < meeting.bookedAt ? meeting.bookedAt : now;

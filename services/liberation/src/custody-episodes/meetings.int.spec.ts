@@ -337,7 +337,7 @@ describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /
     expect(await lib.outboxRows('custody.meeting.held', personId)).toHaveLength(2);
 
     // Cancelling a meeting already held changes nothing (what took place cannot be called off),
-    // and says so: the journey keeps it as held.
+    // and says so with the instant it was held: the journey keeps it as held, met then.
     expect(
       await runSteps([
         {
@@ -349,7 +349,7 @@ describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /
           },
         },
       ]),
-    ).toEqual([{ outcome: 'ALREADY_HELD' }]);
+    ).toEqual([{ outcome: 'ALREADY_HELD', heldAt: whenA }]);
     expect(await lib.outboxRows('custody.meeting.cancelled', personId)).toHaveLength(1);
 
     const view = (await (await lib.get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;

@@ -421,6 +421,44 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     );
   });
 
+  it('a pre-release meeting not reported held by the end of its day is cancelled and booked again on the next working day (planner-fixes-2)', async () => {
+    await atPreReleaseMeeting(async ({ handle, since }, before) => {
+      const first = live(before, 'PRE_RELEASE_MEETING')[0]!;
+      // Its day passes with no "held" report; the journey looks again at the next working day.
+      const lookedAgain = nextWorkingDay('SCOTLAND', first.date!);
+      const again = nextWorkingDay('SCOTLAND', lookedAgain);
+      await skipTo(env, startOfLocalDay(lookedAgain).getTime() + 2 * 3_600_000);
+      const rebooked = await waitForPlan(
+        handle,
+        (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.date === again && p.working === false,
+        'meeting booked again',
+      );
+      expect(rebooked.bookings!.find((b) => b.bookingId === first.bookingId)?.status).toBe('CANCELLED');
+      expect(since().find(of('meetingCancelled'))).toMatchObject({
+        bookingId: first.bookingId,
+        reason: `meeting on ${first.date} not reported held: booked again`,
+      });
+      const meeting = live(rebooked, 'PRE_RELEASE_MEETING')[0]!;
+      await tell(handle, meetingHeldUpdate, {
+        bookingId: meeting.bookingId,
+        kind: 'PRE_RELEASE_MEETING',
+        heldAt: await nowIso(),
+      });
+      const held = await waitForPlan(handle, (p) => p.stage === 'AWAITING_RELEASE' && !p.working, 'held');
+      // Breached at the end of its first day, met late when held on the second.
+      expect(held.deadlines.find((d) => d.clock === 'preReleaseMeeting')).toMatchObject({
+        status: 'MET_LATE',
+      });
+      expect(tally(since())).toMatchObject({
+        meetingCancelled: 1,
+        meetingBooked: 1,
+        breachRecorded: 1,
+        breachMet: 1,
+      });
+      await recordHistory(handle, 'v3.planner-fixes.meeting-not-held-booked-again');
+    });
+  });
+
   it('release date moved twice in one day: each move undoes the last booking and tells the agency once', async () => {
     await atPreReleaseMeeting(async ({ handle, since }, before) => {
       const first = fridayAfter(await today(), 40);

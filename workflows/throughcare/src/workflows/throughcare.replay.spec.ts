@@ -3,7 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
-import { PLANNER_PROPERTIES_PATCH } from './journey/planner';
+import { PLANNER_FIXES_PATCH, PLANNER_PROPERTIES_PATCH } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 
 const root = path.resolve(__dirname, '../../../../test/fixtures/histories');
@@ -62,6 +62,8 @@ const V3_HISTORIES: string[] = [
   'v3.planner-properties.visits-before-kept-meeting',
   // Branch of `patched('effect-lanes-1')` (each service a lane of its own).
   'v3.effect-lanes.notice-during-liberation-outage',
+  // Branch of `patched('planner-fixes-2')` (fixes found by the planner's mutation tests).
+  'v3.planner-fixes.meeting-not-held-booked-again',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -87,7 +89,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1 in those named for it)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1 and planner-fixes-2 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -96,17 +98,37 @@ describe('journey replay over recorded histories', () => {
         ),
       );
     };
+    /** The patches a run's carried state says were adopted in an earlier run (`s.adopted`). */
+    const adoptedBefore = async (file: string): Promise<string[]> => {
+      const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      const input = started?.input?.payloads?.[0]?.data;
+      if (!input) return [];
+      const parsed = JSON.parse(Buffer.from(input).toString('utf8')) as {
+        continued?: { adopted?: string[] };
+      };
+      return parsed.continued?.adopted ?? [];
+    };
     for (const file of await histories()) {
       const markers = (await patchesOf(file)).join(' ');
-      // A history named for a later patch's branch carries that patch's marker, and only it does.
-      expect([file, markers.includes(PLANNER_PROPERTIES_PATCH)]).toEqual([
-        file,
-        file.includes('.planner-properties.'),
-      ]);
+      // A history named for a later patch's branch carries that patch's marker, and only it does
+      // (or one named for a patch after it, whose scenario may reach its branches too).
+      if (!file.includes('.planner-fixes.'))
+        expect([file, markers.includes(PLANNER_PROPERTIES_PATCH)]).toEqual([
+          file,
+          file.includes('.planner-properties.'),
+        ]);
       // effect-lanes-1 is asked by every v3 journey that starts an effect: histories recorded from
       // now on carry it whatever their name; those named for it must.
       if (file.includes('.effect-lanes.'))
         expect([file, markers.includes(EFFECT_LANES_PATCH)]).toEqual([file, true]);
+      // planner-fixes-2 is adopted at the first planning of every v3 journey run on code since it,
+      // and carried in the state to its later runs (whose histories then have no marker of it).
+      if (file.includes('.planner-fixes.'))
+        expect([
+          file,
+          markers.includes(PLANNER_FIXES_PATCH) || (await adoptedBefore(file)).includes(PLANNER_FIXES_PATCH),
+        ]).toEqual([file, true]);
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);
       } else {

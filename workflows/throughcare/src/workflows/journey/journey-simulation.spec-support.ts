@@ -49,9 +49,11 @@ export interface WorldBooking {
   kind: BookingView['kind'];
   establishmentCode?: string;
   date?: string;
-  status: 'BOOKED' | 'CANCELLED';
+  /** HELD: the service knows the meeting took place (at `heldAt`), whatever the journey was told. */
+  status: 'BOOKED' | 'CANCELLED' | 'HELD';
   /** When the service took the booking (simulated time). */
   bookedAt: number;
+  heldAt?: string;
 }
 /** A notice as the agency received it. */
 export interface WorldNotice {
@@ -83,6 +85,11 @@ export class SimulatedJourney {
   lanes?: { pick: (inFlight: number) => number };
   /** Effects started and not answered yet, by lane (lanes mode). */
   readonly inFlight = new Map<Lane, () => void>();
+  /**
+   * Whether the journey adopts `planner-fixes-2` at its plannings, as the shell does on today's
+   * code; false: the behaviour of a journey recorded before it (replayed on the old branch).
+   */
+  adopting = true;
   private seq = 0;
 
   constructor(readonly input: ThroughcareInput) {
@@ -126,6 +133,7 @@ export class SimulatedJourney {
    * flight answer; false when nothing can start and nothing is in flight.
    */
   stepOnce(): boolean {
+    if (this.adopting) this.p.adoptFixes();
     this.clocks();
     const a = this.p.nextAction(
       this.lanes && this.inFlight.size > 0 ? new Set(this.inFlight.keys()) : undefined,
@@ -259,9 +267,15 @@ export class SimulatedJourney {
           return;
         }
         const held = this.bookings.get(b.bookingId);
-        const outcome = held?.status === 'CANCELLED' ? 'ALREADY_CANCELLED' : 'CANCELLED';
-        if (held) held.status = 'CANCELLED';
-        cancelAnswered(s, true, b, a.because, outcome, this.now);
+        // As the liberation service answers: a meeting held stays held, with the instant it was held.
+        const outcome =
+          held?.status === 'HELD'
+            ? 'ALREADY_HELD'
+            : held?.status === 'CANCELLED'
+              ? 'ALREADY_CANCELLED'
+              : 'CANCELLED';
+        if (held && outcome === 'CANCELLED') held.status = 'CANCELLED';
+        cancelAnswered(s, true, b, a.because, outcome, held?.heldAt ?? this.now);
         return;
       }
       case 'book': {

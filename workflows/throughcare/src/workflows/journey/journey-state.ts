@@ -90,6 +90,12 @@ export interface JourneyState {
   attention: AttentionItemView[];
   /** Ids of items resolved whose resolution is not yet in the operator list (schema 2). */
   attentionUnrecorded: string[];
+  /**
+   * Behaviour changes (patch ids) this journey has adopted, asked once from the main loop's
+   * planning and kept here (and across continue-as-new) because derivations read outside planning
+   * (the clocks' coroutine, queries) depend on them. Absent: none adopted.
+   */
+  adopted?: string[];
 }
 
 export interface Request {

@@ -643,8 +643,9 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
             });
         }
       });
-      // What took place cannot be called off: a meeting already held is kept as held (v3).
-      if (cancelAnswered(s, v3, b, because, result?.outcome, iso(now())) === 'HELD')
+      // What took place cannot be called off: a meeting already held is kept as held (v3), at the
+      // instant the service says it was held (answers recorded before it said so: the answer's).
+      if (cancelAnswered(s, v3, b, because, result?.outcome, result?.heldAt ?? iso(now())) === 'HELD')
         log.info('compensation not needed: already held', { kind: b.kind, bookingId: b.bookingId, because });
     } catch (err) {
       // Transient failures are retried by the activity's policy for as long as it takes; only a
@@ -816,6 +817,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     let a: Action | undefined;
     let lane: Lane | undefined;
     try {
+      p.adoptFixes();
       a = p.nextAction(inFlight.size > 0 ? new Set(inFlight.keys()) : undefined);
       // Asked only where the two behaviours differ (an effect to start), and only from planning.
       lane = a && v3 ? laneOf(a) : undefined;

@@ -63,6 +63,25 @@ export const iso = (ms: number) => new Date(ms).toISOString();
  */
 export const PLANNER_PROPERTIES_PATCH = 'planner-properties-1';
 
+/**
+ * Fixes found by the planner's mutation tests (issue 7). Unlike the fixes above they change
+ * derivations the clocks' coroutine reads too, so a v3 journey adopts the patch once, at its first
+ * planning on this code (`adoptFixes`: `patched()` from planning only), and keeps the answer in
+ * `s.adopted` (carried across continue-as-new); replays of journeys recorded before it keep the
+ * old behaviour.
+ * - a pre-release meeting booked for its own due day is kept on that day: when the due day is the
+ *   last working day before liberation, it was cancelled on the day as "no working day left";
+ * - a clock already overdue when the reason it no longer applies arose (a closure, a release) is
+ *   breached, not cancelled: after worker downtime both could be handled together and the breach
+ *   was lost; the closure waits for the breach to be on record;
+ * - a pre-release meeting not reported held by the end of its day is cancelled (the liberation
+ *   service answers ALREADY_HELD if it was held) and booked again, or the meeting is found
+ *   impossible: the stale booking held the slot and no meeting was ever booked again;
+ * - an assessment already completed is not requested again when an operator retries its failed
+ *   request.
+ */
+export const PLANNER_FIXES_PATCH = 'planner-fixes-2';
+
 /** What the planner knows besides the state: the journey's input, its policy and its code version. */
 export interface PlanContext {
   readonly input: ThroughcareInput;
@@ -207,6 +226,12 @@ export type Action =
 /** The planner of one journey run: derivations over the live state `s` at the instant `now()`. */
 export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => number) {
   const { input, v3 } = ctx;
+  /** Whether this journey has adopted the `planner-fixes-2` behaviour (see `adoptFixes`). */
+  const fixed = () => v3 && (s.adopted?.includes(PLANNER_FIXES_PATCH) ?? false);
+  /** Asked by the shell at each planning (only there may `patched()` be asked): adopts the fixes once. */
+  function adoptFixes(): void {
+    if (v3 && !fixed() && ctx.patched(PLANNER_FIXES_PATCH)) (s.adopted ??= []).push(PLANNER_FIXES_PATCH);
+  }
   /**
    * Calendar arithmetic (working days, the s.8 rule, deadlines) costs tens of microseconds a call
    * and one plan asks the same questions many times: answers are kept by their inputs (bounded).
@@ -298,7 +323,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           b.status === 'BOOKED' &&
           b.establishmentCode === establishment(),
       )?.date;
-      if (booked !== undefined && booked > due && booked >= today() && booked < liberationDate())
+      // (On its due day itself too, since `planner-fixes-2`: that day is then already before `earliest`.)
+      if (
+        booked !== undefined &&
+        (booked > due || (booked === due && fixed())) &&
+        booked >= today() &&
+        booked < liberationDate()
+      )
         return booked;
     }
     return day < liberationDate() ? day : undefined;
@@ -518,6 +549,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     for (const d of s.deadlines) {
       if (d.status !== 'OPEN' || wanted.some((w) => w.key === d.key)) continue;
       if (v3 && d.breachKey) continue; // being recorded
+      // Overdue before the reason it no longer applies arose: a breach to record, not a clock to cancel.
+      if (fixed() && Date.parse(d.dueAt) <= unwantedSince(d, closing)) continue;
       d.status = 'CANCELLED';
       d.note = closing
         ? `case closed (${closingReason()})`
@@ -526,6 +559,34 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           : 'no longer applies';
     }
   }
+
+  /**
+   * When an open clock stopped applying: the closure's or the release's own instant where the
+   * facts give one (never later than now), otherwise now. A clock due by then was breached first.
+   */
+  function unwantedSince(d: Deadline, closing: boolean): number {
+    const at = (iso?: string) => (iso === undefined ? now() : Math.min(now(), Date.parse(iso)));
+    if (closing) {
+      if (s.closureReason || s.closedAt) return at(s.closedAt);
+      if (s.closeRequested) return at(s.closeRequested.requestedAt);
+      if (s.consentWithdrawn) return at(s.consentWithdrawn.withdrawnAt);
+      if (s.returned) return at(s.returned.receivedAt);
+      if (s.release && released()) return Math.min(now(), followUpEnds());
+      return now();
+    }
+    if (CUSTODY_CLOCKS.includes(d.clock as ClockName) && s.release && released())
+      return at(s.release.releasedAt);
+    const reversal = s.reversals[s.reversals.length - 1];
+    if (!CUSTODY_CLOCKS.includes(d.clock as ClockName) && reversal?.movement === 'RELEASE' && !released())
+      return at(reversal.at); // the release's own clocks (first appointment, follow-ups)
+    return now();
+  }
+
+  /** An open clock past its due instant whose breach is still to record (the closure waits for it). */
+  const breachToRecord = () =>
+    s.deadlines.some(
+      (d) => d.status === 'OPEN' && now() >= Date.parse(d.dueAt) && !blocked(`breach:${d.key}`),
+    );
 
   /** A clock that can no longer be met whatever anyone does: breached at once (since v3). */
   const impossibleClock = (d: Deadline) => d.clock === 'preReleaseMeeting' && meetingImpossible();
@@ -667,6 +728,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           if (released()) return `released on ${localDateOf(new Date(s.release!.releasedAt))}`;
           if (b.establishmentCode !== est) return `person moved from ${b.establishmentCode} to ${est}`;
           if (b.kind === 'PRE_RELEASE_MEETING') {
+            // Not reported held by the end of its day: cancelled (the liberation service answers
+            // ALREADY_HELD if it was held after all) and booked again, or found impossible.
+            if (fixed() && (b.date ?? '') < today() && !meetingHeld())
+              return `meeting on ${b.date} not reported held: booked again`;
             if (meeting === undefined) return `no working day left before liberation on ${lib}`;
             if ((b.date ?? '') > localDateOf(new Date(meetingDue())) && b.date !== meeting)
               return `liberation date now ${lib}: meeting due by ${localDateOf(new Date(meetingDue()))}`;
@@ -849,6 +914,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (
         !fromCourt() &&
         !s.requests.some((r) => r.kind === 'CORE_SCREEN') &&
+        !(s.coreScreen && fixed()) &&
         !blocked('request:CORE_SCREEN')
       )
         yield {
@@ -861,6 +927,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         inCustody() &&
         s.coreScreen &&
         !s.requests.some((r) => r.kind === 'COMPREHENSIVE_SCREEN') &&
+        !(completed('COMPREHENSIVE_SCREEN').length > 0 && fixed()) &&
         !blocked('request:COMPREHENSIVE_SCREEN')
       )
         yield {
@@ -878,6 +945,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         s.coreScreen &&
         planningOpen() &&
         !s.requests.some((r) => r.kind === 'SUMMARY_REVIEW') &&
+        !(completed('SUMMARY_REVIEW').length > 0 && fixed()) &&
         !blocked('request:SUMMARY_REVIEW')
       )
         yield {
@@ -965,7 +1033,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (!blocked(action)) yield { kind: 'notify', action, notice };
     }
 
-    if (closing && !s.closureRecorded && !blocked('case:close'))
+    // Since `planner-fixes-2` the closure waits for an overdue clock's breach (the clocks' coroutine).
+    if (closing && !s.closureRecorded && !blocked('case:close') && !(fixed() && breachToRecord()))
       yield { kind: 'close', action: 'case:close', closing };
     if (s.closureRecorded && s.returned && !s.nextEpisodeHandedOver && !blocked('episode:next'))
       yield { kind: 'handOver', action: 'episode:next' };
@@ -1019,6 +1088,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   }
 
   return {
+    adoptFixes,
+    fixed,
     today,
     settled,
     released,

@@ -1,0 +1,322 @@
+import type { Deadline } from './journey-state';
+import {
+  DAY,
+  HOUR,
+  inputFor,
+  setUp,
+  SimulatedJourney,
+  tellCoreScreen,
+} from './journey-simulation.spec-support';
+import { createPlanner, PLANNER_FIXES_PATCH } from './planner';
+
+/**
+ * The fixes of `planner-fixes-2` (found by the planner's mutation tests, issue 7), each shown on
+ * the old branch (a journey recorded before the patch, `adopting = false`) and on the new one.
+ *
+ * The Scottish reference journey (`setUp(j, 6)` on a release 30 days after a Monday reception):
+ * liberation 2026-04-01, the meeting booked on its due day 2026-03-18 (due by its end).
+ */
+
+/** An instant `days` after the reception day (2026-03-02), at `hour` UTC. */
+const at = (days: number, hour: number) => Date.parse('2026-03-02T00:00:00.000Z') + days * DAY + hour * HOUR;
+
+function journey(adopting: boolean, jurisdiction: 'SCOTLAND' | 'ENGLAND_AND_WALES', days: number) {
+  const j = new SimulatedJourney(inputFor(jurisdiction, days));
+  j.adopting = adopting;
+  setUp(j, 6);
+  return j;
+}
+const deadline = (j: SimulatedJourney, key: string): Deadline => {
+  const d = j.s.deadlines.find((x) => x.key === key);
+  if (!d) throw new Error(`no deadline ${key}`);
+  return d;
+};
+const meetings = (j: SimulatedJourney) =>
+  j.s.bookings
+    .filter((b) => b.kind === 'PRE_RELEASE_MEETING')
+    .map((b) => [b.date, b.status, b.cancelledBecause ?? null]);
+const items = (j: SimulatedJourney) => j.s.attention.map((a) => [a.action, a.status]);
+const meetingBooking = (j: SimulatedJourney) => {
+  const b = j.s.bookings.find((x) => x.kind === 'PRE_RELEASE_MEETING' && x.status === 'BOOKED');
+  if (!b) throw new Error('no meeting booked');
+  return b;
+};
+
+describe('planner-fixes-2: adoption', () => {
+  it('is adopted once, at the first planning of a v3 journey whose shell says the patch applies', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+    expect(j.p.fixed()).toBe(false);
+    j.stepOnce();
+    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH]);
+    j.run();
+    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH]);
+    expect(j.p.fixed()).toBe(true);
+  });
+
+  it('is not adopted where the patch does not apply (a replay of a journey recorded before it)', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+    const asked: string[] = [];
+    const p = createPlannerAsking(j, asked, false);
+    p.adoptFixes();
+    p.adoptFixes();
+    expect(asked).toEqual([PLANNER_FIXES_PATCH, PLANNER_FIXES_PATCH]);
+    expect(j.s.adopted).toBeUndefined();
+    expect(p.fixed()).toBe(false);
+  });
+
+  it('is never asked again once adopted (the answer is in the state, carried to the next run)', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+    j.stepOnce();
+    const asked: string[] = [];
+    const p = createPlannerAsking(j, asked, true);
+    p.adoptFixes();
+    expect(asked).toEqual([]);
+    expect(p.fixed()).toBe(true);
+  });
+});
+
+/** A planner over `j`'s state whose `patched()` answers `answer` and notes each question. */
+function createPlannerAsking(j: SimulatedJourney, asked: string[], answer: boolean) {
+  return createPlanner(
+    {
+      ...j.ctx,
+      patched: (id) => {
+        asked.push(id);
+        return answer;
+      },
+    },
+    j.s,
+    () => j.t,
+  );
+}
+
+describe('planner-fixes-2: a meeting booked on its due day, the last working day before liberation', () => {
+  // England & Wales, release 9 days after reception: liberation Wednesday 2026-03-11, the meeting
+  // due (and booked) on Tuesday 2026-03-10, the last working day before it.
+  it('old branch: on the day itself the meeting is cancelled as impossible and its clock breached', () => {
+    const j = journey(false, 'ENGLAND_AND_WALES', 9);
+    expect(meetings(j)).toEqual([['2026-03-10', 'BOOKED', null]]);
+    j.t = Date.parse('2026-03-10T07:00:00.000Z');
+    j.run();
+    expect(meetings(j)).toEqual([
+      ['2026-03-10', 'CANCELLED', 'no working day left before liberation on 2026-03-11'],
+    ]);
+    expect(items(j)).toContainEqual(['meeting-impossible:2026-03-11', 'OPEN']);
+    expect(deadline(j, 'preReleaseMeeting').status).toBe('BREACHED');
+  });
+
+  it('new branch: the meeting is kept on its day, held there, and its clock met', () => {
+    const j = journey(true, 'ENGLAND_AND_WALES', 9);
+    j.t = Date.parse('2026-03-10T07:00:00.000Z');
+    j.run();
+    expect(meetings(j)).toEqual([['2026-03-10', 'BOOKED', null]]);
+    expect(items(j).map(([action]) => action)).not.toContain('meeting-impossible:2026-03-11');
+    expect(j.notices.map((n) => n.subject)).not.toContain('PRE_RELEASE_MEETING_IMPOSSIBLE');
+    expect(deadline(j, 'preReleaseMeeting').status).toBe('OPEN');
+    j.t = Date.parse('2026-03-10T10:00:00.000Z');
+    expect(
+      j.tell(j.facts.meetingHeld, {
+        bookingId: meetingBooking(j).bookingId,
+        kind: 'PRE_RELEASE_MEETING',
+        heldAt: j.now,
+        eventId: 'held',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(deadline(j, 'preReleaseMeeting')).toMatchObject({
+      status: 'MET',
+      metAt: '2026-03-10T10:00:00.000Z',
+    });
+  });
+});
+
+describe('planner-fixes-2: a meeting not reported held by the end of its day', () => {
+  it('old branch: the stale booking holds the slot and no meeting is ever booked again', () => {
+    const j = journey(false, 'SCOTLAND', 30);
+    expect(meetings(j)).toEqual([['2026-03-18', 'BOOKED', null]]);
+    j.t = at(17, 7); // 2026-03-19
+    j.run();
+    j.t = at(24, 7); // a week on
+    j.run();
+    expect(meetings(j)).toEqual([['2026-03-18', 'BOOKED', null]]);
+    expect(deadline(j, 'preReleaseMeeting').status).toBe('BREACHED');
+  });
+
+  it('new branch: the next morning it is cancelled and booked on the next working day; held there, met late', () => {
+    const j = journey(true, 'SCOTLAND', 30);
+    j.t = at(17, 7); // Thursday 2026-03-19
+    j.run();
+    expect(meetings(j)).toEqual([
+      ['2026-03-18', 'CANCELLED', 'meeting on 2026-03-18 not reported held: booked again'],
+      ['2026-03-20', 'BOOKED', null],
+    ]);
+    expect(deadline(j, 'preReleaseMeeting').status).toBe('BREACHED');
+    j.t = at(18, 10);
+    expect(
+      j.tell(j.facts.meetingHeld, {
+        bookingId: meetingBooking(j).bookingId,
+        kind: 'PRE_RELEASE_MEETING',
+        heldAt: j.now,
+        eventId: 'held',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(deadline(j, 'preReleaseMeeting')).toMatchObject({
+      status: 'MET_LATE',
+      metAt: '2026-03-20T10:00:00.000Z',
+    });
+    j.t = at(25, 7);
+    j.run();
+    expect(meetings(j)).toEqual([
+      ['2026-03-18', 'CANCELLED', 'meeting on 2026-03-18 not reported held: booked again'],
+      ['2026-03-20', 'HELD', null],
+    ]);
+  });
+
+  it('new branch: a meeting the prison held but never reported is kept as held, at the instant the service gives', () => {
+    const j = journey(true, 'SCOTLAND', 30);
+    const world = j.bookings.get(meetingBooking(j).bookingId)!;
+    world.status = 'HELD';
+    world.heldAt = '2026-03-18T11:00:00.000Z';
+    j.t = at(17, 7);
+    j.run();
+    expect(meetings(j)).toEqual([['2026-03-18', 'HELD', null]]);
+    expect(j.s.meetingsHeld.find((m) => m.kind === 'PRE_RELEASE_MEETING')?.heldAt).toBe(
+      '2026-03-18T11:00:00.000Z',
+    );
+    // The breach was on record before anyone knew (the clocks run at the due instant); its met
+    // time is the meeting's own.
+    expect(deadline(j, 'preReleaseMeeting').metAt).toBe('2026-03-18T11:00:00.000Z');
+  });
+
+  it('new branch: when no working day is left, the stale booking goes and the meeting is found impossible', () => {
+    // England & Wales, release 9 days on: the meeting on 2026-03-10, liberation 2026-03-11.
+    const j = journey(true, 'ENGLAND_AND_WALES', 9);
+    j.t = Date.parse('2026-03-11T00:30:00.000Z');
+    j.run();
+    expect(meetings(j)).toEqual([
+      ['2026-03-10', 'CANCELLED', 'meeting on 2026-03-10 not reported held: booked again'],
+    ]);
+  });
+});
+
+describe('planner-fixes-2: a clock already overdue when the case closes (handled together, e.g. after downtime)', () => {
+  /** The Scottish reference journey at 07:00 the day after its meeting, consent withdrawn at 06:00. */
+  function withdrawnAfterDue(adopting: boolean, withdrawnAt: string) {
+    const j = journey(adopting, 'SCOTLAND', 30);
+    j.t = at(17, 7);
+    expect(j.tell(j.facts.consentWithdrawn, { withdrawnAt, eventId: 'consent' })).toBe('applied');
+    return j;
+  }
+
+  it('old branch: the overdue clock is cancelled with the case, its breach never recorded', () => {
+    const j = withdrawnAfterDue(false, '2026-03-19T06:00:00.000Z');
+    j.run();
+    expect(deadline(j, 'preReleaseMeeting')).toMatchObject({
+      status: 'CANCELLED',
+      note: 'case closed (CONSENT_WITHDRAWN)',
+    });
+  });
+
+  it('new branch: the overdue clock is breached, not cancelled with the case', () => {
+    const j = withdrawnAfterDue(true, '2026-03-19T06:00:00.000Z');
+    j.run();
+    expect(j.s.closureRecorded).toBe(true);
+    expect(deadline(j, 'preReleaseMeeting')).toMatchObject({
+      status: 'BREACHED',
+      breachKey: expect.any(String),
+    });
+    expect(j.s.deadlines.filter((d) => d.status === 'CANCELLED').map((d) => [d.key, d.note])).toEqual([]);
+    expect(deadline(j, 'summaryReview').status).toBe('MET');
+  });
+
+  it('new branch: a clock due after the withdrawal is cancelled, even when handled after its due instant', () => {
+    // Withdrawn at 18:00 on the meeting's day (before its end-of-day due), handled the next morning.
+    const j = withdrawnAfterDue(true, '2026-03-18T18:00:00.000Z');
+    j.run();
+    expect(deadline(j, 'preReleaseMeeting')).toMatchObject({
+      status: 'CANCELLED',
+      note: 'case closed (CONSENT_WITHDRAWN)',
+    });
+  });
+
+  it('new branch: the closure waits until the overdue breach is on record', () => {
+    const j = withdrawnAfterDue(true, '2026-03-19T06:00:00.000Z');
+    j.p.adoptFixes();
+    j.p.syncDeadlines(); // the loop plans before the clocks' coroutine has recorded the breach
+    const planned: string[] = [];
+    for (let a = j.p.nextAction(); a && planned.length < 50; a = j.p.nextAction()) {
+      planned.push(a.kind);
+      j.execute(a);
+    }
+    expect(planned).not.toContain('close');
+    expect(j.s.closureRecorded).toBeUndefined();
+    const d = j.p.dueClock();
+    expect(d?.key).toBe('preReleaseMeeting');
+    d!.breachKey = 'breach:preReleaseMeeting';
+    d!.status = 'BREACHED';
+    expect(j.p.nextAction()).toMatchObject({ kind: 'close', closing: 'CONSENT_WITHDRAWN' });
+  });
+
+  it('new branch: custody clocks overdue before a release (told late) are breached; those due after it are cancelled', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+    j.run();
+    // No core screen: due 2026-03-05 (end of day). Released on 2026-03-06, told on 2026-03-07.
+    j.t = at(5, 10);
+    expect(
+      j.tell(j.facts.releaseRecorded, {
+        releasedAt: j.now,
+        establishmentCode: 'BAR',
+        eventId: 'release',
+      }),
+    ).toBe('applied');
+    j.t = at(7, 10);
+    j.run();
+    expect(deadline(j, 'coreScreen').status).toBe('BREACHED');
+    expect(deadline(j, 'comprehensiveScreen')).toMatchObject({
+      status: 'CANCELLED',
+      note: 'released before it was done',
+    });
+  });
+});
+
+describe('planner-fixes-2: an assessment completed while its failed request waited on an operator', () => {
+  function coreScreenRequestFailed(adopting: boolean) {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+    j.adopting = adopting;
+    j.failing = (a) => a.kind === 'request';
+    j.run();
+    expect(items(j)).toEqual([['request:CORE_SCREEN', 'OPEN']]);
+    j.failing = () => false;
+    j.t = at(1, 10);
+    // The prison completed the screen anyway (its own system); the operator then retries.
+    expect(tellCoreScreen(j, ['ACCOMMODATION'], 'core')).toBe('applied');
+    const item = j.s.attention[0]!;
+    expect(
+      j.tell(j.facts.resolveAttention, {
+        itemId: item.id,
+        option: 'RETRY',
+        by: 'operator',
+        resolvedAt: j.now,
+        eventId: 'retry',
+      }),
+    ).toBe('applied');
+    j.run();
+    return j;
+  }
+
+  it('old branch: the core screen is asked for again', () => {
+    expect(coreScreenRequestFailed(false).s.requests.map((r) => r.kind)).toEqual([
+      'CORE_SCREEN',
+      'COMPREHENSIVE_SCREEN',
+      'SUMMARY_REVIEW',
+    ]);
+  });
+
+  it('new branch: it is not asked for again; the journey goes on to the comprehensive screen', () => {
+    const j = coreScreenRequestFailed(true);
+    // (Release planning is open from reception on this short sentence: the summary review too.)
+    expect(j.s.requests.map((r) => r.kind)).toEqual(['COMPREHENSIVE_SCREEN', 'SUMMARY_REVIEW']);
+    expect(deadline(j, 'coreScreen').status).toBe('MET');
+  });
+});
