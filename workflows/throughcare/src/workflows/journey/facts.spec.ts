@@ -547,7 +547,7 @@ describe('fact rules: reversed movements', () => {
       ['t1', 'BAR', 'EDI'],
     ]);
     expect(j.s.reversals).toEqual([
-      { eventId: 't2', movement: 'TRANSFER', at, reversedAfterSettling: false },
+      { eventId: 't2', movement: 'TRANSFER', at, reversedAfterSettling: false, to: 'GRE' },
     ]);
     expect(j.p.reportedEstablishment()).toBe('EDI');
   });
@@ -571,8 +571,8 @@ describe('fact rules: reversed movements', () => {
     j.tell(j.facts.movementReversed, reverse(j, 't1', 'rev-1'));
     expect(j.s.transfers).toEqual([]);
     expect(j.s.reversals).toEqual([
-      { eventId: 't2', movement: 'TRANSFER', at, reversedAfterSettling: true },
-      { eventId: 't1', movement: 'TRANSFER', at, reversedAfterSettling: true },
+      { eventId: 't2', movement: 'TRANSFER', at, reversedAfterSettling: true, to: 'GRE' },
+      { eventId: 't1', movement: 'TRANSFER', at, reversedAfterSettling: true, to: 'EDI' },
     ]);
   });
 

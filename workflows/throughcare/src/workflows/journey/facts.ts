@@ -239,6 +239,7 @@ export function createFacts(
           movement: 'TRANSFER',
           at: f.reversedAt,
           reversedAfterSettling: p.settled(t.settlesAt),
+          to: t.toEstablishmentCode,
         });
       }
     },

@@ -57,6 +57,8 @@ export interface JourneyState {
     movement: 'RELEASE' | 'TRANSFER';
     at: string;
     reversedAfterSettling: boolean;
+    /** A transfer's destination (recorded since `planner-fixes-2`'s code; absent in older states). */
+    to?: string;
   }[];
   expectedReleaseDate: string;
   dateChanges: ReleaseDateChanged[];

@@ -223,6 +223,8 @@ describe('planner: stages, who the journey waits on, and the standard reviews', 
       clock: 'standardReview',
       owedBy: 'prison:BAR',
       owedTo: 'person',
+      // Counted from the first review's completion (planner-fixes-2; before it, from reception).
+      startedAt: '2026-09-10T10:00:00.000Z',
       dueAt: '2027-09-10T22:59:59.999Z',
       status: 'OPEN',
     });

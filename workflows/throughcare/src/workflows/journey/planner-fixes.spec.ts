@@ -1,8 +1,10 @@
 import type { Deadline } from './journey-state';
 import {
+  apply,
   DAY,
   HOUR,
   inputFor,
+  settle,
   setUp,
   SimulatedJourney,
   tellCoreScreen,
@@ -318,5 +320,91 @@ describe('planner-fixes-2: an assessment completed while its failed request wait
     // (Release planning is open from reception on this short sentence: the summary review too.)
     expect(j.s.requests.map((r) => r.kind)).toEqual(['COMPREHENSIVE_SCREEN', 'SUMMARY_REVIEW']);
     expect(deadline(j, 'coreScreen').status).toBe('MET');
+  });
+});
+
+describe('planner-fixes-2: the base of a standard review clock after the first', () => {
+  /** A long sentence (E&W, 700 days) to its second standard review, asked for on 2027-08-13. */
+  function secondReviewAsked(adopting: boolean) {
+    const j = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 700));
+    j.adopting = adopting;
+    const review = (kind: 'COMPREHENSIVE_SCREEN' | 'STANDARD_REVIEW', seq: number) =>
+      expect(
+        j.tell(j.facts.assessmentCompleted, {
+          assessmentId: `asm-${kind}-${seq}`,
+          kind,
+          needs: [],
+          completedAt: j.now,
+          eventId: `e-${kind}-${seq}`,
+        }),
+      ).toBe('applied');
+    j.run();
+    j.t = at(1, 10);
+    expect(tellCoreScreen(j, [], 'core')).toBe('applied');
+    j.run();
+    j.t = at(2, 10);
+    review('COMPREHENSIVE_SCREEN', 1);
+    j.run();
+    j.t = Date.parse('2026-09-10T10:00:00.000Z');
+    j.run();
+    review('STANDARD_REVIEW', 1);
+    j.run();
+    j.t = Date.parse('2027-08-13T23:00:00.000Z');
+    j.run();
+    return deadline(j, 'standardReview:2');
+  }
+
+  it('old branch: it says it started at reception', () => {
+    expect(secondReviewAsked(false)).toMatchObject({
+      startedAt: '2026-03-02T09:00:00.000Z',
+      dueAt: '2027-09-10T22:59:59.999Z',
+    });
+  });
+
+  it('new branch: it starts at the previous review’s completion, from which it is counted', () => {
+    expect(secondReviewAsked(true)).toMatchObject({
+      startedAt: '2026-09-10T10:00:00.000Z',
+      dueAt: '2027-09-10T22:59:59.999Z',
+    });
+  });
+});
+
+describe('planner-fixes-2: a transfer the agency never heard of, reversed', () => {
+  /** BAR→EDI→GRE, each settled, GRE reversed, all before the agency hears of EDI. */
+  function movedTwiceOneReversed(adopting: boolean) {
+    const j = journey(adopting, 'SCOTLAND', 30);
+    const notices = j.notices.length;
+    apply(
+      j,
+      [
+        { kind: 'transfer', to: 'EDI' },
+        { kind: 'advance', minutes: 50 },
+        { kind: 'transfer', to: 'GRE' },
+        { kind: 'advance', minutes: 50 },
+        { kind: 'reverseTransfer' },
+      ],
+      { changes: 0 },
+    );
+    settle(j);
+    return [
+      j.notices
+        .slice(notices)
+        .map((n) => [n.subject, n.fields.previousEstablishmentCode, n.fields.establishmentCode]),
+      j.s.notifications.slice(-1).map((n) => n.message),
+    ];
+  }
+
+  it('old branch: the agency is told the transfer to BAR was an error', () => {
+    expect(movedTwiceOneReversed(false)).toEqual([
+      [['MOVEMENT_REVERSED', 'BAR', 'EDI']],
+      ['The transfer to BAR was recorded in error: the person is at EDI.'],
+    ]);
+  });
+
+  it('new branch: the agency is told of the move from BAR to EDI', () => {
+    expect(movedTwiceOneReversed(true)).toEqual([
+      [['TRANSFERRED', 'BAR', 'EDI']],
+      ['The person has moved from BAR to EDI; visits and meetings are rebooked there.'],
+    ]);
   });
 });

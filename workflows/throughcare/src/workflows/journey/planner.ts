@@ -78,7 +78,12 @@ export const PLANNER_PROPERTIES_PATCH = 'planner-properties-1';
  *   service answers ALREADY_HELD if it was held) and booked again, or the meeting is found
  *   impossible: the stale booking held the slot and no meeting was ever booked again;
  * - an assessment already completed is not requested again when an operator retries its failed
- *   request.
+ *   request;
+ * - a standard review's clock after the first starts at the previous review's completion (its
+ *   base), not at reception;
+ * - the agency is told "the transfer to X was recorded in error" only when X, the establishment
+ *   it was told, is a reversed transfer's destination: after BAR→EDI→GRE with GRE reversed before
+ *   the agency heard of EDI, it was told the transfer to BAR had been an error.
  */
 export const PLANNER_FIXES_PATCH = 'planner-fixes-2';
 
@@ -440,11 +445,16 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         metAt: s.acknowledgement?.acknowledgedAt,
       });
     }
-    for (const r of s.requests.filter((q) => q.kind === 'STANDARD_REVIEW' && inCustody())) {
+    const reviews = s.requests.filter((q) => q.kind === 'STANDARD_REVIEW');
+    for (const r of reviews.filter(() => inCustody())) {
+      // Each review after the first is counted from the one before it (`nextReview`); before
+      // `planner-fixes-2` every review's clock said it started at reception.
+      const previous = reviews.find((q) => q.seq === r.seq - 1);
+      const previousDone = previous && s.assessments.find((a) => a.assessmentId === previous.assessmentId);
       wanted.push({
         key: `standardReview:${r.seq}`,
         clock: r.seq === 1 ? 'firstStandardReview' : 'standardReview',
-        base: input.receivedAt,
+        base: previousDone && fixed() ? previousDone.completedAt : input.receivedAt,
         dueAt: r.dueAt,
         owedBy: prison(),
         owedTo: 'person',
@@ -811,9 +821,16 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       };
     }
     if (t.custody === 'IN' && t.establishmentCode !== est) {
+      // The agency was told of a transfer since reversed: since `planner-fixes-2`, only when the
+      // establishment it was told is a reversed transfer's destination (a reversal recorded before
+      // destinations were kept counts as before); a transfer it never heard of, reversed, is not news.
       const undone =
-        s.reversals.some((r) => r.movement === 'TRANSFER' && r.reversedAfterSettling) &&
-        s.transfers.every((x) => x.toEstablishmentCode !== t.establishmentCode);
+        s.reversals.some(
+          (r) =>
+            r.movement === 'TRANSFER' &&
+            r.reversedAfterSettling &&
+            (!fixed() || r.to === undefined || r.to === t.establishmentCode),
+        ) && s.transfers.every((x) => x.toEstablishmentCode !== t.establishmentCode);
       return {
         subject: undone ? 'MOVEMENT_REVERSED' : 'TRANSFERRED',
         message: undone
