@@ -421,13 +421,16 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     );
   });
 
-  it('a pre-release meeting not reported held by the end of its day is cancelled and booked again on the next working day (planner-fixes-2)', async () => {
+  it('a pre-release meeting not reported held by the end of the next working day lapses: an item, cancelled, booked again (planner-fixes-2)', async () => {
     await atPreReleaseMeeting(async ({ handle, since }, before) => {
       const first = live(before, 'PRE_RELEASE_MEETING')[0]!;
-      // Its day passes with no "held" report; the journey looks again at the next working day.
-      const lookedAgain = nextWorkingDay('SCOTLAND', first.date!);
-      const again = nextWorkingDay('SCOTLAND', lookedAgain);
-      await skipTo(env, startOfLocalDay(lookedAgain).getTime() + 2 * 3_600_000);
+      // Its day and the next working day (for a late report) pass with no "held" report.
+      const lapses = nextWorkingDay('SCOTLAND', nextWorkingDay('SCOTLAND', first.date!));
+      const again = nextWorkingDay('SCOTLAND', lapses);
+      await skipTo(env, startOfLocalDay(lapses).getTime() - 3_600_000);
+      const waiting = await waitForPlan(handle, (p) => p.working === false, 'grace day');
+      expect(live(waiting, 'PRE_RELEASE_MEETING')).toEqual([first]);
+      await skipTo(env, startOfLocalDay(lapses).getTime() + 2 * 3_600_000);
       const rebooked = await waitForPlan(
         handle,
         (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.date === again && p.working === false,
@@ -436,8 +439,11 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       expect(rebooked.bookings!.find((b) => b.bookingId === first.bookingId)?.status).toBe('CANCELLED');
       expect(since().find(of('meetingCancelled'))).toMatchObject({
         bookingId: first.bookingId,
-        reason: `meeting on ${first.date} not reported held: booked again`,
+        reason: `meeting on ${first.date} not reported held by the end of the next working day`,
       });
+      expect(rebooked.attention?.map((a) => [a.action, a.status, a.errorType])).toEqual([
+        [`meeting-not-held:${first.date}`, 'OPEN', 'PRE_RELEASE_MEETING_NOT_HELD'],
+      ]);
       const meeting = live(rebooked, 'PRE_RELEASE_MEETING')[0]!;
       await tell(handle, meetingHeldUpdate, {
         bookingId: meeting.bookingId,
@@ -445,10 +451,13 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         heldAt: await nowIso(),
       });
       const held = await waitForPlan(handle, (p) => p.stage === 'AWAITING_RELEASE' && !p.working, 'held');
-      // Breached at the end of its first day, met late when held on the second.
+      // Breached at the end of its first day, met late when held on the second; the item closed.
       expect(held.deadlines.find((d) => d.clock === 'preReleaseMeeting')).toMatchObject({
         status: 'MET_LATE',
       });
+      expect(held.attention?.map((a) => [a.action, a.status, a.resolution?.by])).toEqual([
+        [`meeting-not-held:${first.date}`, 'RESOLVED', 'throughcare'],
+      ]);
       expect(tally(since())).toMatchObject({
         meetingCancelled: 1,
         meetingBooked: 1,
@@ -456,6 +465,13 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         breachMet: 1,
       });
       await recordHistory(handle, 'v3.planner-fixes.meeting-not-held-booked-again');
+      // The first run of the same journey adopted planner-fixes-2 at its first planning (its
+      // marker is in that run's history; later runs carry the answer in their state).
+      const firstRun = (handle as unknown as { signaledRunId: string }).signaledRunId;
+      await recordHistory(
+        env.client.workflow.getHandle(handle.workflowId, firstRun),
+        'v3.planner-fixes.first-run-adopts',
+      );
     });
   });
 

@@ -64,6 +64,7 @@ const V3_HISTORIES: string[] = [
   'v3.effect-lanes.notice-during-liberation-outage',
   // Branch of `patched('planner-fixes-2')` (fixes found by the planner's mutation tests).
   'v3.planner-fixes.meeting-not-held-booked-again',
+  'v3.planner-fixes.first-run-adopts',
 ];
 
 describe('journey replay over recorded histories', () => {

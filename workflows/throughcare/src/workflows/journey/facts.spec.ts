@@ -852,6 +852,22 @@ describe('fact rules: consent, closure and return to custody', () => {
     ).toEqual(invalid('case is closed (DECEASED)'));
   });
 
+  it('refuses a request to close a case dated before the reception (its instant decides which clocks were breached first)', () => {
+    const j = scotland();
+    j.run();
+    expect(
+      refusal(() =>
+        j.facts.caseCloseRequested.validate({
+          reason: 'OTHER',
+          requestedAt: '2026-03-01T09:00:00.000Z',
+          eventId: 'close-early',
+        }),
+      ),
+    ).toEqual(
+      invalid('case closure (2026-03-01T09:00:00.000Z) is before reception (2026-03-02T09:00:00.000Z)'),
+    );
+  });
+
   it('records a return to custody after the release: the journey closes as recalled', () => {
     const j = released();
     const back = returnFact();

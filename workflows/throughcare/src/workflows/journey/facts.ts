@@ -295,7 +295,11 @@ export function createFacts(
   };
 
   const caseCloseRequested: FactRule<CaseCloseRequested> = {
-    validate: () => open(),
+    validate: (f) => {
+      open();
+      // Its instant decides which overdue clocks were breached before the closure.
+      notBefore('case closure', f.requestedAt, input.receivedAt, 'reception');
+    },
     apply: (f) => {
       s.closeRequested ??= f;
     },

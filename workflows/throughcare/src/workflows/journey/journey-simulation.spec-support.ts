@@ -116,8 +116,9 @@ export class SimulatedJourney {
     }
   }
 
-  /** Records due breaches as the clocks' coroutine would. */
+  /** Records due breaches as the clocks' coroutine would (adopting planner-fixes-2 as it does). */
   private clocks(): void {
+    if (this.adopting) this.p.adoptFixes();
     this.p.syncDeadlines();
     for (let d = this.p.dueClock(); d; d = this.p.dueClock()) {
       if (d.status === 'OPEN') {
@@ -133,7 +134,6 @@ export class SimulatedJourney {
    * flight answer; false when nothing can start and nothing is in flight.
    */
   stepOnce(): boolean {
-    if (this.adopting) this.p.adoptFixes();
     this.clocks();
     const a = this.p.nextAction(
       this.lanes && this.inFlight.size > 0 ? new Set(this.inFlight.keys()) : undefined,

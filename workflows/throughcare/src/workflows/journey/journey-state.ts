@@ -93,9 +93,10 @@ export interface JourneyState {
   /** Ids of items resolved whose resolution is not yet in the operator list (schema 2). */
   attentionUnrecorded: string[];
   /**
-   * Behaviour changes (patch ids) this journey has adopted, asked once from the main loop's
-   * planning and kept here (and across continue-as-new) because derivations read outside planning
-   * (the clocks' coroutine, queries) depend on them. Absent: none adopted.
+   * Behaviour changes (patch ids) this journey has adopted: `patched()` is asked at each planning
+   * and each pass of the clocks until it says yes, and the answer kept here (and across
+   * continue-as-new) because derivations read outside planning (queries) depend on them. Absent:
+   * none adopted.
    */
   adopted?: string[];
 }

@@ -858,6 +858,9 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       let due: Deadline | undefined;
       let wake: number | undefined;
       try {
+        // The clocks adopt planner-fixes-2 too (workflow code, never a query): the first pass after
+        // a deploy may come before the loop's first planning, e.g. after downtime.
+        p.adoptFixes(patched);
         p.syncDeadlines();
         due = p.dueClock();
         wake = p.clockWake();

@@ -381,7 +381,9 @@ describe('journey planner: clocks after release', () => {
     j.t = at(11, 10);
     attend(j, 'follow-up-appointment:missed-again', 'LATE', j.now, 'seen-late');
     j.run();
-    expect(statusOf(j, 'missedAppointmentFollowUp:missed')).toEqual(['MET', '2026-03-13T10:00:00.000Z']);
+    // The first follow-up was due by the end of 2026-03-12: met a day late, so breached first
+    // (planner-fixes-2; before it, a completion handled before the breach was simply met).
+    expect(statusOf(j, 'missedAppointmentFollowUp:missed')).toEqual(['MET_LATE', '2026-03-13T10:00:00.000Z']);
     expect(statusOf(j, 'missedAppointmentFollowUp:missed-again')).toEqual([
       'MET',
       '2026-03-13T10:00:00.000Z',

@@ -132,7 +132,17 @@ describe('planner-fixes-2: a meeting booked on its due day, the last working day
   });
 });
 
-describe('planner-fixes-2: a meeting not reported held by the end of its day', () => {
+describe('planner-fixes-2: a meeting not reported held by the end of the next working day', () => {
+  const held = (j: SimulatedJourney, eventId: string) =>
+    expect(
+      j.tell(j.facts.meetingHeld, {
+        bookingId: meetingBooking(j).bookingId,
+        kind: 'PRE_RELEASE_MEETING',
+        heldAt: j.now,
+        eventId,
+      }),
+    ).toBe('applied');
+
   it('old branch: the stale booking holds the slot and no meeting is ever booked again', () => {
     const j = journey(false, 'SCOTLAND', 30);
     expect(meetings(j)).toEqual([['2026-03-18', 'BOOKED', null]]);
@@ -144,34 +154,61 @@ describe('planner-fixes-2: a meeting not reported held by the end of its day', (
     expect(deadline(j, 'preReleaseMeeting').status).toBe('BREACHED');
   });
 
-  it('new branch: the next morning it is cancelled and booked on the next working day; held there, met late', () => {
+  it('new branch: kept through the next working day for a late report, which it accepts', () => {
     const j = journey(true, 'SCOTLAND', 30);
-    j.t = at(17, 7); // Thursday 2026-03-19
+    j.t = at(17, 16); // Thursday 2026-03-19, the meeting of Wednesday reported late
+    j.run();
+    expect(meetings(j)).toEqual([['2026-03-18', 'BOOKED', null]]);
+    held(j, 'held-late');
+    j.run();
+    expect(meetings(j)).toEqual([['2026-03-18', 'HELD', null]]);
+    // The breach went on record at the due instant, when nothing was known: met late, reported late.
+    expect(deadline(j, 'preReleaseMeeting')).toMatchObject({
+      status: 'MET_LATE',
+      metAt: '2026-03-19T16:00:00.000Z',
+    });
+    expect(items(j)).toEqual([]);
+  });
+
+  it('new branch: after that day it lapses: an item for prison and agency, the booking cancelled and made again for the next working day', () => {
+    const j = journey(true, 'SCOTLAND', 30);
+    j.t = at(18, 7); // Friday 2026-03-20
     j.run();
     expect(meetings(j)).toEqual([
-      ['2026-03-18', 'CANCELLED', 'meeting on 2026-03-18 not reported held: booked again'],
-      ['2026-03-20', 'BOOKED', null],
+      [
+        '2026-03-18',
+        'CANCELLED',
+        'meeting on 2026-03-18 not reported held by the end of the next working day',
+      ],
+      ['2026-03-23', 'BOOKED', null],
+    ]);
+    expect(j.s.attention.map((a) => [a.action, a.status, a.errorType, a.mustAct])).toEqual([
+      [
+        'meeting-not-held:2026-03-18',
+        'OPEN',
+        'PRE_RELEASE_MEETING_NOT_HELD',
+        'prison:BAR and agency:agency-1',
+      ],
     ]);
     expect(deadline(j, 'preReleaseMeeting').status).toBe('BREACHED');
-    j.t = at(18, 10);
-    expect(
-      j.tell(j.facts.meetingHeld, {
-        bookingId: meetingBooking(j).bookingId,
-        kind: 'PRE_RELEASE_MEETING',
-        heldAt: j.now,
-        eventId: 'held',
-      }),
-    ).toBe('applied');
+    j.t = at(21, 10); // Monday 2026-03-23
+    held(j, 'held');
     j.run();
     expect(deadline(j, 'preReleaseMeeting')).toMatchObject({
       status: 'MET_LATE',
-      metAt: '2026-03-20T10:00:00.000Z',
+      metAt: '2026-03-23T10:00:00.000Z',
     });
+    // Closed by the journey once a meeting is held; nothing more is booked.
+    expect(items(j)).toEqual([['meeting-not-held:2026-03-18', 'RESOLVED']]);
     j.t = at(25, 7);
     j.run();
     expect(meetings(j)).toEqual([
-      ['2026-03-18', 'CANCELLED', 'meeting on 2026-03-18 not reported held: booked again'],
-      ['2026-03-20', 'HELD', null],
+      [
+        '2026-03-18',
+        'CANCELLED',
+        'meeting on 2026-03-18 not reported held by the end of the next working day',
+      ],
+      ['2026-03-23', 'HELD', null],
     ]);
   });
 
@@ -180,25 +217,45 @@ describe('planner-fixes-2: a meeting not reported held by the end of its day', (
     const world = j.bookings.get(meetingBooking(j).bookingId)!;
     world.status = 'HELD';
     world.heldAt = '2026-03-18T11:00:00.000Z';
-    j.t = at(17, 7);
+    j.t = at(18, 7);
     j.run();
     expect(meetings(j)).toEqual([['2026-03-18', 'HELD', null]]);
     expect(j.s.meetingsHeld.find((m) => m.kind === 'PRE_RELEASE_MEETING')?.heldAt).toBe(
       '2026-03-18T11:00:00.000Z',
     );
-    // The breach was on record before anyone knew (the clocks run at the due instant); its met
-    // time is the meeting's own.
-    expect(deadline(j, 'preReleaseMeeting').metAt).toBe('2026-03-18T11:00:00.000Z');
+    // The breach was on record before anyone knew (the clocks run at the due instant): it stays,
+    // met late with the meeting's own time (held on time, reported late).
+    expect(deadline(j, 'preReleaseMeeting')).toMatchObject({
+      status: 'MET_LATE',
+      metAt: '2026-03-18T11:00:00.000Z',
+    });
+    // The item raised with the lapse is closed by the journey: the meeting was held.
+    expect(items(j)).toEqual([['meeting-not-held:2026-03-18', 'RESOLVED']]);
   });
 
-  it('new branch: when no working day is left, the stale booking goes and the meeting is found impossible', () => {
+  it('new branch: on liberation day a meeting of the day before, unreported, is cancelled as impossible (no day is left)', () => {
     // England & Wales, release 9 days on: the meeting on 2026-03-10, liberation 2026-03-11.
     const j = journey(true, 'ENGLAND_AND_WALES', 9);
     j.t = Date.parse('2026-03-11T00:30:00.000Z');
     j.run();
     expect(meetings(j)).toEqual([
-      ['2026-03-10', 'CANCELLED', 'meeting on 2026-03-10 not reported held: booked again'],
+      ['2026-03-10', 'CANCELLED', 'no working day left before liberation on 2026-03-11'],
     ]);
+    expect(items(j)).toContainEqual(['meeting-impossible:2026-03-11', 'OPEN']);
+  });
+});
+
+describe('planner-fixes-2: a meeting due on a day that is no working day', () => {
+  it('is planned on the working day before it, never on the weekend', () => {
+    for (const adopting of [false, true]) {
+      const j = new SimulatedJourney(inputFor('SCOTLAND', 7));
+      j.adopting = adopting;
+      setUp(j, 1);
+      const days = j.s.bookings.filter((b) => b.kind === 'PRE_RELEASE_MEETING').map((b) => b.date);
+      expect([adopting, j.p.liberationDate(), days]).toEqual(
+        adopting ? [true, '2026-03-09', ['2026-03-06']] : [false, '2026-03-09', ['2026-03-08']],
+      );
+    }
   });
 });
 
@@ -282,6 +339,65 @@ describe('planner-fixes-2: a clock already overdue when the case closes (handled
   });
 });
 
+describe('planner-fixes-2: completions and clocks handled late (after downtime)', () => {
+  it('a meeting held on time, reported together with a closure, is met, not breached', () => {
+    for (const adopting of [false, true]) {
+      const j = journey(adopting, 'SCOTLAND', 30);
+      j.t = at(17, 7);
+      expect(
+        j.tell(j.facts.meetingHeld, {
+          bookingId: meetingBooking(j).bookingId,
+          kind: 'PRE_RELEASE_MEETING',
+          heldAt: '2026-03-18T10:00:00.000Z',
+          eventId: 'held',
+        }),
+      ).toBe('applied');
+      expect(
+        j.tell(j.facts.consentWithdrawn, { withdrawnAt: '2026-03-19T06:00:00.000Z', eventId: 'consent' }),
+      ).toBe('applied');
+      j.run();
+      expect([adopting, deadline(j, 'preReleaseMeeting').status]).toEqual([
+        adopting,
+        adopting ? 'MET' : 'CANCELLED',
+      ]);
+    }
+  });
+
+  it('a completion after the due instant, handled before the breach was recorded, is breached then met late', () => {
+    for (const adopting of [false, true]) {
+      const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+      j.adopting = adopting;
+      j.run();
+      // Due by the end of 2026-03-05; completed on 2026-03-06, both handled then.
+      j.t = at(4, 10);
+      expect(tellCoreScreen(j, ['ACCOMMODATION'], 'core')).toBe('applied');
+      j.run();
+      expect([adopting, deadline(j, 'coreScreen').status]).toEqual([adopting, adopting ? 'MET_LATE' : 'MET']);
+    }
+  });
+
+  it('a clock that stopped applying before it was due is cancelled, even when handled after its due instant', () => {
+    // No core screen yet: release planning is open from reception and its summary review clock runs.
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+    j.run();
+    const due = Date.parse(deadline(j, 'summaryReview').dueAt);
+    // An hour before it is due the release moves months later (planning closes again); the
+    // journey hears of it only two hours after the due instant.
+    j.t = due - HOUR;
+    expect(
+      j.tell(j.facts.releaseDateChanged, {
+        expectedReleaseDate: '2026-09-30',
+        reason: 'SENTENCE_RECALCULATED',
+        changedAt: j.now,
+        eventId: 'moved',
+      }),
+    ).toBe('applied');
+    j.t = due + 2 * HOUR;
+    j.run();
+    expect(deadline(j, 'summaryReview')).toMatchObject({ status: 'CANCELLED', note: 'no longer applies' });
+  });
+});
+
 describe('planner-fixes-2: an assessment completed while its failed request waited on an operator', () => {
   function coreScreenRequestFailed(adopting: boolean) {
     const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
@@ -313,6 +429,20 @@ describe('planner-fixes-2: an assessment completed while its failed request wait
       'COMPREHENSIVE_SCREEN',
       'SUMMARY_REVIEW',
     ]);
+  });
+
+  it('new branch: without an operator, the journey closes the item itself once the screen is completed', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+    j.failing = (a) => a.kind === 'request';
+    j.run();
+    j.failing = () => false;
+    j.t = at(1, 10);
+    expect(tellCoreScreen(j, ['ACCOMMODATION'], 'core')).toBe('applied');
+    j.run();
+    expect(j.s.attention.map((a) => [a.action, a.status, a.resolution?.reason])).toEqual([
+      ['request:CORE_SCREEN', 'RESOLVED', 'the core screen was completed'],
+    ]);
+    expect(j.s.requests.map((r) => r.kind)).toEqual(['COMPREHENSIVE_SCREEN', 'SUMMARY_REVIEW']);
   });
 
   it('new branch: it is not asked for again; the journey goes on to the comprehensive screen', () => {

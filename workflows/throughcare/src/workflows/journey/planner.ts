@@ -11,8 +11,10 @@ import type {
 import {
   custodyVisitDates,
   deadlineFor,
+  isWorkingDay,
   localDateOf,
   nextWorkingDay,
+  previousWorkingDay,
   policyById,
   releaseRelativeDeadline,
   scottishLiberationDate,
@@ -30,7 +32,8 @@ import type { Booking, Deadline, JourneyState } from './journey-state';
  * (journey-v2.ts) is the shell that records facts and executes the actions it returns.
  *
  * The only writes are to `s.deadlines` (syncDeadlines, and a skipped breach in dueClock): the
- * deadline list is itself derived, kept in the state so that met and breached clocks are remembered.
+ * deadline list is itself derived, kept in the state so that met and breached clocks are remembered;
+ * and to `s.adopted` (adoptFixes, from the shell's planning and clocks only).
  */
 
 const DAY_MS = 86_400_000;
@@ -65,8 +68,8 @@ export const PLANNER_PROPERTIES_PATCH = 'planner-properties-1';
 
 /**
  * Fixes found by the planner's mutation tests (issue 7). Unlike the fixes above they change
- * derivations the clocks' coroutine reads too, so a v3 journey adopts the patch once, at its first
- * planning on this code (`adoptFixes`: `patched()` from planning only), and keeps the answer in
+ * derivations the clocks' coroutine reads too, so a v3 journey asks `patched()` at each planning
+ * and each pass of its clocks until it says yes (`adoptFixes`), and keeps the answer in
  * `s.adopted` (carried across continue-as-new); replays of journeys recorded before it keep the
  * old behaviour.
  * - a pre-release meeting booked for its own due day is kept on that day: when the due day is the
@@ -74,11 +77,16 @@ export const PLANNER_PROPERTIES_PATCH = 'planner-properties-1';
  * - a clock already overdue when the reason it no longer applies arose (a closure, a release) is
  *   breached, not cancelled: after worker downtime both could be handled together and the breach
  *   was lost; the closure waits for the breach to be on record;
- * - a pre-release meeting not reported held by the end of its day is cancelled (the liberation
- *   service answers ALREADY_HELD if it was held) and booked again, or the meeting is found
- *   impossible: the stale booking held the slot and no meeting was ever booked again;
- * - an assessment already completed is not requested again when an operator retries its failed
- *   request;
+ * - a pre-release meeting not reported held by the end of the working day after its own lapses:
+ *   an attention item tells prison and agency, the booking is cancelled (the liberation service
+ *   answers ALREADY_HELD, with the instant, if it was held) and booked again, or the meeting is
+ *   found impossible: the stale booking held the slot and no meeting was ever booked again;
+ * - a pre-release meeting's due day that is no working day is brought back to the working day
+ *   before it (a short-notice meeting was booked, and kept, on a Sunday);
+ * - a clock met after its due instant, with the breach not yet on record (both handled after
+ *   downtime), is breached and then met late, not simply met;
+ * - the core screen is not requested again when an operator retries its failed request after the
+ *   screen was completed anyway; the journey closes that item itself;
  * - a standard review's clock after the first starts at the previous review's completion (its
  *   base), not at reception;
  * - the agency is told "the transfer to X was recorded in error" only when X, the establishment
@@ -233,9 +241,12 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const { input, v3 } = ctx;
   /** Whether this journey has adopted the `planner-fixes-2` behaviour (see `adoptFixes`). */
   const fixed = () => v3 && (s.adopted?.includes(PLANNER_FIXES_PATCH) ?? false);
-  /** Asked by the shell at each planning (only there may `patched()` be asked): adopts the fixes once. */
-  function adoptFixes(): void {
-    if (v3 && !fixed() && ctx.patched(PLANNER_FIXES_PATCH)) (s.adopted ??= []).push(PLANNER_FIXES_PATCH);
+  /**
+   * Asked by the shell at each planning and each pass of the clocks' coroutine (workflow code, never
+   * a query or validator), with the workflow's `patched` there: adopts the fixes once.
+   */
+  function adoptFixes(ask: (patchId: string) => boolean = ctx.patched): void {
+    if (v3 && !fixed() && ask(PLANNER_FIXES_PATCH)) (s.adopted ??= []).push(PLANNER_FIXES_PATCH);
   }
   /**
    * Calendar arithmetic (working days, the s.8 rule, deadlines) costs tens of microseconds a call
@@ -316,7 +327,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const meetingHeld = () => s.meetingsHeld.some((m) => m.kind === 'PRE_RELEASE_MEETING');
   /** The day the pre-release meeting should be on: its due day, or brought forward; undefined when none is left. */
   const meetingDate = (): string | undefined => {
-    const due = localDateOf(new Date(meetingDue()));
+    let due = localDateOf(new Date(meetingDue()));
+    // Since `planner-fixes-2` a due day that is no working day (a short-notice due day, the day
+    // before liberation) is brought back to the last working day before it.
+    if (fixed()) due = cached(`workday:${due}`, () => onOrBeforeWorkingDay(due));
     const earliest = cached(`next:${today()}`, () => nextWorkingDay(input.jurisdiction, today()));
     const day = due >= earliest ? due : earliest;
     if (v3 && day !== due) {
@@ -339,6 +353,18 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     }
     return day < liberationDate() ? day : undefined;
   };
+  const onOrBeforeWorkingDay = (d: string) =>
+    isWorkingDay(input.jurisdiction, d) ? d : previousWorkingDay(input.jurisdiction, d);
+  /**
+   * A pre-release meeting booked here and not reported held by the end of the working day after
+   * its own (the prison's time to enter a late report): it lapses (since `planner-fixes-2`).
+   */
+  const lapsed = (b: Booking) =>
+    fixed() &&
+    b.kind === 'PRE_RELEASE_MEETING' &&
+    b.date !== undefined &&
+    !meetingHeld() &&
+    today() > cached(`next:${b.date}`, () => nextWorkingDay(input.jurisdiction, b.date!));
   /** No working day is left for the pre-release meeting before liberation (and it was not held). */
   const meetingImpossible = () =>
     !fromCourt() && inCustody() && planningOpen() && !meetingHeld() && meetingDate() === undefined;
@@ -524,6 +550,27 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   function syncDeadlines(): void {
     const closing = closingReason() !== undefined;
     const wanted = closing ? [] : wantedClocks();
+    /**
+     * A completion told (since `planner-fixes-2`: one after the due instant whose breach is not on
+     * record yet, e.g. both handled after downtime, stays open with its met time so the breach is
+     * recorded, then its lateness).
+     */
+    const met = (d: Deadline, metAt: string) => {
+      if (fixed() && Date.parse(metAt) > Date.parse(d.dueAt)) d.metAt = metAt;
+      else {
+        d.status = 'MET';
+        d.metAt = metAt;
+      }
+    };
+    // While closing no clock is wanted, but a completion told with the closure still counts (since
+    // `planner-fixes-2`; before it the clock was cancelled with the case).
+    if (closing && fixed())
+      for (const w of wantedClocks()) {
+        const d = s.deadlines.find((x) => x.key === w.key);
+        if (!d || w.metAt === undefined) continue;
+        if (d.status === 'OPEN' && !d.breachKey) met(d, w.metAt);
+        else if (d.status === 'BREACHED') d.metAt = w.metAt;
+      }
     for (const w of wanted) {
       let d = s.deadlines.find((x) => x.key === w.key);
       // A breach being recorded (v3: the clocks' coroutine) is left alone until it is on record.
@@ -550,8 +597,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         d.note = w.note;
       }
       if (d.status === 'OPEN' && w.metAt !== undefined) {
-        d.status = 'MET';
-        d.metAt = w.metAt;
+        met(d, w.metAt);
       } else if (d.status === 'BREACHED' && w.metAt !== undefined) {
         d.metAt = w.metAt; // the loop records the breach as met late
       }
@@ -571,31 +617,50 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   }
 
   /**
-   * When an open clock stopped applying: the closure's or the release's own instant where the
-   * facts give one (never later than now), otherwise now. A clock due by then was breached first.
+   * When an open clock stopped applying, from the facts' own instants (never later than now): the
+   * closure's, the release's (custody clocks), the release reversal's (the release's clocks), the
+   * last date change's (the release-relative clocks, when planning closes again). A clock due by
+   * then was breached first. -Infinity where no fact says when: cancelled, as before the patch.
    */
   function unwantedSince(d: Deadline, closing: boolean): number {
-    const at = (iso?: string) => (iso === undefined ? now() : Math.min(now(), Date.parse(iso)));
+    const at = (iso: string) => Math.min(now(), Date.parse(iso));
     if (closing) {
-      if (s.closureReason || s.closedAt) return at(s.closedAt);
+      if (s.closedAt) return at(s.closedAt);
       if (s.closeRequested) return at(s.closeRequested.requestedAt);
       if (s.consentWithdrawn) return at(s.consentWithdrawn.withdrawnAt);
       if (s.returned) return at(s.returned.receivedAt);
       if (s.release && released()) return Math.min(now(), followUpEnds());
-      return now();
+      return -Infinity;
     }
-    if (CUSTODY_CLOCKS.includes(d.clock as ClockName) && s.release && released())
-      return at(s.release.releasedAt);
-    const reversal = s.reversals[s.reversals.length - 1];
-    if (!CUSTODY_CLOCKS.includes(d.clock as ClockName) && reversal?.movement === 'RELEASE' && !released())
-      return at(reversal.at); // the release's own clocks (first appointment, follow-ups)
-    return now();
+    const custody = CUSTODY_CLOCKS.includes(d.clock as ClockName);
+    if (custody && s.release && released()) return at(s.release.releasedAt);
+    if (!custody && !released()) {
+      // The release's own clocks: the first appointment names its release; a follow-up, the last.
+      const reversals = s.reversals.filter((r) => r.movement === 'RELEASE');
+      const reversal = d.key.startsWith('firstAppointment:')
+        ? reversals.find((r) => d.key === `firstAppointment:${r.eventId}`)
+        : reversals[reversals.length - 1];
+      if (reversal) return at(reversal.at);
+    }
+    const change = s.dateChanges[s.dateChanges.length - 1];
+    if ((d.clock === 'summaryReview' || d.clock === 'preReleaseMeeting') && change)
+      return at(change.changedAt);
+    return -Infinity;
   }
 
-  /** An open clock past its due instant whose breach is still to record (the closure waits for it). */
+  /**
+   * A breach (an open clock past its due instant) or a breach's lateness still to record: the
+   * closure waits for it (since `planner-fixes-2`). One whose record failed for good is held by its
+   * attention item and does not hold the closure; the item stays open for an operator.
+   */
   const breachToRecord = () =>
     s.deadlines.some(
-      (d) => d.status === 'OPEN' && now() >= Date.parse(d.dueAt) && !blocked(`breach:${d.key}`),
+      (d) =>
+        (d.status === 'OPEN' && now() >= Date.parse(d.dueAt) && !blocked(`breach:${d.key}`)) ||
+        (d.status === 'BREACHED' &&
+          d.metAt !== undefined &&
+          d.breachKey !== undefined &&
+          !blocked(`breach-met:${d.key}`)),
     );
 
   /** A clock that can no longer be met whatever anyone does: breached at once (since v3). */
@@ -738,10 +803,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           if (released()) return `released on ${localDateOf(new Date(s.release!.releasedAt))}`;
           if (b.establishmentCode !== est) return `person moved from ${b.establishmentCode} to ${est}`;
           if (b.kind === 'PRE_RELEASE_MEETING') {
-            // Not reported held by the end of its day: cancelled (the liberation service answers
-            // ALREADY_HELD if it was held after all) and booked again, or found impossible.
-            if (fixed() && (b.date ?? '') < today() && !meetingHeld())
-              return `meeting on ${b.date} not reported held: booked again`;
+            // Not reported held by the end of the next working day: cancelled (the liberation
+            // service answers ALREADY_HELD if it was held after all), then booked again or found
+            // impossible; an attention item says so.
+            if (lapsed(b)) return `meeting on ${b.date} not reported held by the end of the next working day`;
             if (meeting === undefined) return `no working day left before liberation on ${lib}`;
             if ((b.date ?? '') > localDateOf(new Date(meetingDue())) && b.date !== meeting)
               return `liberation date now ${lib}: meeting due by ${localDateOf(new Date(meetingDue()))}`;
@@ -927,6 +992,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             : `a pre-release meeting is possible again (liberation on ${liberationDate()})`,
         };
     }
+    // The core screen completed (the prison's own system) while its failed request waited on an
+    // operator: nothing is left to retry, the journey closes the item (since `planner-fixes-2`).
+    const coreItem = s.coreScreen && fixed() ? openAttention('request:CORE_SCREEN') : undefined;
+    if (coreItem) yield { kind: 'closeItem', item: coreItem, reason: 'the core screen was completed' };
     if (!closing) {
       if (
         !fromCourt() &&
@@ -944,7 +1013,6 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         inCustody() &&
         s.coreScreen &&
         !s.requests.some((r) => r.kind === 'COMPREHENSIVE_SCREEN') &&
-        !(completed('COMPREHENSIVE_SCREEN').length > 0 && fixed()) &&
         !blocked('request:COMPREHENSIVE_SCREEN')
       )
         yield {
@@ -962,7 +1030,6 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         s.coreScreen &&
         planningOpen() &&
         !s.requests.some((r) => r.kind === 'SUMMARY_REVIEW') &&
-        !(completed('SUMMARY_REVIEW').length > 0 && fixed()) &&
         !blocked('request:SUMMARY_REVIEW')
       )
         yield {
@@ -987,6 +1054,29 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       !blocked('referral:withdraw')
     ) {
       yield { kind: 'withdrawReferral', action: 'referral:withdraw', closing };
+    }
+
+    if (v3 && meetingToPlan) {
+      // A meeting not reported held in time (since `planner-fixes-2`): prison and agency are told
+      // by an item to acknowledge, raised before the booking is cancelled; closed by the journey
+      // once a meeting is held.
+      const gone = s.bookings.find((b) => b.status === 'BOOKED' && lapsed(b));
+      const action = gone && `meeting-not-held:${gone.date}`;
+      if (gone && action && !s.attention.some((a) => a.action === action))
+        yield {
+          kind: 'raise',
+          action,
+          mustAct: `${prison()} and ${s.agencyId ? `agency:${s.agencyId}` : 'the community agency'}`,
+          failure: {
+            type: 'PRE_RELEASE_MEETING_NOT_HELD',
+            message: `the pre-release meeting on ${gone.date} was not reported held by the end of the next working day: it is cancelled and booked again for the earliest working day before liberation on ${liberationDate()} (if it was held, record it with the liberation service before the cancellation reaches it)`,
+          },
+          options: ['SKIP'],
+        };
+    }
+    if (v3 && meetingHeld() && fixed()) {
+      const stale = s.attention.find((a) => a.status === 'OPEN' && a.action.startsWith('meeting-not-held:'));
+      if (stale) yield { kind: 'closeItem', item: stale, reason: 'a pre-release meeting was held' };
     }
 
     // Compensate what no longer fits (newest first), then book what is missing.
