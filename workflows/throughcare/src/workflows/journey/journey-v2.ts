@@ -203,8 +203,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   let planning = false;
   /**
    * The planner's later patches are asked only from the main loop's planning: `patched()` records a
-   * marker, which a query or an update validator must never do (and the clocks' coroutine has no
-   * branch of its own).
+   * marker, which a query or an update validator must never do. (The clocks' coroutine asks only
+   * planner-fixes-2, through `adoptFixes(patched)`, whose answer is then kept in the state.)
    */
   const askPatched = (patchId: string): boolean => {
     if (!planning) throw new Error(`patched('${patchId}') asked outside the main loop's planning`);

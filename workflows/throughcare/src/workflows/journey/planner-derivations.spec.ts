@@ -485,17 +485,25 @@ describe('planner: the day of the pre-release meeting', () => {
     expect(j.s.stage).toBe('PRE_RELEASE_MEETING');
   });
 
-  it('late: a meeting booked for today is kept on its day; one whose day went by is moved on', () => {
+  it('late: a meeting booked for today is kept on its day; one whose day went by waits a working day for its report, then is moved on', () => {
     const j = late();
     j.t = at('2026-03-09T07:00:00.000Z');
     expect(j.run()).toBe(0);
     expect(live(j, 'PRE_RELEASE_MEETING')).toEqual(['2026-03-09']);
+    // (planner-fixes-2: before it, the meeting moved on to 2026-03-11 here, with no item.)
     j.t = at('2026-03-10T07:00:00.000Z');
-    j.run();
-    expect(live(j, 'PRE_RELEASE_MEETING')).toEqual(['2026-03-11']);
-    j.t = at('2026-03-11T07:00:00.000Z');
     expect(j.run()).toBe(0);
-    expect(live(j, 'PRE_RELEASE_MEETING')).toEqual(['2026-03-11']);
+    expect(live(j, 'PRE_RELEASE_MEETING')).toEqual(['2026-03-09']);
+    j.t = at('2026-03-11T07:00:00.000Z');
+    j.run();
+    expect(live(j, 'PRE_RELEASE_MEETING')).toEqual(['2026-03-12']);
+    expect(j.s.attention.map((a) => [a.action, a.status])).toContainEqual([
+      'meeting-not-held:2026-03-09',
+      'OPEN',
+    ]);
+    j.t = at('2026-03-12T07:00:00.000Z');
+    expect(j.run()).toBe(0);
+    expect(live(j, 'PRE_RELEASE_MEETING')).toEqual(['2026-03-12']);
   });
 
   it('no working day left before liberation: the meeting is impossible, the item raised and the agency told', () => {

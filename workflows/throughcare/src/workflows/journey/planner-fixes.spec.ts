@@ -233,15 +233,57 @@ describe('planner-fixes-2: a meeting not reported held by the end of the next wo
     expect(items(j)).toEqual([['meeting-not-held:2026-03-18', 'RESOLVED']]);
   });
 
-  it('new branch: on liberation day a meeting of the day before, unreported, is cancelled as impossible (no day is left)', () => {
+  it('new branch: on liberation day the meeting of the day before still waits for its report, which it accepts', () => {
     // England & Wales, release 9 days on: the meeting on 2026-03-10, liberation 2026-03-11.
     const j = journey(true, 'ENGLAND_AND_WALES', 9);
     j.t = Date.parse('2026-03-11T00:30:00.000Z');
     j.run();
+    expect(meetings(j)).toEqual([['2026-03-10', 'BOOKED', null]]);
+    expect(items(j).map(([action]) => action)).not.toContain('meeting-impossible:2026-03-11');
+    j.t = Date.parse('2026-03-11T08:00:00.000Z');
+    held(j, 'held-on-liberation-day');
+    j.run();
+    expect(deadline(j, 'preReleaseMeeting')).toMatchObject({ status: 'MET_LATE' });
+  });
+
+  it('new branch: a meeting booked again that is not reported either lapses in its turn, with an item of its own', () => {
+    const j = journey(true, 'SCOTLAND', 30);
+    j.t = at(18, 7); // Friday 2026-03-20: the 18th lapses, booked again for Monday 23rd
+    j.run();
+    j.t = at(22, 7); // Tuesday 24th: the 23rd still waits for its report
+    j.run();
+    expect(meetings(j).slice(1)).toEqual([['2026-03-23', 'BOOKED', null]]);
+    j.t = at(23, 7); // Wednesday 25th: it lapses too
+    j.run();
     expect(meetings(j)).toEqual([
-      ['2026-03-10', 'CANCELLED', 'no working day left before liberation on 2026-03-11'],
+      [
+        '2026-03-18',
+        'CANCELLED',
+        'meeting on 2026-03-18 not reported held by the end of the next working day',
+      ],
+      [
+        '2026-03-23',
+        'CANCELLED',
+        'meeting on 2026-03-23 not reported held by the end of the next working day',
+      ],
+      ['2026-03-26', 'BOOKED', null],
     ]);
-    expect(items(j)).toContainEqual(['meeting-impossible:2026-03-11', 'OPEN']);
+    expect(items(j)).toEqual([
+      ['meeting-not-held:2026-03-18', 'OPEN'],
+      ['meeting-not-held:2026-03-23', 'OPEN'],
+    ]);
+  });
+
+  it('new branch: the item is raised even when the cancellation (another lane) was done first', () => {
+    const j = journey(true, 'SCOTLAND', 30);
+    j.t = at(18, 7);
+    j.p.adoptFixes();
+    j.p.syncDeadlines();
+    const cancel = [...j.s.bookings].reverse().find((b) => b.kind === 'PRE_RELEASE_MEETING')!;
+    const { fits } = j.p.wantedBookings();
+    j.execute({ kind: 'cancel', booking: cancel, because: fits(cancel)! });
+    j.run();
+    expect(items(j)).toEqual([['meeting-not-held:2026-03-18', 'OPEN']]);
   });
 });
 

@@ -333,15 +333,20 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (fixed()) due = cached(`workday:${due}`, () => onOrBeforeWorkingDay(due));
     const earliest = cached(`next:${today()}`, () => nextWorkingDay(input.jurisdiction, today()));
     const day = due >= earliest ? due : earliest;
+    const booked = v3
+      ? s.bookings.find(
+          (b) =>
+            b.kind === 'PRE_RELEASE_MEETING' &&
+            b.status === 'BOOKED' &&
+            b.establishmentCode === establishment(),
+        )?.date
+      : undefined;
+    // Since `planner-fixes-2`: a meeting whose day has passed waits for its "held" report until
+    // the end of the next working day (liberation day included), then lapses (`lapsed`).
+    if (fixed() && booked !== undefined && booked < today() && !lapsedDay(booked)) return booked;
     if (v3 && day !== due) {
       // Late: a meeting already booked here for a day still to come (today included) before
       // liberation is kept, not moved on each new day (it could never be held otherwise).
-      const booked = s.bookings.find(
-        (b) =>
-          b.kind === 'PRE_RELEASE_MEETING' &&
-          b.status === 'BOOKED' &&
-          b.establishmentCode === establishment(),
-      )?.date;
       // (On its due day itself too, since `planner-fixes-2`: that day is then already before `earliest`.)
       if (
         booked !== undefined &&
@@ -364,7 +369,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     b.kind === 'PRE_RELEASE_MEETING' &&
     b.date !== undefined &&
     !meetingHeld() &&
-    today() > cached(`next:${b.date}`, () => nextWorkingDay(input.jurisdiction, b.date!));
+    lapsedDay(b.date);
+  const lapsedDay = (date: string) =>
+    today() > cached(`next:${date}`, () => nextWorkingDay(input.jurisdiction, date));
+  const lapseReason = (date: string | undefined) =>
+    `meeting on ${date} not reported held by the end of the next working day`;
   /** No working day is left for the pre-release meeting before liberation (and it was not held). */
   const meetingImpossible = () =>
     !fromCourt() && inCustody() && planningOpen() && !meetingHeld() && meetingDate() === undefined;
@@ -806,7 +815,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             // Not reported held by the end of the next working day: cancelled (the liberation
             // service answers ALREADY_HELD if it was held after all), then booked again or found
             // impossible; an attention item says so.
-            if (lapsed(b)) return `meeting on ${b.date} not reported held by the end of the next working day`;
+            if (lapsed(b)) return lapseReason(b.date);
             if (meeting === undefined) return `no working day left before liberation on ${lib}`;
             if ((b.date ?? '') > localDateOf(new Date(meetingDue())) && b.date !== meeting)
               return `liberation date now ${lib}: meeting due by ${localDateOf(new Date(meetingDue()))}`;
@@ -1058,11 +1067,17 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
 
     if (v3 && meetingToPlan) {
       // A meeting not reported held in time (since `planner-fixes-2`): prison and agency are told
-      // by an item to acknowledge, raised before the booking is cancelled; closed by the journey
-      // once a meeting is held.
-      const gone = s.bookings.find((b) => b.status === 'BOOKED' && lapsed(b));
-      const action = gone && `meeting-not-held:${gone.date}`;
-      if (gone && action && !s.attention.some((a) => a.action === action))
+      // by an item to acknowledge (whether or not its cancellation, in another lane, came first);
+      // closed by the journey once a meeting is held.
+      const itemFor = (b: Booking) => `meeting-not-held:${b.date}`;
+      const gone = s.bookings.find(
+        (b) =>
+          (b.status === 'BOOKED' || b.cancelledBecause === lapseReason(b.date)) &&
+          lapsed(b) &&
+          !s.attention.some((a) => a.action === itemFor(b)),
+      );
+      const action = gone && itemFor(gone);
+      if (gone && action)
         yield {
           kind: 'raise',
           action,
