@@ -4,6 +4,7 @@ import {
   DAY,
   HOUR,
   inputFor,
+  retryAll,
   settle,
   setUp,
   SimulatedJourney,
@@ -451,17 +452,7 @@ describe('planner-fixes-2: an assessment completed while its failed request wait
     j.t = at(1, 10);
     // The prison completed the screen anyway (its own system); the operator then retries.
     expect(tellCoreScreen(j, ['ACCOMMODATION'], 'core')).toBe('applied');
-    const item = j.s.attention[0]!;
-    expect(
-      j.tell(j.facts.resolveAttention, {
-        itemId: item.id,
-        option: 'RETRY',
-        by: 'operator',
-        resolvedAt: j.now,
-        eventId: 'retry',
-      }),
-    ).toBe('applied');
-    j.run();
+    retryAll(j);
     return j;
   }
 

@@ -283,6 +283,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     return done.length > 0 ? done[done.length - 1]!.toEstablishmentCode : input.establishmentCode;
   };
   const prison = () => `prison:${establishment()}`;
+  /** Who must act on a plan for the meeting: the prison and the community agency (once known). */
+  const prisonAndAgency = () =>
+    `${prison()} and ${s.agencyId ? `agency:${s.agencyId}` : 'the community agency'}`;
   /** The establishment as last reported, settled or not (for validation). */
   const reportedEstablishment = () =>
     s.transfers.length > 0
@@ -976,7 +979,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         yield {
           kind: 'raise',
           action,
-          mustAct: `${prison()} and ${s.agencyId ? `agency:${s.agencyId}` : 'the community agency'}`,
+          mustAct: prisonAndAgency(),
           failure: {
             type: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
             message: `no working day is left for the pre-release meeting before liberation on ${liberationDate()}: plan the first appointment now`,
@@ -1081,7 +1084,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         yield {
           kind: 'raise',
           action,
-          mustAct: `${prison()} and ${s.agencyId ? `agency:${s.agencyId}` : 'the community agency'}`,
+          mustAct: prisonAndAgency(),
           failure: {
             type: 'PRE_RELEASE_MEETING_NOT_HELD',
             message: `the pre-release meeting on ${gone.date} was not reported held by the end of the next working day: it is cancelled and booked again for the earliest working day before liberation on ${liberationDate()} (if it was held, record it with the liberation service before the cancellation reaches it)`,
@@ -1089,7 +1092,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           options: ['SKIP'],
         };
     }
-    if (v3 && meetingHeld() && fixed()) {
+    if (fixed() && meetingHeld()) {
       const stale = s.attention.find((a) => a.status === 'OPEN' && a.action.startsWith('meeting-not-held:'));
       if (stale) yield { kind: 'closeItem', item: stale, reason: 'a pre-release meeting was held' };
     }
