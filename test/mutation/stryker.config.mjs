@@ -30,6 +30,7 @@ export default {
     '/test/*',
     '!/test/mutation',
     '/test/mutation/reports',
+    '!/docs',
     '!/jest.config.js',
     '!/.swcrc',
     '!/tsconfig.base.json',

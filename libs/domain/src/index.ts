@@ -13,3 +13,4 @@ export * from './policy/policy-registry';
 export * from './release/custody-visits';
 export * from './planning/planning-range';
 export * from './area/local-authority';
+export * from './policy/clock-register';

@@ -1,9 +1,9 @@
 import type { Jurisdiction } from '@throughcare/contracts';
 
 import { type LocalDate, parseLocalDate } from '../calendar/local-date';
-import { UnknownPolicyError } from '../errors';
+import { ClockNotInPolicyError, UnknownPolicyError } from '../errors';
 import { SLA_POLICIES } from './seed-policies';
-import type { SlaPolicy } from './sla-policy';
+import type { ClockName, SlaPolicy } from './sla-policy';
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -44,4 +44,21 @@ export function policyById(id: string, version: number): SlaPolicy {
   const policy = POLICIES.find((p) => p.id === id && p.version === version);
   if (!policy) throw new UnknownPolicyError(`No SLA policy ${id} v${version}`);
   return policy;
+}
+
+/**
+ * The policy whose rule runs `clock` for a journey that captured `policy`: that version when it
+ * defines the clock; otherwise the newest later version of the same policy that does (a clock a
+ * later version added, such as England & Wales v4's missed-appointment follow-up, which versions
+ * 1–3 lacked). Throws {@link ClockNotInPolicyError} when no version of the policy defines it.
+ */
+export function clockPolicy(policy: SlaPolicy, clock: ClockName): SlaPolicy {
+  if (policy.clocks[clock]) return policy;
+  const later = POLICIES.filter((p) => p.id === policy.id && p.version > policy.version && p.clocks[clock]);
+  const newest = later.reduce<SlaPolicy | undefined>(
+    (a, p) => (a && a.version > p.version ? a : p),
+    undefined,
+  );
+  if (!newest) throw new ClockNotInPolicyError(policy.id, policy.version, clock);
+  return newest;
 }

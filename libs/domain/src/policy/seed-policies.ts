@@ -332,6 +332,31 @@ function withSummaryReviewOnAWorkingDay(policy: SlaPolicy): SlaPolicy {
 export const SCOTLAND_2026_V3: SlaPolicy = withSummaryReviewOnAWorkingDay(SCOTLAND_2026_V2);
 export const ENGLAND_WALES_2026_V3: SlaPolicy = withSummaryReviewOnAWorkingDay(ENGLAND_WALES_2026_V2);
 
+/**
+ * England & Wales version 4 adds the follow-up after a missed first appointment, which versions
+ * 1–3 lacked: every journey there whose person missed an appointment could not plan (issue 7,
+ * found by the clock register). No England & Wales source was found; the Scottish standard is
+ * applied as the platform value, as for the follow-up window. Journeys take it from the
+ * `policies-2026-v4` patch on; journeys holding versions 1–3 take this clock from it
+ * (`clockPolicy`) once they adopt `policy-gaps-1`.
+ */
+export const ENGLAND_WALES_2026_V4: SlaPolicy = {
+  ...ENGLAND_WALES_2026_V3,
+  version: 4,
+  clocks: {
+    ...ENGLAND_WALES_2026_V3.clocks,
+    missedAppointmentFollowUp: {
+      kind: 'workingDays',
+      value: 2,
+      owedBy: 'PROBATION',
+      owedTo: 'PERSON',
+      description: 'Follow-up after a missed first appointment',
+      source:
+        'National Objectives and Standards (2009 material, iriss.org.uk): within 2 working days; Scottish standard applied in England & Wales as the platform value',
+    },
+  },
+};
+
 /** Every policy version ever published; versions are appended, never edited. */
 export const SLA_POLICIES: readonly SlaPolicy[] = [
   SCOTLAND_2026_V1,
@@ -340,4 +365,5 @@ export const SLA_POLICIES: readonly SlaPolicy[] = [
   ENGLAND_WALES_2026_V2,
   SCOTLAND_2026_V3,
   ENGLAND_WALES_2026_V3,
+  ENGLAND_WALES_2026_V4,
 ];

@@ -4,7 +4,7 @@ import {
   InvalidLocalDateError,
   UnknownPolicyError,
 } from '../errors';
-import { policyById, policyFor } from './policy-registry';
+import { clockPolicy, policyById, policyFor } from './policy-registry';
 import { SLA_POLICIES } from './seed-policies';
 import { isBankHoliday } from '../calendar/bank-holidays';
 import { startOfLocalDay } from '../time/london';
@@ -22,7 +22,7 @@ describe('SLA policies', () => {
     });
     expect(policyFor('ENGLAND_AND_WALES', '2026-06-01')).toMatchObject({
       id: 'england-wales-2026',
-      version: 3,
+      version: 4,
     });
     // A replay that knew only version 2 still captures version 2.
     expect(policyFor('SCOTLAND', '2026-06-01', 2)).toMatchObject({ id: 'scotland-2026', version: 2 });
@@ -30,9 +30,9 @@ describe('SLA policies', () => {
   });
 
   it('returns a captured version by id, and refuses an unknown one', () => {
-    expect(policyById('england-wales-2026', 3)).toBe(policyFor('ENGLAND_AND_WALES'));
+    expect(policyById('england-wales-2026', 4)).toBe(policyFor('ENGLAND_AND_WALES'));
     expect(policyById('england-wales-2026', 1).clocks.preReleaseMeeting).toBeUndefined();
-    expect(() => policyById('england-wales-2026', 4)).toThrow(
+    expect(() => policyById('england-wales-2026', 5)).toThrow(
       expect.objectContaining({ code: 'DOMAIN_UNKNOWN_POLICY' }),
     );
   });
@@ -181,11 +181,41 @@ describe('SLA policies', () => {
   });
 });
 
+describe('clockPolicy (the version whose rule runs a clock)', () => {
+  it('is the captured version when it defines the clock', () => {
+    const v3 = policyById('england-wales-2026', 3);
+    expect(clockPolicy(v3, 'firstAppointment')).toBe(v3);
+    const scotland = policyById('scotland-2026', 1);
+    expect(clockPolicy(scotland, 'missedAppointmentFollowUp')).toBe(scotland);
+  });
+
+  it('otherwise the newest later version of the same policy that defines it (England & Wales v4: the missed-appointment follow-up)', () => {
+    for (const version of [1, 2, 3]) {
+      const captured = policyById('england-wales-2026', version);
+      expect(captured.clocks.missedAppointmentFollowUp).toBeUndefined();
+      expect(clockPolicy(captured, 'missedAppointmentFollowUp')).toBe(policyById('england-wales-2026', 4));
+    }
+    // v1 lacks the custody clocks: the newest version wins over v2 and v3, which define them too.
+    expect(clockPolicy(policyById('england-wales-2026', 1), 'summaryReview').version).toBe(4);
+    expect(clockPolicy(policyById('scotland-2026', 1), 'preReleaseMeeting').version).toBe(3);
+  });
+
+  it('names the clock and the captured version when no version of the policy defines it', () => {
+    expect(() => clockPolicy(policyById('england-wales-2026', 4), 'firstSupervisionMeeting')).toThrow(
+      new ClockNotInPolicyError('england-wales-2026', 4, 'firstSupervisionMeeting'),
+    );
+    expect(() => clockPolicy(policyById('scotland-2026', 3), 'cas2AssessmentHdc')).toThrow(
+      ClockNotInPolicyError,
+    );
+  });
+});
+
 describe('policyFor / policyById (which version is handed out)', () => {
   it('hands out a version from its effectiveFrom day on, the highest version on a tie', () => {
     // All 2026 versions take effect on 2026-01-01 (seed-policies.ts): the highest published wins.
     expect(policyFor('SCOTLAND', '2026-01-01')).toMatchObject({ id: 'scotland-2026', version: 3 });
-    expect(policyFor('ENGLAND_AND_WALES', '2026-06-30').version).toBe(3);
+    expect(policyFor('ENGLAND_AND_WALES', '2026-06-30').version).toBe(4);
+    expect(policyFor('ENGLAND_AND_WALES', '2026-06-30', 3).version).toBe(3);
     // A workflow replaying an older history caps the version it may capture.
     expect(policyFor('SCOTLAND', '2026-06-30', 1).version).toBe(1);
     expect(policyFor('SCOTLAND', '2026-06-30', 2).version).toBe(2);

@@ -980,54 +980,71 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     });
   });
 
-  it('a missed first appointment books a follow-up within 2 working days; attending it meets both clocks', async () => {
-    await atPreReleaseMeeting(async ({ handle, input, since }) => {
-      const run = await currentRunId(handle);
-      const releasedAt = await nowIso();
-      await tell(handle, releaseRecordedUpdate, { releasedAt, establishmentCode: 'BAR' });
-      await env.sleep('46 minutes');
-      await waitForNextRun(handle, run);
-      const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
-      await env.sleep('1 day');
-      const missedAt = await nowIso();
-      await expect(
-        tell(handle, attendanceRecordedUpdate, {
-          appointmentId: out.appointmentId!,
-          attendance: 'NO',
-          attendedAt: missedAt,
-        }),
-      ).rejects.toThrow(WorkflowUpdateFailedError);
-      await tell(handle, attendanceRecordedUpdate, {
-        appointmentId: out.appointmentId!,
-        attendance: 'NO',
-        attendedAt: missedAt,
-        reason: 'POP_UNACCEPTABLE',
-      });
-      const followUp = await waitForEffect(
-        sinceOf(since),
-        (e): e is Extract<Effect, { kind: 'appointmentBooked' }> =>
-          e.kind === 'appointmentBooked' && e.purpose === 'MISSED_APPOINTMENT_FOLLOW_UP',
-        'follow-up appointment',
+  it.each([
+    ['SCOTLAND', {}],
+    // England & Wales policy versions 1–3 had no such clock: the journey could not plan (policy-gaps-1).
+    [
+      'ENGLAND_AND_WALES',
+      { jurisdiction: 'ENGLAND_AND_WALES', homeLocalAuthority: 'E08000035', establishmentCode: 'LEI' },
+    ],
+  ] as const)(
+    '%s: a missed first appointment books a follow-up within 2 working days; attending it meets both clocks',
+    async (jurisdiction, override) => {
+      await atPreReleaseMeeting(
+        async ({ handle, input, since }) => {
+          expect(input.jurisdiction).toBe(jurisdiction);
+          const run = await currentRunId(handle);
+          const releasedAt = await nowIso();
+          await tell(handle, releaseRecordedUpdate, { releasedAt, establishmentCode: 'BAR' });
+          await env.sleep('46 minutes');
+          await waitForNextRun(handle, run);
+          const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
+          await env.sleep('1 day');
+          const missedAt = await nowIso();
+          await expect(
+            tell(handle, attendanceRecordedUpdate, {
+              appointmentId: out.appointmentId!,
+              attendance: 'NO',
+              attendedAt: missedAt,
+            }),
+          ).rejects.toThrow(WorkflowUpdateFailedError);
+          await tell(handle, attendanceRecordedUpdate, {
+            appointmentId: out.appointmentId!,
+            attendance: 'NO',
+            attendedAt: missedAt,
+            reason: 'POP_UNACCEPTABLE',
+          });
+          const followUp = await waitForEffect(
+            sinceOf(since),
+            (e): e is Extract<Effect, { kind: 'appointmentBooked' }> =>
+              e.kind === 'appointmentBooked' && e.purpose === 'MISSED_APPOINTMENT_FOLLOW_UP',
+            'follow-up appointment',
+          );
+          const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+          expect(followUp.dueBy).toBe(
+            deadlineFor(policy, 'missedAppointmentFollowUp', new Date(missedAt)).toISOString(),
+          );
+          await tell(handle, attendanceRecordedUpdate, {
+            appointmentId: followUp.appointmentId,
+            attendance: 'LATE',
+            attendedAt: await nowIso(),
+          });
+          const met = await waitForPlan(
+            handle,
+            (p) => p.deadlines.some((d) => d.clock === 'missedAppointmentFollowUp' && d.status === 'MET'),
+            'follow-up met',
+          );
+          expect(met.deadlines.find((d) => d.clock === 'firstAppointment')?.status).toBe('MET');
+          expect((met.attention ?? []).filter((a) => a.status === 'OPEN')).toEqual([]);
+          expect(tally(since()).appointmentBooked).toBe(2);
+          expect(tally(since()).breachRecorded).toBeUndefined();
+          if (jurisdiction === 'ENGLAND_AND_WALES')
+            await recordHistory(handle, 'v3.policy-gaps.england-missed-appointment-follow-up');
+        },
+        { input: override },
       );
-      const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
-      expect(followUp.dueBy).toBe(
-        deadlineFor(policy, 'missedAppointmentFollowUp', new Date(missedAt)).toISOString(),
-      );
-      await tell(handle, attendanceRecordedUpdate, {
-        appointmentId: followUp.appointmentId,
-        attendance: 'LATE',
-        attendedAt: await nowIso(),
-      });
-      const met = await waitForPlan(
-        handle,
-        (p) => p.deadlines.some((d) => d.clock === 'missedAppointmentFollowUp' && d.status === 'MET'),
-        'follow-up met',
-      );
-      expect(met.deadlines.find((d) => d.clock === 'firstAppointment')?.status).toBe('MET');
-      expect(tally(since()).appointmentBooked).toBe(2);
-      expect(tally(since()).breachRecorded).toBeUndefined();
-    });
-  });
+    },
+  );
 
   it('rejects impossible changes with a clear reason and keeps going', async () => {
     await atPreReleaseMeeting(async ({ handle, input, since }) => {

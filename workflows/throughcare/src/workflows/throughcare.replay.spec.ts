@@ -3,7 +3,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
-import { PLANNER_FIXES_PATCH, PLANNER_PROPERTIES_PATCH } from './journey/planner';
+import { PLANNER_FIXES_PATCH, PLANNER_PROPERTIES_PATCH, POLICY_GAPS_PATCH } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 
 const root = path.resolve(__dirname, '../../../../test/fixtures/histories');
@@ -65,6 +65,11 @@ const V3_HISTORIES: string[] = [
   // Branch of `patched('planner-fixes-2')` (fixes found by the planner's mutation tests).
   'v3.planner-fixes.meeting-not-held-booked-again',
   'v3.planner-fixes.first-run-adopts',
+  // `patched('policy-gaps-1')` and England & Wales policy v4 (`policies-2026-v4`): the follow-up
+  // after a missed first appointment. A new journey captures v4, so this history takes v4's rule;
+  // the branch where a journey holding v1–v3 borrows it is reachable only by journeys started
+  // before the patch (planner-policy-gaps.spec.ts runs it on the pure core).
+  'v3.policy-gaps.england-missed-appointment-follow-up',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -90,7 +95,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1 and planner-fixes-2 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2 and policy-gaps-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -130,6 +135,11 @@ describe('journey replay over recorded histories', () => {
           file,
           markers.includes(PLANNER_FIXES_PATCH) || (await adoptedBefore(file)).includes(PLANNER_FIXES_PATCH),
         ]).toEqual([file, true]);
+      if (file.includes('.policy-gaps.'))
+        expect([
+          file,
+          markers.includes(POLICY_GAPS_PATCH) || (await adoptedBefore(file)).includes(POLICY_GAPS_PATCH),
+        ]).toEqual([file, true]);
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);
       } else {
@@ -145,7 +155,7 @@ describe('journey replay over recorded histories', () => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
     }
-  }, 120_000);
+  }, 300_000); // 46 histories: about a minute on an idle machine, more under load
 
   /**
    * Two journeys of the second 2,000-journey crash soak (test/chaos/results/README.md) whose own

@@ -99,6 +99,8 @@ export const NOBODY_LOST_PATCH = 'nobody-lost-1';
  * after its patch (open ones keep theirs; a replay captures what the recording did).
  */
 export const POLICIES_V3_PATCH = 'policies-2026-v3';
+/** England & Wales v4 (the missed-appointment follow-up): captured by journeys from this patch on. */
+export const POLICIES_V4_PATCH = 'policies-2026-v4';
 /**
  * Behaviour since this patch (v3 journeys, from the first effect they start after it): each
  * service is a lane of its own (`Lane` in planner.ts). An effect is started and the journey plans
@@ -188,7 +190,13 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   // reception no policy covers parks the journey on an attention item instead of failing its task.
   let policyProblem: string | undefined;
   /** The newest policy version this run may capture (undefined: the newest published). */
-  const policyCatalogue = s.policy ? undefined : patched(POLICIES_V3_PATCH) ? undefined : 2;
+  const policyCatalogue = s.policy
+    ? undefined
+    : patched(POLICIES_V4_PATCH)
+      ? undefined
+      : patched(POLICIES_V3_PATCH)
+        ? 3
+        : 2;
   if (!s.policy) {
     try {
       const captured = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10), policyCatalogue);

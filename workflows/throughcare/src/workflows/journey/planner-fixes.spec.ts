@@ -10,7 +10,7 @@ import {
   SimulatedJourney,
   tellCoreScreen,
 } from './journey-simulation.spec-support';
-import { createPlanner, PLANNER_FIXES_PATCH } from './planner';
+import { createPlanner, PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH } from './planner';
 
 /**
  * The fixes of `planner-fixes-2` (found by the planner's mutation tests, issue 7), each shown on
@@ -45,14 +45,14 @@ const meetingBooking = (j: SimulatedJourney) => {
   return b;
 };
 
-describe('planner-fixes-2: adoption', () => {
+describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', () => {
   it('is adopted once, at the first planning of a v3 journey whose shell says the patch applies', () => {
     const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
     expect(j.p.fixed()).toBe(false);
     j.stepOnce();
-    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH]);
+    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH]);
     j.run();
-    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH]);
+    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH]);
     expect(j.p.fixed()).toBe(true);
   });
 
@@ -62,7 +62,7 @@ describe('planner-fixes-2: adoption', () => {
     const p = createPlannerAsking(j, asked, false);
     p.adoptFixes();
     p.adoptFixes();
-    expect(asked).toEqual([PLANNER_FIXES_PATCH, PLANNER_FIXES_PATCH]);
+    expect(asked).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH]);
     expect(j.s.adopted).toBeUndefined();
     expect(p.fixed()).toBe(false);
   });

@@ -10,7 +10,9 @@ import type {
 } from '@throughcare/contracts';
 import {
   custodyVisitDates,
+  clockPolicy,
   deadlineFor,
+  type JourneyClockName,
   isWorkingDay,
   localDateOf,
   nextWorkingDay,
@@ -95,6 +97,16 @@ export const PLANNER_PROPERTIES_PATCH = 'planner-properties-1';
  */
 export const PLANNER_FIXES_PATCH = 'planner-fixes-2';
 
+/**
+ * A clock the journey's captured policy version lacks is taken from the newest later version of
+ * the same policy that defines it (`clockPolicy`). England & Wales versions 1–3 had no follow-up
+ * after a missed first appointment, so planning failed at the first missed appointment: the
+ * journey parked on a `plan` attention item that no retry or correction could clear (found by the
+ * clock register, issue 7 finding 8). Adopted like `planner-fixes-2` (asked at each planning and
+ * each pass of the clocks until yes, kept in `s.adopted`); before it, such a plan still fails.
+ */
+export const POLICY_GAPS_PATCH = 'policy-gaps-1';
+
 /** What the planner knows besides the state: the journey's input, its policy and its code version. */
 export interface PlanContext {
   readonly input: ThroughcareInput;
@@ -135,7 +147,8 @@ export function usePolicy(ctx: PlanContext, ref: { id: string; version: number }
 
 export interface WantedClock {
   key: string;
-  clock: ClockName;
+  /** Only a clock the register says the journey runs (libs/domain clock-register.ts). */
+  clock: JourneyClockName;
   base: string;
   dueAt: string;
   owedBy: string;
@@ -247,7 +260,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    */
   function adoptFixes(ask: (patchId: string) => boolean = ctx.patched): void {
     if (v3 && !fixed() && ask(PLANNER_FIXES_PATCH)) (s.adopted ??= []).push(PLANNER_FIXES_PATCH);
+    if (v3 && !gapsFilled() && ask(POLICY_GAPS_PATCH)) (s.adopted ??= []).push(POLICY_GAPS_PATCH);
   }
+  /** Whether this journey has adopted `policy-gaps-1` (a clock its policy lacks from a later version). */
+  const gapsFilled = () => s.adopted?.includes(POLICY_GAPS_PATCH) ?? false;
+  /** The due instant of `clock` from `base`, under the captured policy or (policy-gaps-1) the version that defines it. */
+  const deadline = (clock: ClockName, base: Date): Date =>
+    deadlineFor(gapsFilled() ? clockPolicy(ctx.policy, clock) : ctx.policy, clock, base);
   /**
    * Calendar arithmetic (working days, the s.8 rule, deadlines) costs tens of microseconds a call
    * and one plan asks the same questions many times: answers are kept by their inputs (bounded).
@@ -305,7 +324,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     cached(`opens:${ctx.policy.id}:${ctx.policy.version}:${liberationDate()}`, () =>
       Math.max(
         Date.parse(input.receivedAt),
-        deadlineFor(ctx.policy, 'summaryReview', liberationStart()).getTime() - ctx.leadMs,
+        deadline('summaryReview', liberationStart()).getTime() - ctx.leadMs,
       ),
     );
   const planningOpen = () => now() >= planningOpens();
@@ -381,9 +400,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const meetingImpossible = () =>
     !fromCourt() && inCustody() && planningOpen() && !meetingHeld() && meetingDate() === undefined;
   const followUpEnds = () =>
-    s.release
-      ? deadlineFor(ctx.policy, 'followUpWindow', new Date(s.release.releasedAt)).getTime()
-      : Infinity;
+    s.release ? deadline('followUpWindow', new Date(s.release.releasedAt)).getTime() : Infinity;
   const closingReason = (): ClosureReason | undefined => {
     if (s.closureReason) return s.closureReason;
     if (s.closeRequested) return s.closeRequested.reason;
@@ -439,8 +456,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (last && !s.assessments.some((a) => a.assessmentId === last.assessmentId)) return undefined;
     const lastDone = last && s.assessments.find((a) => a.assessmentId === last.assessmentId);
     const dueAt = lastDone
-      ? deadlineFor(ctx.policy, 'standardReview', new Date(lastDone.completedAt))
-      : deadlineFor(ctx.policy, 'firstStandardReview', new Date(input.receivedAt));
+      ? deadline('standardReview', new Date(lastDone.completedAt))
+      : deadline('firstStandardReview', new Date(input.receivedAt));
     // A review that would fall in the release-planning window is the summary review's job.
     if (dueAt.getTime() >= planningOpens()) return undefined;
     return { opensAt: dueAt.getTime() - ctx.leadMs, dueAt: dueAt.toISOString() };
@@ -450,7 +467,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
 
   function wantedClocks(): WantedClock[] {
     const wanted: WantedClock[] = [];
-    const due = (clock: ClockName, base: Date) => deadlineFor(ctx.policy, clock, base).toISOString();
+    const due = (clock: ClockName, base: Date) => deadline(clock, base).toISOString();
     const agency = s.agencyId ? `agency:${s.agencyId}` : 'community agency';
     if (!fromCourt() && inCustody()) {
       wanted.push({
@@ -790,7 +807,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         kind: 'FIRST_APPOINTMENT',
         agencyId: s.agencyId,
         releaseEventId: rel.eventId,
-        dueBy: deadlineFor(ctx.policy, 'firstAppointment', new Date(rel.releasedAt)).toISOString(),
+        dueBy: deadline('firstAppointment', new Date(rel.releasedAt)).toISOString(),
       });
       const last = s.attendances[s.attendances.length - 1];
       if (last && last.attendance === 'NO') {
@@ -799,11 +816,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           kind: 'FOLLOW_UP_APPOINTMENT',
           agencyId: s.agencyId,
           releaseEventId: rel.eventId,
-          dueBy: deadlineFor(
-            ctx.policy,
-            'missedAppointmentFollowUp',
-            new Date(last.attendedAt),
-          ).toISOString(),
+          dueBy: deadline('missedAppointmentFollowUp', new Date(last.attendedAt)).toISOString(),
         });
       }
     }
@@ -1019,7 +1032,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           kind: 'request',
           action: 'request:CORE_SCREEN',
           assessment: 'CORE_SCREEN',
-          dueAt: deadlineFor(ctx.policy, 'coreScreen', new Date(input.receivedAt)).toISOString(),
+          dueAt: deadline('coreScreen', new Date(input.receivedAt)).toISOString(),
         };
       if (
         inCustody() &&
@@ -1031,7 +1044,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           kind: 'request',
           action: 'request:COMPREHENSIVE_SCREEN',
           assessment: 'COMPREHENSIVE_SCREEN',
-          dueAt: deadlineFor(ctx.policy, 'comprehensiveScreen', new Date(input.receivedAt)).toISOString(),
+          dueAt: deadline('comprehensiveScreen', new Date(input.receivedAt)).toISOString(),
         };
       const review = nextReview();
       const reviewAction = `request:STANDARD_REVIEW:${s.requests.filter((r) => r.kind === 'STANDARD_REVIEW').length + 1}`;

@@ -1,0 +1,191 @@
+import type { Jurisdiction } from '@throughcare/contracts';
+
+import { SCOTTISH_LIBERATION_RULE_SOURCE } from '../release/liberation-date';
+import type { ClockName, SlaPolicy } from './sla-policy';
+
+/**
+ * Which of the policies' clocks the journey runs, and when each applies (issue 7, finding 8:
+ * "check every clock against its source and state which applies when"). A policy may carry a
+ * sourced clock that no journey runs yet; this register says so, and why, instead of leaving it
+ * silently unused. `docs/clocks.md` is rendered from it and the policies (`npm run docs:clocks`);
+ * a test fails when the two disagree, when a policy clock has no entry, or when the journey's
+ * planner produces a deadline for a clock not listed here as run.
+ */
+
+/** The clocks a journey records as deadlines (met, met late, breached or cancelled). */
+export const JOURNEY_CLOCKS = [
+  'coreScreen',
+  'comprehensiveScreen',
+  'referralAcknowledgement',
+  'firstStandardReview',
+  'standardReview',
+  'summaryReview',
+  'preReleaseMeeting',
+  'firstAppointment',
+  'missedAppointmentFollowUp',
+] as const satisfies readonly ClockName[];
+export type JourneyClockName = (typeof JOURNEY_CLOCKS)[number];
+
+export interface ClockUse {
+  /**
+   * `DEADLINE`: the journey records it and a breach when it passes; `WINDOW`: the journey uses
+   * its value as a period, with no breach; `NOT_RUN`: in the policy with its source, run by no
+   * journey yet.
+   */
+  readonly use: 'DEADLINE' | 'WINDOW' | 'NOT_RUN';
+  /** When it applies (DEADLINE, WINDOW), or why it is not run and what would run it (NOT_RUN). */
+  readonly when: string;
+}
+
+export const CLOCK_REGISTER: { readonly [K in ClockName]: ClockUse } = {
+  coreScreen: {
+    use: 'DEADLINE',
+    when: 'From reception, while in custody. Not for a liberation straight from court; cancelled at release unless already breached.',
+  },
+  comprehensiveScreen: {
+    use: 'DEADLINE',
+    when: 'From reception, while in custody (policy version 2 on). Not for a liberation from court; cancelled at release unless breached.',
+  },
+  referralAcknowledgement: {
+    use: 'DEADLINE',
+    when: 'From the referral being sent to the community agency of the home local authority; only when the directory lists one (otherwise an attention item waits on the directory).',
+  },
+  firstStandardReview: {
+    use: 'DEADLINE',
+    when: 'From reception, once the comprehensive screen is done, in custody, and only if it falls due before release planning opens (otherwise the summary review takes its place).',
+  },
+  standardReview: {
+    use: 'DEADLINE',
+    when: 'From the completion of the review before it (from reception before planner-fixes-2), under the same conditions as the first.',
+  },
+  summaryReview: {
+    use: 'DEADLINE',
+    when: 'Counted back from the liberation date; opens `releaseStageLeadDays` before it is due; on a weekend or bank holiday it falls due on the working day before (policy version 3 on). In custody, not from court.',
+  },
+  preReleaseMeeting: {
+    use: 'DEADLINE',
+    when: 'Counted back in working days from the liberation date. When the due day has passed at booking (HDC, transfer, reversal), booked once for the earliest working day left before liberation; none left: one breach and one attention item.',
+  },
+  firstAppointment: {
+    use: 'DEADLINE',
+    when: 'From a release that has settled (stood the movement settle window) or one straight from court, when an agency holds the referral; every release, licence or not (see firstSupervisionMeeting).',
+  },
+  missedAppointmentFollowUp: {
+    use: 'DEADLINE',
+    when: 'From each appointment recorded as not attended after release.',
+  },
+  followUpWindow: {
+    use: 'WINDOW',
+    when: 'From release: the journey closes when it ends (earlier on consent withdrawn, recall or new sentence, or an upstream close request). No breach.',
+  },
+  inductionMeeting: {
+    use: 'NOT_RUN',
+    when: 'The platform has no induction-meeting fact; its value (10 working days) is applied to the comprehensive screen instead. Needs the assessment service’s screens (issue 10).',
+  },
+  designationLetter: {
+    use: 'NOT_RUN',
+    when: 'No designation fact (the letter to the home local authority) exists yet. Needs the community side (issue 9).',
+  },
+  throughcareAllocation: {
+    use: 'NOT_RUN',
+    when: 'The journey measures allocation as referralAcknowledgement (1 working day, seed 003); the Scottish 7-day allocation after designation needs the designation fact (issue 9).',
+  },
+  firstSupervisionMeeting: {
+    use: 'NOT_RUN',
+    when: 'Applies to a release on licence or statutory supervision only. The journey does not know the release type (no sentence model), so every release runs firstAppointment. Needs sentences (issue 10).',
+  },
+  addictionServiceFirstContact: {
+    use: 'NOT_RUN',
+    when: 'Needs a referral to an addiction service; the journey refers to the criminal-justice social work / probation team only (issue 9).',
+  },
+  offenderManagerFirstContact: {
+    use: 'NOT_RUN',
+    when: 'England & Wales: the journey runs referralAcknowledgement then firstAppointment; the 2-day contact after allocation needs an allocation fact from probation (issue 9).',
+  },
+  accommodationAssessment: {
+    use: 'NOT_RUN',
+    when: 'Needs accommodation referrals (CAS1), which the journey does not make yet (issue 9).',
+  },
+  accommodationAssessmentShortNotice: {
+    use: 'NOT_RUN',
+    when: 'As accommodationAssessment (CAS1 short notice).',
+  },
+  accommodationAssessmentEmergency: {
+    use: 'NOT_RUN',
+    when: 'As accommodationAssessment (CAS1 emergency).',
+  },
+  cas2AssessmentCourtBail: {
+    use: 'NOT_RUN',
+    when: 'Needs CAS2 accommodation referrals (issue 9).',
+  },
+  cas2AssessmentPrisonBail: {
+    use: 'NOT_RUN',
+    when: 'Needs CAS2 accommodation referrals (issue 9).',
+  },
+  cas2AssessmentHdc: {
+    use: 'NOT_RUN',
+    when: 'Needs CAS2 accommodation referrals and an HDC release type (issues 9 and 10).',
+  },
+};
+
+/** The rule that turns an expected release date into the liberation date, per jurisdiction. */
+export const LIBERATION_DAY_RULES: {
+  readonly [K in Jurisdiction]: { readonly rule: string; readonly when: string; readonly source: string };
+} = {
+  SCOTLAND: {
+    rule: 'No liberation on a Friday, Saturday, Sunday, public holiday or the day before one: brought forward to the last earlier day that is none of those; an ordinary Thursday moves to the Wednesday.',
+    when: 'Applied to every planned release under every Scottish policy version; never to a release that has happened (journey v3). Not verified: the day s.8 came into force. It was prospective at Royal Assent (commenced by regulations under s.18(2)); the only commencement regulations found here (SSI 2025/52, Commencement No. 2) commence ss.1–4. Public holidays are the Scottish bank holidays; local holidays are not modelled.',
+    source: SCOTTISH_LIBERATION_RULE_SOURCE,
+  },
+  ENGLAND_AND_WALES: {
+    rule: 'None: the liberation date is the release date.',
+    when: 'Always. No source for an England & Wales release-day rule was found here.',
+    source: '—',
+  },
+};
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** `docs/clocks.md`: every clock of the latest version of each policy, with its source and use. */
+export function renderClockRegister(policies: readonly SlaPolicy[]): string {
+  const latest = new Map<string, SlaPolicy>();
+  for (const p of policies) if ((latest.get(p.id)?.version ?? 0) < p.version) latest.set(p.id, p);
+  const lines = [
+    '# Clocks: value, source and when each applies',
+    '',
+    'Generated from `libs/domain/src/policy/clock-register.ts` and the seed policies by',
+    '`npm run docs:clocks`; a test fails when this file is out of date. `DEADLINE`: the journey',
+    'records it and a breach when it passes. `WINDOW`: a period with no breach. `NOT_RUN`: in the',
+    'policy with its source, not run by any journey yet (the reason says what would run it).',
+    '',
+    '## Liberation day',
+    '',
+    '| jurisdiction | rule | when | source |',
+    '| --- | --- | --- | --- |',
+    ...Object.entries(LIBERATION_DAY_RULES).map(
+      ([j, r]) => `| ${j} | ${cell(r.rule)} | ${cell(r.when)} | ${cell(r.source)} |`,
+    ),
+  ];
+  for (const policy of latest.values()) {
+    lines.push(
+      '',
+      `## ${policy.id} v${policy.version} (${policy.jurisdiction}, from ${policy.effectiveFrom})`,
+      '',
+      `Working day: starts ${policy.dayStart}, work after ${policy.cutOff} counts from the next working day (${cell(policy.workingHoursSource)}).`,
+      '',
+      '| clock | value | owed by → to | use | when | source |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
+    for (const [name, rule] of Object.entries(policy.clocks) as [
+      ClockName,
+      SlaPolicy['clocks'][ClockName],
+    ][]) {
+      if (!rule) continue;
+      const use = CLOCK_REGISTER[name];
+      lines.push(
+        `| ${name} | ${rule.value} ${rule.kind} | ${rule.owedBy} → ${rule.owedTo} | ${use.use} | ${cell(use.when)} | ${cell(rule.source)} |`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
