@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { CLOCK_REGISTER, JOURNEY_CLOCKS, LIBERATION_DAY_RULES, renderClockRegister } from './clock-register';
+import { withClock } from './policy-registry';
 import { SLA_POLICIES } from './seed-policies';
 import type { ClockName } from './sla-policy';
 
@@ -23,18 +24,31 @@ describe('clock register (which clock the journey runs, and when)', () => {
     expect(deadlines.sort()).toEqual([...JOURNEY_CLOCKS].sort());
   });
 
-  it('finds every clock the journey runs in the latest policy of each jurisdiction', () => {
-    for (const jurisdiction of Object.keys(LIBERATION_DAY_RULES)) {
-      const versions = SLA_POLICIES.filter((p) => p.jurisdiction === jurisdiction);
-      const latest = versions.reduce((a, b) => (b.version > a.version ? b : a));
+  it('resolves every clock the journey runs in every version journey v2 can hold (its own rule, or borrowed)', () => {
+    const unresolved: string[] = [];
+    for (const policy of SLA_POLICIES.filter((p) => p.version >= 2)) {
       for (const clock of [...JOURNEY_CLOCKS, 'followUpWindow' as const]) {
-        expect({ policy: latest.id, clock, rule: latest.clocks[clock] !== undefined }).toEqual({
-          policy: latest.id,
-          clock,
-          rule: true,
-        });
+        try {
+          if (!withClock(policy, clock).clocks[clock])
+            unresolved.push(`${policy.id} v${policy.version} ${clock}`);
+        } catch {
+          unresolved.push(`${policy.id} v${policy.version} ${clock}`);
+        }
       }
     }
+    expect(unresolved).toEqual([]);
+    // Without borrowing, England & Wales v2 and v3 could not run the missed-appointment follow-up.
+    expect(
+      SLA_POLICIES.filter((p) => p.version >= 2 && !p.clocks.missedAppointmentFollowUp).map(
+        (p) => `${p.id} v${p.version}`,
+      ),
+    ).toEqual(['england-wales-2026 v2', 'england-wales-2026 v3']);
+  });
+
+  it('states a liberation-day rule, with its source, for each jurisdiction', () => {
+    expect(Object.keys(LIBERATION_DAY_RULES).sort()).toEqual(['ENGLAND_AND_WALES', 'SCOTLAND']);
+    expect(LIBERATION_DAY_RULES.SCOTLAND.source).toMatch(/2023 s\.8/);
+    expect(LIBERATION_DAY_RULES.SCOTLAND.when).toMatch(/Not verified/);
   });
 
   it('says why each clock not run is not run, naming what would run it', () => {
@@ -54,6 +68,8 @@ describe('clock register (which clock the journey runs, and when)', () => {
     expect(doc).toContain('## england-wales-2026 v4 (ENGLAND_AND_WALES, from 2026-01-01)');
     expect(doc).not.toContain('scotland-2026 v2');
     expect(doc).not.toContain('england-wales-2026 v3');
+    expect(doc).toContain('| england-wales-2026 | 3 | missedAppointmentFollowUp from v4 |');
+    expect(doc).toContain('| scotland-2026 | 3 | — |');
     expect(doc).toMatch(/\n\| firstSupervisionMeeting \| 24 hours \| CJSW → PERSON \| NOT_RUN \| /);
     expect(doc).toMatch(
       /\n\| preReleaseMeeting \| 10 workingDaysBefore \| PRISON_AND_CJSW → PERSON \| DEADLINE \| /,

@@ -8,8 +8,9 @@ import type { ClockName, SlaPolicy } from './sla-policy';
  * "check every clock against its source and state which applies when"). A policy may carry a
  * sourced clock that no journey runs yet; this register says so, and why, instead of leaving it
  * silently unused. `docs/clocks.md` is rendered from it and the policies (`npm run docs:clocks`);
- * a test fails when the two disagree, when a policy clock has no entry, or when the journey's
- * planner produces a deadline for a clock not listed here as run.
+ * a test fails when the two disagree, when a policy clock has no entry, or when a version a
+ * journey can hold cannot resolve a clock the journey runs; the planner's deadlines are typed
+ * `JourneyClockName`, so it cannot run a clock not listed here.
  */
 
 /** The clocks a journey records as deadlines (met, met late, breached or cancelled). */
@@ -40,11 +41,11 @@ export interface ClockUse {
 export const CLOCK_REGISTER: { readonly [K in ClockName]: ClockUse } = {
   coreScreen: {
     use: 'DEADLINE',
-    when: 'From reception, while in custody. Not for a liberation straight from court; cancelled at release unless already breached.',
+    when: 'From reception, while in custody. Not for a liberation straight from court; cancelled when a release settles unless already breached.',
   },
   comprehensiveScreen: {
     use: 'DEADLINE',
-    when: 'From reception, while in custody (policy version 2 on). Not for a liberation from court; cancelled at release unless breached.',
+    when: 'From reception, while in custody (policy version 2 on). Not for a liberation from court; cancelled when a release settles unless breached.',
   },
   referralAcknowledgement: {
     use: 'DEADLINE',
@@ -52,27 +53,27 @@ export const CLOCK_REGISTER: { readonly [K in ClockName]: ClockUse } = {
   },
   firstStandardReview: {
     use: 'DEADLINE',
-    when: 'From reception, once the comprehensive screen is done, in custody, and only if it falls due before release planning opens (otherwise the summary review takes its place).',
+    when: 'From reception, once the comprehensive screen is done, while in custody, and only if it falls due before release planning opens (otherwise the summary review takes its place). Cancelled when a release settles, unless already breached.',
   },
   standardReview: {
     use: 'DEADLINE',
-    when: 'From the completion of the review before it (from reception before planner-fixes-2), under the same conditions as the first.',
+    when: 'Due 12 months after the completion of the review before it, under the same conditions as the first (the deadline always counted from that completion; before planner-fixes-2 only its recorded start said reception).',
   },
   summaryReview: {
     use: 'DEADLINE',
-    when: 'Counted back from the liberation date; opens `releaseStageLeadDays` before it is due; on a weekend or bank holiday it falls due on the working day before (policy version 3 on). In custody, not from court.',
+    when: 'Counted back from the liberation date; opens `releaseStageLeadDays` before it is due; on a weekend or bank holiday it falls due on the working day before (policy version 3 on). Short notice (the due day before planning could start): due the lead time after planning starts, never later than the day before liberation. In custody, not from court; cancelled when a release settles unless breached.',
   },
   preReleaseMeeting: {
     use: 'DEADLINE',
-    when: 'Counted back in working days from the liberation date. When the due day has passed at booking (HDC, transfer, reversal), booked once for the earliest working day left before liberation; none left: one breach and one attention item.',
+    when: 'Counted back in working days from the liberation date, with the same short-notice rule as the summary review. When the due day has passed at booking (HDC, transfer, reversal), booked once for the earliest working day left before liberation; none left: one breach and one attention item. Cancelled when a release settles unless breached.',
   },
   firstAppointment: {
     use: 'DEADLINE',
-    when: 'From a release that has settled (stood the movement settle window) or one straight from court, when an agency holds the referral; every release, licence or not (see firstSupervisionMeeting).',
+    when: 'From a release that has settled (stood the movement settle window), or at once for a liberation from court, when an agency is known: the person has needs (referred after assessment) or was liberated from court. A release with no needs runs no first-appointment clock. Every release, licence or not (see firstSupervisionMeeting).',
   },
   missedAppointmentFollowUp: {
     use: 'DEADLINE',
-    when: 'From each appointment recorded as not attended after release.',
+    when: 'From each appointment recorded as not attended after release (a missed follow-up too), when an agency is known; met by any later attendance. A follow-up appointment is booked for the last miss. England & Wales versions 1–3 lack it: borrowed from version 4 (policy-gaps-1).',
   },
   followUpWindow: {
     use: 'WINDOW',
@@ -166,6 +167,28 @@ export function renderClockRegister(policies: readonly SlaPolicy[]): string {
       ([j, r]) => `| ${j} | ${cell(r.rule)} | ${cell(r.when)} | ${cell(r.source)} |`,
     ),
   ];
+  lines.push(
+    '',
+    '## Versions a journey may hold',
+    '',
+    'A journey keeps the version it captured (journey v2 captures version 2 or 3). A clock the journey runs that its version lacks is borrowed from the oldest later version that defines it (`withClock`, `policy-gaps-1`); the deadline names the lender.',
+    '',
+    '| policy | version | borrowed clocks |',
+    '| --- | --- | --- |',
+  );
+  for (const p of [...policies]
+    .filter((p) => p.version >= 2)
+    .sort((a, b) => a.id.localeCompare(b.id) || a.version - b.version)) {
+    const borrowed = [...JOURNEY_CLOCKS, 'followUpWindow' as const]
+      .filter((c) => !p.clocks[c])
+      .map((c) => {
+        const lender = policies
+          .filter((l) => l.id === p.id && l.version > p.version && l.clocks[c])
+          .sort((a, b) => a.version - b.version)[0];
+        return `${c} from v${lender?.version ?? '? (none: the journey cannot plan it)'}`;
+      });
+    lines.push(`| ${p.id} | ${p.version} | ${borrowed.length > 0 ? borrowed.join('; ') : '—'} |`);
+  }
   for (const policy of latest.values()) {
     lines.push(
       '',

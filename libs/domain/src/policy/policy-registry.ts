@@ -47,18 +47,37 @@ export function policyById(id: string, version: number): SlaPolicy {
 }
 
 /**
- * The policy whose rule runs `clock` for a journey that captured `policy`: that version when it
- * defines the clock; otherwise the newest later version of the same policy that does (a clock a
- * later version added, such as England & Wales v4's missed-appointment follow-up, which versions
- * 1–3 lacked). Throws {@link ClockNotInPolicyError} when no version of the policy defines it.
+ * The version a journey holding `policy` borrows `clock`'s rule from: undefined when `policy`
+ * defines the clock; otherwise the OLDEST later version of the same policy that does (versions are
+ * only appended, so the lender of a clock never changes once published, and neither do deadlines
+ * already promised). England & Wales v4's missed-appointment follow-up, which versions 1–3 lacked,
+ * is the case it exists for. Throws {@link ClockNotInPolicyError} when no version defines it.
  */
-export function clockPolicy(policy: SlaPolicy, clock: ClockName): SlaPolicy {
-  if (policy.clocks[clock]) return policy;
-  const later = POLICIES.filter((p) => p.id === policy.id && p.version > policy.version && p.clocks[clock]);
-  const newest = later.reduce<SlaPolicy | undefined>(
-    (a, p) => (a && a.version > p.version ? a : p),
+export function clockLender(policy: SlaPolicy, clock: ClockName): SlaPolicy | undefined {
+  if (policy.clocks[clock]) return undefined;
+  const lender = POLICIES.filter(
+    (p) => p.id === policy.id && p.version > policy.version && p.clocks[clock],
+  ).reduce<SlaPolicy | undefined>(
+    (oldest, p) => (oldest && oldest.version < p.version ? oldest : p),
     undefined,
   );
-  if (!newest) throw new ClockNotInPolicyError(policy.id, policy.version, clock);
-  return newest;
+  if (!lender) throw new ClockNotInPolicyError(policy.id, policy.version, clock);
+  return lender;
+}
+
+const borrowed = new Map<string, SlaPolicy>();
+/**
+ * `policy` with `clock`'s rule borrowed from its {@link clockLender} when it has none; everything
+ * else (jurisdiction, working day, cut-off, the other clocks) stays the captured version's.
+ */
+export function withClock(policy: SlaPolicy, clock: ClockName): SlaPolicy {
+  const lender = clockLender(policy, clock);
+  if (!lender) return policy;
+  const key = `${policy.id}:${policy.version}:${clock}`;
+  let lent = borrowed.get(key);
+  if (!lent) {
+    lent = deepFreeze({ ...policy, clocks: { ...policy.clocks, [clock]: lender.clocks[clock] } });
+    borrowed.set(key, lent);
+  }
+  return lent;
 }

@@ -1,6 +1,7 @@
 import type { ClockRule, PolicyClocks, SlaPolicy } from './sla-policy';
 
-// Values and citations from docs/clocks.md (shared docs); seeds 000–004 are the project's source documents.
+// Values and citations from ../shared/docs/clocks.md; seeds 000–004 are the project's source documents.
+// The repository's docs/clocks.md is generated from these and the clock register (npm run docs:clocks).
 
 const WORKING_DAY_HOURS_SOURCE =
   'ministryofjustice/hmpps-approved-premises-api (working day 09:00 start, 13:00 cut-off); platform default for Scotland';
@@ -336,9 +337,9 @@ export const ENGLAND_WALES_2026_V3: SlaPolicy = withSummaryReviewOnAWorkingDay(E
  * England & Wales version 4 adds the follow-up after a missed first appointment, which versions
  * 1–3 lacked: every journey there whose person missed an appointment could not plan (issue 7,
  * found by the clock register). No England & Wales source was found; the Scottish standard is
- * applied as the platform value, as for the follow-up window. Journeys take it from the
- * `policies-2026-v4` patch on; journeys holding versions 1–3 take this clock from it
- * (`clockPolicy`) once they adopt `policy-gaps-1`.
+ * applied as the platform value, as for the follow-up window. Journeys still capture version 3
+ * (journey-v2.ts caps the catalogue there) and borrow this clock from version 4 (`withClock`) once
+ * they adopt `policy-gaps-1`; capturing version 4 itself would be a later patch.
  */
 export const ENGLAND_WALES_2026_V4: SlaPolicy = {
   ...ENGLAND_WALES_2026_V3,

@@ -4,7 +4,7 @@ import {
   InvalidLocalDateError,
   UnknownPolicyError,
 } from '../errors';
-import { clockPolicy, policyById, policyFor } from './policy-registry';
+import { clockLender, policyById, policyFor, withClock } from './policy-registry';
 import { SLA_POLICIES } from './seed-policies';
 import { isBankHoliday } from '../calendar/bank-holidays';
 import { startOfLocalDay } from '../time/london';
@@ -181,30 +181,42 @@ describe('SLA policies', () => {
   });
 });
 
-describe('clockPolicy (the version whose rule runs a clock)', () => {
-  it('is the captured version when it defines the clock', () => {
+describe('clockLender / withClock (a clock the captured version lacks)', () => {
+  it('lends nothing when the captured version defines the clock', () => {
     const v3 = policyById('england-wales-2026', 3);
-    expect(clockPolicy(v3, 'firstAppointment')).toBe(v3);
+    expect(clockLender(v3, 'firstAppointment')).toBeUndefined();
+    expect(withClock(v3, 'firstAppointment')).toBe(v3);
     const scotland = policyById('scotland-2026', 1);
-    expect(clockPolicy(scotland, 'missedAppointmentFollowUp')).toBe(scotland);
+    expect(withClock(scotland, 'missedAppointmentFollowUp')).toBe(scotland);
   });
 
-  it('otherwise the newest later version of the same policy that defines it (England & Wales v4: the missed-appointment follow-up)', () => {
+  it('borrows from the oldest later version of the same policy that defines it (England & Wales v4: the missed-appointment follow-up)', () => {
     for (const version of [1, 2, 3]) {
       const captured = policyById('england-wales-2026', version);
       expect(captured.clocks.missedAppointmentFollowUp).toBeUndefined();
-      expect(clockPolicy(captured, 'missedAppointmentFollowUp')).toBe(policyById('england-wales-2026', 4));
+      expect(clockLender(captured, 'missedAppointmentFollowUp')).toBe(policyById('england-wales-2026', 4));
+      const lent = withClock(captured, 'missedAppointmentFollowUp');
+      expect(lent.clocks.missedAppointmentFollowUp).toBe(
+        policyById('england-wales-2026', 4).clocks.missedAppointmentFollowUp,
+      );
+      // Only that clock is borrowed: the version, the working day and every other clock stay the captured one's.
+      expect({ ...lent, clocks: { ...lent.clocks, missedAppointmentFollowUp: undefined } }).toEqual({
+        ...captured,
+        clocks: { ...captured.clocks, missedAppointmentFollowUp: undefined },
+      });
+      expect(withClock(captured, 'missedAppointmentFollowUp')).toBe(lent); // kept, not rebuilt
+      expect(Object.isFrozen(lent.clocks)).toBe(true);
     }
-    // v1 lacks the custody clocks: the newest version wins over v2 and v3, which define them too.
-    expect(clockPolicy(policyById('england-wales-2026', 1), 'summaryReview').version).toBe(4);
-    expect(clockPolicy(policyById('scotland-2026', 1), 'preReleaseMeeting').version).toBe(3);
+    // The oldest lender, not the newest: a later version that redefines a clock moves no promised deadline.
+    expect(clockLender(policyById('england-wales-2026', 1), 'summaryReview')?.version).toBe(2);
+    expect(clockLender(policyById('scotland-2026', 1), 'preReleaseMeeting')?.version).toBe(2);
   });
 
   it('names the clock and the captured version when no version of the policy defines it', () => {
-    expect(() => clockPolicy(policyById('england-wales-2026', 4), 'firstSupervisionMeeting')).toThrow(
+    expect(() => withClock(policyById('england-wales-2026', 4), 'firstSupervisionMeeting')).toThrow(
       new ClockNotInPolicyError('england-wales-2026', 4, 'firstSupervisionMeeting'),
     );
-    expect(() => clockPolicy(policyById('scotland-2026', 3), 'cas2AssessmentHdc')).toThrow(
+    expect(() => clockLender(policyById('scotland-2026', 3), 'cas2AssessmentHdc')).toThrow(
       ClockNotInPolicyError,
     );
   });

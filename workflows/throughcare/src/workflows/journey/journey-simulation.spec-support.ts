@@ -29,6 +29,7 @@ import {
   createPlanner,
   iso,
   laneOf,
+  NEWEST_CAPTURED_POLICY_VERSION,
   planContext,
   type Action,
   type Lane,
@@ -94,7 +95,12 @@ export class SimulatedJourney {
 
   constructor(readonly input: ThroughcareInput) {
     this.s = initialState(input.expectedReleaseDate);
-    const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+    // What the journey captures (England & Wales: v3, borrowing v4's follow-up once adopted).
+    const policy = policyFor(
+      input.jurisdiction,
+      input.receivedAt.slice(0, 10),
+      NEWEST_CAPTURED_POLICY_VERSION,
+    );
     this.s.policy = { id: policy.id, version: policy.version };
     this.ctx = planContext(input, true, this.s.policy, () => true);
     this.t = Date.parse(input.receivedAt);

@@ -77,6 +77,7 @@ import {
   createPlanner,
   iso,
   laneOf,
+  NEWEST_CAPTURED_POLICY_VERSION,
   planContext,
   usePolicy,
   type Action,
@@ -99,8 +100,6 @@ export const NOBODY_LOST_PATCH = 'nobody-lost-1';
  * after its patch (open ones keep theirs; a replay captures what the recording did).
  */
 export const POLICIES_V3_PATCH = 'policies-2026-v3';
-/** England & Wales v4 (the missed-appointment follow-up): captured by journeys from this patch on. */
-export const POLICIES_V4_PATCH = 'policies-2026-v4';
 /**
  * Behaviour since this patch (v3 journeys, from the first effect they start after it): each
  * service is a lane of its own (`Lane` in planner.ts). An effect is started and the journey plans
@@ -190,13 +189,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   // reception no policy covers parks the journey on an attention item instead of failing its task.
   let policyProblem: string | undefined;
   /** The newest policy version this run may capture (undefined: the newest published). */
+  // Capped at 3 since England & Wales v4 was published: v4 only lends its missed-appointment
+  // follow-up (policy-gaps-1), so a rollback finds no journey holding a version it does not know;
+  // capturing v4 itself would be a later patch of its own.
   const policyCatalogue = s.policy
     ? undefined
-    : patched(POLICIES_V4_PATCH)
-      ? undefined
-      : patched(POLICIES_V3_PATCH)
-        ? 3
-        : 2;
+    : patched(POLICIES_V3_PATCH)
+      ? NEWEST_CAPTURED_POLICY_VERSION
+      : 2;
   if (!s.policy) {
     try {
       const captured = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10), policyCatalogue);
@@ -212,7 +212,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   /**
    * The planner's later patches are asked only from the main loop's planning: `patched()` records a
    * marker, which a query or an update validator must never do. (The clocks' coroutine asks only
-   * planner-fixes-2, through `adoptFixes(patched)`, whose answer is then kept in the state.)
+   * planner-fixes-2 and policy-gaps-1, through `adoptFixes(patched)`; the answers are kept in the
+   * state.)
    */
   const askPatched = (patchId: string): boolean => {
     if (!planning) throw new Error(`patched('${patchId}') asked outside the main loop's planning`);

@@ -1,6 +1,12 @@
 import { ClockNotInPolicyError, deadlineFor, JOURNEY_CLOCKS, policyById } from '@throughcare/domain';
 import { HOUR, inputFor, setUp, SimulatedJourney } from './journey-simulation.spec-support';
-import { createPlanner, PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, usePolicy } from './planner';
+import {
+  createPlanner,
+  NEWEST_CAPTURED_POLICY_VERSION,
+  PLANNER_FIXES_PATCH,
+  POLICY_GAPS_PATCH,
+  usePolicy,
+} from './planner';
 
 /**
  * `policy-gaps-1`: England & Wales policy versions 1–3 had no follow-up after a missed first
@@ -54,6 +60,9 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
         dueAt: due,
         status: 'OPEN',
       });
+      expect(j.s.deadlines.find((d) => d.clock === 'missedAppointmentFollowUp')?.note).toBe(
+        version === 3 ? "rule from england-wales-2026 v4 (this journey's v3 has none)" : undefined,
+      );
       expect(j.s.policy).toEqual({ id: 'england-wales-2026', version }); // the captured version is kept
       expect(j.s.adopted).toContain('policy-gaps-1');
     },
@@ -83,6 +92,12 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
     expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');
+  });
+
+  it('a new England & Wales journey captures v3 and borrows the follow-up (what the shell does)', () => {
+    const j = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 40));
+    expect(j.s.policy).toEqual({ id: 'england-wales-2026', version: NEWEST_CAPTURED_POLICY_VERSION });
+    expect(NEWEST_CAPTURED_POLICY_VERSION).toBe(3);
   });
 
   it('every clock the journey runs is in the newest policy version of each jurisdiction', () => {

@@ -10,9 +10,10 @@ import type {
 } from '@throughcare/contracts';
 import {
   custodyVisitDates,
-  clockPolicy,
+  clockLender,
   deadlineFor,
   type JourneyClockName,
+  withClock,
   isWorkingDay,
   localDateOf,
   nextWorkingDay,
@@ -98,14 +99,21 @@ export const PLANNER_PROPERTIES_PATCH = 'planner-properties-1';
 export const PLANNER_FIXES_PATCH = 'planner-fixes-2';
 
 /**
- * A clock the journey's captured policy version lacks is taken from the newest later version of
- * the same policy that defines it (`clockPolicy`). England & Wales versions 1–3 had no follow-up
+ * A clock the journey's captured policy version lacks is borrowed from the oldest later version of
+ * the same policy that defines it (`withClock`; the deadline's note names the lender). England & Wales versions 1–3 had no follow-up
  * after a missed first appointment, so planning failed at the first missed appointment: the
  * journey parked on a `plan` attention item that no retry or correction could clear (found by the
  * clock register, issue 7 finding 8). Adopted like `planner-fixes-2` (asked at each planning and
- * each pass of the clocks until yes, kept in `s.adopted`); before it, such a plan still fails.
+ * each pass of the clocks until yes, kept in `s.adopted`), by v2 journeys too; before it, such a
+ * plan still fails. A journey already parked on that `plan` item has nothing to wake it: an
+ * operator's retry does (README, Operations).
  */
 export const POLICY_GAPS_PATCH = 'policy-gaps-1';
+/**
+ * The newest policy version a journey captures (journey-v2.ts, since `policies-2026-v3`). England &
+ * Wales v4 only lends its missed-appointment follow-up; capturing it would be a patch of its own.
+ */
+export const NEWEST_CAPTURED_POLICY_VERSION = 3;
 
 /** What the planner knows besides the state: the journey's input, its policy and its code version. */
 export interface PlanContext {
@@ -260,13 +268,25 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    */
   function adoptFixes(ask: (patchId: string) => boolean = ctx.patched): void {
     if (v3 && !fixed() && ask(PLANNER_FIXES_PATCH)) (s.adopted ??= []).push(PLANNER_FIXES_PATCH);
-    if (v3 && !gapsFilled() && ask(POLICY_GAPS_PATCH)) (s.adopted ??= []).push(POLICY_GAPS_PATCH);
+    // Not only v3: a journey from before nobody-lost-1 that hit the gap retries its workflow task,
+    // and the retry (live, on this code) adopts and heals.
+    if (!gapsFilled() && ask(POLICY_GAPS_PATCH)) (s.adopted ??= []).push(POLICY_GAPS_PATCH);
   }
   /** Whether this journey has adopted `policy-gaps-1` (a clock its policy lacks from a later version). */
   const gapsFilled = () => s.adopted?.includes(POLICY_GAPS_PATCH) ?? false;
-  /** The due instant of `clock` from `base`, under the captured policy or (policy-gaps-1) the version that defines it. */
+  /**
+   * The due instant of `clock` from `base` under the captured policy; since policy-gaps-1 a clock it
+   * lacks is borrowed from the oldest later version that defines it (`withClock`: the rule only).
+   */
   const deadline = (clock: ClockName, base: Date): Date =>
-    deadlineFor(gapsFilled() ? clockPolicy(ctx.policy, clock) : ctx.policy, clock, base);
+    deadlineFor(gapsFilled() ? withClock(ctx.policy, clock) : ctx.policy, clock, base);
+  /** Where a borrowed clock's rule came from, for the plan and the ledger (undefined: the journey's own). */
+  const lentNote = (clock: ClockName): string | undefined => {
+    const lender = gapsFilled() ? clockLender(ctx.policy, clock) : undefined;
+    return lender
+      ? `rule from ${lender.id} v${lender.version} (this journey's v${ctx.policy.version} has none)`
+      : undefined;
+  };
   /**
    * Calendar arithmetic (working days, the s.8 rule, deadlines) costs tens of microseconds a call
    * and one plan asks the same questions many times: answers are kept by their inputs (bounded).
@@ -566,6 +586,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           dueAt: due('missedAppointmentFollowUp', new Date(missed.attendedAt)),
           owedBy: agency,
           owedTo: 'person',
+          note: lentNote('missedAppointmentFollowUp'),
           metAt: s.attendances.find(
             (a) => (a.attendance === 'YES' || a.attendance === 'LATE') && a.attendedAt > missed.attendedAt,
           )?.attendedAt,
