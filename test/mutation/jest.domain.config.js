@@ -18,4 +18,8 @@ module.exports = {
   testMatch: ['<rootDir>/libs/domain/src/**/*.spec.ts'],
   setupFiles: [...(project.setupFiles ?? []), '<rootDir>/test/mutation/fast-check-seed.js'],
   maxWorkers: 1,
+  // The sandbox's own libs, not the live repo's through the workspace symlinks (sandbox-modules.js).
+  moduleNameMapper: { ...project.moduleNameMapper, ...require('./sandbox-modules.js') },
+  // A mutant run stops at its first failing test (bail-environment.js); dry runs run everything.
+  testEnvironment: path.join(__dirname, 'bail-environment.js'),
 };

@@ -22,4 +22,8 @@ module.exports = {
   testMatch: ['<rootDir>/test/mutation/journey-core.stryker-tests.ts'],
   setupFiles: [...(project.setupFiles ?? []), '<rootDir>/test/mutation/fast-check-seed.js'],
   maxWorkers: 1,
+  // The sandbox's own libs, not the live repo's through the workspace symlinks (sandbox-modules.js).
+  moduleNameMapper: { ...project.moduleNameMapper, ...require('./sandbox-modules.js') },
+  // A mutant run stops at its first failing test (bail-environment.js); dry runs run everything.
+  testEnvironment: path.join(__dirname, 'bail-environment.js'),
 };
