@@ -155,7 +155,7 @@ describe('journey replay over recorded histories', () => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
     }
-  }, 300_000); // 46 histories: about a minute on an idle machine, more under load
+  }, 300_000); // 53 histories: about a minute on an idle machine, more under load
 
   /**
    * Two journeys of the second 2,000-journey crash soak (test/chaos/results/README.md) whose own
