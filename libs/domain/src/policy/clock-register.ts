@@ -1,6 +1,7 @@
 import type { Jurisdiction } from '@throughcare/contracts';
 
 import { SCOTTISH_LIBERATION_RULE_SOURCE } from '../release/liberation-date';
+import { clockLender } from './policy-registry';
 import type { ClockName, SlaPolicy } from './sla-policy';
 
 /**
@@ -182,10 +183,11 @@ export function renderClockRegister(policies: readonly SlaPolicy[]): string {
     const borrowed = [...JOURNEY_CLOCKS, 'followUpWindow' as const]
       .filter((c) => !p.clocks[c])
       .map((c) => {
-        const lender = policies
-          .filter((l) => l.id === p.id && l.version > p.version && l.clocks[c])
-          .sort((a, b) => a.version - b.version)[0];
-        return `${c} from v${lender?.version ?? '? (none: the journey cannot plan it)'}`;
+        try {
+          return `${c} from v${clockLender(p, c)?.version}`;
+        } catch {
+          return `${c} from none (the journey cannot plan it)`;
+        }
       });
     lines.push(`| ${p.id} | ${p.version} | ${borrowed.length > 0 ? borrowed.join('; ') : '—'} |`);
   }
