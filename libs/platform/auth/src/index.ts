@@ -1,0 +1,6 @@
+export * from './principal';
+export * from './access-token-verifier';
+export * from './access.decorator';
+export * from './auth.guard';
+export * from './route-policy-check';
+export * from './auth.module';

@@ -1,0 +1,167 @@
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { ROLES, type Role } from '@throughcare/platform-auth';
+import { hashSecret, newClientId, newSecret } from './secret-hash';
+
+export const ADMIN_CLIENT_ID = 'throughcare-admin';
+
+export interface ApiClient {
+  clientId: string;
+  name: string;
+  secretHash: string;
+  roles: Role[];
+  agencyId: string | null;
+  establishments: string[];
+  createdAt: Date;
+  createdBy: string;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+  revokedReason: string | null;
+}
+
+/** What an administrator sends to register a client. */
+export const RegisterClientSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
+    agencyId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/)
+      .optional(),
+    establishments: z
+      .array(z.string().regex(/^[A-Z]{3}$/, 'establishment code must be three upper-case letters'))
+      .max(200)
+      .optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const agencyRole = c.roles.some((r) => r === 'agency-staff' || r === 'agency-system');
+    if (agencyRole && !c.agencyId)
+      ctx.addIssue({ code: 'custom', path: ['agencyId'], message: 'required for an agency role' });
+    if (!agencyRole && c.agencyId)
+      ctx.addIssue({ code: 'custom', path: ['agencyId'], message: 'only agency roles act for an agency' });
+    const prison = c.roles.includes('prison-staff');
+    if (prison && !c.establishments?.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['establishments'],
+        message: 'required for the prison-staff role',
+      });
+    if (!prison && c.establishments?.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['establishments'],
+        message: 'only the prison-staff role has establishments',
+      });
+  });
+export type RegisterClient = z.output<typeof RegisterClientSchema>;
+
+export const RevokeClientSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+
+interface Row {
+  client_id: string;
+  name: string;
+  secret_hash: string;
+  roles: string[];
+  agency_id: string | null;
+  establishments: string[];
+  created_at: Date;
+  created_by: string;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  revoked_reason: string | null;
+}
+
+const fromRow = (r: Row): ApiClient => ({
+  clientId: r.client_id,
+  name: r.name,
+  secretHash: r.secret_hash,
+  roles: r.roles as Role[],
+  agencyId: r.agency_id,
+  establishments: r.establishments,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  revokedAt: r.revoked_at,
+  revokedBy: r.revoked_by,
+  revokedReason: r.revoked_reason,
+});
+
+/** The registered API clients, in the identity schema. */
+export class ClientStore {
+  constructor(private readonly db: DataSource) {}
+
+  async find(clientId: string): Promise<ApiClient | undefined> {
+    const rows = (await this.db.query(`SELECT * FROM "identity"."api_client" WHERE client_id = $1`, [
+      clientId,
+    ])) as Row[];
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /** Registers a client; the secret is returned here once and stored only as a hash. */
+  async register(input: RegisterClient, createdBy: string): Promise<{ client: ApiClient; secret: string }> {
+    const secret = newSecret();
+    const clientId = newClientId();
+    const rows = (await this.db.query(
+      `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, agency_id, establishments, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [
+        clientId,
+        input.name,
+        hashSecret(secret),
+        input.roles,
+        input.agencyId ?? null,
+        input.establishments ?? [],
+        createdBy,
+      ],
+    )) as Row[];
+    return { client: fromRow(rows[0]!), secret };
+  }
+
+  /** Revokes a client (once; revoking again keeps the first revocation). Undefined when unknown. */
+  async revoke(clientId: string, reason: string, revokedBy: string): Promise<ApiClient | undefined> {
+    await this.db.query(
+      `UPDATE "identity"."api_client" SET revoked_at = now(), revoked_by = $2, revoked_reason = $3
+       WHERE client_id = $1 AND revoked_at IS NULL`,
+      [clientId, revokedBy, reason],
+    );
+    return this.find(clientId);
+  }
+
+  /** Clients of one agency (or every client), in id order, one page at a time. */
+  async list(options: { agencyId?: string; after?: string; limit: number }): Promise<ApiClient[]> {
+    const rows = (await this.db.query(
+      `SELECT * FROM "identity"."api_client"
+       WHERE ($1::text IS NULL OR agency_id = $1) AND ($2::text IS NULL OR client_id > $2)
+       ORDER BY client_id LIMIT $3`,
+      [options.agencyId ?? null, options.after ?? null, options.limit],
+    )) as Row[];
+    return rows.map(fromRow);
+  }
+
+  /** The bootstrap administrator client, created or re-keyed with `secret` (idempotent). */
+  async ensureAdmin(secret: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, created_by)
+       VALUES ($1, 'Throughcare bootstrap administrator', $2, '{administrator}', 'identity-service')
+       ON CONFLICT (client_id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash,
+         revoked_at = NULL, revoked_by = NULL, revoked_reason = NULL`,
+      [ADMIN_CLIENT_ID, hashSecret(secret)],
+    );
+  }
+}
+
+/** A client as the administration API shows it: never the secret hash. */
+export function clientView(c: ApiClient) {
+  return {
+    clientId: c.clientId,
+    name: c.name,
+    roles: c.roles,
+    agencyId: c.agencyId,
+    establishments: c.establishments,
+    createdAt: c.createdAt.toISOString(),
+    createdBy: c.createdBy,
+    revokedAt: c.revokedAt?.toISOString() ?? null,
+    revokedBy: c.revokedBy,
+    revokedReason: c.revokedReason,
+  };
+}

@@ -1,0 +1,79 @@
+import { createServer, type Server } from 'node:http';
+import type { JWKS } from 'oidc-provider';
+import { AccessTokenVerifier } from '@throughcare/platform-auth';
+import { createServiceDataSource } from '@throughcare/platform-persistence';
+import { adminApi } from './admin-api';
+import { ClientStore } from './client-store';
+import { IDENTITY_AUDIENCE, IDENTITY_SCHEMA, issuerOf, type IdentityConfig } from './config';
+import { identityMigrations } from './migrations';
+import { createProvider } from './provider';
+
+export interface IdentityService {
+  issuer: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the identity provider: migrates its schema, ensures the bootstrap administrator client,
+ * and serves OpenID Connect discovery, the JWKS, the token endpoint and the administration API
+ * (plus GET /health for the supervisor).
+ */
+export async function startIdentityService(config: IdentityConfig): Promise<IdentityService> {
+  const issuer = issuerOf(config);
+  const jwks = JSON.parse(config.IDENTITY_JWKS) as JWKS;
+  const db = await createServiceDataSource({
+    url: config.DATABASE_URL,
+    schema: IDENTITY_SCHEMA,
+    entities: [],
+    migrations: identityMigrations,
+    poolSize: 5,
+  });
+  const clients = new ClientStore(db);
+  await clients.ensureAdmin(config.IDENTITY_ADMIN_CLIENT_SECRET);
+  const provider = createProvider({
+    issuer,
+    jwks,
+    cookieSecret: config.IDENTITY_COOKIE_SECRET,
+    accessTokenTtlSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
+    clients,
+  });
+  const verifier = new AccessTokenVerifier({
+    issuer,
+    audience: IDENTITY_AUDIENCE,
+    jwksUri: `${issuer}/jwks`,
+  });
+  provider.use(adminApi(clients, verifier));
+  provider.on('server_error', (_ctx: unknown, error: Error) =>
+    console.error('identity: server error', error),
+  );
+  const callback = provider.callback();
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/health' && req.method === 'GET') {
+      db.query('SELECT 1').then(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'),
+        () =>
+          res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"database unavailable"}'),
+      );
+      return;
+    }
+    void callback(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, '0.0.0.0', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  console.log(
+    `identity: issuer ${issuer} listening on port ${port} (discovery at /.well-known/openid-configuration)`,
+  );
+  return {
+    issuer,
+    port,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+    },
+  };
+}
