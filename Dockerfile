@@ -19,6 +19,7 @@ RUN npm install --global npm@11.19.1 && npm --version
 COPY package.json package-lock.json ./
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/domain/package.json libs/domain/
+COPY libs/platform/auth/package.json libs/platform/auth/
 COPY libs/platform/config/package.json libs/platform/config/
 COPY libs/platform/errors/package.json libs/platform/errors/
 COPY libs/platform/http/package.json libs/platform/http/
@@ -28,6 +29,7 @@ COPY libs/platform/temporal/package.json libs/platform/temporal/
 COPY libs/testing/package.json libs/testing/
 COPY services/assessment/package.json services/assessment/
 COPY services/directory/package.json services/directory/
+COPY services/identity/package.json services/identity/
 COPY services/liberation/package.json services/liberation/
 COPY services/referral/package.json services/referral/
 COPY workflows/throughcare/package.json workflows/throughcare/

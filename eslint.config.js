@@ -42,7 +42,15 @@ const moduleBoundaries = (constraints) => [
   },
 ];
 
-const testFiles = ['**/*.spec.ts', '**/*.int.spec.ts', '**/*.workflow.spec.ts'];
+// Test code: specs, and the helpers only specs import (spec-support, spec-helper, src/testing/).
+const testFiles = [
+  '**/*.spec.ts',
+  '**/*.int.spec.ts',
+  '**/*.workflow.spec.ts',
+  '**/*.spec-helper.ts',
+  '**/*spec-support.ts',
+  '**/src/testing/**/*.ts',
+];
 
 // Node built-ins by bare name (`fs`, `fs/promises`, `process`, ...); `node:*` is banned by pattern.
 const nodeBuiltins = builtinModules.filter((name) => !name.startsWith('node:'));

@@ -15,6 +15,7 @@ import { AssessmentConfigSchema } from '@throughcare/assessment-service';
 import { ReferralConfigSchema } from '@throughcare/referral-service';
 import { LiberationConfigSchema } from '@throughcare/liberation-service';
 import { DirectoryConfigSchema } from '@throughcare/directory-service';
+import { IdentityConfigSchema } from '@throughcare/identity-service';
 // Not re-exported from the orchestrator's index (the services' indexes do export theirs).
 import {
   DEFAULT_MAX_CACHED_WORKFLOWS,
@@ -62,6 +63,9 @@ const interpolationValues: Record<string, string> = {
   TEMPORAL_DB_PASSWORD: 'temporal-password',
   POSTGRES_PASSWORD: 'superuser-password',
   PERSON_ID_SECRET: 'a-test-secret-of-at-least-16-chars',
+  IDENTITY_JWKS: '{"keys":[]}',
+  IDENTITY_COOKIE_SECRET: 'a-cookie-secret-of-at-least-32-characters',
+  IDENTITY_ADMIN_CLIENT_SECRET: 'an-admin-secret-of-at-least-32-characters',
 };
 
 function interpolate(value: string): string {
@@ -155,7 +159,12 @@ describe('docker-compose.yml', () => {
         'nats-1': { condition: 'service_healthy' },
         'nats-2': { condition: 'service_healthy' },
         'nats-3': { condition: 'service_healthy' },
+        identity: { condition: 'service_healthy' },
       });
+    });
+
+    it('verifies tokens from the identity service (AUTH_ISSUER is its issuer)', () => {
+      expect(env.AUTH_ISSUER).toBe(environmentOf('identity').IDENTITY_ISSUER);
     });
 
     it('points at the compose services for Postgres, NATS and Temporal', () => {
@@ -181,6 +190,32 @@ describe('docker-compose.yml', () => {
     const bundle = environmentOf('orchestrator').WORKFLOW_BUNDLE_PATH;
     expect(bundle).toBe('/app/dist/workflow-bundle.js');
     expect(read('Dockerfile')).toContain(`build-workflow-bundle.js ${bundle!}`);
+  });
+
+  describe('identity (the embedded OpenID Connect provider)', () => {
+    const service = services.identity!;
+    const env = environmentOf('identity');
+
+    it('sets exactly the variables of its config schema, which it passes', () => {
+      const required = Object.entries(IdentityConfigSchema.shape)
+        .filter(([, field]) => isRequired(field as z.ZodType))
+        .map(([key]) => key);
+      for (const key of required) expect(env).toHaveProperty(key);
+      expect(Object.keys(env).filter((key) => !(key in IdentityConfigSchema.shape))).toEqual([]);
+      expect(() => loadConfig(IdentityConfigSchema, env)).not.toThrow();
+    });
+
+    it('runs its entry from the one image, after Postgres, on its default port with a health check', () => {
+      const command = commandOf(service);
+      expect(command.slice(0, 3)).toEqual(['node', '-r', '@swc-node/register']);
+      expect(fs.existsSync(path.join(repoRoot, command[3]!))).toBe(true);
+      expect(service.image).toBe(services.assessment!.image);
+      expect(service.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+      const port = defaultOf(IdentityConfigSchema.shape.PORT as z.ZodType);
+      expect(env.PORT).toBe(String(port));
+      expect(containerPorts(service)).toEqual([port]);
+      expect(healthcheckText(service)).toContain(`http://127.0.0.1:${port}/health`);
+    });
   });
 
   it('registers exactly the contract’s custom search attributes, in the apps’ namespace', () => {

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { apps, entryPath } from './apps';
+import { localClient, stillKnown } from './cli-token';
 import { dlq } from './dlq';
 import { paths } from './paths';
 import { provisionNats } from './provision/nats';
@@ -148,6 +149,28 @@ async function platform(): Promise<void> {
     sentenceLengthDays: 240,
     expectedReleaseDate: iso(release),
   };
+  // A demo API client (prison staff of three Scottish prisons), so the example below works as is.
+  let demo: string[];
+  try {
+    const client = await localClient(
+      'platform',
+      'demo-prison-staff',
+      {
+        name: 'Demo prison staff (BAR, GLE, LOW)',
+        roles: ['prison-staff'],
+        establishments: ['BAR', 'GLE', 'LOW'],
+      },
+      (c) => stillKnown(c, 'urn:throughcare:liberation'),
+    );
+    demo = [
+      'Get an access token (a demo client: prison staff of BAR, GLE and LOW; credentials in',
+      `${paths.cacheDir}/identity/platform-demo-prison-staff.json):`,
+      `  TOKEN=$(curl -sS -u '${client.clientId}:${client.clientSecret}' -d grant_type=client_credentials \\`,
+      `    -d resource=urn:throughcare:liberation ${endpoints.identityIssuer}/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
+    ];
+  } catch (e) {
+    demo = [`(no demo client: ${errorLine(e)})`];
+  }
   const order = apps.map((a) => a.name);
   status.sort((a, b) => order.indexOf(a.trim().split(' ')[0]!) - order.indexOf(b.trim().split(' ')[0]!));
   process.stdout.write(
@@ -155,18 +178,20 @@ async function platform(): Promise<void> {
       '',
       'Throughcare platform is up (Ctrl-C stops everything; a component that crashes is restarted, see ./throughcare status):',
       ...status,
-      `  Dashboard     http://127.0.0.1:3005/dashboard (journeys by stage, SLA breaches; JSON: /dashboard/data, /breaches)`,
+      `  Dashboard     http://127.0.0.1:3005/dashboard (counts by stage and clock; the JSON APIs /dashboard/data and /breaches need a manager token)`,
+      `  Identity      ${endpoints.identityIssuer} (OpenID Connect issuer; tokens at /token, keys at /jwks)`,
       `  Temporal UI   ${endpoints.temporalUiUrl}/namespaces/default/workflows`,
       `  Temporal gRPC ${endpoints.temporalAddress} (namespace default)`,
       `  NATS          ${endpoints.natsUrl} (monitoring ${endpoints.natsMonitorUrl})`,
       `  Postgres      ${endpoints.databaseUrl}`,
       `  Logs          ${paths.logDir}/platform-*.log`,
       '',
+      ...demo,
       'Record a reception:',
-      `  curl -sS -X POST http://127.0.0.1:3003/receptions -H 'content-type: application/json' \\`,
+      `  curl -sS -X POST http://127.0.0.1:3003/receptions -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
       `    -d '${JSON.stringify(body)}'`,
-      'then follow the journey (personId is in the response):',
-      '  curl -sS http://127.0.0.1:3005/journeys/<personId>/episodes/1',
+      'then follow the episode (personId is in the response):',
+      '  curl -sS -H "authorization: Bearer $TOKEN" http://127.0.0.1:3003/people/<personId>/episodes/1',
       '',
     ].join('\n') + '\n',
   );

@@ -19,12 +19,15 @@ async function run(args: string[]) {
 
 describe('./throughcare dlq', () => {
   const saved = process.env.ORCHESTRATOR_URL;
+  const savedToken = process.env.THROUGHCARE_TOKEN;
   let server: Server;
   const requests: string[] = [];
+  const authorizations: (string | undefined)[] = [];
   beforeAll(async () => {
     // A stand-in orchestrator that refuses everything with a problem+json, to see the CLI report it.
     server = createServer((req, res) => {
       requests.push(`${req.method} ${req.url}`);
+      authorizations.push(req.headers.authorization);
       res.writeHead(404, { 'content-type': 'application/problem+json' });
       res.end(
         JSON.stringify({ title: 'Not Found', detail: 'no dead letter 7', code: 'DEAD_LETTER_NOT_FOUND' }),
@@ -32,9 +35,13 @@ describe('./throughcare dlq', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     process.env.ORCHESTRATOR_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The CLI's token, as an operator with another identity provider would give it.
+    process.env.THROUGHCARE_TOKEN = 'an-operator-token';
   });
   afterAll(async () => {
     process.env.ORCHESTRATOR_URL = saved;
+    if (savedToken === undefined) delete process.env.THROUGHCARE_TOKEN;
+    else process.env.THROUGHCARE_TOKEN = savedToken;
     await new Promise((resolve) => server.close(resolve));
   });
 
@@ -59,6 +66,7 @@ describe('./throughcare dlq', () => {
     expect(code).toBe(1);
     expect(err).toBe('POST /dead-letters/7/discard → 404 Not Found: no dead letter 7\n');
     expect(requests.at(-1)).toBe('POST /dead-letters/7/discard');
+    expect(authorizations.at(-1)).toBe('Bearer an-operator-token');
   });
 
   it('says so when no orchestrator answers', async () => {

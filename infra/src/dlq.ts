@@ -6,6 +6,7 @@
  */
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
+import { cliToken } from './cli-token';
 
 export const DLQ_USAGE = `usage:
   ./throughcare dlq list [--consumer NAME] [--code CODE] [--limit N] [--cursor SEQ] [--json]
@@ -13,7 +14,8 @@ export const DLQ_USAGE = `usage:
   ./throughcare dlq replay SEQ [--by WHO] [--reason TEXT]
   ./throughcare dlq replay --all [--consumer NAME] [--code CODE] [--by WHO] [--reason TEXT]
   ./throughcare dlq discard SEQ --reason TEXT [--by WHO]
-(ORCHESTRATOR_URL, default http://127.0.0.1:3005; --by defaults to your user name)`;
+(ORCHESTRATOR_URL, default http://127.0.0.1:3005; --by defaults to your user name; the CLI calls as an
+operator: THROUGHCARE_TOKEN if set, else a client it registers with the local platform's identity provider)`;
 
 interface Summary {
   seq: number;
@@ -56,7 +58,8 @@ export async function dlq(
       if (!seq || !/^\d+$/.test(seq)) throw new UsageError(`${command} needs the letter's sequence number`);
       return seq;
     };
-    const call = (method: 'GET' | 'POST', path: string, body?: unknown) => request(base, method, path, body);
+    const call = async (method: 'GET' | 'POST', path: string, body?: unknown) =>
+      request(base, method, path, body, await cliToken('operator', 'urn:throughcare:orchestrator'));
     switch (command) {
       case 'list': {
         const query = new URLSearchParams();
@@ -117,12 +120,21 @@ export async function dlq(
   }
 }
 
-async function request(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+async function request(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+  token: string,
+): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {

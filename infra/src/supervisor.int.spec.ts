@@ -19,7 +19,7 @@ describe('supervisor (test profile)', () => {
     await infra?.stop();
   });
 
-  it('starts NATS JetStream, Postgres and Temporal, then stops every process', async () => {
+  it('starts NATS JetStream, Postgres, Temporal and the identity provider, then stops every process', async () => {
     infra = await startInfrastructure({
       profile: 'test',
       instance: `selftest-${process.pid}`,
@@ -58,8 +58,12 @@ describe('supervisor (test profile)', () => {
       await connection.close();
     }
 
+    const discovery = await fetch(`${infra.endpoints.identityIssuer}/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(200);
+    expect(((await discovery.json()) as { issuer: string }).issuer).toBe(infra.env.AUTH_ISSUER);
+
     const pids = infra.pids();
-    expect(pids.length).toBe(3); // temporal, nats, postgres
+    expect(pids.length).toBe(4); // temporal, nats, postgres, identity
     await infra.stop();
     infra = undefined;
     for (const pid of pids) expect({ pid, alive: isAlive(pid) }).toEqual({ pid, alive: false });

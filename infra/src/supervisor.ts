@@ -20,6 +20,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { identitySecrets, IDENTITY_PLATFORM_PORT } from './identity';
 import { paths } from './paths';
 import { provisionNats, writeNatsConfig } from './provision/nats';
 import { startPostgres, type PostgresHandle } from './provision/postgres';
@@ -77,6 +78,8 @@ export interface ChildExit {
 }
 
 export interface Endpoints {
+  /** The embedded OpenID Connect provider (issuer and token endpoint). */
+  identityIssuer: string;
   temporalAddress: string;
   temporalUiUrl?: string;
   natsUrl: string;
@@ -430,6 +433,52 @@ export class Supervisor {
     });
   }
 
+  /**
+   * The embedded OpenID Connect provider (services/identity) on `port`, after Postgres (its
+   * clients live there). Restarted like the other infrastructure when `restart` is set.
+   */
+  async startIdentity(opts: {
+    databaseUrl: string;
+    port: number;
+    fresh: boolean;
+    restart?: boolean;
+  }): Promise<{ issuer: string; adminSecret: string }> {
+    const secrets = identitySecrets(this.instance, opts.fresh);
+    const issuer = `http://127.0.0.1:${opts.port}`;
+    const env = {
+      ...process.env,
+      DATABASE_URL: opts.databaseUrl,
+      PORT: String(opts.port),
+      IDENTITY_ISSUER: issuer,
+      IDENTITY_JWKS: JSON.stringify(secrets.jwks),
+      IDENTITY_COOKIE_SECRET: secrets.cookieSecret,
+      IDENTITY_ADMIN_CLIENT_SECRET: secrets.adminSecret,
+      SWC_NODE_PROJECT: path.join(paths.repoRoot, 'tsconfig.json'),
+    };
+    const entry = path.join(paths.repoRoot, 'services/identity/src/main.ts');
+    const healthUrl = `${issuer}/health`;
+    const { child, logFile, managed } = this.spawnChild(
+      'identity',
+      'infra',
+      process.execPath,
+      ['-r', '@swc-node/register', entry],
+      { env, port: opts.port, healthUrl },
+    );
+    try {
+      await waitUntil('identity (/health)', async () => (await httpStatus(healthUrl)) === 200, {
+        timeoutMs: 60000,
+        intervalMs: 250,
+        child,
+      });
+    } catch (e) {
+      await killGroup(child.pid!, 3000);
+      this.forget(child.pid!);
+      throw new Error(`${(e as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`);
+    }
+    if (opts.restart) this.armRestarts(managed);
+    return { issuer, adminSecret: secrets.adminSecret };
+  }
+
   async startPostgres(opts: {
     fresh: boolean;
     ignoreDatabaseUrl?: boolean;
@@ -676,7 +725,16 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
       Awaited<ReturnType<Supervisor['startNats']>>,
       PostgresHandle,
     ];
+    const identity = await timed('start identity', async () =>
+      supervisor.startIdentity({
+        databaseUrl: pg.url,
+        port: persistent ? IDENTITY_PLATFORM_PORT : await freePort(),
+        fresh: !persistent,
+        restart,
+      }),
+    );
     const endpoints: Endpoints = {
+      identityIssuer: identity.issuer,
       temporalAddress: temporal.address,
       temporalUiUrl: temporal.uiUrl,
       natsUrl: nats.url,
@@ -689,6 +747,10 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: 'default',
       THROUGHCARE_CACHE: paths.cacheDir,
+      // Every service verifies tokens from this issuer; tests and the CLI register their clients
+      // with the bootstrap administrator's secret.
+      AUTH_ISSUER: identity.issuer,
+      IDENTITY_ADMIN_CLIENT_SECRET: identity.adminSecret,
     };
     supervisor.setEnv(env);
     return { env, endpoints, supervisor, pids: () => supervisor.pids(), stop: () => supervisor.stop() };

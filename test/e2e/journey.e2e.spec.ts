@@ -13,7 +13,7 @@ import {
   type PlanView,
 } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
-import { requireEnv, startApp, type AppProcess } from '@throughcare/testing';
+import { bearer, requireEnv, startApp, type AppProcess } from '@throughcare/testing';
 
 /**
  * One person through every service, end to end: real Postgres, NATS JetStream and Temporal dev
@@ -90,6 +90,21 @@ afterAll(async () => {
   await nc?.drain();
 }, 60_000);
 
+/** Prison staff of every establishment this journey passes through. */
+const PRISON_STAFF = { roles: ['prison-staff'], establishments: ['BAR', 'GLE', 'LEI', 'LOW'] };
+
+/** Who calls each service when a test does not say: prison staff, or an operator for the orchestrator. */
+async function defaultAuth(app: AppProcess): Promise<Record<string, string>> {
+  const resource = `urn:throughcare:${app.name}`;
+  if (app.name === 'orchestrator') return bearer({ roles: ['operator'] }, resource);
+  if (app.name === 'referral') return {}; // agencies only: each call names its agency (asAgency)
+  return bearer(PRISON_STAFF, resource);
+}
+
+/** An agency's system, with a real token from the identity provider. */
+const asAgency = (agencyId: string) =>
+  bearer({ roles: ['agency-system'], agencyId }, 'urn:throughcare:referral');
+
 async function http<T = unknown>(
   app: AppProcess,
   method: 'GET' | 'POST',
@@ -97,9 +112,10 @@ async function http<T = unknown>(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: T; contentType: string | null }> {
+  const auth = headers['authorization'] ? {} : await defaultAuth(app);
   const res = await fetch(`${app.baseUrl}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...auth, ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -244,12 +260,16 @@ describe('a person from reception to post-release follow-up, through every servi
       '/agencies?localAuthority=S12000036&kind=CJSW',
     );
     expect(referred.agencyId).toBe(cjsw.body.items[0]!.id);
-    const agency = { 'x-agency-id': referred.agencyId! };
+    const agency = await asAgency(referred.agencyId!);
     expect(
       (
-        await http(apps.referral, 'GET', `/referrals/${referred.referralId}`, undefined, {
-          'x-agency-id': 'someone-else',
-        })
+        await http(
+          apps.referral,
+          'GET',
+          `/referrals/${referred.referralId}`,
+          undefined,
+          await asAgency('someone-else'),
+        )
       ).status,
     ).toBe(404);
     const ack = await http(
@@ -447,6 +467,8 @@ describe('a person from reception to post-release follow-up, through every servi
       apps.orchestrator,
       'GET',
       '/dashboard/data',
+      undefined,
+      await bearer({ roles: ['manager'] }, 'urn:throughcare:orchestrator'),
     );
     expect(dashboard.status).toBe(200);
     const page = await fetch(`${apps.orchestrator.baseUrl}/dashboard`);
@@ -508,7 +530,7 @@ describe('a person from reception to post-release follow-up, through every servi
       return p.status === 200 && p.body.stage === 'FOLLOW_UP' && p.body.appointmentId ? p.body : undefined;
     });
     expect(followUp.stagesDone).toEqual(['RECEPTION']);
-    const agency = { 'x-agency-id': followUp.agencyId! };
+    const agency = await asAgency(followUp.agencyId!);
     const appointment = await http<{ status: string }>(
       apps.referral,
       'GET',

@@ -2,3 +2,13 @@ export { requireEnv } from './env';
 export { createTimeSkippingTestEnv } from './temporal';
 export { freePort, startApp, type AppProcess } from './app-processes';
 export { withSpecWorker, type SpecWorker, type SpecWorkflowTarget } from './spec-worker';
+export {
+  adminClient,
+  bearer,
+  clientToken,
+  testIdentity,
+  type IdentityTarget,
+  registerClient,
+  type RegisteredClient,
+  type TestPrincipal,
+} from './identity';

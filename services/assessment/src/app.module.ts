@@ -8,6 +8,7 @@ import { AssessmentsService } from './assessments/assessments.service';
 import { ConsentWithdrawal } from './assessments/consent-withdrawal.entity';
 import { ASSESSMENT_SCHEMA, type AssessmentConfig } from './config';
 import { assessmentMigrations } from './migrations';
+import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 
 @Module({})
 export class AppModule {
@@ -25,6 +26,7 @@ export class AppModule {
           },
           natsUrl: config.NATS_URL,
           temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+          auth: accessTokenOptionsFrom(config),
         }),
         AssessmentsModule,
         ActivityWorkerModule.register({

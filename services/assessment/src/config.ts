@@ -7,6 +7,7 @@ export const AssessmentConfigSchema = z.object({
   ...CommonEnv.temporal,
   ...CommonEnv.http(3001),
   ...CommonEnv.logging,
+  ...CommonEnv.auth('assessment'),
 });
 export type AssessmentConfig = z.output<typeof AssessmentConfigSchema>;
 

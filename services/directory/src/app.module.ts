@@ -7,6 +7,7 @@ import { Agency } from './agencies/agency.entity';
 import { createDirectoryActivities } from './agencies/directory.activities';
 import { DIRECTORY_SCHEMA, type DirectoryConfig } from './config';
 import { directoryMigrations } from './migrations';
+import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 
 @Module({})
 export class AppModule {
@@ -24,6 +25,7 @@ export class AppModule {
           },
           natsUrl: config.NATS_URL,
           temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+          auth: accessTokenOptionsFrom(config),
         }),
         AgenciesModule,
         ActivityWorkerModule.register({

@@ -7,6 +7,7 @@ export const DirectoryConfigSchema = z.object({
   ...CommonEnv.temporal,
   ...CommonEnv.http(3004),
   ...CommonEnv.logging,
+  ...CommonEnv.auth('directory'),
 });
 export type DirectoryConfig = z.output<typeof DirectoryConfigSchema>;
 

@@ -2,10 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import {
-  AccessTokenVerifier,
   hasRole,
   IssuerUnavailableError,
   TokenRejectedError,
+  type AccessTokenVerifier,
   type Principal,
 } from '@throughcare/platform-auth';
 import { clientView, RegisterClientSchema, RevokeClientSchema, type ClientStore } from './client-store';

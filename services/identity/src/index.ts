@@ -1,4 +1,5 @@
-export { startIdentityService, type IdentityService } from './identity-service';
+// Configuration only: importing the provider itself loads oidc-provider, an ES module that only
+// Node's require(esm) can load (not Jest); the service starts from main.ts.
 export {
   loadIdentityConfig,
   IdentityConfigSchema,
@@ -6,4 +7,3 @@ export {
   IDENTITY_AUDIENCE,
   type IdentityConfig,
 } from './config';
-export { ADMIN_CLIENT_ID } from './client-store';

@@ -13,6 +13,7 @@ import { MeetingService } from './custody-episodes/meeting.service';
 import { Movement } from './custody-episodes/movement.entity';
 import { ReleaseDateChange } from './custody-episodes/release-date-change.entity';
 import { liberationMigrations } from './migrations';
+import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 
 @Module({})
 export class AppModule {
@@ -32,6 +33,7 @@ export class AppModule {
           },
           natsUrl: config.NATS_URL,
           temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+          auth: accessTokenOptionsFrom(config),
         }),
         custodyEpisodes,
         ActivityWorkerModule.register({

@@ -7,6 +7,7 @@ export const LiberationConfigSchema = z.object({
   ...CommonEnv.temporal,
   ...CommonEnv.http(3003),
   ...CommonEnv.logging,
+  ...CommonEnv.auth('liberation'),
   ...CommonEnv.personId,
 });
 export type LiberationConfig = z.output<typeof LiberationConfigSchema>;

@@ -14,6 +14,7 @@ import { ReferralOutcome } from './referrals/referral-outcome.entity';
 import { Referral } from './referrals/referral.entity';
 import { ReferralsModule } from './referrals/referrals.module';
 import { ReferralsService } from './referrals/referrals.service';
+import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
           },
           natsUrl: config.NATS_URL,
           temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+          auth: accessTokenOptionsFrom(config),
         }),
         ReferralsModule,
         AppointmentsModule,

@@ -7,6 +7,7 @@ export const ReferralConfigSchema = z.object({
   ...CommonEnv.temporal,
   ...CommonEnv.http(3002),
   ...CommonEnv.logging,
+  ...CommonEnv.auth('referral'),
 });
 export type ReferralConfig = z.output<typeof ReferralConfigSchema>;
 

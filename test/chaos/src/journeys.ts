@@ -23,6 +23,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import { PersonReceivedV1, ReleaseDateChangedV1, subjectFor } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
+import { bearer, type IdentityTarget } from '@throughcare/testing';
 import type { AppName } from './platform';
 
 export const STEPS = ['reception', 'coreScreen', 'comprehensive', 'acknowledgement', 'releaseDate'] as const;
@@ -63,6 +64,8 @@ export interface Journey {
 
 export interface DriveOptions {
   urls: Record<AppName, string>;
+  /** The instance's identity provider: every call carries a real access token. */
+  identity: IdentityTarget;
   nc: NatsConnection;
   secret: string;
   /** Nothing new is sent after this instant. */
@@ -165,6 +168,15 @@ export class JourneyDriver {
     this.pollMs = o.pollMs ?? 2000;
   }
 
+  /** Prison staff of every establishment the soak uses, for the liberation and assessment APIs. */
+  private prison(service: 'liberation' | 'assessment'): Promise<Record<string, string>> {
+    return bearer(
+      { roles: ['prison-staff'], establishments: ESTABLISHMENTS },
+      `urn:throughcare:${service}`,
+      this.o.identity,
+    );
+  }
+
   /** Drives one journey as far as its script goes before the deadline. Never throws. */
   async drive(j: Journey): Promise<void> {
     try {
@@ -190,6 +202,8 @@ export class JourneyDriver {
         const p = await http<{ referralId?: string; agencyId?: string }>(
           'GET',
           `${this.o.urls.orchestrator}/journeys/${j.personId}/episodes/1`,
+          undefined,
+          await bearer({ roles: ['operator'] }, 'urn:throughcare:orchestrator', this.o.identity),
         );
         return p.status === 200 && p.body.referralId && p.body.agencyId
           ? { referralId: p.body.referralId, agencyId: p.body.agencyId }
@@ -198,7 +212,7 @@ export class JourneyDriver {
       j.referralId = referral.referralId;
       j.agencyId = referral.agencyId;
       if (j.acknowledge) {
-        await this.send(j, 'acknowledgement', () =>
+        await this.send(j, 'acknowledgement', async () =>
           this.ok(
             http(
               'POST',
@@ -207,7 +221,11 @@ export class JourneyDriver {
                 acknowledgedBy: 'justice social work duty team',
               },
               {
-                'x-agency-id': referral.agencyId,
+                ...(await bearer(
+                  { roles: ['agency-system'], agencyId: referral.agencyId },
+                  'urn:throughcare:referral',
+                  this.o.identity,
+                )),
                 'idempotency-key': `${j.prisonNumber}-acknowledgement`,
               },
             ),
@@ -277,6 +295,7 @@ export class JourneyDriver {
 
   private async receiveByHttp(j: Journey): Promise<void> {
     const r = await http<{ personId: string }>('POST', `${this.o.urls.liberation}/receptions`, reception(j), {
+      ...(await this.prison('liberation')),
       'idempotency-key': `${j.prisonNumber}-reception`,
     });
     await this.ok(Promise.resolve(r));
@@ -319,7 +338,7 @@ export class JourneyDriver {
         'POST',
         `${this.o.urls.liberation}/people/${j.personId}/episodes/1/release-date`,
         { expectedReleaseDate: j.newReleaseDate, reason: 'HDC_APPROVED' },
-        { 'idempotency-key': `${j.prisonNumber}-release-date` },
+        { ...(await this.prison('liberation')), 'idempotency-key': `${j.prisonNumber}-release-date` },
       ),
     );
   }
@@ -352,6 +371,8 @@ export class JourneyDriver {
     const r = await http<{ items: { id: string }[] }>(
       'GET',
       `${this.o.urls.assessment}/assessments?personId=${j.personId}&kind=${kind}`,
+      undefined,
+      await this.prison('assessment'),
     );
     return r.status === 200 ? r.body.items[0]?.id : undefined;
   }
@@ -366,7 +387,7 @@ export class JourneyDriver {
         'POST',
         `${this.o.urls.assessment}/assessments/${id}/completion`,
         { ...body, completedAt: this.completedAt.get(key) },
-        { 'idempotency-key': `${j.prisonNumber}-${step}` },
+        { ...(await this.prison('assessment')), 'idempotency-key': `${j.prisonNumber}-${step}` },
       ),
     );
   }

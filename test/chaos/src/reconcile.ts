@@ -12,6 +12,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Client as TemporalClient, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { Streams, throughcareWorkflowId } from '@throughcare/contracts';
+import { bearer, type IdentityTarget } from '@throughcare/testing';
 import type { Journey, Step } from './journeys';
 
 /** An effect counted per journey: `db:<table>:<kind>` in a service's records, `bus:<eventType>` in the stream. */
@@ -113,6 +114,8 @@ export interface ReconcileOptions {
   orchestratorUrl: string;
   liberationUrl: string;
   nc: NatsConnection;
+  /** The instance's identity provider, for the tokens of the API reads. */
+  identity: IdentityTarget;
 }
 
 export type Counts = Map<string, Map<Effect, number>>;
@@ -283,6 +286,7 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciliation> {
       }
       try {
         const res = await fetch(`${o.orchestratorUrl}/journeys/${j.personId}/episodes/1`, {
+          headers: await bearer({ roles: ['operator'] }, 'urn:throughcare:orchestrator', o.identity),
           signal: AbortSignal.timeout(20_000),
         });
         const body = (await res.json()) as Omit<PlanSeen, 'status'>;
@@ -291,9 +295,18 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciliation> {
         plans.set(j.personId, { status: 0, error: (e as Error).message });
       }
       if (j.steps.releaseDate) {
-        const res = await fetch(`${o.liberationUrl}/people/${j.personId}/episodes/1`, {
-          signal: AbortSignal.timeout(20_000),
-        }).catch(() => undefined);
+        const res = await bearer(
+          { roles: ['prison-staff'], establishments: [j.establishmentCode] },
+          'urn:throughcare:liberation',
+          o.identity,
+        )
+          .then((headers) =>
+            fetch(`${o.liberationUrl}/people/${j.personId}/episodes/1`, {
+              headers,
+              signal: AbortSignal.timeout(20_000),
+            }),
+          )
+          .catch(() => undefined);
         const body = res?.ok ? ((await res.json()) as { expectedReleaseDate?: string }) : undefined;
         custodyDates.set(j.personId, body?.expectedReleaseDate);
       }

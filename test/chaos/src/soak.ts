@@ -209,7 +209,8 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const journeys: Journey[] = Array.from({ length: o.journeys }, (_, i) =>
       planJourney(i, p.secret, 'C', o.fullEvery),
     );
-    const driver = new JourneyDriver({ urls: p.urls, nc: bus, secret: p.secret, deadline });
+    const identity = { issuer: p.env.AUTH_ISSUER!, adminSecret: p.env.IDENTITY_ADMIN_CLIENT_SECRET! };
+    const driver = new JourneyDriver({ urls: p.urls, nc: bus, secret: p.secret, deadline, identity });
     let next = 0;
     let done = 0;
     const driving = Promise.all(
@@ -268,6 +269,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         orchestratorUrl: p.urls.orchestrator,
         liberationUrl: p.urls.liberation,
         nc: bus,
+        identity,
       });
       reconciliations++;
       phases.reconcileS = Math.round((Date.now() - started) / 100) / 10;

@@ -39,6 +39,7 @@ export const OrchestratorConfigSchema = z.object({
   ...CommonEnv.temporal,
   ...CommonEnv.http(3005),
   ...CommonEnv.logging,
+  ...CommonEnv.auth('orchestrator'),
   ...CommonEnv.personId,
   /** A prebuilt workflow bundle (production); when unset the worker bundles from source at boot. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),

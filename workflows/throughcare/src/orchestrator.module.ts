@@ -15,6 +15,7 @@ import { JourneysController, SlaController } from './sla/sla.controller';
 import { SlaService } from './sla/sla.service';
 import { JourneyWorkerHost } from './worker/journey-worker.host';
 import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './worker/journey-worker.options';
+import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 
 /** The orchestrator: journey worker, bus bridge, and the SLA record managers read. */
 @Module({})
@@ -34,6 +35,7 @@ export class OrchestratorModule {
           },
           natsUrl: config.NATS_URL,
           temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+          auth: accessTokenOptionsFrom(config),
           exitProcess: hooks.exitProcess,
         }),
       ],

@@ -27,6 +27,17 @@ export const CommonEnv = {
   logging: {
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   },
+  /**
+   * The OAuth2 resource server: tokens from AUTH_ISSUER (any OpenID Connect provider; the
+   * embedded one by default) naming AUTH_AUDIENCE (default `urn:throughcare:<service>`).
+   */
+  auth: (service: string) => ({
+    AUTH_ISSUER: z.string().url(),
+    AUTH_AUDIENCE: z.string().min(1).default(`urn:throughcare:${service}`),
+    /** Default: `jwks_uri` from the issuer's discovery document. */
+    AUTH_JWKS_URI: z.string().url().optional(),
+    AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+  }),
   personId: {
     PERSON_ID_SECRET: z.string().min(16, 'must be at least 16 characters'),
   },

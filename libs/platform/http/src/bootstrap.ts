@@ -41,6 +41,14 @@ export async function bootstrapService(options: BootstrapOptions): Promise<NestF
     new DocumentBuilder()
       .setTitle(`Throughcare ${options.name} service`)
       .setVersion(options.version ?? '0.1.0')
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'An OAuth2 access token from the configured identity provider (client credentials; ' +
+          '`resource` = urn:throughcare:<service>). Routes without a lock are public.',
+      })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -27,6 +27,7 @@ import {
   serviceDataSourceOptions,
   type ServiceDataSourceOptions,
 } from '@throughcare/platform-persistence';
+import { AuthModule, type AccessTokenVerifierOptions } from '@throughcare/platform-auth';
 import { createTemporalClient, type TemporalTarget } from '@throughcare/platform-temporal';
 import { databaseHealthCheck, natsHealthCheck, temporalHealthCheck } from './health/health-check';
 import { HealthModule } from './health/health.module';
@@ -42,6 +43,11 @@ export interface PlatformOptions {
   database: Omit<ServiceDataSourceOptions, 'entities'> & { entities: Function[] }; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   natsUrl: string;
   temporal: TemporalTarget;
+  /**
+   * Who may call: the service is an OAuth2 resource server (AuthModule: every route declares its
+   * roles or is explicitly public, bearer JWTs verified against the issuer's keys).
+   */
+  auth: AccessTokenVerifierOptions;
   /**
    * How the process ends when its Temporal worker stops by itself (see WorkerMonitor); defaults
    * to `process.exit`. Tests inject their own so that Jest survives.
@@ -81,7 +87,8 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 /**
  * Everything a service needs from the platform, once per process: its Postgres schema
  * (TypeORM, migrations at boot), NATS + JetStream publisher, Temporal client, outbox relay,
- * and `/health` over all three and this process's Temporal workers. Global, so feature modules just inject.
+ * `/health` over all three and this process's Temporal workers, and deny-by-default access control
+ * (AuthModule). Global, so feature modules just inject.
  */
 @Global()
 @Module({})
@@ -94,6 +101,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [
+        AuthModule.forRoot(options.auth),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions,
           dataSourceFactory: async (opts) => {

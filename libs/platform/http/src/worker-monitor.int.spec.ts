@@ -10,7 +10,14 @@ import type { HealthReport } from './health/health.service';
 import { PlatformModule } from './platform.module';
 import { WORKER_STOPPED_EXIT_CODE } from './worker-monitor';
 
-const env = loadConfig(z.object({ ...CommonEnv.database, ...CommonEnv.nats, ...CommonEnv.temporal }));
+const env = loadConfig(
+  z.object({
+    ...CommonEnv.database,
+    ...CommonEnv.nats,
+    ...CommonEnv.temporal,
+    ...CommonEnv.auth('worker-monitor-int-spec'),
+  }),
+);
 const schema = 'worker_monitor_spec';
 const taskQueue = `worker-monitor-spec-${randomUUID()}`;
 const exitCodes: number[] = [];
@@ -27,6 +34,7 @@ const exitCodes: number[] = [];
       },
       natsUrl: env.NATS_URL,
       temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE },
+      auth: { issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
       exitProcess: (code) => exitCodes.push(code),
     }),
     ActivityWorkerModule.register({ taskQueue, useFactory: () => ({ ping: () => Promise.resolve('pong') }) }),

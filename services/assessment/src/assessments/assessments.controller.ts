@@ -6,6 +6,7 @@ import {
   openApiSchemaOf,
   ZodValidationPipe,
 } from '@throughcare/platform-http';
+import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { AssessmentsService } from './assessments.service';
 import {
   AssessmentPageSchema,
@@ -19,11 +20,13 @@ import {
   type CompleteAssessmentBody,
   type ListAssessmentsQuery,
 } from './assessment.schemas';
+import { callerOf, PrisonStaffOnly } from './establishment-scope';
 import { CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
 
 const problem = { description: 'application/problem+json' };
 
 @ApiTags('assessments')
+@PrisonStaffOnly()
 @Controller('assessments')
 export class AssessmentsController {
   constructor(private readonly assessments: AssessmentsService) {}
@@ -32,6 +35,8 @@ export class AssessmentsController {
   @ApiOperation({
     summary:
       'List assessments by person, kind, derived status and establishment, one page at a time, each with the consent status of its episode',
+    description:
+      "Only assessments at the caller's establishments (named by the access token); an establishment filter outside them finds nothing.",
   })
   @ApiQueryFromZod(ListAssessmentsQuerySchema)
   @ApiResponse({
@@ -41,9 +46,10 @@ export class AssessmentsController {
   })
   @ApiResponse({ status: 400, description: `Invalid query, naming each field (${problem.description})` })
   list(
+    @CurrentPrincipal() principal: Principal,
     @Query(new ZodValidationPipe(ListAssessmentsQuerySchema, 'query')) query: ListAssessmentsQuery,
   ): Promise<AssessmentPage> {
-    return this.assessments.list(query);
+    return this.assessments.list(principal, query);
   }
 
   @Get(':id')
@@ -56,11 +62,15 @@ export class AssessmentsController {
     description: 'The assessment',
     schema: openApiSchemaOf(AssessmentViewSchema) as never,
   })
-  @ApiResponse({ status: 404, description: `No such assessment (${problem.description})` })
+  @ApiResponse({
+    status: 404,
+    description: `ASSESSMENT_NOT_FOUND: no such assessment at the caller's establishments (${problem.description})`,
+  })
   get(
+    @CurrentPrincipal() principal: Principal,
     @Param(new ZodValidationPipe(AssessmentParamsSchema, 'path')) params: AssessmentParams,
   ): Promise<AssessmentView> {
-    return this.assessments.get(params.id);
+    return this.assessments.get(principal, params.id);
   }
 
   @Post(':id/completion')
@@ -85,7 +95,7 @@ export class AssessmentsController {
     name: IDEMPOTENCY_HEADER,
     required: false,
     description:
-      'A retry with the same key answers the first result; the same key with another request is 409',
+      "A retry with the same key answers the first result; the same key with another request is 409. Keys are the calling client's own",
   })
   @ApiResponse({
     status: 200,
@@ -96,7 +106,10 @@ export class AssessmentsController {
     status: 400,
     description: `Invalid body, or one that does not fit the kind, naming each field (${problem.description})`,
   })
-  @ApiResponse({ status: 404, description: `No such assessment (${problem.description})` })
+  @ApiResponse({
+    status: 404,
+    description: `ASSESSMENT_NOT_FOUND: no such assessment at the caller's establishments (${problem.description})`,
+  })
   @ApiResponse({
     status: 409,
     description: `ASSESSMENT_ALREADY_COMPLETED with different answers, or IDEMPOTENCY_KEY_REUSED (${problem.description})`,
@@ -106,10 +119,11 @@ export class AssessmentsController {
     description: `COMPLETION_BEFORE_REQUEST or COMPLETION_IN_FUTURE (${problem.description})`,
   })
   complete(
+    @CurrentPrincipal() principal: Principal,
     @Param(new ZodValidationPipe(AssessmentParamsSchema, 'path')) params: AssessmentParams,
     @Body(new ZodValidationPipe(CompleteAssessmentBodySchema, 'body')) body: CompleteAssessmentBody,
     @Headers() headers: Record<string, string | undefined>,
   ): Promise<AssessmentView> {
-    return this.assessments.complete(params.id, body, requestContextOf(headers));
+    return this.assessments.complete(callerOf(principal), params.id, body, requestContextOf(headers));
   }
 }

@@ -14,7 +14,7 @@ import {
 } from '@throughcare/contracts';
 import { connectBus } from '@throughcare/platform-messaging';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
-import { withSpecWorker } from '@throughcare/testing';
+import { bearer, withSpecWorker, type TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { loadAssessmentConfig } from '../config';
@@ -27,6 +27,12 @@ import type {
 } from './test-workflows/request-core-screen.workflow';
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
+const ASSESSMENT_AUDIENCE = 'urn:throughcare:assessment';
+
+/** Prison staff at every establishment these specs open assessments at (BAR unless a test says otherwise). */
+const PRISON_STAFF: TestPrincipal = { roles: ['prison-staff'], establishments: ['BAR', 'EDI', 'GRE', 'LEI'] };
+/** Prison staff elsewhere: none of the establishments above. */
+const STAFF_AT_SHOTTS: TestPrincipal = { roles: ['prison-staff'], establishments: ['SHO'] };
 
 // Builders: every test owns its person (so no test reads another's rows).
 const newPersonId = () => `p${randomBytes(10).toString('hex')}`;
@@ -95,11 +101,20 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     await app?.close();
   });
 
-  const get = (path: string) => fetch(`${base}${path}`);
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  /** Authorization for `as` (a real token from the identity provider), or none when `as` is null. */
+  const authAs = async (as: TestPrincipal | null): Promise<Record<string, string>> =>
+    as ? bearer(as, ASSESSMENT_AUDIENCE) : {};
+  const get = async (path: string, as: TestPrincipal | null = PRISON_STAFF) =>
+    fetch(`${base}${path}`, { headers: await authAs(as) });
+  const post = async (
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    as: TestPrincipal | null = PRISON_STAFF,
+  ) =>
     fetch(`${base}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...(await authAs(as)), ...headers },
       body: JSON.stringify(body),
     });
   const rowsOf = async (sql: string, params: unknown[]) =>
@@ -1070,8 +1085,295 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     });
   });
 
-  it('serves /health UP and OpenAPI documenting the completion body from zod', async () => {
-    const health = await get('/health');
+  describe('access: prison staff only, scoped to the establishments their token names', () => {
+    /** `problem` with every `from` replaced by `to`: an answer about one object, read as if about another. */
+    const about = (problem: unknown, from: string, to: string): unknown =>
+      JSON.parse(JSON.stringify(problem).split(from).join(to));
+
+    /** Every route, for an assessment and an episode (the completion and withdrawal bodies are valid). */
+    const everyRoute = (assessmentId: string, personId: string) =>
+      [
+        ['GET', '/assessments', undefined],
+        ['GET', `/assessments/${assessmentId}`, undefined],
+        ['POST', `/assessments/${assessmentId}/completion`, completion()],
+        ['GET', `/people/${personId}/episodes/1/consent`, undefined],
+        [
+          'POST',
+          `/people/${personId}/episodes/1/consent-withdrawal`,
+          { withdrawnAt: new Date().toISOString() },
+        ],
+      ] as const;
+    const call = (
+      method: 'GET' | 'POST',
+      path: string,
+      body: unknown,
+      as: TestPrincipal | null,
+      headers: Record<string, string> = {},
+    ) => (method === 'GET' ? get(path, as) : post(path, body, headers, as));
+
+    it('answers 401 problem+json without a valid access token, on every route, before looking at the request', async () => {
+      const { personId } = coreScreenRequest();
+      const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest({ personId }));
+
+      for (const [method, path, body] of everyRoute(assessmentId, personId)) {
+        const response = await call(method, path, body, null);
+        expect([method, path, response.status]).toEqual([method, path, 401]);
+        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="throughcare"');
+        expect(await response.json()).toMatchObject({
+          status: 401,
+          code: 'UNAUTHORIZED',
+          title: 'Unauthorized',
+        });
+      }
+      // Not even a malformed request is looked at without a token.
+      expect((await post('/assessments/not-a-uuid/completion', { needs: 'x' }, {}, null)).status).toBe(401);
+
+      const forged = await fetch(`${base}/assessments/${assessmentId}`, {
+        headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' },
+      });
+      expect(forged.status).toBe(401);
+      expect(forged.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+
+      // A prison-staff token minted for another service is not one for this one.
+      const forReferral = await bearer(PRISON_STAFF, 'urn:throughcare:referral');
+      const elsewhere = await fetch(`${base}/assessments/${assessmentId}`, { headers: forReferral });
+      expect(elsewhere.status).toBe(401);
+      expect(elsewhere.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+
+      expect(
+        await rowsOf(`SELECT 1 FROM assessment.consent_withdrawal WHERE person_id = $1`, [personId]),
+      ).toEqual([]);
+      expect(((await (await get(`/assessments/${assessmentId}`)).json()) as AssessmentView).status).toBe(
+        'REQUESTED',
+      );
+    });
+
+    it.each<[string, TestPrincipal]>([
+      ['agency-staff', { roles: ['agency-staff'], agencyId: 'spec-agency-assessment' }],
+      ['agency-system', { roles: ['agency-system'], agencyId: 'spec-agency-assessment' }],
+      ['manager', { roles: ['manager'] }],
+      ['operator', { roles: ['operator'] }],
+      ['auditor', { roles: ['auditor'] }],
+      ['administrator', { roles: ['administrator'] }],
+      ['service', { roles: ['service'] }],
+    ])(
+      'answers a %s token on every route exactly as a route that does not exist (404)',
+      async (_role, principal) => {
+        const { personId } = coreScreenRequest();
+        const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest({ personId }));
+
+        for (const [method, path, body] of everyRoute(assessmentId, personId)) {
+          const denied = await call(method, path, body, principal);
+          const unknownRoute = await call(method, `/no-such-route${path}`, body, principal);
+          expect([method, path, denied.status]).toEqual([method, path, 404]);
+          expect(unknownRoute.status).toBe(404);
+          expect(denied.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+          expect(await denied.json()).toEqual(
+            about(await unknownRoute.json(), `/no-such-route${path}`, path),
+          );
+        }
+        expect(
+          await rowsOf(`SELECT 1 FROM assessment.consent_withdrawal WHERE person_id = $1`, [personId]),
+        ).toEqual([]);
+        expect(((await (await get(`/assessments/${assessmentId}`)).json()) as AssessmentView).status).toBe(
+          'REQUESTED',
+        );
+      },
+    );
+
+    it('answers an assessment at another establishment exactly as a missing one (404 ASSESSMENT_NOT_FOUND), on GET and on completion, and records nothing', async () => {
+      const input = coreScreenRequest({ establishmentCode: 'BAR' });
+      const { assessmentId } = await activities.requestCoreScreen(input);
+      const missingId = randomUUID();
+
+      const outside = await get(`/assessments/${assessmentId}`, STAFF_AT_SHOTTS);
+      const missing = await get(`/assessments/${missingId}`, STAFF_AT_SHOTTS);
+      expect(outside.status).toBe(404);
+      expect(outside.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const outsideProblem: unknown = await outside.json();
+      expect(outsideProblem).toMatchObject({ status: 404, code: 'ASSESSMENT_NOT_FOUND' });
+      expect(outsideProblem).toEqual(about(await missing.json(), missingId, assessmentId));
+
+      const completing = await post(
+        `/assessments/${assessmentId}/completion`,
+        completion(),
+        {},
+        STAFF_AT_SHOTTS,
+      );
+      const completingMissing = await post(
+        `/assessments/${missingId}/completion`,
+        completion(),
+        {},
+        STAFF_AT_SHOTTS,
+      );
+      expect(completing.status).toBe(404);
+      expect(await completing.json()).toEqual(about(await completingMissing.json(), missingId, assessmentId));
+      // Not even a body that does not fit the kind tells it apart from a missing one.
+      const misfit = await post(
+        `/assessments/${assessmentId}/completion`,
+        { needs: [] },
+        {},
+        STAFF_AT_SHOTTS,
+      );
+      expect(misfit.status).toBe(404);
+      expect(await misfit.json()).toMatchObject({ code: 'ASSESSMENT_NOT_FOUND' });
+
+      // Staff at the assessment's establishment (and only there) see it, still not completed.
+      const atBarlinnie: TestPrincipal = { roles: ['prison-staff'], establishments: ['BAR'] };
+      const seen = await get(`/assessments/${assessmentId}`, atBarlinnie);
+      expect(seen.status).toBe(200);
+      expect(((await seen.json()) as AssessmentView).status).toBe('REQUESTED');
+      expect(await eventsOnBus('assessment.core-screen.completed', assessmentId)).toEqual([]);
+    });
+
+    it("does not replay another client's Idempotency-Key result for an assessment outside the caller's establishments", async () => {
+      const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest());
+      const key = `spec-${randomUUID()}`;
+      const body = completion();
+
+      const first = await post(`/assessments/${assessmentId}/completion`, body, { 'idempotency-key': key });
+      const replayElsewhere = await post(
+        `/assessments/${assessmentId}/completion`,
+        body,
+        { 'idempotency-key': key },
+        STAFF_AT_SHOTTS,
+      );
+
+      expect(first.status).toBe(200);
+      expect(replayElsewhere.status).toBe(404);
+      expect(await replayElsewhere.json()).toMatchObject({ status: 404, code: 'ASSESSMENT_NOT_FOUND' });
+    });
+
+    it("lists only assessments at the caller's establishments; an establishment filter outside them finds nothing", async () => {
+      const personId = newPersonId();
+      const ids: Record<string, string> = {};
+      for (const [episode, establishmentCode] of [
+        [1, 'BAR'],
+        [2, 'EDI'],
+        [3, 'BAR'],
+      ] as const) {
+        const { assessmentId } = await activities.requestCoreScreen(
+          coreScreenRequest({ personId, episode, establishmentCode }),
+        );
+        ids[episode] = assessmentId;
+        await new Promise((r) => setTimeout(r, 2)); // distinct requestedAt
+      }
+      const atEdinburgh: TestPrincipal = { roles: ['prison-staff'], establishments: ['EDI'] };
+      const listed = async (query: string, as: TestPrincipal) => {
+        const response = await get(`/assessments?personId=${personId}${query}`, as);
+        expect(response.status).toBe(200);
+        return ((await response.json()) as AssessmentPage).items.map((a) => a.id);
+      };
+
+      expect(await listed('', PRISON_STAFF)).toEqual([ids[1], ids[2], ids[3]]);
+      expect(await listed('', atEdinburgh)).toEqual([ids[2]]);
+      expect(await listed('&establishment=EDI', atEdinburgh)).toEqual([ids[2]]);
+      expect(await listed('&establishment=BAR', atEdinburgh)).toEqual([]);
+      expect(await listed('', STAFF_AT_SHOTTS)).toEqual([]);
+      expect(await listed('&establishment=BAR', STAFF_AT_SHOTTS)).toEqual([]);
+      // Paging stays within the scope too.
+      const firstPage = (await (
+        await get(`/assessments?personId=${personId}&limit=1`, atEdinburgh)
+      ).json()) as AssessmentPage;
+      expect(firstPage).toEqual({ items: [expect.objectContaining({ id: ids[2] })], nextCursor: null });
+    });
+
+    it("answers an episode with no assessment at the caller's establishments exactly as an unknown one (404 EPISODE_NOT_FOUND), and records nothing", async () => {
+      const { personId } = coreScreenRequest();
+      await activities.requestCoreScreen(
+        coreScreenRequest({ personId, episode: 1, establishmentCode: 'BAR' }),
+      );
+      const unknownPerson = newPersonId();
+      const body = { withdrawnAt: new Date(Date.now() - 60_000).toISOString() };
+
+      const read = await get(`/people/${personId}/episodes/1/consent`, STAFF_AT_SHOTTS);
+      const readUnknown = await get(`/people/${unknownPerson}/episodes/1/consent`, STAFF_AT_SHOTTS);
+      expect(read.status).toBe(404);
+      expect(read.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const readProblem: unknown = await read.json();
+      expect(readProblem).toMatchObject({ status: 404, code: 'EPISODE_NOT_FOUND' });
+      expect(readProblem).toEqual(about(await readUnknown.json(), unknownPerson, personId));
+
+      const withdrawal = await post(
+        `/people/${personId}/episodes/1/consent-withdrawal`,
+        body,
+        {},
+        STAFF_AT_SHOTTS,
+      );
+      const withdrawalUnknown = await post(
+        `/people/${unknownPerson}/episodes/1/consent-withdrawal`,
+        body,
+        {},
+        STAFF_AT_SHOTTS,
+      );
+      expect(withdrawal.status).toBe(404);
+      expect(await withdrawal.json()).toEqual(about(await withdrawalUnknown.json(), unknownPerson, personId));
+      // Not even a withdrawal in the future tells it apart from an unknown episode.
+      const future = await post(
+        `/people/${personId}/episodes/1/consent-withdrawal`,
+        { withdrawnAt: inDays(1) },
+        {},
+        STAFF_AT_SHOTTS,
+      );
+      expect(future.status).toBe(404);
+      expect(await future.json()).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
+
+      expect(
+        await rowsOf(`SELECT 1 FROM assessment.consent_withdrawal WHERE person_id = $1`, [personId]),
+      ).toEqual([]);
+      expect(await eventsOfPerson('assessment.consent.withdrawn', personId)).toEqual([]);
+
+      // A key another client used for that episode replays nothing to a caller outside it.
+      const key = `spec-${randomUUID()}`;
+      expect(
+        (await post(`/people/${personId}/episodes/1/consent-withdrawal`, body, { 'idempotency-key': key }))
+          .status,
+      ).toBe(200);
+      const replayElsewhere = await post(
+        `/people/${personId}/episodes/1/consent-withdrawal`,
+        body,
+        { 'idempotency-key': key },
+        STAFF_AT_SHOTTS,
+      );
+      expect(replayElsewhere.status).toBe(404);
+      expect(await replayElsewhere.json()).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
+    });
+
+    it('puts an episode in scope at every establishment one of its assessments is at (a person transferred mid-episode)', async () => {
+      const { personId } = coreScreenRequest();
+      await activities.requestCoreScreen(
+        coreScreenRequest({ personId, episode: 1, establishmentCode: 'BAR' }),
+      );
+      await activities.requestAssessment(
+        laterRequest('STANDARD_REVIEW', { personId, episode: 1, establishmentCode: 'EDI' }),
+      );
+      const atBarlinnie: TestPrincipal = { roles: ['prison-staff'], establishments: ['BAR'] };
+      const atEdinburgh: TestPrincipal = { roles: ['prison-staff'], establishments: ['EDI'] };
+      const withdrawnAt = new Date(Date.now() - 60_000).toISOString();
+
+      const withdrawn = await post(
+        `/people/${personId}/episodes/1/consent-withdrawal`,
+        { withdrawnAt },
+        {},
+        atEdinburgh,
+      );
+
+      expect(withdrawn.status).toBe(200);
+      const recorded = (await withdrawn.json()) as ConsentView;
+      expect(recorded).toMatchObject({ status: 'WITHDRAWN', withdrawnAt });
+      for (const as of [atBarlinnie, atEdinburgh]) {
+        const consent = await get(`/people/${personId}/episodes/1/consent`, as);
+        expect(consent.status).toBe(200);
+        expect(await consent.json()).toEqual(recorded);
+      }
+      expect((await get(`/people/${personId}/episodes/1/consent`, STAFF_AT_SHOTTS)).status).toBe(404);
+      expect((await get(`/people/${personId}/episodes/2/consent`, atEdinburgh)).status).toBe(404);
+    });
+  });
+
+  it('serves /health UP and OpenAPI documenting the completion body from zod, both without a token', async () => {
+    const health = await get('/health', null);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({
       status: 'UP',
@@ -1082,7 +1384,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
         worker: { status: 'UP' }, // the activity worker (WorkerMonitor)
       },
     });
-    const doc = (await (await get('/docs-json')).json()) as {
+    const doc = (await (await get('/docs-json', null)).json()) as {
       paths: Record<
         string,
         {
@@ -1108,7 +1410,30 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       'riskOfSeriousHarm',
     ]);
     expect(doc.paths['/people/{personId}/episodes/{episode}/consent-withdrawal']?.post).toBeDefined();
-    expect((await get('/docs')).status).toBe(200);
+    expect((await get('/docs', null)).status).toBe(200);
+  });
+
+  it('documents the bearer access token in OpenAPI on every assessment and consent route', async () => {
+    const doc = (await (await get('/docs-json', null)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { security?: Record<string, string[]>[]; responses?: Record<string, unknown> }>
+      >;
+      components: { securitySchemes?: Record<string, { type: string; scheme?: string }> };
+    };
+    expect(doc.components.securitySchemes?.['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const [path, method] of [
+      ['/assessments', 'get'],
+      ['/assessments/{id}', 'get'],
+      ['/assessments/{id}/completion', 'post'],
+      ['/people/{personId}/episodes/{episode}/consent', 'get'],
+      ['/people/{personId}/episodes/{episode}/consent-withdrawal', 'post'],
+    ] as const) {
+      const operation = doc.paths[path]?.[method];
+      expect([path, operation?.security]).toEqual([path, [{ bearer: [] }]]);
+      expect(operation?.responses?.['401']).toBeDefined();
+    }
+    expect(doc.paths['/health']?.['get']?.security).toBeUndefined();
   });
 });
 

@@ -42,6 +42,7 @@ import {
   type CompletionFacts,
 } from './assessment.state';
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
+import { inScope, type Caller, type EstablishmentScope } from './establishment-scope';
 
 interface Cursor {
   requestedAt: Date;
@@ -147,10 +148,19 @@ export class AssessmentsService {
     });
   }
 
-  /** Keyset pagination on (requested_at, id): oldest first, stable while new requests arrive. */
-  async list(query: ListAssessmentsQuery, now = new Date()): Promise<AssessmentPage> {
+  /**
+   * Keyset pagination on (requested_at, id): oldest first, stable while new requests arrive.
+   * Only assessments at the caller's establishments: an `establishment` filter outside them
+   * simply finds nothing.
+   */
+  async list(
+    scope: EstablishmentScope,
+    query: ListAssessmentsQuery,
+    now = new Date(),
+  ): Promise<AssessmentPage> {
     const qb = this.assessments
       .createQueryBuilder('a')
+      .where('a.establishment_code = ANY(:establishments)', { establishments: [...scope.establishments] })
       .orderBy('a.requestedAt', 'ASC')
       .addOrderBy('a.id', 'ASC')
       .limit(query.limit + 1);
@@ -178,9 +188,10 @@ export class AssessmentsService {
     };
   }
 
-  async get(id: string, now = new Date()): Promise<AssessmentView> {
+  /** One assessment at the caller's establishments; any other is answered as missing. */
+  async get(scope: EstablishmentScope, id: string, now = new Date()): Promise<AssessmentView> {
     const assessment = await this.assessments.findOneBy({ id });
-    if (!assessment) throw new AssessmentNotFoundError(id);
+    if (!assessment || !inScope(scope, assessment.establishmentCode)) throw new AssessmentNotFoundError(id);
     const withdrawal = await this.consents.findOneBy({
       personId: assessment.personId,
       episode: assessment.episode,
@@ -191,9 +202,11 @@ export class AssessmentsService {
   /**
    * Records the completion facts and emits `assessment.core-screen.completed` (a core screen)
    * or `assessment.assessment.completed` (the later kinds), together and once. Repeating the
-   * same completion answers as the first did; a different one is refused.
+   * same completion answers as the first did; a different one is refused. An assessment outside
+   * the caller's establishments is answered as missing, before its Idempotency-Key is looked at.
    */
   async complete(
+    caller: Caller,
     id: string,
     body: CompleteAssessmentBody,
     context: RequestContext = {},
@@ -206,11 +219,18 @@ export class AssessmentsService {
       completedAt: body.completedAt === undefined ? undefined : new Date(body.completedAt),
     };
     const recorded = await this.dataSource.transaction(async (tx) => {
+      // An assessment never changes establishment, so this check holds for the whole transaction.
+      const found = await tx.findOne(Assessment, {
+        where: { id },
+        select: { id: true, establishmentCode: true },
+      });
+      if (!found || !inScope(caller, found.establishmentCode)) throw new AssessmentNotFoundError(id);
       const record = (manager: EntityManager) =>
         this.recordCompletion(manager, id, body, request, now, context.correlationId);
       if (context.idempotencyKey === undefined) return record(tx);
       const sent = { assessmentId: id, ...completionFingerprint(request) };
-      const first = await withIdempotency(tx, `http:completion:${context.idempotencyKey}`, async (m) => ({
+      const key = `http:completion:${caller.clientId}:${context.idempotencyKey}`;
+      const first = await withIdempotency(tx, key, async (m) => ({
         ...sent,
         facts: await record(m),
       }));
@@ -221,7 +241,7 @@ export class AssessmentsService {
       return first.facts;
     });
     if (!repeatsCompletion(recorded, request)) throw new AssessmentAlreadyCompletedError(id);
-    return this.get(id, now);
+    return this.get(caller, id, now);
   }
 
   private async recordCompletion(
@@ -270,9 +290,10 @@ export class AssessmentsService {
    * Records that the person withdrew consent to voluntary throughcare for the episode and emits
    * `assessment.consent.withdrawn`, together and once. The same withdrawal again answers as the
    * first did; another instant is refused. Only an episode this service holds an assessment
-   * for can be withdrawn from.
+   * for, at one of the caller's establishments, can be withdrawn from (see `episodeInScope`).
    */
   async withdrawConsent(
+    caller: Caller,
     personId: string,
     episode: number,
     body: ConsentWithdrawalBody,
@@ -281,13 +302,16 @@ export class AssessmentsService {
     const now = new Date();
     const withdrawnAt = new Date(body.withdrawnAt);
     return this.dataSource.transaction(async (tx) => {
+      // Before the Idempotency-Key: an episode outside the caller's establishments is unknown to it.
+      if (!(await episodeInScope(tx, caller, personId, episode)))
+        throw new EpisodeNotFoundError(personId, episode);
       const record = (manager: EntityManager) =>
         this.recordWithdrawal(manager, personId, episode, withdrawnAt, now, context.correlationId);
       if (context.idempotencyKey === undefined) return record(tx);
       const sent = { personId, episode, withdrawnAt: withdrawnAt.toISOString() };
       const first = await withIdempotency(
         tx,
-        `http:consent-withdrawal:${context.idempotencyKey}`,
+        `http:consent-withdrawal:${caller.clientId}:${context.idempotencyKey}`,
         async (m) => ({ ...sent, view: await record(m) }),
       );
       const differences = (Object.keys(sent) as Array<keyof typeof sent>).filter(
@@ -339,9 +363,12 @@ export class AssessmentsService {
     return consentView(personId, episode, withdrawal);
   }
 
-  /** The consent status of an episode this service holds an assessment for. */
-  async consent(personId: string, episode: number): Promise<ConsentView> {
-    const known = await this.assessments.existsBy({ personId, episode });
+  /**
+   * The consent status of an episode this service holds an assessment for, at one of the
+   * caller's establishments (see `episodeInScope`); any other episode is answered as unknown.
+   */
+  async consent(scope: EstablishmentScope, personId: string, episode: number): Promise<ConsentView> {
+    const known = await episodeInScope(this.dataSource.manager, scope, personId, episode);
     if (!known) throw new EpisodeNotFoundError(personId, episode);
     const withdrawal = await this.consents.findOneBy({ personId, episode });
     return consentView(personId, episode, withdrawal ?? undefined);
@@ -360,6 +387,26 @@ export class AssessmentsService {
 }
 
 const episodeKey = ({ personId, episode }: { personId: string; episode: number }) => `${personId}#${episode}`;
+
+/**
+ * Consent is kept per person and episode, with no establishment of its own: an episode is the
+ * caller's when any of its assessments is at one of the caller's establishments. That is
+ * exactly when the caller already sees the episode's consent status on an assessment view
+ * (`GET /assessments/:id` shows it), and it follows a person transferred mid-episode to the
+ * establishment their later assessments were requested at.
+ */
+function episodeInScope(
+  manager: EntityManager,
+  scope: EstablishmentScope,
+  personId: string,
+  episode: number,
+): Promise<boolean> {
+  return manager
+    .createQueryBuilder(Assessment, 'a')
+    .where('a.person_id = :personId AND a.episode = :episode', { personId, episode })
+    .andWhere('a.establishment_code = ANY(:establishments)', { establishments: [...scope.establishments] })
+    .getExists();
+}
 
 function consentView(
   personId: string,

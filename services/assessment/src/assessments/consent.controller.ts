@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { apiBodyFromZod, openApiSchemaOf, ZodValidationPipe } from '@throughcare/platform-http';
+import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import {
   ConsentViewSchema,
   ConsentWithdrawalBodySchema,
@@ -10,12 +11,17 @@ import {
   type EpisodePath,
 } from './assessment.schemas';
 import { AssessmentsService } from './assessments.service';
+import { callerOf, PrisonStaffOnly } from './establishment-scope';
 import { CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
 
 const problem = { description: 'application/problem+json' };
 
-/** Consent to voluntary throughcare, recorded with the assessment, per custody episode. */
+/**
+ * Consent to voluntary throughcare, recorded with the assessment, per custody episode. An
+ * episode is the caller's when any of its assessments is at one of the caller's establishments.
+ */
 @ApiTags('consent')
+@PrisonStaffOnly()
 @Controller('people/:personId/episodes/:episode')
 export class ConsentController {
   constructor(private readonly assessments: AssessmentsService) {}
@@ -32,12 +38,13 @@ export class ConsentController {
   @ApiResponse({ status: 400, description: `Invalid path, naming each field (${problem.description})` })
   @ApiResponse({
     status: 404,
-    description: `EPISODE_NOT_FOUND: no assessment of that episode (${problem.description})`,
+    description: `EPISODE_NOT_FOUND: no assessment of that episode at the caller's establishments (${problem.description})`,
   })
   consent(
+    @CurrentPrincipal() principal: Principal,
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
   ): Promise<ConsentView> {
-    return this.assessments.consent(personId, episode);
+    return this.assessments.consent(principal, personId, episode);
   }
 
   @Post('consent-withdrawal')
@@ -60,7 +67,7 @@ export class ConsentController {
     name: IDEMPOTENCY_HEADER,
     required: false,
     description:
-      'A retry with the same key answers the first result; the same key with another request is 409',
+      "A retry with the same key answers the first result; the same key with another request is 409. Keys are the calling client's own",
   })
   @ApiResponse({
     status: 200,
@@ -73,7 +80,7 @@ export class ConsentController {
   })
   @ApiResponse({
     status: 404,
-    description: `EPISODE_NOT_FOUND: no assessment of that episode (${problem.description})`,
+    description: `EPISODE_NOT_FOUND: no assessment of that episode at the caller's establishments (${problem.description})`,
   })
   @ApiResponse({
     status: 409,
@@ -81,10 +88,17 @@ export class ConsentController {
   })
   @ApiResponse({ status: 422, description: `WITHDRAWAL_IN_FUTURE (${problem.description})` })
   withdraw(
+    @CurrentPrincipal() principal: Principal,
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
     @Body(new ZodValidationPipe(ConsentWithdrawalBodySchema, 'body')) body: ConsentWithdrawalBody,
     @Headers() headers: Record<string, string | undefined>,
   ): Promise<ConsentView> {
-    return this.assessments.withdrawConsent(personId, episode, body, requestContextOf(headers));
+    return this.assessments.withdrawConsent(
+      callerOf(principal),
+      personId,
+      episode,
+      body,
+      requestContextOf(headers),
+    );
   }
 }

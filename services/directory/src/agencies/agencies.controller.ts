@@ -1,5 +1,6 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal, type Principal, type Role } from '@throughcare/platform-auth';
 import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { AgenciesService } from './agencies.service';
 import {
@@ -12,15 +13,36 @@ import {
   type AgencyView,
 } from './agency.schemas';
 
-/** Until the auth library lands, callers name themselves; recorded as `created_by`. */
-const ACTOR_HEADER = 'throughcare-actor';
+/**
+ * The directory names organisations and duty contacts, never a person: every role reads it.
+ * Listed, not taken from ROLES, so a role added later is admitted only once someone decides it.
+ */
+const EVERY_ROLE = [
+  'prison-staff',
+  'agency-staff',
+  'agency-system',
+  'manager',
+  'operator',
+  'auditor',
+  'administrator',
+  'service',
+] as const satisfies readonly Role[];
+
+/** Who made a change, as recorded in `created_by`: the API client of the verified token. */
+const actorOf = (principal: Principal) => `client:${principal.clientId}`;
 
 @ApiTags('agencies')
+@ApiBearerAuth()
+@ApiResponse({
+  status: 401,
+  description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)',
+})
 @Controller('agencies')
 export class AgenciesController {
   constructor(private readonly agencies: AgenciesService) {}
 
   @Get()
+  @Access(...EVERY_ROLE)
   @ApiOperation({ summary: 'List agencies, filtered by area and kind, one page at a time' })
   @ApiQueryFromZod(ListAgenciesQuerySchema)
   @ApiResponse({ status: 200, description: 'A page of agencies and the cursor of the next one' })
@@ -32,6 +54,7 @@ export class AgenciesController {
   }
 
   @Get(':id')
+  @Access(...EVERY_ROLE)
   @ApiOperation({ summary: 'One agency' })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiResponse({ status: 404, description: 'No such agency (problem+json)' })
@@ -40,17 +63,20 @@ export class AgenciesController {
   }
 
   @Post()
+  @Access('administrator')
   @HttpCode(HttpStatus.CREATED)
-  @ApiOperation({ summary: 'Add an agency' })
+  @ApiOperation({
+    summary: 'Add an agency',
+    description: 'Administrators only; the token\'s client is recorded as createdBy ("client:<clientId>").',
+  })
   @ApiBody(apiBodyFromZod(CreateAgencyBodySchema))
-  @ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who is making the change' })
   @ApiResponse({ status: 201, description: 'Created' })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
   @ApiResponse({ status: 409, description: 'Same agency already serves that area' })
   create(
+    @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(CreateAgencyBodySchema, 'body')) body: CreateAgencyBody,
-    @Headers(ACTOR_HEADER) actor: string | undefined,
   ): Promise<AgencyView> {
-    return this.agencies.create(body, actor?.trim() || 'api:anonymous');
+    return this.agencies.create(body, actorOf(principal));
   }
 }

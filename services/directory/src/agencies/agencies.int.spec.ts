@@ -6,6 +6,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
+import { bearer, type TestPrincipal } from '@throughcare/testing';
+import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { loadDirectoryConfig } from '../config';
 import { AgenciesService } from './agencies.service';
@@ -15,6 +17,27 @@ import type { findAgencyWorkflow } from './test-workflows/find-agency.workflow';
 
 const config = loadDirectoryConfig({ ...process.env, PORT: '0' });
 const EDINBURGH = 'S12000036';
+const DIRECTORY_AUDIENCE = 'urn:throughcare:directory';
+
+/** One principal per role: every one of them reads the directory. */
+const EVERY_ROLE: Array<[string, TestPrincipal]> = [
+  ['prison-staff', { roles: ['prison-staff'], establishments: ['BAR'] }],
+  ['agency-staff', { roles: ['agency-staff'], agencyId: 'spec-agency-directory' }],
+  ['agency-system', { roles: ['agency-system'], agencyId: 'spec-agency-directory' }],
+  ['manager', { roles: ['manager'] }],
+  ['operator', { roles: ['operator'] }],
+  ['auditor', { roles: ['auditor'] }],
+  ['administrator', { roles: ['administrator'] }],
+  ['service', { roles: ['service'] }],
+];
+const READER: TestPrincipal = { roles: ['service'] };
+const ADMINISTRATOR: TestPrincipal = { roles: ['administrator'] };
+
+/** The `client_id` claim of the token in an Authorization header (the test trusts its own token). */
+const clientIdIn = (headers: Record<string, string>): string => {
+  const payload = (headers['authorization'] ?? '').split('.')[1] ?? '';
+  return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { client_id: string }).client_id;
+};
 
 describe('directory service (real Postgres, NATS, Temporal)', () => {
   let app: NestFastifyApplication;
@@ -34,13 +57,27 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     await app?.close();
   });
 
-  const get = (path: string) => fetch(`${base}${path}`);
-  const post = (path: string, body: unknown) =>
+  /** Authorization for `as` (a real token from the identity provider), or none when `as` is null. */
+  const authAs = async (as: TestPrincipal | null): Promise<Record<string, string>> =>
+    as ? bearer(as, DIRECTORY_AUDIENCE) : {};
+  const get = async (path: string, as: TestPrincipal | null = READER) =>
+    fetch(`${base}${path}`, { headers: await authAs(as) });
+  const post = async (path: string, body: unknown, as: TestPrincipal | null = ADMINISTRATOR) =>
     fetch(`${base}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'throughcare-actor': 'spec:agencies' },
+      headers: { 'content-type': 'application/json', ...(await authAs(as)) },
       body: JSON.stringify(body),
     });
+  const agenciesNamed = (name: string) =>
+    app.get(DataSource).query(`SELECT id FROM directory.agency WHERE name = $1`, [name]) as Promise<
+      unknown[]
+    >;
+  const anAgencyBody = () => ({
+    name: `Spec Housing Options ${randomUUID().slice(0, 8)}`,
+    kind: 'HOUSING',
+    localAuthority: EDINBURGH,
+    contactPoint: 'Housing options duty desk',
+  });
 
   it('pages through all 32 Scottish CJSW services without gaps or repeats', async () => {
     const seen: AgencyView[] = [];
@@ -106,18 +143,14 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     });
   });
 
-  it('creates an agency (201), finds it by id, and refuses a duplicate (409)', async () => {
-    const body = {
-      name: `Spec Housing Options ${randomUUID().slice(0, 8)}`,
-      kind: 'HOUSING',
-      localAuthority: EDINBURGH,
-      contactPoint: 'Housing options duty desk',
-    };
+  it("creates an agency (201) recorded as created by the administrator's client, finds it by id, and refuses a duplicate (409)", async () => {
+    const body = anAgencyBody();
 
     const created = await post('/agencies', body);
     expect(created.status).toBe(201);
     const agency = (await created.json()) as AgencyView;
-    expect(agency).toMatchObject({ ...body, createdBy: 'spec:agencies' });
+    const administratorClient = clientIdIn(await bearer(ADMINISTRATOR, DIRECTORY_AUDIENCE));
+    expect(agency).toMatchObject({ ...body, createdBy: `client:${administratorClient}` });
 
     const fetched = await get(`/agencies/${agency.id}`);
     expect(await fetched.json()).toEqual(agency);
@@ -133,8 +166,120 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     expect(problem.errors.map((e) => e.field).sort()).toEqual(['contactPoint', 'localAuthority', 'name']);
   });
 
-  it('serves OpenAPI with the request body schema taken from zod', async () => {
-    const doc = (await (await get('/docs-json')).json()) as {
+  describe('access: every role reads, only administrators add', () => {
+    it('answers 401 problem+json without a valid access token, on every route, before looking at the request', async () => {
+      const seeded = (
+        (await (await get(`/agencies?localAuthority=${EDINBURGH}&kind=CJSW`)).json()) as AgencyPage
+      ).items[0]!;
+      const body = anAgencyBody();
+      for (const response of [
+        await get('/agencies', null),
+        await get(`/agencies/${seeded.id}`, null),
+        await post('/agencies', body, null),
+        await post('/agencies', { name: '' }, null),
+        await get('/agencies/not-a-uuid', null),
+      ]) {
+        expect(response.status).toBe(401);
+        expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="throughcare"');
+        expect(await response.json()).toMatchObject({
+          status: 401,
+          code: 'UNAUTHORIZED',
+          title: 'Unauthorized',
+        });
+      }
+
+      // The old stand-in header names somebody but proves nothing.
+      const standIn = await fetch(`${base}/agencies`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'throughcare-actor': 'spec:agencies' },
+        body: JSON.stringify(body),
+      });
+      expect(standIn.status).toBe(401);
+      const forged = await fetch(`${base}/agencies`, {
+        headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' },
+      });
+      expect(forged.status).toBe(401);
+      expect(forged.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+      // An administrator's token minted for another service is not one for this one.
+      const forReferral = await bearer(ADMINISTRATOR, 'urn:throughcare:referral');
+      const elsewhere = await fetch(`${base}/agencies`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...forReferral },
+        body: JSON.stringify(body),
+      });
+      expect(elsewhere.status).toBe(401);
+
+      expect(await agenciesNamed(body.name)).toEqual([]);
+    });
+
+    it.each(EVERY_ROLE)('lets a %s token list agencies and read one', async (_role, principal) => {
+      const list = await get(`/agencies?localAuthority=${EDINBURGH}&kind=CJSW`, principal);
+      expect(list.status).toBe(200);
+      const [agency] = ((await list.json()) as AgencyPage).items;
+      expect(agency).toMatchObject({ name: 'City of Edinburgh Council Justice Social Work' });
+
+      const one = await get(`/agencies/${agency!.id}`, principal);
+      expect(one.status).toBe(200);
+      expect(await one.json()).toEqual(agency);
+    });
+
+    it.each(EVERY_ROLE.filter(([role]) => role !== 'administrator'))(
+      'answers POST /agencies with a %s token exactly as a route that does not exist (404), and adds nothing',
+      async (_role, principal) => {
+        const body = anAgencyBody();
+
+        const denied = await post('/agencies', body, principal);
+        const unknownRoute = await post('/no-such-route/agencies', body, principal);
+
+        expect(denied.status).toBe(404);
+        expect(denied.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(unknownRoute.status).toBe(404);
+        const missing = (await unknownRoute.json()) as Record<string, unknown>;
+        expect(await denied.json()).toEqual({
+          ...missing,
+          detail: 'Cannot POST /agencies',
+          instance: '/agencies',
+        });
+        expect(missing).toMatchObject({
+          detail: 'Cannot POST /no-such-route/agencies',
+          instance: '/no-such-route/agencies',
+        });
+        expect(await agenciesNamed(body.name)).toEqual([]);
+      },
+    );
+
+    it('documents the bearer access token on every agency route, and no stand-in actor header', async () => {
+      const doc = (await (await get('/docs-json', null)).json()) as {
+        paths: Record<
+          string,
+          Record<
+            string,
+            {
+              security?: Record<string, string[]>[];
+              parameters?: Array<{ name: string; in: string }>;
+              responses?: Record<string, unknown>;
+            }
+          >
+        >;
+        components: { securitySchemes?: Record<string, { type: string; scheme?: string }> };
+      };
+      expect(doc.components.securitySchemes?.['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
+      for (const [path, method] of [
+        ['/agencies', 'get'],
+        ['/agencies/{id}', 'get'],
+        ['/agencies', 'post'],
+      ] as const) {
+        const operation = doc.paths[path]?.[method];
+        expect([path, method, operation?.security]).toEqual([path, method, [{ bearer: [] }]]);
+        expect(operation?.responses?.['401']).toBeDefined();
+        expect((operation?.parameters ?? []).filter((p) => p.in === 'header')).toEqual([]);
+      }
+    });
+  });
+
+  it('serves OpenAPI with the request body schema taken from zod, without a token', async () => {
+    const doc = (await (await get('/docs-json', null)).json()) as {
       paths: Record<
         string,
         { post?: { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } } }
@@ -144,7 +289,7 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     expect(schema?.required).toEqual(
       expect.arrayContaining(['name', 'kind', 'localAuthority', 'contactPoint']),
     );
-    expect((await get('/docs')).status).toBe(200);
+    expect((await get('/docs', null)).status).toBe(200);
   });
 
   it('findAgency fails with a non-retryable AGENCY_NOT_FOUND when nobody serves the area', async () => {
@@ -194,8 +339,8 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     }
   });
 
-  it('reports UP with every component, then DOWN (503) when NATS is unreachable', async () => {
-    const up = await get('/health');
+  it('reports UP with every component, then DOWN (503) when NATS is unreachable, without a token', async () => {
+    const up = await get('/health', null);
     expect(up.status).toBe(200);
     expect(await up.json()).toEqual({
       status: 'UP',
@@ -209,7 +354,7 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
 
     await app.get<NatsConnection>(NATS_CONNECTION).close();
 
-    const down = await get('/health');
+    const down = await get('/health', null);
     expect(down.status).toBe(503);
     expect(await down.json()).toEqual({
       status: 'DOWN',

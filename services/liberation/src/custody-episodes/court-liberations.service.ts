@@ -4,12 +4,17 @@ import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { DomainError } from '@throughcare/platform-errors';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
-import { ConflictingRetryError, EpisodeAlreadyOpenError } from './custody-episode.errors';
+import {
+  ConflictingRetryError,
+  EpisodeAlreadyOpenError,
+  PersonNotFoundError,
+} from './custody-episode.errors';
 import { liberatedFromCourtEvent } from './custody-episode.events';
 import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { RecordCourtLiberationBody } from './custody-episode.schemas';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
+import { covers } from './prison-scope';
 import type { RequestContext } from './request-context';
 
 export interface CourtLiberationOutcome {
@@ -29,10 +34,12 @@ export class CourtLiberationsService {
    * A person liberated straight from court (remand ended, time served): opens the person's next
    * episode already released, with no reception, and enqueues
    * `custody.person.liberated-from-court`, in one transaction. The same prison number and
-   * releasedAt again, or the same Idempotency-Key, answers the episode already recorded.
+   * releasedAt again, or the same Idempotency-Key, answers the episode already recorded. A caller
+   * may record liberations at its own establishments only: another answers as an unknown person.
    */
   async record(body: RecordCourtLiberationBody, context: RequestContext): Promise<CourtLiberationOutcome> {
     const personId = this.personIds.of(body.prisonNumber);
+    if (!covers(context.scope, body.establishmentCode)) throw new PersonNotFoundError(personId);
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
       let created = false;

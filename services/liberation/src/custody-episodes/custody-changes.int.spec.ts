@@ -16,6 +16,7 @@ import type {
   TransferRecordedView,
 } from './custody-episode.schemas';
 import {
+  actorOf,
   aLiberation,
   aPrisonNumber,
   aReception,
@@ -498,7 +499,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
         release: {
           establishmentCode: 'BAR',
           releasedAt: liberation.releasedAt,
-          releasedBy: 'spec:liberation',
+          releasedBy: await actorOf(),
         },
         expectedReleaseDate: null,
         movements: [],
@@ -660,7 +661,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
   });
 
   it('serves OpenAPI for the new endpoints from the zod schemas', async () => {
-    const doc = (await (await lib.get('/docs-json')).json()) as {
+    const doc = (await (await lib.get('/docs-json', 'nobody')).json()) as {
       paths: Record<
         string,
         { post?: { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } } }

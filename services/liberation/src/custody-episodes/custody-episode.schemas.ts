@@ -334,7 +334,7 @@ export interface MeetingHeldView extends MeetingView {
   links: EpisodeLinks;
 }
 
-/** One episode as agencies and prison staff read it. No prison number: see the auth TODO. */
+/** One episode as prison staff of the establishment holding the person read it. No prison number. */
 export interface EpisodeView {
   personId: string;
   episode: number;

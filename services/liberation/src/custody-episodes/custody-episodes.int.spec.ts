@@ -12,11 +12,13 @@ import type {
 import type { bookingStepsWorkflow, GatePickupStep } from './test-workflows/booking-steps.workflow';
 import type { recordEpisodeStagesWorkflow } from './test-workflows/record-episode-stage.workflow';
 import {
+  actorOf,
   aPrisonNumber,
   config,
   daysFromToday,
   minutesAgo,
   startLiberation,
+  type Caller,
   type LiberationHarness,
   type Problem,
 } from './spec-support';
@@ -50,7 +52,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
     await lib?.close();
   });
 
-  const get = (path: string) => lib.get(path);
+  const get = (path: string, as?: Caller) => lib.get(path, as);
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     lib.post(path, body, headers);
   const outboxRows = (eventType: string, personId: string) => lib.outboxRows(eventType, personId);
@@ -320,9 +322,11 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       expect(firstPage.items.map((e) => [e.episode, e.state])).toEqual([[1, 'RELEASED']]);
       expect(secondPage.items.map((e) => [e.episode, e.state])).toEqual([[2, 'IN_CUSTODY']]);
       expect(secondPage.nextCursor).toBeNull();
+      const actor = await actorOf();
+      expect(actor).toMatch(/^client:/);
       expect(firstPage.items[0]).toMatchObject({
-        release: { establishmentCode: 'BAR', reason: 'RELEASED', releasedBy: 'spec:liberation' },
-        reception: { receivedBy: 'spec:liberation', establishmentCode: 'BAR' },
+        release: { establishmentCode: 'BAR', reason: 'RELEASED', releasedBy: actor },
+        reception: { receivedBy: actor, establishmentCode: 'BAR' },
         journey: null,
       });
       expect(JSON.stringify([firstPage, secondPage])).not.toContain(reception.prisonNumber);
@@ -426,7 +430,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
             expectedReleaseDate: hdc,
             reason: 'HDC_APPROVED',
             changedAt: expect.any(String),
-            changedBy: 'spec:liberation',
+            changedBy: await actorOf(),
           },
         ],
         gatePickups: [],
@@ -677,8 +681,8 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
     });
   });
 
-  it('serves OpenAPI from the zod schemas, and /health', async () => {
-    const doc = (await (await get('/docs-json')).json()) as {
+  it('serves OpenAPI from the zod schemas, and /health, without a token', async () => {
+    const doc = (await (await get('/docs-json', 'nobody')).json()) as {
       paths: Record<
         string,
         { post?: { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } } }
@@ -697,7 +701,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         '/people/{personId}/episodes/{episode}/release-date',
       ]),
     );
-    expect((await get('/docs')).status).toBe(200);
-    expect(await (await get('/health')).json()).toMatchObject({ status: 'UP' });
+    expect((await get('/docs', 'nobody')).status).toBe(200);
+    expect(await (await get('/health', 'nobody')).json()).toMatchObject({ status: 'UP' });
   });
 });

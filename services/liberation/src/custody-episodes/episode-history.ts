@@ -3,6 +3,7 @@ import type { CustodyEpisode } from './custody-episode.entity';
 import { GatePickup } from './gate-pickup.entity';
 import { Meeting } from './meeting.entity';
 import { Movement, stands } from './movement.entity';
+import { covers, type EstablishmentScope } from './prison-scope';
 import { ReleaseDateChange } from './release-date-change.entity';
 
 /** Facts recorded against an episode after it began: changes of plan, bookings and movements. */
@@ -39,6 +40,36 @@ export function standingTransfers(history: Pick<EpisodeHistory, 'movements'>): M
 /** Derived, never stored: the latest standing transfer's destination, else where the episode began. */
 export function currentEstablishment(e: CustodyEpisode, history: Pick<EpisodeHistory, 'movements'>): string {
   return standingTransfers(history).at(-1)?.toEstablishmentCode ?? e.establishmentCode;
+}
+
+/**
+ * Derived, never stored: the establishment whose staff see the episode. Where the person is held
+ * now; for a released episode, where they were released from (a court liberation: the court's
+ * establishment). A prison a person was transferred away from no longer sees the episode.
+ */
+export function whereHeld(e: CustodyEpisode, history: Pick<EpisodeHistory, 'movements'>): string {
+  return e.releasedAt !== null && e.releaseEstablishmentCode !== null
+    ? e.releaseEstablishmentCode
+    : currentEstablishment(e, history);
+}
+
+/**
+ * Whether the episode is within the caller's scope (see `whereHeld`). Reads the episode's
+ * movements when it needs them and they are not given; never for an unrestricted scope.
+ */
+export async function isWithin(
+  manager: EntityManager,
+  e: CustodyEpisode,
+  scope: EstablishmentScope,
+  movements?: Movement[],
+): Promise<boolean> {
+  if (scope === 'unrestricted') return true;
+  if (e.releasedAt !== null && e.releaseEstablishmentCode !== null)
+    return covers(scope, e.releaseEstablishmentCode);
+  return covers(
+    scope,
+    whereHeld(e, { movements: movements ?? (await loadMovements(manager, e.personId, e.episode)) }),
+  );
 }
 
 /** The movements of one episode, in the order they happened. */

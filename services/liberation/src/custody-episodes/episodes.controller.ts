@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   ChangeReleaseDateBodySchema,
@@ -31,10 +32,11 @@ import {
 import { EpisodesService } from './episodes.service';
 import { ReleaseDateService } from './release-date.service';
 import { TransfersService } from './transfers.service';
+import { PrisonStaff, scopeOf } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
-// TODO(auth): anyone can read any person's episodes until the auth library scopes callers.
 @ApiTags('custody episodes')
+@PrisonStaff()
 @Controller('people/:personId/episodes')
 export class EpisodesController {
   constructor(
@@ -49,12 +51,16 @@ export class EpisodesController {
   @ApiQueryFromZod(ListEpisodesQuerySchema)
   @ApiResponse({ status: 200, description: 'A page of episodes and the cursor of the next one' })
   @ApiResponse({ status: 400, description: 'Invalid person id or query (problem+json naming each field)' })
-  @ApiResponse({ status: 404, description: 'PERSON_NOT_FOUND: no episode recorded for that person' })
+  @ApiResponse({
+    status: 404,
+    description: "PERSON_NOT_FOUND: no episode recorded for that person in the caller's establishments",
+  })
   list(
     @Param(new ZodValidationPipe(PersonPathSchema, 'path')) { personId }: PersonPath,
     @Query(new ZodValidationPipe(ListEpisodesQuerySchema, 'query')) query: ListEpisodesQuery,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<EpisodePage> {
-    return this.episodes.list(personId, query);
+    return this.episodes.list(personId, query, scopeOf(principal));
   }
 
   @Get(':episode')
@@ -65,11 +71,12 @@ export class EpisodesController {
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiResponse({ status: 200, description: 'The episode' })
-  @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND' })
+  @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
   get(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<EpisodeView> {
-    return this.episodes.get(personId, episode);
+    return this.episodes.get(personId, episode, scopeOf(principal));
   }
 
   @Post(':episode/release-date')
@@ -91,7 +98,7 @@ export class EpisodesController {
     description: 'No change: already the current date (or same Idempotency-Key); the episode',
   })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
-  @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND' })
+  @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
   @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED or IDEMPOTENCY_KEY_REUSED' })
   @ApiResponse({
     status: 422,
@@ -101,9 +108,15 @@ export class EpisodesController {
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
     @Body(new ZodValidationPipe(ChangeReleaseDateBodySchema, 'body')) body: ChangeReleaseDateBody,
     @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<EpisodeView> {
-    const outcome = await this.releaseDates.change(personId, episode, body, requestContextOf(headers));
+    const outcome = await this.releaseDates.change(
+      personId,
+      episode,
+      body,
+      requestContextOf(headers, principal),
+    );
     void reply.status(outcome.changed ? HttpStatus.CREATED : HttpStatus.OK);
     return outcome.episode;
   }
@@ -126,7 +139,11 @@ export class EpisodesController {
     description: 'Already recorded (same transferredAt and destination, or same Idempotency-Key)',
   })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
-  @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND' })
+  @ApiResponse({
+    status: 404,
+    description:
+      "EPISODE_NOT_FOUND (also: not held in the caller's establishments; the caller that recorded a transfer still has its retries answered)",
+  })
   @ApiResponse({
     status: 409,
     description: 'EPISODE_ALREADY_RELEASED, TRANSFER_CONFLICT or IDEMPOTENCY_KEY_REUSED',
@@ -140,9 +157,15 @@ export class EpisodesController {
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
     @Body(new ZodValidationPipe(RecordTransferBodySchema, 'body')) body: RecordTransferBody,
     @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TransferRecordedView> {
-    const outcome = await this.transfers.record(personId, episode, body, requestContextOf(headers));
+    const outcome = await this.transfers.record(
+      personId,
+      episode,
+      body,
+      requestContextOf(headers, principal),
+    );
     void reply
       .status(outcome.created ? HttpStatus.CREATED : HttpStatus.OK)
       .header('location', outcome.transfer.links.self);

@@ -5,40 +5,45 @@ import { CustodyEpisode } from './custody-episode.entity';
 import { EpisodeNotFoundError, InvalidCursorError, PersonNotFoundError } from './custody-episode.errors';
 import type { EpisodePage, EpisodeView, ListEpisodesQuery } from './custody-episode.schemas';
 import { toEpisodeView } from './custody-episode.view';
-import { loadEpisodeHistories, loadEpisodeHistory } from './episode-history';
+import { loadEpisodeHistories, loadEpisodeHistory, NO_HISTORY, whereHeld } from './episode-history';
+import { covers, type EstablishmentScope } from './prison-scope';
 
 @Injectable()
 export class EpisodesService {
   constructor(@InjectRepository(CustodyEpisode) private readonly episodes: Repository<CustodyEpisode>) {}
 
-  /** Keyset pagination on the episode number, oldest first. */
-  async list(personId: string, query: ListEpisodesQuery): Promise<EpisodePage> {
-    const qb = this.episodes
-      .createQueryBuilder('e')
-      .where('e.person_id = :personId', { personId })
-      .orderBy('e.episode', 'ASC')
-      .take(query.limit + 1);
-    if (query.cursor) qb.andWhere('e.episode > :after', { after: decodeCursor(query.cursor) });
-    const rows = await qb.getMany();
-    if (rows.length === 0 && !(await this.episodes.existsBy({ personId })))
-      throw new PersonNotFoundError(personId);
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
+  /**
+   * The person's episodes within the caller's scope (see `whereHeld`), oldest first, by keyset
+   * on the episode number. None within scope answers as an unknown person. Where an episode is
+   * held is derived from its movements, so the person's episodes are read whole and filtered
+   * here: a person has a handful of episodes, not pages of them.
+   */
+  async list(personId: string, query: ListEpisodesQuery, scope: EstablishmentScope): Promise<EpisodePage> {
+    const after = query.cursor ? decodeCursor(query.cursor) : 0;
+    const all = await this.episodes.find({ where: { personId }, order: { episode: 'ASC' } });
     const histories = await loadEpisodeHistories(
       this.episodes.manager,
       personId,
-      page.map((e) => e.episode),
+      all.map((e) => e.episode),
     );
+    const historyOf = (e: CustodyEpisode) => histories.get(e.episode) ?? NO_HISTORY;
+    const visible = all.filter((e) => covers(scope, whereHeld(e, historyOf(e))));
+    if (visible.length === 0) throw new PersonNotFoundError(personId);
+    const rest = visible.filter((e) => e.episode > after);
+    const page = rest.slice(0, query.limit);
+    const last = page[page.length - 1];
     return {
-      items: page.map((e) => toEpisodeView(e, histories.get(e.episode))),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.episode) : null,
+      items: page.map((e) => toEpisodeView(e, historyOf(e))),
+      nextCursor: rest.length > query.limit && last ? encodeCursor(last.episode) : null,
     };
   }
 
-  async get(personId: string, episode: number): Promise<EpisodeView> {
+  async get(personId: string, episode: number, scope: EstablishmentScope): Promise<EpisodeView> {
     const row = await this.episodes.findOneBy({ personId, episode });
     if (!row) throw EpisodeNotFoundError.of(personId, episode);
-    return toEpisodeView(row, await loadEpisodeHistory(this.episodes.manager, row));
+    const history = await loadEpisodeHistory(this.episodes.manager, row);
+    if (!covers(scope, whereHeld(row, history))) throw EpisodeNotFoundError.of(personId, episode);
+    return toEpisodeView(row, history);
   }
 }
 

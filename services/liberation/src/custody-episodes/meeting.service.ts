@@ -21,6 +21,7 @@ import {
   type RecordMeetingHeldBody,
 } from './custody-episode.schemas';
 import { linksOf, toMeetingView } from './custody-episode.view';
+import { isWithin } from './episode-history';
 import { Meeting } from './meeting.entity';
 import { lockPerson } from './person-lock';
 import type { RequestContext } from './request-context';
@@ -121,6 +122,8 @@ export class MeetingService {
   /**
    * Records that a booked visit or meeting took place and enqueues `custody.meeting.held`, in one
    * transaction. The same heldAt again, or the same Idempotency-Key, answers the first result.
+   * A caller may record only meetings of a person held in one of its establishments: any other
+   * answers as an unknown meeting.
    */
   async recordHeld(
     bookingId: string,
@@ -131,6 +134,11 @@ export class MeetingService {
       const found = await tx.findOneBy(Meeting, { id: bookingId });
       if (!found) throw new MeetingNotFoundError(bookingId);
       await lockPerson(tx, found.personId);
+      const episode = await tx.findOneByOrFail(CustodyEpisode, {
+        personId: found.personId,
+        episode: found.episode,
+      });
+      if (!(await isWithin(tx, episode, context.scope))) throw new MeetingNotFoundError(bookingId);
       let recorded = false;
       const hold = async (manager: EntityManager) => {
         recorded = await this.hold(manager, bookingId, body, context);

@@ -1,6 +1,7 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   MeetingPathSchema,
@@ -10,10 +11,11 @@ import {
   type RecordMeetingHeldBody,
 } from './custody-episode.schemas';
 import { MeetingService } from './meeting.service';
+import { PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
-// TODO(auth): any caller can record any meeting held until the auth library scopes callers.
 @ApiTags('custody episodes')
+@PrisonStaff()
 @ApiRecordingHeaders()
 @Controller('meetings')
 export class MeetingsController {
@@ -30,7 +32,10 @@ export class MeetingsController {
     description: 'Already recorded held at that instant (or same Idempotency-Key); the meeting',
   })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
-  @ApiResponse({ status: 404, description: 'MEETING_NOT_FOUND' })
+  @ApiResponse({
+    status: 404,
+    description: "MEETING_NOT_FOUND (also: the person is not held in the caller's establishments)",
+  })
   @ApiResponse({
     status: 409,
     description: 'MEETING_CANCELLED, MEETING_ALREADY_HELD (at another instant) or IDEMPOTENCY_KEY_REUSED',
@@ -40,9 +45,10 @@ export class MeetingsController {
     @Param(new ZodValidationPipe(MeetingPathSchema, 'path')) { bookingId }: MeetingPath,
     @Body(new ZodValidationPipe(RecordMeetingHeldBodySchema, 'body')) body: RecordMeetingHeldBody,
     @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MeetingHeldView> {
-    const outcome = await this.meetings.recordHeld(bookingId, body, requestContextOf(headers));
+    const outcome = await this.meetings.recordHeld(bookingId, body, requestContextOf(headers, principal));
     void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
     return outcome.meeting;
   }

@@ -13,7 +13,7 @@ import { movementReversedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { MovementReversedView, ReverseMovementBody } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
-import { currentEstablishment, loadMovements, standingTransfers } from './episode-history';
+import { currentEstablishment, isWithin, loadMovements, standingTransfers } from './episode-history';
 import { Movement } from './movement.entity';
 import { lockPerson } from './person-lock';
 import type { RequestContext } from './request-context';
@@ -34,6 +34,10 @@ export class MovementReversalService {
    * reversal is recorded on the movement and `custody.movement.reversed` enqueued, in one
    * transaction. A movement already reversed answers that reversal (no second event). Only the
    * latest standing movement of a person can be undone: a later one must be reversed first.
+   *
+   * A caller may reverse only a movement of an episode held in (or released from) one of its
+   * establishments; any other answers as an unknown movement. A reversal already made is still
+   * answered to the caller that made it: reversing a transfer moves the person away from it.
    */
   async reverse(
     eventId: string,
@@ -44,6 +48,7 @@ export class MovementReversalService {
       const found = await tx.findOneBy(Movement, { eventId });
       if (!found) throw new MovementNotFoundError(eventId);
       await lockPerson(tx, found.personId);
+      if (!(await this.visible(tx, eventId, context))) throw new MovementNotFoundError(eventId);
       let created = false;
       const reverse = async (manager: EntityManager) => {
         created = await this.apply(manager, eventId, body, context);
@@ -80,6 +85,18 @@ export class MovementReversalService {
         },
       };
     });
+  }
+
+  /** Whether the caller may see the movement (read under the person's lock). */
+  private async visible(manager: EntityManager, eventId: string, context: RequestContext): Promise<boolean> {
+    if (context.scope === 'unrestricted') return true;
+    const movement = await manager.findOneByOrFail(Movement, { eventId });
+    if (movement.reversedAt !== null && movement.reversedBy === context.actor) return true;
+    const episode = await manager.findOneByOrFail(CustodyEpisode, {
+      personId: movement.personId,
+      episode: movement.episode,
+    });
+    return isWithin(manager, episode, context.scope);
   }
 
   /** Returns whether this call reversed the movement. */

@@ -1,6 +1,7 @@
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   MovementPathSchema,
@@ -10,9 +11,11 @@ import {
   type ReverseMovementBody,
 } from './custody-episode.schemas';
 import { MovementReversalService } from './movement-reversal.service';
+import { PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
 @ApiTags('custody episodes')
+@PrisonStaff()
 @ApiRecordingHeaders()
 @Controller('movements')
 export class MovementsController {
@@ -35,7 +38,11 @@ export class MovementsController {
   })
   @ApiResponse({ status: 200, description: 'Already reversed: the first reversal, no second event' })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
-  @ApiResponse({ status: 404, description: 'MOVEMENT_NOT_FOUND: no release or transfer with that eventId' })
+  @ApiResponse({
+    status: 404,
+    description:
+      "MOVEMENT_NOT_FOUND: no release or transfer with that eventId (also: its episode is not held in the caller's establishments)",
+  })
   @ApiResponse({
     status: 409,
     description:
@@ -46,9 +53,10 @@ export class MovementsController {
     @Param(new ZodValidationPipe(MovementPathSchema, 'path')) { eventId }: MovementPath,
     @Body(new ZodValidationPipe(ReverseMovementBodySchema, 'body')) body: ReverseMovementBody,
     @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MovementReversedView> {
-    const outcome = await this.reversals.reverse(eventId, body, requestContextOf(headers));
+    const outcome = await this.reversals.reverse(eventId, body, requestContextOf(headers, principal));
     void reply
       .status(outcome.created ? HttpStatus.CREATED : HttpStatus.OK)
       .header('location', outcome.reversal.links.self);

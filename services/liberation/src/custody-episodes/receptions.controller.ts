@@ -2,6 +2,7 @@ import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nes
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { throughcareWorkflowId } from '@throughcare/contracts';
+import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   RecordReceptionBodySchema,
@@ -10,9 +11,11 @@ import {
 } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
 import { ReceptionsService } from './receptions.service';
+import { PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
 @ApiTags('custody episodes')
+@PrisonStaff()
 @ApiRecordingHeaders()
 @Controller('receptions')
 export class ReceptionsController {
@@ -29,6 +32,10 @@ export class ReceptionsController {
   })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
   @ApiResponse({
+    status: 404,
+    description: "PERSON_NOT_FOUND: establishmentCode is not one of the caller's establishments",
+  })
+  @ApiResponse({
     status: 409,
     description: 'EPISODE_ALREADY_OPEN, RECEPTION_CONFLICT or IDEMPOTENCY_KEY_REUSED',
   })
@@ -36,9 +43,10 @@ export class ReceptionsController {
   async record(
     @Body(new ZodValidationPipe(RecordReceptionBodySchema, 'body')) body: RecordReceptionBody,
     @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ReceptionRecordedView> {
-    const { created, episode } = await this.receptions.record(body, requestContextOf(headers));
+    const { created, episode } = await this.receptions.record(body, requestContextOf(headers, principal));
     const links = linksOf(episode.personId, episode.episode);
     void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK).header('location', links.self);
     return {

@@ -7,12 +7,14 @@ import {
   ConflictingRetryError,
   EpisodeAlreadyOpenError,
   NotAReturnToCustodyError,
+  PersonNotFoundError,
 } from './custody-episode.errors';
 import { personReceivedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { RecordReceptionBody } from './custody-episode.schemas';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
+import { covers } from './prison-scope';
 import type { RequestContext } from './request-context';
 
 export interface ReceptionOutcome {
@@ -37,10 +39,12 @@ export class ReceptionsService {
    * Opens the person's next custody episode and enqueues `custody.person.received`, in one
    * transaction. The same prison number and receivedAt again, or the same Idempotency-Key,
    * answers with the episode already recorded. A return to custody (recall, new sentence) is
-   * carried into the event, and is accepted only after a released episode.
+   * carried into the event, and is accepted only after a released episode. A caller may receive
+   * people into its own establishments only: another establishment answers as an unknown person.
    */
   async record(body: RecordReceptionBody, context: RequestContext): Promise<ReceptionOutcome> {
     const personId = this.personIds.of(body.prisonNumber);
+    if (!covers(context.scope, body.establishmentCode)) throw new PersonNotFoundError(personId);
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
       let created = false;

@@ -12,7 +12,7 @@ import { releaseDateChangedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent } from './custody-outbox';
 import type { ChangeReleaseDateBody, EpisodeView } from './custody-episode.schemas';
 import { toEpisodeView } from './custody-episode.view';
-import { loadEpisodeHistory } from './episode-history';
+import { isWithin, loadEpisodeHistory } from './episode-history';
 import { lockPerson } from './person-lock';
 import { ReleaseDateChange } from './release-date-change.entity';
 import type { RequestContext } from './request-context';
@@ -47,7 +47,8 @@ export class ReleaseDateService {
    * Records a new expected release date for an open episode as a fact, with the date it
    * replaces, and enqueues `custody.release-date.changed`, in one transaction. The current
    * date again changes nothing; the same Idempotency-Key answers the first result. `changedAt`
-   * is now, or the upstream event's own time for a change that arrived on the bus.
+   * is now, or the upstream event's own time for a change that arrived on the bus. A caller may
+   * change only an episode held in one of its establishments: any other answers as unknown.
    */
   async change(
     personId: string,
@@ -58,6 +59,9 @@ export class ReleaseDateService {
   ): Promise<ReleaseDateOutcome> {
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
+      const target = await tx.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
+      if (target && !(await isWithin(tx, target, context.scope)))
+        throw EpisodeNotFoundError.of(personId, episodeNumber);
       let changed = false;
       const apply = async (manager: EntityManager): Promise<ChangeKeyResult> => {
         changed = await this.apply(manager, personId, episodeNumber, body, context, changedAt);

@@ -2,6 +2,7 @@ import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nes
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { throughcareWorkflowId } from '@throughcare/contracts';
+import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   RecordReleaseBodySchema,
@@ -10,9 +11,11 @@ import {
 } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
 import { ReleasesService } from './releases.service';
+import { PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
 @ApiTags('custody episodes')
+@PrisonStaff()
 @ApiRecordingHeaders()
 @Controller('releases')
 export class ReleasesController {
@@ -28,7 +31,11 @@ export class ReleasesController {
   })
   @ApiResponse({ status: 200, description: 'Already recorded (same releasedAt, or same Idempotency-Key)' })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
-  @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND: no such episode, or no open one' })
+  @ApiResponse({
+    status: 404,
+    description:
+      "EPISODE_NOT_FOUND: no such episode, or no open one (also: not held in the caller's establishments, or a release from another establishment)",
+  })
   @ApiResponse({
     status: 409,
     description: 'EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT, RELEASE_REVERSED or IDEMPOTENCY_KEY_REUSED',
@@ -37,9 +44,13 @@ export class ReleasesController {
   async record(
     @Body(new ZodValidationPipe(RecordReleaseBodySchema, 'body')) body: RecordReleaseBody,
     @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ReleaseRecordedView> {
-    const { created, episode, eventId } = await this.releases.record(body, requestContextOf(headers));
+    const { created, episode, eventId } = await this.releases.record(
+      body,
+      requestContextOf(headers, principal),
+    );
     const links = linksOf(episode.personId, episode.episode);
     void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK).header('location', links.self);
     return {

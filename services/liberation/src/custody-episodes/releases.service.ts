@@ -12,9 +12,11 @@ import {
 import { personReleasedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent } from './custody-outbox';
 import type { RecordReleaseBody } from './custody-episode.schemas';
+import { isWithin } from './episode-history';
 import { Movement } from './movement.entity';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
+import { covers } from './prison-scope';
 import type { RequestContext } from './request-context';
 
 export interface ReleaseOutcome {
@@ -35,11 +37,14 @@ export class ReleasesService {
   /**
    * Records the release facts of an episode (the open one unless `episode` is given) and
    * enqueues `custody.person.released`, in one transaction. The same releasedAt again, or the
-   * same Idempotency-Key, answers with the release already recorded.
+   * same Idempotency-Key, answers with the release already recorded. A caller may release only
+   * from its own establishments a person held there: anything else answers as if the episode
+   * did not exist.
    */
   async record(body: RecordReleaseBody, context: RequestContext): Promise<ReleaseOutcome> {
     // The schema guarantees exactly one of personId and prisonNumber.
     const personId = body.personId ?? this.personIds.of(body.prisonNumber ?? '');
+    if (!covers(context.scope, body.establishmentCode)) throw episodeNotFound(personId, body.episode);
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
       let created = false;
@@ -52,6 +57,8 @@ export class ReleasesService {
         ? await withIdempotency(tx, `liberation:release:${context.idempotencyKey}`, release)
         : await release(tx);
       const episode = await tx.findOneByOrFail(CustodyEpisode, key);
+      // An Idempotency-Key retry answers only while the episode is still the caller's to see.
+      if (!(await isWithin(tx, episode, context.scope))) throw episodeNotFound(personId, body.episode);
       if (!created && episode.releasedAt === null) throw releaseReversed(personId, episode.episode);
       if (!created) {
         const differences = [
@@ -85,6 +92,7 @@ export class ReleasesService {
   ): Promise<Omit<ReleaseOutcome, 'eventId'>> {
     const releasedAt = new Date(body.releasedAt);
     const episode = await this.target(manager, personId, body.episode, releasedAt);
+    if (!(await isWithin(manager, episode, context.scope))) throw episodeNotFound(personId, body.episode);
 
     if (episode.releasedAt !== null) {
       if (episode.releasedAt.getTime() !== releasedAt.getTime()) {
@@ -170,6 +178,13 @@ export class ReleasesService {
     if (!open) throw EpisodeNotFoundError.openOf(personId);
     return open;
   }
+}
+
+/** What a release answers for an episode that does not exist, or that the caller may not see. */
+function episodeNotFound(personId: string, episode: number | undefined): EpisodeNotFoundError {
+  return episode === undefined
+    ? EpisodeNotFoundError.openOf(personId)
+    : EpisodeNotFoundError.of(personId, episode);
 }
 
 /** A retry of a release that has since been reversed: recording it again would undo the correction. */

@@ -2,21 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { applyDecorators } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import { z } from 'zod';
+import type { Principal } from '@throughcare/platform-auth';
 import { parseOrThrow } from '@throughcare/platform-errors';
+import { actorOf, scopeOf, type EstablishmentScope } from './prison-scope';
 
-/** Until the auth library lands, callers name themselves; recorded as `received_by` / `released_by`. */
-export const ACTOR_HEADER = 'throughcare-actor';
 export const CORRELATION_HEADER = 'x-correlation-id';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
-/** OpenAPI for the three headers every recording endpoint reads (actor, correlation id, Idempotency-Key). */
+/** OpenAPI for the two headers every recording endpoint reads (correlation id, Idempotency-Key). */
 export function ApiRecordingHeaders(): ClassDecorator & MethodDecorator {
   return applyDecorators(
-    ApiHeader({
-      name: ACTOR_HEADER,
-      required: false,
-      description: 'Who is recording the fact (until auth lands)',
-    }),
     ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' }),
     ApiHeader({
       name: IDEMPOTENCY_HEADER,
@@ -27,7 +22,13 @@ export function ApiRecordingHeaders(): ClassDecorator & MethodDecorator {
 }
 
 export interface RequestContext {
+  /** Who records the fact (`received_by`, `released_by`…): the verified caller, or the bus. */
   actor: string;
+  /**
+   * The establishments the fact may concern: an HTTP caller's (its token's), checked by the
+   * services themselves; `unrestricted` for a fact that arrived on the bus (`fromBus`).
+   */
+  scope: EstablishmentScope;
   correlationId: string;
   idempotencyKey: string | undefined;
   /**
@@ -51,8 +52,11 @@ const HeadersSchema = z.object({
 });
 const CorrelationIdSchema = z.string().trim().min(1).max(200);
 
-/** Who is asking, the correlation id to carry into events, and the client's idempotency key. */
-export function requestContextOf(headers: Record<string, string | string[] | undefined>): RequestContext {
+/** Who is asking and where, the correlation id to carry into events, and the client's idempotency key. */
+export function requestContextOf(
+  headers: Record<string, string | string[] | undefined>,
+  principal: Principal,
+): RequestContext {
   const first = (name: string) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
@@ -64,7 +68,8 @@ export function requestContextOf(headers: Record<string, string | string[] | und
   );
   const correlation = CorrelationIdSchema.safeParse(first(CORRELATION_HEADER));
   return {
-    actor: first(ACTOR_HEADER)?.trim().slice(0, 200) || 'api:anonymous',
+    actor: actorOf(principal),
+    scope: scopeOf(principal),
     // A missing or unusable correlation id starts a new correlation rather than failing the request.
     correlationId: correlation.success ? correlation.data : randomUUID(),
     idempotencyKey,

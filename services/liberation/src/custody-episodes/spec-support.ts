@@ -7,6 +7,7 @@ import { identifierOf, parseEvent, Streams, subjectFor, type KnownEvent } from '
 import { derivePersonId } from '@throughcare/platform-config';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
 import { jetstream } from '@throughcare/platform-messaging';
+import { bearer, type TestPrincipal } from '@throughcare/testing';
 import { AppModule } from '../app.module';
 import { loadLiberationConfig } from '../config';
 
@@ -60,6 +61,41 @@ export function aLiberation(overrides: Record<string, unknown> = {}) {
   };
 }
 
+export const LIBERATION_AUDIENCE = 'urn:throughcare:liberation';
+
+/** Prison staff (or a prison system) of these establishments: a real client of the identity provider. */
+export const prisonStaff = (...establishments: string[]): TestPrincipal => ({
+  roles: ['prison-staff'],
+  establishments,
+});
+
+/**
+ * Who the specs call the API as unless a test is about scope: staff of every establishment the
+ * specs record in (receptions at BAR, transfers to LEI and GMR).
+ */
+export const SPEC_STAFF = prisonStaff('BAR', 'LEI', 'GMR');
+
+/** Who a request is made as: a principal (its access token for liberation), or nobody (no token). */
+export type Caller = TestPrincipal | 'nobody';
+
+export async function authorizationOf(caller: Caller): Promise<Record<string, string>> {
+  return caller === 'nobody' ? {} : bearer(caller, LIBERATION_AUDIENCE);
+}
+
+/**
+ * What the service records as `received_by`, `released_by`… for a caller: the API client its
+ * token was issued to (a client-credentials token's subject is the client).
+ */
+export async function actorOf(caller: TestPrincipal = SPEC_STAFF): Promise<string> {
+  const { authorization = '' } = await bearer(caller, LIBERATION_AUDIENCE);
+  const payload = authorization.replace(/^Bearer /, '').split('.')[1] ?? '';
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+    sub: string;
+    client_id: string;
+  };
+  return claims.sub === claims.client_id ? `client:${claims.client_id}` : `user:${claims.sub}`;
+}
+
 /** The pseudonymous person id the service derives from a prison number. */
 export const personIdOf = (prisonNumber: string) => derivePersonId(config.PERSON_ID_SECRET, prisonNumber);
 
@@ -83,8 +119,12 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
 export interface LiberationHarness {
   app: NestFastifyApplication;
   dataSource: DataSource;
-  get(path: string): Promise<Response>;
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** http://127.0.0.1:<port>, for requests the helpers below do not make. */
+  base: string;
+  /** GET as `as` (by default SPEC_STAFF, with a real access token). */
+  get(path: string, as?: Caller): Promise<Response>;
+  /** POST a JSON body as `as` (by default SPEC_STAFF, with a real access token). */
+  post(path: string, body: unknown, headers?: Record<string, string>, as?: Caller): Promise<Response>;
   /** Outbox rows of one event type for one person (committed with the business change). */
   outboxRows(eventType: string, personId: string): Promise<Array<{ id: string; published: boolean }>>;
   /** Waits for the relay to publish the person's events of that type, then reads them back from the stream. */
@@ -159,11 +199,12 @@ export async function startLiberation(): Promise<LiberationHarness> {
   return {
     app,
     dataSource,
-    get: (path) => fetch(`${base}${path}`),
-    post: (path, body, headers = {}) =>
+    base,
+    get: async (path, as = SPEC_STAFF) => fetch(`${base}${path}`, { headers: await authorizationOf(as) }),
+    post: async (path, body, headers = {}, as = SPEC_STAFF) =>
       fetch(`${base}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'throughcare-actor': 'spec:liberation', ...headers },
+        headers: { 'content-type': 'application/json', ...(await authorizationOf(as)), ...headers },
         body: JSON.stringify(body),
       }),
     outboxRows,

@@ -14,7 +14,7 @@ import { personTransferredEvent } from './custody-episode.events';
 import { enqueueCustodyEvent } from './custody-outbox';
 import type { RecordTransferBody, TransferRecordedView } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
-import { currentEstablishment, loadMovements, standingTransfers } from './episode-history';
+import { currentEstablishment, isWithin, loadMovements, standingTransfers } from './episode-history';
 import { Movement } from './movement.entity';
 import { lockPerson } from './person-lock';
 import type { RequestContext } from './request-context';
@@ -34,6 +34,10 @@ export class TransfersService {
    * episode's current establishment) and enqueues `custody.person.transferred`, in one
    * transaction. The same transfer again (same transferredAt and destination), or the same
    * Idempotency-Key, answers the transfer already recorded.
+   *
+   * A caller may transfer only a person held in one of its establishments; any other episode
+   * answers as if it did not exist. The establishment the person left no longer sees the
+   * episode, but the caller that recorded the transfer still has its retries answered.
    */
   async record(
     personId: string,
@@ -72,6 +76,12 @@ export class TransfersService {
         );
       }
       const movement = await tx.findOneByOrFail(Movement, { eventId: first.eventId });
+      if (movement.recordedBy !== context.actor) {
+        // An Idempotency-Key retry by a caller that neither recorded it nor holds the person now.
+        const episode = await tx.findOneByOrFail(CustodyEpisode, { personId, episode: episodeNumber });
+        if (!(await isWithin(tx, episode, context.scope)))
+          throw EpisodeNotFoundError.of(personId, episodeNumber);
+      }
       return { created, transfer: toTransferView(movement) };
     });
   }
@@ -86,6 +96,7 @@ export class TransfersService {
     const transferredAt = new Date(body.transferredAt);
     const episode = await manager.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
     if (!episode) throw EpisodeNotFoundError.of(personId, episodeNumber);
+    const movements = await loadMovements(manager, personId, episodeNumber);
 
     // A retry: the standing transfer of this episode at that instant.
     const already = await manager.findOneBy(Movement, {
@@ -95,6 +106,10 @@ export class TransfersService {
       occurredAt: transferredAt,
       reversedAt: IsNull(),
     });
+    const visible =
+      (already !== null && already.recordedBy === context.actor) ||
+      (await isWithin(manager, episode, context.scope, movements));
+    if (!visible) throw EpisodeNotFoundError.of(personId, episodeNumber);
     if (already) {
       if (already.toEstablishmentCode !== body.toEstablishmentCode) {
         throw new ConflictingRetryError(
@@ -109,7 +124,6 @@ export class TransfersService {
     if (episode.releasedAt !== null) {
       throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
     }
-    const movements = await loadMovements(manager, personId, episodeNumber);
     const from = currentEstablishment(episode, { movements });
     if (from === body.toEstablishmentCode) {
       throw new SameEstablishmentTransferError(personId, episodeNumber, from);

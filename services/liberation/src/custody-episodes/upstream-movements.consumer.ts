@@ -106,6 +106,8 @@ export class UpstreamMovementsApplier {
     dataOf(EpisodeNumberSchema, { episode: event.data.episode });
     const context: RequestContext = {
       actor: BUS_ACTOR,
+      // An upstream prison system's fact, not a caller's: applied whatever the establishment.
+      scope: 'unrestricted',
       correlationId: event.correlationId,
       idempotencyKey: `bus:${event.eventId}`,
       fromBus: { eventId: event.eventId, episode: event.data.episode },

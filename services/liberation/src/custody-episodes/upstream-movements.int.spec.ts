@@ -15,7 +15,9 @@ import {
   eventually,
   minutesAgo,
   personIdOf,
+  prisonStaff,
   useLiberation,
+  type Caller,
 } from './spec-support';
 import type { bookingStepsWorkflow } from './test-workflows/booking-steps.workflow';
 import { BUS_ACTOR, UPSTREAM_MOVEMENTS_CONSUMER } from './upstream-movements.consumer';
@@ -88,8 +90,9 @@ describe('liberation applies custody movements published straight onto the bus (
   const deadLetterOf = (marker: string) =>
     eventually(async () => (await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, marker))[0], 20_000);
 
-  const episodeOf = async (personId: string, episode = 1) => {
-    const response = await lib().get(`/people/${personId}/episodes/${episode}`);
+  /** The episode as `as` reads it (by default the specs' staff of BAR, LEI and GMR); undefined unless 200. */
+  const episodeOf = async (personId: string, episode = 1, as?: Caller) => {
+    const response = await lib().get(`/people/${personId}/episodes/${episode}`, as);
     return response.status === 200 ? ((await response.json()) as EpisodeView) : undefined;
   };
 
@@ -325,6 +328,40 @@ describe('liberation applies custody movements published straight onto the bus (
       [liberated.eventId, true],
     ]);
     expect((await lib().get(`/people/${personId}/episodes/2`)).status).toBe(404);
+  });
+
+  it('applies movements at any establishment (the bus is no HTTP caller); each prison then reads only its own', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const klm = prisonStaff('KLM');
+    const nop = prisonStaff('NOP');
+
+    // Received at KLM, which no caller of these specs but KLM's staff covers.
+    await publish(anUpstreamReception(prisonNumber, { establishmentCode: 'KLM' }));
+    const opened = await eventually(() => episodeOf(personId, 1, klm), 20_000);
+    expect(opened).toMatchObject({ establishmentCode: 'KLM', reception: { receivedBy: BUS_ACTOR } });
+    expect(await episodeOf(personId)).toBeUndefined();
+
+    // Transferred to NOP on the bus: applied though no caller is in the way; KLM no longer sees it.
+    const transfer = upstream('custody.person.transferred', prisonNumber, minutesAgo(900), {
+      episode: 1,
+      fromEstablishmentCode: 'KLM',
+      toEstablishmentCode: 'NOP',
+      transferredAt: minutesAgo(900),
+    });
+    await publish(transfer);
+    const moved = await eventually(() => episodeOf(personId, 1, nop), 20_000);
+    expect(moved.movements).toMatchObject([
+      {
+        eventId: transfer.eventId,
+        fromEstablishmentCode: 'KLM',
+        toEstablishmentCode: 'NOP',
+        recordedBy: BUS_ACTOR,
+      },
+    ]);
+    expect(await episodeOf(personId, 1, klm)).toBeUndefined();
+    await caughtUp();
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, prisonNumber)).toEqual([]);
   });
 
   it("does not re-apply the service's own events, recorded over HTTP and coming back on the bus", async () => {

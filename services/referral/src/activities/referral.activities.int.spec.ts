@@ -15,7 +15,7 @@ import { loadReferralConfig } from '../config';
 import { ReferralsService } from '../referrals/referrals.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import type { EventsOnBus } from '../testing/events-on-bus';
-import { startReferralApp } from '../testing/referral-app';
+import { agencyHeaders, startReferralApp } from '../testing/referral-app';
 import { aReferral, anAgencyId, anAppointment } from '../testing/referral.mother';
 import { createReferralActivities } from './referral.activities';
 import type {
@@ -132,7 +132,7 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
       app.get(NotificationsService),
     );
   const view = async (kind: 'referrals' | 'appointments', id: string, agencyId: string) =>
-    (await fetch(`${base}/${kind}/${id}`, { headers: { 'x-agency-id': agencyId } })).json() as Promise<
+    (await fetch(`${base}/${kind}/${id}`, { headers: await agencyHeaders(agencyId) })).json() as Promise<
       Record<string, unknown>
     >;
   /** Runs the calls through a real worker on "referral", via a tiny workflow. */

@@ -1,27 +1,29 @@
-import { applyDecorators, createParamDecorator, UseGuards, type ExecutionContext } from '@nestjs/common';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { AGENCY_HEADER, CallingAgencyGuard, type RequestWithAgency } from './calling-agency.guard';
+import { Access, type RequestWithPrincipal } from '@throughcare/platform-auth';
 
-/** Controller decorator: every route needs `x-agency-id` and is scoped to that agency. */
+/**
+ * Controller decorator: every route is an agency's (its staff or its case-management system,
+ * with an access token from the identity provider) and is scoped to that agency.
+ */
 export function AgencyScoped(): ClassDecorator & MethodDecorator {
   return applyDecorators(
-    UseGuards(CallingAgencyGuard),
-    ApiHeader({
-      name: AGENCY_HEADER,
-      required: true,
+    Access('agency-system', 'agency-staff'),
+    ApiBearerAuth(),
+    ApiResponse({
+      status: 401,
       description:
-        'Id of the calling agency. A stand-in for the agency credential until an identity provider exists: ' +
+        'No valid access token (problem+json; WWW-Authenticate: Bearer). The token names the agency: ' +
         "the caller sees only its own agency's referrals and appointments; another agency's answer 404.",
     }),
-    ApiResponse({ status: 401, description: `Missing or malformed ${AGENCY_HEADER} (problem+json)` }),
   );
 }
 
-/** The agency the guard identified. */
+/** The agency the verified token acts for. */
 export const CallingAgency = createParamDecorator((_: unknown, context: ExecutionContext): string => {
-  const agencyId = context.switchToHttp().getRequest<RequestWithAgency>().callingAgencyId;
+  const agencyId = context.switchToHttp().getRequest<RequestWithPrincipal>().principal?.agencyId;
   if (!agencyId) throw new Error('CallingAgency used on a route without @AgencyScoped()');
   return agencyId;
 });

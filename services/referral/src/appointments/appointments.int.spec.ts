@@ -73,7 +73,7 @@ describe('appointments API, scoped to the calling agency (real Postgres, NATS, T
     expect(record.status).toBe(404);
   });
 
-  it('answers 401 problem+json without x-agency-id', async () => {
+  it('answers 401 problem+json without an access token', async () => {
     const response = await get('/appointments');
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);

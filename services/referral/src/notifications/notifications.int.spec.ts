@@ -396,7 +396,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     });
   });
 
-  it('answers 401 problem+json without x-agency-id', async () => {
+  it('answers 401 problem+json without an access token', async () => {
     const list = await get('/notifications');
     expect(list.status).toBe(401);
     expect(await list.json()).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
@@ -490,18 +490,22 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     expect(read.items.map((n) => n.id).sort()).toEqual([ids[1], ids[6]].sort());
   });
 
-  it('documents the inbox routes with x-agency-id in OpenAPI', async () => {
+  it('documents the inbox routes with their bearer token in OpenAPI', async () => {
     const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
-      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: Array<{ name: string; in: string }>; security?: Record<string, string[]>[] }
+        >
+      >;
     };
     for (const [path, method] of [
       ['/notifications', 'get'],
       ['/notifications/{id}', 'get'],
       ['/notifications/{id}/read', 'post'],
     ] as const) {
-      expect(doc.paths[path]?.[method]?.parameters?.find((p) => p.name === 'x-agency-id')).toMatchObject({
-        in: 'header',
-      });
+      expect(doc.paths[path]?.[method]?.security).toEqual([{ bearer: [] }]);
     }
     const unread = doc.paths['/notifications']?.['get']?.parameters?.find((p) => p.name === 'unread');
     expect(unread).toMatchObject({ in: 'query' });

@@ -230,7 +230,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     expect(await bus.outbox('referral.referral.outcome-recorded', 'referralId', id)).toHaveLength(2);
   });
 
-  it('shows another agency nothing (404) and answers 401 without x-agency-id', async () => {
+  it('shows another agency nothing (404) and answers 401 without an access token', async () => {
     const { id, input } = await sent();
 
     const hidden = await outcome(id, anAgencyId(), { decision: 'ACCEPTED' });
@@ -366,15 +366,22 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     });
   });
 
-  it('documents the outcome route with x-agency-id and Idempotency-Key in OpenAPI', async () => {
+  it('documents the outcome route with its bearer token and Idempotency-Key in OpenAPI', async () => {
     const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
       paths: Record<
         string,
-        Record<string, { parameters?: Array<{ name: string; in: string; required?: boolean }> }>
+        Record<
+          string,
+          {
+            parameters?: Array<{ name: string; in: string; required?: boolean }>;
+            security?: Record<string, string[]>[];
+          }
+        >
       >;
     };
-    const parameters = doc.paths['/referrals/{id}/outcome']?.['post']?.parameters ?? [];
-    expect(parameters.find((p) => p.name === 'x-agency-id')).toMatchObject({ in: 'header', required: true });
+    const operation = doc.paths['/referrals/{id}/outcome']?.['post'];
+    const parameters = operation?.parameters ?? [];
+    expect(operation?.security).toEqual([{ bearer: [] }]);
     expect(parameters.find((p) => p.name === 'idempotency-key')).toMatchObject({
       in: 'header',
       required: false,

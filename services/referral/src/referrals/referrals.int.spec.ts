@@ -4,7 +4,8 @@ import { ReferralAcknowledgedV1 } from '@throughcare/contracts';
 import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
 import type { EventsOnBus } from '../testing/events-on-bus';
-import { asAgency, startReferralApp } from '../testing/referral-app';
+import { bearer } from '@throughcare/testing';
+import { asAgency, REFERRAL_AUDIENCE, startReferralApp } from '../testing/referral-app';
 import { aReferral, anAgencyId } from '../testing/referral.mother';
 import type { ReferralView, SendReferralInput } from './referral.schemas';
 import { ReferralsService } from './referrals.service';
@@ -70,15 +71,37 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     expect(acknowledge.status).toBe(404);
   });
 
-  it('answers 401 problem+json without x-agency-id, before looking at the request', async () => {
+  it('answers 401 problem+json without a valid access token, before looking at the request', async () => {
     const list = await get('/referrals');
     expect(list.status).toBe(401);
     expect(list.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(list.headers.get('www-authenticate')).toMatch(/x-agency-id/);
+    expect(list.headers.get('www-authenticate')).toBe('Bearer realm="throughcare"');
     expect(await list.json()).toMatchObject({ status: 401, code: 'UNAUTHORIZED', title: 'Unauthorized' });
 
-    expect((await get(`/referrals/${randomUUID()}`, '   ')).status).toBe(401);
+    // The old stand-in credential names an agency but proves nothing: refused.
+    const header = await fetch(`${base}/referrals`, { headers: { 'x-agency-id': anAgencyId() } });
+    expect(header.status).toBe(401);
+    const forged = await fetch(`${base}/referrals/${randomUUID()}`, {
+      headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' },
+    });
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
     expect((await post(`/referrals/not-a-uuid/acknowledgement`, undefined, {})).status).toBe(401);
+  });
+
+  it('answers a token for another service, or without an agency role, as if the route did not exist', async () => {
+    const agencyId = anAgencyId();
+    const id = await sent({ ...aReferral(), agencyId });
+    const liberationToken = await bearer(
+      { roles: ['agency-system'], agencyId },
+      'urn:throughcare:liberation',
+    );
+    expect((await fetch(`${base}/referrals/${id}`, { headers: liberationToken })).status).toBe(401);
+    const manager = await bearer({ roles: ['manager'] }, REFERRAL_AUDIENCE);
+    const denied = await fetch(`${base}/referrals/${id}`, { headers: manager });
+    expect(denied.status).toBe(404);
+    expect(await denied.json()).toMatchObject({ status: 404, detail: `Cannot GET /referrals/${id}` });
+    expect((await get(`/referrals/${id}`, agencyId)).status).toBe(200);
   });
 
   it('records an acknowledgement once: 201 and one referral.referral.acknowledged on the bus; a repeat is 200 with no second event', async () => {
@@ -250,7 +273,7 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     expect(((await cursor.json()) as Problem).errors?.[0]?.field).toBe('cursor');
   });
 
-  it('serves /health over db, NATS and Temporal, and /docs, without x-agency-id', async () => {
+  it('serves /health over db, NATS and Temporal, and /docs, without a token', async () => {
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({
@@ -265,24 +288,18 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
     expect((await fetch(`${base}/docs`)).status).toBe(200);
   });
 
-  it('documents x-agency-id as the stand-in credential in OpenAPI', async () => {
+  it('documents the bearer access token in OpenAPI, on every referral route', async () => {
     const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
-      paths: Record<
-        string,
-        Record<
-          string,
-          { parameters?: Array<{ name: string; in: string; required?: boolean; description?: string }> }
-        >
-      >;
+      paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>>;
+      components: { securitySchemes?: Record<string, { type: string; scheme?: string }> };
     };
+    expect(doc.components.securitySchemes?.['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const [path, method] of [
       ['/referrals', 'get'],
       ['/referrals/{id}', 'get'],
       ['/referrals/{id}/acknowledgement', 'post'],
     ] as const) {
-      const header = doc.paths[path]?.[method]?.parameters?.find((p) => p.name === 'x-agency-id');
-      expect(header).toMatchObject({ in: 'header', required: true });
-      expect(header?.description).toMatch(/stand-in/);
+      expect(doc.paths[path]?.[method]?.security).toEqual([{ bearer: [] }]);
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
+import { bearer } from '@throughcare/testing';
 import { AppModule } from '../app.module';
 import type { ReferralConfig } from '../config';
 import { EventsOnBus } from './events-on-bus';
@@ -29,15 +30,31 @@ export async function startReferralApp(config: ReferralConfig): Promise<Referral
   };
 }
 
-/** GET and POST as an agency (the `x-agency-id` header), or as nobody when `agencyId` is undefined. */
+export const REFERRAL_AUDIENCE = 'urn:throughcare:referral';
+
+/**
+ * Headers for a request as an agency's system: a real client-credentials token from the
+ * embedded identity provider (a client registered per agency on first use), or no
+ * Authorization header when `agencyId` is undefined.
+ */
+export async function agencyHeaders(agencyId?: string): Promise<Record<string, string>> {
+  return agencyId ? bearer({ roles: ['agency-system'], agencyId }, REFERRAL_AUDIENCE) : {};
+}
+
+/** GET and POST as an agency (its access token), or as nobody when `agencyId` is undefined. */
 export function asAgency(base: () => string) {
-  const agency = (agencyId?: string): Record<string, string> => (agencyId ? { 'x-agency-id': agencyId } : {});
   return {
-    get: (path: string, agencyId?: string) => fetch(`${base()}${path}`, { headers: agency(agencyId) }),
-    post: (path: string, agencyId: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
+    get: async (path: string, agencyId?: string) =>
+      fetch(`${base()}${path}`, { headers: await agencyHeaders(agencyId) }),
+    post: async (
+      path: string,
+      agencyId: string | undefined,
+      body: unknown,
+      headers: Record<string, string> = {},
+    ) =>
       fetch(`${base()}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...agency(agencyId), ...headers },
+        headers: { 'content-type': 'application/json', ...(await agencyHeaders(agencyId)), ...headers },
         body: JSON.stringify(body),
       }),
   };

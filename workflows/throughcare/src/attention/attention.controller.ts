@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
@@ -10,6 +10,7 @@ import {
   throughcareWorkflowId,
   type AttentionItemView,
 } from '@throughcare/contracts';
+import { Access } from '@throughcare/platform-auth';
 import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
 import {
   ApiQueryFromZod,
@@ -29,8 +30,14 @@ import {
 } from './attention.schemas';
 import { AttentionService } from './attention.service';
 
-/** Operators: what journeys could not do (and will not retry alone), and the way to resolve it. */
+/**
+ * Operators: what journeys could not do (and will not retry alone), and the way to resolve it.
+ * Operators only; any other role is answered 404, as if the routes did not exist.
+ */
 @ApiTags('attention')
+@ApiBearerAuth()
+@Access('operator')
+@ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
 @Controller()
 export class AttentionController {
   constructor(

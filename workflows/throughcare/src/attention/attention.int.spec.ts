@@ -16,6 +16,14 @@ import { SlaBreach } from '../sla/sla-breach.entity';
 import { AttentionItem } from './attention-item.entity';
 import { AttentionController } from './attention.controller';
 import { AttentionPageSchema, type AttentionPage } from './attention.schemas';
+import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
+import { bearer } from '@throughcare/testing';
+import {
+  expectNoSuchRoute,
+  expectUnauthenticated,
+  operatorAuth,
+  orchestratorAuth,
+} from '../orchestrator-auth.spec-support';
 import { AttentionService } from './attention.service';
 
 const config = loadOrchestratorConfig({
@@ -37,6 +45,7 @@ const config = loadOrchestratorConfig({
       },
       natsUrl: config.NATS_URL,
       temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+      auth: accessTokenOptionsFrom(config),
     }),
   ],
   controllers: [AttentionController],
@@ -91,8 +100,14 @@ describe('orchestrator attention items (real Postgres, Temporal)', () => {
         [eventType, personId],
       )) as { payload: unknown }[]
     ).map((r) => r.payload);
+  const resolve = async (path: string, body: unknown, auth: Record<string, string>) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify(body),
+    });
   const listOf = async (query: string): Promise<AttentionPage> => {
-    const res = await fetch(`${base}/attention?${query}`);
+    const res = await fetch(`${base}/attention?${query}`, { headers: await operatorAuth() });
     expect(res.status).toBe(200);
     return AttentionPageSchema.parse(await res.json());
   };
@@ -165,38 +180,80 @@ describe('orchestrator attention items (real Postgres, Temporal)', () => {
   });
 
   it('refuses a bad query or body with problem+json naming the field', async () => {
-    const bad = await fetch(`${base}/attention?status=MAYBE&limit=0`);
+    const bad = await fetch(`${base}/attention?status=MAYBE&limit=0`, { headers: await operatorAuth() });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(JSON.stringify(await bad.json())).toMatch(/status[\s\S]*limit|limit[\s\S]*status/);
 
-    const skipWithoutReason = await fetch(
-      `${base}/journeys/${newPersonId()}/episodes/1/attention/att-1/resolution`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ option: 'SKIP', by: 'operator:ann' }),
-      },
+    const skipWithoutReason = await resolve(
+      `/journeys/${newPersonId()}/episodes/1/attention/att-1/resolution`,
+      { option: 'SKIP', by: 'operator:ann' },
+      await operatorAuth(),
     );
     expect(skipWithoutReason.status).toBe(400);
     expect(JSON.stringify(await skipWithoutReason.json())).toContain('reason');
 
-    const badItem = await fetch(`${base}/journeys/${newPersonId()}/episodes/1/attention/nope/resolution`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ option: 'RETRY', by: 'operator:ann' }),
-    });
+    const badItem = await resolve(
+      `/journeys/${newPersonId()}/episodes/1/attention/nope/resolution`,
+      { option: 'RETRY', by: 'operator:ann' },
+      await operatorAuth(),
+    );
     expect(badItem.status).toBe(400);
     expect(JSON.stringify(await badItem.json())).toContain('itemId');
   });
 
   it('answers 404 for a journey that does not exist', async () => {
-    const res = await fetch(`${base}/journeys/${newPersonId()}/episodes/1/attention/att-1/resolution`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ option: 'RETRY', by: 'operator:ann' }),
-    });
+    const res = await resolve(
+      `/journeys/${newPersonId()}/episodes/1/attention/att-1/resolution`,
+      { option: 'RETRY', by: 'operator:ann' },
+      await operatorAuth(),
+    );
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'JOURNEY_NOT_FOUND' });
+  });
+
+  it('answers 401 without a valid access token, before looking at the query or body', async () => {
+    await expectUnauthenticated(await fetch(`${base}/attention`));
+    await expectUnauthenticated(await fetch(`${base}/attention?status=MAYBE`));
+    const path = `/journeys/${newPersonId()}/episodes/1/attention/att-1/resolution`;
+    await expectUnauthenticated(await resolve(path, { option: 'RETRY', by: 'operator:ann' }, {}));
+    await expectUnauthenticated(await resolve(path, { option: 'SKIP' }, {}));
+    const forged = await fetch(`${base}/attention`, {
+      headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' },
+    });
+    await expectUnauthenticated(forged);
+    // An operator's token for another service is not one for the orchestrator.
+    const elsewhere = await bearer({ roles: ['operator'] }, 'urn:throughcare:referral');
+    await expectUnauthenticated(await fetch(`${base}/attention`, { headers: elsewhere }));
+  });
+
+  it('answers any role but operator as if the routes did not exist', async () => {
+    const personId = newPersonId();
+    await attention.recordAttention(record(personId, item()));
+    const path = `/journeys/${personId}/episodes/1/attention/att-1/resolution`;
+    for (const principal of [
+      { roles: ['manager'] },
+      { roles: ['prison-staff'], establishments: ['BAR'] },
+      { roles: ['agency-system'], agencyId: 'cjsw-s12000036' },
+      { roles: ['auditor'] },
+    ]) {
+      const auth = await orchestratorAuth(principal);
+      await expectNoSuchRoute(base, await fetch(`${base}/attention`, { headers: auth }), 'GET', '/attention');
+      await expectNoSuchRoute(base, await resolve(path, { option: 'RETRY', by: 'x' }, auth), 'POST', path);
+    }
+    // The operator still sees the item the others were refused.
+    expect((await listOf(`personId=${personId}`)).items).toEqual([
+      expect.objectContaining({ itemId: 'att-1', status: 'OPEN' }),
+    ]);
+  });
+
+  it('documents the bearer access token in OpenAPI on both routes', async () => {
+    const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    };
+    expect(doc.paths['/attention']?.['get']?.security).toEqual([{ bearer: [] }]);
+    expect(
+      doc.paths['/journeys/{personId}/episodes/{episode}/attention/{itemId}/resolution']?.['post']?.security,
+    ).toEqual([{ bearer: [] }]);
   });
 });

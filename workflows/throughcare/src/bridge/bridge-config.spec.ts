@@ -8,6 +8,7 @@ const env = {
   NATS_URL: 'nats://127.0.0.1:4222',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   PERSON_ID_SECRET: 'bridge-config-spec-secret-0123',
+  AUTH_ISSUER: 'http://127.0.0.1:3006',
 };
 
 describe('orchestrator config: the bridge', () => {

@@ -29,6 +29,13 @@ import {
   knownSignal,
   refuseSignal,
 } from './test-workflows/journey-double.workflow';
+import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
+import {
+  expectNoSuchRoute,
+  expectUnauthenticated,
+  operatorAuth,
+  orchestratorAuth,
+} from '../orchestrator-auth.spec-support';
 
 // Issue 7, finding 4 and "dead-letter operations", on a real nats-server, Postgres and a Temporal
 // dev server this file starts, stops and starts again on the same port and database file. The
@@ -56,6 +63,7 @@ const OUTAGE_MS = 40_000;
       },
       natsUrl: config.NATS_URL,
       temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+      auth: accessTokenOptionsFrom(config),
     }),
   ],
   controllers: [DeadLettersController],
@@ -213,19 +221,34 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     for (const p of people) await eventually(`journey of ${p}`, async () => (await applied(p)) && true);
   }
 
-  const api = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
+  /** A request to the dead-letter API, as an operator unless `auth` says otherwise ({}: no token). */
+  const request = async (
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    auth?: Record<string, string>,
+  ) =>
+    fetch(`${base}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(auth ?? (await operatorAuth())),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+  const api = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const res = await request(method, path, body);
     return { status: res.status, type: res.headers.get('content-type'), json: (await res.json()) as unknown };
   };
-  /** `./throughcare dlq …` against this file's orchestrator API. */
+  /**
+   * `./throughcare dlq …` against this file's orchestrator API, as an operator: the CLI sends
+   * THROUGHCARE_TOKEN as its bearer access token (infra/src/dlq.ts).
+   */
   const cli = async (...args: string[]) => {
     const run = path.resolve(__dirname, '..', '..', '..', '..', 'infra', 'bin', 'run.js');
+    const token = (await operatorAuth()).authorization!.replace(/^Bearer /, '');
     const { stdout } = await promisify(execFile)(process.execPath, [run, 'dlq', ...args], {
-      env: { ...process.env, ORCHESTRATOR_URL: base },
+      env: { ...process.env, ORCHESTRATOR_URL: base, THROUGHCARE_TOKEN: token },
     });
     return stdout;
   };
@@ -238,6 +261,29 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     eventually(`dead letter of ${eventId}`, async () =>
       (await lettersOf(consumer)).find((l) => l.eventId === eventId),
     );
+
+  it("dead letters are operators' only: 401 without a valid token, any other role as if the routes did not exist", async () => {
+    const routes: Array<['GET' | 'POST', string, unknown?]> = [
+      ['GET', '/dead-letters'],
+      ['GET', '/dead-letters/1'],
+      ['POST', '/dead-letters/replay', { by: 'ops:mallory' }],
+      ['POST', '/dead-letters/1/replay', { by: 'ops:mallory' }],
+      ['POST', '/dead-letters/1/discard', { by: 'ops:mallory', reason: 'not mine to discard' }],
+    ];
+    for (const [method, route, body] of routes)
+      await expectUnauthenticated(await request(method, route, body, {}));
+    for (const principal of [
+      { roles: ['manager'] },
+      { roles: ['prison-staff'], establishments: ['BAR'] },
+      { roles: ['agency-system'], agencyId: 'cjsw-s12000036' },
+    ]) {
+      const auth = await orchestratorAuth(principal);
+      for (const [method, route, body] of routes)
+        await expectNoSuchRoute(base, await request(method, route, body, auth), method, route);
+    }
+    // The same routes answer an operator.
+    expect((await api('GET', '/dead-letters?limit=1')).status).toBe(200);
+  });
 
   it(`Temporal stopped for ${OUTAGE_MS / 1000} s and restarted: every fact applied exactly once, in bus order; one given up on is replayed`, async () => {
     const people = [newPerson(), newPerson(), newPerson()];

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Access } from '@throughcare/platform-auth';
 import { ApiQueryFromZod, openApiSchemaOf, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   DeadLetterPageSchema,
@@ -26,8 +27,14 @@ const bad = { status: 400, description: 'Invalid input (problem+json naming each
 const missing = { status: 404, description: 'No open or handled dead letter with that sequence' };
 const handled = { status: 409, description: 'Already replayed or discarded (says by whom and when)' };
 
-/** Operators: bus events the consumers could not apply, and what to do with each. */
+/**
+ * Operators: bus events the consumers could not apply, and what to do with each. Operators only;
+ * any other role is answered 404, as if the routes did not exist.
+ */
 @ApiTags('dead-letters')
+@ApiBearerAuth()
+@Access('operator')
+@ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
 @Controller('dead-letters')
 export class DeadLettersController {
   constructor(private readonly letters: DeadLettersService) {}

@@ -1,7 +1,8 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { planQuery, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
+import { Access, CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { NotFoundError } from '@throughcare/platform-errors';
 import {
   ApiQueryFromZod,
@@ -17,9 +18,19 @@ import {
   type JourneyParams,
   type ListBreachesQuery,
 } from './sla.schemas';
+import { mayViewPlan } from './plan-scope';
 import { SlaService } from './sla.service';
 
+const unauthenticated = {
+  status: 401,
+  description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)',
+};
+
+/** Managers and operators: the SLA record. Any other role is answered 404, as if the routes did not exist. */
 @ApiTags('sla')
+@ApiBearerAuth()
+@Access('manager', 'operator')
+@ApiResponse(unauthenticated)
 @Controller('breaches')
 export class SlaController {
   constructor(private readonly sla: SlaService) {}
@@ -47,24 +58,40 @@ export class SlaController {
   }
 }
 
+/**
+ * A journey's plan: operators (any journey) and prison staff (people held in one of their
+ * establishments, see mayViewPlan). A journey outside the caller's establishments is answered
+ * exactly like a journey that does not exist.
+ */
 @ApiTags('journeys')
+@ApiBearerAuth()
+@Access('operator', 'prison-staff')
+@ApiResponse(unauthenticated)
 @Controller('journeys')
 export class JourneysController {
   constructor(@Inject(TEMPORAL_CLIENT) private readonly temporal: Client) {}
 
   @Get(':personId/episodes/:episode')
   @ApiOperation({ summary: "The journey's plan: stage, stages done, open deadlines, and who it waits on" })
-  @ApiResponse({ status: 404, description: 'No journey for that person and episode' })
+  @ApiResponse({
+    status: 404,
+    description:
+      "No journey for that person and episode (or, for prison staff, none in the caller's establishments)",
+  })
   async plan(
     @Param(new ZodValidationPipe(JourneyParamsSchema, 'path')) params: JourneyParams,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<PlanView> {
     const workflowId = throughcareWorkflowId(params.personId, params.episode);
+    const notFound = () => new NotFoundError(`no journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
+    let plan: PlanView;
     try {
-      return await this.temporal.workflow.getHandle(workflowId).query(planQuery);
+      plan = await this.temporal.workflow.getHandle(workflowId).query(planQuery);
     } catch (e) {
-      if (e instanceof WorkflowNotFoundError)
-        throw new NotFoundError(`no journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
+      if (e instanceof WorkflowNotFoundError) throw notFound();
       throw e;
     }
+    if (!mayViewPlan(principal, plan)) throw notFound();
+    return plan;
   }
 }

@@ -10,6 +10,13 @@ import { CaseClosure } from './case-closure.entity';
 import { SlaBreach } from './sla-breach.entity';
 import { SlaController } from './sla.controller';
 import { BreachPageSchema, type BreachPage } from './sla.schemas';
+import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
+import {
+  expectNoSuchRoute,
+  expectUnauthenticated,
+  operatorAuth,
+  orchestratorAuth,
+} from '../orchestrator-auth.spec-support';
 import { SlaService } from './sla.service';
 
 // The SLA store derives no person ids: any secret of the right length will do.
@@ -35,6 +42,7 @@ const config = loadOrchestratorConfig({
       },
       natsUrl: config.NATS_URL,
       temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+      auth: accessTokenOptionsFrom(config),
     }),
   ],
   controllers: [SlaController],
@@ -80,7 +88,7 @@ describe('orchestrator SLA store (real Postgres)', () => {
   const rowsOf = async <T>(sql: string, params: unknown[]) =>
     app.get(DataSource).query(sql, params) as Promise<T[]>;
   const breachesOf = async (personId: string): Promise<BreachPage> => {
-    const res = await fetch(`${base}/breaches?personId=${personId}`);
+    const res = await fetch(`${base}/breaches?personId=${personId}`, { headers: await operatorAuth() });
     expect(res.status).toBe(200);
     return BreachPageSchema.parse(await res.json());
   };
@@ -164,6 +172,54 @@ describe('orchestrator SLA store (real Postgres)', () => {
       );
       expect(schema).toContain('"note"');
       expect(schema).toContain('"nextCursor"');
+    });
+  });
+
+  describe('who may read /breaches', () => {
+    it('managers and operators read the breaches and their summary', async () => {
+      const input = breach();
+      const { breachId } = await sla.recordSlaBreach(input);
+      for (const roles of [['manager'], ['operator']]) {
+        const auth = await orchestratorAuth({ roles });
+        const page = await fetch(`${base}/breaches?personId=${input.personId}`, { headers: auth });
+        expect(page.status).toBe(200);
+        expect(BreachPageSchema.parse(await page.json()).items).toEqual([
+          expect.objectContaining({ id: breachId }),
+        ]);
+        const summary = await fetch(`${base}/breaches/summary`, { headers: auth });
+        expect(summary.status).toBe(200);
+        expect(await summary.json()).toEqual(
+          expect.arrayContaining([expect.objectContaining({ clock: 'preReleaseMeeting' })]),
+        );
+      }
+    });
+
+    it('answers 401 without a valid access token, before looking at the query', async () => {
+      await expectUnauthenticated(await fetch(`${base}/breaches`));
+      await expectUnauthenticated(await fetch(`${base}/breaches?limit=0`));
+      await expectUnauthenticated(await fetch(`${base}/breaches/summary`));
+      const forged = { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' };
+      await expectUnauthenticated(await fetch(`${base}/breaches/summary`, { headers: forged }));
+    });
+
+    it('answers other roles as if the routes did not exist', async () => {
+      for (const principal of [
+        { roles: ['prison-staff'], establishments: ['BAR'] },
+        { roles: ['agency-staff'], agencyId: 'cjsw-s12000036' },
+        { roles: ['auditor'] },
+      ]) {
+        const auth = await orchestratorAuth(principal);
+        for (const path of ['/breaches', '/breaches/summary'])
+          await expectNoSuchRoute(base, await fetch(`${base}${path}`, { headers: auth }), 'GET', path);
+      }
+    });
+
+    it('documents the bearer access token in OpenAPI', async () => {
+      const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
+        paths: Record<string, Record<string, { security?: unknown }>>;
+      };
+      expect(doc.paths['/breaches']?.['get']?.security).toEqual([{ bearer: [] }]);
+      expect(doc.paths['/breaches/summary']?.['get']?.security).toEqual([{ bearer: [] }]);
     });
   });
 

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { PublicRoute } from '@throughcare/platform-auth';
 import { HealthService, type HealthReport } from './health.service';
 
 const componentsSchema = {
@@ -18,6 +19,7 @@ const componentsSchema = {
 };
 
 @ApiTags('health')
+@PublicRoute('liveness and readiness for the supervisor and load balancers; names no person')
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

@@ -1,0 +1,473 @@
+import { randomUUID } from 'node:crypto';
+import { bearer } from '@throughcare/testing';
+import type {
+  EpisodePage,
+  EpisodeView,
+  MovementReversedView,
+  ReceptionRecordedView,
+  TransferRecordedView,
+} from './custody-episode.schemas';
+import { MeetingService } from './meeting.service';
+import {
+  actorOf,
+  aLiberation,
+  aPrisonNumber,
+  aReception,
+  daysFromToday,
+  minutesAgo,
+  personIdOf,
+  prisonStaff,
+  useLiberation,
+  type Caller,
+} from './spec-support';
+
+const BAR = prisonStaff('BAR');
+const LEI = prisonStaff('LEI');
+const BAR_AND_LEI = prisonStaff('BAR', 'LEI');
+
+/** A person no test has recorded: what the service answers for a missing person or episode. */
+const nobody = () => personIdOf(aPrisonNumber());
+
+// Issue 8 step 1: every liberation route admits prison staff only (a real access token from the
+// identity provider, audience urn:throughcare:liberation), and each caller sees and changes only
+// the episodes held in (or released from) its establishments; anything else is answered exactly
+// as a missing person, episode, movement or meeting is.
+describe('liberation access: prison staff only, each seeing only its establishments (real identity provider)', () => {
+  const service = useLiberation();
+  const get = (path: string, as: Caller) => service.lib.get(path, as);
+  const post = (path: string, body: unknown, as: Caller, headers: Record<string, string> = {}) =>
+    service.lib.post(path, body, headers, as);
+
+  /** Status, content type and body of an answer; with `rename`, one id is read as another in it. */
+  async function answerOf(response: Response, rename?: [from: string, to: string]) {
+    const text = await response.text();
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      body: JSON.parse(rename ? text.replaceAll(rename[0], rename[1]) : text) as Record<string, unknown>,
+    };
+  }
+
+  /**
+   * `outside` (about an object the caller may not see, `realId`) is answered exactly as `missing`
+   * (the same request about an object that does not exist, `missingId`): same status, content
+   * type, code, title and message, once the missing object's id reads as the real one's.
+   */
+  async function expectAnsweredAsMissing(
+    outside: Response,
+    missing: Response,
+    [missingId, realId]: [string, string],
+    code: string,
+  ) {
+    const expected = await answerOf(missing, [missingId, realId]);
+    expect(expected).toMatchObject({
+      status: 404,
+      contentType: expect.stringMatching(/^application\/problem\+json/),
+      body: { status: 404, code },
+    });
+    expect(await answerOf(outside)).toEqual(expected);
+  }
+
+  /** A reception an hour ago (or as overridden) recorded by `as`. */
+  async function received(establishmentCode: string, as: Caller, overrides: Record<string, unknown> = {}) {
+    const reception = aReception({ establishmentCode, receivedAt: minutesAgo(1000), ...overrides });
+    const response = await post('/receptions', reception, as);
+    expect(response.status).toBe(201);
+    return { reception, personId: personIdOf(reception.prisonNumber) };
+  }
+
+  it('answers 401 problem+json on every route without a valid access token for liberation, before looking at the request', async () => {
+    const { personId } = await received('BAR', BAR);
+    const routes: Array<[method: 'GET' | 'POST', path: string, body?: unknown]> = [
+      ['GET', `/people/${personId}/episodes`],
+      ['GET', `/people/${personId}/episodes/1`],
+      ['POST', '/receptions', aReception()],
+      ['POST', '/receptions', { not: 'a reception' }],
+      ['POST', '/court-liberations', aLiberation()],
+      [
+        'POST',
+        '/releases',
+        { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(5) },
+      ],
+      [
+        'POST',
+        `/people/${personId}/episodes/1/release-date`,
+        { expectedReleaseDate: daysFromToday(30), reason: 'PAROLE' },
+      ],
+      [
+        'POST',
+        `/people/${personId}/episodes/1/transfers`,
+        { toEstablishmentCode: 'LEI', transferredAt: minutesAgo(5) },
+      ],
+      ['POST', `/movements/${randomUUID()}/reversal`, { reversedAt: minutesAgo(5) }],
+      ['POST', `/meetings/${randomUUID()}/held`, { heldAt: minutesAgo(5) }],
+    ];
+    // A real prison-staff token, but issued for another service (audience): not liberation's.
+    const otherAudience = await bearer(
+      { roles: ['prison-staff'], establishments: ['BAR'] },
+      'urn:throughcare:assessment',
+    );
+
+    for (const [method, path, body] of routes) {
+      const send = (headers: Record<string, string>) =>
+        fetch(`${service.lib.base}${path}`, {
+          method,
+          headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      const none = await send({});
+      expect([method, path, none.status]).toEqual([method, path, 401]);
+      expect(none.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(none.headers.get('www-authenticate')).toBe('Bearer realm="throughcare"');
+      expect(await none.json()).toMatchObject({ status: 401, code: 'UNAUTHORIZED', title: 'Unauthorized' });
+      // The old stand-in names somebody but proves nothing.
+      expect([path, (await send({ 'throughcare-actor': 'spec:liberation' })).status]).toEqual([path, 401]);
+      const forged = await send({ authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' });
+      expect([path, forged.status]).toEqual([path, 401]);
+      expect(forged.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+      expect([path, (await send(otherAudience)).status]).toEqual([path, 401]);
+    }
+
+    // None of them changed the episode.
+    for (const type of [
+      'custody.person.released',
+      'custody.person.transferred',
+      'custody.release-date.changed',
+    ])
+      expect([type, await service.lib.outboxRows(type, personId)]).toEqual([type, []]);
+    expect(await (await get(`/people/${personId}/episodes/1`, BAR)).json()).toMatchObject({
+      state: 'IN_CUSTODY',
+      establishmentCode: 'BAR',
+      releaseDateChanges: [],
+      movements: [],
+    });
+  });
+
+  it('answers a token without the prison-staff role as if the route did not exist', async () => {
+    const { personId } = await received('BAR', BAR);
+    const unknownRoute = await answerOf(await get(`/people/${personId}/episodes/1/nowhere`, BAR), [
+      '/1/nowhere',
+      '/1',
+    ]);
+    expect(unknownRoute).toMatchObject({
+      status: 404,
+      body: { code: 'NOT_FOUND', detail: `Cannot GET /people/${personId}/episodes/1` },
+    });
+    const others: Caller[] = [
+      { roles: ['agency-staff'], agencyId: 'cjsw-edinburgh' },
+      { roles: ['agency-system'], agencyId: 'cjsw-edinburgh' },
+      { roles: ['manager'] },
+      { roles: ['operator'] },
+      { roles: ['service'] },
+    ];
+
+    for (const caller of others) {
+      const read = await get(`/people/${personId}/episodes/1`, caller);
+      expect(await answerOf(read)).toEqual(unknownRoute);
+      const reception = aReception();
+      const receive = await post('/receptions', reception, caller);
+      expect(receive.status).toBe(404);
+      expect(await receive.json()).toMatchObject({ code: 'NOT_FOUND', detail: 'Cannot POST /receptions' });
+      expect((await get(`/people/${personIdOf(reception.prisonNumber)}/episodes`, BAR)).status).toBe(404);
+      const release = await post(
+        '/releases',
+        { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(5) },
+        caller,
+      );
+      expect(release.status).toBe(404);
+      expect(await release.json()).toMatchObject({ code: 'NOT_FOUND', detail: 'Cannot POST /releases' });
+    }
+    expect(await service.lib.outboxRows('custody.person.released', personId)).toEqual([]);
+  });
+
+  it('refuses a reception or a court liberation at another establishment as an unknown person, recording nothing', async () => {
+    const reception = aReception({ establishmentCode: 'LEI' });
+    const personId = personIdOf(reception.prisonNumber);
+
+    const refused = await answerOf(await post('/receptions', reception, BAR));
+    // The same person, unknown to the service: what a read of their episodes answers.
+    const unknown = await answerOf(await get(`/people/${personId}/episodes`, BAR_AND_LEI));
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'PERSON_NOT_FOUND' } });
+    expect(refused).toEqual({ ...unknown, body: { ...unknown.body, instance: '/receptions' } });
+
+    const liberation = aLiberation({ prisonNumber: reception.prisonNumber, establishmentCode: 'LEI' });
+    const refusedLiberation = await answerOf(await post('/court-liberations', liberation, BAR));
+    expect(refusedLiberation).toEqual({
+      ...unknown,
+      body: { ...unknown.body, instance: '/court-liberations' },
+    });
+
+    // Nothing recorded, nothing on its way to the bus.
+    expect((await get(`/people/${personId}/episodes`, LEI)).status).toBe(404);
+    expect(await service.lib.outboxRows('custody.person.received', personId)).toEqual([]);
+    expect(await service.lib.outboxRows('custody.person.liberated-from-court', personId)).toEqual([]);
+
+    // LEI's own staff record it, as themselves.
+    const accepted = await post('/receptions', reception, LEI, { 'throughcare-actor': 'mallory' });
+    expect(accepted.status).toBe(201);
+    expect(((await accepted.json()) as ReceptionRecordedView).episode).toBe(1);
+    const view = (await (await get(`/people/${personId}/episodes/1`, LEI)).json()) as EpisodeView;
+    expect(view.reception?.receivedBy).toBe(await actorOf(LEI));
+    expect(view.reception?.receivedBy).toMatch(/^client:/);
+  });
+
+  it('a prison the person was transferred away from no longer sees or changes the episode; the receiving prison does', async () => {
+    const { personId } = await received('BAR', BAR);
+    const toLei = { toEstablishmentCode: 'LEI', transferredAt: minutesAgo(500) };
+    const key = { 'idempotency-key': `spec-${randomUUID()}` };
+    const transferAs = (as: Caller, headers: Record<string, string> = {}) =>
+      post(`/people/${personId}/episodes/1/transfers`, toLei, as, headers);
+    const moved = await transferAs(BAR, key);
+    expect(moved.status).toBe(201);
+    const transfer = (await moved.json()) as TransferRecordedView;
+    expect(transfer).toMatchObject({ fromEstablishmentCode: 'BAR', toEstablishmentCode: 'LEI' });
+
+    // BAR's retries of the transfer it recorded are still answered, with and without the key...
+    for (const retry of [await transferAs(BAR, key), await transferAs(BAR)]) {
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toEqual(transfer);
+    }
+
+    // ...but otherwise BAR is answered exactly as for a person, episode or movement that does not exist.
+    const other = nobody();
+    const requests: Array<[code: string, request: (personId: string) => Promise<Response>]> = [
+      ['EPISODE_NOT_FOUND', (id) => get(`/people/${id}/episodes/1`, BAR)],
+      ['PERSON_NOT_FOUND', (id) => get(`/people/${id}/episodes`, BAR)],
+      [
+        'EPISODE_NOT_FOUND',
+        (id) =>
+          post(
+            `/people/${id}/episodes/1/release-date`,
+            { expectedReleaseDate: daysFromToday(30), reason: 'PAROLE' },
+            BAR,
+          ),
+      ],
+      [
+        'EPISODE_NOT_FOUND',
+        (id) =>
+          post(
+            `/people/${id}/episodes/1/transfers`,
+            { toEstablishmentCode: 'GMR', transferredAt: minutesAgo(100) },
+            BAR,
+          ),
+      ],
+      [
+        'EPISODE_NOT_FOUND',
+        (id) =>
+          post(
+            '/releases',
+            { personId: id, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(100) },
+            BAR,
+          ),
+      ],
+      [
+        'EPISODE_NOT_FOUND',
+        (id) =>
+          post(
+            '/releases',
+            {
+              personId: id,
+              episode: 1,
+              establishmentCode: 'BAR',
+              reason: 'RELEASED',
+              releasedAt: minutesAgo(100),
+            },
+            BAR,
+          ),
+      ],
+    ];
+    for (const [code, request] of requests)
+      await expectAnsweredAsMissing(await request(personId), await request(other), [other, personId], code);
+    const missingMovement = randomUUID();
+    const reverseAs = (eventId: string, as: Caller) =>
+      post(`/movements/${eventId}/reversal`, { reversedAt: minutesAgo(400) }, as);
+    await expectAnsweredAsMissing(
+      await reverseAs(transfer.eventId, BAR),
+      await reverseAs(missingMovement, BAR),
+      [missingMovement, transfer.eventId],
+      'MOVEMENT_NOT_FOUND',
+    );
+    for (const type of [
+      'custody.person.released',
+      'custody.release-date.changed',
+      'custody.movement.reversed',
+    ])
+      expect([type, await service.lib.outboxRows(type, personId)]).toEqual([type, []]);
+    expect(await service.lib.outboxRows('custody.person.transferred', personId)).toHaveLength(1);
+
+    // LEI holds the person now: it sees the episode, and can undo the transfer...
+    const atLei = await get(`/people/${personId}/episodes/1`, LEI);
+    expect(atLei.status).toBe(200);
+    expect(await atLei.json()).toMatchObject({ state: 'IN_CUSTODY', establishmentCode: 'LEI' });
+    expect(
+      ((await (await get(`/people/${personId}/episodes`, LEI)).json()) as EpisodePage).items,
+    ).toHaveLength(1);
+    const reversed = await reverseAs(transfer.eventId, LEI);
+    expect(reversed.status).toBe(201);
+    const reversal = (await reversed.json()) as MovementReversedView;
+    expect(reversal).toMatchObject({ movement: 'TRANSFER', state: 'IN_CUSTODY', establishmentCode: 'BAR' });
+    // ...which sends the person back to BAR: LEI's retry of its reversal is answered, nothing else.
+    const again = await reverseAs(transfer.eventId, LEI);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(reversal);
+    await expectAnsweredAsMissing(
+      await get(`/people/${personId}/episodes/1`, LEI),
+      await get(`/people/${other}/episodes/1`, LEI),
+      [other, personId],
+      'EPISODE_NOT_FOUND',
+    );
+    const back = await get(`/people/${personId}/episodes/1`, BAR);
+    expect(back.status).toBe(200);
+    expect(await back.json()).toMatchObject({ state: 'IN_CUSTODY', establishmentCode: 'BAR' });
+  });
+
+  it("lists only the episodes of the caller's establishments: where the person is held now, or was released from", async () => {
+    const { reception, personId } = await received('BAR', BAR, { receivedAt: minutesAgo(2000) });
+    const release = { personId, reason: 'RELEASED', releasedAt: minutesAgo(1500) };
+    const other = nobody();
+
+    // LEI may not release a person held at BAR, nor BAR release from LEI: both as if there were no episode.
+    await expectAnsweredAsMissing(
+      await post('/releases', { ...release, establishmentCode: 'LEI' }, LEI),
+      await post('/releases', { ...release, personId: other, establishmentCode: 'LEI' }, LEI),
+      [other, personId],
+      'EPISODE_NOT_FOUND',
+    );
+    await expectAnsweredAsMissing(
+      await post('/releases', { ...release, establishmentCode: 'LEI' }, BAR),
+      await post('/releases', { ...release, personId: other, establishmentCode: 'BAR' }, BAR),
+      [other, personId],
+      'EPISODE_NOT_FOUND',
+    );
+    expect(await service.lib.outboxRows('custody.person.released', personId)).toEqual([]);
+
+    // Released from BAR (episode 1), then received at LEI (episode 2).
+    expect((await post('/releases', { ...release, establishmentCode: 'BAR' }, BAR)).status).toBe(201);
+    const readmission = await post(
+      '/receptions',
+      { ...reception, establishmentCode: 'LEI', reason: 'READMISSION', receivedAt: minutesAgo(1000) },
+      LEI,
+    );
+    expect(readmission.status).toBe(201);
+    expect(((await readmission.json()) as ReceptionRecordedView).episode).toBe(2);
+
+    const pageOf = async (as: Caller, query = '') => {
+      const response = await get(`/people/${personId}/episodes${query}`, as);
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as EpisodePage;
+      return { ...page, items: page.items.map((e) => [e.episode, e.state, e.establishmentCode]) };
+    };
+    expect(await pageOf(BAR)).toEqual({ items: [[1, 'RELEASED', 'BAR']], nextCursor: null });
+    expect(await pageOf(LEI)).toEqual({ items: [[2, 'IN_CUSTODY', 'LEI']], nextCursor: null });
+    expect(await pageOf(LEI, '?limit=1')).toEqual({ items: [[2, 'IN_CUSTODY', 'LEI']], nextCursor: null });
+    // Staff of both see both, a page at a time.
+    const first = await pageOf(BAR_AND_LEI, '?limit=1');
+    expect(first.items).toEqual([[1, 'RELEASED', 'BAR']]);
+    expect(await pageOf(BAR_AND_LEI, `?limit=1&cursor=${first.nextCursor}`)).toEqual({
+      items: [[2, 'IN_CUSTODY', 'LEI']],
+      nextCursor: null,
+    });
+    // Each prison reads the other's episode as missing.
+    await expectAnsweredAsMissing(
+      await get(`/people/${personId}/episodes/2`, BAR),
+      await get(`/people/${other}/episodes/2`, BAR),
+      [other, personId],
+      'EPISODE_NOT_FOUND',
+    );
+    await expectAnsweredAsMissing(
+      await get(`/people/${personId}/episodes/1`, LEI),
+      await get(`/people/${other}/episodes/1`, LEI),
+      [other, personId],
+      'EPISODE_NOT_FOUND',
+    );
+
+    // Released from LEI, episode 2 stays LEI's.
+    expect(
+      (
+        await post(
+          '/releases',
+          { personId, establishmentCode: 'LEI', reason: 'RELEASED', releasedAt: minutesAgo(500) },
+          LEI,
+        )
+      ).status,
+    ).toBe(201);
+    expect(await pageOf(LEI)).toEqual({ items: [[2, 'RELEASED', 'LEI']], nextCursor: null });
+    expect(await pageOf(BAR)).toEqual({ items: [[1, 'RELEASED', 'BAR']], nextCursor: null });
+    // A prison that never held the person sees nobody.
+    await expectAnsweredAsMissing(
+      await get(`/people/${personId}/episodes`, prisonStaff('GMR')),
+      await get(`/people/${other}/episodes`, prisonStaff('GMR')),
+      [other, personId],
+      'PERSON_NOT_FOUND',
+    );
+  });
+
+  it('records changes of plan and meetings held only for the prison holding the person, as the caller', async () => {
+    const { personId } = await received('BAR', BAR);
+    const { bookingId } = await service.lib.app.get(MeetingService).book(
+      {
+        idempotencyKey: `spec-${randomUUID()}`,
+        personId,
+        episode: 1,
+        establishmentCode: 'BAR',
+        kind: 'CJSW_VISIT',
+        date: daysFromToday(3),
+        correlationId: 'spec-access',
+      },
+      'spec:access',
+    );
+    const missingBooking = randomUUID();
+    const holdAs = (id: string, as: Caller) => post(`/meetings/${id}/held`, { heldAt: minutesAgo(30) }, as);
+    await expectAnsweredAsMissing(
+      await holdAs(bookingId, LEI),
+      await holdAs(missingBooking, LEI),
+      [missingBooking, bookingId],
+      'MEETING_NOT_FOUND',
+    );
+    const other = nobody();
+    const changeAs = (id: string, as: Caller) =>
+      post(
+        `/people/${id}/episodes/1/release-date`,
+        { expectedReleaseDate: daysFromToday(20), reason: 'HDC_APPROVED' },
+        as,
+      );
+    await expectAnsweredAsMissing(
+      await changeAs(personId, LEI),
+      await changeAs(other, LEI),
+      [other, personId],
+      'EPISODE_NOT_FOUND',
+    );
+    expect(await service.lib.outboxRows('custody.meeting.held', personId)).toEqual([]);
+    expect(await service.lib.outboxRows('custody.release-date.changed', personId)).toEqual([]);
+
+    expect((await holdAs(bookingId, BAR)).status).toBe(201);
+    expect((await changeAs(personId, BAR)).status).toBe(201);
+    const view = (await (await get(`/people/${personId}/episodes/1`, BAR)).json()) as EpisodeView;
+    expect(view.meetings).toMatchObject([{ bookingId, status: 'HELD' }]);
+    expect(view.releaseDateChanges).toMatchObject([
+      { expectedReleaseDate: daysFromToday(20), changedBy: await actorOf(BAR) },
+    ]);
+  });
+
+  it('documents the bearer access token on every liberation route, and no throughcare-actor header', async () => {
+    const doc = (await (await get('/docs-json', 'nobody')).json()) as {
+      paths: Record<string, Record<string, { security?: Array<Record<string, string[]>> }>>;
+      components: { securitySchemes?: Record<string, { type: string; scheme?: string }> };
+    };
+    expect(doc.components.securitySchemes?.['bearer']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const [path, method] of [
+      ['/receptions', 'post'],
+      ['/releases', 'post'],
+      ['/court-liberations', 'post'],
+      ['/people/{personId}/episodes', 'get'],
+      ['/people/{personId}/episodes/{episode}', 'get'],
+      ['/people/{personId}/episodes/{episode}/release-date', 'post'],
+      ['/people/{personId}/episodes/{episode}/transfers', 'post'],
+      ['/movements/{eventId}/reversal', 'post'],
+      ['/meetings/{bookingId}/held', 'post'],
+    ] as const) {
+      expect([path, doc.paths[path]?.[method]?.security]).toEqual([path, [{ bearer: [] }]]);
+    }
+    expect(JSON.stringify(doc)).not.toContain('throughcare-actor');
+  });
+});

@@ -1,0 +1,161 @@
+import type { Repository } from 'typeorm';
+import type { Principal } from '@throughcare/platform-auth';
+import type { CustodyEpisode } from './custody-episode.entity';
+import { EpisodeNotFoundError, PersonNotFoundError } from './custody-episode.errors';
+import { whereHeld } from './episode-history';
+import { EpisodesService } from './episodes.service';
+import { Movement } from './movement.entity';
+import { actorOf, covers, scopeOf } from './prison-scope';
+
+const PERSON = 'p0123456789abcdef0123';
+
+function anEpisode(episode: number, overrides: Partial<CustodyEpisode> = {}): CustodyEpisode {
+  return {
+    personId: PERSON,
+    episode,
+    prisonNumber: 'A1234BC',
+    establishmentCode: 'BAR',
+    jurisdiction: 'SCOTLAND',
+    homeLocalAuthority: 'S12000036',
+    origin: 'RECEPTION',
+    receptionReason: 'ADMISSION',
+    sentenceDate: '2026-01-05',
+    sentenceLengthDays: 180,
+    expectedReleaseDate: '2026-07-04',
+    receivedAt: new Date('2026-01-05T10:00:00Z'),
+    receivedBy: 'spec',
+    returnToCustodyReason: null,
+    recallReasonCode: null,
+    legalStatus: null,
+    courtLiberationEventId: null,
+    releasedAt: null,
+    releasedBy: null,
+    releaseEstablishmentCode: null,
+    releaseReason: null,
+    stage: null,
+    stageAt: null,
+    stageRecordedAt: null,
+    createdAt: new Date('2026-01-05T10:00:00Z'),
+    ...overrides,
+  };
+}
+
+let eventNumber = 0;
+function aTransfer(episode: number, from: string, to: string, at: string, reversed = false): Movement {
+  eventNumber += 1;
+  return Object.assign(new Movement(), {
+    eventId: `00000000-0000-4000-8000-${String(eventNumber).padStart(12, '0')}`,
+    personId: PERSON,
+    episode,
+    movement: 'TRANSFER',
+    fromEstablishmentCode: from,
+    toEstablishmentCode: to,
+    releaseReason: null,
+    occurredAt: new Date(at),
+    recordedAt: new Date(at),
+    recordedBy: 'spec',
+    correlationId: 'c',
+    reversedAt: reversed ? new Date(at) : null,
+    reversedBy: reversed ? 'spec' : null,
+    reversalEventId: null,
+    reversalCorrelationId: null,
+  } satisfies Partial<Movement>);
+}
+
+/** EpisodesService over an in-memory person: these episodes and movements, no other history. */
+function serviceOver(episodes: CustodyEpisode[], movements: Movement[]): EpisodesService {
+  const manager = {
+    find: (entity: unknown) => Promise.resolve(entity === Movement ? movements : []),
+  };
+  const repository = {
+    manager,
+    find: () => Promise.resolve(episodes),
+    findOneBy: ({ episode }: { episode: number }) =>
+      Promise.resolve(episodes.find((e) => e.episode === episode) ?? null),
+  };
+  return new EpisodesService(repository as unknown as Repository<CustodyEpisode>);
+}
+
+const staffOf = (...establishments: string[]) => ({ establishments });
+
+describe('establishment scope of custody episodes', () => {
+  it('covers only the establishments named; unrestricted (the bus) covers every one', () => {
+    expect(covers(staffOf('BAR', 'LEI'), 'LEI')).toBe(true);
+    expect(covers(staffOf('BAR'), 'LEI')).toBe(false);
+    expect(covers(staffOf('BAR'), null)).toBe(false);
+    expect(covers('unrestricted', 'XYZ')).toBe(true);
+  });
+
+  it("records a client-credentials caller as its client, a user as the user, and scopes it by its token's establishments", () => {
+    const client: Principal = {
+      subject: 'tc-1',
+      clientId: 'tc-1',
+      roles: ['prison-staff'],
+      establishments: ['BAR'],
+    };
+    const user: Principal = { ...client, subject: 'jo.bloggs' };
+    expect(actorOf(client)).toBe('client:tc-1');
+    expect(actorOf(user)).toBe('user:jo.bloggs');
+    expect(scopeOf(client)).toEqual({ establishments: ['BAR'] });
+  });
+
+  it('is held where the last standing transfer took the person, or where released from', () => {
+    const open = anEpisode(1);
+    const toLei = aTransfer(1, 'BAR', 'LEI', '2026-01-06T10:00:00Z');
+    const toGmrReversed = aTransfer(1, 'LEI', 'GMR', '2026-01-07T10:00:00Z', true);
+    expect(whereHeld(open, { movements: [] })).toBe('BAR');
+    expect(whereHeld(open, { movements: [toLei] })).toBe('LEI');
+    expect(whereHeld(open, { movements: [toLei, toGmrReversed] })).toBe('LEI');
+    const released = anEpisode(1, {
+      releasedAt: new Date('2026-01-08T10:00:00Z'),
+      releaseEstablishmentCode: 'LEI',
+    });
+    expect(whereHeld(released, { movements: [toLei] })).toBe('LEI');
+  });
+
+  describe('EpisodesService', () => {
+    // Episode 1 released from BAR; episode 2 received at BAR, transferred to LEI; episode 3 not there.
+    const episodes = [
+      anEpisode(1, { releasedAt: new Date('2026-01-10T10:00:00Z'), releaseEstablishmentCode: 'BAR' }),
+      anEpisode(2, { receivedAt: new Date('2026-02-01T10:00:00Z') }),
+    ];
+    const movements = [aTransfer(2, 'BAR', 'LEI', '2026-02-02T10:00:00Z')];
+    const service = serviceOver(episodes, movements);
+    const list = async (scope: Parameters<EpisodesService['list']>[2], limit = 20, cursor?: string) => {
+      const page = await service.list(PERSON, { limit, ...(cursor ? { cursor } : {}) }, scope);
+      return {
+        episodes: page.items.map((e) => [e.episode, e.establishmentCode]),
+        nextCursor: page.nextCursor,
+      };
+    };
+
+    it('lists only the episodes within scope, paging over them alone', async () => {
+      expect(await list(staffOf('BAR'))).toEqual({ episodes: [[1, 'BAR']], nextCursor: null });
+      expect(await list(staffOf('LEI'), 1)).toEqual({ episodes: [[2, 'LEI']], nextCursor: null });
+      const first = await list(staffOf('BAR', 'LEI'), 1);
+      expect(first.episodes).toEqual([[1, 'BAR']]);
+      expect(await list(staffOf('BAR', 'LEI'), 1, first.nextCursor ?? undefined)).toEqual({
+        episodes: [[2, 'LEI']],
+        nextCursor: null,
+      });
+      expect(await list('unrestricted')).toMatchObject({
+        episodes: [
+          [1, 'BAR'],
+          [2, 'LEI'],
+        ],
+      });
+    });
+
+    it('answers none within scope as an unknown person, and an episode outside it as a missing one', async () => {
+      const asMissing = (error: Error & { code: string }) => ({ code: error.code, message: error.message });
+      await expect(list(staffOf('GMR'))).rejects.toMatchObject(asMissing(new PersonNotFoundError(PERSON)));
+      await expect(service.get(PERSON, 2, staffOf('BAR'))).rejects.toMatchObject(
+        asMissing(EpisodeNotFoundError.of(PERSON, 2)),
+      );
+      await expect(service.get(PERSON, 3, staffOf('BAR'))).rejects.toMatchObject(
+        asMissing(EpisodeNotFoundError.of(PERSON, 3)),
+      );
+      expect((await service.get(PERSON, 2, staffOf('LEI'))).establishmentCode).toBe('LEI');
+    });
+  });
+});

@@ -1,0 +1,49 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import { Access, type Principal } from '@throughcare/platform-auth';
+
+/**
+ * Controller decorator: every liberation route is prison staff's (a person or a prison system
+ * with an access token from the identity provider), and sees only the people held in, or
+ * released from, the establishments the token names.
+ */
+export function PrisonStaff(): ClassDecorator & MethodDecorator {
+  return applyDecorators(
+    Access('prison-staff'),
+    ApiBearerAuth(),
+    ApiResponse({
+      status: 401,
+      description:
+        'No valid access token (problem+json; WWW-Authenticate: Bearer). The token names establishments: ' +
+        'the caller sees and records only the episodes held in (or released from) one of them, and ' +
+        'receptions into them; any other answers 404, as an unknown person, episode or movement would.',
+    }),
+  );
+}
+
+/**
+ * The establishments whose custody episodes a caller may see and change: an HTTP caller's are
+ * its token's; a fact that arrived on the bus from an upstream prison system is not a caller's
+ * and is applied whatever the establishment.
+ */
+export type EstablishmentScope = { readonly establishments: readonly string[] } | 'unrestricted';
+
+export function scopeOf(principal: Principal): EstablishmentScope {
+  return { establishments: principal.establishments };
+}
+
+/** Whether the scope includes the establishment (an unknown one, null, never for an HTTP caller). */
+export function covers(scope: EstablishmentScope, establishmentCode: string | null | undefined): boolean {
+  if (scope === 'unrestricted') return true;
+  return establishmentCode != null && scope.establishments.includes(establishmentCode);
+}
+
+/**
+ * Who recorded a fact, as `received_by`, `released_by`, `recorded_by`… keep it: the API client
+ * for a client-credentials token (its subject is the client), else the user the token names.
+ */
+export function actorOf(principal: Principal): string {
+  return principal.subject === principal.clientId
+    ? `client:${principal.clientId}`
+    : `user:${principal.subject}`;
+}

@@ -1,0 +1,249 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Client } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { planQuery, Stages, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
+import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
+import { bootstrapService, listeningPort, PlatformModule, TEMPORAL_CLIENT } from '@throughcare/platform-http';
+import { AttentionItem } from '../attention/attention-item.entity';
+import { AttentionService } from '../attention/attention.service';
+import { loadOrchestratorConfig, THROUGHCARE_SCHEMA } from '../config';
+import { throughcareMigrations } from '../migrations';
+import {
+  expectNoSuchRoute,
+  expectUnauthenticated,
+  operatorAuth,
+  orchestratorAuth,
+} from '../orchestrator-auth.spec-support';
+import { CaseClosure } from './case-closure.entity';
+import { DashboardController } from './dashboard.controller';
+import { SlaBreach } from './sla-breach.entity';
+import { JourneysController } from './sla.controller';
+import { SlaService } from './sla.service';
+import type { planDoubleWorkflow } from './test-workflows/plan-double.workflow';
+
+const config = loadOrchestratorConfig({
+  PERSON_ID_SECRET: 'plan-and-dashboard-int-spec-unused-secret',
+  ...process.env,
+  PORT: '0',
+});
+
+/**
+ * Who may see a journey's plan and the dashboard (issue 8), on real Postgres and Temporal. The
+ * journeys are doubles (test-workflows/plan-double) under journeys' workflow ids, on this file's
+ * own task queue, answering the plan query with the plan they were started with.
+ */
+@Module({
+  imports: [
+    PlatformModule.forRoot({
+      serviceName: 'orchestrator-plan-dashboard-int-spec',
+      database: {
+        url: config.DATABASE_URL,
+        schema: THROUGHCARE_SCHEMA,
+        entities: [SlaBreach, CaseClosure, AttentionItem],
+        migrations: throughcareMigrations,
+      },
+      natsUrl: config.NATS_URL,
+      temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+      auth: accessTokenOptionsFrom(config),
+    }),
+  ],
+  controllers: [JourneysController, DashboardController],
+  providers: [SlaService, AttentionService],
+})
+class PlanAndDashboardTestModule {}
+
+const newPersonId = () => `p${randomBytes(10).toString('hex')}`;
+const planOf = (personId: string, establishmentCode?: string): PlanView => ({
+  personId,
+  episode: 1,
+  stage: 'RECEPTION',
+  stagesDone: [],
+  policy: { id: 'spec-policy', version: 1 },
+  deadlines: [],
+  waitingOn: 'prison: core screen',
+  ...(establishmentCode ? { establishmentCode } : {}),
+});
+
+async function eventually<T>(what: string, probe: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await probe();
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms: ${String(e)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+describe('orchestrator: who may see a journey plan and the dashboard (real Postgres, Temporal)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let client: Client;
+  let workerConnection: NativeConnection;
+  let worker: Worker;
+  let running: Promise<void>;
+  const taskQueue = `plan-dashboard-spec-${randomUUID()}`;
+  const started: string[] = [];
+
+  beforeAll(async () => {
+    app = await bootstrapService({
+      module: PlanAndDashboardTestModule,
+      name: 'orchestrator',
+      port: 0,
+      logLevels: ['error'],
+    });
+    base = `http://127.0.0.1:${listeningPort(app)}`;
+    client = app.get<Client>(TEMPORAL_CLIENT);
+    workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    worker = await Worker.create({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue,
+      workflowsPath: require.resolve('./test-workflows/plan-double.workflow'),
+    });
+    running = worker.run();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const workflowId of started)
+      await client.workflow
+        .getHandle(workflowId)
+        .terminate('spec done')
+        .catch(() => undefined);
+    if (worker) {
+      worker.shutdown();
+      await running;
+    }
+    await workerConnection?.close();
+    await app?.close();
+  }, 60_000);
+
+  /** A journey (episode 1) whose plan is `plan`, once it answers the plan query. */
+  const journey = async (plan: PlanView): Promise<string> => {
+    const workflowId = throughcareWorkflowId(plan.personId, plan.episode);
+    await client.workflow.start<typeof planDoubleWorkflow>('planDoubleWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [plan],
+    });
+    started.push(workflowId);
+    await eventually(`plan of ${workflowId}`, () => client.workflow.getHandle(workflowId).query(planQuery));
+    return `/journeys/${plan.personId}/episodes/${plan.episode}`;
+  };
+  const get = async (path: string, auth: Record<string, string>) =>
+    fetch(`${base}${path}`, { headers: auth });
+  const staffOf = (...establishments: string[]) =>
+    orchestratorAuth({ roles: ['prison-staff'], establishments });
+
+  describe('GET /journeys/:personId/episodes/:episode', () => {
+    it("shows an operator any journey's plan, and prison staff the plans of people held in their establishments", async () => {
+      const personId = newPersonId();
+      const path = await journey(planOf(personId, 'BAR'));
+
+      const asOperator = await get(path, await operatorAuth());
+      expect(asOperator.status).toBe(200);
+      expect(await asOperator.json()).toMatchObject({ personId, episode: 1, establishmentCode: 'BAR' });
+      const asStaff = await get(path, await staffOf('BAR', 'GMI'));
+      expect(asStaff.status).toBe(200);
+      expect(await asStaff.json()).toMatchObject({ personId, establishmentCode: 'BAR' });
+    });
+
+    it('answers prison staff a journey outside their establishments exactly like a journey that does not exist', async () => {
+      const personId = newPersonId();
+      const path = `/journeys/${personId}/episodes/1`;
+      // Before the journey exists: the not-found answer, to the operator and to the staff alike.
+      const missing = await get(path, await operatorAuth());
+      expect(missing.status).toBe(404);
+      const missingBody = (await missing.json()) as Record<string, unknown>;
+      expect(missingBody).toMatchObject({ code: 'JOURNEY_NOT_FOUND' });
+      const missingToStaff = await get(path, await staffOf('LEI'));
+      expect(missingToStaff.status).toBe(404);
+      expect(await missingToStaff.json()).toEqual(missingBody);
+
+      await journey(planOf(personId, 'BAR'));
+      const hidden = await get(path, await staffOf('LEI'));
+      expect(hidden.status).toBe(404);
+      expect(hidden.headers.get('content-type')).toBe(missing.headers.get('content-type'));
+      expect(await hidden.json()).toEqual(missingBody);
+      expect((await get(path, await operatorAuth())).status).toBe(200);
+    });
+
+    it('keeps a plan that names no establishment to operators: prison staff get the not-found answer', async () => {
+      const personId = newPersonId();
+      const path = `/journeys/${personId}/episodes/1`;
+      const missingBody = (await (await get(path, await operatorAuth())).json()) as Record<string, unknown>;
+      expect(missingBody).toMatchObject({ code: 'JOURNEY_NOT_FOUND' });
+
+      await journey(planOf(personId));
+      expect((await get(path, await operatorAuth())).status).toBe(200);
+      const refused = await get(path, await staffOf('BAR'));
+      expect(refused.status).toBe(404);
+      expect(await refused.json()).toEqual(missingBody);
+    });
+
+    it('answers 401 without a valid access token, and other roles as if the route did not exist', async () => {
+      const personId = newPersonId();
+      const path = await journey(planOf(personId, 'BAR'));
+      await expectUnauthenticated(await get(path, {}));
+      await expectUnauthenticated(await get('/journeys/not-a-person/episodes/0', {}));
+      await expectUnauthenticated(
+        await get(path, { authorization: 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' }),
+      );
+      for (const principal of [
+        { roles: ['manager'] },
+        { roles: ['agency-system'], agencyId: 'cjsw-s12000036' },
+        { roles: ['auditor'] },
+      ])
+        await expectNoSuchRoute(base, await get(path, await orchestratorAuth(principal)), 'GET', path);
+    });
+  });
+
+  describe('the dashboard', () => {
+    it('serves the page of counts without a token, saying so', async () => {
+      for (const auth of [{}, await staffOf('BAR')]) {
+        const page = await get('/dashboard', auth);
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+        const html = await page.text();
+        expect(html).toContain('Counts only. Staff sign-in is not built yet.');
+        expect(html).toContain('Journeys by stage');
+        expect(html).toContain('SLA breaches by clock');
+      }
+    });
+
+    it('serves the JSON to managers and operators only', async () => {
+      for (const roles of [['manager'], ['operator']]) {
+        const data = await get('/dashboard/data', await orchestratorAuth({ roles }));
+        expect(data.status).toBe(200);
+        const body = (await data.json()) as { journeysByStage: Record<string, number> };
+        expect(Object.keys(body.journeysByStage).sort()).toEqual([...Stages].sort());
+      }
+      await expectUnauthenticated(await get('/dashboard/data', {}));
+      for (const principal of [
+        { roles: ['prison-staff'], establishments: ['BAR'] },
+        { roles: ['agency-staff'], agencyId: 'cjsw-s12000036' },
+        { roles: ['auditor'] },
+      ])
+        await expectNoSuchRoute(
+          base,
+          await get('/dashboard/data', await orchestratorAuth(principal)),
+          'GET',
+          '/dashboard/data',
+        );
+    });
+
+    it('documents which routes need a bearer token (OpenAPI)', async () => {
+      const doc = (await (await fetch(`${base}/docs-json`)).json()) as {
+        paths: Record<string, Record<string, { security?: unknown }>>;
+      };
+      expect(doc.paths['/dashboard/data']?.['get']?.security).toEqual([{ bearer: [] }]);
+      expect(doc.paths['/journeys/{personId}/episodes/{episode}']?.['get']?.security).toEqual([
+        { bearer: [] },
+      ]);
+      expect(doc.paths['/dashboard']?.['get']?.security).toBeUndefined();
+    });
+  });
+});
