@@ -248,7 +248,12 @@ async function test(jestArgs: string[]): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...infra.env };
+    // Jest alone gets the bootstrap administrator's secret: the specs register their clients.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...infra.env,
+      IDENTITY_ADMIN_CLIENT_SECRET: infra.identity.adminSecret,
+    };
     if (testServerPath) env.TEMPORAL_TEST_SERVER_PATH = testServerPath;
     else delete env.TEMPORAL_TEST_SERVER_PATH; // fall back to the SDK's download
     mkdirp(paths.runDir);

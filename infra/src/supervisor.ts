@@ -89,6 +89,8 @@ export interface Endpoints {
 
 export interface Infrastructure {
   env: Record<string, string>;
+  /** The identity provider, with its bootstrap administrator's secret (for tests and the CLI only). */
+  identity: { issuer: string; adminSecret: string };
   endpoints: Endpoints;
   supervisor: Supervisor;
   /** Pids of every process we started (for tests asserting that stop() leaves none). */
@@ -202,7 +204,8 @@ export class Supervisor {
       children: this.managed.map((m) => m.record),
       env: this.env,
     };
-    fs.writeFileSync(this.stateFile, JSON.stringify(state, null, 2));
+    fs.writeFileSync(this.stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
+    fs.chmodSync(this.stateFile, 0o600); // an existing file keeps its old mode otherwise
   }
 
   setEnv(env: Record<string, string>): void {
@@ -747,13 +750,19 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: 'default',
       THROUGHCARE_CACHE: paths.cacheDir,
-      // Every service verifies tokens from this issuer; tests and the CLI register their clients
-      // with the bootstrap administrator's secret.
+      // Every service verifies tokens from this issuer. The bootstrap administrator's secret is
+      // not here (no app needs it, and this env is written to the state file): see `identity`.
       AUTH_ISSUER: identity.issuer,
-      IDENTITY_ADMIN_CLIENT_SECRET: identity.adminSecret,
     };
     supervisor.setEnv(env);
-    return { env, endpoints, supervisor, pids: () => supervisor.pids(), stop: () => supervisor.stop() };
+    return {
+      env,
+      endpoints,
+      identity,
+      supervisor,
+      pids: () => supervisor.pids(),
+      stop: () => supervisor.stop(),
+    };
   } catch (e) {
     await supervisor.stop();
     throw e;

@@ -8,7 +8,13 @@ import {
   type AccessTokenVerifier,
   type Principal,
 } from '@throughcare/platform-auth';
-import { clientView, RegisterClientSchema, RevokeClientSchema, type ClientStore } from './client-store';
+import {
+  ADMIN_CLIENT_ID,
+  clientView,
+  RegisterClientSchema,
+  RevokeClientSchema,
+  type ClientStore,
+} from './client-store';
 
 const MAX_BODY_BYTES = 16 * 1024;
 const CLIENT_PATH = /^\/admin\/clients\/(tc-[0-9a-f]{24}|throughcare-admin)(\/revocation)?$/;
@@ -62,7 +68,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 export function adminApi(clients: ClientStore, verifier: AccessTokenVerifier): Middleware {
   const authenticate = async (ctx: ParameterizedContext): Promise<Principal> => {
     const header = ctx.get('authorization');
-    const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header)?.[1];
+    const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header)?.[1];
     if (!token) {
       ctx.set('www-authenticate', 'Bearer realm="throughcare"');
       throw new Problem(401, 'Unauthorized', 'a bearer access token is required');
@@ -145,6 +151,12 @@ async function route(
     return;
   }
   if (one?.[2] && ctx.method === 'POST') {
+    if (one[1] === ADMIN_CLIENT_ID)
+      throw new Problem(
+        409,
+        'Conflict',
+        `${ADMIN_CLIENT_ID} is configured, not registered: rotate IDENTITY_ADMIN_CLIENT_SECRET and restart to replace its secret`,
+      );
     const parsed = RevokeClientSchema.safeParse(await readJson(ctx.req));
     if (!parsed.success)
       throw new Problem(400, 'Bad Request', 'invalid revocation', fieldErrors(parsed.error, 'body'));

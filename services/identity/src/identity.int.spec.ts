@@ -82,6 +82,13 @@ describe('identity provider (services/identity, oidc-provider)', () => {
     });
   });
 
+  it('offers nothing but client credentials: no logout, userinfo or pushed authorization endpoints', async () => {
+    for (const path of ['/session/end', '/me', '/request']) {
+      const response = await fetch(`${issuer}${path}`, { method: path === '/request' ? 'POST' : 'GET' });
+      expect({ path, status: response.status }).toEqual({ path, status: 404 });
+    }
+  });
+
   it('refuses a wrong secret, an unknown client, a missing or unknown resource', async () => {
     const client = await registerClient({ roles: ['manager'] });
     const wrong = await tokenRequest(

@@ -9,6 +9,9 @@ import { THROUGHCARE_RESOURCES } from './config';
 import type { ApiClient, ClientStore } from './client-store';
 import { secretMatches } from './secret-hash';
 
+/** Models the provider may keep in memory: none, while only client-credentials JWTs are issued. */
+const STORED_MODELS = new Set<string>();
+
 /** Client metadata under which a registered client's Throughcare attributes travel. */
 const ROLES = 'throughcare_roles';
 const AGENCY = 'throughcare_agency_id';
@@ -73,7 +76,10 @@ function adapterFor(clients: ClientStore) {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      if (this.model === 'Client') throw new Error('clients are registered through the administration API');
+      // Client-credentials JWTs are not stored; anything else asking to be (sessions, grants,
+      // interactions of grants we do not offer) would be memory an anonymous caller could fill.
+      if (!STORED_MODELS.has(this.model))
+        throw new Error(`identity: refusing to store a ${this.model} (not offered by this provider)`);
       this.items.set(id, { payload, ...(expiresIn ? { expiresAt: Date.now() + expiresIn * 1000 } : {}) });
     }
 
@@ -121,9 +127,15 @@ export function createProvider(options: ProviderOptions): Provider {
     extraClientMetadata: { properties: [ROLES, AGENCY, ESTABLISHMENTS] },
     features: {
       clientCredentials: { enabled: true },
+      // Everything but client credentials off: no logins, sessions, logout, PAR, userinfo or DPoP
+      // until staff sign-in is built (each of those would also store state per anonymous request).
       devInteractions: { enabled: false },
       introspection: { enabled: false },
       revocation: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      userinfo: { enabled: false },
+      dPoP: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => {

@@ -209,7 +209,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const journeys: Journey[] = Array.from({ length: o.journeys }, (_, i) =>
       planJourney(i, p.secret, 'C', o.fullEvery),
     );
-    const identity = { issuer: p.env.AUTH_ISSUER!, adminSecret: p.env.IDENTITY_ADMIN_CLIENT_SECRET! };
+    const identity = p.infra.identity;
     const driver = new JourneyDriver({ urls: p.urls, nc: bus, secret: p.secret, deadline, identity });
     let next = 0;
     let done = 0;

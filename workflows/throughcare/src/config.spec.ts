@@ -12,6 +12,7 @@ const base = {
   NATS_URL: 'nats://127.0.0.1:4222',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   PERSON_ID_SECRET: 'config-spec-secret-0123456789',
+  AUTH_ISSUER: 'http://127.0.0.1:3006',
 };
 
 const problems = (env: Record<string, string>): string[] => {

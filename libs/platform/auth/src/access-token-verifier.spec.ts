@@ -15,6 +15,8 @@ describe('AccessTokenVerifier', () => {
   afterAll(() => issuer.stop());
   beforeEach(() => {
     issuer.discoveryIssuer = undefined;
+    issuer.discoveryJwksUri = undefined;
+    issuer.jwksFailure = undefined;
     verifier = new AccessTokenVerifier({
       issuer: issuer.url,
       audience: 'urn:throughcare:referral',
@@ -114,6 +116,29 @@ describe('AccessTokenVerifier', () => {
     issuer.keys = issuer.keys.filter((k) => k.kid !== 'k1');
     const stale = new AccessTokenVerifier({ issuer: issuer.url, audience: 'urn:throughcare:referral' });
     await expect(stale.verify(retired).catch((e: unknown) => e)).resolves.toBeInstanceOf(TokenRejectedError);
+  });
+
+  it('refuses a JWT that is not an access token (RFC 9068 typ at+jwt), unless configured for such a provider', async () => {
+    await rejected(await issuer.token(agencySystem, { typ: 'JWT' }), /"typ"/);
+    const lenient = new AccessTokenVerifier({
+      issuer: issuer.url,
+      audience: 'urn:throughcare:referral',
+      tokenType: undefined,
+    });
+    await expect(lenient.verify(await issuer.token(agencySystem, { typ: 'JWT' }))).resolves.toBeDefined();
+  });
+
+  it("takes keys only from the issuer's own origin, and calls a failing key set unavailable", async () => {
+    issuer.discoveryJwksUri = 'http://evil.example:443/jwks';
+    const poisoned = await verifier.verify(await issuer.token(agencySystem)).catch((e: unknown) => e);
+    expect(poisoned).toBeInstanceOf(IssuerUnavailableError);
+    expect((poisoned as Error).message).toMatch(/not on the issuer's origin/);
+    issuer.discoveryJwksUri = undefined;
+    issuer.jwksFailure = 500;
+    const fresh = new AccessTokenVerifier({ issuer: issuer.url, audience: 'urn:throughcare:referral' });
+    await expect(
+      fresh.verify(await issuer.token(agencySystem)).catch((e: unknown) => e),
+    ).resolves.toBeInstanceOf(IssuerUnavailableError);
   });
 
   it('answers "unavailable", not "invalid", when the issuer cannot be reached or names another issuer', async () => {

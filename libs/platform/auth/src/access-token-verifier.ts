@@ -22,6 +22,11 @@ export interface AccessTokenVerifierOptions {
   jwksCooldownMs?: number;
   /** Signature algorithms accepted; `none` and HMAC never are. */
   algorithms?: string[];
+  /**
+   * The JOSE `typ` a token must have: `at+jwt` by default (RFC 9068 access tokens, so an ID token
+   * or another JWT from the same issuer is refused); `undefined` for providers that issue `JWT`.
+   */
+  tokenType?: string | undefined;
 }
 
 export const DEFAULT_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
@@ -52,9 +57,11 @@ export class AccessTokenVerifier {
   private keys?: Promise<JWTVerifyGetKey>;
   private readonly clockTolerance: number;
   private readonly algorithms: string[];
+  private readonly tokenType: string | undefined;
 
   constructor(private readonly options: AccessTokenVerifierOptions) {
     this.clockTolerance = options.clockToleranceSeconds ?? 30;
+    this.tokenType = 'tokenType' in options ? options.tokenType : 'at+jwt';
     this.algorithms = options.algorithms ?? DEFAULT_ALGORITHMS;
     if (this.algorithms.some((a) => a === 'none' || a.startsWith('HS')))
       throw new Error('AccessTokenVerifier: `none` and HMAC algorithms are never accepted');
@@ -74,6 +81,7 @@ export class AccessTokenVerifier {
         algorithms: this.algorithms,
         clockTolerance: this.clockTolerance,
         requiredClaims: ['exp', 'sub'],
+        ...(this.tokenType ? { typ: this.tokenType } : {}),
       }));
     } catch (e) {
       throw this.rejection(e);
@@ -88,6 +96,12 @@ export class AccessTokenVerifier {
 
   private rejection(e: unknown): Error {
     if (e instanceof joseErrors.JWKSTimeout) return new IssuerUnavailableError('key set fetch timed out');
+    // The key set could not be fetched or read (HTTP error, not JSON, not a JWK Set): the
+    // issuer's fault, not the token's.
+    if (e instanceof joseErrors.JWKSInvalid)
+      return new IssuerUnavailableError('the key set is not a JWK Set');
+    if (e instanceof joseErrors.JOSEError && e.code === 'ERR_JOSE_GENERIC')
+      return new IssuerUnavailableError(`key set fetch failed: ${e.message}`);
     if (e instanceof joseErrors.JWTExpired) return new TokenRejectedError('token expired');
     if (e instanceof joseErrors.JWTClaimValidationFailed)
       return new TokenRejectedError(
@@ -137,6 +151,18 @@ export class AccessTokenVerifier {
       );
     if (typeof document.jwks_uri !== 'string')
       throw new IssuerUnavailableError(`discovery at ${url} has no jwks_uri`);
+    // Keys only from the issuer's own origin: a discovery document built from a forged Host
+    // header (and cached on the way) must not make every service trust someone else's keys.
+    let sameOrigin = false;
+    try {
+      sameOrigin = new URL(document.jwks_uri).origin === new URL(this.options.issuer).origin;
+    } catch {
+      /* not a URL */
+    }
+    if (!sameOrigin)
+      throw new IssuerUnavailableError(
+        `discovery at ${url} names jwks_uri ${JSON.stringify(document.jwks_uri)}, not on the issuer's origin (set AUTH_JWKS_URI to use another)`,
+      );
     return document.jwks_uri;
   }
 }
@@ -147,11 +173,13 @@ export function accessTokenOptionsFrom(config: {
   AUTH_AUDIENCE: string;
   AUTH_JWKS_URI?: string;
   AUTH_CLOCK_TOLERANCE_SECONDS: number;
+  AUTH_TOKEN_TYPE: string;
 }): AccessTokenVerifierOptions {
   return {
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
     ...(config.AUTH_JWKS_URI ? { jwksUri: config.AUTH_JWKS_URI } : {}),
     clockToleranceSeconds: config.AUTH_CLOCK_TOLERANCE_SECONDS,
+    tokenType: config.AUTH_TOKEN_TYPE === 'any' ? undefined : config.AUTH_TOKEN_TYPE,
   };
 }

@@ -51,6 +51,10 @@ async function appWith(issuer: string, controllers: (new () => object)[]): Promi
   return app;
 }
 
+// Each test builds Nest applications (a few seconds on a loaded 2-core machine): more than the unit
+// project's 10 s default.
+jest.setTimeout(60_000);
+
 describe('AuthGuard and the startup check (deny by default)', () => {
   const issuer = new TestIssuer();
   let app: NestFastifyApplication;
@@ -89,6 +93,13 @@ describe('AuthGuard and the startup check (deny by default)', () => {
   it('lets a role the route admits through, with its principal', async () => {
     const r = await get('/cases/42', await token({ roles: ['agency-staff'], agency_id: 'AG-1' }));
     expect(r).toMatchObject({ status: 200, body: { id: '42', agencyId: 'AG-1' } });
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    const lower = await app.inject({
+      method: 'GET',
+      url: '/cases/42',
+      headers: { authorization: `bearer ${await token({ roles: ['agency-staff'], agency_id: 'AG-1' })}` },
+    });
+    expect(lower.statusCode).toBe(200);
   });
 
   it('answers a missing or malformed token 401 with an RFC 6750 challenge', async () => {

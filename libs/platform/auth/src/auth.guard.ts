@@ -14,7 +14,8 @@ import { ACCESS_POLICY, type AccessPolicy, type RequestWithPrincipal } from './a
 import { AccessTokenVerifier, IssuerUnavailableError, TokenRejectedError } from './access-token-verifier';
 import { hasRole } from './principal';
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+/** RFC 6750 §2.1 (the scheme name is case-insensitive, RFC 9110 §11.1). */
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 const REALM = 'throughcare';
 
 /**

@@ -11,6 +11,10 @@ export class TestIssuer {
   }[] = [];
   jwksFetches = 0;
   discoveryIssuer?: string;
+  /** Overrides the discovery document's jwks_uri. */
+  discoveryJwksUri?: string;
+  /** Answer the key set with this HTTP status instead of the keys. */
+  jwksFailure?: number;
   private server?: Server;
   url = '';
 
@@ -18,9 +22,18 @@ export class TestIssuer {
     this.server = createServer((req, res) => {
       if (req.url === '/.well-known/openid-configuration') {
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ issuer: this.discoveryIssuer ?? this.url, jwks_uri: `${this.url}/jwks` }));
+        res.end(
+          JSON.stringify({
+            issuer: this.discoveryIssuer ?? this.url,
+            jwks_uri: this.discoveryJwksUri ?? `${this.url}/jwks`,
+          }),
+        );
       } else if (req.url === '/jwks') {
         this.jwksFetches++;
+        if (this.jwksFailure) {
+          res.writeHead(this.jwksFailure).end('unavailable');
+          return;
+        }
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ keys: this.keys.map((k) => k.publicJwk) }));
       } else res.writeHead(404).end();
@@ -45,12 +58,12 @@ export class TestIssuer {
 
   async token(
     claims: JWTPayload,
-    options: { kid?: string; exp?: number; nbf?: number; iss?: string; aud?: string } = {},
+    options: { kid?: string; exp?: number; nbf?: number; iss?: string; aud?: string; typ?: string } = {},
   ) {
     const key = options.kid ? this.keys.find((k) => k.kid === options.kid)! : this.keys[0]!;
     const now = Math.floor(Date.now() / 1000);
     const jwt = new SignJWT({ client_id: 'c1', ...claims })
-      .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' })
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: options.typ ?? 'at+jwt' })
       .setSubject('c1')
       .setIssuer(options.iss ?? this.url)
       .setAudience(options.aud ?? 'urn:throughcare:referral')

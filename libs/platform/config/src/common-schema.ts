@@ -37,6 +37,8 @@ export const CommonEnv = {
     /** Default: `jwks_uri` from the issuer's discovery document. */
     AUTH_JWKS_URI: z.string().url().optional(),
     AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+    /** The JOSE `typ` of access tokens (RFC 9068: at+jwt); `any` for providers that send `JWT`. */
+    AUTH_TOKEN_TYPE: z.string().min(1).default('at+jwt'),
   }),
   personId: {
     PERSON_ID_SECRET: z.string().min(16, 'must be at least 16 characters'),

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { bearer } from '@throughcare/testing';
+import { CustodyRecordConflictError } from './custody-episode.errors';
 import type {
+  CourtLiberationRecordedView,
   EpisodePage,
   EpisodeView,
   MovementReversedView,
   ReceptionRecordedView,
+  ReleaseRecordedView,
   TransferRecordedView,
 } from './custody-episode.schemas';
 import { MeetingService } from './meeting.service';
@@ -447,6 +450,294 @@ describe('liberation access: prison staff only, each seeing only its establishme
     expect(view.releaseDateChanges).toMatchObject([
       { expectedReleaseDate: daysFromToday(20), changedBy: await actorOf(BAR) },
     ]);
+  });
+
+  /**
+   * The whole answer to a request refused because of an episode the caller may not see: a 409
+   * with fixed wording, the same for every such request whatever the episode, naming nothing of it.
+   */
+  async function expectCustodyRecordConflict(response: Response, instance: string) {
+    const text = await response.clone().text();
+    expect({ instance, answer: await answerOf(response) }).toEqual({
+      instance,
+      answer: {
+        status: 409,
+        contentType: expect.stringMatching(/^application\/problem\+json/),
+        body: {
+          type: 'urn:throughcare:problem:custody-record-conflict',
+          title: 'Conflict',
+          status: 409,
+          detail: CustodyRecordConflictError.MESSAGE,
+          instance,
+          code: 'CUSTODY_RECORD_CONFLICT',
+        },
+      },
+    });
+    // Nothing of the episode in the way: no establishment, episode number, date or time.
+    expect(text.replace(instance, '')).not.toMatch(/LEI|GMR|episode \d|\d{4}-\d{2}-\d{2}|\d{2}:\d{2}/);
+  }
+
+  it('refuses a reception or court liberation because of an episode held elsewhere with one fixed 409 CUSTODY_RECORD_CONFLICT, naming nothing of it', async () => {
+    // Held at LEI (episode 1, open), as LEI's staff recorded it.
+    const { reception: atLei, personId } = await received('LEI', LEI, { receivedAt: minutesAgo(2000) });
+    const { prisonNumber } = atLei;
+    const atBar = (overrides: Record<string, unknown>) =>
+      aReception({ prisonNumber, establishmentCode: 'BAR', ...overrides });
+    const liberatedAtBar = (overrides: Record<string, unknown>) =>
+      aLiberation({ prisonNumber, establishmentCode: 'BAR', ...overrides });
+    type Refused = [
+      detailed: { status: number; code: string },
+      path: '/receptions' | '/court-liberations',
+      body: Record<string, unknown>,
+    ];
+    /**
+     * Each request, sent by BAR (which may not see the episode in the way), answers the fixed
+     * conflict; sent by staff of BAR and LEI (who may), the detailed error it answered before.
+     */
+    async function expectRefused(requests: Refused[]) {
+      for (const [detailed, path, body] of requests) {
+        await expectCustodyRecordConflict(await post(path, body, BAR), path);
+        const seen = await post(path, body, BAR_AND_LEI);
+        expect([path, detailed.code, seen.status]).toEqual([path, detailed.code, detailed.status]);
+        expect(await seen.json()).toMatchObject(detailed);
+      }
+    }
+
+    await expectRefused([
+      [{ status: 409, code: 'EPISODE_ALREADY_OPEN' }, '/receptions', atBar({ receivedAt: minutesAgo(100) })],
+      [
+        { status: 409, code: 'NOT_A_RETURN_TO_CUSTODY' },
+        '/receptions',
+        atBar({
+          reason: 'READMISSION',
+          receivedAt: minutesAgo(100),
+          returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+        }),
+      ],
+      // LEI's reception at that very instant, sent as BAR's.
+      [{ status: 409, code: 'RECEPTION_CONFLICT' }, '/receptions', { ...atLei, establishmentCode: 'BAR' }],
+      [
+        { status: 409, code: 'EPISODE_ALREADY_OPEN' },
+        '/court-liberations',
+        liberatedAtBar({ releasedAt: minutesAgo(100) }),
+      ],
+    ]);
+
+    // Released from LEI, then liberated from court at LEI (episode 2): both LEI's.
+    const released = await post(
+      '/releases',
+      { personId, establishmentCode: 'LEI', reason: 'RELEASED', releasedAt: minutesAgo(1000) },
+      LEI,
+    );
+    expect(released.status).toBe(201);
+    const liberation = aLiberation({ prisonNumber, establishmentCode: 'LEI', releasedAt: minutesAgo(500) });
+    const liberated = await post('/court-liberations', liberation, LEI);
+    expect(liberated.status).toBe(201);
+    expect(((await liberated.json()) as CourtLiberationRecordedView).episode).toBe(2);
+
+    await expectRefused([
+      [
+        { status: 422, code: 'RECEPTION_BEFORE_PREVIOUS_RELEASE' },
+        '/receptions',
+        atBar({ reason: 'READMISSION', receivedAt: minutesAgo(700) }),
+      ],
+      [
+        { status: 422, code: 'LIBERATION_BEFORE_PREVIOUS_RELEASE' },
+        '/court-liberations',
+        liberatedAtBar({ releasedAt: minutesAgo(700) }),
+      ],
+      // LEI's liberation at that very instant, sent as BAR's.
+      [
+        { status: 409, code: 'COURT_LIBERATION_CONFLICT' },
+        '/court-liberations',
+        { ...liberation, establishmentCode: 'BAR' },
+      ],
+    ]);
+
+    // None of them recorded anything, and BAR still knows nobody by that prison number.
+    expect(await service.lib.outboxRows('custody.person.received', personId)).toHaveLength(1);
+    expect(await service.lib.outboxRows('custody.person.liberated-from-court', personId)).toHaveLength(1);
+    const other = nobody();
+    await expectAnsweredAsMissing(
+      await get(`/people/${personId}/episodes`, BAR),
+      await get(`/people/${other}/episodes`, BAR),
+      [other, personId],
+      'PERSON_NOT_FOUND',
+    );
+  });
+
+  it('refuses to reverse a release superseded by a later episode held elsewhere with the fixed CUSTODY_RECORD_CONFLICT', async () => {
+    const { reception, personId } = await received('BAR', BAR);
+    const releasedFromBar = await post(
+      '/releases',
+      { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(800) },
+      BAR,
+    );
+    expect(releasedFromBar.status).toBe(201);
+    const { eventId } = (await releasedFromBar.json()) as ReleaseRecordedView;
+    // Received again, at LEI: episode 2, which BAR may not see.
+    const readmission = await post(
+      '/receptions',
+      { ...reception, establishmentCode: 'LEI', reason: 'READMISSION', receivedAt: minutesAgo(600) },
+      LEI,
+    );
+    expect(readmission.status).toBe(201);
+    expect(((await readmission.json()) as ReceptionRecordedView).episode).toBe(2);
+
+    const reversal = { reversedAt: minutesAgo(500) };
+    await expectCustodyRecordConflict(
+      await post(`/movements/${eventId}/reversal`, reversal, BAR),
+      `/movements/${eventId}/reversal`,
+    );
+    // Staff who may see episode 2 are told which episode supersedes the release.
+    const seen = await post(`/movements/${eventId}/reversal`, reversal, BAR_AND_LEI);
+    expect(seen.status).toBe(409);
+    expect(await seen.json()).toMatchObject({
+      code: 'MOVEMENT_SUPERSEDED',
+      detail: expect.stringContaining('episode 2'),
+    });
+
+    expect(await service.lib.outboxRows('custody.movement.reversed', personId)).toEqual([]);
+    expect(await (await get(`/people/${personId}/episodes/1`, BAR)).json()).toMatchObject({
+      state: 'RELEASED',
+      release: { establishmentCode: 'BAR' },
+    });
+  });
+
+  it("keeps each client's Idempotency-Keys its own: another client's same key neither replays nor is compared with its request", async () => {
+    // Another API client (a second prison system) at BAR.
+    const alsoBar = prisonStaff('BAR', 'GMR');
+    const [barActor, alsoBarActor] = [await actorOf(BAR), await actorOf(alsoBar)];
+    expect(alsoBarActor).not.toBe(barActor);
+    const key = `spec-${randomUUID()}`;
+    const headers = { 'idempotency-key': key };
+
+    // Two clients receive two different people under the same key: each recorded, neither
+    // answered with the other's person (nor told which of its fields differ from the other's).
+    const first = aReception({ receivedAt: minutesAgo(1000) });
+    const second = aReception({ receivedAt: minutesAgo(1000) });
+    const byBar = await post('/receptions', first, BAR, headers);
+    expect(byBar.status).toBe(201);
+    const firstRecorded = (await byBar.json()) as ReceptionRecordedView;
+    const byAlsoBar = await post('/receptions', second, alsoBar, headers);
+    expect(byAlsoBar.status).toBe(201);
+    expect(await byAlsoBar.json()).toMatchObject({
+      personId: personIdOf(second.prisonNumber),
+      prisonNumber: second.prisonNumber,
+      episode: 1,
+    });
+    // The same client's retry is answered as before, and its own reuse of the key still refused.
+    const retry = await post('/receptions', first, BAR, headers);
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual(firstRecorded);
+    const reused = await post('/receptions', aReception({ receivedAt: minutesAgo(900) }), BAR, headers);
+    expect(reused.status).toBe(409);
+    expect(await reused.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+
+    // The other client's release under BAR's key is its own request, judged against the record
+    // (RELEASE_CONFLICT), not compared with BAR's (IDEMPOTENCY_KEY_REUSED).
+    const personId = personIdOf(first.prisonNumber);
+    const release = { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(500) };
+    const releasedByBar = await post('/releases', release, BAR, headers);
+    expect(releasedByBar.status).toBe(201);
+    const { eventId } = (await releasedByBar.json()) as ReleaseRecordedView;
+    const otherReason = { ...release, reason: 'RELEASED_TO_HOSPITAL' };
+    const byOther = await post('/releases', otherReason, alsoBar, headers);
+    expect(byOther.status).toBe(409);
+    expect(await byOther.json()).toMatchObject({ code: 'RELEASE_CONFLICT' });
+    const reusedByBar = await post('/releases', otherReason, BAR, headers);
+    expect(reusedByBar.status).toBe(409);
+    expect(await reusedByBar.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    const releaseRetry = await post('/releases', release, BAR, headers);
+    expect(releaseRetry.status).toBe(200);
+    expect(((await releaseRetry.json()) as ReleaseRecordedView).eventId).toBe(eventId);
+    expect(await service.lib.outboxRows('custody.person.released', personId)).toHaveLength(1);
+
+    // Each key is kept under its caller (and the operation); an HTTP key that reads like the bus
+    // consumer's `bus:<eventId>` is still the caller's, so it can never meet the consumer's.
+    const keysLike = async (suffix: string) =>
+      (
+        (await service.lib.dataSource.query(
+          'SELECT key FROM liberation.idempotency_key WHERE right(key, $2) = $1',
+          [suffix, suffix.length],
+        )) as Array<{ key: string }>
+      )
+        .map((r) => r.key)
+        .sort();
+    expect(await keysLike(key)).toEqual(
+      [
+        `liberation:reception:http:${barActor}:${key}`,
+        `liberation:reception:http:${alsoBarActor}:${key}`,
+        `liberation:release:http:${barActor}:${key}`,
+      ].sort(),
+    );
+    const busLike = `bus:${randomUUID()}`;
+    expect((await post('/receptions', aReception(), BAR, { 'idempotency-key': busLike })).status).toBe(201);
+    expect(await keysLike(busLike)).toEqual([`liberation:reception:http:${barActor}:${busLike}`]);
+  });
+
+  it('records a release only from where the person is held (422 RELEASE_ESTABLISHMENT_MISMATCH), after the scope check', async () => {
+    const { personId } = await received('BAR', BAR);
+    const release = { personId, reason: 'RELEASED', releasedAt: minutesAgo(100) };
+    const releaseAs = (establishmentCode: string, as: Caller) =>
+      post('/releases', { ...release, establishmentCode }, as);
+
+    // Staff of both prisons may see the person, but not release from LEI a person held at BAR.
+    const fromLei = await releaseAs('LEI', BAR_AND_LEI);
+    expect(fromLei.status).toBe(422);
+    expect(fromLei.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await fromLei.json()).toMatchObject({
+      status: 422,
+      code: 'RELEASE_ESTABLISHMENT_MISMATCH',
+      detail: expect.stringContaining('establishmentCode'),
+    });
+    // Staff who may not see the person learn nothing of it: as a missing episode.
+    const other = nobody();
+    await expectAnsweredAsMissing(
+      await releaseAs('LEI', LEI),
+      await post('/releases', { ...release, personId: other, establishmentCode: 'LEI' }, LEI),
+      [other, personId],
+      'EPISODE_NOT_FOUND',
+    );
+
+    // Transferred to LEI: released from LEI only.
+    const moved = await post(
+      `/people/${personId}/episodes/1/transfers`,
+      { toEstablishmentCode: 'LEI', transferredAt: minutesAgo(500) },
+      BAR,
+    );
+    expect(moved.status).toBe(201);
+    const fromBar = await releaseAs('BAR', BAR_AND_LEI);
+    expect(fromBar.status).toBe(422);
+    expect(await fromBar.json()).toMatchObject({ code: 'RELEASE_ESTABLISHMENT_MISMATCH' });
+    await expectAnsweredAsMissing(
+      await releaseAs('BAR', BAR),
+      await post('/releases', { ...release, personId: other, establishmentCode: 'BAR' }, BAR),
+      [other, personId],
+      'EPISODE_NOT_FOUND',
+    );
+    expect(await service.lib.outboxRows('custody.person.released', personId)).toEqual([]);
+
+    expect((await releaseAs('LEI', BAR_AND_LEI)).status).toBe(201);
+    expect(await (await get(`/people/${personId}/episodes/1`, LEI)).json()).toMatchObject({
+      state: 'RELEASED',
+      establishmentCode: 'LEI',
+      release: { establishmentCode: 'LEI' },
+    });
+  });
+
+  it('documents CUSTODY_RECORD_CONFLICT where a refusal may concern an episode held elsewhere, and RELEASE_ESTABLISHMENT_MISMATCH', async () => {
+    const doc = (await (await get('/docs-json', 'nobody')).json()) as {
+      paths: Record<string, Record<string, { responses?: Record<string, { description?: string }> }>>;
+    };
+    const described = (path: string, status: string) =>
+      doc.paths[path]?.['post']?.responses?.[status]?.description ?? '';
+    for (const path of ['/receptions', '/court-liberations', '/movements/{eventId}/reversal'])
+      expect([path, described(path, '409')]).toEqual([
+        path,
+        expect.stringContaining('CUSTODY_RECORD_CONFLICT'),
+      ]);
+    expect(described('/releases', '422')).toContain('RELEASE_ESTABLISHMENT_MISMATCH');
   });
 
   it('documents the bearer access token on every liberation route, and no throughcare-actor header', async () => {

@@ -11,7 +11,7 @@ import {
 } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
 import { CourtLiberationsService } from './court-liberations.service';
-import { PrisonStaff } from './prison-scope';
+import { CUSTODY_RECORD_CONFLICT_DOC, PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
 @ApiTags('custody episodes')
@@ -44,9 +44,16 @@ export class CourtLiberationsController {
   })
   @ApiResponse({
     status: 409,
-    description: 'EPISODE_ALREADY_OPEN, COURT_LIBERATION_CONFLICT or IDEMPOTENCY_KEY_REUSED',
+    description:
+      'EPISODE_ALREADY_OPEN, COURT_LIBERATION_CONFLICT or IDEMPOTENCY_KEY_REUSED, ' +
+      "when the episode in the way is within the caller's establishments; else " +
+      CUSTODY_RECORD_CONFLICT_DOC,
   })
-  @ApiResponse({ status: 422, description: 'LIBERATION_BEFORE_PREVIOUS_RELEASE' })
+  @ApiResponse({
+    status: 422,
+    description:
+      "LIBERATION_BEFORE_PREVIOUS_RELEASE (the previous episode within the caller's establishments; else 409 CUSTODY_RECORD_CONFLICT)",
+  })
   async record(
     @Body(new ZodValidationPipe(RecordCourtLiberationBodySchema, 'body')) body: RecordCourtLiberationBody,
     @Headers() headers: Record<string, string | undefined>,

@@ -14,6 +14,7 @@ import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { RecordCourtLiberationBody } from './custody-episode.schemas';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
+import { refusalOver } from './episode-history';
 import { covers } from './prison-scope';
 import type { RequestContext } from './request-context';
 
@@ -36,6 +37,8 @@ export class CourtLiberationsService {
    * `custody.person.liberated-from-court`, in one transaction. The same prison number and
    * releasedAt again, or the same Idempotency-Key, answers the episode already recorded. A caller
    * may record liberations at its own establishments only: another answers as an unknown person.
+   * A liberation refused because of an episode held elsewhere (open, or released later) answers
+   * CUSTODY_RECORD_CONFLICT, which says nothing of that episode.
    */
   async record(body: RecordCourtLiberationBody, context: RequestContext): Promise<CourtLiberationOutcome> {
     const personId = this.personIds.of(body.prisonNumber);
@@ -78,32 +81,50 @@ export class CourtLiberationsService {
       origin: 'COURT_LIBERATION',
       releasedAt,
     });
+    // Each refusal below is about an episode already recorded: detailed only to a caller that may see it.
+    const refusal = (e: CustodyEpisode, detailed: () => DomainError) =>
+      refusalOver(manager, e, context.scope, detailed);
     if (already) {
       const differences = differingLiberationFacts(already, body);
       if (differences.length > 0) {
-        throw new ConflictingRetryError(
-          `the court liberation of person ${personId} at ${releasedAt.toISOString()}`,
-          differences,
-          'COURT_LIBERATION_CONFLICT',
+        throw await refusal(
+          already,
+          () =>
+            new ConflictingRetryError(
+              `the court liberation of person ${personId} at ${releasedAt.toISOString()}`,
+              differences,
+              'COURT_LIBERATION_CONFLICT',
+            ),
         );
       }
+      // The same facts, so a liberation at one of the caller's establishments: its retry.
       refuseEpisodeMismatch(context, personId, already.episode);
       return { created: false, episode: already };
     }
 
     const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
-    if (open) throw new EpisodeAlreadyOpenError(personId, open.episode, receivedEpisode(open).receivedAt);
+    if (open) {
+      throw await refusal(
+        open,
+        () => new EpisodeAlreadyOpenError(personId, open.episode, receivedEpisode(open).receivedAt),
+      );
+    }
 
     const previous = await manager.findOne(CustodyEpisode, {
       where: { personId },
       order: { episode: 'DESC' },
     });
-    if (previous?.releasedAt && releasedAt < previous.releasedAt) {
-      throw new DomainError(
-        'LIBERATION_BEFORE_PREVIOUS_RELEASE',
-        'RULE_VIOLATED',
-        `releasedAt ${releasedAt.toISOString()} is before person ${personId} was released from episode ${previous.episode} (${previous.releasedAt.toISOString()})`,
-        { details: { field: 'releasedAt', personId, episode: previous.episode } },
+    const previousRelease = previous?.releasedAt;
+    if (previous && previousRelease && releasedAt < previousRelease) {
+      throw await refusal(
+        previous,
+        () =>
+          new DomainError(
+            'LIBERATION_BEFORE_PREVIOUS_RELEASE',
+            'RULE_VIOLATED',
+            `releasedAt ${releasedAt.toISOString()} is before person ${personId} was released from episode ${previous.episode} (${previousRelease.toISOString()})`,
+            { details: { field: 'releasedAt', personId, episode: previous.episode } },
+          ),
       );
     }
 

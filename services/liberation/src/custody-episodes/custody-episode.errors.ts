@@ -50,6 +50,35 @@ export class EpisodeAlreadyReleasedError extends ConflictError {
   }
 }
 
+/**
+ * A request the custody record refuses because of an episode the caller may not see: one held
+ * in (or released from) an establishment outside the caller's. Its wording is fixed and it
+ * carries nothing of that episode (no episode number, date, establishment or details), so that a
+ * caller learns no more than that the record held elsewhere is in the way; the detailed error
+ * (EPISODE_ALREADY_OPEN, RECEPTION_CONFLICT…) is answered only to a caller that may see the
+ * episode, and to the bus (see `refusalOver` in episode-history.ts).
+ */
+export class CustodyRecordConflictError extends ConflictError {
+  static readonly MESSAGE =
+    "this person's custody record held elsewhere conflicts with the request; the establishment holding the record must act";
+
+  constructor() {
+    super(CustodyRecordConflictError.MESSAGE, 'CUSTODY_RECORD_CONFLICT');
+  }
+}
+
+/** A release recorded by an establishment other than the one holding the person. */
+export class ReleaseEstablishmentMismatchError extends DomainError {
+  constructor(personId: string, episode: number, heldAt: string) {
+    super(
+      'RELEASE_ESTABLISHMENT_MISMATCH',
+      'RULE_VIOLATED',
+      `establishmentCode is not where episode ${episode} of person ${personId} is held (${heldAt}); a release is recorded by the establishment holding the person`,
+      { details: { field: 'establishmentCode', personId, episode, establishmentCode: heldAt } },
+    );
+  }
+}
+
 /** A retry (same natural key or same Idempotency-Key) that carries different facts than the first time. */
 export class ConflictingRetryError extends ConflictError {
   constructor(what: string, fields: string[], code: string) {

@@ -1,5 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
+import type { DomainError } from '@throughcare/platform-errors';
 import type { CustodyEpisode } from './custody-episode.entity';
+import { CustodyRecordConflictError } from './custody-episode.errors';
 import { GatePickup } from './gate-pickup.entity';
 import { Meeting } from './meeting.entity';
 import { Movement, stands } from './movement.entity';
@@ -70,6 +72,23 @@ export async function isWithin(
     scope,
     whereHeld(e, { movements: movements ?? (await loadMovements(manager, e.personId, e.episode)) }),
   );
+}
+
+/**
+ * What to answer for a request refused because of episode `e` (an open episode in the way, an
+ * earlier release, a different reception at that instant…): `detailed()`, which may name the
+ * episode, its number, dates and establishments, when the episode is within the caller's scope
+ * (always, for the bus); else CUSTODY_RECORD_CONFLICT, which says nothing of it. A business
+ * error about an episode held elsewhere would otherwise tell a caller what a read of that
+ * episode answers as unknown: that the person was in custody, where, when, and how often.
+ */
+export async function refusalOver(
+  manager: EntityManager,
+  e: CustodyEpisode,
+  scope: EstablishmentScope,
+  detailed: () => DomainError,
+): Promise<DomainError> {
+  return (await isWithin(manager, e, scope)) ? detailed() : new CustodyRecordConflictError();
 }
 
 /** The movements of one episode, in the order they happened. */

@@ -1,11 +1,18 @@
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import type { Principal } from '@throughcare/platform-auth';
+import { ConflictError } from '@throughcare/platform-errors';
 import type { CustodyEpisode } from './custody-episode.entity';
-import { EpisodeNotFoundError, PersonNotFoundError } from './custody-episode.errors';
-import { whereHeld } from './episode-history';
+import {
+  CustodyRecordConflictError,
+  EpisodeAlreadyOpenError,
+  EpisodeNotFoundError,
+  PersonNotFoundError,
+} from './custody-episode.errors';
+import { refusalOver, whereHeld } from './episode-history';
 import { EpisodesService } from './episodes.service';
 import { Movement } from './movement.entity';
 import { actorOf, covers, scopeOf } from './prison-scope';
+import { httpIdempotencyKey, requestContextOf } from './request-context';
 
 const PERSON = 'p0123456789abcdef0123';
 
@@ -97,6 +104,67 @@ describe('establishment scope of custody episodes', () => {
     expect(actorOf(client)).toBe('client:tc-1');
     expect(actorOf(user)).toBe('user:jo.bloggs');
     expect(scopeOf(client)).toEqual({ establishments: ['BAR'] });
+  });
+
+  it("keeps each HTTP caller's Idempotency-Keys its own: apart from another caller's, and from the bus's", () => {
+    const client: Principal = {
+      subject: 'tc-1',
+      clientId: 'tc-1',
+      roles: ['prison-staff'],
+      establishments: ['BAR'],
+    };
+    const keyOf = (principal: Principal, key?: string) =>
+      requestContextOf(key === undefined ? {} : { 'idempotency-key': key }, principal).idempotencyKey;
+    expect(keyOf(client)).toBeUndefined();
+    expect(keyOf(client, 'k-1')).toBe('http:client:tc-1:k-1');
+    expect(keyOf(client, ' k-1 ')).toBe('http:client:tc-1:k-1');
+    expect(keyOf({ ...client, subject: 'jo.bloggs' }, 'k-1')).toBe('http:user:jo.bloggs:k-1');
+    // Another client's same key is another key; nor can an HTTP key be a bus consumer's `bus:<eventId>`.
+    expect(keyOf({ ...client, subject: 'tc-2', clientId: 'tc-2' }, 'k-1')).not.toBe(keyOf(client, 'k-1'));
+    expect(keyOf(client, 'bus:e-1')).toBe('http:client:tc-1:bus:e-1');
+    // A `:` in a caller's id cannot make two callers' keys read alike.
+    const colon = { ...client, subject: 'a:b', clientId: 'a:b' };
+    const plain = { ...client, subject: 'a', clientId: 'a' };
+    expect(httpIdempotencyKey(colon, 'k')).toBe('http:client:a%3Ab:k');
+    expect(httpIdempotencyKey(colon, 'k')).not.toBe(httpIdempotencyKey(plain, 'b:k'));
+  });
+
+  it('names an episode in a refusal only to a caller that may see it; anyone else gets the fixed CUSTODY_RECORD_CONFLICT', async () => {
+    // Received at BAR, transferred to LEI (open); and an episode released from BAR.
+    const open = anEpisode(2, { receivedAt: new Date('2026-02-01T10:00:00Z') });
+    const released = anEpisode(1, {
+      releasedAt: new Date('2026-01-10T10:00:00Z'),
+      releaseEstablishmentCode: 'BAR',
+    });
+    const movements = [aTransfer(2, 'BAR', 'LEI', '2026-02-02T10:00:00Z')];
+    const manager = {
+      find: (entity: unknown, { where }: { where: { episode: number } }) =>
+        Promise.resolve(entity === Movement ? movements.filter((m) => m.episode === where.episode) : []),
+    } as unknown as EntityManager;
+    const detailed = () => new EpisodeAlreadyOpenError(PERSON, 2, open.receivedAt!);
+
+    for (const scope of [staffOf('LEI'), staffOf('BAR', 'LEI'), 'unrestricted' as const])
+      expect(await refusalOver(manager, open, scope, detailed)).toMatchObject({
+        code: 'EPISODE_ALREADY_OPEN',
+      });
+    for (const scope of [staffOf('BAR'), staffOf('GMR')]) {
+      const refusal = await refusalOver(manager, open, scope, detailed);
+      expect(refusal).toBeInstanceOf(CustodyRecordConflictError);
+      expect(refusal).toBeInstanceOf(ConflictError);
+      expect(refusal).toMatchObject({
+        code: 'CUSTODY_RECORD_CONFLICT',
+        category: 'CONFLICT',
+        message:
+          "this person's custody record held elsewhere conflicts with the request; the establishment holding the record must act",
+        details: undefined,
+      });
+    }
+    expect(await refusalOver(manager, released, staffOf('BAR'), detailed)).toMatchObject({
+      code: 'EPISODE_ALREADY_OPEN',
+    });
+    expect(await refusalOver(manager, released, staffOf('LEI'), detailed)).toBeInstanceOf(
+      CustodyRecordConflictError,
+    );
   });
 
   it('is held where the last standing transfer took the person, or where released from', () => {

@@ -13,7 +13,13 @@ import { movementReversedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { MovementReversedView, ReverseMovementBody } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
-import { currentEstablishment, isWithin, loadMovements, standingTransfers } from './episode-history';
+import {
+  currentEstablishment,
+  isWithin,
+  loadMovements,
+  refusalOver,
+  standingTransfers,
+} from './episode-history';
 import { Movement } from './movement.entity';
 import { lockPerson } from './person-lock';
 import type { RequestContext } from './request-context';
@@ -38,6 +44,8 @@ export class MovementReversalService {
    * A caller may reverse only a movement of an episode held in (or released from) one of its
    * establishments; any other answers as an unknown movement. A reversal already made is still
    * answered to the caller that made it: reversing a transfer moves the person away from it.
+   * A release that a later episode held elsewhere supersedes answers CUSTODY_RECORD_CONFLICT,
+   * which says nothing of that episode.
    */
   async reverse(
     eventId: string,
@@ -127,10 +135,17 @@ export class MovementReversalService {
         order: { episode: 'ASC' },
       });
       if (later) {
-        throw new MovementSupersededError(
-          eventId,
-          `episode ${later.episode} of person ${personId} was opened after this release of episode ${episodeNumber}`,
-          { personId, episode: episodeNumber, laterEpisode: later.episode },
+        // The later episode may be held elsewhere: named only to a caller that may see it.
+        throw await refusalOver(
+          manager,
+          later,
+          context.scope,
+          () =>
+            new MovementSupersededError(
+              eventId,
+              `episode ${later.episode} of person ${personId} was opened after this release of episode ${episodeNumber}`,
+              { personId, episode: episodeNumber, laterEpisode: later.episode },
+            ),
         );
       }
       await manager.update(

@@ -11,7 +11,7 @@ import {
   type ReverseMovementBody,
 } from './custody-episode.schemas';
 import { MovementReversalService } from './movement-reversal.service';
-import { PrisonStaff } from './prison-scope';
+import { CUSTODY_RECORD_CONFLICT_DOC, PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
 @ApiTags('custody episodes')
@@ -46,7 +46,9 @@ export class MovementsController {
   @ApiResponse({
     status: 409,
     description:
-      'MOVEMENT_SUPERSEDED (a later release, transfer or episode stands) or IDEMPOTENCY_KEY_REUSED',
+      'MOVEMENT_SUPERSEDED (a later release, transfer or episode stands) or IDEMPOTENCY_KEY_REUSED; ' +
+      "a release superseded by a later episode outside the caller's establishments: " +
+      CUSTODY_RECORD_CONFLICT_DOC,
   })
   @ApiResponse({ status: 422, description: 'REVERSAL_BEFORE_MOVEMENT' })
   async reverse(

@@ -21,6 +21,11 @@ export function PrisonStaff(): ClassDecorator & MethodDecorator {
   );
 }
 
+/** OpenAPI wording of the 409 CUSTODY_RECORD_CONFLICT (see `CustodyRecordConflictError`). */
+export const CUSTODY_RECORD_CONFLICT_DOC =
+  "CUSTODY_RECORD_CONFLICT: an episode held in (or released from) an establishment outside the caller's " +
+  'is in the way; its wording is fixed and names nothing of that episode (the establishment holding the record must act)';
+
 /**
  * The establishments whose custody episodes a caller may see and change: an HTTP caller's are
  * its token's; a fact that arrived on the bus from an upstream prison system is not a caller's

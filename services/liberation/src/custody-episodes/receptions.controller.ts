@@ -11,7 +11,7 @@ import {
 } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
 import { ReceptionsService } from './receptions.service';
-import { PrisonStaff } from './prison-scope';
+import { CUSTODY_RECORD_CONFLICT_DOC, PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 
 @ApiTags('custody episodes')
@@ -37,9 +37,16 @@ export class ReceptionsController {
   })
   @ApiResponse({
     status: 409,
-    description: 'EPISODE_ALREADY_OPEN, RECEPTION_CONFLICT or IDEMPOTENCY_KEY_REUSED',
+    description:
+      'EPISODE_ALREADY_OPEN, NOT_A_RETURN_TO_CUSTODY, RECEPTION_CONFLICT or IDEMPOTENCY_KEY_REUSED, ' +
+      "when the episode in the way is within the caller's establishments; else " +
+      CUSTODY_RECORD_CONFLICT_DOC,
   })
-  @ApiResponse({ status: 422, description: 'RECEPTION_BEFORE_PREVIOUS_RELEASE' })
+  @ApiResponse({
+    status: 422,
+    description:
+      "RECEPTION_BEFORE_PREVIOUS_RELEASE (the previous episode within the caller's establishments; else 409 CUSTODY_RECORD_CONFLICT)",
+  })
   async record(
     @Body(new ZodValidationPipe(RecordReceptionBodySchema, 'body')) body: RecordReceptionBody,
     @Headers() headers: Record<string, string | undefined>,

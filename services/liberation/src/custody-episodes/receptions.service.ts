@@ -14,6 +14,7 @@ import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { RecordReceptionBody } from './custody-episode.schemas';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
+import { refusalOver } from './episode-history';
 import { covers } from './prison-scope';
 import type { RequestContext } from './request-context';
 
@@ -41,6 +42,8 @@ export class ReceptionsService {
    * answers with the episode already recorded. A return to custody (recall, new sentence) is
    * carried into the event, and is accepted only after a released episode. A caller may receive
    * people into its own establishments only: another establishment answers as an unknown person.
+   * A reception refused because of an episode held elsewhere (open, or released later than this
+   * reception) answers CUSTODY_RECORD_CONFLICT, which says nothing of that episode.
    */
   async record(body: RecordReceptionBody, context: RequestContext): Promise<ReceptionOutcome> {
     const personId = this.personIds.of(body.prisonNumber);
@@ -79,15 +82,23 @@ export class ReceptionsService {
   ): Promise<ReceptionOutcome> {
     const receivedAt = new Date(body.receivedAt);
     const already = await manager.findOneBy(CustodyEpisode, { personId, receivedAt });
+    // Each refusal below is about an episode already recorded: detailed only to a caller that may see it.
+    const refusal = (e: CustodyEpisode, detailed: () => DomainError) =>
+      refusalOver(manager, e, context.scope, detailed);
     if (already) {
       const differences = differingReceptionFacts(already, body);
       if (differences.length > 0) {
-        throw new ConflictingRetryError(
-          `the reception of person ${personId} at ${receivedAt.toISOString()}`,
-          differences,
-          'RECEPTION_CONFLICT',
+        throw await refusal(
+          already,
+          () =>
+            new ConflictingRetryError(
+              `the reception of person ${personId} at ${receivedAt.toISOString()}`,
+              differences,
+              'RECEPTION_CONFLICT',
+            ),
         );
       }
+      // The same facts, so a reception at one of the caller's establishments: its retry.
       refuseEpisodeMismatch(context, personId, already.episode);
       return { created: false, episode: already };
     }
@@ -96,22 +107,33 @@ export class ReceptionsService {
       where: { personId },
       order: { episode: 'DESC' },
     });
-    if (body.returnToCustody && (!previous || previous.releasedAt === null)) {
-      throw new NotAReturnToCustodyError(
-        personId,
-        previous ? { episode: previous.episode, open: previous.releasedAt === null } : null,
+    if (body.returnToCustody && !previous) throw new NotAReturnToCustodyError(personId, null);
+    if (body.returnToCustody && previous && previous.releasedAt === null) {
+      throw await refusal(
+        previous,
+        () => new NotAReturnToCustodyError(personId, { episode: previous.episode, open: true }),
       );
     }
 
     const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
-    if (open) throw new EpisodeAlreadyOpenError(personId, open.episode, receivedEpisode(open).receivedAt);
+    if (open) {
+      throw await refusal(
+        open,
+        () => new EpisodeAlreadyOpenError(personId, open.episode, receivedEpisode(open).receivedAt),
+      );
+    }
 
-    if (previous?.releasedAt && receivedAt < previous.releasedAt) {
-      throw new DomainError(
-        'RECEPTION_BEFORE_PREVIOUS_RELEASE',
-        'RULE_VIOLATED',
-        `receivedAt ${receivedAt.toISOString()} is before person ${personId} was released from episode ${previous.episode} (${previous.releasedAt.toISOString()})`,
-        { details: { field: 'receivedAt', personId, episode: previous.episode } },
+    const previousRelease = previous?.releasedAt;
+    if (previous && previousRelease && receivedAt < previousRelease) {
+      throw await refusal(
+        previous,
+        () =>
+          new DomainError(
+            'RECEPTION_BEFORE_PREVIOUS_RELEASE',
+            'RULE_VIOLATED',
+            `receivedAt ${receivedAt.toISOString()} is before person ${personId} was released from episode ${previous.episode} (${previousRelease.toISOString()})`,
+            { details: { field: 'receivedAt', personId, episode: previous.episode } },
+          ),
       );
     }
 

@@ -40,7 +40,11 @@ export class ReleasesController {
     status: 409,
     description: 'EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT, RELEASE_REVERSED or IDEMPOTENCY_KEY_REUSED',
   })
-  @ApiResponse({ status: 422, description: 'RELEASE_BEFORE_RECEPTION' })
+  @ApiResponse({
+    status: 422,
+    description:
+      "RELEASE_BEFORE_RECEPTION, or RELEASE_ESTABLISHMENT_MISMATCH (establishmentCode is one of the caller's, but not where the person is held)",
+  })
   async record(
     @Body(new ZodValidationPipe(RecordReleaseBodySchema, 'body')) body: RecordReleaseBody,
     @Headers() headers: Record<string, string | undefined>,

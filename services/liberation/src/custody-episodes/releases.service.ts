@@ -8,11 +8,12 @@ import {
   EpisodeAlreadyReleasedError,
   EpisodeNotFoundError,
   ReleaseBeforeReceptionError,
+  ReleaseEstablishmentMismatchError,
 } from './custody-episode.errors';
 import { personReleasedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent } from './custody-outbox';
 import type { RecordReleaseBody } from './custody-episode.schemas';
-import { isWithin } from './episode-history';
+import { isWithin, loadMovements, whereHeld } from './episode-history';
 import { Movement } from './movement.entity';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
@@ -39,7 +40,8 @@ export class ReleasesService {
    * enqueues `custody.person.released`, in one transaction. The same releasedAt again, or the
    * same Idempotency-Key, answers with the release already recorded. A caller may release only
    * from its own establishments a person held there: anything else answers as if the episode
-   * did not exist.
+   * did not exist. Within them, `establishmentCode` must be where the person is held
+   * (RELEASE_ESTABLISHMENT_MISMATCH otherwise).
    */
   async record(body: RecordReleaseBody, context: RequestContext): Promise<ReleaseOutcome> {
     // The schema guarantees exactly one of personId and prisonNumber.
@@ -92,7 +94,9 @@ export class ReleasesService {
   ): Promise<Omit<ReleaseOutcome, 'eventId'>> {
     const releasedAt = new Date(body.releasedAt);
     const episode = await this.target(manager, personId, body.episode, releasedAt);
-    if (!(await isWithin(manager, episode, context.scope))) throw episodeNotFound(personId, body.episode);
+    const movements = await loadMovements(manager, personId, episode.episode);
+    if (!(await isWithin(manager, episode, context.scope, movements)))
+      throw episodeNotFound(personId, body.episode);
 
     if (episode.releasedAt !== null) {
       if (episode.releasedAt.getTime() !== releasedAt.getTime()) {
@@ -107,6 +111,12 @@ export class ReleasesService {
         );
       }
       return { created: false, episode };
+    }
+    // A person is released by the establishment holding them (one of the caller's: see above).
+    // An upstream prison system's release (the bus) is applied as it states it.
+    const heldAt = whereHeld(episode, { movements });
+    if (context.scope !== 'unrestricted' && body.establishmentCode !== heldAt) {
+      throw new ReleaseEstablishmentMismatchError(personId, episode.episode, heldAt);
     }
     if (episode.receivedAt !== null && releasedAt < episode.receivedAt) {
       throw new ReleaseBeforeReceptionError(personId, episode.episode, episode.receivedAt, body.releasedAt);

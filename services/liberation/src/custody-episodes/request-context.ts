@@ -16,7 +16,9 @@ export function ApiRecordingHeaders(): ClassDecorator & MethodDecorator {
     ApiHeader({
       name: IDEMPOTENCY_HEADER,
       required: false,
-      description: 'A retry with the same key answers the first result',
+      description:
+        "A retry with the same key by the same caller answers the first result (keys are the caller's own: " +
+        "another caller's identical key is a different key)",
     }),
   );
 }
@@ -30,6 +32,11 @@ export interface RequestContext {
    */
   scope: EstablishmentScope;
   correlationId: string;
+  /**
+   * The key the fact is recorded once under, namespaced by where it came from so that no two
+   * sources share one: `http:<caller>:<Idempotency-Key>` for an HTTP caller (see
+   * `httpIdempotencyKey`), `bus:<eventId>` for a bus event. Undefined: no key was sent.
+   */
   idempotencyKey: string | undefined;
   /**
    * Set when the fact arrived as an upstream bus event rather than over HTTP (see
@@ -52,7 +59,23 @@ const HeadersSchema = z.object({
 });
 const CorrelationIdSchema = z.string().trim().min(1).max(200);
 
-/** Who is asking and where, the correlation id to carry into events, and the client's idempotency key. */
+/**
+ * The key an HTTP caller's Idempotency-Key is remembered under: the caller's own, named as
+ * `actorOf` names who recorded a fact (the API client for a client-credentials token, else the
+ * user), so that one caller's key neither replays nor is compared with another caller's request
+ * (an IDEMPOTENCY_KEY_REUSED answer names only fields of the caller's own first request), and
+ * never meets the bus consumer's `bus:<eventId>`. The caller's id is URI-encoded: it cannot
+ * contain the `:` that ends it, so no two callers' keys can be spelt alike.
+ */
+export function httpIdempotencyKey(principal: Principal, key: string): string {
+  const caller =
+    principal.subject === principal.clientId
+      ? `client:${encodeURIComponent(principal.clientId)}`
+      : `user:${encodeURIComponent(principal.subject)}`;
+  return `http:${caller}:${key}`;
+}
+
+/** Who is asking and where, the correlation id to carry into events, and the caller's idempotency key. */
 export function requestContextOf(
   headers: Record<string, string | string[] | undefined>,
   principal: Principal,
@@ -72,6 +95,6 @@ export function requestContextOf(
     scope: scopeOf(principal),
     // A missing or unusable correlation id starts a new correlation rather than failing the request.
     correlationId: correlation.success ? correlation.data : randomUUID(),
-    idempotencyKey,
+    idempotencyKey: idempotencyKey === undefined ? undefined : httpIdempotencyKey(principal, idempotencyKey),
   };
 }

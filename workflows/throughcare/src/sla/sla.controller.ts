@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { planQuery, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
-import { Access, CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
+import { Access, CurrentPrincipal, type Principal, hasRole } from '@throughcare/platform-auth';
 import { NotFoundError } from '@throughcare/platform-errors';
 import {
   ApiQueryFromZod,
@@ -89,6 +89,9 @@ export class JourneysController {
       plan = await this.temporal.workflow.getHandle(workflowId).query(planQuery);
     } catch (e) {
       if (e instanceof WorkflowNotFoundError) throw notFound();
+      // Only an operator may learn that a journey exists but cannot answer; anyone else gets the
+      // same answer as for no journey (the scope check below cannot run without a plan).
+      if (!hasRole(principal, ['operator'])) throw notFound();
       throw e;
     }
     if (!mayViewPlan(principal, plan)) throw notFound();
