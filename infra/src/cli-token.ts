@@ -55,6 +55,12 @@ export async function localClient(
   usable: (client: Client) => Promise<boolean> = async () => true,
 ): Promise<Client> {
   const issuer = issuerUrl();
+  // The local platform's secrets (its administrator's, the CLI client's) go to the local provider
+  // only, never to whatever AUTH_ISSUER the shell happens to name.
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(issuer).hostname))
+    throw new Error(
+      `AUTH_ISSUER ${issuer} is not this machine: the CLI sends the local administrator secret to a local provider only; set THROUGHCARE_TOKEN instead`,
+    );
   const dir = path.join(paths.cacheDir, 'identity');
   const secretsFile = path.join(dir, `${instance}.json`);
   const clientFile = path.join(dir, `${instance}-${key}.json`);

@@ -69,6 +69,23 @@ describe('./throughcare dlq', () => {
     expect(authorizations.at(-1)).toBe('Bearer an-operator-token');
   });
 
+  it('never sends the local secrets to an identity provider elsewhere (THROUGHCARE_TOKEN unset)', async () => {
+    const saved = { token: process.env.THROUGHCARE_TOKEN, issuer: process.env.AUTH_ISSUER };
+    delete process.env.THROUGHCARE_TOKEN;
+    process.env.AUTH_ISSUER = 'https://idp.example.org';
+    try {
+      const before = requests.length;
+      const { code, err } = await run(['list']);
+      expect(code).toBe(1);
+      expect(err).toMatch(/^AUTH_ISSUER https:\/\/idp\.example\.org is not this machine/);
+      expect(requests.length).toBe(before);
+    } finally {
+      process.env.THROUGHCARE_TOKEN = saved.token;
+      if (saved.issuer === undefined) delete process.env.AUTH_ISSUER;
+      else process.env.AUTH_ISSUER = saved.issuer;
+    }
+  });
+
   it('says so when no orchestrator answers', async () => {
     const url = process.env.ORCHESTRATOR_URL;
     process.env.ORCHESTRATOR_URL = 'http://127.0.0.1:1';
