@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import {
+  actorOf,
+  bearerTokenOf,
   hasRole,
   IssuerUnavailableError,
   TokenRejectedError,
@@ -68,7 +70,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 export function adminApi(clients: ClientStore, verifier: AccessTokenVerifier): Middleware {
   const authenticate = async (ctx: ParameterizedContext): Promise<Principal> => {
     const header = ctx.get('authorization');
-    const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header)?.[1];
+    const token = bearerTokenOf(header);
     if (!token) {
       ctx.set('www-authenticate', 'Bearer realm="throughcare"');
       throw new Problem(401, 'Unauthorized', 'a bearer access token is required');
@@ -121,7 +123,7 @@ async function route(
   const known = ctx.path === '/admin/clients' || one;
   if (!known) throw new Problem(404, 'Not Found', `Cannot ${ctx.method} ${ctx.url}`);
   const principal = await authenticate(ctx);
-  const actor = `client:${principal.clientId}`;
+  const actor = actorOf(principal);
   if (ctx.path === '/admin/clients' && ctx.method === 'POST') {
     const parsed = RegisterClientSchema.safeParse(await readJson(ctx.req));
     if (!parsed.success)

@@ -16,6 +16,11 @@ import { hasRole } from './principal';
 
 /** RFC 6750 §2.1 (the scheme name is case-insensitive, RFC 9110 §11.1). */
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined when it is not one. */
+export function bearerTokenOf(header: string | undefined): string | undefined {
+  return header ? BEARER.exec(header)?.[1] : undefined;
+}
 const REALM = 'throughcare';
 
 /**
@@ -49,7 +54,7 @@ export class AuthGuard implements CanActivate {
       void reply.header('www-authenticate', `Bearer realm="${REALM}"`);
       throw new UnauthorizedException('a bearer access token is required (Authorization: Bearer <token>)');
     }
-    const token = BEARER.exec(header)?.[1];
+    const token = bearerTokenOf(header);
     if (!token) return this.reject(reply, 'Authorization header is not "Bearer <token>"');
     try {
       request.principal = await this.verifier.verify(token);

@@ -99,3 +99,13 @@ export function principalFromClaims(payload: Record<string, unknown>): Principal
 export function hasRole(principal: Principal, roles: readonly Role[]): boolean {
   return principal.roles.some((r) => roles.includes(r));
 }
+
+/**
+ * Who did something, as a service records it (`created_by`, `received_by`, `revoked_by`…): the API
+ * client for a client-credentials token (its subject is the client), else the user it names.
+ */
+export function actorOf(principal: Principal): string {
+  return principal.subject === principal.clientId
+    ? `client:${principal.clientId}`
+    : `user:${principal.subject}`;
+}

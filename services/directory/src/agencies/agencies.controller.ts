@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentPrincipal, type Principal, type Role } from '@throughcare/platform-auth';
+import { Access, actorOf, CurrentPrincipal, type Principal, type Role } from '@throughcare/platform-auth';
 import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { AgenciesService } from './agencies.service';
 import {
@@ -27,9 +27,6 @@ const EVERY_ROLE = [
   'administrator',
   'service',
 ] as const satisfies readonly Role[];
-
-/** Who made a change, as recorded in `created_by`: the API client of the verified token. */
-const actorOf = (principal: Principal) => `client:${principal.clientId}`;
 
 @ApiTags('agencies')
 @ApiBearerAuth()

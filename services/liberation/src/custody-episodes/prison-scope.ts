@@ -43,12 +43,5 @@ export function covers(scope: EstablishmentScope, establishmentCode: string | nu
   return establishmentCode != null && scope.establishments.includes(establishmentCode);
 }
 
-/**
- * Who recorded a fact, as `received_by`, `released_by`, `recorded_by`… keep it: the API client
- * for a client-credentials token (its subject is the client), else the user the token names.
- */
-export function actorOf(principal: Principal): string {
-  return principal.subject === principal.clientId
-    ? `client:${principal.clientId}`
-    : `user:${principal.subject}`;
-}
+/** Who recorded a fact (`received_by`, `released_by`, `recorded_by`…): platform-auth's rule. */
+export { actorOf } from '@throughcare/platform-auth';
