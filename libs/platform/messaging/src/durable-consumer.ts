@@ -74,6 +74,12 @@ interface Held {
   receivedAt: number;
   /** When it first failed with each TransientError code that has a horizon of its own. */
   since: Map<string, number>;
+  /**
+   * The horizon (its code, '' for the consumer's own) whose end the pending retry was scheduled
+   * at: that retry is the last. A timer can fire a millisecond before `Date.now()` reaches the
+   * horizon (libuv starts it from the loop's cached time), which must not buy one more attempt.
+   */
+  lastTryFor?: string;
 }
 
 /** Counts handler calls in flight; `acquire` waits for a free slot. */
@@ -340,21 +346,23 @@ export class DurableConsumer {
       const own = error instanceof TransientError ? error.retryHorizonMs : undefined;
       const code = error instanceof TransientError ? `${error.code}: ` : '';
       let start = item.receivedAt;
+      const horizonKey = own !== undefined ? (error as TransientError).code : '';
       if (own !== undefined) {
-        const key = (error as TransientError).code;
-        if (!item.since.has(key)) item.since.set(key, now);
-        start = item.since.get(key)!;
+        if (!item.since.has(horizonKey)) item.since.set(horizonKey, now);
+        start = item.since.get(horizonKey)!;
       }
       const horizon = own ?? this.retryHorizonMs;
       const elapsed = Date.now() - start;
-      if (elapsed >= horizon) {
+      if (elapsed >= horizon || item.lastTryFor === horizonKey) {
         const why = `gave up after ${formatDuration(elapsed)} of transient failures (${item.attempts} attempts; horizon ${formatDuration(horizon)}): ${code}${reason}`;
         this.logger.error(`${where}: ${why}`);
         return (await this.deadLetter(msg, DlqCodes.retriesExhausted, why, item.attempts))
           ? undefined
           : this.retryDelayMs(item.attempts);
       }
-      const delay = Math.max(0, Math.min(this.retryDelayMs(item.attempts), horizon - elapsed));
+      const backoff = this.retryDelayMs(item.attempts);
+      const delay = Math.max(0, Math.min(backoff, horizon - elapsed));
+      item.lastTryFor = backoff >= horizon - elapsed ? horizonKey : undefined;
       this.logger.warn(
         `${where}: transient failure, retrying in ${delay} ms (later messages of its key wait): ${code}${reason}`,
       );
