@@ -20,6 +20,7 @@ COPY package.json package-lock.json ./
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/domain/package.json libs/domain/
 COPY libs/platform/auth/package.json libs/platform/auth/
+COPY libs/platform/audit/package.json libs/platform/audit/
 COPY libs/platform/config/package.json libs/platform/config/
 COPY libs/platform/errors/package.json libs/platform/errors/
 COPY libs/platform/http/package.json libs/platform/http/

@@ -28,7 +28,7 @@ const common = {
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   // jose ships only ES modules, which Jest's module system cannot require: swc compiles it to
   // CommonJS like our own code (Node itself loads it with require(esm)).
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
 };
 
 /** @type {import('jest').Config} */
@@ -49,6 +49,7 @@ module.exports = {
         '\\.workflow\\.spec\\.ts$',
         '\\.e2e\\.spec\\.ts$',
         '\\.chaos\\.spec\\.ts$',
+        '\\.canary\\.spec\\.ts$',
       ],
       setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest/unit-timeout.js'],
     },
@@ -72,6 +73,13 @@ module.exports = {
       ...common,
       displayName: 'chaos',
       testMatch: ['<rootDir>/test/chaos/**/*.chaos.spec.ts'],
+    },
+    {
+      // The personal-data canary (test/canary, issue 8): its own platform instance, marker people,
+      // then a byte-wise scan of Temporal, the JetStream store and every log.
+      ...common,
+      displayName: 'canary',
+      testMatch: ['<rootDir>/test/canary/**/*.canary.spec.ts'],
     },
   ],
 };

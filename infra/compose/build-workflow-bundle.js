@@ -14,6 +14,16 @@ const { bundleWorkflowCode } = require('@temporalio/worker');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const workflowsPath = path.join(repoRoot, 'workflows', 'throughcare', 'src', 'workflows', 'index.ts');
+// The platform's failure converter (failure messages and stack traces encoded, then encrypted by the
+// payload codec): the same module the worker loads, ENCRYPTED_FAILURE_CONVERTER_PATH.
+const failureConverterPath = path.join(
+  repoRoot,
+  'libs',
+  'platform',
+  'temporal',
+  'src',
+  'failure-converter.ts',
+);
 const output = path.resolve(process.argv[2] ?? path.join(repoRoot, 'dist', 'workflow-bundle.js'));
 
 const quiet = () => undefined;
@@ -28,7 +38,7 @@ const logger = {
 
 async function main() {
   const started = Date.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger });
   fs.mkdirSync(path.dirname(output), { recursive: true });
   fs.writeFileSync(output, code);
   const kib = (Buffer.byteLength(code) / 1024).toFixed(0);

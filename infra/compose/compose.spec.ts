@@ -60,12 +60,18 @@ const appNames = Object.keys(appSchemas);
 /** Stand-in values for `${NAME}`, `${NAME:?msg}` and `${NAME:-default}` (defaults win). */
 const interpolationValues: Record<string, string> = {
   THROUGHCARE_DB_PASSWORD: 'app-password',
+  THROUGHCARE_APP_DB_PASSWORD: 'app-role-password',
   TEMPORAL_DB_PASSWORD: 'temporal-password',
   POSTGRES_PASSWORD: 'superuser-password',
   PERSON_ID_SECRET: 'a-test-secret-of-at-least-16-chars',
   IDENTITY_JWKS: '{"keys":[]}',
   IDENTITY_COOKIE_SECRET: 'a-cookie-secret-of-at-least-32-characters',
   IDENTITY_ADMIN_CLIENT_SECRET: 'an-admin-secret-of-at-least-32-characters',
+  PAYLOAD_ENCRYPTION_KEYS: `compose-spec:${Buffer.alloc(32, 1).toString('base64')}`,
+  PAYLOAD_ENCRYPTION_KEY_ID: 'compose-spec',
+  JETSTREAM_KEY: 'jscomposespec0123456789abcdef0123',
+  DASHBOARD_CLIENT_SECRET: 'compose-spec-dashboard-client-secret-0123456789',
+  DASHBOARD_SESSION_KEY: Buffer.alloc(32, 7).toString('base64url'),
 };
 
 function interpolate(value: string): string {
@@ -181,6 +187,28 @@ describe('docker-compose.yml', () => {
     expect(raw('orchestrator')).toBe(raw('liberation'));
   });
 
+  it('gives every app that talks to Temporal the same payload encryption keys, never a literal', () => {
+    for (const name of appNames) {
+      const raw = services[name]?.environment ?? {};
+      expect([name, String(raw.PAYLOAD_ENCRYPTION_KEYS)]).toEqual([
+        name,
+        expect.stringMatching(/^\$\{PAYLOAD_ENCRYPTION_KEYS:\?[^}]*\}$/),
+      ]);
+      expect([name, String(raw.PAYLOAD_ENCRYPTION_KEY_ID)]).toEqual([
+        name,
+        expect.stringMatching(/^\$\{PAYLOAD_ENCRYPTION_KEY_ID:\?[^}]*\}$/),
+      ]);
+    }
+  });
+
+  it('points the Temporal UI at the orchestrator codec, and the codec CORS at the UI', () => {
+    const ui = services['temporal-ui']!;
+    const uiPort = containerPorts(ui)[0];
+    const codec = interpolate(String(ui.environment?.TEMPORAL_CODEC_ENDPOINT));
+    expect(codec).toBe(`http://localhost:${String(environmentOf('orchestrator').PORT)}/codec`);
+    expect(environmentOf('orchestrator').TEMPORAL_UI_ORIGIN).toBe(`http://localhost:${String(uiPort)}`);
+  });
+
   it("bounds the orchestrator's workflow cache by the default its config derives from the measured footprint", () => {
     const env = environmentOf('orchestrator');
     expect(Number(env.WORKER_MAX_CACHED_WORKFLOWS)).toBe(DEFAULT_MAX_CACHED_WORKFLOWS);
@@ -190,6 +218,11 @@ describe('docker-compose.yml', () => {
     const bundle = environmentOf('orchestrator').WORKFLOW_BUNDLE_PATH;
     expect(bundle).toBe('/app/dist/workflow-bundle.js');
     expect(read('Dockerfile')).toContain(`build-workflow-bundle.js ${bundle!}`);
+    // …bundled with the platform's failure converter (failure messages encoded, then encrypted).
+    const script = read('infra/compose/build-workflow-bundle.js');
+    expect(script).toMatch(/bundleWorkflowCode\(\{ workflowsPath, failureConverterPath,/);
+    expect(script).toMatch(/'temporal',\s*'src',\s*'failure-converter\.ts'/);
+    expect(fs.existsSync(path.join(repoRoot, 'libs/platform/temporal/src/failure-converter.ts'))).toBe(true);
   });
 
   describe('identity (the embedded OpenID Connect provider)', () => {
@@ -268,23 +301,30 @@ describe('docker-compose.yml', () => {
 describe('NATS cluster (infra/compose/nats/*.conf)', () => {
   const nodes = ['nats-1', 'nats-2', 'nats-3'];
 
-  it.each(nodes)('%s: JetStream with sync_interval always, routes to all three nodes', (node) => {
-    const service = services[node]!;
-    expect(service.image).toMatch(/^nats:2\.(1\d|[2-9]\d)\./); // >= 2.10: sync_interval
-    const mount = (service.volumes ?? []).find(
-      (v) => typeof v === 'string' && v.endsWith(':/etc/nats/nats.conf:ro'),
-    );
-    expect(mount).toBe(`./infra/compose/nats/${node}.conf:/etc/nats/nats.conf:ro`);
-    expect(commandOf(service)).toEqual(['nats-server', '--config', '/etc/nats/nats.conf']);
-    const conf = read(`infra/compose/nats/${node}.conf`).replace(/#.*$/gm, '');
-    expect(conf).toMatch(new RegExp(`server_name:\\s*${node}\\s`));
-    const jetstream = /jetstream\s*\{([^}]*)\}/.exec(conf)?.[1] ?? '';
-    expect(jetstream).toMatch(/sync_interval:\s*always\b/);
-    expect(jetstream).toMatch(/store_dir:\s*\/data\//);
-    const cluster = /cluster\s*\{([\s\S]*)\}/.exec(conf)?.[1] ?? '';
-    for (const peer of nodes) expect(cluster).toContain(`nats-route://${peer}:6222`);
-    expect(healthcheckText(service)).toContain('/healthz');
-  });
+  it.each(nodes)(
+    '%s: JetStream with sync_interval always, encrypted at rest, routes to all three nodes',
+    (node) => {
+      const service = services[node]!;
+      expect(service.image).toMatch(/^nats:2\.(1\d|[2-9]\d)\./); // >= 2.10: sync_interval
+      const mount = (service.volumes ?? []).find(
+        (v) => typeof v === 'string' && v.endsWith(':/etc/nats/nats.conf:ro'),
+      );
+      expect(mount).toBe(`./infra/compose/nats/${node}.conf:/etc/nats/nats.conf:ro`);
+      expect(commandOf(service)).toEqual(['nats-server', '--config', '/etc/nats/nats.conf']);
+      const conf = read(`infra/compose/nats/${node}.conf`).replace(/#.*$/gm, '');
+      expect(conf).toMatch(new RegExp(`server_name:\\s*${node}\\s`));
+      const jetstream = /jetstream\s*\{([^}]*)\}/.exec(conf)?.[1] ?? '';
+      expect(jetstream).toMatch(/sync_interval:\s*always\b/);
+      expect(jetstream).toMatch(/store_dir:\s*\/data\//);
+      // Encrypted at rest, the key from the node's environment, which compose fills from .env only.
+      expect(jetstream).toMatch(/cipher:\s*(chachapoly|aes)\b/);
+      expect(jetstream).toMatch(/\bkey:\s*\$JETSTREAM_KEY\s/);
+      expect(String(service.environment?.JETSTREAM_KEY)).toMatch(/^\$\{JETSTREAM_KEY:\?[^}]*\}$/);
+      const cluster = /cluster\s*\{([\s\S]*)\}/.exec(conf)?.[1] ?? '';
+      for (const peer of nodes) expect(cluster).toContain(`nats-route://${peer}:6222`);
+      expect(healthcheckText(service)).toContain('/healthz');
+    },
+  );
 });
 
 describe('Dockerfile', () => {

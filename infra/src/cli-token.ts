@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IDENTITY_PLATFORM_PORT, type IdentitySecrets } from './identity';
@@ -114,4 +115,58 @@ export async function cliToken(role: 'operator', resource: string, instance = 'p
     (c) => stillKnown(c, resource),
   );
   return tokenOf(await clientCredentials(issuerUrl(), client, resource), `${role} token from ${issuerUrl()}`);
+}
+
+/**
+ * A demo staff account of a local platform (`./throughcare start` prints it beside the dashboard
+ * URL): created once through the embedded provider's administration API with a generated
+ * password, kept in `<cache>/identity/<instance>-<key>.json` (0600), and created anew when the
+ * provider no longer knows it.
+ */
+export async function localStaff(
+  instance: string,
+  key: string,
+  account: { displayName: string; roles: string[] },
+): Promise<{ userId: string; username: string; password: string }> {
+  const issuer = issuerUrl();
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(issuer).hostname))
+    throw new Error(`AUTH_ISSUER ${issuer} is not this machine: no demo staff account`);
+  const dir = path.join(paths.cacheDir, 'identity');
+  const secrets = JSON.parse(fs.readFileSync(path.join(dir, `${instance}.json`), 'utf8')) as IdentitySecrets;
+  const admin = await tokenOf(
+    await clientCredentials(
+      issuer,
+      { clientId: 'throughcare-admin', clientSecret: secrets.adminSecret },
+      'urn:throughcare:identity',
+    ),
+    `administrator token from ${issuer}`,
+  );
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${admin}` };
+  const file = path.join(dir, `${instance}-${key}.json`);
+  if (fs.existsSync(file)) {
+    const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      userId: string;
+      username: string;
+      password: string;
+    };
+    const known = await fetch(`${issuer}/admin/staff/${kept.userId}`, {
+      headers,
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (known.ok && ((await known.json()) as { disabledAt: string | null }).disabledAt === null) return kept;
+  }
+  const username = `${key}-${randomBytes(3).toString('hex')}`;
+  const response = await fetch(`${issuer}/admin/staff`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ username, ...account }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await response.json()) as { userId?: string; oneTimePassword?: string };
+  if (response.status !== 201 || !body.userId || !body.oneTimePassword)
+    throw new Error(`creating the ${key} staff account failed: ${response.status} ${JSON.stringify(body)}`);
+  const created = { userId: body.userId, username, password: body.oneTimePassword };
+  fs.writeFileSync(file, JSON.stringify(created, null, 2) + '\n', { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  return created;
 }

@@ -8,16 +8,19 @@
  *   status [instance]      each component of a running instance: pid, alive, restarts, last exit,
  *                          and for apps GET /health (default: platform; exit 1 when not running)
  *   dlq list|show|replay|discard …  dead letters, through the orchestrator API (see infra/src/dlq.ts)
+ *   audit verify [--instance N]     recompute every audit hash chain; exit 1 on a break (infra/src/audit.ts)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { apps, entryPath } from './apps';
-import { localClient, stillKnown } from './cli-token';
+import { localClient, localStaff, stillKnown } from './cli-token';
+import { audit } from './audit';
 import { dlq } from './dlq';
 import { paths } from './paths';
 import { provisionNats } from './provision/nats';
+import { provisionSchemathesis } from './provision/schemathesis';
 import { provisionTemporalCli } from './provision/temporal-cli';
 import { measureTestServer, provisionTestServer } from './provision/test-server';
 import { formatStatus, instanceStatus } from './status';
@@ -61,9 +64,12 @@ export async function main(args: string[]): Promise<void> {
       case 'dlq':
         process.exitCode = await dlq(rest);
         return;
+      case 'audit':
+        process.exitCode = await audit(rest);
+        return;
       default:
         process.stderr.write(
-          `usage: node infra/bin/run.js <platform|test|provision|measure-test-server|stop|status|dlq> [args]\n`,
+          `usage: node infra/bin/run.js <platform|test|provision|measure-test-server|stop|status|dlq|audit> [args]\n`,
         );
         process.exitCode = 2;
     }
@@ -73,11 +79,12 @@ export async function main(args: string[]): Promise<void> {
   }
 }
 
-async function provisionAll(): Promise<{ testServerPath?: string }> {
+async function provisionAll(): Promise<{ testServerPath?: string; schemathesis: string }> {
   await timed('provision temporal cli', () => provisionTemporalCli());
   await timed('provision nats-server', () => provisionNats());
   const ts = await timed('provision java test server', () => provisionTestServer());
-  return { testServerPath: ts.path };
+  const schemathesis = await timed('provision schemathesis', () => provisionSchemathesis());
+  return { testServerPath: ts.path, schemathesis };
 }
 
 function printTimings(): void {
@@ -96,10 +103,17 @@ function personIdSecret(): string {
 }
 
 async function platform(): Promise<void> {
-  const infra = await startInfrastructure({ profile: 'platform', handleSignals: true });
+  const orchestrator = apps.find((a) => a.name === 'orchestrator');
+  const infra = await startInfrastructure({
+    profile: 'platform',
+    handleSignals: true,
+    temporalUiCodecEndpoint: orchestrator?.port ? `http://127.0.0.1:${orchestrator.port}/codec` : undefined,
+  });
   const { endpoints } = infra;
   const baseEnv: Record<string, string> = {
     ...infra.env,
+    // Temporal payloads are encrypted with the instance's key (<cache>/payload-keys/platform.json).
+    ...infra.payloadEncryption,
     PERSON_ID_SECRET: personIdSecret(),
     SWC_NODE_PROJECT: path.join(paths.repoRoot, 'tsconfig.json'),
   };
@@ -113,7 +127,22 @@ async function platform(): Promise<void> {
         status.push(`  ${app.name.padEnd(13)} ${line}`);
         return;
       }
-      const env = { ...baseEnv, ...(app.port ? { PORT: String(app.port) } : {}) };
+      const env = {
+        ...baseEnv,
+        ...(app.port ? { PORT: String(app.port) } : {}),
+        // The codec endpoint answers CORS for the Temporal UI's origin only.
+        ...(app.name === 'orchestrator' && endpoints.temporalUiUrl
+          ? { TEMPORAL_UI_ORIGIN: endpoints.temporalUiUrl }
+          : {}),
+        // Staff sign-in to the dashboard (the identity provider knows the same client and URL).
+        ...(app.name === 'orchestrator'
+          ? {
+              DASHBOARD_PUBLIC_URL: infra.dashboard.url,
+              DASHBOARD_CLIENT_SECRET: infra.dashboard.clientSecret,
+              DASHBOARD_SESSION_KEY: infra.dashboard.sessionKey,
+            }
+          : {}),
+      };
       const readiness = app.port ? { url: `http://127.0.0.1:${app.port}/health` } : undefined;
       try {
         const r = await infra.supervisor.spawnApp(
@@ -171,6 +200,16 @@ async function platform(): Promise<void> {
   } catch (e) {
     demo = [`(no demo client: ${errorLine(e)})`];
   }
+  let signIn: string;
+  try {
+    const manager = await localStaff('platform', 'demo-manager', {
+      displayName: 'Demo manager',
+      roles: ['manager'],
+    });
+    signIn = `sign in as ${manager.username} / ${manager.password} (kept in ${paths.cacheDir}/identity/platform-demo-manager.json)`;
+  } catch (e) {
+    signIn = `(no demo manager: ${errorLine(e)})`;
+  }
   const order = apps.map((a) => a.name);
   status.sort((a, b) => order.indexOf(a.trim().split(' ')[0]!) - order.indexOf(b.trim().split(' ')[0]!));
   process.stdout.write(
@@ -178,9 +217,9 @@ async function platform(): Promise<void> {
       '',
       'Throughcare platform is up (Ctrl-C stops everything; a component that crashes is restarted, see ./throughcare status):',
       ...status,
-      `  Dashboard     http://127.0.0.1:3005/dashboard (counts by stage and clock; the JSON APIs /dashboard/data and /breaches need a manager token)`,
+      `  Dashboard     ${infra.dashboard.url}/dashboard (managers and operators: ${signIn})`,
       `  Identity      ${endpoints.identityIssuer} (OpenID Connect issuer; tokens at /token, keys at /jwks)`,
-      `  Temporal UI   ${endpoints.temporalUiUrl}/namespaces/default/workflows`,
+      `  Temporal UI   ${endpoints.temporalUiUrl}/namespaces/default/workflows (payloads are encrypted; see README "Payload encryption" to read them)`,
       `  Temporal gRPC ${endpoints.temporalAddress} (namespace default)`,
       `  NATS          ${endpoints.natsUrl} (monitoring ${endpoints.natsMonitorUrl})`,
       `  Postgres      ${endpoints.databaseUrl}`,
@@ -224,7 +263,7 @@ async function test(jestArgs: string[]): Promise<void> {
   let passed = 0;
   let failed = 0;
   let exitCode = 1;
-  const { testServerPath } = await provisionAll();
+  const { testServerPath, schemathesis } = await provisionAll();
   // THROUGHCARE_INSTANCE lets several test runs share one checkout (own state file, ports and data dirs).
   const infra = await startInfrastructure({
     profile: 'test',
@@ -253,7 +292,17 @@ async function test(jestArgs: string[]): Promise<void> {
       ...process.env,
       ...infra.env,
       IDENTITY_ADMIN_CLIENT_SECRET: infra.identity.adminSecret,
+      // Staff sign-in: the dashboard client the provider knows, and where it sends sign-ins back
+      // (a reserved port: a spec that signs in serves the orchestrator there). Named apart from
+      // the apps' own settings, so that apps the specs start are not configured by accident.
+      TEST_DASHBOARD_CLIENT_SECRET: infra.dashboard.clientSecret,
+      TEST_DASHBOARD_URL: infra.dashboard.url,
+      TEST_DASHBOARD_SESSION_KEY: infra.dashboard.sessionKey,
+      // The specs' Temporal clients and workers encrypt payloads like the apps they start.
+      ...infra.payloadEncryption,
     };
+    // The HTTP fuzzing suite (test/e2e/http-fuzz.e2e.spec.ts) runs this executable.
+    env.SCHEMATHESIS_BIN = schemathesis;
     if (testServerPath) env.TEMPORAL_TEST_SERVER_PATH = testServerPath;
     else delete env.TEMPORAL_TEST_SERVER_PATH; // fall back to the SDK's download
     mkdirp(paths.runDir);

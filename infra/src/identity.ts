@@ -6,6 +6,8 @@ import { mkdirp } from './util';
 
 /** Port of the embedded identity provider in the platform profile (tests pick a free one). */
 export const IDENTITY_PLATFORM_PORT = 3006;
+/** Port of the orchestrator in the platform profile (the dashboard client's redirect URI). */
+export const ORCHESTRATOR_PLATFORM_PORT = 3005;
 
 export interface IdentitySecrets {
   /** Private JWK Set (one ES256 key) the provider signs access tokens with. */
@@ -13,6 +15,10 @@ export interface IdentitySecrets {
   cookieSecret: string;
   /** Secret of the bootstrap administrator client (`throughcare-admin`). */
   adminSecret: string;
+  /** Secret of the dashboard client (`throughcare-dashboard`: staff sign-in to the orchestrator). */
+  dashboardClientSecret: string;
+  /** The orchestrator's key for its dashboard session cookies (32 bytes, base64url). */
+  dashboardSessionKey: string;
 }
 
 function newSigningKey(): Record<string, unknown> {
@@ -34,8 +40,17 @@ export function identitySecrets(instance: string, fresh: boolean): IdentitySecre
       jwks: { keys: [newSigningKey()] },
       cookieSecret: randomBytes(32).toString('base64url'),
       adminSecret: randomBytes(32).toString('base64url'),
+      dashboardClientSecret: randomBytes(32).toString('base64url'),
+      dashboardSessionKey: randomBytes(32).toString('base64url'),
     };
     fs.writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   }
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as IdentitySecrets;
+  const secrets = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<IdentitySecrets>;
+  if (!secrets.dashboardClientSecret || !secrets.dashboardSessionKey) {
+    // A file from before staff sign-in: add the dashboard's secrets, keep the rest.
+    secrets.dashboardClientSecret ??= randomBytes(32).toString('base64url');
+    secrets.dashboardSessionKey ??= randomBytes(32).toString('base64url');
+    fs.writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  }
+  return secrets as IdentitySecrets;
 }

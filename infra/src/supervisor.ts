@@ -20,9 +20,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { identitySecrets, IDENTITY_PLATFORM_PORT } from './identity';
+import { identitySecrets, IDENTITY_PLATFORM_PORT, ORCHESTRATOR_PLATFORM_PORT } from './identity';
+import { payloadEncryptionEnv, type PayloadEncryptionEnv } from './payload-keys';
 import { paths } from './paths';
 import { provisionNats, writeNatsConfig } from './provision/nats';
+import { JETSTREAM_KEY_ENV, jetStreamKey, jetStreamKeyFile, UNREADABLE_STORE_LOG } from './jetstream-key';
 import { startPostgres, type PostgresHandle } from './provision/postgres';
 import { provisionTemporalCli } from './provision/temporal-cli';
 import { searchAttributeArgs } from './temporal/search-attributes';
@@ -65,6 +67,18 @@ export interface StartOptions {
    * fresh and deletes it when stopped (the crash soak, test/chaos).
    */
   persistentTemporal?: boolean;
+  /**
+   * The Temporal UI's remote codec (`--ui-codec-endpoint`, e.g. the orchestrator's
+   * `http://127.0.0.1:3005/codec`), so that it can ask for payloads to be decrypted. Only where the
+   * UI runs (a persistent Temporal).
+   */
+  temporalUiCodecEndpoint?: string;
+  /**
+   * A `test` instance's data (JetStream store, Temporal database file, Postgres cluster) is left in
+   * place when it stops, for the caller to inspect and remove (the canary scans it:
+   * test/canary). Default false: a test instance is thrown away.
+   */
+  keepDataOnStop?: boolean;
 }
 
 /** Backoff between restarts of a crashed child: 1 s doubling to 30 s, reset once it stayed up a minute. */
@@ -91,6 +105,18 @@ export interface Infrastructure {
   env: Record<string, string>;
   /** The identity provider, with its bootstrap administrator's secret (for tests and the CLI only). */
   identity: { issuer: string; adminSecret: string };
+  /**
+   * Staff sign-in to the orchestrator's dashboard: the orchestrator's public URL the provider
+   * redirects to (3005 for the platform; a reserved free port for a test instance, where a spec
+   * that signs in serves the orchestrator), the dashboard client's secret and the session key.
+   * Kept apart from `env` (the state file) like the administrator's secret.
+   */
+  dashboard: { url: string; clientSecret: string; sessionKey: string };
+  /**
+   * PAYLOAD_ENCRYPTION_KEYS / PAYLOAD_ENCRYPTION_KEY_ID for every app and Jest (Temporal payloads
+   * are encrypted). Kept apart from `env`, which is written to the state file.
+   */
+  payloadEncryption: PayloadEncryptionEnv;
   endpoints: Endpoints;
   supervisor: Supervisor;
   /** Pids of every process we started (for tests asserting that stop() leaves none). */
@@ -150,12 +176,19 @@ function tail(file: string, lines = 25): string {
 
 export { type ChildRecord };
 
+/** The Temporal dev server's SQLite file of an instance on a database file (plus `-wal`, `-shm`). */
+export function temporalDatabaseFile(instance: string): string {
+  return path.join(paths.temporalDataDir, `${instance}.db`);
+}
+
 export class Supervisor {
   readonly stateFile: string;
   private readonly managed: Managed[] = [];
   private stopping?: Promise<void>;
   private env: Record<string, string> = {};
   private readonly exitHandler = () => this.killAllSync();
+  /** See StartOptions.keepDataOnStop. */
+  keepDataOnStop = false;
 
   constructor(
     readonly instance: string,
@@ -342,7 +375,7 @@ export class Supervisor {
 
   async startTemporal(
     cli: string,
-    opts: { persistent: boolean; restart?: boolean; fresh?: boolean },
+    opts: { persistent: boolean; restart?: boolean; fresh?: boolean; uiCodecEndpoint?: string },
   ): Promise<{ address: string; uiUrl?: string }> {
     if (opts.persistent && opts.fresh) this.removeTemporalDatabase();
     return this.withRetries('temporal', 3, async () => {
@@ -358,6 +391,8 @@ export class Supervisor {
         args.push('--ui-port', String(uiPort), '--db-filename', this.temporalDatabase());
         // WAL + synchronous=normal: the dev server's single SQLite connection is fsync-bound otherwise.
         args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+        // The UI asks the orchestrator to decrypt payloads (it answers only an operator's token).
+        if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
       } else {
         args.push('--headless');
       }
@@ -398,7 +433,7 @@ export class Supervisor {
   }
 
   private temporalDatabase(): string {
-    return path.join(paths.temporalDataDir, `${this.instance}.db`);
+    return temporalDatabaseFile(this.instance);
   }
 
   /** The dev server's SQLite file and its WAL/shared-memory companions. */
@@ -412,10 +447,12 @@ export class Supervisor {
   ): Promise<{ url: string; monitorUrl: string }> {
     const storeDir = path.join(paths.natsDataDir, this.instance);
     if (opts.fresh) fs.rmSync(storeDir, { recursive: true, force: true });
+    // Encryption at rest: the key reaches nats-server through its environment only.
+    const env = { ...process.env, [JETSTREAM_KEY_ENV]: jetStreamKey(this.instance, storeDir, opts.fresh) };
     return this.withRetries('nats', 3, async () => {
       const [port, httpPort] = [await freePort(), await freePort()];
       const conf = writeNatsConfig({ profile: this.instance, port, httpPort, storeDir });
-      const { child, logFile, managed } = this.spawnChild('nats', 'infra', exe, ['-c', conf], { port });
+      const { child, logFile, managed } = this.spawnChild('nats', 'infra', exe, ['-c', conf], { port, env });
       const monitorUrl = `http://127.0.0.1:${httpPort}`;
       try {
         await waitUntil(
@@ -426,6 +463,15 @@ export class Supervisor {
             child,
           },
         );
+        // A stream it could not decrypt is left out with a warning; the apps would then create an
+        // empty one over it. Refuse instead.
+        const unreadable = UNREADABLE_STORE_LOG.exec(fs.readFileSync(logFile, 'utf8'));
+        if (unreadable)
+          throw new Error(
+            `nats: the JetStream store ${storeDir} cannot be decrypted with the key in ` +
+              `${jetStreamKeyFile(this.instance)} (${unreadable[1]} metafile: ${unreadable[2]}): restore ` +
+              `the key it was written with, or remove the store if its events may be lost`,
+          );
       } catch (e) {
         await killGroup(child.pid!, 3000);
         this.forget(child.pid!);
@@ -445,7 +491,14 @@ export class Supervisor {
     port: number;
     fresh: boolean;
     restart?: boolean;
-  }): Promise<{ issuer: string; adminSecret: string }> {
+    /** The orchestrator's public URL: where the dashboard client's sign-ins return. */
+    dashboardUrl: string;
+  }): Promise<{
+    issuer: string;
+    adminSecret: string;
+    dashboardClientSecret: string;
+    dashboardSessionKey: string;
+  }> {
     const secrets = identitySecrets(this.instance, opts.fresh);
     const issuer = `http://127.0.0.1:${opts.port}`;
     const env = {
@@ -456,6 +509,8 @@ export class Supervisor {
       IDENTITY_JWKS: JSON.stringify(secrets.jwks),
       IDENTITY_COOKIE_SECRET: secrets.cookieSecret,
       IDENTITY_ADMIN_CLIENT_SECRET: secrets.adminSecret,
+      IDENTITY_DASHBOARD_CLIENT_SECRET: secrets.dashboardClientSecret,
+      IDENTITY_DASHBOARD_URL: opts.dashboardUrl,
       SWC_NODE_PROJECT: path.join(paths.repoRoot, 'tsconfig.json'),
     };
     const entry = path.join(paths.repoRoot, 'services/identity/src/main.ts');
@@ -479,7 +534,12 @@ export class Supervisor {
       throw new Error(`${(e as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`);
     }
     if (opts.restart) this.armRestarts(managed);
-    return { issuer, adminSecret: secrets.adminSecret };
+    return {
+      issuer,
+      adminSecret: secrets.adminSecret,
+      dashboardClientSecret: secrets.dashboardClientSecret,
+      dashboardSessionKey: secrets.dashboardSessionKey,
+    };
   }
 
   async startPostgres(opts: {
@@ -620,7 +680,7 @@ export class Supervisor {
       }
       this.managed.length = 0;
       fs.rmSync(this.stateFile, { force: true });
-      if (this.profile === 'test') {
+      if (this.profile === 'test' && !this.keepDataOnStop) {
         // Test instances are throw-away: drop their JetStream store, Postgres cluster and config.
         for (const p of [
           path.join(paths.natsDataDir, this.instance),
@@ -698,6 +758,7 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
   const restart = opts.restartInfrastructure ?? persistent;
   const persistentTemporal = opts.persistentTemporal ?? persistent;
   const supervisor = new Supervisor(instance, opts.profile);
+  supervisor.keepDataOnStop = opts.keepDataOnStop ?? false;
   if (opts.handleSignals) supervisor.installSignalHandlers();
   await supervisor.replaceStale();
   const [cli, natsExe] = await Promise.all([
@@ -709,7 +770,12 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
     const settled = await timed(`start infrastructure (${instance})`, () =>
       Promise.allSettled([
         timed('start temporal', () =>
-          supervisor.startTemporal(cli, { persistent: persistentTemporal, fresh: !persistent, restart }),
+          supervisor.startTemporal(cli, {
+            persistent: persistentTemporal,
+            fresh: !persistent,
+            restart,
+            uiCodecEndpoint: opts.temporalUiCodecEndpoint,
+          }),
         ),
         timed('start nats', () => supervisor.startNats(natsExe, { fresh: !persistent, restart })),
         timed('start postgres', () =>
@@ -728,12 +794,14 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
       Awaited<ReturnType<Supervisor['startNats']>>,
       PostgresHandle,
     ];
+    const dashboardUrl = `http://127.0.0.1:${persistent ? ORCHESTRATOR_PLATFORM_PORT : await freePort()}`;
     const identity = await timed('start identity', async () =>
       supervisor.startIdentity({
         databaseUrl: pg.url,
         port: persistent ? IDENTITY_PLATFORM_PORT : await freePort(),
         fresh: !persistent,
         restart,
+        dashboardUrl,
       }),
     );
     const endpoints: Endpoints = {
@@ -758,7 +826,13 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
     return {
       env,
       endpoints,
-      identity,
+      identity: { issuer: identity.issuer, adminSecret: identity.adminSecret },
+      dashboard: {
+        url: dashboardUrl,
+        clientSecret: identity.dashboardClientSecret,
+        sessionKey: identity.dashboardSessionKey,
+      },
+      payloadEncryption: payloadEncryptionEnv(instance, !persistent),
       supervisor,
       pids: () => supervisor.pids(),
       stop: () => supervisor.stop(),

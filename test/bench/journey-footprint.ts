@@ -32,6 +32,7 @@ import {
   type ThroughcareInput,
 } from '@throughcare/contracts';
 import { startInfrastructure } from '../../infra/src/supervisor';
+import { dataConverterFrom, ENCRYPTED_FAILURE_CONVERTER_PATH } from '@throughcare/platform-temporal';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   receptionInput,
@@ -92,6 +93,9 @@ function memory(): Memory {
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The forked worker process: the journey worker alone, reporting its memory when asked. */
+/** The bench instance's payload encryption keys, handed to each worker child. */
+let payloadEncryption: Record<string, string> = {};
+
 async function child(
   address: string,
   taskQueue: string,
@@ -106,6 +110,11 @@ async function child(
   const worker = await Worker.create({
     connection,
     taskQueue,
+    // As in production: payloads encrypted (the keys come from the parent, through the environment).
+    dataConverter: dataConverterFrom({
+      PAYLOAD_ENCRYPTION_KEYS: process.env.PAYLOAD_ENCRYPTION_KEYS ?? '',
+      PAYLOAD_ENCRYPTION_KEY_ID: process.env.PAYLOAD_ENCRYPTION_KEY_ID ?? '',
+    }),
     workflowBundle: { codePath: bundlePath },
     activities: recordingActivities().throughcare,
     maxCachedWorkflows: cache,
@@ -170,6 +179,7 @@ async function runScenario(
     ['--child', address, taskQueue, bundlePath, String(cache), String(s.heapLimitMib ?? '')],
     {
       execArgv: ['--expose-gc', '-r', '@swc-node/register'],
+      env: { ...process.env, ...payloadEncryption },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     },
   );
@@ -337,12 +347,15 @@ async function main(args: string[]): Promise<void> {
   try {
     const bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../workflows/throughcare/src/workflows'),
+      failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
     });
     const bundlePath = path.join(bundleDir, 'workflows.js');
     fs.writeFileSync(bundlePath, bundle.code);
     const address = infra.env.TEMPORAL_ADDRESS!;
     const connection = await Connection.connect({ address });
-    const client = new Client({ connection });
+    payloadEncryption = infra.payloadEncryption;
+    const dataConverter = dataConverterFrom(infra.payloadEncryption);
+    const client = new Client({ connection, dataConverter });
     const nativeConnection = await NativeConnection.connect({ address });
     const doubles = recordingActivities();
     const coreScreens = new Set<string>();
@@ -363,6 +376,7 @@ async function main(args: string[]): Promise<void> {
       ).map(([taskQueue, activities]) =>
         Worker.create({
           connection: nativeConnection,
+          dataConverter,
           taskQueue,
           activities,
           maxConcurrentActivityTaskExecutions: 200,

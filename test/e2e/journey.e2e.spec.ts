@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Client as PgClient } from 'pg';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
@@ -13,7 +12,14 @@ import {
   type PlanView,
 } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
-import { bearer, requireEnv, startApp, type AppProcess } from '@throughcare/testing';
+import { bearer, requireEnv, testDataConverter, type AppProcess } from '@throughcare/testing';
+import {
+  createSuiteDatabase,
+  deleteStreams,
+  eventuallyDefined,
+  startApps,
+  type E2eApp,
+} from './e2e.spec-support';
 
 /**
  * One person through every service, end to end: real Postgres, NATS JetStream and Temporal dev
@@ -22,70 +28,42 @@ import { bearer, requireEnv, startApp, type AppProcess } from '@throughcare/test
  */
 
 const secret = randomBytes(24).toString('hex');
-let apps: Record<'assessment' | 'referral' | 'liberation' | 'directory' | 'orchestrator', AppProcess>;
+let apps: Record<E2eApp, AppProcess>;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 let temporal: Client;
-let database: string;
-
-const entries = {
-  assessment: 'services/assessment/src/main.ts',
-  referral: 'services/referral/src/main.ts',
-  liberation: 'services/liberation/src/main.ts',
-  directory: 'services/directory/src/main.ts',
-  orchestrator: 'workflows/throughcare/src/main.ts',
-} as const;
 
 beforeAll(async () => {
   // A database and a bus of this suite's own: earlier suites' rows and events must not leak in.
-  const adminUrl = requireEnv('DATABASE_URL');
-  database = `e2e_${randomBytes(4).toString('hex')}`;
-  const admin = new PgClient({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-
+  const url = await createSuiteDatabase('e2e');
   nc = await connect({ servers: requireEnv('NATS_URL') });
   jsm = await jetstreamManager(nc);
-  for (const stream of [Streams.events.name, Streams.deadLetter.name]) {
-    await jsm.streams.delete(stream).catch(() => false);
-  }
+  await deleteStreams(jsm);
 
   const env = {
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: url,
     NATS_URL: requireEnv('NATS_URL'),
     TEMPORAL_ADDRESS: requireEnv('TEMPORAL_ADDRESS'),
     TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    PAYLOAD_ENCRYPTION_KEYS: requireEnv('PAYLOAD_ENCRYPTION_KEYS'),
+    PAYLOAD_ENCRYPTION_KEY_ID: requireEnv('PAYLOAD_ENCRYPTION_KEY_ID'),
     PERSON_ID_SECRET: secret,
     LOG_LEVEL: 'warn',
     // Nobody can wait the policy's 45-minute settle window in a test: movements settle in 1 s here.
     MOVEMENT_SETTLE_SECONDS: '1',
   };
   // Directory first: its migrations seed the agencies the journey looks up.
-  const directory = await startApp('directory', entries.directory, env);
-  const started = await Promise.all(
-    (['assessment', 'referral', 'liberation', 'orchestrator'] as const).map((name) =>
-      startApp(name, entries[name], env),
-    ),
-  );
-  apps = {
-    directory,
-    assessment: started[0]!,
-    referral: started[1]!,
-    liberation: started[2]!,
-    orchestrator: started[3]!,
-  };
-  temporal = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
+  apps = await startApps(env);
+  temporal = new Client({
+    connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }),
+    dataConverter: testDataConverter(),
+  });
 }, 300_000);
 
 afterAll(async () => {
   await Promise.all(Object.values(apps ?? {}).map((app) => app.stop()));
   // Leave no malformed messages behind for suites that read the shared bus after this one.
-  for (const stream of [Streams.events.name, Streams.deadLetter.name]) {
-    await jsm?.streams.delete(stream).catch(() => false);
-  }
+  await deleteStreams(jsm);
   await temporal?.connection.close();
   await nc?.drain();
 }, 60_000);
@@ -126,27 +104,8 @@ async function http<T = unknown>(
   };
 }
 
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const logs = Object.values(apps)
-    .map((a) => `--- ${a.name}\n${a.output().slice(-1500)}`)
-    .join('\n');
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}\n${logs}`);
-}
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> =>
+  eventuallyDefined(what, probe, { apps: () => Object.values(apps), timeoutMs: 60_000, intervalMs: 250 });
 
 const plan = (personId: string, episode = 1) =>
   http<PlanView>(apps.orchestrator, 'GET', `/journeys/${personId}/episodes/${episode}`);
@@ -471,7 +430,9 @@ describe('a person from reception to post-release follow-up, through every servi
       await bearer({ roles: ['manager'] }, 'urn:throughcare:orchestrator'),
     );
     expect(dashboard.status).toBe(200);
-    const page = await fetch(`${apps.orchestrator.baseUrl}/dashboard`);
+    const page = await fetch(`${apps.orchestrator.baseUrl}/dashboard`, {
+      headers: await bearer({ roles: ['manager'] }, 'urn:throughcare:orchestrator'),
+    });
     expect(await page.text()).toContain('Journeys by stage');
 
     // Every fact is on the bus.
@@ -652,7 +613,10 @@ describe('a person from reception to post-release follow-up, through every servi
     }>(apps.orchestrator, 'GET', '/dashboard/data');
     expect(board.body.journeysNeedingAttention).toBeGreaterThanOrEqual(1);
     expect(board.body.attention.find((a) => a.mustAct === listed.mustAct)?.open).toBeGreaterThanOrEqual(1);
-    expect(await (await fetch(`${apps.orchestrator.baseUrl}/dashboard`)).text()).toContain('Needs attention');
+    const attentionPage = await fetch(`${apps.orchestrator.baseUrl}/dashboard`, {
+      headers: await bearer({ roles: ['operator'] }, 'urn:throughcare:orchestrator'),
+    });
+    expect(await attentionPage.text()).toContain('Needs attention');
     await eventually('attention raised on the bus', async () =>
       (await eventsOnBus(personId)).includes('throughcare.attention.raised') ? true : undefined,
     );

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { JETSTREAM_KEY_ENV } from '../jetstream-key';
 import { paths } from '../paths';
 import { isExecutable, mkdirp } from '../util';
 import { goInstall } from './go-install';
@@ -30,6 +31,11 @@ export async function provisionNats(): Promise<string> {
  * (Dec 2025). Locally it costs a little publish throughput; it keeps tests honest about what
  * production runs with (production additionally wants three replicas). Needs nats-server ≥ 2.10
  * (Debian's 2.9.10 rejects the option), hence the pinned build.
+ *
+ * Encrypted at rest (issue 8): every message block and stream/consumer metadata file is sealed
+ * with ChaCha20-Poly1305 under the instance's key (infra/src/jetstream-key.ts), which the server
+ * reads from the environment variable JETSTREAM_KEY: the config file holds no secret. A server
+ * started without that variable refuses the config.
  */
 export function writeNatsConfig(opts: {
   profile: string;
@@ -54,8 +60,12 @@ jetstream {
   sync_interval: always
   max_memory_store: 256MB
   max_file_store: 4GB
+  # Encryption at rest; the key comes from the environment (never this file, a log or the state file).
+  cipher: chachapoly
+  key: $${JETSTREAM_KEY_ENV}
 }
 `,
+    { mode: 0o600 },
   );
   return file;
 }

@@ -1,7 +1,7 @@
 export { requireEnv } from './env';
 export { createTimeSkippingTestEnv } from './temporal';
 export { freePort, startApp, type AppProcess } from './app-processes';
-export { withSpecWorker, type SpecWorker, type SpecWorkflowTarget } from './spec-worker';
+export { testDataConverter, withSpecWorker, type SpecWorker, type SpecWorkflowTarget } from './spec-worker';
 export {
   adminClient,
   bearer,
@@ -12,3 +12,12 @@ export {
   type RegisteredClient,
   type TestPrincipal,
 } from './identity';
+export {
+  browse,
+  CookieJar,
+  createStaff,
+  follow,
+  formAction,
+  hiddenInputs,
+  type StaffAccount,
+} from './browser';

@@ -1,11 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowStartOptions } from '@temporalio/client';
-import type { Workflow, WorkflowResultType } from '@temporalio/common';
+import type { DataConverter, Workflow, WorkflowResultType } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { dataConverterFrom } from '@throughcare/platform-temporal';
+import { requireEnv } from './env';
 
 export interface SpecWorkflowTarget {
   address: string;
   namespace: string;
+  /**
+   * Payload encryption shared with the service's worker (whose results it must read); defaults to
+   * the test run's keys (PAYLOAD_ENCRYPTION_KEYS / PAYLOAD_ENCRYPTION_KEY_ID, set by `npm test`).
+   */
+  dataConverter?: DataConverter;
+}
+
+/** The data converter of the apps a test run starts (the run's payload encryption keys). */
+export function testDataConverter(): DataConverter {
+  return dataConverterFrom({
+    PAYLOAD_ENCRYPTION_KEYS: requireEnv('PAYLOAD_ENCRYPTION_KEYS'),
+    PAYLOAD_ENCRYPTION_KEY_ID: requireEnv('PAYLOAD_ENCRYPTION_KEY_ID'),
+  });
 }
 
 export interface SpecWorker {
@@ -26,11 +41,13 @@ export async function withSpecWorker<R>(
   const connection = await Connection.connect({ address: target.address });
   const workerConnection = await NativeConnection.connect({ address: target.address });
   try {
-    const client = new Client({ connection, namespace: target.namespace });
+    const dataConverter = target.dataConverter ?? testDataConverter();
+    const client = new Client({ connection, namespace: target.namespace, dataConverter });
     const taskQueue = `spec-${randomUUID()}`;
     const worker = await Worker.create({
       connection: workerConnection,
       namespace: target.namespace,
+      dataConverter,
       taskQueue,
       workflowsPath,
     });

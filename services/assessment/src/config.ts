@@ -5,6 +5,7 @@ export const AssessmentConfigSchema = z.object({
   ...CommonEnv.database,
   ...CommonEnv.nats,
   ...CommonEnv.temporal,
+  ...CommonEnv.payloadEncryption,
   ...CommonEnv.http(3001),
   ...CommonEnv.logging,
   ...CommonEnv.auth('assessment'),

@@ -1,3 +1,5 @@
+import { appDatabaseFrom } from '@throughcare/platform-persistence';
+import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TaskQueues } from '@throughcare/contracts';
 import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
@@ -19,12 +21,17 @@ export class AppModule {
           serviceName: 'directory',
           database: {
             url: config.DATABASE_URL,
+            app: appDatabaseFrom(config),
             schema: DIRECTORY_SCHEMA,
             entities: [Agency],
             migrations: directoryMigrations,
           },
           natsUrl: config.NATS_URL,
-          temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+          temporal: {
+            address: config.TEMPORAL_ADDRESS,
+            namespace: config.TEMPORAL_NAMESPACE,
+            dataConverter: dataConverterFrom(config),
+          },
           auth: accessTokenOptionsFrom(config),
         }),
         AgenciesModule,

@@ -5,6 +5,7 @@ export const DirectoryConfigSchema = z.object({
   ...CommonEnv.database,
   ...CommonEnv.nats,
   ...CommonEnv.temporal,
+  ...CommonEnv.payloadEncryption,
   ...CommonEnv.http(3004),
   ...CommonEnv.logging,
   ...CommonEnv.auth('directory'),

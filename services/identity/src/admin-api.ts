@@ -1,15 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
+import { actorOf, hasRole, type AccessTokenVerifier, type Principal } from '@throughcare/platform-auth';
+import { authenticate, fieldErrors, noSuchRoute, Problem, problemApi } from './koa-problem';
 import {
-  actorOf,
-  bearerTokenOf,
-  hasRole,
-  IssuerUnavailableError,
-  TokenRejectedError,
-  type AccessTokenVerifier,
-  type Principal,
-} from '@throughcare/platform-auth';
+  CreateStaffSchema,
+  DisableStaffSchema,
+  staffView,
+  UsernameTakenError,
+  type StaffStore,
+} from './staff-store';
 import {
   ADMIN_CLIENT_ID,
   clientView,
@@ -20,6 +20,13 @@ import {
 
 const MAX_BODY_BYTES = 16 * 1024;
 const CLIENT_PATH = /^\/admin\/clients\/(tc-[0-9a-f]{24}|throughcare-admin)(\/revocation)?$/;
+const STAFF_PATH = /^\/admin\/staff\/(st-[0-9a-f]{24})(\/disabling)?$/;
+const StaffListQuerySchema = z
+  .object({
+    after: z.string().min(1).max(100).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
 const ListQuerySchema = z
   .object({
     agencyId: z.string().min(1).max(200).optional(),
@@ -27,21 +34,6 @@ const ListQuerySchema = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
-
-class Problem extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    detail: string,
-    readonly errors?: { field: string; message: string }[],
-  ) {
-    super(detail);
-  }
-}
-
-function fieldErrors(error: z.ZodError, where: string) {
-  return error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message }));
-}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
@@ -64,70 +56,41 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 /**
  * The administration API, in front of the provider's own routes: register, list, read and revoke
- * API clients. Callers need an access token for `audience` with the administrator role; anybody
+ * API clients; create, list, read and disable staff accounts (people who sign in). Callers need an access token for `audience` with the administrator role; anybody
  * else gets the same 404 as an unknown path.
  */
-export function adminApi(clients: ClientStore, verifier: AccessTokenVerifier): Middleware {
-  const authenticate = async (ctx: ParameterizedContext): Promise<Principal> => {
-    const header = ctx.get('authorization');
-    const token = bearerTokenOf(header);
-    if (!token) {
-      ctx.set('www-authenticate', 'Bearer realm="throughcare"');
-      throw new Problem(401, 'Unauthorized', 'a bearer access token is required');
-    }
-    try {
-      const principal = await verifier.verify(token);
-      if (!hasRole(principal, ['administrator']))
-        throw new Problem(404, 'Not Found', `Cannot ${ctx.method} ${ctx.url}`);
-      return principal;
-    } catch (e) {
-      if (e instanceof TokenRejectedError) {
-        ctx.set('www-authenticate', `Bearer realm="throughcare", error="invalid_token"`);
-        throw new Problem(401, 'Unauthorized', `invalid access token: ${e.reason}`);
-      }
-      if (e instanceof IssuerUnavailableError) throw new Problem(503, 'Service Unavailable', 'retry later');
-      throw e;
-    }
+export function adminApi(clients: ClientStore, staff: StaffStore, verifier: AccessTokenVerifier): Middleware {
+  const administrator = async (ctx: ParameterizedContext): Promise<Principal> => {
+    const principal = await authenticate(ctx, verifier);
+    if (!hasRole(principal, ['administrator'])) throw noSuchRoute(ctx);
+    return principal;
   };
 
-  return async (ctx, next) => {
-    if (!ctx.path.startsWith('/admin/')) return next();
-    try {
-      await route(ctx, authenticate, clients);
-    } catch (e) {
-      const problem =
-        e instanceof Problem
-          ? e
-          : new Problem(500, 'Internal Server Error', 'the request could not be completed');
-      if (!(e instanceof Problem)) console.error(`identity admin API: ${ctx.method} ${ctx.path} failed`, e);
-      ctx.status = problem.status;
-      ctx.type = 'application/problem+json';
-      ctx.body = JSON.stringify({
-        type: 'about:blank',
-        title: problem.title,
-        status: problem.status,
-        detail: problem.message,
-        instance: ctx.path,
-        ...(problem.errors ? { errors: problem.errors } : {}),
-      });
-    }
-  };
+  return problemApi(
+    'identity admin API',
+    (ctx) => ctx.path.startsWith('/admin/'),
+    async (ctx) => {
+      if (ctx.path === '/admin/staff' || ctx.path.startsWith('/admin/staff/'))
+        await staffRoute(ctx, administrator, staff);
+      else await route(ctx, administrator, clients);
+    },
+  );
 }
 
 async function route(
   ctx: ParameterizedContext,
-  authenticate: (ctx: ParameterizedContext) => Promise<Principal>,
+  administrator: (ctx: ParameterizedContext) => Promise<Principal>,
   clients: ClientStore,
 ): Promise<void> {
   const one = CLIENT_PATH.exec(ctx.path);
   const known = ctx.path === '/admin/clients' || one;
-  if (!known) throw new Problem(404, 'Not Found', `Cannot ${ctx.method} ${ctx.url}`);
-  const principal = await authenticate(ctx);
+  if (!known) throw noSuchRoute(ctx);
+  const principal = await administrator(ctx);
   const actor = actorOf(principal);
   if (ctx.path === '/admin/clients' && ctx.method === 'POST') {
     const parsed = RegisterClientSchema.safeParse(await readJson(ctx.req));
     if (!parsed.success)
-      throw new Problem(400, 'Bad Request', 'invalid client', fieldErrors(parsed.error, 'body'));
+      throw new Problem(400, 'Bad Request', 'invalid client', { errors: fieldErrors(parsed.error, 'body') });
     const { client, secret } = await clients.register(parsed.data, actor);
     ctx.status = 201;
     ctx.set('cache-control', 'no-store');
@@ -137,7 +100,7 @@ async function route(
   if (ctx.path === '/admin/clients' && ctx.method === 'GET') {
     const parsed = ListQuerySchema.safeParse(ctx.query);
     if (!parsed.success)
-      throw new Problem(400, 'Bad Request', 'invalid query', fieldErrors(parsed.error, 'query'));
+      throw new Problem(400, 'Bad Request', 'invalid query', { errors: fieldErrors(parsed.error, 'query') });
     const page = await clients.list({ ...parsed.data, limit: parsed.data.limit + 1 });
     const items = page.slice(0, parsed.data.limit);
     ctx.body = {
@@ -161,11 +124,80 @@ async function route(
       );
     const parsed = RevokeClientSchema.safeParse(await readJson(ctx.req));
     if (!parsed.success)
-      throw new Problem(400, 'Bad Request', 'invalid revocation', fieldErrors(parsed.error, 'body'));
+      throw new Problem(400, 'Bad Request', 'invalid revocation', {
+        errors: fieldErrors(parsed.error, 'body'),
+      });
     const client = await clients.revoke(one[1]!, parsed.data.reason, actor);
     if (!client) throw new Problem(404, 'Not Found', `no client ${one[1]}`);
     ctx.body = clientView(client);
     return;
   }
-  throw new Problem(404, 'Not Found', `Cannot ${ctx.method} ${ctx.url}`);
+  throw noSuchRoute(ctx);
+}
+
+/**
+ * Staff accounts: `POST /admin/staff` (a generated one-time password is returned once when none
+ * is given; a given one is never echoed), `GET /admin/staff` (pages), `GET /admin/staff/:id`,
+ * `POST /admin/staff/:id/disabling` (`{reason}`). Who created or disabled an account is recorded
+ * on it, like a client's registration and revocation.
+ */
+async function staffRoute(
+  ctx: ParameterizedContext,
+  administrator: (ctx: ParameterizedContext) => Promise<Principal>,
+  staff: StaffStore,
+): Promise<void> {
+  const one = STAFF_PATH.exec(ctx.path);
+  if (ctx.path !== '/admin/staff' && !one) throw noSuchRoute(ctx);
+  const principal = await administrator(ctx);
+  const actor = actorOf(principal);
+  if (ctx.path === '/admin/staff' && ctx.method === 'POST') {
+    const parsed = CreateStaffSchema.safeParse(await readJson(ctx.req));
+    if (!parsed.success)
+      throw new Problem(400, 'Bad Request', 'invalid staff account', {
+        errors: fieldErrors(parsed.error, 'body'),
+      });
+    try {
+      const { user, password } = await staff.create(parsed.data, actor);
+      ctx.status = 201;
+      ctx.set('cache-control', 'no-store');
+      ctx.body = { ...staffView(user), ...(password ? { oneTimePassword: password } : {}) };
+    } catch (e) {
+      if (e instanceof UsernameTakenError)
+        throw new Problem(409, 'Conflict', e.message, {
+          errors: [{ field: 'body.username', message: 'taken' }],
+        });
+      throw e;
+    }
+    return;
+  }
+  if (ctx.path === '/admin/staff' && ctx.method === 'GET') {
+    const parsed = StaffListQuerySchema.safeParse(ctx.query);
+    if (!parsed.success)
+      throw new Problem(400, 'Bad Request', 'invalid query', { errors: fieldErrors(parsed.error, 'query') });
+    const page = await staff.list({ ...parsed.data, limit: parsed.data.limit + 1 });
+    const items = page.slice(0, parsed.data.limit);
+    ctx.body = {
+      items: items.map(staffView),
+      next: page.length > parsed.data.limit ? items[items.length - 1]!.userId : null,
+    };
+    return;
+  }
+  if (one && !one[2] && ctx.method === 'GET') {
+    const user = await staff.find(one[1]!);
+    if (!user) throw new Problem(404, 'Not Found', `no staff account ${one[1]}`);
+    ctx.body = staffView(user);
+    return;
+  }
+  if (one?.[2] && ctx.method === 'POST') {
+    const parsed = DisableStaffSchema.safeParse(await readJson(ctx.req));
+    if (!parsed.success)
+      throw new Problem(400, 'Bad Request', 'invalid disabling', {
+        errors: fieldErrors(parsed.error, 'body'),
+      });
+    const user = await staff.disable(one[1]!, parsed.data.reason, actor);
+    if (!user) throw new Problem(404, 'Not Found', `no staff account ${one[1]}`);
+    ctx.body = staffView(user);
+    return;
+  }
+  throw noSuchRoute(ctx);
 }

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { ROLES, type Role } from '@throughcare/platform-auth';
+import { AgencyIdSchema, EstablishmentsSchema, refineScope } from './principal-scope';
 import { hashSecret, newClientId, newSecret } from './secret-hash';
 
 export const ADMIN_CLIENT_ID = 'throughcare-admin';
@@ -24,36 +25,17 @@ export const RegisterClientSchema = z
   .object({
     name: z.string().trim().min(1).max(200),
     roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
-    agencyId: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/)
-      .optional(),
-    establishments: z
-      .array(z.string().regex(/^[A-Z]{3}$/, 'establishment code must be three upper-case letters'))
-      .max(200)
-      .optional(),
+    agencyId: AgencyIdSchema.optional(),
+    establishments: EstablishmentsSchema.optional(),
   })
   .strict()
-  .superRefine((c, ctx) => {
-    const agencyRole = c.roles.some((r) => r === 'agency-staff' || r === 'agency-system');
-    if (agencyRole && !c.agencyId)
-      ctx.addIssue({ code: 'custom', path: ['agencyId'], message: 'required for an agency role' });
-    if (!agencyRole && c.agencyId)
-      ctx.addIssue({ code: 'custom', path: ['agencyId'], message: 'only agency roles act for an agency' });
-    const prison = c.roles.includes('prison-staff');
-    if (prison && !c.establishments?.length)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['establishments'],
-        message: 'required for the prison-staff role',
-      });
-    if (!prison && c.establishments?.length)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['establishments'],
-        message: 'only the prison-staff role has establishments',
-      });
-  });
+  .superRefine((c, ctx) =>
+    refineScope(c, ctx, {
+      agencyRoles: ['agency-staff', 'agency-system'],
+      required: 'required for an agency role',
+      onlyFor: 'only agency roles act for an agency',
+    }),
+  );
 export type RegisterClient = z.output<typeof RegisterClientSchema>;
 
 export const RevokeClientSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict();

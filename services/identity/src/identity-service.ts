@@ -3,10 +3,17 @@ import type { JWKS } from 'oidc-provider';
 import { AccessTokenVerifier } from '@throughcare/platform-auth';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { adminApi } from './admin-api';
+import { auditApi } from './audit-api';
 import { ClientStore } from './client-store';
 import { IDENTITY_AUDIENCE, IDENTITY_SCHEMA, issuerOf, type IdentityConfig } from './config';
 import { identityMigrations } from './migrations';
+import { interactions } from './interactions';
 import { createProvider } from './provider';
+import { sweepExpired } from './provider-store';
+import { StaffStore } from './staff-store';
+
+/** How often expired sessions, interactions, codes and grants are deleted. */
+const SWEEP_INTERVAL_MS = 10 * 60_000;
 
 export interface IdentityService {
   issuer: string;
@@ -30,20 +37,35 @@ export async function startIdentityService(config: IdentityConfig): Promise<Iden
     poolSize: 5,
   });
   const clients = new ClientStore(db);
+  const staff = new StaffStore(db);
   await clients.ensureAdmin(config.IDENTITY_ADMIN_CLIENT_SECRET);
+  const dashboard =
+    config.IDENTITY_DASHBOARD_CLIENT_SECRET && config.IDENTITY_DASHBOARD_URL
+      ? { clientSecret: config.IDENTITY_DASHBOARD_CLIENT_SECRET, url: config.IDENTITY_DASHBOARD_URL }
+      : undefined;
   const provider = createProvider({
     issuer,
     jwks,
     cookieSecret: config.IDENTITY_COOKIE_SECRET,
     accessTokenTtlSeconds: config.IDENTITY_ACCESS_TOKEN_TTL_SECONDS,
+    sessionTtlSeconds: config.IDENTITY_SESSION_TTL_SECONDS,
     clients,
+    staff,
+    db,
+    ...(dashboard ? { dashboard } : {}),
   });
   const verifier = new AccessTokenVerifier({
     issuer,
     audience: IDENTITY_AUDIENCE,
     jwksUri: `${issuer}/jwks`,
   });
-  provider.use(adminApi(clients, verifier));
+  provider.use(interactions(provider, staff, dashboard ? [new URL(dashboard.url).origin] : []));
+  provider.use(adminApi(clients, staff, verifier));
+  provider.use(auditApi(db, verifier));
+  // Why a token request was refused (oidc-provider keeps the detail out of the response).
+  provider.on('grant.error', (_ctx: unknown, error: Error & { error_detail?: string }) =>
+    console.warn(`identity: token request refused: ${error.message} (${error.error_detail ?? 'no detail'})`),
+  );
   provider.on('server_error', (_ctx: unknown, error: Error) =>
     console.error('identity: server error', error),
   );
@@ -63,6 +85,12 @@ export async function startIdentityService(config: IdentityConfig): Promise<Iden
     server.once('error', reject);
     server.listen(config.PORT, '0.0.0.0', () => resolve());
   });
+  const sweep = setInterval(() => {
+    sweepExpired(db).catch((e: unknown) =>
+      console.error('identity: sweeping expired sign-in state failed', e),
+    );
+  }, SWEEP_INTERVAL_MS);
+  sweep.unref();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   console.log(
@@ -72,6 +100,7 @@ export async function startIdentityService(config: IdentityConfig): Promise<Iden
     issuer,
     port,
     stop: async () => {
+      clearInterval(sweep);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.destroy();
     },

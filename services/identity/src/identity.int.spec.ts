@@ -82,8 +82,8 @@ describe('identity provider (services/identity, oidc-provider)', () => {
     });
   });
 
-  it('offers nothing but client credentials: no logout, userinfo or pushed authorization endpoints', async () => {
-    for (const path of ['/session/end', '/me', '/request']) {
+  it('offers no userinfo or pushed authorization endpoints (staff sign-in and logout: staff-sign-in.int.spec.ts)', async () => {
+    for (const path of ['/me', '/request']) {
       const response = await fetch(`${issuer}${path}`, { method: path === '/request' ? 'POST' : 'GET' });
       expect({ path, status: response.status }).toEqual({ path, status: 404 });
     }

@@ -5,6 +5,7 @@ export const LiberationConfigSchema = z.object({
   ...CommonEnv.database,
   ...CommonEnv.nats,
   ...CommonEnv.temporal,
+  ...CommonEnv.payloadEncryption,
   ...CommonEnv.http(3003),
   ...CommonEnv.logging,
   ...CommonEnv.auth('liberation'),

@@ -5,6 +5,7 @@ export const ReferralConfigSchema = z.object({
   ...CommonEnv.database,
   ...CommonEnv.nats,
   ...CommonEnv.temporal,
+  ...CommonEnv.payloadEncryption,
   ...CommonEnv.http(3002),
   ...CommonEnv.logging,
   ...CommonEnv.auth('referral'),

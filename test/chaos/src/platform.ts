@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { ENCRYPTED_FAILURE_CONVERTER_PATH } from '@throughcare/platform-temporal';
 import { apps } from '../../../infra/src/apps';
 import { paths } from '../../../infra/src/paths';
 import { startInfrastructure, type Infrastructure } from '../../../infra/src/supervisor';
@@ -32,13 +33,24 @@ export interface ChaosPlatform {
   stop(): Promise<void>;
 }
 
-export async function startChaosPlatform(instance: string): Promise<ChaosPlatform> {
+export interface ChaosPlatformOptions {
+  /** The apps' LOG_LEVEL (default `warn`; the canary runs the production default, `log`). */
+  logLevel?: string;
+  /** Leave the instance's data dirs in place when it stops (StartOptions.keepDataOnStop). */
+  keepDataOnStop?: boolean;
+}
+
+export async function startChaosPlatform(
+  instance: string,
+  opts: ChaosPlatformOptions = {},
+): Promise<ChaosPlatform> {
   const infra = await startInfrastructure({
     profile: 'test',
     instance,
     ignoreDatabaseUrl: true,
     persistentTemporal: true,
     restartInfrastructure: true,
+    keepDataOnStop: opts.keepDataOnStop,
   });
   try {
     const secret = randomBytes(24).toString('hex');
@@ -46,16 +58,20 @@ export async function startChaosPlatform(instance: string): Promise<ChaosPlatfor
     // orchestrator is back in seconds instead of bundling the workflows again.
     const bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../../workflows/throughcare/src/workflows'),
+      failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
       logger: new DefaultLogger('ERROR', (entry) => log('chaos', `bundle: ${entry.message}`)),
     });
     const bundlePath = path.join(paths.runDir, `${instance}-workflows.js`);
     fs.writeFileSync(bundlePath, bundle.code);
     const env: Record<string, string> = {
       ...infra.env,
+      ...infra.payloadEncryption,
       PERSON_ID_SECRET: secret,
       SWC_NODE_PROJECT: path.join(paths.repoRoot, 'tsconfig.json'),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: opts.logLevel ?? 'warn',
       WORKFLOW_BUNDLE_PATH: bundlePath,
+      // A load harness, one client driving thousands of journeys: the per-client limit is off.
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
     };
     const urls = {} as Record<AppName, string>;
     const start = async (name: AppName) => {

@@ -10,6 +10,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Client as TemporalClient, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Client as PgClient } from 'pg';
 import { Streams, throughcareWorkflowId } from '@throughcare/contracts';
 import { bearer, type IdentityTarget } from '@throughcare/testing';
@@ -111,6 +112,8 @@ export interface ReconcileOptions {
   journeys: Journey[];
   databaseUrl: string;
   temporalAddress: string;
+  /** The instance's payload encryption (memos and results are encrypted like everything else). */
+  dataConverter: DataConverter;
   orchestratorUrl: string;
   liberationUrl: string;
   nc: NatsConnection;
@@ -271,7 +274,7 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciliation> {
   const custodyDates = new Map<string, string | undefined>();
   const statuses = new Map<string, string>();
   const connection = await Connection.connect({ address: o.temporalAddress });
-  const temporal = new TemporalClient({ connection });
+  const temporal = new TemporalClient({ connection, dataConverter: o.dataConverter });
   try {
     await pool(o.journeys, 8, async (j) => {
       if (!j.steps.reception) return;

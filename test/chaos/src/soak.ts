@@ -13,6 +13,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Streams, throughcareWorkflowId } from '@throughcare/contracts';
+import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { paths } from '../../../infra/src/paths';
 import { instanceStatus } from '../../../infra/src/status';
 import { descendants, isAlive, log, setLogSink } from '../../../infra/src/util';
@@ -130,6 +131,8 @@ async function drained(nc: NatsConnection): Promise<boolean> {
 /**
  * Writes the Temporal history (the JSON `historyFromJSON` and the replay test read) of each journey a finding names to <logs>/<instance>-history-<id>.json
  * before the instance (and its Temporal database) is removed: the evidence for a replay or a bug report.
+ * Written as stored, i.e. with payloads encrypted: replay it with the instance's key
+ * (<cache>/payload-keys/<instance>.json, replaced at the instance's next run) as the replay worker's codec.
  */
 async function keepHistories(address: string, instance: string, r: Reconciliation): Promise<string[]> {
   const people = [
@@ -266,6 +269,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         journeys,
         databaseUrl: p.env.DATABASE_URL!,
         temporalAddress: p.env.TEMPORAL_ADDRESS!,
+        dataConverter: dataConverterFrom(p.infra.payloadEncryption),
         orchestratorUrl: p.urls.orchestrator,
         liberationUrl: p.urls.liberation,
         nc: bus,

@@ -13,6 +13,8 @@ const base = {
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   PERSON_ID_SECRET: 'config-spec-secret-0123456789',
   AUTH_ISSUER: 'http://127.0.0.1:3006',
+  PAYLOAD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  PAYLOAD_ENCRYPTION_KEY_ID: 'k1',
 };
 
 const problems = (env: Record<string, string>): string[] => {

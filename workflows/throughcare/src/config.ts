@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommonEnv, loadConfig } from '@throughcare/platform-config';
+import { CommonEnv, ConfigError, loadConfig } from '@throughcare/platform-config';
 
 /**
  * The journey worker's memory budget. Its workflow cache keeps each open journey's state in the
@@ -37,10 +37,37 @@ export const OrchestratorConfigSchema = z.object({
   ...CommonEnv.database,
   ...CommonEnv.nats,
   ...CommonEnv.temporal,
+  ...CommonEnv.payloadEncryption,
   ...CommonEnv.http(3005),
   ...CommonEnv.logging,
   ...CommonEnv.auth('orchestrator'),
   ...CommonEnv.personId,
+  /**
+   * Origin (scheme://host:port) of the Temporal UI whose browser calls the codec endpoint
+   * (`/codec/decode`, `/codec/encode`): the only origin CORS admits. `./throughcare start` sets its
+   * dev UI's; the default is the Temporal CLI dev server's UI.
+   */
+  TEMPORAL_UI_ORIGIN: z
+    .string()
+    .url()
+    .refine((value) => new URL(value).origin === value, 'must be an origin: scheme://host[:port], no path')
+    .default('http://127.0.0.1:8233'),
+  /**
+   * Staff sign-in to the dashboard (issue 8): the orchestrator's public URL (the identity
+   * provider returns sign-ins to `<url>/dashboard/callback`), the secret of the provider's
+   * `throughcare-dashboard` client, and a 32-byte key (base64url) sealing the session cookies.
+   * All three or none; without them the dashboard answers bearer tokens only.
+   */
+  DASHBOARD_PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL')
+    .optional(),
+  DASHBOARD_CLIENT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DASHBOARD_SESSION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64url').length === 32, 'must be 32 bytes, base64url')
+    .optional(),
   /** A prebuilt workflow bundle (production); when unset the worker bundles from source at boot. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   /**
@@ -93,11 +120,36 @@ export const OrchestratorConfigSchema = z.object({
 });
 export type OrchestratorConfig = z.output<typeof OrchestratorConfigSchema>;
 
+/** The dashboard's sign-in settings, when all three are configured. */
+export function dashboardSignInFrom(config: OrchestratorConfig) {
+  const {
+    DASHBOARD_PUBLIC_URL: publicUrl,
+    DASHBOARD_CLIENT_SECRET: clientSecret,
+    DASHBOARD_SESSION_KEY: key,
+  } = config;
+  if (!publicUrl || !clientSecret || !key) return undefined;
+  return {
+    issuer: config.AUTH_ISSUER,
+    publicUrl,
+    clientId: 'throughcare-dashboard',
+    clientSecret,
+    sessionKey: Buffer.from(key, 'base64url'),
+    audience: config.AUTH_AUDIENCE,
+    clockToleranceSeconds: config.AUTH_CLOCK_TOLERANCE_SECONDS,
+  };
+}
+
 /** Postgres schema owned by the orchestrator: SLA breaches and case closures. */
 export const THROUGHCARE_SCHEMA = 'throughcare';
 
 export function loadOrchestratorConfig(
   env: Record<string, string | undefined> = process.env,
 ): OrchestratorConfig {
-  return loadConfig(OrchestratorConfigSchema, env);
+  const config = loadConfig(OrchestratorConfigSchema, env);
+  const set = [config.DASHBOARD_PUBLIC_URL, config.DASHBOARD_CLIENT_SECRET, config.DASHBOARD_SESSION_KEY];
+  if (set.some((v) => v !== undefined) && set.some((v) => v === undefined))
+    throw new ConfigError([
+      'DASHBOARD_PUBLIC_URL, DASHBOARD_CLIENT_SECRET and DASHBOARD_SESSION_KEY go together',
+    ]);
+  return config;
 }

@@ -1,10 +1,14 @@
+import { appDatabaseFrom } from '@throughcare/platform-persistence';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type ExitProcess } from '@throughcare/platform-http';
+import { dataConverterWith, payloadCodecFrom } from '@throughcare/platform-temporal';
 import { AttentionItem } from './attention/attention-item.entity';
 import { AttentionController } from './attention/attention.controller';
 import { AttentionService } from './attention/attention.service';
 import { BRIDGE_OPTIONS, BridgeHost, type BridgeOptions } from './bridge/bridge.host';
-import { THROUGHCARE_SCHEMA, type OrchestratorConfig } from './config';
+import { CodecModule } from './codec/codec.module';
+import { dashboardSignInFrom, THROUGHCARE_SCHEMA, type OrchestratorConfig } from './config';
+import { DashboardSignInModule } from './dashboard/dashboard-sign-in.module';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { throughcareMigrations } from './migrations';
@@ -22,6 +26,9 @@ import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 export class OrchestratorModule {
   /** `exitProcess`: how a stopped journey worker ends the process (tests inject their own). */
   static forRoot(config: OrchestratorConfig, hooks: { exitProcess?: ExitProcess } = {}): DynamicModule {
+    // One codec (keys checked here, at boot) for the client, the journey worker and /codec.
+    const codec = payloadCodecFrom(config);
+    const signIn = dashboardSignInFrom(config);
     return {
       module: OrchestratorModule,
       imports: [
@@ -29,15 +36,26 @@ export class OrchestratorModule {
           serviceName: 'orchestrator',
           database: {
             url: config.DATABASE_URL,
+            app: appDatabaseFrom(config),
             schema: THROUGHCARE_SCHEMA,
             entities: [SlaBreach, CaseClosure, AttentionItem],
             migrations: throughcareMigrations,
           },
           natsUrl: config.NATS_URL,
-          temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+          temporal: {
+            address: config.TEMPORAL_ADDRESS,
+            namespace: config.TEMPORAL_NAMESPACE,
+            dataConverter: dataConverterWith(codec),
+          },
           auth: accessTokenOptionsFrom(config),
           exitProcess: hooks.exitProcess,
         }),
+        CodecModule.register({
+          codec,
+          uiOrigin: config.TEMPORAL_UI_ORIGIN,
+          namespace: config.TEMPORAL_NAMESPACE,
+        }),
+        ...(signIn ? [DashboardSignInModule.register(signIn)] : []),
       ],
       controllers: [
         SlaController,

@@ -167,15 +167,25 @@ export class AccessTokenVerifier {
   }
 }
 
-/** Verifier options from a service's AUTH_* configuration (CommonEnv.auth). */
+/** A resource server's settings: how tokens are verified, and how often one client may call. */
+export interface AuthOptions extends AccessTokenVerifierOptions {
+  /** Requests per minute per API client (see RateLimitGuard); unlimited when unset. */
+  requestsPerMinute?: number;
+}
+
+/** Auth options from a service's AUTH_* and RATE_LIMIT_* configuration (CommonEnv.auth). */
 export function accessTokenOptionsFrom(config: {
   AUTH_ISSUER: string;
   AUTH_AUDIENCE: string;
   AUTH_JWKS_URI?: string;
   AUTH_CLOCK_TOLERANCE_SECONDS: number;
   AUTH_TOKEN_TYPE: string;
-}): AccessTokenVerifierOptions {
+  RATE_LIMIT_REQUESTS_PER_MINUTE?: number;
+}): AuthOptions {
   return {
+    ...(config.RATE_LIMIT_REQUESTS_PER_MINUTE
+      ? { requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE }
+      : {}),
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
     ...(config.AUTH_JWKS_URI ? { jwksUri: config.AUTH_JWKS_URI } : {}),

@@ -3,6 +3,7 @@ import {
   Injectable,
   Logger,
   NotFoundException,
+  Optional,
   ServiceUnavailableException,
   UnauthorizedException,
   type CanActivate,
@@ -12,7 +13,17 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { ACCESS_POLICY, type AccessPolicy, type RequestWithPrincipal } from './access.decorator';
 import { AccessTokenVerifier, IssuerUnavailableError, TokenRejectedError } from './access-token-verifier';
-import { hasRole } from './principal';
+import { hasRole, type Principal } from './principal';
+import { RateLimiter } from './rate-limiter';
+
+/**
+ * Told of every verified caller the guard turns away because the route does not admit its roles
+ * (the audit trail records these refusals). Optional: provide it under AUTH_REFUSAL_LISTENER.
+ */
+export interface AuthRefusalListener {
+  onRoleRefused(context: ExecutionContext, principal: Principal): Promise<void>;
+}
+export const AUTH_REFUSAL_LISTENER = Symbol('AUTH_REFUSAL_LISTENER');
 
 /** RFC 6750 §2.1 (the scheme name is case-insensitive, RFC 9110 §11.1). */
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
@@ -26,7 +37,8 @@ const REALM = 'throughcare';
 /**
  * The global guard: deny by default. A route without a declared policy is refused (and fails the
  * startup check, see RoutePolicyCheck); a route with `@Access(...)` needs a verified bearer token
- * with one of its roles. Outside the caller's roles the answer is the router's own 404.
+ * with one of its roles. Outside the caller's roles the answer is the router's own 404. With a
+ * RateLimiter, every verified request spends the caller's budget first (429 beyond it).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -35,6 +47,10 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(AccessTokenVerifier) private readonly verifier: AccessTokenVerifier,
+    @Optional()
+    @Inject(AUTH_REFUSAL_LISTENER)
+    private readonly refusals?: AuthRefusalListener,
+    @Optional() @Inject(RateLimiter) private readonly rateLimiter?: RateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -66,7 +82,11 @@ export class AuthGuard implements CanActivate {
       }
       throw e;
     }
-    if (!hasRole(request.principal, policy.roles)) throw routeNotFound(request.method, request.url);
+    await this.rateLimiter?.spend(request.principal, reply);
+    if (!hasRole(request.principal, policy.roles)) {
+      await this.refusals?.onRoleRefused(context, request.principal);
+      throw routeNotFound(request.method, request.url);
+    }
     return true;
   }
 

@@ -64,7 +64,7 @@ export class TestIssuer {
     const now = Math.floor(Date.now() / 1000);
     const jwt = new SignJWT({ client_id: 'c1', ...claims })
       .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: options.typ ?? 'at+jwt' })
-      .setSubject('c1')
+      .setSubject(typeof claims.sub === 'string' ? claims.sub : 'c1')
       .setIssuer(options.iss ?? this.url)
       .setAudience(options.aud ?? 'urn:throughcare:referral')
       .setIssuedAt(now)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPayloadKeyId, payloadKeysProblems } from './payload-keys';
 
 const urlWithProtocol = (protocols: string[], example: string) =>
   z
@@ -14,7 +15,18 @@ const urlWithProtocol = (protocols: string[], example: string) =>
  */
 export const CommonEnv = {
   database: {
+    /** The owner of the service's tables: runs the migrations at boot, then serves nothing. */
     DATABASE_URL: urlWithProtocol(['postgres', 'postgresql'], 'postgres://user:pass@host:5432/db'),
+    /**
+     * The application role the service works as (owns nothing, under row-level security). Unset:
+     * `throughcare_app` on DATABASE_URL's host, created and granted by the owner at boot, with
+     * DATABASE_APP_PASSWORD, else a password derived from the owner's.
+     */
+    DATABASE_APP_URL: urlWithProtocol(
+      ['postgres', 'postgresql'],
+      'postgres://app:pass@host:5432/db',
+    ).optional(),
+    DATABASE_APP_PASSWORD: z.string().min(16, 'must be at least 16 characters').optional(),
   },
   nats: { NATS_URL: urlWithProtocol(['nats', 'tls'], 'nats://127.0.0.1:4222') },
   temporal: {
@@ -39,8 +51,24 @@ export const CommonEnv = {
     AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     /** The JOSE `typ` of access tokens (RFC 9068: at+jwt); `any` for providers that send `JWT`. */
     AUTH_TOKEN_TYPE: z.string().min(1).default('at+jwt'),
+    /** Per API client, per service process (429 with Retry-After beyond it); 0 turns it off. */
+    RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1200),
   }),
   personId: {
     PERSON_ID_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  },
+  /**
+   * AES-256-GCM encryption of every Temporal payload (issue 8). `PAYLOAD_ENCRYPTION_KEYS` lists
+   * every key that may decrypt (`id:base64-32-byte-key`, comma-separated: keep old keys listed
+   * after a rotation, or their histories become unreadable); `PAYLOAD_ENCRYPTION_KEY_ID` names the
+   * one new payloads are encrypted with. `payloadKeyringFrom(config)` checks that it is listed.
+   */
+  payloadEncryption: {
+    PAYLOAD_ENCRYPTION_KEYS: z.string().superRefine((value, ctx) => {
+      for (const message of payloadKeysProblems(value)) ctx.addIssue({ code: 'custom', message });
+    }),
+    PAYLOAD_ENCRYPTION_KEY_ID: z
+      .string()
+      .refine(isPayloadKeyId, 'must be 1-64 characters of A-Z a-z 0-9 . _ -'),
   },
 } as const;

@@ -9,6 +9,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { runActivityWorker, type ActivityWorkerHandle } from '@throughcare/platform-temporal';
+import { unrestrictedActivities } from '@throughcare/platform-persistence';
 import { PLATFORM_OPTIONS, type PlatformOptions } from './platform.module';
 import { WorkerMonitor } from './worker-monitor';
 
@@ -44,7 +45,8 @@ export class ActivityWorkerHost implements OnApplicationBootstrap, BeforeApplica
     this.handle = await runActivityWorker({
       ...this.platform.temporal,
       taskQueue: this.taskQueue,
-      activities: this.activities,
+      // Activities act for the platform itself: unrestricted row-level security scope.
+      activities: unrestrictedActivities(this.activities),
       shutdownGraceTime: '10s',
       // A stopped worker ends the process (logged at error level) so that it is restarted.
       onUnexpectedStop: this.monitor.onUnexpectedStop(this.taskQueue),

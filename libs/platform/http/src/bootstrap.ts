@@ -3,6 +3,7 @@ import { Logger, type LogLevel, type Type, type DynamicModule } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DEFAULT_BODY_LIMIT_BYTES, hardenHttp } from './hardening';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 export interface BootstrapOptions {
@@ -16,6 +17,8 @@ export interface BootstrapOptions {
   /** Least severe level logged (LOG_LEVEL); defaults to `log`. */
   logLevel?: LogLevel;
   logLevels?: LogLevel[];
+  /** Largest request body accepted (413 beyond it); default DEFAULT_BODY_LIMIT_BYTES (256 KiB). */
+  bodyLimitBytes?: number;
 }
 
 const severity: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -25,15 +28,19 @@ function levelsFrom(least: LogLevel): LogLevel[] {
 }
 
 /**
- * Creates and starts a service: Fastify adapter, problem+json errors, OpenAPI at `/docs`
- * (JSON at `/docs-json`), and shutdown hooks so SIGTERM stops the worker, relay and connections.
+ * Creates and starts a service: Fastify adapter with the hardened edge (body limit, JSON depth,
+ * security headers; see hardenHttp), problem+json errors, OpenAPI at `/docs` (JSON at
+ * `/docs-json`), and shutdown hooks so SIGTERM stops the worker, relay and connections.
  */
 export async function bootstrapService(options: BootstrapOptions): Promise<NestFastifyApplication> {
+  const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module,
-    new FastifyAdapter({ logger: false }),
-    { logger: options.logLevels ?? levelsFrom(options.logLevel ?? 'log') },
+    new FastifyAdapter({ logger: false, bodyLimit: bodyLimitBytes }),
+    // Nest's own body parsers off: hardenHttp installs the one JSON parser (limit, depth).
+    { logger: options.logLevels ?? levelsFrom(options.logLevel ?? 'log'), bodyParser: false },
   );
+  await hardenHttp(app, { bodyLimitBytes });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

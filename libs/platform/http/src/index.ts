@@ -10,3 +10,5 @@ export * from './activity-worker.module';
 export * from './bootstrap';
 export * from './worker-monitor';
 export * from './keyset-cursor';
+export * from './hardening';
+export * from './database-scope.interceptor';

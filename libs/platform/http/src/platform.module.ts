@@ -21,13 +21,16 @@ import {
   JetStreamPublisher,
 } from '@throughcare/platform-messaging';
 import {
-  ensureSchema,
+  createScopedServiceDataSource,
   OutboxRelay,
   platformEntities,
   serviceDataSourceOptions,
-  type ServiceDataSourceOptions,
+  type ScopedServiceDataSourceOptions,
 } from '@throughcare/platform-persistence';
-import { AuthModule, type AccessTokenVerifierOptions } from '@throughcare/platform-auth';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { DatabaseScopeInterceptor } from './database-scope.interceptor';
+import { AuthModule, type AuthOptions } from '@throughcare/platform-auth';
+import { AuditModule, createAuditMigration } from '@throughcare/platform-audit';
 import { createTemporalClient, type TemporalTarget } from '@throughcare/platform-temporal';
 import { databaseHealthCheck, natsHealthCheck, temporalHealthCheck } from './health/health-check';
 import { HealthModule } from './health/health.module';
@@ -40,14 +43,18 @@ export const PLATFORM_OPTIONS = Symbol('PLATFORM_OPTIONS');
 export interface PlatformOptions {
   /** Names the NATS connection and the logs. */
   serviceName: string;
-  database: Omit<ServiceDataSourceOptions, 'entities'> & { entities: Function[] }; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  /**
+   * `url` is the owner of the tables (migrations at boot); the service then works as the
+   * application role (`app`, default `throughcare_app`), under row-level security.
+   */
+  database: Omit<ScopedServiceDataSourceOptions, 'entities'> & { entities: Function[] }; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   natsUrl: string;
   temporal: TemporalTarget;
   /**
    * Who may call: the service is an OAuth2 resource server (AuthModule: every route declares its
    * roles or is explicitly public, bearer JWTs verified against the issuer's keys).
    */
-  auth: AccessTokenVerifierOptions;
+  auth: AuthOptions;
   /**
    * How the process ends when its Temporal worker stops by itself (see WorkerMonitor); defaults
    * to `process.exit`. Tests inject their own so that Jest survives.
@@ -87,27 +94,33 @@ class PlatformLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
 /**
  * Everything a service needs from the platform, once per process: its Postgres schema
  * (TypeORM, migrations at boot), NATS + JetStream publisher, Temporal client, outbox relay,
- * `/health` over all three and this process's Temporal workers, and deny-by-default access control
- * (AuthModule). Global, so feature modules just inject.
+ * `/health` over all three and this process's Temporal workers, deny-by-default access control
+ * (AuthModule) and the audit trail of personal data (AuditModule, chain = serviceName). Global, so feature modules just inject.
  */
 @Global()
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
-    const dataSourceOptions = serviceDataSourceOptions({
+    const database: ScopedServiceDataSourceOptions = {
       ...options.database,
       entities: [...platformEntities, ...options.database.entities],
-    });
+      // The shared audit trail's schema (idempotent; see createAuditMigration).
+      migrations: [
+        ...(options.database.migrations as unknown[]),
+        createAuditMigration(),
+      ] as typeof options.database.migrations,
+    };
+    const dataSourceOptions = serviceDataSourceOptions(database);
     return {
       module: PlatformModule,
       imports: [
         AuthModule.forRoot(options.auth),
+        // Every request to an @Audited route writes one record to this service's chain.
+        AuditModule.forRoot({ chain: options.serviceName }),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions,
-          dataSourceFactory: async (opts) => {
-            await ensureSchema(options.database.url, options.database.schema);
-            return new DataSource(opts!).initialize();
-          },
+          // Migrations as the owner, then the service's own connections as the application role.
+          dataSourceFactory: () => createScopedServiceDataSource(database),
         }),
         HealthModule.register({
           inject: [DataSource, NATS_CONNECTION, TEMPORAL_CLIENT, WorkerMonitor],
@@ -126,6 +139,8 @@ export class PlatformModule {
           useValue: options.exitProcess ?? ((code: number) => process.exit(code)),
         },
         WorkerMonitor,
+        // Each request's database work carries its caller's row-level security scope.
+        { provide: APP_INTERCEPTOR, useClass: DatabaseScopeInterceptor },
         { provide: NATS_CONNECTION, useFactory: () => connectBus(options.natsUrl, options.serviceName) },
         {
           provide: JetStreamPublisher,

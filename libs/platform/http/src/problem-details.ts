@@ -33,8 +33,10 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -61,12 +63,15 @@ export function toProblemDetails(error: unknown, instance?: string): ProblemDeta
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    const code = HttpStatus[status] ?? 'HTTP_ERROR';
+    // An exception raised with its own stable code (e.g. 503 AUDIT_UNAVAILABLE) keeps it and its
+    // message, which was written for the caller; other 5xx say nothing more than their status.
+    const own = ownCode(error.getResponse());
+    const code = own ?? HttpStatus[status] ?? 'HTTP_ERROR';
     return {
-      type: status >= 500 ? 'about:blank' : problemType(code),
+      type: status >= 500 && !own ? 'about:blank' : problemType(code),
       title: titles[status] ?? 'Error',
       status,
-      detail: status >= 500 ? undefined : error.message,
+      detail: status >= 500 && !own ? undefined : error.message,
       instance,
       code,
     };
@@ -84,4 +89,11 @@ export function toProblemDetails(error: unknown, instance?: string): ProblemDeta
     };
   }
   return { type: 'about:blank', title: titles[500]!, status: 500, instance, code: 'INTERNAL_ERROR' };
+}
+
+const OWN_CODE = /^[A-Z][A-Z0-9_]{2,63}$/;
+
+function ownCode(response: unknown): string | undefined {
+  const code = (response as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && OWN_CODE.test(code) ? code : undefined;
 }

@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { z } from 'zod';
 import { CommonEnv, loadConfig } from '@throughcare/platform-config';
 import { createPlatformTablesMigration } from '@throughcare/platform-persistence';
+import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { ActivityWorkerHost, ActivityWorkerModule } from './activity-worker.module';
 import { bootstrapService, listeningPort } from './bootstrap';
 import type { HealthReport } from './health/health.service';
@@ -15,6 +16,7 @@ const env = loadConfig(
     ...CommonEnv.database,
     ...CommonEnv.nats,
     ...CommonEnv.temporal,
+    ...CommonEnv.payloadEncryption,
     ...CommonEnv.auth('worker-monitor-int-spec'),
   }),
 );
@@ -33,7 +35,11 @@ const exitCodes: number[] = [];
         migrations: [createPlatformTablesMigration(schema)],
       },
       natsUrl: env.NATS_URL,
-      temporal: { address: env.TEMPORAL_ADDRESS, namespace: env.TEMPORAL_NAMESPACE },
+      temporal: {
+        address: env.TEMPORAL_ADDRESS,
+        namespace: env.TEMPORAL_NAMESPACE,
+        dataConverter: dataConverterFrom(env),
+      },
       auth: { issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
       exitProcess: (code) => exitCodes.push(code),
     }),

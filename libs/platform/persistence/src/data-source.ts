@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import { DataSource, type DataSourceOptions, type EntitySchema, type MixedList } from 'typeorm';
+import { appDatabaseUrl, assertNotPrivileged, ensureAppRole, type AppDatabaseOptions } from './app-role';
+import { scopeTransactions, SCOPE_SETTINGS } from './database-scope';
 
 export interface ServiceDataSourceOptions {
   url: string;
@@ -53,4 +55,53 @@ export async function ensureSchema(url: string, schema: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+export interface ScopedServiceDataSourceOptions extends ServiceDataSourceOptions {
+  /** The application role (default: `throughcare_app`, managed by the platform; see appDatabaseUrl). */
+  app?: AppDatabaseOptions;
+  /** Tables of the schema the application may only read and append to (no UPDATE or DELETE). */
+  appendOnly?: readonly string[];
+}
+
+/**
+ * A service's DataSource as the application role, after the owner did the owner's work: creates
+ * the schema, runs the migrations as the owner of the tables (`url`; its session is the platform
+ * itself, `throughcare.unrestricted = on`, so a migration's data fix sees every row), ensures the
+ * application role and its grants (ensureAppRole), then connects as that role, which owns nothing
+ * and is subject to row-level security, with the current scope applied to every transaction
+ * (scopeTransactions). The owner's connection is closed before the service serves anything, and
+ * the service refuses to start if the application role is privileged (assertNotPrivileged).
+ */
+export async function createScopedServiceDataSource(
+  options: ScopedServiceDataSourceOptions,
+): Promise<DataSource> {
+  await ensureSchema(options.url, options.schema);
+  const ownerOptions = serviceDataSourceOptions(options);
+  const owner = new DataSource({
+    ...ownerOptions,
+    extra: {
+      options: `-c search_path=${options.schema},public -c ${SCOPE_SETTINGS.unrestricted}=on`,
+      max: 1,
+    },
+  } as DataSourceOptions);
+  await owner.initialize();
+  await owner.destroy();
+  const app = appDatabaseUrl(options.url, options.app);
+  await ensureAppRole(options.url, app, { schema: options.schema, appendOnly: options.appendOnly ?? [] });
+  const dataSource = scopeTransactions(
+    new DataSource({
+      ...serviceDataSourceOptions({ ...options, url: app.url }),
+      migrationsRun: false,
+      installExtensions: false,
+    } as DataSourceOptions),
+  );
+  await dataSource.initialize();
+  try {
+    await assertNotPrivileged((sql, params) => dataSource.query(sql, params), options.schema);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
 }

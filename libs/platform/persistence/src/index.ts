@@ -5,3 +5,6 @@ export * from './enqueue-event';
 export * from './with-idempotency';
 export * from './outbox-relay';
 export * from './qualified-table';
+export * from './database-scope';
+export * from './app-role';
+export * from './row-level-security';

@@ -30,6 +30,7 @@ export async function runActivityWorker(options: ActivityWorkerOptions): Promise
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
+    dataConverter: options.dataConverter,
     taskQueue: options.taskQueue,
     activities: options.activities,
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',

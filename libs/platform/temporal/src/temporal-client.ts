@@ -1,12 +1,23 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 
 export interface TemporalTarget {
   address: string;
   namespace: string;
+  /**
+   * Required: every client and worker of the platform encrypts payloads and failures
+   * (`dataConverterFrom(config)`); a client without it could neither read the journeys' data nor
+   * write data they can read.
+   */
+  dataConverter: DataConverter;
 }
 
 /** Connects eagerly (fails fast at boot). Close with `client.connection.close()`. */
-export async function createTemporalClient({ address, namespace }: TemporalTarget): Promise<Client> {
+export async function createTemporalClient({
+  address,
+  namespace,
+  dataConverter,
+}: TemporalTarget): Promise<Client> {
   const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, dataConverter });
 }

@@ -1,5 +1,6 @@
 import type { AssessmentActivities } from '@throughcare/contracts';
 import { withApplicationFailures } from '@throughcare/platform-temporal';
+import { unrestrictedActivities } from '@throughcare/platform-persistence';
 import type { AssessmentsService } from './assessments.service';
 
 /**
@@ -7,8 +8,11 @@ import type { AssessmentsService } from './assessments.service';
  * here, at the trust boundary: a bad input fails with a non-retryable `VALIDATION_FAILED`.
  */
 export function createAssessmentActivities(assessments: AssessmentsService): AssessmentActivities {
-  return withApplicationFailures({
-    requestCoreScreen: (input) => assessments.requestCoreScreen(input),
-    requestAssessment: (input) => assessments.requestAssessment(input),
-  } satisfies AssessmentActivities);
+  // The journey's work, not a caller's: unrestricted row-level security scope.
+  return unrestrictedActivities(
+    withApplicationFailures({
+      requestCoreScreen: (input) => assessments.requestCoreScreen(input),
+      requestAssessment: (input) => assessments.requestAssessment(input),
+    } satisfies AssessmentActivities),
+  );
 }

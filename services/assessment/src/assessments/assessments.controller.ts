@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
@@ -28,9 +29,17 @@ const problem = { description: 'application/problem+json' };
 @ApiTags('assessments')
 @PrisonStaffOnly()
 @Controller('assessments')
+@PersonalData()
 export class AssessmentsController {
   constructor(private readonly assessments: AssessmentsService) {}
 
+  @Audited({
+    action: 'assessment.list',
+    kind: 'list',
+    objectType: 'assessment',
+    subject: from.query('personId'),
+    disclosed: from.items('personId'),
+  })
   @Get()
   @ApiOperation({
     summary:
@@ -52,6 +61,16 @@ export class AssessmentsController {
     return this.assessments.list(principal, query);
   }
 
+  @Audited({
+    action: 'assessment.read',
+    kind: 'read',
+    objectType: 'assessment',
+    objectId: from.param('id'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM assessment.assessment WHERE id = $1', 'id'),
+    ),
+  })
   @Get(':id')
   @ApiOperation({
     summary: 'One assessment, with its completion once recorded and the consent status of its episode',
@@ -73,6 +92,16 @@ export class AssessmentsController {
     return this.assessments.get(principal, params.id);
   }
 
+  @Audited({
+    action: 'assessment.record-completion',
+    kind: 'change',
+    objectType: 'assessment',
+    objectId: from.param('id'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM assessment.assessment WHERE id = $1', 'id'),
+    ),
+  })
   @Post(':id/completion')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({

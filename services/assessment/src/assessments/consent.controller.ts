@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { apiBodyFromZod, openApiSchemaOf, ZodValidationPipe } from '@throughcare/platform-http';
@@ -23,9 +24,17 @@ const problem = { description: 'application/problem+json' };
 @ApiTags('consent')
 @PrisonStaffOnly()
 @Controller('people/:personId/episodes/:episode')
+@PersonalData()
 export class ConsentController {
   constructor(private readonly assessments: AssessmentsService) {}
 
+  @Audited({
+    action: 'consent.read',
+    kind: 'read',
+    objectType: 'consent',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
   @Get('consent')
   @ApiOperation({ summary: "The person's consent status for the episode (WITHDRAWN once recorded)" })
   @ApiParam({ name: 'personId', description: 'Pseudonymous THROUGHCARE_ID' })
@@ -47,6 +56,13 @@ export class ConsentController {
     return this.assessments.consent(principal, personId, episode);
   }
 
+  @Audited({
+    action: 'consent.withdraw',
+    kind: 'change',
+    objectType: 'consent',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
   @Post('consent-withdrawal')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({

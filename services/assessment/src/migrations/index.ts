@@ -2,10 +2,12 @@ import { createPlatformTablesMigration } from '@throughcare/platform-persistence
 import { ASSESSMENT_SCHEMA } from '../config';
 import { CreateAssessment1700000000100 } from './1700000000100-create-assessment';
 import { AssessmentKindsAndConsent1700000000200 } from './1700000000200-assessment-kinds-and-consent';
+import { RowLevelSecurity1700000000300 } from './1700000000300-row-level-security';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
   createPlatformTablesMigration(ASSESSMENT_SCHEMA),
   CreateAssessment1700000000100,
   AssessmentKindsAndConsent1700000000200,
+  RowLevelSecurity1700000000300,
 ];

@@ -47,7 +47,8 @@ describe('assessment migrations (real Postgres)', () => {
     );
     await before.destroy();
 
-    const after = await open(assessmentMigrations);
+    // Up to the migration under test (later ones, e.g. row-level security, are not its subject).
+    const after = await open(assessmentMigrations.slice(0, 3));
     try {
       expect(
         await after.query(

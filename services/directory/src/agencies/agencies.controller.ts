@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { NoPersonalData } from '@throughcare/platform-audit';
 import { Access, actorOf, CurrentPrincipal, type Principal, type Role } from '@throughcare/platform-auth';
 import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { AgenciesService } from './agencies.service';
@@ -34,6 +35,7 @@ const EVERY_ROLE = [
   status: 401,
   description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)',
 })
+@NoPersonalData('agencies: organisations, areas and duty contacts, never a person in throughcare')
 @Controller('agencies')
 export class AgenciesController {
   constructor(private readonly agencies: AgenciesService) {}

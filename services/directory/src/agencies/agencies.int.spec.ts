@@ -6,6 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
+import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { bearer, type TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
@@ -305,12 +306,14 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
 
   it('answers findAgency through the running activity worker on task queue "directory"', async () => {
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const dataConverter = dataConverterFrom(config);
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
     const taskQueue = `directory-spec-${randomUUID()}`;
     const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     const workflowWorker = await Worker.create({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
+      dataConverter,
       taskQueue,
       workflowsPath: require.resolve('./test-workflows/find-agency.workflow'),
     });

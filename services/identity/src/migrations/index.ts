@@ -1,4 +1,10 @@
+import { createAuditMigration } from '@throughcare/platform-audit';
 import { CreateApiClient1700000000100 } from './1700000000100-create-api-client';
+import { CreateStaffAndProviderStore1700000000200 } from './1700000000200-create-staff-and-provider-store';
 
-/** In order. No outbox: the identity provider publishes no events (yet). */
-export const identityMigrations = [CreateApiClient1700000000100];
+/** In order. No outbox: the identity provider publishes no events (yet). The audit schema is shared. */
+export const identityMigrations = [
+  CreateApiClient1700000000100,
+  createAuditMigration(),
+  CreateStaffAndProviderStore1700000000200,
+];

@@ -11,6 +11,7 @@ import type {
   TransferRecordedView,
 } from './custody-episode.schemas';
 import { MeetingService } from './meeting.service';
+import { runUnrestricted } from '@throughcare/platform-persistence';
 import {
   actorOf,
   aLiberation,
@@ -407,17 +408,20 @@ describe('liberation access: prison staff only, each seeing only its establishme
 
   it('records changes of plan and meetings held only for the prison holding the person, as the caller', async () => {
     const { personId } = await received('BAR', BAR);
-    const { bookingId } = await service.lib.app.get(MeetingService).book(
-      {
-        idempotencyKey: `spec-${randomUUID()}`,
-        personId,
-        episode: 1,
-        establishmentCode: 'BAR',
-        kind: 'CJSW_VISIT',
-        date: daysFromToday(3),
-        correlationId: 'spec-access',
-      },
-      'spec:access',
+    // Booked as the journey's activity would: the platform's own work (unrestricted scope).
+    const { bookingId } = await runUnrestricted(() =>
+      service.lib.app.get(MeetingService).book(
+        {
+          idempotencyKey: `spec-${randomUUID()}`,
+          personId,
+          episode: 1,
+          establishmentCode: 'BAR',
+          kind: 'CJSW_VISIT',
+          date: daysFromToday(3),
+          correlationId: 'spec-access',
+        },
+        'spec:access',
+      ),
     );
     const missingBooking = randomUUID();
     const holdAs = (id: string, as: Caller) => post(`/meetings/${id}/held`, { heldAt: minutesAgo(30) }, as);

@@ -1,8 +1,9 @@
+import { noteAuditSubject } from '@throughcare/platform-audit';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { DomainError } from '@throughcare/platform-errors';
-import { withIdempotency } from '@throughcare/platform-persistence';
+import { acrossScopes, withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
@@ -42,6 +43,7 @@ export class CourtLiberationsService {
    */
   async record(body: RecordCourtLiberationBody, context: RequestContext): Promise<CourtLiberationOutcome> {
     const personId = this.personIds.of(body.prisonNumber);
+    noteAuditSubject(personId);
     if (!covers(context.scope, body.establishmentCode)) throw new PersonNotFoundError(personId);
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
@@ -76,59 +78,67 @@ export class CourtLiberationsService {
     context: RequestContext,
   ): Promise<CourtLiberationOutcome> {
     const releasedAt = new Date(body.releasedAt);
-    const already = await manager.findOneBy(CustodyEpisode, {
-      personId,
-      origin: 'COURT_LIBERATION',
-      releasedAt,
-    });
-    // Each refusal below is about an episode already recorded: detailed only to a caller that may see it.
-    const refusal = (e: CustodyEpisode, detailed: () => DomainError) =>
-      refusalOver(manager, e, context.scope, detailed);
-    if (already) {
-      const differences = differingLiberationFacts(already, body);
-      if (differences.length > 0) {
+    // Whether this opens the person's next episode, and its number, depends on the person's whole
+    // custody record, wherever it is held: read across row-level security scopes (a refusal over an
+    // episode the caller may not see names nothing of it). The new episode is written under the
+    // caller's own scope, so the database checks it is at one of the caller's establishments.
+    const decided = await acrossScopes(manager, async (): Promise<CourtLiberationOutcome | number> => {
+      const already = await manager.findOneBy(CustodyEpisode, {
+        personId,
+        origin: 'COURT_LIBERATION',
+        releasedAt,
+      });
+      // Each refusal below is about an episode already recorded: detailed only to a caller that may see it.
+      const refusal = (e: CustodyEpisode, detailed: () => DomainError) =>
+        refusalOver(manager, e, context.scope, detailed);
+      if (already) {
+        const differences = differingLiberationFacts(already, body);
+        if (differences.length > 0) {
+          throw await refusal(
+            already,
+            () =>
+              new ConflictingRetryError(
+                `the court liberation of person ${personId} at ${releasedAt.toISOString()}`,
+                differences,
+                'COURT_LIBERATION_CONFLICT',
+              ),
+          );
+        }
+        // The same facts, so a liberation at one of the caller's establishments: its retry.
+        refuseEpisodeMismatch(context, personId, already.episode);
+        return { created: false, episode: already } as const;
+      }
+
+      const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
+      if (open) {
         throw await refusal(
-          already,
+          open,
+          () => new EpisodeAlreadyOpenError(personId, open.episode, receivedEpisode(open).receivedAt),
+        );
+      }
+
+      const previous = await manager.findOne(CustodyEpisode, {
+        where: { personId },
+        order: { episode: 'DESC' },
+      });
+      const previousRelease = previous?.releasedAt;
+      if (previous && previousRelease && releasedAt < previousRelease) {
+        throw await refusal(
+          previous,
           () =>
-            new ConflictingRetryError(
-              `the court liberation of person ${personId} at ${releasedAt.toISOString()}`,
-              differences,
-              'COURT_LIBERATION_CONFLICT',
+            new DomainError(
+              'LIBERATION_BEFORE_PREVIOUS_RELEASE',
+              'RULE_VIOLATED',
+              `releasedAt ${releasedAt.toISOString()} is before person ${personId} was released from episode ${previous.episode} (${previousRelease.toISOString()})`,
+              { details: { field: 'releasedAt', personId, episode: previous.episode } },
             ),
         );
       }
-      // The same facts, so a liberation at one of the caller's establishments: its retry.
-      refuseEpisodeMismatch(context, personId, already.episode);
-      return { created: false, episode: already };
-    }
 
-    const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
-    if (open) {
-      throw await refusal(
-        open,
-        () => new EpisodeAlreadyOpenError(personId, open.episode, receivedEpisode(open).receivedAt),
-      );
-    }
-
-    const previous = await manager.findOne(CustodyEpisode, {
-      where: { personId },
-      order: { episode: 'DESC' },
+      return (previous?.episode ?? 0) + 1;
     });
-    const previousRelease = previous?.releasedAt;
-    if (previous && previousRelease && releasedAt < previousRelease) {
-      throw await refusal(
-        previous,
-        () =>
-          new DomainError(
-            'LIBERATION_BEFORE_PREVIOUS_RELEASE',
-            'RULE_VIOLATED',
-            `releasedAt ${releasedAt.toISOString()} is before person ${personId} was released from episode ${previous.episode} (${previousRelease.toISOString()})`,
-            { details: { field: 'releasedAt', personId, episode: previous.episode } },
-          ),
-      );
-    }
-
-    const episodeNumber = (previous?.episode ?? 0) + 1;
+    if (typeof decided !== 'number') return decided;
+    const episodeNumber = decided;
     refuseEpisodeMismatch(context, personId, episodeNumber);
     const episode = manager.create(CustodyEpisode, {
       personId,

@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import {
   Body,
   Controller,
@@ -38,6 +39,7 @@ import { ApiRecordingHeaders, requestContextOf } from './request-context';
 @ApiTags('custody episodes')
 @PrisonStaff()
 @Controller('people/:personId/episodes')
+@PersonalData()
 export class EpisodesController {
   constructor(
     private readonly episodes: EpisodesService,
@@ -45,6 +47,13 @@ export class EpisodesController {
     private readonly transfers: TransfersService,
   ) {}
 
+  @Audited({
+    action: 'custody-episode.list',
+    kind: 'list',
+    objectType: 'custody-episode',
+    subject: from.param('personId'),
+    disclosed: from.items('personId'),
+  })
   @Get()
   @ApiOperation({ summary: "A person's custody episodes, oldest first, one page at a time" })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
@@ -63,6 +72,13 @@ export class EpisodesController {
     return this.episodes.list(personId, query, scopeOf(principal));
   }
 
+  @Audited({
+    action: 'custody-episode.read',
+    kind: 'read',
+    objectType: 'custody-episode',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
   @Get(':episode')
   @ApiOperation({
     summary:
@@ -79,6 +95,13 @@ export class EpisodesController {
     return this.episodes.get(personId, episode, scopeOf(principal));
   }
 
+  @Audited({
+    action: 'custody-episode.change-release-date',
+    kind: 'change',
+    objectType: 'custody-episode',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
   @Post(':episode/release-date')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
@@ -121,6 +144,13 @@ export class EpisodesController {
     return outcome.episode;
   }
 
+  @Audited({
+    action: 'custody-episode.record-transfer',
+    kind: 'change',
+    objectType: 'custody-episode',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
   @Post(':episode/transfers')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({

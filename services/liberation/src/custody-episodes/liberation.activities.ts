@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isDomainError } from '@throughcare/platform-errors';
 import type { CancelMeetingResult, LiberationActivities } from '@throughcare/contracts';
 import { withApplicationFailures } from '@throughcare/platform-temporal';
+import { unrestrictedActivities } from '@throughcare/platform-persistence';
 import type { GatePickupService } from './gate-pickup.service';
 import type { JourneyStageService } from './journey-stage.service';
 import type { MeetingService } from './meeting.service';
@@ -55,27 +56,30 @@ export function createLiberationActivities(
   gatePickups: GatePickupService,
   meetings: MeetingService,
 ): LiberationActivities {
-  return withApplicationFailures({
-    async recordEpisodeStage(input): Promise<void> {
-      await episodeMayBeLate(() => stages.record(input));
-    },
-    async bookGatePickup(input): Promise<{ bookingId: string }> {
-      return episodeMayBeLate(() => gatePickups.book(input, workflowActor()));
-    },
-    async cancelGatePickup(input): Promise<void> {
-      await gatePickups.cancel(input, workflowActor());
-    },
-    async bookMeeting(input): Promise<{ bookingId: string }> {
-      return episodeMayBeLate(() => meetings.book(input, workflowActor()));
-    },
-    async cancelMeeting(input): Promise<CancelMeetingResult> {
-      const { cancelled, outcome, heldAt } = await meetings.cancel(input, workflowActor());
-      // A result kept from before outcomes were recorded has only `cancelled` (and before held
-      // instants were given, no `heldAt`).
-      return {
-        outcome: outcome ?? (cancelled ? 'CANCELLED' : 'ALREADY_CANCELLED'),
-        ...(heldAt !== undefined && { heldAt }),
-      };
-    },
-  } satisfies LiberationActivities);
+  // The journey's work, not a caller's: unrestricted row-level security scope.
+  return unrestrictedActivities(
+    withApplicationFailures({
+      async recordEpisodeStage(input): Promise<void> {
+        await episodeMayBeLate(() => stages.record(input));
+      },
+      async bookGatePickup(input): Promise<{ bookingId: string }> {
+        return episodeMayBeLate(() => gatePickups.book(input, workflowActor()));
+      },
+      async cancelGatePickup(input): Promise<void> {
+        await gatePickups.cancel(input, workflowActor());
+      },
+      async bookMeeting(input): Promise<{ bookingId: string }> {
+        return episodeMayBeLate(() => meetings.book(input, workflowActor()));
+      },
+      async cancelMeeting(input): Promise<CancelMeetingResult> {
+        const { cancelled, outcome, heldAt } = await meetings.cancel(input, workflowActor());
+        // A result kept from before outcomes were recorded has only `cancelled` (and before held
+        // instants were given, no `heldAt`).
+        return {
+          outcome: outcome ?? (cancelled ? 'CANCELLED' : 'ALREADY_CANCELLED'),
+          ...(heldAt !== undefined && { heldAt }),
+        };
+      },
+    } satisfies LiberationActivities),
+  );
 }

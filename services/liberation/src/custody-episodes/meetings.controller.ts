@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -18,9 +19,20 @@ import { ApiRecordingHeaders, requestContextOf } from './request-context';
 @PrisonStaff()
 @ApiRecordingHeaders()
 @Controller('meetings')
+@PersonalData()
 export class MeetingsController {
   constructor(private readonly meetings: MeetingService) {}
 
+  @Audited({
+    action: 'meeting.record-held',
+    kind: 'change',
+    objectType: 'meeting',
+    objectId: from.param('bookingId'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM liberation.meeting WHERE id = $1', 'bookingId'),
+    ),
+  })
   @Post(':bookingId/held')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Record that a booked CJSW custody visit or pre-release meeting took place' })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThan, type EntityManager } from 'typeorm';
-import { withIdempotency } from '@throughcare/platform-persistence';
+import { withIdempotency, acrossScopes } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
@@ -130,13 +130,15 @@ export class MovementReversalService {
     const episode = await manager.findOneByOrFail(CustodyEpisode, { personId, episode: episodeNumber });
 
     if (movement.movement === 'RELEASE') {
-      const later = await manager.findOne(CustodyEpisode, {
-        where: { personId, episode: MoreThan(episodeNumber) },
-        order: { episode: 'ASC' },
-      });
-      if (later) {
-        // The later episode may be held elsewhere: named only to a caller that may see it.
-        throw await refusalOver(
+      // A later episode may be held where the caller has no scope, even in the database (row-level
+      // security): it is looked for across scopes, and named only to a caller that may see it.
+      const superseded = await acrossScopes(manager, async () => {
+        const later = await manager.findOne(CustodyEpisode, {
+          where: { personId, episode: MoreThan(episodeNumber) },
+          order: { episode: 'ASC' },
+        });
+        if (!later) return null;
+        return refusalOver(
           manager,
           later,
           context.scope,
@@ -147,7 +149,8 @@ export class MovementReversalService {
               { personId, episode: episodeNumber, laterEpisode: later.episode },
             ),
         );
-      }
+      });
+      if (superseded) throw superseded;
       await manager.update(
         CustodyEpisode,
         { personId, episode: episodeNumber },

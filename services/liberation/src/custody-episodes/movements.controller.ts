@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -18,9 +19,20 @@ import { ApiRecordingHeaders, requestContextOf } from './request-context';
 @PrisonStaff()
 @ApiRecordingHeaders()
 @Controller('movements')
+@PersonalData()
 export class MovementsController {
   constructor(private readonly reversals: MovementReversalService) {}
 
+  @Audited({
+    action: 'movement.reverse',
+    kind: 'change',
+    objectType: 'movement',
+    objectId: from.param('eventId'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM liberation.movement WHERE event_id = $1', 'eventId'),
+    ),
+  })
   @Post(':eventId/reversal')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({

@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -18,9 +19,16 @@ import { ApiRecordingHeaders, requestContextOf } from './request-context';
 @PrisonStaff()
 @ApiRecordingHeaders()
 @Controller('receptions')
+@PersonalData()
 export class ReceptionsController {
   constructor(private readonly receptions: ReceptionsService) {}
 
+  @Audited({
+    action: 'custody-episode.record-reception',
+    kind: 'change',
+    objectType: 'custody-episode',
+    subject: from.first(from.body('personId'), from.result('personId')),
+  })
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: "Record a reception into custody: opens the person's next custody episode" })

@@ -1,7 +1,8 @@
+import { noteAuditSubject } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
 import { DomainError } from '@throughcare/platform-errors';
-import { withIdempotency } from '@throughcare/platform-persistence';
+import { acrossScopes, withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
@@ -47,6 +48,7 @@ export class ReceptionsService {
    */
   async record(body: RecordReceptionBody, context: RequestContext): Promise<ReceptionOutcome> {
     const personId = this.personIds.of(body.prisonNumber);
+    noteAuditSubject(personId);
     if (!covers(context.scope, body.establishmentCode)) throw new PersonNotFoundError(personId);
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
@@ -81,63 +83,71 @@ export class ReceptionsService {
     context: RequestContext,
   ): Promise<ReceptionOutcome> {
     const receivedAt = new Date(body.receivedAt);
-    const already = await manager.findOneBy(CustodyEpisode, { personId, receivedAt });
-    // Each refusal below is about an episode already recorded: detailed only to a caller that may see it.
-    const refusal = (e: CustodyEpisode, detailed: () => DomainError) =>
-      refusalOver(manager, e, context.scope, detailed);
-    if (already) {
-      const differences = differingReceptionFacts(already, body);
-      if (differences.length > 0) {
+    // Whether this opens the person's next episode, and its number, depends on the person's whole
+    // custody record, wherever it is held: read across row-level security scopes (a refusal over an
+    // episode the caller may not see names nothing of it). The new episode is written under the
+    // caller's own scope, so the database checks it is at one of the caller's establishments.
+    const decided = await acrossScopes(manager, async (): Promise<ReceptionOutcome | number> => {
+      const already = await manager.findOneBy(CustodyEpisode, { personId, receivedAt });
+      // Each refusal below is about an episode already recorded: detailed only to a caller that may see it.
+      const refusal = (e: CustodyEpisode, detailed: () => DomainError) =>
+        refusalOver(manager, e, context.scope, detailed);
+      if (already) {
+        const differences = differingReceptionFacts(already, body);
+        if (differences.length > 0) {
+          throw await refusal(
+            already,
+            () =>
+              new ConflictingRetryError(
+                `the reception of person ${personId} at ${receivedAt.toISOString()}`,
+                differences,
+                'RECEPTION_CONFLICT',
+              ),
+          );
+        }
+        // The same facts, so a reception at one of the caller's establishments: its retry.
+        refuseEpisodeMismatch(context, personId, already.episode);
+        return { created: false, episode: already } as const;
+      }
+
+      const previous = await manager.findOne(CustodyEpisode, {
+        where: { personId },
+        order: { episode: 'DESC' },
+      });
+      if (body.returnToCustody && !previous) throw new NotAReturnToCustodyError(personId, null);
+      if (body.returnToCustody && previous && previous.releasedAt === null) {
         throw await refusal(
-          already,
+          previous,
+          () => new NotAReturnToCustodyError(personId, { episode: previous.episode, open: true }),
+        );
+      }
+
+      const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
+      if (open) {
+        throw await refusal(
+          open,
+          () => new EpisodeAlreadyOpenError(personId, open.episode, receivedEpisode(open).receivedAt),
+        );
+      }
+
+      const previousRelease = previous?.releasedAt;
+      if (previous && previousRelease && receivedAt < previousRelease) {
+        throw await refusal(
+          previous,
           () =>
-            new ConflictingRetryError(
-              `the reception of person ${personId} at ${receivedAt.toISOString()}`,
-              differences,
-              'RECEPTION_CONFLICT',
+            new DomainError(
+              'RECEPTION_BEFORE_PREVIOUS_RELEASE',
+              'RULE_VIOLATED',
+              `receivedAt ${receivedAt.toISOString()} is before person ${personId} was released from episode ${previous.episode} (${previousRelease.toISOString()})`,
+              { details: { field: 'receivedAt', personId, episode: previous.episode } },
             ),
         );
       }
-      // The same facts, so a reception at one of the caller's establishments: its retry.
-      refuseEpisodeMismatch(context, personId, already.episode);
-      return { created: false, episode: already };
-    }
 
-    const previous = await manager.findOne(CustodyEpisode, {
-      where: { personId },
-      order: { episode: 'DESC' },
+      return (previous?.episode ?? 0) + 1;
     });
-    if (body.returnToCustody && !previous) throw new NotAReturnToCustodyError(personId, null);
-    if (body.returnToCustody && previous && previous.releasedAt === null) {
-      throw await refusal(
-        previous,
-        () => new NotAReturnToCustodyError(personId, { episode: previous.episode, open: true }),
-      );
-    }
-
-    const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
-    if (open) {
-      throw await refusal(
-        open,
-        () => new EpisodeAlreadyOpenError(personId, open.episode, receivedEpisode(open).receivedAt),
-      );
-    }
-
-    const previousRelease = previous?.releasedAt;
-    if (previous && previousRelease && receivedAt < previousRelease) {
-      throw await refusal(
-        previous,
-        () =>
-          new DomainError(
-            'RECEPTION_BEFORE_PREVIOUS_RELEASE',
-            'RULE_VIOLATED',
-            `receivedAt ${receivedAt.toISOString()} is before person ${personId} was released from episode ${previous.episode} (${previousRelease.toISOString()})`,
-            { details: { field: 'receivedAt', personId, episode: previous.episode } },
-          ),
-      );
-    }
-
-    const episodeNumber = (previous?.episode ?? 0) + 1;
+    if (typeof decided !== 'number') return decided;
+    const episodeNumber = decided;
     refuseEpisodeMismatch(context, personId, episodeNumber);
     const episode = manager.create(CustodyEpisode, {
       personId,

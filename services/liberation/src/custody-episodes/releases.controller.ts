@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -18,9 +19,16 @@ import { ApiRecordingHeaders, requestContextOf } from './request-context';
 @PrisonStaff()
 @ApiRecordingHeaders()
 @Controller('releases')
+@PersonalData()
 export class ReleasesController {
   constructor(private readonly releases: ReleasesService) {}
 
+  @Audited({
+    action: 'custody-episode.record-release',
+    kind: 'change',
+    objectType: 'custody-episode',
+    subject: from.first(from.body('personId'), from.result('personId')),
+  })
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Record a release from custody: closes the open (or the named) custody episode' })

@@ -1,3 +1,4 @@
+import { noteAuditSubject } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import { ConflictError } from '@throughcare/platform-errors';
@@ -46,6 +47,7 @@ export class ReleasesService {
   async record(body: RecordReleaseBody, context: RequestContext): Promise<ReleaseOutcome> {
     // The schema guarantees exactly one of personId and prisonNumber.
     const personId = body.personId ?? this.personIds.of(body.prisonNumber ?? '');
+    noteAuditSubject(personId);
     if (!covers(context.scope, body.establishmentCode)) throw episodeNotFound(personId, body.episode);
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);

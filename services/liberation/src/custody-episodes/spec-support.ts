@@ -2,14 +2,15 @@ import { randomInt } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { serviceDataSourceOptions } from '@throughcare/platform-persistence';
 import { identifierOf, parseEvent, Streams, subjectFor, type KnownEvent } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
 import { jetstream } from '@throughcare/platform-messaging';
 import { bearer, type TestPrincipal } from '@throughcare/testing';
 import { AppModule } from '../app.module';
-import { loadLiberationConfig } from '../config';
+import { LIBERATION_SCHEMA, loadLiberationConfig } from '../config';
 
 // Test support for the liberation integration specs (real Postgres, NATS and Temporal).
 
@@ -118,7 +119,13 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
 
 export interface LiberationHarness {
   app: NestFastifyApplication;
+  /**
+   * The tests' own view of the database, as the owner of the tables (DATABASE_URL): every row,
+   * whatever the row-level security scope. The service itself connects as the application role.
+   */
   dataSource: DataSource;
+  /** The service's own connection (the application role, under row-level security). */
+  serviceDataSource: DataSource;
   /** http://127.0.0.1:<port>, for requests the helpers below do not make. */
   base: string;
   /** GET as `as` (by default SPEC_STAFF, with a real access token). */
@@ -158,7 +165,16 @@ export async function startLiberation(): Promise<LiberationHarness> {
     logLevels: ['error'],
   });
   const base = `http://127.0.0.1:${listeningPort(app)}`;
-  const dataSource = app.get(DataSource);
+  const serviceDataSource = app.get(DataSource);
+  const dataSource = await new DataSource({
+    ...serviceDataSourceOptions({
+      url: config.DATABASE_URL,
+      schema: LIBERATION_SCHEMA,
+      entities: serviceDataSource.options.entities ?? [],
+      migrations: [],
+    }),
+    migrationsRun: false,
+  } as DataSourceOptions).initialize();
 
   const outboxRows = (eventType: string, personId: string) =>
     dataSource.query(
@@ -199,6 +215,7 @@ export async function startLiberation(): Promise<LiberationHarness> {
   return {
     app,
     dataSource,
+    serviceDataSource,
     base,
     get: async (path, as = SPEC_STAFF) => fetch(`${base}${path}`, { headers: await authorizationOf(as) }),
     post: async (path, body, headers = {}, as = SPEC_STAFF) =>
@@ -209,6 +226,9 @@ export async function startLiberation(): Promise<LiberationHarness> {
       }),
     outboxRows,
     eventsOnBus,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await dataSource.destroy();
+    },
   };
 }

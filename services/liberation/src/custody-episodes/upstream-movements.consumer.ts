@@ -1,3 +1,4 @@
+import { runUnrestricted } from '@throughcare/platform-persistence';
 import {
   Inject,
   Injectable,
@@ -96,7 +97,12 @@ export class UpstreamMovementsApplier {
     private readonly courtLiberations: CourtLiberationsService,
   ) {}
 
-  async apply(event: KnownEvent): Promise<ApplyOutcome> {
+  /** An upstream prison system's fact is the platform's own work: unrestricted row-level security scope. */
+  apply(event: KnownEvent): Promise<ApplyOutcome> {
+    return runUnrestricted(() => this.applyFact(event));
+  }
+
+  private async applyFact(event: KnownEvent): Promise<ApplyOutcome> {
     if (!isUpstreamMovement(event)) {
       throw new PermanentError('NOT_A_MOVEMENT', `${event.eventType} is not a custody movement`);
     }

@@ -3,6 +3,7 @@ import { LIBERATION_SCHEMA } from '../config';
 import { CreateCustodyEpisode1700000000100 } from './1700000000100-create-custody-episode';
 import { CreateReleaseDateChangeAndGatePickup1700000000200 } from './1700000000200-create-release-date-change-and-gate-pickup';
 import { CreateMeetingAndMovement1700000000300 } from './1700000000300-create-meeting-and-movement';
+import { RowLevelSecurity1700000000400 } from './1700000000400-row-level-security';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -10,4 +11,5 @@ export const liberationMigrations = [
   CreateCustodyEpisode1700000000100,
   CreateReleaseDateChangeAndGatePickup1700000000200,
   CreateMeetingAndMovement1700000000300,
+  RowLevelSecurity1700000000400,
 ];

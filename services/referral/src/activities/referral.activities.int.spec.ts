@@ -1,3 +1,4 @@
+import { runWithDatabaseScope } from '@throughcare/platform-persistence';
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApplicationFailure } from '@temporalio/common';
@@ -15,7 +16,7 @@ import { loadReferralConfig } from '../config';
 import { ReferralsService } from '../referrals/referrals.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import type { EventsOnBus } from '../testing/events-on-bus';
-import { agencyHeaders, startReferralApp } from '../testing/referral-app';
+import { agencyHeaders, startReferralApp, asThePlatformService } from '../testing/referral-app';
 import { aReferral, anAgencyId, anAppointment } from '../testing/referral.mother';
 import { createReferralActivities } from './referral.activities';
 import type {
@@ -93,9 +94,9 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
 
   it('keeps one referral when the same key is sent concurrently', async () => {
     const activities = createReferralActivities(
-      app.get(ReferralsService),
-      app.get(AppointmentsService),
-      app.get(NotificationsService),
+      asThePlatformService(app.get(ReferralsService)),
+      asThePlatformService(app.get(AppointmentsService)),
+      asThePlatformService(app.get(NotificationsService)),
     );
     const referral = aReferral();
 
@@ -112,9 +113,9 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
 
   it('fails bad input with a non-retryable VALIDATION_FAILED naming the field', async () => {
     const activities = createReferralActivities(
-      app.get(ReferralsService),
-      app.get(AppointmentsService),
-      app.get(NotificationsService),
+      asThePlatformService(app.get(ReferralsService)),
+      asThePlatformService(app.get(AppointmentsService)),
+      asThePlatformService(app.get(NotificationsService)),
     );
     const referral = aReferral({ personId: 'A1234BC', pathways: [] });
 
@@ -127,9 +128,9 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
 
   const activities = () =>
     createReferralActivities(
-      app.get(ReferralsService),
-      app.get(AppointmentsService),
-      app.get(NotificationsService),
+      asThePlatformService(app.get(ReferralsService)),
+      asThePlatformService(app.get(AppointmentsService)),
+      asThePlatformService(app.get(NotificationsService)),
     );
   const view = async (kind: 'referrals' | 'appointments', id: string, agencyId: string) =>
     (await fetch(`${base}/${kind}/${id}`, { headers: await agencyHeaders(agencyId) })).json() as Promise<
@@ -261,17 +262,20 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
 
   it('refuses to cancel an appointment whose attendance is on record (non-retryable ATTENDANCE_ALREADY_RECORDED)', async () => {
     const appointment = anAppointment();
-    const { appointmentId } = await app
-      .get(AppointmentsService)
-      .bookFirst(appointment, new Date(Date.now() - 60_000));
-    await app
-      .get(AppointmentsService)
-      .recordAttendance(
-        appointment.agencyId,
-        appointmentId,
-        { attendance: 'YES', attendedAt: new Date().toISOString(), recordedBy: 'Duty team' },
-        randomUUID(),
-      );
+    const { appointmentId } = await asThePlatformService(app.get(AppointmentsService)).bookFirst(
+      appointment,
+      new Date(Date.now() - 60_000),
+    );
+    await runWithDatabaseScope({ agency: appointment.agencyId }, () =>
+      app
+        .get(AppointmentsService)
+        .recordAttendance(
+          appointment.agencyId,
+          appointmentId,
+          { attendance: 'YES', attendedAt: new Date().toISOString(), recordedBy: 'Duty team' },
+          randomUUID(),
+        ),
+    );
 
     const attempt = new MockActivityEnvironment().run(() =>
       activities().cancelAppointment({

@@ -1,6 +1,7 @@
 import type { ReferralActivities } from '@throughcare/contracts';
 import { parseOrThrow } from '@throughcare/platform-errors';
 import { withApplicationFailures } from '@throughcare/platform-temporal';
+import { unrestrictedActivities } from '@throughcare/platform-persistence';
 import {
   BookFirstAppointmentInputSchema,
   CancelAppointmentInputSchema,
@@ -23,23 +24,28 @@ export function createReferralActivities(
   appointments: AppointmentsService,
   notifications: NotificationsService,
 ): ReferralActivities {
-  return withApplicationFailures({
-    async sendReferral(input) {
-      return referrals.send(parseOrThrow(SendReferralInputSchema, input, 'sendReferral input'));
-    },
-    async notifyAgency(input) {
-      return notifications.notify(parseOrThrow(NotifyAgencyInputSchema, input, 'notifyAgency input'));
-    },
-    async withdrawReferral(input) {
-      await referrals.withdraw(parseOrThrow(WithdrawReferralInputSchema, input, 'withdrawReferral input'));
-    },
-    async cancelAppointment(input) {
-      await appointments.cancel(parseOrThrow(CancelAppointmentInputSchema, input, 'cancelAppointment input'));
-    },
-    async bookFirstAppointment(input) {
-      return appointments.bookFirst(
-        parseOrThrow(BookFirstAppointmentInputSchema, input, 'bookFirstAppointment input'),
-      );
-    },
-  } satisfies ReferralActivities);
+  // The journey's work, not a caller's: unrestricted row-level security scope.
+  return unrestrictedActivities(
+    withApplicationFailures({
+      async sendReferral(input) {
+        return referrals.send(parseOrThrow(SendReferralInputSchema, input, 'sendReferral input'));
+      },
+      async notifyAgency(input) {
+        return notifications.notify(parseOrThrow(NotifyAgencyInputSchema, input, 'notifyAgency input'));
+      },
+      async withdrawReferral(input) {
+        await referrals.withdraw(parseOrThrow(WithdrawReferralInputSchema, input, 'withdrawReferral input'));
+      },
+      async cancelAppointment(input) {
+        await appointments.cancel(
+          parseOrThrow(CancelAppointmentInputSchema, input, 'cancelAppointment input'),
+        );
+      },
+      async bookFirstAppointment(input) {
+        return appointments.bookFirst(
+          parseOrThrow(BookFirstAppointmentInputSchema, input, 'bookFirstAppointment input'),
+        );
+      },
+    } satisfies ReferralActivities),
+  );
 }

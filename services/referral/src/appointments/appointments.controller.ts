@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -17,9 +18,17 @@ import { AppointmentsService } from './appointments.service';
 @ApiTags('appointments')
 @AgencyScoped()
 @Controller('appointments')
+@PersonalData()
 export class AppointmentsController {
   constructor(private readonly appointments: AppointmentsService) {}
 
+  @Audited({
+    action: 'appointment.list',
+    kind: 'list',
+    objectType: 'appointment',
+    subject: from.query('personId'),
+    disclosed: from.items('personId'),
+  })
   @Get()
   @ApiOperation({ summary: "The calling agency's appointments by due date, one page at a time" })
   @ApiQueryFromZod(ListAppointmentsQuerySchema)
@@ -32,6 +41,16 @@ export class AppointmentsController {
     return this.appointments.list(agencyId, query);
   }
 
+  @Audited({
+    action: 'appointment.read',
+    kind: 'read',
+    objectType: 'appointment',
+    objectId: from.param('id'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM referral.appointment WHERE id = $1', 'id'),
+    ),
+  })
   @Get(':id')
   @ApiOperation({ summary: 'One appointment of the calling agency' })
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -43,6 +62,16 @@ export class AppointmentsController {
     return this.appointments.get(agencyId, id);
   }
 
+  @Audited({
+    action: 'appointment.record-attendance',
+    kind: 'change',
+    objectType: 'appointment',
+    objectId: from.param('id'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM referral.appointment WHERE id = $1', 'id'),
+    ),
+  })
   @Post(':id/attendance')
   @ApiOperation({ summary: 'Record attendance (once; repeating the same outcome returns the record)' })
   @ApiParam({ name: 'id', format: 'uuid' })

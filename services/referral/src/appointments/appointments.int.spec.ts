@@ -4,7 +4,7 @@ import { AppointmentAttendanceRecordedV1 } from '@throughcare/contracts';
 import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
 import type { EventsOnBus } from '../testing/events-on-bus';
-import { asAgency, startReferralApp } from '../testing/referral-app';
+import { asAgency, startReferralApp, asThePlatformService } from '../testing/referral-app';
 import { anAgencyId, anAppointment } from '../testing/referral.mother';
 import type { AppointmentView, BookFirstAppointmentInput } from './appointment.schemas';
 import { AppointmentsService } from './appointments.service';
@@ -25,7 +25,7 @@ describe('appointments API, scoped to the calling agency (real Postgres, NATS, T
 
   beforeAll(async () => {
     ({ app, base, bus } = await startReferralApp(config));
-    appointments = app.get(AppointmentsService);
+    appointments = asThePlatformService(app.get(AppointmentsService));
   });
 
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
@@ -16,9 +17,17 @@ import { NotificationsService } from './notifications.service';
 @ApiTags('notifications')
 @AgencyScoped()
 @Controller('notifications')
+@PersonalData()
 export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
 
+  @Audited({
+    action: 'notification.list',
+    kind: 'list',
+    objectType: 'notification',
+    subject: from.query('personId'),
+    disclosed: from.items('personId'),
+  })
   @Get()
   @ApiOperation({
     summary:
@@ -34,6 +43,16 @@ export class NotificationsController {
     return this.notifications.list(agencyId, query);
   }
 
+  @Audited({
+    action: 'notification.read',
+    kind: 'read',
+    objectType: 'notification',
+    objectId: from.param('id'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM referral.agency_notification WHERE id = $1', 'id'),
+    ),
+  })
   @Get(':id')
   @ApiOperation({ summary: 'One notification of the calling agency' })
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -45,6 +64,16 @@ export class NotificationsController {
     return this.notifications.get(agencyId, id);
   }
 
+  @Audited({
+    action: 'notification.mark-read',
+    kind: 'change',
+    objectType: 'notification',
+    objectId: from.param('id'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM referral.agency_notification WHERE id = $1', 'id'),
+    ),
+  })
   @Post(':id/read')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Mark a notification read (idempotent: the first read is kept)' })

@@ -13,7 +13,7 @@ import type { Page } from '../pagination/keyset-cursor';
 import { LEGACY_NOTICE_MESSAGE_SQL } from '../migrations/1700000000400-agency-notification-every-subject';
 import { ReferralsService } from '../referrals/referrals.service';
 import type { EventsOnBus } from '../testing/events-on-bus';
-import { asAgency, startReferralApp } from '../testing/referral-app';
+import { asAgency, startReferralApp, asThePlatformService } from '../testing/referral-app';
 import { aNotification, anAgencyId } from '../testing/referral.mother';
 import { defaultNotificationMessage } from './notification.message';
 import type { NotificationView, NotifyAgencyInput } from './notification.schemas';
@@ -36,7 +36,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
 
   beforeAll(async () => {
     ({ app, base, dataSource, bus } = await startReferralApp(config));
-    notifications = app.get(NotificationsService);
+    notifications = asThePlatformService(app.get(NotificationsService));
   });
 
   afterAll(async () => {
@@ -51,9 +51,9 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     ])) as Array<{ id: string }>;
   const activities = () =>
     createReferralActivities(
-      app.get(ReferralsService),
-      app.get(AppointmentsService),
-      app.get(NotificationsService),
+      asThePlatformService(app.get(ReferralsService)),
+      asThePlatformService(app.get(AppointmentsService)),
+      asThePlatformService(app.get(NotificationsService)),
     );
   /** Runs the inputs through a real worker on "referral", via a tiny workflow. */
   const notifyThroughTemporal = async (inputs: NotifyAgencyInput[]): Promise<string[]> => {

@@ -5,7 +5,7 @@ import { ReferralOutcomeRecordedV1 } from '@throughcare/contracts';
 import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
 import type { EventsOnBus } from '../testing/events-on-bus';
-import { asAgency, startReferralApp } from '../testing/referral-app';
+import { asAgency, startReferralApp, asThePlatformService } from '../testing/referral-app';
 import { aReferral, anAgencyId } from '../testing/referral.mother';
 import type { ReferralView, SendReferralInput } from './referral.schemas';
 import { ReferralsService } from './referrals.service';
@@ -28,7 +28,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
 
   beforeAll(async () => {
     ({ app, base, dataSource, bus } = await startReferralApp(config));
-    referrals = app.get(ReferralsService);
+    referrals = asThePlatformService(app.get(ReferralsService));
   });
 
   afterAll(async () => {

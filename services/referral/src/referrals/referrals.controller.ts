@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Get, Headers, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -22,9 +23,17 @@ import { ReferralsService } from './referrals.service';
 @ApiTags('referrals')
 @AgencyScoped()
 @Controller('referrals')
+@PersonalData()
 export class ReferralsController {
   constructor(private readonly referrals: ReferralsService) {}
 
+  @Audited({
+    action: 'referral.list',
+    kind: 'list',
+    objectType: 'referral',
+    subject: from.query('personId'),
+    disclosed: from.items('personId'),
+  })
   @Get()
   @ApiOperation({ summary: "The calling agency's referrals in sent order, one page at a time" })
   @ApiQueryFromZod(ListReferralsQuerySchema)
@@ -40,6 +49,16 @@ export class ReferralsController {
     return this.referrals.list(agencyId, query);
   }
 
+  @Audited({
+    action: 'referral.read',
+    kind: 'read',
+    objectType: 'referral',
+    objectId: from.param('id'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM referral.referral WHERE id = $1', 'id'),
+    ),
+  })
   @Get(':id')
   @ApiOperation({ summary: 'One referral of the calling agency' })
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -51,6 +70,16 @@ export class ReferralsController {
     return this.referrals.get(agencyId, id);
   }
 
+  @Audited({
+    action: 'referral.acknowledge',
+    kind: 'change',
+    objectType: 'referral',
+    objectId: from.param('id'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM referral.referral WHERE id = $1', 'id'),
+    ),
+  })
   @Post(':id/acknowledgement')
   @ApiOperation({
     summary: 'Acknowledge a referral (once; repeating it returns the acknowledgement on record)',
@@ -84,6 +113,16 @@ export class ReferralsController {
     return outcome.referral;
   }
 
+  @Audited({
+    action: 'referral.record-outcome',
+    kind: 'change',
+    objectType: 'referral',
+    objectId: from.param('id'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM referral.referral WHERE id = $1', 'id'),
+    ),
+  })
   @Post(':id/outcome')
   @ApiOperation({
     summary:

@@ -5,7 +5,7 @@ import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
 import type { EventsOnBus } from '../testing/events-on-bus';
 import { bearer } from '@throughcare/testing';
-import { asAgency, REFERRAL_AUDIENCE, startReferralApp } from '../testing/referral-app';
+import { asAgency, REFERRAL_AUDIENCE, startReferralApp, asThePlatformService } from '../testing/referral-app';
 import { aReferral, anAgencyId } from '../testing/referral.mother';
 import type { ReferralView, SendReferralInput } from './referral.schemas';
 import { ReferralsService } from './referrals.service';
@@ -27,7 +27,7 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
 
   beforeAll(async () => {
     ({ app, base, bus } = await startReferralApp(config));
-    referrals = app.get(ReferralsService);
+    referrals = asThePlatformService(app.get(ReferralsService));
   });
 
   afterAll(async () => {

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { bearer } from '@throughcare/testing';
+import { runUnrestricted } from '@throughcare/platform-persistence';
 import { AppModule } from '../app.module';
 import type { ReferralConfig } from '../config';
 import { EventsOnBus } from './events-on-bus';
@@ -9,7 +10,14 @@ import { EventsOnBus } from './events-on-bus';
 export interface ReferralApp {
   app: NestFastifyApplication;
   base: string;
+  /**
+   * The spec's own look at the database: the service's DataSource, with `query` and
+   * `transaction` run as the platform (unrestricted row-level security scope), since the service
+   * itself connects as the application role, under row-level security.
+   */
   dataSource: DataSource;
+  /** The service's own DataSource, as its requests use it (no scope unless one is set). */
+  serviceDataSource: DataSource;
   bus: EventsOnBus;
 }
 
@@ -21,13 +29,43 @@ export async function startReferralApp(config: ReferralConfig): Promise<Referral
     port: 0,
     logLevels: ['error'],
   });
-  const dataSource = app.get(DataSource);
+  const serviceDataSource = app.get(DataSource);
+  const dataSource = asThePlatform(serviceDataSource);
   return {
     app,
     base: `http://127.0.0.1:${listeningPort(app)}`,
     dataSource,
+    serviceDataSource,
     bus: await EventsOnBus.open(config.NATS_URL, dataSource),
   };
+}
+
+/**
+ * The service with every method run as the platform (unrestricted row-level security scope): how
+ * the specs seed referrals, appointments and notices as the journey's activities would.
+ */
+export function asThePlatformService<T extends object>(service: T): T {
+  return new Proxy(service, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        runUnrestricted(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  });
+}
+
+/** `query` and `transaction` of the DataSource run with the unrestricted scope. */
+function asThePlatform(dataSource: DataSource): DataSource {
+  return new Proxy(dataSource, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if ((property === 'query' || property === 'transaction') && typeof value === 'function')
+        return (...args: unknown[]) =>
+          runUnrestricted(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+      return value;
+    },
+  });
 }
 
 export const REFERRAL_AUDIENCE = 'urn:throughcare:referral';

@@ -1,3 +1,4 @@
+import { Audited, AuditTrail, from, PersonalData } from '@throughcare/platform-audit';
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -13,6 +14,7 @@ import {
 import { Access } from '@throughcare/platform-auth';
 import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
 import {
+  ApiParamsFromZod,
   ApiQueryFromZod,
   openApiSchemaOf,
   TEMPORAL_CLIENT,
@@ -39,12 +41,21 @@ import { AttentionService } from './attention.service';
 @Access('operator')
 @ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
 @Controller()
+@PersonalData()
 export class AttentionController {
   constructor(
     private readonly attention: AttentionService,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
   ) {}
 
+  @Audited({
+    action: 'attention-item.list',
+    kind: 'list',
+    objectType: 'attention-item',
+    subject: from.query('personId'),
+    disclosed: from.items('personId'),
+  })
   @Get('attention')
   @ApiOperation({
     summary:
@@ -59,6 +70,13 @@ export class AttentionController {
     return this.attention.list(query);
   }
 
+  @Audited({
+    action: 'attention-item.resolve',
+    kind: 'change',
+    objectType: 'attention-item',
+    objectId: from.param('itemId'),
+    subject: from.param('personId'),
+  })
   @Post('journeys/:personId/episodes/:episode/attention/:itemId/resolution')
   @HttpCode(200)
   @ApiOperation({
@@ -72,6 +90,7 @@ export class AttentionController {
     status: 409,
     description: 'The journey refused: already resolved, or an option it does not offer',
   })
+  @ApiParamsFromZod(AttentionParamsSchema)
   async resolve(
     @Param(new ZodValidationPipe(AttentionParamsSchema, 'path')) params: AttentionParams,
     @Body(new ZodValidationPipe(ResolveAttentionBodySchema, 'body')) body: ResolveAttentionBody,
@@ -82,6 +101,18 @@ export class AttentionController {
     const key = idempotencyKey?.trim();
     const eventId = key ? `resolve:${workflowId}:${params.itemId}:${key}` : randomUUID();
     try {
+      // Audit before the change, fail closed. The change is a Temporal update, which no database
+      // transaction of ours can carry with its audit record, and which cannot be taken back: so the
+      // record is written first, as an intent ('allowed': admitted and sent; see
+      // AuditTrail.recordIntent), and if it cannot be written the request answers 503
+      // AUDIT_UNAVAILABLE and the update is never sent. If the journey then refuses the update,
+      // a second record of this request gives that outcome. Before the intent, a read-only look
+      // at the journey answers the plain misses (no journey, no such item) with one 'not-found'
+      // record rather than an intent followed by a miss.
+      const before = await handle.query(planQuery);
+      if (before.attention && !before.attention.some((a) => a.id === params.itemId))
+        throw new NotFoundError(`no attention item ${params.itemId} in ${workflowId}`, 'ATTENTION_NOT_FOUND');
+      await this.audit.recordIntent();
       await handle.executeUpdate(resolveAttentionUpdate, {
         args: [{ itemId: params.itemId, ...body, resolvedAt: new Date().toISOString(), eventId }],
         updateId: eventId,

@@ -7,16 +7,11 @@ import {
   type AttentionItemView,
   type AttentionRecord,
 } from '@throughcare/contracts';
-import { bootstrapService, listeningPort, PlatformModule } from '@throughcare/platform-http';
+import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { DataSource } from 'typeorm';
 import { loadOrchestratorConfig, THROUGHCARE_SCHEMA } from '../config';
-import { throughcareMigrations } from '../migrations';
-import { CaseClosure } from '../sla/case-closure.entity';
-import { SlaBreach } from '../sla/sla-breach.entity';
-import { AttentionItem } from './attention-item.entity';
 import { AttentionController } from './attention.controller';
 import { AttentionPageSchema, type AttentionPage } from './attention.schemas';
-import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 import { bearer } from '@throughcare/testing';
 import {
   expectNoSuchRoute,
@@ -24,6 +19,7 @@ import {
   operatorAuth,
   orchestratorAuth,
 } from '../orchestrator-auth.spec-support';
+import { orchestratorSpecPlatform } from '../orchestrator-platform.spec-support';
 import { AttentionService } from './attention.service';
 
 const config = loadOrchestratorConfig({
@@ -34,20 +30,7 @@ const config = loadOrchestratorConfig({
 
 /** The operator list of attention items and its API on real Postgres and Temporal (no journey worker). */
 @Module({
-  imports: [
-    PlatformModule.forRoot({
-      serviceName: 'orchestrator-attention-int-spec',
-      database: {
-        url: config.DATABASE_URL,
-        schema: THROUGHCARE_SCHEMA,
-        entities: [SlaBreach, CaseClosure, AttentionItem],
-        migrations: throughcareMigrations,
-      },
-      natsUrl: config.NATS_URL,
-      temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
-      auth: accessTokenOptionsFrom(config),
-    }),
-  ],
+  imports: [orchestratorSpecPlatform(config, 'orchestrator-attention-int-spec')],
   controllers: [AttentionController],
   providers: [AttentionService],
 })

@@ -9,6 +9,8 @@ const env = {
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   PERSON_ID_SECRET: 'bridge-config-spec-secret-0123',
   AUTH_ISSUER: 'http://127.0.0.1:3006',
+  PAYLOAD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+  PAYLOAD_ENCRYPTION_KEY_ID: 'k1',
 };
 
 describe('orchestrator config: the bridge', () => {

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Module } from '@nestjs/common';
+import { Client as PgClient } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
@@ -19,6 +20,7 @@ import {
   type DeadLetterView,
 } from '../dead-letters/dead-letters.schemas';
 import { DeadLettersService } from '../dead-letters/dead-letters.service';
+import { REDACTED } from '../dead-letters/dead-letter-redaction';
 import { throughcareMigrations } from '../migrations';
 import { BridgeErrorCodes, bridgeHandler, bridgeOrderingKey } from './bridge';
 import { DevServer } from './dev-server.spec-support';
@@ -36,6 +38,7 @@ import {
   operatorAuth,
   orchestratorAuth,
 } from '../orchestrator-auth.spec-support';
+import { dataConverterFrom } from '@throughcare/platform-temporal';
 
 // Issue 7, finding 4 and "dead-letter operations", on a real nats-server, Postgres and a Temporal
 // dev server this file starts, stops and starts again on the same port and database file. The
@@ -49,12 +52,15 @@ const config = loadOrchestratorConfig({
 });
 const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 const OUTAGE_MS = 40_000;
+/** The audit chain of this file's dead-letter API (PlatformModule's serviceName). */
+const CHAIN = 'orchestrator-dead-letters-int-spec';
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The dead-letter API alone, on real Postgres and NATS. */
 @Module({
   imports: [
     PlatformModule.forRoot({
-      serviceName: 'orchestrator-dead-letters-int-spec',
+      serviceName: CHAIN,
       database: {
         url: config.DATABASE_URL,
         schema: THROUGHCARE_SCHEMA,
@@ -62,7 +68,11 @@ const OUTAGE_MS = 40_000;
         migrations: throughcareMigrations,
       },
       natsUrl: config.NATS_URL,
-      temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+      temporal: {
+        address: config.TEMPORAL_ADDRESS,
+        namespace: config.TEMPORAL_NAMESPACE,
+        dataConverter: dataConverterFrom(config),
+      },
       auth: accessTokenOptionsFrom(config),
     }),
   ],
@@ -109,6 +119,7 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     const w = await Worker.create({
       connection: workerConnection,
       namespace: 'default',
+      dataConverter: dataConverterFrom(config),
       taskQueue: TaskQueues.throughcare,
       workflowBundle,
     });
@@ -149,7 +160,7 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     });
     server = await DevServer.start();
     connection = await Connection.connect({ address: server.address });
-    client = new Client({ connection, namespace: 'default' });
+    client = new Client({ connection, namespace: 'default', dataConverter: dataConverterFrom(config) });
     await startWorker();
     nc = await connectBus(config.NATS_URL, 'bridge-resilience-int-spec');
     jsm = await jetstreamManager(nc);
@@ -468,10 +479,14 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
       consumer: main.name,
       code: 'MALFORMED_JSON',
       originalSubject: `${mainPrefix}.custody.person.transferred`,
-      payload,
+      // A payload that does not parse: only its size and SHA-256, never its bytes.
+      event: null,
+      payloadBytes: Buffer.byteLength(payload),
+      payloadSha256: sha256(payload),
       originalHeaders: { 'Nats-Msg-Id': [badId] },
       action: null,
     });
+    expect(JSON.stringify(view)).not.toContain('oops');
     expect(view.reason).toMatch(/not JSON/);
 
     const noReason = await api('POST', `/dead-letters/${listed.seq}/discard`, { by: 'ops:ann' });
@@ -529,7 +544,8 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     const after = DeadLetterViewSchema.parse((await api('GET', `/dead-letters/${relisted.seq}`)).json);
     expect(after).toMatchObject({
       status: 'DISCARDED',
-      payload,
+      event: null,
+      payloadSha256: sha256(payload),
       action: {
         action: 'DISCARDED',
         by: 'ops:ann',
@@ -542,5 +558,144 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     expect(
       (await api('POST', `/dead-letters/${relisted.seq}/discard`, { by: 'x', reason: 'again' })).status,
     ).toBe(409);
+  }, 60_000);
+  it('shows operators a dead-lettered reception redacted (no prison number, CRN or free text), replays the stored payload unchanged, and audits every request', async () => {
+    const personId = newPerson();
+    const prisonNumber = 'B9876ZY';
+    const event = {
+      ...reception(personId),
+      description: 'Received: John Smith, born 1990-04-01',
+      personReference: {
+        identifiers: [
+          { type: 'NOMS', value: prisonNumber },
+          { type: 'CRN', value: 'X765432' },
+          { type: 'THROUGHCARE_ID', value: personId },
+        ],
+      },
+      // Released in 2099: outside the plannable window, so the bridge dead-letters it at once.
+      data: { ...receptionData, episode: 1, prisonNumber, expectedReleaseDate: '2099-01-01' },
+    } as unknown as KnownEvent;
+    const original = JSON.stringify(event);
+    await js.publish(`${mainPrefix}.custody.person.received`, original, { msgID: event.eventId });
+    const secrets = [prisonNumber, 'X765432', 'John Smith', '1990-04-01'];
+    const disclosed = (text: string) => secrets.filter((s) => text.includes(s));
+
+    // The list: the person's pseudonymous id, nothing else of them.
+    const letter = await letterOf(main.name, event.eventId);
+    expect(letter).toMatchObject({ personId, eventType: 'custody.person.received' });
+    const page = await api('GET', `/dead-letters?consumer=${main.name}&limit=100`);
+    expect(disclosed(JSON.stringify(page.json))).toEqual([]);
+
+    // Show (API and CLI): the envelope and the non-personal data; the rest redacted.
+    const shown = await api('GET', `/dead-letters/${letter.seq}`);
+    expect(shown.status).toBe(200);
+    expect(disclosed(JSON.stringify(shown.json))).toEqual([]);
+    const view = DeadLetterViewSchema.parse(shown.json);
+    expect(view).toMatchObject({
+      status: 'OPEN',
+      personId,
+      eventId: event.eventId,
+      payloadBytes: Buffer.byteLength(original),
+      payloadSha256: sha256(original),
+      event: {
+        eventType: 'custody.person.received',
+        eventId: event.eventId,
+        description: REDACTED,
+        personReference: {
+          identifiers: [
+            { type: 'NOMS', value: REDACTED },
+            { type: 'CRN', value: REDACTED },
+            { type: 'THROUGHCARE_ID', value: personId },
+          ],
+        },
+        data: {
+          prisonNumber: REDACTED,
+          episode: 1,
+          establishmentCode: receptionData.establishmentCode,
+          expectedReleaseDate: '2099-01-01',
+        },
+      },
+    });
+    expect(disclosed(await cli('show', String(letter.seq)))).toEqual([]);
+
+    // Replay re-publishes the stored payload, byte for byte (prison number included).
+    const replay = await api('POST', `/dead-letters/${letter.seq}/replay`, {
+      by: 'ops:ann',
+      reason: 'check',
+    });
+    expect(replay.status).toBe(200);
+    expect(disclosed(JSON.stringify(replay.json))).toEqual([]);
+    const replayedAsSeq = DeadLetterViewSchema.parse(replay.json).action!.replayedAsSeq!;
+    const republished = await jsm.streams.getMessage(Streams.events.name, { seq: replayedAsSeq });
+    expect(new TextDecoder().decode(republished!.data)).toBe(original);
+    // Still unplannable: dead-lettered anew, then discarded.
+    const again = await eventually('dead-lettered again', async () =>
+      (await lettersOf(main.name)).find((l) => l.eventId === event.eventId && l.seq !== letter.seq),
+    );
+    expect(
+      (await api('POST', `/dead-letters/${again.seq}/discard`, { by: 'ops:ann', reason: 'test' })).status,
+    ).toBe(200);
+
+    // The audit trail: who saw or acted on this person's letters, under their pseudonymous id only.
+    const db = new PgClient({ connectionString: config.DATABASE_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{
+        action: string;
+        outcome: string;
+        subject_person: string | null;
+        disclosed_persons: string[];
+        object_type: string | null;
+        object_id: string | null;
+        purpose: string | null;
+        roles: string[];
+      }>(
+        `SELECT action, outcome, subject_person, disclosed_persons, object_type, object_id, purpose, roles
+           FROM audit.audit_record
+          WHERE chain = $1 AND (subject_person = $2 OR $2 = ANY (disclosed_persons)) ORDER BY seq`,
+        [CHAIN, personId],
+      );
+      const common = {
+        outcome: 'allowed',
+        object_type: 'dead-letter',
+        purpose: 'operations',
+        roles: ['operator'],
+      };
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ ...common, action: 'dead-letter.list', subject_person: null }),
+          expect.objectContaining({
+            ...common,
+            action: 'dead-letter.read',
+            subject_person: personId,
+            object_id: String(letter.seq),
+          }),
+          expect.objectContaining({
+            ...common,
+            action: 'dead-letter.replay',
+            subject_person: personId,
+            object_id: String(letter.seq),
+          }),
+          expect.objectContaining({
+            ...common,
+            action: 'dead-letter.discard',
+            subject_person: personId,
+            object_id: String(again.seq),
+          }),
+        ]),
+      );
+      // The list records name the person among those disclosed; the show by API and by CLI: two reads.
+      expect(
+        rows
+          .filter((r) => r.action === 'dead-letter.list')
+          .every((r) => r.disclosed_persons.includes(personId)),
+      ).toBe(true);
+      expect(
+        rows.filter((r) => r.action === 'dead-letter.read' && r.object_id === String(letter.seq)),
+      ).toHaveLength(2);
+      expect(disclosed(JSON.stringify(rows))).toEqual([]);
+    } finally {
+      await db.end();
+    }
   }, 60_000);
 });

@@ -15,13 +15,16 @@ import {
   JetStreamPublisher,
 } from '@throughcare/platform-messaging';
 import { BridgeErrorCodes, bridgeHandler } from './bridge';
+import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { derive, receptionData } from './spec-support';
 
 // Issue 7 findings 1 and 9 on a real nats-server and Temporal dev server: a reception the
 // journey could not plan, published straight onto the bus, is dead-lettered with its reason and
 // no journey is started; the same reception with plannable dates does start one.
 
-const env = loadConfig(z.object({ ...CommonEnv.nats, ...CommonEnv.temporal }));
+const env = loadConfig(
+  z.object({ ...CommonEnv.nats, ...CommonEnv.temporal, ...CommonEnv.payloadEncryption }),
+);
 const quietLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A bridge logger that resolves `handled(text)` once a log line containing `text` is written. */
@@ -69,7 +72,11 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
     await ensureStreams(jsm);
     js = jetstream(nc);
     connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-    client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    client = new Client({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      dataConverter: dataConverterFrom(env),
+    });
     // A private subject under the events stream, so no other suite's events reach this consumer.
     consumer = new DurableConsumer({
       js,

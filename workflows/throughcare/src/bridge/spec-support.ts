@@ -41,3 +41,76 @@ export function fact(
     data,
   }) as KnownEvent;
 }
+
+type Key = keyof typeof EventCatalogue;
+export const courtLiberationData = {
+  prisonNumber: 'A1234BC',
+  episode: 1,
+  establishmentCode: 'BAR',
+  jurisdiction: 'ENGLAND_AND_WALES',
+  homeLocalAuthority: 'E08000035',
+  legalStatus: 'REMAND',
+  releasedAt: '2027-03-02T15:20:00Z',
+};
+const at = '2027-01-14T09:00:00Z';
+const id = '6f1c1b7e-4a55-4c8e-9a0e-2f1f5b0c9d11';
+
+/** One valid event of every bridged type, and the date field the journey plans from. */
+export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
+  ['custody.person.received@1', receptionData, 'expectedReleaseDate'],
+  ['custody.person.liberated-from-court@1', courtLiberationData, 'releasedAt'],
+  [
+    'assessment.core-screen.completed@1',
+    { assessmentId: id, episode: 1, needs: [], riskOfSeriousHarm: 'LOW', completedAt: at },
+    'completedAt',
+  ],
+  [
+    'referral.referral.acknowledged@1',
+    { referralId: id, episode: 1, agencyId: 'a', acknowledgedAt: at, acknowledgedBy: 'x' },
+    'acknowledgedAt',
+  ],
+  [
+    'custody.person.released@1',
+    { episode: 1, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: at },
+    'releasedAt',
+  ],
+  [
+    'referral.appointment.attendance-recorded@1',
+    { appointmentId: id, episode: 1, attendance: 'NO', attendedAt: at },
+    'attendedAt',
+  ],
+  [
+    'custody.release-date.changed@1',
+    {
+      episode: 1,
+      expectedReleaseDate: '2027-03-01',
+      previousExpectedReleaseDate: '2027-06-01',
+      reason: 'HDC_APPROVED',
+      changedAt: at,
+    },
+    'expectedReleaseDate',
+  ],
+  [
+    'assessment.assessment.completed@1',
+    { assessmentId: id, episode: 1, kind: 'STANDARD_REVIEW', needs: [], completedAt: at },
+    'completedAt',
+  ],
+  ['custody.meeting.held@1', { bookingId: id, episode: 1, kind: 'CJSW_VISIT', heldAt: at }, 'heldAt'],
+  [
+    'custody.person.transferred@1',
+    { episode: 1, fromEstablishmentCode: 'BAR', toEstablishmentCode: 'LEI', transferredAt: at },
+    'transferredAt',
+  ],
+  [
+    'custody.movement.reversed@1',
+    { episode: 1, movement: 'RELEASE', reversedEventId: id, reversedAt: at },
+    'reversedAt',
+  ],
+  [
+    'referral.referral.outcome-recorded@1',
+    { referralId: id, episode: 1, agencyId: 'a', decision: 'ACCEPTED', decidedAt: at },
+    'decidedAt',
+  ],
+  ['assessment.consent.withdrawn@1', { episode: 1, withdrawnAt: at }, 'withdrawnAt'],
+  ['throughcare.case.close-requested@1', { episode: 1, reason: 'DECEASED', requestedAt: at }, 'requestedAt'],
+];

@@ -1,7 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Access } from '@throughcare/platform-auth';
-import { ApiQueryFromZod, openApiSchemaOf, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  ApiParamsFromZod,
+  ApiQueryFromZod,
+  openApiSchemaOf,
+  ZodValidationPipe,
+} from '@throughcare/platform-http';
 import {
   DeadLetterPageSchema,
   DeadLetterParamsSchema,
@@ -29,16 +35,25 @@ const handled = { status: 409, description: 'Already replayed or discarded (says
 
 /**
  * Operators: bus events the consumers could not apply, and what to do with each. Operators only;
- * any other role is answered 404, as if the routes did not exist.
+ * any other role is answered 404, as if the routes did not exist. Events name people: each view
+ * is redacted (no prison number, CRN, PNC, name or free text; see dead-letter-redaction.ts) and
+ * every request is audited (the letters' pseudonymous person ids).
  */
 @ApiTags('dead-letters')
 @ApiBearerAuth()
 @Access('operator')
 @ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
 @Controller('dead-letters')
+@PersonalData()
 export class DeadLettersController {
   constructor(private readonly letters: DeadLettersService) {}
 
+  @Audited({
+    action: 'dead-letter.list',
+    kind: 'list',
+    objectType: 'dead-letter',
+    disclosed: from.items('personId'),
+  })
   @Get()
   @ApiOperation({ summary: 'Open dead letters, oldest first: consumer, code, reason, event' })
   @ApiQueryFromZod(ListDeadLettersQuerySchema)
@@ -50,6 +65,7 @@ export class DeadLettersController {
     return this.letters.list(query);
   }
 
+  @Audited({ action: 'dead-letter.replay-all', kind: 'change', objectType: 'dead-letter' })
   @Post('replay')
   @HttpCode(200)
   @ApiOperation({
@@ -67,17 +83,34 @@ export class DeadLettersController {
     return this.letters.replayAll(body);
   }
 
+  @Audited({
+    action: 'dead-letter.read',
+    kind: 'read',
+    objectType: 'dead-letter',
+    objectId: from.param('seq'),
+    subject: from.result('personId'),
+  })
   @Get(':seq')
-  @ApiOperation({ summary: 'One dead letter: reason, code, the original headers and payload, and its fate' })
+  @ApiOperation({
+    summary:
+      'One dead letter: reason, code, the original headers, the event redacted (or the size and SHA-256 of a payload that does not parse), and its fate',
+  })
   @ApiResponse({ status: 200, schema: viewSchema, description: 'The letter' })
   @ApiResponse(bad)
   @ApiResponse(missing)
+  @ApiParamsFromZod(DeadLetterParamsSchema)
   show(
     @Param(new ZodValidationPipe(DeadLetterParamsSchema, 'path')) params: DeadLetterParams,
   ): Promise<DeadLetterView> {
     return this.letters.show(params.seq);
   }
 
+  @Audited({
+    action: 'dead-letter.replay',
+    kind: 'change',
+    objectType: 'dead-letter',
+    objectId: from.param('seq'),
+  })
   @Post(':seq/replay')
   @HttpCode(200)
   @ApiOperation({
@@ -88,6 +121,7 @@ export class DeadLettersController {
   @ApiResponse(bad)
   @ApiResponse(missing)
   @ApiResponse(handled)
+  @ApiParamsFromZod(DeadLetterParamsSchema)
   replay(
     @Param(new ZodValidationPipe(DeadLetterParamsSchema, 'path')) params: DeadLetterParams,
     @Body(new ZodValidationPipe(ReplayBodySchema, 'body')) body: ReplayBody,
@@ -95,6 +129,12 @@ export class DeadLettersController {
     return this.letters.replay(params.seq, body);
   }
 
+  @Audited({
+    action: 'dead-letter.discard',
+    kind: 'change',
+    objectType: 'dead-letter',
+    objectId: from.param('seq'),
+  })
   @Post(':seq/discard')
   @HttpCode(200)
   @ApiOperation({ summary: 'Discards the letter, recording who, why and when' })
@@ -102,6 +142,7 @@ export class DeadLettersController {
   @ApiResponse(bad)
   @ApiResponse(missing)
   @ApiResponse(handled)
+  @ApiParamsFromZod(DeadLetterParamsSchema)
   discard(
     @Param(new ZodValidationPipe(DeadLetterParamsSchema, 'path')) params: DeadLetterParams,
     @Body(new ZodValidationPipe(DiscardBodySchema, 'body')) body: DiscardBody,

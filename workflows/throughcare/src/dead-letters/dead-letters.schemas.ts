@@ -49,6 +49,10 @@ export const DeadLetterSummarySchema = z.object({
   originalSubject: z.string().nullable(),
   eventId: z.string().nullable(),
   eventType: z.string().nullable(),
+  personId: z
+    .string()
+    .nullable()
+    .describe("The event's pseudonymous person id (THROUGHCARE_ID), if it names one"),
   deadLetteredAt: z.string(),
   deliveryCount: z.number().int().nullable(),
   attempts: z.number().int().nullable(),
@@ -82,7 +86,14 @@ export const DeadLetterViewSchema = DeadLetterSummarySchema.extend({
   status: z.enum(['OPEN', 'REPLAYED', 'DISCARDED']),
   headers: Headers.describe('The dead letter headers (reason, code, consumer, original subject …)'),
   originalHeaders: Headers.describe('The headers the event was published with (Nats-Msg-Id included)'),
-  payload: z.string().describe('The original payload, unchanged (UTF-8)'),
+  event: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe(
+      'The event with every value that could name or describe a person replaced by "[redacted]" (prison number, CRN, PNC, free text, unknown fields); null when the payload is not a JSON object',
+    ),
+  payloadBytes: z.number().int().describe('Size of the stored payload (replayed unchanged)'),
+  payloadSha256: z.string().describe('SHA-256 of the stored payload, hex (its bytes are not shown)'),
   action: DeadLetterActionSchema.nullable(),
 });
 export type DeadLetterView = z.infer<typeof DeadLetterViewSchema>;

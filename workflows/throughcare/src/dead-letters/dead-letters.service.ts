@@ -2,11 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg, type StoredMsg } from '@nats-io/jetstream';
 import { deadLetterSubjectFor, Streams } from '@throughcare/contracts';
+import { AuditTrail, noteAuditDisclosed, noteAuditSubject } from '@throughcare/platform-audit';
 import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { DlqHeaders } from '@throughcare/platform-messaging';
 import { DataSource } from 'typeorm';
 import { THROUGHCARE_SCHEMA } from '../config';
+import { personIdIn, redactPayload, REDACTED, type RedactedPayload } from './dead-letter-redaction';
 import type {
   DeadLetterAction,
   DeadLetterPage,
@@ -27,6 +29,11 @@ const headersOf = (h: MsgHdrs | undefined): Record<string, string[]> => {
   return out;
 };
 const intOrNull = (text: string | undefined) => (text && /^\d+$/.test(text) ? Number(text) : null);
+/** A field of the redacted event, if it is a string that was not redacted. */
+const shown = (event: Record<string, unknown> | null, name: string): string | null => {
+  const value = event?.[name];
+  return typeof value === 'string' && value !== REDACTED ? value : null;
+};
 
 /**
  * Dead letters of THROUGHCARE_DLQ for operators: list, show, replay (re-publish to the original
@@ -34,6 +41,11 @@ const intOrNull = (text: string | undefined) => (text && /^\d+$/.test(text) ? Nu
  * Each replay or discard is recorded in `dead_letter_action` (who, why, when, and the letter
  * itself), then the letter is deleted from the stream, which so holds only open letters. A crash
  * between the two leaves a letter that is recorded: it is shown as handled and finished lazily.
+ *
+ * Operators never see a payload's personal data (finding H1): list and show answer the event
+ * redacted (dead-letter-redaction.ts), or only the size and SHA-256 of a payload that does not
+ * parse; replay re-publishes the stored payload unchanged. Replays and discards are audited as an
+ * intent before the change (the bus publish is outside any database transaction of ours).
  */
 @Injectable()
 export class DeadLettersService {
@@ -42,6 +54,7 @@ export class DeadLettersService {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly db: DataSource,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
   ) {}
 
   async list(query: ListDeadLettersQuery): Promise<DeadLetterPage> {
@@ -72,6 +85,7 @@ export class DeadLettersService {
 
   async replay(seq: number, body: ReplayBody): Promise<DeadLetterView> {
     const letter = await this.openLetter(seq);
+    await this.auditIntent(letter);
     const replayedAsSeq = await this.republish(letter);
     return this.record(letter, {
       action: 'REPLAYED',
@@ -87,21 +101,31 @@ export class DeadLettersService {
     // higher sequence) and must wait for the operator, not be replayed in a loop.
     const jsm = await jetstreamManager(this.nc);
     const lastSeq = (await jsm.streams.info(Streams.deadLetter.name)).state.last_seq;
+    const letters: DeadLetterSummary[] = [];
     let cursor: number | undefined;
-    for (;;) {
+    pages: for (;;) {
       const page = await this.list({ consumer: body.consumer, code: body.code, limit: 100, cursor });
       for (const item of page.items) {
-        if (item.seq > lastSeq) return { replayed };
-        const view = await this.replay(item.seq, body);
-        replayed.push({ seq: item.seq, replayedAsSeq: view.action!.replayedAsSeq! });
+        if (item.seq > lastSeq) break pages;
+        letters.push(item);
       }
-      if (page.nextCursor === null) return { replayed };
+      if (page.nextCursor === null) break;
       cursor = page.nextCursor;
     }
+    // One audit record for the request, naming every person whose event it re-publishes, written
+    // before the first publish (fail closed).
+    noteAuditDisclosed(letters.map((l) => l.personId).filter((p): p is string => p !== null));
+    await this.audit.recordIntent();
+    for (const item of letters) {
+      const view = await this.replay(item.seq, body);
+      replayed.push({ seq: item.seq, replayedAsSeq: view.action!.replayedAsSeq! });
+    }
+    return { replayed };
   }
 
   async discard(seq: number, body: DiscardBody): Promise<DeadLetterView> {
     const letter = await this.openLetter(seq);
+    await this.auditIntent(letter);
     return this.record(letter, {
       action: 'DISCARDED',
       by: body.by,
@@ -153,22 +177,28 @@ export class DeadLettersService {
     return this.get(seq);
   }
 
-  private summary(letter: Letter): DeadLetterSummary {
+  /**
+   * Names the letter's person in the request's audit record and writes it, before the change
+   * (AuditTrail.recordIntent: 503 AUDIT_UNAVAILABLE and no change if it cannot be written).
+   */
+  private async auditIntent(letter: Letter): Promise<void> {
+    const personId = personIdIn(redactPayload(letter.data).event);
+    if (personId) noteAuditSubject(personId);
+    await this.audit.recordIntent();
+  }
+
+  private summary(letter: Letter, redacted = redactPayload(letter.data)): DeadLetterSummary {
     const h = letter.header;
-    let event: { eventId?: unknown; eventType?: unknown } = {};
-    try {
-      event = JSON.parse(new TextDecoder().decode(letter.data)) as typeof event;
-    } catch {
-      /* not JSON: the reason says so */
-    }
+    const { event } = redacted;
     return {
       seq: letter.seq,
       consumer: h?.get(DlqHeaders.consumer) || null,
       code: h?.get(DlqHeaders.code) || null,
       reason: h?.get(DlqHeaders.reason) || null,
       originalSubject: h?.get(DlqHeaders.originalSubject) || null,
-      eventId: typeof event?.eventId === 'string' ? event.eventId : null,
-      eventType: typeof event?.eventType === 'string' ? event.eventType : null,
+      eventId: shown(event, 'eventId'),
+      eventType: shown(event, 'eventType'),
+      personId: personIdIn(event),
       deadLetteredAt: h?.get(DlqHeaders.deadLetteredAt) || letter.time.toISOString(),
       deliveryCount: intOrNull(h?.get(DlqHeaders.deliveryCount)),
       attempts: intOrNull(h?.get(DlqHeaders.attempts)),
@@ -184,11 +214,12 @@ export class DeadLettersService {
     } catch {
       /* written by this platform; unreadable only if tampered with */
     }
+    const redacted = redactPayload(letter.data);
     return {
-      ...this.summary(letter),
+      ...this.summary(letter, redacted),
       headers: headersOf(letter.header),
       originalHeaders,
-      payload: new TextDecoder().decode(letter.data),
+      ...redacted,
     };
   }
 
@@ -238,7 +269,8 @@ export class DeadLettersService {
         view.eventId,
         action.replayedAsSeq,
         JSON.stringify({ headers: view.headers, originalHeaders: view.originalHeaders }),
-        view.payload,
+        // The letter itself, as it was (kept for the record; answered only redacted).
+        new TextDecoder().decode(letter.data),
       ],
     );
     await this.forget(letter.seq);
@@ -282,13 +314,7 @@ export class DeadLettersService {
     }>;
     const r = rows[0];
     if (!r) return undefined;
-    let eventType: string | null = null;
-    try {
-      const t = (JSON.parse(r.payload) as { eventType?: unknown }).eventType;
-      eventType = typeof t === 'string' ? t : null;
-    } catch {
-      /* not JSON */
-    }
+    const redacted: RedactedPayload = redactPayload(r.payload);
     const h = r.headers.headers;
     return {
       seq: Number(r.dlq_seq),
@@ -297,14 +323,15 @@ export class DeadLettersService {
       reason: r.dlq_reason,
       originalSubject: r.original_subject,
       eventId: r.event_id,
-      eventType,
+      eventType: shown(redacted.event, 'eventType'),
+      personId: personIdIn(redacted.event),
       deadLetteredAt: h[DlqHeaders.deadLetteredAt]?.[0] ?? r.at.toISOString(),
       deliveryCount: intOrNull(h[DlqHeaders.deliveryCount]?.[0]),
       attempts: intOrNull(h[DlqHeaders.attempts]?.[0]),
       status: r.action,
       headers: h,
       originalHeaders: r.headers.originalHeaders,
-      payload: r.payload,
+      ...redacted,
       action: {
         action: r.action,
         by: r.by,

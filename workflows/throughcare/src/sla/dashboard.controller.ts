@@ -2,7 +2,8 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import { SearchAttributes, Stages, THROUGHCARE_WORKFLOW_TYPE, type Stage } from '@throughcare/contracts';
-import { Access, PublicRoute } from '@throughcare/platform-auth';
+import { NoPersonalData } from '@throughcare/platform-audit';
+import { Access } from '@throughcare/platform-auth';
 import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import { AttentionService } from '../attention/attention.service';
 import { SlaService } from './sla.service';
@@ -20,10 +21,12 @@ export interface DashboardView {
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
- * For managers: where people are in the journey, and which clocks are missed how often. The JSON
- * is for managers and operators (a token); the HTML page of the same counts is public for now.
+ * For managers: where people are in the journey, and which clocks are missed how often. Managers
+ * and operators only: the JSON with a bearer token or a dashboard session, the HTML page after
+ * staff sign-in (../dashboard: without a session, GET /dashboard goes to the identity provider).
  */
 @ApiTags('dashboard')
+@NoPersonalData('aggregate counts by stage, clock and who must act; names no person')
 @Controller('dashboard')
 export class DashboardController {
   constructor(
@@ -56,12 +59,12 @@ export class DashboardController {
   }
 
   @Get()
-  @PublicRoute(
-    'aggregate counts only, names no person; browser sign-in for staff is not built yet (issue 8), so the page stays open until it is',
-  )
+  @Access('manager', 'operator')
+  @ApiBearerAuth()
   @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
   @ApiOperation({
-    summary: 'The same counts as an HTML page (public for now: counts only, staff sign-in is not built yet)',
+    summary: 'The same counts as an HTML page (managers and operators: staff sign-in, or a bearer token)',
   })
   async page(): Promise<string> {
     const { journeysByStage, breaches, journeysNeedingAttention, attention } = await this.data();
@@ -82,7 +85,7 @@ export class DashboardController {
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Throughcare: SLA dashboard</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin-bottom:2rem}td,th{border:1px solid #999;padding:.3rem .7rem;text-align:left}</style></head>
 <body><h1>Throughcare</h1>
-<p>Counts only. Staff sign-in is not built yet.</p>
+<p>Counts only. <a href="/dashboard/sign-out">Sign out</a></p>
 <h2>Journeys by stage</h2><table><tr><th>Stage</th><th>Journeys</th></tr>${stageRows}</table>
 <h2>Needs attention</h2><p>${journeysNeedingAttention} journeys hold an open attention item (Temporal UI: <code>NeedsAttention = true</code>). The list: <a href="/attention">/attention</a></p>
 <table><tr><th>Who must act</th><th>Open items</th><th>Oldest since</th></tr>${attentionRows}</table>

@@ -1,27 +1,21 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { planQuery, Stages, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
-import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
-import { bootstrapService, listeningPort, PlatformModule, TEMPORAL_CLIENT } from '@throughcare/platform-http';
-import { AttentionItem } from '../attention/attention-item.entity';
+import { Stages, type PlanView } from '@throughcare/contracts';
+import { bootstrapService, listeningPort, TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import { AttentionService } from '../attention/attention.service';
-import { loadOrchestratorConfig, THROUGHCARE_SCHEMA } from '../config';
-import { throughcareMigrations } from '../migrations';
+import { loadOrchestratorConfig } from '../config';
 import {
   expectNoSuchRoute,
   expectUnauthenticated,
   operatorAuth,
   orchestratorAuth,
 } from '../orchestrator-auth.spec-support';
-import { CaseClosure } from './case-closure.entity';
+import { JourneyDoubles, orchestratorSpecPlatform } from '../orchestrator-platform.spec-support';
 import { DashboardController } from './dashboard.controller';
-import { SlaBreach } from './sla-breach.entity';
 import { JourneysController } from './sla.controller';
 import { SlaService } from './sla.service';
-import type { planDoubleWorkflow } from './test-workflows/plan-double.workflow';
 
 const config = loadOrchestratorConfig({
   PERSON_ID_SECRET: 'plan-and-dashboard-int-spec-unused-secret',
@@ -35,20 +29,7 @@ const config = loadOrchestratorConfig({
  * own task queue, answering the plan query with the plan they were started with.
  */
 @Module({
-  imports: [
-    PlatformModule.forRoot({
-      serviceName: 'orchestrator-plan-dashboard-int-spec',
-      database: {
-        url: config.DATABASE_URL,
-        schema: THROUGHCARE_SCHEMA,
-        entities: [SlaBreach, CaseClosure, AttentionItem],
-        migrations: throughcareMigrations,
-      },
-      natsUrl: config.NATS_URL,
-      temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
-      auth: accessTokenOptionsFrom(config),
-    }),
-  ],
+  imports: [orchestratorSpecPlatform(config, 'orchestrator-plan-dashboard-int-spec')],
   controllers: [JourneysController, DashboardController],
   providers: [SlaService, AttentionService],
 })
@@ -66,27 +47,11 @@ const planOf = (personId: string, establishmentCode?: string): PlanView => ({
   ...(establishmentCode ? { establishmentCode } : {}),
 });
 
-async function eventually<T>(what: string, probe: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms: ${String(e)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 describe('orchestrator: who may see a journey plan and the dashboard (real Postgres, Temporal)', () => {
   let app: NestFastifyApplication;
   let base: string;
   let client: Client;
-  let workerConnection: NativeConnection;
-  let worker: Worker;
-  let running: Promise<void>;
-  const taskQueue = `plan-dashboard-spec-${randomUUID()}`;
-  const started: string[] = [];
+  let doubles: JourneyDoubles;
 
   beforeAll(async () => {
     app = await bootstrapService({
@@ -97,40 +62,22 @@ describe('orchestrator: who may see a journey plan and the dashboard (real Postg
     });
     base = `http://127.0.0.1:${listeningPort(app)}`;
     client = app.get<Client>(TEMPORAL_CLIENT);
-    workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    worker = await Worker.create({
-      connection: workerConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue,
-      workflowsPath: require.resolve('./test-workflows/plan-double.workflow'),
-    });
-    running = worker.run();
+    doubles = await JourneyDoubles.start(
+      config,
+      client,
+      require.resolve('./test-workflows/plan-double.workflow'),
+      'plan-dashboard-spec',
+    );
   }, 120_000);
 
   afterAll(async () => {
-    for (const workflowId of started)
-      await client.workflow
-        .getHandle(workflowId)
-        .terminate('spec done')
-        .catch(() => undefined);
-    if (worker) {
-      worker.shutdown();
-      await running;
-    }
-    await workerConnection?.close();
+    await doubles?.stop();
     await app?.close();
   }, 60_000);
 
   /** A journey (episode 1) whose plan is `plan`, once it answers the plan query. */
   const journey = async (plan: PlanView): Promise<string> => {
-    const workflowId = throughcareWorkflowId(plan.personId, plan.episode);
-    await client.workflow.start<typeof planDoubleWorkflow>('planDoubleWorkflow', {
-      taskQueue,
-      workflowId,
-      args: [plan],
-    });
-    started.push(workflowId);
-    await eventually(`plan of ${workflowId}`, () => client.workflow.getHandle(workflowId).query(planQuery));
+    await doubles.journey('planDoubleWorkflow', plan);
     return `/journeys/${plan.personId}/episodes/${plan.episode}`;
   };
   const get = async (path: string, auth: Record<string, string>) =>
@@ -202,16 +149,18 @@ describe('orchestrator: who may see a journey plan and the dashboard (real Postg
   });
 
   describe('the dashboard', () => {
-    it('serves the page of counts without a token, saying so', async () => {
-      for (const auth of [{}, await staffOf('BAR')]) {
-        const page = await get('/dashboard', auth);
+    it('serves the page of counts to managers and operators only (browser sign-in: dashboard-sign-in.int.spec.ts)', async () => {
+      for (const roles of [['manager'], ['operator']]) {
+        const page = await get('/dashboard', await orchestratorAuth({ roles }));
         expect(page.status).toBe(200);
         expect(page.headers.get('content-type')).toMatch(/^text\/html/);
         const html = await page.text();
-        expect(html).toContain('Counts only. Staff sign-in is not built yet.');
         expect(html).toContain('Journeys by stage');
         expect(html).toContain('SLA breaches by clock');
       }
+      // Sign-in is not configured in this module: no token, 401; prison staff, the unknown route's 404.
+      await expectUnauthenticated(await get('/dashboard', {}));
+      await expectNoSuchRoute(base, await get('/dashboard', await staffOf('BAR')), 'GET', '/dashboard');
     });
 
     it('serves the JSON to managers and operators only', async () => {
@@ -243,7 +192,7 @@ describe('orchestrator: who may see a journey plan and the dashboard (real Postg
       expect(doc.paths['/journeys/{personId}/episodes/{episode}']?.['get']?.security).toEqual([
         { bearer: [] },
       ]);
-      expect(doc.paths['/dashboard']?.['get']?.security).toBeUndefined();
+      expect(doc.paths['/dashboard']?.['get']?.security).toEqual([{ bearer: [] }]);
     });
   });
 });

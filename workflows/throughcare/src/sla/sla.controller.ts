@@ -1,3 +1,4 @@
+import { Audited, from, PersonalData, NotAudited } from '@throughcare/platform-audit';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -5,6 +6,7 @@ import { planQuery, throughcareWorkflowId, type PlanView } from '@throughcare/co
 import { Access, CurrentPrincipal, type Principal, hasRole } from '@throughcare/platform-auth';
 import { NotFoundError } from '@throughcare/platform-errors';
 import {
+  ApiParamsFromZod,
   ApiQueryFromZod,
   openApiSchemaOf,
   TEMPORAL_CLIENT,
@@ -32,9 +34,17 @@ const unauthenticated = {
 @Access('manager', 'operator')
 @ApiResponse(unauthenticated)
 @Controller('breaches')
+@PersonalData()
 export class SlaController {
   constructor(private readonly sla: SlaService) {}
 
+  @Audited({
+    action: 'sla-breach.list',
+    kind: 'list',
+    objectType: 'sla-breach',
+    subject: from.query('personId'),
+    disclosed: from.items('personId'),
+  })
   @Get()
   @ApiOperation({ summary: 'SLA breaches, newest first: who owed what to whom, due when, met how late' })
   @ApiQueryFromZod(ListBreachesQuerySchema)
@@ -51,6 +61,7 @@ export class SlaController {
     return this.sla.list(query);
   }
 
+  @NotAudited('counts of breaches by clock: no person is named')
   @Get('summary')
   @ApiOperation({ summary: 'Breaches per clock: total, still open, met late, mean lateness' })
   summary() {
@@ -68,9 +79,17 @@ export class SlaController {
 @Access('operator', 'prison-staff')
 @ApiResponse(unauthenticated)
 @Controller('journeys')
+@PersonalData()
 export class JourneysController {
   constructor(@Inject(TEMPORAL_CLIENT) private readonly temporal: Client) {}
 
+  @Audited({
+    action: 'journey-plan.read',
+    kind: 'read',
+    objectType: 'journey',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
   @Get(':personId/episodes/:episode')
   @ApiOperation({ summary: "The journey's plan: stage, stages done, open deadlines, and who it waits on" })
   @ApiResponse({
@@ -78,6 +97,7 @@ export class JourneysController {
     description:
       "No journey for that person and episode (or, for prison staff, none in the caller's establishments)",
   })
+  @ApiParamsFromZod(JourneyParamsSchema)
   async plan(
     @Param(new ZodValidationPipe(JourneyParamsSchema, 'path')) params: JourneyParams,
     @CurrentPrincipal() principal: Principal,

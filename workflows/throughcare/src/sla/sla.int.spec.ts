@@ -2,21 +2,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CaseClosedV1, SlaBreachedV1, type SlaBreachRecord } from '@throughcare/contracts';
-import { bootstrapService, listeningPort, PlatformModule } from '@throughcare/platform-http';
+import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { DataSource } from 'typeorm';
 import { loadOrchestratorConfig, THROUGHCARE_SCHEMA } from '../config';
-import { throughcareMigrations } from '../migrations';
 import { CaseClosure } from './case-closure.entity';
 import { SlaBreach } from './sla-breach.entity';
 import { SlaController } from './sla.controller';
 import { BreachPageSchema, type BreachPage } from './sla.schemas';
-import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 import {
   expectNoSuchRoute,
   expectUnauthenticated,
   operatorAuth,
   orchestratorAuth,
 } from '../orchestrator-auth.spec-support';
+import { orchestratorSpecPlatform } from '../orchestrator-platform.spec-support';
 import { SlaService } from './sla.service';
 
 // The SLA store derives no person ids: any secret of the right length will do.
@@ -31,20 +30,7 @@ const config = loadOrchestratorConfig({
  * the journey worker or the bridge: this suite does not depend on the workflow code.
  */
 @Module({
-  imports: [
-    PlatformModule.forRoot({
-      serviceName: 'orchestrator-sla-int-spec',
-      database: {
-        url: config.DATABASE_URL,
-        schema: THROUGHCARE_SCHEMA,
-        entities: [SlaBreach, CaseClosure],
-        migrations: throughcareMigrations,
-      },
-      natsUrl: config.NATS_URL,
-      temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
-      auth: accessTokenOptionsFrom(config),
-    }),
-  ],
+  imports: [orchestratorSpecPlatform(config, 'orchestrator-sla-int-spec', [SlaBreach, CaseClosure])],
   controllers: [SlaController],
   providers: [SlaService],
 })

@@ -18,6 +18,7 @@ import {
 import { PLATFORM_OPTIONS, WorkerMonitor, type PlatformOptions } from '@throughcare/platform-http';
 import {
   createTemporalClient,
+  ENCRYPTED_FAILURE_CONVERTER_PATH,
   runWorker,
   withApplicationFailures,
   type WorkerRun,
@@ -29,7 +30,9 @@ import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './journey-wor
 /**
  * Runs the journey workflows and the orchestrator's own activities (SLA breaches, closures) on
  * the `throughcare` task queue. Uses a prebuilt bundle when WORKFLOW_BUNDLE_PATH is set
- * (production), else bundles the workflow sources at boot.
+ * (production; infra/compose/build-workflow-bundle.js builds it with the same failure converter),
+ * else bundles the workflow sources at boot. Payloads and failures are encrypted
+ * (`platform.temporal.dataConverter`).
  */
 @Injectable()
 export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -54,6 +57,8 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
       ? { codePath: this.options.bundlePath }
       : await bundleWorkflowCode({
           workflowsPath: require.resolve('../workflows'),
+          // Failures raised in workflow code are encoded (then encrypted) like the worker's own.
+          failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
           logger: quietBundler(this.logger),
         });
     this.connection = await NativeConnection.connect({ address: this.platform.temporal.address });
@@ -77,6 +82,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
     this.worker = await Worker.create({
       connection: this.connection,
       namespace: this.platform.temporal.namespace,
+      dataConverter: this.platform.temporal.dataConverter,
       taskQueue: TaskQueues.throughcare,
       workflowBundle,
       activities: withApplicationFailures({

@@ -38,6 +38,7 @@ import {
 } from '@temporalio/client';
 import { NOBODY_LOST_PATCH } from './journey/journey-v2';
 import type { throughcareJourney } from './throughcare.workflow';
+import { ENCRYPTED_FAILURE_CONVERTER_PATH } from '@throughcare/platform-temporal';
 
 /** Everything the journey asked the outside world to do, in order: the test asserts on this. */
 export type Effect =
@@ -400,9 +401,18 @@ export function recordingActivities(options: RecordingOptions = {}) {
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The workflow bundle, built once per test process (webpack is the slow part). */
+/**
+ * The workflow bundle, built once per test process (webpack is the slow part), with the platform's
+ * failure converter as in production (journey-worker.host.ts). The time-skipping workers run
+ * without the payload codec: their histories are recorded as replay fixtures
+ * (test/fixtures/histories), which must stay readable without a per-run key.
+ */
 export function journeyBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('./index'), logger: quietLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('./index'),
+    failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
+    logger: quietLogger,
+  });
   return bundle;
 }
 const quietLogger = {

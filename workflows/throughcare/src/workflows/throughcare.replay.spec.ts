@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -5,6 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
 import { PLANNER_FIXES_PATCH, PLANNER_PROPERTIES_PATCH, POLICY_GAPS_PATCH } from './journey/planner';
 import { journeyBundle } from './journey-harness';
+import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
 
 const root = path.resolve(__dirname, '../../../../test/fixtures/histories');
 /** Every recorded history, by version folder (v1: before `journey-v2`; v2: the journey since). */
@@ -148,12 +150,19 @@ describe('journey replay over recorded histories', () => {
     }
   });
 
-  it('replays every recorded history without non-determinism', async () => {
+  it('replays every recorded history without non-determinism, through the production data converter', async () => {
     const files = await histories();
     const workflowBundle = await journeyBundle();
+    // As the orchestrator's worker runs: payload codec (histories recorded before encryption pass
+    // through it untouched) and the failure converter that encodes messages and stack traces.
+    const dataConverter = dataConverterWith(
+      new AesGcmPayloadCodec({ activeKeyId: 'replay', keys: new Map([['replay', randomBytes(32)]]) }),
+    );
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
-      await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+      await expect(
+        Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file),
+      ).resolves.toBeUndefined();
     }
   }, 300_000); // 53 histories: about a minute on an idle machine, more under load
 

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { NoPersonalData } from '@throughcare/platform-audit';
 import { PublicRoute } from '@throughcare/platform-auth';
 import { HealthService, type HealthReport } from './health.service';
 
@@ -20,6 +21,7 @@ const componentsSchema = {
 
 @ApiTags('health')
 @PublicRoute('liveness and readiness for the supervisor and load balancers; names no person')
+@NoPersonalData('dependency status (UP/DOWN per component); names no person')
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

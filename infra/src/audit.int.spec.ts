@@ -1,0 +1,132 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { AUDIT_TABLE, AuditWriter, createAuditMigration, type AuditDraft } from '@throughcare/platform-audit';
+import { createServiceDataSource } from '@throughcare/platform-persistence';
+import { verifyAuditDatabase } from './audit';
+
+// `./throughcare audit verify` end to end: the command (`./throughcare audit …` execs exactly
+// `node infra/bin/run.js audit …`; the wrapper itself is not run here, as its lockfile check may
+// run `npm ci` in a shared tree) against a database of its own, created for this file, so that
+// chains other specs tamper with on purpose are not in it.
+
+const adminUrl = process.env.DATABASE_URL ?? '';
+if (!adminUrl) throw new Error('DATABASE_URL is required (run through ./throughcare test)');
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const database = `audit_verify_${randomBytes(6).toString('hex')}`;
+const url = (() => {
+  const u = new URL(adminUrl);
+  u.pathname = `/${database}`;
+  return u.toString();
+})();
+
+/** Runs `audit verify` as the CLI does, on `url`: its exit code and output. */
+function runVerify(args: string[] = ['verify']): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(repoRoot, 'infra', 'bin', 'run.js'), 'audit', ...args],
+      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url }, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : -1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        }),
+    );
+  });
+}
+
+const draft = (n: number): AuditDraft => ({
+  actor: 'client:verify-spec',
+  clientId: 'verify-spec',
+  roles: ['prison-staff'],
+  purpose: 'case-work',
+  subjectPerson: `p${String(n).padStart(20, '0')}`,
+  disclosedPersons: [],
+  action: 'custody-episode.read',
+  objectType: 'custody-episode',
+  objectId: String(n),
+  outcome: 'allowed',
+  reason: null,
+  httpMethod: 'GET',
+  route: '/people/:personId/episodes/:episode',
+  requestId: null,
+});
+
+describe('./throughcare audit verify (real Postgres, the CLI as a process)', () => {
+  let admin: Client;
+  let db: DataSource | undefined;
+
+  beforeAll(async () => {
+    admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${database}"`);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+    await admin?.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin?.end();
+  });
+
+  it('says there is nothing to verify in a database without audit records yet (exit 0)', async () => {
+    db = await createServiceDataSource({
+      url,
+      schema: 'verify_spec',
+      entities: [],
+      migrations: [createAuditMigration()],
+    });
+    expect(await runVerify()).toEqual({ code: 0, stdout: 'audit: no audit records yet\n', stderr: '' });
+  });
+
+  it('reports each intact chain with its record count (exit 0), then the first broken seq of a tampered one (exit 1)', async () => {
+    const liberation = new AuditWriter(db!, 'liberation');
+    const referral = new AuditWriter(db!, 'referral');
+    for (let n = 1; n <= 4; n++) await liberation.append(draft(n));
+    for (let n = 1; n <= 2; n++) await referral.append(draft(n));
+
+    const good = await runVerify();
+    expect(good).toEqual({
+      code: 0,
+      stdout: 'audit chain liberation: 4 records, intact\n' + 'audit chain referral: 2 records, intact\n',
+      stderr: '',
+    });
+
+    // A superuser rewrites who read seq 3 of liberation's chain (the trigger disabled only inside
+    // this transaction); the function behind the command sees the same break as the command.
+    await db!.transaction(async (tx) => {
+      await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
+      await tx.query(
+        `UPDATE ${AUDIT_TABLE} SET actor = 'client:somebody-else' WHERE chain = 'liberation' AND seq = 3`,
+      );
+      await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
+    });
+    // The trigger is back on for everybody else.
+    await expect(
+      db!.query(`UPDATE ${AUDIT_TABLE} SET actor = 'x' WHERE chain = 'referral' AND seq = 1`),
+    ).rejects.toThrow(/append-only: UPDATE/);
+
+    const broken = await runVerify();
+    expect(broken).toEqual({
+      code: 1,
+      stdout:
+        'audit chain liberation: BROKEN at seq 3 (hash does not match the record)\n' +
+        'audit chain referral: 2 records, intact\n',
+      stderr: '',
+    });
+    const lines: string[] = [];
+    expect(await verifyAuditDatabase(url, (line) => lines.push(line))).toBe(1);
+    expect(lines.join('\n')).toBe(broken.stdout.trimEnd());
+  });
+
+  it('answers a wrong sub-command with its usage (exit 2)', async () => {
+    expect(await runVerify(['verfy'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'usage: ./throughcare audit verify [--instance NAME]\n',
+    });
+  });
+});

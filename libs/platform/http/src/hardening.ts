@@ -1,0 +1,153 @@
+import helmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ValidationFailedError } from '@throughcare/platform-errors';
+
+/** Request bodies larger than this are refused with 413 before they are parsed. */
+export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
+/** JSON nested deeper than this is refused with 400: no request here needs more than a handful. */
+export const MAX_JSON_DEPTH = 32;
+
+/** A JSON body that is well-formed but nested deeper than MAX_JSON_DEPTH (400, like bad JSON). */
+export class JsonTooDeepError extends Error {
+  readonly statusCode = 400;
+  constructor() {
+    super(`JSON body nested deeper than ${MAX_JSON_DEPTH} levels`);
+    this.name = 'JsonTooDeepError';
+  }
+}
+
+/**
+ * The deepest nesting of arrays and objects in a JSON text, counting only brackets outside
+ * strings; stops early once past `limit`. Linear, no recursion: a body of 200,000 `[` cannot
+ * exhaust the stack here or later (JSON.stringify and validators recurse).
+ */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
+  }
+  return false;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function textProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'contains a NUL character (U+0000)';
+  if (LONE_SURROGATE.test(text)) return 'is not valid Unicode (an unpaired surrogate)';
+  return undefined;
+}
+
+/**
+ * The first string (value or key) in a parsed body, query or path-parameter object that Postgres
+ * cannot store as text (U+0000) or that would be silently altered on the way (an unpaired UTF-16
+ * surrogate becomes U+FFFD): its field path, as validation errors name fields, and why.
+ * Iterative, so any depth is safe.
+ */
+export function findUnstorableText(value: unknown): { field: string; message: string } | undefined {
+  const stack: Array<[unknown, string[]]> = [[value, []]];
+  while (stack.length > 0) {
+    const [node, at] = stack.pop()!;
+    const field = at.length > 0 ? at.join('.') : '(root)';
+    if (typeof node === 'string') {
+      const problem = textProblem(node);
+      if (problem) return { field, message: problem };
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) => stack.push([item, [...at, String(i)]]));
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, item] of Object.entries(node)) {
+        const problem = textProblem(key);
+        if (problem) return { field: [...at, key].join('.'), message: `name ${problem}` };
+        stack.push([item, [...at, key]]);
+      }
+    }
+  }
+  return undefined;
+}
+
+function refuseUnstorableText(what: string, value: unknown): void {
+  const found = findUnstorableText(value);
+  if (found) throw new ValidationFailedError(`${what} is invalid: ${found.field}: ${found.message}`, [found]);
+}
+
+/**
+ * What every service's HTTP edge gets before routing:
+ * - an explicit body limit (413 problem+json, raised by Fastify before the body is read in full);
+ * - JSON bodies parsed by Fastify's own parser (prototype-poisoning keys refused), after a depth
+ *   check (400); any other content type is 415;
+ * - text Postgres cannot keep as sent (NUL, unpaired surrogates) refused in the body, the query
+ *   and the path with 400 VALIDATION_FAILED naming the field (found by HTTP fuzzing: a NUL in a
+ *   body field was a 500 from the database);
+ * - security headers (helmet): nosniff, no framing, no referrer, same-origin resource policy, a
+ *   restrictive Content-Security-Policy that still lets the OpenAPI page and the dashboard render
+ *   from this origin, HSTS (honoured by browsers only over TLS), and `Cache-Control: no-store`
+ *   on every response, because answers here carry personal data and must not sit in caches.
+ * CORS stays closed: no route answers cross-origin requests unless it opts in itself.
+ */
+export async function hardenHttp(
+  app: NestFastifyApplication,
+  options: { bodyLimitBytes?: number } = {},
+): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  // Replaces Fastify's built-in JSON parser (create the app with `bodyParser: false` so Nest
+  // does not add its own).
+  fastify.removeContentTypeParser('application/json');
+  // Bodies are JSON only: text/plain (parsed by Fastify by default) gets 415 like any other type.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit },
+    (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
+        done(new JsonTooDeepError());
+        return;
+      }
+      void parseJson(request, text, (err: Error | null, parsed?: unknown) => {
+        if (err) return done(err);
+        try {
+          refuseUnstorableText('request body', parsed);
+        } catch (e) {
+          return done(e as Error);
+        }
+        done(null, parsed);
+      });
+    },
+  );
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+  fastify.addHook('preValidation', async (request) => {
+    refuseUnstorableText('query', request.query);
+    refuseUnstorableText('path', request.params);
+  });
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+}

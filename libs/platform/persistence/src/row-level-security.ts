@@ -1,0 +1,39 @@
+import { SCOPE_SETTINGS } from './database-scope';
+
+/**
+ * SQL building blocks for row-level security policies that read the per-transaction scope
+ * (see database-scope.ts). Every expression fails closed: a setting that is missing or empty
+ * matches nothing.
+ */
+export const rls = {
+  /** True when the transaction acts for the platform itself. */
+  unrestricted: `coalesce(current_setting('${SCOPE_SETTINGS.unrestricted}', true), '') = 'on'`,
+  /** The establishments of the scope as text[] (NULL when none: `&&` and `= ANY` then match nothing). */
+  establishments: `string_to_array(nullif(current_setting('${SCOPE_SETTINGS.establishments}', true), ''), ',')`,
+  /** The agency of the scope (NULL when none: `=` then matches nothing). */
+  agency: `nullif(current_setting('${SCOPE_SETTINGS.agency}', true), '')`,
+  /**
+   * `CASE WHEN unrestricted THEN true ELSE <scoped> END`: CASE fixes the order, so a policy whose
+   * scoped test calls a function reading the table itself is never evaluated for the platform.
+   */
+  policy: (scoped: string) =>
+    `CASE WHEN coalesce(current_setting('${SCOPE_SETTINGS.unrestricted}', true), '') = 'on' THEN true ELSE coalesce((${scoped}), false) END`,
+};
+
+/** `ENABLE` and `FORCE` (the owner too is subject to the policies), and one policy for every command. */
+export function protectTableSql(qualifiedTable: string, policyName: string, scoped: string): string[] {
+  const expression = rls.policy(scoped);
+  return [
+    `ALTER TABLE ${qualifiedTable} ENABLE ROW LEVEL SECURITY`,
+    `ALTER TABLE ${qualifiedTable} FORCE ROW LEVEL SECURITY`,
+    `CREATE POLICY "${policyName}" ON ${qualifiedTable} FOR ALL USING (${expression}) WITH CHECK (${expression})`,
+  ];
+}
+
+export function unprotectTableSql(qualifiedTable: string, policyName: string): string[] {
+  return [
+    `DROP POLICY IF EXISTS "${policyName}" ON ${qualifiedTable}`,
+    `ALTER TABLE ${qualifiedTable} NO FORCE ROW LEVEL SECURITY`,
+    `ALTER TABLE ${qualifiedTable} DISABLE ROW LEVEL SECURITY`,
+  ];
+}

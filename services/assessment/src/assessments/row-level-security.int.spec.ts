@@ -1,0 +1,125 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { bootstrapService } from '@throughcare/platform-http';
+import { runWithDatabaseScope, type DatabaseScope } from '@throughcare/platform-persistence';
+import {
+  expectBareAppRoleSeesNothing,
+  expectRowLevelSecurityForced,
+  expectUnprivilegedAppRole,
+  type ProtectedTables,
+} from '@throughcare/platform-persistence/src/testing';
+import { AppModule } from '../app.module';
+import { loadAssessmentConfig } from '../config';
+import { ASSESSMENT_PROTECTED_TABLES } from '../migrations/1700000000300-row-level-security';
+
+// Issue 8, the second wall: Postgres row-level security on the assessments and consent,
+// proven against the running service's own connection (the application role) and a bare one.
+
+const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
+const tables = ASSESSMENT_PROTECTED_TABLES;
+const aPersonId = () => `p${randomBytes(10).toString('hex')}`;
+
+describe('assessment: row-level security on assessments and consent', () => {
+  let app: NestFastifyApplication;
+  let service: DataSource;
+  const owner = new Client({ connectionString: config.DATABASE_URL });
+  const atBar = aPersonId();
+  const atLei = aPersonId();
+
+  beforeAll(async () => {
+    app = await bootstrapService({
+      module: AppModule.forRoot(config),
+      name: 'assessment',
+      port: 0,
+      logLevels: ['error'],
+    });
+    service = app.get(DataSource);
+    await owner.connect();
+    // Fixtures written as the platform would (the owner's session, unrestricted).
+    await owner.query(`SET throughcare.unrestricted = 'on'`);
+    for (const [personId, establishment] of [
+      [atBar, 'BAR'],
+      [atLei, 'LEI'],
+    ] as const) {
+      await owner.query(
+        `INSERT INTO assessment.assessment (id, person_id, episode, establishment_code, kind, due_by, requested_at, correlation_id)
+         VALUES ($1, $2, 1, $3, 'CORE_SCREEN', now() + interval '3 days', now(), 'spec-rls')`,
+        [randomUUID(), personId, establishment],
+      );
+      await owner.query(
+        `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
+         VALUES ($1, 1, now(), now(), 'spec-rls')`,
+        [personId],
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await owner.end();
+    await app?.close();
+  });
+
+  async function visible(scope: DatabaseScope): Promise<Record<string, string[]>> {
+    const seen: Record<string, string[]> = {};
+    for (const table of tables) {
+      const rows = (await runWithDatabaseScope(scope, () =>
+        service.query(
+          `SELECT DISTINCT person_id FROM assessment.${table} WHERE person_id = ANY($1) ORDER BY 1`,
+          [[atBar, atLei]],
+        ),
+      )) as Array<{ person_id: string }>;
+      seen[table] = rows.map((r) => r.person_id);
+    }
+    return seen;
+  }
+  const everywhere = (people: string[]) => Object.fromEntries(tables.map((t) => [t, [...people].sort()]));
+  const protectedTables = (): ProtectedTables => ({
+    databaseUrl: config.DATABASE_URL,
+    owner,
+    service,
+    schema: 'assessment',
+    tables,
+  });
+
+  it('the service connects as a role that is no superuser, cannot bypass RLS and owns none of the tables', async () => {
+    await expectUnprivilegedAppRole(protectedTables());
+  });
+
+  it('row-level security is enabled and forced on each protected table', async () => {
+    await expectRowLevelSecurityForced(protectedTables());
+  });
+
+  it('the rows exist (the owner sees them), yet a query with no scope sees none of them', async () => {
+    for (const table of tables) {
+      const all = await owner.query<{ n: number }>(
+        `SELECT count(DISTINCT person_id)::int AS n FROM assessment.${table} WHERE person_id = ANY($1)`,
+        [[atBar, atLei]],
+      );
+      expect({ table, n: all.rows[0]!.n }).toEqual({ table, n: 2 });
+    }
+    expect(await visible('none')).toEqual(everywhere([]));
+    await expectBareAppRoleSeesNothing(protectedTables());
+  });
+
+  it("with establishments as the scope: only those establishments' assessments and their episodes' consent", async () => {
+    expect(await visible({ establishments: ['BAR'] })).toEqual(everywhere([atBar]));
+    expect(await visible({ establishments: ['LEI'] })).toEqual(everywhere([atLei]));
+    expect(await visible({ establishments: ['BAR', 'LEI'] })).toEqual(everywhere([atBar, atLei]));
+    expect(await visible({ agency: 'cjsw-edinburgh' })).toEqual(everywhere([]));
+    expect(await visible('unrestricted')).toEqual(everywhere([atBar, atLei]));
+  });
+
+  it('a write outside the scope is refused by the database', async () => {
+    await expect(
+      runWithDatabaseScope({ establishments: ['BAR'] }, () =>
+        service.query(
+          `INSERT INTO assessment.assessment (id, person_id, episode, establishment_code, kind, due_by, requested_at, correlation_id)
+           VALUES ($1, $2, 1, 'LEI', 'CORE_SCREEN', now() + interval '3 days', now(), 'spec-rls')`,
+          [randomUUID(), aPersonId()],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
+  });
+});

@@ -1,0 +1,322 @@
+import { Client as PgClient } from 'pg';
+import { createHash, randomBytes } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { AccessTokenVerifier } from '@throughcare/platform-auth';
+import {
+  adminClient,
+  browse,
+  clientToken,
+  CookieJar,
+  createStaff,
+  follow,
+  formAction,
+  registerClient,
+  requireEnv,
+  type StaffAccount,
+} from '@throughcare/testing';
+
+// Staff sign-in (authorization code + PKCE) at the provider the test infrastructure started,
+// driven over HTTP as a browser would (a cookie jar, redirects followed by hand), for the
+// dashboard client the infrastructure configured. Nothing serves the callback: the code is read
+// from the redirect to it.
+
+const issuer = requireEnv('AUTH_ISSUER');
+const dashboardSecret = requireEnv('TEST_DASHBOARD_CLIENT_SECRET');
+const redirectUri = `${requireEnv('TEST_DASHBOARD_URL')}/dashboard/callback`;
+const CLIENT_ID = 'throughcare-dashboard';
+const RESOURCE = 'urn:throughcare:orchestrator';
+
+const pkce = () => {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+};
+
+function authorizeUrl(params: Record<string, string | undefined>): string {
+  const url = new URL(`${issuer}/auth`);
+  const all: Record<string, string | undefined> = {
+    client_id: CLIENT_ID,
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: 'openid api',
+    resource: RESOURCE,
+    state: randomBytes(12).toString('base64url'),
+    nonce: randomBytes(12).toString('base64url'),
+    ...params,
+  };
+  for (const [k, v] of Object.entries(all)) if (v !== undefined) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+/** Authorize → the login form; returns the form's page and the jar. */
+async function loginForm(jar: CookieJar, url: string) {
+  const { url: at, response } = await follow(jar, url);
+  const html = await response.text();
+  return { at, response, html };
+}
+
+/** Signs `account` in through the form and follows to the callback; returns the callback URL. */
+async function signIn(account: { username: string; password: string }, challenge: string, extra = {}) {
+  const jar = new CookieJar();
+  const state = randomBytes(12).toString('base64url');
+  const { at, response, html } = await loginForm(
+    jar,
+    authorizeUrl({ code_challenge: challenge, code_challenge_method: 'S256', state, ...extra }),
+  );
+  expect(response.status).toBe(200);
+  const posted = await browse(jar, formAction(html, at), {
+    form: { username: account.username, password: account.password },
+  });
+  return { jar, state, posted, at, html };
+}
+
+async function codeFor(account: StaffAccount, challenge: string) {
+  const { jar, state, posted } = await signIn(account, challenge);
+  expect(posted.status).toBe(303);
+  const { url } = await follow(jar, new URL(posted.headers.get('location')!, issuer).toString(), {
+    stopAt: (u) => u.startsWith(redirectUri),
+  });
+  const callback = new URL(url);
+  expect(callback.searchParams.get('state')).toBe(state);
+  expect(callback.searchParams.get('iss')).toBe(issuer);
+  return { code: callback.searchParams.get('code')!, jar };
+}
+
+const exchange = (params: Record<string, string>, secret = dashboardSecret) =>
+  fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${secret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      redirect_uri: redirectUri,
+      ...params,
+    }).toString(),
+  });
+
+const admin = async (method: string, path: string, body?: unknown) =>
+  fetch(`${issuer}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${await clientToken(adminClient(), 'urn:throughcare:identity')}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+describe('staff sign-in at the identity provider (authorization code + PKCE, real HTTP)', () => {
+  it('signs a prison officer in through the form and issues an ID token and an orchestrator access token with her roles and establishments', async () => {
+    const officer = await createStaff({ roles: ['prison-staff', 'manager'], establishments: ['BAR', 'GLE'] });
+    const { verifier, challenge } = pkce();
+    const { code } = await codeFor(officer, challenge);
+    const response = await exchange({ code, code_verifier: verifier, resource: RESOURCE });
+    if (response.status !== 200) throw new Error(`token: ${response.status} ${await response.text()}`);
+    const tokens = (await response.json()) as { access_token: string; id_token: string; token_type: string };
+    expect(tokens.token_type).toBe('Bearer');
+    const principal = await new AccessTokenVerifier({ issuer, audience: RESOURCE }).verify(
+      tokens.access_token,
+    );
+    expect(principal).toMatchObject({
+      subject: officer.userId,
+      clientId: CLIENT_ID,
+      roles: ['prison-staff', 'manager'],
+      establishments: ['BAR', 'GLE'],
+    });
+    expect(decodeJwt(tokens.id_token)).toMatchObject({ iss: issuer, aud: CLIENT_ID, sub: officer.userId });
+  });
+
+  it('answers a wrong password, an unknown user and a disabled account with the same message, and the disabled account gets no token for a code issued before', async () => {
+    const user = await createStaff({ roles: ['operator'] });
+    const { challenge, verifier } = pkce();
+    const wrong = await signIn({ ...user, password: `${user.password}x` }, challenge);
+    const unknown = await signIn({ username: 'spec-nobody-here', password: 'whatever-password' }, challenge);
+    for (const answer of [wrong.posted, unknown.posted]) {
+      expect(answer.status).toBe(401);
+      const html = await answer.text();
+      expect(html).toContain('The username or password is wrong.');
+      expect(html).not.toContain(user.password);
+    }
+
+    const { code } = await codeFor(user, challenge);
+    expect((await admin('POST', `/admin/staff/${user.userId}/disabling`, { reason: 'left' })).status).toBe(
+      200,
+    );
+    const refused = await exchange({ code, code_verifier: verifier, resource: RESOURCE });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'invalid_grant' });
+    const disabled = await signIn(user, challenge);
+    expect(disabled.posted.status).toBe(401);
+    expect(await disabled.posted.text()).toContain('The username or password is wrong.');
+  });
+
+  it('locks an account after five wrong passwords, even against the right one', async () => {
+    const user = await createStaff({ roles: ['manager'] });
+    const { challenge } = pkce();
+    const { jar, at, html } = await signIn({ ...user, password: 'wrong-password-1' }, challenge);
+    for (let i = 2; i <= 5; i++) {
+      const again = await browse(jar, formAction(html, at), {
+        form: { username: user.username, password: `wrong-password-${i}` },
+      });
+      expect(again.status).toBe(401);
+    }
+    const right = await browse(jar, formAction(html, at), {
+      form: { username: user.username, password: user.password },
+    });
+    expect(right.status).toBe(401);
+  });
+
+  it('counts a burst of parallel guesses against the lock: at most five are checked', async () => {
+    const user = await createStaff({ roles: ['manager'] });
+    const { challenge } = pkce();
+    const { jar, at, html } = await signIn({ ...user, password: 'wrong-password-0' }, challenge);
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        browse(jar, formAction(html, at), {
+          form: { username: user.username, password: `wrong-password-burst-${i}` },
+        }),
+      ),
+    );
+    expect(burst.every((r) => r.status === 401)).toBe(true);
+    // Reading the lock, hashing, then counting let every request of a burst be checked (and the
+    // count reach 21); now each guess is counted before it is hashed, and a locked account's are
+    // refused uncounted: the first wrong password and four of the burst.
+    const db = new PgClient({ connectionString: requireEnv('DATABASE_URL') });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ failed_attempts: number; locked: boolean }>(
+        `SELECT failed_attempts, locked_until > now() AS locked FROM identity.staff_user WHERE username = $1`,
+        [user.username],
+      );
+      expect(rows[0]).toEqual({ failed_attempts: 5, locked: true });
+    } finally {
+      await db.end();
+    }
+    const right = await browse(jar, formAction(html, at), {
+      form: { username: user.username, password: user.password },
+    });
+    expect(right.status).toBe(401);
+  });
+
+  it('requires PKCE with S256: no code_challenge, or the plain method, is refused', async () => {
+    for (const params of [
+      { code_challenge: undefined },
+      { code_challenge: pkce().verifier, code_challenge_method: 'plain' },
+    ]) {
+      const { url, response } = await follow(new CookieJar(), authorizeUrl(params), {
+        stopAt: (u) => u.startsWith(redirectUri),
+      });
+      // An invalid request goes back to the (registered) redirect URI with an error, no code.
+      const back = new URL(url);
+      expect({
+        status: response.status,
+        error: back.searchParams.get('error'),
+        code: back.searchParams.get('code'),
+      }).toEqual({ status: 204, error: 'invalid_request', code: null });
+    }
+  });
+
+  it('refuses a wrong verifier, a missing one, and a code used twice', async () => {
+    const user = await createStaff({ roles: ['manager'] });
+    const { challenge, verifier } = pkce();
+    const { code } = await codeFor(user, challenge);
+    expect((await exchange({ code, code_verifier: pkce().verifier, resource: RESOURCE })).status).toBe(400);
+
+    const second = await codeFor(user, challenge);
+    expect((await exchange({ code: second.code, resource: RESOURCE })).status).toBe(400);
+
+    const third = await codeFor(user, challenge);
+    expect((await exchange({ code: third.code, code_verifier: verifier, resource: RESOURCE })).status).toBe(
+      200,
+    );
+    const replay = await exchange({ code: third.code, code_verifier: verifier, resource: RESOURCE });
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('refuses a login form posted without the browser’s interaction cookie (another site, another browser)', async () => {
+    const user = await createStaff({ roles: ['manager'] });
+    const { at, html } = await loginForm(
+      new CookieJar(),
+      authorizeUrl({ code_challenge: pkce().challenge, code_challenge_method: 'S256' }),
+    );
+    const forged = await browse(new CookieJar(), formAction(html, at), {
+      form: { username: user.username, password: user.password },
+    });
+    expect(forged.status).toBe(400);
+    expect(forged.headers.get('location')).toBeNull();
+  });
+
+  describe('staff accounts (administration API)', () => {
+    it('creates an account with a one-time password shown once, lists, reads and disables it; never shows a hash', async () => {
+      const username = `spec-${randomBytes(5).toString('hex')}`;
+      const created = await admin('POST', '/admin/staff', {
+        username,
+        displayName: 'A Manager',
+        roles: ['manager'],
+      });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('cache-control')).toBe('no-store');
+      const body = (await created.json()) as { userId: string; oneTimePassword: string };
+      expect(body.oneTimePassword).toHaveLength(24);
+      expect(body).toMatchObject({
+        username,
+        roles: ['manager'],
+        disabledAt: null,
+        createdBy: 'client:throughcare-admin',
+      });
+
+      const read = await (await admin('GET', `/admin/staff/${body.userId}`)).text();
+      expect(read).not.toMatch(/password|scrypt|hash/i);
+      expect(
+        (await admin('POST', '/admin/staff', { username, displayName: 'again', roles: ['manager'] })).status,
+      ).toBe(409);
+
+      const page = (await (await admin('GET', '/admin/staff?limit=1')).json()) as {
+        items: unknown[];
+        next: string;
+      };
+      expect(page.items).toHaveLength(1);
+      expect(page.next).toMatch(/^st-/);
+
+      const disabled = (await (
+        await admin('POST', `/admin/staff/${body.userId}/disabling`, { reason: 'moved on' })
+      ).json()) as Record<string, unknown>;
+      expect(disabled).toMatchObject({ disabledReason: 'moved on', disabledBy: 'client:throughcare-admin' });
+      expect(
+        (await admin('POST', '/admin/staff/st-000000000000000000000000/disabling', { reason: 'x' })).status,
+      ).toBe(404);
+    });
+
+    it('validates field by field and refuses roles for API clients only', async () => {
+      const invalid = await admin('POST', '/admin/staff', {
+        username: 'X',
+        displayName: '',
+        roles: ['agency-system'],
+        password: 'short',
+      });
+      expect(invalid.status).toBe(400);
+      const fields = ((await invalid.json()) as { errors: { field: string }[] }).errors.map((e) => e.field);
+      expect(fields).toEqual(
+        expect.arrayContaining(['body.username', 'body.displayName', 'body.roles.0', 'body.password']),
+      );
+      const prison = await admin('POST', '/admin/staff', {
+        username: 'spec-x1',
+        displayName: 'x',
+        roles: ['prison-staff'],
+      });
+      expect(((await prison.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+        'body.establishments',
+      ]);
+    });
+
+    it('is for administrators only: a manager gets the 404 of an unknown path', async () => {
+      const manager = await registerClient({ roles: ['manager'] });
+      const token = await clientToken(manager, 'urn:throughcare:identity');
+      expect(
+        (await fetch(`${issuer}/admin/staff`, { headers: { authorization: `Bearer ${token}` } })).status,
+      ).toBe(404);
+      expect((await fetch(`${issuer}/admin/staff`)).status).toBe(401);
+    });
+  });
+});

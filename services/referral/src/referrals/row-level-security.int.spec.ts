@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { runWithDatabaseScope, type DatabaseScope } from '@throughcare/platform-persistence';
+import {
+  expectBareAppRoleSeesNothing,
+  expectRowLevelSecurityForced,
+  expectUnprivilegedAppRole,
+  type ProtectedTables,
+} from '@throughcare/platform-persistence/src/testing';
+import { AppointmentsService } from '../appointments/appointments.service';
+import { loadReferralConfig } from '../config';
+import { REFERRAL_PROTECTED_TABLES } from '../migrations/1700000000700-row-level-security';
+import { NotificationsService } from '../notifications/notifications.service';
+import { aNotification, anAgencyId, anAppointment, aReferral } from '../testing/referral.mother';
+import { asThePlatformService, startReferralApp } from '../testing/referral-app';
+import type { EventsOnBus } from '../testing/events-on-bus';
+import { ReferralsService } from './referrals.service';
+
+// Issue 8, the second wall: Postgres row-level security on referrals, their outcomes, first
+// appointments and agency notices, proven against the running service's own connection (the
+// application role) and a bare one.
+
+const config = loadReferralConfig({ ...process.env, PORT: '0' });
+const tables = REFERRAL_PROTECTED_TABLES;
+
+describe('referral: row-level security on referrals, outcomes, appointments and notices', () => {
+  let app: NestFastifyApplication;
+  let service: DataSource;
+  let bus: EventsOnBus;
+  const owner = new Client({ connectionString: config.DATABASE_URL });
+  const agencyA = anAgencyId();
+  const agencyB = anAgencyId();
+  /** Row ids per table per agency. */
+  const ids: Record<string, Record<string, string>> = {};
+
+  beforeAll(async () => {
+    let serviceDataSource: DataSource;
+    ({ app, serviceDataSource, bus } = await startReferralApp(config));
+    service = serviceDataSource;
+    await owner.connect();
+    // Seeded as the journey's activities would: the platform's own work (unrestricted).
+    const referrals = asThePlatformService(app.get(ReferralsService));
+    const appointments = asThePlatformService(app.get(AppointmentsService));
+    const notifications = asThePlatformService(app.get(NotificationsService));
+    for (const agencyId of [agencyA, agencyB]) {
+      const { referralId } = await referrals.send(aReferral({ agencyId }));
+      const { appointmentId } = await appointments.bookFirst(anAppointment({ agencyId }));
+      const { notificationId } = await notifications.notify(aNotification({ agencyId }));
+      const outcomeId = randomUUID();
+      await owner.query(`SET throughcare.unrestricted = 'on'`);
+      await owner.query(
+        `INSERT INTO referral.referral_outcome (id, referral_id, decision, decided_at, recorded_at, correlation_id)
+         VALUES ($1, $2, 'ACCEPTED', now(), now(), 'spec-rls')`,
+        [outcomeId, referralId],
+      );
+      ids[agencyId] = {
+        referral: referralId,
+        referral_outcome: outcomeId,
+        appointment: appointmentId,
+        agency_notification: notificationId,
+      };
+    }
+  });
+
+  afterAll(async () => {
+    await owner.end();
+    await bus?.close();
+    await app?.close();
+  });
+
+  async function visible(scope: DatabaseScope): Promise<Record<string, string[]>> {
+    const seen: Record<string, string[]> = {};
+    for (const table of tables) {
+      const wanted = [ids[agencyA]![table]!, ids[agencyB]![table]!];
+      const rows = (await runWithDatabaseScope(scope, () =>
+        service.query(`SELECT id FROM referral.${table} WHERE id = ANY($1::uuid[])`, [wanted]),
+      )) as Array<{ id: string }>;
+      seen[table] = [agencyA, agencyB].filter((a) => rows.some((r) => r.id === ids[a]![table]));
+    }
+    return seen;
+  }
+  const everywhere = (agencies: string[]) => Object.fromEntries(tables.map((t) => [t, agencies]));
+  const protectedTables = (): ProtectedTables => ({
+    databaseUrl: config.DATABASE_URL,
+    owner,
+    service,
+    schema: 'referral',
+    tables,
+  });
+
+  it('the service connects as a role that is no superuser, cannot bypass RLS and owns none of the tables', async () => {
+    await expectUnprivilegedAppRole(protectedTables());
+  });
+
+  it('row-level security is enabled and forced on each protected table', async () => {
+    await expectRowLevelSecurityForced(protectedTables());
+  });
+
+  it('the rows exist (the owner sees them), yet a query with no scope sees none of them', async () => {
+    for (const table of tables) {
+      const all = await owner.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM referral.${table} WHERE id = ANY($1::uuid[])`,
+        [[ids[agencyA]![table], ids[agencyB]![table]]],
+      );
+      expect({ table, n: all.rows[0]!.n }).toEqual({ table, n: 2 });
+    }
+    expect(await visible('none')).toEqual(everywhere([]));
+    await expectBareAppRoleSeesNothing(protectedTables());
+  });
+
+  it("with an agency as the scope: only that agency's rows", async () => {
+    expect(await visible({ agency: agencyA })).toEqual(everywhere([agencyA]));
+    expect(await visible({ agency: agencyB })).toEqual(everywhere([agencyB]));
+    expect(await visible({ establishments: ['BAR'] })).toEqual(everywhere([]));
+    expect(await visible('unrestricted')).toEqual(everywhere([agencyA, agencyB]));
+  });
+
+  it("an agency cannot write another agency's rows", async () => {
+    const [, affected] = (await runWithDatabaseScope({ agency: agencyA }, () =>
+      service.query(`UPDATE referral.referral SET correlation_id = correlation_id WHERE id = $1`, [
+        ids[agencyB]!.referral,
+      ]),
+    )) as [unknown, number];
+    expect(affected).toBe(0);
+    await expect(
+      runWithDatabaseScope({ agency: agencyA }, () =>
+        service.query(`UPDATE referral.referral SET agency_id = $2 WHERE id = $1`, [
+          ids[agencyA]!.referral,
+          agencyB,
+        ]),
+      ),
+    ).rejects.toThrow(/row-level security/);
+  });
+});

@@ -1,0 +1,226 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROLES } from '@throughcare/platform-auth';
+import { registerClient, requireEnv, startApp, testIdentity, type AppProcess } from '@throughcare/testing';
+import { APP_ENTRIES, createSuiteDatabase } from './e2e.spec-support';
+
+/**
+ * Property-based fuzzing of every HTTP operation from its OpenAPI document, with Schemathesis
+ * (PyPI; provisioned by the test command into the tool cache): valid and invalid path, query and
+ * body values, per operation, against the real apps on a database of this suite's own.
+ *
+ * Checks on every response: no 5xx (`not_a_server_error`); input the schema calls invalid is
+ * refused with a 4xx (`negative_data_rejection`); every 4xx is problem+json with our code, and a
+ * validation failure names its fields (test/fuzz/throughcare_hooks.py).
+ *
+ * Cases per operation: FUZZ_MAX_EXAMPLES (default 1,000: the fast version, in `./throughcare test`);
+ * the full version is `./throughcare fuzz` (10,000). The seed is printed, and FUZZ_SEED replays it.
+ */
+
+const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 1000);
+const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const CHECKS = ['not_a_server_error', 'negative_data_rejection', 'problem_details_for_client_errors'];
+
+type AppName = keyof typeof APP_ENTRIES;
+
+const repoRoot = path.resolve(__dirname, '../..');
+const outDir = path.join(repoRoot, '.cache', 'run', `fuzz-${process.pid}`);
+const apps: Partial<Record<AppName, AppProcess>> = {};
+let fuzzClient: { clientId: string; clientSecret: string };
+
+beforeAll(async () => {
+  const url = await createSuiteDatabase('fuzz');
+  const env = {
+    ...Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => /^(NATS_URL|TEMPORAL_|AUTH_|PAYLOAD_)/.test(k)),
+    ),
+    DATABASE_URL: url,
+    PERSON_ID_SECRET: randomBytes(24).toString('hex'),
+    LOG_LEVEL: 'error',
+    // Thousands of requests from one client: the per-client limit would answer 429s.
+    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+  } as Record<string, string>;
+  apps.directory = await startApp('directory', APP_ENTRIES.directory, env);
+  for (const name of ['assessment', 'referral', 'liberation', 'orchestrator'] as const)
+    apps[name] = await startApp(name, APP_ENTRIES[name], env);
+  // Every role and a wide scope: requests pass the guard and reach validation (access itself is
+  // the authorisation matrix's subject).
+  fuzzClient = await registerClient({
+    roles: [...ROLES],
+    agencyId: 'fuzz-agency',
+    establishments: ['BAR', 'GLE', 'LOW', 'LEI'],
+    label: 'http fuzzing',
+  });
+  fs.mkdirSync(outDir, { recursive: true });
+  console.log(`http fuzzing: ${MAX_EXAMPLES} examples per operation, seed ${SEED} (FUZZ_SEED replays it)`);
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(Object.values(apps).map((app) => app?.stop()));
+}, 60_000);
+
+interface RunResult {
+  code: number | null;
+  output: string;
+  /** Test cases per operation ("POST /receptions"), from the ndjson report. */
+  casesPerOperation: Map<string, number>;
+  /** Failed checks: operation, check name and message. */
+  failures: string[];
+  seconds?: number;
+}
+
+function schemathesis(app: AppProcess): Promise<RunResult> {
+  const report = path.join(outDir, `${app.name}.ndjson`);
+  const args = [
+    'run',
+    `${app.baseUrl}/docs-json`,
+    '--checks',
+    CHECKS.join(','),
+    '--max-examples',
+    String(MAX_EXAMPLES),
+    '--seed',
+    String(SEED),
+    '--phases',
+    'examples,coverage,fuzzing',
+    '--generation-database',
+    'none',
+    '--request-timeout',
+    '20',
+    // One worker per run (Hypothesis's lambda-source cache is not thread-safe: with 4 threads a
+    // run died with "AST constructor recursion depth mismatch"); the apps run in parallel instead.
+    '--workers',
+    '1',
+    '--no-color',
+    '--report',
+    'ndjson',
+    '--report-ndjson-path',
+    report,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(requireEnv('SCHEMATHESIS_BIN'), args, {
+      cwd: outDir,
+      env: {
+        ...process.env,
+        PYTHONPATH: path.join(repoRoot, 'test', 'fuzz'),
+        SCHEMATHESIS_HOOKS: 'throughcare_hooks',
+        FUZZ_ISSUER: testIdentity().issuer,
+        FUZZ_CLIENT_ID: fuzzClient.clientId,
+        FUZZ_CLIENT_SECRET: fuzzClient.clientSecret,
+        FUZZ_RESOURCE: `urn:throughcare:${app.name}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const parsed = readReport(report);
+      resolve({ code, output, ...parsed });
+    });
+  });
+}
+
+/** Reads Schemathesis's ndjson event stream: scenario results carry each operation's cases. */
+function readReport(file: string): Pick<RunResult, 'casesPerOperation' | 'failures'> {
+  const casesPerOperation = new Map<string, number>();
+  const failures: string[] = [];
+  if (!fs.existsSync(file)) return { casesPerOperation, failures: [`no report at ${file}`] };
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const event = JSON.parse(line) as Record<string, unknown>;
+    const error = event['NonFatalError'] as
+      | { label?: string; value?: { type?: string; message?: string } }
+      | undefined;
+    if (error)
+      failures.push(`${error.label ?? '?'}: ${error.value?.type ?? 'error'}: ${error.value?.message ?? ''}`);
+    const finished = event['ScenarioFinished'] as
+      | {
+          label?: string;
+          recorder?: { label?: string; cases?: Record<string, unknown>; checks?: Record<string, unknown[]> };
+        }
+      | undefined;
+    if (!finished?.recorder) continue;
+    const label = finished.recorder.label ?? finished.label ?? '?';
+    const cases = Object.keys(finished.recorder.cases ?? {}).length;
+    casesPerOperation.set(label, (casesPerOperation.get(label) ?? 0) + cases);
+    for (const checks of Object.values(finished.recorder.checks ?? {})) {
+      for (const check of checks as {
+        name: string;
+        status: string;
+        failure_info?: { failure?: { title?: string; message?: string } };
+      }[]) {
+        if (check.status === 'FAILURE')
+          failures.push(
+            `${label}: ${check.name}: ${check.failure_info?.failure?.title ?? ''} ${check.failure_info?.failure?.message ?? ''}`.trim(),
+          );
+      }
+    }
+  }
+  return { casesPerOperation, failures };
+}
+
+/** The app's documented operations ("GET /path/{id}") and whether each takes any input. */
+async function operationsOf(app: AppProcess): Promise<Map<string, boolean>> {
+  const doc = (await (await fetch(`${app.baseUrl}/docs-json`)).json()) as {
+    paths: Record<string, Record<string, { parameters?: unknown[]; requestBody?: unknown }>>;
+  };
+  const operations = new Map<string, boolean>();
+  for (const [route, methods] of Object.entries(doc.paths))
+    for (const [method, operation] of Object.entries(methods))
+      operations.set(
+        `${method.toUpperCase()} ${route}`,
+        (operation.parameters?.length ?? 0) > 0 || operation.requestBody !== undefined,
+      );
+  return operations;
+}
+
+const APP_NAMES = Object.keys(APP_ENTRIES) as AppName[];
+/** Runs start together, at most FUZZ_PARALLEL at a time (default 3): Python generation and the apps overlap. */
+let results: Promise<Map<AppName, RunResult>>;
+function runAll(): Promise<Map<AppName, RunResult>> {
+  results ??= (async () => {
+    const done = new Map<AppName, RunResult>();
+    const queue = [...APP_NAMES];
+    const parallel = Number(process.env.FUZZ_PARALLEL ?? 3);
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        for (let name = queue.shift(); name; name = queue.shift()) {
+          const started = Date.now();
+          const result = await schemathesis(apps[name]!);
+          result.seconds = Math.round((Date.now() - started) / 1000);
+          done.set(name, result);
+        }
+      }),
+    );
+    return done;
+  })();
+  return results;
+}
+
+describe(`HTTP fuzzing from the OpenAPI documents (Schemathesis, ${MAX_EXAMPLES} examples per operation)`, () => {
+  it.each(APP_NAMES)(
+    '%s: no 5xx, invalid input refused with problem+json naming the field',
+    async (name) => {
+      const result = (await runAll()).get(name)!;
+      const summary = [...result.casesPerOperation.entries()]
+        .map(([op, n]) => `  ${op}: ${n} cases`)
+        .join('\n');
+      fs.writeFileSync(path.join(outDir, `${name}.txt`), `${result.output}\n${summary}\n`);
+      console.log(`${name}: ${result.casesPerOperation.size} operations in ${result.seconds} s\n${summary}`);
+      expect(result.failures).toEqual([]);
+      expect(result.code).toBe(0);
+      // Every documented operation was fuzzed, each with at least MAX_EXAMPLES cases unless it
+      // takes no input at all (GET /health: its whole input space is one request).
+      const documented = await operationsOf(apps[name]!);
+      expect([...result.casesPerOperation.keys()].sort()).toEqual([...documented.keys()].sort());
+      const short = [...documented.entries()]
+        .filter(([op, takesInput]) => takesInput && (result.casesPerOperation.get(op) ?? 0) < MAX_EXAMPLES)
+        .map(([op]) => `${op}: ${result.casesPerOperation.get(op) ?? 0}`);
+      expect(short).toEqual([]);
+    },
+    3_600_000,
+  );
+});

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** Standard base64 (proto3 JSON `bytes`), padded; the empty string is zero bytes. */
+const Base64 = z
+  .string()
+  .max(400_000)
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64');
+
+/** One `temporal.api.common.v1.Payload` in proto3 JSON: metadata values and data are base64. */
+export const JsonPayloadSchema = z
+  .object({
+    metadata: z
+      .record(z.string().min(1).max(256), Base64)
+      .refine((m) => Object.keys(m).length <= 32, 'at most 32 metadata entries')
+      .nullish(),
+    data: Base64.nullish(),
+  })
+  .strict();
+export type JsonPayload = z.output<typeof JsonPayloadSchema>;
+
+/** Temporal's remote codec protocol: `{ payloads: [...] }` in, `{ payloads: [...] }` out. */
+export const CodecBodySchema = z
+  .object({
+    payloads: z.array(JsonPayloadSchema).max(1000, 'at most 1000 payloads per request'),
+  })
+  .strict();
+export type CodecBody = z.output<typeof CodecBodySchema>;
+
+/** Largest codec request body: checked from Content-Length before the body is read (413). */
+export const CODEC_MAX_BODY_BYTES = 256 * 1024;

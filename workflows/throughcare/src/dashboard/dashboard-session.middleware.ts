@@ -1,0 +1,41 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import { DASHBOARD_SIGN_IN_OPTIONS, type DashboardSignInOptions } from './dashboard-sign-in.options';
+import { cookieValue, SESSION_COOKIE, unseal, type DashboardSession } from './session-cookie';
+
+/**
+ * GET /dashboard and GET /dashboard/data accept a signed-in staff member's session cookie: its
+ * sealed access token becomes the request's bearer token, so the global AuthGuard verifies it
+ * and checks the role exactly as for an API client (a request that brings its own Authorization
+ * header keeps it). GET /dashboard without either goes to sign-in. Only these two GET routes read
+ * the cookie: nothing that changes state is reachable with it.
+ */
+@Injectable()
+export class DashboardSessionMiddleware implements NestMiddleware {
+  constructor(@Inject(DASHBOARD_SIGN_IN_OPTIONS) private readonly options: DashboardSignInOptions) {}
+
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    // Mounted middleware sees its URL relative to the mount point; the full one is originalUrl.
+    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+    const path = url.split('?')[0]!.replace(/\/+$/, '');
+    if (
+      req.method !== 'GET' ||
+      (path !== '/dashboard' && path !== '/dashboard/data') ||
+      req.headers.authorization
+    )
+      return next();
+    const session = unseal<DashboardSession>(
+      this.options.sessionKey,
+      cookieValue(req.headers.cookie, SESSION_COOKIE),
+    );
+    if (session) {
+      req.headers.authorization = `Bearer ${session.accessToken}`;
+      return next();
+    }
+    if (path === '/dashboard') {
+      res.writeHead(302, { location: '/dashboard/sign-in', 'cache-control': 'no-store' }).end();
+      return;
+    }
+    next();
+  }
+}
