@@ -49,6 +49,18 @@ function issuerUrl(): string {
  * are kept next to it (`<instance>-<key>.json`, mode 0600). Registered again when the provider no
  * longer knows it (a fresh database) — `usable` says whether the kept one still works.
  */
+/** A token of the local bootstrap administrator (`throughcare-admin`) for the identity provider's own API. */
+async function administratorToken(issuer: string, secrets: IdentitySecrets): Promise<string> {
+  return tokenOf(
+    await clientCredentials(
+      issuer,
+      { clientId: 'throughcare-admin', clientSecret: secrets.adminSecret },
+      'urn:throughcare:identity',
+    ),
+    `administrator token from ${issuer}`,
+  );
+}
+
 export async function localClient(
   instance: string,
   key: string,
@@ -74,14 +86,7 @@ export async function localClient(
       `no embedded identity provider for instance ${instance} (${secretsFile} missing): start the platform, or set THROUGHCARE_TOKEN to an access token`,
     );
   const secrets = JSON.parse(fs.readFileSync(secretsFile, 'utf8')) as IdentitySecrets;
-  const admin = await tokenOf(
-    await clientCredentials(
-      issuer,
-      { clientId: 'throughcare-admin', clientSecret: secrets.adminSecret },
-      'urn:throughcare:identity',
-    ),
-    `administrator token from ${issuer}`,
-  );
+  const admin = await administratorToken(issuer, secrets);
   const response = await fetch(`${issuer}/admin/clients`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
@@ -133,14 +138,7 @@ export async function localStaff(
     throw new Error(`AUTH_ISSUER ${issuer} is not this machine: no demo staff account`);
   const dir = path.join(paths.cacheDir, 'identity');
   const secrets = JSON.parse(fs.readFileSync(path.join(dir, `${instance}.json`), 'utf8')) as IdentitySecrets;
-  const admin = await tokenOf(
-    await clientCredentials(
-      issuer,
-      { clientId: 'throughcare-admin', clientSecret: secrets.adminSecret },
-      'urn:throughcare:identity',
-    ),
-    `administrator token from ${issuer}`,
-  );
+  const admin = await administratorToken(issuer, secrets);
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${admin}` };
   const file = path.join(dir, `${instance}-${key}.json`);
   if (fs.existsSync(file)) {

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   ForbiddenException,
@@ -62,6 +63,42 @@ const codecRequest: AuditResolver<string> = ({ headers, body }) => {
 };
 
 /**
+ * What both codec operations share: POST /codec/<operation>, 200, operators only, audited as
+ * `temporal-payload.<operation>` (see codecRequest), and the same documented body, header and
+ * answers.
+ */
+function CodecOperation(operation: 'decode' | 'encode', summary: string, answer: string): MethodDecorator {
+  return applyDecorators(
+    Audited({
+      action: `temporal-payload.${operation}`,
+      kind: 'read',
+      objectType: 'temporal-payload',
+      objectId: codecRequest,
+    }),
+    Post(operation),
+    HttpCode(200),
+    Access('operator'),
+    ApiBearerAuth(),
+    ApiHeader({
+      name: 'X-Namespace',
+      required: false,
+      description: "The payloads' namespace (this orchestrator's only)",
+    }),
+    ApiOperation({ summary }),
+    ApiResponse({ status: 200, schema: openApiSchemaOf(CodecBodySchema) as never, description: answer }),
+    ApiResponse({
+      status: 400,
+      description: 'Not `{ payloads: [...] }` of base64 (problem+json naming each field)',
+    }),
+    ApiResponse({
+      status: 401,
+      description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)',
+    }),
+    ApiResponse({ status: 413, description: 'Body larger than the codec limit' }),
+  );
+}
+
+/**
  * Temporal's remote codec protocol for the Temporal UI and CLI (`--codec-endpoint …/codec`):
  * decrypts and encrypts payloads with the platform's keys, for an operator only. CORS answers the
  * configured Temporal UI origin (TEMPORAL_UI_ORIGIN) and nobody else. Decrypted payloads are
@@ -77,33 +114,11 @@ export class CodecController {
     @Inject(CODEC_OPTIONS) private readonly options: CodecOptions,
   ) {}
 
-  @Audited({
-    action: 'temporal-payload.decode',
-    kind: 'read',
-    objectType: 'temporal-payload',
-    objectId: codecRequest,
-  })
-  @Post('decode')
-  @HttpCode(200)
-  @Access('operator')
-  @ApiBearerAuth()
-  @ApiHeader({
-    name: 'X-Namespace',
-    required: false,
-    description: "The payloads' namespace (this orchestrator's only)",
-  })
-  @ApiOperation({ summary: "Decrypts payloads of the journeys' histories (Temporal remote codec protocol)" })
-  @ApiResponse({
-    status: 200,
-    schema: openApiSchemaOf(CodecBodySchema) as never,
-    description: 'The payloads, decrypted',
-  })
-  @ApiResponse({
-    status: 400,
-    description: 'Not `{ payloads: [...] }` of base64 (problem+json naming each field)',
-  })
-  @ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
-  @ApiResponse({ status: 413, description: 'Body larger than the codec limit' })
+  @CodecOperation(
+    'decode',
+    "Decrypts payloads of the journeys' histories (Temporal remote codec protocol)",
+    'The payloads, decrypted',
+  )
   @ApiResponse({ status: 422, description: 'A payload could not be decrypted (names its index and key id)' })
   decode(
     @Body(new ZodValidationPipe(CodecBodySchema, 'body')) body: CodecBody,
@@ -131,33 +146,11 @@ export class CodecController {
     };
   }
 
-  @Audited({
-    action: 'temporal-payload.encode',
-    kind: 'read',
-    objectType: 'temporal-payload',
-    objectId: codecRequest,
-  })
-  @Post('encode')
-  @HttpCode(200)
-  @Access('operator')
-  @ApiBearerAuth()
-  @ApiHeader({
-    name: 'X-Namespace',
-    required: false,
-    description: "The payloads' namespace (this orchestrator's only)",
-  })
-  @ApiOperation({ summary: 'Encrypts payloads with the active key (Temporal remote codec protocol)' })
-  @ApiResponse({
-    status: 200,
-    schema: openApiSchemaOf(CodecBodySchema) as never,
-    description: 'The payloads, encrypted',
-  })
-  @ApiResponse({
-    status: 400,
-    description: 'Not `{ payloads: [...] }` of base64 (problem+json naming each field)',
-  })
-  @ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
-  @ApiResponse({ status: 413, description: 'Body larger than the codec limit' })
+  @CodecOperation(
+    'encode',
+    'Encrypts payloads with the active key (Temporal remote codec protocol)',
+    'The payloads, encrypted',
+  )
   encode(
     @Body(new ZodValidationPipe(CodecBodySchema, 'body')) body: CodecBody,
     @Headers('x-namespace') namespace?: string,
