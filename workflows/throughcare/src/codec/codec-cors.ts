@@ -1,6 +1,5 @@
-import { Inject, Injectable, PayloadTooLargeException, type NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CODEC_MAX_BODY_BYTES } from './codec.schemas';
 
 export const CODEC_OPTIONS = Symbol('CODEC_OPTIONS');
 
@@ -40,8 +39,8 @@ export function corsPreflightHeaders(
 
 /**
  * Runs before the guard on /codec/*: a request from the Temporal UI's origin gets
- * `Access-Control-Allow-Origin` on every answer (errors too, so the UI can show a 401), and a
- * body announced larger than CODEC_MAX_BODY_BYTES is refused (413) before it is read.
+ * `Access-Control-Allow-Origin` on every answer (errors too, so the UI can show a 401 or the
+ * edge's 413 for a body over CODEC_MAX_BODY_BYTES).
  */
 @Injectable()
 export class CodecHttpMiddleware implements NestMiddleware {
@@ -51,11 +50,6 @@ export class CodecHttpMiddleware implements NestMiddleware {
     response.setHeader('vary', 'Origin');
     if (request.headers.origin === this.options.uiOrigin) {
       response.setHeader('access-control-allow-origin', this.options.uiOrigin);
-    }
-    const length = Number(request.headers['content-length'] ?? 0);
-    if (length > CODEC_MAX_BODY_BYTES) {
-      next(new PayloadTooLargeException(`a codec request body may be at most ${CODEC_MAX_BODY_BYTES} bytes`));
-      return;
     }
     next();
   }

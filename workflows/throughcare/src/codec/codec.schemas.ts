@@ -26,5 +26,8 @@ export const CodecBodySchema = z
   .strict();
 export type CodecBody = z.output<typeof CodecBodySchema>;
 
-/** Largest codec request body: checked from Content-Length before the body is read (413). */
-export const CODEC_MAX_BODY_BYTES = 256 * 1024;
+/**
+ * Largest codec request body: the service's own HTTP edge limit (hardenHttp refuses larger bodies
+ * with 413 before reading them), stated here for the codec's documentation and tests.
+ */
+export { DEFAULT_BODY_LIMIT_BYTES as CODEC_MAX_BODY_BYTES } from '@throughcare/platform-http';
