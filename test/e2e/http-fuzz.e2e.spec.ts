@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROLES } from '@throughcare/platform-auth';
-import { registerClient, requireEnv, startApp, testIdentity, type AppProcess } from '@throughcare/testing';
-import { APP_ENTRIES, createSuiteDatabase } from './e2e.spec-support';
+import { registerClient, requireEnv, testIdentity, type AppProcess } from '@throughcare/testing';
+import { APP_ENTRIES, createSuiteDatabase, startApps } from './e2e.spec-support';
 
 /**
  * Property-based fuzzing of every HTTP operation from its OpenAPI document, with Schemathesis
@@ -42,9 +42,7 @@ beforeAll(async () => {
     // Thousands of requests from one client: the per-client limit would answer 429s.
     RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
   } as Record<string, string>;
-  apps.directory = await startApp('directory', APP_ENTRIES.directory, env);
-  for (const name of ['assessment', 'referral', 'liberation', 'orchestrator'] as const)
-    apps[name] = await startApp(name, APP_ENTRIES[name], env);
+  Object.assign(apps, await startApps(env));
   // Every role and a wide scope: requests pass the guard and reach validation (access itself is
   // the authorisation matrix's subject).
   fuzzClient = await registerClient({
