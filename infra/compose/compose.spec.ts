@@ -69,6 +69,8 @@ const interpolationValues: Record<string, string> = {
   IDENTITY_ADMIN_CLIENT_SECRET: 'an-admin-secret-of-at-least-32-characters',
   PAYLOAD_ENCRYPTION_KEYS: `compose-spec:${Buffer.alloc(32, 1).toString('base64')}`,
   PAYLOAD_ENCRYPTION_KEY_ID: 'compose-spec',
+  AUDIT_SEAL_KEYS: `compose-seal:${Buffer.alloc(32, 2).toString('base64')}`,
+  AUDIT_SEAL_KEY_ID: 'compose-seal',
   JETSTREAM_KEY: 'jscomposespec0123456789abcdef0123',
   DASHBOARD_CLIENT_SECRET: 'compose-spec-dashboard-client-secret-0123456789',
   DASHBOARD_SESSION_KEY: Buffer.alloc(32, 7).toString('base64url'),

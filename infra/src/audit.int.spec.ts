@@ -3,7 +3,15 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { AUDIT_TABLE, AuditWriter, createAuditMigration, type AuditDraft } from '@throughcare/platform-audit';
+import {
+  AUDIT_TABLE,
+  AuditWriter,
+  createAuditMigration,
+  createAuditSealMigration,
+  type AuditDraft,
+  sqlOf,
+} from '@throughcare/platform-audit';
+import { insertUnsealedRecords } from '@throughcare/platform-audit/src/testing';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { verifyAuditDatabase } from './audit';
 
@@ -16,6 +24,10 @@ const adminUrl = process.env.DATABASE_URL ?? '';
 if (!adminUrl) throw new Error('DATABASE_URL is required (run through ./throughcare test)');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
+/** This file's sealing keys, handed to the command as AUDIT_SEAL_KEYS. */
+const sealKey = randomBytes(32);
+const seal = { activeKeyId: 'verify-1', keys: new Map([['verify-1', sealKey]]) };
+const sealEnv = { AUDIT_SEAL_KEYS: `verify-1:${sealKey.toString('base64')}`, AUDIT_SEAL_KEY_ID: 'verify-1' };
 const database = `audit_verify_${randomBytes(6).toString('hex')}`;
 const url = (() => {
   const u = new URL(adminUrl);
@@ -29,7 +41,7 @@ function runVerify(args: string[] = ['verify']): Promise<{ code: number; stdout:
     execFile(
       process.execPath,
       [path.join(repoRoot, 'infra', 'bin', 'run.js'), 'audit', ...args],
-      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url }, timeout: 60_000 },
+      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url, ...sealEnv }, timeout: 60_000 },
       (error, stdout, stderr) =>
         resolve({
           code: error ? (typeof error.code === 'number' ? error.code : -1) : 0,
@@ -77,14 +89,14 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
       url,
       schema: 'verify_spec',
       entities: [],
-      migrations: [createAuditMigration()],
+      migrations: [createAuditMigration(), createAuditSealMigration()],
     });
     expect(await runVerify()).toEqual({ code: 0, stdout: 'audit: no audit records yet\n', stderr: '' });
   });
 
   it('reports each intact chain with its record count (exit 0), then the first broken seq of a tampered one (exit 1)', async () => {
-    const liberation = new AuditWriter(db!, 'liberation');
-    const referral = new AuditWriter(db!, 'referral');
+    const liberation = new AuditWriter(db!, 'liberation', seal);
+    const referral = new AuditWriter(db!, 'referral', seal);
     for (let n = 1; n <= 4; n++) await liberation.append(draft(n));
     for (let n = 1; n <= 2; n++) await referral.append(draft(n));
 
@@ -113,20 +125,38 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
     expect(broken).toEqual({
       code: 1,
       stdout:
-        'audit chain liberation: BROKEN at seq 3 (hash does not match the record)\n' +
+        'audit chain liberation: BROKEN at seq 3 (seal does not match the record)\n' +
         'audit chain referral: 2 records, intact\n',
       stderr: '',
     });
     const lines: string[] = [];
-    expect(await verifyAuditDatabase(url, (line) => lines.push(line))).toBe(1);
+    expect(await verifyAuditDatabase(url, seal, (line) => lines.push(line))).toBe(1);
     expect(lines.join('\n')).toBe(broken.stdout.trimEnd());
+  });
+
+  it('fails a chain with unsealed records (exit 1) unless --allow-unsealed accepts records from before sealing', async () => {
+    // Records written before sealing (or a chain rewritten by someone without the keys: the two
+    // look alike, hence the flag), then one sealed record.
+    await insertUnsealedRecords(sqlOf(db!.manager), 'directory', 2);
+    await new AuditWriter(db!, 'directory', seal).append(draft(1));
+    const strict = await runVerify();
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain(
+      'audit chain directory: NOT SEALED: seq 1-2 of 3 carry no seal (from before sealing, or rewritten without the keys); --allow-unsealed accepts records from before sealing\n',
+    );
+    const allowed = await runVerify(['verify', '--allow-unsealed']);
+    expect(allowed.stdout).toContain(
+      'audit chain directory: 3 records, intact (seq 1-2 from before sealing: hashed, not sealed)\n',
+    );
+    // The liberation chain broken above still fails the command.
+    expect(allowed.code).toBe(1);
   });
 
   it('answers a wrong sub-command with its usage (exit 2)', async () => {
     expect(await runVerify(['verfy'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'usage: ./throughcare audit verify [--instance NAME]\n',
+      stderr: 'usage: ./throughcare audit verify [--instance NAME] [--allow-unsealed]\n',
     });
   });
 });

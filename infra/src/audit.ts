@@ -1,15 +1,38 @@
 /**
  * `./throughcare audit verify [--instance NAME]`: walks every audit chain (one per service) in the
- * database, recomputes each record's hash and checks seq and prev_hash, and prints per chain the
- * records read and the first broken seq. Exit 0 when every chain holds, 1 on a break, 2 when it
- * cannot run. The database is DATABASE_URL, else that of the running local platform instance
- * (`platform` unless --instance names another).
+ * database, recomputes each record's seal (HMAC under the chain's key) and checks seq and
+ * prev_hash, and prints per chain the records read and the first broken seq. Exit 0 when every
+ * chain holds, 1 on a break, 2 when it cannot run. The database is DATABASE_URL, else that of the
+ * running local platform instance (`platform` unless --instance names another); the sealing keys
+ * AUDIT_SEAL_KEYS, else that instance's key file (<cache>/audit-seal-keys/<instance>.json).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { verifyAuditChains, type ChainVerification, type SqlRunner } from '@throughcare/platform-audit';
+import {
+  verifyAuditChains,
+  type ChainVerification,
+  type SealKeys,
+  type SqlRunner,
+} from '@throughcare/platform-audit';
+import { auditSealKeyringFrom } from '@throughcare/platform-config';
+import { auditSealKeyFile, type PayloadKeyFile } from './payload-keys';
 import { paths } from './paths';
+
+/** The sealing keys: AUDIT_SEAL_KEYS (with AUDIT_SEAL_KEY_ID), else the instance's key file. */
+export function sealKeysOf(instance: string, env: NodeJS.ProcessEnv = process.env): SealKeys | undefined {
+  if (env.AUDIT_SEAL_KEYS)
+    return auditSealKeyringFrom({
+      AUDIT_SEAL_KEYS: env.AUDIT_SEAL_KEYS,
+      AUDIT_SEAL_KEY_ID: env.AUDIT_SEAL_KEY_ID ?? env.AUDIT_SEAL_KEYS.split(':')[0]!.trim(),
+    });
+  try {
+    const file = JSON.parse(fs.readFileSync(auditSealKeyFile(instance), 'utf8')) as PayloadKeyFile;
+    return { keys: new Map(file.keys.map((k) => [k.id, Buffer.from(k.key, 'base64')])) };
+  } catch {
+    return undefined;
+  }
+}
 
 export function databaseUrlOf(instance: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.DATABASE_URL) return env.DATABASE_URL;
@@ -23,30 +46,47 @@ export function databaseUrlOf(instance: string, env: NodeJS.ProcessEnv = process
   }
 }
 
-export function formatVerification(results: ChainVerification[]): string {
+/**
+ * One line per chain. Unsealed records (plain SHA-256, from before sealing) are only as strong as
+ * access to the table: anyone who can write it could have rewritten the whole chain that way, so
+ * they fail verification unless `allowUnsealed` (`--allow-unsealed`) accepts a deployment's
+ * records from before sealing was turned on.
+ */
+export function formatVerification(results: ChainVerification[], allowUnsealed = false): string {
   if (results.length === 0) return 'audit: no audit records yet';
   return results
     .map((r) =>
-      r.firstBrokenSeq === null
-        ? `audit chain ${r.chain}: ${r.records} records, intact`
-        : `audit chain ${r.chain}: BROKEN at seq ${r.firstBrokenSeq} (${r.problem})`,
+      r.firstBrokenSeq !== null
+        ? `audit chain ${r.chain}: BROKEN at seq ${r.firstBrokenSeq} (${r.problem})`
+        : r.unsealed === 0
+          ? `audit chain ${r.chain}: ${r.records} records, intact`
+          : allowUnsealed
+            ? `audit chain ${r.chain}: ${r.records} records, intact (seq 1-${r.unsealed} from before sealing: hashed, not sealed)`
+            : `audit chain ${r.chain}: NOT SEALED: seq 1-${r.unsealed} of ${r.records} carry no seal (from before sealing, or rewritten without the keys); --allow-unsealed accepts records from before sealing`,
     )
     .join('\n');
+}
+
+/** Whether the results fail verification (a break, or unsealed records not allowed). */
+export function verificationFails(results: ChainVerification[], allowUnsealed = false): boolean {
+  return results.some((r) => r.firstBrokenSeq !== null || (!allowUnsealed && r.unsealed > 0));
 }
 
 /** Verifies the chains in the database at `url`; answers the exit code and prints the report. */
 export async function verifyAuditDatabase(
   url: string,
+  seal: SealKeys,
   write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
+  { allowUnsealed = false }: { allowUnsealed?: boolean } = {},
 ): Promise<number> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
     const sql: SqlRunner = async (text, params) =>
       (await client.query(text, params)).rows as Array<Record<string, unknown>>;
-    const results = await verifyAuditChains(sql);
-    write(formatVerification(results));
-    return results.some((r) => r.firstBrokenSeq !== null) ? 1 : 0;
+    const results = await verifyAuditChains(sql, seal);
+    write(formatVerification(results, allowUnsealed));
+    return verificationFails(results, allowUnsealed) ? 1 : 0;
   } finally {
     await client.end();
   }
@@ -56,8 +96,9 @@ export async function audit(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   const at = rest.indexOf('--instance');
   const instance = at >= 0 ? rest[at + 1] : 'platform';
+  const allowUnsealed = rest.includes('--allow-unsealed');
   if (sub !== 'verify' || !instance) {
-    process.stderr.write('usage: ./throughcare audit verify [--instance NAME]\n');
+    process.stderr.write('usage: ./throughcare audit verify [--instance NAME] [--allow-unsealed]\n');
     return 2;
   }
   const url = databaseUrlOf(instance);
@@ -67,8 +108,15 @@ export async function audit(args: string[]): Promise<number> {
     );
     return 2;
   }
+  const seal = sealKeysOf(instance);
+  if (!seal) {
+    process.stderr.write(
+      `audit: no AUDIT_SEAL_KEYS and no key file for "${instance}" (${auditSealKeyFile(instance)})\n`,
+    );
+    return 2;
+  }
   try {
-    return await verifyAuditDatabase(url);
+    return await verifyAuditDatabase(url, seal, undefined, { allowUnsealed });
   } catch (e) {
     process.stderr.write(`audit: cannot verify: ${(e as Error).message}\n`);
     return 2;

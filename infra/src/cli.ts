@@ -79,11 +79,18 @@ export async function main(args: string[]): Promise<void> {
   }
 }
 
+/**
+ * Every tool, at once: the two Go builds, the Maven fetch and the pip install are independent
+ * (Go's module and build caches are safe to share between concurrent builds), and a cold CI run
+ * waits for the longest (the Temporal CLI's build) instead of the sum.
+ */
 async function provisionAll(): Promise<{ testServerPath?: string; schemathesis: string }> {
-  await timed('provision temporal cli', () => provisionTemporalCli());
-  await timed('provision nats-server', () => provisionNats());
-  const ts = await timed('provision java test server', () => provisionTestServer());
-  const schemathesis = await timed('provision schemathesis', () => provisionSchemathesis());
+  const [, , ts, schemathesis] = await Promise.all([
+    timed('provision temporal cli', () => provisionTemporalCli()),
+    timed('provision nats-server', () => provisionNats()),
+    timed('provision java test server', () => provisionTestServer()),
+    timed('provision schemathesis', () => provisionSchemathesis()),
+  ]);
   return { testServerPath: ts.path, schemathesis };
 }
 
@@ -114,6 +121,8 @@ async function platform(): Promise<void> {
     ...infra.env,
     // Temporal payloads are encrypted with the instance's key (<cache>/payload-keys/platform.json).
     ...infra.payloadEncryption,
+    // Audit records are sealed with the instance's keys (<cache>/audit-seal-keys/platform.json).
+    ...infra.auditSeal,
     PERSON_ID_SECRET: personIdSecret(),
     SWC_NODE_PROJECT: path.join(paths.repoRoot, 'tsconfig.json'),
   };
@@ -298,8 +307,10 @@ async function test(jestArgs: string[]): Promise<void> {
       TEST_DASHBOARD_CLIENT_SECRET: infra.dashboard.clientSecret,
       TEST_DASHBOARD_URL: infra.dashboard.url,
       TEST_DASHBOARD_SESSION_KEY: infra.dashboard.sessionKey,
-      // The specs' Temporal clients and workers encrypt payloads like the apps they start.
+      // The specs' Temporal clients and workers encrypt payloads like the apps they start, and
+      // their services seal audit records with the run's keys.
       ...infra.payloadEncryption,
+      ...infra.auditSeal,
     };
     // The HTTP fuzzing suite (test/e2e/http-fuzz.e2e.spec.ts) runs this executable.
     env.SCHEMATHESIS_BIN = schemathesis;

@@ -29,7 +29,38 @@ export function payloadKeyFile(instance: string): string {
  * Never written to the supervisor's state file or a log.
  */
 export function payloadEncryptionEnv(instance: string, fresh: boolean): PayloadEncryptionEnv {
-  const file = payloadKeyFile(instance);
+  const { keys, activeKeyId } = instanceKeys(payloadKeyFile(instance), instance, fresh);
+  return {
+    PAYLOAD_ENCRYPTION_KEYS: keys.map((k) => `${k.id}:${k.key}`).join(','),
+    PAYLOAD_ENCRYPTION_KEY_ID: activeKeyId,
+  };
+}
+
+/** The variables every app, Jest and `audit verify` get: see CommonEnv.auditSeal. */
+export interface AuditSealEnv extends Record<string, string> {
+  AUDIT_SEAL_KEYS: string;
+  AUDIT_SEAL_KEY_ID: string;
+}
+
+export function auditSealKeyFile(instance: string): string {
+  return path.join(paths.cacheDir, 'audit-seal-keys', `${instance}.json`);
+}
+
+/**
+ * The instance's audit sealing keys, kept like the payload keys (`<cache>/audit-seal-keys/
+ * <instance>.json`, 0600, a new one per test run): outside the database, so that whoever can
+ * write the database without them cannot reseal a record `audit verify` would accept.
+ */
+export function auditSealEnv(instance: string, fresh: boolean): AuditSealEnv {
+  const { keys, activeKeyId } = instanceKeys(auditSealKeyFile(instance), instance, fresh);
+  return {
+    AUDIT_SEAL_KEYS: keys.map((k) => `${k.id}:${k.key}`).join(','),
+    AUDIT_SEAL_KEY_ID: activeKeyId,
+  };
+}
+
+/** The key file's keys, generating one random 32-byte key first if there is none (or `fresh`). */
+function instanceKeys(file: string, instance: string, fresh: boolean): PayloadKeyFile {
   mkdirp(path.dirname(file));
   if (fresh) fs.rmSync(file, { force: true });
   if (!fs.existsSync(file)) {
@@ -41,9 +72,5 @@ export function payloadEncryptionEnv(instance: string, fresh: boolean): PayloadE
     };
     fs.writeFileSync(file, JSON.stringify(content, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   }
-  const { keys, activeKeyId } = JSON.parse(fs.readFileSync(file, 'utf8')) as PayloadKeyFile;
-  return {
-    PAYLOAD_ENCRYPTION_KEYS: keys.map((k) => `${k.id}:${k.key}`).join(','),
-    PAYLOAD_ENCRYPTION_KEY_ID: activeKeyId,
-  };
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as PayloadKeyFile;
 }

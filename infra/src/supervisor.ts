@@ -21,7 +21,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { identitySecrets, IDENTITY_PLATFORM_PORT, ORCHESTRATOR_PLATFORM_PORT } from './identity';
-import { payloadEncryptionEnv, type PayloadEncryptionEnv } from './payload-keys';
+import {
+  auditSealEnv,
+  payloadEncryptionEnv,
+  type AuditSealEnv,
+  type PayloadEncryptionEnv,
+} from './payload-keys';
 import { paths } from './paths';
 import { provisionNats, writeNatsConfig } from './provision/nats';
 import { JETSTREAM_KEY_ENV, jetStreamKey, jetStreamKeyFile, UNREADABLE_STORE_LOG } from './jetstream-key';
@@ -117,6 +122,8 @@ export interface Infrastructure {
    * are encrypted). Kept apart from `env`, which is written to the state file.
    */
   payloadEncryption: PayloadEncryptionEnv;
+  /** AUDIT_SEAL_KEYS / AUDIT_SEAL_KEY_ID for every app, Jest and `audit verify` (kept apart like the above). */
+  auditSeal: AuditSealEnv;
   endpoints: Endpoints;
   supervisor: Supervisor;
   /** Pids of every process we started (for tests asserting that stop() leaves none). */
@@ -493,6 +500,8 @@ export class Supervisor {
     restart?: boolean;
     /** The orchestrator's public URL: where the dashboard client's sign-ins return. */
     dashboardUrl: string;
+    /** Seals the identity service's own audit chain (its auditor API's records). */
+    auditSeal: AuditSealEnv;
   }): Promise<{
     issuer: string;
     adminSecret: string;
@@ -511,6 +520,7 @@ export class Supervisor {
       IDENTITY_ADMIN_CLIENT_SECRET: secrets.adminSecret,
       IDENTITY_DASHBOARD_CLIENT_SECRET: secrets.dashboardClientSecret,
       IDENTITY_DASHBOARD_URL: opts.dashboardUrl,
+      ...opts.auditSeal,
       SWC_NODE_PROJECT: path.join(paths.repoRoot, 'tsconfig.json'),
     };
     const entry = path.join(paths.repoRoot, 'services/identity/src/main.ts');
@@ -795,8 +805,10 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
       PostgresHandle,
     ];
     const dashboardUrl = `http://127.0.0.1:${persistent ? ORCHESTRATOR_PLATFORM_PORT : await freePort()}`;
+    const auditSeal = auditSealEnv(instance, !persistent);
     const identity = await timed('start identity', async () =>
       supervisor.startIdentity({
+        auditSeal,
         databaseUrl: pg.url,
         port: persistent ? IDENTITY_PLATFORM_PORT : await freePort(),
         fresh: !persistent,
@@ -833,6 +845,7 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
         sessionKey: identity.dashboardSessionKey,
       },
       payloadEncryption: payloadEncryptionEnv(instance, !persistent),
+      auditSeal,
       supervisor,
       pids: () => supervisor.pids(),
       stop: () => supervisor.stop(),

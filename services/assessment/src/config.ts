@@ -6,6 +6,7 @@ export const AssessmentConfigSchema = z.object({
   ...CommonEnv.nats,
   ...CommonEnv.temporal,
   ...CommonEnv.payloadEncryption,
+  ...CommonEnv.auditSeal,
   ...CommonEnv.http(3001),
   ...CommonEnv.logging,
   ...CommonEnv.auth('assessment'),

@@ -1,3 +1,4 @@
+import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { appDatabaseFrom } from '@throughcare/platform-persistence';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { Module, type DynamicModule } from '@nestjs/common';
@@ -33,6 +34,7 @@ export class AppModule {
             dataConverter: dataConverterFrom(config),
           },
           auth: accessTokenOptionsFrom(config),
+          auditSeal: auditSealKeyringFrom(config),
         }),
         AgenciesModule,
         ActivityWorkerModule.register({

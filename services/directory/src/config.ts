@@ -6,6 +6,7 @@ export const DirectoryConfigSchema = z.object({
   ...CommonEnv.nats,
   ...CommonEnv.temporal,
   ...CommonEnv.payloadEncryption,
+  ...CommonEnv.auditSeal,
   ...CommonEnv.http(3004),
   ...CommonEnv.logging,
   ...CommonEnv.auth('directory'),

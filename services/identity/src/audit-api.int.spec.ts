@@ -1,3 +1,4 @@
+import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditWriter, type AuditDraft } from '@throughcare/platform-audit';
@@ -19,7 +20,14 @@ describe('auditor API on the identity service (real provider, real Postgres)', (
 
   beforeAll(async () => {
     db = await new DataSource({ type: 'postgres', url: requireEnv('DATABASE_URL') }).initialize();
-    writer = new AuditWriter(db, 'referral');
+    writer = new AuditWriter(
+      db,
+      'referral',
+      auditSealKeyringFrom({
+        AUDIT_SEAL_KEYS: requireEnv('AUDIT_SEAL_KEYS'),
+        AUDIT_SEAL_KEY_ID: requireEnv('AUDIT_SEAL_KEY_ID'),
+      }),
+    );
   });
   afterAll(async () => {
     await db?.destroy();

@@ -9,6 +9,7 @@ import {
   purposeOf,
   PURPOSE_HEADER,
   type AuditOutcome,
+  type AuditSealKeyring,
 } from '@throughcare/platform-audit';
 import type { ValidationFailedError } from '@throughcare/platform-errors';
 import { authenticate, fieldErrors, noSuchRoute, Problem, problemApi } from './koa-problem';
@@ -56,8 +57,8 @@ const QuerySchema = z
  * Every call is itself audited on the `identity` chain, before the answer; if that record cannot
  * be written the answer is 503 AUDIT_UNAVAILABLE.
  */
-export function auditApi(db: DataSource, verifier: AccessTokenVerifier): Middleware {
-  const writer = new AuditWriter(db, IDENTITY_AUDIT_CHAIN);
+export function auditApi(db: DataSource, verifier: AccessTokenVerifier, seal: AuditSealKeyring): Middleware {
+  const writer = new AuditWriter(db, IDENTITY_AUDIT_CHAIN, seal);
 
   const record = async (
     ctx: ParameterizedContext,

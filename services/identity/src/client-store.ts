@@ -23,7 +23,7 @@ export interface ApiClient {
 /** What an administrator sends to register a client. */
 export const RegisterClientSchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().max(200).trim().min(1),
     roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length),
     agencyId: AgencyIdSchema.optional(),
     establishments: EstablishmentsSchema.optional(),
@@ -38,7 +38,7 @@ export const RegisterClientSchema = z
   );
 export type RegisterClient = z.output<typeof RegisterClientSchema>;
 
-export const RevokeClientSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+export const RevokeClientSchema = z.object({ reason: z.string().max(500).trim().min(1) }).strict();
 
 interface Row {
   client_id: string;

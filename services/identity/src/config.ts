@@ -19,6 +19,8 @@ export const IdentityConfigSchema = z
     ...CommonEnv.database,
     ...CommonEnv.http(3006),
     ...CommonEnv.logging,
+    // Its auditor API's own records are sealed like every service's (the `identity` chain).
+    ...CommonEnv.auditSeal,
     /** Issuer identifier; defaults to http://127.0.0.1:<PORT>. Must be what clients and services use. */
     IDENTITY_ISSUER: z.string().url().optional(),
     /**

@@ -1,3 +1,4 @@
+import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { createServer, type Server } from 'node:http';
 import type { JWKS } from 'oidc-provider';
 import { AccessTokenVerifier } from '@throughcare/platform-auth';
@@ -61,7 +62,7 @@ export async function startIdentityService(config: IdentityConfig): Promise<Iden
   });
   provider.use(interactions(provider, staff, dashboard ? [new URL(dashboard.url).origin] : []));
   provider.use(adminApi(clients, staff, verifier));
-  provider.use(auditApi(db, verifier));
+  provider.use(auditApi(db, verifier, auditSealKeyringFrom(config)));
   // Why a token request was refused (oidc-provider keeps the detail out of the response).
   provider.on('grant.error', (_ctx: unknown, error: Error & { error_detail?: string }) =>
     console.warn(`identity: token request refused: ${error.message} (${error.error_detail ?? 'no detail'})`),

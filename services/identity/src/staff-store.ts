@@ -41,7 +41,7 @@ const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 export const CreateStaffSchema = z
   .object({
     username: z.string().regex(USERNAME, 'lower-case letters, digits, ".", "_" or "-"; 3 to 64 characters'),
-    displayName: z.string().trim().min(1).max(200),
+    displayName: z.string().max(200).trim().min(1),
     roles: z.array(z.enum(STAFF_ROLES)).min(1).max(STAFF_ROLES.length),
     agencyId: AgencyIdSchema.optional(),
     establishments: EstablishmentsSchema.optional(),
@@ -57,7 +57,7 @@ export const CreateStaffSchema = z
   );
 export type CreateStaff = z.output<typeof CreateStaffSchema>;
 
-export const DisableStaffSchema = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+export const DisableStaffSchema = z.object({ reason: z.string().max(500).trim().min(1) }).strict();
 
 interface Row {
   user_id: string;

@@ -6,6 +6,7 @@ export const LiberationConfigSchema = z.object({
   ...CommonEnv.nats,
   ...CommonEnv.temporal,
   ...CommonEnv.payloadEncryption,
+  ...CommonEnv.auditSeal,
   ...CommonEnv.http(3003),
   ...CommonEnv.logging,
   ...CommonEnv.auth('liberation'),

@@ -6,6 +6,7 @@ export const ReferralConfigSchema = z.object({
   ...CommonEnv.nats,
   ...CommonEnv.temporal,
   ...CommonEnv.payloadEncryption,
+  ...CommonEnv.auditSeal,
   ...CommonEnv.http(3002),
   ...CommonEnv.logging,
   ...CommonEnv.auth('referral'),

@@ -66,6 +66,7 @@ export async function startChaosPlatform(
     const env: Record<string, string> = {
       ...infra.env,
       ...infra.payloadEncryption,
+      ...infra.auditSeal,
       PERSON_ID_SECRET: secret,
       SWC_NODE_PROJECT: path.join(paths.repoRoot, 'tsconfig.json'),
       LOG_LEVEL: opts.logLevel ?? 'warn',

@@ -15,6 +15,8 @@ const base = {
   AUTH_ISSUER: 'http://127.0.0.1:3006',
   PAYLOAD_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
   PAYLOAD_ENCRYPTION_KEY_ID: 'k1',
+  AUDIT_SEAL_KEYS: `s1:${Buffer.alloc(32, 8).toString('base64')}`,
+  AUDIT_SEAL_KEY_ID: 's1',
 };
 
 const problems = (env: Record<string, string>): string[] => {

@@ -38,6 +38,7 @@ export const OrchestratorConfigSchema = z.object({
   ...CommonEnv.nats,
   ...CommonEnv.temporal,
   ...CommonEnv.payloadEncryption,
+  ...CommonEnv.auditSeal,
   ...CommonEnv.http(3005),
   ...CommonEnv.logging,
   ...CommonEnv.auth('orchestrator'),

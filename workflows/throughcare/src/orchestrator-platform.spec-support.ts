@@ -1,3 +1,4 @@
+import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { randomUUID } from 'node:crypto';
 import type { DynamicModule } from '@nestjs/common';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -44,6 +45,7 @@ export function orchestratorSpecPlatform(
       dataConverter: dataConverterFrom(config),
     },
     auth: accessTokenOptionsFrom(config),
+    auditSeal: auditSealKeyringFrom(config),
   });
 }
 

@@ -1,3 +1,4 @@
+import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { appDatabaseFrom } from '@throughcare/platform-persistence';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type ExitProcess } from '@throughcare/platform-http';
@@ -48,6 +49,7 @@ export class OrchestratorModule {
             dataConverter: dataConverterWith(codec),
           },
           auth: accessTokenOptionsFrom(config),
+          auditSeal: auditSealKeyringFrom(config),
           exitProcess: hooks.exitProcess,
         }),
         CodecModule.register({

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** What became of the attempt an audit record describes. */
 export const AUDIT_OUTCOMES = ['allowed', 'not-found', 'refused', 'failed'] as const;
@@ -37,8 +37,27 @@ export interface AuditRecord extends AuditDraft {
   chain: string;
   seq: number;
   recordedAt: Date;
+  /**
+   * The sealing key its hash is an HMAC under (an `AUDIT_SEAL_KEYS` id); null for a record
+   * written before sealing (a plain SHA-256, which anyone able to write the table can recompute).
+   */
+  keyId: string | null;
   prevHash: string;
   hash: string;
+}
+
+/** The keys a chain's records are sealed with: derived per chain from the configured ones. */
+export interface AuditSealKeyring {
+  readonly activeKeyId: string;
+  readonly keys: ReadonlyMap<string, Buffer>;
+}
+
+/**
+ * The key a chain's records are sealed with under one configured key: HMAC-SHA256(key,
+ * "throughcare-audit-chain:" + chain), so that no two chains share a sealing key.
+ */
+export function chainSealKey(key: Buffer, chain: string): Buffer {
+  return createHmac('sha256', key).update(`throughcare-audit-chain:${chain}`).digest();
 }
 
 /**
@@ -118,13 +137,25 @@ export function hashedFields(record: Omit<AuditRecord, 'id' | 'hash'>): Record<s
     route: record.route,
     requestId: record.requestId,
     prevHash: record.prevHash,
+    // Only sealed records carry it, so that an unsealed record's hash stays what it was.
+    ...(record.keyId !== null ? { keyId: record.keyId } : {}),
   };
 }
 
-/** hash = sha256(prev_hash ‖ canonical JSON of the record's fields), hex. */
-export function auditHash(record: Omit<AuditRecord, 'id' | 'hash'>): string {
-  return createHash('sha256')
+/**
+ * A sealed record (keyId set): HMAC-SHA256 under its chain's key (chainSealKey of the configured
+ * key `keyId`) of prev_hash ‖ the canonical JSON of its fields, hex. An unsealed one (keyId null,
+ * written before sealing): sha256 of the same. `key` is the configured key named by keyId.
+ */
+export function auditHash(record: Omit<AuditRecord, 'id' | 'hash'>, key?: Buffer): string {
+  const fields = canonicalJson(hashedFields(record));
+  if (record.keyId === null) return createHash('sha256').update(record.prevHash).update(fields).digest('hex');
+  if (!key)
+    throw new Error(
+      `audit record ${record.chain}#${record.seq} is sealed with key "${record.keyId}": no key given`,
+    );
+  return createHmac('sha256', chainSealKey(key, record.chain))
     .update(record.prevHash)
-    .update(canonicalJson(hashedFields(record)))
+    .update(fields)
     .digest('hex');
 }

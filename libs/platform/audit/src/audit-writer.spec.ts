@@ -1,7 +1,10 @@
-import { auditHash, storableDraft, storableText, type AuditDraft } from './audit-record';
+import { randomBytes } from 'node:crypto';
+import { auditHash, chainSealKey, storableDraft, storableText, type AuditDraft } from './audit-record';
 import { appendInTransaction, type SqlRunner } from './audit-writer';
 
 const NUL = '\u0000';
+const key = randomBytes(32);
+const seal = { activeKeyId: 'k1', keys: new Map([['k1', key]]) };
 
 const draft = (overrides: Partial<AuditDraft> = {}): AuditDraft => ({
   actor: 'client:spec',
@@ -106,6 +109,7 @@ describe('audit writer: text Postgres cannot store', () => {
         subjectPerson: `p${NUL}`,
         disclosedPersons: [`q${NUL}`],
       }),
+      seal,
     );
     const params = inserted();
     expect(stringsIn(params).filter((s) => s.includes(NUL))).toEqual([]);
@@ -115,7 +119,23 @@ describe('audit writer: text Postgres cannot store', () => {
     expect(record).toMatchObject({ seq: 1, route: '/people/\\u0000/episodes', subjectPerson: 'p\\u0000' });
     // What verify will recompute from the stored row is the hash that was stored.
     const { id: _id, hash, ...stored } = record;
-    expect(auditHash(stored)).toBe(hash);
-    expect(params[params.length - 1]).toBe(hash);
+    expect(auditHash(stored, key)).toBe(hash);
+    expect(params.slice(-2)).toEqual([hash, 'k1']);
+  });
+
+  it('seals with the active key, per chain: the same record under another chain, key or no key hashes otherwise', async () => {
+    const { sql } = recordingSql();
+    const record = await appendInTransaction(sql, 'spec', draft(), seal);
+    expect(record.keyId).toBe('k1');
+    const { id: _id, hash, ...stored } = record;
+    expect(auditHash(stored, key)).toBe(hash);
+    expect(auditHash(stored, randomBytes(32))).not.toBe(hash);
+    expect(auditHash({ ...stored, keyId: null })).not.toBe(hash);
+    // Per chain: chain A's key is not chain B's.
+    expect(chainSealKey(key, 'referral').equals(chainSealKey(key, 'liberation'))).toBe(false);
+    expect(() => auditHash(stored)).toThrow('audit record spec#1 is sealed with key "k1": no key given');
+    await expect(
+      appendInTransaction(sql, 'spec', draft(), { activeKeyId: 'gone', keys: new Map() }),
+    ).rejects.toThrow('audit seal key id "gone" is not in the keyring');
   });
 });

@@ -6,6 +6,7 @@ import {
   type AuditDraft,
   type AuditOutcome,
   type AuditRecord,
+  type AuditSealKeyring,
 } from './audit-record';
 import { AUDIT_TABLE } from './audit.migration';
 
@@ -30,7 +31,11 @@ export async function appendInTransaction(
   sql: SqlRunner,
   chain: string,
   given: AuditDraft,
+  seal: AuditSealKeyring,
 ): Promise<AuditRecord> {
+  const keyId = seal.activeKeyId;
+  const key = seal.keys.get(keyId);
+  if (!key) throw new Error(`audit seal key id "${keyId}" is not in the keyring`);
   // Text from the request (route, subject, reason…) must never be what makes the insert fail.
   const draft = storableDraft(given);
   await sql(`SELECT pg_advisory_xact_lock($1::int, hashtext($2))`, [CHAIN_LOCK_CLASS, chain]);
@@ -43,37 +48,44 @@ export async function appendInTransaction(
   const seq = head?.seq == null ? 1 : Number(head.seq) + 1;
   const prevHash = (head?.hash as string | null) ?? GENESIS_HASH;
   const recordedAt = head!.now as Date;
-  const unhashed = { ...draft, chain, seq, recordedAt, prevHash };
-  const hash = auditHash(unhashed);
+  const unhashed = { ...draft, chain, seq, recordedAt, keyId, prevHash };
+  const hash = auditHash(unhashed, key);
+  const id = await insertAuditRecord(sql, { ...unhashed, hash });
+  return { ...unhashed, id, hash };
+}
+
+/** Inserts one complete record (chain position, seal and hash already made); answers its id. */
+export async function insertAuditRecord(sql: SqlRunner, record: Omit<AuditRecord, 'id'>): Promise<number> {
   const [row] = await sql(
     `INSERT INTO ${AUDIT_TABLE} ("chain", "seq", "recorded_at", "actor", "client_id", "roles", "purpose",
        "subject_person", "disclosed_persons", "action", "object_type", "object_id", "outcome", "reason",
-       "http_method", "route", "request_id", "prev_hash", "hash")
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+       "http_method", "route", "request_id", "prev_hash", "hash", "key_id")
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
      RETURNING "id"`,
     [
-      chain,
-      seq,
-      recordedAt,
-      draft.actor,
-      draft.clientId,
-      [...draft.roles],
-      draft.purpose,
-      draft.subjectPerson,
-      [...draft.disclosedPersons],
-      draft.action,
-      draft.objectType,
-      draft.objectId,
-      draft.outcome,
-      draft.reason,
-      draft.httpMethod,
-      draft.route,
-      draft.requestId,
-      prevHash,
-      hash,
+      record.chain,
+      record.seq,
+      record.recordedAt,
+      record.actor,
+      record.clientId,
+      [...record.roles],
+      record.purpose,
+      record.subjectPerson,
+      [...record.disclosedPersons],
+      record.action,
+      record.objectType,
+      record.objectId,
+      record.outcome,
+      record.reason,
+      record.httpMethod,
+      record.route,
+      record.requestId,
+      record.prevHash,
+      record.hash,
+      record.keyId,
     ],
   );
-  return { ...unhashed, id: Number(row!.id), hash };
+  return Number(row!.id);
 }
 
 /** The audit store could not take a record: the operation it describes must not go ahead. */
@@ -84,12 +96,16 @@ export class AuditUnavailableError extends Error {
   }
 }
 
-/** Writes one service's audit records (its chain) through its DataSource. */
+/** Writes one service's audit records (its chain, sealed with its keyring) through its DataSource. */
 export class AuditWriter {
   constructor(
     readonly dataSource: DataSource,
     readonly chain: string,
-  ) {}
+    private readonly seal: AuditSealKeyring,
+  ) {
+    if (!seal.keys.has(seal.activeKeyId))
+      throw new Error(`audit seal key id "${seal.activeKeyId}" is not in the keyring`);
+  }
 
   /**
    * Appends a record: inside `manager`'s transaction when it has one (the change and its record
@@ -99,8 +115,10 @@ export class AuditWriter {
   async append(draft: AuditDraft, manager?: EntityManager): Promise<AuditRecord> {
     try {
       if (manager?.queryRunner?.isTransactionActive)
-        return await appendInTransaction(sqlOf(manager), this.chain, draft);
-      return await this.dataSource.transaction((tx) => appendInTransaction(sqlOf(tx), this.chain, draft));
+        return await appendInTransaction(sqlOf(manager), this.chain, draft, this.seal);
+      return await this.dataSource.transaction((tx) =>
+        appendInTransaction(sqlOf(tx), this.chain, draft, this.seal),
+      );
     } catch (e) {
       if (e instanceof AuditUnavailableError) throw e;
       throw new AuditUnavailableError(e);
@@ -129,6 +147,7 @@ export function auditRecordFromRow(row: Record<string, unknown>): AuditRecord {
     httpMethod: (row.http_method as string | null) ?? null,
     route: (row.route as string | null) ?? null,
     requestId: (row.request_id as string | null) ?? null,
+    keyId: (row.key_id as string | null) ?? null,
     prevHash: row.prev_hash as string,
     hash: row.hash as string,
   };

@@ -1,15 +1,19 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { AuditUnavailableError, AuditWriter, sqlOf } from './audit-writer';
-import { AUDIT_TABLE, createAuditMigration } from './audit.migration';
-import { anAuditDraft } from './testing';
+import { auditHash } from './audit-record';
+import { AUDIT_TABLE, createAuditMigration, createAuditSealMigration } from './audit.migration';
+import { anAuditDraft, insertUnsealedRecords } from './testing';
+import { auditRecordFromRow } from './audit-writer';
 import { verifyChain } from './verify-chains';
 
 const url = process.env.DATABASE_URL ?? '';
 if (!url) throw new Error('DATABASE_URL is required (run through ./throughcare test)');
 
 const draft = anAuditDraft;
+/** The sealing keys (kept outside the database, as AUDIT_SEAL_KEYS). */
+const seal = { activeKeyId: 'spec-1', keys: new Map([['spec-1', randomBytes(32)]]) };
 
 describe('audit trail store (real Postgres)', () => {
   let db: DataSource;
@@ -21,13 +25,13 @@ describe('audit trail store (real Postgres)', () => {
       url,
       schema: 'audit_spec_a',
       entities: [],
-      migrations: [createAuditMigration()],
+      migrations: [createAuditMigration(), createAuditSealMigration()],
     });
     other = await createServiceDataSource({
       url,
       schema: 'audit_spec_b',
       entities: [],
-      migrations: [createAuditMigration()],
+      migrations: [createAuditMigration(), createAuditSealMigration()],
     });
   });
   afterAll(async () => {
@@ -37,8 +41,8 @@ describe('audit trail store (real Postgres)', () => {
 
   it('chains records per chain: gapless seq and prev_hash, also with concurrent writers in two pools', async () => {
     const chain = `spec-${randomUUID()}`;
-    const a = new AuditWriter(db, chain);
-    const b = new AuditWriter(other, chain);
+    const a = new AuditWriter(db, chain, seal);
+    const b = new AuditWriter(other, chain, seal);
     const written = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).append(draft())));
     expect(written.map((r) => r.seq).sort((x, y) => x - y)).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 1),
@@ -49,9 +53,10 @@ describe('audit trail store (real Postgres)', () => {
     );
     expect(rows[0].prev_hash).toBe('0'.repeat(64));
     for (let i = 1; i < rows.length; i++) expect(rows[i].prev_hash).toBe(rows[i - 1].hash);
-    expect(await verifyChain(sqlOf(db.manager), chain)).toEqual({
+    expect(await verifyChain(sqlOf(db.manager), chain, seal)).toEqual({
       chain,
       records: 20,
+      unsealed: 0,
       firstBrokenSeq: null,
       problem: null,
     });
@@ -59,7 +64,7 @@ describe('audit trail store (real Postgres)', () => {
 
   it('refuses UPDATE, DELETE and TRUNCATE of audit records', async () => {
     const chain = `spec-${randomUUID()}`;
-    const record = await new AuditWriter(db, chain).append(draft());
+    const record = await new AuditWriter(db, chain, seal).append(draft());
     await expect(
       db.query(`UPDATE ${AUDIT_TABLE} SET actor = 'someone else' WHERE id = $1`, [record.id]),
     ).rejects.toThrow(/append-only: UPDATE/);
@@ -73,7 +78,7 @@ describe('audit trail store (real Postgres)', () => {
 
   it('verify reports the first tampered seq of a chain (tampered by a superuser with the trigger disabled)', async () => {
     const chain = `spec-${randomUUID()}`;
-    const writer = new AuditWriter(db, chain);
+    const writer = new AuditWriter(db, chain, seal);
     for (let i = 0; i < 5; i++) await writer.append(draft({ subjectPerson: `p${String(i).repeat(20)}` }));
     await db.transaction(async (tx) => {
       await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
@@ -82,22 +87,23 @@ describe('audit trail store (real Postgres)', () => {
       ]);
       await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
     });
-    expect(await verifyChain(sqlOf(db.manager), chain)).toEqual({
+    expect(await verifyChain(sqlOf(db.manager), chain, seal)).toEqual({
       chain,
       records: 3,
+      unsealed: 0,
       firstBrokenSeq: 3,
-      problem: 'hash does not match the record',
+      problem: 'seal does not match the record',
     });
 
     const gap = `spec-${randomUUID()}`;
-    const gapWriter = new AuditWriter(db, gap);
+    const gapWriter = new AuditWriter(db, gap, seal);
     for (let i = 0; i < 4; i++) await gapWriter.append(draft());
     await db.transaction(async (tx) => {
       await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
       await tx.query(`DELETE FROM ${AUDIT_TABLE} WHERE chain = $1 AND seq = 2`, [gap]);
       await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
     });
-    expect(await verifyChain(sqlOf(db.manager), gap)).toMatchObject({
+    expect(await verifyChain(sqlOf(db.manager), gap, seal)).toMatchObject({
       firstBrokenSeq: 2,
       problem: 'seq 2 is missing (next is 3)',
     });
@@ -105,7 +111,7 @@ describe('audit trail store (real Postgres)', () => {
 
   it('stores text carrying U+0000 or a lone surrogate (escaped, not refused by Postgres), and the chain still verifies', async () => {
     const chain = `spec-${randomUUID()}`;
-    const writer = new AuditWriter(db, chain);
+    const writer = new AuditWriter(db, chain, seal);
     const record = await writer.append(
       draft({
         route: '/referrals/a\u0000b',
@@ -127,9 +133,102 @@ describe('audit trail store (real Postgres)', () => {
       subject_person: 'p\\u0000\uFFFD',
       disclosed_persons: ['q\\u0000'],
     });
-    expect(await verifyChain(sqlOf(db.manager), chain)).toEqual({
+    expect(await verifyChain(sqlOf(db.manager), chain, seal)).toEqual({
       chain,
       records: 2,
+      unsealed: 0,
+      firstBrokenSeq: null,
+      problem: null,
+    });
+  });
+
+  it('seals: whoever rewrites a record without the sealing keys cannot make verify accept it, however they rehash', async () => {
+    const chain = `spec-${randomUUID()}`;
+    const writer = new AuditWriter(db, chain, seal);
+    for (let i = 0; i < 5; i++) await writer.append(draft());
+    const stored = await db.query(`SELECT key_id FROM ${AUDIT_TABLE} WHERE chain = $1 ORDER BY seq`, [chain]);
+    expect(stored.map((r: { key_id: string }) => r.key_id)).toEqual(Array(5).fill('spec-1'));
+    /** A database owner's rewrite of seq >= 3: new actor, every later hash recomputed as `hash`. */
+    const rewrite = async (
+      hash: (record: ReturnType<typeof auditRecordFromRow>) => string,
+      keyId: 'keep' | 'drop',
+    ) =>
+      db.transaction(async (tx) => {
+        await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
+        const rows = await tx.query(`SELECT * FROM ${AUDIT_TABLE} WHERE chain = $1 ORDER BY seq`, [chain]);
+        let prev = rows[1].hash as string;
+        for (const row of rows.slice(2)) {
+          const record = {
+            ...auditRecordFromRow(row),
+            actor: 'client:innocent',
+            prevHash: prev,
+            keyId: keyId === 'drop' ? null : (row.key_id as string),
+          };
+          prev = hash(record);
+          await tx.query(
+            `UPDATE ${AUDIT_TABLE} SET actor = $2, prev_hash = $3, hash = $4, key_id = $5 WHERE id = $1`,
+            [record.id, record.actor, record.prevHash, prev, record.keyId],
+          );
+        }
+        await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
+      });
+    // What anyone can compute without the keys: the plain SHA-256 of an unsealed record.
+    const sha256 = (r: ReturnType<typeof auditRecordFromRow>) => auditHash({ ...r, keyId: null });
+    // Rehashed as before sealing (plain SHA-256), key ids kept: the seal is wrong.
+    await rewrite(sha256, 'keep');
+    expect(await verifyChain(sqlOf(db.manager), chain, seal)).toMatchObject({
+      firstBrokenSeq: 3,
+      problem: 'seal does not match the record',
+    });
+    // Passed off as records from before sealing: an unsealed record may not follow sealed ones.
+    await rewrite(sha256, 'drop');
+    expect(await verifyChain(sqlOf(db.manager), chain, seal)).toMatchObject({
+      firstBrokenSeq: 3,
+      problem: 'an unsealed record after sealed ones',
+    });
+    // Sealed with a key of the rewriter's own under a made-up id: not a key verify holds.
+    await db.transaction(async (tx) => {
+      await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
+      await tx.query(`UPDATE ${AUDIT_TABLE} SET key_id = 'mine' WHERE chain = $1 AND seq = 3`, [chain]);
+      await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
+    });
+    expect(await verifyChain(sqlOf(db.manager), chain, seal)).toMatchObject({
+      firstBrokenSeq: 3,
+      problem: 'sealed with key "mine", which is not in AUDIT_SEAL_KEYS',
+    });
+  });
+
+  it('rotates: records sealed under an old key still verify while it is listed; new ones use the new key', async () => {
+    const chain = `spec-${randomUUID()}`;
+    await new AuditWriter(db, chain, seal).append(draft());
+    const rotated = { activeKeyId: 'spec-2', keys: new Map([...seal.keys, ['spec-2', randomBytes(32)]]) };
+    await new AuditWriter(db, chain, rotated).append(draft());
+    const ids = await db.query(`SELECT key_id FROM ${AUDIT_TABLE} WHERE chain = $1 ORDER BY seq`, [chain]);
+    expect(ids.map((r: { key_id: string }) => r.key_id)).toEqual(['spec-1', 'spec-2']);
+    expect(await verifyChain(sqlOf(db.manager), chain, rotated)).toMatchObject({
+      records: 2,
+      firstBrokenSeq: null,
+    });
+    // With the old key dropped from the list, its records no longer verify (keep it listed).
+    expect(
+      await verifyChain(sqlOf(db.manager), chain, {
+        keys: new Map([['spec-2', rotated.keys.get('spec-2')!]]),
+      }),
+    ).toMatchObject({
+      firstBrokenSeq: 1,
+      problem: 'sealed with key "spec-1", which is not in AUDIT_SEAL_KEYS',
+    });
+  });
+
+  it('verifies a chain begun before sealing: unsealed records first (counted), sealed ones after', async () => {
+    const chain = `spec-${randomUUID()}`;
+    // Two records as the store wrote them before sealing (key_id null, plain SHA-256).
+    await insertUnsealedRecords(sqlOf(db.manager), chain, 2);
+    await new AuditWriter(db, chain, seal).append(draft());
+    expect(await verifyChain(sqlOf(db.manager), chain, seal)).toEqual({
+      chain,
+      records: 3,
+      unsealed: 2,
       firstBrokenSeq: null,
       problem: null,
     });
@@ -139,7 +238,7 @@ describe('audit trail store (real Postgres)', () => {
     const chain = `spec-${randomUUID()}`;
     await db.query(`CREATE TABLE IF NOT EXISTS audit_spec_a.change_probe (id text PRIMARY KEY)`);
     const id = randomUUID();
-    const writer = new AuditWriter(db, chain);
+    const writer = new AuditWriter(db, chain, seal);
     await expect(
       db.transaction(async (tx) => {
         await tx.query(`INSERT INTO audit_spec_a.change_probe (id) VALUES ($1)`, [id]);

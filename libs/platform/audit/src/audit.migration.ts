@@ -40,6 +40,7 @@ export function createAuditMigration(timestamp = 1_700_000_000_050) {
           "request_id" text NULL,
           "prev_hash" text NOT NULL CHECK ("prev_hash" ~ '^[0-9a-f]{64}$'),
           "hash" text NOT NULL CHECK ("hash" ~ '^[0-9a-f]{64}$'),
+          "key_id" text NULL,
           CONSTRAINT "audit_record_chain_seq_key" UNIQUE ("chain", "seq")
         )`);
       await queryRunner.query(
@@ -68,6 +69,28 @@ export function createAuditMigration(timestamp = 1_700_000_000_050) {
     }
 
     /** Audit records are kept: undoing this migration leaves them (and the shared schema) in place. */
+    async down(): Promise<void> {
+      /* deliberately nothing */
+    }
+  };
+}
+
+/**
+ * Sealing (each record's hash an HMAC under a key kept outside the database; `key_id` names it)
+ * came after the table: a table made before it gains the column, its records staying unsealed.
+ * Idempotent and serialised like createAuditMigration; every service lists both.
+ */
+export function createAuditSealMigration(timestamp = 1_700_000_000_051) {
+  const name = `AuditSeal${timestamp}`;
+  return class AuditSealMigration implements MigrationInterface {
+    readonly name = name;
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.query(`SELECT pg_advisory_xact_lock(hashtext('throughcare.audit.migration'))`);
+      await queryRunner.query(`ALTER TABLE ${AUDIT_TABLE} ADD COLUMN IF NOT EXISTS "key_id" text NULL`);
+    }
+
+    /** Audit records are kept, with the key ids that verify them. */
     async down(): Promise<void> {
       /* deliberately nothing */
     }

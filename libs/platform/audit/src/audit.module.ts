@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule, type OnModuleInit, Inject, Injectab
 import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AUTH_REFUSAL_LISTENER } from '@throughcare/platform-auth';
+import type { AuditSealKeyring } from './audit-record';
 import { AuditWriter } from './audit-writer';
 import { AuditTrail } from './audit-trail';
 import { AuditInterceptor } from './audit.interceptor';
@@ -12,6 +13,8 @@ import { AuditedRouteCheck } from './audited-route-check';
 export interface AuditModuleOptions {
   /** The service's hash chain (its name: `referral`, `liberation`, …). */
   chain: string;
+  /** The sealing keys (AUDIT_SEAL_KEYS / AUDIT_SEAL_KEY_ID: auditSealKeyringFrom(config)). */
+  seal: AuditSealKeyring;
 }
 
 @Injectable()
@@ -43,7 +46,8 @@ export class AuditModule {
         {
           provide: AuditTrail,
           inject: [DataSource],
-          useFactory: (dataSource: DataSource) => new AuditTrail(new AuditWriter(dataSource, options.chain)),
+          useFactory: (dataSource: DataSource) =>
+            new AuditTrail(new AuditWriter(dataSource, options.chain, options.seal)),
         },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         { provide: AUTH_REFUSAL_LISTENER, useClass: AuditRefusalListener },

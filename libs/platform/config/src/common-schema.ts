@@ -70,5 +70,22 @@ export const CommonEnv = {
     PAYLOAD_ENCRYPTION_KEY_ID: z
       .string()
       .refine(isPayloadKeyId, 'must be 1-64 characters of A-Z a-z 0-9 . _ -'),
+    /**
+     * A payload that is not encrypted: `refuse` (default) fails the task that meets it; `accept`
+     * reads it, for histories begun before encryption was turned on.
+     */
+    PAYLOAD_PLAINTEXT: z.enum(['refuse', 'accept']).default('refuse'),
+  },
+  /**
+   * The audit trail's sealing keys (issue 8): each record's hash is an HMAC-SHA256 under a key
+   * derived from the active one for the service's chain, so that whoever can write the database
+   * but does not hold these keys cannot rewrite a record, or a chain, without `audit verify`
+   * seeing it. Same format as the payload keys; keep old keys listed after a rotation.
+   */
+  auditSeal: {
+    AUDIT_SEAL_KEYS: z.string().superRefine((value, ctx) => {
+      for (const message of payloadKeysProblems(value)) ctx.addIssue({ code: 'custom', message });
+    }),
+    AUDIT_SEAL_KEY_ID: z.string().refine(isPayloadKeyId, 'must be 1-64 characters of A-Z a-z 0-9 . _ -'),
   },
 } as const;

@@ -74,15 +74,39 @@ export function payloadKeyringFrom(config: {
   PAYLOAD_ENCRYPTION_KEYS: string;
   PAYLOAD_ENCRYPTION_KEY_ID: string;
 }): PayloadKeyring {
-  const { keys, problems } = parseKeys(config.PAYLOAD_ENCRYPTION_KEYS);
-  const named = problems.map((p) => `PAYLOAD_ENCRYPTION_KEYS: ${p}`);
-  const active = config.PAYLOAD_ENCRYPTION_KEY_ID.trim();
+  return keyringFrom(
+    'PAYLOAD_ENCRYPTION_KEYS',
+    config.PAYLOAD_ENCRYPTION_KEYS,
+    'PAYLOAD_ENCRYPTION_KEY_ID',
+    config.PAYLOAD_ENCRYPTION_KEY_ID,
+  );
+}
+
+/**
+ * The audit trail's sealing keys (`AUDIT_SEAL_KEYS`, same format: `id:base64-32-byte-key`,
+ * comma-separated; `AUDIT_SEAL_KEY_ID` the one new records are sealed with), or a `ConfigError`.
+ */
+export function auditSealKeyringFrom(config: {
+  AUDIT_SEAL_KEYS: string;
+  AUDIT_SEAL_KEY_ID: string;
+}): PayloadKeyring {
+  return keyringFrom(
+    'AUDIT_SEAL_KEYS',
+    config.AUDIT_SEAL_KEYS,
+    'AUDIT_SEAL_KEY_ID',
+    config.AUDIT_SEAL_KEY_ID,
+  );
+}
+
+/** A keyring from a list variable and an active-id variable, every problem named by its variable. */
+function keyringFrom(keysVar: string, spec: string, idVar: string, id: string): PayloadKeyring {
+  const { keys, problems } = parseKeys(spec);
+  const named = problems.map((p) => `${keysVar}: ${p}`);
+  const active = id.trim();
   if (!isPayloadKeyId(active)) {
-    named.push('PAYLOAD_ENCRYPTION_KEY_ID: must be 1-64 characters of A-Z a-z 0-9 . _ -');
+    named.push(`${idVar}: must be 1-64 characters of A-Z a-z 0-9 . _ -`);
   } else if (problems.length === 0 && !keys.has(active)) {
-    named.push(
-      `PAYLOAD_ENCRYPTION_KEY_ID: "${active}" is not listed in PAYLOAD_ENCRYPTION_KEYS (listed: ${[...keys.keys()].join(', ')})`,
-    );
+    named.push(`${idVar}: "${active}" is not listed in ${keysVar} (listed: ${[...keys.keys()].join(', ')})`);
   }
   if (named.length) throw new ConfigError(named);
   return { activeKeyId: active, keys };

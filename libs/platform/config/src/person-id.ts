@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 
-const PERSON_ID_PATTERN = /^p[0-9a-f]{20}$/;
+export const PERSON_ID_PATTERN = /^p[0-9a-f]{20}$/;
 
 /**
  * The platform's pseudonymous person id: `p` + 20 hex chars of HMAC-SHA256(secret, 'NOMS:' + prisonNumber).

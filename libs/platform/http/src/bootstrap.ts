@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { Logger, type LogLevel, type Type, type DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DEFAULT_BODY_LIMIT_BYTES, hardenHttp } from './hardening';
+import { documentValidatedInputs } from './openapi';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 export interface BootstrapOptions {
@@ -58,12 +59,23 @@ export async function bootstrapService(options: BootstrapOptions): Promise<NestF
       })
       .build(),
   );
+  documentValidatedInputs(controllersOf(app), document as never);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await app.listen(options.port, options.host ?? '0.0.0.0');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   new Logger(options.name).log(`listening on port ${port}; OpenAPI at /docs`);
   return app;
+}
+
+/** Every controller class the app registered (each module's). */
+function controllersOf(app: NestFastifyApplication): Set<new (...args: never[]) => unknown> {
+  const controllers = new Set<new (...args: never[]) => unknown>();
+  for (const module of app.get(ModulesContainer).values())
+    for (const wrapper of module.controllers.values())
+      if (typeof wrapper.metatype === 'function')
+        controllers.add(wrapper.metatype as new (...args: never[]) => unknown);
+  return controllers;
 }
 
 /** The port a started app listens on (useful with `port: 0`). */

@@ -1,6 +1,9 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { ApiParam, ApiQuery, type ApiBodyOptions } from '@nestjs/swagger';
 import { z } from 'zod';
+import { ZodValidationPipe } from './zod-validation.pipe';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -76,3 +79,153 @@ export function ApiParamsFromZod(schema: z.ZodObject): MethodDecorator {
     ),
   );
 }
+
+type OpenApiOperation = {
+  parameters?: { name: string; in: string; required?: boolean; schema?: unknown; description?: string }[];
+  requestBody?: unknown;
+};
+type OpenApiDocument = { paths: Record<string, Record<string, OpenApiOperation>> };
+
+const HTTP_METHODS: Partial<Record<RequestMethod, string>> = {
+  [RequestMethod.GET]: 'get',
+  [RequestMethod.POST]: 'post',
+  [RequestMethod.PUT]: 'put',
+  [RequestMethod.DELETE]: 'delete',
+  [RequestMethod.PATCH]: 'patch',
+  [RequestMethod.OPTIONS]: 'options',
+  [RequestMethod.HEAD]: 'head',
+};
+
+/** `/people/:personId/episodes` + `:episode` → `/people/{personId}/episodes/{episode}` (as Swagger writes it). */
+function openApiPath(...parts: string[]): string {
+  const joined = parts
+    .flatMap((p) => p.split('/'))
+    .filter((segment) => segment !== '')
+    .map((segment) => segment.replace(/^:(.+)$/, '{$1}'))
+    .join('/');
+  return `/${joined}`;
+}
+
+function describeOf(json: JsonSchema): string | undefined {
+  return typeof json['description'] === 'string' ? json['description'] : undefined;
+}
+
+/** Whether a zod schema accepts a missing value (an optional body). */
+function acceptsUndefined(schema: z.ZodType): boolean {
+  return schema.safeParse(undefined).success;
+}
+
+/**
+ * Makes the OpenAPI document say exactly what the routes validate: for every handler argument
+ * validated by a `ZodValidationPipe` (`@Param`, `@Query`, `@Body`, whole or by name), the
+ * documented parameters or request body are replaced by that zod schema's own (patterns, bounds,
+ * formats, required fields). Without it a route that forgot `@ApiBody` was documented with no
+ * body, and path parameters as bare strings: the HTTP fuzzing found most generated "valid" input
+ * refused, and an agency reading the document would have been misled the same way.
+ *
+ * A validated route missing from the document is an error at startup (the two must not drift).
+ */
+export function documentValidatedInputs(
+  controllers: Iterable<new (...args: never[]) => unknown>,
+  document: OpenApiDocument,
+): void {
+  for (const controller of controllers) {
+    const base = [Reflect.getMetadata(PATH_METADATA, controller) ?? '/'].flat() as string[];
+    const prototype = controller.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const handler = prototype[name];
+      if (name === 'constructor' || typeof handler !== 'function') continue;
+      const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (requestMethod === undefined) continue;
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<
+        string,
+        { data?: unknown; pipes?: unknown[] }
+      >;
+      const validated = Object.entries(args).flatMap(([key, arg]) => {
+        const type = Number(key.split(':')[0]);
+        const pipe = (arg.pipes ?? []).find(
+          (p): p is ZodValidationPipe<z.ZodType> => p instanceof ZodValidationPipe,
+        );
+        return pipe
+          ? [{ type, data: typeof arg.data === 'string' ? arg.data : undefined, schema: pipe.schema }]
+          : [];
+      });
+      if (validated.length === 0) continue;
+      const method = HTTP_METHODS[requestMethod];
+      if (!method)
+        throw new Error(`${controller.name}.${name}: request method ${requestMethod} is not documented`);
+      const routes = [Reflect.getMetadata(PATH_METADATA, handler) ?? '/'].flat() as string[];
+      for (const prefix of base)
+        for (const route of routes) {
+          const path = openApiPath(prefix, route);
+          const operation = document.paths[path]?.[method];
+          if (!operation)
+            throw new Error(
+              `${controller.name}.${name}: ${method.toUpperCase()} ${path} validates its input but is not in the OpenAPI document`,
+            );
+          for (const input of validated) documentInput(operation, input);
+        }
+    }
+  }
+}
+
+function documentInput(
+  operation: OpenApiOperation,
+  input: { type: number; data: string | undefined; schema: z.ZodType },
+): void {
+  if (input.type === RouteParamtypes.BODY) {
+    operation.requestBody = {
+      required: !acceptsUndefined(input.schema),
+      content: { 'application/json': { schema: openApiSchemaOf(input.schema) } },
+    };
+    return;
+  }
+  const where =
+    input.type === RouteParamtypes.PARAM
+      ? 'path'
+      : input.type === RouteParamtypes.QUERY
+        ? 'query'
+        : undefined;
+  if (!where) return;
+  const json = openApiSchemaOf(input.schema) as JsonSchema & {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  const documented: NonNullable<OpenApiOperation['parameters']> = input.data
+    ? [
+        {
+          name: input.data,
+          in: where,
+          required: where === 'path' || !acceptsUndefined(input.schema),
+          schema: json,
+        },
+      ]
+    : Object.entries(json.properties ?? {}).map(([name, property]) => ({
+        name,
+        in: where,
+        required: where === 'path' || (json.required ?? []).includes(name),
+        schema: property,
+      }));
+  const parameters = (operation.parameters ??= []);
+  for (const parameter of documented) {
+    const description =
+      describeOf(parameter.schema as JsonSchema) ??
+      parameters.find((p) => p.in === where && p.name === parameter.name)?.description;
+    const at = parameters.findIndex((p) => p.in === where && p.name === parameter.name);
+    const entry = { ...parameter, ...(description ? { description } : {}) };
+    if (at >= 0) parameters[at] = entry;
+    else parameters.push(entry);
+  }
+}
+
+/**
+ * The documented schema of a free-text header the services validate as
+ * `z.string().max(200).trim().min(1)` (correlation id, Idempotency-Key): JSON Schema cannot say
+ * "after trimming", so the pattern asks for one character that is not white space.
+ */
+export const BOUNDED_HEADER_SCHEMA = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: '\\S',
+} as const;

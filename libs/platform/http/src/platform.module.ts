@@ -30,7 +30,12 @@ import {
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { DatabaseScopeInterceptor } from './database-scope.interceptor';
 import { AuthModule, type AuthOptions } from '@throughcare/platform-auth';
-import { AuditModule, createAuditMigration } from '@throughcare/platform-audit';
+import {
+  AuditModule,
+  createAuditMigration,
+  createAuditSealMigration,
+  type AuditSealKeyring,
+} from '@throughcare/platform-audit';
 import { createTemporalClient, type TemporalTarget } from '@throughcare/platform-temporal';
 import { databaseHealthCheck, natsHealthCheck, temporalHealthCheck } from './health/health-check';
 import { HealthModule } from './health/health.module';
@@ -55,6 +60,8 @@ export interface PlatformOptions {
    * roles or is explicitly public, bearer JWTs verified against the issuer's keys).
    */
   auth: AuthOptions;
+  /** Seals the service's audit chain (`auditSealKeyringFrom(config)`: AUDIT_SEAL_KEYS / _KEY_ID). */
+  auditSeal: AuditSealKeyring;
   /**
    * How the process ends when its Temporal worker stops by itself (see WorkerMonitor); defaults
    * to `process.exit`. Tests inject their own so that Jest survives.
@@ -108,6 +115,7 @@ export class PlatformModule {
       migrations: [
         ...(options.database.migrations as unknown[]),
         createAuditMigration(),
+        createAuditSealMigration(),
       ] as typeof options.database.migrations,
     };
     const dataSourceOptions = serviceDataSourceOptions(database);
@@ -116,7 +124,7 @@ export class PlatformModule {
       imports: [
         AuthModule.forRoot(options.auth),
         // Every request to an @Audited route writes one record to this service's chain.
-        AuditModule.forRoot({ chain: options.serviceName }),
+        AuditModule.forRoot({ chain: options.serviceName, seal: options.auditSeal }),
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions,
           // Migrations as the owner, then the service's own connections as the application role.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { z } from 'zod';
-import { CommonEnv, loadConfig } from '@throughcare/platform-config';
+import { auditSealKeyringFrom, CommonEnv, loadConfig } from '@throughcare/platform-config';
 import { createPlatformTablesMigration } from '@throughcare/platform-persistence';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { ActivityWorkerHost, ActivityWorkerModule } from './activity-worker.module';
@@ -17,6 +17,7 @@ const env = loadConfig(
     ...CommonEnv.nats,
     ...CommonEnv.temporal,
     ...CommonEnv.payloadEncryption,
+    ...CommonEnv.auditSeal,
     ...CommonEnv.auth('worker-monitor-int-spec'),
   }),
 );
@@ -41,6 +42,7 @@ const exitCodes: number[] = [];
         dataConverter: dataConverterFrom(env),
       },
       auth: { issuer: env.AUTH_ISSUER, audience: env.AUTH_AUDIENCE },
+      auditSeal: auditSealKeyringFrom(env),
       exitProcess: (code) => exitCodes.push(code),
     }),
     ActivityWorkerModule.register({ taskQueue, useFactory: () => ({ ping: () => Promise.resolve('pong') }) }),

@@ -9,8 +9,9 @@ import { parseOrThrow } from '@throughcare/platform-errors';
 @Injectable()
 export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
   constructor(
-    private readonly schema: S,
-    private readonly what = 'request',
+    /** Read by the OpenAPI builder too: the documented input is this schema (documentValidatedInputs). */
+    readonly schema: S,
+    readonly what = 'request',
   ) {}
 
   transform(value: unknown): z.output<S> {

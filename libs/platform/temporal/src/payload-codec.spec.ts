@@ -50,12 +50,32 @@ describe('AesGcmPayloadCodec', () => {
     expect(one!.data!.length).toBeGreaterThan(12 + 16);
   });
 
-  it('passes a payload that is not binary/encrypted through untouched (histories from before encryption)', async () => {
+  it('refuses a payload that is not encrypted, by default (nothing reaches a journey in clear)', async () => {
+    await expect(codec.decode([plain()])).rejects.toMatchObject({
+      name: 'PayloadDecryptionError',
+      reason: 'PLAINTEXT_REFUSED',
+      message: expect.stringContaining('payload is not encrypted (encoding "json/plain"): refused'),
+    });
+    await expect(codec.decode([{}])).rejects.toMatchObject({ reason: 'PLAINTEXT_REFUSED' });
+    // Refused whole: one encrypted payload beside it does not let the plain one through.
+    const [encrypted] = await codec.encode([plain()]);
+    await expect(codec.decode([encrypted!, plain()])).rejects.toMatchObject({ reason: 'PLAINTEXT_REFUSED' });
+  });
+
+  it('passes a payload that is not encrypted through untouched with PAYLOAD_PLAINTEXT=accept (histories from before encryption)', async () => {
+    const accepting = payloadCodecFrom({
+      PAYLOAD_ENCRYPTION_KEYS: `a:${b64(keyA)}`,
+      PAYLOAD_ENCRYPTION_KEY_ID: 'a',
+      PAYLOAD_PLAINTEXT: 'accept',
+    });
     const original = plain();
-    const [decoded] = await codec.decode([original]);
+    const [decoded] = await accepting.decode([original]);
     expect(decoded).toBe(original);
     const empty: Payload = {};
-    expect((await codec.decode([empty]))[0]).toBe(empty);
+    expect((await accepting.decode([empty]))[0]).toBe(empty);
+    // And the encrypted ones as ever.
+    const [encrypted] = await accepting.encode([plain()]);
+    expect(defaultPayloadConverter.fromPayload((await accepting.decode([encrypted!]))[0]!)).toEqual(personal);
   });
 
   it('rotates: after switching the active key to B with A still listed, old payloads decode and new ones use B', async () => {

@@ -18,7 +18,19 @@ const CIPHER = 'aes-256-gcm';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export type PayloadDecryptionFailure = 'UNKNOWN_KEY' | 'AUTHENTICATION_FAILED' | 'MALFORMED';
+export type PayloadDecryptionFailure =
+  | 'UNKNOWN_KEY'
+  | 'AUTHENTICATION_FAILED'
+  | 'MALFORMED'
+  | 'PLAINTEXT_REFUSED';
+
+/**
+ * What `decode` does with a payload that is not encrypted: `refuse` (the default) fails it, so
+ * that nobody with access to the Temporal frontend can feed the journeys data in clear (a signal
+ * sent without the codec) and nothing slips by unencrypted unnoticed; `accept` passes it through,
+ * for a deployment whose histories began before encryption (PAYLOAD_PLAINTEXT=accept).
+ */
+export type PlaintextPayloads = 'refuse' | 'accept';
 
 /**
  * A payload that cannot be decrypted. The message names the key id and why, never the data.
@@ -44,11 +56,22 @@ const text = new TextDecoder();
  * is hidden too) and encrypts it under the active key with a random 12-byte IV per payload:
  * `data = IV ‖ ciphertext ‖ 16-byte tag`, metadata `encoding: binary/encrypted` and
  * `encryption-key-id: <id>`. `decode` decrypts with whichever listed key the payload names, and
- * passes payloads that are not `binary/encrypted` through untouched (histories recorded before
- * encryption keep replaying).
+ * refuses payloads that are not `binary/encrypted` unless told to accept them (`plaintext`:
+ * histories recorded before encryption).
+ *
+ * Not bound to its workflow: the SDK (1.24) gives a codec no context (workflow id, event), so a
+ * ciphertext moved to another history by someone able to write Temporal's database would decrypt
+ * there. Such a person can also delete or rewrite histories; the audit trail and the services'
+ * own records are the check against that.
  */
 export class AesGcmPayloadCodec implements PayloadCodec {
-  constructor(private readonly keyring: PayloadKeyring) {
+  private readonly plaintext: PlaintextPayloads;
+
+  constructor(
+    private readonly keyring: PayloadKeyring,
+    { plaintext = 'refuse' }: { plaintext?: PlaintextPayloads } = {},
+  ) {
+    this.plaintext = plaintext;
     const active = keyring.keys.get(keyring.activeKeyId);
     if (!active) throw new Error(`payload encryption key id "${keyring.activeKeyId}" is not in the keyring`);
   }
@@ -82,9 +105,20 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     };
   }
 
-  decodeOne(payload: Payload): Payload {
+  /**
+   * One payload, synchronously. `plaintext` overrides the codec's own setting (the codec endpoint
+   * shows an operator a payload in clear as it is: decoding it reveals nothing new).
+   */
+  decodeOne(payload: Payload, plaintext: PlaintextPayloads = this.plaintext): Payload {
     const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
-    if (!encoding || text.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+    if (!encoding || text.decode(encoding) !== ENCRYPTED_ENCODING) {
+      if (plaintext === 'accept') return payload;
+      throw new PayloadDecryptionError(
+        'PLAINTEXT_REFUSED',
+        undefined,
+        `payload is not encrypted (encoding ${encoding ? JSON.stringify(text.decode(encoding)) : 'none'}): refused; PAYLOAD_PLAINTEXT=accept reads histories from before encryption`,
+      );
+    }
     const keyIdBytes = payload.metadata?.[METADATA_ENCRYPTION_KEY_ID];
     if (!keyIdBytes || keyIdBytes.length === 0)
       throw new PayloadDecryptionError(
@@ -140,11 +174,17 @@ function settle<T>(fn: () => T): Promise<T> {
 }
 
 /** The codec from `PAYLOAD_ENCRYPTION_KEYS` / `PAYLOAD_ENCRYPTION_KEY_ID` (ConfigError if they are wrong). */
-export function payloadCodecFrom(config: {
+export function payloadCodecFrom(config: PayloadEncryptionConfig): AesGcmPayloadCodec {
+  return new AesGcmPayloadCodec(payloadKeyringFrom(config), {
+    plaintext: config.PAYLOAD_PLAINTEXT ?? 'refuse',
+  });
+}
+
+export interface PayloadEncryptionConfig {
   PAYLOAD_ENCRYPTION_KEYS: string;
   PAYLOAD_ENCRYPTION_KEY_ID: string;
-}): AesGcmPayloadCodec {
-  return new AesGcmPayloadCodec(payloadKeyringFrom(config));
+  /** Default `refuse` (see PlaintextPayloads). */
+  PAYLOAD_PLAINTEXT?: PlaintextPayloads;
 }
 
 /**
@@ -153,10 +193,7 @@ export function payloadCodecFrom(config: {
  * `DefaultFailureConverter({ encodeCommonAttributes: true })`. Workflow bundles must be built
  * with the same failure converter: `bundleWorkflowCode({ failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH })`.
  */
-export function dataConverterFrom(config: {
-  PAYLOAD_ENCRYPTION_KEYS: string;
-  PAYLOAD_ENCRYPTION_KEY_ID: string;
-}): DataConverter {
+export function dataConverterFrom(config: PayloadEncryptionConfig): DataConverter {
   return dataConverterWith(payloadCodecFrom(config));
 }
 

@@ -6,7 +6,7 @@ import {
   Pathway,
   RiskOfSeriousHarm,
 } from '@throughcare/contracts';
-import { isPersonId } from '@throughcare/platform-config';
+import { PERSON_ID_PATTERN } from '@throughcare/platform-config';
 
 // HTTP DTOs and the activity input. They belong in libs/contracts once other contexts consume
 // them. Schemas are suffixed `Schema` on purpose: a controller parameter typed with a name that
@@ -23,7 +23,8 @@ export const ConsentStatusSchema = z.enum(['NOT_WITHDRAWN', 'WITHDRAWN']);
 
 export const PersonIdSchema = z
   .string()
-  .refine(isPersonId, 'must be a THROUGHCARE_ID such as "p0123456789abcdef0123"')
+  // A pattern, not a refinement: the OpenAPI document then states it.
+  .regex(PERSON_ID_PATTERN, 'must be a THROUGHCARE_ID such as "p0123456789abcdef0123"')
   .describe('Pseudonymous THROUGHCARE_ID');
 
 /** A role or staff reference: one token, no spaces, so a name or an email address does not fit. */
@@ -36,7 +37,7 @@ export const ActorReferenceSchema = z
   )
   .describe('A role or staff reference (e.g. "role:RECEPTION_OFFICER", "staff:SPS-10442"), never a name');
 
-export const CorrelationIdSchema = z.string().trim().min(1).max(200);
+export const CorrelationIdSchema = z.string().max(200).trim().min(1);
 
 export const RequestCoreScreenInputSchema = z.object({
   idempotencyKey: z.string().min(1).max(300),
@@ -93,7 +94,7 @@ export type CompleteAssessmentBody = z.output<typeof CompleteAssessmentBodySchem
 
 export const CorrelationHeadersSchema = z.object({
   'x-correlation-id': CorrelationIdSchema.optional(),
-  'idempotency-key': z.string().trim().min(1).max(200).optional(),
+  'idempotency-key': z.string().max(200).trim().min(1).optional(),
 });
 
 export const EpisodePathSchema = z.object({

@@ -4,6 +4,7 @@ import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from
 import {
   apiBodyFromZod,
   ApiQueryFromZod,
+  BOUNDED_HEADER_SCHEMA,
   openApiSchemaOf,
   ZodValidationPipe,
 } from '@throughcare/platform-http';
@@ -118,11 +119,13 @@ export class AssessmentsController {
   @ApiHeader({
     name: CORRELATION_HEADER,
     required: false,
+    schema: BOUNDED_HEADER_SCHEMA,
     description: "Carried onto the event; defaults to the journey's",
   })
   @ApiHeader({
     name: IDEMPOTENCY_HEADER,
     required: false,
+    schema: BOUNDED_HEADER_SCHEMA,
     description:
       "A retry with the same key answers the first result; the same key with another request is 409. Keys are the calling client's own",
   })

@@ -1,7 +1,12 @@
 import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { apiBodyFromZod, openApiSchemaOf, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  apiBodyFromZod,
+  BOUNDED_HEADER_SCHEMA,
+  openApiSchemaOf,
+  ZodValidationPipe,
+} from '@throughcare/platform-http';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import {
   ConsentViewSchema,
@@ -77,11 +82,13 @@ export class ConsentController {
   @ApiHeader({
     name: CORRELATION_HEADER,
     required: false,
+    schema: BOUNDED_HEADER_SCHEMA,
     description: "Carried onto the event; defaults to the journey's",
   })
   @ApiHeader({
     name: IDEMPOTENCY_HEADER,
     required: false,
+    schema: BOUNDED_HEADER_SCHEMA,
     description:
       "A retry with the same key answers the first result; the same key with another request is 409. Keys are the calling client's own",
   })

@@ -20,7 +20,7 @@ export const AgencyIdSchema = z.uuid();
 
 export const CreateAgencyBodySchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().max(200).trim().min(1),
     kind: AgencyKind,
     localAuthority: LocalAuthorityCode,
     contactPoint: z

@@ -1,4 +1,4 @@
-import { createAuditMigration } from '@throughcare/platform-audit';
+import { createAuditMigration, createAuditSealMigration } from '@throughcare/platform-audit';
 import { CreateApiClient1700000000100 } from './1700000000100-create-api-client';
 import { CreateStaffAndProviderStore1700000000200 } from './1700000000200-create-staff-and-provider-store';
 
@@ -6,5 +6,6 @@ import { CreateStaffAndProviderStore1700000000200 } from './1700000000200-create
 export const identityMigrations = [
   CreateApiClient1700000000100,
   createAuditMigration(),
+  createAuditSealMigration(),
   CreateStaffAndProviderStore1700000000200,
 ];

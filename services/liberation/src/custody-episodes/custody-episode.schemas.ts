@@ -180,7 +180,7 @@ export const BookGatePickupInputSchema = z.object({
 export const CancelGatePickupInputSchema = z.object({
   idempotencyKey: z.string().min(1).max(200),
   bookingId: z.uuid(),
-  reason: z.string().trim().min(1).max(500),
+  reason: z.string().max(500).trim().min(1),
   correlationId: z.string().min(1).max(200),
 });
 
@@ -198,7 +198,7 @@ export const BookMeetingInputSchema = z.object({
 export const CancelMeetingInputSchema = z.object({
   idempotencyKey: z.string().min(1).max(200),
   bookingId: z.uuid(),
-  reason: z.string().trim().min(1).max(500),
+  reason: z.string().max(500).trim().min(1),
   correlationId: z.string().min(1).max(200),
 });
 

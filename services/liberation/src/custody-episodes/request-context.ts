@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { applyDecorators } from '@nestjs/common';
+import { BOUNDED_HEADER_SCHEMA } from '@throughcare/platform-http';
 import { ApiHeader } from '@nestjs/swagger';
 import { z } from 'zod';
 import type { Principal } from '@throughcare/platform-auth';
@@ -12,10 +13,16 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** OpenAPI for the two headers every recording endpoint reads (correlation id, Idempotency-Key). */
 export function ApiRecordingHeaders(): ClassDecorator & MethodDecorator {
   return applyDecorators(
-    ApiHeader({ name: CORRELATION_HEADER, required: false, description: 'Carried into the events emitted' }),
+    ApiHeader({
+      name: CORRELATION_HEADER,
+      required: false,
+      schema: BOUNDED_HEADER_SCHEMA,
+      description: 'Carried into the events emitted',
+    }),
     ApiHeader({
       name: IDEMPOTENCY_HEADER,
       required: false,
+      schema: BOUNDED_HEADER_SCHEMA,
       description:
         "A retry with the same key by the same caller answers the first result (keys are the caller's own: " +
         "another caller's identical key is a different key)",
@@ -55,9 +62,9 @@ export interface BusOrigin {
 }
 
 const HeadersSchema = z.object({
-  [IDEMPOTENCY_HEADER]: z.string().trim().min(1).max(200).optional(),
+  [IDEMPOTENCY_HEADER]: z.string().max(200).trim().min(1).optional(),
 });
-const CorrelationIdSchema = z.string().trim().min(1).max(200);
+const CorrelationIdSchema = z.string().max(200).trim().min(1);
 
 /**
  * The key an HTTP caller's Idempotency-Key is remembered under: the caller's own, named as

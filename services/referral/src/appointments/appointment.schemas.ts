@@ -38,7 +38,7 @@ export type BookFirstAppointmentInput = z.output<typeof BookFirstAppointmentInpu
 export const CancelAppointmentInputSchema = z.object({
   idempotencyKey: z.string().min(1).max(500),
   appointmentId: z.uuid(),
-  reason: z.string().trim().min(1).max(500),
+  reason: z.string().max(500).trim().min(1),
   correlationId: z.string().min(1).max(200),
 });
 export type CancelAppointmentInput = z.output<typeof CancelAppointmentInputSchema>;

@@ -20,7 +20,7 @@ export const NotifyAgencyInputSchema = z
     agencyId: z.string().min(1).max(200),
     subject: NotificationSubjectSchema,
     /** When absent, a message is written from the subject and the dates and establishments given. */
-    message: z.string().trim().min(1).max(NOTIFICATION_MESSAGE_MAX).optional(),
+    message: z.string().max(NOTIFICATION_MESSAGE_MAX).trim().min(1).optional(),
     liberationDate: IsoDate.optional(),
     previousLiberationDate: IsoDate.optional(),
     establishmentCode: EstablishmentCode.optional(),

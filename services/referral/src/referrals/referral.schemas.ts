@@ -35,7 +35,7 @@ export type SendReferralInput = z.output<typeof SendReferralInputSchema>;
 export const WithdrawReferralInputSchema = z.object({
   idempotencyKey: z.string().min(1).max(500),
   referralId: z.uuid(),
-  reason: z.string().trim().min(1).max(500),
+  reason: z.string().max(500).trim().min(1),
   correlationId: z.string().min(1).max(200),
 });
 export type WithdrawReferralInput = z.output<typeof WithdrawReferralInputSchema>;
@@ -101,7 +101,7 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 /** The request headers a POST reads besides the agency: the client's Idempotency-Key. */
 export const IdempotencyHeadersSchema = z.object({
-  [IDEMPOTENCY_HEADER]: z.string().trim().min(1).max(200).optional(),
+  [IDEMPOTENCY_HEADER]: z.string().max(200).trim().min(1).optional(),
 });
 
 export interface AcknowledgementView {

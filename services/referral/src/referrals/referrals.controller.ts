@@ -3,7 +3,12 @@ import { Body, Controller, Get, Headers, HttpStatus, Param, Post, Query, Res } f
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { parseOrThrow } from '@throughcare/platform-errors';
-import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  apiBodyFromZod,
+  ApiQueryFromZod,
+  BOUNDED_HEADER_SCHEMA,
+  ZodValidationPipe,
+} from '@throughcare/platform-http';
 import { AgencyScoped, CallingAgency, CorrelationId } from '../agency-scope/calling-agency.decorator';
 import type { Page } from '../pagination/keyset-cursor';
 import {
@@ -132,6 +137,7 @@ export class ReferralsController {
   @ApiHeader({
     name: IDEMPOTENCY_HEADER,
     required: false,
+    schema: BOUNDED_HEADER_SCHEMA,
     description: 'A retry with the same key answers the referral as it stands, recording nothing more',
   })
   @ApiBody(apiBodyFromZod(RecordOutcomeBodySchema))

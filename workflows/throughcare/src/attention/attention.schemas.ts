@@ -39,8 +39,8 @@ export const ResolveAttentionBodySchema = z
     option: z
       .enum(AttentionOptions)
       .describe('RETRY: try the step again; SKIP: leave it undone (reason required)'),
-    by: z.string().trim().min(1).max(200).describe('The operator deciding'),
-    reason: z.string().trim().min(1).max(2000).optional(),
+    by: z.string().max(200).trim().min(1).describe('The operator deciding'),
+    reason: z.string().max(2000).trim().min(1).optional(),
   })
   .strict()
   .refine((b) => b.option !== 'SKIP' || b.reason !== undefined, {

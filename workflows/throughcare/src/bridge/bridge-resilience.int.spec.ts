@@ -1,3 +1,4 @@
+import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import * as path from 'node:path';
@@ -74,6 +75,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
         dataConverter: dataConverterFrom(config),
       },
       auth: accessTokenOptionsFrom(config),
+      auditSeal: auditSealKeyringFrom(config),
     }),
   ],
   controllers: [DeadLettersController],

@@ -80,7 +80,7 @@ function CodecOperation(operation: 'decode' | 'encode', summary: string, answer:
     Access('operator'),
     ApiBearerAuth(),
     ApiHeader({
-      name: 'X-Namespace',
+      name: 'x-namespace',
       required: false,
       description: "The payloads' namespace (this orchestrator's only)",
     }),
@@ -128,7 +128,7 @@ export class CodecController {
     return {
       payloads: body.payloads.map((p, i) => {
         try {
-          return toJson(this.codec.decodeOne(fromJson(p)));
+          return toJson(this.codec.decodeOne(fromJson(p), 'accept'));
         } catch (e) {
           if (e instanceof PayloadDecryptionError) {
             throw new DomainError(

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 
-/** Standard base64 (proto3 JSON `bytes`), padded; the empty string is zero bytes. */
+/**
+ * Standard base64 (proto3 JSON `bytes`), padded; the empty string is zero bytes. At most 262,000
+ * characters: one such value still fits a body under the HTTP edge's 256 KiB limit (262,144
+ * bytes), so a longer one is refused as invalid (400 naming it), as documented, not as too large.
+ */
 const Base64 = z
   .string()
-  .max(400_000)
+  .max(262_000)
   .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64');
 
 /** One `temporal.api.common.v1.Payload` in proto3 JSON: metadata values and data are base64. */

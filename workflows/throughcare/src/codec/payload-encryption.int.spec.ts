@@ -1,3 +1,4 @@
+import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { Client as PgClient } from 'pg';
@@ -51,6 +52,7 @@ const dataConverter = dataConverterWith(codec);
       natsUrl: config.NATS_URL,
       temporal: { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, dataConverter },
       auth: accessTokenOptionsFrom(config),
+      auditSeal: auditSealKeyringFrom(config),
     }),
     CodecModule.register({ codec, uiOrigin: UI_ORIGIN, namespace: config.TEMPORAL_NAMESPACE }),
   ],

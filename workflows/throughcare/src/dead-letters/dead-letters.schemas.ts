@@ -6,7 +6,7 @@ const Consumer = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a consumer name (letters, digits, - and _)');
 const Code = z.string().regex(/^[A-Z0-9_]{1,60}$/, 'must be a dead-letter code, e.g. UPDATE_REJECTED');
-const Operator = z.string().trim().min(1).max(100).describe('Who does it (an operator id or name)');
+const Operator = z.string().max(100).trim().min(1).describe('Who does it (an operator id or name)');
 
 export const ListDeadLettersQuerySchema = z
   .object({
@@ -24,7 +24,7 @@ export const DeadLetterParamsSchema = z
 export type DeadLetterParams = z.output<typeof DeadLetterParamsSchema>;
 
 export const ReplayBodySchema = z
-  .object({ by: Operator, reason: z.string().trim().min(1).max(1000).optional() })
+  .object({ by: Operator, reason: z.string().max(1000).trim().min(1).optional() })
   .strict();
 export type ReplayBody = z.output<typeof ReplayBodySchema>;
 
@@ -35,7 +35,7 @@ export const ReplayAllBodySchema = ReplayBodySchema.extend({
 export type ReplayAllBody = z.output<typeof ReplayAllBodySchema>;
 
 export const DiscardBodySchema = z
-  .object({ by: Operator, reason: z.string().trim().min(1).max(1000).describe('Why it is discarded') })
+  .object({ by: Operator, reason: z.string().max(1000).trim().min(1).describe('Why it is discarded') })
   .strict();
 export type DiscardBody = z.output<typeof DiscardBodySchema>;
 

@@ -6,7 +6,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { Duration, UpdateDefinition } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import {
   carriedHistorySignal,
   type CarriedHistory,
@@ -39,6 +40,7 @@ import {
 import { NOBODY_LOST_PATCH } from './journey/journey-v2';
 import type { throughcareJourney } from './throughcare.workflow';
 import { ENCRYPTED_FAILURE_CONVERTER_PATH } from '@throughcare/platform-temporal';
+import { createTimeSkippingTestEnv } from '@throughcare/testing';
 
 /** Everything the journey asked the outside world to do, in order: the test asserts on this. */
 export type Effect =
@@ -424,11 +426,34 @@ const quietLogger = {
   error: (m: string) => console.error(m),
 };
 
+/**
+ * The running test body's scope: ended when its `withWorkers` returns, times out or is stopped by
+ * `stopWorkers`; every polling helper below stops (throws) once it has ended, so that a hung test
+ * cannot go on calling a server its environment has already torn down (grpc-js then throws
+ * "Channel has been shut down" outside any test and takes the whole Jest run down with it).
+ */
+let scope: { ended: boolean; running: Promise<unknown> } | undefined;
+
+/** Throws once the test body that called it has ended (its workers are gone). */
+function stillRunning(what: string, own: typeof scope): void {
+  if (own?.ended) throw new Error(`test body over: stopped waiting for ${what}`);
+}
+
+/**
+ * How long a test body may run inside `withWorkers` before it is stopped with an error naming the
+ * last step (JOURNEY_TRACE=1 shows every step): under Jest's own 120 s timeout, so the workers
+ * shut down and the harness's loops stop before the file's afterAll tears the environment down.
+ */
+export const TEST_BODY_DEADLINE_MS = 100_000;
+
+let lastStep = 'start';
+
 /** Runs the journey's worker and one worker per service queue for the duration of `fn`. */
 export async function withWorkers<T>(
   env: TestWorkflowEnvironment,
   activities: ReturnType<typeof recordingActivities>,
   fn: () => Promise<T>,
+  { deadlineMs = TEST_BODY_DEADLINE_MS }: { deadlineMs?: number } = {},
 ): Promise<T> {
   const connection = env.nativeConnection;
   const workers = await Promise.all([
@@ -443,9 +468,68 @@ export async function withWorkers<T>(
     Worker.create({ connection, taskQueue: TaskQueues.referral, activities: activities.referral }),
     Worker.create({ connection, taskQueue: TaskQueues.liberation, activities: activities.liberation }),
   ]);
+  const own: NonNullable<typeof scope> = { ended: false, running: Promise.resolve() };
+  scope = own;
+  lastStep = 'start';
+  const bounded = async (): Promise<T> => {
+    const body = fn();
+    // If the deadline wins, the body's own later failure (its loops stopping) is expected.
+    body.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `test body still running after ${deadlineMs / 1000} s, last step: ${lastStep} (JOURNEY_TRACE=1 shows every step)`,
+            ),
+          ),
+        deadlineMs,
+      );
+    });
+    try {
+      return await Promise.race([body, deadline]);
+    } finally {
+      clearTimeout(timer);
+      own.ended = true;
+    }
+  };
   const [first, ...rest] = workers;
-  const nest = rest.reduce<() => Promise<T>>((inner, w) => () => w.runUntil(inner), fn);
-  return first!.runUntil(nest);
+  const nest = rest.reduce<() => Promise<T>>((inner, w) => () => w.runUntil(inner), bounded);
+  // runUntil shuts each worker down (and waits for it) when the body settles, either way.
+  own.running = first!.runUntil(nest);
+  try {
+    return (await own.running) as T;
+  } finally {
+    own.ended = true;
+  }
+}
+
+/**
+ * The file's time-skipping environment: created before its tests (handed to `assign`), and after
+ * them its last test body's workers stopped (stopWorkers) before it is torn down.
+ */
+export function useJourneyEnvironment(assign: (env: TestWorkflowEnvironment) => void): void {
+  let env: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    env = await createTimeSkippingTestEnv();
+    assign(env);
+  });
+  afterAll(async () => {
+    await stopWorkers();
+    await env?.teardown();
+  });
+}
+
+/**
+ * For a file's afterAll, before `env.teardown()`: ends the current test body's loops and waits for
+ * its workers to shut down (a body Jest timed out is otherwise still running).
+ */
+export async function stopWorkers(): Promise<void> {
+  const own = scope;
+  if (!own) return;
+  own.ended = true;
+  await own.running.catch(() => undefined);
 }
 
 let personCounter = 0;
@@ -500,10 +584,12 @@ export async function waitForPlan(
   timeoutMs = 20_000,
 ): Promise<PlanView> {
   trace(`waitForPlan ${what}`);
+  const own = scope;
   const until = Date.now() + timeoutMs;
   let last: PlanView | undefined;
   let lastError: unknown;
   while (Date.now() < until) {
+    stillRunning(what, own);
     try {
       last = await handle.client.withDeadline(Date.now() + 3_000, () => handle.query(planQuery));
       if (done(last)) return last;
@@ -535,8 +621,10 @@ export async function waitForNextRun(
   timeoutMs = 20_000,
 ): Promise<string> {
   trace(`waitForNextRun from ${fromRunId}`);
+  const own = scope;
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
+    stillRunning(`the run after ${fromRunId}`, own);
     const runId = await currentRunId(handle);
     if (runId !== fromRunId) return runId;
     await new Promise((r) => setTimeout(r, 100));
@@ -551,8 +639,11 @@ export async function waitForEffect<T extends Effect>(
   what: string,
   timeoutMs = 20_000,
 ): Promise<T> {
+  trace(`waitForEffect ${what}`);
+  const own = scope;
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
+    stillRunning(what, own);
     const found = acts.effects.find(match);
     if (found) return found;
     await new Promise((r) => setTimeout(r, 50));
@@ -625,13 +716,53 @@ export async function skipTo(env: TestWorkflowEnvironment, instant: string | num
   const now = await env.currentTimeMs();
   const target = typeof instant === 'number' ? instant : Date.parse(instant);
   if (target < now) throw new Error(`cannot skip back to ${new Date(target).toISOString()}`);
-  trace(`skip ${Math.round((target - now) / 60_000)} min`);
-  await env.sleep(target - now);
-  trace('skipped');
+  await advance(env, target - now);
+}
+
+/** How often `advance` checks that server time is moving (wall-clock ms). */
+const ADVANCE_CHECK_MS = 5_000;
+
+/**
+ * `env.sleep(duration)`, watched. The Java test server now and then keeps a time-skipping lock
+ * after an update (seen: the journey idle on its 45-minute settle timer, no pending activity or
+ * workflow task, and server time moving at wall-clock pace, so a 46-minute sleep took 46 real
+ * minutes and the test timed out; about one run in three of the attention suite under load).
+ * When server time moves less than a minute in each of two ADVANCE_CHECK_MS windows of wall time,
+ * the stray lock is released once (UnlockTimeSkipping) and the sleep goes on skipping. (The
+ * harness's activities answer at once, so nothing else holds time that long.)
+ */
+export async function advance(env: TestWorkflowEnvironment, duration: Duration): Promise<void> {
+  const ms = msToNumber(duration);
+  const own = scope;
+  stillRunning('a time skip', own);
+  trace(`advance ${Math.round(ms / 60_000)} min`);
+  let done = false;
+  const sleeping = env.sleep(ms).finally(() => {
+    done = true;
+  });
+  let before = await env.currentTimeMs();
+  let released = false;
+  let heldChecks = 0;
+  while (!done) {
+    await Promise.race([sleeping, new Promise((r) => setTimeout(r, ADVANCE_CHECK_MS))]);
+    if (done || own?.ended) break;
+    const now = await env.currentTimeMs();
+    heldChecks = now - before < 60_000 ? heldChecks + 1 : 0;
+    before = now;
+    // Two checks in a row: longer than a workflow task may hold time by right (its timeout is 10 s).
+    if (!released && heldChecks >= 2) {
+      trace(`server time held for ${(2 * ADVANCE_CHECK_MS) / 1000} s: releasing a stray time-skipping lock`);
+      await env.connection.testService!.unlockTimeSkipping({});
+      released = true;
+    }
+  }
+  await sleeping;
+  trace('advanced');
 }
 
 /** JOURNEY_TRACE=1: each harness step on stderr with the wall-clock time (to find where a run stalls). */
 export function trace(message: string): void {
+  lastStep = message;
   if (process.env.JOURNEY_TRACE) process.stderr.write(`[journey ${new Date().toISOString()}] ${message}\n`);
 }
 
@@ -651,7 +782,9 @@ export async function tell<T extends { eventId: string }>(
   // together ("invalid history builder state for action"), after which updates hang: tell a journey
   // only while it waits (the real server has no such problem; the race test opts out).
   if (!opts.whileWorking) await waitForPlan(handle, (p) => p.working === false, 'journey waiting');
+  const own = scope;
   for (let attempt = 1; ; attempt++) {
+    stillRunning(`update ${update.name}`, own);
     trace(`update ${update.name} attempt ${attempt}`);
     try {
       await handle.client.withDeadline(Date.now() + 10_000, () =>
@@ -685,8 +818,10 @@ export async function settleAttention(handle: WorkflowHandle): Promise<void> {
       });
     }
   }
+  const own = scope;
   const until = Date.now() + 20_000;
   while ((await handle.describe()).status.name === 'RUNNING') {
+    stillRunning(`journey ${handle.workflowId} to complete`, own);
     if (Date.now() > until) throw new Error(`journey ${handle.workflowId} still running after the test`);
     await new Promise((r) => setTimeout(r, 100));
   }

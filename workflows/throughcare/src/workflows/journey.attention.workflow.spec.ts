@@ -12,8 +12,8 @@ import {
   type PlanView,
 } from '@throughcare/contracts';
 import { deadlineFor, localDateOf, policyFor } from '@throughcare/domain';
-import { createTimeSkippingTestEnv } from '@throughcare/testing';
 import {
+  advance,
   acknowledgeReferral,
   DAY_MS,
   live,
@@ -31,15 +31,11 @@ import {
   waitForEffect,
   waitForPlan,
   withWorkers,
+  useJourneyEnvironment,
 } from './journey-harness';
 
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingTestEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+useJourneyEnvironment((created) => (env = created));
 
 const openItems = (p: PlanView) => (p.attention ?? []).filter((a) => a.status === 'OPEN');
 const resolve = async (handle: WorkflowHandle, itemId: string, option: AttentionOption, reason?: string) =>
@@ -174,7 +170,7 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
       expect(acts.effects.filter(of('coreScreenRequested'))).toEqual([]);
       // The service comes back: the next retry (at most 6 hours later) asks for the screen, once.
       acts.failing.requestCoreScreen = undefined;
-      await env.sleep('361 minutes');
+      await advance(env, '361 minutes');
       const asked = await waitForPlan(
         handle,
         (p) => p.assessmentId !== undefined && p.working === false,
@@ -212,7 +208,7 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
         'skipped',
       );
       // Skipped for good: not asked again, and the journey carries on (core screen asked for).
-      await env.sleep('2 days');
+      await advance(env, '2 days');
       expect(tally(acts.effects)).toMatchObject({ coreScreenRequested: 1, attentionRecorded: 2 });
       expect(acts.effects.filter(of('gatePickupBooked'))).toEqual([]);
       expect(after.attention?.[0]?.resolution).toMatchObject({
@@ -385,7 +381,7 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
         toEstablishmentCode: 'GLE',
         transferredAt: await serverNow(env),
       });
-      await env.sleep('46 minutes'); // the movement settles
+      await advance(env, '46 minutes'); // the movement settles
       // The notice comes after the bookings in the planner's order, in another lane: it does not wait.
       const told = await waitForPlan(handle, (p) => p.notifications?.length === 1, 'agency told');
       expect(since().filter(of('agencyNotified'))).toMatchObject([
@@ -396,7 +392,7 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
       expect(told.working).toBe(true); // the cancellation is still being retried
       // The service comes back: the visits move to GLE, each once; the agency is not told again.
       for (const name of bookingsAtThePrison) acts.failing[name] = undefined;
-      await env.sleep('6 minutes');
+      await advance(env, '6 minutes');
       const moved = await waitForPlan(
         handle,
         (p) =>

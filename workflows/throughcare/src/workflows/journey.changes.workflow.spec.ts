@@ -28,8 +28,8 @@ import {
   scottishLiberationDate,
   startOfLocalDay,
 } from '@throughcare/domain';
-import { createTimeSkippingTestEnv } from '@throughcare/testing';
 import {
+  advance,
   acknowledgeReferral,
   atStage,
   completeAssessment,
@@ -53,15 +53,11 @@ import {
   of,
   serverNow,
   settleAttention,
+  useJourneyEnvironment,
 } from './journey-harness';
 
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingTestEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+useJourneyEnvironment((created) => (env = created));
 
 const DAY = DAY_MS;
 const nowIso = () => serverNow(env);
@@ -527,7 +523,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       const pending = await waitForPlan(handle, (p) => p.pendingMovements?.length === 1, 'transfer pending');
       expect(pending.establishmentCode).toBe('BAR');
       expect(since()).toEqual([]);
-      await env.sleep('46 minutes');
+      await advance(env, '46 minutes');
       const after = await waitForPlan(
         handle,
         (p) =>
@@ -593,7 +589,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         release();
         await waitForNextRun(handle, run1);
         await waitForPlan(handle, (p) => live(p, 'CJSW_VISIT').length === 2, 'both visits at BAR');
-        await env.sleep('46 minutes');
+        await advance(env, '46 minutes');
         const after = await waitForPlan(
           handle,
           (p) =>
@@ -627,13 +623,13 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         toEstablishmentCode: 'GLE',
         transferredAt: await nowIso(),
       });
-      await env.sleep('10 minutes');
+      await advance(env, '10 minutes');
       await tell(handle, movementReversedUpdate, {
         movement: 'TRANSFER',
         reversedEventId: mistaken,
         reversedAt: await nowIso(),
       });
-      await env.sleep('46 minutes');
+      await advance(env, '46 minutes');
       const quiet = await waitForPlan(
         handle,
         (p) => (p.pendingMovements ?? []).length === 0,
@@ -646,7 +642,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         toEstablishmentCode: 'GLE',
         transferredAt: await nowIso(),
       });
-      await env.sleep('46 minutes');
+      await advance(env, '46 minutes');
       await waitForPlan(
         handle,
         (p) => p.establishmentCode === 'GLE' && p.notifications?.length === 1,
@@ -692,7 +688,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         releasedAt: await nowIso(),
         establishmentCode: 'BAR',
       });
-      await env.sleep('46 minutes');
+      await advance(env, '46 minutes');
       await waitForNextRun(handle, run);
       const out = await waitForPlan(
         handle,
@@ -747,10 +743,10 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       await atPreReleaseMeeting(async ({ handle, input, since }) => {
         const run = await currentRunId(handle);
         await tell(handle, releaseRecordedUpdate, { releasedAt: await nowIso(), establishmentCode: 'BAR' });
-        await env.sleep('46 minutes');
+        await advance(env, '46 minutes');
         await waitForNextRun(handle, run);
         const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
-        await env.sleep('3 days');
+        await advance(env, '3 days');
         await tell(handle, returnedToCustodyUpdate, {
           reason,
           recallReasonCode,
@@ -868,7 +864,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     await atPreReleaseMeeting(
       async ({ handle, acts, since }, before) => {
         await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
-        await env.sleep('46 minutes');
+        await advance(env, '46 minutes');
         const after = await waitForPlan(
           handle,
           (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE' && !p.working,
@@ -890,7 +886,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     await atPreReleaseMeeting(
       async ({ handle, since }, before) => {
         await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
-        await env.sleep('46 minutes');
+        await advance(env, '46 minutes');
         const after = await waitForPlan(
           handle,
           (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE' && !p.working,
@@ -937,7 +933,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         // The meeting took place at BAR, but its fact is still on the way when a transfer settles.
         heldBeforeCancel.add(meeting.bookingId);
         await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
-        await env.sleep('46 minutes');
+        await advance(env, '46 minutes');
         const after = await waitForPlan(
           handle,
           (p) => p.working === false && live(p, 'GATE_PICKUP')[0]?.establishmentCode === 'GLE',
@@ -996,10 +992,10 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           const run = await currentRunId(handle);
           const releasedAt = await nowIso();
           await tell(handle, releaseRecordedUpdate, { releasedAt, establishmentCode: 'BAR' });
-          await env.sleep('46 minutes');
+          await advance(env, '46 minutes');
           await waitForNextRun(handle, run);
           const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
-          await env.sleep('1 day');
+          await advance(env, '1 day');
           const missedAt = await nowIso();
           await expect(
             tell(handle, attendanceRecordedUpdate, {

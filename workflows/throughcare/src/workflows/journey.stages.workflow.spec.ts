@@ -8,8 +8,8 @@ import {
   type PlanView,
 } from '@throughcare/contracts';
 import { deadlineFor, localDateOf, policyFor, startOfLocalDay } from '@throughcare/domain';
-import { createTimeSkippingTestEnv } from '@throughcare/testing';
 import {
+  advance,
   acknowledgeReferral,
   atStage,
   completeAssessment,
@@ -32,15 +32,11 @@ import {
   tally,
   live,
   serverNow,
+  useJourneyEnvironment,
 } from './journey-harness';
 
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingTestEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
+useJourneyEnvironment((created) => (env = created));
 
 const DAY = DAY_MS;
 const count = (effects: Effect[], kind: Effect['kind']) => effects.filter((e) => e.kind === kind).length;
@@ -134,7 +130,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       );
       expect(pending.pendingMovements?.[0]).toMatchObject({ movement: 'RELEASE', eventId: release });
       expect(count(acts.effects, 'appointmentBooked')).toBe(0);
-      await env.sleep('46 minutes');
+      await advance(env, '46 minutes');
       await waitForNextRun(handle, run2);
       await recordHistory(
         env.client.workflow.getHandle(handle.workflowId, run2),
@@ -155,7 +151,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
         (p) => deadline(p, 'firstAppointment')?.status === 'MET',
         'first appointment met',
       );
-      await env.sleep('120 days');
+      await advance(env, '120 days');
       const closed = await waitForPlan(handle, atStage('CLOSED'), 'closed');
       await recordHistory(handle, 'v2.full-journey.follow-up-run');
       return closed;
@@ -221,7 +217,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
         ['comprehensiveScreen', 'BREACHED'],
       ]);
       // Nothing is requested twice and nothing breaches twice while the loop keeps waking.
-      await env.sleep('2 days');
+      await advance(env, '2 days');
       const run1 = await currentRunId(handle);
       await tell(handle, coreScreenCompletedUpdate, {
         assessmentId: first.assessmentId!,
@@ -400,7 +396,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
           status: 'OPEN',
         }),
       ]);
-      await env.sleep('2 days');
+      await advance(env, '2 days');
       await waitForPlan(handle, () => count(acts.effects, 'agencyLookedUp') === 3, 'asked again each day');
       await tell(handle, caseCloseRequestedUpdate, { reason: 'DEPORTED', requestedAt: await nowIso() });
       await settleAttention(handle); // closed, and its acknowledgement item closed with it

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import type { AuditDraft } from '../audit-record';
+import { auditHash, GENESIS_HASH, type AuditDraft } from '../audit-record';
+import { insertAuditRecord, type SqlRunner } from '../audit-writer';
 import { AUDIT_SCHEMA, AUDIT_TABLE } from '../audit.migration';
 
 // Test support for the services' audit integration specs (not exported from the library's
@@ -109,3 +110,28 @@ export const anAuditDraft = (overrides: Partial<AuditDraft> = {}): AuditDraft =>
   requestId: null,
   ...overrides,
 });
+
+/**
+ * Appends `count` records to `chain` as the store wrote them before sealing (key_id null, hash a
+ * plain SHA-256 of prev_hash and the fields): a deployment's records from before sealing, or a
+ * rewriter's without the keys.
+ */
+export async function insertUnsealedRecords(sql: SqlRunner, chain: string, count: number): Promise<void> {
+  const [head] = await sql(
+    `SELECT seq, hash FROM ${AUDIT_TABLE} WHERE chain = $1 ORDER BY seq DESC LIMIT 1`,
+    [chain],
+  );
+  let prev = (head?.hash as string | undefined) ?? GENESIS_HASH;
+  let seq = head ? Number(head.seq) : 0;
+  for (let n = 0; n < count; n++) {
+    seq++;
+    const [{ now }] = (await sql(`SELECT date_trunc('milliseconds', clock_timestamp()) AS now`)) as [
+      { now: Date },
+    ];
+    const draft = anAuditDraft();
+    const record = { ...draft, chain, seq, recordedAt: now, keyId: null, prevHash: prev };
+    const hash = auditHash(record); // keyId null: the plain SHA-256 of before sealing
+    await insertAuditRecord(sql, { ...record, hash });
+    prev = hash;
+  }
+}
