@@ -134,11 +134,13 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
     expect(lines.join('\n')).toBe(broken.stdout.trimEnd());
   });
 
-  it('fails a chain with unsealed records (exit 1) unless --allow-unsealed accepts records from before sealing', async () => {
+  it('fails a chain with unsealed records (exit 1) unless --allow-unsealed accepts records from before sealing, and only when a sealed record anchors them', async () => {
     // Records written before sealing (or a chain rewritten by someone without the keys: the two
-    // look alike, hence the flag), then one sealed record.
+    // look alike, hence the flag), then one sealed record, whose seal covers their last hash.
     await insertUnsealedRecords(sqlOf(db!.manager), 'directory', 2);
     await new AuditWriter(db!, 'directory', seal).append(draft(1));
+    // A chain of unsealed records only: nothing anchors it (it could be made up whole).
+    await insertUnsealedRecords(sqlOf(db!.manager), 'assessment', 2);
     const strict = await runVerify();
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain(
@@ -146,10 +148,68 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
     );
     const allowed = await runVerify(['verify', '--allow-unsealed']);
     expect(allowed.stdout).toContain(
-      'audit chain directory: 3 records, intact (seq 1-2 from before sealing: hashed, not sealed)\n',
+      'audit chain directory: 3 records, intact (seq 1-2 from before sealing: hashed, not sealed; anchored by seq 3)\n',
     );
-    // The liberation chain broken above still fails the command.
+    expect(allowed.stdout).toContain(
+      'audit chain assessment: NOT SEALED: none of its 2 records carries a seal, and nothing anchors them\n',
+    );
+    // The liberation chain broken above, and the unanchored one, still fail the command.
     expect(allowed.code).toBe(1);
+  });
+
+  it('says so when keys are unusable (exit 2), not that the chains are broken', async () => {
+    const bad = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [path.join(repoRoot, 'infra', 'bin', 'run.js'), 'audit', 'verify'],
+        {
+          cwd: repoRoot,
+          env: {
+            ...process.env,
+            DATABASE_URL: url,
+            AUDIT_SEAL_KEYS: 'k:not-base64!',
+            AUDIT_SEAL_KEY_ID: 'k',
+          },
+        },
+        (error, _stdout, stderr) =>
+          resolve({ code: typeof error?.code === 'number' ? error.code : 0, stderr: String(stderr) }),
+      ),
+    );
+    expect(bad).toEqual({
+      code: 2,
+      stderr: expect.stringContaining('audit: the sealing keys are unusable: ') as string,
+    });
+    expect(bad.stderr).toContain('AUDIT_SEAL_KEYS: entry 1 (key id "k"): the key is not valid base64');
+  });
+
+  it("reads every row of a chain and checks the store's guards: rows out of sequence and a removed constraint or trigger fail (exit 1)", async () => {
+    // Someone with the owner's rights removes the guards, then slips records in beside the chain
+    // (below seq 1, or at a seq already taken) where the auditor API would still show them.
+    await db!.query(`ALTER TABLE ${AUDIT_TABLE} DROP CONSTRAINT audit_record_chain_seq_key`);
+    await db!.query(`ALTER TABLE ${AUDIT_TABLE} DROP CONSTRAINT audit_record_seq_check`);
+    await db!.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_no_truncate`);
+    await insertUnsealedRecords(sqlOf(db!.manager), 'referral-copy', 1);
+    const rewrite = (sql: string) =>
+      db!.transaction(async (tx) => {
+        await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
+        await tx.query(sql);
+        await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
+      });
+    await rewrite(`UPDATE ${AUDIT_TABLE} SET chain = 'referral', seq = 0 WHERE chain = 'referral-copy'`);
+    const result = await runVerify(['verify', '--allow-unsealed']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('audit store: trigger audit_record_no_truncate is disabled\n');
+    expect(result.stdout).toContain('audit store: the unique key on (chain, seq) is missing\n');
+    expect(result.stdout).toContain('audit store: the check seq >= 1 is missing\n');
+    expect(result.stdout).toContain(
+      'audit chain referral: BROKEN at seq 1 (the chain starts at seq 0, not 1)\n',
+    );
+    // A second row at a seq already taken is read (and, past a batch's end, counted) and reported.
+    await rewrite(`UPDATE ${AUDIT_TABLE} SET seq = 2 WHERE chain = 'referral' AND seq = 0`);
+    const duplicate = await runVerify(['verify', '--allow-unsealed']);
+    expect(duplicate.stdout).toContain(
+      'audit chain referral: BROKEN at seq 3 (seq 3 is missing (next is 2))\n',
+    );
   });
 
   it('answers a wrong sub-command with its usage (exit 2)', async () => {

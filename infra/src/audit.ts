@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import {
   verifyAuditChains,
+  verifyAuditGuards,
   type ChainVerification,
   type SealKeys,
   type SqlRunner,
@@ -26,12 +27,14 @@ export function sealKeysOf(instance: string, env: NodeJS.ProcessEnv = process.en
       AUDIT_SEAL_KEYS: env.AUDIT_SEAL_KEYS,
       AUDIT_SEAL_KEY_ID: env.AUDIT_SEAL_KEY_ID ?? env.AUDIT_SEAL_KEYS.split(':')[0]!.trim(),
     });
-  try {
-    const file = JSON.parse(fs.readFileSync(auditSealKeyFile(instance), 'utf8')) as PayloadKeyFile;
-    return { keys: new Map(file.keys.map((k) => [k.id, Buffer.from(k.key, 'base64')])) };
-  } catch {
-    return undefined;
-  }
+  const file = auditSealKeyFile(instance);
+  if (!fs.existsSync(file)) return undefined;
+  // A key file that is there but unreadable is an error (thrown), not "no key file".
+  const content = JSON.parse(fs.readFileSync(file, 'utf8')) as PayloadKeyFile;
+  return auditSealKeyringFrom({
+    AUDIT_SEAL_KEYS: content.keys.map((k) => `${k.id}:${k.key}`).join(','),
+    AUDIT_SEAL_KEY_ID: content.activeKeyId,
+  });
 }
 
 export function databaseUrlOf(instance: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -50,7 +53,9 @@ export function databaseUrlOf(instance: string, env: NodeJS.ProcessEnv = process
  * One line per chain. Unsealed records (plain SHA-256, from before sealing) are only as strong as
  * access to the table: anyone who can write it could have rewritten the whole chain that way, so
  * they fail verification unless `allowUnsealed` (`--allow-unsealed`) accepts a deployment's
- * records from before sealing was turned on.
+ * records from before sealing was turned on, and even then only when a sealed record follows them
+ * (its seal covers the last one's hash, so it anchors them all). A chain with no sealed record at
+ * all always fails: nothing anchors it (review finding).
  */
 export function formatVerification(results: ChainVerification[], allowUnsealed = false): string {
   if (results.length === 0) return 'audit: no audit records yet';
@@ -60,16 +65,20 @@ export function formatVerification(results: ChainVerification[], allowUnsealed =
         ? `audit chain ${r.chain}: BROKEN at seq ${r.firstBrokenSeq} (${r.problem})`
         : r.unsealed === 0
           ? `audit chain ${r.chain}: ${r.records} records, intact`
-          : allowUnsealed
-            ? `audit chain ${r.chain}: ${r.records} records, intact (seq 1-${r.unsealed} from before sealing: hashed, not sealed)`
-            : `audit chain ${r.chain}: NOT SEALED: seq 1-${r.unsealed} of ${r.records} carry no seal (from before sealing, or rewritten without the keys); --allow-unsealed accepts records from before sealing`,
+          : r.unsealed === r.records
+            ? `audit chain ${r.chain}: NOT SEALED: none of its ${r.records} records carries a seal, and nothing anchors them`
+            : allowUnsealed
+              ? `audit chain ${r.chain}: ${r.records} records, intact (seq 1-${r.unsealed} from before sealing: hashed, not sealed; anchored by seq ${r.unsealed + 1})`
+              : `audit chain ${r.chain}: NOT SEALED: seq 1-${r.unsealed} of ${r.records} carry no seal (from before sealing, or rewritten without the keys); --allow-unsealed accepts records from before sealing`,
     )
     .join('\n');
 }
 
-/** Whether the results fail verification (a break, or unsealed records not allowed). */
+/** Whether the results fail verification (a break, or unsealed records not allowed or not anchored). */
 export function verificationFails(results: ChainVerification[], allowUnsealed = false): boolean {
-  return results.some((r) => r.firstBrokenSeq !== null || (!allowUnsealed && r.unsealed > 0));
+  return results.some(
+    (r) => r.firstBrokenSeq !== null || (r.unsealed > 0 && (!allowUnsealed || r.unsealed === r.records)),
+  );
 }
 
 /** Verifies the chains in the database at `url`; answers the exit code and prints the report. */
@@ -84,9 +93,11 @@ export async function verifyAuditDatabase(
   try {
     const sql: SqlRunner = async (text, params) =>
       (await client.query(text, params)).rows as Array<Record<string, unknown>>;
+    const guards = await verifyAuditGuards(sql);
     const results = await verifyAuditChains(sql, seal);
+    for (const problem of guards) write(`audit store: ${problem}`);
     write(formatVerification(results, allowUnsealed));
-    return verificationFails(results, allowUnsealed) ? 1 : 0;
+    return guards.length > 0 || verificationFails(results, allowUnsealed) ? 1 : 0;
   } finally {
     await client.end();
   }
@@ -108,7 +119,13 @@ export async function audit(args: string[]): Promise<number> {
     );
     return 2;
   }
-  const seal = sealKeysOf(instance);
+  let seal: SealKeys | undefined;
+  try {
+    seal = sealKeysOf(instance);
+  } catch (e) {
+    process.stderr.write(`audit: the sealing keys are unusable: ${(e as Error).message}\n`);
+    return 2;
+  }
   if (!seal) {
     process.stderr.write(
       `audit: no AUDIT_SEAL_KEYS and no key file for "${instance}" (${auditSealKeyFile(instance)})\n`,

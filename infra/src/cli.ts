@@ -85,12 +85,22 @@ export async function main(args: string[]): Promise<void> {
  * waits for the longest (the Temporal CLI's build) instead of the sum.
  */
 async function provisionAll(): Promise<{ testServerPath?: string; schemathesis: string }> {
-  const [, , ts, schemathesis] = await Promise.all([
+  // allSettled: one tool failing must not end the process while another is mid-install (its
+  // lock left behind, its build orphaned); every failure is reported once all have finished.
+  const settled = await Promise.allSettled([
     timed('provision temporal cli', () => provisionTemporalCli()),
     timed('provision nats-server', () => provisionNats()),
     timed('provision java test server', () => provisionTestServer()),
     timed('provision schemathesis', () => provisionSchemathesis()),
   ]);
+  const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length) throw new Error(failed.map((f) => errorLine(f.reason, true)).join('\n'));
+  const [, , ts, schemathesis] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    unknown,
+    unknown,
+    Awaited<ReturnType<typeof provisionTestServer>>,
+    string,
+  ];
   return { testServerPath: ts.path, schemathesis };
 }
 

@@ -31,9 +31,17 @@ export async function provisionSchemathesis(): Promise<string> {
   for (const until = Date.now() + 10 * 60_000; ; ) {
     try {
       fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
       break;
     } catch {
       if (fs.existsSync(done)) return exe;
+      // A lock whose installer died (killed, or its process exited mid-install when another tool
+      // failed) is stale: take it over rather than wait for nobody (review finding).
+      if (lockOwnerGone(lock)) {
+        log('schemathesis', `removing a stale install lock ${lock}`);
+        fs.rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
       if (Date.now() > until)
         throw new Error(`another schemathesis install holds ${lock}; remove it if stale`);
       await new Promise((r) => setTimeout(r, 1000));
@@ -47,6 +55,23 @@ export async function provisionSchemathesis(): Promise<string> {
     fs.rmSync(lock, { recursive: true, force: true });
   }
   return exe;
+}
+
+/** Whether the lock's recorded installer is no longer running (a lock without a pid is fresh). */
+function lockOwnerGone(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    return false; // just made by its owner, pid not written yet (or an older lock: wait it out)
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 async function install(venv: string, exe: string): Promise<void> {

@@ -1,11 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
+import type { AuditWriter } from '@throughcare/platform-audit';
 import { actorOf, hasRole, type AccessTokenVerifier, type Principal } from '@throughcare/platform-auth';
 import { authenticate, fieldErrors, noSuchRoute, Problem, problemApi } from './koa-problem';
 import {
   CreateStaffSchema,
   DisableStaffSchema,
+  ResetPasswordSchema,
   staffView,
   UsernameTakenError,
   type StaffStore,
@@ -20,7 +22,7 @@ import {
 
 const MAX_BODY_BYTES = 16 * 1024;
 const CLIENT_PATH = /^\/admin\/clients\/(tc-[0-9a-f]{24}|throughcare-admin)(\/revocation)?$/;
-const STAFF_PATH = /^\/admin\/staff\/(st-[0-9a-f]{24})(\/disabling)?$/;
+const STAFF_PATH = /^\/admin\/staff\/(st-[0-9a-f]{24})(\/disabling|\/password-reset)?$/;
 const StaffListQuerySchema = z
   .object({
     after: z.string().min(1).max(100).optional(),
@@ -59,7 +61,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
  * API clients; create, list, read and disable staff accounts (people who sign in). Callers need an access token for `audience` with the administrator role; anybody
  * else gets the same 404 as an unknown path.
  */
-export function adminApi(clients: ClientStore, staff: StaffStore, verifier: AccessTokenVerifier): Middleware {
+export function adminApi(
+  clients: ClientStore,
+  staff: StaffStore,
+  verifier: AccessTokenVerifier,
+  audit: AuditWriter,
+): Middleware {
   const administrator = async (ctx: ParameterizedContext): Promise<Principal> => {
     const principal = await authenticate(ctx, verifier);
     if (!hasRole(principal, ['administrator'])) throw noSuchRoute(ctx);
@@ -71,7 +78,7 @@ export function adminApi(clients: ClientStore, staff: StaffStore, verifier: Acce
     (ctx) => ctx.path.startsWith('/admin/'),
     async (ctx) => {
       if (ctx.path === '/admin/staff' || ctx.path.startsWith('/admin/staff/'))
-        await staffRoute(ctx, administrator, staff);
+        await staffRoute(ctx, administrator, staff, audit);
       else await route(ctx, administrator, clients);
     },
   );
@@ -138,13 +145,16 @@ async function route(
 /**
  * Staff accounts: `POST /admin/staff` (a generated one-time password is returned once when none
  * is given; a given one is never echoed), `GET /admin/staff` (pages), `GET /admin/staff/:id`,
- * `POST /admin/staff/:id/disabling` (`{reason}`). Who created or disabled an account is recorded
- * on it, like a client's registration and revocation.
+ * `POST /admin/staff/:id/disabling` (`{reason}`), `POST /admin/staff/:id/password-reset`
+ * (`{reason}`: a new one-time password, returned once, and the lock cleared; on the identity audit
+ * chain). Who created or disabled an account is recorded on it, like a client's registration and
+ * revocation.
  */
 async function staffRoute(
   ctx: ParameterizedContext,
   administrator: (ctx: ParameterizedContext) => Promise<Principal>,
   staff: StaffStore,
+  audit: AuditWriter,
 ): Promise<void> {
   const one = STAFF_PATH.exec(ctx.path);
   if (ctx.path !== '/admin/staff' && !one) throw noSuchRoute(ctx);
@@ -188,7 +198,49 @@ async function staffRoute(
     ctx.body = staffView(user);
     return;
   }
-  if (one?.[2] && ctx.method === 'POST') {
+  if (one?.[2] === '/password-reset' && ctx.method === 'POST') {
+    const parsed = ResetPasswordSchema.safeParse(await readJson(ctx.req));
+    if (!parsed.success)
+      throw new Problem(400, 'Bad Request', 'invalid password reset', {
+        errors: fieldErrors(parsed.error, 'body'),
+      });
+    const known = await staff.findActive(one[1]!);
+    if (!known) throw new Problem(404, 'Not Found', `no enabled staff account ${one[1]}`);
+    // Recorded before it is done (who, whose, why); no record, no reset.
+    try {
+      await audit.append({
+        actor,
+        clientId: principal.clientId,
+        roles: [...principal.roles],
+        purpose: null,
+        subjectPerson: null,
+        disclosedPersons: [],
+        action: 'staff.password-reset',
+        objectType: 'staff-account',
+        objectId: one[1]!,
+        outcome: 'allowed',
+        reason: parsed.data.reason,
+        httpMethod: 'POST',
+        route: '/admin/staff/:id/password-reset',
+        requestId: null,
+      });
+    } catch {
+      throw new Problem(
+        503,
+        'Service Unavailable',
+        'the audit trail is unavailable: the password was not reset',
+        {
+          code: 'AUDIT_UNAVAILABLE',
+        },
+      );
+    }
+    const reset = await staff.resetPassword(one[1]!);
+    if (!reset) throw new Problem(404, 'Not Found', `no enabled staff account ${one[1]}`);
+    ctx.set('cache-control', 'no-store');
+    ctx.body = { ...staffView(reset.user), oneTimePassword: reset.password };
+    return;
+  }
+  if (one?.[2] === '/disabling' && ctx.method === 'POST') {
     const parsed = DisableStaffSchema.safeParse(await readJson(ctx.req));
     if (!parsed.success)
       throw new Problem(400, 'Bad Request', 'invalid disabling', {

@@ -1,10 +1,11 @@
+import { AuditWriter } from '@throughcare/platform-audit';
 import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { createServer, type Server } from 'node:http';
 import type { JWKS } from 'oidc-provider';
 import { AccessTokenVerifier } from '@throughcare/platform-auth';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { adminApi } from './admin-api';
-import { auditApi } from './audit-api';
+import { auditApi, IDENTITY_AUDIT_CHAIN } from './audit-api';
 import { ClientStore } from './client-store';
 import { IDENTITY_AUDIENCE, IDENTITY_SCHEMA, issuerOf, type IdentityConfig } from './config';
 import { identityMigrations } from './migrations';
@@ -60,9 +61,12 @@ export async function startIdentityService(config: IdentityConfig): Promise<Iden
     audience: IDENTITY_AUDIENCE,
     jwksUri: `${issuer}/jwks`,
   });
-  provider.use(interactions(provider, staff, dashboard ? [new URL(dashboard.url).origin] : []));
-  provider.use(adminApi(clients, staff, verifier));
-  provider.use(auditApi(db, verifier, auditSealKeyringFrom(config)));
+  const seal = auditSealKeyringFrom(config);
+  // Sign-in attempts go on the identity chain, like the auditor API's own use.
+  const audit = new AuditWriter(db, IDENTITY_AUDIT_CHAIN, seal);
+  provider.use(interactions(provider, staff, dashboard ? [new URL(dashboard.url).origin] : [], audit));
+  provider.use(adminApi(clients, staff, verifier, audit));
+  provider.use(auditApi(db, verifier, seal));
   // Why a token request was refused (oidc-provider keeps the detail out of the response).
   provider.on('grant.error', (_ctx: unknown, error: Error & { error_detail?: string }) =>
     console.warn(`identity: token request refused: ${error.message} (${error.error_detail ?? 'no detail'})`),

@@ -1,7 +1,8 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type Provider from 'oidc-provider';
+import type { AuditDraft, AuditWriter } from '@throughcare/platform-audit';
 import { loginPage, page, pageCsp } from './pages';
-import type { StaffStore } from './staff-store';
+import type { SignInAttempt, StaffStore } from './staff-store';
 
 const MAX_FORM_BYTES = 4 * 1024;
 const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]{1,64})(\/login)?$/;
@@ -33,6 +34,7 @@ export function interactions(
   provider: Provider,
   staff: StaffStore,
   formTargets: readonly string[],
+  audit: AuditWriter,
 ): Middleware {
   const csp = pageCsp(formTargets);
   const render = (ctx: ParameterizedContext, status: number, html: string) => {
@@ -88,10 +90,24 @@ export function interactions(
       const form = await readForm(ctx);
       const username = (form?.get('username') ?? '').trim().toLowerCase().slice(0, 64);
       const password = form?.get('password') ?? '';
-      const user =
+      const attempt: SignInAttempt =
         username && password && password.length <= 200
-          ? await staff.authenticate(username, password)
-          : undefined;
+          ? await staff.signIn(username, password)
+          : { outcome: 'UNKNOWN_ACCOUNT' };
+      // Every attempt is on the identity chain before it is answered; no record, no sign-in.
+      try {
+        await audit.append(signInRecord(attempt, String(details.params['client_id'] ?? '')));
+      } catch {
+        return render(
+          ctx,
+          503,
+          page(
+            'Throughcare: sign-in unavailable',
+            '<h1>Sign-in is unavailable</h1><p>It could not be recorded. Try again in a few minutes.</p>',
+          ),
+        );
+      }
+      const user = attempt.user;
       if (!user) {
         await new Promise((resolve) => setTimeout(resolve, FAILURE_DELAY_MS));
         return render(ctx, 401, loginPage({ action, clientName, error: SIGN_IN_FAILED, username }));
@@ -109,5 +125,29 @@ export function interactions(
     ctx.status = 404;
     ctx.type = 'text/plain';
     ctx.body = 'Not Found';
+  };
+}
+
+/**
+ * The audit record of one sign-in attempt (action `staff.sign-in`): the account when the username
+ * names one (never the username typed: a mistyped password often lands in that field), the
+ * client the sign-in was for, and why it was refused.
+ */
+function signInRecord(attempt: SignInAttempt, clientId: string): AuditDraft {
+  return {
+    actor: attempt.userId ? `user:${attempt.userId}` : 'anonymous',
+    clientId: clientId || null,
+    roles: attempt.user ? [...attempt.user.roles] : [],
+    purpose: null,
+    subjectPerson: null,
+    disclosedPersons: [],
+    action: 'staff.sign-in',
+    objectType: 'staff-account',
+    objectId: attempt.userId ?? null,
+    outcome: attempt.outcome === 'SIGNED_IN' ? 'allowed' : 'refused',
+    reason: attempt.outcome === 'SIGNED_IN' ? null : attempt.outcome,
+    httpMethod: 'POST',
+    route: '/interaction/:uid/login',
+    requestId: null,
   };
 }

@@ -209,7 +209,9 @@ export function createProvider(options: ProviderOptions): Provider {
       AuthorizationCode: 60,
       IdToken: options.accessTokenTtlSeconds,
       Interaction: 600,
-      Session: options.sessionTtlSeconds,
+      // Absolute, not sliding: each use re-saves the session, so a plain number would extend it
+      // for as long as someone kept using it (review finding); it ends sessionTtlSeconds after sign-in.
+      Session: absoluteSessionTtl(options.sessionTtlSeconds),
       Grant: options.sessionTtlSeconds,
     },
     extraTokenClaims: async (ctx, token) => {
@@ -242,4 +244,19 @@ export function createProvider(options: ProviderOptions): Provider {
     return secretMatches(actual, this.clientSecret);
   };
   return provider;
+}
+
+/**
+ * The provider session's time to live when it is (re)saved: what is left of `ttlSeconds` since
+ * the sign-in (`loginTs`), at least one second; a session not yet signed in gets the whole of it.
+ * The password is asked again `ttlSeconds` after it was given, however busy the session.
+ */
+export function absoluteSessionTtl(
+  ttlSeconds: number,
+): (ctx: unknown, session: { loginTs?: number }) => number {
+  return (_ctx, session) => {
+    const now = Math.floor(Date.now() / 1000);
+    const signedInAt = session.loginTs ?? now;
+    return Math.max(1, signedInAt + ttlSeconds - now);
+  };
 }

@@ -1,6 +1,7 @@
 import { Client as PgClient } from 'pg';
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { withAuditStoreAway } from '@throughcare/platform-audit/src/testing';
 import { AccessTokenVerifier } from '@throughcare/platform-auth';
 import {
   adminClient,
@@ -166,6 +167,122 @@ describe('staff sign-in at the identity provider (authorization code + PKCE, rea
     expect(right.status).toBe(401);
   });
 
+  it('writes every attempt to the identity audit chain: the account (never the username typed), the client, and why it was refused', async () => {
+    const locked = await createStaff({ roles: ['manager'] });
+    const fine = await createStaff({ roles: ['operator'] });
+    const gone = await createStaff({ roles: ['operator'] });
+    expect((await admin('POST', `/admin/staff/${gone.userId}/disabling`, { reason: 'left' })).status).toBe(
+      200,
+    );
+    const { challenge } = pkce();
+    const { jar, at, html } = await signIn({ ...locked, password: 'wrong-password-1' }, challenge);
+    for (let i = 2; i <= 5; i++)
+      await browse(jar, formAction(html, at), {
+        form: { username: locked.username, password: `wrong-${i}` },
+      });
+    await browse(jar, formAction(html, at), {
+      form: { username: locked.username, password: locked.password },
+    });
+    await codeFor(fine, challenge);
+    await signIn({ ...gone }, challenge);
+    // A password typed into the username field: recorded as an unknown account, never as typed.
+    const typed = `spec-typed-secret-${randomBytes(6).toString('hex')}`;
+    await signIn({ username: typed, password: 'whatever-password' }, challenge);
+
+    const db = new PgClient({ connectionString: requireEnv('DATABASE_URL') });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{
+        actor: string;
+        client_id: string;
+        outcome: string;
+        reason: string | null;
+        object_id: string | null;
+        roles: string[];
+      }>(
+        `SELECT actor, client_id, outcome, reason, object_id, roles FROM audit.audit_record
+          WHERE chain = 'identity' AND action = 'staff.sign-in' AND object_id = ANY($1) ORDER BY seq`,
+        [[locked.userId, fine.userId, gone.userId]],
+      );
+      const of = (id: string) => rows.filter((r) => r.object_id === id).map((r) => [r.outcome, r.reason]);
+      expect(of(locked.userId)).toEqual([
+        ['refused', 'WRONG_PASSWORD'],
+        ['refused', 'WRONG_PASSWORD'],
+        ['refused', 'WRONG_PASSWORD'],
+        ['refused', 'WRONG_PASSWORD'],
+        ['refused', 'WRONG_PASSWORD_NOW_LOCKED'],
+        ['refused', 'ACCOUNT_LOCKED'],
+      ]);
+      expect(of(fine.userId)).toEqual([['allowed', null]]);
+      expect(of(gone.userId)).toEqual([['refused', 'ACCOUNT_DISABLED']]);
+      expect(rows.find((r) => r.object_id === fine.userId)).toMatchObject({
+        actor: `user:${fine.userId}`,
+        client_id: CLIENT_ID,
+        roles: ['operator'],
+      });
+      const { rows: anywhere } = await db.query(
+        `SELECT count(*)::int AS n FROM audit.audit_record WHERE to_jsonb(audit_record)::text LIKE $1`,
+        [`%${typed}%`],
+      );
+      expect(anywhere[0].n).toBe(0);
+      const { rows: unknown } = await db.query(
+        `SELECT count(*)::int AS n FROM audit.audit_record
+          WHERE chain = 'identity' AND action = 'staff.sign-in' AND reason = 'UNKNOWN_ACCOUNT' AND actor = 'anonymous'`,
+      );
+      expect(unknown[0].n).toBeGreaterThanOrEqual(1);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('fails closed: with the audit store away the right password signs nobody in (503), and works again once it is back', async () => {
+    const user = await createStaff({ roles: ['operator'] });
+    const { challenge } = pkce();
+    const refused = await withAuditStoreAway(async () => (await signIn(user, challenge)).posted);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('location')).toBeNull();
+    expect(await refused.text()).toContain('Sign-in is unavailable');
+    const { code } = await codeFor(user, challenge);
+    expect(code).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+  });
+
+  it('ends the provider session a fixed time after sign-in: a later silent sign-in does not extend it', async () => {
+    const user = await createStaff({ roles: ['operator'] });
+    const { challenge } = pkce();
+    const { jar } = await codeFor(user, challenge);
+    const db = new PgClient({ connectionString: requireEnv('DATABASE_URL') });
+    await db.connect();
+    const sessionOf = async () =>
+      (
+        await db.query<{ login: number; expires: number }>(
+          `SELECT (payload->>'loginTs')::bigint AS login, extract(epoch FROM expires_at)::bigint AS expires
+             FROM identity.provider_state WHERE model = 'Session' AND payload->>'accountId' = $1`,
+          [user.userId],
+        )
+      ).rows;
+    try {
+      const [first] = await sessionOf();
+      expect(first).toBeDefined();
+      const ttl = Number(first!.expires) - Number(first!.login);
+      expect(ttl).toBeGreaterThanOrEqual(60);
+      await new Promise((r) => setTimeout(r, 2_100));
+      // A silent re-authorisation with the same browser: the session is used and saved again.
+      const again = await follow(
+        jar,
+        authorizeUrl({ code_challenge: challenge, code_challenge_method: 'S256' }),
+        {
+          stopAt: (u) => u.startsWith(redirectUri),
+        },
+      );
+      expect(new URL(again.url).searchParams.get('code')).toBeTruthy();
+      const [after] = await sessionOf();
+      expect(Number(after!.login)).toBe(Number(first!.login));
+      expect(Math.abs(Number(after!.expires) - Number(first!.expires))).toBeLessThanOrEqual(1);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('counts a burst of parallel guesses against the lock: at most five are checked', async () => {
     const user = await createStaff({ roles: ['manager'] });
     const { challenge } = pkce();
@@ -285,6 +402,54 @@ describe('staff sign-in at the identity provider (authorization code + PKCE, rea
       expect(disabled).toMatchObject({ disabledReason: 'moved on', disabledBy: 'client:throughcare-admin' });
       expect(
         (await admin('POST', '/admin/staff/st-000000000000000000000000/disabling', { reason: 'x' })).status,
+      ).toBe(404);
+    });
+
+    it('resets a password: a new one-time password shown once, the lock cleared, the old password refused, the reset audited', async () => {
+      const user = await createStaff({ roles: ['operator'] });
+      const { challenge } = pkce();
+      // Somebody who knows the username locks the account.
+      const { jar, at, html } = await signIn({ ...user, password: 'wrong-password-1' }, challenge);
+      for (let i = 2; i <= 5; i++)
+        await browse(jar, formAction(html, at), {
+          form: { username: user.username, password: `wrong-${i}` },
+        });
+      expect((await signIn(user, challenge)).posted.status).toBe(401);
+
+      expect((await admin('POST', `/admin/staff/${user.userId}/password-reset`, {})).status).toBe(400);
+      const reset = await admin('POST', `/admin/staff/${user.userId}/password-reset`, {
+        reason: 'locked out by someone guessing',
+      });
+      expect(reset.status).toBe(200);
+      expect(reset.headers.get('cache-control')).toBe('no-store');
+      const { oneTimePassword } = (await reset.json()) as { oneTimePassword: string };
+      expect(oneTimePassword).toHaveLength(24);
+      expect((await signIn(user, challenge)).posted.status).toBe(401); // the old password
+      await codeFor({ ...user, password: oneTimePassword }, challenge);
+
+      const db = new PgClient({ connectionString: requireEnv('DATABASE_URL') });
+      await db.connect();
+      try {
+        const { rows } = await db.query(
+          `SELECT actor, action, outcome, reason FROM audit.audit_record
+            WHERE chain = 'identity' AND action = 'staff.password-reset' AND object_id = $1`,
+          [user.userId],
+        );
+        expect(rows).toEqual([
+          {
+            actor: 'client:throughcare-admin',
+            action: 'staff.password-reset',
+            outcome: 'allowed',
+            reason: 'locked out by someone guessing',
+          },
+        ]);
+      } finally {
+        await db.end();
+      }
+      const disabled = await createStaff({ roles: ['operator'] });
+      await admin('POST', `/admin/staff/${disabled.userId}/disabling`, { reason: 'left' });
+      expect(
+        (await admin('POST', `/admin/staff/${disabled.userId}/password-reset`, { reason: 'x' })).status,
       ).toBe(404);
     });
 

@@ -58,6 +58,8 @@ export const CreateStaffSchema = z
 export type CreateStaff = z.output<typeof CreateStaffSchema>;
 
 export const DisableStaffSchema = z.object({ reason: z.string().max(500).trim().min(1) }).strict();
+/** Why an administrator resets a password (kept on the identity audit chain): the same shape. */
+export const ResetPasswordSchema = DisableStaffSchema;
 
 interface Row {
   user_id: string;
@@ -73,6 +75,9 @@ interface Row {
   disabled_by: string | null;
   disabled_reason: string | null;
 }
+
+/** A row as the sign-in's counting UPDATE returns it: whether this attempt locked the account. */
+type CountedRow = Row & { locked_now: boolean };
 
 const fromRow = (r: Row): StaffUser => ({
   userId: r.user_id,
@@ -153,6 +158,22 @@ export class StaffStore {
     return this.find(userId);
   }
 
+  /**
+   * Gives an enabled account a new one-time password (generated, returned here once) and clears
+   * its lock and failure count: the administrator's answer to a forgotten password or to an
+   * account someone keeps locking. Undefined when unknown or disabled.
+   */
+  async resetPassword(userId: string): Promise<{ user: StaffUser; password: string } | undefined> {
+    const password = newPassword();
+    const rows = (await this.db.query(
+      `UPDATE "identity"."staff_user" SET password_hash = $2, failed_attempts = 0, locked_until = NULL
+       WHERE user_id = $1 AND disabled_at IS NULL RETURNING *`,
+      [userId, await hashPassword(password)],
+    )) as [Row[], number] | Row[];
+    const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Row[];
+    return updated[0] ? { user: fromRow(updated[0]), password } : undefined;
+  }
+
   /** Accounts in id order, one page at a time. */
   async list(options: { after?: string; limit: number }): Promise<StaffUser[]> {
     const rows = (await this.db.query(
@@ -176,26 +197,62 @@ export class StaffStore {
    * requests arrive together; the right password then clears the count.
    */
   async authenticate(username: string, password: string): Promise<StaffUser | undefined> {
+    return (await this.signIn(username, password)).user;
+  }
+
+  /**
+   * `authenticate`, saying why an attempt failed (for the audit trail, never for the person at
+   * the form): the account's id when the username names one, and whether this attempt locked it.
+   */
+  async signIn(username: string, password: string): Promise<SignInAttempt> {
     const rows = (await this.db.query(
       `UPDATE "identity"."staff_user" SET failed_attempts = failed_attempts + 1,
          locked_until = CASE WHEN failed_attempts + 1 >= $2
            THEN now() + make_interval(secs => LEAST($4::float8, $3::float8 * power(2, failed_attempts + 1 - $2)))
            ELSE locked_until END
        WHERE username = $1 AND disabled_at IS NULL AND (locked_until IS NULL OR locked_until <= now())
-       RETURNING *`,
+       RETURNING *, (locked_until IS NOT NULL AND locked_until > now()) AS locked_now`,
       [username, LOCKOUT_AFTER_FAILURES, LOCKOUT_FIRST_SECONDS, LOCKOUT_MAX_SECONDS],
-    )) as [Row[], number] | Row[];
+    )) as [CountedRow[], number] | CountedRow[];
     // TypeORM's query() answers [rows, count] for UPDATE … RETURNING on Postgres.
-    const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Row[];
+    const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as CountedRow[];
     const row = updated[0];
     const matches = await passwordMatches(password, row?.password_hash ?? (await UNKNOWN_USER_HASH));
-    if (!row || !matches) return undefined;
-    await this.db.query(
-      `UPDATE "identity"."staff_user" SET failed_attempts = 0, locked_until = NULL WHERE user_id = $1`,
-      [row.user_id],
-    );
-    return fromRow(row);
+    if (row && matches) {
+      await this.db.query(
+        `UPDATE "identity"."staff_user" SET failed_attempts = 0, locked_until = NULL WHERE user_id = $1`,
+        [row.user_id],
+      );
+      return { outcome: 'SIGNED_IN', user: fromRow(row), userId: row.user_id };
+    }
+    if (row)
+      return {
+        outcome: row.locked_now ? 'WRONG_PASSWORD_NOW_LOCKED' : 'WRONG_PASSWORD',
+        userId: row.user_id,
+      };
+    // No attempt was counted: say why (the person at the form is told the same either way).
+    const [known] = (await this.db.query(
+      `SELECT user_id, disabled_at FROM "identity"."staff_user" WHERE username = $1`,
+      [username],
+    )) as Array<{ user_id: string; disabled_at: Date | null }>;
+    if (!known) return { outcome: 'UNKNOWN_ACCOUNT' };
+    return { outcome: known.disabled_at ? 'ACCOUNT_DISABLED' : 'ACCOUNT_LOCKED', userId: known.user_id };
   }
+}
+
+/** What became of one sign-in attempt (StaffStore.signIn). */
+export interface SignInAttempt {
+  outcome:
+    | 'SIGNED_IN'
+    | 'WRONG_PASSWORD'
+    | 'WRONG_PASSWORD_NOW_LOCKED'
+    | 'ACCOUNT_LOCKED'
+    | 'ACCOUNT_DISABLED'
+    | 'UNKNOWN_ACCOUNT';
+  /** The account signed in (SIGNED_IN only). */
+  user?: StaffUser;
+  /** The account the username names, when it names one. */
+  userId?: string;
 }
 
 /** An account as the administration API shows it: never the password hash. */

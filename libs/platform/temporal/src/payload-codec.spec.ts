@@ -54,7 +54,9 @@ describe('AesGcmPayloadCodec', () => {
     await expect(codec.decode([plain()])).rejects.toMatchObject({
       name: 'PayloadDecryptionError',
       reason: 'PLAINTEXT_REFUSED',
-      message: expect.stringContaining('payload is not encrypted (encoding "json/plain"): refused'),
+      message: expect.stringContaining(
+        'PLAINTEXT_REFUSED: payload is not encrypted (encoding "json/plain"): refused',
+      ),
     });
     await expect(codec.decode([{}])).rejects.toMatchObject({ reason: 'PLAINTEXT_REFUSED' });
     // Refused whole: one encrypted payload beside it does not let the plain one through.

@@ -59,10 +59,12 @@ const text = new TextDecoder();
  * refuses payloads that are not `binary/encrypted` unless told to accept them (`plaintext`:
  * histories recorded before encryption).
  *
- * Not bound to its workflow: the SDK (1.24) gives a codec no context (workflow id, event), so a
- * ciphertext moved to another history by someone able to write Temporal's database would decrypt
- * there. Such a person can also delete or rewrite histories; the audit trail and the services'
- * own records are the check against that.
+ * Not bound to its workflow yet: a ciphertext moved to another history by someone able to write
+ * Temporal's database would decrypt there. The SDK (1.24) does pass codecs an experimental
+ * serialization context (namespace and workflow id; for an activity the workflow id only "when
+ * known"), which could bind each ciphertext to its workflow as GCM associated data; that is not
+ * built, because a context that differs between encode and decode (an activity's workflow id
+ * known on one side only) would make the journeys' own payloads unreadable.
  */
 export class AesGcmPayloadCodec implements PayloadCodec {
   private readonly plaintext: PlaintextPayloads;
@@ -116,7 +118,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       throw new PayloadDecryptionError(
         'PLAINTEXT_REFUSED',
         undefined,
-        `payload is not encrypted (encoding ${encoding ? JSON.stringify(text.decode(encoding)) : 'none'}): refused; PAYLOAD_PLAINTEXT=accept reads histories from before encryption`,
+        `PLAINTEXT_REFUSED: payload is not encrypted (encoding ${encoding ? JSON.stringify(text.decode(encoding)) : 'none'}): refused; PAYLOAD_PLAINTEXT=accept reads histories from before encryption`,
       );
     }
     const keyIdBytes = payload.metadata?.[METADATA_ENCRYPTION_KEY_ID];

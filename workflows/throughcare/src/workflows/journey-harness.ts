@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { ApplicationFailure } from '@temporalio/common';
 import type { Duration, UpdateDefinition } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import {
   carriedHistorySignal,
   type CarriedHistory,
@@ -432,10 +434,21 @@ const quietLogger = {
  * cannot go on calling a server its environment has already torn down (grpc-js then throws
  * "Channel has been shut down" outside any test and takes the whole Jest run down with it).
  */
-let scope: { ended: boolean; running: Promise<unknown> } | undefined;
+interface Scope {
+  ended: boolean;
+  running: Promise<unknown>;
+}
+/**
+ * The scope of the test body that is running, bound to the body's own async context (not a
+ * global read at each call: a body Jest gave up on must not find the next test's scope and carry
+ * on in it). `latest` is what stopWorkers ends.
+ */
+const scopes = new AsyncLocalStorage<Scope>();
+let latest: Scope | undefined;
+const currentScope = (): Scope | undefined => scopes.getStore();
 
 /** Throws once the test body that called it has ended (its workers are gone). */
-function stillRunning(what: string, own: typeof scope): void {
+function stillRunning(what: string, own: Scope | undefined): void {
   if (own?.ended) throw new Error(`test body over: stopped waiting for ${what}`);
 }
 
@@ -455,52 +468,62 @@ export async function withWorkers<T>(
   fn: () => Promise<T>,
   { deadlineMs = TEST_BODY_DEADLINE_MS }: { deadlineMs?: number } = {},
 ): Promise<T> {
-  const connection = env.nativeConnection;
-  const workers = await Promise.all([
-    Worker.create({
-      connection,
-      taskQueue: TaskQueues.throughcare,
-      workflowBundle: await journeyBundle(),
-      activities: activities.throughcare,
-    }),
-    Worker.create({ connection, taskQueue: TaskQueues.assessment, activities: activities.assessment }),
-    Worker.create({ connection, taskQueue: TaskQueues.directory, activities: activities.directory }),
-    Worker.create({ connection, taskQueue: TaskQueues.referral, activities: activities.referral }),
-    Worker.create({ connection, taskQueue: TaskQueues.liberation, activities: activities.liberation }),
-  ]);
-  const own: NonNullable<typeof scope> = { ended: false, running: Promise.resolve() };
-  scope = own;
+  const own: Scope = { ended: false, running: Promise.resolve() };
+  latest = own;
   lastStep = 'start';
-  const bounded = async (): Promise<T> => {
-    const body = fn();
-    // If the deadline wins, the body's own later failure (its loops stopping) is expected.
-    body.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `test body still running after ${deadlineMs / 1000} s, last step: ${lastStep} (JOURNEY_TRACE=1 shows every step)`,
-            ),
+  // The deadline counts from here, worker creation (and the first bundle) included, so that it
+  // falls before Jest's own timeout.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `test body still running after ${deadlineMs / 1000} s, last step: ${lastStep} (JOURNEY_TRACE=1 shows every step)`,
           ),
-        deadlineMs,
-      );
-    });
-    try {
-      return await Promise.race([body, deadline]);
-    } finally {
-      clearTimeout(timer);
-      own.ended = true;
-    }
+        ),
+      deadlineMs,
+    );
+  });
+  deadline.catch(() => undefined); // observed below; never unhandled if the body wins
+  const connection = env.nativeConnection;
+  const run = async (): Promise<T> => {
+    const created = (async () =>
+      Promise.all([
+        Worker.create({
+          connection,
+          taskQueue: TaskQueues.throughcare,
+          workflowBundle: await journeyBundle(),
+          activities: activities.throughcare,
+        }),
+        Worker.create({ connection, taskQueue: TaskQueues.assessment, activities: activities.assessment }),
+        Worker.create({ connection, taskQueue: TaskQueues.directory, activities: activities.directory }),
+        Worker.create({ connection, taskQueue: TaskQueues.referral, activities: activities.referral }),
+        Worker.create({ connection, taskQueue: TaskQueues.liberation, activities: activities.liberation }),
+      ]))();
+    // Not raced with the deadline: workers made but never run would keep their task queues, and
+    // the next test's could not be made. A deadline that passes meanwhile ends the body at once.
+    const workers = await created;
+    const bounded = async (): Promise<T> => {
+      const body = scopes.run(own, fn);
+      // If the deadline wins, the body's own later failure (its loops stopping) is expected.
+      body.catch(() => undefined);
+      try {
+        return await Promise.race([body, deadline]);
+      } finally {
+        own.ended = true;
+      }
+    };
+    const [first, ...rest] = workers;
+    const nest = rest.reduce<() => Promise<T>>((inner, w) => () => w.runUntil(inner), bounded);
+    // runUntil shuts each worker down (and waits for it) when the body settles, either way.
+    return first!.runUntil(nest);
   };
-  const [first, ...rest] = workers;
-  const nest = rest.reduce<() => Promise<T>>((inner, w) => () => w.runUntil(inner), bounded);
-  // runUntil shuts each worker down (and waits for it) when the body settles, either way.
-  own.running = first!.runUntil(nest);
+  own.running = run();
   try {
     return (await own.running) as T;
   } finally {
+    clearTimeout(timer);
     own.ended = true;
   }
 }
@@ -514,6 +537,7 @@ export function useJourneyEnvironment(assign: (env: TestWorkflowEnvironment) => 
   beforeAll(async () => {
     env = await createTimeSkippingTestEnv();
     assign(env);
+    await journeyBundle(); // built once here, not inside the first test body's deadline
   });
   afterAll(async () => {
     await stopWorkers();
@@ -526,7 +550,7 @@ export function useJourneyEnvironment(assign: (env: TestWorkflowEnvironment) => 
  * its workers to shut down (a body Jest timed out is otherwise still running).
  */
 export async function stopWorkers(): Promise<void> {
-  const own = scope;
+  const own = latest;
   if (!own) return;
   own.ended = true;
   await own.running.catch(() => undefined);
@@ -584,7 +608,7 @@ export async function waitForPlan(
   timeoutMs = 20_000,
 ): Promise<PlanView> {
   trace(`waitForPlan ${what}`);
-  const own = scope;
+  const own = currentScope();
   const until = Date.now() + timeoutMs;
   let last: PlanView | undefined;
   let lastError: unknown;
@@ -621,7 +645,7 @@ export async function waitForNextRun(
   timeoutMs = 20_000,
 ): Promise<string> {
   trace(`waitForNextRun from ${fromRunId}`);
-  const own = scope;
+  const own = currentScope();
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     stillRunning(`the run after ${fromRunId}`, own);
@@ -640,7 +664,7 @@ export async function waitForEffect<T extends Effect>(
   timeoutMs = 20_000,
 ): Promise<T> {
   trace(`waitForEffect ${what}`);
-  const own = scope;
+  const own = currentScope();
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     stillRunning(what, own);
@@ -712,11 +736,15 @@ export async function acknowledgeReferral(
 }
 
 /** Skips server time forward to `instant` (never back). */
-export async function skipTo(env: TestWorkflowEnvironment, instant: string | number): Promise<void> {
+export async function skipTo(
+  env: TestWorkflowEnvironment,
+  instant: string | number,
+  journey?: WorkflowHandle,
+): Promise<void> {
   const now = await env.currentTimeMs();
   const target = typeof instant === 'number' ? instant : Date.parse(instant);
   if (target < now) throw new Error(`cannot skip back to ${new Date(target).toISOString()}`);
-  await advance(env, target - now);
+  await advance(env, target - now, journey);
 }
 
 /** How often `advance` checks that server time is moving (wall-clock ms). */
@@ -727,13 +755,19 @@ const ADVANCE_CHECK_MS = 5_000;
  * after an update (seen: the journey idle on its 45-minute settle timer, no pending activity or
  * workflow task, and server time moving at wall-clock pace, so a 46-minute sleep took 46 real
  * minutes and the test timed out; about one run in three of the attention suite under load).
- * When server time moves less than a minute in each of two ADVANCE_CHECK_MS windows of wall time,
- * the stray lock is released once (UnlockTimeSkipping) and the sleep goes on skipping. (The
- * harness's activities answer at once, so nothing else holds time that long.)
+ * UnlockTimeSkipping lowers the server's one lock count, whoever took the lock, so it is called
+ * only when that is what happened: server time moved less than a minute in each of two
+ * ADVANCE_CHECK_MS windows of wall time, and `journey` (required for it) has no workflow task
+ * and no started activity that could be holding time by right. Then once, traced. Without a
+ * journey the sleep is left as it is (a hang then ends at the test body's deadline).
  */
-export async function advance(env: TestWorkflowEnvironment, duration: Duration): Promise<void> {
+export async function advance(
+  env: TestWorkflowEnvironment,
+  duration: Duration,
+  journey?: WorkflowHandle,
+): Promise<void> {
   const ms = msToNumber(duration);
-  const own = scope;
+  const own = currentScope();
   stillRunning('a time skip', own);
   trace(`advance ${Math.round(ms / 60_000)} min`);
   let done = false;
@@ -745,19 +779,30 @@ export async function advance(env: TestWorkflowEnvironment, duration: Duration):
   let heldChecks = 0;
   while (!done) {
     await Promise.race([sleeping, new Promise((r) => setTimeout(r, ADVANCE_CHECK_MS))]);
-    if (done || own?.ended) break;
+    if (done) break;
+    stillRunning('a time skip', own);
     const now = await env.currentTimeMs();
     heldChecks = now - before < 60_000 ? heldChecks + 1 : 0;
     before = now;
-    // Two checks in a row: longer than a workflow task may hold time by right (its timeout is 10 s).
-    if (!released && heldChecks >= 2) {
-      trace(`server time held for ${(2 * ADVANCE_CHECK_MS) / 1000} s: releasing a stray time-skipping lock`);
+    if (!released && journey && heldChecks >= 2 && (await holdsNothing(journey))) {
+      trace(
+        `server time held ${(2 * ADVANCE_CHECK_MS) / 1000} s with the journey idle: releasing a stray time-skipping lock`,
+      );
       await env.connection.testService!.unlockTimeSkipping({});
       released = true;
     }
   }
   await sleeping;
   trace('advanced');
+}
+
+/** Whether the journey has no workflow task and no started activity (nothing holding time by right). */
+async function holdsNothing(journey: WorkflowHandle): Promise<boolean> {
+  const { raw } = await journey.describe();
+  const started = (raw.pendingActivities ?? []).some(
+    (a) => a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+  );
+  return !started && !raw.pendingWorkflowTask;
 }
 
 /** JOURNEY_TRACE=1: each harness step on stderr with the wall-clock time (to find where a run stalls). */
@@ -782,7 +827,7 @@ export async function tell<T extends { eventId: string }>(
   // together ("invalid history builder state for action"), after which updates hang: tell a journey
   // only while it waits (the real server has no such problem; the race test opts out).
   if (!opts.whileWorking) await waitForPlan(handle, (p) => p.working === false, 'journey waiting');
-  const own = scope;
+  const own = currentScope();
   for (let attempt = 1; ; attempt++) {
     stillRunning(`update ${update.name}`, own);
     trace(`update ${update.name} attempt ${attempt}`);
@@ -818,7 +863,7 @@ export async function settleAttention(handle: WorkflowHandle): Promise<void> {
       });
     }
   }
-  const own = scope;
+  const own = currentScope();
   const until = Date.now() + 20_000;
   while ((await handle.describe()).status.name === 'RUNNING') {
     stillRunning(`journey ${handle.workflowId} to complete`, own);

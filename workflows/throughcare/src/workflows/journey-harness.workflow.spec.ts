@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
+  advance,
   receptionInput,
   recordingActivities,
   startJourney,
@@ -69,4 +70,22 @@ describe('journey harness', () => {
     );
     await env.client.workflow.getHandle(workflowId).terminate('harness test over');
   });
+
+  it('advance releases a stray time-skipping lock once the journey is idle, and the sleep then skips', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const input = await receptionInput(env);
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      await waitForPlan(handle, (p) => p.assessmentId !== undefined && !p.working, 'core screen requested');
+      // What the Java test server was seen to do after an update: keep a lock nobody releases.
+      await env.connection.testService!.lockTimeSkipping({});
+      const before = await env.currentTimeMs();
+      const started = Date.now();
+      await advance(env, '46 minutes', handle);
+      expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(46 * 60_000);
+      // Released after two 5 s checks, not after 46 real minutes.
+      expect(Date.now() - started).toBeLessThan(30_000);
+      await handle.terminate('harness test over');
+    });
+  }, 60_000);
 });

@@ -106,7 +106,7 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
 
       // The journey did not fail, and the screen's clock keeps running: breached at its due instant.
       const due = deadlineFor(policy, 'comprehensiveScreen', new Date(input.receivedAt));
-      await skipTo(env, due.getTime() + 1_000);
+      await skipTo(env, due.getTime() + 1_000, handle);
       const breach = await waitForEffect(acts, of('breachRecorded'), 'comprehensive screen breach');
       expect(breach).toMatchObject({ clock: 'comprehensiveScreen', dueAt: due.toISOString() });
       expect(Date.parse(breach.breachedAt) - due.getTime()).toBeLessThanOrEqual(5_000);
@@ -162,7 +162,7 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
       const due = deadlineFor(policy, 'coreScreen', new Date(input.receivedAt));
-      await skipTo(env, due.getTime() + 1_000);
+      await skipTo(env, due.getTime() + 1_000, handle);
       const breach = await waitForEffect(acts, of('breachRecorded'), 'core screen breach');
       expect(breach).toMatchObject({ clock: 'coreScreen', dueAt: due.toISOString() });
       expect(Date.parse(breach.breachedAt) - due.getTime()).toBeGreaterThanOrEqual(0);
@@ -170,7 +170,7 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
       expect(acts.effects.filter(of('coreScreenRequested'))).toEqual([]);
       // The service comes back: the next retry (at most 6 hours later) asks for the screen, once.
       acts.failing.requestCoreScreen = undefined;
-      await advance(env, '361 minutes');
+      await advance(env, '361 minutes', handle);
       const asked = await waitForPlan(
         handle,
         (p) => p.assessmentId !== undefined && p.working === false,
@@ -208,7 +208,7 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
         'skipped',
       );
       // Skipped for good: not asked again, and the journey carries on (core screen asked for).
-      await advance(env, '2 days');
+      await advance(env, '2 days', handle);
       expect(tally(acts.effects)).toMatchObject({ coreScreenRequested: 1, attentionRecorded: 2 });
       expect(acts.effects.filter(of('gatePickupBooked'))).toEqual([]);
       expect(after.attention?.[0]?.resolution).toMatchObject({
@@ -381,7 +381,7 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
         toEstablishmentCode: 'GLE',
         transferredAt: await serverNow(env),
       });
-      await advance(env, '46 minutes'); // the movement settles
+      await advance(env, '46 minutes', handle); // the movement settles
       // The notice comes after the bookings in the planner's order, in another lane: it does not wait.
       const told = await waitForPlan(handle, (p) => p.notifications?.length === 1, 'agency told');
       expect(since().filter(of('agencyNotified'))).toMatchObject([
@@ -392,7 +392,7 @@ describe('journey: needs attention instead of failing or spinning (issue 7 findi
       expect(told.working).toBe(true); // the cancellation is still being retried
       // The service comes back: the visits move to GLE, each once; the agency is not told again.
       for (const name of bookingsAtThePrison) acts.failing[name] = undefined;
-      await advance(env, '6 minutes');
+      await advance(env, '6 minutes', handle);
       const moved = await waitForPlan(
         handle,
         (p) =>

@@ -106,7 +106,7 @@ async function atPreReleaseMeeting(
       }
       const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
       const summaryDue = deadlineFor(policy, 'summaryReview', startOfLocalDay(reviews.liberationDate!));
-      await skipTo(env, summaryDue.getTime() - 28 * DAY + 3_600_000);
+      await skipTo(env, summaryDue.getTime() - 28 * DAY + 3_600_000, handle);
       await waitForPlan(handle, atStage('SUMMARY_REVIEW'), 'summary review');
       await completeAssessment(env, handle, acts, 'SUMMARY_REVIEW', ['ACCOMMODATION']);
       const plan = await waitForPlan(
@@ -377,7 +377,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         );
         const meeting = live(rebooked, 'PRE_RELEASE_MEETING')[0]!;
         // The meeting's own day begins (before v3 it was cancelled at 00:00 and moved a day on).
-        await skipTo(env, startOfLocalDay(earliest).getTime() + 2 * 3_600_000);
+        await skipTo(env, startOfLocalDay(earliest).getTime() + 2 * 3_600_000, handle);
         const onTheDay = await waitForPlan(handle, (p) => p.working === false, 'on the day');
         expect(live(onTheDay, 'PRE_RELEASE_MEETING')).toEqual([meeting]);
         await tell(handle, meetingHeldUpdate, {
@@ -423,10 +423,10 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       // Its day and the next working day (for a late report) pass with no "held" report.
       const lapses = nextWorkingDay('SCOTLAND', nextWorkingDay('SCOTLAND', first.date!));
       const again = nextWorkingDay('SCOTLAND', lapses);
-      await skipTo(env, startOfLocalDay(lapses).getTime() - 3_600_000);
+      await skipTo(env, startOfLocalDay(lapses).getTime() - 3_600_000, handle);
       const waiting = await waitForPlan(handle, (p) => p.working === false, 'grace day');
       expect(live(waiting, 'PRE_RELEASE_MEETING')).toEqual([first]);
-      await skipTo(env, startOfLocalDay(lapses).getTime() + 2 * 3_600_000);
+      await skipTo(env, startOfLocalDay(lapses).getTime() + 2 * 3_600_000, handle);
       const rebooked = await waitForPlan(
         handle,
         (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.date === again && p.working === false,
@@ -523,7 +523,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       const pending = await waitForPlan(handle, (p) => p.pendingMovements?.length === 1, 'transfer pending');
       expect(pending.establishmentCode).toBe('BAR');
       expect(since()).toEqual([]);
-      await advance(env, '46 minutes');
+      await advance(env, '46 minutes', handle);
       const after = await waitForPlan(
         handle,
         (p) =>
@@ -589,7 +589,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         release();
         await waitForNextRun(handle, run1);
         await waitForPlan(handle, (p) => live(p, 'CJSW_VISIT').length === 2, 'both visits at BAR');
-        await advance(env, '46 minutes');
+        await advance(env, '46 minutes', handle);
         const after = await waitForPlan(
           handle,
           (p) =>
@@ -623,13 +623,13 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         toEstablishmentCode: 'GLE',
         transferredAt: await nowIso(),
       });
-      await advance(env, '10 minutes');
+      await advance(env, '10 minutes', handle);
       await tell(handle, movementReversedUpdate, {
         movement: 'TRANSFER',
         reversedEventId: mistaken,
         reversedAt: await nowIso(),
       });
-      await advance(env, '46 minutes');
+      await advance(env, '46 minutes', handle);
       const quiet = await waitForPlan(
         handle,
         (p) => (p.pendingMovements ?? []).length === 0,
@@ -642,7 +642,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         toEstablishmentCode: 'GLE',
         transferredAt: await nowIso(),
       });
-      await advance(env, '46 minutes');
+      await advance(env, '46 minutes', handle);
       await waitForPlan(
         handle,
         (p) => p.establishmentCode === 'GLE' && p.notifications?.length === 1,
@@ -688,7 +688,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         releasedAt: await nowIso(),
         establishmentCode: 'BAR',
       });
-      await advance(env, '46 minutes');
+      await advance(env, '46 minutes', handle);
       await waitForNextRun(handle, run);
       const out = await waitForPlan(
         handle,
@@ -743,10 +743,10 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       await atPreReleaseMeeting(async ({ handle, input, since }) => {
         const run = await currentRunId(handle);
         await tell(handle, releaseRecordedUpdate, { releasedAt: await nowIso(), establishmentCode: 'BAR' });
-        await advance(env, '46 minutes');
+        await advance(env, '46 minutes', handle);
         await waitForNextRun(handle, run);
         const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
-        await advance(env, '3 days');
+        await advance(env, '3 days', handle);
         await tell(handle, returnedToCustodyUpdate, {
           reason,
           recallReasonCode,
@@ -864,7 +864,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     await atPreReleaseMeeting(
       async ({ handle, acts, since }, before) => {
         await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
-        await advance(env, '46 minutes');
+        await advance(env, '46 minutes', handle);
         const after = await waitForPlan(
           handle,
           (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE' && !p.working,
@@ -886,7 +886,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     await atPreReleaseMeeting(
       async ({ handle, since }, before) => {
         await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
-        await advance(env, '46 minutes');
+        await advance(env, '46 minutes', handle);
         const after = await waitForPlan(
           handle,
           (p) => live(p, 'PRE_RELEASE_MEETING')[0]?.establishmentCode === 'GLE' && !p.working,
@@ -933,7 +933,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         // The meeting took place at BAR, but its fact is still on the way when a transfer settles.
         heldBeforeCancel.add(meeting.bookingId);
         await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
-        await advance(env, '46 minutes');
+        await advance(env, '46 minutes', handle);
         const after = await waitForPlan(
           handle,
           (p) => p.working === false && live(p, 'GATE_PICKUP')[0]?.establishmentCode === 'GLE',
@@ -992,10 +992,10 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           const run = await currentRunId(handle);
           const releasedAt = await nowIso();
           await tell(handle, releaseRecordedUpdate, { releasedAt, establishmentCode: 'BAR' });
-          await advance(env, '46 minutes');
+          await advance(env, '46 minutes', handle);
           await waitForNextRun(handle, run);
           const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
-          await advance(env, '1 day');
+          await advance(env, '1 day', handle);
           const missedAt = await nowIso();
           await expect(
             tell(handle, attendanceRecordedUpdate, {

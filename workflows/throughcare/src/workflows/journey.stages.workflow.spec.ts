@@ -81,7 +81,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       // Release planning opens 12 weeks before liberation (summary review due 8 weeks before, 4 weeks' lead).
       const liberation = startOfLocalDay(reviews.liberationDate!);
       const summaryDue = deadlineFor(policy, 'summaryReview', liberation);
-      await skipTo(env, summaryDue.getTime() - 28 * DAY + 3_600_000);
+      await skipTo(env, summaryDue.getTime() - 28 * DAY + 3_600_000, handle);
       const summary = await waitForPlan(handle, atStage('SUMMARY_REVIEW'), 'summary review stage');
       expect(summary.gatePickup?.liberationDate).toBe(reviews.liberationDate);
       await completeAssessment(env, handle, acts, 'SUMMARY_REVIEW', ['ACCOMMODATION']);
@@ -101,7 +101,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       });
 
       // The meeting day: the two visits took place before it, then the meeting.
-      await skipTo(env, startOfLocalDay(meeting.date!).getTime() + 10 * 3_600_000);
+      await skipTo(env, startOfLocalDay(meeting.date!).getTime() + 10 * 3_600_000, handle);
       for (const visit of meetingStage.bookings!.filter((b) => b.kind === 'CJSW_VISIT')) {
         expect(visit.date! < meeting.date!).toBe(true);
         await tell(handle, meetingHeldUpdate, {
@@ -118,7 +118,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       await waitForPlan(handle, atStage('AWAITING_RELEASE'), 'awaiting release');
 
       // Liberation day: released at 09:00; agencies hear of it once the 45-minute settle window passes.
-      await skipTo(env, liberation.getTime() + 9 * 3_600_000);
+      await skipTo(env, liberation.getTime() + 9 * 3_600_000, handle);
       const release = await tell(handle, releaseRecordedUpdate, {
         releasedAt: await nowIso(),
         establishmentCode: 'BAR',
@@ -130,7 +130,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       );
       expect(pending.pendingMovements?.[0]).toMatchObject({ movement: 'RELEASE', eventId: release });
       expect(count(acts.effects, 'appointmentBooked')).toBe(0);
-      await advance(env, '46 minutes');
+      await advance(env, '46 minutes', handle);
       await waitForNextRun(handle, run2);
       await recordHistory(
         env.client.workflow.getHandle(handle.workflowId, run2),
@@ -151,7 +151,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
         (p) => deadline(p, 'firstAppointment')?.status === 'MET',
         'first appointment met',
       );
-      await advance(env, '120 days');
+      await advance(env, '120 days', handle);
       const closed = await waitForPlan(handle, atStage('CLOSED'), 'closed');
       await recordHistory(handle, 'v2.full-journey.follow-up-run');
       return closed;
@@ -206,7 +206,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
     const final = await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
       const first = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
-      await skipTo(env, comprehensiveDue.getTime() + 3_600_000);
+      await skipTo(env, comprehensiveDue.getTime() + 3_600_000, handle);
       const late = await waitForPlan(
         handle,
         (p) => p.deadlines.filter((d) => d.status === 'BREACHED').length === 2,
@@ -217,7 +217,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
         ['comprehensiveScreen', 'BREACHED'],
       ]);
       // Nothing is requested twice and nothing breaches twice while the loop keeps waking.
-      await advance(env, '2 days');
+      await advance(env, '2 days', handle);
       const run1 = await currentRunId(handle);
       await tell(handle, coreScreenCompletedUpdate, {
         assessmentId: first.assessmentId!,
@@ -274,7 +274,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
         new Date(sentAt),
       ).toISOString();
       // Visits are booked only once the referral is acknowledged: skip with nothing booked.
-      await skipTo(env, Date.parse(due.referralAcknowledgement) + 3_600_000);
+      await skipTo(env, Date.parse(due.referralAcknowledgement) + 3_600_000, handle);
       await waitForPlan(
         handle,
         (p) => deadline(p, 'referralAcknowledgement')?.status === 'BREACHED',
@@ -286,7 +286,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
 
       const liberation = startOfLocalDay(referred.liberationDate!);
       due.summaryReview = deadlineFor(policy, 'summaryReview', liberation).toISOString();
-      await skipTo(env, Date.parse(due.summaryReview) + 3_600_000);
+      await skipTo(env, Date.parse(due.summaryReview) + 3_600_000, handle);
       await waitForPlan(
         handle,
         (p) => deadline(p, 'summaryReview')?.status === 'BREACHED',
@@ -295,7 +295,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       await completeAssessment(env, handle, acts, 'SUMMARY_REVIEW', ['ACCOMMODATION']);
 
       due.preReleaseMeeting = deadlineFor(policy, 'preReleaseMeeting', liberation).toISOString();
-      await skipTo(env, Date.parse(due.preReleaseMeeting) + 3_600_000);
+      await skipTo(env, Date.parse(due.preReleaseMeeting) + 3_600_000, handle);
       const late = await waitForPlan(
         handle,
         (p) =>
@@ -310,12 +310,12 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       });
       await waitForPlan(handle, atStage('AWAITING_RELEASE'), 'awaiting release');
 
-      await skipTo(env, liberation.getTime() + 9 * 3_600_000);
+      await skipTo(env, liberation.getTime() + 9 * 3_600_000, handle);
       const releasedAt = await nowIso();
       due.firstAppointment = deadlineFor(policy, 'firstAppointment', new Date(releasedAt)).toISOString();
       const run2 = await currentRunId(handle);
       await tell(handle, releaseRecordedUpdate, { releasedAt, establishmentCode: 'BAR' });
-      await skipTo(env, Date.parse(due.firstAppointment) + 3_600_000);
+      await skipTo(env, Date.parse(due.firstAppointment) + 3_600_000, handle);
       await waitForNextRun(handle, run2);
       const missed = await waitForPlan(
         handle,
@@ -396,7 +396,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
           status: 'OPEN',
         }),
       ]);
-      await advance(env, '2 days');
+      await advance(env, '2 days', handle);
       await waitForPlan(handle, () => count(acts.effects, 'agencyLookedUp') === 3, 'asked again each day');
       await tell(handle, caseCloseRequestedUpdate, { reason: 'DEPORTED', requestedAt: await nowIso() });
       await settleAttention(handle); // closed, and its acknowledgement item closed with it
@@ -426,14 +426,14 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       await waitForPlan(handle, (p) => p.stage === 'STANDARD_REVIEWS' && p.run === 2, 'reviews, run 2');
       expect(acts.effects.some(requestOf('STANDARD_REVIEW'))).toBe(false);
 
-      await skipTo(env, firstDue.getTime() - 27 * DAY);
+      await skipTo(env, firstDue.getTime() - 27 * DAY, handle);
       const first = await waitForEffect(acts, requestOf('STANDARD_REVIEW', 1), 'first review request');
       expect(first.dueBy).toBe(firstDue.toISOString());
       await completeAssessment(env, handle, acts, 'STANDARD_REVIEW', ['HEALTH', 'FINANCE_AND_ID'], 1);
       const completedAt = await env.currentTimeMs();
       const secondDue = deadlineFor(policy, 'standardReview', new Date(completedAt));
 
-      await skipTo(env, secondDue.getTime() - 27 * DAY);
+      await skipTo(env, secondDue.getTime() - 27 * DAY, handle);
       const second = await waitForEffect(acts, requestOf('STANDARD_REVIEW', 2), 'second review request');
       expect(second.dueBy).toBe(secondDue.toISOString());
       const plan = await waitForPlan(
