@@ -198,12 +198,27 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
     await rewrite(`UPDATE ${AUDIT_TABLE} SET chain = 'referral', seq = 0 WHERE chain = 'referral-copy'`);
     const result = await runVerify(['verify', '--allow-unsealed']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('audit store: trigger audit_record_no_truncate is disabled\n');
+    expect(result.stdout).toContain(
+      'audit store: trigger audit_record_no_truncate does not fire (tgenabled D)\n',
+    );
     expect(result.stdout).toContain('audit store: the unique key on (chain, seq) is missing\n');
     expect(result.stdout).toContain('audit store: the check seq >= 1 is missing\n');
     expect(result.stdout).toContain(
       'audit chain referral: BROKEN at seq 1 (the chain starts at seq 0, not 1)\n',
     );
+    // A look-alike: a trigger of that name on the table that fires only in replicas.
+    await db!.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE REPLICA TRIGGER audit_record_no_truncate`);
+    // A row with no chain at all: no walk reads it, the auditor API would serve it.
+    await db!.query(`ALTER TABLE ${AUDIT_TABLE} ALTER COLUMN chain DROP NOT NULL`);
+    await insertUnsealedRecords(sqlOf(db!.manager), 'no-chain', 1);
+    await rewrite(`UPDATE ${AUDIT_TABLE} SET chain = NULL WHERE chain = 'no-chain'`);
+    const lookalikes = await runVerify(['verify', '--allow-unsealed']);
+    expect(lookalikes.code).toBe(1);
+    expect(lookalikes.stdout).toContain(
+      'audit store: trigger audit_record_no_truncate does not fire (tgenabled R)\n',
+    );
+    expect(lookalikes.stdout).toContain('audit store: column chain may be NULL\n');
+    expect(lookalikes.stdout).toContain('audit chain (none): BROKEN at seq 0 (rows with no chain)\n');
     // A second row at a seq already taken is read (and, past a batch's end, counted) and reported.
     await rewrite(`UPDATE ${AUDIT_TABLE} SET seq = 2 WHERE chain = 'referral' AND seq = 0`);
     const duplicate = await runVerify(['verify', '--allow-unsealed']);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
-import type { AuditWriter } from '@throughcare/platform-audit';
+import { AuditUnavailableError, type AuditDraft, type AuditWriter } from '@throughcare/platform-audit';
 import { actorOf, hasRole, type AccessTokenVerifier, type Principal } from '@throughcare/platform-auth';
 import { authenticate, fieldErrors, noSuchRoute, Problem, problemApi } from './koa-problem';
 import {
@@ -204,27 +204,29 @@ async function staffRoute(
       throw new Problem(400, 'Bad Request', 'invalid password reset', {
         errors: fieldErrors(parsed.error, 'body'),
       });
-    const known = await staff.findActive(one[1]!);
-    if (!known) throw new Problem(404, 'Not Found', `no enabled staff account ${one[1]}`);
-    // Recorded before it is done (who, whose, why); no record, no reset.
+    const draft: AuditDraft = {
+      actor,
+      clientId: principal.clientId,
+      roles: [...principal.roles],
+      purpose: null,
+      subjectPerson: null,
+      disclosedPersons: [],
+      action: 'staff.password-reset',
+      objectType: 'staff-account',
+      objectId: one[1]!,
+      outcome: 'allowed',
+      reason: parsed.data.reason,
+      httpMethod: 'POST',
+      route: '/admin/staff/:id/password-reset',
+      requestId: null,
+    };
+    let reset: Awaited<ReturnType<StaffStore['resetPassword']>>;
     try {
-      await audit.append({
-        actor,
-        clientId: principal.clientId,
-        roles: [...principal.roles],
-        purpose: null,
-        subjectPerson: null,
-        disclosedPersons: [],
-        action: 'staff.password-reset',
-        objectType: 'staff-account',
-        objectId: one[1]!,
-        outcome: 'allowed',
-        reason: parsed.data.reason,
-        httpMethod: 'POST',
-        route: '/admin/staff/:id/password-reset',
-        requestId: null,
-      });
-    } catch {
+      // The record is written in the reset's own transaction: both or neither.
+      reset = await staff.resetPassword(one[1]!, (manager) => audit.append(draft, manager));
+    } catch (e) {
+      if (!(e instanceof AuditUnavailableError)) throw e;
+      console.error('identity: password reset refused, the audit trail is unavailable', e.cause);
       throw new Problem(
         503,
         'Service Unavailable',
@@ -234,7 +236,6 @@ async function staffRoute(
         },
       );
     }
-    const reset = await staff.resetPassword(one[1]!);
     if (!reset) throw new Problem(404, 'Not Found', `no enabled staff account ${one[1]}`);
     ctx.set('cache-control', 'no-store');
     ctx.body = { ...staffView(reset.user), oneTimePassword: reset.password };

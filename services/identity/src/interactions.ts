@@ -1,5 +1,6 @@
 import type { Middleware, ParameterizedContext } from 'koa';
 import type Provider from 'oidc-provider';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuditDraft, AuditWriter } from '@throughcare/platform-audit';
 import { loginPage, page, pageCsp } from './pages';
 import type { SignInAttempt, StaffStore } from './staff-store';
@@ -10,6 +11,13 @@ const INTERACTION = /^\/interaction\/([A-Za-z0-9_-]{1,64})(\/login)?$/;
 export const SIGN_IN_FAILED = 'The username or password is wrong.';
 /** Added to every failed sign-in, so that guessing is slow even before an account locks. */
 const FAILURE_DELAY_MS = 400;
+/**
+ * Sign-in submissions per interaction (one browser's sign-in) a minute. Past it the form answers
+ * 429 before any hashing or audit write: each submission costs a password hash and an append to
+ * the identity audit chain (review finding). Not per client address: behind a proxy, which the
+ * provider cannot yet be told to trust, every user would share one address.
+ */
+export const SIGN_IN_POSTS_PER_INTERACTION_PER_MINUTE = 10;
 
 async function readForm(ctx: ParameterizedContext): Promise<URLSearchParams | undefined> {
   if (!/^application\/x-www-form-urlencoded\b/i.test(ctx.get('content-type'))) return undefined;
@@ -37,6 +45,10 @@ export function interactions(
   audit: AuditWriter,
 ): Middleware {
   const csp = pageCsp(formTargets);
+  const perInteraction = new RateLimiterMemory({
+    points: SIGN_IN_POSTS_PER_INTERACTION_PER_MINUTE,
+    duration: 60,
+  });
   const render = (ctx: ParameterizedContext, status: number, html: string) => {
     ctx.status = status;
     ctx.type = 'html';
@@ -87,17 +99,35 @@ export function interactions(
     if (login && ctx.method === 'POST') {
       const origin = ctx.get('origin');
       if (origin && origin !== 'null' && origin !== ctx.origin) return expired(ctx);
+      try {
+        await perInteraction.consume(uid!);
+      } catch (e) {
+        if (!(e instanceof RateLimiterRes)) throw e;
+        ctx.set('retry-after', String(Math.max(1, Math.ceil(e.msBeforeNext / 1000))));
+        return render(
+          ctx,
+          429,
+          page(
+            'Throughcare: too many attempts',
+            '<h1>Too many sign-in attempts</h1><p>Wait a minute and try again.</p>',
+          ),
+        );
+      }
       const form = await readForm(ctx);
       const username = (form?.get('username') ?? '').trim().toLowerCase().slice(0, 64);
       const password = form?.get('password') ?? '';
+      if (!username || !password) {
+        // Nothing was tried: no hash, no record; the same answer as any failure.
+        await new Promise((resolve) => setTimeout(resolve, FAILURE_DELAY_MS));
+        return render(ctx, 401, loginPage({ action, clientName, error: SIGN_IN_FAILED, username }));
+      }
       const attempt: SignInAttempt =
-        username && password && password.length <= 200
-          ? await staff.signIn(username, password)
-          : { outcome: 'UNKNOWN_ACCOUNT' };
+        password.length <= 200 ? await staff.signIn(username, password) : { outcome: 'UNKNOWN_ACCOUNT' };
       // Every attempt is on the identity chain before it is answered; no record, no sign-in.
       try {
         await audit.append(signInRecord(attempt, String(details.params['client_id'] ?? '')));
-      } catch {
+      } catch (e) {
+        console.error('identity: sign-in refused, the audit trail is unavailable', (e as Error).cause ?? e);
         return render(
           ctx,
           503,

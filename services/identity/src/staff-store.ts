@@ -1,5 +1,6 @@
+import { AuditUnavailableError } from '@throughcare/platform-audit';
 import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import type { Role } from '@throughcare/platform-auth';
 import { hashPassword, newPassword, passwordMatches, UNKNOWN_USER_HASH } from './password';
@@ -159,19 +160,39 @@ export class StaffStore {
   }
 
   /**
-   * Gives an enabled account a new one-time password (generated, returned here once) and clears
-   * its lock and failure count: the administrator's answer to a forgotten password or to an
-   * account someone keeps locking. Undefined when unknown or disabled.
+   * Gives an enabled account a new one-time password (generated, returned here once), clears its
+   * lock and failure count, and ends its provider sessions and grants (whoever held the old
+   * password or a session signs in again). `record` writes the audit record inside the same
+   * transaction, so there is no reset without its record and no record of a reset that did not
+   * happen. Undefined when unknown or disabled.
    */
-  async resetPassword(userId: string): Promise<{ user: StaffUser; password: string } | undefined> {
+  async resetPassword(
+    userId: string,
+    record: (manager: EntityManager) => Promise<unknown>,
+  ): Promise<{ user: StaffUser; password: string } | undefined> {
     const password = newPassword();
-    const rows = (await this.db.query(
-      `UPDATE "identity"."staff_user" SET password_hash = $2, failed_attempts = 0, locked_until = NULL
-       WHERE user_id = $1 AND disabled_at IS NULL RETURNING *`,
-      [userId, await hashPassword(password)],
-    )) as [Row[], number] | Row[];
-    const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Row[];
-    return updated[0] ? { user: fromRow(updated[0]), password } : undefined;
+    const hash = await hashPassword(password);
+    try {
+      return await this.db.transaction(async (tx) => {
+        const rows = (await tx.query(
+          `UPDATE "identity"."staff_user" SET password_hash = $2, failed_attempts = 0, locked_until = NULL
+           WHERE user_id = $1 AND disabled_at IS NULL RETURNING *`,
+          [userId, hash],
+        )) as [Row[], number] | Row[];
+        const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Row[];
+        if (!updated[0]) return undefined;
+        await tx.query(
+          `DELETE FROM "identity"."provider_state" WHERE model IN ('Session', 'Grant') AND payload->>'accountId' = $1`,
+          [userId],
+        );
+        await record(tx);
+        return { user: fromRow(updated[0]), password };
+      });
+    } catch (e) {
+      if (e instanceof AuditUnavailableError) throw e;
+      // Not the driver's error itself: TypeORM's carries the query parameters (the new hash).
+      throw new Error(`resetting a staff password failed: ${(e as Error).message}`);
+    }
   }
 
   /** Accounts in id order, one page at a time. */
@@ -219,11 +240,16 @@ export class StaffStore {
     const row = updated[0];
     const matches = await passwordMatches(password, row?.password_hash ?? (await UNKNOWN_USER_HASH));
     if (row && matches) {
-      await this.db.query(
-        `UPDATE "identity"."staff_user" SET failed_attempts = 0, locked_until = NULL WHERE user_id = $1`,
-        [row.user_id],
-      );
-      return { outcome: 'SIGNED_IN', user: fromRow(row), userId: row.user_id };
+      // Only if the password checked is still the account's (a reset or a disabling may have
+      // landed while it was being hashed): otherwise this attempt signs nobody in (review finding).
+      const cleared = (await this.db.query(
+        `UPDATE "identity"."staff_user" SET failed_attempts = 0, locked_until = NULL
+          WHERE user_id = $1 AND password_hash = $2 AND disabled_at IS NULL RETURNING user_id`,
+        [row.user_id, row.password_hash],
+      )) as [unknown[], number] | unknown[];
+      const still = (Array.isArray(cleared[0]) ? cleared[0] : cleared) as unknown[];
+      if (still.length === 1) return { outcome: 'SIGNED_IN', user: fromRow(row), userId: row.user_id };
+      return { outcome: 'WRONG_PASSWORD', userId: row.user_id };
     }
     if (row)
       return {

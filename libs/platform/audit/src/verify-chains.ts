@@ -1,6 +1,6 @@
 import { auditHash, GENESIS_HASH, type AuditSealKeyring } from './audit-record';
 import { auditRecordFromRow, type SqlRunner } from './audit-writer';
-import { AUDIT_TABLE } from './audit.migration';
+import { AUDIT_SCHEMA, AUDIT_TABLE } from './audit.migration';
 
 export interface ChainVerification {
   chain: string;
@@ -25,11 +25,20 @@ const BATCH = 1000;
  * is a break (a forged record passed off as old). Reports the first break per chain.
  */
 export async function verifyAuditChains(sql: SqlRunner, seal: SealKeys): Promise<ChainVerification[]> {
-  const chains = (await sql(`SELECT DISTINCT "chain" FROM ${AUDIT_TABLE} ORDER BY "chain"`)).map(
-    (r) => r.chain as string,
-  );
+  const rows = await sql(`SELECT DISTINCT "chain" FROM ${AUDIT_TABLE} ORDER BY "chain"`);
   const results: ChainVerification[] = [];
-  for (const chain of chains) results.push(await verifyChain(sql, chain, seal));
+  // A row with no chain (possible once someone drops NOT NULL) belongs to no walk, yet the
+  // auditor API would serve it: it is a break of its own (review finding).
+  if (rows.some((r) => r.chain === null))
+    results.push({
+      chain: '(none)',
+      records: 0,
+      unsealed: 0,
+      firstBrokenSeq: 0,
+      problem: 'rows with no chain',
+    });
+  for (const { chain } of rows.filter((r) => r.chain !== null))
+    results.push(await verifyChain(sql, chain as string, seal));
   return results;
 }
 
@@ -99,34 +108,69 @@ export async function verifyChain(sql: SqlRunner, chain: string, seal: SealKeys)
 }
 
 /**
- * What keeps the store append-only and its chains in order, checked as it stands: the two
- * triggers (present and enabled), the unique (chain, seq) key and the seq >= 1 check. Someone who
- * removed one could append out of order or rewrite in place; each missing guard is a problem.
+ * What keeps the store append-only and its chains in order, checked as it stands, by definition
+ * (not by name: a look-alike with the right name must not pass): the two triggers enabled for
+ * every session and calling the refusing function, which still raises; no rule on the table; the
+ * unique (chain, seq) key and the seq >= 1 check, validated; chain, seq and the hashes NOT NULL;
+ * no row-level security that could hide rows from the verifier. Each missing guard is a problem.
  */
 export async function verifyAuditGuards(sql: SqlRunner): Promise<string[]> {
+  const table = AUDIT_TABLE;
   const triggers = await sql(
-    `SELECT tgname AS "name", tgenabled AS "enabled" FROM pg_trigger
-      WHERE tgrelid = to_regclass($1) AND NOT tgisinternal`,
-    [AUDIT_TABLE],
+    `SELECT t.tgname AS "name", t.tgenabled AS "enabled", t.tgqual IS NOT NULL AS "conditional",
+            pg_get_triggerdef(t.oid) AS "definition", p.prosrc AS "body",
+            p.oid = to_regprocedure('"${AUDIT_SCHEMA}"."refuse_audit_change"()') AS "refuses"
+       FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+      WHERE t.tgrelid = to_regclass($1) AND NOT t.tgisinternal`,
+    [table],
   );
   const constraints = await sql(
-    `SELECT conname AS "name" FROM pg_constraint WHERE conrelid = to_regclass($1)`,
-    [AUDIT_TABLE],
+    `SELECT conname AS "name", pg_get_constraintdef(oid) AS "definition", convalidated AS "valid"
+       FROM pg_constraint WHERE conrelid = to_regclass($1)`,
+    [table],
   );
-  const checks = await sql(
-    `SELECT pg_get_constraintdef(oid) AS "definition" FROM pg_constraint
-      WHERE conrelid = to_regclass($1) AND contype = 'c'`,
-    [AUDIT_TABLE],
+  const [relation] = await sql(
+    `SELECT relrowsecurity AS "rls",
+            (SELECT count(*)::int FROM pg_rewrite WHERE ev_class = to_regclass($1) AND rulename <> '_RETURN') AS "rules",
+            (SELECT count(*)::int FROM pg_policy WHERE polrelid = to_regclass($1)) AS "policies",
+            (SELECT array_agg(attname::text ORDER BY attname) FROM pg_attribute
+              WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped AND NOT attnotnull
+                AND attname IN ('chain', 'seq', 'prev_hash', 'hash')) AS "nullable"
+       FROM pg_class WHERE oid = to_regclass($1)`,
+    [table],
   );
   const problems: string[] = [];
-  for (const name of ['audit_record_append_only', 'audit_record_no_truncate']) {
+  const expected = {
+    audit_record_append_only:
+      /BEFORE DELETE OR UPDATE ON audit\.audit_record FOR EACH ROW EXECUTE FUNCTION audit\.refuse_audit_change\(\)$/,
+    audit_record_no_truncate:
+      /BEFORE TRUNCATE ON audit\.audit_record FOR EACH STATEMENT EXECUTE FUNCTION audit\.refuse_audit_change\(\)$/,
+  };
+  for (const [name, shape] of Object.entries(expected)) {
     const trigger = triggers.find((t) => t.name === name);
     if (!trigger) problems.push(`trigger ${name} is missing`);
-    else if (trigger.enabled === 'D') problems.push(`trigger ${name} is disabled`);
+    // 'O' fires in every ordinary session, 'A' always; 'D' is disabled, 'R' fires only in replicas.
+    else if (trigger.enabled !== 'O' && trigger.enabled !== 'A')
+      problems.push(`trigger ${name} does not fire (tgenabled ${String(trigger.enabled)})`);
+    else if (!trigger.refuses || trigger.conditional || !shape.test(String(trigger.definition)))
+      problems.push(`trigger ${name} is not the one that refuses changes: ${String(trigger.definition)}`);
+    else if (
+      !/RAISE EXCEPTION 'audit records are append-only/.test(String(trigger.body)) ||
+      /RETURN/i.test(String(trigger.body))
+    )
+      problems.push(`trigger ${name}'s function no longer refuses changes`);
   }
-  if (!constraints.some((c) => c.name === 'audit_record_chain_seq_key'))
-    problems.push('the unique key on (chain, seq) is missing');
-  if (!checks.some((c) => /\(seq >= 1\)/.test(String(c.definition))))
-    problems.push('the check seq >= 1 is missing');
+  const constraint = (definition: string) =>
+    constraints.find((c) => c.definition === definition && c.valid === true);
+  if (!constraint('UNIQUE (chain, seq)')) problems.push('the unique key on (chain, seq) is missing');
+  if (!constraint('CHECK ((seq >= 1))')) problems.push('the check seq >= 1 is missing');
+  if (!relation) problems.push('the audit table is missing');
+  else {
+    if (relation.rls) problems.push('row-level security is enabled on the audit table (it could hide rows)');
+    if (Number(relation.policies) > 0) problems.push('the audit table has row-level security policies');
+    if (Number(relation.rules) > 0) problems.push('the audit table has rewrite rules');
+    for (const column of (relation.nullable as string[] | null) ?? [])
+      problems.push(`column ${column} may be NULL`);
+  }
   return problems;
 }

@@ -488,23 +488,31 @@ export async function withWorkers<T>(
   deadline.catch(() => undefined); // observed below; never unhandled if the body wins
   const connection = env.nativeConnection;
   const run = async (): Promise<T> => {
-    const created = (async () =>
-      Promise.all([
-        Worker.create({
-          connection,
-          taskQueue: TaskQueues.throughcare,
-          workflowBundle: await journeyBundle(),
-          activities: activities.throughcare,
-        }),
-        Worker.create({ connection, taskQueue: TaskQueues.assessment, activities: activities.assessment }),
-        Worker.create({ connection, taskQueue: TaskQueues.directory, activities: activities.directory }),
-        Worker.create({ connection, taskQueue: TaskQueues.referral, activities: activities.referral }),
-        Worker.create({ connection, taskQueue: TaskQueues.liberation, activities: activities.liberation }),
-      ]))();
-    // Not raced with the deadline: workers made but never run would keep their task queues, and
-    // the next test's could not be made. A deadline that passes meanwhile ends the body at once.
-    const workers = await created;
+    const bundle = await journeyBundle();
+    const made = await Promise.allSettled([
+      Worker.create({
+        connection,
+        taskQueue: TaskQueues.throughcare,
+        workflowBundle: bundle,
+        activities: activities.throughcare,
+      }),
+      Worker.create({ connection, taskQueue: TaskQueues.assessment, activities: activities.assessment }),
+      Worker.create({ connection, taskQueue: TaskQueues.directory, activities: activities.directory }),
+      Worker.create({ connection, taskQueue: TaskQueues.referral, activities: activities.referral }),
+      Worker.create({ connection, taskQueue: TaskQueues.liberation, activities: activities.liberation }),
+    ]);
+    // Not raced with the deadline: workers made but never run keep their task queues, and the
+    // next test's could not be made. For the same reason, if one could not be made, the others
+    // are run to an immediate end (shut down) before the failure is reported.
+    const failed = made.find((m): m is PromiseRejectedResult => m.status === 'rejected');
+    const workers = made.flatMap((m) => (m.status === 'fulfilled' ? [m.value] : []));
+    if (failed) {
+      await Promise.all(workers.map((w) => w.runUntil(Promise.resolve())));
+      throw failed.reason;
+    }
     const bounded = async (): Promise<T> => {
+      // A deadline that passed while the workers were being made: the body does not start.
+      await Promise.race([deadline, Promise.resolve()]);
       const body = scopes.run(own, fn);
       // If the deadline wins, the body's own later failure (its loops stopping) is expected.
       body.catch(() => undefined);
@@ -774,6 +782,7 @@ export async function advance(
   const sleeping = env.sleep(ms).finally(() => {
     done = true;
   });
+  sleeping.catch(() => undefined); // awaited below; never unhandled if a check throws first
   let before = await env.currentTimeMs();
   let released = false;
   let heldChecks = 0;
