@@ -86,15 +86,32 @@ export async function dlq(
         write(JSON.stringify(await call('GET', `/dead-letters/${needSeq()}`), null, 2) + '\n');
         return 0;
       case 'replay': {
-        const result = values.all
-          ? await call('POST', '/dead-letters/replay', {
-              by,
-              reason: values.reason,
-              consumer: values.consumer,
-              code: values.code,
-            })
-          : await call('POST', `/dead-letters/${needSeq()}/replay`, { by, reason: values.reason });
-        write(JSON.stringify(result, null, 2) + '\n');
+        if (!values.all) {
+          const result = await call('POST', `/dead-letters/${needSeq()}/replay`, {
+            by,
+            reason: values.reason,
+          });
+          write(JSON.stringify(result, null, 2) + '\n');
+          return 0;
+        }
+        // The API replays at most 100 letters a request and says whether more are left.
+        // Asked again with the first request's upToSeq, so that letters which fail again (and come
+        // back with higher sequences) wait for the operator instead of being replayed in a loop.
+        const replayed: unknown[] = [];
+        let upToSeq: number | undefined;
+        for (;;) {
+          const page = (await call('POST', '/dead-letters/replay', {
+            by,
+            reason: values.reason,
+            consumer: values.consumer,
+            code: values.code,
+            upToSeq,
+          })) as { replayed: unknown[]; more: boolean; upToSeq: number };
+          replayed.push(...page.replayed);
+          upToSeq = page.upToSeq;
+          if (!page.more || page.replayed.length === 0) break;
+        }
+        write(JSON.stringify({ replayed }, null, 2) + '\n');
         return 0;
       }
       case 'discard':

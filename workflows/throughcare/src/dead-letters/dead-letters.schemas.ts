@@ -31,6 +31,14 @@ export type ReplayBody = z.output<typeof ReplayBodySchema>;
 export const ReplayAllBodySchema = ReplayBodySchema.extend({
   consumer: Consumer.optional(),
   code: Code.optional(),
+  upToSeq: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      'Only letters at or below this sequence: the `upToSeq` of the first request, when `more` asks again',
+    ),
 }).strict();
 export type ReplayAllBody = z.output<typeof ReplayAllBodySchema>;
 
@@ -100,5 +108,9 @@ export type DeadLetterView = z.infer<typeof DeadLetterViewSchema>;
 
 export const ReplayAllResultSchema = z.object({
   replayed: z.array(z.object({ seq: z.number().int(), replayedAsSeq: z.number().int() })),
+  /** At most 100 are replayed per request: true when matching letters are left (ask again). */
+  more: z.boolean(),
+  /** The last sequence this request considered: pass it as `upToSeq` when asking again. */
+  upToSeq: z.number().int(),
 });
 export type ReplayAllResult = z.infer<typeof ReplayAllResultSchema>;

@@ -47,6 +47,11 @@ const shown = (event: Record<string, unknown> | null, name: string): string | nu
  * parse; replay re-publishes the stored payload unchanged. Replays and discards are audited as an
  * intent before the change (the bus publish is outside any database transaction of ours).
  */
+/** Letters one list request reads at most, whatever its filter matches (a cursor goes on). */
+export const SCAN_LIMIT = 500;
+/** Letters one bulk replay request re-publishes at most (`more: true` when some are left). */
+export const REPLAY_ALL_LIMIT = 100;
+
 @Injectable()
 export class DeadLettersService {
   private readonly logger = new Logger('DeadLetters');
@@ -61,16 +66,20 @@ export class DeadLettersService {
     const subject = deadLetterSubjectFor(query.consumer ?? '*').replace(/\*$/, '>');
     const items: DeadLetterSummary[] = [];
     let nextCursor: number | null = null;
+    let scanned = 0;
     for await (const letter of this.read(subject, query.cursor ?? 1)) {
+      // One request reads at most SCAN_LIMIT letters: a filter that matches few of many (the HTTP
+      // fuzzing found a page taking over 20 s) answers a short page and the cursor to go on.
+      if (scanned === SCAN_LIMIT || items.length === query.limit) {
+        nextCursor = letter.seq;
+        break;
+      }
+      scanned++;
       if (await this.recorded(letter.seq)) {
         await this.forget(letter.seq);
         continue;
       }
       if (query.code && letter.header?.get(DlqHeaders.code) !== query.code) continue;
-      if (items.length === query.limit) {
-        nextCursor = letter.seq;
-        break;
-      }
       items.push(this.summary(letter));
     }
     return { items, nextCursor };
@@ -98,18 +107,30 @@ export class DeadLettersService {
   async replayAll(body: ReplayAllBody): Promise<ReplayAllResult> {
     const replayed: ReplayAllResult['replayed'] = [];
     // Only the letters there now: a replayed event that fails again is dead-lettered anew (a
-    // higher sequence) and must wait for the operator, not be replayed in a loop.
+    // higher sequence) and must wait for the operator, not be replayed in a loop. At most
+    // REPLAY_ALL_LIMIT per request (`more` says whether to ask again): one request replaying a
+    // stream of thousands ran past any client's timeout (found by the HTTP fuzzing).
     const jsm = await jetstreamManager(this.nc);
-    const lastSeq = (await jsm.streams.info(Streams.deadLetter.name)).state.last_seq;
+    const streamEnd = (await jsm.streams.info(Streams.deadLetter.name)).state.last_seq;
+    const lastSeq = Math.min(streamEnd, body.upToSeq ?? streamEnd);
     const letters: DeadLetterSummary[] = [];
     let cursor: number | undefined;
+    let more = false;
     pages: for (;;) {
       const page = await this.list({ consumer: body.consumer, code: body.code, limit: 100, cursor });
       for (const item of page.items) {
         if (item.seq > lastSeq) break pages;
+        if (letters.length === REPLAY_ALL_LIMIT) {
+          more = true;
+          break pages;
+        }
         letters.push(item);
       }
-      if (page.nextCursor === null) break;
+      if (page.nextCursor === null || page.nextCursor > lastSeq) break;
+      if (letters.length === REPLAY_ALL_LIMIT) {
+        more = true;
+        break;
+      }
       cursor = page.nextCursor;
     }
     // One audit record for the request, naming every person whose event it re-publishes, written
@@ -120,7 +141,7 @@ export class DeadLettersService {
       const view = await this.replay(item.seq, body);
       replayed.push({ seq: item.seq, replayedAsSeq: view.action!.replayedAsSeq! });
     }
-    return { replayed };
+    return { replayed, more, upToSeq: lastSeq };
   }
 
   async discard(seq: number, body: DiscardBody): Promise<DeadLetterView> {
