@@ -57,6 +57,12 @@ class EpisodesController {
 
 @Controller('agencies')
 class AgenciesController {
+  private readonly options = { base: '/x' };
+  /** A getter on the prototype: reading it without an instance would throw. */
+  private get base(): string {
+    return this.options.base;
+  }
+
   @Get(':id')
   get(@Param('id', new ZodValidationPipe(z.uuid(), 'id')) _id: string) {
     return undefined;

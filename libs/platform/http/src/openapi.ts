@@ -133,7 +133,9 @@ export function documentValidatedInputs(
     const base = [Reflect.getMetadata(PATH_METADATA, controller) ?? '/'].flat() as string[];
     const prototype = controller.prototype as Record<string, unknown>;
     for (const name of Object.getOwnPropertyNames(prototype)) {
-      const handler = prototype[name];
+      // The descriptor, not prototype[name]: reading a getter on the prototype runs it without an
+      // instance (the dashboard sign-in controller's `base` did, and the app failed to start).
+      const handler = Object.getOwnPropertyDescriptor(prototype, name)?.value as unknown;
       if (name === 'constructor' || typeof handler !== 'function') continue;
       const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
       if (requestMethod === undefined) continue;
