@@ -73,6 +73,7 @@ const interpolationValues: Record<string, string> = {
   AUDIT_SEAL_KEY_ID: 'compose-seal',
   JETSTREAM_KEY: 'jscomposespec0123456789abcdef0123',
   DASHBOARD_CLIENT_SECRET: 'compose-spec-dashboard-client-secret-0123456789',
+  DIRECTORY_REGISTRAR_SECRET: 'compose-spec-directory-registrar-secret-0123456789',
   DASHBOARD_SESSION_KEY: Buffer.alloc(32, 7).toString('base64url'),
 };
 

@@ -161,6 +161,10 @@ async function platform(): Promise<void> {
               DASHBOARD_SESSION_KEY: infra.dashboard.sessionKey,
             }
           : {}),
+        // Agencies' API clients are registered through the directory, as the provider's registrar.
+        ...(app.name === 'directory'
+          ? { DIRECTORY_REGISTRAR_SECRET: infra.identity.directoryRegistrarSecret }
+          : {}),
       };
       const readiness = app.port ? { url: `http://127.0.0.1:${app.port}/health` } : undefined;
       try {
@@ -275,6 +279,31 @@ interface JestResults {
   numFailedTests: number;
   numRuntimeErrorTestSuites: number;
   numTotalTests: number;
+  testResults?: { name: string; startTime: number; endTime: number; status: string }[];
+}
+
+/**
+ * Where the run's time went: every test file's wall time, slowest first, with its share of the
+ * whole, in `<cache>/logs/jest-suite-times.txt` (the CI log stays quiet; the file is there to read).
+ */
+function writeSuiteTimes(results: JestResults): void {
+  const suites = (results.testResults ?? [])
+    .map((r) => ({
+      file: path.relative(paths.repoRoot, r.name),
+      seconds: (r.endTime - r.startTime) / 1000,
+      status: r.status,
+    }))
+    .sort((a, b) => b.seconds - a.seconds);
+  const total = suites.reduce((sum, s) => sum + s.seconds, 0);
+  const lines = suites.map(
+    (s) =>
+      `${s.seconds.toFixed(1).padStart(8)} s  ${((100 * s.seconds) / (total || 1)).toFixed(1).padStart(5)}%  ${s.status.padEnd(6)}  ${s.file}`,
+  );
+  mkdirp(paths.logDir);
+  fs.writeFileSync(
+    path.join(paths.logDir, 'jest-suite-times.txt'),
+    `${suites.length} test files, ${total.toFixed(1)} s in all (Jest runs them one at a time)\n${lines.join('\n')}\n`,
+  );
 }
 
 async function test(jestArgs: string[]): Promise<void> {
@@ -311,6 +340,8 @@ async function test(jestArgs: string[]): Promise<void> {
       ...process.env,
       ...infra.env,
       IDENTITY_ADMIN_CLIENT_SECRET: infra.identity.adminSecret,
+      // Specs that start the directory let it register agencies' clients at the test provider.
+      DIRECTORY_REGISTRAR_SECRET: infra.identity.directoryRegistrarSecret,
       // Staff sign-in: the dashboard client the provider knows, and where it sends sign-ins back
       // (a reserved port: a spec that signs in serves the orchestrator there). Named apart from
       // the apps' own settings, so that apps the specs start are not configured by accident.
@@ -380,6 +411,7 @@ async function test(jestArgs: string[]): Promise<void> {
     }
     fs.rmSync(resultsFile, { force: true });
     if (results) {
+      writeSuiteTimes(results);
       passed = results.numPassedTests;
       // A suite that cannot even load (syntax error, failing beforeAll import) counts as one failure.
       failed = results.numFailedTests + results.numRuntimeErrorTestSuites;

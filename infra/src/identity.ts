@@ -19,6 +19,8 @@ export interface IdentitySecrets {
   dashboardClientSecret: string;
   /** The orchestrator's key for its dashboard session cookies (32 bytes, base64url). */
   dashboardSessionKey: string;
+  /** Secret of the directory's registrar client (`throughcare-directory`): agencies' clients. */
+  directoryRegistrarSecret: string;
 }
 
 function newSigningKey(): Record<string, unknown> {
@@ -42,14 +44,16 @@ export function identitySecrets(instance: string, fresh: boolean): IdentitySecre
       adminSecret: randomBytes(32).toString('base64url'),
       dashboardClientSecret: randomBytes(32).toString('base64url'),
       dashboardSessionKey: randomBytes(32).toString('base64url'),
+      directoryRegistrarSecret: randomBytes(32).toString('base64url'),
     };
     fs.writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   }
   const secrets = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<IdentitySecrets>;
-  if (!secrets.dashboardClientSecret || !secrets.dashboardSessionKey) {
-    // A file from before staff sign-in: add the dashboard's secrets, keep the rest.
+  if (!secrets.dashboardClientSecret || !secrets.dashboardSessionKey || !secrets.directoryRegistrarSecret) {
+    // A file from before staff sign-in or the directory's registrar: add those secrets, keep the rest.
     secrets.dashboardClientSecret ??= randomBytes(32).toString('base64url');
     secrets.dashboardSessionKey ??= randomBytes(32).toString('base64url');
+    secrets.directoryRegistrarSecret ??= randomBytes(32).toString('base64url');
     fs.writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
   }
   return secrets as IdentitySecrets;

@@ -108,8 +108,11 @@ export interface Endpoints {
 
 export interface Infrastructure {
   env: Record<string, string>;
-  /** The identity provider, with its bootstrap administrator's secret (for tests and the CLI only). */
-  identity: { issuer: string; adminSecret: string };
+  /**
+   * The identity provider, with its bootstrap administrator's secret (for tests and the CLI only)
+   * and the directory's registrar secret (the provider and the directory are given it).
+   */
+  identity: { issuer: string; adminSecret: string; directoryRegistrarSecret: string };
   /**
    * Staff sign-in to the orchestrator's dashboard: the orchestrator's public URL the provider
    * redirects to (3005 for the platform; a reserved free port for a test instance, where a spec
@@ -507,6 +510,7 @@ export class Supervisor {
     adminSecret: string;
     dashboardClientSecret: string;
     dashboardSessionKey: string;
+    directoryRegistrarSecret: string;
   }> {
     const secrets = identitySecrets(this.instance, opts.fresh);
     const issuer = `http://127.0.0.1:${opts.port}`;
@@ -520,6 +524,7 @@ export class Supervisor {
       IDENTITY_ADMIN_CLIENT_SECRET: secrets.adminSecret,
       IDENTITY_DASHBOARD_CLIENT_SECRET: secrets.dashboardClientSecret,
       IDENTITY_DASHBOARD_URL: opts.dashboardUrl,
+      DIRECTORY_REGISTRAR_SECRET: secrets.directoryRegistrarSecret,
       ...opts.auditSeal,
       SWC_NODE_PROJECT: path.join(paths.repoRoot, 'tsconfig.json'),
     };
@@ -549,6 +554,7 @@ export class Supervisor {
       adminSecret: secrets.adminSecret,
       dashboardClientSecret: secrets.dashboardClientSecret,
       dashboardSessionKey: secrets.dashboardSessionKey,
+      directoryRegistrarSecret: secrets.directoryRegistrarSecret,
     };
   }
 
@@ -838,7 +844,11 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
     return {
       env,
       endpoints,
-      identity: { issuer: identity.issuer, adminSecret: identity.adminSecret },
+      identity: {
+        issuer: identity.issuer,
+        adminSecret: identity.adminSecret,
+        directoryRegistrarSecret: identity.directoryRegistrarSecret,
+      },
       dashboard: {
         url: dashboardUrl,
         clientSecret: identity.dashboardClientSecret,

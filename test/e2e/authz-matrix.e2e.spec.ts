@@ -104,6 +104,8 @@ interface SideFixtures {
   appointmentId: string;
   /** A client of the identity provider (not used by any principal), for its administration API. */
   clientId: string;
+  /** An API client of the side's agency, registered through the directory (not used by any principal). */
+  agencyClientId: string;
 }
 
 interface Fixtures {
@@ -524,6 +526,60 @@ const POLICY: Policy[] = [
     columns: A_B_MISSING,
     request: (f, c) => ({
       path: `/agencies/${pick(f, c, (s) => s.agencyId, missingUuid)}`,
+    }),
+  },
+  // ── directory: an agency's API clients, administrators only (registered at the provider) ──
+  {
+    app: 'directory',
+    method: 'GET',
+    path: '/agencies/{id}/clients',
+    admitted: { administrator: 'all' },
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/agencies/${pick(f, c, (s) => s.agencyId, missingUuid)}/clients?limit=200`,
+    }),
+  },
+  {
+    app: 'directory',
+    method: 'GET',
+    path: '/agencies/{id}/clients/{clientId}',
+    admitted: { administrator: 'all' },
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c, side) =>
+      c === 'A' || c === 'B'
+        ? { path: `/agencies/${f.side[c].agencyId}/clients/${f.side[c].agencyClientId}` }
+        : // A missing client of the caller's own agency.
+          { path: `/agencies/${f.side[side].agencyId}/clients/tc-${randomBytes(12).toString('hex')}` },
+  },
+  {
+    app: 'directory',
+    method: 'POST',
+    path: '/agencies/{id}/clients',
+    admitted: { administrator: 'all' },
+    write: true,
+    writeOrder: 101,
+    columns: ['A', 'B', 'missing'],
+    request: (f, c) => ({
+      path: `/agencies/${pick(f, c, (s) => s.agencyId, missingUuid)}/clients`,
+      body: { name: 'authz matrix: agency system' },
+    }),
+  },
+  {
+    app: 'directory',
+    method: 'POST',
+    path: '/agencies/{id}/clients/{clientId}/revocation',
+    admitted: { administrator: 'all' },
+    write: true,
+    writeOrder: 102,
+    columns: ['A', 'missing'],
+    request: (f, c) => ({
+      path:
+        c === 'A'
+          ? `/agencies/${f.side.A.agencyId}/clients/${f.side.A.agencyClientId}/revocation`
+          : `/agencies/${f.side.A.agencyId}/clients/tc-${randomBytes(12).toString('hex')}/revocation`,
+      body: { reason: 'authorisation matrix test' },
     }),
   },
   {
@@ -949,6 +1005,10 @@ const OPERATOR_DRIVER: TestPrincipal = {
   roles: ['operator'],
   label: 'matrix fixture operator',
 };
+const ADMIN_DRIVER: TestPrincipal = {
+  roles: ['administrator'],
+  label: 'matrix fixture administrator',
+};
 
 async function receive(
   establishment: string,
@@ -1077,13 +1137,26 @@ async function buildSide(side: Side): Promise<SideFixtures> {
   })();
 
   const client = registerClient({ roles: ['manager'], label: `matrix throwaway ${side}` }, suiteIdp);
+  const agencyClient = (async () => {
+    const r = await api<{ clientId?: string }>(
+      'directory',
+      'POST',
+      `/agencies/${agencyId}/clients`,
+      ADMIN_DRIVER,
+      { name: `matrix agency system ${side}` },
+    );
+    if (r.status !== 201 || !r.body.clientId)
+      throw new Error(`registering side ${side}'s agency client: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.clientId;
+  })();
 
-  const [m, movementEventId, releasablePersonId, appointmentId, c] = await Promise.all([
+  const [m, movementEventId, releasablePersonId, appointmentId, c, agencyClientId] = await Promise.all([
     main,
     movement,
     releasable,
     appointment,
     client,
+    agencyClient,
   ]);
   return {
     establishment,
@@ -1094,6 +1167,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     releasablePersonId,
     appointmentId,
     clientId: c.clientId,
+    agencyClientId,
   };
 }
 

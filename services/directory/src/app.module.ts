@@ -6,6 +6,7 @@ import { TaskQueues } from '@throughcare/contracts';
 import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
 import { AgenciesModule } from './agencies/agencies.module';
 import { AgenciesService } from './agencies/agencies.service';
+import { AgencyClientsModule } from './agencies/agency-clients.module';
 import { Agency } from './agencies/agency.entity';
 import { createDirectoryActivities } from './agencies/directory.activities';
 import { DIRECTORY_SCHEMA, type DirectoryConfig } from './config';
@@ -37,6 +38,10 @@ export class AppModule {
           auditSeal: auditSealKeyringFrom(config),
         }),
         AgenciesModule,
+        AgencyClientsModule.forRoot({
+          issuer: config.AUTH_ISSUER,
+          secret: config.DIRECTORY_REGISTRAR_SECRET,
+        }),
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.directory,
           imports: [AgenciesModule],

@@ -10,6 +10,13 @@ export const DirectoryConfigSchema = z.object({
   ...CommonEnv.http(3004),
   ...CommonEnv.logging,
   ...CommonEnv.auth('directory'),
+  /**
+   * The directory's client secret at the embedded identity provider (client
+   * `throughcare-directory`, the same value the provider is given): agencies' API clients are
+   * registered through `/agencies/:id/clients` with it. Unset (e.g. with an external identity
+   * provider), those routes answer 503 CLIENT_REGISTRATION_UNAVAILABLE.
+   */
+  DIRECTORY_REGISTRAR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 export type DirectoryConfig = z.output<typeof DirectoryConfigSchema>;
 

@@ -5,6 +5,14 @@ import { AgencyIdSchema, EstablishmentsSchema, refineScope } from './principal-s
 import { hashSecret, newClientId, newSecret } from './secret-hash';
 
 export const ADMIN_CLIENT_ID = 'throughcare-admin';
+/**
+ * The directory's own client (role `service`): the registrar through which agencies' API clients
+ * are registered, listed and revoked (services/directory, `/agencies/:id/clients`). Configured
+ * by a shared secret (`DIRECTORY_REGISTRAR_SECRET`), not registered.
+ */
+export const REGISTRAR_CLIENT_ID = 'throughcare-directory';
+/** The roles an agency's client may hold. */
+export const AGENCY_ROLES = ['agency-staff', 'agency-system'] as const;
 
 export interface ApiClient {
   clientId: string;
@@ -37,6 +45,28 @@ export const RegisterClientSchema = z
     }),
   );
 export type RegisterClient = z.output<typeof RegisterClientSchema>;
+
+/** Who asked the directory (its caller's actor, e.g. "client:tc-…"), recorded with the registrar. */
+const RequestedBySchema = z
+  .string()
+  .regex(/^(client|user):[\x21-\x7e]{1,255}$/, 'an actor: client:<id> or user:<id>');
+
+/**
+ * What the directory's registrar sends to register an agency's client: agency roles only, the
+ * agency required, and who asked.
+ */
+export const RegistrarRegisterClientSchema = z
+  .object({
+    name: z.string().max(200).trim().min(1),
+    roles: z.array(z.enum(AGENCY_ROLES)).min(1).max(AGENCY_ROLES.length),
+    agencyId: AgencyIdSchema,
+    requestedBy: RequestedBySchema,
+  })
+  .strict();
+
+export const RegistrarRevokeClientSchema = z
+  .object({ reason: z.string().max(500).trim().min(1), requestedBy: RequestedBySchema })
+  .strict();
 
 export const RevokeClientSchema = z.object({ reason: z.string().max(500).trim().min(1) }).strict();
 
@@ -122,12 +152,37 @@ export class ClientStore {
 
   /** The bootstrap administrator client, created or re-keyed with `secret` (idempotent). */
   async ensureAdmin(secret: string): Promise<void> {
+    await this.ensureConfigured(
+      ADMIN_CLIENT_ID,
+      'Throughcare bootstrap administrator',
+      'administrator',
+      secret,
+    );
+  }
+
+  /**
+   * The directory's registrar client, created or re-keyed with `secret` at each start. Without a
+   * secret nothing changes here: several provider instances may share this store, and one started
+   * without the setting must not cut off the others. To stop the registrar, an administrator
+   * revokes it (it stays revoked until a start that configures a secret again).
+   */
+  async ensureRegistrar(secret: string | undefined): Promise<void> {
+    if (secret)
+      await this.ensureConfigured(
+        REGISTRAR_CLIENT_ID,
+        'Throughcare directory (client registrar)',
+        'service',
+        secret,
+      );
+  }
+
+  private async ensureConfigured(clientId: string, name: string, role: Role, secret: string): Promise<void> {
     await this.db.query(
       `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, created_by)
-       VALUES ($1, 'Throughcare bootstrap administrator', $2, '{administrator}', 'identity-service')
+       VALUES ($1, $2, $3, ARRAY[$4]::text[], 'identity-service')
        ON CONFLICT (client_id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash,
          revoked_at = NULL, revoked_by = NULL, revoked_reason = NULL`,
-      [ADMIN_CLIENT_ID, hashSecret(secret)],
+      [clientId, name, hashSecret(secret), role],
     );
   }
 }

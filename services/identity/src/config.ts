@@ -36,6 +36,12 @@ export const IdentityConfigSchema = z
      */
     IDENTITY_ADMIN_CLIENT_SECRET: z.string().min(32, 'must be at least 32 characters'),
     /**
+     * The directory's registrar client (`throughcare-directory`): its secret, the same value the
+     * directory is given. Without it, agencies' clients cannot be registered through the directory
+     * (the administration API still registers clients directly).
+     */
+    DIRECTORY_REGISTRAR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /**
      * Access-token lifetime. Tokens are verified by the services without calling back, so a revoked
      * client's tokens stop working at the latest this long after the revocation.
      */

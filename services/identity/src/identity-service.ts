@@ -41,6 +41,7 @@ export async function startIdentityService(config: IdentityConfig): Promise<Iden
   const clients = new ClientStore(db);
   const staff = new StaffStore(db);
   await clients.ensureAdmin(config.IDENTITY_ADMIN_CLIENT_SECRET);
+  await clients.ensureRegistrar(config.DIRECTORY_REGISTRAR_SECRET);
   const dashboard =
     config.IDENTITY_DASHBOARD_CLIENT_SECRET && config.IDENTITY_DASHBOARD_URL
       ? { clientSecret: config.IDENTITY_DASHBOARD_CLIENT_SECRET, url: config.IDENTITY_DASHBOARD_URL }

@@ -28,3 +28,9 @@ export class InvalidCursorError extends ValidationFailedError {
     ]);
   }
 }
+
+export class AgencyClientNotFoundError extends NotFoundError {
+  constructor(agencyId: string, clientId: string) {
+    super(`agency ${agencyId} has no client ${clientId}`, 'AGENCY_CLIENT_NOT_FOUND');
+  }
+}
