@@ -56,22 +56,26 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
+      setupFiles: ['<rootDir>/libs/testing/src/jest/quiet-temporal.js'],
       testMatch: ['<rootDir>/**/*.int.spec.ts'],
     },
     {
       ...common,
       displayName: 'workflow',
+      setupFiles: ['<rootDir>/libs/testing/src/jest/quiet-temporal.js'],
       testMatch: ['<rootDir>/**/*.workflow.spec.ts'],
     },
     {
       ...common,
       displayName: 'e2e',
+      setupFiles: ['<rootDir>/libs/testing/src/jest/quiet-temporal.js'],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.spec.ts'],
     },
     {
       // The short crash soak (test/chaos): its own platform instance, SIGKILLs, a reconciliation.
       ...common,
       displayName: 'chaos',
+      setupFiles: ['<rootDir>/libs/testing/src/jest/quiet-temporal.js'],
       testMatch: ['<rootDir>/test/chaos/**/*.chaos.spec.ts'],
     },
     {
@@ -79,6 +83,7 @@ module.exports = {
       // then a byte-wise scan of Temporal, the JetStream store and every log.
       ...common,
       displayName: 'canary',
+      setupFiles: ['<rootDir>/libs/testing/src/jest/quiet-temporal.js'],
       testMatch: ['<rootDir>/test/canary/**/*.canary.spec.ts'],
     },
   ],

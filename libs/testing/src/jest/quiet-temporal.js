@@ -1,0 +1,12 @@
+// A passing run should be quiet: every Temporal worker a test file creates in-process (the apps'
+// activity workers, spec workers, journey harnesses) logs through this Runtime at ERROR by default,
+// instead of the SDK's INFO (worker state changes, webpack bundle reports, every expected activity
+// failure of a failure test: thousands of lines per run). Core (Rust) logs go the same way.
+// TEST_TEMPORAL_LOG_LEVEL=WARN (or INFO, DEBUG) brings them back when a failure needs them.
+const { DefaultLogger, Runtime } = require('@temporalio/worker');
+
+const level = process.env.TEST_TEMPORAL_LOG_LEVEL || 'ERROR';
+Runtime.install({
+  logger: new DefaultLogger(level),
+  telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+});
