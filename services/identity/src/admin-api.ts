@@ -15,6 +15,7 @@ import {
 import {
   clientView,
   ADMIN_CLIENT_ID,
+  AGENCY_ROLES,
   REGISTRAR_CLIENT_ID,
   RegisterClientSchema,
   RegistrarRegisterClientSchema,
@@ -48,7 +49,7 @@ const RegistrarListQuerySchema = ListQuerySchema.required({ agencyId: true });
  * Who may use the client routes: an administrator (any client), or the directory's registrar
  * (agencies' clients only, on behalf of the directory's caller, who is recorded).
  */
-type ClientCaller = { kind: 'administrator'; actor: string } | { kind: 'registrar'; actor: string };
+type ClientCaller = { kind: 'administrator' | 'registrar'; principal: Principal };
 
 const isRegistrar = (p: Principal) =>
   p.clientId === REGISTRAR_CLIENT_ID && p.subject === REGISTRAR_CLIENT_ID && hasRole(p, ['service']);
@@ -89,16 +90,38 @@ export function adminApi(
   verifier: AccessTokenVerifier,
   audit: AuditWriter,
 ): Middleware {
-  const administrator = async (ctx: ParameterizedContext): Promise<Principal> => {
+  /**
+   * The caller, checked against this provider's own stores as well as the token: the API changes
+   * credentials, so a revoked client or a disabled staff account is refused at once (401), not
+   * when its token lapses.
+   */
+  const caller = async (ctx: ParameterizedContext): Promise<Principal> => {
     const principal = await authenticate(ctx, verifier);
+    const active =
+      principal.subject === principal.clientId
+        ? (await clients.find(principal.clientId))?.revokedAt === null
+        : (await staff.findActive(principal.subject)) !== undefined;
+    if (!active) {
+      ctx.set('www-authenticate', `Bearer realm="throughcare", error="invalid_token"`);
+      throw new Problem(
+        401,
+        'Unauthorized',
+        'invalid access token: its client or account is no longer active',
+      );
+    }
+    return principal;
+  };
+
+  const administrator = async (ctx: ParameterizedContext): Promise<Principal> => {
+    const principal = await caller(ctx);
     if (!hasRole(principal, ['administrator'])) throw noSuchRoute(ctx);
     return principal;
   };
 
   const clientCaller = async (ctx: ParameterizedContext): Promise<ClientCaller> => {
-    const principal = await authenticate(ctx, verifier);
-    if (hasRole(principal, ['administrator'])) return { kind: 'administrator', actor: actorOf(principal) };
-    if (isRegistrar(principal)) return { kind: 'registrar', actor: actorOf(principal) };
+    const principal = await caller(ctx);
+    if (hasRole(principal, ['administrator'])) return { kind: 'administrator', principal };
+    if (isRegistrar(principal)) return { kind: 'registrar', principal };
     throw noSuchRoute(ctx);
   };
 
@@ -108,7 +131,7 @@ export function adminApi(
     async (ctx) => {
       if (ctx.path === '/admin/staff' || ctx.path.startsWith('/admin/staff/'))
         await staffRoute(ctx, administrator, staff, audit);
-      else await route(ctx, clientCaller, clients);
+      else await route(ctx, clientCaller, clients, audit);
     },
   );
 }
@@ -126,30 +149,83 @@ function parsedOr400<T extends z.ZodTypeAny>(
   return parsed.data as z.output<T>;
 }
 
+/** The audit record of a change to a client, on the identity chain. */
+function clientChange(
+  caller: ClientCaller,
+  actor: string,
+  action: 'client.registered' | 'client.revoked',
+  client: ApiClient,
+  route: string,
+  reason: string | null,
+): AuditDraft {
+  return {
+    actor,
+    clientId: caller.principal.clientId,
+    roles: [...caller.principal.roles],
+    purpose: null,
+    subjectPerson: null,
+    disclosedPersons: [],
+    action,
+    objectType: 'api-client',
+    objectId: client.clientId,
+    outcome: 'allowed',
+    reason,
+    httpMethod: 'POST',
+    route,
+    requestId: null,
+  };
+}
+
+/** A change whose audit record could not be written was not made: 503. */
+async function audited<T>(what: string, change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (e) {
+    if (!(e instanceof AuditUnavailableError)) throw e;
+    console.error(`identity: ${what} refused, the audit trail is unavailable`, e.cause);
+    throw new Problem(503, 'Service Unavailable', `the audit trail is unavailable: ${what} was not done`, {
+      code: 'AUDIT_UNAVAILABLE',
+    });
+  }
+}
+
+/** The registrar sees agencies' clients only: an agency, and nothing but agency roles. */
+const agencyClient = (c: ApiClient) =>
+  c.agencyId !== null && c.roles.every((r) => (AGENCY_ROLES as readonly string[]).includes(r));
+
+const noSuchClient = (clientId: string) =>
+  new Problem(404, 'Not Found', `no client ${clientId}`, { code: 'CLIENT_NOT_FOUND' });
+
 async function route(
   ctx: ParameterizedContext,
   clientCaller: (ctx: ParameterizedContext) => Promise<ClientCaller>,
   clients: ClientStore,
+  audit: AuditWriter,
 ): Promise<void> {
   const one = CLIENT_PATH.exec(ctx.path);
   const known = ctx.path === '/admin/clients' || one;
   if (!known) throw noSuchRoute(ctx);
   const caller = await clientCaller(ctx);
   const registrar = caller.kind === 'registrar';
-  /** The registrar sees agencies' clients only: any other is as missing as an unknown id. */
-  const visible = (c: ApiClient | undefined) => (c && (!registrar || c.agencyId !== null) ? c : undefined);
+  /** Any other client is as missing to the registrar as an unknown id. */
+  const visible = (c: ApiClient | undefined) => (c && (!registrar || agencyClient(c)) ? c : undefined);
   if (ctx.path === '/admin/clients' && ctx.method === 'POST') {
     const body = await readJson(ctx.req);
-    let registered: Awaited<ReturnType<ClientStore['register']>>;
+    let input: z.output<typeof RegisterClientSchema>;
+    let by: string;
     if (registrar) {
-      const { requestedBy, ...input } = parsedOr400(RegistrarRegisterClientSchema, body, 'client', 'body');
-      registered = await clients.register(input, throughRegistrar(requestedBy));
+      const { requestedBy, ...rest } = parsedOr400(RegistrarRegisterClientSchema, body, 'client', 'body');
+      input = rest;
+      by = throughRegistrar(requestedBy);
     } else {
-      registered = await clients.register(
-        parsedOr400(RegisterClientSchema, body, 'client', 'body'),
-        caller.actor,
-      );
+      input = parsedOr400(RegisterClientSchema, body, 'client', 'body');
+      by = actorOf(caller.principal);
     }
+    const registered = await audited('the registration', () =>
+      clients.register(input, by, (manager, client) =>
+        audit.append(clientChange(caller, by, 'client.registered', client, '/admin/clients', null), manager),
+      ),
+    );
     const { client, secret } = registered;
     ctx.status = 201;
     ctx.set('cache-control', 'no-store');
@@ -166,14 +242,14 @@ async function route(
     const page = await clients.list({ ...query, limit: query.limit + 1 });
     const items = page.slice(0, query.limit);
     ctx.body = {
-      items: items.map(clientView),
+      items: items.filter((c) => visible(c)).map(clientView),
       next: page.length > query.limit ? items[items.length - 1]!.clientId : null,
     };
     return;
   }
   if (one && !one[2] && ctx.method === 'GET') {
     const client = visible(await clients.find(one[1]!));
-    if (!client) throw new Problem(404, 'Not Found', `no client ${one[1]}`);
+    if (!client) throw noSuchClient(one[1]!);
     ctx.body = clientView(client);
     return;
   }
@@ -187,17 +263,24 @@ async function route(
       by = throughRegistrar(parsed.requestedBy);
     } else {
       reason = parsedOr400(RevokeClientSchema, body, 'revocation', 'body').reason;
-      by = caller.actor;
+      by = actorOf(caller.principal);
     }
-    if (!visible(await clients.find(one[1]!))) throw new Problem(404, 'Not Found', `no client ${one[1]}`);
+    if (!visible(await clients.find(one[1]!))) throw noSuchClient(one[1]!);
     if (one[1] === ADMIN_CLIENT_ID)
       throw new Problem(
         409,
         'Conflict',
         `${ADMIN_CLIENT_ID} is configured, not registered: rotate IDENTITY_ADMIN_CLIENT_SECRET and restart to replace its secret`,
       );
-    const client = await clients.revoke(one[1]!, reason, by);
-    if (!client) throw new Problem(404, 'Not Found', `no client ${one[1]}`);
+    const client = await audited('the revocation', () =>
+      clients.revoke(one[1]!, reason, by, (manager, revoked) =>
+        audit.append(
+          clientChange(caller, by, 'client.revoked', revoked, '/admin/clients/:clientId/revocation', reason),
+          manager,
+        ),
+      ),
+    );
+    if (!client) throw noSuchClient(one[1]!);
     ctx.body = clientView(client);
     return;
   }

@@ -1,8 +1,8 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { ROLES, type Role } from '@throughcare/platform-auth';
 import { AgencyIdSchema, EstablishmentsSchema, refineScope } from './principal-scope';
-import { hashSecret, newClientId, newSecret } from './secret-hash';
+import { hashSecret, newClientId, newSecret, secretMatches } from './secret-hash';
 
 export const ADMIN_CLIENT_ID = 'throughcare-admin';
 /**
@@ -109,33 +109,56 @@ export class ClientStore {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  /** Registers a client; the secret is returned here once and stored only as a hash. */
-  async register(input: RegisterClient, createdBy: string): Promise<{ client: ApiClient; secret: string }> {
+  /**
+   * Registers a client; the secret is returned here once and stored only as a hash. `record`
+   * (the audit record) runs in the same transaction: both or neither.
+   */
+  async register(
+    input: RegisterClient,
+    createdBy: string,
+    record: (manager: EntityManager, client: ApiClient) => Promise<unknown> = async () => undefined,
+  ): Promise<{ client: ApiClient; secret: string }> {
     const secret = newSecret();
     const clientId = newClientId();
-    const rows = (await this.db.query(
-      `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, agency_id, establishments, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [
-        clientId,
-        input.name,
-        hashSecret(secret),
-        input.roles,
-        input.agencyId ?? null,
-        input.establishments ?? [],
-        createdBy,
-      ],
-    )) as Row[];
-    return { client: fromRow(rows[0]!), secret };
+    return this.db.transaction(async (tx) => {
+      const rows = (await tx.query(
+        `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, agency_id, establishments, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [
+          clientId,
+          input.name,
+          hashSecret(secret),
+          input.roles,
+          input.agencyId ?? null,
+          input.establishments ?? [],
+          createdBy,
+        ],
+      )) as Row[];
+      const client = fromRow(rows[0]!);
+      await record(tx, client);
+      return { client, secret };
+    });
   }
 
-  /** Revokes a client (once; revoking again keeps the first revocation). Undefined when unknown. */
-  async revoke(clientId: string, reason: string, revokedBy: string): Promise<ApiClient | undefined> {
-    await this.db.query(
-      `UPDATE "identity"."api_client" SET revoked_at = now(), revoked_by = $2, revoked_reason = $3
-       WHERE client_id = $1 AND revoked_at IS NULL`,
-      [clientId, revokedBy, reason],
-    );
+  /**
+   * Revokes a client (once; revoking again keeps the first revocation, and records nothing new).
+   * Undefined when unknown. `record` runs in the revocation's transaction.
+   */
+  async revoke(
+    clientId: string,
+    reason: string,
+    revokedBy: string,
+    record: (manager: EntityManager, client: ApiClient) => Promise<unknown> = async () => undefined,
+  ): Promise<ApiClient | undefined> {
+    await this.db.transaction(async (tx) => {
+      const rows = (await tx.query(
+        `UPDATE "identity"."api_client" SET revoked_at = now(), revoked_by = $2, revoked_reason = $3
+         WHERE client_id = $1 AND revoked_at IS NULL RETURNING *`,
+        [clientId, revokedBy, reason],
+      )) as [Row[], number] | Row[];
+      const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Row[];
+      if (updated[0]) await record(tx, fromRow(updated[0]));
+    });
     return this.find(clientId);
   }
 
@@ -150,21 +173,27 @@ export class ClientStore {
     return rows.map(fromRow);
   }
 
-  /** The bootstrap administrator client, created or re-keyed with `secret` (idempotent). */
+  /**
+   * The bootstrap administrator client, created or re-keyed with `secret`, and reinstated at every
+   * start: the API cannot revoke it, and without it nobody can administer anything.
+   */
   async ensureAdmin(secret: string): Promise<void> {
     await this.ensureConfigured(
       ADMIN_CLIENT_ID,
       'Throughcare bootstrap administrator',
       'administrator',
       secret,
+      {
+        reinstate: true,
+      },
     );
   }
 
   /**
-   * The directory's registrar client, created or re-keyed with `secret` at each start. Without a
+   * The directory's registrar client, created with `secret`, or re-keyed when it changed. Without a
    * secret nothing changes here: several provider instances may share this store, and one started
    * without the setting must not cut off the others. To stop the registrar, an administrator
-   * revokes it (it stays revoked until a start that configures a secret again).
+   * revokes it: it stays revoked until a start with a different (rotated) secret.
    */
   async ensureRegistrar(secret: string | undefined): Promise<void> {
     if (secret)
@@ -173,10 +202,26 @@ export class ClientStore {
         'Throughcare directory (client registrar)',
         'service',
         secret,
+        {
+          reinstate: false,
+        },
       );
   }
 
-  private async ensureConfigured(clientId: string, name: string, role: Role, secret: string): Promise<void> {
+  /**
+   * A configured client, created with `secret`, or re-keyed (and its revocation lifted) when the
+   * configured secret changed. Unless `reinstate`, a start with the same secret changes nothing:
+   * an administrator's revocation of a leaked registrar stays until its secret is rotated.
+   */
+  private async ensureConfigured(
+    clientId: string,
+    name: string,
+    role: Role,
+    secret: string,
+    options: { reinstate: boolean },
+  ): Promise<void> {
+    const existing = await this.find(clientId);
+    if (!options.reinstate && existing && secretMatches(secret, existing.secretHash)) return;
     await this.db.query(
       `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, created_by)
        VALUES ($1, $2, $3, ARRAY[$4]::text[], 'identity-service')

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { DataSource } from 'typeorm';
 import { AccessTokenVerifier, TokenRejectedError } from '@throughcare/platform-auth';
 import {
   adminClient,
@@ -11,6 +12,7 @@ import {
   type AppProcess,
   type RegisteredClient,
 } from '@throughcare/testing';
+import { ClientStore, REGISTRAR_CLIENT_ID } from './client-store';
 
 // The identity provider the test infrastructure started (AUTH_ISSUER), plus a second instance
 // with a 2-second token lifetime for the revocation test. Both real processes, real HTTP.
@@ -206,6 +208,46 @@ describe('identity provider (services/identity, oidc-provider)', () => {
         (await admin('POST', '/admin/clients/tc-000000000000000000000000/revocation', { reason: 'x' }))
           .status,
       ).toBe(404);
+    });
+
+    it('refuses a revoked client at the administration API at once, not when its token lapses', async () => {
+      const second = await registerClient({ roles: ['administrator'], label: 'soon revoked administrator' });
+      const token = await clientToken(second, 'urn:throughcare:identity');
+      const list = () =>
+        fetch(`${issuer}/admin/clients?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await list()).status).toBe(200);
+      expect(
+        (await admin('POST', `/admin/clients/${second.clientId}/revocation`, { reason: 'spec' })).status,
+      ).toBe(200);
+      const refused = await list();
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    });
+
+    it('keeps a revoked directory registrar revoked across starts with the same secret; a rotated secret reinstates it', async () => {
+      const db = new DataSource({ type: 'postgres', url: requireEnv('DATABASE_URL') });
+      await db.initialize();
+      const store = new ClientStore(db);
+      const secret = requireEnv('DIRECTORY_REGISTRAR_SECRET');
+      try {
+        await store.revoke(REGISTRAR_CLIENT_ID, 'leaked (spec)', 'client:spec');
+        await store.ensureRegistrar(secret); // a restart, same configuration
+        expect((await store.find(REGISTRAR_CLIENT_ID))?.revokedReason).toBe('leaked (spec)');
+        await store.ensureRegistrar(randomBytes(32).toString('base64url')); // the secret rotated
+        expect((await store.find(REGISTRAR_CLIENT_ID))?.revokedAt).toBeNull();
+      } finally {
+        // The run's secret again, unrevoked, for the specs after this one.
+        await store.ensureRegistrar(secret);
+        await db.destroy();
+      }
+      expect(
+        (
+          await tokenRequest(
+            { clientId: REGISTRAR_CLIENT_ID, clientSecret: secret },
+            { resource: 'urn:throughcare:identity' },
+          )
+        ).status,
+      ).toBe(200);
     });
   });
 

@@ -1,7 +1,7 @@
 import Provider, { errors, type AdapterPayload, type Configuration, type JWKS } from 'oidc-provider';
 import type { DataSource } from 'typeorm';
-import { THROUGHCARE_RESOURCES } from './config';
-import type { ApiClient, ClientStore } from './client-store';
+import { IDENTITY_AUDIENCE, THROUGHCARE_RESOURCES } from './config';
+import { REGISTRAR_CLIENT_ID, type ApiClient, type ClientStore } from './client-store';
 import { escapeHtml, page, pageCsp } from './pages';
 import { ProviderStateAdapter } from './provider-store';
 import { hashSecret, secretMatches } from './secret-hash';
@@ -190,9 +190,12 @@ export function createProvider(options: ProviderOptions): Provider {
           );
         },
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource) => {
+        getResourceServerInfo: (_ctx, resource, client) => {
           if (!(THROUGHCARE_RESOURCES as readonly string[]).includes(resource))
             throw new errors.InvalidTarget(`unknown resource; one of ${THROUGHCARE_RESOURCES.join(', ')}`);
+          // The directory's registrar acts at this provider's administration API and nowhere else.
+          if (client.clientId === REGISTRAR_CLIENT_ID && resource !== IDENTITY_AUDIENCE)
+            throw new errors.InvalidTarget(`${REGISTRAR_CLIENT_ID} may ask for ${IDENTITY_AUDIENCE} only`);
           return {
             scope: 'api',
             audience: resource,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
+import { Client } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
-import { bearer, clientToken, requireEnv, type TestPrincipal } from '@throughcare/testing';
+import { bearer, clientToken, registerClient, requireEnv, type TestPrincipal } from '@throughcare/testing';
 import { AppModule } from '../app.module';
 import { loadDirectoryConfig } from '../config';
 
@@ -206,6 +207,38 @@ describe('agencies’ API clients through the directory (real identity provider,
       await call('POST', `/agencies/${agencyA}/clients/${created.clientId}/revocation`, { reason: 'twice' })
     ).json()) as ClientBody;
     expect(again).toMatchObject({ revokedReason: 'contract ended', revokedAt: body.revokedAt });
+
+    // Both changes are on the identity audit chain, as who asked through the directory.
+    const db = new Client({ connectionString: requireEnv('DATABASE_URL') });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{
+        action: string;
+        actor: string;
+        client_id: string;
+        reason: string | null;
+      }>(
+        `SELECT action, actor, client_id, reason FROM audit.audit_record
+         WHERE chain = 'identity' AND object_type = 'api-client' AND object_id = $1 ORDER BY seq`,
+        [created.clientId],
+      );
+      expect(rows).toEqual([
+        {
+          action: 'client.registered',
+          actor: `${admin} via client:throughcare-directory`,
+          client_id: 'throughcare-directory',
+          reason: null,
+        },
+        {
+          action: 'client.revoked',
+          actor: `${admin} via client:throughcare-directory`,
+          client_id: 'throughcare-directory',
+          reason: 'contract ended',
+        },
+      ]);
+    } finally {
+      await db.end();
+    }
   });
 
   it('refuses bad input with a problem naming the field, and an unknown agency with 404', async () => {
@@ -286,6 +319,48 @@ describe('agencies’ API clients through the directory (real identity provider,
       ).toBe(404);
       expect((await asRegistrar('GET', '/admin/staff')).status).toBe(404);
       expect((await asRegistrar('GET', '/audit/records?limit=1')).status).toBe(404);
+      for (const body of [
+        { name: 'x', roles: ['service'], agencyId: agencyA, requestedBy },
+        { name: 'x', roles: ['prison-staff'], establishments: ['BAR'], agencyId: agencyA, requestedBy },
+        { name: 'x', roles: ['agency-system', 'manager'], agencyId: agencyA, requestedBy },
+        { name: 'x', roles: ['agency-system'], agencyId: agencyA, requestedBy: 'user:a b' },
+        { name: 'x', roles: ['agency-system'], agencyId: agencyA, requestedBy: 'user:a\nforged line' },
+      ])
+        expect({ body, status: (await asRegistrar('POST', '/admin/clients', body)).status }).toEqual({
+          body,
+          status: 400,
+        });
+    });
+
+    it('sees no client that is not purely an agency’s: not another role’s, not a mixed one', async () => {
+      const requestedBy = 'user:spec';
+      const manager = await registerClient({ roles: ['manager'], label: 'not an agency client' });
+      // An administrator may register an agency client with another role beside it, directly.
+      const mixed = await registerClient({
+        roles: ['agency-system', 'manager'],
+        agencyId: agencyA,
+        label: 'mixed',
+      });
+      for (const id of [manager.clientId, mixed.clientId]) {
+        const read = await asRegistrar('GET', `/admin/clients/${id}`);
+        expect(read.status).toBe(404);
+        expect(((await read.json()) as Problem).code).toBe('CLIENT_NOT_FOUND');
+        const revoke = await asRegistrar('POST', `/admin/clients/${id}/revocation`, {
+          reason: 'x',
+          requestedBy,
+        });
+        expect(revoke.status).toBe(404);
+      }
+      const listed = (await (await call('GET', `/agencies/${agencyA}/clients?limit=200`)).json()) as {
+        items: ClientBody[];
+      };
+      expect(listed.items.map((c) => c.clientId)).not.toContain(mixed.clientId);
+      // Both still get tokens: the refusals changed nothing.
+      expect(await tokenStatus(manager.clientId, manager.clientSecret)).toBe(200);
+    });
+
+    it('gets tokens for the provider’s administration API only', async () => {
+      expect(await tokenStatus(registrar.clientId, registrar.clientSecret)).toBe(400); // resource: the directory
     });
   });
 });

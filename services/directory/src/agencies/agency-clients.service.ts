@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ValidationFailedError, type FieldError } from '@throughcare/platform-errors';
 import { AgenciesService } from './agencies.service';
 import { AgencyClientNotFoundError } from './agency.errors';
 import type {
@@ -79,7 +78,7 @@ export class AgencyClientsService {
     await this.agencies.get(agencyId);
     const answer = await this.registrar.call<AgencyClientView>('GET', `/admin/clients/${clientId}`);
     // Another agency's client is as missing as an unknown one.
-    if (answer.status === 404 || (answer.status === 200 && answer.body.agencyId !== agencyId))
+    if (noSuchClient(answer) || (answer.status === 200 && answer.body.agencyId !== agencyId))
       throw new AgencyClientNotFoundError(agencyId, clientId);
     if (answer.status !== 200) throw this.unexpected('reading a client', answer);
     return toClient(answer.body, agencyId);
@@ -101,25 +100,28 @@ export class AgencyClientsService {
         requestedBy,
       },
     );
-    if (answer.status === 404) throw new AgencyClientNotFoundError(agencyId, clientId);
+    if (noSuchClient(answer)) throw new AgencyClientNotFoundError(agencyId, clientId);
     if (answer.status !== 200) throw this.unexpected('revoking a client', answer);
     return toClient(answer.body, agencyId);
   }
 
   /**
-   * An answer the directory's own validation should have made impossible: a 400 is passed on with
-   * its fields (the provider's rules are the last word), anything else is logged and answered 503.
+   * An answer the directory should never get: its own validation runs first, so a 400 is a
+   * disagreement between the two services (a version skew), and another 404 than "no such client"
+   * is a route the provider does not serve to the registrar. Logged, answered 503: the caller's
+   * request was fine, and an administrator revoking a client must not read "no such client".
    */
   private unexpected(what: string, answer: { status: number; body: unknown }): Error {
-    const problem = answer.body as { detail?: string; errors?: FieldError[] } | undefined;
-    if (answer.status === 400)
-      return new ValidationFailedError(
-        problem?.detail ?? `the identity provider refused ${what}`,
-        problem?.errors ?? [],
-      );
     console.error(`directory: ${what}: the identity provider answered ${answer.status}`, answer.body);
     return clientRegistrationUnavailable(
       `the identity provider could not complete ${what} (${answer.status})`,
     );
   }
+}
+
+/** The provider's own "no such client" (a 404 with its code), not any 404. */
+function noSuchClient(answer: { status: number; body: unknown }): boolean {
+  return (
+    answer.status === 404 && (answer.body as { code?: unknown } | undefined)?.code === 'CLIENT_NOT_FOUND'
+  );
 }

@@ -48,6 +48,8 @@ export function clientRegistrationUnavailable(detail: string): HttpException {
 export class IdentityRegistrar {
   private configuration?: Promise<oidc.Configuration>;
   private token?: { value: string; expiresAt: number };
+  /** The grant under way: concurrent calls share it instead of each asking for a token. */
+  private pending?: Promise<string>;
 
   constructor(private readonly options: { issuer: string; secret: string | undefined }) {}
 
@@ -105,6 +107,13 @@ export class IdentityRegistrar {
         'client registration is not configured here (DIRECTORY_REGISTRAR_SECRET): register clients at the identity provider',
       );
     if (this.token && this.token.expiresAt - REFRESH_MARGIN_MS > Date.now()) return this.token.value;
+    this.pending ??= this.grant(secret).finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async grant(secret: string): Promise<string> {
     try {
       const tokens = await oidc.clientCredentialsGrant(await this.provider(secret), {
         resource: IDENTITY_RESOURCE,
@@ -126,13 +135,11 @@ export class IdentityRegistrar {
   private provider(secret: string): Promise<oidc.Configuration> {
     const issuer = new URL(this.options.issuer);
     this.configuration ??= oidc
-      .discovery(
-        issuer,
-        REGISTRAR_CLIENT_ID,
-        undefined,
-        oidc.ClientSecretBasic(secret),
-        issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {},
-      )
+      .discovery(issuer, REGISTRAR_CLIENT_ID, undefined, oidc.ClientSecretBasic(secret), {
+        // Discovery, and every grant made with this configuration, give up like the calls do.
+        timeout: TIMEOUT_MS / 1000,
+        ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
+      })
       .catch((e: unknown) => {
         this.configuration = undefined;
         throw e;
