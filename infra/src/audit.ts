@@ -17,7 +17,7 @@ import {
   type SqlRunner,
 } from '@throughcare/platform-audit';
 import { auditSealKeyringFrom } from '@throughcare/platform-config';
-import { auditSealKeyFile, type PayloadKeyFile } from './payload-keys';
+import { auditSealKeyFile, existingAuditSealEnv } from './payload-keys';
 import { paths } from './paths';
 
 /** The sealing keys: AUDIT_SEAL_KEYS (with AUDIT_SEAL_KEY_ID), else the instance's key file. */
@@ -27,14 +27,8 @@ export function sealKeysOf(instance: string, env: NodeJS.ProcessEnv = process.en
       AUDIT_SEAL_KEYS: env.AUDIT_SEAL_KEYS,
       AUDIT_SEAL_KEY_ID: env.AUDIT_SEAL_KEY_ID ?? env.AUDIT_SEAL_KEYS.split(':')[0]!.trim(),
     });
-  const file = auditSealKeyFile(instance);
-  if (!fs.existsSync(file)) return undefined;
-  // A key file that is there but unreadable is an error (thrown), not "no key file".
-  const content = JSON.parse(fs.readFileSync(file, 'utf8')) as PayloadKeyFile;
-  return auditSealKeyringFrom({
-    AUDIT_SEAL_KEYS: content.keys.map((k) => `${k.id}:${k.key}`).join(','),
-    AUDIT_SEAL_KEY_ID: content.activeKeyId,
-  });
+  const existing = existingAuditSealEnv(instance);
+  return existing && auditSealKeyringFrom(existing);
 }
 
 export function databaseUrlOf(instance: string, env: NodeJS.ProcessEnv = process.env): string | undefined {

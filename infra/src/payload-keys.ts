@@ -52,7 +52,21 @@ export function auditSealKeyFile(instance: string): string {
  * write the database without them cannot reseal a record `audit verify` would accept.
  */
 export function auditSealEnv(instance: string, fresh: boolean): AuditSealEnv {
-  const { keys, activeKeyId } = instanceKeys(auditSealKeyFile(instance), instance, fresh);
+  return sealEnvOf(instanceKeys(auditSealKeyFile(instance), instance, fresh));
+}
+
+/**
+ * The instance's existing audit sealing keys as AUDIT_SEAL_KEYS / AUDIT_SEAL_KEY_ID, or undefined
+ * when it has no key file (never creates one: `audit verify` must not invent a key). A key file
+ * that is there but unreadable is an error, thrown.
+ */
+export function existingAuditSealEnv(instance: string): AuditSealEnv | undefined {
+  const file = auditSealKeyFile(instance);
+  if (!fs.existsSync(file)) return undefined;
+  return sealEnvOf(JSON.parse(fs.readFileSync(file, 'utf8')) as PayloadKeyFile);
+}
+
+function sealEnvOf({ keys, activeKeyId }: PayloadKeyFile): AuditSealEnv {
   return {
     AUDIT_SEAL_KEYS: keys.map((k) => `${k.id}:${k.key}`).join(','),
     AUDIT_SEAL_KEY_ID: activeKeyId,
