@@ -78,6 +78,12 @@ export const OrchestratorConfigSchema = z.object({
    */
   MOVEMENT_SETTLE_SECONDS: z.coerce.number().int().min(0).max(86_400).optional(),
   /**
+   * Letters one bulk replay request (`POST /dead-letters/replay`) re-publishes at most; `more: true`
+   * says some are left. Each replay is a publish, a record and an audit record: keep a request
+   * well inside an HTTP client's timeout.
+   */
+  DEAD_LETTER_REPLAY_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
+  /**
    * Journeys kept in the workflow cache (Temporal `maxCachedWorkflows`): 0 disables the cache
    * (every task replays its journey), otherwise at least 2. Default: see DEFAULT_MAX_CACHED_WORKFLOWS.
    */

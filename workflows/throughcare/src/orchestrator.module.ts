@@ -11,7 +11,11 @@ import { CodecModule } from './codec/codec.module';
 import { dashboardSignInFrom, THROUGHCARE_SCHEMA, type OrchestratorConfig } from './config';
 import { DashboardSignInModule } from './dashboard/dashboard-sign-in.module';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
-import { DeadLettersService } from './dead-letters/dead-letters.service';
+import {
+  DEAD_LETTER_OPTIONS,
+  DeadLettersService,
+  type DeadLetterOptions,
+} from './dead-letters/dead-letters.service';
 import { throughcareMigrations } from './migrations';
 import { CaseClosure } from './sla/case-closure.entity';
 import { SlaBreach } from './sla/sla-breach.entity';
@@ -70,6 +74,10 @@ export class OrchestratorModule {
         SlaService,
         AttentionService,
         DeadLettersService,
+        {
+          provide: DEAD_LETTER_OPTIONS,
+          useValue: { replayBatch: config.DEAD_LETTER_REPLAY_BATCH } satisfies DeadLetterOptions,
+        },
         {
           provide: JOURNEY_WORKER_OPTIONS,
           useValue: {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg, type StoredMsg } from '@nats-io/jetstream';
 import { deadLetterSubjectFor, Streams } from '@throughcare/contracts';
@@ -49,8 +49,13 @@ const shown = (event: Record<string, unknown> | null, name: string): string | nu
  */
 /** Letters one list request reads at most, whatever its filter matches (a cursor goes on). */
 export const SCAN_LIMIT = 500;
-/** Letters one bulk replay request re-publishes at most (`more: true` when some are left). */
+/** Letters one bulk replay request re-publishes at most, by default (DEAD_LETTER_REPLAY_BATCH). */
 export const REPLAY_ALL_LIMIT = 100;
+/** The bulk replay's batch, from the configuration. */
+export const DEAD_LETTER_OPTIONS = Symbol('DEAD_LETTER_OPTIONS');
+export interface DeadLetterOptions {
+  replayBatch: number;
+}
 
 @Injectable()
 export class DeadLettersService {
@@ -60,6 +65,9 @@ export class DeadLettersService {
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly db: DataSource,
     @Inject(AuditTrail) private readonly audit: AuditTrail,
+    @Optional()
+    @Inject(DEAD_LETTER_OPTIONS)
+    private readonly options: DeadLetterOptions = { replayBatch: REPLAY_ALL_LIMIT },
   ) {}
 
   async list(query: ListDeadLettersQuery): Promise<DeadLetterPage> {
@@ -108,7 +116,7 @@ export class DeadLettersService {
     const replayed: ReplayAllResult['replayed'] = [];
     // Only the letters there now: a replayed event that fails again is dead-lettered anew (a
     // higher sequence) and must wait for the operator, not be replayed in a loop. At most
-    // REPLAY_ALL_LIMIT per request (`more` says whether to ask again): one request replaying a
+    // `replayBatch` per request (`more` says whether to ask again): one request replaying a
     // stream of thousands ran past any client's timeout (found by the HTTP fuzzing).
     const jsm = await jetstreamManager(this.nc);
     const streamEnd = (await jsm.streams.info(Streams.deadLetter.name)).state.last_seq;
@@ -120,14 +128,14 @@ export class DeadLettersService {
       const page = await this.list({ consumer: body.consumer, code: body.code, limit: 100, cursor });
       for (const item of page.items) {
         if (item.seq > lastSeq) break pages;
-        if (letters.length === REPLAY_ALL_LIMIT) {
+        if (letters.length === this.options.replayBatch) {
           more = true;
           break pages;
         }
         letters.push(item);
       }
       if (page.nextCursor === null || page.nextCursor > lastSeq) break;
-      if (letters.length === REPLAY_ALL_LIMIT) {
+      if (letters.length === this.options.replayBatch) {
         more = true;
         break;
       }
@@ -166,6 +174,10 @@ export class DeadLettersService {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: from,
     });
+    // Nothing at or after `from` on this subject: answer now, not after next()'s 2 s wait (the
+    // subject-level check above cannot see a cursor past its last letter; the HTTP fuzzing found
+    // bulk replays taking 1.5 s each this way).
+    if ((await reader.info()).num_pending === 0) return;
     for (;;) {
       const msg: JsMsg | null = await reader.next({ expires: 2000 });
       if (!msg) return;
