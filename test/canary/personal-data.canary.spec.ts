@@ -19,7 +19,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Connection } from '@temporalio/client';
@@ -95,6 +95,35 @@ async function scanTemporalApi(address: string, scan: Scan): Promise<string[]> {
   return workflowIds;
 }
 
+/**
+ * Reads the events stream from its start, as a subscriber would, and scans each message the
+ * platform published (not one of `upstream`, the canary's own). Returns how many it scanned.
+ */
+async function scanOwnEvents(
+  nc: NatsConnection,
+  upstream: Set<string>,
+  scan: Scan,
+  forms: ReturnType<typeof markerForms>,
+): Promise<number> {
+  const own = new Scan(forms);
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(Streams.events.name, { deliver_policy: DeliverPolicy.All });
+  const pending = (await consumer.info()).num_pending;
+  if (pending === 0) return 0;
+  let seen = 0;
+  const messages = await consumer.consume();
+  for await (const m of messages) {
+    seen += 1;
+    const eventId = (JSON.parse(m.string()) as { eventId?: string }).eventId;
+    if (!eventId || !upstream.has(eventId)) own.buffer(`bus ${m.subject} #${m.seq}`, Buffer.from(m.data));
+    if (seen >= pending) break;
+  }
+  await messages.close();
+  scan.places.push(...own.places);
+  scan.hits.push(...own.hits);
+  return own.places.length;
+}
+
 function instanceLogs(instance: string): string[] {
   return fs
     .readdirSync(paths.logDir)
@@ -121,8 +150,11 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
     nc = bus;
     const people = markerPeople(PEOPLE, p.secret);
     const forms = markerForms(markersOf(people));
+    const upstream = new Set<string>();
     await Promise.all(
-      people.map((person) => driveToRelease({ urls: p.urls, identity: p.infra.identity, nc: bus }, person)),
+      people.map((person) =>
+        driveToRelease({ urls: p.urls, identity: p.infra.identity, nc: bus, published: upstream }, person),
+      ),
     );
     const driven = Date.now();
     let state = await settled(bus);
@@ -134,6 +166,13 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
     const scan = new Scan(forms);
     const workflowIds = await scanTemporalApi(p.env.TEMPORAL_ADDRESS!, scan);
     const apiPlaces = scan.places.length;
+    // In transit: every event Throughcare published, as any subscriber receives it (issue 8: no
+    // prison number, CRN, PNC, name or date of birth of the person leaves a Throughcare service on
+    // the bus). The canary's own upstream events carry the markers by design and are left out;
+    // so is the staff-name marker, which a referral's acknowledgement names on purpose
+    // (`acknowledgedBy`: who at the agency took it on, for the prison staff to contact).
+    const personForms = markerForms(markersOf(people).filter((m) => m.kind !== 'staff name'));
+    const busEvents = await scanOwnEvents(bus, upstream, scan, personForms);
     await bus.close();
     nc = undefined;
     await p.stop(); // stops every component cleanly: Temporal and NATS flush their files
@@ -164,7 +203,7 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
       `canary: ${people.length} people (${people.filter((x) => x.via === 'bus').length} by the bus), ` +
       `${forms.length} marker forms of ${markersOf(people).length} markers; ` +
       `${scan.places.length} places scanned (${apiPlaces} Temporal API answers for ${workflowIds.length} ` +
-      `executions, ${files.temporal} Temporal database files, ${files.nats} NATS store files, ${files.logs} log files), ` +
+      `executions, ${busEvents} events Throughcare published, read off the bus, ${files.temporal} Temporal database files, ${files.nats} NATS store files, ${files.logs} log files), ` +
       `${scan.bytes} bytes; ${scan.hits.length} hits; self-check found the planted marker as ${plantedFound.join(', ')}; ` +
       `platform up ${Math.round((started - t0) / 1000)} s, driven ${Math.round((driven - started) / 1000)} s, ` +
       `scanned ${Math.round((scanned - driven) / 1000)} s`;
@@ -173,12 +212,15 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
 
     expect({
       workflows: workflowIds.length >= people.length,
+      // Receptions, screens, referrals, releases…: a few events per person at least.
+      busEvents: busEvents >= 3 * people.length,
       temporalDatabase: files.temporal > 0,
       natsStoreFiles: files.nats > 0,
       logFiles: files.logs >= 8,
       plantedFound,
     }).toEqual({
       workflows: true,
+      busEvents: true,
       temporalDatabase: true,
       natsStoreFiles: true,
       logFiles: true,

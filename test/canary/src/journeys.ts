@@ -94,6 +94,8 @@ export interface CanaryDriveOptions {
   nc: NatsConnection;
   /** Longest wait for any one effect of the platform. */
   waitMs?: number;
+  /** The event ids the canary published itself, as an upstream system (they carry the markers). */
+  published?: Set<string>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -138,6 +140,7 @@ export async function driveToRelease(o: CanaryDriveOptions, p: CanaryPerson): Pr
     }
   };
   const publish = async (event: { eventType: string; eventId: string }) => {
+    o.published?.add(event.eventId);
     await jetstream(o.nc).publish(subjectFor(event.eventType), JSON.stringify(event), {
       msgID: event.eventId,
       timeout: 10_000,

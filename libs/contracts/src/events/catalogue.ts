@@ -53,6 +53,19 @@ export const PersonReceivedV1 = eventSchema(
 );
 export type PersonReceivedV1 = z.infer<typeof PersonReceivedV1>;
 
+/**
+ * Version 2, as Throughcare publishes a reception: the same facts without the prison number. The
+ * person is named by the pseudonymous THROUGHCARE_ID alone (issue 8: no prison number, CRN or PNC
+ * travels on the bus from Throughcare; the liberation service keeps it). Upstream prison systems
+ * publish version 1, which names the person by prison number.
+ */
+export const PersonReceivedV2 = eventSchema(
+  'custody.person.received',
+  2,
+  PersonReceivedV1.shape.data.omit({ prisonNumber: true }),
+);
+export type PersonReceivedV2 = z.infer<typeof PersonReceivedV2>;
+
 export const CoreScreenRequestedV1 = eventSchema(
   'assessment.core-screen.requested',
   1,
@@ -347,6 +360,14 @@ export const LiberatedFromCourtV1 = eventSchema(
 );
 export type LiberatedFromCourtV1 = z.infer<typeof LiberatedFromCourtV1>;
 
+/** Version 2, as Throughcare publishes it: without the prison number (see PersonReceivedV2). */
+export const LiberatedFromCourtV2 = eventSchema(
+  'custody.person.liberated-from-court',
+  2,
+  LiberatedFromCourtV1.shape.data.omit({ prisonNumber: true }),
+);
+export type LiberatedFromCourtV2 = z.infer<typeof LiberatedFromCourtV2>;
+
 /** An agency's decision on a referral: the feedback loop back to prison staff. */
 export const ReferralOutcomeRecordedV1 = eventSchema(
   'referral.referral.outcome-recorded',
@@ -410,6 +431,7 @@ export type CaseCloseRequestedV1 = z.infer<typeof CaseCloseRequestedV1>;
 /** Every event the platform knows, by type and version. */
 export const EventCatalogue = {
   'custody.person.received@1': PersonReceivedV1,
+  'custody.person.received@2': PersonReceivedV2,
   'custody.person.released@1': PersonReleasedV1,
   'assessment.core-screen.requested@1': CoreScreenRequestedV1,
   'assessment.core-screen.completed@1': CoreScreenCompletedV1,
@@ -435,6 +457,7 @@ export const EventCatalogue = {
   'custody.person.transferred@1': PersonTransferredV1,
   'custody.movement.reversed@1': MovementReversedV1,
   'custody.person.liberated-from-court@1': LiberatedFromCourtV1,
+  'custody.person.liberated-from-court@2': LiberatedFromCourtV2,
   'referral.referral.outcome-recorded@1': ReferralOutcomeRecordedV1,
   'referral.referral.withdrawn@1': ReferralWithdrawnV1,
   'referral.appointment.cancelled@1': AppointmentCancelledV1,

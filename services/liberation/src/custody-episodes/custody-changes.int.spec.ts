@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
-  LiberatedFromCourtV1,
+  LiberatedFromCourtV2,
   MovementReversedV1,
-  PersonReceivedV1,
+  PersonReceivedV2,
   PersonTransferredV1,
   subjectFor,
 } from '@throughcare/contracts';
@@ -64,7 +64,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
 
   describe('POST /people/:personId/episodes/:episode/transfers', () => {
     it('moves the episode to another establishment (201) with custody.person.transferred from where it was', async () => {
-      const { reception, personId } = await anOpenEpisode();
+      const { personId } = await anOpenEpisode();
       const at = minutesAgo(500);
 
       const response = await transfer(
@@ -91,12 +91,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
         eventId: recorded.eventId,
         correlationId: 'spec-transfer-1',
         occurredAt: at,
-        personReference: {
-          identifiers: expect.arrayContaining([
-            { type: 'THROUGHCARE_ID', value: personId },
-            { type: 'NOMS', value: reception.prisonNumber },
-          ]),
-        },
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] },
         data: { episode: 1, fromEstablishmentCode: 'BAR', toEstablishmentCode: 'LEI', transferredAt: at },
       });
 
@@ -473,21 +468,19 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
       expect(response.headers.get('location')).toBe(`/people/${personId}/episodes/1`);
       const events = await lib.eventsOnBus('custody.person.liberated-from-court', personId);
       expect(events).toHaveLength(1);
-      expect(LiberatedFromCourtV1.parse(events[0])).toEqual({
+      const { prisonNumber, ...facts } = liberation;
+      expect(LiberatedFromCourtV2.parse(events[0])).toEqual({
         eventType: 'custody.person.liberated-from-court',
-        version: 1,
+        version: 2,
         eventId: recorded.eventId,
         occurredAt: liberation.releasedAt,
         correlationId: 'spec-court-1',
         description: expect.any(String),
-        personReference: {
-          identifiers: [
-            { type: 'NOMS', value: liberation.prisonNumber },
-            { type: 'THROUGHCARE_ID', value: personId },
-          ],
-        },
-        data: { ...liberation, episode: 1 },
+        // The pseudonymous id only: the prison number stays in the custody record (issue 8).
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] },
+        data: { ...facts, episode: 1 },
       });
+      expect(JSON.stringify(events[0])).not.toContain(prisonNumber);
 
       const view = await episodeView(personId);
       expect(view).toMatchObject({
@@ -583,13 +576,14 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
       expect(response.status).toBe(201);
       expect(((await response.json()) as ReceptionRecordedView).episode).toBe(2);
       const events = (await lib.eventsOnBus('custody.person.received', personId)).map((e) =>
-        PersonReceivedV1.parse(e),
+        PersonReceivedV2.parse(e),
       );
       expect(events.map((e) => e.data.episode)).toEqual([1, 2]);
+      const { prisonNumber: _prisonNumber, ...recallFacts } = recall;
       expect(events[0]?.data.returnToCustody).toBeUndefined();
       expect(events[1]).toMatchObject({
         correlationId: 'spec-recall',
-        data: { ...recall, episode: 2, returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' } },
+        data: { ...recallFacts, episode: 2, returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' } },
       });
       expect((await episodeView(personId, 2)).reception?.returnToCustody).toEqual({
         reason: 'RECALL',
@@ -652,7 +646,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
       expect(response.status).toBe(201);
       expect(((await response.json()) as ReceptionRecordedView).episode).toBe(2);
       const [event, ...others] = (await lib.eventsOnBus('custody.person.received', personId)).map((e) =>
-        PersonReceivedV1.parse(e),
+        PersonReceivedV2.parse(e),
       );
       expect(others).toHaveLength(0);
       expect(event?.data).toMatchObject({ episode: 2, returnToCustody: { reason: 'NEW_SENTENCE' } });

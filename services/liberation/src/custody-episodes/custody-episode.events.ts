@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type {
   GatePickupBookedV1,
   GatePickupCancelledV1,
-  LiberatedFromCourtV1,
+  LiberatedFromCourtV2,
   MeetingBookedV1,
   MeetingCancelledV1,
   MeetingHeldV1,
   MovementReversedV1,
-  PersonReceivedV1,
+  PersonReceivedV2,
   PersonReference,
   PersonReleasedV1,
   PersonTransferredV1,
@@ -19,31 +19,29 @@ import type { Meeting } from './meeting.entity';
 import type { Movement } from './movement.entity';
 import type { ReleaseDateChange } from './release-date-change.entity';
 
-/** Liberation knows both identities; consumers that must not hold the prison number read THROUGHCARE_ID. */
+/**
+ * The pseudonymous THROUGHCARE_ID only (issue 8): liberation knows the prison number, and keeps it.
+ * Every consumer routes by this id; whoever needs the prison number asks the liberation API, where
+ * the asking is authorised and audited. Upstream systems' events still name people by NOMS.
+ */
 function personReferenceOf(e: CustodyEpisode): PersonReference {
-  return {
-    identifiers: [
-      { type: 'NOMS', value: e.prisonNumber },
-      { type: 'THROUGHCARE_ID', value: e.personId },
-    ],
-  };
+  return { identifiers: [{ type: 'THROUGHCARE_ID', value: e.personId }] };
 }
 
 export function personReceivedEvent(
   e: ReceivedEpisode,
   correlationId: string,
   eventId: string = randomUUID(),
-): PersonReceivedV1 {
+): PersonReceivedV2 {
   return {
     eventType: 'custody.person.received',
-    version: 1,
+    version: 2,
     eventId,
     occurredAt: e.receivedAt.toISOString(),
     correlationId,
     description: `Custody episode ${e.episode} opened: received into ${e.establishmentCode}`,
     personReference: personReferenceOf(e),
     data: {
-      prisonNumber: e.prisonNumber,
       episode: e.episode,
       establishmentCode: e.establishmentCode,
       jurisdiction: e.jurisdiction,
@@ -257,7 +255,7 @@ export function movementReversedEvent(e: CustodyEpisode, movement: Movement): Mo
   };
 }
 
-export function liberatedFromCourtEvent(e: CustodyEpisode, correlationId: string): LiberatedFromCourtV1 {
+export function liberatedFromCourtEvent(e: CustodyEpisode, correlationId: string): LiberatedFromCourtV2 {
   if (
     e.origin !== 'COURT_LIBERATION' ||
     e.legalStatus === null ||
@@ -268,14 +266,13 @@ export function liberatedFromCourtEvent(e: CustodyEpisode, correlationId: string
   }
   return {
     eventType: 'custody.person.liberated-from-court',
-    version: 1,
+    version: 2,
     eventId: e.courtLiberationEventId,
     occurredAt: e.releasedAt.toISOString(),
     correlationId,
     description: `Custody episode ${e.episode}: liberated direct from court (${e.legalStatus})`,
     personReference: personReferenceOf(e),
     data: {
-      prisonNumber: e.prisonNumber,
       episode: e.episode,
       establishmentCode: e.establishmentCode,
       jurisdiction: e.jurisdiction,

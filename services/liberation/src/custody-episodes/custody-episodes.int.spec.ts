@@ -79,19 +79,17 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
 
       const [event, ...others] = await eventsOnBus('custody.person.received', personId);
       expect(others).toHaveLength(0);
+      const { prisonNumber, ...facts } = reception;
       expect(event).toMatchObject({
         eventType: 'custody.person.received',
-        version: 1,
+        version: 2,
         correlationId: 'spec-correlation-1',
         occurredAt: reception.receivedAt,
-        personReference: {
-          identifiers: expect.arrayContaining([
-            { type: 'NOMS', value: reception.prisonNumber },
-            { type: 'THROUGHCARE_ID', value: personId },
-          ]),
-        },
-        data: { ...reception, episode: 1 },
+        // The pseudonymous id only: the prison number stays in the custody record (issue 8).
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] },
+        data: { ...facts, episode: 1 },
       });
+      expect(JSON.stringify(event)).not.toContain(prisonNumber);
     });
 
     it('answers a repeated reception with 200 and the same episode, emitting no second event', async () => {
@@ -440,12 +438,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       const event = ReleaseDateChangedV1.parse(events[0]);
       expect(event).toMatchObject({
         correlationId: 'spec-correlation-hdc',
-        personReference: {
-          identifiers: expect.arrayContaining([
-            { type: 'THROUGHCARE_ID', value: personId },
-            { type: 'NOMS', value: reception.prisonNumber },
-          ]),
-        },
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] },
         data: {
           episode: 1,
           expectedReleaseDate: hdc,

@@ -118,6 +118,17 @@ export class UpstreamMovementsApplier {
       idempotencyKey: `bus:${event.eventId}`,
       fromBus: { eventId: event.eventId, episode: event.data.episode },
     };
+    if (
+      (event.eventType === 'custody.person.received' ||
+        event.eventType === 'custody.person.liberated-from-court') &&
+      event.version !== 1
+    ) {
+      // Version 2 is Throughcare's own (no prison number): applied when published, skipped above.
+      throw new PermanentError(
+        'PRISON_NUMBER_REQUIRED',
+        `${event.eventType}@${event.version} names no prison number: the custody record is opened by prison number, so an upstream system publishes version 1`,
+      );
+    }
     switch (event.eventType) {
       case 'custody.person.received': {
         const { episode: _episode, ...facts } = event.data;

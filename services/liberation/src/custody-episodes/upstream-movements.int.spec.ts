@@ -446,8 +446,23 @@ describe('liberation applies custody movements published straight onto the bus (
     twoPeople.personReference = { identifiers: [{ type: 'NOMS', value: aPrisonNumber() }] };
     const marker = `not-an-event-${randomUUID()}`;
     const valid = anUpstreamReception(aPrisonNumber());
+    // Version 2 is Throughcare's own, pseudonymous form: from anyone else it opens no record.
+    const { prisonNumber: _pn, ...pseudonymous } = anUpstreamReception(aPrisonNumber()).data;
+    const versionTwo = {
+      ...upstream('custody.person.received', aPrisonNumber(), minutesAgo(10), pseudonymous),
+      version: 2,
+      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: `p${randomUUID().slice(0, 8)}` }] },
+    };
 
-    for (const event of [unplannable, notACouncil, wrongEpisode, releaseOfNobody, hugeEpisode, twoPeople])
+    for (const event of [
+      unplannable,
+      notACouncil,
+      wrongEpisode,
+      releaseOfNobody,
+      hugeEpisode,
+      twoPeople,
+      versionTwo,
+    ])
       await publish(event);
     await publish(
       JSON.stringify({ eventType: 'custody.person.received', marker }),
@@ -462,6 +477,7 @@ describe('liberation applies custody movements published straight onto the bus (
       [releaseOfNobody.eventId, 'EPISODE_NOT_FOUND', /has no custody episode 1/],
       [hugeEpisode.eventId, 'INVALID_EVENT_DATA', /data\.episode/],
       [twoPeople.eventId, 'PERSON_REFERENCE_MISMATCH', /data\.prisonNumber/],
+      [versionTwo.eventId, 'PRISON_NUMBER_REQUIRED', /custody\.person\.received@2 names no prison number/],
       [marker, 'INVALID_ENVELOPE', /eventId/],
     ];
     for (const [id, code, reason] of expectations) {

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { EventCatalogue, PersonReceivedV1, subjectFor, type KnownEvent } from '@throughcare/contracts';
+import {
+  EventCatalogue,
+  PersonReceivedV1,
+  PersonReceivedV2,
+  subjectFor,
+  type KnownEvent,
+} from '@throughcare/contracts';
 import { bridgedSubjects, commandFor, readerFactKeys, UnroutableEvent } from './event-to-command';
 import { derive, fact, PERSON, receptionData } from './spec-support';
 
@@ -40,6 +46,24 @@ describe('bridge: event → workflow command', () => {
       derive,
     );
     expect(command).toMatchObject({ workflowId: 'throughcare-p0123456789abcdef0123-2' });
+  });
+
+  it('starts the same journey from version 2, Throughcare’s own reception without a prison number', () => {
+    const { prisonNumber: _pn, ...pseudonymous } = receptionData;
+    const event = {
+      eventType: 'custody.person.received',
+      version: 2,
+      eventId: randomUUID(),
+      occurredAt: '2026-11-23T10:00:00Z',
+      correlationId: 'corr-1',
+      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: 'p0123456789abcdef0123' }] },
+      data: pseudonymous,
+    };
+    const v1 = commandFor(reception([{ type: 'THROUGHCARE_ID', value: 'p0123456789abcdef0123' }]), derive);
+    expect(commandFor(PersonReceivedV2.parse(event), derive)).toEqual(v1);
+    // Version 2 has no place for a prison number: one sent anyway does not survive parsing.
+    const withNumber = PersonReceivedV2.parse({ ...event, data: receptionData });
+    expect(JSON.stringify(withNumber)).not.toContain(receptionData.prisonNumber);
   });
 
   it('refuses an event it cannot route to a person', () => {
