@@ -54,6 +54,18 @@ export const PersonReceivedV1 = eventSchema(
 export type PersonReceivedV1 = z.infer<typeof PersonReceivedV1>;
 
 /**
+ * A version-2 event names its person by the pseudonym alone: any other identifier makes it
+ * invalid (dead-lettered with the field), rather than parsed and passed on.
+ */
+const PseudonymousReference = z.object({
+  identifiers: z.tuple([z.object({ type: z.literal('THROUGHCARE_ID'), value: z.string().min(1).max(64) })]),
+});
+/** Refused, not stripped: a version-2 event that carries a prison number is invalid. */
+const NoPrisonNumber = z
+  .never({ error: 'version 2 carries no prison number (publish version 1 for that)' })
+  .optional();
+
+/**
  * Version 2, as Throughcare publishes a reception: the same facts without the prison number. The
  * person is named by the pseudonymous THROUGHCARE_ID alone (issue 8: no prison number, CRN or PNC
  * travels on the bus from Throughcare; the liberation service keeps it). Upstream prison systems
@@ -62,8 +74,8 @@ export type PersonReceivedV1 = z.infer<typeof PersonReceivedV1>;
 export const PersonReceivedV2 = eventSchema(
   'custody.person.received',
   2,
-  PersonReceivedV1.shape.data.omit({ prisonNumber: true }),
-);
+  PersonReceivedV1.shape.data.omit({ prisonNumber: true }).extend({ prisonNumber: NoPrisonNumber }),
+).extend({ personReference: PseudonymousReference });
 export type PersonReceivedV2 = z.infer<typeof PersonReceivedV2>;
 
 export const CoreScreenRequestedV1 = eventSchema(
@@ -364,8 +376,8 @@ export type LiberatedFromCourtV1 = z.infer<typeof LiberatedFromCourtV1>;
 export const LiberatedFromCourtV2 = eventSchema(
   'custody.person.liberated-from-court',
   2,
-  LiberatedFromCourtV1.shape.data.omit({ prisonNumber: true }),
-);
+  LiberatedFromCourtV1.shape.data.omit({ prisonNumber: true }).extend({ prisonNumber: NoPrisonNumber }),
+).extend({ personReference: PseudonymousReference });
 export type LiberatedFromCourtV2 = z.infer<typeof LiberatedFromCourtV2>;
 
 /** An agency's decision on a referral: the feedback loop back to prison staff. */

@@ -24,7 +24,7 @@ import type { ReleaseDateChange } from './release-date-change.entity';
  * Every consumer routes by this id; whoever needs the prison number asks the liberation API, where
  * the asking is authorised and audited. Upstream systems' events still name people by NOMS.
  */
-function personReferenceOf(e: CustodyEpisode): PersonReference {
+function personReferenceOf(e: CustodyEpisode): PersonReceivedV2['personReference'] & PersonReference {
   return { identifiers: [{ type: 'THROUGHCARE_ID', value: e.personId }] };
 }
 

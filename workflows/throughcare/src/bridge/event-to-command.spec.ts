@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   EventCatalogue,
+  parseEvent,
   PersonReceivedV1,
   PersonReceivedV2,
   subjectFor,
@@ -61,9 +62,23 @@ describe('bridge: event → workflow command', () => {
     };
     const v1 = commandFor(reception([{ type: 'THROUGHCARE_ID', value: 'p0123456789abcdef0123' }]), derive);
     expect(commandFor(PersonReceivedV2.parse(event), derive)).toEqual(v1);
-    // Version 2 has no place for a prison number: one sent anyway does not survive parsing.
-    const withNumber = PersonReceivedV2.parse({ ...event, data: receptionData });
-    expect(JSON.stringify(withNumber)).not.toContain(receptionData.prisonNumber);
+    // Version 2 names nobody by prison number: one in its data or its person reference is invalid.
+    expect(parseEvent({ ...event, data: receptionData })).toMatchObject({
+      ok: false,
+      code: 'INVALID_DATA',
+      reason: expect.stringContaining('data.prisonNumber'),
+    });
+    expect(
+      parseEvent({
+        ...event,
+        personReference: {
+          identifiers: [
+            { type: 'NOMS', value: 'A1234BC' },
+            { type: 'THROUGHCARE_ID', value: 'p0123456789abcdef0123' },
+          ],
+        },
+      }),
+    ).toMatchObject({ ok: false, code: 'INVALID_DATA', reason: expect.stringContaining('personReference') });
   });
 
   it('refuses an event it cannot route to a person', () => {

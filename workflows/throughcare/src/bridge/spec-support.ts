@@ -55,10 +55,18 @@ export const courtLiberationData = {
 const at = '2027-01-14T09:00:00Z';
 const id = '6f1c1b7e-4a55-4c8e-9a0e-2f1f5b0c9d11';
 
-/** One valid event of every bridged type, and the date field the journey plans from. */
+/** Version 2's data: version 1's without the prison number. */
+function withoutPrisonNumber(data: Record<string, unknown>): Record<string, unknown> {
+  const { prisonNumber: _pn, ...rest } = data;
+  return rest;
+}
+
+/** One valid event of every bridged type and version, and the date field the journey plans from. */
 export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
   ['custody.person.received@1', receptionData, 'expectedReleaseDate'],
+  ['custody.person.received@2', withoutPrisonNumber(receptionData), 'expectedReleaseDate'],
   ['custody.person.liberated-from-court@1', courtLiberationData, 'releasedAt'],
+  ['custody.person.liberated-from-court@2', withoutPrisonNumber(courtLiberationData), 'releasedAt'],
   [
     'assessment.core-screen.completed@1',
     { assessmentId: id, episode: 1, needs: [], riskOfSeriousHarm: 'LOW', completedAt: at },
