@@ -149,25 +149,26 @@ function parsedOr400<T extends z.ZodTypeAny>(
   return parsed.data as z.output<T>;
 }
 
-/** The audit record of a change to a client, on the identity chain. */
-function clientChange(
-  caller: ClientCaller,
+/** The audit record of an administrative change (a client, a staff account), on the identity chain. */
+function changeRecord(
+  principal: Principal,
   actor: string,
-  action: 'client.registered' | 'client.revoked',
-  client: ApiClient,
+  action: string,
+  objectType: 'api-client' | 'staff-account',
+  objectId: string,
   route: string,
   reason: string | null,
 ): AuditDraft {
   return {
     actor,
-    clientId: caller.principal.clientId,
-    roles: [...caller.principal.roles],
+    clientId: principal.clientId,
+    roles: [...principal.roles],
     purpose: null,
     subjectPerson: null,
     disclosedPersons: [],
     action,
-    objectType: 'api-client',
-    objectId: client.clientId,
+    objectType,
+    objectId,
     outcome: 'allowed',
     reason,
     httpMethod: 'POST',
@@ -175,6 +176,15 @@ function clientChange(
     requestId: null,
   };
 }
+
+const clientChange = (
+  caller: ClientCaller,
+  actor: string,
+  action: 'client.registered' | 'client.revoked',
+  client: ApiClient,
+  route: string,
+  reason: string | null,
+): AuditDraft => changeRecord(caller.principal, actor, action, 'api-client', client.clientId, route, reason);
 
 /** A change whose audit record could not be written was not made: 503. */
 async function audited<T>(what: string, change: () => Promise<T>): Promise<T> {
@@ -312,7 +322,22 @@ async function staffRoute(
         errors: fieldErrors(parsed.error, 'body'),
       });
     try {
-      const { user, password } = await staff.create(parsed.data, actor);
+      const { user, password } = await audited('the account creation', () =>
+        staff.create(parsed.data, actor, (manager, created) =>
+          audit.append(
+            changeRecord(
+              principal,
+              actor,
+              'staff.created',
+              'staff-account',
+              created.userId,
+              '/admin/staff',
+              null,
+            ),
+            manager,
+          ),
+        ),
+      );
       ctx.status = 201;
       ctx.set('cache-control', 'no-store');
       ctx.body = { ...staffView(user), ...(password ? { oneTimePassword: password } : {}) };
@@ -392,7 +417,22 @@ async function staffRoute(
       throw new Problem(400, 'Bad Request', 'invalid disabling', {
         errors: fieldErrors(parsed.error, 'body'),
       });
-    const user = await staff.disable(one[1]!, parsed.data.reason, actor);
+    const user = await audited('the disabling', () =>
+      staff.disable(one[1]!, parsed.data.reason, actor, (manager) =>
+        audit.append(
+          changeRecord(
+            principal,
+            actor,
+            'staff.disabled',
+            'staff-account',
+            one[1]!,
+            '/admin/staff/:id/disabling',
+            parsed.data.reason,
+          ),
+          manager,
+        ),
+      ),
+    );
     if (!user) throw new Problem(404, 'Not Found', `no staff account ${one[1]}`);
     ctx.body = staffView(user);
     return;

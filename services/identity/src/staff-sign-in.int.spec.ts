@@ -484,6 +484,41 @@ describe('staff sign-in at the identity provider (authorization code + PKCE, rea
       ).toBe(404);
     });
 
+    it('records creating and disabling an account on the identity audit chain (disabling twice records once)', async () => {
+      const user = await createStaff({ roles: ['manager'] });
+      await admin('POST', `/admin/staff/${user.userId}/disabling`, { reason: 'left the service' });
+      expect((await admin('POST', `/admin/staff/${user.userId}/disabling`, { reason: 'again' })).status).toBe(
+        200,
+      );
+      const db = new PgClient({ connectionString: requireEnv('DATABASE_URL') });
+      await db.connect();
+      try {
+        const { rows } = await db.query(
+          `SELECT actor, action, object_type, reason, route FROM audit.audit_record
+            WHERE chain = 'identity' AND object_id = $1 ORDER BY seq`,
+          [user.userId],
+        );
+        expect(rows).toEqual([
+          {
+            actor: 'client:throughcare-admin',
+            action: 'staff.created',
+            object_type: 'staff-account',
+            reason: null,
+            route: '/admin/staff',
+          },
+          {
+            actor: 'client:throughcare-admin',
+            action: 'staff.disabled',
+            object_type: 'staff-account',
+            reason: 'left the service',
+            route: '/admin/staff/:id/disabling',
+          },
+        ]);
+      } finally {
+        await db.end();
+      }
+    });
+
     it('validates field by field and refuses roles for API clients only', async () => {
       const invalid = await admin('POST', '/admin/staff', {
         username: 'X',

@@ -122,40 +122,63 @@ export class StaffStore {
    * Creates an account. The password is the one given, or a generated one returned here once;
    * only its hash is stored.
    */
-  async create(input: CreateStaff, createdBy: string): Promise<{ user: StaffUser; password?: string }> {
+  /** Creates an account; `record` (its audit record) runs in the same transaction: both or neither. */
+  async create(
+    input: CreateStaff,
+    createdBy: string,
+    record: (manager: EntityManager, user: StaffUser) => Promise<unknown> = async () => undefined,
+  ): Promise<{ user: StaffUser; password?: string }> {
     const generated = input.password === undefined ? newPassword() : undefined;
     const userId = `st-${randomBytes(12).toString('hex')}`;
+    const hash = await hashPassword(input.password ?? generated!);
     try {
-      const rows = (await this.db.query(
-        `INSERT INTO "identity"."staff_user"
-           (user_id, username, display_name, password_hash, roles, establishments, agency_id, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [
-          userId,
-          input.username,
-          input.displayName,
-          await hashPassword(input.password ?? generated!),
-          input.roles,
-          input.establishments ?? [],
-          input.agencyId ?? null,
-          createdBy,
-        ],
-      )) as Row[];
-      return { user: fromRow(rows[0]!), ...(generated ? { password: generated } : {}) };
+      return await this.db.transaction(async (tx) => {
+        const rows = (await tx.query(
+          `INSERT INTO "identity"."staff_user"
+             (user_id, username, display_name, password_hash, roles, establishments, agency_id, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+          [
+            userId,
+            input.username,
+            input.displayName,
+            hash,
+            input.roles,
+            input.establishments ?? [],
+            input.agencyId ?? null,
+            createdBy,
+          ],
+        )) as Row[];
+        const user = fromRow(rows[0]!);
+        await record(tx, user);
+        return { user, ...(generated ? { password: generated } : {}) };
+      });
     } catch (e) {
+      if (e instanceof AuditUnavailableError) throw e;
       if ((e as { code?: string }).code === '23505') throw new UsernameTakenError(input.username);
       // Not the driver's error itself: TypeORM's carries the query parameters (the password hash).
       throw new Error(`creating a staff account failed: ${(e as Error).message}`);
     }
   }
 
-  /** Disables an account (once: disabling again keeps the first). Undefined when unknown. */
-  async disable(userId: string, reason: string, disabledBy: string): Promise<StaffUser | undefined> {
-    await this.db.query(
-      `UPDATE "identity"."staff_user" SET disabled_at = now(), disabled_by = $2, disabled_reason = $3
-       WHERE user_id = $1 AND disabled_at IS NULL`,
-      [userId, disabledBy, reason],
-    );
+  /**
+   * Disables an account (once: disabling again keeps the first, and records nothing new).
+   * Undefined when unknown. `record` runs in the disabling's transaction.
+   */
+  async disable(
+    userId: string,
+    reason: string,
+    disabledBy: string,
+    record: (manager: EntityManager) => Promise<unknown> = async () => undefined,
+  ): Promise<StaffUser | undefined> {
+    await this.db.transaction(async (tx) => {
+      const rows = (await tx.query(
+        `UPDATE "identity"."staff_user" SET disabled_at = now(), disabled_by = $2, disabled_reason = $3
+         WHERE user_id = $1 AND disabled_at IS NULL RETURNING user_id`,
+        [userId, disabledBy, reason],
+      )) as [unknown[], number] | unknown[];
+      const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as unknown[];
+      if (updated.length > 0) await record(tx);
+    });
     return this.find(userId);
   }
 
