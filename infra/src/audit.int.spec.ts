@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -35,13 +37,24 @@ const url = (() => {
   return u.toString();
 })();
 
-/** Runs `audit verify` as the CLI does, on `url`: its exit code and output. */
-function runVerify(args: string[] = ['verify']): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs `audit verify` as the CLI does, on `url`: its exit code and output. Each run keeps its
+ * checkpoint in a file of its own unless `checkpointFile` names one (then runs compare).
+ */
+function runVerify(
+  args: string[] = ['verify'],
+  checkpointFile = path.join(os.tmpdir(), `audit-checkpoint-${randomBytes(6).toString('hex')}.json`),
+  databaseUrl = url,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [path.join(repoRoot, 'infra', 'bin', 'run.js'), 'audit', ...args],
-      { cwd: repoRoot, env: { ...process.env, DATABASE_URL: url, ...sealEnv }, timeout: 60_000 },
+      {
+        cwd: repoRoot,
+        env: { ...process.env, DATABASE_URL: databaseUrl, ...sealEnv, AUDIT_CHECKPOINT_FILE: checkpointFile },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) =>
         resolve({
           code: error ? (typeof error.code === 'number' ? error.code : -1) : 0,
@@ -226,6 +239,65 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
       'audit chain referral: BROKEN at seq 3 (seq 3 is missing (next is 2))\n',
     );
   });
+
+  it('keeps each chain’s head outside the database and fails a chain cut short or rewritten since (exit 1)', async () => {
+    // A database of its own: the tests above leave theirs broken on purpose.
+    const name = `audit_cut_${randomBytes(6).toString('hex')}`;
+    await admin.query(`CREATE DATABASE "${name}"`);
+    const own = new URL(adminUrl);
+    own.pathname = `/${name}`;
+    const cutDb = await createServiceDataSource({
+      url: own.toString(),
+      schema: 'verify_cut_spec',
+      entities: [],
+      migrations: [createAuditMigration(), createAuditSealMigration()],
+    });
+    try {
+      await checkpointed(cutDb, own.toString());
+    } finally {
+      await cutDb.destroy();
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+  });
+
+  async function checkpointed(cutDb: DataSource, cutUrl: string): Promise<void> {
+    const checkpoint = path.join(os.tmpdir(), `audit-checkpoint-${randomBytes(6).toString('hex')}.json`);
+    const verify = (file = checkpoint) => runVerify(['verify'], file, cutUrl);
+    const chain = 'cut';
+    const writer = new AuditWriter(cutDb, chain, seal);
+    for (let n = 1; n <= 3; n++) await writer.append(draft(n));
+    const first = await verify();
+    expect(first).toMatchObject({ code: 0, stdout: `audit chain ${chain}: 3 records, intact\n` });
+    expect(JSON.parse(fs.readFileSync(checkpoint, 'utf8'))).toMatchObject({
+      chains: { [chain]: { seq: 3 } },
+    });
+
+    // Somebody who can write the database removes the last record: what is left still links.
+    await cutDb.transaction(async (tx) => {
+      await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
+      await tx.query(`DELETE FROM ${AUDIT_TABLE} WHERE chain = $1 AND seq = 3`, [chain]);
+      await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
+    });
+    const truncated = await verify();
+    expect(truncated.code).toBe(1);
+    expect(truncated.stdout).toContain(`audit chain ${chain}: 2 records, intact`);
+    expect(truncated.stdout).toContain(
+      `audit chain ${chain}: TRUNCATED: it ends at seq 2, but reached seq 3`,
+    );
+    // Without the checkpoint the cut is invisible: that is what the checkpoint is for.
+    const fresh = path.join(os.tmpdir(), `audit-checkpoint-${randomBytes(6).toString('hex')}.json`);
+    expect(await verify(fresh)).toMatchObject({ code: 0 });
+
+    // With the keys, one can append another third record: it links and seals, but is not the one seen.
+    await writer.append({ ...draft(99), actor: 'client:someone-else' });
+    const rewritten = await verify();
+    expect(rewritten.code).toBe(1);
+    expect(rewritten.stdout).toContain(
+      `audit chain ${chain}: REWRITTEN: seq 3 is not the record the checkpoint`,
+    );
+    // A failing run leaves the checkpoint as it was.
+    expect((await verify()).code).toBe(1);
+  }
 
   it('answers a wrong sub-command with its usage (exit 2)', async () => {
     expect(await runVerify(['verfy'])).toEqual({

@@ -5,11 +5,14 @@
  * chain holds, 1 on a break, 2 when it cannot run. The database is DATABASE_URL, else that of the
  * running local platform instance (`platform` unless --instance names another); the sealing keys
  * AUDIT_SEAL_KEYS, else that instance's key file (<cache>/audit-seal-keys/<instance>.json).
+ * Each passing run records every chain's head (seq and hash) in a checkpoint file outside the
+ * database (checkpointFileOf), and the next run fails a chain that no longer reaches it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import {
+  AUDIT_TABLE,
   verifyAuditChains,
   verifyAuditGuards,
   type ChainVerification,
@@ -75,12 +78,81 @@ export function verificationFails(results: ChainVerification[], allowUnsealed = 
   );
 }
 
-/** Verifies the chains in the database at `url`; answers the exit code and prints the report. */
+/** The heads of the chains as the last passing verification saw them (outside the database). */
+export interface AuditCheckpoint {
+  database: string;
+  at: string;
+  chains: Record<string, { seq: number; hash: string }>;
+}
+
+/**
+ * Where the checkpoint of the database at `url` is kept: AUDIT_CHECKPOINT_FILE, else
+ * `<cache>/audit-checkpoints/<host-port-database>.json`. Keep it (or a copy) where whoever can
+ * write the database cannot: it is what shows records cut off a chain's end.
+ */
+export function checkpointFileOf(url: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.AUDIT_CHECKPOINT_FILE) return env.AUDIT_CHECKPOINT_FILE;
+  return path.join(
+    paths.cacheDir,
+    'audit-checkpoints',
+    `${databaseOf(url).replace(/[^A-Za-z0-9._-]/g, '_')}.json`,
+  );
+}
+
+const databaseOf = (url: string) => {
+  const u = new URL(url);
+  return `${u.hostname}-${u.port || '5432'}-${u.pathname.replace(/^\//, '')}`;
+};
+
+function readCheckpoint(file: string): AuditCheckpoint | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as AuditCheckpoint;
+}
+
+/**
+ * Each chain the checkpoint names must still reach the seq it had then, with the same hash there:
+ * a chain that now ends earlier lost records from its end (which the walk alone cannot see: what
+ * is left still links), and another hash at that seq means the chain was rewritten and resealed.
+ * A chain gone altogether is truncated to nothing. Only chains that verified intact are compared.
+ */
+async function checkpointProblems(
+  sql: SqlRunner,
+  results: ChainVerification[],
+  checkpoint: AuditCheckpoint,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [chain, head] of Object.entries(checkpoint.chains)) {
+    const now = results.find((r) => r.chain === chain);
+    if (now && now.firstBrokenSeq !== null) continue; // reported as broken already
+    const records = now?.records ?? 0;
+    if (records < head.seq) {
+      problems.push(
+        `audit chain ${chain}: TRUNCATED: it ends at seq ${records}, but reached seq ${head.seq} at the checkpoint of ${checkpoint.at}`,
+      );
+      continue;
+    }
+    const [row] = await sql(`SELECT "hash" FROM ${AUDIT_TABLE} WHERE "chain" = $1 AND "seq" = $2`, [
+      chain,
+      head.seq,
+    ]);
+    if (row?.hash !== head.hash)
+      problems.push(
+        `audit chain ${chain}: REWRITTEN: seq ${head.seq} is not the record the checkpoint of ${checkpoint.at} saw there`,
+      );
+  }
+  return problems;
+}
+
+/**
+ * Verifies the chains in the database at `url`; answers the exit code and prints the report.
+ * With `checkpointFile`, the chains must also still reach the heads the last passing verification
+ * recorded there (checkpointProblems), and a passing verification records the new heads.
+ */
 export async function verifyAuditDatabase(
   url: string,
   seal: SealKeys,
   write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
-  { allowUnsealed = false }: { allowUnsealed?: boolean } = {},
+  { allowUnsealed = false, checkpointFile }: { allowUnsealed?: boolean; checkpointFile?: string } = {},
 ): Promise<number> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -92,9 +164,30 @@ export async function verifyAuditDatabase(
     await client.query('SET row_security = off');
     const guards = await verifyAuditGuards(sql);
     const results = await verifyAuditChains(sql, seal);
+    const checkpoint = checkpointFile ? readCheckpoint(checkpointFile) : undefined;
+    if (checkpoint && checkpoint.database !== databaseOf(url))
+      throw new Error(
+        `${checkpointFile} is the checkpoint of ${checkpoint.database}, not of ${databaseOf(url)}`,
+      );
+    const cut = checkpoint ? await checkpointProblems(sql, results, checkpoint) : [];
     for (const problem of guards) write(`audit store: ${problem}`);
     write(formatVerification(results, allowUnsealed));
-    return guards.length > 0 || verificationFails(results, allowUnsealed) ? 1 : 0;
+    for (const problem of cut) write(problem);
+    const fails = guards.length > 0 || cut.length > 0 || verificationFails(results, allowUnsealed);
+    if (!fails && checkpointFile) {
+      const next: AuditCheckpoint = {
+        database: databaseOf(url),
+        at: new Date().toISOString(),
+        chains: Object.fromEntries(
+          results
+            .filter((r) => r.head !== undefined)
+            .map((r) => [r.chain, { seq: r.records, hash: r.head! }]),
+        ),
+      };
+      fs.mkdirSync(path.dirname(checkpointFile), { recursive: true });
+      fs.writeFileSync(checkpointFile, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
+    }
+    return fails ? 1 : 0;
   } finally {
     await client.end();
   }
@@ -130,7 +223,10 @@ export async function audit(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await verifyAuditDatabase(url, seal, undefined, { allowUnsealed });
+    return await verifyAuditDatabase(url, seal, undefined, {
+      allowUnsealed,
+      checkpointFile: checkpointFileOf(url),
+    });
   } catch (e) {
     process.stderr.write(`audit: cannot verify: ${(e as Error).message}\n`);
     return 2;

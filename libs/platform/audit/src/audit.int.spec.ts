@@ -59,6 +59,7 @@ describe('audit trail store (real Postgres)', () => {
       unsealed: 0,
       firstBrokenSeq: null,
       problem: null,
+      head: rows[rows.length - 1].hash,
     });
   });
 
@@ -139,6 +140,7 @@ describe('audit trail store (real Postgres)', () => {
       unsealed: 0,
       firstBrokenSeq: null,
       problem: null,
+      head: expect.any(String),
     });
   });
 
@@ -231,6 +233,7 @@ describe('audit trail store (real Postgres)', () => {
       unsealed: 2,
       firstBrokenSeq: null,
       problem: null,
+      head: expect.any(String),
     });
   });
 

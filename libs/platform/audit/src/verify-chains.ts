@@ -11,6 +11,8 @@ export interface ChainVerification {
   /** The first seq that does not hold (gap, wrong prev_hash or a hash that does not recompute). */
   firstBrokenSeq: number | null;
   problem: string | null;
+  /** The hash of the chain's last record, when the whole chain holds. */
+  head?: string;
 }
 
 /** The sealing keys by id (`AUDIT_SEAL_KEYS`): every key records may be sealed with. */
@@ -77,7 +79,7 @@ export async function verifyChain(sql: SqlRunner, chain: string, seal: SealKeys)
           firstBrokenSeq: expectedSeq,
           problem: `${total - records} of the chain's ${total} rows are not in its sequence (a duplicate seq)`,
         };
-      return { chain, records, unsealed, firstBrokenSeq: null, problem: null };
+      return { chain, records, unsealed, firstBrokenSeq: null, problem: null, head: prevHash };
     }
     for (const row of rows) {
       const record = auditRecordFromRow(row);

@@ -140,6 +140,9 @@ describe('referral service audit trail (real Postgres, NATS, Temporal, identity)
     it('fails closed: a read answers 503 AUDIT_UNAVAILABLE, and a change is rolled back', async () => {
       const input = aReferral();
       const { referralId } = await referrals.send(input);
+      // The agency's API client first: registering one is itself audited (at the identity
+      // provider, in the same database), so it cannot happen while the store is away.
+      await bearer({ roles: ['agency-system'], agencyId: input.agencyId }, REFERRAL_AUDIENCE);
       const [read, change] = await withAuditStoreAway(async () => [
         await get(`/referrals/${referralId}`, input.agencyId),
         await post(`/referrals/${referralId}/acknowledgement`, input.agencyId, {
