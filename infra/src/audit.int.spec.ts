@@ -65,6 +65,13 @@ function runVerify(
   });
 }
 
+/** The report without its last line, the checkpoint's (each run here keeps a checkpoint of its own). */
+const report = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('audit checkpoint: '))
+    .join('\n');
+
 const draft = (n: number): AuditDraft => ({
   actor: 'client:verify-spec',
   clientId: 'verify-spec',
@@ -104,7 +111,13 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
       entities: [],
       migrations: [createAuditMigration(), createAuditSealMigration()],
     });
-    expect(await runVerify()).toEqual({ code: 0, stdout: 'audit: no audit records yet\n', stderr: '' });
+    const empty = await runVerify();
+    expect({ ...empty, stdout: report(empty.stdout) }).toEqual({
+      code: 0,
+      stdout: 'audit: no audit records yet\n',
+      stderr: '',
+    });
+    expect(empty.stdout).toMatch(/^audit checkpoint: none yet in .*: this run starts one/m);
   });
 
   it('reports each intact chain with its record count (exit 0), then the first broken seq of a tampered one (exit 1)', async () => {
@@ -114,7 +127,7 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
     for (let n = 1; n <= 2; n++) await referral.append(draft(n));
 
     const good = await runVerify();
-    expect(good).toEqual({
+    expect({ ...good, stdout: report(good.stdout) }).toEqual({
       code: 0,
       stdout: 'audit chain liberation: 4 records, intact\n' + 'audit chain referral: 2 records, intact\n',
       stderr: '',
@@ -135,7 +148,7 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
     ).rejects.toThrow(/append-only: UPDATE/);
 
     const broken = await runVerify();
-    expect(broken).toEqual({
+    expect({ ...broken, stdout: report(broken.stdout) }).toEqual({
       code: 1,
       stdout:
         'audit chain liberation: BROKEN at seq 3 (seal does not match the record)\n' +
@@ -144,7 +157,7 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
     });
     const lines: string[] = [];
     expect(await verifyAuditDatabase(url, seal, (line) => lines.push(line))).toBe(1);
-    expect(lines.join('\n')).toBe(broken.stdout.trimEnd());
+    expect(lines.join('\n')).toBe(report(broken.stdout).trimEnd());
   });
 
   it('fails a chain with unsealed records (exit 1) unless --allow-unsealed accepts records from before sealing, and only when a sealed record anchors them', async () => {
@@ -261,42 +274,68 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
   });
 
   async function checkpointed(cutDb: DataSource, cutUrl: string): Promise<void> {
-    const checkpoint = path.join(os.tmpdir(), `audit-checkpoint-${randomBytes(6).toString('hex')}.json`);
+    const tmp = () => path.join(os.tmpdir(), `audit-checkpoint-${randomBytes(6).toString('hex')}.json`);
+    const checkpoint = tmp();
     const verify = (file = checkpoint) => runVerify(['verify'], file, cutUrl);
     const chain = 'cut';
     const writer = new AuditWriter(cutDb, chain, seal);
-    for (let n = 1; n <= 3; n++) await writer.append(draft(n));
-    const first = await verify();
-    expect(first).toMatchObject({ code: 0, stdout: `audit chain ${chain}: 3 records, intact\n` });
-    expect(JSON.parse(fs.readFileSync(checkpoint, 'utf8'))).toMatchObject({
-      chains: { [chain]: { seq: 3 } },
-    });
+    try {
+      for (let n = 1; n <= 3; n++) await writer.append(draft(n));
+      const first = await verify();
+      expect(first.code).toBe(0);
+      expect(report(first.stdout)).toBe(`audit chain ${chain}: 3 records, intact\n`);
+      expect(first.stdout).toContain(`audit checkpoint: none yet in ${checkpoint}: this run starts one`);
+      expect(JSON.parse(fs.readFileSync(checkpoint, 'utf8'))).toMatchObject({
+        chains: { [chain]: { seq: 3 } },
+      });
+      expect(fs.statSync(checkpoint).mode & 0o777).toBe(0o600);
 
-    // Somebody who can write the database removes the last record: what is left still links.
-    await cutDb.transaction(async (tx) => {
-      await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
-      await tx.query(`DELETE FROM ${AUDIT_TABLE} WHERE chain = $1 AND seq = 3`, [chain]);
-      await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
-    });
-    const truncated = await verify();
-    expect(truncated.code).toBe(1);
-    expect(truncated.stdout).toContain(`audit chain ${chain}: 2 records, intact`);
-    expect(truncated.stdout).toContain(
-      `audit chain ${chain}: TRUNCATED: it ends at seq 2, but reached seq 3`,
-    );
-    // Without the checkpoint the cut is invisible: that is what the checkpoint is for.
-    const fresh = path.join(os.tmpdir(), `audit-checkpoint-${randomBytes(6).toString('hex')}.json`);
-    expect(await verify(fresh)).toMatchObject({ code: 0 });
+      // The chain grows: it still passes, and the checkpoint moves to the new head.
+      await writer.append(draft(4));
+      const grown = await verify();
+      expect(grown.code).toBe(0);
+      expect(grown.stdout).toContain(`audit checkpoint: 1 chains compared with ${checkpoint}`);
+      expect(JSON.parse(fs.readFileSync(checkpoint, 'utf8'))).toMatchObject({
+        chains: { [chain]: { seq: 4 } },
+      });
+      const kept = fs.readFileSync(checkpoint);
 
-    // With the keys, one can append another third record: it links and seals, but is not the one seen.
-    await writer.append({ ...draft(99), actor: 'client:someone-else' });
-    const rewritten = await verify();
-    expect(rewritten.code).toBe(1);
-    expect(rewritten.stdout).toContain(
-      `audit chain ${chain}: REWRITTEN: seq 3 is not the record the checkpoint`,
-    );
-    // A failing run leaves the checkpoint as it was.
-    expect((await verify()).code).toBe(1);
+      // Somebody who can write the database removes the last record: what is left still links.
+      await cutDb.transaction(async (tx) => {
+        await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
+        await tx.query(`DELETE FROM ${AUDIT_TABLE} WHERE chain = $1 AND seq = 4`, [chain]);
+        await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
+      });
+      const truncated = await verify();
+      expect(truncated.code).toBe(1);
+      expect(truncated.stdout).toContain(`audit chain ${chain}: 3 records, intact`);
+      expect(truncated.stdout).toContain(
+        `audit chain ${chain}: TRUNCATED: it ends at seq 3, but reached seq 4`,
+      );
+      // A failing run leaves the checkpoint as it was, byte for byte.
+      expect(fs.readFileSync(checkpoint).equals(kept)).toBe(true);
+      // Without the checkpoint the cut is invisible: that is what the checkpoint is for.
+      const fresh = tmp();
+      expect(await verify(fresh)).toMatchObject({ code: 0 });
+
+      // With the keys, one can append another fourth record: it links and seals, but is not the one seen.
+      await writer.append({ ...draft(99), actor: 'client:someone-else' });
+      const rewritten = await verify();
+      expect(rewritten.code).toBe(1);
+      expect(rewritten.stdout).toContain(
+        `audit chain ${chain}: REWRITTEN: seq 4 is not the record the checkpoint`,
+      );
+      expect(fs.readFileSync(checkpoint).equals(kept)).toBe(true);
+
+      // Another database's checkpoint is refused (exit 2), and so is a file that is not one.
+      expect((await runVerify(['verify'], fresh, url)).code).toBe(2);
+      const junk = tmp();
+      fs.writeFileSync(junk, '{"chains": 1}');
+      expect((await verify(junk)).code).toBe(2);
+      for (const f of [fresh, junk]) fs.rmSync(f, { force: true });
+    } finally {
+      fs.rmSync(checkpoint, { force: true });
+    }
   }
 
   it('answers a wrong sub-command with its usage (exit 2)', async () => {

@@ -6,7 +6,7 @@
  * running local platform instance (`platform` unless --instance names another); the sealing keys
  * AUDIT_SEAL_KEYS, else that instance's key file (<cache>/audit-seal-keys/<instance>.json).
  * Each passing run records every chain's head (seq and hash) in a checkpoint file outside the
- * database (checkpointFileOf), and the next run fails a chain that no longer reaches it.
+ * database (checkpointLocation), and the next run fails a chain that no longer reaches it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -80,33 +80,60 @@ export function verificationFails(results: ChainVerification[], allowUnsealed = 
 
 /** The heads of the chains as the last passing verification saw them (outside the database). */
 export interface AuditCheckpoint {
+  /** The database's identity (databaseIdentity): a checkpoint of another one is refused. */
   database: string;
   at: string;
   chains: Record<string, { seq: number; hash: string }>;
 }
 
 /**
- * Where the checkpoint of the database at `url` is kept: AUDIT_CHECKPOINT_FILE, else
- * `<cache>/audit-checkpoints/<host-port-database>.json`. Keep it (or a copy) where whoever can
- * write the database cannot: it is what shows records cut off a chain's end.
+ * Where checkpoints are kept: AUDIT_CHECKPOINT_FILE for one file, else a file per database in
+ * `<cache>/audit-checkpoints/`. Keep them (or a copy) where whoever can write the database cannot.
  */
-export function checkpointFileOf(url: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (env.AUDIT_CHECKPOINT_FILE) return env.AUDIT_CHECKPOINT_FILE;
-  return path.join(
-    paths.cacheDir,
-    'audit-checkpoints',
-    `${databaseOf(url).replace(/[^A-Za-z0-9._-]/g, '_')}.json`,
-  );
+export function checkpointLocation(env: NodeJS.ProcessEnv = process.env): { file?: string; dir: string } {
+  return {
+    file: env.AUDIT_CHECKPOINT_FILE || undefined,
+    dir: path.join(paths.cacheDir, 'audit-checkpoints'),
+  };
 }
 
-const databaseOf = (url: string) => {
-  const u = new URL(url);
-  return `${u.hostname}-${u.port || '5432'}-${u.pathname.replace(/^\//, '')}`;
-};
+/**
+ * The database as itself, not as reached (host aliases and the embedded Postgres's port change):
+ * the cluster's system identifier (set once by initdb) and the database's name. Without the right
+ * to read the control data, the name alone.
+ */
+async function databaseIdentity(sql: SqlRunner): Promise<string> {
+  const [db] = await sql(`SELECT current_database() AS "name"`);
+  let cluster = 'cluster-unknown';
+  try {
+    const [row] = await sql(`SELECT system_identifier::text AS "id" FROM pg_control_system()`);
+    cluster = String(row?.id);
+  } catch {
+    /* not permitted: the name alone */
+  }
+  return `${cluster}-${String(db?.name)}`;
+}
 
 function readCheckpoint(file: string): AuditCheckpoint | undefined {
   if (!fs.existsSync(file)) return undefined;
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as AuditCheckpoint;
+  const checkpoint = JSON.parse(fs.readFileSync(file, 'utf8')) as AuditCheckpoint;
+  if (typeof checkpoint?.database !== 'string' || typeof checkpoint.chains !== 'object' || !checkpoint.chains)
+    throw new Error(`${file} is not an audit checkpoint`);
+  return checkpoint;
+}
+
+/** Replaces the file whole (a temporary file renamed over it): never a half-written checkpoint. */
+function writeCheckpoint(file: string, checkpoint: AuditCheckpoint): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const temporary = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(temporary, 'wx', 0o600);
+  try {
+    fs.writeSync(fd, JSON.stringify(checkpoint, null, 2) + '\n');
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temporary, file);
 }
 
 /**
@@ -144,15 +171,19 @@ async function checkpointProblems(
 }
 
 /**
- * Verifies the chains in the database at `url`; answers the exit code and prints the report.
- * With `checkpointFile`, the chains must also still reach the heads the last passing verification
- * recorded there (checkpointProblems), and a passing verification records the new heads.
+ * Verifies the chains in the database at `url`; answers the exit code and prints the report. The
+ * guards, the walk and the checkpoint comparison read one snapshot (a chain growing meanwhile is
+ * not a break). With `checkpoint`, the chains must also still reach the heads the last passing
+ * verification recorded (checkpointProblems), and a passing verification records the new heads.
  */
 export async function verifyAuditDatabase(
   url: string,
   seal: SealKeys,
   write: (line: string) => void = (line) => void process.stdout.write(`${line}\n`),
-  { allowUnsealed = false, checkpointFile }: { allowUnsealed?: boolean; checkpointFile?: string } = {},
+  {
+    allowUnsealed = false,
+    checkpoint: where,
+  }: { allowUnsealed?: boolean; checkpoint?: { file?: string; dir: string } } = {},
 ): Promise<number> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -162,30 +193,37 @@ export async function verifyAuditDatabase(
     // Row-level security must not hide rows from the verifier: with it off, a policy on the table
     // makes the queries fail (exit 2) instead of quietly answering fewer rows (review finding).
     await client.query('SET row_security = off');
+    const identity = where ? await databaseIdentity(sql) : undefined;
+    const file =
+      where && (where.file ?? path.join(where.dir, `${identity!.replace(/[^A-Za-z0-9._-]/g, '_')}.json`));
+    const checkpoint = file ? readCheckpoint(file) : undefined;
+    if (checkpoint && checkpoint.database !== identity)
+      throw new Error(`${file} is the checkpoint of database ${checkpoint.database}, not of ${identity}`);
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const guards = await verifyAuditGuards(sql);
     const results = await verifyAuditChains(sql, seal);
-    const checkpoint = checkpointFile ? readCheckpoint(checkpointFile) : undefined;
-    if (checkpoint && checkpoint.database !== databaseOf(url))
-      throw new Error(
-        `${checkpointFile} is the checkpoint of ${checkpoint.database}, not of ${databaseOf(url)}`,
-      );
     const cut = checkpoint ? await checkpointProblems(sql, results, checkpoint) : [];
+    await client.query('COMMIT');
     for (const problem of guards) write(`audit store: ${problem}`);
     write(formatVerification(results, allowUnsealed));
     for (const problem of cut) write(problem);
     const fails = guards.length > 0 || cut.length > 0 || verificationFails(results, allowUnsealed);
-    if (!fails && checkpointFile) {
-      const next: AuditCheckpoint = {
-        database: databaseOf(url),
-        at: new Date().toISOString(),
-        chains: Object.fromEntries(
-          results
-            .filter((r) => r.head !== undefined)
-            .map((r) => [r.chain, { seq: r.records, hash: r.head! }]),
-        ),
-      };
-      fs.mkdirSync(path.dirname(checkpointFile), { recursive: true });
-      fs.writeFileSync(checkpointFile, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 });
+    if (file) {
+      write(
+        checkpoint
+          ? `audit checkpoint: ${Object.keys(checkpoint.chains).length} chains compared with ${file} (of ${checkpoint.at})${fails ? '; kept as it was' : '; moved to the heads above'}`
+          : `audit checkpoint: none yet in ${file}${fails ? '' : ': this run starts one (records cut off before it cannot be seen)'}`,
+      );
+      if (!fails)
+        writeCheckpoint(file, {
+          database: identity!,
+          at: new Date().toISOString(),
+          chains: Object.fromEntries(
+            results
+              .filter((r) => r.head !== undefined)
+              .map((r) => [r.chain, { seq: r.records, hash: r.head! }]),
+          ),
+        });
     }
     return fails ? 1 : 0;
   } finally {
@@ -225,7 +263,7 @@ export async function audit(args: string[]): Promise<number> {
   try {
     return await verifyAuditDatabase(url, seal, undefined, {
       allowUnsealed,
-      checkpointFile: checkpointFileOf(url),
+      checkpoint: checkpointLocation(),
     });
   } catch (e) {
     process.stderr.write(`audit: cannot verify: ${(e as Error).message}\n`);
