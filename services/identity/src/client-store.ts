@@ -1,3 +1,4 @@
+import { AuditUnavailableError } from '@throughcare/platform-audit';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { ROLES, type Role } from '@throughcare/platform-auth';
@@ -120,24 +121,26 @@ export class ClientStore {
   ): Promise<{ client: ApiClient; secret: string }> {
     const secret = newSecret();
     const clientId = newClientId();
-    return this.db.transaction(async (tx) => {
-      const rows = (await tx.query(
-        `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, agency_id, establishments, created_by)
+    return this.db
+      .transaction(async (tx) => {
+        const rows = (await tx.query(
+          `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, agency_id, establishments, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-        [
-          clientId,
-          input.name,
-          hashSecret(secret),
-          input.roles,
-          input.agencyId ?? null,
-          input.establishments ?? [],
-          createdBy,
-        ],
-      )) as Row[];
-      const client = fromRow(rows[0]!);
-      await record(tx, client);
-      return { client, secret };
-    });
+          [
+            clientId,
+            input.name,
+            hashSecret(secret),
+            input.roles,
+            input.agencyId ?? null,
+            input.establishments ?? [],
+            createdBy,
+          ],
+        )) as Row[];
+        const client = fromRow(rows[0]!);
+        await record(tx, client);
+        return { client, secret };
+      })
+      .catch(withoutParameters('registering a client'));
   }
 
   /**
@@ -150,15 +153,17 @@ export class ClientStore {
     revokedBy: string,
     record: (manager: EntityManager, client: ApiClient) => Promise<unknown> = async () => undefined,
   ): Promise<ApiClient | undefined> {
-    await this.db.transaction(async (tx) => {
-      const rows = (await tx.query(
-        `UPDATE "identity"."api_client" SET revoked_at = now(), revoked_by = $2, revoked_reason = $3
+    await this.db
+      .transaction(async (tx) => {
+        const rows = (await tx.query(
+          `UPDATE "identity"."api_client" SET revoked_at = now(), revoked_by = $2, revoked_reason = $3
          WHERE client_id = $1 AND revoked_at IS NULL RETURNING *`,
-        [clientId, revokedBy, reason],
-      )) as [Row[], number] | Row[];
-      const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Row[];
-      if (updated[0]) await record(tx, fromRow(updated[0]));
-    });
+          [clientId, revokedBy, reason],
+        )) as [Row[], number] | Row[];
+        const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as Row[];
+        if (updated[0]) await record(tx, fromRow(updated[0]));
+      })
+      .catch(withoutParameters('revoking a client'));
     return this.find(clientId);
   }
 
@@ -245,5 +250,16 @@ export function clientView(c: ApiClient) {
     revokedAt: c.revokedAt?.toISOString() ?? null,
     revokedBy: c.revokedBy,
     revokedReason: c.revokedReason,
+  };
+}
+
+/**
+ * A failed write, without the driver's error itself: TypeORM's carries the query parameters (a
+ * secret's hash), which the API's error log would print. An audit failure passes as it is (503).
+ */
+function withoutParameters(what: string): (e: unknown) => never {
+  return (e) => {
+    if (e instanceof AuditUnavailableError) throw e;
+    throw new Error(`${what} failed: ${(e as Error).message}`);
   };
 }
