@@ -1,5 +1,5 @@
 export { requireEnv } from './env';
-export { createTimeSkippingTestEnv } from './temporal';
+export { createTimeSkippingTestEnv, mockActivityEnvironment } from './temporal';
 export { freePort, startApp, type AppProcess } from './app-processes';
 export { testDataConverter, withSpecWorker, type SpecWorker, type SpecWorkflowTarget } from './spec-worker';
 export {

@@ -1,6 +1,8 @@
 import type { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Info as ActivityInfo } from '@temporalio/activity';
+import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { SearchAttributes } from '@throughcare/contracts';
 
 /**
@@ -65,4 +67,16 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<v
       Object.values(SearchAttributes).map((key) => [key.name, indexedValueType[key.type]]),
     ),
   });
+}
+
+/**
+ * An activity test environment that logs like the test run's Temporal runtime: at ERROR unless
+ * TEST_TEMPORAL_LOG_LEVEL says otherwise (MockActivityEnvironment otherwise logs every expected
+ * activity failure at WARN, with its stack, into a passing run).
+ */
+export function mockActivityEnvironment(info?: Partial<ActivityInfo>): MockActivityEnvironment {
+  const level = (process.env.TEST_TEMPORAL_LOG_LEVEL || 'ERROR') as ConstructorParameters<
+    typeof DefaultLogger
+  >[0];
+  return new MockActivityEnvironment(info, { logger: new DefaultLogger(level) });
 }

@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Client, Connection } from '@temporalio/client';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
-import { bearer, type TestPrincipal } from '@throughcare/testing';
+import { bearer, type TestPrincipal, mockActivityEnvironment } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { loadDirectoryConfig } from '../config';
@@ -296,7 +295,7 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
   it('findAgency fails with a non-retryable AGENCY_NOT_FOUND when nobody serves the area', async () => {
     const activities = createDirectoryActivities(app.get(AgenciesService));
 
-    const attempt = new MockActivityEnvironment().run(() =>
+    const attempt = mockActivityEnvironment().run(() =>
       activities.findAgency({ localAuthority: EDINBURGH, kind: 'WOMENS_SERVICE' }),
     );
 

@@ -1,5 +1,5 @@
+import { mockActivityEnvironment } from '@throughcare/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { EpisodeNotFoundError } from './custody-episode.errors';
 import type { GatePickupService } from './gate-pickup.service';
 import type { JourneyStageService } from './journey-stage.service';
@@ -26,7 +26,7 @@ describe('liberation activities: an episode not recorded yet', () => {
   it.each([1, EPISODE_LATE_ATTEMPTS - 1])(
     'is retried on attempt %i (it may be on its way from the bus)',
     async (attempt) => {
-      const env = new MockActivityEnvironment({ attempt });
+      const env = mockActivityEnvironment({ attempt });
       const error = await env.run(activities.bookGatePickup, input).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ApplicationFailure);
       expect(error).toMatchObject({ type: 'EPISODE_NOT_FOUND', nonRetryable: false });
@@ -34,7 +34,7 @@ describe('liberation activities: an episode not recorded yet', () => {
   );
 
   it('is final from the last late attempt on', async () => {
-    const env = new MockActivityEnvironment({ attempt: EPISODE_LATE_ATTEMPTS });
+    const env = mockActivityEnvironment({ attempt: EPISODE_LATE_ATTEMPTS });
     const error = await env
       .run(activities.recordEpisodeStage, {
         idempotencyKey: 'k',

@@ -2,7 +2,6 @@ import { runWithDatabaseScope } from '@throughcare/platform-persistence';
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DataSource } from 'typeorm';
 import {
   AppointmentBookedV1,
@@ -10,7 +9,7 @@ import {
   ReferralSentV1,
   ReferralWithdrawnV1,
 } from '@throughcare/contracts';
-import { withSpecWorker } from '@throughcare/testing';
+import { withSpecWorker, mockActivityEnvironment } from '@throughcare/testing';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { loadReferralConfig } from '../config';
 import { ReferralsService } from '../referrals/referrals.service';
@@ -119,7 +118,7 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
     );
     const referral = aReferral({ personId: 'A1234BC', pathways: [] });
 
-    const attempt = new MockActivityEnvironment().run(() => activities.sendReferral(referral));
+    const attempt = mockActivityEnvironment().run(() => activities.sendReferral(referral));
 
     await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(attempt).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
@@ -277,7 +276,7 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
         ),
     );
 
-    const attempt = new MockActivityEnvironment().run(() =>
+    const attempt = mockActivityEnvironment().run(() =>
       activities().cancelAppointment({
         idempotencyKey: `spec:${randomUUID()}:cancel`,
         appointmentId,
@@ -298,7 +297,7 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
   });
 
   it('fails bad withdraw and cancel input with a non-retryable VALIDATION_FAILED naming each field', async () => {
-    const withdraw = new MockActivityEnvironment().run(() =>
+    const withdraw = mockActivityEnvironment().run(() =>
       activities().withdrawReferral({
         idempotencyKey: '',
         referralId: 'not-a-uuid',
@@ -309,7 +308,7 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
     await expect(withdraw).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
     await expect(withdraw).rejects.toThrow(/idempotencyKey: .*; referralId: .*; reason: /);
 
-    const cancel = new MockActivityEnvironment().run(() =>
+    const cancel = mockActivityEnvironment().run(() =>
       activities().cancelAppointment({
         idempotencyKey: 'k',
         appointmentId: randomUUID(),
@@ -350,7 +349,7 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
     ]);
     expect(await bus.onBus('referral.appointment.booked', 'appointmentId', appointmentId)).toHaveLength(1);
 
-    const bad = new MockActivityEnvironment().run(() =>
+    const bad = mockActivityEnvironment().run(() =>
       activities().bookFirstAppointment({ ...anAppointment(), purpose: 'SECOND' as 'FIRST_APPOINTMENT' }),
     );
     await expect(bad).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });

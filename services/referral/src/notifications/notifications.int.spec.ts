@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DataSource } from 'typeorm';
 import { AgencyNotifiedV2, NotificationSubject } from '@throughcare/contracts';
-import { withSpecWorker } from '@throughcare/testing';
+import { withSpecWorker, mockActivityEnvironment } from '@throughcare/testing';
 import { createReferralActivities } from '../activities/referral.activities';
 import type { notifyEachWorkflow } from '../activities/test-workflows/referral-activities.workflow';
 import { AppointmentsService } from '../appointments/appointments.service';
@@ -319,7 +318,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
       [{ subject: 'CASE_CLOSED', message: 'x'.repeat(1001) }, /message: /],
     ];
     for (const [overrides, reason] of refused) {
-      const attempt = new MockActivityEnvironment().run(() =>
+      const attempt = mockActivityEnvironment().run(() =>
         activities().notifyAgency(aNotification({ agencyId, ...overrides })),
       );
       await expect(attempt).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
@@ -363,14 +362,14 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
       subject: 'RELEASED' as 'LIBERATION_DATE_CHANGED',
     });
 
-    const attempt = new MockActivityEnvironment().run(() => activities().notifyAgency(change));
+    const attempt = mockActivityEnvironment().run(() => activities().notifyAgency(change));
 
     await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(attempt).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
     await expect(attempt).rejects.toThrow(/personId: .*; subject: .*; liberationDate: /);
 
     const unchanged = aNotification({ previousLiberationDate: '2026-07-14', liberationDate: '2026-07-14' });
-    const same = new MockActivityEnvironment().run(() => activities().notifyAgency(unchanged));
+    const same = mockActivityEnvironment().run(() => activities().notifyAgency(unchanged));
     await expect(same).rejects.toMatchObject({ type: 'VALIDATION_FAILED', nonRetryable: true });
     await expect(same).rejects.toThrow(/previousLiberationDate: must differ/);
 
