@@ -8,5 +8,5 @@ const { DefaultLogger, Runtime } = require('@temporalio/worker');
 const level = process.env.TEST_TEMPORAL_LOG_LEVEL || 'ERROR';
 Runtime.install({
   logger: new DefaultLogger(level),
-  telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+  telemetryOptions: { logging: { filter: { core: level, other: level } } },
 });
