@@ -316,14 +316,10 @@ async function staffRoute(
   const principal = await administrator(ctx);
   const actor = actorOf(principal);
   if (ctx.path === '/admin/staff' && ctx.method === 'POST') {
-    const parsed = CreateStaffSchema.safeParse(await readJson(ctx.req));
-    if (!parsed.success)
-      throw new Problem(400, 'Bad Request', 'invalid staff account', {
-        errors: fieldErrors(parsed.error, 'body'),
-      });
+    const input = parsedOr400(CreateStaffSchema, await readJson(ctx.req), 'staff account', 'body');
     try {
       const { user, password } = await audited('the account creation', () =>
-        staff.create(parsed.data, actor, (manager, created) =>
+        staff.create(input, actor, (manager, created) =>
           audit.append(
             changeRecord(
               principal,
@@ -351,14 +347,12 @@ async function staffRoute(
     return;
   }
   if (ctx.path === '/admin/staff' && ctx.method === 'GET') {
-    const parsed = StaffListQuerySchema.safeParse(ctx.query);
-    if (!parsed.success)
-      throw new Problem(400, 'Bad Request', 'invalid query', { errors: fieldErrors(parsed.error, 'query') });
-    const page = await staff.list({ ...parsed.data, limit: parsed.data.limit + 1 });
-    const items = page.slice(0, parsed.data.limit);
+    const query = parsedOr400(StaffListQuerySchema, ctx.query, 'query', 'query');
+    const page = await staff.list({ ...query, limit: query.limit + 1 });
+    const items = page.slice(0, query.limit);
     ctx.body = {
       items: items.map(staffView),
-      next: page.length > parsed.data.limit ? items[items.length - 1]!.userId : null,
+      next: page.length > query.limit ? items[items.length - 1]!.userId : null,
     };
     return;
   }
@@ -369,27 +363,16 @@ async function staffRoute(
     return;
   }
   if (one?.[2] === '/password-reset' && ctx.method === 'POST') {
-    const parsed = ResetPasswordSchema.safeParse(await readJson(ctx.req));
-    if (!parsed.success)
-      throw new Problem(400, 'Bad Request', 'invalid password reset', {
-        errors: fieldErrors(parsed.error, 'body'),
-      });
-    const draft: AuditDraft = {
+    const { reason } = parsedOr400(ResetPasswordSchema, await readJson(ctx.req), 'password reset', 'body');
+    const draft = changeRecord(
+      principal,
       actor,
-      clientId: principal.clientId,
-      roles: [...principal.roles],
-      purpose: null,
-      subjectPerson: null,
-      disclosedPersons: [],
-      action: 'staff.password-reset',
-      objectType: 'staff-account',
-      objectId: one[1]!,
-      outcome: 'allowed',
-      reason: parsed.data.reason,
-      httpMethod: 'POST',
-      route: '/admin/staff/:id/password-reset',
-      requestId: null,
-    };
+      'staff.password-reset',
+      'staff-account',
+      one[1]!,
+      '/admin/staff/:id/password-reset',
+      reason,
+    );
     let reset: Awaited<ReturnType<StaffStore['resetPassword']>>;
     try {
       // The record is written in the reset's own transaction: both or neither.
@@ -412,13 +395,9 @@ async function staffRoute(
     return;
   }
   if (one?.[2] === '/disabling' && ctx.method === 'POST') {
-    const parsed = DisableStaffSchema.safeParse(await readJson(ctx.req));
-    if (!parsed.success)
-      throw new Problem(400, 'Bad Request', 'invalid disabling', {
-        errors: fieldErrors(parsed.error, 'body'),
-      });
+    const { reason } = parsedOr400(DisableStaffSchema, await readJson(ctx.req), 'disabling', 'body');
     const user = await audited('the disabling', () =>
-      staff.disable(one[1]!, parsed.data.reason, actor, (manager) =>
+      staff.disable(one[1]!, reason, actor, (manager) =>
         audit.append(
           changeRecord(
             principal,
@@ -427,7 +406,7 @@ async function staffRoute(
             'staff-account',
             one[1]!,
             '/admin/staff/:id/disabling',
-            parsed.data.reason,
+            reason,
           ),
           manager,
         ),
