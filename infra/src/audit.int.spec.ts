@@ -72,6 +72,14 @@ const report = (stdout: string) =>
     .filter((line) => !line.startsWith('audit checkpoint: '))
     .join('\n');
 
+/** Runs `sql` as someone who can write the database would: the append-only trigger off for it alone. */
+const bypassingAppendOnly = (ds: DataSource, sql: string, params: unknown[] = []) =>
+  ds.transaction(async (tx) => {
+    await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
+    await tx.query(sql, params);
+    await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
+  });
+
 const draft = (n: number): AuditDraft => ({
   actor: 'client:verify-spec',
   clientId: 'verify-spec',
@@ -135,13 +143,10 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
 
     // A superuser rewrites who read seq 3 of liberation's chain (the trigger disabled only inside
     // this transaction); the function behind the command sees the same break as the command.
-    await db!.transaction(async (tx) => {
-      await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
-      await tx.query(
-        `UPDATE ${AUDIT_TABLE} SET actor = 'client:somebody-else' WHERE chain = 'liberation' AND seq = 3`,
-      );
-      await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
-    });
+    await bypassingAppendOnly(
+      db!,
+      `UPDATE ${AUDIT_TABLE} SET actor = 'client:somebody-else' WHERE chain = 'liberation' AND seq = 3`,
+    );
     // The trigger is back on for everybody else.
     await expect(
       db!.query(`UPDATE ${AUDIT_TABLE} SET actor = 'x' WHERE chain = 'referral' AND seq = 1`),
@@ -215,12 +220,7 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
     await db!.query(`ALTER TABLE ${AUDIT_TABLE} DROP CONSTRAINT audit_record_seq_check`);
     await db!.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_no_truncate`);
     await insertUnsealedRecords(sqlOf(db!.manager), 'referral-copy', 1);
-    const rewrite = (sql: string) =>
-      db!.transaction(async (tx) => {
-        await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
-        await tx.query(sql);
-        await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
-      });
+    const rewrite = (sql: string) => bypassingAppendOnly(db!, sql);
     await rewrite(`UPDATE ${AUDIT_TABLE} SET chain = 'referral', seq = 0 WHERE chain = 'referral-copy'`);
     const result = await runVerify(['verify', '--allow-unsealed']);
     expect(result.code).toBe(1);
@@ -301,11 +301,7 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
       const kept = fs.readFileSync(checkpoint);
 
       // Somebody who can write the database removes the last record: what is left still links.
-      await cutDb.transaction(async (tx) => {
-        await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
-        await tx.query(`DELETE FROM ${AUDIT_TABLE} WHERE chain = $1 AND seq = 4`, [chain]);
-        await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
-      });
+      await bypassingAppendOnly(cutDb, `DELETE FROM ${AUDIT_TABLE} WHERE chain = $1 AND seq = 4`, [chain]);
       const truncated = await verify();
       expect(truncated.code).toBe(1);
       expect(truncated.stdout).toContain(`audit chain ${chain}: 3 records, intact`);
