@@ -471,6 +471,47 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     });
   });
 
+  it('release moved out of planning the day after the meeting, its "held" report not yet in: the meeting is kept, then reported held (meeting-day-come-1)', async () => {
+    await atPreReleaseMeeting(async ({ handle, since }, before) => {
+      const meeting = live(before, 'PRE_RELEASE_MEETING')[0]!;
+      // The working day after the meeting's, at 10:00: its day has gone by, its report is awaited.
+      const dayAfter = nextWorkingDay('SCOTLAND', meeting.date!);
+      await skipTo(env, startOfLocalDay(dayAfter).getTime() + 10 * 3_600_000, handle);
+      await waitForPlan(handle, (p) => p.working === false, 'day after the meeting');
+      const friday = fridayAfter(await today(), 150);
+      const liberation = scottishLiberationDate(friday);
+      await tell(handle, releaseDateChangedUpdate, {
+        expectedReleaseDate: friday,
+        reason: 'RECALCULATION',
+        changedAt: await nowIso(),
+      });
+      const after = await waitForPlan(
+        handle,
+        (p) =>
+          p.liberationDate === liberation &&
+          p.notifications?.length === 1 &&
+          live(p, 'GATE_PICKUP').length === 0 &&
+          !p.working,
+        'release moved out of planning, agency told',
+      );
+      // Out of the planning window: the pick-up waits for planning to open again; the meeting whose
+      // day has come stays booked for its report (before the patch it was cancelled here).
+      expect(live(after, 'PRE_RELEASE_MEETING')).toEqual([meeting]);
+      expect(since().filter(of('meetingCancelled'))).toEqual([]);
+      await tell(handle, meetingHeldUpdate, {
+        bookingId: meeting.bookingId,
+        kind: 'PRE_RELEASE_MEETING',
+        heldAt: await nowIso(),
+      });
+      const held = await waitForPlan(handle, (p) => p.stage === 'AWAITING_RELEASE' && !p.working, 'held');
+      expect(held.bookings?.find((b) => b.bookingId === meeting.bookingId)?.status).toBe('HELD');
+      expect(held.attention?.filter((a) => a.status === 'OPEN')).toEqual([]);
+      expect(tally(since())).toMatchObject({ gatePickupCancelled: 1, agencyNotified: 1 });
+      expect(tally(since()).meetingBooked).toBeUndefined();
+      await recordHistory(handle, 'v3.meeting-day-come.kept-after-release-moved-out');
+    });
+  });
+
   it('release date moved twice in one day: each move undoes the last booking and tells the agency once', async () => {
     await atPreReleaseMeeting(async ({ handle, since }, before) => {
       const first = fridayAfter(await today(), 40);

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
-import { PLANNER_FIXES_PATCH, PLANNER_PROPERTIES_PATCH, POLICY_GAPS_PATCH } from './journey/planner';
+import {
+  MEETING_DAY_COME_PATCH,
+  PLANNER_FIXES_PATCH,
+  PLANNER_PROPERTIES_PATCH,
+  POLICY_GAPS_PATCH,
+} from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
 
@@ -72,6 +77,8 @@ const V3_HISTORIES: string[] = [
   // the branch where a journey holding v1–v3 borrows it is reachable only by journeys started
   // before the patch (planner-policy-gaps.spec.ts runs it on the pure core).
   'v3.policy-gaps.england-missed-appointment-follow-up',
+  // Branch of `patched('meeting-day-come-1')` (a fix found by the planner's property test).
+  'v3.meeting-day-come.kept-after-release-moved-out',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -97,7 +104,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2 and policy-gaps-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1 and meeting-day-come-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -121,11 +128,16 @@ describe('journey replay over recorded histories', () => {
       const markers = (await patchesOf(file)).join(' ');
       // A history named for a later patch's branch carries that patch's marker, and only it does
       // (or one named for a patch after it, whose scenario may reach its branches too).
-      if (!file.includes('.planner-fixes.'))
+      // (meeting-day-come-1 is asked only after planner-properties-1 said yes, so its files carry both.)
+      if (!file.includes('.planner-fixes.') && !file.includes('.meeting-day-come.'))
         expect([file, markers.includes(PLANNER_PROPERTIES_PATCH)]).toEqual([
           file,
           file.includes('.planner-properties.'),
         ]);
+      expect([file, markers.includes(MEETING_DAY_COME_PATCH)]).toEqual([
+        file,
+        file.includes('.meeting-day-come.'),
+      ]);
       // effect-lanes-1 is asked by every v3 journey that starts an effect: histories recorded from
       // now on carry it whatever their name; those named for it must.
       if (file.includes('.effect-lanes.'))
@@ -168,7 +180,7 @@ describe('journey replay over recorded histories', () => {
         Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file),
       ).resolves.toBeUndefined();
     }
-  }, 300_000); // 53 histories: about a minute on an idle machine, more under load
+  }, 300_000); // 54 histories: about a minute on an idle machine, more under load
 
   /**
    * Two journeys of the second 2,000-journey crash soak (test/chaos/results/README.md) whose own

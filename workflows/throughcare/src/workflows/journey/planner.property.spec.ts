@@ -279,18 +279,37 @@ function failuresAreNeverLost(
 
 const failures = fc.array(fc.boolean(), { minLength: 8, maxLength: 64 });
 
+/**
+ * Counterexamples the properties found, run first every time. 2026-11-30 (seed -12991621): at
+ * 07:00 the day after a pre-release meeting (still waiting for its "held" report), the release
+ * moved out of the planning window and then back to a date already gone by. The journey had
+ * cancelled the meeting at the first move and then found a meeting impossible; told the final date
+ * at once it kept it (fixed by `meeting-day-come-1`).
+ */
+const meetingDayGoneBy: Scenario = {
+  jurisdiction: 'SCOTLAND',
+  releaseInDays: 23,
+  changesAfterDays: 10,
+  ops: [
+    { kind: 'dateChange', days: 95 },
+    { kind: 'stepOnce' },
+    { kind: 'dateChange', days: 3 },
+    { kind: 'repeatLast' },
+  ],
+};
+
 describe('journey planner (properties over random facts and interleavings)', () => {
   it('ends every sequence of changes in the plan the final facts call for, told once per change, nothing orphaned', () => {
     fc.assert(
       fc.property(scenario, (sc) => changesEndInTheFinalPlan(sc)),
-      { numRuns: runs },
+      { numRuns: runs, examples: [[meetingDayGoneBy]] },
     );
   });
 
   it('never loses a step that fails for good: it is an open item, and once retried the journey ends where it would have', () => {
     fc.assert(
       fc.property(scenario, failures, (sc, f) => failuresAreNeverLost(sc, f)),
-      { numRuns: runs },
+      { numRuns: runs, examples: [[meetingDayGoneBy, Array<boolean>(8).fill(false)]] },
     );
   });
 
@@ -298,16 +317,14 @@ describe('journey planner (properties over random facts and interleavings)', () 
     it('ends in the plan the final facts call for, told once per change, nothing orphaned', () => {
       fc.assert(
         fc.property(scenario, answerOrder, (sc, order) => changesEndInTheFinalPlan(sc, order)),
-        {
-          numRuns: runs,
-        },
+        { numRuns: runs, examples: [[meetingDayGoneBy, [0]]] },
       );
     });
 
     it('never loses a step that fails for good, and once retried ends where it would have', () => {
       fc.assert(
         fc.property(scenario, failures, answerOrder, (sc, f, order) => failuresAreNeverLost(sc, f, order)),
-        { numRuns: runs },
+        { numRuns: runs, examples: [[meetingDayGoneBy, Array<boolean>(8).fill(false), [0]]] },
       );
     });
   });

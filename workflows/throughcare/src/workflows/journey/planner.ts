@@ -99,6 +99,18 @@ export const PLANNER_PROPERTIES_PATCH = 'planner-properties-1';
 export const PLANNER_FIXES_PATCH = 'planner-fixes-2';
 
 /**
+ * A fix found by the planner's property test (a counterexample of 2026-11-30): a pre-release
+ * meeting whose day has come (today, or passed and waiting for its "held" report until it lapses,
+ * `planner-fixes-2`) is no longer cancelled when the release moves out of the planning window. The
+ * meeting may be under way or held already; cancelling it saved nobody a journey, and if the
+ * release then moved back the meeting could not be booked again for a day gone by, so the journey
+ * found a meeting impossible that it would have kept had it heard of the final date at once. It is
+ * held (and counts) or lapses as any other. Asked lazily, only where the two behaviours differ, by
+ * journeys that adopted `planner-fixes-2`.
+ */
+export const MEETING_DAY_COME_PATCH = 'meeting-day-come-1';
+
+/**
  * A clock the journey's captured policy version lacks is borrowed from the oldest later version of
  * the same policy that defines it (`withClock`; the deadline's note names the lender). England & Wales versions 1–3 had no follow-up
  * after a missed first appointment, so planning failed at the first missed appointment: the
@@ -858,7 +870,12 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
               return `liberation date now ${lib}: meeting due by ${localDateOf(new Date(meetingDue()))}`;
             // The release moved out of the planning window: a meeting weeks ahead of its time is
             // booked again when planning opens (it was kept before this patch).
-            if (!planningOpen() && ctx.patched(PLANNER_PROPERTIES_PATCH))
+            if (
+              !planningOpen() &&
+              ctx.patched(PLANNER_PROPERTIES_PATCH) &&
+              // Since `meeting-day-come-1` a meeting whose day has come is held or lapses, never moved.
+              !(fixed() && (b.date ?? '') <= today() && ctx.patched(MEETING_DAY_COME_PATCH))
+            )
               return `liberation date now ${lib}: the meeting is booked again when release planning opens on ${localDateOf(new Date(planningOpens()))}`;
           } else if (!wanted.some((w) => w.slot === b.slot)) {
             return `visit on ${b.date} no longer fits before the pre-release meeting (liberation ${lib})`;
