@@ -76,6 +76,8 @@ interface RunResult {
 function schemathesis(app: AppProcess): Promise<RunResult> {
   const report = path.join(outDir, `${app.name}.ndjson`);
   const args = [
+    '--config-file',
+    path.join(repoRoot, 'test', 'fuzz', 'schemathesis.toml'),
     'run',
     `${app.baseUrl}/docs-json`,
     '--checks',
