@@ -1,4 +1,4 @@
-import { AuditUnavailableError } from '@throughcare/platform-audit';
+import { AuditUnavailableError, type AuditDraft, type AuditWriter } from '@throughcare/platform-audit';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { ROLES, type Role } from '@throughcare/platform-auth';
@@ -182,15 +182,13 @@ export class ClientStore {
    * The bootstrap administrator client, created or re-keyed with `secret`, and reinstated at every
    * start: the API cannot revoke it, and without it nobody can administer anything.
    */
-  async ensureAdmin(secret: string): Promise<void> {
+  async ensureAdmin(secret: string, record?: ConfiguredClientRecorder): Promise<void> {
     await this.ensureConfigured(
       ADMIN_CLIENT_ID,
       'Throughcare bootstrap administrator',
       'administrator',
       secret,
-      {
-        reinstate: true,
-      },
+      { reinstate: true, record },
     );
   }
 
@@ -200,41 +198,93 @@ export class ClientStore {
    * without the setting must not cut off the others. To stop the registrar, an administrator
    * revokes it: it stays revoked until a start with a different (rotated) secret.
    */
-  async ensureRegistrar(secret: string | undefined): Promise<void> {
+  async ensureRegistrar(secret: string | undefined, record?: ConfiguredClientRecorder): Promise<void> {
     if (secret)
       await this.ensureConfigured(
         REGISTRAR_CLIENT_ID,
         'Throughcare directory (client registrar)',
         'service',
         secret,
-        {
-          reinstate: false,
-        },
+        { reinstate: false, record },
       );
   }
 
   /**
    * A configured client, created with `secret`, or re-keyed (and its revocation lifted) when the
    * configured secret changed. Unless `reinstate`, a start with the same secret changes nothing:
-   * an administrator's revocation of a leaked registrar stays until its secret is rotated.
+   * an administrator's revocation of a leaked registrar stays until its secret is rotated. A start
+   * that changes nothing writes nothing; a change is handed to `record` (the identity audit chain)
+   * inside its own transaction, so the change and its record commit together or not at all.
    */
   private async ensureConfigured(
     clientId: string,
     name: string,
     role: Role,
     secret: string,
-    options: { reinstate: boolean },
+    options: { reinstate: boolean; record?: ConfiguredClientRecorder },
   ): Promise<void> {
     const existing = await this.find(clientId);
-    if (!options.reinstate && existing && secretMatches(secret, existing.secretHash)) return;
-    await this.db.query(
-      `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, created_by)
-       VALUES ($1, $2, $3, ARRAY[$4]::text[], 'identity-service')
-       ON CONFLICT (client_id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash,
-         revoked_at = NULL, revoked_by = NULL, revoked_reason = NULL`,
-      [clientId, name, hashSecret(secret), role],
-    );
+    const sameSecret = existing !== undefined && secretMatches(secret, existing.secretHash);
+    const change: ConfiguredClientChange | undefined = !existing
+      ? { action: 'client.configured', revocationLifted: false }
+      : !sameSecret
+        ? { action: 'client.rekeyed', revocationLifted: existing.revokedAt !== null }
+        : options.reinstate && existing.revokedAt !== null
+          ? { action: 'client.reinstated', revocationLifted: true }
+          : undefined;
+    if (!change) return;
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, created_by)
+         VALUES ($1, $2, $3, ARRAY[$4]::text[], 'identity-service')
+         ON CONFLICT (client_id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash,
+           revoked_at = NULL, revoked_by = NULL, revoked_reason = NULL`,
+        [clientId, name, hashSecret(secret), role],
+      );
+      await options.record?.(tx, clientId, change);
+    });
   }
+}
+
+/**
+ * What a start changed about a configured client: created from the configuration, its secret
+ * rotated (`client.rekeyed`, lifting any revocation), or a revoked administrator reinstated.
+ */
+export interface ConfiguredClientChange {
+  action: 'client.configured' | 'client.rekeyed' | 'client.reinstated';
+  revocationLifted: boolean;
+}
+/** Writes the audit record of a configured client's change, in the change's transaction. */
+export type ConfiguredClientRecorder = (
+  manager: EntityManager,
+  clientId: string,
+  change: ConfiguredClientChange,
+) => Promise<unknown>;
+
+/**
+ * The record of a change a start made to a configured client, by the identity service itself
+ * (actor `identity-service`, the `created_by` of such clients), naming the setting it came from.
+ */
+export function configuredClientRecorder(audit: AuditWriter): (setting: string) => ConfiguredClientRecorder {
+  return (setting) => async (manager, clientId, change) => {
+    const draft: AuditDraft = {
+      actor: 'identity-service',
+      clientId: null,
+      roles: [],
+      purpose: 'administration',
+      subjectPerson: null,
+      disclosedPersons: [],
+      action: change.action,
+      objectType: 'api-client',
+      objectId: clientId,
+      outcome: 'allowed',
+      reason: `at start, from ${setting}${change.revocationLifted ? '; its revocation lifted' : ''}`,
+      httpMethod: null,
+      route: null,
+      requestId: null,
+    };
+    await audit.append(draft, manager);
+  };
 }
 
 /** A client as the administration API shows it: never the secret hash. */

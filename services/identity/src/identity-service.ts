@@ -6,7 +6,7 @@ import { AccessTokenVerifier } from '@throughcare/platform-auth';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { adminApi } from './admin-api';
 import { auditApi, IDENTITY_AUDIT_CHAIN } from './audit-api';
-import { ClientStore } from './client-store';
+import { ClientStore, configuredClientRecorder } from './client-store';
 import { IDENTITY_AUDIENCE, IDENTITY_SCHEMA, issuerOf, type IdentityConfig } from './config';
 import { identityMigrations } from './migrations';
 import { interactions } from './interactions';
@@ -40,8 +40,19 @@ export async function startIdentityService(config: IdentityConfig): Promise<Iden
   });
   const clients = new ClientStore(db);
   const staff = new StaffStore(db);
-  await clients.ensureAdmin(config.IDENTITY_ADMIN_CLIENT_SECRET);
-  await clients.ensureRegistrar(config.DIRECTORY_REGISTRAR_SECRET);
+  const seal = auditSealKeyringFrom(config);
+  // Sign-in attempts go on the identity chain, like the auditor API's own use; so do the changes a
+  // start makes to the configured clients (created, re-keyed, reinstated).
+  const audit = new AuditWriter(db, IDENTITY_AUDIT_CHAIN, seal);
+  const recordConfigured = configuredClientRecorder(audit);
+  await clients.ensureAdmin(
+    config.IDENTITY_ADMIN_CLIENT_SECRET,
+    recordConfigured('IDENTITY_ADMIN_CLIENT_SECRET'),
+  );
+  await clients.ensureRegistrar(
+    config.DIRECTORY_REGISTRAR_SECRET,
+    recordConfigured('DIRECTORY_REGISTRAR_SECRET'),
+  );
   const dashboard =
     config.IDENTITY_DASHBOARD_CLIENT_SECRET && config.IDENTITY_DASHBOARD_URL
       ? { clientSecret: config.IDENTITY_DASHBOARD_CLIENT_SECRET, url: config.IDENTITY_DASHBOARD_URL }
@@ -62,9 +73,6 @@ export async function startIdentityService(config: IdentityConfig): Promise<Iden
     audience: IDENTITY_AUDIENCE,
     jwksUri: `${issuer}/jwks`,
   });
-  const seal = auditSealKeyringFrom(config);
-  // Sign-in attempts go on the identity chain, like the auditor API's own use.
-  const audit = new AuditWriter(db, IDENTITY_AUDIT_CHAIN, seal);
   provider.use(interactions(provider, staff, dashboard ? [new URL(dashboard.url).origin] : [], audit));
   provider.use(adminApi(clients, staff, verifier, audit));
   provider.use(auditApi(db, verifier, seal));

@@ -12,7 +12,10 @@ import {
   type AppProcess,
   type RegisteredClient,
 } from '@throughcare/testing';
-import { ClientStore, REGISTRAR_CLIENT_ID } from './client-store';
+import { AuditWriter } from '@throughcare/platform-audit';
+import { auditSealKeyringFrom } from '@throughcare/platform-config';
+import { IDENTITY_AUDIT_CHAIN } from './audit-api';
+import { ClientStore, configuredClientRecorder, REGISTRAR_CLIENT_ID } from './client-store';
 
 // The identity provider the test infrastructure started (AUTH_ISSUER), plus a second instance
 // with a 2-second token lifetime for the revocation test. Both real processes, real HTTP.
@@ -224,20 +227,46 @@ describe('identity provider (services/identity, oidc-provider)', () => {
       expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
     });
 
-    it('keeps a revoked directory registrar revoked across starts with the same secret; a rotated secret reinstates it', async () => {
+    it('keeps a revoked directory registrar revoked across starts with the same secret; a rotated secret reinstates it, on the audit chain', async () => {
       const db = new DataSource({ type: 'postgres', url: requireEnv('DATABASE_URL') });
       await db.initialize();
       const store = new ClientStore(db);
       const secret = requireEnv('DIRECTORY_REGISTRAR_SECRET');
+      // As the service records a start's changes to its configured clients (identity-service.ts).
+      const audit = new AuditWriter(
+        db,
+        IDENTITY_AUDIT_CHAIN,
+        auditSealKeyringFrom({
+          AUDIT_SEAL_KEYS: requireEnv('AUDIT_SEAL_KEYS'),
+          AUDIT_SEAL_KEY_ID: requireEnv('AUDIT_SEAL_KEY_ID'),
+        }),
+      );
+      const record = configuredClientRecorder(audit)('DIRECTORY_REGISTRAR_SECRET');
+      const records = async () =>
+        (await db.query(
+          `SELECT "action", "actor", "reason", "outcome" FROM "audit"."audit_record"
+           WHERE "chain" = $1 AND "object_id" = $2 AND "action" LIKE 'client.%' ORDER BY "seq"`,
+          [IDENTITY_AUDIT_CHAIN, REGISTRAR_CLIENT_ID],
+        )) as Array<Record<string, string>>;
+      const before = (await records()).length;
       try {
         await store.revoke(REGISTRAR_CLIENT_ID, 'leaked (spec)', 'client:spec');
-        await store.ensureRegistrar(secret); // a restart, same configuration
+        await store.ensureRegistrar(secret, record); // a restart, same configuration
         expect((await store.find(REGISTRAR_CLIENT_ID))?.revokedReason).toBe('leaked (spec)');
-        await store.ensureRegistrar(randomBytes(32).toString('base64url')); // the secret rotated
+        expect((await records()).length).toBe(before); // nothing changed, nothing recorded
+        await store.ensureRegistrar(randomBytes(32).toString('base64url'), record); // the secret rotated
         expect((await store.find(REGISTRAR_CLIENT_ID))?.revokedAt).toBeNull();
+        expect((await records()).slice(before)).toEqual([
+          {
+            action: 'client.rekeyed',
+            actor: 'identity-service',
+            reason: 'at start, from DIRECTORY_REGISTRAR_SECRET; its revocation lifted',
+            outcome: 'allowed',
+          },
+        ]);
       } finally {
         // The run's secret again, unrevoked, for the specs after this one.
-        await store.ensureRegistrar(secret);
+        await store.ensureRegistrar(secret, record);
         await db.destroy();
       }
       expect(
