@@ -58,7 +58,12 @@ WORKDIR /app
 COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules
 COPY --chown=node:node . .
 COPY --from=build --chown=node:node /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
-# The image's unprivileged `node` user (uid 1000); the apps write nothing to the filesystem.
+# The orchestrator's audit checkpoints (AUDIT_CHECKPOINT_DIR, a volume in docker-compose.yml):
+# the only place an app writes to; a new named volume takes this directory's owner.
+RUN mkdir -p /var/lib/throughcare/audit-checkpoints \
+ && chown node:node /var/lib/throughcare/audit-checkpoints \
+ && chmod 700 /var/lib/throughcare/audit-checkpoints
+# The image's unprivileged `node` user (uid 1000).
 USER node
 EXPOSE 3001 3002 3003 3004 3005
 # Overridden per service in docker-compose.yml; this default prints the choice.

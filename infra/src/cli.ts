@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { apps, entryPath } from './apps';
 import { localClient, localStaff, stillKnown } from './cli-token';
-import { audit } from './audit';
+import { audit, checkpointLocation } from './audit';
 import { dlq } from './dlq';
 import { paths } from './paths';
 import { provisionNats } from './provision/nats';
@@ -159,6 +159,9 @@ async function platform(): Promise<void> {
               DASHBOARD_PUBLIC_URL: infra.dashboard.url,
               DASHBOARD_CLIENT_SECRET: infra.dashboard.clientSecret,
               DASHBOARD_SESSION_KEY: infra.dashboard.sessionKey,
+              // The scheduled audit verification keeps its checkpoints where `./throughcare audit
+              // verify` keeps them, so the two compare with each other's.
+              AUDIT_CHECKPOINT_DIR: checkpointLocation().dir,
             }
           : {}),
         // Agencies' API clients are registered through the directory, as the provider's registrar.

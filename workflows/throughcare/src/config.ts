@@ -84,6 +84,17 @@ export const OrchestratorConfigSchema = z.object({
    */
   DEAD_LETTER_REPLAY_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
   /**
+   * Minutes between the scheduled verifications of the audit trail (the Temporal schedule
+   * `throughcare-audit-verification`, each a full walk of every chain); 0 deletes the schedule.
+   */
+  AUDIT_VERIFY_EVERY_MINUTES: z.coerce.number().int().min(0).max(10_080).default(360),
+  /**
+   * Where the scheduled verification keeps its checkpoints (the chains' heads, a file per
+   * database), like `./throughcare audit verify`'s. Keep it where whoever can write the database
+   * cannot. Unset: no checkpoint, so records cut off a chain's end are not seen.
+   */
+  AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
+  /**
    * Journeys kept in the workflow cache (Temporal `maxCachedWorkflows`): 0 disables the cache
    * (every task replays its journey), otherwise at least 2. Default: see DEFAULT_MAX_CACHED_WORKFLOWS.
    */

@@ -4,6 +4,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type ExitProcess } from '@throughcare/platform-http';
 import { dataConverterWith, payloadCodecFrom } from '@throughcare/platform-temporal';
 import { AttentionItem } from './attention/attention-item.entity';
+import {
+  AUDIT_VERIFICATION_OPTIONS,
+  AuditVerificationHost,
+  type AuditVerificationOptions,
+} from './audit-verification/audit-verification.host';
 import { AttentionController } from './attention/attention.controller';
 import { AttentionService } from './attention/attention.service';
 import { BRIDGE_OPTIONS, BridgeHost, type BridgeOptions } from './bridge/bridge.host';
@@ -34,6 +39,7 @@ export class OrchestratorModule {
     // One codec (keys checked here, at boot) for the client, the journey worker and /codec.
     const codec = payloadCodecFrom(config);
     const signIn = dashboardSignInFrom(config);
+    const auditSeal = auditSealKeyringFrom(config);
     return {
       module: OrchestratorModule,
       imports: [
@@ -53,7 +59,7 @@ export class OrchestratorModule {
             dataConverter: dataConverterWith(codec),
           },
           auth: accessTokenOptionsFrom(config),
-          auditSeal: auditSealKeyringFrom(config),
+          auditSeal,
           exitProcess: hooks.exitProcess,
         }),
         CodecModule.register({
@@ -98,6 +104,16 @@ export class OrchestratorModule {
             concurrency: config.BRIDGE_CONCURRENCY,
           } satisfies BridgeOptions,
         },
+        {
+          provide: AUDIT_VERIFICATION_OPTIONS,
+          useValue: {
+            databaseUrl: config.DATABASE_URL,
+            seal: auditSeal,
+            everyMinutes: config.AUDIT_VERIFY_EVERY_MINUTES,
+            checkpointDir: config.AUDIT_CHECKPOINT_DIR,
+          } satisfies AuditVerificationOptions,
+        },
+        AuditVerificationHost,
         JourneyWorkerHost,
         BridgeHost,
       ],

@@ -10,3 +10,4 @@ export * from './audit-transaction.subscriber';
 export * from './audit-refusal.listener';
 export * from './audited-route-check';
 export * from './audit.module';
+export * from './verify-store';

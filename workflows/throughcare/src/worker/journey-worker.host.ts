@@ -24,12 +24,13 @@ import {
   type WorkerRun,
 } from '@throughcare/platform-temporal';
 import { AttentionService } from '../attention/attention.service';
+import { AuditVerificationHost } from '../audit-verification/audit-verification.host';
 import { SlaService } from '../sla/sla.service';
 import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './journey-worker.options';
 
 /**
- * Runs the journey workflows and the orchestrator's own activities (SLA breaches, closures) on
- * the `throughcare` task queue. Uses a prebuilt bundle when WORKFLOW_BUNDLE_PATH is set
+ * Runs the journey workflows, the scheduled audit verification, and the orchestrator's own
+ * activities (SLA breaches, closures, the audit verification) on the `throughcare` task queue. Uses a prebuilt bundle when WORKFLOW_BUNDLE_PATH is set
  * (production; infra/compose/build-workflow-bundle.js builds it with the same failure converter),
  * else bundles the workflow sources at boot. Payloads and failures are encrypted
  * (`platform.temporal.dataConverter`).
@@ -49,6 +50,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
     private readonly sla: SlaService,
     private readonly attention: AttentionService,
     private readonly monitor: WorkerMonitor,
+    private readonly auditVerification: AuditVerificationHost,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -91,6 +93,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
         recordCaseClosed: (i: Parameters<SlaService['recordCaseClosed']>[0]) => this.sla.recordCaseClosed(i),
         recordAttention: (i: AttentionRecord) => this.attention.recordAttention(i),
         openNextEpisode,
+        ...this.auditVerification.activities,
       }),
       shutdownGraceTime: '10s',
       // Bounded: see WORKER_MAX_CACHED_WORKFLOWS in config.ts (measured footprint).

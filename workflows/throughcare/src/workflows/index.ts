@@ -1,3 +1,4 @@
 // Every workflow the orchestrator's worker registers. Bundled by the worker and by
 // workflows.bundle.spec.ts, which fails CI if a workflow file imports something non-deterministic.
 export { throughcareJourney } from './throughcare.workflow';
+export { auditVerification } from './audit-verification.workflow';

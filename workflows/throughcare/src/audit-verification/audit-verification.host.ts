@@ -1,0 +1,159 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+} from '@temporalio/client';
+import { Client as PgClient } from 'pg';
+import { TaskQueues } from '@throughcare/contracts';
+import { verifyAuditStore, type SealKeys, type SqlRunner } from '@throughcare/platform-audit';
+import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
+import {
+  AUDIT_VERIFICATION_WORKFLOW_TYPE,
+  type AuditVerificationActivities,
+  type AuditVerificationReport,
+} from '../workflows/audit-verification.workflow';
+
+/** The orchestrator's schedule of audit verifications (one per namespace; its runs are named after it). */
+export const AUDIT_VERIFICATION_SCHEDULE_ID = 'throughcare-audit-verification';
+export const AUDIT_VERIFICATION_OPTIONS = Symbol('AUDIT_VERIFICATION_OPTIONS');
+
+export interface AuditVerificationOptions {
+  /** The owner's database URL (DATABASE_URL): the verifier reads every chain, unfiltered. */
+  databaseUrl: string;
+  /** The sealing keys (every chain's key derives from them). */
+  seal: SealKeys;
+  /** Minutes between verifications (AUDIT_VERIFY_EVERY_MINUTES); 0: no schedule (an existing one is deleted). */
+  everyMinutes: number;
+  /** Where checkpoints are kept (AUDIT_CHECKPOINT_DIR); without it the chains' ends are not compared. */
+  checkpointDir?: string;
+}
+
+/**
+ * Verifies the audit trail on a Temporal schedule (`throughcare-audit-verification`): at boot it
+ * creates the schedule, or brings an existing one to the configured interval, in the background
+ * (retried while Temporal is unreachable: the orchestrator's start does not wait for it), and it
+ * serves the `verifyAuditTrail` activity the schedule's runs call on the orchestrator's task
+ * queue. A failing verification fails its run with `AUDIT_TRAIL_BROKEN` and the report, logged at
+ * error level and shown in the Temporal UI.
+ */
+@Injectable()
+export class AuditVerificationHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('AuditVerification');
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    @Inject(AUDIT_VERIFICATION_OPTIONS) private readonly options: AuditVerificationOptions,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  /** The activities the journey worker registers. */
+  readonly activities: AuditVerificationActivities = {
+    verifyAuditTrail: () => this.verify(),
+  };
+
+  onApplicationBootstrap(): void {
+    void this.keepScheduled(1);
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+  }
+
+  /** Creates or updates the schedule; on failure tries again later (at most every 5 minutes). */
+  private async keepScheduled(attempt: number): Promise<void> {
+    try {
+      await this.ensureSchedule();
+    } catch (e) {
+      if (this.stopped) return;
+      const wait = Math.min(300_000, 5_000 * 2 ** (attempt - 1));
+      this.logger.warn(
+        `could not put schedule ${AUDIT_VERIFICATION_SCHEDULE_ID} in place (${(e as Error).message}); trying again in ${wait / 1000} s`,
+      );
+      this.retry = setTimeout(() => void this.keepScheduled(attempt + 1), wait);
+      this.retry.unref();
+    }
+  }
+
+  /** The schedule as configured: created, updated to the interval, or deleted when it is 0. */
+  async ensureSchedule(): Promise<void> {
+    const every = this.options.everyMinutes;
+    const handle = this.temporal.schedule.getHandle(AUDIT_VERIFICATION_SCHEDULE_ID);
+    if (every === 0) {
+      await handle.delete().catch((e: unknown) => {
+        if (!(e instanceof ScheduleNotFoundError)) throw e;
+      });
+      this.logger.log(`no scheduled audit verification (AUDIT_VERIFY_EVERY_MINUTES=0)`);
+      return;
+    }
+    const spec = { intervals: [{ every: every * 60_000 }] };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: AUDIT_VERIFICATION_WORKFLOW_TYPE,
+      workflowId: AUDIT_VERIFICATION_SCHEDULE_ID,
+      taskQueue: TaskQueues.throughcare,
+      args: [],
+      workflowExecutionTimeout: 2 * 3_600_000,
+    };
+    try {
+      await this.temporal.schedule.create({
+        scheduleId: AUDIT_VERIFICATION_SCHEDULE_ID,
+        spec,
+        action,
+        // One verification at a time; after an outage of Temporal, one run (not one per interval missed).
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+        memo: { purpose: 'verifies the audit trail (./throughcare audit verify, on a schedule)' },
+      });
+      this.logger.log(
+        `scheduled audit verification every ${every} minutes (${AUDIT_VERIFICATION_SCHEDULE_ID})`,
+      );
+    } catch (e) {
+      if (!(e instanceof ScheduleAlreadyRunning)) throw e;
+      await handle.update((previous) => ({ ...previous, spec, action }));
+      this.logger.log(
+        `audit verification every ${every} minutes (${AUDIT_VERIFICATION_SCHEDULE_ID}, updated)`,
+      );
+    }
+  }
+
+  /** One verification of every chain (verifyAuditStore), on a connection of its own. */
+  async verify(): Promise<AuditVerificationReport> {
+    const client = new PgClient({ connectionString: this.options.databaseUrl });
+    await client.connect();
+    let lines: string[];
+    let fails: boolean;
+    try {
+      const sql: SqlRunner = async (text, params) =>
+        (await client.query(text, params)).rows as Array<Record<string, unknown>>;
+      ({ lines, fails } = await verifyAuditStore(sql, this.options.seal, {
+        checkpoint: this.options.checkpointDir ? { dir: this.options.checkpointDir } : undefined,
+      }));
+    } finally {
+      await client.end();
+    }
+    if (!this.options.checkpointDir)
+      lines.push(
+        'audit checkpoint: none kept (AUDIT_CHECKPOINT_DIR unset): records cut off a chain’s end cannot be seen',
+      );
+    if (fails) {
+      this.logger.error(`audit trail verification FAILED:\n${lines.join('\n')}`);
+      throw ApplicationFailure.nonRetryable(
+        `audit trail verification failed: ${lines.filter((l) => /BROKEN|NOT SEALED|TRUNCATED|REWRITTEN|audit store:/.test(l)).join('; ')}`,
+        'AUDIT_TRAIL_BROKEN',
+        { lines },
+      );
+    }
+    this.logger.log(`audit trail verified: ${lines.join('; ')}`);
+    return { lines };
+  }
+}
