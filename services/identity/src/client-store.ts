@@ -6,6 +6,8 @@ import { AgencyIdSchema, EstablishmentsSchema, refineScope } from './principal-s
 import { hashSecret, newClientId, newSecret, secretMatches } from './secret-hash';
 
 export const ADMIN_CLIENT_ID = 'throughcare-admin';
+/** The placeholder a configured client's row holds only inside the transaction that creates it (no secret hashes to it). */
+const PENDING_SECRET_HASH = 'pending';
 /**
  * The directory's own client (role `service`): the registrar through which agencies' API clients
  * are registered, listed and revoked (services/directory, `/agencies/:id/clients`). Configured
@@ -223,26 +225,40 @@ export class ClientStore {
     secret: string,
     options: { reinstate: boolean; record?: ConfiguredClientRecorder },
   ): Promise<void> {
-    const existing = await this.find(clientId);
-    const sameSecret = existing !== undefined && secretMatches(secret, existing.secretHash);
-    const change: ConfiguredClientChange | undefined = !existing
-      ? { action: 'client.configured', revocationLifted: false }
-      : !sameSecret
-        ? { action: 'client.rekeyed', revocationLifted: existing.revokedAt !== null }
-        : options.reinstate && existing.revokedAt !== null
-          ? { action: 'client.reinstated', revocationLifted: true }
-          : undefined;
-    if (!change) return;
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, created_by)
-         VALUES ($1, $2, $3, ARRAY[$4]::text[], 'identity-service')
-         ON CONFLICT (client_id) DO UPDATE SET secret_hash = EXCLUDED.secret_hash,
-           revoked_at = NULL, revoked_by = NULL, revoked_reason = NULL`,
-        [clientId, name, hashSecret(secret), role],
-      );
-      await options.record?.(tx, clientId, change);
-    });
+    // Decided and written in one transaction, the row locked (created first if missing, so that a
+    // second replica starting at once waits and then sees it): an administrator's revocation made
+    // meanwhile is seen, and said so if lifted.
+    await this.db
+      .transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO "identity"."api_client" (client_id, name, secret_hash, roles, created_by)
+           VALUES ($1, $2, $3, ARRAY[$4]::text[], 'identity-service')
+           ON CONFLICT (client_id) DO NOTHING`,
+          [clientId, name, PENDING_SECRET_HASH, role],
+        );
+        const [row] = (await tx.query(
+          `SELECT secret_hash, revoked_at FROM "identity"."api_client" WHERE client_id = $1 FOR UPDATE`,
+          [clientId],
+        )) as Array<{ secret_hash: string; revoked_at: Date | null }>;
+        const created = row!.secret_hash === PENDING_SECRET_HASH;
+        const sameSecret = !created && secretMatches(secret, row!.secret_hash);
+        const change: ConfiguredClientChange | undefined = created
+          ? { action: 'client.configured', revocationLifted: false }
+          : !sameSecret
+            ? { action: 'client.rekeyed', revocationLifted: row!.revoked_at !== null }
+            : options.reinstate && row!.revoked_at !== null
+              ? { action: 'client.reinstated', revocationLifted: true }
+              : undefined;
+        if (!change) return;
+        await tx.query(
+          `UPDATE "identity"."api_client" SET secret_hash = $2,
+             revoked_at = NULL, revoked_by = NULL, revoked_reason = NULL
+           WHERE client_id = $1`,
+          [clientId, hashSecret(secret)],
+        );
+        await options.record?.(tx, clientId, change);
+      })
+      .catch(withoutParameters('configuring a client'));
   }
 }
 

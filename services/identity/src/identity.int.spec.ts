@@ -15,7 +15,7 @@ import {
 import { AuditWriter } from '@throughcare/platform-audit';
 import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { IDENTITY_AUDIT_CHAIN } from './audit-api';
-import { ClientStore, configuredClientRecorder, REGISTRAR_CLIENT_ID } from './client-store';
+import { ADMIN_CLIENT_ID, ClientStore, configuredClientRecorder, REGISTRAR_CLIENT_ID } from './client-store';
 
 // The identity provider the test infrastructure started (AUTH_ISSUER), plus a second instance
 // with a 2-second token lifetime for the revocation test. Both real processes, real HTTP.
@@ -262,6 +262,26 @@ describe('identity provider (services/identity, oidc-provider)', () => {
             actor: 'identity-service',
             reason: 'at start, from DIRECTORY_REGISTRAR_SECRET; its revocation lifted',
             outcome: 'allowed',
+          },
+        ]);
+        // The bootstrap administrator revoked in the database (the API cannot): the next start
+        // reinstates it, and says so; a start that finds it as configured writes nothing.
+        const adminRecords = async () =>
+          (await db.query(
+            `SELECT "action", "reason" FROM "audit"."audit_record"
+             WHERE "chain" = $1 AND "object_id" = $2 AND "action" LIKE 'client.%' ORDER BY "seq"`,
+            [IDENTITY_AUDIT_CHAIN, ADMIN_CLIENT_ID],
+          )) as Array<Record<string, string>>;
+        const adminBefore = (await adminRecords()).length;
+        const recordAdmin = configuredClientRecorder(audit)('IDENTITY_ADMIN_CLIENT_SECRET');
+        await store.revoke(ADMIN_CLIENT_ID, 'spec', 'client:spec');
+        await store.ensureAdmin(adminClient().clientSecret, recordAdmin);
+        await store.ensureAdmin(adminClient().clientSecret, recordAdmin);
+        expect((await store.find(ADMIN_CLIENT_ID))?.revokedAt).toBeNull();
+        expect((await adminRecords()).slice(adminBefore)).toEqual([
+          {
+            action: 'client.reinstated',
+            reason: 'at start, from IDENTITY_ADMIN_CLIENT_SECRET; its revocation lifted',
           },
         ]);
       } finally {
