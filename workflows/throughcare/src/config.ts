@@ -95,6 +95,14 @@ export const OrchestratorConfigSchema = z.object({
    */
   AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
   /**
+   * `true` accepts records from before sealing at the start of a chain (as `audit verify
+   * --allow-unsealed`): for a deployment that turned sealing on with records already written.
+   */
+  AUDIT_VERIFY_ALLOW_UNSEALED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  /**
    * Journeys kept in the workflow cache (Temporal `maxCachedWorkflows`): 0 disables the cache
    * (every task replays its journey), otherwise at least 2. Default: see DEFAULT_MAX_CACHED_WORKFLOWS.
    */

@@ -111,6 +111,7 @@ export class OrchestratorModule {
             seal: auditSeal,
             everyMinutes: config.AUDIT_VERIFY_EVERY_MINUTES,
             checkpointDir: config.AUDIT_CHECKPOINT_DIR,
+            allowUnsealed: config.AUDIT_VERIFY_ALLOW_UNSEALED,
           } satisfies AuditVerificationOptions,
         },
         AuditVerificationHost,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SqlRunner } from './audit-writer';
@@ -80,26 +81,50 @@ async function databaseIdentity(sql: SqlRunner): Promise<string> {
   return `${cluster}-${String(db?.name)}`;
 }
 
+/**
+ * A checkpoint that cannot be used: not a checkpoint, or another database's. Not a passing state
+ * to retry into: someone must look (the scheduled verification fails for good on it).
+ */
+export class AuditCheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AuditCheckpointError';
+  }
+}
+
 function readCheckpoint(file: string): AuditCheckpoint | undefined {
   if (!fs.existsSync(file)) return undefined;
-  const checkpoint = JSON.parse(fs.readFileSync(file, 'utf8')) as AuditCheckpoint;
+  let checkpoint: AuditCheckpoint;
+  try {
+    checkpoint = JSON.parse(fs.readFileSync(file, 'utf8')) as AuditCheckpoint;
+  } catch (e) {
+    throw new AuditCheckpointError(`${file} is not an audit checkpoint (${(e as Error).message})`);
+  }
   if (typeof checkpoint?.database !== 'string' || typeof checkpoint.chains !== 'object' || !checkpoint.chains)
-    throw new Error(`${file} is not an audit checkpoint`);
+    throw new AuditCheckpointError(`${file} is not an audit checkpoint`);
   return checkpoint;
 }
 
-/** Replaces the file whole (a temporary file renamed over it): never a half-written checkpoint. */
+/**
+ * Replaces the file whole (a temporary file of a random name renamed over it): never a
+ * half-written checkpoint, and a write that failed leaves no file in the next one's way.
+ */
 function writeCheckpoint(file: string, checkpoint: AuditCheckpoint): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(temporary, 'wx', 0o600);
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    fs.writeSync(fd, JSON.stringify(checkpoint, null, 2) + '\n');
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(temporary, 'wx', 0o600);
+    try {
+      fs.writeSync(fd, JSON.stringify(checkpoint, null, 2) + '\n');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temporary, file);
+  } catch (e) {
+    fs.rmSync(temporary, { force: true });
+    throw e;
   }
-  fs.renameSync(temporary, file);
 }
 
 /**
@@ -160,7 +185,9 @@ export async function verifyAuditStore(
     where && (where.file ?? path.join(where.dir, `${identity!.replace(/[^A-Za-z0-9._-]/g, '_')}.json`));
   const checkpoint = file ? readCheckpoint(file) : undefined;
   if (checkpoint && checkpoint.database !== identity)
-    throw new Error(`${file} is the checkpoint of database ${checkpoint.database}, not of ${identity}`);
+    throw new AuditCheckpointError(
+      `${file} is the checkpoint of database ${checkpoint.database}, not of ${identity}`,
+    );
   await sql('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   let guards: string[];
   let results: ChainVerification[];

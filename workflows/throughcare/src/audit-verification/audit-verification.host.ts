@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   ScheduleAlreadyRunning,
@@ -14,16 +15,21 @@ import {
 } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { TaskQueues } from '@throughcare/contracts';
-import { verifyAuditStore, type SealKeys, type SqlRunner } from '@throughcare/platform-audit';
+import {
+  AuditCheckpointError,
+  verifyAuditStore,
+  type SealKeys,
+  type SqlRunner,
+} from '@throughcare/platform-audit';
 import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import {
+  AUDIT_VERIFICATION_SCHEDULE_ID,
   AUDIT_VERIFICATION_WORKFLOW_TYPE,
   type AuditVerificationActivities,
   type AuditVerificationReport,
-} from '../workflows/audit-verification.workflow';
+} from './audit-verification.contract';
 
-/** The orchestrator's schedule of audit verifications (one per namespace; its runs are named after it). */
-export const AUDIT_VERIFICATION_SCHEDULE_ID = 'throughcare-audit-verification';
+export { AUDIT_VERIFICATION_SCHEDULE_ID } from './audit-verification.contract';
 export const AUDIT_VERIFICATION_OPTIONS = Symbol('AUDIT_VERIFICATION_OPTIONS');
 
 export interface AuditVerificationOptions {
@@ -35,6 +41,8 @@ export interface AuditVerificationOptions {
   everyMinutes: number;
   /** Where checkpoints are kept (AUDIT_CHECKPOINT_DIR); without it the chains' ends are not compared. */
   checkpointDir?: string;
+  /** Accept records from before sealing at the start of a chain (AUDIT_VERIFY_ALLOW_UNSEALED). */
+  allowUnsealed?: boolean;
 }
 
 /**
@@ -105,13 +113,14 @@ export class AuditVerificationHost implements OnApplicationBootstrap, OnApplicat
       args: [],
       workflowExecutionTimeout: 2 * 3_600_000,
     };
+    // One verification at a time; after an outage of Temporal, one run (not one per interval missed).
+    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 3_600_000 };
     try {
       await this.temporal.schedule.create({
         scheduleId: AUDIT_VERIFICATION_SCHEDULE_ID,
         spec,
         action,
-        // One verification at a time; after an outage of Temporal, one run (not one per interval missed).
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+        policies,
         memo: { purpose: 'verifies the audit trail (./throughcare audit verify, on a schedule)' },
       });
       this.logger.log(
@@ -119,27 +128,54 @@ export class AuditVerificationHost implements OnApplicationBootstrap, OnApplicat
       );
     } catch (e) {
       if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-      await handle.update((previous) => ({ ...previous, spec, action }));
+      await handle.update((previous) => ({ ...previous, spec, action, policies }));
       this.logger.log(
         `audit verification every ${every} minutes (${AUDIT_VERIFICATION_SCHEDULE_ID}, updated)`,
       );
     }
   }
 
-  /** One verification of every chain (verifyAuditStore), on a connection of its own. */
+  /**
+   * One verification of every chain (verifyAuditStore), on a connection of its own. As an activity
+   * it heartbeats every 30 s while it walks, and a cancellation (the run's timeout, a worker
+   * shutting down) ends the connection, so the walk stops instead of racing its retry.
+   */
   async verify(): Promise<AuditVerificationReport> {
-    const client = new PgClient({ connectionString: this.options.databaseUrl });
+    const activity = activityContext();
+    const client = new PgClient({
+      connectionString: this.options.databaseUrl,
+      connectionTimeoutMillis: 30_000,
+      // No single statement of the walk should take this long; one that does is a stuck database.
+      statement_timeout: 600_000,
+    });
     await client.connect();
+    const beat = activity && setInterval(() => activity.heartbeat(), 30_000);
+    const ended = client.end.bind(client);
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await ended().catch(() => undefined);
+    };
+    void activity?.cancelled.catch(() => close());
     let lines: string[];
     let fails: boolean;
     try {
       const sql: SqlRunner = async (text, params) =>
         (await client.query(text, params)).rows as Array<Record<string, unknown>>;
       ({ lines, fails } = await verifyAuditStore(sql, this.options.seal, {
+        allowUnsealed: this.options.allowUnsealed ?? false,
         checkpoint: this.options.checkpointDir ? { dir: this.options.checkpointDir } : undefined,
       }));
+    } catch (e) {
+      if (e instanceof AuditCheckpointError) {
+        this.logger.error(`audit trail verification refused: ${e.message}`);
+        throw ApplicationFailure.nonRetryable(e.message, 'AUDIT_CHECKPOINT_UNUSABLE');
+      }
+      throw e;
     } finally {
-      await client.end();
+      if (beat) clearInterval(beat);
+      await close();
     }
     if (!this.options.checkpointDir)
       lines.push(
@@ -155,5 +191,14 @@ export class AuditVerificationHost implements OnApplicationBootstrap, OnApplicat
     }
     this.logger.log(`audit trail verified: ${lines.join('; ')}`);
     return { lines };
+  }
+}
+
+/** The activity's context when called as one (the schedule's runs), else undefined (a direct call). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
   }
 }

@@ -157,6 +157,20 @@ describe('scheduled audit verification (Temporal schedule throughcare-audit-veri
         expect((cause.details?.[0] as { lines: string[] }).lines).toContain(
           'audit chain liberation: 3 records, intact',
         );
+
+        // A checkpoint file that is not one is not retried into: the run fails for good, named.
+        const [file] = fs.readdirSync(checkpointDir);
+        fs.writeFileSync(path.join(checkpointDir, file!), '{"chains": 1}');
+        const refused = (await run().then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as WorkflowFailedError;
+        const unusable = (refused.cause as ActivityFailure).cause as ApplicationFailure;
+        expect({ type: unusable.type, nonRetryable: unusable.nonRetryable }).toEqual({
+          type: 'AUDIT_CHECKPOINT_UNUSABLE',
+          nonRetryable: true,
+        });
+        expect(unusable.message).toMatch(/is not an audit checkpoint$/);
       });
     } finally {
       await workerConnection.close();

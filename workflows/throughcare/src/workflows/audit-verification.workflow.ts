@@ -1,32 +1,22 @@
 import { proxyActivities } from '@temporalio/workflow';
-
-/** The workflow type the orchestrator's schedule starts (`AUDIT_VERIFICATION_SCHEDULE_ID`). */
-export const AUDIT_VERIFICATION_WORKFLOW_TYPE = 'auditVerification';
-
-/** What a passing verification reports: one line per chain, and the checkpoint's. */
-export interface AuditVerificationReport {
-  lines: string[];
-}
-
-/** The orchestrator's activity (audit-verification/audit-verification.host.ts). */
-export interface AuditVerificationActivities {
-  /**
-   * Verifies every audit chain (seals, links, the store's guards, the checkpoint). A failing
-   * verification is a non-retryable `AUDIT_TRAIL_BROKEN` failure carrying the report; a database
-   * that cannot be reached is retried.
-   */
-  verifyAuditTrail(): Promise<AuditVerificationReport>;
-}
+import type {
+  AuditVerificationActivities,
+  AuditVerificationReport,
+} from '../audit-verification/audit-verification.contract';
 
 const { verifyAuditTrail } = proxyActivities<AuditVerificationActivities>({
-  // A full walk of every chain: minutes on a large store.
+  // A full walk of every chain: minutes on a large store, with a heartbeat every 30 s (a worker
+  // that dies mid-walk is noticed in 2 minutes, not at the end of the 30).
   startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  // Every attempt within the run's own limit (the schedule starts runs with 2 hours).
+  scheduleToCloseTimeout: '100 minutes',
   retry: {
     initialInterval: '30 seconds',
     backoffCoefficient: 2,
     maximumInterval: '10 minutes',
     maximumAttempts: 6,
-    nonRetryableErrorTypes: ['AUDIT_TRAIL_BROKEN'],
+    nonRetryableErrorTypes: ['AUDIT_TRAIL_BROKEN', 'AUDIT_CHECKPOINT_UNUSABLE'],
   },
 });
 
