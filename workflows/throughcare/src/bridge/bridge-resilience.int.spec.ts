@@ -8,11 +8,23 @@ import { Client as PgClient } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { Streams, TaskQueues, throughcareWorkflowId, type KnownEvent } from '@throughcare/contracts';
+import {
+  deadLetterSubjectFor,
+  Streams,
+  TaskQueues,
+  throughcareWorkflowId,
+  type KnownEvent,
+} from '@throughcare/contracts';
 import { bootstrapService, listeningPort, PlatformModule } from '@throughcare/platform-http';
-import { connectBus, DlqCodes, DurableConsumer, ensureStreams } from '@throughcare/platform-messaging';
+import {
+  connectBus,
+  DlqCodes,
+  DlqHeaders,
+  DurableConsumer,
+  ensureStreams,
+} from '@throughcare/platform-messaging';
 import { loadOrchestratorConfig, THROUGHCARE_SCHEMA } from '../config';
 import { DeadLettersController } from '../dead-letters/dead-letters.controller';
 import {
@@ -561,6 +573,71 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
       (await api('POST', `/dead-letters/${relisted.seq}/discard`, { by: 'x', reason: 'again' })).status,
     ).toBe(409);
   }, 60_000);
+  it('lists a large dead-letter queue a page at a time (letters read and checked in chunks), skipping handled letters, and scans at most 500 a request', async () => {
+    // 260 letters for a consumer of this test's own, straight onto its dead-letter subject.
+    const consumer = `paging-${randomBytes(4).toString('hex')}`;
+    const subject = deadLetterSubjectFor(consumer);
+    const js = jetstream(nc);
+    const seqs: number[] = [];
+    for (let n = 0; n < 260; n++) {
+      const h = natsHeaders();
+      h.set(DlqHeaders.consumer, consumer);
+      h.set(DlqHeaders.code, n % 2 === 0 ? 'MALFORMED_JSON' : 'VALIDATION_FAILED');
+      h.set(DlqHeaders.reason, 'paging spec');
+      seqs.push((await js.publish(subject, `{"n":${n}}`, { headers: h })).seq);
+    }
+    // Two handled (recorded, so no longer listed), in different chunks.
+    for (const seq of [seqs[5]!, seqs[150]!])
+      expect(
+        (await api('POST', `/dead-letters/${seq}/discard`, { by: 'ops:ann', reason: 'paging spec' })).status,
+      ).toBe(200);
+    const page = async (query: string) => {
+      const res = await api('GET', `/dead-letters?consumer=${consumer}&${query}`);
+      expect(res.status).toBe(200);
+      return DeadLetterPageSchema.parse(res.json);
+    };
+    /** Every page of `query`, following the cursors: the letters' seqs and the number of pages. */
+    const all = async (query: string) => {
+      const seqsListed: number[] = [];
+      let cursor: number | null = null;
+      let pages = 0;
+      do {
+        const p: Awaited<ReturnType<typeof page>> = await page(
+          `${query}${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        seqsListed.push(...p.items.map((l) => l.seq));
+        cursor = p.nextCursor;
+        pages++;
+      } while (cursor !== null);
+      return { seqs: seqsListed, pages };
+    };
+    expect(await all('limit=100')).toEqual({
+      seqs: seqs.filter((q) => q !== seqs[5] && q !== seqs[150]),
+      pages: 3,
+    });
+    // A code filter reads on past the chunk boundaries and answers only its own.
+    const malformed = await page('code=MALFORMED_JSON&limit=100');
+    expect(malformed.items.every((l) => l.code === 'MALFORMED_JSON')).toBe(true);
+    expect((await all('code=MALFORMED_JSON&limit=100')).seqs).toEqual(
+      seqs.filter((q, n) => n % 2 === 0 && q !== seqs[150]),
+    );
+    // One that matches nothing stops after scanning 500 letters of a longer queue, with a cursor.
+    for (let n = 0; n < 260; n++)
+      await js.publish(subject, `{"n":${260 + n}}`, {
+        headers: (() => {
+          const h = natsHeaders();
+          h.set(DlqHeaders.consumer, consumer);
+          h.set(DlqHeaders.code, 'MALFORMED_JSON');
+          return h;
+        })(),
+      });
+    const none = await page('code=NOTHING_SUCH&limit=10');
+    expect(none.items).toEqual([]);
+    expect(none.nextCursor).not.toBeNull();
+    const rest = await page(`code=NOTHING_SUCH&limit=10&cursor=${none.nextCursor}`);
+    expect(rest).toEqual({ items: [], nextCursor: null });
+  });
+
   it('shows operators a dead-lettered reception redacted (no prison number, CRN or free text), replays the stored payload unchanged, and audits every request', async () => {
     const personId = newPerson();
     const prisonNumber = 'B9876ZY';

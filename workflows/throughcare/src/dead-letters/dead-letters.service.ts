@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
-import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg, type StoredMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { deadLetterSubjectFor, Streams } from '@throughcare/contracts';
 import { AuditTrail, noteAuditDisclosed, noteAuditSubject } from '@throughcare/platform-audit';
 import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
@@ -49,6 +49,8 @@ const shown = (event: Record<string, unknown> | null, name: string): string | nu
  */
 /** Letters one list request reads at most, whatever its filter matches (a cursor goes on). */
 export const SCAN_LIMIT = 500;
+/** Letters read (and checked against the recorded actions) at a time while listing. */
+const READ_CHUNK = 100;
 /** Letters one bulk replay request re-publishes at most, by default (DEAD_LETTER_REPLAY_BATCH). */
 export const REPLAY_ALL_LIMIT = 100;
 /** The bulk replay's batch, from the configuration. */
@@ -75,20 +77,26 @@ export class DeadLettersService {
     const items: DeadLetterSummary[] = [];
     let nextCursor: number | null = null;
     let scanned = 0;
-    for await (const letter of this.read(subject, query.cursor ?? 1)) {
-      // One request reads at most SCAN_LIMIT letters: a filter that matches few of many (the HTTP
-      // fuzzing found a page taking over 20 s) answers a short page and the cursor to go on.
-      if (scanned === SCAN_LIMIT || items.length === query.limit) {
-        nextCursor = letter.seq;
-        break;
+    // Letters are read and checked against the recorded actions a chunk at a time: one fetch and
+    // one query per chunk, not one of each per letter (the HTTP fuzzing, with the other apps'
+    // dead letters in the stream, measured 300 ms a request that way).
+    scan: for await (const chunk of this.read(subject, query.cursor ?? 1, READ_CHUNK)) {
+      const done = await this.recorded(chunk.map((l) => l.seq));
+      for (const letter of chunk) {
+        // One request reads at most SCAN_LIMIT letters: a filter that matches few of many (the HTTP
+        // fuzzing found a page taking over 20 s) answers a short page and the cursor to go on.
+        if (scanned === SCAN_LIMIT || items.length === query.limit) {
+          nextCursor = letter.seq;
+          break scan;
+        }
+        scanned++;
+        if (done.has(letter.seq)) {
+          await this.forget(letter.seq);
+          continue;
+        }
+        if (query.code && letter.header?.get(DlqHeaders.code) !== query.code) continue;
+        items.push(this.summary(letter));
       }
-      scanned++;
-      if (await this.recorded(letter.seq)) {
-        await this.forget(letter.seq);
-        continue;
-      }
-      if (query.code && letter.header?.get(DlqHeaders.code) !== query.code) continue;
-      items.push(this.summary(letter));
     }
     return { items, nextCursor };
   }
@@ -163,32 +171,39 @@ export class DeadLettersService {
     });
   }
 
-  /** Letters on `subject` from sequence `from`, oldest first (deleted ones are skipped by the server). */
-  private async *read(subject: string, from: number): AsyncGenerator<Letter> {
+  /**
+   * Letters on `subject` from sequence `from`, oldest first (deleted ones are skipped by the server),
+   * `size` at a time (the last chunk may be shorter).
+   */
+  private async *read(subject: string, from: number, size: number): AsyncGenerator<Letter[]> {
     const jsm = await jetstreamManager(this.nc);
     const info = await jsm.streams.info(Streams.deadLetter.name, { subjects_filter: subject });
-    if (Object.keys(info.state.subjects ?? {}).length === 0) return; // none: do not wait on next()
+    if (Object.keys(info.state.subjects ?? {}).length === 0) return; // none: do not wait on a fetch
     const js = jetstream(this.nc);
     const reader = await js.consumers.get(Streams.deadLetter.name, {
       filter_subjects: [subject],
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: from,
     });
-    // Nothing at or after `from` on this subject: answer now, not after next()'s 2 s wait (the
+    // Nothing at or after `from` on this subject: answer now, not after a fetch's 2 s wait (the
     // subject-level check above cannot see a cursor past its last letter; the HTTP fuzzing found
     // bulk replays taking 1.5 s each this way).
-    if ((await reader.info()).num_pending === 0) return;
-    for (;;) {
-      const msg: JsMsg | null = await reader.next({ expires: 2000 });
-      if (!msg) return;
-      yield {
-        seq: msg.seq,
-        subject: msg.subject,
-        data: msg.data,
-        header: msg.headers,
-        time: new Date(Number(msg.info.timestampNanos) / 1e6),
-      };
-      if (msg.info.pending === 0) return;
+    let pending = (await reader.info()).num_pending;
+    while (pending > 0) {
+      const chunk: Letter[] = [];
+      const messages = await reader.fetch({ max_messages: Math.min(size, pending), expires: 2000 });
+      for await (const msg of messages) {
+        chunk.push({
+          seq: msg.seq,
+          subject: msg.subject,
+          data: msg.data,
+          header: msg.headers,
+          time: new Date(Number(msg.info.timestampNanos) / 1e6),
+        });
+        pending = msg.info.pending;
+      }
+      if (chunk.length === 0) return;
+      yield chunk;
     }
   }
 
@@ -318,12 +333,13 @@ export class DeadLettersService {
     await jsm.streams.deleteMessage(Streams.deadLetter.name, seq, false).catch(() => false);
   }
 
-  private async recorded(seq: number): Promise<boolean> {
+  /** Which of `seqs` have a recorded action (replayed or discarded), in one query. */
+  private async recorded(seqs: number[]): Promise<Set<number>> {
     const rows = (await this.db.query(
-      `SELECT 1 FROM "${THROUGHCARE_SCHEMA}"."dead_letter_action" WHERE "dlq_seq" = $1`,
-      [seq],
-    )) as unknown[];
-    return rows.length > 0;
+      `SELECT "dlq_seq" FROM "${THROUGHCARE_SCHEMA}"."dead_letter_action" WHERE "dlq_seq" = ANY($1::bigint[])`,
+      [seqs],
+    )) as Array<{ dlq_seq: string | number }>;
+    return new Set(rows.map((r) => Number(r.dlq_seq)));
   }
 
   private async actionOf(seq: number): Promise<DeadLetterView | undefined> {
