@@ -37,10 +37,12 @@ describe('journey harness', () => {
           throw err;
         }
       },
-      { deadlineMs: 3_000 },
+      // Long enough for the workers and the start on a loaded machine (at 3 s a CI run under load
+      // was still starting the journey): the body must hang in the wait, not before it.
+      { deadlineMs: 10_000 },
     );
     await expect(hung).rejects.toThrow(
-      'test body still running after 3 s, last step: waitForPlan a plan that never comes',
+      'test body still running after 10 s, last step: waitForPlan a plan that never comes',
     );
     // The loop notices at its next turn (a query has a 3 s deadline of its own).
     const until = Date.now() + 10_000;
