@@ -874,7 +874,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
               !planningOpen() &&
               ctx.patched(PLANNER_PROPERTIES_PATCH) &&
               // Since `meeting-day-come-1` a meeting whose day has come is held or lapses, never moved.
-              !(fixed() && (b.date ?? '') <= today() && ctx.patched(MEETING_DAY_COME_PATCH))
+              !(fixed() && b.date !== undefined && b.date <= today() && ctx.patched(MEETING_DAY_COME_PATCH))
             )
               return `liberation date now ${lib}: the meeting is booked again when release planning opens on ${localDateOf(new Date(planningOpens()))}`;
           } else if (!wanted.some((w) => w.slot === b.slot)) {
