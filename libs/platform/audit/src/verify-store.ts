@@ -94,9 +94,11 @@ export class AuditCheckpointError extends Error {
 
 function readCheckpoint(file: string): AuditCheckpoint | undefined {
   if (!fs.existsSync(file)) return undefined;
+  // A read that fails (EIO, a stale network mount) is thrown as it is: worth retrying.
+  const text = fs.readFileSync(file, 'utf8');
   let checkpoint: AuditCheckpoint;
   try {
-    checkpoint = JSON.parse(fs.readFileSync(file, 'utf8')) as AuditCheckpoint;
+    checkpoint = JSON.parse(text) as AuditCheckpoint;
   } catch (e) {
     throw new AuditCheckpointError(`${file} is not an audit checkpoint (${(e as Error).message})`);
   }

@@ -148,6 +148,12 @@ export class AuditVerificationHost implements OnApplicationBootstrap, OnApplicat
       // No single statement of the walk should take this long; one that does is a stuck database.
       statement_timeout: 600_000,
     });
+    // A connection that drops between two queries (a restart, a failover) is an 'error' event: with
+    // no listener pg would throw it out of the process. The query under way rejects, and the attempt
+    // is retried.
+    client.on('error', (e) =>
+      this.logger.warn(`audit verification: the database connection failed (${e.message})`),
+    );
     await client.connect();
     const beat = activity && setInterval(() => activity.heartbeat(), 30_000);
     const ended = client.end.bind(client);
@@ -168,6 +174,8 @@ export class AuditVerificationHost implements OnApplicationBootstrap, OnApplicat
         checkpoint: this.options.checkpointDir ? { dir: this.options.checkpointDir } : undefined,
       }));
     } catch (e) {
+      // Cancelled (the run timed out, the worker is shutting down): said as such, not as a failure.
+      if (activity?.cancellationSignal.aborted) throw activity.cancellationSignal.reason;
       if (e instanceof AuditCheckpointError) {
         this.logger.error(`audit trail verification refused: ${e.message}`);
         throw ApplicationFailure.nonRetryable(e.message, 'AUDIT_CHECKPOINT_UNUSABLE');

@@ -188,22 +188,28 @@ export class DeadLettersService {
     // Nothing at or after `from` on this subject: answer now, not after a fetch's 2 s wait (the
     // subject-level check above cannot see a cursor past its last letter; the HTTP fuzzing found
     // bulk replays taking 1.5 s each this way).
-    let pending = (await reader.info()).num_pending;
-    while (pending > 0) {
-      const chunk: Letter[] = [];
-      const messages = await reader.fetch({ max_messages: Math.min(size, pending), expires: 2000 });
-      for await (const msg of messages) {
-        chunk.push({
-          seq: msg.seq,
-          subject: msg.subject,
-          data: msg.data,
-          header: msg.headers,
-          time: new Date(Number(msg.info.timestampNanos) / 1e6),
-        });
-        pending = msg.info.pending;
+    // The server-side consumer goes with the request (an ordered consumer otherwise lingers for its
+    // inactivity threshold: one per list request, thousands under the HTTP fuzzing).
+    try {
+      let pending = (await reader.info()).num_pending;
+      while (pending > 0) {
+        const chunk: Letter[] = [];
+        const messages = await reader.fetch({ max_messages: Math.min(size, pending), expires: 2000 });
+        for await (const msg of messages) {
+          chunk.push({
+            seq: msg.seq,
+            subject: msg.subject,
+            data: msg.data,
+            header: msg.headers,
+            time: new Date(Number(msg.info.timestampNanos) / 1e6),
+          });
+          pending = msg.info.pending;
+        }
+        if (chunk.length === 0) return;
+        yield chunk;
       }
-      if (chunk.length === 0) return;
-      yield chunk;
+    } finally {
+      await reader.delete().catch(() => false);
     }
   }
 

@@ -99,7 +99,21 @@ function expectSamePlan(j: SimulatedJourney, r: SimulatedJourney): void {
   // people meeting are not asked to move it again): at the prison, on a working day after the
   // day it was booked and before liberation.
   const meetings = (x: SimulatedJourney, from = fromToday) => live(x, 'PRE_RELEASE_MEETING', from).length;
-  if (meetings(j) !== meetings(r)) expect(meetings(j, afterToday)).toBe(meetings(r, afterToday));
+  if (meetings(j) !== meetings(r)) {
+    // Only one way round: the journey lost a meeting due today that the reference kept (cancelled by
+    // a change since undone; today cannot be booked again), and the meetings still to come agree.
+    const todays = r.s.bookings.filter(
+      (b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED' && b.date === r.p.today(),
+    );
+    expect(meetings(j)).toBeLessThan(meetings(r));
+    expect(todays).toHaveLength(1);
+    expect(
+      j.s.bookings.some(
+        (b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'CANCELLED' && b.date === todays[0]!.date,
+      ),
+    ).toBe(true);
+    expect(live(j, 'PRE_RELEASE_MEETING', afterToday)).toEqual(live(r, 'PRE_RELEASE_MEETING', afterToday));
+  }
   const kept = j.s.bookings
     .filter(fromToday(j))
     .find((b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED');
@@ -119,7 +133,7 @@ function expectSamePlan(j: SimulatedJourney, r: SimulatedJourney): void {
   // to come must be at this prison, on working days, before the meeting.
   const booked = (x: SimulatedJourney) =>
     x.s.bookings.filter((b) => b.kind === 'CJSW_VISIT' && b.status === 'BOOKED');
-  const visits = booked(j).filter(afterToday(j));
+  const visits = booked(j).filter(fromToday(j));
   const meeting = j.s.bookings
     .filter(fromToday(j))
     .find((b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED')?.date;
@@ -134,11 +148,11 @@ function expectSamePlan(j: SimulatedJourney, r: SimulatedJourney): void {
   ];
   if (meeting === chosen?.date && !counts(j).some((n, i) => n === counts(r)[i]))
     expect(counts(j)).toEqual(counts(r));
-  if (meeting !== chosen?.date) expect(booked(j).length).toBeLessThanOrEqual(j.ctx.visitsWanted);
+  expect(booked(j).length).toBeLessThanOrEqual(j.ctx.visitsWanted);
   for (const v of visits) {
     expect(v.establishmentCode).toBe(j.p.establishment());
     expect(isWorkingDay(j.input.jurisdiction, v.date!)).toBe(true);
-    expect(v.date! < (meeting ?? j.p.liberationDate())).toBe(true);
+    if (v.date! > j.p.today()) expect(v.date! < (meeting ?? j.p.liberationDate())).toBe(true);
   }
   // What the agency believes of a person in custody (once out, the appointment is what matters).
   const belief = (x: SimulatedJourney) =>
