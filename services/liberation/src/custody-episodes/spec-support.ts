@@ -1,3 +1,4 @@
+import type { LogLevel } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DeliverPolicy } from '@nats-io/jetstream';
@@ -140,10 +141,10 @@ export interface LiberationHarness {
 }
 
 /** Boots the service before a spec file's tests and closes it after them; read `lib` inside the tests. */
-export function useLiberation(): { readonly lib: LiberationHarness } {
+export function useLiberation(options: { logLevels?: LogLevel[] } = {}): { readonly lib: LiberationHarness } {
   const holder: { lib?: LiberationHarness } = {};
   beforeAll(async () => {
-    holder.lib = await startLiberation();
+    holder.lib = await startLiberation(options);
   });
   afterAll(async () => {
     await holder.lib?.close();
@@ -157,12 +158,14 @@ export function useLiberation(): { readonly lib: LiberationHarness } {
 }
 
 /** Boots the liberation service (HTTP, activity worker, outbox relay) on a free port. */
-export async function startLiberation(): Promise<LiberationHarness> {
+export async function startLiberation({
+  logLevels = ['error'],
+}: { logLevels?: LogLevel[] } = {}): Promise<LiberationHarness> {
   const app = await bootstrapService({
     module: AppModule.forRoot(config),
     name: 'liberation',
     port: 0,
-    logLevels: ['error'],
+    logLevels,
   });
   const base = `http://127.0.0.1:${listeningPort(app)}`;
   const serviceDataSource = app.get(DataSource);

@@ -1,3 +1,4 @@
+import type { LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DataSource } from 'typeorm';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
@@ -22,12 +23,15 @@ export interface ReferralApp {
 }
 
 /** Integration specs: the whole referral app on a free port, and a reader of what it published. */
-export async function startReferralApp(config: ReferralConfig): Promise<ReferralApp> {
+export async function startReferralApp(
+  config: ReferralConfig,
+  { logLevels = ['error'] }: { logLevels?: LogLevel[] } = {},
+): Promise<ReferralApp> {
   const app = await bootstrapService({
     module: AppModule.forRoot(config),
     name: 'referral',
     port: 0,
-    logLevels: ['error'],
+    logLevels,
   });
   const serviceDataSource = app.get(DataSource);
   const dataSource = asThePlatform(serviceDataSource);
