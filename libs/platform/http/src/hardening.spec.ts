@@ -50,6 +50,9 @@ describe('findUnstorableText', () => {
     });
     expect(findUnstorableText({ ['k\udc00']: 1 })?.field).toBe('k\udc00');
     expect(findUnstorableText('\u0000')?.field).toBe('(root)');
+    // A query `?=a%00`: the empty name is shown, so the error still names a field (HTTP fuzzing).
+    expect(findUnstorableText({ '': 'a\u0000' })?.field).toBe('""');
+    expect(findUnstorableText({ q: { '': 'a\u0000' } })?.field).toBe('q.""');
     // A well-formed pair (an emoji) and ordinary accents are fine.
     expect(findUnstorableText({ name: 'Zoë 😀', list: [1, null, true] })).toBeUndefined();
   });

@@ -54,9 +54,12 @@ function textProblem(text: string): string | undefined {
  */
 export function findUnstorableText(value: unknown): { field: string; message: string } | undefined {
   const stack: Array<[unknown, string[]]> = [[value, []]];
+  // A field path as validation errors name fields; a name that is the empty string shows as "" (a
+  // query `?=x` has one: the fuzzing found an error naming the field '').
+  const path = (at: string[]) => at.map((key) => (key === '' ? '""' : key)).join('.');
   while (stack.length > 0) {
     const [node, at] = stack.pop()!;
-    const field = at.length > 0 ? at.join('.') : '(root)';
+    const field = at.length > 0 ? path(at) : '(root)';
     if (typeof node === 'string') {
       const problem = textProblem(node);
       if (problem) return { field, message: problem };
@@ -65,7 +68,7 @@ export function findUnstorableText(value: unknown): { field: string; message: st
     } else if (node !== null && typeof node === 'object') {
       for (const [key, item] of Object.entries(node)) {
         const problem = textProblem(key);
-        if (problem) return { field: [...at, key].join('.'), message: `name ${problem}` };
+        if (problem) return { field: path([...at, key]), message: `name ${problem}` };
         stack.push([item, [...at, key]]);
       }
     }
