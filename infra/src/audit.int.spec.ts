@@ -13,7 +13,7 @@ import {
   type AuditDraft,
   sqlOf,
 } from '@throughcare/platform-audit';
-import { insertUnsealedRecords } from '@throughcare/platform-audit/src/testing';
+import { bypassingAppendOnly, insertUnsealedRecords } from '@throughcare/platform-audit/src/testing';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { verifyAuditDatabase } from './audit';
 
@@ -73,13 +73,6 @@ const report = (stdout: string) =>
     .join('\n');
 
 /** Runs `sql` as someone who can write the database would: the append-only trigger off for it alone. */
-const bypassingAppendOnly = (ds: DataSource, sql: string, params: unknown[] = []) =>
-  ds.transaction(async (tx) => {
-    await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
-    await tx.query(sql, params);
-    await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
-  });
-
 const draft = (n: number): AuditDraft => ({
   actor: 'client:verify-spec',
   clientId: 'verify-spec',

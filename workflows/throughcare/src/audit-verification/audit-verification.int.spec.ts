@@ -21,7 +21,7 @@ import {
   createAuditMigration,
   createAuditSealMigration,
 } from '@throughcare/platform-audit';
-import { anAuditDraft } from '@throughcare/platform-audit/src/testing';
+import { anAuditDraft, bypassingAppendOnly } from '@throughcare/platform-audit/src/testing';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { requireEnv } from '@throughcare/testing';
 import { auditVerification } from '../workflows/audit-verification.workflow';
@@ -133,11 +133,7 @@ describe('scheduled audit verification (Temporal schedule throughcare-audit-veri
 
         // Someone able to write the database deletes the newest record: what is left still links,
         // so only the checkpoint shows it.
-        await db.transaction(async (tx) => {
-          await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
-          await tx.query(`DELETE FROM ${AUDIT_TABLE} WHERE chain = 'liberation' AND seq = 4`);
-          await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
-        });
+        await bypassingAppendOnly(db, `DELETE FROM ${AUDIT_TABLE} WHERE chain = 'liberation' AND seq = 4`);
         const failed = await run().then(
           () => undefined,
           (e: unknown) => e,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 import { auditHash, GENESIS_HASH, type AuditDraft } from '../audit-record';
 import { insertAuditRecord, type SqlRunner } from '../audit-writer';
 import { AUDIT_SCHEMA, AUDIT_TABLE } from '../audit.migration';
@@ -135,3 +136,14 @@ export async function insertUnsealedRecords(sql: SqlRunner, chain: string, count
     prev = hash;
   }
 }
+
+/**
+ * Runs `sql` as someone able to write the database would tamper with the store: the append-only
+ * trigger disabled only inside this transaction (on again for everybody else after it).
+ */
+export const bypassingAppendOnly = (ds: DataSource, sql: string, params: unknown[] = []) =>
+  ds.transaction(async (tx) => {
+    await tx.query(`ALTER TABLE ${AUDIT_TABLE} DISABLE TRIGGER audit_record_append_only`);
+    await tx.query(sql, params);
+    await tx.query(`ALTER TABLE ${AUDIT_TABLE} ENABLE TRIGGER audit_record_append_only`);
+  });
