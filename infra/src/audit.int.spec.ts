@@ -291,7 +291,28 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
       expect(JSON.parse(fs.readFileSync(checkpoint, 'utf8'))).toMatchObject({
         chains: { [chain]: { seq: 4 } },
       });
-      const kept = fs.readFileSync(checkpoint);
+      let kept = fs.readFileSync(checkpoint);
+
+      // Verifications take turns: while another holds the verification lock, this one waits
+      // (it could otherwise write an older snapshot's heads over a later one's).
+      const other = new Client({ connectionString: cutUrl });
+      await other.connect();
+      try {
+        await other.query(`SELECT pg_advisory_lock(hashtext('throughcare:audit-verification'))`);
+        let finished = false;
+        const waiting = verify().finally(() => (finished = true));
+        await new Promise((r) => setTimeout(r, 2_000));
+        expect(finished).toBe(false);
+        await other.query(`SELECT pg_advisory_unlock(hashtext('throughcare:audit-verification'))`);
+        expect(await waiting).toMatchObject({ code: 0 });
+        expect(fs.readFileSync(checkpoint).equals(kept)).toBe(false); // written again, same heads
+        expect(JSON.parse(fs.readFileSync(checkpoint, 'utf8'))).toMatchObject({
+          chains: { [chain]: { seq: 4 } },
+        });
+        kept = fs.readFileSync(checkpoint);
+      } finally {
+        await other.end();
+      }
 
       // Somebody who can write the database removes the last record: what is left still links.
       await bypassingAppendOnly(cutDb, `DELETE FROM ${AUDIT_TABLE} WHERE chain = $1 AND seq = 4`, [chain]);

@@ -8,6 +8,8 @@
  *   the Temporal API with a client that has no payload codec, every workflow execution's info
  *   (workflow id, type, memo, search attributes), its description and its whole history;
  * - NATS: the JetStream store directory (every stream and consumer file);
+ * - what operators and managers are shown through the orchestrator's API (staffViews: plans,
+ *   attention queue, dead letters, breaches, the dashboard's data);
  * - every log file of the instance: each app, the identity provider, NATS, the Temporal dev server,
  *   and the supervisor's own lines (embedded Postgres's errors go there).
  *
@@ -31,7 +33,7 @@ import { paths } from '../../infra/src/paths';
 import { temporalDatabaseFile } from '../../infra/src/supervisor';
 import { setLogSink } from '../../infra/src/util';
 import { startChaosPlatform, type ChaosPlatform } from '../chaos/src/platform';
-import { driveToRelease, markerPeople, markersOf } from './src/journeys';
+import { driveToRelease, markerPeople, markersOf, staffViews } from './src/journeys';
 import { markerForms, Scan } from './src/scan';
 
 const PEOPLE = Number(process.env.CANARY_PEOPLE ?? 4);
@@ -180,6 +182,10 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
     // prison number, CRN, PNC, name or date of birth of the person leaves a Throughcare service on
     // the bus). The canary's own upstream events carry the markers by design and are left out.
     const busEvents = await scanOwnEvents(bus, upstream, scan);
+    // What operators and managers are shown (plans, queues, breaches, the dashboard's data): the
+    // pseudonym, dates and codes, never a marker.
+    const views = await staffViews({ urls: p.urls, identity: p.infra.identity }, people);
+    for (const v of views) scan.buffer(v.place, Buffer.from(v.text));
     await bus.close();
     nc = undefined;
     await p.stop(); // stops every component cleanly: Temporal and NATS flush their files
@@ -210,7 +216,7 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
       `canary: ${people.length} people (${people.filter((x) => x.via === 'bus').length} by the bus), ` +
       `${forms.length} marker forms of ${markersOf(people).length} markers; ` +
       `${scan.places.length} places scanned (${apiPlaces} Temporal API answers for ${workflowIds.length} ` +
-      `executions, ${busEvents} events Throughcare published, read off the bus, ${files.temporal} Temporal database files, ${files.nats} NATS store files, ${files.logs} log files), ` +
+      `executions, ${busEvents} events Throughcare published, read off the bus, ${views.length} operators' and managers' views, ${files.temporal} Temporal database files, ${files.nats} NATS store files, ${files.logs} log files), ` +
       `${scan.bytes} bytes; ${scan.hits.length} hits; self-check found the planted marker as ${plantedFound.join(', ')}; ` +
       `platform up ${Math.round((started - t0) / 1000)} s, driven ${Math.round((driven - started) / 1000)} s, ` +
       `scanned ${Math.round((scanned - driven) / 1000)} s`;
@@ -221,6 +227,7 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
       workflows: workflowIds.length >= people.length,
       // Receptions, screens, referrals, releases…: a few events per person at least.
       busEvents: busEvents >= 3 * people.length,
+      viewsAnswered: views.filter((v) => v.status !== 200).map((v) => `${v.place}: ${v.status}`),
       temporalDatabase: files.temporal > 0,
       natsStoreFiles: files.nats > 0,
       logFiles: files.logs >= 8,
@@ -228,6 +235,7 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
     }).toEqual({
       workflows: true,
       busEvents: true,
+      viewsAnswered: [],
       temporalDatabase: true,
       natsStoreFiles: true,
       logFiles: true,

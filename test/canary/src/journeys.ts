@@ -294,3 +294,53 @@ export async function driveToRelease(o: CanaryDriveOptions, p: CanaryPerson): Pr
     return v?.releasedAt || (v?.pendingMovements?.length ?? 0) > 0 ? true : undefined;
   });
 }
+
+/** One answer of an operator's or a manager's view, as the canary scans it. */
+export interface StaffView {
+  place: string;
+  status: number;
+  text: string;
+}
+
+/**
+ * What operators and managers see of these people through the orchestrator's API (issue 8:
+ * operators "no personal details", managers "no personal details unless their role allows"; no
+ * role allows more yet): each person's plan (operator), the attention queue open and resolved
+ * (operator), the dead letters (operator), and as both roles the breach list, its summary and the
+ * dashboard's data. They may name a person by the THROUGHCARE_ID pseudonym, dates, establishments
+ * and council codes, and nothing of the markers.
+ */
+export async function staffViews(
+  o: Pick<CanaryDriveOptions, 'urls' | 'identity'>,
+  people: CanaryPerson[],
+): Promise<StaffView[]> {
+  const base = o.urls.orchestrator;
+  const as = (role: 'operator' | 'manager') =>
+    bearer({ roles: [role] }, 'urn:throughcare:orchestrator', o.identity);
+  const routes: Array<['operator' | 'manager', string]> = [
+    ...people.map((p): ['operator', string] => ['operator', `/journeys/${p.personId}/episodes/1`]),
+    ['operator', '/attention?status=OPEN&limit=100'],
+    ['operator', '/attention?status=RESOLVED&limit=100'],
+    ['operator', '/dead-letters?limit=100'],
+    ...(['operator', 'manager'] as const).flatMap(
+      (role): Array<[typeof role, string]> => [
+        [role, '/breaches?limit=100'],
+        [role, '/breaches/summary'],
+        [role, '/dashboard/data'],
+      ],
+    ),
+  ];
+  const views: StaffView[] = [];
+  for (const [role, route] of routes) {
+    const res = await fetch(`${base}${route}`, {
+      headers: await as(role),
+      signal: AbortSignal.timeout(15_000),
+    });
+    views.push({
+      place: `orchestrator api as ${role}: GET ${route}`,
+      status: res.status,
+      text: await res.text(),
+    });
+  }
+  return views;
+}

@@ -130,6 +130,21 @@ function writeCheckpoint(file: string, checkpoint: AuditCheckpoint): void {
 }
 
 /**
+ * The heads to record: per chain, whichever of the file's (as it is now) and this run's reaches
+ * further, so a checkpoint never moves backwards even beside a verifier that does not take the
+ * lock (an older release).
+ */
+export function furthest(
+  recorded: AuditCheckpoint['chains'],
+  verified: AuditCheckpoint['chains'],
+): AuditCheckpoint['chains'] {
+  const heads = { ...recorded };
+  for (const [chain, head] of Object.entries(verified))
+    if (!heads[chain] || heads[chain].seq <= head.seq) heads[chain] = head;
+  return heads;
+}
+
+/**
  * Each chain the checkpoint names must still reach the seq it had then, with the same hash there:
  * a chain that now ends earlier lost records from its end (which the walk alone cannot see: what
  * is left still links), and another hash at that seq means the chain was rewritten and resealed.
@@ -182,6 +197,28 @@ export async function verifyAuditStore(
   // Row-level security must not hide rows from the verifier: with it off, a policy on the table
   // makes the queries fail instead of quietly answering fewer rows (review finding).
   await sql('SET row_security = off');
+  if (!where) return verifyOnce(sql, seal, allowUnsealed, undefined);
+  // Verifications of one database take turns (the CLI beside the orchestrator's schedule): one
+  // that started earlier, from an older snapshot, must not write its shorter heads over a later
+  // one's (review finding: the checkpoint could move backwards).
+  await sql(`SELECT pg_advisory_lock(hashtext($1))`, [VERIFY_LOCK]);
+  try {
+    return await verifyOnce(sql, seal, allowUnsealed, where);
+  } finally {
+    // On a connection already lost the lock went with it; that error must not hide the first.
+    await sql(`SELECT pg_advisory_unlock(hashtext($1))`, [VERIFY_LOCK]).catch(() => undefined);
+  }
+}
+
+/** The session-level advisory lock verifications of one database take turns under. */
+const VERIFY_LOCK = 'throughcare:audit-verification';
+
+async function verifyOnce(
+  sql: SqlRunner,
+  seal: SealKeys,
+  allowUnsealed: boolean,
+  where: CheckpointLocation | undefined,
+): Promise<AuditStoreVerification> {
   const identity = where ? await databaseIdentity(sql) : undefined;
   const file =
     where && (where.file ?? path.join(where.dir, `${identity!.replace(/[^A-Za-z0-9._-]/g, '_')}.json`));
@@ -217,10 +254,13 @@ export async function verifyAuditStore(
       writeCheckpoint(file, {
         database: identity!,
         at: new Date().toISOString(),
-        chains: Object.fromEntries(
-          results
-            .filter((r) => r.head !== undefined)
-            .map((r) => [r.chain, { seq: r.records, hash: r.head! }]),
+        chains: furthest(
+          readCheckpoint(file)?.chains ?? {},
+          Object.fromEntries(
+            results
+              .filter((r) => r.head !== undefined)
+              .map((r) => [r.chain, { seq: r.records, hash: r.head! }]),
+          ),
         ),
       });
   }
