@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,7 +11,10 @@ import {
   createAuditMigration,
   createAuditSealMigration,
   type AuditDraft,
+  type SqlRunner,
   sqlOf,
+  VERIFY_LOCK,
+  verifyAuditStore,
 } from '@throughcare/platform-audit';
 import { bypassingAppendOnly, insertUnsealedRecords } from '@throughcare/platform-audit/src/testing';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
@@ -63,6 +66,44 @@ function runVerify(
         }),
     );
   });
+}
+
+/**
+ * `audit verify` as a process whose stderr is watched as it runs: `said` resolves once a line
+ * matches, `exited` says whether it has ended, `done` gives its exit code.
+ */
+function spawnVerify(checkpointFile: string, databaseUrl: string) {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'infra', 'bin', 'run.js'), 'audit', 'verify'], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: databaseUrl, ...sealEnv, AUDIT_CHECKPOINT_FILE: checkpointFile },
+  });
+  let stderr = '';
+  let exited = false;
+  const watchers: Array<() => void> = [];
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const w of watchers) w();
+  });
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on('exit', (code) => {
+      exited = true;
+      for (const w of watchers) w();
+      resolve({ code, stderr });
+    }),
+  );
+  return {
+    done,
+    exited: () => exited,
+    said: (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(stderr)) resolve();
+          else if (exited) reject(new Error(`audit verify exited without saying ${pattern}: ${stderr}`));
+        };
+        watchers.push(check);
+        check();
+      }),
+  };
 }
 
 /** The report without its last line, the checkpoint's (each run here keeps a checkpoint of its own). */
@@ -293,25 +334,45 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
       });
       let kept = fs.readFileSync(checkpoint);
 
-      // Verifications take turns: while another holds the verification lock, this one waits
-      // (it could otherwise write an older snapshot's heads over a later one's).
+      // Verifications take turns: while another session holds the verification lock, this one
+      // says it waits and leaves the checkpoint alone; once the lock is free it verifies.
       const other = new Client({ connectionString: cutUrl });
       await other.connect();
       try {
-        await other.query(`SELECT pg_advisory_lock(hashtext('throughcare:audit-verification'))`);
-        let finished = false;
-        const waiting = verify().finally(() => (finished = true));
-        await new Promise((r) => setTimeout(r, 2_000));
-        expect(finished).toBe(false);
-        await other.query(`SELECT pg_advisory_unlock(hashtext('throughcare:audit-verification'))`);
-        expect(await waiting).toMatchObject({ code: 0 });
-        expect(fs.readFileSync(checkpoint).equals(kept)).toBe(false); // written again, same heads
+        await other.query(`SELECT pg_advisory_lock(hashtext($1))`, [VERIFY_LOCK]);
+        const waiting = spawnVerify(checkpoint, cutUrl);
+        await waiting.said(/waiting for another verification of this database to finish/);
+        expect(fs.readFileSync(checkpoint).equals(kept)).toBe(true);
+        expect(waiting.exited()).toBe(false);
+        await other.query(`SELECT pg_advisory_unlock(hashtext($1))`, [VERIFY_LOCK]);
+        expect(await waiting.done).toMatchObject({ code: 0 });
         expect(JSON.parse(fs.readFileSync(checkpoint, 'utf8'))).toMatchObject({
           chains: { [chain]: { seq: 4 } },
         });
         kept = fs.readFileSync(checkpoint);
       } finally {
         await other.end();
+      }
+
+      // A checkpoint changed by someone not taking turns while a run verifies is neither
+      // compared nor overwritten: the run fails and says so.
+      const client = new Client({ connectionString: cutUrl });
+      await client.connect();
+      try {
+        const edited = `${kept.toString().trimEnd()}\n`.replace('"at": "', '"at": "edited ');
+        const sql: SqlRunner = async (text, params) => {
+          if (text === 'COMMIT') fs.writeFileSync(checkpoint, edited);
+          return (await client.query(text, params)).rows as Array<Record<string, unknown>>;
+        };
+        const raced = await verifyAuditStore(sql, seal, { checkpoint: { file: checkpoint, dir: '' } });
+        expect(raced.fails).toBe(true);
+        expect(raced.lines.join('\n')).toContain(
+          `audit checkpoint: ${checkpoint} CHANGED while this run verified`,
+        );
+        expect(fs.readFileSync(checkpoint, 'utf8')).toBe(edited);
+        fs.writeFileSync(checkpoint, kept);
+      } finally {
+        await client.end();
       }
 
       // Somebody who can write the database removes the last record: what is left still links.

@@ -71,7 +71,10 @@ export async function verifyAuditDatabase(
   try {
     const sql: SqlRunner = async (text, params) =>
       (await client.query(text, params)).rows as Array<Record<string, unknown>>;
-    const { lines, fails } = await verifyAuditStore(sql, seal, options);
+    const { lines, fails } = await verifyAuditStore(sql, seal, {
+      ...options,
+      onWaiting: (line) => void process.stderr.write(`${line}\n`),
+    });
     for (const line of lines) write(line);
     return fails ? 1 : 0;
   } finally {

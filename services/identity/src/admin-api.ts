@@ -177,6 +177,24 @@ function changeRecord(
   };
 }
 
+/** The audit record of a read of staff accounts (one, or a page of them), on the identity chain. */
+function readRecord(
+  principal: Principal,
+  actor: string,
+  action: 'staff.list' | 'staff.read',
+  objectId: string | null,
+  route: string,
+  outcome: 'allowed' | 'not-found',
+  reason: string | null,
+): AuditDraft {
+  return {
+    ...changeRecord(principal, actor, action, 'staff-account', objectId ?? '', route, reason),
+    objectId,
+    outcome,
+    httpMethod: 'GET',
+  };
+}
+
 const clientChange = (
   caller: ClientCaller,
   actor: string,
@@ -350,6 +368,10 @@ async function staffRoute(
     const query = parsedOr400(StaffListQuerySchema, ctx.query, 'query', 'query');
     const page = await staff.list({ ...query, limit: query.limit + 1 });
     const items = page.slice(0, query.limit);
+    // Staff accounts are people's names and roles: the read is on the record before the answer.
+    await audited('the list of staff accounts', () =>
+      audit.append(readRecord(principal, actor, 'staff.list', null, '/admin/staff', 'allowed', null)),
+    );
     ctx.body = {
       items: items.map(staffView),
       next: page.length > query.limit ? items[items.length - 1]!.userId : null,
@@ -358,6 +380,19 @@ async function staffRoute(
   }
   if (one && !one[2] && ctx.method === 'GET') {
     const user = await staff.find(one[1]!);
+    await audited('the staff account read', () =>
+      audit.append(
+        readRecord(
+          principal,
+          actor,
+          'staff.read',
+          one[1]!,
+          '/admin/staff/:id',
+          user ? 'allowed' : 'not-found',
+          user ? null : 'STAFF_NOT_FOUND',
+        ),
+      ),
+    );
     if (!user) throw new Problem(404, 'Not Found', `no staff account ${one[1]}`);
     ctx.body = staffView(user);
     return;

@@ -484,8 +484,12 @@ describe('staff sign-in at the identity provider (authorization code + PKCE, rea
       ).toBe(404);
     });
 
-    it('records creating and disabling an account on the identity audit chain (disabling twice records once)', async () => {
+    it('records creating, reading and disabling an account on the identity audit chain (disabling twice records once)', async () => {
       const user = await createStaff({ roles: ['manager'] });
+      expect((await admin('GET', `/admin/staff/${user.userId}`)).status).toBe(200);
+      const missing = `st-${'0'.repeat(24)}`;
+      expect((await admin('GET', `/admin/staff/${missing}`)).status).toBe(404);
+      expect((await admin('GET', '/admin/staff?limit=1')).status).toBe(200);
       await admin('POST', `/admin/staff/${user.userId}/disabling`, { reason: 'left the service' });
       expect((await admin('POST', `/admin/staff/${user.userId}/disabling`, { reason: 'again' })).status).toBe(
         200,
@@ -508,12 +512,32 @@ describe('staff sign-in at the identity provider (authorization code + PKCE, rea
           },
           {
             actor: 'client:throughcare-admin',
+            action: 'staff.read',
+            object_type: 'staff-account',
+            reason: null,
+            route: '/admin/staff/:id',
+          },
+          {
+            actor: 'client:throughcare-admin',
             action: 'staff.disabled',
             object_type: 'staff-account',
             reason: 'left the service',
             route: '/admin/staff/:id/disabling',
           },
         ]);
+        // A read of an account that does not exist, and a page of accounts, are on the record too.
+        const reads = await db.query(
+          `SELECT action, object_id, outcome, reason FROM audit.audit_record
+            WHERE chain = 'identity' AND (object_id = $1 OR (action = 'staff.list' AND recorded_at >= $2))
+            ORDER BY seq`,
+          [missing, new Date(Date.now() - 60_000)],
+        );
+        expect(reads.rows).toEqual(
+          expect.arrayContaining([
+            { action: 'staff.read', object_id: missing, outcome: 'not-found', reason: 'STAFF_NOT_FOUND' },
+            { action: 'staff.list', object_id: null, outcome: 'allowed', reason: null },
+          ]),
+        );
       } finally {
         await db.end();
       }

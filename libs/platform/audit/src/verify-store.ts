@@ -92,8 +92,8 @@ export class AuditCheckpointError extends Error {
   }
 }
 
-function readCheckpoint(file: string): AuditCheckpoint | undefined {
-  if (!fs.existsSync(file)) return undefined;
+function readCheckpoint(file: string): { checkpoint?: AuditCheckpoint; text?: string } {
+  if (!fs.existsSync(file)) return {};
   // A read that fails (EIO, a stale network mount) is thrown as it is: worth retrying.
   const text = fs.readFileSync(file, 'utf8');
   let checkpoint: AuditCheckpoint;
@@ -104,7 +104,7 @@ function readCheckpoint(file: string): AuditCheckpoint | undefined {
   }
   if (typeof checkpoint?.database !== 'string' || typeof checkpoint.chains !== 'object' || !checkpoint.chains)
     throw new AuditCheckpointError(`${file} is not an audit checkpoint`);
-  return checkpoint;
+  return { checkpoint, text };
 }
 
 /**
@@ -127,21 +127,6 @@ function writeCheckpoint(file: string, checkpoint: AuditCheckpoint): void {
     fs.rmSync(temporary, { force: true });
     throw e;
   }
-}
-
-/**
- * The heads to record: per chain, whichever of the file's (as it is now) and this run's reaches
- * further, so a checkpoint never moves backwards even beside a verifier that does not take the
- * lock (an older release).
- */
-export function furthest(
-  recorded: AuditCheckpoint['chains'],
-  verified: AuditCheckpoint['chains'],
-): AuditCheckpoint['chains'] {
-  const heads = { ...recorded };
-  for (const [chain, head] of Object.entries(verified))
-    if (!heads[chain] || heads[chain].seq <= head.seq) heads[chain] = head;
-  return heads;
 }
 
 /**
@@ -192,7 +177,15 @@ export async function verifyAuditStore(
   {
     allowUnsealed = false,
     checkpoint: where,
-  }: { allowUnsealed?: boolean; checkpoint?: CheckpointLocation } = {},
+    onWaiting,
+    lockWaitMs = LOCK_WAIT_MS,
+  }: {
+    allowUnsealed?: boolean;
+    checkpoint?: CheckpointLocation;
+    /** Told once when another verification of the database holds the lock. */
+    onWaiting?: (line: string) => void;
+    lockWaitMs?: number;
+  } = {},
 ): Promise<AuditStoreVerification> {
   // Row-level security must not hide rows from the verifier: with it off, a policy on the table
   // makes the queries fail instead of quietly answering fewer rows (review finding).
@@ -201,7 +194,7 @@ export async function verifyAuditStore(
   // Verifications of one database take turns (the CLI beside the orchestrator's schedule): one
   // that started earlier, from an older snapshot, must not write its shorter heads over a later
   // one's (review finding: the checkpoint could move backwards).
-  await sql(`SELECT pg_advisory_lock(hashtext($1))`, [VERIFY_LOCK]);
+  await takeTurn(sql, onWaiting, lockWaitMs);
   try {
     return await verifyOnce(sql, seal, allowUnsealed, where);
   } finally {
@@ -211,7 +204,28 @@ export async function verifyAuditStore(
 }
 
 /** The session-level advisory lock verifications of one database take turns under. */
-const VERIFY_LOCK = 'throughcare:audit-verification';
+export const VERIFY_LOCK = 'throughcare:audit-verification';
+/** How long a verification waits for another to finish, by default. */
+const LOCK_WAIT_MS = 15 * 60_000;
+const LOCK_POLL_MS = 1_000;
+
+/**
+ * Takes the verification lock, trying every second and saying once that it waits (a run of the
+ * schedule can take minutes); gives up after `waitMs` with an error naming the wait.
+ */
+async function takeTurn(sql: SqlRunner, onWaiting: ((line: string) => void) | undefined, waitMs: number) {
+  const started = Date.now();
+  for (let said = false; ; said = true) {
+    const [row] = await sql(`SELECT pg_try_advisory_lock(hashtext($1)) AS "taken"`, [VERIFY_LOCK]);
+    if (row?.taken === true) return;
+    if (Date.now() - started >= waitMs)
+      throw new Error(
+        `another verification of this database has held the lock for ${Math.round(waitMs / 60_000)} min; try again later`,
+      );
+    if (!said) onWaiting?.('audit verify: waiting for another verification of this database to finish');
+    await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+  }
+}
 
 async function verifyOnce(
   sql: SqlRunner,
@@ -222,7 +236,7 @@ async function verifyOnce(
   const identity = where ? await databaseIdentity(sql) : undefined;
   const file =
     where && (where.file ?? path.join(where.dir, `${identity!.replace(/[^A-Za-z0-9._-]/g, '_')}.json`));
-  const checkpoint = file ? readCheckpoint(file) : undefined;
+  const { checkpoint, text: checkpointText } = file ? readCheckpoint(file) : {};
   if (checkpoint && checkpoint.database !== identity)
     throw new AuditCheckpointError(
       `${file} is the checkpoint of database ${checkpoint.database}, not of ${identity}`,
@@ -243,24 +257,28 @@ async function verifyOnce(
     ...formatVerification(results, allowUnsealed).split('\n'),
     ...cut,
   ];
-  const fails = guards.length > 0 || cut.length > 0 || verificationFails(results, allowUnsealed);
+  let fails = guards.length > 0 || cut.length > 0 || verificationFails(results, allowUnsealed);
   if (file) {
+    // The lock keeps other verifiers out, but not one of an older release or a hand edit: a
+    // checkpoint that changed since this run read it is neither compared nor overwritten.
+    const now = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    const moved = now !== checkpointText;
+    if (moved) fails = true;
     lines.push(
-      checkpoint
-        ? `audit checkpoint: ${Object.keys(checkpoint.chains).length} chains compared with ${file} (of ${checkpoint.at})${fails ? '; kept as it was' : '; moved to the heads above'}`
-        : `audit checkpoint: none yet in ${file}${fails ? '' : ': this run starts one (records cut off before it cannot be seen)'}`,
+      moved
+        ? `audit checkpoint: ${file} CHANGED while this run verified (another verifier not taking turns, or an edit): kept as it is now; run again`
+        : checkpoint
+          ? `audit checkpoint: ${Object.keys(checkpoint.chains).length} chains compared with ${file} (of ${checkpoint.at})${fails ? '; kept as it was' : '; moved to the heads above'}`
+          : `audit checkpoint: none yet in ${file}${fails ? '' : ': this run starts one (records cut off before it cannot be seen)'}`,
     );
     if (!fails)
       writeCheckpoint(file, {
         database: identity!,
         at: new Date().toISOString(),
-        chains: furthest(
-          readCheckpoint(file)?.chains ?? {},
-          Object.fromEntries(
-            results
-              .filter((r) => r.head !== undefined)
-              .map((r) => [r.chain, { seq: r.records, hash: r.head! }]),
-          ),
+        chains: Object.fromEntries(
+          results
+            .filter((r) => r.head !== undefined)
+            .map((r) => [r.chain, { seq: r.records, hash: r.head! }]),
         ),
       });
   }

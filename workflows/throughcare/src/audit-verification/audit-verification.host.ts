@@ -172,6 +172,9 @@ export class AuditVerificationHost implements OnApplicationBootstrap, OnApplicat
       ({ lines, fails } = await verifyAuditStore(sql, this.options.seal, {
         allowUnsealed: this.options.allowUnsealed ?? false,
         checkpoint: this.options.checkpointDir ? { dir: this.options.checkpointDir } : undefined,
+        onWaiting: (line) => this.logger.log(line),
+        // Within the activity's 30 minutes, leaving the walk time of its own.
+        lockWaitMs: 10 * 60_000,
       }));
     } catch (e) {
       // Cancelled (the run timed out, the worker is shutting down): said as such, not as a failure.
