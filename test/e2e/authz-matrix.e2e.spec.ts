@@ -106,6 +106,8 @@ interface SideFixtures {
   clientId: string;
   /** An API client of the side's agency, registered through the directory (not used by any principal). */
   agencyClientId: string;
+  /** A staff account (nobody signs in with it), for the administration API's staff routes. */
+  staffId: string;
 }
 
 interface Fixtures {
@@ -140,6 +142,7 @@ interface Policy {
 const A_B_MISSING: Column[] = ['A', 'B', 'missing'];
 const missingUuid = () => randomUUID();
 const missingPerson = () => `p${randomBytes(10).toString('hex')}`;
+const missingStaff = () => `st-${randomBytes(12).toString('hex')}`;
 const now = () => new Date().toISOString();
 /**
  * The instant the own-object writes name (set when they start): two roles writing the same fact
@@ -818,6 +821,69 @@ const POLICY: Policy[] = [
       body: { reason: 'authorisation matrix test' },
     }),
   },
+  // Staff accounts (people who sign in): administrators.
+  {
+    app: 'identity',
+    method: 'GET',
+    path: '/admin/staff',
+    admitted: { administrator: 'all' },
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/admin/staff?limit=200' }),
+  },
+  {
+    app: 'identity',
+    method: 'POST',
+    path: '/admin/staff',
+    admitted: { administrator: 'all' },
+    write: true,
+    writeOrder: 162,
+    columns: ['n/a'],
+    request: () => ({
+      path: '/admin/staff',
+      body: {
+        username: `matrix-${randomBytes(6).toString('hex')}`,
+        displayName: 'Authorisation matrix',
+        roles: ['manager'],
+      },
+    }),
+  },
+  {
+    app: 'identity',
+    method: 'GET',
+    path: '/admin/staff/{userId}',
+    admitted: { administrator: 'all' },
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/admin/staff/${pick(f, c, (s) => s.staffId, missingStaff)}`,
+    }),
+  },
+  ...(['password-reset', 'disabling'] as const).map(
+    (step, i): Policy => ({
+      app: 'identity',
+      method: 'POST',
+      path: `/admin/staff/{userId}/${step}`,
+      admitted: { administrator: 'all' },
+      write: true,
+      writeOrder: 163 + i,
+      columns: ['A', 'missing'],
+      request: (f, c) => ({
+        path: `/admin/staff/${pick(f, c, (s) => s.staffId, missingStaff)}/${step}`,
+        body: { reason: 'authorisation matrix test' },
+      }),
+    }),
+  ),
+  // The auditor's API: who looked at a person.
+  {
+    app: 'identity',
+    method: 'GET',
+    path: '/audit/records',
+    admitted: { auditor: 'all' },
+    write: false,
+    columns: ['n/a'],
+    request: (f) => ({ path: `/audit/records?subject=${f.side.A.personId}&limit=50` }),
+  },
 ];
 
 /** The identity provider's administration API has no OpenAPI document; every other app's operations are read from /docs-json. */
@@ -1150,14 +1216,19 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     return r.body.clientId;
   })();
 
-  const [m, movementEventId, releasablePersonId, appointmentId, c, agencyClientId] = await Promise.all([
-    main,
-    movement,
-    releasable,
-    appointment,
-    client,
-    agencyClient,
-  ]);
+  const staff = (async () => {
+    const r = await api<{ userId?: string }>('identity', 'POST', '/admin/staff', ADMIN_DRIVER, {
+      username: `matrix-staff-${side.toLowerCase()}-${randomBytes(4).toString('hex')}`,
+      displayName: `Matrix staff ${side}`,
+      roles: ['manager'],
+    });
+    if (r.status !== 201 || !r.body.userId)
+      throw new Error(`creating side ${side}'s staff account: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.userId;
+  })();
+
+  const [m, movementEventId, releasablePersonId, appointmentId, c, agencyClientId, staffId] =
+    await Promise.all([main, movement, releasable, appointment, client, agencyClient, staff]);
   return {
     establishment,
     localAuthority,
@@ -1168,6 +1239,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     appointmentId,
     clientId: c.clientId,
     agencyClientId,
+    staffId,
   };
 }
 
@@ -1562,7 +1634,7 @@ async function writeReport(
     '',
     `**${summary}**`,
     '',
-    `Operations: ${documented.size} from the five services' OpenAPI documents, ${ops.filter((o) => UNDOCUMENTED_APPS.includes(o.app)).length} of the identity provider's administration API (no document; listed by hand). ` +
+    `Operations: ${documented.size} from the five services' OpenAPI documents, ${ops.filter((o) => UNDOCUMENTED_APPS.includes(o.app)).length} of the identity provider's administration and auditor APIs (no document; listed by hand). ` +
       `Principals: ${PRINCIPALS.map((p) => p.name).join(', ')}. ` +
       "Objects: A = the first journey's (BAR, City of Edinburgh CJSW: own for prison-staff and the agency roles), B = the second's (LOW, Glasgow CJSW: own for the other establishment and agency), missing = a well-formed id that does not exist; n/a for collections.",
     '',
