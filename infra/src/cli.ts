@@ -236,6 +236,16 @@ async function platform(): Promise<void> {
   } catch (e) {
     signIn = `(no demo manager: ${errorLine(e)})`;
   }
+  let uiSignIn: string;
+  try {
+    const operator = await localStaff('platform', 'demo-operator', {
+      displayName: 'Demo operator',
+      roles: ['operator'],
+    });
+    uiSignIn = `payloads are encrypted: sign in to the dashboard as ${operator.username} / ${operator.password} and tick "include cross-origin credentials" in the UI's codec settings to read them`;
+  } catch (e) {
+    uiSignIn = `payloads are encrypted; no demo operator: ${errorLine(e)}`;
+  }
   const order = apps.map((a) => a.name);
   status.sort((a, b) => order.indexOf(a.trim().split(' ')[0]!) - order.indexOf(b.trim().split(' ')[0]!));
   process.stdout.write(
@@ -245,7 +255,7 @@ async function platform(): Promise<void> {
       ...status,
       `  Dashboard     ${infra.dashboard.url}/dashboard (managers and operators: ${signIn})`,
       `  Identity      ${endpoints.identityIssuer} (OpenID Connect issuer; tokens at /token, keys at /jwks)`,
-      `  Temporal UI   ${endpoints.temporalUiUrl}/namespaces/default/workflows (payloads are encrypted; see README "Payload encryption" to read them)`,
+      `  Temporal UI   ${endpoints.temporalUiUrl}/namespaces/default/workflows (${uiSignIn})`,
       `  Temporal gRPC ${endpoints.temporalAddress} (namespace default)`,
       `  NATS          ${endpoints.natsUrl} (monitoring ${endpoints.natsMonitorUrl})`,
       `  Postgres      ${endpoints.databaseUrl}`,

@@ -50,7 +50,13 @@ export class CookieJar {
 export async function browse(
   jar: CookieJar,
   url: string,
-  init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  init: {
+    method?: string;
+    form?: Record<string, string>;
+    headers?: Record<string, string>;
+    /** A body sent as it is (its content type in `headers`), instead of a form. */
+    body?: string;
+  } = {},
 ): Promise<Response> {
   const cookie = jar.header(url);
   const response = await fetch(url, {
@@ -61,7 +67,7 @@ export async function browse(
       ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       ...init.headers,
     },
-    body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+    body: init.form ? new URLSearchParams(init.form).toString() : init.body,
   });
   jar.store(url, response);
   return response;

@@ -162,6 +162,7 @@ export function dashboardSignInFrom(config: OrchestratorConfig) {
     sessionKey: Buffer.from(key, 'base64url'),
     audience: config.AUTH_AUDIENCE,
     clockToleranceSeconds: config.AUTH_CLOCK_TOLERANCE_SECONDS,
+    codecOrigin: config.TEMPORAL_UI_ORIGIN,
   };
 }
 

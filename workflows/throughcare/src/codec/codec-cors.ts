@@ -32,6 +32,8 @@ export function corsPreflightHeaders(
     'access-control-allow-origin': uiOrigin,
     'access-control-allow-methods': 'POST',
     'access-control-allow-headers': ALLOWED_HEADERS.join(', '),
+    // A signed-in operator's cookie (the UI's "include cross-origin credentials").
+    'access-control-allow-credentials': 'true',
     'access-control-max-age': '600',
     vary: 'Origin',
   };
@@ -50,6 +52,7 @@ export class CodecHttpMiddleware implements NestMiddleware {
     response.setHeader('vary', 'Origin');
     if (request.headers.origin === this.options.uiOrigin) {
       response.setHeader('access-control-allow-origin', this.options.uiOrigin);
+      response.setHeader('access-control-allow-credentials', 'true');
     }
     next();
   }

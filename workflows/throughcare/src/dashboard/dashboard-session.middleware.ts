@@ -7,8 +7,14 @@ import { cookieValue, SESSION_COOKIE, unseal, type DashboardSession } from './se
  * GET /dashboard and GET /dashboard/data accept a signed-in staff member's session cookie: its
  * sealed access token becomes the request's bearer token, so the global AuthGuard verifies it
  * and checks the role exactly as for an API client (a request that brings its own Authorization
- * header keeps it). GET /dashboard without either goes to sign-in. Only these two GET routes read
- * the cookie: nothing that changes state is reachable with it.
+ * header keeps it). GET /dashboard without either goes to sign-in.
+ *
+ * POST /codec/decode and /codec/encode accept an operator's cookie (set with Path=/codec at
+ * sign-in) when the request comes from the Temporal UI's origin (its `Origin` header, which a
+ * browser always sends on a cross-origin POST and a page cannot forge), so the UI, with "include
+ * cross-origin credentials" on, shows an operator's journeys decrypted. A JSON POST from another
+ * origin needs a CORS preflight, which only the UI's origin passes. Nothing that changes state is
+ * reachable with the cookie: the codec changes nothing.
  */
 @Injectable()
 export class DashboardSessionMiddleware implements NestMiddleware {
@@ -18,11 +24,12 @@ export class DashboardSessionMiddleware implements NestMiddleware {
     // Mounted middleware sees its URL relative to the mount point; the full one is originalUrl.
     const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
     const path = url.split('?')[0]!.replace(/\/+$/, '');
-    if (
-      req.method !== 'GET' ||
-      (path !== '/dashboard' && path !== '/dashboard/data') ||
-      req.headers.authorization
-    )
+    if (req.headers.authorization) return next();
+    const codec =
+      req.method === 'POST' &&
+      (path === '/codec/decode' || path === '/codec/encode') &&
+      req.headers.origin === this.options.codecOrigin;
+    if (!codec && (req.method !== 'GET' || (path !== '/dashboard' && path !== '/dashboard/data')))
       return next();
     const session = unseal<DashboardSession>(
       this.options.sessionKey,
@@ -32,7 +39,7 @@ export class DashboardSessionMiddleware implements NestMiddleware {
       req.headers.authorization = `Bearer ${session.accessToken}`;
       return next();
     }
-    if (path === '/dashboard') {
+    if (!codec && path === '/dashboard') {
       res.writeHead(302, { location: '/dashboard/sign-in', 'cache-control': 'no-store' }).end();
       return;
     }

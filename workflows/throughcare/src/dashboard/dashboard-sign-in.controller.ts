@@ -7,6 +7,7 @@ import { NoPersonalData } from '@throughcare/platform-audit';
 import { AccessTokenVerifier, hasRole, PublicRoute, routeNotFound } from '@throughcare/platform-auth';
 import { DASHBOARD_SIGN_IN_OPTIONS, type DashboardSignInOptions } from './dashboard-sign-in.options';
 import {
+  CODEC_COOKIE_PATH,
   cookieValue,
   seal,
   SESSION_COOKIE,
@@ -137,12 +138,17 @@ export class DashboardSignInController {
       idToken: tokens.id_token,
       expiresAt: Math.floor(Date.now() / 1000) + lifetime,
     };
+    const sealed = seal(this.options.sessionKey, session);
     void reply
       .code(303)
       .header('cache-control', 'no-store')
       .header('set-cookie', [
         clearSignIn,
-        setCookie(SESSION_COOKIE, seal(this.options.sessionKey, session), lifetime, this.secure),
+        setCookie(SESSION_COOKIE, sealed, lifetime, this.secure),
+        // An operator's Temporal UI may send it to the codec (DashboardSessionMiddleware).
+        ...(hasRole(principal, ['operator'])
+          ? [setCookie(SESSION_COOKIE, sealed, lifetime, this.secure, CODEC_COOKIE_PATH)]
+          : []),
       ])
       .header('location', '/dashboard')
       .send();
@@ -162,7 +168,10 @@ export class DashboardSignInController {
     void reply
       .code(303)
       .header('cache-control', 'no-store')
-      .header('set-cookie', setCookie(SESSION_COOKIE, '', 0, this.secure))
+      .header('set-cookie', [
+        setCookie(SESSION_COOKIE, '', 0, this.secure),
+        setCookie(SESSION_COOKIE, '', 0, this.secure, CODEC_COOKIE_PATH),
+      ])
       .header('location', target.href)
       .send();
   }

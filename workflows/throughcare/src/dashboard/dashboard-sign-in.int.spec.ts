@@ -18,6 +18,8 @@ import { expectUnauthenticated, orchestratorAuth } from '../orchestrator-auth.sp
 import { orchestratorSpecPlatform } from '../orchestrator-platform.spec-support';
 import { DashboardController } from '../sla/dashboard.controller';
 import { SlaService } from '../sla/sla.service';
+import { payloadCodecFrom } from '@throughcare/platform-temporal';
+import { CodecModule } from '../codec/codec.module';
 import { DashboardSignInModule } from './dashboard-sign-in.module';
 
 // Staff sign-in to the dashboard, end to end over HTTP: this orchestrator (the dashboard and its
@@ -40,6 +42,11 @@ const signIn = dashboardSignInFrom(config)!;
   imports: [
     orchestratorSpecPlatform(config, 'orchestrator-dashboard-sign-in-int-spec'),
     DashboardSignInModule.register(signIn),
+    CodecModule.register({
+      codec: payloadCodecFrom(config),
+      uiOrigin: config.TEMPORAL_UI_ORIGIN,
+      namespace: config.TEMPORAL_NAMESPACE,
+    }),
   ],
   controllers: [DashboardController],
   providers: [SlaService, AttentionService],
@@ -135,10 +142,51 @@ describe('dashboard staff sign-in (orchestrator as relying party, real identity 
     expect(again.url.startsWith(`${issuer}/interaction/`)).toBe(true);
   });
 
-  it('signs an operator in too', async () => {
-    const { landed } = await signInAs(await createStaff({ roles: ['operator'] }));
+  it("signs an operator in too, whose session the Temporal UI's codec calls may carry (from the UI's origin only)", async () => {
+    const { jar, landed } = await signInAs(await createStaff({ roles: ['operator'] }));
     expect(landed.url).toBe(`${publicUrl}/dashboard`);
     expect(landed.response.status).toBe(200);
+    // The jar keeps the last of the two session cookies set: the one for the codec's path.
+    expect(jar.attributes(publicUrl, 'dashboard_session')).toMatch(/path=\/codec;.*httponly.*samesite=lax/);
+    const payload = {
+      payloads: [
+        {
+          metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+          data: Buffer.from('"codec by cookie"').toString('base64'),
+        },
+      ],
+    };
+    const decode = (headers: Record<string, string>) =>
+      browse(jar, `${publicUrl}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(payload),
+      });
+    const fromUi = await decode({ origin: config.TEMPORAL_UI_ORIGIN });
+    expect(fromUi.status).toBe(200);
+    expect(fromUi.headers.get('access-control-allow-origin')).toBe(config.TEMPORAL_UI_ORIGIN);
+    expect(fromUi.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(await fromUi.json()).toEqual(payload);
+    // Another origin, or none: the cookie is not taken.
+    expect((await decode({ origin: 'http://elsewhere.example' })).status).toBe(401);
+    expect((await decode({})).status).toBe(401);
+    // The UI's preflight admits credentials.
+    const preflight = await fetch(`${publicUrl}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: config.TEMPORAL_UI_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+  });
+
+  it("gives a manager no codec cookie: the codec is an operator's", async () => {
+    const { jar, landed } = await signInAs(await createStaff({ roles: ['manager'] }));
+    expect(landed.response.status).toBe(200);
+    expect(jar.attributes(publicUrl, 'dashboard_session')).toMatch(/path=\/dashboard;/);
   });
 
   it('gives prison staff the 404 of an unknown route, and no session', async () => {

@@ -12,4 +12,9 @@ export interface DashboardSignInOptions {
   /** The access tokens' audience (this service's resource indicator). */
   audience: string;
   clockToleranceSeconds: number;
+  /**
+   * The Temporal UI's origin (TEMPORAL_UI_ORIGIN): a signed-in operator's codec cookie is taken
+   * on `POST /codec/decode|encode` only from it.
+   */
+  codecOrigin: string;
 }

@@ -58,11 +58,20 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
-/** A Set-Cookie header: HttpOnly, SameSite=Lax, Path=/dashboard, Secure on https; `maxAge` 0 clears it. */
-export function setCookie(name: string, value: string, maxAgeSeconds: number, secure: boolean): string {
+/** Where a signed-in operator's session is also sent: the Temporal codec endpoint (see DashboardSessionMiddleware). */
+export const CODEC_COOKIE_PATH = '/codec';
+
+/** A Set-Cookie header: HttpOnly, SameSite=Lax, Path=/dashboard (or `path`), Secure on https; `maxAge` 0 clears it. */
+export function setCookie(
+  name: string,
+  value: string,
+  maxAgeSeconds: number,
+  secure: boolean,
+  path = '/dashboard',
+): string {
   return [
     `${name}=${value}`,
-    'Path=/dashboard',
+    `Path=${path}`,
     `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
     'HttpOnly',
     'SameSite=Lax',
