@@ -33,20 +33,27 @@ import { paths } from '../../infra/src/paths';
 import { temporalDatabaseFile } from '../../infra/src/supervisor';
 import { setLogSink } from '../../infra/src/util';
 import { startChaosPlatform, type ChaosPlatform } from '../chaos/src/platform';
-import { driveToRelease, markerPeople, markersOf, staffViews } from './src/journeys';
+import { driveToRelease, markerPeople, markersOf, publishUnappliable, staffViews } from './src/journeys';
 import { markerForms, Scan } from './src/scan';
 
 const PEOPLE = Number(process.env.CANARY_PEOPLE ?? 4);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Every consumer of the events stream caught up, nothing dead-lettered. */
-async function settled(nc: NatsConnection): Promise<{ drained: boolean; deadLetters: number }> {
+/** Every consumer of the events stream caught up; the dead letters' event ids and sequences. */
+async function settled(
+  nc: NatsConnection,
+): Promise<{ drained: boolean; deadLetters: Array<{ seq: number; eventId: string }> }> {
   const jsm = await jetstreamManager(nc);
   let drained = true;
   for await (const c of jsm.consumers.list(Streams.events.name))
     if (c.num_pending > 0 || c.num_ack_pending > 0) drained = false;
+  const deadLetters: Array<{ seq: number; eventId: string }> = [];
   const dlq = await jsm.streams.info(Streams.deadLetter.name).catch(() => undefined);
-  return { drained, deadLetters: dlq?.state.messages ?? 0 };
+  for (let seq = dlq?.state.first_seq ?? 1; dlq && seq <= dlq.state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage(Streams.deadLetter.name, { seq }).catch(() => undefined);
+    if (m) deadLetters.push({ seq, eventId: String((m.json() as { eventId?: unknown }).eventId) });
+  }
+  return { drained, deadLetters };
 }
 
 /** Workflow executions (every run), as the Temporal API hands them to a client without the codec. */
@@ -168,11 +175,25 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
         driveToRelease({ urls: p.urls, identity: p.infra.identity, nc: bus, published: upstream }, person),
       ),
     );
+    // One upstream event Throughcare cannot apply, with markers, so that the dead letters operators
+    // read are not empty.
+    const unappliable = await publishUnappliable(bus, people[0]!);
+    upstream.add(unappliable);
     const driven = Date.now();
     let state = await settled(bus);
-    for (const until = Date.now() + 30_000; !state.drained && Date.now() < until; state = await settled(bus))
+    for (
+      const until = Date.now() + 30_000;
+      (!state.drained || state.deadLetters.length === 0) && Date.now() < until;
+      state = await settled(bus)
+    )
       await sleep(500);
-    expect(state).toEqual({ drained: true, deadLetters: 0 });
+    // The journeys dead-lettered nothing: every letter is the planted event (each consumer of
+    // its subject dead-letters its own copy).
+    expect({ drained: state.drained, letters: state.deadLetters.length > 0 }).toEqual({
+      drained: true,
+      letters: true,
+    });
+    expect(state.deadLetters.filter((d) => d.eventId !== unappliable)).toEqual([]);
     await sleep(2000); // the last outbox rows and activity completions land
 
     const scan = new Scan(forms);
@@ -184,8 +205,16 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
     const busEvents = await scanOwnEvents(bus, upstream, scan);
     // What operators and managers are shown (plans, queues, breaches, the dashboard's data): the
     // pseudonym, dates and codes, never a marker.
-    const views = await staffViews({ urls: p.urls, identity: p.infra.identity }, people);
+    const views = await staffViews(
+      { urls: p.urls, identity: p.infra.identity },
+      people,
+      state.deadLetters.map((d) => d.seq),
+    );
     for (const v of views) scan.buffer(v.place, Buffer.from(v.text));
+    // Views with something in them: a pseudonym of these people, or the planted dead letter.
+    const telling = views.filter(
+      (v) => people.some((x) => v.text.includes(x.personId)) || v.text.includes(unappliable),
+    ).length;
     await bus.close();
     nc = undefined;
     await p.stop(); // stops every component cleanly: Temporal and NATS flush their files
@@ -216,7 +245,7 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
       `canary: ${people.length} people (${people.filter((x) => x.via === 'bus').length} by the bus), ` +
       `${forms.length} marker forms of ${markersOf(people).length} markers; ` +
       `${scan.places.length} places scanned (${apiPlaces} Temporal API answers for ${workflowIds.length} ` +
-      `executions, ${busEvents} events Throughcare published, read off the bus, ${views.length} operators' and managers' views, ${files.temporal} Temporal database files, ${files.nats} NATS store files, ${files.logs} log files), ` +
+      `executions, ${busEvents} events Throughcare published, read off the bus, ${views.length} operators' and managers' views (${telling} naming these people or the planted dead letter), ${files.temporal} Temporal database files, ${files.nats} NATS store files, ${files.logs} log files), ` +
       `${scan.bytes} bytes; ${scan.hits.length} hits; self-check found the planted marker as ${plantedFound.join(', ')}; ` +
       `platform up ${Math.round((started - t0) / 1000)} s, driven ${Math.round((driven - started) / 1000)} s, ` +
       `scanned ${Math.round((scanned - driven) / 1000)} s`;
@@ -228,6 +257,8 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
       // Receptions, screens, referrals, releases…: a few events per person at least.
       busEvents: busEvents >= 3 * people.length,
       viewsAnswered: views.filter((v) => v.status !== 200).map((v) => `${v.place}: ${v.status}`),
+      // Each plan, the dead-letter list and each letter shown name a person or the letter.
+      viewsTelling: telling >= people.length + 1 + state.deadLetters.length,
       temporalDatabase: files.temporal > 0,
       natsStoreFiles: files.nats > 0,
       logFiles: files.logs >= 8,
@@ -236,6 +267,7 @@ it(`${PEOPLE} people with marker personal data: no marker in Temporal, NATS stor
       workflows: true,
       busEvents: true,
       viewsAnswered: [],
+      viewsTelling: true,
       temporalDatabase: true,
       natsStoreFiles: true,
       logFiles: true,

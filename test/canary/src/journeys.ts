@@ -313,6 +313,7 @@ export interface StaffView {
 export async function staffViews(
   o: Pick<CanaryDriveOptions, 'urls' | 'identity'>,
   people: CanaryPerson[],
+  deadLetterSeqs: number[],
 ): Promise<StaffView[]> {
   const base = o.urls.orchestrator;
   const as = (role: 'operator' | 'manager') =>
@@ -322,6 +323,7 @@ export async function staffViews(
     ['operator', '/attention?status=OPEN&limit=100'],
     ['operator', '/attention?status=RESOLVED&limit=100'],
     ['operator', '/dead-letters?limit=100'],
+    ...deadLetterSeqs.map((seq): ['operator', string] => ['operator', `/dead-letters/${seq}`]),
     ...(['operator', 'manager'] as const).flatMap(
       (role): Array<[typeof role, string]> => [
         [role, '/breaches?limit=100'],
@@ -343,4 +345,36 @@ export async function staffViews(
     });
   }
   return views;
+}
+
+/**
+ * An upstream reception Throughcare cannot apply (its data lacks the reception's fields), carrying
+ * `p`'s markers where an upstream system would put them: the prison number, PNC and CRN in the
+ * person reference, the name and date of birth in its description. It is dead-lettered, so the
+ * dead letters operators read (list and show) are scanned with something in them. Answers its
+ * event id.
+ */
+export async function publishUnappliable(nc: NatsConnection, p: CanaryPerson): Promise<string> {
+  const eventId = randomUUID();
+  await jetstream(nc).publish(
+    subjectFor('custody.person.received'),
+    JSON.stringify({
+      eventType: 'custody.person.received',
+      version: 1,
+      eventId,
+      occurredAt: new Date().toISOString(),
+      correlationId: `canary-${randomUUID()}`,
+      description: `Received into custody: ${p.name}, born ${p.dateOfBirth}`,
+      personReference: {
+        identifiers: [
+          { type: 'NOMS', value: p.prisonNumber },
+          { type: 'PNC', value: p.pnc },
+          { type: 'CRN', value: p.crn },
+        ],
+      },
+      data: { establishmentCode: p.establishmentCode, note: `${p.name} ${p.prisonNumber}` },
+    }),
+    { msgID: eventId, timeout: 10_000 },
+  );
+  return eventId;
 }
