@@ -5,4 +5,5 @@ export * from './events/catalogue';
 export * from './events/subjects';
 export * from './events/parse';
 export * from './workflows/throughcare';
+export * from './workflows/fact-schemas';
 export * from './activities';

@@ -53,9 +53,11 @@ import {
   type Stage,
   type ThroughcareActivities,
   type ThroughcareInput,
+  factShapeProblem,
+  type FactUpdateName,
 } from '@throughcare/contracts';
 import { deadlineFor, DomainError, policyFor } from '@throughcare/domain';
-import { createFacts, firstTime, seen, type FactRule } from './facts';
+import { createFacts, firstTime, reject, seen, type FactRule } from './facts';
 import { initialState, upgradeState, type Booking, type Deadline, type JourneyState } from './journey-state';
 import {
   booked,
@@ -318,6 +320,10 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       },
       {
         validator: (fact: T) => {
+          // The fact's shape first (fields, types, codes): applying a misshapen one could fail
+          // every later workflow task (found by fuzzing updates).
+          const misshapen = factShapeProblem(def.name as FactUpdateName, fact);
+          if (misshapen) reject(`${def.name}: ${misshapen}`);
           if (seen(s, fact.eventId)) return;
           rule.validate(fact);
         },

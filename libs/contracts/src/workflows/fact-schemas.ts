@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import {
+  AssessmentKind,
+  Attendance,
+  EarlyClosureReason,
+  EstablishmentCode,
+  IsoDate,
+  IsoInstant,
+  MeetingKind,
+  Pathway,
+  RecallReasonCode,
+  ReferralDecision,
+  ReleaseDateChangeReason,
+  ReturnToCustodyReason,
+  ReversibleMovement,
+  RiskOfSeriousHarm,
+} from '../vocabulary';
+import { AttentionOptions } from './throughcare';
+
+// The shape of every fact the journey takes as an update, checked by the update's validator
+// before anything else: a fact of the wrong shape (a reason that is no reason, a number for a
+// date) is rejected with the fields named, never applied. The bridge and the services send facts
+// they parsed already; these are the journey's own wall against anyone else with a Temporal
+// client (found by fuzzing updates: an unknown release-date reason was accepted and then failed
+// every workflow task). Extra fields are ignored, as the facts' senders may grow.
+
+const Id = z.string().min(1).max(200);
+const Text = z.string().max(2000);
+const Needs = z.array(Pathway).max(Pathway.options.length);
+const fact = <T extends z.ZodRawShape>(shape: T) => z.object({ eventId: Id, ...shape });
+
+export const FactSchemas = {
+  coreScreenCompleted: fact({
+    assessmentId: Id,
+    needs: Needs,
+    riskOfSeriousHarm: RiskOfSeriousHarm,
+    completedAt: IsoInstant,
+  }),
+  assessmentCompleted: fact({
+    assessmentId: Id,
+    kind: AssessmentKind,
+    needs: Needs,
+    completedAt: IsoInstant,
+  }),
+  referralAcknowledged: fact({ referralId: Id, acknowledgedAt: IsoInstant, acknowledgedBy: Text.min(1) }),
+  referralOutcome: fact({
+    referralId: Id,
+    decision: ReferralDecision,
+    decidedAt: IsoInstant,
+    reason: Text.optional(),
+  }),
+  releaseRecorded: fact({ releasedAt: IsoInstant, establishmentCode: EstablishmentCode }),
+  releaseDateChanged: fact({
+    expectedReleaseDate: IsoDate,
+    reason: ReleaseDateChangeReason,
+    changedAt: IsoInstant,
+  }),
+  transferred: fact({ toEstablishmentCode: EstablishmentCode, transferredAt: IsoInstant }),
+  movementReversed: fact({ movement: ReversibleMovement, reversedEventId: Id, reversedAt: IsoInstant }),
+  meetingHeld: fact({ bookingId: Id, kind: MeetingKind, heldAt: IsoInstant }),
+  attendanceRecorded: fact({
+    appointmentId: Id,
+    attendance: Attendance,
+    attendedAt: IsoInstant,
+    reason: Text.optional(),
+  }),
+  consentWithdrawn: fact({ withdrawnAt: IsoInstant }),
+  caseCloseRequested: fact({ reason: EarlyClosureReason, requestedAt: IsoInstant, note: Text.optional() }),
+  returnedToCustody: fact({
+    reason: ReturnToCustodyReason,
+    recallReasonCode: RecallReasonCode.optional(),
+    receivedAt: IsoInstant,
+    establishmentCode: EstablishmentCode,
+    expectedReleaseDate: IsoDate,
+    sentenceDate: IsoDate,
+    sentenceLengthDays: z.number().int().min(1).max(100_000),
+    newEpisode: z.number().int().min(1).max(10_000),
+  }),
+  resolveAttention: fact({
+    itemId: Id,
+    option: z.enum(AttentionOptions),
+    by: Id,
+    reason: Text.optional(),
+    resolvedAt: IsoInstant,
+  }),
+} as const satisfies Record<string, z.ZodType>;
+
+export type FactUpdateName = keyof typeof FactSchemas;
+
+/**
+ * What is wrong with the shape of `fact` for the update `name` (every field named, e.g.
+ * `reason: Invalid option: expected one of …`), or undefined when it has the shape.
+ */
+export function factShapeProblem(name: FactUpdateName, fact: unknown): string | undefined {
+  const parsed = FactSchemas[name].safeParse(fact);
+  if (parsed.success) return undefined;
+  return parsed.error.issues
+    .slice(0, 10)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(the fact)'}: ${i.message}`)
+    .join('; ');
+}
