@@ -1,5 +1,5 @@
 import { auditSealKeyringFrom } from '@throughcare/platform-config';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { Client as PgClient } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -15,7 +15,13 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 import { bootstrapService, listeningPort, PlatformModule } from '@throughcare/platform-http';
 import type { TestPrincipal } from '@throughcare/testing';
-import { dataConverterWith, ENCRYPTED_ENCODING, payloadCodecFrom } from '@throughcare/platform-temporal';
+import {
+  AesGcmPayloadCodec,
+  dataConverterWith,
+  ENCRYPTED_ENCODING,
+  PayloadDecryptionError,
+  payloadCodecFrom,
+} from '@throughcare/platform-temporal';
 import { loadOrchestratorConfig, THROUGHCARE_SCHEMA } from '../config';
 import { throughcareMigrations } from '../migrations';
 import { expectUnauthenticated, operatorAuth, orchestratorAuth } from '../orchestrator-auth.spec-support';
@@ -26,6 +32,7 @@ import type {
   personEchoWorkflow,
   PersonMarker,
 } from './test-workflows/person-echo.workflow';
+import { nextPersonSignal, type keyRotationWorkflow } from './test-workflows/key-rotation.workflow';
 
 const UI_ORIGIN = 'http://127.0.0.1:18233';
 const config = loadOrchestratorConfig({
@@ -158,6 +165,90 @@ describe('payload encryption on a real Temporal dev server', () => {
     const decoded = await codec.decode(started);
     expect(decoded.map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([marker]);
   });
+});
+
+describe('payload key rotation on a real Temporal dev server: old histories still run', () => {
+  it('a journey begun under key A is finished by a worker whose active key is B, A still listed', async () => {
+    const keyA = { id: `rot-a-${suffix.toLowerCase()}`, key: randomBytes(32) };
+    const keyB = { id: `rot-b-${suffix.toLowerCase()}`, key: randomBytes(32) };
+    const before = new AesGcmPayloadCodec({ activeKeyId: keyA.id, keys: new Map([[keyA.id, keyA.key]]) });
+    const after = new AesGcmPayloadCodec({
+      activeKeyId: keyB.id,
+      keys: new Map([
+        [keyA.id, keyA.key],
+        [keyB.id, keyB.key],
+      ]),
+    });
+    const onlyB = new AesGcmPayloadCodec({ activeKeyId: keyB.id, keys: new Map([[keyB.id, keyB.key]]) });
+    const taskQueue = `codec-rotation-${randomUUID()}`;
+    const workflowId = `codec-rotation-${randomUUID()}`;
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    const workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const activities = {
+      describePerson: (p: PersonMarker) => Promise.resolve(`${p.name} (${p.prisonNumber})`),
+    };
+    const workerWith = (c: AesGcmPayloadCodec) =>
+      Worker.create({
+        connection: workerConnection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue,
+        dataConverter: dataConverterWith(c),
+        workflowsPath: require.resolve('./test-workflows/key-rotation.workflow'),
+        activities,
+      });
+    const plain = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const history = () => plain.workflow.getHandle(workflowId).fetchHistory();
+    const second: PersonMarker = { prisonNumber: 'B2345CD', name: `Second Person ${suffix}` };
+    try {
+      // Under key A: started, the first person described, then waiting for the second.
+      const first = await workerWith(before);
+      const clientA = new Client({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        dataConverter: dataConverterWith(before),
+      });
+      await first.runUntil(async () => {
+        await clientA.workflow.start<typeof keyRotationWorkflow>('keyRotationWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [marker],
+        });
+        for (let i = 0; i < 200; i++) {
+          if ((await history()).events?.some((e) => e.activityTaskCompletedEventAttributes)) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error('the first activity did not complete under key A');
+      });
+      // The keys rotate: a new worker and client, B active, A still listed. The new worker has
+      // none of the journey cached: it replays the history encrypted under A, then goes on.
+      const rotated = await workerWith(after);
+      const clientB = new Client({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        dataConverter: dataConverterWith(after),
+      });
+      const result = await rotated.runUntil(async () => {
+        const handle = clientB.workflow.getHandle<typeof keyRotationWorkflow>(workflowId);
+        await handle.signal(nextPersonSignal, second);
+        return handle.result();
+      });
+      expect(result).toEqual([`${marker.name} (A1234BC)`, `${second.name} (B2345CD)`]);
+      // The history holds both keys' payloads: what came before under A, the signal and result under B.
+      const events = (await history()).events ?? [];
+      const keyOf = (p: Payload | undefined) => text(p?.metadata?.['encryption-key-id']);
+      const started = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      const signalled = events.find((e) => e.workflowExecutionSignaledEventAttributes)
+        ?.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
+      const completed = events.find((e) => e.workflowExecutionCompletedEventAttributes)
+        ?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
+      expect([keyOf(started), keyOf(signalled), keyOf(completed)]).toEqual([keyA.id, keyB.id, keyB.id]);
+      // Dropping A too early would lose the old payloads: a keyring without it cannot read them.
+      await expect(onlyB.decode([started!])).rejects.toThrow(PayloadDecryptionError);
+    } finally {
+      await workerConnection.close();
+      await connection.close();
+    }
+  }, 120_000);
 });
 
 describe('codec endpoint /codec (Temporal remote codec protocol)', () => {
