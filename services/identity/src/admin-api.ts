@@ -3,7 +3,7 @@ import type { Middleware, ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { AuditUnavailableError, type AuditDraft, type AuditWriter } from '@throughcare/platform-audit';
 import { actorOf, hasRole, type AccessTokenVerifier, type Principal } from '@throughcare/platform-auth';
-import { authenticate, fieldErrors, noSuchRoute, Problem, problemApi } from './koa-problem';
+import { authenticate, fieldErrors, noSuchRoute, Problem, problemApi, refuseUnstorable } from './koa-problem';
 import {
   CreateStaffSchema,
   DisableStaffSchema,
@@ -143,6 +143,7 @@ function parsedOr400<T extends z.ZodTypeAny>(
   what: string,
   where: 'body' | 'query',
 ): z.output<T> {
+  refuseUnstorable(input, where);
   const parsed = schema.safeParse(input);
   if (!parsed.success)
     throw new Problem(400, 'Bad Request', `invalid ${what}`, { errors: fieldErrors(parsed.error, where) });

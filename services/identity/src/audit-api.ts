@@ -12,7 +12,7 @@ import {
   type AuditSealKeyring,
 } from '@throughcare/platform-audit';
 import type { ValidationFailedError } from '@throughcare/platform-errors';
-import { authenticate, fieldErrors, noSuchRoute, Problem, problemApi } from './koa-problem';
+import { authenticate, fieldErrors, noSuchRoute, Problem, problemApi, refuseUnstorable } from './koa-problem';
 
 /** The identity service's own hash chain: who read the audit trail. */
 export const IDENTITY_AUDIT_CHAIN = 'identity';
@@ -122,6 +122,7 @@ export function auditApi(db: DataSource, verifier: AccessTokenVerifier, seal: Au
         errors: (e as ValidationFailedError).errors,
       });
     }
+    refuseUnstorable(ctx.query, 'query');
     const parsed = QuerySchema.safeParse(ctx.query);
     if (!parsed.success) {
       await record(ctx, principal, purpose, 'failed', 'VALIDATION_FAILED');

@@ -7,6 +7,7 @@ import {
   type AccessTokenVerifier,
   type Principal,
 } from '@throughcare/platform-auth';
+import { findUnstorableText } from '@throughcare/platform-errors';
 
 // What the identity service's own APIs (administration, audit) share in front of the provider's
 // routes, outside Nest: problem+json answers and bearer-token authentication.
@@ -31,6 +32,19 @@ export class Problem extends Error {
 /** The 404 of a path or method nobody serves. */
 export const noSuchRoute = (ctx: ParameterizedContext) =>
   new Problem(404, 'Not Found', `Cannot ${ctx.method} ${ctx.url}`);
+
+/**
+ * Refuses text Postgres cannot store as sent (U+0000, an unpaired surrogate) anywhere in a body or
+ * query, with 400 naming the field, as every service's edge does (found by fuzzing the provider's
+ * API: a NUL in a client's name was a 500 from the database).
+ */
+export function refuseUnstorable(input: unknown, where: 'body' | 'query'): void {
+  const found = findUnstorableText(input);
+  if (found)
+    throw new Problem(400, 'Bad Request', `invalid ${where}: ${found.field}: ${found.message}`, {
+      errors: [{ field: `${where}.${found.field}`, message: found.message }],
+    });
+}
 
 /** A zod error's issues as field errors, each field prefixed with where the value was (`body`, `query`). */
 export function fieldErrors(error: z.ZodError, where: string): FieldError[] {

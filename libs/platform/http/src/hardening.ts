@@ -1,7 +1,9 @@
 import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ValidationFailedError } from '@throughcare/platform-errors';
+import { findUnstorableText, ValidationFailedError } from '@throughcare/platform-errors';
+
+export { findUnstorableText } from '@throughcare/platform-errors';
 
 /** Request bodies larger than this are refused with 413 before they are parsed. */
 export const DEFAULT_BODY_LIMIT_BYTES = 256 * 1024;
@@ -36,44 +38,6 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
   }
   return false;
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function textProblem(text: string): string | undefined {
-  if (text.includes('\u0000')) return 'contains a NUL character (U+0000)';
-  if (LONE_SURROGATE.test(text)) return 'is not valid Unicode (an unpaired surrogate)';
-  return undefined;
-}
-
-/**
- * The first string (value or key) in a parsed body, query or path-parameter object that Postgres
- * cannot store as text (U+0000) or that would be silently altered on the way (an unpaired UTF-16
- * surrogate becomes U+FFFD): its field path, as validation errors name fields, and why.
- * Iterative, so any depth is safe.
- */
-export function findUnstorableText(value: unknown): { field: string; message: string } | undefined {
-  const stack: Array<[unknown, string[]]> = [[value, []]];
-  // A field path as validation errors name fields; a name that is the empty string shows as "" (a
-  // query `?=x` has one: the fuzzing found an error naming the field '').
-  const path = (at: string[]) => at.map((key) => (key === '' ? '""' : key)).join('.');
-  while (stack.length > 0) {
-    const [node, at] = stack.pop()!;
-    const field = at.length > 0 ? path(at) : '(root)';
-    if (typeof node === 'string') {
-      const problem = textProblem(node);
-      if (problem) return { field, message: problem };
-    } else if (Array.isArray(node)) {
-      node.forEach((item, i) => stack.push([item, [...at, String(i)]]));
-    } else if (node !== null && typeof node === 'object') {
-      for (const [key, item] of Object.entries(node)) {
-        const problem = textProblem(key);
-        if (problem) return { field: path([...at, key]), message: `name ${problem}` };
-        stack.push([item, [...at, key]]);
-      }
-    }
-  }
-  return undefined;
 }
 
 function refuseUnstorableText(what: string, value: unknown): void {
