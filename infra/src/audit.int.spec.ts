@@ -365,7 +365,7 @@ describe('./throughcare audit verify (real Postgres, the CLI as a process)', () 
           return (await client.query(text, params)).rows as Array<Record<string, unknown>>;
         };
         const raced = await verifyAuditStore(sql, seal, { checkpoint: { file: checkpoint, dir: '' } });
-        expect(raced.fails).toBe(true);
+        expect(raced).toMatchObject({ fails: true, checkpointChanged: true });
         expect(raced.lines.join('\n')).toContain(
           `audit checkpoint: ${checkpoint} CHANGED while this run verified`,
         );

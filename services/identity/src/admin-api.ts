@@ -114,7 +114,32 @@ export function adminApi(
 
   const administrator = async (ctx: ParameterizedContext): Promise<Principal> => {
     const principal = await caller(ctx);
-    if (!hasRole(principal, ['administrator'])) throw noSuchRoute(ctx);
+    if (!hasRole(principal, ['administrator'])) {
+      // Staff accounts are people's details: a refused attempt is on the record too. The caller
+      // gets the unknown path's 404 either way (a 503 would confirm the route); a record that
+      // cannot be written is logged as an error for the operators' alerting.
+      const staffId = STAFF_PATH.exec(ctx.path)?.[1] ?? null;
+      await audit
+        .append({
+          ...readRecord(
+            principal,
+            actorOf(principal),
+            staffId ? 'staff.read' : 'staff.list',
+            staffId,
+            ctx.path.replace(/st-[0-9a-f]{24}/, ':id'),
+            'refused',
+            'ROLE_NOT_ADMITTED',
+          ),
+          httpMethod: ctx.method,
+        })
+        .catch((e: unknown) =>
+          console.error(
+            `identity admin API: the refusal of ${principal.clientId} could not be audited (audit store unavailable)`,
+            e,
+          ),
+        );
+      throw noSuchRoute(ctx);
+    }
     return principal;
   };
 
@@ -185,7 +210,7 @@ function readRecord(
   action: 'staff.list' | 'staff.read',
   objectId: string | null,
   route: string,
-  outcome: 'allowed' | 'not-found',
+  outcome: 'allowed' | 'not-found' | 'refused',
   reason: string | null,
 ): AuditDraft {
   return {
@@ -371,7 +396,18 @@ async function staffRoute(
     const items = page.slice(0, query.limit);
     // Staff accounts are people's names and roles: the read is on the record before the answer.
     await audited('the list of staff accounts', () =>
-      audit.append(readRecord(principal, actor, 'staff.list', null, '/admin/staff', 'allowed', null)),
+      audit.append(
+        // Which accounts the page showed: their ids, as the object (a page holds at most 200).
+        readRecord(
+          principal,
+          actor,
+          'staff.list',
+          items.map((u) => u.userId).join(',') || null,
+          '/admin/staff',
+          'allowed',
+          null,
+        ),
+      ),
     );
     ctx.body = {
       items: items.map(staffView),

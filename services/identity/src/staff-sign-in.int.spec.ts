@@ -535,7 +535,12 @@ describe('staff sign-in at the identity provider (authorization code + PKCE, rea
         expect(reads.rows).toEqual(
           expect.arrayContaining([
             { action: 'staff.read', object_id: missing, outcome: 'not-found', reason: 'STAFF_NOT_FOUND' },
-            { action: 'staff.list', object_id: null, outcome: 'allowed', reason: null },
+            {
+              action: 'staff.list',
+              object_id: expect.stringMatching(/^st-[0-9a-f]{24}$/),
+              outcome: 'allowed',
+              reason: null,
+            },
           ]),
         );
       } finally {
@@ -572,6 +577,21 @@ describe('staff sign-in at the identity provider (authorization code + PKCE, rea
         (await fetch(`${issuer}/admin/staff`, { headers: { authorization: `Bearer ${token}` } })).status,
       ).toBe(404);
       expect((await fetch(`${issuer}/admin/staff`)).status).toBe(401);
+      // The refusal is on the identity chain, with the caller.
+      const db = new PgClient({ connectionString: requireEnv('DATABASE_URL') });
+      await db.connect();
+      try {
+        const { rows } = await db.query(
+          `SELECT action, outcome, reason, http_method FROM audit.audit_record
+            WHERE chain = 'identity' AND client_id = $1`,
+          [manager.clientId],
+        );
+        expect(rows).toEqual([
+          { action: 'staff.list', outcome: 'refused', reason: 'ROLE_NOT_ADMITTED', http_method: 'GET' },
+        ]);
+      } finally {
+        await db.end();
+      }
     });
   });
 });

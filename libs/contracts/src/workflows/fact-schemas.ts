@@ -24,9 +24,12 @@ import { AttentionOptions } from './throughcare';
 // client (found by fuzzing updates: an unknown release-date reason was accepted and then failed
 // every workflow task). Extra fields are ignored, as the facts' senders may grow.
 
-const Id = z.string().min(1).max(200);
+// Bounds that keep out nonsense, not tighter than any sender: an attention resolution's event id
+// carries the workflow id, the item id and the caller's Idempotency-Key (up to 200 characters), an
+// actor an external provider's subject.
+const Id = z.string().min(1).max(1000);
 const Text = z.string().max(2000);
-const Needs = z.array(Pathway).max(Pathway.options.length);
+const Needs = z.array(Pathway).max(100);
 const fact = <T extends z.ZodRawShape>(shape: T) => z.object({ eventId: Id, ...shape });
 
 export const FactSchemas = {
@@ -73,8 +76,8 @@ export const FactSchemas = {
     establishmentCode: EstablishmentCode,
     expectedReleaseDate: IsoDate,
     sentenceDate: IsoDate,
-    sentenceLengthDays: z.number().int().min(1).max(100_000),
-    newEpisode: z.number().int().min(1).max(10_000),
+    sentenceLengthDays: z.number().int().min(1),
+    newEpisode: z.number().int().min(1),
   }),
   resolveAttention: fact({
     itemId: Id,

@@ -30,6 +30,11 @@ export interface CheckpointLocation {
 export interface AuditStoreVerification {
   lines: string[];
   fails: boolean;
+  /**
+   * The checkpoint file changed while this run verified (a verifier not taking turns, a hand
+   * edit): nothing was compared against the new one; run again. Not a sign of tampering by itself.
+   */
+  checkpointChanged?: boolean;
 }
 
 /**
@@ -258,12 +263,16 @@ async function verifyOnce(
     ...cut,
   ];
   let fails = guards.length > 0 || cut.length > 0 || verificationFails(results, allowUnsealed);
+  let checkpointChanged = false;
   if (file) {
     // The lock keeps other verifiers out, but not one of an older release or a hand edit: a
     // checkpoint that changed since this run read it is neither compared nor overwritten.
     const now = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
     const moved = now !== checkpointText;
-    if (moved) fails = true;
+    if (moved) {
+      fails = true;
+      checkpointChanged = true;
+    }
     lines.push(
       moved
         ? `audit checkpoint: ${file} CHANGED while this run verified (another verifier not taking turns, or an edit): kept as it is now; run again`
@@ -282,5 +291,5 @@ async function verifyOnce(
         ),
       });
   }
-  return { lines, fails };
+  return { lines, fails, ...(checkpointChanged ? { checkpointChanged } : {}) };
 }

@@ -166,10 +166,11 @@ export class AuditVerificationHost implements OnApplicationBootstrap, OnApplicat
     void activity?.cancelled.catch(() => close());
     let lines: string[];
     let fails: boolean;
+    let checkpointChanged: boolean | undefined;
     try {
       const sql: SqlRunner = async (text, params) =>
         (await client.query(text, params)).rows as Array<Record<string, unknown>>;
-      ({ lines, fails } = await verifyAuditStore(sql, this.options.seal, {
+      ({ lines, fails, checkpointChanged } = await verifyAuditStore(sql, this.options.seal, {
         allowUnsealed: this.options.allowUnsealed ?? false,
         checkpoint: this.options.checkpointDir ? { dir: this.options.checkpointDir } : undefined,
         onWaiting: (line) => this.logger.log(line),
@@ -192,10 +193,19 @@ export class AuditVerificationHost implements OnApplicationBootstrap, OnApplicat
       lines.push(
         'audit checkpoint: none kept (AUDIT_CHECKPOINT_DIR unset): records cut off a chain’s end cannot be seen',
       );
+    const broken = lines.filter((l) => /BROKEN|NOT SEALED|TRUNCATED|REWRITTEN|^audit store:/.test(l));
+    if (checkpointChanged && broken.length === 0) {
+      // Someone else wrote the checkpoint meanwhile: retried (the next attempt compares with it).
+      this.logger.warn(`audit verification: the checkpoint changed during the run; trying again`);
+      throw ApplicationFailure.retryable(
+        `the audit checkpoint changed while this run verified: ${lines.find((l) => l.includes('CHANGED'))}`,
+        'AUDIT_CHECKPOINT_CHANGED',
+      );
+    }
     if (fails) {
       this.logger.error(`audit trail verification FAILED:\n${lines.join('\n')}`);
       throw ApplicationFailure.nonRetryable(
-        `audit trail verification failed: ${lines.filter((l) => /BROKEN|NOT SEALED|TRUNCATED|REWRITTEN|audit store:/.test(l)).join('; ')}`,
+        `audit trail verification failed: ${[...broken, ...lines.filter((l) => l.includes('CHANGED'))].join('; ')}`,
         'AUDIT_TRAIL_BROKEN',
         { lines },
       );

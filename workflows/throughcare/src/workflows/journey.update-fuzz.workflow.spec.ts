@@ -230,16 +230,31 @@ describe(`journey updates, fuzzed (${RUNS} cases): accepted, or rejected with a 
                   temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
             );
             if (failed.length) console.log(await lastEvents(handle));
-            expect({ workflowId: handle.workflowId, failedTasks: failed.length }).toEqual({
+            // A journey a fact closed ended as a journey ends (completed), never failed or timed out.
+            const executionFailed = (history.events ?? []).some(
+              (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+            );
+            const status = (await handle.describe()).status.name;
+            expect({
+              workflowId: handle.workflowId,
+              failedTasks: failed.length,
+              executionFailed,
+              status,
+            }).toEqual({
               workflowId: handle.workflowId,
               failedTasks: 0,
+              executionFailed: false,
+              status: expect.stringMatching(/^(RUNNING|COMPLETED|CONTINUED_AS_NEW)$/),
             });
           }
         },
         { deadlineMs: Math.max(100_000, runs * 1_500) },
       );
       // The generator reaches both sides: most mangled facts are refused, some still fit.
-      expect(outcomes.rejected).toBeGreaterThan(0);
+      expect({ rejected: outcomes.rejected > 0, accepted: outcomes.accepted > 0 }).toEqual({
+        rejected: true,
+        accepted: true,
+      });
       expect(outcomes.accepted + outcomes.rejected + outcomes.ended).toBe(runs);
     },
     Math.max(120_000, RUNS * 1_500 + 20_000),
