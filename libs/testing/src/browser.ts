@@ -2,16 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { clientToken, adminClient, testIdentity, type IdentityTarget } from './identity';
 
 /**
- * A browser's cookies, enough for sign-in tests over plain HTTP: cookies by host (port
- * included) and name; an expired or emptied cookie is forgotten. Path and SameSite are not
- * modelled (the flows under test are top-level navigations and same-origin form posts).
+ * A browser's cookies, enough for sign-in tests over plain HTTP: cookies by host (port included),
+ * name and path (RFC 6265 path-match: a cookie for `/codec` goes with `/codec/decode`, not with
+ * `/dashboard`); an expired or emptied cookie is forgotten. SameSite is not modelled (the flows
+ * under test are top-level navigations, same-origin form posts and the codec's calls from the
+ * Temporal UI's origin, which the tests set as a browser would).
  */
 export class CookieJar {
   private readonly cookies = new Map<string, Map<string, { value: string; attributes: string }>>();
 
+  private static key(name: string, path: string): string {
+    return `${name}\u0000${path}`;
+  }
+
+  /** Whether a cookie for `cookiePath` goes with a request for `requestPath`. */
+  private static pathMatches(cookiePath: string, requestPath: string): boolean {
+    if (requestPath === cookiePath) return true;
+    if (!requestPath.startsWith(cookiePath)) return false;
+    return cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/';
+  }
+
   /** Takes the Set-Cookie headers of `response` to `url`. */
   store(url: string, response: Response): void {
-    const host = new URL(url).host;
+    const { host, pathname } = new URL(url);
     let jar = this.cookies.get(host);
     if (!jar) this.cookies.set(host, (jar = new Map()));
     for (const header of response.headers.getSetCookie()) {
@@ -20,29 +33,48 @@ export class CookieJar {
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
       const attrs = attributes.join(';').toLowerCase();
+      // The path as sent (paths are case-sensitive), else the request's directory (RFC 6265 5.1.4).
+      const path =
+        /(?:^|;)\s*path=([^;]*)/i.exec(attributes.join(';'))?.[1]?.trim() ||
+        pathname.replace(/\/[^/]*$/, '') ||
+        '/';
       const expires = /expires=([^;]+)/.exec(attrs)?.[1];
       const gone =
         value === '' ||
         /max-age=0\b/.test(attrs) ||
         (expires !== undefined && Date.parse(expires) <= Date.now());
-      if (gone) jar.delete(name);
-      else jar.set(name, { value, attributes: attrs });
+      if (gone) jar.delete(CookieJar.key(name, path));
+      else jar.set(CookieJar.key(name, path), { value, attributes: attrs });
     }
+  }
+
+  /** The cookies that go with a request to `url`, longest path first (as browsers order them). */
+  private matching(url: string): Array<{ name: string; path: string; value: string; attributes: string }> {
+    const { host, pathname } = new URL(url);
+    return [...(this.cookies.get(host) ?? [])]
+      .map(([key, c]) => {
+        const [name = '', path = '/'] = key.split('\u0000');
+        return { name, path, ...c };
+      })
+      .filter((c) => CookieJar.pathMatches(c.path, pathname))
+      .sort((a, b) => b.path.length - a.path.length);
   }
 
   /** The Cookie header for a request to `url`. */
   header(url: string): string {
-    const jar = this.cookies.get(new URL(url).host);
-    return jar ? [...jar].map(([name, c]) => `${name}=${c.value}`).join('; ') : '';
+    return this.matching(url)
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
   }
 
-  /** The attributes (lower-cased) a cookie was set with, for assertions. */
+  /** The attributes (lower-cased) of the cookie `name` that goes with `url`, for assertions. */
   attributes(url: string, name: string): string | undefined {
-    return this.cookies.get(new URL(url).host)?.get(name)?.attributes;
+    return this.matching(url).find((c) => c.name === name)?.attributes;
   }
 
+  /** Whether a cookie `name` goes with a request to `url`. */
   has(url: string, name: string): boolean {
-    return this.cookies.get(new URL(url).host)?.has(name) ?? false;
+    return this.matching(url).some((c) => c.name === name);
   }
 }
 

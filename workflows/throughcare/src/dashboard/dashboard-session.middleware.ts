@@ -31,10 +31,12 @@ export class DashboardSessionMiddleware implements NestMiddleware {
       req.headers.origin === this.options.codecOrigin;
     if (!codec && (req.method !== 'GET' || (path !== '/dashboard' && path !== '/dashboard/data')))
       return next();
-    const session = unseal<DashboardSession>(
+    const sealed = unseal<DashboardSession>(
       this.options.sessionKey,
       cookieValue(req.headers.cookie, SESSION_COOKIE),
     );
+    // Each route takes only its own kind of cookie (a leaked codec cookie opens no dashboard).
+    const session = sealed?.purpose === (codec ? 'codec' : 'dashboard') ? sealed : undefined;
     if (session) {
       req.headers.authorization = `Bearer ${session.accessToken}`;
       return next();

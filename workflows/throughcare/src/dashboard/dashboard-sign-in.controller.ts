@@ -134,11 +134,23 @@ export class DashboardSignInController {
     }
     const lifetime = tokens.expires_in ?? 300;
     const session: DashboardSession = {
+      purpose: 'dashboard',
       accessToken: tokens.access_token,
       idToken: tokens.id_token,
       expiresAt: Math.floor(Date.now() / 1000) + lifetime,
     };
     const sealed = seal(this.options.sessionKey, session);
+    // The codec's own cookie: no ID token (it cannot sign anyone out), and only for operators;
+    // anyone else's sign-in clears one a previous operator left in this browser.
+    const codec = hasRole(principal, ['operator'])
+      ? setCookie(
+          SESSION_COOKIE,
+          seal(this.options.sessionKey, { ...session, purpose: 'codec', idToken: '' }),
+          lifetime,
+          this.secure,
+          CODEC_COOKIE_PATH,
+        )
+      : setCookie(SESSION_COOKIE, '', 0, this.secure, CODEC_COOKIE_PATH);
     void reply
       .code(303)
       .header('cache-control', 'no-store')
@@ -146,9 +158,7 @@ export class DashboardSignInController {
         clearSignIn,
         setCookie(SESSION_COOKIE, sealed, lifetime, this.secure),
         // An operator's Temporal UI may send it to the codec (DashboardSessionMiddleware).
-        ...(hasRole(principal, ['operator'])
-          ? [setCookie(SESSION_COOKIE, sealed, lifetime, this.secure, CODEC_COOKIE_PATH)]
-          : []),
+        codec,
       ])
       .header('location', '/dashboard')
       .send();

@@ -101,7 +101,7 @@ describe('dashboard staff sign-in (orchestrator as relying party, real identity 
       nonce: expect.any(String),
       code_challenge: expect.any(String),
     });
-    expect(jar.attributes(publicUrl, 'dashboard_sign_in')).toMatch(/httponly.*samesite=lax/);
+    expect(jar.attributes(`${publicUrl}/dashboard`, 'dashboard_sign_in')).toMatch(/httponly.*samesite=lax/);
     // The JSON without a session or token: 401 as before.
     await expectUnauthenticated(await fetch(`${publicUrl}/dashboard/data`));
   });
@@ -115,7 +115,7 @@ describe('dashboard staff sign-in (orchestrator as relying party, real identity 
     expect(page).toContain('Journeys by stage');
     expect(page).toContain('Sign out');
     expect(page).not.toContain('not built yet');
-    const cookie = jar.attributes(publicUrl, 'dashboard_session');
+    const cookie = jar.attributes(`${publicUrl}/dashboard`, 'dashboard_session');
     expect(cookie).toMatch(/httponly/);
     expect(cookie).toMatch(/samesite=lax/);
     expect(cookie).toMatch(/max-age=(\d+)/);
@@ -128,7 +128,7 @@ describe('dashboard staff sign-in (orchestrator as relying party, real identity 
     // Sign out: the cookie goes, the provider asks to confirm, then returns to the signed-out page.
     const out = await browse(jar, `${publicUrl}/dashboard/sign-out`);
     expect(out.status).toBe(303);
-    expect(jar.has(publicUrl, 'dashboard_session')).toBe(false);
+    expect(jar.has(`${publicUrl}/dashboard`, 'dashboard_session')).toBe(false);
     const { url: confirmUrl, response: confirm } = await follow(jar, out.headers.get('location')!);
     const confirmHtml = await confirm.text();
     const confirmed = await browse(jar, formAction(confirmHtml, confirmUrl), {
@@ -146,8 +146,19 @@ describe('dashboard staff sign-in (orchestrator as relying party, real identity 
     const { jar, landed } = await signInAs(await createStaff({ roles: ['operator'] }));
     expect(landed.url).toBe(`${publicUrl}/dashboard`);
     expect(landed.response.status).toBe(200);
-    // The jar keeps the last of the two session cookies set: the one for the codec's path.
-    expect(jar.attributes(publicUrl, 'dashboard_session')).toMatch(/path=\/codec;.*httponly.*samesite=lax/);
+    // Two session cookies: the dashboard's, and one that opens only the codec.
+    expect(jar.attributes(`${publicUrl}/dashboard`, 'dashboard_session')).toMatch(/path=\/dashboard;/);
+    expect(jar.attributes(`${publicUrl}/codec/decode`, 'dashboard_session')).toMatch(
+      /path=\/codec;.*httponly.*samesite=lax/,
+    );
+    // The codec's cookie opens no dashboard (cookies ignore ports: any server on this host could be
+    // sent it), and the dashboard's opens no codec.
+    const codecCookie = jar.header(`${publicUrl}/codec/decode`);
+    const dashboardCookie = jar.header(`${publicUrl}/dashboard/data`);
+    expect(codecCookie).not.toBe(dashboardCookie);
+    expect((await fetch(`${publicUrl}/dashboard/data`, { headers: { cookie: codecCookie } })).status).toBe(
+      401,
+    );
     const payload = {
       payloads: [
         {
@@ -167,6 +178,16 @@ describe('dashboard staff sign-in (orchestrator as relying party, real identity 
     expect(fromUi.headers.get('access-control-allow-origin')).toBe(config.TEMPORAL_UI_ORIGIN);
     expect(fromUi.headers.get('access-control-allow-credentials')).toBe('true');
     expect(await fromUi.json()).toEqual(payload);
+    const withDashboardCookie = await fetch(`${publicUrl}/codec/decode`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        origin: config.TEMPORAL_UI_ORIGIN,
+        cookie: dashboardCookie,
+      },
+      body: JSON.stringify(payload),
+    });
+    expect(withDashboardCookie.status).toBe(401);
     // Another origin, or none: the cookie is not taken.
     expect((await decode({ origin: 'http://elsewhere.example' })).status).toBe(401);
     expect((await decode({})).status).toBe(401);
@@ -186,7 +207,8 @@ describe('dashboard staff sign-in (orchestrator as relying party, real identity 
   it("gives a manager no codec cookie: the codec is an operator's", async () => {
     const { jar, landed } = await signInAs(await createStaff({ roles: ['manager'] }));
     expect(landed.response.status).toBe(200);
-    expect(jar.attributes(publicUrl, 'dashboard_session')).toMatch(/path=\/dashboard;/);
+    expect(jar.attributes(`${publicUrl}/dashboard`, 'dashboard_session')).toMatch(/path=\/dashboard;/);
+    expect(jar.has(`${publicUrl}/codec/decode`, 'dashboard_session')).toBe(false);
   });
 
   it('gives prison staff the 404 of an unknown route, and no session', async () => {
@@ -196,7 +218,7 @@ describe('dashboard staff sign-in (orchestrator as relying party, real identity 
     expect(landed.url.startsWith(`${publicUrl}/dashboard/callback`)).toBe(true);
     expect(landed.response.status).toBe(404);
     expect(await landed.response.json()).toMatchObject({ detail: 'Cannot GET /dashboard/callback' });
-    expect(jar.has(publicUrl, 'dashboard_session')).toBe(false);
+    expect(jar.has(`${publicUrl}/dashboard`, 'dashboard_session')).toBe(false);
   });
 
   it('refuses a callback this browser did not start, and keeps serving bearer tokens', async () => {

@@ -11,6 +11,12 @@ export const SESSION_COOKIE = 'dashboard_session';
 export const SIGN_IN_COOKIE = 'dashboard_sign_in';
 
 export interface DashboardSession {
+  /**
+   * Which routes the cookie opens: the dashboard's (Path=/dashboard), or only the Temporal codec's
+   * (Path=/codec). Each route refuses the other's, so a codec cookie that leaks (cookies ignore
+   * ports: any server on the same host can be sent it) opens nothing else.
+   */
+  purpose: 'dashboard' | 'codec';
   accessToken: string;
   idToken: string;
   /** Epoch seconds: the access token's expiry, and the cookie's. */
