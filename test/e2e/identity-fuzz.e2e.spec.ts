@@ -8,6 +8,7 @@ import {
   type IdentityTarget,
 } from '@throughcare/testing';
 import { createSuiteDatabase } from './e2e.spec-support';
+import { oddValues } from '@throughcare/testing';
 
 /**
  * Property-based fuzzing of the identity provider's own HTTP API (issue 8: "every HTTP operation"),
@@ -101,12 +102,9 @@ async function call(
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: parsed };
 }
 
-const oddValue = fc.oneof(
-  fc.jsonValue(),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', '\u0000', '\ud800', 'x'.repeat(20_000), 'tc-000000000000000000000000', '__proto__'),
-  fc.integer(),
-  fc.double(),
+const oddValue = oddValues(
+  ['', '\u0000', '\ud800', 'x'.repeat(20_000), 'tc-000000000000000000000000', '__proto__'],
+  { dates: false },
 );
 const oddId = fc.oneof(
   fc.string({ maxLength: 40 }),

@@ -21,3 +21,4 @@ export {
   hiddenInputs,
   type StaffAccount,
 } from './browser';
+export { oddValues } from './fuzz-values';
