@@ -47,7 +47,25 @@ import {
   timed,
   waitUntil,
   errorLine,
+  httpGet,
 } from './util';
+
+/** A start failure that trying again on other ports cannot fix (a store it cannot read). */
+class NotRetryable extends Error {}
+
+/** The streams a JetStream store holds: `<store>/jetstream/<account>/streams/<stream>/`. */
+function streamsOnDisk(storeDir: string): number {
+  const root = path.join(storeDir, 'jetstream');
+  if (!fs.existsSync(root)) return 0;
+  let n = 0;
+  for (const account of fs.readdirSync(root, { withFileTypes: true })) {
+    if (!account.isDirectory()) continue;
+    const streams = path.join(root, account.name, 'streams');
+    if (fs.existsSync(streams))
+      n += fs.readdirSync(streams, { withFileTypes: true }).filter((d) => d.isDirectory()).length;
+  }
+  return n;
+}
 
 export type Profile = 'platform' | 'test';
 
@@ -377,7 +395,7 @@ export class Supervisor {
       try {
         return await fn();
       } catch (e) {
-        if (i >= attempts) throw e;
+        if (i >= attempts || e instanceof NotRetryable) throw e;
         log('supervisor', `${what} failed to start (attempt ${i}/${attempts}): ${errorLine(e)}; retrying`);
       }
     }
@@ -473,23 +491,57 @@ export class Supervisor {
             child,
           },
         );
-        // A stream it could not decrypt is left out with a warning; the apps would then create an
-        // empty one over it. Refuse instead.
-        const unreadable = UNREADABLE_STORE_LOG.exec(fs.readFileSync(logFile, 'utf8'));
-        if (unreadable)
-          throw new Error(
-            `nats: the JetStream store ${storeDir} cannot be decrypted with the key in ` +
-              `${jetStreamKeyFile(this.instance)} (${unreadable[1]} metafile: ${unreadable[2]}): restore ` +
-              `the key it was written with, or remove the store if its events may be lost`,
-          );
+        // healthz answers once JetStream is on, possibly before the streams on disk are recovered.
+        // A stream it cannot decrypt is then left out with a warning, and the apps would create an
+        // empty one over it. Wait until every stream on disk is back, and refuse on that warning.
+        await this.waitForStreams(storeDir, monitorUrl, logFile, child);
       } catch (e) {
         await killGroup(child.pid!, 3000);
         this.forget(child.pid!);
-        throw new Error(`${(e as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`);
+        const Failure = e instanceof NotRetryable ? NotRetryable : Error;
+        throw new Failure(`${(e as Error).message}\n--- ${logFile} ---\n${tail(logFile)}`);
       }
       if (opts.restart) this.armRestarts(managed); // same config file, ports and JetStream store
       return { url: `nats://127.0.0.1:${port}`, monitorUrl };
     });
+  }
+
+  /**
+   * Until nats-server reports as many streams as the store holds on disk. Its warning that a
+   * stream's metadata cannot be decrypted (a wrong key) fails the start, and no retry on other
+   * ports would change that.
+   */
+  private async waitForStreams(storeDir: string, monitorUrl: string, logFile: string, child: ChildProcess) {
+    const onDisk = streamsOnDisk(storeDir);
+    let reported: number | undefined;
+    const unreadableError = () => {
+      const unreadable = UNREADABLE_STORE_LOG.exec(fs.readFileSync(logFile, 'utf8'));
+      if (!unreadable) return undefined;
+      return new NotRetryable(
+        `nats: the JetStream store ${storeDir} cannot be decrypted with the key in ` +
+          `${jetStreamKeyFile(this.instance)} (${unreadable[1]} metafile: ${unreadable[2]}): restore ` +
+          `the key it was written with, or remove the store if its events may be lost`,
+      );
+    };
+    try {
+      await waitUntil(
+        `nats (${onDisk} stream(s) on disk recovered)`,
+        async () => {
+          const refused = unreadableError();
+          if (refused) throw refused;
+          const jsz = await httpGet(`${monitorUrl}/jsz`);
+          if (jsz?.status !== 200) return false;
+          reported = (JSON.parse(jsz.body) as { streams?: number }).streams ?? 0;
+          return reported >= onDisk;
+        },
+        { timeoutMs: 30000, intervalMs: 100, child },
+      );
+    } catch (e) {
+      throw (
+        unreadableError() ??
+        (reported === undefined ? e : new NotRetryable(`${(e as Error).message}: ${reported} reported`))
+      );
+    }
   }
 
   /**
