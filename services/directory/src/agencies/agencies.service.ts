@@ -1,11 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, QueryFailedError, Repository, type EntityManager } from 'typeorm';
 import type { AgencyKind } from '@throughcare/contracts';
+import { ValidationFailedError } from '@throughcare/platform-errors';
 import { Agency } from './agency.entity';
+import { AgencyServiceOffer } from './agency-service.entity';
+import { MAX_LISTED_ERRORS, parseImport, toCsv } from './agency-csv';
 import { AgencyAlreadyExistsError, AgencyNotFoundError, InvalidCursorError } from './agency.errors';
-import type { AgencyPage, AgencyView, CreateAgencyBody, ListAgenciesQuery } from './agency.schemas';
+import type {
+  AgencyPage,
+  AgencyServiceBody,
+  AgencyServiceView,
+  AgencyView,
+  CreateAgencyBody,
+  ImportResult,
+  ListAgenciesQuery,
+  SearchAgenciesQuery,
+  SearchPage,
+} from './agency.schemas';
 
 interface Cursor {
   name: string;
@@ -13,10 +26,51 @@ interface Cursor {
 }
 
 const UNIQUE_VIOLATION = '23505';
+/** Words one search takes (more are ignored). */
+const MAX_WORDS = 8;
+/** How alike a near spelling must be to count (pg_trgm word similarity, 0–1). */
+const NEAR_SPELLING = 0.45;
+
+/** Words of the agency's kind, found by search. */
+const KIND_WORDS: Record<AgencyKind, string> = {
+  CJSW: 'justice social work cjsw',
+  PROBATION: 'probation',
+  HOUSING: 'housing',
+  ADDICTION: 'addiction drugs alcohol recovery',
+  BENEFITS_AND_EMPLOYMENT: 'benefits employment work',
+  HEALTH: 'health',
+  MENTORING: 'mentoring mentor',
+  WOMENS_SERVICE: "women's service women",
+  FAMILY_SUPPORT: 'family support',
+};
+
+/** What search matches for a service: agency name and kind, service name, description, pathway. */
+export function searchTextOf(
+  agency: { name: string; kind: AgencyKind },
+  service: Pick<AgencyServiceBody, 'name' | 'description' | 'pathway'>,
+): string {
+  const pathway = service.pathway.toLowerCase().split('_').join(' ');
+  return `${agency.name} ${KIND_WORDS[agency.kind]} ${service.name} ${service.description} ${pathway}`.slice(0, 4000);
+}
+
+/**
+ * Typed words as a prefix query (`hous:* & edin:*`): letters and digits only, so nothing of the
+ * tsquery syntax gets through.
+ */
+export function prefixQuery(q: string | undefined): { tsquery: string; words: string } | undefined {
+  const words = (q ?? '').normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, MAX_WORDS);
+  if (!words?.length) return undefined;
+  return { tsquery: words.map((w) => `${w}:*`).join(' & '), words: words.join(' ') };
+}
 
 @Injectable()
 export class AgenciesService {
-  constructor(@InjectRepository(Agency) private readonly agencies: Repository<Agency>) {}
+  private trgmSchema: Promise<string> | undefined;
+
+  constructor(
+    @InjectRepository(Agency) private readonly agencies: Repository<Agency>,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
 
   /** Keyset pagination on (name, id): stable under inserts, no OFFSET scans. */
   async list(query: ListAgenciesQuery): Promise<AgencyPage> {
@@ -25,7 +79,7 @@ export class AgenciesService {
       .orderBy('a.name', 'ASC')
       .addOrderBy('a.id', 'ASC')
       .take(query.limit + 1);
-    if (query.localAuthority) qb.andWhere('a.local_authority = :la', { la: query.localAuthority });
+    if (query.localAuthority) qb.andWhere(':la = ANY(a.catchment)', { la: query.localAuthority });
     if (query.kind) qb.andWhere('a.kind = :kind', { kind: query.kind });
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
@@ -35,7 +89,7 @@ export class AgenciesService {
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
-      items: page.map(toView),
+      items: await this.views(page),
       nextCursor: rows.length > query.limit && last ? encodeCursor({ name: last.name, id: last.id }) : null,
     };
   }
@@ -43,44 +97,317 @@ export class AgenciesService {
   async get(id: string): Promise<AgencyView> {
     const agency = await this.agencies.findOneBy({ id });
     if (!agency) throw AgencyNotFoundError.byId(id);
-    return toView(agency);
+    return (await this.views([agency]))[0]!;
   }
 
-  /** The agency of `kind` serving an area; first by name when several do. */
+  /** The agency of `kind` whose catchment holds the area; first by name when several do. */
   async findServing(kind: AgencyKind, localAuthority: string): Promise<AgencyView> {
-    const agency = await this.agencies.findOne({
-      where: { kind, localAuthority },
-      order: { name: 'ASC', id: 'ASC' },
-    });
+    const agency = await this.agencies
+      .createQueryBuilder('a')
+      .where('a.kind = :kind', { kind })
+      .andWhere('a.catchment @> ARRAY[:la]::text[]', { la: localAuthority })
+      .orderBy('a.name', 'ASC')
+      .addOrderBy('a.id', 'ASC')
+      .getOne();
     if (!agency) throw AgencyNotFoundError.serving(kind, localAuthority);
-    return toView(agency);
+    return (await this.views([agency]))[0]!;
   }
 
   async create(body: CreateAgencyBody, createdBy: string): Promise<AgencyView> {
+    const id = await this.db.transaction((tx) => this.write(tx, undefined, body, createdBy));
+    return this.get(id);
+  }
+
+  /** Replaces an agency's details and services (administrators); its id and creation stay. */
+  async replace(id: string, body: CreateAgencyBody, by: string): Promise<AgencyView> {
+    await this.db.transaction(async (tx) => {
+      if (!(await tx.findOne(Agency, { where: { id }, lock: { mode: 'pessimistic_write' } })))
+        throw AgencyNotFoundError.byId(id);
+      await this.write(tx, id, body, by);
+    });
+    return this.get(id);
+  }
+
+  /**
+   * Ranked search of services: filters (pathway, area in the catchment, kind, eligibility for the
+   * person's sex, age and sentence, taking referrals) and, with `q`, the words as prefixes (full
+   * text) or near spellings (trigrams), best first: full-text rank plus word similarity. Without
+   * `q`, by agency name. Keyset pages on (rank, agency name, service id).
+   */
+  async search(query: SearchAgenciesQuery): Promise<SearchPage> {
+    const trgm = await this.trigramSchema();
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const where: string[] = [];
+    if (query.pathway) where.push(`s."pathway" = ${p(query.pathway)}`);
+    if (query.kind) where.push(`a."kind" = ${p(query.kind)}`);
+    if (query.area) where.push(`a."catchment" @> ARRAY[${p(query.area)}]::text[]`);
+    if (query.sex) where.push(`s."sex" IN ('ANY', ${p(query.sex === 'FEMALE' ? 'WOMEN' : 'MEN')})`);
+    if (query.age !== undefined) {
+      const age = p(query.age);
+      where.push(`coalesce(s."min_age", 0) <= ${age} AND ${age} <= coalesce(s."max_age", 130)`);
+    }
+    if (query.sentenceMonths !== undefined) {
+      const months = p(query.sentenceMonths);
+      where.push(
+        `coalesce(s."min_sentence_months", 0) <= ${months} AND ${months} <= coalesce(s."max_sentence_months", 2147483647)`,
+      );
+    }
+    if (!query.includeNotAccepting) where.push(`s."accepting_referrals"`);
+    const typed = prefixQuery(query.q);
+    let rank = '0::real';
+    if (typed) {
+      const tsq = `to_tsquery('simple', ${p(typed.tsquery)})`;
+      const words = p(typed.words);
+      where.push(`(s."search" @@ ${tsq} OR ${words} OPERATOR("${trgm}".<%) s."search_text")`);
+      rank = `(ts_rank_cd(s."search", ${tsq}) + "${trgm}".word_similarity(${words}, s."search_text"))::real`;
+    }
+    let after = '';
+    if (query.cursor) {
+      const c = decodeSearchCursor(query.cursor);
+      after = `WHERE hit."rank" < ${p(c.rank)}::real OR (hit."rank" = ${p(c.rank)}::real AND (hit."agency_name", hit."id") > (${p(c.name)}, ${p(c.id)}::uuid))`;
+    }
+    const limit = p(query.limit + 1);
+    const sql = `
+      SELECT * FROM (
+        SELECT ${rank} AS "rank", s.*, a."name" AS "agency_name", a."kind" AS "agency_kind",
+               a."local_authority" AS "agency_local_authority", a."contact_point" AS "agency_contact_point",
+               a."catchment" AS "agency_catchment"
+          FROM "directory"."agency_service" s JOIN "directory"."agency" a ON a."id" = s."agency_id"
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ) hit ${after}
+      ORDER BY hit."rank" DESC, hit."agency_name" ASC, hit."id" ASC
+      LIMIT ${limit}`;
+    const rows = (await this.db.transaction(async (tx) => {
+      // Near spellings: a little looser than pg_trgm's default (0.6), for typing.
+      await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${NEAR_SPELLING}`);
+      return tx.query(sql, params);
+    })) as SearchRow[];
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({
+        rank: Number(r.rank),
+        agency: {
+          id: r.agency_id,
+          name: r.agency_name,
+          kind: r.agency_kind,
+          localAuthority: r.agency_local_authority,
+          contactPoint: r.agency_contact_point,
+          catchment: r.agency_catchment,
+        },
+        service: serviceView(r),
+      })),
+      nextCursor:
+        rows.length > query.limit && last
+          ? encodeSearchCursor({ rank: Number(last.rank), name: last.agency_name, id: last.id })
+          : null,
+    };
+  }
+
+  /** Every agency and its services as CSV (agency_csv.ts), by name. */
+  async exportCsv(): Promise<string> {
+    const all = await this.agencies.find({ order: { name: 'ASC', id: 'ASC' } });
+    return toCsv(await this.views(all));
+  }
+
+  /**
+   * Imports a CSV (agency-csv.ts): each agency it names is created, or replaced with the file's
+   * details and services (matched by agency_id, else kind, local authority and name). All or
+   * nothing: any row error answers 400 listing each (line and column), and nothing is written.
+   * `dryRun` checks without writing.
+   */
+  async importCsv(csv: string, dryRun: boolean, by: string): Promise<ImportResult> {
+    const parsed = parseImport(csv);
+    const refuse = (errors: typeof parsed.errors) => {
+      throw new ValidationFailedError(
+        `the import has ${errors.length} error${errors.length === 1 ? '' : 's'}: nothing was imported`,
+        errors.slice(0, MAX_LISTED_ERRORS),
+        'IMPORT_INVALID',
+      );
+    };
+    if (parsed.errors.length) refuse(parsed.errors);
+    const counts = { created: 0, updated: 0 };
+    let services = 0;
+    const run = async (tx: EntityManager) => {
+      const errors: typeof parsed.errors = [];
+      for (const a of parsed.agencies) {
+        const existing = a.id
+          ? await tx.findOne(Agency, { where: { id: a.id }, lock: { mode: 'pessimistic_write' } })
+          : await tx.findOne(Agency, {
+              where: { kind: a.body.kind, localAuthority: a.body.localAuthority, name: a.body.name },
+              lock: { mode: 'pessimistic_write' },
+            });
+        if (a.id && !existing) {
+          errors.push({ field: `line ${a.lines[0]}.agency_id`, message: `no agency with id ${a.id}` });
+          continue;
+        }
+        if (existing) counts.updated += 1;
+        else counts.created += 1;
+        services += a.body.services.length;
+        if (!dryRun && errors.length === 0) {
+          try {
+            await tx.query('SAVEPOINT import_row');
+            await this.write(tx, existing?.id, a.body, by);
+            await tx.query('RELEASE SAVEPOINT import_row');
+          } catch (e) {
+            if (!(e instanceof AgencyAlreadyExistsError)) throw e;
+            await tx.query('ROLLBACK TO SAVEPOINT import_row');
+            errors.push({ field: `line ${a.lines[0]}.agency_name`, message: e.message });
+          }
+        }
+      }
+      if (errors.length) refuse(errors);
+    };
+    await this.db.transaction(run);
+    return { dryRun, rows: parsed.rows, agencies: counts, services };
+  }
+
+  /** Inserts or replaces one agency and its services in `tx`; answers its id. */
+  private async write(
+    tx: EntityManager,
+    id: string | undefined,
+    body: CreateAgencyBody,
+    by: string,
+  ): Promise<string> {
+    const agencyId = id ?? randomUUID();
+    const details = {
+      name: body.name,
+      kind: body.kind,
+      localAuthority: body.localAuthority,
+      contactPoint: body.contactPoint,
+      catchment: body.catchment ?? [body.localAuthority],
+      openingHours: body.openingHours,
+      contacts: body.contacts,
+    };
     try {
-      const agency = this.agencies.create({ id: randomUUID(), ...body, createdBy });
-      return toView(await this.agencies.save(agency));
+      await tx.query('SAVEPOINT agency_write');
+      if (id) {
+        await tx.update(Agency, { id }, { ...details, updatedAt: new Date(), updatedBy: by });
+        await tx.delete(AgencyServiceOffer, { agencyId: id });
+      } else {
+        await tx.insert(Agency, { id: agencyId, ...details, createdBy: by });
+      }
+      await tx.query('RELEASE SAVEPOINT agency_write');
     } catch (error) {
       if (
         error instanceof QueryFailedError &&
         (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
       ) {
+        await tx.query('ROLLBACK TO SAVEPOINT agency_write');
         throw new AgencyAlreadyExistsError(body.name, body.localAuthority);
       }
       throw error;
     }
+    if (body.services.length)
+      await tx.insert(
+        AgencyServiceOffer,
+        body.services.map((s) => ({
+          id: randomUUID(),
+          agencyId,
+          pathway: s.pathway,
+          name: s.name,
+          description: s.description,
+          sex: s.sex,
+          minAge: s.minAge ?? null,
+          maxAge: s.maxAge ?? null,
+          minSentenceMonths: s.minSentenceMonths ?? null,
+          maxSentenceMonths: s.maxSentenceMonths ?? null,
+          capacity: s.capacity ?? null,
+          acceptingReferrals: s.acceptingReferrals,
+          searchText: searchTextOf(body, s),
+        })),
+      );
+    return agencyId;
+  }
+
+  /** Views of `agencies` with their services (one query for all of them). */
+  private async views(agencies: Agency[]): Promise<AgencyView[]> {
+    if (agencies.length === 0) return [];
+    const services = await this.db.getRepository(AgencyServiceOffer).find({
+      where: { agencyId: In(agencies.map((a) => a.id)) },
+      order: { pathway: 'ASC', name: 'ASC', id: 'ASC' },
+    });
+    const by = new Map<string, AgencyServiceView[]>();
+    for (const s of services) {
+      const list = by.get(s.agencyId) ?? [];
+      list.push(serviceView(s));
+      by.set(s.agencyId, list);
+    }
+    return agencies.map((a) => toView(a, by.get(a.id) ?? []));
+  }
+
+  /** The schema pg_trgm was created in (the migration asks for `public`; an older one stays where it is). */
+  private trigramSchema(): Promise<string> {
+    this.trgmSchema ??= this.db
+      .query(
+        `SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`,
+      )
+      .then((rows: Array<{ schema: string }>) => {
+        if (!rows[0]) throw new Error('the pg_trgm extension is not installed (directory migration 300)');
+        return rows[0].schema;
+      });
+    this.trgmSchema.catch(() => (this.trgmSchema = undefined));
+    return this.trgmSchema;
   }
 }
 
-function toView(agency: Agency): AgencyView {
+interface SearchRow {
+  rank: number | string;
+  id: string;
+  agency_id: string;
+  pathway: AgencyServiceView['pathway'];
+  name: string;
+  description: string;
+  sex: AgencyServiceView['sex'];
+  min_age: number | null;
+  max_age: number | null;
+  min_sentence_months: number | null;
+  max_sentence_months: number | null;
+  capacity: number | null;
+  accepting_referrals: boolean;
+  agency_name: string;
+  agency_kind: AgencyKind;
+  agency_local_authority: string;
+  agency_contact_point: string;
+  agency_catchment: string[];
+}
+
+function serviceView(s: AgencyServiceOffer | SearchRow): AgencyServiceView {
+  const row = 'agency_id' in s;
+  return {
+    id: s.id,
+    pathway: s.pathway,
+    name: s.name,
+    description: s.description,
+    sex: s.sex,
+    minAge: row ? s.min_age : s.minAge,
+    maxAge: row ? s.max_age : s.maxAge,
+    minSentenceMonths: row ? s.min_sentence_months : s.minSentenceMonths,
+    maxSentenceMonths: row ? s.max_sentence_months : s.maxSentenceMonths,
+    capacity: s.capacity,
+    acceptingReferrals: row ? s.accepting_referrals : s.acceptingReferrals,
+  };
+}
+
+function toView(agency: Agency, services: AgencyServiceView[]): AgencyView {
   return {
     id: agency.id,
     name: agency.name,
     kind: agency.kind,
     localAuthority: agency.localAuthority,
     contactPoint: agency.contactPoint,
+    catchment: agency.catchment,
+    openingHours: agency.openingHours,
+    contacts: agency.contacts,
+    services,
     createdAt: agency.createdAt.toISOString(),
     createdBy: agency.createdBy,
+    updatedAt: agency.updatedAt ? agency.updatedAt.toISOString() : null,
+    updatedBy: agency.updatedBy,
   };
 }
 
@@ -89,18 +416,38 @@ function encodeCursor(cursor: Cursor): string {
 }
 
 function decodeCursor(raw: string): Cursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      typeof value[1] === 'string'
-    ) {
-      return { name: value[0], id: value[1] };
-    }
-  } catch {
-    // fall through: a cursor we did not issue
-  }
+  const value = decodeJson(raw);
+  if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string')
+    return { name: value[0], id: value[1] };
   throw new InvalidCursorError();
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function encodeSearchCursor(c: { rank: number; name: string; id: string }): string {
+  return Buffer.from(JSON.stringify(['s', c.rank, c.name, c.id])).toString('base64url');
+}
+
+function decodeSearchCursor(raw: string): { rank: number; name: string; id: string } {
+  const v = decodeJson(raw);
+  if (
+    Array.isArray(v) &&
+    v.length === 4 &&
+    v[0] === 's' &&
+    typeof v[1] === 'number' &&
+    Number.isFinite(v[1]) &&
+    typeof v[2] === 'string' &&
+    typeof v[3] === 'string' &&
+    UUID.test(v[3])
+  )
+    return { rank: v[1], name: v[2], id: v[3] };
+  throw new InvalidCursorError();
+}
+
+function decodeJson(raw: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AgencyKind, LocalAuthorityCode } from '@throughcare/contracts';
+import { AgencyKind, LocalAuthorityCode, Pathway } from '@throughcare/contracts';
+import { AGENCY_SERVICE_SEX, type AgencyServiceSex } from './agency-service.entity';
 
 // HTTP DTOs. They belong in libs/contracts/src/http once other contexts consume them.
 // Schemas are suffixed `Schema` on purpose: a controller parameter typed with a name that is
@@ -18,11 +19,61 @@ export type ListAgenciesQuery = z.output<typeof ListAgenciesQuerySchema>;
 
 export const AgencyIdSchema = z.uuid();
 
+const Day = z.enum(['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN']);
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day, HH:MM (24-hour)');
+
+export const OpeningHoursSchema = z
+  .object({ day: Day, opens: ClockTime, closes: ClockTime })
+  .strict()
+  .refine((h) => h.opens < h.closes, { message: 'opens before it closes', path: ['closes'] });
+
+export const ContactSchema = z
+  .object({
+    name: z.string().max(200).trim().min(1).describe('A person or a team'),
+    role: z.string().max(200).trim().min(1),
+    email: z.email().max(254).optional(),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9 ()-]{6,30}$/, 'digits, spaces, brackets and dashes, optionally after +')
+      .optional(),
+  })
+  .strict();
+
+const Bound = (max: number) => z.number().int().min(0).max(max);
+
+/** One service an agency offers, on one resettlement pathway. */
+export const AgencyServiceBodySchema = z
+  .object({
+    pathway: Pathway,
+    name: z.string().max(200).trim().min(1),
+    description: z.string().max(2000).trim().default(''),
+    sex: z.enum(AGENCY_SERVICE_SEX).default('ANY').describe('Who it is for: ANY, WOMEN only or MEN only'),
+    minAge: Bound(130).optional(),
+    maxAge: Bound(130).optional(),
+    minSentenceMonths: Bound(1200).optional(),
+    maxSentenceMonths: Bound(1200).optional(),
+    capacity: Bound(1_000_000).optional().describe('Places, as the agency states them'),
+    acceptingReferrals: z.boolean().default(true),
+  })
+  .strict()
+  .refine((s) => s.minAge === undefined || s.maxAge === undefined || s.minAge <= s.maxAge, {
+    message: 'minAge is above maxAge',
+    path: ['maxAge'],
+  })
+  .refine(
+    (s) =>
+      s.minSentenceMonths === undefined ||
+      s.maxSentenceMonths === undefined ||
+      s.minSentenceMonths <= s.maxSentenceMonths,
+    { message: 'minSentenceMonths is above maxSentenceMonths', path: ['maxSentenceMonths'] },
+  );
+export type AgencyServiceBody = z.output<typeof AgencyServiceBodySchema>;
+
 export const CreateAgencyBodySchema = z
   .object({
     name: z.string().max(200).trim().min(1),
     kind: AgencyKind,
-    localAuthority: LocalAuthorityCode,
+    localAuthority: LocalAuthorityCode.describe('The council area the agency is listed under'),
     contactPoint: z
       .string()
       .trim()
@@ -31,9 +82,40 @@ export const CreateAgencyBodySchema = z
       .describe(
         'A team, role or shared mailbox (e.g. "Justice Social Work duty team"), never a named person',
       ),
+    catchment: z
+      .array(LocalAuthorityCode)
+      .min(1)
+      .max(400)
+      .refine((c) => new Set(c).size === c.length, 'each area once')
+      .optional()
+      .describe('The council areas served (GSS codes); by default localAuthority alone'),
+    openingHours: z.array(OpeningHoursSchema).max(28).default([]),
+    contacts: z.array(ContactSchema).max(20).default([]).describe('Named points of contact'),
+    services: z
+      .array(AgencyServiceBodySchema)
+      .max(50)
+      .default([])
+      .refine(
+        (ss) => new Set(ss.map((s) => `${s.pathway} ${s.name}`)).size === ss.length,
+        'each service once per pathway (by name)',
+      ),
   })
   .strict();
 export type CreateAgencyBody = z.output<typeof CreateAgencyBodySchema>;
+
+export interface AgencyServiceView {
+  id: string;
+  pathway: Pathway;
+  name: string;
+  description: string;
+  sex: AgencyServiceSex;
+  minAge: number | null;
+  maxAge: number | null;
+  minSentenceMonths: number | null;
+  maxSentenceMonths: number | null;
+  capacity: number | null;
+  acceptingReferrals: boolean;
+}
 
 export interface AgencyView {
   id: string;
@@ -41,14 +123,66 @@ export interface AgencyView {
   kind: AgencyKind;
   localAuthority: string;
   contactPoint: string;
+  catchment: string[];
+  openingHours: Array<z.output<typeof OpeningHoursSchema>>;
+  contacts: Array<z.output<typeof ContactSchema>>;
+  services: AgencyServiceView[];
   createdAt: string;
   createdBy: string;
+  updatedAt: string | null;
+  updatedBy: string | null;
 }
 
 export interface AgencyPage {
   items: AgencyView[];
   /** Pass back as `cursor` for the next page; null on the last page. */
   nextCursor: string | null;
+}
+
+// ── Search ──
+
+export const SearchAgenciesQuerySchema = z
+  .object({
+    q: z
+      .string()
+      .max(200)
+      .optional()
+      .describe('Words, as typed: each matches a word beginning with it; near spellings count too'),
+    pathway: Pathway.optional(),
+    area: LocalAuthorityCode.optional().describe("The person's home council area: agencies serving it"),
+    kind: AgencyKind.optional(),
+    sex: z.enum(['FEMALE', 'MALE']).optional().describe("The person's sex: services for the other only are left out"),
+    age: z.coerce.number().int().min(0).max(130).optional(),
+    sentenceMonths: z.coerce.number().int().min(0).max(1200).optional(),
+    includeNotAccepting: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true')
+      .describe('Also list services not taking referrals now'),
+    limit: z.coerce.number().int().min(1).max(50).default(20),
+    cursor: z.string().min(1).max(500).optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type SearchAgenciesQuery = z.output<typeof SearchAgenciesQuerySchema>;
+
+/** A service that matched, with its agency, best first. */
+export interface SearchHit {
+  rank: number;
+  agency: Pick<AgencyView, 'id' | 'name' | 'kind' | 'localAuthority' | 'contactPoint' | 'catchment'>;
+  service: AgencyServiceView;
+}
+
+export interface SearchPage {
+  items: SearchHit[];
+  nextCursor: string | null;
+}
+
+/** What an import did, or would do (dryRun). */
+export interface ImportResult {
+  dryRun: boolean;
+  rows: number;
+  agencies: { created: number; updated: number };
+  services: number;
 }
 
 // ── An agency's API clients (registered at the identity provider through the directory) ──
