@@ -119,6 +119,8 @@ interface Fixtures {
 interface Req {
   path: string;
   body?: unknown;
+  /** A text/csv body instead of JSON (the directory's import). */
+  csv?: string;
 }
 
 interface Policy {
@@ -587,6 +589,38 @@ const POLICY: Policy[] = [
   },
   {
     app: 'directory',
+    method: 'GET',
+    path: '/agencies/search',
+    admitted: EVERY_ROLE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/agencies/search?pathway=ACCOMMODATION&area=S12000036&limit=10' }),
+  },
+  {
+    app: 'directory',
+    method: 'GET',
+    path: '/agencies/export',
+    admitted: EVERY_ROLE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/agencies/export' }),
+  },
+  {
+    app: 'directory',
+    method: 'POST',
+    path: '/agencies/import',
+    admitted: { administrator: 'all' },
+    write: true,
+    writeOrder: 101,
+    columns: ['n/a'],
+    // A dry run: the file is checked, and nothing in the directory changes.
+    request: () => ({
+      path: '/agencies/import?dryRun=true',
+      csv: `agency_name,kind,local_authority,contact_point\nMatrix import check,MENTORING,S12000036,Duty team\n`,
+    }),
+  },
+  {
+    app: 'directory',
     method: 'POST',
     path: '/agencies',
     admitted: { administrator: 'all' },
@@ -1003,14 +1037,19 @@ async function send(
   url: string,
   body: unknown,
   headers: Record<string, string>,
+  csv?: string,
 ): Promise<Answer> {
   const res = await fetch(`${baseUrlOf(app)}${url}`, {
     method,
     headers: {
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(csv !== undefined
+        ? { 'content-type': 'text/csv' }
+        : body === undefined
+          ? {}
+          : { 'content-type': 'application/json' }),
       ...headers,
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: csv ?? (body === undefined ? undefined : JSON.stringify(body)),
   });
   const text = await res.text();
   const contentType = res.headers.get('content-type') ?? '';
@@ -1450,7 +1489,14 @@ async function runCell(cell: Cell): Promise<void> {
   const { op, principal, column } = cell;
   const request = op.request(fixtures, column, principal.side ?? 'A');
   cell.request = request;
-  const answer = await send(op.app, op.method, request.path, request.body, await headersFor(op, principal));
+  const answer = await send(
+    op.app,
+    op.method,
+    request.path,
+    request.body,
+    await headersFor(op, principal),
+    request.csv,
+  );
   cell.answer = answer;
   const problems = cell.problems;
   if (answer.status >= 500) problems.push(`5xx: ${answer.status} ${answer.text.slice(0, 300)}`);

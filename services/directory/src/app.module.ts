@@ -8,6 +8,7 @@ import { AgenciesModule } from './agencies/agencies.module';
 import { AgenciesService } from './agencies/agencies.service';
 import { AgencyClientsModule } from './agencies/agency-clients.module';
 import { Agency } from './agencies/agency.entity';
+import { AgencyServiceOffer } from './agencies/agency-service.entity';
 import { createDirectoryActivities } from './agencies/directory.activities';
 import { DIRECTORY_SCHEMA, type DirectoryConfig } from './config';
 import { directoryMigrations } from './migrations';
@@ -25,7 +26,7 @@ export class AppModule {
             url: config.DATABASE_URL,
             app: appDatabaseFrom(config),
             schema: DIRECTORY_SCHEMA,
-            entities: [Agency],
+            entities: [Agency, AgencyServiceOffer],
             migrations: directoryMigrations,
           },
           natsUrl: config.NATS_URL,

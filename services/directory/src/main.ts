@@ -1,6 +1,7 @@
 import { ConfigError } from '@throughcare/platform-config';
 import { bootstrapService } from '@throughcare/platform-http';
 import { AppModule } from './app.module';
+import { CSV_BODY_LIMIT_BYTES } from './agencies/agency.schemas';
 import { loadDirectoryConfig } from './config';
 
 async function main(): Promise<void> {
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
     name: 'directory',
     port: config.PORT,
     logLevel: config.LOG_LEVEL,
+    csv: { routes: ['/agencies/import'], bodyLimitBytes: CSV_BODY_LIMIT_BYTES },
   });
 }
 

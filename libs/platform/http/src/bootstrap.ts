@@ -3,7 +3,7 @@ import { Logger, type LogLevel, type Type, type DynamicModule } from '@nestjs/co
 import { ModulesContainer, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { DEFAULT_BODY_LIMIT_BYTES, hardenHttp } from './hardening';
+import { DEFAULT_BODY_LIMIT_BYTES, hardenHttp, type CsvBodies } from './hardening';
 import { documentValidatedInputs } from './openapi';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -20,6 +20,8 @@ export interface BootstrapOptions {
   logLevels?: LogLevel[];
   /** Largest request body accepted (413 beyond it); default DEFAULT_BODY_LIMIT_BYTES (256 KiB). */
   bodyLimitBytes?: number;
+  /** Routes that take a text/csv body (a file import), and its own limit. */
+  csv?: CsvBodies;
 }
 
 const severity: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -41,7 +43,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<NestF
     // Nest's own body parsers off: hardenHttp installs the one JSON parser (limit, depth).
     { logger: options.logLevels ?? levelsFrom(options.logLevel ?? 'log'), bodyParser: false },
   );
-  await hardenHttp(app, { bodyLimitBytes });
+  await hardenHttp(app, { bodyLimitBytes, csv: options.csv });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

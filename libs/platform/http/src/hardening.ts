@@ -45,6 +45,12 @@ function refuseUnstorableText(what: string, value: unknown): void {
   if (found) throw new ValidationFailedError(`${what} is invalid: ${found.field}: ${found.message}`, [found]);
 }
 
+/** Routes (as registered, e.g. `/agencies/import`) that take a text/csv body, and its limit. */
+export interface CsvBodies {
+  routes: readonly string[];
+  bodyLimitBytes: number;
+}
+
 /**
  * What every service's HTTP edge gets before routing:
  * - an explicit body limit (413 problem+json, raised by Fastify before the body is read in full);
@@ -61,10 +67,31 @@ function refuseUnstorableText(what: string, value: unknown): void {
  */
 export async function hardenHttp(
   app: NestFastifyApplication,
-  options: { bodyLimitBytes?: number } = {},
+  options: { bodyLimitBytes?: number; csv?: CsvBodies } = {},
 ): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const csv = options.csv;
+  // text/csv, for the routes that take it only (a file import), with a limit of its own: the
+  // body is the file's text, refused like JSON's when Postgres could not store it. Any other
+  // route answers it 415, as it does every type but JSON.
+  fastify.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'string', bodyLimit: csv?.bodyLimitBytes ?? bodyLimit },
+    (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      if (!csv?.routes.includes(request.routeOptions.url ?? '')) {
+        done(Object.assign(new Error(`Unsupported Media Type: text/csv`), { statusCode: 415 }));
+        return;
+      }
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      try {
+        refuseUnstorableText('request body', text);
+      } catch (e) {
+        return done(e as Error);
+      }
+      done(null, text);
+    },
+  );
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   // Replaces Fastify's built-in JSON parser (create the app with `bodyParser: false` so Nest
   // does not add its own).

@@ -1,12 +1,31 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { NoPersonalData } from '@throughcare/platform-audit';
 import { Access, actorOf, CurrentPrincipal, type Principal, type Role } from '@throughcare/platform-auth';
 import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { AgenciesService } from './agencies.service';
+import { CSV_COLUMNS, MAX_IMPORT_ROWS } from './agency-csv';
 import {
   AgencyIdSchema,
   CreateAgencyBodySchema,
+  CSV_BODY_LIMIT_BYTES,
+  CsvBodySchema,
+  ImportAgenciesQuerySchema,
+  SearchAgenciesQuerySchema,
+  type ImportAgenciesQuery,
+  type ImportResult,
+  type SearchAgenciesQuery,
+  type SearchPage,
   ListAgenciesQuerySchema,
   type AgencyPage,
   type CreateAgencyBody,
@@ -50,6 +69,68 @@ export class AgenciesController {
     @Query(new ZodValidationPipe(ListAgenciesQuerySchema, 'query')) query: ListAgenciesQuery,
   ): Promise<AgencyPage> {
     return this.agencies.list(query);
+  }
+
+  @Get('search')
+  @Access(...EVERY_ROLE)
+  @ApiOperation({
+    summary: 'Search services by pathway, area and eligibility, best match first',
+    description:
+      'Services (each with its agency) on a resettlement pathway, offered to the council area given, ' +
+      'for whom the person is eligible (sex, age, sentence length), taking referrals unless includeNotAccepting. ' +
+      'With q, each word matches a word beginning with it, or a near spelling; ranked by full-text rank plus ' +
+      'word similarity. Pages of at most 50: pass nextCursor back as cursor.',
+  })
+  @ApiQueryFromZod(SearchAgenciesQuerySchema)
+  @ApiResponse({ status: 200, description: 'A page of services with their agencies, best first' })
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  search(
+    @Query(new ZodValidationPipe(SearchAgenciesQuerySchema, 'query')) query: SearchAgenciesQuery,
+  ): Promise<SearchPage> {
+    return this.agencies.search(query);
+  }
+
+  @Get('export')
+  @Access(...EVERY_ROLE)
+  @ApiOperation({
+    summary: 'Every agency and its services as CSV (one row per service)',
+    description: `Columns: ${CSV_COLUMNS.join(', ')}. The same file, edited, imports back.`,
+  })
+  @ApiProduces('text/csv')
+  @ApiResponse({ status: 200, description: 'text/csv, a header line then one row per service' })
+  async export(@Res() reply: FastifyReply): Promise<void> {
+    const csv = await this.agencies.exportCsv();
+    void reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="agencies.csv"')
+      .send(csv);
+  }
+
+  @Post('import')
+  @Access('administrator')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Create or replace agencies and their services from CSV (administrators)',
+    description:
+      `Columns as the export's: ${CSV_COLUMNS.join(', ')}. Rows of one agency (same agency_id, or kind, ` +
+      'local_authority and agency_name) give its details and its services, which replace those it had; ' +
+      'agencies not in the file are left as they are. All or nothing: any error answers 400 ' +
+      'IMPORT_INVALID listing each by line and column ("line 12.pathway"), and nothing is written. ' +
+      `dryRun=true checks without writing. At most ${MAX_IMPORT_ROWS} rows, ${CSV_BODY_LIMIT_BYTES / 1024 / 1024} MiB.`,
+  })
+  @ApiConsumes('text/csv')
+  @ApiBody({ schema: { type: 'string', description: 'The CSV file' } })
+  @ApiQueryFromZod(ImportAgenciesQuerySchema)
+  @ApiResponse({ status: 200, description: 'What was (or, with dryRun, would be) created and replaced' })
+  @ApiResponse({ status: 400, description: 'Row errors by line and column (problem+json), nothing imported' })
+  @ApiResponse({ status: 413, description: 'Larger than the import limit' })
+  @ApiResponse({ status: 415, description: 'Not text/csv' })
+  import(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(ImportAgenciesQuerySchema, 'query')) query: ImportAgenciesQuery,
+    @Body(new ZodValidationPipe(CsvBodySchema, 'body')) csv: string,
+  ): Promise<ImportResult> {
+    return this.agencies.importCsv(csv, query.dryRun, actorOf(principal));
   }
 
   @Get(':id')

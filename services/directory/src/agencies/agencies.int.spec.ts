@@ -296,7 +296,8 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     const activities = createDirectoryActivities(app.get(AgenciesService));
 
     const attempt = mockActivityEnvironment().run(() =>
-      activities.findAgency({ localAuthority: EDINBURGH, kind: 'WOMENS_SERVICE' }),
+      // A kind and area no spec lists an agency for (specs share the database).
+      activities.findAgency({ localAuthority: 'S12000023', kind: 'FAMILY_SUPPORT' }),
     );
 
     await expect(attempt).rejects.toBeInstanceOf(ApplicationFailure);

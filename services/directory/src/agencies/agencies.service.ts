@@ -50,7 +50,10 @@ export function searchTextOf(
   service: Pick<AgencyServiceBody, 'name' | 'description' | 'pathway'>,
 ): string {
   const pathway = service.pathway.toLowerCase().split('_').join(' ');
-  return `${agency.name} ${KIND_WORDS[agency.kind]} ${service.name} ${service.description} ${pathway}`.slice(0, 4000);
+  return `${agency.name} ${KIND_WORDS[agency.kind]} ${service.name} ${service.description} ${pathway}`.slice(
+    0,
+    4000,
+  );
 }
 
 /**
@@ -58,7 +61,11 @@ export function searchTextOf(
  * tsquery syntax gets through.
  */
 export function prefixQuery(q: string | undefined): { tsquery: string; words: string } | undefined {
-  const words = (q ?? '').normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, MAX_WORDS);
+  const words = (q ?? '')
+    .normalize('NFKC')
+    .toLowerCase()
+    .match(/[\p{L}\p{N}]+/gu)
+    ?.slice(0, MAX_WORDS);
   if (!words?.length) return undefined;
   return { tsquery: words.map((w) => `${w}:*`).join(' & '), words: words.join(' ') };
 }
@@ -417,7 +424,12 @@ function encodeCursor(cursor: Cursor): string {
 
 function decodeCursor(raw: string): Cursor {
   const value = decodeJson(raw);
-  if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string')
+  if (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === 'string' &&
+    typeof value[1] === 'string'
+  )
     return { name: value[0], id: value[1] };
   throw new InvalidCursorError();
 }

@@ -201,7 +201,9 @@ export function parseImport(csv: string): ParsedImport {
     return {
       rows: 0,
       agencies: [],
-      errors: [{ field: field(err.lines ?? 1, 'csv'), message: err.message.replace(/\s+/g, ' ').slice(0, 300) }],
+      errors: [
+        { field: field(err.lines ?? 1, 'csv'), message: err.message.replace(/\s+/g, ' ').slice(0, 300) },
+      ],
     };
   }
   if (records.length > MAX_IMPORT_ROWS)
@@ -218,9 +220,14 @@ export function parseImport(csv: string): ParsedImport {
       rows: records.length,
       agencies: [],
       errors: [
-        ...unknown.map((h) => ({ field: field(1, h), message: `unknown column (the columns: ${CSV_COLUMNS.join(', ')})` })),
+        ...unknown.map((h) => ({
+          field: field(1, h),
+          message: `unknown column (the columns: ${CSV_COLUMNS.join(', ')})`,
+        })),
         ...missing.map((c) => ({ field: field(1, c), message: 'required column missing' })),
-        ...(records.length === 0 ? [{ field: 'csv', message: 'no rows: a header line and at least one row' }] : []),
+        ...(records.length === 0
+          ? [{ field: 'csv', message: 'no rows: a header line and at least one row' }]
+          : []),
       ],
     };
 
@@ -245,7 +252,8 @@ export function parseImport(csv: string): ParsedImport {
     if (!group) {
       const rowErrors: FieldError[] = [];
       const openingHours = parseHours(cell('opening_hours'));
-      if (typeof openingHours === 'string') rowErrors.push({ field: field(line, 'opening_hours'), message: openingHours });
+      if (typeof openingHours === 'string')
+        rowErrors.push({ field: field(line, 'opening_hours'), message: openingHours });
       const catchment = splitList(cell('catchment'), /[\s;,]+/);
       group = {
         id,
@@ -294,7 +302,8 @@ export function parseImport(csv: string): ParsedImport {
         else if (n !== undefined) service[key2] = n;
       }
       const accepting = parseYesNo(cell('accepting_referrals'));
-      if (typeof accepting === 'string') errors.push({ field: field(line, 'accepting_referrals'), message: accepting });
+      if (typeof accepting === 'string')
+        errors.push({ field: field(line, 'accepting_referrals'), message: accepting });
       else if (accepting !== undefined) service['acceptingReferrals'] = accepting;
       group.services.push(service);
       group.serviceLines.push(line);
@@ -317,10 +326,7 @@ export function parseImport(csv: string): ParsedImport {
 const lineOf = (e: FieldError) => Number(/^line (\d+)\./.exec(e.field)?.[1] ?? 0);
 
 /** Each issue at the line it came from: a service's row, else the agency's first row. */
-function issuesAt(
-  error: z.ZodError,
-  g: { firstLine: number; serviceLines: number[] },
-): FieldError[] {
+function issuesAt(error: z.ZodError, g: { firstLine: number; serviceLines: number[] }): FieldError[] {
   return error.issues.map((issue) => {
     const line =
       issue.path[0] === 'services' && typeof issue.path[1] === 'number'

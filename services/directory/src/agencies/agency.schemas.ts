@@ -151,7 +151,10 @@ export const SearchAgenciesQuerySchema = z
     pathway: Pathway.optional(),
     area: LocalAuthorityCode.optional().describe("The person's home council area: agencies serving it"),
     kind: AgencyKind.optional(),
-    sex: z.enum(['FEMALE', 'MALE']).optional().describe("The person's sex: services for the other only are left out"),
+    sex: z
+      .enum(['FEMALE', 'MALE'])
+      .optional()
+      .describe("The person's sex: services for the other only are left out"),
     age: z.coerce.number().int().min(0).max(130).optional(),
     sentenceMonths: z.coerce.number().int().min(0).max(1200).optional(),
     includeNotAccepting: z
@@ -176,6 +179,22 @@ export interface SearchPage {
   items: SearchHit[];
   nextCursor: string | null;
 }
+
+/** The largest CSV an import takes (its own body limit, above the JSON one). */
+export const CSV_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+export const CsvBodySchema = z.string().min(1, 'an empty file').max(CSV_BODY_LIMIT_BYTES);
+
+export const ImportAgenciesQuerySchema = z
+  .object({
+    dryRun: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true')
+      .describe('true: check the file and say what it would do, writing nothing'),
+  })
+  .strict();
+export type ImportAgenciesQuery = z.output<typeof ImportAgenciesQuerySchema>;
 
 /** What an import did, or would do (dryRun). */
 export interface ImportResult {

@@ -85,7 +85,9 @@ export class AgencyServicesAndCatchment1700000000300 implements MigrationInterfa
         CONSTRAINT "agency_service_agency_pathway_name_key" UNIQUE ("agency_id", "pathway", "name")
       )`);
     await q.query(`CREATE INDEX "agency_service_pathway_idx" ON "directory"."agency_service" ("pathway")`);
-    await q.query(`CREATE INDEX "agency_service_search_idx" ON "directory"."agency_service" USING gin ("search")`);
+    await q.query(
+      `CREATE INDEX "agency_service_search_idx" ON "directory"."agency_service" USING gin ("search")`,
+    );
     await q.query(
       `CREATE INDEX "agency_service_trgm_idx" ON "directory"."agency_service" USING gin ("search_text" ${ops})`,
     );
@@ -115,7 +117,10 @@ export class AgencyServicesAndCatchment1700000000300 implements MigrationInterfa
       [SEEDED_BY],
     );
     const housing: Array<[string, string]> = [
-      ...(councils as Array<{ gss: string; council: string }>).map((c): [string, string] => [c.gss, c.council]),
+      ...(councils as Array<{ gss: string; council: string }>).map((c): [string, string] => [
+        c.gss,
+        c.council,
+      ]),
       ...NORTH_EAST_AUTHORITIES,
     ];
     for (const [gss, council] of housing) {
@@ -137,7 +142,9 @@ export class AgencyServicesAndCatchment1700000000300 implements MigrationInterfa
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DELETE FROM "directory"."agency" WHERE "created_by" = $1 AND "kind" = 'HOUSING'`, [SEEDED_BY]);
+    await q.query(`DELETE FROM "directory"."agency" WHERE "created_by" = $1 AND "kind" = 'HOUSING'`, [
+      SEEDED_BY,
+    ]);
     await q.query(`DROP TABLE "directory"."agency_service"`);
     await q.query(`
       ALTER TABLE "directory"."agency"
