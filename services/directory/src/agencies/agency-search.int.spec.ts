@@ -200,7 +200,9 @@ describe('directory: services by pathway, catchment, eligibility, search and CSV
     expect(names(typing)[0]).toBe(`Edinburgh Recovery Hub ${tag} / Residential rehabilitation`);
     // A misspelling of a word, found by trigram similarity.
     const misspelt = await search({ q: `Trauma-informd mentorng ${tag}` });
+    expect(misspelt.match).toBe('near');
     expect(names(misspelt)[0]).toBe(`Shine Women's Mentoring ${tag} / Trauma-informed mentoring`);
+    expect(typing.match).toBe('words');
     // Ranked: every page is in falling rank.
     const ranks = typing.items.map((i) => i.rank);
     expect([...ranks].sort((a, b) => b - a)).toEqual(ranks);

@@ -147,7 +147,9 @@ export const SearchAgenciesQuerySchema = z
       .string()
       .max(200)
       .optional()
-      .describe('Words, as typed: each matches a word beginning with it; near spellings count too'),
+      .describe(
+        'Words, as typed: each matches a word beginning with it; when nothing does, near spellings (see match)',
+      ),
     pathway: Pathway.optional(),
     area: LocalAuthorityCode.optional().describe("The person's home council area: agencies serving it"),
     kind: AgencyKind.optional(),
@@ -176,6 +178,11 @@ export interface SearchHit {
 }
 
 export interface SearchPage {
+  /**
+   * How `q` matched: `words` (each word a prefix of a word of the service), `near` (no service
+   * matched so: near spellings, e.g. a misspelling), or `all` (no q).
+   */
+  match: 'all' | 'words' | 'near';
   items: SearchHit[];
   nextCursor: string | null;
 }

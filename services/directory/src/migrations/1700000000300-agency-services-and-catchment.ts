@@ -92,6 +92,13 @@ export class AgencyServicesAndCatchment1700000000300 implements MigrationInterfa
       `CREATE INDEX "agency_service_trgm_idx" ON "directory"."agency_service" USING gin ("search_text" ${ops})`,
     );
 
+    // Every word the services' search text holds, for near spellings: a typed word that matches
+    // no word is replaced by the known words most like it (pg_trgm's text-search integration).
+    await q.query(`CREATE TABLE "directory"."search_word" ("word" text PRIMARY KEY)`);
+    await q.query(
+      `CREATE INDEX "search_word_trgm_idx" ON "directory"."search_word" USING gin ("word" ${ops})`,
+    );
+
     // The North East's probation region serves its councils.
     await q.query(
       `UPDATE "directory"."agency" SET "catchment" = $1 WHERE "kind" = 'PROBATION' AND "local_authority" = 'E12000001'`,
@@ -139,9 +146,14 @@ export class AgencyServicesAndCatchment1700000000300 implements MigrationInterfa
         [gss, service, description, `${name} ${service} ${description} accommodation`],
       );
     }
+    await q.query(
+      `INSERT INTO "directory"."search_word" ("word")
+       SELECT "word" FROM ts_stat('SELECT "search" FROM "directory"."agency_service"') ON CONFLICT DO NOTHING`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE "directory"."search_word"`);
     await q.query(`DELETE FROM "directory"."agency" WHERE "created_by" = $1 AND "kind" = 'HOUSING'`, [
       SEEDED_BY,
     ]);
