@@ -59,7 +59,13 @@ async function main(): Promise<void> {
       '',
     ].join('\n');
     const file = path.join(__dirname, 'results', 'directory-search.md');
-    fs.writeFileSync(file, report);
+    // Formatted as the repository formats markdown, so the report is committed as written.
+    const prettier = await import('prettier');
+    const formatted = await prettier.format(report, {
+      ...(await prettier.resolveConfig(file)),
+      filepath: file,
+    });
+    fs.writeFileSync(file, formatted);
     process.stdout.write(`${report}\nwritten to ${file}\n`);
   } finally {
     await infra?.stop();
