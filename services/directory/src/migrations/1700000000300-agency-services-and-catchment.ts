@@ -85,6 +85,7 @@ export class AgencyServicesAndCatchment1700000000300 implements MigrationInterfa
         CONSTRAINT "agency_service_agency_pathway_name_key" UNIQUE ("agency_id", "pathway", "name")
       )`);
     await q.query(`CREATE INDEX "agency_service_pathway_idx" ON "directory"."agency_service" ("pathway")`);
+    await q.query(`CREATE INDEX "agency_service_agency_idx" ON "directory"."agency_service" ("agency_id")`);
     await q.query(
       `CREATE INDEX "agency_service_search_idx" ON "directory"."agency_service" USING gin ("search")`,
     );
