@@ -288,13 +288,40 @@ export class AgenciesService {
     let services = 0;
     const run = async (tx: EntityManager) => {
       const errors: typeof parsed.errors = [];
+      // The agencies the file names, found in two queries (by id, by kind, area and name) and
+      // locked, instead of one lookup per agency.
+      const ids = parsed.agencies.flatMap((a) => (a.id ? [a.id] : []));
+      const byId = new Map<string, Agency>();
+      if (ids.length)
+        for (const agency of await tx
+          .getRepository(Agency)
+          .createQueryBuilder('a')
+          .setLock('pessimistic_write')
+          .where('a.id = ANY(:ids::uuid[])', { ids })
+          .getMany())
+          byId.set(agency.id, agency);
+      const named = parsed.agencies.filter((a) => !a.id);
+      const byKey = new Map<string, Agency>();
+      const key = (kind: string, area: string, name: string) => `${kind}\u0000${area}\u0000${name}`;
+      if (named.length)
+        for (const agency of await tx
+          .getRepository(Agency)
+          .createQueryBuilder('a')
+          .setLock('pessimistic_write')
+          .where(
+            '(a.kind, a.local_authority, a.name) IN (SELECT * FROM unnest(:kinds::text[], :areas::text[], :names::text[]))',
+            {
+              kinds: named.map((a) => a.body.kind),
+              areas: named.map((a) => a.body.localAuthority),
+              names: named.map((a) => a.body.name),
+            },
+          )
+          .getMany())
+          byKey.set(key(agency.kind, agency.localAuthority, agency.name), agency);
       for (const a of parsed.agencies) {
         const existing = a.id
-          ? await tx.findOne(Agency, { where: { id: a.id }, lock: { mode: 'pessimistic_write' } })
-          : await tx.findOne(Agency, {
-              where: { kind: a.body.kind, localAuthority: a.body.localAuthority, name: a.body.name },
-              lock: { mode: 'pessimistic_write' },
-            });
+          ? byId.get(a.id)
+          : byKey.get(key(a.body.kind, a.body.localAuthority, a.body.name));
         if (a.id && !existing) {
           errors.push({ field: `line ${a.lines[0]}.agency_id`, message: `no agency with id ${a.id}` });
           continue;
@@ -304,17 +331,20 @@ export class AgenciesService {
         services += a.body.services.length;
         if (!dryRun && errors.length === 0) {
           try {
-            await tx.query('SAVEPOINT import_row');
-            await this.write(tx, existing?.id, a.body, by);
-            await tx.query('RELEASE SAVEPOINT import_row');
+            await this.write(tx, existing?.id, a.body, by, { refreshWords: false });
           } catch (e) {
             if (!(e instanceof AgencyAlreadyExistsError)) throw e;
-            await tx.query('ROLLBACK TO SAVEPOINT import_row');
             errors.push({ field: `line ${a.lines[0]}.agency_name`, message: e.message });
           }
         }
       }
       if (errors.length) refuse(errors);
+      // The word list, once for the whole file.
+      if (!dryRun)
+        await tx.query(
+          `INSERT INTO "directory"."search_word" ("word")
+           SELECT "word" FROM ts_stat('SELECT "search" FROM "directory"."agency_service"') ON CONFLICT DO NOTHING`,
+        );
     };
     await this.db.transaction(run);
     return { dryRun, rows: parsed.rows, agencies: counts, services };
@@ -326,6 +356,7 @@ export class AgenciesService {
     id: string | undefined,
     body: CreateAgencyBody,
     by: string,
+    { refreshWords = true }: { refreshWords?: boolean } = {},
   ): Promise<string> {
     const agencyId = id ?? randomUUID();
     const details = {
@@ -376,12 +407,13 @@ export class AgenciesService {
         })),
       );
       // New words join the word list near spellings are found in (never removed: a word no
-      // longer used only offers a spelling that finds nothing).
-      await tx.query(
-        `INSERT INTO "directory"."search_word" ("word")
+      // longer used only offers a spelling that finds nothing). An import does it once at the end.
+      if (refreshWords)
+        await tx.query(
+          `INSERT INTO "directory"."search_word" ("word")
          SELECT "word" FROM ts_stat($$SELECT "search" FROM "directory"."agency_service" WHERE "agency_id" = '${agencyId}'$$)
          ON CONFLICT DO NOTHING`,
-      );
+        );
     }
     return agencyId;
   }

@@ -100,6 +100,7 @@ export function toCsv(agencies: AgencyView[]): string {
 }
 
 const field = (line: number, column: string) => `line ${line}.${column}`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function splitList(text: string, by: RegExp): string[] {
   return text
@@ -247,6 +248,13 @@ export function parseImport(csv: string): ParsedImport {
     const line = info.lines;
     const cell = (c: Column) => unguard(record[c] ?? '');
     const id = cell('agency_id') || undefined;
+    if (id && !UUID.test(id)) {
+      errors.push({
+        field: field(line, 'agency_id'),
+        message: `"${id.slice(0, 60)}" is not an agency id (a UUID)`,
+      });
+      continue;
+    }
     const key = id ?? `${cell('kind')}\u0000${cell('local_authority')}\u0000${cell('agency_name')}`;
     let group = groups.get(key);
     if (!group) {

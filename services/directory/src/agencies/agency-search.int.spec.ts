@@ -284,6 +284,7 @@ describe('directory: services by pathway, catchment, eligibility, search and CSV
       `,Good Agency ${tag},HEALTH,${EDINBURGH},,Desk,,,Clinic,HEALTH,,ANY,,,,,,`,
       `,Bad Agency ${tag},NOT_A_KIND,S99,,Desk,MONDAY 9-5,,Clinic,SWIMMING,,ANY,abc,,,,,maybe`,
       `,Good Agency ${tag},HEALTH,${EDINBURGH},,Other desk,,,Second clinic,HEALTH,,ANY,,,,,,`,
+      `not-a-uuid,Named Agency ${tag},HEALTH,${EDINBURGH},,Desk,,,Clinic,HEALTH,,ANY,,,,,,`,
     ].join('\n');
     const r = await call('POST', '/agencies/import', ADMIN, { csv });
     expect(r.status).toBe(400);
@@ -298,6 +299,7 @@ describe('directory: services by pathway, catchment, eligibility, search and CSV
         'line 3.local_authority',
         'line 3.pathway',
         'line 4.contact_point',
+        'line 5.agency_id',
       ]),
     );
     const health = await call('GET', `/agencies?kind=HEALTH&localAuthority=${EDINBURGH}&limit=100`);
