@@ -6,7 +6,7 @@ import type { AgencyKind } from '@throughcare/contracts';
 import { ValidationFailedError } from '@throughcare/platform-errors';
 import { Agency } from './agency.entity';
 import { AgencyServiceOffer } from './agency-service.entity';
-import { MAX_LISTED_ERRORS, parseImport, toCsv } from './agency-csv';
+import { MAX_LISTED_ERRORS, parseImport, toCsv, type ImportedAgency } from './agency-csv';
 import { AgencyAlreadyExistsError, AgencyNotFoundError, InvalidCursorError } from './agency.errors';
 import type {
   AgencyPage,
@@ -318,6 +318,7 @@ export class AgenciesService {
           )
           .getMany())
           byKey.set(key(agency.kind, agency.localAuthority, agency.name), agency);
+      const fresh: typeof parsed.agencies = [];
       for (const a of parsed.agencies) {
         const existing = a.id
           ? byId.get(a.id)
@@ -329,13 +330,40 @@ export class AgenciesService {
         if (existing) counts.updated += 1;
         else counts.created += 1;
         services += a.body.services.length;
-        if (!dryRun && errors.length === 0) {
-          try {
-            await this.write(tx, existing?.id, a.body, by, { refreshWords: false });
-          } catch (e) {
-            if (!(e instanceof AgencyAlreadyExistsError)) throw e;
-            errors.push({ field: `line ${a.lines[0]}.agency_name`, message: e.message });
-          }
+        if (dryRun || errors.length > 0) continue;
+        // New agencies are written many at a time (below); a replacement, one at a time.
+        if (!existing) {
+          fresh.push(a);
+          continue;
+        }
+        try {
+          await this.write(tx, existing.id, a.body, by, { refreshWords: false });
+        } catch (e) {
+          if (!(e instanceof AgencyAlreadyExistsError)) throw e;
+          errors.push({ field: `line ${a.lines[0]}.agency_name`, message: e.message });
+        }
+      }
+      if (errors.length) refuse(errors);
+      for (let i = 0; i < fresh.length; i += IMPORT_BATCH) {
+        const batch = fresh.slice(i, i + IMPORT_BATCH);
+        try {
+          await tx.query('SAVEPOINT import_batch');
+          await this.insertMany(tx, batch, by);
+          await tx.query('RELEASE SAVEPOINT import_batch');
+        } catch (e) {
+          const unique =
+            e instanceof QueryFailedError && (e.driverError as { code?: string }).code === UNIQUE_VIOLATION;
+          if (!unique) throw e;
+          // Somewhere in the batch an agency's name is taken (by another agency of the file with
+          // another id, say): one at a time, so the error names its line.
+          await tx.query('ROLLBACK TO SAVEPOINT import_batch');
+          for (const a of batch)
+            try {
+              await this.write(tx, undefined, a.body, by, { refreshWords: false });
+            } catch (one) {
+              if (!(one instanceof AgencyAlreadyExistsError)) throw one;
+              errors.push({ field: `line ${a.lines[0]}.agency_name`, message: one.message });
+            }
         }
       }
       if (errors.length) refuse(errors);
@@ -348,6 +376,28 @@ export class AgenciesService {
     };
     await this.db.transaction(run);
     return { dryRun, rows: parsed.rows, agencies: counts, services };
+  }
+
+  /** Inserts new agencies and their services, many rows to a statement. */
+  private async insertMany(tx: EntityManager, agencies: ImportedAgency[], by: string): Promise<void> {
+    const rows = agencies.map((a) => ({ id: randomUUID(), body: a.body }));
+    await tx.insert(
+      Agency,
+      rows.map(({ id, body }) => ({
+        id,
+        name: body.name,
+        kind: body.kind,
+        localAuthority: body.localAuthority,
+        contactPoint: body.contactPoint,
+        catchment: body.catchment ?? [body.localAuthority],
+        openingHours: body.openingHours,
+        contacts: body.contacts,
+        createdBy: by,
+      })),
+    );
+    const services = rows.flatMap(({ id, body }) => body.services.map((s) => serviceRow(id, body, s)));
+    for (let i = 0; i < services.length; i += IMPORT_BATCH)
+      await tx.insert(AgencyServiceOffer, services.slice(i, i + IMPORT_BATCH));
   }
 
   /** Inserts or replaces one agency and its services in `tx`; answers its id. */
@@ -390,21 +440,7 @@ export class AgenciesService {
     if (body.services.length) {
       await tx.insert(
         AgencyServiceOffer,
-        body.services.map((s) => ({
-          id: randomUUID(),
-          agencyId,
-          pathway: s.pathway,
-          name: s.name,
-          description: s.description,
-          sex: s.sex,
-          minAge: s.minAge ?? null,
-          maxAge: s.maxAge ?? null,
-          minSentenceMonths: s.minSentenceMonths ?? null,
-          maxSentenceMonths: s.maxSentenceMonths ?? null,
-          capacity: s.capacity ?? null,
-          acceptingReferrals: s.acceptingReferrals,
-          searchText: searchTextOf(body, s),
-        })),
+        body.services.map((s) => serviceRow(agencyId, body, s)),
       );
       // New words join the word list near spellings are found in (never removed: a word no
       // longer used only offers a spelling that finds nothing). An import does it once at the end.
@@ -447,6 +483,28 @@ export class AgenciesService {
     this.trgmSchema.catch(() => (this.trgmSchema = undefined));
     return this.trgmSchema;
   }
+}
+
+/** Agencies (and, separately, services) one INSERT of an import carries. */
+const IMPORT_BATCH = 500;
+
+/** A service's row, with the search text made from it and its agency. */
+function serviceRow(agencyId: string, body: CreateAgencyBody, s: AgencyServiceBody) {
+  return {
+    id: randomUUID(),
+    agencyId,
+    pathway: s.pathway,
+    name: s.name,
+    description: s.description,
+    sex: s.sex,
+    minAge: s.minAge ?? null,
+    maxAge: s.maxAge ?? null,
+    minSentenceMonths: s.minSentenceMonths ?? null,
+    maxSentenceMonths: s.maxSentenceMonths ?? null,
+    capacity: s.capacity ?? null,
+    acceptingReferrals: s.acceptingReferrals,
+    searchText: searchTextOf(body, s),
+  };
 }
 
 interface SearchRow {

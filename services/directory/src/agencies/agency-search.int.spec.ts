@@ -314,6 +314,25 @@ describe('directory: services by pathway, catchment, eligibility, search and CSV
     );
   });
 
+  it('names the line of a new agency whose name another row of the file takes, and writes nothing', async () => {
+    const header =
+      'agency_id,agency_name,kind,local_authority,catchment,contact_point,opening_hours,contacts,service_name,pathway,description,sex,min_age,max_age,min_sentence_months,max_sentence_months,capacity,accepting_referrals';
+    // Row 2 renames the recovery hub to the name row 3 gives a new agency of the same kind and area.
+    const csv = [
+      header,
+      `${recovery.id},Clash ${tag},ADDICTION,${EDINBURGH},,Duty worker,,,Recovery café,DRUGS_AND_ALCOHOL,,ANY,,,,,,`,
+      `,Clash ${tag},ADDICTION,${EDINBURGH},,Desk,,,Drop-in,DRUGS_AND_ALCOHOL,,ANY,,,,,,`,
+    ].join('\n');
+    const r = await call('POST', '/agencies/import', ADMIN, { csv });
+    expect(r.status).toBe(400);
+    expect(((r.body as { errors: { field: string }[] }).errors ?? []).map((e) => e.field)).toEqual([
+      'line 3.agency_name',
+    ]);
+    expect(((await call('GET', `/agencies/${recovery.id}`)).body as AgencyView).name).toBe(
+      `Edinburgh Recovery Hub ${tag}`,
+    );
+  });
+
   it('takes CSV on the import route only, from administrators only', async () => {
     expect((await call('POST', '/agencies', ADMIN, { csv: 'a,b\n1,2' })).status).toBe(415);
     expect((await call('POST', '/agencies/import', ADMIN, { json: { csv: 'x' } })).status).toBe(400);
