@@ -108,6 +108,8 @@ interface SideFixtures {
   agencyClientId: string;
   /** A staff account (nobody signs in with it), for the administration API's staff routes. */
   staffId: string;
+  /** An agency of the side's area used by nothing else, which the replacement write rewrites as it was. */
+  spareAgency: { id: string; body: Record<string, unknown> };
 }
 
 interface Fixtures {
@@ -125,7 +127,7 @@ interface Req {
 
 interface Policy {
   app: AppName;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** As in the OpenAPI document. */
   path: string;
   /** Why anybody may call it (the route's @PublicRoute). */
@@ -599,6 +601,15 @@ const POLICY: Policy[] = [
   {
     app: 'directory',
     method: 'GET',
+    path: '/agencies/eligible',
+    admitted: EVERY_ROLE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/agencies/eligible?pathway=ACCOMMODATION&area=S12000036&sentenceMonths=18' }),
+  },
+  {
+    app: 'directory',
+    method: 'GET',
     path: '/agencies/export',
     admitted: EVERY_ROLE,
     write: false,
@@ -636,6 +647,20 @@ const POLICY: Policy[] = [
         contactPoint: 'Duty team',
       },
     }),
+  },
+  {
+    app: 'directory',
+    method: 'PUT',
+    path: '/agencies/{id}',
+    admitted: { administrator: 'all' },
+    write: true,
+    writeOrder: 100,
+    columns: A_B_MISSING,
+    // Each side's spare agency, written back exactly as it was created (a repeat changes nothing).
+    request: (f, c, side) =>
+      c === 'A' || c === 'B'
+        ? { path: `/agencies/${f.side[c].spareAgency.id}`, body: f.side[c].spareAgency.body }
+        : { path: `/agencies/${missingUuid()}`, body: f.side[side].spareAgency.body },
   },
   // ── orchestrator ──
   {
@@ -1033,7 +1058,7 @@ interface Answer {
 
 async function send(
   app: AppName,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   url: string,
   body: unknown,
   headers: Record<string, string>,
@@ -1266,8 +1291,22 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     return r.body.userId;
   })();
 
-  const [m, movementEventId, releasablePersonId, appointmentId, c, agencyClientId, staffId] =
-    await Promise.all([main, movement, releasable, appointment, client, agencyClient, staff]);
+  const spareAgency = (async () => {
+    const body = {
+      name: `Matrix spare agency ${side} ${randomBytes(4).toString('hex')}`,
+      kind: 'MENTORING',
+      localAuthority,
+      contactPoint: 'Duty team',
+      services: [{ pathway: 'ATTITUDES_THINKING_AND_BEHAVIOUR', name: 'Mentoring' }],
+    };
+    const r = await api<{ id?: string }>('directory', 'POST', '/agencies', ADMIN_DRIVER, body);
+    if (r.status !== 201 || !r.body.id)
+      throw new Error(`adding side ${side}'s spare agency: ${r.status} ${JSON.stringify(r.body)}`);
+    return { id: r.body.id, body };
+  })();
+
+  const [m, movementEventId, releasablePersonId, appointmentId, c, agencyClientId, staffId, spare] =
+    await Promise.all([main, movement, releasable, appointment, client, agencyClient, staff, spareAgency]);
   return {
     establishment,
     localAuthority,
@@ -1279,6 +1318,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     clientId: c.clientId,
     agencyClientId,
     staffId,
+    spareAgency: spare,
   };
 }
 
@@ -1478,7 +1518,7 @@ function unknownRoute(op: Policy, p: MatrixPrincipal): Promise<{ url: string; an
     const url = op.app === 'identity' ? '/admin/authz-matrix-no-such-route' : '/authz-matrix/no-such-route';
     hit = headersFor(op, p).then(async (headers) => ({
       url,
-      answer: await send(op.app, op.method, url, op.method === 'POST' ? {} : undefined, headers),
+      answer: await send(op.app, op.method, url, op.method === 'GET' ? undefined : {}, headers),
     }));
     unknownRoutes.set(key, hit);
   }

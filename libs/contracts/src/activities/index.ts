@@ -37,6 +37,31 @@ export interface AgencyContact {
 export interface DirectoryActivities {
   /** Fails with a non-retryable `AGENCY_NOT_FOUND` when no agency of that kind serves that area. */
   findAgency(input: { localAuthority: string; kind: AgencyKind }): Promise<AgencyContact>;
+  /**
+   * The agency a need is referred to, by the directory's eligibility rule (README "Which agency a
+   * need goes to"), leaving out the agencies already tried for it. `choice` is null when no
+   * eligible agency is left: a gap, not a failure.
+   */
+  chooseAgency(input: AgencyChoiceInput): Promise<AgencyChoice>;
+}
+
+export interface AgencyChoiceInput {
+  pathway: Pathway;
+  localAuthority: string;
+  /** Left out when not known: services bounded by what is unknown are then not chosen. */
+  sentenceMonths?: number;
+  sex?: 'FEMALE' | 'MALE';
+  age?: number;
+  /** Agencies already tried for this need (declined, or withdrawn from). */
+  exclude: string[];
+}
+
+export interface AgencyChoice {
+  /** The rule's version, recorded with the referral it leads to. */
+  rule: string;
+  choice: (AgencyContact & { serviceId: string; serviceName: string }) | null;
+  /** Eligible agencies after the choice (at most 49 counted): how many declines are left. */
+  alternatives: number;
 }
 
 export interface ReferralActivities {

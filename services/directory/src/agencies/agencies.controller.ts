@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -22,6 +22,9 @@ import {
   CsvBodySchema,
   ImportAgenciesQuerySchema,
   SearchAgenciesQuerySchema,
+  EligibleAgenciesQuerySchema,
+  type EligibleAgencies,
+  type EligibleAgenciesQuery,
   type ImportAgenciesQuery,
   type ImportResult,
   type SearchAgenciesQuery,
@@ -88,6 +91,27 @@ export class AgenciesController {
     @Query(new ZodValidationPipe(SearchAgenciesQuerySchema, 'query')) query: SearchAgenciesQuery,
   ): Promise<SearchPage> {
     return this.agencies.search(query);
+  }
+
+  @Get('eligible')
+  @Access(...EVERY_ROLE)
+  @ApiOperation({
+    summary: 'The services a need may be referred to, best first (the first is the choice)',
+    description:
+      "Eligible: on the need's pathway, taking referrals, the agency's catchment holding the area, not " +
+      'excluded; bounds the service sets (sex, age, sentence) met by what is given (a bound on something not ' +
+      "given is not met). Best first: the pathway's lead kind of agency, a service for the person's sex or age " +
+      'before a general one, an agency listed in the area before one serving it from elsewhere, the smaller ' +
+      'catchment, more places, then name. `because` shows each criterion; `rule` is its version. README: ' +
+      '"Which agency a need goes to".',
+  })
+  @ApiQueryFromZod(EligibleAgenciesQuerySchema)
+  @ApiResponse({ status: 200, description: 'Eligible services with their agencies, best first' })
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  eligible(
+    @Query(new ZodValidationPipe(EligibleAgenciesQuerySchema, 'query')) query: EligibleAgenciesQuery,
+  ): Promise<EligibleAgencies> {
+    return this.agencies.eligible(query);
   }
 
   @Get('export')
@@ -158,5 +182,28 @@ export class AgenciesController {
     @Body(new ZodValidationPipe(CreateAgencyBodySchema, 'body')) body: CreateAgencyBody,
   ): Promise<AgencyView> {
     return this.agencies.create(body, actorOf(principal));
+  }
+
+  @Put(':id')
+  @Access('administrator')
+  @ApiOperation({
+    summary: "Replace an agency's details and services (administrators)",
+    description:
+      'The body is the whole agency, as for adding one: its services replace those it had. Its id and ' +
+      'creation stay; updatedAt and updatedBy ("client:<clientId>") are recorded. Sending the same body ' +
+      'again changes nothing but updatedAt.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody(apiBodyFromZod(CreateAgencyBodySchema))
+  @ApiResponse({ status: 200, description: 'The agency as it now stands' })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: 'No such agency (problem+json)' })
+  @ApiResponse({ status: 409, description: 'Another agency of that name already serves that area' })
+  replace(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ZodValidationPipe(AgencyIdSchema, 'id')) id: string,
+    @Body(new ZodValidationPipe(CreateAgencyBodySchema, 'body')) body: CreateAgencyBody,
+  ): Promise<AgencyView> {
+    return this.agencies.replace(id, body, actorOf(principal));
   }
 }

@@ -4,18 +4,17 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
-import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
+import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { bearer, type TestPrincipal, mockActivityEnvironment } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../app.module';
-import { loadDirectoryConfig } from '../config';
 import { AgenciesService } from './agencies.service';
 import type { AgencyPage, AgencyView } from './agency.schemas';
 import { createDirectoryActivities } from './directory.activities';
 import type { findAgencyWorkflow } from './test-workflows/find-agency.workflow';
+import { directoryConfig, startDirectory } from './directory-app.spec-support';
 
-const config = loadDirectoryConfig({ ...process.env, PORT: '0' });
+const config = directoryConfig;
 const EDINBURGH = 'S12000036';
 const DIRECTORY_AUDIENCE = 'urn:throughcare:directory';
 
@@ -44,13 +43,7 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
   let base: string;
 
   beforeAll(async () => {
-    app = await bootstrapService({
-      module: AppModule.forRoot(config),
-      name: 'directory',
-      port: 0,
-      logLevels: ['error'],
-    });
-    base = `http://127.0.0.1:${listeningPort(app)}`;
+    ({ app, base } = await startDirectory());
   });
 
   afterAll(async () => {
@@ -157,6 +150,60 @@ describe('directory service (real Postgres, NATS, Temporal)', () => {
     const duplicate = await post('/agencies', body);
     expect(duplicate.status).toBe(409);
     expect(await duplicate.json()).toMatchObject({ code: 'AGENCY_ALREADY_EXISTS' });
+  });
+
+  it("replaces an agency's details and services (PUT): kept id and creation, recorded updater; 404, 409 and 400 as for adding", async () => {
+    const put = async (path: string, body: unknown, as: TestPrincipal | null = ADMINISTRATOR) =>
+      fetch(`${base}${path}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...(await authAs(as)) },
+        body: JSON.stringify(body),
+      });
+    const first = (await (await post('/agencies', anAgencyBody())).json()) as AgencyView;
+    const other = anAgencyBody();
+    expect((await post('/agencies', other)).status).toBe(201);
+    const replacement = {
+      ...anAgencyBody(),
+      contactPoint: 'Housing options, evenings',
+      catchment: [EDINBURGH, 'S12000019'],
+      services: [{ pathway: 'ACCOMMODATION', name: 'Tenancy sustainment', sex: 'WOMEN' }],
+    };
+
+    const replaced = await put(`/agencies/${first.id}`, replacement);
+    expect(replaced.status).toBe(200);
+    const view = (await replaced.json()) as AgencyView;
+    const administratorClient = clientIdIn(await bearer(ADMINISTRATOR, DIRECTORY_AUDIENCE));
+    expect(view).toMatchObject({
+      id: first.id,
+      name: replacement.name,
+      contactPoint: 'Housing options, evenings',
+      catchment: [EDINBURGH, 'S12000019'],
+      createdAt: first.createdAt,
+      createdBy: first.createdBy,
+      updatedBy: `client:${administratorClient}`,
+    });
+    expect(view.services.map((s) => [s.pathway, s.name, s.sex])).toEqual([
+      ['ACCOMMODATION', 'Tenancy sustainment', 'WOMEN'],
+    ]);
+    expect(await (await get(`/agencies/${first.id}`)).json()).toEqual(view);
+
+    // Taking another agency's name in its area: 409, and nothing changed.
+    const clash = await put(`/agencies/${first.id}`, { ...replacement, name: other.name });
+    expect(clash.status).toBe(409);
+    expect(await clash.json()).toMatchObject({ code: 'AGENCY_ALREADY_EXISTS' });
+    expect(await (await get(`/agencies/${first.id}`)).json()).toEqual(view);
+
+    const missing = await put(`/agencies/${randomUUID()}`, replacement);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'AGENCY_NOT_FOUND' });
+    const invalid = await put(`/agencies/${first.id}`, { ...replacement, kind: 'BAKERY' });
+    expect(invalid.status).toBe(400);
+    expect(
+      ((await invalid.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field),
+    ).toEqual(['kind']);
+    // Only administrators replace: another role meets the route as if it did not exist.
+    const refused = await put(`/agencies/${first.id}`, replacement, { roles: ['manager'] });
+    expect(refused.status).toBe(404);
   });
 
   it('answers a bad body with 400 problem+json naming each field', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError, Repository, type EntityManager } from 'typeorm';
-import type { AgencyKind } from '@throughcare/contracts';
+import type { AgencyKind, Pathway } from '@throughcare/contracts';
 import { ValidationFailedError } from '@throughcare/platform-errors';
 import { Agency } from './agency.entity';
 import { AgencyServiceOffer } from './agency-service.entity';
@@ -14,9 +14,12 @@ import type {
   AgencyServiceView,
   AgencyView,
   CreateAgencyBody,
+  EligibleAgencies,
+  EligibleAgenciesQuery,
   ImportResult,
   ListAgenciesQuery,
   SearchAgenciesQuery,
+  SearchHit,
   SearchPage,
 } from './agency.schemas';
 
@@ -245,20 +248,89 @@ export class AgenciesService {
       match: phase,
       items: page.map((r) => ({
         rank: Number(r.rank),
-        agency: {
-          id: r.agency_id,
-          name: r.agency_name,
-          kind: r.agency_kind,
-          localAuthority: r.agency_local_authority,
-          contactPoint: r.agency_contact_point,
-          catchment: r.agency_catchment,
-        },
+        agency: agencySummary(r),
         service: serviceView(r),
       })),
       nextCursor:
         rows.length > query.limit && last
           ? encodeSearchCursor({ phase, rank: Number(last.rank), name: last.agency_name, id: last.id })
           : null,
+    };
+  }
+
+  /**
+   * The services a need may be referred to, best first: the first is the journey's choice, and a
+   * decline moves to the next agency (README "Which agency a need goes to"; rule `ELIGIBILITY_RULE`).
+   *
+   * Eligible: a service on the need's pathway, taking referrals, of an agency whose catchment holds
+   * the person's home area and which has not been tried for this need (`exclude`). A bound the
+   * service sets (sex, age, sentence length) must be met by what is known of the person; what is
+   * not known (the reception carries no sex or age yet) does not meet it, so such a service is
+   * offered only when it is known.
+   *
+   * Best first: an agency of the pathway's lead kind (LEAD_KINDS); a service for the person's sex
+   * or age band before a general one; an agency listed in the person's own area before one
+   * serving it from elsewhere; the smaller catchment; more places (capacity; unknown last); then
+   * agency name and service id, so the same directory always gives the same order.
+   */
+  async eligible(query: EligibleAgenciesQuery): Promise<EligibleAgencies> {
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const area = p(query.area);
+    const where = [
+      `s."pathway" = ${p(query.pathway)}`,
+      `s."accepting_referrals"`,
+      `a."catchment" @> ARRAY[${area}]::text[]`,
+    ];
+    if (query.exclude.length) where.push(`a."id" <> ALL(${p(query.exclude)}::uuid[])`);
+    where.push(
+      query.sex ? `s."sex" IN ('ANY', ${p(query.sex === 'FEMALE' ? 'WOMEN' : 'MEN')})` : `s."sex" = 'ANY'`,
+    );
+    if (query.age === undefined) where.push(`s."min_age" IS NULL AND s."max_age" IS NULL`);
+    else {
+      const age = p(query.age);
+      where.push(`coalesce(s."min_age", 0) <= ${age} AND ${age} <= coalesce(s."max_age", 130)`);
+    }
+    if (query.sentenceMonths === undefined)
+      where.push(`s."min_sentence_months" IS NULL AND s."max_sentence_months" IS NULL`);
+    else {
+      const months = p(query.sentenceMonths);
+      where.push(
+        `coalesce(s."min_sentence_months", 0) <= ${months} AND ${months} <= coalesce(s."max_sentence_months", 2147483647)`,
+      );
+    }
+    const sql = `
+      SELECT s."id", s."agency_id", s."pathway", s."name", s."description", s."sex", s."min_age", s."max_age",
+             s."min_sentence_months", s."max_sentence_months", s."capacity", s."accepting_referrals",
+             a."name" AS "agency_name", a."kind" AS "agency_kind", a."local_authority" AS "agency_local_authority",
+             a."contact_point" AS "agency_contact_point", a."catchment" AS "agency_catchment",
+             a."kind" = ANY(${p(LEAD_KINDS[query.pathway])}::text[]) AS "lead_kind",
+             (s."sex" <> 'ANY' OR s."min_age" IS NOT NULL OR s."max_age" IS NOT NULL) AS "specific",
+             a."local_authority" = ${area} AS "listed_in_area",
+             cardinality(a."catchment") AS "catchment_size"
+        FROM "directory"."agency_service" s JOIN "directory"."agency" a ON a."id" = s."agency_id"
+       WHERE ${where.join(' AND ')}
+       ORDER BY "lead_kind" DESC, "specific" DESC, "listed_in_area" DESC, "catchment_size" ASC,
+                s."capacity" DESC NULLS LAST, a."name" ASC, s."id" ASC
+       LIMIT ${p(query.limit)}`;
+    const rows = (await this.db.query(sql, params)) as Array<
+      SearchRow & { lead_kind: boolean; specific: boolean; listed_in_area: boolean; catchment_size: number }
+    >;
+    return {
+      rule: ELIGIBILITY_RULE,
+      items: rows.map((r) => ({
+        agency: agencySummary(r),
+        service: serviceView(r),
+        because: {
+          leadKind: r.lead_kind,
+          specific: r.specific,
+          listedInArea: r.listed_in_area,
+          catchmentSize: Number(r.catchment_size),
+        },
+      })),
     };
   }
 
@@ -383,17 +455,7 @@ export class AgenciesService {
     const rows = agencies.map((a) => ({ id: randomUUID(), body: a.body }));
     await tx.insert(
       Agency,
-      rows.map(({ id, body }) => ({
-        id,
-        name: body.name,
-        kind: body.kind,
-        localAuthority: body.localAuthority,
-        contactPoint: body.contactPoint,
-        catchment: body.catchment ?? [body.localAuthority],
-        openingHours: body.openingHours,
-        contacts: body.contacts,
-        createdBy: by,
-      })),
+      rows.map(({ id, body }) => ({ id, ...agencyDetails(body), createdBy: by })),
     );
     const services = rows.flatMap(({ id, body }) => body.services.map((s) => serviceRow(id, body, s)));
     for (let i = 0; i < services.length; i += IMPORT_BATCH)
@@ -409,15 +471,7 @@ export class AgenciesService {
     { refreshWords = true }: { refreshWords?: boolean } = {},
   ): Promise<string> {
     const agencyId = id ?? randomUUID();
-    const details = {
-      name: body.name,
-      kind: body.kind,
-      localAuthority: body.localAuthority,
-      contactPoint: body.contactPoint,
-      catchment: body.catchment ?? [body.localAuthority],
-      openingHours: body.openingHours,
-      contacts: body.contacts,
-    };
+    const details = agencyDetails(body);
     try {
       await tx.query('SAVEPOINT agency_write');
       if (id) {
@@ -488,6 +542,19 @@ export class AgenciesService {
 /** Agencies (and, separately, services) one INSERT of an import carries. */
 const IMPORT_BATCH = 500;
 
+/** An agency's columns as the body gives them (its catchment is its own area unless stated). */
+function agencyDetails(body: CreateAgencyBody) {
+  return {
+    name: body.name,
+    kind: body.kind,
+    localAuthority: body.localAuthority,
+    contactPoint: body.contactPoint,
+    catchment: body.catchment ?? [body.localAuthority],
+    openingHours: body.openingHours,
+    contacts: body.contacts,
+  };
+}
+
 /** A service's row, with the search text made from it and its agency. */
 function serviceRow(agencyId: string, body: CreateAgencyBody, s: AgencyServiceBody) {
   return {
@@ -507,8 +574,39 @@ function serviceRow(agencyId: string, body: CreateAgencyBody, s: AgencyServiceBo
   };
 }
 
+/** The version of the rule `eligible` applies: a change of order or of criteria is a new version. */
+export const ELIGIBILITY_RULE = 'eligibility-v1';
+
+/**
+ * The kinds of agency that lead on each pathway (chosen before others that offer it): the
+ * resettlement pathways' usual providers. CJSW and probation are referred to for supervision on
+ * every sentence by the journey itself, so they lead on none here.
+ */
+export const LEAD_KINDS: Record<Pathway, AgencyKind[]> = {
+  ACCOMMODATION: ['HOUSING'],
+  ATTITUDES_THINKING_AND_BEHAVIOUR: ['MENTORING'],
+  CHILDREN_FAMILIES_AND_COMMUNITY: ['FAMILY_SUPPORT'],
+  DRUGS_AND_ALCOHOL: ['ADDICTION'],
+  EDUCATION_SKILLS_AND_WORK: ['BENEFITS_AND_EMPLOYMENT'],
+  FINANCE_AND_ID: ['BENEFITS_AND_EMPLOYMENT'],
+  HEALTH: ['HEALTH'],
+  WOMEN_ABUSE_AND_VIOLENCE: ['WOMENS_SERVICE'],
+  WOMEN_SEX_WORK: ['WOMENS_SERVICE'],
+};
+
+function agencySummary(r: SearchRow): SearchHit['agency'] {
+  return {
+    id: r.agency_id,
+    name: r.agency_name,
+    kind: r.agency_kind,
+    localAuthority: r.agency_local_authority,
+    contactPoint: r.agency_contact_point,
+    catchment: r.agency_catchment,
+  };
+}
+
 interface SearchRow {
-  rank: number | string;
+  rank?: number | string;
   id: string;
   agency_id: string;
   pathway: AgencyServiceView['pathway'];

@@ -2,15 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { Client } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { bearer, clientToken, registerClient, requireEnv, type TestPrincipal } from '@throughcare/testing';
-import { AppModule } from '../app.module';
-import { loadDirectoryConfig } from '../config';
+import { directoryConfig, startDirectory } from './directory-app.spec-support';
 
 // Agencies' API clients registered through the directory (issue 8): the directory in process,
 // the test infrastructure's identity provider as the registrar's counterpart, real tokens.
 
-const config = loadDirectoryConfig({ ...process.env, PORT: '0' });
+const config = directoryConfig;
 const issuer = requireEnv('AUTH_ISSUER');
 const DIRECTORY = 'urn:throughcare:directory';
 const ADMINISTRATOR: TestPrincipal = { roles: ['administrator'], label: 'agency clients spec' };
@@ -79,13 +77,7 @@ describe('agencies’ API clients through the directory (real identity provider,
 
   beforeAll(async () => {
     expect(config.DIRECTORY_REGISTRAR_SECRET).toBeDefined();
-    app = await bootstrapService({
-      module: AppModule.forRoot(config),
-      name: 'directory',
-      port: 0,
-      logLevels: ['error'],
-    });
-    base = `http://127.0.0.1:${listeningPort(app)}`;
+    ({ app, base } = await startDirectory());
     agencyA = await newAgency();
     agencyB = await newAgency();
     const token = (await bearer(ADMINISTRATOR, DIRECTORY))['authorization']!.slice('Bearer '.length);

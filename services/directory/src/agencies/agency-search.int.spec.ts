@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { bearer, type TestPrincipal } from '@throughcare/testing';
-import { AppModule } from '../app.module';
-import { loadDirectoryConfig } from '../config';
 import { AgenciesService } from './agencies.service';
+import { DIRECTORY_AUDIENCE, startDirectory } from './directory-app.spec-support';
 import { CSV_BODY_LIMIT_BYTES, type AgencyView, type SearchPage } from './agency.schemas';
 
 // The directory in depth (issue 9): services by resettlement pathway, catchment, eligibility,
 // ranked search while typing, CSV export and import, against real Postgres.
 
-const config = loadDirectoryConfig({ ...process.env, PORT: '0' });
-const AUDIENCE = 'urn:throughcare:directory';
+const AUDIENCE = DIRECTORY_AUDIENCE;
 const ADMIN: TestPrincipal = { roles: ['administrator'] };
 const READER: TestPrincipal = { roles: ['prison-staff'], establishments: ['BAR'] };
 const EDINBURGH = 'S12000036';
@@ -25,14 +22,9 @@ describe('directory: services by pathway, catchment, eligibility, search and CSV
   const tag = `zq${randomUUID().replace(/-/g, '').slice(0, 8)}`;
 
   beforeAll(async () => {
-    app = await bootstrapService({
-      module: AppModule.forRoot(config),
-      name: 'directory',
-      port: 0,
-      logLevels: ['error'],
+    ({ app, base } = await startDirectory({
       csv: { routes: ['/agencies/import'], bodyLimitBytes: CSV_BODY_LIMIT_BYTES },
-    });
-    base = `http://127.0.0.1:${listeningPort(app)}`;
+    }));
   });
   afterAll(async () => {
     await app?.close();

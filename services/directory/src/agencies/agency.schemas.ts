@@ -193,6 +193,65 @@ export interface SearchPage {
   nextCursor: string | null;
 }
 
+// ── Choosing the agency a need is referred to ──
+
+export const EligibleAgenciesQuerySchema = z
+  .object({
+    pathway: Pathway.describe('The need'),
+    area: LocalAuthorityCode.describe("The person's home council area"),
+    sentenceMonths: z.coerce.number().int().min(0).max(1200).optional(),
+    sex: z
+      .enum(['FEMALE', 'MALE'])
+      .optional()
+      .describe('When unknown, services for one sex only are not chosen'),
+    age: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(130)
+      .optional()
+      .describe('When unknown, age-banded services are not chosen'),
+    exclude: z
+      .string()
+      .max(37 * 50)
+      .optional()
+      .transform((v, ctx) => {
+        const ids = v ? v.split(',').filter(Boolean) : [];
+        for (const id of ids)
+          if (!z.uuid().safeParse(id).success) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `${JSON.stringify(id.slice(0, 40))} is not an agency id`,
+            });
+            return z.NEVER;
+          }
+        return ids;
+      })
+      .describe('Agencies already tried for this need (comma-separated ids): they are left out'),
+    limit: z.coerce.number().int().min(1).max(50).default(10),
+  })
+  .strict();
+export type EligibleAgenciesQuery = z.output<typeof EligibleAgenciesQuerySchema>;
+
+/** One eligible service, in the order the rule ranks them (the first is the choice). */
+export interface EligibleService {
+  agency: Pick<AgencyView, 'id' | 'name' | 'kind' | 'localAuthority' | 'contactPoint' | 'catchment'>;
+  service: AgencyServiceView;
+  /** Why it stands where it does: the rule's criteria as they apply to it. */
+  because: {
+    leadKind: boolean;
+    specific: boolean;
+    listedInArea: boolean;
+    catchmentSize: number;
+  };
+}
+
+export interface EligibleAgencies {
+  /** The rule's version (README "Which agency a need goes to"). */
+  rule: string;
+  items: EligibleService[];
+}
+
 /** The largest CSV an import takes (its own body limit, above the JSON one). */
 export const CSV_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 

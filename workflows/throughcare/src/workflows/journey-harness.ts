@@ -56,6 +56,7 @@ export type Effect =
       dueBy: string;
     }
   | { kind: 'agencyLookedUp'; localAuthority: string; agencyKind: string }
+  | { kind: 'agencyChosen'; pathway: string; localAuthority: string; exclude: string[] }
   | {
       kind: 'referralSent';
       key: string;
@@ -121,6 +122,8 @@ export interface RecordingOptions {
   /** The test environment's client, for `openNextEpisode` (it really starts the next episode). */
   client?: Client;
   agencyMissing?: boolean;
+  /** Agencies the directory would offer for every need, best first (chooseAgency); none by default. */
+  eligibleAgencies?: string[];
   /**
    * Makes cancelMeeting fail: `transient` fails its first two attempts (retried by the activity
    * policy), `permanent` always fails non-retryable with MEETING_NOT_FOUND (as the service does for
@@ -212,6 +215,31 @@ export function recordingActivities(options: RecordingOptions = {}) {
         kind: i.kind,
         localAuthority: i.localAuthority,
         contactPoint: 'Justice Social Work duty team',
+      };
+    },
+    async chooseAgency(i) {
+      effects.push({
+        kind: 'agencyChosen',
+        pathway: i.pathway,
+        localAuthority: i.localAuthority,
+        exclude: i.exclude,
+      });
+      const left = (options.eligibleAgencies ?? []).filter((id) => !i.exclude.includes(id));
+      const [first] = left;
+      return {
+        rule: 'harness',
+        choice: first
+          ? {
+              agencyId: first,
+              name: `Agency ${first}`,
+              kind: 'HOUSING',
+              localAuthority: i.localAuthority,
+              contactPoint: 'Duty team',
+              serviceId: `${first}-${i.pathway}`,
+              serviceName: i.pathway,
+            }
+          : null,
+        alternatives: Math.max(0, left.length - 1),
       };
     },
   };
