@@ -185,6 +185,15 @@ describe('directory: which agency a need goes to (eligibility rule, real Postgre
     const bad = await call('GET', `/agencies/eligible?pathway=FINANCE_AND_ID&area=${SIAR}&exclude=nope`);
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ errors: [{ field: 'exclude' }] });
+    // Over 20 agencies tried is refused over HTTP (a request line must stay short); the journey's
+    // activity takes them as an array.
+    const many = Array.from({ length: 21 }, () => randomUUID()).join(',');
+    const tooMany = await call(
+      'GET',
+      `/agencies/eligible?pathway=FINANCE_AND_ID&area=${SIAR}&exclude=${many}`,
+    );
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body).toMatchObject({ errors: [{ field: 'exclude' }] });
     const noPathway = await call('GET', `/agencies/eligible?area=${SIAR}`);
     expect(noPathway.status).toBe(400);
     expect(noPathway.body).toMatchObject({ errors: [{ field: 'pathway' }] });
@@ -209,7 +218,8 @@ describe('directory: which agency a need goes to (eligibility rule, real Postgre
         }),
       ) as Promise<AgencyChoice>;
 
-    const tried: string[] = [...others];
+    // Tried agencies that are no longer listed (30 of them) change nothing.
+    const tried: string[] = [...others, ...Array.from({ length: 30 }, () => randomUUID())];
     const order: Array<[string | undefined, number]> = [];
     for (;;) {
       const { rule, choice, alternatives } = await choose(tried);

@@ -195,6 +195,10 @@ export interface SearchPage {
 
 // ── Choosing the agency a need is referred to ──
 
+/** Agencies an HTTP query may leave out (`exclude`); the chooseAgency activity takes up to MAX_EXCLUDED. */
+export const MAX_EXCLUDED_BY_QUERY = 20;
+export const MAX_EXCLUDED = 500;
+
 export const EligibleAgenciesQuerySchema = z
   .object({
     pathway: Pathway.describe('The need'),
@@ -213,7 +217,9 @@ export const EligibleAgenciesQuerySchema = z
       .describe('When unknown, age-banded services are not chosen'),
     exclude: z
       .string()
-      .max(37 * 50)
+      // 20 ids: a request line stays far below the 16 KiB Node refuses before any code runs (the
+      // journey's activity takes more, as an array).
+      .max(37 * MAX_EXCLUDED_BY_QUERY)
       .optional()
       .transform((v, ctx) => {
         const ids = v ? v.split(',').filter(Boolean) : [];

@@ -1,8 +1,22 @@
 import type { AgencyChoice, AgencyContact, DirectoryActivities } from '@throughcare/contracts';
 import { parseOrThrow } from '@throughcare/platform-errors';
+import { z } from 'zod';
 import { withApplicationFailures } from '@throughcare/platform-temporal';
 import type { AgenciesService } from './agencies.service';
-import { EligibleAgenciesQuerySchema } from './agency.schemas';
+import { EligibleAgenciesQuerySchema, MAX_EXCLUDED } from './agency.schemas';
+
+/** The activity's input: as the HTTP query's, with the agencies tried as an array (up to MAX_EXCLUDED). */
+const ChooseAgencyInputSchema = EligibleAgenciesQuerySchema.pick({
+  pathway: true,
+  sentenceMonths: true,
+  sex: true,
+  age: true,
+})
+  .extend({
+    localAuthority: EligibleAgenciesQuerySchema.shape.area,
+    exclude: z.array(z.uuid()).max(MAX_EXCLUDED),
+  })
+  .strict();
 
 /**
  * The directory's Temporal activities (task queue `directory`). Domain errors leave as
@@ -21,20 +35,16 @@ export function createDirectoryActivities(agencies: AgenciesService): DirectoryA
       };
     },
     async chooseAgency(input): Promise<AgencyChoice> {
-      const query = parseOrThrow(
-        EligibleAgenciesQuerySchema,
-        {
-          pathway: input.pathway,
-          area: input.localAuthority,
-          sentenceMonths: input.sentenceMonths,
-          sex: input.sex,
-          age: input.age,
-          exclude: input.exclude.join(','),
-          limit: 50,
-        },
-        'chooseAgency input',
-      );
-      const { rule, items } = await agencies.eligible(query);
+      const query = parseOrThrow(ChooseAgencyInputSchema, input, 'chooseAgency input');
+      const { rule, items } = await agencies.eligible({
+        pathway: query.pathway,
+        area: query.localAuthority,
+        sentenceMonths: query.sentenceMonths,
+        sex: query.sex,
+        age: query.age,
+        exclude: [...new Set(query.exclude)],
+        limit: 50,
+      });
       const [first] = items;
       return {
         rule,
