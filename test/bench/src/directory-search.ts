@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Client as PgClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { AgencyKind, Pathway } from '@throughcare/contracts';
+import { SCOTTISH_COUNCIL_CODES } from '@throughcare/domain';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { AgenciesService } from '../../../services/directory/src/agencies/agencies.service';
 import { Agency } from '../../../services/directory/src/agencies/agency.entity';
@@ -11,6 +12,7 @@ import { CSV_COLUMNS } from '../../../services/directory/src/agencies/agency-csv
 import type { SearchAgenciesQuery } from '../../../services/directory/src/agencies/agency.schemas';
 import { DIRECTORY_SCHEMA } from '../../../services/directory/src/config';
 import { directoryMigrations } from '../../../services/directory/src/migrations';
+import { NORTH_EAST_AUTHORITIES } from '../../../services/directory/src/migrations/1700000000300-agency-services-and-catchment';
 
 /**
  * The directory's search at scale (issue 9: "fast enough to use while typing: a benchmark at
@@ -57,52 +59,8 @@ export interface DirectorySearchBenchResult {
   meanHits: number;
 }
 
-const AREAS = [
-  'S12000005',
-  'S12000006',
-  'S12000008',
-  'S12000010',
-  'S12000011',
-  'S12000013',
-  'S12000014',
-  'S12000017',
-  'S12000018',
-  'S12000019',
-  'S12000020',
-  'S12000021',
-  'S12000023',
-  'S12000026',
-  'S12000027',
-  'S12000028',
-  'S12000029',
-  'S12000030',
-  'S12000033',
-  'S12000034',
-  'S12000035',
-  'S12000036',
-  'S12000038',
-  'S12000039',
-  'S12000040',
-  'S12000041',
-  'S12000042',
-  'S12000045',
-  'S12000047',
-  'S12000048',
-  'S12000049',
-  'S12000050',
-  'E06000001',
-  'E06000002',
-  'E06000003',
-  'E06000004',
-  'E06000005',
-  'E06000047',
-  'E06000057',
-  'E08000021',
-  'E08000022',
-  'E08000023',
-  'E08000024',
-  'E08000037',
-];
+/** The seeded council areas: the 32 Scottish councils, then the English North East's twelve. */
+const AREAS = [...SCOTTISH_COUNCIL_CODES, ...NORTH_EAST_AUTHORITIES.map(([gss]) => gss)];
 const FIRST = [
   'North',
   'South',
