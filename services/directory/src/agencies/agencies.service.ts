@@ -22,6 +22,7 @@ import type {
   SearchHit,
   SearchPage,
 } from './agency.schemas';
+import { SearchCursor as SearchCursorKey } from './agency.schemas';
 
 interface Cursor {
   name: string;
@@ -153,7 +154,9 @@ export class AgenciesService {
    */
   async search(query: SearchAgenciesQuery): Promise<SearchPage> {
     const typed = prefixQuery(query.q);
-    const cursor = query.cursor ? decodeSearchCursor(query.cursor) : undefined;
+    const cursor = query.cursor
+      ? { phase: query.cursor[0], rank: query.cursor[1], name: query.cursor[2], id: query.cursor[3] }
+      : undefined;
     if (!typed) return this.searchPhase(query, 'all', undefined, cursor);
     if (cursor?.phase === 'near')
       return this.searchPhase(query, 'near', await this.nearSpellings(typed), cursor);
@@ -253,7 +256,7 @@ export class AgenciesService {
       })),
       nextCursor:
         rows.length > query.limit && last
-          ? encodeSearchCursor({ phase, rank: Number(last.rank), name: last.agency_name, id: last.id })
+          ? SearchCursorKey.encode([phase, Number(last.rank), last.agency_name, last.id])
           : null,
     };
   }
@@ -677,33 +680,11 @@ function decodeCursor(raw: string): Cursor {
   throw new InvalidCursorError();
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 interface SearchCursor {
   phase: 'all' | 'words' | 'near';
   rank: number;
   name: string;
   id: string;
-}
-
-function encodeSearchCursor(c: SearchCursor): string {
-  return Buffer.from(JSON.stringify([c.phase, c.rank, c.name, c.id])).toString('base64url');
-}
-
-function decodeSearchCursor(raw: string): SearchCursor {
-  const v = decodeJson(raw);
-  if (
-    Array.isArray(v) &&
-    v.length === 4 &&
-    (v[0] === 'all' || v[0] === 'words' || v[0] === 'near') &&
-    typeof v[1] === 'number' &&
-    Number.isFinite(v[1]) &&
-    typeof v[2] === 'string' &&
-    typeof v[3] === 'string' &&
-    UUID.test(v[3])
-  )
-    return { phase: v[0], rank: v[1], name: v[2], id: v[3] };
-  throw new InvalidCursorError();
 }
 
 function decodeJson(raw: string): unknown {

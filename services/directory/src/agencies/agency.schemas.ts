@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgencyKind, LocalAuthorityCode, Pathway } from '@throughcare/contracts';
+import { keysetCursor } from '@throughcare/platform-http';
 import { AGENCY_SERVICE_SEX, type AgencyServiceSex } from './agency-service.entity';
 
 // HTTP DTOs. They belong in libs/contracts/src/http once other contexts consume them.
@@ -147,6 +148,11 @@ export interface AgencyPage {
 
 // ── Search ──
 
+/** A search page's cursor: the phase that found the page, and the last hit's rank, agency name and service id. */
+export const SearchCursor = keysetCursor(
+  z.tuple([z.enum(['all', 'words', 'near']), z.number(), z.string(), z.uuid()]),
+);
+
 export const SearchAgenciesQuerySchema = z
   .object({
     q: z
@@ -171,7 +177,7 @@ export const SearchAgenciesQuerySchema = z
       .transform((v) => v === 'true')
       .describe('Also list services not taking referrals now'),
     limit: z.coerce.number().int().min(1).max(50).default(20),
-    cursor: z.string().min(1).max(500).optional().describe('nextCursor from the previous page'),
+    cursor: SearchCursor.schema.optional().describe('nextCursor from the previous page'),
   })
   .strict();
 export type SearchAgenciesQuery = z.output<typeof SearchAgenciesQuerySchema>;
