@@ -305,8 +305,36 @@ export interface PlanView {
   movementSettleMinutes?: number;
   /** Attention items, open and resolved (journeys since the `nobody-lost-1` patch). */
   attention?: AttentionItemView[];
+  /** Each need's referral to a community agency (journeys since `referral-per-need-1`). */
+  needReferrals?: NeedReferralView[];
   /** True while the journey is acting (a booking, request or notice may be in flight); false while it waits. */
   working?: boolean;
 }
+/**
+ * One need's referral as prison staff see it. `status`: CHOOSING (the directory is being asked),
+ * SENDING, SENT, ACKNOWLEDGED, the agency's last decision (ACCEPTED, ON_WAITING_LIST,
+ * MORE_INFORMATION_REQUESTED), GAP (no eligible agency left: see `gap`), or WITHDRAWN (the case
+ * closed). `tried`: every agency the need went to, in order, with why each ended.
+ */
+export interface NeedReferralView {
+  pathway: Pathway;
+  status:
+    | 'CHOOSING'
+    | 'SENDING'
+    | 'SENT'
+    | 'ACKNOWLEDGED'
+    | 'ACCEPTED'
+    | 'ON_WAITING_LIST'
+    | 'MORE_INFORMATION_REQUESTED'
+    | 'DECLINED'
+    | 'WITHDRAWN'
+    | 'GAP';
+  agencyId?: string;
+  serviceId?: string;
+  referralId?: string;
+  gap?: { since: string; nextAskedAt: string };
+  tried: { agencyId: string; referralId?: string; rule: string; endedBecause?: string }[];
+}
+
 /** The plan: stages done, deadlines with due instants, and what is waiting on whom. */
 export const planQuery = defineQuery<PlanView>('plan');

@@ -122,7 +122,7 @@ export interface RecordingOptions {
   /** The test environment's client, for `openNextEpisode` (it really starts the next episode). */
   client?: Client;
   agencyMissing?: boolean;
-  /** Agencies the directory would offer for every need, best first (chooseAgency); none by default. */
+  /** Agencies the directory offers for every need, best first (chooseAgency); one by default, [] for gaps. */
   eligibleAgencies?: string[];
   /**
    * Makes cancelMeeting fail: `transient` fails its first two attempts (retried by the activity
@@ -224,7 +224,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
         localAuthority: i.localAuthority,
         exclude: i.exclude,
       });
-      const left = (options.eligibleAgencies ?? []).filter((id) => !i.exclude.includes(id));
+      const left = (options.eligibleAgencies ?? ['need-agency-1']).filter((id) => !i.exclude.includes(id));
       const [first] = left;
       return {
         rule: 'harness',

@@ -19,6 +19,7 @@ import {
 } from '@throughcare/contracts';
 import { planningRangeIssues } from '@throughcare/domain';
 import type { JourneyState } from './journey-state';
+import { needTryOf } from './outcomes';
 import { iso, type PlanContext, type Planner } from './planner';
 
 /**
@@ -143,28 +144,52 @@ export function createFacts(
     },
   };
 
+  /**
+   * A fact about a referral this episode did not send: not known yet while one of its need
+   * referrals is being sent (its id arrives with the activity's answer, the agency's event may come
+   * first), else rejected.
+   */
+  const unknownReferral = (referralId: string): never => {
+    if (!s.referralId) notYet('no referral has been sent in this episode (yet)');
+    if (s.needReferrals?.some((n) => n.tries.some((t) => !t.referralId && !t.withdrawnAt)))
+      notYet(`referral ${referralId} is not known to this episode (yet): a need's referral is being sent`);
+    return reject(`referral ${referralId} is not this episode's referral (${s.referralId})`);
+  };
+
   const referralAcknowledged: FactRule<ReferralAcknowledged> = {
     validate: (f) => {
-      if (!s.referralId) notYet('no referral has been sent in this episode (yet)');
-      if (f.referralId !== s.referralId)
-        reject(`referral ${f.referralId} is not this episode's referral (${s.referralId})`);
-      if (s.referralWithdrawn) reject(`referral ${f.referralId} was withdrawn`);
+      const need = needTryOf(s, f.referralId);
+      if (need) {
+        if (need.withdrawnAt) reject(`referral ${f.referralId} was withdrawn`);
+      } else {
+        if (f.referralId !== s.referralId) unknownReferral(f.referralId);
+        if (s.referralWithdrawn) reject(`referral ${f.referralId} was withdrawn`);
+      }
       notBefore('acknowledgement', f.acknowledgedAt, input.receivedAt, 'reception');
     },
     apply: (f) => {
-      s.acknowledgement ??= f;
+      const need = needTryOf(s, f.referralId);
+      if (need) need.acknowledgedAt ??= f.acknowledgedAt;
+      else s.acknowledgement ??= f;
     },
   };
 
   const referralOutcome: FactRule<ReferralOutcome> = {
     validate: (f) => {
-      if (!s.referralId) notYet('no referral has been sent in this episode (yet)');
-      if (f.referralId !== s.referralId)
-        reject(`referral ${f.referralId} is not this episode's referral (${s.referralId})`);
-      notBefore('referral outcome', f.decidedAt, s.referralSentAt ?? input.receivedAt, 'the referral');
+      const need = needTryOf(s, f.referralId);
+      if (!need && f.referralId !== s.referralId) unknownReferral(f.referralId);
+      const sentAt = need ? need.sentAt : s.referralSentAt;
+      notBefore('referral outcome', f.decidedAt, sentAt ?? input.receivedAt, 'the referral');
     },
     apply: (f) => {
-      s.outcomes.push(f);
+      const need = needTryOf(s, f.referralId);
+      if (need)
+        need.decisions.push({
+          decision: f.decision,
+          decidedAt: f.decidedAt,
+          ...(f.reason !== undefined ? { reason: f.reason } : {}),
+        });
+      else s.outcomes.push(f);
     },
   };
 

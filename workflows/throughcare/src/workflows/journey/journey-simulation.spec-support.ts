@@ -19,6 +19,9 @@ import {
   noticeSkipped,
   notified,
   raised,
+  needAgencyChosen,
+  needReferralSent,
+  needReferralWithdrawn,
   referralSent,
   requested,
   requestSeq,
@@ -91,6 +94,13 @@ export class SimulatedJourney {
    * code; false: the behaviour of a journey recorded before it (replayed on the old branch).
    */
   adopting = true;
+  /**
+   * Agencies the simulated directory offers for every need, best first (chooseAgency): one by
+   * default, as findAgency always finds agency-1; empty, every need is a gap.
+   */
+  eligible: string[] = ['need-agency-1'];
+  /** Need referrals the simulated referral service holds: id → agency, pathway, withdrawn. */
+  readonly needReferralsSent = new Map<string, { agencyId: string; pathway: string; withdrawn: boolean }>();
   private seq = 0;
 
   constructor(readonly input: ThroughcareInput) {
@@ -258,6 +268,48 @@ export class SimulatedJourney {
         if (this.fail(a)) return;
         s.referralWithdrawn = true;
         return;
+      case 'chooseNeedAgency': {
+        if (this.fail(a)) return;
+        const tried = this.p.needReferral(a.pathway)?.tries.map((t) => t.agencyId) ?? [];
+        const left = this.eligible.filter((id) => !tried.includes(id));
+        needAgencyChosen(
+          s,
+          a.pathway,
+          {
+            rule: 'simulated',
+            choice: left[0]
+              ? {
+                  agencyId: left[0],
+                  name: left[0],
+                  kind: 'HOUSING',
+                  localAuthority: this.input.homeLocalAuthority,
+                  contactPoint: 'Duty team',
+                  serviceId: `${left[0]}:${a.pathway}`,
+                  serviceName: a.pathway,
+                }
+              : null,
+            alternatives: Math.max(0, left.length - 1),
+          },
+          this.now,
+        );
+        return;
+      }
+      case 'sendNeedReferral': {
+        if (this.fail(a)) return;
+        const current = this.p.needReferral(a.pathway)!.tries.at(-1)!;
+        const id = `ref-${a.pathway}-${this.needReferralsSent.size + 1}`;
+        this.needReferralsSent.set(id, { agencyId: current.agencyId, pathway: a.pathway, withdrawn: false });
+        needReferralSent(s, a.pathway, id, this.now);
+        return;
+      }
+      case 'withdrawNeedReferral': {
+        if (this.fail(a)) return;
+        const current = this.p.needReferral(a.pathway)!.tries.at(-1)!;
+        const held = this.needReferralsSent.get(current.referralId!);
+        if (held) held.withdrawn = true;
+        needReferralWithdrawn(s, a.pathway, this.now);
+        return;
+      }
       case 'cancel': {
         const b = a.booking;
         if (this.failing(a)) {

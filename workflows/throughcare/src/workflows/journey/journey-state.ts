@@ -18,6 +18,7 @@ import type {
   ReleaseRecorded,
   ReturnedToCustody,
   Stage,
+  Pathway,
   Transferred,
 } from '@throughcare/contracts';
 
@@ -77,6 +78,11 @@ export interface JourneyState {
   referralId?: string;
   referralSentAt?: string;
   referralWithdrawn?: boolean;
+  /**
+   * One referral per need (since `referral-per-need-1`): for each pathway, the agencies tried in
+   * the directory's order. Absent before the patch.
+   */
+  needReferrals?: NeedReferral[];
   /** What the agency was last told (or learnt from the referral / appointment): the notifications' baseline. */
   told?: Told;
   notifications: NotificationView[];
@@ -107,6 +113,29 @@ export interface Request {
   seq: number;
   assessmentId: string;
   dueAt: string;
+}
+
+/** A need's referrals: the agencies tried for it, in order; the last is the current one. */
+export interface NeedReferral {
+  pathway: Pathway;
+  tries: NeedTry[];
+  /** No eligible agency was left when last asked (a gap), and when the directory is asked again. */
+  gap?: { since: string; retryAt: string; rule: string };
+}
+
+export interface NeedTry {
+  agencyId: string;
+  serviceId: string;
+  /** The directory's rule that chose it (e.g. eligibility-v1). */
+  rule: string;
+  chosenAt: string;
+  referralId?: string;
+  sentAt?: string;
+  acknowledgedAt?: string;
+  /** The agency's decisions, in the order told. */
+  decisions: { decision: ReferralOutcome['decision']; decidedAt: string; reason?: string }[];
+  /** Withdrawn by the journey (the case closed). */
+  withdrawnAt?: string;
 }
 
 export interface Told {

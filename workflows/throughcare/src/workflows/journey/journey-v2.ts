@@ -48,6 +48,7 @@ import {
   type DirectoryActivities,
   type LiberationActivities,
   type MeetingKind,
+  type Pathway,
   type PlanView,
   type ReferralActivities,
   type Stage,
@@ -70,6 +71,9 @@ import {
   notified,
   raised,
   referralSent,
+  needAgencyChosen,
+  needReferralSent,
+  needReferralWithdrawn,
   requested,
   requestSeq,
   stageEntered,
@@ -440,6 +444,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       movementSettleMinutes: ctx.settleMs / 60_000,
       ...(v3 ? { attention: s.attention.map((a) => ({ ...a, options: [...a.options] })) } : {}),
       working: working || clocksBusy || inFlight.size > 0,
+      ...(p.perNeed() ? { needReferrals: p.needReferralsView() } : {}),
     };
   }
 
@@ -529,6 +534,22 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         return act(a.action, 'directory service', () => findAgency());
       case 'sendReferral':
         return act(a.action, 'referral service', () => sendReferral());
+      case 'chooseNeedAgency':
+        return act(a.action, 'directory service', () => chooseNeedAgency(a.pathway));
+      case 'sendNeedReferral':
+        return act(a.action, 'referral service', () => sendNeedReferral(a.pathway));
+      case 'withdrawNeedReferral':
+        return act(a.action, 'referral service', async () => {
+          const n = p.needReferral(a.pathway)!;
+          const current = n.tries[n.tries.length - 1]!;
+          await referral.withdrawReferral({
+            idempotencyKey: `${wfId}:referral:need:${a.pathway}:${n.tries.length}:withdraw`,
+            referralId: current.referralId!,
+            reason: `case closed: ${a.closing}`,
+            correlationId: input.correlationId,
+          });
+          needReferralWithdrawn(s, a.pathway, iso(now()));
+        });
       case 'withdrawReferral':
         return act(a.action, 'referral service', async () => {
           await referral.withdrawReferral({
@@ -963,6 +984,44 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
           ['SKIP'],
         );
     }
+  }
+
+  /**
+   * Asks the directory which agency to refer `pathway` to next (its eligibility rule, leaving out
+   * the agencies tried): none left is a gap in the plan, asked again daily (referral-per-need-1).
+   */
+  async function chooseNeedAgency(pathway: Pathway): Promise<void> {
+    const tried = p.needReferral(pathway)?.tries.map((t) => t.agencyId) ?? [];
+    const answer = await directory.chooseAgency({
+      pathway,
+      localAuthority: input.homeLocalAuthority,
+      sentenceMonths: Math.floor((input.sentenceLengthDays * 12) / 365.25),
+      exclude: [...new Set(tried)],
+    });
+    needAgencyChosen(s, pathway, answer, iso(now()));
+    if (!answer.choice)
+      log.warn('no eligible agency left for a need; asking the directory again tomorrow', {
+        pathway,
+        localAuthority: input.homeLocalAuthority,
+        tried: tried.length,
+      });
+  }
+
+  async function sendNeedReferral(pathway: Pathway): Promise<void> {
+    const n = p.needReferral(pathway)!;
+    const current = n.tries[n.tries.length - 1]!;
+    const sentAt = iso(now());
+    const { referralId } = await referral.sendReferral({
+      idempotencyKey: `${wfId}:referral:need:${pathway}:${n.tries.length}`,
+      personId: input.personId,
+      episode: input.episode,
+      agencyId: current.agencyId,
+      pathways: [pathway],
+      sentAt,
+      acknowledgeBy: deadlineFor(ctx.policy, 'referralAcknowledgement', new Date(sentAt)).toISOString(),
+      correlationId: input.correlationId,
+    });
+    needReferralSent(s, pathway, referralId, sentAt);
   }
 
   async function sendReferral(): Promise<void> {

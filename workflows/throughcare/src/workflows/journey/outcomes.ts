@@ -1,5 +1,12 @@
-import type { AssessmentKind, AttentionItemView, AttentionOption, Stage } from '@throughcare/contracts';
-import type { Booking, JourneyState } from './journey-state';
+import type {
+  AgencyChoice,
+  AssessmentKind,
+  AttentionItemView,
+  AttentionOption,
+  Pathway,
+  Stage,
+} from '@throughcare/contracts';
+import type { Booking, JourneyState, NeedReferral, NeedTry } from './journey-state';
 import type { Failure, Notice, Planner, WantedBooking } from './planner';
 
 /**
@@ -172,4 +179,67 @@ export function closedByJourney(
   item.status = 'RESOLVED';
   item.resolution = { option, by: 'throughcare', reason, at };
   s.attentionUnrecorded.push(item.id);
+}
+
+// ---- One referral per need (referral-per-need-1) ------------------------------------------------
+
+/** How long a need with no eligible agency waits before the directory is asked again. */
+export const NEED_GAP_RETRY_MS = 86_400_000;
+
+/** The record of `pathway`'s referrals, made on first use. */
+export function needRecord(s: JourneyState, pathway: Pathway): NeedReferral {
+  s.needReferrals ??= [];
+  let n = s.needReferrals.find((x) => x.pathway === pathway);
+  if (!n) {
+    n = { pathway, tries: [] };
+    s.needReferrals.push(n);
+  }
+  return n;
+}
+
+/**
+ * The directory's answer for a need: the agency to try next, or none left (a gap, asked again
+ * after NEED_GAP_RETRY_MS; an open gap keeps the instant it started).
+ */
+export function needAgencyChosen(s: JourneyState, pathway: Pathway, answer: AgencyChoice, at: string): void {
+  const n = needRecord(s, pathway);
+  if (answer.choice) {
+    n.tries.push({
+      agencyId: answer.choice.agencyId,
+      serviceId: answer.choice.serviceId,
+      rule: answer.rule,
+      chosenAt: at,
+      decisions: [],
+    });
+    delete n.gap;
+  } else {
+    n.gap = {
+      since: n.gap?.since ?? at,
+      retryAt: new Date(Date.parse(at) + NEED_GAP_RETRY_MS).toISOString(),
+      rule: answer.rule,
+    };
+  }
+}
+
+/** The current try's referral was sent. */
+export function needReferralSent(
+  s: JourneyState,
+  pathway: Pathway,
+  referralId: string,
+  sentAt: string,
+): void {
+  const current = needRecord(s, pathway).tries.at(-1);
+  if (current) Object.assign(current, { referralId, sentAt });
+}
+
+/** The current try's referral was withdrawn by the journey (the case closed). */
+export function needReferralWithdrawn(s: JourneyState, pathway: Pathway, at: string): void {
+  const current = needRecord(s, pathway).tries.at(-1);
+  if (current) current.withdrawnAt = at;
+}
+
+/** The need try holding `referralId`, if any. */
+export function needTryOf(s: JourneyState, referralId: string): NeedTry | undefined {
+  for (const n of s.needReferrals ?? []) for (const t of n.tries) if (t.referralId === referralId) return t;
+  return undefined;
 }

@@ -372,7 +372,7 @@ describe('planner: stages, who the journey waits on, and the standard reviews', 
     ]);
   });
 
-  it('a referral carried from the episode before goes at once, before any screen', () => {
+  it('a referral carried from the episode before goes at once, before any screen (and each open need to its agency)', () => {
     const carried: CarriedHistory = {
       fromEpisode: 1,
       reason: 'RECALL',
@@ -397,6 +397,8 @@ describe('planner: stages, who the journey waits on, and the standard reviews', 
       'request request:CORE_SCREEN',
       'findAgency directory:find-agency',
       'sendReferral referral:send',
+      'chooseNeedAgency need:ACCOMMODATION:choose',
+      'sendNeedReferral need:ACCOMMODATION:send',
     ]);
   });
 

@@ -3,6 +3,7 @@ import type {
   AttentionItemView,
   AttentionOption,
   ClosureReason,
+  NeedReferralView,
   NotificationSubject,
   Pathway,
   Stage,
@@ -25,7 +26,7 @@ import {
   type ClockName,
   type SlaPolicy,
 } from '@throughcare/domain';
-import type { Booking, Deadline, JourneyState } from './journey-state';
+import type { Booking, Deadline, JourneyState, NeedReferral, NeedTry } from './journey-state';
 
 /**
  * The journey's planner: everything journey v2 derives from its facts and the clock (stage, clocks,
@@ -121,6 +122,17 @@ export const MEETING_DAY_COME_PATCH = 'meeting-day-come-1';
  * operator's retry does (README, Operations).
  */
 export const POLICY_GAPS_PATCH = 'policy-gaps-1';
+/**
+ * One referral per need (issue 9): besides the justice social work or probation referral, every
+ * assessed need is referred to an agency the directory chooses for it (`chooseAgency`, its
+ * documented eligibility rule); a decline (or the agency withdrawing) moves the need to the next
+ * eligible agency; when none is left the need shows as a gap in the plan (`needReferrals`, status
+ * `GAP`) for prison staff, and the directory is asked again daily. The case closing withdraws the
+ * need referrals still open. Adopted like `planner-fixes-2` (asked at each planning until yes,
+ * kept in `s.adopted`) by v3 journeys; before it, needs go only to the justice social work team.
+ */
+export const REFERRAL_PER_NEED_PATCH = 'referral-per-need-1';
+
 /**
  * The newest policy version a journey captures (journey-v2.ts, since `policies-2026-v3`). England &
  * Wales v4 only lends its missed-appointment follow-up; capturing it would be a patch of its own.
@@ -237,7 +249,10 @@ export function laneOf(a: Action): Lane | undefined {
     case 'request':
       return 'assessment';
     case 'findAgency':
+    case 'chooseNeedAgency':
       return 'directory';
+    case 'sendNeedReferral':
+    case 'withdrawNeedReferral':
     case 'sendReferral':
     case 'withdrawReferral':
     case 'notify':
@@ -262,6 +277,9 @@ export type Action =
   | { kind: 'findAgency'; action: string }
   | { kind: 'sendReferral'; action: string }
   | { kind: 'withdrawReferral'; action: string; closing: ClosureReason }
+  | { kind: 'chooseNeedAgency'; action: string; pathway: Pathway }
+  | { kind: 'sendNeedReferral'; action: string; pathway: Pathway }
+  | { kind: 'withdrawNeedReferral'; action: string; pathway: Pathway; closing: ClosureReason }
   | { kind: 'cancel'; booking: Booking; because: string }
   | { kind: 'book'; action: string; wanted: WantedBooking }
   | { kind: 'notify'; action: string; notice: Notice }
@@ -283,7 +301,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     // Not only v3: a journey from before nobody-lost-1 that hit the gap retries its workflow task,
     // and the retry (live, on this code) adopts and heals.
     if (!gapsFilled() && ask(POLICY_GAPS_PATCH)) (s.adopted ??= []).push(POLICY_GAPS_PATCH);
+    if (v3 && !perNeed() && ask(REFERRAL_PER_NEED_PATCH)) (s.adopted ??= []).push(REFERRAL_PER_NEED_PATCH);
   }
+  /** Whether this journey refers each need on its own (`referral-per-need-1`). */
+  const perNeed = () => s.adopted?.includes(REFERRAL_PER_NEED_PATCH) ?? false;
   /** Whether this journey has adopted `policy-gaps-1` (a clock its policy lacks from a later version). */
   const gapsFilled = () => s.adopted?.includes(POLICY_GAPS_PATCH) ?? false;
   /**
@@ -351,6 +372,61 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     ];
     return [...new Set(all)];
   };
+  const needReferral = (pathway: Pathway): NeedReferral | undefined =>
+    s.needReferrals?.find((n) => n.pathway === pathway);
+  /** A need's referral that no longer stands: declined or withdrawn by the agency, or withdrawn by the journey. */
+  const ended = (t: NeedTry): boolean =>
+    t.withdrawnAt !== undefined ||
+    t.decisions.some((d) => d.decision === 'DECLINED' || d.decision === 'WITHDRAWN');
+  /** Each need's referrals as prison staff see them (since `referral-per-need-1`). */
+  function needReferralsView(): NeedReferralView[] | undefined {
+    if (!perNeed()) return undefined;
+    return needs().map((pathway) => {
+      const n = needReferral(pathway);
+      const current = n?.tries[n.tries.length - 1];
+      const last = current?.decisions[current.decisions.length - 1];
+      const status: NeedReferralView['status'] =
+        !current || ended(current)
+          ? n?.gap
+            ? 'GAP'
+            : current?.withdrawnAt
+              ? 'WITHDRAWN'
+              : 'CHOOSING'
+          : !current.referralId
+            ? 'SENDING'
+            : last
+              ? last.decision
+              : current.acknowledgedAt
+                ? 'ACKNOWLEDGED'
+                : 'SENT';
+      return {
+        pathway,
+        status,
+        ...(current && !ended(current)
+          ? { agencyId: current.agencyId, serviceId: current.serviceId, referralId: current.referralId }
+          : {}),
+        ...(n?.gap ? { gap: { since: n.gap.since, nextAskedAt: n.gap.retryAt } } : {}),
+        tried: (n?.tries ?? []).map((t) => ({
+          agencyId: t.agencyId,
+          referralId: t.referralId,
+          rule: t.rule,
+          ...(ended(t)
+            ? {
+                endedBecause:
+                  t.withdrawnAt !== undefined
+                    ? 'withdrawn: the case closed'
+                    : (() => {
+                        const d = t.decisions.find(
+                          (x) => x.decision === 'DECLINED' || x.decision === 'WITHDRAWN',
+                        )!;
+                        return `${d.decision.toLowerCase()}${d.reason ? `: ${d.reason}` : ''}`;
+                      })(),
+              }
+            : {}),
+        })),
+      };
+    });
+  }
   /** Release planning opens the policy's lead time before the summary review is due (or at reception). */
   const planningOpens = () =>
     cached(`opens:${ctx.policy.id}:${ctx.policy.version}:${liberationDate()}`, () =>
@@ -1110,6 +1186,19 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         yield { kind: 'findAgency', action: 'directory:find-agency' };
       if (s.agencyId && !s.referralId && needs().length > 0 && referralDue() && !blocked('referral:send'))
         yield { kind: 'sendReferral', action: 'referral:send' };
+      if (perNeed() && referralDue())
+        for (const pathway of needs()) {
+          const n = needReferral(pathway);
+          const current = n?.tries[n.tries.length - 1];
+          if (!current || ended(current)) {
+            const action = `need:${pathway}:choose`;
+            if (!n?.gap || now() >= Date.parse(n.gap.retryAt))
+              if (!blocked(action)) yield { kind: 'chooseNeedAgency', action, pathway };
+          } else if (!current.referralId) {
+            const action = `need:${pathway}:send`;
+            if (!blocked(action)) yield { kind: 'sendNeedReferral', action, pathway };
+          }
+        }
     } else if (
       s.referralId &&
       !s.referralWithdrawn &&
@@ -1118,6 +1207,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     ) {
       yield { kind: 'withdrawReferral', action: 'referral:withdraw', closing };
     }
+    if (closing && closing !== 'FOLLOW_UP_COMPLETE')
+      for (const n of s.needReferrals ?? []) {
+        const current = n.tries[n.tries.length - 1];
+        const action = `need:${n.pathway}:withdraw`;
+        if (current?.referralId && !ended(current) && !blocked(action))
+          yield { kind: 'withdrawNeedReferral', action, pathway: n.pathway, closing };
+      }
 
     if (v3 && meetingToPlan) {
       // A meeting not reported held in time (since `planner-fixes-2`): prison and agency are told
@@ -1259,6 +1355,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     }
     if (s.release) candidates.push(followUpEnds());
     if (s.agencyRetryAt) candidates.push(Date.parse(s.agencyRetryAt));
+    // A need with no eligible agency left: the directory is asked again (since referral-per-need-1).
+    if (perNeed() && !closingReason())
+      for (const n of s.needReferrals ?? []) if (n.gap) candidates.push(Date.parse(n.gap.retryAt));
     const future = candidates.filter((c) => Number.isFinite(c) && c > t);
     return future.length > 0 ? Math.min(...future) : undefined;
   }
@@ -1276,6 +1375,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     prison,
     reportedEstablishment,
     needs,
+    perNeed,
+    needReferral,
+    needReferralsView,
     meetingHeld,
     closingReason,
     deriveStage,
