@@ -1,0 +1,118 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  caseCloseRequestedUpdate,
+  referralAcknowledgedUpdate,
+  referralOutcomeUpdate,
+  type NeedReferralView,
+  type PlanView,
+} from '@throughcare/contracts';
+import {
+  advance,
+  of,
+  receptionInput,
+  recordHistory,
+  recordingActivities,
+  screenAndRefer,
+  serverNow,
+  settleAttention,
+  startJourney,
+  tell,
+  waitForPlan,
+  withWorkers,
+  useJourneyEnvironment,
+} from './journey-harness';
+
+let env: TestWorkflowEnvironment;
+useJourneyEnvironment((created) => (env = created));
+
+/** The need's referral as the plan shows it. */
+const need = (p: PlanView, pathway: string): NeedReferralView | undefined =>
+  p.needReferrals?.find((n) => n.pathway === pathway);
+
+describe('journey: one referral per need (referral-per-need-1, issue 9)', () => {
+  it('refers each need to the agency chosen for it; a decline moves it on; none left is a gap asked again daily; closing withdraws what is open', async () => {
+    const options = { eligibleAgencies: ['housing-1', 'housing-2'] };
+    const acts = recordingActivities(options);
+    const input = await receptionInput(env);
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      await screenAndRefer(env, handle, acts, ['ACCOMMODATION', 'HEALTH']);
+      const sent = await waitForPlan(
+        handle,
+        (p) => need(p, 'ACCOMMODATION')?.status === 'SENT' && need(p, 'HEALTH')?.status === 'SENT',
+        'both needs referred',
+      );
+      expect(need(sent, 'ACCOMMODATION')).toMatchObject({
+        agencyId: 'housing-1',
+        serviceId: 'housing-1-ACCOMMODATION',
+      });
+      // One referral per need, each to its agency with its pathway, beside the justice social work one.
+      expect(acts.effects.filter(of('referralSent')).map((r) => [r.agencyId, r.pathways.join('+')])).toEqual([
+        ['cjsw-S12000036', 'ACCOMMODATION+HEALTH'],
+        ['housing-1', 'ACCOMMODATION'],
+        ['housing-1', 'HEALTH'],
+      ]);
+
+      // The housing agency acknowledges, then declines: the need goes to the next eligible agency.
+      const first = need(sent, 'ACCOMMODATION')!.referralId!;
+      await tell(handle, referralAcknowledgedUpdate, {
+        referralId: first,
+        acknowledgedAt: await serverNow(env),
+        acknowledgedBy: 'housing options duty team',
+      });
+      await tell(handle, referralOutcomeUpdate, {
+        referralId: first,
+        decision: 'DECLINED',
+        reason: 'no capacity until June',
+        decidedAt: await serverNow(env),
+      });
+      const moved = await waitForPlan(
+        handle,
+        (p) =>
+          need(p, 'ACCOMMODATION')?.agencyId === 'housing-2' && need(p, 'ACCOMMODATION')?.status === 'SENT',
+        'referred to the next agency',
+      );
+      expect(need(moved, 'ACCOMMODATION')!.tried).toEqual([
+        {
+          agencyId: 'housing-1',
+          referralId: first,
+          rule: 'harness',
+          endedBecause: 'declined: no capacity until June',
+        },
+        { agencyId: 'housing-2', referralId: need(moved, 'ACCOMMODATION')!.referralId, rule: 'harness' },
+      ]);
+      // The justice social work referral is untouched by the housing agency's answers.
+      expect(moved.referralOutcomes).toEqual([]);
+
+      // The second declines too: no eligible agency is left, a gap prison staff see.
+      await tell(handle, referralOutcomeUpdate, {
+        referralId: need(moved, 'ACCOMMODATION')!.referralId!,
+        decision: 'DECLINED',
+        reason: 'outside our criteria',
+        decidedAt: await serverNow(env),
+      });
+      const gap = await waitForPlan(handle, (p) => need(p, 'ACCOMMODATION')?.status === 'GAP', 'a gap');
+      expect(need(gap, 'ACCOMMODATION')!.gap).toBeDefined();
+      expect(need(gap, 'HEALTH')!.status).toBe('SENT');
+
+      // A new agency is listed; the next day's question refers the need to it.
+      options.eligibleAgencies = ['housing-1', 'housing-2', 'housing-3'];
+      await advance(env, '1 day', handle);
+      const listed = await waitForPlan(
+        handle,
+        (p) =>
+          need(p, 'ACCOMMODATION')?.agencyId === 'housing-3' && need(p, 'ACCOMMODATION')?.status === 'SENT',
+        'referred to the agency listed since',
+      );
+      const open = [need(listed, 'ACCOMMODATION')!.referralId!, need(listed, 'HEALTH')!.referralId!];
+
+      // The case closes: both open need referrals are withdrawn, with the justice social work one.
+      await tell(handle, caseCloseRequestedUpdate, { reason: 'DEPORTED', requestedAt: await serverNow(env) });
+      await settleAttention(handle);
+      const withdrawn = acts.effects.filter(of('referralWithdrawn')).map((w) => w.referralId);
+      expect(withdrawn).toEqual(expect.arrayContaining(open));
+      expect(withdrawn).toHaveLength(3);
+      await recordHistory(handle, 'v3.referral-per-need.declined-gap-listed-withdrawn');
+    });
+  });
+});
