@@ -9,6 +9,7 @@ import {
   PLANNER_FIXES_PATCH,
   PLANNER_PROPERTIES_PATCH,
   POLICY_GAPS_PATCH,
+  REFERRAL_PER_NEED_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -79,6 +80,9 @@ const V3_HISTORIES: string[] = [
   'v3.policy-gaps.england-missed-appointment-follow-up',
   // Branch of `patched('meeting-day-come-1')` (a fix found by the planner's property test).
   'v3.meeting-day-come.kept-after-release-moved-out',
+  // Branch of `patched('referral-per-need-1')` (issue 9): needs referred one by one, a decline
+  // moved on, a gap, an agency listed since, withdrawals at closure.
+  'v3.referral-per-need.declined-gap-listed-withdrawn',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -104,7 +108,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1 and meeting-day-come-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1 and referral-per-need-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -154,6 +158,12 @@ describe('journey replay over recorded histories', () => {
           file,
           markers.includes(POLICY_GAPS_PATCH) || (await adoptedBefore(file)).includes(POLICY_GAPS_PATCH),
         ]).toEqual([file, true]);
+      if (file.includes('.referral-per-need.'))
+        expect([
+          file,
+          markers.includes(REFERRAL_PER_NEED_PATCH) ||
+            (await adoptedBefore(file)).includes(REFERRAL_PER_NEED_PATCH),
+        ]).toEqual([file, true]);
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);
       } else {
@@ -180,7 +190,7 @@ describe('journey replay over recorded histories', () => {
         Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file),
       ).resolves.toBeUndefined();
     }
-  }, 300_000); // 54 histories: about a minute on an idle machine, more under load
+  }, 300_000); // 55 histories: about a minute on an idle machine, more under load
 
   /**
    * Two journeys of the second 2,000-journey crash soak (test/chaos/results/README.md) whose own
