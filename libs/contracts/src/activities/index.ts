@@ -67,6 +67,8 @@ export interface AgencyChoice {
 export interface ReferralActivities {
   sendReferral(input: {
     idempotencyKey: string;
+    /** The id to give the referral (a need's referral: minted by the journey); else the service's own. */
+    referralId?: string;
     personId: string;
     episode: number;
     agencyId: string;

@@ -311,14 +311,17 @@ export interface PlanView {
   working?: boolean;
 }
 /**
- * One need's referral as prison staff see it. `status`: CHOOSING (the directory is being asked),
- * SENDING, SENT, ACKNOWLEDGED, the agency's last decision (ACCEPTED, ON_WAITING_LIST,
- * MORE_INFORMATION_REQUESTED), GAP (no eligible agency left: see `gap`), or WITHDRAWN (the case
- * closed). `tried`: every agency the need went to, in order, with why each ended.
+ * One need's referral as prison staff see it. `status`: NOT_YET_DUE (needs are referred once
+ * release planning opens), CHOOSING (the directory is being asked), SENDING, SENT, ACKNOWLEDGED,
+ * the agency's latest decision (ACCEPTED, ON_WAITING_LIST, MORE_INFORMATION_REQUESTED), GAP (no
+ * eligible agency left: see `gap`), WITHDRAWN (the case closed early: withdrawn from the agency) or
+ * CLOSED (the case closed with none standing). `tried`: every agency the need went to, in order,
+ * with why each ended.
  */
 export interface NeedReferralView {
   pathway: Pathway;
   status:
+    | 'NOT_YET_DUE'
     | 'CHOOSING'
     | 'SENDING'
     | 'SENT'
@@ -328,7 +331,8 @@ export interface NeedReferralView {
     | 'MORE_INFORMATION_REQUESTED'
     | 'DECLINED'
     | 'WITHDRAWN'
-    | 'GAP';
+    | 'GAP'
+    | 'CLOSED';
   agencyId?: string;
   serviceId?: string;
   referralId?: string;

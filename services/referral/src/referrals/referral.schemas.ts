@@ -17,6 +17,8 @@ export const PersonIdSchema = z
 export const SendReferralInputSchema = z
   .object({
     idempotencyKey: z.string().min(1).max(500),
+    /** The id to give the referral (the journey mints it for a need's referral); else a new one. */
+    referralId: z.uuid().optional(),
     personId: PersonIdSchema,
     episode: z.number().int().min(1),
     agencyId: z.string().min(1).max(200),

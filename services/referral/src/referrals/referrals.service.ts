@@ -63,7 +63,7 @@ export class ReferralsService {
   send(input: SendReferralInput): Promise<{ referralId: string }> {
     return withIdempotency(this.dataSource.manager, `sendReferral:${input.idempotencyKey}`, async (tx) => {
       const referral = tx.getRepository(Referral).create({
-        id: randomUUID(),
+        id: input.referralId ?? randomUUID(),
         personId: input.personId,
         episode: input.episode,
         agencyId: input.agencyId,

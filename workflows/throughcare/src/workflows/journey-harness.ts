@@ -167,10 +167,10 @@ export function recordingActivities(options: RecordingOptions = {}) {
   };
   const byKey = new Map<string, string>();
   /** Records the effect once per idempotency key and returns the id first assigned to that key. */
-  const once = (key: string, effect: (id: string) => Effect): string => {
+  const once = (key: string, effect: (id: string) => Effect, given?: string): string => {
     const known = byKey.get(key);
     if (known) return known;
-    const id = randomUUID();
+    const id = given ?? randomUUID();
     byKey.set(key, id);
     effects.push(effect(id));
     return id;
@@ -246,14 +246,18 @@ export function recordingActivities(options: RecordingOptions = {}) {
   const referral: ReferralActivities = {
     async sendReferral(i) {
       maybeFail('sendReferral');
-      const referralId = once(i.idempotencyKey, (id) => ({
-        kind: 'referralSent',
-        key: i.idempotencyKey,
-        referralId: id,
-        agencyId: i.agencyId,
-        pathways: [...i.pathways],
-        acknowledgeBy: i.acknowledgeBy,
-      }));
+      const referralId = once(
+        i.idempotencyKey,
+        (id) => ({
+          kind: 'referralSent',
+          key: i.idempotencyKey,
+          referralId: id,
+          agencyId: i.agencyId,
+          pathways: [...i.pathways],
+          acknowledgeBy: i.acknowledgeBy,
+        }),
+        i.referralId,
+      );
       return { referralId };
     },
     async notifyAgency(i) {

@@ -33,7 +33,12 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
   it('refers each need to the agency chosen for it; a decline moves it on; none left is a gap asked again daily; closing withdraws what is open', async () => {
     const options = { eligibleAgencies: ['housing-1', 'housing-2'] };
     const acts = recordingActivities(options);
-    const input = await receptionInput(env);
+    // Release in 40 days: release planning is open from reception, so the needs are due at once.
+    const base = await receptionInput(env);
+    const input = {
+      ...base,
+      expectedReleaseDate: new Date(Date.parse(base.receivedAt) + 40 * 86_400_000).toISOString().slice(0, 10),
+    };
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
       await screenAndRefer(env, handle, acts, ['ACCOMMODATION', 'HEALTH']);

@@ -144,15 +144,9 @@ export function createFacts(
     },
   };
 
-  /**
-   * A fact about a referral this episode did not send: not known yet while one of its need
-   * referrals is being sent (its id arrives with the activity's answer, the agency's event may come
-   * first), else rejected.
-   */
+  /** A fact about a referral this episode did not send: not known yet before its first, else rejected. */
   const unknownReferral = (referralId: string): never => {
     if (!s.referralId) notYet('no referral has been sent in this episode (yet)');
-    if (s.needReferrals?.some((n) => n.tries.some((t) => !t.referralId && !t.withdrawnAt)))
-      notYet(`referral ${referralId} is not known to this episode (yet): a need's referral is being sent`);
     return reject(`referral ${referralId} is not this episode's referral (${s.referralId})`);
   };
 
@@ -161,6 +155,7 @@ export function createFacts(
       const need = needTryOf(s, f.referralId);
       if (need) {
         if (need.withdrawnAt) reject(`referral ${f.referralId} was withdrawn`);
+        notBefore('acknowledgement', f.acknowledgedAt, need.chosenAt, 'the referral');
       } else {
         if (f.referralId !== s.referralId) unknownReferral(f.referralId);
         if (s.referralWithdrawn) reject(`referral ${f.referralId} was withdrawn`);
@@ -178,7 +173,7 @@ export function createFacts(
     validate: (f) => {
       const need = needTryOf(s, f.referralId);
       if (!need && f.referralId !== s.referralId) unknownReferral(f.referralId);
-      const sentAt = need ? need.sentAt : s.referralSentAt;
+      const sentAt = need ? need.chosenAt : s.referralSentAt;
       notBefore('referral outcome', f.decidedAt, sentAt ?? input.receivedAt, 'the referral');
     },
     apply: (f) => {

@@ -103,7 +103,11 @@ export class SimulatedJourney {
   readonly needReferralsSent = new Map<string, { agencyId: string; pathway: string; withdrawn: boolean }>();
   private seq = 0;
 
-  constructor(readonly input: ThroughcareInput) {
+  /** `refused`: patches the shell says do not apply (a journey replayed on the branch before them). */
+  constructor(
+    readonly input: ThroughcareInput,
+    refused: string[] = [],
+  ) {
     this.s = initialState(input.expectedReleaseDate);
     // What the journey captures (England & Wales: v3, borrowing v4's follow-up once adopted).
     const policy = policyFor(
@@ -112,7 +116,7 @@ export class SimulatedJourney {
       NEWEST_CAPTURED_POLICY_VERSION,
     );
     this.s.policy = { id: policy.id, version: policy.version };
-    this.ctx = planContext(input, true, this.s.policy, () => true);
+    this.ctx = planContext(input, true, this.s.policy, (id) => !refused.includes(id));
     this.t = Date.parse(input.receivedAt);
     this.p = createPlanner(this.ctx, this.s, () => this.t);
     this.facts = createFacts(this.ctx, this.p, this.s, () => this.t);
@@ -151,6 +155,8 @@ export class SimulatedJourney {
    */
   stepOnce(): boolean {
     this.clocks();
+    // As the shell's main loop, at each planning.
+    if (this.adopting) this.p.adoptPerNeed();
     const a = this.p.nextAction(
       this.lanes && this.inFlight.size > 0 ? new Set(this.inFlight.keys()) : undefined,
     );
@@ -270,8 +276,8 @@ export class SimulatedJourney {
         return;
       case 'chooseNeedAgency': {
         if (this.fail(a)) return;
-        const tried = this.p.needReferral(a.pathway)?.tries.map((t) => t.agencyId) ?? [];
-        const left = this.eligible.filter((id) => !tried.includes(id));
+        const excluded = this.p.needExclusions(a.pathway);
+        const left = this.eligible.filter((id) => !excluded.includes(id));
         needAgencyChosen(
           s,
           a.pathway,
@@ -291,21 +297,25 @@ export class SimulatedJourney {
             alternatives: Math.max(0, left.length - 1),
           },
           this.now,
+          `ref-${a.pathway}-${(this.p.needReferral(a.pathway)?.tries.length ?? 0) + 1}`,
         );
         return;
       }
       case 'sendNeedReferral': {
         if (this.fail(a)) return;
         const current = this.p.needReferral(a.pathway)!.tries.at(-1)!;
-        const id = `ref-${a.pathway}-${this.needReferralsSent.size + 1}`;
-        this.needReferralsSent.set(id, { agencyId: current.agencyId, pathway: a.pathway, withdrawn: false });
-        needReferralSent(s, a.pathway, id, this.now);
+        this.needReferralsSent.set(current.referralId, {
+          agencyId: current.agencyId,
+          pathway: a.pathway,
+          withdrawn: false,
+        });
+        needReferralSent(s, a.pathway, this.now);
         return;
       }
       case 'withdrawNeedReferral': {
         if (this.fail(a)) return;
         const current = this.p.needReferral(a.pathway)!.tries.at(-1)!;
-        const held = this.needReferralsSent.get(current.referralId!);
+        const held = this.needReferralsSent.get(current.referralId);
         if (held) held.withdrawn = true;
         needReferralWithdrawn(s, a.pathway, this.now);
         return;

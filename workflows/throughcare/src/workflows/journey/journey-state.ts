@@ -129,7 +129,9 @@ export interface NeedTry {
   /** The directory's rule that chose it (e.g. eligibility-v1). */
   rule: string;
   chosenAt: string;
-  referralId?: string;
+  /** Minted by the journey when the agency is chosen; the referral service takes it as its id. */
+  referralId: string;
+  /** When the referral service answered the send (absent while it is in flight, or if skipped). */
   sentAt?: string;
   acknowledgedAt?: string;
   /** The agency's decisions, in the order told. */

@@ -16,6 +16,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   type RetryPolicy,
+  uuid4,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import {
@@ -85,6 +86,7 @@ import {
   laneOf,
   NEWEST_CAPTURED_POLICY_VERSION,
   planContext,
+  sentenceMonthsOf,
   usePolicy,
   type Action,
   type Failure,
@@ -544,7 +546,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
           const current = n.tries[n.tries.length - 1]!;
           await referral.withdrawReferral({
             idempotencyKey: `${wfId}:referral:need:${a.pathway}:${n.tries.length}:withdraw`,
-            referralId: current.referralId!,
+            referralId: current.referralId,
             reason: `case closed: ${a.closing}`,
             correlationId: input.correlationId,
           });
@@ -854,6 +856,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     let lane: Lane | undefined;
     try {
       p.adoptFixes();
+      p.adoptPerNeed();
       a = p.nextAction(inFlight.size > 0 ? new Set(inFlight.keys()) : undefined);
       // Asked only where the two behaviours differ (an effect to start), and only from planning.
       lane = a && v3 ? laneOf(a) : undefined;
@@ -991,19 +994,20 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
    * the agencies tried): none left is a gap in the plan, asked again daily (referral-per-need-1).
    */
   async function chooseNeedAgency(pathway: Pathway): Promise<void> {
-    const tried = p.needReferral(pathway)?.tries.map((t) => t.agencyId) ?? [];
+    const exclude = p.needExclusions(pathway);
+    const months = sentenceMonthsOf(input);
     const answer = await directory.chooseAgency({
       pathway,
       localAuthority: input.homeLocalAuthority,
-      sentenceMonths: Math.floor((input.sentenceLengthDays * 12) / 365.25),
-      exclude: [...new Set(tried)],
+      ...(months !== undefined ? { sentenceMonths: months } : {}),
+      exclude,
     });
-    needAgencyChosen(s, pathway, answer, iso(now()));
+    needAgencyChosen(s, pathway, answer, iso(now()), uuid4());
     if (!answer.choice)
       log.warn('no eligible agency left for a need; asking the directory again tomorrow', {
         pathway,
         localAuthority: input.homeLocalAuthority,
-        tried: tried.length,
+        excluded: exclude.length,
       });
   }
 
@@ -1011,8 +1015,9 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const n = p.needReferral(pathway)!;
     const current = n.tries[n.tries.length - 1]!;
     const sentAt = iso(now());
-    const { referralId } = await referral.sendReferral({
-      idempotencyKey: `${wfId}:referral:need:${pathway}:${n.tries.length}`,
+    await referral.sendReferral({
+      idempotencyKey: `${wfId}:referral:need:${pathway}:${n.tries.length}:${current.agencyId}`,
+      referralId: current.referralId,
       personId: input.personId,
       episode: input.episode,
       agencyId: current.agencyId,
@@ -1021,7 +1026,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       acknowledgeBy: deadlineFor(ctx.policy, 'referralAcknowledgement', new Date(sentAt)).toISOString(),
       correlationId: input.correlationId,
     });
-    needReferralSent(s, pathway, referralId, sentAt);
+    needReferralSent(s, pathway, sentAt);
   }
 
   async function sendReferral(): Promise<void> {

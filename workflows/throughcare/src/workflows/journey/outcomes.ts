@@ -198,10 +198,18 @@ export function needRecord(s: JourneyState, pathway: Pathway): NeedReferral {
 }
 
 /**
- * The directory's answer for a need: the agency to try next, or none left (a gap, asked again
- * after NEED_GAP_RETRY_MS; an open gap keeps the instant it started).
+ * The directory's answer for a need: the agency to try next, with the id its referral will have
+ * (minted by the journey, so that the agency's answers are known before the send's own answer
+ * arrives), or none left (a gap, asked again after NEED_GAP_RETRY_MS; an open gap keeps the instant
+ * it started).
  */
-export function needAgencyChosen(s: JourneyState, pathway: Pathway, answer: AgencyChoice, at: string): void {
+export function needAgencyChosen(
+  s: JourneyState,
+  pathway: Pathway,
+  answer: AgencyChoice,
+  at: string,
+  referralId: string,
+): void {
   const n = needRecord(s, pathway);
   if (answer.choice) {
     n.tries.push({
@@ -209,6 +217,7 @@ export function needAgencyChosen(s: JourneyState, pathway: Pathway, answer: Agen
       serviceId: answer.choice.serviceId,
       rule: answer.rule,
       chosenAt: at,
+      referralId,
       decisions: [],
     });
     delete n.gap;
@@ -221,15 +230,10 @@ export function needAgencyChosen(s: JourneyState, pathway: Pathway, answer: Agen
   }
 }
 
-/** The current try's referral was sent. */
-export function needReferralSent(
-  s: JourneyState,
-  pathway: Pathway,
-  referralId: string,
-  sentAt: string,
-): void {
+/** The current try's referral was sent (the referral service holds it). */
+export function needReferralSent(s: JourneyState, pathway: Pathway, sentAt: string): void {
   const current = needRecord(s, pathway).tries.at(-1);
-  if (current) Object.assign(current, { referralId, sentAt });
+  if (current) current.sentAt = sentAt;
 }
 
 /** The current try's referral was withdrawn by the journey (the case closed). */

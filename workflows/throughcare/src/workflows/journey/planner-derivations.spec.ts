@@ -398,7 +398,7 @@ describe('planner: stages, who the journey waits on, and the standard reviews', 
       'findAgency directory:find-agency',
       'sendReferral referral:send',
       'chooseNeedAgency need:ACCOMMODATION:choose',
-      'sendNeedReferral need:ACCOMMODATION:send',
+      'sendNeedReferral need:ACCOMMODATION:send:1',
     ]);
   });
 

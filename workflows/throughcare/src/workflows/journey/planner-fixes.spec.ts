@@ -62,8 +62,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
     const p = createPlannerAsking(j, asked, false);
     p.adoptFixes();
     p.adoptFixes();
-    const each = [PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, REFERRAL_PER_NEED_PATCH];
-    expect(asked).toEqual([...each, ...each]);
+    expect(asked).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH]);
     expect(j.s.adopted).toBeUndefined();
     expect(p.fixed()).toBe(false);
   });

@@ -1,6 +1,6 @@
 import type { Pathway } from '@throughcare/contracts';
 import { NEED_GAP_RETRY_MS } from './outcomes';
-import { createPlanner, REFERRAL_PER_NEED_PATCH } from './planner';
+import { DECLINE_COOL_OFF_MS, REFERRAL_PER_NEED_PATCH, sentenceMonthsOf } from './planner';
 import {
   DAY,
   HOUR,
@@ -11,23 +11,29 @@ import {
 } from './journey-simulation.spec-support';
 
 /**
- * One referral per need (`referral-per-need-1`, issue 9): each assessed need goes to the agency the
- * directory chooses for it, a decline moves it to the next, none left is a gap prison staff see,
- * and closing the case withdraws what is still open. On the simulated journey (pure core).
+ * One referral per need (`referral-per-need-1`, issue 9): each assessed need goes, once release
+ * planning opens, to the agency the directory chooses for it; a decline moves it to the next; none
+ * left is a gap prison staff see; closing the case withdraws what is still open. On the simulated
+ * journey (pure core).
  */
 
 const received = Date.parse('2026-03-02T09:00:00.000Z');
 
-/** A Scottish journey screened with `needs`, comprehensive screen done (the referrals are due). */
-function screened(needs: Pathway[], eligible: string[] = ['housing-1', 'housing-2']): SimulatedJourney {
-  const j = new SimulatedJourney(inputFor('SCOTLAND', 300));
+/** A Scottish journey (release in `releaseInDays`) screened with `needs`, comprehensive screen done. */
+function screened(
+  needs: Pathway[],
+  eligible: string[] = ['housing-1', 'housing-2'],
+  releaseInDays = 40,
+  refused: string[] = [],
+): SimulatedJourney {
+  const j = new SimulatedJourney(inputFor('SCOTLAND', releaseInDays), refused);
   j.eligible = eligible;
   j.run();
   j.t = received + DAY;
-  tellCoreScreen(j, needs, 'e-core');
+  expect(tellCoreScreen(j, needs, 'e-core')).toBe('applied');
   j.run();
   j.t = received + 3 * DAY;
-  tellAssessment(j, 'COMPREHENSIVE_SCREEN', needs, 'e-comprehensive');
+  expect(tellAssessment(j, 'COMPREHENSIVE_SCREEN', needs, 'e-comprehensive')).toBe('applied');
   j.run();
   return j;
 }
@@ -38,55 +44,48 @@ const view = (j: SimulatedJourney) =>
     agencyId: n.agencyId,
     tried: n.tried.map((t) => [t.agencyId, t.endedBecause ?? 'open']),
   }));
-const decline = (j: SimulatedJourney, referralId: string, reason: string, eventId: string) =>
-  j.tell(j.facts.referralOutcome, { referralId, decision: 'DECLINED', reason, decidedAt: j.now, eventId });
+const decide = (
+  j: SimulatedJourney,
+  referralId: string,
+  decision: 'DECLINED' | 'ACCEPTED' | 'MORE_INFORMATION_REQUESTED',
+  eventId: string,
+  reason?: string,
+) => j.tell(j.facts.referralOutcome, { referralId, decision, reason, decidedAt: j.now, eventId });
+const tryOf = (j: SimulatedJourney, pathway: Pathway, n = 0) => j.p.needReferral(pathway)!.tries[n]!;
+const needLog = (j: SimulatedJourney) =>
+  j.log.map((l) => l.slice(25)).filter((l) => /eferral|Agency/.test(l));
 
 describe('one referral per need (referral-per-need-1)', () => {
-  it('refers each need to the agency the directory chooses once the referrals are due, beside the justice social work referral', () => {
-    const j = new SimulatedJourney(inputFor('SCOTLAND', 300));
-    j.run();
-    j.t = received + DAY;
-    tellCoreScreen(j, ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'], 'e-core');
-    j.run();
-    // Before the comprehensive screen nothing is referred (seed 000 stage 3), and the view says so.
-    expect(j.log.some((l) => l.includes('need:'))).toBe(false);
-    expect(view(j).map((n) => n.status)).toEqual(['CHOOSING', 'CHOOSING']);
-
-    j.t = received + 3 * DAY;
-    tellAssessment(j, 'COMPREHENSIVE_SCREEN', ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'], 'e-comprehensive');
-    j.run();
-    expect(j.log.map((l) => l.slice(25)).filter((l) => /eferral|Agency/.test(l))).toEqual([
-      'findAgency directory:find-agency',
-      'sendReferral referral:send',
+  it('waits for release planning to open (not the comprehensive screen), then refers each need beside the justice social work referral', () => {
+    const j = screened(['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'], ['housing-1'], 300);
+    // The justice social work referral follows the comprehensive screen; the needs wait.
+    expect(needLog(j)).toEqual(['findAgency directory:find-agency', 'sendReferral referral:send']);
+    expect(view(j).map((n) => n.status)).toEqual(['NOT_YET_DUE', 'NOT_YET_DUE']);
+    const wake = j.p.nextWake()!;
+    let opened = 0;
+    for (let n = 0; n < 60 && view(j)[0]!.status === 'NOT_YET_DUE'; n++) {
+      j.t = Math.max(j.t + DAY, j.p.nextWake() ?? j.t + DAY);
+      j.run();
+      opened = j.t;
+    }
+    expect(opened).toBeGreaterThanOrEqual(wake);
+    expect(opened - received).toBeGreaterThan(200 * DAY); // within weeks of release, not at the screen
+    expect(needLog(j).slice(2)).toEqual([
       'chooseNeedAgency need:ACCOMMODATION:choose',
-      'sendNeedReferral need:ACCOMMODATION:send',
+      'sendNeedReferral need:ACCOMMODATION:send:1',
       'chooseNeedAgency need:DRUGS_AND_ALCOHOL:choose',
-      'sendNeedReferral need:DRUGS_AND_ALCOHOL:send',
+      'sendNeedReferral need:DRUGS_AND_ALCOHOL:send:1',
     ]);
     expect(view(j)).toEqual([
-      {
-        pathway: 'ACCOMMODATION',
-        status: 'SENT',
-        agencyId: 'need-agency-1',
-        tried: [['need-agency-1', 'open']],
-      },
-      {
-        pathway: 'DRUGS_AND_ALCOHOL',
-        status: 'SENT',
-        agencyId: 'need-agency-1',
-        tried: [['need-agency-1', 'open']],
-      },
-    ]);
-    expect([...j.needReferralsSent.values()].map((r) => r.pathway)).toEqual([
-      'ACCOMMODATION',
-      'DRUGS_AND_ALCOHOL',
+      { pathway: 'ACCOMMODATION', status: 'SENT', agencyId: 'housing-1', tried: [['housing-1', 'open']] },
+      { pathway: 'DRUGS_AND_ALCOHOL', status: 'SENT', agencyId: 'housing-1', tried: [['housing-1', 'open']] },
     ]);
     expect(j.s.referralId).toBe('ref-1');
   });
 
-  it("follows the agency's answers: acknowledged, accepted; the justice social work referral's own facts untouched", () => {
+  it("follows the agency's latest decision; the justice social work referral's own facts untouched", () => {
     const j = screened(['ACCOMMODATION']);
-    const id = j.p.needReferral('ACCOMMODATION')!.tries[0]!.referralId!;
+    const id = tryOf(j, 'ACCOMMODATION').referralId;
     expect(
       j.tell(j.facts.referralAcknowledged, {
         referralId: id,
@@ -97,24 +96,32 @@ describe('one referral per need (referral-per-need-1)', () => {
     ).toBe('applied');
     expect(view(j)[0]!.status).toBe('ACKNOWLEDGED');
     expect(j.s.acknowledgement).toBeUndefined();
-    expect(
-      j.tell(j.facts.referralOutcome, {
-        referralId: id,
-        decision: 'ACCEPTED',
-        decidedAt: j.now,
-        eventId: 'e-ok',
-      }),
-    ).toBe('applied');
+    j.t += HOUR;
+    expect(decide(j, id, 'MORE_INFORMATION_REQUESTED', 'e-more')).toBe('applied');
+    expect(view(j)[0]!.status).toBe('MORE_INFORMATION_REQUESTED');
+    j.t += HOUR;
+    expect(decide(j, id, 'ACCEPTED', 'e-ok')).toBe('applied');
     expect(view(j)[0]!.status).toBe('ACCEPTED');
     expect(j.s.outcomes).toEqual([]);
+    // A decline then a reconsidered acceptance: the latest decision stands, nothing moves on.
+    const k = screened(['HEALTH']);
+    const hid = tryOf(k, 'HEALTH').referralId;
+    k.t += HOUR;
+    decide(k, hid, 'DECLINED', 'e-d', 'waiting list full');
+    k.t += HOUR;
+    decide(k, hid, 'ACCEPTED', 'e-a');
+    k.run();
+    expect(view(k)).toEqual([
+      { pathway: 'HEALTH', status: 'ACCEPTED', agencyId: 'housing-1', tried: [['housing-1', 'open']] },
+    ]);
   });
 
   it('moves a declined need to the next eligible agency, with the reason kept', () => {
     const j = screened(['ACCOMMODATION']);
-    const first = j.p.needReferral('ACCOMMODATION')!.tries[0]!;
+    const first = tryOf(j, 'ACCOMMODATION');
     expect(first.agencyId).toBe('housing-1');
     j.t += HOUR;
-    expect(decline(j, first.referralId!, 'no capacity until June', 'e-dec-1')).toBe('applied');
+    expect(decide(j, first.referralId, 'DECLINED', 'e-dec-1', 'no capacity until June')).toBe('applied');
     j.run();
     expect(view(j)).toEqual([
       {
@@ -130,10 +137,10 @@ describe('one referral per need (referral-per-need-1)', () => {
     expect([...j.needReferralsSent.values()].map((r) => r.agencyId)).toEqual(['housing-1', 'housing-2']);
   });
 
-  it('shows a gap when no eligible agency is left, asks the directory again daily, and refers once one is listed', () => {
+  it('shows a gap when no eligible agency is left, asks again daily, offers a declining agency again after its cool-off, and refers to one listed since', () => {
     const j = screened(['ACCOMMODATION'], ['housing-1']);
     j.t += HOUR;
-    decline(j, j.p.needReferral('ACCOMMODATION')!.tries[0]!.referralId!, 'outside our criteria', 'e-dec');
+    decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'DECLINED', 'e-dec', 'outside our criteria');
     j.run();
     const gapAt = j.t;
     const [gap] = j.p.needReferralsView()!;
@@ -146,43 +153,51 @@ describe('one referral per need (referral-per-need-1)', () => {
       tried: [{ agencyId: 'housing-1', endedBecause: 'declined: outside our criteria' }],
     });
     expect(gap!.agencyId).toBeUndefined();
-    // Nothing to do until the directory is asked again; the journey sleeps until then at the latest.
     expect(j.p.nextAction()).toBeUndefined();
     expect(j.p.nextWake()).toBeLessThanOrEqual(gapAt + NEED_GAP_RETRY_MS);
 
-    // Asked again the next day: still none, and the gap keeps the instant it started.
+    // The next day: still none (housing-1 is in its cool-off); the gap keeps the instant it started.
     j.t = gapAt + NEED_GAP_RETRY_MS;
     j.run();
     expect(j.p.needReferralsView()![0]).toMatchObject({
       status: 'GAP',
       gap: { since: new Date(gapAt).toISOString() },
     });
+    // Once the cool-off has passed, the agency that declined is asked again.
+    j.t = gapAt + DECLINE_COOL_OFF_MS + NEED_GAP_RETRY_MS;
+    j.run();
+    expect(view(j)[0]).toMatchObject({
+      status: 'SENT',
+      agencyId: 'housing-1',
+      tried: [
+        ['housing-1', 'declined: outside our criteria'],
+        ['housing-1', 'open'],
+      ],
+    });
+  });
 
-    // A new agency is listed: the next day's question refers the need to it.
-    j.eligible = ['housing-1', 'housing-3'];
+  it('refers, after a gap, to an agency listed since', () => {
+    const j = screened(['ACCOMMODATION'], []);
+    expect(view(j)[0]!.status).toBe('GAP');
+    j.eligible = ['housing-3'];
     j.t += NEED_GAP_RETRY_MS;
     j.run();
     expect(view(j)[0]).toMatchObject({ status: 'SENT', agencyId: 'housing-3' });
     expect(j.p.needReferralsView()![0]!.gap).toBeUndefined();
   });
 
+  it('never offers the justice social work agency the journey already referred to', () => {
+    const j = screened(['ACCOMMODATION'], ['agency-1', 'housing-1']);
+    expect(j.s.agencyId).toBe('agency-1');
+    expect(tryOf(j, 'ACCOMMODATION').agencyId).toBe('housing-1');
+    expect(j.p.needExclusions('ACCOMMODATION')).toEqual(['agency-1', 'housing-1']);
+  });
+
   it('refers a need that a later assessment adds', () => {
     const j = screened(['ACCOMMODATION']);
-    let review = j.s.requests.find((r) => r.kind === 'STANDARD_REVIEW');
-    for (let n = 0; n < 40 && !review; n++) {
-      j.t += 7 * DAY;
-      j.run();
-      review = j.s.requests.find((r) => r.kind === 'STANDARD_REVIEW');
-    }
-    expect(
-      j.tell(j.facts.assessmentCompleted, {
-        assessmentId: review!.assessmentId,
-        kind: 'STANDARD_REVIEW',
-        needs: ['HEALTH'],
-        completedAt: j.now,
-        eventId: 'e-review',
-      }),
-    ).toBe('applied');
+    const summary = j.s.requests.find((r) => r.kind === 'SUMMARY_REVIEW');
+    expect(summary).toBeDefined();
+    expect(tellAssessment(j, 'SUMMARY_REVIEW', ['HEALTH'], 'e-summary')).toBe('applied');
     j.run();
     expect(view(j).map((n) => [n.pathway, n.status])).toEqual([
       ['ACCOMMODATION', 'SENT'],
@@ -190,66 +205,128 @@ describe('one referral per need (referral-per-need-1)', () => {
     ]);
   });
 
-  it('waits, rather than refuses, a fact about a referral whose sending is in flight', () => {
-    const j = screened(['ACCOMMODATION', 'HEALTH'], []);
-    // Both needs are gaps; a new agency is listed and HEALTH's referral is being sent.
-    j.eligible = ['health-1'];
+  it("applies the agency's answer to a referral whose send is still in flight (its id is minted when the agency is chosen)", () => {
+    const j = screened(['ACCOMMODATION'], [], 40);
+    j.eligible = ['housing-1'];
     j.t += NEED_GAP_RETRY_MS;
-    const before = j.log.length;
-    for (
-      let n = 0;
-      n < 10 && !j.log.slice(before).some((l) => l.includes('chooseNeedAgency need:HEALTH'));
-      n++
-    )
-      j.stepOnce();
-    expect(j.p.needReferral('HEALTH')!.tries).toMatchObject([{ agencyId: 'health-1' }]);
-    expect(j.p.needReferral('HEALTH')!.tries[0]!.referralId).toBeUndefined();
-    const fact = {
-      referralId: 'ref-not-yet-known',
-      acknowledgedAt: j.now,
-      acknowledgedBy: 'health',
-      eventId: 'e-x',
-    };
-    expect(j.tell(j.facts.referralAcknowledged, fact)).toBe('not-yet');
-    j.run();
-    expect(j.tell(j.facts.referralAcknowledged, { ...fact, eventId: 'e-y' })).toBe('rejected');
+    const a = j.p.nextAction()!;
+    expect(a).toMatchObject({ kind: 'chooseNeedAgency' });
+    j.execute(a);
+    const send = j.p.nextAction()!;
+    expect(send).toMatchObject({ kind: 'sendNeedReferral' });
+    const id = tryOf(j, 'ACCOMMODATION').referralId;
+    // The agency's acknowledgement arrives before the send's answer.
+    expect(
+      j.tell(j.facts.referralAcknowledged, {
+        referralId: id,
+        acknowledgedAt: j.now,
+        acknowledgedBy: 'housing',
+        eventId: 'e-early',
+      }),
+    ).toBe('applied');
+    j.execute(send);
+    expect(view(j)[0]).toMatchObject({ status: 'ACKNOWLEDGED', agencyId: 'housing-1' });
+    // An id no try holds is refused, as before.
+    expect(
+      j.tell(j.facts.referralAcknowledged, {
+        referralId: 'ref-unknown',
+        acknowledgedAt: j.now,
+        acknowledgedBy: 'x',
+        eventId: 'e-x',
+      }),
+    ).toBe('rejected');
   });
 
-  it('withdraws the need referrals still open when the case closes, and not a declined one', () => {
-    const j = screened(['ACCOMMODATION', 'HEALTH'], ['agency-a']);
-    const health = j.p.needReferral('HEALTH')!.tries[0]!;
+  it('moves on when an operator skips sending to an agency, and the item is per try', () => {
+    const j = screened(['ACCOMMODATION']);
     j.t += HOUR;
-    decline(j, health.referralId!, 'not our area', 'e-dec');
+    decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'DECLINED', 'e-dec', 'no');
+    j.failing = (a) => a.kind === 'sendNeedReferral';
     j.run();
+    const item = j.s.attention.find((a) => a.status === 'OPEN');
+    expect(item?.action).toBe('need:ACCOMMODATION:send:2');
+    j.failing = () => false;
+    expect(
+      j.tell(j.facts.resolveAttention, {
+        itemId: item!.id,
+        option: 'SKIP',
+        by: 'operator',
+        reason: 'agency closed',
+        resolvedAt: j.now,
+        eventId: 'e-skip',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(view(j)[0]!.tried).toEqual([
+      ['housing-1', 'declined: no'],
+      ['housing-2', 'not sent: skipped by an operator'],
+    ]);
+    expect(view(j)[0]!.status).toBe('GAP');
+  });
+
+  it('withdraws the need referrals still open when the case closes, not a declined one, and closes their items', () => {
+    const j = screened(['ACCOMMODATION', 'HEALTH'], ['agency-a']);
+    j.t += HOUR;
+    decide(j, tryOf(j, 'HEALTH').referralId, 'DECLINED', 'e-dec', 'not our area');
+    j.run();
+    expect(view(j).map((n) => n.status)).toEqual(['SENT', 'GAP']);
     j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'c1' });
     j.run();
     expect(j.log.map((l) => l.slice(25)).filter((l) => l.includes(':withdraw'))).toEqual([
       'withdrawReferral referral:withdraw',
-      'withdrawNeedReferral need:ACCOMMODATION:withdraw',
+      'withdrawNeedReferral need:ACCOMMODATION:withdraw:1',
     ]);
     expect([...j.needReferralsSent.values()].map((r) => [r.pathway, r.withdrawn])).toEqual([
       ['ACCOMMODATION', true],
       ['HEALTH', false],
     ]);
-    expect(view(j).map((n) => n.status)).toEqual(['WITHDRAWN', 'GAP']);
+    expect(view(j).map((n) => n.status)).toEqual(['WITHDRAWN', 'CLOSED']);
     expect(j.s.closureRecorded).toBe(true);
+    expect(j.p.nextWake()).toBeUndefined();
   });
 
-  it('is not done by a journey that did not adopt the patch (a replay of one recorded before it)', () => {
-    const j = new SimulatedJourney(inputFor('SCOTLAND', 300));
-    const p = createPlanner({ ...j.ctx, patched: (id) => id !== REFERRAL_PER_NEED_PATCH }, j.s, () => j.t);
-    p.adoptFixes();
+  it('is not done by a journey that did not adopt the patch (replayed on the branch before it)', () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1'], 40, [REFERRAL_PER_NEED_PATCH]);
+    expect(j.s.referralId).toBe('ref-1');
     expect(j.s.adopted).not.toContain(REFERRAL_PER_NEED_PATCH);
-    expect(p.needReferralsView()).toBeUndefined();
-    j.t = received + DAY;
-    tellCoreScreen(j, ['ACCOMMODATION'], 'e-core');
-    j.t = received + 3 * DAY;
-    tellAssessment(j, 'COMPREHENSIVE_SCREEN', ['ACCOMMODATION'], 'e-comprehensive');
-    for (let n = 0; n < 30; n++) {
-      const a = p.nextAction();
-      if (!a) break;
-      expect(a.kind).not.toMatch(/Need/);
-      j.execute(a);
-    }
+    expect(j.p.needReferralsView()).toBeUndefined();
+    expect(j.s.needReferrals).toBeUndefined();
+    expect(needLog(j)).toEqual(['findAgency directory:find-agency', 'sendReferral referral:send']);
+    // The same journey on today's code refers the need.
+    const k = screened(['ACCOMMODATION'], ['housing-1'], 40);
+    expect(needLog(k)).toContain('sendNeedReferral need:ACCOMMODATION:send:1');
+  });
+
+  it('is not adopted by a journey already released (a deploy sends nothing for people already out)', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 40));
+    j.adopting = false;
+    j.run();
+    expect(
+      j.tell(j.facts.releaseRecorded, { releasedAt: j.now, reason: 'RELEASED', eventId: 'e-rel' } as never),
+    ).toBe('applied');
+    j.t += HOUR;
+    j.run();
+    expect(j.p.released()).toBe(true);
+    j.t += DAY;
+    j.adopting = true;
+    j.run();
+    expect(j.s.adopted ?? []).not.toContain(REFERRAL_PER_NEED_PATCH);
+  });
+});
+
+describe('the sentence the directory is told, in whole calendar months', () => {
+  it('counts months from the sentence date, and knows none for a liberation from court', () => {
+    const base = inputFor('SCOTLAND', 40);
+    expect(sentenceMonthsOf({ ...base, sentenceDate: '2026-03-02', sentenceLengthDays: 365 })).toBe(12);
+    expect(sentenceMonthsOf({ ...base, sentenceDate: '2026-03-02', sentenceLengthDays: 364 })).toBe(11);
+    expect(sentenceMonthsOf({ ...base, sentenceDate: '2026-01-31', sentenceLengthDays: 27 })).toBe(0);
+    expect(sentenceMonthsOf({ ...base, sentenceDate: '2024-03-02', sentenceLengthDays: 1461 })).toBe(48);
+    expect(
+      sentenceMonthsOf({
+        ...base,
+        sentenceLengthDays: 1,
+        liberatedFromCourt: { releasedAt: base.receivedAt, legalStatus: 'REMAND', eventId: 'e' } as never,
+      }),
+    ).toBeUndefined();
   });
 });

@@ -5,7 +5,6 @@ import {
   NEWEST_CAPTURED_POLICY_VERSION,
   PLANNER_FIXES_PATCH,
   POLICY_GAPS_PATCH,
-  REFERRAL_PER_NEED_PATCH,
   usePolicy,
 } from './planner';
 
@@ -86,17 +85,11 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
     p.adoptFixes();
     p.adoptFixes();
     expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH]);
-    expect(asked).toEqual([
-      PLANNER_FIXES_PATCH,
-      POLICY_GAPS_PATCH,
-      REFERRAL_PER_NEED_PATCH,
-      POLICY_GAPS_PATCH,
-      REFERRAL_PER_NEED_PATCH,
-    ]);
+    expect(asked).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, POLICY_GAPS_PATCH]);
     missFirstAppointment(j);
     expect(() => p.syncDeadlines()).toThrow(ClockNotInPolicyError);
     p.adoptFixes(() => true);
-    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, REFERRAL_PER_NEED_PATCH]);
+    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');
   });

@@ -124,20 +124,39 @@ export const MEETING_DAY_COME_PATCH = 'meeting-day-come-1';
 export const POLICY_GAPS_PATCH = 'policy-gaps-1';
 /**
  * One referral per need (issue 9): besides the justice social work or probation referral, every
- * assessed need is referred to an agency the directory chooses for it (`chooseAgency`, its
- * documented eligibility rule); a decline (or the agency withdrawing) moves the need to the next
- * eligible agency; when none is left the need shows as a gap in the plan (`needReferrals`, status
- * `GAP`) for prison staff, and the directory is asked again daily. The case closing withdraws the
- * need referrals still open. Adopted like `planner-fixes-2` (asked at each planning until yes,
- * kept in `s.adopted`) by v3 journeys; before it, needs go only to the justice social work team.
+ * assessed need is referred, once release planning opens (or at release, or at once for a return
+ * to custody), to an agency the directory chooses for it (`chooseAgency`, its documented
+ * eligibility rule). A decline (or the agency withdrawing) moves the need to the next eligible
+ * agency; an agency that declined is offered again only after DECLINE_COOL_OFF_MS. None left: the
+ * need shows as a gap in the plan (`needReferrals`, status `GAP`) and the journey's details, and
+ * the directory is asked again daily. Closing the case withdraws the need referrals still open.
+ * Adopted from the main loop's planning only (`adoptPerNeed`), by v3 journeys still in custody and
+ * not closing, so a deploy does not send referrals for people already released; kept in
+ * `s.adopted`. Before it, needs go only to the justice social work team.
  */
 export const REFERRAL_PER_NEED_PATCH = 'referral-per-need-1';
+/** How long an agency that declined a need (or withdrew) is left out of the choice for it. */
+export const DECLINE_COOL_OFF_MS = 28 * DAY_MS;
 
 /**
  * The newest policy version a journey captures (journey-v2.ts, since `policies-2026-v3`). England &
  * Wales v4 only lends its missed-appointment follow-up; capturing it would be a patch of its own.
  */
 export const NEWEST_CAPTURED_POLICY_VERSION = 3;
+
+/**
+ * The sentence in whole calendar months (from the sentence date to the day its length ends), for
+ * the directory's sentence-length bounds; undefined when not known (a liberation from court
+ * carries a placeholder length).
+ */
+export function sentenceMonthsOf(input: ThroughcareInput): number | undefined {
+  if (input.liberatedFromCourt) return undefined;
+  const start = new Date(`${input.sentenceDate}T00:00:00.000Z`);
+  const end = new Date(start.getTime() + input.sentenceLengthDays * DAY_MS);
+  let months = (end.getUTCFullYear() - start.getUTCFullYear()) * 12 + end.getUTCMonth() - start.getUTCMonth();
+  if (end.getUTCDate() < start.getUTCDate()) months -= 1;
+  return Math.max(0, months);
+}
 
 /** What the planner knows besides the state: the journey's input, its policy and its code version. */
 export interface PlanContext {
@@ -301,7 +320,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     // Not only v3: a journey from before nobody-lost-1 that hit the gap retries its workflow task,
     // and the retry (live, on this code) adopts and heals.
     if (!gapsFilled() && ask(POLICY_GAPS_PATCH)) (s.adopted ??= []).push(POLICY_GAPS_PATCH);
-    if (v3 && !perNeed() && ask(REFERRAL_PER_NEED_PATCH)) (s.adopted ??= []).push(REFERRAL_PER_NEED_PATCH);
+  }
+  /**
+   * Asked by the shell's main loop at each planning only (its answer starts effects, so the loop
+   * must be the one to see it): adopts one referral per need for a journey still in custody.
+   */
+  function adoptPerNeed(ask: (patchId: string) => boolean = ctx.patched): void {
+    if (v3 && !perNeed() && !fromCourt() && inCustody() && !closingReason() && ask(REFERRAL_PER_NEED_PATCH))
+      (s.adopted ??= []).push(REFERRAL_PER_NEED_PATCH);
   }
   /** Whether this journey refers each need on its own (`referral-per-need-1`). */
   const perNeed = () => s.adopted?.includes(REFERRAL_PER_NEED_PATCH) ?? false;
@@ -374,56 +400,91 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   };
   const needReferral = (pathway: Pathway): NeedReferral | undefined =>
     s.needReferrals?.find((n) => n.pathway === pathway);
-  /** A need's referral that no longer stands: declined or withdrawn by the agency, or withdrawn by the journey. */
-  const ended = (t: NeedTry): boolean =>
-    t.withdrawnAt !== undefined ||
-    t.decisions.some((d) => d.decision === 'DECLINED' || d.decision === 'WITHDRAWN');
+  /** The action keys of a need's steps: choosing its next agency, and sending try `n` (1-based). */
+  const needChoose = (pathway: Pathway) => `need:${pathway}:choose`;
+  const needSend = (pathway: Pathway, n: number) => `need:${pathway}:send:${n}`;
+  const needWithdraw = (pathway: Pathway, n: number) => `need:${pathway}:withdraw:${n}`;
+  /** The agency's latest decision on a try (by when decided; the later told first among equals). */
+  const latestDecision = (t: NeedTry) =>
+    t.decisions.reduce<NeedTry['decisions'][number] | undefined>(
+      (latest, d) => (!latest || d.decidedAt >= latest.decidedAt ? d : latest),
+      undefined,
+    );
+  /**
+   * Why a need's try no longer stands, if it does not: the agency's latest decision is a decline
+   * or a withdrawal, the journey withdrew it, or an operator skipped sending it.
+   */
+  const endOf = (pathway: Pathway, t: NeedTry, n: number): string | undefined => {
+    if (t.withdrawnAt !== undefined) return 'withdrawn: the case closed';
+    const d = latestDecision(t);
+    if (d && (d.decision === 'DECLINED' || d.decision === 'WITHDRAWN'))
+      return `${d.decision === 'DECLINED' ? 'declined' : 'withdrawn by the agency'}${d.reason ? `: ${d.reason}` : ''}`;
+    if (!t.sentAt && skipped(needSend(pathway, n))) return 'not sent: skipped by an operator';
+    return undefined;
+  };
+  /** The need's current try and its 1-based number, if any. */
+  const currentTry = (n: NeedReferral | undefined) =>
+    n && n.tries.length > 0 ? { t: n.tries[n.tries.length - 1]!, no: n.tries.length } : undefined;
+  /**
+   * The agencies the directory is to leave out when choosing for a need: the main referral's, and
+   * those that declined or withdrew within DECLINE_COOL_OFF_MS or hold a try still standing.
+   */
+  function needExclusions(pathway: Pathway): string[] {
+    const n = needReferral(pathway);
+    const out = new Set<string>(s.agencyId ? [s.agencyId] : []);
+    (n?.tries ?? []).forEach((t, i) => {
+      const end = endOf(pathway, t, i + 1);
+      const endedAt = latestDecision(t)?.decidedAt ?? t.chosenAt;
+      if (!end || now() < Date.parse(endedAt) + DECLINE_COOL_OFF_MS) out.add(t.agencyId);
+    });
+    return [...out];
+  }
+  /** Whether needs are referred now: release planning open, released, or a return to custody. */
+  const needsDue = () => planningOpen() || released() || s.carried !== undefined;
   /** Each need's referrals as prison staff see them (since `referral-per-need-1`). */
   function needReferralsView(): NeedReferralView[] | undefined {
     if (!perNeed()) return undefined;
+    const closed = s.closedAt !== undefined || closingReason() !== undefined;
     return needs().map((pathway) => {
       const n = needReferral(pathway);
-      const current = n?.tries[n.tries.length - 1];
-      const last = current?.decisions[current.decisions.length - 1];
-      const status: NeedReferralView['status'] =
-        !current || ended(current)
-          ? n?.gap
-            ? 'GAP'
-            : current?.withdrawnAt
-              ? 'WITHDRAWN'
-              : 'CHOOSING'
-          : !current.referralId
-            ? 'SENDING'
-            : last
-              ? last.decision
-              : current.acknowledgedAt
-                ? 'ACKNOWLEDGED'
-                : 'SENT';
+      const cur = currentTry(n);
+      const standing = cur && !endOf(pathway, cur.t, cur.no) ? cur.t : undefined;
+      const last = standing && latestDecision(standing);
+      const status: NeedReferralView['status'] = standing
+        ? !standing.sentAt
+          ? 'SENDING'
+          : last
+            ? last.decision
+            : standing.acknowledgedAt
+              ? 'ACKNOWLEDGED'
+              : 'SENT'
+        : cur?.t.withdrawnAt
+          ? 'WITHDRAWN'
+          : closed
+            ? 'CLOSED'
+            : n?.gap
+              ? 'GAP'
+              : needsDue()
+                ? 'CHOOSING'
+                : 'NOT_YET_DUE';
       return {
         pathway,
         status,
-        ...(current && !ended(current)
-          ? { agencyId: current.agencyId, serviceId: current.serviceId, referralId: current.referralId }
+        ...(standing
+          ? { agencyId: standing.agencyId, serviceId: standing.serviceId, referralId: standing.referralId }
           : {}),
-        ...(n?.gap ? { gap: { since: n.gap.since, nextAskedAt: n.gap.retryAt } } : {}),
-        tried: (n?.tries ?? []).map((t) => ({
-          agencyId: t.agencyId,
-          referralId: t.referralId,
-          rule: t.rule,
-          ...(ended(t)
-            ? {
-                endedBecause:
-                  t.withdrawnAt !== undefined
-                    ? 'withdrawn: the case closed'
-                    : (() => {
-                        const d = t.decisions.find(
-                          (x) => x.decision === 'DECLINED' || x.decision === 'WITHDRAWN',
-                        )!;
-                        return `${d.decision.toLowerCase()}${d.reason ? `: ${d.reason}` : ''}`;
-                      })(),
-              }
-            : {}),
-        })),
+        ...(n?.gap && !standing && !closed
+          ? { gap: { since: n.gap.since, nextAskedAt: n.gap.retryAt } }
+          : {}),
+        tried: (n?.tries ?? []).map((t, i) => {
+          const end = endOf(pathway, t, i + 1);
+          return {
+            agencyId: t.agencyId,
+            referralId: t.referralId,
+            rule: t.rule,
+            ...(end ? { endedBecause: end } : {}),
+          };
+        }),
       };
     });
   }
@@ -1186,16 +1247,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         yield { kind: 'findAgency', action: 'directory:find-agency' };
       if (s.agencyId && !s.referralId && needs().length > 0 && referralDue() && !blocked('referral:send'))
         yield { kind: 'sendReferral', action: 'referral:send' };
-      if (perNeed() && referralDue())
+      if (perNeed() && needsDue())
         for (const pathway of needs()) {
           const n = needReferral(pathway);
-          const current = n?.tries[n.tries.length - 1];
-          if (!current || ended(current)) {
-            const action = `need:${pathway}:choose`;
-            if (!n?.gap || now() >= Date.parse(n.gap.retryAt))
-              if (!blocked(action)) yield { kind: 'chooseNeedAgency', action, pathway };
-          } else if (!current.referralId) {
-            const action = `need:${pathway}:send`;
+          const cur = currentTry(n);
+          if (!cur || endOf(pathway, cur.t, cur.no)) {
+            if ((!n?.gap || now() >= Date.parse(n.gap.retryAt)) && !blocked(needChoose(pathway)))
+              yield { kind: 'chooseNeedAgency', action: needChoose(pathway), pathway };
+          } else if (!cur.t.sentAt) {
+            const action = needSend(pathway, cur.no);
             if (!blocked(action)) yield { kind: 'sendNeedReferral', action, pathway };
           }
         }
@@ -1207,13 +1267,20 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     ) {
       yield { kind: 'withdrawReferral', action: 'referral:withdraw', closing };
     }
-    if (closing && closing !== 'FOLLOW_UP_COMPLETE')
+    if (closing) {
       for (const n of s.needReferrals ?? []) {
-        const current = n.tries[n.tries.length - 1];
-        const action = `need:${n.pathway}:withdraw`;
-        if (current?.referralId && !ended(current) && !blocked(action))
+        const cur = currentTry(n);
+        if (!cur || !cur.t.sentAt || endOf(n.pathway, cur.t, cur.no)) continue;
+        const action = needWithdraw(n.pathway, cur.no);
+        if (closing !== 'FOLLOW_UP_COMPLETE' && !blocked(action))
           yield { kind: 'withdrawNeedReferral', action, pathway: n.pathway, closing };
       }
+      // A need's step waiting on an operator has nothing left to do once the case closes.
+      const stale = s.attention.find(
+        (a) => a.status === 'OPEN' && a.action.startsWith('need:') && !a.action.includes(':withdraw:'),
+      );
+      if (stale && perNeed()) yield { kind: 'closeItem', item: stale, reason: 'the case closed' };
+    }
 
     if (v3 && meetingToPlan) {
       // A meeting not reported held in time (since `planner-fixes-2`): prison and agency are told
@@ -1356,8 +1423,16 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (s.release) candidates.push(followUpEnds());
     if (s.agencyRetryAt) candidates.push(Date.parse(s.agencyRetryAt));
     // A need with no eligible agency left: the directory is asked again (since referral-per-need-1).
-    if (perNeed() && !closingReason())
+    if (perNeed() && !closingReason()) {
       for (const n of s.needReferrals ?? []) if (n.gap) candidates.push(Date.parse(n.gap.retryAt));
+      // A decline's cool-off ending offers that agency again to a need without one.
+      for (const n of s.needReferrals ?? [])
+        if (n.gap)
+          for (const t of n.tries) {
+            const d = latestDecision(t);
+            if (d) candidates.push(Date.parse(d.decidedAt) + DECLINE_COOL_OFF_MS);
+          }
+    }
     const future = candidates.filter((c) => Number.isFinite(c) && c > t);
     return future.length > 0 ? Math.min(...future) : undefined;
   }
@@ -1376,7 +1451,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     reportedEstablishment,
     needs,
     perNeed,
+    adoptPerNeed,
     needReferral,
+    needExclusions,
     needReferralsView,
     meetingHeld,
     closingReason,
