@@ -823,7 +823,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           gatePickupCancelled: 1,
           appointmentBooked: 1,
           appointmentCancelled: 1,
-          referralWithdrawn: 1,
+          referralWithdrawn: 2, // the justice social work referral, and the need's (referral-per-need-1)
           agencyNotified: 1,
           caseClosed: 1,
         });
@@ -1007,7 +1007,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       expect(tally(since())).toEqual({
         meetingCancelled: 1,
         gatePickupCancelled: 1,
-        referralWithdrawn: 1,
+        referralWithdrawn: 2, // the justice social work referral, and the need's (referral-per-need-1)
         agencyNotified: 1,
         caseClosed: 1,
       });

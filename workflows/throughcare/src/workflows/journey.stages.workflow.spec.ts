@@ -30,6 +30,7 @@ import {
   type Effect,
   DAY_MS,
   tally,
+  of,
   live,
   serverNow,
   useJourneyEnvironment,
@@ -182,15 +183,19 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       coreScreenRequested: 1,
       assessmentRequested: 2, // comprehensive screen, summary review
       agencyLookedUp: 1,
-      referralSent: 1,
+      // The justice social work referral, and one per need to the agency chosen for it.
+      agencyChosen: 2,
+      referralSent: 3,
       meetingBooked: 3, // two visits, one pre-release meeting
       gatePickupBooked: 1,
       appointmentBooked: 1,
       caseClosed: 1,
     });
-    expect(acts.effects.find((e) => e.kind === 'referralSent')).toMatchObject({
-      pathways: ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
-    });
+    expect(acts.effects.filter(of('referralSent')).map((r) => r.pathways)).toEqual([
+      ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
+      ['ACCOMMODATION'],
+      ['DRUGS_AND_ALCOHOL'],
+    ]);
     expect(acts.stages).toEqual([...final.stagesDone.slice(1), 'CLOSED']);
   });
 
