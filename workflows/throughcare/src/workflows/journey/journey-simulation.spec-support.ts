@@ -100,6 +100,8 @@ export class SimulatedJourney {
    */
   eligible: string[] = ['need-agency-1'];
   /** Need referrals the simulated referral service holds: id → agency, pathway, withdrawn. */
+  /** Need referral sends in flight: the id of the try each is for (taken when it starts). */
+  private readonly sending = new Map<Action, string>();
   readonly needReferralsSent = new Map<string, { agencyId: string; pathway: string; withdrawn: boolean }>();
   private seq = 0;
 
@@ -236,6 +238,10 @@ export class SimulatedJourney {
         // As the shell: the item is on the journey at once; only its record in the list waits.
         raised(s, a.action, a.mustAct, a.failure, a.options, this.now);
         break;
+      case 'sendNeedReferral':
+        // As the shell: the referral sent is the try current when the send starts.
+        this.sending.set(a, this.p.needReferral(a.pathway)!.tries.at(-1)!.referralId);
+        break;
       default:
     }
     return () => this.answer(a);
@@ -303,13 +309,11 @@ export class SimulatedJourney {
       }
       case 'sendNeedReferral': {
         if (this.fail(a)) return;
-        const current = this.p.needReferral(a.pathway)!.tries.at(-1)!;
-        this.needReferralsSent.set(current.referralId, {
-          agencyId: current.agencyId,
-          pathway: a.pathway,
-          withdrawn: false,
-        });
-        needReferralSent(s, a.pathway, this.now);
+        const minted = this.sending.get(a)!;
+        this.sending.delete(a);
+        const sent = this.p.needReferral(a.pathway)!.tries.find((t) => t.referralId === minted)!;
+        this.needReferralsSent.set(minted, { agencyId: sent.agencyId, pathway: a.pathway, withdrawn: false });
+        needReferralSent(s, minted, this.now);
         return;
       }
       case 'withdrawNeedReferral': {
@@ -317,7 +321,7 @@ export class SimulatedJourney {
         const current = this.p.needReferral(a.pathway)!.tries.at(-1)!;
         const held = this.needReferralsSent.get(current.referralId);
         if (held) held.withdrawn = true;
-        needReferralWithdrawn(s, a.pathway, this.now);
+        needReferralWithdrawn(s, current.referralId, this.now);
         return;
       }
       case 'cancel': {

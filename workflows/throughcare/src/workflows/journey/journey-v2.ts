@@ -550,7 +550,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
             reason: `case closed: ${a.closing}`,
             correlationId: input.correlationId,
           });
-          needReferralWithdrawn(s, a.pathway, iso(now()));
+          needReferralWithdrawn(s, current.referralId, iso(now()));
         });
       case 'withdrawReferral':
         return act(a.action, 'referral service', async () => {
@@ -1015,7 +1015,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const n = p.needReferral(pathway)!;
     const current = n.tries[n.tries.length - 1]!;
     const sentAt = iso(now());
-    await referral.sendReferral({
+    const minted = current.referralId;
+    const { referralId } = await referral.sendReferral({
       idempotencyKey: `${wfId}:referral:need:${pathway}:${n.tries.length}:${current.agencyId}`,
       referralId: current.referralId,
       personId: input.personId,
@@ -1026,7 +1027,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       acknowledgeBy: deadlineFor(ctx.policy, 'referralAcknowledgement', new Date(sentAt)).toISOString(),
       correlationId: input.correlationId,
     });
-    needReferralSent(s, pathway, sentAt);
+    needReferralSent(s, minted, sentAt, referralId);
   }
 
   async function sendReferral(): Promise<void> {

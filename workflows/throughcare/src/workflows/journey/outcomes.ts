@@ -230,16 +230,22 @@ export function needAgencyChosen(
   }
 }
 
-/** The current try's referral was sent (the referral service holds it). */
-export function needReferralSent(s: JourneyState, pathway: Pathway, sentAt: string): void {
-  const current = needRecord(s, pathway).tries.at(-1);
-  if (current) current.sentAt = sentAt;
+/**
+ * The try whose referral was minted as `mintedId` was sent (the referral service holds it, under
+ * `heldAs`: the id it answered, which the journey takes should it differ). Recorded against that
+ * try, not the latest: a decline can move the need on while the send is in flight.
+ */
+export function needReferralSent(s: JourneyState, mintedId: string, sentAt: string, heldAs = mintedId): void {
+  const t = needTryOf(s, mintedId);
+  if (!t) return;
+  t.sentAt = sentAt;
+  t.referralId = heldAs;
 }
 
-/** The current try's referral was withdrawn by the journey (the case closed). */
-export function needReferralWithdrawn(s: JourneyState, pathway: Pathway, at: string): void {
-  const current = needRecord(s, pathway).tries.at(-1);
-  if (current) current.withdrawnAt = at;
+/** The try holding `referralId` was withdrawn by the journey (the case closed). */
+export function needReferralWithdrawn(s: JourneyState, referralId: string, at: string): void {
+  const t = needTryOf(s, referralId);
+  if (t) t.withdrawnAt = at;
 }
 
 /** The need try holding `referralId`, if any. */

@@ -372,7 +372,7 @@ describe('planner: stages, who the journey waits on, and the standard reviews', 
     ]);
   });
 
-  it('a referral carried from the episode before goes at once, before any screen (and each open need to its agency)', () => {
+  it('a referral carried from the episode before goes at once, before any screen (each need waits for release planning)', () => {
     const carried: CarriedHistory = {
       fromEpisode: 1,
       reason: 'RECALL',
@@ -397,9 +397,8 @@ describe('planner: stages, who the journey waits on, and the standard reviews', 
       'request request:CORE_SCREEN',
       'findAgency directory:find-agency',
       'sendReferral referral:send',
-      'chooseNeedAgency need:ACCOMMODATION:choose',
-      'sendNeedReferral need:ACCOMMODATION:send:1',
     ]);
+    expect(j.p.needReferralsView()!.map((n) => n.status)).toEqual(['NOT_YET_DUE']);
   });
 
   it('says it waits on the directory while no agency is found, naming the area when none is listed', () => {

@@ -237,6 +237,27 @@ describe('one referral per need (referral-per-need-1)', () => {
     ).toBe('rejected');
   });
 
+  it('records a late send against the try it was for, after a decline moved the need on meanwhile', () => {
+    const j = screened(['ACCOMMODATION'], [], 40);
+    j.eligible = ['housing-1', 'housing-2'];
+    j.t += NEED_GAP_RETRY_MS;
+    j.execute(j.p.nextAction()!); // housing-1 chosen
+    const send = j.p.nextAction()!;
+    expect(send).toMatchObject({ kind: 'sendNeedReferral' });
+    const answer = j.begin(send); // in flight in the referral lane
+    j.t += HOUR;
+    expect(decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'DECLINED', 'e-d', 'no')).toBe('applied');
+    const next = j.p.nextAction(new Set(['referral']))!;
+    expect(next).toMatchObject({ kind: 'chooseNeedAgency' });
+    j.execute(next); // housing-2 chosen while the first send is still out
+    answer(); // the first send answers late
+    expect(tryOf(j, 'ACCOMMODATION', 0).sentAt).toBeDefined();
+    expect(tryOf(j, 'ACCOMMODATION', 1).sentAt).toBeUndefined();
+    j.run();
+    expect(view(j)[0]).toMatchObject({ status: 'SENT', agencyId: 'housing-2' });
+    expect([...j.needReferralsSent.values()].map((r) => r.agencyId)).toEqual(['housing-1', 'housing-2']);
+  });
+
   it('moves on when an operator skips sending to an agency, and the item is per try', () => {
     const j = screened(['ACCOMMODATION']);
     j.t += HOUR;

@@ -124,8 +124,7 @@ export const MEETING_DAY_COME_PATCH = 'meeting-day-come-1';
 export const POLICY_GAPS_PATCH = 'policy-gaps-1';
 /**
  * One referral per need (issue 9): besides the justice social work or probation referral, every
- * assessed need is referred, once release planning opens (or at release, or at once for a return
- * to custody), to an agency the directory chooses for it (`chooseAgency`, its documented
+ * assessed need is referred, once release planning opens (or at release), to an agency the directory chooses for it (`chooseAgency`, its documented
  * eligibility rule). A decline (or the agency withdrawing) moves the need to the next eligible
  * agency; an agency that declined is offered again only after DECLINE_COOL_OFF_MS. None left: the
  * need shows as a gap in the plan (`needReferrals`, status `GAP`) and the journey's details, and
@@ -407,7 +406,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   /** The agency's latest decision on a try (by when decided; the later told first among equals). */
   const latestDecision = (t: NeedTry) =>
     t.decisions.reduce<NeedTry['decisions'][number] | undefined>(
-      (latest, d) => (!latest || d.decidedAt >= latest.decidedAt ? d : latest),
+      (latest, d) => (!latest || Date.parse(d.decidedAt) >= Date.parse(latest.decidedAt) ? d : latest),
       undefined,
     );
   /**
@@ -439,8 +438,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     });
     return [...out];
   }
-  /** Whether needs are referred now: release planning open, released, or a return to custody. */
-  const needsDue = () => planningOpen() || released() || s.carried !== undefined;
+  /** Whether needs are referred now: release planning open (a short return to custody: at once), or released. */
+  const needsDue = () => planningOpen() || released();
   /** Each need's referrals as prison staff see them (since `referral-per-need-1`). */
   function needReferralsView(): NeedReferralView[] | undefined {
     if (!perNeed()) return undefined;
