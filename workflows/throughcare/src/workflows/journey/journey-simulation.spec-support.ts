@@ -318,7 +318,7 @@ export class SimulatedJourney {
       }
       case 'withdrawNeedReferral': {
         if (this.fail(a)) return;
-        const current = this.p.needReferral(a.pathway)!.tries.at(-1)!;
+        const current = this.p.needReferral(a.pathway)!.tries[a.no - 1]!;
         const held = this.needReferralsSent.get(current.referralId);
         if (held) held.withdrawn = true;
         needReferralWithdrawn(s, current.referralId, this.now);

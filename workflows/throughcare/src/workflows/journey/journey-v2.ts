@@ -542,10 +542,9 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         return act(a.action, 'referral service', () => sendNeedReferral(a.pathway));
       case 'withdrawNeedReferral':
         return act(a.action, 'referral service', async () => {
-          const n = p.needReferral(a.pathway)!;
-          const current = n.tries[n.tries.length - 1]!;
+          const current = p.needReferral(a.pathway)!.tries[a.no - 1]!;
           await referral.withdrawReferral({
-            idempotencyKey: `${wfId}:referral:need:${a.pathway}:${n.tries.length}:withdraw`,
+            idempotencyKey: `${wfId}:referral:need:${a.pathway}:${a.no}:withdraw`,
             referralId: current.referralId,
             reason: `case closed: ${a.closing}`,
             correlationId: input.correlationId,

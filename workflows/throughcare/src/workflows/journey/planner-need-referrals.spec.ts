@@ -335,6 +335,67 @@ describe('one referral per need (referral-per-need-1)', () => {
   });
 });
 
+describe('one referral per need: second review fixes', () => {
+  it('adopts at the first planning of a journey started by a liberation from court', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 120));
+    // As the shell does for a reception that is a liberation from court, before its first planning.
+    expect(
+      j.facts.receivedAgain({
+        ...j.input,
+        liberatedFromCourt: { releasedAt: j.now, legalStatus: 'REMAND', eventId: 'court' },
+      }),
+    ).toBe(true);
+    j.run();
+    expect(j.p.fromCourt()).toBe(true);
+    expect(j.s.adopted).toContain(REFERRAL_PER_NEED_PATCH);
+  });
+
+  it('withdraws at closure every referral still standing, an earlier agency that accepted late included', () => {
+    const j = screened(['ACCOMMODATION']);
+    const first = tryOf(j, 'ACCOMMODATION');
+    j.t += HOUR;
+    decide(j, first.referralId, 'DECLINED', 'e-d', 'full');
+    j.run(); // moved on to housing-2
+    expect(tryOf(j, 'ACCOMMODATION', 1).agencyId).toBe('housing-2');
+    j.t += HOUR;
+    decide(j, first.referralId, 'ACCEPTED', 'e-a'); // housing-1 thought again
+    j.run();
+    j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'c1' });
+    j.run();
+    expect(j.log.map((l) => l.slice(25)).filter((l) => l.startsWith('withdrawNeedReferral'))).toEqual([
+      'withdrawNeedReferral need:ACCOMMODATION:withdraw:1',
+      'withdrawNeedReferral need:ACCOMMODATION:withdraw:2',
+    ]);
+    expect([...j.needReferralsSent.values()].map((r) => [r.agencyId, r.withdrawn])).toEqual([
+      ['housing-1', true],
+      ['housing-2', true],
+    ]);
+  });
+
+  it('closes a need whose send waits on an operator when the case closes: CLOSED, not SENDING', () => {
+    const j = screened(['ACCOMMODATION'], [], 40);
+    j.eligible = ['housing-1'];
+    j.failing = (a) => a.kind === 'sendNeedReferral';
+    j.t += NEED_GAP_RETRY_MS;
+    j.run();
+    expect(j.s.attention.filter((a) => a.status === 'OPEN').map((a) => a.action)).toEqual([
+      'need:ACCOMMODATION:send:1',
+    ]);
+    j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'c1' });
+    j.run();
+    expect(j.s.attention.filter((a) => a.status === 'OPEN')).toEqual([]);
+    expect(view(j)).toEqual([
+      {
+        pathway: 'ACCOMMODATION',
+        status: 'CLOSED',
+        agencyId: undefined,
+        tried: [['housing-1', 'not sent: the case closed']],
+      },
+    ]);
+    expect(j.s.closureRecorded).toBe(true);
+  });
+});
+
 describe('the sentence the directory is told, in whole calendar months', () => {
   it('counts months from the sentence date, and knows none for a liberation from court', () => {
     const base = inputFor('SCOTLAND', 40);

@@ -297,7 +297,7 @@ export type Action =
   | { kind: 'withdrawReferral'; action: string; closing: ClosureReason }
   | { kind: 'chooseNeedAgency'; action: string; pathway: Pathway }
   | { kind: 'sendNeedReferral'; action: string; pathway: Pathway }
-  | { kind: 'withdrawNeedReferral'; action: string; pathway: Pathway; closing: ClosureReason }
+  | { kind: 'withdrawNeedReferral'; action: string; pathway: Pathway; no: number; closing: ClosureReason }
   | { kind: 'cancel'; booking: Booking; because: string }
   | { kind: 'book'; action: string; wanted: WantedBooking }
   | { kind: 'notify'; action: string; notice: Notice }
@@ -325,7 +325,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    * must be the one to see it): adopts one referral per need for a journey still in custody.
    */
   function adoptPerNeed(ask: (patchId: string) => boolean = ctx.patched): void {
-    if (v3 && !perNeed() && !fromCourt() && inCustody() && !closingReason() && ask(REFERRAL_PER_NEED_PATCH))
+    // In custody, or a journey whose first planning this is (a court liberation started since).
+    const fresh = s.stageEntries === 0;
+    if (
+      v3 &&
+      !perNeed() &&
+      ((!fromCourt() && inCustody()) || fresh) &&
+      !closingReason() &&
+      ask(REFERRAL_PER_NEED_PATCH)
+    )
       (s.adopted ??= []).push(REFERRAL_PER_NEED_PATCH);
   }
   /** Whether this journey refers each need on its own (`referral-per-need-1`). */
@@ -418,7 +426,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const d = latestDecision(t);
     if (d && (d.decision === 'DECLINED' || d.decision === 'WITHDRAWN'))
       return `${d.decision === 'DECLINED' ? 'declined' : 'withdrawn by the agency'}${d.reason ? `: ${d.reason}` : ''}`;
-    if (!t.sentAt && skipped(needSend(pathway, n))) return 'not sent: skipped by an operator';
+    if (!t.sentAt && skipped(needSend(pathway, n)))
+      return latestAttention(needSend(pathway, n))?.resolution?.by === 'throughcare'
+        ? 'not sent: the case closed'
+        : 'not sent: skipped by an operator';
     return undefined;
   };
   /** The need's current try and its 1-based number, if any. */
@@ -447,7 +458,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     return needs().map((pathway) => {
       const n = needReferral(pathway);
       const cur = currentTry(n);
-      const standing = cur && !endOf(pathway, cur.t, cur.no) ? cur.t : undefined;
+      const standing =
+        cur && !endOf(pathway, cur.t, cur.no) && !(closed && !cur.t.sentAt) ? cur.t : undefined;
       const last = standing && latestDecision(standing);
       const status: NeedReferralView['status'] = standing
         ? !standing.sentAt
@@ -1267,13 +1279,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       yield { kind: 'withdrawReferral', action: 'referral:withdraw', closing };
     }
     if (closing) {
-      for (const n of s.needReferrals ?? []) {
-        const cur = currentTry(n);
-        if (!cur || !cur.t.sentAt || endOf(n.pathway, cur.t, cur.no)) continue;
-        const action = needWithdraw(n.pathway, cur.no);
-        if (closing !== 'FOLLOW_UP_COMPLETE' && !blocked(action))
-          yield { kind: 'withdrawNeedReferral', action, pathway: n.pathway, closing };
-      }
+      // Every referral still standing, not only the current try's: an earlier agency may have
+      // accepted after all once the need had moved on.
+      for (const n of s.needReferrals ?? [])
+        for (const [i, t] of n.tries.entries()) {
+          if (!t.sentAt || endOf(n.pathway, t, i + 1)) continue;
+          const action = needWithdraw(n.pathway, i + 1);
+          if (closing !== 'FOLLOW_UP_COMPLETE' && !blocked(action))
+            yield { kind: 'withdrawNeedReferral', action, pathway: n.pathway, no: i + 1, closing };
+        }
       // A need's step waiting on an operator has nothing left to do once the case closes.
       const stale = s.attention.find(
         (a) => a.status === 'OPEN' && a.action.startsWith('need:') && !a.action.includes(':withdraw:'),
@@ -1423,14 +1437,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (s.agencyRetryAt) candidates.push(Date.parse(s.agencyRetryAt));
     // A need with no eligible agency left: the directory is asked again (since referral-per-need-1).
     if (perNeed() && !closingReason()) {
+      // (A decline's cool-off ending is seen at the gap's next daily question.)
       for (const n of s.needReferrals ?? []) if (n.gap) candidates.push(Date.parse(n.gap.retryAt));
-      // A decline's cool-off ending offers that agency again to a need without one.
-      for (const n of s.needReferrals ?? [])
-        if (n.gap)
-          for (const t of n.tries) {
-            const d = latestDecision(t);
-            if (d) candidates.push(Date.parse(d.decidedAt) + DECLINE_COOL_OFF_MS);
-          }
     }
     const future = candidates.filter((c) => Number.isFinite(c) && c > t);
     return future.length > 0 ? Math.min(...future) : undefined;
