@@ -110,6 +110,29 @@ describe('referral activities (real Postgres, NATS, Temporal)', () => {
     expect(await bus.outbox('referral.referral.sent', 'referralId', ids[0]!.referralId)).toHaveLength(1);
   });
 
+  it("takes the caller's referral id (a need's, minted by the journey); an id another referral has fails non-retryable REFERRAL_ID_TAKEN", async () => {
+    const activities = createReferralActivities(
+      asThePlatformService(app.get(ReferralsService)),
+      asThePlatformService(app.get(AppointmentsService)),
+      asThePlatformService(app.get(NotificationsService)),
+    );
+    const referralId = randomUUID();
+    const referral = { ...aReferral(), referralId };
+
+    expect(await activities.sendReferral(referral)).toEqual({ referralId });
+    // A retry under the same key answers the first send, whatever id it carries.
+    expect(await activities.sendReferral({ ...referral, referralId: randomUUID() })).toEqual({ referralId });
+    // Another key with an id already taken: refused, nothing written.
+    const taken = { ...aReferral(), referralId };
+    const attempt = mockActivityEnvironment().run(() => activities.sendReferral(taken));
+    await expect(attempt).rejects.toMatchObject({ type: 'REFERRAL_ID_TAKEN', nonRetryable: true });
+    const rows: unknown[] = await dataSource.query(
+      `SELECT id FROM "referral"."referral" WHERE agency_id = $1`,
+      [taken.agencyId],
+    );
+    expect(rows).toHaveLength(0);
+  });
+
   it('fails bad input with a non-retryable VALIDATION_FAILED naming the field', async () => {
     const activities = createReferralActivities(
       asThePlatformService(app.get(ReferralsService)),

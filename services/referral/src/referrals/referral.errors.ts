@@ -67,3 +67,10 @@ export class IdempotencyKeyReusedError extends ConflictError {
     });
   }
 }
+
+/** A referral id the caller chose (the journey mints a need's) that another referral already has. */
+export class ReferralIdTakenError extends ConflictError {
+  constructor(id: string) {
+    super(`referral id ${id} is already another referral's: choose another`, 'REFERRAL_ID_TAKEN');
+  }
+}

@@ -19,6 +19,7 @@ import {
   DecidedBeforeSentError,
   DecidedInFutureError,
   IdempotencyKeyReusedError,
+  ReferralIdTakenError,
   ReferralNotFoundError,
   ReferralWithdrawnError,
 } from './referral.errors';
@@ -77,7 +78,14 @@ export class ReferralsService {
         withdrawnAt: null,
         withdrawalReason: null,
       });
-      await tx.getRepository(Referral).insert(referral);
+      try {
+        await tx.getRepository(Referral).insert(referral);
+      } catch (error) {
+        const code = (error as { driverError?: { code?: string } }).driverError;
+        // A caller-chosen id another referral already has: not something a retry would change.
+        if (input.referralId && code?.code === '23505') throw new ReferralIdTakenError(input.referralId);
+        throw error;
+      }
       const event: ReferralSentV1 = {
         eventType: 'referral.referral.sent',
         version: 1,

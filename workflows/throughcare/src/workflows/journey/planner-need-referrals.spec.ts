@@ -396,6 +396,36 @@ describe('one referral per need: second review fixes', () => {
   });
 });
 
+describe('one referral per need: a late skip', () => {
+  it('leaves the skipped agency out for the cool-off from the skip, not from when it was chosen', () => {
+    const j = screened(['ACCOMMODATION'], [], 40);
+    j.eligible = ['housing-1'];
+    j.failing = (a) => a.kind === 'sendNeedReferral';
+    j.t += NEED_GAP_RETRY_MS;
+    j.run();
+    const item = j.s.attention.find((a) => a.status === 'OPEN')!;
+    expect(item.action).toBe('need:ACCOMMODATION:send:1');
+    j.failing = () => false;
+    j.t += 30 * DAY; // the item waited a month for an operator
+    expect(
+      j.tell(j.facts.resolveAttention, {
+        itemId: item.id,
+        option: 'SKIP',
+        by: 'operator',
+        reason: 'agency closed for refurbishment',
+        resolvedAt: j.now,
+        eventId: 'e-skip',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(view(j)[0]).toMatchObject({ status: 'GAP' });
+    expect(j.p.needExclusions('ACCOMMODATION')).toContain('housing-1');
+    j.t += DECLINE_COOL_OFF_MS;
+    j.run();
+    expect(view(j)[0]).toMatchObject({ status: 'SENT', agencyId: 'housing-1' });
+  });
+});
+
 describe('the sentence the directory is told, in whole calendar months', () => {
   it('counts months from the sentence date, and knows none for a liberation from court', () => {
     const base = inputFor('SCOTLAND', 40);

@@ -444,7 +444,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const out = new Set<string>(s.agencyId ? [s.agencyId] : []);
     (n?.tries ?? []).forEach((t, i) => {
       const end = endOf(pathway, t, i + 1);
-      const endedAt = latestDecision(t)?.decidedAt ?? t.chosenAt;
+      // From the decision, or from when an operator skipped sending to it.
+      const endedAt =
+        latestDecision(t)?.decidedAt ??
+        latestAttention(needSend(pathway, i + 1))?.resolution?.at ??
+        t.chosenAt;
       if (!end || now() < Date.parse(endedAt) + DECLINE_COOL_OFF_MS) out.add(t.agencyId);
     });
     return [...out];
