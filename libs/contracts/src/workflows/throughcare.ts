@@ -314,7 +314,8 @@ export interface PlanView {
  * One need's referral as prison staff see it. `status`: NOT_YET_DUE (needs are referred once
  * release planning opens), CHOOSING (the directory is being asked), SENDING, SENT, ACKNOWLEDGED,
  * the agency's latest decision (ACCEPTED, ON_WAITING_LIST, MORE_INFORMATION_REQUESTED), GAP (no
- * eligible agency left: see `gap`), WITHDRAWN (the case closed early: withdrawn from the agency) or
+ * eligible agency left: see `gap`), NOT_REFERRED (an operator skipped choosing an agency for it:
+ * not referred through the platform in this episode; see `notReferredBecause`), WITHDRAWN (the case closed early: withdrawn from the agency) or
  * CLOSED (the case closed with none standing). `tried`: every agency the need went to, in order,
  * with why each ended.
  */
@@ -332,11 +333,14 @@ export interface NeedReferralView {
     | 'DECLINED'
     | 'WITHDRAWN'
     | 'GAP'
+    | 'NOT_REFERRED'
     | 'CLOSED';
   agencyId?: string;
   serviceId?: string;
   referralId?: string;
   gap?: { since: string; nextAskedAt: string };
+  /** The operator's reason for skipping the choice (status NOT_REFERRED). */
+  notReferredBecause?: string;
   tried: { agencyId: string; referralId?: string; rule: string; endedBecause?: string }[];
 }
 

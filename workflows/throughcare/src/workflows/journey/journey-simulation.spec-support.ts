@@ -99,10 +99,12 @@ export class SimulatedJourney {
    * default, as findAgency always finds agency-1; empty, every need is a gap.
    */
   eligible: string[] = ['need-agency-1'];
-  /** Need referrals the simulated referral service holds: id → agency, pathway, withdrawn. */
   /** Need referral sends in flight: the id of the try each is for (taken when it starts). */
   private readonly sending = new Map<Action, string>();
+  /** Need referrals the simulated referral service holds: id → agency, pathway, withdrawn. */
   readonly needReferralsSent = new Map<string, { agencyId: string; pathway: string; withdrawn: boolean }>();
+  /** Every need referral send answered, by the id sent (a second send of one id would show twice). */
+  readonly needSends: string[] = [];
   private seq = 0;
 
   /** `refused`: patches the shell says do not apply (a journey replayed on the branch before them). */
@@ -111,6 +113,7 @@ export class SimulatedJourney {
     refused: string[] = [],
   ) {
     this.s = initialState(input.expectedReleaseDate);
+    if (input.carried) this.s.carried = input.carried; // as the workflow does when it starts
     // What the journey captures (England & Wales: v3, borrowing v4's follow-up once adopted).
     const policy = policyFor(
       input.jurisdiction,
@@ -312,6 +315,7 @@ export class SimulatedJourney {
         const minted = this.sending.get(a)!;
         this.sending.delete(a);
         const sent = this.p.needReferral(a.pathway)!.tries.find((t) => t.referralId === minted)!;
+        this.needSends.push(minted);
         this.needReferralsSent.set(minted, { agencyId: sent.agencyId, pathway: a.pathway, withdrawn: false });
         needReferralSent(s, minted, this.now);
         return;

@@ -442,3 +442,122 @@ describe('the sentence the directory is told, in whole calendar months', () => {
     ).toBeUndefined();
   });
 });
+
+describe('one referral per need: an operator skips choosing an agency', () => {
+  it('shows the need NOT_REFERRED with the reason, and stops asking the directory for it', () => {
+    const j = screened(['ACCOMMODATION', 'HEALTH'], ['housing-1'], 40);
+    expect(view(j).map((n) => n.status)).toEqual(['SENT', 'SENT']);
+    j.t += HOUR;
+    decide(j, tryOf(j, 'HEALTH').referralId, 'DECLINED', 'e-dec', 'not our area');
+    j.run();
+    expect(view(j)[1]!.status).toBe('GAP'); // housing-1, the only one, declined
+    // At the next daily question the directory fails for good: an item for an operator.
+    j.failing = (a) => a.kind === 'chooseNeedAgency';
+    j.t += NEED_GAP_RETRY_MS;
+    j.run();
+    const item = j.s.attention.find((a) => a.status === 'OPEN')!;
+    expect(item.action).toBe('need:HEALTH:choose');
+    j.failing = () => false;
+    expect(
+      j.tell(j.facts.resolveAttention, {
+        itemId: item.id,
+        option: 'SKIP',
+        by: 'operator',
+        reason: 'referred to the GP by the health centre, outside the platform',
+        resolvedAt: j.now,
+        eventId: 'e-skip',
+      }),
+    ).toBe('applied');
+    j.run();
+    const health = j.p.needReferralsView()![1]!;
+    expect(health).toMatchObject({
+      pathway: 'HEALTH',
+      status: 'NOT_REFERRED',
+      notReferredBecause: 'referred to the GP by the health centre, outside the platform',
+    });
+    expect(health.gap).toBeUndefined();
+    // No more daily questions for it: the journey does not wake for the skipped need's gap.
+    const wake = j.p.nextWake();
+    expect(wake === undefined || wake > Date.parse(j.p.needReferral('HEALTH')!.gap!.retryAt)).toBe(true);
+    const chosen = needLog(j).filter((l) => l.includes('HEALTH:choose')).length;
+    j.t += 3 * NEED_GAP_RETRY_MS;
+    j.run();
+    expect(needLog(j).filter((l) => l.includes('HEALTH:choose')).length).toBe(chosen);
+    expect(view(j)[0]!.status).toBe('SENT'); // the other need is untouched
+  });
+});
+
+describe('one referral per need: a return to custody on a new sentence', () => {
+  it('withdraws the needs referred in the episode that ends, and the next episode refers its carried needs afresh', () => {
+    const j = screened(['ACCOMMODATION', 'HEALTH'], ['housing-1', 'housing-2'], 20);
+    const acc = tryOf(j, 'ACCOMMODATION').referralId;
+    j.t += HOUR;
+    expect(decide(j, acc, 'ACCEPTED', 'e-ok')).toBe('applied');
+    j.t = Date.parse(`${j.input.expectedReleaseDate}T09:00:00.000Z`);
+    expect(
+      j.tell(j.facts.releaseRecorded, { releasedAt: j.now, establishmentCode: 'BAR', eventId: 'rel' }),
+    ).toBe('applied');
+    j.run();
+    j.t += 20 * DAY;
+    j.run();
+    expect(
+      j.tell(j.facts.returnedToCustody, {
+        reason: 'NEW_SENTENCE',
+        receivedAt: j.now,
+        establishmentCode: 'EDI',
+        newEpisode: 2,
+        sentenceDate: j.now.slice(0, 10),
+        sentenceLengthDays: 60,
+        expectedReleaseDate: new Date(j.t + 30 * DAY).toISOString().slice(0, 10),
+        eventId: 'ret',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(
+      j.log.map((l) => l.slice(25)).filter((l) => l.includes('NeedReferral need:') && l.includes('withdraw')),
+    ).toEqual([
+      'withdrawNeedReferral need:ACCOMMODATION:withdraw:1',
+      'withdrawNeedReferral need:HEALTH:withdraw:1',
+    ]);
+    expect(view(j).map((n) => [n.pathway, n.status])).toEqual([
+      ['ACCOMMODATION', 'WITHDRAWN'],
+      ['HEALTH', 'WITHDRAWN'],
+    ]);
+    expect([...j.needReferralsSent.values()].every((r) => r.withdrawn)).toBe(true);
+    expect(j.s.nextEpisodeHandedOver).toBe(true);
+
+    // The next episode: a new journey carrying the open needs, on a 30-day sentence (planning open at once).
+    const r = j.s.returned!;
+    const next = new SimulatedJourney({
+      ...j.input,
+      episode: 2,
+      establishmentCode: r.establishmentCode,
+      receivedAt: r.receivedAt,
+      sentenceDate: r.sentenceDate,
+      sentenceLengthDays: r.sentenceLengthDays,
+      expectedReleaseDate: r.expectedReleaseDate,
+      carried: {
+        fromEpisode: 1,
+        reason: 'NEW_SENTENCE',
+        openNeeds: ['ACCOMMODATION', 'HEALTH'],
+        agencyId: j.s.agencyId,
+        referralId: j.s.referralId,
+        releasedAt: j.s.release!.releasedAt,
+        episodes: [],
+      },
+    });
+    next.eligible = ['housing-1', 'housing-2'];
+    next.t = Date.parse(r.receivedAt);
+    next.run();
+    expect(next.s.adopted).toContain(REFERRAL_PER_NEED_PATCH);
+    expect(view(next)).toEqual([
+      { pathway: 'ACCOMMODATION', status: 'SENT', agencyId: 'housing-1', tried: [['housing-1', 'open']] },
+      { pathway: 'HEALTH', status: 'SENT', agencyId: 'housing-1', tried: [['housing-1', 'open']] },
+    ]);
+    // Standing referrals of the new episode (the simulation mints ids per journey; the workflow's are uuid4).
+    expect([...next.needReferralsSent.values()].map((r) => [r.pathway, r.withdrawn])).toEqual([
+      ['ACCOMMODATION', false],
+      ['HEALTH', false],
+    ]);
+  });
+});

@@ -477,19 +477,27 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           ? 'WITHDRAWN'
           : closed
             ? 'CLOSED'
-            : n?.gap
-              ? 'GAP'
-              : needsDue()
-                ? 'CHOOSING'
-                : 'NOT_YET_DUE';
+            : skipped(needChoose(pathway))
+              ? 'NOT_REFERRED'
+              : n?.gap
+                ? 'GAP'
+                : needsDue()
+                  ? 'CHOOSING'
+                  : 'NOT_YET_DUE';
       return {
         pathway,
         status,
         ...(standing
           ? { agencyId: standing.agencyId, serviceId: standing.serviceId, referralId: standing.referralId }
           : {}),
-        ...(n?.gap && !standing && !closed
+        ...(n?.gap && !standing && !closed && status === 'GAP'
           ? { gap: { since: n.gap.since, nextAskedAt: n.gap.retryAt } }
+          : {}),
+        ...(status === 'NOT_REFERRED'
+          ? {
+              notReferredBecause:
+                latestAttention(needChoose(pathway))?.resolution?.reason ?? 'skipped by an operator',
+            }
           : {}),
         tried: (n?.tries ?? []).map((t, i) => {
           const end = endOf(pathway, t, i + 1);
@@ -1442,7 +1450,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     // A need with no eligible agency left: the directory is asked again (since referral-per-need-1).
     if (perNeed() && !closingReason()) {
       // (A decline's cool-off ending is seen at the gap's next daily question.)
-      for (const n of s.needReferrals ?? []) if (n.gap) candidates.push(Date.parse(n.gap.retryAt));
+      for (const n of s.needReferrals ?? [])
+        if (n.gap && !blocked(needChoose(n.pathway))) candidates.push(Date.parse(n.gap.retryAt));
     }
     const future = candidates.filter((c) => Number.isFinite(c) && c > t);
     return future.length > 0 ? Math.min(...future) : undefined;
@@ -1462,6 +1471,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     reportedEstablishment,
     needs,
     perNeed,
+    needsDue,
     adoptPerNeed,
     needReferral,
     needExclusions,
