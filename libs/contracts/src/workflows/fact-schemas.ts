@@ -76,7 +76,12 @@ export const FactSchemas = {
     establishmentCode: EstablishmentCode,
     expectedReleaseDate: IsoDate,
     sentenceDate: IsoDate,
-    sentenceLengthDays: z.number().int().min(1),
+    // As the reception event bounds it (a life sentence's placeholder included).
+    sentenceLengthDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365 * 100),
     newEpisode: z.number().int().min(1),
   }),
   resolveAttention: fact({

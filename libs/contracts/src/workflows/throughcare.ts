@@ -313,11 +313,14 @@ export interface PlanView {
 /**
  * One need's referral as prison staff see it. `status`: NOT_YET_DUE (needs are referred once
  * release planning opens), CHOOSING (the directory is being asked), SENDING, SENT, ACKNOWLEDGED,
- * the agency's latest decision (ACCEPTED, ON_WAITING_LIST, MORE_INFORMATION_REQUESTED), GAP (no
- * eligible agency left: see `gap`), NOT_REFERRED (an operator skipped choosing an agency for it:
- * not referred through the platform in this episode; see `notReferredBecause`), WITHDRAWN (the case closed early: withdrawn from the agency) or
- * CLOSED (the case closed with none standing). `tried`: every agency the need went to, in order,
- * with why each ended.
+ * the agency's latest decision (ACCEPTED, ON_WAITING_LIST, MORE_INFORMATION_REQUESTED),
+ * NEEDS_ATTENTION (choosing or sending failed: an attention item waits on an operator), GAP (no
+ * eligible agency left: see `gap`; an attention item tells prison staff), NOT_REFERRED (an
+ * operator skipped choosing an agency or the gap's item: the need is arranged outside the
+ * platform in this episode; see `notReferredBecause`), WITHDRAWN (the case closed early: withdrawn
+ * from the agency) or CLOSED (the case closed with none standing). `agencyId`: the agency holding
+ * the need (an earlier agency that reconsidered its decline takes it back). `tried`: every agency
+ * the need went to, in order, with why each ended (`referralId` once sent).
  */
 export interface NeedReferralView {
   pathway: Pathway;
@@ -330,7 +333,7 @@ export interface NeedReferralView {
     | 'ACCEPTED'
     | 'ON_WAITING_LIST'
     | 'MORE_INFORMATION_REQUESTED'
-    | 'DECLINED'
+    | 'NEEDS_ATTENTION'
     | 'WITHDRAWN'
     | 'GAP'
     | 'NOT_REFERRED'
@@ -339,7 +342,7 @@ export interface NeedReferralView {
   serviceId?: string;
   referralId?: string;
   gap?: { since: string; nextAskedAt: string };
-  /** The operator's reason for skipping the choice (status NOT_REFERRED). */
+  /** The operator's reason for skipping the choice or the gap (status NOT_REFERRED). */
   notReferredBecause?: string;
   tried: { agencyId: string; referralId?: string; rule: string; endedBecause?: string }[];
 }

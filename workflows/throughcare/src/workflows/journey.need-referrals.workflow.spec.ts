@@ -29,8 +29,11 @@ useJourneyEnvironment((created) => (env = created));
 const need = (p: PlanView, pathway: string): NeedReferralView | undefined =>
   p.needReferrals?.find((n) => n.pathway === pathway);
 
+/** The attention item telling prison staff of the accommodation need's gap. */
+const gapItem = (p: PlanView) => p.attention?.find((a) => a.action.startsWith('need:ACCOMMODATION:gap:'));
+
 describe('journey: one referral per need (referral-per-need-1, issue 9)', () => {
-  it('refers each need to the agency chosen for it; a decline moves it on; none left is a gap asked again daily; closing withdraws what is open', async () => {
+  it('refers each need to the agency chosen for it; a decline moves it on; an earlier agency accepting takes it back; none left is a gap (an item for staff) asked again daily; closing withdraws what is open', async () => {
     const options = { eligibleAgencies: ['housing-1', 'housing-2'] };
     const acts = recordingActivities(options);
     // Release in 40 days: release planning is open from reception, so the needs are due at once.
@@ -96,9 +99,50 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
         reason: 'outside our criteria',
         decidedAt: await serverNow(env),
       });
-      const gap = await waitForPlan(handle, (p) => need(p, 'ACCOMMODATION')?.status === 'GAP', 'a gap');
+      const gap = await waitForPlan(
+        handle,
+        (p) => need(p, 'ACCOMMODATION')?.status === 'GAP' && gapItem(p)?.status === 'OPEN',
+        'a gap, and its item for prison staff',
+      );
       expect(need(gap, 'ACCOMMODATION')!.gap).toBeDefined();
+      expect(gapItem(gap)).toMatchObject({ errorType: 'NEED_GAP', options: ['SKIP'] });
       expect(need(gap, 'HEALTH')!.status).toBe('SENT');
+
+      // The health agency declines, the need moves on, then it thinks again and accepts: it takes
+      // the need back and the referral to the agency after it is withdrawn.
+      const health = need(gap, 'HEALTH')!.referralId!;
+      await tell(handle, referralOutcomeUpdate, {
+        referralId: health,
+        decision: 'DECLINED',
+        reason: 'clinic full',
+        decidedAt: await serverNow(env),
+      });
+      const healthMoved = await waitForPlan(
+        handle,
+        (p) => need(p, 'HEALTH')?.agencyId === 'housing-2' && need(p, 'HEALTH')?.status === 'SENT',
+        'the health need referred to the next agency',
+      );
+      const healthSecond = need(healthMoved, 'HEALTH')!.referralId!;
+      await tell(handle, referralOutcomeUpdate, {
+        referralId: health,
+        decision: 'ACCEPTED',
+        decidedAt: await serverNow(env),
+      });
+      const takenBack = await waitForPlan(
+        handle,
+        (p) =>
+          need(p, 'HEALTH')?.agencyId === 'housing-1' &&
+          need(p, 'HEALTH')?.tried[1]?.endedBecause !== undefined,
+        'the health need back with the first agency',
+      );
+      expect(need(takenBack, 'HEALTH')).toMatchObject({ status: 'ACCEPTED', referralId: health });
+      expect(need(takenBack, 'HEALTH')!.tried[1]).toMatchObject({
+        agencyId: 'housing-2',
+        endedBecause: 'withdrawn: housing-1 took the need on',
+      });
+      expect(acts.effects.filter(of('referralWithdrawn'))).toEqual([
+        expect.objectContaining({ referralId: healthSecond, reason: 'another agency took the need on' }),
+      ]);
 
       // A new agency is listed; the next day's question refers the need to it.
       options.eligibleAgencies = ['housing-1', 'housing-2', 'housing-3'];
@@ -109,14 +153,16 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
           need(p, 'ACCOMMODATION')?.agencyId === 'housing-3' && need(p, 'ACCOMMODATION')?.status === 'SENT',
         'referred to the agency listed since',
       );
-      const open = [need(listed, 'ACCOMMODATION')!.referralId!, need(listed, 'HEALTH')!.referralId!];
+      // The gap's item is closed by the journey once an agency is found.
+      expect(gapItem(listed)).toMatchObject({ status: 'RESOLVED', resolution: { by: 'throughcare' } });
+      const open = [need(listed, 'ACCOMMODATION')!.referralId!, health];
 
       // The case closes: both open need referrals are withdrawn, with the justice social work one.
       await tell(handle, caseCloseRequestedUpdate, { reason: 'DEPORTED', requestedAt: await serverNow(env) });
       await settleAttention(handle);
       const withdrawn = acts.effects.filter(of('referralWithdrawn')).map((w) => w.referralId);
-      expect(withdrawn).toEqual(expect.arrayContaining(open));
-      expect(withdrawn).toHaveLength(3);
+      expect(withdrawn).toEqual(expect.arrayContaining([...open, healthSecond]));
+      expect(withdrawn).toHaveLength(4);
       await recordHistory(handle, 'v3.referral-per-need.declined-gap-listed-withdrawn');
     });
   });

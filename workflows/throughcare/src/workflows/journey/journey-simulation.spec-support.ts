@@ -243,7 +243,7 @@ export class SimulatedJourney {
         break;
       case 'sendNeedReferral':
         // As the shell: the referral sent is the try current when the send starts.
-        this.sending.set(a, this.p.needReferral(a.pathway)!.tries.at(-1)!.referralId);
+        this.sending.set(a, this.p.needReferral(a.pathway)!.tries[a.no - 1]!.referralId);
         break;
       default:
     }
@@ -325,7 +325,7 @@ export class SimulatedJourney {
         const current = this.p.needReferral(a.pathway)!.tries[a.no - 1]!;
         const held = this.needReferralsSent.get(current.referralId);
         if (held) held.withdrawn = true;
-        needReferralWithdrawn(s, current.referralId, this.now);
+        needReferralWithdrawn(s, current.referralId, this.now, a.because);
         return;
       }
       case 'cancel': {

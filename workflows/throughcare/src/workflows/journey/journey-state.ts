@@ -136,8 +136,10 @@ export interface NeedTry {
   acknowledgedAt?: string;
   /** The agency's decisions, in the order told. */
   decisions: { decision: ReferralOutcome['decision']; decidedAt: string; reason?: string }[];
-  /** Withdrawn by the journey (the case closed). */
+  /** Withdrawn by the journey: the case closed, or another agency took the need on. */
   withdrawnAt?: string;
+  /** Why the journey withdrew it, as the plan shows it (absent: the case closed). */
+  withdrawnBecause?: string;
 }
 
 export interface Told {

@@ -539,17 +539,17 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       case 'chooseNeedAgency':
         return act(a.action, 'directory service', () => chooseNeedAgency(a.pathway));
       case 'sendNeedReferral':
-        return act(a.action, 'referral service', () => sendNeedReferral(a.pathway));
+        return act(a.action, 'referral service', () => sendNeedReferral(a.pathway, a.no));
       case 'withdrawNeedReferral':
         return act(a.action, 'referral service', async () => {
           const current = p.needReferral(a.pathway)!.tries[a.no - 1]!;
           await referral.withdrawReferral({
             idempotencyKey: `${wfId}:referral:need:${a.pathway}:${a.no}:withdraw`,
             referralId: current.referralId,
-            reason: `case closed: ${a.closing}`,
+            reason: a.reason,
             correlationId: input.correlationId,
           });
-          needReferralWithdrawn(s, current.referralId, iso(now()));
+          needReferralWithdrawn(s, current.referralId, iso(now()), a.because);
         });
       case 'withdrawReferral':
         return act(a.action, 'referral service', async () => {
@@ -1010,13 +1010,13 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       });
   }
 
-  async function sendNeedReferral(pathway: Pathway): Promise<void> {
-    const n = p.needReferral(pathway)!;
-    const current = n.tries[n.tries.length - 1]!;
+  /** Sends a need's try `no` (1-based): the one holding the need when the send starts. */
+  async function sendNeedReferral(pathway: Pathway, no: number): Promise<void> {
+    const current = p.needReferral(pathway)!.tries[no - 1]!;
     const sentAt = iso(now());
     const minted = current.referralId;
     const { referralId } = await referral.sendReferral({
-      idempotencyKey: `${wfId}:referral:need:${pathway}:${n.tries.length}:${current.agencyId}`,
+      idempotencyKey: `${wfId}:referral:need:${pathway}:${no}:${current.agencyId}`,
       referralId: current.referralId,
       personId: input.personId,
       episode: input.episode,

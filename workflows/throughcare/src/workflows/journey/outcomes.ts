@@ -242,10 +242,17 @@ export function needReferralSent(s: JourneyState, mintedId: string, sentAt: stri
   t.referralId = heldAs;
 }
 
-/** The try holding `referralId` was withdrawn by the journey (the case closed). */
-export function needReferralWithdrawn(s: JourneyState, referralId: string, at: string): void {
+/** The try holding `referralId` was withdrawn by the journey (`because`: as the plan shows it). */
+export function needReferralWithdrawn(
+  s: JourneyState,
+  referralId: string,
+  at: string,
+  because: string,
+): void {
   const t = needTryOf(s, referralId);
-  if (t) t.withdrawnAt = at;
+  if (!t) return;
+  t.withdrawnAt = at;
+  if (because !== 'the case closed') t.withdrawnBecause = because;
 }
 
 /** The need try holding `referralId`, if any. */

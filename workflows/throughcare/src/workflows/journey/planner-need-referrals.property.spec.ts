@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Pathway } from '@throughcare/contracts';
 import { NEED_GAP_RETRY_MS } from './outcomes';
-import { DECLINE_COOL_OFF_MS } from './planner';
+import { DECLINE_COOL_OFF_MS, MAX_DECLINES_PER_NEED } from './planner';
 import {
   apply,
   HOUR,
@@ -181,16 +181,23 @@ function applyNeedOps(j: SimulatedJourney, ops: NeedOp[]): void {
       case 'unlist':
         j.eligible = j.eligible.filter((a) => a !== o.agency);
         break;
-      case 'addNeed':
-        if (!j.s.closedAt)
-          j.tell(j.facts.assessmentCompleted, {
-            assessmentId: `asm-review-${n}`,
-            kind: 'STANDARD_REVIEW',
-            needs: [o.pathway],
-            completedAt: j.now,
-            eventId: id(),
-          });
+      case 'addNeed': {
+        // The next assessment the journey asked for, completed with one more need.
+        const open = j.s.requests.find(
+          (r) => !j.s.assessments.some((a) => a.assessmentId === r.assessmentId),
+        );
+        if (open && !j.p.closingReason())
+          expect(
+            j.tell(j.facts.assessmentCompleted, {
+              assessmentId: open.assessmentId,
+              kind: open.kind,
+              needs: [o.pathway],
+              completedAt: j.now,
+              eventId: id(),
+            }),
+          ).toBe('applied');
         break;
+      }
       case 'release':
       case 'withdrawConsent':
         apply(j, [o], { changes: 0 }); // as the journey properties tell them
@@ -212,16 +219,37 @@ function expectServiceAgrees(j: SimulatedJourney): void {
       if (t.withdrawnAt !== undefined) expect(j.needReferralsSent.get(t.referralId)?.withdrawn).toBe(true);
 }
 
-/** No agency is offered one need twice within the cool-off. */
+/**
+ * No agency is offered a need again within the cool-off of its decline (or withdrawal), nor after
+ * declining it MAX_DECLINES_PER_NEED times; an earlier agency taking the need back leaves no later
+ * referral standing that its agency has not taken on.
+ */
 function expectCoolOffKept(j: SimulatedJourney): void {
   for (const n of j.s.needReferrals ?? [])
     n.tries.forEach((t, k) => {
-      for (const before of n.tries.slice(0, k))
-        if (before.agencyId === t.agencyId)
-          expect(Date.parse(t.chosenAt) - Date.parse(before.chosenAt)).toBeGreaterThanOrEqual(
-            DECLINE_COOL_OFF_MS,
-          );
+      const before = n.tries.slice(0, k).filter((b) => b.agencyId === t.agencyId);
+      const declinedBefore = before.flatMap((b) => {
+        const told = b.decisions.filter((d) => Date.parse(d.decidedAt) <= Date.parse(t.chosenAt));
+        const last = told.reduce<(typeof told)[number] | undefined>(
+          (l, d) => (!l || Date.parse(d.decidedAt) >= Date.parse(l.decidedAt) ? d : l),
+          undefined,
+        );
+        return last && (last.decision === 'DECLINED' || last.decision === 'WITHDRAWN') ? [last] : [];
+      });
+      expect(declinedBefore.length).toBeLessThan(MAX_DECLINES_PER_NEED);
+      for (const d of declinedBefore)
+        expect(Date.parse(t.chosenAt) - Date.parse(d.decidedAt)).toBeGreaterThanOrEqual(DECLINE_COOL_OFF_MS);
     });
+  for (const v of j.p.needReferralsView() ?? []) {
+    if (!['ACCEPTED', 'ON_WAITING_LIST'].includes(v.status) || j.p.closingReason()) continue;
+    const n = j.p.needReferral(v.pathway)!;
+    for (const [i, t] of n.tries.entries()) {
+      const tried = v.tried[i]!;
+      if (t.referralId === v.referralId || tried.endedBecause || !t.sentAt) continue;
+      const d = t.decisions.at(-1)?.decision;
+      expect(['ACCEPTED', 'ON_WAITING_LIST']).toContain(d); // the others were withdrawn
+    }
+  }
 }
 
 /**
@@ -232,7 +260,8 @@ function expectCoolOffKept(j: SimulatedJourney): void {
 function expectEveryNeedAccountedFor(j: SimulatedJourney): void {
   const closing = j.p.closingReason();
   const view = j.p.needReferralsView()!;
-  expect(view.map((v) => v.pathway)).toEqual(j.p.needs());
+  // Nothing silently idle: a need waits on an agency, an operator, or the directory's next answer.
+  if (!closing) for (const v of view) expect(['CHOOSING', 'SENDING']).not.toContain(v.status);
   if (closing && closing !== 'FOLLOW_UP_COMPLETE') {
     for (const n of j.s.needReferrals ?? [])
       n.tries.forEach((t, i) => {
@@ -261,6 +290,8 @@ function expectEveryNeedAccountedFor(j: SimulatedJourney): void {
     if (v.status === 'GAP') {
       const excluded = j.p.needExclusions(v.pathway);
       expect(j.eligible.filter((a) => !excluded.includes(a))).toEqual([]);
+      // Prison staff are told by an item.
+      expect(j.p.openAttention(`need:${v.pathway}:gap:${v.gap!.since}`)).toBeDefined();
     } else expect(j.needReferralsSent.get(v.referralId!)?.withdrawn).toBe(false);
   }
 }
@@ -291,7 +322,15 @@ function needFailuresAreNeverLost(sc: NeedScenario, failures: boolean[], order?:
   j.run();
   for (const line of j.log.filter((l) => l.includes(' FAILED ')))
     expect(j.s.attention.some((a) => line.endsWith(` FAILED ${a.action}`))).toBe(true);
-  // A need whose step waits on an operator shows where it stands, never silently idle.
+  // A need whose step waits on an operator says so, never silently idle.
+  if (!j.p.closingReason())
+    for (const v of j.p.needReferralsView() ?? []) {
+      expect(['CHOOSING', 'SENDING']).not.toContain(v.status);
+      if (v.status === 'NEEDS_ATTENTION')
+        expect(
+          j.s.attention.some((a) => a.status === 'OPEN' && a.action.startsWith(`need:${v.pathway}:`)),
+        ).toBe(true);
+    }
   retryAll(j);
   settle(j);
   retryAll(j);

@@ -1,6 +1,12 @@
 import type { Pathway } from '@throughcare/contracts';
 import { NEED_GAP_RETRY_MS } from './outcomes';
-import { DECLINE_COOL_OFF_MS, REFERRAL_PER_NEED_PATCH, sentenceMonthsOf } from './planner';
+import {
+  DECLINE_COOL_OFF_MS,
+  MAX_DECLINES_PER_NEED,
+  REFERRAL_PER_NEED_PATCH,
+  sentenceMonthsOf,
+  type Lane,
+} from './planner';
 import {
   DAY,
   HOUR,
@@ -52,6 +58,14 @@ const decide = (
   reason?: string,
 ) => j.tell(j.facts.referralOutcome, { referralId, decision, reason, decidedAt: j.now, eventId });
 const tryOf = (j: SimulatedJourney, pathway: Pathway, n = 0) => j.p.needReferral(pathway)!.tries[n]!;
+/** The next effect to start, doing the attention-item bookkeeping planned before it (a gap's item closed). */
+const nextEffect = (j: SimulatedJourney, busy?: Set<Lane>) => {
+  for (;;) {
+    const a = j.p.nextAction(busy)!;
+    if (a.kind !== 'closeItem' && a.kind !== 'raise') return a;
+    j.execute(a);
+  }
+};
 const needLog = (j: SimulatedJourney) =>
   j.log.map((l) => l.slice(25)).filter((l) => /eferral|Agency/.test(l));
 
@@ -212,7 +226,7 @@ describe('one referral per need (referral-per-need-1)', () => {
     const a = j.p.nextAction()!;
     expect(a).toMatchObject({ kind: 'chooseNeedAgency' });
     j.execute(a);
-    const send = j.p.nextAction()!;
+    const send = nextEffect(j);
     expect(send).toMatchObject({ kind: 'sendNeedReferral' });
     const id = tryOf(j, 'ACCOMMODATION').referralId;
     // The agency's acknowledgement arrives before the send's answer.
@@ -242,12 +256,12 @@ describe('one referral per need (referral-per-need-1)', () => {
     j.eligible = ['housing-1', 'housing-2'];
     j.t += NEED_GAP_RETRY_MS;
     j.execute(j.p.nextAction()!); // housing-1 chosen
-    const send = j.p.nextAction()!;
+    const send = nextEffect(j);
     expect(send).toMatchObject({ kind: 'sendNeedReferral' });
     const answer = j.begin(send); // in flight in the referral lane
     j.t += HOUR;
     expect(decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'DECLINED', 'e-d', 'no')).toBe('applied');
-    const next = j.p.nextAction(new Set(['referral']))!;
+    const next = nextEffect(j, new Set(['referral']));
     expect(next).toMatchObject({ kind: 'chooseNeedAgency' });
     j.execute(next); // housing-2 chosen while the first send is still out
     answer(); // the first send answers late
@@ -350,7 +364,7 @@ describe('one referral per need: second review fixes', () => {
     expect(j.s.adopted).toContain(REFERRAL_PER_NEED_PATCH);
   });
 
-  it('withdraws at closure every referral still standing, an earlier agency that accepted late included', () => {
+  it('gives the need back to an earlier agency that accepts after declining (the later one withdrawn), and withdraws it at closure', () => {
     const j = screened(['ACCOMMODATION']);
     const first = tryOf(j, 'ACCOMMODATION');
     j.t += HOUR;
@@ -360,15 +374,73 @@ describe('one referral per need: second review fixes', () => {
     j.t += HOUR;
     decide(j, first.referralId, 'ACCEPTED', 'e-a'); // housing-1 thought again
     j.run();
+    expect(view(j)).toEqual([
+      {
+        pathway: 'ACCOMMODATION',
+        status: 'ACCEPTED',
+        agencyId: 'housing-1',
+        tried: [
+          ['housing-1', 'open'],
+          ['housing-2', 'withdrawn: housing-1 took the need on'],
+        ],
+      },
+    ]);
+    // housing-2's own decline, arriving after, changes nothing: no gap, no new agency.
+    j.t += HOUR;
+    decide(j, tryOf(j, 'ACCOMMODATION', 1).referralId, 'DECLINED', 'e-d2', 'crossed in the post');
+    j.run();
+    expect(view(j)[0]).toMatchObject({ status: 'ACCEPTED', agencyId: 'housing-1' });
+    expect(j.p.needReferral('ACCOMMODATION')!.tries).toHaveLength(2);
     j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'c1' });
     j.run();
     expect(j.log.map((l) => l.slice(25)).filter((l) => l.startsWith('withdrawNeedReferral'))).toEqual([
-      'withdrawNeedReferral need:ACCOMMODATION:withdraw:1',
       'withdrawNeedReferral need:ACCOMMODATION:withdraw:2',
+      'withdrawNeedReferral need:ACCOMMODATION:withdraw:1',
     ]);
     expect([...j.needReferralsSent.values()].map((r) => [r.agencyId, r.withdrawn])).toEqual([
       ['housing-1', true],
       ['housing-2', true],
+    ]);
+  });
+
+  it('keeps both when the later agency had accepted too', () => {
+    const j = screened(['ACCOMMODATION']);
+    const first = tryOf(j, 'ACCOMMODATION');
+    j.t += HOUR;
+    decide(j, first.referralId, 'DECLINED', 'e-d', 'full');
+    j.run();
+    j.t += HOUR;
+    decide(j, tryOf(j, 'ACCOMMODATION', 1).referralId, 'ACCEPTED', 'e-a2');
+    j.t += HOUR;
+    decide(j, first.referralId, 'ACCEPTED', 'e-a1');
+    j.run();
+    expect(needLog(j).filter((l) => l.includes('withdraw'))).toEqual([]);
+    expect(view(j)[0]).toMatchObject({ status: 'ACCEPTED', agencyId: 'housing-1' });
+  });
+
+  it('does not send to the agency a choice in flight found, when an earlier one accepts meanwhile', () => {
+    const j = screened(['ACCOMMODATION']);
+    const first = tryOf(j, 'ACCOMMODATION');
+    j.t += HOUR;
+    decide(j, first.referralId, 'DECLINED', 'e-d', 'full');
+    const choose = nextEffect(j);
+    expect(choose).toMatchObject({ kind: 'chooseNeedAgency' });
+    const answer = j.begin(choose); // in flight in the directory lane
+    j.t += HOUR;
+    decide(j, first.referralId, 'ACCEPTED', 'e-a');
+    answer(); // housing-2 chosen
+    j.run();
+    expect(needLog(j).filter((l) => l.includes('send:2'))).toEqual([]);
+    expect(view(j)).toEqual([
+      {
+        pathway: 'ACCOMMODATION',
+        status: 'ACCEPTED',
+        agencyId: 'housing-1',
+        tried: [
+          ['housing-1', 'open'],
+          ['housing-2', 'not sent: housing-1 took the need on'],
+        ],
+      },
     ]);
   });
 
@@ -455,8 +527,8 @@ describe('one referral per need: an operator skips choosing an agency', () => {
     j.failing = (a) => a.kind === 'chooseNeedAgency';
     j.t += NEED_GAP_RETRY_MS;
     j.run();
-    const item = j.s.attention.find((a) => a.status === 'OPEN')!;
-    expect(item.action).toBe('need:HEALTH:choose');
+    const item = j.s.attention.find((a) => a.status === 'OPEN' && a.action === 'need:HEALTH:choose')!;
+    expect(item).toBeDefined();
     j.failing = () => false;
     expect(
       j.tell(j.facts.resolveAttention, {
@@ -559,5 +631,92 @@ describe('one referral per need: a return to custody on a new sentence', () => {
       ['ACCOMMODATION', false],
       ['HEALTH', false],
     ]);
+  });
+});
+
+describe('one referral per need: third review fixes', () => {
+  it('tells prison staff of a gap by an attention item, once per gap, closed when an agency is found', () => {
+    const j = screened(['ACCOMMODATION'], [], 40);
+    const gapItems = () => j.s.attention.filter((a) => a.action.startsWith('need:ACCOMMODATION:gap:'));
+    expect(view(j)[0]!.status).toBe('GAP');
+    expect(gapItems()).toHaveLength(1);
+    expect(gapItems()[0]).toMatchObject({ status: 'OPEN', options: ['SKIP'], errorType: 'NEED_GAP' });
+    expect(gapItems()[0]!.what).toContain('no eligible agency is left for the ACCOMMODATION need');
+    expect(j.p.needsAttention()).toBe(true);
+    // Asked again the next day, still none: the same item, not another.
+    j.t += NEED_GAP_RETRY_MS;
+    j.run();
+    expect(gapItems()).toHaveLength(1);
+    // An agency listed since: chosen, sent, and the item closed by the journey.
+    j.eligible = ['housing-9'];
+    j.t += NEED_GAP_RETRY_MS;
+    j.run();
+    expect(view(j)[0]).toMatchObject({ status: 'SENT', agencyId: 'housing-9' });
+    expect(gapItems()[0]).toMatchObject({ status: 'RESOLVED', resolution: { by: 'throughcare' } });
+    expect(j.p.needsAttention()).toBe(false);
+  });
+
+  it('stops referring a need whose gap item an operator skips (arranged outside the platform)', () => {
+    const j = screened(['ACCOMMODATION'], [], 40);
+    const item = j.s.attention.find((a) => a.action.startsWith('need:ACCOMMODATION:gap:'))!;
+    expect(
+      j.tell(j.facts.resolveAttention, {
+        itemId: item.id,
+        option: 'SKIP',
+        by: 'operator',
+        reason: 'housing options team arranged a tenancy directly',
+        resolvedAt: j.now,
+        eventId: 'e-skip',
+      }),
+    ).toBe('applied');
+    j.eligible = ['housing-9'];
+    const choices = needLog(j).length;
+    j.t += 3 * NEED_GAP_RETRY_MS;
+    j.run();
+    expect(needLog(j)).toHaveLength(choices);
+    expect(j.p.needReferralsView()![0]).toMatchObject({
+      status: 'NOT_REFERRED',
+      notReferredBecause: 'housing options team arranged a tenancy directly',
+    });
+    expect(j.p.nextWake() === undefined || j.p.nextWake()! > j.t + HOUR).toBe(true);
+  });
+
+  it(`does not offer a need again to an agency that declined it ${MAX_DECLINES_PER_NEED} times`, () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1'], 40);
+    for (let n = 0; n < MAX_DECLINES_PER_NEED; n++) {
+      const t = j.p.needReferral('ACCOMMODATION')!.tries.at(-1)!;
+      expect(t.agencyId).toBe('housing-1');
+      j.t += HOUR;
+      decide(j, t.referralId, 'DECLINED', `e-d${n}`, 'outside our criteria');
+      j.run();
+      expect(view(j)[0]!.status).toBe('GAP');
+      j.t += DECLINE_COOL_OFF_MS + NEED_GAP_RETRY_MS;
+      j.run();
+    }
+    expect(j.p.needReferral('ACCOMMODATION')!.tries).toHaveLength(MAX_DECLINES_PER_NEED);
+    expect(view(j)[0]!.status).toBe('GAP');
+    expect(j.p.needExclusions('ACCOMMODATION')).toContain('housing-1');
+  });
+
+  it('is not adopted by a journey whose release planning is already open (its needs may be arranged by hand)', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 40));
+    j.adopting = false;
+    j.run();
+    j.t += DAY;
+    expect(tellCoreScreen(j, ['ACCOMMODATION'], 'e-core')).toBe('applied');
+    j.run();
+    j.adopting = true; // deployed now: planning opened at reception (a 40-day sentence)
+    j.t += HOUR;
+    j.run();
+    expect(j.s.adopted ?? []).not.toContain(REFERRAL_PER_NEED_PATCH);
+    expect(j.p.needReferralsView()).toBeUndefined();
+    // A long sentence, planning months away, adopts at its next planning.
+    const k = new SimulatedJourney(inputFor('SCOTLAND', 400));
+    k.adopting = false;
+    k.run();
+    k.adopting = true;
+    k.t += DAY;
+    k.run();
+    expect(k.s.adopted).toContain(REFERRAL_PER_NEED_PATCH);
   });
 });

@@ -126,16 +126,22 @@ export const POLICY_GAPS_PATCH = 'policy-gaps-1';
  * One referral per need (issue 9): besides the justice social work or probation referral, every
  * assessed need is referred, once release planning opens (or at release), to an agency the directory chooses for it (`chooseAgency`, its documented
  * eligibility rule). A decline (or the agency withdrawing) moves the need to the next eligible
- * agency; an agency that declined is offered again only after DECLINE_COOL_OFF_MS. None left: the
- * need shows as a gap in the plan (`needReferrals`, status `GAP`) and the journey's details, and
- * the directory is asked again daily. Closing the case withdraws the need referrals still open.
- * Adopted from the main loop's planning only (`adoptPerNeed`), by v3 journeys still in custody and
- * not closing, so a deploy does not send referrals for people already released; kept in
- * `s.adopted`. Before it, needs go only to the justice social work team.
+ * agency; an agency that declined is offered again only after DECLINE_COOL_OFF_MS, and not after
+ * MAX_DECLINES_PER_NEED declines. An earlier agency that reconsiders and accepts takes the need
+ * back (the later referral not accepted is withdrawn). None left: the need shows as a gap in the
+ * plan (`needReferrals`, status `GAP`) with an attention item for prison staff (skipping it stops
+ * referring the need), and the directory is asked again daily. Closing the case withdraws the need
+ * referrals still open.
+ * Adopted from the main loop's planning only (`adoptPerNeed`), at a journey's first planning or
+ * by a v3 journey in custody whose release planning has not opened, so a deploy sends nothing for
+ * people already released or already being planned for; kept in `s.adopted`. Before it, needs go
+ * only to the justice social work team.
  */
 export const REFERRAL_PER_NEED_PATCH = 'referral-per-need-1';
 /** How long an agency that declined a need (or withdrew) is left out of the choice for it. */
 export const DECLINE_COOL_OFF_MS = 28 * DAY_MS;
+/** An agency that declined (or withdrew from) a need this many times is not offered it again in the episode. */
+export const MAX_DECLINES_PER_NEED = 2;
 
 /**
  * The newest policy version a journey captures (journey-v2.ts, since `policies-2026-v3`). England &
@@ -296,8 +302,16 @@ export type Action =
   | { kind: 'sendReferral'; action: string }
   | { kind: 'withdrawReferral'; action: string; closing: ClosureReason }
   | { kind: 'chooseNeedAgency'; action: string; pathway: Pathway }
-  | { kind: 'sendNeedReferral'; action: string; pathway: Pathway }
-  | { kind: 'withdrawNeedReferral'; action: string; pathway: Pathway; no: number; closing: ClosureReason }
+  | { kind: 'sendNeedReferral'; action: string; pathway: Pathway; no: number }
+  /** `reason`: what the agency is told; `because`: what the plan shows. */
+  | {
+      kind: 'withdrawNeedReferral';
+      action: string;
+      pathway: Pathway;
+      no: number;
+      reason: string;
+      because: string;
+    }
   | { kind: 'cancel'; booking: Booking; because: string }
   | { kind: 'book'; action: string; wanted: WantedBooking }
   | { kind: 'notify'; action: string; notice: Notice }
@@ -325,12 +339,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    * must be the one to see it): adopts one referral per need for a journey still in custody.
    */
   function adoptPerNeed(ask: (patchId: string) => boolean = ctx.patched): void {
-    // In custody, or a journey whose first planning this is (a court liberation started since).
+    // In custody with release planning not open yet (staff of a journey already planning may have
+    // arranged its needs by hand: a deploy does not refer them all at once), or a journey whose first
+    // planning this is (a court liberation, or a short sentence planning from reception).
     const fresh = s.stageEntries === 0;
     if (
       v3 &&
       !perNeed() &&
-      ((!fromCourt() && inCustody()) || fresh) &&
+      ((!fromCourt() && inCustody() && !planningOpen()) || fresh) &&
       !closingReason() &&
       ask(REFERRAL_PER_NEED_PATCH)
     )
@@ -417,93 +433,138 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (latest, d) => (!latest || Date.parse(d.decidedAt) >= Date.parse(latest.decidedAt) ? d : latest),
       undefined,
     );
+  /** Whether a sent try's agency took the need on: its latest decision accepts or waiting-lists it. */
+  const takesOn = (t: NeedTry) => {
+    const d = latestDecision(t)?.decision;
+    return t.sentAt !== undefined && (d === 'ACCEPTED' || d === 'ON_WAITING_LIST');
+  };
   /**
    * Why a need's try no longer stands, if it does not: the agency's latest decision is a decline
-   * or a withdrawal, the journey withdrew it, or an operator skipped sending it.
+   * or a withdrawal, the journey withdrew it, an operator skipped sending it, or it was not sent
+   * because an earlier agency took the need on after all (should that one end, it is sent).
    */
-  const endOf = (pathway: Pathway, t: NeedTry, n: number): string | undefined => {
-    if (t.withdrawnAt !== undefined) return 'withdrawn: the case closed';
+  function endOf(pathway: Pathway, t: NeedTry, n: number): string | undefined {
+    if (t.withdrawnAt !== undefined) return `withdrawn: ${t.withdrawnBecause ?? 'the case closed'}`;
     const d = latestDecision(t);
     if (d && (d.decision === 'DECLINED' || d.decision === 'WITHDRAWN'))
       return `${d.decision === 'DECLINED' ? 'declined' : 'withdrawn by the agency'}${d.reason ? `: ${d.reason}` : ''}`;
-    if (!t.sentAt && skipped(needSend(pathway, n)))
+    if (t.sentAt) return undefined;
+    if (skipped(needSend(pathway, n)))
       return latestAttention(needSend(pathway, n))?.resolution?.by === 'throughcare'
         ? 'not sent: the case closed'
         : 'not sent: skipped by an operator';
-    return undefined;
-  };
-  /** The need's current try and its 1-based number, if any. */
-  const currentTry = (n: NeedReferral | undefined) =>
-    n && n.tries.length > 0 ? { t: n.tries[n.tries.length - 1]!, no: n.tries.length } : undefined;
+    const tries = needReferral(pathway)?.tries ?? [];
+    const earlier = tries.slice(0, n - 1).find((e, i) => takesOn(e) && !endOf(pathway, e, i + 1));
+    return earlier ? `not sent: ${earlier.agencyId} took the need on` : undefined;
+  }
+  /** A need's tries still standing, with their 1-based numbers. */
+  const standingTries = (n: NeedReferral | undefined) =>
+    (n?.tries ?? []).map((t, i) => ({ t, no: i + 1 })).filter(({ t, no }) => !endOf(n!.pathway, t, no));
   /**
-   * The agencies the directory is to leave out when choosing for a need: the main referral's, and
-   * those that declined or withdrew within DECLINE_COOL_OFF_MS or hold a try still standing.
+   * The try holding a need: the first still standing whose agency took it on, else the latest still
+   * standing (being sent, or waiting on its agency); none: the next agency is to be chosen. An
+   * earlier agency reconsidering its decline after the need moved on takes it back.
+   */
+  function holderOf(n: NeedReferral | undefined): { t: NeedTry; no: number } | undefined {
+    const standing = standingTries(n);
+    return standing.find(({ t }) => takesOn(t)) ?? standing[standing.length - 1];
+  }
+  /**
+   * An operator stopped referring the need in this episode: skipped choosing an agency for it, or
+   * skipped its gap's item (the need is arranged outside the platform).
+   */
+  const needStopped = (pathway: Pathway) =>
+    skipped(needChoose(pathway)) ||
+    s.attention.some(
+      (a) =>
+        a.action.startsWith(needGapPrefix(pathway)) &&
+        a.resolution?.option === 'SKIP' &&
+        a.resolution.by !== 'throughcare',
+    );
+  const needGapPrefix = (pathway: Pathway) => `need:${pathway}:gap:`;
+  /**
+   * The agencies the directory is to leave out when choosing for a need: the main referral's; those
+   * holding a try still standing; those whose try ended (declined, withdrew, skipped) within
+   * DECLINE_COOL_OFF_MS; and those that declined or withdrew it MAX_DECLINES_PER_NEED times.
    */
   function needExclusions(pathway: Pathway): string[] {
     const n = needReferral(pathway);
     const out = new Set<string>(s.agencyId ? [s.agencyId] : []);
+    const declines = new Map<string, number>();
     (n?.tries ?? []).forEach((t, i) => {
       const end = endOf(pathway, t, i + 1);
+      const decision = latestDecision(t);
+      if (end && (decision?.decision === 'DECLINED' || decision?.decision === 'WITHDRAWN'))
+        declines.set(t.agencyId, (declines.get(t.agencyId) ?? 0) + 1);
       // From the decision, or from when an operator skipped sending to it.
       const endedAt =
-        latestDecision(t)?.decidedAt ??
-        latestAttention(needSend(pathway, i + 1))?.resolution?.at ??
-        t.chosenAt;
+        decision?.decidedAt ?? latestAttention(needSend(pathway, i + 1))?.resolution?.at ?? t.chosenAt;
       if (!end || now() < Date.parse(endedAt) + DECLINE_COOL_OFF_MS) out.add(t.agencyId);
     });
+    for (const [agencyId, count] of declines) if (count >= MAX_DECLINES_PER_NEED) out.add(agencyId);
     return [...out];
   }
   /** Whether needs are referred now: release planning open (a short return to custody: at once), or released. */
   const needsDue = () => planningOpen() || released();
+  /** A standing sent try's status: the agency's latest decision, else acknowledged or sent. */
+  const sentStatus = (t: NeedTry): NeedReferralView['status'] => {
+    const d = latestDecision(t)?.decision;
+    if (d === 'ACCEPTED' || d === 'ON_WAITING_LIST' || d === 'MORE_INFORMATION_REQUESTED') return d;
+    return t.acknowledgedAt ? 'ACKNOWLEDGED' : 'SENT';
+  };
   /** Each need's referrals as prison staff see them (since `referral-per-need-1`). */
   function needReferralsView(): NeedReferralView[] | undefined {
     if (!perNeed()) return undefined;
     const closed = s.closedAt !== undefined || closingReason() !== undefined;
     return needs().map((pathway) => {
       const n = needReferral(pathway);
-      const cur = currentTry(n);
-      const standing =
-        cur && !endOf(pathway, cur.t, cur.no) && !(closed && !cur.t.sentAt) ? cur.t : undefined;
-      const last = standing && latestDecision(standing);
+      const holder = holderOf(n);
+      const standing = holder && !(closed && !holder.t.sentAt) ? holder : undefined;
       const status: NeedReferralView['status'] = standing
-        ? !standing.sentAt
-          ? 'SENDING'
-          : last
-            ? last.decision
-            : standing.acknowledgedAt
-              ? 'ACKNOWLEDGED'
-              : 'SENT'
-        : cur?.t.withdrawnAt
-          ? 'WITHDRAWN'
-          : closed
-            ? 'CLOSED'
-            : skipped(needChoose(pathway))
-              ? 'NOT_REFERRED'
+        ? standing.t.sentAt
+          ? sentStatus(standing.t)
+          : openAttention(needSend(pathway, standing.no))
+            ? 'NEEDS_ATTENTION'
+            : 'SENDING'
+        : closed
+          ? n?.tries.at(-1)?.withdrawnAt
+            ? 'WITHDRAWN'
+            : 'CLOSED'
+          : needStopped(pathway)
+            ? 'NOT_REFERRED'
+            : openAttention(needChoose(pathway))
+              ? 'NEEDS_ATTENTION'
               : n?.gap
                 ? 'GAP'
                 : needsDue()
                   ? 'CHOOSING'
                   : 'NOT_YET_DUE';
+      const stoppedBy = [...s.attention]
+        .reverse()
+        .find(
+          (a) =>
+            (a.action === needChoose(pathway) || a.action.startsWith(needGapPrefix(pathway))) &&
+            a.resolution?.option === 'SKIP',
+        );
       return {
         pathway,
         status,
         ...(standing
-          ? { agencyId: standing.agencyId, serviceId: standing.serviceId, referralId: standing.referralId }
-          : {}),
-        ...(n?.gap && !standing && !closed && status === 'GAP'
-          ? { gap: { since: n.gap.since, nextAskedAt: n.gap.retryAt } }
-          : {}),
-        ...(status === 'NOT_REFERRED'
           ? {
-              notReferredBecause:
-                latestAttention(needChoose(pathway))?.resolution?.reason ?? 'skipped by an operator',
+              agencyId: standing.t.agencyId,
+              serviceId: standing.t.serviceId,
+              ...(standing.t.sentAt ? { referralId: standing.t.referralId } : {}),
             }
+          : {}),
+        ...(n?.gap && status === 'GAP' ? { gap: { since: n.gap.since, nextAskedAt: n.gap.retryAt } } : {}),
+        ...(status === 'NOT_REFERRED'
+          ? { notReferredBecause: stoppedBy?.resolution?.reason ?? 'skipped by an operator' }
           : {}),
         tried: (n?.tries ?? []).map((t, i) => {
           const end = endOf(pathway, t, i + 1);
           return {
             agencyId: t.agencyId,
-            referralId: t.referralId,
+            ...(t.sentAt ? { referralId: t.referralId } : {}),
             rule: t.rule,
             ...(end ? { endedBecause: end } : {}),
           };
@@ -1273,14 +1334,58 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (perNeed() && needsDue())
         for (const pathway of needs()) {
           const n = needReferral(pathway);
-          const cur = currentTry(n);
-          if (!cur || endOf(pathway, cur.t, cur.no)) {
+          const holder = holderOf(n);
+          const gapItem = s.attention.find(
+            (a) => a.status === 'OPEN' && a.action.startsWith(needGapPrefix(pathway)),
+          );
+          if (holder && gapItem)
+            yield {
+              kind: 'closeItem',
+              item: gapItem,
+              reason: `${holder.t.agencyId} was chosen for the need`,
+            };
+          if (!holder) {
+            if (needStopped(pathway)) {
+              if (gapItem) yield { kind: 'closeItem', item: gapItem, reason: 'the need is no longer referred' };
+              continue;
+            }
+            // No eligible agency left: prison staff are told (once per gap), and may take the need
+            // on outside the platform by skipping the item; the directory is asked again daily.
+            const action = n?.gap && `${needGapPrefix(pathway)}${n.gap.since}`;
+            if (n?.gap && action && !s.attention.some((a) => a.action === action))
+              yield {
+                kind: 'raise',
+                action,
+                mustAct: prison(),
+                failure: {
+                  type: 'NEED_GAP',
+                  message: `no eligible agency is left for the ${pathway} need in ${input.homeLocalAuthority} (directory rule ${n.gap.rule}): the directory is asked again daily; skip this item to arrange the need outside the platform (it is then no longer referred in this episode)`,
+                },
+                options: ['SKIP'],
+              };
             if ((!n?.gap || now() >= Date.parse(n.gap.retryAt)) && !blocked(needChoose(pathway)))
               yield { kind: 'chooseNeedAgency', action: needChoose(pathway), pathway };
-          } else if (!cur.t.sentAt) {
-            const action = needSend(pathway, cur.no);
-            if (!blocked(action)) yield { kind: 'sendNeedReferral', action, pathway };
+            continue;
           }
+          if (!holder.t.sentAt) {
+            const action = needSend(pathway, holder.no);
+            if (!blocked(action)) yield { kind: 'sendNeedReferral', action, pathway, no: holder.no };
+          }
+          // An earlier agency took the need back after it moved on: the others not taking it on are withdrawn.
+          if (takesOn(holder.t))
+            for (const other of standingTries(n))
+              if (other.no !== holder.no && other.t.sentAt && !takesOn(other.t)) {
+                const action = needWithdraw(pathway, other.no);
+                if (!blocked(action))
+                  yield {
+                    kind: 'withdrawNeedReferral',
+                    action,
+                    pathway,
+                    no: other.no,
+                    reason: `another agency took the need on`,
+                    because: `${holder.t.agencyId} took the need on`,
+                  };
+              }
         }
     } else if (
       s.referralId &&
@@ -1298,7 +1403,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           if (!t.sentAt || endOf(n.pathway, t, i + 1)) continue;
           const action = needWithdraw(n.pathway, i + 1);
           if (closing !== 'FOLLOW_UP_COMPLETE' && !blocked(action))
-            yield { kind: 'withdrawNeedReferral', action, pathway: n.pathway, no: i + 1, closing };
+            yield {
+              kind: 'withdrawNeedReferral',
+              action,
+              pathway: n.pathway,
+              no: i + 1,
+              reason: `case closed: ${closing}`,
+              because: 'the case closed',
+            };
         }
       // A need's step waiting on an operator has nothing left to do once the case closes.
       const stale = s.attention.find(
@@ -1451,7 +1563,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (perNeed() && !closingReason()) {
       // (A decline's cool-off ending is seen at the gap's next daily question.)
       for (const n of s.needReferrals ?? [])
-        if (n.gap && !blocked(needChoose(n.pathway))) candidates.push(Date.parse(n.gap.retryAt));
+        if (n.gap && !blocked(needChoose(n.pathway)) && !needStopped(n.pathway))
+          candidates.push(Date.parse(n.gap.retryAt));
     }
     const future = candidates.filter((c) => Number.isFinite(c) && c > t);
     return future.length > 0 ? Math.min(...future) : undefined;
