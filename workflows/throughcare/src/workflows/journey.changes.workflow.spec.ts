@@ -512,6 +512,44 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     });
   });
 
+  it('transferred the day after the meeting, its "held" report not yet in: the meeting stays at the old prison, then reported held (meeting-day-gone-1)', async () => {
+    await atPreReleaseMeeting(async ({ handle, since }, before) => {
+      const meeting = live(before, 'PRE_RELEASE_MEETING')[0]!;
+      const dayAfter = nextWorkingDay('SCOTLAND', meeting.date!);
+      await skipTo(env, startOfLocalDay(dayAfter).getTime() + 10 * 3_600_000, handle);
+      await waitForPlan(handle, (p) => p.working === false, 'day after the meeting');
+      await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt: await nowIso() });
+      await advance(env, '46 minutes', handle);
+      const after = await waitForPlan(
+        handle,
+        (p) =>
+          p.establishmentCode === 'GLE' &&
+          p.notifications?.length === 1 &&
+          live(p, 'GATE_PICKUP')[0]?.establishmentCode === 'GLE' &&
+          !p.working,
+        'moved to GLE, agency told',
+      );
+      // The meeting whose day has gone by is history at BAR: kept for its report, not cancelled
+      // as "person moved" (before the patch it was, and booked again at GLE).
+      expect(live(after, 'PRE_RELEASE_MEETING')).toEqual([meeting]);
+      expect(since().filter(of('meetingCancelled'))).toEqual([]);
+      await tell(handle, meetingHeldUpdate, {
+        bookingId: meeting.bookingId,
+        kind: 'PRE_RELEASE_MEETING',
+        heldAt: await nowIso(),
+      });
+      const held = await waitForPlan(handle, (p) => p.stage === 'AWAITING_RELEASE' && !p.working, 'held');
+      expect(held.bookings?.find((b) => b.bookingId === meeting.bookingId)?.status).toBe('HELD');
+      expect(tally(since())).toMatchObject({
+        gatePickupCancelled: 1,
+        gatePickupBooked: 1,
+        agencyNotified: 1,
+      });
+      expect(tally(since()).meetingBooked).toBeUndefined();
+      await recordHistory(handle, 'v3.meeting-day-gone.kept-after-transfer');
+    });
+  });
+
   it('release date moved twice in one day: each move undoes the last booking and tells the agency once', async () => {
     await atPreReleaseMeeting(async ({ handle, since }, before) => {
       const first = fridayAfter(await today(), 40);

@@ -80,6 +80,8 @@ const V3_HISTORIES: string[] = [
   'v3.policy-gaps.england-missed-appointment-follow-up',
   // Branch of `patched('meeting-day-come-1')` (a fix found by the planner's property test).
   'v3.meeting-day-come.kept-after-release-moved-out',
+  // Branch of `meeting-day-gone-1` (adopted with the fixes; a fix found by the planner's property test).
+  'v3.meeting-day-gone.kept-after-transfer',
   // Branch of `patched('referral-per-need-1')` (issue 9): needs referred one by one, a decline
   // moved on, a gap, an agency listed since, withdrawals at closure.
   'v3.referral-per-need.declined-gap-listed-withdrawn',

@@ -19,7 +19,7 @@ import {
 } from '@throughcare/contracts';
 import { planningRangeIssues } from '@throughcare/domain';
 import type { JourneyState } from './journey-state';
-import { needTryOf } from './outcomes';
+import { needDecided, needTryOf } from './outcomes';
 import { iso, type PlanContext, type Planner } from './planner';
 
 /**
@@ -177,9 +177,8 @@ export function createFacts(
       notBefore('referral outcome', f.decidedAt, sentAt ?? input.receivedAt, 'the referral');
     },
     apply: (f) => {
-      const need = needTryOf(s, f.referralId);
-      if (need)
-        need.decisions.push({
+      if (needTryOf(s, f.referralId))
+        needDecided(s, f.referralId, {
           decision: f.decision,
           decidedAt: f.decidedAt,
           ...(f.reason !== undefined ? { reason: f.reason } : {}),

@@ -323,7 +323,7 @@ export class SimulatedJourney {
       case 'withdrawNeedReferral': {
         if (this.fail(a)) return;
         const current = this.p.needReferral(a.pathway)!.tries[a.no - 1]!;
-        const held = this.needReferralsSent.get(current.referralId);
+        const held = current.sentAt ? this.needReferralsSent.get(current.referralId) : undefined;
         if (held) held.withdrawn = true;
         needReferralWithdrawn(s, current.referralId, this.now, a.because);
         return;

@@ -543,12 +543,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       case 'withdrawNeedReferral':
         return act(a.action, 'referral service', async () => {
           const current = p.needReferral(a.pathway)!.tries[a.no - 1]!;
-          await referral.withdrawReferral({
-            idempotencyKey: `${wfId}:referral:need:${a.pathway}:${a.no}:withdraw`,
-            referralId: current.referralId,
-            reason: a.reason,
-            correlationId: input.correlationId,
-          });
+          // A try never sent (its send would have been in this lane) is ended without a call.
+          if (current.sentAt)
+            await referral.withdrawReferral({
+              idempotencyKey: `${wfId}:referral:need:${a.pathway}:${a.no}:${a.action.includes(':superseded:') ? 'superseded' : 'withdraw'}`,
+              referralId: current.referralId,
+              reason: a.reason,
+              correlationId: input.correlationId,
+            });
           needReferralWithdrawn(s, current.referralId, iso(now()), a.because);
         });
       case 'withdrawReferral':

@@ -260,3 +260,22 @@ export function needTryOf(s: JourneyState, referralId: string): NeedTry | undefi
   for (const n of s.needReferrals ?? []) for (const t of n.tries) if (t.referralId === referralId) return t;
   return undefined;
 }
+
+/**
+ * The agency's decision on the need try holding `referralId`. One that takes the try up again
+ * (accepted, waiting-listed, more information asked) clears the need's gap: should it end again, the
+ * directory is asked afresh and a new gap is a new item for prison staff.
+ */
+export function needDecided(
+  s: JourneyState,
+  referralId: string,
+  decision: NeedTry['decisions'][number],
+): void {
+  for (const n of s.needReferrals ?? [])
+    for (const t of n.tries)
+      if (t.referralId === referralId) {
+        t.decisions.push(decision);
+        if (decision.decision !== 'DECLINED' && decision.decision !== 'WITHDRAWN') delete n.gap;
+        return;
+      }
+}

@@ -10,7 +10,13 @@ import {
   SimulatedJourney,
   tellCoreScreen,
 } from './journey-simulation.spec-support';
-import { createPlanner, PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, REFERRAL_PER_NEED_PATCH } from './planner';
+import {
+  createPlanner,
+  MEETING_DAY_GONE_PATCH,
+  PLANNER_FIXES_PATCH,
+  POLICY_GAPS_PATCH,
+  REFERRAL_PER_NEED_PATCH,
+} from './planner';
 
 /**
  * The fixes of `planner-fixes-2` (found by the planner's mutation tests, issue 7), each shown on
@@ -50,9 +56,19 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
     const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
     expect(j.p.fixed()).toBe(false);
     j.stepOnce();
-    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, REFERRAL_PER_NEED_PATCH]);
+    expect(j.s.adopted).toEqual([
+      PLANNER_FIXES_PATCH,
+      POLICY_GAPS_PATCH,
+      MEETING_DAY_GONE_PATCH,
+      REFERRAL_PER_NEED_PATCH,
+    ]);
     j.run();
-    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, REFERRAL_PER_NEED_PATCH]);
+    expect(j.s.adopted).toEqual([
+      PLANNER_FIXES_PATCH,
+      POLICY_GAPS_PATCH,
+      MEETING_DAY_GONE_PATCH,
+      REFERRAL_PER_NEED_PATCH,
+    ]);
     expect(j.p.fixed()).toBe(true);
   });
 

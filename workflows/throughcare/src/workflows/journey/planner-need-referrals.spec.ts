@@ -53,7 +53,7 @@ const view = (j: SimulatedJourney) =>
 const decide = (
   j: SimulatedJourney,
   referralId: string,
-  decision: 'DECLINED' | 'ACCEPTED' | 'MORE_INFORMATION_REQUESTED',
+  decision: 'DECLINED' | 'ACCEPTED' | 'MORE_INFORMATION_REQUESTED' | 'WITHDRAWN',
   eventId: string,
   reason?: string,
 ) => j.tell(j.facts.referralOutcome, { referralId, decision, reason, decidedAt: j.now, eventId });
@@ -394,7 +394,7 @@ describe('one referral per need: second review fixes', () => {
     j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'c1' });
     j.run();
     expect(j.log.map((l) => l.slice(25)).filter((l) => l.startsWith('withdrawNeedReferral'))).toEqual([
-      'withdrawNeedReferral need:ACCOMMODATION:withdraw:2',
+      'withdrawNeedReferral need:ACCOMMODATION:superseded:2',
       'withdrawNeedReferral need:ACCOMMODATION:withdraw:1',
     ]);
     expect([...j.needReferralsSent.values()].map((r) => [r.agencyId, r.withdrawn])).toEqual([
@@ -718,5 +718,84 @@ describe('one referral per need: third review fixes', () => {
     k.t += DAY;
     k.run();
     expect(k.s.adopted).toContain(REFERRAL_PER_NEED_PATCH);
+  });
+});
+
+describe('one referral per need: fourth review fixes', () => {
+  it('raises a new gap item when a need taken back ends again (the revival cleared the gap)', () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1'], 40);
+    const first = tryOf(j, 'ACCOMMODATION').referralId;
+    j.t += HOUR;
+    decide(j, first, 'DECLINED', 'e-d', 'full');
+    j.run();
+    const items = () => j.s.attention.filter((a) => a.action.startsWith('need:ACCOMMODATION:gap:'));
+    expect(items().map((a) => a.status)).toEqual(['OPEN']);
+    j.t += HOUR;
+    decide(j, first, 'ACCEPTED', 'e-a');
+    j.run();
+    expect(view(j)[0]).toMatchObject({ status: 'ACCEPTED', agencyId: 'housing-1' });
+    expect(items().map((a) => a.status)).toEqual(['RESOLVED']);
+    j.t += HOUR;
+    decide(j, first, 'WITHDRAWN', 'e-w', 'person did not engage');
+    j.run();
+    expect(view(j)[0]!.status).toBe('GAP');
+    expect(items().map((a) => a.status)).toEqual(['RESOLVED', 'OPEN']);
+    expect(j.p.needsAttention()).toBe(true);
+  });
+
+  it('never sends later a choice an earlier agency superseded, and a failed supersede does not block the closure', () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1', 'housing-2', 'housing-3']);
+    const first = tryOf(j, 'ACCOMMODATION').referralId;
+    j.t += HOUR;
+    decide(j, first, 'DECLINED', 'e-d', 'full');
+    const answer = j.begin(nextEffect(j)); // choosing housing-2, in flight
+    j.t += HOUR;
+    decide(j, first, 'ACCEPTED', 'e-a');
+    answer();
+    j.run();
+    expect(view(j)[0]!.tried).toEqual([
+      ['housing-1', 'open'],
+      ['housing-2', 'not sent: housing-1 took the need on'],
+    ]);
+    // housing-1 withdraws later: a fresh choice (housing-3 after the cool-offs), not housing-2's stale one.
+    j.t += HOUR;
+    decide(j, first, 'WITHDRAWN', 'e-w', 'moved out of area');
+    j.run();
+    expect(needLog(j).filter((l) => l.includes(':send:2'))).toEqual([]);
+    expect(view(j)[0]).toMatchObject({ status: 'SENT', agencyId: 'housing-3' });
+
+    // A supersede that fails for good waits on an operator, and does not hold the closure's withdrawal.
+    const k = screened(['ACCOMMODATION']);
+    const k1 = tryOf(k, 'ACCOMMODATION').referralId;
+    k.t += HOUR;
+    decide(k, k1, 'DECLINED', 'e-d', 'full');
+    k.run();
+    k.failing = (a) => a.kind === 'withdrawNeedReferral';
+    k.t += HOUR;
+    decide(k, k1, 'ACCEPTED', 'e-a');
+    k.run();
+    expect(k.p.openAttention('need:ACCOMMODATION:superseded:2')).toBeDefined();
+    k.failing = () => false;
+    k.tell(k.facts.consentWithdrawn, { withdrawnAt: k.now, eventId: 'c1' });
+    k.run();
+    expect([...k.needReferralsSent.values()].map((r) => [r.agencyId, r.withdrawn])).toEqual([
+      ['housing-1', true],
+      ['housing-2', true],
+    ]);
+    expect(k.s.attention.filter((a) => a.status === 'OPEN')).toEqual([]);
+  });
+
+  it('adopts in a journey asleep until release planning opens (the stage is entered after adoption)', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 200));
+    j.adopting = false;
+    j.run();
+    j.t += DAY;
+    expect(tellCoreScreen(j, ['ACCOMMODATION'], 'e-core')).toBe('applied');
+    j.run();
+    const wake = j.p.nextWake()!;
+    j.adopting = true; // deployed while it sleeps
+    j.t = wake;
+    j.run();
+    expect(j.s.adopted).toContain(REFERRAL_PER_NEED_PATCH);
   });
 });

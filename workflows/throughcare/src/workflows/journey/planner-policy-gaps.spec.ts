@@ -3,6 +3,7 @@ import { HOUR, inputFor, setUp, SimulatedJourney } from './journey-simulation.sp
 import {
   createPlanner,
   NEWEST_CAPTURED_POLICY_VERSION,
+  MEETING_DAY_GONE_PATCH,
   PLANNER_FIXES_PATCH,
   POLICY_GAPS_PATCH,
   usePolicy,
@@ -85,11 +86,17 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
     p.adoptFixes();
     p.adoptFixes();
     expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH]);
-    expect(asked).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, POLICY_GAPS_PATCH]);
+    expect(asked).toEqual([
+      PLANNER_FIXES_PATCH,
+      POLICY_GAPS_PATCH,
+      MEETING_DAY_GONE_PATCH,
+      POLICY_GAPS_PATCH,
+      MEETING_DAY_GONE_PATCH,
+    ]);
     missFirstAppointment(j);
     expect(() => p.syncDeadlines()).toThrow(ClockNotInPolicyError);
     p.adoptFixes(() => true);
-    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH]);
+    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, MEETING_DAY_GONE_PATCH]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');
   });

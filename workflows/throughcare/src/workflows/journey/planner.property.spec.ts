@@ -386,8 +386,28 @@ const visitDayGoneBy: Scenario = {
   changesAfterDays: 7,
   ops: [{ kind: 'dateChange', days: 3 }, { kind: 'run' }, { kind: 'dateChange', days: 8 }],
 };
+/**
+ * 2026-12-01 (seed -1065395225, 1 run in about 2,500): the day after a meeting still waiting for
+ * its "held" report, a transfer settled and its cancellation of the meeting ("person moved") was in
+ * flight when the transfer was reversed; the journey then booked a second meeting. Told the final
+ * facts at once it kept the first. Fixed by `meeting-day-gone-1`: a meeting whose day has gone by
+ * stays at its prison when the person moves.
+ */
+const meetingGoneByTransferReversed: Scenario = {
+  jurisdiction: 'SCOTLAND',
+  releaseInDays: 20,
+  changesAfterDays: 8,
+  ops: [
+    { kind: 'transfer', to: 'LOW' },
+    { kind: 'advance', minutes: 23 },
+    { kind: 'advance', minutes: 5 },
+    { kind: 'advance', minutes: 17 },
+    { kind: 'during', fact: { kind: 'reverseTransfer' } },
+  ],
+};
 /** Every pinned counterexample. */
 const pinned: Scenario[] = [
+  meetingGoneByTransferReversed,
   meetingDayGoneBy,
   meetingDayComeTransferReversed(10),
   meetingDayComeTransferReversed(9),

@@ -110,6 +110,18 @@ export const PLANNER_FIXES_PATCH = 'planner-fixes-2';
  * journeys that adopted `planner-fixes-2`.
  */
 export const MEETING_DAY_COME_PATCH = 'meeting-day-come-1';
+/**
+ * A fix found by the planner's property test (a counterexample of 2026-12-01): a pre-release
+ * meeting whose day has gone by (waiting for its "held" report until it lapses, `planner-fixes-2`)
+ * is history at the prison where it was booked, and a move no longer cancels it as "person moved".
+ * It is reported held (and counts) or lapses as any other, and is then booked again at the new
+ * prison. Before it, a transfer that settled the day after the meeting cancelled it; if the
+ * transfer was then reversed, the journey booked a second meeting it would not have booked had it
+ * heard of the final facts at once. Adopted with the fixes (`adoptFixes`, by journeys that adopted
+ * `planner-fixes-2`), kept in `s.adopted`: the meeting date is derived in queries too, where
+ * `patched()` may not be asked.
+ */
+export const MEETING_DAY_GONE_PATCH = 'meeting-day-gone-1';
 
 /**
  * A clock the journey's captured policy version lacks is borrowed from the oldest later version of
@@ -138,6 +150,17 @@ export const POLICY_GAPS_PATCH = 'policy-gaps-1';
  * only to the justice social work team.
  */
 export const REFERRAL_PER_NEED_PATCH = 'referral-per-need-1';
+/**
+ * The stages before release planning: a journey still in one adopts per-need referrals (its stage
+ * is entered after adoption at the same planning, so a journey asleep until planning opens adopts).
+ */
+const BEFORE_PLANNING: ReadonlySet<Stage> = new Set<Stage>([
+  'RECEPTION',
+  'CORE_SCREEN',
+  'COMPREHENSIVE_SCREEN',
+  'REFERRAL',
+  'STANDARD_REVIEWS',
+]);
 /** How long an agency that declined a need (or withdrew) is left out of the choice for it. */
 export const DECLINE_COOL_OFF_MS = 28 * DAY_MS;
 /** An agency that declined (or withdrew from) a need this many times is not offered it again in the episode. */
@@ -333,20 +356,24 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     // Not only v3: a journey from before nobody-lost-1 that hit the gap retries its workflow task,
     // and the retry (live, on this code) adopts and heals.
     if (!gapsFilled() && ask(POLICY_GAPS_PATCH)) (s.adopted ??= []).push(POLICY_GAPS_PATCH);
+    if (fixed() && !goneByStays() && ask(MEETING_DAY_GONE_PATCH))
+      (s.adopted ??= []).push(MEETING_DAY_GONE_PATCH);
   }
+  /** Whether a meeting whose day has gone by stays at its prison when the person moves (`meeting-day-gone-1`). */
+  const goneByStays = () => fixed() && (s.adopted?.includes(MEETING_DAY_GONE_PATCH) ?? false);
   /**
    * Asked by the shell's main loop at each planning only (its answer starts effects, so the loop
    * must be the one to see it): adopts one referral per need for a journey still in custody.
    */
   function adoptPerNeed(ask: (patchId: string) => boolean = ctx.patched): void {
-    // In custody with release planning not open yet (staff of a journey already planning may have
+    // In custody with release planning not entered yet (staff of a journey already planning may have
     // arranged its needs by hand: a deploy does not refer them all at once), or a journey whose first
     // planning this is (a court liberation, or a short sentence planning from reception).
     const fresh = s.stageEntries === 0;
     if (
       v3 &&
       !perNeed() &&
-      ((!fromCourt() && inCustody() && !planningOpen()) || fresh) &&
+      ((!fromCourt() && inCustody() && BEFORE_PLANNING.has(s.stage)) || fresh) &&
       !closingReason() &&
       ask(REFERRAL_PER_NEED_PATCH)
     )
@@ -427,6 +454,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const needChoose = (pathway: Pathway) => `need:${pathway}:choose`;
   const needSend = (pathway: Pathway, n: number) => `need:${pathway}:send:${n}`;
   const needWithdraw = (pathway: Pathway, n: number) => `need:${pathway}:withdraw:${n}`;
+  /** Withdrawing try `n` because an earlier agency took the need back (a key of its own). */
+  const needSupersede = (pathway: Pathway, n: number) => `need:${pathway}:superseded:${n}`;
   /** The agency's latest decision on a try (by when decided; the later told first among equals). */
   const latestDecision = (t: NeedTry) =>
     t.decisions.reduce<NeedTry['decisions'][number] | undefined>(
@@ -440,22 +469,20 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   };
   /**
    * Why a need's try no longer stands, if it does not: the agency's latest decision is a decline
-   * or a withdrawal, the journey withdrew it, an operator skipped sending it, or it was not sent
-   * because an earlier agency took the need on after all (should that one end, it is sent).
+   * or a withdrawal, the journey withdrew it (or ended it unsent: an earlier agency took the need
+   * on after all), or an operator skipped sending it.
    */
   function endOf(pathway: Pathway, t: NeedTry, n: number): string | undefined {
-    if (t.withdrawnAt !== undefined) return `withdrawn: ${t.withdrawnBecause ?? 'the case closed'}`;
+    if (t.withdrawnAt !== undefined)
+      return `${t.sentAt ? 'withdrawn' : 'not sent'}: ${t.withdrawnBecause ?? 'the case closed'}`;
     const d = latestDecision(t);
     if (d && (d.decision === 'DECLINED' || d.decision === 'WITHDRAWN'))
       return `${d.decision === 'DECLINED' ? 'declined' : 'withdrawn by the agency'}${d.reason ? `: ${d.reason}` : ''}`;
-    if (t.sentAt) return undefined;
-    if (skipped(needSend(pathway, n)))
+    if (!t.sentAt && skipped(needSend(pathway, n)))
       return latestAttention(needSend(pathway, n))?.resolution?.by === 'throughcare'
         ? 'not sent: the case closed'
         : 'not sent: skipped by an operator';
-    const tries = needReferral(pathway)?.tries ?? [];
-    const earlier = tries.slice(0, n - 1).find((e, i) => takesOn(e) && !endOf(pathway, e, i + 1));
-    return earlier ? `not sent: ${earlier.agencyId} took the need on` : undefined;
+    return undefined;
   }
   /** A need's tries still standing, with their 1-based numbers. */
   const standingTries = (n: NeedReferral | undefined) =>
@@ -527,7 +554,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             ? 'NEEDS_ATTENTION'
             : 'SENDING'
         : closed
-          ? n?.tries.at(-1)?.withdrawnAt
+          ? n?.tries.some((t) => t.sentAt && t.withdrawnAt && t.withdrawnBecause === undefined)
             ? 'WITHDRAWN'
             : 'CLOSED'
           : needStopped(pathway)
@@ -544,7 +571,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         .find(
           (a) =>
             (a.action === needChoose(pathway) || a.action.startsWith(needGapPrefix(pathway))) &&
-            a.resolution?.option === 'SKIP',
+            a.resolution?.option === 'SKIP' &&
+            a.resolution.by !== 'throughcare',
         );
       return {
         pathway,
@@ -608,14 +636,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (fixed()) due = cached(`workday:${due}`, () => onOrBeforeWorkingDay(due));
     const earliest = cached(`next:${today()}`, () => nextWorkingDay(input.jurisdiction, today()));
     const day = due >= earliest ? due : earliest;
-    const booked = v3
-      ? s.bookings.find(
-          (b) =>
-            b.kind === 'PRE_RELEASE_MEETING' &&
-            b.status === 'BOOKED' &&
-            b.establishmentCode === establishment(),
-        )?.date
-      : undefined;
+    const meetings = v3
+      ? s.bookings.filter((b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED')
+      : [];
+    const booked =
+      meetings.find((b) => b.establishmentCode === establishment())?.date ??
+      // Since `meeting-day-gone-1`: one whose day has gone by at the prison the person left.
+      meetings.find((b) => goneByAtItsPrison(b) && !lapsedDay(b.date!))?.date;
     // Since `planner-fixes-2`: a meeting whose day has passed waits for its "held" report until
     // the end of the next working day (liberation day included), then lapses (`lapsed`).
     if (fixed() && booked !== undefined && booked < today() && !lapsedDay(booked)) return booked;
@@ -647,6 +674,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     lapsedDay(b.date);
   const lapsedDay = (date: string) =>
     today() > cached(`next:${date}`, () => nextWorkingDay(input.jurisdiction, date));
+  /** Since `meeting-day-gone-1`: a meeting whose day has gone by stays at its prison when the person moves. */
+  const goneByAtItsPrison = (b: Booking) =>
+    goneByStays() && b.kind === 'PRE_RELEASE_MEETING' && b.date !== undefined && b.date < today();
   const lapseReason = (date: string | undefined) =>
     `meeting on ${date} not reported held by the end of the next working day`;
   /** No working day is left for the pre-release meeting before liberation (and it was not held). */
@@ -1080,7 +1110,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         case 'CJSW_VISIT':
         case 'PRE_RELEASE_MEETING':
           if (released()) return `released on ${localDateOf(new Date(s.release!.releasedAt))}`;
-          if (b.establishmentCode !== est) return `person moved from ${b.establishmentCode} to ${est}`;
+          if (b.establishmentCode !== est && !goneByAtItsPrison(b))
+            return `person moved from ${b.establishmentCode} to ${est}`;
           if (b.kind === 'PRE_RELEASE_MEETING') {
             // Not reported held by the end of the next working day: cancelled (the liberation
             // service answers ALREADY_HELD if it was held after all), then booked again or found
@@ -1346,7 +1377,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             };
           if (!holder) {
             if (needStopped(pathway)) {
-              if (gapItem) yield { kind: 'closeItem', item: gapItem, reason: 'the need is no longer referred' };
+              if (gapItem)
+                yield { kind: 'closeItem', item: gapItem, reason: 'the need is no longer referred' };
               continue;
             }
             // No eligible agency left: prison staff are told (once per gap), and may take the need
@@ -1371,11 +1403,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             const action = needSend(pathway, holder.no);
             if (!blocked(action)) yield { kind: 'sendNeedReferral', action, pathway, no: holder.no };
           }
-          // An earlier agency took the need back after it moved on: the others not taking it on are withdrawn.
+          // An earlier agency took the need back after it moved on: the others not taking it on are
+          // withdrawn (one not sent yet is ended without a call, never sent later).
+          const superseded = new Set<number>();
           if (takesOn(holder.t))
             for (const other of standingTries(n))
-              if (other.no !== holder.no && other.t.sentAt && !takesOn(other.t)) {
-                const action = needWithdraw(pathway, other.no);
+              if (other.no !== holder.no && !takesOn(other.t)) {
+                superseded.add(other.no);
+                const action = needSupersede(pathway, other.no);
                 if (!blocked(action))
                   yield {
                     kind: 'withdrawNeedReferral',
@@ -1386,6 +1421,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
                     because: `${holder.t.agencyId} took the need on`,
                   };
               }
+          // A withdrawal waiting on an operator that is no longer wanted (its agency took the need on too).
+          const staleSupersede = s.attention.find(
+            (a) =>
+              a.status === 'OPEN' &&
+              a.action.startsWith(`need:${pathway}:superseded:`) &&
+              !superseded.has(Number(a.action.split(':').at(-1))),
+          );
+          if (staleSupersede)
+            yield { kind: 'closeItem', item: staleSupersede, reason: 'the referral is no longer withdrawn' };
         }
     } else if (
       s.referralId &&
