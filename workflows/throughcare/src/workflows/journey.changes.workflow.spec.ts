@@ -547,6 +547,12 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       });
       expect(tally(since()).meetingBooked).toBeUndefined();
       await recordHistory(handle, 'v3.meeting-day-gone.kept-after-transfer');
+      // Its first run adopted the patch (its marker is in that run's history; later runs carry it).
+      const firstRun = (handle as unknown as { signaledRunId: string }).signaledRunId;
+      await recordHistory(
+        env.client.workflow.getHandle(handle.workflowId, firstRun),
+        'v3.meeting-day-gone.first-run-adopts',
+      );
     });
   });
 

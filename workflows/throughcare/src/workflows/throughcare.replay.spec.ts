@@ -6,6 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
 import {
   MEETING_DAY_COME_PATCH,
+  MEETING_DAY_GONE_PATCH,
   PLANNER_FIXES_PATCH,
   PLANNER_PROPERTIES_PATCH,
   POLICY_GAPS_PATCH,
@@ -82,6 +83,7 @@ const V3_HISTORIES: string[] = [
   'v3.meeting-day-come.kept-after-release-moved-out',
   // Branch of `meeting-day-gone-1` (adopted with the fixes; a fix found by the planner's property test).
   'v3.meeting-day-gone.kept-after-transfer',
+  'v3.meeting-day-gone.first-run-adopts',
   // Branch of `patched('referral-per-need-1')` (issue 9): needs referred one by one, a decline
   // moved on, a gap, an agency listed since, withdrawals at closure.
   'v3.referral-per-need.declined-gap-listed-withdrawn',
@@ -159,6 +161,12 @@ describe('journey replay over recorded histories', () => {
         expect([
           file,
           markers.includes(POLICY_GAPS_PATCH) || (await adoptedBefore(file)).includes(POLICY_GAPS_PATCH),
+        ]).toEqual([file, true]);
+      if (file.includes('.meeting-day-gone.'))
+        expect([
+          file,
+          markers.includes(MEETING_DAY_GONE_PATCH) ||
+            (await adoptedBefore(file)).includes(MEETING_DAY_GONE_PATCH),
         ]).toEqual([file, true]);
       if (file.includes('.referral-per-need.'))
         expect([

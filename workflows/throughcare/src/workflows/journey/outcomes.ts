@@ -275,7 +275,13 @@ export function needDecided(
     for (const t of n.tries)
       if (t.referralId === referralId) {
         t.decisions.push(decision);
-        if (decision.decision !== 'DECLINED' && decision.decision !== 'WITHDRAWN') delete n.gap;
+        // Only when the try stands again: not withdrawn by the journey, and its latest decision (by
+        // when decided; a late report of an earlier decision does not count) takes it up.
+        const latest = t.decisions.reduce((l, d) =>
+          Date.parse(d.decidedAt) >= Date.parse(l.decidedAt) ? d : l,
+        );
+        if (t.withdrawnAt === undefined && latest.decision !== 'DECLINED' && latest.decision !== 'WITHDRAWN')
+          delete n.gap;
         return;
       }
 }

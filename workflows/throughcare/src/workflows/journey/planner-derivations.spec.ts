@@ -507,6 +507,32 @@ describe('planner: the day of the pre-release meeting', () => {
     expect(live(j, 'PRE_RELEASE_MEETING')).toEqual(['2026-03-12']);
   });
 
+  it('moved the day after the meeting (meeting-day-gone-1): kept at its prison for its report, then booked again at the new one; its prison named on the item', () => {
+    const j = late();
+    j.t = at('2026-03-10T07:00:00.000Z'); // the day after the 2026-03-09 meeting, no report yet
+    j.run();
+    expect(
+      j.tell(j.facts.transferred, { toEstablishmentCode: 'LOW', transferredAt: j.now, eventId: 't1' }),
+    ).toBe('applied');
+    j.advance(HOUR);
+    j.run();
+    expect(j.p.establishment()).toBe('LOW');
+    const meetings = () =>
+      j.s.bookings
+        .filter((b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED')
+        .map((b) => `${b.establishmentCode} ${b.date}`);
+    expect(meetings()).toEqual(['BAR 2026-03-09']);
+    // No "visits short" item for a meeting whose day is history elsewhere.
+    expect(j.s.attention.filter((a) => a.status === 'OPEN' && a.action.startsWith('visits-short:'))).toEqual(
+      [],
+    );
+    j.t = at('2026-03-11T07:00:00.000Z'); // not reported held by the end of the next working day
+    j.run();
+    expect(meetings()).toEqual(['LOW 2026-03-12']);
+    const item = j.s.attention.find((a) => a.action === 'meeting-not-held:2026-03-09')!;
+    expect(item.mustAct).toBe('prison:BAR and prison:LOW and agency:agency-1');
+  });
+
   it('no working day left before liberation: the meeting is impossible, the item raised and the agency told', () => {
     const j = late();
     dateChanged(j, '2026-03-09', 'd-impossible');

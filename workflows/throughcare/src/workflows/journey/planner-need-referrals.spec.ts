@@ -743,6 +743,27 @@ describe('one referral per need: fourth review fixes', () => {
     expect(j.p.needsAttention()).toBe(true);
   });
 
+  it('keeps the gap (one item) when a decision reported late, dated before the decline, arrives', () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1'], 40);
+    const first = tryOf(j, 'ACCOMMODATION').referralId;
+    const before = j.now;
+    j.t += 2 * HOUR;
+    decide(j, first, 'DECLINED', 'e-d', 'full');
+    j.run();
+    j.t += HOUR;
+    expect(
+      j.tell(j.facts.referralOutcome, {
+        referralId: first,
+        decision: 'ACCEPTED',
+        decidedAt: before,
+        eventId: 'e-late',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(view(j)[0]!.status).toBe('GAP');
+    expect(j.s.attention.filter((a) => a.action.startsWith('need:ACCOMMODATION:gap:'))).toHaveLength(1);
+  });
+
   it('never sends later a choice an earlier agency superseded, and a failed supersede does not block the closure', () => {
     const j = screened(['ACCOMMODATION'], ['housing-1', 'housing-2', 'housing-3']);
     const first = tryOf(j, 'ACCOMMODATION').referralId;

@@ -1055,7 +1055,20 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         (d) => !keep.some((b) => b.date === d),
       );
       const fit = Math.min(stillNeeded, keep.length + dates.length);
-      if (fit < stillNeeded && meeting !== undefined) visitsShort = { needed: stillNeeded, fit, before };
+      // (Not for a meeting whose day has gone by at the prison the person left: nothing fits before it.)
+      const leftBehind =
+        goneByStays() &&
+        meeting !== undefined &&
+        meeting < today() &&
+        !s.bookings.some(
+          (b) =>
+            b.kind === 'PRE_RELEASE_MEETING' &&
+            b.status === 'BOOKED' &&
+            b.establishmentCode === est &&
+            b.date === meeting,
+        );
+      if (fit < stillNeeded && meeting !== undefined && !leftBehind)
+        visitsShort = { needed: stillNeeded, fit, before };
       keep.slice(0, stillNeeded).forEach((b) => wanted.push({ slot: b.slot, kind: 'CJSW_VISIT' }));
       for (const date of dates.slice(0, Math.max(0, stillNeeded - keep.length))) {
         wanted.push({
@@ -1370,11 +1383,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             (a) => a.status === 'OPEN' && a.action.startsWith(needGapPrefix(pathway)),
           );
           if (holder && gapItem)
-            yield {
-              kind: 'closeItem',
-              item: gapItem,
-              reason: `${holder.t.agencyId} was chosen for the need`,
-            };
+            yield { kind: 'closeItem', item: gapItem, reason: `${holder.t.agencyId} holds the need` };
+          // A failed send whose try has ended since (declined, superseded): nothing left to retry.
+          const endedSend = s.attention.find((a) => {
+            if (a.status !== 'OPEN' || !a.action.startsWith(`need:${pathway}:send:`)) return false;
+            const no = Number(a.action.split(':').at(-1));
+            const t = n?.tries[no - 1];
+            return t !== undefined && endOf(pathway, t, no) !== undefined;
+          });
+          if (endedSend) yield { kind: 'closeItem', item: endedSend, reason: 'the referral ended' };
           if (!holder) {
             if (needStopped(pathway)) {
               if (gapItem)
@@ -1384,7 +1401,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             // No eligible agency left: prison staff are told (once per gap), and may take the need
             // on outside the platform by skipping the item; the directory is asked again daily.
             const action = n?.gap && `${needGapPrefix(pathway)}${n.gap.since}`;
-            if (n?.gap && action && !s.attention.some((a) => a.action === action))
+            if (n?.gap && action && !gapItem && !s.attention.some((a) => a.action === action))
               yield {
                 kind: 'raise',
                 action,
@@ -1479,7 +1496,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         yield {
           kind: 'raise',
           action,
-          mustAct: prisonAndAgency(),
+          // A meeting left at the prison the person moved from (meeting-day-gone-1): that prison records it.
+          mustAct:
+            gone.establishmentCode === establishment()
+              ? prisonAndAgency()
+              : `prison:${gone.establishmentCode} and ${prisonAndAgency()}`,
           failure: {
             type: 'PRE_RELEASE_MEETING_NOT_HELD',
             message: `the pre-release meeting on ${gone.date} was not reported held by the end of the next working day: it is cancelled and booked again for the earliest working day before liberation on ${liberationDate()} (if it was held, record it with the liberation service before the cancellation reaches it)`,
