@@ -819,4 +819,30 @@ describe('one referral per need: fourth review fixes', () => {
     j.run();
     expect(j.s.adopted).toContain(REFERRAL_PER_NEED_PATCH);
   });
+
+  it('withdraws a superseded referral when wanted again after the journey closed its failed item', () => {
+    const j = screened(['ACCOMMODATION']);
+    const first = tryOf(j, 'ACCOMMODATION').referralId;
+    j.t += HOUR;
+    decide(j, first, 'DECLINED', 'e-d1', 'full');
+    j.run(); // housing-2 sent
+    j.failing = (a) => a.kind === 'withdrawNeedReferral';
+    j.t += HOUR;
+    decide(j, first, 'ACCEPTED', 'e-a1');
+    j.run();
+    expect(j.p.openAttention('need:ACCOMMODATION:superseded:2')).toBeDefined();
+    j.failing = () => false;
+    j.t += HOUR;
+    decide(j, first, 'DECLINED', 'e-d2', 'full after all');
+    j.run(); // no longer wanted: the journey closes the item
+    expect(j.p.openAttention('need:ACCOMMODATION:superseded:2')).toBeUndefined();
+    j.t += HOUR;
+    decide(j, first, 'ACCEPTED', 'e-a2');
+    j.run();
+    expect([...j.needReferralsSent.values()].map((r) => [r.agencyId, r.withdrawn])).toEqual([
+      ['housing-1', false],
+      ['housing-2', true],
+    ]);
+    expect(j.s.attention.filter((a) => a.status === 'OPEN')).toEqual([]);
+  });
 });

@@ -1169,6 +1169,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     s.attention.find((a) => a.action === action && a.status === 'OPEN');
   const skipped = (action: string) =>
     s.attention.some((a) => a.action === action && a.resolution?.option === 'SKIP');
+  /** An operator (not the journey closing it) skipped the step `action`. */
+  const skippedByOperator = (action: string) =>
+    s.attention.some(
+      (a) => a.action === action && a.resolution?.option === 'SKIP' && a.resolution.by !== 'throughcare',
+    );
   /** A step held by an attention item: open (waiting on an operator) or skipped for good. */
   const blocked = (action: string) => v3 && (openAttention(action) !== undefined || skipped(action));
   const needsAttention = () => s.attention.some((a) => a.status === 'OPEN');
@@ -1384,14 +1389,36 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           );
           if (holder && gapItem)
             yield { kind: 'closeItem', item: gapItem, reason: `${holder.t.agencyId} holds the need` };
-          // A failed send whose try has ended since (declined, superseded): nothing left to retry.
-          const endedSend = s.attention.find((a) => {
-            if (a.status !== 'OPEN' || !a.action.startsWith(`need:${pathway}:send:`)) return false;
-            const no = Number(a.action.split(':').at(-1));
-            const t = n?.tries[no - 1];
-            return t !== undefined && endOf(pathway, t, no) !== undefined;
-          });
-          if (endedSend) yield { kind: 'closeItem', item: endedSend, reason: 'the referral ended' };
+          // An earlier agency took the need back after it moved on: the others not taking it on are
+          // withdrawn (one not sent yet is ended without a call, never sent later).
+          const superseded =
+            holder && takesOn(holder.t)
+              ? standingTries(n).filter((o) => o.no !== holder.no && !takesOn(o.t))
+              : [];
+          // A withdrawal waiting on an operator that is no longer wanted (the agency took the need
+          // on too, or the one that took it back let it go).
+          const staleSupersede = s.attention.find(
+            (a) =>
+              a.status === 'OPEN' &&
+              a.action.startsWith(`need:${pathway}:superseded:`) &&
+              !superseded.some((o) => o.no === Number(a.action.split(':').at(-1))),
+          );
+          if (staleSupersede)
+            yield { kind: 'closeItem', item: staleSupersede, reason: 'the referral is no longer withdrawn' };
+          for (const other of superseded) {
+            const action = needSupersede(pathway, other.no);
+            // Held by an open item or an operator's skip; one the journey closed when it was no
+            // longer wanted does not hold it when it is wanted again.
+            if (!openAttention(action) && !skippedByOperator(action))
+              yield {
+                kind: 'withdrawNeedReferral',
+                action,
+                pathway,
+                no: other.no,
+                reason: `another agency took the need on`,
+                because: `${holder!.t.agencyId} took the need on`,
+              };
+          }
           if (!holder) {
             if (needStopped(pathway)) {
               if (gapItem)
@@ -1420,33 +1447,6 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             const action = needSend(pathway, holder.no);
             if (!blocked(action)) yield { kind: 'sendNeedReferral', action, pathway, no: holder.no };
           }
-          // An earlier agency took the need back after it moved on: the others not taking it on are
-          // withdrawn (one not sent yet is ended without a call, never sent later).
-          const superseded = new Set<number>();
-          if (takesOn(holder.t))
-            for (const other of standingTries(n))
-              if (other.no !== holder.no && !takesOn(other.t)) {
-                superseded.add(other.no);
-                const action = needSupersede(pathway, other.no);
-                if (!blocked(action))
-                  yield {
-                    kind: 'withdrawNeedReferral',
-                    action,
-                    pathway,
-                    no: other.no,
-                    reason: `another agency took the need on`,
-                    because: `${holder.t.agencyId} took the need on`,
-                  };
-              }
-          // A withdrawal waiting on an operator that is no longer wanted (its agency took the need on too).
-          const staleSupersede = s.attention.find(
-            (a) =>
-              a.status === 'OPEN' &&
-              a.action.startsWith(`need:${pathway}:superseded:`) &&
-              !superseded.has(Number(a.action.split(':').at(-1))),
-          );
-          if (staleSupersede)
-            yield { kind: 'closeItem', item: staleSupersede, reason: 'the referral is no longer withdrawn' };
         }
     } else if (
       s.referralId &&
@@ -1498,9 +1498,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           action,
           // A meeting left at the prison the person moved from (meeting-day-gone-1): that prison records it.
           mustAct:
-            gone.establishmentCode === establishment()
-              ? prisonAndAgency()
-              : `prison:${gone.establishmentCode} and ${prisonAndAgency()}`,
+            goneByStays() && gone.establishmentCode !== establishment()
+              ? `prison:${gone.establishmentCode} and ${prisonAndAgency()}`
+              : prisonAndAgency(),
           failure: {
             type: 'PRE_RELEASE_MEETING_NOT_HELD',
             message: `the pre-release meeting on ${gone.date} was not reported held by the end of the next working day: it is cancelled and booked again for the earliest working day before liberation on ${liberationDate()} (if it was held, record it with the liberation service before the cancellation reaches it)`,
