@@ -261,7 +261,8 @@ describe(`the identity provider's API, fuzzed (${RUNS} cases per operation): no 
               answer = await call('GET', `${path}${qs ? `?${qs}` : ''}`, op.token());
             } else if (how === 'not-json') {
               notJson = true;
-              answer = await call('POST', path, op.token(), { raw: `{${String(value)}` });
+              // (JSON text after a brace is never JSON; String() throws on an object whose toString is not a function.)
+              answer = await call('POST', path, op.token(), { raw: `{${JSON.stringify(value) ?? ''}` });
             } else if (how === 'wrong-type') {
               notJson = true;
               answer = await call('POST', path, op.token(), { raw: 'reason=x', contentType: 'text/plain' });

@@ -6,7 +6,7 @@ import type { EpisodeView, MeetingHeldView } from './custody-episode.schemas';
 import {
   aReception,
   config,
-  daysFromToday,
+  daysFrom,
   minutesAgo,
   startLiberation,
   type LiberationHarness,
@@ -14,6 +14,8 @@ import {
 } from './spec-support';
 import type { bookingStepsWorkflow, MeetingStep } from './test-workflows/booking-steps.workflow';
 
+/** One base for the whole file: dates built and expected across midnight agree (a CI run at 00:00 UTC). */
+const daysFromToday = daysFrom(Date.now());
 describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /meetings/:bookingId/held', () => {
   let lib: LiberationHarness;
 

@@ -33,6 +33,14 @@ const ukDate = new Intl.DateTimeFormat('en-CA', {
 });
 /** A UK calendar date `days` from today (negative: in the past). */
 export const daysFromToday = (days: number) => ukDate.format(new Date(Date.now() + days * 86_400_000));
+/**
+ * Days from a fixed instant, as a UK date: a spec that builds an input and later expects the same
+ * date computes both from one base (recomputed, the two differ by a day across midnight).
+ */
+export const daysFrom =
+  (base: number) =>
+  (days: number): string =>
+    ukDate.format(new Date(base + days * 86_400_000));
 
 /** A valid reception of a new person; override what a test is about. */
 export function aReception(overrides: Record<string, unknown> = {}) {
