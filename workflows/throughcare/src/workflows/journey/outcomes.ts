@@ -255,6 +255,14 @@ export function needReferralWithdrawn(
   if (because !== 'the case closed') t.withdrawnBecause = because;
 }
 
+/** The agency's latest decision on a need try (by when decided; the later told first among equals). */
+export function latestDecisionOf(t: NeedTry): NeedTry['decisions'][number] | undefined {
+  return t.decisions.reduce<NeedTry['decisions'][number] | undefined>(
+    (latest, d) => (!latest || Date.parse(d.decidedAt) >= Date.parse(latest.decidedAt) ? d : latest),
+    undefined,
+  );
+}
+
 /** The need try holding `referralId`, if any. */
 export function needTryOf(s: JourneyState, referralId: string): NeedTry | undefined {
   for (const n of s.needReferrals ?? []) for (const t of n.tries) if (t.referralId === referralId) return t;
@@ -277,11 +285,8 @@ export function needDecided(
         t.decisions.push(decision);
         // Only when the try stands again: not withdrawn by the journey, and its latest decision (by
         // when decided; a late report of an earlier decision does not count) takes it up.
-        const latest = t.decisions.reduce((l, d) =>
-          Date.parse(d.decidedAt) >= Date.parse(l.decidedAt) ? d : l,
-        );
-        if (t.withdrawnAt === undefined && latest.decision !== 'DECLINED' && latest.decision !== 'WITHDRAWN')
-          delete n.gap;
+        const latest = latestDecisionOf(t)!.decision;
+        if (t.withdrawnAt === undefined && latest !== 'DECLINED' && latest !== 'WITHDRAWN') delete n.gap;
         return;
       }
 }

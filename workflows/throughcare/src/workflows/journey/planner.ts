@@ -27,6 +27,7 @@ import {
   type SlaPolicy,
 } from '@throughcare/domain';
 import type { Booking, Deadline, JourneyState, NeedReferral, NeedTry } from './journey-state';
+import { latestDecisionOf } from './outcomes';
 
 /**
  * The journey's planner: everything journey v2 derives from its facts and the clock (stage, clocks,
@@ -343,6 +344,10 @@ export type Action =
   | { kind: 'handOver'; action: string };
 
 /** The planner of one journey run: derivations over the live state `s` at the instant `now()`. */
+/** An item an operator skipped (not one the journey closed itself, which it records as a skip). */
+const skippedByAnOperator = (a: AttentionItemView) =>
+  a.resolution?.option === 'SKIP' && a.resolution.by !== 'throughcare';
+
 export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => number) {
   const { input, v3 } = ctx;
   /** Whether this journey has adopted the `planner-fixes-2` behaviour (see `adoptFixes`). */
@@ -456,12 +461,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const needWithdraw = (pathway: Pathway, n: number) => `need:${pathway}:withdraw:${n}`;
   /** Withdrawing try `n` because an earlier agency took the need back (a key of its own). */
   const needSupersede = (pathway: Pathway, n: number) => `need:${pathway}:superseded:${n}`;
-  /** The agency's latest decision on a try (by when decided; the later told first among equals). */
-  const latestDecision = (t: NeedTry) =>
-    t.decisions.reduce<NeedTry['decisions'][number] | undefined>(
-      (latest, d) => (!latest || Date.parse(d.decidedAt) >= Date.parse(latest.decidedAt) ? d : latest),
-      undefined,
-    );
+  const latestDecision = latestDecisionOf;
   /** Whether a sent try's agency took the need on: its latest decision accepts or waiting-lists it. */
   const takesOn = (t: NeedTry) => {
     const d = latestDecision(t)?.decision;
@@ -502,12 +502,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    */
   const needStopped = (pathway: Pathway) =>
     skipped(needChoose(pathway)) ||
-    s.attention.some(
-      (a) =>
-        a.action.startsWith(needGapPrefix(pathway)) &&
-        a.resolution?.option === 'SKIP' &&
-        a.resolution.by !== 'throughcare',
-    );
+    s.attention.some((a) => a.action.startsWith(needGapPrefix(pathway)) && skippedByAnOperator(a));
   const needGapPrefix = (pathway: Pathway) => `need:${pathway}:gap:`;
   /**
    * The agencies the directory is to leave out when choosing for a need: the main referral's; those
@@ -571,8 +566,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         .find(
           (a) =>
             (a.action === needChoose(pathway) || a.action.startsWith(needGapPrefix(pathway))) &&
-            a.resolution?.option === 'SKIP' &&
-            a.resolution.by !== 'throughcare',
+            skippedByAnOperator(a),
         );
       return {
         pathway,
@@ -1171,9 +1165,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     s.attention.some((a) => a.action === action && a.resolution?.option === 'SKIP');
   /** An operator (not the journey closing it) skipped the step `action`. */
   const skippedByOperator = (action: string) =>
-    s.attention.some(
-      (a) => a.action === action && a.resolution?.option === 'SKIP' && a.resolution.by !== 'throughcare',
-    );
+    s.attention.some((a) => a.action === action && skippedByAnOperator(a));
   /** A step held by an attention item: open (waiting on an operator) or skipped for good. */
   const blocked = (action: string) => v3 && (openAttention(action) !== undefined || skipped(action));
   const needsAttention = () => s.attention.some((a) => a.status === 'OPEN');
