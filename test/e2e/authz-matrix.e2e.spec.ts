@@ -296,8 +296,18 @@ const POLICY: Policy[] = [
     columns: A_B_MISSING,
     request: (f, c) => ({
       path: `/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}/outcome`,
-      body: { decision: 'ACCEPTED' },
+      // After the fixture's acknowledgement; the second role's is a repeat (the lifecycle allows one acceptance).
+      body: { decision: 'ACCEPTED', decidedAt: stamp() },
     }),
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/referrals/lifecycle',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/referrals/lifecycle' }),
   },
   {
     app: 'referral',

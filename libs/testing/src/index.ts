@@ -1,4 +1,5 @@
 export { requireEnv } from './env';
+export { createScratchDatabase, type ScratchDatabase } from './databases';
 export { createTimeSkippingTestEnv, mockActivityEnvironment } from './temporal';
 export { freePort, startApp, type AppProcess } from './app-processes';
 export { testDataConverter, withSpecWorker, type SpecWorker, type SpecWorkflowTarget } from './spec-worker';

@@ -14,6 +14,12 @@ export interface DomainErrorOptions {
   retryable?: boolean;
   /** Safe-to-share facts for the caller (never personal data or stack traces). */
   details?: Record<string, unknown>;
+  /**
+   * Members added to the HTTP answer's problem details (RFC 9457 §3.2 extensions), for what a
+   * client acts on, e.g. the actions a refused transition leaves open. Never personal data; the
+   * standard members (type, title, status, detail, instance, code, errors) cannot be overridden.
+   */
+  extensions?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -21,6 +27,7 @@ export interface DomainErrorOptions {
 export class DomainError extends Error {
   readonly retryable: boolean;
   readonly details: Record<string, unknown> | undefined;
+  readonly extensions: Record<string, unknown> | undefined;
 
   constructor(
     readonly code: string,
@@ -32,6 +39,7 @@ export class DomainError extends Error {
     this.name = new.target.name;
     this.retryable = options.retryable ?? false;
     this.details = options.details;
+    this.extensions = options.extensions;
   }
 }
 

@@ -17,6 +17,8 @@ export interface ProblemDetails {
   instance?: string;
   code?: string;
   errors?: FieldError[];
+  /** A domain error's extension members (`DomainErrorOptions.extensions`). */
+  [extension: string]: unknown;
 }
 
 const statusByCategory: Record<ErrorCategory, number> = {
@@ -43,6 +45,21 @@ const titles: Record<number, string> = {
 
 const problemType = (code: string) => `urn:throughcare:problem:${code.toLowerCase().replace(/_/g, '-')}`;
 
+const STANDARD_MEMBERS: ReadonlySet<string> = new Set([
+  'type',
+  'title',
+  'status',
+  'detail',
+  'instance',
+  'code',
+  'errors',
+]);
+
+/** A domain error's extension members, without any that would shadow a standard one. */
+function extensionsOf(extensions: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(extensions ?? {}).filter(([name]) => !STANDARD_MEMBERS.has(name)));
+}
+
 /**
  * Maps any thrown value to problem details. Domain errors keep their code and message;
  * Nest HTTP exceptions keep their status; anything else is a bare 500 with no detail, so
@@ -52,6 +69,7 @@ export function toProblemDetails(error: unknown, instance?: string): ProblemDeta
   if (isDomainError(error)) {
     const status = statusByCategory[error.category];
     return {
+      ...extensionsOf(error.extensions),
       type: problemType(error.code),
       title: titles[status] ?? 'Error',
       status,

@@ -1,29 +1,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { createScratchDatabase, type ScratchDatabase } from '@throughcare/testing';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { ASSESSMENT_SCHEMA, loadAssessmentConfig } from '../config';
 import { assessmentMigrations } from './index';
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
-const database = `assessment_migration_spec_${randomBytes(4).toString('hex')}`;
 const personId = () => `p${randomBytes(10).toString('hex')}`;
 
 /** Upgrading a database that already holds core screens, in a database of its own. */
 describe('assessment migrations (real Postgres)', () => {
-  let admin: DataSource;
+  let scratch: ScratchDatabase;
   let url: string;
 
   beforeAll(async () => {
-    admin = await new DataSource({ type: 'postgres', url: config.DATABASE_URL }).initialize();
-    await admin.query(`CREATE DATABASE "${database}"`);
-    const parsed = new URL(config.DATABASE_URL);
-    parsed.pathname = `/${database}`;
-    url = parsed.toString();
+    scratch = await createScratchDatabase('assessment_migration_spec', config.DATABASE_URL);
+    url = scratch.url;
   });
 
   afterAll(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.destroy();
+    await scratch?.drop();
   });
 
   const open = (migrations: typeof assessmentMigrations) =>

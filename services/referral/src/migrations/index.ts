@@ -7,6 +7,7 @@ import { AgencyNotificationEverySubject1700000000400 } from './1700000000400-age
 import { AppointmentPurposeAndCancellation1700000000500 } from './1700000000500-appointment-purpose-and-cancellation';
 import { ReferralWithdrawalAndOutcomes1700000000600 } from './1700000000600-referral-withdrawal-and-outcomes';
 import { RowLevelSecurity1700000000700 } from './1700000000700-row-level-security';
+import { ReferralStatus1700000000800 } from './1700000000800-referral-status';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -18,4 +19,5 @@ export const referralMigrations = [
   AppointmentPurposeAndCancellation1700000000500,
   ReferralWithdrawalAndOutcomes1700000000600,
   RowLevelSecurity1700000000700,
+  ReferralStatus1700000000800,
 ];

@@ -43,6 +43,16 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
   };
   const minutesAfter = (iso: string, minutes: number) =>
     new Date(Date.parse(iso) + minutes * 60_000).toISOString();
+  /** Sent and acknowledged as it was sent: ready for the agency's decisions (the lifecycle's order). */
+  const acknowledged = async (overrides: Partial<SendReferralInput> = {}) => {
+    const referral = await sent(overrides);
+    const response = await post(`/referrals/${referral.id}/acknowledgement`, referral.input.agencyId, {
+      acknowledgedBy: 'Duty team',
+      acknowledgedAt: referral.input.sentAt,
+    });
+    expect(response.status).toBe(201);
+    return referral;
+  };
   const outcome = (id: string, agencyId: string | undefined, body: unknown, key?: string) =>
     post(`/referrals/${id}/outcome`, agencyId, body, key ? { 'idempotency-key': key } : {});
   const storedOutcomes = async (id: string) =>
@@ -60,7 +70,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     });
 
   it('records each decision: 201, one outcome-recorded event each, and the referral shows them in decision order', async () => {
-    const { id, input } = await sent();
+    const { id, input } = await acknowledged();
     const correlationId = `spec-${randomUUID()}`;
     const waiting = minutesAfter(input.sentAt, 20);
     const moreInfo = minutesAfter(input.sentAt, 10);
@@ -108,7 +118,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     const accepted = view.outcomes[2]!;
     expect(Date.parse(accepted.decidedAt)).toBeGreaterThanOrEqual(before - 1);
     expect(Date.parse(accepted.decidedAt)).toBeLessThanOrEqual(Date.now());
-    expect(view).toMatchObject({ status: 'AWAITING_ACKNOWLEDGEMENT', withdrawal: null });
+    expect(view).toMatchObject({ status: 'ACCEPTED', allowedActions: ['WITHDRAW'], withdrawal: null });
     expect(await (await get(`/referrals/${id}`, input.agencyId)).json()).toEqual(view);
     const listed = (await (await get('/referrals', input.agencyId)).json()) as Page<ReferralView>;
     expect(listed.items).toEqual([view]);
@@ -170,8 +180,8 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
   });
 
   it('honours Idempotency-Key: the same key answers 200 with nothing new; the same key with other facts or another referral is 409', async () => {
-    const { id, input } = await sent();
-    const { id: otherId } = await sent({ agencyId: input.agencyId });
+    const { id, input } = await acknowledged();
+    const { id: otherId } = await acknowledged({ agencyId: input.agencyId });
     const key = `spec-${randomUUID()}`;
     const body = {
       decision: 'DECLINED',
@@ -203,7 +213,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
   });
 
   it('records once when the same key is posted concurrently', async () => {
-    const { id, input } = await sent();
+    const { id, input } = await acknowledged();
     const key = `spec-${randomUUID()}`;
 
     const statuses = await Promise.all(
@@ -216,13 +226,17 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
   });
 
   it('answers the same decision, reason and decidedAt again without a key with 200 and no second event', async () => {
-    const { id, input } = await sent();
-    const body = { decision: 'ON_WAITING_LIST', decidedAt: minutesAfter(input.sentAt, 5) };
+    const { id, input } = await acknowledged();
+    const body = {
+      decision: 'MORE_INFORMATION_REQUESTED',
+      reason: 'Need the licence conditions',
+      decidedAt: minutesAfter(input.sentAt, 5),
+    };
 
     expect((await outcome(id, input.agencyId, body)).status).toBe(201);
     expect((await outcome(id, input.agencyId, body)).status).toBe(200);
-    // Another reason at the same instant is another fact.
-    expect((await outcome(id, input.agencyId, { ...body, reason: 'Waiting for a bed space' })).status).toBe(
+    // Another reason at the same instant is another fact (asking again for more is allowed).
+    expect((await outcome(id, input.agencyId, { ...body, reason: 'Need the home address' })).status).toBe(
       201,
     );
 
@@ -304,7 +318,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
   });
 
   it('refuses an acknowledgement or a decision on a withdrawn referral with 409 and the reason; a keyed retry of an earlier decision still answers', async () => {
-    const { id, input } = await sent();
+    const { id, input } = await acknowledged();
     const key = `spec-${randomUUID()}`;
     expect((await outcome(id, input.agencyId, { decision: 'ON_WAITING_LIST' }, key)).status).toBe(201);
     expect(await withdraw(id, 'Consent withdrawn at the summary review')).toEqual({ withdrawn: true });
@@ -329,22 +343,24 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     const view = (await retry.json()) as ReferralView;
     expect(view).toMatchObject({
       status: 'WITHDRAWN',
-      acknowledgement: null,
+      allowedActions: [],
+      acknowledgement: { acknowledgedBy: 'Duty team' },
       withdrawal: { reason: 'Consent withdrawn at the summary review' },
     });
     expect(view.outcomes.map((o) => o.decision)).toEqual(['ON_WAITING_LIST']);
     expect(await bus.outbox('referral.referral.outcome-recorded', 'referralId', id)).toHaveLength(1);
-    expect(await bus.outbox('referral.referral.acknowledged', 'referralId', id)).toHaveLength(0);
+    // The one acknowledgement from before the withdrawal; the refused one added nothing.
+    expect(await bus.outbox('referral.referral.acknowledged', 'referralId', id)).toHaveLength(1);
     expect(await bus.outbox('referral.referral.withdrawn', 'referralId', id)).toHaveLength(1);
   });
 
   it('lists withdrawn referrals on their own: status=WITHDRAWN, and no longer as awaiting or acknowledged', async () => {
     const agencyId = anAgencyId();
     const { id: awaiting } = await sent({ agencyId });
-    const { id: acknowledged } = await sent({ agencyId });
+    const { id: acknowledgedId } = await sent({ agencyId });
     const { id: withdrawnAwaiting } = await sent({ agencyId });
     const { id: withdrawnAcknowledged } = await sent({ agencyId });
-    for (const id of [acknowledged, withdrawnAcknowledged])
+    for (const id of [acknowledgedId, withdrawnAcknowledged])
       expect(
         (await post(`/referrals/${id}/acknowledgement`, agencyId, { acknowledgedBy: 'Duty team' })).status,
       ).toBe(201);
@@ -356,14 +372,154 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
         .map((r) => r.id)
         .sort();
     expect(await ids('AWAITING_ACKNOWLEDGEMENT')).toEqual([awaiting]);
-    expect(await ids('ACKNOWLEDGED')).toEqual([acknowledged]);
+    expect(await ids('ACKNOWLEDGED')).toEqual([acknowledgedId]);
     expect(await ids('WITHDRAWN')).toEqual([withdrawnAwaiting, withdrawnAcknowledged].sort());
+    expect(await ids('ACCEPTED')).toEqual([]);
     const shown = (await (await get(`/referrals/${withdrawnAcknowledged}`, agencyId)).json()) as ReferralView;
     expect(shown).toMatchObject({
       status: 'WITHDRAWN',
       acknowledgement: { acknowledgedBy: 'Duty team' },
       withdrawal: { reason: 'Consent withdrawn', withdrawnAt: expect.any(String) as string },
     });
+  });
+
+  it('follows the lifecycle table: a decision before the acknowledgement is 409 with the allowed actions, recording nothing', async () => {
+    const { id, input } = await sent();
+
+    const early = await outcome(id, input.agencyId, { decision: 'ACCEPTED' });
+    expect(early.status).toBe(409);
+    expect(early.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await early.json()).toMatchObject({
+      status: 409,
+      code: 'TRANSITION_NOT_ALLOWED',
+      action: 'ACCEPT',
+      statusThen: 'AWAITING_ACKNOWLEDGEMENT',
+      allowedThen: ['ACKNOWLEDGE'],
+      referralStatus: 'AWAITING_ACKNOWLEDGEMENT',
+      allowedActions: ['ACKNOWLEDGE'],
+    });
+    expect(await storedOutcomes(id)).toHaveLength(0);
+    expect(await bus.outbox('referral.referral.outcome-recorded', 'referralId', id)).toHaveLength(0);
+    const view = (await (await get(`/referrals/${id}`, input.agencyId)).json()) as ReferralView;
+    expect(view).toMatchObject({ status: 'AWAITING_ACKNOWLEDGEMENT', allowedActions: ['ACKNOWLEDGE'] });
+  });
+
+  it('checks a late-reported decision where its decidedAt places it: between facts is fine, stranding a later one is 409 naming it', async () => {
+    const { id, input } = await acknowledged();
+    const at = (minutes: number) => minutesAfter(input.sentAt, minutes);
+    expect(
+      (await outcome(id, input.agencyId, { decision: 'ON_WAITING_LIST', decidedAt: at(20) })).status,
+    ).toBe(201);
+    expect(
+      (await outcome(id, input.agencyId, { decision: 'DECLINED', reason: 'No capacity', decidedAt: at(30) }))
+        .status,
+    ).toBe(201);
+
+    // Accepted at 25 would leave the decline at 30 following ACCEPTED, which allows only WITHDRAW.
+    const stranding = await outcome(id, input.agencyId, { decision: 'ACCEPTED', decidedAt: at(25) });
+    expect(stranding.status).toBe(409);
+    const problem = (await stranding.json()) as Problem & Record<string, unknown>;
+    expect(problem).toMatchObject({
+      code: 'TRANSITION_NOT_ALLOWED',
+      action: 'ACCEPT',
+      refused: { action: 'DECLINE', at: at(30) },
+      statusThen: 'ACCEPTED',
+      allowedThen: ['WITHDRAW'],
+      referralStatus: 'DECLINED',
+      allowedActions: ['PLACE_ON_WAITING_LIST', 'ACCEPT'],
+    });
+    expect(problem['status']).toBe(409);
+    expect(problem.detail).toMatch(/would leave the DECLINE/);
+
+    // Reported late but decided at 10, between the acknowledgement and the waiting list: taken.
+    expect(
+      (
+        await outcome(id, input.agencyId, {
+          decision: 'MORE_INFORMATION_REQUESTED',
+          reason: 'Licence',
+          decidedAt: at(10),
+        })
+      ).status,
+    ).toBe(201);
+    // Declined, then reconsidered: the agency takes the need back.
+    const reconsidered = await outcome(id, input.agencyId, { decision: 'ACCEPTED', decidedAt: at(40) });
+    expect(reconsidered.status).toBe(201);
+    expect(await reconsidered.json()).toMatchObject({
+      status: 'ACCEPTED',
+      allowedActions: ['WITHDRAW'],
+      outcomes: [
+        { decision: 'MORE_INFORMATION_REQUESTED' },
+        { decision: 'ON_WAITING_LIST' },
+        { decision: 'DECLINED' },
+        { decision: 'ACCEPTED' },
+      ],
+    });
+    // Accepted, then declined, is not a path: the agency withdraws instead.
+    const declined = await outcome(id, input.agencyId, { decision: 'DECLINED', reason: 'Changed our mind' });
+    expect(declined.status).toBe(409);
+    expect(await declined.json()).toMatchObject({ statusThen: 'ACCEPTED', allowedActions: ['WITHDRAW'] });
+    expect(
+      (await outcome(id, input.agencyId, { decision: 'WITHDRAWN', reason: 'Moved out of our area' })).status,
+    ).toBe(201);
+    expect(await storedOutcomes(id)).toHaveLength(5);
+  });
+
+  it('keeps the stored status, which the list filters on, equal to what the facts add up to', async () => {
+    const agencyId = anAgencyId();
+    const { id: accepted } = await acknowledged({ agencyId });
+    expect((await outcome(accepted, agencyId, { decision: 'ACCEPTED' })).status).toBe(201);
+    const { id: stopped } = await acknowledged({ agencyId });
+    expect(
+      (await outcome(stopped, agencyId, { decision: 'WITHDRAWN', reason: 'No longer eligible' })).status,
+    ).toBe(201);
+    const { id: waiting } = await acknowledged({ agencyId });
+    expect((await outcome(waiting, agencyId, { decision: 'ON_WAITING_LIST' })).status).toBe(201);
+    await withdraw(waiting);
+
+    const listed = async (status: string) =>
+      ((await (await get(`/referrals?status=${status}`, agencyId)).json()) as Page<ReferralView>).items.map(
+        (r) => [r.id, r.status],
+      );
+    expect(await listed('ACCEPTED')).toEqual([[accepted, 'ACCEPTED']]);
+    expect(await listed('WITHDRAWN_BY_AGENCY')).toEqual([[stopped, 'WITHDRAWN_BY_AGENCY']]);
+    expect(await listed('WITHDRAWN')).toEqual([[waiting, 'WITHDRAWN']]);
+    expect(await listed('ON_WAITING_LIST')).toEqual([]);
+    const all = ((await (await get('/referrals?limit=100', agencyId)).json()) as Page<ReferralView>).items;
+    const stored = (await dataSource.query(
+      `SELECT id, status FROM "referral"."referral" WHERE agency_id = $1`,
+      [agencyId],
+    )) as Array<{ id: string; status: string }>;
+    expect(Object.fromEntries(stored.map((r) => [r.id, r.status]))).toEqual(
+      Object.fromEntries(all.map((r) => [r.id, r.status])),
+    );
+    const unknown = await get('/referrals?status=CLOSED', agencyId);
+    expect(unknown.status).toBe(400);
+  });
+
+  it('serves the lifecycle table to agencies', async () => {
+    const { input } = await sent();
+    const response = await get('/referrals/lifecycle', input.agencyId);
+    expect(response.status).toBe(200);
+    const table = (await response.json()) as {
+      initial: string;
+      statuses: string[];
+      transitions: Array<{ action: string; by: string; from: string[]; to: string; decision?: string }>;
+    };
+    expect(table.initial).toBe('AWAITING_ACKNOWLEDGEMENT');
+    expect(table.statuses).toContain('WITHDRAWN_BY_AGENCY');
+    expect(table.transitions.find((t) => t.action === 'ACCEPT')).toMatchObject({
+      by: 'AGENCY',
+      decision: 'ACCEPTED',
+      to: 'ACCEPTED',
+      from: [
+        'ACKNOWLEDGED',
+        'MORE_INFORMATION_REQUESTED',
+        'ON_WAITING_LIST',
+        'DECLINED',
+        'WITHDRAWN_BY_AGENCY',
+      ],
+    });
+    expect((await get('/referrals/lifecycle', undefined)).status).toBe(401);
   });
 
   it('documents the outcome route with its bearer token and Idempotency-Key in OpenAPI', async () => {

@@ -1,9 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { Pathway } from '@throughcare/contracts';
+import type { ReferralStatus } from './referral.lifecycle';
 
 /**
  * A referral of one person (pseudonymous `personId`) in one custody episode to one agency.
- * Only facts with their time and author are stored; the status is derived (`referralStatus`).
+ * Facts with their time and author are stored; the status is derived from them (`referralStatus`)
+ * and kept in `status` for the agency's list filter, rewritten with every fact in its transaction.
  */
 @Entity({ name: 'referral' })
 export class Referral {
@@ -49,6 +51,10 @@ export class Referral {
 
   @Column('text', { name: 'withdrawal_reason', nullable: true })
   withdrawalReason!: string | null;
+
+  /** A projection of the facts (`referralStatus`), for filtering; never written on its own. */
+  @Column('text')
+  status!: ReferralStatus;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,4 +1,5 @@
 import { ConflictError, DomainError, NotFoundError } from '@throughcare/platform-errors';
+import type { ReferralAction, ReferralStatus } from './referral.lifecycle';
 
 /** Also what another agency's referral answers: out of scope does not exist for the caller. */
 export class ReferralNotFoundError extends NotFoundError {
@@ -72,5 +73,43 @@ export class IdempotencyKeyReusedError extends ConflictError {
 export class ReferralIdTakenError extends ConflictError {
   constructor(id: string) {
     super(`referral id ${id} is already another referral's: choose another`, 'REFERRAL_ID_TAKEN');
+  }
+}
+
+/**
+ * The lifecycle table (`referral.lifecycle.ts`) does not allow this fact where it falls in time,
+ * or it would strand a later fact. The details carry what is allowed there and now.
+ */
+export class TransitionNotAllowedError extends ConflictError {
+  constructor(input: {
+    id: string;
+    action: ReferralAction;
+    at: Date;
+    refused: { action: ReferralAction; at: Date };
+    from: ReferralStatus;
+    allowedThere: ReferralAction[];
+    status: ReferralStatus;
+    allowedActions: ReferralAction[];
+  }) {
+    const { action, at, refused, from } = input;
+    const itself = refused.action === action && refused.at.getTime() === at.getTime();
+    const allowed = (actions: ReferralAction[]) => (actions.length > 0 ? actions.join(', ') : 'nothing');
+    const facts = {
+      action,
+      at: at.toISOString(),
+      refused: { action: refused.action, at: refused.at.toISOString() },
+      statusThen: from,
+      allowedThen: input.allowedThere,
+      /** The referral's status now (`status` is the problem's HTTP status). */
+      referralStatus: input.status,
+      allowedActions: input.allowedActions,
+    };
+    super(
+      itself
+        ? `referral ${input.id}: ${action} at ${at.toISOString()} would follow ${from}, where the lifecycle allows ${allowed(input.allowedThere)}`
+        : `referral ${input.id}: ${action} at ${at.toISOString()} would leave the ${refused.action} at ${refused.at.toISOString()} following ${from}, where the lifecycle allows ${allowed(input.allowedThere)}`,
+      'TRANSITION_NOT_ALLOWED',
+      { details: facts, extensions: facts },
+    );
   }
 }

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { IsoInstant, Pathway, ReferralDecision } from '@throughcare/contracts';
+import { REFERRAL_STATUSES, type ReferralAction, type ReferralStatus } from './referral.lifecycle';
 
 // HTTP and activity DTOs. They belong in libs/contracts/src/http once other contexts consume them.
 // Schemas are suffixed `Schema`: a controller parameter typed with a name that is also a value
 // makes decorator metadata point at the zod object, and Swagger crashes reading it as a DTO.
 
-/** Derived from the facts: withdrawn once `withdrawn_at` is recorded, else acknowledged once `acknowledged_at` is. */
-export const ReferralStatusSchema = z.enum(['AWAITING_ACKNOWLEDGEMENT', 'ACKNOWLEDGED', 'WITHDRAWN']);
-export type ReferralStatus = z.infer<typeof ReferralStatusSchema>;
+/** Derived from the facts by the lifecycle table (`referral.lifecycle.ts`). */
+export const ReferralStatusSchema = z.enum(REFERRAL_STATUSES);
+export type { ReferralStatus };
 
 export const PersonIdSchema = z
   .string()
@@ -134,6 +135,8 @@ export interface ReferralView {
   /** The agency's deadline to acknowledge. */
   acknowledgeBy: string;
   status: ReferralStatus;
+  /** What the agency may do next (the lifecycle table, `GET /referrals/lifecycle`). */
+  allowedActions: ReferralAction[];
   acknowledgement: AcknowledgementView | null;
   /** The agency's decisions, in the order they were made (then recorded). */
   outcomes: OutcomeView[];

@@ -1,13 +1,47 @@
 import type { ReferralOutcome } from './referral-outcome.entity';
 import type { Referral } from './referral.entity';
-import type { OutcomeView, ReferralStatus, ReferralView } from './referral.schemas';
+import {
+  ACKNOWLEDGEMENT_RANK,
+  actionOfDecision,
+  allowedActions,
+  statusOf,
+  type LifecycleFact,
+  type ReferralStatus,
+} from './referral.lifecycle';
+import type { OutcomeView, ReferralView } from './referral.schemas';
 
 /** Tolerated clock skew between an agency's systems and ours when facts are dated "now". */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
-export function referralStatus(referral: Pick<Referral, 'acknowledgedAt' | 'withdrawnAt'>): ReferralStatus {
-  if (referral.withdrawnAt) return 'WITHDRAWN';
-  return referral.acknowledgedAt ? 'ACKNOWLEDGED' : 'AWAITING_ACKNOWLEDGEMENT';
+/** Orders facts of one instant after every stored one: a fact being recorded now. */
+export const NEW_FACT_RANK = Number.MAX_SAFE_INTEGER;
+
+/** A referral's stored facts as lifecycle facts: the acknowledgement, each decision, the referrer's withdrawal. */
+export function lifecycleFacts(
+  referral: Pick<Referral, 'acknowledgedAt' | 'withdrawnAt'>,
+  outcomes: readonly Pick<ReferralOutcome, 'decision' | 'decidedAt' | 'sequence'>[],
+): LifecycleFact[] {
+  return [
+    ...(referral.acknowledgedAt
+      ? [{ action: 'ACKNOWLEDGE' as const, at: referral.acknowledgedAt, rank: ACKNOWLEDGEMENT_RANK }]
+      : []),
+    ...outcomes.map((o) => ({
+      action: actionOfDecision(o.decision),
+      at: o.decidedAt,
+      rank: Number(o.sequence),
+    })),
+    ...(referral.withdrawnAt
+      ? [{ action: 'WITHDRAW_REFERRAL' as const, at: referral.withdrawnAt, rank: NEW_FACT_RANK }]
+      : []),
+  ];
+}
+
+/** The status the referral's facts add up to (`referral.lifecycle.ts`). */
+export function referralStatus(
+  referral: Pick<Referral, 'acknowledgedAt' | 'withdrawnAt'>,
+  outcomes: readonly Pick<ReferralOutcome, 'decision' | 'decidedAt' | 'sequence'>[],
+): ReferralStatus {
+  return statusOf(lifecycleFacts(referral, outcomes));
 }
 
 export function toOutcomeView(outcome: ReferralOutcome): OutcomeView {
@@ -21,6 +55,7 @@ export function toOutcomeView(outcome: ReferralOutcome): OutcomeView {
 
 /** `outcomes`: this referral's decisions in decision order (`loadOutcomes`). */
 export function toReferralView(referral: Referral, outcomes: ReferralOutcome[] = []): ReferralView {
+  const status = referralStatus(referral, outcomes);
   return {
     id: referral.id,
     personId: referral.personId,
@@ -29,7 +64,8 @@ export function toReferralView(referral: Referral, outcomes: ReferralOutcome[] =
     pathways: referral.pathways,
     sentAt: referral.sentAt.toISOString(),
     acknowledgeBy: referral.acknowledgeBy.toISOString(),
-    status: referralStatus(referral),
+    status,
+    allowedActions: allowedActions(status),
     acknowledgement:
       referral.acknowledgedAt && referral.acknowledgedBy && referral.acknowledgementRecordedAt
         ? {

@@ -105,7 +105,11 @@ export class ReferralsController {
     status: 422,
     description: 'ACKNOWLEDGED_BEFORE_SENT or ACKNOWLEDGED_IN_FUTURE (problem+json)',
   })
-  @ApiResponse({ status: 409, description: 'REFERRAL_WITHDRAWN, with the reason (problem+json)' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'REFERRAL_WITHDRAWN (with the reason), or TRANSITION_NOT_ALLOWED with the allowed actions (an acknowledgement dated after a decision on record) (problem+json)',
+  })
   async acknowledge(
     @CallingAgency() agencyId: string,
     @CorrelationId() correlationId: string,
@@ -158,7 +162,7 @@ export class ReferralsController {
   @ApiResponse({
     status: 409,
     description:
-      'REFERRAL_WITHDRAWN (with the reason), or IDEMPOTENCY_KEY_REUSED with other facts (problem+json)',
+      'REFERRAL_WITHDRAWN (with the reason); TRANSITION_NOT_ALLOWED when the lifecycle does not allow the decision where its decidedAt places it (e.g. before the acknowledgement), with the status then and now and the allowed actions; or IDEMPOTENCY_KEY_REUSED with other facts (problem+json)',
   })
   @ApiResponse({ status: 422, description: 'DECIDED_BEFORE_SENT or DECIDED_IN_FUTURE (problem+json)' })
   async recordOutcome(

@@ -53,6 +53,7 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
       sentAt: input.sentAt,
       acknowledgeBy: input.acknowledgeBy,
       status: 'AWAITING_ACKNOWLEDGEMENT',
+      allowedActions: ['ACKNOWLEDGE'],
       acknowledgement: null,
       outcomes: [],
       withdrawal: null,

@@ -22,7 +22,17 @@ import {
   ReferralIdTakenError,
   ReferralNotFoundError,
   ReferralWithdrawnError,
+  TransitionNotAllowedError,
 } from './referral.errors';
+import {
+  ACKNOWLEDGEMENT_RANK,
+  actionOfDecision,
+  allowedActions,
+  insert,
+  statusOf,
+  type ReferralAction,
+  type ReferralStatus,
+} from './referral.lifecycle';
 import type {
   AcknowledgeReferralBody,
   ListReferralsQuery,
@@ -31,7 +41,7 @@ import type {
   SendReferralInput,
   WithdrawReferralInput,
 } from './referral.schemas';
-import { CLOCK_SKEW_MS, referralStatus, toReferralView } from './referral.state';
+import { CLOCK_SKEW_MS, lifecycleFacts, NEW_FACT_RANK, toReferralView } from './referral.state';
 
 export interface OutcomeRecording {
   referral: ReferralView;
@@ -77,6 +87,7 @@ export class ReferralsService {
         acknowledgementRecordedAt: null,
         withdrawnAt: null,
         withdrawalReason: null,
+        status: statusOf([]),
       });
       try {
         await tx.getRepository(Referral).insert(referral);
@@ -115,11 +126,7 @@ export class ReferralsService {
       .orderBy('r.sent_at', 'ASC')
       .addOrderBy('r.id', 'ASC')
       .take(query.limit + 1);
-    if (query.status === 'ACKNOWLEDGED')
-      qb.andWhere('r.acknowledged_at IS NOT NULL').andWhere('r.withdrawn_at IS NULL');
-    if (query.status === 'AWAITING_ACKNOWLEDGEMENT')
-      qb.andWhere('r.acknowledged_at IS NULL').andWhere('r.withdrawn_at IS NULL');
-    if (query.status === 'WITHDRAWN') qb.andWhere('r.withdrawn_at IS NOT NULL');
+    if (query.status) qb.andWhere('r.status = :status', { status: query.status });
     if (query.cursor) {
       const after = decodeCursor(query.cursor);
       qb.andWhere('(r.sent_at, r.id) > (:at::timestamptz, :id::uuid)', after);
@@ -163,21 +170,22 @@ export class ReferralsService {
       if (!referral) throw new ReferralNotFoundError(id);
       if (referral.withdrawnAt && referral.withdrawalReason)
         throw new ReferralWithdrawnError(id, referral.withdrawnAt, referral.withdrawalReason);
-      if (referralStatus(referral) === 'ACKNOWLEDGED')
-        return { referral: await viewOf(tx, referral), recorded: false };
+      if (referral.acknowledgedAt) return { referral: await viewOf(tx, referral), recorded: false };
 
       const acknowledgedAt = body.acknowledgedAt ? new Date(body.acknowledgedAt) : now;
       if (acknowledgedAt < referral.sentAt)
         throw new AcknowledgedBeforeSentError(acknowledgedAt, referral.sentAt);
       if (acknowledgedAt.getTime() > now.getTime() + CLOCK_SKEW_MS)
         throw new AcknowledgedInFutureError(acknowledgedAt);
+      const status = await admit(tx, referral, 'ACKNOWLEDGE', acknowledgedAt, ACKNOWLEDGEMENT_RANK);
 
       referral.acknowledgedAt = acknowledgedAt;
       referral.acknowledgedBy = body.acknowledgedBy;
       referral.acknowledgementRecordedAt = now;
+      referral.status = status;
       await repository.update(
         { id },
-        { acknowledgedAt, acknowledgedBy: body.acknowledgedBy, acknowledgementRecordedAt: now },
+        { acknowledgedAt, acknowledgedBy: body.acknowledgedBy, acknowledgementRecordedAt: now, status },
       );
       const event: ReferralAcknowledgedV1 = {
         eventType: 'referral.referral.acknowledged',
@@ -272,6 +280,7 @@ export class ReferralsService {
       decidedAt,
     });
     if (same && same.reason === (body.reason ?? null)) return false;
+    const status = await admit(manager, referral, actionOfDecision(body.decision), decidedAt, NEW_FACT_RANK);
 
     const outcome = repository.create({
       id: randomUUID(),
@@ -283,6 +292,8 @@ export class ReferralsService {
       correlationId,
     });
     await repository.insert(outcome);
+    referral.status = status;
+    await manager.getRepository(Referral).update({ id: referral.id }, { status });
     const event: ReferralOutcomeRecordedV1 = {
       eventType: 'referral.referral.outcome-recorded',
       version: 1,
@@ -321,7 +332,10 @@ export class ReferralsService {
         if (!referral) throw new ReferralNotFoundError(input.referralId);
         if (referral.withdrawnAt) return { withdrawn: false };
 
-        await repository.update({ id: referral.id }, { withdrawnAt: now, withdrawalReason: input.reason });
+        await repository.update(
+          { id: referral.id },
+          { withdrawnAt: now, withdrawalReason: input.reason, status: 'WITHDRAWN' },
+        );
         const event: ReferralWithdrawnV1 = {
           eventType: 'referral.referral.withdrawn',
           version: 1,
@@ -355,6 +369,35 @@ async function loadOutcomes(
     byReferral.set(outcome.referralId, list);
   }
   return byReferral;
+}
+
+/**
+ * The status the referral takes with a new fact, or TRANSITION_NOT_ALLOWED when the lifecycle
+ * table refuses the fact where it falls in time (or it would strand a later one). Called under
+ * the referral's row lock, so the history it checks against is the one the fact joins.
+ */
+async function admit(
+  manager: EntityManager,
+  referral: Referral,
+  action: ReferralAction,
+  at: Date,
+  rank: number,
+): Promise<ReferralStatus> {
+  const outcomes = (await loadOutcomes(manager, [referral.id])).get(referral.id) ?? [];
+  const history = lifecycleFacts(referral, outcomes);
+  const insertion = insert(history, { action, at, rank });
+  if (insertion.ok) return insertion.status;
+  const status = statusOf(history);
+  throw new TransitionNotAllowedError({
+    id: referral.id,
+    action,
+    at,
+    refused: insertion.refused,
+    from: insertion.from,
+    allowedThere: insertion.allowedThere,
+    status,
+    allowedActions: allowedActions(status),
+  });
 }
 
 async function viewOf(manager: EntityManager, referral: Referral): Promise<ReferralView> {

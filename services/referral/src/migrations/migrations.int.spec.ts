@@ -1,0 +1,152 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { createScratchDatabase, type ScratchDatabase } from '@throughcare/testing';
+import { ensureSchema, serviceDataSourceOptions } from '@throughcare/platform-persistence';
+import { loadReferralConfig, REFERRAL_SCHEMA } from '../config';
+import { referralStatus } from '../referrals/referral.state';
+import type { ReferralDecision } from '@throughcare/contracts';
+import { referralMigrations } from './index';
+
+const config = loadReferralConfig({ ...process.env, PORT: '0' });
+
+/** Upgrading a database that already holds referrals and decisions, in a database of its own. */
+describe('referral migrations (real Postgres)', () => {
+  let scratch: ScratchDatabase;
+  let url: string;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('referral_migration_spec', config.DATABASE_URL);
+    url = scratch.url;
+    await ensureSchema(url, REFERRAL_SCHEMA);
+  });
+
+  afterAll(async () => {
+    await scratch?.drop();
+  });
+
+  /** As the owner and the platform itself (row-level security is forced on these tables). */
+  const open = (migrations: typeof referralMigrations) => {
+    const options = serviceDataSourceOptions({ url, schema: REFERRAL_SCHEMA, entities: [], migrations });
+    return new DataSource({
+      ...options,
+      extra: { options: `-c search_path=${REFERRAL_SCHEMA},public -c throughcare.unrestricted=on`, max: 1 },
+    } as DataSourceOptions).initialize();
+  };
+
+  const sentAt = new Date('2026-11-02T09:00:00Z');
+  const minute = (n: number) => new Date(sentAt.getTime() + n * 60_000);
+
+  it('backfills each referral status from its facts (as the lifecycle fold does), then keeps it consistent, and reverts', async () => {
+    const before = await open(referralMigrations.slice(0, 8));
+    const cases: Array<{
+      name: string;
+      acknowledgedAt?: Date;
+      decisions?: Array<[ReferralDecision, Date]>;
+      withdrawnAt?: Date;
+      expected: string;
+    }> = [
+      { name: 'sent only', expected: 'AWAITING_ACKNOWLEDGEMENT' },
+      { name: 'acknowledged', acknowledgedAt: minute(1), expected: 'ACKNOWLEDGED' },
+      {
+        name: 'decided without an acknowledgement, the later decision reported first',
+        decisions: [
+          ['ON_WAITING_LIST', minute(10)],
+          ['ACCEPTED', minute(5)],
+        ],
+        expected: 'ON_WAITING_LIST',
+      },
+      {
+        name: 'the agency stopped',
+        acknowledgedAt: minute(1),
+        decisions: [['WITHDRAWN', minute(3)]],
+        expected: 'WITHDRAWN_BY_AGENCY',
+      },
+      {
+        name: 'two decisions of one instant: the later recorded wins',
+        acknowledgedAt: minute(1),
+        decisions: [
+          ['DECLINED', minute(4)],
+          ['ACCEPTED', minute(4)],
+        ],
+        expected: 'ACCEPTED',
+      },
+      {
+        name: 'acknowledged after the decision',
+        acknowledgedAt: minute(9),
+        decisions: [['DECLINED', minute(4)]],
+        expected: 'DECLINED',
+      },
+      {
+        name: 'withdrawn by the referrer',
+        acknowledgedAt: minute(1),
+        decisions: [['ACCEPTED', minute(2)]],
+        withdrawnAt: minute(8),
+        expected: 'WITHDRAWN',
+      },
+    ];
+    const ids = new Map<string, string>();
+    for (const c of cases) {
+      const id = randomUUID();
+      ids.set(c.name, id);
+      await before.query(
+        `INSERT INTO referral.referral (id, person_id, episode, agency_id, pathways, sent_at, acknowledge_by, correlation_id,
+           acknowledged_at, acknowledged_by, acknowledgement_recorded_at, withdrawn_at, withdrawal_reason)
+         VALUES ($1, $2, 1, 'agency-a', ARRAY['HEALTH'], $3, $3::timestamptz + interval '1 day', 'c',
+           $4, CASE WHEN $4::timestamptz IS NULL THEN NULL ELSE 'Duty team' END, $4,
+           $5, CASE WHEN $5::timestamptz IS NULL THEN NULL ELSE 'Case closed' END)`,
+        [id, `p${randomBytes(10).toString('hex')}`, sentAt, c.acknowledgedAt ?? null, c.withdrawnAt ?? null],
+      );
+      for (const [decision, decidedAt] of c.decisions ?? [])
+        await before.query(
+          `INSERT INTO referral.referral_outcome (id, referral_id, decision, reason, decided_at, recorded_at, correlation_id)
+           VALUES ($1, $2, $3, $4, $5, now(), 'c')`,
+          [
+            randomUUID(),
+            id,
+            decision,
+            ['DECLINED', 'WITHDRAWN'].includes(decision) ? 'A reason' : null,
+            decidedAt,
+          ],
+        );
+    }
+    await before.destroy();
+
+    const after = await open(referralMigrations);
+    try {
+      for (const c of cases) {
+        const id = ids.get(c.name)!;
+        const [row] = (await after.query(
+          `SELECT status, acknowledged_at AS "acknowledgedAt", withdrawn_at AS "withdrawnAt" FROM referral.referral WHERE id = $1`,
+          [id],
+        )) as Array<{ status: string; acknowledgedAt: Date | null; withdrawnAt: Date | null }>;
+        const outcomes = (await after.query(
+          `SELECT decision, decided_at AS "decidedAt", sequence FROM referral.referral_outcome WHERE referral_id = $1`,
+          [id],
+        )) as Array<{ decision: ReferralDecision; decidedAt: Date; sequence: string }>;
+        expect({ name: c.name, status: row!.status }).toEqual({ name: c.name, status: c.expected });
+        expect({ name: c.name, fold: referralStatus(row!, outcomes) }).toEqual({
+          name: c.name,
+          fold: c.expected,
+        });
+      }
+      // The projection cannot claim a withdrawal the facts do not hold, nor a status the table lacks.
+      const id = ids.get('sent only')!;
+      await expect(
+        after.query(`UPDATE referral.referral SET status = 'WITHDRAWN' WHERE id = $1`, [id]),
+      ).rejects.toThrow(/referral_status_withdrawn/);
+      await expect(
+        after.query(`UPDATE referral.referral SET status = 'CLOSED' WHERE id = $1`, [id]),
+      ).rejects.toThrow(/referral_status_known/);
+
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(
+        await after.query(
+          `SELECT count(*)::int AS columns FROM information_schema.columns
+            WHERE table_schema = 'referral' AND table_name = 'referral' AND column_name = 'status'`,
+        ),
+      ).toEqual([{ columns: 0 }]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});

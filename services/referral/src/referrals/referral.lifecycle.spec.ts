@@ -1,0 +1,186 @@
+import fc from 'fast-check';
+import {
+  ACKNOWLEDGEMENT_RANK,
+  actionOfDecision,
+  allowedActions,
+  allows,
+  insert,
+  REFERRAL_ACTIONS,
+  REFERRAL_LIFECYCLE,
+  REFERRAL_STATUSES,
+  statusOf,
+  type LifecycleFact,
+  type ReferralAction,
+  type ReferralStatus,
+} from './referral.lifecycle';
+
+const at = (minute: number) => new Date(Date.UTC(2026, 11, 2, 9, minute));
+let recorded = 0;
+/** A fact as the service builds it: the acknowledgement ranks first in its instant, decisions as recorded. */
+const fact = (action: ReferralAction, minute: number): LifecycleFact => ({
+  action,
+  at: at(minute),
+  rank: action === 'ACKNOWLEDGE' ? ACKNOWLEDGEMENT_RANK : ++recorded,
+});
+
+/** Inserts each fact in the order given (the order they are reported), failing on a refusal. */
+function history(...facts: LifecycleFact[]): LifecycleFact[] {
+  return facts.reduce<LifecycleFact[]>((so, f) => {
+    const insertion = insert(so, f);
+    if (!insertion.ok) throw new Error(`${f.action} at ${f.at.toISOString()} refused from ${insertion.from}`);
+    return [...so, f];
+  }, []);
+}
+
+describe('the referral lifecycle table', () => {
+  it('reaches every status from the first one, and nothing leaves WITHDRAWN', () => {
+    const reached = new Set<ReferralStatus>(['AWAITING_ACKNOWLEDGEMENT']);
+    for (let grown = true; grown; ) {
+      grown = false;
+      for (const t of REFERRAL_LIFECYCLE)
+        if (t.from.some((s) => reached.has(s)) && !reached.has(t.to)) {
+          reached.add(t.to);
+          grown = true;
+        }
+    }
+    expect([...reached].sort()).toEqual([...REFERRAL_STATUSES].sort());
+    expect(allowedActions('WITHDRAWN', 'AGENCY')).toEqual([]);
+    expect(allowedActions('WITHDRAWN', 'REFERRER')).toEqual([]);
+  });
+
+  it('has one transition per action, and every decision is recorded by exactly one', () => {
+    expect(REFERRAL_LIFECYCLE.map((t) => t.action).sort()).toEqual([...REFERRAL_ACTIONS].sort());
+    expect(
+      (['MORE_INFORMATION_REQUESTED', 'ON_WAITING_LIST', 'ACCEPTED', 'DECLINED', 'WITHDRAWN'] as const).map(
+        actionOfDecision,
+      ),
+    ).toEqual(['REQUEST_MORE_INFORMATION', 'PLACE_ON_WAITING_LIST', 'ACCEPT', 'DECLINE', 'WITHDRAW']);
+  });
+
+  it('says what the agency may do in each status, and the referrer may always withdraw until withdrawn', () => {
+    expect(allowedActions('AWAITING_ACKNOWLEDGEMENT')).toEqual(['ACKNOWLEDGE']);
+    expect(allowedActions('ACKNOWLEDGED')).toEqual([
+      'REQUEST_MORE_INFORMATION',
+      'PLACE_ON_WAITING_LIST',
+      'ACCEPT',
+      'DECLINE',
+      'WITHDRAW',
+    ]);
+    expect(allowedActions('ON_WAITING_LIST')).toEqual([
+      'REQUEST_MORE_INFORMATION',
+      'ACCEPT',
+      'DECLINE',
+      'WITHDRAW',
+    ]);
+    expect(allowedActions('ACCEPTED')).toEqual(['WITHDRAW']);
+    // Reconsideration: the journey hands the need back to an agency that declined and then accepts.
+    expect(allowedActions('DECLINED')).toEqual(['PLACE_ON_WAITING_LIST', 'ACCEPT']);
+    expect(allowedActions('WITHDRAWN_BY_AGENCY')).toEqual(['PLACE_ON_WAITING_LIST', 'ACCEPT']);
+    for (const status of REFERRAL_STATUSES.filter((s) => s !== 'WITHDRAWN'))
+      expect(allowedActions(status, 'REFERRER')).toEqual(['WITHDRAW_REFERRAL']);
+  });
+
+  it('folds the facts in the order they happened, whatever order they were reported in', () => {
+    const facts = history(fact('ACKNOWLEDGE', 0), fact('PLACE_ON_WAITING_LIST', 20));
+    // Reported late, decided earlier: it falls between the acknowledgement and the waiting list.
+    const late = fact('REQUEST_MORE_INFORMATION', 10);
+    expect(insert(facts, late)).toEqual({ ok: true, status: 'ON_WAITING_LIST' });
+    expect(statusOf([...facts, late, fact('ACCEPT', 30)])).toBe('ACCEPTED');
+  });
+
+  it('refuses a decision before the acknowledgement, naming what is allowed there', () => {
+    const accept = fact('ACCEPT', 5);
+    expect(insert([], accept)).toEqual({
+      ok: false,
+      refused: accept,
+      from: 'AWAITING_ACKNOWLEDGEMENT',
+      allowedThere: ['ACKNOWLEDGE'],
+    });
+    // Dated before an acknowledgement on record is the same thing.
+    expect(insert(history(fact('ACKNOWLEDGE', 10)), fact('DECLINE', 5))).toMatchObject({
+      ok: false,
+      from: 'AWAITING_ACKNOWLEDGEMENT',
+    });
+    // The acknowledgement goes first within its instant.
+    expect(insert(history(fact('ACKNOWLEDGE', 10)), fact('DECLINE', 10))).toEqual({
+      ok: true,
+      status: 'DECLINED',
+    });
+  });
+
+  it('refuses a fact that would strand a later one, and names the later one', () => {
+    const facts = history(fact('ACKNOWLEDGE', 0), fact('DECLINE', 20));
+    // Accepted at 10 would put the decline at 20 after ACCEPTED, which allows only WITHDRAW.
+    expect(insert(facts, fact('ACCEPT', 10))).toEqual({
+      ok: false,
+      refused: facts[1],
+      from: 'ACCEPTED',
+      allowedThere: ['WITHDRAW'],
+    });
+    // Declined then reconsidered: allowed in that order.
+    expect(insert(facts, fact('ACCEPT', 30))).toEqual({ ok: true, status: 'ACCEPTED' });
+  });
+
+  it('does not hold a fact recorded before the table was enforced against a new one', () => {
+    // An acceptance without an acknowledgement, as the service recorded before the lifecycle.
+    const legacy: LifecycleFact[] = [fact('ACCEPT', 10)];
+    expect(statusOf(legacy)).toBe('ACCEPTED');
+    expect(insert(legacy, fact('WITHDRAW', 20))).toEqual({ ok: true, status: 'WITHDRAWN_BY_AGENCY' });
+    // An acknowledgement dated after it is refused (ACCEPTED allows no acknowledgement) …
+    expect(insert(legacy, fact('ACKNOWLEDGE', 15))).toMatchObject({ ok: false, from: 'ACCEPTED' });
+    // … and one dated before it is what should have been there: taken.
+    expect(insert(legacy, fact('ACKNOWLEDGE', 5))).toEqual({ ok: true, status: 'ACCEPTED' });
+    // Folding tolerates the legacy order: a late acknowledgement changes nothing.
+    expect(statusOf([fact('DECLINE', 10), fact('ACKNOWLEDGE', 15)])).toBe('DECLINED');
+  });
+
+  it('keeps a withdrawn referral withdrawn', () => {
+    const facts = history(fact('ACKNOWLEDGE', 0), fact('WITHDRAW_REFERRAL', 10));
+    expect(statusOf(facts)).toBe('WITHDRAWN');
+    expect(insert(facts, fact('ACCEPT', 20))).toMatchObject({
+      ok: false,
+      from: 'WITHDRAWN',
+      allowedThere: [],
+    });
+    // A decision dated after the withdrawal (within clock skew) never reopens it.
+    expect(statusOf([...facts, fact('ACCEPT', 11)])).toBe('WITHDRAWN');
+  });
+
+  it('only ever builds paths through the table, whatever is reported in whatever order (property)', () => {
+    const agencyActions = REFERRAL_ACTIONS.filter((a) => a !== 'WITHDRAW_REFERRAL');
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ action: fc.constantFrom(...agencyActions), minute: fc.integer({ min: 0, max: 30 }) }),
+          {
+            maxLength: 12,
+          },
+        ),
+        (reports) => {
+          let facts: LifecycleFact[] = [];
+          reports.forEach((r, i) => {
+            const next: LifecycleFact = {
+              action: r.action,
+              at: at(r.minute),
+              rank: r.action === 'ACKNOWLEDGE' ? ACKNOWLEDGEMENT_RANK : i,
+            };
+            const insertion = insert(facts, next);
+            if (insertion.ok) {
+              facts = [...facts, next];
+              expect(insertion.status).toBe(statusOf(facts));
+            }
+          });
+          // Every fact taken is allowed from the status before it, in time order: a strict path.
+          const ordered = [...facts].sort((a, b) => a.at.getTime() - b.at.getTime() || a.rank - b.rank);
+          let status: ReferralStatus = 'AWAITING_ACKNOWLEDGEMENT';
+          for (const f of ordered) {
+            expect(allows(status, f.action)).toBe(true);
+            status = REFERRAL_LIFECYCLE.find((t) => t.action === f.action)!.to;
+          }
+          expect(statusOf(facts)).toBe(status);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
