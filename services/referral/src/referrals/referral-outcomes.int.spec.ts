@@ -118,7 +118,11 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     const accepted = view.outcomes[2]!;
     expect(Date.parse(accepted.decidedAt)).toBeGreaterThanOrEqual(before - 1);
     expect(Date.parse(accepted.decidedAt)).toBeLessThanOrEqual(Date.now());
-    expect(view).toMatchObject({ status: 'ACCEPTED', allowedActions: ['WITHDRAW'], withdrawal: null });
+    expect(view).toMatchObject({
+      status: 'ACCEPTED',
+      allowedActions: ['PLACE_ON_WAITING_LIST', 'WITHDRAW'],
+      withdrawal: null,
+    });
     expect(await (await get(`/referrals/${id}`, input.agencyId)).json()).toEqual(view);
     const listed = (await (await get('/referrals', input.agencyId)).json()) as Page<ReferralView>;
     expect(listed.items).toEqual([view]);
@@ -424,9 +428,9 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
       action: 'ACCEPT',
       refused: { action: 'DECLINE', at: at(30) },
       statusThen: 'ACCEPTED',
-      allowedThen: ['WITHDRAW'],
+      allowedThen: ['PLACE_ON_WAITING_LIST', 'WITHDRAW'],
       referralStatus: 'DECLINED',
-      allowedActions: ['PLACE_ON_WAITING_LIST', 'ACCEPT'],
+      allowedActions: ['REQUEST_MORE_INFORMATION', 'PLACE_ON_WAITING_LIST', 'ACCEPT'],
     });
     expect(problem['status']).toBe(409);
     expect(problem.detail).toMatch(/would leave the DECLINE/);
@@ -446,7 +450,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     expect(reconsidered.status).toBe(201);
     expect(await reconsidered.json()).toMatchObject({
       status: 'ACCEPTED',
-      allowedActions: ['WITHDRAW'],
+      allowedActions: ['PLACE_ON_WAITING_LIST', 'WITHDRAW'],
       outcomes: [
         { decision: 'MORE_INFORMATION_REQUESTED' },
         { decision: 'ON_WAITING_LIST' },
@@ -457,11 +461,58 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     // Accepted, then declined, is not a path: the agency withdraws instead.
     const declined = await outcome(id, input.agencyId, { decision: 'DECLINED', reason: 'Changed our mind' });
     expect(declined.status).toBe(409);
-    expect(await declined.json()).toMatchObject({ statusThen: 'ACCEPTED', allowedActions: ['WITHDRAW'] });
+    expect(await declined.json()).toMatchObject({
+      statusThen: 'ACCEPTED',
+      allowedActions: ['PLACE_ON_WAITING_LIST', 'WITHDRAW'],
+    });
     expect(
       (await outcome(id, input.agencyId, { decision: 'WITHDRAWN', reason: 'Moved out of our area' })).status,
     ).toBe(201);
     expect(await storedOutcomes(id)).toHaveLength(5);
+  });
+
+  it('counts an acknowledgement stamped when a case system synchronised from the decision it reports with its real date', async () => {
+    const { id, input } = await sent();
+    const at = (minutes: number) => minutesAfter(input.sentAt, minutes);
+    // Acknowledged now (no acknowledgedAt), then the acceptance of 10 minutes after sending.
+    expect(
+      (await post(`/referrals/${id}/acknowledgement`, input.agencyId, { acknowledgedBy: 'Duty team' }))
+        .status,
+    ).toBe(201);
+    const accepted = await outcome(id, input.agencyId, { decision: 'ACCEPTED', decidedAt: at(10) });
+    expect(accepted.status).toBe(201);
+    // A waiting list reported after, dated before the acceptance: the referral stays ACCEPTED, and
+    // the list filter (the stored status) says so too.
+    expect(
+      (await outcome(id, input.agencyId, { decision: 'ON_WAITING_LIST', decidedAt: at(5) })).status,
+    ).toBe(201);
+    const listed = async (status: string) =>
+      (
+        (await (await get(`/referrals?status=${status}`, input.agencyId)).json()) as Page<ReferralView>
+      ).items.map((r) => [r.id, r.status]);
+    expect(await listed('ACCEPTED')).toEqual([[id, 'ACCEPTED']]);
+    expect(await listed('ON_WAITING_LIST')).toEqual([]);
+  });
+
+  it('answers a retry without a key or a decidedAt (stamped anew) as a repeat of the latest decision: 200, nothing recorded', async () => {
+    const { id, input } = await acknowledged();
+    expect((await outcome(id, input.agencyId, { decision: 'ACCEPTED' })).status).toBe(201);
+    const retry = await outcome(id, input.agencyId, { decision: 'ACCEPTED' });
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toMatchObject({ status: 'ACCEPTED', outcomes: [{ decision: 'ACCEPTED' }] });
+    // The place fell through: back on the waiting list, kept by the agency; asked twice, recorded once.
+    const body = { decision: 'ON_WAITING_LIST', reason: 'The bed space fell through' };
+    expect((await outcome(id, input.agencyId, body)).status).toBe(201);
+    expect((await outcome(id, input.agencyId, body)).status).toBe(200);
+    // Another reason for the same decision is not a repeat, and the table has no waiting list from itself.
+    const other = await outcome(id, input.agencyId, { ...body, reason: 'Another reason' });
+    expect(other.status).toBe(409);
+    expect(await other.json()).toMatchObject({
+      code: 'TRANSITION_NOT_ALLOWED',
+      statusThen: 'ON_WAITING_LIST',
+    });
+    expect((await storedOutcomes(id)).map((o) => o.decision)).toEqual(['ACCEPTED', 'ON_WAITING_LIST']);
+    expect(await bus.outbox('referral.referral.outcome-recorded', 'referralId', id)).toHaveLength(2);
   });
 
   it('keeps the stored status, which the list filters on, equal to what the facts add up to', async () => {

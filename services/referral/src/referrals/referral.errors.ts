@@ -85,14 +85,15 @@ export class TransitionNotAllowedError extends ConflictError {
     id: string;
     action: ReferralAction;
     at: Date;
+    /** Whether the refused fact is the new one (else a later one it would strand). */
+    itself: boolean;
     refused: { action: ReferralAction; at: Date };
     from: ReferralStatus;
     allowedThere: ReferralAction[];
     status: ReferralStatus;
     allowedActions: ReferralAction[];
   }) {
-    const { action, at, refused, from } = input;
-    const itself = refused.action === action && refused.at.getTime() === at.getTime();
+    const { action, at, refused, from, itself } = input;
     const allowed = (actions: ReferralAction[]) => (actions.length > 0 ? actions.join(', ') : 'nothing');
     const facts = {
       action,

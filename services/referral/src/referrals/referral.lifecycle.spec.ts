@@ -72,10 +72,12 @@ describe('the referral lifecycle table', () => {
       'DECLINE',
       'WITHDRAW',
     ]);
-    expect(allowedActions('ACCEPTED')).toEqual(['WITHDRAW']);
-    // Reconsideration: the journey hands the need back to an agency that declined and then accepts.
-    expect(allowedActions('DECLINED')).toEqual(['PLACE_ON_WAITING_LIST', 'ACCEPT']);
-    expect(allowedActions('WITHDRAWN_BY_AGENCY')).toEqual(['PLACE_ON_WAITING_LIST', 'ACCEPT']);
+    // The place fell through: back on the waiting list without giving the need up.
+    expect(allowedActions('ACCEPTED')).toEqual(['PLACE_ON_WAITING_LIST', 'WITHDRAW']);
+    // Reconsideration: the journey hands the need back to an agency that declined and then takes it up.
+    const reconsidering = ['REQUEST_MORE_INFORMATION', 'PLACE_ON_WAITING_LIST', 'ACCEPT'];
+    expect(allowedActions('DECLINED')).toEqual(reconsidering);
+    expect(allowedActions('WITHDRAWN_BY_AGENCY')).toEqual(reconsidering);
     for (const status of REFERRAL_STATUSES.filter((s) => s !== 'WITHDRAWN'))
       expect(allowedActions(status, 'REFERRER')).toEqual(['WITHDRAW_REFERRAL']);
   });
@@ -96,11 +98,15 @@ describe('the referral lifecycle table', () => {
       from: 'AWAITING_ACKNOWLEDGEMENT',
       allowedThere: ['ACKNOWLEDGE'],
     });
-    // Dated before an acknowledgement on record is the same thing.
-    expect(insert(history(fact('ACKNOWLEDGE', 10)), fact('DECLINE', 5))).toMatchObject({
-      ok: false,
-      from: 'AWAITING_ACKNOWLEDGEMENT',
+    // Dated before an acknowledgement on record (stamped when a case system synchronised): the
+    // decision says the agency had the referral, so the acknowledgement counts from it.
+    expect(insert(history(fact('ACKNOWLEDGE', 10)), fact('DECLINE', 5))).toEqual({
+      ok: true,
+      status: 'DECLINED',
     });
+    expect(statusOf([fact('ACKNOWLEDGE', 10), fact('ACCEPT', 2), fact('WITHDRAW', 4)])).toBe(
+      'WITHDRAWN_BY_AGENCY',
+    );
     // The acknowledgement goes first within its instant.
     expect(insert(history(fact('ACKNOWLEDGE', 10)), fact('DECLINE', 10))).toEqual({
       ok: true,
@@ -110,12 +116,12 @@ describe('the referral lifecycle table', () => {
 
   it('refuses a fact that would strand a later one, and names the later one', () => {
     const facts = history(fact('ACKNOWLEDGE', 0), fact('DECLINE', 20));
-    // Accepted at 10 would put the decline at 20 after ACCEPTED, which allows only WITHDRAW.
+    // Accepted at 10 would put the decline at 20 after ACCEPTED, which does not allow DECLINE.
     expect(insert(facts, fact('ACCEPT', 10))).toEqual({
       ok: false,
       refused: facts[1],
       from: 'ACCEPTED',
-      allowedThere: ['WITHDRAW'],
+      allowedThere: ['PLACE_ON_WAITING_LIST', 'WITHDRAW'],
     });
     // Declined then reconsidered: allowed in that order.
     expect(insert(facts, fact('ACCEPT', 30))).toEqual({ ok: true, status: 'ACCEPTED' });
@@ -126,9 +132,8 @@ describe('the referral lifecycle table', () => {
     const legacy: LifecycleFact[] = [fact('ACCEPT', 10)];
     expect(statusOf(legacy)).toBe('ACCEPTED');
     expect(insert(legacy, fact('WITHDRAW', 20))).toEqual({ ok: true, status: 'WITHDRAWN_BY_AGENCY' });
-    // An acknowledgement dated after it is refused (ACCEPTED allows no acknowledgement) …
-    expect(insert(legacy, fact('ACKNOWLEDGE', 15))).toMatchObject({ ok: false, from: 'ACCEPTED' });
-    // … and one dated before it is what should have been there: taken.
+    // Acknowledged now, after it (the agency putting its record straight): counted from the decision.
+    expect(insert(legacy, fact('ACKNOWLEDGE', 15))).toEqual({ ok: true, status: 'ACCEPTED' });
     expect(insert(legacy, fact('ACKNOWLEDGE', 5))).toEqual({ ok: true, status: 'ACCEPTED' });
     // Folding tolerates the legacy order: a late acknowledgement changes nothing.
     expect(statusOf([fact('DECLINE', 10), fact('ACKNOWLEDGE', 15)])).toBe('DECLINED');
@@ -170,14 +175,29 @@ describe('the referral lifecycle table', () => {
               expect(insertion.status).toBe(statusOf(facts));
             }
           });
-          // Every fact taken is allowed from the status before it, in time order: a strict path.
-          const ordered = [...facts].sort((a, b) => a.at.getTime() - b.at.getTime() || a.rank - b.rank);
+          // Every fact taken is allowed from the status before it, in time order (the acknowledgement
+          // no later than the first decision): a strict path.
+          const firstDecision = Math.min(
+            ...facts.filter((f) => f.action !== 'ACKNOWLEDGE').map((f) => f.at.getTime()),
+          );
+          const when = (f: LifecycleFact) =>
+            f.action === 'ACKNOWLEDGE' ? Math.min(f.at.getTime(), firstDecision) : f.at.getTime();
+          const ordered = [...facts].sort((a, b) => when(a) - when(b) || a.rank - b.rank);
           let status: ReferralStatus = 'AWAITING_ACKNOWLEDGEMENT';
           for (const f of ordered) {
             expect(allows(status, f.action)).toBe(true);
             status = REFERRAL_LIFECYCLE.find((t) => t.action === f.action)!.to;
           }
           expect(statusOf(facts)).toBe(status);
+          // Live, not only safe: every action the status allows is taken after the last fact.
+          const later = new Date(Math.max(...facts.map((f) => f.at.getTime()), at(30).getTime()) + 60_000);
+          for (const action of allowedActions(status)) {
+            const next: LifecycleFact = { action, at: later, rank: 1_000 };
+            expect(insert(facts, next)).toEqual({
+              ok: true,
+              status: REFERRAL_LIFECYCLE.find((t) => t.action === action)!.to,
+            });
+          }
         },
       ),
       { numRuns: 500 },

@@ -49,7 +49,10 @@ export interface ReferralTransition {
 }
 
 const DECIDING: readonly ReferralStatus[] = ['ACKNOWLEDGED', 'MORE_INFORMATION_REQUESTED', 'ON_WAITING_LIST'];
-/** An agency that declined or stopped may reconsider: the journey hands the need back to it. */
+/**
+ * An agency that declined or stopped may reconsider (accept, waiting-list, or ask for more before
+ * deciding again): the journey hands the need back to it, as it does for these decisions.
+ */
 const RECONSIDERING: readonly ReferralStatus[] = ['DECLINED', 'WITHDRAWN_BY_AGENCY'];
 const OUTCOME = 'POST /referrals/{id}/outcome';
 
@@ -64,7 +67,7 @@ export const REFERRAL_LIFECYCLE: readonly ReferralTransition[] = [
   {
     action: 'REQUEST_MORE_INFORMATION',
     by: 'AGENCY',
-    from: DECIDING,
+    from: [...DECIDING, ...RECONSIDERING],
     to: 'MORE_INFORMATION_REQUESTED',
     request: OUTCOME,
     decision: 'MORE_INFORMATION_REQUESTED',
@@ -72,7 +75,9 @@ export const REFERRAL_LIFECYCLE: readonly ReferralTransition[] = [
   {
     action: 'PLACE_ON_WAITING_LIST',
     by: 'AGENCY',
-    from: ['ACKNOWLEDGED', 'MORE_INFORMATION_REQUESTED', ...RECONSIDERING],
+    // From ACCEPTED too: the place fell through and the person waits for the next (the agency keeps
+    // the need; going through WITHDRAWN would send it to the next agency for nothing).
+    from: ['ACKNOWLEDGED', 'MORE_INFORMATION_REQUESTED', 'ACCEPTED', ...RECONSIDERING],
     to: 'ON_WAITING_LIST',
     request: OUTCOME,
     decision: 'ON_WAITING_LIST',
@@ -106,7 +111,7 @@ export const REFERRAL_LIFECYCLE: readonly ReferralTransition[] = [
     by: 'REFERRER',
     from: REFERRAL_STATUSES.filter((s) => s !== 'WITHDRAWN'),
     to: 'WITHDRAWN',
-    request: 'the journey (withdrawReferral activity)',
+    request: 'the referrer (the journey, on consent withdrawn, case closed or the need taken elsewhere)',
   },
 ];
 
@@ -142,8 +147,21 @@ export interface LifecycleFact {
 
 export const ACKNOWLEDGEMENT_RANK = -1;
 
+/**
+ * The facts in the order they happened. An acknowledgement on record counts from the agency's
+ * first decision when that is earlier: a decision presupposes the referral was received, and an
+ * acknowledgement stamped when a case system synchronised (after the decision it reports with
+ * its real date) must not make that decision look premature.
+ */
 function inOrder(facts: readonly LifecycleFact[]): LifecycleFact[] {
-  return [...facts].sort((a, b) => a.at.getTime() - b.at.getTime() || a.rank - b.rank);
+  const decisions = facts.filter((f) => transitionOf(f.action).decision !== undefined);
+  const first = Math.min(...decisions.map((f) => f.at.getTime()));
+  const placed = facts.map((f) =>
+    f.action === 'ACKNOWLEDGE' && first < f.at.getTime()
+      ? { fact: f, at: first }
+      : { fact: f, at: f.at.getTime() },
+  );
+  return placed.sort((a, b) => a.at - b.at || a.fact.rank - b.fact.rank).map((p) => p.fact);
 }
 
 /**

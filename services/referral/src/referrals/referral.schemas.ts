@@ -85,7 +85,7 @@ export const RecordOutcomeBodySchema = z
       .optional()
       .describe('Why: required when the decision is DECLINED or WITHDRAWN'),
     decidedAt: IsoInstant.optional().describe(
-      'When the agency decided; defaults to now. Not before the referral was sent',
+      'When the agency decided; defaults to now. Not before the referral was sent; checked against the lifecycle where it falls among the facts on record (an acknowledgement on record counts from the first decision if that is earlier)',
     ),
   })
   .strict()

@@ -152,7 +152,7 @@ export class ReferralsController {
   @ApiResponse({
     status: 200,
     description:
-      'A repeat (same Idempotency-Key, or the same decision, reason and decidedAt): the referral, nothing emitted',
+      "A repeat (the same Idempotency-Key; the same decision, reason and decidedAt; or the referral's latest decision and reason again, dated no earlier): the referral, nothing emitted",
   })
   @ApiResponse({
     status: 400,

@@ -177,7 +177,8 @@ export class ReferralsService {
         throw new AcknowledgedBeforeSentError(acknowledgedAt, referral.sentAt);
       if (acknowledgedAt.getTime() > now.getTime() + CLOCK_SKEW_MS)
         throw new AcknowledgedInFutureError(acknowledgedAt);
-      const status = await admit(tx, referral, 'ACKNOWLEDGE', acknowledgedAt, ACKNOWLEDGEMENT_RANK);
+      const outcomes = (await loadOutcomes(tx, [referral.id])).get(referral.id) ?? [];
+      const status = admit(referral, outcomes, 'ACKNOWLEDGE', acknowledgedAt, ACKNOWLEDGEMENT_RANK);
 
       referral.acknowledgedAt = acknowledgedAt;
       referral.acknowledgedBy = body.acknowledgedBy;
@@ -274,13 +275,15 @@ export class ReferralsService {
     if (decidedAt < referral.sentAt) throw new DecidedBeforeSentError(decidedAt, referral.sentAt);
     if (decidedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new DecidedInFutureError(decidedAt);
     const repository = manager.getRepository(ReferralOutcome);
-    const same = await repository.findOneBy({
-      referralId: referral.id,
-      decision: body.decision,
-      decidedAt,
-    });
-    if (same && same.reason === (body.reason ?? null)) return false;
-    const status = await admit(manager, referral, actionOfDecision(body.decision), decidedAt, NEW_FACT_RANK);
+    const outcomes = (await loadOutcomes(manager, [referral.id])).get(referral.id) ?? [];
+    const reason = body.reason ?? null;
+    const same = (o: ReferralOutcome) => o.decision === body.decision && o.reason === reason;
+    // A repeat: the same decision and reason at the same instant as one on record, or again (a
+    // retry without a key or a decidedAt, stamped now) after the latest decision when it is the same.
+    if (outcomes.some((o) => same(o) && o.decidedAt.getTime() === decidedAt.getTime())) return false;
+    const latest = outcomes[outcomes.length - 1];
+    if (latest && same(latest) && decidedAt >= latest.decidedAt) return false;
+    const status = admit(referral, outcomes, actionOfDecision(body.decision), decidedAt, NEW_FACT_RANK);
 
     const outcome = repository.create({
       id: randomUUID(),
@@ -374,24 +377,25 @@ async function loadOutcomes(
 /**
  * The status the referral takes with a new fact, or TRANSITION_NOT_ALLOWED when the lifecycle
  * table refuses the fact where it falls in time (or it would strand a later one). Called under
- * the referral's row lock, so the history it checks against is the one the fact joins.
+ * the referral's row lock (`outcomes` read under it), so the history it checks is the one the fact joins.
  */
-async function admit(
-  manager: EntityManager,
+function admit(
   referral: Referral,
+  outcomes: ReferralOutcome[],
   action: ReferralAction,
   at: Date,
   rank: number,
-): Promise<ReferralStatus> {
-  const outcomes = (await loadOutcomes(manager, [referral.id])).get(referral.id) ?? [];
+): ReferralStatus {
   const history = lifecycleFacts(referral, outcomes);
-  const insertion = insert(history, { action, at, rank });
+  const fact = { action, at, rank };
+  const insertion = insert(history, fact);
   if (insertion.ok) return insertion.status;
   const status = statusOf(history);
   throw new TransitionNotAllowedError({
     id: referral.id,
     action,
     at,
+    itself: insertion.refused === fact,
     refused: insertion.refused,
     from: insertion.from,
     allowedThere: insertion.allowedThere,
