@@ -50,7 +50,7 @@ export const CLOCK_REGISTER: { readonly [K in ClockName]: ClockUse } = {
   },
   referralAcknowledgement: {
     use: 'DEADLINE',
-    when: 'From the referral being sent to the community agency of the home local authority; only when the directory lists one (otherwise an attention item waits on the directory).',
+    when: "From the referral being sent to the community agency of the home local authority; only when the directory lists one (otherwise an attention item waits on the directory). Also, since need-referral-clocks-1, from each need's referral being sent to the agency chosen for it, owed by that agency; met by its acknowledgement (or first decision), cancelled if the journey withdraws it unanswered (a breach if overdue by then).",
   },
   firstStandardReview: {
     use: 'DEADLINE',

@@ -7,6 +7,7 @@ import {
   type PlanView,
 } from '@throughcare/contracts';
 import {
+  acknowledgeReferral,
   advance,
   of,
   receptionInput,
@@ -15,8 +16,10 @@ import {
   screenAndRefer,
   serverNow,
   settleAttention,
+  skipTo,
   startJourney,
   tell,
+  waitForEffect,
   waitForPlan,
   withWorkers,
   useJourneyEnvironment,
@@ -29,6 +32,13 @@ useJourneyEnvironment((created) => (env = created));
 const need = (p: PlanView, pathway: string): NeedReferralView | undefined =>
   p.needReferrals?.find((n) => n.pathway === pathway);
 
+/** A reception whose release is 40 days away: release planning is open, so its needs are due at once. */
+async function releaseIn40Days() {
+  const base = await receptionInput(env);
+  const days40 = new Date(Date.parse(base.receivedAt) + 40 * 86_400_000);
+  return { ...base, expectedReleaseDate: days40.toISOString().slice(0, 10) };
+}
+
 /** The attention item telling prison staff of the accommodation need's gap. */
 const gapItem = (p: PlanView) => p.attention?.find((a) => a.action.startsWith('need:ACCOMMODATION:gap:'));
 
@@ -36,12 +46,7 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
   it('refers each need to the agency chosen for it; a decline moves it on; an earlier agency accepting takes it back; none left is a gap (an item for staff) asked again daily; closing withdraws what is open', async () => {
     const options = { eligibleAgencies: ['housing-1', 'housing-2'] };
     const acts = recordingActivities(options);
-    // Release in 40 days: release planning is open from reception, so the needs are due at once.
-    const base = await receptionInput(env);
-    const input = {
-      ...base,
-      expectedReleaseDate: new Date(Date.parse(base.receivedAt) + 40 * 86_400_000).toISOString().slice(0, 10),
-    };
+    const input = await releaseIn40Days();
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
       await screenAndRefer(env, handle, acts, ['ACCOMMODATION', 'HEALTH']);
@@ -164,6 +169,59 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       expect(withdrawn).toEqual(expect.arrayContaining([...open, healthSecond]));
       expect(withdrawn).toHaveLength(4);
       await recordHistory(handle, 'v3.referral-per-need.declined-gap-listed-withdrawn');
+    });
+  });
+
+  it("runs a clock for each need referral's acknowledgement: breached when its agency does not answer in time, met late when it does (need-referral-clocks-1)", async () => {
+    const acts = recordingActivities({ eligibleAgencies: ['housing-1'] });
+    const input = await releaseIn40Days();
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+      // The justice social work team acknowledges in time; the housing agency does not.
+      await acknowledgeReferral(env, handle, referred.referralId!);
+      const sent = await waitForPlan(
+        handle,
+        (p) => need(p, 'ACCOMMODATION')?.status === 'SENT',
+        'need referred',
+      );
+      const referralId = need(sent, 'ACCOMMODATION')!.referralId!;
+      const sentTo = acts.effects.filter(of('referralSent')).find((r) => r.referralId === referralId)!;
+      const clock = (p: PlanView) =>
+        p.deadlines.find((d) => d.clock === 'referralAcknowledgement' && d.owedBy === 'agency:housing-1');
+      expect(clock(sent)).toMatchObject({
+        status: 'OPEN',
+        dueAt: sentTo.acknowledgeBy,
+        note: "the ACCOMMODATION need's referral",
+      });
+
+      await skipTo(env, Date.parse(sentTo.acknowledgeBy) + 1_000, handle);
+      const breach = await waitForEffect(
+        acts,
+        (e): e is Extract<typeof e, { kind: 'breachRecorded' }> =>
+          e.kind === 'breachRecorded' && e.owedBy === 'agency:housing-1',
+        "the need referral's acknowledgement breach",
+      );
+      expect(breach).toMatchObject({ clock: 'referralAcknowledgement', dueAt: sentTo.acknowledgeBy });
+      expect(Date.parse(breach.breachedAt) - Date.parse(sentTo.acknowledgeBy)).toBeLessThanOrEqual(5_000);
+
+      // It answers a day late: the breach stays on record, closed with its lateness.
+      await advance(env, '1 day', handle);
+      await tell(handle, referralAcknowledgedUpdate, {
+        referralId,
+        acknowledgedAt: await serverNow(env),
+        acknowledgedBy: 'housing options duty team',
+      });
+      await waitForEffect(
+        acts,
+        (e): e is Extract<typeof e, { kind: 'breachMet' }> => e.kind === 'breachMet' && e.key === breach.key,
+        'the breach met late',
+      );
+      const late = await waitForPlan(handle, (p) => clock(p)?.status === 'MET_LATE', 'the clock met late');
+      expect(need(late, 'ACCOMMODATION')!.status).toBe('ACKNOWLEDGED');
+      // The justice social work referral's own clock was met in time.
+      expect(late.deadlines.find((d) => d.owedBy === 'agency:cjsw-S12000036')?.status).toBe('MET');
+      await recordHistory(handle, 'v3.need-referral-clocks.unanswered-breached-met-late');
     });
   });
 });

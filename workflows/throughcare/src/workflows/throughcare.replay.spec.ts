@@ -10,6 +10,7 @@ import {
   PLANNER_FIXES_PATCH,
   PLANNER_PROPERTIES_PATCH,
   POLICY_GAPS_PATCH,
+  NEED_REFERRAL_CLOCKS_PATCH,
   REFERRAL_PER_NEED_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
@@ -87,6 +88,9 @@ const V3_HISTORIES: string[] = [
   // Branch of `patched('referral-per-need-1')` (issue 9): needs referred one by one, a decline
   // moved on, a gap, an agency listed since, withdrawals at closure.
   'v3.referral-per-need.declined-gap-listed-withdrawn',
+  // Branch of `need-referral-clocks-1` (adopted with the fixes, issue 9): a need referral's
+  // acknowledgement breached, then met late.
+  'v3.need-referral-clocks.unanswered-breached-met-late',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -112,7 +116,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1 and referral-per-need-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1 and need-referral-clocks-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -173,6 +177,12 @@ describe('journey replay over recorded histories', () => {
           file,
           markers.includes(REFERRAL_PER_NEED_PATCH) ||
             (await adoptedBefore(file)).includes(REFERRAL_PER_NEED_PATCH),
+        ]).toEqual([file, true]);
+      if (file.includes('.need-referral-clocks.'))
+        expect([
+          file,
+          markers.includes(NEED_REFERRAL_CLOCKS_PATCH) ||
+            (await adoptedBefore(file)).includes(NEED_REFERRAL_CLOCKS_PATCH),
         ]).toEqual([file, true]);
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);

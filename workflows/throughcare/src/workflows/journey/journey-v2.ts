@@ -220,7 +220,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   /**
    * The planner's later patches are asked only from the main loop's planning: `patched()` records a
    * marker, which a query or an update validator must never do. (The clocks' coroutine asks only
-   * planner-fixes-2, policy-gaps-1 and meeting-day-gone-1, through `adoptFixes(patched)`; the
+   * planner-fixes-2, policy-gaps-1, meeting-day-gone-1 and need-referral-clocks-1, through `adoptFixes(patched)`; the
    * answers are kept in the state.)
    */
   const askPatched = (patchId: string): boolean => {

@@ -344,6 +344,9 @@ describe('journey planner: clocks after release', () => {
       'summaryReview',
       'preReleaseMeeting',
       'referralAcknowledgement',
+      // Each need's referral (need-referral-clocks-1).
+      'needReferralAcknowledgement:ACCOMMODATION:1',
+      'needReferralAcknowledgement:EDUCATION_SKILLS_AND_WORK:1',
       'firstAppointment:rel',
       'missedAppointmentFollowUp:missed',
     ]);

@@ -12,6 +12,7 @@ import {
 } from './journey-simulation.spec-support';
 import {
   createPlanner,
+  NEED_REFERRAL_CLOCKS_PATCH,
   MEETING_DAY_GONE_PATCH,
   PLANNER_FIXES_PATCH,
   POLICY_GAPS_PATCH,
@@ -61,6 +62,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       REFERRAL_PER_NEED_PATCH,
+      NEED_REFERRAL_CLOCKS_PATCH,
     ]);
     j.run();
     expect(j.s.adopted).toEqual([
@@ -68,6 +70,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       REFERRAL_PER_NEED_PATCH,
+      NEED_REFERRAL_CLOCKS_PATCH,
     ]);
     expect(j.p.fixed()).toBe(true);
   });

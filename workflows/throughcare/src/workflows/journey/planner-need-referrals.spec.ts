@@ -1,8 +1,11 @@
 import type { Pathway } from '@throughcare/contracts';
+import { deadlineFor } from '@throughcare/domain';
 import { NEED_GAP_RETRY_MS } from './outcomes';
 import {
   DECLINE_COOL_OFF_MS,
   MAX_DECLINES_PER_NEED,
+  NEED_REFERRAL_CLOCKS_PATCH,
+  needAcknowledgementKey,
   REFERRAL_PER_NEED_PATCH,
   sentenceMonthsOf,
   type Lane,
@@ -844,5 +847,122 @@ describe('one referral per need: fourth review fixes', () => {
       ['housing-2', true],
     ]);
     expect(j.s.attention.filter((a) => a.status === 'OPEN')).toEqual([]);
+  });
+});
+
+describe('need referral acknowledgement clocks (need-referral-clocks-1)', () => {
+  /** As `screened`, stopped at the core screen: release planning is open, so its needs are referred at once. */
+  const coreScreened = (needs: Pathway[], eligible = ['housing-1', 'housing-2']) => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 40));
+    j.eligible = eligible;
+    j.run();
+    j.t = received + DAY;
+    expect(tellCoreScreen(j, needs, 'e-core')).toBe('applied');
+    j.run();
+    return j;
+  };
+  const clock = (j: SimulatedJourney, pathway: Pathway, no = 1) =>
+    j.s.deadlines.find((d) => d.key === needAcknowledgementKey(pathway, no));
+  const acknowledge = (j: SimulatedJourney, referralId: string, eventId: string) =>
+    j.tell(j.facts.referralAcknowledged, {
+      referralId,
+      acknowledgedAt: j.now,
+      acknowledgedBy: 'housing duty team',
+      eventId,
+    });
+
+  it('starts a clock owed by the agency to the prison when a need referral is sent, met by its acknowledgement', () => {
+    const j = coreScreened(['ACCOMMODATION', 'HEALTH'], ['agency-a']);
+    expect(j.s.adopted).toContain(NEED_REFERRAL_CLOCKS_PATCH);
+    const sent = tryOf(j, 'ACCOMMODATION');
+    expect(clock(j, 'ACCOMMODATION')).toEqual({
+      key: 'needReferralAcknowledgement:ACCOMMODATION:1',
+      clock: 'referralAcknowledgement',
+      owedBy: 'agency:agency-a',
+      owedTo: 'prison:BAR',
+      startedAt: sent.sentAt,
+      dueAt: deadlineFor(j.ctx.policy, 'referralAcknowledgement', new Date(sent.sentAt!)).toISOString(),
+      status: 'OPEN',
+      note: "the ACCOMMODATION need's referral",
+    });
+    expect(clock(j, 'HEALTH')?.status).toBe('OPEN');
+    j.t += HOUR;
+    expect(acknowledge(j, sent.referralId, 'e-ack')).toBe('applied');
+    j.run();
+    expect(clock(j, 'ACCOMMODATION')).toMatchObject({ status: 'MET', metAt: j.now });
+    expect(clock(j, 'HEALTH')?.status).toBe('OPEN');
+  });
+
+  it('records a breach when the agency does not answer in time, met late when it does', () => {
+    const j = coreScreened(['ACCOMMODATION'], ['agency-a']);
+    const dueAt = Date.parse(clock(j, 'ACCOMMODATION')!.dueAt);
+    expect(j.p.clockWake()).toBe(dueAt);
+    j.t = dueAt;
+    j.run();
+    expect(clock(j, 'ACCOMMODATION')).toMatchObject({
+      status: 'BREACHED',
+      breachKey: 'breach:needReferralAcknowledgement:ACCOMMODATION:1',
+    });
+    j.t += DAY;
+    expect(acknowledge(j, tryOf(j, 'ACCOMMODATION').referralId, 'e-late')).toBe('applied');
+    j.run();
+    expect(clock(j, 'ACCOMMODATION')).toMatchObject({ status: 'MET_LATE', metAt: j.now });
+  });
+
+  it('counts a decision told before the acknowledgement as the agency having the referral', () => {
+    const j = coreScreened(['ACCOMMODATION']);
+    j.t += HOUR;
+    decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'DECLINED', 'e-d', 'full');
+    j.run();
+    expect(clock(j, 'ACCOMMODATION', 1)).toMatchObject({ status: 'MET', metAt: j.now });
+    // The need moved on: the next agency's referral has its own clock.
+    expect(clock(j, 'ACCOMMODATION', 2)).toMatchObject({ status: 'OPEN', owedBy: 'agency:housing-2' });
+  });
+
+  it('cancels the clock of a referral withdrawn unanswered, and keeps the breach of one overdue before it was withdrawn', () => {
+    // housing-1 declines; housing-2 is sent to; housing-1 reconsiders before housing-2 answers.
+    const j = coreScreened(['ACCOMMODATION']);
+    j.t += HOUR;
+    decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'DECLINED', 'e-d', 'full');
+    j.run();
+    j.t += HOUR;
+    decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'ACCEPTED', 'e-a');
+    j.run();
+    expect(tryOf(j, 'ACCOMMODATION', 1).withdrawnAt).toBeDefined();
+    expect(clock(j, 'ACCOMMODATION', 2)).toMatchObject({ status: 'CANCELLED', note: 'no longer applies' });
+
+    // The same, but housing-2 was already overdue when housing-1 took the need back.
+    const k = coreScreened(['ACCOMMODATION']);
+    k.t += HOUR;
+    decide(k, tryOf(k, 'ACCOMMODATION').referralId, 'DECLINED', 'e-d', 'full');
+    k.run();
+    const overdue = Date.parse(clock(k, 'ACCOMMODATION', 2)!.dueAt);
+    // The journey sleeps through the due instant (e.g. downtime): the facts arrive after it.
+    k.t = overdue + HOUR;
+    decide(k, tryOf(k, 'ACCOMMODATION').referralId, 'ACCEPTED', 'e-a');
+    k.run();
+    expect(tryOf(k, 'ACCOMMODATION', 1).withdrawnAt).toBeDefined();
+    expect(clock(k, 'ACCOMMODATION', 2)).toMatchObject({ status: 'BREACHED' });
+  });
+
+  it('closes with the case: an open clock is cancelled, a met one stays met', () => {
+    const j = coreScreened(['ACCOMMODATION', 'HEALTH'], ['agency-a']);
+    j.t += HOUR;
+    acknowledge(j, tryOf(j, 'HEALTH').referralId, 'e-ack');
+    j.run();
+    j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'c1' });
+    j.run();
+    expect(clock(j, 'ACCOMMODATION')).toMatchObject({
+      status: 'CANCELLED',
+      note: 'case closed (CONSENT_WITHDRAWN)',
+    });
+    expect(clock(j, 'HEALTH')?.status).toBe('MET');
+  });
+
+  it('is not run by a journey that did not adopt it (replayed on the branch before it)', () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1'], 40, [NEED_REFERRAL_CLOCKS_PATCH]);
+    expect(tryOf(j, 'ACCOMMODATION').sentAt).toBeDefined();
+    expect(j.s.adopted).not.toContain(NEED_REFERRAL_CLOCKS_PATCH);
+    expect(clock(j, 'ACCOMMODATION')).toBeUndefined();
   });
 });

@@ -152,6 +152,20 @@ export const POLICY_GAPS_PATCH = 'policy-gaps-1';
  */
 export const REFERRAL_PER_NEED_PATCH = 'referral-per-need-1';
 /**
+ * A clock for each need referral's acknowledgement (issue 9), as the justice social work referral
+ * has: due by the policy's `referralAcknowledgement` from when it was sent, owed by its agency to
+ * the prison, met by the acknowledgement (or, told out of order, the agency's first decision). A
+ * breach goes to the SLA ledger like any other. A referral the journey withdraws before it was
+ * acknowledged no longer wants the clock: cancelled, or a breach if it was overdue by then.
+ * Before it, an agency that never answered left the need `SENT` with nobody told. Adopted with
+ * the fixes (`adoptFixes`) by journeys that refer each need and adopted `planner-fixes-2`; kept
+ * in `s.adopted` (the deadline list is derived in queries too).
+ */
+export const NEED_REFERRAL_CLOCKS_PATCH = 'need-referral-clocks-1';
+/** The deadline key of a need's try `no` (1-based): its acknowledgement. */
+export const needAcknowledgementKey = (pathway: Pathway, no: number) =>
+  `needReferralAcknowledgement:${pathway}:${no}`;
+/**
  * The stages before release planning: a journey still in one adopts per-need referrals (its stage
  * is entered after adoption at the same planning, so a journey asleep until planning opens adopts).
  */
@@ -363,7 +377,17 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (!gapsFilled() && ask(POLICY_GAPS_PATCH)) (s.adopted ??= []).push(POLICY_GAPS_PATCH);
     if (fixed() && !goneByStays() && ask(MEETING_DAY_GONE_PATCH))
       (s.adopted ??= []).push(MEETING_DAY_GONE_PATCH);
+    if (fixed() && perNeed() && !needClocks() && ask(NEED_REFERRAL_CLOCKS_PATCH))
+      (s.adopted ??= []).push(NEED_REFERRAL_CLOCKS_PATCH);
   }
+  /** Whether each need referral's acknowledgement has a clock (`need-referral-clocks-1`). */
+  const needClocks = () => fixed() && (s.adopted?.includes(NEED_REFERRAL_CLOCKS_PATCH) ?? false);
+  /** The try a need acknowledgement deadline is about. */
+  const needTryOf = (key: string): NeedTry | undefined => {
+    const [kind, pathway, no] = key.split(':');
+    if (kind !== 'needReferralAcknowledgement') return undefined;
+    return s.needReferrals?.find((n) => n.pathway === pathway)?.tries[Number(no) - 1];
+  };
   /** Whether a meeting whose day has gone by stays at its prison when the person moves (`meeting-day-gone-1`). */
   const goneByStays = () => fixed() && (s.adopted?.includes(MEETING_DAY_GONE_PATCH) ?? false);
   /**
@@ -823,6 +847,27 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             : shortNotice('preReleaseMeeting'),
       });
     }
+    if (needClocks())
+      for (const n of s.needReferrals ?? [])
+        n.tries.forEach((t, i) => {
+          if (!t.sentAt) return;
+          // Told out of order, the agency's first decision says it had the referral.
+          const metAt =
+            t.acknowledgedAt ??
+            [...t.decisions].sort((a, b) => Date.parse(a.decidedAt) - Date.parse(b.decidedAt))[0]?.decidedAt;
+          // Withdrawn unanswered: not wanted any more (cancelled, or a breach if overdue by then).
+          if (t.withdrawnAt && metAt === undefined) return;
+          wanted.push({
+            key: needAcknowledgementKey(n.pathway, i + 1),
+            clock: 'referralAcknowledgement',
+            base: t.sentAt,
+            dueAt: due('referralAcknowledgement', new Date(t.sentAt)),
+            owedBy: `agency:${t.agencyId}`,
+            owedTo: prison(),
+            metAt,
+            note: `the ${n.pathway} need's referral`,
+          });
+        });
     if (released() && s.release && s.agencyId) {
       wanted.push({
         key: `firstAppointment:${s.release.eventId}`,
@@ -939,6 +984,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (s.release && released()) return Math.min(now(), followUpEnds());
       return -Infinity;
     }
+    const needTry = needTryOf(d.key);
+    if (needTry) return needTry.withdrawnAt ? at(needTry.withdrawnAt) : -Infinity;
     const custody = CUSTODY_CLOCKS.includes(d.clock as ClockName);
     if (custody && s.release && released()) return at(s.release.releasedAt);
     if (!custody && !released()) {
