@@ -125,6 +125,17 @@ describe('journey replay over recorded histories', () => {
         ),
       );
     };
+    /** The inputs (as JSON text) of every activity of `type` the history scheduled. */
+    const activityInputs = async (file: string, type: string): Promise<string[]> => {
+      const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
+      return (history.events ?? []).flatMap((e) => {
+        const scheduled = e.activityTaskScheduledEventAttributes;
+        if (scheduled?.activityType?.name !== type) return [];
+        return (scheduled.input?.payloads ?? []).map((p) =>
+          Buffer.from(p.data ?? new Uint8Array()).toString('utf8'),
+        );
+      });
+    };
     /** The patches a run's carried state says were adopted in an earlier run (`s.adopted`). */
     const adoptedBefore = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
@@ -178,12 +189,21 @@ describe('journey replay over recorded histories', () => {
           markers.includes(REFERRAL_PER_NEED_PATCH) ||
             (await adoptedBefore(file)).includes(REFERRAL_PER_NEED_PATCH),
         ]).toEqual([file, true]);
-      if (file.includes('.need-referral-clocks.'))
+      if (file.includes('.need-referral-clocks.')) {
         expect([
           file,
           markers.includes(NEED_REFERRAL_CLOCKS_PATCH) ||
             (await adoptedBefore(file)).includes(NEED_REFERRAL_CLOCKS_PATCH),
         ]).toEqual([file, true]);
+        // The branch itself: a breach of a need referral's clock recorded (the marker alone is
+        // recorded at the first planning, before any referral).
+        expect([
+          file,
+          (await activityInputs(file, 'recordSlaBreach')).some((i) =>
+            i.includes('needReferralAcknowledgement:'),
+          ),
+        ]).toEqual([file, true]);
+      }
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);
       } else {

@@ -105,6 +105,11 @@ export interface JourneyState {
    * none adopted.
    */
   adopted?: string[];
+  /**
+   * When this journey adopted `need-referral-clocks-1`: only need referrals sent since have a
+   * clock (one sent before is not charged a deadline nobody was running).
+   */
+  needClocksFrom?: string;
 }
 
 export interface Request {

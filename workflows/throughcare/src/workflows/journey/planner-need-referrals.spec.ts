@@ -4,6 +4,7 @@ import { NEED_GAP_RETRY_MS } from './outcomes';
 import {
   DECLINE_COOL_OFF_MS,
   MAX_DECLINES_PER_NEED,
+  iso,
   NEED_REFERRAL_CLOCKS_PATCH,
   needAcknowledgementKey,
   REFERRAL_PER_NEED_PATCH,
@@ -943,6 +944,73 @@ describe('need referral acknowledgement clocks (need-referral-clocks-1)', () => 
     k.run();
     expect(tryOf(k, 'ACCOMMODATION', 1).withdrawnAt).toBeDefined();
     expect(clock(k, 'ACCOMMODATION', 2)).toMatchObject({ status: 'BREACHED' });
+  });
+
+  it('stops waiting when another agency takes the need on, not when the withdrawal that follows gets through; an answer after that changes nothing', () => {
+    const j = coreScreened(['ACCOMMODATION']);
+    j.t += HOUR;
+    decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'DECLINED', 'e-d', 'full');
+    j.run();
+    const due = Date.parse(clock(j, 'ACCOMMODATION', 2)!.dueAt);
+    // housing-1 takes the need back before housing-2's due instant; the withdrawal of housing-2's
+    // referral fails (the referral service is down) and waits on an operator past that instant.
+    j.failing = (a) => a.kind === 'withdrawNeedReferral';
+    j.t += HOUR;
+    decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'ACCEPTED', 'e-a');
+    j.run();
+    expect(j.p.openAttention('need:ACCOMMODATION:superseded:2')).toBeDefined();
+    j.t = due + DAY;
+    j.run();
+    expect(tryOf(j, 'ACCOMMODATION', 1).withdrawnAt).toBeUndefined();
+    expect(clock(j, 'ACCOMMODATION', 2)).toMatchObject({ status: 'CANCELLED', note: 'no longer applies' });
+    // housing-2's decline, dated after the journey stopped waiting on it, does not reopen the clock.
+    decide(j, tryOf(j, 'ACCOMMODATION', 1).referralId, 'DECLINED', 'e-d2', 'crossed in the post');
+    j.run();
+    expect(clock(j, 'ACCOMMODATION', 2)).toMatchObject({ status: 'CANCELLED' });
+    expect(clock(j, 'ACCOMMODATION', 2)!.metAt).toBeUndefined();
+  });
+
+  it('is met by the earlier of the acknowledgement and the first decision, whichever was told first', () => {
+    const j = coreScreened(['ACCOMMODATION']);
+    const sent = tryOf(j, 'ACCOMMODATION');
+    const due = Date.parse(clock(j, 'ACCOMMODATION')!.dueAt);
+    // Both told after the due instant: an acceptance dated after it, an acknowledgement dated before.
+    j.t = due + DAY;
+    decide(j, sent.referralId, 'ACCEPTED', 'e-a');
+    const acknowledgedAt = iso(due - HOUR);
+    j.tell(j.facts.referralAcknowledged, {
+      referralId: sent.referralId,
+      acknowledgedAt,
+      acknowledgedBy: 'housing duty team',
+      eventId: 'e-ack',
+    });
+    j.run();
+    expect(clock(j, 'ACCOMMODATION')).toMatchObject({ status: 'MET', metAt: acknowledgedAt });
+  });
+
+  it('charges no clock to a referral sent before the journey adopted the clocks, only to those sent since', () => {
+    const refused: string[] = [NEED_REFERRAL_CLOCKS_PATCH];
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 40), refused);
+    j.eligible = ['housing-1', 'housing-2'];
+    j.run();
+    j.t = received + DAY;
+    tellCoreScreen(j, ['ACCOMMODATION'], 'e-core');
+    j.run();
+    expect(tryOf(j, 'ACCOMMODATION').sentAt).toBeDefined();
+    // Deployed a week later, long after the first referral's due instant.
+    refused.length = 0;
+    j.t += 7 * DAY;
+    j.run();
+    expect(j.s.adopted).toContain(NEED_REFERRAL_CLOCKS_PATCH);
+    expect(j.s.needClocksFrom).toBe(j.now);
+    expect(clock(j, 'ACCOMMODATION', 1)).toBeUndefined();
+    // A decline moves the need on: the next referral, sent since, has its clock.
+    decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'DECLINED', 'e-d', 'full');
+    j.run();
+    expect(clock(j, 'ACCOMMODATION', 2)).toMatchObject({ status: 'OPEN', owedBy: 'agency:housing-2' });
+    expect(j.s.deadlines.filter((d) => d.status === 'BREACHED' && d.key.startsWith('needReferral'))).toEqual(
+      [],
+    );
   });
 
   it('closes with the case: an open clock is cancelled, a met one stays met', () => {

@@ -377,17 +377,47 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (!gapsFilled() && ask(POLICY_GAPS_PATCH)) (s.adopted ??= []).push(POLICY_GAPS_PATCH);
     if (fixed() && !goneByStays() && ask(MEETING_DAY_GONE_PATCH))
       (s.adopted ??= []).push(MEETING_DAY_GONE_PATCH);
-    if (fixed() && perNeed() && !needClocks() && ask(NEED_REFERRAL_CLOCKS_PATCH))
+    if (fixed() && perNeed() && !needClocks() && ask(NEED_REFERRAL_CLOCKS_PATCH)) {
       (s.adopted ??= []).push(NEED_REFERRAL_CLOCKS_PATCH);
+      s.needClocksFrom = iso(now());
+    }
   }
   /** Whether each need referral's acknowledgement has a clock (`need-referral-clocks-1`). */
   const needClocks = () => fixed() && (s.adopted?.includes(NEED_REFERRAL_CLOCKS_PATCH) ?? false);
-  /** The try a need acknowledgement deadline is about. */
-  const needTryOf = (key: string): NeedTry | undefined => {
+  /** A need acknowledgement deadline's need and try; undefined for any other deadline. */
+  const needClockOf = (key: string): { n: NeedReferral; t: NeedTry } | undefined | 'unknown' => {
     const [kind, pathway, no] = key.split(':');
     if (kind !== 'needReferralAcknowledgement') return undefined;
-    return s.needReferrals?.find((n) => n.pathway === pathway)?.tries[Number(no) - 1];
+    const n = s.needReferrals?.find((x) => x.pathway === pathway);
+    const t = n?.tries[Number(no) - 1];
+    return n && t ? { n, t } : 'unknown';
   };
+  /**
+   * When the journey stopped waiting on a need try's answer: when another agency took the need
+   * on (the decision's instant, not when the withdrawal that follows completed), else when the
+   * journey withdrew it; undefined while it still waits.
+   */
+  function needTryStoppedAt(n: NeedReferral, t: NeedTry): string | undefined {
+    const holder = holderOf(n);
+    if (holder && holder.t !== t && takesOn(holder.t) && !takesOn(t)) {
+      const tookOn = latestDecision(holder.t)!.decidedAt;
+      return t.withdrawnAt && Date.parse(t.withdrawnAt) < Date.parse(tookOn) ? t.withdrawnAt : tookOn;
+    }
+    return t.withdrawnAt;
+  }
+  /**
+   * When the agency showed it had a need try: the earlier of its acknowledgement and its first
+   * decision (as the referral service counts it), if by the time the journey stopped waiting.
+   */
+  function needTryAnsweredAt(n: NeedReferral, t: NeedTry): string | undefined {
+    const answers = [t.acknowledgedAt, ...t.decisions.map((d) => d.decidedAt)].filter(
+      (a): a is string => a !== undefined,
+    );
+    if (answers.length === 0) return undefined;
+    const first = answers.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a));
+    const stopped = needTryStoppedAt(n, t);
+    return stopped === undefined || Date.parse(first) <= Date.parse(stopped) ? first : undefined;
+  }
   /** Whether a meeting whose day has gone by stays at its prison when the person moves (`meeting-day-gone-1`). */
   const goneByStays = () => fixed() && (s.adopted?.includes(MEETING_DAY_GONE_PATCH) ?? false);
   /**
@@ -850,13 +880,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (needClocks())
       for (const n of s.needReferrals ?? [])
         n.tries.forEach((t, i) => {
-          if (!t.sentAt) return;
-          // Told out of order, the agency's first decision says it had the referral.
-          const metAt =
-            t.acknowledgedAt ??
-            [...t.decisions].sort((a, b) => Date.parse(a.decidedAt) - Date.parse(b.decidedAt))[0]?.decidedAt;
-          // Withdrawn unanswered: not wanted any more (cancelled, or a breach if overdue by then).
-          if (t.withdrawnAt && metAt === undefined) return;
+          // Sent since the clocks were adopted: one sent before is not charged a deadline nobody ran.
+          if (!t.sentAt || Date.parse(t.sentAt) < Date.parse(s.needClocksFrom ?? t.sentAt)) return;
+          const metAt = needTryAnsweredAt(n, t);
+          // No longer waited on, unanswered: not wanted (cancelled, or a breach if overdue by then).
+          if (metAt === undefined && needTryStoppedAt(n, t) !== undefined) return;
           wanted.push({
             key: needAcknowledgementKey(n.pathway, i + 1),
             clock: 'referralAcknowledgement',
@@ -984,8 +1012,12 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (s.release && released()) return Math.min(now(), followUpEnds());
       return -Infinity;
     }
-    const needTry = needTryOf(d.key);
-    if (needTry) return needTry.withdrawnAt ? at(needTry.withdrawnAt) : -Infinity;
+    const need = needClockOf(d.key);
+    if (need === 'unknown') return -Infinity;
+    if (need) {
+      const stopped = needTryStoppedAt(need.n, need.t);
+      return stopped === undefined ? -Infinity : at(stopped);
+    }
     const custody = CUSTODY_CLOCKS.includes(d.clock as ClockName);
     if (custody && s.release && released()) return at(s.release.releasedAt);
     if (!custody && !released()) {
