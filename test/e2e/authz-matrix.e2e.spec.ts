@@ -381,6 +381,25 @@ const POLICY: Policy[] = [
       },
     }),
   },
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/appointments/{id}/schedule',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    // Before attendance (an attended appointment takes no new time); the second role's is a repeat.
+    writeOrder: 65,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/appointments/${pick(f, c, (s) => s.appointmentId, missingUuid)}/schedule`,
+      body: {
+        startsAt: new Date(Date.parse(stamp()) + 2 * 86_400_000).toISOString(),
+        placeKind: 'AGENCY_OFFICE',
+        place: 'Justice Social Work office, room 3',
+        scheduledBy: 'Justice Social Work duty team',
+      },
+    }),
+  },
   // ── liberation: prison staff, scoped to where the person is held (or was released from) ──
   {
     app: 'liberation',

@@ -60,6 +60,17 @@ export const AgencyKind = z.enum([
 ]);
 export type AgencyKind = z.infer<typeof AgencyKind>;
 
+/** Where an agency sees the person: its office, their home, in custody (a legal visit), or remotely. */
+export const AppointmentPlaceKind = z.enum([
+  'AGENCY_OFFICE',
+  'HOME_VISIT',
+  'CUSTODY',
+  'PHONE',
+  'VIDEO',
+  'OTHER',
+]);
+export type AppointmentPlaceKind = z.infer<typeof AppointmentPlaceKind>;
+
 /** Establishment codes: SPS / HMPPS style short upper-case codes (e.g. "BAR", "LEI"). */
 export const EstablishmentCode = z
   .string()

@@ -5,6 +5,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TaskQueues } from '@throughcare/contracts';
 import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
 import { createReferralActivities } from './activities/referral.activities';
+import { AppointmentSchedule } from './appointments/appointment-schedule.entity';
 import { Appointment } from './appointments/appointment.entity';
 import { AppointmentsModule } from './appointments/appointments.module';
 import { AppointmentsService } from './appointments/appointments.service';
@@ -31,7 +32,7 @@ export class AppModule {
             url: config.DATABASE_URL,
             app: appDatabaseFrom(config),
             schema: REFERRAL_SCHEMA,
-            entities: [Referral, ReferralOutcome, Appointment, AgencyNotification],
+            entities: [Referral, ReferralOutcome, Appointment, AppointmentSchedule, AgencyNotification],
             migrations: referralMigrations,
           },
           natsUrl: config.NATS_URL,

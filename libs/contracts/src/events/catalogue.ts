@@ -10,6 +10,7 @@ import {
   ReferralDecision,
   ReturnToCustodyReason,
   ReversibleMovement,
+  AppointmentPlaceKind,
   EstablishmentCode,
   IsoDate,
   IsoInstant,
@@ -409,6 +410,27 @@ export const AppointmentCancelledV1 = eventSchema(
 );
 export type AppointmentCancelledV1 = z.infer<typeof AppointmentCancelledV1>;
 
+/**
+ * The agency set (or moved) when and where it will see the person. The place itself stays in the
+ * referral service (an address is personal data); the bus carries its kind.
+ */
+export const AppointmentScheduledV1 = eventSchema(
+  'referral.appointment.scheduled',
+  1,
+  z.object({
+    appointmentId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    startsAt: IsoInstant,
+    durationMinutes: z.number().int().min(5).max(480).optional(),
+    placeKind: AppointmentPlaceKind,
+    /** Moved from an earlier time or place (then `reason` says why). */
+    rescheduled: z.boolean(),
+    reason: z.string().min(1).max(500).optional(),
+  }),
+);
+export type AppointmentScheduledV1 = z.infer<typeof AppointmentScheduledV1>;
+
 /** An agency was told of a change in the plan: every subject (v1 carried only liberation-date changes). */
 export const AgencyNotifiedV2 = eventSchema(
   'referral.agency.notified',
@@ -473,6 +495,7 @@ export const EventCatalogue = {
   'referral.referral.outcome-recorded@1': ReferralOutcomeRecordedV1,
   'referral.referral.withdrawn@1': ReferralWithdrawnV1,
   'referral.appointment.cancelled@1': AppointmentCancelledV1,
+  'referral.appointment.scheduled@1': AppointmentScheduledV1,
   'throughcare.case.close-requested@1': CaseCloseRequestedV1,
 } as const;
 export type KnownEventKey = keyof typeof EventCatalogue;

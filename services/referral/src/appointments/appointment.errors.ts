@@ -36,24 +36,45 @@ export class AttendanceAlreadyRecordedError extends ConflictError {
   }
 }
 
-/** Attendance for an appointment that was cancelled: it did not take place. */
+/** Attendance for (or a new time for) an appointment that was cancelled: it does not take place. */
 export class AppointmentCancelledError extends ConflictError {
-  constructor(id: string, cancelledAt: Date, reason: string) {
+  constructor(id: string, cancelledAt: Date, reason: string, refused = 'attendance cannot be recorded') {
     super(
-      `appointment ${id} was cancelled at ${cancelledAt.toISOString()} (${reason}); attendance cannot be recorded`,
+      `appointment ${id} was cancelled at ${cancelledAt.toISOString()} (${reason}); ${refused}`,
       'APPOINTMENT_CANCELLED',
       { details: { cancelledAt: cancelledAt.toISOString(), reason } },
     );
   }
 }
 
-/** A cancellation of an appointment whose attendance is on record: it already took place (or was missed). */
+/** A cancellation (or a new time) of an appointment whose attendance is on record: it already took place (or was missed). */
 export class AppointmentAttendanceOnRecordError extends ConflictError {
-  constructor(id: string, attendance: string, attendedAt: Date) {
+  constructor(id: string, attendance: string, attendedAt: Date, refused = 'it cannot be cancelled') {
     super(
-      `appointment ${id} already has attendance ${attendance} at ${attendedAt.toISOString()}; it cannot be cancelled`,
+      `appointment ${id} already has attendance ${attendance} at ${attendedAt.toISOString()}; ${refused}`,
       'ATTENDANCE_ALREADY_RECORDED',
       { details: { attendance, attendedAt: attendedAt.toISOString() } },
+    );
+  }
+}
+
+/** A time set for an appointment that has already gone by (beyond the tolerated clock skew). */
+export class StartsInPastError extends DomainError {
+  constructor(startsAt: Date) {
+    super('STARTS_IN_PAST', 'RULE_VIOLATED', `startsAt ${startsAt.toISOString()} has gone by`, {
+      details: { field: 'startsAt' },
+    });
+  }
+}
+
+/** Moving an appointment that has a time and place says why (the person and the prison read it). */
+export class RescheduleReasonRequiredError extends DomainError {
+  constructor(current: { startsAt: Date; place: string }) {
+    super(
+      'RESCHEDULE_REASON_REQUIRED',
+      'RULE_VIOLATED',
+      `the appointment is set for ${current.startsAt.toISOString()}: moving it needs a reason`,
+      { details: { field: 'reason' } },
     );
   }
 }

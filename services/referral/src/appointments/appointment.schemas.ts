@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { Attendance, IsoInstant, type Attendance as AttendanceValue } from '@throughcare/contracts';
+import {
+  AppointmentPlaceKind,
+  Attendance,
+  IsoInstant,
+  type AppointmentPlaceKind as AppointmentPlaceKindValue,
+  type Attendance as AttendanceValue,
+} from '@throughcare/contracts';
 import { PersonIdSchema } from '../referrals/referral.schemas';
 
 // HTTP and activity DTOs (see referral.schemas.ts for why every schema ends in `Schema`).
@@ -53,6 +59,37 @@ export type ListAppointmentsQuery = z.output<typeof ListAppointmentsQuerySchema>
 
 export const AppointmentIdSchema = z.uuid();
 
+export const AppointmentPlaceKindSchema = AppointmentPlaceKind;
+export type { AppointmentPlaceKindValue as AppointmentPlaceKind };
+
+export const ScheduleAppointmentBodySchema = z
+  .object({
+    startsAt: IsoInstant.describe('When the appointment starts; not in the past'),
+    durationMinutes: z.number().int().min(5).max(480).optional(),
+    placeKind: AppointmentPlaceKindSchema,
+    place: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .describe('The office, the prison and room, the address of a home visit, or how to join a call'),
+    scheduledBy: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .describe('The role or team setting it, never a named person'),
+    reason: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .describe('Why it moves: required when the appointment already has a time and place'),
+  })
+  .strict();
+export type ScheduleAppointmentBody = z.output<typeof ScheduleAppointmentBodySchema>;
+
 export const RecordAttendanceBodySchema = z
   .object({
     attendance: Attendance,
@@ -88,6 +125,19 @@ export interface AttendanceView {
   recordedBy: string;
 }
 
+export interface ScheduleView {
+  startsAt: string;
+  durationMinutes: number | null;
+  placeKind: AppointmentPlaceKind;
+  place: string;
+  /** Null for the first time and place set; why it moved, for each later one. */
+  reason: string | null;
+  scheduledAt: string;
+  scheduledBy: string;
+  /** Whether it starts by the appointment's dueBy (the journey's clock). */
+  withinDueBy: boolean;
+}
+
 export interface CancellationView {
   cancelledAt: string;
   reason: string;
@@ -105,4 +155,8 @@ export interface AppointmentView {
   attendance: AttendanceView | null;
   /** Null unless the appointment was cancelled (then no attendance can be recorded). */
   cancellation: CancellationView | null;
+  /** When and where, as the agency last set it; null until it does. */
+  schedule: ScheduleView | null;
+  /** Every time and place set, in order (the last is `schedule`). */
+  schedules: ScheduleView[];
 }

@@ -1,5 +1,11 @@
+import type { AppointmentSchedule } from './appointment-schedule.entity';
 import type { Appointment } from './appointment.entity';
-import type { AppointmentStatus, AppointmentView, RecordAttendanceBody } from './appointment.schemas';
+import type {
+  AppointmentStatus,
+  AppointmentView,
+  RecordAttendanceBody,
+  ScheduleView,
+} from './appointment.schemas';
 
 export function appointmentStatus(
   appointment: Pick<Appointment, 'attendance' | 'cancelledAt'>,
@@ -24,7 +30,25 @@ export function sameOutcome(appointment: Appointment, body: RecordAttendanceBody
   );
 }
 
-export function toAppointmentView(appointment: Appointment): AppointmentView {
+function toScheduleView(appointment: Appointment, schedule: AppointmentSchedule): ScheduleView {
+  return {
+    startsAt: schedule.startsAt.toISOString(),
+    durationMinutes: schedule.durationMinutes,
+    placeKind: schedule.placeKind,
+    place: schedule.place,
+    reason: schedule.reason,
+    scheduledAt: schedule.scheduledAt.toISOString(),
+    scheduledBy: schedule.scheduledBy,
+    withinDueBy: schedule.startsAt <= appointment.dueBy,
+  };
+}
+
+/** `schedules`: this appointment's, in recording order (`loadSchedules`). */
+export function toAppointmentView(
+  appointment: Appointment,
+  schedules: AppointmentSchedule[] = [],
+): AppointmentView {
+  const views = schedules.map((s) => toScheduleView(appointment, s));
   const { attendance, attendedAt, attendanceRecordedAt, attendanceRecordedBy } = appointment;
   return {
     id: appointment.id,
@@ -49,5 +73,7 @@ export function toAppointmentView(appointment: Appointment): AppointmentView {
       appointment.cancelledAt && appointment.cancellationReason
         ? { cancelledAt: appointment.cancelledAt.toISOString(), reason: appointment.cancellationReason }
         : null,
+    schedule: views[views.length - 1] ?? null,
+    schedules: views,
   };
 }

@@ -9,11 +9,19 @@ import {
   AppointmentIdSchema,
   ListAppointmentsQuerySchema,
   RecordAttendanceBodySchema,
+  ScheduleAppointmentBodySchema,
   type AppointmentView,
   type ListAppointmentsQuery,
   type RecordAttendanceBody,
+  type ScheduleAppointmentBody,
 } from './appointment.schemas';
 import { AppointmentsService } from './appointments.service';
+
+/** The person an appointment route concerns: from its answer, else looked up (a refusal has no answer). */
+const appointmentSubject = from.first(
+  from.result('personId'),
+  from.lookup('SELECT person_id AS value FROM referral.appointment WHERE id = $1', 'id'),
+);
 
 @ApiTags('appointments')
 @AgencyScoped()
@@ -46,10 +54,7 @@ export class AppointmentsController {
     kind: 'read',
     objectType: 'appointment',
     objectId: from.param('id'),
-    subject: from.first(
-      from.result('personId'),
-      from.lookup('SELECT person_id AS value FROM referral.appointment WHERE id = $1', 'id'),
-    ),
+    subject: appointmentSubject,
   })
   @Get(':id')
   @ApiOperation({ summary: 'One appointment of the calling agency' })
@@ -67,10 +72,7 @@ export class AppointmentsController {
     kind: 'change',
     objectType: 'appointment',
     objectId: from.param('id'),
-    subject: from.first(
-      from.result('personId'),
-      from.lookup('SELECT person_id AS value FROM referral.appointment WHERE id = $1', 'id'),
-    ),
+    subject: appointmentSubject,
   })
   @Post(':id/attendance')
   @ApiOperation({ summary: 'Record attendance (once; repeating the same outcome returns the record)' })
@@ -103,6 +105,47 @@ export class AppointmentsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AppointmentView> {
     const outcome = await this.appointments.recordAttendance(agencyId, id, body, correlationId);
+    void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
+    return outcome.appointment;
+  }
+
+  @Audited({
+    action: 'appointment.schedule',
+    kind: 'change',
+    objectType: 'appointment',
+    objectId: from.param('id'),
+    subject: appointmentSubject,
+  })
+  @Post(':id/schedule')
+  @ApiOperation({
+    summary:
+      'Set when and where the agency will see the person, or move it (with a reason); the appointment keeps every time and place set',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody(apiBodyFromZod(ScheduleAppointmentBodySchema))
+  @ApiResponse({ status: 201, description: 'Set; referral.appointment.scheduled emitted; the appointment' })
+  @ApiResponse({
+    status: 200,
+    description: 'The same time and place as the current schedule: the appointment, nothing emitted',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: 'No such appointment for this agency (problem+json)' })
+  @ApiResponse({
+    status: 409,
+    description: 'APPOINTMENT_CANCELLED, or ATTENDANCE_ALREADY_RECORDED: it takes no new time (problem+json)',
+  })
+  @ApiResponse({
+    status: 422,
+    description: 'STARTS_IN_PAST, or RESCHEDULE_REASON_REQUIRED to move one already set (problem+json)',
+  })
+  async schedule(
+    @CallingAgency() agencyId: string,
+    @CorrelationId() correlationId: string,
+    @Param('id', new ZodValidationPipe(AppointmentIdSchema, 'id')) id: string,
+    @Body(new ZodValidationPipe(ScheduleAppointmentBodySchema, 'body')) body: ScheduleAppointmentBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AppointmentView> {
+    const outcome = await this.appointments.schedule(agencyId, id, body, correlationId);
     void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
     return outcome.appointment;
   }

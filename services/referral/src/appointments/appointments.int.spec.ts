@@ -58,6 +58,8 @@ describe('appointments API, scoped to the calling agency (real Postgres, NATS, T
       status: 'AWAITING_ATTENDANCE',
       attendance: null,
       cancellation: null,
+      schedule: null,
+      schedules: [],
     });
 
     const other = anAgencyId();

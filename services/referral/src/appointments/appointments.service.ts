@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, In, Repository, type EntityManager } from 'typeorm';
 import type {
   AppointmentAttendanceRecordedV1,
   AppointmentBookedV1,
   AppointmentCancelledV1,
+  AppointmentScheduledV1,
 } from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { personReferenceOf } from '../events/person-reference';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
 import { CLOCK_SKEW_MS } from '../referrals/referral.state';
+import { AppointmentSchedule } from './appointment-schedule.entity';
 import { Appointment } from './appointment.entity';
 import {
   AppointmentAttendanceOnRecordError,
@@ -19,6 +21,8 @@ import {
   AttendanceAlreadyRecordedError,
   AttendedBeforeBookedError,
   AttendedInFutureError,
+  RescheduleReasonRequiredError,
+  StartsInPastError,
 } from './appointment.errors';
 import type {
   AppointmentView,
@@ -26,12 +30,13 @@ import type {
   CancelAppointmentInput,
   ListAppointmentsQuery,
   RecordAttendanceBody,
+  ScheduleAppointmentBody,
 } from './appointment.schemas';
 import { sameOutcome, toAppointmentView } from './appointment.state';
 
-export interface AttendanceOutcome {
+export interface AppointmentWrite {
   appointment: AppointmentView;
-  /** False when the same outcome was already on record: nothing changed, no event. */
+  /** False for a repeat (the same outcome, or the same time and place, already on record): nothing changed, no event. */
   recorded: boolean;
 }
 
@@ -101,11 +106,7 @@ export class AppointmentsService {
       `cancelAppointment:${input.idempotencyKey}`,
       async (tx) => {
         const repository = tx.getRepository(Appointment);
-        const appointment = await repository.findOne({
-          where: { id: input.appointmentId },
-          lock: { mode: 'pessimistic_write' },
-        });
-        if (!appointment) throw new AppointmentNotFoundError(input.appointmentId);
+        const appointment = await locked(tx, { id: input.appointmentId });
         if (appointment.cancelledAt) return { cancelled: false };
         if (appointment.attendance !== null && appointment.attendedAt)
           throw new AppointmentAttendanceOnRecordError(
@@ -146,13 +147,104 @@ export class AppointmentsService {
       qb.andWhere('(a.due_by, a.id) > (:at::timestamptz, :id::uuid)', after);
     }
     const rows = await qb.getMany();
-    return toPage(rows, query.limit, toAppointmentView, (a) => ({ at: a.dueBy, id: a.id }));
+    const schedules = await loadSchedules(
+      this.dataSource.manager,
+      rows.map((a) => a.id),
+    );
+    return toPage(
+      rows,
+      query.limit,
+      (a) => toAppointmentView(a, schedules.get(a.id)),
+      (a) => ({ at: a.dueBy, id: a.id }),
+    );
   }
 
   async get(agencyId: string, id: string): Promise<AppointmentView> {
     const appointment = await this.appointments.findOneBy({ id, agencyId });
     if (!appointment) throw new AppointmentNotFoundError(id);
-    return toAppointmentView(appointment);
+    return viewOf(this.dataSource.manager, appointment);
+  }
+
+  /**
+   * Sets when and where the agency will see the person, or moves it (with a reason), as a fact of
+   * its own with `referral.appointment.scheduled`, in one transaction under the appointment's row
+   * lock. The same time and place as the current schedule is a repeat: answered as it stands, no
+   * event. A cancelled appointment, or one whose attendance is on record, takes no new time.
+   */
+  schedule(
+    agencyId: string,
+    id: string,
+    body: ScheduleAppointmentBody,
+    correlationId: string,
+    now = new Date(),
+  ): Promise<AppointmentWrite> {
+    return this.dataSource.transaction(async (tx) => {
+      const appointment = await locked(tx, { id, agencyId });
+      const refused = 'it cannot be set for a time';
+      if (appointment.cancelledAt && appointment.cancellationReason)
+        throw new AppointmentCancelledError(
+          id,
+          appointment.cancelledAt,
+          appointment.cancellationReason,
+          refused,
+        );
+      if (appointment.attendance !== null && appointment.attendedAt)
+        throw new AppointmentAttendanceOnRecordError(
+          id,
+          appointment.attendance,
+          appointment.attendedAt,
+          refused,
+        );
+
+      const startsAt = new Date(body.startsAt);
+      const schedules = (await loadSchedules(tx, [id])).get(id) ?? [];
+      const current = schedules[schedules.length - 1];
+      const durationMinutes = body.durationMinutes ?? null;
+      if (
+        current &&
+        current.startsAt.getTime() === startsAt.getTime() &&
+        current.durationMinutes === durationMinutes &&
+        current.placeKind === body.placeKind &&
+        current.place === body.place
+      )
+        return { appointment: toAppointmentView(appointment, schedules), recorded: false };
+      if (startsAt.getTime() < now.getTime() - CLOCK_SKEW_MS) throw new StartsInPastError(startsAt);
+      if (current && !body.reason) throw new RescheduleReasonRequiredError(current);
+
+      const schedule = tx.getRepository(AppointmentSchedule).create({
+        id: randomUUID(),
+        appointmentId: id,
+        startsAt,
+        durationMinutes,
+        placeKind: body.placeKind,
+        place: body.place,
+        reason: current ? body.reason! : (body.reason ?? null),
+        scheduledAt: now,
+        scheduledBy: body.scheduledBy,
+        correlationId,
+      });
+      await tx.getRepository(AppointmentSchedule).insert(schedule);
+      const event: AppointmentScheduledV1 = {
+        eventType: 'referral.appointment.scheduled',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: now.toISOString(),
+        correlationId,
+        personReference: personReferenceOf(appointment.personId),
+        data: {
+          appointmentId: id,
+          episode: appointment.episode,
+          agencyId: appointment.agencyId,
+          startsAt: startsAt.toISOString(),
+          ...(durationMinutes === null ? {} : { durationMinutes }),
+          placeKind: body.placeKind,
+          rescheduled: current !== undefined,
+          ...(current && body.reason ? { reason: body.reason } : {}),
+        },
+      };
+      await enqueueEvent(tx, event);
+      return { appointment: await viewOf(tx, appointment), recorded: true };
+    });
   }
 
   /**
@@ -165,19 +257,15 @@ export class AppointmentsService {
     body: RecordAttendanceBody,
     correlationId: string,
     now = new Date(),
-  ): Promise<AttendanceOutcome> {
+  ): Promise<AppointmentWrite> {
     return this.dataSource.transaction(async (tx) => {
       const repository = tx.getRepository(Appointment);
-      const appointment = await repository.findOne({
-        where: { id, agencyId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!appointment) throw new AppointmentNotFoundError(id);
+      const appointment = await locked(tx, { id, agencyId });
       if (appointment.cancelledAt && appointment.cancellationReason)
         throw new AppointmentCancelledError(id, appointment.cancelledAt, appointment.cancellationReason);
       if (appointment.attendance !== null) {
         if (sameOutcome(appointment, body))
-          return { appointment: toAppointmentView(appointment), recorded: false };
+          return { appointment: await viewOf(tx, appointment), recorded: false };
         throw new AttendanceAlreadyRecordedError(id, {
           attendance: appointment.attendance,
           attendedAt: appointment.attendedAt!.toISOString(),
@@ -215,7 +303,42 @@ export class AppointmentsService {
         },
       };
       await enqueueEvent(tx, event);
-      return { appointment: toAppointmentView(appointment), recorded: true };
+      return { appointment: await viewOf(tx, appointment), recorded: true };
     });
   }
+}
+
+/** The appointment (the agency's own, when `agencyId` is given) under a row lock, else APPOINTMENT_NOT_FOUND. */
+async function locked(
+  manager: EntityManager,
+  where: { id: string; agencyId?: string },
+): Promise<Appointment> {
+  const appointment = await manager
+    .getRepository(Appointment)
+    .findOne({ where, lock: { mode: 'pessimistic_write' } });
+  if (!appointment) throw new AppointmentNotFoundError(where.id);
+  return appointment;
+}
+
+/** Each appointment's schedules, in recording order. */
+async function loadSchedules(
+  manager: EntityManager,
+  appointmentIds: string[],
+): Promise<Map<string, AppointmentSchedule[]>> {
+  const byAppointment = new Map<string, AppointmentSchedule[]>();
+  if (appointmentIds.length === 0) return byAppointment;
+  const schedules = await manager.getRepository(AppointmentSchedule).find({
+    where: { appointmentId: In(appointmentIds) },
+    order: { sequence: 'ASC' },
+  });
+  for (const schedule of schedules) {
+    const list = byAppointment.get(schedule.appointmentId) ?? [];
+    list.push(schedule);
+    byAppointment.set(schedule.appointmentId, list);
+  }
+  return byAppointment;
+}
+
+async function viewOf(manager: EntityManager, appointment: Appointment): Promise<AppointmentView> {
+  return toAppointmentView(appointment, (await loadSchedules(manager, [appointment.id])).get(appointment.id));
 }

@@ -8,6 +8,8 @@ import { AppointmentPurposeAndCancellation1700000000500 } from './1700000000500-
 import { ReferralWithdrawalAndOutcomes1700000000600 } from './1700000000600-referral-withdrawal-and-outcomes';
 import { RowLevelSecurity1700000000700 } from './1700000000700-row-level-security';
 import { ReferralStatus1700000000800 } from './1700000000800-referral-status';
+import { AppointmentSchedule1700000000900 } from './1700000000900-appointment-schedule';
+import { REFERRAL_PROTECTED_TABLES } from './1700000000700-row-level-security';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -20,4 +22,8 @@ export const referralMigrations = [
   ReferralWithdrawalAndOutcomes1700000000600,
   RowLevelSecurity1700000000700,
   ReferralStatus1700000000800,
+  AppointmentSchedule1700000000900,
 ];
+
+/** Every table under row-level security today (700's, and the schedules of 900). */
+export const PROTECTED_TABLES = [...REFERRAL_PROTECTED_TABLES, 'appointment_schedule'] as const;

@@ -111,7 +111,8 @@ describe('referral migrations (real Postgres)', () => {
     }
     await before.destroy();
 
-    const after = await open(referralMigrations);
+    // Up to the migration under test (1700000000800).
+    const after = await open(referralMigrations.slice(0, 9));
     try {
       for (const c of cases) {
         const id = ids.get(c.name)!;
@@ -145,6 +146,24 @@ describe('referral migrations (real Postgres)', () => {
             WHERE table_schema = 'referral' AND table_name = 'referral' AND column_name = 'status'`,
         ),
       ).toEqual([{ columns: 0 }]);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('adds appointment schedules under row-level security, and reverts', async () => {
+    const after = await open(referralMigrations);
+    try {
+      const forced = async () =>
+        (await after.query(
+          `SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced FROM pg_class WHERE oid = to_regclass('referral.appointment_schedule')`,
+        )) as Array<{ enabled: boolean; forced: boolean }>;
+      expect(await forced()).toEqual([{ enabled: true, forced: true }]);
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await forced()).toEqual([]);
+      expect(await after.query(`SELECT to_regprocedure('referral.appointment_agency(uuid)') AS fn`)).toEqual([
+        { fn: null },
+      ]);
     } finally {
       await after.destroy();
     }

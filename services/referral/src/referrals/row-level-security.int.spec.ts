@@ -11,7 +11,7 @@ import {
 } from '@throughcare/platform-persistence/src/testing';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { loadReferralConfig } from '../config';
-import { REFERRAL_PROTECTED_TABLES } from '../migrations/1700000000700-row-level-security';
+import { PROTECTED_TABLES } from '../migrations';
 import { NotificationsService } from '../notifications/notifications.service';
 import { aNotification, anAgencyId, anAppointment, aReferral } from '../testing/referral.mother';
 import { asThePlatformService, startReferralApp } from '../testing/referral-app';
@@ -19,11 +19,11 @@ import type { EventsOnBus } from '../testing/events-on-bus';
 import { ReferralsService } from './referrals.service';
 
 // Issue 8, the second wall: Postgres row-level security on referrals, their outcomes, first
-// appointments and agency notices, proven against the running service's own connection (the
+// appointments (and their schedules) and agency notices, proven against the running service's own connection (the
 // application role) and a bare one.
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
-const tables = REFERRAL_PROTECTED_TABLES;
+const tables = PROTECTED_TABLES;
 
 describe('referral: row-level security on referrals, outcomes, appointments and notices', () => {
   let app: NestFastifyApplication;
@@ -55,11 +55,18 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
          VALUES ($1, $2, 'ACCEPTED', now(), now(), 'spec-rls')`,
         [outcomeId, referralId],
       );
+      const scheduleId = randomUUID();
+      await owner.query(
+        `INSERT INTO referral.appointment_schedule (id, appointment_id, starts_at, place_kind, place, scheduled_at, scheduled_by, correlation_id)
+         VALUES ($1, $2, now() + interval '2 days', 'AGENCY_OFFICE', 'Office', now(), 'Duty team', 'spec-rls')`,
+        [scheduleId, appointmentId],
+      );
       ids[agencyId] = {
         referral: referralId,
         referral_outcome: outcomeId,
         appointment: appointmentId,
         agency_notification: notificationId,
+        appointment_schedule: scheduleId,
       };
     }
   });

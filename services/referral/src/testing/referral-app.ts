@@ -101,3 +101,31 @@ export function asAgency(base: () => string) {
       }),
   };
 }
+
+/** problem+json as the specs read it. */
+export interface Problem {
+  status: number;
+  code: string;
+  detail?: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+/**
+ * The referral app for a describe block: started before its tests, closed after, with GET and
+ * POST as an agency. Read the parts inside tests or hooks (they exist once `beforeAll` has run).
+ */
+export function useReferralApp(config: ReferralConfig) {
+  let started: ReferralApp | undefined;
+  beforeAll(async () => {
+    started = await startReferralApp(config);
+  });
+  afterAll(async () => {
+    await started?.bus.close();
+    await started?.app.close();
+  });
+  const running = (): ReferralApp => {
+    if (!started) throw new Error('the referral app is not started (use it inside a test or hook)');
+    return started;
+  };
+  return { running, ...asAgency(() => running().base) };
+}

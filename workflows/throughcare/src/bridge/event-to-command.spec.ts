@@ -494,6 +494,14 @@ describe('bridge: event → workflow command', () => {
         kind: 'STANDARD_REVIEW',
         dueBy: '2027-02-01T17:00:00Z',
       },
+      'referral.appointment.scheduled@1': {
+        appointmentId: randomUUID(),
+        episode: 1,
+        agencyId: 'cjsw-s12000036',
+        startsAt: '2027-02-03T10:00:00Z',
+        placeKind: 'AGENCY_OFFICE',
+        rescheduled: false,
+      },
     };
 
     it.each(readerFactKeys)('%s is acknowledged and ignored, never dead-lettered', (key) => {

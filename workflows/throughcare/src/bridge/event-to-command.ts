@@ -157,6 +157,9 @@ export const readerFactKeys = [
   'referral.appointment.cancelled@1',
   'referral.referral.withdrawn@1',
   'assessment.assessment.requested@1',
+  // The agency set when and where it sees the person: for prison staff and dashboards (the
+  // journey's clocks follow attendance, not the schedule).
+  'referral.appointment.scheduled@1',
 ] as const satisfies readonly KnownEventKey[];
 
 export class UnroutableEvent extends Error {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
+  AppointmentPlaceKind,
   AssessmentKind,
   Attendance,
   ClosureReason,
@@ -148,6 +149,9 @@ const DATA_RULES: Record<string, Rule> = {
   subject: oneOf(NotificationSubject),
   option: oneOf(z.enum(['RETRY', 'SKIP'])),
   options: listOf(oneOf(z.enum(['RETRY', 'SKIP']))),
+  placeKind: oneOf(AppointmentPlaceKind),
+  rescheduled: keepIf((v) => typeof v === 'boolean'),
+  durationMinutes: integer,
   returnToCustody: objectOf({
     reason: oneOf(ReturnToCustodyReason),
     recallReasonCode: oneOf(RecallReasonCode),
@@ -181,6 +185,7 @@ const DATA_RULES: Record<string, Rule> = {
       'reversedAt',
       'decidedAt',
       'requestedAt',
+      'startsAt',
     ].map((name) => [name, when]),
   ),
 };

@@ -1,0 +1,47 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { AppointmentPlaceKind } from './appointment.schemas';
+
+/** When and where the agency set an appointment: a fact each time it is set or moved, never updated. */
+@Entity({ name: 'appointment_schedule' })
+export class AppointmentSchedule {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('uuid', { name: 'appointment_id' })
+  appointmentId!: string;
+
+  /** Recording order (set by Postgres): the latest is the appointment's schedule. */
+  @Column({ type: 'bigint', insert: false, update: false })
+  sequence!: string;
+
+  @Column('timestamptz', { name: 'starts_at' })
+  startsAt!: Date;
+
+  @Column('integer', { name: 'duration_minutes', nullable: true })
+  durationMinutes!: number | null;
+
+  @Column('text', { name: 'place_kind' })
+  placeKind!: AppointmentPlaceKind;
+
+  /** The office, the prison and room, or the address (personal data for a home visit). */
+  @Column('text')
+  place!: string;
+
+  /** Why it was moved (required for every schedule after the first). */
+  @Column('text', { nullable: true })
+  reason!: string | null;
+
+  /** When the agency set it (recorded). */
+  @Column('timestamptz', { name: 'scheduled_at' })
+  scheduledAt!: Date;
+
+  /** A role or team, never a named person. */
+  @Column('text', { name: 'scheduled_by' })
+  scheduledBy!: string;
+
+  @Column('text', { name: 'correlation_id' })
+  correlationId!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
