@@ -60,16 +60,34 @@ export const AgencyKind = z.enum([
 ]);
 export type AgencyKind = z.infer<typeof AgencyKind>;
 
-/** Where an agency sees the person: its office, their home, in custody (a legal visit), or remotely. */
+/** Where an agency sees the person after release: its office, their home, approved premises, or remotely. */
 export const AppointmentPlaceKind = z.enum([
   'AGENCY_OFFICE',
   'HOME_VISIT',
-  'CUSTODY',
+  'APPROVED_PREMISES',
   'PHONE',
   'VIDEO',
   'OTHER',
 ]);
 export type AppointmentPlaceKind = z.infer<typeof AppointmentPlaceKind>;
+
+/**
+ * Why an appointment's time or place changed (the code travels; any free text stays with the
+ * agency's record). CORRECTION: the same appointment, its time or place recorded wrongly.
+ */
+export const ScheduleChangeReason = z.enum([
+  'PERSON_REQUESTED',
+  'PERSON_UNWELL',
+  'STAFF_UNAVAILABLE',
+  'TRANSPORT',
+  'CORRECTION',
+  'OTHER',
+]);
+export type ScheduleChangeReason = z.infer<typeof ScheduleChangeReason>;
+
+/** What a schedule is: the first time and place, a move to another, or a correction of the same. */
+export const ScheduleChange = z.enum(['FIRST', 'MOVED', 'CORRECTED']);
+export type ScheduleChange = z.infer<typeof ScheduleChange>;
 
 /** Establishment codes: SPS / HMPPS style short upper-case codes (e.g. "BAR", "LEI"). */
 export const EstablishmentCode = z

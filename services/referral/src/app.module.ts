@@ -34,6 +34,8 @@ export class AppModule {
             schema: REFERRAL_SCHEMA,
             entities: [Referral, ReferralOutcome, Appointment, AppointmentSchedule, AgencyNotification],
             migrations: referralMigrations,
+            // Facts recorded once and never changed: the application role may not update or delete them.
+            appendOnly: ['referral_outcome', 'appointment_schedule'],
           },
           natsUrl: config.NATS_URL,
           temporal: {

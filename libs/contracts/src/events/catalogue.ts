@@ -11,6 +11,8 @@ import {
   ReturnToCustodyReason,
   ReversibleMovement,
   AppointmentPlaceKind,
+  ScheduleChange,
+  ScheduleChangeReason,
   EstablishmentCode,
   IsoDate,
   IsoInstant,
@@ -411,22 +413,25 @@ export const AppointmentCancelledV1 = eventSchema(
 export type AppointmentCancelledV1 = z.infer<typeof AppointmentCancelledV1>;
 
 /**
- * The agency set (or moved) when and where it will see the person. The place itself stays in the
- * referral service (an address is personal data); the bus carries its kind.
+ * The agency set, moved or corrected when and where it will see the person. The place itself
+ * and any free-text reason stay in the referral service (an address, a health or money matter is
+ * personal data); the bus carries the kind of place and a reason code. `supersedes` names the
+ * schedule this one replaces, so a reader can order them whatever order they arrive in.
  */
 export const AppointmentScheduledV1 = eventSchema(
   'referral.appointment.scheduled',
   1,
   z.object({
     appointmentId: z.uuid(),
+    scheduleId: z.uuid(),
+    supersedes: z.uuid().optional(),
     episode: z.number().int().min(1),
     agencyId: z.string().min(1),
     startsAt: IsoInstant,
-    durationMinutes: z.number().int().min(5).max(480).optional(),
+    durationMinutes: z.number().int().min(5).max(480).nullable(),
     placeKind: AppointmentPlaceKind,
-    /** Moved from an earlier time or place (then `reason` says why). */
-    rescheduled: z.boolean(),
-    reason: z.string().min(1).max(500).optional(),
+    change: ScheduleChange,
+    reasonCode: ScheduleChangeReason.optional(),
   }),
 );
 export type AppointmentScheduledV1 = z.infer<typeof AppointmentScheduledV1>;

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { ScheduleChange, ScheduleChangeReason } from '@throughcare/contracts';
 import type { AppointmentPlaceKind } from './appointment.schemas';
 
 /** When and where the agency set an appointment: a fact each time it is set or moved, never updated. */
@@ -27,7 +28,14 @@ export class AppointmentSchedule {
   @Column('text')
   place!: string;
 
-  /** Why it was moved (required for every schedule after the first). */
+  @Column('text')
+  change!: ScheduleChange;
+
+  /** Why it changed: required for every schedule after the first (CORRECTION for a correction). */
+  @Column('text', { name: 'reason_code', nullable: true })
+  reasonCode!: ScheduleChangeReason | null;
+
+  /** The agency's own words, if any: kept here, never on the bus. */
   @Column('text', { nullable: true })
   reason!: string | null;
 

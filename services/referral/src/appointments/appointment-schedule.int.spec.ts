@@ -4,31 +4,39 @@ import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
 import { asThePlatformService, useReferralApp, type Problem } from '../testing/referral-app';
 import { anAgencyId, anAppointment } from '../testing/referral.mother';
-import type { AppointmentView } from './appointment.schemas';
+import type { AppointmentView, ScheduleAppointmentBody } from './appointment.schemas';
 import { AppointmentsService } from './appointments.service';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
 
-describe('appointments: the agency sets when and where, and moves it with a reason (real Postgres, NATS, Temporal)', () => {
+describe('appointments: the agency sets when and where, moves it and corrects it (real Postgres, NATS, Temporal)', () => {
   const { running, get, post } = useReferralApp(config);
   const bus = () => running().bus;
   const appointments = () => asThePlatformService(running().app.get(AppointmentsService));
-  const days = (n: number) => new Date(Date.now() + n * 24 * 60 * 60_000).toISOString();
-  /** Due in 5 days, as the journey books a first appointment after release. */
+  const HOUR = 60 * 60_000;
+  const inHours = (n: number) => new Date(Date.now() + n * HOUR).toISOString();
+  const days = (n: number) => inHours(24 * n);
+  /** Due in 5 days, booked two hours ago (as the journey books a first appointment after release). */
   const booked = async () => {
     const input = anAppointment({ dueBy: days(5) });
-    const { appointmentId } = await appointments().bookFirst(input);
+    const { appointmentId } = await appointments().bookFirst(input, new Date(Date.now() - 2 * HOUR));
     return { id: appointmentId, agencyId: input.agencyId, input };
   };
   const schedule = (id: string, agencyId: string | undefined, body: unknown, headers = {}) =>
     post(`/appointments/${id}/schedule`, agencyId, body, headers);
   const office = {
-    placeKind: 'AGENCY_OFFICE',
+    placeKind: 'AGENCY_OFFICE' as const,
     place: 'Edinburgh Justice Social Work, 1 Market Street, room 3',
     scheduledBy: 'Justice Social Work duty team',
   };
+  const storedSchedules = async (id: string) =>
+    (await running().dataSource.query(
+      `SELECT change, reason_code AS "reasonCode", reason FROM referral.appointment_schedule WHERE appointment_id = $1 ORDER BY sequence`,
+      [id],
+    )) as Array<{ change: string; reasonCode: string | null; reason: string | null }>;
+  const code = async (response: Response) => ((await response.json()) as Problem).code;
 
-  it('sets a time and place (201, one scheduled event), answers the same again with 200, and moves it only with a reason', async () => {
+  it('sets a time and place (201), answers the same again with 200, and moves it only with a reason code; the bus carries no address and no free text', async () => {
     const { id, agencyId, input } = await booked();
     const startsAt = days(3);
     const correlationId = `spec-${randomUUID()}`;
@@ -37,9 +45,7 @@ describe('appointments: the agency sets when and where, and moves it with a reas
       id,
       agencyId,
       { ...office, startsAt, durationMinutes: 60 },
-      {
-        'x-correlation-id': correlationId,
-      },
+      { 'x-correlation-id': correlationId },
     );
     expect(first.status).toBe(201);
     const set = (await first.json()) as AppointmentView;
@@ -48,15 +54,17 @@ describe('appointments: the agency sets when and where, and moves it with a reas
       durationMinutes: 60,
       placeKind: 'AGENCY_OFFICE',
       place: office.place,
+      change: 'FIRST',
+      reasonCode: null,
       reason: null,
+      retrospective: false,
       scheduledAt: expect.any(String) as string,
       scheduledBy: 'Justice Social Work duty team',
       withinDueBy: true,
     });
     expect(set.schedules).toEqual([set.schedule]);
-    expect(set.status).toBe('AWAITING_ATTENDANCE');
 
-    // The same time and place again (another role, no reason): a repeat.
+    // The same time and place again (another role): a repeat.
     const again = await schedule(id, agencyId, {
       ...office,
       startsAt,
@@ -66,17 +74,18 @@ describe('appointments: the agency sets when and where, and moves it with a reas
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual(set);
 
-    // Moving it needs a reason.
+    // Moving it needs a reason code; the free text stays with the agency's record.
     const later = days(6);
     const noReason = await schedule(id, agencyId, { ...office, startsAt: later });
     expect(noReason.status).toBe(422);
-    expect(await noReason.json()).toMatchObject({ code: 'RESCHEDULE_REASON_REQUIRED' });
+    expect(await code(noReason)).toBe('RESCHEDULE_REASON_REQUIRED');
     const moved = await schedule(id, agencyId, {
       placeKind: 'HOME_VISIT',
       place: '12 Example Road, Leith',
       startsAt: later,
       scheduledBy: 'Justice Social Work duty team',
-      reason: 'The person has no bus fare; a home visit instead',
+      reasonCode: 'PERSON_UNWELL',
+      reason: 'In bed with flu; home visit at 12 Example Road instead',
     });
     expect(moved.status).toBe(201);
     const view = (await moved.json()) as AppointmentView;
@@ -84,59 +93,153 @@ describe('appointments: the agency sets when and where, and moves it with a reas
       startsAt: later,
       durationMinutes: null,
       placeKind: 'HOME_VISIT',
-      reason: 'The person has no bus fare; a home visit instead',
+      change: 'MOVED',
+      reasonCode: 'PERSON_UNWELL',
+      reason: 'In bed with flu; home visit at 12 Example Road instead',
       // Past the journey's first-appointment deadline: the view says so.
       withinDueBy: false,
     });
-    expect(view.schedules.map((s) => s.startsAt)).toEqual([startsAt, later]);
+    expect(view.schedules?.map((s) => s.startsAt)).toEqual([startsAt, later]);
     expect(await (await get(`/appointments/${id}`, agencyId)).json()).toEqual(view);
+    // A list shows the current schedule only (earlier places are on the appointment itself).
     const listed = (await (await get('/appointments', agencyId)).json()) as Page<AppointmentView>;
-    expect(listed.items).toEqual([view]);
+    const { schedules: _history, ...current } = view;
+    expect(listed.items).toEqual([current]);
 
-    // The bus carries when and the kind of place, never the address.
     const events = (await bus().onBus('referral.appointment.scheduled', 'appointmentId', id)).map((e) =>
       AppointmentScheduledV1.parse(e),
     );
     expect(events.map((e) => e.data)).toEqual([
       {
         appointmentId: id,
+        scheduleId: expect.any(String) as string,
         episode: 1,
         agencyId,
         startsAt,
         durationMinutes: 60,
         placeKind: 'AGENCY_OFFICE',
-        rescheduled: false,
+        change: 'FIRST',
       },
       {
         appointmentId: id,
+        scheduleId: expect.any(String) as string,
+        supersedes: events[0]!.data.scheduleId,
         episode: 1,
         agencyId,
         startsAt: later,
+        durationMinutes: null,
         placeKind: 'HOME_VISIT',
-        rescheduled: true,
-        reason: 'The person has no bus fare; a home visit instead',
+        change: 'MOVED',
+        reasonCode: 'PERSON_UNWELL',
       },
     ]);
     expect(events[0]!.correlationId).toBe(correlationId);
     expect(events[0]!.personReference.identifiers).toEqual([
       { type: 'THROUGHCARE_ID', value: input.personId },
     ]);
-    expect(JSON.stringify(events)).not.toContain('Example Road');
+    const onBus = JSON.stringify(events);
+    expect(onBus).not.toContain('Example Road');
+    expect(onBus).not.toContain('flu');
   });
 
-  it('refuses a time gone by (422), a cancelled appointment or one attended (409), bad bodies (400), and another agency (404)', async () => {
+  it('records a first time set after the event as retrospective, and corrects a time gone by; a move waits for the attendance of a time gone by', async () => {
+    const { id, agencyId } = await booked();
+    // Arranged by phone for an hour ago, typed in now.
+    const anHourAgo = inHours(-1);
+    const retro = await schedule(id, agencyId, { ...office, startsAt: anHourAgo });
+    expect(retro.status).toBe(201);
+    expect(((await retro.json()) as AppointmentView).schedule).toMatchObject({
+      retrospective: true,
+      change: 'FIRST',
+    });
+
+    // Its time has gone by with no attendance: a move is refused, a correction is taken.
+    const move = await schedule(id, agencyId, {
+      ...office,
+      startsAt: days(2),
+      reasonCode: 'PERSON_REQUESTED',
+    });
+    expect(move.status).toBe(409);
+    expect(await code(move)).toBe('ATTENDANCE_DUE_FIRST');
+    const corrected = await schedule(id, agencyId, {
+      ...office,
+      place: 'Edinburgh Justice Social Work, 1 Market Street, room 4',
+      startsAt: anHourAgo,
+      reasonCode: 'CORRECTION',
+    });
+    expect(corrected.status).toBe(201);
+    expect(((await corrected.json()) as AppointmentView).schedule).toMatchObject({ change: 'CORRECTED' });
+
+    // Missed: recorded; a move is refused now, a correction still taken (rectifying the record).
+    expect(
+      (
+        await post(`/appointments/${id}/attendance`, agencyId, {
+          attendance: 'NO',
+          attendedAt: anHourAgo,
+          reason: 'POP_UNACCEPTABLE',
+          recordedBy: 'Duty team',
+        })
+      ).status,
+    ).toBe(201);
+    const afterMissed = await schedule(id, agencyId, { ...office, startsAt: days(2), reasonCode: 'OTHER' });
+    expect(afterMissed.status).toBe(409);
+    expect(await code(afterMissed)).toBe('ATTENDANCE_ALREADY_RECORDED');
+    expect(
+      (
+        await schedule(id, agencyId, {
+          ...office,
+          place: 'Room 5',
+          startsAt: anHourAgo,
+          reasonCode: 'CORRECTION',
+        })
+      ).status,
+    ).toBe(201);
+    expect((await storedSchedules(id)).map((s) => [s.change, s.reasonCode])).toEqual([
+      ['FIRST', null],
+      ['CORRECTED', 'CORRECTION'],
+      ['CORRECTED', 'CORRECTION'],
+    ]);
+  });
+
+  it('checks a repeat before the time: the same schedule again after its time has gone by is a repeat, not an error', async () => {
+    const { id, agencyId } = await booked();
+    const body: ScheduleAppointmentBody = { ...office, startsAt: inHours(1) };
+    const service = appointments();
+    const inThreeHours = () => new Date(Date.now() + 3 * HOUR);
+    expect((await service.schedule(agencyId, id, body, { correlationId: 'c1' })).recorded).toBe(true);
+    // Three hours on (its start gone by): the same body is answered as it stands …
+    expect((await service.schedule(agencyId, id, body, { correlationId: 'c2' }, inThreeHours)).recorded).toBe(
+      false,
+    );
+    // … while a move is not.
+    await expect(
+      service.schedule(
+        agencyId,
+        id,
+        { ...body, startsAt: days(2), reasonCode: 'TRANSPORT' },
+        { correlationId: 'c3' },
+        inThreeHours,
+      ),
+    ).rejects.toMatchObject({ code: 'ATTENDANCE_DUE_FIRST' });
+  });
+
+  it('refuses a start before the booking or over a year ahead (422), a cancelled appointment (409), bad bodies (400), another agency (404)', async () => {
     const { id, agencyId } = await booked();
 
-    const past = await schedule(id, agencyId, { ...office, startsAt: days(-1) });
-    expect(past.status).toBe(422);
-    expect(await past.json()).toMatchObject({ code: 'STARTS_IN_PAST' });
+    const beforeBooked = await schedule(id, agencyId, { ...office, startsAt: inHours(-3) });
+    expect(beforeBooked.status).toBe(422);
+    expect(await code(beforeBooked)).toBe('STARTS_BEFORE_BOOKED');
+    const farAhead = await schedule(id, agencyId, { ...office, startsAt: days(400) });
+    expect(farAhead.status).toBe(422);
+    expect(await code(farAhead)).toBe('STARTS_TOO_FAR_AHEAD');
 
     const bad = await schedule(id, agencyId, {
       startsAt: 'tomorrow',
       durationMinutes: 2,
-      placeKind: 'PUB',
+      placeKind: 'CUSTODY',
       place: ' ',
       scheduledBy: 'x'.repeat(201),
+      reasonCode: 'BORED',
       colour: 'blue',
     });
     expect(bad.status).toBe(400);
@@ -145,27 +248,17 @@ describe('appointments: the agency sets when and where, and moves it with a reas
       'durationMinutes',
       'place',
       'placeKind',
+      'reasonCode',
       'scheduledBy',
       'startsAt',
     ]);
 
     const hidden = await schedule(id, anAgencyId(), { ...office, startsAt: days(2) });
     expect(hidden.status).toBe(404);
-    expect(await hidden.json()).toMatchObject({ code: 'APPOINTMENT_NOT_FOUND' });
+    expect(await code(hidden)).toBe('APPOINTMENT_NOT_FOUND');
     expect((await schedule(id, undefined, { ...office, startsAt: days(2) })).status).toBe(401);
 
-    // Attended: it happened, it takes no new time.
-    const attended = await post(`/appointments/${id}/attendance`, agencyId, {
-      attendance: 'YES',
-      attendedAt: new Date().toISOString(),
-      recordedBy: 'Duty team',
-    });
-    expect(attended.status).toBe(201);
-    const afterAttendance = await schedule(id, agencyId, { ...office, startsAt: days(2) });
-    expect(afterAttendance.status).toBe(409);
-    expect(await afterAttendance.json()).toMatchObject({ code: 'ATTENDANCE_ALREADY_RECORDED' });
-
-    // Cancelled by the journey (a compensation): no new time either.
+    // Cancelled by the journey (a compensation): no time at all.
     const { id: cancelledId, agencyId: other } = await booked();
     await appointments().cancel({
       idempotencyKey: `spec:${randomUUID()}:cancel`,
@@ -176,13 +269,48 @@ describe('appointments: the agency sets when and where, and moves it with a reas
     const cancelled = await schedule(cancelledId, other, { ...office, startsAt: days(2) });
     expect(cancelled.status).toBe(409);
     const problem = (await cancelled.json()) as Problem;
-    expect(problem).toMatchObject({ code: 'APPOINTMENT_CANCELLED' });
+    expect(problem.code).toBe('APPOINTMENT_CANCELLED');
     expect(problem.detail).toMatch(/it cannot be set for a time/);
 
     expect(await bus().outbox('referral.appointment.scheduled', 'appointmentId', id)).toHaveLength(0);
     expect(await bus().outbox('referral.appointment.scheduled', 'appointmentId', cancelledId)).toHaveLength(
       0,
     );
+  });
+
+  it('refuses a non-attendance dated before the scheduled start (422): it cannot have been missed yet', async () => {
+    const { id, agencyId } = await booked();
+    expect((await schedule(id, agencyId, { ...office, startsAt: days(2) })).status).toBe(201);
+    const early = await post(`/appointments/${id}/attendance`, agencyId, {
+      attendance: 'NO',
+      attendedAt: new Date().toISOString(),
+      reason: 'POP_UNACCEPTABLE',
+      recordedBy: 'Duty team',
+    });
+    expect(early.status).toBe(422);
+    expect(await code(early)).toBe('NOT_ATTENDED_BEFORE_START');
+  });
+
+  it('honours Idempotency-Key: a late retry of an earlier move does not move the appointment back; the key with other facts is 409', async () => {
+    const { id, agencyId } = await booked();
+    expect((await schedule(id, agencyId, { ...office, startsAt: days(1) })).status).toBe(201);
+    const toB = { ...office, startsAt: days(2), reasonCode: 'STAFF_UNAVAILABLE' };
+    const toC = { ...office, startsAt: days(3), reasonCode: 'PERSON_REQUESTED' };
+    expect((await schedule(id, agencyId, toB, { 'idempotency-key': 'move-b' })).status).toBe(201);
+    expect((await schedule(id, agencyId, toC, { 'idempotency-key': 'move-c' })).status).toBe(201);
+    // The first move's retry (its answer was lost) arrives last: answered, nothing moves.
+    const retry = await schedule(id, agencyId, toB, { 'idempotency-key': 'move-b' });
+    expect(retry.status).toBe(200);
+    expect(((await retry.json()) as AppointmentView).schedule?.startsAt).toBe(toC.startsAt);
+    const reused = await schedule(
+      id,
+      agencyId,
+      { ...toB, place: 'Elsewhere' },
+      { 'idempotency-key': 'move-b' },
+    );
+    expect(reused.status).toBe(409);
+    expect(await code(reused)).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await storedSchedules(id)).toHaveLength(3);
   });
 
   it('records one schedule when the same one is posted concurrently', async () => {
@@ -194,6 +322,7 @@ describe('appointments: the agency sets when and where, and moves it with a reas
     );
 
     expect(statuses.sort()).toEqual([200, 200, 200, 201]);
+    expect(await storedSchedules(id)).toHaveLength(1);
     expect(await bus().outbox('referral.appointment.scheduled', 'appointmentId', id)).toHaveLength(1);
   });
 });

@@ -58,23 +58,75 @@ export class AppointmentAttendanceOnRecordError extends ConflictError {
   }
 }
 
-/** A time set for an appointment that has already gone by (beyond the tolerated clock skew). */
+/** A move to a time that has already gone by (beyond the tolerated clock skew): a move goes ahead. */
 export class StartsInPastError extends DomainError {
   constructor(startsAt: Date) {
-    super('STARTS_IN_PAST', 'RULE_VIOLATED', `startsAt ${startsAt.toISOString()} has gone by`, {
-      details: { field: 'startsAt' },
-    });
+    super(
+      'STARTS_IN_PAST',
+      'RULE_VIOLATED',
+      `startsAt ${startsAt.toISOString()} has gone by: a move goes to a time to come (CORRECTION corrects the time of the same appointment)`,
+      { details: { field: 'startsAt' } },
+    );
   }
 }
 
-/** Moving an appointment that has a time and place says why (the person and the prison read it). */
+export class StartsBeforeBookedError extends DomainError {
+  constructor(startsAt: Date, bookedAt: Date) {
+    super(
+      'STARTS_BEFORE_BOOKED',
+      'RULE_VIOLATED',
+      `startsAt ${startsAt.toISOString()} is before the appointment was booked (${bookedAt.toISOString()})`,
+      { details: { field: 'startsAt', bookedAt: bookedAt.toISOString() } },
+    );
+  }
+}
+
+export class StartsTooFarAheadError extends DomainError {
+  constructor(startsAt: Date, latest: Date) {
+    super(
+      'STARTS_TOO_FAR_AHEAD',
+      'RULE_VIOLATED',
+      `startsAt ${startsAt.toISOString()} is more than a year ahead (latest ${latest.toISOString()})`,
+      { details: { field: 'startsAt' } },
+    );
+  }
+}
+
+/** Changing an appointment that has a time and place says why (a code; CORRECTION for a correction). */
 export class RescheduleReasonRequiredError extends DomainError {
-  constructor(current: { startsAt: Date; place: string }) {
+  constructor(currentStartsAt: Date) {
     super(
       'RESCHEDULE_REASON_REQUIRED',
       'RULE_VIOLATED',
-      `the appointment is set for ${current.startsAt.toISOString()}: moving it needs a reason`,
-      { details: { field: 'reason' } },
+      `the appointment is set for ${currentStartsAt.toISOString()}: changing it needs a reasonCode`,
+      { details: { field: 'reasonCode' } },
+    );
+  }
+}
+
+/**
+ * A move of an appointment whose time has gone by with no attendance recorded: what happened at
+ * that time is recorded first (a missed appointment starts the journey's follow-up), or the time
+ * is corrected (CORRECTION) if it was recorded wrongly.
+ */
+export class AttendanceDueFirstError extends ConflictError {
+  constructor(id: string, currentStartsAt: Date) {
+    super(
+      `appointment ${id} was set for ${currentStartsAt.toISOString()}, which has gone by: record its attendance (or correct its time with CORRECTION) before moving it`,
+      'ATTENDANCE_DUE_FIRST',
+      { details: { startsAt: currentStartsAt.toISOString() } },
+    );
+  }
+}
+
+/** A non-attendance recorded before the appointment's start: it has not been missed yet. */
+export class NotAttendedBeforeStartError extends DomainError {
+  constructor(attendedAt: Date, startsAt: Date) {
+    super(
+      'NOT_ATTENDED_BEFORE_START',
+      'RULE_VIOLATED',
+      `attendedAt ${attendedAt.toISOString()} is before the appointment starts (${startsAt.toISOString()}): it cannot have been missed yet`,
+      { details: { field: 'attendedAt', startsAt: startsAt.toISOString() } },
     );
   }
 }

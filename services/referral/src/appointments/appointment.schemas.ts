@@ -2,6 +2,9 @@ import { z } from 'zod';
 import {
   AppointmentPlaceKind,
   Attendance,
+  ScheduleChangeReason,
+  type ScheduleChange,
+  type ScheduleChangeReason as ScheduleChangeReasonValue,
   IsoInstant,
   type AppointmentPlaceKind as AppointmentPlaceKindValue,
   type Attendance as AttendanceValue,
@@ -64,7 +67,9 @@ export type { AppointmentPlaceKindValue as AppointmentPlaceKind };
 
 export const ScheduleAppointmentBodySchema = z
   .object({
-    startsAt: IsoInstant.describe('When the appointment starts; not in the past'),
+    startsAt: IsoInstant.describe(
+      'When the appointment starts: not before it was booked, nor more than a year ahead; a move goes to a time to come (a first time set after the event is recorded as retrospective)',
+    ),
     durationMinutes: z.number().int().min(5).max(480).optional(),
     placeKind: AppointmentPlaceKindSchema,
     place: z
@@ -79,13 +84,16 @@ export const ScheduleAppointmentBodySchema = z
       .min(1)
       .max(200)
       .describe('The role or team setting it, never a named person'),
+    reasonCode: ScheduleChangeReason.optional().describe(
+      'Why the time or place changes: required when the appointment already has one. CORRECTION corrects the same appointment (allowed for a time gone by, and after attendance); any other code moves it to a time to come',
+    ),
     reason: z
       .string()
       .trim()
       .min(1)
       .max(500)
       .optional()
-      .describe('Why it moves: required when the appointment already has a time and place'),
+      .describe("The agency's own words: kept with its record, never sent on the bus"),
   })
   .strict();
 export type ScheduleAppointmentBody = z.output<typeof ScheduleAppointmentBodySchema>;
@@ -130,8 +138,12 @@ export interface ScheduleView {
   durationMinutes: number | null;
   placeKind: AppointmentPlaceKind;
   place: string;
-  /** Null for the first time and place set; why it moved, for each later one. */
+  change: ScheduleChange;
+  /** Why it changed (null for the first). */
+  reasonCode: ScheduleChangeReasonValue | null;
   reason: string | null;
+  /** Set after its start (recorded after the event). */
+  retrospective: boolean;
   scheduledAt: string;
   scheduledBy: string;
   /** Whether it starts by the appointment's dueBy (the journey's clock). */
@@ -157,6 +169,6 @@ export interface AppointmentView {
   cancellation: CancellationView | null;
   /** When and where, as the agency last set it; null until it does. */
   schedule: ScheduleView | null;
-  /** Every time and place set, in order (the last is `schedule`). */
-  schedules: ScheduleView[];
+  /** Every time and place set, in order (the last is `schedule`); on one appointment's answers, not in lists. */
+  schedules?: ScheduleView[];
 }

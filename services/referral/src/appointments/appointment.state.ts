@@ -36,17 +36,24 @@ function toScheduleView(appointment: Appointment, schedule: AppointmentSchedule)
     durationMinutes: schedule.durationMinutes,
     placeKind: schedule.placeKind,
     place: schedule.place,
+    change: schedule.change,
+    reasonCode: schedule.reasonCode,
     reason: schedule.reason,
+    retrospective: schedule.scheduledAt > schedule.startsAt,
     scheduledAt: schedule.scheduledAt.toISOString(),
     scheduledBy: schedule.scheduledBy,
     withinDueBy: schedule.startsAt <= appointment.dueBy,
   };
 }
 
-/** `schedules`: this appointment's, in recording order (`loadSchedules`). */
+/**
+ * `schedules`: this appointment's, in recording order (`loadSchedules`). `history`: the earlier
+ * ones too (one appointment's answers; a list shows the current only).
+ */
 export function toAppointmentView(
   appointment: Appointment,
   schedules: AppointmentSchedule[] = [],
+  { history = true }: { history?: boolean } = {},
 ): AppointmentView {
   const views = schedules.map((s) => toScheduleView(appointment, s));
   const { attendance, attendedAt, attendanceRecordedAt, attendanceRecordedBy } = appointment;
@@ -74,6 +81,6 @@ export function toAppointmentView(
         ? { cancelledAt: appointment.cancelledAt.toISOString(), reason: appointment.cancellationReason }
         : null,
     schedule: views[views.length - 1] ?? null,
-    schedules: views,
+    ...(history ? { schedules: views } : {}),
   };
 }

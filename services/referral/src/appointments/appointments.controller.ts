@@ -1,8 +1,15 @@
 import { Audited, from, PersonalData } from '@throughcare/platform-audit';
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  apiBodyFromZod,
+  ApiQueryFromZod,
+  BOUNDED_HEADER_SCHEMA,
+  ZodValidationPipe,
+} from '@throughcare/platform-http';
+import { idempotencyKeyOf } from '../agency-scope/idempotency-key';
+import { IDEMPOTENCY_HEADER } from '../referrals/referral.schemas';
 import { AgencyScoped, CallingAgency, CorrelationId } from '../agency-scope/calling-agency.decorator';
 import type { Page } from '../pagination/keyset-cursor';
 import {
@@ -96,7 +103,11 @@ export class AppointmentsController {
     description:
       'ATTENDANCE_ALREADY_RECORDED with a different outcome, or APPOINTMENT_CANCELLED (problem+json)',
   })
-  @ApiResponse({ status: 422, description: 'ATTENDED_BEFORE_BOOKED or ATTENDED_IN_FUTURE (problem+json)' })
+  @ApiResponse({
+    status: 422,
+    description:
+      'ATTENDED_BEFORE_BOOKED, ATTENDED_IN_FUTURE, or NOT_ATTENDED_BEFORE_START (a NO dated before the scheduled start) (problem+json)',
+  })
   async recordAttendance(
     @CallingAgency() agencyId: string,
     @CorrelationId() correlationId: string,
@@ -119,33 +130,46 @@ export class AppointmentsController {
   @Post(':id/schedule')
   @ApiOperation({
     summary:
-      'Set when and where the agency will see the person, or move it (with a reason); the appointment keeps every time and place set',
+      'Set when and where the agency will see the person, move it, or correct it (with a reasonCode after the first); each POST states the whole schedule; the appointment keeps every one',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiHeader({
+    name: IDEMPOTENCY_HEADER,
+    required: false,
+    schema: BOUNDED_HEADER_SCHEMA,
+    description: 'A retry with the same key answers the appointment as it stands, recording nothing more',
+  })
   @ApiBody(apiBodyFromZod(ScheduleAppointmentBodySchema))
   @ApiResponse({ status: 201, description: 'Set; referral.appointment.scheduled emitted; the appointment' })
   @ApiResponse({
     status: 200,
-    description: 'The same time and place as the current schedule: the appointment, nothing emitted',
+    description:
+      'A repeat (the same time and place as the current schedule, or the same Idempotency-Key): the appointment, nothing emitted',
   })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: 'No such appointment for this agency (problem+json)' })
   @ApiResponse({
     status: 409,
-    description: 'APPOINTMENT_CANCELLED, or ATTENDANCE_ALREADY_RECORDED: it takes no new time (problem+json)',
+    description:
+      'APPOINTMENT_CANCELLED; ATTENDANCE_ALREADY_RECORDED (only a CORRECTION is taken then); ATTENDANCE_DUE_FIRST (a move of a time gone by unrecorded); IDEMPOTENCY_KEY_REUSED (problem+json)',
   })
   @ApiResponse({
     status: 422,
-    description: 'STARTS_IN_PAST, or RESCHEDULE_REASON_REQUIRED to move one already set (problem+json)',
+    description:
+      'STARTS_BEFORE_BOOKED, STARTS_TOO_FAR_AHEAD (over a year), STARTS_IN_PAST (a move goes ahead), or RESCHEDULE_REASON_REQUIRED (problem+json)',
   })
   async schedule(
     @CallingAgency() agencyId: string,
     @CorrelationId() correlationId: string,
     @Param('id', new ZodValidationPipe(AppointmentIdSchema, 'id')) id: string,
+    @Headers() headers: Record<string, string | string[] | undefined>,
     @Body(new ZodValidationPipe(ScheduleAppointmentBodySchema, 'body')) body: ScheduleAppointmentBody,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AppointmentView> {
-    const outcome = await this.appointments.schedule(agencyId, id, body, correlationId);
+    const outcome = await this.appointments.schedule(agencyId, id, body, {
+      correlationId,
+      idempotencyKey: idempotencyKeyOf(headers),
+    });
     void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
     return outcome.appointment;
   }

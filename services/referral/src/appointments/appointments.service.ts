@@ -7,6 +7,7 @@ import type {
   AppointmentBookedV1,
   AppointmentCancelledV1,
   AppointmentScheduledV1,
+  ScheduleChange,
 } from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { personReferenceOf } from '../events/person-reference';
@@ -20,10 +21,15 @@ import {
   AppointmentNotFoundError,
   AttendanceAlreadyRecordedError,
   AttendedBeforeBookedError,
+  AttendanceDueFirstError,
   AttendedInFutureError,
+  NotAttendedBeforeStartError,
   RescheduleReasonRequiredError,
+  StartsBeforeBookedError,
   StartsInPastError,
+  StartsTooFarAheadError,
 } from './appointment.errors';
+import { IdempotencyKeyReusedError } from '../referrals/referral.errors';
 import type {
   AppointmentView,
   BookFirstAppointmentInput,
@@ -38,6 +44,26 @@ export interface AppointmentWrite {
   appointment: AppointmentView;
   /** False for a repeat (the same outcome, or the same time and place, already on record): nothing changed, no event. */
   recorded: boolean;
+}
+
+/** How far ahead an appointment may be set: a year (a typed 2062 for 2026 is refused). */
+const SCHEDULE_HORIZON_MS = 366 * 24 * 60 * 60_000;
+
+/** What an Idempotency-Key remembers of a schedule: enough to tell a faithful retry from a reused key. */
+type ScheduleKeyResult = Record<
+  'appointmentId' | 'startsAt' | 'durationMinutes' | 'placeKind' | 'place' | 'reasonCode',
+  string | number | null
+>;
+
+function scheduleKeyResult(appointmentId: string, body: ScheduleAppointmentBody): ScheduleKeyResult {
+  return {
+    appointmentId,
+    startsAt: new Date(body.startsAt).toISOString(),
+    durationMinutes: body.durationMinutes ?? null,
+    placeKind: body.placeKind,
+    place: body.place,
+    reasonCode: body.reasonCode ?? null,
+  };
 }
 
 @Injectable()
@@ -154,7 +180,7 @@ export class AppointmentsService {
     return toPage(
       rows,
       query.limit,
-      (a) => toAppointmentView(a, schedules.get(a.id)),
+      (a) => toAppointmentView(a, schedules.get(a.id), { history: false }),
       (a) => ({ at: a.dueBy, id: a.id }),
     );
   }
@@ -166,85 +192,137 @@ export class AppointmentsService {
   }
 
   /**
-   * Sets when and where the agency will see the person, or moves it (with a reason), as a fact of
-   * its own with `referral.appointment.scheduled`, in one transaction under the appointment's row
-   * lock. The same time and place as the current schedule is a repeat: answered as it stands, no
-   * event. A cancelled appointment, or one whose attendance is on record, takes no new time.
+   * Sets when and where the agency will see the person, moves it, or corrects it, as a fact of its
+   * own with `referral.appointment.scheduled`, in one transaction under the appointment's row lock.
+   * - The first time and place may be recorded after the event (retrospective), not before the
+   *   booking nor more than a year ahead.
+   * - Later ones need a reasonCode. CORRECTION corrects the same appointment (any time, also after
+   *   attendance); any other code moves it to a time to come, and only while its current time has
+   *   not gone by unrecorded (its attendance first: a missed appointment has consequences).
+   * - The same time and place as the current one is a repeat (no event), as is a retry with the
+   *   same Idempotency-Key (the same key with other facts is IDEMPOTENCY_KEY_REUSED).
+   * - A cancelled appointment takes none.
    */
   schedule(
     agencyId: string,
     id: string,
     body: ScheduleAppointmentBody,
-    correlationId: string,
-    now = new Date(),
+    context: { correlationId: string; idempotencyKey?: string },
+    clock: () => Date = () => new Date(),
   ): Promise<AppointmentWrite> {
     return this.dataSource.transaction(async (tx) => {
       const appointment = await locked(tx, { id, agencyId });
-      const refused = 'it cannot be set for a time';
-      if (appointment.cancelledAt && appointment.cancellationReason)
-        throw new AppointmentCancelledError(
-          id,
-          appointment.cancelledAt,
-          appointment.cancellationReason,
-          refused,
+      let recorded = false;
+      const apply = async (manager: EntityManager): Promise<ScheduleKeyResult> => {
+        recorded = await this.applySchedule(manager, appointment, body, context.correlationId, clock());
+        return scheduleKeyResult(id, body);
+      };
+      if (context.idempotencyKey) {
+        const first = await withIdempotency(
+          tx,
+          `appointment:schedule:${agencyId}:${context.idempotencyKey}`,
+          apply,
         );
-      if (appointment.attendance !== null && appointment.attendedAt)
-        throw new AppointmentAttendanceOnRecordError(
-          id,
-          appointment.attendance,
-          appointment.attendedAt,
-          refused,
+        const again = scheduleKeyResult(id, body);
+        const differences = (Object.keys(again) as (keyof ScheduleKeyResult)[]).filter(
+          (k) => first[k] !== again[k],
         );
+        if (differences.length > 0)
+          throw new IdempotencyKeyReusedError('the schedule sent with this Idempotency-Key', differences);
+      } else {
+        await apply(tx);
+      }
+      return { appointment: await viewOf(tx, appointment), recorded };
+    });
+  }
 
-      const startsAt = new Date(body.startsAt);
-      const schedules = (await loadSchedules(tx, [id])).get(id) ?? [];
-      const current = schedules[schedules.length - 1];
-      const durationMinutes = body.durationMinutes ?? null;
-      if (
-        current &&
-        current.startsAt.getTime() === startsAt.getTime() &&
-        current.durationMinutes === durationMinutes &&
-        current.placeKind === body.placeKind &&
-        current.place === body.place
-      )
-        return { appointment: toAppointmentView(appointment, schedules), recorded: false };
-      if (startsAt.getTime() < now.getTime() - CLOCK_SKEW_MS) throw new StartsInPastError(startsAt);
-      if (current && !body.reason) throw new RescheduleReasonRequiredError(current);
+  /** Returns whether a schedule was recorded (false: the same time and place stand already). */
+  private async applySchedule(
+    manager: EntityManager,
+    appointment: Appointment,
+    body: ScheduleAppointmentBody,
+    correlationId: string,
+    now: Date,
+  ): Promise<boolean> {
+    const id = appointment.id;
+    if (appointment.cancelledAt && appointment.cancellationReason)
+      throw new AppointmentCancelledError(
+        id,
+        appointment.cancelledAt,
+        appointment.cancellationReason,
+        'it cannot be set for a time',
+      );
+    const startsAt = new Date(body.startsAt);
+    const schedules = (await loadSchedules(manager, [id])).get(id) ?? [];
+    const current = schedules[schedules.length - 1];
+    const durationMinutes = body.durationMinutes ?? null;
+    if (
+      current &&
+      current.startsAt.getTime() === startsAt.getTime() &&
+      current.durationMinutes === durationMinutes &&
+      current.placeKind === body.placeKind &&
+      current.place === body.place
+    )
+      return false;
+    if (startsAt < appointment.bookedAt) throw new StartsBeforeBookedError(startsAt, appointment.bookedAt);
+    const latest = new Date(now.getTime() + SCHEDULE_HORIZON_MS);
+    if (startsAt > latest) throw new StartsTooFarAheadError(startsAt, latest);
+    const gone = (at: Date) => at.getTime() < now.getTime() - CLOCK_SKEW_MS;
+    const attended = appointment.attendance !== null && appointment.attendedAt;
+    let change: ScheduleChange = 'FIRST';
+    if (current) {
+      if (!body.reasonCode) throw new RescheduleReasonRequiredError(current.startsAt);
+      change = body.reasonCode === 'CORRECTION' ? 'CORRECTED' : 'MOVED';
+    }
+    if (change !== 'CORRECTED' && attended)
+      throw new AppointmentAttendanceOnRecordError(
+        id,
+        appointment.attendance!,
+        appointment.attendedAt!,
+        'only a CORRECTION of its time or place is taken',
+      );
+    if (change === 'MOVED') {
+      if (gone(current!.startsAt)) throw new AttendanceDueFirstError(id, current!.startsAt);
+      if (gone(startsAt)) throw new StartsInPastError(startsAt);
+    }
 
-      const schedule = tx.getRepository(AppointmentSchedule).create({
-        id: randomUUID(),
+    const schedule = manager.getRepository(AppointmentSchedule).create({
+      id: randomUUID(),
+      appointmentId: id,
+      startsAt,
+      durationMinutes,
+      placeKind: body.placeKind,
+      place: body.place,
+      change,
+      reasonCode: current ? body.reasonCode! : null,
+      reason: body.reason ?? null,
+      scheduledAt: now,
+      scheduledBy: body.scheduledBy,
+      correlationId,
+    });
+    await manager.getRepository(AppointmentSchedule).insert(schedule);
+    const event: AppointmentScheduledV1 = {
+      eventType: 'referral.appointment.scheduled',
+      version: 1,
+      eventId: randomUUID(),
+      occurredAt: now.toISOString(),
+      correlationId,
+      personReference: personReferenceOf(appointment.personId),
+      data: {
         appointmentId: id,
-        startsAt,
+        scheduleId: schedule.id,
+        ...(current ? { supersedes: current.id } : {}),
+        episode: appointment.episode,
+        agencyId: appointment.agencyId,
+        startsAt: startsAt.toISOString(),
         durationMinutes,
         placeKind: body.placeKind,
-        place: body.place,
-        reason: current ? body.reason! : (body.reason ?? null),
-        scheduledAt: now,
-        scheduledBy: body.scheduledBy,
-        correlationId,
-      });
-      await tx.getRepository(AppointmentSchedule).insert(schedule);
-      const event: AppointmentScheduledV1 = {
-        eventType: 'referral.appointment.scheduled',
-        version: 1,
-        eventId: randomUUID(),
-        occurredAt: now.toISOString(),
-        correlationId,
-        personReference: personReferenceOf(appointment.personId),
-        data: {
-          appointmentId: id,
-          episode: appointment.episode,
-          agencyId: appointment.agencyId,
-          startsAt: startsAt.toISOString(),
-          ...(durationMinutes === null ? {} : { durationMinutes }),
-          placeKind: body.placeKind,
-          rescheduled: current !== undefined,
-          ...(current && body.reason ? { reason: body.reason } : {}),
-        },
-      };
-      await enqueueEvent(tx, event);
-      return { appointment: await viewOf(tx, appointment), recorded: true };
-    });
+        change,
+        ...(current ? { reasonCode: body.reasonCode! } : {}),
+      },
+    };
+    await enqueueEvent(manager, event);
+    return true;
   }
 
   /**
@@ -277,6 +355,10 @@ export class AppointmentsService {
       if (attendedAt < appointment.bookedAt)
         throw new AttendedBeforeBookedError(attendedAt, appointment.bookedAt);
       if (attendedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new AttendedInFutureError(attendedAt);
+      // Not missed before it starts (a missed appointment starts the journey's follow-up).
+      const set = ((await loadSchedules(tx, [id])).get(id) ?? []).at(-1);
+      if (body.attendance === 'NO' && set && attendedAt.getTime() < set.startsAt.getTime() - CLOCK_SKEW_MS)
+        throw new NotAttendedBeforeStartError(attendedAt, set.startsAt);
 
       const facts = {
         attendance: body.attendance,

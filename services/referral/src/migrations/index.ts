@@ -6,10 +6,9 @@ import { CreateAgencyNotification1700000000300 } from './1700000000300-create-ag
 import { AgencyNotificationEverySubject1700000000400 } from './1700000000400-agency-notification-every-subject';
 import { AppointmentPurposeAndCancellation1700000000500 } from './1700000000500-appointment-purpose-and-cancellation';
 import { ReferralWithdrawalAndOutcomes1700000000600 } from './1700000000600-referral-withdrawal-and-outcomes';
-import { RowLevelSecurity1700000000700 } from './1700000000700-row-level-security';
+import { REFERRAL_PROTECTED_TABLES, RowLevelSecurity1700000000700 } from './1700000000700-row-level-security';
 import { ReferralStatus1700000000800 } from './1700000000800-referral-status';
 import { AppointmentSchedule1700000000900 } from './1700000000900-appointment-schedule';
-import { REFERRAL_PROTECTED_TABLES } from './1700000000700-row-level-security';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [

@@ -159,6 +159,22 @@ describe('referral migrations (real Postgres)', () => {
           `SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced FROM pg_class WHERE oid = to_regclass('referral.appointment_schedule')`,
         )) as Array<{ enabled: boolean; forced: boolean }>;
       expect(await forced()).toEqual([{ enabled: true, forced: true }]);
+      // Its policy goes through the appointment's agency, and nobody but the owner runs that function.
+      expect(
+        await after.query(
+          `SELECT policyname, qual FROM pg_policies WHERE schemaname = 'referral' AND tablename = 'appointment_schedule'`,
+        ),
+      ).toEqual([
+        {
+          policyname: 'appointment_schedule_scope',
+          qual: expect.stringContaining('appointment_agency(appointment_id)') as string,
+        },
+      ]);
+      expect(
+        await after.query(
+          `SELECT has_function_privilege('public', 'referral.appointment_agency(uuid)', 'EXECUTE') AS public_may`,
+        ),
+      ).toEqual([{ public_may: false }]);
       await after.undoLastMigration({ transaction: 'each' });
       expect(await forced()).toEqual([]);
       expect(await after.query(`SELECT to_regprocedure('referral.appointment_agency(uuid)') AS fn`)).toEqual([

@@ -2,7 +2,6 @@ import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Get, Headers, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { parseOrThrow } from '@throughcare/platform-errors';
 import {
   apiBodyFromZod,
   ApiQueryFromZod,
@@ -10,11 +9,11 @@ import {
   ZodValidationPipe,
 } from '@throughcare/platform-http';
 import { AgencyScoped, CallingAgency, CorrelationId } from '../agency-scope/calling-agency.decorator';
+import { idempotencyKeyOf } from '../agency-scope/idempotency-key';
 import type { Page } from '../pagination/keyset-cursor';
 import {
   AcknowledgeReferralBodySchema,
   IDEMPOTENCY_HEADER,
-  IdempotencyHeadersSchema,
   ListReferralsQuerySchema,
   RecordOutcomeBodySchema,
   ReferralIdSchema,
@@ -180,14 +179,4 @@ export class ReferralsController {
     void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
     return outcome.referral;
   }
-}
-
-/** The client's Idempotency-Key, when it sent one; a blank or overlong key is a 400 naming the header. */
-function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>): string | undefined {
-  const raw = headers[IDEMPOTENCY_HEADER];
-  return parseOrThrow(
-    IdempotencyHeadersSchema,
-    { [IDEMPOTENCY_HEADER]: Array.isArray(raw) ? raw[0] : raw },
-    'headers',
-  )[IDEMPOTENCY_HEADER];
 }

@@ -57,8 +57,8 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
       );
       const scheduleId = randomUUID();
       await owner.query(
-        `INSERT INTO referral.appointment_schedule (id, appointment_id, starts_at, place_kind, place, scheduled_at, scheduled_by, correlation_id)
-         VALUES ($1, $2, now() + interval '2 days', 'AGENCY_OFFICE', 'Office', now(), 'Duty team', 'spec-rls')`,
+        `INSERT INTO referral.appointment_schedule (id, appointment_id, starts_at, place_kind, place, change, scheduled_at, scheduled_by, correlation_id)
+         VALUES ($1, $2, now() + interval '2 days', 'AGENCY_OFFICE', 'Office', 'FIRST', now(), 'Duty team', 'spec-rls')`,
         [scheduleId, appointmentId],
       );
       ids[agencyId] = {
@@ -139,5 +139,40 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
         ]),
       ),
     ).rejects.toThrow(/row-level security/);
+  });
+
+  it("an agency cannot add a schedule to another agency's appointment (the policy's check through appointment_agency)", async () => {
+    const insert = (appointmentId: string) =>
+      runWithDatabaseScope({ agency: agencyA }, () =>
+        service.query(
+          `INSERT INTO referral.appointment_schedule (id, appointment_id, starts_at, place_kind, place, change, scheduled_at, scheduled_by, correlation_id)
+           VALUES ($1, $2, now() + interval '1 day', 'AGENCY_OFFICE', 'Office', 'FIRST', now(), 'Duty team', 'spec-rls')`,
+          [randomUUID(), appointmentId],
+        ),
+      );
+    await expect(insert(ids[agencyB]!.appointment!)).rejects.toThrow(/row-level security/);
+    await expect(insert(ids[agencyA]!.appointment!)).resolves.toBeDefined();
+  });
+
+  it('protects every table of the schema that names a person (a new table cannot be forgotten)', async () => {
+    const rows = await owner.query<{ tablename: string }>(
+      `SELECT tablename FROM pg_tables WHERE schemaname = 'referral' ORDER BY tablename`,
+    );
+    const platform = ['outbox', 'idempotency_key', 'referral_migrations'];
+    const unprotected = rows.rows
+      .map((r) => r.tablename)
+      .filter((t) => !platform.includes(t) && !(tables as readonly string[]).includes(t));
+    expect(unprotected).toEqual([]);
+  });
+
+  it('keeps recorded facts as they were: the application role may not update or delete outcomes or schedules', async () => {
+    for (const table of ['referral_outcome', 'appointment_schedule'])
+      await expect(
+        runWithDatabaseScope({ agency: agencyA }, () =>
+          service.query(`UPDATE referral.${table} SET correlation_id = 'changed' WHERE id = $1`, [
+            ids[agencyA]![table],
+          ]),
+        ),
+      ).rejects.toThrow(/permission denied/);
   });
 });

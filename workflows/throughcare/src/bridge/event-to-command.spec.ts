@@ -496,11 +496,13 @@ describe('bridge: event → workflow command', () => {
       },
       'referral.appointment.scheduled@1': {
         appointmentId: randomUUID(),
+        scheduleId: randomUUID(),
         episode: 1,
         agencyId: 'cjsw-s12000036',
         startsAt: '2027-02-03T10:00:00Z',
+        durationMinutes: null,
         placeKind: 'AGENCY_OFFICE',
-        rescheduled: false,
+        change: 'FIRST',
       },
     };
 

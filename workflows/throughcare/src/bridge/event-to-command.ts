@@ -157,8 +157,8 @@ export const readerFactKeys = [
   'referral.appointment.cancelled@1',
   'referral.referral.withdrawn@1',
   'assessment.assessment.requested@1',
-  // The agency set when and where it sees the person: for prison staff and dashboards (the
-  // journey's clocks follow attendance, not the schedule).
+  // The agency set when and where it sees the person: for dashboards and the case's other
+  // readers (the journey's clocks follow attendance, not the schedule).
   'referral.appointment.scheduled@1',
 ] as const satisfies readonly KnownEventKey[];
 

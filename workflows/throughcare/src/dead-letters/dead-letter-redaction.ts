@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
   AppointmentPlaceKind,
+  ScheduleChange,
+  ScheduleChangeReason,
   AssessmentKind,
   Attendance,
   ClosureReason,
@@ -120,6 +122,8 @@ const DATA_RULES: Record<string, Rule> = {
   assessmentId: uuid,
   referralId: uuid,
   appointmentId: uuid,
+  scheduleId: uuid,
+  supersedes: uuid,
   bookingId: uuid,
   notificationId: uuid,
   reversedEventId: uuid,
@@ -150,7 +154,8 @@ const DATA_RULES: Record<string, Rule> = {
   option: oneOf(z.enum(['RETRY', 'SKIP'])),
   options: listOf(oneOf(z.enum(['RETRY', 'SKIP']))),
   placeKind: oneOf(AppointmentPlaceKind),
-  rescheduled: keepIf((v) => typeof v === 'boolean'),
+  change: oneOf(ScheduleChange),
+  reasonCode: oneOf(ScheduleChangeReason),
   durationMinutes: integer,
   returnToCustody: objectOf({
     reason: oneOf(ReturnToCustodyReason),
