@@ -161,6 +161,14 @@ describe('appointments: the agency sets when and where, moves it and corrects it
     });
     expect(move.status).toBe(409);
     expect(await code(move)).toBe('ATTENDANCE_DUE_FIRST');
+    // Nor is it turned into a time to come by calling the move a correction.
+    const disguised = await schedule(id, agencyId, {
+      ...office,
+      startsAt: days(2),
+      reasonCode: 'CORRECTION',
+    });
+    expect(disguised.status).toBe(409);
+    expect(await code(disguised)).toBe('ATTENDANCE_DUE_FIRST');
     const corrected = await schedule(id, agencyId, {
       ...office,
       place: 'Edinburgh Justice Social Work, 1 Market Street, room 4',
@@ -184,6 +192,14 @@ describe('appointments: the agency sets when and where, moves it and corrects it
     const afterMissed = await schedule(id, agencyId, { ...office, startsAt: days(2), reasonCode: 'OTHER' });
     expect(afterMissed.status).toBe(409);
     expect(await code(afterMissed)).toBe('ATTENDANCE_ALREADY_RECORDED');
+    // A correction may not contradict the attendance: no time after it was missed.
+    const contradicting = await schedule(id, agencyId, {
+      ...office,
+      startsAt: inHours(-0.5),
+      reasonCode: 'CORRECTION',
+    });
+    expect(contradicting.status).toBe(409);
+    expect(((await contradicting.json()) as Problem).detail).toMatch(/cannot be set for a time after that/);
     expect(
       (
         await schedule(id, agencyId, {
@@ -199,6 +215,49 @@ describe('appointments: the agency sets when and where, moves it and corrects it
       ['CORRECTED', 'CORRECTION'],
       ['CORRECTED', 'CORRECTION'],
     ]);
+    const events = (await bus().outbox('referral.appointment.scheduled', 'appointmentId', id)).map((e) =>
+      AppointmentScheduledV1.parse(e),
+    );
+    expect(events.map((e) => [e.data.change, e.data.reasonCode, e.data.supersedes])).toEqual([
+      ['FIRST', undefined, undefined],
+      ['CORRECTED', 'CORRECTION', events[0]!.data.scheduleId],
+      ['CORRECTED', 'CORRECTION', events[1]!.data.scheduleId],
+    ]);
+  });
+
+  it('takes a first time and place after attendance was recorded, up to when it was attended', async () => {
+    const { id, agencyId } = await booked();
+    const attendedAt = inHours(-0.5);
+    expect(
+      (
+        await post(`/appointments/${id}/attendance`, agencyId, {
+          attendance: 'YES',
+          attendedAt,
+          recordedBy: 'Duty team',
+        })
+      ).status,
+    ).toBe(201);
+    const after = await schedule(id, agencyId, { ...office, startsAt: days(1) });
+    expect(after.status).toBe(409);
+    expect(await code(after)).toBe('ATTENDANCE_ALREADY_RECORDED');
+    const asItWas = await schedule(id, agencyId, { ...office, startsAt: inHours(-1) });
+    expect(asItWas.status).toBe(201);
+    expect(((await asItWas.json()) as AppointmentView).schedule).toMatchObject({
+      change: 'FIRST',
+      retrospective: true,
+    });
+  });
+
+  it('moves only to a time to come (422 STARTS_IN_PAST)', async () => {
+    const { id, agencyId } = await booked();
+    expect((await schedule(id, agencyId, { ...office, startsAt: days(1) })).status).toBe(201);
+    const back = await schedule(id, agencyId, {
+      ...office,
+      startsAt: inHours(-1),
+      reasonCode: 'PERSON_REQUESTED',
+    });
+    expect(back.status).toBe(422);
+    expect(await code(back)).toBe('STARTS_IN_PAST');
   });
 
   it('checks a repeat before the time: the same schedule again after its time has gone by is a repeat, not an error', async () => {
@@ -311,6 +370,22 @@ describe('appointments: the agency sets when and where, moves it and corrects it
     expect(reused.status).toBe(409);
     expect(await code(reused)).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await storedSchedules(id)).toHaveLength(3);
+    // A request refused keeps no key: the same key with the body put right is taken.
+    const refused = await schedule(
+      id,
+      agencyId,
+      { ...office, startsAt: days(4) },
+      { 'idempotency-key': 'move-d' },
+    );
+    expect(await code(refused)).toBe('RESCHEDULE_REASON_REQUIRED');
+    const fixed = await schedule(
+      id,
+      agencyId,
+      { ...office, startsAt: days(4), reasonCode: 'OTHER' },
+      { 'idempotency-key': 'move-d' },
+    );
+    expect(fixed.status).toBe(201);
+    expect(await storedSchedules(id)).toHaveLength(4);
   });
 
   it('records one schedule when the same one is posted concurrently', async () => {

@@ -85,7 +85,7 @@ export const ScheduleAppointmentBodySchema = z
       .max(200)
       .describe('The role or team setting it, never a named person'),
     reasonCode: ScheduleChangeReason.optional().describe(
-      'Why the time or place changes: required when the appointment already has one. CORRECTION corrects the same appointment (allowed for a time gone by, and after attendance); any other code moves it to a time to come',
+      'Why the time or place changes: required when the appointment already has one (ignored for the first). CORRECTION corrects the same appointment (also for a time gone by, or after attendance, up to when it was attended); any other code moves it to a time to come. A time gone by with no attendance recorded is not turned into a time to come either way',
     ),
     reason: z
       .string()

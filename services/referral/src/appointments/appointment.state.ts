@@ -1,3 +1,4 @@
+import { CLOCK_SKEW_MS } from '../referrals/referral.state';
 import type { AppointmentSchedule } from './appointment-schedule.entity';
 import type { Appointment } from './appointment.entity';
 import type {
@@ -39,7 +40,7 @@ function toScheduleView(appointment: Appointment, schedule: AppointmentSchedule)
     change: schedule.change,
     reasonCode: schedule.reasonCode,
     reason: schedule.reason,
-    retrospective: schedule.scheduledAt > schedule.startsAt,
+    retrospective: schedule.scheduledAt.getTime() - CLOCK_SKEW_MS > schedule.startsAt.getTime(),
     scheduledAt: schedule.scheduledAt.toISOString(),
     scheduledBy: schedule.scheduledBy,
     withinDueBy: schedule.startsAt <= appointment.dueBy,

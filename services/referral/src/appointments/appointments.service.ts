@@ -51,7 +51,7 @@ const SCHEDULE_HORIZON_MS = 366 * 24 * 60 * 60_000;
 
 /** What an Idempotency-Key remembers of a schedule: enough to tell a faithful retry from a reused key. */
 type ScheduleKeyResult = Record<
-  'appointmentId' | 'startsAt' | 'durationMinutes' | 'placeKind' | 'place' | 'reasonCode',
+  'appointmentId' | 'startsAt' | 'durationMinutes' | 'placeKind' | 'place' | 'reasonCode' | 'reason',
   string | number | null
 >;
 
@@ -63,6 +63,7 @@ function scheduleKeyResult(appointmentId: string, body: ScheduleAppointmentBody)
     placeKind: body.placeKind,
     place: body.place,
     reasonCode: body.reasonCode ?? null,
+    reason: body.reason ?? null,
   };
 }
 
@@ -268,22 +269,34 @@ export class AppointmentsService {
     const latest = new Date(now.getTime() + SCHEDULE_HORIZON_MS);
     if (startsAt > latest) throw new StartsTooFarAheadError(startsAt, latest);
     const gone = (at: Date) => at.getTime() < now.getTime() - CLOCK_SKEW_MS;
-    const attended = appointment.attendance !== null && appointment.attendedAt;
     let change: ScheduleChange = 'FIRST';
     if (current) {
       if (!body.reasonCode) throw new RescheduleReasonRequiredError(current.startsAt);
       change = body.reasonCode === 'CORRECTION' ? 'CORRECTED' : 'MOVED';
     }
-    if (change !== 'CORRECTED' && attended)
-      throw new AppointmentAttendanceOnRecordError(
-        id,
-        appointment.attendance!,
-        appointment.attendedAt!,
-        'only a CORRECTION of its time or place is taken',
-      );
-    if (change === 'MOVED') {
-      if (gone(current!.startsAt)) throw new AttendanceDueFirstError(id, current!.startsAt);
-      if (gone(startsAt)) throw new StartsInPastError(startsAt);
+    const { attendance, attendedAt } = appointment;
+    if (attendance !== null && attendedAt) {
+      // It took place (or was missed) at attendedAt: no move, and no time set after that.
+      if (change === 'MOVED')
+        throw new AppointmentAttendanceOnRecordError(
+          id,
+          attendance,
+          attendedAt,
+          'it is not moved (its time or place as it was is taken, as a CORRECTION)',
+        );
+      if (startsAt.getTime() > attendedAt.getTime() + CLOCK_SKEW_MS)
+        throw new AppointmentAttendanceOnRecordError(
+          id,
+          attendance,
+          attendedAt,
+          'it cannot be set for a time after that',
+        );
+    } else if (current && gone(current.startsAt) && !gone(startsAt)) {
+      // A time gone by unrecorded is not turned into a time to come, by a move or a correction:
+      // what happened at it is recorded first (a missed appointment starts the follow-up).
+      throw new AttendanceDueFirstError(id, current.startsAt);
+    } else if (change === 'MOVED' && gone(startsAt)) {
+      throw new StartsInPastError(startsAt);
     }
 
     const schedule = manager.getRepository(AppointmentSchedule).create({

@@ -167,12 +167,12 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
 
   it('keeps recorded facts as they were: the application role may not update or delete outcomes or schedules', async () => {
     for (const table of ['referral_outcome', 'appointment_schedule'])
-      await expect(
-        runWithDatabaseScope({ agency: agencyA }, () =>
-          service.query(`UPDATE referral.${table} SET correlation_id = 'changed' WHERE id = $1`, [
-            ids[agencyA]![table],
-          ]),
-        ),
-      ).rejects.toThrow(/permission denied/);
+      for (const sql of [
+        `UPDATE referral.${table} SET correlation_id = 'changed' WHERE id = $1`,
+        `DELETE FROM referral.${table} WHERE id = $1`,
+      ])
+        await expect(
+          runWithDatabaseScope({ agency: agencyA }, () => service.query(sql, [ids[agencyA]![table]])),
+        ).rejects.toThrow(/permission denied/);
   });
 });

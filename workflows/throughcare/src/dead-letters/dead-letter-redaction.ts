@@ -156,7 +156,7 @@ const DATA_RULES: Record<string, Rule> = {
   placeKind: oneOf(AppointmentPlaceKind),
   change: oneOf(ScheduleChange),
   reasonCode: oneOf(ScheduleChangeReason),
-  durationMinutes: integer,
+  durationMinutes: keepIf((v) => v === null || Number.isInteger(v)),
   returnToCustody: objectOf({
     reason: oneOf(ReturnToCustodyReason),
     recallReasonCode: oneOf(RecallReasonCode),
