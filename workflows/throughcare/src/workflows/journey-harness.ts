@@ -775,6 +775,30 @@ export async function acknowledgeReferral(
   });
 }
 
+/**
+ * Each need's agency acknowledges its referral, now, once all the needs are referred (release
+ * planning open): their clocks (`need-referral-clocks-1`) are met, as an agency that answers
+ * does. Returns the plan that showed them sent.
+ */
+export async function acknowledgeNeedReferrals(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+): Promise<PlanView> {
+  const sent = await waitForPlan(
+    handle,
+    (p) => (p.needReferrals ?? []).length > 0 && p.needReferrals!.every((n) => n.referralId !== undefined),
+    'every need referred',
+  );
+  for (const n of sent.needReferrals!)
+    if (n.status === 'SENT')
+      await tell(handle, referralAcknowledgedUpdate, {
+        referralId: n.referralId!,
+        acknowledgedAt: new Date(await env.currentTimeMs()).toISOString(),
+        acknowledgedBy: 'need agency duty team',
+      });
+  return sent;
+}
+
 /** Skips server time forward to `instant` (never back). */
 export async function skipTo(
   env: TestWorkflowEnvironment,

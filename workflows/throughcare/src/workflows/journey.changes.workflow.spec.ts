@@ -51,6 +51,7 @@ import {
   tally,
   live,
   of,
+  acknowledgeNeedReferrals,
   serverNow,
   settleAttention,
   useJourneyEnvironment,
@@ -108,6 +109,7 @@ async function atPreReleaseMeeting(
       const summaryDue = deadlineFor(policy, 'summaryReview', startOfLocalDay(reviews.liberationDate!));
       await skipTo(env, summaryDue.getTime() - 28 * DAY + 3_600_000, handle);
       await waitForPlan(handle, atStage('SUMMARY_REVIEW'), 'summary review');
+      await acknowledgeNeedReferrals(env, handle);
       await completeAssessment(env, handle, acts, 'SUMMARY_REVIEW', ['ACCOMMODATION']);
       const plan = await waitForPlan(
         handle,

@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
+  referralAcknowledgedUpdate,
   attendanceRecordedUpdate,
   caseCloseRequestedUpdate,
   coreScreenCompletedUpdate,
@@ -31,6 +32,7 @@ import {
   DAY_MS,
   tally,
   of,
+  acknowledgeNeedReferrals,
   live,
   serverNow,
   useJourneyEnvironment,
@@ -85,6 +87,8 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       await skipTo(env, summaryDue.getTime() - 28 * DAY + 3_600_000, handle);
       const summary = await waitForPlan(handle, atStage('SUMMARY_REVIEW'), 'summary review stage');
       expect(summary.gatePickup?.liberationDate).toBe(reviews.liberationDate);
+      // Each need is referred to its own agency now; both answer in time.
+      await acknowledgeNeedReferrals(env, handle);
       await completeAssessment(env, handle, acts, 'SUMMARY_REVIEW', ['ACCOMMODATION']);
 
       const meetingDue = deadlineFor(policy, 'preReleaseMeeting', liberation);
@@ -176,6 +180,9 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       ['referralAcknowledgement', 'MET'],
       ['summaryReview', 'MET'],
       ['preReleaseMeeting', 'MET'],
+      // Each need referral's acknowledgement (need-referral-clocks-1).
+      ['referralAcknowledgement', 'MET'],
+      ['referralAcknowledgement', 'MET'],
       ['firstAppointment', 'MET'],
     ]);
     // The exact set of effects: nothing cancelled, nobody re-notified, no breach.
@@ -269,6 +276,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
     const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 120 * DAY)) });
     const policy = policyFor('SCOTLAND', input.receivedAt.slice(0, 10));
     const due: Record<string, string> = {};
+    let needAgency = '';
     const final = await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
       const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
@@ -297,6 +305,15 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
         (p) => deadline(p, 'summaryReview')?.status === 'BREACHED',
         'summary breached',
       );
+      // The accommodation need's agency did not acknowledge its referral in time either: now, late.
+      const needSent = acts.effects.filter(of('referralSent'))[1]!;
+      due.needReferralAcknowledgement = needSent.acknowledgeBy;
+      needAgency = needSent.agencyId;
+      await tell(handle, referralAcknowledgedUpdate, {
+        referralId: needSent.referralId,
+        acknowledgedAt: await nowIso(),
+        acknowledgedBy: 'housing duty team',
+      });
       await completeAssessment(env, handle, acts, 'SUMMARY_REVIEW', ['ACCOMMODATION']);
 
       due.preReleaseMeeting = deadlineFor(policy, 'preReleaseMeeting', liberation).toISOString();
@@ -347,17 +364,19 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
     );
     expect(breaches.map((b) => [b.clock, b.dueAt])).toEqual([
       ['referralAcknowledgement', due.referralAcknowledgement],
+      ['referralAcknowledgement', due.needReferralAcknowledgement],
       ['summaryReview', due.summaryReview],
       ['preReleaseMeeting', due.preReleaseMeeting],
       ['firstAppointment', due.firstAppointment],
     ]);
     expect(breaches.map((b) => [b.owedBy, b.owedTo])).toEqual([
       [`agency:cjsw-${input.homeLocalAuthority}`, 'prison:BAR'],
+      [`agency:${needAgency}`, 'prison:BAR'],
       ['prison:BAR', `agency:cjsw-${input.homeLocalAuthority}`],
       [`prison:BAR and agency:cjsw-${input.homeLocalAuthority}`, 'person'],
       [`agency:cjsw-${input.homeLocalAuthority}`, 'person'],
     ]);
-    expect(count(acts.effects, 'breachMet')).toBe(4);
+    expect(count(acts.effects, 'breachMet')).toBe(5);
     // Clocks are watched on their own: each breach is recorded within 5 s of its due instant.
     for (const b of breaches) {
       expect(Date.parse(b.breachedAt) - Date.parse(b.dueAt)).toBeGreaterThanOrEqual(0);
@@ -369,6 +388,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       ['referralAcknowledgement', 'MET_LATE'],
       ['summaryReview', 'MET_LATE'],
       ['preReleaseMeeting', 'MET_LATE'],
+      ['referralAcknowledgement', 'MET_LATE'],
       ['firstAppointment', 'MET_LATE'],
     ]);
   });
