@@ -9,7 +9,7 @@ import {
   type AppointmentPlaceKind as AppointmentPlaceKindValue,
   type Attendance as AttendanceValue,
 } from '@throughcare/contracts';
-import { PersonIdSchema } from '../referrals/referral.schemas';
+import { AgencyTextSchema, PersonIdSchema, RoleOrTeamSchema } from '../referrals/referral.schemas';
 
 // HTTP and activity DTOs (see referral.schemas.ts for why every schema ends in `Schema`).
 
@@ -72,28 +72,16 @@ export const ScheduleAppointmentBodySchema = z
     ),
     durationMinutes: z.number().int().min(5).max(480).optional(),
     placeKind: AppointmentPlaceKindSchema,
-    place: z
-      .string()
-      .trim()
-      .min(1)
-      .max(500)
-      .describe('The office, the prison and room, the address of a home visit, or how to join a call'),
-    scheduledBy: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .describe('The role or team setting it, never a named person'),
+    place: AgencyTextSchema.describe(
+      'The office, the prison and room, the address of a home visit, or how to join a call',
+    ),
+    scheduledBy: RoleOrTeamSchema.describe('The role or team setting it, never a named person'),
     reasonCode: ScheduleChangeReason.optional().describe(
       'Why the time or place changes: required when the appointment already has one (ignored for the first). CORRECTION corrects the same appointment (also for a time gone by, or after attendance, up to when it was attended); any other code moves it to a time to come. A time gone by with no attendance recorded is not turned into a time to come either way',
     ),
-    reason: z
-      .string()
-      .trim()
-      .min(1)
-      .max(500)
-      .optional()
-      .describe("The agency's own words: kept with its record, never sent on the bus"),
+    reason: AgencyTextSchema.optional().describe(
+      "The agency's own words: kept with its record, never sent on the bus",
+    ),
   })
   .strict();
 export type ScheduleAppointmentBody = z.output<typeof ScheduleAppointmentBodySchema>;
@@ -107,12 +95,7 @@ export const RecordAttendanceBodySchema = z
     reason: NonAttendanceReasonSchema.optional().describe(
       'Required when attendance is NO; not allowed otherwise',
     ),
-    recordedBy: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .describe('The role or team recording attendance, never a named person'),
+    recordedBy: RoleOrTeamSchema.describe('The role or team recording attendance, never a named person'),
   })
   .strict()
   .superRefine((body, ctx) => {

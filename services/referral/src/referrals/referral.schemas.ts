@@ -10,6 +10,11 @@ import { REFERRAL_STATUSES, type ReferralAction, type ReferralStatus } from './r
 export const ReferralStatusSchema = z.enum(REFERRAL_STATUSES);
 export type { ReferralStatus };
 
+/** Free text an agency writes (a reason, a place): trimmed, 1–500 characters. */
+export const AgencyTextSchema = z.string().trim().min(1).max(500);
+/** Who acted, as a role or team (never a named person): trimmed, 1–200 characters. */
+export const RoleOrTeamSchema = z.string().trim().min(1).max(200);
+
 export const PersonIdSchema = z
   .string()
   .regex(/^p[0-9a-f]{20}$/, 'must be a pseudonymous THROUGHCARE_ID such as p0123456789abcdef0123');
@@ -56,14 +61,9 @@ export const ReferralIdSchema = z.uuid();
 
 export const AcknowledgeReferralBodySchema = z
   .object({
-    acknowledgedBy: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .describe(
-        'The role or team acknowledging (e.g. "Justice Social Work duty team"), never a named person',
-      ),
+    acknowledgedBy: RoleOrTeamSchema.describe(
+      'The role or team acknowledging (e.g. "Justice Social Work duty team"), never a named person',
+    ),
     acknowledgedAt: IsoInstant.optional().describe(
       'When the agency acknowledged; defaults to now. Not before the referral was sent',
     ),
@@ -77,13 +77,7 @@ const DECISIONS_NEEDING_A_REASON: ReadonlySet<ReferralDecision> = new Set(['DECL
 export const RecordOutcomeBodySchema = z
   .object({
     decision: ReferralDecision,
-    reason: z
-      .string()
-      .trim()
-      .min(1)
-      .max(500)
-      .optional()
-      .describe('Why: required when the decision is DECLINED or WITHDRAWN'),
+    reason: AgencyTextSchema.optional().describe('Why: required when the decision is DECLINED or WITHDRAWN'),
     decidedAt: IsoInstant.optional().describe(
       'When the agency decided; defaults to now. Not before the referral was sent; checked against the lifecycle where it falls among the facts on record (an acknowledgement on record counts from the first decision if that is earlier)',
     ),
