@@ -9,7 +9,11 @@ import { IsoInstant } from '../vocabulary';
 export const PersonIdentifierType = z.enum(['NOMS', 'CRN', 'PNC', 'THROUGHCARE_ID']);
 export type PersonIdentifierType = z.infer<typeof PersonIdentifierType>;
 
-export const PersonIdentifier = z.object({ type: PersonIdentifierType, value: z.string().min(1).max(64) });
+/** An identifier's value: never blank (a blank prison number names nobody, and cannot be routed). */
+export const PersonIdentifier = z.object({
+  type: PersonIdentifierType,
+  value: z.string().min(1).max(64).regex(/\S/, 'must not be blank'),
+});
 export type PersonIdentifier = z.infer<typeof PersonIdentifier>;
 
 export const PersonReference = z.object({ identifiers: z.array(PersonIdentifier).min(1) });

@@ -85,6 +85,25 @@ describe('bridge: event → workflow command', () => {
     expect(() => commandFor(reception([{ type: 'CRN', value: 'X123456' }]), derive)).toThrow(UnroutableEvent);
   });
 
+  it('refuses a blank identifier at the envelope: a prison number of spaces names nobody', () => {
+    for (const value of [' ', '\t', ' \n ']) {
+      const event = {
+        eventType: 'custody.person.received',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: '2026-11-23T10:00:00Z',
+        correlationId: 'corr-1',
+        personReference: { identifiers: [{ type: 'NOMS', value }] },
+        data: receptionData,
+      };
+      expect(parseEvent(event)).toMatchObject({
+        ok: false,
+        code: 'INVALID_ENVELOPE',
+        reason: expect.stringContaining('must not be blank'),
+      });
+    }
+  });
+
   it('maps a release to the release update of that episode, keyed by event id', () => {
     const eventId = randomUUID();
     const command = commandFor(
