@@ -302,6 +302,20 @@ const POLICY: Policy[] = [
   },
   {
     app: 'referral',
+    method: 'POST',
+    path: '/referrals/{id}/closure',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    writeOrder: 55,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}/closure`,
+      // After the acceptance (writeOrder 50); the second role's is the same closure again (200).
+      body: { outcome: 'ACHIEVED', closedBy: 'Justice Social Work duty team' },
+    }),
+  },
+  {
+    app: 'referral',
     method: 'GET',
     path: '/referrals/lifecycle',
     admitted: AGENCY_SCOPE,

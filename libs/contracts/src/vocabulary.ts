@@ -154,6 +154,13 @@ export const ReferralDecision = z.enum([
 ]);
 export type ReferralDecision = z.infer<typeof ReferralDecision>;
 
+/**
+ * What the agency's work achieved when it closed the case (the interventions' end-of-service
+ * outcome: achieved, partially achieved, not achieved).
+ */
+export const ReferralClosureOutcome = z.enum(['ACHIEVED', 'PARTIALLY_ACHIEVED', 'NOT_ACHIEVED']);
+export type ReferralClosureOutcome = z.infer<typeof ReferralClosureOutcome>;
+
 /** Reasons a case closes before its follow-up ends. */
 export const EarlyClosureReason = z.enum([
   'DECEASED',

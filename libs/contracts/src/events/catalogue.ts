@@ -7,6 +7,7 @@ import {
   MeetingKind,
   NotificationSubject,
   RecallReasonCode,
+  ReferralClosureOutcome,
   ReferralDecision,
   ReturnToCustodyReason,
   ReversibleMovement,
@@ -398,6 +399,24 @@ export const ReferralOutcomeRecordedV1 = eventSchema(
 );
 export type ReferralOutcomeRecordedV1 = z.infer<typeof ReferralOutcomeRecordedV1>;
 
+/**
+ * The agency closed a case it had taken on, saying what its work achieved: the loop back to
+ * prison staff and the journey. The agency's summary stays in the referral service (free text
+ * about a person); the bus carries the outcome code.
+ */
+export const ReferralClosedV1 = eventSchema(
+  'referral.referral.closed',
+  1,
+  z.object({
+    referralId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    outcome: ReferralClosureOutcome,
+    closedAt: IsoInstant,
+  }),
+);
+export type ReferralClosedV1 = z.infer<typeof ReferralClosedV1>;
+
 export const ReferralWithdrawnV1 = eventSchema(
   'referral.referral.withdrawn',
   1,
@@ -499,6 +518,7 @@ export const EventCatalogue = {
   'custody.person.liberated-from-court@2': LiberatedFromCourtV2,
   'referral.referral.outcome-recorded@1': ReferralOutcomeRecordedV1,
   'referral.referral.withdrawn@1': ReferralWithdrawnV1,
+  'referral.referral.closed@1': ReferralClosedV1,
   'referral.appointment.cancelled@1': AppointmentCancelledV1,
   'referral.appointment.scheduled@1': AppointmentScheduledV1,
   'throughcare.case.close-requested@1': CaseCloseRequestedV1,

@@ -9,6 +9,7 @@ import {
   MeetingKind,
   Pathway,
   RecallReasonCode,
+  ReferralClosureOutcome,
   ReferralDecision,
   ReleaseDateChangeReason,
   ReturnToCustodyReason,
@@ -52,6 +53,7 @@ export const FactSchemas = {
     decidedAt: IsoInstant,
     reason: Text.optional(),
   }),
+  referralClosed: fact({ referralId: Id, outcome: ReferralClosureOutcome, closedAt: IsoInstant }),
   releaseRecorded: fact({ releasedAt: IsoInstant, establishmentCode: EstablishmentCode }),
   releaseDateChanged: fact({
     expectedReleaseDate: IsoDate,

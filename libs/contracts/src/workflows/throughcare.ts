@@ -11,6 +11,7 @@ import type {
   NotificationSubject,
   Pathway,
   RecallReasonCode,
+  ReferralClosureOutcome,
   ReferralDecision,
   ReleaseDateChangeReason,
   ReturnToCustodyReason,
@@ -174,6 +175,13 @@ export interface ReferralOutcome {
   reason?: string;
   eventId: string;
 }
+/** The agency closed a case it had taken on, with what its work achieved (`referral.referral.closed`). */
+export interface ReferralClosed {
+  referralId: string;
+  outcome: ReferralClosureOutcome;
+  closedAt: string;
+  eventId: string;
+}
 export interface ConsentWithdrawn {
   withdrawnAt: string;
   eventId: string;
@@ -236,6 +244,7 @@ export const transferredUpdate = defineUpdate<void, [Transferred]>('transferred'
 export const movementReversedUpdate = defineUpdate<void, [MovementReversed]>('movementReversed');
 export const returnedToCustodyUpdate = defineUpdate<void, [ReturnedToCustody]>('returnedToCustody');
 export const referralOutcomeUpdate = defineUpdate<void, [ReferralOutcome]>('referralOutcome');
+export const referralClosedUpdate = defineUpdate<void, [ReferralClosed]>('referralClosed');
 export const consentWithdrawnUpdate = defineUpdate<void, [ConsentWithdrawn]>('consentWithdrawn');
 export const caseCloseRequestedUpdate = defineUpdate<void, [CaseCloseRequested]>('caseCloseRequested');
 /** An operator resolves an attention item (validated: the item exists, is open, and the option is offered). */
@@ -295,6 +304,8 @@ export interface PlanView {
   bookings?: BookingView[];
   notifications?: NotificationView[];
   referralOutcomes?: { decision: ReferralDecision; decidedAt: string; reason?: string }[];
+  /** The main referral's agency closed the case, with what its work achieved. */
+  referralClosure?: { outcome: ReferralClosureOutcome; closedAt: string };
   pendingMovements?: { movement: ReversibleMovement; eventId: string; at: string; settlesAt: string }[];
   closureReason?: ClosureReason;
   nextEpisode?: number;
@@ -318,7 +329,8 @@ export interface PlanView {
  * eligible agency left: see `gap`; an attention item tells prison staff), NOT_REFERRED (an
  * operator skipped choosing an agency or the gap's item: the need is arranged outside the
  * platform in this episode; see `notReferredBecause`), WITHDRAWN (the case closed early: withdrawn
- * from the agency) or CLOSED (the case closed with none standing). `agencyId`: the agency holding
+ * from the agency), CLOSED (the case closed with none standing) or CLOSED_BY_AGENCY (the agency
+ * that took the need on closed its work: see `closure`). `agencyId`: the agency holding
  * the need (an earlier agency that reconsidered its decline takes it back). `tried`: every agency
  * the need went to, in order, with why each ended (`referralId` once sent).
  */
@@ -337,13 +349,16 @@ export interface NeedReferralView {
     | 'WITHDRAWN'
     | 'GAP'
     | 'NOT_REFERRED'
-    | 'CLOSED';
+    | 'CLOSED'
+    | 'CLOSED_BY_AGENCY';
   agencyId?: string;
   serviceId?: string;
   referralId?: string;
   gap?: { since: string; nextAskedAt: string };
   /** The operator's reason for skipping the choice or the gap (status NOT_REFERRED). */
   notReferredBecause?: string;
+  /** The agency holding the need closed its work (status CLOSED_BY_AGENCY), with what it achieved. */
+  closure?: { outcome: ReferralClosureOutcome; closedAt: string };
   tried: { agencyId: string; referralId?: string; rule: string; endedBecause?: string }[];
 }
 

@@ -9,6 +9,7 @@ import { ReferralWithdrawalAndOutcomes1700000000600 } from './1700000000600-refe
 import { REFERRAL_PROTECTED_TABLES, RowLevelSecurity1700000000700 } from './1700000000700-row-level-security';
 import { ReferralStatus1700000000800 } from './1700000000800-referral-status';
 import { AppointmentSchedule1700000000900 } from './1700000000900-appointment-schedule';
+import { ReferralClosure1700000001000 } from './1700000001000-referral-closure';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -22,6 +23,7 @@ export const referralMigrations = [
   RowLevelSecurity1700000000700,
   ReferralStatus1700000000800,
   AppointmentSchedule1700000000900,
+  ReferralClosure1700000001000,
 ];
 
 /** Every table under row-level security today (700's, and the schedules of 900). */

@@ -125,7 +125,7 @@ describe('referral migrations (real Postgres)', () => {
           [id],
         )) as Array<{ decision: ReferralDecision; decidedAt: Date; sequence: string }>;
         expect({ name: c.name, status: row!.status }).toEqual({ name: c.name, status: c.expected });
-        expect({ name: c.name, fold: referralStatus(row!, outcomes) }).toEqual({
+        expect({ name: c.name, fold: referralStatus({ ...row!, closedAt: null }, outcomes) }).toEqual({
           name: c.name,
           fold: c.expected,
         });
@@ -152,7 +152,8 @@ describe('referral migrations (real Postgres)', () => {
   });
 
   it('adds appointment schedules under row-level security, and reverts', async () => {
-    const after = await open(referralMigrations);
+    // Up to the migration under test (1700000000900).
+    const after = await open(referralMigrations.slice(0, 10));
     try {
       const forced = async () =>
         (await after.query(
@@ -180,6 +181,54 @@ describe('referral migrations (real Postgres)', () => {
       expect(await after.query(`SELECT to_regprocedure('referral.appointment_agency(uuid)') AS fn`)).toEqual([
         { fn: null },
       ]);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('adds the closure: CLOSED exactly while a whole closure is on record, and reverts to ACCEPTED', async () => {
+    const after = await open(referralMigrations);
+    try {
+      const id = randomUUID();
+      await after.query(
+        `INSERT INTO referral.referral (id, person_id, episode, agency_id, pathways, sent_at, acknowledge_by, correlation_id, status)
+         VALUES ($1, $2, 1, 'agency-a', ARRAY['HEALTH'], now(), now() + interval '1 day', 'c', 'ACCEPTED')`,
+        [id, `p${randomBytes(10).toString('hex')}`],
+      );
+      // A status of CLOSED without the closure, a closure without its outcome, an unknown outcome: refused.
+      await expect(
+        after.query(`UPDATE referral.referral SET status = 'CLOSED' WHERE id = $1`, [id]),
+      ).rejects.toThrow(/referral_status_closed/);
+      await expect(
+        after.query(
+          `UPDATE referral.referral SET status = 'CLOSED', closed_at = now(), closed_by = 'Team', closure_recorded_at = now() WHERE id = $1`,
+          [id],
+        ),
+      ).rejects.toThrow(/referral_closure_complete/);
+      await expect(
+        after.query(
+          `UPDATE referral.referral SET status = 'CLOSED', closed_at = now(), closed_by = 'Team', closure_outcome = 'DONE', closure_recorded_at = now() WHERE id = $1`,
+          [id],
+        ),
+      ).rejects.toThrow(/closure_outcome_check/);
+      await after.query(
+        `UPDATE referral.referral SET status = 'CLOSED', closed_at = now(), closed_by = 'Team', closure_outcome = 'ACHIEVED', closure_recorded_at = now() WHERE id = $1`,
+        [id],
+      );
+
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await after.query(`SELECT status FROM referral.referral WHERE id = $1`, [id])).toEqual([
+        { status: 'ACCEPTED' },
+      ]);
+      expect(
+        await after.query(
+          `SELECT count(*)::int AS columns FROM information_schema.columns
+            WHERE table_schema = 'referral' AND table_name = 'referral' AND column_name LIKE 'clos%'`,
+        ),
+      ).toEqual([{ columns: 0 }]);
+      await expect(
+        after.query(`UPDATE referral.referral SET status = 'CLOSED' WHERE id = $1`, [id]),
+      ).rejects.toThrow(/referral_status_known/);
     } finally {
       await after.destroy();
     }

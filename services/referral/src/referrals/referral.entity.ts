@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import type { Pathway } from '@throughcare/contracts';
+import type { Pathway, ReferralClosureOutcome } from '@throughcare/contracts';
 import type { ReferralStatus } from './referral.lifecycle';
 
 /**
@@ -51,6 +51,25 @@ export class Referral {
 
   @Column('text', { name: 'withdrawal_reason', nullable: true })
   withdrawalReason!: string | null;
+
+  /** Set when the agency closed the case it had taken on (`CLOSE`); the closure fields go together. */
+  @Column('timestamptz', { name: 'closed_at', nullable: true })
+  closedAt!: Date | null;
+
+  /** A role or team, never a named person. */
+  @Column('text', { name: 'closed_by', nullable: true })
+  closedBy!: string | null;
+
+  @Column('text', { name: 'closure_outcome', nullable: true })
+  closureOutcome!: ReferralClosureOutcome | null;
+
+  /** The agency's summary for the officer who referred (optional). */
+  @Column('text', { name: 'closure_summary', nullable: true })
+  closureSummary!: string | null;
+
+  /** When the closure reached us (it may be reported after the fact). */
+  @Column('timestamptz', { name: 'closure_recorded_at', nullable: true })
+  closureRecordedAt!: Date | null;
 
   /** A projection of the facts (`referralStatus`), for filtering; never written on its own. */
   @Column('text')

@@ -8,27 +8,34 @@ export class ReferralNotFoundError extends NotFoundError {
   }
 }
 
-export class AcknowledgedBeforeSentError extends DomainError {
-  constructor(acknowledgedAt: Date, sentAt: Date) {
+/** A fact dated before the referral was sent (`field` names the date the caller gave). */
+class BeforeSentError extends DomainError {
+  constructor(code: string, field: string, at: Date, sentAt: Date) {
     super(
-      'ACKNOWLEDGED_BEFORE_SENT',
+      code,
       'RULE_VIOLATED',
-      `acknowledgedAt ${acknowledgedAt.toISOString()} is before the referral was sent (${sentAt.toISOString()})`,
-      { details: { field: 'acknowledgedAt', sentAt: sentAt.toISOString() } },
+      `${field} ${at.toISOString()} is before the referral was sent (${sentAt.toISOString()})`,
+      { details: { field, sentAt: sentAt.toISOString() } },
     );
   }
 }
 
-export class AcknowledgedInFutureError extends DomainError {
+/** A fact dated later than now (beyond the tolerated clock skew). */
+class InFutureError extends DomainError {
+  constructor(code: string, field: string, at: Date) {
+    super(code, 'RULE_VIOLATED', `${field} ${at.toISOString()} is in the future`, { details: { field } });
+  }
+}
+
+export class AcknowledgedBeforeSentError extends BeforeSentError {
+  constructor(acknowledgedAt: Date, sentAt: Date) {
+    super('ACKNOWLEDGED_BEFORE_SENT', 'acknowledgedAt', acknowledgedAt, sentAt);
+  }
+}
+
+export class AcknowledgedInFutureError extends InFutureError {
   constructor(acknowledgedAt: Date) {
-    super(
-      'ACKNOWLEDGED_IN_FUTURE',
-      'RULE_VIOLATED',
-      `acknowledgedAt ${acknowledgedAt.toISOString()} is in the future`,
-      {
-        details: { field: 'acknowledgedAt' },
-      },
-    );
+    super('ACKNOWLEDGED_IN_FUTURE', 'acknowledgedAt', acknowledgedAt);
   }
 }
 
@@ -41,22 +48,27 @@ export class ReferralWithdrawnError extends ConflictError {
   }
 }
 
-export class DecidedBeforeSentError extends DomainError {
+export class DecidedBeforeSentError extends BeforeSentError {
   constructor(decidedAt: Date, sentAt: Date) {
-    super(
-      'DECIDED_BEFORE_SENT',
-      'RULE_VIOLATED',
-      `decidedAt ${decidedAt.toISOString()} is before the referral was sent (${sentAt.toISOString()})`,
-      { details: { field: 'decidedAt', sentAt: sentAt.toISOString() } },
-    );
+    super('DECIDED_BEFORE_SENT', 'decidedAt', decidedAt, sentAt);
   }
 }
 
-export class DecidedInFutureError extends DomainError {
+export class DecidedInFutureError extends InFutureError {
   constructor(decidedAt: Date) {
-    super('DECIDED_IN_FUTURE', 'RULE_VIOLATED', `decidedAt ${decidedAt.toISOString()} is in the future`, {
-      details: { field: 'decidedAt' },
-    });
+    super('DECIDED_IN_FUTURE', 'decidedAt', decidedAt);
+  }
+}
+
+export class ClosedBeforeSentError extends BeforeSentError {
+  constructor(closedAt: Date, sentAt: Date) {
+    super('CLOSED_BEFORE_SENT', 'closedAt', closedAt, sentAt);
+  }
+}
+
+export class ClosedInFutureError extends InFutureError {
+  constructor(closedAt: Date) {
+    super('CLOSED_IN_FUTURE', 'closedAt', closedAt);
   }
 }
 

@@ -33,7 +33,7 @@ function history(...facts: LifecycleFact[]): LifecycleFact[] {
 }
 
 describe('the referral lifecycle table', () => {
-  it('reaches every status from the first one, and nothing leaves WITHDRAWN', () => {
+  it('reaches every status from the first one, and nothing leaves WITHDRAWN or CLOSED', () => {
     const reached = new Set<ReferralStatus>(['AWAITING_ACKNOWLEDGEMENT']);
     for (let grown = true; grown; ) {
       grown = false;
@@ -57,7 +57,7 @@ describe('the referral lifecycle table', () => {
     ).toEqual(['REQUEST_MORE_INFORMATION', 'PLACE_ON_WAITING_LIST', 'ACCEPT', 'DECLINE', 'WITHDRAW']);
   });
 
-  it('says what the agency may do in each status, and the referrer may always withdraw until withdrawn', () => {
+  it('says what the agency may do in each status, and the referrer may always withdraw until withdrawn or closed', () => {
     expect(allowedActions('AWAITING_ACKNOWLEDGEMENT')).toEqual(['ACKNOWLEDGE']);
     expect(allowedActions('ACKNOWLEDGED')).toEqual([
       'REQUEST_MORE_INFORMATION',
@@ -73,12 +73,13 @@ describe('the referral lifecycle table', () => {
       'WITHDRAW',
     ]);
     // The place fell through: back on the waiting list without giving the need up.
-    expect(allowedActions('ACCEPTED')).toEqual(['PLACE_ON_WAITING_LIST', 'WITHDRAW']);
+    // Or the work is done: the agency closes the case with what it achieved.
+    expect(allowedActions('ACCEPTED')).toEqual(['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE']);
     // Reconsideration: the journey hands the need back to an agency that declined and then takes it up.
     const reconsidering = ['REQUEST_MORE_INFORMATION', 'PLACE_ON_WAITING_LIST', 'ACCEPT'];
     expect(allowedActions('DECLINED')).toEqual(reconsidering);
     expect(allowedActions('WITHDRAWN_BY_AGENCY')).toEqual(reconsidering);
-    for (const status of REFERRAL_STATUSES.filter((s) => s !== 'WITHDRAWN'))
+    for (const status of REFERRAL_STATUSES.filter((s) => s !== 'WITHDRAWN' && s !== 'CLOSED'))
       expect(allowedActions(status, 'REFERRER')).toEqual(['WITHDRAW_REFERRAL']);
   });
 
@@ -121,7 +122,7 @@ describe('the referral lifecycle table', () => {
       ok: false,
       refused: facts[1],
       from: 'ACCEPTED',
-      allowedThere: ['PLACE_ON_WAITING_LIST', 'WITHDRAW'],
+      allowedThere: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE'],
     });
     // Declined then reconsidered: allowed in that order.
     expect(insert(facts, fact('ACCEPT', 30))).toEqual({ ok: true, status: 'ACCEPTED' });
@@ -149,6 +150,27 @@ describe('the referral lifecycle table', () => {
     });
     // A decision dated after the withdrawal (within clock skew) never reopens it.
     expect(statusOf([...facts, fact('ACCEPT', 11)])).toBe('WITHDRAWN');
+  });
+
+  it('closes only a case the agency took on, and nothing follows a closure', () => {
+    expect(insert(history(fact('ACKNOWLEDGE', 0)), fact('CLOSE', 5))).toMatchObject({
+      ok: false,
+      from: 'ACKNOWLEDGED',
+    });
+    const closed = history(fact('ACKNOWLEDGE', 0), fact('ACCEPT', 5), fact('CLOSE', 20));
+    expect(statusOf(closed)).toBe('CLOSED');
+    for (const actor of ['AGENCY', 'REFERRER'] as const) expect(allowedActions('CLOSED', actor)).toEqual([]);
+    expect(insert(closed, fact('PLACE_ON_WAITING_LIST', 30))).toMatchObject({ ok: false, from: 'CLOSED' });
+    // A decision dated before the closure that would leave it closing a case not accepted: refused,
+    // naming the closure it strands.
+    expect(insert(closed, fact('PLACE_ON_WAITING_LIST', 10))).toMatchObject({
+      ok: false,
+      refused: closed[2],
+      from: 'ON_WAITING_LIST',
+    });
+    // Placed on the waiting list and accepted again before the closure: the history still holds.
+    const again = history(fact('ACKNOWLEDGE', 0), fact('ACCEPT', 5), fact('PLACE_ON_WAITING_LIST', 8));
+    expect(insert([...again, fact('ACCEPT', 12)], fact('CLOSE', 20))).toEqual({ ok: true, status: 'CLOSED' });
   });
 
   it('only ever builds paths through the table, whatever is reported in whatever order (property)', () => {

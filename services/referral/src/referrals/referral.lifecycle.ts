@@ -20,6 +20,8 @@ export const REFERRAL_STATUSES = [
   'WITHDRAWN_BY_AGENCY',
   /** The referrer withdrew the referral (consent withdrawn, case closed, another agency took the need). */
   'WITHDRAWN',
+  /** The agency finished its work with the person and closed the case, saying what it achieved. */
+  'CLOSED',
 ] as const;
 export type ReferralStatus = (typeof REFERRAL_STATUSES)[number];
 
@@ -31,6 +33,7 @@ export const REFERRAL_ACTIONS = [
   'DECLINE',
   'WITHDRAW',
   'WITHDRAW_REFERRAL',
+  'CLOSE',
 ] as const;
 export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
 
@@ -107,9 +110,19 @@ export const REFERRAL_LIFECYCLE: readonly ReferralTransition[] = [
     decision: 'WITHDRAWN',
   },
   {
+    // Only a case the agency took on closes with an outcome; one it never took is declined or
+    // withdrawn instead. Nothing follows a closure: the record of the work is final.
+    action: 'CLOSE',
+    by: 'AGENCY',
+    from: ['ACCEPTED'],
+    to: 'CLOSED',
+    request: 'POST /referrals/{id}/closure',
+  },
+  {
     action: 'WITHDRAW_REFERRAL',
     by: 'REFERRER',
-    from: REFERRAL_STATUSES.filter((s) => s !== 'WITHDRAWN'),
+    // A closed case has nothing left to withdraw (the referrer's withdrawal of one is a no-op).
+    from: REFERRAL_STATUSES.filter((s) => s !== 'WITHDRAWN' && s !== 'CLOSED'),
     to: 'WITHDRAWN',
     request: 'the referrer (the journey, on consent withdrawn, case closed or the need taken elsewhere)',
   },
@@ -146,6 +159,9 @@ export interface LifecycleFact {
 }
 
 export const ACKNOWLEDGEMENT_RANK = -1;
+
+/** The closure comes after every decision of its instant (the agency decided, then closed). */
+export const CLOSURE_RANK = Number.MAX_SAFE_INTEGER - 1;
 
 /**
  * The facts in the order they happened. An acknowledgement on record counts from the agency's

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoInstant, Pathway, ReferralDecision } from '@throughcare/contracts';
+import { IsoInstant, Pathway, ReferralClosureOutcome, ReferralDecision } from '@throughcare/contracts';
 import { REFERRAL_STATUSES, type ReferralAction, type ReferralStatus } from './referral.lifecycle';
 
 // HTTP and activity DTOs. They belong in libs/contracts/src/http once other contexts consume them.
@@ -94,6 +94,28 @@ export const RecordOutcomeBodySchema = z
   });
 export type RecordOutcomeBody = z.output<typeof RecordOutcomeBodySchema>;
 
+export const CloseReferralBodySchema = z
+  .object({
+    outcome: ReferralClosureOutcome.describe(
+      'What the work achieved: ACHIEVED, PARTIALLY_ACHIEVED or NOT_ACHIEVED',
+    ),
+    closedBy: RoleOrTeamSchema.describe('The role or team closing the case, never a named person'),
+    summary: z
+      .string()
+      .trim()
+      .min(1)
+      .max(2000)
+      .optional()
+      .describe(
+        'A summary for the officer who referred (what was done, what is still open); kept here, never on the bus',
+      ),
+    closedAt: IsoInstant.optional().describe(
+      'When the agency closed the case; defaults to now. Not before the referral was sent, and after its acceptance (only an accepted case closes)',
+    ),
+  })
+  .strict();
+export type CloseReferralBody = z.output<typeof CloseReferralBodySchema>;
+
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 /** The request headers a POST reads besides the agency: the client's Idempotency-Key. */
@@ -119,6 +141,14 @@ export interface WithdrawalView {
   reason: string;
 }
 
+export interface ClosureView {
+  outcome: ReferralClosureOutcome;
+  closedAt: string;
+  closedBy: string;
+  summary: string | null;
+  recordedAt: string;
+}
+
 export interface ReferralView {
   id: string;
   personId: string;
@@ -136,4 +166,6 @@ export interface ReferralView {
   outcomes: OutcomeView[];
   /** Null unless the journey withdrew the referral. */
   withdrawal: WithdrawalView | null;
+  /** Null unless the agency closed the case (status CLOSED). */
+  closure: ClosureView | null;
 }

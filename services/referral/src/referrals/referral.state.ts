@@ -3,12 +3,13 @@ import type { Referral } from './referral.entity';
 import {
   ACKNOWLEDGEMENT_RANK,
   actionOfDecision,
+  CLOSURE_RANK,
   allowedActions,
   statusOf,
   type LifecycleFact,
   type ReferralStatus,
 } from './referral.lifecycle';
-import type { OutcomeView, ReferralView } from './referral.schemas';
+import type { ClosureView, OutcomeView, ReferralView } from './referral.schemas';
 
 /** Tolerated clock skew between an agency's systems and ours when facts are dated "now". */
 export const CLOCK_SKEW_MS = 5 * 60_000;
@@ -18,7 +19,7 @@ export const NEW_FACT_RANK = Number.MAX_SAFE_INTEGER;
 
 /** A referral's stored facts as lifecycle facts: the acknowledgement, each decision, the referrer's withdrawal. */
 export function lifecycleFacts(
-  referral: Pick<Referral, 'acknowledgedAt' | 'withdrawnAt'>,
+  referral: Pick<Referral, 'acknowledgedAt' | 'withdrawnAt' | 'closedAt'>,
   outcomes: readonly Pick<ReferralOutcome, 'decision' | 'decidedAt' | 'sequence'>[],
 ): LifecycleFact[] {
   return [
@@ -30,6 +31,7 @@ export function lifecycleFacts(
       at: o.decidedAt,
       rank: Number(o.sequence),
     })),
+    ...(referral.closedAt ? [{ action: 'CLOSE' as const, at: referral.closedAt, rank: CLOSURE_RANK }] : []),
     ...(referral.withdrawnAt
       ? [{ action: 'WITHDRAW_REFERRAL' as const, at: referral.withdrawnAt, rank: NEW_FACT_RANK }]
       : []),
@@ -38,7 +40,7 @@ export function lifecycleFacts(
 
 /** The status the referral's facts add up to (`referral.lifecycle.ts`). */
 export function referralStatus(
-  referral: Pick<Referral, 'acknowledgedAt' | 'withdrawnAt'>,
+  referral: Pick<Referral, 'acknowledgedAt' | 'withdrawnAt' | 'closedAt'>,
   outcomes: readonly Pick<ReferralOutcome, 'decision' | 'decidedAt' | 'sequence'>[],
 ): ReferralStatus {
   return statusOf(lifecycleFacts(referral, outcomes));
@@ -79,5 +81,18 @@ export function toReferralView(referral: Referral, outcomes: ReferralOutcome[] =
       referral.withdrawnAt && referral.withdrawalReason
         ? { withdrawnAt: referral.withdrawnAt.toISOString(), reason: referral.withdrawalReason }
         : null,
+    closure: closureOf(referral),
+  };
+}
+
+function closureOf(referral: Referral): ClosureView | null {
+  const { closedAt, closedBy, closureOutcome, closureRecordedAt } = referral;
+  if (!closedAt || !closedBy || !closureOutcome || !closureRecordedAt) return null;
+  return {
+    outcome: closureOutcome,
+    closedAt: closedAt.toISOString(),
+    closedBy,
+    summary: referral.closureSummary,
+    recordedAt: closureRecordedAt.toISOString(),
   };
 }

@@ -13,11 +13,13 @@ import { idempotencyKeyOf } from '../agency-scope/idempotency-key';
 import type { Page } from '../pagination/keyset-cursor';
 import {
   AcknowledgeReferralBodySchema,
+  CloseReferralBodySchema,
   IDEMPOTENCY_HEADER,
   ListReferralsQuerySchema,
   RecordOutcomeBodySchema,
   ReferralIdSchema,
   type AcknowledgeReferralBody,
+  type CloseReferralBody,
   type ListReferralsQuery,
   type RecordOutcomeBody,
   type ReferralView,
@@ -178,5 +180,52 @@ export class ReferralsController {
     });
     void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
     return outcome.referral;
+  }
+
+  @Audited({
+    action: 'referral.close',
+    kind: 'change',
+    objectType: 'referral',
+    objectId: from.param('id'),
+    subject: from.first(
+      from.result('personId'),
+      from.lookup('SELECT person_id AS value FROM referral.referral WHERE id = $1', 'id'),
+    ),
+  })
+  @Post(':id/closure')
+  @ApiOperation({
+    summary:
+      'Close a case the agency took on (status ACCEPTED), with what its work achieved and a summary for the officer who referred; once',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody(apiBodyFromZod(CloseReferralBodySchema))
+  @ApiResponse({
+    status: 201,
+    description:
+      'Closed; referral.referral.closed emitted (the outcome code, never the summary); the referral',
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      'The same closure again (outcome, closedBy, summary, and closedAt if given): the referral, nothing emitted',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: 'No such referral for this agency (problem+json)' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'REFERRAL_WITHDRAWN (with the reason), or TRANSITION_NOT_ALLOWED when the case is not accepted where closedAt falls, or is already closed otherwise, with the allowed actions (problem+json)',
+  })
+  @ApiResponse({ status: 422, description: 'CLOSED_BEFORE_SENT or CLOSED_IN_FUTURE (problem+json)' })
+  async close(
+    @CallingAgency() agencyId: string,
+    @CorrelationId() correlationId: string,
+    @Param('id', new ZodValidationPipe(ReferralIdSchema, 'id')) id: string,
+    @Body(new ZodValidationPipe(CloseReferralBodySchema, 'body')) body: CloseReferralBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReferralView> {
+    const closure = await this.referrals.close(agencyId, id, body, correlationId);
+    void reply.status(closure.recorded ? HttpStatus.CREATED : HttpStatus.OK);
+    return closure.referral;
   }
 }

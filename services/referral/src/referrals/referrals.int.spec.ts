@@ -57,6 +57,7 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
       acknowledgement: null,
       outcomes: [],
       withdrawal: null,
+      closure: null,
     });
 
     const otherAgency = anAgencyId();

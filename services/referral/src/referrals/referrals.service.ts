@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository, type EntityManager } from 'typeorm';
 import type {
   ReferralAcknowledgedV1,
+  ReferralClosedV1,
   ReferralOutcomeRecordedV1,
   ReferralSentV1,
   ReferralWithdrawnV1,
@@ -16,6 +17,8 @@ import { Referral } from './referral.entity';
 import {
   AcknowledgedBeforeSentError,
   AcknowledgedInFutureError,
+  ClosedBeforeSentError,
+  ClosedInFutureError,
   DecidedBeforeSentError,
   DecidedInFutureError,
   IdempotencyKeyReusedError,
@@ -28,6 +31,7 @@ import {
   ACKNOWLEDGEMENT_RANK,
   actionOfDecision,
   allowedActions,
+  CLOSURE_RANK,
   insert,
   statusOf,
   type ReferralAction,
@@ -35,6 +39,7 @@ import {
 } from './referral.lifecycle';
 import type {
   AcknowledgeReferralBody,
+  CloseReferralBody,
   ListReferralsQuery,
   RecordOutcomeBody,
   ReferralView,
@@ -55,6 +60,12 @@ interface OutcomeKeyResult {
   decision: string;
   reason: string | null;
   decidedAt: string | null;
+}
+
+export interface ClosureRecording {
+  referral: ReferralView;
+  /** False for the same closure again: nothing changed, no event. */
+  recorded: boolean;
 }
 
 export interface AcknowledgementOutcome {
@@ -87,6 +98,11 @@ export class ReferralsService {
         acknowledgementRecordedAt: null,
         withdrawnAt: null,
         withdrawalReason: null,
+        closedAt: null,
+        closedBy: null,
+        closureOutcome: null,
+        closureSummary: null,
+        closureRecordedAt: null,
         status: statusOf([]),
       });
       try {
@@ -318,6 +334,72 @@ export class ReferralsService {
   }
 
   /**
+   * Closes a case the agency took on, with what its work achieved, and `referral.referral.closed`,
+   * in one transaction under the referral's row lock. Once: the same closure again (same outcome,
+   * role, summary, and the same closedAt or none) is answered as it stands with no second event;
+   * a different one is refused by the lifecycle (nothing follows CLOSED).
+   */
+  close(
+    agencyId: string,
+    id: string,
+    body: CloseReferralBody,
+    correlationId: string,
+    now = new Date(),
+  ): Promise<ClosureRecording> {
+    return this.dataSource.transaction(async (tx) => {
+      const repository = tx.getRepository(Referral);
+      const referral = await repository.findOne({
+        where: { id, agencyId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!referral) throw new ReferralNotFoundError(id);
+      if (referral.withdrawnAt && referral.withdrawalReason)
+        throw new ReferralWithdrawnError(id, referral.withdrawnAt, referral.withdrawalReason);
+      const closedAt = body.closedAt ? new Date(body.closedAt) : now;
+      const summary = body.summary ?? null;
+      const repeat =
+        referral.closedAt !== null &&
+        referral.closureOutcome === body.outcome &&
+        referral.closedBy === body.closedBy &&
+        referral.closureSummary === summary &&
+        (body.closedAt === undefined || referral.closedAt.getTime() === closedAt.getTime());
+      if (repeat) return { referral: await viewOf(tx, referral), recorded: false };
+      if (closedAt < referral.sentAt) throw new ClosedBeforeSentError(closedAt, referral.sentAt);
+      if (closedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new ClosedInFutureError(closedAt);
+      const outcomes = (await loadOutcomes(tx, [referral.id])).get(referral.id) ?? [];
+      const status = admit(referral, outcomes, 'CLOSE', closedAt, CLOSURE_RANK);
+
+      const closure = {
+        closedAt,
+        closedBy: body.closedBy,
+        closureOutcome: body.outcome,
+        closureSummary: summary,
+        closureRecordedAt: now,
+        status,
+      };
+      Object.assign(referral, closure);
+      await repository.update({ id }, closure);
+      const event: ReferralClosedV1 = {
+        eventType: 'referral.referral.closed',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: closedAt.toISOString(),
+        correlationId,
+        personReference: personReferenceOf(referral.personId),
+        data: {
+          referralId: referral.id,
+          episode: referral.episode,
+          agencyId: referral.agencyId,
+          outcome: body.outcome,
+          closedAt: closedAt.toISOString(),
+        },
+      };
+      await enqueueEvent(tx, event);
+      return { referral: toReferralView(referral, outcomes), recorded: true };
+    });
+  }
+
+  /**
    * Withdraws a referral (the journey's call: consent withdrawn, case closed), whichever agency
    * holds it. Once per key; a referral already withdrawn (by any key) stays as it was, with no
    * second event.
@@ -333,7 +415,8 @@ export class ReferralsService {
           lock: { mode: 'pessimistic_write' },
         });
         if (!referral) throw new ReferralNotFoundError(input.referralId);
-        if (referral.withdrawnAt) return { withdrawn: false };
+        // Already withdrawn, or closed by the agency (its work is over; nothing left to withdraw).
+        if (referral.withdrawnAt || referral.closedAt) return { withdrawn: false };
 
         await repository.update(
           { id: referral.id },

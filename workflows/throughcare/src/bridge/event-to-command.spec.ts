@@ -293,6 +293,36 @@ describe('bridge: event → workflow command', () => {
     });
   });
 
+  it("maps an agency's closure of a case to the referral closed update", () => {
+    const eventId = randomUUID();
+    const referralId = randomUUID();
+    const command = commandFor(
+      fact(
+        'referral.referral.closed@1',
+        {
+          referralId,
+          episode: 2,
+          agencyId: 'housing-s12000036',
+          outcome: 'NOT_ACHIEVED',
+          closedAt: '2027-03-01T10:00:00Z',
+        },
+        eventId,
+      ),
+      derive,
+    );
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'referralClosed',
+      workflowId: `throughcare-${PERSON}-2`,
+    });
+    expect(command.kind === 'update' && command.arg).toEqual({
+      referralId,
+      outcome: 'NOT_ACHIEVED',
+      closedAt: '2027-03-01T10:00:00Z',
+      eventId,
+    });
+  });
+
   it('maps a consent withdrawal to the consent update of that episode', () => {
     const eventId = randomUUID();
     const command = commandFor(
@@ -550,6 +580,7 @@ describe('bridge: event → workflow command', () => {
       'throughcare.events.custody.person.transferred',
       'throughcare.events.custody.movement.reversed',
       'throughcare.events.referral.referral.outcome-recorded',
+      'throughcare.events.referral.referral.closed',
       'throughcare.events.assessment.consent.withdrawn',
       'throughcare.events.throughcare.case.close-requested',
       'throughcare.events.custody.person.liberated-from-court',

@@ -8,6 +8,7 @@ import {
   meetingHeldUpdate,
   movementReversedUpdate,
   referralAcknowledgedUpdate,
+  referralClosedUpdate,
   referralOutcomeUpdate,
   releaseDateChangedUpdate,
   releaseRecordedUpdate,
@@ -71,6 +72,7 @@ export const bridgedEventTypes = [
   'custody.person.transferred',
   'custody.movement.reversed',
   'referral.referral.outcome-recorded',
+  'referral.referral.closed',
   'assessment.consent.withdrawn',
   'throughcare.case.close-requested',
   'custody.person.liberated-from-court',
@@ -105,6 +107,7 @@ const plannedDates: {
   'custody.person.transferred': [['transferredAt', 'event']],
   'custody.movement.reversed': [['reversedAt', 'event']],
   'referral.referral.outcome-recorded': [['decidedAt', 'event']],
+  'referral.referral.closed': [['closedAt', 'event']],
   'assessment.consent.withdrawn': [['withdrawnAt', 'event']],
   'throughcare.case.close-requested': [['requestedAt', 'event']],
 };
@@ -330,6 +333,13 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         decision: event.data.decision,
         decidedAt: event.data.decidedAt,
         reason: event.data.reason,
+        eventId: event.eventId,
+      });
+    case 'referral.referral.closed':
+      return update(referralClosedUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        referralId: event.data.referralId,
+        outcome: event.data.outcome,
+        closedAt: event.data.closedAt,
         eventId: event.eventId,
       });
     case 'assessment.consent.withdrawn':

@@ -119,6 +119,11 @@ export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
     { referralId: id, episode: 1, agencyId: 'a', decision: 'ACCEPTED', decidedAt: at },
     'decidedAt',
   ],
+  [
+    'referral.referral.closed@1',
+    { referralId: id, episode: 1, agencyId: 'a', outcome: 'ACHIEVED', closedAt: at },
+    'closedAt',
+  ],
   ['assessment.consent.withdrawn@1', { episode: 1, withdrawnAt: at }, 'withdrawnAt'],
   ['throughcare.case.close-requested@1', { episode: 1, reason: 'DECEASED', requestedAt: at }, 'requestedAt'],
 ];

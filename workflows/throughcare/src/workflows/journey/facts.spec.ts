@@ -421,6 +421,26 @@ describe('fact rules: the referral', () => {
     expect(j.tell(j.facts.referralOutcome, accepted)).toBe('applied');
     expect(j.s.outcomes).toEqual([waiting, accepted]);
   });
+
+  it("records the agency's closure of this episode's referral once, shows it in the plan, and refuses one about another referral or dated before it", () => {
+    const j = scotland();
+    toReferralSent(j);
+    const closure = { referralId: 'ref-1', outcome: 'ACHIEVED' as const, closedAt: j.now, eventId: 'c1' };
+    expect(refusal(() => j.facts.referralClosed.validate({ ...closure, referralId: 'ref-2' }))).toEqual(
+      invalid("referral ref-2 is not this episode's referral (ref-1)"),
+    );
+    expect(
+      refusal(() => j.facts.referralClosed.validate({ ...closure, closedAt: BEFORE_RECEPTION })),
+    ).toEqual(
+      invalid(`referral closure (${BEFORE_RECEPTION}) is before the referral (${j.s.referralSentAt})`),
+    );
+    expect(j.tell(j.facts.referralClosed, closure)).toBe('applied');
+    // A second closure (another event) changes nothing: the service takes one per referral.
+    expect(j.tell(j.facts.referralClosed, { ...closure, outcome: 'NOT_ACHIEVED', eventId: 'c2' })).toBe(
+      'applied',
+    );
+    expect(j.s.referralClosure).toEqual({ outcome: 'ACHIEVED', closedAt: j.now });
+  });
 });
 
 describe('fact rules: release', () => {

@@ -10,6 +10,7 @@ import {
   type MeetingHeld,
   type MovementReversed,
   type ReferralAcknowledged,
+  type ReferralClosed,
   type ReferralOutcome,
   type ReleaseDateChanged,
   type ReleaseRecorded,
@@ -184,6 +185,27 @@ export function createFacts(
           ...(f.reason !== undefined ? { reason: f.reason } : {}),
         });
       else s.outcomes.push(f);
+    },
+  };
+
+  /**
+   * The agency closed a case it took on. The referral service admits a closure only after an
+   * acceptance and never on a withdrawn referral, so the journey records it as told (its own
+   * withdrawal may be in flight: the service then leaves the closed case as it is). The view shows
+   * it; the journey's actions do not depend on it.
+   */
+  const referralClosed: FactRule<ReferralClosed> = {
+    validate: (f) => {
+      const need = needTryOf(s, f.referralId);
+      if (!need && f.referralId !== s.referralId) unknownReferral(f.referralId);
+      const sentAt = need ? need.chosenAt : s.referralSentAt;
+      notBefore('referral closure', f.closedAt, sentAt ?? input.receivedAt, 'the referral');
+    },
+    apply: (f) => {
+      const closure = { outcome: f.outcome, closedAt: f.closedAt };
+      const need = needTryOf(s, f.referralId);
+      if (need) need.closure ??= closure;
+      else s.referralClosure ??= closure;
     },
   };
 
@@ -364,6 +386,7 @@ export function createFacts(
     assessmentCompleted,
     referralAcknowledged,
     referralOutcome,
+    referralClosed,
     releaseRecorded,
     releaseDateChanged,
     transferred,

@@ -13,6 +13,7 @@ import type {
   MeetingHeld,
   NotificationView,
   ReferralAcknowledged,
+  ReferralClosed,
   ReferralOutcome,
   ReleaseDateChanged,
   ReleaseRecorded,
@@ -48,6 +49,8 @@ export interface JourneyState {
   assessments: AssessmentCompleted[];
   acknowledgement?: ReferralAcknowledged;
   outcomes: ReferralOutcome[];
+  /** The main referral's agency closed the case (the first closure told; the service takes one). */
+  referralClosure?: Closure;
   /** The release in force (a reversed one is removed); agencies hear of it once it has settled. */
   release?: ReleaseRecorded & { settlesAt: string; fromCourt?: boolean };
   /** Transfers in force, oldest first (a reversed one is removed). */
@@ -128,6 +131,12 @@ export interface NeedReferral {
   gap?: { since: string; retryAt: string; rule: string };
 }
 
+/** An agency's closure of a case it took on, as the journey keeps it. */
+export interface Closure {
+  outcome: ReferralClosed['outcome'];
+  closedAt: string;
+}
+
 export interface NeedTry {
   agencyId: string;
   serviceId: string;
@@ -141,6 +150,8 @@ export interface NeedTry {
   acknowledgedAt?: string;
   /** The agency's decisions, in the order told. */
   decisions: { decision: ReferralOutcome['decision']; decidedAt: string; reason?: string }[];
+  /** The agency closed its work on the need, with what it achieved (nothing follows a closure). */
+  closure?: Closure;
   /** Withdrawn by the journey: the case closed, or another agency took the need on. */
   withdrawnAt?: string;
   /** Why the journey withdrew it, as the plan shows it (absent: the case closed). */

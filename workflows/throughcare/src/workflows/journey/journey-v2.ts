@@ -32,6 +32,7 @@ import {
   planQuery,
   receptionSignal,
   referralAcknowledgedUpdate,
+  referralClosedUpdate,
   referralOutcomeUpdate,
   releaseDateChangedUpdate,
   resolveAttentionUpdate,
@@ -355,6 +356,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   onFact(assessmentCompletedUpdate, facts.assessmentCompleted);
   onFact(referralAcknowledgedUpdate, facts.referralAcknowledged);
   onFact(referralOutcomeUpdate, facts.referralOutcome);
+  onFact(referralClosedUpdate, facts.referralClosed);
   onFact(releaseRecordedUpdate, facts.releaseRecorded);
   onFact(releaseDateChangedUpdate, facts.releaseDateChanged);
   onFact(transferredUpdate, facts.transferred);
@@ -419,6 +421,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         decidedAt,
         reason,
       })),
+      ...(s.referralClosure ? { referralClosure: { ...s.referralClosure } } : {}),
       pendingMovements: [
         ...(s.release && !released()
           ? [

@@ -407,6 +407,50 @@ describe('one referral per need: second review fixes', () => {
     ]);
   });
 
+  it("shows the need CLOSED_BY_AGENCY with the agency's outcome, before and after the case closes, and acts as it would without the closure", () => {
+    const run = (closing: boolean) => {
+      const j = screened(['ACCOMMODATION', 'HEALTH'], ['agency-a']);
+      const id = tryOf(j, 'ACCOMMODATION').referralId;
+      j.t += HOUR;
+      expect(decide(j, id, 'ACCEPTED', 'e-acc')).toBe('applied');
+      j.run();
+      j.t += DAY;
+      if (closing) {
+        const closed = {
+          referralId: id,
+          outcome: 'PARTIALLY_ACHIEVED' as const,
+          closedAt: j.now,
+          eventId: 'e-close',
+        };
+        // Not before the referral was chosen, and only about a referral the journey knows.
+        expect(j.tell(j.facts.referralClosed, { ...closed, closedAt: iso(received) })).toBe('rejected');
+        expect(j.tell(j.facts.referralClosed, { ...closed, referralId: 'ref-unknown' })).toBe('rejected');
+        expect(j.tell(j.facts.referralClosed, closed)).toBe('applied');
+        expect(j.p.needReferralsView()![0]).toMatchObject({
+          pathway: 'ACCOMMODATION',
+          status: 'CLOSED_BY_AGENCY',
+          agencyId: 'agency-a',
+          referralId: id,
+          closure: { outcome: 'PARTIALLY_ACHIEVED', closedAt: j.now },
+        });
+        expect(view(j)[1]!.status).toBe('SENT');
+      }
+      j.run();
+      j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'c1' });
+      j.run();
+      return j;
+    };
+    const closed = run(true);
+    // The journey's actions do not depend on the closure (the referral service leaves a closed
+    // case as it is when the journey withdraws it at the end).
+    expect(closed.log).toEqual(run(false).log);
+    expect(view(closed).map((n) => n.status)).toEqual(['CLOSED_BY_AGENCY', 'WITHDRAWN']);
+    expect(closed.p.needReferralsView()![0]!.closure).toEqual({
+      outcome: 'PARTIALLY_ACHIEVED',
+      closedAt: expect.any(String) as string,
+    });
+  });
+
   it('keeps both when the later agency had accepted too', () => {
     const j = screened(['ACCOMMODATION']);
     const first = tryOf(j, 'ACCOMMODATION');

@@ -596,25 +596,38 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       const n = needReferral(pathway);
       const holder = holderOf(n);
       const standing = holder && !(closed && !holder.t.sentAt) ? holder : undefined;
-      const status: NeedReferralView['status'] = standing
-        ? standing.t.sentAt
-          ? sentStatus(standing.t)
-          : openAttention(needSend(pathway, standing.no))
-            ? 'NEEDS_ATTENTION'
-            : 'SENDING'
-        : closed
-          ? n?.tries.some((t) => t.sentAt && t.withdrawnAt && t.withdrawnBecause === undefined)
-            ? 'WITHDRAWN'
-            : 'CLOSED'
-          : needStopped(pathway)
-            ? 'NOT_REFERRED'
-            : openAttention(needChoose(pathway))
+      // The agency that took the need on closed its work: that stands in the view even after the
+      // journey's withdrawal at the case's end (the referral service leaves a closed case as it is).
+      const finished = standing?.t.closure
+        ? standing
+        : standing
+          ? undefined
+          : (n?.tries ?? [])
+              .map((t, i) => ({ t, no: i + 1 }))
+              .filter(({ t }) => t.closure)
+              .pop();
+      const shown = finished ?? standing;
+      const status: NeedReferralView['status'] = finished
+        ? 'CLOSED_BY_AGENCY'
+        : standing
+          ? standing.t.sentAt
+            ? sentStatus(standing.t)
+            : openAttention(needSend(pathway, standing.no))
               ? 'NEEDS_ATTENTION'
-              : n?.gap
-                ? 'GAP'
-                : needsDue()
-                  ? 'CHOOSING'
-                  : 'NOT_YET_DUE';
+              : 'SENDING'
+          : closed
+            ? n?.tries.some((t) => t.sentAt && t.withdrawnAt && t.withdrawnBecause === undefined)
+              ? 'WITHDRAWN'
+              : 'CLOSED'
+            : needStopped(pathway)
+              ? 'NOT_REFERRED'
+              : openAttention(needChoose(pathway))
+                ? 'NEEDS_ATTENTION'
+                : n?.gap
+                  ? 'GAP'
+                  : needsDue()
+                    ? 'CHOOSING'
+                    : 'NOT_YET_DUE';
       const stoppedBy = [...s.attention]
         .reverse()
         .find(
@@ -625,13 +638,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       return {
         pathway,
         status,
-        ...(standing
+        ...(shown
           ? {
-              agencyId: standing.t.agencyId,
-              serviceId: standing.t.serviceId,
-              ...(standing.t.sentAt ? { referralId: standing.t.referralId } : {}),
+              agencyId: shown.t.agencyId,
+              serviceId: shown.t.serviceId,
+              ...(shown.t.sentAt ? { referralId: shown.t.referralId } : {}),
             }
           : {}),
+        ...(finished?.t.closure ? { closure: { ...finished.t.closure } } : {}),
         ...(n?.gap && status === 'GAP' ? { gap: { since: n.gap.since, nextAskedAt: n.gap.retryAt } } : {}),
         ...(status === 'NOT_REFERRED'
           ? { notReferredBecause: stoppedBy?.resolution?.reason ?? 'skipped by an operator' }
