@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   caseCloseRequestedUpdate,
   referralAcknowledgedUpdate,
+  referralClosedUpdate,
   referralOutcomeUpdate,
   type NeedReferralView,
   type PlanView,
@@ -148,6 +149,23 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       expect(acts.effects.filter(of('referralWithdrawn'))).toEqual([
         expect.objectContaining({ referralId: healthSecond, reason: 'another agency took the need on' }),
       ]);
+
+      // The health agency's work ends: the plan shows what it achieved (the journey acts as before).
+      await tell(handle, referralClosedUpdate, {
+        referralId: health,
+        outcome: 'PARTIALLY_ACHIEVED',
+        closedAt: await serverNow(env),
+      });
+      const finished = await waitForPlan(
+        handle,
+        (p) => need(p, 'HEALTH')?.status === 'CLOSED_BY_AGENCY',
+        'the health need closed by its agency',
+      );
+      expect(need(finished, 'HEALTH')).toMatchObject({
+        agencyId: 'housing-1',
+        referralId: health,
+        closure: { outcome: 'PARTIALLY_ACHIEVED' },
+      });
 
       // A new agency is listed; the next day's question refers the need to it.
       options.eligibleAgencies = ['housing-1', 'housing-2', 'housing-3'];

@@ -13,6 +13,7 @@ import {
   meetingHeldUpdate,
   movementReversedUpdate,
   referralAcknowledgedUpdate,
+  referralClosedUpdate,
   referralOutcomeUpdate,
   releaseDateChangedUpdate,
   releaseRecordedUpdate,
@@ -57,6 +58,7 @@ function templates(now: string): Array<[{ name: string }, Record<string, unknown
     ],
     [referralAcknowledgedUpdate, { referralId: id(), acknowledgedAt: now, acknowledgedBy: 'duty worker' }],
     [referralOutcomeUpdate, { referralId: id(), decision: 'ACCEPTED', decidedAt: now }],
+    [referralClosedUpdate, { referralId: id(), outcome: 'ACHIEVED', closedAt: now }],
     [releaseRecordedUpdate, { releasedAt: now, establishmentCode: 'BAR' }],
     [
       releaseDateChangedUpdate,
