@@ -359,7 +359,14 @@ export interface NeedReferralView {
   notReferredBecause?: string;
   /** The agency holding the need closed its work (status CLOSED_BY_AGENCY), with what it achieved. */
   closure?: { outcome: ReferralClosureOutcome; closedAt: string };
-  tried: { agencyId: string; referralId?: string; rule: string; endedBecause?: string }[];
+  tried: {
+    agencyId: string;
+    referralId?: string;
+    rule: string;
+    endedBecause?: string;
+    /** The agency closed its work on this try, with what it achieved. */
+    closure?: { outcome: ReferralClosureOutcome; closedAt: string };
+  }[];
 }
 
 /** The plan: stages done, deadlines with due instants, and what is waiting on whom. */

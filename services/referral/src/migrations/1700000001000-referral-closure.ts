@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { REFERRAL_STATUS_FROM_FACTS_SQL } from './1700000000800-referral-status';
 
 // Frozen with this migration (the lifecycle's statuses and ReferralClosureOutcome when it was written).
 const quoted = (values: string[]) => values.map((v) => `'${v}'`).join(', ');
@@ -13,6 +14,17 @@ const before = [
   'WITHDRAWN',
 ];
 const outcomes = quoted(['ACHIEVED', 'PARTIALLY_ACHIEVED', 'NOT_ACHIEVED']);
+
+/**
+ * The status each referral's facts add up to since closures exist: `REFERRAL_STATUS_FROM_FACTS_SQL`
+ * of migration 800 (frozen there), with a closure final. Run as
+ * `UPDATE referral.referral r SET status = <this>` to reconcile the column with the facts.
+ */
+export const REFERRAL_STATUS_WITH_CLOSURE_SQL = `
+  CASE
+    WHEN r.withdrawn_at IS NULL AND r.closed_at IS NOT NULL THEN 'CLOSED'
+    ELSE ${REFERRAL_STATUS_FROM_FACTS_SQL}
+  END`;
 
 /**
  * The agency closes a case it took on, saying what its work achieved (issue 9): the closure is a

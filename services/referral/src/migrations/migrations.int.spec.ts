@@ -5,6 +5,9 @@ import { ensureSchema, serviceDataSourceOptions } from '@throughcare/platform-pe
 import { loadReferralConfig, REFERRAL_SCHEMA } from '../config';
 import { referralStatus } from '../referrals/referral.state';
 import type { ReferralDecision } from '@throughcare/contracts';
+import { ReferralStatus1700000000800 } from './1700000000800-referral-status';
+import { AppointmentSchedule1700000000900 } from './1700000000900-appointment-schedule';
+import { REFERRAL_STATUS_WITH_CLOSURE_SQL } from './1700000001000-referral-closure';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -37,7 +40,9 @@ describe('referral migrations (real Postgres)', () => {
   const minute = (n: number) => new Date(sentAt.getTime() + n * 60_000);
 
   it('backfills each referral status from its facts (as the lifecycle fold does), then keeps it consistent, and reverts', async () => {
-    const before = await open(referralMigrations.slice(0, 8));
+    const before = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(ReferralStatus1700000000800)),
+    );
     const cases: Array<{
       name: string;
       acknowledgedAt?: Date;
@@ -111,8 +116,10 @@ describe('referral migrations (real Postgres)', () => {
     }
     await before.destroy();
 
-    // Up to the migration under test (1700000000800).
-    const after = await open(referralMigrations.slice(0, 9));
+    // Up to the migration under test.
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(ReferralStatus1700000000800) + 1),
+    );
     try {
       for (const c of cases) {
         const id = ids.get(c.name)!;
@@ -152,8 +159,10 @@ describe('referral migrations (real Postgres)', () => {
   });
 
   it('adds appointment schedules under row-level security, and reverts', async () => {
-    // Up to the migration under test (1700000000900).
-    const after = await open(referralMigrations.slice(0, 10));
+    // Up to the migration under test.
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(AppointmentSchedule1700000000900) + 1),
+    );
     try {
       const forced = async () =>
         (await after.query(
@@ -215,6 +224,14 @@ describe('referral migrations (real Postgres)', () => {
         `UPDATE referral.referral SET status = 'CLOSED', closed_at = now(), closed_by = 'Team', closure_outcome = 'ACHIEVED', closure_recorded_at = now() WHERE id = $1`,
         [id],
       );
+      // The reconciliation rule knows closures (migration 800's, frozen before them, does not).
+      await after.query(
+        `UPDATE referral.referral r SET status = ${REFERRAL_STATUS_WITH_CLOSURE_SQL} WHERE id = $1`,
+        [id],
+      );
+      expect(await after.query(`SELECT status FROM referral.referral WHERE id = $1`, [id])).toEqual([
+        { status: 'CLOSED' },
+      ]);
 
       await after.undoLastMigration({ transaction: 'each' });
       expect(await after.query(`SELECT status FROM referral.referral WHERE id = $1`, [id])).toEqual([

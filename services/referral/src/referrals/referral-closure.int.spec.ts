@@ -189,4 +189,44 @@ describe('closing a case: the agency says what its work achieved, once (real Pos
     });
     expect(await code(await close(other.id, other.agencyId, closure))).toBe('REFERRAL_WITHDRAWN');
   });
+
+  it("takes one of two different closures sent at once, and refuses the other; a closure racing the journey's withdrawal leaves one of them, never both", async () => {
+    const { id, agencyId } = await accepted();
+    const answers = await Promise.all([
+      close(id, agencyId, { ...closure, outcome: 'ACHIEVED' }),
+      close(id, agencyId, { ...closure, outcome: 'NOT_ACHIEVED' }),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    expect(await bus().outbox('referral.referral.closed', 'referralId', id)).toHaveLength(1);
+
+    for (let n = 0; n < 3; n++) {
+      const race = await accepted();
+      const [closing, withdrawal] = await Promise.all([
+        close(race.id, race.agencyId, closure),
+        referrals().withdraw({
+          idempotencyKey: `spec:${randomUUID()}`,
+          referralId: race.id,
+          reason: 'The case closed',
+          correlationId: randomUUID(),
+        }),
+      ]);
+      const [row] = (await running().dataSource.query(
+        `SELECT status, closed_at IS NOT NULL AS closed, withdrawn_at IS NOT NULL AS withdrawn FROM referral.referral WHERE id = $1`,
+        [race.id],
+      )) as Array<{ status: string; closed: boolean; withdrawn: boolean }>;
+      if (closing.status === 201) {
+        expect([withdrawal, row]).toEqual([
+          { withdrawn: false },
+          { status: 'CLOSED', closed: true, withdrawn: false },
+        ]);
+      } else {
+        expect([closing.status, await code(closing), withdrawal]).toEqual([
+          409,
+          'REFERRAL_WITHDRAWN',
+          { withdrawn: true },
+        ]);
+        expect(row).toEqual({ status: 'WITHDRAWN', closed: false, withdrawn: true });
+      }
+    }
+  });
 });

@@ -168,6 +168,11 @@ describe('the referral lifecycle table', () => {
       refused: closed[2],
       from: 'ON_WAITING_LIST',
     });
+    // A history recorded before the table was enforced (a decline after an acceptance): a closure
+    // dated between them is allowed where it falls, and the legacy decline after it changes nothing.
+    const legacy: LifecycleFact[] = [fact('ACKNOWLEDGE', 0), fact('ACCEPT', 5), fact('DECLINE', 30)];
+    expect(insert(legacy, fact('CLOSE', 20))).toEqual({ ok: true, status: 'CLOSED' });
+    expect(statusOf([...legacy, fact('CLOSE', 20)])).toBe('CLOSED');
     // Placed on the waiting list and accepted again before the closure: the history still holds.
     const again = history(fact('ACKNOWLEDGE', 0), fact('ACCEPT', 5), fact('PLACE_ON_WAITING_LIST', 8));
     expect(insert([...again, fact('ACCEPT', 12)], fact('CLOSE', 20))).toEqual({ ok: true, status: 'CLOSED' });

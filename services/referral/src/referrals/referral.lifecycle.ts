@@ -186,7 +186,8 @@ function inOrder(facts: readonly LifecycleFact[]): LifecycleFact[] {
  * The same rule as the status backfill of migration 1700000000800.
  */
 function step(status: ReferralStatus, fact: LifecycleFact): ReferralStatus {
-  if (status === 'WITHDRAWN') return status;
+  // Final: nothing leaves them, not even a fact recorded before the table was enforced.
+  if (status === 'WITHDRAWN' || status === 'CLOSED') return status;
   if (fact.action === 'ACKNOWLEDGE' && status !== 'AWAITING_ACKNOWLEDGEMENT') return status;
   return transitionOf(fact.action).to;
 }

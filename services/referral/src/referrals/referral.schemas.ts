@@ -107,7 +107,7 @@ export const CloseReferralBodySchema = z
       .max(2000)
       .optional()
       .describe(
-        'A summary for the officer who referred (what was done, what is still open); kept here, never on the bus',
+        'A summary of the work (what was done, what is still open), meant for the officer who referred; kept with the referral in this service and never on the bus (prison staff cannot read it through the platform yet)',
       ),
     closedAt: IsoInstant.optional().describe(
       'When the agency closed the case; defaults to now. Not before the referral was sent, and after its acceptance (only an accepted case closes)',

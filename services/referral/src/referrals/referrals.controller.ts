@@ -195,7 +195,11 @@ export class ReferralsController {
   @Post(':id/closure')
   @ApiOperation({
     summary:
-      'Close a case the agency took on (status ACCEPTED), with what its work achieved and a summary for the officer who referred; once',
+      'Close a case the agency took on (status ACCEPTED), with what its work achieved and a summary; once',
+    description:
+      'The work is over and the need stays with this agency: the journey does not refer it elsewhere. ' +
+      'To give a case up so that the need goes to the next eligible agency, record the decision WITHDRAWN (with its reason) instead. ' +
+      'Nothing follows a closure (GET /referrals/lifecycle).',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiBody(apiBodyFromZod(CloseReferralBodySchema))

@@ -368,6 +368,8 @@ export class ReferralsService {
       if (closedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new ClosedInFutureError(closedAt);
       const outcomes = (await loadOutcomes(tx, [referral.id])).get(referral.id) ?? [];
       const status = admit(referral, outcomes, 'CLOSE', closedAt, CLOSURE_RANK);
+      // CLOSED is final in the fold; anything else here is a bug, not the agency's error.
+      if (status !== 'CLOSED') throw new Error(`referral ${id}: a closure admitted as ${status}`);
 
       const closure = {
         closedAt,

@@ -11,7 +11,7 @@ import {
   defaultPayloadConverter,
   ServerFailure,
 } from '@temporalio/common';
-import { PersonReceivedV1, type KnownEvent } from '@throughcare/contracts';
+import { PersonReceivedV1, ReferralClosedV1, type KnownEvent } from '@throughcare/contracts';
 import { ErrorTypes } from '@throughcare/contracts';
 import { isPermanent, TransientError, type MessageContext } from '@throughcare/platform-messaging';
 import { BridgeErrorCodes, bridgeHandler, staticSummaryOf } from './bridge';
@@ -309,6 +309,66 @@ describe('bridge handler: facts', () => {
     expect(unknown).toMatchObject({
       code: BridgeErrorCodes.notProcessed,
       message: expect.stringContaining('(unclassified failure SomethingNew)'),
+    });
+  });
+
+  it("acknowledges an agency's closure when no journey is running or the journey predates the update (it only shows it); a refusal still dead-letters", async () => {
+    const closed = () =>
+      ReferralClosedV1.parse({
+        eventType: 'referral.referral.closed',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: '2027-06-01T10:00:00Z',
+        correlationId: 'c',
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+        data: {
+          referralId: randomUUID(),
+          episode: 1,
+          agencyId: 'housing-1',
+          outcome: 'ACHIEVED',
+          closedAt: '2027-06-01T10:00:00Z',
+        },
+      });
+    const ended = fakeTemporal(async () => {
+      throw new WorkflowNotFoundError(
+        'workflow execution already completed',
+        `throughcare-${PERSON}-1`,
+        undefined,
+      );
+    });
+    await expect(ended.handle(closed(), context)).resolves.toBeUndefined();
+    expect(ended.logs).toEqual([expect.stringContaining(`no running journey throughcare-${PERSON}-1`)]);
+    // The workflow SDK's answer to an update with no handler (a journey of an earlier version).
+    const earlier = fakeTemporal(async () => {
+      throw new WorkflowUpdateFailedError(
+        'Workflow Update failed',
+        ApplicationFailure.nonRetryable('No registered handler for update: referralClosed'),
+      );
+    });
+    await expect(earlier.handle(closed(), context)).resolves.toBeUndefined();
+    expect(earlier.logs).toEqual([expect.stringContaining('has no handler for it')]);
+    // Any other fact without a journey, or without a handler, is not dropped.
+    const unhandled = fakeTemporal(async () => {
+      throw new WorkflowUpdateFailedError(
+        'Workflow Update failed',
+        ApplicationFailure.nonRetryable('No registered handler for update: consentWithdrawn'),
+      );
+    });
+    await expect(unhandled.handle(consent(), context)).rejects.toMatchObject({
+      code: BridgeErrorCodes.notProcessed,
+    });
+    const refused = fakeTemporal(async () => {
+      throw new WorkflowUpdateFailedError(
+        'Workflow Update failed',
+        ApplicationFailure.create({
+          type: ErrorTypes.validation,
+          message: 'not this episode',
+          nonRetryable: true,
+        }),
+      );
+    });
+    await expect(refused.handle(closed(), context)).rejects.toMatchObject({
+      code: BridgeErrorCodes.rejected,
     });
   });
 

@@ -165,6 +165,12 @@ export function bridgeHandler(
           await withDeadline(() => applyUpdate(client, command, event.eventId));
           logger.log(`${where}: ${command.name} applied to ${command.workflowId}`);
         } catch (e) {
+          if (command.onlyIfRunning && (e instanceof WorkflowNotFoundError || lacksHandler(e))) {
+            logger.log(
+              `${where}: ${command.name} not applied: ${e instanceof WorkflowNotFoundError ? `no running journey ${command.workflowId}` : `${command.workflowId} has no handler for it (an earlier journey version)`}; the journey only shows it, so nothing is lost`,
+            );
+            return;
+          }
           if (e instanceof WorkflowNotFoundError) {
             throw new PermanentError(
               BridgeErrorCodes.noJourney,
@@ -177,6 +183,15 @@ export function bridgeHandler(
       }
     }
   };
+}
+
+/** The workflow SDK's rejection of an update no handler is registered for (a journey of an earlier version). */
+function lacksHandler(e: unknown): boolean {
+  return (
+    e instanceof WorkflowUpdateFailedError &&
+    e.cause instanceof ApplicationFailure &&
+    e.cause.message.startsWith('No registered handler for update')
+  );
 }
 
 /** Sends one validated update, keyed by the event id so a redelivery is applied once. */

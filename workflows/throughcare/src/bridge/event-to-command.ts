@@ -39,6 +39,12 @@ export interface UpdateCommand {
   update: UpdateDefinition<void, [never]>;
   arg: unknown;
   name: string;
+  /**
+   * The journey only shows this fact (nothing it does depends on it): when no journey is running
+   * to take it (ended, or never started) or the journey predates its handler, the event is
+   * acknowledged with a log line instead of dead-lettered. The service that published it keeps it.
+   */
+  onlyIfRunning?: true;
 }
 export interface IgnoreCommand {
   kind: 'ignore';
@@ -336,12 +342,16 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         eventId: event.eventId,
       });
     case 'referral.referral.closed':
-      return update(referralClosedUpdate, throughcareWorkflowId(personId, event.data.episode), {
-        referralId: event.data.referralId,
-        outcome: event.data.outcome,
-        closedAt: event.data.closedAt,
-        eventId: event.eventId,
-      });
+      // Agencies close cases after the journey's follow-up has ended: the referral service holds the closure.
+      return {
+        ...update(referralClosedUpdate, throughcareWorkflowId(personId, event.data.episode), {
+          referralId: event.data.referralId,
+          outcome: event.data.outcome,
+          closedAt: event.data.closedAt,
+          eventId: event.eventId,
+        }),
+        onlyIfRunning: true,
+      };
     case 'assessment.consent.withdrawn':
       return update(consentWithdrawnUpdate, throughcareWorkflowId(personId, event.data.episode), {
         withdrawnAt: event.data.withdrawnAt,

@@ -88,6 +88,8 @@ const V3_HISTORIES: string[] = [
   // Branch of `patched('referral-per-need-1')` (issue 9): needs referred one by one, a decline
   // moved on, a gap, an agency listed since, withdrawals at closure.
   'v3.referral-per-need.declined-gap-listed-withdrawn',
+  // The same with an agency's closure (the referralClosed update, shown only: no new branch).
+  'v3.referral-per-need.declined-gap-closed-listed-withdrawn',
   // Branch of `need-referral-clocks-1` (adopted with the fixes, issue 9): a need referral's
   // acknowledgement breached, then met late.
   'v3.need-referral-clocks.unanswered-breached-met-late',

@@ -408,6 +408,7 @@ describe('one referral per need: second review fixes', () => {
   });
 
   it("shows the need CLOSED_BY_AGENCY with the agency's outcome, before and after the case closes, and acts as it would without the closure", () => {
+    let closedAt = '';
     const run = (closing: boolean) => {
       const j = screened(['ACCOMMODATION', 'HEALTH'], ['agency-a']);
       const id = tryOf(j, 'ACCOMMODATION').referralId;
@@ -415,11 +416,12 @@ describe('one referral per need: second review fixes', () => {
       expect(decide(j, id, 'ACCEPTED', 'e-acc')).toBe('applied');
       j.run();
       j.t += DAY;
+      closedAt = j.now;
       if (closing) {
         const closed = {
           referralId: id,
           outcome: 'PARTIALLY_ACHIEVED' as const,
-          closedAt: j.now,
+          closedAt,
           eventId: 'e-close',
         };
         // Not before the referral was chosen, and only about a referral the journey knows.
@@ -445,9 +447,48 @@ describe('one referral per need: second review fixes', () => {
     // case as it is when the journey withdraws it at the end).
     expect(closed.log).toEqual(run(false).log);
     expect(view(closed).map((n) => n.status)).toEqual(['CLOSED_BY_AGENCY', 'WITHDRAWN']);
-    expect(closed.p.needReferralsView()![0]!.closure).toEqual({
-      outcome: 'PARTIALLY_ACHIEVED',
-      closedAt: expect.any(String) as string,
+    const closure = { outcome: 'PARTIALLY_ACHIEVED', closedAt };
+    // The try says why it ended: the agency's closure, not the journey's withdrawal after it.
+    expect(closed.p.needReferralsView()![0]).toMatchObject({
+      closure,
+      tried: [{ agencyId: 'agency-a', endedBecause: 'closed by the agency: PARTIALLY_ACHIEVED', closure }],
+    });
+  });
+
+  it("keeps an agency's closure on its try when an earlier agency takes the need back", () => {
+    const j = screened(['ACCOMMODATION']);
+    const first = tryOf(j, 'ACCOMMODATION');
+    j.t += HOUR;
+    decide(j, first.referralId, 'DECLINED', 'e-d', 'full');
+    j.run();
+    const second = tryOf(j, 'ACCOMMODATION', 1);
+    j.t += HOUR;
+    decide(j, second.referralId, 'ACCEPTED', 'e-a2');
+    j.t += DAY;
+    const closedAt = j.now;
+    expect(
+      j.tell(j.facts.referralClosed, {
+        referralId: second.referralId,
+        outcome: 'ACHIEVED',
+        closedAt,
+        eventId: 'e-close',
+      }),
+    ).toBe('applied');
+    expect(view(j)[0]).toMatchObject({ status: 'CLOSED_BY_AGENCY', agencyId: 'housing-2' });
+    j.t += HOUR;
+    decide(j, first.referralId, 'ACCEPTED', 'e-a1');
+    j.run();
+    expect(j.p.needReferralsView()![0]).toMatchObject({
+      status: 'ACCEPTED',
+      agencyId: 'housing-1',
+      tried: [
+        { agencyId: 'housing-1' },
+        {
+          agencyId: 'housing-2',
+          endedBecause: 'closed by the agency: ACHIEVED',
+          closure: { outcome: 'ACHIEVED', closedAt },
+        },
+      ],
     });
   });
 

@@ -651,12 +651,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           ? { notReferredBecause: stoppedBy?.resolution?.reason ?? 'skipped by an operator' }
           : {}),
         tried: (n?.tries ?? []).map((t, i) => {
-          const end = endOf(pathway, t, i + 1);
+          // An agency's closure is why its try ended, whatever the journey did after it (a withdrawal
+          // at the case's end leaves a closed case as it is).
+          const end = t.closure ? `closed by the agency: ${t.closure.outcome}` : endOf(pathway, t, i + 1);
           return {
             agencyId: t.agencyId,
             ...(t.sentAt ? { referralId: t.referralId } : {}),
             rule: t.rule,
             ...(end ? { endedBecause: end } : {}),
+            ...(t.closure ? { closure: { ...t.closure } } : {}),
           };
         }),
       };
