@@ -720,6 +720,17 @@ const POLICY: Policy[] = [
   {
     app: 'orchestrator',
     method: 'GET',
+    path: '/journeys/{personId}/episodes/{episode}/involvement',
+    admitted: { operator: 'all', 'prison-staff': 'establishment' },
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/journeys/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/involvement`,
+    }),
+  },
+  {
+    app: 'orchestrator',
+    method: 'GET',
     path: '/breaches',
     admitted: REPORTING,
     write: false,

@@ -304,6 +304,10 @@ export interface PlanView {
   bookings?: BookingView[];
   notifications?: NotificationView[];
   referralOutcomes?: { decision: ReferralDecision; decidedAt: string; reason?: string }[];
+  /** When the main referral's agency acknowledged it. */
+  referralAcknowledgedAt?: string;
+  /** The journey withdrew the main referral (consent withdrawn, case closed). */
+  referralWithdrawn?: true;
   /** The main referral's agency closed the case, with what its work achieved. */
   referralClosure?: { outcome: ReferralClosureOutcome; closedAt: string };
   pendingMovements?: { movement: ReversibleMovement; eventId: string; at: string; settlesAt: string }[];
@@ -334,6 +338,16 @@ export interface PlanView {
  * the need (an earlier agency that reconsidered its decline takes it back). `tried`: every agency
  * the need went to, in order, with why each ended (`referralId` once sent).
  */
+export type NeedTryStatus =
+  | 'SENDING'
+  | 'NEEDS_ATTENTION'
+  | 'SENT'
+  | 'ACKNOWLEDGED'
+  | 'ACCEPTED'
+  | 'ON_WAITING_LIST'
+  | 'MORE_INFORMATION_REQUESTED'
+  | 'CLOSED_BY_AGENCY'
+  | 'ENDED';
 export interface NeedReferralView {
   pathway: Pathway;
   status:
@@ -363,6 +377,12 @@ export interface NeedReferralView {
     agencyId: string;
     referralId?: string;
     rule: string;
+    /**
+     * This try's own state: being sent (SENDING, or NEEDS_ATTENTION when sending failed), sent and
+     * waiting or decided (SENT, ACKNOWLEDGED, and the agency's ACCEPTED, ON_WAITING_LIST,
+     * MORE_INFORMATION_REQUESTED), CLOSED_BY_AGENCY, or ENDED (see `endedBecause`).
+     */
+    status: NeedTryStatus;
     endedBecause?: string;
     /** The agency closed its work on this try, with what it achieved. */
     closure?: { outcome: ReferralClosureOutcome; closedAt: string };

@@ -148,6 +148,59 @@ describe('orchestrator: who may see a journey plan and the dashboard (real Postg
     });
   });
 
+  describe('GET /journeys/:personId/episodes/:episode/involvement', () => {
+    it('shows who else is involved, with warnings, to whoever may see the plan; anyone else gets the not-found answer', async () => {
+      const personId = newPersonId();
+      await journey({
+        ...planOf(personId, 'BAR'),
+        referralId: 'ref-cjsw',
+        agencyId: 'cjsw-s12000036',
+        referralAcknowledgedAt: '2027-01-02T10:00:00Z',
+        needReferrals: [
+          {
+            pathway: 'ACCOMMODATION',
+            status: 'ACCEPTED',
+            agencyId: 'housing-1',
+            tried: [
+              { agencyId: 'housing-1', referralId: 'r1', rule: 'eligibility-v1', status: 'ACCEPTED' },
+              { agencyId: 'housing-2', referralId: 'r2', rule: 'eligibility-v1', status: 'ACCEPTED' },
+            ],
+          },
+          { pathway: 'HEALTH', status: 'GAP', tried: [] },
+        ],
+      });
+      const path = `/journeys/${personId}/episodes/1/involvement`;
+      for (const auth of [await operatorAuth(), await staffOf('BAR')]) {
+        const response = await get(path, auth);
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({
+          personId,
+          supervision: { agencyId: 'cjsw-s12000036', status: 'ACKNOWLEDGED', warnings: [] },
+          referredPerNeed: true,
+          pathways: [
+            { pathway: 'ACCOMMODATION', warnings: [{ code: 'DUPLICATION' }] },
+            { pathway: 'HEALTH', open: [], warnings: [{ code: 'GAP' }] },
+          ],
+          warnings: { duplication: 1, gap: 1 },
+        });
+      }
+      const missing = await get(`/journeys/${newPersonId()}/episodes/1/involvement`, await operatorAuth());
+      expect([missing.status, ((await missing.json()) as { code: string }).code]).toEqual([
+        404,
+        'JOURNEY_NOT_FOUND',
+      ]);
+      const hidden = await get(path, await staffOf('LEI'));
+      expect(await hidden.json()).toMatchObject({ status: 404, code: 'JOURNEY_NOT_FOUND' });
+      await expectNoSuchRoute(
+        base,
+        await get(path, await orchestratorAuth({ roles: ['manager'] })),
+        'GET',
+        path,
+      );
+      await expectUnauthenticated(await get(path, {}));
+    });
+  });
+
   describe('the dashboard', () => {
     it('serves the page of counts to managers and operators only (browser sign-in: dashboard-sign-in.int.spec.ts)', async () => {
       for (const roles of [['manager'], ['operator']]) {

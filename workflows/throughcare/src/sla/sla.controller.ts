@@ -20,6 +20,7 @@ import {
   type JourneyParams,
   type ListBreachesQuery,
 } from './sla.schemas';
+import { involvementOf, InvolvementSchema, type Involvement } from './involvement';
 import { mayViewPlan } from './plan-scope';
 import { SlaService } from './sla.service';
 
@@ -98,10 +99,45 @@ export class JourneysController {
       "No journey for that person and episode (or, for prison staff, none in the caller's establishments)",
   })
   @ApiParamsFromZod(JourneyParamsSchema)
-  async plan(
+  plan(
     @Param(new ZodValidationPipe(JourneyParamsSchema, 'path')) params: JourneyParams,
     @CurrentPrincipal() principal: Principal,
   ): Promise<PlanView> {
+    return this.planFor(params, principal);
+  }
+
+  @Audited({
+    action: 'journey-involvement.read',
+    kind: 'read',
+    objectType: 'journey',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
+  @Get(':personId/episodes/:episode/involvement')
+  @ApiOperation({
+    summary:
+      'Who else is involved: the supervising agency and, per assessed need, every agency with an open referral, with DUPLICATION and GAP warnings',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The involvement',
+    schema: openApiSchemaOf(InvolvementSchema) as never,
+  })
+  @ApiResponse({
+    status: 404,
+    description:
+      "No journey for that person and episode (or, for prison staff, none in the caller's establishments)",
+  })
+  @ApiParamsFromZod(JourneyParamsSchema)
+  async involvement(
+    @Param(new ZodValidationPipe(JourneyParamsSchema, 'path')) params: JourneyParams,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<Involvement> {
+    return involvementOf(await this.planFor(params, principal));
+  }
+
+  /** The journey's plan, if the caller may see it; else the same 404 as for no journey. */
+  private async planFor(params: JourneyParams, principal: Principal): Promise<PlanView> {
     const workflowId = throughcareWorkflowId(params.personId, params.episode);
     const notFound = () => new NotFoundError(`no journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
     let plan: PlanView;

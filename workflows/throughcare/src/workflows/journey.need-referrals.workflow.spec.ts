@@ -91,9 +91,15 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
           agencyId: 'housing-1',
           referralId: first,
           rule: 'harness',
+          status: 'ENDED',
           endedBecause: 'declined: no capacity until June',
         },
-        { agencyId: 'housing-2', referralId: need(moved, 'ACCOMMODATION')!.referralId, rule: 'harness' },
+        {
+          agencyId: 'housing-2',
+          referralId: need(moved, 'ACCOMMODATION')!.referralId,
+          rule: 'harness',
+          status: 'SENT',
+        },
       ]);
       // The justice social work referral is untouched by the housing agency's answers.
       expect(moved.referralOutcomes).toEqual([]);

@@ -421,6 +421,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         decidedAt,
         reason,
       })),
+      ...(s.acknowledgement ? { referralAcknowledgedAt: s.acknowledgement.acknowledgedAt } : {}),
+      ...(s.referralWithdrawn ? { referralWithdrawn: true as const } : {}),
       ...(s.referralClosure ? { referralClosure: { ...s.referralClosure } } : {}),
       pendingMovements: [
         ...(s.release && !released()

@@ -4,6 +4,7 @@ import type {
   AttentionOption,
   ClosureReason,
   NeedReferralView,
+  NeedTryStatus,
   NotificationSubject,
   Pathway,
   Stage,
@@ -583,7 +584,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   /** Whether needs are referred now: release planning open (a short return to custody: at once), or released. */
   const needsDue = () => planningOpen() || released();
   /** A standing sent try's status: the agency's latest decision, else acknowledged or sent. */
-  const sentStatus = (t: NeedTry): NeedReferralView['status'] => {
+  const sentStatus = (t: NeedTry): NeedReferralView['status'] & NeedTryStatus => {
     const d = latestDecision(t)?.decision;
     if (d === 'ACCEPTED' || d === 'ON_WAITING_LIST' || d === 'MORE_INFORMATION_REQUESTED') return d;
     return t.acknowledgedAt ? 'ACKNOWLEDGED' : 'SENT';
@@ -654,10 +655,20 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           // An agency's closure is why its try ended, whatever the journey did after it (a withdrawal
           // at the case's end leaves a closed case as it is).
           const end = t.closure ? `closed by the agency: ${t.closure.outcome}` : endOf(pathway, t, i + 1);
+          const status: NeedTryStatus = t.closure
+            ? 'CLOSED_BY_AGENCY'
+            : end
+              ? 'ENDED'
+              : t.sentAt
+                ? sentStatus(t)
+                : openAttention(needSend(pathway, i + 1))
+                  ? 'NEEDS_ATTENTION'
+                  : 'SENDING';
           return {
             agencyId: t.agencyId,
             ...(t.sentAt ? { referralId: t.referralId } : {}),
             rule: t.rule,
+            status,
             ...(end ? { endedBecause: end } : {}),
             ...(t.closure ? { closure: { ...t.closure } } : {}),
           };
