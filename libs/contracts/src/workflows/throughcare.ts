@@ -325,6 +325,17 @@ export interface PlanView {
   /** True while the journey is acting (a booking, request or notice may be in flight); false while it waits. */
   working?: boolean;
 }
+/** One try's state (`NeedReferralView.tried[].status`). */
+export type NeedTryStatus =
+  | 'SENDING'
+  | 'NEEDS_ATTENTION'
+  | 'SENT'
+  | 'ACKNOWLEDGED'
+  | 'ACCEPTED'
+  | 'ON_WAITING_LIST'
+  | 'MORE_INFORMATION_REQUESTED'
+  | 'CLOSED_BY_AGENCY'
+  | 'ENDED';
 /**
  * One need's referral as prison staff see it. `status`: NOT_YET_DUE (needs are referred once
  * release planning opens), CHOOSING (the directory is being asked), SENDING, SENT, ACKNOWLEDGED,
@@ -338,16 +349,6 @@ export interface PlanView {
  * the need (an earlier agency that reconsidered its decline takes it back). `tried`: every agency
  * the need went to, in order, with why each ended (`referralId` once sent).
  */
-export type NeedTryStatus =
-  | 'SENDING'
-  | 'NEEDS_ATTENTION'
-  | 'SENT'
-  | 'ACKNOWLEDGED'
-  | 'ACCEPTED'
-  | 'ON_WAITING_LIST'
-  | 'MORE_INFORMATION_REQUESTED'
-  | 'CLOSED_BY_AGENCY'
-  | 'ENDED';
 export interface NeedReferralView {
   pathway: Pathway;
   status:

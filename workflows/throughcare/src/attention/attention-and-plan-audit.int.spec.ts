@@ -133,52 +133,75 @@ describe('orchestrator audit trail: plan view and attention (real Postgres, Temp
       (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
     ).length ?? 0;
 
-  describe('GET /journeys/:personId/episodes/:episode (the plan)', () => {
-    it("records the operator's and the prison's reads, prison staff elsewhere 'not-found', another role 'refused'", async () => {
-      const personId = newPersonId();
-      await journey(planOf(personId));
-      expect((await get(`/journeys/${personId}/episodes/1`, OPERATOR)).status).toBe(200);
-      expect((await get(`/journeys/${personId}/episodes/1`, STAFF_AT_BAR)).status).toBe(200);
-      expect((await get(`/journeys/${personId}/episodes/1`, STAFF_AT_LEI)).status).toBe(404);
-      expect((await get(`/journeys/${personId}/episodes/1`, MANAGER)).status).toBe(404);
+  /**
+   * A journey's read routes, as the plan's: the operator's and the prison's reads recorded as
+   * allowed, prison staff elsewhere 'not-found', another role 'refused'.
+   */
+  const expectScopedReadsRecorded = async (
+    action: string,
+    route: string,
+    plan: (personId: string) => PlanView,
+  ) => {
+    const personId = newPersonId();
+    await journey(plan(personId));
+    const path = route.replace(':personId', personId).replace(':episode', '1');
+    expect((await get(path, OPERATOR)).status).toBe(200);
+    expect((await get(path, STAFF_AT_BAR)).status).toBe(200);
+    expect((await get(path, STAFF_AT_LEI)).status).toBe(404);
+    expect((await get(path, MANAGER)).status).toBe(404);
 
-      const read = {
-        subject_person: personId,
-        disclosed_persons: [],
-        action: 'journey-plan.read',
-        object_type: 'journey',
-        object_id: '1',
-        http_method: 'GET',
-        route: '/journeys/:personId/episodes/:episode',
-      };
-      expect(await recordsOf(personId)).toEqual([
-        expect.objectContaining({
-          ...read,
-          ...(await byCaller(OPERATOR, 'operations')),
-          outcome: 'allowed',
-          reason: null,
-        }),
-        expect.objectContaining({
-          ...read,
-          ...(await byCaller(STAFF_AT_BAR, 'case-work')),
-          outcome: 'allowed',
-          reason: null,
-        }),
-        expect.objectContaining({
-          ...read,
-          ...(await byCaller(STAFF_AT_LEI, 'case-work')),
-          outcome: 'not-found',
-          reason: 'JOURNEY_NOT_FOUND',
-        }),
-        expect.objectContaining({
-          ...read,
-          // A refused caller's purpose is only what it stated (no x-purpose here): none.
-          ...(await byCaller(MANAGER, null)),
-          outcome: 'refused',
-          reason: 'ROLE_NOT_ADMITTED',
-        }),
-      ]);
-    });
+    const read = {
+      subject_person: personId,
+      disclosed_persons: [],
+      action,
+      object_type: 'journey',
+      object_id: '1',
+      http_method: 'GET',
+      route,
+    };
+    expect(await recordsOf(personId)).toEqual([
+      expect.objectContaining({
+        ...read,
+        ...(await byCaller(OPERATOR, 'operations')),
+        outcome: 'allowed',
+        reason: null,
+      }),
+      expect.objectContaining({
+        ...read,
+        ...(await byCaller(STAFF_AT_BAR, 'case-work')),
+        outcome: 'allowed',
+        reason: null,
+      }),
+      expect.objectContaining({
+        ...read,
+        ...(await byCaller(STAFF_AT_LEI, 'case-work')),
+        outcome: 'not-found',
+        reason: 'JOURNEY_NOT_FOUND',
+      }),
+      expect.objectContaining({
+        ...read,
+        // A refused caller's purpose is only what it stated (no x-purpose here): none.
+        ...(await byCaller(MANAGER, null)),
+        outcome: 'refused',
+        reason: 'ROLE_NOT_ADMITTED',
+      }),
+    ]);
+  };
+
+  describe('GET /journeys/:personId/episodes/:episode (the plan)', () => {
+    it("records the operator's and the prison's reads, prison staff elsewhere 'not-found', another role 'refused'", () =>
+      expectScopedReadsRecorded('journey-plan.read', '/journeys/:personId/episodes/:episode', (personId) =>
+        planOf(personId),
+      ));
+  });
+
+  describe('GET /journeys/:personId/episodes/:episode/involvement', () => {
+    it('records who read who else is involved, as for the plan', () =>
+      expectScopedReadsRecorded(
+        'journey-involvement.read',
+        '/journeys/:personId/episodes/:episode/involvement',
+        (personId) => ({ ...planOf(personId), referralOutcomes: [] }),
+      ));
   });
 
   describe('GET /attention (the list)', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConflictError } from '@throughcare/platform-errors';
 import {
   IsoInstant,
   Pathway,
@@ -17,6 +18,7 @@ import {
  */
 
 const SupervisionStatusSchema = z.enum([
+  'NOT_SENT',
   'SENT',
   'ACKNOWLEDGED',
   'MORE_INFORMATION_REQUESTED',
@@ -39,6 +41,22 @@ const OPEN_TRY_STATUSES = [
 type OpenTryStatus = (typeof OPEN_TRY_STATUSES)[number];
 /** An agency that has taken the need on (a place, or a place to come). */
 const TAKEN_ON: ReadonlySet<NeedTryStatus> = new Set(['ACCEPTED', 'ON_WAITING_LIST']);
+const NEED_STATUSES = [
+  'NOT_YET_DUE',
+  'CHOOSING',
+  'SENDING',
+  'SENT',
+  'ACKNOWLEDGED',
+  'ACCEPTED',
+  'ON_WAITING_LIST',
+  'MORE_INFORMATION_REQUESTED',
+  'NEEDS_ATTENTION',
+  'WITHDRAWN',
+  'GAP',
+  'NOT_REFERRED',
+  'CLOSED',
+  'CLOSED_BY_AGENCY',
+] as const satisfies readonly NeedReferralView['status'][];
 /** The need's own statuses in which nobody is working it and somebody must act. */
 const UNWORKED: ReadonlySet<NeedReferralView['status']> = new Set(['GAP', 'NEEDS_ATTENTION']);
 
@@ -55,14 +73,14 @@ export const InvolvementSchema = z.object({
   episode: z.number().int(),
   supervision: z
     .object({
-      agencyId: z.string(),
-      referralId: z.string(),
+      agencyId: z.string().nullable().describe('Null until the directory has found one'),
+      referralId: z.string().nullable().describe('Null until the referral is sent (status NOT_SENT)'),
       status: SupervisionStatusSchema,
       closure: ClosureSchema.optional(),
       warnings: z.array(WarningSchema),
     })
-    .nullable()
-    .describe('The justice social work or probation referral; null until it is sent'),
+    .describe('The justice social work or probation referral'),
+  caseClosed: z.boolean().describe('The case has closed: nothing is warned of any more'),
   referredPerNeed: z
     .boolean()
     .describe(
@@ -71,7 +89,12 @@ export const InvolvementSchema = z.object({
   pathways: z.array(
     z.object({
       pathway: Pathway,
-      needStatus: z.string().nullable().describe("The need's referral status in the plan (needReferrals)"),
+      needStatus: z
+        .enum(NEED_STATUSES)
+        .nullable()
+        .describe(
+          "The need's referral status in the plan (needReferrals); null before one referral per need",
+        ),
       open: z
         .array(z.object({ agencyId: z.string(), referralId: z.string(), status: z.enum(OPEN_TRY_STATUSES) }))
         .describe('Every agency holding an open referral for this need'),
@@ -89,9 +112,10 @@ export type Involvement = z.infer<typeof InvolvementSchema>;
 
 /** The supervising referral's status: the agency's closure, the journey's withdrawal, its latest decision, else acknowledged or sent. */
 function supervisionStatus(plan: PlanView): SupervisionStatus {
+  if (!plan.referralId) return 'NOT_SENT';
   if (plan.referralClosure) return 'CLOSED_BY_AGENCY';
   if (plan.referralWithdrawn) return 'WITHDRAWN';
-  // The latest by when decided (of one instant, the later told), as the journey folds them.
+  // The latest by when decided (of one instant, the later told), as the referral service folds them.
   let latest: NonNullable<PlanView['referralOutcomes']>[number] | undefined;
   for (const o of plan.referralOutcomes ?? [])
     if (!latest || Date.parse(o.decidedAt) >= Date.parse(latest.decidedAt)) latest = o;
@@ -99,60 +123,87 @@ function supervisionStatus(plan: PlanView): SupervisionStatus {
   return plan.referralAcknowledgedAt ? 'ACKNOWLEDGED' : 'SENT';
 }
 
-function supervisionOf(plan: PlanView): Involvement['supervision'] {
-  if (!plan.referralId || !plan.agencyId) return null;
+/** An open attention item of the supervising referral: no agency found, or the referral not sent. */
+const SUPERVISION_STEPS: ReadonlySet<string> = new Set(['directory:find-agency', 'referral:send']);
+
+function supervisionOf(plan: PlanView, closed: boolean): Involvement['supervision'] {
   const status = supervisionStatus(plan);
-  // The case is still open: a supervising agency that declined or stopped leaves nobody supervising.
-  const warnings: InvolvementWarning[] =
-    !plan.closedAt && (status === 'DECLINED' || status === 'WITHDRAWN_BY_AGENCY')
-      ? [
-          {
-            code: 'GAP',
-            message: `${plan.agencyId} ${status === 'DECLINED' ? 'declined' : 'stopped'} the supervision referral: nobody supervises on release`,
-          },
-        ]
-      : [];
+  const warnings: InvolvementWarning[] = [];
+  if (!closed && (status === 'DECLINED' || status === 'WITHDRAWN_BY_AGENCY'))
+    warnings.push({
+      code: 'GAP',
+      message: `${plan.agencyId} ${status === 'DECLINED' ? 'declined' : 'stopped'} the supervision referral: nobody is supervising`,
+    });
+  const stuck = (plan.attention ?? []).find((a) => a.status === 'OPEN' && SUPERVISION_STEPS.has(a.action));
+  if (
+    !closed &&
+    status === 'NOT_SENT' &&
+    (stuck || plan.waitingOn?.startsWith('directory: no agency listed'))
+  )
+    warnings.push({
+      code: 'GAP',
+      message: stuck
+        ? `the supervision referral could not be ${stuck.action === 'referral:send' ? 'sent' : 'addressed (no agency found)'}: an operator has an attention item`
+        : `${plan.waitingOn}: nobody is supervising`,
+    });
   return {
-    agencyId: plan.agencyId,
-    referralId: plan.referralId,
+    agencyId: plan.agencyId ?? null,
+    referralId: plan.referralId ?? null,
     status,
     ...(plan.referralClosure ? { closure: { ...plan.referralClosure } } : {}),
     warnings,
   };
 }
 
-function pathwayOf(need: NeedReferralView): Involvement['pathways'][number] {
+function pathwayOf(need: NeedReferralView, closed: boolean): Involvement['pathways'][number] {
   const sent = need.tried.filter((t): t is typeof t & { referralId: string } => t.referralId !== undefined);
   const open = sent.flatMap((t) =>
     (OPEN_TRY_STATUSES as readonly NeedTryStatus[]).includes(t.status)
       ? [{ agencyId: t.agencyId, referralId: t.referralId, status: t.status as OpenTryStatus }]
       : [],
   );
-  const closed = sent.flatMap((t) =>
+  const closedWork = sent.flatMap((t) =>
     t.closure ? [{ agencyId: t.agencyId, referralId: t.referralId, closure: { ...t.closure } }] : [],
   );
   const warnings: InvolvementWarning[] = [];
-  const takenOn = open.filter((o) => TAKEN_ON.has(o.status));
-  if (takenOn.length > 1)
+  // Agencies, not tries: one agency may hold two tries of a need (offered it again after a cool-off).
+  const takenOn = [...new Set(open.filter((o) => TAKEN_ON.has(o.status)).map((o) => o.agencyId))];
+  if (!closed && takenOn.length > 1)
     warnings.push({
       code: 'DUPLICATION',
-      message: `${takenOn.length} agencies have taken this need on (${takenOn.map((o) => o.agencyId).join(', ')}): agree which one works it`,
+      message: `${takenOn.length} agencies have taken this need on (${takenOn.join(', ')}; the plan shows ${need.agencyId ?? takenOn[0]}): agree which one works it`,
     });
-  if (UNWORKED.has(need.status))
+  if (!closed && UNWORKED.has(need.status))
     warnings.push({
       code: 'GAP',
       message:
         need.status === 'GAP'
           ? 'no eligible agency is left for this need: prison staff have an attention item'
-          : 'the referral for this need could not be made: an operator has an attention item',
+          : 'an agency could not be chosen for this need, or its referral could not be sent: an operator has an attention item',
     });
-  return { pathway: need.pathway, needStatus: need.status, open, closed, warnings };
+  return { pathway: need.pathway, needStatus: need.status, open, closed: closedWork, warnings };
+}
+
+/**
+ * A plan that cannot say who is involved: one the journey could not derive (it answers what it
+ * knows, without its referrals), or one of a journey that predates the referral facts in its plan.
+ */
+export class InvolvementUnavailableError extends ConflictError {
+  constructor(plan: PlanView) {
+    super(
+      `the plan of ${plan.personId} episode ${plan.episode} does not say who is involved (${plan.waitingOn ?? 'a journey of an earlier version'}): read the plan`,
+      'INVOLVEMENT_UNAVAILABLE',
+    );
+  }
 }
 
 export function involvementOf(plan: PlanView): Involvement {
-  const supervision = supervisionOf(plan);
+  // Every plan derived by journeys since v2 lists the main referral's outcomes (empty or not).
+  if (plan.referralOutcomes === undefined) throw new InvolvementUnavailableError(plan);
+  const closed = plan.closedAt !== undefined || plan.stage === 'CLOSED';
+  const supervision = supervisionOf(plan, closed);
   const pathways = plan.needReferrals
-    ? plan.needReferrals.map(pathwayOf)
+    ? plan.needReferrals.map((n) => pathwayOf(n, closed))
     : (plan.needs ?? []).map((pathway) => ({
         pathway,
         needStatus: null,
@@ -160,11 +211,12 @@ export function involvementOf(plan: PlanView): Involvement {
         closed: [],
         warnings: [],
       }));
-  const all = [...(supervision?.warnings ?? []), ...pathways.flatMap((p) => p.warnings)];
+  const all = [...supervision.warnings, ...pathways.flatMap((p) => p.warnings)];
   return {
     personId: plan.personId,
     episode: plan.episode,
     supervision,
+    caseClosed: closed,
     referredPerNeed: plan.needReferrals !== undefined,
     pathways,
     warnings: {

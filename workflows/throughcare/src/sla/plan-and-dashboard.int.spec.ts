@@ -156,6 +156,7 @@ describe('orchestrator: who may see a journey plan and the dashboard (real Postg
         referralId: 'ref-cjsw',
         agencyId: 'cjsw-s12000036',
         referralAcknowledgedAt: '2027-01-02T10:00:00Z',
+        referralOutcomes: [],
         needReferrals: [
           {
             pathway: 'ACCOMMODATION',
@@ -198,6 +199,18 @@ describe('orchestrator: who may see a journey plan and the dashboard (real Postg
         path,
       );
       await expectUnauthenticated(await get(path, {}));
+    });
+
+    it('answers 409 INVOLVEMENT_UNAVAILABLE for a plan that does not say who is involved (the journey could not derive it)', async () => {
+      const personId = newPersonId();
+      await journey({ ...planOf(personId, 'BAR'), waitingOn: 'operator: the plan cannot be derived (spec)' });
+      const response = await get(`/journeys/${personId}/episodes/1/involvement`, await operatorAuth());
+      expect(response.status).toBe(409);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({
+        code: 'INVOLVEMENT_UNAVAILABLE',
+        detail: expect.stringContaining('the plan cannot be derived') as string,
+      });
     });
   });
 

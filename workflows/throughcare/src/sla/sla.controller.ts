@@ -124,6 +124,11 @@ export class JourneysController {
     schema: openApiSchemaOf(InvolvementSchema) as never,
   })
   @ApiResponse({
+    status: 409,
+    description:
+      "INVOLVEMENT_UNAVAILABLE: the journey's plan does not say who is involved (the journey could not derive its plan, or predates the referral facts in it): read the plan (problem+json)",
+  })
+  @ApiResponse({
     status: 404,
     description:
       "No journey for that person and episode (or, for prison staff, none in the caller's establishments)",

@@ -5,6 +5,7 @@ import {
   referralClosedUpdate,
   referralOutcomeUpdate,
   type NeedReferralView,
+  planQuery,
   type PlanView,
 } from '@throughcare/contracts';
 import {
@@ -189,6 +190,9 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       // The case closes: both open need referrals are withdrawn, with the justice social work one.
       await tell(handle, caseCloseRequestedUpdate, { reason: 'DEPORTED', requestedAt: await serverNow(env) });
       await settleAttention(handle);
+      // The main referral (never acknowledged here) is withdrawn at the case's end, as the plan says.
+      const ended = await handle.query(planQuery);
+      expect([ended.referralAcknowledgedAt, ended.referralWithdrawn]).toEqual([undefined, true]);
       const withdrawn = acts.effects.filter(of('referralWithdrawn')).map((w) => w.referralId);
       expect(withdrawn).toEqual(expect.arrayContaining([...open, healthSecond]));
       expect(withdrawn).toHaveLength(4);
@@ -205,6 +209,7 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
       // The justice social work team acknowledges in time; the housing agency does not.
       await acknowledgeReferral(env, handle, referred.referralId!);
+      expect((await handle.query(planQuery)).referralAcknowledgedAt).toEqual(expect.any(String));
       const sent = await waitForPlan(
         handle,
         (p) => need(p, 'ACCOMMODATION')?.status === 'SENT',

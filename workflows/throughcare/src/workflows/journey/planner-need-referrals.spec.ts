@@ -553,6 +553,7 @@ describe('one referral per need: second review fixes', () => {
         tried: [['housing-1', 'not sent: the case closed']],
       },
     ]);
+    expect(j.p.needReferralsView()![0]!.tried[0]!.status).toBe('ENDED');
     expect(j.s.closureRecorded).toBe(true);
   });
 });

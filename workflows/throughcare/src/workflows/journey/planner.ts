@@ -654,7 +654,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         tried: (n?.tries ?? []).map((t, i) => {
           // An agency's closure is why its try ended, whatever the journey did after it (a withdrawal
           // at the case's end leaves a closed case as it is).
-          const end = t.closure ? `closed by the agency: ${t.closure.outcome}` : endOf(pathway, t, i + 1);
+          // A try never sent when the case closed is not being sent any more (it is never sent).
+          const end = t.closure
+            ? `closed by the agency: ${t.closure.outcome}`
+            : (endOf(pathway, t, i + 1) ?? (closed && !t.sentAt ? 'not sent: the case closed' : undefined));
           const status: NeedTryStatus = t.closure
             ? 'CLOSED_BY_AGENCY'
             : end
