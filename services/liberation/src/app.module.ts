@@ -22,7 +22,10 @@ import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 export class AppModule {
   static forRoot(config: LiberationConfig): DynamicModule {
     // One instance shared by the HTTP API and the activity worker.
-    const custodyEpisodes = CustodyEpisodesModule.register({ personIdSecret: config.PERSON_ID_SECRET });
+    const custodyEpisodes = CustodyEpisodesModule.register({
+      personIdSecret: config.PERSON_ID_SECRET,
+      episodeLateHorizonMs: config.UPSTREAM_EPISODE_LATE_HORIZON_SECONDS * 1000,
+    });
     return {
       module: AppModule,
       imports: [

@@ -11,6 +11,11 @@ export const LiberationConfigSchema = z.object({
   ...CommonEnv.logging,
   ...CommonEnv.auth('liberation'),
   ...CommonEnv.personId,
+  /**
+   * How long a movement from the bus about an episode not recorded yet is held (its reception may
+   * be on its way) before it is dead-lettered.
+   */
+  UPSTREAM_EPISODE_LATE_HORIZON_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
 });
 export type LiberationConfig = z.output<typeof LiberationConfigSchema>;
 

@@ -287,7 +287,11 @@ export class DurableConsumer {
     this.held.set(msg.seq, item);
     const queue = this.queues.get(key);
     if (queue) {
-      queue.push(item);
+      // In bus order: a message redelivered after a crash (its ack wait over) joins ahead of the
+      // later ones this process already holds. Never ahead of the head while it is being tried.
+      const at = queue.findIndex((q, i) => i > 0 && q.msg.seq > msg.seq);
+      if (at === -1) queue.push(item);
+      else queue.splice(at, 0, item);
       return;
     }
     this.queues.set(key, [item]);
@@ -305,10 +309,16 @@ export class DurableConsumer {
       const head = queue[0]!;
       const retryInMs = await this.attempt(head);
       if (retryInMs === undefined) {
-        queue.shift();
+        queue.splice(queue.indexOf(head), 1);
         this.held.delete(head.msg.seq);
       } else {
         await this.sleep(retryInMs);
+        // An earlier message of the key that arrived meanwhile (redelivered) goes first.
+        const earliest = queue.reduce((a, b) => (b.msg.seq < a.msg.seq ? b : a));
+        if (earliest !== head) {
+          queue.splice(queue.indexOf(earliest), 1);
+          queue.unshift(earliest);
+        }
       }
     }
     if (queue.length === 0) this.queues.delete(key);

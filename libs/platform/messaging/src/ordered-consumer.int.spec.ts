@@ -9,6 +9,7 @@ import {
   DurableConsumer,
   ensureStreams,
   JetStreamPublisher,
+  TransientError,
   type DurableConsumerOptions,
   type EventHandler,
 } from './index';
@@ -228,5 +229,45 @@ describe('ordered durable consumer on a real nats-server', () => {
       ['A3', 2],
     ]);
     expect(applied).toContainEqual(['B1', 2]);
+  });
+
+  it('puts a message redelivered after a crash back in bus order, ahead of a later one of its key that waits for it', async () => {
+    const { consumerOn, send } = await setup();
+    // The crashed process held A1 (retrying it) when it died.
+    const doomed = await connectBus(env.NATS_URL, 'ordered-consumer-int-spec-doomed-2');
+    const first = await consumerOn(
+      doomed,
+      async () => {
+        throw new Error('14 UNAVAILABLE');
+      },
+      { ackWaitMs: 1500 },
+    );
+    cleanup.push(() => first.stop());
+    await send('A', 'A1');
+    await eventually('A1 held', () => first.pending === 1);
+    await doomed.close();
+
+    // The new process gets A2 (published since) at once and A1 only when its ack wait is over. A2
+    // needs A1 first (as a release-date change needs its reception): held, not dead-lettered.
+    const applied: string[] = [];
+    const deadLettered: string[] = [];
+    const second = await consumerOn(
+      nc,
+      async (event) => {
+        const label = labelOf(event);
+        if (label === 'A2' && !applied.includes('A1'))
+          throw new TransientError('NOT_YET_KNOWN', 'A1 first', 20_000);
+        applied.push(label);
+      },
+      {
+        ackWaitMs: 1500,
+        logger: { ...quietLogger, error: (m: string) => void deadLettered.push(m) },
+      },
+    );
+    cleanup.push(() => second.stop());
+    await send('A', 'A2');
+    await eventually('both applied', () => applied.length === 2, 15_000);
+    expect(applied).toEqual(['A1', 'A2']);
+    expect(deadLettered).toEqual([]);
   });
 });

@@ -22,11 +22,18 @@ import { ReleaseDateChange } from './release-date-change.entity';
 import { ReleaseDateService } from './release-date.service';
 import { ReleasesService } from './releases.service';
 import { TransfersService } from './transfers.service';
-import { UpstreamMovementsApplier, UpstreamMovementsConsumer } from './upstream-movements.consumer';
+import {
+  DEFAULT_EPISODE_LATE_HORIZON_MS,
+  EPISODE_LATE_HORIZON,
+  UpstreamMovementsApplier,
+  UpstreamMovementsConsumer,
+} from './upstream-movements.consumer';
 
 export interface CustodyEpisodesOptions {
   /** PERSON_ID_SECRET: keys the prison number → person id derivation. */
   personIdSecret: string;
+  /** UPSTREAM_EPISODE_LATE_HORIZON_SECONDS, in ms (default 10 minutes). */
+  episodeLateHorizonMs?: number;
 }
 
 @Module({})
@@ -45,6 +52,10 @@ export class CustodyEpisodesModule {
       ],
       providers: [
         { provide: PersonIds, useValue: new PersonIds(options.personIdSecret) },
+        {
+          provide: EPISODE_LATE_HORIZON,
+          useValue: options.episodeLateHorizonMs ?? DEFAULT_EPISODE_LATE_HORIZON_MS,
+        },
         ReceptionsService,
         ReleasesService,
         EpisodesService,

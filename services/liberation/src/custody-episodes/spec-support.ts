@@ -17,6 +17,8 @@ import { LIBERATION_SCHEMA, loadLiberationConfig } from '../config';
 
 export const config = loadLiberationConfig({
   PERSON_ID_SECRET: 'spec-person-id-secret-0123',
+  // A movement about an episode not recorded yet is held this long before its dead letter.
+  UPSTREAM_EPISODE_LATE_HORIZON_SECONDS: '3',
   ...process.env,
   PORT: '0',
 });

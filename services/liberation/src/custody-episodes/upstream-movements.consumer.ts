@@ -11,11 +11,12 @@ import { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { identifierOf, subjectFor, type KnownEvent } from '@throughcare/contracts';
 import { planningRangeIssuesInEveryJurisdiction } from '@throughcare/domain';
-import { ValidationFailedError, parseOrThrow } from '@throughcare/platform-errors';
+import { isDomainError, ValidationFailedError, parseOrThrow } from '@throughcare/platform-errors';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import {
   DurableConsumer,
   PermanentError,
+  TransientError,
   ensureStreams,
   jetstream,
   jetstreamManager,
@@ -58,6 +59,17 @@ export const UPSTREAM_MOVEMENTS_CONSUMER = 'liberation-movements';
 /** Recorded as `received_by`, `released_by`, `recorded_by`… of a fact that arrived on the bus. */
 export const BUS_ACTOR = 'bus:upstream';
 
+/**
+ * How long a movement about an episode this service has not recorded is held before it is
+ * dead-lettered: the person's reception may be on its way. After a restart, the reception this
+ * process was applying when it stopped is redelivered only once its ack wait has passed, while
+ * the person's later movements, never delivered before, arrive at once (seen in the crash soak:
+ * a release-date change dead-lettered EPISODE_NOT_FOUND, its reception applied a moment later).
+ */
+export const DEFAULT_EPISODE_LATE_HORIZON_MS = 10 * 60_000;
+/** Injection token of the horizon (UPSTREAM_EPISODE_LATE_HORIZON_SECONDS). */
+export const EPISODE_LATE_HORIZON = Symbol('EPISODE_LATE_HORIZON');
+
 export type ApplyOutcome = 'applied' | 'already-held';
 
 const isUpstreamMovement = (event: KnownEvent): event is UpstreamMovement =>
@@ -95,6 +107,7 @@ export class UpstreamMovementsApplier {
     private readonly reversals: MovementReversalService,
     private readonly releaseDates: ReleaseDateService,
     private readonly courtLiberations: CourtLiberationsService,
+    @Inject(EPISODE_LATE_HORIZON) private readonly episodeLateHorizonMs: number,
   ) {}
 
   /** An upstream prison system's fact is the platform's own work: unrestricted row-level security scope. */
@@ -129,6 +142,17 @@ export class UpstreamMovementsApplier {
         `${event.eventType}@${event.version} names no prison number: the custody record is opened by prison number, so an upstream system publishes version 1`,
       );
     }
+    await episodeMayBeOnItsWay(event, this.episodeLateHorizonMs, () =>
+      this.applyMovement(event, personId, context),
+    );
+    return 'applied';
+  }
+
+  private async applyMovement(
+    event: UpstreamMovement,
+    personId: string,
+    context: RequestContext,
+  ): Promise<void> {
     switch (event.eventType) {
       case 'custody.person.received': {
         const { episode: _episode, ...facts } = event.data;
@@ -177,7 +201,6 @@ export class UpstreamMovementsApplier {
         break;
       }
     }
-    return 'applied';
   }
 
   /**
@@ -206,6 +229,29 @@ export class UpstreamMovementsApplier {
       );
     }
     return personId;
+  }
+}
+
+/** EPISODE_NOT_FOUND for a movement that needs the episode: held (transient) for `horizonMs`. */
+async function episodeMayBeOnItsWay(
+  event: UpstreamMovement,
+  horizonMs: number,
+  apply: () => Promise<void>,
+): Promise<void> {
+  try {
+    await apply();
+  } catch (error) {
+    const opens =
+      event.eventType === 'custody.person.received' ||
+      event.eventType === 'custody.person.liberated-from-court';
+    if (!opens && isDomainError(error) && error.code === 'EPISODE_NOT_FOUND')
+      throw new TransientError(
+        'EPISODE_NOT_YET_KNOWN',
+        `${error.message}: its reception may still be on its way (held for ${Math.round(horizonMs / 1000)} s, then dead-lettered)`,
+        horizonMs,
+        { cause: error },
+      );
+    throw error;
   }
 }
 

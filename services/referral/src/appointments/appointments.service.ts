@@ -347,11 +347,13 @@ export class AppointmentsService {
     id: string,
     body: RecordAttendanceBody,
     correlationId: string,
-    now = new Date(),
+    clock: () => Date = () => new Date(),
   ): Promise<AppointmentWrite> {
     return this.dataSource.transaction(async (tx) => {
       const repository = tx.getRepository(Appointment);
       const appointment = await locked(tx, { id, agencyId });
+      // Read under the row lock: a request that waited on it is judged at the time it is decided.
+      const now = clock();
       if (appointment.cancelledAt && appointment.cancellationReason)
         throw new AppointmentCancelledError(id, appointment.cancelledAt, appointment.cancellationReason);
       if (appointment.attendance !== null) {
