@@ -15,7 +15,7 @@ export const LiberationConfigSchema = z.object({
    * How long a movement from the bus about an episode not recorded yet is held (its reception may
    * be on its way) before it is dead-lettered.
    */
-  UPSTREAM_EPISODE_LATE_HORIZON_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
+  UPSTREAM_EPISODE_LATE_HORIZON_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 });
 export type LiberationConfig = z.output<typeof LiberationConfigSchema>;
 

@@ -177,6 +177,8 @@ export class DurableConsumer {
     if (this.loop) return;
     this.stopping = false;
     await this.ensureConsumer();
+    await this.letAbandonedExpire();
+    if (this.stopping) return;
     const consumer = await this.options.js.consumers.get(this.stream, this.options.name);
     const messages = await consumer.consume({ max_messages: Math.min(64, this.maxPending) });
     this.messages = messages;
@@ -199,7 +201,12 @@ export class DurableConsumer {
    * the server (nak'd in stream order) for the next consumer process.
    */
   async stop(): Promise<void> {
-    if (!this.messages) return;
+    if (!this.messages) {
+      // Not consuming yet (waiting for a crashed process's messages to expire): start gives up.
+      this.stopping = true;
+      for (const wake of this.sleepers) wake();
+      return;
+    }
     this.stopping = true;
     this.messages.stop();
     await this.loop;
@@ -219,6 +226,24 @@ export class DurableConsumer {
     this.logger.log(
       `consumer ${this.options.name} stopped${left.length ? ` (${left.length} unsettled returned to the server)` : ''}`,
     );
+  }
+
+  /**
+   * Messages a process that stopped without settling them was holding (it crashed) are redelivered
+   * once their ack wait is over, while messages never delivered would come at once: consuming only
+   * after that wait lets the server hand the abandoned ones out first, in stream order, so one
+   * key's order survives a crash (found by the crash soak: a release-date change applied before the
+   * reception it follows). Only when such messages exist; one process per durable, as per-key
+   * ordering assumes.
+   */
+  private async letAbandonedExpire(): Promise<void> {
+    const info = await this.options.jsm.consumers.info(this.stream, this.options.name);
+    if (info.num_ack_pending === 0) return;
+    const waitMs = this.ackWaitMs + 1000;
+    this.logger.log(
+      `consumer ${this.options.name}: ${info.num_ack_pending} message(s) left unsettled by a process that stopped; consuming in ${waitMs} ms, so they come first and in bus order`,
+    );
+    await this.sleep(waitMs);
   }
 
   private async ensureConsumer(): Promise<void> {
@@ -313,12 +338,8 @@ export class DurableConsumer {
         this.held.delete(head.msg.seq);
       } else {
         await this.sleep(retryInMs);
-        // An earlier message of the key that arrived meanwhile (redelivered) goes first.
-        const earliest = queue.reduce((a, b) => (b.msg.seq < a.msg.seq ? b : a));
-        if (earliest !== head) {
-          queue.splice(queue.indexOf(earliest), 1);
-          queue.unshift(earliest);
-        }
+        // Earlier messages of the key that arrived meanwhile (redelivered) go first, in bus order.
+        queue.sort((a, b) => a.msg.seq - b.msg.seq);
       }
     }
     if (queue.length === 0) this.queues.delete(key);

@@ -32,7 +32,7 @@ import {
 export interface CustodyEpisodesOptions {
   /** PERSON_ID_SECRET: keys the prison number → person id derivation. */
   personIdSecret: string;
-  /** UPSTREAM_EPISODE_LATE_HORIZON_SECONDS, in ms (default 10 minutes). */
+  /** UPSTREAM_EPISODE_LATE_HORIZON_SECONDS, in ms (default 60 s: about twice the consumer's ack wait). */
   episodeLateHorizonMs?: number;
 }
 

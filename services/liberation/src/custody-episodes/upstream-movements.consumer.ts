@@ -66,7 +66,7 @@ export const BUS_ACTOR = 'bus:upstream';
  * the person's later movements, never delivered before, arrive at once (seen in the crash soak:
  * a release-date change dead-lettered EPISODE_NOT_FOUND, its reception applied a moment later).
  */
-export const DEFAULT_EPISODE_LATE_HORIZON_MS = 10 * 60_000;
+export const DEFAULT_EPISODE_LATE_HORIZON_MS = 60_000;
 /** Injection token of the horizon (UPSTREAM_EPISODE_LATE_HORIZON_SECONDS). */
 export const EPISODE_LATE_HORIZON = Symbol('EPISODE_LATE_HORIZON');
 
