@@ -99,7 +99,23 @@ describe('ordered durable consumer on a real nats-server', () => {
         await publisher.publishMessage({ subject, eventId: event.eventId, payload: event });
       }
     };
-    return { consumerOn, send };
+    /**
+     * A consumer on a connection of its own whose handler fails every message (so it holds them),
+     * for the test to close without acking or nak'ing anything: a process that crashes.
+     */
+    const doomedConsumer = async (connectionName: string) => {
+      const connection = await connectBus(env.NATS_URL, connectionName);
+      const consumer = await consumerOn(
+        connection,
+        async () => {
+          throw new Error('14 UNAVAILABLE');
+        },
+        { ackWaitMs: 1500 },
+      );
+      cleanup.push(() => consumer.stop());
+      return { connection, consumer };
+    };
+    return { consumerOn, send, doomedConsumer };
   }
 
   it("keeps one key's order while its head is retried, and lets other keys pass", async () => {
@@ -198,18 +214,9 @@ describe('ordered durable consumer on a real nats-server', () => {
   });
 
   it("keeps one key's order when the consumer process dies holding them (redelivered after ack_wait)", async () => {
-    const { consumerOn, send } = await setup();
+    const { consumerOn, send, doomedConsumer } = await setup();
     const { applied, handler, journeyBack } = downUntilBack();
-    // A connection of its own, closed without acking or nak'ing anything: a crashed process.
-    const doomed = await connectBus(env.NATS_URL, 'ordered-consumer-int-spec-doomed');
-    const first = await consumerOn(
-      doomed,
-      async () => {
-        throw new Error('14 UNAVAILABLE');
-      },
-      { ackWaitMs: 1500 },
-    );
-    cleanup.push(() => first.stop());
+    const { connection: doomed, consumer: first } = await doomedConsumer('ordered-consumer-int-spec-doomed');
     await send('A', 'A1', 'A2', 'A3');
     await send('B', 'B1');
     await eventually('all four held', () => first.pending === 4);
@@ -231,17 +238,11 @@ describe('ordered durable consumer on a real nats-server', () => {
   });
 
   it('keeps bus order across a crash when later messages of a key arrive before the redelivery of those the dead process held', async () => {
-    const { consumerOn, send } = await setup();
+    const { consumerOn, send, doomedConsumer } = await setup();
     // The crashed process held A1 and A2 (retrying them) when it died.
-    const doomed = await connectBus(env.NATS_URL, 'ordered-consumer-int-spec-doomed-2');
-    const first = await consumerOn(
-      doomed,
-      async () => {
-        throw new Error('14 UNAVAILABLE');
-      },
-      { ackWaitMs: 1500 },
+    const { connection: doomed, consumer: first } = await doomedConsumer(
+      'ordered-consumer-int-spec-doomed-2',
     );
-    cleanup.push(() => first.stop());
     await send('A', 'A1', 'A2');
     await eventually('A1 and A2 held', () => first.pending === 2);
     await doomed.close();

@@ -26,6 +26,18 @@ import {
 } from './referral.schemas';
 import { ReferralsService } from './referrals.service';
 
+/** The audit of a route on one referral (`:id`): the person is the answer's, else the referral's. */
+const onReferral = (action: string, kind: 'read' | 'change') => ({
+  action,
+  kind,
+  objectType: 'referral',
+  objectId: from.param('id'),
+  subject: from.first(
+    from.result('personId'),
+    from.lookup('SELECT person_id AS value FROM referral.referral WHERE id = $1', 'id'),
+  ),
+});
+
 @ApiTags('referrals')
 @AgencyScoped()
 @Controller('referrals')
@@ -55,16 +67,7 @@ export class ReferralsController {
     return this.referrals.list(agencyId, query);
   }
 
-  @Audited({
-    action: 'referral.read',
-    kind: 'read',
-    objectType: 'referral',
-    objectId: from.param('id'),
-    subject: from.first(
-      from.result('personId'),
-      from.lookup('SELECT person_id AS value FROM referral.referral WHERE id = $1', 'id'),
-    ),
-  })
+  @Audited(onReferral('referral.read', 'read'))
   @Get(':id')
   @ApiOperation({ summary: 'One referral of the calling agency' })
   @ApiParam({ name: 'id', format: 'uuid' })
@@ -76,16 +79,7 @@ export class ReferralsController {
     return this.referrals.get(agencyId, id);
   }
 
-  @Audited({
-    action: 'referral.acknowledge',
-    kind: 'change',
-    objectType: 'referral',
-    objectId: from.param('id'),
-    subject: from.first(
-      from.result('personId'),
-      from.lookup('SELECT person_id AS value FROM referral.referral WHERE id = $1', 'id'),
-    ),
-  })
+  @Audited(onReferral('referral.acknowledge', 'change'))
   @Post(':id/acknowledgement')
   @ApiOperation({
     summary: 'Acknowledge a referral (once; repeating it returns the acknowledgement on record)',
@@ -123,16 +117,7 @@ export class ReferralsController {
     return outcome.referral;
   }
 
-  @Audited({
-    action: 'referral.record-outcome',
-    kind: 'change',
-    objectType: 'referral',
-    objectId: from.param('id'),
-    subject: from.first(
-      from.result('personId'),
-      from.lookup('SELECT person_id AS value FROM referral.referral WHERE id = $1', 'id'),
-    ),
-  })
+  @Audited(onReferral('referral.record-outcome', 'change'))
   @Post(':id/outcome')
   @ApiOperation({
     summary:
@@ -182,16 +167,7 @@ export class ReferralsController {
     return outcome.referral;
   }
 
-  @Audited({
-    action: 'referral.close',
-    kind: 'change',
-    objectType: 'referral',
-    objectId: from.param('id'),
-    subject: from.first(
-      from.result('personId'),
-      from.lookup('SELECT person_id AS value FROM referral.referral WHERE id = $1', 'id'),
-    ),
-  })
+  @Audited(onReferral('referral.close', 'change'))
   @Post(':id/closure')
   @ApiOperation({
     summary:

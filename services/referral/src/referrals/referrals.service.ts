@@ -179,13 +179,7 @@ export class ReferralsService {
   ): Promise<AcknowledgementOutcome> {
     return this.dataSource.transaction(async (tx) => {
       const repository = tx.getRepository(Referral);
-      const referral = await repository.findOne({
-        where: { id, agencyId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!referral) throw new ReferralNotFoundError(id);
-      if (referral.withdrawnAt && referral.withdrawalReason)
-        throw new ReferralWithdrawnError(id, referral.withdrawnAt, referral.withdrawalReason);
+      const referral = await lockedOpenReferral(tx, agencyId, id);
       if (referral.acknowledgedAt) return { referral: await viewOf(tx, referral), recorded: false };
 
       const acknowledgedAt = body.acknowledgedAt ? new Date(body.acknowledgedAt) : now;
@@ -348,13 +342,7 @@ export class ReferralsService {
   ): Promise<ClosureRecording> {
     return this.dataSource.transaction(async (tx) => {
       const repository = tx.getRepository(Referral);
-      const referral = await repository.findOne({
-        where: { id, agencyId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (!referral) throw new ReferralNotFoundError(id);
-      if (referral.withdrawnAt && referral.withdrawalReason)
-        throw new ReferralWithdrawnError(id, referral.withdrawnAt, referral.withdrawalReason);
+      const referral = await lockedOpenReferral(tx, agencyId, id);
       const closedAt = body.closedAt ? new Date(body.closedAt) : now;
       const summary = body.summary ?? null;
       const repeat =
@@ -438,6 +426,21 @@ export class ReferralsService {
       },
     );
   }
+}
+
+/**
+ * The agency's referral under its row lock (which serialises its facts), or REFERRAL_NOT_FOUND;
+ * a withdrawn referral takes no fact from the agency (REFERRAL_WITHDRAWN).
+ */
+async function lockedOpenReferral(manager: EntityManager, agencyId: string, id: string): Promise<Referral> {
+  const referral = await manager.getRepository(Referral).findOne({
+    where: { id, agencyId },
+    lock: { mode: 'pessimistic_write' },
+  });
+  if (!referral) throw new ReferralNotFoundError(id);
+  if (referral.withdrawnAt && referral.withdrawalReason)
+    throw new ReferralWithdrawnError(id, referral.withdrawnAt, referral.withdrawalReason);
+  return referral;
 }
 
 /** Each referral's decisions, in decision order (when decided, then when recorded). */
