@@ -31,7 +31,8 @@ export type ReplayBody = z.output<typeof ReplayBodySchema>;
 export const ReplayAllBodySchema = ReplayBodySchema.extend({
   consumer: Consumer.optional(),
   code: Code.optional(),
-  upToSeq: z.coerce
+  // A JSON number, not coerced: `true` or "12" is refused (the CI fuzz of f1e6076 found `true` taken as 1).
+  upToSeq: z
     .number()
     .int()
     .min(1)
