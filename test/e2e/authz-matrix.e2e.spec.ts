@@ -316,6 +316,63 @@ const POLICY: Policy[] = [
   },
   {
     app: 'referral',
+    method: 'POST',
+    path: '/referrals/{id}/notes',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    writeOrder: 45,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}/notes`,
+      body: { text: 'Seen at the visit; housing form done.', audience: 'REFERRER', writtenBy: 'Duty team' },
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/referrals/{id}/notes',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}/notes`,
+    }),
+  },
+  // ── referral, the prison side: staff of the prison each referral came from ──
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/prison/referrals',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/prison/referrals?limit=100' }),
+    list: { ids: itemIds, own: (s) => [s.referralId] },
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/prison/referrals/{id}',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/prison/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}`,
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/prison/referrals/{id}/notes',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/prison/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}/notes`,
+    }),
+  },
+  {
+    app: 'referral',
     method: 'GET',
     path: '/referrals/lifecycle',
     admitted: AGENCY_SCOPE,

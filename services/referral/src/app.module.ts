@@ -14,6 +14,8 @@ import { referralMigrations } from './migrations';
 import { AgencyNotification } from './notifications/notification.entity';
 import { NotificationsModule } from './notifications/notifications.module';
 import { NotificationsService } from './notifications/notifications.service';
+import { NotesModule } from './notes/notes.module';
+import { ReferralNote } from './notes/referral-note.entity';
 import { ReferralOutcome } from './referrals/referral-outcome.entity';
 import { Referral } from './referrals/referral.entity';
 import { ReferralsModule } from './referrals/referrals.module';
@@ -32,10 +34,17 @@ export class AppModule {
             url: config.DATABASE_URL,
             app: appDatabaseFrom(config),
             schema: REFERRAL_SCHEMA,
-            entities: [Referral, ReferralOutcome, Appointment, AppointmentSchedule, AgencyNotification],
+            entities: [
+              Referral,
+              ReferralOutcome,
+              ReferralNote,
+              Appointment,
+              AppointmentSchedule,
+              AgencyNotification,
+            ],
             migrations: referralMigrations,
             // Facts recorded once and never changed: the application role may not update or delete them.
-            appendOnly: ['referral_outcome', 'appointment_schedule'],
+            appendOnly: ['referral_outcome', 'appointment_schedule', 'referral_note'],
           },
           natsUrl: config.NATS_URL,
           temporal: {
@@ -49,6 +58,7 @@ export class AppModule {
         ReferralsModule,
         AppointmentsModule,
         NotificationsModule,
+        NotesModule,
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.referral,
           imports: [ReferralsModule, AppointmentsModule, NotificationsModule],

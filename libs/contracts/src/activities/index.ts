@@ -75,6 +75,8 @@ export interface ReferralActivities {
     pathways: Pathway[];
     sentAt: string;
     acknowledgeBy: string;
+    /** The prison the referral is sent from: its staff read the referral and the notes meant for them. */
+    establishmentCode?: string;
     correlationId: string;
   }): Promise<{ referralId: string }>;
   /** Tells an involved agency of a change in the plan. Idempotent on the key: once per change. */

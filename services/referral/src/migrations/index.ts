@@ -10,6 +10,7 @@ import { REFERRAL_PROTECTED_TABLES, RowLevelSecurity1700000000700 } from './1700
 import { ReferralStatus1700000000800 } from './1700000000800-referral-status';
 import { AppointmentSchedule1700000000900 } from './1700000000900-appointment-schedule';
 import { ReferralClosure1700000001000 } from './1700000001000-referral-closure';
+import { ReferralNotesAndReferrer1700000001100 } from './1700000001100-referral-notes-and-referrer';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -24,7 +25,12 @@ export const referralMigrations = [
   ReferralStatus1700000000800,
   AppointmentSchedule1700000000900,
   ReferralClosure1700000001000,
+  ReferralNotesAndReferrer1700000001100,
 ];
 
-/** Every table under row-level security today (700's, and the schedules of 900). */
-export const PROTECTED_TABLES = [...REFERRAL_PROTECTED_TABLES, 'appointment_schedule'] as const;
+/** Every table under row-level security today (700's, the schedules of 900, the notes of 1100). */
+export const PROTECTED_TABLES = [
+  ...REFERRAL_PROTECTED_TABLES,
+  'appointment_schedule',
+  'referral_note',
+] as const;

@@ -7,7 +7,10 @@ import { referralStatus } from '../referrals/referral.state';
 import type { ReferralDecision } from '@throughcare/contracts';
 import { ReferralStatus1700000000800 } from './1700000000800-referral-status';
 import { AppointmentSchedule1700000000900 } from './1700000000900-appointment-schedule';
-import { REFERRAL_STATUS_WITH_CLOSURE_SQL } from './1700000001000-referral-closure';
+import {
+  REFERRAL_STATUS_WITH_CLOSURE_SQL,
+  ReferralClosure1700000001000,
+} from './1700000001000-referral-closure';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -196,7 +199,9 @@ describe('referral migrations (real Postgres)', () => {
   });
 
   it('adds the closure: CLOSED exactly while a whole closure is on record, and reverts to ACCEPTED', async () => {
-    const after = await open(referralMigrations);
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(ReferralClosure1700000001000) + 1),
+    );
     try {
       const id = randomUUID();
       await after.query(
@@ -246,6 +251,69 @@ describe('referral migrations (real Postgres)', () => {
       await expect(
         after.query(`UPDATE referral.referral SET status = 'CLOSED' WHERE id = $1`, [id]),
       ).rejects.toThrow(/referral_status_known/);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('adds case notes and the prison read (read-only policies), keeps existing referrals with no prison, and reverts', async () => {
+    const after = await open(referralMigrations);
+    try {
+      const id = randomUUID();
+      await after.query(
+        `INSERT INTO referral.referral (id, person_id, episode, agency_id, pathways, sent_at, acknowledge_by, correlation_id, status)
+         VALUES ($1, $2, 1, 'agency-a', ARRAY['HEALTH'], now(), now() + interval '1 day', 'c', 'AWAITING_ACKNOWLEDGEMENT')`,
+        [id, `p${randomBytes(10).toString('hex')}`],
+      );
+      expect(
+        await after.query(`SELECT establishment_code FROM referral.referral WHERE id = $1`, [id]),
+      ).toEqual([{ establishment_code: null }]);
+      await expect(
+        after.query(`UPDATE referral.referral SET establishment_code = 'bar' WHERE id = $1`, [id]),
+      ).rejects.toThrow(/establishment_code_check/);
+      const policies = async () =>
+        (await after.query(
+          `SELECT tablename, policyname, cmd FROM pg_policies
+            WHERE schemaname = 'referral' AND tablename IN ('referral', 'referral_outcome', 'referral_note')
+            ORDER BY tablename, policyname`,
+        )) as Array<{ tablename: string; policyname: string; cmd: string }>;
+      expect(await policies()).toEqual([
+        { tablename: 'referral', policyname: 'referral_prison_read', cmd: 'SELECT' },
+        { tablename: 'referral', policyname: 'referral_scope', cmd: 'ALL' },
+        { tablename: 'referral_note', policyname: 'referral_note_prison_read', cmd: 'SELECT' },
+        { tablename: 'referral_note', policyname: 'referral_note_scope', cmd: 'ALL' },
+        { tablename: 'referral_outcome', policyname: 'referral_outcome_prison_read', cmd: 'SELECT' },
+        { tablename: 'referral_outcome', policyname: 'referral_outcome_scope', cmd: 'ALL' },
+      ]);
+      expect(
+        await after.query(
+          `SELECT has_function_privilege('public', 'referral.referral_establishment(uuid)', 'EXECUTE') AS public_may`,
+        ),
+      ).toEqual([{ public_may: false }]);
+      await expect(
+        after.query(
+          `INSERT INTO referral.referral_note (id, referral_id, agency_id, audience, text, written_by, written_at, recorded_at, correlation_id)
+           VALUES ($1, $2, 'agency-a', 'EVERYONE', 'x', 'Team', now(), now(), 'c')`,
+          [randomUUID(), id],
+        ),
+      ).rejects.toThrow(/audience_check/);
+
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await policies()).toEqual([
+        { tablename: 'referral', policyname: 'referral_scope', cmd: 'ALL' },
+        { tablename: 'referral_outcome', policyname: 'referral_outcome_scope', cmd: 'ALL' },
+      ]);
+      expect(
+        await after.query(
+          `SELECT to_regclass('referral.referral_note') AS notes, to_regprocedure('referral.referral_establishment(uuid)') AS fn`,
+        ),
+      ).toEqual([{ notes: null, fn: null }]);
+      expect(
+        await after.query(
+          `SELECT count(*)::int AS columns FROM information_schema.columns
+            WHERE table_schema = 'referral' AND table_name = 'referral' AND column_name = 'establishment_code'`,
+        ),
+      ).toEqual([{ columns: 0 }]);
     } finally {
       await after.destroy();
     }

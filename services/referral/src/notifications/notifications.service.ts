@@ -6,6 +6,7 @@ import type { AgencyNotifiedV2 } from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { personReferenceOf } from '../events/person-reference';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
+import { Referral } from '../referrals/referral.entity';
 import { AgencyNotification } from './notification.entity';
 import { NotificationNotFoundError } from './notification.errors';
 import { defaultNotificationMessage } from './notification.message';
@@ -16,6 +17,12 @@ import type {
   NotifyAgencyInput,
 } from './notification.schemas';
 import { toNotificationView } from './notification.state';
+
+/** Notices that tell where the person is now held (`establishmentCode`). */
+const MOVES_THE_PERSON: ReadonlySet<NotifyAgencyInput['subject']> = new Set([
+  'TRANSFERRED',
+  'MOVEMENT_REVERSED',
+]);
 
 @Injectable()
 export class NotificationsService {
@@ -50,6 +57,14 @@ export class NotificationsService {
         correlationId: input.correlationId,
       });
       await tx.getRepository(AgencyNotification).insert(notification);
+      if (MOVES_THE_PERSON.has(input.subject) && input.establishmentCode)
+        // The prison now holding the person reads their referrals (the referring one no longer does).
+        await tx
+          .getRepository(Referral)
+          .update(
+            { personId: input.personId, episode: input.episode },
+            { establishmentCode: input.establishmentCode },
+          );
       const event: AgencyNotifiedV2 = {
         eventType: 'referral.agency.notified',
         version: 2,

@@ -24,6 +24,14 @@ export class Referral {
   @Column('text', { array: true })
   pathways!: Pathway[];
 
+  /**
+   * The prison the referral was sent from, or the one now holding the person once the journey has
+   * told this service of a transfer (an agency notice TRANSFERRED or MOVEMENT_REVERSED): its staff
+   * read the referral. Null for referrals sent before it was recorded.
+   */
+  @Column('text', { name: 'establishment_code', nullable: true })
+  establishmentCode!: string | null;
+
   @Column('timestamptz', { name: 'sent_at' })
   sentAt!: Date;
 

@@ -72,6 +72,18 @@ export class ClosedInFutureError extends InFutureError {
   }
 }
 
+export class NoteBeforeSentError extends BeforeSentError {
+  constructor(writtenAt: Date, sentAt: Date) {
+    super('NOTE_BEFORE_SENT', 'writtenAt', writtenAt, sentAt);
+  }
+}
+
+export class NoteInFutureError extends InFutureError {
+  constructor(writtenAt: Date) {
+    super('NOTE_IN_FUTURE', 'writtenAt', writtenAt);
+  }
+}
+
 /** The same Idempotency-Key again with another referral or other facts than the first time. */
 export class IdempotencyKeyReusedError extends ConflictError {
   constructor(what: string, fields: string[]) {

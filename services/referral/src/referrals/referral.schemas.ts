@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { IsoInstant, Pathway, ReferralClosureOutcome, ReferralDecision } from '@throughcare/contracts';
+import {
+  EstablishmentCode,
+  IsoInstant,
+  Pathway,
+  ReferralClosureOutcome,
+  ReferralDecision,
+} from '@throughcare/contracts';
 import { REFERRAL_STATUSES, type ReferralAction, type ReferralStatus } from './referral.lifecycle';
 
 // HTTP and activity DTOs. They belong in libs/contracts/src/http once other contexts consume them.
@@ -31,6 +37,8 @@ export const SendReferralInputSchema = z
     pathways: z.array(Pathway).min(1),
     sentAt: IsoInstant,
     acknowledgeBy: IsoInstant,
+    /** The prison the referral is sent from (absent from journeys started before it was passed). */
+    establishmentCode: EstablishmentCode.optional(),
     correlationId: z.string().min(1).max(200),
   })
   .refine((input) => Date.parse(input.acknowledgeBy) >= Date.parse(input.sentAt), {
@@ -48,12 +56,14 @@ export const WithdrawReferralInputSchema = z.object({
 });
 export type WithdrawReferralInput = z.output<typeof WithdrawReferralInputSchema>;
 
+/** The keyset page parameters of every list. */
+export const PAGE_QUERY = {
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(500).optional().describe('nextCursor from the previous page'),
+};
+
 export const ListReferralsQuerySchema = z
-  .object({
-    status: ReferralStatusSchema.optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    cursor: z.string().min(1).max(500).optional().describe('nextCursor from the previous page'),
-  })
+  .object({ status: ReferralStatusSchema.optional(), ...PAGE_QUERY })
   .strict();
 export type ListReferralsQuery = z.output<typeof ListReferralsQuerySchema>;
 
@@ -107,7 +117,7 @@ export const CloseReferralBodySchema = z
       .max(2000)
       .optional()
       .describe(
-        'A summary of the work (what was done, what is still open), meant for the officer who referred; kept with the referral in this service and never on the bus (prison staff cannot read it through the platform yet)',
+        'A summary of the work (what was done, what is still open), meant for the officer who referred; kept with the referral in this service and never on the bus; the staff of the referring prison read it (GET /prison/referrals/{id})',
       ),
     closedAt: IsoInstant.optional().describe(
       'When the agency closed the case; defaults to now. Not before the referral was sent, and after its acceptance (only an accepted case closes)',
@@ -155,6 +165,8 @@ export interface ReferralView {
   episode: number;
   agencyId: string;
   pathways: Pathway[];
+  /** The prison the referral came from (or holding the person since a transfer); null on referrals older than it. */
+  establishmentCode: string | null;
   sentAt: string;
   /** The agency's deadline to acknowledge. */
   acknowledgeBy: string;

@@ -64,6 +64,7 @@ export function toReferralView(referral: Referral, outcomes: ReferralOutcome[] =
     episode: referral.episode,
     agencyId: referral.agencyId,
     pathways: referral.pathways,
+    establishmentCode: referral.establishmentCode,
     sentAt: referral.sentAt.toISOString(),
     acknowledgeBy: referral.acknowledgeBy.toISOString(),
     status,

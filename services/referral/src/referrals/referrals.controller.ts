@@ -27,7 +27,7 @@ import {
 import { ReferralsService } from './referrals.service';
 
 /** The audit of a route on one referral (`:id`): the person is the answer's, else the referral's. */
-const onReferral = (action: string, kind: 'read' | 'change') => ({
+export const onReferral = (action: string, kind: 'read' | 'change') => ({
   action,
   kind,
   objectType: 'referral',

@@ -50,6 +50,7 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
       episode: 1,
       agencyId: input.agencyId,
       pathways: ['ACCOMMODATION', 'HEALTH'],
+      establishmentCode: null,
       sentAt: input.sentAt,
       acknowledgeBy: input.acknowledgeBy,
       status: 'AWAITING_ACKNOWLEDGEMENT',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository, type EntityManager } from 'typeorm';
+import { DataSource, In, Repository, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type {
   ReferralAcknowledgedV1,
   ReferralClosedV1,
@@ -90,6 +90,7 @@ export class ReferralsService {
         episode: input.episode,
         agencyId: input.agencyId,
         pathways: input.pathways,
+        establishmentCode: input.establishmentCode ?? null,
         sentAt: new Date(input.sentAt),
         acknowledgeBy: new Date(input.acknowledgeBy),
         correlationId: input.correlationId,
@@ -135,29 +136,11 @@ export class ReferralsService {
   }
 
   /** The agency's referrals in sent order; keyset pagination on (sent_at, id). */
-  async list(agencyId: string, query: ListReferralsQuery): Promise<Page<ReferralView>> {
-    const qb = this.referrals
-      .createQueryBuilder('r')
-      .where('r.agency_id = :agencyId', { agencyId })
-      .orderBy('r.sent_at', 'ASC')
-      .addOrderBy('r.id', 'ASC')
-      .take(query.limit + 1);
-    if (query.status) qb.andWhere('r.status = :status', { status: query.status });
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      qb.andWhere('(r.sent_at, r.id) > (:at::timestamptz, :id::uuid)', after);
-    }
-    const rows = await qb.getMany();
-    const outcomes = await loadOutcomes(
-      this.dataSource.manager,
-      rows.map((r) => r.id),
-    );
-    return toPage(
-      rows,
-      query.limit,
-      (r) => toReferralView(r, outcomes.get(r.id)),
-      (r) => ({ at: r.sentAt, id: r.id }),
-    );
+  list(agencyId: string, query: ListReferralsQuery): Promise<Page<ReferralView>> {
+    return pageOfReferrals(this.dataSource.manager, query, (qb) => {
+      qb.where('r.agency_id = :agencyId', { agencyId });
+      if (query.status) qb.andWhere('r.status = :status', { status: query.status });
+    });
   }
 
   async get(agencyId: string, id: string): Promise<ReferralView> {
@@ -432,7 +415,11 @@ export class ReferralsService {
  * The agency's referral under its row lock (which serialises its facts), or REFERRAL_NOT_FOUND;
  * a withdrawn referral takes no fact from the agency (REFERRAL_WITHDRAWN).
  */
-async function lockedOpenReferral(manager: EntityManager, agencyId: string, id: string): Promise<Referral> {
+export async function lockedOpenReferral(
+  manager: EntityManager,
+  agencyId: string,
+  id: string,
+): Promise<Referral> {
   const referral = await manager.getRepository(Referral).findOne({
     where: { id, agencyId },
     lock: { mode: 'pessimistic_write' },
@@ -443,8 +430,37 @@ async function lockedOpenReferral(manager: EntityManager, agencyId: string, id: 
   return referral;
 }
 
+/**
+ * A page of referrals in sent order (keyset pagination on (sent_at, id)) with their decisions;
+ * `filter` adds the WHERE clauses (alias `r`), starting with `where`.
+ */
+export async function pageOfReferrals(
+  manager: EntityManager,
+  query: { limit: number; cursor?: string | undefined },
+  filter: (qb: SelectQueryBuilder<Referral>) => void,
+): Promise<Page<ReferralView>> {
+  const qb = manager.getRepository(Referral).createQueryBuilder('r');
+  filter(qb);
+  qb.orderBy('r.sent_at', 'ASC')
+    .addOrderBy('r.id', 'ASC')
+    .take(query.limit + 1);
+  if (query.cursor)
+    qb.andWhere('(r.sent_at, r.id) > (:at::timestamptz, :id::uuid)', decodeCursor(query.cursor));
+  const rows = await qb.getMany();
+  const outcomes = await loadOutcomes(
+    manager,
+    rows.map((r) => r.id),
+  );
+  return toPage(
+    rows,
+    query.limit,
+    (r) => toReferralView(r, outcomes.get(r.id)),
+    (r) => ({ at: r.sentAt, id: r.id }),
+  );
+}
+
 /** Each referral's decisions, in decision order (when decided, then when recorded). */
-async function loadOutcomes(
+export async function loadOutcomes(
   manager: EntityManager,
   referralIds: string[],
 ): Promise<Map<string, ReferralOutcome[]>> {

@@ -61,8 +61,15 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
          VALUES ($1, $2, now() + interval '2 days', 'AGENCY_OFFICE', 'Office', 'FIRST', now(), 'Duty team', 'spec-rls')`,
         [scheduleId, appointmentId],
       );
+      const noteId = randomUUID();
+      await owner.query(
+        `INSERT INTO referral.referral_note (id, referral_id, agency_id, audience, text, written_by, written_at, recorded_at, correlation_id)
+         VALUES ($1, $2, $3, 'REFERRER', 'A note', 'Duty team', now(), now(), 'spec-rls')`,
+        [noteId, referralId, agencyId],
+      );
       ids[agencyId] = {
         referral: referralId,
+        referral_note: noteId,
         referral_outcome: outcomeId,
         appointment: appointmentId,
         agency_notification: notificationId,
@@ -154,6 +161,68 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
     await expect(insert(ids[agencyA]!.appointment!)).resolves.toBeDefined();
   });
 
+  it("prison staff see the referrals of their prison, their decisions and the notes shared with the referrer, never the agency's own notes", async () => {
+    const referrals = asThePlatformService(app.get(ReferralsService));
+    const { referralId } = await referrals.send(aReferral({ agencyId: agencyA, establishmentCode: 'GLE' }));
+    await owner.query(`SET throughcare.unrestricted = 'on'`);
+    const outcomeId = randomUUID();
+    await owner.query(
+      `INSERT INTO referral.referral_outcome (id, referral_id, decision, decided_at, recorded_at, correlation_id)
+       VALUES ($1, $2, 'ACCEPTED', now(), now(), 'spec-rls')`,
+      [outcomeId, referralId],
+    );
+    const [shared, own] = [randomUUID(), randomUUID()];
+    for (const [id, audience] of [
+      [shared, 'REFERRER'],
+      [own, 'AGENCY'],
+    ])
+      await owner.query(
+        `INSERT INTO referral.referral_note (id, referral_id, agency_id, audience, text, written_by, written_at, recorded_at, correlation_id)
+         VALUES ($1, $2, $3, $4, 'A note', 'Duty team', now(), now(), 'spec-rls')`,
+        [id, referralId, agencyA, audience],
+      );
+    const seen = async (scope: DatabaseScope) => {
+      const ids = async (table: string, wanted: string[]) =>
+        (
+          (await runWithDatabaseScope(scope, () =>
+            service.query(`SELECT id FROM referral.${table} WHERE id = ANY($1::uuid[]) ORDER BY id`, [
+              wanted,
+            ]),
+          )) as Array<{ id: string }>
+        ).map((r) => r.id);
+      return {
+        referral: await ids('referral', [referralId]),
+        outcome: await ids('referral_outcome', [outcomeId]),
+        notes: await ids('referral_note', [shared, own]),
+      };
+    };
+    expect(await seen({ establishments: ['BAR', 'GLE'] })).toEqual({
+      referral: [referralId],
+      outcome: [outcomeId],
+      notes: [shared],
+    });
+    expect(await seen({ establishments: ['BAR'] })).toEqual({ referral: [], outcome: [], notes: [] });
+    expect(await seen({ agency: agencyA })).toEqual({
+      referral: [referralId],
+      outcome: [outcomeId],
+      notes: [shared, own].sort(),
+    });
+    // Prison staff read; they cannot write the agency's notes.
+    await expect(
+      runWithDatabaseScope({ establishments: ['GLE'] }, () =>
+        service.query(
+          `INSERT INTO referral.referral_note (id, referral_id, agency_id, audience, text, written_by, written_at, recorded_at, correlation_id)
+           VALUES ($1, $2, 'someone-else', 'REFERRER', 'Forged', 'Prison', now(), now(), 'spec-rls')`,
+          [randomUUID(), referralId],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    const [, updated] = (await runWithDatabaseScope({ establishments: ['GLE'] }, () =>
+      service.query(`UPDATE referral.referral SET correlation_id = 'prison' WHERE id = $1`, [referralId]),
+    )) as [unknown, number];
+    expect(updated).toBe(0);
+  });
+
   it('protects every table of the schema that names a person (a new table cannot be forgotten)', async () => {
     const rows = await owner.query<{ tablename: string }>(
       `SELECT tablename FROM pg_tables WHERE schemaname = 'referral' ORDER BY tablename`,
@@ -166,7 +235,7 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
   });
 
   it('keeps recorded facts as they were: the application role may not update or delete outcomes or schedules', async () => {
-    for (const table of ['referral_outcome', 'appointment_schedule'])
+    for (const table of ['referral_outcome', 'appointment_schedule', 'referral_note'])
       for (const sql of [
         `UPDATE referral.${table} SET correlation_id = 'changed' WHERE id = $1`,
         `DELETE FROM referral.${table} WHERE id = $1`,

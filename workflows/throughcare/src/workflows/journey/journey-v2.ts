@@ -1031,6 +1031,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       pathways: [pathway],
       sentAt,
       acknowledgeBy: deadlineFor(ctx.policy, 'referralAcknowledgement', new Date(sentAt)).toISOString(),
+      // Its staff read the referral and the notes meant for them (an argument, not a command: no patch).
+      establishmentCode: establishment(),
       correlationId: input.correlationId,
     });
     needReferralSent(s, minted, sentAt, referralId);
@@ -1047,6 +1049,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       pathways: needs(),
       sentAt,
       acknowledgeBy: deadlineFor(ctx.policy, 'referralAcknowledgement', new Date(sentAt)).toISOString(),
+      // Its staff read the referral and the notes meant for them (an argument, not a command: no patch).
+      establishmentCode: establishment(),
       correlationId: input.correlationId,
     });
     referralSent(p, s, referralId, sentAt);
