@@ -338,7 +338,37 @@ const POLICY: Policy[] = [
       path: `/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}/notes`,
     }),
   },
-  // ── referral, the prison side: staff of the prison each referral came from ──
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/referrals/{id}/appointments',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    // After the acceptance (50), before the closure (55): a referral takes bookings while accepted.
+    writeOrder: 52,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}/appointments`,
+      body: {
+        startsAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+        placeKind: 'PRISON',
+        place: 'Agents visit room',
+        bookedBy: 'Duty team',
+      },
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/referrals/{id}/appointments',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}/appointments`,
+    }),
+  },
+  // ── referral, the prison side: staff of the prison responsible for each referral ──
   {
     app: 'referral',
     method: 'GET',
@@ -369,6 +399,17 @@ const POLICY: Policy[] = [
     columns: A_B_MISSING,
     request: (f, c) => ({
       path: `/prison/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}/notes`,
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/prison/referrals/{id}/appointments',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/prison/referrals/${pick(f, c, (s) => s.referralId, missingUuid)}/appointments`,
     }),
   },
   {

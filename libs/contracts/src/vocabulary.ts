@@ -60,9 +60,11 @@ export const AgencyKind = z.enum([
 ]);
 export type AgencyKind = z.infer<typeof AgencyKind>;
 
-/** Where an agency sees the person after release: its office, their home, approved premises, or remotely. */
+/** Where an agency sees the person: in prison before release, or after it at its office, their home, approved premises, or remotely. */
 export const AppointmentPlaceKind = z.enum([
   'AGENCY_OFFICE',
+  /** In custody: a visit to the person in prison before release (the place names prison and room). */
+  'PRISON',
   'HOME_VISIT',
   'APPROVED_PREMISES',
   'PHONE',

@@ -455,6 +455,41 @@ export const AppointmentScheduledV1 = eventSchema(
 );
 export type AppointmentScheduledV1 = z.infer<typeof AppointmentScheduledV1>;
 
+/**
+ * An agency booked an appointment with the person against its referral (a custody visit, an
+ * office appointment...): a fact for readers (prison staff, dashboards). The journey's own
+ * appointments (`referral.appointment.booked`) are what its clocks follow; these are not yet.
+ */
+export const ReferralAppointmentBookedV1 = eventSchema(
+  'referral.referral-appointment.booked',
+  1,
+  z.object({
+    referralId: z.uuid(),
+    appointmentId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    startsAt: IsoInstant,
+    placeKind: AppointmentPlaceKind,
+  }),
+);
+export type ReferralAppointmentBookedV1 = z.infer<typeof ReferralAppointmentBookedV1>;
+
+/** Attendance at an appointment an agency booked against its referral (a fact for readers). */
+export const ReferralAppointmentAttendanceRecordedV1 = eventSchema(
+  'referral.referral-appointment.attendance-recorded',
+  1,
+  z.object({
+    referralId: z.uuid(),
+    appointmentId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    attendance: Attendance,
+    attendedAt: IsoInstant,
+    reason: z.string().max(500).optional(),
+  }),
+);
+export type ReferralAppointmentAttendanceRecordedV1 = z.infer<typeof ReferralAppointmentAttendanceRecordedV1>;
+
 /** An agency was told of a change in the plan: every subject (v1 carried only liberation-date changes). */
 export const AgencyNotifiedV2 = eventSchema(
   'referral.agency.notified',
@@ -521,6 +556,8 @@ export const EventCatalogue = {
   'referral.referral.closed@1': ReferralClosedV1,
   'referral.appointment.cancelled@1': AppointmentCancelledV1,
   'referral.appointment.scheduled@1': AppointmentScheduledV1,
+  'referral.referral-appointment.booked@1': ReferralAppointmentBookedV1,
+  'referral.referral-appointment.attendance-recorded@1': ReferralAppointmentAttendanceRecordedV1,
   'throughcare.case.close-requested@1': CaseCloseRequestedV1,
 } as const;
 export type KnownEventKey = keyof typeof EventCatalogue;

@@ -30,6 +30,14 @@ export function protectTableSql(qualifiedTable: string, policyName: string, scop
   ];
 }
 
+/**
+ * A policy for reads only on a table already protected: it widens what SELECT shows (permissive
+ * policies are OR-ed per command) and leaves every write to the table's FOR ALL policy.
+ */
+export function readOnlyPolicySql(qualifiedTable: string, policyName: string, scoped: string): string {
+  return `CREATE POLICY "${policyName}" ON ${qualifiedTable} FOR SELECT USING (${rls.policy(scoped)})`;
+}
+
 export function unprotectTableSql(qualifiedTable: string, policyName: string): string[] {
   return [
     `DROP POLICY IF EXISTS "${policyName}" ON ${qualifiedTable}`,

@@ -2,7 +2,11 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type { Attendance } from '@throughcare/contracts';
 import type { AppointmentPurpose, NonAttendanceReason } from './appointment.schemas';
 
-/** A community appointment with an agency after release. Facts only (attendance, cancellation); status is derived. */
+/**
+ * An appointment with an agency: the journey's first community appointment after release (or its
+ * follow-up), or one the agency booked against its referral (in custody or after). Facts only (attendance,
+ * cancellation); status is derived.
+ */
 @Entity({ name: 'appointment' })
 export class Appointment {
   @PrimaryColumn('uuid')
@@ -20,6 +24,14 @@ export class Appointment {
   @Column('text')
   purpose!: AppointmentPurpose;
 
+  /** The referral an agency booked it against (purpose REFERRAL_APPOINTMENT); null for the journey's own. */
+  @Column('uuid', { name: 'referral_id', nullable: true })
+  referralId!: string | null;
+
+  /**
+   * The journey's clock for its own appointments; for one an agency booked against its referral,
+   * the time first agreed (there is no clock on it).
+   */
   @Column('timestamptz', { name: 'due_by' })
   dueBy!: Date;
 

@@ -130,3 +130,26 @@ export class NotAttendedBeforeStartError extends DomainError {
     );
   }
 }
+
+/** A referral appointment for a referral the agency has not (or no longer) taken on. */
+export class ReferralNotAcceptedError extends ConflictError {
+  constructor(referralId: string, status: string) {
+    super(
+      `referral ${referralId} is ${status}: an agency books appointments against a referral it has accepted`,
+      'REFERRAL_NOT_ACCEPTED',
+      { details: { status }, extensions: { referralStatus: status } },
+    );
+  }
+}
+
+/** A prison as the place of an appointment after release (the journey's own appointments). */
+export class PrisonPlaceAfterReleaseError extends DomainError {
+  constructor(id: string) {
+    super(
+      'PRISON_PLACE_AFTER_RELEASE',
+      'RULE_VIOLATED',
+      `appointment ${id} is the journey's appointment after release: it cannot take place in prison (placeKind PRISON is for appointments booked against a referral)`,
+      { details: { field: 'placeKind' } },
+    );
+  }
+}

@@ -26,8 +26,15 @@ export const AppointmentStatusSchema = z.enum([
 ]);
 export type AppointmentStatus = z.infer<typeof AppointmentStatusSchema>;
 
-/** Why it was booked: the first community appointment, or a follow-up after a missed one. */
-export const AppointmentPurposeSchema = z.enum(['FIRST_APPOINTMENT', 'MISSED_APPOINTMENT_FOLLOW_UP']);
+/**
+ * Why it was booked: the journey's first community appointment, or its follow-up after a missed
+ * one; or by the agency against its referral.
+ */
+export const AppointmentPurposeSchema = z.enum([
+  'FIRST_APPOINTMENT',
+  'MISSED_APPOINTMENT_FOLLOW_UP',
+  'REFERRAL_APPOINTMENT',
+]);
 export type AppointmentPurpose = z.infer<typeof AppointmentPurposeSchema>;
 
 /** Input of the `bookFirstAppointment` activity (ReferralActivities), checked at the worker's edge. */
@@ -38,7 +45,7 @@ export const BookFirstAppointmentInputSchema = z.object({
   agencyId: z.string().min(1).max(200),
   dueBy: IsoInstant,
   /** FIRST_APPOINTMENT when absent. */
-  purpose: AppointmentPurposeSchema.optional(),
+  purpose: AppointmentPurposeSchema.exclude(['REFERRAL_APPOINTMENT']).optional(),
   correlationId: z.string().min(1).max(200),
 });
 export type BookFirstAppointmentInput = z.output<typeof BookFirstAppointmentInputSchema>;
@@ -85,6 +92,17 @@ export const ScheduleAppointmentBodySchema = z
   })
   .strict();
 export type ScheduleAppointmentBody = z.output<typeof ScheduleAppointmentBodySchema>;
+
+export const BookReferralAppointmentBodySchema = ScheduleAppointmentBodySchema.omit({
+  scheduledBy: true,
+  reasonCode: true,
+  reason: true,
+})
+  .extend({
+    bookedBy: RoleOrTeamSchema.describe('The role or team booking it, never a named person'),
+  })
+  .strict();
+export type BookReferralAppointmentBody = z.output<typeof BookReferralAppointmentBodySchema>;
 
 export const RecordAttendanceBodySchema = z
   .object({
@@ -144,6 +162,9 @@ export interface AppointmentView {
   episode: number;
   agencyId: string;
   purpose: AppointmentPurpose;
+  /** The referral the agency booked it against (REFERRAL_APPOINTMENT); null for the journey's own. */
+  referralId: string | null;
+  /** The journey's clock; for a referral appointment, the time first agreed. */
   dueBy: string;
   bookedAt: string;
   status: AppointmentStatus;

@@ -64,6 +64,7 @@ export function toAppointmentView(
     episode: appointment.episode,
     agencyId: appointment.agencyId,
     purpose: appointment.purpose,
+    referralId: appointment.referralId,
     dueBy: appointment.dueBy.toISOString(),
     bookedAt: appointment.bookedAt.toISOString(),
     status: appointmentStatus(appointment),

@@ -156,7 +156,7 @@ export class AppointmentsController {
   @ApiResponse({
     status: 422,
     description:
-      'STARTS_BEFORE_BOOKED, STARTS_TOO_FAR_AHEAD (over a year), STARTS_IN_PAST (a move goes ahead), or RESCHEDULE_REASON_REQUIRED (problem+json)',
+      "STARTS_BEFORE_BOOKED, STARTS_TOO_FAR_AHEAD (over a year), STARTS_IN_PAST (a move goes ahead), RESCHEDULE_REASON_REQUIRED, or PRISON_PLACE_AFTER_RELEASE (placeKind PRISON on the journey's appointment after release) (problem+json)",
   })
   async schedule(
     @CallingAgency() agencyId: string,

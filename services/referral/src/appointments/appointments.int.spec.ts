@@ -53,6 +53,7 @@ describe('appointments API, scoped to the calling agency (real Postgres, NATS, T
       episode: 1,
       agencyId: input.agencyId,
       purpose: 'FIRST_APPOINTMENT',
+      referralId: null,
       dueBy: input.dueBy,
       bookedAt: bookedAt.toISOString(),
       status: 'AWAITING_ATTENDANCE',

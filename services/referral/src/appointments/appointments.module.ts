@@ -4,10 +4,11 @@ import { AppointmentSchedule } from './appointment-schedule.entity';
 import { Appointment } from './appointment.entity';
 import { AppointmentsController } from './appointments.controller';
 import { AppointmentsService } from './appointments.service';
+import { ReferralAppointmentsController } from './referral-appointments.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Appointment, AppointmentSchedule])],
-  controllers: [AppointmentsController],
+  controllers: [AppointmentsController, ReferralAppointmentsController],
   providers: [AppointmentsService],
   exports: [AppointmentsService],
 })

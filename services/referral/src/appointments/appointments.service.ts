@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository, type EntityManager } from 'typeorm';
+import { DataSource, In, IsNull, Repository, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type {
   AppointmentAttendanceRecordedV1,
   AppointmentBookedV1,
   AppointmentCancelledV1,
   AppointmentScheduledV1,
+  ReferralAppointmentAttendanceRecordedV1,
+  ReferralAppointmentBookedV1,
   ScheduleChange,
 } from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
@@ -24,15 +26,20 @@ import {
   AttendanceDueFirstError,
   AttendedInFutureError,
   NotAttendedBeforeStartError,
+  PrisonPlaceAfterReleaseError,
+  ReferralNotAcceptedError,
   RescheduleReasonRequiredError,
   StartsBeforeBookedError,
   StartsInPastError,
   StartsTooFarAheadError,
 } from './appointment.errors';
-import { IdempotencyKeyReusedError } from '../referrals/referral.errors';
+import { lockedReferral, refuseIfWithdrawn } from '../referrals/referral-lock';
+import { Referral } from '../referrals/referral.entity';
+import { IdempotencyKeyReusedError, ReferralNotFoundError } from '../referrals/referral.errors';
 import type {
   AppointmentView,
   BookFirstAppointmentInput,
+  BookReferralAppointmentBody,
   CancelAppointmentInput,
   ListAppointmentsQuery,
   RecordAttendanceBody,
@@ -67,6 +74,15 @@ function scheduleKeyResult(appointmentId: string, body: ScheduleAppointmentBody)
   };
 }
 
+/** IDEMPOTENCY_KEY_REUSED, naming the fields, when a key's first request said otherwise. */
+function refuseReusedKey(what: string, first: ScheduleKeyResult, again: ScheduleKeyResult): void {
+  const differences = (Object.keys(again) as (keyof ScheduleKeyResult)[]).filter(
+    (k) => first[k] !== again[k],
+  );
+  if (differences.length > 0)
+    throw new IdempotencyKeyReusedError(`${what} sent with this Idempotency-Key`, differences);
+}
+
 @Injectable()
 export class AppointmentsService {
   constructor(
@@ -90,6 +106,7 @@ export class AppointmentsService {
           episode: input.episode,
           agencyId: input.agencyId,
           purpose: input.purpose ?? 'FIRST_APPOINTMENT',
+          referralId: null,
           dueBy: new Date(input.dueBy),
           bookedAt: now,
           correlationId: input.correlationId,
@@ -132,7 +149,6 @@ export class AppointmentsService {
       this.dataSource.manager,
       `cancelAppointment:${input.idempotencyKey}`,
       async (tx) => {
-        const repository = tx.getRepository(Appointment);
         const appointment = await locked(tx, { id: input.appointmentId });
         if (appointment.cancelledAt) return { cancelled: false };
         if (appointment.attendance !== null && appointment.attendedAt)
@@ -142,37 +158,134 @@ export class AppointmentsService {
             appointment.attendedAt,
           );
 
-        await repository.update(
-          { id: appointment.id },
-          { cancelledAt: now, cancellationReason: input.reason },
-        );
-        const event: AppointmentCancelledV1 = {
-          eventType: 'referral.appointment.cancelled',
-          version: 1,
-          eventId: randomUUID(),
-          occurredAt: now.toISOString(),
-          correlationId: input.correlationId,
-          personReference: personReferenceOf(appointment.personId),
-          data: { appointmentId: appointment.id, episode: appointment.episode, reason: input.reason },
-        };
-        await enqueueEvent(tx, event);
+        await cancelWithEvent(tx, appointment, input.reason, input.correlationId, now);
         return { cancelled: true };
       },
     );
   }
 
+  /**
+   * Books an appointment against the agency's referral (a custody visit with placeKind PRISON, or
+   * any appointment after release) with its first time and place, in one transaction under the
+   * referral's row lock: the referral must be ACCEPTED (REFERRAL_NOT_ACCEPTED otherwise; a
+   * withdrawn one is REFERRAL_WITHDRAWN). Emits `referral.referral-appointment.booked` and the
+   * first `referral.appointment.scheduled`. With an Idempotency-Key a retry answers the
+   * appointment booked first (the same key with another booking is IDEMPOTENCY_KEY_REUSED);
+   * without one every request books another appointment.
+   */
+  bookForReferral(
+    agencyId: string,
+    referralId: string,
+    body: BookReferralAppointmentBody,
+    context: { correlationId: string; idempotencyKey?: string },
+    clock: () => Date = () => new Date(),
+  ): Promise<AppointmentWrite> {
+    return this.dataSource.transaction(async (tx) => {
+      // A retry of a booking made before the referral ended answers that booking: the referral's
+      // state is checked only for a new one.
+      const referral = await lockedReferral(tx, agencyId, referralId);
+      const now = clock();
+      const schedule = {
+        startsAt: body.startsAt,
+        durationMinutes: body.durationMinutes,
+        placeKind: body.placeKind,
+        place: body.place,
+        scheduledBy: body.bookedBy,
+      };
+      let recorded = false;
+      const book = async (manager: EntityManager): Promise<ScheduleKeyResult> => {
+        refuseIfWithdrawn(referral);
+        if (referral.status !== 'ACCEPTED') throw new ReferralNotAcceptedError(referral.id, referral.status);
+        const appointment = manager.getRepository(Appointment).create({
+          id: randomUUID(),
+          personId: referral.personId,
+          episode: referral.episode,
+          agencyId: referral.agencyId,
+          purpose: 'REFERRAL_APPOINTMENT',
+          referralId: referral.id,
+          dueBy: new Date(body.startsAt),
+          bookedAt: now,
+          correlationId: context.correlationId,
+          attendance: null,
+          attendedAt: null,
+          nonAttendanceReason: null,
+          attendanceRecordedAt: null,
+          attendanceRecordedBy: null,
+          cancelledAt: null,
+          cancellationReason: null,
+        });
+        await manager.getRepository(Appointment).insert(appointment);
+        // Validates the time (not before now, at most a year ahead) and emits the first schedule.
+        await this.applySchedule(manager, appointment, schedule, context.correlationId, now);
+        const event: ReferralAppointmentBookedV1 = {
+          eventType: 'referral.referral-appointment.booked',
+          version: 1,
+          eventId: randomUUID(),
+          occurredAt: now.toISOString(),
+          correlationId: context.correlationId,
+          personReference: personReferenceOf(appointment.personId),
+          data: {
+            referralId: referral.id,
+            appointmentId: appointment.id,
+            episode: appointment.episode,
+            agencyId: appointment.agencyId,
+            startsAt: appointment.dueBy.toISOString(),
+            placeKind: body.placeKind,
+          },
+        };
+        await enqueueEvent(manager, event);
+        recorded = true;
+        return scheduleKeyResult(appointment.id, schedule);
+      };
+      const first = context.idempotencyKey
+        ? await withIdempotency(
+            tx,
+            `appointment:book:${agencyId}:${referralId}:${context.idempotencyKey}`,
+            book,
+          )
+        : await book(tx);
+      const again = scheduleKeyResult(first.appointmentId as string, schedule);
+      refuseReusedKey('the booking', first, again);
+      const appointment = await locked(tx, { id: first.appointmentId as string });
+      return { appointment: await viewOf(tx, appointment), recorded };
+    });
+  }
+
+  /**
+   * The appointments booked against one referral, by their first agreed time (keyset on (due_by,
+   * id)). The caller checks the referral is theirs (the agency's, or a prison's read).
+   */
+  listForReferral(referralId: string, query: ListAppointmentsQuery): Promise<Page<AppointmentView>> {
+    return this.page(query, (qb) => qb.where('a.referral_id = :referralId', { referralId }));
+  }
+
+  /** The agency's appointments against its referral, or REFERRAL_NOT_FOUND. */
+  async listForAgencyReferral(
+    agencyId: string,
+    referralId: string,
+    query: ListAppointmentsQuery,
+  ): Promise<Page<AppointmentView>> {
+    if (!(await this.dataSource.getRepository(Referral).existsBy({ id: referralId, agencyId })))
+      throw new ReferralNotFoundError(referralId);
+    return this.listForReferral(referralId, query);
+  }
+
   /** The agency's appointments by due date; keyset pagination on (due_by, id). */
-  async list(agencyId: string, query: ListAppointmentsQuery): Promise<Page<AppointmentView>> {
-    const qb = this.appointments
-      .createQueryBuilder('a')
-      .where('a.agency_id = :agencyId', { agencyId })
-      .orderBy('a.due_by', 'ASC')
+  list(agencyId: string, query: ListAppointmentsQuery): Promise<Page<AppointmentView>> {
+    return this.page(query, (qb) => qb.where('a.agency_id = :agencyId', { agencyId }));
+  }
+
+  private async page(
+    query: ListAppointmentsQuery,
+    filter: (qb: SelectQueryBuilder<Appointment>) => void,
+  ): Promise<Page<AppointmentView>> {
+    const qb = this.appointments.createQueryBuilder('a');
+    filter(qb);
+    qb.orderBy('a.due_by', 'ASC')
       .addOrderBy('a.id', 'ASC')
       .take(query.limit + 1);
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      qb.andWhere('(a.due_by, a.id) > (:at::timestamptz, :id::uuid)', after);
-    }
+    if (query.cursor)
+      qb.andWhere('(a.due_by, a.id) > (:at::timestamptz, :id::uuid)', decodeCursor(query.cursor));
     const rows = await qb.getMany();
     const schedules = await loadSchedules(
       this.dataSource.manager,
@@ -225,11 +338,7 @@ export class AppointmentsService {
           apply,
         );
         const again = scheduleKeyResult(id, body);
-        const differences = (Object.keys(again) as (keyof ScheduleKeyResult)[]).filter(
-          (k) => first[k] !== again[k],
-        );
-        if (differences.length > 0)
-          throw new IdempotencyKeyReusedError('the schedule sent with this Idempotency-Key', differences);
+        refuseReusedKey('the schedule', first, again);
       } else {
         await apply(tx);
       }
@@ -253,6 +362,8 @@ export class AppointmentsService {
         appointment.cancellationReason,
         'it cannot be set for a time',
       );
+    if (body.placeKind === 'PRISON' && appointment.referralId === null)
+      throw new PrisonPlaceAfterReleaseError(id);
     const startsAt = new Date(body.startsAt);
     const schedules = (await loadSchedules(manager, [id])).get(id) ?? [];
     const current = schedules[schedules.length - 1];
@@ -384,25 +495,79 @@ export class AppointmentsService {
       };
       await repository.update({ id }, facts);
       Object.assign(appointment, facts);
-      const event: AppointmentAttendanceRecordedV1 = {
-        eventType: 'referral.appointment.attendance-recorded',
-        version: 1,
+      const attended = {
+        appointmentId: appointment.id,
+        episode: appointment.episode,
+        attendance: body.attendance,
+        attendedAt: attendedAt.toISOString(),
+        ...(body.reason ? { reason: body.reason } : {}),
+      };
+      const envelope = {
+        version: 1 as const,
         eventId: randomUUID(),
         occurredAt: now.toISOString(),
         correlationId,
         personReference: personReferenceOf(appointment.personId),
-        data: {
-          appointmentId: appointment.id,
-          episode: appointment.episode,
-          attendance: body.attendance,
-          attendedAt: attendedAt.toISOString(),
-          ...(body.reason ? { reason: body.reason } : {}),
-        },
       };
+      // The journey follows its own appointments; one booked against a referral is for readers.
+      const event: AppointmentAttendanceRecordedV1 | ReferralAppointmentAttendanceRecordedV1 =
+        appointment.referralId === null
+          ? { ...envelope, eventType: 'referral.appointment.attendance-recorded', data: attended }
+          : {
+              ...envelope,
+              eventType: 'referral.referral-appointment.attendance-recorded',
+              data: { ...attended, referralId: appointment.referralId, agencyId: appointment.agencyId },
+            };
       await enqueueEvent(tx, event);
       return { appointment: await viewOf(tx, appointment), recorded: true };
     });
   }
+}
+
+/** Records the cancellation and `referral.appointment.cancelled`, in the caller's transaction. */
+async function cancelWithEvent(
+  manager: EntityManager,
+  appointment: Appointment,
+  reason: string,
+  correlationId: string,
+  now: Date,
+): Promise<void> {
+  await manager
+    .getRepository(Appointment)
+    .update({ id: appointment.id }, { cancelledAt: now, cancellationReason: reason });
+  Object.assign(appointment, { cancelledAt: now, cancellationReason: reason });
+  const event: AppointmentCancelledV1 = {
+    eventType: 'referral.appointment.cancelled',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: now.toISOString(),
+    correlationId,
+    personReference: personReferenceOf(appointment.personId),
+    data: { appointmentId: appointment.id, episode: appointment.episode, reason },
+  };
+  await enqueueEvent(manager, event);
+}
+
+/**
+ * The cascade of a referral that ends (withdrawn by the journey, given up or declined by the
+ * agency, closed): its appointments still to come (neither attended nor cancelled) are
+ * cancelled with `reason`, each with its event, in the caller's transaction (under the
+ * referral's row lock). Returns how many.
+ */
+export async function cancelOpenReferralAppointments(
+  manager: EntityManager,
+  referralId: string,
+  reason: string,
+  correlationId: string,
+  now: Date,
+): Promise<number> {
+  const open = await manager.getRepository(Appointment).find({
+    where: { referralId, attendance: IsNull(), cancelledAt: IsNull() },
+    order: { dueBy: 'ASC', id: 'ASC' },
+    lock: { mode: 'pessimistic_write' },
+  });
+  for (const appointment of open) await cancelWithEvent(manager, appointment, reason, correlationId, now);
+  return open.length;
 }
 
 /** The appointment (the agency's own, when `agencyId` is given) under a row lock, else APPOINTMENT_NOT_FOUND. */

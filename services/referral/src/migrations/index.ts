@@ -11,6 +11,7 @@ import { ReferralStatus1700000000800 } from './1700000000800-referral-status';
 import { AppointmentSchedule1700000000900 } from './1700000000900-appointment-schedule';
 import { ReferralClosure1700000001000 } from './1700000001000-referral-closure';
 import { ReferralNotesAndReferrer1700000001100 } from './1700000001100-referral-notes-and-referrer';
+import { ReferralAppointments1700000001200 } from './1700000001200-referral-appointments';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -26,6 +27,7 @@ export const referralMigrations = [
   AppointmentSchedule1700000000900,
   ReferralClosure1700000001000,
   ReferralNotesAndReferrer1700000001100,
+  ReferralAppointments1700000001200,
 ];
 
 /** Every table under row-level security today (700's, the schedules of 900, the notes of 1100). */

@@ -11,6 +11,7 @@ import {
   REFERRAL_STATUS_WITH_CLOSURE_SQL,
   ReferralClosure1700000001000,
 } from './1700000001000-referral-closure';
+import { ReferralNotesAndReferrer1700000001100 } from './1700000001100-referral-notes-and-referrer';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -257,7 +258,9 @@ describe('referral migrations (real Postgres)', () => {
   });
 
   it('adds case notes and the prison read (read-only policies), keeps existing referrals with no prison, and reverts', async () => {
-    const after = await open(referralMigrations);
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(ReferralNotesAndReferrer1700000001100) + 1),
+    );
     try {
       const id = randomUUID();
       await after.query(
@@ -314,6 +317,55 @@ describe('referral migrations (real Postgres)', () => {
             WHERE table_schema = 'referral' AND table_name = 'referral' AND column_name = 'establishment_code'`,
         ),
       ).toEqual([{ columns: 0 }]);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('ties appointments to referrals (REFERRAL_APPOINTMENT exactly when it names one), takes PRISON places, and reverts without them', async () => {
+    const after = await open(referralMigrations);
+    try {
+      const [referralId, journeys, agencys] = [randomUUID(), randomUUID(), randomUUID()];
+      await after.query(
+        `INSERT INTO referral.referral (id, person_id, episode, agency_id, pathways, sent_at, acknowledge_by, correlation_id, status)
+         VALUES ($1, $2, 1, 'agency-a', ARRAY['HEALTH'], now(), now() + interval '1 day', 'c', 'ACCEPTED')`,
+        [referralId, `p${randomBytes(10).toString('hex')}`],
+      );
+      const appointment = (id: string, purpose: string, referral: string | null) =>
+        after.query(
+          `INSERT INTO referral.appointment (id, person_id, episode, agency_id, purpose, referral_id, due_by, booked_at, correlation_id)
+           VALUES ($1, 'p00000000000000000000', 1, 'agency-a', $2, $3, now() + interval '1 day', now(), 'c')`,
+          [id, purpose, referral],
+        );
+      await expect(appointment(randomUUID(), 'REFERRAL_APPOINTMENT', null)).rejects.toThrow(
+        /appointment_referral_purpose/,
+      );
+      await expect(appointment(randomUUID(), 'FIRST_APPOINTMENT', referralId)).rejects.toThrow(
+        /appointment_referral_purpose/,
+      );
+      await appointment(journeys, 'FIRST_APPOINTMENT', null);
+      await appointment(agencys, 'REFERRAL_APPOINTMENT', referralId);
+      for (const id of [journeys, agencys])
+        await after.query(
+          `INSERT INTO referral.appointment_schedule (id, appointment_id, starts_at, place_kind, place, change, scheduled_at, scheduled_by, correlation_id)
+           VALUES ($1, $2, now() + interval '1 day', 'PRISON', 'Room 2', 'FIRST', now(), 'Team', 'c')`,
+          [randomUUID(), id],
+        );
+
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(
+        await after.query(`SELECT id FROM referral.appointment WHERE id = ANY($1::uuid[])`, [
+          [journeys, agencys],
+        ]),
+      ).toEqual([{ id: journeys }]);
+      expect(
+        await after.query(`SELECT place_kind FROM referral.appointment_schedule WHERE appointment_id = $1`, [
+          journeys,
+        ]),
+      ).toEqual([{ place_kind: 'OTHER' }]);
+      expect(
+        await after.query(`SELECT to_regprocedure('referral.appointment_establishment(uuid)') AS fn`),
+      ).toEqual([{ fn: null }]);
     } finally {
       await after.destroy();
     }

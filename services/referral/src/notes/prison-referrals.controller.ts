@@ -3,6 +3,12 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  ListAppointmentsQuerySchema,
+  type AppointmentView,
+  type ListAppointmentsQuery,
+} from '../appointments/appointment.schemas';
+import { AppointmentsService } from '../appointments/appointments.service';
 import type { Page } from '../pagination/keyset-cursor';
 import { ReferralIdSchema, type ReferralView } from '../referrals/referral.schemas';
 import { onReferral } from '../referrals/referrals.controller';
@@ -21,7 +27,7 @@ const NOT_FOUND =
 const scopeOf = (principal: Principal): PrisonScope => ({ establishments: principal.establishments });
 
 /**
- * The prison side of the closed loop: the staff of the prison a referral came from (or now holding
+ * The prison side of the closed loop: the staff of the prison a referral was sent from (or now holding
  * the person, once the journey has told this service of a transfer) read it, with the agency's
  * decisions, its closure summary and the notes the agency shared with them.
  */
@@ -36,7 +42,10 @@ const scopeOf = (principal: Principal): PrisonScope => ({ establishments: princi
 @Controller('prison/referrals')
 @PersonalData()
 export class PrisonReferralsController {
-  constructor(private readonly notes: ReferralNotesService) {}
+  constructor(
+    private readonly notes: ReferralNotesService,
+    private readonly appointments: AppointmentsService,
+  ) {}
 
   @Audited({
     action: 'prison-referral.list',
@@ -93,5 +102,25 @@ export class PrisonReferralsController {
     @Query(new ZodValidationPipe(ListNotesQuerySchema, 'query')) query: ListNotesQuery,
   ): Promise<Page<NoteView>> {
     return this.notes.notesForPrison(scopeOf(principal), id, query);
+  }
+
+  @Audited(onReferral('prison-referral-appointment.list', 'read'))
+  @Get(':id/appointments')
+  @ApiOperation({
+    summary:
+      'The appointments the agency booked against the referral (custody visits and after release), with their current time and place, one page at a time',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiQueryFromZod(ListAppointmentsQuerySchema)
+  @ApiResponse({ status: 200, description: 'A page of appointments and the cursor of the next one' })
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: NOT_FOUND })
+  async appointmentsOf(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ZodValidationPipe(ReferralIdSchema, 'id')) id: string,
+    @Query(new ZodValidationPipe(ListAppointmentsQuerySchema, 'query')) query: ListAppointmentsQuery,
+  ): Promise<Page<AppointmentView>> {
+    await this.notes.referralForPrison(scopeOf(principal), id);
+    return this.appointments.listForReferral(id, query);
   }
 }

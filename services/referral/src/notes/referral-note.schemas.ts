@@ -22,7 +22,7 @@ export const AddNoteBodySchema = z
     audience: z
       .enum(NOTE_AUDIENCES)
       .describe(
-        "AGENCY: the agency's own record; REFERRER: shared with the prison the referral came from (its staff read it)",
+        "AGENCY: the agency's own record; REFERRER: shared with prison staff (the prison the referral was sent from, or the one holding the person after a transfer)",
       ),
     writtenBy: RoleOrTeamSchema.describe('The role or team writing the note, never a named person'),
     writtenAt: IsoInstant.optional().describe(

@@ -36,7 +36,7 @@ export class ReferralNotesController {
     summary: 'Add a case note to a referral, for the agency itself or shared with the officer who referred',
     description:
       'A note is a fact: it is never changed or deleted (a correction is a later note). A REFERRER note is read by the staff of ' +
-      'the prison the referral came from (GET /prison/referrals/{id}/notes); an AGENCY note only by this agency. The text stays in this service, never on the bus.',
+      'the prison responsible for the referral: the one it was sent from, or after a transfer the one holding the person (GET /prison/referrals/{id}/notes); an AGENCY note only by this agency. The text stays in this service, never on the bus.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiHeader({

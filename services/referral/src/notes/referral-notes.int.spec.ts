@@ -144,6 +144,9 @@ describe('case notes and the prison side of the loop (real Postgres, NATS, Tempo
     expect(future.status).toBe(422);
     expect(await code(future)).toBe('NOTE_IN_FUTURE');
 
+    // Written just before the withdrawal, retried after it (the answer was lost): the note on record.
+    const before = await post(`/referrals/${id}/notes`, agencyId, note(), { 'idempotency-key': 'late' });
+    expect(before.status).toBe(201);
     await referrals().withdraw({
       idempotencyKey: `spec:${randomUUID()}`,
       referralId: id,
@@ -153,10 +156,19 @@ describe('case notes and the prison side of the loop (real Postgres, NATS, Tempo
     const withdrawn = await post(`/referrals/${id}/notes`, agencyId, note());
     expect(withdrawn.status).toBe(409);
     expect(await code(withdrawn)).toBe('REFERRAL_WITHDRAWN');
+    const retried = await post(`/referrals/${id}/notes`, agencyId, note(), { 'idempotency-key': 'late' });
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toEqual(await before.json());
     // Nothing of the refused attempts was kept.
-    expect(((await (await get(`/referrals/${id}/notes`, agencyId)).json()) as Page<NoteView>).items).toEqual(
-      [],
-    );
+    const kept = ((await (await get(`/referrals/${id}/notes`, agencyId)).json()) as Page<NoteView>).items;
+    expect(kept.map((n) => n.text)).toEqual([note().text]);
+    // The key kept a digest of the text, never the text.
+    const keys = (await running().dataSource.query(
+      `SELECT result::text AS result FROM referral.idempotency_key WHERE key = $1`,
+      [`referral:note:${agencyId}:late`],
+    )) as Array<{ result: string }>;
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.result).not.toContain('housing appointment');
   });
 
   it("the referring prison's staff read the referral with the closure summary and only the notes meant for them; other prisons see nothing", async () => {
@@ -209,7 +221,8 @@ describe('case notes and the prison side of the loop (real Postgres, NATS, Tempo
 
   it("a transfer the journey tells the service of moves the read to the prison now holding the person; a referral naming no prison is nobody's", async () => {
     const { id, input, agencyId } = await sent();
-    const { id: legacy } = await sent({ establishmentCode: undefined, personId: input.personId, episode: 2 });
+    const { id: legacy } = await sent({ establishmentCode: undefined, personId: input.personId, episode: 1 });
+    const { id: otherEpisode } = await sent({ personId: input.personId, episode: 2 });
     expect((await asPrison(`/prison/referrals/${legacy}`, ['BAR'])).status).toBe(404);
 
     await notifications().notify(
@@ -226,8 +239,9 @@ describe('case notes and the prison side of the loop (real Postgres, NATS, Tempo
     );
     expect((await asPrison(`/prison/referrals/${id}`, ['LOW'])).status).toBe(200);
     expect((await asPrison(`/prison/referrals/${id}`, ['BAR'])).status).toBe(404);
-    // The other episode's referral is not moved by this episode's transfer.
+    // A referral naming no prison gains none; the other episode's is not moved by this one's transfer.
     expect((await asPrison(`/prison/referrals/${legacy}`, ['LOW'])).status).toBe(404);
+    expect((await asPrison(`/prison/referrals/${otherEpisode}`, ['BAR'])).status).toBe(200);
   });
 
   it('validates the prison list query (400 naming the field)', async () => {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { withIdempotency } from '@throughcare/platform-persistence';
@@ -12,7 +12,8 @@ import {
 } from '../referrals/referral.errors';
 import type { ReferralView } from '../referrals/referral.schemas';
 import { CLOCK_SKEW_MS, toReferralView } from '../referrals/referral.state';
-import { loadOutcomes, lockedOpenReferral, pageOfReferrals } from '../referrals/referrals.service';
+import { lockedReferral, refuseIfWithdrawn } from '../referrals/referral-lock';
+import { loadOutcomes, pageOfReferrals } from '../referrals/referrals.service';
 import { ReferralNote, type NoteAudience } from './referral-note.entity';
 import type {
   AddNoteBody,
@@ -27,14 +28,27 @@ export interface NoteRecording {
   recorded: boolean;
 }
 
-/** What an Idempotency-Key keeps of the first request: the note it made and what it said. */
+/**
+ * What an Idempotency-Key keeps of the first request: the note it made and what it said, the text
+ * as its SHA-256 only (the key table is outside row-level security and kept apart from the notes).
+ */
 interface NoteKeyResult {
   noteId: string;
   referralId: string;
   audience: string;
-  text: string;
+  textSha256: string;
   writtenBy: string;
   writtenAt: string | null;
+}
+
+function keyed(referralId: string, body: AddNoteBody): Omit<NoteKeyResult, 'noteId'> {
+  return {
+    referralId,
+    audience: body.audience,
+    textSha256: createHash('sha256').update(body.text).digest('hex'),
+    writtenBy: body.writtenBy,
+    writtenAt: body.writtenAt ?? null,
+  };
 }
 
 /** The prison staff calling: the establishments their token names. */
@@ -53,9 +67,10 @@ export class ReferralNotesService {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Adds a note under the referral's row lock (a withdrawn referral takes none: consent or the
-   * case is gone). With an Idempotency-Key, a retry answers the note on record; the same key with
-   * another note is IDEMPOTENCY_KEY_REUSED. Without one, every request is a new note.
+   * Adds a note under the referral's row lock (a withdrawn referral takes no new one: consent or
+   * the case is gone). With an Idempotency-Key, a retry answers the note on record, also after a
+   * withdrawal; the same key with another note is IDEMPOTENCY_KEY_REUSED. Without one, every
+   * request is a new note.
    */
   add(
     agencyId: string,
@@ -65,10 +80,13 @@ export class ReferralNotesService {
     clock: () => Date = () => new Date(),
   ): Promise<NoteRecording> {
     return this.dataSource.transaction(async (tx) => {
-      const referral = await lockedOpenReferral(tx, agencyId, referralId);
+      // A retry of a note recorded before the referral was withdrawn answers that note: the
+      // withdrawal is checked only for a new one.
+      const referral = await lockedReferral(tx, agencyId, referralId);
       const now = clock();
       let recorded = false;
       const insert = async (manager: EntityManager): Promise<NoteKeyResult> => {
+        refuseIfWithdrawn(referral);
         const writtenAt = body.writtenAt ? new Date(body.writtenAt) : now;
         if (writtenAt < referral.sentAt) throw new NoteBeforeSentError(writtenAt, referral.sentAt);
         if (writtenAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new NoteInFutureError(writtenAt);
@@ -85,26 +103,20 @@ export class ReferralNotesService {
         };
         await manager.getRepository(ReferralNote).insert(note);
         recorded = true;
-        return {
-          noteId: note.id,
-          referralId,
-          audience: body.audience,
-          text: body.text,
-          writtenBy: body.writtenBy,
-          writtenAt: body.writtenAt ?? null,
-        };
+        return { noteId: note.id, ...keyed(referralId, body) };
       };
       const result = context.idempotencyKey
         ? await withIdempotency(tx, `referral:note:${agencyId}:${context.idempotencyKey}`, insert)
         : await insert(tx);
       const sameInstant = (a: string | null, b: string | null) =>
         a === b || (a !== null && b !== null && Date.parse(a) === Date.parse(b));
+      const again = keyed(referralId, body);
       const differences = [
         ...(result.referralId === referralId ? [] : ['referral']),
         ...(result.audience === body.audience ? [] : ['audience']),
-        ...(result.text === body.text ? [] : ['text']),
+        ...(result.textSha256 === again.textSha256 ? [] : ['text']),
         ...(result.writtenBy === body.writtenBy ? [] : ['writtenBy']),
-        ...(sameInstant(result.writtenAt, body.writtenAt ?? null) ? [] : ['writtenAt']),
+        ...(sameInstant(result.writtenAt, again.writtenAt) ? [] : ['writtenAt']),
       ];
       if (differences.length > 0)
         throw new IdempotencyKeyReusedError('the note sent with this Idempotency-Key', differences);

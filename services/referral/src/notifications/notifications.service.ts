@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, IsNull, Not, Repository } from 'typeorm';
 import type { AgencyNotifiedV2 } from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { personReferenceOf } from '../events/person-reference';
@@ -58,11 +58,12 @@ export class NotificationsService {
       });
       await tx.getRepository(AgencyNotification).insert(notification);
       if (MOVES_THE_PERSON.has(input.subject) && input.establishmentCode)
-        // The prison now holding the person reads their referrals (the referring one no longer does).
+        // The prison now holding the person reads their referrals (the referring one no longer
+        // does); a referral that names no prison (sent before it was recorded) gains none.
         await tx
           .getRepository(Referral)
           .update(
-            { personId: input.personId, episode: input.episode },
+            { personId: input.personId, episode: input.episode, establishmentCode: Not(IsNull()) },
             { establishmentCode: input.establishmentCode },
           );
       const event: AgencyNotifiedV2 = {

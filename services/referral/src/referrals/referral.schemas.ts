@@ -117,7 +117,7 @@ export const CloseReferralBodySchema = z
       .max(2000)
       .optional()
       .describe(
-        'A summary of the work (what was done, what is still open), meant for the officer who referred; kept with the referral in this service and never on the bus; the staff of the referring prison read it (GET /prison/referrals/{id})',
+        'A summary of the work (what was done, what is still open), meant for the officer who referred; kept with the referral in this service and never on the bus; the staff of the prison responsible for the referral read it (GET /prison/referrals/{id}): the one it was sent from, or after a transfer the one holding the person',
       ),
     closedAt: IsoInstant.optional().describe(
       'When the agency closed the case; defaults to now. Not before the referral was sent, and after its acceptance (only an accepted case closes)',
@@ -165,7 +165,7 @@ export interface ReferralView {
   episode: number;
   agencyId: string;
   pathways: Pathway[];
-  /** The prison the referral came from (or holding the person since a transfer); null on referrals older than it. */
+  /** The prison responsible: the one it was sent from, or holding the person since a transfer; null on referrals older than it. */
   establishmentCode: string | null;
   sentAt: string;
   /** The agency's deadline to acknowledge. */

@@ -46,6 +46,8 @@ import type {
   SendReferralInput,
   WithdrawReferralInput,
 } from './referral.schemas';
+import { cancelOpenReferralAppointments } from '../appointments/appointments.service';
+import { lockedOpenReferral } from './referral-lock';
 import { CLOCK_SKEW_MS, lifecycleFacts, NEW_FACT_RANK, toReferralView } from './referral.state';
 
 export interface OutcomeRecording {
@@ -307,6 +309,14 @@ export class ReferralsService {
       },
     };
     await enqueueEvent(manager, event);
+    if (status === 'WITHDRAWN_BY_AGENCY' || status === 'DECLINED')
+      await cancelOpenReferralAppointments(
+        manager,
+        referral.id,
+        upTo500(`the agency recorded ${body.decision} on the referral${reason ? `: ${reason}` : ''}`),
+        correlationId,
+        now,
+      );
     return true;
   }
 
@@ -368,6 +378,13 @@ export class ReferralsService {
         },
       };
       await enqueueEvent(tx, event);
+      await cancelOpenReferralAppointments(
+        tx,
+        referral.id,
+        `the agency closed the case (${body.outcome})`,
+        correlationId,
+        now,
+      );
       return { referral: toReferralView(referral, outcomes), recorded: true };
     });
   }
@@ -405,30 +422,21 @@ export class ReferralsService {
           data: { referralId: referral.id, episode: referral.episode, reason: input.reason },
         };
         await enqueueEvent(tx, event);
+        await cancelOpenReferralAppointments(
+          tx,
+          referral.id,
+          upTo500(`the referral was withdrawn: ${input.reason}`),
+          input.correlationId,
+          now,
+        );
         return { withdrawn: true };
       },
     );
   }
 }
 
-/**
- * The agency's referral under its row lock (which serialises its facts), or REFERRAL_NOT_FOUND;
- * a withdrawn referral takes no fact from the agency (REFERRAL_WITHDRAWN).
- */
-export async function lockedOpenReferral(
-  manager: EntityManager,
-  agencyId: string,
-  id: string,
-): Promise<Referral> {
-  const referral = await manager.getRepository(Referral).findOne({
-    where: { id, agencyId },
-    lock: { mode: 'pessimistic_write' },
-  });
-  if (!referral) throw new ReferralNotFoundError(id);
-  if (referral.withdrawnAt && referral.withdrawalReason)
-    throw new ReferralWithdrawnError(id, referral.withdrawnAt, referral.withdrawalReason);
-  return referral;
-}
+/** A cancellation reason within the column's 500 characters. */
+const upTo500 = (text: string) => (text.length <= 500 ? text : `${text.slice(0, 499)}…`);
 
 /**
  * A page of referrals in sent order (keyset pagination on (sent_at, id)) with their decisions;

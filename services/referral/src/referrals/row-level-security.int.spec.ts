@@ -217,10 +217,63 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
         ),
       ),
     ).rejects.toThrow(/row-level security/);
+    // An agency cannot attach a note to another agency's referral (which that referral's prison reads).
+    await expect(
+      runWithDatabaseScope({ agency: agencyB }, () =>
+        service.query(
+          `INSERT INTO referral.referral_note (id, referral_id, agency_id, audience, text, written_by, written_at, recorded_at, correlation_id)
+           VALUES ($1, $2, $3, 'REFERRER', 'Forged', 'Team', now(), now(), 'spec-rls')`,
+          [randomUUID(), referralId, agencyB],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
     const [, updated] = (await runWithDatabaseScope({ establishments: ['GLE'] }, () =>
       service.query(`UPDATE referral.referral SET correlation_id = 'prison' WHERE id = $1`, [referralId]),
     )) as [unknown, number];
     expect(updated).toBe(0);
+  });
+
+  it("prison staff see the appointments booked against their prison's referrals and their schedules, never the journey's own", async () => {
+    const referrals = asThePlatformService(app.get(ReferralsService));
+    const { referralId } = await referrals.send(aReferral({ agencyId: agencyA, establishmentCode: 'GLE' }));
+    await owner.query(`SET throughcare.unrestricted = 'on'`);
+    const [booked, scheduleId] = [randomUUID(), randomUUID()];
+    await owner.query(
+      `INSERT INTO referral.appointment (id, person_id, episode, agency_id, purpose, referral_id, due_by, booked_at, correlation_id)
+       SELECT $1, person_id, episode, agency_id, 'REFERRAL_APPOINTMENT', id, now() + interval '1 day', now(), 'spec-rls'
+         FROM referral.referral WHERE id = $2`,
+      [booked, referralId],
+    );
+    await owner.query(
+      `INSERT INTO referral.appointment_schedule (id, appointment_id, starts_at, place_kind, place, change, scheduled_at, scheduled_by, correlation_id)
+       VALUES ($1, $2, now() + interval '1 day', 'PRISON', 'Agents visit room', 'FIRST', now(), 'Duty team', 'spec-rls')`,
+      [scheduleId, booked],
+    );
+    const seen = async (scope: DatabaseScope) => ({
+      appointments: (
+        (await runWithDatabaseScope(scope, () =>
+          service.query(`SELECT id FROM referral.appointment WHERE id = ANY($1::uuid[])`, [
+            [booked, ids[agencyA]!.appointment],
+          ]),
+        )) as Array<{ id: string }>
+      ).map((r) => r.id),
+      schedules: (
+        (await runWithDatabaseScope(scope, () =>
+          service.query(`SELECT id FROM referral.appointment_schedule WHERE id = ANY($1::uuid[])`, [
+            [scheduleId, ids[agencyA]!.appointment_schedule],
+          ]),
+        )) as Array<{ id: string }>
+      ).map((r) => r.id),
+    });
+    expect(await seen({ establishments: ['GLE'] })).toEqual({
+      appointments: [booked],
+      schedules: [scheduleId],
+    });
+    expect(await seen({ establishments: ['BAR'] })).toEqual({ appointments: [], schedules: [] });
+    const [, moved] = (await runWithDatabaseScope({ establishments: ['GLE'] }, () =>
+      service.query(`UPDATE referral.appointment SET correlation_id = 'prison' WHERE id = $1`, [booked]),
+    )) as [unknown, number];
+    expect(moved).toBe(0);
   });
 
   it('protects every table of the schema that names a person (a new table cannot be forgotten)', async () => {

@@ -553,6 +553,23 @@ describe('bridge: event → workflow command', () => {
         placeKind: 'AGENCY_OFFICE',
         change: 'FIRST',
       },
+      'referral.referral-appointment.booked@1': {
+        referralId: randomUUID(),
+        appointmentId: randomUUID(),
+        episode: 1,
+        agencyId: 'housing-s12000036',
+        startsAt: '2027-01-20T10:00:00Z',
+        placeKind: 'PRISON',
+      },
+      'referral.referral-appointment.attendance-recorded@1': {
+        referralId: randomUUID(),
+        appointmentId: randomUUID(),
+        episode: 1,
+        agencyId: 'housing-s12000036',
+        attendance: 'NO',
+        attendedAt: '2027-01-20T10:00:00Z',
+        reason: 'POP_UNACCEPTABLE',
+      },
     };
 
     it.each(readerFactKeys)('%s is acknowledged and ignored, never dead-lettered', (key) => {

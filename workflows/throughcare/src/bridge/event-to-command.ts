@@ -169,6 +169,10 @@ export const readerFactKeys = [
   // The agency set when and where it sees the person: for dashboards and the case's other
   // readers (the journey's clocks follow attendance, not the schedule).
   'referral.appointment.scheduled@1',
+  // Appointments an agency books against its referral: for prison staff and dashboards. The
+  // journey's clocks follow its own appointments (referral.appointment.*), not these (yet).
+  'referral.referral-appointment.booked@1',
+  'referral.referral-appointment.attendance-recorded@1',
 ] as const satisfies readonly KnownEventKey[];
 
 export class UnroutableEvent extends Error {
