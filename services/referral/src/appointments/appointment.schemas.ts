@@ -99,6 +99,9 @@ export const BookReferralAppointmentBodySchema = ScheduleAppointmentBodySchema.o
   reason: true,
 })
   .extend({
+    startsAt: IsoInstant.describe(
+      'When the appointment starts: from now (a time gone by is refused) to a year ahead',
+    ),
     bookedBy: RoleOrTeamSchema.describe('The role or team booking it, never a named person'),
   })
   .strict();

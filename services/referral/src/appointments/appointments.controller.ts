@@ -87,7 +87,8 @@ export class AppointmentsController {
   @ApiBody(apiBodyFromZod(RecordAttendanceBodySchema))
   @ApiResponse({
     status: 201,
-    description: 'Attendance recorded; referral.appointment.attendance-recorded emitted',
+    description:
+      "Attendance recorded; referral.appointment.attendance-recorded emitted (the journey's own appointments), or referral.referral-appointment.attendance-recorded (one booked against a referral)",
   })
   @ApiResponse({
     status: 200,

@@ -215,8 +215,6 @@ export class AppointmentsService {
           cancellationReason: null,
         });
         await manager.getRepository(Appointment).insert(appointment);
-        // Validates the time (not before now, at most a year ahead) and emits the first schedule.
-        await this.applySchedule(manager, appointment, schedule, context.correlationId, now);
         const event: ReferralAppointmentBookedV1 = {
           eventType: 'referral.referral-appointment.booked',
           version: 1,
@@ -234,19 +232,19 @@ export class AppointmentsService {
           },
         };
         await enqueueEvent(manager, event);
+        // Validates the time (not before now, at most a year ahead) and emits the first schedule.
+        await this.applySchedule(manager, appointment, schedule, context.correlationId, now);
         recorded = true;
         return scheduleKeyResult(appointment.id, schedule);
       };
       const first = context.idempotencyKey
-        ? await withIdempotency(
-            tx,
-            `appointment:book:${agencyId}:${referralId}:${context.idempotencyKey}`,
-            book,
-          )
+        ? await withIdempotency(tx, `appointment:book:${agencyId}:${context.idempotencyKey}`, book)
         : await book(tx);
       const again = scheduleKeyResult(first.appointmentId as string, schedule);
       refuseReusedKey('the booking', first, again);
       const appointment = await locked(tx, { id: first.appointmentId as string });
+      if (appointment.referralId !== referralId)
+        throw new IdempotencyKeyReusedError('the booking sent with this Idempotency-Key', ['referral']);
       return { appointment: await viewOf(tx, appointment), recorded };
     });
   }
@@ -550,9 +548,10 @@ async function cancelWithEvent(
 
 /**
  * The cascade of a referral that ends (withdrawn by the journey, given up or declined by the
- * agency, closed): its appointments still to come (neither attended nor cancelled) are
- * cancelled with `reason`, each with its event, in the caller's transaction (under the
- * referral's row lock). Returns how many.
+ * agency, closed): its appointments still to come (neither attended nor cancelled, their time
+ * not gone by) are cancelled with `reason`, each with its event, in the caller's transaction
+ * (under the referral's row lock). One whose time has gone by with no attendance is left for its
+ * attendance (a cancelled one takes none). Returns how many were cancelled.
  */
 export async function cancelOpenReferralAppointments(
   manager: EntityManager,
@@ -566,8 +565,16 @@ export async function cancelOpenReferralAppointments(
     order: { dueBy: 'ASC', id: 'ASC' },
     lock: { mode: 'pessimistic_write' },
   });
-  for (const appointment of open) await cancelWithEvent(manager, appointment, reason, correlationId, now);
-  return open.length;
+  const schedules = await loadSchedules(
+    manager,
+    open.map((a) => a.id),
+  );
+  const toCome = open.filter((a) => {
+    const startsAt = schedules.get(a.id)?.at(-1)?.startsAt ?? a.dueBy;
+    return startsAt.getTime() >= now.getTime() - CLOCK_SKEW_MS;
+  });
+  for (const appointment of toCome) await cancelWithEvent(manager, appointment, reason, correlationId, now);
+  return toCome.length;
 }
 
 /** The appointment (the agency's own, when `agencyId` is given) under a row lock, else APPOINTMENT_NOT_FOUND. */

@@ -27,8 +27,8 @@ describe('appointments an agency books against its referral, and the cascade whe
   const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
 
   /** Sent an hour ago from BAR, acknowledged and accepted. */
-  const accepted = async () => {
-    const input = aReferral({ establishmentCode: 'BAR' });
+  const accepted = async (ofAgency?: string) => {
+    const input = aReferral({ establishmentCode: 'BAR', ...(ofAgency ? { agencyId: ofAgency } : {}) });
     const { referralId: id } = await referrals().send(input);
     const { agencyId } = input;
     const ack = { acknowledgedBy: 'Duty team', acknowledgedAt: input.sentAt };
@@ -242,4 +242,56 @@ describe('appointments an agency books against its referral, and the cascade whe
       expect(await bus().outbox('referral.appointment.cancelled', 'appointmentId', attended.id)).toEqual([]);
     },
   );
+
+  it('leaves an appointment whose time has gone by for its attendance when the referral ends; the ones to come are cancelled', async () => {
+    const { id, agencyId } = await accepted();
+    const soon = (await (await book(id, agencyId, visit({ startsAt: inDays(1) }))).json()) as AppointmentView;
+    const later = (await (
+      await book(id, agencyId, visit({ startsAt: inDays(5) }))
+    ).json()) as AppointmentView;
+    // The journey withdraws the referral two days from now: the first visit's time has gone by unrecorded.
+    await referrals().withdraw(
+      {
+        idempotencyKey: `spec:${randomUUID()}`,
+        referralId: id,
+        reason: 'Consent withdrawn',
+        correlationId: randomUUID(),
+      },
+      new Date(Date.now() + 2 * 86_400_000),
+    );
+    const after = (await (
+      await get(`/referrals/${id}/appointments`, agencyId)
+    ).json()) as Page<AppointmentView>;
+    expect(after.items.map((a) => [a.id, a.status])).toEqual([
+      [soon.id, 'AWAITING_ATTENDANCE'],
+      [later.id, 'CANCELLED'],
+    ]);
+  });
+
+  it('an Idempotency-Key retry after the referral ended answers the booking (200); the key on another referral is 409', async () => {
+    const { id, agencyId } = await accepted();
+    const body = visit();
+    const first = await book(id, agencyId, body, { 'idempotency-key': 'once' });
+    expect(first.status).toBe(201);
+    const booked = (await first.json()) as AppointmentView;
+    expect(
+      (await post(`/referrals/${id}/closure`, agencyId, { outcome: 'ACHIEVED', closedBy: 'Duty team' }))
+        .status,
+    ).toBe(201);
+    const retry = await book(id, agencyId, body, { 'idempotency-key': 'once' });
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toMatchObject({ id: booked.id, status: 'CANCELLED' });
+
+    const { id: other } = await accepted(agencyId);
+    const elsewhere = await book(other, agencyId, body, { 'idempotency-key': 'once' });
+    expect(elsewhere.status).toBe(409);
+    expect(await elsewhere.json()).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      detail: expect.stringMatching(/referral$/),
+    });
+    expect(
+      ((await (await get(`/referrals/${other}/appointments`, agencyId)).json()) as Page<AppointmentView>)
+        .items,
+    ).toEqual([]);
+  });
 });

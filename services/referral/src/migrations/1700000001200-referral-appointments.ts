@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { readOnlyPolicySql, rls } from '@throughcare/platform-persistence';
+import { protectTableSql, readOnlyPolicySql, rls } from '@throughcare/platform-persistence';
 
 // Frozen with this migration (AppointmentPurpose and AppointmentPlaceKind when it was written).
 const quoted = (values: string[]) => values.map((v) => `'${v}'`).join(', ');
@@ -31,6 +31,8 @@ const placeKinds = quoted([
  * The prison the referral belongs to reads its appointments and their schedules (read-only
  * policies, as migration 1100 gave it the referral): `appointment_establishment` reads the
  * appointment's referral as the platform.
+ *
+ * An appointment's own policy (every command) gains that the referral it names is its agency's.
  *
  * Reverting deletes the referral appointments and their schedules (the earlier schema cannot hold them).
  */
@@ -64,6 +66,13 @@ export class ReferralAppointments1700000001200 implements MigrationInterface {
     await queryRunner.query(
       `REVOKE ALL ON FUNCTION "referral"."appointment_establishment"(uuid) FROM PUBLIC`,
     );
+    // An appointment names a referral of its own agency (a foreign key alone ignores row-level security).
+    await queryRunner.query(`DROP POLICY "appointment_scope" ON "referral"."appointment"`);
+    await queryRunner.query(
+      agencyPolicy(
+        `agency_id = ${rls.agency} AND (referral_id IS NULL OR "referral"."referral_agency"(referral_id) = agency_id)`,
+      ),
+    );
     await queryRunner.query(
       readOnlyPolicySql(
         `"referral"."appointment"`,
@@ -87,6 +96,8 @@ export class ReferralAppointments1700000001200 implements MigrationInterface {
     );
     await queryRunner.query(`DROP POLICY "appointment_prison_read" ON "referral"."appointment"`);
     await queryRunner.query(`DROP FUNCTION "referral"."appointment_establishment"(uuid)`);
+    await queryRunner.query(`DROP POLICY "appointment_scope" ON "referral"."appointment"`);
+    await queryRunner.query(agencyPolicy(`agency_id = ${rls.agency}`));
     await queryRunner.query(`
       DELETE FROM "referral"."appointment_schedule" s USING "referral"."appointment" a
        WHERE s.appointment_id = a.id AND a.referral_id IS NOT NULL`);
@@ -105,4 +116,9 @@ export class ReferralAppointments1700000001200 implements MigrationInterface {
         ADD CONSTRAINT "appointment_purpose_check" CHECK ("purpose" IN (${purposesBefore})),
         DROP COLUMN "referral_id"`);
   }
+}
+
+/** The appointment table's own policy (every command), as migration 700 created it. */
+function agencyPolicy(scoped: string): string {
+  return protectTableSql(`"referral"."appointment"`, 'appointment_scope', scoped).at(-1)!;
 }

@@ -270,6 +270,16 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
       schedules: [scheduleId],
     });
     expect(await seen({ establishments: ['BAR'] })).toEqual({ appointments: [], schedules: [] });
+    // An agency cannot book against another agency's referral (its prison would read the booking).
+    await expect(
+      runWithDatabaseScope({ agency: agencyB }, () =>
+        service.query(
+          `INSERT INTO referral.appointment (id, person_id, episode, agency_id, purpose, referral_id, due_by, booked_at, correlation_id)
+           VALUES ($1, 'p00000000000000000000', 1, $2, 'REFERRAL_APPOINTMENT', $3, now() + interval '1 day', now(), 'spec-rls')`,
+          [randomUUID(), agencyB, referralId],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
     const [, moved] = (await runWithDatabaseScope({ establishments: ['GLE'] }, () =>
       service.query(`UPDATE referral.appointment SET correlation_id = 'prison' WHERE id = $1`, [booked]),
     )) as [unknown, number];
