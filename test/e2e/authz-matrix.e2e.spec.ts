@@ -892,6 +892,15 @@ const POLICY: Policy[] = [
   {
     app: 'orchestrator',
     method: 'GET',
+    path: '/journey-repairs',
+    admitted: OPERATOR,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/journey-repairs?limit=100' }),
+  },
+  {
+    app: 'orchestrator',
+    method: 'GET',
     path: '/dead-letters',
     admitted: OPERATOR,
     write: false,

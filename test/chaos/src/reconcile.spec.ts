@@ -199,4 +199,22 @@ describe('crash soak reconciliation (judge)', () => {
     expect(r.unexpected.map((f) => f.what)).toEqual(['bus:referral.referral.sent: 1']);
     expect(r.stuck.map((f) => f.what)).toEqual(['stage REFERRAL, expected CORE_SCREEN']);
   });
+
+  it('a journey the journey repair reset is reported and not a problem; one it refused is a problem', () => {
+    const j = journey();
+    const failure =
+      '[TMPRL1100] Nondeterminism error: Update machine does not handle this event: HistoryEvent(id: 51, TimerStarted)';
+    const reset = judge([j], { ...clean(j), repairs: new Map([[j.personId, [`RESET: ${failure}`]]]) });
+    expect(reset.repairs).toEqual({
+      reset: [expect.objectContaining({ personId: j.personId, what: `RESET: ${failure}` })],
+      refused: [],
+    });
+    expect(problems(reset)).toBe(0);
+    const refused = judge([j], {
+      ...clean(j),
+      repairs: new Map([[j.personId, [`REFUSED NOT_UPDATE_ORDERING: ${failure}`]]]),
+    });
+    expect(refused.repairs.refused.map((f) => f.what)).toEqual([`REFUSED NOT_UPDATE_ORDERING: ${failure}`]);
+    expect(problems(refused)).toBe(1);
+  });
 });

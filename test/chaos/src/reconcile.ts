@@ -106,6 +106,11 @@ export interface Reconciliation {
   deadLetters: Record<string, number>;
   eventsInStream: number;
   effectTotals: Record<Effect, number>;
+  /**
+   * Journeys the orchestrator's journey repair handled (its worker could not replay them: the SDK
+   * defect of test/chaos/results/README.md §4): reset, or refused (an operator would act).
+   */
+  repairs: { reset: Finding[]; refused: Finding[] };
 }
 
 export interface ReconcileOptions {
@@ -131,7 +136,11 @@ function bump(counts: Counts, personId: string, effect: Effect, n = 1): void {
 async function databaseCounts(
   url: string,
   counts: Counts,
-): Promise<{ attention: Map<string, string[]>; unpublished: Record<string, number> }> {
+): Promise<{
+  attention: Map<string, string[]>;
+  unpublished: Record<string, number>;
+  repairs: Map<string, string[]>;
+}> {
   const pg = new PgClient({ connectionString: url });
   await pg.connect();
   try {
@@ -180,7 +189,16 @@ async function databaseCounts(
       unpublished[s] = (
         await pg.query<{ n: number }>(`SELECT count(*)::int n FROM "${s}".outbox WHERE published_at IS NULL`)
       ).rows[0]!.n;
-    return { attention, unpublished };
+    const repairs = new Map<string, string[]>();
+    for (const r of (
+      await pg.query<{ p: string; a: string }>(
+        `SELECT substring(workflow_id from '^throughcare-(p[0-9a-f]+)-') p,
+                outcome || coalesce(' ' || refused, '') || ': ' || failure a
+           FROM throughcare.journey_repair ORDER BY at`,
+      )
+    ).rows)
+      repairs.set(r.p, [...(repairs.get(r.p) ?? []), r.a]);
+    return { attention, unpublished, repairs };
   } finally {
     await pg.end();
   }
@@ -321,6 +339,7 @@ export async function reconcile(o: ReconcileOptions): Promise<Reconciliation> {
   return judge(o.journeys, {
     counts,
     attention: db.attention,
+    repairs: db.repairs,
     unpublishedOutbox: db.unpublished,
     repeatedIds: bus.repeatedIds,
     eventsInStream: bus.events,
@@ -337,6 +356,8 @@ export interface Observed {
   counts: Counts;
   /** Open attention items. */
   attention: Map<string, string[]>;
+  /** The journey repair's rows (`RESET: …`, `REFUSED <why>: …`), per person. */
+  repairs?: Map<string, string[]>;
   unpublishedOutbox: Record<string, number>;
   /** Event ids seen more than once in the stream. */
   repeatedIds: Map<string, string[]>;
@@ -367,6 +388,7 @@ export function judge(journeys: Journey[], seen: Observed): Reconciliation {
     deadLetters: seen.deadLetters,
     eventsInStream: seen.eventsInStream,
     effectTotals: {},
+    repairs: { reset: [], refused: [] },
   };
   for (const [, m] of seen.counts) for (const [k, n] of m) r.effectTotals[k] = (r.effectTotals[k] ?? 0) + n;
 
@@ -397,6 +419,8 @@ export function judge(journeys: Journey[], seen: Observed): Reconciliation {
     for (const ids of seen.repeatedIds.get(j.personId) ?? [])
       note(r.duplicated, `event id twice in the stream: ${ids}`);
     for (const a of seen.attention.get(j.personId) ?? []) note(r.attentionOpen, a);
+    for (const a of seen.repairs?.get(j.personId) ?? [])
+      note(a.startsWith('RESET') ? r.repairs.reset : r.repairs.refused, a);
 
     const reception = j.steps.reception;
     if (!reception) continue;
@@ -437,7 +461,10 @@ export function judge(journeys: Journey[], seen: Observed): Reconciliation {
   return r;
 }
 
-/** Lost, missing, duplicated, unexpected, stuck and failed: what makes a soak fail. */
+/**
+ * Lost, missing, duplicated, unexpected, stuck, failed, and refused by the journey repair: what
+ * makes a soak fail. A journey the repair reset is not a problem when it reconciles.
+ */
 export function problems(r: Reconciliation): number {
   return (
     r.lost.length +
@@ -445,6 +472,7 @@ export function problems(r: Reconciliation): number {
     r.duplicated.length +
     r.unexpected.length +
     r.stuck.length +
-    r.failed.length
+    r.failed.length +
+    r.repairs.refused.length
   );
 }

@@ -95,6 +95,8 @@ export function markdown(r: SoakReport): string {
         ['journeys stuck (stage, waiting-on, still acting)', c.stuck.length],
         ['journeys failed (workflow failed/terminated)', c.failed.length],
         ['attention items open', c.attentionOpen.length],
+        ['journeys reset by the journey repair (the SDK defect; not a failure)', c.repairs.reset.length],
+        ['journeys the journey repair refused to reset', c.repairs.refused.length],
       ],
     ),
     '',
@@ -126,6 +128,8 @@ export function markdown(r: SoakReport): string {
     ...findings('Stuck', c.stuck),
     ...findings('Failed', c.failed),
     ...findings('Attention items open', c.attentionOpen),
+    ...findings('Reset by the journey repair', c.repairs.reset),
+    ...findings('Refused by the journey repair', c.repairs.refused),
     ...(r.stalledExamples.length
       ? ['### Journeys not driven to the end (examples)', '', ...r.stalledExamples.map((s) => `- ${s}`), '']
       : []),

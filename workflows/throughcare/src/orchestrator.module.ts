@@ -22,6 +22,8 @@ import {
   type DeadLetterOptions,
 } from './dead-letters/dead-letters.service';
 import { throughcareMigrations } from './migrations';
+import { JourneyRepairController } from './repair/journey-repair.controller';
+import { JourneyRepairService } from './repair/journey-repair.service';
 import { CaseClosure } from './sla/case-closure.entity';
 import { SlaBreach } from './sla/sla-breach.entity';
 import { DashboardController } from './sla/dashboard.controller';
@@ -75,11 +77,13 @@ export class OrchestratorModule {
         DashboardController,
         AttentionController,
         DeadLettersController,
+        JourneyRepairController,
       ],
       providers: [
         SlaService,
         AttentionService,
         DeadLettersService,
+        JourneyRepairService,
         {
           provide: DEAD_LETTER_OPTIONS,
           useValue: { replayBatch: config.DEAD_LETTER_REPLAY_BATCH } satisfies DeadLetterOptions,

@@ -4,3 +4,4 @@ export * from './application-failure';
 export * from './worker-run';
 export * from './payload-codec';
 export * from './failure-converter-path';
+export * from './core-log-watch';

@@ -4,6 +4,7 @@ import { CreateSla1700000000100 } from './1700000000100-create-sla';
 import { SlaBreachNote1700000000200 } from './1700000000200-sla-breach-note';
 import { CreateAttention1700000000300 } from './1700000000300-create-attention';
 import { CreateDeadLetterActions1700000000400 } from './1700000000400-create-dead-letter-actions';
+import { CreateJourneyRepair1700000000500 } from './1700000000500-create-journey-repair';
 
 /** In order. The platform tables (outbox, idempotency keys) come first. */
 export const throughcareMigrations = [
@@ -12,4 +13,5 @@ export const throughcareMigrations = [
   SlaBreachNote1700000000200,
   CreateAttention1700000000300,
   CreateDeadLetterActions1700000000400,
+  CreateJourneyRepair1700000000500,
 ];

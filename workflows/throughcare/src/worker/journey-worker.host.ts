@@ -18,6 +18,7 @@ import {
 import { PLATFORM_OPTIONS, WorkerMonitor, type PlatformOptions } from '@throughcare/platform-http';
 import {
   createTemporalClient,
+  coreLogWatchOn,
   ENCRYPTED_FAILURE_CONVERTER_PATH,
   runWorker,
   withApplicationFailures,
@@ -63,6 +64,10 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
           failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
           logger: quietBundler(this.logger),
         });
+    if (!coreLogWatchOn())
+      this.logger.error(
+        'journeys their worker cannot replay will not be repaired: the Temporal Runtime was started without installCoreLogWatch (main.ts)',
+      );
     this.connection = await NativeConnection.connect({ address: this.platform.temporal.address });
     const client = await createTemporalClient(this.platform.temporal);
     this.client = client;

@@ -1,0 +1,78 @@
+import { temporal } from '@temporalio/proto';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+const T = temporal.api.enums.v1.EventType;
+
+/** Events a workflow task's commands write, in one batch right after its WorkflowTaskCompleted. */
+const COMMAND_EVENTS = new Set<temporal.api.enums.v1.EventType>([
+  T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+  T.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+  T.EVENT_TYPE_TIMER_STARTED,
+  T.EVENT_TYPE_TIMER_CANCELED,
+  T.EVENT_TYPE_MARKER_RECORDED,
+  T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  T.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+  T.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+  T.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+  T.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+  T.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+]);
+
+export type RepairPoint =
+  | {
+      /** The WorkflowTaskCompleted to reset to: that task and everything after it run again. */
+      resetTo: number;
+      /** The updates that task accepted (the server reapplies them to the new run). */
+      updateIds: string[];
+    }
+  | { refused: 'EVENT_NOT_IN_HISTORY' | 'NOT_UPDATE_ORDERING'; why: string };
+
+/**
+ * Where to reset a journey its own worker cannot replay, if the failure is the SDK's
+ * update-ordering defect (test/chaos/results/README.md §4, the family of
+ * temporalio/sdk-typescript#1966): the event the replay could not match (`failingEventId`) is one
+ * of the commands of a workflow task that also accepted an update; live, the worker ordered the
+ * update and the task's other work one way, a replay orders them the other. Resetting to that
+ * task's completion runs it again with the update reapplied as an event, which replays the same
+ * way each time. Any other non-determinism (a deploy that changed the workflow's code, say) is
+ * refused: resetting would hide it, and its fix is a rollback or a `patched()` branch.
+ */
+export function repairPointOf(events: readonly HistoryEvent[], failingEventId: number): RepairPoint {
+  const id = (e: HistoryEvent) => Number(e.eventId);
+  const at = events.findIndex((e) => id(e) === failingEventId);
+  if (at < 0)
+    return { refused: 'EVENT_NOT_IN_HISTORY', why: `event ${failingEventId} is not in the history` };
+  let completed = at - 1;
+  while (completed >= 0 && events[completed]!.eventType !== T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) completed--;
+  if (completed < 0)
+    return {
+      refused: 'NOT_UPDATE_ORDERING',
+      why: `no workflow task completed before event ${failingEventId}`,
+    };
+  const batch: HistoryEvent[] = [];
+  for (let i = completed + 1; i < events.length && COMMAND_EVENTS.has(events[i]!.eventType!); i++)
+    batch.push(events[i]!);
+  if (!batch.some((e) => id(e) === failingEventId))
+    return {
+      refused: 'NOT_UPDATE_ORDERING',
+      why: `event ${failingEventId} is not a command of the workflow task completed at ${id(events[completed]!)}`,
+    };
+  const accepted = batch.filter((e) => e.eventType === T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
+  if (!accepted.length)
+    return {
+      refused: 'NOT_UPDATE_ORDERING',
+      why: `the workflow task completed at ${id(events[completed]!)} accepted no update`,
+    };
+  return {
+    resetTo: id(events[completed]!),
+    updateIds: accepted.map(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId ?? '',
+    ),
+  };
+}
