@@ -28,8 +28,9 @@ it(`${JOURNEYS} journeys under SIGKILLs: none lost, missing, duplicated, unexpec
     stuck: c.stuck.length,
     failed: c.failed.length,
     attentionOpen: c.attentionOpen.length,
-    // A journey its worker could not replay and the orchestrator would not reset (not the SDK defect).
-    repairsRefused: c.repairs.refused.length,
+    // A journey its worker could not replay and the orchestrator did not (yet) repair.
+    repairsUnderway: c.repairs.underway.length,
+    repairsFailed: c.repairs.failed.length,
   };
   try {
     expect(verdict).toEqual({
@@ -42,7 +43,8 @@ it(`${JOURNEYS} journeys under SIGKILLs: none lost, missing, duplicated, unexpec
       stuck: 0,
       failed: 0,
       attentionOpen: 0,
-      repairsRefused: 0,
+      repairsUnderway: 0,
+      repairsFailed: 0,
     });
   } catch (e) {
     throw new Error(

@@ -200,21 +200,28 @@ describe('crash soak reconciliation (judge)', () => {
     expect(r.stuck.map((f) => f.what)).toEqual(['stage REFERRAL, expected CORE_SCREEN']);
   });
 
-  it('a journey the journey repair reset is reported and not a problem; one it refused is a problem', () => {
+  it('a journey the journey repair reset is reported and not a problem; under way, refused or incomplete are', () => {
     const j = journey();
     const failure =
       '[TMPRL1100] Nondeterminism error: Update machine does not handle this event: HistoryEvent(id: 51, TimerStarted)';
-    const reset = judge([j], { ...clean(j), repairs: new Map([[j.personId, [`RESET: ${failure}`]]]) });
+    const judged = (row: string) => judge([j], { ...clean(j), repairs: new Map([[j.personId, [row]]]) });
+    const reset = judged(`RESET: ${failure}`);
     expect(reset.repairs).toEqual({
       reset: [expect.objectContaining({ personId: j.personId, what: `RESET: ${failure}` })],
-      refused: [],
+      underway: [],
+      failed: [],
     });
     expect(problems(reset)).toBe(0);
-    const refused = judge([j], {
-      ...clean(j),
-      repairs: new Map([[j.personId, [`REFUSED NOT_UPDATE_ORDERING: ${failure}`]]]),
-    });
-    expect(refused.repairs.refused.map((f) => f.what)).toEqual([`REFUSED NOT_UPDATE_ORDERING: ${failure}`]);
-    expect(problems(refused)).toBe(1);
+    for (const row of [`PENDING: ${failure}`, `RESETTING: ${failure}`]) {
+      expect(judged(row).repairs.underway.map((f) => f.what)).toEqual([row]);
+      expect(problems(judged(row))).toBe(1);
+    }
+    for (const row of [
+      `REFUSED NOT_UPDATE_ORDERING (the workflow task completed at 8 accepted no update): ${failure}`,
+      `INCOMPLETE (not taken after 10 re-sends): ${failure}`,
+    ]) {
+      expect(judged(row).repairs.failed.map((f) => f.what)).toEqual([row]);
+      expect(problems(judged(row))).toBe(1);
+    }
   });
 });

@@ -108,9 +108,11 @@ export interface Reconciliation {
   effectTotals: Record<Effect, number>;
   /**
    * Journeys the orchestrator's journey repair handled (its worker could not replay them: the SDK
-   * defect of test/chaos/results/README.md §4): reset, or refused (an operator would act).
+   * defect of test/chaos/results/README.md §4): reset (every update carried to the new run);
+   * still under way (PENDING, RESETTING); or failed (REFUSED, INCOMPLETE: an operator would act).
+   * SKIPPED rows (nothing to do) are not listed.
    */
-  repairs: { reset: Finding[]; refused: Finding[] };
+  repairs: { reset: Finding[]; underway: Finding[]; failed: Finding[] };
 }
 
 export interface ReconcileOptions {
@@ -193,8 +195,8 @@ async function databaseCounts(
     for (const r of (
       await pg.query<{ p: string; a: string }>(
         `SELECT substring(workflow_id from '^throughcare-(p[0-9a-f]+)-') p,
-                outcome || coalesce(' ' || refused, '') || ': ' || failure a
-           FROM throughcare.journey_repair ORDER BY at`,
+                status || coalesce(' ' || refused, '') || coalesce(' (' || why || ')', '') || ': ' || failure a
+           FROM throughcare.journey_repair WHERE status <> 'SKIPPED' ORDER BY detected_at`,
       )
     ).rows)
       repairs.set(r.p, [...(repairs.get(r.p) ?? []), r.a]);
@@ -356,7 +358,7 @@ export interface Observed {
   counts: Counts;
   /** Open attention items. */
   attention: Map<string, string[]>;
-  /** The journey repair's rows (`RESET: …`, `REFUSED <why>: …`), per person. */
+  /** The journey repair's rows (`<status>[ <refused>][ (<why>)]: <failure>`), per person. */
   repairs?: Map<string, string[]>;
   unpublishedOutbox: Record<string, number>;
   /** Event ids seen more than once in the stream. */
@@ -388,7 +390,7 @@ export function judge(journeys: Journey[], seen: Observed): Reconciliation {
     deadLetters: seen.deadLetters,
     eventsInStream: seen.eventsInStream,
     effectTotals: {},
-    repairs: { reset: [], refused: [] },
+    repairs: { reset: [], underway: [], failed: [] },
   };
   for (const [, m] of seen.counts) for (const [k, n] of m) r.effectTotals[k] = (r.effectTotals[k] ?? 0) + n;
 
@@ -420,7 +422,14 @@ export function judge(journeys: Journey[], seen: Observed): Reconciliation {
       note(r.duplicated, `event id twice in the stream: ${ids}`);
     for (const a of seen.attention.get(j.personId) ?? []) note(r.attentionOpen, a);
     for (const a of seen.repairs?.get(j.personId) ?? [])
-      note(a.startsWith('RESET') ? r.repairs.reset : r.repairs.refused, a);
+      note(
+        a.startsWith('RESET:')
+          ? r.repairs.reset
+          : a.startsWith('PENDING') || a.startsWith('RESETTING')
+            ? r.repairs.underway
+            : r.repairs.failed,
+        a,
+      );
 
     const reception = j.steps.reception;
     if (!reception) continue;
@@ -462,8 +471,8 @@ export function judge(journeys: Journey[], seen: Observed): Reconciliation {
 }
 
 /**
- * Lost, missing, duplicated, unexpected, stuck, failed, and refused by the journey repair: what
- * makes a soak fail. A journey the repair reset is not a problem when it reconciles.
+ * Lost, missing, duplicated, unexpected, stuck, failed, and the journey repairs under way or
+ * failed: what makes a soak fail. A journey the repair reset is not a problem when it reconciles.
  */
 export function problems(r: Reconciliation): number {
   return (
@@ -473,6 +482,7 @@ export function problems(r: Reconciliation): number {
     r.unexpected.length +
     r.stuck.length +
     r.failed.length +
-    r.repairs.refused.length
+    r.repairs.underway.length +
+    r.repairs.failed.length
   );
 }

@@ -96,7 +96,8 @@ export function markdown(r: SoakReport): string {
         ['journeys failed (workflow failed/terminated)', c.failed.length],
         ['attention items open', c.attentionOpen.length],
         ['journeys reset by the journey repair (the SDK defect; not a failure)', c.repairs.reset.length],
-        ['journeys the journey repair refused to reset', c.repairs.refused.length],
+        ['journey repairs still under way', c.repairs.underway.length],
+        ['journey repairs refused or incomplete', c.repairs.failed.length],
       ],
     ),
     '',
@@ -129,7 +130,8 @@ export function markdown(r: SoakReport): string {
     ...findings('Failed', c.failed),
     ...findings('Attention items open', c.attentionOpen),
     ...findings('Reset by the journey repair', c.repairs.reset),
-    ...findings('Refused by the journey repair', c.repairs.refused),
+    ...findings('Journey repairs under way', c.repairs.underway),
+    ...findings('Journey repairs refused or incomplete', c.repairs.failed),
     ...(r.stalledExamples.length
       ? ['### Journeys not driven to the end (examples)', '', ...r.stalledExamples.map((s) => `- ${s}`), '']
       : []),

@@ -23,7 +23,11 @@ import {
 } from './dead-letters/dead-letters.service';
 import { throughcareMigrations } from './migrations';
 import { JourneyRepairController } from './repair/journey-repair.controller';
-import { JourneyRepairService } from './repair/journey-repair.service';
+import {
+  JOURNEY_REPAIR_OPTIONS,
+  JourneyRepairService,
+  type JourneyRepairOptions,
+} from './repair/journey-repair.service';
 import { CaseClosure } from './sla/case-closure.entity';
 import { SlaBreach } from './sla/sla-breach.entity';
 import { DashboardController } from './sla/dashboard.controller';
@@ -84,6 +88,15 @@ export class OrchestratorModule {
         AttentionService,
         DeadLettersService,
         JourneyRepairService,
+        {
+          provide: JOURNEY_REPAIR_OPTIONS,
+          inject: [JourneyWorkerHost],
+          useFactory: (host: JourneyWorkerHost): JourneyRepairOptions => ({
+            buildId: () => host.worker?.options.buildId,
+            sweepMs: 15_000,
+            verifyAfterMs: 10_000,
+          }),
+        },
         {
           provide: DEAD_LETTER_OPTIONS,
           useValue: { replayBatch: config.DEAD_LETTER_REPLAY_BATCH } satisfies DeadLetterOptions,

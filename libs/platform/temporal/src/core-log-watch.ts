@@ -1,3 +1,4 @@
+import { IllegalStateError } from '@temporalio/common';
 import { DefaultLogger, Runtime, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
 
 /**
@@ -68,7 +69,7 @@ export function coreLogTee(downstream: Logger): Logger {
  * Installs the process's Temporal Runtime with core logs forwarded through {@link coreLogTee}, so
  * that non-determinism failures reach {@link onCoreNondeterminism}. `level` is what is printed (the
  * SDK's default is INFO); core logs are forwarded from `coreLevel` (the SDK's default, WARN) or from
- * WARN if that is higher, since the watch reads WARN. Must run before anything instantiates the
+ * WARN if that is higher, since the watch reads WARN (and printed from `level`, as the rest). Must run before anything instantiates the
  * Runtime (a Worker, a NativeConnection); answers whether the watch is on (true as well when this
  * module installed it before). A Runtime someone else instantiated leaves it off: the caller logs that.
  */
@@ -81,10 +82,12 @@ export function installCoreLogWatch({
   try {
     Runtime.install({
       logger: coreLogTee(new DefaultLogger(level)),
-      telemetryOptions: { logging: { forward: {}, filter: { core, other: level } } },
+      // Native crates other than the core (gRPC, HTTP) at ERROR, as the SDK's default Runtime has them.
+      telemetryOptions: { logging: { forward: {}, filter: { core, other: 'ERROR' } } },
     });
-  } catch {
-    return false;
+  } catch (e) {
+    if (e instanceof IllegalStateError) return false;
+    throw e;
   }
   watching = true;
   return true;

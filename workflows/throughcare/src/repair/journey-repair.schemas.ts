@@ -2,12 +2,15 @@ import { z } from 'zod';
 import { IsoInstant } from '@throughcare/contracts';
 import { keysetCursor } from '@throughcare/platform-http';
 
-/** Keyset over (at, run), newest first. */
+export const RepairStatuses = ['PENDING', 'RESETTING', 'RESET', 'INCOMPLETE', 'REFUSED', 'SKIPPED'] as const;
+export type RepairStatus = (typeof RepairStatuses)[number];
+
+/** Keyset over (detected, run), newest first. */
 export const RepairCursor = keysetCursor(z.object({ at: z.iso.datetime({ offset: true }), runId: z.uuid() }));
 
 export const ListRepairsQuerySchema = z
   .object({
-    outcome: z.enum(['CLAIMED', 'RESET', 'REFUSED']).optional().describe('Only repairs with this outcome'),
+    status: z.enum(RepairStatuses).optional().describe('Only repairs in this status'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: RepairCursor.schema.optional().describe('nextCursor from the previous page'),
   })
@@ -15,27 +18,34 @@ export const ListRepairsQuerySchema = z
 export type ListRepairsQuery = z.output<typeof ListRepairsQuerySchema>;
 
 export const RepairViewSchema = z.object({
-  workflowId: z.string(),
+  runId: z.string().describe('The run its worker could not replay'),
+  workflowId: z.string().nullable().describe('Null until the run is looked up'),
   personId: z.string().nullable().describe("The journey's pseudonymous person id"),
   episode: z.number().int().nullable(),
-  runId: z.string().describe('The run its worker could not replay'),
-  outcome: z
-    .enum(['CLAIMED', 'RESET', 'REFUSED'])
+  status: z
+    .enum(RepairStatuses)
     .describe(
-      'RESET: run again from resetToEventId; REFUSED: not the SDK defect, or over a bound (an operator acts); CLAIMED: under way',
+      'PENDING: detected, being worked; RESETTING: reset, the new run checked for the updates it must carry; ' +
+        'RESET: done; INCOMPLETE: the new run did not take updatesMissing (re-publish those facts); ' +
+        'REFUSED: not the SDK defect, or over a bound (an operator acts); SKIPPED: nothing to do (why)',
     ),
+  why: z.string().nullable(),
   refused: z
     .string()
     .nullable()
     .describe(
-      'NO_EVENT_NAMED, EVENT_NOT_IN_HISTORY, NOT_UPDATE_ORDERING, RESET_TOO_OFTEN or TOO_MANY_RESETS',
+      'NO_EVENT_NAMED, EVENT_NOT_IN_HISTORY, NOT_UPDATE_ORDERING, CODE_CHANGED, RESET_TOO_OFTEN or TOO_MANY_RESETS',
     ),
   failure: z.string().describe("The SDK's non-determinism message"),
   failingEventId: z.number().int().nullable(),
   resetToEventId: z.number().int().nullable(),
-  updateIds: z.array(z.string()).describe('The updates the reset reapplied'),
+  updateIds: z
+    .array(z.string())
+    .describe('The updates accepted from the reset point on, which the new run must take'),
+  updatesMissing: z.array(z.string()).describe('Those the new run has not taken (yet)'),
   newRunId: z.string().nullable(),
-  at: IsoInstant,
+  detectedAt: IsoInstant,
+  updatedAt: IsoInstant,
 });
 export type RepairView = z.infer<typeof RepairViewSchema>;
 

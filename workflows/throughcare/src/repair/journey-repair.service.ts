@@ -1,220 +1,410 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { Client } from '@temporalio/client';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { THROUGHCARE_WORKFLOW_TYPE } from '@throughcare/contracts';
 import { PLATFORM_OPTIONS, TEMPORAL_CLIENT, type PlatformOptions } from '@throughcare/platform-http';
 import { onCoreNondeterminism, type CoreNondeterminism } from '@throughcare/platform-temporal';
-import { RepairCursor, type ListRepairsQuery, type RepairPage } from './journey-repair.schemas';
-import { repairPointOf } from './repair-point';
+import {
+  RepairCursor,
+  type ListRepairsQuery,
+  type RepairPage,
+  type RepairStatus,
+} from './journey-repair.schemas';
+import { acceptedUpdates, isResetOf, repairPointOf } from './repair-point';
 
 /** At most this many resets of one journey (all its runs): a journey that keeps failing needs a person. */
 export const MAX_RESETS_PER_JOURNEY = 3;
-/** At most this many resets in an hour across the platform: more is a wave (a deploy), not the defect. */
+/** At most this many resets in an hour across the platform: more is a wave, not the defect. */
 export const MAX_RESETS_PER_HOUR = 20;
+/** Sweeps of a run the server does not list yet (visibility lags) before it is skipped. */
+const MAX_LOOKUPS = 20;
+/** Re-sends of the updates a new run did not take before the repair is INCOMPLETE. */
+const MAX_RESENDS = 10;
 
-export type RepairOutcome =
-  | { outcome: 'RESET'; workflowId: string; resetTo: number; newRunId: string }
-  | { outcome: 'REFUSED'; workflowId: string; refused: string; why: string }
-  /** Nothing to do: not found, no longer the current run, already handled (by this or another replica). */
-  | { outcome: 'SKIPPED'; why: string };
+export const JOURNEY_REPAIR_OPTIONS = Symbol('JOURNEY_REPAIR_OPTIONS');
+export interface JourneyRepairOptions {
+  /** This process's journey worker build (`Worker.options.buildId`); a history another build wrote is a code change. */
+  buildId: () => string | undefined;
+  /** How often pending repairs are worked (and right after a detection). */
+  sweepMs: number;
+  /** How long after a reset the new run is first checked for the updates it had to carry. */
+  verifyAfterMs: number;
+}
+
+/** The update id a re-sent update carries: stable, so a re-send after a rejection is validated afresh. */
+export const resentId = (updateId: string) => `${updateId}:repair`;
+
+interface RepairRow {
+  run_id: string;
+  workflow_id: string | null;
+  status: RepairStatus;
+  why: string | null;
+  refused: string | null;
+  failure: string;
+  failing_event_id: string | null;
+  reset_to_event_id: string | null;
+  update_ids: string[];
+  updates_missing: string[];
+  request_id: string;
+  new_run_id: string | null;
+  attempts: number;
+  detected_at: Date;
+  updated_at: Date;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** One repair at a time across replicas (repairs are rare; the bounds are counted under it). */
+const REPAIR_LOCK = 7_300_500;
 
 /**
- * Journeys their own worker cannot replay are reset, when the cause is the SDK's update-ordering
- * defect (test/chaos/results/README.md §4): the core's log of a failed workflow task or legacy
- * query (`installCoreLogWatch`) names the run and the event; `repairPointOf` checks the failure is
- * that defect and finds the task to run again; the reset reapplies the task's updates, and the
- * journey's activities are idempotent on keys of the workflow id, not the run, so the effects it
- * runs again are not duplicated. Every attempt is a row of `journey_repair` (GET /journey-repairs)
- * and a log line: RESET at WARN, REFUSED at ERROR (an operator acts: roll back a deploy, or reset
- * by hand). Bounded per journey and per hour, so a wave of non-determinism (new code) is refused.
+ * Journeys their own worker cannot replay are reset when the cause is the SDK's update-ordering
+ * defect (test/chaos/results/README.md §4; README "Journeys their own worker cannot replay").
+ *
+ * - Detection: the core logs a failed workflow task (first attempt only) or legacy query for
+ *   non-determinism (`installCoreLogWatch`); the run is written down at once (PENDING), and the
+ *   sweeper works it until it has an outcome, across restarts and replicas.
+ * - The check: the failing event is a command of a task that accepted an update
+ *   (`repairPointOf`), written by this same build of the journey worker (another build is a code
+ *   change: REFUSED, for a rollback). Bounded per journey and per hour.
+ * - The reset: to that task's completion, reapplying the updates accepted since (RESETTING).
+ * - The check after: every one of those updates must be accepted by the new run; one it rejected
+ *   (its validator ran before the activities it depends on returned) is sent again, with its
+ *   update id and payloads as the old run kept them, until it is taken (RESET) or given up
+ *   (INCOMPLETE: an operator re-publishes those facts).
+ *
+ * Every row is listed at GET /journey-repairs; RESET is logged at WARN, the others at ERROR.
  */
 @Injectable()
-export class JourneyRepairService implements OnModuleDestroy {
+export class JourneyRepairService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('JourneyRepair');
-  /** Runs handled by this process (core logs the failure again on every retry of the task). */
-  private readonly seen = new Set<string>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Detections not yet written (the database was away): written on the next sweep. */
+  private readonly unsaved = new Map<string, CoreNondeterminism>();
   private readonly unsubscribe: () => void;
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(PLATFORM_OPTIONS) private readonly platform: PlatformOptions,
+    @Inject(JOURNEY_REPAIR_OPTIONS) private readonly options: JourneyRepairOptions,
   ) {
-    this.unsubscribe = onCoreNondeterminism((n) => this.notice(n));
+    this.unsubscribe = onCoreNondeterminism((n) => {
+      if (!UUID.test(n.runId)) return;
+      this.unsaved.set(n.runId, n);
+      void this.sweep(); // never rejects: a sweep's failure is logged and retried
+    });
   }
 
-  onModuleDestroy(): void {
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep(), this.options.sweepMs);
+    this.timer.unref();
+    void this.sweep();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     this.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    await this.sweeping;
   }
 
-  /** The repairs queued so far, settled (for tests and shutdown). */
-  async settled(): Promise<void> {
-    await this.queue;
+  /** Works the pending repairs now (one sweep at a time; a call during one runs another after it). */
+  sweep(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.sweeping) {
+      this.again = true;
+      return this.sweeping;
+    }
+    this.sweeping = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.sweepOnce();
+        } catch (e) {
+          this.logger.warn(
+            `journey repair sweep failed, tried again in ${this.options.sweepMs} ms: ${String(e)}`,
+          );
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => (this.sweeping = undefined));
+    return this.sweeping;
   }
 
-  private notice(n: CoreNondeterminism): void {
-    if (this.seen.has(n.runId)) return;
-    if (this.seen.size > 10_000) this.seen.clear();
-    this.seen.add(n.runId);
-    this.queue = this.queue.then(() =>
-      this.repair(n).catch((e: unknown) => {
-        // Transient (Temporal or Postgres down): the next failure of the task logs it again.
-        this.seen.delete(n.runId);
-        this.logger.warn(`repair of run ${n.runId} failed, retried on its next failure: ${String(e)}`);
-      }),
+  private async sweepOnce(): Promise<void> {
+    for (const [runId, n] of [...this.unsaved]) {
+      await this.dataSource.query(
+        `INSERT INTO "throughcare"."journey_repair" (run_id, failure, failing_event_id, request_id)
+         VALUES ($1, $2, $3, $4) ON CONFLICT (run_id) DO NOTHING`,
+        [runId, n.message, n.eventId ?? null, randomUUID()],
+      );
+      this.unsaved.delete(runId);
+    }
+    const due = (await this.dataSource.query(
+      `SELECT run_id FROM "throughcare"."journey_repair"
+        WHERE status IN ('PENDING', 'RESETTING') AND next_at <= now() ORDER BY next_at LIMIT 20`,
+    )) as Array<{ run_id: string }>;
+    for (const { run_id } of due) {
+      if (this.stopped) return;
+      await this.dataSource
+        .transaction(async (tx) => {
+          await tx.query('SELECT pg_advisory_xact_lock($1)', [REPAIR_LOCK]);
+          const [row] = (await tx.query(
+            `SELECT * FROM "throughcare"."journey_repair"
+              WHERE run_id = $1 AND status IN ('PENDING', 'RESETTING') AND next_at <= now() FOR UPDATE`,
+            [run_id],
+          )) as RepairRow[];
+          if (row) await (row.status === 'PENDING' ? this.repair(tx, row) : this.verify(tx, row));
+        })
+        .catch(async (e: unknown) => {
+          // Temporal or Postgres away: the row stays as it was and is worked again on a later sweep.
+          this.logger.warn(`journey repair of run ${run_id}: ${String(e)}; tried again on the next sweep`);
+          await this.dataSource
+            .query(
+              `UPDATE "throughcare"."journey_repair" SET last_error = $2, updated_at = now() WHERE run_id = $1`,
+              [run_id, String(e).slice(0, 1000)],
+            )
+            .catch(() => undefined);
+        });
+    }
+  }
+
+  private async set(tx: EntityManager, runId: string, fields: Record<string, unknown>): Promise<void> {
+    const names = Object.keys(fields);
+    await tx.query(
+      `UPDATE "throughcare"."journey_repair"
+          SET ${names.map((n, i) => `"${n}" = $${i + 2}`).join(', ')}, updated_at = now() WHERE run_id = $1`,
+      [runId, ...names.map((n) => fields[n])],
     );
   }
 
-  /** Repairs one run that failed for non-determinism, if it is the defect and within the bounds. */
-  async repair(n: CoreNondeterminism): Promise<RepairOutcome> {
-    if (!UUID.test(n.runId)) return { outcome: 'SKIPPED', why: `not a run id: ${n.runId}` };
+  /** A detected run: checks it is the defect and within the bounds, then resets it. */
+  private async repair(tx: EntityManager, row: RepairRow): Promise<void> {
     const namespace = this.platform.temporal.namespace;
     const service = this.temporal.workflowService;
+    const skip = (why: string) => this.set(tx, row.run_id, { status: 'SKIPPED', why });
+    const refuse = async (refused: string, why: string, workflowId: string) => {
+      await this.set(tx, row.run_id, { status: 'REFUSED', refused, why });
+      this.logger.error(
+        `journey ${workflowId} (run ${row.run_id}) cannot be replayed by its worker and was not reset (${refused}: ${why}): ${row.failure}. ` +
+          'An operator acts: roll back a deploy that changed the workflow, or reset the run in the Temporal UI.',
+      );
+    };
+
     const listed = await service.listWorkflowExecutions({
       namespace,
-      query: `RunId = '${n.runId}'`,
+      query: `RunId = '${row.run_id}'`,
       pageSize: 1,
     });
     const info = listed.executions[0];
     const workflowId = info?.execution?.workflowId;
-    if (!workflowId) return { outcome: 'SKIPPED', why: `run ${n.runId} is not listed` };
+    if (!workflowId) {
+      // Visibility can lag behind a new run: looked up again on later sweeps, then skipped.
+      if (row.attempts + 1 >= MAX_LOOKUPS) return skip('the run is not listed');
+      return this.set(tx, row.run_id, {
+        attempts: row.attempts + 1,
+        next_at: new Date(Date.now() + this.options.sweepMs),
+      });
+    }
+    await this.set(tx, row.run_id, { workflow_id: workflowId });
     if (info.type?.name !== THROUGHCARE_WORKFLOW_TYPE)
-      return {
-        outcome: 'SKIPPED',
-        why: `run ${n.runId} is a ${info.type?.name ?? 'unknown'}, not a journey`,
-      };
+      return skip(`a ${info.type?.name ?? 'workflow of unknown type'}, not a journey`);
     const current = await this.temporal.workflow.getHandle(workflowId).describe();
-    if (current.runId !== n.runId || current.status.name !== 'RUNNING')
-      return { outcome: 'SKIPPED', why: `run ${n.runId} of ${workflowId} is no longer the running one` };
+    if (current.runId !== row.run_id) {
+      // Reset already (by a sweep whose transaction did not commit, or by an operator): check it.
+      const history = await this.temporal.workflow.getHandle(workflowId, current.runId).fetchHistory();
+      if (!isResetOf(history.events ?? [], row.run_id)) return skip('no longer the running run');
+      const old = await this.temporal.workflow.getHandle(workflowId, row.run_id).fetchHistory();
+      const point =
+        row.failing_event_id === null
+          ? undefined
+          : repairPointOf(old.events ?? [], Number(row.failing_event_id));
+      return this.set(tx, row.run_id, {
+        status: 'RESETTING',
+        new_run_id: current.runId,
+        ...(point && !('refused' in point)
+          ? { reset_to_event_id: point.resetTo, update_ids: point.updateIds }
+          : {}),
+        next_at: new Date(Date.now() + this.options.verifyAfterMs),
+      });
+    }
+    if (current.status.name !== 'RUNNING') return skip(`the run is ${current.status.name}`);
+    if (row.failing_event_id === null)
+      return refuse('NO_EVENT_NAMED', 'the failure names no history event', workflowId);
 
-    const requestId = await this.claim(workflowId, n);
-    if (!requestId) return { outcome: 'SKIPPED', why: `run ${n.runId} is already handled` };
-    const refuse = async (refused: string, why: string): Promise<RepairOutcome> => {
-      await this.dataSource.query(
-        `UPDATE "throughcare"."journey_repair" SET outcome = 'REFUSED', refused = $2, at = now() WHERE run_id = $1`,
-        [n.runId, refused],
+    const history = await this.temporal.workflow.getHandle(workflowId, row.run_id).fetchHistory();
+    const point = repairPointOf(history.events ?? [], Number(row.failing_event_id));
+    if ('refused' in point) return refuse(point.refused, point.why, workflowId);
+    const own = this.options.buildId();
+    if (!own || point.buildId !== own)
+      return refuse(
+        'CODE_CHANGED',
+        `the task was completed by build ${point.buildId ?? '(none recorded)'}, this worker is ${own ?? '(not running)'}: a code change, not the SDK defect`,
+        workflowId,
       );
-      this.logger.error(
-        `journey ${workflowId} (run ${n.runId}) cannot be replayed by its worker and was not reset (${refused}: ${why}): ${n.message}. ` +
-          'An operator acts: roll back a deploy that changed the workflow, or reset the run in the Temporal UI.',
-      );
-      return { outcome: 'REFUSED', workflowId, refused, why };
-    };
-    if (n.eventId === undefined) return refuse('NO_EVENT_NAMED', 'the failure names no history event');
-    const history = await this.temporal.workflow.getHandle(workflowId, n.runId).fetchHistory();
-    const point = repairPointOf(history.events ?? [], n.eventId);
-    if ('refused' in point) return refuse(point.refused, point.why);
-    const [counts] = (await this.dataSource.query(
+    const [counts] = (await tx.query(
       `SELECT count(*) FILTER (WHERE workflow_id = $1)::int AS journey,
-              count(*) FILTER (WHERE at > now() - interval '1 hour')::int AS hour
-         FROM "throughcare"."journey_repair" WHERE outcome = 'RESET'`,
+              count(*) FILTER (WHERE updated_at > now() - interval '1 hour')::int AS hour
+         FROM "throughcare"."journey_repair" WHERE status IN ('RESETTING', 'RESET', 'INCOMPLETE')`,
       [workflowId],
     )) as Array<{ journey: number; hour: number }>;
     const { journey, hour } = counts ?? { journey: 0, hour: 0 };
     if (journey >= MAX_RESETS_PER_JOURNEY)
-      return refuse('RESET_TOO_OFTEN', `the journey was reset ${journey} times already`);
+      return refuse('RESET_TOO_OFTEN', `the journey was reset ${journey} times already`, workflowId);
     if (hour >= MAX_RESETS_PER_HOUR)
       return refuse(
         'TOO_MANY_RESETS',
         `${hour} journeys were reset in the last hour: a wave, not the defect`,
+        workflowId,
       );
 
     const reset = await service.resetWorkflowExecution({
       namespace,
-      workflowExecution: { workflowId, runId: n.runId },
+      workflowExecution: { workflowId, runId: row.run_id },
       workflowTaskFinishEventId: Long.fromNumber(point.resetTo),
-      reason: `Throughcare journey repair: ${n.message}`.slice(0, 1000),
-      requestId,
+      reason: `Throughcare journey repair: ${row.failure}`.slice(0, 1000),
+      requestId: row.request_id,
       resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_ALL_ELIGIBLE,
     });
-    await this.dataSource.query(
-      `UPDATE "throughcare"."journey_repair"
-          SET outcome = 'RESET', reset_to_event_id = $2, update_ids = $3, new_run_id = $4, at = now()
-        WHERE run_id = $1`,
-      [n.runId, point.resetTo, point.updateIds, reset.runId],
-    );
-    this.logger.warn(
-      `journey ${workflowId} (run ${n.runId}) could not be replayed by its worker (${n.message}); ` +
-        `reset to the workflow task completed at event ${point.resetTo}, reapplying ${point.updateIds.length} update(s): new run ${reset.runId}`,
-    );
-    return { outcome: 'RESET', workflowId, resetTo: point.resetTo, newRunId: reset.runId };
+    await this.set(tx, row.run_id, {
+      status: 'RESETTING',
+      reset_to_event_id: point.resetTo,
+      update_ids: point.updateIds,
+      new_run_id: reset.runId,
+      attempts: 0,
+      next_at: new Date(Date.now() + this.options.verifyAfterMs),
+    });
+  }
+
+  /**
+   * A reset run: every update the old run accepted from the reset point on must be accepted by the
+   * new one. One it rejected is sent again (its update id and payloads, as the old run kept them).
+   */
+  private async verify(tx: EntityManager, row: RepairRow): Promise<void> {
+    const workflowId = row.workflow_id!;
+    const newRunId = row.new_run_id!;
+    const fresh = await this.temporal.workflow
+      .getHandle(workflowId, newRunId)
+      .fetchHistory()
+      .catch((e: unknown) => {
+        if (e instanceof WorkflowNotFoundError) return undefined;
+        throw e;
+      });
+    const taken = acceptedUpdates(fresh?.events ?? []);
+    const missing = row.update_ids.filter((id) => !taken.has(id) && !taken.has(resentId(id)));
+    if (missing.length === 0) {
+      await this.set(tx, row.run_id, { status: 'RESET', updates_missing: [] });
+      this.logger.warn(
+        `journey ${workflowId} (run ${row.run_id}) could not be replayed by its worker (${row.failure}); ` +
+          `reset to the workflow task completed at event ${row.reset_to_event_id}; the new run ${newRunId} took all ${row.update_ids.length} update(s) it had to carry`,
+      );
+      return;
+    }
+    const incomplete = async (why: string) => {
+      await this.set(tx, row.run_id, { status: 'INCOMPLETE', updates_missing: missing, why });
+      this.logger.error(
+        `journey ${workflowId} was reset (run ${row.run_id} to ${newRunId}) but the new run did not take update(s) ${missing.join(', ')} (${why}): ` +
+          'an operator re-publishes those facts (the update id is the bus event id).',
+      );
+    };
+    const status = fresh
+      ? (await this.temporal.workflow.getHandle(workflowId, newRunId).describe()).status.name
+      : 'NOT_FOUND';
+    if (status !== 'RUNNING') return incomplete(`the new run is ${status}`);
+    if (row.attempts >= MAX_RESENDS) return incomplete(`not taken after ${row.attempts} re-sends`);
+    // The first check leaves the new run its first task (it takes the reapplied updates then).
+    if (row.attempts > 0) {
+      const old = acceptedUpdates(
+        (await this.temporal.workflow.getHandle(workflowId, row.run_id).fetchHistory()).events ?? [],
+      );
+      for (const updateId of missing) {
+        const request = old.get(updateId);
+        if (!request) break; // Not kept by the server: left missing (and the rest, in order), for an operator.
+        const taken = await this.temporal.connection
+          .withDeadline(Date.now() + 10_000, () =>
+            this.temporal.workflowService.updateWorkflowExecution({
+              namespace: this.platform.temporal.namespace,
+              workflowExecution: { workflowId, runId: newRunId },
+              // Under an id of its own: the server keeps the reapplied update's id for the one the
+              // new run refused. The journey de-duplicates facts on the event id in the payload, so
+              // the fact counts once whichever id reaches it.
+              request: { ...request, meta: { ...request.meta, updateId: resentId(updateId) } },
+              waitPolicy: {
+                lifecycleStage:
+                  temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
+                    .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
+              },
+            }),
+          )
+          .then(
+            (answer) => !answer.outcome?.failure,
+            (e: unknown) => {
+              this.logger.debug(`re-send of update ${updateId} to run ${newRunId}: ${String(e)}`);
+              return false;
+            },
+          );
+        // Refused again: the rest wait too (facts keep their order); sent again on a later sweep.
+        if (!taken) break;
+      }
+    }
+    await this.set(tx, row.run_id, {
+      attempts: row.attempts + 1,
+      updates_missing: missing,
+      next_at: new Date(Date.now() + this.options.sweepMs),
+    });
   }
 
   /** Repairs, newest first (keyset pages): what operators read at GET /journey-repairs. */
   async list(query: ListRepairsQuery): Promise<RepairPage> {
     const params: unknown[] = [query.limit + 1];
     const where: string[] = [];
-    if (query.outcome) where.push(`outcome = $${params.push(query.outcome)}`);
+    if (query.status) where.push(`status = $${params.push(query.status)}`);
     if (query.cursor)
       where.push(
-        `(date_trunc('milliseconds', at), run_id) < ($${params.push(query.cursor.at)}::timestamptz, $${params.push(query.cursor.runId)}::uuid)`,
+        `(detected_at, run_id) < ($${params.push(query.cursor.at)}::timestamptz, $${params.push(query.cursor.runId)}::uuid)`,
       );
     const rows = (await this.dataSource.query(
-      `SELECT run_id, workflow_id, outcome, refused, failure, failing_event_id, reset_to_event_id,
-              update_ids, new_run_id, date_trunc('milliseconds', at) AS at
-         FROM "throughcare"."journey_repair" ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY date_trunc('milliseconds', at) DESC, run_id DESC LIMIT $1`,
+      `SELECT * FROM "throughcare"."journey_repair" ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY detected_at DESC, run_id DESC LIMIT $1`,
       params,
     )) as RepairRow[];
     const { items, nextCursor } = RepairCursor.page(rows, query.limit, (r) => ({
-      at: r.at.toISOString(),
+      at: r.detected_at.toISOString(),
       runId: r.run_id,
     }));
     return {
       items: items.map((r) => {
-        const journey = /^throughcare-(p[0-9a-f]{20})-([0-9]+)$/.exec(r.workflow_id);
+        const journey = /^throughcare-(p[0-9a-f]{20})-([0-9]+)$/.exec(r.workflow_id ?? '');
         return {
+          runId: r.run_id,
           workflowId: r.workflow_id,
           personId: journey ? journey[1]! : null,
           episode: journey ? Number(journey[2]) : null,
-          runId: r.run_id,
-          outcome: r.outcome,
+          status: r.status,
+          why: r.why,
           refused: r.refused,
           failure: r.failure,
           failingEventId: r.failing_event_id === null ? null : Number(r.failing_event_id),
           resetToEventId: r.reset_to_event_id === null ? null : Number(r.reset_to_event_id),
           updateIds: r.update_ids,
+          updatesMissing: r.updates_missing,
           newRunId: r.new_run_id,
-          at: r.at.toISOString(),
+          detectedAt: r.detected_at.toISOString(),
+          updatedAt: r.updated_at.toISOString(),
         };
       }),
       nextCursor,
     };
   }
-
-  /**
-   * One replica repairs a run: the row's insert claims it. A claim left by a replica that died
-   * before finishing is taken over after two minutes, with its request id (the reset is idempotent
-   * on it). Answers the request id, or undefined when the run is handled or being handled.
-   */
-  private async claim(workflowId: string, n: CoreNondeterminism): Promise<string | undefined> {
-    const rows = (await this.dataSource.query(
-      `INSERT INTO "throughcare"."journey_repair" (run_id, workflow_id, outcome, failure, failing_event_id, request_id)
-       VALUES ($1, $2, 'CLAIMED', $3, $4, $5)
-       ON CONFLICT (run_id) DO UPDATE SET claimed_at = now()
-         WHERE "journey_repair".outcome = 'CLAIMED' AND "journey_repair".claimed_at < now() - interval '2 minutes'
-       RETURNING request_id`,
-      [n.runId, workflowId, n.message, n.eventId ?? null, randomUUID()],
-    )) as Array<{ request_id: string }>;
-    return rows[0]?.request_id;
-  }
-}
-
-interface RepairRow {
-  run_id: string;
-  workflow_id: string;
-  outcome: 'CLAIMED' | 'RESET' | 'REFUSED';
-  refused: string | null;
-  failure: string;
-  failing_event_id: string | null;
-  reset_to_event_id: string | null;
-  update_ids: string[];
-  new_run_id: string | null;
-  at: Date;
 }

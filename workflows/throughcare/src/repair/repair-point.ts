@@ -19,7 +19,9 @@ const COMMAND_EVENTS = new Set<temporal.api.enums.v1.EventType>([
   T.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
   T.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
   T.EVENT_TYPE_NEXUS_OPERATION_SCHEDULED,
+  T.EVENT_TYPE_NEXUS_OPERATION_CANCEL_REQUESTED,
   T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  T.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
   T.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
   T.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
 ]);
@@ -28,7 +30,9 @@ export type RepairPoint =
   | {
       /** The WorkflowTaskCompleted to reset to: that task and everything after it run again. */
       resetTo: number;
-      /** The updates that task accepted (the server reapplies them to the new run). */
+      /** The build of the worker that completed that task (a build other than the replaying one's is a code change). */
+      buildId: string | undefined;
+      /** Every update accepted from that task on, in order: the reset must carry each to the new run. */
       updateIds: string[];
     }
   | { refused: 'EVENT_NOT_IN_HISTORY' | 'NOT_UPDATE_ORDERING'; why: string };
@@ -69,10 +73,44 @@ export function repairPointOf(events: readonly HistoryEvent[], failingEventId: n
       refused: 'NOT_UPDATE_ORDERING',
       why: `the workflow task completed at ${id(events[completed]!)} accepted no update`,
     };
+  const task = events[completed]!;
   return {
-    resetTo: id(events[completed]!),
-    updateIds: accepted.map(
-      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId ?? '',
-    ),
+    resetTo: id(task),
+    buildId:
+      task.workflowTaskCompletedEventAttributes?.workerVersion?.buildId ??
+      task.workflowTaskCompletedEventAttributes?.deploymentVersion?.buildId ??
+      undefined,
+    updateIds: [...acceptedUpdates(events.slice(completed))].map(([updateId]) => updateId),
   };
+}
+
+/**
+ * The updates a history accepted, by update id, in order, with their requests as the server kept
+ * them: on the UpdateAccepted event, or, for an update admitted first (one a reset reapplied), on
+ * its UpdateAdmitted event (the request is null if neither has it).
+ */
+export function acceptedUpdates(
+  events: readonly HistoryEvent[],
+): Map<string, temporal.api.update.v1.IRequest | null> {
+  const admitted = new Map<string, temporal.api.update.v1.IRequest>();
+  const accepted = new Map<string, temporal.api.update.v1.IRequest | null>();
+  for (const e of events) {
+    const request = e.workflowExecutionUpdateAdmittedEventAttributes?.request;
+    if (request?.meta?.updateId) admitted.set(request.meta.updateId, request);
+    const a = e.workflowExecutionUpdateAcceptedEventAttributes;
+    if (e.eventType !== T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED || !a) continue;
+    const updateId = a.acceptedRequest?.meta?.updateId || a.protocolInstanceId;
+    if (updateId) accepted.set(updateId, a.acceptedRequest ?? admitted.get(updateId) ?? null);
+  }
+  return accepted;
+}
+
+/** Whether a run's history starts from a reset of `baseRunId` (ours, or an operator's). */
+export function isResetOf(events: readonly HistoryEvent[], baseRunId: string): boolean {
+  return events.some(
+    (e) =>
+      e.workflowTaskFailedEventAttributes?.cause ===
+        temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW &&
+      e.workflowTaskFailedEventAttributes.baseRunId === baseRunId,
+  );
 }
