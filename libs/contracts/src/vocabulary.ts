@@ -87,6 +87,22 @@ export const ScheduleChangeReason = z.enum([
 ]);
 export type ScheduleChangeReason = z.infer<typeof ScheduleChangeReason>;
 
+/**
+ * Why an agency cancelled an appointment it booked against a referral (the code travels on the
+ * bus; who cancelled stays with the referral service). PERSON_MOVED: transferred or released
+ * somewhere the agency does not serve; NO_LONGER_NEEDED: the work the appointment was for is done.
+ */
+export const AppointmentCancellationReason = z.enum([
+  'PERSON_REQUESTED',
+  'PERSON_UNWELL',
+  'STAFF_UNAVAILABLE',
+  'TRANSPORT',
+  'PERSON_MOVED',
+  'NO_LONGER_NEEDED',
+  'OTHER',
+]);
+export type AppointmentCancellationReason = z.infer<typeof AppointmentCancellationReason>;
+
 /** What a schedule is: the first time and place, a move to another, or a correction of the same. */
 export const ScheduleChange = z.enum(['FIRST', 'MOVED', 'CORRECTED']);
 export type ScheduleChange = z.infer<typeof ScheduleChange>;

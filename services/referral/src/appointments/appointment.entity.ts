@@ -63,6 +63,10 @@ export class Appointment {
   @Column('text', { name: 'cancellation_reason', nullable: true })
   cancellationReason!: string | null;
 
+  /** Who at the agency cancelled it (an agency's own cancellation only; migration 1300). */
+  @Column('text', { name: 'cancelled_by', nullable: true })
+  cancelledBy!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

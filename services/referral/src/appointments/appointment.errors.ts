@@ -110,9 +110,9 @@ export class RescheduleReasonRequiredError extends DomainError {
  * is corrected (CORRECTION) if it was recorded wrongly.
  */
 export class AttendanceDueFirstError extends ConflictError {
-  constructor(id: string, currentStartsAt: Date) {
+  constructor(id: string, currentStartsAt: Date, doing = 'moving it') {
     super(
-      `appointment ${id} was set for ${currentStartsAt.toISOString()}, which has gone by: record its attendance (or correct its time with CORRECTION) before moving it`,
+      `appointment ${id} was set for ${currentStartsAt.toISOString()}, which has gone by: record its attendance (or correct its time with CORRECTION) before ${doing}`,
       'ATTENDANCE_DUE_FIRST',
       { details: { startsAt: currentStartsAt.toISOString() } },
     );
@@ -150,6 +150,21 @@ export class PrisonPlaceAfterReleaseError extends DomainError {
       'RULE_VIOLATED',
       `appointment ${id} is the journey's appointment after release: it cannot take place in prison (placeKind PRISON is for appointments booked against a referral)`,
       { details: { field: 'placeKind' } },
+    );
+  }
+}
+
+/**
+ * An agency's cancellation of the journey's own appointment (the first appointment after release,
+ * a missed-appointment follow-up): the journey books and cancels those, and its clocks run on
+ * them. The agency moves it (`/schedule`) or records what happened (`/attendance`).
+ */
+export class JourneyAppointmentError extends ConflictError {
+  constructor(id: string, purpose: string) {
+    super(
+      `appointment ${id} is the journey's ${purpose}: the journey books and cancels it; move it with /schedule or record its attendance`,
+      'JOURNEY_APPOINTMENT',
+      { details: { purpose }, extensions: { purpose } },
     );
   }
 }

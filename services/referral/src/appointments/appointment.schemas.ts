@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AppointmentCancellationReason,
   AppointmentPlaceKind,
   Attendance,
   ScheduleChangeReason,
@@ -107,6 +108,18 @@ export const BookReferralAppointmentBodySchema = ScheduleAppointmentBodySchema.o
   .strict();
 export type BookReferralAppointmentBody = z.output<typeof BookReferralAppointmentBodySchema>;
 
+export const CancelAppointmentBodySchema = z
+  .object({
+    reasonCode: AppointmentCancellationReason.describe(
+      'Why the agency cancels it (the code goes on the bus)',
+    ),
+    cancelledBy: RoleOrTeamSchema.describe(
+      'The role or team cancelling it, never a named person (kept here only)',
+    ),
+  })
+  .strict();
+export type CancelAppointmentBody = z.output<typeof CancelAppointmentBodySchema>;
+
 export const RecordAttendanceBodySchema = z
   .object({
     attendance: Attendance,
@@ -156,7 +169,10 @@ export interface ScheduleView {
 
 export interface CancellationView {
   cancelledAt: string;
+  /** The agency's reason code, the referral's end (the cascade), or the journey's compensation. */
   reason: string;
+  /** Who at the agency cancelled it: its own cancellation only (null for the cascade and the journey). */
+  cancelledBy: string | null;
 }
 
 export interface AppointmentView {

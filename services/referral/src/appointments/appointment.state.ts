@@ -80,7 +80,11 @@ export function toAppointmentView(
         : null,
     cancellation:
       appointment.cancelledAt && appointment.cancellationReason
-        ? { cancelledAt: appointment.cancelledAt.toISOString(), reason: appointment.cancellationReason }
+        ? {
+            cancelledAt: appointment.cancelledAt.toISOString(),
+            reason: appointment.cancellationReason,
+            cancelledBy: appointment.cancelledBy ?? null,
+          }
         : null,
     schedule: views[views.length - 1] ?? null,
     ...(history ? { schedules: views } : {}),

@@ -14,10 +14,12 @@ import { AgencyScoped, CallingAgency, CorrelationId } from '../agency-scope/call
 import type { Page } from '../pagination/keyset-cursor';
 import {
   AppointmentIdSchema,
+  CancelAppointmentBodySchema,
   ListAppointmentsQuerySchema,
   RecordAttendanceBodySchema,
   ScheduleAppointmentBodySchema,
   type AppointmentView,
+  type CancelAppointmentBody,
   type ListAppointmentsQuery,
   type RecordAttendanceBody,
   type ScheduleAppointmentBody,
@@ -171,6 +173,47 @@ export class AppointmentsController {
       correlationId,
       idempotencyKey: idempotencyKeyOf(headers),
     });
+    void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
+    return outcome.appointment;
+  }
+
+  @Audited({
+    action: 'appointment.cancel',
+    kind: 'change',
+    objectType: 'appointment',
+    objectId: from.param('id'),
+    subject: appointmentSubject,
+  })
+  @Post(':id/cancellation')
+  @ApiOperation({
+    summary:
+      'Cancel an appointment the agency booked against a referral (a session it cannot hold or no longer needs); repeating the same reasonCode returns the cancellation',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody(apiBodyFromZod(CancelAppointmentBodySchema))
+  @ApiResponse({
+    status: 201,
+    description: 'Cancelled; referral.appointment.cancelled emitted with the reason code; the appointment',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'Already cancelled by the agency with the same reasonCode: the appointment, nothing emitted',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: 'No such appointment for this agency (problem+json)' })
+  @ApiResponse({
+    status: 409,
+    description:
+      "APPOINTMENT_CANCELLED (already, for another reason or by the referral's end); ATTENDANCE_ALREADY_RECORDED; ATTENDANCE_DUE_FIRST (its time has gone by: record attendance first); JOURNEY_APPOINTMENT (the journey's own appointment: the journey cancels it) (problem+json)",
+  })
+  async cancel(
+    @CallingAgency() agencyId: string,
+    @CorrelationId() correlationId: string,
+    @Param('id', new ZodValidationPipe(AppointmentIdSchema, 'id')) id: string,
+    @Body(new ZodValidationPipe(CancelAppointmentBodySchema, 'body')) body: CancelAppointmentBody,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AppointmentView> {
+    const outcome = await this.appointments.cancelByAgency(agencyId, id, body, correlationId);
     void reply.status(outcome.recorded ? HttpStatus.CREATED : HttpStatus.OK);
     return outcome.appointment;
   }

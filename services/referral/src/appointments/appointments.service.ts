@@ -25,6 +25,7 @@ import {
   AttendedBeforeBookedError,
   AttendanceDueFirstError,
   AttendedInFutureError,
+  JourneyAppointmentError,
   NotAttendedBeforeStartError,
   PrisonPlaceAfterReleaseError,
   ReferralNotAcceptedError,
@@ -40,6 +41,7 @@ import type {
   AppointmentView,
   BookFirstAppointmentInput,
   BookReferralAppointmentBody,
+  CancelAppointmentBody,
   CancelAppointmentInput,
   ListAppointmentsQuery,
   RecordAttendanceBody,
@@ -162,6 +164,52 @@ export class AppointmentsService {
         return { cancelled: true };
       },
     );
+  }
+
+  /**
+   * The agency cancels an appointment it booked against a referral (a session it cannot hold, one
+   * no longer needed), under the appointment's row lock, with `referral.appointment.cancelled`
+   * whose reason is the code alone (who cancelled stays here, `cancelled_by`).
+   * - The same code again answers the cancellation on record (200, nothing emitted), whoever
+   *   sends it; another code is 409 APPOINTMENT_CANCELLED. So is any code on an appointment the
+   *   cascade or the journey cancelled.
+   * - Attendance on record: 409 ATTENDANCE_ALREADY_RECORDED (it took place or was missed). A
+   *   time gone by with no attendance: 409 ATTENDANCE_DUE_FIRST (a missed session is recorded,
+   *   not cancelled away).
+   * - The journey's own appointment: 409 JOURNEY_APPOINTMENT.
+   */
+  cancelByAgency(
+    agencyId: string,
+    id: string,
+    body: CancelAppointmentBody,
+    correlationId: string,
+    clock: () => Date = () => new Date(),
+  ): Promise<AppointmentWrite> {
+    return this.dataSource.transaction(async (tx) => {
+      const appointment = await locked(tx, { id, agencyId });
+      const now = clock();
+      if (appointment.referralId === null) throw new JourneyAppointmentError(id, appointment.purpose);
+      if (appointment.cancelledAt && appointment.cancellationReason) {
+        if (appointment.cancelledBy !== null && appointment.cancellationReason === body.reasonCode)
+          return { appointment: await viewOf(tx, appointment), recorded: false };
+        throw new AppointmentCancelledError(
+          id,
+          appointment.cancelledAt,
+          appointment.cancellationReason,
+          'it cannot be cancelled again',
+        );
+      }
+      if (appointment.attendance !== null && appointment.attendedAt)
+        throw new AppointmentAttendanceOnRecordError(id, appointment.attendance, appointment.attendedAt);
+      const current = ((await loadSchedules(tx, [id])).get(id) ?? []).at(-1);
+      const startsAt = current?.startsAt ?? appointment.dueBy;
+      if (startsAt.getTime() < now.getTime() - CLOCK_SKEW_MS)
+        throw new AttendanceDueFirstError(id, startsAt, 'cancelling it');
+      await cancelWithEvent(tx, appointment, body.reasonCode, correlationId, now);
+      await tx.getRepository(Appointment).update({ id }, { cancelledBy: body.cancelledBy });
+      appointment.cancelledBy = body.cancelledBy;
+      return { appointment: await viewOf(tx, appointment), recorded: true };
+    });
   }
 
   /**

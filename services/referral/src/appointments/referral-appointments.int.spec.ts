@@ -294,4 +294,145 @@ describe('appointments an agency books against its referral, and the cascade whe
         .items,
     ).toEqual([]);
   });
+
+  describe('the agency cancels an appointment it booked (POST /appointments/:id/cancellation)', () => {
+    const cancel = (appointmentId: string, agencyId: string, body: unknown) =>
+      post(`/appointments/${appointmentId}/cancellation`, agencyId, body);
+    const booked = async (id: string, agencyId: string, overrides: Record<string, unknown> = {}) =>
+      (await (await book(id, agencyId, visit(overrides))).json()) as AppointmentView;
+
+    it('cancels one to come (201): the code on the bus, who stays here; the same code again is 200, another 409', async () => {
+      const { id, agencyId } = await accepted();
+      const appointment = await booked(id, agencyId);
+      const response = await cancel(appointment.id, agencyId, {
+        reasonCode: 'STAFF_UNAVAILABLE',
+        cancelledBy: 'Housing Options team',
+      });
+      expect(response.status).toBe(201);
+      const view = (await response.json()) as AppointmentView;
+      expect(view).toMatchObject({
+        id: appointment.id,
+        status: 'CANCELLED',
+        cancellation: { reason: 'STAFF_UNAVAILABLE', cancelledBy: 'Housing Options team' },
+      });
+      const events = await bus().outbox('referral.appointment.cancelled', 'appointmentId', appointment.id);
+      expect(events).toHaveLength(1);
+      expect(JSON.stringify(events[0])).toContain('"reason":"STAFF_UNAVAILABLE"');
+      expect(JSON.stringify(events[0])).not.toContain('Housing Options');
+
+      // The same code again, whoever sends it: the cancellation on record, nothing emitted.
+      const again = await cancel(appointment.id, agencyId, {
+        reasonCode: 'STAFF_UNAVAILABLE',
+        cancelledBy: 'Duty team',
+      });
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({
+        cancellation: { reason: 'STAFF_UNAVAILABLE', cancelledBy: 'Housing Options team' },
+      });
+      const other = await cancel(appointment.id, agencyId, {
+        reasonCode: 'PERSON_UNWELL',
+        cancelledBy: 'Duty team',
+      });
+      expect(other.status).toBe(409);
+      expect(await code(other)).toBe('APPOINTMENT_CANCELLED');
+      expect(
+        await bus().outbox('referral.appointment.cancelled', 'appointmentId', appointment.id),
+      ).toHaveLength(1);
+
+      // A cancelled appointment takes no time and no attendance; the prison reads the cancellation.
+      const moved = await post(`/appointments/${appointment.id}/schedule`, agencyId, {
+        startsAt: inDays(4),
+        placeKind: 'PRISON',
+        place: 'HMP Barlinnie',
+        reasonCode: 'STAFF_UNAVAILABLE',
+        scheduledBy: 'Duty team',
+      });
+      expect(moved.status).toBe(409);
+      expect(await code(moved)).toBe('APPOINTMENT_CANCELLED');
+      const prison = (await (
+        await fetch(`${running().base}/prison/referrals/${id}/appointments`, {
+          headers: await bearer({ roles: ['prison-staff'], establishments: ['BAR'] }, REFERRAL_AUDIENCE),
+        })
+      ).json()) as Page<AppointmentView>;
+      expect(prison.items).toEqual([
+        expect.objectContaining({
+          id: appointment.id,
+          status: 'CANCELLED',
+          cancellation: expect.any(Object),
+        }),
+      ]);
+    });
+
+    it('refuses what cannot be cancelled: attended 409, a time gone by unrecorded 409, the journey’s own 409, the cascade’s 409', async () => {
+      const { id, agencyId } = await accepted();
+      const attended = await booked(id, agencyId, { startsAt: inDays(0.001) });
+      await post(`/appointments/${attended.id}/attendance`, agencyId, {
+        attendance: 'YES',
+        attendedAt: new Date().toISOString(),
+        recordedBy: 'Duty team',
+      });
+      const body = { reasonCode: 'OTHER', cancelledBy: 'Duty team' };
+      const onRecord = await cancel(attended.id, agencyId, body);
+      expect(onRecord.status).toBe(409);
+      expect(await code(onRecord)).toBe('ATTENDANCE_ALREADY_RECORDED');
+
+      // Two days from now, tomorrow's visit has gone by with nothing recorded: attendance first.
+      const tomorrow = await booked(id, agencyId, { startsAt: inDays(1) });
+      await expect(
+        appointments().cancelByAgency(
+          agencyId,
+          tomorrow.id,
+          { reasonCode: 'OTHER', cancelledBy: 'Duty team' },
+          randomUUID(),
+          () => new Date(Date.now() + 2 * 86_400_000),
+        ),
+      ).rejects.toMatchObject({ code: 'ATTENDANCE_DUE_FIRST' });
+
+      const journeyOwn = anAgencyId();
+      const { appointmentId } = await appointments().bookFirst(anAppointment({ agencyId: journeyOwn }));
+      const own = await cancel(appointmentId, journeyOwn, body);
+      expect(own.status).toBe(409);
+      expect(await own.json()).toMatchObject({ code: 'JOURNEY_APPOINTMENT', purpose: 'FIRST_APPOINTMENT' });
+
+      const upcoming = await booked(id, agencyId, { startsAt: inDays(6) });
+      expect(
+        (await post(`/referrals/${id}/closure`, agencyId, { outcome: 'ACHIEVED', closedBy: 'Duty team' }))
+          .status,
+      ).toBe(201);
+      const byCascade = await cancel(upcoming.id, agencyId, body);
+      expect(byCascade.status).toBe(409);
+      expect(await code(byCascade)).toBe('APPOINTMENT_CANCELLED');
+      // Nothing was cancelled by the refusals; the closure's cascade cancelled the two to come.
+      const events = await Promise.all(
+        [attended.id, tomorrow.id, appointmentId, upcoming.id].map((a) =>
+          bus().outbox('referral.appointment.cancelled', 'appointmentId', a),
+        ),
+      );
+      expect(events.map((e) => e.length)).toEqual([0, 1, 0, 1]);
+    });
+
+    it("another agency's appointment is 404; a bad body 400 naming each field", async () => {
+      const { id, agencyId } = await accepted();
+      const appointment = await booked(id, agencyId);
+      const elsewhere = await cancel(appointment.id, `other-${randomUUID()}`, {
+        reasonCode: 'OTHER',
+        cancelledBy: 'Duty team',
+      });
+      expect(elsewhere.status).toBe(404);
+      const invalid = await cancel(appointment.id, agencyId, {
+        reasonCode: 'BORED',
+        cancelledBy: '',
+        why: 'x',
+      });
+      expect(invalid.status).toBe(400);
+      expect(((await invalid.json()) as Problem).errors!.map((e) => e.field).sort()).toEqual([
+        '(root)',
+        'cancelledBy',
+        'reasonCode',
+      ]);
+      expect(
+        (await (await get(`/appointments/${appointment.id}`, agencyId)).json()) as AppointmentView,
+      ).toMatchObject({ status: 'AWAITING_ATTENDANCE', cancellation: null });
+    });
+  });
 });

@@ -12,6 +12,7 @@ import {
   ReferralClosure1700000001000,
 } from './1700000001000-referral-closure';
 import { ReferralNotesAndReferrer1700000001100 } from './1700000001100-referral-notes-and-referrer';
+import { ReferralAppointments1700000001200 } from './1700000001200-referral-appointments';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -323,7 +324,9 @@ describe('referral migrations (real Postgres)', () => {
   });
 
   it('ties appointments to referrals (REFERRAL_APPOINTMENT exactly when it names one), takes PRISON places, and reverts without them', async () => {
-    const after = await open(referralMigrations);
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(ReferralAppointments1700000001200) + 1),
+    );
     try {
       const [referralId, journeys, agencys] = [randomUUID(), randomUUID(), randomUUID()];
       await after.query(
@@ -366,6 +369,42 @@ describe('referral migrations (real Postgres)', () => {
       expect(
         await after.query(`SELECT to_regprocedure('referral.appointment_establishment(uuid)') AS fn`),
       ).toEqual([{ fn: null }]);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('keeps who cancelled an appointment, only on a cancelled one, and reverts', async () => {
+    const after = await open(referralMigrations);
+    try {
+      const [open_, cancelled] = [randomUUID(), randomUUID()];
+      const appointment = (id: string, cancelledAt: string | null, by: string | null) =>
+        after.query(
+          `INSERT INTO referral.appointment (id, person_id, episode, agency_id, purpose, due_by, booked_at, correlation_id, cancelled_at, cancellation_reason, cancelled_by)
+           VALUES ($1, 'p00000000000000000000', 1, 'agency-a', 'FIRST_APPOINTMENT', now() + interval '1 day', now(), 'c', $2, $3, $4)`,
+          [id, cancelledAt, cancelledAt ? 'OTHER' : null, by],
+        );
+      await expect(appointment(randomUUID(), null, 'Duty team')).rejects.toThrow(
+        /appointment_cancelled_by_when_cancelled/,
+      );
+      await appointment(open_, null, null);
+      await appointment(cancelled, new Date().toISOString(), 'Duty team');
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(
+        await after.query(
+          `SELECT count(*)::int AS n FROM information_schema.columns
+            WHERE table_schema = 'referral' AND table_name = 'appointment' AND column_name = 'cancelled_by'`,
+        ),
+      ).toEqual([{ n: 0 }]);
+      expect(
+        await after.query(
+          `SELECT id, cancellation_reason FROM referral.appointment WHERE id = ANY($1::uuid[]) ORDER BY cancelled_at NULLS FIRST`,
+          [[open_, cancelled]],
+        ),
+      ).toEqual([
+        { id: open_, cancellation_reason: null },
+        { id: cancelled, cancellation_reason: 'OTHER' },
+      ]);
     } finally {
       await after.destroy();
     }
