@@ -102,6 +102,8 @@ interface SideFixtures {
   releasablePersonId: string;
   /** A person liberated from court: the first appointment of the follow-up. */
   appointmentId: string;
+  /** An appointment the side's agency booked against its referral (captured from the booking write). */
+  referralAppointmentId?: string;
   /** A client of the identity provider (not used by any principal), for its administration API. */
   clientId: string;
   /** An API client of the side's agency, registered through the directory (not used by any principal). */
@@ -123,6 +125,8 @@ interface Req {
   body?: unknown;
   /** A text/csv body instead of JSON (the directory's import). */
   csv?: string;
+  /** Reads what a 2xx answer created, for a later write (an own-object write that makes the object). */
+  capture?(body: unknown): void;
 }
 
 interface Policy {
@@ -355,6 +359,25 @@ const POLICY: Policy[] = [
         place: 'Agents visit room',
         bookedBy: 'Duty team',
       },
+      capture: (body) => {
+        if (c === 'A' || c === 'B') f.side[c].referralAppointmentId ??= (body as { id: string }).id;
+      },
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/appointments/{id}/cancellation',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    // After the booking (52), before the closure (55) would cancel it; the second role's is the
+    // same cancellation again (200). Refusal cells run before any booking: their B column is an
+    // id that does not exist yet, so they prove only that a missing one is 404.
+    writeOrder: 53,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/appointments/${pick(f, c, (s) => s.referralAppointmentId ?? missingUuid(), missingUuid)}/cancellation`,
+      body: { reasonCode: 'STAFF_UNAVAILABLE', cancelledBy: 'Duty team' },
     }),
   },
   {
@@ -1699,6 +1722,7 @@ async function runCell(cell: Cell): Promise<void> {
     request.csv,
   );
   cell.answer = answer;
+  if (answer.status >= 200 && answer.status < 300) request.capture?.(answer.body);
   const problems = cell.problems;
   if (answer.status >= 500) problems.push(`5xx: ${answer.status} ${answer.text.slice(0, 300)}`);
   switch (cell.expectation) {

@@ -224,4 +224,11 @@ describe('crash soak reconciliation (judge)', () => {
       expect(problems(judged(row))).toBe(1);
     }
   });
+
+  it('a repair not yet tied to a journey (its run not looked up) is under way', () => {
+    const j = journey();
+    const r = judge([j], { ...clean(j), repairs: new Map([['', ['PENDING: [TMPRL1100] …']]]) });
+    expect(r.repairs.underway.map((f) => f.what)).toEqual(['run not looked up yet: PENDING: [TMPRL1100] …']);
+    expect(problems(r)).toBe(1);
+  });
 });

@@ -194,7 +194,7 @@ async function databaseCounts(
     const repairs = new Map<string, string[]>();
     for (const r of (
       await pg.query<{ p: string; a: string }>(
-        `SELECT substring(workflow_id from '^throughcare-(p[0-9a-f]+)-') p,
+        `SELECT coalesce(substring(workflow_id from '^throughcare-(p[0-9a-f]+)-'), '') p,
                 status || coalesce(' ' || refused, '') || coalesce(' (' || why || ')', '') || ': ' || failure a
            FROM throughcare.journey_repair WHERE status <> 'SKIPPED' ORDER BY detected_at`,
       )
@@ -467,6 +467,14 @@ export function judge(journeys: Journey[], seen: Observed): Reconciliation {
         );
     }
   }
+  // A repair not yet tied to a journey (its run not looked up yet) is under way.
+  for (const a of seen.repairs?.get('') ?? [])
+    r.repairs.underway.push({
+      prisonNumber: '-',
+      personId: '-',
+      via: 'http',
+      what: `run not looked up yet: ${a}`,
+    });
   return r;
 }
 

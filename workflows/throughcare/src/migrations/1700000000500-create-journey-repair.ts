@@ -21,18 +21,21 @@ export class CreateJourneyRepair1700000000500 implements MigrationInterface {
         "refused"           text,
         "failure"           text        NOT NULL,
         "failing_event_id"  bigint,
+        "detected_build"    text,
         "reset_to_event_id" bigint,
         "update_ids"        text[]      NOT NULL DEFAULT '{}',
         "updates_missing"   text[]      NOT NULL DEFAULT '{}',
         "request_id"        uuid        NOT NULL,
         "new_run_id"        text,
         "attempts"          integer     NOT NULL DEFAULT 0,
+        "errors"            integer     NOT NULL DEFAULT 0,
+        "reset_at"          timestamptz,
         "last_error"        text,
         "next_at"           timestamptz NOT NULL DEFAULT now(),
         "detected_at"       timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         "updated_at"        timestamptz NOT NULL DEFAULT now(),
         CHECK (("status" = 'REFUSED') = ("refused" IS NOT NULL)),
-        CHECK ("status" NOT IN ('RESETTING', 'RESET', 'INCOMPLETE') OR "new_run_id" IS NOT NULL)
+        CHECK ("status" NOT IN ('RESETTING', 'RESET', 'INCOMPLETE') OR ("new_run_id" IS NOT NULL AND "reset_at" IS NOT NULL))
       )`);
     await queryRunner.query(
       `CREATE INDEX "journey_repair_due" ON "throughcare"."journey_repair" ("next_at")

@@ -33,7 +33,8 @@ export class JourneyRepairController {
   })
   @Get()
   @ApiOperation({
-    summary: 'Journeys reset or refused a reset after a non-determinism failure, newest first',
+    summary:
+      'Journeys their worker could not replay, newest first: being repaired, reset (every update carried), incomplete, refused or skipped',
   })
   @ApiQueryFromZod(ListRepairsQuerySchema)
   @ApiResponse({ status: 200, schema: openApiSchemaOf(RepairPageSchema) as never, description: 'A page' })

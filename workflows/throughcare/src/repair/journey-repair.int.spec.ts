@@ -208,7 +208,7 @@ describe('journey repair: a journey its worker cannot replay (real Temporal, Pos
     await journey.h.signal(poke);
     expect(await repairOf(journey.runId, ['REFUSED'])).toMatchObject({
       refused: 'CODE_CHANGED',
-      why: `the task was completed by build ${BUILD}-before, this worker is ${BUILD}: a code change, not the SDK defect`,
+      why: `the task was completed by build ${BUILD}-before, the worker that cannot replay it is ${BUILD}: a code change, not the SDK defect`,
       newRunId: null,
     });
     expect((await client.workflow.getHandle(journey.h.workflowId).describe()).runId).toBe(journey.runId);

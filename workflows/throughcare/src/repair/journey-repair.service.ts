@@ -3,10 +3,11 @@ import {
   Inject,
   Injectable,
   Logger,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import Long from 'long';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -27,8 +28,13 @@ export const MAX_RESETS_PER_JOURNEY = 3;
 export const MAX_RESETS_PER_HOUR = 20;
 /** Sweeps of a run the server does not list yet (visibility lags) before it is skipped. */
 const MAX_LOOKUPS = 20;
-/** Re-sends of the updates a new run did not take before the repair is INCOMPLETE. */
-const MAX_RESENDS = 10;
+/** Refusals of a re-sent update before the repair is INCOMPLETE (or an hour since the reset). */
+const MAX_REFUSALS = 10;
+const MAX_VERIFY_MS = 60 * 60_000;
+/** Failed sweeps of one row (Temporal or Postgres errors) before it is refused (REPAIR_FAILED). */
+const MAX_ERRORS = 20;
+/** Every Temporal call of a sweep has this long. */
+const CALL_MS = 15_000;
 
 export const JOURNEY_REPAIR_OPTIONS = Symbol('JOURNEY_REPAIR_OPTIONS');
 export interface JourneyRepairOptions {
@@ -51,12 +57,15 @@ interface RepairRow {
   refused: string | null;
   failure: string;
   failing_event_id: string | null;
+  detected_build: string | null;
   reset_to_event_id: string | null;
   update_ids: string[];
   updates_missing: string[];
   request_id: string;
   new_run_id: string | null;
   attempts: number;
+  errors: number;
+  reset_at: Date | null;
   detected_at: Date;
   updated_at: Date;
 }
@@ -73,21 +82,24 @@ const REPAIR_LOCK = 7_300_500;
  *   non-determinism (`installCoreLogWatch`); the run is written down at once (PENDING), and the
  *   sweeper works it until it has an outcome, across restarts and replicas.
  * - The check: the failing event is a command of a task that accepted an update
- *   (`repairPointOf`), written by this same build of the journey worker (another build is a code
- *   change: REFUSED, for a rollback). Bounded per journey and per hour.
+ *   (`repairPointOf`), completed by the same build as the worker that cannot replay it (another
+ *   build is a code change: REFUSED, for a rollback). Bounded per journey and per hour.
  * - The reset: to that task's completion, reapplying the updates accepted since (RESETTING).
  * - The check after: every one of those updates must be accepted by the new run; one it rejected
  *   (its validator ran before the activities it depends on returned) is sent again, with its
  *   update id and payloads as the old run kept them, until it is taken (RESET) or given up
  *   (INCOMPLETE: an operator re-publishes those facts).
  *
- * Every row is listed at GET /journey-repairs; RESET is logged at WARN, the others at ERROR.
+ * Every row is listed at GET /journey-repairs. RESET is logged at WARN; REFUSED and INCOMPLETE at
+ * ERROR; a failed sweep at WARN (the row is worked again later, REFUSED REPAIR_FAILED after 20).
  */
 @Injectable()
-export class JourneyRepairService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JourneyRepairService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('JourneyRepair');
   /** Detections not yet written (the database was away): written on the next sweep. */
-  private readonly unsaved = new Map<string, CoreNondeterminism>();
+  private readonly unsaved = new Map<string, CoreNondeterminism & { build: string | undefined }>();
   private readonly unsubscribe: () => void;
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
@@ -102,7 +114,8 @@ export class JourneyRepairService implements OnApplicationBootstrap, OnApplicati
   ) {
     this.unsubscribe = onCoreNondeterminism((n) => {
       if (!UUID.test(n.runId)) return;
-      this.unsaved.set(n.runId, n);
+      // The build of the worker that failed it (this process's), kept with the detection.
+      this.unsaved.set(n.runId, { ...n, build: this.options.buildId() });
       void this.sweep(); // never rejects: a sweep's failure is logged and retried
     });
   }
@@ -111,6 +124,11 @@ export class JourneyRepairService implements OnApplicationBootstrap, OnApplicati
     this.timer = setInterval(() => void this.sweep(), this.options.sweepMs);
     this.timer.unref();
     void this.sweep();
+  }
+
+  /** Before the journey worker stops (its own beforeApplicationShutdown): no new repair starts. */
+  beforeApplicationShutdown(): void {
+    this.stopped = true;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -144,10 +162,14 @@ export class JourneyRepairService implements OnApplicationBootstrap, OnApplicati
 
   private async sweepOnce(): Promise<void> {
     for (const [runId, n] of [...this.unsaved]) {
+      // A run skipped before (not listed yet, say) that fails again is worked again.
       await this.dataSource.query(
-        `INSERT INTO "throughcare"."journey_repair" (run_id, failure, failing_event_id, request_id)
-         VALUES ($1, $2, $3, $4) ON CONFLICT (run_id) DO NOTHING`,
-        [runId, n.message, n.eventId ?? null, randomUUID()],
+        `INSERT INTO "throughcare"."journey_repair" (run_id, failure, failing_event_id, detected_build, request_id)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (run_id) DO UPDATE
+           SET status = 'PENDING', why = NULL, attempts = 0, errors = 0, next_at = now(), updated_at = now()
+           WHERE "journey_repair".status = 'SKIPPED'`,
+        [runId, n.message, n.eventId ?? null, n.build ?? null, randomUUID()],
       );
       this.unsaved.delete(runId);
     }
@@ -157,27 +179,46 @@ export class JourneyRepairService implements OnApplicationBootstrap, OnApplicati
     )) as Array<{ run_id: string }>;
     for (const { run_id } of due) {
       if (this.stopped) return;
-      await this.dataSource
+      const outcome = await this.dataSource
         .transaction(async (tx) => {
-          await tx.query('SELECT pg_advisory_xact_lock($1)', [REPAIR_LOCK]);
+          await tx.query(`SET LOCAL lock_timeout = '5s'`);
+          await tx.query(`SET LOCAL idle_in_transaction_session_timeout = '120s'`);
+          // One repair at a time across replicas; another replica's sweep has it: later.
+          const [lock] = (await tx.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+            REPAIR_LOCK,
+          ])) as Array<{ locked: boolean }>;
+          if (!lock?.locked) return 'busy';
           const [row] = (await tx.query(
             `SELECT * FROM "throughcare"."journey_repair"
               WHERE run_id = $1 AND status IN ('PENDING', 'RESETTING') AND next_at <= now() FOR UPDATE`,
             [run_id],
           )) as RepairRow[];
           if (row) await (row.status === 'PENDING' ? this.repair(tx, row) : this.verify(tx, row));
+          return 'done';
         })
         .catch(async (e: unknown) => {
-          // Temporal or Postgres away: the row stays as it was and is worked again on a later sweep.
-          this.logger.warn(`journey repair of run ${run_id}: ${String(e)}; tried again on the next sweep`);
+          // Temporal or Postgres away, or a call refused: worked again later, refused after MAX_ERRORS.
+          this.logger.warn(`journey repair of run ${run_id}: ${String(e)}; tried again later`);
           await this.dataSource
             .query(
-              `UPDATE "throughcare"."journey_repair" SET last_error = $2, updated_at = now() WHERE run_id = $1`,
-              [run_id, String(e).slice(0, 1000)],
+              `UPDATE "throughcare"."journey_repair"
+                  SET errors = errors + 1, last_error = $2, updated_at = now(),
+                      next_at = now() + least(errors + 1, 20) * $3 * interval '1 millisecond',
+                      status = CASE WHEN errors + 1 >= $4 AND status = 'PENDING' THEN 'REFUSED' ELSE status END,
+                      refused = CASE WHEN errors + 1 >= $4 AND status = 'PENDING' THEN 'REPAIR_FAILED' ELSE refused END
+                WHERE run_id = $1`,
+              [run_id, String(e).slice(0, 1000), this.options.sweepMs, MAX_ERRORS],
             )
             .catch(() => undefined);
+          return 'failed';
         });
+      if (outcome === 'busy') return;
     }
+  }
+
+  /** A Temporal call with a deadline (a sweep holds a transaction). */
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return this.temporal.connection.withDeadline(Date.now() + CALL_MS, fn);
   }
 
   private async set(tx: EntityManager, runId: string, fields: Record<string, unknown>): Promise<void> {
@@ -193,6 +234,8 @@ export class JourneyRepairService implements OnApplicationBootstrap, OnApplicati
   private async repair(tx: EntityManager, row: RepairRow): Promise<void> {
     const namespace = this.platform.temporal.namespace;
     const service = this.temporal.workflowService;
+    const later = (fields: Record<string, unknown> = {}) =>
+      this.set(tx, row.run_id, { ...fields, next_at: new Date(Date.now() + this.options.sweepMs) });
     const skip = (why: string) => this.set(tx, row.run_id, { status: 'SKIPPED', why });
     const refuse = async (refused: string, why: string, workflowId: string) => {
       await this.set(tx, row.run_id, { status: 'REFUSED', refused, why });
@@ -202,40 +245,43 @@ export class JourneyRepairService implements OnApplicationBootstrap, OnApplicati
       );
     };
 
-    const listed = await service.listWorkflowExecutions({
-      namespace,
-      query: `RunId = '${row.run_id}'`,
-      pageSize: 1,
-    });
+    const listed = await this.call(() =>
+      service.listWorkflowExecutions({ namespace, query: `RunId = '${row.run_id}'`, pageSize: 1 }),
+    );
     const info = listed.executions[0];
     const workflowId = info?.execution?.workflowId;
     if (!workflowId) {
-      // Visibility can lag behind a new run: looked up again on later sweeps, then skipped.
+      // Visibility can lag behind a new run: looked up again on later sweeps, then skipped (a
+      // new detection of the run works it again).
       if (row.attempts + 1 >= MAX_LOOKUPS) return skip('the run is not listed');
-      return this.set(tx, row.run_id, {
-        attempts: row.attempts + 1,
-        next_at: new Date(Date.now() + this.options.sweepMs),
-      });
+      return later({ attempts: row.attempts + 1 });
     }
     await this.set(tx, row.run_id, { workflow_id: workflowId });
     if (info.type?.name !== THROUGHCARE_WORKFLOW_TYPE)
       return skip(`a ${info.type?.name ?? 'workflow of unknown type'}, not a journey`);
-    const current = await this.temporal.workflow.getHandle(workflowId).describe();
+    const current = await this.call(() => this.temporal.workflow.getHandle(workflowId).describe());
     if (current.runId !== row.run_id) {
-      // Reset already (by a sweep whose transaction did not commit, or by an operator): check it.
-      const history = await this.temporal.workflow.getHandle(workflowId, current.runId).fetchHistory();
+      // Reset already: by a sweep whose transaction did not commit (then the row is checked as
+      // ours), or by an operator (nothing for the repair to do).
+      const history = await this.call(() =>
+        this.temporal.workflow.getHandle(workflowId, current.runId).fetchHistory(),
+      );
       if (!isResetOf(history.events ?? [], row.run_id)) return skip('no longer the running run');
-      const old = await this.temporal.workflow.getHandle(workflowId, row.run_id).fetchHistory();
+      const old = await this.call(() =>
+        this.temporal.workflow.getHandle(workflowId, row.run_id).fetchHistory(),
+      );
       const point =
         row.failing_event_id === null
           ? undefined
           : repairPointOf(old.events ?? [], Number(row.failing_event_id));
+      if (!point || 'refused' in point) return skip(`reset by someone else, to run ${current.runId}`);
       return this.set(tx, row.run_id, {
         status: 'RESETTING',
         new_run_id: current.runId,
-        ...(point && !('refused' in point)
-          ? { reset_to_event_id: point.resetTo, update_ids: point.updateIds }
-          : {}),
+        reset_to_event_id: point.resetTo,
+        update_ids: point.updateIds,
+        reset_at: new Date(),
+        attempts: 0,
         next_at: new Date(Date.now() + this.options.verifyAfterMs),
       });
     }
@@ -243,20 +289,25 @@ export class JourneyRepairService implements OnApplicationBootstrap, OnApplicati
     if (row.failing_event_id === null)
       return refuse('NO_EVENT_NAMED', 'the failure names no history event', workflowId);
 
-    const history = await this.temporal.workflow.getHandle(workflowId, row.run_id).fetchHistory();
+    const history = await this.call(() =>
+      this.temporal.workflow.getHandle(workflowId, row.run_id).fetchHistory(),
+    );
     const point = repairPointOf(history.events ?? [], Number(row.failing_event_id));
     if ('refused' in point) return refuse(point.refused, point.why, workflowId);
-    const own = this.options.buildId();
-    if (!own || point.buildId !== own)
+    // The build that failed to replay it: the detecting worker's, else this process's once its
+    // worker runs (a sweep at boot may come before it).
+    const replaying = row.detected_build ?? this.options.buildId();
+    if (!replaying) return later();
+    if (point.buildId !== replaying)
       return refuse(
         'CODE_CHANGED',
-        `the task was completed by build ${point.buildId ?? '(none recorded)'}, this worker is ${own ?? '(not running)'}: a code change, not the SDK defect`,
+        `the task was completed by build ${point.buildId ?? '(none recorded)'}, the worker that cannot replay it is ${replaying}: a code change, not the SDK defect`,
         workflowId,
       );
     const [counts] = (await tx.query(
       `SELECT count(*) FILTER (WHERE workflow_id = $1)::int AS journey,
-              count(*) FILTER (WHERE updated_at > now() - interval '1 hour')::int AS hour
-         FROM "throughcare"."journey_repair" WHERE status IN ('RESETTING', 'RESET', 'INCOMPLETE')`,
+              count(*) FILTER (WHERE reset_at > now() - interval '1 hour')::int AS hour
+         FROM "throughcare"."journey_repair" WHERE reset_at IS NOT NULL`,
       [workflowId],
     )) as Array<{ journey: number; hour: number }>;
     const { journey, hour } = counts ?? { journey: 0, hour: 0 };
@@ -269,19 +320,22 @@ export class JourneyRepairService implements OnApplicationBootstrap, OnApplicati
         workflowId,
       );
 
-    const reset = await service.resetWorkflowExecution({
-      namespace,
-      workflowExecution: { workflowId, runId: row.run_id },
-      workflowTaskFinishEventId: Long.fromNumber(point.resetTo),
-      reason: `Throughcare journey repair: ${row.failure}`.slice(0, 1000),
-      requestId: row.request_id,
-      resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_ALL_ELIGIBLE,
-    });
+    const reset = await this.call(() =>
+      service.resetWorkflowExecution({
+        namespace,
+        workflowExecution: { workflowId, runId: row.run_id },
+        workflowTaskFinishEventId: Long.fromNumber(point.resetTo),
+        reason: `Throughcare journey repair: ${row.failure}`.slice(0, 1000),
+        requestId: row.request_id,
+        resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_ALL_ELIGIBLE,
+      }),
+    );
     await this.set(tx, row.run_id, {
       status: 'RESETTING',
       reset_to_event_id: point.resetTo,
       update_ids: point.updateIds,
       new_run_id: reset.runId,
+      reset_at: new Date(),
       attempts: 0,
       next_at: new Date(Date.now() + this.options.verifyAfterMs),
     });
@@ -289,22 +343,27 @@ export class JourneyRepairService implements OnApplicationBootstrap, OnApplicati
 
   /**
    * A reset run: every update the old run accepted from the reset point on must be accepted by the
-   * new one. One it rejected is sent again (its update id and payloads, as the old run kept them).
+   * new one (or by a run a later reset made of it). One it refused is sent again, with its
+   * payloads as the old run kept them; `attempts` counts the refusals.
    */
   private async verify(tx: EntityManager, row: RepairRow): Promise<void> {
     const workflowId = row.workflow_id!;
-    const newRunId = row.new_run_id!;
-    const fresh = await this.temporal.workflow
-      .getHandle(workflowId, newRunId)
-      .fetchHistory()
-      .catch((e: unknown) => {
-        if (e instanceof WorkflowNotFoundError) return undefined;
-        throw e;
-      });
-    const taken = acceptedUpdates(fresh?.events ?? []);
+    let newRunId = row.new_run_id!;
+    // The same defect in the new run: another repair resets it; follow the chain.
+    const current = await this.call(() => this.temporal.workflow.getHandle(workflowId).describe());
+    if (current.runId !== newRunId) {
+      const history = await this.call(() =>
+        this.temporal.workflow.getHandle(workflowId, current.runId).fetchHistory(),
+      );
+      if (isResetOf(history.events ?? [], newRunId)) newRunId = current.runId;
+    }
+    const fresh = await this.call(() =>
+      this.temporal.workflow.getHandle(workflowId, newRunId).fetchHistory(),
+    );
+    const taken = acceptedUpdates(fresh.events ?? []);
     const missing = row.update_ids.filter((id) => !taken.has(id) && !taken.has(resentId(id)));
     if (missing.length === 0) {
-      await this.set(tx, row.run_id, { status: 'RESET', updates_missing: [] });
+      await this.set(tx, row.run_id, { status: 'RESET', updates_missing: [], new_run_id: newRunId });
       this.logger.warn(
         `journey ${workflowId} (run ${row.run_id}) could not be replayed by its worker (${row.failure}); ` +
           `reset to the workflow task completed at event ${row.reset_to_event_id}; the new run ${newRunId} took all ${row.update_ids.length} update(s) it had to carry`,
@@ -312,55 +371,61 @@ export class JourneyRepairService implements OnApplicationBootstrap, OnApplicati
       return;
     }
     const incomplete = async (why: string) => {
-      await this.set(tx, row.run_id, { status: 'INCOMPLETE', updates_missing: missing, why });
+      await this.set(tx, row.run_id, {
+        status: 'INCOMPLETE',
+        updates_missing: missing,
+        why,
+        new_run_id: newRunId,
+      });
       this.logger.error(
         `journey ${workflowId} was reset (run ${row.run_id} to ${newRunId}) but the new run did not take update(s) ${missing.join(', ')} (${why}): ` +
           'an operator re-publishes those facts (the update id is the bus event id).',
       );
     };
-    const status = fresh
-      ? (await this.temporal.workflow.getHandle(workflowId, newRunId).describe()).status.name
-      : 'NOT_FOUND';
+    const status = newRunId === current.runId ? current.status.name : 'RESET AGAIN ELSEWHERE';
     if (status !== 'RUNNING') return incomplete(`the new run is ${status}`);
-    if (row.attempts >= MAX_RESENDS) return incomplete(`not taken after ${row.attempts} re-sends`);
+    if (row.attempts >= MAX_REFUSALS) return incomplete(`refused ${row.attempts} times when sent again`);
+    if (row.reset_at && Date.now() - row.reset_at.getTime() > MAX_VERIFY_MS)
+      return incomplete('not taken within an hour of the reset');
+    let refusals = row.attempts;
     // The first check leaves the new run its first task (it takes the reapplied updates then).
-    if (row.attempts > 0) {
+    if (row.updates_missing.length > 0) {
       const old = acceptedUpdates(
-        (await this.temporal.workflow.getHandle(workflowId, row.run_id).fetchHistory()).events ?? [],
+        (await this.call(() => this.temporal.workflow.getHandle(workflowId, row.run_id).fetchHistory()))
+          .events ?? [],
       );
       for (const updateId of missing) {
         const request = old.get(updateId);
-        if (!request) break; // Not kept by the server: left missing (and the rest, in order), for an operator.
-        const taken = await this.temporal.connection
-          .withDeadline(Date.now() + 10_000, () =>
-            this.temporal.workflowService.updateWorkflowExecution({
-              namespace: this.platform.temporal.namespace,
-              workflowExecution: { workflowId, runId: newRunId },
-              // Under an id of its own: the server keeps the reapplied update's id for the one the
-              // new run refused. The journey de-duplicates facts on the event id in the payload, so
-              // the fact counts once whichever id reaches it.
-              request: { ...request, meta: { ...request.meta, updateId: resentId(updateId) } },
-              waitPolicy: {
-                lifecycleStage:
-                  temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
-                    .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
-              },
-            }),
-          )
-          .then(
-            (answer) => !answer.outcome?.failure,
-            (e: unknown) => {
-              this.logger.debug(`re-send of update ${updateId} to run ${newRunId}: ${String(e)}`);
-              return false;
+        if (!request) break; // Not kept by the server: left missing (and the rest), for an operator.
+        const answer = await this.call(() =>
+          this.temporal.workflowService.updateWorkflowExecution({
+            namespace: this.platform.temporal.namespace,
+            workflowExecution: { workflowId, runId: newRunId },
+            // Under an id of its own: the server keeps the reapplied update's id for the one the
+            // new run refused. The journey de-duplicates facts on the event id in the payload, so
+            // the fact counts once whichever id reaches it.
+            request: { ...request, meta: { ...request.meta, updateId: resentId(updateId) } },
+            waitPolicy: {
+              lifecycleStage:
+                temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
+                  .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED,
             },
-          );
-        // Refused again: the rest wait too (facts keep their order); sent again on a later sweep.
-        if (!taken) break;
+          }),
+        ).catch((e: unknown) => {
+          // A timeout or transport error is not a refusal: sent again on a later sweep.
+          this.logger.debug(`re-send of update ${updateId} to run ${newRunId}: ${String(e)}`);
+          return undefined;
+        });
+        if (answer?.outcome?.failure) refusals++;
+        // Not taken (yet): the rest wait for a later sweep too. The server reapplied the later
+        // facts already, so a re-sent one lands after them: order is not kept across a refusal.
+        if (!answer?.outcome?.success) break;
       }
     }
     await this.set(tx, row.run_id, {
-      attempts: row.attempts + 1,
+      attempts: refusals,
       updates_missing: missing,
+      new_run_id: newRunId,
       next_at: new Date(Date.now() + this.options.sweepMs),
     });
   }
