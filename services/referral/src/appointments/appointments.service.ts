@@ -172,7 +172,7 @@ export class AppointmentsService {
    * whose reason is the code alone (who cancelled stays here, `cancelled_by`).
    * - The same code again answers the cancellation on record (200, nothing emitted), whoever
    *   sends it; another code is 409 APPOINTMENT_CANCELLED. So is any code on an appointment the
-   *   cascade or the journey cancelled.
+   *   cascade of its referral's end cancelled.
    * - Attendance on record: 409 ATTENDANCE_ALREADY_RECORDED (it took place or was missed). A
    *   time gone by with no attendance: 409 ATTENDANCE_DUE_FIRST (a missed session is recorded,
    *   not cancelled away).
@@ -205,9 +205,7 @@ export class AppointmentsService {
       const startsAt = current?.startsAt ?? appointment.dueBy;
       if (startsAt.getTime() < now.getTime() - CLOCK_SKEW_MS)
         throw new AttendanceDueFirstError(id, startsAt, 'cancelling it');
-      await cancelWithEvent(tx, appointment, body.reasonCode, correlationId, now);
-      await tx.getRepository(Appointment).update({ id }, { cancelledBy: body.cancelledBy });
-      appointment.cancelledBy = body.cancelledBy;
+      await cancelWithEvent(tx, appointment, body.reasonCode, correlationId, now, body.cancelledBy);
       return { appointment: await viewOf(tx, appointment), recorded: true };
     });
   }
@@ -577,11 +575,11 @@ async function cancelWithEvent(
   reason: string,
   correlationId: string,
   now: Date,
+  cancelledBy: string | null = null,
 ): Promise<void> {
-  await manager
-    .getRepository(Appointment)
-    .update({ id: appointment.id }, { cancelledAt: now, cancellationReason: reason });
-  Object.assign(appointment, { cancelledAt: now, cancellationReason: reason });
+  const cancellation = { cancelledAt: now, cancellationReason: reason, cancelledBy };
+  await manager.getRepository(Appointment).update({ id: appointment.id }, cancellation);
+  Object.assign(appointment, cancellation);
   const event: AppointmentCancelledV1 = {
     eventType: 'referral.appointment.cancelled',
     version: 1,

@@ -36,7 +36,7 @@ export class ReferralAppointmentsController {
     summary:
       'Book an appointment with the person against an accepted referral: a custody visit (placeKind PRISON) or one after release, with its first time and place',
     description:
-      'Then it is worked as any appointment: POST /appointments/{id}/schedule moves or corrects it, POST /appointments/{id}/attendance records attendance. ' +
+      'Then it is worked as any appointment: POST /appointments/{id}/schedule moves or corrects it, POST /appointments/{id}/attendance records attendance, POST /appointments/{id}/cancellation cancels it. ' +
       'When the referral ends (withdrawn by the journey, WITHDRAWN or DECLINED by the agency, or closed) its appointments still to come are cancelled. ' +
       "The journey's clocks do not follow these appointments yet (its own first appointment is booked by the journey).",
   })

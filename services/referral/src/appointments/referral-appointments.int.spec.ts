@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ReferralAppointmentAttendanceRecordedV1, ReferralAppointmentBookedV1 } from '@throughcare/contracts';
+import {
+  AppointmentCancelledV1,
+  ReferralAppointmentAttendanceRecordedV1,
+  ReferralAppointmentBookedV1,
+} from '@throughcare/contracts';
 import { bearer } from '@throughcare/testing';
 import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
@@ -317,7 +321,12 @@ describe('appointments an agency books against its referral, and the cascade whe
       });
       const events = await bus().outbox('referral.appointment.cancelled', 'appointmentId', appointment.id);
       expect(events).toHaveLength(1);
-      expect(JSON.stringify(events[0])).toContain('"reason":"STAFF_UNAVAILABLE"');
+      // The code alone: who cancelled stays with the referral service.
+      expect(AppointmentCancelledV1.parse(events[0]).data).toEqual({
+        appointmentId: appointment.id,
+        episode: 1,
+        reason: 'STAFF_UNAVAILABLE',
+      });
       expect(JSON.stringify(events[0])).not.toContain('Housing Options');
 
       // The same code again, whoever sends it: the cancellation on record, nothing emitted.
@@ -358,7 +367,11 @@ describe('appointments an agency books against its referral, and the cascade whe
         expect.objectContaining({
           id: appointment.id,
           status: 'CANCELLED',
-          cancellation: expect.any(Object),
+          cancellation: {
+            cancelledAt: view.cancellation!.cancelledAt,
+            reason: 'STAFF_UNAVAILABLE',
+            cancelledBy: 'Housing Options team',
+          },
         }),
       ]);
     });
@@ -366,11 +379,12 @@ describe('appointments an agency books against its referral, and the cascade whe
     it('refuses what cannot be cancelled: attended 409, a time gone by unrecorded 409, the journey’s own 409, the cascade’s 409', async () => {
       const { id, agencyId } = await accepted();
       const attended = await booked(id, agencyId, { startsAt: inDays(0.001) });
-      await post(`/appointments/${attended.id}/attendance`, agencyId, {
+      const attendance = await post(`/appointments/${attended.id}/attendance`, agencyId, {
         attendance: 'YES',
         attendedAt: new Date().toISOString(),
         recordedBy: 'Duty team',
       });
+      expect(attendance.status).toBe(201);
       const body = { reasonCode: 'OTHER', cancelledBy: 'Duty team' };
       const onRecord = await cancel(attended.id, agencyId, body);
       expect(onRecord.status).toBe(409);
@@ -402,7 +416,11 @@ describe('appointments an agency books against its referral, and the cascade whe
       const byCascade = await cancel(upcoming.id, agencyId, body);
       expect(byCascade.status).toBe(409);
       expect(await code(byCascade)).toBe('APPOINTMENT_CANCELLED');
-      // Nothing was cancelled by the refusals; the closure's cascade cancelled the two to come.
+      // The refusals cancelled nothing: the two to come were cancelled by the closure's cascade.
+      for (const a of [tomorrow.id, upcoming.id])
+        expect((await (await get(`/appointments/${a}`, agencyId)).json()) as AppointmentView).toMatchObject({
+          cancellation: { reason: 'the agency closed the case (ACHIEVED)', cancelledBy: null },
+        });
       const events = await Promise.all(
         [attended.id, tomorrow.id, appointmentId, upcoming.id].map((a) =>
           bus().outbox('referral.appointment.cancelled', 'appointmentId', a),

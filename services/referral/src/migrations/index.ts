@@ -13,6 +13,7 @@ import { ReferralClosure1700000001000 } from './1700000001000-referral-closure';
 import { ReferralNotesAndReferrer1700000001100 } from './1700000001100-referral-notes-and-referrer';
 import { ReferralAppointments1700000001200 } from './1700000001200-referral-appointments';
 import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment-cancelled-by';
+import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -30,6 +31,7 @@ export const referralMigrations = [
   ReferralNotesAndReferrer1700000001100,
   ReferralAppointments1700000001200,
   AppointmentCancelledBy1700000001300,
+  AppointmentCancelledByChecks1700000001400,
 ];
 
 /** Every table under row-level security today (700's, the schedules of 900, the notes of 1100). */

@@ -13,6 +13,7 @@ import {
 } from './1700000001000-referral-closure';
 import { ReferralNotesAndReferrer1700000001100 } from './1700000001100-referral-notes-and-referrer';
 import { ReferralAppointments1700000001200 } from './1700000001200-referral-appointments';
+import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment-cancelled-by';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -375,7 +376,9 @@ describe('referral migrations (real Postgres)', () => {
   });
 
   it('keeps who cancelled an appointment, only on a cancelled one, and reverts', async () => {
-    const after = await open(referralMigrations);
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(AppointmentCancelledBy1700000001300) + 1),
+    );
     try {
       const [open_, cancelled] = [randomUUID(), randomUUID()];
       const appointment = (id: string, cancelledAt: string | null, by: string | null) =>
@@ -405,6 +408,35 @@ describe('referral migrations (real Postgres)', () => {
         { id: open_, cancellation_reason: null },
         { id: cancelled, cancellation_reason: 'OTHER' },
       ]);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('takes who cancelled only as a role or team, on an appointment booked against a referral, and reverts', async () => {
+    const after = await open(referralMigrations);
+    try {
+      const referralId = randomUUID();
+      await after.query(
+        `INSERT INTO referral.referral (id, person_id, episode, agency_id, pathways, sent_at, acknowledge_by, correlation_id, status)
+         VALUES ($1, $2, 1, 'agency-a', ARRAY['HEALTH'], now(), now() + interval '1 day', 'c', 'ACCEPTED')`,
+        [referralId, `p${randomBytes(10).toString('hex')}`],
+      );
+      const cancelled = (purpose: string, referral: string | null, by: string) =>
+        after.query(
+          `INSERT INTO referral.appointment (id, person_id, episode, agency_id, purpose, referral_id, due_by, booked_at, correlation_id, cancelled_at, cancellation_reason, cancelled_by)
+           VALUES ($1, 'p00000000000000000000', 1, 'agency-a', $2, $3, now() + interval '1 day', now(), 'c', now(), 'OTHER', $4)`,
+          [randomUUID(), purpose, referral, by],
+        );
+      await cancelled('REFERRAL_APPOINTMENT', referralId, 'Duty team');
+      await expect(cancelled('FIRST_APPOINTMENT', null, 'Duty team')).rejects.toThrow(
+        /appointment_cancelled_by_referral/,
+      );
+      await expect(cancelled('REFERRAL_APPOINTMENT', referralId, '')).rejects.toThrow(
+        /appointment_cancelled_by_length/,
+      );
+      await after.undoLastMigration({ transaction: 'each' });
+      await cancelled('FIRST_APPOINTMENT', null, 'Duty team');
     } finally {
       await after.destroy();
     }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
+  AppointmentCancellationReason,
   AppointmentPlaceKind,
   ScheduleChange,
   ScheduleChangeReason,
@@ -113,6 +114,7 @@ const reasonCode = oneOf(
   ReturnToCustodyReason,
   EarlyClosureReason,
   ClosureReason,
+  AppointmentCancellationReason,
 );
 
 /** The data fields of the catalogue's events that name no person, each with its value's shape. */
