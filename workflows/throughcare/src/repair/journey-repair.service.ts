@@ -230,6 +230,24 @@ export class JourneyRepairService
     );
   }
 
+  /** The run was reset to `point`, as `newRunId`: its updates are checked after `verifyAfterMs`. */
+  private resetting(
+    tx: EntityManager,
+    runId: string,
+    point: { resetTo: number; updateIds: string[] },
+    newRunId: string,
+  ): Promise<void> {
+    return this.set(tx, runId, {
+      status: 'RESETTING',
+      new_run_id: newRunId,
+      reset_to_event_id: point.resetTo,
+      update_ids: point.updateIds,
+      reset_at: new Date(),
+      attempts: 0,
+      next_at: new Date(Date.now() + this.options.verifyAfterMs),
+    });
+  }
+
   /** A detected run: checks it is the defect and within the bounds, then resets it. */
   private async repair(tx: EntityManager, row: RepairRow): Promise<void> {
     const namespace = this.platform.temporal.namespace;
@@ -275,15 +293,7 @@ export class JourneyRepairService
           ? undefined
           : repairPointOf(old.events ?? [], Number(row.failing_event_id));
       if (!point || 'refused' in point) return skip(`reset by someone else, to run ${current.runId}`);
-      return this.set(tx, row.run_id, {
-        status: 'RESETTING',
-        new_run_id: current.runId,
-        reset_to_event_id: point.resetTo,
-        update_ids: point.updateIds,
-        reset_at: new Date(),
-        attempts: 0,
-        next_at: new Date(Date.now() + this.options.verifyAfterMs),
-      });
+      return this.resetting(tx, row.run_id, point, current.runId);
     }
     if (current.status.name !== 'RUNNING') return skip(`the run is ${current.status.name}`);
     if (row.failing_event_id === null)
@@ -330,15 +340,7 @@ export class JourneyRepairService
         resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_ALL_ELIGIBLE,
       }),
     );
-    await this.set(tx, row.run_id, {
-      status: 'RESETTING',
-      reset_to_event_id: point.resetTo,
-      update_ids: point.updateIds,
-      new_run_id: reset.runId,
-      reset_at: new Date(),
-      attempts: 0,
-      next_at: new Date(Date.now() + this.options.verifyAfterMs),
-    });
+    await this.resetting(tx, row.run_id, point, reset.runId);
   }
 
   /**
