@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Prebuilds the orchestrator's workflow bundle (Temporal's webpack bundler) at image build time,
 // so the worker starts from a file (WORKFLOW_BUNDLE_PATH) instead of bundling TypeScript at
-// every boot. Same entry point as the worker's boot-time fallback and workflows.bundle.spec.ts.
+// every boot. The same options as the worker's boot-time fallback (worker/journey-bundle.ts): the
+// journey workflows, the platform's failure converter and the modules shared by every journey.
 //
 //   node infra/compose/build-workflow-bundle.js [output]   (default: <repo>/dist/workflow-bundle.js)
 //
@@ -10,20 +11,12 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+// The bundle options are TypeScript (shared with the worker's boot-time fallback): compile on load.
+require('@swc-node/register');
 const { bundleWorkflowCode } = require('@temporalio/worker');
+const { journeyBundleOptions } = require('../../workflows/throughcare/src/worker/journey-bundle');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const workflowsPath = path.join(repoRoot, 'workflows', 'throughcare', 'src', 'workflows', 'index.ts');
-// The platform's failure converter (failure messages and stack traces encoded, then encrypted by the
-// payload codec): the same module the worker loads, ENCRYPTED_FAILURE_CONVERTER_PATH.
-const failureConverterPath = path.join(
-  repoRoot,
-  'libs',
-  'platform',
-  'temporal',
-  'src',
-  'failure-converter.ts',
-);
 const output = path.resolve(process.argv[2] ?? path.join(repoRoot, 'dist', 'workflow-bundle.js'));
 
 const quiet = () => undefined;
@@ -38,7 +31,7 @@ const logger = {
 
 async function main() {
   const started = Date.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger });
+  const { code } = await bundleWorkflowCode({ ...journeyBundleOptions(), logger });
   fs.mkdirSync(path.dirname(output), { recursive: true });
   fs.writeFileSync(output, code);
   const kib = (Buffer.byteLength(code) / 1024).toFixed(0);

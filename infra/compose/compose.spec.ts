@@ -221,11 +221,11 @@ describe('docker-compose.yml', () => {
     const bundle = environmentOf('orchestrator').WORKFLOW_BUNDLE_PATH;
     expect(bundle).toBe('/app/dist/workflow-bundle.js');
     expect(read('Dockerfile')).toContain(`build-workflow-bundle.js ${bundle!}`);
-    // …bundled with the platform's failure converter (failure messages encoded, then encrypted).
+    // …bundled as the worker bundles at boot: the platform's failure converter (failure messages
+    // encoded, then encrypted) and the modules every journey shares (worker/journey-bundle.ts).
     const script = read('infra/compose/build-workflow-bundle.js');
-    expect(script).toMatch(/bundleWorkflowCode\(\{ workflowsPath, failureConverterPath,/);
-    expect(script).toMatch(/'temporal',\s*'src',\s*'failure-converter\.ts'/);
-    expect(fs.existsSync(path.join(repoRoot, 'libs/platform/temporal/src/failure-converter.ts'))).toBe(true);
+    expect(script).toMatch(/bundleWorkflowCode\(\{ \.\.\.journeyBundleOptions\(\), logger \}\)/);
+    expect(script).toContain("require('../../workflows/throughcare/src/worker/journey-bundle')");
   });
 
   describe('identity (the embedded OpenID Connect provider)', () => {

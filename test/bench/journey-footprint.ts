@@ -32,7 +32,8 @@ import {
   type ThroughcareInput,
 } from '@throughcare/contracts';
 import { startInfrastructure } from '../../infra/src/supervisor';
-import { dataConverterFrom, ENCRYPTED_FAILURE_CONVERTER_PATH } from '@throughcare/platform-temporal';
+import { journeyBundleOptions } from '../../workflows/throughcare/src/worker/journey-bundle';
+import { dataConverterFrom } from '@throughcare/platform-temporal';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   receptionInput,
@@ -60,6 +61,11 @@ interface Scenario {
   cache?: number;
   /** Heap limit of the workflow thread (MiB); undefined: V8's default. */
   heapLimitMib?: number;
+  /**
+   * The bundle without `preloadModules` (the SDK's default): every journey evaluates its own copy
+   * of the modules it imports. The baseline of the shared modules (worker/journey-bundle.ts).
+   */
+  unshared?: boolean;
 }
 
 interface Result extends Scenario {
@@ -171,7 +177,7 @@ async function runScenario(
   client: Client,
   coreScreens: Set<string>,
 ): Promise<Result> {
-  const label = `${s.journeys} journeys, cache ${s.cache ?? 'unbounded'}${s.heapLimitMib ? `, thread heap ${s.heapLimitMib} MiB` : ''}`;
+  const label = `${s.journeys} journeys, cache ${s.cache ?? 'unbounded'}${s.heapLimitMib ? `, thread heap ${s.heapLimitMib} MiB` : ''}${s.unshared ? ', modules per journey' : ''}`;
   const taskQueue = `bench-footprint-${randomUUID()}`;
   const cache = s.cache ?? s.journeys + 1000;
   const proc = fork(
@@ -275,7 +281,7 @@ function report(results: Result[]): string {
   const mib = (b: number) => (b / MiB).toFixed(0);
   const rows = results.map(
     (r) =>
-      `| ${r.journeys} | ${r.cache ?? 'unbounded'} | ${r.heapLimitMib ?? 'default'} | ${r.cached} | ${r.seconds.toFixed(0)} | ${mib(r.before.rss)} | ${mib(r.after.rss)} | ${mib(r.after.peakRss)} | ${mib(r.before.heapUsed)} → ${mib(r.after.heapUsed)} | ${(r.bytesPerCachedJourney / 1024).toFixed(0)} | ${r.died ? `${r.died.reason}, at ${r.died.reached}` : 'all at their core screen'} |`,
+      `| ${r.journeys} | ${r.cache ?? 'unbounded'} | ${r.heapLimitMib ?? 'default'} | ${r.unshared ? 'per journey' : 'shared'} | ${r.cached} | ${r.seconds.toFixed(0)} | ${mib(r.before.rss)} | ${mib(r.after.rss)} | ${mib(r.after.peakRss)} | ${mib(r.before.heapUsed)} → ${mib(r.after.heapUsed)} | ${(r.bytesPerCachedJourney / 1024).toFixed(0)} | ${r.died ? `${r.died.reason}, at ${r.died.reached}` : 'all at their core screen'} |`,
   );
   return [
     '# Journey footprint: memory of the journey worker per cached workflow',
@@ -293,8 +299,8 @@ function report(results: Result[]): string {
     'held in the cache (min(journeys, cache)). A row whose worker died gives its last 2-second sample.',
     '',
     ...marginal(results),
-    '| journeys | maxCachedWorkflows | thread heap limit MiB | cached | seconds | RSS idle MiB | RSS after MiB | peak RSS MiB | main heap MiB | KiB per cached journey | outcome |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| journeys | maxCachedWorkflows | thread heap limit MiB | modules | cached | seconds | RSS idle MiB | RSS after MiB | peak RSS MiB | main heap MiB | KiB per cached journey | outcome |',
+    '|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
     '',
   ].join('\n');
@@ -305,29 +311,32 @@ function report(results: Result[]): string {
  * workflow thread's V8 context, compiled code, the first journeys' warm-up) cancel out.
  */
 function marginal(results: Result[]): string[] {
-  const unbounded = results
-    .filter((r) => r.cache === undefined && !r.died)
-    .sort((a, b) => a.journeys - b.journeys);
-  if (unbounded.length < 2) return [];
-  const [small, large] = [unbounded[0]!, unbounded[unbounded.length - 1]!];
-  const perJourney = (large.after.rss - small.after.rss) / (large.journeys - small.journeys);
-  return [
-    `**Marginal footprint: ${(perJourney / 1024).toFixed(0)} KiB of RSS per cached journey** ` +
-      `(RSS after ${large.journeys} minus after ${small.journeys} journeys, both unbounded, over ${large.journeys - small.journeys}).`,
-    '',
-  ];
+  return [false, true].flatMap((unshared) => {
+    const unbounded = results
+      .filter((r) => r.cache === undefined && !r.died && !!r.unshared === unshared)
+      .sort((a, b) => a.journeys - b.journeys);
+    if (unbounded.length < 2) return [];
+    const [small, large] = [unbounded[0]!, unbounded[unbounded.length - 1]!];
+    const perJourney = (large.after.rss - small.after.rss) / (large.journeys - small.journeys);
+    return [
+      `**Marginal footprint${unshared ? ', modules per journey (the SDK default)' : ', modules shared (as the orchestrator runs)'}: ${(perJourney / 1024).toFixed(0)} KiB of RSS per cached journey** ` +
+        `(RSS after ${large.journeys} minus after ${small.journeys} journeys, both unbounded, over ${large.journeys - small.journeys}).`,
+      '',
+    ];
+  });
 }
 
 function parseScenario(arg: string): Scenario {
-  const m = /^(\d+)x(\d+|unbounded)(?:@(\d+))?$/.exec(arg);
+  const m = /^(\d+)x(\d+|unbounded)(?:@(\d+))?(:unshared)?$/.exec(arg);
   if (!m)
     throw new Error(
-      `scenario "${arg}": expected <journeys>x<cache|unbounded>[@<heap MiB>], e.g. 2000x250@2048`,
+      `scenario "${arg}": expected <journeys>x<cache|unbounded>[@<heap MiB>][:unshared], e.g. 2000x250@2048`,
     );
   return {
     journeys: Number(m[1]),
     cache: m[2] === 'unbounded' ? undefined : Number(m[2]),
     heapLimitMib: m[3] ? Number(m[3]) : undefined,
+    unshared: m[4] !== undefined,
   };
 }
 
@@ -345,12 +354,14 @@ async function main(args: string[]): Promise<void> {
   });
   const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'journey-bundle-'));
   try {
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../../workflows/throughcare/src/workflows'),
-      failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
-    });
-    const bundlePath = path.join(bundleDir, 'workflows.js');
-    fs.writeFileSync(bundlePath, bundle.code);
+    // As the orchestrator bundles them, and (for `:unshared` scenarios) without preloaded modules.
+    const bundlePaths = { shared: path.join(bundleDir, 'workflows.js'), unshared: '' };
+    fs.writeFileSync(bundlePaths.shared, (await bundleWorkflowCode(journeyBundleOptions())).code);
+    if (scenarios.some((s) => s.unshared)) {
+      bundlePaths.unshared = path.join(bundleDir, 'workflows-unshared.js');
+      const unshared = await bundleWorkflowCode({ ...journeyBundleOptions(), preloadModules: [] });
+      fs.writeFileSync(bundlePaths.unshared, unshared.code);
+    }
     const address = infra.env.TEMPORAL_ADDRESS!;
     const connection = await Connection.connect({ address });
     payloadEncryption = infra.payloadEncryption;
@@ -385,7 +396,10 @@ async function main(args: string[]): Promise<void> {
     );
     const results: Result[] = [];
     const runAll = async () => {
-      for (const s of scenarios) results.push(await runScenario(s, address, bundlePath, client, coreScreens));
+      for (const s of scenarios) {
+        const bundlePath = s.unshared ? bundlePaths.unshared : bundlePaths.shared;
+        results.push(await runScenario(s, address, bundlePath, client, coreScreens));
+      }
     };
     const [first, ...rest] = services;
     await first!.runUntil(rest.reduce<() => Promise<void>>((inner, w) => () => w.runUntil(inner), runAll));

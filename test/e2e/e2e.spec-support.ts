@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { Streams } from '@throughcare/contracts';
+import { HmppsStream, Streams } from '@throughcare/contracts';
 import { requireEnv, startApp, type AppProcess } from '@throughcare/testing';
 
 // What the end-to-end suites share: a database of the suite's own, the five apps started as
@@ -52,7 +52,7 @@ export async function startApps(env: Record<string, string>): Promise<Record<E2e
 
 /** Deletes the event and dead-letter streams (the apps create them again as they start). */
 export async function deleteStreams(jsm: JetStreamManager | undefined): Promise<void> {
-  for (const stream of [Streams.events.name, Streams.deadLetter.name]) {
+  for (const stream of [Streams.events.name, Streams.deadLetter.name, HmppsStream.name]) {
     await jsm?.streams.delete(stream).catch(() => false);
   }
 }

@@ -4,6 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Client, Connection } from '@temporalio/client';
 import {
+  hmppsInboundSubject,
   PersonReceivedV1,
   SearchAttributes,
   Streams,
@@ -669,6 +670,92 @@ describe('a person from reception to post-release follow-up, through every servi
     expect(res.body.errors.map((e) => e.field)).toEqual(
       expect.arrayContaining(['prisonNumber', 'establishmentCode']),
     );
+  });
+
+  it('HMPPS domain events re-plan a journey: a transfer moves it to the new prison, a release to follow-up', async () => {
+    // NOMIS, and so HMPPS's events, cover England and Wales: Leeds, then Moorland.
+    const noms = prisonNumber();
+    const reception = await http<{ personId: string }>(apps.liberation, 'POST', '/receptions', {
+      prisonNumber: noms,
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      reason: 'ADMISSION',
+      receivedAt: new Date(Date.now() - 3_600_000).toISOString(),
+      sentenceDate: new Date().toISOString().slice(0, 10),
+      sentenceLengthDays: 400,
+      expectedReleaseDate: new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10),
+    });
+    expect(reception.status).toBe(201);
+    const { personId } = reception.body;
+    await eventually('journey at its core screen', async () => {
+      const p = await plan(personId);
+      return p.status === 200 && p.body.stage === 'CORE_SCREEN' ? p.body : undefined;
+    });
+
+    // As the MoJ publishes them (hmpps-domain-events): thin, the prison number only.
+    const js = jetstream(nc);
+    const hmpps = async (
+      kind: 'received' | 'released',
+      reason: string,
+      prisonId: string,
+      occurredAt: Date,
+    ) => {
+      const eventType = `prison-offender-events.prisoner.${kind}`;
+      const event = {
+        eventType,
+        version: 1,
+        occurredAt: occurredAt.toISOString(),
+        description: `A prisoner has been ${kind}`,
+        additionalInformation: { nomsNumber: noms, reason, prisonId, currentLocation: 'IN_PRISON' },
+        personReference: { identifiers: [{ type: 'NOMS', value: noms }] },
+      };
+      await js.publish(hmppsInboundSubject(eventType), JSON.stringify(event), { msgID: randomUUID() });
+    };
+    const transferredAt = new Date(Date.now() - 1_800_000);
+    await hmpps('released', 'TRANSFERRED', 'LEI', transferredAt);
+    await hmpps('received', 'TRANSFERRED', 'MDI', transferredAt);
+    const moved = await eventually('journey at the new prison', async () => {
+      const p = await plan(personId);
+      return p.body.establishmentCode === 'MDI' ? p.body : undefined;
+    });
+    expect(moved.stage).toBe('CORE_SCREEN');
+
+    const releasedAt = new Date(Date.now() - 60_000);
+    await hmpps('released', 'RELEASED', 'MDI', releasedAt);
+    await eventually('journey in follow-up', async () => {
+      const p = await plan(personId);
+      return p.status === 200 && p.body.stage === 'FOLLOW_UP' ? p.body : undefined;
+    });
+    const moorland = await bearer(
+      { roles: ['prison-staff'], establishments: ['MDI'] },
+      'urn:throughcare:liberation',
+    );
+    const custody = await http<{
+      state: string;
+      establishmentCode: string;
+      release: { establishmentCode: string; releasedAt: string; releasedBy: string };
+      movements: { movement: string; fromEstablishmentCode: string; toEstablishmentCode: string | null }[];
+    }>(apps.liberation, 'GET', `/people/${personId}/episodes/1`, undefined, moorland);
+    expect(custody.status).toBe(200);
+    expect(custody.body).toMatchObject({
+      state: 'RELEASED',
+      establishmentCode: 'MDI',
+      release: { establishmentCode: 'MDI', releasedAt: releasedAt.toISOString(), releasedBy: 'bus:upstream' },
+    });
+    expect(
+      custody.body.movements.map((m) => [m.movement, m.fromEstablishmentCode, m.toEstablishmentCode]),
+    ).toEqual([
+      ['TRANSFER', 'LEI', 'MDI'],
+      ['RELEASE', 'MDI', null],
+    ]);
+    // The journey heard each movement once, from the platform's own events (the pseudonym only).
+    const custodyEvents = (await eventsOnBus(personId)).filter((t) => t.startsWith('custody.person.'));
+    expect(custodyEvents).toEqual([
+      'custody.person.received',
+      'custody.person.transferred',
+      'custody.person.released',
+    ]);
   });
 
   it('dead-letters a malformed bus event with its reason and still processes the next valid one', async () => {

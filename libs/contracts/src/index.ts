@@ -7,3 +7,4 @@ export * from './events/parse';
 export * from './workflows/throughcare';
 export * from './workflows/fact-schemas';
 export * from './activities';
+export * from './events/hmpps';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { ENCRYPTED_FAILURE_CONVERTER_PATH } from '@throughcare/platform-temporal';
+import { journeyBundleOptions } from '../../../workflows/throughcare/src/worker/journey-bundle';
 import { apps } from '../../../infra/src/apps';
 import { paths } from '../../../infra/src/paths';
 import { startInfrastructure, type Infrastructure } from '../../../infra/src/supervisor';
@@ -57,8 +57,7 @@ export async function startChaosPlatform(
     // One prebuilt workflow bundle (as in production, WORKFLOW_BUNDLE_PATH): a restarted
     // orchestrator is back in seconds instead of bundling the workflows again.
     const bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../../../workflows/throughcare/src/workflows'),
-      failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
+      ...journeyBundleOptions(),
       logger: new DefaultLogger('ERROR', (entry) => log('chaos', `bundle: ${entry.message}`)),
     });
     const bundlePath = path.join(paths.runDir, `${instance}-workflows.js`);

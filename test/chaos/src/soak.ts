@@ -33,7 +33,12 @@ export interface SoakOptions {
   killJitterMs?: number;
   /** One journey in `fullEvery` is driven through the whole script; the others are held at their core screen. */
   fullEvery?: number;
-  /** Longest the journeys are driven (nothing new is sent after it). */
+  /**
+   * Longest the journeys are driven (nothing new is sent after it): a bound against a platform that
+   * stopped making progress, not a speed target (speed is the benchmarks'). A journey not driven by
+   * then is reported, and fails the verdict. Default 3 s a journey, at least 4 minutes: twice the
+   * time a slow run took (452 s were too short for 300 on a busy CI machine, 2026-12-02).
+   */
   driveMs?: number;
   /** Longest the quiet period waits for the platform to settle before the final reconciliation. */
   quietMs?: number;
@@ -167,7 +172,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     fullEvery: 1,
     killMeanMs: 15_000,
     killJitterMs: 10_000,
-    driveMs: Math.max(240_000, opts.journeys * 1500),
+    driveMs: Math.max(240_000, opts.journeys * 3000),
     quietMs: 240_000,
     ...opts,
   };

@@ -14,6 +14,22 @@ function describe(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
+/**
+ * Why a body is not JSON, without the excerpt of the body that V8's message quotes (`Unexpected
+ * token 'o', "{"prisonNumber…" is not valid JSON`): a dead letter's reason is shown to operators
+ * and logged, and the body may name a person. The position is kept.
+ */
+export function notJson(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /position (\d+)/.exec(message)?.[1];
+  const kind = /^Unexpected end of JSON input/.test(message)
+    ? 'it ends early'
+    : /^Unexpected token/.test(message)
+      ? 'unexpected character'
+      : 'invalid JSON';
+  return `body is not JSON: ${kind}${position ? ` at position ${position}` : ''}`;
+}
+
 /** Validates raw bus bytes (or an already-parsed object) against the envelope and the event catalogue. */
 export function parseEvent(raw: string | Uint8Array | unknown): ParseResult {
   let value: unknown = raw;
@@ -22,7 +38,7 @@ export function parseEvent(raw: string | Uint8Array | unknown): ParseResult {
     try {
       value = JSON.parse(text);
     } catch (e) {
-      return { ok: false, code: 'MALFORMED_JSON', reason: `body is not JSON: ${(e as Error).message}` };
+      return { ok: false, code: 'MALFORMED_JSON', reason: notJson(e) };
     }
   }
   const envelope = AnyEventEnvelope.safeParse(value);

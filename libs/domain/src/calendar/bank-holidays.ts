@@ -23,7 +23,11 @@ const JURISDICTIONS: readonly Jurisdiction[] = ['SCOTLAND', 'ENGLAND_AND_WALES']
 function buildCalendar(jurisdiction: Jurisdiction): ReadonlyMap<number, readonly BankHoliday[]> {
   const years = new Map<number, readonly BankHoliday[]>();
   for (let year = BANK_HOLIDAY_YEARS.first; year <= BANK_HOLIDAY_YEARS.last; year++) {
-    years.set(year, GOV_UK_BANK_HOLIDAYS[jurisdiction][year] ?? generateBankHolidays(jurisdiction, year));
+    const holidays = GOV_UK_BANK_HOLIDAYS[jurisdiction][year] ?? generateBankHolidays(jurisdiction, year);
+    // Frozen (in place: the gov.uk table is served as it is): the journeys of a worker share this
+    // module (workflows/throughcare/src/worker/journey-bundle.ts).
+    for (const h of holidays) Object.freeze(h);
+    years.set(year, Object.freeze(holidays));
   }
   return years;
 }

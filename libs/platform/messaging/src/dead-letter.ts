@@ -17,6 +17,8 @@ export const DlqHeaders = {
 /** Codes for rejections decided by the consumer itself (handlers' codes pass through as they are). */
 export const DlqCodes = {
   retriesExhausted: 'RETRIES_EXHAUSTED',
+  /** A consumer's own parser (`parse`) threw on the body. */
+  parseFailed: 'PARSE_FAILED',
 } as const;
 
 /** `1 h 2 min`, `40 s`, `250 ms`: how long a message was retried, for reasons operators read. */

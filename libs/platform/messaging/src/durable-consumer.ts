@@ -23,21 +23,30 @@ export interface MessageContext {
   headers: MsgHdrs | undefined;
 }
 
-export type EventHandler = (event: KnownEvent, context: MessageContext) => Promise<void>;
+export type EventHandler<E = KnownEvent> = (event: E, context: MessageContext) => Promise<void>;
 
-export interface DurableConsumerOptions {
+/** A message's body read into the event the handler takes, or why it cannot be (dead-lettered). */
+export type ParsedMessage<E> = { ok: true; event: E } | { ok: false; code: string; reason: string };
+
+export interface DurableConsumerOptions<E = KnownEvent> {
   js: JetStreamClient;
   jsm: JetStreamManager;
   /** Durable name; also names the dead-letter subject `throughcare.dlq.<name>`. */
   name: string;
   filterSubjects: string[];
-  handler: EventHandler;
+  handler: EventHandler<E>;
   stream?: string;
+  /**
+   * Reads a message's body. Default: the platform's envelope checked against the event catalogue
+   * (`parseEvent`); a consumer of another shape (an upstream system's own events) gives its own.
+   * A body it refuses is dead-lettered at once with its code and reason.
+   */
+  parse?: (data: Uint8Array) => ParsedMessage<E>;
   /**
    * Messages with the same key are handled one at a time, in stream order; messages with
    * different keys are handled concurrently (up to `concurrency`). Default: one key, i.e. serial.
    */
-  orderingKey?: (event: KnownEvent) => string;
+  orderingKey?: (event: E) => string;
   /** Handler calls in flight at once, across keys. Default 1. */
   concurrency?: number;
   /**
@@ -65,9 +74,9 @@ const HOUR_MS = 3_600_000;
 /** Held messages are returned on stop() with this delay (see there why not a plain nak). */
 const STOP_NAK_DELAY_MS = 1000;
 
-interface Held {
+interface Held<E> {
   msg: JsMsg;
-  event: KnownEvent;
+  event: E;
   key: string;
   attempts: number;
   /** When this process received it: the consumer's horizon counts from here. */
@@ -131,7 +140,7 @@ class Slots {
  *
  * Handlers must be idempotent: JetStream delivers at least once.
  */
-export class DurableConsumer {
+export class DurableConsumer<E = KnownEvent> {
   private readonly stream: string;
   private readonly maxDeliver: number;
   private readonly maxPending: number;
@@ -140,8 +149,8 @@ export class DurableConsumer {
   private readonly retryDelayMs: (attempt: number) => number;
   private readonly logger: PlatformLogger;
   private readonly slots: Slots;
-  private readonly queues = new Map<string, Held[]>();
-  private readonly held = new Map<number, Held>();
+  private readonly queues = new Map<string, Held<E>[]>();
+  private readonly held = new Map<number, Held<E>>();
   private readonly runners = new Set<Promise<void>>();
   private readonly sleepers = new Set<() => void>();
   private messages: ConsumerMessages | undefined;
@@ -149,7 +158,7 @@ export class DurableConsumer {
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping = false;
 
-  constructor(private readonly options: DurableConsumerOptions) {
+  constructor(private readonly options: DurableConsumerOptions<E>) {
     this.stream = options.stream ?? Streams.events.name;
     this.maxDeliver = options.maxDeliver ?? 20;
     this.maxPending = options.maxPending ?? 1000;
@@ -288,7 +297,7 @@ export class DurableConsumer {
       return;
     }
     const where = this.where(msg);
-    const parsed = parseEvent(msg.data);
+    const parsed = this.parse(msg.data);
     if (!parsed.ok) {
       this.logger.warn(`${where}: rejecting invalid event (${parsed.code}): ${parsed.reason}`);
       await this.deadLetterNow(msg, parsed.code, parsed.reason);
@@ -301,7 +310,7 @@ export class DurableConsumer {
       return;
     }
     const key = this.options.orderingKey?.(parsed.event) ?? '';
-    const item: Held = {
+    const item: Held<E> = {
       msg,
       event: parsed.event,
       key,
@@ -327,6 +336,20 @@ export class DurableConsumer {
     void runner.finally(() => this.runners.delete(runner));
   }
 
+  /** The consumer's reading of a body; a parser that throws refuses the body (PARSE_FAILED). */
+  private parse(data: Uint8Array): ParsedMessage<E> {
+    if (!this.options.parse) return parseEvent(data) as ParsedMessage<E>;
+    try {
+      return this.options.parse(data);
+    } catch (e) {
+      return {
+        ok: false,
+        code: DlqCodes.parseFailed,
+        reason: `the consumer could not read the body: ${String(e)}`,
+      };
+    }
+  }
+
   /** Works one key's queue, head first, until it is empty or the consumer stops. */
   private async run(key: string): Promise<void> {
     const queue = this.queues.get(key)!;
@@ -346,7 +369,7 @@ export class DurableConsumer {
   }
 
   /** One handler call: undefined once the message is settled, else the delay before the next attempt. */
-  private async attempt(item: Held): Promise<number | undefined> {
+  private async attempt(item: Held<E>): Promise<number | undefined> {
     await this.slots.acquire();
     const now = Date.now();
     item.attempts += 1;

@@ -6,7 +6,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { Streams } from '@throughcare/contracts';
+import { HmppsStream, Streams } from '@throughcare/contracts';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -36,6 +36,17 @@ export const streamConfigs: Array<Partial<StreamConfig> & { name: string; subjec
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     // Dead letters wait for a human: keep them long enough to be investigated and replayed.
     max_age: nanos(365 * DAY_MS),
+  },
+  {
+    // HMPPS domain events: upstream ones in (hmpps.inbound.<eventType>), the platform's out
+    // (hmpps.outbound.<eventType>). HMPPS re-publishes a movement 45 minutes on: ids dedupe it.
+    name: HmppsStream.name,
+    subjects: [...HmppsStream.subjects],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    max_age: nanos(30 * DAY_MS),
   },
 ];
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { coreLogTee, coreNondeterminismOf, onCoreNondeterminism } from './core-log-watch';
 
 // The `failure` field as sdk-core (of @temporalio/worker 1.24) logs it, copied from a replay of
@@ -70,5 +71,56 @@ describe('coreLogTee', () => {
       ['WARN', 'something else'],
       ['WARN', 'Failing workflow task'],
     ]);
+  });
+});
+
+describe('installCoreLogWatch', () => {
+  // In a process of its own: the Runtime is one per process, and this one must start fresh.
+  const run = (script: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['-r', '@swc-node/register', '-e', script], {
+        cwd: __dirname,
+        timeout: 30_000,
+        encoding: 'utf8',
+      }),
+    ) as Record<string, unknown>;
+
+  it('starts no Runtime: a process that opens no worker or connection exits at once', () => {
+    const seen = run(`
+      const { Runtime } = require('@temporalio/worker');
+      const { installCoreLogWatch, coreLogWatchOn } = require('./core-log-watch');
+      const on = installCoreLogWatch({ level: 'ERROR' });
+      console.log(JSON.stringify({ on, watching: coreLogWatchOn(), started: Runtime._instance !== undefined }));
+    `);
+    expect(seen).toEqual({ on: true, watching: true, started: false });
+  });
+
+  it('the Runtime the SDK starts later forwards core logs from WARN, and once shut down lets the process exit', () => {
+    const seen = run(`
+      const { Runtime } = require('@temporalio/worker');
+      const { installCoreLogWatch, coreLogWatchOn } = require('./core-log-watch');
+      installCoreLogWatch({ level: 'ERROR', coreLevel: 'ERROR' });
+      const runtime = Runtime.instance();
+      const exporter = runtime.options.runtimeOptions.logExporter;
+      runtime.shutdown().then(() =>
+        console.log(JSON.stringify({ type: exporter.type, filter: exporter.filter, watching: coreLogWatchOn() })),
+      );
+    `);
+    expect(seen).toEqual({
+      type: 'forward',
+      filter: expect.stringContaining('temporalio_sdk_core=WARN'),
+      watching: true,
+    });
+  });
+
+  it('is off when the Runtime was started before it, or given other options since', () => {
+    const seen = run(`
+      const { DefaultLogger, Runtime } = require('@temporalio/worker');
+      const { installCoreLogWatch, coreLogWatchOn } = require('./core-log-watch');
+      Runtime.install({ logger: new DefaultLogger('ERROR') });
+      const before = installCoreLogWatch();
+      Runtime.instance().shutdown().then(() => console.log(JSON.stringify({ before, watching: coreLogWatchOn() })));
+    `);
+    expect(seen).toEqual({ before: false, watching: false });
   });
 });

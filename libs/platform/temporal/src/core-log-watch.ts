@@ -1,4 +1,3 @@
-import { IllegalStateError } from '@temporalio/common';
 import { DefaultLogger, Runtime, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
 
 /**
@@ -55,7 +54,7 @@ export function coreLogTee(downstream: Logger): Logger {
       }
     downstream.log(level, message, meta);
   };
-  return {
+  const tee: Logger = {
     log,
     trace: (m, meta) => log('TRACE', m, meta),
     debug: (m, meta) => log('DEBUG', m, meta),
@@ -63,39 +62,52 @@ export function coreLogTee(downstream: Logger): Logger {
     warn: (m, meta) => log('WARN', m, meta),
     error: (m, meta) => log('ERROR', m, meta),
   };
+  tees.add(tee);
+  return tee;
 }
 
+const tees = new WeakSet<Logger>();
+const isTee = (logger: Logger): boolean => tees.has(logger);
+
 /**
- * Installs the process's Temporal Runtime with core logs forwarded through {@link coreLogTee}, so
- * that non-determinism failures reach {@link onCoreNondeterminism}. `level` is what is printed (the
- * SDK's default is INFO); core logs are forwarded from `coreLevel` (the SDK's default, WARN) or from
- * WARN if that is higher, since the watch reads WARN (and printed from `level`, as the rest). Must run before anything instantiates the
- * Runtime (a Worker, a NativeConnection); answers whether the watch is on (true as well when this
- * module installed it before). A Runtime someone else instantiated leaves it off: the caller logs that.
+ * Makes the process's Temporal Runtime forward core logs through {@link coreLogTee}, so that
+ * non-determinism failures reach {@link onCoreNondeterminism}. `level` is what is printed (the
+ * SDK's default is INFO); core logs are forwarded from `coreLevel` (the SDK's default, WARN) or
+ * from WARN if that is higher, since the watch reads WARN.
+ *
+ * Lazily: these become the Runtime's options (`Runtime.defaultOptions`, which the SDK documents as
+ * remembered for re-instantiation) without starting it. The SDK starts the Runtime with them when
+ * the first Worker or NativeConnection needs one, shuts it down when the last is closed, and starts
+ * it again with them if one is needed later. An eagerly installed forwarding Runtime (the SDK's
+ * `Runtime.install`) is never shut down in a process that opens no worker or connection, and its
+ * native log channel then keeps Node from exiting (a Jest run waited 30 s after its results, then
+ * was stopped and counted failed).
+ *
+ * Must run before anything instantiates the Runtime; answers whether the watch is on (also when
+ * this module set it before, unless other options were installed since). A Runtime someone else started leaves it off: the caller logs that.
  */
 export function installCoreLogWatch({
   level = 'INFO',
   coreLevel = 'WARN',
 }: { level?: LogLevel; coreLevel?: LogLevel } = {}): boolean {
-  if (watching) return true;
+  if (watching) return coreLogWatchOn();
+  if (Runtime._instance !== undefined) return false;
   const core: LogLevel = severity(coreLevel) > severity('WARN') ? 'WARN' : coreLevel;
-  try {
-    Runtime.install({
-      logger: coreLogTee(new DefaultLogger(level)),
-      // Native crates other than the core (gRPC, HTTP) at ERROR, as the SDK's default Runtime has them.
-      telemetryOptions: { logging: { forward: {}, filter: { core, other: 'ERROR' } } },
-    });
-  } catch (e) {
-    if (e instanceof IllegalStateError) return false;
-    throw e;
-  }
+  Runtime.defaultOptions = {
+    logger: coreLogTee(new DefaultLogger(level)),
+    // Native crates other than the core (gRPC, HTTP) at ERROR, as the SDK's default Runtime has them.
+    telemetryOptions: { logging: { forward: {}, filter: { core, other: 'ERROR' } } },
+  };
   watching = true;
   return true;
 }
 
-/** Whether {@link installCoreLogWatch} installed the Runtime of this process. */
+/**
+ * Whether the process's Temporal Runtime forwards core logs to the watch: {@link installCoreLogWatch}
+ * set its options, and nobody installed other options since.
+ */
 export function coreLogWatchOn(): boolean {
-  return watching;
+  return watching && Runtime.defaultOptions.logger !== undefined && isTee(Runtime.defaultOptions.logger);
 }
 
 /** Subscribes to the core's non-determinism failures; returns the unsubscribe. */

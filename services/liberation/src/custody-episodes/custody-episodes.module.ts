@@ -7,6 +7,7 @@ import { EpisodesController } from './episodes.controller';
 import { EpisodesService } from './episodes.service';
 import { GatePickup } from './gate-pickup.entity';
 import { GatePickupService } from './gate-pickup.service';
+import { HmppsInboundConsumer, HmppsInboundTranslator } from './hmpps-inbound';
 import { JourneyStageService } from './journey-stage.service';
 import { Meeting } from './meeting.entity';
 import { MeetingService } from './meeting.service';
@@ -69,6 +70,9 @@ export class CustodyEpisodesModule {
         // Movements published on the bus by upstream prison systems, applied like HTTP ones.
         UpstreamMovementsApplier,
         UpstreamMovementsConsumer,
+        // HMPPS domain events (prisoner released / received) mapped to those movements.
+        HmppsInboundTranslator,
+        HmppsInboundConsumer,
       ],
       exports: [JourneyStageService, GatePickupService, MeetingService],
     };

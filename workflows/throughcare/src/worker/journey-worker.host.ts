@@ -7,6 +7,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { journeyBundleOptions } from './journey-bundle';
 import type { Client } from '@temporalio/client';
 import {
   carriedHistorySignal,
@@ -19,7 +20,6 @@ import { PLATFORM_OPTIONS, WorkerMonitor, type PlatformOptions } from '@throughc
 import {
   createTemporalClient,
   coreLogWatchOn,
-  ENCRYPTED_FAILURE_CONVERTER_PATH,
   runWorker,
   withApplicationFailures,
   type WorkerRun,
@@ -58,12 +58,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
     const started = Date.now();
     const workflowBundle = this.options.bundlePath
       ? { codePath: this.options.bundlePath }
-      : await bundleWorkflowCode({
-          workflowsPath: require.resolve('../workflows'),
-          // Failures raised in workflow code are encoded (then encrypted) like the worker's own.
-          failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
-          logger: quietBundler(this.logger),
-        });
+      : await bundleWorkflowCode({ ...journeyBundleOptions(), logger: quietBundler(this.logger) });
     if (!coreLogWatchOn())
       this.logger.error(
         'journeys their worker cannot replay will not be repaired: the Temporal Runtime was started without installCoreLogWatch (main.ts)',

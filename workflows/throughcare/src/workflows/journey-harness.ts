@@ -39,9 +39,9 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithSignaledRunId,
 } from '@temporalio/client';
+import { journeyBundleOptions } from '../worker/journey-bundle';
 import { NOBODY_LOST_PATCH } from './journey/journey-v2';
 import type { throughcareJourney } from './throughcare.workflow';
-import { ENCRYPTED_FAILURE_CONVERTER_PATH } from '@throughcare/platform-temporal';
 import { createTimeSkippingTestEnv } from '@throughcare/testing';
 
 /** Everything the journey asked the outside world to do, in order: the test asserts on this. */
@@ -444,11 +444,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
  * (test/fixtures/histories), which must stay readable without a per-run key.
  */
 export function journeyBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('./index'),
-    failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
-    logger: quietLogger,
-  });
+  bundle ??= bundleWorkflowCode({ ...journeyBundleOptions(), logger: quietLogger });
   return bundle;
 }
 const quietLogger = {

@@ -1,0 +1,311 @@
+import { randomUUID } from 'node:crypto';
+import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import {
+  deadLetterSubjectFor,
+  HmppsDomainEvent,
+  HmppsStream,
+  hmppsInboundSubject,
+  Streams,
+  subjectFor,
+} from '@throughcare/contracts';
+import { NATS_CONNECTION } from '@throughcare/platform-http';
+import { DlqHeaders, jetstream, jetstreamManager } from '@throughcare/platform-messaging';
+import type { EpisodeView } from './custody-episode.schemas';
+import { HMPPS_INBOUND_CONSUMER, HmppsInboundTranslator } from './hmpps-inbound';
+import { aPrisonNumber, aReception, eventually, minutesAgo, personIdOf, useLiberation } from './spec-support';
+import { BUS_ACTOR } from './upstream-movements.consumer';
+
+const DEAD_LETTERS = deadLetterSubjectFor(HMPPS_INBOUND_CONSUMER);
+
+/** A reception into an English prison (NOMIS, and so HMPPS events, cover England and Wales). */
+const anEnglishReception = (prisonNumber: string) =>
+  aReception({
+    prisonNumber,
+    establishmentCode: 'LEI',
+    jurisdiction: 'ENGLAND_AND_WALES',
+    homeLocalAuthority: 'E08000035',
+    receivedAt: minutesAgo(600),
+  });
+
+/** An HMPPS prisoner movement event, as the MoJ publishes it (version 1). */
+function hmpps(
+  kind: 'received' | 'released',
+  prisonNumber: string,
+  additional: Record<string, unknown>,
+  occurredAt = minutesAgo(5),
+) {
+  return {
+    eventType: `prison-offender-events.prisoner.${kind}`,
+    version: 1,
+    occurredAt,
+    publishedAt: new Date().toISOString(),
+    description: `A prisoner has been ${kind}`,
+    additionalInformation: { nomsNumber: prisonNumber, details: 'from a spec', ...additional },
+    personReference: { identifiers: [{ type: 'NOMS', value: prisonNumber }] },
+  };
+}
+
+describe('the HMPPS domain events adapter maps prisoner movements to custody movements (consumer liberation-hmpps)', () => {
+  const liberation = useLiberation();
+  const lib = () => liberation.lib;
+  const nc = () => lib().app.get<NatsConnection>(NATS_CONNECTION);
+
+  /** Publishes on hmpps.inbound.<eventType> (or `subject`); each call is a new message. */
+  async function publish(event: { eventType: string } | string, subject?: string) {
+    const body = typeof event === 'string' ? event : JSON.stringify(event);
+    await jetstream(nc()).publish(
+      subject ?? hmppsInboundSubject((event as { eventType: string }).eventType),
+      body,
+      {
+        msgID: randomUUID(),
+      },
+    );
+  }
+
+  async function caughtUp() {
+    const jsm = await jetstreamManager(nc());
+    await eventually(async () => {
+      const info = await jsm.consumers.info(HmppsStream.name, HMPPS_INBOUND_CONSUMER);
+      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+    }, 20_000);
+  }
+
+  async function messagesWith(stream: string, subject: string, marker: string): Promise<JsMsg[]> {
+    const reader = await jetstream(nc()).consumers.get(stream, {
+      filter_subjects: [subject],
+      deliver_policy: DeliverPolicy.All,
+    });
+    const found: JsMsg[] = [];
+    for (;;) {
+      const msg = await reader.next({ expires: 1000 });
+      if (!msg) return found;
+      if (new TextDecoder().decode(msg.data).includes(marker)) found.push(msg);
+    }
+  }
+
+  /** The code and reason of the dead letter whose body contains `marker`. */
+  const deadLetterOf = async (marker: string) => {
+    const msg = await eventually(
+      async () => (await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, marker))[0],
+      20_000,
+    );
+    return { code: msg.headers?.get(DlqHeaders.code), reason: msg.headers?.get(DlqHeaders.reason) };
+  };
+
+  const episodeOf = async (personId: string) => {
+    const response = await lib().get(`/people/${personId}/episodes/1`);
+    return response.status === 200 ? ((await response.json()) as EpisodeView) : undefined;
+  };
+
+  /** The platform events published for the person, as [eventType, eventId, personReference]. */
+  const published = async (eventType: string, personId: string) =>
+    (await messagesWith(Streams.events.name, subjectFor(eventType), personId)).map((m) => {
+      const e = JSON.parse(new TextDecoder().decode(m.data)) as {
+        eventType: string;
+        eventId: string;
+        personReference: unknown;
+      };
+      return [e.eventType, e.eventId, e.personReference];
+    });
+
+  it('transfers (received TRANSFERRED) and a release (released RELEASED) move the custody record in order, once each though delivered twice; absences change nothing', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const reception = await lib().post('/receptions', anEnglishReception(prisonNumber));
+    expect(reception.status).toBe(201);
+
+    // HMPPS tells a transfer twice: released from LEI (TRANSFERRED), received at GMR (TRANSFERRED);
+    // each delivered twice. Then back to LEI at once: read against a record already at GMR.
+    const there = minutesAgo(300);
+    const back = minutesAgo(299);
+    const leaving = hmpps('released', prisonNumber, { reason: 'TRANSFERRED', prisonId: 'LEI' }, there);
+    const arriving = hmpps('received', prisonNumber, { reason: 'TRANSFERRED', prisonId: 'GMR' }, there);
+    const returning = hmpps('received', prisonNumber, { reason: 'TRANSFERRED', prisonId: 'LEI' }, back);
+    for (const e of [leaving, arriving, leaving, arriving, returning]) await publish(e);
+    const moved = await eventually(async () => {
+      const view = await episodeOf(personId);
+      return view?.movements.length === 2 ? view : undefined;
+    });
+    expect(
+      moved.movements.map((m) => [m.movement, m.fromEstablishmentCode, m.toEstablishmentCode, m.at]),
+    ).toEqual([
+      ['TRANSFER', 'LEI', 'GMR', new Date(there).toISOString()],
+      ['TRANSFER', 'GMR', 'LEI', new Date(back).toISOString()],
+    ]);
+    expect(moved.establishmentCode).toBe('LEI');
+
+    // A court appearance and its return, a temporary absence: the person stays in custody.
+    await publish(
+      hmpps('released', prisonNumber, { reason: 'SENT_TO_COURT', prisonId: 'LEI' }, minutesAgo(200)),
+    );
+    await publish(
+      hmpps('received', prisonNumber, { reason: 'RETURN_FROM_COURT', prisonId: 'LEI' }, minutesAgo(190)),
+    );
+    await publish(
+      hmpps(
+        'released',
+        prisonNumber,
+        { reason: 'TEMPORARY_ABSENCE_RELEASE', prisonId: 'LEI' },
+        minutesAgo(100),
+      ),
+    );
+
+    const releasedAt = minutesAgo(30);
+    const release = hmpps('released', prisonNumber, { reason: 'RELEASED', prisonId: 'LEI' }, releasedAt);
+    await publish(release);
+    await publish(release);
+    const released = await eventually(async () => {
+      const view = await episodeOf(personId);
+      return view?.state === 'RELEASED' ? view : undefined;
+    });
+    expect(released.release).toEqual({
+      establishmentCode: 'LEI',
+      reason: 'RELEASED',
+      releasedAt: new Date(releasedAt).toISOString(),
+      releasedBy: BUS_ACTOR,
+    });
+    await caughtUp();
+    const movements = (await episodeOf(personId))!.movements;
+    expect(movements.map((m) => [m.movement, m.recordedBy])).toEqual([
+      ['TRANSFER', BUS_ACTOR],
+      ['TRANSFER', BUS_ACTOR],
+      ['RELEASE', BUS_ACTOR],
+    ]);
+
+    // On the bus: one event per movement, named by the pseudonym only, with a stable id.
+    const transfers = await published('custody.person.transferred', personId);
+    const releases = await published('custody.person.released', personId);
+    const pseudonym = { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] };
+    expect(transfers).toEqual([
+      ['custody.person.transferred', movements[0]!.eventId, pseudonym],
+      ['custody.person.transferred', movements[1]!.eventId, pseudonym],
+    ]);
+    expect(releases).toEqual([['custody.person.released', movements[2]!.eventId, pseudonym]]);
+    expect(await messagesWith(Streams.events.name, 'throughcare.events.custody.>', prisonNumber)).toEqual([]);
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, prisonNumber)).toEqual([]);
+
+    // A copy after JetStream's duplicate window (10 minutes) is not published again: the
+    // translator finds each movement already applied.
+    const translator = lib().app.get(HmppsInboundTranslator);
+    for (const copy of [arriving, returning, release]) {
+      expect(await translator.translate(HmppsDomainEvent.parse(copy))).toEqual({
+        skip: expect.stringMatching(/^already applied as [0-9a-f-]{36}$/),
+      });
+    }
+    // A copy whose reason HMPPS worked out otherwise is the same movement.
+    const recomputed = {
+      ...release,
+      additionalInformation: { ...release.additionalInformation, prisonId: 'GMR' },
+    };
+    expect(await translator.translate(HmppsDomainEvent.parse(recomputed))).toEqual({
+      skip: `already applied as ${movements[2]!.eventId}`,
+    });
+  });
+
+  it('a person the record does not hold is skipped; a Scottish episode is not moved by an HMPPS event', async () => {
+    const translator = lib().app.get(HmppsInboundTranslator);
+    const stranger = aPrisonNumber();
+    for (const e of [
+      hmpps('released', stranger, { reason: 'RELEASED', prisonId: 'LEI' }),
+      hmpps('received', stranger, { reason: 'TRANSFERRED', prisonId: 'LEI' }),
+    ]) {
+      expect(await translator.translate(HmppsDomainEvent.parse(e))).toEqual({
+        skip: 'no custody episode of this person is held here',
+      });
+    }
+    const scottish = aPrisonNumber();
+    expect((await lib().post('/receptions', aReception({ prisonNumber: scottish }))).status).toBe(201);
+    await expect(
+      translator.translate(
+        HmppsDomainEvent.parse(hmpps('released', scottish, { reason: 'RELEASED', prisonId: 'BAR' })),
+      ),
+    ).rejects.toMatchObject({ code: 'HMPPS_JURISDICTION' });
+    expect((await episodeOf(personIdOf(scottish)))?.state).toBe('IN_CUSTODY');
+  });
+
+  it('what it cannot map is dead-lettered with the reason, and the record is left as it was', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    expect((await lib().post('/receptions', anEnglishReception(prisonNumber))).status).toBe(201);
+    const marker = (m: string) => ({ details: `marker ${m}` });
+    // [name, event, subject (default: its own), dead-letter code, what the reason says]
+    const cases: Array<[string, unknown, string | undefined, string, RegExp]> = [
+      [
+        'admission',
+        hmpps('received', prisonNumber, { reason: 'ADMISSION', prisonId: 'LEI', ...marker('admission') }),
+        undefined,
+        'HMPPS_RECEPTION_NEEDS_DETAIL',
+        /POST \/receptions/,
+      ],
+      [
+        'hospital',
+        hmpps('released', prisonNumber, {
+          reason: 'RELEASED_TO_HOSPITAL',
+          prisonId: 'BAR',
+          ...marker('hospital'),
+        }),
+        undefined,
+        'HMPPS_RELEASE_NEEDS_DECISION',
+        /RELEASED_TO_HOSPITAL is not mapped/,
+      ],
+      [
+        'no-prison',
+        hmpps('released', prisonNumber, { reason: 'RELEASED', ...marker('no-prison') }),
+        undefined,
+        'INVALID_EVENT_DATA',
+        /^additionalInformation\.prisonId: /,
+      ],
+      [
+        'mismatch',
+        {
+          ...hmpps('released', prisonNumber, { reason: 'RELEASED', prisonId: 'LEI', ...marker('mismatch') }),
+          personReference: { identifiers: [{ type: 'NOMS', value: aPrisonNumber() }] },
+        },
+        undefined,
+        'PERSON_REFERENCE_MISMATCH',
+        /do not name the same person/,
+      ],
+      [
+        'version',
+        {
+          ...hmpps('released', prisonNumber, { reason: 'RELEASED', prisonId: 'LEI', ...marker('version') }),
+          version: 2,
+        },
+        undefined,
+        'HMPPS_EVENT_NOT_MAPPED',
+        /prisoner\.released@2 is not mapped/,
+      ],
+      [
+        'subject',
+        hmpps('released', prisonNumber, { reason: 'RELEASED', prisonId: 'LEI', ...marker('subject') }),
+        hmppsInboundSubject('prison-offender-events.prisoner.received'),
+        'SUBJECT_MISMATCH',
+        /was published on hmpps\.inbound\.prison-offender-events\.prisoner\.received/,
+      ],
+      [
+        'json',
+        '{"eventType": "marker json", ',
+        hmppsInboundSubject('prison-offender-events.prisoner.released'),
+        'MALFORMED_JSON',
+        /^body is not JSON: invalid JSON at position \d+$/,
+      ],
+      [
+        'envelope',
+        JSON.stringify({ eventType: 'prison-offender-events.prisoner.released', marker: 'marker envelope' }),
+        hmppsInboundSubject('prison-offender-events.prisoner.released'),
+        'INVALID_HMPPS_EVENT',
+        /^version: /,
+      ],
+    ];
+    for (const [, event, subject] of cases) await publish(event as { eventType: string }, subject);
+    for (const [name, , , code, reason] of cases) {
+      const letter = await deadLetterOf(`marker ${name}`);
+      expect([name, letter.code]).toEqual([name, code]);
+      expect([name, letter.reason]).toEqual([name, expect.stringMatching(reason)]);
+    }
+    await caughtUp();
+    const view = await episodeOf(personId);
+    expect([view?.state, view?.establishmentCode, view?.movements]).toEqual(['IN_CUSTODY', 'LEI', []]);
+  });
+});

@@ -1,0 +1,369 @@
+import { createHash } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { DataSource } from 'typeorm';
+import {
+  HMPPS_PRISONER_RECEIVED,
+  HMPPS_PRISONER_RELEASED,
+  HmppsDomainEvent,
+  HmppsPrisonerMovementInformation,
+  HmppsStream,
+  hmppsInboundSubject,
+  parseEvent,
+  notJson,
+  type KnownEvent,
+} from '@throughcare/contracts';
+import { runUnrestricted } from '@throughcare/platform-persistence';
+import { NATS_CONNECTION } from '@throughcare/platform-http';
+import {
+  DurableConsumer,
+  JetStreamPublisher,
+  PermanentError,
+  TransientError,
+  ensureStreams,
+  jetstream,
+  jetstreamManager,
+  type ParsedMessage,
+} from '@throughcare/platform-messaging';
+import { CustodyEpisode } from './custody-episode.entity';
+import { isInOutbox } from './custody-outbox';
+import { loadMovements, whereHeld } from './episode-history';
+import { PersonIds } from './person-ids';
+import { EPISODE_LATE_HORIZON } from './upstream-movements.consumer';
+
+/** The HMPPS event types the adapter maps (version 1); the consumer takes no others. */
+export const hmppsInboundEventTypes = [HMPPS_PRISONER_RECEIVED, HMPPS_PRISONER_RELEASED] as const;
+
+/** What the adapter does with one HMPPS event: publish the platform's event, or nothing (why). */
+export type HmppsTranslation = { publish: KnownEvent } | { skip: string };
+
+/** The platform's event published for an HMPPS event (v1 of a custody movement). */
+type Mapped = Extract<
+  KnownEvent,
+  { eventType: 'custody.person.released' | 'custody.person.transferred'; version: 1 }
+>;
+
+/**
+ * Reads a body of the `hmpps` stream: an HMPPS domain event (dead-lettered with the fields it
+ * lacks when it is not one).
+ */
+export function parseHmppsEvent(data: Uint8Array): ParsedMessage<HmppsDomainEvent> {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(data));
+  } catch (e) {
+    return { ok: false, code: 'MALFORMED_JSON', reason: notJson(e) };
+  }
+  const parsed = HmppsDomainEvent.safeParse(value);
+  if (!parsed.success) {
+    const reason = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    return { ok: false, code: 'INVALID_HMPPS_EVENT', reason };
+  }
+  return { ok: true, event: parsed.data };
+}
+
+/**
+ * The platform's event id for an HMPPS event: a name-based UUID (RFC 9562 version 5, SHA-1) of
+ * the type, version and instant of the movement and the person's pseudonym. Another copy of the
+ * same event (HMPPS delivers at least once) gets the same id, so the custody record and the
+ * journey (update id = event id) apply the movement once. The pseudonym, not the prison number:
+ * the id travels on the bus, and a hash of a prison number can be reversed by trying them all.
+ * Not `reason` or `prisonId`: HMPPS works them out when it publishes, so copies may differ.
+ */
+export function hmppsEventId(event: HmppsDomainEvent, personId: string): string {
+  const name = [event.eventType, event.version, new Date(event.occurredAt).toISOString(), personId].join('|');
+  const hash = createHash('sha1').update(HMPPS_NAMESPACE).update(name).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The namespace UUID of hmppsEventId (random, fixed for ever: changing it changes every id). */
+const HMPPS_NAMESPACE = Buffer.from('6f1d3c52a8e94b7c9a0e2d4b5c7f8e91', 'hex');
+
+/** Release reasons by which the person stays in custody (they come back): nothing to apply. */
+const TEMPORARY_RELEASES = new Set(['TEMPORARY_ABSENCE_RELEASE', 'SENT_TO_COURT']);
+/** Reception reasons of a person coming back to the establishment that holds them. */
+const RETURNS = new Set(['TEMPORARY_ABSENCE_RETURN', 'RETURN_FROM_COURT']);
+
+/**
+ * The HMPPS domain events adapter, inbound: maps `prison-offender-events.prisoner.released` and
+ * `.received` (version 1) to the platform's custody movements, which it then publishes on the
+ * bus as an upstream prison system would (the custody record and the journey apply them there).
+ *
+ * - released, reason RELEASED: `custody.person.released` of the person's open episode;
+ * - received, reason TRANSFERRED: `custody.person.transferred` of the open episode, from the
+ *   establishment the record holds the person at (HMPPS also publishes a release with reason
+ *   TRANSFERRED from the first prison: skipped, the reception names both ends);
+ * - a temporary absence, a court appearance and the return from either: skipped (the person
+ *   stays in custody);
+ * - a reception (ADMISSION, READMISSION): dead-lettered. The HMPPS event is thin (no sentence,
+ *   release date or home area) and fetching its `detailUrl` (Prisoner Search) is not built; staff
+ *   record it with `POST /receptions`;
+ * - a release to hospital, or an UNKNOWN or unlisted reason: dead-lettered for a person to decide;
+ * - a person the record holds no episode of: skipped (the HMPPS feed is national); an episode
+ *   outside England and Wales (NOMIS's jurisdiction): dead-lettered.
+ *
+ * Each decision reads the custody record, so the consumer moves on to a person's next event only
+ * once the record holds the one before it ({@link HmppsInboundTranslator.applied}): a transfer
+ * A→B then B→A is never read against a record still at A. A movement already applied (another
+ * copy) is skipped; a release or transfer of an episode not open yet is retried for the late
+ * horizon (the reception may be on its way), then dead-lettered.
+ */
+@Injectable()
+export class HmppsInboundTranslator {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly personIds: PersonIds,
+    @Inject(EPISODE_LATE_HORIZON) private readonly episodeLateHorizonMs: number,
+  ) {}
+
+  translate(event: HmppsDomainEvent, subject?: string): Promise<HmppsTranslation> {
+    return runUnrestricted(() => this.translateFact(event, subject));
+  }
+
+  /**
+   * Whether `liberation-movements` has handled the published event: recorded it (its outbox holds
+   * the id) or found it changed nothing (its idempotency key for the event is taken).
+   */
+  applied(event: KnownEvent): Promise<boolean> {
+    return runUnrestricted(async () => {
+      const manager = this.dataSource.manager;
+      if (await isInOutbox(manager, event.eventId)) return true;
+      const kind = event.eventType === 'custody.person.released' ? 'release' : 'transfer';
+      const rows: unknown[] = await manager.query(`SELECT 1 FROM liberation.idempotency_key WHERE key = $1`, [
+        `liberation:${kind}:bus:${event.eventId}`,
+      ]);
+      return rows.length > 0;
+    });
+  }
+
+  private async translateFact(event: HmppsDomainEvent, subject?: string): Promise<HmppsTranslation> {
+    if (subject !== undefined && subject !== `hmpps.inbound.${event.eventType}`) {
+      throw new PermanentError(
+        'SUBJECT_MISMATCH',
+        `an event of type ${event.eventType} was published on ${subject} (expected hmpps.inbound.${event.eventType})`,
+      );
+    }
+    if (!(hmppsInboundEventTypes as readonly string[]).includes(event.eventType) || event.version !== 1) {
+      throw new PermanentError(
+        'HMPPS_EVENT_NOT_MAPPED',
+        `${event.eventType}@${event.version} is not mapped (the adapter maps ${hmppsInboundEventTypes.join(' and ')}, version 1)`,
+      );
+    }
+    const info = movementInformation(event);
+    const personId = this.personIds.of(info.nomsNumber);
+    const eventId = hmppsEventId(event, personId);
+    if (await isInOutbox(this.dataSource.manager, eventId)) return { skip: `already applied as ${eventId}` };
+    const occurredAt = new Date(event.occurredAt);
+    if (event.eventType === HMPPS_PRISONER_RELEASED) {
+      if (info.reason === 'TRANSFERRED')
+        return { skip: 'a transfer: applied from the prisoner.received of the receiving prison' };
+      if (TEMPORARY_RELEASES.has(info.reason)) return { skip: `${info.reason}: the person stays in custody` };
+      if (info.reason !== 'RELEASED') {
+        throw new PermanentError(
+          'HMPPS_RELEASE_NEEDS_DECISION',
+          `a release with reason ${info.reason} is not mapped to a liberation: if it is one, record it with POST /releases`,
+        );
+      }
+      const latest = await this.latestEpisode(personId);
+      if (!latest) return { skip: 'no custody episode of this person is held here' };
+      refuseOutsideNomis(latest);
+      if (latest.releasedAt !== null) {
+        if (latest.releasedAt.getTime() === occurredAt.getTime())
+          return { skip: `already held: episode ${latest.episode} released at ${event.occurredAt}` };
+        throw this.notYetKnown(personId, latest);
+      }
+      return this.mapped(event, eventId, personId, {
+        eventType: 'custody.person.released',
+        data: {
+          episode: latest.episode,
+          establishmentCode: info.prisonId,
+          reason: 'RELEASED',
+          releasedAt: occurredAt.toISOString(),
+        },
+      });
+    }
+    // prisoner.received
+    if (RETURNS.has(info.reason)) return { skip: `${info.reason}: the person stays in custody` };
+    if (info.reason === 'ADMISSION' || info.reason === 'READMISSION') {
+      throw new PermanentError(
+        'HMPPS_RECEPTION_NEEDS_DETAIL',
+        `a reception (${info.reason}) from an HMPPS event carries no sentence, release date or home area, and fetching its detailUrl is not built: record it with POST /receptions`,
+      );
+    }
+    if (info.reason !== 'TRANSFERRED') {
+      throw new PermanentError(
+        'HMPPS_EVENT_NOT_MAPPED',
+        `a reception with reason ${info.reason} is not mapped (ADMISSION, READMISSION, TRANSFERRED, TEMPORARY_ABSENCE_RETURN, RETURN_FROM_COURT are)`,
+      );
+    }
+    const latest = await this.latestEpisode(personId);
+    if (!latest) return { skip: 'no custody episode of this person is held here' };
+    refuseOutsideNomis(latest);
+    if (latest.releasedAt !== null) throw this.notYetKnown(personId, latest);
+    const heldAt = whereHeld(latest, {
+      movements: await loadMovements(this.dataSource.manager, personId, latest.episode),
+    });
+    if (heldAt === info.prisonId) return { skip: `already held: episode ${latest.episode} is at ${heldAt}` };
+    return this.mapped(event, eventId, personId, {
+      eventType: 'custody.person.transferred',
+      data: {
+        episode: latest.episode,
+        fromEstablishmentCode: heldAt,
+        toEstablishmentCode: info.prisonId,
+        transferredAt: occurredAt.toISOString(),
+      },
+    });
+  }
+
+  private latestEpisode(personId: string): Promise<CustodyEpisode | null> {
+    return this.dataSource.manager.findOne(CustodyEpisode, {
+      where: { personId },
+      order: { episode: 'DESC' },
+    });
+  }
+
+  private notYetKnown(personId: string, latest: CustodyEpisode): TransientError {
+    return new TransientError(
+      'EPISODE_NOT_YET_KNOWN',
+      `no open custody episode of person ${personId} (episode ${latest.episode} was released at ${latest.releasedAt?.toISOString()}): a reception may still be on its way (held for ${Math.round(this.episodeLateHorizonMs / 1000)} s, then dead-lettered)`,
+      this.episodeLateHorizonMs,
+    );
+  }
+
+  /** The platform's event for the HMPPS one, checked against the catalogue. */
+  private mapped(
+    event: HmppsDomainEvent,
+    eventId: string,
+    personId: string,
+    body: Pick<Mapped, 'eventType' | 'data'>,
+  ): HmppsTranslation {
+    const parsed = parseEvent({
+      ...body,
+      version: 1,
+      eventId,
+      occurredAt: new Date(event.occurredAt).toISOString(),
+      correlationId: `hmpps:${eventId}`,
+      // The pseudonym only: Throughcare puts no prison number on the bus (issue 8).
+      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] },
+    });
+    if (!parsed.ok) throw new PermanentError('INVALID_EVENT_DATA', parsed.reason);
+    return { publish: parsed.event };
+  }
+}
+
+/** NOMIS, and so HMPPS's prisoner events, cover England and Wales: not a Scottish episode. */
+function refuseOutsideNomis(episode: CustodyEpisode): void {
+  if (episode.jurisdiction !== 'ENGLAND_AND_WALES') {
+    throw new PermanentError(
+      'HMPPS_JURISDICTION',
+      `episode ${episode.episode} of this person is held in ${episode.jurisdiction}, and HMPPS events speak for England and Wales only: is the prison number someone else's?`,
+    );
+  }
+}
+
+/** `additionalInformation` of a prisoner movement, and a person reference that agrees with it. */
+function movementInformation(event: HmppsDomainEvent): HmppsPrisonerMovementInformation {
+  const parsed = HmppsPrisonerMovementInformation.safeParse(event.additionalInformation ?? {});
+  if (!parsed.success) {
+    throw new PermanentError(
+      'INVALID_EVENT_DATA',
+      parsed.error.issues
+        .map((i) => `additionalInformation.${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; '),
+    );
+  }
+  const others = (event.personReference?.identifiers ?? []).filter(
+    (i) => i.type === 'NOMS' && i.value !== parsed.data.nomsNumber,
+  );
+  if (others.length > 0) {
+    throw new PermanentError(
+      'PERSON_REFERENCE_MISMATCH',
+      'personReference and additionalInformation.nomsNumber do not name the same person',
+    );
+  }
+  return parsed.data;
+}
+
+/** How long one handler call waits for liberation-movements to apply what it published. */
+const APPLIED_WAIT_MS = 20_000;
+/** How long an event whose movement is not applied is retried (republished, deduplicated) before its dead letter. */
+const NOT_APPLIED_HORIZON_MS = 10 * 60_000;
+
+/** The durable consumer's name; its dead letters go to `throughcare.dlq.liberation-hmpps`. */
+export const HMPPS_INBOUND_CONSUMER = 'liberation-hmpps';
+
+/**
+ * Runs the durable JetStream consumer `liberation-hmpps` on the `hmpps` stream: each mapped HMPPS
+ * event is published as the platform's own (Nats-Msg-Id = its event id), one person's events in
+ * bus order. What cannot be mapped is dead-lettered with its code and reason.
+ */
+@Injectable()
+export class HmppsInboundConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('HmppsInbound');
+  private consumer: DurableConsumer<HmppsDomainEvent> | undefined;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly translator: HmppsInboundTranslator,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    await ensureStreams(jsm);
+    const publisher = new JetStreamPublisher(jetstream(this.nc));
+    this.consumer = new DurableConsumer<HmppsDomainEvent>({
+      js: jetstream(this.nc),
+      jsm,
+      name: HMPPS_INBOUND_CONSUMER,
+      stream: HmppsStream.name,
+      filterSubjects: hmppsInboundEventTypes.map(hmppsInboundSubject),
+      parse: parseHmppsEvent,
+      handler: async (event, context) => {
+        const translation = await this.translator.translate(event, context.subject);
+        if ('skip' in translation) {
+          this.logger.debug(`${context.subject}#${context.streamSequence}: skipped (${translation.skip})`);
+          return;
+        }
+        const published = translation.publish;
+        const ack = await publisher.publish(published).catch((e: unknown) => {
+          throw new TransientError('PUBLISH_FAILED', `publishing ${published.eventType}: ${String(e)}`);
+        });
+        this.logger.debug(
+          `${context.subject}#${context.streamSequence}: published ${published.eventType} ${published.eventId}${ack.duplicate ? ' (a duplicate)' : ''}`,
+        );
+        // The person's next HMPPS event is read against the record: only once this one is in it.
+        const until = Date.now() + APPLIED_WAIT_MS;
+        while (!(await this.translator.applied(published))) {
+          if (Date.now() > until) {
+            throw new TransientError(
+              'NOT_YET_APPLIED',
+              `published ${published.eventType} ${published.eventId}, not yet applied by liberation-movements (its dead letters say why if it never is)`,
+              NOT_APPLIED_HORIZON_MS,
+            );
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      },
+      orderingKey: (event) => {
+        const noms = event.additionalInformation?.['nomsNumber'];
+        return typeof noms === 'string' ? noms : '';
+      },
+      concurrency: 4,
+      logger: this.logger,
+    });
+    await this.consumer.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+}
