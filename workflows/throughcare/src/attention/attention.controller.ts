@@ -1,7 +1,7 @@
 import { Audited, AuditTrail, from, PersonalData } from '@throughcare/platform-audit';
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
@@ -12,10 +12,11 @@ import {
   type AttentionItemView,
 } from '@throughcare/contracts';
 import { Access } from '@throughcare/platform-auth';
-import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
+import { ConflictError, NotFoundError, parseOrThrow } from '@throughcare/platform-errors';
 import {
   ApiParamsFromZod,
   ApiQueryFromZod,
+  BOUNDED_HEADER_SCHEMA,
   openApiSchemaOf,
   TEMPORAL_CLIENT,
   ZodValidationPipe,
@@ -23,7 +24,9 @@ import {
 import {
   AttentionPageSchema,
   AttentionParamsSchema,
+  IDEMPOTENCY_HEADER,
   ListAttentionQuerySchema,
+  ResolveAttentionHeadersSchema,
   ResolveAttentionBodySchema,
   type AttentionPage,
   type AttentionParams,
@@ -91,14 +94,27 @@ export class AttentionController {
     description: 'The journey refused: already resolved, or an option it does not offer',
   })
   @ApiParamsFromZod(AttentionParamsSchema)
+  // Optional, as the code has it (a header named in @Headers('…') would be documented required).
+  @ApiHeader({
+    name: IDEMPOTENCY_HEADER,
+    required: false,
+    schema: BOUNDED_HEADER_SCHEMA,
+    description:
+      'A retry with the same key answers as the first request did (the same update of the journey)',
+  })
   async resolve(
     @Param(new ZodValidationPipe(AttentionParamsSchema, 'path')) params: AttentionParams,
     @Body(new ZodValidationPipe(ResolveAttentionBodySchema, 'body')) body: ResolveAttentionBody,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @Headers() headers: Record<string, string | string[] | undefined>,
   ): Promise<AttentionItemView> {
+    const raw = headers[IDEMPOTENCY_HEADER];
+    const { [IDEMPOTENCY_HEADER]: key } = parseOrThrow(
+      ResolveAttentionHeadersSchema,
+      { [IDEMPOTENCY_HEADER]: Array.isArray(raw) ? raw[0] : raw },
+      'headers',
+    );
     const workflowId = throughcareWorkflowId(params.personId, params.episode);
     const handle = this.temporal.workflow.getHandle(workflowId);
-    const key = idempotencyKey?.trim();
     const eventId = key ? `resolve:${workflowId}:${params.itemId}:${key}` : randomUUID();
     try {
       // Audit before the change, fail closed. The change is a Temporal update, which no database

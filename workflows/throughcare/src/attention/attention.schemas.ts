@@ -76,3 +76,10 @@ export const AttentionPageSchema = z.object({
   nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
 });
 export type AttentionPage = z.infer<typeof AttentionPageSchema>;
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/** The resolution's optional Idempotency-Key: 1-200 characters once trimmed (a blank one is refused). */
+export const ResolveAttentionHeadersSchema = z.object({
+  [IDEMPOTENCY_HEADER]: z.string().max(200).trim().min(1).optional(),
+});
