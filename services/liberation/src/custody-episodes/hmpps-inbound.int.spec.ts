@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   deadLetterSubjectFor,
@@ -10,10 +9,19 @@ import {
   subjectFor,
 } from '@throughcare/contracts';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
-import { DlqHeaders, jetstream, jetstreamManager } from '@throughcare/platform-messaging';
+import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
 import type { EpisodeView } from './custody-episode.schemas';
 import { HMPPS_INBOUND_CONSUMER, HmppsInboundTranslator } from './hmpps-inbound';
-import { aPrisonNumber, aReception, eventually, minutesAgo, personIdOf, useLiberation } from './spec-support';
+import {
+  aPrisonNumber,
+  aReception,
+  consumerCaughtUp,
+  eventually,
+  messagesWith as messagesWithIn,
+  minutesAgo,
+  personIdOf,
+  useLiberation,
+} from './spec-support';
 import { BUS_ACTOR } from './upstream-movements.consumer';
 
 const DEAD_LETTERS = deadLetterSubjectFor(HMPPS_INBOUND_CONSUMER);
@@ -63,26 +71,10 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     );
   }
 
-  async function caughtUp() {
-    const jsm = await jetstreamManager(nc());
-    await eventually(async () => {
-      const info = await jsm.consumers.info(HmppsStream.name, HMPPS_INBOUND_CONSUMER);
-      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
-    }, 20_000);
-  }
-
-  async function messagesWith(stream: string, subject: string, marker: string): Promise<JsMsg[]> {
-    const reader = await jetstream(nc()).consumers.get(stream, {
-      filter_subjects: [subject],
-      deliver_policy: DeliverPolicy.All,
-    });
-    const found: JsMsg[] = [];
-    for (;;) {
-      const msg = await reader.next({ expires: 1000 });
-      if (!msg) return found;
-      if (new TextDecoder().decode(msg.data).includes(marker)) found.push(msg);
-    }
-  }
+  /** Until the consumer has settled everything on its subjects (acknowledged or dead-lettered). */
+  const caughtUp = () => consumerCaughtUp(nc(), HmppsStream.name, HMPPS_INBOUND_CONSUMER);
+  const messagesWith = (stream: string, subject: string, marker: string) =>
+    messagesWithIn(nc(), stream, subject, marker);
 
   /** The code and reason of the dead letter whose body contains `marker`. */
   const deadLetterOf = async (marker: string) => {

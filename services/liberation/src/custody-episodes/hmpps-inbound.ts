@@ -19,7 +19,7 @@ import {
   notJson,
   type KnownEvent,
 } from '@throughcare/contracts';
-import { runUnrestricted } from '@throughcare/platform-persistence';
+import { qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import {
   DurableConsumer,
@@ -138,9 +138,10 @@ export class HmppsInboundTranslator {
       const manager = this.dataSource.manager;
       if (await isInOutbox(manager, event.eventId)) return true;
       const kind = event.eventType === 'custody.person.released' ? 'release' : 'transfer';
-      const rows: unknown[] = await manager.query(`SELECT 1 FROM liberation.idempotency_key WHERE key = $1`, [
-        `liberation:${kind}:bus:${event.eventId}`,
-      ]);
+      const rows: unknown[] = await manager.query(
+        `SELECT 1 FROM ${qualifiedTable(manager, 'idempotency_key')} WHERE key = $1`,
+        [`liberation:${kind}:bus:${event.eventId}`],
+      );
       return rows.length > 0;
     });
   }

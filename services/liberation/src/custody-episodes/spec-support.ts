@@ -1,14 +1,14 @@
 import type { LogLevel } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DeliverPolicy } from '@nats-io/jetstream';
+import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { serviceDataSourceOptions } from '@throughcare/platform-persistence';
 import { identifierOf, parseEvent, Streams, subjectFor, type KnownEvent } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
-import { jetstream } from '@throughcare/platform-messaging';
+import { jetstream, jetstreamManager } from '@throughcare/platform-messaging';
 import { bearer, type TestPrincipal } from '@throughcare/testing';
 import { AppModule } from '../app.module';
 import { LIBERATION_SCHEMA, loadLiberationConfig } from '../config';
@@ -244,4 +244,32 @@ export async function startLiberation({
       await dataSource.destroy();
     },
   };
+}
+
+/** Messages on `stream`/`subject` whose body contains `marker`. */
+export async function messagesWith(
+  nc: NatsConnection,
+  stream: string,
+  subject: string,
+  marker: string,
+): Promise<JsMsg[]> {
+  const reader = await jetstream(nc).consumers.get(stream, {
+    filter_subjects: [subject],
+    deliver_policy: DeliverPolicy.All,
+  });
+  const found: JsMsg[] = [];
+  for (;;) {
+    const msg = await reader.next({ expires: 1000 });
+    if (!msg) return found;
+    if (new TextDecoder().decode(msg.data).includes(marker)) found.push(msg);
+  }
+}
+
+/** Until the durable `consumer` of `stream` has settled everything (acknowledged or dead-lettered). */
+export async function consumerCaughtUp(nc: NatsConnection, stream: string, consumer: string): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await eventually(async () => {
+    const info = await jsm.consumers.info(stream, consumer);
+    return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+  }, 20_000);
 }

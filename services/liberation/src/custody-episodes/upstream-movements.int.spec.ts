@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { deadLetterSubjectFor, Streams, subjectFor, type KnownEvent } from '@throughcare/contracts';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
-import { DlqHeaders, jetstream, jetstreamManager } from '@throughcare/platform-messaging';
+import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
 import { withSpecWorker } from '@throughcare/testing';
 import type { EpisodeView, MovementReversedView, ReleaseRecordedView } from './custody-episode.schemas';
 import {
@@ -18,6 +17,8 @@ import {
   prisonStaff,
   useLiberation,
   type Caller,
+  consumerCaughtUp,
+  messagesWith as messagesWithIn,
 } from './spec-support';
 import type { bookingStepsWorkflow } from './test-workflows/booking-steps.workflow';
 import { BUS_ACTOR, UPSTREAM_MOVEMENTS_CONSUMER } from './upstream-movements.consumer';
@@ -65,27 +66,9 @@ describe('liberation applies custody movements published straight onto the bus (
   }
 
   /** Until the consumer has settled everything on its subjects (acknowledged or dead-lettered). */
-  async function caughtUp() {
-    const jsm = await jetstreamManager(nc());
-    await eventually(async () => {
-      const info = await jsm.consumers.info(Streams.events.name, UPSTREAM_MOVEMENTS_CONSUMER);
-      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
-    }, 20_000);
-  }
-
-  /** Messages on `stream`/`subject` whose body contains `marker`. */
-  async function messagesWith(stream: string, subject: string, marker: string): Promise<JsMsg[]> {
-    const reader = await jetstream(nc()).consumers.get(stream, {
-      filter_subjects: [subject],
-      deliver_policy: DeliverPolicy.All,
-    });
-    const found: JsMsg[] = [];
-    for (;;) {
-      const msg = await reader.next({ expires: 1000 });
-      if (!msg) return found;
-      if (new TextDecoder().decode(msg.data).includes(marker)) found.push(msg);
-    }
-  }
+  const caughtUp = () => consumerCaughtUp(nc(), Streams.events.name, UPSTREAM_MOVEMENTS_CONSUMER);
+  const messagesWith = (stream: string, subject: string, marker: string) =>
+    messagesWithIn(nc(), stream, subject, marker);
 
   const deadLetterOf = (marker: string) =>
     eventually(async () => (await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, marker))[0], 20_000);
