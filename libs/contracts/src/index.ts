@@ -8,3 +8,4 @@ export * from './workflows/throughcare';
 export * from './workflows/fact-schemas';
 export * from './activities';
 export * from './events/hmpps';
+export * from './events/hmpps-outbound';

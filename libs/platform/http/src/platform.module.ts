@@ -163,7 +163,12 @@ export class PlatformModule {
           provide: OutboxRelay,
           inject: [DataSource, JetStreamPublisher],
           useFactory: (dataSource: DataSource, publisher: JetStreamPublisher) =>
-            new OutboxRelay({ dataSource, publisher, logger: new Logger('OutboxRelay') }),
+            new OutboxRelay({
+              dataSource,
+              publisher,
+              logger: new Logger('OutboxRelay'),
+              producer: options.serviceName,
+            }),
         },
         PlatformLifecycle,
       ],

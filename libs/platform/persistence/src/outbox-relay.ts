@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { PRODUCER_HEADER } from '@throughcare/contracts';
 import { qualifiedTable } from './qualified-table';
 
 /** What the relay needs from the bus; `JetStreamPublisher` satisfies it. */
@@ -27,6 +28,12 @@ export interface OutboxRelayOptions {
   baseRetryDelayMs?: number;
   maxRetryDelayMs?: number;
   logger?: OutboxRelayLogger;
+  /**
+   * The service whose outbox this is: sent as the `Throughcare-Producer` header of each event,
+   * which tells the platform's own events from those other systems put on the bus (the HMPPS
+   * outbound adapter forwards only the platform's own).
+   */
+  producer?: string;
 }
 
 interface OutboxRow {
@@ -96,7 +103,9 @@ export class OutboxRelay {
             subject: row.subject,
             eventId: row.id,
             payload: row.payload,
-            headers: row.headers,
+            headers: this.options.producer
+              ? { ...row.headers, [PRODUCER_HEADER]: this.options.producer }
+              : row.headers,
           });
           await tx.query(
             `UPDATE ${table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`,

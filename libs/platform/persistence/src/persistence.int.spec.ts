@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Streams, subjectFor, type PersonReleasedV1 } from '@throughcare/contracts';
+import { PRODUCER_HEADER, Streams, subjectFor, type PersonReleasedV1 } from '@throughcare/contracts';
 import { CommonEnv, loadConfig } from '@throughcare/platform-config';
 import { connectBus, ensureStreams, JetStreamPublisher } from '@throughcare/platform-messaging';
 import {
@@ -200,6 +200,24 @@ describe('persistence against real Postgres and NATS', () => {
     expect(events.map((e) => calls.get(e.eventId))).toEqual(events.map(() => 1));
     const copies = await storedCopies(events.map((e) => e.eventId));
     expect([...copies.values()]).toEqual(events.map(() => 1));
+  });
+
+  it("names its service in the Throughcare-Producer header, the row's own headers kept", async () => {
+    const event = personReleased();
+    await dataSource.transaction((tx) => enqueueEvent(tx, event, { 'Spec-Trace': 'abc' }));
+    const sent: Array<Record<string, string> | undefined> = [];
+    const relay = new OutboxRelay({
+      dataSource,
+      publisher: {
+        publishMessage: async (message) => {
+          if (message.eventId === event.eventId) sent.push(message.headers);
+        },
+      },
+      producer: 'liberation',
+      logger: quietLogger,
+    });
+    await relay.relayBatch();
+    expect(sent).toEqual([{ 'Spec-Trace': 'abc', [PRODUCER_HEADER]: 'liberation' }]);
   });
 
   it('records the error and backs off when publishing fails', async () => {

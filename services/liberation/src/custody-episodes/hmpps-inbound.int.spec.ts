@@ -15,6 +15,7 @@ import { HMPPS_INBOUND_CONSUMER, HmppsInboundTranslator } from './hmpps-inbound'
 import {
   aPrisonNumber,
   aReception,
+  anEnglishReception,
   consumerCaughtUp,
   eventually,
   messagesWith as messagesWithIn,
@@ -25,16 +26,6 @@ import {
 import { BUS_ACTOR } from './upstream-movements.consumer';
 
 const DEAD_LETTERS = deadLetterSubjectFor(HMPPS_INBOUND_CONSUMER);
-
-/** A reception into an English prison (NOMIS, and so HMPPS events, cover England and Wales). */
-const anEnglishReception = (prisonNumber: string) =>
-  aReception({
-    prisonNumber,
-    establishmentCode: 'LEI',
-    jurisdiction: 'ENGLAND_AND_WALES',
-    homeLocalAuthority: 'E08000035',
-    receivedAt: minutesAgo(600),
-  });
 
 /** An HMPPS prisoner movement event, as the MoJ publishes it (version 1). */
 function hmpps(

@@ -60,6 +60,16 @@ export function aReception(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/** A reception into an English prison (NOMIS, and so HMPPS events, cover England and Wales). */
+export const anEnglishReception = (prisonNumber: string) =>
+  aReception({
+    prisonNumber,
+    establishmentCode: 'LEI',
+    jurisdiction: 'ENGLAND_AND_WALES',
+    homeLocalAuthority: 'E08000035',
+    receivedAt: minutesAgo(600),
+  });
+
 /** A valid liberation direct from court of a new person, half an hour ago; override what a test is about. */
 export function aLiberation(overrides: Record<string, unknown> = {}) {
   return {

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import {
+  HmppsDomainEvent,
+  HmppsStream,
+  PRODUCER_HEADER,
+  Streams,
+  hmppsInboundSubject,
+  subjectFor,
+} from '@throughcare/contracts';
+import { NATS_CONNECTION } from '@throughcare/platform-http';
+import { jetstream } from '@throughcare/platform-messaging';
+import type { EpisodeView } from './custody-episode.schemas';
+import { HMPPS_INBOUND_CONSUMER } from './hmpps-inbound';
+import { HMPPS_OUTBOUND_CONSUMER } from './hmpps-outbound';
+import {
+  aPrisonNumber,
+  anEnglishReception,
+  consumerCaughtUp,
+  daysFromToday,
+  eventually,
+  messagesWith as messagesWithIn,
+  minutesAgo,
+  personIdOf,
+  useLiberation,
+} from './spec-support';
+import { UPSTREAM_MOVEMENTS_CONSUMER } from './upstream-movements.consumer';
+
+describe('the HMPPS domain events adapter publishes the platform events on hmpps.outbound (consumer liberation-hmpps-outbound)', () => {
+  const liberation = useLiberation();
+  const lib = () => liberation.lib;
+  const nc = () => lib().app.get<NatsConnection>(NATS_CONNECTION);
+  const messagesWith = (stream: string, subject: string, marker: string) =>
+    messagesWithIn(nc(), stream, subject, marker);
+
+  const episodeOf = async (personId: string) => {
+    const response = await lib().get(`/people/${personId}/episodes/1`);
+    return response.status === 200 ? ((await response.json()) as EpisodeView) : undefined;
+  };
+
+  /** The person's HMPPS-shaped events on hmpps.outbound, once the adapter has settled everything. */
+  async function outbound(personId: string) {
+    await consumerCaughtUp(nc(), Streams.events.name, HMPPS_OUTBOUND_CONSUMER);
+    return (await messagesWith(HmppsStream.name, 'hmpps.outbound.>', personId)).map((m) => ({
+      subject: m.subject,
+      msgId: m.headers?.get('Nats-Msg-Id'),
+      body: HmppsDomainEvent.parse(JSON.parse(new TextDecoder().decode(m.data))),
+    }));
+  }
+
+  it("tells the platform's own custody events in HMPPS shape, once each and by the pseudonym alone; HMPPS's and upstream systems' events are not told back", async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+
+    // The platform's own: a reception and a change of release date, recorded over HTTP.
+    expect((await lib().post('/receptions', anEnglishReception(prisonNumber))).status).toBe(201);
+    const newDate = daysFromToday(45);
+    const changed = await lib().post(`/people/${personId}/episodes/1/release-date`, {
+      expectedReleaseDate: newDate,
+      reason: 'HDC_APPROVED',
+    });
+    expect(changed.status).toBe(201);
+    const [received] = await lib().eventsOnBus('custody.person.received', personId);
+    expect(received).toMatchObject({ version: 2, data: { establishmentCode: 'LEI', reason: 'ADMISSION' } });
+    const [dateChanged] = await lib().eventsOnBus('custody.release-date.changed', personId);
+
+    // HMPPS's own fact: a transfer LEI → GMR, applied by the inbound adapter.
+    const transferredAt = minutesAgo(20);
+    await jetstream(nc()).publish(
+      hmppsInboundSubject('prison-offender-events.prisoner.received'),
+      JSON.stringify({
+        eventType: 'prison-offender-events.prisoner.received',
+        version: 1,
+        occurredAt: transferredAt,
+        additionalInformation: { nomsNumber: prisonNumber, reason: 'TRANSFERRED', prisonId: 'GMR' },
+        personReference: { identifiers: [{ type: 'NOMS', value: prisonNumber }] },
+      }),
+      { msgID: randomUUID() },
+    );
+    await eventually(async () =>
+      (await episodeOf(personId))?.establishmentCode === 'GMR' ? true : undefined,
+    );
+    // An upstream prison system's fact: the release, published straight onto the platform's bus.
+    const releasedAt = minutesAgo(10);
+    await jetstream(nc()).publish(
+      subjectFor('custody.person.released'),
+      JSON.stringify({
+        eventType: 'custody.person.released',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: releasedAt,
+        correlationId: `upstream-${randomUUID()}`,
+        personReference: { identifiers: [{ type: 'NOMS', value: prisonNumber }] },
+        data: { episode: 1, establishmentCode: 'GMR', reason: 'RELEASED', releasedAt },
+      }),
+      { msgID: randomUUID() },
+    );
+    const released = await eventually(async () => {
+      const view = await episodeOf(personId);
+      return view?.state === 'RELEASED' ? view : undefined;
+    }, 20_000);
+    expect(released.movements.map((m) => [m.movement, m.toEstablishmentCode ?? null])).toEqual([
+      ['TRANSFER', 'GMR'],
+      ['RELEASE', null],
+    ]);
+    await consumerCaughtUp(nc(), HmppsStream.name, HMPPS_INBOUND_CONSUMER);
+    await consumerCaughtUp(nc(), Streams.events.name, UPSTREAM_MOVEMENTS_CONSUMER);
+
+    // A second copy of the reception on the platform's bus (a relay that crashed before it
+    // marked the row published, after JetStream's duplicate window): told once all the same.
+    const copy = natsHeaders();
+    copy.set(PRODUCER_HEADER, 'liberation');
+    await jetstream(nc()).publish(subjectFor('custody.person.received'), JSON.stringify(received), {
+      msgID: randomUUID(),
+      headers: copy,
+    });
+
+    const pseudonym = { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] };
+    expect(await outbound(personId)).toEqual([
+      {
+        subject: 'hmpps.outbound.throughcare-custody.person.received',
+        msgId: received!.eventId,
+        body: {
+          eventType: 'throughcare-custody.person.received',
+          version: 1,
+          occurredAt: received!.occurredAt,
+          publishedAt: expect.any(String),
+          description: 'A person was received into custody',
+          // The reception's facts, all of them ids, codes and dates (version 2 has no prison number).
+          additionalInformation: { throughcareEventId: received!.eventId, ...received!.data },
+          personReference: pseudonym,
+        },
+      },
+      {
+        subject: 'hmpps.outbound.throughcare-custody.release-date.changed',
+        msgId: dateChanged!.eventId,
+        body: expect.objectContaining({
+          eventType: 'throughcare-custody.release-date.changed',
+          additionalInformation: expect.objectContaining({
+            throughcareEventId: dateChanged!.eventId,
+            expectedReleaseDate: newDate,
+            reason: 'HDC_APPROVED',
+          }),
+          personReference: pseudonym,
+        }),
+      },
+    ]);
+    // Nothing on hmpps.outbound names the person by prison number.
+    expect(await messagesWith(HmppsStream.name, 'hmpps.outbound.>', prisonNumber)).toEqual([]);
+  });
+});
