@@ -4,6 +4,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Client, Connection } from '@temporalio/client';
 import {
+  HmppsStream,
   hmppsInboundSubject,
   PersonReceivedV1,
   SearchAttributes,
@@ -131,6 +132,27 @@ async function eventsOnBus(personId: string): Promise<string[]> {
     if (event.personReference.identifiers.some((i) => i.type === 'THROUGHCARE_ID' && i.value === personId)) {
       types.push(event.eventType);
     }
+  }
+  return types;
+}
+
+/** The HMPPS event types told on hmpps.outbound for the person, once the outbound adapter is caught up. */
+async function toldOutbound(personId: string): Promise<string[]> {
+  await eventually('the HMPPS outbound adapter caught up', async () => {
+    const info = await jsm.consumers.info(Streams.events.name, 'liberation-hmpps-outbound');
+    return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+  });
+  const js = jetstream(nc);
+  const info = await jsm.streams.info(HmppsStream.name);
+  const types: string[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+    const msg = await js.streams
+      .get(HmppsStream.name)
+      .then((s) => s.getMessage({ seq }))
+      .catch(() => null);
+    if (!msg?.subject.startsWith('hmpps.outbound.')) continue;
+    const event = msg.json<{ eventType: string; personReference?: { identifiers: { value: string }[] } }>();
+    if (event.personReference?.identifiers.some((i) => i.value === personId)) types.push(event.eventType);
   }
   return types;
 }
@@ -756,6 +778,10 @@ describe('a person from reception to post-release follow-up, through every servi
       'custody.person.transferred',
       'custody.person.released',
     ]);
+    // Told on hmpps.outbound: the platform's own reception, not HMPPS's own movements told back.
+    const told = await toldOutbound(personId);
+    expect(told).toContain('throughcare-custody.person.received');
+    expect(told.filter((t) => /person\.(transferred|released)$/.test(t))).toEqual([]);
   });
 
   it('dead-letters a malformed bus event with its reason and still processes the next valid one', async () => {
