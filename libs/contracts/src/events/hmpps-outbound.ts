@@ -15,12 +15,21 @@ type DataField<K extends KnownEventKey> = keyof EventOf<K>['data'] & string;
 
 /** How one of the platform's events is told in HMPPS shape. */
 export interface HmppsOutboundMapping<K extends KnownEventKey = KnownEventKey> {
+  /**
+   * The HMPPS `version` of the outbound event type: raised whenever its fields change (a
+   * subscriber reads `additionalInformation` by it).
+   */
+  version: number;
   /** Fixed text about the kind of event: never about the person. */
   description: string;
   /**
-   * The data fields copied into `additionalInformation`: ids, codes, enums, dates. Never free
-   * text (a cancellation's `reason`, a note), a person's name (`acknowledgedBy`), assessment
-   * results (`needs`, `pathways`, `riskOfSeriousHarm`: special category data) or a prison number.
+   * The data fields copied into `additionalInformation`: platform ids, codes of the custody
+   * record, enums and dates; the spec checks each is of such a type. Never free text (a
+   * cancellation's `reason`), a person's name (`acknowledgedBy`), assessment results (`needs`,
+   * `pathways`, `riskOfSeriousHarm`: special category data), a prison number, nor what reveals a
+   * need or health: the agency (its kind and services are in the directory), a place kind, a
+   * schedule change's reason code (`PERSON_UNWELL`). Sentence facts (length, dates, legal status)
+   * stay out too: a subscriber with a right to them asks the platform.
    */
   fields: ReadonlyArray<DataField<K>>;
 }
@@ -31,7 +40,8 @@ type Mappings = { [K in KnownEventKey]?: HmppsOutboundMapping<K> };
  * The platform's events published in HMPPS shape on `hmpps.outbound.throughcare-<eventType>`
  * (the context gets the `throughcare-` prefix, so the type reads `<source>.<entity>.<past-tense>`
  * as HMPPS's do: `throughcare-custody.person.released`). Thin events: the ids and codes a
- * subscriber needs to know what happened and to whom (the pseudonym), not the detail.
+ * subscriber needs to know what happened and to whom (the pseudonym), not the detail. Only for
+ * people held in England and Wales (HMPPS's remit): the adapter checks the custody record.
  *
  * Not published: assessment requests (work for prison staff), consent, gate pick-ups (transport
  * arrangements), agency notices (their message is free text), SLA breaches, attention items and
@@ -39,120 +49,114 @@ type Mappings = { [K in KnownEventKey]?: HmppsOutboundMapping<K> };
  */
 export const HMPPS_OUTBOUND: Mappings = {
   'custody.person.received@2': {
+    version: 1,
     description: 'A person was received into custody',
-    fields: [
-      'episode',
-      'establishmentCode',
-      'jurisdiction',
-      'homeLocalAuthority',
-      'reason',
-      'receivedAt',
-      'sentenceDate',
-      'sentenceLengthDays',
-      'expectedReleaseDate',
-    ],
+    fields: ['episode', 'establishmentCode', 'reason', 'receivedAt'],
   },
   'custody.person.released@1': {
+    version: 1,
     description: 'A person was released from custody',
     fields: ['episode', 'establishmentCode', 'reason', 'releasedAt'],
   },
   'custody.person.transferred@1': {
+    version: 1,
     description: 'A person was transferred to another establishment',
     fields: ['episode', 'fromEstablishmentCode', 'toEstablishmentCode', 'transferredAt'],
   },
   'custody.movement.reversed@1': {
+    version: 1,
     description: 'A release or transfer recorded in error was reversed',
     fields: ['episode', 'movement', 'reversedEventId', 'reversedAt'],
   },
   'custody.release-date.changed@1': {
+    version: 1,
     description: "A person's expected release date changed",
-    fields: ['episode', 'expectedReleaseDate', 'previousExpectedReleaseDate', 'reason', 'changedAt'],
+    fields: ['episode', 'expectedReleaseDate', 'previousExpectedReleaseDate', 'changedAt'],
   },
   'custody.person.liberated-from-court@2': {
+    version: 1,
     description: 'A person was liberated from court',
-    fields: [
-      'episode',
-      'establishmentCode',
-      'jurisdiction',
-      'homeLocalAuthority',
-      'legalStatus',
-      'releasedAt',
-    ],
+    fields: ['episode', 'establishmentCode', 'releasedAt'],
   },
   'custody.meeting.booked@1': {
+    version: 1,
     description: 'A custody visit or pre-release meeting was booked',
     fields: ['bookingId', 'episode', 'kind', 'establishmentCode', 'date'],
   },
   'custody.meeting.cancelled@1': {
+    version: 1,
     description: 'A custody visit or pre-release meeting was cancelled',
     fields: ['bookingId', 'episode'],
   },
   'custody.meeting.held@1': {
+    version: 1,
     description: 'A custody visit or pre-release meeting took place',
     fields: ['bookingId', 'episode', 'kind', 'heldAt'],
   },
   'assessment.core-screen.completed@1': {
+    version: 1,
     description: 'A core screen was completed',
     fields: ['assessmentId', 'episode', 'completedAt'],
   },
   'assessment.assessment.completed@1': {
+    version: 1,
     description: 'An assessment was completed',
     fields: ['assessmentId', 'episode', 'kind', 'completedAt'],
   },
   'referral.referral.sent@1': {
-    description: 'A referral was sent to an agency',
-    fields: ['referralId', 'episode', 'agencyId', 'sentAt', 'acknowledgeBy'],
+    version: 1,
+    description: 'A referral was sent to a community agency',
+    fields: ['referralId', 'episode', 'sentAt', 'acknowledgeBy'],
   },
   'referral.referral.acknowledged@1': {
-    description: 'An agency acknowledged a referral',
-    fields: ['referralId', 'episode', 'agencyId', 'acknowledgedAt'],
+    version: 1,
+    description: 'A community agency acknowledged a referral',
+    fields: ['referralId', 'episode', 'acknowledgedAt'],
   },
   'referral.referral.outcome-recorded@1': {
-    description: 'An agency recorded its decision on a referral',
-    fields: ['referralId', 'episode', 'agencyId', 'decision', 'decidedAt'],
+    version: 1,
+    description: 'A community agency recorded its decision on a referral',
+    fields: ['referralId', 'episode', 'decision', 'decidedAt'],
   },
   'referral.referral.withdrawn@1': {
+    version: 1,
     description: 'A referral was withdrawn',
     fields: ['referralId', 'episode'],
   },
   'referral.referral.closed@1': {
-    description: 'An agency closed a referral with its outcome',
-    fields: ['referralId', 'episode', 'agencyId', 'outcome', 'closedAt'],
+    version: 1,
+    description: 'A community agency closed a referral with its outcome',
+    fields: ['referralId', 'episode', 'outcome', 'closedAt'],
   },
   'referral.appointment.booked@1': {
+    version: 1,
     description: 'A first appointment after release was booked',
-    fields: ['appointmentId', 'episode', 'agencyId', 'dueBy'],
+    fields: ['appointmentId', 'episode', 'dueBy'],
   },
   'referral.appointment.attendance-recorded@1': {
+    version: 1,
     description: 'Attendance at an appointment was recorded',
     fields: ['appointmentId', 'episode', 'attendance', 'attendedAt'],
   },
   'referral.appointment.cancelled@1': {
+    version: 1,
     description: 'An appointment was cancelled',
     fields: ['appointmentId', 'episode'],
   },
   'referral.appointment.scheduled@1': {
-    description: 'An agency set or moved the date of an appointment',
-    fields: [
-      'appointmentId',
-      'scheduleId',
-      'supersedes',
-      'episode',
-      'agencyId',
-      'startsAt',
-      'durationMinutes',
-      'placeKind',
-      'change',
-      'reasonCode',
-    ],
+    version: 1,
+    description: 'A community agency set or moved the time of an appointment',
+    fields: ['appointmentId', 'scheduleId', 'supersedes', 'episode', 'startsAt', 'durationMinutes', 'change'],
   },
   'referral.referral-appointment.booked@1': {
-    description: 'An agency booked an appointment against its referral',
-    fields: ['referralId', 'appointmentId', 'episode', 'agencyId', 'startsAt', 'placeKind'],
+    version: 1,
+    description: 'A community agency booked an appointment against its referral',
+    fields: ['referralId', 'appointmentId', 'episode', 'startsAt'],
   },
   'referral.referral-appointment.attendance-recorded@1': {
-    description: 'Attendance at an agency appointment was recorded',
-    fields: ['referralId', 'appointmentId', 'episode', 'agencyId', 'attendance', 'attendedAt'],
+    version: 1,
+    description: 'Attendance at an appointment booked against a referral was recorded',
+    fields: ['referralId', 'appointmentId', 'episode', 'attendance', 'attendedAt'],
   },
 };
 
@@ -212,7 +216,7 @@ export function toHmppsDomainEvent(event: KnownEvent, publishedAt: Date): HmppsD
   }
   const parsed = HmppsDomainEvent.safeParse({
     eventType: hmppsOutboundEventType(event.eventType),
-    version: 1,
+    version: mapping.version,
     occurredAt: event.occurredAt,
     publishedAt: publishedAt.toISOString(),
     description: mapping.description,

@@ -31,9 +31,10 @@ export interface OutboxRelayOptions {
   /**
    * The service whose outbox this is: sent as the `Throughcare-Producer` header of each event,
    * which tells the platform's own events from those other systems put on the bus (the HMPPS
-   * outbound adapter forwards only the platform's own).
+   * outbound adapter forwards only the platform's own). Required: an event without it is never
+   * told outbound.
    */
-  producer?: string;
+  producer: string;
 }
 
 interface OutboxRow {
@@ -103,9 +104,7 @@ export class OutboxRelay {
             subject: row.subject,
             eventId: row.id,
             payload: row.payload,
-            headers: this.options.producer
-              ? { ...row.headers, [PRODUCER_HEADER]: this.options.producer }
-              : row.headers,
+            headers: { ...row.headers, [PRODUCER_HEADER]: this.options.producer },
           });
           await tx.query(
             `UPDATE ${table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`,

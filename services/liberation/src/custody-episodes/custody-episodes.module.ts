@@ -8,7 +8,7 @@ import { EpisodesService } from './episodes.service';
 import { GatePickup } from './gate-pickup.entity';
 import { GatePickupService } from './gate-pickup.service';
 import { HmppsInboundConsumer, HmppsInboundTranslator } from './hmpps-inbound';
-import { HmppsOutboundConsumer } from './hmpps-outbound';
+import { HmppsOutboundConsumer, HmppsOutboundLedger } from './hmpps-outbound';
 import { JourneyStageService } from './journey-stage.service';
 import { Meeting } from './meeting.entity';
 import { MeetingService } from './meeting.service';
@@ -74,6 +74,7 @@ export class CustodyEpisodesModule {
         // HMPPS domain events (prisoner released / received) mapped to those movements.
         HmppsInboundTranslator,
         HmppsInboundConsumer,
+        HmppsOutboundLedger,
         HmppsOutboundConsumer,
       ],
       exports: [JourneyStageService, GatePickupService, MeetingService],

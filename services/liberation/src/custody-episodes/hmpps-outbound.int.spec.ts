@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import {
+  deadLetterSubjectFor,
   HmppsDomainEvent,
   HmppsStream,
   PRODUCER_HEADER,
@@ -12,9 +13,10 @@ import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { jetstream } from '@throughcare/platform-messaging';
 import type { EpisodeView } from './custody-episode.schemas';
 import { HMPPS_INBOUND_CONSUMER } from './hmpps-inbound';
-import { HMPPS_OUTBOUND_CONSUMER } from './hmpps-outbound';
+import { HMPPS_OUTBOUND_CONSUMER, HmppsOutboundLedger } from './hmpps-outbound';
 import {
   aPrisonNumber,
+  aReception,
   anEnglishReception,
   consumerCaughtUp,
   daysFromToday,
@@ -25,6 +27,8 @@ import {
   useLiberation,
 } from './spec-support';
 import { UPSTREAM_MOVEMENTS_CONSUMER } from './upstream-movements.consumer';
+
+const OUTBOUND_DEAD_LETTERS = deadLetterSubjectFor(HMPPS_OUTBOUND_CONSUMER);
 
 describe('the HMPPS domain events adapter publishes the platform events on hmpps.outbound (consumer liberation-hmpps-outbound)', () => {
   const liberation = useLiberation();
@@ -106,8 +110,9 @@ describe('the HMPPS domain events adapter publishes the platform events on hmpps
     await consumerCaughtUp(nc(), HmppsStream.name, HMPPS_INBOUND_CONSUMER);
     await consumerCaughtUp(nc(), Streams.events.name, UPSTREAM_MOVEMENTS_CONSUMER);
 
-    // A second copy of the reception on the platform's bus (a relay that crashed before it
-    // marked the row published, after JetStream's duplicate window): told once all the same.
+    // A second copy of the reception on the platform's bus (a relay that crashed before it marked
+    // the row published, a dead letter replayed): told once. Here it comes within JetStream's
+    // duplicate window; after it, the ledger refuses it (below).
     const copy = natsHeaders();
     copy.set(PRODUCER_HEADER, 'liberation');
     await jetstream(nc()).publish(subjectFor('custody.person.received'), JSON.stringify(received), {
@@ -119,33 +124,59 @@ describe('the HMPPS domain events adapter publishes the platform events on hmpps
     expect(await outbound(personId)).toEqual([
       {
         subject: 'hmpps.outbound.throughcare-custody.person.received',
-        msgId: received!.eventId,
+        msgId: `throughcare-outbound:${received!.eventId}`,
         body: {
           eventType: 'throughcare-custody.person.received',
           version: 1,
           occurredAt: received!.occurredAt,
           publishedAt: expect.any(String),
           description: 'A person was received into custody',
-          // The reception's facts, all of them ids, codes and dates (version 2 has no prison number).
-          additionalInformation: { throughcareEventId: received!.eventId, ...received!.data },
+          // Thin: not the sentence, the home area or the release date.
+          additionalInformation: {
+            throughcareEventId: received!.eventId,
+            episode: 1,
+            establishmentCode: 'LEI',
+            reason: 'ADMISSION',
+            receivedAt: (received!.data as { receivedAt: string }).receivedAt,
+          },
           personReference: pseudonym,
         },
       },
       {
         subject: 'hmpps.outbound.throughcare-custody.release-date.changed',
-        msgId: dateChanged!.eventId,
+        msgId: `throughcare-outbound:${dateChanged!.eventId}`,
         body: expect.objectContaining({
           eventType: 'throughcare-custody.release-date.changed',
-          additionalInformation: expect.objectContaining({
+          additionalInformation: {
             throughcareEventId: dateChanged!.eventId,
+            episode: 1,
             expectedReleaseDate: newDate,
-            reason: 'HDC_APPROVED',
-          }),
+            previousExpectedReleaseDate: expect.any(String),
+            changedAt: expect.any(String),
+          },
           personReference: pseudonym,
         }),
       },
     ]);
-    // Nothing on hmpps.outbound names the person by prison number.
+    // Nothing on hmpps.outbound names the person by prison number; nothing was dead-lettered
+    // (the transfer and the upstream release were skipped, not refused).
     expect(await messagesWith(HmppsStream.name, 'hmpps.outbound.>', prisonNumber)).toEqual([]);
+    expect(await messagesWith(Streams.deadLetter.name, OUTBOUND_DEAD_LETTERS, personId)).toEqual([]);
+    // A copy after the duplicate window: the ledger has it told.
+    const ledger = lib().app.get(HmppsOutboundLedger);
+    expect(await ledger.whyNot(received!)).toBe(`already told (${received!.eventId})`);
+  });
+
+  it('tells nothing of a person held in Scotland (outside HMPPS remit)', async () => {
+    const reception = aReception();
+    const personId = personIdOf(reception.prisonNumber);
+    expect(reception.jurisdiction).toBe('SCOTLAND');
+    expect((await lib().post('/receptions', reception)).status).toBe(201);
+    const [received] = await lib().eventsOnBus('custody.person.received', personId);
+    expect(await outbound(personId)).toEqual([]);
+    expect(await messagesWith(Streams.deadLetter.name, OUTBOUND_DEAD_LETTERS, personId)).toEqual([]);
+    expect(await lib().app.get(HmppsOutboundLedger).whyNot(received!)).toBe(
+      "episode 1 is held in SCOTLAND: outside HMPPS's remit",
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { headers as natsHeaders } from '@nats-io/nats-core';
+import { z } from 'zod';
 import {
+  EstablishmentCode,
   EventCatalogue,
   HMPPS_OUTBOUND,
   HmppsDomainEvent,
@@ -129,7 +131,7 @@ const samples: Partial<Record<KnownEventKey, Record<string, unknown>>> = {
     durationMinutes: 45,
     placeKind: 'AGENCY_OFFICE',
     change: 'MOVED',
-    reasonCode: 'STAFF_UNAVAILABLE',
+    reasonCode: 'PERSON_UNWELL',
   },
   'referral.referral-appointment.booked@1': {
     referralId: id,
@@ -153,6 +155,13 @@ const samples: Partial<Record<KnownEventKey, Record<string, unknown>>> = {
 /** Data fields that must never be published outbound, whatever the event. */
 const NEVER_OUT = [
   'prisonNumber',
+  'agencyId',
+  'reasonCode',
+  'placeKind',
+  'sentenceDate',
+  'sentenceLengthDays',
+  'homeLocalAuthority',
+  'legalStatus',
   'needs',
   'pathways',
   'riskOfSeriousHarm',
@@ -178,11 +187,66 @@ function eventOf(key: KnownEventKey, data: Record<string, unknown>, identifiers?
 }
 
 const mappedKeys = Object.keys(HMPPS_OUTBOUND) as KnownEventKey[];
+
+/**
+ * What each type tells, written out here (not read from HMPPS_OUTBOUND): a change to a list
+ * fails this spec until the version and this table say so.
+ */
+const OUTBOUND: Partial<Record<KnownEventKey, [version: number, fields: string[]]>> = {
+  'custody.person.received@2': [1, ['episode', 'establishmentCode', 'reason', 'receivedAt']],
+  'custody.person.released@1': [1, ['episode', 'establishmentCode', 'reason', 'releasedAt']],
+  'custody.person.transferred@1': [
+    1,
+    ['episode', 'fromEstablishmentCode', 'toEstablishmentCode', 'transferredAt'],
+  ],
+  'custody.movement.reversed@1': [1, ['episode', 'movement', 'reversedEventId', 'reversedAt']],
+  'custody.release-date.changed@1': [
+    1,
+    ['episode', 'expectedReleaseDate', 'previousExpectedReleaseDate', 'changedAt'],
+  ],
+  'custody.person.liberated-from-court@2': [1, ['episode', 'establishmentCode', 'releasedAt']],
+  'custody.meeting.booked@1': [1, ['bookingId', 'episode', 'kind', 'establishmentCode', 'date']],
+  'custody.meeting.cancelled@1': [1, ['bookingId', 'episode']],
+  'custody.meeting.held@1': [1, ['bookingId', 'episode', 'kind', 'heldAt']],
+  'assessment.core-screen.completed@1': [1, ['assessmentId', 'episode', 'completedAt']],
+  'assessment.assessment.completed@1': [1, ['assessmentId', 'episode', 'kind', 'completedAt']],
+  'referral.referral.sent@1': [1, ['referralId', 'episode', 'sentAt', 'acknowledgeBy']],
+  'referral.referral.acknowledged@1': [1, ['referralId', 'episode', 'acknowledgedAt']],
+  'referral.referral.outcome-recorded@1': [1, ['referralId', 'episode', 'decision', 'decidedAt']],
+  'referral.referral.withdrawn@1': [1, ['referralId', 'episode']],
+  'referral.referral.closed@1': [1, ['referralId', 'episode', 'outcome', 'closedAt']],
+  'referral.appointment.booked@1': [1, ['appointmentId', 'episode', 'dueBy']],
+  'referral.appointment.attendance-recorded@1': [1, ['appointmentId', 'episode', 'attendance', 'attendedAt']],
+  'referral.appointment.cancelled@1': [1, ['appointmentId', 'episode']],
+  'referral.appointment.scheduled@1': [
+    1,
+    ['appointmentId', 'scheduleId', 'supersedes', 'episode', 'startsAt', 'durationMinutes', 'change'],
+  ],
+  'referral.referral-appointment.booked@1': [1, ['referralId', 'appointmentId', 'episode', 'startsAt']],
+  'referral.referral-appointment.attendance-recorded@1': [
+    1,
+    ['referralId', 'appointmentId', 'episode', 'attendance', 'attendedAt'],
+  ],
+};
+
+/** The kind of value a catalogue field's schema admits ('other' for free text and anything unlisted). */
+function kindOf(schema: z.ZodType | undefined): string {
+  let s = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.unwrap() as z.ZodType;
+  if (s === undefined) return 'other';
+  if (s === EstablishmentCode) return 'establishment code';
+  if (s instanceof z.ZodUUID) return 'uuid';
+  if (s instanceof z.ZodEnum) return 'enum';
+  if (s instanceof z.ZodISODate || s instanceof z.ZodISODateTime) return 'date';
+  if (s instanceof z.ZodNumber && s.format === 'safeint') return 'integer';
+  return 'other';
+}
 const published = new Date('2027-01-14T09:00:05.000Z');
 
 describe('the platform events told in HMPPS shape (HMPPS_OUTBOUND)', () => {
-  it('has a sample here for every mapped event, each valid against the catalogue', () => {
+  it('has a sample and a row of the table here for every mapped event, and no more', () => {
     expect(mappedKeys.filter((key) => samples[key] === undefined)).toEqual([]);
+    expect(Object.keys(OUTBOUND).sort()).toEqual([...mappedKeys].sort());
   });
 
   it.each(mappedKeys)('%s becomes a thin HMPPS domain event named by the pseudonym alone', (key) => {
@@ -201,13 +265,12 @@ describe('the platform events told in HMPPS shape (HMPPS_OUTBOUND)', () => {
     });
     // <source>.<entity>.<past-tense>, as HMPPS's own event types read.
     expect(out.eventType).toMatch(/^throughcare-[a-z-]+\.[a-z-]+\.[a-z-]+$/);
-    // Exactly the mapping's fields (those the event has), copied as they are.
+    // Exactly the fields of the table below, copied as they are.
     const data = event.data as Record<string, unknown>;
     const { throughcareEventId: _id, ...info } = out.additionalInformation!;
+    expect(out.version).toBe(OUTBOUND[key]![0]);
     expect(info).toEqual(
-      Object.fromEntries(
-        HMPPS_OUTBOUND[key]!.fields.filter((f) => data[f] !== undefined).map((f) => [f, data[f]]),
-      ),
+      Object.fromEntries(OUTBOUND[key]![1].filter((f) => data[f] !== undefined).map((f) => [f, data[f]])),
     );
     expect(Object.keys(info).filter((f) => NEVER_OUT.includes(f))).toEqual([]);
     // No free text, name or assessment result, in any field.
@@ -216,6 +279,14 @@ describe('the platform events told in HMPPS shape (HMPPS_OUTBOUND)', () => {
     expect(body).not.toContain('DRUGS_AND_ALCOHOL');
     expect(body).not.toContain('HIGH');
     expect(body).not.toContain('RECALL');
+    expect(body).not.toContain('cjsw-edinburgh');
+    expect(body).not.toContain('PERSON_UNWELL');
+  });
+
+  it.each(mappedKeys)('%s: every field told is an id, a code, an enum, a number or a date', (key) => {
+    const dataShape = (EventCatalogue[key] as unknown as { shape: { data: z.ZodObject } }).shape.data.shape;
+    const kinds = HMPPS_OUTBOUND[key]!.fields.map((field) => [field, kindOf(dataShape[field] as z.ZodType)]);
+    expect(kinds.filter(([, kind]) => kind === 'other')).toEqual([]);
   });
 
   it('refuses an event that names its person any other way than by the pseudonym alone', () => {
@@ -253,7 +324,8 @@ describe('decideHmppsOutbound: which messages of the platform stream are told ou
     expect(decideHmppsOutbound(bytes(release), { subject, headers: ours() }, published)).toEqual({
       publish: {
         subject: 'hmpps.outbound.throughcare-custody.person.released',
-        msgId: release.eventId,
+        event: release,
+        msgId: `throughcare-outbound:${release.eventId}`,
         body: toHmppsDomainEvent(release, published),
       },
     });
@@ -267,6 +339,13 @@ describe('decideHmppsOutbound: which messages of the platform stream are told ou
       decideHmppsOutbound(new TextEncoder().encode('{"oops'), { subject, headers: natsHeaders() }, published),
     ).toEqual({
       skip: expect.stringContaining('no Throughcare-Producer header'),
+    });
+  });
+
+  it('skips a type or version this build does not know (a newer service, mid-upgrade)', () => {
+    const newer = { ...release, version: 9 };
+    expect(decideHmppsOutbound(bytes(newer), { subject, headers: ours() }, published)).toEqual({
+      skip: 'no schema for custody.person.released@9: not published outbound',
     });
   });
 

@@ -4,6 +4,7 @@ import { CreateCustodyEpisode1700000000100 } from './1700000000100-create-custod
 import { CreateReleaseDateChangeAndGatePickup1700000000200 } from './1700000000200-create-release-date-change-and-gate-pickup';
 import { CreateMeetingAndMovement1700000000300 } from './1700000000300-create-meeting-and-movement';
 import { RowLevelSecurity1700000000400 } from './1700000000400-row-level-security';
+import { CreateHmppsOutboundSent1700000000500 } from './1700000000500-create-hmpps-outbound-sent';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -12,4 +13,5 @@ export const liberationMigrations = [
   CreateReleaseDateChangeAndGatePickup1700000000200,
   CreateMeetingAndMovement1700000000300,
   RowLevelSecurity1700000000400,
+  CreateHmppsOutboundSent1700000000500,
 ];
