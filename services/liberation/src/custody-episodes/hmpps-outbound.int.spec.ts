@@ -12,7 +12,6 @@ import {
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { jetstream } from '@throughcare/platform-messaging';
 import type { EpisodeView } from './custody-episode.schemas';
-import { HMPPS_INBOUND_CONSUMER } from './hmpps-inbound';
 import { HMPPS_OUTBOUND_CONSUMER, HmppsOutboundLedger } from './hmpps-outbound';
 import {
   aPrisonNumber,
@@ -26,7 +25,6 @@ import {
   personIdOf,
   useLiberation,
 } from './spec-support';
-import { UPSTREAM_MOVEMENTS_CONSUMER } from './upstream-movements.consumer';
 
 const OUTBOUND_DEAD_LETTERS = deadLetterSubjectFor(HMPPS_OUTBOUND_CONSUMER);
 
@@ -107,8 +105,6 @@ describe('the HMPPS domain events adapter publishes the platform events on hmpps
       ['TRANSFER', 'GMR'],
       ['RELEASE', null],
     ]);
-    await consumerCaughtUp(nc(), HmppsStream.name, HMPPS_INBOUND_CONSUMER);
-    await consumerCaughtUp(nc(), Streams.events.name, UPSTREAM_MOVEMENTS_CONSUMER);
 
     // A second copy of the reception on the platform's bus (a relay that crashed before it marked
     // the row published, a dead letter replayed): told once. Here it comes within JetStream's

@@ -93,9 +93,6 @@ export function decideHmppsOutbound(
   }
 }
 
-/** How long an event about an episode the custody record does not hold yet is retried, then dead-lettered. */
-const EPISODE_LATE_MS = 10 * 60_000;
-
 /**
  * What the adapter reads and records in the liberation database: the jurisdiction of the episode
  * an event is about (HMPPS's remit is England and Wales), and the ledger of events told.
@@ -118,13 +115,8 @@ export class HmppsOutboundLedger {
         [personId, episode],
       );
       const jurisdiction = rows[0]?.jurisdiction;
-      if (jurisdiction === undefined) {
-        throw new TransientError(
-          'EPISODE_NOT_YET_KNOWN',
-          `${event.eventType} ${event.eventId} is about episode ${episode} of person ${personId}, which the custody record does not hold (yet): held for ${EPISODE_LATE_MS / 60_000} minutes, then dead-lettered`,
-          EPISODE_LATE_MS,
-        );
-      }
+      // Not a person in custody here (their facts come before anything about them): not HMPPS's to hear.
+      if (jurisdiction === undefined) return `the custody record holds no episode ${episode} of this person`;
       if (jurisdiction !== 'ENGLAND_AND_WALES')
         return `episode ${episode} is held in ${jurisdiction}: outside HMPPS's remit`;
       return undefined;

@@ -143,6 +143,10 @@ function applyNeedOps(j: SimulatedJourney, ops: NeedOp[]): void {
     switch (o.kind) {
       case 'decide':
       case 'acknowledge': {
+        // An agency's answer is a later fact than anything the journey did before it (a workflow
+        // never sees two activity results and a signal between them at one instant): without
+        // this, a second gap started at the first one's instant and shared its attention key.
+        j.advance(1000);
         const pathway = j.p.needs()[o.need % Math.max(1, j.p.needs().length)];
         const tries = (pathway && j.p.needReferral(pathway)?.tries) || [];
         // Only an agency holding the referral answers it.
@@ -156,14 +160,21 @@ function applyNeedOps(j: SimulatedJourney, ops: NeedOp[]): void {
             acknowledgedBy: 'duty team',
             eventId: id(),
           });
-        else
+        else {
+          // As the referral service's lifecycle allows (referral.lifecycle.ts): an agency that
+          // accepted cannot decline any more; if it will not go on, it withdraws.
+          const decision =
+            o.decision === 'DECLINED' && t.decisions.at(-1)?.decision === 'ACCEPTED'
+              ? 'WITHDRAWN'
+              : o.decision;
           j.tell(j.facts.referralOutcome, {
             referralId: t.referralId,
-            decision: o.decision,
+            decision,
             decidedAt: j.now,
-            ...(o.decision === 'DECLINED' || o.decision === 'WITHDRAWN' ? { reason: 'no capacity' } : {}),
+            ...(decision === 'DECLINED' || decision === 'WITHDRAWN' ? { reason: 'no capacity' } : {}),
             eventId: id(),
           });
+        }
         break;
       }
       case 'advance':
