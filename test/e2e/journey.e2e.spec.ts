@@ -115,26 +115,32 @@ const plan = (personId: string, episode = 1) =>
 const prisonNumber = () =>
   `A${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}${String.fromCharCode(65 + Math.floor(Math.random() * 26))}${String.fromCharCode(65 + Math.floor(Math.random() * 26))}`;
 
-async function eventsOnBus(personId: string): Promise<string[]> {
+/**
+ * The event types on `stream` (those whose subject starts with `prefix`) that name the person by
+ * the pseudonym, in stream order.
+ */
+async function typesOn(stream: string, personId: string, prefix = ''): Promise<string[]> {
   const js = jetstream(nc);
-  const info = await jsm.streams.info(Streams.events.name);
+  const info = await jsm.streams.info(stream);
   const types: string[] = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
     const msg = await js.streams
-      .get(Streams.events.name)
+      .get(stream)
       .then((s) => s.getMessage({ seq }))
       .catch(() => null);
-    if (!msg) continue;
+    if (!msg?.subject.startsWith(prefix)) continue;
     const event = msg.json<{
       eventType: string;
-      personReference: { identifiers: { type: string; value: string }[] };
+      personReference?: { identifiers: { type: string; value: string }[] };
     }>();
-    if (event.personReference.identifiers.some((i) => i.type === 'THROUGHCARE_ID' && i.value === personId)) {
+    if (event.personReference?.identifiers.some((i) => i.type === 'THROUGHCARE_ID' && i.value === personId)) {
       types.push(event.eventType);
     }
   }
   return types;
 }
+
+const eventsOnBus = (personId: string) => typesOn(Streams.events.name, personId);
 
 /** The HMPPS event types told on hmpps.outbound for the person, once the outbound adapter is caught up. */
 async function toldOutbound(personId: string): Promise<string[]> {
@@ -142,19 +148,7 @@ async function toldOutbound(personId: string): Promise<string[]> {
     const info = await jsm.consumers.info(Streams.events.name, 'liberation-hmpps-outbound');
     return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
   });
-  const js = jetstream(nc);
-  const info = await jsm.streams.info(HmppsStream.name);
-  const types: string[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-    const msg = await js.streams
-      .get(HmppsStream.name)
-      .then((s) => s.getMessage({ seq }))
-      .catch(() => null);
-    if (!msg?.subject.startsWith('hmpps.outbound.')) continue;
-    const event = msg.json<{ eventType: string; personReference?: { identifiers: { value: string }[] } }>();
-    if (event.personReference?.identifiers.some((i) => i.value === personId)) types.push(event.eventType);
-  }
-  return types;
+  return typesOn(HmppsStream.name, personId, 'hmpps.outbound.');
 }
 
 type Meeting = { bookingId: string; kind: string; establishmentCode: string; date: string; status: string };

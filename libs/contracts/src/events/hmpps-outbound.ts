@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { EventCatalogue, KnownEvent, KnownEventKey } from './catalogue';
 import { HmppsDomainEvent } from './hmpps';
+import { describeIssues } from './parse';
 
 /**
  * The header the outbox relay sets on every event a Throughcare service publishes, naming the
@@ -224,10 +225,7 @@ export function toHmppsDomainEvent(event: KnownEvent, publishedAt: Date): HmppsD
     personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: identifiers[0]!.value }] },
   });
   if (!parsed.success) {
-    throw new HmppsOutboundError(
-      'HMPPS_OUTBOUND_INVALID',
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
-    );
+    throw new HmppsOutboundError('HMPPS_OUTBOUND_INVALID', describeIssues(parsed.error));
   }
   return parsed.data;
 }

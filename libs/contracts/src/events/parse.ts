@@ -10,7 +10,8 @@ export type ParseResult =
       reason: string;
     };
 
-function describe(error: z.ZodError): string {
+/** A zod error as one line naming each field (`data.episode: …; version: …`), for a dead letter's reason. */
+export function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
@@ -42,12 +43,13 @@ export function parseEvent(raw: string | Uint8Array | unknown): ParseResult {
     }
   }
   const envelope = AnyEventEnvelope.safeParse(value);
-  if (!envelope.success) return { ok: false, code: 'INVALID_ENVELOPE', reason: describe(envelope.error) };
+  if (!envelope.success)
+    return { ok: false, code: 'INVALID_ENVELOPE', reason: describeIssues(envelope.error) };
   const key = `${envelope.data.eventType}@${envelope.data.version}`;
   if (!(key in EventCatalogue)) {
     return { ok: false, code: 'UNKNOWN_EVENT_TYPE', reason: `no schema for ${key}` };
   }
   const parsed = EventCatalogue[key as KnownEventKey].safeParse(value);
-  if (!parsed.success) return { ok: false, code: 'INVALID_DATA', reason: describe(parsed.error) };
+  if (!parsed.success) return { ok: false, code: 'INVALID_DATA', reason: describeIssues(parsed.error) };
   return { ok: true, event: parsed.data as KnownEvent };
 }

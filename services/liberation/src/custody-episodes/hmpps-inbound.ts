@@ -14,6 +14,7 @@ import {
   HmppsDomainEvent,
   HmppsPrisonerMovementInformation,
   HmppsStream,
+  describeIssues,
   hmppsInboundSubject,
   parseEvent,
   notJson,
@@ -62,8 +63,7 @@ export function parseHmppsEvent(data: Uint8Array): ParsedMessage<HmppsDomainEven
   }
   const parsed = HmppsDomainEvent.safeParse(value);
   if (!parsed.success) {
-    const reason = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    return { ok: false, code: 'INVALID_HMPPS_EVENT', reason };
+    return { ok: false, code: 'INVALID_HMPPS_EVENT', reason: describeIssues(parsed.error) };
   }
   return { ok: true, event: parsed.data };
 }
