@@ -169,6 +169,7 @@ type Notice = {
   subject: string;
   establishmentCode: string | null;
   liberationDate: string | null;
+  previousLiberationDate?: string | null;
 };
 
 describe('a person from reception to post-release follow-up, through every service', () => {
@@ -210,8 +211,11 @@ describe('a person from reception to post-release follow-up, through every servi
       e.meetings.filter((m) => m.kind === kind && m.status === 'BOOKED');
 
     // The bridge starts the journey; the core screen is requested from the assessment service.
-    const screening = await journey('core screen request', (p) => !!p.assessmentId);
-    expect(screening.stage).toBe('CORE_SCREEN');
+    // (Each service is a lane of its own: the request may be out before the stage's record is in.)
+    const screening = await journey(
+      'core screen request',
+      (p) => !!p.assessmentId && p.stage === 'CORE_SCREEN',
+    );
     expect(screening.policy).toEqual({ id: 'scotland-2026', version: 3 });
     const completion = await http(
       apps.assessment,
@@ -382,6 +386,14 @@ describe('a person from reception to post-release follow-up, through every servi
     expect(appointment.body.dueBy).toBe(
       followUp.deadlines.find((d) => d.clock === 'firstAppointment')!.dueAt,
     );
+    // The agency heard of the release itself once it had settled: the day and the prison released from.
+    expect(await inbox('RELEASED')).toEqual([
+      expect.objectContaining({
+        establishmentCode: 'GLE',
+        liberationDate: followUp.liberationDate,
+        previousLiberationDate: replanned.liberationDate,
+      }),
+    ]);
 
     // The release was recorded in error: undone everywhere, and the agency told.
     const reversal = await http(apps.liberation, 'POST', `/movements/${release.body.eventId}/reversal`, {

@@ -210,5 +210,9 @@ export const NotificationSubject = z.enum([
   'CONSENT_WITHDRAWN',
   'CASE_CLOSED',
   'PRE_RELEASE_MEETING_IMPOSSIBLE',
+  // Added with the journey's `release-notice-1` (issue 9): the release has stood its settle window.
+  // Additive within referral.agency.notified v2: readers of that fact acknowledge what they do
+  // not use (readerFactKeys), and an agency's client should treat an unknown subject as news.
+  'RELEASED',
 ]);
 export type NotificationSubject = z.infer<typeof NotificationSubject>;

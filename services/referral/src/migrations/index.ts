@@ -14,6 +14,7 @@ import { ReferralNotesAndReferrer1700000001100 } from './1700000001100-referral-
 import { ReferralAppointments1700000001200 } from './1700000001200-referral-appointments';
 import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment-cancelled-by';
 import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
+import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -32,6 +33,7 @@ export const referralMigrations = [
   ReferralAppointments1700000001200,
   AppointmentCancelledBy1700000001300,
   AppointmentCancelledByChecks1700000001400,
+  AgencyNotificationReleased1700000001500,
 ];
 
 /** Every table under row-level security today (700's, the schedules of 900, the notes of 1100). */

@@ -14,6 +14,7 @@ import {
 import { ReferralNotesAndReferrer1700000001100 } from './1700000001100-referral-notes-and-referrer';
 import { ReferralAppointments1700000001200 } from './1700000001200-referral-appointments';
 import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment-cancelled-by';
+import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -414,7 +415,9 @@ describe('referral migrations (real Postgres)', () => {
   });
 
   it('takes who cancelled only as a role or team, on an appointment booked against a referral, and reverts', async () => {
-    const after = await open(referralMigrations);
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(AppointmentCancelledByChecks1700000001400) + 1),
+    );
     try {
       const referralId = randomUUID();
       await after.query(
@@ -437,6 +440,40 @@ describe('referral migrations (real Postgres)', () => {
       );
       await after.undoLastMigration({ transaction: 'each' });
       await cancelled('FIRST_APPOINTMENT', null, 'Duty team');
+      // Leave the scratch database as 1400 can be applied to again (the next case migrates to the end).
+      await after.query(
+        `DELETE FROM referral.appointment WHERE cancelled_by IS NOT NULL AND referral_id IS NULL`,
+      );
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('takes release notices naming the day and the establishment, and reverts without them', async () => {
+    const after = await open(referralMigrations);
+    try {
+      const notice = (subject: string, liberationDate: string | null, establishmentCode: string | null) =>
+        after.query(
+          `INSERT INTO referral.agency_notification (id, person_id, episode, agency_id, subject, message, liberation_date, establishment_code, notified_at, correlation_id)
+           VALUES ($1, 'p00000000000000000000', 1, 'agency-a', $2, 'A notice.', $3, $4, now(), 'c')`,
+          [randomUUID(), subject, liberationDate, establishmentCode],
+        );
+      await notice('RELEASED', '2026-12-04', 'BAR');
+      await expect(notice('RELEASED', null, 'BAR')).rejects.toThrow(
+        /agency_notification_release_names_date_and_establishment/,
+      );
+      await expect(notice('RELEASED', '2026-12-04', null)).rejects.toThrow(
+        /agency_notification_release_names_date_and_establishment/,
+      );
+      await expect(notice('SET_FREE', '2026-12-04', 'BAR')).rejects.toThrow(/agency_notification_subject/);
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(
+        await after.query(
+          `SELECT count(*)::int AS n FROM referral.agency_notification WHERE subject = 'RELEASED'`,
+        ),
+      ).toEqual([{ n: 0 }]);
+      await expect(notice('RELEASED', '2026-12-04', 'BAR')).rejects.toThrow(/agency_notification_subject/);
+      await notice('CASE_CLOSED', null, null);
     } finally {
       await after.destroy();
     }

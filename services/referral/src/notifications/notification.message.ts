@@ -16,6 +16,7 @@ const headline: Record<NotificationSubject, string> = {
   CONSENT_WITHDRAWN: 'The person has withdrawn consent to voluntary throughcare.',
   CASE_CLOSED: 'The throughcare case has been closed.',
   PRE_RELEASE_MEETING_IMPOSSIBLE: 'The pre-release meeting can no longer be held before liberation.',
+  RELEASED: 'The person has been released from custody.',
 };
 
 /**

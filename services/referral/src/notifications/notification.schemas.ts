@@ -72,6 +72,20 @@ export const NotifyAgencyInputSchema = z
         });
       }
     }
+    if (input.subject === 'RELEASED') {
+      if (input.liberationDate === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['liberationDate'],
+          message: 'required when the subject is RELEASED: the day the person was released',
+        });
+      if (input.establishmentCode === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['establishmentCode'],
+          message: 'required when the subject is RELEASED: the establishment released from',
+        });
+    }
   });
 export type NotifyAgencyInput = z.output<typeof NotifyAgencyInputSchema>;
 

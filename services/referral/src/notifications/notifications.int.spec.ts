@@ -164,6 +164,17 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
       {
         input: aNotification({
           agencyId,
+          subject: 'RELEASED',
+          liberationDate: '2026-07-10',
+          previousLiberationDate: undefined,
+          establishmentCode: 'BAR',
+        }),
+        message:
+          'The person has been released from custody. Liberation date: 2026-07-10. Establishment: BAR.',
+      },
+      {
+        input: aNotification({
+          agencyId,
           subject: 'RETURNED_TO_CUSTODY',
           liberationDate: undefined,
           previousLiberationDate: undefined,
@@ -307,6 +318,19 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         /previousEstablishmentCode: must differ from establishmentCode/,
       ],
       [
+        {
+          subject: 'RELEASED',
+          liberationDate: undefined,
+          previousLiberationDate: undefined,
+          establishmentCode: 'BAR',
+        },
+        /liberationDate: required when the subject is RELEASED/,
+      ],
+      [
+        { subject: 'RELEASED', previousLiberationDate: undefined },
+        /establishmentCode: required when the subject is RELEASED/,
+      ],
+      [
         { subject: 'CASE_CLOSED', previousEstablishmentCode: 'BAR' },
         /establishmentCode: required with previousEstablishmentCode/,
       ],
@@ -359,7 +383,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     const change = aNotification({
       personId: 'A1234BC',
       liberationDate: '14/07/2026',
-      subject: 'RELEASED' as 'LIBERATION_DATE_CHANGED',
+      subject: 'SET_FREE' as 'LIBERATION_DATE_CHANGED',
     });
 
     const attempt = mockActivityEnvironment().run(() => activities().notifyAgency(change));

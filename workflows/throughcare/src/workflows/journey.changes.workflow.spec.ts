@@ -793,26 +793,39 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         handle,
         (p) =>
           p.stage === 'PRE_RELEASE_MEETING' &&
-          p.notifications?.length === 1 &&
+          p.notifications?.length === 2 &&
           live(p, 'PRE_RELEASE_MEETING').length === 1 &&
           live(p, 'GATE_PICKUP').length === 1 &&
           !p.working,
         'back in custody',
       );
-      expect(back.notifications?.[0]?.subject).toBe('MOVEMENT_REVERSED');
+      // Told of the release once it settled (release-notice-1), then that it was recorded in error.
+      expect(back.notifications?.map((n) => n.subject)).toEqual(['RELEASED', 'MOVEMENT_REVERSED']);
+      expect(since().filter(of('agencyNotified'))[0]).toMatchObject({
+        subject: 'RELEASED',
+        establishmentCode: 'BAR',
+        liberationDate: out.liberationDate,
+        previousLiberationDate: before.liberationDate,
+      });
       expect(back.deadlines.find((d) => d.clock === 'firstAppointment')?.status).toBe('CANCELLED');
       expect(tally(since())).toEqual({
         meetingCancelled: 1,
         gatePickupCancelled: 1,
         appointmentBooked: 1,
         appointmentCancelled: 1,
-        agencyNotified: 1,
+        agencyNotified: 2,
         meetingBooked: 1,
         gatePickupBooked: 1,
       });
       expect(since().find(of('appointmentCancelled'))?.reason).toMatch(/release reversed/);
       expect(live(back, 'GATE_PICKUP')[0]?.date).toBe(live(before, 'GATE_PICKUP')[0]?.date);
       await recordHistory(handle, 'v2.release-reversed-after-notice');
+      // The new branch (release-notice-1): the run in which the release settled, was told, and the
+      // first appointment was booked (it continued as new into follow-up).
+      await recordHistory(
+        env.client.workflow.getHandle(handle.workflowId, run),
+        'v3.release-notice.released-told-before-appointment',
+      );
     });
   });
 
@@ -870,10 +883,13 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           appointmentBooked: 1,
           appointmentCancelled: 1,
           referralWithdrawn: 2, // the justice social work referral, and the need's (referral-per-need-1)
-          agencyNotified: 1,
+          agencyNotified: 2,
           caseClosed: 1,
         });
-        expect(mine.filter(of('agencyNotified')).map((n) => n.subject)).toEqual(['RETURNED_TO_CUSTODY']);
+        expect(mine.filter(of('agencyNotified')).map((n) => n.subject)).toEqual([
+          'RELEASED', // once the release settled (release-notice-1)
+          'RETURNED_TO_CUSTODY',
+        ]);
         expect(mine.find(of('caseClosed'))).toMatchObject({ reason: closure });
         await recordHistory(handle, history);
         await closeIfOpen(next);

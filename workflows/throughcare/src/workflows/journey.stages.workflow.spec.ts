@@ -185,7 +185,7 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       ['referralAcknowledgement', 'MET'],
       ['firstAppointment', 'MET'],
     ]);
-    // The exact set of effects: nothing cancelled, nobody re-notified, no breach.
+    // The exact set of effects: nothing cancelled, no breach, the agency told once (of the release).
     expect(tally(acts.effects)).toEqual({
       coreScreenRequested: 1,
       assessmentRequested: 2, // comprehensive screen, summary review
@@ -195,9 +195,15 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       referralSent: 3,
       meetingBooked: 3, // two visits, one pre-release meeting
       gatePickupBooked: 1,
+      agencyNotified: 1, // the release, once it settled (release-notice-1)
       appointmentBooked: 1,
       caseClosed: 1,
     });
+    expect(acts.effects.filter(of('agencyNotified')).map((n) => n.subject)).toEqual(['RELEASED']);
+    // Told before the first appointment was booked.
+    expect(acts.effects.findIndex(of('agencyNotified'))).toBeLessThan(
+      acts.effects.findIndex(of('appointmentBooked')),
+    );
     expect(acts.effects.filter(of('referralSent')).map((r) => r.pathways)).toEqual([
       ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
       ['ACCOMMODATION'],

@@ -12,6 +12,7 @@ import {
   POLICY_GAPS_PATCH,
   NEED_REFERRAL_CLOCKS_PATCH,
   REFERRAL_PER_NEED_PATCH,
+  RELEASE_NOTICE_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -93,6 +94,9 @@ const V3_HISTORIES: string[] = [
   // Branch of `need-referral-clocks-1` (adopted with the fixes, issue 9): a need referral's
   // acknowledgement breached, then met late.
   'v3.need-referral-clocks.unanswered-breached-met-late',
+  // Branch of `release-notice-1` (adopted with the fixes, issue 9): the agency told of the release
+  // once it settled, before the first appointment was booked.
+  'v3.release-notice.released-told-before-appointment',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -118,7 +122,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1 and need-referral-clocks-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1 and release-notice-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -204,6 +208,18 @@ describe('journey replay over recorded histories', () => {
           (await activityInputs(file, 'recordSlaBreach')).some((i) =>
             i.includes('needReferralAcknowledgement:'),
           ),
+        ]).toEqual([file, true]);
+      }
+      if (file.includes('.release-notice.')) {
+        expect([
+          file,
+          markers.includes(RELEASE_NOTICE_PATCH) ||
+            (await adoptedBefore(file)).includes(RELEASE_NOTICE_PATCH),
+        ]).toEqual([file, true]);
+        // The branch itself: a RELEASED notice sent to the agency.
+        expect([
+          file,
+          (await activityInputs(file, 'notifyAgency')).some((i) => i.includes('"subject":"RELEASED"')),
         ]).toEqual([file, true]);
       }
       if (file.startsWith('v2/throughcare-journey.v3.')) {

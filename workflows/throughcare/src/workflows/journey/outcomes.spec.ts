@@ -15,7 +15,7 @@ import {
   stageEntered,
   stageEntry,
 } from './outcomes';
-import type { Notice } from './planner';
+import { RELEASE_NOTICE_PATCH, type Notice } from './planner';
 
 /** The outcome recorders: what each effect's answer changes in the journey's books. */
 
@@ -121,7 +121,9 @@ describe('outcomes: bookings made', () => {
   });
 
   it('an appointment booked for an agency already told of the person keeps what it was told, now out of custody', () => {
-    const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+    // The journey's branch before release-notice-1 (since it, the release notice comes first and
+    // `booked` finds the agency told already).
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30), [RELEASE_NOTICE_PATCH]);
     setUp(j, 6);
     j.tell(j.facts.releaseRecorded, { releasedAt: j.now, establishmentCode: 'BAR', eventId: 'rel' });
     j.advance(HOUR);

@@ -1,6 +1,6 @@
 import type { AttentionOption, Pathway } from '@throughcare/contracts';
 import { raised } from './outcomes';
-import { createPlanner, type Action } from './planner';
+import { createPlanner, RELEASE_NOTICE_PATCH, type Action } from './planner';
 import {
   DAY,
   HOUR,
@@ -215,15 +215,19 @@ describe('journey planner: what the agency is told, and when', () => {
     j.advance(2 * HOUR);
     j.run();
     expect(j.notices.map((n) => [n.subject, n.fields])).toEqual([
+      [
+        'RELEASED',
+        { establishmentCode: 'BAR', liberationDate: '2026-03-08', previousLiberationDate: '2026-04-01' },
+      ],
       ['MOVEMENT_REVERSED', { establishmentCode: 'BAR', liberationDate: '2026-04-01' }],
       ['TRANSFERRED', { establishmentCode: 'EDI', previousEstablishmentCode: 'BAR' }],
     ]);
   });
 
-  it('tells a released person’s agency neither of an earlier transfer nor of the release day as a date change', () => {
+  it('tells a released person’s agency of the release, from the prison released from, and neither of an earlier transfer nor of the release day as a date change', () => {
     const j = planned();
-    // Moved, then released before the journey told the agency of the move: the agency hears of
-    // the release through the first appointment, and nothing about custody any more.
+    // Moved, then released before the journey told the agency of the move: since release-notice-1
+    // the agency hears of the release itself (from EDI, on the day), before the first appointment.
     transfer(j, 'EDI', 't1');
     j.advance(2 * HOUR);
     expect(release(j)).toBe('applied');
@@ -232,11 +236,72 @@ describe('journey planner: what the agency is told, and when', () => {
     expect(j.p.liberationDate()).toBe('2026-03-08');
     expect(j.s.told).toMatchObject({
       custody: 'OUT',
+      establishmentCode: 'EDI',
+      liberationDate: '2026-03-08',
+    });
+    expect(j.s.notifications.map((n) => [n.subject, n.message])).toEqual([
+      [
+        'RELEASED',
+        'The person was released from EDI on 2026-03-08 (the liberation date you were last told was 2026-04-01).',
+      ],
+    ]);
+    expect(j.notices).toEqual([
+      {
+        agencyId: 'agency-1',
+        subject: 'RELEASED',
+        fields: {
+          establishmentCode: 'EDI',
+          liberationDate: '2026-03-08',
+          previousLiberationDate: '2026-04-01',
+        },
+      },
+    ]);
+    // Told before the first appointment was booked.
+    const told = j.log.findIndex((l) => l.includes('notify:RELEASED'));
+    const booked = j.log.findIndex((l) => l.includes('book:first-appointment'));
+    expect([told >= 0, booked > told]).toEqual([true, true]);
+  });
+
+  it('before release-notice-1: the agency learns of the release only through the first appointment', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30), [RELEASE_NOTICE_PATCH]);
+    setUp(j, 6);
+    transfer(j, 'EDI', 't1');
+    j.advance(2 * HOUR);
+    expect(release(j)).toBe('applied');
+    j.advance(2 * HOUR);
+    j.run();
+    expect(j.s.adopted).not.toContain(RELEASE_NOTICE_PATCH);
+    expect(j.s.told).toMatchObject({
+      custody: 'OUT',
       establishmentCode: 'BAR',
       liberationDate: '2026-04-01',
     });
     expect(j.s.notifications).toEqual([]);
     expect(j.notices).toEqual([]);
+  });
+
+  it('tells a release only once it has stood its settle window, and not at all if it is reversed within it', () => {
+    const j = planned();
+    expect(release(j)).toBe('applied');
+    j.run();
+    expect(j.notices).toEqual([]); // not settled yet
+    j.tell(j.facts.movementReversed, {
+      movement: 'RELEASE',
+      reversedEventId: 'rel',
+      reversedAt: j.now,
+      eventId: 'rev',
+    });
+    j.advance(2 * HOUR);
+    j.run();
+    expect(j.notices).toEqual([]);
+    expect(j.s.told).toMatchObject({ custody: 'IN', liberationDate: '2026-04-01' });
+    expect(release(j, 'rel-2')).toBe('applied');
+    j.advance(2 * HOUR);
+    j.run();
+    expect(j.notices.map((n) => n.subject)).toEqual(['RELEASED']);
+    j.advance(DAY);
+    j.run();
+    expect(j.notices.map((n) => n.subject)).toEqual(['RELEASED']);
   });
 
   it('tells the agency once that no working day is left for the pre-release meeting', () => {
@@ -705,7 +770,7 @@ describe('journey planner: requests, agency and referral', () => {
     });
     expect(j.s.referralWithdrawn).toBeUndefined();
     expect(j.log.some((l) => l.includes('withdrawReferral'))).toBe(false);
-    expect(j.notices).toEqual([]);
+    expect(j.notices.map((n) => n.subject)).toEqual(['RELEASED']); // the release, and no closure notice
   });
 });
 

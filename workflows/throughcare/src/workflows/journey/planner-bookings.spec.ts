@@ -954,6 +954,10 @@ describe('journey planner: what the agency is told when the case closes', () => 
     ).toBe('applied');
     j.run();
     expect(j.s.notifications.map((n) => [n.subject, n.message])).toEqual([
+      [
+        'RELEASED',
+        'The person was released from BAR on 2026-03-08 (the liberation date you were last told was 2026-04-01).',
+      ],
       ['RETURNED_TO_CUSTODY', `The person is back in custody at GRE (${words}); a new episode follows.`],
     ]);
     expect(j.s).toMatchObject({ closureReason: closure, closureRecorded: true, nextEpisodeHandedOver: true });
@@ -972,7 +976,7 @@ describe('journey planner: what the agency is told when the case closes', () => 
     expect(j.notices).toEqual([{ agencyId: 'agency-1', subject: 'CASE_CLOSED', fields: {} }]);
   });
 
-  it('tells nothing when the follow-up simply ends', () => {
+  it('tells nothing when the follow-up simply ends (the release was told when it settled)', () => {
     const j = planned();
     release(j);
     attend(j, 'first-appointment:rel', 'YES', j.now, 'att');
@@ -984,8 +988,8 @@ describe('journey planner: what the agency is told when the case closes', () => 
       closureRecorded: true,
       stage: 'CLOSED',
     });
-    expect(j.s.notifications).toEqual([]);
-    expect(j.notices).toEqual([]);
+    expect(j.s.notifications.map((n) => n.subject)).toEqual(['RELEASED']);
+    expect(j.notices.map((n) => n.subject)).toEqual(['RELEASED']);
   });
 
   it('after a release reversed, tells the agency of later changes again', () => {
@@ -1001,6 +1005,10 @@ describe('journey planner: what the agency is told when the case closes', () => 
     changeDate(j, '2026-04-21');
     j.run();
     expect(j.notices.map((n) => [n.subject, n.fields])).toEqual([
+      [
+        'RELEASED',
+        { establishmentCode: 'BAR', liberationDate: '2026-03-08', previousLiberationDate: '2026-04-01' },
+      ],
       ['MOVEMENT_REVERSED', { establishmentCode: 'BAR', liberationDate: '2026-04-01' }],
       ['LIBERATION_DATE_CHANGED', { liberationDate: '2026-04-21', previousLiberationDate: '2026-04-01' }],
     ]);

@@ -17,6 +17,7 @@ import {
   PLANNER_FIXES_PATCH,
   POLICY_GAPS_PATCH,
   REFERRAL_PER_NEED_PATCH,
+  RELEASE_NOTICE_PATCH,
 } from './planner';
 
 /**
@@ -61,6 +62,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       PLANNER_FIXES_PATCH,
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
+      RELEASE_NOTICE_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
     ]);
@@ -69,6 +71,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       PLANNER_FIXES_PATCH,
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
+      RELEASE_NOTICE_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
     ]);

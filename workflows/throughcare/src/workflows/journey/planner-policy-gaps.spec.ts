@@ -7,6 +7,7 @@ import {
   PLANNER_FIXES_PATCH,
   POLICY_GAPS_PATCH,
   usePolicy,
+  RELEASE_NOTICE_PATCH,
 } from './planner';
 
 /**
@@ -90,13 +91,20 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       PLANNER_FIXES_PATCH,
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
+      RELEASE_NOTICE_PATCH,
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
+      RELEASE_NOTICE_PATCH,
     ]);
     missFirstAppointment(j);
     expect(() => p.syncDeadlines()).toThrow(ClockNotInPolicyError);
     p.adoptFixes(() => true);
-    expect(j.s.adopted).toEqual([PLANNER_FIXES_PATCH, POLICY_GAPS_PATCH, MEETING_DAY_GONE_PATCH]);
+    expect(j.s.adopted).toEqual([
+      PLANNER_FIXES_PATCH,
+      POLICY_GAPS_PATCH,
+      MEETING_DAY_GONE_PATCH,
+      RELEASE_NOTICE_PATCH,
+    ]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');
   });

@@ -163,6 +163,16 @@ export const REFERRAL_PER_NEED_PATCH = 'referral-per-need-1';
  * in `s.adopted` (the deadline list is derived in queries too).
  */
 export const NEED_REFERRAL_CLOCKS_PATCH = 'need-referral-clocks-1';
+/**
+ * The release notice (issue 9): once the release has stood its settle window, the agency is told
+ * (`RELEASED`, with the day released and the establishment released from) before anything is
+ * booked against it. Before it, the agency learnt of a release only because a first appointment
+ * appeared (`booked` moved `s.told` to out of custody silently, as it still does should the notice
+ * be held or skipped). Adopted with the fixes (`adoptFixes`) by journeys that adopted
+ * `planner-fixes-2`; kept in `s.adopted`. A journey adopting it after its agency already learnt of
+ * the release that way sends nothing.
+ */
+export const RELEASE_NOTICE_PATCH = 'release-notice-1';
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
 export const needAcknowledgementKey = (pathway: Pathway, no: number) =>
   `needReferralAcknowledgement:${pathway}:${no}`;
@@ -382,7 +392,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(NEED_REFERRAL_CLOCKS_PATCH);
       s.needClocksFrom = iso(now());
     }
+    if (fixed() && !releaseNotices() && ask(RELEASE_NOTICE_PATCH))
+      (s.adopted ??= []).push(RELEASE_NOTICE_PATCH);
   }
+  /** Whether the agency is told of a release once it has settled (`release-notice-1`). */
+  const releaseNotices = () => fixed() && (s.adopted?.includes(RELEASE_NOTICE_PATCH) ?? false);
   /** Whether each need referral's acknowledgement has a clock (`need-referral-clocks-1`). */
   const needClocks = () => fixed() && (s.adopted?.includes(NEED_REFERRAL_CLOCKS_PATCH) ?? false);
   /** A need acknowledgement deadline's need and try; undefined for any other deadline. */
@@ -1320,6 +1334,24 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         },
       };
     }
+    if (releaseNotices() && t.custody === 'IN' && released()) {
+      const from = s.release!.establishmentCode;
+      const moved = t.liberationDate !== lib;
+      return {
+        subject: 'RELEASED',
+        message: `The person was released from ${from} on ${lib}${moved ? ` (the liberation date you were last told was ${t.liberationDate})` : ''}.`,
+        fields: {
+          liberationDate: lib,
+          ...(moved ? { previousLiberationDate: t.liberationDate } : {}),
+          establishmentCode: from,
+        },
+        apply: () => {
+          t.custody = 'OUT';
+          t.liberationDate = lib;
+          t.establishmentCode = from;
+        },
+      };
+    }
     if (t.custody === 'IN' && t.establishmentCode !== est) {
       // The agency was told of a transfer since reversed: since `planner-fixes-2`, only when the
       // establishment it was told is a reversed transfer's destination (a reversal recorded before
@@ -1615,6 +1647,12 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (stale) yield { kind: 'closeItem', item: stale, reason: 'a pre-release meeting was held' };
     }
 
+    // Since `release-notice-1` the agency hears of the release before its first appointment is
+    // booked (the other notices follow the bookings they explain).
+    const notice = nextNotice();
+    const releaseFirst = notice?.subject === 'RELEASED';
+    if (notice && releaseFirst) yield* noticeActions(notice);
+
     // Compensate what no longer fits (newest first), then book what is missing.
     const { wanted, fits, visitsShort } = wantedBookings();
     const live = s.bookings.filter((b) => b.status === 'BOOKED');
@@ -1669,18 +1707,20 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         };
     }
 
-    const notice = nextNotice();
-    if (notice) {
-      const action = `notify:${notice.subject}:${s.notifications.length + 1}`;
-      if (skipped(action)) yield { kind: 'skipNotice', action, notice };
-      if (!blocked(action)) yield { kind: 'notify', action, notice };
-    }
+    if (notice && !releaseFirst) yield* noticeActions(notice);
 
     // Since `planner-fixes-2` the closure waits for an overdue clock's breach (the clocks' coroutine).
     if (closing && !s.closureRecorded && !blocked('case:close') && !(fixed() && breachToRecord()))
       yield { kind: 'close', action: 'case:close', closing };
     if (s.closureRecorded && s.returned && !s.nextEpisodeHandedOver && !blocked('episode:next'))
       yield { kind: 'handOver', action: 'episode:next' };
+  }
+
+  /** Telling the agency `notice` (or, skipped by an operator, recording it as told unsent). */
+  function* noticeActions(notice: Notice): Generator<Action, void, undefined> {
+    const action = `notify:${notice.subject}:${s.notifications.length + 1}`;
+    if (skipped(action)) yield { kind: 'skipNotice', action, notice };
+    if (!blocked(action)) yield { kind: 'notify', action, notice };
   }
 
   /**
