@@ -678,6 +678,34 @@ const POLICY: Policy[] = [
       body: { reversedAt: stamp() },
     }),
   },
+  // ── liberation, the agency side: the custody visits and meetings an agency takes part in ──
+  {
+    app: 'liberation',
+    method: 'GET',
+    path: '/agency/meetings',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/agency/meetings?limit=100' }),
+    list: {
+      ids: (body) =>
+        ((body as { items?: { bookingId?: string }[] } | undefined)?.items ?? []).map((i) =>
+          String(i.bookingId),
+        ),
+      own: (s) => [s.bookingId],
+    },
+  },
+  {
+    app: 'liberation',
+    method: 'GET',
+    path: '/agency/meetings/{bookingId}',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/agency/meetings/${pick(f, c, (s) => s.bookingId, missingUuid)}`,
+    }),
+  },
   // ── directory: names organisations only, every role reads; administrators add ──
   {
     app: 'directory',

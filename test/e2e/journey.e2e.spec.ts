@@ -346,6 +346,27 @@ describe('a person from reception to post-release follow-up, through every servi
         return found.length > 0 ? found : undefined;
       });
     expect(await inbox('TRANSFERRED')).toEqual([expect.objectContaining({ establishmentCode: 'GLE' })]);
+    // The agency reads the visits and the meeting it takes part in, now at Glenochil (liberation).
+    type AgencyMeeting = { bookingId: string; kind: string; establishmentCode: string; date: string };
+    const onLiberation = await bearer(
+      { roles: ['agency-system'], agencyId: referred.agencyId! },
+      'urn:throughcare:liberation',
+    );
+    const agencyMeetings = await http<{ items: AgencyMeeting[] }>(
+      apps.liberation,
+      'GET',
+      `/agency/meetings?personId=${personId}&status=BOOKED`,
+      undefined,
+      onLiberation,
+    );
+    expect(agencyMeetings.status).toBe(200);
+    const facts = (m: AgencyMeeting) => [m.bookingId, m.kind, m.establishmentCode, m.date].join(' ');
+    expect(agencyMeetings.body.items.map(facts).sort()).toEqual(
+      moved.meetings
+        .filter((m) => m.status === 'BOOKED')
+        .map(facts)
+        .sort(),
+    );
 
     // HDC approved: liberation comes forward, the meeting and the pick-up move with it, the agency told once.
     const hdcDate = inDays(25);

@@ -32,3 +32,13 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, context: Execu
   if (!principal) throw new Error('CurrentPrincipal used on a route without @Access(...)');
   return principal;
 });
+
+/**
+ * The agency the verified token acts for, on a route admitting only agency roles (their tokens
+ * always name one: see `principalFromClaims`).
+ */
+export const CallingAgency = createParamDecorator((_: unknown, context: ExecutionContext): string => {
+  const agencyId = context.switchToHttp().getRequest<RequestWithPrincipal>().principal?.agencyId;
+  if (!agencyId) throw new Error('CallingAgency used on a route without agency access');
+  return agencyId;
+});

@@ -12,3 +12,4 @@ export * from './worker-monitor';
 export * from './keyset-cursor';
 export * from './hardening';
 export * from './database-scope.interceptor';
+export * from './agency-scoped.decorator';

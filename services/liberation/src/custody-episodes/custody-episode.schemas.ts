@@ -1,3 +1,4 @@
+import { keysetCursor } from '@throughcare/platform-http';
 import { z } from 'zod';
 import {
   EstablishmentCode,
@@ -424,5 +425,36 @@ export interface GatePickupView {
 export interface EpisodePage {
   items: EpisodeView[];
   /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** The key of an agency's meeting list: by meeting day, then booking id. */
+export const AgencyMeetingCursor = keysetCursor(z.object({ date: IsoDate, id: z.uuid() }));
+
+/** `GET /agency/meetings`: the calling agency's custody visits and pre-release meetings. */
+export const ListAgencyMeetingsQuerySchema = z
+  .object({
+    from: IsoDate.optional().describe('Only meetings on or after this day (YYYY-MM-DD)'),
+    to: IsoDate.optional().describe('Only meetings on or before this day (YYYY-MM-DD)'),
+    status: z.enum(['BOOKED', 'HELD', 'CANCELLED']).optional().describe('Only meetings in this status'),
+    personId: PersonIdSchema.optional().describe("Only this person's meetings"),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: AgencyMeetingCursor.schema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict()
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+    path: ['to'],
+    message: 'must not be before from',
+  });
+export type ListAgencyMeetingsQuery = z.output<typeof ListAgencyMeetingsQuerySchema>;
+
+/** A meeting as the agency taking part sees it: the person (pseudonymous), the day and the prison. */
+export interface AgencyMeetingView extends MeetingView {
+  personId: string;
+  episode: number;
+}
+
+export interface AgencyMeetingPage {
+  items: AgencyMeetingView[];
   nextCursor: string | null;
 }

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AgencyMeetingsController } from './agency-meetings.controller';
+import { AgencyMeetingsService } from './agency-meetings.service';
 import { CourtLiberationsController } from './court-liberations.controller';
 import { CourtLiberationsService } from './court-liberations.service';
 import { CustodyEpisode } from './custody-episode.entity';
@@ -51,6 +53,7 @@ export class CustodyEpisodesModule {
         EpisodesController,
         MeetingsController,
         MovementsController,
+        AgencyMeetingsController,
       ],
       providers: [
         { provide: PersonIds, useValue: new PersonIds(options.personIdSecret) },
@@ -68,6 +71,7 @@ export class CustodyEpisodesModule {
         TransfersService,
         MovementReversalService,
         CourtLiberationsService,
+        AgencyMeetingsService,
         // Movements published on the bus by upstream prison systems, applied like HTTP ones.
         UpstreamMovementsApplier,
         UpstreamMovementsConsumer,

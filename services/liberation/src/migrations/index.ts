@@ -5,6 +5,7 @@ import { CreateReleaseDateChangeAndGatePickup1700000000200 } from './17000000002
 import { CreateMeetingAndMovement1700000000300 } from './1700000000300-create-meeting-and-movement';
 import { RowLevelSecurity1700000000400 } from './1700000000400-row-level-security';
 import { CreateHmppsOutboundSent1700000000500 } from './1700000000500-create-hmpps-outbound-sent';
+import { MeetingAgencyRead1700000000600 } from './1700000000600-meeting-agency-read';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -14,4 +15,5 @@ export const liberationMigrations = [
   CreateMeetingAndMovement1700000000300,
   RowLevelSecurity1700000000400,
   CreateHmppsOutboundSent1700000000500,
+  MeetingAgencyRead1700000000600,
 ];

@@ -1,32 +1,13 @@
-import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { Access, type RequestWithPrincipal } from '@throughcare/platform-auth';
+import { AgencyScoped as AgencyScopedRoutes } from '@throughcare/platform-http';
 
-/**
- * Controller decorator: every route is an agency's (its staff or its case-management system,
- * with an access token from the identity provider) and is scoped to that agency.
- */
-export function AgencyScoped(): ClassDecorator & MethodDecorator {
-  return applyDecorators(
-    Access('agency-system', 'agency-staff'),
-    ApiBearerAuth(),
-    ApiResponse({
-      status: 401,
-      description:
-        'No valid access token (problem+json; WWW-Authenticate: Bearer). The token names the agency: ' +
-        "the caller sees only its own agency's referrals and appointments; another agency's answer 404.",
-    }),
-  );
-}
+/** Every referral route of an agency: its own agency's referrals and appointments only. */
+export const AgencyScoped = () => AgencyScopedRoutes("its own agency's referrals and appointments");
 
-/** The agency the verified token acts for. */
-export const CallingAgency = createParamDecorator((_: unknown, context: ExecutionContext): string => {
-  const agencyId = context.switchToHttp().getRequest<RequestWithPrincipal>().principal?.agencyId;
-  if (!agencyId) throw new Error('CallingAgency used on a route without @AgencyScoped()');
-  return agencyId;
-});
+/** The agency the verified token acts for (shared with liberation's agency routes). */
+export { CallingAgency } from '@throughcare/platform-auth';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 const CORRELATION_ID = /^[\w.:-]{1,200}$/;
