@@ -91,11 +91,7 @@ async function atPreReleaseMeeting(
   await withWorkers(env, acts, async () => {
     const handle = await startJourney(env, input);
     try {
-      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
-      const run1 = await currentRunId(handle);
-      await acknowledgeReferral(env, handle, referred.referralId!);
-      await waitForNextRun(handle, run1);
-      const reviews = await waitForPlan(handle, (p) => live(p, 'CJSW_VISIT').length === 2, 'visits booked');
+      const reviews = await visitsBooked(handle, acts);
       if (opts.visitsHeld !== false) {
         for (const visit of live(reviews, 'CJSW_VISIT')) {
           await tell(handle, meetingHeldUpdate, {
@@ -125,6 +121,18 @@ async function atPreReleaseMeeting(
       await closeIfOpen(handle);
     }
   });
+}
+
+/** Screened and referred for accommodation, the referral acknowledged: the two custody visits booked. */
+async function visitsBooked(
+  handle: WorkflowHandle,
+  acts: ReturnType<typeof recordingActivities>,
+): Promise<PlanView> {
+  const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+  const run1 = await currentRunId(handle);
+  await acknowledgeReferral(env, handle, referred.referralId!);
+  await waitForNextRun(handle, run1);
+  return waitForPlan(handle, (p) => live(p, 'CJSW_VISIT').length === 2, 'visits booked');
 }
 
 async function closeIfOpen(handle: WorkflowHandle): Promise<void> {
@@ -1213,6 +1221,50 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       const accepted = await waitForPlan(handle, (p) => p.referralOutcomes?.length === 1, 'outcome recorded');
       expect(accepted.referralOutcomes?.[0]?.decision).toBe('ACCEPTED');
       expect(since()).toEqual([]);
+    });
+  });
+});
+
+describe('journey: a declined referral stands the agency down (agency-declined-1, time-skipping server)', () => {
+  it('cancels the custody visits booked with the agency, books none, and puts an item before prison staff', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const t0 = await env.currentTimeMs();
+    const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 120 * DAY)) });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        const booked = await visitsBooked(handle, acts);
+        const from = acts.effects.length;
+        await tell(handle, referralOutcomeUpdate, {
+          referralId: booked.referralId!,
+          decision: 'DECLINED',
+          reason: 'outside our catchment',
+          decidedAt: await nowIso(),
+        });
+        const down = await waitForPlan(
+          handle,
+          (p) =>
+            live(p, 'CJSW_VISIT').length === 0 &&
+            (p.attention ?? []).some((a) => a.action.startsWith('agency-declined:') && a.status === 'OPEN') &&
+            !p.working,
+          'visits cancelled, prison staff told',
+        );
+        const since = acts.effects.slice(from);
+        // The item is recorded for the operators' list (attentionRecorded) besides the plan.
+        expect(tally(since)).toEqual({ meetingCancelled: 2, attentionRecorded: 1 });
+        expect(since.filter(of('meetingCancelled')).map((m) => m.reason)).toEqual([
+          'the agency declined the referral: no custody visits with it',
+          'the agency declined the referral: no custody visits with it',
+        ]);
+        expect(down.attention?.find((a) => a.action.startsWith('agency-declined:'))).toMatchObject({
+          errorType: 'REFERRAL_DECLINED',
+          mustAct: `prison:${input.establishmentCode}`,
+          options: ['SKIP'],
+        });
+        await recordHistory(handle, 'v3.agency-declined.visits-cancelled-item-raised');
+      } finally {
+        await closeIfOpen(handle);
+      }
     });
   });
 });

@@ -13,6 +13,7 @@ import {
   NEED_REFERRAL_CLOCKS_PATCH,
   REFERRAL_PER_NEED_PATCH,
   RELEASE_NOTICE_PATCH,
+  AGENCY_DECLINED_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -97,6 +98,9 @@ const V3_HISTORIES: string[] = [
   // Branch of `release-notice-1` (adopted with the fixes, issue 9): the agency told of the release
   // once it settled, before the first appointment was booked.
   'v3.release-notice.released-told-before-appointment',
+  // Branch of `agency-declined-1` (adopted with the fixes, issue 9): the referral declined, the
+  // custody visits booked with the agency cancelled, an item for prison staff.
+  'v3.agency-declined.visits-cancelled-item-raised',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -122,7 +126,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1 and release-notice-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1 and agency-declined-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -220,6 +224,20 @@ describe('journey replay over recorded histories', () => {
         expect([
           file,
           (await activityInputs(file, 'notifyAgency')).some((i) => i.includes('"subject":"RELEASED"')),
+        ]).toEqual([file, true]);
+      }
+      if (file.includes('.agency-declined.')) {
+        expect([
+          file,
+          markers.includes(AGENCY_DECLINED_PATCH) ||
+            (await adoptedBefore(file)).includes(AGENCY_DECLINED_PATCH),
+        ]).toEqual([file, true]);
+        // The branch itself: visits cancelled because the agency declined.
+        expect([
+          file,
+          (await activityInputs(file, 'cancelMeeting')).some((i) =>
+            i.includes('the agency declined the referral'),
+          ),
         ]).toEqual([file, true]);
       }
       if (file.startsWith('v2/throughcare-journey.v3.')) {

@@ -10,6 +10,7 @@ import {
   tellAssessment,
 } from './journey-simulation.spec-support';
 import { raised } from './outcomes';
+import { AGENCY_DECLINED_PATCH } from './planner';
 
 /**
  * The planner's clocks (which deadlines the facts call for, how they move, are met, breached or
@@ -1045,5 +1046,101 @@ describe('journey planner: attention helpers', () => {
     expect(j.p.latestAttention('request:CORE_SCREEN')?.id).toBe('att-2');
     expect(j.p.latestAttention('book:gate-pickup')?.id).toBe('att-3');
     expect(j.p.latestAttention('referral:send')).toBeUndefined();
+  });
+});
+
+describe('journey planner: a declined referral stands the agency down (agency-declined-1)', () => {
+  const decide = (
+    j: SimulatedJourney,
+    decision: 'DECLINED' | 'WITHDRAWN' | 'ACCEPTED',
+    eventId: string,
+    reason?: string,
+  ) => j.tell(j.facts.referralOutcome, { referralId: 'ref-1', decision, reason, decidedAt: j.now, eventId });
+  const visits = (j: SimulatedJourney) =>
+    j.s.bookings.filter((b) => b.kind === 'CJSW_VISIT').map((b) => [b.slot, b.status, b.cancelledBecause]);
+  const declinedItems = (j: SimulatedJourney) =>
+    j.s.attention.filter((a) => a.action.startsWith('agency-declined:'));
+
+  it('cancels the custody visits booked with the agency, books none, keeps the meeting, and tells prison staff once', () => {
+    const j = planned();
+    expect(visits(j)).toEqual([
+      ['visit:2026-03-10', 'BOOKED', undefined],
+      ['visit:2026-03-12', 'BOOKED', undefined],
+    ]);
+    expect(decide(j, 'DECLINED', 'dec-1', 'outside our catchment')).toBe('applied');
+    j.run();
+    const because = 'the agency declined the referral: no custody visits with it';
+    expect(visits(j)).toEqual([
+      ['visit:2026-03-10', 'CANCELLED', because],
+      ['visit:2026-03-12', 'CANCELLED', because],
+    ]);
+    expect(declinedItems(j)).toEqual([
+      expect.objectContaining({
+        action: 'agency-declined:agency-1:2026-03-08T07:00:00.000Z',
+        mustAct: 'prison:BAR',
+        errorType: 'REFERRAL_DECLINED',
+        status: 'OPEN',
+        options: ['SKIP'],
+        what: expect.stringContaining(
+          'agency agency-1 declined the referral on 2026-03-08 (outside our catchment): no custody visits are booked with it',
+        ) as string,
+      }),
+    ]);
+    // The meeting and the pick-up are the prison's: they stay.
+    expect(booking(j, 'pre-release-meeting').status).toBe('BOOKED');
+    expect(booking(j, 'gate-pickup').status).toBe('BOOKED');
+    j.advance(DAY);
+    expect(j.run()).toBe(0);
+    expect(visits(j).filter(([, status]) => status === 'BOOKED')).toEqual([]);
+    expect(declinedItems(j)).toHaveLength(1);
+  });
+
+  it('takes the agency back when it accepts after all: the visits booked again, the item closed by the journey', () => {
+    const j = planned();
+    decide(j, 'WITHDRAWN', 'wd-1', 'caseload');
+    j.run();
+    expect(declinedItems(j).map((a) => [a.errorType, a.status])).toEqual([
+      ['REFERRAL_WITHDRAWN_BY_AGENCY', 'OPEN'],
+    ]);
+    j.advance(HOUR);
+    decide(j, 'ACCEPTED', 'acc-1');
+    j.run();
+    expect(declinedItems(j).map((a) => [a.status, a.resolution?.by])).toEqual([['RESOLVED', 'throughcare']]);
+    expect(j.s.bookings.filter((b) => b.kind === 'CJSW_VISIT' && b.status === 'BOOKED')).toHaveLength(2);
+    // Declined again later: a new item of its own.
+    j.advance(HOUR);
+    decide(j, 'DECLINED', 'dec-2');
+    j.run();
+    expect(declinedItems(j).map((a) => a.status)).toEqual(['RESOLVED', 'OPEN']);
+  });
+
+  it('an operator acknowledging the item leaves the visits cancelled', () => {
+    const j = planned();
+    decide(j, 'DECLINED', 'dec-1');
+    j.run();
+    const [item] = declinedItems(j);
+    expect(
+      j.tell(j.facts.resolveAttention, {
+        itemId: item!.id,
+        option: 'SKIP',
+        by: 'operator',
+        reason: 'arranged with the council by phone',
+        resolvedAt: j.now,
+        eventId: 'resolve-declined',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(j.s.bookings.filter((b) => b.kind === 'CJSW_VISIT' && b.status === 'BOOKED')).toEqual([]);
+    expect(declinedItems(j)).toHaveLength(1);
+  });
+
+  it('before agency-declined-1: the visits stay booked with the agency that declined', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30), [AGENCY_DECLINED_PATCH]);
+    setUp(j, 6);
+    decide(j, 'DECLINED', 'dec-1');
+    j.run();
+    expect(j.s.adopted).not.toContain(AGENCY_DECLINED_PATCH);
+    expect(j.s.bookings.filter((b) => b.kind === 'CJSW_VISIT' && b.status === 'BOOKED')).toHaveLength(2);
+    expect(declinedItems(j)).toEqual([]);
   });
 });

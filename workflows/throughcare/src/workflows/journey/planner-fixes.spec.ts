@@ -18,6 +18,7 @@ import {
   POLICY_GAPS_PATCH,
   REFERRAL_PER_NEED_PATCH,
   RELEASE_NOTICE_PATCH,
+  AGENCY_DECLINED_PATCH,
 } from './planner';
 
 /**
@@ -63,6 +64,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
+      AGENCY_DECLINED_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
     ]);
@@ -72,6 +74,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
+      AGENCY_DECLINED_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
     ]);

@@ -8,6 +8,7 @@ import {
   POLICY_GAPS_PATCH,
   usePolicy,
   RELEASE_NOTICE_PATCH,
+  AGENCY_DECLINED_PATCH,
 } from './planner';
 
 /**
@@ -92,9 +93,11 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
+      AGENCY_DECLINED_PATCH,
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
+      AGENCY_DECLINED_PATCH,
     ]);
     missFirstAppointment(j);
     expect(() => p.syncDeadlines()).toThrow(ClockNotInPolicyError);
@@ -104,6 +107,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
+      AGENCY_DECLINED_PATCH,
     ]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');

@@ -7,6 +7,7 @@ import type {
   NeedTryStatus,
   NotificationSubject,
   Pathway,
+  ReferralOutcome,
   Stage,
   ThroughcareInput,
 } from '@throughcare/contracts';
@@ -173,6 +174,16 @@ export const NEED_REFERRAL_CLOCKS_PATCH = 'need-referral-clocks-1';
  * the release that way sends nothing.
  */
 export const RELEASE_NOTICE_PATCH = 'release-notice-1';
+/**
+ * A declined referral stands the agency down (issue 9): while the justice social work (or
+ * probation) referral's latest decision is a decline or the agency's withdrawal, no custody visit
+ * is booked with that agency and those booked are cancelled, and prison staff get an attention
+ * item (`agency-declined:<agency>:<decidedAt>`, acknowledged by SKIP) saying so; the agency taking
+ * it up again (a later acceptance) brings the visits back and closes the item. Before it, visits
+ * kept being booked with an agency that had declined. Adopted with the fixes (`adoptFixes`) by
+ * journeys that adopted `planner-fixes-2`; kept in `s.adopted`.
+ */
+export const AGENCY_DECLINED_PATCH = 'agency-declined-1';
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
 export const needAcknowledgementKey = (pathway: Pathway, no: number) =>
   `needReferralAcknowledgement:${pathway}:${no}`;
@@ -394,6 +405,22 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     }
     if (fixed() && !releaseNotices() && ask(RELEASE_NOTICE_PATCH))
       (s.adopted ??= []).push(RELEASE_NOTICE_PATCH);
+    if (fixed() && !declinesHeeded() && ask(AGENCY_DECLINED_PATCH))
+      (s.adopted ??= []).push(AGENCY_DECLINED_PATCH);
+  }
+  /** Whether a decline of the referral stands its agency down (`agency-declined-1`). */
+  const declinesHeeded = () => fixed() && (s.adopted?.includes(AGENCY_DECLINED_PATCH) ?? false);
+  /**
+   * The referral's latest decision when it is a decline or the agency's withdrawal (since
+   * `agency-declined-1`): the agency is stood down; undefined otherwise.
+   */
+  function standDown(): ReferralOutcome | undefined {
+    if (!declinesHeeded() || !s.referralId || s.referralWithdrawn) return undefined;
+    const latest = s.outcomes.reduce<ReferralOutcome | undefined>(
+      (l, d) => (!l || Date.parse(d.decidedAt) >= Date.parse(l.decidedAt) ? d : l),
+      undefined,
+    );
+    return latest && (latest.decision === 'DECLINED' || latest.decision === 'WITHDRAWN') ? latest : undefined;
   }
   /** Whether the agency is told of a release once it has settled (`release-notice-1`). */
   const releaseNotices = () => fixed() && (s.adopted?.includes(RELEASE_NOTICE_PATCH) ?? false);
@@ -1160,7 +1187,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     // Visits by the community worker before the pre-release meeting (seed 000 §4.55).
     const visitsHeld = s.meetingsHeld.filter((m) => m.kind === 'CJSW_VISIT').length;
     const visitsLive = s.bookings.filter((b) => b.kind === 'CJSW_VISIT' && b.status === 'BOOKED');
-    if (!closing && inCustody() && s.acknowledgement && s.agencyId && !meetingHeld() && !fromCourt()) {
+    if (
+      !closing &&
+      inCustody() &&
+      s.acknowledgement &&
+      s.agencyId &&
+      !meetingHeld() &&
+      !fromCourt() &&
+      !standDown()
+    ) {
       const kept = keptMeeting(meeting);
       const before =
         kept !== undefined && kept !== meeting && ctx.patched(PLANNER_PROPERTIES_PATCH)
@@ -1261,6 +1296,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             )
               return `liberation date now ${lib}: the meeting is booked again when release planning opens on ${localDateOf(new Date(planningOpens()))}`;
           } else if (!wanted.some((w) => w.slot === b.slot)) {
+            const down = standDown();
+            if (down)
+              return `the agency ${down.decision === 'DECLINED' ? 'declined' : 'withdrew from'} the referral: no custody visits with it`;
             return `visit on ${b.date} no longer fits before the pre-release meeting (liberation ${lib})`;
           }
           return null;
@@ -1649,6 +1687,28 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
 
     // Since `release-notice-1` the agency hears of the release before its first appointment is
     // booked (the other notices follow the bookings they explain).
+    if (declinesHeeded() && !closing) {
+      // The agency stood down (agency-declined-1): prison staff told once per decision, the item
+      // closed by the journey when the agency takes the referral up again.
+      const down = standDown();
+      const current = down ? `agency-declined:${s.agencyId}:${down.decidedAt}` : undefined;
+      const stale = s.attention.find(
+        (a) => a.status === 'OPEN' && a.action.startsWith('agency-declined:') && a.action !== current,
+      );
+      if (stale) yield { kind: 'closeItem', item: stale, reason: 'the agency took the referral up again' };
+      if (down && current && !s.attention.some((a) => a.action === current))
+        yield {
+          kind: 'raise',
+          action: current,
+          mustAct: prison(),
+          failure: {
+            type: down.decision === 'DECLINED' ? 'REFERRAL_DECLINED' : 'REFERRAL_WITHDRAWN_BY_AGENCY',
+            message: `agency ${s.agencyId} ${down.decision === 'DECLINED' ? 'declined' : 'withdrew from'} the referral on ${localDateOf(new Date(down.decidedAt))}${down.reason ? ` (${down.reason})` : ''}: no custody visits are booked with it and those booked are cancelled. Arrange throughcare with the team (it may take the referral up again) or another service, then acknowledge this item`,
+          },
+          options: ['SKIP'],
+        };
+    }
+
     const notice = nextNotice();
     const releaseFirst = notice?.subject === 'RELEASED';
     if (notice && releaseFirst) yield* noticeActions(notice);
