@@ -1269,6 +1269,52 @@ describe('journey: a declined referral stands the agency down (agency-declined-1
   });
 });
 
+describe('journey: a gate pick-up is met where the person is released from (pickup-release-prison-1, time-skipping server)', () => {
+  it('cancels the pick-up at the prison the journey knew when the release is reported from another', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const t0 = await env.currentTimeMs();
+    const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 30 * DAY)) });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        const planned = await waitForPlan(
+          handle,
+          (p) => live(p, 'GATE_PICKUP').length === 1 && !p.working,
+          'gate pick-up booked',
+        );
+        const pickup = live(planned, 'GATE_PICKUP')[0]!;
+        // The liberation day: released from EDI, a transfer the journey never heard of.
+        await skipTo(env, startOfLocalDay(pickup.date!).getTime() + 9 * 3_600_000, handle);
+        await waitForPlan(handle, (p) => !p.working, 'liberation day');
+        const run = await currentRunId(handle);
+        await tell(handle, releaseRecordedUpdate, { releasedAt: await nowIso(), establishmentCode: 'EDI' });
+        await advance(env, '46 minutes', handle);
+        const out = await waitForPlan(
+          handle,
+          (p) =>
+            (p.bookings ?? []).some((b) => b.bookingId === pickup.bookingId && b.status === 'CANCELLED') &&
+            !p.working,
+          'pick-up at the old prison cancelled',
+        );
+        expect(out.bookings?.find((b) => b.bookingId === pickup.bookingId)).toMatchObject({
+          establishmentCode: 'BAR',
+          cancelledBecause: 'released from EDI, not BAR',
+        });
+        expect(live(out, 'GATE_PICKUP')).toEqual([]);
+        expect(acts.effects.filter(of('gatePickupCancelled')).map((c) => c.reason)).toContain(
+          'released from EDI, not BAR',
+        );
+        await recordHistory(
+          env.client.workflow.getHandle(handle.workflowId, run),
+          'v3.pickup-release-prison.released-elsewhere-cancelled',
+        );
+      } finally {
+        await closeIfOpen(handle);
+      }
+    });
+  });
+});
+
 /** The journey's effects since the test's starting point, for waitForEffect. */
 function sinceOf(since: () => Effect[]): { effects: Effect[] } {
   return {

@@ -14,6 +14,7 @@ import {
   REFERRAL_PER_NEED_PATCH,
   RELEASE_NOTICE_PATCH,
   AGENCY_DECLINED_PATCH,
+  PICKUP_RELEASE_PRISON_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -101,6 +102,9 @@ const V3_HISTORIES: string[] = [
   // Branch of `agency-declined-1` (adopted with the fixes, issue 9): the referral declined, the
   // custody visits booked with the agency cancelled, an item for prison staff.
   'v3.agency-declined.visits-cancelled-item-raised',
+  // Branch of `pickup-release-prison-1` (adopted with the fixes): a gate pick-up at a prison other
+  // than the one released from, cancelled.
+  'v3.pickup-release-prison.released-elsewhere-cancelled',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -126,7 +130,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1 and agency-declined-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1 and pickup-release-prison-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -237,6 +241,19 @@ describe('journey replay over recorded histories', () => {
           file,
           (await activityInputs(file, 'cancelMeeting')).some((i) =>
             i.includes('the agency declined the referral'),
+          ),
+        ]).toEqual([file, true]);
+      }
+      if (file.includes('.pickup-release-prison.')) {
+        expect([
+          file,
+          markers.includes(PICKUP_RELEASE_PRISON_PATCH) ||
+            (await adoptedBefore(file)).includes(PICKUP_RELEASE_PRISON_PATCH),
+        ]).toEqual([file, true]);
+        expect([
+          file,
+          (await activityInputs(file, 'cancelGatePickup')).some((i) =>
+            i.includes('released from EDI, not BAR'),
           ),
         ]).toEqual([file, true]);
       }

@@ -10,7 +10,7 @@ import {
   tellAssessment,
 } from './journey-simulation.spec-support';
 import { raised } from './outcomes';
-import { AGENCY_DECLINED_PATCH } from './planner';
+import { AGENCY_DECLINED_PATCH, PICKUP_RELEASE_PRISON_PATCH } from './planner';
 
 /**
  * The planner's clocks (which deadlines the facts call for, how they move, are met, breached or
@@ -1142,5 +1142,54 @@ describe('journey planner: a declined referral stands the agency down (agency-de
     expect(j.s.adopted).not.toContain(AGENCY_DECLINED_PATCH);
     expect(j.s.bookings.filter((b) => b.kind === 'CJSW_VISIT' && b.status === 'BOOKED')).toHaveLength(2);
     expect(declinedItems(j)).toEqual([]);
+  });
+});
+
+describe('journey planner: a gate pick-up is met where the person is released from (pickup-release-prison-1)', () => {
+  /** Liberation today (2026-03-10) at BAR, the gate pick-up booked for it. */
+  function liberationToday(refused: string[] = []): SimulatedJourney {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 20), refused);
+    setUp(j, 8);
+    j.tell(j.facts.releaseDateChanged, {
+      expectedReleaseDate: j.p.today(),
+      reason: 'HDC_APPROVED',
+      changedAt: j.now,
+      eventId: 'hdc',
+    });
+    j.run();
+    return j;
+  }
+  /** Liberation today at BAR; the release is reported from EDI (a transfer the journey never heard of). */
+  function releasedFromEdi(refused: string[] = []): SimulatedJourney {
+    const j = liberationToday(refused);
+    expect(pickups(j)).toEqual([['BAR', 'BOOKED', undefined]]);
+    j.tell(j.facts.releaseRecorded, { releasedAt: j.now, establishmentCode: 'EDI', eventId: 'rel' });
+    j.advance(HOUR);
+    j.run();
+    return j;
+  }
+  /** The pick-ups for the release day (the one for the original liberation date was moved first). */
+  const pickups = (j: SimulatedJourney) =>
+    j.s.bookings
+      .filter((b) => b.kind === 'GATE_PICKUP' && b.date === '2026-03-10')
+      .map((b) => [b.establishmentCode, b.status, b.cancelledBecause]);
+
+  it('cancels a pick-up at a prison other than the one released from, and books none', () => {
+    const j = releasedFromEdi();
+    expect(j.p.released()).toBe(true);
+    expect(pickups(j)).toEqual([['BAR', 'CANCELLED', 'released from EDI, not BAR']]);
+  });
+
+  it('keeps the pick-up at the prison released from', () => {
+    const j = liberationToday();
+    j.tell(j.facts.releaseRecorded, { releasedAt: j.now, establishmentCode: 'BAR', eventId: 'rel' });
+    j.advance(HOUR);
+    j.run();
+    expect(pickups(j)).toEqual([['BAR', 'BOOKED', undefined]]);
+  });
+
+  it('before pickup-release-prison-1: the pick-up stays booked at the old prison', () => {
+    const j = releasedFromEdi([PICKUP_RELEASE_PRISON_PATCH]);
+    expect(pickups(j)).toEqual([['BAR', 'BOOKED', undefined]]);
   });
 });

@@ -19,6 +19,7 @@ import {
   REFERRAL_PER_NEED_PATCH,
   RELEASE_NOTICE_PATCH,
   AGENCY_DECLINED_PATCH,
+  PICKUP_RELEASE_PRISON_PATCH,
 } from './planner';
 
 /**
@@ -65,6 +66,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
+      PICKUP_RELEASE_PRISON_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
     ]);
@@ -75,6 +77,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
+      PICKUP_RELEASE_PRISON_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
     ]);

@@ -9,6 +9,7 @@ import {
   usePolicy,
   RELEASE_NOTICE_PATCH,
   AGENCY_DECLINED_PATCH,
+  PICKUP_RELEASE_PRISON_PATCH,
 } from './planner';
 
 /**
@@ -94,10 +95,12 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
+      PICKUP_RELEASE_PRISON_PATCH,
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
+      PICKUP_RELEASE_PRISON_PATCH,
     ]);
     missFirstAppointment(j);
     expect(() => p.syncDeadlines()).toThrow(ClockNotInPolicyError);
@@ -108,6 +111,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
+      PICKUP_RELEASE_PRISON_PATCH,
     ]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');

@@ -184,6 +184,15 @@ export const RELEASE_NOTICE_PATCH = 'release-notice-1';
  * journeys that adopted `planner-fixes-2`; kept in `s.adopted`.
  */
 export const AGENCY_DECLINED_PATCH = 'agency-declined-1';
+/**
+ * A gate pick-up is met at the prison the person was released from: one booked at another prison
+ * is cancelled once the release has settled (a transfer the journey never heard of, or one that
+ * settled with the release while the journey was not running, so the pick-up was never moved).
+ * Before it, such a pick-up stayed booked at the old prison. Found by the planner's property test
+ * (2026-12-03). Adopted with the fixes (`adoptFixes`) by journeys that adopted `planner-fixes-2`;
+ * kept in `s.adopted`.
+ */
+export const PICKUP_RELEASE_PRISON_PATCH = 'pickup-release-prison-1';
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
 export const needAcknowledgementKey = (pathway: Pathway, no: number) =>
   `needReferralAcknowledgement:${pathway}:${no}`;
@@ -407,7 +416,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(RELEASE_NOTICE_PATCH);
     if (fixed() && !declinesHeeded() && ask(AGENCY_DECLINED_PATCH))
       (s.adopted ??= []).push(AGENCY_DECLINED_PATCH);
+    if (fixed() && !pickupAtReleasePrison() && ask(PICKUP_RELEASE_PRISON_PATCH))
+      (s.adopted ??= []).push(PICKUP_RELEASE_PRISON_PATCH);
   }
+  /** Whether a pick-up at a prison other than the one released from is cancelled (`pickup-release-prison-1`). */
+  const pickupAtReleasePrison = () => fixed() && (s.adopted?.includes(PICKUP_RELEASE_PRISON_PATCH) ?? false);
   /** Whether a decline of the referral stands its agency down (`agency-declined-1`). */
   const declinesHeeded = () => fixed() && (s.adopted?.includes(AGENCY_DECLINED_PATCH) ?? false);
   /**
@@ -1305,7 +1318,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         case 'GATE_PICKUP':
           if (released()) {
             const day = localDateOf(new Date(s.release!.releasedAt));
-            return b.date === day ? null : `liberated on ${day}, not ${b.date}`;
+            if (b.date !== day) return `liberated on ${day}, not ${b.date}`;
+            const from = s.release!.establishmentCode;
+            if (pickupAtReleasePrison() && b.establishmentCode !== from)
+              return `released from ${from}, not ${b.establishmentCode}`;
+            return null;
           }
           if (b.establishmentCode !== est) return `person moved from ${b.establishmentCode} to ${est}`;
           return b.date === lib ? null : `liberation date now ${lib}`;
