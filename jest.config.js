@@ -26,9 +26,9 @@ const common = {
   modulePathIgnorePatterns: ['<rootDir>/.cache/', '/dist/'],
   watchPathIgnorePatterns: ['<rootDir>/.cache/'],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
-  // jose ships only ES modules, which Jest's module system cannot require: swc compiles it to
+  // jose (and request-filtering-agent) ship only ES modules, which Jest's module system cannot require: swc compiles it to
   // CommonJS like our own code (Node itself loads it with require(esm)).
-  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|request-filtering-agent)/)'],
 };
 
 /** @type {import('jest').Config} */

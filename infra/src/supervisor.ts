@@ -891,6 +891,9 @@ export async function startInfrastructure(opts: StartOptions): Promise<Infrastru
       // Every service verifies tokens from this issuer. The bootstrap administrator's secret is
       // not here (no app needs it, and this env is written to the state file): see `identity`.
       AUTH_ISSUER: identity.issuer,
+      // The platform and an agency's webhook receiver on this one machine: http:// and loopback
+      // endpoints are taken (a production deployment leaves this unset: https, public addresses).
+      WEBHOOK_DEVELOPMENT_TARGETS: 'true',
     };
     supervisor.setEnv(env);
     return {

@@ -112,6 +112,8 @@ interface SideFixtures {
   staffId: string;
   /** An agency of the side's area used by nothing else, which the replacement write rewrites as it was. */
   spareAgency: { id: string; body: Record<string, unknown> };
+  /** A webhook endpoint of the side's agency (its URL: nothing answers there). */
+  webhookEndpoint: { id: string; url: string };
 }
 
 interface Fixtures {
@@ -533,6 +535,80 @@ const POLICY: Policy[] = [
         place: 'Justice Social Work office, room 3',
         scheduledBy: 'Justice Social Work duty team',
       },
+    }),
+  },
+  // ── referral: an agency's webhook endpoints and their delivery log ──
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/webhook-endpoints',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    writeOrder: 75,
+    // The object is the caller's own agency.
+    columns: ['n/a'],
+    request: () => ({
+      path: '/webhook-endpoints',
+      body: { url: `https://hooks.example.org/matrix/${randomBytes(4).toString('hex')}` },
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/webhook-endpoints',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/webhook-endpoints?limit=100' }),
+    list: { ids: itemIds, own: (s) => [s.webhookEndpoint.id] },
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/webhook-endpoints/{id}',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/webhook-endpoints/${pick(f, c, (s) => s.webhookEndpoint.id, missingUuid)}`,
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'PUT',
+    path: '/webhook-endpoints/{id}',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    writeOrder: 76,
+    columns: A_B_MISSING,
+    // As it stands: the second role's is a repeat.
+    request: (f, c, side) => ({
+      path: `/webhook-endpoints/${pick(f, c, (s) => s.webhookEndpoint.id, missingUuid)}`,
+      body: { url: f.side[c === 'B' ? 'B' : c === 'A' ? 'A' : side].webhookEndpoint.url, enabled: true },
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/webhook-endpoints/{id}/secret-rotation',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    writeOrder: 77,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/webhook-endpoints/${pick(f, c, (s) => s.webhookEndpoint.id, missingUuid)}/secret-rotation`,
+      body: {},
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/webhook-endpoints/{id}/deliveries',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/webhook-endpoints/${pick(f, c, (s) => s.webhookEndpoint.id, missingUuid)}/deliveries`,
     }),
   },
   // ── liberation: prison staff, scoped to where the person is held (or was released from) ──
@@ -1517,8 +1593,26 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     return { id: r.body.id, body };
   })();
 
-  const [m, movementEventId, releasablePersonId, appointmentId, c, agencyClientId, staffId, spare] =
-    await Promise.all([main, movement, releasable, appointment, client, agencyClient, staff, spareAgency]);
+  const webhookEndpoint = (async () => {
+    const url = `https://hooks.example.org/matrix-${side.toLowerCase()}/${randomBytes(4).toString('hex')}`;
+    const r = await api<{ id?: string }>('referral', 'POST', '/webhook-endpoints', agency, { url });
+    if (r.status !== 201 || !r.body.id)
+      throw new Error(`registering side ${side}'s webhook endpoint: ${r.status} ${JSON.stringify(r.body)}`);
+    return { id: r.body.id, url };
+  })();
+
+  const [m, movementEventId, releasablePersonId, appointmentId, c, agencyClientId, staffId, spare, hook] =
+    await Promise.all([
+      main,
+      movement,
+      releasable,
+      appointment,
+      client,
+      agencyClient,
+      staff,
+      spareAgency,
+      webhookEndpoint,
+    ]);
   return {
     establishment,
     localAuthority,
@@ -1531,6 +1625,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     agencyClientId,
     staffId,
     spareAgency: spare,
+    webhookEndpoint: hook,
   };
 }
 

@@ -14,7 +14,15 @@ import {
   type PlanView,
 } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
-import { bearer, requireEnv, testDataConverter, type AppProcess } from '@throughcare/testing';
+import {
+  bearer,
+  requireEnv,
+  testDataConverter,
+  verifyWebhook,
+  WebhookReceiver,
+  type AppProcess,
+  type VerifiedWebhook,
+} from '@throughcare/testing';
 import {
   createSuiteDatabase,
   deleteStreams,
@@ -53,6 +61,8 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     // Nobody can wait the policy's 45-minute settle window in a test: movements settle in 1 s here.
     MOVEMENT_SETTLE_SECONDS: '1',
+    // The agency's webhook receiver is on this machine (http, loopback).
+    WEBHOOK_DEVELOPMENT_TARGETS: 'true',
   };
   // Directory first: its migrations seed the agencies the journey looks up.
   apps = await startApps(env);
@@ -179,6 +189,24 @@ describe('a person from reception to post-release follow-up, through every servi
     const today = new Date().toISOString().slice(0, 10);
     const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
+    // The council's justice social work team registers a webhook endpoint first (its case system),
+    // with nothing but its access token and the referral service's OpenAPI document.
+    const cjsw = await http<{ items: { id: string }[] }>(
+      apps.directory,
+      'GET',
+      '/agencies?localAuthority=S12000036&kind=CJSW',
+    );
+    const cjswId = cjsw.body.items[0]!.id;
+    const hooks = await new WebhookReceiver().start();
+    const registered = await http<{ id: string; secret: string }>(
+      apps.referral,
+      'POST',
+      '/webhook-endpoints',
+      { url: hooks.url('/cjsw/throughcare'), description: 'Case management system' },
+      await asAgency(cjswId),
+    );
+    expect(registered.status).toBe(201);
+
     // Reception through the liberation API: a short sentence, so release planning is open at once.
     const reception = await http<{ personId: string; episode: number; workflowId: string }>(
       apps.liberation,
@@ -234,12 +262,7 @@ describe('a person from reception to post-release follow-up, through every servi
       'referral, summary review, gate pick-up',
       (p) => !!p.referralId && p.stage === 'SUMMARY_REVIEW' && !!p.gatePickup,
     );
-    const cjsw = await http<{ items: { id: string }[] }>(
-      apps.directory,
-      'GET',
-      '/agencies?localAuthority=S12000036&kind=CJSW',
-    );
-    expect(referred.agencyId).toBe(cjsw.body.items[0]!.id);
+    expect(referred.agencyId).toBe(cjswId);
     const agency = await asAgency(referred.agencyId!);
     expect(
       (
@@ -463,6 +486,49 @@ describe('a person from reception to post-release follow-up, through every servi
     expect(finalEpisode.gatePickups.filter((g) => g.cancelledAt === null)).toEqual([]);
     expect(await inbox('CONSENT_WITHDRAWN')).toHaveLength(1);
     expect(finalEpisode.journey?.stage).toBe('CLOSED');
+
+    // The agency's case system heard all of it by webhook, each signed with its secret, once: the
+    // referral, every notice in its inbox, the first appointment and its cancellation, the withdrawal.
+    const aboutThisPerson = (w: VerifiedWebhook) =>
+      w.data.personReference?.identifiers.some((i) => i.type === 'THROUGHCARE_ID' && i.value === personId);
+    const webhooks = await eventually('the withdrawal by webhook', async () => {
+      const verified = hooks.at('/cjsw/throughcare').map((r) => verifyWebhook(registered.body.secret, r));
+      const mine = verified.filter(aboutThisPerson);
+      return mine.some((w) => w.type === 'referral.referral.withdrawn') ? mine : undefined;
+    });
+    await hooks.close();
+    expect(new Set(webhooks.map((w) => w.data.eventId)).size).toBe(webhooks.length);
+    expect(webhooks.find((w) => w.type === 'referral.referral.sent')?.data.data).toMatchObject({
+      referralId: referred.referralId,
+      agencyId: cjswId,
+    });
+    const allNotices = await http<{ items: Array<Notice & { id: string }> }>(
+      apps.referral,
+      'GET',
+      '/notifications?limit=100',
+      undefined,
+      agency,
+    );
+    expect(
+      webhooks
+        .filter((w) => w.type === 'referral.agency.notified')
+        .map((w) => w.data.data.notificationId)
+        .sort(),
+    ).toEqual(
+      allNotices.body.items
+        .filter((n) => n.personId === personId)
+        .map((n) => n.id)
+        .sort(),
+    );
+    expect(new Set(webhooks.map((w) => w.type))).toEqual(
+      new Set([
+        'referral.referral.sent',
+        'referral.agency.notified',
+        'referral.appointment.booked',
+        'referral.appointment.cancelled',
+        'referral.referral.withdrawn',
+      ]),
+    );
 
     // Operators: search attributes without personal data.
     const description = await temporal.workflow.getHandle(workflowId).describe();

@@ -23,3 +23,9 @@ export {
   type StaffAccount,
 } from './browser';
 export { oddValues } from './fuzz-values';
+export {
+  verifyWebhook,
+  WebhookReceiver,
+  type ReceivedWebhook,
+  type VerifiedWebhook,
+} from './webhook-receiver';

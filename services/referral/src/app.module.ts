@@ -1,4 +1,4 @@
-import { auditSealKeyringFrom } from '@throughcare/platform-config';
+import { auditSealKeyringFrom, payloadKeyringFrom } from '@throughcare/platform-config';
 import { appDatabaseFrom } from '@throughcare/platform-persistence';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { Module, type DynamicModule } from '@nestjs/common';
@@ -20,6 +20,8 @@ import { ReferralOutcome } from './referrals/referral-outcome.entity';
 import { Referral } from './referrals/referral.entity';
 import { ReferralsModule } from './referrals/referrals.module';
 import { ReferralsService } from './referrals/referrals.service';
+import { WebhookEndpoint } from './webhooks/webhook-endpoint.entity';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 
 @Module({})
@@ -41,6 +43,7 @@ export class AppModule {
               Appointment,
               AppointmentSchedule,
               AgencyNotification,
+              WebhookEndpoint,
             ],
             migrations: referralMigrations,
             // Facts recorded once and never changed: the application role may not update or delete them.
@@ -59,6 +62,12 @@ export class AppModule {
         AppointmentsModule,
         NotificationsModule,
         NotesModule,
+        WebhooksModule.forRoot({
+          keyring: payloadKeyringFrom(config),
+          policy: { developmentTargets: config.WEBHOOK_DEVELOPMENT_TARGETS },
+          retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE,
+          timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        }),
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.referral,
           imports: [ReferralsModule, AppointmentsModule, NotificationsModule],

@@ -48,6 +48,7 @@ import type {
   ScheduleAppointmentBody,
 } from './appointment.schemas';
 import { sameOutcome, toAppointmentView } from './appointment.state';
+import { enqueueWebhooks } from '../webhooks/webhook-fanout';
 
 export interface AppointmentWrite {
   appointment: AppointmentView;
@@ -136,6 +137,7 @@ export class AppointmentsService {
           },
         };
         await enqueueEvent(tx, event);
+        await enqueueWebhooks(tx, appointment.agencyId, event);
         return { appointmentId: appointment.id };
       },
     );
@@ -590,6 +592,9 @@ async function cancelWithEvent(
     data: { appointmentId: appointment.id, episode: appointment.episode, reason },
   };
   await enqueueEvent(manager, event);
+  // The agency is told of what the platform cancelled (the journey, or the cascade of a referral
+  // that ended), not of its own cancellations.
+  if (cancelledBy === null) await enqueueWebhooks(manager, appointment.agencyId, event);
 }
 
 /**

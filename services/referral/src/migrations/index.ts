@@ -15,6 +15,7 @@ import { ReferralAppointments1700000001200 } from './1700000001200-referral-appo
 import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment-cancelled-by';
 import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
 import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
+import { Webhooks1700000001600 } from './1700000001600-webhooks';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -34,11 +35,15 @@ export const referralMigrations = [
   AppointmentCancelledBy1700000001300,
   AppointmentCancelledByChecks1700000001400,
   AgencyNotificationReleased1700000001500,
+  Webhooks1700000001600,
 ];
 
-/** Every table under row-level security today (700's, the schedules of 900, the notes of 1100). */
+/** Every table under row-level security today (700's, the schedules of 900, the notes of 1100, the webhooks of 1600). */
 export const PROTECTED_TABLES = [
   ...REFERRAL_PROTECTED_TABLES,
   'appointment_schedule',
   'referral_note',
+  'webhook_endpoint',
+  'webhook_delivery',
+  'webhook_attempt',
 ] as const;

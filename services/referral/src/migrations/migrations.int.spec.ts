@@ -15,6 +15,7 @@ import { ReferralNotesAndReferrer1700000001100 } from './1700000001100-referral-
 import { ReferralAppointments1700000001200 } from './1700000001200-referral-appointments';
 import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment-cancelled-by';
 import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
+import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -450,7 +451,9 @@ describe('referral migrations (real Postgres)', () => {
   });
 
   it('takes release notices naming the day and the establishment, and reverts without them', async () => {
-    const after = await open(referralMigrations);
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(AgencyNotificationReleased1700000001500) + 1),
+    );
     try {
       const notice = (subject: string, liberationDate: string | null, establishmentCode: string | null) =>
         after.query(
@@ -474,6 +477,50 @@ describe('referral migrations (real Postgres)', () => {
       ).toEqual([{ n: 0 }]);
       await expect(notice('RELEASED', '2026-12-04', 'BAR')).rejects.toThrow(/agency_notification_subject/);
       await notice('CASE_CLOSED', null, null);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('adds webhook endpoints, deliveries and their log under row-level security, one delivery per endpoint and event, and reverts', async () => {
+    const after = await open(referralMigrations);
+    try {
+      const tables = async () =>
+        (await after.query(
+          `SELECT c.relname AS name, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced
+               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'referral' AND c.relname LIKE 'webhook_%' AND c.relkind = 'r' ORDER BY 1`,
+        )) as Array<{ name: string; rls: boolean; forced: boolean }>;
+      expect(await tables()).toEqual(
+        ['webhook_attempt', 'webhook_delivery', 'webhook_endpoint'].map((name) => ({
+          name,
+          rls: true,
+          forced: true,
+        })),
+      );
+      const endpointId = randomUUID();
+      await after.query(
+        `INSERT INTO referral.webhook_endpoint (id, agency_id, url, secret_key_id, secret_sealed, created_at, updated_at)
+         VALUES ($1, 'agency-a', 'https://hooks.example.org/', 'k', '\\x00'::bytea, now(), now())`,
+        [endpointId],
+      );
+      const delivery = () =>
+        after.query(
+          `INSERT INTO referral.webhook_delivery (id, endpoint_id, agency_id, message_id, event_type, payload, status, next_attempt_at, created_at)
+           VALUES ($1, $2, 'agency-a', 'event-1', 'referral.agency.notified', '{}'::jsonb, 'PENDING', now(), now())`,
+          [randomUUID(), endpointId],
+        );
+      await delivery();
+      await expect(delivery()).rejects.toThrow(/webhook_delivery_endpoint_id_message_id_key/);
+      await expect(
+        after.query(
+          `INSERT INTO referral.webhook_endpoint (id, agency_id, url, secret_key_id, secret_sealed, created_at, updated_at, previous_secret_sealed)
+           VALUES ($1, 'agency-a', 'https://hooks.example.org/', 'k', '\\x00'::bytea, now(), now(), '\\x01'::bytea)`,
+          [randomUUID()],
+        ),
+      ).rejects.toThrow(/check/);
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await tables()).toEqual([]);
     } finally {
       await after.destroy();
     }

@@ -13,7 +13,7 @@ import { LEGACY_NOTICE_MESSAGE_SQL } from '../migrations/1700000000400-agency-no
 import { ReferralsService } from '../referrals/referrals.service';
 import type { EventsOnBus } from '../testing/events-on-bus';
 import { asAgency, startReferralApp, asThePlatformService } from '../testing/referral-app';
-import { aNotification, anAgencyId } from '../testing/referral.mother';
+import { aNotification, anAgencyId, aReferral } from '../testing/referral.mother';
 import { defaultNotificationMessage } from './notification.message';
 import type { NotificationView, NotifyAgencyInput } from './notification.schemas';
 import { NotificationsService } from './notifications.service';
@@ -117,6 +117,102 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
       read: null,
     });
     expect(Date.parse(view.notifiedAt)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('tells every agency holding an open referral of the episode of a change of plan, each once, in its own words; not the others, not for every subject', async () => {
+    const referrals = asThePlatformService(app.get(ReferralsService));
+    const told = anAgencyId();
+    const personId = aNotification().personId;
+    const [housing, addiction, declined, withdrawn, otherEpisode] = [
+      anAgencyId(),
+      anAgencyId(),
+      anAgencyId(),
+      anAgencyId(),
+      anAgencyId(),
+    ];
+    const send = async (agencyId: string, episode = 1) =>
+      (await referrals.send(aReferral({ agencyId, personId, episode, pathways: ['ACCOMMODATION'] })))
+        .referralId;
+    await send(told);
+    await send(housing);
+    const accepted = await send(addiction);
+    const refused = await send(declined);
+    const gone = await send(withdrawn);
+    await send(otherEpisode, 2);
+    for (const [id, agencyId, decision] of [
+      [accepted, addiction, 'ACCEPTED'],
+      [refused, declined, 'DECLINED'],
+    ] as const) {
+      expect(
+        (await post(`/referrals/${id}/acknowledgement`, agencyId, { acknowledgedBy: 'Duty team' })).status,
+      ).toBe(201);
+      expect(
+        (await post(`/referrals/${id}/outcome`, agencyId, { decision, reason: 'No places this month' }))
+          .status,
+      ).toBe(201);
+    }
+    await referrals.withdraw({
+      idempotencyKey: `spec:${gone}:withdraw`,
+      referralId: gone,
+      reason: 'another agency took the need on',
+      correlationId: 'spec',
+    });
+
+    const change = aNotification({
+      agencyId: told,
+      personId,
+      subject: 'TRANSFERRED',
+      establishmentCode: 'GLE',
+      previousEstablishmentCode: 'BAR',
+      liberationDate: undefined,
+      previousLiberationDate: undefined,
+      message: 'The person has moved from BAR to GLE; visits and meetings are rebooked there.',
+    });
+    const { notificationId } = await notifications.notify(change);
+    // A retry of the activity tells nobody twice.
+    expect((await notifications.notify(change)).notificationId).toBe(notificationId);
+
+    const rows = (await dataSource.query(
+      `SELECT agency_id, message FROM "referral"."agency_notification" WHERE person_id = $1 ORDER BY agency_id`,
+      [personId],
+    )) as Array<{ agency_id: string; message: string }>;
+    expect(rows).toEqual(
+      [
+        { agency_id: told, message: change.message },
+        ...[housing, addiction].map((agency_id) => ({
+          agency_id,
+          message: 'The person has been transferred to another establishment. Establishment: GLE (was BAR).',
+        })),
+      ].sort((a, b) => a.agency_id.localeCompare(b.agency_id)),
+    );
+    // Each through its own inbox, with its own event.
+    const inbox = await get('/notifications', housing);
+    const items = ((await inbox.json()) as Page<NotificationView>).items;
+    expect(items).toEqual([
+      expect.objectContaining({
+        personId,
+        subject: 'TRANSFERRED',
+        establishmentCode: 'GLE',
+        agencyId: housing,
+      }),
+    ]);
+    expect(await bus.onBus('referral.agency.notified', 'notificationId', items[0]!.id)).toHaveLength(1);
+
+    // The pre-release meeting is the justice social work team's own: nobody else hears of it.
+    await notifications.notify(
+      aNotification({
+        agencyId: told,
+        personId,
+        subject: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
+        liberationDate: '2026-07-14',
+      }),
+    );
+    expect(
+      await dataSource.query(
+        `SELECT agency_id FROM "referral"."agency_notification" WHERE person_id = $1 AND subject = 'PRE_RELEASE_MEETING_IMPOSSIBLE'`,
+        [personId],
+      ),
+    ).toEqual([{ agency_id: told }]);
   });
 
   it('notifies without a previous date (the first date an agency hears of): the event leaves it out', async () => {

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, Not, Repository } from 'typeorm';
+import { DataSource, IsNull, Not, Repository, type EntityManager } from 'typeorm';
 import type { AgencyNotifiedV2 } from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { personReferenceOf } from '../events/person-reference';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
 import { Referral } from '../referrals/referral.entity';
+import type { ReferralStatus } from '../referrals/referral.lifecycle';
+import { enqueueWebhooks } from '../webhooks/webhook-fanout';
 import { AgencyNotification } from './notification.entity';
 import { NotificationNotFoundError } from './notification.errors';
 import { defaultNotificationMessage } from './notification.message';
@@ -17,6 +19,27 @@ import type {
   NotifyAgencyInput,
 } from './notification.schemas';
 import { toNotificationView } from './notification.state';
+
+/**
+ * Changes of plan every agency working with the person hears of, not only the one the journey
+ * tells: each agency holding an open referral of the episode gets its own copy (see `notify`).
+ */
+const SHARED_WITH_EVERY_AGENCY: ReadonlySet<NotifyAgencyInput['subject']> = new Set([
+  'LIBERATION_DATE_CHANGED',
+  'TRANSFERRED',
+  'RELEASED',
+  'MOVEMENT_REVERSED',
+  'RETURNED_TO_CUSTODY',
+]);
+
+/** A referral in these is being worked, or waits for the agency's answer. */
+const OPEN_REFERRAL_STATUSES: readonly ReferralStatus[] = [
+  'AWAITING_ACKNOWLEDGEMENT',
+  'ACKNOWLEDGED',
+  'MORE_INFORMATION_REQUESTED',
+  'ON_WAITING_LIST',
+  'ACCEPTED',
+];
 
 /** Notices that tell where the person is now held (`establishmentCode`). */
 const MOVES_THE_PERSON: ReadonlySet<NotifyAgencyInput['subject']> = new Set([
@@ -34,29 +57,27 @@ export class NotificationsService {
   /**
    * Once per idempotency key: the notification row and `referral.agency.notified` v2 commit
    * together. Without a message, one is written from the subject and the facts given.
+   *
+   * A change of plan (`SHARED_WITH_EVERY_AGENCY`) also goes, in the same transaction, to every
+   * other agency holding an open referral of the person's episode (the agencies each need was
+   * referred to), each with its own notification, event and webhooks, and the message written
+   * from the facts (the journey's words are for the agency it tells). The answer is the told
+   * agency's notification.
    */
   notify(input: NotifyAgencyInput, now = new Date()): Promise<{ notificationId: string }> {
     return withIdempotency(this.dataSource.manager, `notifyAgency:${input.idempotencyKey}`, async (tx) => {
-      const facts = {
-        liberationDate: input.liberationDate ?? null,
-        previousLiberationDate: input.previousLiberationDate ?? null,
-        establishmentCode: input.establishmentCode ?? null,
-        previousEstablishmentCode: input.previousEstablishmentCode ?? null,
-      };
-      const notification = tx.getRepository(AgencyNotification).create({
-        id: randomUUID(),
-        personId: input.personId,
-        episode: input.episode,
-        agencyId: input.agencyId,
-        subject: input.subject,
-        message: input.message ?? defaultNotificationMessage(input.subject, facts),
-        ...facts,
-        notifiedAt: now,
-        readAt: null,
-        readBy: null,
-        correlationId: input.correlationId,
-      });
-      await tx.getRepository(AgencyNotification).insert(notification);
+      const notificationId = await this.record(tx, input, input.agencyId, input.message, now);
+      if (SHARED_WITH_EVERY_AGENCY.has(input.subject)) {
+        const others = (await tx
+          .getRepository(Referral)
+          .createQueryBuilder('r')
+          .select('DISTINCT r.agency_id', 'agencyId')
+          .where('r.person_id = :personId AND r.episode = :episode AND r.agency_id <> :agencyId', input)
+          .andWhere('r.status IN (:...open)', { open: OPEN_REFERRAL_STATUSES })
+          .orderBy('r.agency_id')
+          .getRawMany()) as Array<{ agencyId: string }>;
+        for (const { agencyId } of others) await this.record(tx, input, agencyId, undefined, now);
+      }
       if (MOVES_THE_PERSON.has(input.subject) && input.establishmentCode)
         // The prison now holding the person reads their referrals (the referring one no longer
         // does); a referral that names no prison (sent before it was recorded) gains none.
@@ -66,30 +87,65 @@ export class NotificationsService {
             { personId: input.personId, episode: input.episode, establishmentCode: Not(IsNull()) },
             { establishmentCode: input.establishmentCode },
           );
-      const event: AgencyNotifiedV2 = {
-        eventType: 'referral.agency.notified',
-        version: 2,
-        eventId: randomUUID(),
-        occurredAt: now.toISOString(),
-        correlationId: input.correlationId,
-        personReference: personReferenceOf(notification.personId),
-        data: {
-          notificationId: notification.id,
-          episode: notification.episode,
-          agencyId: notification.agencyId,
-          subject: notification.subject,
-          message: notification.message,
-          ...(input.liberationDate ? { liberationDate: input.liberationDate } : {}),
-          ...(input.previousLiberationDate ? { previousLiberationDate: input.previousLiberationDate } : {}),
-          ...(input.establishmentCode ? { establishmentCode: input.establishmentCode } : {}),
-          ...(input.previousEstablishmentCode
-            ? { previousEstablishmentCode: input.previousEstablishmentCode }
-            : {}),
-        },
-      };
-      await enqueueEvent(tx, event);
-      return { notificationId: notification.id };
+      return { notificationId };
     });
+  }
+
+  /**
+   * One agency's notification of the change, its `referral.agency.notified` and its webhooks;
+   * without a message, one is written from the subject and the facts.
+   */
+  private async record(
+    tx: EntityManager,
+    input: NotifyAgencyInput,
+    agencyId: string,
+    message: string | undefined,
+    now: Date,
+  ): Promise<string> {
+    const facts = {
+      liberationDate: input.liberationDate ?? null,
+      previousLiberationDate: input.previousLiberationDate ?? null,
+      establishmentCode: input.establishmentCode ?? null,
+      previousEstablishmentCode: input.previousEstablishmentCode ?? null,
+    };
+    const notification = tx.getRepository(AgencyNotification).create({
+      id: randomUUID(),
+      personId: input.personId,
+      episode: input.episode,
+      agencyId,
+      subject: input.subject,
+      message: message ?? defaultNotificationMessage(input.subject, facts),
+      ...facts,
+      notifiedAt: now,
+      readAt: null,
+      readBy: null,
+      correlationId: input.correlationId,
+    });
+    await tx.getRepository(AgencyNotification).insert(notification);
+    const event: AgencyNotifiedV2 = {
+      eventType: 'referral.agency.notified',
+      version: 2,
+      eventId: randomUUID(),
+      occurredAt: now.toISOString(),
+      correlationId: input.correlationId,
+      personReference: personReferenceOf(notification.personId),
+      data: {
+        notificationId: notification.id,
+        episode: notification.episode,
+        agencyId: notification.agencyId,
+        subject: notification.subject,
+        message: notification.message,
+        ...(input.liberationDate ? { liberationDate: input.liberationDate } : {}),
+        ...(input.previousLiberationDate ? { previousLiberationDate: input.previousLiberationDate } : {}),
+        ...(input.establishmentCode ? { establishmentCode: input.establishmentCode } : {}),
+        ...(input.previousEstablishmentCode
+          ? { previousEstablishmentCode: input.previousEstablishmentCode }
+          : {}),
+      },
+    };
+    await enqueueEvent(tx, event);
+    await enqueueWebhooks(tx, notification.agencyId, event);
+    return notification.id;
   }
 
   /** The agency's inbox, newest first; keyset pagination on (notified_at, id) descending. */

@@ -49,6 +49,7 @@ import type {
 import { cancelOpenReferralAppointments } from '../appointments/appointments.service';
 import { lockedOpenReferral } from './referral-lock';
 import { CLOCK_SKEW_MS, lifecycleFacts, NEW_FACT_RANK, toReferralView } from './referral.state';
+import { enqueueWebhooks } from '../webhooks/webhook-fanout';
 
 export interface OutcomeRecording {
   referral: ReferralView;
@@ -133,6 +134,7 @@ export class ReferralsService {
         },
       };
       await enqueueEvent(tx, event);
+      await enqueueWebhooks(tx, referral.agencyId, event);
       return { referralId: referral.id };
     });
   }
@@ -422,6 +424,7 @@ export class ReferralsService {
           data: { referralId: referral.id, episode: referral.episode, reason: input.reason },
         };
         await enqueueEvent(tx, event);
+        await enqueueWebhooks(tx, referral.agencyId, event);
         await cancelOpenReferralAppointments(
           tx,
           referral.id,

@@ -19,7 +19,7 @@ import type { EventsOnBus } from '../testing/events-on-bus';
 import { ReferralsService } from './referrals.service';
 
 // Issue 8, the second wall: Postgres row-level security on referrals, their outcomes, first
-// appointments (and their schedules) and agency notices, proven against the running service's own connection (the
+// appointments (and their schedules), agency notices and webhooks, proven against the running service's own connection (the
 // application role) and a bare one.
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -67,7 +67,26 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
          VALUES ($1, $2, $3, 'REFERRER', 'A note', 'Duty team', now(), now(), 'spec-rls')`,
         [noteId, referralId, agencyId],
       );
+      const [endpointId, deliveryId, attemptId] = [randomUUID(), randomUUID(), randomUUID()];
+      await owner.query(
+        `INSERT INTO referral.webhook_endpoint (id, agency_id, url, secret_key_id, secret_sealed, created_at, updated_at)
+         VALUES ($1, $2, 'https://hooks.example.org/', 'k', '\\x00'::bytea, now(), now())`,
+        [endpointId, agencyId],
+      );
+      await owner.query(
+        `INSERT INTO referral.webhook_delivery (id, endpoint_id, agency_id, message_id, event_type, payload, status, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, 'referral.agency.notified', '{}'::jsonb, 'FAILED', now(), now())`,
+        [deliveryId, endpointId, agencyId, randomUUID()],
+      );
+      await owner.query(
+        `INSERT INTO referral.webhook_attempt (id, delivery_id, attempt, agency_id, attempted_at, duration_ms, http_status)
+         VALUES ($1, $2, 1, $3, now(), 5, 500)`,
+        [attemptId, deliveryId, agencyId],
+      );
       ids[agencyId] = {
+        webhook_endpoint: endpointId,
+        webhook_delivery: deliveryId,
+        webhook_attempt: attemptId,
         referral: referralId,
         referral_note: noteId,
         referral_outcome: outcomeId,

@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { Webhook } from 'standardwebhooks';
+import type { PayloadKeyring } from '@throughcare/platform-config';
+import { qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
+import { openWebhookSecret } from './webhook-secrets';
+import { postWebhook, type WebhookAnswer, type WebhookTargetPolicy } from './webhook-target';
+
+export interface WebhookDispatcherLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface WebhookDispatcherOptions {
+  dataSource: DataSource;
+  keyring: PayloadKeyring;
+  policy: WebhookTargetPolicy;
+  /** The waits after each failed attempt, in order; the delivery fails for good after the last. */
+  retryScheduleMs: readonly number[];
+  timeoutMs: number;
+  /** Deliveries posted at once. */
+  batchSize?: number;
+  idleDelayMs?: number;
+  logger: WebhookDispatcherLogger;
+  /** Tests: the wait before retry `n` (1-based) without jitter. */
+  jitter?: (delayMs: number) => number;
+}
+
+interface ClaimedDelivery {
+  id: string;
+  endpoint_id: string;
+  agency_id: string;
+  message_id: string;
+  event_type: string;
+  payload: { timestamp: string };
+  attempts: number;
+  max_attempts: number | null;
+}
+
+interface EndpointSecrets {
+  id: string;
+  url: string;
+  disabled_at: Date | null;
+  secret_key_id: string;
+  secret_sealed: Buffer;
+  previous_secret_key_id: string | null;
+  previous_secret_sealed: Buffer | null;
+  previous_secret_expires_at: Date | null;
+}
+
+/** Up to ±10%: endpoints that failed together are not all retried in the same instant. */
+const defaultJitter = (delayMs: number) => Math.round(delayMs * (0.9 + Math.random() * 0.2));
+
+/**
+ * Posts pending webhook deliveries (Standard Webhooks: `webhook-id`, `webhook-timestamp`,
+ * `webhook-signature`), as the platform. Each delivery is claimed with a lease
+ * (`FOR UPDATE SKIP LOCKED`, then `leased_until`), so replicas share the work and a dispatcher
+ * that dies mid-request leaves it to be tried again once the lease lapses; the request itself is
+ * made outside any transaction. A 2xx answer delivers it; anything else (another status, a
+ * timeout, a refused connection or address) is logged as an attempt and retried after the next
+ * wait of the schedule, and fails for good after the last. The `webhook-id` stays the same on
+ * every retry, so a receiver that saw a request whose answer we lost drops the copy.
+ */
+export class WebhookDispatcher {
+  private readonly batchSize: number;
+  private readonly idleDelayMs: number;
+  private readonly jitter: (delayMs: number) => number;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: WebhookDispatcherOptions) {
+    this.batchSize = options.batchSize ?? 16;
+    this.idleDelayMs = options.idleDelayMs ?? 500;
+    this.jitter = options.jitter ?? defaultJitter;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the requests in hand, then resolves. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Claims and posts at most one batch; returns how many deliveries it tried. */
+  dispatchBatch(): Promise<number> {
+    return runUnrestricted(async () => {
+      const claimed = await this.claim();
+      if (claimed.length === 0) return 0;
+      const endpoints = await this.endpointsOf(claimed);
+      await Promise.all(
+        claimed.map((delivery) => this.attempt(delivery, endpoints.get(delivery.endpoint_id))),
+      );
+      return claimed.length;
+    });
+  }
+
+  private table(name: string): string {
+    return qualifiedTable(this.options.dataSource.manager, name);
+  }
+
+  private async claim(): Promise<ClaimedDelivery[]> {
+    const deliveries = this.table('webhook_delivery');
+    const leaseMs = this.options.timeoutMs + 30_000;
+    // TypeORM answers an UPDATE … RETURNING on Postgres as [rows, rowCount].
+    const [claimed]: [ClaimedDelivery[], number] = await this.options.dataSource.query(
+      `UPDATE ${deliveries} d
+          SET leased_until = now() + ($2 || ' milliseconds')::interval, attempts = d.attempts + 1
+        WHERE d.id IN (
+          SELECT id FROM ${deliveries}
+           WHERE status = 'PENDING' AND next_attempt_at <= now()
+             AND (leased_until IS NULL OR leased_until < now())
+           ORDER BY next_attempt_at, created_at, id
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED)
+      RETURNING d.id, d.endpoint_id, d.agency_id, d.message_id, d.event_type, d.payload, d.attempts, d.max_attempts`,
+      [this.batchSize, String(leaseMs)],
+    );
+    return claimed;
+  }
+
+  private async endpointsOf(claimed: ClaimedDelivery[]): Promise<Map<string, EndpointSecrets>> {
+    const rows: EndpointSecrets[] = await this.options.dataSource.query(
+      `SELECT id, url, disabled_at, secret_key_id, secret_sealed, previous_secret_key_id,
+              previous_secret_sealed, previous_secret_expires_at
+         FROM ${this.table('webhook_endpoint')} WHERE id = ANY($1::uuid[])`,
+      [[...new Set(claimed.map((d) => d.endpoint_id))]],
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  private async attempt(delivery: ClaimedDelivery, endpoint: EndpointSecrets | undefined): Promise<void> {
+    const deliveries = this.table('webhook_delivery');
+    if (!endpoint || endpoint.disabled_at) {
+      // Disabled after this was queued (the update cancels what is pending; this one was leased).
+      await this.options.dataSource.query(
+        `UPDATE ${deliveries} SET status = 'CANCELLED', attempts = attempts - 1, leased_until = NULL,
+                finished_at = now(), last_error = 'the endpoint was disabled' WHERE id = $1`,
+        [delivery.id],
+      );
+      return;
+    }
+    const startedAt = new Date();
+    let answer: WebhookAnswer;
+    try {
+      const body = JSON.stringify(delivery.payload);
+      answer = await postWebhook(
+        {
+          url: endpoint.url,
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'Throughcare-Webhooks/1',
+            ...this.signatureHeaders(endpoint, delivery.message_id, startedAt, body),
+          },
+          body,
+          timeoutMs: this.options.timeoutMs,
+        },
+        this.options.policy,
+      );
+    } catch (error) {
+      // Only the secret can fail here (postWebhook never throws).
+      answer = { error: error instanceof Error ? error.message : String(error) };
+    }
+    const durationMs = Date.now() - startedAt.getTime();
+    const delivered = 'httpStatus' in answer && answer.httpStatus >= 200 && answer.httpStatus < 300;
+    const maxAttempts = delivery.max_attempts ?? this.options.retryScheduleMs.length + 1;
+    const reason = delivered
+      ? null
+      : 'error' in answer
+        ? answer.error
+        : `answered ${answer.httpStatus}: only a 2xx delivers`;
+    // The log's column holds 500 characters.
+    const error = reason && reason.length > 500 ? `${reason.slice(0, 499)}…` : reason;
+    const httpStatus = 'httpStatus' in answer ? answer.httpStatus : null;
+    const retryInMs =
+      delivered || delivery.attempts >= maxAttempts
+        ? null
+        : this.jitter(
+            this.options.retryScheduleMs[
+              Math.min(delivery.attempts, this.options.retryScheduleMs.length) - 1
+            ] ?? 0,
+          );
+
+    await this.options.dataSource.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO ${this.table('webhook_attempt')}
+           (id, delivery_id, attempt, agency_id, attempted_at, duration_ms, http_status, error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          randomUUID(),
+          delivery.id,
+          delivery.attempts,
+          delivery.agency_id,
+          startedAt,
+          durationMs,
+          httpStatus,
+          error,
+        ],
+      );
+      await tx.query(
+        `UPDATE ${deliveries}
+            SET status = $2, leased_until = NULL, last_http_status = $3, last_error = $4,
+                finished_at = CASE WHEN $2 = 'PENDING' THEN NULL ELSE now() END,
+                next_attempt_at = CASE WHEN $5::bigint IS NULL THEN next_attempt_at
+                                       ELSE now() + ($5 || ' milliseconds')::interval END
+          WHERE id = $1`,
+        [
+          delivery.id,
+          delivered ? 'DELIVERED' : retryInMs === null ? 'FAILED' : 'PENDING',
+          httpStatus,
+          error,
+          retryInMs === null ? null : String(retryInMs),
+        ],
+      );
+    });
+    const what = `webhook ${delivery.message_id} (${delivery.event_type}) to endpoint ${endpoint.id}, attempt ${delivery.attempts} of ${maxAttempts}`;
+    if (delivered) this.options.logger.log(`${what}: delivered (${httpStatus})`);
+    else if (retryInMs !== null) this.options.logger.warn(`${what}: ${error}; retry in ${retryInMs} ms`);
+    // The agency's endpoint failing is the agency's to mend (its delivery log says why), not the platform's.
+    else this.options.logger.warn(`${what}: ${error}; failed for good (see its delivery log)`);
+  }
+
+  /**
+   * `webhook-signature`: `v1,<base64 HMAC-SHA256>` with the current secret, and with the previous
+   * one too while a rotation's overlap lasts (space-separated, as the scheme allows).
+   */
+  private signatureHeaders(
+    endpoint: EndpointSecrets,
+    messageId: string,
+    at: Date,
+    body: string,
+  ): Record<string, string> {
+    const secrets = [{ keyId: endpoint.secret_key_id, sealed: endpoint.secret_sealed }];
+    if (
+      endpoint.previous_secret_sealed &&
+      endpoint.previous_secret_key_id &&
+      endpoint.previous_secret_expires_at &&
+      endpoint.previous_secret_expires_at > at
+    )
+      secrets.push({ keyId: endpoint.previous_secret_key_id, sealed: endpoint.previous_secret_sealed });
+    const signatures = secrets.map((sealed) =>
+      new Webhook(openWebhookSecret(this.options.keyring, endpoint.id, sealed)).sign(messageId, at, body),
+    );
+    return {
+      'webhook-id': messageId,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signatures.join(' '),
+    };
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let tried = 0;
+      try {
+        tried = await this.dispatchBatch();
+      } catch (error) {
+        this.options.logger.error(
+          `webhook dispatch failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      if (tried < this.batchSize && this.running) await this.sleep(this.idleDelayMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,330 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createScratchDatabase,
+  verifyWebhook as verify,
+  WebhookReceiver,
+  type ScratchDatabase,
+} from '@throughcare/testing';
+import { loadReferralConfig } from '../config';
+import { NotificationsService } from '../notifications/notifications.service';
+import type { Page } from '../pagination/keyset-cursor';
+import { ReferralsService } from '../referrals/referrals.service';
+import { aNotification, anAgencyId, aReferral } from '../testing/referral.mother';
+import {
+  agencyHeaders,
+  asAgency,
+  asThePlatformService,
+  startReferralApp,
+  type Problem,
+  type ReferralApp,
+} from '../testing/referral-app';
+import type {
+  WebhookDeliveryView,
+  WebhookEndpointView,
+  WebhookEndpointWithSecretView,
+} from './webhook.schemas';
+
+/** The waits between attempts in this spec: short, so retries are seen in seconds. */
+const SCHEDULE_MS = [300, 600, 900];
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('signed webhooks to agencies (Standard Webhooks; real Postgres, NATS, Temporal, and a receiving server)', () => {
+  let scratch: ScratchDatabase;
+  let started: ReferralApp;
+  const receiver = new WebhookReceiver();
+  let referrals: ReferralsService;
+  let notifications: NotificationsService;
+  const { get, post } = asAgency(() => started.base);
+  const put = async (path: string, agencyId: string, body: unknown) =>
+    fetch(`${started.base}${path}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...(await agencyHeaders(agencyId)) },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    // A database of its own: only this app's dispatcher (with this spec's schedule) works its deliveries.
+    scratch = await createScratchDatabase('referral_webhooks_spec');
+    const config = loadReferralConfig({
+      ...process.env,
+      PORT: '0',
+      DATABASE_URL: scratch.url,
+      WEBHOOK_DEVELOPMENT_TARGETS: 'true',
+      WEBHOOK_RETRY_SCHEDULE: SCHEDULE_MS.map((ms) => `${ms}ms`).join(','),
+      WEBHOOK_TIMEOUT_MS: '2000',
+    });
+    await receiver.start();
+    started = await startReferralApp(config);
+    referrals = asThePlatformService(started.app.get(ReferralsService));
+    notifications = asThePlatformService(started.app.get(NotificationsService));
+  });
+
+  afterAll(async () => {
+    await started?.bus.close();
+    await started?.app.close();
+    await receiver.close();
+    await scratch?.drop();
+  });
+
+  const register = async (
+    agencyId: string,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ) => {
+    const res = await post('/webhook-endpoints', agencyId, body, headers);
+    return { status: res.status, body: (await res.json()) as WebhookEndpointWithSecretView & Problem };
+  };
+  const deliveriesOf = async (agencyId: string, endpointId: string, query = '') => {
+    const res = await get(`/webhook-endpoints/${endpointId}/deliveries${query}`, agencyId);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as Page<WebhookDeliveryView>).items;
+  };
+
+  it('delivers a new referral to the agency, signed: the receiver verifies it with the secret answered once, and the log shows one 2xx attempt', async () => {
+    const agencyId = anAgencyId();
+    const created = await register(agencyId, { url: receiver.url('/a/hooks'), description: 'Case system' });
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(created.body).toMatchObject({ enabled: true, eventTypes: null, description: 'Case system' });
+    // Never shown again.
+    const read = (await (
+      await get(`/webhook-endpoints/${created.body.id}`, agencyId)
+    ).json()) as WebhookEndpointView;
+    expect(read).not.toHaveProperty('secret');
+    expect(read.id).toBe(created.body.id);
+
+    const referral = aReferral({ agencyId });
+    const { referralId } = await referrals.send(referral);
+
+    const [request] = await until('the referral webhook', () =>
+      receiver.at('/a/hooks').length ? receiver.at('/a/hooks') : undefined,
+    );
+    const payload = verify(created.body.secret, request!);
+    expect(payload.type).toBe('referral.referral.sent');
+    expect(payload.data).toMatchObject({ eventType: 'referral.referral.sent', version: 1 });
+    expect(payload.data.data).toMatchObject({ referralId, agencyId, episode: referral.episode });
+    expect(request!.headers['webhook-id']).toBe(payload.data.eventId);
+    expect(request!.headers['content-type']).toBe('application/json');
+    expect(() => verify(`whsec_${Buffer.alloc(32, 7).toString('base64')}`, request!)).toThrow();
+
+    const [delivery] = await until('the delivery to be recorded', async () => {
+      const items = await deliveriesOf(agencyId, created.body.id);
+      return items[0]?.status === 'DELIVERED' ? items : undefined;
+    });
+    expect(delivery).toMatchObject({
+      messageId: payload.data.eventId,
+      eventType: 'referral.referral.sent',
+      status: 'DELIVERED',
+      attempts: 1,
+      nextAttemptAt: null,
+      log: [{ attempt: 1, httpStatus: 204, error: null }],
+    });
+  });
+
+  it('retries after 500s with the same webhook-id and the schedule’s backoff, until a 2xx; a notice sent twice under one key is delivered once', async () => {
+    const agencyId = anAgencyId();
+    const path = '/b/hooks';
+    const { body: endpoint } = await register(agencyId, {
+      url: receiver.url(path, (n) => (n <= 2 ? 500 : 200)),
+      eventTypes: ['referral.agency.notified'],
+    });
+    // Not wanted by this endpoint: never delivered.
+    await referrals.send(aReferral({ agencyId }));
+    const notice = aNotification({ agencyId });
+    const first = await notifications.notify(notice);
+    const again = await notifications.notify(notice);
+    expect(again.notificationId).toBe(first.notificationId);
+
+    await until('a 2xx answer', () => (receiver.at(path).some((r) => r.answered === 200) ? true : undefined));
+    // Give a duplicate time to show, were there one.
+    await new Promise((r) => setTimeout(r, 1500));
+    const requests = receiver.at(path);
+    expect(requests.map((r) => r.answered)).toEqual([500, 500, 200]);
+    expect(new Set(requests.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    for (const r of requests) expect(verify(endpoint.secret, r).type).toBe('referral.agency.notified');
+    expect(verify(endpoint.secret, requests[0]!).data.data).toMatchObject({
+      notificationId: first.notificationId,
+      subject: notice.subject,
+    });
+    // Backoff: each wait at least the schedule's (less its 10% jitter).
+    expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(SCHEDULE_MS[0]! * 0.9);
+    expect(requests[2]!.at - requests[1]!.at).toBeGreaterThanOrEqual(SCHEDULE_MS[1]! * 0.9);
+
+    const deliveries = await deliveriesOf(agencyId, endpoint.id);
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({ status: 'DELIVERED', attempts: 3 });
+    expect(deliveries[0]!.log.map((a) => [a.attempt, a.httpStatus])).toEqual([
+      [1, 500],
+      [2, 500],
+      [3, 200],
+    ]);
+    expect(deliveries[0]!.log[0]!.error).toBe('answered 500: only a 2xx delivers');
+  });
+
+  it('fails for good after the last wait of the schedule, every attempt in the log; FAILED is a filter', async () => {
+    const agencyId = anAgencyId();
+    const path = '/c/hooks';
+    const { body: endpoint } = await register(agencyId, { url: receiver.url(path, () => 503) });
+    await notifications.notify(aNotification({ agencyId }));
+
+    const [failed] = await until('the delivery to fail for good', async () => {
+      const items = await deliveriesOf(agencyId, endpoint.id, '?status=FAILED');
+      return items.length ? items : undefined;
+    });
+    expect(failed!.attempts).toBe(SCHEDULE_MS.length + 1);
+    expect(failed!.log.map((a) => a.httpStatus)).toEqual([503, 503, 503, 503]);
+    expect(failed!.finishedAt).not.toBeNull();
+    expect(receiver.at(path)).toHaveLength(SCHEDULE_MS.length + 1);
+    expect(await deliveriesOf(agencyId, endpoint.id, '?status=DELIVERED')).toEqual([]);
+  });
+
+  it('an endpoint that does not answer: each attempt logged with the reason, no status', async () => {
+    const agencyId = anAgencyId();
+    // A port nobody listens on.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const { body: endpoint } = await register(agencyId, { url: `http://127.0.0.1:${port}/nobody` });
+    await notifications.notify(aNotification({ agencyId }));
+    const [delivery] = await until('an attempt', async () => {
+      const items = await deliveriesOf(agencyId, endpoint.id);
+      return items[0]?.log.length ? items : undefined;
+    });
+    expect(delivery!.log[0]).toMatchObject({
+      attempt: 1,
+      httpStatus: null,
+      error: expect.stringMatching(/ECONNREFUSED/),
+    });
+  });
+
+  it('rotation: a new secret answered once, and both secrets sign while the overlap lasts', async () => {
+    const agencyId = anAgencyId();
+    const path = '/d/hooks';
+    const { body: endpoint } = await register(agencyId, { url: receiver.url(path) });
+    const res = await post(`/webhook-endpoints/${endpoint.id}/secret-rotation`, agencyId, {});
+    expect(res.status).toBe(200);
+    const rotated = (await res.json()) as WebhookEndpointWithSecretView;
+    expect(rotated.secret).not.toBe(endpoint.secret);
+    expect(Date.parse(rotated.previousSecretExpiresAt!) - Date.now()).toBeGreaterThan(23 * 3600_000);
+
+    await notifications.notify(aNotification({ agencyId }));
+    const [request] = await until('the webhook', () =>
+      receiver.at(path).length ? receiver.at(path) : undefined,
+    );
+    expect(String(request!.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(verify(rotated.secret, request!).type).toBe('referral.agency.notified');
+    expect(verify(endpoint.secret, request!).type).toBe('referral.agency.notified');
+  });
+
+  it('disabled: what is pending is cancelled and nothing more is delivered; enabled again, what happens next is', async () => {
+    const agencyId = anAgencyId();
+    const path = '/e/hooks';
+    const { body: endpoint } = await register(agencyId, {
+      url: receiver.url(path, (n) => (n === 1 ? 500 : 204)),
+    });
+    await notifications.notify(aNotification({ agencyId }));
+    await until('the first, failed attempt', () => (receiver.at(path).length ? true : undefined));
+
+    const disabled = await put(`/webhook-endpoints/${endpoint.id}`, agencyId, {
+      url: endpoint.url,
+      enabled: false,
+    });
+    expect(disabled.status).toBe(200);
+    expect(((await disabled.json()) as WebhookEndpointView).enabled).toBe(false);
+    await notifications.notify(aNotification({ agencyId }));
+    await new Promise((r) => setTimeout(r, SCHEDULE_MS[0]! * 3));
+    expect(receiver.at(path)).toHaveLength(1);
+    const cancelled = await deliveriesOf(agencyId, endpoint.id);
+    expect(cancelled.map((d) => d.status)).toEqual(['CANCELLED']);
+
+    const enabled = await put(`/webhook-endpoints/${endpoint.id}`, agencyId, {
+      url: endpoint.url,
+      enabled: true,
+    });
+    expect(enabled.status).toBe(200);
+    await notifications.notify(aNotification({ agencyId }));
+    await until('the next webhook', () => (receiver.at(path).length === 2 ? true : undefined));
+    expect(receiver.at(path)[1]!.answered).toBe(204);
+  });
+
+  it('Idempotency-Key: a retry answers the endpoint made first with its secret; the same key with another URL is 409', async () => {
+    const agencyId = anAgencyId();
+    const key = { 'idempotency-key': `create-${agencyId}` };
+    const first = await register(agencyId, { url: receiver.url('/f/hooks') }, key);
+    const retry = await register(agencyId, { url: receiver.url('/f/hooks') }, key);
+    expect([first.status, retry.status]).toEqual([201, 200]);
+    expect(retry.body).toEqual(first.body);
+    const reused = await register(agencyId, { url: receiver.url('/f/other') }, key);
+    expect([reused.status, reused.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+    const listed = (await (await get('/webhook-endpoints', agencyId)).json()) as Page<WebhookEndpointView>;
+    expect(listed.items.map((e) => e.id)).toEqual([first.body.id]);
+  });
+
+  it('each agency sees only its own endpoints and logs (another’s answer 404), and receives only its own cases', async () => {
+    const [mine, theirs] = [anAgencyId(), anAgencyId()];
+    const { body: endpoint } = await register(mine, { url: receiver.url('/g/hooks') });
+    await register(theirs, { url: receiver.url('/h/hooks') });
+    for (const path of [
+      `/webhook-endpoints/${endpoint.id}`,
+      `/webhook-endpoints/${endpoint.id}/deliveries`,
+    ]) {
+      const res = await get(path, theirs);
+      expect([res.status, ((await res.json()) as Problem).code]).toEqual([404, 'WEBHOOK_ENDPOINT_NOT_FOUND']);
+    }
+    const rotate = await post(`/webhook-endpoints/${endpoint.id}/secret-rotation`, theirs, {});
+    expect(rotate.status).toBe(404);
+    const change = await put(`/webhook-endpoints/${endpoint.id}`, theirs, {
+      url: receiver.url('/h/stolen'),
+      enabled: true,
+    });
+    expect(change.status).toBe(404);
+    const listed = (await (await get('/webhook-endpoints', theirs)).json()) as Page<WebhookEndpointView>;
+    expect(listed.items.map((e) => e.id)).not.toContain(endpoint.id);
+    expect((await get('/webhook-endpoints', undefined)).status).toBe(401);
+
+    await notifications.notify(aNotification({ agencyId: mine }));
+    await until('my webhook', () => (receiver.at('/g/hooks').length ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.at('/h/hooks')).toEqual([]);
+  });
+
+  it('refuses bad endpoints with 400s naming the field, and an eleventh endpoint with 409', async () => {
+    const agencyId = anAgencyId();
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ url: 'not a url' }, 'url'],
+      [{ url: 'ftp://example.org/hooks' }, 'url'],
+      [{ url: 'https://user:pass@example.org/hooks' }, 'url'],
+      [{ url: receiver.url('/i'), eventTypes: [] }, 'eventTypes'],
+      [
+        { url: receiver.url('/i'), eventTypes: ['referral.agency.notified', 'referral.agency.notified'] },
+        'eventTypes',
+      ],
+      [{ url: receiver.url('/i'), eventTypes: ['referral.referral.acknowledged'] }, 'eventTypes.0'],
+      [{ url: receiver.url('/i'), secret: 'mine' }, ''],
+    ];
+    for (const [body, field] of cases) {
+      const res = await register(agencyId, body);
+      expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), 400]);
+      if (field) expect(res.body.errors?.map((e) => e.field)).toContain(field);
+    }
+    for (let i = 0; i < 10; i += 1)
+      expect((await register(agencyId, { url: receiver.url(`/j/${i}`) })).status).toBe(201);
+    const eleventh = await register(agencyId, { url: receiver.url('/j/10') });
+    expect([eleventh.status, eleventh.body.code]).toEqual([409, 'WEBHOOK_ENDPOINT_LIMIT']);
+  });
+});

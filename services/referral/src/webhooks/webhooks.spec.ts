@@ -1,0 +1,108 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { loadReferralConfig } from '../config';
+import { newWebhookSecret, openWebhookSecret, sealWebhookSecret } from './webhook-secrets';
+import { webhookUrlProblem } from './webhook-target';
+
+const production = { developmentTargets: false };
+const development = { developmentTargets: true };
+
+describe('webhook endpoint URLs', () => {
+  it.each([
+    'https://hooks.example.org/throughcare',
+    'https://1.1.1.1:8443/hooks?agency=1',
+    'https://[2606:4700::1111]/hooks',
+  ])('production takes %s', (url) => {
+    expect(webhookUrlProblem(url, production)).toBeNull();
+  });
+
+  it.each([
+    ['http://hooks.example.org/', 'must be an https URL'],
+    ['https://localhost/hooks', 'must not name this machine'],
+    ['https://api.localhost/hooks', 'must not name this machine'],
+    ['https://127.0.0.1/hooks', 'must not be a loopback address: webhooks go to the public internet'],
+    ['https://10.1.2.3/hooks', 'must not be a private address: webhooks go to the public internet'],
+    [
+      'https://169.254.169.254/latest/meta-data',
+      'must not be a linkLocal address: webhooks go to the public internet',
+    ],
+    ['https://[::1]/hooks', 'must not be a loopback address: webhooks go to the public internet'],
+    ['https://[fd00::1]/hooks', 'must not be a uniqueLocal address: webhooks go to the public internet'],
+    ['https://[::ffff:10.0.0.1]/hooks', 'must not be a private address: webhooks go to the public internet'],
+    ['https://user:secret@hooks.example.org/', 'must not carry a user name or password'],
+    ['https://hooks.example.org/#frag', 'must not have a fragment'],
+    ['hooks.example.org', 'is not an absolute URL'],
+    ['file:///etc/passwd', 'must be an https URL'],
+  ])('production refuses %s: %s', (url, problem) => {
+    expect(webhookUrlProblem(url, production)).toBe(problem);
+  });
+
+  it('development takes http and this machine, still not other schemes or credentials', () => {
+    expect(webhookUrlProblem('http://127.0.0.1:4010/hooks', development)).toBeNull();
+    expect(webhookUrlProblem('ftp://127.0.0.1/hooks', development)).toBe('must be an https or http URL');
+    expect(webhookUrlProblem('http://a:b@127.0.0.1/', development)).toBe(
+      'must not carry a user name or password',
+    );
+  });
+});
+
+describe('webhook signing secrets at rest', () => {
+  const keyring = {
+    activeKeyId: 'k2',
+    keys: new Map([
+      ['k1', randomBytes(32)],
+      ['k2', randomBytes(32)],
+    ]),
+  };
+
+  it('are Standard Webhooks secrets of 32 random bytes', () => {
+    const secret = newWebhookSecret();
+    expect(secret).toMatch(/^whsec_/);
+    expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
+    expect(newWebhookSecret()).not.toBe(secret);
+  });
+
+  it('seal under the active key, open only on their own endpoint and key', () => {
+    const [endpoint, other] = [randomUUID(), randomUUID()];
+    const secret = newWebhookSecret();
+    const sealed = sealWebhookSecret(keyring, endpoint, secret);
+    expect(sealed.keyId).toBe('k2');
+    expect(sealed.sealed.includes(Buffer.from(secret))).toBe(false);
+    expect(openWebhookSecret(keyring, endpoint, sealed)).toBe(secret);
+    expect(() => openWebhookSecret(keyring, other, sealed)).toThrow(/does not authenticate/);
+    expect(() => openWebhookSecret(keyring, endpoint, { ...sealed, keyId: 'k1' })).toThrow(
+      /does not authenticate/,
+    );
+    expect(() => openWebhookSecret(keyring, endpoint, { ...sealed, keyId: 'gone' })).toThrow(
+      /"gone" is not in PAYLOAD_ENCRYPTION_KEYS/,
+    );
+  });
+});
+
+describe('webhook configuration', () => {
+  const env = {
+    DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+    NATS_URL: 'nats://127.0.0.1:4222',
+    TEMPORAL_ADDRESS: '127.0.0.1:7233',
+    PAYLOAD_ENCRYPTION_KEYS: `k:${Buffer.alloc(32, 1).toString('base64')}`,
+    PAYLOAD_ENCRYPTION_KEY_ID: 'k',
+    AUDIT_SEAL_KEYS: `a:${Buffer.alloc(32, 2).toString('base64')}`,
+    AUDIT_SEAL_KEY_ID: 'a',
+    AUTH_ISSUER: 'http://127.0.0.1:3010',
+  };
+
+  it('defaults to production targets and the Standard Webhooks schedule', () => {
+    const config = loadReferralConfig(env);
+    expect(config.WEBHOOK_DEVELOPMENT_TARGETS).toBe(false);
+    expect(config.WEBHOOK_RETRY_SCHEDULE).toEqual([5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 36e6]);
+    expect(config.WEBHOOK_TIMEOUT_MS).toBe(10_000);
+  });
+
+  it('reads a schedule of waits, and names a wait it cannot read', () => {
+    expect(
+      loadReferralConfig({ ...env, WEBHOOK_RETRY_SCHEDULE: '250ms, 2s,1m,1h' }).WEBHOOK_RETRY_SCHEDULE,
+    ).toEqual([250, 2000, 60_000, 3_600_000]);
+    expect(() => loadReferralConfig({ ...env, WEBHOOK_RETRY_SCHEDULE: '5s,soon' })).toThrow(
+      /WEBHOOK_RETRY_SCHEDULE.*"soon" is not a wait/s,
+    );
+  });
+});
