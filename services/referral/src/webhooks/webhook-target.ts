@@ -65,6 +65,7 @@ const plainAgents = {
 export function postWebhook(request: WebhookRequest, policy: WebhookTargetPolicy): Promise<WebhookAnswer> {
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (answer: WebhookAnswer) => {
       if (settled) return;
       settled = true;
@@ -87,7 +88,7 @@ export function postWebhook(request: WebhookRequest, policy: WebhookTargetPolicy
       agent: secure ? agents.https : agents.http,
       headers: { ...request.headers, 'content-length': String(body.length) },
     });
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       finish({ error: `no answer within ${request.timeoutMs} ms` });
       req.destroy();
     }, request.timeoutMs);

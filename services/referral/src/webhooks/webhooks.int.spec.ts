@@ -233,12 +233,10 @@ describe('signed webhooks to agencies (Standard Webhooks; real Postgres, NATS, T
 
   it('disabled: what is pending is cancelled and nothing more is delivered; enabled again, what happens next is', async () => {
     const agencyId = anAgencyId();
-    const path = '/e/hooks';
-    const { body: endpoint } = await register(agencyId, {
-      url: receiver.url(path, (n) => (n === 1 ? 500 : 204)),
-    });
+    const failing = '/e/hooks';
+    const { body: endpoint } = await register(agencyId, { url: receiver.url(failing, () => 500) });
     await notifications.notify(aNotification({ agencyId }));
-    await until('the first, failed attempt', () => (receiver.at(path).length ? true : undefined));
+    await until('the first, failed attempt', () => (receiver.at(failing).length ? true : undefined));
 
     const disabled = await put(`/webhook-endpoints/${endpoint.id}`, agencyId, {
       url: endpoint.url,
@@ -246,20 +244,25 @@ describe('signed webhooks to agencies (Standard Webhooks; real Postgres, NATS, T
     });
     expect(disabled.status).toBe(200);
     expect(((await disabled.json()) as WebhookEndpointView).enabled).toBe(false);
+    // While disabled: nothing is queued for it.
     await notifications.notify(aNotification({ agencyId }));
-    await new Promise((r) => setTimeout(r, SCHEDULE_MS[0]! * 3));
-    expect(receiver.at(path)).toHaveLength(1);
-    const cancelled = await deliveriesOf(agencyId, endpoint.id);
-    expect(cancelled.map((d) => d.status)).toEqual(['CANCELLED']);
-
-    const enabled = await put(`/webhook-endpoints/${endpoint.id}`, agencyId, {
-      url: endpoint.url,
-      enabled: true,
+    // A retry already in flight when it was disabled finishes; the delivery then ends CANCELLED.
+    const [cancelled] = await until('the pending delivery cancelled', async () => {
+      const items = await deliveriesOf(agencyId, endpoint.id);
+      return items.length === 1 && items[0]!.status === 'CANCELLED' ? items : undefined;
     });
+    expect(cancelled!.finishedAt).not.toBeNull();
+    const requestsWhenCancelled = receiver.at(failing).length;
+    await new Promise((r) => setTimeout(r, SCHEDULE_MS[2]! * 2));
+    expect(receiver.at(failing)).toHaveLength(requestsWhenCancelled);
+    expect(await deliveriesOf(agencyId, endpoint.id)).toHaveLength(1);
+
+    const working = receiver.url('/e/mended');
+    const enabled = await put(`/webhook-endpoints/${endpoint.id}`, agencyId, { url: working, enabled: true });
     expect(enabled.status).toBe(200);
     await notifications.notify(aNotification({ agencyId }));
-    await until('the next webhook', () => (receiver.at(path).length === 2 ? true : undefined));
-    expect(receiver.at(path)[1]!.answered).toBe(204);
+    await until('the next webhook', () => (receiver.at('/e/mended').length === 1 ? true : undefined));
+    expect(receiver.at('/e/mended')[0]!.answered).toBe(204);
   });
 
   it('Idempotency-Key: a retry answers the endpoint made first with its secret; the same key with another URL is 409', async () => {
