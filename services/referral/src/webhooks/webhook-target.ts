@@ -64,34 +64,41 @@ const plainAgents = {
  */
 export function postWebhook(request: WebhookRequest, policy: WebhookTargetPolicy): Promise<WebhookAnswer> {
   return new Promise((resolve) => {
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (answer: WebhookAnswer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(answer);
-    };
     let url: URL;
     try {
       url = new URL(request.url);
     } catch {
-      finish({ error: 'the URL does not parse' });
+      resolve({ error: 'the URL does not parse' });
       return;
     }
     const secure = url.protocol === 'https:';
     const agents = policy.developmentTargets ? plainAgents : filteringAgents;
     const client = secure ? https : http;
     const body = Buffer.from(request.body, 'utf8');
-    const req = client.request(url, {
-      method: 'POST',
-      agent: secure ? agents.https : agents.http,
-      headers: { ...request.headers, 'content-length': String(body.length) },
-    });
-    timer = setTimeout(() => {
+    let req: http.ClientRequest;
+    try {
+      req = client.request(url, {
+        method: 'POST',
+        agent: secure ? agents.https : agents.http,
+        headers: { ...request.headers, 'content-length': String(body.length) },
+      });
+    } catch (error) {
+      // e.g. a protocol Node cannot speak: an answer, not a crash of the dispatcher
+      resolve({ error: describe(error as Error) });
+      return;
+    }
+    // The deadline is armed before any listener can finish the exchange.
+    const timer = setTimeout(() => {
       finish({ error: `no answer within ${request.timeoutMs} ms` });
       req.destroy();
     }, request.timeoutMs);
+    let settled = false;
+    const finish = (answer: WebhookAnswer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(answer);
+    };
     req.on('response', (res) => {
       let read = 0;
       res.on('data', (chunk: Buffer) => {
