@@ -112,8 +112,11 @@ interface SideFixtures {
   staffId: string;
   /** An agency of the side's area used by nothing else, which the replacement write rewrites as it was. */
   spareAgency: { id: string; body: Record<string, unknown> };
-  /** A webhook endpoint of the side's agency (its URL: nothing answers there). */
-  webhookEndpoint: { id: string; url: string };
+  /**
+   * A webhook endpoint of the side's agency (its URL: nothing answers there), and a delivery to
+   * it (the main journey's referral, sent once the endpoint was registered).
+   */
+  webhookEndpoint: { id: string; url: string; deliveryId: string };
 }
 
 interface Fixtures {
@@ -609,6 +612,34 @@ const POLICY: Policy[] = [
     columns: A_B_MISSING,
     request: (f, c) => ({
       path: `/webhook-endpoints/${pick(f, c, (s) => s.webhookEndpoint.id, missingUuid)}/deliveries`,
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/webhook-endpoints/{id}/deliveries/{deliveryId}/redelivery',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    writeOrder: 78,
+    columns: A_B_MISSING,
+    // Asking again is harmless: the second role's is a repeat.
+    request: (f, c) => ({
+      path: `/webhook-endpoints/${pick(f, c, (s) => s.webhookEndpoint.id, missingUuid)}/deliveries/${pick(f, c, (s) => s.webhookEndpoint.deliveryId, missingUuid)}/redelivery`,
+      body: {},
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/webhook-endpoints/{id}/recovery',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    writeOrder: 79,
+    columns: A_B_MISSING,
+    // Asking twice is harmless: the second role's recovers nothing more.
+    request: (f, c) => ({
+      path: `/webhook-endpoints/${pick(f, c, (s) => s.webhookEndpoint.id, missingUuid)}/recovery`,
+      body: { since: new Date(Date.now() - 86_400_000).toISOString() },
     }),
   },
   // ── liberation: prison staff, scoped to where the person is held (or was released from) ──
@@ -1474,6 +1505,17 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     label: `matrix fixture agency ${side}`,
   };
 
+  // Registered before the main journey refers its person to the agency: that referral is delivered to it.
+  const hookUrl = `https://hooks.example.org/matrix-${side.toLowerCase()}/${randomBytes(4).toString('hex')}`;
+  const registered = await api<{ id?: string }>('referral', 'POST', '/webhook-endpoints', agency, {
+    url: hookUrl,
+  });
+  if (registered.status !== 201 || !registered.body.id)
+    throw new Error(
+      `registering side ${side}'s webhook endpoint: ${registered.status} ${JSON.stringify(registered.body)}`,
+    );
+  const hookId = registered.body.id;
+
   const main = (async () => {
     const personId = await receive(establishment, localAuthority, 'SCOTLAND', 90, inDays(45));
     const screening = await plan(personId, (p) => !!p.assessmentId);
@@ -1594,11 +1636,20 @@ async function buildSide(side: Side): Promise<SideFixtures> {
   })();
 
   const webhookEndpoint = (async () => {
-    const url = `https://hooks.example.org/matrix-${side.toLowerCase()}/${randomBytes(4).toString('hex')}`;
-    const r = await api<{ id?: string }>('referral', 'POST', '/webhook-endpoints', agency, { url });
-    if (r.status !== 201 || !r.body.id)
-      throw new Error(`registering side ${side}'s webhook endpoint: ${r.status} ${JSON.stringify(r.body)}`);
-    return { id: r.body.id, url };
+    await main;
+    const deliveryId = await eventually(
+      `side ${side}: the referral queued for the webhook endpoint`,
+      async () => {
+        const log = await api<{ items?: { id: string; eventType: string }[] }>(
+          'referral',
+          'GET',
+          `/webhook-endpoints/${hookId}/deliveries?limit=100`,
+          agency,
+        );
+        return log.body.items?.find((d) => d.eventType === 'referral.referral.sent')?.id;
+      },
+    );
+    return { id: hookId, url: hookUrl, deliveryId };
   })();
 
   const [m, movementEventId, releasablePersonId, appointmentId, c, agencyClientId, staffId, spare, hook] =
@@ -1883,7 +1934,7 @@ async function runCell(cell: Cell): Promise<void> {
     case 'allowed': {
       // Own-object writes are ordered and share one timestamp so that each is accepted (or
       // accepted again, idempotently): a refusal here is a wrongly refused own write.
-      const ok = op.write ? [200, 201, 204].includes(answer.status) : answer.status === 200;
+      const ok = op.write ? [200, 201, 202, 204].includes(answer.status) : answer.status === 200;
       if (!ok)
         problems.push(
           `expected ${op.write ? '2xx' : '200'}, got ${answer.status} ${answer.text.slice(0, 300)}`,

@@ -67,6 +67,7 @@ export class AppModule {
           policy: { developmentTargets: config.WEBHOOK_DEVELOPMENT_TARGETS },
           retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE,
           timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+          disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
         }),
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.referral,

@@ -1,20 +1,27 @@
 import { z } from 'zod';
 import { CommonEnv, loadConfig } from '@throughcare/platform-config';
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-const WAIT = /^(\d{1,9})(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const WAIT = /^(\d{1,9})(ms|s|m|h|d)$/;
+
+/** A wait such as `500ms`, `5s`, `30m`, `2h` or `5d` in milliseconds, or undefined. */
+function waitMs(wait: string): number | undefined {
+  const match = WAIT.exec(wait);
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
+}
+const NOT_A_WAIT = 'is not a wait such as 500ms, 5s, 30m, 2h or 5d';
 
 /** `5s,5m,30m,2h`: each wait as milliseconds, or the wait that is not one (an issue). */
 const RetrySchedule = z.string().transform((raw, ctx) => {
   const waits = raw.split(',').map((part) => part.trim());
   const ms: number[] = [];
   for (const wait of waits) {
-    const match = WAIT.exec(wait);
-    if (!match) {
-      ctx.addIssue({ code: 'custom', message: `"${wait}" is not a wait such as 500ms, 5s, 30m or 2h` });
+    const each = waitMs(wait);
+    if (each === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${wait}" ${NOT_A_WAIT}` });
       return z.NEVER;
     }
-    ms.push(Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
+    ms.push(each);
   }
   if (ms.length > 20) {
     ctx.addIssue({ code: 'custom', message: 'lists more than 20 waits' });
@@ -46,6 +53,22 @@ export const ReferralConfigSchema = z.object({
    * (default: the Standard Webhooks reference schedule, 8 attempts over about 28 hours).
    */
   WEBHOOK_RETRY_SCHEDULE: RetrySchedule.prefault('5s,5m,30m,2h,5h,10h,10h'),
+  /**
+   * An endpoint whose every attempt has failed for this long is disabled until its agency enables
+   * it again (default 5 days, as Svix and most senders do).
+   */
+  WEBHOOK_DISABLE_AFTER: z
+    .string()
+    .trim()
+    .transform((raw, ctx) => {
+      const ms = waitMs(raw);
+      if (ms === undefined || ms === 0) {
+        ctx.addIssue({ code: 'custom', message: `"${raw}" ${NOT_A_WAIT} (and more than none)` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .prefault('5d'),
   /** How long an endpoint has to answer one request. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
 });

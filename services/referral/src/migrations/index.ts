@@ -16,6 +16,7 @@ import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment
 import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
 import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
 import { Webhooks1700000001600 } from './1700000001600-webhooks';
+import { WebhookEndpointHealth1700000001700 } from './1700000001700-webhook-endpoint-health';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -36,6 +37,7 @@ export const referralMigrations = [
   AppointmentCancelledByChecks1700000001400,
   AgencyNotificationReleased1700000001500,
   Webhooks1700000001600,
+  WebhookEndpointHealth1700000001700,
 ];
 
 /** Every table under row-level security today (700's, the schedules of 900, the notes of 1100, the webhooks of 1600). */

@@ -16,6 +16,7 @@ import { ReferralAppointments1700000001200 } from './1700000001200-referral-appo
 import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment-cancelled-by';
 import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
 import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
+import { Webhooks1700000001600 } from './1700000001600-webhooks';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -483,7 +484,9 @@ describe('referral migrations (real Postgres)', () => {
   });
 
   it('adds webhook endpoints, deliveries and their log under row-level security, one delivery per endpoint and event, and reverts', async () => {
-    const after = await open(referralMigrations);
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(Webhooks1700000001600) + 1),
+    );
     try {
       const tables = async () =>
         (await after.query(
@@ -521,6 +524,75 @@ describe('referral migrations (real Postgres)', () => {
       ).rejects.toThrow(/check/);
       await after.undoLastMigration({ transaction: 'each' });
       expect(await tables()).toEqual([]);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('endpoint health: an endpoint disabled before it was disabled by its agency; a disabled one names why, an enabled one does not; delivery times kept to the millisecond; reverts', async () => {
+    const before = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(Webhooks1700000001600) + 1),
+    );
+    const [enabledId, disabledId] = [randomUUID(), randomUUID()];
+    try {
+      for (const [id, disabledAt] of [
+        [enabledId, null],
+        [disabledId, '2026-12-01T10:00:00Z'],
+      ] as const)
+        await before.query(
+          `INSERT INTO referral.webhook_endpoint (id, agency_id, url, secret_key_id, secret_sealed, created_at, updated_at, disabled_at)
+           VALUES ($1, 'agency-a', 'https://hooks.example.org/', 'k', '\\x00'::bytea, now(), now(), $2)`,
+          [id, disabledAt],
+        );
+      await before.query(
+        `INSERT INTO referral.webhook_delivery (id, endpoint_id, agency_id, message_id, event_type, payload, status, next_attempt_at, created_at)
+         VALUES ($1, $2, 'agency-a', 'event-1', 'referral.agency.notified', '{}'::jsonb, 'PENDING', now(), '2026-12-01T10:00:00.123456Z')`,
+        [randomUUID(), enabledId],
+      );
+    } finally {
+      await before.destroy();
+    }
+    const after = await open(referralMigrations);
+    try {
+      expect(
+        await after.query(
+          `SELECT id, disabled_reason AS reason, failing_since AS since FROM referral.webhook_endpoint WHERE id = ANY($1::uuid[]) ORDER BY disabled_at NULLS FIRST`,
+          [[enabledId, disabledId]],
+        ),
+      ).toEqual([
+        { id: enabledId, reason: null, since: null },
+        { id: disabledId, reason: 'BY_AGENCY', since: null },
+      ]);
+      expect(
+        await after.query(
+          `SELECT to_char(created_at AT TIME ZONE 'UTC', 'SS.US') AS at, redelivery_requested_at AS asked FROM referral.webhook_delivery WHERE endpoint_id = $1`,
+          [enabledId],
+        ),
+      ).toEqual([{ at: '00.123000', asked: null }]);
+      await expect(
+        after.query(`UPDATE referral.webhook_endpoint SET disabled_at = now() WHERE id = $1`, [enabledId]),
+      ).rejects.toThrow(/webhook_endpoint_disabled_has_reason/);
+      await expect(
+        after.query(`UPDATE referral.webhook_endpoint SET disabled_reason = 'FAILING' WHERE id = $1`, [
+          enabledId,
+        ]),
+      ).rejects.toThrow(/webhook_endpoint_disabled_has_reason/);
+      await expect(
+        after.query(`UPDATE referral.webhook_endpoint SET disabled_reason = 'BROKEN' WHERE id = $1`, [
+          disabledId,
+        ]),
+      ).rejects.toThrow(/check/);
+      await after.query(
+        `UPDATE referral.webhook_endpoint SET disabled_at = now(), disabled_reason = 'FAILING', failing_since = now() WHERE id = $1`,
+        [enabledId],
+      );
+      await after.undoLastMigration({ transaction: 'each' });
+      const columns = (await after.query(
+        `SELECT column_name AS name FROM information_schema.columns
+          WHERE table_schema = 'referral' AND table_name IN ('webhook_endpoint', 'webhook_delivery')
+            AND column_name IN ('failing_since', 'disabled_reason', 'redelivery_requested_at')`,
+      )) as unknown[];
+      expect(columns).toEqual([]);
     } finally {
       await after.destroy();
     }

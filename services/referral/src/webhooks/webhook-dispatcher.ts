@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Webhook } from 'standardwebhooks';
 import type { PayloadKeyring } from '@throughcare/platform-config';
 import { qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
@@ -19,6 +19,11 @@ export interface WebhookDispatcherOptions {
   /** The waits after each failed attempt, in order; the delivery fails for good after the last. */
   retryScheduleMs: readonly number[];
   timeoutMs: number;
+  /**
+   * An endpoint whose every attempt has failed for this long is disabled (`FAILING`), its pending
+   * deliveries cancelled: the agency mends it and enables it again.
+   */
+  disableAfterMs: number;
   /** Deliveries posted at once. */
   batchSize?: number;
   idleDelayMs?: number;
@@ -189,6 +194,7 @@ export class WebhookDispatcher {
             ] ?? 0,
           );
 
+    let disabled = false;
     await this.options.dataSource.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO ${this.table('webhook_attempt')}
@@ -220,12 +226,59 @@ export class WebhookDispatcher {
           retryInMs === null ? null : String(retryInMs),
         ],
       );
+      disabled = await this.recordHealth(tx, endpoint.id, delivered, startedAt);
     });
     const what = `webhook ${delivery.message_id} (${delivery.event_type}) to endpoint ${endpoint.id}, attempt ${delivery.attempts} of ${maxAttempts}`;
     if (delivered) this.options.logger.log(`${what}: delivered (${httpStatus})`);
     else if (retryInMs !== null) this.options.logger.warn(`${what}: ${error}; retry in ${retryInMs} ms`);
     // The agency's endpoint failing is the agency's to mend (its delivery log says why), not the platform's.
     else this.options.logger.warn(`${what}: ${error}; failed for good (see its delivery log)`);
+    if (disabled)
+      this.options.logger.warn(
+        `webhook endpoint ${endpoint.id} of agency ${delivery.agency_id} disabled: every attempt failed for ${this.options.disableAfterMs} ms; its pending deliveries are cancelled until the agency enables it again`,
+      );
+  }
+
+  /**
+   * A success clears the endpoint's failing streak; a failure starts it (at this attempt) or, once
+   * it has lasted `disableAfterMs`, disables the endpoint and cancels what is pending for it (a
+   * delivery being posted now is cancelled when next claimed). Returns whether it was disabled.
+   */
+  private async recordHealth(
+    tx: EntityManager,
+    endpointId: string,
+    delivered: boolean,
+    attemptedAt: Date,
+  ): Promise<boolean> {
+    const endpoints = this.table('webhook_endpoint');
+    if (delivered) {
+      await tx.query(
+        `UPDATE ${endpoints} SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`,
+        [endpointId],
+      );
+      return false;
+    }
+    const [[endpoint]]: [{ disabled: boolean }[], number] = await tx.query(
+      `UPDATE ${endpoints}
+          SET failing_since = COALESCE(failing_since, $2),
+              disabled_at = CASE WHEN disabled_at IS NULL
+                                  AND COALESCE(failing_since, $2) <= now() - ($3 || ' milliseconds')::interval
+                                 THEN now() ELSE disabled_at END,
+              disabled_reason = CASE WHEN disabled_at IS NULL
+                                      AND COALESCE(failing_since, $2) <= now() - ($3 || ' milliseconds')::interval
+                                     THEN 'FAILING' ELSE disabled_reason END
+        WHERE id = $1
+      RETURNING (disabled_reason = 'FAILING' AND disabled_at = now()) AS disabled`,
+      [endpointId, attemptedAt, String(this.options.disableAfterMs)],
+    );
+    if (!endpoint?.disabled) return false;
+    await tx.query(
+      `UPDATE ${this.table('webhook_delivery')}
+          SET status = 'CANCELLED', finished_at = now(), last_error = 'the endpoint was disabled: it kept failing'
+        WHERE endpoint_id = $1 AND status = 'PENDING' AND (leased_until IS NULL OR leased_until < now())`,
+      [endpointId],
+    );
+    return true;
   }
 
   /**

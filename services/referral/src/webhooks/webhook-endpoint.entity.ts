@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { WebhookEventType } from './webhook.schemas';
+import type { WebhookDisabledReason, WebhookEventType } from './webhook.schemas';
 
 /** An agency's webhook endpoint (migration 1600). The secrets are sealed: see webhook-secrets.ts. */
 @Entity({ name: 'webhook_endpoint' })
@@ -43,6 +43,14 @@ export class WebhookEndpoint {
 
   @Column('timestamptz', { name: 'disabled_at', nullable: true })
   disabledAt!: Date | null;
+
+  /** Set exactly when `disabledAt` is: by the agency's PUT, or by the platform after failing too long. */
+  @Column('text', { name: 'disabled_reason', nullable: true })
+  disabledReason!: WebhookDisabledReason | null;
+
+  /** The first failed attempt since the last success; null while the endpoint answers. */
+  @Column('timestamptz', { name: 'failing_since', nullable: true })
+  failingSince!: Date | null;
 
   @Column('text', { name: 'idempotency_key', nullable: true })
   idempotencyKey!: string | null;

@@ -21,7 +21,10 @@ export function webhookPayload(event: AgencyEvent): { type: string; timestamp: s
 /**
  * In the caller's transaction (the one that records the event): one delivery of `event` to each
  * enabled endpoint of `agencyId` that wants its type. Once per (endpoint, event id), so a write
- * retried under its idempotency key delivers nothing twice. Returns how many were queued.
+ * retried under its idempotency key delivers nothing twice. An endpoint the platform disabled for
+ * failing gets the delivery logged as `CANCELLED`, not sent, so that the agency can recover what
+ * it missed once it has mended its receiver; one its agency disabled gets nothing. Returns how
+ * many were queued to be sent.
  */
 export async function enqueueWebhooks(
   manager: EntityManager,
@@ -30,15 +33,22 @@ export async function enqueueWebhooks(
 ): Promise<number> {
   const endpoints = qualifiedTable(manager, 'webhook_endpoint');
   const deliveries = qualifiedTable(manager, 'webhook_delivery');
-  const rows: unknown[] = await manager.query(
+  const rows: { status: string }[] = await manager.query(
     `INSERT INTO ${deliveries}
-       (id, endpoint_id, agency_id, message_id, event_type, payload, status, next_attempt_at, created_at)
-     SELECT gen_random_uuid(), e.id, e.agency_id, $2, $3, $4::jsonb, 'PENDING', now(), now()
+       (id, endpoint_id, agency_id, message_id, event_type, payload, status, next_attempt_at, created_at,
+        finished_at, last_error)
+     SELECT gen_random_uuid(), e.id, e.agency_id, $2, $3, $4::jsonb,
+            CASE WHEN e.disabled_at IS NULL THEN 'PENDING' ELSE 'CANCELLED' END, now(),
+            -- milliseconds, as the delivery log's cursor carries them
+            date_trunc('milliseconds', now()),
+            CASE WHEN e.disabled_at IS NULL THEN NULL ELSE now() END,
+            CASE WHEN e.disabled_at IS NULL THEN NULL ELSE 'the endpoint was disabled: it kept failing' END
        FROM ${endpoints} e
-      WHERE e.agency_id = $1 AND e.disabled_at IS NULL AND (e.event_types IS NULL OR $3 = ANY(e.event_types))
+      WHERE e.agency_id = $1 AND (e.disabled_at IS NULL OR e.disabled_reason = 'FAILING')
+        AND (e.event_types IS NULL OR $3 = ANY(e.event_types))
      ON CONFLICT (endpoint_id, message_id) DO NOTHING
-     RETURNING id`,
+     RETURNING status`,
     [agencyId, event.eventId, event.eventType, JSON.stringify(webhookPayload(event))],
   );
-  return rows.length;
+  return rows.filter((r) => r.status === 'PENDING').length;
 }

@@ -22,3 +22,19 @@ export class WebhookEndpointLimitError extends ConflictError {
     );
   }
 }
+
+export class WebhookDeliveryNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`no delivery with id ${id} to this webhook endpoint`, 'WEBHOOK_DELIVERY_NOT_FOUND');
+  }
+}
+
+export class WebhookEndpointDisabledError extends ConflictError {
+  constructor(id: string, reason: string | null) {
+    super(
+      `webhook endpoint ${id} is disabled${reason === 'FAILING' ? ' (it kept failing)' : ''}: enable it (PUT with enabled: true) before asking for a redelivery`,
+      'WEBHOOK_ENDPOINT_DISABLED',
+      { details: { disabledReason: reason } },
+    );
+  }
+}

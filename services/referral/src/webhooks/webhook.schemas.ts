@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoInstant } from '@throughcare/contracts';
 
 /**
  * The events an agency's endpoint may receive: each is about one of its own cases. The payload's
@@ -77,6 +78,35 @@ export const ListWebhookDeliveriesQuerySchema = z
   .strict();
 export type ListWebhookDeliveriesQuery = z.output<typeof ListWebhookDeliveriesQuerySchema>;
 
+/** `BY_AGENCY`: its own PUT. `FAILING`: the platform, after every attempt failed for longer than the policy allows. */
+export const WEBHOOK_DISABLED_REASONS = ['BY_AGENCY', 'FAILING'] as const;
+export type WebhookDisabledReason = (typeof WEBHOOK_DISABLED_REASONS)[number];
+
+export const WebhookDeliveryIdSchema = z.uuid();
+
+/** How far back a recovery reaches: the delivery log is kept at least this long. */
+export const WEBHOOK_RECOVERY_WINDOW_DAYS = 30;
+
+/** Every delivery that did not get through since an instant, sent again (after an outage of the receiver). */
+export const RecoverWebhookDeliveriesBodySchema = z
+  .object({
+    since: IsoInstant.describe(
+      `The first delivery to recover was made at or after this instant (at most ${WEBHOOK_RECOVERY_WINDOW_DAYS} days ago)`,
+    ),
+    until: IsoInstant.optional().describe('…and before this one (default: now)'),
+  })
+  .strict()
+  .refine((b) => b.until === undefined || Date.parse(b.until) > Date.parse(b.since), {
+    message: 'until must be after since',
+    path: ['until'],
+  });
+export type RecoverWebhookDeliveriesBody = z.output<typeof RecoverWebhookDeliveriesBodySchema>;
+
+export interface WebhookRecoveryView {
+  /** How many FAILED or CANCELLED deliveries are sent again (each once, now). */
+  queued: number;
+}
+
 export interface WebhookEndpointView {
   id: string;
   url: string;
@@ -84,6 +114,14 @@ export interface WebhookEndpointView {
   /** Null: every type. */
   eventTypes: WebhookEventType[] | null;
   enabled: boolean;
+  /** Why it is disabled (null while enabled). A PUT with `enabled: true` enables it again. */
+  disabledReason: WebhookDisabledReason | null;
+  disabledAt: string | null;
+  /**
+   * The first failed attempt since the last success (null while it answers). Failing for longer
+   * than `WEBHOOK_DISABLE_AFTER` (5 days by default) disables it: `disabledReason: FAILING`.
+   */
+  failingSince: string | null;
   createdAt: string;
   updatedAt: string;
   /** While a rotation's overlap lasts, requests are signed with the previous secret too. */
@@ -116,6 +154,8 @@ export interface WebhookDeliveryView {
   /** When it is tried next (PENDING only). */
   nextAttemptAt: string | null;
   finishedAt: string | null;
+  /** When the agency last asked for it to be sent again (POST …/redelivery). */
+  redeliveryRequestedAt: string | null;
   /** Every request made, first first. */
   log: WebhookAttemptView[];
 }

@@ -28,11 +28,15 @@ import {
   CreateWebhookEndpointBodySchema,
   ListWebhookDeliveriesQuerySchema,
   ListWebhookEndpointsQuerySchema,
+  RecoverWebhookDeliveriesBodySchema,
   UpdateWebhookEndpointBodySchema,
+  WebhookDeliveryIdSchema,
   WebhookEndpointIdSchema,
   type CreateWebhookEndpointBody,
   type ListWebhookDeliveriesQuery,
   type ListWebhookEndpointsQuery,
+  type RecoverWebhookDeliveriesBody,
+  type WebhookRecoveryView,
   type UpdateWebhookEndpointBody,
   type WebhookDeliveryView,
   type WebhookEndpointView,
@@ -178,5 +182,66 @@ export class WebhooksController {
     query: ListWebhookDeliveriesQuery,
   ): Promise<Page<WebhookDeliveryView>> {
     return this.webhooks.deliveries(agencyId, id, query);
+  }
+
+  @Post(':id/deliveries/:deliveryId/redelivery')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Send a delivery again: once more, now (a finished one), or now rather than at its next retry',
+    description:
+      'For an event the receiver lost, or one that failed while the endpoint was broken. A finished delivery (DELIVERED, ' +
+      'FAILED, CANCELLED) gets one more attempt with no retries after it; a PENDING one is tried now and keeps its schedule. ' +
+      'The webhook-id is unchanged. Asking again is harmless. The attempt shows in the delivery log.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'deliveryId', format: 'uuid' })
+  @ApiResponse({ status: 202, description: 'The delivery, PENDING, as it now stands' })
+  @ApiResponse({ status: 400, description: 'Invalid id (problem+json)' })
+  @ApiResponse({
+    status: 404,
+    description: 'No such webhook endpoint for this agency, or no such delivery to it (problem+json)',
+  })
+  @ApiResponse({
+    status: 409,
+    description:
+      'WEBHOOK_ENDPOINT_DISABLED: enable the endpoint first (problem+json, with its disabledReason)',
+  })
+  redeliver(
+    @CallingAgency() agencyId: string,
+    @Param('id', new ZodValidationPipe(WebhookEndpointIdSchema, 'id')) id: string,
+    @Param('deliveryId', new ZodValidationPipe(WebhookDeliveryIdSchema, 'deliveryId')) deliveryId: string,
+  ): Promise<WebhookDeliveryView> {
+    return this.webhooks.redeliver(agencyId, id, deliveryId);
+  }
+
+  @Post(':id/recovery')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'After an outage: send again every delivery since an instant that did not get through',
+    description:
+      'Each FAILED or CANCELLED delivery made in [since, until) gets one more attempt, now, as a redelivery of each would; ' +
+      'delivered and pending ones are left as they are, so asking twice sends nothing twice that got through. ' +
+      'since reaches back at most 30 days. Enable a disabled endpoint first.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody(apiBodyFromZod(RecoverWebhookDeliveriesBodySchema))
+  @ApiResponse({ status: 202, description: 'How many deliveries are sent again' })
+  @ApiResponse({
+    status: 400,
+    description: 'Invalid body or id, or since more than 30 days ago (problem+json naming each field)',
+  })
+  @ApiResponse(NOT_FOUND)
+  @ApiResponse({
+    status: 409,
+    description:
+      'WEBHOOK_ENDPOINT_DISABLED: enable the endpoint first (problem+json, with its disabledReason)',
+  })
+  recover(
+    @CallingAgency() agencyId: string,
+    @Param('id', new ZodValidationPipe(WebhookEndpointIdSchema, 'id')) id: string,
+    @Body(new ZodValidationPipe(RecoverWebhookDeliveriesBodySchema, 'body'))
+    body: RecoverWebhookDeliveriesBody,
+  ): Promise<WebhookRecoveryView> {
+    return this.webhooks.recover(agencyId, id, body);
   }
 }

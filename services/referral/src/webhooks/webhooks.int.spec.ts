@@ -27,6 +27,8 @@ import type {
 
 /** The waits between attempts in this spec: short, so retries are seen in seconds. */
 const SCHEDULE_MS = [300, 600, 900];
+/** An endpoint failing this long is disabled: past a whole schedule (about 2 s), so only a second failing delivery does it. */
+const DISABLE_AFTER_MS = 4000;
 
 async function until<T>(
   what: string,
@@ -66,6 +68,7 @@ describe('signed webhooks to agencies (Standard Webhooks; real Postgres, NATS, T
       WEBHOOK_DEVELOPMENT_TARGETS: 'true',
       WEBHOOK_RETRY_SCHEDULE: SCHEDULE_MS.map((ms) => `${ms}ms`).join(','),
       WEBHOOK_TIMEOUT_MS: '2000',
+      WEBHOOK_DISABLE_AFTER: `${DISABLE_AFTER_MS}ms`,
     });
     await receiver.start();
     started = await startReferralApp(config);
@@ -173,6 +176,11 @@ describe('signed webhooks to agencies (Standard Webhooks; real Postgres, NATS, T
       [3, 200],
     ]);
     expect(deliveries[0]!.log[0]!.error).toBe('answered 500: only a 2xx delivers');
+    // The success ended the endpoint's failing streak.
+    const read = (await (
+      await get(`/webhook-endpoints/${endpoint.id}`, agencyId)
+    ).json()) as WebhookEndpointView;
+    expect(read).toMatchObject({ enabled: true, failingSince: null, disabledReason: null });
   });
 
   it('fails for good after the last wait of the schedule, every attempt in the log; FAILED is a filter', async () => {
@@ -329,5 +337,152 @@ describe('signed webhooks to agencies (Standard Webhooks; real Postgres, NATS, T
       expect((await register(agencyId, { url: receiver.url(`/j/${i}`) })).status).toBe(201);
     const eleventh = await register(agencyId, { url: receiver.url('/j/10') });
     expect([eleventh.status, eleventh.body.code]).toEqual([409, 'WEBHOOK_ENDPOINT_LIMIT']);
+  });
+
+  it('an endpoint failing for longer than WEBHOOK_DISABLE_AFTER is disabled (FAILING) and its retries cancelled; enabled at a mended URL, a FAILED delivery is sent again on request, once', async () => {
+    const agencyId = anAgencyId();
+    const broken = '/k/hooks';
+    const { body: endpoint } = await register(agencyId, { url: receiver.url(broken, () => 500) });
+    await notifications.notify(aNotification({ agencyId }));
+    const [failed] = await until('the first delivery to fail for good', async () => {
+      const items = await deliveriesOf(agencyId, endpoint.id, '?status=FAILED');
+      return items.length ? items : undefined;
+    });
+    const streakStart = failed!.log[0]!.attemptedAt;
+    const failing = (await (
+      await get(`/webhook-endpoints/${endpoint.id}`, agencyId)
+    ).json()) as WebhookEndpointView;
+    // Failing, but not yet for long enough.
+    expect(failing).toMatchObject({ enabled: true, failingSince: streakStart, disabledReason: null });
+
+    await new Promise((r) => setTimeout(r, DISABLE_AFTER_MS - (Date.now() - Date.parse(streakStart)) + 200));
+    await notifications.notify(aNotification({ agencyId }));
+    const disabled = await until('the endpoint disabled for failing', async () => {
+      const read = (await (
+        await get(`/webhook-endpoints/${endpoint.id}`, agencyId)
+      ).json()) as WebhookEndpointView;
+      return read.enabled ? undefined : read;
+    });
+    expect(disabled).toMatchObject({ disabledReason: 'FAILING', failingSince: streakStart });
+    const [second] = await until('the second delivery cancelled', async () => {
+      const items = await deliveriesOf(agencyId, endpoint.id, '?status=CANCELLED');
+      return items.length ? items : undefined;
+    });
+    expect(second!.log.map((a) => a.httpStatus)).toEqual([500]);
+    // Disabled for failing: what happens now is logged, not sent (recovered below), and a
+    // redelivery is refused until it is enabled.
+    await notifications.notify(aNotification({ agencyId }));
+    const [missed] = await deliveriesOf(agencyId, endpoint.id);
+    expect(missed).toMatchObject({ status: 'CANCELLED', attempts: 0, log: [] });
+    expect(missed!.id).not.toBe(second!.id);
+    const refused = await post(
+      `/webhook-endpoints/${endpoint.id}/deliveries/${failed!.id}/redelivery`,
+      agencyId,
+      {},
+    );
+    expect(refused.status).toBe(409);
+    expect((await refused.json()) as Problem).toMatchObject({ code: 'WEBHOOK_ENDPOINT_DISABLED' });
+    const requestsBefore = receiver.at(broken).length;
+    expect(requestsBefore).toBe(SCHEDULE_MS.length + 2);
+
+    const mended = '/k/mended';
+    const enabled = (await (
+      await put(`/webhook-endpoints/${endpoint.id}`, agencyId, { url: receiver.url(mended), enabled: true })
+    ).json()) as WebhookEndpointView;
+    expect(enabled).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
+
+    const res = await post(
+      `/webhook-endpoints/${endpoint.id}/deliveries/${failed!.id}/redelivery`,
+      agencyId,
+      {},
+    );
+    expect(res.status).toBe(202);
+    const asked = (await res.json()) as WebhookDeliveryView;
+    expect(asked).toMatchObject({ id: failed!.id, status: 'PENDING', finishedAt: null });
+    expect(asked.redeliveryRequestedAt).not.toBeNull();
+    const [redelivered] = await until('the redelivery', async () => {
+      const items = await deliveriesOf(agencyId, endpoint.id, '?status=DELIVERED');
+      return items.length ? items : undefined;
+    });
+    expect(redelivered!.log.map((a) => a.httpStatus)).toEqual([500, 500, 500, 500, 204]);
+    const [request] = receiver.at(mended);
+    expect(request!.headers['webhook-id']).toBe(failed!.messageId);
+    expect(verify(endpoint.secret, request!).type).toBe('referral.agency.notified');
+
+    // A delivered one may be asked for again (the receiver lost it): one more request, same webhook-id.
+    const again = await post(
+      `/webhook-endpoints/${endpoint.id}/deliveries/${failed!.id}/redelivery`,
+      agencyId,
+      {},
+    );
+    expect(again.status).toBe(202);
+    await until('the second redelivery', () => (receiver.at(mended).length === 2 ? true : undefined));
+    expect(receiver.at(mended)[1]!.headers['webhook-id']).toBe(failed!.messageId);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.at(mended)).toHaveLength(2);
+
+    // Recovery: every delivery since the outage began that did not get through (the one cancelled
+    // when the endpoint was disabled), once; asked again, nothing more.
+    const recover = (body: unknown) => post(`/webhook-endpoints/${endpoint.id}/recovery`, agencyId, body);
+    const since = new Date(Date.parse(streakStart) - 1000).toISOString();
+    const recovered = await recover({ since });
+    expect([recovered.status, await recovered.json()]).toEqual([202, { queued: 2 }]);
+    await until('the recovered deliveries', () => (receiver.at(mended).length === 4 ? true : undefined));
+    expect(
+      receiver
+        .at(mended)
+        .slice(2)
+        .map((r) => r.headers['webhook-id'])
+        .sort(),
+    ).toEqual([second!.messageId, missed!.messageId].sort());
+    const repeat = await recover({ since });
+    expect([repeat.status, await repeat.json()]).toEqual([202, { queued: 0 }]);
+    expect((await deliveriesOf(agencyId, endpoint.id, '?status=DELIVERED')).map((d) => d.id).sort()).toEqual(
+      [failed!.id, second!.id, missed!.id].sort(),
+    );
+    for (const [body, field] of [
+      [{ since: new Date(Date.now() - 31 * 86_400_000).toISOString() }, 'since'],
+      [{ since, until: new Date(Date.parse(since) - 1).toISOString() }, 'until'],
+      [{ since: 'yesterday' }, 'since'],
+      [{}, 'since'],
+    ] as const) {
+      const res = await recover(body);
+      expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), 400]);
+      expect(((await res.json()) as Problem).errors?.map((e) => e.field)).toContain(field);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.at(mended)).toHaveLength(4);
+    expect(receiver.at(broken)).toHaveLength(requestsBefore);
+  });
+
+  it('redelivery: another agency, an unknown delivery and a malformed id are refused (404, 404, 400)', async () => {
+    const [mine, theirs] = [anAgencyId(), anAgencyId()];
+    const { body: endpoint } = await register(mine, { url: receiver.url('/l/hooks') });
+    await notifications.notify(aNotification({ agencyId: mine }));
+    const [delivery] = await until('the delivery', async () => {
+      const items = await deliveriesOf(mine, endpoint.id, '?status=DELIVERED');
+      return items.length ? items : undefined;
+    });
+    const path = `/webhook-endpoints/${endpoint.id}/deliveries/${delivery!.id}/redelivery`;
+    const stranger = await post(path, theirs, {});
+    expect([stranger.status, ((await stranger.json()) as Problem).code]).toEqual([
+      404,
+      'WEBHOOK_ENDPOINT_NOT_FOUND',
+    ]);
+    const unknown = await post(
+      `/webhook-endpoints/${endpoint.id}/deliveries/00000000-0000-4000-8000-000000000000/redelivery`,
+      mine,
+      {},
+    );
+    expect([unknown.status, ((await unknown.json()) as Problem).code]).toEqual([
+      404,
+      'WEBHOOK_DELIVERY_NOT_FOUND',
+    ]);
+    const malformed = await post(`/webhook-endpoints/${endpoint.id}/deliveries/42/redelivery`, mine, {});
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as Problem).detail).toMatch(/deliveryId/);
+    // Nothing was sent again.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.at('/l/hooks')).toHaveLength(1);
   });
 });

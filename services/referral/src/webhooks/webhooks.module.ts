@@ -17,6 +17,7 @@ import { WEBHOOK_SETTINGS, WebhooksService, type WebhookSettings } from './webho
 export interface WebhookModuleOptions extends WebhookSettings {
   retryScheduleMs: readonly number[];
   timeoutMs: number;
+  disableAfterMs: number;
 }
 
 /** Starts the dispatcher with the application and stops it (its requests in hand finished) before connections close. */
@@ -53,6 +54,7 @@ export class WebhooksModule {
               policy: options.policy,
               retryScheduleMs: options.retryScheduleMs,
               timeoutMs: options.timeoutMs,
+              disableAfterMs: options.disableAfterMs,
               logger: new Logger('Webhooks'),
             }),
         },

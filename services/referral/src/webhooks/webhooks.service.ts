@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository, type EntityManager } from 'typeorm';
 import type { PayloadKeyring } from '@throughcare/platform-config';
+import { ValidationFailedError } from '@throughcare/platform-errors';
 import { qualifiedTable } from '@throughcare/platform-persistence';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
 import { IdempotencyKeyReusedError } from '../referrals/referral.errors';
@@ -10,6 +11,8 @@ import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { newWebhookSecret, openWebhookSecret, sealWebhookSecret } from './webhook-secrets';
 import { webhookUrlProblem, type WebhookTargetPolicy } from './webhook-target';
 import {
+  WebhookDeliveryNotFoundError,
+  WebhookEndpointDisabledError,
   WebhookEndpointLimitError,
   WebhookEndpointNotFoundError,
   WebhookUrlNotAllowedError,
@@ -18,6 +21,9 @@ import {
   WEBHOOK_ENDPOINTS_PER_AGENCY,
   type CreateWebhookEndpointBody,
   type ListWebhookDeliveriesQuery,
+  type RecoverWebhookDeliveriesBody,
+  WEBHOOK_RECOVERY_WINDOW_DAYS,
+  type WebhookRecoveryView,
   type ListWebhookEndpointsQuery,
   type UpdateWebhookEndpointBody,
   type WebhookAttemptView,
@@ -46,6 +52,7 @@ interface DeliveryRow {
   created_at: Date;
   next_attempt_at: Date;
   finished_at: Date | null;
+  redelivery_requested_at: Date | null;
 }
 
 interface AttemptRow {
@@ -114,6 +121,8 @@ export class WebhooksService {
         createdAt: now,
         updatedAt: now,
         disabledAt: null,
+        disabledReason: null,
+        failingSince: null,
         idempotencyKey: idempotencyKey ?? null,
       });
       await repository.insert(endpoint);
@@ -141,7 +150,8 @@ export class WebhooksService {
 
   /**
    * The endpoint as it should stand. Disabling it cancels its pending deliveries (a delivery being
-   * posted at that moment finishes); enabling it again delivers what happens from then on.
+   * posted at that moment finishes); enabling it again (also one the platform disabled for
+   * failing) delivers what happens from then on, and starts its failure count afresh.
    */
   update(
     agencyId: string,
@@ -158,6 +168,9 @@ export class WebhooksService {
         description: body.description ?? null,
         eventTypes: body.eventTypes ?? null,
         disabledAt,
+        // Disabled already (by the agency or for failing): the reason stands.
+        disabledReason: body.enabled ? null : (endpoint.disabledReason ?? ('BY_AGENCY' as const)),
+        failingSince: body.enabled && endpoint.disabledAt ? null : endpoint.failingSince,
       };
       const unchanged =
         endpoint.url === changes.url &&
@@ -199,6 +212,83 @@ export class WebhooksService {
     });
   }
 
+  /**
+   * Sends a delivery again (the agency lost it, or mended its endpoint). One that is finished
+   * (`DELIVERED`, `FAILED`, `CANCELLED`) gets one more attempt, now, with no retries after it: ask
+   * again if it fails. One still `PENDING` is tried now rather than at its next retry, and keeps
+   * its schedule; one being posted at this moment is left to finish. The `webhook-id` is the same
+   * as before, so a receiver that kept it drops the copy. Asking twice is harmless. A disabled
+   * endpoint is enabled first (409 `WEBHOOK_ENDPOINT_DISABLED`).
+   */
+  redeliver(
+    agencyId: string,
+    endpointId: string,
+    deliveryId: string,
+    now = new Date(),
+  ): Promise<WebhookDeliveryView> {
+    return this.dataSource.transaction(async (tx) => {
+      const endpoint = await this.owned(tx, agencyId, endpointId);
+      if (endpoint.disabledAt) throw new WebhookEndpointDisabledError(endpointId, endpoint.disabledReason);
+      const deliveries = qualifiedTable(tx, 'webhook_delivery');
+      const [found]: { status: WebhookDeliveryStatus; leased: boolean }[] = await tx.query(
+        `SELECT status, (leased_until IS NOT NULL AND leased_until >= now()) AS leased
+           FROM ${deliveries} WHERE id = $1 AND endpoint_id = $2 FOR UPDATE`,
+        [deliveryId, endpointId],
+      );
+      if (!found) throw new WebhookDeliveryNotFoundError(deliveryId);
+      if (found.status !== 'PENDING')
+        await tx.query(
+          `UPDATE ${deliveries}
+              SET status = 'PENDING', next_attempt_at = $2, finished_at = NULL, leased_until = NULL,
+                  max_attempts = attempts + 1, redelivery_requested_at = $2
+            WHERE id = $1`,
+          [deliveryId, now],
+        );
+      else if (!found.leased)
+        await tx.query(
+          `UPDATE ${deliveries} SET next_attempt_at = LEAST(next_attempt_at, $2), redelivery_requested_at = $2
+            WHERE id = $1`,
+          [deliveryId, now],
+        );
+      const [view] = await this.deliveryViews(tx, [`id = $1`], [deliveryId], 1);
+      if (!view) throw new WebhookDeliveryNotFoundError(deliveryId);
+      return view;
+    });
+  }
+
+  /**
+   * After an outage: every delivery made to the endpoint in [since, until) that did not get through
+   * (`FAILED`, or `CANCELLED` while it was disabled) gets one more attempt, now, as a redelivery of
+   * each would. Those delivered or still pending are left as they are, so asking twice sends
+   * nothing twice that got through. `since` reaches back at most the recovery window.
+   */
+  recover(
+    agencyId: string,
+    endpointId: string,
+    body: RecoverWebhookDeliveriesBody,
+    now = new Date(),
+  ): Promise<WebhookRecoveryView> {
+    const since = new Date(body.since);
+    const until = body.until ? new Date(body.until) : now;
+    if (now.getTime() - since.getTime() > WEBHOOK_RECOVERY_WINDOW_DAYS * 86_400_000)
+      throw new ValidationFailedError(`since reaches back more than ${WEBHOOK_RECOVERY_WINDOW_DAYS} days`, [
+        { field: 'since', message: `at most ${WEBHOOK_RECOVERY_WINDOW_DAYS} days ago` },
+      ]);
+    return this.dataSource.transaction(async (tx) => {
+      const endpoint = await this.owned(tx, agencyId, endpointId);
+      if (endpoint.disabledAt) throw new WebhookEndpointDisabledError(endpointId, endpoint.disabledReason);
+      const [, queued]: [unknown[], number] = await tx.query(
+        `UPDATE ${qualifiedTable(tx, 'webhook_delivery')}
+            SET status = 'PENDING', next_attempt_at = $4, finished_at = NULL, leased_until = NULL,
+                max_attempts = attempts + 1, redelivery_requested_at = $4
+          WHERE endpoint_id = $1 AND status IN ('FAILED', 'CANCELLED')
+            AND created_at >= $2 AND created_at < $3`,
+        [endpointId, since, until, now],
+      );
+      return { queued };
+    });
+  }
+
   /** The delivery log of one endpoint, newest first, each delivery with every attempt made. */
   async deliveries(
     agencyId: string,
@@ -207,7 +297,7 @@ export class WebhooksService {
   ): Promise<Page<WebhookDeliveryView>> {
     const manager = this.dataSource.manager;
     await this.owned(manager, agencyId, endpointId);
-    const params: unknown[] = [endpointId, query.limit + 1];
+    const params: unknown[] = [endpointId];
     const where = ['endpoint_id = $1'];
     if (query.status) {
       params.push(query.status);
@@ -218,12 +308,29 @@ export class WebhooksService {
       params.push(after.at, after.id);
       where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
+    const views = await this.deliveryViews(manager, where, params, query.limit + 1);
+    return toPage(
+      views,
+      query.limit,
+      (v) => v,
+      (v) => ({ at: new Date(v.createdAt), id: v.id }),
+    );
+  }
+
+  /** Deliveries matching `where` (newest first, at most `limit`), each with every attempt made. */
+  private async deliveryViews(
+    manager: EntityManager,
+    where: string[],
+    params: unknown[],
+    limit: number,
+  ): Promise<WebhookDeliveryView[]> {
     const rows: DeliveryRow[] = await manager.query(
-      `SELECT id, message_id, event_type, status, attempts, created_at, next_attempt_at, finished_at
+      `SELECT id, message_id, event_type, status, attempts, created_at, next_attempt_at, finished_at,
+              redelivery_requested_at
          FROM ${qualifiedTable(manager, 'webhook_delivery')}
         WHERE ${where.join(' AND ')}
         ORDER BY created_at DESC, id DESC
-        LIMIT $2`,
+        LIMIT ${Number(limit)}`,
       params,
     );
     const attempts: AttemptRow[] = rows.length
@@ -231,7 +338,7 @@ export class WebhooksService {
           `SELECT delivery_id, attempt, attempted_at, duration_ms, http_status, error
              FROM ${qualifiedTable(manager, 'webhook_attempt')}
             WHERE delivery_id = ANY($1::uuid[]) ORDER BY delivery_id, attempt`,
-          [rows.slice(0, query.limit).map((r) => r.id)],
+          [rows.map((r) => r.id)],
         )
       : [];
     const logs = new Map<string, WebhookAttemptView[]>();
@@ -246,9 +353,7 @@ export class WebhooksService {
           error: a.error,
         },
       ]);
-    return toPage(
-      rows,
-      query.limit,
+    return rows.map(
       (r): WebhookDeliveryView => ({
         id: r.id,
         messageId: r.message_id,
@@ -258,9 +363,9 @@ export class WebhooksService {
         createdAt: r.created_at.toISOString(),
         nextAttemptAt: r.status === 'PENDING' ? r.next_attempt_at.toISOString() : null,
         finishedAt: r.finished_at?.toISOString() ?? null,
+        redeliveryRequestedAt: r.redelivery_requested_at?.toISOString() ?? null,
         log: logs.get(r.id) ?? [],
       }),
-      (r) => ({ at: r.created_at, id: r.id }),
     );
   }
 
@@ -304,6 +409,9 @@ function toEndpointView(e: WebhookEndpoint): WebhookEndpointView {
     description: e.description,
     eventTypes: e.eventTypes,
     enabled: e.disabledAt === null,
+    disabledReason: e.disabledAt === null ? null : e.disabledReason,
+    disabledAt: e.disabledAt?.toISOString() ?? null,
+    failingSince: e.failingSince?.toISOString() ?? null,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),
     previousSecretExpiresAt: e.previousSecretExpiresAt?.toISOString() ?? null,

@@ -95,6 +95,17 @@ describe('webhook configuration', () => {
     expect(config.WEBHOOK_DEVELOPMENT_TARGETS).toBe(false);
     expect(config.WEBHOOK_RETRY_SCHEDULE).toEqual([5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 36e6]);
     expect(config.WEBHOOK_TIMEOUT_MS).toBe(10_000);
+    expect(config.WEBHOOK_DISABLE_AFTER).toBe(5 * 86_400_000);
+  });
+
+  it('reads how long an endpoint may fail before it is disabled, and refuses none or a list', () => {
+    expect(loadReferralConfig({ ...env, WEBHOOK_DISABLE_AFTER: '36h' }).WEBHOOK_DISABLE_AFTER).toBe(
+      36 * 3_600_000,
+    );
+    for (const bad of ['0s', '5s,5m', 'a week', ''])
+      expect(() => loadReferralConfig({ ...env, WEBHOOK_DISABLE_AFTER: bad })).toThrow(
+        /WEBHOOK_DISABLE_AFTER/,
+      );
   });
 
   it('reads a schedule of waits, and names a wait it cannot read', () => {
