@@ -117,6 +117,11 @@ interface SideFixtures {
    * it (the main journey's referral, sent once the endpoint was registered).
    */
   webhookEndpoint: { id: string; url: string; deliveryId: string };
+  /**
+   * Requests to engage made by the side's prison to the side's agency (duty to engage): one the
+   * agency answers and engages on, one the prison withdraws.
+   */
+  engagement: { answeredId: string; withdrawnId: string };
 }
 
 interface Fixtures {
@@ -640,6 +645,115 @@ const POLICY: Policy[] = [
     request: (f, c) => ({
       path: `/webhook-endpoints/${pick(f, c, (s) => s.webhookEndpoint.id, missingUuid)}/recovery`,
       body: { since: new Date(Date.now() - 86_400_000).toISOString() },
+    }),
+  },
+  // ── referral, duty to engage: the named body (its agency) and the prison responsible ──
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/engagement-requests',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/engagement-requests?limit=100' }),
+    list: { ids: itemIds, own: (s) => [s.engagement.answeredId, s.engagement.withdrawnId] },
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/engagement-requests/{id}',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/engagement-requests/${pick(f, c, (s) => s.engagement.answeredId, missingUuid)}`,
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/engagement-requests/{id}/answer',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    writeOrder: 80,
+    columns: A_B_MISSING,
+    // The second role's is a repeat (the same answer, at the same instant).
+    request: (f, c) => ({
+      path: `/engagement-requests/${pick(f, c, (s) => s.engagement.answeredId, missingUuid)}/answer`,
+      body: { answer: 'WILL_ENGAGE', answeredBy: 'Justice Social Work duty team', answeredAt: stamp() },
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/engagement-requests/{id}/engagement',
+    admitted: AGENCY_SCOPE,
+    write: true,
+    writeOrder: 81,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/engagement-requests/${pick(f, c, (s) => s.engagement.answeredId, missingUuid)}/engagement`,
+      body: {
+        engagedAt: stamp(),
+        mode: 'CASE_CONFERENCE',
+        summary: 'Attended the release planning case conference',
+      },
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/prison/engagement-requests',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 82,
+    // The object is made at the caller's own prison (its token names one).
+    columns: ['n/a'],
+    request: (f, _c, side) => ({
+      path: '/prison/engagement-requests',
+      body: {
+        personId: missingPerson(),
+        episode: 1,
+        agencyId: f.side[side].agencyId,
+        bodyKind: 'LOCAL_AUTHORITY',
+        purpose: 'Release planning',
+        requestedBy: 'Throughcare team',
+        respondBy: inDays(7),
+      },
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/prison/engagement-requests',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/prison/engagement-requests?limit=100' }),
+    list: { ids: itemIds, own: (s) => [s.engagement.answeredId, s.engagement.withdrawnId] },
+  },
+  {
+    app: 'referral',
+    method: 'GET',
+    path: '/prison/engagement-requests/{id}',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/prison/engagement-requests/${pick(f, c, (s) => s.engagement.answeredId, missingUuid)}`,
+    }),
+  },
+  {
+    app: 'referral',
+    method: 'POST',
+    path: '/prison/engagement-requests/{id}/withdrawal',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 83,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/prison/engagement-requests/${pick(f, c, (s) => s.engagement.withdrawnId, missingUuid)}/withdrawal`,
+      body: { reason: 'Plan changed' },
     }),
   },
   // ── liberation: prison staff, scoped to where the person is held (or was released from) ──
@@ -1652,18 +1766,53 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     return { id: hookId, url: hookUrl, deliveryId };
   })();
 
-  const [m, movementEventId, releasablePersonId, appointmentId, c, agencyClientId, staffId, spare, hook] =
-    await Promise.all([
-      main,
-      movement,
-      releasable,
-      appointment,
-      client,
-      agencyClient,
-      staff,
-      spareAgency,
-      webhookEndpoint,
-    ]);
+  const engagement = (async () => {
+    const ask = async (purpose: string) => {
+      const r = await api<{ id?: string }>(
+        'referral',
+        'POST',
+        '/prison/engagement-requests',
+        { roles: ['prison-staff'], establishments: [establishment], label: `matrix fixture prison ${side}` },
+        {
+          personId: missingPerson(),
+          episode: 1,
+          agencyId,
+          bodyKind: 'LOCAL_AUTHORITY',
+          purpose,
+          requestedBy: 'Throughcare team',
+          respondBy: inDays(10),
+        },
+      );
+      if (r.status !== 201 || !r.body.id)
+        throw new Error(`side ${side}: a request to engage: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.id;
+    };
+    return { answeredId: await ask('Release planning'), withdrawnId: await ask('Housing on release') };
+  })();
+
+  const [
+    m,
+    movementEventId,
+    releasablePersonId,
+    appointmentId,
+    c,
+    agencyClientId,
+    staffId,
+    spare,
+    hook,
+    engaged,
+  ] = await Promise.all([
+    main,
+    movement,
+    releasable,
+    appointment,
+    client,
+    agencyClient,
+    staff,
+    spareAgency,
+    webhookEndpoint,
+    engagement,
+  ]);
   return {
     establishment,
     localAuthority,
@@ -1677,6 +1826,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     staffId,
     spareAgency: spare,
     webhookEndpoint: hook,
+    engagement: engaged,
   };
 }
 

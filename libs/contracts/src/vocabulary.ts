@@ -60,6 +60,29 @@ export const AgencyKind = z.enum([
 ]);
 export type AgencyKind = z.infer<typeof AgencyKind>;
 
+/**
+ * The bodies the Bail and Release from Custody (Scotland) Act 2023 (s.12) obliges to engage in
+ * release planning when the Scottish Ministers (the Scottish Prison Service) ask, within the
+ * timescale stated in the request: a local authority, a health board, the chief constable of
+ * the Police Service of Scotland, Skills Development Scotland and an integration joint board.
+ */
+export const EngagementBodyKind = z.enum([
+  'LOCAL_AUTHORITY',
+  'HEALTH_BOARD',
+  'POLICE_SCOTLAND',
+  'SKILLS_DEVELOPMENT_SCOTLAND',
+  'INTEGRATION_JOINT_BOARD',
+]);
+export type EngagementBodyKind = z.infer<typeof EngagementBodyKind>;
+
+/** A named body's answer to a request to engage. */
+export const EngagementAnswer = z.enum(['WILL_ENGAGE', 'CANNOT_ENGAGE']);
+export type EngagementAnswer = z.infer<typeof EngagementAnswer>;
+
+/** How a named body engaged in release planning. */
+export const EngagementMode = z.enum(['MEETING', 'CASE_CONFERENCE', 'PHONE', 'VIDEO', 'WRITTEN']);
+export type EngagementMode = z.infer<typeof EngagementMode>;
+
 /** Where an agency sees the person: in prison before release, or after it at its office, their home, approved premises, or remotely. */
 export const AppointmentPlaceKind = z.enum([
   'AGENCY_OFFICE',

@@ -5,6 +5,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TaskQueues } from '@throughcare/contracts';
 import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
 import { createReferralActivities } from './activities/referral.activities';
+import { EngagementRequest } from './engagements/engagement-request.entity';
+import { EngagementsModule } from './engagements/engagements.module';
 import { AppointmentSchedule } from './appointments/appointment-schedule.entity';
 import { Appointment } from './appointments/appointment.entity';
 import { AppointmentsModule } from './appointments/appointments.module';
@@ -44,6 +46,7 @@ export class AppModule {
               AppointmentSchedule,
               AgencyNotification,
               WebhookEndpoint,
+              EngagementRequest,
             ],
             migrations: referralMigrations,
             // Facts recorded once and never changed: the application role may not update or delete them.
@@ -62,6 +65,7 @@ export class AppModule {
         AppointmentsModule,
         NotificationsModule,
         NotesModule,
+        EngagementsModule,
         WebhooksModule.forRoot({
           keyring: payloadKeyringFrom(config),
           policy: { developmentTargets: config.WEBHOOK_DEVELOPMENT_TARGETS },

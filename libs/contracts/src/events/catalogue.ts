@@ -14,6 +14,9 @@ import {
   AppointmentPlaceKind,
   ScheduleChange,
   ScheduleChangeReason,
+  EngagementAnswer,
+  EngagementBodyKind,
+  EngagementMode,
   EstablishmentCode,
   IsoDate,
   IsoInstant,
@@ -521,6 +524,69 @@ export const CaseCloseRequestedV1 = eventSchema(
 );
 export type CaseCloseRequestedV1 = z.infer<typeof CaseCloseRequestedV1>;
 
+/**
+ * Duty to engage (Bail and Release from Custody (Scotland) Act 2023 s.12): prison staff asked a
+ * named body to engage in a person's release planning by `respondBy`. The purpose stays in the
+ * referral service (free text about a person); the bus carries the facts a reader counts by.
+ */
+export const EngagementRequestedV1 = eventSchema(
+  'referral.engagement.requested',
+  1,
+  z.object({
+    engagementRequestId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    bodyKind: EngagementBodyKind,
+    establishmentCode: EstablishmentCode,
+    requestedAt: IsoInstant,
+    respondBy: IsoDate,
+  }),
+);
+export type EngagementRequestedV1 = z.infer<typeof EngagementRequestedV1>;
+
+/** The named body answered: it will engage, or cannot (its reason stays in the referral service). */
+export const EngagementAnsweredV1 = eventSchema(
+  'referral.engagement.answered',
+  1,
+  z.object({
+    engagementRequestId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    answer: EngagementAnswer,
+    answeredAt: IsoInstant,
+    /** Whether the answer came after the day the request asked for it by. */
+    late: z.boolean(),
+  }),
+);
+export type EngagementAnsweredV1 = z.infer<typeof EngagementAnsweredV1>;
+
+/** The named body engaged (a meeting, a case conference …); its summary stays in the referral service. */
+export const EngagementRecordedV1 = eventSchema(
+  'referral.engagement.recorded',
+  1,
+  z.object({
+    engagementRequestId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    mode: EngagementMode,
+    engagedAt: IsoInstant,
+  }),
+);
+export type EngagementRecordedV1 = z.infer<typeof EngagementRecordedV1>;
+
+/** Prison staff withdrew a request (released, transferred, no longer needed); the reason stays in the service. */
+export const EngagementWithdrawnV1 = eventSchema(
+  'referral.engagement.withdrawn',
+  1,
+  z.object({
+    engagementRequestId: z.uuid(),
+    episode: z.number().int().min(1),
+    agencyId: z.string().min(1),
+    withdrawnAt: IsoInstant,
+  }),
+);
+export type EngagementWithdrawnV1 = z.infer<typeof EngagementWithdrawnV1>;
+
 /** Every event the platform knows, by type and version. */
 export const EventCatalogue = {
   'custody.person.received@1': PersonReceivedV1,
@@ -559,6 +625,10 @@ export const EventCatalogue = {
   'referral.referral-appointment.booked@1': ReferralAppointmentBookedV1,
   'referral.referral-appointment.attendance-recorded@1': ReferralAppointmentAttendanceRecordedV1,
   'throughcare.case.close-requested@1': CaseCloseRequestedV1,
+  'referral.engagement.requested@1': EngagementRequestedV1,
+  'referral.engagement.answered@1': EngagementAnsweredV1,
+  'referral.engagement.recorded@1': EngagementRecordedV1,
+  'referral.engagement.withdrawn@1': EngagementWithdrawnV1,
 } as const;
 export type KnownEventKey = keyof typeof EventCatalogue;
 export type KnownEvent = z.infer<(typeof EventCatalogue)[KnownEventKey]>;

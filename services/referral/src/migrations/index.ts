@@ -17,6 +17,7 @@ import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appoi
 import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
 import { Webhooks1700000001600 } from './1700000001600-webhooks';
 import { WebhookEndpointHealth1700000001700 } from './1700000001700-webhook-endpoint-health';
+import { EngagementRequest1700000001800 } from './1700000001800-engagement-request';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -38,9 +39,10 @@ export const referralMigrations = [
   AgencyNotificationReleased1700000001500,
   Webhooks1700000001600,
   WebhookEndpointHealth1700000001700,
+  EngagementRequest1700000001800,
 ];
 
-/** Every table under row-level security today (700's, the schedules of 900, the notes of 1100, the webhooks of 1600). */
+/** Every table under row-level security today (700's, the schedules of 900, the notes of 1100, the webhooks of 1600, the engagement requests of 1800). */
 export const PROTECTED_TABLES = [
   ...REFERRAL_PROTECTED_TABLES,
   'appointment_schedule',
@@ -48,4 +50,5 @@ export const PROTECTED_TABLES = [
   'webhook_endpoint',
   'webhook_delivery',
   'webhook_attempt',
+  'engagement_request',
 ] as const;

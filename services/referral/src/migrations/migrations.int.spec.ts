@@ -17,6 +17,7 @@ import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment
 import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
 import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
 import { Webhooks1700000001600 } from './1700000001600-webhooks';
+import { WebhookEndpointHealth1700000001700 } from './1700000001700-webhook-endpoint-health';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -552,7 +553,9 @@ describe('referral migrations (real Postgres)', () => {
     } finally {
       await before.destroy();
     }
-    const after = await open(referralMigrations);
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(WebhookEndpointHealth1700000001700) + 1),
+    );
     try {
       expect(
         await after.query(
@@ -595,6 +598,89 @@ describe('referral migrations (real Postgres)', () => {
       expect(columns).toEqual([]);
     } finally {
       await after.destroy();
+    }
+  });
+  it('adds engagement requests: each fact whole, one open request per body, person and episode, under row-level security; reverts', async () => {
+    const db = await open(referralMigrations);
+    const insert = (id: string, fields: Record<string, unknown> = {}) => {
+      const row: Record<string, unknown> = {
+        id,
+        person_id: 'p0123456789abcdef0123',
+        episode: 1,
+        establishment_code: 'BAR',
+        requesting_establishment_code: 'BAR',
+        agency_id: 'agency-la',
+        body_kind: 'LOCAL_AUTHORITY',
+        purpose: 'Housing on release',
+        requested_by: 'Throughcare team',
+        requested_at: '2026-12-01T10:00:00Z',
+        respond_by: '2026-12-10',
+        status: 'REQUESTED',
+        updated_at: '2026-12-01T10:00:00Z',
+        correlation_id: 'c',
+        ...fields,
+      };
+      const columns = Object.keys(row);
+      return db.query(
+        `INSERT INTO referral.engagement_request (${columns.join(', ')}) VALUES (${columns.map((_, n) => `$${n + 1}`).join(', ')})`,
+        Object.values(row),
+      );
+    };
+    try {
+      const first = randomUUID();
+      await insert(first);
+      // A second open request to the same body for the same person and episode.
+      await expect(insert(randomUUID(), { status: 'REQUESTED' })).rejects.toThrow(
+        /engagement_request_one_open_idx/,
+      );
+      // Facts whole: an answer names who and when; CANNOT_ENGAGE its reason; ENGAGED when and how.
+      await expect(insert(randomUUID(), { agency_id: 'b', status: 'WILL_ENGAGE' })).rejects.toThrow(
+        /engagement_request_answered/,
+      );
+      await expect(
+        insert(randomUUID(), {
+          agency_id: 'c',
+          status: 'CANNOT_ENGAGE',
+          answer: 'CANNOT_ENGAGE',
+          answered_at: '2026-12-02T10:00:00Z',
+          answered_by: 'Duty team',
+        }),
+      ).rejects.toThrow(/engagement_request_cannot_has_reason/);
+      await expect(
+        insert(randomUUID(), {
+          agency_id: 'd',
+          status: 'ENGAGED',
+          answer: 'WILL_ENGAGE',
+          answered_at: '2026-12-02T10:00:00Z',
+          answered_by: 'Duty team',
+        }),
+      ).rejects.toThrow(/engagement_request_engaged/);
+      await expect(insert(randomUUID(), { agency_id: 'e', status: 'WITHDRAWN' })).rejects.toThrow(
+        /engagement_request_withdrawn/,
+      );
+      await expect(insert(randomUUID(), { agency_id: 'f', body_kind: 'CHURCH' })).rejects.toThrow(/check/);
+      // Withdrawn after a WILL_ENGAGE: the answer is kept; a new open request may then stand.
+      await db.query(
+        `UPDATE referral.engagement_request SET status = 'WITHDRAWN', withdrawn_at = now(), withdrawal_reason = 'Released' WHERE id = $1`,
+        [first],
+      );
+      await insert(randomUUID());
+
+      expect(
+        await db.query(
+          `SELECT relrowsecurity AS rls, relforcerowsecurity AS forced FROM pg_class
+            WHERE oid = 'referral.engagement_request'::regclass`,
+        ),
+      ).toEqual([{ rls: true, forced: true }]);
+
+      await db.undoLastMigration({ transaction: 'each' });
+      expect(
+        await db.query(
+          `SELECT 1 FROM information_schema.tables WHERE table_schema = 'referral' AND table_name = 'engagement_request'`,
+        ),
+      ).toEqual([]);
+    } finally {
+      await db.destroy();
     }
   });
 });

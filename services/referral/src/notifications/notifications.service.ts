@@ -9,6 +9,7 @@ import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
 import { Referral } from '../referrals/referral.entity';
 import type { ReferralStatus } from '../referrals/referral.lifecycle';
 import { enqueueWebhooks } from '../webhooks/webhook-fanout';
+import { EngagementRequest } from '../engagements/engagement-request.entity';
 import { AgencyNotification } from './notification.entity';
 import { NotificationNotFoundError } from './notification.errors';
 import { defaultNotificationMessage } from './notification.message';
@@ -78,7 +79,7 @@ export class NotificationsService {
           .getRawMany()) as Array<{ agencyId: string }>;
         for (const { agencyId } of others) await this.record(tx, input, agencyId, undefined, now);
       }
-      if (MOVES_THE_PERSON.has(input.subject) && input.establishmentCode)
+      if (MOVES_THE_PERSON.has(input.subject) && input.establishmentCode) {
         // The prison now holding the person reads their referrals (the referring one no longer
         // does); a referral that names no prison (sent before it was recorded) gains none.
         await tx
@@ -87,6 +88,14 @@ export class NotificationsService {
             { personId: input.personId, episode: input.episode, establishmentCode: Not(IsNull()) },
             { establishmentCode: input.establishmentCode },
           );
+        // And follows up the requests to engage made for them (duty to engage).
+        await tx
+          .getRepository(EngagementRequest)
+          .update(
+            { personId: input.personId, episode: input.episode },
+            { establishmentCode: input.establishmentCode, updatedAt: now },
+          );
+      }
       return { notificationId };
     });
   }

@@ -83,7 +83,15 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
          VALUES ($1, $2, 1, $3, now(), 5, 500)`,
         [attemptId, deliveryId, agencyId],
       );
+      // A request to engage made by a prison no other spec row names (the prison checks below use BAR).
+      const engagementId = randomUUID();
+      await owner.query(
+        `INSERT INTO referral.engagement_request (id, person_id, episode, establishment_code, requesting_establishment_code, agency_id, body_kind, purpose, requested_by, requested_at, respond_by, status, updated_at, correlation_id)
+         VALUES ($1, 'p0123456789abcdef0123', 1, 'ENG', 'ENG', $2, 'LOCAL_AUTHORITY', 'Housing', 'Throughcare team', now(), current_date + 7, 'REQUESTED', now(), 'spec-rls')`,
+        [engagementId, agencyId],
+      );
       ids[agencyId] = {
+        engagement_request: engagementId,
         webhook_endpoint: endpointId,
         webhook_delivery: deliveryId,
         webhook_attempt: attemptId,
@@ -303,6 +311,34 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
       service.query(`UPDATE referral.appointment SET correlation_id = 'prison' WHERE id = $1`, [booked]),
     )) as [unknown, number];
     expect(moved).toBe(0);
+  });
+
+  it('a request to engage is seen and written by its body and the prison responsible, and a prison cannot hand it to another', async () => {
+    const engagement = async (scope: DatabaseScope) =>
+      (
+        (await runWithDatabaseScope(scope, () =>
+          service.query(
+            `SELECT agency_id FROM referral.engagement_request WHERE id = ANY($1::uuid[]) ORDER BY agency_id`,
+            [[ids[agencyA]!.engagement_request, ids[agencyB]!.engagement_request]],
+          ),
+        )) as Array<{ agency_id: string }>
+      ).map((r) => r.agency_id);
+    expect(await engagement({ establishments: ['ENG'] })).toEqual([agencyA, agencyB].sort());
+    expect(await engagement({ establishments: ['LOW', 'BAR'] })).toEqual([]);
+    expect(await engagement({ agency: agencyA })).toEqual([agencyA]);
+    await expect(
+      runWithDatabaseScope({ establishments: ['ENG'] }, () =>
+        service.query(`UPDATE referral.engagement_request SET establishment_code = 'LOW' WHERE id = $1`, [
+          ids[agencyA]!.engagement_request,
+        ]),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    const [, affected] = (await runWithDatabaseScope({ establishments: ['LOW'] }, () =>
+      service.query(`UPDATE referral.engagement_request SET updated_at = now() WHERE id = $1`, [
+        ids[agencyA]!.engagement_request,
+      ]),
+    )) as [unknown, number];
+    expect(affected).toBe(0);
   });
 
   it('protects every table of the schema that names a person (a new table cannot be forgotten)', async () => {

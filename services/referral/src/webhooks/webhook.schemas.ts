@@ -13,6 +13,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'referral.agency.notified',
   'referral.appointment.booked',
   'referral.appointment.cancelled',
+  'referral.engagement.requested',
+  'referral.engagement.withdrawn',
 ] as const;
 export const WebhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
 export type WebhookEventType = z.infer<typeof WebhookEventTypeSchema>;

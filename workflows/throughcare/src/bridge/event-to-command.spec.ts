@@ -610,12 +610,17 @@ describe('bridge: event → workflow command', () => {
     const unaccounted = Object.keys(EventCatalogue)
       .map((k) => k.split('@')[0]!)
       .filter((t) => !bridgedTypes.has(subjectFor(t)) && !readerTypes.has(t));
-    // The orchestrator's own events and the journey's effects echoed back are read elsewhere.
+    // The orchestrator's own events and the journey's effects echoed back are read elsewhere;
+    // duty-to-engage facts are the referral service's to track (the journey does not wait on them yet).
     expect([...new Set(unaccounted)].sort()).toEqual([
       'assessment.core-screen.requested',
       'custody.gate-pickup.booked',
       'custody.gate-pickup.cancelled',
       'referral.appointment.booked',
+      'referral.engagement.answered',
+      'referral.engagement.recorded',
+      'referral.engagement.requested',
+      'referral.engagement.withdrawn',
       'referral.referral.sent',
       'throughcare.attention.raised',
       'throughcare.attention.resolved',

@@ -1,0 +1,44 @@
+import { ConflictError, DomainError, NotFoundError } from '@throughcare/platform-errors';
+import type { EngagementAction, EngagementStatus } from './engagement.lifecycle';
+
+/** Also what another agency's or another prison's request answers: out of scope does not exist. */
+export class EngagementRequestNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`no engagement request with id ${id}`, 'ENGAGEMENT_REQUEST_NOT_FOUND');
+  }
+}
+
+/** The lifecycle (`engagement.lifecycle.ts`) does not allow the action in the request's status. */
+export class EngagementTransitionNotAllowedError extends ConflictError {
+  constructor(
+    id: string,
+    action: EngagementAction,
+    status: EngagementStatus,
+    allowedActions: EngagementAction[],
+  ) {
+    const facts = { action, engagementStatus: status, allowedActions };
+    super(
+      `engagement request ${id} is ${status}: ${action} is not allowed (allowed: ${allowedActions.length > 0 ? allowedActions.join(', ') : 'nothing'})`,
+      'TRANSITION_NOT_ALLOWED',
+      { details: facts, extensions: facts },
+    );
+  }
+}
+
+/** An open request to the same body for the same person and episode already stands. */
+export class EngagementAlreadyRequestedError extends ConflictError {
+  constructor(existingId: string) {
+    super(
+      `an open engagement request to this body for this person and episode already stands (${existingId}): withdraw it first, or follow it up`,
+      'ENGAGEMENT_ALREADY_REQUESTED',
+      { details: { engagementRequestId: existingId }, extensions: { engagementRequestId: existingId } },
+    );
+  }
+}
+
+/** A date the caller gave that the rules refuse (`field` names it). */
+export class EngagementDateError extends DomainError {
+  constructor(code: string, field: string, message: string) {
+    super(code, 'RULE_VIOLATED', message, { details: { field } });
+  }
+}
