@@ -1269,6 +1269,60 @@ describe('journey: a declined referral stands the agency down (agency-declined-1
   });
 });
 
+describe('journey: a declined referral stands the agency down after release too (declined-appointments-1, time-skipping server)', () => {
+  it('cancels the first appointment booked with an agency that withdraws after release', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const t0 = await env.currentTimeMs();
+    const input = await receptionInput(env, { expectedReleaseDate: localDateOf(new Date(t0 + 120 * DAY)) });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        const booked = await visitsBooked(handle, acts);
+        // Released early; once the release has settled the first appointment is booked.
+        await tell(handle, releaseRecordedUpdate, {
+          releasedAt: await nowIso(),
+          establishmentCode: input.establishmentCode,
+        });
+        await advance(env, '46 minutes', handle);
+        const appointment = await waitForEffect(acts, of('appointmentBooked'), 'first appointment');
+        const run = await currentRunId(handle);
+        await tell(handle, referralOutcomeUpdate, {
+          referralId: booked.referralId!,
+          decision: 'WITHDRAWN',
+          reason: 'caseload',
+          decidedAt: await nowIso(),
+        });
+        const cancelled = await waitForEffect(
+          acts,
+          of('appointmentCancelled'),
+          'first appointment cancelled',
+        );
+        expect(cancelled).toMatchObject({
+          appointmentId: appointment.appointmentId,
+          reason: 'the agency withdrew from the referral: no appointment with it',
+        });
+        const down = await waitForPlan(
+          handle,
+          (p) =>
+            (p.attention ?? []).some((a) => a.action.startsWith('agency-declined:') && a.status === 'OPEN') &&
+            !p.working,
+          'prison staff told',
+        );
+        expect(down.deadlines.find((d) => d.clock === 'firstAppointment')?.status).toBe('OPEN');
+        expect(
+          (down.bookings ?? []).filter((b) => b.kind === 'FIRST_APPOINTMENT').map((b) => b.status),
+        ).toEqual(['CANCELLED']);
+        await recordHistory(
+          env.client.workflow.getHandle(handle.workflowId, run),
+          'v3.declined-appointments.first-appointment-cancelled',
+        );
+      } finally {
+        await closeIfOpen(handle);
+      }
+    });
+  });
+});
+
 describe('journey: a gate pick-up is met where the person is released from (pickup-release-prison-1, time-skipping server)', () => {
   it('cancels the pick-up at the prison the journey knew when the release is reported from another', async () => {
     const acts = recordingActivities({ client: env.client });

@@ -15,6 +15,7 @@ import {
   RELEASE_NOTICE_PATCH,
   AGENCY_DECLINED_PATCH,
   PICKUP_RELEASE_PRISON_PATCH,
+  DECLINED_APPOINTMENTS_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -105,6 +106,9 @@ const V3_HISTORIES: string[] = [
   // Branch of `pickup-release-prison-1` (adopted with the fixes): a gate pick-up at a prison other
   // than the one released from, cancelled.
   'v3.pickup-release-prison.released-elsewhere-cancelled',
+  // Branch of `declined-appointments-1` (adopted with agency-declined-1): the agency withdrew after
+  // release, the first appointment booked with it cancelled.
+  'v3.declined-appointments.first-appointment-cancelled',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -130,7 +134,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1 and pickup-release-prison-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1 and declined-appointments-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -254,6 +258,19 @@ describe('journey replay over recorded histories', () => {
           file,
           (await activityInputs(file, 'cancelGatePickup')).some((i) =>
             i.includes('released from EDI, not BAR'),
+          ),
+        ]).toEqual([file, true]);
+      }
+      if (file.includes('.declined-appointments.')) {
+        expect([
+          file,
+          markers.includes(DECLINED_APPOINTMENTS_PATCH) ||
+            (await adoptedBefore(file)).includes(DECLINED_APPOINTMENTS_PATCH),
+        ]).toEqual([file, true]);
+        expect([
+          file,
+          (await activityInputs(file, 'cancelAppointment')).some((i) =>
+            i.includes('the agency withdrew from the referral: no appointment with it'),
           ),
         ]).toEqual([file, true]);
       }

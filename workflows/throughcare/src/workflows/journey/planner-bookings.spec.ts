@@ -10,7 +10,7 @@ import {
   tellAssessment,
 } from './journey-simulation.spec-support';
 import { raised } from './outcomes';
-import { AGENCY_DECLINED_PATCH, PICKUP_RELEASE_PRISON_PATCH } from './planner';
+import { AGENCY_DECLINED_PATCH, DECLINED_APPOINTMENTS_PATCH, PICKUP_RELEASE_PRISON_PATCH } from './planner';
 
 /**
  * The planner's clocks (which deadlines the facts call for, how they move, are met, breached or
@@ -1082,7 +1082,7 @@ describe('journey planner: a declined referral stands the agency down (agency-de
         status: 'OPEN',
         options: ['SKIP'],
         what: expect.stringContaining(
-          'agency agency-1 declined the referral on 2026-03-08 (outside our catchment): no custody visits are booked with it',
+          'agency agency-1 declined the referral on 2026-03-08 (outside our catchment): no custody visit or appointment after release is booked with it',
         ) as string,
       }),
     ]);
@@ -1191,5 +1191,66 @@ describe('journey planner: a gate pick-up is met where the person is released fr
   it('before pickup-release-prison-1: the pick-up stays booked at the old prison', () => {
     const j = releasedFromEdi([PICKUP_RELEASE_PRISON_PATCH]);
     expect(pickups(j)).toEqual([['BAR', 'BOOKED', undefined]]);
+  });
+});
+
+describe('journey planner: a declined referral stands the agency down after release too (declined-appointments-1)', () => {
+  const decide = (j: SimulatedJourney, decision: 'DECLINED' | 'WITHDRAWN' | 'ACCEPTED', eventId: string) =>
+    j.tell(j.facts.referralOutcome, { referralId: 'ref-1', decision, decidedAt: j.now, eventId });
+  const appointments = (j: SimulatedJourney) =>
+    j.s.bookings
+      .filter((b) => b.kind === 'FIRST_APPOINTMENT')
+      .map((b) => [b.slot, b.status, b.cancelledBecause]);
+
+  it('cancels the first appointment booked with an agency that withdraws after release; the clock runs on', () => {
+    const j = planned();
+    release(j);
+    expect(appointments(j)).toEqual([['first-appointment:rel', 'BOOKED', undefined]]);
+    j.advance(HOUR);
+    decide(j, 'WITHDRAWN', 'wd-1');
+    j.run();
+    expect(appointments(j)).toEqual([
+      ['first-appointment:rel', 'CANCELLED', 'the agency withdrew from the referral: no appointment with it'],
+    ]);
+    // Nobody is booked to see the person: the clock stays open, so a breach shows it.
+    expect(deadline(j, 'firstAppointment:rel').status).toBe('OPEN');
+    expect(j.s.attention.filter((a) => a.action.startsWith('agency-declined:'))).toEqual([
+      expect.objectContaining({
+        status: 'OPEN',
+        what: expect.stringContaining(
+          'no custody visit or appointment after release is booked with it',
+        ) as string,
+      }),
+    ]);
+    // Taken up again: the item is closed; the journey books a release's first appointment once,
+    // so the agency books its own against the referral (POST /referrals/{id}/appointments).
+    j.advance(HOUR);
+    decide(j, 'ACCEPTED', 'acc-1');
+    j.run();
+    expect(appointments(j).map(([, status]) => status)).toEqual(['CANCELLED']);
+    expect(j.s.attention.filter((a) => a.action.startsWith('agency-declined:')).map((a) => a.status)).toEqual(
+      ['RESOLVED'],
+    );
+  });
+
+  it('books no first appointment after release with an agency that declined in custody', () => {
+    const j = planned();
+    decide(j, 'DECLINED', 'dec-1');
+    j.run();
+    release(j);
+    expect(appointments(j)).toEqual([]);
+    expect(j.p.wantedBookings().wanted.map((w) => w.slot)).toEqual([]);
+    expect(deadline(j, 'firstAppointment:rel').status).toBe('OPEN');
+  });
+
+  it('before declined-appointments-1: the first appointment is still booked with the agency that declined', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30), [DECLINED_APPOINTMENTS_PATCH]);
+    setUp(j, 6);
+    decide(j, 'DECLINED', 'dec-1');
+    j.run();
+    release(j);
+    expect(j.s.adopted).toContain(AGENCY_DECLINED_PATCH);
+    expect(j.s.adopted).not.toContain(DECLINED_APPOINTMENTS_PATCH);
+    expect(appointments(j)).toEqual([['first-appointment:rel', 'BOOKED', undefined]]);
   });
 });

@@ -20,6 +20,7 @@ import {
   RELEASE_NOTICE_PATCH,
   AGENCY_DECLINED_PATCH,
   PICKUP_RELEASE_PRISON_PATCH,
+  DECLINED_APPOINTMENTS_PATCH,
 } from './planner';
 
 /**
@@ -67,6 +68,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
       PICKUP_RELEASE_PRISON_PATCH,
+      DECLINED_APPOINTMENTS_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
     ]);
@@ -78,6 +80,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
       PICKUP_RELEASE_PRISON_PATCH,
+      DECLINED_APPOINTMENTS_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
     ]);

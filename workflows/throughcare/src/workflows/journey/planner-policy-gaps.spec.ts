@@ -10,6 +10,7 @@ import {
   RELEASE_NOTICE_PATCH,
   AGENCY_DECLINED_PATCH,
   PICKUP_RELEASE_PRISON_PATCH,
+  DECLINED_APPOINTMENTS_PATCH,
 } from './planner';
 
 /**
@@ -112,6 +113,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
       PICKUP_RELEASE_PRISON_PATCH,
+      DECLINED_APPOINTMENTS_PATCH,
     ]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');

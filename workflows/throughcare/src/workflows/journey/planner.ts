@@ -193,6 +193,17 @@ export const AGENCY_DECLINED_PATCH = 'agency-declined-1';
  * kept in `s.adopted`.
  */
 export const PICKUP_RELEASE_PRISON_PATCH = 'pickup-release-prison-1';
+/**
+ * A declined referral stands the agency down after release too (issue 9): while the justice
+ * social work (or probation) referral's latest decision is a decline or the agency's withdrawal,
+ * no first appointment or follow-up is booked with that agency, one booked is cancelled, and the
+ * first-appointment clock runs on (a breach shows the person was not seen). The agency taking it
+ * up again closes the item, but the journey books a release's first appointment once: one
+ * cancelled so is not booked again, and the agency books its own against the referral. Before it, `agency-declined-1` stopped custody visits
+ * only, and the first appointment was still booked with the agency that declined. Adopted with
+ * the fixes (`adoptFixes`) by journeys that adopted `agency-declined-1`; kept in `s.adopted`.
+ */
+export const DECLINED_APPOINTMENTS_PATCH = 'declined-appointments-1';
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
 export const needAcknowledgementKey = (pathway: Pathway, no: number) =>
   `needReferralAcknowledgement:${pathway}:${no}`;
@@ -418,11 +429,18 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(AGENCY_DECLINED_PATCH);
     if (fixed() && !pickupAtReleasePrison() && ask(PICKUP_RELEASE_PRISON_PATCH))
       (s.adopted ??= []).push(PICKUP_RELEASE_PRISON_PATCH);
+    if (declinesHeeded() && !declinedAppointments() && ask(DECLINED_APPOINTMENTS_PATCH))
+      (s.adopted ??= []).push(DECLINED_APPOINTMENTS_PATCH);
   }
   /** Whether a pick-up at a prison other than the one released from is cancelled (`pickup-release-prison-1`). */
   const pickupAtReleasePrison = () => fixed() && (s.adopted?.includes(PICKUP_RELEASE_PRISON_PATCH) ?? false);
   /** Whether a decline of the referral stands its agency down (`agency-declined-1`). */
   const declinesHeeded = () => fixed() && (s.adopted?.includes(AGENCY_DECLINED_PATCH) ?? false);
+  /** Whether the stand-down also covers the appointments after release (`declined-appointments-1`). */
+  const declinedAppointments = () =>
+    declinesHeeded() && (s.adopted?.includes(DECLINED_APPOINTMENTS_PATCH) ?? false);
+  /** The stand-down as it applies to appointments after release (since `declined-appointments-1`). */
+  const appointmentsStoodDown = () => (declinedAppointments() ? standDown() : undefined);
   /**
    * The referral's latest decision when it is a decline or the agency's withdrawal (since
    * `agency-declined-1`): the agency is stood down; undefined otherwise.
@@ -1263,7 +1281,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (inPlanning && lib >= today()) {
       wanted.push({ slot: 'gate-pickup', kind: 'GATE_PICKUP', establishmentCode: est, date: lib });
     }
-    if (!closing && released() && s.release && s.agencyId) {
+    if (!closing && released() && s.release && s.agencyId && !appointmentsStoodDown()) {
       const rel = s.release;
       wanted.push({
         slot: `first-appointment:${rel.eventId}`,
@@ -1327,10 +1345,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           if (b.establishmentCode !== est) return `person moved from ${b.establishmentCode} to ${est}`;
           return b.date === lib ? null : `liberation date now ${lib}`;
         case 'FIRST_APPOINTMENT':
-        case 'FOLLOW_UP_APPOINTMENT':
+        case 'FOLLOW_UP_APPOINTMENT': {
           if (!released() || s.release?.eventId !== b.releaseEventId)
             return 'release reversed: person in custody';
+          const down = appointmentsStoodDown();
+          if (down)
+            return `the agency ${down.decision === 'DECLINED' ? 'declined' : 'withdrew from'} the referral: no appointment with it`;
           return null;
+        }
       }
     };
     return { wanted, fits, visitsShort };
@@ -1720,7 +1742,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           mustAct: prison(),
           failure: {
             type: down.decision === 'DECLINED' ? 'REFERRAL_DECLINED' : 'REFERRAL_WITHDRAWN_BY_AGENCY',
-            message: `agency ${s.agencyId} ${down.decision === 'DECLINED' ? 'declined' : 'withdrew from'} the referral on ${localDateOf(new Date(down.decidedAt))}${down.reason ? ` (${down.reason})` : ''}: no custody visits are booked with it and those booked are cancelled. Arrange throughcare with the team (it may take the referral up again) or another service, then acknowledge this item`,
+            message: `agency ${s.agencyId} ${down.decision === 'DECLINED' ? 'declined' : 'withdrew from'} the referral on ${localDateOf(new Date(down.decidedAt))}${down.reason ? ` (${down.reason})` : ''}: ${declinedAppointments() ? 'no custody visit or appointment after release is booked with it and those booked are cancelled' : 'no custody visits are booked with it and those booked are cancelled'}. Arrange throughcare with the team (it may take the referral up again) or another service, then acknowledge this item`,
           },
           options: ['SKIP'],
         };
