@@ -58,6 +58,10 @@ export class EngagementRequest {
   @Column('timestamptz', { name: 'answered_at', nullable: true })
   answeredAt!: Date | null;
 
+  /** When the answer reached this service: whether it was late is judged by it. */
+  @Column('timestamptz', { name: 'answer_recorded_at', nullable: true })
+  answerRecordedAt!: Date | null;
+
   @Column('text', { name: 'answered_by', nullable: true })
   answeredBy!: string | null;
 

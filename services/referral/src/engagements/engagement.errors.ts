@@ -27,11 +27,16 @@ export class EngagementTransitionNotAllowedError extends ConflictError {
 
 /** An open request to the same body for the same person and episode already stands. */
 export class EngagementAlreadyRequestedError extends ConflictError {
-  constructor(existingId: string) {
+  /** `existingId` only when the caller may read that request (else it is another prison's). */
+  constructor(existingId: string | undefined) {
     super(
-      `an open engagement request to this body for this person and episode already stands (${existingId}): withdraw it first, or follow it up`,
+      existingId
+        ? `an open engagement request to this body for this person and episode already stands (${existingId}): withdraw it first, or follow it up`
+        : 'an open engagement request to this body for this person and episode already stands at another prison',
       'ENGAGEMENT_ALREADY_REQUESTED',
-      { details: { engagementRequestId: existingId }, extensions: { engagementRequestId: existingId } },
+      existingId
+        ? { details: { engagementRequestId: existingId }, extensions: { engagementRequestId: existingId } }
+        : {},
     );
   }
 }
@@ -40,5 +45,16 @@ export class EngagementAlreadyRequestedError extends ConflictError {
 export class EngagementDateError extends DomainError {
   constructor(code: string, field: string, message: string) {
     super(code, 'RULE_VIOLATED', message, { details: { field } });
+  }
+}
+
+/** The prison that asked reads a request after the person moved; the prison now responsible acts on it. */
+export class EngagementMovedError extends ConflictError {
+  constructor(id: string, responsible: string) {
+    super(
+      `engagement request ${id} is now followed by ${responsible}, the prison holding the person: it acts on it`,
+      'ENGAGEMENT_REQUEST_MOVED',
+      { details: { establishmentCode: responsible }, extensions: { establishmentCode: responsible } },
+    );
   }
 }

@@ -152,14 +152,16 @@ export interface EngagementRequestView {
     answer: EngagementAnswer;
     answeredAt: string;
     answeredBy: string;
+    /** When the answer reached this service. */
+    recordedAt: string;
     reason: string | null;
     contact: string | null;
-    /** Answered after the respond-by day. */
+    /** The answer reached this service after the respond-by day (whatever answeredAt says). */
     late: boolean;
   } | null;
   engagement: { engagedAt: string; mode: EngagementMode; summary: string } | null;
   withdrawal: { withdrawnAt: string; reason: string } | null;
-  /** What the caller may do next (the lifecycle, for the caller's side). */
+  /** What the caller may do next (the lifecycle, for the caller's side; none for the prison that asked once the person has moved). */
   allowedActions: EngagementAction[];
   updatedAt: string;
 }

@@ -332,12 +332,17 @@ describe('duty to engage: requests to named bodies (real Postgres, NATS, Tempora
     ).json()) as Page<EngagementRequestView>;
     expect(agencyOverdue.items.map((r) => r.id)).toEqual([old.id]);
 
+    // Dated back to the day it was asked, the answer still reached the service late.
     const answered = await post(`/engagement-requests/${old.id}/answer`, agencyId, {
       answer: 'WILL_ENGAGE',
       answeredBy: 'Duty team',
+      answeredAt: old.requestedAt,
     });
     expect(answered.status).toBe(201);
-    expect(await answered.json()).toMatchObject({ overdue: false, answer: { late: true } });
+    expect(await answered.json()).toMatchObject({
+      overdue: false,
+      answer: { answeredAt: old.requestedAt, late: true },
+    });
     const events = await running().bus.onBus('referral.engagement.answered', 'engagementRequestId', old.id);
     expect(events.map((e) => EngagementAnsweredV1.parse(e).data.late)).toEqual([true]);
   });
@@ -420,6 +425,15 @@ describe('duty to engage: requests to named bodies (real Postgres, NATS, Tempora
     expect((await get('/engagement-requests/not-a-uuid', view.agencyId)).status).toBe(400);
   });
 
+  it('an open request left at another prison still stands: a second is refused without naming the other prison’s', async () => {
+    const { body } = await made();
+    const again = await asPrison.post('/prison/engagement-requests', body, ['SHO']);
+    expect(again.status).toBe(409);
+    const answer = await problem(again);
+    expect(answer).toMatchObject({ code: 'ENGAGEMENT_ALREADY_REQUESTED' });
+    expect(answer).not.toHaveProperty('engagementRequestId');
+  });
+
   it('a transfer moves the request to the prison now holding the person', async () => {
     const { body, view } = await made();
     await asThePlatformService(running().app.get(NotificationsService)).notify(
@@ -434,11 +448,29 @@ describe('duty to engage: requests to named bodies (real Postgres, NATS, Tempora
         previousEstablishmentCode: 'BAR',
       }),
     );
-    expect((await asPrison.get(`/prison/engagement-requests/${view.id}`, ['BAR'])).status).toBe(404);
     const moved = (await (
       await asPrison.get(`/prison/engagement-requests/${view.id}`, ['LOW'])
     ).json()) as EngagementRequestView;
-    expect(moved).toMatchObject({ establishmentCode: 'LOW', requestingEstablishmentCode: 'BAR' });
+    expect(moved).toMatchObject({
+      establishmentCode: 'LOW',
+      requestingEstablishmentCode: 'BAR',
+      allowedActions: ['WITHDRAW'],
+    });
+    // The prison that asked still reads it (its record), and acts on it no more.
+    const asked = await asPrison.get(`/prison/engagement-requests/${view.id}`, ['BAR']);
+    expect(asked.status).toBe(200);
+    expect(await asked.json()).toMatchObject({ establishmentCode: 'LOW', allowedActions: [] });
+    const fromBar = await asPrison.post(
+      `/prison/engagement-requests/${view.id}/withdrawal`,
+      { reason: 'x' },
+      ['BAR'],
+    );
+    expect(fromBar.status).toBe(409);
+    expect(await problem(fromBar)).toMatchObject({
+      code: 'ENGAGEMENT_REQUEST_MOVED',
+      establishmentCode: 'LOW',
+    });
+    expect((await asPrison.get(`/prison/engagement-requests/${view.id}`, ['GRE'])).status).toBe(404);
     expect(
       (
         await asPrison.post(`/prison/engagement-requests/${view.id}/withdrawal`, { reason: 'Plan changed' }, [

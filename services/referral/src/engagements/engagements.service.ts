@@ -9,7 +9,7 @@ import type {
 } from '@throughcare/contracts';
 import { addDays, localDateOf } from '@throughcare/domain';
 import { ValidationFailedError } from '@throughcare/platform-errors';
-import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { acrossScopes, enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { personReferenceOf } from '../events/person-reference';
 import type { PrisonScope } from '../notes/referral-notes.service';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
@@ -20,6 +20,7 @@ import { EngagementRequest } from './engagement-request.entity';
 import {
   EngagementAlreadyRequestedError,
   EngagementDateError,
+  EngagementMovedError,
   EngagementRequestNotFoundError,
   EngagementTransitionNotAllowedError,
 } from './engagement.errors';
@@ -117,13 +118,24 @@ export class EngagementsService {
         await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
           `engagement:${body.personId}:${body.episode}:${body.agencyId}`,
         ]);
-        const open = await manager
-          .getRepository(EngagementRequest)
-          .createQueryBuilder('e')
-          .where('e.person_id = :personId AND e.episode = :episode AND e.agency_id = :agencyId', body)
-          .andWhere('e.status IN (:...open)', { open: OPEN_ENGAGEMENT_STATUSES })
-          .getOne();
-        if (open) throw new EngagementAlreadyRequestedError(open.id);
+        // Across every prison's requests: one left at another prison (a transfer this service was
+        // not told of) still stands; its id is named only to a prison that can read it.
+        const open = await acrossScopes(manager, () =>
+          manager
+            .getRepository(EngagementRequest)
+            .createQueryBuilder('e')
+            .where('e.person_id = :personId AND e.episode = :episode AND e.agency_id = :agencyId', body)
+            .andWhere('e.status IN (:...open)', { open: OPEN_ENGAGEMENT_STATUSES })
+            .getOne(),
+        );
+        if (open)
+          throw new EngagementAlreadyRequestedError(
+            [open.establishmentCode, open.requestingEstablishmentCode].some((e) =>
+              scope.establishments.includes(e),
+            )
+              ? open.id
+              : undefined,
+          );
         const row: EngagementRequest = {
           id: randomUUID(),
           personId: body.personId,
@@ -140,6 +152,7 @@ export class EngagementsService {
           status: 'REQUESTED',
           answer: null,
           answeredAt: null,
+          answerRecordedAt: null,
           answeredBy: null,
           answerReason: null,
           contact: null,
@@ -151,7 +164,14 @@ export class EngagementsService {
           updatedAt: now,
           correlationId: context.correlationId,
         };
-        await manager.getRepository(EngagementRequest).insert(row);
+        try {
+          await manager.getRepository(EngagementRequest).insert(row);
+        } catch (error) {
+          // The partial unique index, behind the check above.
+          if ((error as { driverError?: { code?: string } }).driverError?.code === '23505')
+            throw new EngagementAlreadyRequestedError(undefined);
+          throw error;
+        }
         const event: EngagementRequestedV1 = {
           eventType: 'referral.engagement.requested',
           version: 1,
@@ -188,8 +208,9 @@ export class EngagementsService {
           'the engagement request sent with this Idempotency-Key',
           differences,
         );
-      const row = await tx.getRepository(EngagementRequest).findOneByOrFail({ id: result.id });
-      return { request: toEngagementView(row, 'PRISON', now), recorded };
+      const row = await tx.getRepository(EngagementRequest).findOneBy({ id: result.id });
+      if (!row) throw new EngagementRequestNotFoundError(result.id);
+      return { request: toEngagementView(row, 'PRISON', now, scope), recorded };
     });
   }
 
@@ -219,6 +240,7 @@ export class EngagementsService {
           status: body.answer,
           answer: body.answer,
           answeredAt,
+          answerRecordedAt: now,
           answeredBy: body.answeredBy,
           answerReason: body.reason ?? null,
           contact: body.contact ?? null,
@@ -233,7 +255,7 @@ export class EngagementsService {
           agencyId: row.agencyId,
           answer: body.answer,
           answeredAt: answeredAt.toISOString(),
-          late: localDateOf(answeredAt) > row.respondBy,
+          late: localDateOf(now) > row.respondBy,
         },
       };
       await enqueueEvent(tx, event);
@@ -319,14 +341,17 @@ export class EngagementsService {
   async getForAgency(agencyId: string, id: string, now = new Date()): Promise<EngagementRequestView> {
     const row = await this.dataSource.getRepository(EngagementRequest).findOneBy({ id, agencyId });
     if (!row) throw new EngagementRequestNotFoundError(id);
-    return toEngagementView(row, 'NAMED_BODY', now);
+    return toEngagementView(row, 'NAMED_BODY', now, undefined);
   }
 
   async getForPrison(scope: PrisonScope, id: string, now = new Date()): Promise<EngagementRequestView> {
     const row = await this.dataSource.getRepository(EngagementRequest).findOneBy({ id });
-    if (!row || !scope.establishments.includes(row.establishmentCode))
+    if (
+      !row ||
+      ![row.establishmentCode, row.requestingEstablishmentCode].some((e) => scope.establishments.includes(e))
+    )
       throw new EngagementRequestNotFoundError(id);
-    return toEngagementView(row, 'PRISON', now);
+    return toEngagementView(row, 'PRISON', now, scope);
   }
 
   /** The requests made to the calling agency, in request order. */
@@ -335,7 +360,9 @@ export class EngagementsService {
     query: ListEngagementRequestsQuery,
     now = new Date(),
   ): Promise<Page<EngagementRequestView>> {
-    return this.page(query, 'NAMED_BODY', now, (qb) => qb.where('e.agency_id = :agencyId', { agencyId }));
+    return this.page(query, 'NAMED_BODY', now, undefined, (qb) =>
+      qb.where('e.agency_id = :agencyId', { agencyId }),
+    );
   }
 
   /** The requests of the caller's prisons, in request order; by person (and episode), status, overdue. */
@@ -344,8 +371,11 @@ export class EngagementsService {
     query: ListPrisonEngagementRequestsQuery,
     now = new Date(),
   ): Promise<Page<EngagementRequestView>> {
-    return this.page(query, 'PRISON', now, (qb) => {
-      qb.where('e.establishment_code IN (:...establishments)', { establishments: [...scope.establishments] });
+    return this.page(query, 'PRISON', now, scope, (qb) => {
+      qb.where(
+        '(e.establishment_code IN (:...establishments) OR e.requesting_establishment_code IN (:...establishments))',
+        { establishments: [...scope.establishments] },
+      );
       if (query.personId) qb.andWhere('e.person_id = :personId', { personId: query.personId });
       if (query.episode !== undefined) qb.andWhere('e.episode = :episode', { episode: query.episode });
     });
@@ -355,6 +385,7 @@ export class EngagementsService {
     query: ListEngagementRequestsQuery,
     actor: EngagementActor,
     now: Date,
+    scope: PrisonScope | undefined,
     scoped: (qb: SelectQueryBuilder<EngagementRequest>) => void,
   ): Promise<Page<EngagementRequestView>> {
     const qb = this.dataSource.getRepository(EngagementRequest).createQueryBuilder('e');
@@ -371,7 +402,7 @@ export class EngagementsService {
     return toPage(
       await qb.getMany(),
       query.limit,
-      (row) => toEngagementView(row, actor, now),
+      (row) => toEngagementView(row, actor, now, scope),
       (row) => ({ at: row.requestedAt, id: row.id }),
     );
   }
@@ -393,11 +424,25 @@ export class EngagementsService {
         ('agencyId' in caller
           ? row.agencyId === caller.agencyId
           : caller.prison.establishments.includes(row.establishmentCode));
-      if (!row || !inScope) throw new EngagementRequestNotFoundError(id);
+      if (!row || !inScope) {
+        // The prison that asked reads it after a transfer but may not lock it (row-level security
+        // gives it reads only): say who acts on it now.
+        const read = 'prison' in caller ? await tx.getRepository(EngagementRequest).findOneBy({ id }) : null;
+        if (
+          read &&
+          'prison' in caller &&
+          caller.prison.establishments.includes(read.requestingEstablishmentCode)
+        )
+          throw new EngagementMovedError(read.id, read.establishmentCode);
+        throw new EngagementRequestNotFoundError(id);
+      }
       const now = clock();
       const recorded = await apply(tx, row, now);
       const after = await tx.getRepository(EngagementRequest).findOneByOrFail({ id });
-      return { request: toEngagementView(after, actor, now), recorded };
+      return {
+        request: toEngagementView(after, actor, now, 'prison' in caller ? caller.prison : undefined),
+        recorded,
+      };
     });
   }
 
@@ -449,11 +494,17 @@ export class EngagementsService {
   }
 }
 
+/**
+ * The view for the body or a prison; `scope` is the calling prison's (its actions are those of
+ * the prison responsible: the one that asked reads, and acts no more, once the person has moved).
+ */
 export function toEngagementView(
   row: EngagementRequest,
   actor: EngagementActor,
   now: Date,
+  scope: PrisonScope | undefined,
 ): EngagementRequestView {
+  const acts = actor === 'NAMED_BODY' || (scope?.establishments.includes(row.establishmentCode) ?? false);
   return {
     id: row.id,
     personId: row.personId,
@@ -470,14 +521,15 @@ export function toEngagementView(
     status: row.status,
     overdue: row.status === 'REQUESTED' && row.respondBy < localDateOf(now),
     answer:
-      row.answer && row.answeredAt && row.answeredBy
+      row.answer && row.answeredAt && row.answeredBy && row.answerRecordedAt
         ? {
             answer: row.answer,
             answeredAt: row.answeredAt.toISOString(),
             answeredBy: row.answeredBy,
+            recordedAt: row.answerRecordedAt.toISOString(),
             reason: row.answerReason,
             contact: row.contact,
-            late: localDateOf(row.answeredAt) > row.respondBy,
+            late: localDateOf(row.answerRecordedAt) > row.respondBy,
           }
         : null,
     engagement:
@@ -488,7 +540,7 @@ export function toEngagementView(
       row.withdrawnAt && row.withdrawalReason
         ? { withdrawnAt: row.withdrawnAt.toISOString(), reason: row.withdrawalReason }
         : null,
-    allowedActions: allowedEngagementActions(row.status, actor),
+    allowedActions: acts ? allowedEngagementActions(row.status, actor) : [],
     updatedAt: row.updatedAt.toISOString(),
   };
 }

@@ -165,7 +165,7 @@ export class PrisonEngagementRequestsController {
   @ApiResponse({
     status: 409,
     description:
-      'TRANSITION_NOT_ALLOWED (answered CANNOT_ENGAGE, engaged, or withdrawn otherwise) with allowedActions (problem+json)',
+      'TRANSITION_NOT_ALLOWED (answered CANNOT_ENGAGE, engaged, or withdrawn otherwise) with allowedActions, or ENGAGEMENT_REQUEST_MOVED (the person moved: the prison now holding them acts on it) (problem+json)',
   })
   async withdraw(
     @CurrentPrincipal() principal: Principal,

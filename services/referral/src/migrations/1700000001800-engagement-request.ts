@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { protectTableSql, rls, unprotectTableSql } from '@throughcare/platform-persistence';
+import { rls } from '@throughcare/platform-persistence';
 
 // Frozen with this migration.
 const BODY_KINDS = `'LOCAL_AUTHORITY', 'HEALTH_BOARD', 'POLICE_SCOTLAND', 'SKILLS_DEVELOPMENT_SCOTLAND', 'INTEGRATION_JOINT_BOARD'`;
@@ -14,8 +14,10 @@ const MODES = `'MEETING', 'CASE_CONFERENCE', 'PHONE', 'VIDEO', 'WRITTEN'`;
  * prison staff may withdraw the request. One row per request, its facts each set once.
  *
  * Row-level security: the body's agency (`agency_id`) and the prison responsible for the request
- * (`establishment_code`: the one that asked, or the one holding the person after a transfer) both
- * read and write it; each route checks which of them may take which action.
+ * (`establishment_code`: the one that asked, or the one holding the person after a transfer) read
+ * and change it, the prison that asked still reads it; each route checks which of them may take
+ * which action. `answer_recorded_at` is when the answer reached the service: whether it was late
+ * is judged by it, not by the `answered_at` the body states.
  */
 export class EngagementRequest1700000001800 implements MigrationInterface {
   readonly name = 'EngagementRequest1700000001800';
@@ -38,6 +40,7 @@ export class EngagementRequest1700000001800 implements MigrationInterface {
         "status" text NOT NULL CHECK ("status" IN (${STATUSES})),
         "answer" text NULL CHECK ("answer" IN ('WILL_ENGAGE', 'CANNOT_ENGAGE')),
         "answered_at" timestamptz NULL,
+        "answer_recorded_at" timestamptz NULL,
         "answered_by" text NULL CHECK (char_length("answered_by") BETWEEN 1 AND 200),
         "answer_reason" text NULL CHECK (char_length("answer_reason") BETWEEN 1 AND 500),
         "contact" text NULL CHECK (char_length("contact") BETWEEN 1 AND 200),
@@ -51,23 +54,33 @@ export class EngagementRequest1700000001800 implements MigrationInterface {
         CONSTRAINT "engagement_request_answered" CHECK (
           ("answer" IS NULL) = ("answered_at" IS NULL)
           AND ("answer" IS NULL) = ("answered_by" IS NULL)
-          AND ("status" = 'REQUESTED' OR ("status" = 'WITHDRAWN' AND "answer" IS NULL)) = ("answer" IS NULL)
-          AND ("status" <> 'CANNOT_ENGAGE' OR "answer" = 'CANNOT_ENGAGE')
-          AND ("status" NOT IN ('WILL_ENGAGE', 'ENGAGED') OR "answer" = 'WILL_ENGAGE')),
+          AND ("answer" IS NULL) = ("answer_recorded_at" IS NULL)
+          AND ("status" <> 'REQUESTED' OR "answer" IS NULL)
+          AND ("status" NOT IN ('WILL_ENGAGE', 'ENGAGED') OR "answer" IS NOT DISTINCT FROM 'WILL_ENGAGE')
+          AND ("status" <> 'CANNOT_ENGAGE' OR "answer" IS NOT DISTINCT FROM 'CANNOT_ENGAGE')
+          AND ("status" <> 'WITHDRAWN' OR "answer" IS DISTINCT FROM 'CANNOT_ENGAGE')
+          AND ("contact" IS NULL OR "answer" IS NOT NULL)
+          AND ("answered_at" IS NULL OR "answered_at" >= "requested_at")),
         CONSTRAINT "engagement_request_cannot_has_reason" CHECK (
-          ("answer" = 'CANNOT_ENGAGE') = ("answer_reason" IS NOT NULL)),
+          coalesce("answer" = 'CANNOT_ENGAGE', false) = ("answer_reason" IS NOT NULL)),
         CONSTRAINT "engagement_request_engaged" CHECK (
           ("engaged_at" IS NULL) = ("engagement_mode" IS NULL)
-          AND ("status" <> 'ENGAGED' OR "engaged_at" IS NOT NULL)),
+          AND ("engaged_at" IS NULL) = ("engagement_summary" IS NULL)
+          AND ("status" = 'ENGAGED') = ("engaged_at" IS NOT NULL)
+          AND ("engaged_at" IS NULL OR "engaged_at" >= "requested_at")),
         CONSTRAINT "engagement_request_withdrawn" CHECK (
           ("status" = 'WITHDRAWN') = ("withdrawn_at" IS NOT NULL)
-          AND ("withdrawn_at" IS NULL) = ("withdrawal_reason" IS NULL))
+          AND ("withdrawn_at" IS NULL) = ("withdrawal_reason" IS NULL)
+          AND ("withdrawn_at" IS NULL OR "withdrawn_at" >= "requested_at"))
       )`);
     await queryRunner.query(
       `CREATE INDEX "engagement_request_agency_idx" ON "referral"."engagement_request" ("agency_id", "requested_at", "id")`,
     );
     await queryRunner.query(
       `CREATE INDEX "engagement_request_establishment_idx" ON "referral"."engagement_request" ("establishment_code", "requested_at", "id")`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "engagement_request_requesting_idx" ON "referral"."engagement_request" ("requesting_establishment_code", "requested_at", "id")`,
     );
     // One open request per body, person and episode (the service checks it first, under an advisory lock).
     await queryRunner.query(
@@ -77,17 +90,26 @@ export class EngagementRequest1700000001800 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "engagement_request_person_idx" ON "referral"."engagement_request" ("person_id", "episode")`,
     );
-    for (const sql of protectTableSql(
-      `"referral"."engagement_request"`,
-      'engagement_request_scope',
-      `agency_id = ${rls.agency} OR establishment_code = ANY(${rls.establishments})`,
-    ))
+    // Per command (hardening over one FOR ALL policy): both sides read; only a prison asks (at its
+    // own establishment); the body and the prison responsible change it, and a change keeps it
+    // theirs (a prison cannot hand a request to another); nobody deletes one. The prison that
+    // asked keeps reading it after a transfer: its statutory record.
+    const table = `"referral"."engagement_request"`;
+    const reads = `agency_id = ${rls.agency} OR establishment_code = ANY(${rls.establishments}) OR requesting_establishment_code = ANY(${rls.establishments})`;
+    const changes = `agency_id = ${rls.agency} OR establishment_code = ANY(${rls.establishments})`;
+    for (const sql of [
+      `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
+      `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`,
+      `CREATE POLICY "engagement_request_read" ON ${table} FOR SELECT USING (${rls.policy(reads)})`,
+      `CREATE POLICY "engagement_request_ask" ON ${table} FOR INSERT WITH CHECK (${rls.policy(
+        `establishment_code = ANY(${rls.establishments}) AND requesting_establishment_code = establishment_code`,
+      )})`,
+      `CREATE POLICY "engagement_request_change" ON ${table} FOR UPDATE USING (${rls.policy(changes)}) WITH CHECK (${rls.policy(changes)})`,
+    ])
       await queryRunner.query(sql);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const sql of unprotectTableSql(`"referral"."engagement_request"`, 'engagement_request_scope'))
-      await queryRunner.query(sql);
     await queryRunner.query(`DROP TABLE "referral"."engagement_request"`);
   }
 }

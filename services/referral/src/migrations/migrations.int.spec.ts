@@ -637,24 +637,69 @@ describe('referral migrations (real Postgres)', () => {
       await expect(insert(randomUUID(), { agency_id: 'b', status: 'WILL_ENGAGE' })).rejects.toThrow(
         /engagement_request_answered/,
       );
+      const answered = (answer: string) => ({
+        answer,
+        answered_at: '2026-12-02T10:00:00Z',
+        answer_recorded_at: '2026-12-02T10:05:00Z',
+        answered_by: 'Duty team',
+      });
       await expect(
-        insert(randomUUID(), {
-          agency_id: 'c',
-          status: 'CANNOT_ENGAGE',
-          answer: 'CANNOT_ENGAGE',
-          answered_at: '2026-12-02T10:00:00Z',
-          answered_by: 'Duty team',
-        }),
+        insert(randomUUID(), { agency_id: 'c', status: 'CANNOT_ENGAGE', ...answered('CANNOT_ENGAGE') }),
       ).rejects.toThrow(/engagement_request_cannot_has_reason/);
       await expect(
+        insert(randomUUID(), { agency_id: 'd', status: 'ENGAGED', ...answered('WILL_ENGAGE') }),
+      ).rejects.toThrow(/engagement_request_engaged/);
+      // An engagement recorded on a request not ENGAGED, or without its summary.
+      await expect(
         insert(randomUUID(), {
-          agency_id: 'd',
-          status: 'ENGAGED',
-          answer: 'WILL_ENGAGE',
-          answered_at: '2026-12-02T10:00:00Z',
-          answered_by: 'Duty team',
+          agency_id: 'd2',
+          status: 'WILL_ENGAGE',
+          ...answered('WILL_ENGAGE'),
+          engaged_at: '2026-12-03T10:00:00Z',
+          engagement_mode: 'MEETING',
+          engagement_summary: 'Met',
         }),
       ).rejects.toThrow(/engagement_request_engaged/);
+      await expect(
+        insert(randomUUID(), {
+          agency_id: 'd3',
+          status: 'ENGAGED',
+          ...answered('WILL_ENGAGE'),
+          engaged_at: '2026-12-03T10:00:00Z',
+          engagement_mode: 'MEETING',
+        }),
+      ).rejects.toThrow(/engagement_request_engaged/);
+      // A contact with no answer; an answer dated before the request; withdrawn after CANNOT_ENGAGE.
+      await expect(insert(randomUUID(), { agency_id: 'd4', contact: 'Duty officer' })).rejects.toThrow(
+        /engagement_request_answered/,
+      );
+      await expect(
+        insert(randomUUID(), {
+          agency_id: 'd5',
+          status: 'WILL_ENGAGE',
+          ...answered('WILL_ENGAGE'),
+          answered_at: '2026-11-30T10:00:00Z',
+        }),
+      ).rejects.toThrow(/engagement_request_answered/);
+      await expect(
+        insert(randomUUID(), {
+          agency_id: 'd6',
+          status: 'WITHDRAWN',
+          ...answered('CANNOT_ENGAGE'),
+          answer_reason: 'No capacity',
+          withdrawn_at: '2026-12-03T10:00:00Z',
+          withdrawal_reason: 'Released',
+        }),
+      ).rejects.toThrow(/engagement_request_answered/);
+      await insert(randomUUID(), {
+        agency_id: 'd7',
+        status: 'ENGAGED',
+        ...answered('WILL_ENGAGE'),
+        contact: 'Duty officer',
+        engaged_at: '2026-12-03T10:00:00Z',
+        engagement_mode: 'MEETING',
+        engagement_summary: 'Met at the prison',
+      });
       await expect(insert(randomUUID(), { agency_id: 'e', status: 'WITHDRAWN' })).rejects.toThrow(
         /engagement_request_withdrawn/,
       );

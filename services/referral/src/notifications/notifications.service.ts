@@ -88,13 +88,18 @@ export class NotificationsService {
             { personId: input.personId, episode: input.episode, establishmentCode: Not(IsNull()) },
             { establishmentCode: input.establishmentCode },
           );
-        // And follows up the requests to engage made for them (duty to engage).
-        await tx
-          .getRepository(EngagementRequest)
-          .update(
-            { personId: input.personId, episode: input.episode },
-            { establishmentCode: input.establishmentCode, updatedAt: now },
-          );
+        // And follows up the requests to engage made for them (duty to engage); the prison that
+        // asked still reads them.
+        await tx.getRepository(EngagementRequest).update(
+          {
+            personId: input.personId,
+            episode: input.episode,
+            ...(input.previousEstablishmentCode
+              ? { establishmentCode: input.previousEstablishmentCode }
+              : {}),
+          },
+          { establishmentCode: input.establishmentCode, updatedAt: now },
+        );
       }
       return { notificationId };
     });

@@ -339,6 +339,26 @@ describe('referral: row-level security on referrals, outcomes, appointments and 
       ]),
     )) as [unknown, number];
     expect(affected).toBe(0);
+    // Only a prison asks, at its own establishment; nobody deletes one.
+    const ask = (scope: DatabaseScope, establishment: string) =>
+      runWithDatabaseScope(scope, () =>
+        service.query(
+          `INSERT INTO referral.engagement_request (id, person_id, episode, establishment_code, requesting_establishment_code, agency_id, body_kind, purpose, requested_by, requested_at, respond_by, status, updated_at, correlation_id)
+           VALUES ($1, 'p0123456789abcdef0124', 1, $2, $2, $3, 'LOCAL_AUTHORITY', 'Housing', 'Throughcare team', now(), current_date + 7, 'REQUESTED', now(), 'spec-rls')`,
+          [randomUUID(), establishment, agencyA],
+        ),
+      );
+    await expect(ask({ agency: agencyA }, 'ENG')).rejects.toThrow(/row-level security/);
+    await expect(ask({ establishments: ['ENG'] }, 'LOW')).rejects.toThrow(/row-level security/);
+    await expect(ask({ establishments: ['ENG'] }, 'ENG')).resolves.toBeDefined();
+    for (const scope of [{ agency: agencyA }, { establishments: ['ENG'] }] as DatabaseScope[]) {
+      const [, deleted] = (await runWithDatabaseScope(scope, () =>
+        service.query(`DELETE FROM referral.engagement_request WHERE id = $1`, [
+          ids[agencyA]!.engagement_request,
+        ]),
+      )) as [unknown, number];
+      expect(deleted).toBe(0);
+    }
   });
 
   it('protects every table of the schema that names a person (a new table cannot be forgotten)', async () => {
