@@ -31,14 +31,21 @@ export interface VerifiedWebhook {
 export class WebhookReceiver {
   private readonly requests = new Map<string, ReceivedWebhook[]>();
   private readonly answers = new Map<string, (n: number) => number>();
+  private readonly delays = new Map<string, number>();
+  private readonly open = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
   private server: Server | undefined;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
+      const path = req.url ?? '/';
+      this.open.set(path, (this.open.get(path) ?? 0) + 1);
+      this.peaks.set(path, Math.max(this.peaks.get(path) ?? 0, this.open.get(path)!));
+      const closed = () => this.open.set(path, (this.open.get(path) ?? 1) - 1);
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const path = req.url ?? '/';
+      req.on('end', () => setTimeout(answer, this.delays.get(path) ?? 0));
+      const answer = () => {
         const seen = [...(this.requests.get(path) ?? [])];
         const answered = (this.answers.get(path) ?? (() => 204))(seen.length + 1);
         seen.push({
@@ -51,7 +58,8 @@ export class WebhookReceiver {
         this.requests.set(path, seen);
         res.statusCode = answered;
         res.end(answered >= 400 ? 'not now' : '');
-      });
+        closed();
+      };
     });
     const server = this.server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -62,6 +70,16 @@ export class WebhookReceiver {
   url(path: string, answer?: (n: number) => number): string {
     if (answer) this.answers.set(path, answer);
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}${path}`;
+  }
+
+  /** Answers at `path` only after `ms` (a slow receiver). */
+  delay(path: string, ms: number): void {
+    this.delays.set(path, ms);
+  }
+
+  /** The most requests to `path` that were open at once. */
+  peakConcurrency(path: string): number {
+    return this.peaks.get(path) ?? 0;
   }
 
   /** Every request made to `path`, in arrival order. */

@@ -54,4 +54,12 @@ export class WebhookEndpoint {
 
   @Column('text', { name: 'idempotency_key', nullable: true })
   idempotencyKey!: string | null;
+
+  /** The latest failed attempt (a failure long after it starts a new streak). */
+  @Column('timestamptz', { name: 'last_failed_at', nullable: true })
+  lastFailedAt!: Date | null;
+
+  /** The Idempotency-Key of the rotation that made the current secret, if it was given one. */
+  @Column('text', { name: 'rotation_idempotency_key', nullable: true })
+  rotationIdempotencyKey!: string | null;
 }

@@ -31,6 +31,11 @@ export function webhookUrlProblem(raw: string, policy: WebhookTargetPolicy): str
   if (policy.developmentTargets) return null;
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return 'must not name this machine';
+  if (!isIP(host)) {
+    if (!host.includes('.')) return 'must be a fully qualified public host name';
+    if (/\.(local|localdomain|internal|intranet|lan|home\.arpa|svc|cluster\.local)$/.test(host))
+      return 'must not be a private network name: webhooks go to the public internet';
+  }
   if (isIP(host) && ipaddr.process(host).range() !== 'unicast')
     return `must not be a ${ipaddr.process(host).range()} address: webhooks go to the public internet`;
   return null;
@@ -43,8 +48,12 @@ export interface WebhookRequest {
   timeoutMs: number;
 }
 
-/** The endpoint's answer (its status), or why there was none. */
-export type WebhookAnswer = { httpStatus: number } | { error: string };
+/**
+ * The endpoint's answer (its status), or why there was none: `error` a coarse reason fit for the
+ * agency's delivery log (never an internal address or host name), `detail` the full one for the
+ * platform's own log.
+ */
+export type WebhookAnswer = { httpStatus: number } | { error: string; detail: string };
 
 /** Answers past this many bytes are not read further (the status is what counts). */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -68,7 +77,7 @@ export function postWebhook(request: WebhookRequest, policy: WebhookTargetPolicy
     try {
       url = new URL(request.url);
     } catch {
-      resolve({ error: 'the URL does not parse' });
+      resolve({ error: 'the URL does not parse', detail: 'the URL does not parse' });
       return;
     }
     const secure = url.protocol === 'https:';
@@ -84,12 +93,13 @@ export function postWebhook(request: WebhookRequest, policy: WebhookTargetPolicy
       });
     } catch (error) {
       // e.g. a protocol Node cannot speak: an answer, not a crash of the dispatcher
-      resolve({ error: describe(error as Error) });
+      resolve(failure(error as Error));
       return;
     }
     // The deadline is armed before any listener can finish the exchange.
     const timer = setTimeout(() => {
-      finish({ error: `no answer within ${request.timeoutMs} ms` });
+      const late = `no answer within ${request.timeoutMs} ms`;
+      finish({ error: late, detail: late });
       req.destroy();
     }, request.timeoutMs);
     let settled = false;
@@ -110,12 +120,40 @@ export function postWebhook(request: WebhookRequest, policy: WebhookTargetPolicy
       res.on('close', done);
       res.on('error', done);
     });
-    req.on('error', (error) => finish({ error: describe(error) }));
+    req.on('error', (error) => finish(failure(error)));
     req.end(body);
   });
 }
 
-/** A short, safe reason: the error's code and message, never a request or answer body. */
+/** Why a request failed: a coarse category for the agency, and the error's code and message for the platform. */
+function failure(error: Error & { code?: string }): { error: string; detail: string } {
+  return { error: categoryOf(error), detail: describe(error) };
+}
+
+/**
+ * The kind of failure, in words an agency can act on. The full error (which can name an internal
+ * address or host the name resolved to) stays in the platform's log.
+ */
+export function categoryOf(error: Error & { code?: string }): string {
+  const code = error.code ?? '';
+  // request-filtering-agent: "DNS lookup 10.0.0.7(family:4, host:…) is not allowed. Because, It is private IP address."
+  if (/is not allowed/i.test(error.message))
+    return 'the address is not allowed: the host resolves to a private, loopback, link-local or metadata address';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${code}: the host name does not resolve`;
+  if (code === 'ECONNREFUSED') return 'ECONNREFUSED: the connection was refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(error.message))
+    return `${code || 'ECONNRESET'}: the connection was closed before an answer`;
+  if (code === 'ETIMEDOUT' || code === 'ENETUNREACH' || code === 'EHOSTUNREACH')
+    return `${code}: the host could not be reached`;
+  if (
+    /^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_OSSL)/.test(code) ||
+    /certificate|TLS|SSL/i.test(error.message)
+  )
+    return `${code || 'TLS'}: the TLS handshake or certificate was not accepted`;
+  return `${code || 'ERROR'}: the request failed`;
+}
+
+/** A short reason: the error's code and message, never a request or answer body. */
 function describe(error: Error & { code?: string }): string {
   const text =
     error.code && !error.message.includes(error.code) ? `${error.code}: ${error.message}` : error.message;

@@ -152,17 +152,25 @@ export class WebhooksController {
       'While the overlap lasts, `webhook-signature` carries a signature by each secret (space-separated): a receiver with either verifies.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiHeader({
+    name: IDEMPOTENCY_HEADER,
+    required: false,
+    schema: BOUNDED_HEADER_SCHEMA,
+    description:
+      'Send one: a retry with the same key (its answer lost) answers the secret that rotation made, and rotates nothing. Without a key, a second rotation within 24 hours stops the first secret signing at once',
+  })
   @ApiResponse({
     status: 200,
     description: 'The endpoint with its new secret, and when the previous one stops signing',
   })
-  @ApiResponse({ status: 400, description: 'Invalid id (problem+json)' })
+  @ApiResponse({ status: 400, description: 'Invalid id or Idempotency-Key (problem+json)' })
   @ApiResponse(NOT_FOUND)
   rotateSecret(
     @CallingAgency() agencyId: string,
+    @Headers() headers: Record<string, string | string[] | undefined>,
     @Param('id', new ZodValidationPipe(WebhookEndpointIdSchema, 'id')) id: string,
   ): Promise<WebhookEndpointWithSecretView> {
-    return this.webhooks.rotateSecret(agencyId, id);
+    return this.webhooks.rotateSecret(agencyId, id, idempotencyKeyOf(headers));
   }
 
   @Get(':id/deliveries')

@@ -485,4 +485,166 @@ describe('signed webhooks to agencies (Standard Webhooks; real Postgres, NATS, T
     await new Promise((r) => setTimeout(r, 500));
     expect(receiver.at('/l/hooks')).toHaveLength(1);
   });
+  it('a slow receiver holds at most two slots: another agency’s delivery goes on meanwhile', async () => {
+    const slowAgency = anAgencyId();
+    const fastAgency = anAgencyId();
+    receiver.delay('/slow/hooks', 1200);
+    await register(slowAgency, { url: receiver.url('/slow/hooks') });
+    await register(fastAgency, { url: receiver.url('/fast/hooks') });
+    for (let i = 0; i < 5; i++) await notifications.notify(aNotification({ agencyId: slowAgency }));
+    await notifications.notify(aNotification({ agencyId: fastAgency }));
+    await until('the other agency’s delivery', () =>
+      receiver.at('/fast/hooks').length === 1 ? true : undefined,
+    );
+    // Delivered while the slow receiver still held the rest.
+    expect(receiver.at('/slow/hooks').length).toBeLessThan(5);
+    await until(
+      'every slow delivery',
+      () => (receiver.at('/slow/hooks').length === 5 ? true : undefined),
+      20_000,
+    );
+    expect(receiver.peakConcurrency('/slow/hooks')).toBeLessThanOrEqual(2);
+  });
+
+  it('a result whose lease another claim took over is dropped, never written over the newer claim', async () => {
+    const agencyId = anAgencyId();
+    receiver.delay('/held/hooks', 1500);
+    const { body: endpoint } = await register(agencyId, { url: receiver.url('/held/hooks') });
+    await notifications.notify(aNotification({ agencyId }));
+    const row = () =>
+      started.dataSource
+        .query(
+          `SELECT id, status, attempts, lease_token, leased_until > now() AS leased FROM referral.webhook_delivery WHERE endpoint_id = $1`,
+          [endpoint.id],
+        )
+        .then(
+          (
+            rows: Array<{
+              id: string;
+              status: string;
+              attempts: number;
+              lease_token: string | null;
+              leased: boolean;
+            }>,
+          ) => rows[0],
+        );
+    const claimed = await until('the delivery claimed', async () => {
+      const r = await row();
+      return r?.lease_token ? r : undefined;
+    });
+    // As though the lease had lapsed and another dispatcher had claimed it again.
+    const [{ token }] = (
+      await started.dataSource.query(
+        `UPDATE referral.webhook_delivery SET lease_token = gen_random_uuid() WHERE id = $1 RETURNING lease_token AS token`,
+        [claimed.id],
+      )
+    )[0] as [{ token: string }];
+    await until('the receiver answered', () => (receiver.at('/held/hooks').length === 1 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await row()).toMatchObject({ status: 'PENDING', attempts: 1, lease_token: token, leased: true });
+    expect(
+      await started.dataSource.query(`SELECT 1 FROM referral.webhook_attempt WHERE delivery_id = $1`, [
+        claimed.id,
+      ]),
+    ).toEqual([]);
+    // That other claim gone too: the delivery is tried again once its lease lapses.
+    await started.dataSource.query(
+      `UPDATE referral.webhook_delivery SET leased_until = now() - interval '1 second' WHERE id = $1`,
+      [claimed.id],
+    );
+    const [delivered] = await until('delivered by the next claim', async () => {
+      const items = await deliveriesOf(agencyId, endpoint.id);
+      return items[0]?.status === 'DELIVERED' ? items : undefined;
+    });
+    expect(delivered!.log.map((a) => a.attempt)).toEqual([2]);
+  });
+
+  it('a secret the platform cannot open is not the endpoint’s failure: nothing sent, no attempt counted, operators told', async () => {
+    const agencyId = anAgencyId();
+    const { body: endpoint } = await register(agencyId, { url: receiver.url('/keyless/hooks') });
+    const [{ keyId }] = (await started.dataSource.query(
+      `SELECT secret_key_id AS "keyId" FROM referral.webhook_endpoint WHERE id = $1`,
+      [endpoint.id],
+    )) as [{ keyId: string }];
+    await started.dataSource.query(
+      `UPDATE referral.webhook_endpoint SET secret_key_id = 'retired' WHERE id = $1`,
+      [endpoint.id],
+    );
+    await notifications.notify(aNotification({ agencyId }));
+    const held = await until('the delivery held back', async () => {
+      const rows = (await started.dataSource.query(
+        `SELECT status, attempts, last_error AS "lastError" FROM referral.webhook_delivery WHERE endpoint_id = $1`,
+        [endpoint.id],
+      )) as Array<{ status: string; attempts: number; lastError: string | null }>;
+      return rows[0]?.lastError ? rows[0] : undefined;
+    });
+    expect(held).toEqual({
+      status: 'PENDING',
+      attempts: 0,
+      lastError: 'not sent: the platform cannot sign it (its operators are told)',
+    });
+    expect((await deliveriesOf(agencyId, endpoint.id))[0]!.log).toEqual([]);
+    expect(receiver.at('/keyless/hooks')).toEqual([]);
+    const [health] = (await started.dataSource.query(
+      `SELECT failing_since FROM referral.webhook_endpoint WHERE id = $1`,
+      [endpoint.id],
+    )) as Array<{ failing_since: Date | null }>;
+    expect(health!.failing_since).toBeNull();
+    // The key put back: sent.
+    await started.dataSource.query(`UPDATE referral.webhook_endpoint SET secret_key_id = $2 WHERE id = $1`, [
+      endpoint.id,
+      keyId,
+    ]);
+    await started.dataSource.query(
+      `UPDATE referral.webhook_delivery SET next_attempt_at = now() WHERE endpoint_id = $1`,
+      [endpoint.id],
+    );
+    await until('sent once the key is back', () =>
+      receiver.at('/keyless/hooks').length === 1 ? true : undefined,
+    );
+  });
+
+  it('a rotation retried with its Idempotency-Key answers the secret it made; the first secret still signs', async () => {
+    const agencyId = anAgencyId();
+    const { body: created } = await register(agencyId, { url: receiver.url('/rot-key/hooks') });
+    const rotate = async () => {
+      const res = await post(
+        `/webhook-endpoints/${created.id}/secret-rotation`,
+        agencyId,
+        {},
+        {
+          'idempotency-key': 'rotate-1',
+        },
+      );
+      expect(res.status).toBe(200);
+      return ((await res.json()) as WebhookEndpointWithSecretView).secret;
+    };
+    const first = await rotate();
+    expect(await rotate()).toBe(first);
+    await notifications.notify(aNotification({ agencyId }));
+    const [request] = await until('the delivery', () =>
+      receiver.at('/rot-key/hooks').length ? receiver.at('/rot-key/hooks') : undefined,
+    );
+    // Signed by the rotation's secret and still by the one the receiver had before it.
+    expect(() => verify(first, request!)).not.toThrow();
+    expect(() => verify(created.secret, request!)).not.toThrow();
+  });
+
+  it('a failure after a quiet spell starts a new failing streak: the endpoint is not disabled by it', async () => {
+    const agencyId = anAgencyId();
+    const { body: endpoint } = await register(agencyId, { url: receiver.url('/quiet/hooks', () => 502) });
+    // It failed 10 days ago and last a day ago; nothing since.
+    await started.dataSource.query(
+      `UPDATE referral.webhook_endpoint SET failing_since = now() - interval '10 days', last_failed_at = now() - interval '1 day' WHERE id = $1`,
+      [endpoint.id],
+    );
+    await notifications.notify(aNotification({ agencyId }));
+    await until('an attempt', () => (receiver.at('/quiet/hooks').length >= 1 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    const [health] = (await started.dataSource.query(
+      `SELECT disabled_at, failing_since > now() - interval '1 minute' AS fresh FROM referral.webhook_endpoint WHERE id = $1`,
+      [endpoint.id],
+    )) as Array<{ disabled_at: Date | null; fresh: boolean }>;
+    expect(health).toEqual({ disabled_at: null, fresh: true });
+  });
 });

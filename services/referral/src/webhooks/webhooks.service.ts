@@ -124,6 +124,8 @@ export class WebhooksService {
         disabledReason: null,
         failingSince: null,
         idempotencyKey: idempotencyKey ?? null,
+        lastFailedAt: null,
+        rotationIdempotencyKey: null,
       });
       await repository.insert(endpoint);
       return { endpoint: { ...toEndpointView(endpoint), secret }, created: true };
@@ -194,9 +196,18 @@ export class WebhooksService {
    * A new signing secret, answered this once. The one it replaces still signs for a day
    * (`webhook-signature` carries both), so the receiver can deploy the new one without a gap.
    */
-  rotateSecret(agencyId: string, id: string, now = new Date()): Promise<WebhookEndpointWithSecretView> {
+  rotateSecret(
+    agencyId: string,
+    id: string,
+    idempotencyKey: string | undefined,
+    now = new Date(),
+  ): Promise<WebhookEndpointWithSecretView> {
     return this.dataSource.transaction(async (tx) => {
       const endpoint = await this.owned(tx, agencyId, id, true);
+      // A retried rotation (its answer lost) answers the secret it made: rotating again would
+      // drop the secret the receiver still holds.
+      if (idempotencyKey && endpoint.rotationIdempotencyKey === idempotencyKey)
+        return this.withSecret(endpoint);
       const secret = newWebhookSecret();
       const sealed = sealWebhookSecret(this.settings.keyring, id, secret);
       const changes = {
@@ -205,6 +216,7 @@ export class WebhooksService {
         previousSecretKeyId: endpoint.secretKeyId,
         previousSecretSealed: endpoint.secretSealed,
         previousSecretExpiresAt: new Date(now.getTime() + SECRET_ROTATION_OVERLAP_MS),
+        rotationIdempotencyKey: idempotencyKey ?? null,
         updatedAt: now,
       };
       await tx.getRepository(WebhookEndpoint).update({ id }, changes);

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { loadReferralConfig } from '../config';
 import { newWebhookSecret, openWebhookSecret, sealWebhookSecret } from './webhook-secrets';
-import { webhookUrlProblem } from './webhook-target';
+import { categoryOf, webhookUrlProblem } from './webhook-target';
 
 const production = { developmentTargets: false };
 const development = { developmentTargets: true };
@@ -32,6 +32,16 @@ describe('webhook endpoint URLs', () => {
     ['https://hooks.example.org/#frag', 'must not have a fragment'],
     ['hooks.example.org', 'is not an absolute URL'],
     ['file:///etc/passwd', 'must be an https URL'],
+    ['https://db/hooks', 'must be a fully qualified public host name'],
+    [
+      'https://postgres.referral.svc.cluster.local/',
+      'must not be a private network name: webhooks go to the public internet',
+    ],
+    ['https://printer.local/hooks', 'must not be a private network name: webhooks go to the public internet'],
+    [
+      'https://api.corp.internal/hooks',
+      'must not be a private network name: webhooks go to the public internet',
+    ],
   ])('production refuses %s: %s', (url, problem) => {
     expect(webhookUrlProblem(url, production)).toBe(problem);
   });
@@ -114,6 +124,37 @@ describe('webhook configuration', () => {
     ).toEqual([250, 2000, 60_000, 3_600_000]);
     expect(() => loadReferralConfig({ ...env, WEBHOOK_RETRY_SCHEDULE: '5s,soon' })).toThrow(
       /WEBHOOK_RETRY_SCHEDULE.*"soon" is not a wait/s,
+    );
+  });
+});
+
+describe('webhook failures as an agency reads them', () => {
+  const failed = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
+
+  it('names the kind of failure, never an internal address or host', () => {
+    const refused = categoryOf(
+      failed(
+        'DNS lookup 10.12.0.7(family:4, host:hooks.example.org) is not allowed. Because, It is private IP address.',
+      ),
+    );
+    expect(refused).toBe(
+      'the address is not allowed: the host resolves to a private, loopback, link-local or metadata address',
+    );
+    expect(refused).not.toContain('10.12.0.7');
+    expect(categoryOf(failed('getaddrinfo ENOTFOUND internal.example', 'ENOTFOUND'))).toBe(
+      'ENOTFOUND: the host name does not resolve',
+    );
+    expect(categoryOf(failed('connect ECONNREFUSED 10.0.0.5:443', 'ECONNREFUSED'))).toBe(
+      'ECONNREFUSED: the connection was refused',
+    );
+    expect(categoryOf(failed('socket hang up', 'ECONNRESET'))).toBe(
+      'ECONNRESET: the connection was closed before an answer',
+    );
+    expect(categoryOf(failed('certificate has expired', 'CERT_HAS_EXPIRED'))).toBe(
+      'CERT_HAS_EXPIRED: the TLS handshake or certificate was not accepted',
+    );
+    expect(categoryOf(failed('something odd at 10.1.1.1', 'EWHATEVER'))).toBe(
+      'EWHATEVER: the request failed',
     );
   });
 });
