@@ -26,13 +26,18 @@ export class WebhookLeaseAndStreak1700000001900 implements MigrationInterface {
     await queryRunner.query(
       `UPDATE "referral"."webhook_endpoint" SET "last_failed_at" = "failing_since" WHERE "failing_since" IS NOT NULL`,
     );
-    // The per-endpoint cap of the dispatcher's claim counts the deliveries in flight.
+    // The per-endpoint cap of the dispatcher's claim counts the deliveries in flight, and takes
+    // each endpoint's oldest due ones without walking its history.
     await queryRunner.query(
       `CREATE INDEX "webhook_delivery_leased_idx" ON "referral"."webhook_delivery" ("endpoint_id") WHERE "status" = 'PENDING' AND "leased_until" IS NOT NULL`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "webhook_delivery_endpoint_due_idx" ON "referral"."webhook_delivery" ("endpoint_id", "next_attempt_at", "created_at", "id") WHERE "status" = 'PENDING'`,
     );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "referral"."webhook_delivery_endpoint_due_idx"`);
     await queryRunner.query(`DROP INDEX "referral"."webhook_delivery_leased_idx"`);
     await queryRunner.query(`
       ALTER TABLE "referral"."webhook_endpoint"

@@ -83,7 +83,10 @@ export class WebhookDispatcher {
   private readonly streakGapMs: number;
   private running = false;
   private loop: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** An attempt finished while the loop was not asleep: its next sleep returns at once. */
+  private wakeRequested = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: WebhookDispatcherOptions) {
@@ -102,12 +105,21 @@ export class WebhookDispatcher {
   }
 
   /** Finishes the requests in hand (their results written), then resolves. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
+  stop(): Promise<void> {
+    if (!this.running) return this.stopping ?? Promise.resolve();
     this.running = false;
+    this.nudge();
+    this.stopping = (async () => {
+      await this.loop;
+      await Promise.allSettled([...this.inFlight]);
+    })();
+    return this.stopping;
+  }
+
+  /** Ends the loop's sleep now, or its next one if it is not asleep. */
+  private nudge(): void {
+    this.wakeRequested = true;
     this.wake?.();
-    await this.loop;
-    await Promise.allSettled([...this.inFlight]);
   }
 
   /**
@@ -122,14 +134,18 @@ export class WebhookDispatcher {
       const endpoints = await this.endpointsOf(claimed);
       for (const delivery of claimed) {
         const attempt = runUnrestricted(() => this.attempt(delivery, endpoints.get(delivery.endpoint_id)))
-          .catch((error: unknown) =>
-            this.options.logger.error(
-              `webhook ${delivery.message_id} to endpoint ${delivery.endpoint_id}: the attempt's result was not written (${error instanceof Error ? error.message : String(error)}); it is tried again once its lease lapses`,
-            ),
-          )
+          .catch((error: unknown) => {
+            try {
+              this.options.logger.error(
+                `webhook ${delivery.message_id} to endpoint ${delivery.endpoint_id}: the attempt's result was not written (${error instanceof Error ? error.message : String(error)}); it is tried again once its lease lapses`,
+              );
+            } catch {
+              // A logger that throws must not leave this promise rejected and unobserved.
+            }
+          })
           .finally(() => {
             this.inFlight.delete(attempt);
-            this.wake?.();
+            this.nudge();
           });
         this.inFlight.add(attempt);
       }
@@ -143,8 +159,9 @@ export class WebhookDispatcher {
 
   /**
    * Leases up to `limit` due deliveries, oldest due first, at most `perEndpoint` in flight per
-   * endpoint (those another replica holds count; two replicas claiming at the same instant may
-   * briefly exceed it). Each claim gets a fresh lease token.
+   * endpoint (those another replica holds count, but replicas claiming at the same instant do not
+   * see each other's claims: with N replicas an endpoint can have up to N × perEndpoint in
+   * flight). Each claim gets a fresh lease token.
    */
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
     const deliveries = this.table('webhook_delivery');
@@ -275,7 +292,7 @@ export class WebhookDispatcher {
                 finished_at = CASE WHEN $2 = 'PENDING' THEN NULL ELSE now() END,
                 next_attempt_at = CASE WHEN $5::bigint IS NULL THEN next_attempt_at
                                        ELSE now() + ($5 || ' milliseconds')::interval END
-          WHERE id = $1 AND lease_token = $6`,
+          WHERE id = $1 AND lease_token = $6 AND status = 'PENDING'`,
         [
           delivery.id,
           delivered ? 'DELIVERED' : retryInMs === null ? 'FAILED' : 'PENDING',
@@ -366,7 +383,8 @@ export class WebhookDispatcher {
     if (!endpoint?.disabled) return false;
     await tx.query(
       `UPDATE ${this.table('webhook_delivery')}
-          SET status = 'CANCELLED', finished_at = now(), last_error = 'the endpoint was disabled: it kept failing'
+          SET status = 'CANCELLED', finished_at = now(), last_error = 'the endpoint was disabled: it kept failing',
+              lease_token = NULL
         WHERE endpoint_id = $1 AND status = 'PENDING' AND (leased_until IS NULL OR leased_until < now())`,
       [endpointId],
     );
@@ -433,12 +451,19 @@ export class WebhookDispatcher {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.wakeRequested) {
+      this.wakeRequested = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
+      const done = () => {
         clearTimeout(timer);
+        this.wake = undefined;
+        this.wakeRequested = false;
         resolve();
       };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
     });
   }
 }

@@ -29,7 +29,11 @@ export function webhookUrlProblem(raw: string, policy: WebhookTargetPolicy): str
   if (url.username || url.password) return 'must not carry a user name or password';
   if (url.hash) return 'must not have a fragment';
   if (policy.developmentTargets) return null;
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // A trailing dot names the same host (`intranet.` is `intranet`).
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return 'must not name this machine';
   if (!isIP(host)) {
     if (!host.includes('.')) return 'must be a fully qualified public host name';

@@ -628,6 +628,12 @@ describe('signed webhooks to agencies (Standard Webhooks; real Postgres, NATS, T
     // Signed by the rotation's secret and still by the one the receiver had before it.
     expect(() => verify(first, request!)).not.toThrow();
     expect(() => verify(created.secret, request!)).not.toThrow();
+    // Once that rotation's overlap is over, the same key rotates anew.
+    await started.dataSource.query(
+      `UPDATE referral.webhook_endpoint SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`,
+      [created.id],
+    );
+    expect(await rotate()).not.toBe(first);
   });
 
   it('a failure after a quiet spell starts a new failing streak: the endpoint is not disabled by it', async () => {

@@ -184,7 +184,7 @@ export class WebhooksService {
       if (!body.enabled && !endpoint.disabledAt)
         await tx.query(
           `UPDATE ${qualifiedTable(tx, 'webhook_delivery')}
-              SET status = 'CANCELLED', finished_at = $2, last_error = 'the endpoint was disabled'
+              SET status = 'CANCELLED', finished_at = $2, last_error = 'the endpoint was disabled', lease_token = NULL
             WHERE endpoint_id = $1 AND status = 'PENDING' AND (leased_until IS NULL OR leased_until < now())`,
           [id, now],
         );
@@ -206,7 +206,13 @@ export class WebhooksService {
       const endpoint = await this.owned(tx, agencyId, id, true);
       // A retried rotation (its answer lost) answers the secret it made: rotating again would
       // drop the secret the receiver still holds.
-      if (idempotencyKey && endpoint.rotationIdempotencyKey === idempotencyKey)
+      // Only while that rotation's overlap lasts: a key sent again days later rotates anew.
+      if (
+        idempotencyKey &&
+        endpoint.rotationIdempotencyKey === idempotencyKey &&
+        endpoint.previousSecretExpiresAt !== null &&
+        endpoint.previousSecretExpiresAt > now
+      )
         return this.withSecret(endpoint);
       const secret = newWebhookSecret();
       const sealed = sealWebhookSecret(this.settings.keyring, id, secret);
@@ -251,7 +257,7 @@ export class WebhooksService {
       if (found.status !== 'PENDING')
         await tx.query(
           `UPDATE ${deliveries}
-              SET status = 'PENDING', next_attempt_at = $2, finished_at = NULL, leased_until = NULL,
+              SET status = 'PENDING', next_attempt_at = $2, finished_at = NULL, leased_until = NULL, lease_token = NULL,
                   max_attempts = attempts + 1, redelivery_requested_at = $2
             WHERE id = $1`,
           [deliveryId, now],
@@ -291,7 +297,7 @@ export class WebhooksService {
       if (endpoint.disabledAt) throw new WebhookEndpointDisabledError(endpointId, endpoint.disabledReason);
       const [, queued]: [unknown[], number] = await tx.query(
         `UPDATE ${qualifiedTable(tx, 'webhook_delivery')}
-            SET status = 'PENDING', next_attempt_at = $4, finished_at = NULL, leased_until = NULL,
+            SET status = 'PENDING', next_attempt_at = $4, finished_at = NULL, leased_until = NULL, lease_token = NULL,
                 max_attempts = attempts + 1, redelivery_requested_at = $4
           WHERE endpoint_id = $1 AND status IN ('FAILED', 'CANCELLED')
             AND created_at >= $2 AND created_at < $3`,

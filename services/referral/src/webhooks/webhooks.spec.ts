@@ -42,6 +42,11 @@ describe('webhook endpoint URLs', () => {
       'https://api.corp.internal/hooks',
       'must not be a private network name: webhooks go to the public internet',
     ],
+    ['https://intranet./hooks', 'must be a fully qualified public host name'],
+    [
+      'https://db.svc.cluster.local./hooks',
+      'must not be a private network name: webhooks go to the public internet',
+    ],
   ])('production refuses %s: %s', (url, problem) => {
     expect(webhookUrlProblem(url, production)).toBe(problem);
   });

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import {
   AppointmentCancellationReason,
   AppointmentPlaceKind,
+  EngagementAnswer,
+  EngagementBodyKind,
+  EngagementMode,
   ScheduleChange,
   ScheduleChangeReason,
   AssessmentKind,
@@ -130,6 +133,7 @@ const DATA_RULES: Record<string, Rule> = {
   bookingId: uuid,
   notificationId: uuid,
   reversedEventId: uuid,
+  engagementRequestId: uuid,
   agencyId: idLike,
   breachId: idLike,
   itemId: idLike,
@@ -160,6 +164,10 @@ const DATA_RULES: Record<string, Rule> = {
   placeKind: oneOf(AppointmentPlaceKind),
   change: oneOf(ScheduleChange),
   reasonCode: oneOf(ScheduleChangeReason),
+  bodyKind: oneOf(EngagementBodyKind),
+  answer: oneOf(EngagementAnswer),
+  mode: oneOf(EngagementMode),
+  late: keepIf((v) => typeof v === 'boolean'),
   durationMinutes: keepIf((v) => v === null || Number.isInteger(v)),
   returnToCustody: objectOf({
     reason: oneOf(ReturnToCustodyReason),
@@ -195,6 +203,9 @@ const DATA_RULES: Record<string, Rule> = {
       'decidedAt',
       'requestedAt',
       'startsAt',
+      'respondBy',
+      'answeredAt',
+      'engagedAt',
     ].map((name) => [name, when]),
   ),
 };

@@ -1233,6 +1233,19 @@ describe('journey planner: a declined referral stands the agency down after rele
     );
   });
 
+  it('leaves a first appointment the person kept: a later withdrawal does not cancel what happened', () => {
+    const j = planned();
+    const releasedAt = release(j);
+    attend(j, 'first-appointment:rel', 'YES', releasedAt, 'att');
+    j.run();
+    expect(deadline(j, 'firstAppointment:rel').status).toBe('MET');
+    j.advance(DAY);
+    decide(j, 'WITHDRAWN', 'wd-1');
+    j.run();
+    expect(appointments(j)).toEqual([['first-appointment:rel', 'HELD', undefined]]);
+    expect(deadline(j, 'firstAppointment:rel').status).toBe('MET');
+  });
+
   it('books no first appointment after release with an agency that declined in custody', () => {
     const j = planned();
     decide(j, 'DECLINED', 'dec-1');

@@ -1348,6 +1348,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         case 'FOLLOW_UP_APPOINTMENT': {
           if (!released() || s.release?.eventId !== b.releaseEventId)
             return 'release reversed: person in custody';
+          // (Only a live booking is asked: one the person kept is HELD, never cancelled.)
           const down = appointmentsStoodDown();
           if (down)
             return `the agency ${down.decision === 'DECLINED' ? 'declined' : 'withdrew from'} the referral: no appointment with it`;
