@@ -6,17 +6,11 @@ import {
   EngagementWithdrawnV1,
 } from '@throughcare/contracts';
 import { addDays, localDateOf } from '@throughcare/domain';
-import { bearer } from '@throughcare/testing';
 import { loadReferralConfig } from '../config';
 import { NotificationsService } from '../notifications/notifications.service';
 import type { Page } from '../pagination/keyset-cursor';
 import { aNotification, anAgencyId, aPersonId } from '../testing/referral.mother';
-import {
-  asThePlatformService,
-  REFERRAL_AUDIENCE,
-  useReferralApp,
-  type Problem,
-} from '../testing/referral-app';
+import { asPrisonStaff, asThePlatformService, useReferralApp, type Problem } from '../testing/referral-app';
 import type { EngagementRequestView } from './engagement.schemas';
 import { EngagementsService } from './engagements.service';
 
@@ -26,22 +20,15 @@ describe('duty to engage: requests to named bodies (real Postgres, NATS, Tempora
   const { running, get, post } = useReferralApp(config);
   const today = () => localDateOf(new Date());
 
-  const prisonHeaders = (establishments: string[]) =>
-    bearer({ roles: ['prison-staff'], establishments }, REFERRAL_AUDIENCE);
+  const prison = asPrisonStaff(() => running().base);
   const asPrison = {
-    get: async (path: string, establishments: string[] = ['BAR']) =>
-      fetch(`${running().base}${path}`, { headers: await prisonHeaders(establishments) }),
-    post: async (
+    get: (path: string, establishments: string[] = ['BAR']) => prison.get(path, establishments),
+    post: (
       path: string,
       body: unknown,
       establishments: string[] = ['BAR'],
       headers: Record<string, string> = {},
-    ) =>
-      fetch(`${running().base}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(await prisonHeaders(establishments)), ...headers },
-        body: JSON.stringify(body),
-      }),
+    ) => prison.post(path, body, establishments, headers),
   };
   const aRequest = (overrides: Record<string, unknown> = {}) => ({
     personId: aPersonId(),

@@ -72,6 +72,13 @@ function keyedFacts(establishmentCode: string, body: CreateEngagementRequestBody
   };
 }
 
+/**
+ * Whether a prison may read the request: the one responsible or the one that asked (the
+ * service's own check, as migration 1800's read policy has it).
+ */
+const prisonReads = (row: EngagementRequest, scope: PrisonScope) =>
+  [row.establishmentCode, row.requestingEstablishmentCode].some((e) => scope.establishments.includes(e));
+
 const sameInstant = (a: Date | null, b: string | undefined) =>
   b === undefined || (a !== null && a.getTime() === Date.parse(b));
 
@@ -128,14 +135,7 @@ export class EngagementsService {
             .andWhere('e.status IN (:...open)', { open: OPEN_ENGAGEMENT_STATUSES })
             .getOne(),
         );
-        if (open)
-          throw new EngagementAlreadyRequestedError(
-            [open.establishmentCode, open.requestingEstablishmentCode].some((e) =>
-              scope.establishments.includes(e),
-            )
-              ? open.id
-              : undefined,
-          );
+        if (open) throw new EngagementAlreadyRequestedError(prisonReads(open, scope) ? open.id : undefined);
         const row: EngagementRequest = {
           id: randomUUID(),
           personId: body.personId,
@@ -346,11 +346,7 @@ export class EngagementsService {
 
   async getForPrison(scope: PrisonScope, id: string, now = new Date()): Promise<EngagementRequestView> {
     const row = await this.dataSource.getRepository(EngagementRequest).findOneBy({ id });
-    if (
-      !row ||
-      ![row.establishmentCode, row.requestingEstablishmentCode].some((e) => scope.establishments.includes(e))
-    )
-      throw new EngagementRequestNotFoundError(id);
+    if (!row || !prisonReads(row, scope)) throw new EngagementRequestNotFoundError(id);
     return toEngagementView(row, 'PRISON', now, scope);
   }
 

@@ -102,6 +102,22 @@ export function asAgency(base: () => string) {
   };
 }
 
+/** GET and POST as prison staff of `establishments` (their access token). */
+export function asPrisonStaff(base: () => string) {
+  const headers = (establishments: string[]) =>
+    bearer({ roles: ['prison-staff'], establishments }, REFERRAL_AUDIENCE);
+  return {
+    get: async (path: string, establishments: string[]) =>
+      fetch(`${base()}${path}`, { headers: await headers(establishments) }),
+    post: async (path: string, body: unknown, establishments: string[], extra: Record<string, string> = {}) =>
+      fetch(`${base()}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await headers(establishments)), ...extra },
+        body: JSON.stringify(body),
+      }),
+  };
+}
+
 /** problem+json as the specs read it. */
 export interface Problem {
   status: number;
