@@ -477,7 +477,10 @@ export const ReferralAppointmentBookedV1 = eventSchema(
 );
 export type ReferralAppointmentBookedV1 = z.infer<typeof ReferralAppointmentBookedV1>;
 
-/** Attendance at an appointment an agency booked against its referral (a fact for readers). */
+/**
+ * Attendance at an appointment an agency booked against its referral: for readers, and bridged to
+ * the journey, whose first-appointment and follow-up clocks follow it (agency-appointments-1).
+ */
 export const ReferralAppointmentAttendanceRecordedV1 = eventSchema(
   'referral.referral-appointment.attendance-recorded',
   1,

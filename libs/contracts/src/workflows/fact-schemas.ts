@@ -69,6 +69,14 @@ export const FactSchemas = {
     attendedAt: IsoInstant,
     reason: Text.optional(),
   }),
+  agencyAttendanceRecorded: fact({
+    referralId: Id,
+    appointmentId: Id,
+    agencyId: Id,
+    attendance: Attendance,
+    attendedAt: IsoInstant,
+    reason: Text.optional(),
+  }),
   consentWithdrawn: fact({ withdrawnAt: IsoInstant }),
   caseCloseRequested: fact({ reason: EarlyClosureReason, requestedAt: IsoInstant, note: Text.optional() }),
   returnedToCustody: fact({

@@ -124,6 +124,23 @@ export interface AttendanceRecorded {
   eventId: string;
 }
 
+/**
+ * Attendance at an appointment an agency booked itself against one of this episode's referrals
+ * (the justice social work referral or a need's), as the referral service records it. Since
+ * `agency-appointments-1` it meets the first-appointment clock of that referral's agency, and a
+ * missed one starts that agency's follow-up clock.
+ */
+export interface AgencyAttendanceRecorded {
+  referralId: string;
+  appointmentId: string;
+  /** The agency holding the referral (checked against the journey's record of it). */
+  agencyId: string;
+  attendance: Attendance;
+  attendedAt: string;
+  reason?: string;
+  eventId: string;
+}
+
 export interface ReleaseDateChanged {
   expectedReleaseDate: string;
   reason: ReleaseDateChangeReason;
@@ -236,6 +253,10 @@ export const coreScreenCompletedUpdate = defineUpdate<void, [CoreScreenCompleted
 export const referralAcknowledgedUpdate = defineUpdate<void, [ReferralAcknowledged]>('referralAcknowledged');
 export const releaseRecordedUpdate = defineUpdate<void, [ReleaseRecorded]>('releaseRecorded');
 export const attendanceRecordedUpdate = defineUpdate<void, [AttendanceRecorded]>('attendanceRecorded');
+/** Attendance at an appointment an agency booked against its referral (see `AgencyAttendanceRecorded`). */
+export const agencyAttendanceRecordedUpdate = defineUpdate<void, [AgencyAttendanceRecorded]>(
+  'agencyAttendanceRecorded',
+);
 /** The expected release date moved: derived dates move, bookings are remade, agencies re-notified. */
 export const releaseDateChangedUpdate = defineUpdate<void, [ReleaseDateChanged]>('releaseDateChanged');
 export const assessmentCompletedUpdate = defineUpdate<void, [AssessmentCompleted]>('assessmentCompleted');
@@ -387,6 +408,8 @@ export interface NeedReferralView {
     endedBecause?: string;
     /** The agency closed its work on this try, with what it achieved. */
     closure?: { outcome: ReferralClosureOutcome; closedAt: string };
+    /** Attendance at the appointments the agency booked against this try, in the order recorded. */
+    attendances?: { appointmentId: string; attendance: Attendance; attendedAt: string; reason?: string }[];
   }[];
 }
 

@@ -117,7 +117,7 @@ describe('appointments an agency books against its referral, and the cascade whe
     expect((await asPrison(['LOW'])).status).toBe(404);
   });
 
-  it("its attendance is a fact for readers (referral.referral-appointment.attendance-recorded), not the journey's appointment event", async () => {
+  it("its attendance is its own event (referral.referral-appointment.attendance-recorded, which the journey's clocks follow), not the journey's appointment event", async () => {
     const { id, agencyId } = await accepted();
     const booked = (await (
       await book(id, agencyId, visit({ startsAt: inDays(0.001) }))

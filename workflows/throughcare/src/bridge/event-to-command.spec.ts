@@ -323,6 +323,43 @@ describe('bridge: event → workflow command', () => {
     });
   });
 
+  it("maps attendance at an agency's own appointment to the journey, only if it is running", () => {
+    const eventId = randomUUID();
+    const referralId = randomUUID();
+    const appointmentId = randomUUID();
+    const command = commandFor(
+      fact(
+        'referral.referral-appointment.attendance-recorded@1',
+        {
+          referralId,
+          appointmentId,
+          episode: 2,
+          agencyId: 'housing-s12000036',
+          attendance: 'NO',
+          attendedAt: '2027-01-20T10:00:00Z',
+          reason: 'POP_UNACCEPTABLE',
+        },
+        eventId,
+      ),
+      derive,
+    );
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'agencyAttendanceRecorded',
+      workflowId: `throughcare-${PERSON}-2`,
+      onlyIfRunning: true,
+    });
+    expect(command.kind === 'update' && command.arg).toEqual({
+      referralId,
+      appointmentId,
+      agencyId: 'housing-s12000036',
+      attendance: 'NO',
+      attendedAt: '2027-01-20T10:00:00Z',
+      reason: 'POP_UNACCEPTABLE',
+      eventId,
+    });
+  });
+
   it('maps a consent withdrawal to the consent update of that episode', () => {
     const eventId = randomUUID();
     const command = commandFor(
@@ -561,15 +598,6 @@ describe('bridge: event → workflow command', () => {
         startsAt: '2027-01-20T10:00:00Z',
         placeKind: 'PRISON',
       },
-      'referral.referral-appointment.attendance-recorded@1': {
-        referralId: randomUUID(),
-        appointmentId: randomUUID(),
-        episode: 1,
-        agencyId: 'housing-s12000036',
-        attendance: 'NO',
-        attendedAt: '2027-01-20T10:00:00Z',
-        reason: 'POP_UNACCEPTABLE',
-      },
     };
 
     it.each(readerFactKeys)('%s is acknowledged and ignored, never dead-lettered', (key) => {
@@ -601,6 +629,7 @@ describe('bridge: event → workflow command', () => {
       'throughcare.events.assessment.consent.withdrawn',
       'throughcare.events.throughcare.case.close-requested',
       'throughcare.events.custody.person.liberated-from-court',
+      'throughcare.events.referral.referral-appointment.attendance-recorded',
     ]);
   });
 

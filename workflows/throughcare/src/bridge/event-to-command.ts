@@ -1,6 +1,7 @@
 import {
   assessmentCompletedUpdate,
   attendanceRecordedUpdate,
+  agencyAttendanceRecordedUpdate,
   caseCloseRequestedUpdate,
   consentWithdrawnUpdate,
   coreScreenCompletedUpdate,
@@ -82,6 +83,7 @@ export const bridgedEventTypes = [
   'assessment.consent.withdrawn',
   'throughcare.case.close-requested',
   'custody.person.liberated-from-court',
+  'referral.referral-appointment.attendance-recorded',
 ] as const;
 export const bridgedSubjects = bridgedEventTypes.map(subjectFor);
 
@@ -116,6 +118,7 @@ const plannedDates: {
   'referral.referral.closed': [['closedAt', 'event']],
   'assessment.consent.withdrawn': [['withdrawnAt', 'event']],
   'throughcare.case.close-requested': [['requestedAt', 'event']],
+  'referral.referral-appointment.attendance-recorded': [['attendedAt', 'event']],
 };
 
 /**
@@ -169,10 +172,9 @@ export const readerFactKeys = [
   // The agency set when and where it sees the person: for dashboards and the case's other
   // readers (the journey's clocks follow attendance, not the schedule).
   'referral.appointment.scheduled@1',
-  // Appointments an agency books against its referral: for prison staff and dashboards. The
-  // journey's clocks follow its own appointments (referral.appointment.*), not these (yet).
+  // An appointment an agency books against its referral: for prison staff and dashboards (the
+  // journey's clocks follow its attendance, bridged).
   'referral.referral-appointment.booked@1',
-  'referral.referral-appointment.attendance-recorded@1',
 ] as const satisfies readonly KnownEventKey[];
 
 export class UnroutableEvent extends Error {
@@ -368,6 +370,21 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         note: event.data.note,
         eventId: event.eventId,
       });
+    case 'referral.referral-appointment.attendance-recorded':
+      // An agency records attendance after the journey's follow-up may have ended: the referral
+      // service holds it, and a journey that ended (or predates the handler) has no clock to meet.
+      return {
+        ...update(agencyAttendanceRecordedUpdate, throughcareWorkflowId(personId, event.data.episode), {
+          referralId: event.data.referralId,
+          appointmentId: event.data.appointmentId,
+          agencyId: event.data.agencyId,
+          attendance: event.data.attendance,
+          attendedAt: event.data.attendedAt,
+          reason: event.data.reason,
+          eventId: event.eventId,
+        }),
+        onlyIfRunning: true,
+      };
     default:
       return { kind: 'ignore', reason: `${event.eventType}@${event.version} is not bridged to workflows` };
   }

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
+  agencyAttendanceRecordedUpdate,
   caseCloseRequestedUpdate,
   referralAcknowledgedUpdate,
   referralClosedUpdate,
   referralOutcomeUpdate,
+  releaseRecordedUpdate,
   type NeedReferralView,
   planQuery,
   type PlanView,
@@ -252,6 +255,81 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       // The justice social work referral's own clock was met in time.
       expect(late.deadlines.find((d) => d.owedBy === 'agency:cjsw-S12000036')?.status).toBe('MET');
       await recordHistory(handle, 'v3.need-referral-clocks.unanswered-breached-met-late');
+    });
+  });
+
+  it("follows the appointments agencies book themselves: the team's own meets the release's first appointment, a need agency that never sees the person breaches its own (agency-appointments-1)", async () => {
+    const acts = recordingActivities({ eligibleAgencies: ['housing-1'] });
+    const input = await releaseIn40Days();
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+      await acknowledgeReferral(env, handle, referred.referralId!);
+      const sent = await waitForPlan(
+        handle,
+        (p) => need(p, 'ACCOMMODATION')?.status === 'SENT',
+        'need referred',
+      );
+      const housing = need(sent, 'ACCOMMODATION')!.referralId!;
+      await tell(handle, referralOutcomeUpdate, {
+        referralId: housing,
+        decision: 'ACCEPTED',
+        decidedAt: await serverNow(env),
+      });
+      // Released early: once the release has settled the housing agency owes a first appointment.
+      const releasedAt = await serverNow(env);
+      await tell(handle, releaseRecordedUpdate, { releasedAt, establishmentCode: input.establishmentCode });
+      await advance(env, '46 minutes', handle);
+      const owed = (p: PlanView) =>
+        p.deadlines.find((d) => d.clock === 'firstAppointment' && d.owedBy === 'agency:housing-1');
+      const released = await waitForPlan(
+        handle,
+        (p) => owed(p)?.status === 'OPEN' && !p.working,
+        'clock owed',
+      );
+      expect(owed(released)).toMatchObject({ owedTo: 'person', startedAt: releasedAt });
+
+      // The justice social work team sees the person at an appointment it booked itself.
+      await advance(env, '1 day', handle);
+      await tell(handle, agencyAttendanceRecordedUpdate, {
+        referralId: referred.referralId!,
+        appointmentId: randomUUID(),
+        agencyId: 'cjsw-S12000036',
+        attendance: 'YES',
+        attendedAt: await serverNow(env),
+      });
+      const team = (p: PlanView) =>
+        p.deadlines.find((d) => d.clock === 'firstAppointment' && d.owedBy === 'agency:cjsw-S12000036');
+      await waitForPlan(handle, (p) => team(p)?.status === 'MET', "the team's first appointment met");
+
+      // The housing agency does not see the person in time: a breach, met late when it does.
+      await skipTo(env, Date.parse(owed(released)!.dueAt) + 1_000, handle);
+      const breach = await waitForEffect(
+        acts,
+        (e): e is Extract<typeof e, { kind: 'breachRecorded' }> =>
+          e.kind === 'breachRecorded' && e.owedBy === 'agency:housing-1' && e.clock === 'firstAppointment',
+        "the housing agency's first-appointment breach",
+      );
+      expect(breach.dueAt).toBe(owed(released)!.dueAt);
+      await advance(env, '1 day', handle);
+      await tell(handle, agencyAttendanceRecordedUpdate, {
+        referralId: housing,
+        appointmentId: randomUUID(),
+        agencyId: 'housing-1',
+        attendance: 'YES',
+        attendedAt: await serverNow(env),
+      });
+      await waitForEffect(
+        acts,
+        (e): e is Extract<typeof e, { kind: 'breachMet' }> => e.kind === 'breachMet' && e.key === breach.key,
+        'the breach met late',
+      );
+      const late = await waitForPlan(handle, (p) => owed(p)?.status === 'MET_LATE', 'met late');
+      expect(need(late, 'ACCOMMODATION')!.tried[0]!.attendances).toEqual([
+        expect.objectContaining({ attendance: 'YES' }),
+      ]);
+      expect(team(late)?.status).toBe('MET');
+      await recordHistory(handle, 'v3.agency-appointments.team-met-need-breached-met-late');
     });
   });
 });

@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { oddValues } from '@throughcare/testing';
 import {
+  agencyAttendanceRecordedUpdate,
   assessmentCompletedUpdate,
   attendanceRecordedUpdate,
   caseCloseRequestedUpdate,
@@ -68,6 +69,16 @@ function templates(now: string): Array<[{ name: string }, Record<string, unknown
     [movementReversedUpdate, { movement: 'RELEASE', reversedEventId: id(), reversedAt: now }],
     [meetingHeldUpdate, { bookingId: id(), kind: 'CJSW_VISIT', heldAt: now }],
     [attendanceRecordedUpdate, { appointmentId: id(), attendance: 'NO', attendedAt: now }],
+    [
+      agencyAttendanceRecordedUpdate,
+      {
+        referralId: id(),
+        appointmentId: id(),
+        agencyId: 'cjsw-S12000036',
+        attendance: 'YES',
+        attendedAt: now,
+      },
+    ],
     [consentWithdrawnUpdate, { withdrawnAt: now }],
     [caseCloseRequestedUpdate, { reason: 'DECEASED', requestedAt: now }],
     [

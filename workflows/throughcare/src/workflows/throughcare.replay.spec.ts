@@ -16,6 +16,7 @@ import {
   AGENCY_DECLINED_PATCH,
   PICKUP_RELEASE_PRISON_PATCH,
   DECLINED_APPOINTMENTS_PATCH,
+  AGENCY_APPOINTMENTS_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -109,6 +110,10 @@ const V3_HISTORIES: string[] = [
   // Branch of `declined-appointments-1` (adopted with agency-declined-1): the agency withdrew after
   // release, the first appointment booked with it cancelled.
   'v3.declined-appointments.first-appointment-cancelled',
+  // Branch of `agency-appointments-1` (adopted with the fixes, issue 9): the team's own appointment
+  // met the release's first-appointment clock; a need agency's first appointment breached, then
+  // met late by one it booked.
+  'v3.agency-appointments.team-met-need-breached-met-late',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -134,7 +139,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1 and declined-appointments-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1 and agency-appointments-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -272,6 +277,18 @@ describe('journey replay over recorded histories', () => {
           (await activityInputs(file, 'cancelAppointment')).some((i) =>
             i.includes('the agency withdrew from the referral: no appointment with it'),
           ),
+        ]).toEqual([file, true]);
+      }
+      if (file.includes('.agency-appointments.')) {
+        expect([
+          file,
+          markers.includes(AGENCY_APPOINTMENTS_PATCH) ||
+            (await adoptedBefore(file)).includes(AGENCY_APPOINTMENTS_PATCH),
+        ]).toEqual([file, true]);
+        // The branch itself: a need agency's first-appointment breach recorded.
+        expect([
+          file,
+          (await activityInputs(file, 'recordSlaBreach')).some((i) => i.includes('needFirstAppointment:')),
         ]).toEqual([file, true]);
       }
       if (file.startsWith('v2/throughcare-journey.v3.')) {

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
   ErrorTypes,
+  type AgencyAttendanceRecorded,
   type AssessmentCompleted,
   type AttendanceRecorded,
   type AttentionResolution,
@@ -325,6 +326,34 @@ export function createFacts(
     },
   };
 
+  /**
+   * Attendance at an appointment an agency booked itself against one of this episode's referrals.
+   * The referral service records one attendance per appointment; the journey keeps each as told
+   * (the clocks read them since `agency-appointments-1`). A closed case still takes it: the view
+   * shows it and nothing is started.
+   */
+  const agencyAttendanceRecorded: FactRule<AgencyAttendanceRecorded> = {
+    validate: (f) => {
+      const need = needTryOf(s, f.referralId);
+      if (!need && f.referralId !== s.referralId) unknownReferral(f.referralId);
+      const holder = need ? need.agencyId : s.agencyId;
+      if (holder !== f.agencyId)
+        reject(`referral ${f.referralId} is held by agency ${holder ?? '(none)'}, not ${f.agencyId}`);
+      if (f.attendance === 'NO' && !f.reason) reject('a missed appointment needs a reason');
+      const known = (s.agencyAttendances ?? []).find((a) => a.appointmentId === f.appointmentId);
+      if (known)
+        reject(
+          `appointment ${f.appointmentId} already has attendance ${known.attendance} at ${known.attendedAt}`,
+        );
+      const sentAt = need ? need.chosenAt : s.referralSentAt;
+      notBefore('attendance', f.attendedAt, sentAt ?? input.receivedAt, 'the referral');
+      plannable([{ field: 'attendedAt', value: f.attendedAt, role: 'event' }]);
+    },
+    apply: (f) => {
+      (s.agencyAttendances ??= []).push(f);
+    },
+  };
+
   const consentWithdrawn: FactRule<ConsentWithdrawn> = {
     validate: (f) => {
       open();
@@ -393,6 +422,7 @@ export function createFacts(
     movementReversed,
     meetingHeld,
     attendanceRecorded,
+    agencyAttendanceRecorded,
     consentWithdrawn,
     caseCloseRequested,
     returnedToCustody,

@@ -4,6 +4,7 @@ import type {
   AssessmentKind,
   BookingView,
   CoreScreenCompleted,
+  Pathway,
   ThroughcareInput,
 } from '@throughcare/contracts';
 import { addDays, policyFor } from '@throughcare/domain';
@@ -456,6 +457,39 @@ export function inputFor(
     expectedReleaseDate: addDays('2026-03-02', releaseInDays),
     correlationId: 'c-property',
   };
+}
+
+/**
+ * A Scottish journey received on 2026-03-02 (release in `releaseInDays`), screened with `needs`
+ * (core screen a day on, comprehensive screen two days later) and its directory offering
+ * `eligible`; `refused`: patches it does not adopt.
+ */
+export function screenedJourney(
+  needs: Pathway[],
+  eligible: string[] = ['housing-1', 'housing-2'],
+  releaseInDays = 40,
+  refused: string[] = [],
+): SimulatedJourney {
+  const j = new SimulatedJourney(inputFor('SCOTLAND', releaseInDays), refused);
+  const received = Date.parse(j.input.receivedAt);
+  j.eligible = eligible;
+  j.run();
+  j.t = received + DAY;
+  expect(tellCoreScreen(j, needs, 'e-core')).toBe('applied');
+  j.run();
+  j.t = received + 3 * DAY;
+  expect(tellAssessment(j, 'COMPREHENSIVE_SCREEN', needs, 'e-comprehensive')).toBe('applied');
+  j.run();
+  return j;
+}
+
+/** Releases the person from BAR now and lets the release settle; returns the release instant. */
+export function releaseNow(j: SimulatedJourney, eventId = 'rel'): string {
+  const releasedAt = j.now;
+  expect(j.tell(j.facts.releaseRecorded, { releasedAt, establishmentCode: 'BAR', eventId })).toBe('applied');
+  j.advance(2 * HOUR);
+  j.run();
+  return releasedAt;
 }
 
 /** Reception to an acknowledged referral (and the summary review when planning is open): the plan made. */

@@ -1,4 +1,5 @@
 import type {
+  AgencyAttendanceRecorded,
   AssessmentCompleted,
   AttentionItemView,
   AssessmentKind,
@@ -68,6 +69,8 @@ export interface JourneyState {
   dateChanges: ReleaseDateChanged[];
   meetingsHeld: MeetingHeld[];
   attendances: AttendanceRecorded[];
+  /** Attendance at appointments agencies booked against their referrals (absent: none told). */
+  agencyAttendances?: AgencyAttendanceRecorded[];
   consentWithdrawn?: ConsentWithdrawn;
   closeRequested?: CaseCloseRequested;
   returned?: ReturnedToCustody;
@@ -113,6 +116,11 @@ export interface JourneyState {
    * clock (one sent before is not charged a deadline nobody was running).
    */
   needClocksFrom?: string;
+  /**
+   * When this journey adopted `agency-appointments-1`: only a need agency's first appointment due
+   * from a base since then is charged a clock.
+   */
+  agencyAppointmentsFrom?: string;
 }
 
 export interface Request {

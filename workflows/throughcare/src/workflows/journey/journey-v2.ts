@@ -22,6 +22,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import {
   assessmentCompletedUpdate,
   attendanceRecordedUpdate,
+  agencyAttendanceRecordedUpdate,
   carriedHistorySignal,
   caseCloseRequestedUpdate,
   consentWithdrawnUpdate,
@@ -363,6 +364,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   onFact(movementReversedUpdate, facts.movementReversed);
   onFact(meetingHeldUpdate, facts.meetingHeld);
   onFact(attendanceRecordedUpdate, facts.attendanceRecorded);
+  onFact(agencyAttendanceRecordedUpdate, facts.agencyAttendanceRecorded);
   onFact(consentWithdrawnUpdate, facts.consentWithdrawn);
   onFact(caseCloseRequestedUpdate, facts.caseCloseRequested);
   onFact(returnedToCustodyUpdate, facts.returnedToCustody);

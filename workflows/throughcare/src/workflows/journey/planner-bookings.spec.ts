@@ -4,6 +4,7 @@ import {
   DAY,
   HOUR,
   inputFor,
+  releaseNow,
   setUp,
   SimulatedJourney,
   tellCoreScreen,
@@ -142,13 +143,7 @@ function changeDate(j: SimulatedJourney, expectedReleaseDate: string, eventId = 
 }
 
 /** Releases the person now and lets the release settle (the first appointment is then booked). */
-function release(j: SimulatedJourney, eventId = 'rel'): string {
-  const releasedAt = j.now;
-  expect(j.tell(j.facts.releaseRecorded, { releasedAt, establishmentCode: 'BAR', eventId })).toBe('applied');
-  j.advance(2 * HOUR);
-  j.run();
-  return releasedAt;
-}
+const release = releaseNow;
 
 function attend(
   j: SimulatedJourney,

@@ -37,6 +37,8 @@ type NeedOp =
       decision: 'DECLINED' | 'WITHDRAWN' | 'ACCEPTED' | 'MORE_INFORMATION_REQUESTED' | 'ON_WAITING_LIST';
     }
   | { kind: 'acknowledge'; need: number }
+  /** The current try's agency records attendance at an appointment it booked against the referral. */
+  | { kind: 'attend'; need: number; attendance: 'YES' | 'LATE' | 'NO' }
   | { kind: 'advance'; hours: number }
   | { kind: 'run' }
   | { kind: 'stepOnce' }
@@ -66,6 +68,14 @@ const needOp: fc.Arbitrary<NeedOp> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record({ kind: fc.constant('acknowledge' as const), need: fc.nat({ max: 2 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('attend' as const),
+      need: fc.nat({ max: 2 }),
+      attendance: fc.constantFrom('YES' as const, 'LATE' as const, 'NO' as const),
+    }),
   },
   {
     weight: 4,
@@ -175,6 +185,27 @@ function applyNeedOps(j: SimulatedJourney, ops: NeedOp[]): void {
             eventId: id(),
           });
         }
+        break;
+      }
+      case 'attend': {
+        j.advance(1000);
+        const pathway = j.p.needs()[o.need % Math.max(1, j.p.needs().length)];
+        const t = ((pathway && j.p.needReferral(pathway)?.tries) || [])
+          .filter((x) => j.needReferralsSent.has(x.referralId))
+          .at(-1);
+        if (!t) break;
+        // Told as the referral service would: one attendance per appointment, by its agency.
+        expect(
+          j.tell(j.facts.agencyAttendanceRecorded, {
+            referralId: t.referralId,
+            appointmentId: `appt-${id()}`,
+            agencyId: t.agencyId,
+            attendance: o.attendance,
+            attendedAt: j.now,
+            ...(o.attendance === 'NO' ? { reason: 'did not come' } : {}),
+            eventId: id(),
+          }),
+        ).toBe('applied');
         break;
       }
       case 'advance':
@@ -314,6 +345,50 @@ function expectEveryNeedAccountedFor(j: SimulatedJourney): void {
   }
 }
 
+/**
+ * The need agencies' appointment clocks (`agency-appointments-1`): each is owed by the agency of a
+ * try that accepted the need, is open only while that try stands after a settled release and the
+ * case is open, is met only by an attendance that agency recorded; and an accepted try standing
+ * after the release is never left without its first-appointment clock.
+ */
+function expectAppointmentClocksHonest(j: SimulatedJourney): void {
+  const tries = (j.s.needReferrals ?? []).flatMap((n) => n.tries.map((t, i) => ({ n, t, no: i + 1 })));
+  const standing = (t: (typeof tries)[number]['t']) =>
+    !t.withdrawnAt && !t.closure && t.decisions.length > 0 && latestOf(t) === 'ACCEPTED';
+  const latestOf = (t: (typeof tries)[number]['t']) =>
+    t.decisions.reduce<(typeof t.decisions)[number] | undefined>(
+      (l, d) => (!l || Date.parse(d.decidedAt) >= Date.parse(l.decidedAt) ? d : l),
+      undefined,
+    )?.decision;
+  const released = j.s.release !== undefined && Date.parse(j.s.release.settlesAt) <= j.t;
+  for (const d of j.s.deadlines) {
+    const [kind, pathway, no] = d.key.split(':');
+    if (kind !== 'needFirstAppointment' && kind !== 'needMissedFollowUp') continue;
+    const found = tries.find((x) => x.n.pathway === pathway && x.no === Number(no));
+    expect(found).toBeDefined();
+    const { t } = found!;
+    expect(d.owedBy).toBe(`agency:${t.agencyId}`);
+    expect(t.decisions.some((x) => x.decision === 'ACCEPTED')).toBe(true);
+    if (d.status === 'OPEN') {
+      expect([d.key, standing(t), released, j.p.closingReason()]).toEqual([d.key, true, true, undefined]);
+    }
+    if (d.metAt !== undefined)
+      expect(
+        (j.s.agencyAttendances ?? []).some(
+          (a) => a.referralId === t.referralId && a.attendedAt === d.metAt && a.attendance !== 'NO',
+        ),
+      ).toBe(true);
+  }
+  if (!released || j.p.closingReason()) return;
+  for (const { n, t, no } of tries)
+    if (t.sentAt && standing(t))
+      expect([
+        n.pathway,
+        no,
+        j.s.deadlines.some((d) => d.key.startsWith(`needFirstAppointment:${n.pathway}:${no}:`)),
+      ]).toEqual([n.pathway, no, true]);
+}
+
 /** Lets the journey finish, then a day on (a gap asked about again), and finish again. */
 function settle(j: SimulatedJourney): void {
   j.run();
@@ -329,6 +404,7 @@ function needsEndReferred(sc: NeedScenario, order?: number[]): void {
   expectServiceAgrees(j);
   expectCoolOffKept(j);
   expectEveryNeedAccountedFor(j);
+  expectAppointmentClocksHonest(j);
 }
 
 function needFailuresAreNeverLost(sc: NeedScenario, failures: boolean[], order?: number[]): void {
@@ -356,6 +432,7 @@ function needFailuresAreNeverLost(sc: NeedScenario, failures: boolean[], order?:
   expectServiceAgrees(j);
   expectCoolOffKept(j);
   expectEveryNeedAccountedFor(j);
+  expectAppointmentClocksHonest(j);
 }
 
 /** Scenarios per property: a quick sample in `./throughcare test`, more with PLANNER_PROPERTY_RUNS. */

@@ -15,6 +15,7 @@ import {
   DAY,
   HOUR,
   inputFor,
+  screenedJourney,
   SimulatedJourney,
   tellAssessment,
   tellCoreScreen,
@@ -30,23 +31,7 @@ import {
 const received = Date.parse('2026-03-02T09:00:00.000Z');
 
 /** A Scottish journey (release in `releaseInDays`) screened with `needs`, comprehensive screen done. */
-function screened(
-  needs: Pathway[],
-  eligible: string[] = ['housing-1', 'housing-2'],
-  releaseInDays = 40,
-  refused: string[] = [],
-): SimulatedJourney {
-  const j = new SimulatedJourney(inputFor('SCOTLAND', releaseInDays), refused);
-  j.eligible = eligible;
-  j.run();
-  j.t = received + DAY;
-  expect(tellCoreScreen(j, needs, 'e-core')).toBe('applied');
-  j.run();
-  j.t = received + 3 * DAY;
-  expect(tellAssessment(j, 'COMPREHENSIVE_SCREEN', needs, 'e-comprehensive')).toBe('applied');
-  j.run();
-  return j;
-}
+const screened = screenedJourney;
 const view = (j: SimulatedJourney) =>
   j.p.needReferralsView()!.map((n) => ({
     pathway: n.pathway,

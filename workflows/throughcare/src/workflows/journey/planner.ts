@@ -1,4 +1,5 @@
 import type {
+  AgencyAttendanceRecorded,
   AssessmentKind,
   AttentionItemView,
   AttentionOption,
@@ -204,6 +205,35 @@ export const PICKUP_RELEASE_PRISON_PATCH = 'pickup-release-prison-1';
  * the fixes (`adoptFixes`) by journeys that adopted `agency-declined-1`; kept in `s.adopted`.
  */
 export const DECLINED_APPOINTMENTS_PATCH = 'declined-appointments-1';
+/**
+ * The clocks follow the appointments agencies book themselves (issue 9): an attendance at an
+ * appointment the justice social work (or probation) team booked against its referral meets the
+ * release's first-appointment clock as one the journey booked does, and a missed one starts the
+ * follow-up clock; each need's agency that accepted the need owes the person a first appointment
+ * by the policy's `firstAppointment` from the later of the release and its acceptance (met by an
+ * attendance at an appointment it booked against that need's referral), and a missed one starts
+ * its follow-up clock (`missedAppointmentFollowUp`). A need clock stops being wanted, unmet, when
+ * the try stops standing (the agency declined or withdrew, closed its work, or the journey
+ * withdrew it): cancelled, or a breach if overdue by then. Before it, the first-appointment clock
+ * was met only by the journey's own appointment, so a team that booked its own saw a breach, and
+ * need agencies owed no appointment at all. Adopted with the fixes (`adoptFixes`) by journeys that
+ * adopted `planner-fixes-2`; kept in `s.adopted`, with the instant (`s.agencyAppointmentsFrom`):
+ * a need's first-appointment clock based before it is not charged.
+ */
+export const AGENCY_APPOINTMENTS_PATCH = 'agency-appointments-1';
+/**
+ * The deadline key of a need try's (`no`, 1-based) first appointment after a release, or of its
+ * follow-up of a missed appointment (`about`: the release's event id, or the missed one's).
+ */
+export const needAppointmentKey = (
+  kind: 'needFirstAppointment' | 'needMissedFollowUp',
+  pathway: Pathway,
+  no: number,
+  about: string,
+) => `${kind}:${pathway}:${no}:${about}`;
+/** The earlier of two instants (either may be absent). */
+const earlier = (a: string | undefined, b: string | undefined): string | undefined =>
+  a === undefined ? b : b === undefined ? a : Date.parse(b) < Date.parse(a) ? b : a;
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
 export const needAcknowledgementKey = (pathway: Pathway, no: number) =>
   `needReferralAcknowledgement:${pathway}:${no}`;
@@ -431,7 +461,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(PICKUP_RELEASE_PRISON_PATCH);
     if (declinesHeeded() && !declinedAppointments() && ask(DECLINED_APPOINTMENTS_PATCH))
       (s.adopted ??= []).push(DECLINED_APPOINTMENTS_PATCH);
+    if (fixed() && !agencyAppointments() && ask(AGENCY_APPOINTMENTS_PATCH)) {
+      (s.adopted ??= []).push(AGENCY_APPOINTMENTS_PATCH);
+      s.agencyAppointmentsFrom = iso(now());
+    }
   }
+  /** Whether the clocks follow the appointments agencies book themselves (`agency-appointments-1`). */
+  const agencyAppointments = () => fixed() && (s.adopted?.includes(AGENCY_APPOINTMENTS_PATCH) ?? false);
   /** Whether a pick-up at a prison other than the one released from is cancelled (`pickup-release-prison-1`). */
   const pickupAtReleasePrison = () => fixed() && (s.adopted?.includes(PICKUP_RELEASE_PRISON_PATCH) ?? false);
   /** Whether a decline of the referral stands its agency down (`agency-declined-1`). */
@@ -464,6 +500,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const n = s.needReferrals?.find((x) => x.pathway === pathway);
     const t = n?.tries[Number(no) - 1];
     return n && t ? { n, t } : 'unknown';
+  };
+  /** A need agency's appointment deadline's try and what it is about; undefined for any other deadline. */
+  const needAppointmentClockOf = (
+    key: string,
+  ): { kind: string; t: NeedTry; about: string } | undefined | 'unknown' => {
+    const [kind, pathway, no, ...rest] = key.split(':');
+    if (kind !== 'needFirstAppointment' && kind !== 'needMissedFollowUp') return undefined;
+    const t = s.needReferrals?.find((x) => x.pathway === pathway)?.tries[Number(no) - 1];
+    return t ? { kind, t, about: rest.join(':') } : 'unknown';
   };
   /**
    * When the journey stopped waiting on a need try's answer: when another agency took the need
@@ -746,6 +791,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             status,
             ...(end ? { endedBecause: end } : {}),
             ...(t.closure ? { closure: { ...t.closure } } : {}),
+            ...attendancesView(t),
           };
         }),
       };
@@ -1000,18 +1046,28 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           });
         });
     if (released() && s.release && s.agencyId) {
+      const releasedAt = s.release.releasedAt;
+      // Since agency-appointments-1 the team's own appointments against its referral count too.
+      const teams = agencyAppointments() && s.referralId ? agencyAttendancesOn(s.referralId) : [];
       wanted.push({
         key: `firstAppointment:${s.release.eventId}`,
         clock: 'firstAppointment',
-        base: s.release.releasedAt,
-        dueAt: due('firstAppointment', new Date(s.release.releasedAt)),
+        base: releasedAt,
+        dueAt: due('firstAppointment', new Date(releasedAt)),
         owedBy: agency,
         owedTo: 'person',
-        metAt: s.attendances.find(
-          (a) => (a.attendance === 'YES' || a.attendance === 'LATE') && a.attendedAt >= s.release!.releasedAt,
-        )?.attendedAt,
+        metAt: earlier(
+          s.attendances.find(
+            (a) => (a.attendance === 'YES' || a.attendance === 'LATE') && a.attendedAt >= releasedAt,
+          )?.attendedAt,
+          attendedFrom(teams, releasedAt, false),
+        ),
       });
-      for (const missed of s.attendances.filter((a) => a.attendance === 'NO')) {
+      const missedOnes = [
+        ...s.attendances.filter((a) => a.attendance === 'NO'),
+        ...teams.filter((a) => a.attendance === 'NO' && Date.parse(a.attendedAt) >= Date.parse(releasedAt)),
+      ];
+      for (const missed of missedOnes) {
         wanted.push({
           key: `missedAppointmentFollowUp:${missed.eventId}`,
           clock: 'missedAppointmentFollowUp',
@@ -1020,12 +1076,108 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           owedBy: agency,
           owedTo: 'person',
           note: lentNote('missedAppointmentFollowUp'),
-          metAt: s.attendances.find(
-            (a) => (a.attendance === 'YES' || a.attendance === 'LATE') && a.attendedAt > missed.attendedAt,
-          )?.attendedAt,
+          metAt: earlier(
+            s.attendances.find(
+              (a) => (a.attendance === 'YES' || a.attendance === 'LATE') && a.attendedAt > missed.attendedAt,
+            )?.attendedAt,
+            attendedFrom(teams, missed.attendedAt, true),
+          ),
         });
       }
     }
+    if (agencyAppointments() && released() && s.release) wanted.push(...needAppointmentClocks(s.release));
+    return wanted;
+  }
+
+  /** The try's agency's appointments as the plan shows them (absent while none is told). */
+  function attendancesView(t: NeedTry): Pick<NeedReferralView['tried'][number], 'attendances'> {
+    if (!t.sentAt) return {};
+    const mine = agencyAttendancesOn(t.referralId);
+    if (mine.length === 0) return {};
+    return {
+      attendances: mine.map((a) => ({
+        appointmentId: a.appointmentId,
+        attendance: a.attendance,
+        attendedAt: a.attendedAt,
+        ...(a.reason !== undefined ? { reason: a.reason } : {}),
+      })),
+    };
+  }
+  /** The attendances told for appointments an agency booked against `referralId`. */
+  const agencyAttendancesOn = (referralId: string) =>
+    (s.agencyAttendances ?? []).filter((a) => a.referralId === referralId);
+  /** The earliest attended (YES or LATE) of `list` at or (`strictly`) after `from`. */
+  function attendedFrom(list: readonly AgencyAttendanceRecorded[], from: string, strictly: boolean) {
+    const since = Date.parse(from);
+    return list
+      .filter((a) => a.attendance === 'YES' || a.attendance === 'LATE')
+      .filter((a) => (strictly ? Date.parse(a.attendedAt) > since : Date.parse(a.attendedAt) >= since))
+      .reduce<string | undefined>((e, a) => earlier(e, a.attendedAt), undefined);
+  }
+  /** When a need try's agency took the need on: its first acceptance (undefined: never accepted). */
+  const acceptedAt = (t: NeedTry) =>
+    t.decisions
+      .filter((d) => d.decision === 'ACCEPTED')
+      .reduce<string | undefined>((e, d) => earlier(e, d.decidedAt), undefined);
+  /**
+   * When a need try that was accepted stopped standing, if it has: the journey withdrew it, the
+   * agency closed its work, or the agency's latest decision no longer accepts it.
+   */
+  function engagementEndedAt(t: NeedTry): string | undefined {
+    const latest = latestDecision(t);
+    const ends = [
+      t.withdrawnAt,
+      t.closure?.closedAt,
+      latest && latest.decision !== 'ACCEPTED' ? latest.decidedAt : undefined,
+    ];
+    return ends.reduce<string | undefined>((e, at) => earlier(e, at), undefined);
+  }
+  /**
+   * Each need agency's first appointment after `release` and its follow-ups of the ones missed
+   * (since `agency-appointments-1`): see AGENCY_APPOINTMENTS_PATCH.
+   */
+  function needAppointmentClocks(release: NonNullable<JourneyState['release']>): WantedClock[] {
+    const wanted: WantedClock[] = [];
+    for (const n of s.needReferrals ?? [])
+      n.tries.forEach((t, i) => {
+        const accepted = acceptedAt(t);
+        if (!t.sentAt || accepted === undefined) return;
+        const base = Date.parse(accepted) > Date.parse(release.releasedAt) ? accepted : release.releasedAt;
+        const stands = engagementEndedAt(t) === undefined;
+        const mine = agencyAttendancesOn(t.referralId);
+        const owedBy = `agency:${t.agencyId}`;
+        const what = `the ${n.pathway} need's agency`;
+        const metAt = attendedFrom(mine, release.releasedAt, false);
+        // Based before the clocks were adopted: not charged a deadline nobody was running.
+        const charged = Date.parse(base) >= Date.parse(s.agencyAppointmentsFrom ?? base);
+        if (charged && (metAt !== undefined || stands))
+          wanted.push({
+            key: needAppointmentKey('needFirstAppointment', n.pathway, i + 1, release.eventId),
+            clock: 'firstAppointment',
+            base,
+            dueAt: deadline('firstAppointment', new Date(base)).toISOString(),
+            owedBy,
+            owedTo: 'person',
+            metAt,
+            note: what,
+          });
+        for (const missed of mine) {
+          if (missed.attendance !== 'NO' || Date.parse(missed.attendedAt) < Date.parse(release.releasedAt))
+            continue;
+          const followed = attendedFrom(mine, missed.attendedAt, true);
+          if (followed === undefined && !stands) continue;
+          wanted.push({
+            key: needAppointmentKey('needMissedFollowUp', n.pathway, i + 1, missed.eventId),
+            clock: 'missedAppointmentFollowUp',
+            base: missed.attendedAt,
+            dueAt: deadline('missedAppointmentFollowUp', new Date(missed.attendedAt)).toISOString(),
+            owedBy,
+            owedTo: 'person',
+            metAt: followed,
+            note: [what, lentNote('missedAppointmentFollowUp')].filter(Boolean).join('; '),
+          });
+        }
+      });
     return wanted;
   }
 
@@ -1114,6 +1266,21 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (s.returned) return at(s.returned.receivedAt);
       if (s.release && released()) return Math.min(now(), followUpEnds());
       return -Infinity;
+    }
+    const engaged = needAppointmentClockOf(d.key);
+    if (engaged === 'unknown') return -Infinity;
+    if (engaged) {
+      if (!released()) {
+        // The release it followed was reversed (a first appointment names its release).
+        const reversals = s.reversals.filter((r) => r.movement === 'RELEASE');
+        const reversal =
+          engaged.kind === 'needFirstAppointment'
+            ? reversals.find((r) => r.eventId === engaged.about)
+            : reversals[reversals.length - 1];
+        return reversal ? at(reversal.at) : -Infinity;
+      }
+      const ended = engagementEndedAt(engaged.t);
+      return ended === undefined ? -Infinity : at(ended);
     }
     const need = needClockOf(d.key);
     if (need === 'unknown') return -Infinity;
