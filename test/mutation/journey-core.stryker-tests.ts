@@ -12,6 +12,7 @@ import '../../workflows/throughcare/src/workflows/journey/facts.spec';
 import '../../workflows/throughcare/src/workflows/journey/journey-state.spec';
 import '../../workflows/throughcare/src/workflows/journey/outcomes.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-actions.spec';
+import '../../workflows/throughcare/src/workflows/journey/planner-agency-appointments.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-bookings.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-derivations.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-fixes.spec';

@@ -1,4 +1,11 @@
-import type { AgencyKind, AssessmentKind, MeetingKind, NotificationSubject, Pathway } from '../vocabulary';
+import type {
+  AgencyKind,
+  AssessmentKind,
+  MeetingKind,
+  NotificationSubject,
+  Pathway,
+  RiskOfSeriousHarm,
+} from '../vocabulary';
 import type { AttentionItemView, CarriedHistory, ThroughcareInput } from '../workflows/throughcare';
 
 /**
@@ -77,6 +84,13 @@ export interface ReferralActivities {
     acknowledgeBy: string;
     /** The prison the referral is sent from: its staff read the referral and the notes meant for them. */
     establishmentCode?: string;
+    /**
+     * The liberation date as the journey plans it when sending (the day released, once released):
+     * the agency plans its work around it; later notices of a change keep it current.
+     */
+    liberationDate?: string;
+    /** The risk of serious harm from the core screen, for the safety of the agency's staff. */
+    riskOfSeriousHarm?: RiskOfSeriousHarm;
     correlationId: string;
   }): Promise<{ referralId: string }>;
   /** Tells an involved agency of a change in the plan. Idempotent on the key: once per change. */

@@ -115,6 +115,10 @@ export const ReferralSentV1 = eventSchema(
     pathways: z.array(Pathway).min(1),
     sentAt: IsoInstant,
     acknowledgeBy: IsoInstant,
+    // Added compatibly (optional, in v1): the planned liberation date and the core screen's risk
+    // of serious harm when the referral was sent, for the agency to plan and keep staff safe.
+    liberationDate: IsoDate.optional(),
+    riskOfSeriousHarm: RiskOfSeriousHarm.optional(),
   }),
 );
 export type ReferralSentV1 = z.infer<typeof ReferralSentV1>;

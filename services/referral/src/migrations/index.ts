@@ -19,6 +19,7 @@ import { Webhooks1700000001600 } from './1700000001600-webhooks';
 import { WebhookEndpointHealth1700000001700 } from './1700000001700-webhook-endpoint-health';
 import { EngagementRequest1700000001800 } from './1700000001800-engagement-request';
 import { WebhookLeaseAndStreak1700000001900 } from './1700000001900-webhook-lease-and-streak';
+import { ReferralLiberationDateAndRisk1700000002000 } from './1700000002000-referral-liberation-date-and-risk';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -42,6 +43,7 @@ export const referralMigrations = [
   WebhookEndpointHealth1700000001700,
   EngagementRequest1700000001800,
   WebhookLeaseAndStreak1700000001900,
+  ReferralLiberationDateAndRisk1700000002000,
 ];
 
 /** Every table under row-level security today (700's, the schedules of 900, the notes of 1100, the webhooks of 1600, the engagement requests of 1800). */

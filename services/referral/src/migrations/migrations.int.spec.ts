@@ -19,6 +19,7 @@ import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-
 import { Webhooks1700000001600 } from './1700000001600-webhooks';
 import { WebhookEndpointHealth1700000001700 } from './1700000001700-webhook-endpoint-health';
 import { EngagementRequest1700000001800 } from './1700000001800-engagement-request';
+import { ReferralLiberationDateAndRisk1700000002000 } from './1700000002000-referral-liberation-date-and-risk';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -729,6 +730,30 @@ describe('referral migrations (real Postgres)', () => {
       ).toEqual([]);
     } finally {
       await db.destroy();
+    }
+  });
+  it('adds the liberation date and the risk of serious harm to referrals (a known level or none), and reverts', async () => {
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(ReferralLiberationDateAndRisk1700000002000) + 1),
+    );
+    try {
+      const referral = (liberationDate: string | null, risk: string | null) =>
+        after.query(
+          `INSERT INTO referral.referral (id, person_id, episode, agency_id, pathways, sent_at, acknowledge_by, correlation_id, status, liberation_date, risk_of_serious_harm)
+           VALUES ($1, 'p00000000000000000000', 1, 'agency-a', '{ACCOMMODATION}', now(), now(), 'c', 'AWAITING_ACKNOWLEDGEMENT', $2, $3)`,
+          [randomUUID(), liberationDate, risk],
+        );
+      await referral('2027-01-15', 'VERY_HIGH');
+      await referral(null, null);
+      await expect(referral('2027-01-15', 'EXTREME')).rejects.toThrow(/referral_risk_of_serious_harm/);
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(
+        await after.query(
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'referral' AND table_name = 'referral' AND column_name IN ('liberation_date', 'risk_of_serious_harm')`,
+        ),
+      ).toEqual([]);
+    } finally {
+      await after.destroy();
     }
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
-import { AgencyNotifiedV2, NotificationSubject } from '@throughcare/contracts';
+import { AgencyNotifiedV2, NotificationSubject, ReferralSentV1 } from '@throughcare/contracts';
 import { withSpecWorker, mockActivityEnvironment } from '@throughcare/testing';
 import { createReferralActivities } from '../activities/referral.activities';
 import type { notifyEachWorkflow } from '../activities/test-workflows/referral-activities.workflow';
@@ -10,6 +10,7 @@ import { AppointmentsService } from '../appointments/appointments.service';
 import { loadReferralConfig } from '../config';
 import type { Page } from '../pagination/keyset-cursor';
 import { LEGACY_NOTICE_MESSAGE_SQL } from '../migrations/1700000000400-agency-notification-every-subject';
+import type { ReferralView } from '../referrals/referral.schemas';
 import { ReferralsService } from '../referrals/referrals.service';
 import type { EventsOnBus } from '../testing/events-on-bus';
 import { asAgency, startReferralApp, asThePlatformService } from '../testing/referral-app';
@@ -117,6 +118,70 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
       read: null,
     });
     expect(Date.parse(view.notifiedAt)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("gives each referral the liberation date and risk it was sent with, and keeps the episode's referrals' date current with every change notice naming one", async () => {
+    const referrals = asThePlatformService(app.get(ReferralsService));
+    const personId = aNotification().personId;
+    const [told, housing, otherEpisode] = [anAgencyId(), anAgencyId(), anAgencyId()];
+    const send = async (agencyId: string, episode = 1) =>
+      (
+        await referrals.send(
+          aReferral({ agencyId, personId, episode, liberationDate: '2026-08-03', riskOfSeriousHarm: 'HIGH' }),
+        )
+      ).referralId;
+    const [main, need, later] = [await send(told), await send(housing), await send(otherEpisode, 2)];
+    const read = async (id: string, agencyId: string) =>
+      (await (await get(`/referrals/${id}`, agencyId)).json()) as ReferralView;
+    expect(await read(need, housing)).toMatchObject({
+      liberationDate: '2026-08-03',
+      riskOfSeriousHarm: 'HIGH',
+    });
+    // The agency's webhooks and the bus carry them with the referral.
+    const [sent] = await bus.onBus('referral.referral.sent', 'referralId', need);
+    expect(ReferralSentV1.parse(sent).data).toMatchObject({
+      liberationDate: '2026-08-03',
+      riskOfSeriousHarm: 'HIGH',
+    });
+
+    // A new date, told to the justice social work team: every referral of the episode shows it.
+    await notifications.notify(
+      aNotification({
+        agencyId: told,
+        personId,
+        liberationDate: '2026-07-14',
+        previousLiberationDate: '2026-08-03',
+      }),
+    );
+    expect((await read(main, told)).liberationDate).toBe('2026-07-14');
+    expect((await read(need, housing)).liberationDate).toBe('2026-07-14');
+    expect((await read(later, otherEpisode)).liberationDate).toBe('2026-08-03');
+    // A notice that names a date but is the team's own (the meeting) moves nothing.
+    await notifications.notify(
+      aNotification({
+        agencyId: told,
+        personId,
+        subject: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
+        liberationDate: '2026-07-01',
+        previousLiberationDate: undefined,
+      }),
+    );
+    expect((await read(need, housing)).liberationDate).toBe('2026-07-14');
+    // The release: the day released.
+    await notifications.notify(
+      aNotification({
+        agencyId: told,
+        personId,
+        subject: 'RELEASED',
+        liberationDate: '2026-07-10',
+        previousLiberationDate: undefined,
+        establishmentCode: 'BAR',
+      }),
+    );
+    expect((await read(need, housing)).liberationDate).toBe('2026-07-10');
+    // A referral sent before the journey passed them shows neither.
+    const old = (await referrals.send(aReferral({ agencyId: housing }))).referralId;
+    expect(await read(old, housing)).toMatchObject({ liberationDate: null, riskOfSeriousHarm: null });
   });
 
   it('tells every agency holding an open referral of the episode of a change of plan, each once, in its own words; not the others, not for every subject', async () => {

@@ -79,6 +79,16 @@ export class NotificationsService {
           .getRawMany()) as Array<{ agencyId: string }>;
         for (const { agencyId } of others) await this.record(tx, input, agencyId, undefined, now);
       }
+      if (SHARED_WITH_EVERY_AGENCY.has(input.subject) && input.liberationDate) {
+        // The liberation date every referral of the episode shows (a new date, the day released,
+        // the date again in force after a reversal): the agencies plan around it.
+        await tx
+          .getRepository(Referral)
+          .update(
+            { personId: input.personId, episode: input.episode },
+            { liberationDate: input.liberationDate },
+          );
+      }
       if (MOVES_THE_PERSON.has(input.subject) && input.establishmentCode) {
         // The prison now holding the person reads their referrals (the referring one no longer
         // does); a referral that names no prison (sent before it was recorded) gains none.

@@ -39,6 +39,17 @@ export class Referral {
   @Column('timestamptz', { name: 'acknowledge_by' })
   acknowledgeBy!: Date;
 
+  /**
+   * The day the person is due to be liberated (the day released, once released), as last told:
+   * from the send, then every notice of a change naming it (migration 2000; null before it).
+   */
+  @Column('date', { name: 'liberation_date', nullable: true })
+  liberationDate!: string | null;
+
+  /** The core screen's risk of serious harm when the referral was sent (migration 2000). */
+  @Column('text', { name: 'risk_of_serious_harm', nullable: true })
+  riskOfSeriousHarm!: 'LOW' | 'MEDIUM' | 'HIGH' | 'VERY_HIGH' | null;
+
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;
 

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import {
   EstablishmentCode,
+  IsoDate,
   IsoInstant,
   Pathway,
   ReferralClosureOutcome,
   ReferralDecision,
+  RiskOfSeriousHarm,
 } from '@throughcare/contracts';
 import { REFERRAL_STATUSES, type ReferralAction, type ReferralStatus } from './referral.lifecycle';
 
@@ -39,6 +41,10 @@ export const SendReferralInputSchema = z
     acknowledgeBy: IsoInstant,
     /** The prison the referral is sent from (absent from journeys started before it was passed). */
     establishmentCode: EstablishmentCode.optional(),
+    /** The liberation date the journey plans (absent from journeys started before it was passed). */
+    liberationDate: IsoDate.optional(),
+    /** The core screen's risk of serious harm (absent before it was passed). */
+    riskOfSeriousHarm: RiskOfSeriousHarm.optional(),
     correlationId: z.string().min(1).max(200),
   })
   .refine((input) => Date.parse(input.acknowledgeBy) >= Date.parse(input.sentAt), {
@@ -170,6 +176,14 @@ export interface ReferralView {
   sentAt: string;
   /** The agency's deadline to acknowledge. */
   acknowledgeBy: string;
+  /**
+   * The day the person is due to be liberated (the day released, once released), as last told:
+   * set when the referral is sent and by every later notice of a change; null on referrals older
+   * than it.
+   */
+  liberationDate: string | null;
+  /** The risk of serious harm the core screen found; null on referrals older than it. */
+  riskOfSeriousHarm: z.infer<typeof RiskOfSeriousHarm> | null;
   status: ReferralStatus;
   /** What the agency may do next (the lifecycle table, `GET /referrals/lifecycle`). */
   allowedActions: ReferralAction[];

@@ -67,6 +67,8 @@ export function toReferralView(referral: Referral, outcomes: ReferralOutcome[] =
     establishmentCode: referral.establishmentCode,
     sentAt: referral.sentAt.toISOString(),
     acknowledgeBy: referral.acknowledgeBy.toISOString(),
+    liberationDate: referral.liberationDate,
+    riskOfSeriousHarm: referral.riskOfSeriousHarm,
     status,
     allowedActions: allowedActions(status),
     acknowledgement:

@@ -53,6 +53,8 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
       establishmentCode: null,
       sentAt: input.sentAt,
       acknowledgeBy: input.acknowledgeBy,
+      liberationDate: null,
+      riskOfSeriousHarm: null,
       status: 'AWAITING_ACKNOWLEDGEMENT',
       allowedActions: ['ACKNOWLEDGE'],
       acknowledgement: null,

@@ -94,6 +94,8 @@ export class ReferralsService {
         agencyId: input.agencyId,
         pathways: input.pathways,
         establishmentCode: input.establishmentCode ?? null,
+        liberationDate: input.liberationDate ?? null,
+        riskOfSeriousHarm: input.riskOfSeriousHarm ?? null,
         sentAt: new Date(input.sentAt),
         acknowledgeBy: new Date(input.acknowledgeBy),
         correlationId: input.correlationId,
@@ -131,6 +133,8 @@ export class ReferralsService {
           pathways: referral.pathways,
           sentAt: referral.sentAt.toISOString(),
           acknowledgeBy: referral.acknowledgeBy.toISOString(),
+          ...(referral.liberationDate ? { liberationDate: referral.liberationDate } : {}),
+          ...(referral.riskOfSeriousHarm ? { riskOfSeriousHarm: referral.riskOfSeriousHarm } : {}),
         },
       };
       await enqueueEvent(tx, event);

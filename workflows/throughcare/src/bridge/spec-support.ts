@@ -126,4 +126,9 @@ export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
   ],
   ['assessment.consent.withdrawn@1', { episode: 1, withdrawnAt: at }, 'withdrawnAt'],
   ['throughcare.case.close-requested@1', { episode: 1, reason: 'DECEASED', requestedAt: at }, 'requestedAt'],
+  [
+    'referral.referral-appointment.attendance-recorded@1',
+    { referralId: id, appointmentId: id, episode: 1, agencyId: 'a', attendance: 'YES', attendedAt: at },
+    'attendedAt',
+  ],
 ];

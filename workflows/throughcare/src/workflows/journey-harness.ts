@@ -64,6 +64,8 @@ export type Effect =
       agencyId: string;
       pathways: string[];
       acknowledgeBy: string;
+      liberationDate?: string;
+      riskOfSeriousHarm?: string;
     }
   | { kind: 'referralWithdrawn'; key: string; referralId: string; reason: string }
   | { kind: 'appointmentBooked'; key: string; appointmentId: string; dueBy: string; purpose: string }
@@ -255,6 +257,8 @@ export function recordingActivities(options: RecordingOptions = {}) {
           agencyId: i.agencyId,
           pathways: [...i.pathways],
           acknowledgeBy: i.acknowledgeBy,
+          ...(i.liberationDate ? { liberationDate: i.liberationDate } : {}),
+          ...(i.riskOfSeriousHarm ? { riskOfSeriousHarm: i.riskOfSeriousHarm } : {}),
         }),
         i.referralId,
       );

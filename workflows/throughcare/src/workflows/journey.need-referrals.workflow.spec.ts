@@ -64,11 +64,16 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
         agencyId: 'housing-1',
         serviceId: 'housing-1-ACCOMMODATION',
       });
-      // One referral per need, each to its agency with its pathway, beside the justice social work one.
-      expect(acts.effects.filter(of('referralSent')).map((r) => [r.agencyId, r.pathways.join('+')])).toEqual([
-        ['cjsw-S12000036', 'ACCOMMODATION+HEALTH'],
-        ['housing-1', 'ACCOMMODATION'],
-        ['housing-1', 'HEALTH'],
+      // One referral per need, each to its agency with its pathway, beside the justice social work
+      // one; each with the liberation date planned and the core screen's risk.
+      expect(
+        acts.effects
+          .filter(of('referralSent'))
+          .map((r) => [r.agencyId, r.pathways.join('+'), r.liberationDate, r.riskOfSeriousHarm]),
+      ).toEqual([
+        ['cjsw-S12000036', 'ACCOMMODATION+HEALTH', sent.liberationDate, 'LOW'],
+        ['housing-1', 'ACCOMMODATION', sent.liberationDate, 'LOW'],
+        ['housing-1', 'HEALTH', sent.liberationDate, 'LOW'],
       ]);
 
       // The housing agency acknowledges, then declines: the need goes to the next eligible agency.

@@ -52,6 +52,7 @@ import {
   type LiberationActivities,
   type MeetingKind,
   type Pathway,
+  type RiskOfSeriousHarm,
   type PlanView,
   type ReferralActivities,
   type Stage,
@@ -1019,6 +1020,12 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       });
   }
 
+  /** The liberation date and risk a referral carries to its agency, as the journey knows them now. */
+  function referralFacts(): { liberationDate: string; riskOfSeriousHarm?: RiskOfSeriousHarm } {
+    const risk = s.coreScreen?.riskOfSeriousHarm;
+    return { liberationDate: liberationDate(), ...(risk ? { riskOfSeriousHarm: risk } : {}) };
+  }
+
   /** Sends a need's try `no` (1-based): the one holding the need when the send starts. */
   async function sendNeedReferral(pathway: Pathway, no: number): Promise<void> {
     const current = p.needReferral(pathway)!.tries[no - 1]!;
@@ -1035,6 +1042,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       acknowledgeBy: deadlineFor(ctx.policy, 'referralAcknowledgement', new Date(sentAt)).toISOString(),
       // Its staff read the referral and the notes meant for them (an argument, not a command: no patch).
       establishmentCode: establishment(),
+      // What the agency plans around (arguments, not commands: no patch).
+      ...referralFacts(),
       correlationId: input.correlationId,
     });
     needReferralSent(s, minted, sentAt, referralId);
@@ -1053,6 +1062,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       acknowledgeBy: deadlineFor(ctx.policy, 'referralAcknowledgement', new Date(sentAt)).toISOString(),
       // Its staff read the referral and the notes meant for them (an argument, not a command: no patch).
       establishmentCode: establishment(),
+      // What the agency plans around (arguments, not commands: no patch).
+      ...referralFacts(),
       correlationId: input.correlationId,
     });
     referralSent(p, s, referralId, sentAt);

@@ -21,6 +21,7 @@ import {
   AGENCY_DECLINED_PATCH,
   PICKUP_RELEASE_PRISON_PATCH,
   DECLINED_APPOINTMENTS_PATCH,
+  AGENCY_APPOINTMENTS_PATCH,
 } from './planner';
 
 /**
@@ -69,6 +70,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       AGENCY_DECLINED_PATCH,
       PICKUP_RELEASE_PRISON_PATCH,
       DECLINED_APPOINTMENTS_PATCH,
+      AGENCY_APPOINTMENTS_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
     ]);
@@ -81,6 +83,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       AGENCY_DECLINED_PATCH,
       PICKUP_RELEASE_PRISON_PATCH,
       DECLINED_APPOINTMENTS_PATCH,
+      AGENCY_APPOINTMENTS_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
     ]);

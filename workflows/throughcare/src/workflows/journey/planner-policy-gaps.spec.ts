@@ -11,6 +11,7 @@ import {
   AGENCY_DECLINED_PATCH,
   PICKUP_RELEASE_PRISON_PATCH,
   DECLINED_APPOINTMENTS_PATCH,
+  AGENCY_APPOINTMENTS_PATCH,
 } from './planner';
 
 /**
@@ -97,11 +98,13 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
       PICKUP_RELEASE_PRISON_PATCH,
+      AGENCY_APPOINTMENTS_PATCH,
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
       PICKUP_RELEASE_PRISON_PATCH,
+      AGENCY_APPOINTMENTS_PATCH,
     ]);
     missFirstAppointment(j);
     expect(() => p.syncDeadlines()).toThrow(ClockNotInPolicyError);
@@ -114,6 +117,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       AGENCY_DECLINED_PATCH,
       PICKUP_RELEASE_PRISON_PATCH,
       DECLINED_APPOINTMENTS_PATCH,
+      AGENCY_APPOINTMENTS_PATCH,
     ]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');
