@@ -131,6 +131,15 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         )
       ).referralId;
     const [main, need, later] = [await send(told), await send(housing), await send(otherEpisode, 2)];
+    const stopped = anAgencyId();
+    const declined = await send(stopped);
+    expect(
+      (await post(`/referrals/${declined}/acknowledgement`, stopped, { acknowledgedBy: 'Duty team' })).status,
+    ).toBe(201);
+    expect(
+      (await post(`/referrals/${declined}/outcome`, stopped, { decision: 'DECLINED', reason: 'No places' }))
+        .status,
+    ).toBe(201);
     const read = async (id: string, agencyId: string) =>
       (await (await get(`/referrals/${id}`, agencyId)).json()) as ReferralView;
     expect(await read(need, housing)).toMatchObject({
@@ -156,6 +165,8 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     expect((await read(main, told)).liberationDate).toBe('2026-07-14');
     expect((await read(need, housing)).liberationDate).toBe('2026-07-14');
     expect((await read(later, otherEpisode)).liberationDate).toBe('2026-08-03');
+    // An agency that declined hears nothing more: its referral keeps the date it had.
+    expect((await read(declined, stopped)).liberationDate).toBe('2026-08-03');
     // A notice that names a date but is the team's own (the meeting) moves nothing.
     await notifications.notify(
       aNotification({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, Not, Repository, type EntityManager } from 'typeorm';
+import { DataSource, In, IsNull, Not, Repository, type EntityManager } from 'typeorm';
 import type { AgencyNotifiedV2 } from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { personReferenceOf } from '../events/person-reference';
@@ -80,12 +80,14 @@ export class NotificationsService {
         for (const { agencyId } of others) await this.record(tx, input, agencyId, undefined, now);
       }
       if (SHARED_WITH_EVERY_AGENCY.has(input.subject) && input.liberationDate) {
-        // The liberation date every referral of the episode shows (a new date, the day released,
-        // the date again in force after a reversal): the agencies plan around it.
+        // The liberation date every open referral of the episode shows (a new date, the day
+        // released, the date again in force after a reversal): the agencies working with the
+        // person plan around it. One declined, withdrawn or closed keeps the date it had (its
+        // agency hears nothing more).
         await tx
           .getRepository(Referral)
           .update(
-            { personId: input.personId, episode: input.episode },
+            { personId: input.personId, episode: input.episode, status: In([...OPEN_REFERRAL_STATUSES]) },
             { liberationDate: input.liberationDate },
           );
       }

@@ -11,7 +11,12 @@ import {
   defaultPayloadConverter,
   ServerFailure,
 } from '@temporalio/common';
-import { PersonReceivedV1, ReferralClosedV1, type KnownEvent } from '@throughcare/contracts';
+import {
+  PersonReceivedV1,
+  ReferralAppointmentAttendanceRecordedV1,
+  ReferralClosedV1,
+  type KnownEvent,
+} from '@throughcare/contracts';
 import { ErrorTypes } from '@throughcare/contracts';
 import { isPermanent, TransientError, type MessageContext } from '@throughcare/platform-messaging';
 import { BridgeErrorCodes, bridgeHandler, staticSummaryOf } from './bridge';
@@ -370,6 +375,47 @@ describe('bridge handler: facts', () => {
     await expect(refused.handle(closed(), context)).rejects.toMatchObject({
       code: BridgeErrorCodes.rejected,
     });
+  });
+
+  it("acknowledges an agency's attendance when no journey is running, but retries (then dead-letters) it when the journey has no handler yet: its clocks depend on it", async () => {
+    const attended = () =>
+      ReferralAppointmentAttendanceRecordedV1.parse({
+        eventType: 'referral.referral-appointment.attendance-recorded',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: '2027-06-01T10:00:00Z',
+        correlationId: 'c',
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+        data: {
+          referralId: randomUUID(),
+          appointmentId: randomUUID(),
+          episode: 1,
+          agencyId: 'housing-1',
+          attendance: 'YES',
+          attendedAt: '2027-06-01T10:00:00Z',
+        },
+      });
+    const ended = fakeTemporal(async () => {
+      throw new WorkflowNotFoundError(
+        'workflow execution already completed',
+        `throughcare-${PERSON}-1`,
+        undefined,
+      );
+    });
+    await expect(ended.handle(attended(), context)).resolves.toBeUndefined();
+    expect(ended.logs).toEqual([expect.stringContaining(`no running journey throughcare-${PERSON}-1`)]);
+    const olderWorker = fakeTemporal(async () => {
+      throw new WorkflowUpdateFailedError(
+        'Workflow Update failed',
+        ApplicationFailure.nonRetryable('No registered handler for update: agencyAttendanceRecorded'),
+      );
+    });
+    const failure = await olderWorker.handle(attended(), context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPermanent(failure)).toBe(false);
+    expect(failure).toMatchObject({ code: BridgeErrorCodes.notProcessed });
   });
 
   it('puts a deadline on every Temporal call (update and signal-with-start)', async () => {

@@ -165,7 +165,10 @@ export function bridgeHandler(
           await withDeadline(() => applyUpdate(client, command, event.eventId));
           logger.log(`${where}: ${command.name} applied to ${command.workflowId}`);
         } catch (e) {
-          if (command.onlyIfRunning && (e instanceof WorkflowNotFoundError || lacksHandler(e))) {
+          if (
+            command.onlyIfRunning &&
+            (e instanceof WorkflowNotFoundError || (lacksHandler(e) && !command.handlerRequired))
+          ) {
             logger.log(
               `${where}: ${command.name} not applied: ${e instanceof WorkflowNotFoundError ? `no running journey ${command.workflowId}` : `${command.workflowId} has no handler for it (an earlier journey version)`}; the journey only shows it, so nothing is lost`,
             );

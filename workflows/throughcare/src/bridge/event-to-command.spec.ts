@@ -348,6 +348,7 @@ describe('bridge: event → workflow command', () => {
       name: 'agencyAttendanceRecorded',
       workflowId: `throughcare-${PERSON}-2`,
       onlyIfRunning: true,
+      handlerRequired: true,
     });
     expect(command.kind === 'update' && command.arg).toEqual({
       referralId,

@@ -46,6 +46,12 @@ export interface UpdateCommand {
    * acknowledged with a log line instead of dead-lettered. The service that published it keeps it.
    */
   onlyIfRunning?: true;
+  /**
+   * With `onlyIfRunning`: the journey's clocks depend on the fact, so only a journey that is not
+   * running skips it. One that has no handler for it (an older worker answered, during a rolling
+   * deploy) is retried for the bridge's horizon, then dead-lettered with the reason: never dropped.
+   */
+  handlerRequired?: true;
 }
 export interface IgnoreCommand {
   kind: 'ignore';
@@ -372,7 +378,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
       });
     case 'referral.referral-appointment.attendance-recorded':
       // An agency records attendance after the journey's follow-up may have ended: the referral
-      // service holds it, and a journey that ended (or predates the handler) has no clock to meet.
+      // service holds it, and a journey that ended has no clock to meet. A running one needs it.
       return {
         ...update(agencyAttendanceRecordedUpdate, throughcareWorkflowId(personId, event.data.episode), {
           referralId: event.data.referralId,
@@ -384,6 +390,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
           eventId: event.eventId,
         }),
         onlyIfRunning: true,
+        handlerRequired: true,
       };
     default:
       return { kind: 'ignore', reason: `${event.eventType}@${event.version} is not bridged to workflows` };

@@ -3,9 +3,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   agencyAttendanceRecordedUpdate,
   caseCloseRequestedUpdate,
+  coreScreenCompletedUpdate,
   referralAcknowledgedUpdate,
   referralClosedUpdate,
   referralOutcomeUpdate,
+  releaseDateChangedUpdate,
   releaseRecordedUpdate,
   type NeedReferralView,
   planQuery,
@@ -335,6 +337,45 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       ]);
       expect(team(late)?.status).toBe('MET');
       await recordHistory(handle, 'v3.agency-appointments.team-met-need-breached-met-late');
+    });
+  });
+
+  it('with no justice social work team listed, tells the need agency of a new liberation date (need-agency-notices-1)', async () => {
+    const acts = recordingActivities({ agencyMissing: true, eligibleAgencies: ['housing-1'] });
+    const input = await releaseIn40Days();
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+      await tell(handle, coreScreenCompletedUpdate, {
+        assessmentId: screening.assessmentId!,
+        needs: ['ACCOMMODATION'],
+        riskOfSeriousHarm: 'MEDIUM',
+        completedAt: await serverNow(env),
+      });
+      const sent = await waitForPlan(
+        handle,
+        (p) => need(p, 'ACCOMMODATION')?.status === 'SENT' && !p.working,
+        'need referred',
+      );
+      expect(sent.referralId).toBeUndefined();
+      const newDate = new Date(Date.parse(input.receivedAt) + 30 * 86_400_000).toISOString().slice(0, 10);
+      await tell(handle, releaseDateChangedUpdate, {
+        expectedReleaseDate: newDate,
+        reason: 'RECALCULATION',
+        changedAt: await serverNow(env),
+      });
+      const notice = await waitForEffect(
+        acts,
+        (e): e is Extract<typeof e, { kind: 'agencyNotified' }> => e.kind === 'agencyNotified',
+        'the need agency told',
+      );
+      expect(notice).toMatchObject({
+        agencyId: 'housing-1',
+        subject: 'LIBERATION_DATE_CHANGED',
+        previousLiberationDate: sent.liberationDate,
+      });
+      await waitForPlan(handle, (p) => !p.working, 'journey waiting');
+      await recordHistory(handle, 'v3.need-agency-notices.date-changed-need-agency-told');
     });
   });
 });

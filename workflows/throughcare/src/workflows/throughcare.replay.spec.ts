@@ -17,6 +17,7 @@ import {
   PICKUP_RELEASE_PRISON_PATCH,
   DECLINED_APPOINTMENTS_PATCH,
   AGENCY_APPOINTMENTS_PATCH,
+  NEED_AGENCY_NOTICES_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -114,6 +115,9 @@ const V3_HISTORIES: string[] = [
   // met the release's first-appointment clock; a need agency's first appointment breached, then
   // met late by one it booked.
   'v3.agency-appointments.team-met-need-breached-met-late',
+  // Branch of `need-agency-notices-1` (adopted with the fixes, issue 9): no justice social work
+  // team listed, the need agency told of a new liberation date.
+  'v3.need-agency-notices.date-changed-need-agency-told',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -139,7 +143,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1 and agency-appointments-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1 and need-agency-notices-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -290,6 +294,19 @@ describe('journey replay over recorded histories', () => {
           file,
           (await activityInputs(file, 'recordSlaBreach')).some((i) => i.includes('needFirstAppointment:')),
         ]).toEqual([file, true]);
+      }
+      if (file.includes('.need-agency-notices.')) {
+        expect([
+          file,
+          markers.includes(NEED_AGENCY_NOTICES_PATCH) ||
+            (await adoptedBefore(file)).includes(NEED_AGENCY_NOTICES_PATCH),
+        ]).toEqual([file, true]);
+        // The branch itself: a notice to the need agency, with no referral to a main one.
+        expect([
+          file,
+          (await activityInputs(file, 'notifyAgency')).some((i) => i.includes('"agencyId":"housing-1"')),
+          (await activityInputs(file, 'sendReferral')).every((i) => !i.includes(':referral:CJSW')),
+        ]).toEqual([file, true, true]);
       }
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);

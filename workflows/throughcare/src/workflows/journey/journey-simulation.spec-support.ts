@@ -100,8 +100,15 @@ export class SimulatedJourney {
    * default, as findAgency always finds agency-1; empty, every need is a gap.
    */
   eligible: string[] = ['need-agency-1'];
+  /**
+   * The justice social work (or probation) agency the directory lists for the area; undefined:
+   * none is (the journey asks again a day later, as the shell does).
+   */
+  mainAgency: string | undefined = 'agency-1';
   /** Need referral sends in flight: the id of the try each is for (taken when it starts). */
   private readonly sending = new Map<Action, string>();
+  /** What each referral send in flight tells its agency (taken when it starts, as the shell). */
+  private readonly sendingFacts = new Map<Action, ReturnType<Planner['noticeFacts']>>();
   /** Need referrals the simulated referral service holds: id → agency, pathway, withdrawn. */
   readonly needReferralsSent = new Map<string, { agencyId: string; pathway: string; withdrawn: boolean }>();
   /** Every need referral send answered, by the id sent (a second send of one id would show twice). */
@@ -242,9 +249,13 @@ export class SimulatedJourney {
         // As the shell: the item is on the journey at once; only its record in the list waits.
         raised(s, a.action, a.mustAct, a.failure, a.options, this.now);
         break;
+      case 'sendReferral':
+        this.sendingFacts.set(a, this.p.noticeFacts());
+        break;
       case 'sendNeedReferral':
         // As the shell: the referral sent is the try current when the send starts.
         this.sending.set(a, this.p.needReferral(a.pathway)!.tries[a.no - 1]!.referralId);
+        this.sendingFacts.set(a, this.p.noticeFacts());
         break;
       default:
     }
@@ -274,11 +285,16 @@ export class SimulatedJourney {
       }
       case 'findAgency':
         if (this.fail(a)) return;
-        s.agencyId = 'agency-1';
+        if (this.mainAgency === undefined) s.agencyRetryAt = iso(this.t + DAY);
+        else {
+          s.agencyId = this.mainAgency;
+          s.agencyRetryAt = undefined;
+        }
         return;
       case 'sendReferral':
         if (this.fail(a)) return;
-        referralSent(this.p, s, 'ref-1', this.now);
+        referralSent(this.p, s, 'ref-1', this.now, this.sendingFacts.get(a));
+        this.sendingFacts.delete(a);
         return;
       case 'withdrawReferral':
         if (this.fail(a)) return;
@@ -314,11 +330,14 @@ export class SimulatedJourney {
       case 'sendNeedReferral': {
         if (this.fail(a)) return;
         const minted = this.sending.get(a)!;
+        const told = this.sendingFacts.get(a)!;
         this.sending.delete(a);
+        this.sendingFacts.delete(a);
         const sent = this.p.needReferral(a.pathway)!.tries.find((t) => t.referralId === minted)!;
         this.needSends.push(minted);
         this.needReferralsSent.set(minted, { agencyId: sent.agencyId, pathway: a.pathway, withdrawn: false });
         needReferralSent(s, minted, this.now);
+        this.p.needReferralBaseline(sent.agencyId, told);
         return;
       }
       case 'withdrawNeedReferral': {
@@ -375,7 +394,7 @@ export class SimulatedJourney {
         return;
       case 'notify': {
         if (this.fail(a)) return;
-        const agencyId = s.told!.agencyId;
+        const agencyId = a.notice.agencyId;
         this.notices.push({ agencyId, subject: a.notice.subject, fields: { ...a.notice.fields } });
         notified(s, a.notice, agencyId, this.now);
         return;
@@ -462,17 +481,19 @@ export function inputFor(
 /**
  * A Scottish journey received on 2026-03-02 (release in `releaseInDays`), screened with `needs`
  * (core screen a day on, comprehensive screen two days later) and its directory offering
- * `eligible`; `refused`: patches it does not adopt.
+ * `eligible`; `refused`: patches it does not adopt; `configure`: set before its first planning.
  */
 export function screenedJourney(
   needs: Pathway[],
   eligible: string[] = ['housing-1', 'housing-2'],
   releaseInDays = 40,
   refused: string[] = [],
+  configure: (j: SimulatedJourney) => void = () => {},
 ): SimulatedJourney {
   const j = new SimulatedJourney(inputFor('SCOTLAND', releaseInDays), refused);
   const received = Date.parse(j.input.receivedAt);
   j.eligible = eligible;
+  configure(j);
   j.run();
   j.t = received + DAY;
   expect(tellCoreScreen(j, needs, 'e-core')).toBe('applied');

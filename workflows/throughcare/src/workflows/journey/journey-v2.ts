@@ -753,7 +753,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   }
 
   async function notify(n: Notice): Promise<void> {
-    const agencyId = s.told!.agencyId;
+    const agencyId = n.agencyId;
     await referral.notifyAgency({
       idempotencyKey: `${wfId}:notify:${agencyId}:${noticeEntry(s)}`,
       personId: input.personId,
@@ -1031,6 +1031,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const current = p.needReferral(pathway)!.tries[no - 1]!;
     const sentAt = iso(now());
     const minted = current.referralId;
+    const told = p.noticeFacts();
     const { referralId } = await referral.sendReferral({
       idempotencyKey: `${wfId}:referral:need:${pathway}:${no}:${current.agencyId}`,
       referralId: current.referralId,
@@ -1047,11 +1048,13 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       correlationId: input.correlationId,
     });
     needReferralSent(s, minted, sentAt, referralId);
+    p.needReferralBaseline(current.agencyId, told);
   }
 
   async function sendReferral(): Promise<void> {
     const kind = input.jurisdiction === 'SCOTLAND' ? 'CJSW' : 'PROBATION';
     const sentAt = iso(now());
+    const told = p.noticeFacts();
     const { referralId } = await referral.sendReferral({
       idempotencyKey: `${wfId}:referral:${kind}`,
       personId: input.personId,
@@ -1066,7 +1069,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       ...referralFacts(),
       correlationId: input.correlationId,
     });
-    referralSent(p, s, referralId, sentAt);
+    referralSent(p, s, referralId, sentAt, told);
   }
 
   // ---- The loop ------------------------------------------------------------------------------

@@ -255,6 +255,7 @@ describe('outcomes: notices', () => {
   const notice = (s: JourneyState): Notice => ({
     subject: 'LIBERATION_DATE_CHANGED',
     message: 'The liberation date is now 2026-04-08 (was 2026-04-01).',
+    agencyId: 'agency-3',
     apply: () => {
       s.told!.liberationDate = '2026-04-08';
     },

@@ -119,7 +119,7 @@ export function notified(s: JourneyState, n: Notice, agencyId: string, at: strin
 export function noticeSkipped(s: JourneyState, n: Notice, reason: string | undefined, at: string): void {
   n.apply();
   s.notifications.push({
-    agencyId: s.told!.agencyId,
+    agencyId: n.agencyId,
     subject: n.subject,
     message: `(not sent: skipped by an operator, ${reason ?? 'no reason'}) ${n.message}`,
     at,
@@ -131,15 +131,23 @@ export function noticeEntry(s: JourneyState): number {
   return s.notifySeq;
 }
 
-/** The referral was sent: what it told the agency is the baseline for every later notice. */
-export function referralSent(p: Planner, s: JourneyState, referralId: string, sentAt: string): void {
+/**
+ * The referral was sent: what it told the agency is the baseline for every later notice. Since
+ * `need-agency-notices-1` that is what the send carried (`sent`: the facts taken when it started;
+ * a change told while it was in flight is then still news); before it, the facts when it was answered.
+ */
+export function referralSent(
+  p: Planner,
+  s: JourneyState,
+  referralId: string,
+  sentAt: string,
+  sent?: ReturnType<Planner['noticeFacts']>,
+): void {
   s.referralId = referralId;
   s.referralSentAt = sentAt;
   s.told = {
     agencyId: s.agencyId!,
-    establishmentCode: p.establishment(),
-    liberationDate: p.liberationDate(),
-    custody: p.released() ? 'OUT' : 'IN',
+    ...(sent && p.needAgencyNotices() ? sent : p.noticeFacts()),
     meetingImpossibleFor: [],
   };
 }

@@ -110,6 +110,7 @@ describe('journey planner: what the agency is told, and when', () => {
         subject: 'TRANSFERRED',
         message: 'The person has moved from BAR to EDI; visits and meetings are rebooked there.',
         fields: { establishmentCode: 'EDI', previousEstablishmentCode: 'BAR' },
+        agencyId: 'agency-1',
         apply: expect.any(Function),
       },
     });
@@ -131,6 +132,7 @@ describe('journey planner: what the agency is told, and when', () => {
         subject: 'MOVEMENT_REVERSED',
         message: 'The transfer to EDI was recorded in error: the person is at BAR.',
         fields: { establishmentCode: 'BAR', previousEstablishmentCode: 'EDI' },
+        agencyId: 'agency-1',
         apply: expect.any(Function),
       },
     });

@@ -187,6 +187,54 @@ describe("each need agency's first appointment after release (agency-appointment
     }
   });
 
+  it('runs afresh from a new acceptance after the agency waiting-listed the need: never charged for the time it stood down', () => {
+    const j = referred(['ACCOMMODATION'], ['housing-1']);
+    const id = tryOf(j, 'ACCOMMODATION').referralId;
+    decide(j, id, 'ACCEPTED', 'e-acc');
+    j.t += HOUR;
+    expect(
+      j.tell(j.facts.referralOutcome, {
+        referralId: id,
+        decision: 'ON_WAITING_LIST',
+        decidedAt: j.now,
+        eventId: 'e-wait',
+      }),
+    ).toBe('applied');
+    j.t = received + 20 * DAY;
+    release(j);
+    // Waiting-listed at the release: no appointment is owed yet.
+    expect(needFirst(j, 'ACCOMMODATION')).toBeUndefined();
+    j.t += 10 * DAY;
+    expect(decide(j, id, 'ACCEPTED', 'e-acc-again')).toBe('applied');
+    j.run();
+    expect(needFirst(j, 'ACCOMMODATION')).toMatchObject({
+      status: 'OPEN',
+      startedAt: j.now,
+      dueAt: deadlineFor(j.ctx.policy, 'firstAppointment', new Date(j.now)).toISOString(),
+    });
+  });
+
+  it('a clock cancelled while the agency stood down reopens from its new acceptance', () => {
+    const j = referred(['ACCOMMODATION'], ['housing-1']);
+    const id = tryOf(j, 'ACCOMMODATION').referralId;
+    decide(j, id, 'ACCEPTED', 'e-acc');
+    j.t = received + 20 * DAY;
+    release(j);
+    j.t += DAY;
+    j.tell(j.facts.referralOutcome, {
+      referralId: id,
+      decision: 'ON_WAITING_LIST',
+      decidedAt: j.now,
+      eventId: 'e-w',
+    });
+    j.run();
+    expect(needFirst(j, 'ACCOMMODATION')?.status).toBe('CANCELLED');
+    j.t += 10 * DAY;
+    decide(j, id, 'ACCEPTED', 'e-again');
+    j.run();
+    expect(needFirst(j, 'ACCOMMODATION')).toMatchObject({ status: 'OPEN', startedAt: j.now });
+  });
+
   it("a missed one starts the agency's follow-up clock, met by the next it records attended", () => {
     const j = referred(['DRUGS_AND_ALCOHOL'], ['addiction-1']);
     const id = tryOf(j, 'DRUGS_AND_ALCOHOL').referralId;

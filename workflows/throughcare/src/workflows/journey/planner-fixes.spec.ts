@@ -22,6 +22,7 @@ import {
   PICKUP_RELEASE_PRISON_PATCH,
   DECLINED_APPOINTMENTS_PATCH,
   AGENCY_APPOINTMENTS_PATCH,
+  NEED_AGENCY_NOTICES_PATCH,
 } from './planner';
 
 /**
@@ -73,6 +74,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       AGENCY_APPOINTMENTS_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
+      NEED_AGENCY_NOTICES_PATCH,
     ]);
     j.run();
     expect(j.s.adopted).toEqual([
@@ -86,6 +88,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       AGENCY_APPOINTMENTS_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
+      NEED_AGENCY_NOTICES_PATCH,
     ]);
     expect(j.p.fixed()).toBe(true);
   });

@@ -117,6 +117,8 @@ interface NeedScenario {
   needs: Pathway[];
   /** The agencies the directory offers at the start, best first. */
   eligible: string[];
+  /** No justice social work team listed for the area: need agencies are the ones told of changes. */
+  noMainAgency: boolean;
   ops: NeedOp[];
 }
 
@@ -125,6 +127,7 @@ const scenario: fc.Arbitrary<NeedScenario> = fc.record({
   releaseInDays: fc.integer({ min: 20, max: 200 }),
   needs: fc.uniqueArray(fc.constantFrom(...PATHWAYS), { minLength: 1, maxLength: 3 }),
   eligible: fc.uniqueArray(fc.constantFrom(...AGENCIES), { minLength: 0, maxLength: 3 }),
+  noMainAgency: fc.boolean(),
   ops: fc.array(needOp, { minLength: 1, maxLength: 30 }),
 });
 
@@ -132,6 +135,7 @@ const scenario: fc.Arbitrary<NeedScenario> = fc.record({
 function screened(sc: NeedScenario, order?: number[]): SimulatedJourney {
   const j = new SimulatedJourney(inputFor(sc.jurisdiction, sc.releaseInDays));
   j.eligible = [...sc.eligible];
+  if (sc.noMainAgency) j.mainAgency = undefined;
   if (order) {
     let i = 0;
     j.lanes = { pick: () => order[i++ % order.length]! };
@@ -389,6 +393,20 @@ function expectAppointmentClocksHonest(j: SimulatedJourney): void {
       ]).toEqual([n.pathway, no, true]);
 }
 
+/**
+ * With no main referral (`need-agency-notices-1`), settled and open: while a need agency stands,
+ * nothing it should hear is left untold; every notice went to an agency the journey had referred a
+ * need to.
+ */
+function expectNeedAgenciesTold(j: SimulatedJourney): void {
+  if (j.s.referralId) return;
+  const referredTo = new Set((j.s.needReferrals ?? []).flatMap((n) => n.tries.map((t) => t.agencyId)));
+  for (const n of j.notices) expect(referredTo.has(n.agencyId)).toBe(true);
+  if (j.p.closingReason() || j.p.noticeRecipient() === undefined) return;
+  expect(j.p.nextNotice()).toBeUndefined();
+  expect(j.s.told).toMatchObject({ liberationDate: j.p.liberationDate() });
+}
+
 /** Lets the journey finish, then a day on (a gap asked about again), and finish again. */
 function settle(j: SimulatedJourney): void {
   j.run();
@@ -405,6 +423,7 @@ function needsEndReferred(sc: NeedScenario, order?: number[]): void {
   expectCoolOffKept(j);
   expectEveryNeedAccountedFor(j);
   expectAppointmentClocksHonest(j);
+  expectNeedAgenciesTold(j);
 }
 
 function needFailuresAreNeverLost(sc: NeedScenario, failures: boolean[], order?: number[]): void {
@@ -433,6 +452,7 @@ function needFailuresAreNeverLost(sc: NeedScenario, failures: boolean[], order?:
   expectCoolOffKept(j);
   expectEveryNeedAccountedFor(j);
   expectAppointmentClocksHonest(j);
+  expectNeedAgenciesTold(j);
 }
 
 /** Scenarios per property: a quick sample in `./throughcare test`, more with PLANNER_PROPERTY_RUNS. */

@@ -5,6 +5,7 @@ import {
   DECLINE_COOL_OFF_MS,
   MAX_DECLINES_PER_NEED,
   iso,
+  NEED_AGENCY_NOTICES_PATCH,
   NEED_REFERRAL_CLOCKS_PATCH,
   needAcknowledgementKey,
   REFERRAL_PER_NEED_PATCH,
@@ -1103,5 +1104,140 @@ describe('need referral acknowledgement clocks (need-referral-clocks-1)', () => 
     expect(tryOf(j, 'ACCOMMODATION').sentAt).toBeDefined();
     expect(j.s.adopted).not.toContain(NEED_REFERRAL_CLOCKS_PATCH);
     expect(clock(j, 'ACCOMMODATION')).toBeUndefined();
+  });
+});
+
+describe('need agencies hear of changes of plan with no main agency (need-agency-notices-1)', () => {
+  /** As `screened`, with no justice social work team listed for the area. */
+  const withoutMainAgency = (
+    needs: Pathway[],
+    eligible = ['housing-1', 'housing-2'],
+    refused: string[] = [],
+  ) => {
+    const j = screenedJourney(needs, eligible, 40, refused, (x) => (x.mainAgency = undefined));
+    expect([j.s.agencyId, j.s.referralId]).toEqual([undefined, undefined]);
+    return j;
+  };
+  const changeDate = (j: SimulatedJourney, days: number, eventId: string) =>
+    j.tell(j.facts.releaseDateChanged, {
+      expectedReleaseDate: new Date(received + days * DAY).toISOString().slice(0, 10),
+      reason: 'RECALCULATION',
+      changedAt: j.now,
+      eventId,
+    });
+  const told = (j: SimulatedJourney) => j.notices.map((n) => [n.agencyId, n.subject]);
+
+  it('tells the agency holding the first need standing of a new date and a transfer (the referral service copies every other)', () => {
+    const j = withoutMainAgency(['ACCOMMODATION', 'HEALTH'], ['housing-1']);
+    const sentWith = j.s.told!.liberationDate;
+    expect(j.s.told).toMatchObject({ agencyId: 'housing-1', custody: 'IN', establishmentCode: 'BAR' });
+    j.t += HOUR;
+    expect(changeDate(j, 30, 'e-date')).toBe('applied');
+    j.run();
+    expect(told(j)).toEqual([['housing-1', 'LIBERATION_DATE_CHANGED']]);
+    expect(j.notices[0]!.fields).toMatchObject({ previousLiberationDate: sentWith });
+    j.t += HOUR;
+    expect(
+      j.tell(j.facts.transferred, { toEstablishmentCode: 'EDI', transferredAt: j.now, eventId: 'e-t' }),
+    ).toBe('applied');
+    j.advance(2 * HOUR);
+    j.run();
+    expect(told(j)).toEqual([
+      ['housing-1', 'LIBERATION_DATE_CHANGED'],
+      ['housing-1', 'TRANSFERRED'],
+    ]);
+  });
+
+  it('tells the next agency standing once the first declines; with none standing it waits, then tells what changed', () => {
+    const j = withoutMainAgency(['ACCOMMODATION'], ['housing-1', 'housing-2']);
+    j.t += HOUR;
+    decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'DECLINED', 'e-d1', 'full');
+    j.run();
+    const second = tryOf(j, 'ACCOMMODATION', 1);
+    expect(second.agencyId).toBe('housing-2');
+    j.t += HOUR;
+    decide(j, second.referralId, 'DECLINED', 'e-d2', 'full');
+    j.run();
+    expect(j.p.needReferralsView()![0]!.status).toBe('GAP');
+    j.t += HOUR;
+    expect(changeDate(j, 30, 'e-date')).toBe('applied');
+    j.run();
+    // Nobody stands: nothing is sent, and nothing is marked told.
+    expect(j.notices).toEqual([]);
+    // The second agency thinks again and accepts: it hears of the change.
+    j.t += HOUR;
+    decide(j, second.referralId, 'ACCEPTED', 'e-a2');
+    j.run();
+    expect(told(j)).toEqual([['housing-2', 'LIBERATION_DATE_CHANGED']]);
+  });
+
+  it('sends no closing notice to a need agency (its referral is withdrawn with the reason)', () => {
+    const j = withoutMainAgency(['ACCOMMODATION'], ['housing-1']);
+    j.t += HOUR;
+    j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'c1' });
+    j.run();
+    expect(j.notices).toEqual([]);
+    expect(j.needReferralsSent.get(tryOf(j, 'ACCOMMODATION').referralId)?.withdrawn).toBe(true);
+  });
+
+  it('hands the notices to the main agency once it is listed and referred', () => {
+    const j = withoutMainAgency(['ACCOMMODATION'], ['housing-1']);
+    j.mainAgency = 'agency-1';
+    j.t += 2 * DAY;
+    j.run();
+    expect(j.s.referralId).toBe('ref-1');
+    expect(j.s.told?.agencyId).toBe('agency-1');
+    j.t += HOUR;
+    changeDate(j, 30, 'e-date');
+    j.run();
+    expect(told(j)).toEqual([['agency-1', 'LIBERATION_DATE_CHANGED']]);
+  });
+
+  it('a new date told while the main referral is being sent is still news to its agency (the referral carried the old one)', () => {
+    for (const refused of [[], [NEED_AGENCY_NOTICES_PATCH]]) {
+      const j = new SimulatedJourney(inputFor('SCOTLAND', 40), refused);
+      j.eligible = ['housing-1'];
+      j.run();
+      j.t = received + DAY;
+      tellCoreScreen(j, ['ACCOMMODATION'], 'e-core');
+      let inFlight = false;
+      for (let n = 0; n < 50 && !inFlight; n++) {
+        const a = j.p.nextAction();
+        if (!a) break;
+        if (a.kind !== 'sendReferral') {
+          j.execute(a);
+          continue;
+        }
+        const answer = j.begin(a);
+        j.t += HOUR;
+        expect(changeDate(j, 30, 'e-date')).toBe('applied');
+        answer();
+        inFlight = true;
+      }
+      expect(inFlight).toBe(true);
+      j.run();
+      expect([refused.length, told(j)]).toEqual([
+        refused.length,
+        refused.length === 0 ? [['agency-1', 'LIBERATION_DATE_CHANGED']] : [],
+      ]);
+    }
+  });
+
+  it('before the patch nobody was told; adopted later, what was already out counts as told then', () => {
+    const refused = [NEED_AGENCY_NOTICES_PATCH];
+    const j = withoutMainAgency(['ACCOMMODATION'], ['housing-1'], refused);
+    j.t += HOUR;
+    changeDate(j, 30, 'e-date');
+    j.run();
+    expect([j.s.told, j.notices]).toEqual([undefined, []]);
+    refused.length = 0;
+    j.t += HOUR;
+    j.run();
+    expect(j.s.told).toMatchObject({ agencyId: 'housing-1', liberationDate: j.p.liberationDate() });
+    expect(j.notices).toEqual([]);
+    j.t += HOUR;
+    changeDate(j, 28, 'e-date-2');
+    j.run();
+    expect(told(j)).toEqual([['housing-1', 'LIBERATION_DATE_CHANGED']]);
   });
 });

@@ -29,7 +29,7 @@ import {
   type ClockName,
   type SlaPolicy,
 } from '@throughcare/domain';
-import type { Booking, Deadline, JourneyState, NeedReferral, NeedTry } from './journey-state';
+import type { Booking, Deadline, JourneyState, NeedReferral, NeedTry, Told } from './journey-state';
 import { latestDecisionOf } from './outcomes';
 
 /**
@@ -234,6 +234,20 @@ export const needAppointmentKey = (
 /** The earlier of two instants (either may be absent). */
 const earlier = (a: string | undefined, b: string | undefined): string | undefined =>
   a === undefined ? b : b === undefined ? a : Date.parse(b) < Date.parse(a) ? b : a;
+/**
+ * Need agencies hear of changes of plan when there is no main agency (issue 9): the referral
+ * service gives every agency holding an open referral of the episode its own copy of a notice the
+ * journey sends to one agency, so with no justice social work (or probation) referral (none listed
+ * for the area) nobody was told of a new date, a transfer or a release. Since it, a journey with
+ * no main referral keeps what the need agencies were told (`s.told`, from the facts when its first
+ * need referral was sent, or when it adopted the patch after one was) and sends each change to
+ * the agency holding the first need still standing (sent, not withdrawn, not declined, not
+ * closed); none standing, nothing is sent until one stands. The pre-release meeting and closing
+ * notices stay the main agency's (closing withdraws the need referrals with a reason). The main
+ * referral, once sent, takes over the baseline. Adopted with the fixes (`adoptFixes`) by journeys
+ * that refer each need; kept in `s.adopted`.
+ */
+export const NEED_AGENCY_NOTICES_PATCH = 'need-agency-notices-1';
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
 export const needAcknowledgementKey = (pathway: Pathway, no: number) =>
   `needReferralAcknowledgement:${pathway}:${no}`;
@@ -337,6 +351,12 @@ export interface WantedBooking {
 export interface Notice {
   subject: NotificationSubject;
   message: string;
+  /**
+   * The agency the journey tells (the referral service gives every other agency holding an open
+   * referral of the episode its own copy): the main agency, or since `need-agency-notices-1`,
+   * with none, a need agency (`noticeRecipient`).
+   */
+  agencyId: string;
   apply: () => void;
   fields?: Partial<{
     liberationDate: string;
@@ -465,7 +485,46 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(AGENCY_APPOINTMENTS_PATCH);
       s.agencyAppointmentsFrom = iso(now());
     }
+    if (fixed() && perNeed() && !needAgencyNotices() && ask(NEED_AGENCY_NOTICES_PATCH)) {
+      (s.adopted ??= []).push(NEED_AGENCY_NOTICES_PATCH);
+      // Need referrals already out with no main one: what they were told is taken as of now.
+      const sent = (s.needReferrals ?? []).flatMap((n) => n.tries).find((x) => x.sentAt !== undefined);
+      if (sent) needReferralBaseline(sent.agencyId, noticeFacts());
+    }
   }
+  /** Whether need agencies hear of changes when there is no main agency (`need-agency-notices-1`). */
+  const needAgencyNotices = () => fixed() && (s.adopted?.includes(NEED_AGENCY_NOTICES_PATCH) ?? false);
+  /** What a referral sent now tells its agency of where and when (the notices' baseline). */
+  const noticeFacts = (): Pick<Told, 'establishmentCode' | 'liberationDate' | 'custody'> => ({
+    establishmentCode: establishment(),
+    liberationDate: liberationDate(),
+    custody: released() ? 'OUT' : 'IN',
+  });
+  /**
+   * A need referral was sent to `agencyId` with `facts` (taken when the send started): with no main
+   * referral and no baseline yet, it is what the need agencies were told (`need-agency-notices-1`).
+   */
+  function needReferralBaseline(agencyId: string, facts: ReturnType<typeof noticeFacts>): void {
+    if (!needAgencyNotices() || s.told || s.referralId) return;
+    s.told = { agencyId, ...facts, meetingImpossibleFor: [] };
+  }
+  /**
+   * The agency a notice goes to: the main agency's baseline; since `need-agency-notices-1`, with no
+   * main referral, the agency holding the first need still standing (undefined: none stands).
+   */
+  function noticeRecipient(): string | undefined {
+    if (!s.told) return undefined;
+    if (s.referralId || !needAgencyNotices()) return s.told.agencyId;
+    for (const n of s.needReferrals ?? [])
+      for (const t of n.tries) {
+        const latest = latestDecision(t)?.decision;
+        if (t.sentAt && !t.withdrawnAt && !t.closure && latest !== 'DECLINED' && latest !== 'WITHDRAWN')
+          return t.agencyId;
+      }
+    return undefined;
+  }
+  /** Whether the notices' baseline is the need agencies' (no main referral; `need-agency-notices-1`). */
+  const toldNeedAgencies = () => needAgencyNotices() && !s.referralId && s.told !== undefined;
   /** Whether the clocks follow the appointments agencies book themselves (`agency-appointments-1`). */
   const agencyAppointments = () => fixed() && (s.adopted?.includes(AGENCY_APPOINTMENTS_PATCH) ?? false);
   /** Whether a pick-up at a prison other than the one released from is cancelled (`pickup-release-prison-1`). */
@@ -1114,11 +1173,19 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       .filter((a) => (strictly ? Date.parse(a.attendedAt) > since : Date.parse(a.attendedAt) >= since))
       .reduce<string | undefined>((e, a) => earlier(e, a.attendedAt), undefined);
   }
-  /** When a need try's agency took the need on: its first acceptance (undefined: never accepted). */
-  const acceptedAt = (t: NeedTry) =>
-    t.decisions
-      .filter((d) => d.decision === 'ACCEPTED')
-      .reduce<string | undefined>((e, d) => earlier(e, d.decidedAt), undefined);
+  /**
+   * When a need try's agency took the need on, as it stands: the first acceptance after its last
+   * other decision (a try waiting-listed or asked for more information, then accepted again, owes
+   * its appointment from the new acceptance). Latest not an acceptance: its first acceptance (the
+   * clock it had stays as it was); never accepted: undefined.
+   */
+  function acceptedAt(t: NeedTry): string | undefined {
+    const byTime = [...t.decisions].sort((a, b) => Date.parse(a.decidedAt) - Date.parse(b.decidedAt));
+    let from = byTime.length;
+    while (from > 0 && byTime[from - 1]!.decision === 'ACCEPTED') from -= 1;
+    const standing = byTime.slice(from);
+    return (standing.length > 0 ? standing : byTime.filter((d) => d.decision === 'ACCEPTED'))[0]?.decidedAt;
+  }
   /**
    * When a need try that was accepted stopped standing, if it has: the journey withdrew it, the
    * agency closed its work, or the agency's latest decision no longer accepts it.
@@ -1547,10 +1614,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   /** The next thing the agency believes that is no longer true (or must hear), if any. */
   function nextNotice(): Notice | undefined {
     const t = s.told;
-    if (!t) return undefined;
+    const agencyId = noticeRecipient();
+    if (!t || agencyId === undefined) return undefined;
+    const notice = (n: Omit<Notice, 'agencyId'>): Notice => ({ ...n, agencyId });
     const closing = closingReason();
     if (closing) {
-      if (t.closed || closing === 'FOLLOW_UP_COMPLETE') return undefined;
+      // The need agencies' referrals are withdrawn at the closure, with its reason.
+      if (t.closed || closing === 'FOLLOW_UP_COMPLETE' || toldNeedAgencies()) return undefined;
       const subject: NotificationSubject =
         closing === 'CONSENT_WITHDRAWN'
           ? 'CONSENT_WITHDRAWN'
@@ -1563,12 +1633,12 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           : subject === 'RETURNED_TO_CUSTODY'
             ? `The person is back in custody at ${s.returned?.establishmentCode} (${closing === 'RECALLED' ? 'recall' : 'new sentence'}); a new episode follows.`
             : `The case is closed: ${closing}${s.closeRequested?.note ? ` (${s.closeRequested.note})` : ''}.`;
-      return { subject, message, apply: () => (t.closed = true) };
+      return notice({ subject, message, apply: () => (t.closed = true) });
     }
     const est = establishment();
     const lib = liberationDate();
     if (t.custody === 'OUT' && !released()) {
-      return {
+      return notice({
         subject: 'MOVEMENT_REVERSED',
         message: `The release was recorded in error: the person is still in custody at ${est}, liberation date ${lib}. Any appointment booked for them is cancelled.`,
         fields: { establishmentCode: est, liberationDate: lib },
@@ -1577,12 +1647,12 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           t.establishmentCode = est;
           t.liberationDate = lib;
         },
-      };
+      });
     }
     if (releaseNotices() && t.custody === 'IN' && released()) {
       const from = s.release!.establishmentCode;
       const moved = t.liberationDate !== lib;
-      return {
+      return notice({
         subject: 'RELEASED',
         message: `The person was released from ${from} on ${lib}${moved ? ` (the liberation date you were last told was ${t.liberationDate})` : ''}.`,
         fields: {
@@ -1595,7 +1665,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           t.liberationDate = lib;
           t.establishmentCode = from;
         },
-      };
+      });
     }
     if (t.custody === 'IN' && t.establishmentCode !== est) {
       // The agency was told of a transfer since reversed: since `planner-fixes-2`, only when the
@@ -1608,37 +1678,38 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             r.reversedAfterSettling &&
             (!fixed() || r.to === undefined || r.to === t.establishmentCode),
         ) && s.transfers.every((x) => x.toEstablishmentCode !== t.establishmentCode);
-      return {
+      return notice({
         subject: undone ? 'MOVEMENT_REVERSED' : 'TRANSFERRED',
         message: undone
           ? `The transfer to ${t.establishmentCode} was recorded in error: the person is at ${est}.`
           : `The person has moved from ${t.establishmentCode} to ${est}; visits and meetings are rebooked there.`,
         fields: { establishmentCode: est, previousEstablishmentCode: t.establishmentCode },
         apply: () => (t.establishmentCode = est),
-      };
+      });
     }
     if (t.custody === 'IN' && t.liberationDate !== lib) {
-      return {
+      return notice({
         subject: 'LIBERATION_DATE_CHANGED',
         message: `The liberation date is now ${lib} (was ${t.liberationDate}).`,
         fields: { liberationDate: lib, previousLiberationDate: t.liberationDate },
         apply: () => (t.liberationDate = lib),
-      };
+      });
     }
     if (
       t.custody === 'IN' &&
+      !toldNeedAgencies() &&
       !fromCourt() &&
       planningOpen() &&
       !meetingHeld() &&
       meetingDate() === undefined &&
       !t.meetingImpossibleFor.includes(lib)
     ) {
-      return {
+      return notice({
         subject: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
         message: `No working day is left for a pre-release meeting before liberation on ${lib}; the breach is recorded. Please plan the first appointment now.`,
         fields: { liberationDate: lib },
         apply: () => t.meetingImpossibleFor.push(lib),
-      };
+      });
     }
     return undefined;
   }
@@ -2077,6 +2148,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     needsAttention,
     latestAttention,
     nextNotice,
+    noticeRecipient,
+    noticeFacts,
+    needAgencyNotices,
+    needReferralBaseline,
     nextAction,
     nextWake,
   };
