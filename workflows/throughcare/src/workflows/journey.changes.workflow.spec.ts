@@ -7,6 +7,7 @@ import {
   consentWithdrawnUpdate,
   meetingHeldUpdate,
   movementReversedUpdate,
+  planQuery,
   releaseDateChangedUpdate,
   releaseRecordedUpdate,
   resolveAttentionUpdate,
@@ -1362,6 +1363,55 @@ describe('journey: a gate pick-up is met where the person is released from (pick
           env.client.workflow.getHandle(handle.workflowId, run),
           'v3.pickup-release-prison.released-elsewhere-cancelled',
         );
+      } finally {
+        await closeIfOpen(handle);
+      }
+    });
+  });
+});
+
+describe('journey: a pick-up that does not fit the release is cancelled at closure too (pickup-at-closure-1, time-skipping server)', () => {
+  it('released early and consent withdrawn while the prison service was out: once it is back and the release has settled, the pick-up for the planned day is cancelled', async () => {
+    const failing: RecordingOptions['failing'] = {};
+    const acts = recordingActivities({ failing });
+    const input = await receptionInput(env, {
+      expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 30 * DAY)),
+    });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+        const pickup = live(await handle.query(planQuery), 'GATE_PICKUP')[0]!;
+        expect(pickup.date).toBeDefined();
+        // The prison's booking service goes down (its next attempt hours away): the visit the
+        // acknowledgement calls for keeps the journey's prison lane busy.
+        failing.bookMeeting = 'long-outage';
+        await acknowledgeReferral(env, handle, referred.referralId!);
+        // Released weeks early and consent withdrawn meanwhile; the pick-up cannot be cancelled
+        // while the lane is busy.
+        const releasedAt = await nowIso();
+        await tell(
+          handle,
+          releaseRecordedUpdate,
+          { releasedAt, establishmentCode: input.establishmentCode },
+          { whileWorking: true },
+        );
+        await tell(handle, consentWithdrawnUpdate, { withdrawnAt: await nowIso() }, { whileWorking: true });
+        await env.sleep('46 minutes');
+        // The service is back: the next attempt succeeds, and the journey plans again.
+        delete failing.bookMeeting;
+        await env.sleep('7 hours');
+        const cancelled = await waitForEffect(
+          acts,
+          (e): e is Extract<typeof e, { kind: 'gatePickupCancelled' }> =>
+            e.kind === 'gatePickupCancelled' && e.bookingId === pickup.bookingId,
+          'the pick-up for the planned day cancelled',
+        );
+        expect(cancelled.reason).toBe(
+          `liberated on ${localDateOf(new Date(releasedAt))}, not ${pickup.date}`,
+        );
+        await waitForPlan(handle, (p) => p.stage === 'CLOSED' && !p.working, 'case closed');
+        await recordHistory(handle, 'v3.pickup-at-closure.consent-withdrawn-as-release-settled');
       } finally {
         await closeIfOpen(handle);
       }

@@ -18,6 +18,7 @@ import {
   DECLINED_APPOINTMENTS_PATCH,
   AGENCY_APPOINTMENTS_PATCH,
   NEED_AGENCY_NOTICES_PATCH,
+  PICKUP_AT_CLOSURE_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -118,6 +119,9 @@ const V3_HISTORIES: string[] = [
   // Branch of `need-agency-notices-1` (adopted with the fixes, issue 9): no justice social work
   // team listed, the need agency told of a new liberation date.
   'v3.need-agency-notices.date-changed-need-agency-told',
+  // Branch of `pickup-at-closure-1` (adopted with the fixes): consent withdrawn while the prison's
+  // service was out and the release settled; the pick-up for the planned day cancelled at closure.
+  'v3.pickup-at-closure.consent-withdrawn-as-release-settled',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -143,7 +147,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1 and need-agency-notices-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1 and pickup-at-closure-1 in those named for them)', async () => {
     const patchesOf = async (file: string): Promise<string[]> => {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       return (history.events ?? []).flatMap((e) =>
@@ -306,6 +310,14 @@ describe('journey replay over recorded histories', () => {
           file,
           (await activityInputs(file, 'notifyAgency')).some((i) => i.includes('"agencyId":"housing-1"')),
           (await activityInputs(file, 'sendReferral')).every((i) => !i.includes(':referral:CJSW')),
+        ]).toEqual([file, true, true]);
+      }
+      if (file.includes('.pickup-at-closure.')) {
+        expect([
+          file,
+          markers.includes(PICKUP_AT_CLOSURE_PATCH) ||
+            (await adoptedBefore(file)).includes(PICKUP_AT_CLOSURE_PATCH),
+          (await activityInputs(file, 'cancelGatePickup')).some((i) => i.includes('liberated on')),
         ]).toEqual([file, true, true]);
       }
       if (file.startsWith('v2/throughcare-journey.v3.')) {

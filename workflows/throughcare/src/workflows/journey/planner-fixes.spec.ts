@@ -23,6 +23,7 @@ import {
   DECLINED_APPOINTMENTS_PATCH,
   AGENCY_APPOINTMENTS_PATCH,
   NEED_AGENCY_NOTICES_PATCH,
+  PICKUP_AT_CLOSURE_PATCH,
 } from './planner';
 
 /**
@@ -72,6 +73,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       PICKUP_RELEASE_PRISON_PATCH,
       DECLINED_APPOINTMENTS_PATCH,
       AGENCY_APPOINTMENTS_PATCH,
+      PICKUP_AT_CLOSURE_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
       NEED_AGENCY_NOTICES_PATCH,
@@ -86,6 +88,7 @@ describe('planner-fixes-2 (and policy-gaps-1, adopted the same way): adoption', 
       PICKUP_RELEASE_PRISON_PATCH,
       DECLINED_APPOINTMENTS_PATCH,
       AGENCY_APPOINTMENTS_PATCH,
+      PICKUP_AT_CLOSURE_PATCH,
       REFERRAL_PER_NEED_PATCH,
       NEED_REFERRAL_CLOCKS_PATCH,
       NEED_AGENCY_NOTICES_PATCH,
@@ -606,5 +609,31 @@ describe('planner-fixes-2: a transfer the agency never heard of, reversed', () =
       [['TRANSFERRED', 'BAR', 'EDI']],
       ['The person has moved from BAR to EDI; visits and meetings are rebooked there.'],
     ]);
+  });
+});
+
+describe('pickup-at-closure-1: a pick-up that does not fit the release is cancelled at closure too', () => {
+  it('consent withdrawn while an early release settles: the pick-up for the planned day is cancelled (before the patch it was kept)', () => {
+    for (const refused of [[], [PICKUP_AT_CLOSURE_PATCH]]) {
+      const j = new SimulatedJourney(inputFor('SCOTLAND', 20), refused);
+      setUp(j, 6);
+      const planned = j.s.bookings.find((b) => b.kind === 'GATE_PICKUP' && b.status === 'BOOKED');
+      expect(planned?.date).toBeDefined();
+      // Released days before the planned day; consent withdrawn before the release has settled.
+      apply(j, [{ kind: 'release' }], { changes: 0 });
+      j.advance(10 * 60_000);
+      expect(j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'consent' })).toBe('applied');
+      // The journey next plans once the release has settled (it was waiting on a service meanwhile).
+      j.advance(45 * 60_000);
+      settle(j);
+      expect(j.p.closingReason()).toBe('CONSENT_WITHDRAWN');
+      const pickup = j.s.bookings.find((b) => b.bookingId === planned!.bookingId)!;
+      if (refused.length === 0)
+        expect(pickup).toMatchObject({
+          status: 'CANCELLED',
+          cancelledBecause: `liberated on ${j.s.release!.releasedAt.slice(0, 10)}, not ${planned!.date}`,
+        });
+      else expect(pickup.status).toBe('BOOKED');
+    }
   });
 });

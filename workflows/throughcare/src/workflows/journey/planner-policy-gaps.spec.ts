@@ -12,6 +12,7 @@ import {
   PICKUP_RELEASE_PRISON_PATCH,
   DECLINED_APPOINTMENTS_PATCH,
   AGENCY_APPOINTMENTS_PATCH,
+  PICKUP_AT_CLOSURE_PATCH,
 } from './planner';
 
 /**
@@ -99,12 +100,14 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       AGENCY_DECLINED_PATCH,
       PICKUP_RELEASE_PRISON_PATCH,
       AGENCY_APPOINTMENTS_PATCH,
+      PICKUP_AT_CLOSURE_PATCH,
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
       AGENCY_DECLINED_PATCH,
       PICKUP_RELEASE_PRISON_PATCH,
       AGENCY_APPOINTMENTS_PATCH,
+      PICKUP_AT_CLOSURE_PATCH,
     ]);
     missFirstAppointment(j);
     expect(() => p.syncDeadlines()).toThrow(ClockNotInPolicyError);
@@ -118,6 +121,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       PICKUP_RELEASE_PRISON_PATCH,
       DECLINED_APPOINTMENTS_PATCH,
       AGENCY_APPOINTMENTS_PATCH,
+      PICKUP_AT_CLOSURE_PATCH,
     ]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');

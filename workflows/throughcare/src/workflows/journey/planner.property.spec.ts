@@ -459,8 +459,29 @@ const pickupLeftAtOldPrison: Scenario = {
     { kind: 'advance', minutes: 16 },
   ],
 };
+/**
+ * 2026-12-04 (run 362 of 3,000, seed -1530268166): liberation moved to the day itself, the release
+ * told while an effect was in flight, consent withdrawn after it settled: a gate pick-up stayed
+ * live that the final facts do not call for.
+ */
+const pickupAfterReleaseThenConsentWithdrawn: Scenario = {
+  jurisdiction: 'SCOTLAND',
+  releaseInDays: 20,
+  changesAfterDays: 6,
+  ops: [
+    { kind: 'dateChange', days: 7 },
+    { kind: 'during', fact: { kind: 'release' } },
+    { kind: 'advance', minutes: 8 },
+    { kind: 'run' },
+    { kind: 'withdrawConsent' },
+    { kind: 'advance', minutes: 10 },
+    { kind: 'advance', minutes: 27 },
+    { kind: 'stepOnce' },
+  ],
+};
 /** Every pinned counterexample. */
 const pinned: Scenario[] = [
+  pickupAfterReleaseThenConsentWithdrawn,
   pickupLeftAtOldPrison,
   meetingKeptReviewNotDue,
   meetingGoneByTransferReversed,

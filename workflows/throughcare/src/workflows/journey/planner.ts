@@ -248,6 +248,15 @@ const earlier = (a: string | undefined, b: string | undefined): string | undefin
  * that refer each need; kept in `s.adopted`.
  */
 export const NEED_AGENCY_NOTICES_PATCH = 'need-agency-notices-1';
+/**
+ * A gate pick-up that does not fit the release is cancelled even when the case closes (found by
+ * the planner's property test, 2026-12-04): consent withdrawn (or any closure) while a release
+ * was settling left a pick-up booked for another day, or at another prison, because at closure a
+ * released journey kept every pick-up (meant for the one on the day, which may have happened). The
+ * one on the release day at the prison released from is still kept. Adopted with the fixes
+ * (`adoptFixes`); kept in `s.adopted`.
+ */
+export const PICKUP_AT_CLOSURE_PATCH = 'pickup-at-closure-1';
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
 export const needAcknowledgementKey = (pathway: Pathway, no: number) =>
   `needReferralAcknowledgement:${pathway}:${no}`;
@@ -485,12 +494,25 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(AGENCY_APPOINTMENTS_PATCH);
       s.agencyAppointmentsFrom = iso(now());
     }
+    if (fixed() && !pickupAtClosure() && ask(PICKUP_AT_CLOSURE_PATCH))
+      (s.adopted ??= []).push(PICKUP_AT_CLOSURE_PATCH);
     if (fixed() && perNeed() && !needAgencyNotices() && ask(NEED_AGENCY_NOTICES_PATCH)) {
       (s.adopted ??= []).push(NEED_AGENCY_NOTICES_PATCH);
       // Need referrals already out with no main one: what they were told is taken as of now.
       const sent = (s.needReferrals ?? []).flatMap((n) => n.tries).find((x) => x.sentAt !== undefined);
       if (sent) needReferralBaseline(sent.agencyId, noticeFacts());
     }
+  }
+  /** Whether a pick-up that does not fit the release is cancelled at closure too (`pickup-at-closure-1`). */
+  const pickupAtClosure = () => fixed() && (s.adopted?.includes(PICKUP_AT_CLOSURE_PATCH) ?? false);
+  /** Why a gate pick-up does not fit the release made (null: it is the release's own). */
+  function pickupMisfit(b: Booking): string | null {
+    const day = localDateOf(new Date(s.release!.releasedAt));
+    if (b.date !== day) return `liberated on ${day}, not ${b.date}`;
+    const from = s.release!.establishmentCode;
+    if (pickupAtReleasePrison() && b.establishmentCode !== from)
+      return `released from ${from}, not ${b.establishmentCode}`;
+    return null;
   }
   /** Whether need agencies hear of changes when there is no main agency (`need-agency-notices-1`). */
   const needAgencyNotices = () => fixed() && (s.adopted?.includes(NEED_AGENCY_NOTICES_PATCH) ?? false);
@@ -1568,14 +1590,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           }
           return null;
         case 'GATE_PICKUP':
-          if (released()) {
-            const day = localDateOf(new Date(s.release!.releasedAt));
-            if (b.date !== day) return `liberated on ${day}, not ${b.date}`;
-            const from = s.release!.establishmentCode;
-            if (pickupAtReleasePrison() && b.establishmentCode !== from)
-              return `released from ${from}, not ${b.establishmentCode}`;
-            return null;
-          }
+          if (released()) return pickupMisfit(b);
           if (b.establishmentCode !== est) return `person moved from ${b.establishmentCode} to ${est}`;
           return b.date === lib ? null : `liberation date now ${lib}`;
         case 'FIRST_APPOINTMENT':
@@ -1995,7 +2010,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const { wanted, fits, visitsShort } = wantedBookings();
     const live = s.bookings.filter((b) => b.status === 'BOOKED');
     for (const b of [...live].reverse()) {
-      const because = closing ? (b.kind === 'GATE_PICKUP' && released() ? null : fits(b)) : fits(b);
+      // At closure a released journey keeps the release's own pick-up (it may have happened); since
+      // pickup-at-closure-1 one that does not fit the release is still cancelled.
+      const because =
+        closing && b.kind === 'GATE_PICKUP' && released()
+          ? pickupAtClosure()
+            ? pickupMisfit(b)
+            : null
+          : fits(b);
       if (because) yield { kind: 'cancel', booking: b, because };
     }
     if (v3) {
