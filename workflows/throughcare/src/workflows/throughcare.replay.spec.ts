@@ -178,6 +178,30 @@ describe('journey replay over recorded histories', () => {
       };
       return parsed.continued?.adopted ?? [];
     };
+    /** Whether a pick-up was cancelled as not fitting the release after consent was withdrawn (the closing path). */
+    const cancelledAfterClosure = async (file: string): Promise<boolean> => {
+      const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
+      const events = history.events ?? [];
+      const consent = events.findIndex(
+        (e) =>
+          e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ===
+          'consentWithdrawn',
+      );
+      return (
+        consent >= 0 &&
+        events.slice(consent).some((e) => {
+          const scheduled = e.activityTaskScheduledEventAttributes;
+          return (
+            scheduled?.activityType?.name === 'cancelGatePickup' &&
+            (scheduled.input?.payloads ?? []).some((p) =>
+              Buffer.from(p.data ?? new Uint8Array())
+                .toString('utf8')
+                .includes('liberated on'),
+            )
+          );
+        })
+      );
+    };
     for (const file of await histories()) {
       const markers = (await patchesOf(file)).join(' ');
       // A history named for a later patch's branch carries that patch's marker, and only it does
@@ -318,7 +342,8 @@ describe('journey replay over recorded histories', () => {
           markers.includes(PICKUP_AT_CLOSURE_PATCH) ||
             (await adoptedBefore(file)).includes(PICKUP_AT_CLOSURE_PATCH),
           (await activityInputs(file, 'cancelGatePickup')).some((i) => i.includes('liberated on')),
-        ]).toEqual([file, true, true]);
+          await cancelledAfterClosure(file),
+        ]).toEqual([file, true, true, true]);
       }
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);

@@ -134,7 +134,8 @@ export function noticeEntry(s: JourneyState): number {
 /**
  * The referral was sent: what it told the agency is the baseline for every later notice. Since
  * `need-agency-notices-1` that is what the send carried (`sent`: the facts taken when it started;
- * a change told while it was in flight is then still news); before it, the facts when it was answered.
+ * a change told while it was in flight is then still news), or, when need agencies were being told
+ * in its absence, their baseline; before it, the facts when it was answered.
  */
 export function referralSent(
   p: Planner,
@@ -143,8 +144,16 @@ export function referralSent(
   sentAt: string,
   sent?: ReturnType<Planner['noticeFacts']>,
 ): void {
+  // Need agencies told with no main agency (need-agency-notices-1): their baseline is kept, with the
+  // main agency as the one told from now on, so a change they have not heard of yet is still sent
+  // (to the main agency, and copied to them).
+  const needBaseline = p.needAgencyNotices() && s.told !== undefined && s.referralId === undefined;
   s.referralId = referralId;
   s.referralSentAt = sentAt;
+  if (needBaseline) {
+    s.told = { ...s.told!, agencyId: s.agencyId! };
+    return;
+  }
   s.told = {
     agencyId: s.agencyId!,
     ...(sent && p.needAgencyNotices() ? sent : p.noticeFacts()),

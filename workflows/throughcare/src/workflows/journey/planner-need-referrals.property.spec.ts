@@ -46,7 +46,11 @@ type NeedOp =
   | { kind: 'unlist'; agency: string }
   | { kind: 'addNeed'; pathway: Pathway }
   | { kind: 'release' }
-  | { kind: 'withdrawConsent' };
+  | { kind: 'withdrawConsent' }
+  /** The liberation date moves (days from reception). */
+  | { kind: 'dateChange'; days: number }
+  /** The area's justice social work team is listed (a journey that had none finds it next time it asks). */
+  | { kind: 'listMainAgency' };
 
 const needOp: fc.Arbitrary<NeedOp> = fc.oneof(
   {
@@ -108,6 +112,14 @@ const needOp: fc.Arbitrary<NeedOp> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'release' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'withdrawConsent' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('dateChange' as const),
+      days: fc.integer({ min: 10, max: 200 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: 'listMainAgency' as const }) },
 );
 
 interface NeedScenario {
@@ -246,7 +258,11 @@ function applyNeedOps(j: SimulatedJourney, ops: NeedOp[]): void {
       }
       case 'release':
       case 'withdrawConsent':
+      case 'dateChange':
         apply(j, [o], { changes: 0 }); // as the journey properties tell them
+        break;
+      case 'listMainAgency':
+        j.mainAgency = 'agency-1';
         break;
     }
   }
@@ -326,7 +342,8 @@ function expectEveryNeedAccountedFor(j: SimulatedJourney): void {
   if (closing) return; // follow-up complete: what stands is left with the agencies
   for (const v of view) {
     if (!j.p.needsDue()) {
-      expect(v.status).toBe('NOT_YET_DUE');
+      // A need referred (or found a gap) before the date moved later stays as it is.
+      if (!j.p.needReferral(v.pathway)) expect(v.status).toBe('NOT_YET_DUE');
       continue;
     }
     expect([

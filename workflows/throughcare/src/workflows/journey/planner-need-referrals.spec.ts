@@ -16,6 +16,7 @@ import {
   DAY,
   HOUR,
   inputFor,
+  retryAll,
   screenedJourney,
   SimulatedJourney,
   tellAssessment,
@@ -1221,6 +1222,26 @@ describe('need agencies hear of changes of plan with no main agency (need-agency
         refused.length === 0 ? [['agency-1', 'LIBERATION_DATE_CHANGED']] : [],
       ]);
     }
+  });
+
+  it('a change the need agencies have not heard of yet when the main agency is referred is still sent (to it, copied to them)', () => {
+    const j = withoutMainAgency(['ACCOMMODATION'], ['housing-1']);
+    // The referral service is out: the notice of a new date fails for good and waits on an operator.
+    j.failing = (a) => a.kind === 'notify';
+    j.t += HOUR;
+    expect(changeDate(j, 30, 'e-date')).toBe('applied');
+    j.run();
+    expect(j.notices).toEqual([]);
+    // Meanwhile the area's team is listed and referred; then the operator retries the notice.
+    j.failing = () => false;
+    j.mainAgency = 'agency-1';
+    j.t += 2 * DAY;
+    j.run();
+    expect(j.s.referralId).toBe('ref-1');
+    retryAll(j);
+    j.run();
+    expect(told(j)).toEqual([['agency-1', 'LIBERATION_DATE_CHANGED']]);
+    expect(j.s.told).toMatchObject({ agencyId: 'agency-1', liberationDate: j.p.liberationDate() });
   });
 
   it('before the patch nobody was told; adopted later, what was already out counts as told then', () => {

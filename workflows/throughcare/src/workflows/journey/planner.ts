@@ -497,10 +497,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (fixed() && !pickupAtClosure() && ask(PICKUP_AT_CLOSURE_PATCH))
       (s.adopted ??= []).push(PICKUP_AT_CLOSURE_PATCH);
     if (fixed() && perNeed() && !needAgencyNotices() && ask(NEED_AGENCY_NOTICES_PATCH)) {
-      (s.adopted ??= []).push(NEED_AGENCY_NOTICES_PATCH);
       // Need referrals already out with no main one: what they were told is taken as of now.
       const sent = (s.needReferrals ?? []).flatMap((n) => n.tries).find((x) => x.sentAt !== undefined);
-      if (sent) needReferralBaseline(sent.agencyId, noticeFacts());
+      const facts = sent ? noticeFacts() : undefined;
+      (s.adopted ??= []).push(NEED_AGENCY_NOTICES_PATCH);
+      if (sent && facts) needReferralBaseline(sent.agencyId, facts);
     }
   }
   /** Whether a pick-up that does not fit the release is cancelled at closure too (`pickup-at-closure-1`). */
@@ -2011,10 +2012,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const live = s.bookings.filter((b) => b.status === 'BOOKED');
     for (const b of [...live].reverse()) {
       // At closure a released journey keeps the release's own pick-up (it may have happened); since
-      // pickup-at-closure-1 one that does not fit the release is still cancelled.
+      // pickup-at-closure-1 one that does not fit the release is still cancelled, unless its day has
+      // gone by (nothing to cancel; a closed journey planning again months on leaves it be).
       const because =
         closing && b.kind === 'GATE_PICKUP' && released()
-          ? pickupAtClosure()
+          ? pickupAtClosure() && (b.date ?? '') >= today()
             ? pickupMisfit(b)
             : null
           : fits(b);
