@@ -174,6 +174,11 @@ export interface Told {
   /** Liberation dates for which the agency was told no pre-release meeting can be held. */
   meetingImpossibleFor: string[];
   closed?: boolean;
+  /**
+   * What the need agencies were told, with no main agency told yet (`need-agency-notices-1`):
+   * notices go to the agency holding the first need still standing. Absent: the main agency's.
+   */
+  forNeeds?: true;
 }
 
 export interface Booking extends BookingView {

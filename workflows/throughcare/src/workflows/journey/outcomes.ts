@@ -57,6 +57,11 @@ export function booked(p: Planner, s: JourneyState, w: WantedBooking, bookingId:
       custody: 'OUT',
       meetingImpossibleFor: [],
     };
+    // The main agency now knows (need-agency-notices-1): it is the one told from now on.
+    if (s.told.forNeeds) {
+      s.told.agencyId = w.agencyId!;
+      delete s.told.forNeeds;
+    }
     s.told.custody = 'OUT';
   }
   s.bookings.push({
@@ -147,11 +152,11 @@ export function referralSent(
   // Need agencies told with no main agency (need-agency-notices-1): their baseline is kept, with the
   // main agency as the one told from now on, so a change they have not heard of yet is still sent
   // (to the main agency, and copied to them).
-  const needBaseline = p.needAgencyNotices() && s.told !== undefined && s.referralId === undefined;
   s.referralId = referralId;
   s.referralSentAt = sentAt;
-  if (needBaseline) {
-    s.told = { ...s.told!, agencyId: s.agencyId! };
+  if (s.told?.forNeeds) {
+    s.told = { ...s.told, agencyId: s.agencyId! };
+    delete s.told.forNeeds;
     return;
   }
   s.told = {

@@ -1,6 +1,6 @@
 import type { Pathway } from '@throughcare/contracts';
 import { deadlineFor } from '@throughcare/domain';
-import { NEED_GAP_RETRY_MS } from './outcomes';
+import { booked, NEED_GAP_RETRY_MS } from './outcomes';
 import {
   DECLINE_COOL_OFF_MS,
   MAX_DECLINES_PER_NEED,
@@ -1242,6 +1242,24 @@ describe('need agencies hear of changes of plan with no main agency (need-agency
     j.run();
     expect(told(j)).toEqual([['agency-1', 'LIBERATION_DATE_CHANGED']]);
     expect(j.s.told).toMatchObject({ agencyId: 'agency-1', liberationDate: j.p.liberationDate() });
+  });
+
+  it("the main agency's first appointment makes it the one told (a court liberation has no main referral): closing and recall notices are its again", () => {
+    const j = withoutMainAgency(['ACCOMMODATION'], ['housing-1']);
+    expect(j.s.told).toMatchObject({ agencyId: 'housing-1', forNeeds: true });
+    booked(
+      j.p,
+      j.s,
+      { slot: 'first-appointment:rel', kind: 'FIRST_APPOINTMENT', agencyId: 'agency-1' },
+      'bk-x',
+    );
+    expect(j.s.told).toMatchObject({ agencyId: 'agency-1', custody: 'OUT' });
+    expect(j.s.told?.forNeeds).toBeUndefined();
+    expect(j.p.noticeRecipient()).toBe('agency-1');
+    j.t += HOUR;
+    j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'c1' });
+    j.run();
+    expect(told(j)).toEqual([['agency-1', 'CONSENT_WITHDRAWN']]);
   });
 
   it('before the patch nobody was told; adopted later, what was already out counts as told then', () => {

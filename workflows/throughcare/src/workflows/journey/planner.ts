@@ -529,7 +529,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    */
   function needReferralBaseline(agencyId: string, facts: ReturnType<typeof noticeFacts>): void {
     if (!needAgencyNotices() || s.told || s.referralId) return;
-    s.told = { agencyId, ...facts, meetingImpossibleFor: [] };
+    s.told = { agencyId, ...facts, meetingImpossibleFor: [], forNeeds: true };
   }
   /**
    * The agency a notice goes to: the main agency's baseline; since `need-agency-notices-1`, with no
@@ -537,7 +537,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    */
   function noticeRecipient(): string | undefined {
     if (!s.told) return undefined;
-    if (s.referralId || !needAgencyNotices()) return s.told.agencyId;
+    if (!s.told.forNeeds || !needAgencyNotices()) return s.told.agencyId;
     for (const n of s.needReferrals ?? [])
       for (const t of n.tries) {
         const latest = latestDecision(t)?.decision;
@@ -546,8 +546,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       }
     return undefined;
   }
-  /** Whether the notices' baseline is the need agencies' (no main referral; `need-agency-notices-1`). */
-  const toldNeedAgencies = () => needAgencyNotices() && !s.referralId && s.told !== undefined;
+  /** Whether the notices' baseline is the need agencies' (no main agency told; `need-agency-notices-1`). */
+  const toldNeedAgencies = () => needAgencyNotices() && s.told?.forNeeds === true;
   /** Whether the clocks follow the appointments agencies book themselves (`agency-appointments-1`). */
   const agencyAppointments = () => fixed() && (s.adopted?.includes(AGENCY_APPOINTMENTS_PATCH) ?? false);
   /** Whether a pick-up at a prison other than the one released from is cancelled (`pickup-release-prison-1`). */
