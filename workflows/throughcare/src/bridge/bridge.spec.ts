@@ -48,6 +48,42 @@ function recall(episode = 2): KnownEvent {
   });
 }
 
+/** Temporal's answer when the journey named does not exist or has completed. */
+const journeyNotRunning =
+  (message = 'workflow execution already completed', workflowId = `throughcare-${PERSON}-1`) =>
+  async (): Promise<never> => {
+    throw new WorkflowNotFoundError(message, workflowId, undefined);
+  };
+/** The workflow SDK's answer to an update with no handler (a journey of an earlier version). */
+const noHandlerFor = (update: string) => async (): Promise<never> => {
+  throw new WorkflowUpdateFailedError(
+    'Workflow Update failed',
+    ApplicationFailure.nonRetryable(`No registered handler for update: ${update}`),
+  );
+};
+/** As the journey's validator refuses a fact (facts.ts `reject`). */
+const refusedWith = (message: string) => async (): Promise<never> => {
+  throw new WorkflowUpdateFailedError(
+    'Workflow Update failed',
+    ApplicationFailure.create({ type: ErrorTypes.validation, message, nonRetryable: true }),
+  );
+};
+/** An event the referral service published about PERSON's first episode. */
+const referralEvent = <T>(
+  schema: { parse(input: unknown): T },
+  eventType: string,
+  data: Record<string, unknown>,
+): T =>
+  schema.parse({
+    eventType,
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: '2027-06-01T10:00:00Z',
+    correlationId: 'c',
+    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+    data: { referralId: randomUUID(), episode: 1, agencyId: 'housing-1', ...data },
+  });
+
 /** A Temporal client double that records the calls the bridge makes, in order. */
 function fakeTemporal(
   updateOutcome: () => Promise<void>,
@@ -101,13 +137,7 @@ describe('bridge handler: a return to custody', () => {
   });
 
   it('logs and carries on when the previous journey does not exist or has closed', async () => {
-    const t = fakeTemporal(async () => {
-      throw new WorkflowNotFoundError(
-        'workflow execution already completed',
-        `throughcare-${PERSON}-1`,
-        undefined,
-      );
-    });
+    const t = fakeTemporal(journeyNotRunning());
     await expect(t.handle(recall(2), context)).resolves.toBeUndefined();
     expect(t.calls).toEqual([
       `update returnedToCustody → throughcare-${PERSON}-1`,
@@ -119,17 +149,7 @@ describe('bridge handler: a return to custody', () => {
   });
 
   it('dead-letters with the reason when the previous journey rejects it, and starts nothing', async () => {
-    const t = fakeTemporal(async () => {
-      throw new WorkflowUpdateFailedError(
-        'Workflow Update failed',
-        // As the journey's validator refuses it (facts.ts `reject`).
-        ApplicationFailure.create({
-          type: ErrorTypes.validation,
-          message: 'episode 1 has not been released',
-          nonRetryable: true,
-        }),
-      );
-    });
+    const t = fakeTemporal(refusedWith('episode 1 has not been released'));
     const error = await t.handle(recall(2), context).then(
       () => undefined,
       (e: unknown) => e,
@@ -155,18 +175,9 @@ describe('bridge handler: a return to custody', () => {
   });
 
   it('a redelivery after the new episode already closed is acknowledged as a duplicate', async () => {
-    const t = fakeTemporal(
-      async () => {
-        throw new WorkflowNotFoundError(
-          'workflow execution already completed',
-          `throughcare-${PERSON}-1`,
-          undefined,
-        );
-      },
-      async () => {
-        throw new WorkflowExecutionAlreadyStartedError('already started', `throughcare-${PERSON}-2`, 'x');
-      },
-    );
+    const t = fakeTemporal(journeyNotRunning(), async () => {
+      throw new WorkflowExecutionAlreadyStartedError('already started', `throughcare-${PERSON}-2`, 'x');
+    });
     await expect(t.handle(recall(2), context)).resolves.toBeUndefined();
   });
 });
@@ -183,23 +194,12 @@ describe('bridge handler: facts', () => {
   });
 
   it('dead-letters a fact for a journey that does not exist', async () => {
-    const t = fakeTemporal(async () => {
-      throw new WorkflowNotFoundError('not found', `throughcare-${PERSON}-1`, undefined);
-    });
+    const t = fakeTemporal(journeyNotRunning('not found'));
     await expect(t.handle(consent(), context)).rejects.toMatchObject({ code: BridgeErrorCodes.noJourney });
   });
 
   it('dead-letters at once (permanent) a fact the journey rejects as VALIDATION_FAILED', async () => {
-    const t = fakeTemporal(async () => {
-      throw new WorkflowUpdateFailedError(
-        'Workflow Update failed',
-        ApplicationFailure.create({
-          type: ErrorTypes.validation,
-          message: 'case is closed (CONSENT_WITHDRAWN)',
-          nonRetryable: true,
-        }),
-      );
-    });
+    const t = fakeTemporal(refusedWith('case is closed (CONSENT_WITHDRAWN)'));
     const error = await t.handle(consent(), context).then(
       () => undefined,
       (e: unknown) => e,
@@ -319,59 +319,22 @@ describe('bridge handler: facts', () => {
 
   it("acknowledges an agency's closure when no journey is running or the journey predates the update (it only shows it); a refusal still dead-letters", async () => {
     const closed = () =>
-      ReferralClosedV1.parse({
-        eventType: 'referral.referral.closed',
-        version: 1,
-        eventId: randomUUID(),
-        occurredAt: '2027-06-01T10:00:00Z',
-        correlationId: 'c',
-        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
-        data: {
-          referralId: randomUUID(),
-          episode: 1,
-          agencyId: 'housing-1',
-          outcome: 'ACHIEVED',
-          closedAt: '2027-06-01T10:00:00Z',
-        },
+      referralEvent(ReferralClosedV1, 'referral.referral.closed', {
+        outcome: 'ACHIEVED',
+        closedAt: '2027-06-01T10:00:00Z',
       });
-    const ended = fakeTemporal(async () => {
-      throw new WorkflowNotFoundError(
-        'workflow execution already completed',
-        `throughcare-${PERSON}-1`,
-        undefined,
-      );
-    });
+    const ended = fakeTemporal(journeyNotRunning());
     await expect(ended.handle(closed(), context)).resolves.toBeUndefined();
     expect(ended.logs).toEqual([expect.stringContaining(`no running journey throughcare-${PERSON}-1`)]);
-    // The workflow SDK's answer to an update with no handler (a journey of an earlier version).
-    const earlier = fakeTemporal(async () => {
-      throw new WorkflowUpdateFailedError(
-        'Workflow Update failed',
-        ApplicationFailure.nonRetryable('No registered handler for update: referralClosed'),
-      );
-    });
+    const earlier = fakeTemporal(noHandlerFor('referralClosed'));
     await expect(earlier.handle(closed(), context)).resolves.toBeUndefined();
     expect(earlier.logs).toEqual([expect.stringContaining('has no handler for it')]);
     // Any other fact without a journey, or without a handler, is not dropped.
-    const unhandled = fakeTemporal(async () => {
-      throw new WorkflowUpdateFailedError(
-        'Workflow Update failed',
-        ApplicationFailure.nonRetryable('No registered handler for update: consentWithdrawn'),
-      );
-    });
+    const unhandled = fakeTemporal(noHandlerFor('consentWithdrawn'));
     await expect(unhandled.handle(consent(), context)).rejects.toMatchObject({
       code: BridgeErrorCodes.notProcessed,
     });
-    const refused = fakeTemporal(async () => {
-      throw new WorkflowUpdateFailedError(
-        'Workflow Update failed',
-        ApplicationFailure.create({
-          type: ErrorTypes.validation,
-          message: 'not this episode',
-          nonRetryable: true,
-        }),
-      );
-    });
+    const refused = fakeTemporal(refusedWith('not this episode'));
     await expect(refused.handle(closed(), context)).rejects.toMatchObject({
       code: BridgeErrorCodes.rejected,
     });
@@ -379,37 +342,19 @@ describe('bridge handler: facts', () => {
 
   it("acknowledges an agency's attendance when no journey is running, but retries (then dead-letters) it when the journey has no handler yet: its clocks depend on it", async () => {
     const attended = () =>
-      ReferralAppointmentAttendanceRecordedV1.parse({
-        eventType: 'referral.referral-appointment.attendance-recorded',
-        version: 1,
-        eventId: randomUUID(),
-        occurredAt: '2027-06-01T10:00:00Z',
-        correlationId: 'c',
-        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
-        data: {
-          referralId: randomUUID(),
+      referralEvent(
+        ReferralAppointmentAttendanceRecordedV1,
+        'referral.referral-appointment.attendance-recorded',
+        {
           appointmentId: randomUUID(),
-          episode: 1,
-          agencyId: 'housing-1',
           attendance: 'YES',
           attendedAt: '2027-06-01T10:00:00Z',
         },
-      });
-    const ended = fakeTemporal(async () => {
-      throw new WorkflowNotFoundError(
-        'workflow execution already completed',
-        `throughcare-${PERSON}-1`,
-        undefined,
       );
-    });
+    const ended = fakeTemporal(journeyNotRunning());
     await expect(ended.handle(attended(), context)).resolves.toBeUndefined();
     expect(ended.logs).toEqual([expect.stringContaining(`no running journey throughcare-${PERSON}-1`)]);
-    const olderWorker = fakeTemporal(async () => {
-      throw new WorkflowUpdateFailedError(
-        'Workflow Update failed',
-        ApplicationFailure.nonRetryable('No registered handler for update: agencyAttendanceRecorded'),
-      );
-    });
+    const olderWorker = fakeTemporal(noHandlerFor('agencyAttendanceRecorded'));
     const failure = await olderWorker.handle(attended(), context).then(
       () => undefined,
       (e: unknown) => e,

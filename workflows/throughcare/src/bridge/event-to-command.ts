@@ -211,6 +211,17 @@ const update = <A>(def: UpdateDefinition<void, [A]>, workflowId: string, arg: A)
 });
 
 /**
+ * An update for a fact the service that published it keeps: a journey that is not running skips
+ * it with a log line; with `handlerRequired`, one whose worker has no handler for it does not.
+ */
+const updateIfRunning = <A>(
+  def: UpdateDefinition<void, [A]>,
+  workflowId: string,
+  arg: A,
+  how: { handlerRequired?: true } = {},
+): UpdateCommand => ({ ...update(def, workflowId, arg), onlyIfRunning: true, ...how });
+
+/**
  * The workflow message for one bus event. Throws {@link UnroutableEvent} when it names no person
  * and {@link UnplannableEvent} when the journey could not plan it: neither may reach a workflow.
  */
@@ -355,15 +366,12 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
       });
     case 'referral.referral.closed':
       // Agencies close cases after the journey's follow-up has ended: the referral service holds the closure.
-      return {
-        ...update(referralClosedUpdate, throughcareWorkflowId(personId, event.data.episode), {
-          referralId: event.data.referralId,
-          outcome: event.data.outcome,
-          closedAt: event.data.closedAt,
-          eventId: event.eventId,
-        }),
-        onlyIfRunning: true,
-      };
+      return updateIfRunning(referralClosedUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        referralId: event.data.referralId,
+        outcome: event.data.outcome,
+        closedAt: event.data.closedAt,
+        eventId: event.eventId,
+      });
     case 'assessment.consent.withdrawn':
       return update(consentWithdrawnUpdate, throughcareWorkflowId(personId, event.data.episode), {
         withdrawnAt: event.data.withdrawnAt,
@@ -379,8 +387,10 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
     case 'referral.referral-appointment.attendance-recorded':
       // An agency records attendance after the journey's follow-up may have ended: the referral
       // service holds it, and a journey that ended has no clock to meet. A running one needs it.
-      return {
-        ...update(agencyAttendanceRecordedUpdate, throughcareWorkflowId(personId, event.data.episode), {
+      return updateIfRunning(
+        agencyAttendanceRecordedUpdate,
+        throughcareWorkflowId(personId, event.data.episode),
+        {
           referralId: event.data.referralId,
           appointmentId: event.data.appointmentId,
           agencyId: event.data.agencyId,
@@ -388,10 +398,9 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
           attendedAt: event.data.attendedAt,
           reason: event.data.reason,
           eventId: event.eventId,
-        }),
-        onlyIfRunning: true,
-        handlerRequired: true,
-      };
+        },
+        { handlerRequired: true },
+      );
     default:
       return { kind: 'ignore', reason: `${event.eventType}@${event.version} is not bridged to workflows` };
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   agencyAttendanceRecordedUpdate,
@@ -15,6 +16,7 @@ import {
 } from '@throughcare/contracts';
 import {
   acknowledgeReferral,
+  type Effect,
   advance,
   of,
   receptionInput,
@@ -44,6 +46,20 @@ async function releaseIn40Days() {
   const base = await receptionInput(env);
   const days40 = new Date(Date.parse(base.receivedAt) + 40 * 86_400_000);
   return { ...base, expectedReleaseDate: days40.toISOString().slice(0, 10) };
+}
+
+/**
+ * The core screen finds an accommodation need, the justice social work team acknowledges its
+ * referral: the team's referral, and the plan once the need's own referral is sent.
+ */
+async function referAccommodationAcknowledged(
+  handle: WorkflowHandle,
+  acts: { effects: Effect[] },
+): Promise<{ referred: PlanView; sent: PlanView }> {
+  const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+  await acknowledgeReferral(env, handle, referred.referralId!);
+  const sent = await waitForPlan(handle, (p) => need(p, 'ACCOMMODATION')?.status === 'SENT', 'need referred');
+  return { referred, sent };
 }
 
 /** The attention item telling prison staff of the accommodation need's gap. */
@@ -216,15 +232,9 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
     const input = await releaseIn40Days();
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
-      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
       // The justice social work team acknowledges in time; the housing agency does not.
-      await acknowledgeReferral(env, handle, referred.referralId!);
-      expect((await handle.query(planQuery)).referralAcknowledgedAt).toEqual(expect.any(String));
-      const sent = await waitForPlan(
-        handle,
-        (p) => need(p, 'ACCOMMODATION')?.status === 'SENT',
-        'need referred',
-      );
+      const { sent } = await referAccommodationAcknowledged(handle, acts);
+      expect(sent.referralAcknowledgedAt).toEqual(expect.any(String));
       const referralId = need(sent, 'ACCOMMODATION')!.referralId!;
       const sentTo = acts.effects.filter(of('referralSent')).find((r) => r.referralId === referralId)!;
       const clock = (p: PlanView) =>
@@ -270,13 +280,7 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
     const input = await releaseIn40Days();
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
-      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
-      await acknowledgeReferral(env, handle, referred.referralId!);
-      const sent = await waitForPlan(
-        handle,
-        (p) => need(p, 'ACCOMMODATION')?.status === 'SENT',
-        'need referred',
-      );
+      const { referred, sent } = await referAccommodationAcknowledged(handle, acts);
       const housing = need(sent, 'ACCOMMODATION')!.referralId!;
       await tell(handle, referralOutcomeUpdate, {
         referralId: housing,

@@ -23,6 +23,8 @@ import {
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
 
+type HistoryEvent = NonNullable<ReturnType<typeof historyFromJSON>['events']>[number];
+
 const root = path.resolve(__dirname, '../../../../test/fixtures/histories');
 /** Every recorded history, by version folder (v1: before `journey-v2`; v2: the journey since). */
 async function histories(): Promise<string[]> {
@@ -148,29 +150,29 @@ describe('journey replay over recorded histories', () => {
   });
 
   it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1 and pickup-at-closure-1 in those named for them)', async () => {
-    const patchesOf = async (file: string): Promise<string[]> => {
-      const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
-      return (history.events ?? []).flatMap((e) =>
+    const read = async (file: string) =>
+      historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
+    const text = (p: { data?: Uint8Array | null }): string =>
+      Buffer.from(p.data ?? new Uint8Array()).toString('utf8');
+    const patchesOf = async (file: string): Promise<string[]> =>
+      ((await read(file)).events ?? []).flatMap((e) =>
         Object.values(e.markerRecordedEventAttributes?.details ?? {}).flatMap((d) =>
-          (d?.payloads ?? []).map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8')),
+          (d?.payloads ?? []).map(text),
         ),
       );
-    };
-    /** The inputs (as JSON text) of every activity of `type` the history scheduled. */
-    const activityInputs = async (file: string, type: string): Promise<string[]> => {
-      const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
-      return (history.events ?? []).flatMap((e) => {
+    /** The inputs (as JSON text) of every activity of `type` scheduled from `events`. */
+    const inputsOf = (events: HistoryEvent[], type: string): string[] =>
+      events.flatMap((e) => {
         const scheduled = e.activityTaskScheduledEventAttributes;
         if (scheduled?.activityType?.name !== type) return [];
-        return (scheduled.input?.payloads ?? []).map((p) =>
-          Buffer.from(p.data ?? new Uint8Array()).toString('utf8'),
-        );
+        return (scheduled.input?.payloads ?? []).map(text);
       });
-    };
+    /** The inputs (as JSON text) of every activity of `type` the history scheduled. */
+    const activityInputs = async (file: string, type: string): Promise<string[]> =>
+      inputsOf((await read(file)).events ?? [], type);
     /** The patches a run's carried state says were adopted in an earlier run (`s.adopted`). */
     const adoptedBefore = async (file: string): Promise<string[]> => {
-      const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
-      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      const started = (await read(file)).events?.[0]?.workflowExecutionStartedEventAttributes;
       const input = started?.input?.payloads?.[0]?.data;
       if (!input) return [];
       const parsed = JSON.parse(Buffer.from(input).toString('utf8')) as {
@@ -180,8 +182,7 @@ describe('journey replay over recorded histories', () => {
     };
     /** Whether a pick-up was cancelled as not fitting the release after consent was withdrawn (the closing path). */
     const cancelledAfterClosure = async (file: string): Promise<boolean> => {
-      const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
-      const events = history.events ?? [];
+      const events = (await read(file)).events ?? [];
       const consent = events.findIndex(
         (e) =>
           e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ===
@@ -189,19 +190,82 @@ describe('journey replay over recorded histories', () => {
       );
       return (
         consent >= 0 &&
-        events.slice(consent).some((e) => {
-          const scheduled = e.activityTaskScheduledEventAttributes;
-          return (
-            scheduled?.activityType?.name === 'cancelGatePickup' &&
-            (scheduled.input?.payloads ?? []).some((p) =>
-              Buffer.from(p.data ?? new Uint8Array())
-                .toString('utf8')
-                .includes('liberated on'),
-            )
-          );
-        })
+        inputsOf(events.slice(consent), 'cancelGatePickup').some((i) => i.includes('liberated on'))
       );
     };
+    /** Whether some activity of `type` the history scheduled had an input containing `fragment`. */
+    const scheduledWith = async (file: string, type: string, fragment: string): Promise<boolean> =>
+      (await activityInputs(file, type)).some((i) => i.includes(fragment));
+    /**
+     * Patches adopted at a planning and carried in the state to a journey's later runs (whose
+     * histories then have no marker of it): a history named for one carries its marker or was
+     * started from a state that adopted it, and `branch` checks the branch itself ran (a marker
+     * alone is recorded at the first planning, before the branch can be reached).
+     */
+    const adoptedPatches: { name: string; patch: string; branch?: (file: string) => Promise<boolean[]> }[] = [
+      // planner-fixes-2 is adopted at the first planning of every v3 journey run on code since it.
+      { name: '.planner-fixes.', patch: PLANNER_FIXES_PATCH },
+      { name: '.policy-gaps.', patch: POLICY_GAPS_PATCH },
+      { name: '.meeting-day-gone.', patch: MEETING_DAY_GONE_PATCH },
+      { name: '.referral-per-need.', patch: REFERRAL_PER_NEED_PATCH },
+      {
+        name: '.need-referral-clocks.',
+        patch: NEED_REFERRAL_CLOCKS_PATCH,
+        // A breach of a need referral's clock recorded.
+        branch: async (f) => [await scheduledWith(f, 'recordSlaBreach', 'needReferralAcknowledgement:')],
+      },
+      {
+        name: '.release-notice.',
+        patch: RELEASE_NOTICE_PATCH,
+        // A RELEASED notice sent to the agency.
+        branch: async (f) => [await scheduledWith(f, 'notifyAgency', '"subject":"RELEASED"')],
+      },
+      {
+        name: '.agency-declined.',
+        patch: AGENCY_DECLINED_PATCH,
+        // Visits cancelled because the agency declined.
+        branch: async (f) => [await scheduledWith(f, 'cancelMeeting', 'the agency declined the referral')],
+      },
+      {
+        name: '.pickup-release-prison.',
+        patch: PICKUP_RELEASE_PRISON_PATCH,
+        branch: async (f) => [await scheduledWith(f, 'cancelGatePickup', 'released from EDI, not BAR')],
+      },
+      {
+        name: '.declined-appointments.',
+        patch: DECLINED_APPOINTMENTS_PATCH,
+        branch: async (f) => [
+          await scheduledWith(
+            f,
+            'cancelAppointment',
+            'the agency withdrew from the referral: no appointment with it',
+          ),
+        ],
+      },
+      {
+        name: '.agency-appointments.',
+        patch: AGENCY_APPOINTMENTS_PATCH,
+        // A need agency's first-appointment breach recorded.
+        branch: async (f) => [await scheduledWith(f, 'recordSlaBreach', 'needFirstAppointment:')],
+      },
+      {
+        name: '.need-agency-notices.',
+        patch: NEED_AGENCY_NOTICES_PATCH,
+        // A notice to the need agency, with no referral to a main one.
+        branch: async (f) => [
+          await scheduledWith(f, 'notifyAgency', '"agencyId":"housing-1"'),
+          (await activityInputs(f, 'sendReferral')).every((i) => !i.includes(':referral:CJSW')),
+        ],
+      },
+      {
+        name: '.pickup-at-closure.',
+        patch: PICKUP_AT_CLOSURE_PATCH,
+        branch: async (f) => [
+          await scheduledWith(f, 'cancelGatePickup', 'liberated on'),
+          await cancelledAfterClosure(f),
+        ],
+      },
+    ];
     for (const file of await histories()) {
       const markers = (await patchesOf(file)).join(' ');
       // A history named for a later patch's branch carries that patch's marker, and only it does
@@ -220,130 +284,15 @@ describe('journey replay over recorded histories', () => {
       // now on carry it whatever their name; those named for it must.
       if (file.includes('.effect-lanes.'))
         expect([file, markers.includes(EFFECT_LANES_PATCH)]).toEqual([file, true]);
-      // planner-fixes-2 is adopted at the first planning of every v3 journey run on code since it,
-      // and carried in the state to its later runs (whose histories then have no marker of it).
-      if (file.includes('.planner-fixes.'))
+      for (const { name, patch, branch } of adoptedPatches) {
+        if (!file.includes(name)) continue;
+        const took = branch ? await branch(file) : [];
         expect([
           file,
-          markers.includes(PLANNER_FIXES_PATCH) || (await adoptedBefore(file)).includes(PLANNER_FIXES_PATCH),
-        ]).toEqual([file, true]);
-      if (file.includes('.policy-gaps.'))
-        expect([
-          file,
-          markers.includes(POLICY_GAPS_PATCH) || (await adoptedBefore(file)).includes(POLICY_GAPS_PATCH),
-        ]).toEqual([file, true]);
-      if (file.includes('.meeting-day-gone.'))
-        expect([
-          file,
-          markers.includes(MEETING_DAY_GONE_PATCH) ||
-            (await adoptedBefore(file)).includes(MEETING_DAY_GONE_PATCH),
-        ]).toEqual([file, true]);
-      if (file.includes('.referral-per-need.'))
-        expect([
-          file,
-          markers.includes(REFERRAL_PER_NEED_PATCH) ||
-            (await adoptedBefore(file)).includes(REFERRAL_PER_NEED_PATCH),
-        ]).toEqual([file, true]);
-      if (file.includes('.need-referral-clocks.')) {
-        expect([
-          file,
-          markers.includes(NEED_REFERRAL_CLOCKS_PATCH) ||
-            (await adoptedBefore(file)).includes(NEED_REFERRAL_CLOCKS_PATCH),
-        ]).toEqual([file, true]);
-        // The branch itself: a breach of a need referral's clock recorded (the marker alone is
-        // recorded at the first planning, before any referral).
-        expect([
-          file,
-          (await activityInputs(file, 'recordSlaBreach')).some((i) =>
-            i.includes('needReferralAcknowledgement:'),
-          ),
-        ]).toEqual([file, true]);
-      }
-      if (file.includes('.release-notice.')) {
-        expect([
-          file,
-          markers.includes(RELEASE_NOTICE_PATCH) ||
-            (await adoptedBefore(file)).includes(RELEASE_NOTICE_PATCH),
-        ]).toEqual([file, true]);
-        // The branch itself: a RELEASED notice sent to the agency.
-        expect([
-          file,
-          (await activityInputs(file, 'notifyAgency')).some((i) => i.includes('"subject":"RELEASED"')),
-        ]).toEqual([file, true]);
-      }
-      if (file.includes('.agency-declined.')) {
-        expect([
-          file,
-          markers.includes(AGENCY_DECLINED_PATCH) ||
-            (await adoptedBefore(file)).includes(AGENCY_DECLINED_PATCH),
-        ]).toEqual([file, true]);
-        // The branch itself: visits cancelled because the agency declined.
-        expect([
-          file,
-          (await activityInputs(file, 'cancelMeeting')).some((i) =>
-            i.includes('the agency declined the referral'),
-          ),
-        ]).toEqual([file, true]);
-      }
-      if (file.includes('.pickup-release-prison.')) {
-        expect([
-          file,
-          markers.includes(PICKUP_RELEASE_PRISON_PATCH) ||
-            (await adoptedBefore(file)).includes(PICKUP_RELEASE_PRISON_PATCH),
-        ]).toEqual([file, true]);
-        expect([
-          file,
-          (await activityInputs(file, 'cancelGatePickup')).some((i) =>
-            i.includes('released from EDI, not BAR'),
-          ),
-        ]).toEqual([file, true]);
-      }
-      if (file.includes('.declined-appointments.')) {
-        expect([
-          file,
-          markers.includes(DECLINED_APPOINTMENTS_PATCH) ||
-            (await adoptedBefore(file)).includes(DECLINED_APPOINTMENTS_PATCH),
-        ]).toEqual([file, true]);
-        expect([
-          file,
-          (await activityInputs(file, 'cancelAppointment')).some((i) =>
-            i.includes('the agency withdrew from the referral: no appointment with it'),
-          ),
-        ]).toEqual([file, true]);
-      }
-      if (file.includes('.agency-appointments.')) {
-        expect([
-          file,
-          markers.includes(AGENCY_APPOINTMENTS_PATCH) ||
-            (await adoptedBefore(file)).includes(AGENCY_APPOINTMENTS_PATCH),
-        ]).toEqual([file, true]);
-        // The branch itself: a need agency's first-appointment breach recorded.
-        expect([
-          file,
-          (await activityInputs(file, 'recordSlaBreach')).some((i) => i.includes('needFirstAppointment:')),
-        ]).toEqual([file, true]);
-      }
-      if (file.includes('.need-agency-notices.')) {
-        expect([
-          file,
-          markers.includes(NEED_AGENCY_NOTICES_PATCH) ||
-            (await adoptedBefore(file)).includes(NEED_AGENCY_NOTICES_PATCH),
-        ]).toEqual([file, true]);
-        // The branch itself: a notice to the need agency, with no referral to a main one.
-        expect([
-          file,
-          (await activityInputs(file, 'notifyAgency')).some((i) => i.includes('"agencyId":"housing-1"')),
-          (await activityInputs(file, 'sendReferral')).every((i) => !i.includes(':referral:CJSW')),
-        ]).toEqual([file, true, true]);
-      }
-      if (file.includes('.pickup-at-closure.')) {
-        expect([
-          file,
-          markers.includes(PICKUP_AT_CLOSURE_PATCH) ||
-            (await adoptedBefore(file)).includes(PICKUP_AT_CLOSURE_PATCH),
-          (await activityInputs(file, 'cancelGatePickup')).some((i) => i.includes('liberated on')),
-          await cancelledAfterClosure(file),
-        ]).toEqual([file, true, true, true]);
+          patch,
+          markers.includes(patch) || (await adoptedBefore(file)).includes(patch),
+          ...took,
+        ]).toEqual([file, patch, true, ...took.map(() => true)]);
       }
       if (file.startsWith('v2/throughcare-journey.v3.')) {
         expect([file, markers.includes(NOBODY_LOST_PATCH)]).toEqual([file, true]);

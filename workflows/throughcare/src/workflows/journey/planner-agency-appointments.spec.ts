@@ -23,7 +23,7 @@ const tryOf = (j: SimulatedJourney, pathway: Pathway, n = 0) => j.p.needReferral
 const decide = (
   j: SimulatedJourney,
   referralId: string,
-  decision: 'ACCEPTED' | 'DECLINED' | 'WITHDRAWN',
+  decision: 'ACCEPTED' | 'ON_WAITING_LIST' | 'DECLINED' | 'WITHDRAWN',
   eventId: string,
 ) =>
   j.tell(j.facts.referralOutcome, {
@@ -31,9 +31,25 @@ const decide = (
     decision,
     decidedAt: j.now,
     eventId,
-    ...(decision === 'ACCEPTED' ? {} : { reason: 'no capacity' }),
+    ...(decision === 'DECLINED' || decision === 'WITHDRAWN' ? { reason: 'no capacity' } : {}),
   });
 const release = releaseNow;
+/**
+ * A journey whose one `pathway` need `agencyId` accepted in custody, released 20 days after its
+ * reception: the journey and the need try's referral id.
+ */
+function acceptedThenReleased(
+  pathway: Pathway = 'ACCOMMODATION',
+  agencyId = 'housing-1',
+  refused: string[] = [],
+) {
+  const j = referred([pathway], [agencyId], refused);
+  const id = tryOf(j, pathway).referralId;
+  decide(j, id, 'ACCEPTED', 'e-acc');
+  j.t = received + 20 * DAY;
+  release(j);
+  return { j, id };
+}
 let appointments = 0;
 const attended = (
   j: SimulatedJourney,
@@ -155,11 +171,7 @@ describe("each need agency's first appointment after release (agency-appointment
   });
 
   it('is breached when the agency does not see the person in time, and met late when it does', () => {
-    const j = referred(['ACCOMMODATION'], ['housing-1']);
-    const id = tryOf(j, 'ACCOMMODATION').referralId;
-    decide(j, id, 'ACCEPTED', 'e-acc');
-    j.t = received + 20 * DAY;
-    release(j);
+    const { j, id } = acceptedThenReleased();
     j.t = Date.parse(needFirst(j, 'ACCOMMODATION')!.dueAt);
     j.run();
     expect(needFirst(j, 'ACCOMMODATION')).toMatchObject({
@@ -174,11 +186,7 @@ describe("each need agency's first appointment after release (agency-appointment
 
   it('stops when the agency stands down: cancelled before it was due, a breach once overdue', () => {
     for (const overdue of [false, true]) {
-      const j = referred(['ACCOMMODATION'], ['housing-1']);
-      const id = tryOf(j, 'ACCOMMODATION').referralId;
-      decide(j, id, 'ACCEPTED', 'e-acc');
-      j.t = received + 20 * DAY;
-      release(j);
+      const { j, id } = acceptedThenReleased();
       const dueAt = Date.parse(needFirst(j, 'ACCOMMODATION')!.dueAt);
       j.t = overdue ? dueAt + HOUR : dueAt - DAY;
       expect(decide(j, id, 'WITHDRAWN', 'e-gone')).toBe('applied');
@@ -192,14 +200,7 @@ describe("each need agency's first appointment after release (agency-appointment
     const id = tryOf(j, 'ACCOMMODATION').referralId;
     decide(j, id, 'ACCEPTED', 'e-acc');
     j.t += HOUR;
-    expect(
-      j.tell(j.facts.referralOutcome, {
-        referralId: id,
-        decision: 'ON_WAITING_LIST',
-        decidedAt: j.now,
-        eventId: 'e-wait',
-      }),
-    ).toBe('applied');
+    expect(decide(j, id, 'ON_WAITING_LIST', 'e-wait')).toBe('applied');
     j.t = received + 20 * DAY;
     release(j);
     // Waiting-listed at the release: no appointment is owed yet.
@@ -215,18 +216,9 @@ describe("each need agency's first appointment after release (agency-appointment
   });
 
   it('a clock cancelled while the agency stood down reopens from its new acceptance', () => {
-    const j = referred(['ACCOMMODATION'], ['housing-1']);
-    const id = tryOf(j, 'ACCOMMODATION').referralId;
-    decide(j, id, 'ACCEPTED', 'e-acc');
-    j.t = received + 20 * DAY;
-    release(j);
+    const { j, id } = acceptedThenReleased();
     j.t += DAY;
-    j.tell(j.facts.referralOutcome, {
-      referralId: id,
-      decision: 'ON_WAITING_LIST',
-      decidedAt: j.now,
-      eventId: 'e-w',
-    });
+    decide(j, id, 'ON_WAITING_LIST', 'e-w');
     j.run();
     expect(needFirst(j, 'ACCOMMODATION')?.status).toBe('CANCELLED');
     j.t += 10 * DAY;
@@ -236,11 +228,7 @@ describe("each need agency's first appointment after release (agency-appointment
   });
 
   it("a missed one starts the agency's follow-up clock, met by the next it records attended", () => {
-    const j = referred(['DRUGS_AND_ALCOHOL'], ['addiction-1']);
-    const id = tryOf(j, 'DRUGS_AND_ALCOHOL').referralId;
-    decide(j, id, 'ACCEPTED', 'e-acc');
-    j.t = received + 20 * DAY;
-    release(j);
+    const { j, id } = acceptedThenReleased('DRUGS_AND_ALCOHOL', 'addiction-1');
     j.t += DAY;
     expect(attended(j, id, 'addiction-1', 'NO', 'e-missed')).toBe('applied');
     j.run();
@@ -261,10 +249,7 @@ describe("each need agency's first appointment after release (agency-appointment
 
   it('charges no clock based before the journey adopted the patch', () => {
     const refused = [AGENCY_APPOINTMENTS_PATCH];
-    const j = referred(['ACCOMMODATION'], ['housing-1'], refused);
-    decide(j, tryOf(j, 'ACCOMMODATION').referralId, 'ACCEPTED', 'e-acc');
-    j.t = received + 20 * DAY;
-    release(j);
+    const { j } = acceptedThenReleased('ACCOMMODATION', 'housing-1', refused);
     refused.length = 0;
     j.t += 7 * DAY;
     j.run();

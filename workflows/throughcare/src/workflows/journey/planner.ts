@@ -533,17 +533,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   }
   /**
    * The agency a notice goes to: the main agency's baseline; since `need-agency-notices-1`, with no
-   * main referral, the agency holding the first need still standing (undefined: none stands).
+   * main referral, the agency of the first sent need try still standing whose agency has not
+   * closed its work (undefined: none).
    */
   function noticeRecipient(): string | undefined {
     if (!s.told) return undefined;
     if (!s.told.forNeeds || !needAgencyNotices()) return s.told.agencyId;
     for (const n of s.needReferrals ?? [])
-      for (const t of n.tries) {
-        const latest = latestDecision(t)?.decision;
-        if (t.sentAt && !t.withdrawnAt && !t.closure && latest !== 'DECLINED' && latest !== 'WITHDRAWN')
-          return t.agencyId;
-      }
+      for (const [i, t] of n.tries.entries())
+        if (t.sentAt && !t.closure && endOf(n.pathway, t, i + 1) === undefined) return t.agencyId;
     return undefined;
   }
   /** Whether the notices' baseline is the need agencies' (no main agency told; `need-agency-notices-1`). */
