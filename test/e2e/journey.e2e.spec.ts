@@ -585,6 +585,284 @@ describe('a person from reception to post-release follow-up, through every servi
     );
   });
 
+  it('agencies work a need through the API alone: a decline re-refers it, the next agency books and records a visit, the referring prison sees it, and two agencies on the need are warned of', async () => {
+    const noms = prisonNumber();
+    const area = 'S12000030'; // Stirling: a council no other case here lives in
+    const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+
+    // A second housing provider joins the directory (an administrator), beside the council's own
+    // housing options service, so the accommodation need has two eligible agencies.
+    const admin = await bearer({ roles: ['administrator'] }, 'urn:throughcare:directory');
+    const trust = await http<{ id: string }>(
+      apps.directory,
+      'POST',
+      '/agencies',
+      {
+        name: 'Forth Valley Tenancy Trust',
+        kind: 'HOUSING',
+        localAuthority: area,
+        contactPoint: 'Referrals mailbox',
+        services: [{ pathway: 'ACCOMMODATION', name: 'Tenancy sustainment' }],
+      },
+      admin,
+    );
+    expect(trust.status).toBe(201);
+    const housing = await http<{ items: { id: string }[] }>(
+      apps.directory,
+      'GET',
+      `/agencies?localAuthority=${area}&kind=HOUSING`,
+    );
+    expect(housing.body.items.map((a) => a.id)).toContain(trust.body.id);
+    expect(housing.body.items).toHaveLength(2);
+
+    // Each registers its case system's webhook endpoint, with only its own token.
+    const hooks = await new WebhookReceiver().start();
+    const endpoints = new Map<string, string>();
+    for (const { id } of housing.body.items) {
+      const registered = await http<{ secret: string }>(
+        apps.referral,
+        'POST',
+        '/webhook-endpoints',
+        { url: hooks.url(`/${id}`), description: 'Case management system' },
+        await asAgency(id),
+      );
+      expect(registered.status).toBe(201);
+      endpoints.set(id, registered.body.secret);
+    }
+    /** The referral sent to `agencyId` for this person, as its case system heard it (signed). */
+    const referralHeardBy = (agencyId: string) =>
+      eventually(`${agencyId} told of its referral by webhook`, async () => {
+        const sent = hooks
+          .at(`/${agencyId}`)
+          .map((r) => verifyWebhook(endpoints.get(agencyId)!, r))
+          .find(
+            (w) =>
+              w.type === 'referral.referral.sent' &&
+              w.data.personReference?.identifiers.some(
+                (i) => i.type === 'THROUGHCARE_ID' && i.value === personId,
+              ),
+          );
+        return sent?.data.data as { referralId: string; agencyId: string; pathways: string[] } | undefined;
+      });
+
+    // A reception with release 45 days away (release planning is open), and a core screen that
+    // finds an accommodation need.
+    const reception = await http<{ personId: string }>(apps.liberation, 'POST', '/receptions', {
+      prisonNumber: noms,
+      establishmentCode: 'BAR',
+      jurisdiction: 'SCOTLAND',
+      homeLocalAuthority: area,
+      reason: 'ADMISSION',
+      receivedAt: new Date(Date.now() - 60_000).toISOString(),
+      sentenceDate: inDays(0),
+      sentenceLengthDays: 90,
+      expectedReleaseDate: inDays(45),
+    });
+    expect(reception.status).toBe(201);
+    const { personId } = reception.body;
+    const accommodation = (p: PlanView) => p.needReferrals?.find((n) => n.pathway === 'ACCOMMODATION');
+    const journey = async (what: string, done: (p: PlanView) => boolean) =>
+      eventually(what, async () => {
+        const p = await plan(personId);
+        return p.status === 200 && done(p.body) ? p.body : undefined;
+      });
+    const screening = await journey('core screen request', (p) => !!p.assessmentId);
+    const completion = await http(
+      apps.assessment,
+      'POST',
+      `/assessments/${screening.assessmentId}/completion`,
+      {
+        needs: ['ACCOMMODATION'],
+        riskOfSeriousHarm: 'LOW',
+        completedBy: 'role:RECEPTION_OFFICER',
+      },
+    );
+    expect(completion.status).toBe(200);
+
+    // The first agency chosen hears of the referral, reads it, acknowledges and declines it.
+    const first = await journey(
+      'the accommodation need referred',
+      (p) => accommodation(p)?.status === 'SENT',
+    );
+    const firstAgency = accommodation(first)!.agencyId!;
+    const firstReferral = await referralHeardBy(firstAgency);
+    expect(firstReferral).toMatchObject({ agencyId: firstAgency, pathways: ['ACCOMMODATION'] });
+    const asFirst = await asAgency(firstAgency);
+    const read = await http<{ status: string; liberationDate: string; riskOfSeriousHarm: string }>(
+      apps.referral,
+      'GET',
+      `/referrals/${firstReferral.referralId}`,
+      undefined,
+      asFirst,
+    );
+    expect(read.body).toMatchObject({
+      status: 'AWAITING_ACKNOWLEDGEMENT',
+      liberationDate: inDays(45),
+      riskOfSeriousHarm: 'LOW',
+    });
+    const ack = (id: string, as: Record<string, string>) =>
+      http(
+        apps.referral,
+        'POST',
+        `/referrals/${id}/acknowledgement`,
+        { acknowledgedBy: 'Referrals team' },
+        as,
+      );
+    const decide = (id: string, as: Record<string, string>, decision: string, reason?: string) =>
+      http(
+        apps.referral,
+        'POST',
+        `/referrals/${id}/outcome`,
+        { decision, ...(reason ? { reason } : {}) },
+        as,
+      );
+    expect((await ack(firstReferral.referralId, asFirst)).status).toBe(201);
+    expect(
+      (await decide(firstReferral.referralId, asFirst, 'DECLINED', 'No places until spring')).status,
+    ).toBe(201);
+
+    // The journey re-refers the need to the other agency; the plan shows why the first ended.
+    const moved = await journey(
+      'the need re-referred',
+      (p) => accommodation(p)?.agencyId !== firstAgency && accommodation(p)?.status === 'SENT',
+    );
+    const secondAgency = accommodation(moved)!.agencyId!;
+    expect(new Set([firstAgency, secondAgency])).toEqual(new Set(housing.body.items.map((a) => a.id)));
+    expect(accommodation(moved)!.tried[0]).toMatchObject({
+      agencyId: firstAgency,
+      status: 'ENDED',
+      endedBecause: 'declined: No places until spring',
+    });
+    const secondReferral = await referralHeardBy(secondAgency);
+    expect(secondReferral.referralId).toBe(accommodation(moved)!.referralId);
+
+    // The second acknowledges, accepts, books a custody visit, records it attended and writes a
+    // note for the prison.
+    const asSecond = await asAgency(secondAgency);
+    const id = secondReferral.referralId;
+    expect((await ack(id, asSecond)).status).toBe(201);
+    expect((await decide(id, asSecond, 'ACCEPTED')).status).toBe(201);
+    const startsAt = new Date(Date.now() + 2_000).toISOString();
+    const visit = await http<{ id: string; status: string }>(
+      apps.referral,
+      'POST',
+      `/referrals/${id}/appointments`,
+      {
+        startsAt,
+        durationMinutes: 45,
+        placeKind: 'PRISON',
+        place: 'HMP Barlinnie, agency visits room',
+        bookedBy: 'Tenancy sustainment team',
+      },
+      asSecond,
+    );
+    expect(visit.status).toBe(201);
+    await new Promise((r) => setTimeout(r, Date.parse(startsAt) + 500 - Date.now()));
+    const attended = await http(
+      apps.referral,
+      'POST',
+      `/appointments/${visit.body.id}/attendance`,
+      { attendance: 'YES', attendedAt: new Date().toISOString(), recordedBy: 'Tenancy sustainment team' },
+      asSecond,
+    );
+    expect(attended.status).toBe(201);
+    for (const [audience, text] of [
+      ['REFERRER', 'Tenancy offered from release; the person signed the form at the visit.'],
+      ['AGENCY', 'Internal: allocated to the east team.'],
+    ])
+      expect(
+        (
+          await http(
+            apps.referral,
+            'POST',
+            `/referrals/${id}/notes`,
+            { text, audience, writtenBy: 'Tenancy sustainment team' },
+            asSecond,
+          )
+        ).status,
+      ).toBe(201);
+
+    // The referring prison's staff see the result: the decline and its reason, the acceptance, the
+    // visit attended, and the note meant for them (not the agency's own).
+    const asPrison = await bearer(PRISON_STAFF, 'urn:throughcare:referral');
+    const listed = await http<{ items: Array<{ id: string; agencyId: string; status: string }> }>(
+      apps.referral,
+      'GET',
+      `/prison/referrals?personId=${personId}&episode=1`,
+      undefined,
+      asPrison,
+    );
+    expect(listed.status).toBe(200);
+    const byAgency = new Map(listed.body.items.map((r) => [r.agencyId, r]));
+    expect(byAgency.get(firstAgency)?.status).toBe('DECLINED');
+    expect(byAgency.get(secondAgency)).toMatchObject({ id, status: 'ACCEPTED' });
+    const declined = await http<{ outcomes: Array<{ decision: string; reason: string | null }> }>(
+      apps.referral,
+      'GET',
+      `/prison/referrals/${firstReferral.referralId}`,
+      undefined,
+      asPrison,
+    );
+    expect(declined.body.outcomes).toEqual([
+      expect.objectContaining({ decision: 'DECLINED', reason: 'No places until spring' }),
+    ]);
+    const visits = await http<{ items: Array<{ id: string; attendance: { attendance: string } | null }> }>(
+      apps.referral,
+      'GET',
+      `/prison/referrals/${id}/appointments`,
+      undefined,
+      asPrison,
+    );
+    expect(visits.body.items).toEqual([
+      expect.objectContaining({
+        id: visit.body.id,
+        attendance: expect.objectContaining({ attendance: 'YES' }),
+      }),
+    ]);
+    const notes = await http<{ items: Array<{ text: string; audience: string }> }>(
+      apps.referral,
+      'GET',
+      `/prison/referrals/${id}/notes`,
+      undefined,
+      asPrison,
+    );
+    expect(notes.body.items.map((n) => n.text)).toEqual([
+      'Tenancy offered from release; the person signed the form at the visit.',
+    ]);
+    // The journey has the acceptance and the attendance too (the plan prison staff read).
+    const accepted = await journey(
+      'acceptance and attendance in the plan',
+      (p) =>
+        accommodation(p)?.status === 'ACCEPTED' &&
+        (accommodation(p)?.tried.at(-1)?.attendances ?? []).length === 1,
+    );
+    expect(accommodation(accepted)!.tried.at(-1)!.attendances).toEqual([
+      expect.objectContaining({ appointmentId: visit.body.id, attendance: 'YES' }),
+    ]);
+
+    // The first agency thinks again and accepts: both have taken the need on, and whoever reads
+    // who else is involved is warned of the duplication.
+    expect((await decide(firstReferral.referralId, asFirst, 'ACCEPTED')).status).toBe(201);
+    const asStaff = await bearer(PRISON_STAFF, 'urn:throughcare:orchestrator');
+    const involvement = await eventually('the duplication warned of', async () => {
+      const r = await http<{
+        pathways: Array<{
+          pathway: string;
+          open: { agencyId: string }[];
+          warnings: { code: string; message: string }[];
+        }>;
+        warnings: { duplication: number; gap: number };
+      }>(apps.orchestrator, 'GET', `/journeys/${personId}/episodes/1/involvement`, undefined, asStaff);
+      return r.status === 200 && r.body.warnings.duplication === 1 ? r.body : undefined;
+    });
+    const need = involvement.pathways.find((p) => p.pathway === 'ACCOMMODATION')!;
+    expect(new Set(need.open.map((o) => o.agencyId))).toEqual(new Set([firstAgency, secondAgency]));
+    expect(need.warnings).toEqual([
+      expect.objectContaining({ code: 'DUPLICATION', message: expect.stringContaining('2 agencies') }),
+    ]);
+    await hooks.close();
+  });
+
   it('liberated from court, then recalled: follow-up at once, and the next episode carries the history', async () => {
     const noms = prisonNumber();
     const court = await http<{ personId: string; episode: number }>(
