@@ -590,8 +590,8 @@ describe('a person from reception to post-release follow-up, through every servi
     const area = 'S12000030'; // Stirling: a council no other case here lives in
     const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
-    // A second housing provider joins the directory (an administrator), beside the council's own
-    // housing options service, so the accommodation need has two eligible agencies.
+    // A women's housing provider joins the directory (an administrator), beside the council's own
+    // housing options service, so a woman's accommodation need has two eligible agencies.
     const admin = await bearer({ roles: ['administrator'] }, 'urn:throughcare:directory');
     const trust = await http<{ id: string }>(
       apps.directory,
@@ -602,7 +602,7 @@ describe('a person from reception to post-release follow-up, through every servi
         kind: 'HOUSING',
         localAuthority: area,
         contactPoint: 'Referrals mailbox',
-        services: [{ pathway: 'ACCOMMODATION', name: 'Tenancy sustainment' }],
+        services: [{ pathway: 'ACCOMMODATION', name: 'Tenancy sustainment for women', sex: 'WOMEN' }],
       },
       admin,
     );
@@ -645,13 +645,15 @@ describe('a person from reception to post-release follow-up, through every servi
         return sent?.data.data as { referralId: string; agencyId: string; pathways: string[] } | undefined;
       });
 
-    // A reception with release 45 days away (release planning is open), and a core screen that
-    // finds an accommodation need.
+    // A woman's reception (her sex and date of birth recorded) with release 45 days away (release
+    // planning is open), and a core screen that finds an accommodation need.
     const reception = await http<{ personId: string }>(apps.liberation, 'POST', '/receptions', {
       prisonNumber: noms,
       establishmentCode: 'BAR',
       jurisdiction: 'SCOTLAND',
       homeLocalAuthority: area,
+      sex: 'FEMALE',
+      dateOfBirth: '1994-05-17',
       reason: 'ADMISSION',
       receivedAt: new Date(Date.now() - 60_000).toISOString(),
       sentenceDate: inDays(0),
@@ -685,6 +687,8 @@ describe('a person from reception to post-release follow-up, through every servi
       (p) => accommodation(p)?.status === 'SENT',
     );
     const firstAgency = accommodation(first)!.agencyId!;
+    // The directory's rule puts a service for her sex before a general one.
+    expect(firstAgency).toBe(trust.body.id);
     const firstReferral = await referralHeardBy(firstAgency);
     expect(firstReferral).toMatchObject({ agencyId: firstAgency, pathways: ['ACCOMMODATION'] });
     const asFirst = await asAgency(firstAgency);
@@ -752,7 +756,7 @@ describe('a person from reception to post-release follow-up, through every servi
         durationMinutes: 45,
         placeKind: 'PRISON',
         place: 'HMP Barlinnie, agency visits room',
-        bookedBy: 'Tenancy sustainment team',
+        bookedBy: 'Housing options team',
       },
       asSecond,
     );
@@ -762,7 +766,7 @@ describe('a person from reception to post-release follow-up, through every servi
       apps.referral,
       'POST',
       `/appointments/${visit.body.id}/attendance`,
-      { attendance: 'YES', attendedAt: new Date().toISOString(), recordedBy: 'Tenancy sustainment team' },
+      { attendance: 'YES', attendedAt: new Date().toISOString(), recordedBy: 'Housing options team' },
       asSecond,
     );
     expect(attended.status).toBe(201);
@@ -776,7 +780,7 @@ describe('a person from reception to post-release follow-up, through every servi
             apps.referral,
             'POST',
             `/referrals/${id}/notes`,
-            { text, audience, writtenBy: 'Tenancy sustainment team' },
+            { text, audience, writtenBy: 'Housing options team' },
             asSecond,
           )
         ).status,

@@ -42,6 +42,13 @@ export type ReleaseReason = z.infer<typeof ReleaseReason>;
 export const RiskOfSeriousHarm = z.enum(['LOW', 'MEDIUM', 'HIGH', 'VERY_HIGH']);
 export type RiskOfSeriousHarm = z.infer<typeof RiskOfSeriousHarm>;
 
+/**
+ * A person's sex as the prison recorded it, for the directory's services for one sex only (women's
+ * services). Not recorded, not known or not specified: the field is left out (NOMIS `NK`, `NS`).
+ */
+export const PersonSex = z.enum(['FEMALE', 'MALE']);
+export type PersonSex = z.infer<typeof PersonSex>;
+
 /** Appointment attendance as recorded by hmpps-interventions-service. */
 export const Attendance = z.enum(['YES', 'LATE', 'NO']);
 export type Attendance = z.infer<typeof Attendance>;

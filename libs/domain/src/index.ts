@@ -14,3 +14,4 @@ export * from './release/custody-visits';
 export * from './planning/planning-range';
 export * from './area/local-authority';
 export * from './policy/clock-register';
+export * from './person/custody-age';

@@ -4,6 +4,7 @@ import type {
   MeetingKind,
   NotificationSubject,
   Pathway,
+  PersonSex,
   RiskOfSeriousHarm,
 } from '../vocabulary';
 import type { AttentionItemView, CarriedHistory, ThroughcareInput } from '../workflows/throughcare';
@@ -57,7 +58,7 @@ export interface AgencyChoiceInput {
   localAuthority: string;
   /** Left out when not known: services bounded by what is unknown are then not chosen. */
   sentenceMonths?: number;
-  sex?: 'FEMALE' | 'MALE';
+  sex?: PersonSex;
   age?: number;
   /** Agencies already tried for this need (declined, or withdrawn from). */
   exclude: string[];

@@ -19,6 +19,7 @@ import {
   EngagementMode,
   EstablishmentCode,
   IsoDate,
+  PersonSex,
   IsoInstant,
   Jurisdiction,
   LocalAuthorityCode,
@@ -30,6 +31,18 @@ import {
   RiskOfSeriousHarm,
 } from '../vocabulary';
 import { eventSchema } from './envelope';
+
+/**
+ * What the directory needs to offer services bounded by sex or age (women's services, young
+ * adults' services): optional fields of a reception or court liberation, each left out when not
+ * recorded (a service bounded by it is then not chosen). They travel no further than the journey:
+ * the HMPPS outbound feed and agency notices never carry them.
+ */
+const EligibilityFacts = {
+  sex: PersonSex.optional(),
+  /** The journey works the age out on the day it chooses an agency. */
+  dateOfBirth: IsoDate.optional(),
+};
 
 /** A person was received into custody (published by the liberation service, or by a prison system upstream). */
 export const PersonReceivedV1 = eventSchema(
@@ -56,6 +69,7 @@ export const PersonReceivedV1 = eventSchema(
     returnToCustody: z
       .object({ reason: ReturnToCustodyReason, recallReasonCode: RecallReasonCode.optional() })
       .optional(),
+    ...EligibilityFacts,
   }),
 );
 export type PersonReceivedV1 = z.infer<typeof PersonReceivedV1>;
@@ -379,6 +393,7 @@ export const LiberatedFromCourtV1 = eventSchema(
     homeLocalAuthority: LocalAuthorityCode,
     legalStatus: CourtLiberationStatus,
     releasedAt: IsoInstant,
+    ...EligibilityFacts,
   }),
 );
 export type LiberatedFromCourtV1 = z.infer<typeof LiberatedFromCourtV1>;

@@ -10,6 +10,7 @@ import type {
   MeetingKind,
   NotificationSubject,
   Pathway,
+  PersonSex,
   RecallReasonCode,
   ReferralClosureOutcome,
   ReferralDecision,
@@ -65,6 +66,10 @@ export interface ThroughcareInput {
   sentenceLengthDays: number;
   expectedReleaseDate: string;
   correlationId: string;
+  /** As recorded at reception (or court liberation), for services for one sex only; absent: not recorded. */
+  sex?: PersonSex;
+  /** For age-banded services: the age is worked out on the day an agency is chosen; absent: not recorded. */
+  dateOfBirth?: string;
   /** Liberated direct from court (remand ended, time served): follow-up starts at once. */
   liberatedFromCourt?: { releasedAt: string; legalStatus: CourtLiberationStatus; eventId: string };
   /** A return to custody: the history and open needs of the episode before. */

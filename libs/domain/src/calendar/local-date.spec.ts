@@ -1,5 +1,5 @@
 import { InvalidLocalDateError } from '../errors';
-import { addDays, addMonths, dayOfWeek, daysBetween, isWeekend, parseLocalDate } from './local-date';
+import { addDays, addMonths, ageOn, dayOfWeek, daysBetween, isWeekend, parseLocalDate } from './local-date';
 
 describe('local dates', () => {
   it('parses real dates and rejects impossible ones with a stable code', () => {
@@ -32,5 +32,17 @@ describe('addMonths', () => {
     expect(addMonths('2027-08-31', 6)).toBe('2028-02-29');
     expect(addMonths('2026-03-31', -1)).toBe('2026-02-28');
     expect(addMonths('2026-11-30', 14)).toBe('2028-01-30');
+  });
+});
+
+describe('ageOn', () => {
+  it('counts whole years, a birthday from its own day and 29 February from 1 March in a common year', () => {
+    expect(ageOn('1990-06-15', '2026-06-14')).toBe(35);
+    expect(ageOn('1990-06-15', '2026-06-15')).toBe(36);
+    expect(ageOn('1990-06-15', '2026-12-31')).toBe(36);
+    expect(ageOn('2008-02-29', '2026-02-28')).toBe(17);
+    expect(ageOn('2008-02-29', '2026-03-01')).toBe(18);
+    expect(ageOn('2008-02-29', '2028-02-29')).toBe(20);
+    expect(() => ageOn('1990-02-30', '2026-01-01')).toThrow(InvalidLocalDateError);
   });
 });

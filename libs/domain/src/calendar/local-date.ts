@@ -78,3 +78,14 @@ export function addMonths(date: LocalDate, months: number): LocalDate {
   const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
   return formatLocalDate(y, m, Math.min(day, last));
 }
+
+/**
+ * Whole years of age on `day` for someone born on `dateOfBirth` (both `YYYY-MM-DD`): a birthday
+ * counts from its own day, and one on 29 February from 1 March in a common year.
+ */
+export function ageOn(dateOfBirth: LocalDate, day: LocalDate): number {
+  const born = parseLocalDate(dateOfBirth);
+  const on = parseLocalDate(day);
+  const hadBirthday = on.month > born.month || (on.month === born.month && on.day >= born.day);
+  return on.year - born.year - (hadBirthday ? 0 : 1);
+}

@@ -148,6 +148,8 @@ export class CourtLiberationsService {
       establishmentCode: body.establishmentCode,
       jurisdiction: body.jurisdiction,
       homeLocalAuthority: body.homeLocalAuthority,
+      sex: body.sex ?? null,
+      dateOfBirth: body.dateOfBirth ?? null,
       receptionReason: null,
       sentenceDate: null,
       sentenceLengthDays: null,
@@ -182,6 +184,8 @@ function differingLiberationFacts(e: CustodyEpisode, body: RecordCourtLiberation
     homeLocalAuthority: e.homeLocalAuthority,
     legalStatus: e.legalStatus,
     releasedAt: e.releasedAt?.getTime(),
+    sex: e.sex ?? undefined,
+    dateOfBirth: e.dateOfBirth ?? undefined,
   };
   const sent: Record<string, unknown> = {
     ...body,

@@ -447,7 +447,8 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
 
   describe('POST /court-liberations', () => {
     it("opens the person's first episode as released (201) and puts custody.person.liberated-from-court on the bus", async () => {
-      const liberation = aLiberation();
+      // With the person's sex and date of birth: the journey's need referrals use them at once.
+      const liberation = aLiberation({ sex: 'MALE', dateOfBirth: '1985-07-14' });
       const personId = personIdOf(liberation.prisonNumber);
 
       const response = await lib.post('/court-liberations', liberation, {
@@ -486,6 +487,8 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
       expect(view).toMatchObject({
         state: 'RELEASED',
         origin: 'COURT_LIBERATION',
+        sex: 'MALE',
+        dateOfBirth: '1985-07-14',
         establishmentCode: 'BAR',
         reception: null,
         courtLiberation: { establishmentCode: 'BAR', legalStatus: 'REMAND' },

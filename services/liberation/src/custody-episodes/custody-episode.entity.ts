@@ -2,6 +2,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import type {
   CourtLiberationStatus,
   Jurisdiction,
+  PersonSex,
   RecallReasonCode,
   ReceptionReason,
   ReleaseReason,
@@ -43,6 +44,13 @@ export class CustodyEpisode {
 
   @Column('text', { default: 'RECEPTION' })
   origin!: EpisodeOrigin;
+
+  /** As given with the movement that opened the episode, for the directory's eligibility; null: not recorded. */
+  @Column('text', { nullable: true })
+  sex!: PersonSex | null;
+
+  @Column('date', { name: 'date_of_birth', nullable: true })
+  dateOfBirth!: string | null;
 
   @Column('text', { name: 'reception_reason', nullable: true })
   receptionReason!: ReceptionReason | null;

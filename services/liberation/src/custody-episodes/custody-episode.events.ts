@@ -9,6 +9,7 @@ import type {
   MovementReversedV1,
   PersonReceivedV2,
   PersonReference,
+  PersonSex,
   PersonReleasedV1,
   PersonTransferredV1,
   ReleaseDateChangedV1,
@@ -26,6 +27,14 @@ import type { ReleaseDateChange } from './release-date-change.entity';
  */
 function personReferenceOf(e: CustodyEpisode): PersonReceivedV2['personReference'] & PersonReference {
   return { identifiers: [{ type: 'THROUGHCARE_ID', value: e.personId }] };
+}
+
+/** The person's sex and date of birth, each only when recorded. */
+function eligibilityFactsOf(e: CustodyEpisode): { sex?: PersonSex; dateOfBirth?: string } {
+  return {
+    ...(e.sex === null ? {} : { sex: e.sex }),
+    ...(e.dateOfBirth === null ? {} : { dateOfBirth: e.dateOfBirth }),
+  };
 }
 
 export function personReceivedEvent(
@@ -51,6 +60,7 @@ export function personReceivedEvent(
       sentenceDate: e.sentenceDate,
       sentenceLengthDays: e.sentenceLengthDays,
       expectedReleaseDate: e.expectedReleaseDate,
+      ...eligibilityFactsOf(e),
       ...(e.returnToCustodyReason === null
         ? {}
         : {
@@ -279,6 +289,7 @@ export function liberatedFromCourtEvent(e: CustodyEpisode, correlationId: string
       homeLocalAuthority: e.homeLocalAuthority,
       legalStatus: e.legalStatus,
       releasedAt: e.releasedAt.toISOString(),
+      ...eligibilityFactsOf(e),
     },
   };
 }

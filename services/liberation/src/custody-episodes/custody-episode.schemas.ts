@@ -13,6 +13,7 @@ import {
   Stages,
   type CourtLiberationStatus,
   type Jurisdiction,
+  type PersonSex,
   type RecallReasonCode,
   type ReceptionReason,
   type ReturnToCustodyReason,
@@ -20,6 +21,7 @@ import {
   type Stage,
 } from '@throughcare/contracts';
 import {
+  dateOfBirthIssues,
   localAuthorityIssues,
   planningRangeIssues,
   planningRangeIssuesInEveryJurisdiction,
@@ -83,6 +85,7 @@ export const RecordReceptionBodySchema = PersonReceivedV1.shape.data
       });
     }
     notInTheFuture(body.receivedAt, 'receivedAt', ctx);
+    addIssues(dateOfBirthIssues('dateOfBirth', body.dateOfBirth, body.receivedAt, 'receivedAt'), ctx);
     refuseUnplannable(
       body.jurisdiction,
       [
@@ -252,6 +255,7 @@ export const RecordCourtLiberationBodySchema = LiberatedFromCourtV1.shape.data
   .strict()
   .superRefine((body, ctx) => {
     notInTheFuture(body.releasedAt, 'releasedAt', ctx);
+    addIssues(dateOfBirthIssues('dateOfBirth', body.dateOfBirth, body.releasedAt, 'releasedAt'), ctx);
     // The journey starts from the liberation as it would from a reception: its policy is the one
     // in force on that day.
     refuseUnplannable(
@@ -346,6 +350,9 @@ export interface EpisodeView {
   origin: 'RECEPTION' | 'COURT_LIBERATION';
   jurisdiction: Jurisdiction;
   homeLocalAuthority: string;
+  /** As given with the reception or court liberation (null: not recorded). */
+  sex: PersonSex | null;
+  dateOfBirth: string | null;
   /** Where the person is (or was last) held: the latest standing transfer's, else the reception's. */
   establishmentCode: string;
   /** Null for an episode liberated direct from court. */

@@ -23,6 +23,8 @@ export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HI
     origin: e.origin,
     jurisdiction: e.jurisdiction,
     homeLocalAuthority: e.homeLocalAuthority,
+    sex: e.sex,
+    dateOfBirth: e.dateOfBirth,
     establishmentCode: currentEstablishment(e, history),
     reception: isReceived(e)
       ? {

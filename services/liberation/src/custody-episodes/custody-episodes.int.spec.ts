@@ -170,6 +170,65 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       expect(problem.errors).toEqual([{ field, message: expect.any(String) }]);
     });
 
+    it("keeps the person's sex and date of birth when given: in the episode, on the bus for the journey, and a retry must match", async () => {
+      const reception = aReception({ sex: 'FEMALE', dateOfBirth: '1990-03-01' });
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+
+      expect((await post('/receptions', reception)).status).toBe(201);
+      const episode = await (await get(`/people/${personId}/episodes/1`)).json();
+      expect(episode).toMatchObject({ sex: 'FEMALE', dateOfBirth: '1990-03-01' });
+      const [event] = await eventsOnBus('custody.person.received', personId);
+      expect(event).toMatchObject({ data: { sex: 'FEMALE', dateOfBirth: '1990-03-01' } });
+      // A retry that leaves them out, or gives another, is not the same reception.
+      for (const [field, other] of [
+        ['sex', { ...reception, sex: undefined }],
+        ['dateOfBirth', { ...reception, dateOfBirth: '1990-03-02' }],
+      ] as const) {
+        const conflict = await post('/receptions', other);
+        expect(conflict.status).toBe(409);
+        expect(await conflict.json()).toMatchObject({
+          code: 'RECEPTION_CONFLICT',
+          detail: expect.stringContaining(field),
+        });
+      }
+      // Not given: null in the episode, and left out of the event.
+      const plain = aReception();
+      const plainId = derivePersonId(config.PERSON_ID_SECRET, plain.prisonNumber);
+      expect((await post('/receptions', plain)).status).toBe(201);
+      expect(await (await get(`/people/${plainId}/episodes/1`)).json()).toMatchObject({
+        sex: null,
+        dateOfBirth: null,
+      });
+      const [plainEvent] = await eventsOnBus('custody.person.received', plainId);
+      expect(Object.keys((plainEvent as { data: object }).data)).not.toEqual(expect.arrayContaining(['sex']));
+      expect(Object.keys((plainEvent as { data: object }).data)).not.toEqual(
+        expect.arrayContaining(['dateOfBirth']),
+      );
+    });
+
+    // Received an hour ago; born on 1 January of the year then: the age in whole years that day.
+    const receivedYear = new Date(Date.now() - 60 * 60_000).getUTCFullYear();
+    it.each([
+      [
+        'a child of 9',
+        { dateOfBirth: `${receivedYear - 9}-01-01` },
+        'dateOfBirth',
+        /makes the person 9 on the day of receivedAt/,
+      ],
+      [
+        'a person of 121',
+        { dateOfBirth: `${receivedYear - 121}-01-01` },
+        'dateOfBirth',
+        /makes the person 121/,
+      ],
+      ['a sex other than FEMALE or MALE', { sex: 'NK' }, 'sex', /FEMALE|MALE/],
+    ])('refuses %s with 400 naming the field', async (_what, overrides, field, message) => {
+      const response = await post('/receptions', aReception(overrides));
+      expect(response.status).toBe(400);
+      const problem = (await response.json()) as Problem;
+      expect(problem.errors).toEqual([{ field, message: expect.stringMatching(message) }]);
+    });
+
     it('refuses a second admission while an episode is open (409 EPISODE_ALREADY_OPEN naming it)', async () => {
       const reception = aReception({ receivedAt: minutesAgo(120) });
       await post('/receptions', reception);

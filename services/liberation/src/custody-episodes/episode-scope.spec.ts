@@ -25,6 +25,8 @@ function anEpisode(episode: number, overrides: Partial<CustodyEpisode> = {}): Cu
     jurisdiction: 'SCOTLAND',
     homeLocalAuthority: 'S12000036',
     origin: 'RECEPTION',
+    sex: null,
+    dateOfBirth: null,
     receptionReason: 'ADMISSION',
     sentenceDate: '2026-01-05',
     sentenceLengthDays: 180,

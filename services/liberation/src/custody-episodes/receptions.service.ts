@@ -157,6 +157,8 @@ export class ReceptionsService {
       establishmentCode: body.establishmentCode,
       jurisdiction: body.jurisdiction,
       homeLocalAuthority: body.homeLocalAuthority,
+      sex: body.sex ?? null,
+      dateOfBirth: body.dateOfBirth ?? null,
       receptionReason: body.reason,
       sentenceDate: body.sentenceDate,
       sentenceLengthDays: body.sentenceLengthDays,
@@ -198,6 +200,8 @@ function differingReceptionFacts(e: CustodyEpisode, body: RecordReceptionBody): 
     sentenceLengthDays: e.sentenceLengthDays,
     expectedReleaseDate: e.expectedReleaseDate,
     returnToCustody: `${e.returnToCustodyReason ?? ''}/${e.recallReasonCode ?? ''}`,
+    sex: e.sex ?? undefined,
+    dateOfBirth: e.dateOfBirth ?? undefined,
   };
   const sent: Record<string, unknown> = {
     ...body,

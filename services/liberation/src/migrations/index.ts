@@ -6,6 +6,7 @@ import { CreateMeetingAndMovement1700000000300 } from './1700000000300-create-me
 import { RowLevelSecurity1700000000400 } from './1700000000400-row-level-security';
 import { CreateHmppsOutboundSent1700000000500 } from './1700000000500-create-hmpps-outbound-sent';
 import { MeetingAgencyRead1700000000600 } from './1700000000600-meeting-agency-read';
+import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -16,4 +17,5 @@ export const liberationMigrations = [
   RowLevelSecurity1700000000400,
   CreateHmppsOutboundSent1700000000500,
   MeetingAgencyRead1700000000600,
+  PersonEligibilityFacts1700000000700,
 ];

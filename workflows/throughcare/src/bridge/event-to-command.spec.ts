@@ -81,6 +81,35 @@ describe('bridge: event → workflow command', () => {
     ).toMatchObject({ ok: false, code: 'INVALID_DATA', reason: expect.stringContaining('personReference') });
   });
 
+  it("hands the journey the person's sex and date of birth when the reception has them (the directory's eligibility), and leaves them out when not", () => {
+    const withFacts = (data: object) =>
+      commandFor(
+        PersonReceivedV1.parse({
+          eventType: 'custody.person.received',
+          version: 1,
+          eventId: randomUUID(),
+          occurredAt: '2026-11-23T10:00:00Z',
+          correlationId: 'corr-1',
+          personReference: { identifiers: [{ type: 'NOMS', value: 'A1234BC' }] },
+          data: { ...receptionData, ...data },
+        }),
+        derive,
+      );
+    expect(withFacts({ sex: 'FEMALE', dateOfBirth: '1991-02-28' })).toMatchObject({
+      kind: 'start',
+      input: { sex: 'FEMALE', dateOfBirth: '1991-02-28' },
+    });
+    const without = withFacts({});
+    expect(without.kind === 'start' && Object.keys(without.input)).toEqual(
+      expect.not.arrayContaining(['sex', 'dateOfBirth']),
+    );
+    expect(() => withFacts({ sex: 'UNKNOWN' })).toThrow(/sex/);
+    // A date of birth no person in custody could have never reaches a journey (dead-lettered with it).
+    expect(() => withFacts({ dateOfBirth: '1850-01-01' })).toThrow(
+      /data.dateOfBirth makes the person 176 on the day of data.receivedAt/,
+    );
+  });
+
   it('refuses an event it cannot route to a person', () => {
     expect(() => commandFor(reception([{ type: 'CRN', value: 'X123456' }]), derive)).toThrow(UnroutableEvent);
   });

@@ -24,6 +24,7 @@ import {
   type ThroughcareInput,
 } from '@throughcare/contracts';
 import {
+  dateOfBirthIssues,
   localAuthorityIssues,
   localDateOf,
   planningRangeIssues,
@@ -156,6 +157,13 @@ export function planningIssuesOf(event: KnownEvent): PlanningIssue[] {
     return [
       ...planningRangeIssues(stated.data, dates),
       ...localAuthorityIssues(stated.data, 'data.homeLocalAuthority', text('homeLocalAuthority')),
+      // A reception's or court liberation's (each dated by its first planned date).
+      ...dateOfBirthIssues(
+        'data.dateOfBirth',
+        text('dateOfBirth'),
+        dates[0]?.value,
+        dates[0]?.field ?? 'the event',
+      ),
     ];
   }
   // A fact about a journey carries no jurisdiction: its dates must be plannable in every one.
@@ -210,6 +218,15 @@ const update = <A>(def: UpdateDefinition<void, [A]>, workflowId: string, arg: A)
   name: def.name,
 });
 
+/** The person's sex and date of birth for the directory's eligibility, each only when the event has it. */
+const eligibilityFactsOf = (d: {
+  sex?: ThroughcareInput['sex'];
+  dateOfBirth?: string;
+}): Pick<ThroughcareInput, 'sex' | 'dateOfBirth'> => ({
+  ...(d.sex !== undefined ? { sex: d.sex } : {}),
+  ...(d.dateOfBirth !== undefined ? { dateOfBirth: d.dateOfBirth } : {}),
+});
+
 /**
  * An update for a fact the service that published it keeps: a journey that is not running skips
  * it with a log line; with `handlerRequired`, one whose worker has no handler for it does not.
@@ -244,6 +261,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         sentenceLengthDays: d.sentenceLengthDays,
         expectedReleaseDate: d.expectedReleaseDate,
         correlationId: event.correlationId,
+        ...eligibilityFactsOf(d),
       };
       if (!d.returnToCustody) return { kind: 'start', workflowId, input };
       // Recall or new sentence: the previous episode's journey hears of it first (it closes and
@@ -289,6 +307,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
             legalStatus: d.legalStatus,
             eventId: event.eventId,
           },
+          ...eligibilityFactsOf(d),
         },
       };
     }

@@ -224,6 +224,10 @@ export const REDACTED_DATA_FIELDS: readonly string[] = [
   'needs',
   'pathways',
   'riskOfSeriousHarm',
+  // The person's sex and date of birth (the directory's eligibility): personal data an operator
+  // does not need to repair a letter.
+  'sex',
+  'dateOfBirth',
 ];
 
 const identifier: Rule = (v) => {

@@ -56,7 +56,14 @@ export type Effect =
       dueBy: string;
     }
   | { kind: 'agencyLookedUp'; localAuthority: string; agencyKind: string }
-  | { kind: 'agencyChosen'; pathway: string; localAuthority: string; exclude: string[] }
+  | {
+      kind: 'agencyChosen';
+      pathway: string;
+      localAuthority: string;
+      exclude: string[];
+      sex?: string;
+      age?: number;
+    }
   | {
       kind: 'referralSent';
       key: string;
@@ -225,6 +232,8 @@ export function recordingActivities(options: RecordingOptions = {}) {
         pathway: i.pathway,
         localAuthority: i.localAuthority,
         exclude: i.exclude,
+        ...(i.sex !== undefined ? { sex: i.sex } : {}),
+        ...(i.age !== undefined ? { age: i.age } : {}),
       });
       const left = (options.eligibleAgencies ?? ['need-agency-1']).filter((id) => !i.exclude.includes(id));
       const [first] = left;

@@ -344,6 +344,28 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
     });
   });
 
+  it("asks the directory with the person's sex and their age on the day, when the reception gave them, and with neither when not", async () => {
+    for (const recorded of [true, false]) {
+      const acts = recordingActivities({ eligibleAgencies: ['womens-1'] });
+      const base = await releaseIn40Days();
+      // Born on the 1st of the reception's month, 30 years before: 30 for the rest of the month.
+      const dateOfBirth = `${Number(base.receivedAt.slice(0, 4)) - 30}${base.receivedAt.slice(4, 8)}01`;
+      const input = recorded ? { ...base, sex: 'FEMALE' as const, dateOfBirth } : base;
+      await withWorkers(env, acts, async () => {
+        const handle = await startJourney(env, input);
+        await screenAndRefer(env, handle, acts, ['WOMEN_ABUSE_AND_VIOLENCE']);
+        const chosen = await waitForEffect(
+          acts,
+          (e): e is Extract<typeof e, { kind: 'agencyChosen' }> =>
+            e.kind === 'agencyChosen' && e.pathway === 'WOMEN_ABUSE_AND_VIOLENCE',
+          'the need agency chosen',
+        );
+        if (recorded) expect(chosen).toMatchObject({ sex: 'FEMALE', age: 30 });
+        else expect([chosen.sex, chosen.age]).toEqual([undefined, undefined]);
+      });
+    }
+  });
+
   it('with no justice social work team listed, tells the need agency of a new liberation date (need-agency-notices-1)', async () => {
     const acts = recordingActivities({ agencyMissing: true, eligibleAgencies: ['housing-1'] });
     const input = await releaseIn40Days();

@@ -89,6 +89,7 @@ import {
   laneOf,
   NEWEST_CAPTURED_POLICY_VERSION,
   planContext,
+  directoryAgeOf,
   sentenceMonthsOf,
   usePolicy,
   type Action,
@@ -1005,10 +1006,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   async function chooseNeedAgency(pathway: Pathway): Promise<void> {
     const exclude = p.needExclusions(pathway);
     const months = sentenceMonthsOf(input);
+    // Not recorded: services bounded by sex or age are not chosen (the directory's rule).
+    const age = directoryAgeOf(input, new Date(now()));
     const answer = await directory.chooseAgency({
       pathway,
       localAuthority: input.homeLocalAuthority,
       ...(months !== undefined ? { sentenceMonths: months } : {}),
+      ...(input.sex !== undefined ? { sex: input.sex } : {}),
+      ...(age !== undefined ? { age } : {}),
       exclude,
     });
     needAgencyChosen(s, pathway, answer, iso(now()), uuid4());

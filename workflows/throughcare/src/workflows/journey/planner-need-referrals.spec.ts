@@ -9,6 +9,7 @@ import {
   NEED_REFERRAL_CLOCKS_PATCH,
   needAcknowledgementKey,
   REFERRAL_PER_NEED_PATCH,
+  directoryAgeOf,
   sentenceMonthsOf,
   type Lane,
 } from './planner';
@@ -588,6 +589,23 @@ describe('the sentence the directory is told, in whole calendar months', () => {
         sentenceLengthDays: 1,
         liberatedFromCourt: { releasedAt: base.receivedAt, legalStatus: 'REMAND', eventId: 'e' } as never,
       }),
+    ).toBeUndefined();
+  });
+});
+
+describe('the age the directory is told, in whole years on the day it is asked', () => {
+  it('counts from the date of birth in Europe/London; none without one, nor for one no person in custody could have', () => {
+    const base = inputFor('SCOTLAND', 40);
+    const at = (iso: string) => new Date(iso);
+    expect(directoryAgeOf({ ...base, dateOfBirth: '1990-06-15' }, at('2026-06-14T12:00:00Z'))).toBe(35);
+    // 23:30 UTC on 14 June is 00:30 on the 15th in London (BST): the birthday.
+    expect(directoryAgeOf({ ...base, dateOfBirth: '1990-06-15' }, at('2026-06-14T23:30:00Z'))).toBe(36);
+    expect(directoryAgeOf(base, at('2026-06-14T12:00:00Z'))).toBeUndefined();
+    expect(
+      directoryAgeOf({ ...base, dateOfBirth: '2020-01-01' }, at('2026-06-14T12:00:00Z')),
+    ).toBeUndefined();
+    expect(
+      directoryAgeOf({ ...base, dateOfBirth: '1990-02-30' }, at('2026-06-14T12:00:00Z')),
     ).toBeUndefined();
   });
 });

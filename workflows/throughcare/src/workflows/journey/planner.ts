@@ -17,6 +17,8 @@ import {
   clockLender,
   deadlineFor,
   type JourneyClockName,
+  ageOn,
+  dateOfBirthIssues,
   withClock,
   isWorkingDay,
   localDateOf,
@@ -294,6 +296,18 @@ export function sentenceMonthsOf(input: ThroughcareInput): number | undefined {
   let months = (end.getUTCFullYear() - start.getUTCFullYear()) * 12 + end.getUTCMonth() - start.getUTCMonth();
   if (end.getUTCDate() < start.getUTCDate()) months -= 1;
   return Math.max(0, months);
+}
+
+/**
+ * The person's age in whole years on the day of `at`, for the directory's age bands; undefined
+ * when the input has no date of birth, or one that is not a plausible age in custody (the bridge
+ * refuses those; a journey started some other way then asks without it rather than fail).
+ */
+export function directoryAgeOf(input: ThroughcareInput, at: Date): number | undefined {
+  const born = input.dateOfBirth;
+  if (born === undefined || dateOfBirthIssues('dateOfBirth', born, at.toISOString(), 'now').length > 0)
+    return undefined;
+  return ageOn(born, localDateOf(at));
 }
 
 /** What the planner knows besides the state: the journey's input, its policy and its code version. */

@@ -1,0 +1,73 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { createScratchDatabase, requireEnv, type ScratchDatabase } from '@throughcare/testing';
+import { ensureSchema, serviceDataSourceOptions } from '@throughcare/platform-persistence';
+import { LIBERATION_SCHEMA } from '../config';
+import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
+import { liberationMigrations } from './index';
+
+/** Upgrading a database that already holds custody episodes, in a database of its own. */
+describe('liberation migrations (real Postgres)', () => {
+  let scratch: ScratchDatabase;
+  let url: string;
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase('liberation_migration_spec', requireEnv('DATABASE_URL'));
+    url = scratch.url;
+    await ensureSchema(url, LIBERATION_SCHEMA);
+  });
+
+  afterAll(async () => {
+    await scratch?.drop();
+  });
+
+  /** As the owner and the platform itself (row-level security is forced on these tables). */
+  const open = (migrations: typeof liberationMigrations) => {
+    const options = serviceDataSourceOptions({ url, schema: LIBERATION_SCHEMA, entities: [], migrations });
+    return new DataSource({
+      ...options,
+      extra: { options: `-c search_path=${LIBERATION_SCHEMA},public -c throughcare.unrestricted=on`, max: 1 },
+    } as DataSourceOptions).initialize();
+  };
+
+  const episode = (ds: DataSource, personId: string, extra: Record<string, string | null> = {}) => {
+    const columns = Object.keys(extra);
+    return ds.query(
+      `INSERT INTO liberation.custody_episode (person_id, episode, prison_number, establishment_code, jurisdiction,
+         home_local_authority, origin, reception_reason, sentence_date, sentence_length_days, expected_release_date,
+         received_at, received_by${columns.map((c) => `, ${c}`).join('')})
+       VALUES ($1, 1, 'A1234BC', 'BAR', 'SCOTLAND', 'S12000036', 'RECEPTION', 'ADMISSION', '2026-01-05', 180,
+         '2026-07-04', '2026-01-05T10:00:00Z', 'spec'${columns.map((_, i) => `, $${i + 2}`).join('')})`,
+      [personId, ...Object.values(extra)],
+    );
+  };
+
+  it("adds the person's sex and date of birth (null on episodes before it; a known sex or none), and reverts", async () => {
+    const before = await open(
+      liberationMigrations.slice(0, liberationMigrations.indexOf(PersonEligibilityFacts1700000000700)),
+    );
+    await episode(before, 'p00000000000000000001');
+    await before.destroy();
+    const after = await open(
+      liberationMigrations.slice(0, liberationMigrations.indexOf(PersonEligibilityFacts1700000000700) + 1),
+    );
+    try {
+      expect(
+        await after.query(
+          `SELECT sex, date_of_birth FROM liberation.custody_episode WHERE person_id = 'p00000000000000000001'`,
+        ),
+      ).toEqual([{ sex: null, date_of_birth: null }]);
+      await episode(after, 'p00000000000000000002', { sex: 'FEMALE', date_of_birth: '1990-03-01' });
+      await expect(episode(after, 'p00000000000000000003', { sex: 'NK' })).rejects.toThrow(
+        /custody_episode_sex/,
+      );
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(
+        await after.query(
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'liberation' AND table_name = 'custody_episode' AND column_name IN ('sex', 'date_of_birth')`,
+        ),
+      ).toEqual([]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
