@@ -1069,7 +1069,7 @@ describe('a person from reception to post-release follow-up, through every servi
     );
   });
 
-  it('HMPPS domain events re-plan a journey: a transfer moves it to the new prison, a release to follow-up', async () => {
+  it('HMPPS domain events re-plan a journey: a transfer moves it to the new prison, a release to follow-up, a recall to the next episode', async () => {
     // NOMIS, and so HMPPS's events, cover England and Wales: Leeds, then Moorland.
     const noms = prisonNumber();
     const reception = await http<{ personId: string }>(apps.liberation, 'POST', '/receptions', {
@@ -1097,6 +1097,7 @@ describe('a person from reception to post-release follow-up, through every servi
       reason: string,
       prisonId: string,
       occurredAt: Date,
+      nomisMovementReasonCode?: string,
     ) => {
       const eventType = `prison-offender-events.prisoner.${kind}`;
       const event = {
@@ -1104,7 +1105,13 @@ describe('a person from reception to post-release follow-up, through every servi
         version: 1,
         occurredAt: occurredAt.toISOString(),
         description: `A prisoner has been ${kind}`,
-        additionalInformation: { nomsNumber: noms, reason, prisonId, currentLocation: 'IN_PRISON' },
+        additionalInformation: {
+          nomsNumber: noms,
+          reason,
+          prisonId,
+          currentLocation: 'IN_PRISON',
+          ...(nomisMovementReasonCode ? { nomisMovementReasonCode } : {}),
+        },
         personReference: { identifiers: [{ type: 'NOMS', value: noms }] },
       };
       await js.publish(hmppsInboundSubject(eventType), JSON.stringify(event), { msgID: randomUUID() });
@@ -1157,6 +1164,26 @@ describe('a person from reception to post-release follow-up, through every servi
     const told = await toldOutbound(personId);
     expect(told).toContain('throughcare-custody.person.received');
     expect(told.filter((t) => /person\.(transferred|released)$/.test(t))).toEqual([]);
+
+    // Recalled on licence (an admission, NOMIS movement reason L) to Leeds: episode 2 opens as a
+    // return to custody with the sentence of episode 1, whose journey closes and hands its history on.
+    await hmpps('received', 'ADMISSION', 'LEI', new Date(), 'L');
+    const closed = await eventually('episode 1 closed', async () => {
+      const p = await plan(personId, 1);
+      return p.body.stage === 'CLOSED' ? p.body : undefined;
+    });
+    expect(closed).toMatchObject({ closureReason: 'RECALLED', nextEpisode: 2 });
+    const second = await eventually('episode 2 at its core screen', async () => {
+      const p = await plan(personId, 2);
+      return p.status === 200 && p.body.stage === 'CORE_SCREEN' ? p.body : undefined;
+    });
+    expect(second).toMatchObject({
+      establishmentCode: 'LEI',
+      carried: { fromEpisode: 1, reason: 'RECALL', recallReasonCode: 'L' },
+    });
+    // HMPPS's own admission is not told back to it: only episode 1's reception went outbound.
+    const toldAfter = await toldOutbound(personId);
+    expect(toldAfter.filter((t) => t === 'throughcare-custody.person.received')).toHaveLength(1);
   });
 
   it('dead-letters a malformed bus event with its reason and still processes the next valid one', async () => {

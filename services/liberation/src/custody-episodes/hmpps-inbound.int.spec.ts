@@ -11,12 +11,14 @@ import {
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
 import type { EpisodeView } from './custody-episode.schemas';
-import { HMPPS_INBOUND_CONSUMER, HmppsInboundTranslator } from './hmpps-inbound';
+import { HMPPS_ACTOR, HMPPS_INBOUND_CONSUMER, HmppsInboundTranslator } from './hmpps-inbound';
 import {
+  aLiberation,
   aPrisonNumber,
   aReception,
   anEnglishReception,
   consumerCaughtUp,
+  daysFromToday,
   eventually,
   messagesWith as messagesWithIn,
   minutesAgo,
@@ -186,6 +188,113 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     });
   });
 
+  it('a recall (an admission whose movement reason is a recall code) of a person released here opens the next episode as a return to custody, once though delivered twice', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const reception = { ...anEnglishReception(prisonNumber), sex: 'FEMALE', dateOfBirth: '1988-09-30' };
+    expect((await lib().post('/receptions', reception)).status).toBe(201);
+    const translator = lib().app.get(HmppsInboundTranslator);
+    const recallAt = minutesAgo(10);
+    const recall = hmpps(
+      'received',
+      prisonNumber,
+      { reason: 'ADMISSION', prisonId: 'GMR', nomisMovementReasonCode: 'L' },
+      recallAt,
+    );
+    // Still in custody here: the release may be on its way (retried, then dead-lettered).
+    await expect(translator.translate(HmppsDomainEvent.parse(recall))).rejects.toMatchObject({
+      code: 'RELEASE_NOT_YET_KNOWN',
+    });
+
+    await publish(hmpps('released', prisonNumber, { reason: 'RELEASED', prisonId: 'LEI' }, minutesAgo(60)));
+    await eventually(async () => ((await episodeOf(personId))?.state === 'RELEASED' ? true : undefined));
+    await publish(recall);
+    await publish(recall);
+    const second = await eventually(async () => {
+      const response = await lib().get(`/people/${personId}/episodes/2`);
+      return response.status === 200 ? ((await response.json()) as EpisodeView) : undefined;
+    });
+    // The sentence, home area, sex and date of birth of the episode before; planned to the
+    // sentence's end (30 days before today + 180 days).
+    expect(second).toMatchObject({
+      state: 'IN_CUSTODY',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      sex: 'FEMALE',
+      dateOfBirth: '1988-09-30',
+      establishmentCode: 'GMR',
+      reception: {
+        establishmentCode: 'GMR',
+        reason: 'READMISSION',
+        receivedAt: new Date(recallAt).toISOString(),
+        receivedBy: HMPPS_ACTOR,
+        sentenceDate: reception.sentenceDate,
+        sentenceLengthDays: reception.sentenceLengthDays,
+        expectedReleaseDate: daysFromToday(150),
+        returnToCustody: { reason: 'RECALL', recallReasonCode: 'L' },
+      },
+    });
+    await caughtUp();
+    // Once, by the pseudonym only: the record published its own reception, with no prison number.
+    const received = await messagesWith(Streams.events.name, subjectFor('custody.person.received'), personId);
+    expect(
+      received.map(
+        (m) => (JSON.parse(new TextDecoder().decode(m.data)) as { data: { episode: number } }).data.episode,
+      ),
+    ).toEqual([1, 2]);
+    expect(await messagesWith(Streams.events.name, 'throughcare.events.custody.>', prisonNumber)).toEqual([]);
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, prisonNumber)).toEqual([]);
+    expect(await translator.translate(HmppsDomainEvent.parse(recall))).toEqual({
+      skip: `already held: episode 2 received at ${new Date(recallAt).toISOString()}`,
+    });
+  });
+
+  it('a recall with no sentence here to return to (it ended, or the episode was a liberation from court) is dead-lettered for staff', async () => {
+    const translator = lib().app.get(HmppsInboundTranslator);
+    const recallOf = (prisonNumber: string) =>
+      HmppsDomainEvent.parse(
+        hmpps('received', prisonNumber, {
+          reason: 'ADMISSION',
+          prisonId: 'LEI',
+          nomisMovementReasonCode: 'B',
+        }),
+      );
+    const ended = aPrisonNumber();
+    const old = {
+      ...anEnglishReception(ended),
+      sentenceDate: daysFromToday(-400),
+      sentenceLengthDays: 180,
+      expectedReleaseDate: daysFromToday(-310),
+    };
+    expect((await lib().post('/receptions', old)).status).toBe(201);
+    const released = await lib().post('/releases', {
+      prisonNumber: ended,
+      establishmentCode: 'LEI',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(300),
+    });
+    expect(released.status).toBe(201);
+    await expect(translator.translate(recallOf(ended))).rejects.toMatchObject({
+      code: 'HMPPS_RECALL_NEEDS_DETAIL',
+      message: expect.stringContaining(`after the sentence of episode 1 ended (${daysFromToday(-220)})`),
+    });
+    const fromCourt = aPrisonNumber();
+    const liberated = await lib().post(
+      '/court-liberations',
+      aLiberation({
+        prisonNumber: fromCourt,
+        establishmentCode: 'LEI',
+        jurisdiction: 'ENGLAND_AND_WALES',
+        homeLocalAuthority: 'E08000035',
+      }),
+    );
+    expect(liberated.status).toBe(201);
+    await expect(translator.translate(recallOf(fromCourt))).rejects.toMatchObject({
+      code: 'HMPPS_RECALL_NEEDS_DETAIL',
+      message: expect.stringContaining('a liberation from court with no sentence recorded'),
+    });
+  });
+
   it('a person the record does not hold is skipped; a Scottish episode is not moved by an HMPPS event', async () => {
     const translator = lib().app.get(HmppsInboundTranslator);
     const stranger = aPrisonNumber();
@@ -220,6 +329,18 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
         undefined,
         'HMPPS_RECEPTION_NEEDS_DETAIL',
         /POST \/receptions/,
+      ],
+      [
+        'recall-of-a-stranger',
+        hmpps('received', aPrisonNumber(), {
+          reason: 'ADMISSION',
+          prisonId: 'LEI',
+          nomisMovementReasonCode: 'L',
+          ...marker('recall-of-a-stranger'),
+        }),
+        undefined,
+        'HMPPS_RECEPTION_NEEDS_DETAIL',
+        /a recall \(movement reason L\) of a person the record holds no episode of/,
       ],
       [
         'hospital',

@@ -18,8 +18,10 @@ import {
   hmppsInboundSubject,
   parseEvent,
   notJson,
+  RecallReasonCode,
   type KnownEvent,
 } from '@throughcare/contracts';
+import { addDays, localDateOf } from '@throughcare/domain';
 import { qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import {
@@ -32,17 +34,29 @@ import {
   jetstreamManager,
   type ParsedMessage,
 } from '@throughcare/platform-messaging';
-import { CustodyEpisode } from './custody-episode.entity';
+import { CustodyEpisode, isReceived } from './custody-episode.entity';
+import { RecordReceptionBodySchema, type RecordReceptionBody } from './custody-episode.schemas';
 import { isInOutbox } from './custody-outbox';
 import { loadMovements, whereHeld } from './episode-history';
 import { PersonIds } from './person-ids';
+import { ReceptionsService } from './receptions.service';
 import { EPISODE_LATE_HORIZON } from './upstream-movements.consumer';
 
 /** The HMPPS event types the adapter maps (version 1); the consumer takes no others. */
 export const hmppsInboundEventTypes = [HMPPS_PRISONER_RECEIVED, HMPPS_PRISONER_RELEASED] as const;
 
-/** What the adapter does with one HMPPS event: publish the platform's event, or nothing (why). */
-export type HmppsTranslation = { publish: KnownEvent } | { skip: string };
+/**
+ * What the adapter does with one HMPPS event: publish the platform's event; record a reception
+ * here (a recall: the custody record opens the episode and publishes its own event, so no prison
+ * number goes on the bus), under an idempotency key of the HMPPS event's; or nothing (why).
+ */
+export type HmppsTranslation =
+  | { publish: KnownEvent }
+  | { receive: RecordReceptionBody; eventId: string }
+  | { skip: string };
+
+/** Who records a reception the adapter mapped (`received_by`). */
+export const HMPPS_ACTOR = 'bus:hmpps';
 
 /** The platform's event published for an HMPPS event (v1 of a custody movement). */
 type Mapped = Extract<
@@ -104,9 +118,12 @@ const RETURNS = new Set(['TEMPORARY_ABSENCE_RETURN', 'RETURN_FROM_COURT']);
  *   TRANSFERRED from the first prison: skipped, the reception names both ends);
  * - a temporary absence, a court appearance and the return from either: skipped (the person
  *   stays in custody);
- * - a reception (ADMISSION, READMISSION): dead-lettered. The HMPPS event is thin (no sentence,
- *   release date or home area) and fetching its `detailUrl` (Prisoner Search) is not built; staff
- *   record it with `POST /receptions`;
+ * - a recall (received ADMISSION or READMISSION, its NOMIS movement reason a recall code) of a
+ *   person whose latest episode here was released from a sentence still running: received as a
+ *   return to custody ({@link HmppsInboundTranslator.admission});
+ * - any other reception: dead-lettered. The HMPPS event is thin (no sentence, release date or
+ *   home area) and fetching them (Prisoner Search) is not built; staff record it with
+ *   `POST /receptions`;
  * - a release to hospital, or an UNKNOWN or unlisted reason: dead-lettered for a person to decide;
  * - a person the record holds no episode of: skipped (the HMPPS feed is national); an episode
  *   outside England and Wales (NOMIS's jurisdiction): dead-lettered.
@@ -123,7 +140,24 @@ export class HmppsInboundTranslator {
     private readonly dataSource: DataSource,
     private readonly personIds: PersonIds,
     @Inject(EPISODE_LATE_HORIZON) private readonly episodeLateHorizonMs: number,
+    private readonly receptions: ReceptionsService,
   ) {}
+
+  /**
+   * Records a reception the adapter mapped, as the platform's own work (unrestricted scope): once
+   * per HMPPS event (its idempotency key), the reception's own rules deciding the rest (a refusal
+   * is dead-lettered with its code).
+   */
+  receive(translation: { receive: RecordReceptionBody; eventId: string }): Promise<void> {
+    return runUnrestricted(async () => {
+      await this.receptions.record(translation.receive, {
+        actor: HMPPS_ACTOR,
+        scope: 'unrestricted',
+        correlationId: `hmpps:${translation.eventId}`,
+        idempotencyKey: `hmpps:${translation.eventId}`,
+      });
+    });
+  }
 
   translate(event: HmppsDomainEvent, subject?: string): Promise<HmppsTranslation> {
     return runUnrestricted(() => this.translateFact(event, subject));
@@ -194,12 +228,8 @@ export class HmppsInboundTranslator {
     }
     // prisoner.received
     if (RETURNS.has(info.reason)) return { skip: `${info.reason}: the person stays in custody` };
-    if (info.reason === 'ADMISSION' || info.reason === 'READMISSION') {
-      throw new PermanentError(
-        'HMPPS_RECEPTION_NEEDS_DETAIL',
-        `a reception (${info.reason}) from an HMPPS event carries no sentence, release date or home area, and fetching its detailUrl is not built: record it with POST /receptions`,
-      );
-    }
+    if (info.reason === 'ADMISSION' || info.reason === 'READMISSION')
+      return this.admission(info, personId, eventId, occurredAt);
     if (info.reason !== 'TRANSFERRED') {
       throw new PermanentError(
         'HMPPS_EVENT_NOT_MAPPED',
@@ -223,6 +253,77 @@ export class HmppsInboundTranslator {
         transferredAt: occurredAt.toISOString(),
       },
     });
+  }
+
+  /**
+   * An admission. A recall (the NOMIS movement reason one of the recall codes) of a person whose
+   * latest episode here was released, from a sentence that has not ended, is received as a return
+   * to custody: at the prison and instant of the event, with that episode's jurisdiction, home
+   * area, sentence, sex and date of birth, planned to the sentence's end (the latest a recall can
+   * hold them; a re-release date is a release-date change). Anything else needs detail the event
+   * does not carry: dead-lettered, to be recorded with `POST /receptions`.
+   */
+  private async admission(
+    info: HmppsPrisonerMovementInformation,
+    personId: string,
+    eventId: string,
+    occurredAt: Date,
+  ): Promise<HmppsTranslation> {
+    const recall = RecallReasonCode.safeParse(info.nomisMovementReasonCode);
+    if (!recall.success) {
+      throw new PermanentError(
+        'HMPPS_RECEPTION_NEEDS_DETAIL',
+        `an admission (${info.reason}${info.nomisMovementReasonCode ? `, movement reason ${info.nomisMovementReasonCode}` : ''}) that is not a recall: the HMPPS event carries no sentence, release date or home area, and fetching them is not built; record it with POST /receptions`,
+      );
+    }
+    const code = recall.data;
+    const latest = await this.latestEpisode(personId);
+    if (!latest) {
+      throw new PermanentError(
+        'HMPPS_RECEPTION_NEEDS_DETAIL',
+        `a recall (movement reason ${code}) of a person the record holds no episode of: their home area and sentence are not known here; record it with POST /receptions`,
+      );
+    }
+    refuseOutsideNomis(latest);
+    if (latest.releasedAt === null) {
+      if (latest.receivedAt?.getTime() === occurredAt.getTime())
+        return { skip: `already held: episode ${latest.episode} received at ${occurredAt.toISOString()}` };
+      throw new TransientError(
+        'RELEASE_NOT_YET_KNOWN',
+        `a recall (movement reason ${code}) of person ${personId}, whose episode ${latest.episode} is open here: its release may still be on its way (held for ${Math.round(this.episodeLateHorizonMs / 1000)} s, then dead-lettered)`,
+        this.episodeLateHorizonMs,
+      );
+    }
+    if (!isReceived(latest)) {
+      throw new PermanentError(
+        'HMPPS_RECALL_NEEDS_DETAIL',
+        `a recall (movement reason ${code}) after episode ${latest.episode}, a liberation from court with no sentence recorded: record it with POST /receptions`,
+      );
+    }
+    const sentenceEnds = addDays(latest.sentenceDate, latest.sentenceLengthDays);
+    if (localDateOf(occurredAt) > sentenceEnds) {
+      throw new PermanentError(
+        'HMPPS_RECALL_NEEDS_DETAIL',
+        `a recall (movement reason ${code}) after the sentence of episode ${latest.episode} ended (${sentenceEnds}): a new sentence is not known here; record it with POST /receptions`,
+      );
+    }
+    // Checked as POST /receptions checks it (a sentence's end outside the plannable range, say).
+    const body = RecordReceptionBodySchema.safeParse({
+      prisonNumber: info.nomsNumber,
+      establishmentCode: info.prisonId,
+      jurisdiction: latest.jurisdiction,
+      homeLocalAuthority: latest.homeLocalAuthority,
+      reason: 'READMISSION',
+      receivedAt: occurredAt.toISOString(),
+      sentenceDate: latest.sentenceDate,
+      sentenceLengthDays: latest.sentenceLengthDays,
+      expectedReleaseDate: sentenceEnds,
+      returnToCustody: { reason: 'RECALL', recallReasonCode: code },
+      ...(latest.sex === null ? {} : { sex: latest.sex }),
+      ...(latest.dateOfBirth === null ? {} : { dateOfBirth: latest.dateOfBirth }),
+    });
+    if (!body.success) throw new PermanentError('INVALID_EVENT_DATA', describeIssues(body.error));
+    return { eventId, receive: body.data };
   }
 
   private latestEpisode(personId: string): Promise<CustodyEpisode | null> {
@@ -332,6 +433,12 @@ export class HmppsInboundConsumer implements OnApplicationBootstrap, BeforeAppli
         const translation = await this.translator.translate(event, context.subject);
         if ('skip' in translation) {
           this.logger.debug(`${context.subject}#${context.streamSequence}: skipped (${translation.skip})`);
+          return;
+        }
+        if ('receive' in translation) {
+          // Recorded here, in order: the person's next HMPPS event is read against it.
+          await this.translator.receive(translation);
+          this.logger.debug(`${context.subject}#${context.streamSequence}: received (a recall)`);
           return;
         }
         const published = translation.publish;

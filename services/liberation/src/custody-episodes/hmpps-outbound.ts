@@ -34,6 +34,7 @@ import {
   jetstreamManager,
   type MessageContext,
 } from '@throughcare/platform-messaging';
+import { HMPPS_ACTOR } from './hmpps-inbound';
 
 /** The durable consumer's name; its dead letters go to `throughcare.dlq.liberation-hmpps-outbound`. */
 export const HMPPS_OUTBOUND_CONSUMER = 'liberation-hmpps-outbound';
@@ -110,8 +111,8 @@ export class HmppsOutboundLedger {
         return `reverses ${event.data.reversedEventId}, which was not told`;
       const personId = identifierOf(event.personReference, 'THROUGHCARE_ID')!;
       const episode = (event.data as { episode: number }).episode;
-      const rows: Array<{ jurisdiction: string }> = await manager.query(
-        `SELECT jurisdiction FROM ${qualifiedTable(manager, 'custody_episode')} WHERE person_id = $1 AND episode = $2`,
+      const rows: Array<{ jurisdiction: string; received_by: string | null }> = await manager.query(
+        `SELECT jurisdiction, received_by FROM ${qualifiedTable(manager, 'custody_episode')} WHERE person_id = $1 AND episode = $2`,
         [personId, episode],
       );
       const jurisdiction = rows[0]?.jurisdiction;
@@ -119,6 +120,9 @@ export class HmppsOutboundLedger {
       if (jurisdiction === undefined) return `the custody record holds no episode ${episode} of this person`;
       if (jurisdiction !== 'ENGLAND_AND_WALES')
         return `episode ${episode} is held in ${jurisdiction}: outside HMPPS's remit`;
+      // A recall the inbound adapter received from HMPPS's own admission: telling it back would echo.
+      if (event.eventType === 'custody.person.received' && rows[0]?.received_by === HMPPS_ACTOR)
+        return `episode ${episode} was received from HMPPS's own admission: not told back`;
       return undefined;
     });
   }
