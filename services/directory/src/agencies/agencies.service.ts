@@ -268,7 +268,7 @@ export class AgenciesService {
    * Eligible: a service on the need's pathway, taking referrals, of an agency whose catchment holds
    * the person's home area and which has not been tried for this need (`exclude`). A bound the
    * service sets (sex, age, sentence length) must be met by what is known of the person; what is
-   * not known (the reception carries no sex or age yet) does not meet it, so such a service is
+   * not known (a reception need not give sex or date of birth) does not meet it, so such a service is
    * offered only when it is known.
    *
    * Best first: an agency of the pathway's lead kind (LEAD_KINDS); a service for the person's sex

@@ -184,9 +184,10 @@ function differingLiberationFacts(e: CustodyEpisode, body: RecordCourtLiberation
     homeLocalAuthority: e.homeLocalAuthority,
     legalStatus: e.legalStatus,
     releasedAt: e.releasedAt?.getTime(),
-    sex: e.sex ?? undefined,
-    dateOfBirth: e.dateOfBirth ?? undefined,
   };
+  // Optional, and absent before migration 700: a disagreement only when both give one.
+  if (e.sex !== null && body.sex !== undefined) recorded['sex'] = e.sex;
+  if (e.dateOfBirth !== null && body.dateOfBirth !== undefined) recorded['dateOfBirth'] = e.dateOfBirth;
   const sent: Record<string, unknown> = {
     ...body,
     origin: 'COURT_LIBERATION',

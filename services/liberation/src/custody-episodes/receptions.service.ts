@@ -200,9 +200,11 @@ function differingReceptionFacts(e: CustodyEpisode, body: RecordReceptionBody): 
     sentenceLengthDays: e.sentenceLengthDays,
     expectedReleaseDate: e.expectedReleaseDate,
     returnToCustody: `${e.returnToCustodyReason ?? ''}/${e.recallReasonCode ?? ''}`,
-    sex: e.sex ?? undefined,
-    dateOfBirth: e.dateOfBirth ?? undefined,
   };
+  // Optional, and absent before migration 700: a disagreement only when both give one (a copy
+  // without them, from an upstream system or an older client, is the same reception).
+  if (e.sex !== null && body.sex !== undefined) recorded['sex'] = e.sex;
+  if (e.dateOfBirth !== null && body.dateOfBirth !== undefined) recorded['dateOfBirth'] = e.dateOfBirth;
   const sent: Record<string, unknown> = {
     ...body,
     receivedAt: Date.parse(body.receivedAt),

@@ -1,3 +1,4 @@
+import { dateOfBirthIssues } from '@throughcare/domain';
 import { runUnrestricted } from '@throughcare/platform-persistence';
 import {
   Inject,
@@ -156,12 +157,14 @@ export class UpstreamMovementsApplier {
     switch (event.eventType) {
       case 'custody.person.received': {
         const { episode: _episode, ...facts } = event.data;
-        await this.receptions.record(dataOf(RecordReceptionBodySchema, facts), context);
+        const usable = withoutImplausibleBirth(facts, facts.receivedAt, event.eventId);
+        await this.receptions.record(dataOf(RecordReceptionBodySchema, usable), context);
         break;
       }
       case 'custody.person.liberated-from-court': {
         const { episode: _episode, ...facts } = event.data;
-        await this.courtLiberations.record(dataOf(RecordCourtLiberationBodySchema, facts), context);
+        const usable = withoutImplausibleBirth(facts, facts.releasedAt, event.eventId);
+        await this.courtLiberations.record(dataOf(RecordCourtLiberationBodySchema, usable), context);
         break;
       }
       case 'custody.person.released': {
@@ -256,6 +259,26 @@ async function episodeMayBeOnItsWay(
 }
 
 const EpisodeNumberSchema = EpisodePathSchema.pick({ episode: true });
+
+const eligibilityLog = new Logger('UpstreamMovements');
+
+/**
+ * The movement's facts without a date of birth no person in custody could have: an optional fact
+ * for the directory's age bands, so the movement is recorded without it (a warning names the
+ * event, never the date) rather than refused, which would lose the movement.
+ */
+function withoutImplausibleBirth<F extends { dateOfBirth?: string }>(
+  facts: F,
+  at: string,
+  eventId: string,
+): F {
+  if (dateOfBirthIssues('dateOfBirth', facts.dateOfBirth, at, 'the movement').length === 0) return facts;
+  eligibilityLog.warn(
+    `event ${eventId}: its dateOfBirth is not a plausible age in custody; recorded without it`,
+  );
+  const { dateOfBirth: _dropped, ...rest } = facts;
+  return rest as F;
+}
 
 /** The event's facts as the HTTP body the service takes, checked by the same schema. */
 function dataOf<S extends z.ZodType>(schema: S, facts: Record<string, unknown>): z.output<S> {

@@ -313,6 +313,16 @@ describe('liberation applies custody movements published straight onto the bus (
     expect((await lib().get(`/people/${personId}/episodes/2`)).status).toBe(404);
   });
 
+  it("records a reception's sex, and leaves out a date of birth no person in custody could have rather than refuse the movement", async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const received = anUpstreamReception(prisonNumber, { sex: 'MALE', dateOfBirth: '1850-01-01' });
+    const episode = await deliverTwice(received, personId, () => true);
+    expect(episode).toMatchObject({ state: 'IN_CUSTODY', sex: 'MALE', dateOfBirth: null });
+    await caughtUp();
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, received.eventId)).toEqual([]);
+  });
+
   it('applies movements at any establishment (the bus is no HTTP caller); each prison then reads only its own', async () => {
     const prisonNumber = aPrisonNumber();
     const personId = personIdOf(prisonNumber);

@@ -10,16 +10,12 @@ export class PersonEligibilityFacts1700000000700 implements MigrationInterface {
   readonly name = 'PersonEligibilityFacts1700000000700';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    // Added NOT VALID then validated: the new columns are null on every existing row, so the scan
-    // is quick, and no write waits behind a long lock on a large table.
+    // Nullable columns with no default: no table rewrite. The check's scan finds only nulls.
     await queryRunner.query(`
       ALTER TABLE "liberation"."custody_episode"
         ADD COLUMN "sex" text,
         ADD COLUMN "date_of_birth" date,
-        ADD CONSTRAINT "custody_episode_sex" CHECK ("sex" IN ('FEMALE', 'MALE')) NOT VALID`);
-    await queryRunner.query(
-      `ALTER TABLE "liberation"."custody_episode" VALIDATE CONSTRAINT "custody_episode_sex"`,
-    );
+        ADD CONSTRAINT "custody_episode_sex" CHECK ("sex" IN ('FEMALE', 'MALE'))`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -157,13 +157,6 @@ export function planningIssuesOf(event: KnownEvent): PlanningIssue[] {
     return [
       ...planningRangeIssues(stated.data, dates),
       ...localAuthorityIssues(stated.data, 'data.homeLocalAuthority', text('homeLocalAuthority')),
-      // A reception's or court liberation's (each dated by its first planned date).
-      ...dateOfBirthIssues(
-        'data.dateOfBirth',
-        text('dateOfBirth'),
-        dates[0]?.value,
-        dates[0]?.field ?? 'the event',
-      ),
     ];
   }
   // A fact about a journey carries no jurisdiction: its dates must be plannable in every one.
@@ -219,12 +212,17 @@ const update = <A>(def: UpdateDefinition<void, [A]>, workflowId: string, arg: A)
 });
 
 /** The person's sex and date of birth for the directory's eligibility, each only when the event has it. */
-const eligibilityFactsOf = (d: {
-  sex?: ThroughcareInput['sex'];
-  dateOfBirth?: string;
-}): Pick<ThroughcareInput, 'sex' | 'dateOfBirth'> => ({
+const eligibilityFactsOf = (
+  d: { sex?: ThroughcareInput['sex']; dateOfBirth?: string },
+  at: string,
+): Pick<ThroughcareInput, 'sex' | 'dateOfBirth'> => ({
   ...(d.sex !== undefined ? { sex: d.sex } : {}),
-  ...(d.dateOfBirth !== undefined ? { dateOfBirth: d.dateOfBirth } : {}),
+  // An optional fact: one no person in custody could have is left out (the journey starts without
+  // it, as the custody record records the movement without it) rather than refusing the movement.
+  ...(d.dateOfBirth !== undefined &&
+  dateOfBirthIssues('dateOfBirth', d.dateOfBirth, at, 'the movement').length === 0
+    ? { dateOfBirth: d.dateOfBirth }
+    : {}),
 });
 
 /**
@@ -261,7 +259,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         sentenceLengthDays: d.sentenceLengthDays,
         expectedReleaseDate: d.expectedReleaseDate,
         correlationId: event.correlationId,
-        ...eligibilityFactsOf(d),
+        ...eligibilityFactsOf(d, d.receivedAt),
       };
       if (!d.returnToCustody) return { kind: 'start', workflowId, input };
       // Recall or new sentence: the previous episode's journey hears of it first (it closes and
@@ -307,7 +305,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
             legalStatus: d.legalStatus,
             eventId: event.eventId,
           },
-          ...eligibilityFactsOf(d),
+          ...eligibilityFactsOf(d, d.releasedAt),
         },
       };
     }

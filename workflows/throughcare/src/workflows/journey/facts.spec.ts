@@ -657,6 +657,24 @@ describe('fact rules: liberation from court (a reception signalled again)', () =
     expect(j.s.release).toBeUndefined();
   });
 
+  it("takes the person's sex and date of birth from a reception signalled again when its input has none, never over what it has", () => {
+    const j = scotland();
+    j.run();
+    const again = { ...j.input, sex: 'FEMALE' as const, dateOfBirth: '1990-03-01' };
+    // Not a change of plan by itself.
+    expect(j.facts.receivedAgain(again)).toBe(false);
+    expect(j.s.personFacts).toEqual({ sex: 'FEMALE', dateOfBirth: '1990-03-01' });
+    // Told once: a later signal does not change it.
+    j.facts.receivedAgain({ ...again, sex: 'MALE', dateOfBirth: '1991-01-01' });
+    expect(j.s.personFacts).toEqual({ sex: 'FEMALE', dateOfBirth: '1990-03-01' });
+    // An input that has them keeps its own.
+    const known = { ...inputFor('SCOTLAND', 30), sex: 'MALE' as const, dateOfBirth: '1980-05-05' };
+    const withFacts = new SimulatedJourney(known);
+    withFacts.run();
+    withFacts.facts.receivedAgain({ ...known, sex: 'FEMALE', dateOfBirth: '1990-03-01' });
+    expect(withFacts.s.personFacts).toBeUndefined();
+  });
+
   it('ignores a liberation from court once a release is recorded, or once the case is closed', () => {
     const j = scotland();
     j.run();

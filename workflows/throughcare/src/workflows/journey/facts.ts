@@ -397,6 +397,16 @@ export function createFacts(
    * running) and liberated straight from court. Returns whether it changed the state.
    */
   const receivedAgain = (again: ThroughcareInput): boolean => {
+    // What the reception says of the person and the input did not (no change of plan by itself:
+    // the directory is asked with it from the next choice on).
+    if (input.sex === undefined && again.sex !== undefined && s.personFacts?.sex === undefined)
+      s.personFacts = { ...s.personFacts, sex: again.sex };
+    if (
+      input.dateOfBirth === undefined &&
+      again.dateOfBirth !== undefined &&
+      s.personFacts?.dateOfBirth === undefined
+    )
+      s.personFacts = { ...s.personFacts, dateOfBirth: again.dateOfBirth };
     const court = again.liberatedFromCourt;
     if (!court || s.release || s.closedAt || !firstTime(s, v3, court.eventId)) return false;
     s.release = {

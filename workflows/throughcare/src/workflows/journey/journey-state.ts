@@ -6,6 +6,7 @@ import type {
   AttendanceRecorded,
   BookingView,
   CarriedHistory,
+  ThroughcareInput,
   CaseCloseRequested,
   ClosureReason,
   ConsentWithdrawn,
@@ -75,6 +76,12 @@ export interface JourneyState {
   closeRequested?: CaseCloseRequested;
   returned?: ReturnedToCustody;
   carried?: CarriedHistory;
+  /**
+   * The person's sex and date of birth from the reception signalled again, when the journey's
+   * input has none: a recall's journey started by the episode before hands over what that one knew,
+   * and the reception itself may say more (absent: nothing more told).
+   */
+  personFacts?: Pick<ThroughcareInput, 'sex' | 'dateOfBirth'>;
 
   // Effects.
   requests: Request[];

@@ -802,6 +802,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       sentenceLengthDays: r.sentenceLengthDays,
       expectedReleaseDate: r.expectedReleaseDate,
       correlationId: input.correlationId,
+      // The same person: what this episode knew of them (the reception, signalled to the next
+      // journey too, adds what this lacks: receivedAgain).
+      ...(input.sex !== undefined || s.personFacts?.sex !== undefined
+        ? { sex: input.sex ?? s.personFacts?.sex }
+        : {}),
+      ...(input.dateOfBirth !== undefined || s.personFacts?.dateOfBirth !== undefined
+        ? { dateOfBirth: input.dateOfBirth ?? s.personFacts?.dateOfBirth }
+        : {}),
       carried,
     };
     // Signal-with-start through an activity rather than a child workflow: the next episode does not
@@ -1007,12 +1015,13 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const exclude = p.needExclusions(pathway);
     const months = sentenceMonthsOf(input);
     // Not recorded: services bounded by sex or age are not chosen (the directory's rule).
-    const age = directoryAgeOf(input, new Date(now()));
+    const person = { ...input, ...s.personFacts };
+    const age = directoryAgeOf(person, new Date(now()));
     const answer = await directory.chooseAgency({
       pathway,
       localAuthority: input.homeLocalAuthority,
       ...(months !== undefined ? { sentenceMonths: months } : {}),
-      ...(input.sex !== undefined ? { sex: input.sex } : {}),
+      ...(person.sex !== undefined ? { sex: person.sex } : {}),
       ...(age !== undefined ? { age } : {}),
       exclude,
     });
