@@ -83,6 +83,18 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     return response.status === 200 ? ((await response.json()) as EpisodeView) : undefined;
   };
 
+  /** Received at Leeds (`reception`), then released from it five hours ago for `reason`. */
+  const receivedThenReleased = async (reception: object & { prisonNumber: string }, reason = 'RELEASED') => {
+    expect((await lib().post('/receptions', reception)).status).toBe(201);
+    const released = await lib().post('/releases', {
+      prisonNumber: reception.prisonNumber,
+      establishmentCode: 'LEI',
+      reason,
+      releasedAt: minutesAgo(300),
+    });
+    expect(released.status).toBe(201);
+  };
+
   /** The platform events published for the person, as [eventType, eventId, personReference]. */
   const published = async (eventType: string, personId: string) =>
     (await messagesWith(Streams.events.name, subjectFor(eventType), personId)).map((m) => {
@@ -194,16 +206,16 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     const reception = { ...anEnglishReception(prisonNumber), sex: 'FEMALE', dateOfBirth: '1988-09-30' };
     expect((await lib().post('/receptions', reception)).status).toBe(201);
     const translator = lib().app.get(HmppsInboundTranslator);
-    const recallAt = minutesAgo(10);
+    const recallAt = new Date().toISOString();
     const recall = hmpps(
       'received',
       prisonNumber,
       { reason: 'ADMISSION', prisonId: 'GMR', nomisMovementReasonCode: 'L' },
       recallAt,
     );
-    // Still in custody here: the release may be on its way (retried, then dead-lettered).
+    // Still in custody here with no release recorded: for staff to put right, then replay.
     await expect(translator.translate(HmppsDomainEvent.parse(recall))).rejects.toMatchObject({
-      code: 'RELEASE_NOT_YET_KNOWN',
+      code: 'HMPPS_RECALL_EPISODE_OPEN',
     });
 
     await publish(hmpps('released', prisonNumber, { reason: 'RELEASED', prisonId: 'LEI' }, minutesAgo(60)));
@@ -214,8 +226,8 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
       const response = await lib().get(`/people/${personId}/episodes/2`);
       return response.status === 200 ? ((await response.json()) as EpisodeView) : undefined;
     });
-    // The sentence, home area, sex and date of birth of the episode before; planned to the
-    // sentence's end (30 days before today + 180 days).
+    // The sentence, home area, sex and date of birth of the episode before; planned as a
+    // fixed-term recall of a sentence under 12 months: 14 days.
     expect(second).toMatchObject({
       state: 'IN_CUSTODY',
       jurisdiction: 'ENGLAND_AND_WALES',
@@ -230,7 +242,7 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
         receivedBy: HMPPS_ACTOR,
         sentenceDate: reception.sentenceDate,
         sentenceLengthDays: reception.sentenceLengthDays,
-        expectedReleaseDate: daysFromToday(150),
+        expectedReleaseDate: daysFromToday(14),
         returnToCustody: { reason: 'RECALL', recallReasonCode: 'L' },
       },
     });
@@ -266,17 +278,10 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
       sentenceLengthDays: 180,
       expectedReleaseDate: daysFromToday(-310),
     };
-    expect((await lib().post('/receptions', old)).status).toBe(201);
-    const released = await lib().post('/releases', {
-      prisonNumber: ended,
-      establishmentCode: 'LEI',
-      reason: 'RELEASED',
-      releasedAt: minutesAgo(300),
-    });
-    expect(released.status).toBe(201);
+    await receivedThenReleased(old);
     await expect(translator.translate(recallOf(ended))).rejects.toMatchObject({
       code: 'HMPPS_RECALL_NEEDS_DETAIL',
-      message: expect.stringContaining(`after the sentence of episode 1 ended (${daysFromToday(-220)})`),
+      message: expect.stringContaining(`after the sentence of episode 1 expired (${daysFromToday(-221)})`),
     });
     const fromCourt = aPrisonNumber();
     const liberated = await lib().post(
@@ -293,6 +298,45 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
       code: 'HMPPS_RECALL_NEEDS_DETAIL',
       message: expect.stringContaining('a liberation from court with no sentence recorded'),
     });
+    // Released to hospital, not on licence: not a licence recall.
+    const hospital = aPrisonNumber();
+    await receivedThenReleased(anEnglishReception(hospital), 'RELEASED_TO_HOSPITAL');
+    await expect(translator.translate(recallOf(hospital))).rejects.toMatchObject({
+      code: 'HMPPS_RECALL_NEEDS_DETAIL',
+      message: expect.stringContaining('released RELEASED_TO_HOSPITAL, not on licence'),
+    });
+  });
+
+  it('plans a recall from home detention curfew to the conditional release date, and skips a recall staff recorded already', async () => {
+    const translator = lib().app.get(HmppsInboundTranslator);
+    const prisonNumber = aPrisonNumber();
+    // Released early on HDC; its conditional release date is 60 days from today (the reception's).
+    await receivedThenReleased(anEnglishReception(prisonNumber));
+    const hdc = HmppsDomainEvent.parse(
+      hmpps(
+        'received',
+        prisonNumber,
+        { reason: 'ADMISSION', prisonId: 'LEI', nomisMovementReasonCode: 'B' },
+        new Date().toISOString(),
+      ),
+    );
+    expect(await translator.translate(hdc)).toMatchObject({
+      receive: {
+        expectedReleaseDate: daysFromToday(60),
+        returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+      },
+    });
+    // Staff record the recall first, at their own time for it: HMPPS's is the same recall.
+    const byStaff = await lib().post('/receptions', {
+      ...anEnglishReception(prisonNumber),
+      reason: 'READMISSION',
+      receivedAt: minutesAgo(20),
+      returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+    });
+    expect(byStaff.status).toBe(201);
+    expect(await translator.translate(hdc)).toEqual({
+      skip: expect.stringMatching(/^already received: episode 2 is a recall, open since /),
+    });
   });
 
   it('a person the record does not hold is skipped; a Scottish episode is not moved by an HMPPS event', async () => {
@@ -301,6 +345,7 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     for (const e of [
       hmpps('released', stranger, { reason: 'RELEASED', prisonId: 'LEI' }),
       hmpps('received', stranger, { reason: 'TRANSFERRED', prisonId: 'LEI' }),
+      hmpps('received', stranger, { reason: 'ADMISSION', prisonId: 'LEI', nomisMovementReasonCode: 'L' }),
     ]) {
       expect(await translator.translate(HmppsDomainEvent.parse(e))).toEqual({
         skip: 'no custody episode of this person is held here',
@@ -329,18 +374,6 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
         undefined,
         'HMPPS_RECEPTION_NEEDS_DETAIL',
         /POST \/receptions/,
-      ],
-      [
-        'recall-of-a-stranger',
-        hmpps('received', aPrisonNumber(), {
-          reason: 'ADMISSION',
-          prisonId: 'LEI',
-          nomisMovementReasonCode: 'L',
-          ...marker('recall-of-a-stranger'),
-        }),
-        undefined,
-        'HMPPS_RECEPTION_NEEDS_DETAIL',
-        /a recall \(movement reason L\) of a person the record holds no episode of/,
       ],
       [
         'hospital',

@@ -37,7 +37,7 @@ import {
 import { CustodyEpisode, isReceived } from './custody-episode.entity';
 import { RecordReceptionBodySchema, type RecordReceptionBody } from './custody-episode.schemas';
 import { isInOutbox } from './custody-outbox';
-import { loadMovements, whereHeld } from './episode-history';
+import { currentExpectedReleaseDate, loadEpisodeHistory, loadMovements, whereHeld } from './episode-history';
 import { PersonIds } from './person-ids';
 import { ReceptionsService } from './receptions.service';
 import { EPISODE_LATE_HORIZON } from './upstream-movements.consumer';
@@ -119,8 +119,9 @@ const RETURNS = new Set(['TEMPORARY_ABSENCE_RETURN', 'RETURN_FROM_COURT']);
  * - a temporary absence, a court appearance and the return from either: skipped (the person
  *   stays in custody);
  * - a recall (received ADMISSION or READMISSION, its NOMIS movement reason a recall code) of a
- *   person whose latest episode here was released from a sentence still running: received as a
- *   return to custody ({@link HmppsInboundTranslator.admission});
+ *   person whose latest episode here was released on licence from a sentence still running:
+ *   received as a return to custody ({@link HmppsInboundTranslator.admission}); of a person the
+ *   record holds nothing of: skipped;
  * - any other reception: dead-lettered. The HMPPS event is thin (no sentence, release date or
  *   home area) and fetching them (Prisoner Search) is not built; staff record it with
  *   `POST /receptions`;
@@ -257,11 +258,11 @@ export class HmppsInboundTranslator {
 
   /**
    * An admission. A recall (the NOMIS movement reason one of the recall codes) of a person whose
-   * latest episode here was released, from a sentence that has not ended, is received as a return
-   * to custody: at the prison and instant of the event, with that episode's jurisdiction, home
-   * area, sentence, sex and date of birth, planned to the sentence's end (the latest a recall can
-   * hold them; a re-release date is a release-date change). Anything else needs detail the event
-   * does not carry: dead-lettered, to be recorded with `POST /receptions`.
+   * latest episode here was released (RELEASED) from a sentence that has not ended is received as
+   * a return to custody: at the prison and instant of the event, with that episode's jurisdiction,
+   * home area, sentence, sex and date of birth, and a release date planned by {@link recallRelease}.
+   * A person the record holds nothing of is skipped (the feed is national); anything else needs
+   * detail the event does not carry: dead-lettered, to be recorded with `POST /receptions`.
    */
   private async admission(
     info: HmppsPrisonerMovementInformation,
@@ -277,37 +278,49 @@ export class HmppsInboundTranslator {
       );
     }
     const code = recall.data;
+    const manager = this.dataSource.manager;
+    // Another copy of a recall received already, whatever has happened since.
+    const same = await manager.findOneBy(CustodyEpisode, { personId, receivedAt: occurredAt });
+    if (same)
+      return { skip: `already held: episode ${same.episode} received at ${occurredAt.toISOString()}` };
     const latest = await this.latestEpisode(personId);
-    if (!latest) {
-      throw new PermanentError(
-        'HMPPS_RECEPTION_NEEDS_DETAIL',
-        `a recall (movement reason ${code}) of a person the record holds no episode of: their home area and sentence are not known here; record it with POST /receptions`,
-      );
-    }
+    if (!latest) return { skip: 'no custody episode of this person is held here' };
     refuseOutsideNomis(latest);
     if (latest.releasedAt === null) {
-      if (latest.receivedAt?.getTime() === occurredAt.getTime())
-        return { skip: `already held: episode ${latest.episode} received at ${occurredAt.toISOString()}` };
-      throw new TransientError(
-        'RELEASE_NOT_YET_KNOWN',
-        `a recall (movement reason ${code}) of person ${personId}, whose episode ${latest.episode} is open here: its release may still be on its way (held for ${Math.round(this.episodeLateHorizonMs / 1000)} s, then dead-lettered)`,
-        this.episodeLateHorizonMs,
+      // Staff recorded the recall already (at their own time for it), or the release is missing.
+      if (latest.returnToCustodyReason === 'RECALL' && latest.receivedAt !== null)
+        return {
+          skip: `already received: episode ${latest.episode} is a recall, open since ${latest.receivedAt.toISOString()}`,
+        };
+      throw new PermanentError(
+        'HMPPS_RECALL_EPISODE_OPEN',
+        `a recall (movement reason ${code}), but episode ${latest.episode} is open here with no release recorded: record the release (or the recall with POST /receptions), then replay this letter`,
       );
     }
-    if (!isReceived(latest)) {
+    if (!isReceived(latest) || latest.releaseReason !== 'RELEASED') {
       throw new PermanentError(
         'HMPPS_RECALL_NEEDS_DETAIL',
-        `a recall (movement reason ${code}) after episode ${latest.episode}, a liberation from court with no sentence recorded: record it with POST /receptions`,
+        `a recall (movement reason ${code}) after episode ${latest.episode}, ${isReceived(latest) ? `released ${latest.releaseReason ?? 'for no recorded reason'}, not on licence` : 'a liberation from court with no sentence recorded'}: record it with POST /receptions`,
       );
     }
-    const sentenceEnds = addDays(latest.sentenceDate, latest.sentenceLengthDays);
-    if (localDateOf(occurredAt) > sentenceEnds) {
+    // The sentence's last day (the expiry date): the day it starts counts as its first.
+    const lastDay = addDays(latest.sentenceDate, latest.sentenceLengthDays - 1);
+    const receivedOn = localDateOf(occurredAt);
+    if (receivedOn > lastDay) {
       throw new PermanentError(
         'HMPPS_RECALL_NEEDS_DETAIL',
-        `a recall (movement reason ${code}) after the sentence of episode ${latest.episode} ended (${sentenceEnds}): a new sentence is not known here; record it with POST /receptions`,
+        `a recall (movement reason ${code}) after the sentence of episode ${latest.episode} expired (${lastDay}): a new sentence is not known here; record it with POST /receptions`,
       );
     }
-    // Checked as POST /receptions checks it (a sentence's end outside the plannable range, say).
+    const history = await loadEpisodeHistory(manager, latest);
+    const expectedReleaseDate = recallRelease(
+      code,
+      latest,
+      currentExpectedReleaseDate(latest, history),
+      receivedOn,
+      lastDay,
+    );
+    // Checked as POST /receptions checks it (a release date outside the plannable range, say).
     const body = RecordReceptionBodySchema.safeParse({
       prisonNumber: info.nomsNumber,
       establishmentCode: info.prisonId,
@@ -317,12 +330,17 @@ export class HmppsInboundTranslator {
       receivedAt: occurredAt.toISOString(),
       sentenceDate: latest.sentenceDate,
       sentenceLengthDays: latest.sentenceLengthDays,
-      expectedReleaseDate: sentenceEnds,
+      expectedReleaseDate,
       returnToCustody: { reason: 'RECALL', recallReasonCode: code },
       ...(latest.sex === null ? {} : { sex: latest.sex }),
       ...(latest.dateOfBirth === null ? {} : { dateOfBirth: latest.dateOfBirth }),
     });
-    if (!body.success) throw new PermanentError('INVALID_EVENT_DATA', describeIssues(body.error));
+    if (!body.success) {
+      throw new PermanentError(
+        'HMPPS_RECALL_NEEDS_DETAIL',
+        `a recall (movement reason ${code}) whose reception, derived from episode ${latest.episode}, cannot be planned (${describeIssues(body.error)}): record it with POST /receptions`,
+      );
+    }
     return { eventId, receive: body.data };
   }
 
@@ -360,6 +378,38 @@ export class HmppsInboundTranslator {
     if (!parsed.ok) throw new PermanentError('INVALID_EVENT_DATA', parsed.reason);
     return { publish: parsed.event };
   }
+}
+
+/** Days of a fixed-term recall (Criminal Justice Act 2003 s.255C): 14 for a sentence under 12 months, else 28. */
+const FIXED_TERM_RECALL_DAYS = { underTwelveMonths: 14, otherwise: 28 } as const;
+
+/**
+ * The release date a recall received from HMPPS is planned to, which the event does not say.
+ * A recall from home detention curfew (`B`) holds the person to the conditional release date
+ * (CJA 2003 s.255: the episode before's current expected release date), or the day received if
+ * that has passed. Any other is planned as a fixed-term recall (s.255C), the soonest a recall
+ * ends, so that pre-release work is never late: a standard recall's later date, or a re-release,
+ * is a release-date change. Never after the sentence's last day.
+ */
+export function recallRelease(
+  code: RecallReasonCode,
+  episode: { sentenceLengthDays: number },
+  expectedBefore: string | null,
+  receivedOn: string,
+  lastDay: string,
+): string {
+  const planned =
+    code === 'B' && expectedBefore !== null
+      ? expectedBefore > receivedOn
+        ? expectedBefore
+        : receivedOn
+      : addDays(
+          receivedOn,
+          episode.sentenceLengthDays < 365
+            ? FIXED_TERM_RECALL_DAYS.underTwelveMonths
+            : FIXED_TERM_RECALL_DAYS.otherwise,
+        );
+  return planned < lastDay ? planned : lastDay;
 }
 
 /** NOMIS, and so HMPPS's prisoner events, cover England and Wales: not a Scottish episode. */

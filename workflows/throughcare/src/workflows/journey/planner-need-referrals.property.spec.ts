@@ -499,3 +499,23 @@ describe('one referral per need (properties over random answers, listings and cl
     );
   });
 });
+
+describe('one referral per need: counterexamples the properties found, pinned', () => {
+  // Found at 507570b: a need chosen but not yet sent when the date moved past release planning
+  // showed SENDING with nothing running; it waits for planning to open again (NOT_YET_DUE).
+  it('a need added, then the release date moved three months later: no need is left choosing or sending (seed -146068791)', () => {
+    needsEndReferred({
+      jurisdiction: 'SCOTLAND',
+      releaseInDays: 20,
+      needs: ['DRUGS_AND_ALCOHOL'],
+      eligible: ['ag-1'],
+      noMainAgency: false,
+      ops: [
+        { kind: 'addNeed', pathway: 'ACCOMMODATION' },
+        { kind: 'stepOnce' },
+        { kind: 'dateChange', days: 91 },
+        { kind: 'stepOnce' },
+      ],
+    });
+  });
+});

@@ -826,7 +826,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             ? sentStatus(standing.t)
             : openAttention(needSend(pathway, standing.no))
               ? 'NEEDS_ATTENTION'
-              : 'SENDING'
+              : needsDue()
+                ? 'SENDING'
+                : // Chosen, then the release date moved past release planning: it is sent when
+                  // planning opens again (view only: the steps are as they were).
+                  'NOT_YET_DUE'
           : closed
             ? n?.tries.some((t) => t.sentAt && t.withdrawnAt && t.withdrawnBecause === undefined)
               ? 'WITHDRAWN'
