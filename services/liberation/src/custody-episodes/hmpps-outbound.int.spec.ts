@@ -12,6 +12,7 @@ import {
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { jetstream } from '@throughcare/platform-messaging';
 import type { EpisodeView } from './custody-episode.schemas';
+import { HmppsInboundTranslator } from './hmpps-inbound';
 import { HMPPS_OUTBOUND_CONSUMER, HmppsOutboundLedger } from './hmpps-outbound';
 import {
   aPrisonNumber,
@@ -161,6 +162,66 @@ describe('the HMPPS domain events adapter publishes the platform events on hmpps
     // A copy after the duplicate window: the ledger has it told.
     const ledger = lib().app.get(HmppsOutboundLedger);
     expect(await ledger.whyNot(received!)).toBe(`already told (${received!.eventId})`);
+  });
+
+  it("does not tell back a recall received from HMPPS's own admission, and tells one staff recorded", async () => {
+    const translator = lib().app.get(HmppsInboundTranslator);
+    const ledger = lib().app.get(HmppsOutboundLedger);
+    const recalled = async (byHmpps: boolean) => {
+      const prisonNumber = aPrisonNumber();
+      const personId = personIdOf(prisonNumber);
+      expect((await lib().post('/receptions', anEnglishReception(prisonNumber))).status).toBe(201);
+      const release = {
+        prisonNumber,
+        establishmentCode: 'LEI',
+        reason: 'RELEASED',
+        releasedAt: minutesAgo(300),
+      };
+      expect((await lib().post('/releases', release)).status).toBe(201);
+      if (byHmpps) {
+        const admission = HmppsDomainEvent.parse({
+          eventType: 'prison-offender-events.prisoner.received',
+          version: 1,
+          occurredAt: minutesAgo(10),
+          additionalInformation: {
+            nomsNumber: prisonNumber,
+            reason: 'ADMISSION',
+            prisonId: 'LEI',
+            nomisMovementReasonCode: 'L',
+          },
+          personReference: { identifiers: [{ type: 'NOMS', value: prisonNumber }] },
+        });
+        const translation = await translator.translate(admission);
+        if (!('receive' in translation)) throw new Error(`not received: ${JSON.stringify(translation)}`);
+        await translator.receive(translation);
+      } else {
+        const byStaff = {
+          ...anEnglishReception(prisonNumber),
+          reason: 'READMISSION',
+          receivedAt: minutesAgo(10),
+          returnToCustody: { reason: 'RECALL', recallReasonCode: 'L' },
+        };
+        expect((await lib().post('/receptions', byStaff)).status).toBe(201);
+      }
+      const second = await eventually(async () =>
+        (await lib().eventsOnBus('custody.person.received', personId)).find(
+          (e) => (e as { data: { episode: number } }).data.episode === 2,
+        ),
+      );
+      // The episodes whose receptions went out, once the adapter has settled everything.
+      const told = (await outbound(personId))
+        .filter((m) => m.body.eventType === 'throughcare-custody.person.received')
+        .map((m) => m.body.additionalInformation?.['episode']);
+      return { told, whyNot: await ledger.whyNot(second) };
+    };
+    expect(await recalled(true)).toEqual({
+      told: [1],
+      whyNot: "episode 2 was received from HMPPS's own admission: not told back",
+    });
+    expect(await recalled(false)).toEqual({
+      told: [1, 2],
+      whyNot: expect.stringMatching(/^already told \(/),
+    });
   });
 
   it('tells nothing of a person held in Scotland (outside HMPPS remit)', async () => {
