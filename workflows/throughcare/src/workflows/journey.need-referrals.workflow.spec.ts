@@ -10,6 +10,8 @@ import {
   referralOutcomeUpdate,
   releaseDateChangedUpdate,
   releaseRecordedUpdate,
+  returnedToCustodyUpdate,
+  throughcareWorkflowId,
   type NeedReferralView,
   planQuery,
   type PlanView,
@@ -364,6 +366,44 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
         else expect([chosen.sex, chosen.age]).toEqual([undefined, undefined]);
       });
     }
+  });
+
+  it("a recall's next episode, opened by the episode before, asks the directory with the person's sex and age too", async () => {
+    const acts = recordingActivities({ client: env.client, eligibleAgencies: ['womens-1'] });
+    const base = await releaseIn40Days();
+    const dateOfBirth = `${Number(base.receivedAt.slice(0, 4)) - 30}${base.receivedAt.slice(4, 8)}01`;
+    const input = { ...base, sex: 'FEMALE' as const, dateOfBirth };
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+      await tell(handle, releaseRecordedUpdate, {
+        releasedAt: await serverNow(env),
+        establishmentCode: input.establishmentCode,
+      });
+      await advance(env, '46 minutes', handle);
+      await advance(env, '1 day', handle);
+      const now = await serverNow(env);
+      await tell(handle, returnedToCustodyUpdate, {
+        reason: 'RECALL',
+        recallReasonCode: 'L',
+        receivedAt: now,
+        establishmentCode: input.establishmentCode,
+        expectedReleaseDate: new Date(Date.parse(now) + 40 * 86_400_000).toISOString().slice(0, 10),
+        sentenceDate: input.sentenceDate,
+        sentenceLengthDays: input.sentenceLengthDays,
+        newEpisode: 2,
+      });
+      // No reception signalled to episode 2: only what episode 1 handed over.
+      const next = env.client.workflow.getHandle(throughcareWorkflowId(input.personId, 2));
+      await screenAndRefer(env, next, acts, ['WOMEN_ABUSE_AND_VIOLENCE']);
+      const chosen = await waitForEffect(
+        acts,
+        (e): e is Extract<typeof e, { kind: 'agencyChosen' }> =>
+          e.kind === 'agencyChosen' && e.pathway === 'WOMEN_ABUSE_AND_VIOLENCE',
+        "episode 2's need agency chosen",
+      );
+      expect(chosen).toMatchObject({ sex: 'FEMALE', age: 30 });
+    });
   });
 
   it('with no justice social work team listed, tells the need agency of a new liberation date (need-agency-notices-1)', async () => {
