@@ -122,6 +122,26 @@ const eventually = <T>(what: string, probe: () => Promise<T | undefined>): Promi
 const plan = (personId: string, episode = 1) =>
   http<PlanView>(apps.orchestrator, 'GET', `/journeys/${personId}/episodes/${episode}`);
 
+/** Waits for the journey's core screen request and completes it with `needs` (risk LOW), as reception staff do. */
+async function completeCoreScreen(personId: string, needs: string[]): Promise<PlanView> {
+  const screening = await eventually('core screen request', async () => {
+    const p = await plan(personId);
+    return p.status === 200 && p.body.assessmentId ? p.body : undefined;
+  });
+  const completion = await http(
+    apps.assessment,
+    'POST',
+    `/assessments/${screening.assessmentId}/completion`,
+    {
+      needs,
+      riskOfSeriousHarm: 'LOW',
+      completedBy: 'role:RECEPTION_OFFICER',
+    },
+  );
+  expect(completion.status).toBe(200);
+  return screening;
+}
+
 const prisonNumber = () =>
   `A${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}${String.fromCharCode(65 + Math.floor(Math.random() * 26))}${String.fromCharCode(65 + Math.floor(Math.random() * 26))}`;
 
@@ -668,18 +688,7 @@ describe('a person from reception to post-release follow-up, through every servi
         const p = await plan(personId);
         return p.status === 200 && done(p.body) ? p.body : undefined;
       });
-    const screening = await journey('core screen request', (p) => !!p.assessmentId);
-    const completion = await http(
-      apps.assessment,
-      'POST',
-      `/assessments/${screening.assessmentId}/completion`,
-      {
-        needs: ['ACCOMMODATION'],
-        riskOfSeriousHarm: 'LOW',
-        completedBy: 'role:RECEPTION_OFFICER',
-      },
-    );
-    expect(completion.status).toBe(200);
+    await completeCoreScreen(personId, ['ACCOMMODATION']);
 
     // The first agency chosen hears of the referral, reads it, acknowledges and declines it.
     const first = await journey(
@@ -970,21 +979,7 @@ describe('a person from reception to post-release follow-up, through every servi
     );
     expect(reception.status).toBe(201);
     const { personId, workflowId } = reception.body;
-    const screening = await eventually('core screen request', async () => {
-      const p = await plan(personId);
-      return p.status === 200 && p.body.assessmentId ? p.body : undefined;
-    });
-    const completion = await http(
-      apps.assessment,
-      'POST',
-      `/assessments/${screening.assessmentId}/completion`,
-      {
-        needs: ['ACCOMMODATION'],
-        riskOfSeriousHarm: 'LOW',
-        completedBy: 'role:RECEPTION_OFFICER',
-      },
-    );
-    expect(completion.status).toBe(200);
+    await completeCoreScreen(personId, ['ACCOMMODATION']);
 
     const action = 'directory:no-agency:E09000001:PROBATION';
     const raised = await eventually('attention item in the plan', async () => {

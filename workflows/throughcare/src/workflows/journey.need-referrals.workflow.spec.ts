@@ -64,6 +64,19 @@ async function referAccommodationAcknowledged(
   return { referred, sent };
 }
 
+/** A date of birth on the 1st of the reception's month, 30 years before: 30 for the rest of the month. */
+const thirtyOnReception = (receivedAt: string) =>
+  `${Number(receivedAt.slice(0, 4)) - 30}${receivedAt.slice(4, 8)}01`;
+
+/** The directory asked for the WOMEN_ABUSE_AND_VIOLENCE need's agency, with what it was told. */
+const womensAgencyChosen = (acts: { effects: Effect[] }, what: string) =>
+  waitForEffect(
+    acts,
+    (e): e is Extract<Effect, { kind: 'agencyChosen' }> =>
+      e.kind === 'agencyChosen' && e.pathway === 'WOMEN_ABUSE_AND_VIOLENCE',
+    what,
+  );
+
 /** The attention item telling prison staff of the accommodation need's gap. */
 const gapItem = (p: PlanView) => p.attention?.find((a) => a.action.startsWith('need:ACCOMMODATION:gap:'));
 
@@ -350,18 +363,12 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
     for (const recorded of [true, false]) {
       const acts = recordingActivities({ eligibleAgencies: ['womens-1'] });
       const base = await releaseIn40Days();
-      // Born on the 1st of the reception's month, 30 years before: 30 for the rest of the month.
-      const dateOfBirth = `${Number(base.receivedAt.slice(0, 4)) - 30}${base.receivedAt.slice(4, 8)}01`;
+      const dateOfBirth = thirtyOnReception(base.receivedAt);
       const input = recorded ? { ...base, sex: 'FEMALE' as const, dateOfBirth } : base;
       await withWorkers(env, acts, async () => {
         const handle = await startJourney(env, input);
         await screenAndRefer(env, handle, acts, ['WOMEN_ABUSE_AND_VIOLENCE']);
-        const chosen = await waitForEffect(
-          acts,
-          (e): e is Extract<typeof e, { kind: 'agencyChosen' }> =>
-            e.kind === 'agencyChosen' && e.pathway === 'WOMEN_ABUSE_AND_VIOLENCE',
-          'the need agency chosen',
-        );
+        const chosen = await womensAgencyChosen(acts, 'the need agency chosen');
         if (recorded) expect(chosen).toMatchObject({ sex: 'FEMALE', age: 30 });
         else expect([chosen.sex, chosen.age]).toEqual([undefined, undefined]);
       });
@@ -371,7 +378,7 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
   it("a recall's next episode, opened by the episode before, asks the directory with the person's sex and age too", async () => {
     const acts = recordingActivities({ client: env.client, eligibleAgencies: ['womens-1'] });
     const base = await releaseIn40Days();
-    const dateOfBirth = `${Number(base.receivedAt.slice(0, 4)) - 30}${base.receivedAt.slice(4, 8)}01`;
+    const dateOfBirth = thirtyOnReception(base.receivedAt);
     const input = { ...base, sex: 'FEMALE' as const, dateOfBirth };
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
@@ -396,13 +403,11 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       // No reception signalled to episode 2: only what episode 1 handed over.
       const next = env.client.workflow.getHandle(throughcareWorkflowId(input.personId, 2));
       await screenAndRefer(env, next, acts, ['WOMEN_ABUSE_AND_VIOLENCE']);
-      const chosen = await waitForEffect(
-        acts,
-        (e): e is Extract<typeof e, { kind: 'agencyChosen' }> =>
-          e.kind === 'agencyChosen' && e.pathway === 'WOMEN_ABUSE_AND_VIOLENCE',
-        "episode 2's need agency chosen",
-      );
+      const chosen = await womensAgencyChosen(acts, "episode 2's need agency chosen");
       expect(chosen).toMatchObject({ sex: 'FEMALE', age: 30 });
+      await waitForPlan(next, (p) => !p.working, 'episode 2 waiting');
+      await recordHistory(handle, 'v3.need-eligibility.recalled-facts-handed-over');
+      await recordHistory(next, 'v3.need-eligibility.next-episode-asked-with-sex-and-age');
     });
   });
 

@@ -67,6 +67,10 @@ const V2_HISTORIES: string[] = [
  */
 const V3_HISTORIES: string[] = [
   ...V2_HISTORIES.map((n) => n.replace(/^v2\./, 'v3.')),
+  // Sex and date of birth for the directory (issue 9; activity arguments, no patch): a recalled
+  // episode hands them to the next, which asks its need agency with them.
+  'v3.need-eligibility.recalled-facts-handed-over',
+  'v3.need-eligibility.next-episode-asked-with-sex-and-age',
   'v3.every-clock-breached-met-late',
   'v3.no-agency.closed-deported',
   'v3.attention-raised-retried',
@@ -284,6 +288,13 @@ describe('journey replay over recorded histories', () => {
       // now on carry it whatever their name; those named for it must.
       if (file.includes('.effect-lanes.'))
         expect([file, markers.includes(EFFECT_LANES_PATCH)]).toEqual([file, true]);
+      // Sex and date of birth (no patch): handed to the next episode, asked of the directory.
+      if (file.includes('.need-eligibility.'))
+        expect([
+          file,
+          await scheduledWith(file, 'openNextEpisode', '"sex":"FEMALE"'),
+          await scheduledWith(file, 'chooseAgency', '"sex":"FEMALE"'),
+        ]).toEqual([file, file.includes('.recalled-'), file.includes('.next-episode-')]);
       for (const { name, patch, branch } of adoptedPatches) {
         if (!file.includes(name)) continue;
         const took = branch ? await branch(file) : [];
