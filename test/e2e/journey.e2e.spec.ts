@@ -622,7 +622,17 @@ describe('a person from reception to post-release follow-up, through every servi
         kind: 'HOUSING',
         localAuthority: area,
         contactPoint: 'Referrals mailbox',
-        services: [{ pathway: 'ACCOMMODATION', name: 'Tenancy sustainment for women', sex: 'WOMEN' }],
+        // For women of 18 to 59: chosen only when the journey learns her age from the liberation
+        // service (the date of birth never leaves it).
+        services: [
+          {
+            pathway: 'ACCOMMODATION',
+            name: 'Tenancy sustainment for women',
+            sex: 'WOMEN',
+            minAge: 18,
+            maxAge: 59,
+          },
+        ],
       },
       admin,
     );
@@ -696,7 +706,7 @@ describe('a person from reception to post-release follow-up, through every servi
       (p) => accommodation(p)?.status === 'SENT',
     );
     const firstAgency = accommodation(first)!.agencyId!;
-    // The directory's rule puts a service for her sex before a general one.
+    // The directory's rule puts a service for her sex and age band before a general one.
     expect(firstAgency).toBe(trust.body.id);
     const firstReferral = await referralHeardBy(firstAgency);
     expect(firstReferral).toMatchObject({ agencyId: firstAgency, pathways: ['ACCOMMODATION'] });

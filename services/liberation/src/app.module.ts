@@ -13,6 +13,7 @@ import { JourneyStageService } from './custody-episodes/journey-stage.service';
 import { createLiberationActivities } from './custody-episodes/liberation.activities';
 import { Meeting } from './custody-episodes/meeting.entity';
 import { MeetingService } from './custody-episodes/meeting.service';
+import { PersonAgeService } from './custody-episodes/person-age.service';
 import { Movement } from './custody-episodes/movement.entity';
 import { ReleaseDateChange } from './custody-episodes/release-date-change.entity';
 import { liberationMigrations } from './migrations';
@@ -51,12 +52,13 @@ export class AppModule {
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.liberation,
           imports: [custodyEpisodes],
-          inject: [JourneyStageService, GatePickupService, MeetingService],
+          inject: [JourneyStageService, GatePickupService, MeetingService, PersonAgeService],
           useFactory: (
             stages: JourneyStageService,
             gatePickups: GatePickupService,
             meetings: MeetingService,
-          ) => createLiberationActivities(stages, gatePickups, meetings),
+            ages: PersonAgeService,
+          ) => createLiberationActivities(stages, gatePickups, meetings, ages),
         }),
       ],
     };

@@ -35,14 +35,21 @@ import { eventSchema } from './envelope';
 /**
  * What the directory needs to offer services bounded by sex or age (women's services, young
  * adults' services): optional fields of a reception or court liberation, each left out when not
- * recorded (a service bounded by it is then not chosen). They travel no further than the journey:
- * the HMPPS outbound feed and agency notices never carry them.
+ * recorded (a service bounded by it is then not chosen). The HMPPS outbound feed and agency
+ * notices never carry them.
  */
 const EligibilityFacts = {
   sex: PersonSex.optional(),
-  /** The journey works the age out on the day it chooses an agency. */
+  /**
+   * Version 1 only: an upstream prison system's record of the person, kept by the liberation
+   * service, which tells the journey the age on the day it chooses an agency. Throughcare's own
+   * (version 2, pseudonymous) events never carry it: with the establishment, council and reception
+   * time it would re-identify the person about as well as a prison number.
+   */
   dateOfBirth: IsoDate.optional(),
 };
+/** Left out of version 2 (see EligibilityFacts): a version-2 event that has it parses without it. */
+const NotInVersion2 = { prisonNumber: true, dateOfBirth: true } as const;
 
 /** A person was received into custody (published by the liberation service, or by a prison system upstream). */
 export const PersonReceivedV1 = eventSchema(
@@ -95,7 +102,7 @@ const NoPrisonNumber = z
 export const PersonReceivedV2 = eventSchema(
   'custody.person.received',
   2,
-  PersonReceivedV1.shape.data.omit({ prisonNumber: true }).extend({ prisonNumber: NoPrisonNumber }),
+  PersonReceivedV1.shape.data.omit(NotInVersion2).extend({ prisonNumber: NoPrisonNumber }),
 ).extend({ personReference: PseudonymousReference });
 export type PersonReceivedV2 = z.infer<typeof PersonReceivedV2>;
 
@@ -402,7 +409,7 @@ export type LiberatedFromCourtV1 = z.infer<typeof LiberatedFromCourtV1>;
 export const LiberatedFromCourtV2 = eventSchema(
   'custody.person.liberated-from-court',
   2,
-  LiberatedFromCourtV1.shape.data.omit({ prisonNumber: true }).extend({ prisonNumber: NoPrisonNumber }),
+  LiberatedFromCourtV1.shape.data.omit(NotInVersion2).extend({ prisonNumber: NoPrisonNumber }),
 ).extend({ personReference: PseudonymousReference });
 export type LiberatedFromCourtV2 = z.infer<typeof LiberatedFromCourtV2>;
 

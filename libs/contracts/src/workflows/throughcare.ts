@@ -68,7 +68,11 @@ export interface ThroughcareInput {
   correlationId: string;
   /** As recorded at reception (or court liberation), for services for one sex only; absent: not recorded. */
   sex?: PersonSex;
-  /** For age-banded services: the age is worked out on the day an agency is chosen; absent: not recorded. */
+  /**
+   * Journeys started before `need-age-asked-1` only (the bridge then carried it from the bus), for
+   * age-banded services. Since, the journey asks the liberation service, which keeps the date of
+   * birth, for the age on the day it chooses an agency, and nothing puts it here.
+   */
   dateOfBirth?: string;
   /** Liberated direct from court (remand ended, time served): follow-up starts at once. */
   liberatedFromCourt?: { releasedAt: string; legalStatus: CourtLiberationStatus; eventId: string };

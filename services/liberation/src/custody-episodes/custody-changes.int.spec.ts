@@ -6,6 +6,7 @@ import {
   PersonTransferredV1,
   subjectFor,
 } from '@throughcare/contracts';
+import { withSpecWorker } from '@throughcare/testing';
 import { BACKFILL_RELEASE_MOVEMENTS } from '../migrations/1700000000300-create-meeting-and-movement';
 import type {
   CourtLiberationRecordedView,
@@ -20,12 +21,14 @@ import {
   aLiberation,
   aPrisonNumber,
   aReception,
+  config,
   minutesAgo,
   personIdOf,
   startLiberation,
   type LiberationHarness,
   type Problem,
 } from './spec-support';
+import type { personAgesWorkflow } from './test-workflows/person-age.workflow';
 
 describe('liberation custody changes: transfers, reversals, court liberations, returns to custody', () => {
   let lib: LiberationHarness;
@@ -469,7 +472,15 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
       expect(response.headers.get('location')).toBe(`/people/${personId}/episodes/1`);
       const events = await lib.eventsOnBus('custody.person.liberated-from-court', personId);
       expect(events).toHaveLength(1);
-      const { prisonNumber, ...facts } = liberation;
+      // The sex on the bus; the date of birth stays here (the journey asks for the age: personAgeOn).
+      const {
+        prisonNumber,
+        dateOfBirth: _dateOfBirth,
+        ...facts
+      } = liberation as typeof liberation & {
+        dateOfBirth: string;
+      };
+      expect(JSON.stringify(events[0])).not.toContain('1985-07-14');
       expect(LiberatedFromCourtV2.parse(events[0])).toEqual({
         eventType: 'custody.person.liberated-from-court',
         version: 2,
@@ -654,6 +665,50 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
       expect(others).toHaveLength(0);
       expect(event?.data).toMatchObject({ episode: 2, returnToCustody: { reason: 'NEW_SENTENCE' } });
       expect(event?.data.returnToCustody).toEqual({ reason: 'NEW_SENTENCE' });
+    });
+  });
+
+  describe('personAgeOn activity (task queue "liberation"): the age, never the date of birth', () => {
+    const ask = (inputs: Array<{ personId: string; episode: number; at: string }>) =>
+      withSpecWorker(
+        { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+        require.resolve('./test-workflows/person-age.workflow'),
+        (worker) => worker.execute<typeof personAgesWorkflow>('personAgesWorkflow', [inputs]),
+      );
+
+    it("answers the age on the day (Europe/London) from the episode's date of birth or the person's latest that has one; {} when none is recorded", async () => {
+      const { reception, personId } = await anOpenEpisode({ sex: 'FEMALE', dateOfBirth: '1990-06-15' });
+      await release(personId, minutesAgo(500));
+      // A recall recorded without the date of birth: the person's is still known.
+      const recall = {
+        ...reception,
+        sex: undefined,
+        dateOfBirth: undefined,
+        reason: 'READMISSION',
+        receivedAt: minutesAgo(100),
+        returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+      };
+      expect((await lib.post('/receptions', recall)).status).toBe(201);
+      expect(await episodeView(personId, 2)).toMatchObject({ dateOfBirth: null });
+      const { personId: unknownBirth } = await anOpenEpisode();
+
+      const answers = await ask([
+        { personId, episode: 1, at: '2026-06-14T12:00:00.000Z' },
+        // 15 June in London from 23:00 UTC on the 14th (BST): the birthday counts.
+        { personId, episode: 1, at: '2026-06-14T23:30:00.000Z' },
+        { personId, episode: 2, at: '2026-06-15T09:00:00.000Z' },
+        { personId: unknownBirth, episode: 1, at: '2026-06-15T09:00:00.000Z' },
+        { personId, episode: 9, at: '2026-06-15T09:00:00.000Z' },
+        { personId: 'A1234BC', episode: 1, at: 'today' },
+      ]);
+      expect(answers).toEqual([
+        { age: 35 },
+        { age: 36 },
+        { age: 36 },
+        {},
+        { failureType: 'EPISODE_NOT_FOUND', nonRetryable: true },
+        { failureType: 'VALIDATION_FAILED', nonRetryable: true },
+      ]);
     });
   });
 

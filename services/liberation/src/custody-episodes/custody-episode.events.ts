@@ -29,12 +29,12 @@ function personReferenceOf(e: CustodyEpisode): PersonReceivedV2['personReference
   return { identifiers: [{ type: 'THROUGHCARE_ID', value: e.personId }] };
 }
 
-/** The person's sex and date of birth, each only when recorded. */
-function eligibilityFactsOf(e: CustodyEpisode): { sex?: PersonSex; dateOfBirth?: string } {
-  return {
-    ...(e.sex === null ? {} : { sex: e.sex }),
-    ...(e.dateOfBirth === null ? {} : { dateOfBirth: e.dateOfBirth }),
-  };
+/**
+ * The person's sex, when recorded. Never the date of birth: it stays here, and the journey asks
+ * this service for the age on the day it chooses an agency (`personAgeOn`).
+ */
+function eligibilityFactsOf(e: CustodyEpisode): { sex?: PersonSex } {
+  return e.sex === null ? {} : { sex: e.sex };
 }
 
 export function personReceivedEvent(

@@ -156,6 +156,13 @@ export const RecordEpisodeStageInputSchema = z.object({
   at: IsoInstant,
 });
 
+/** The journey asks the person's age on the day it chooses an agency (`personAgeOn`). */
+export const PersonAgeOnInputSchema = z.object({
+  personId: PersonIdSchema,
+  episode: z.number().int().min(1),
+  at: IsoInstant,
+});
+
 /** A change of plan: the episode's new expected release date, and why it moved. */
 export const ChangeReleaseDateBodySchema = z
   .object({

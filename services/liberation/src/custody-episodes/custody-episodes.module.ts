@@ -12,6 +12,7 @@ import { GatePickupService } from './gate-pickup.service';
 import { HmppsInboundConsumer, HmppsInboundTranslator } from './hmpps-inbound';
 import { HmppsOutboundConsumer, HmppsOutboundLedger } from './hmpps-outbound';
 import { JourneyStageService } from './journey-stage.service';
+import { PersonAgeService } from './person-age.service';
 import { Meeting } from './meeting.entity';
 import { MeetingService } from './meeting.service';
 import { MeetingsController } from './meetings.controller';
@@ -68,6 +69,7 @@ export class CustodyEpisodesModule {
         JourneyStageService,
         GatePickupService,
         MeetingService,
+        PersonAgeService,
         TransfersService,
         MovementReversalService,
         CourtLiberationsService,
@@ -81,7 +83,7 @@ export class CustodyEpisodesModule {
         HmppsOutboundLedger,
         HmppsOutboundConsumer,
       ],
-      exports: [JourneyStageService, GatePickupService, MeetingService],
+      exports: [JourneyStageService, GatePickupService, MeetingService, PersonAgeService],
     };
   }
 }

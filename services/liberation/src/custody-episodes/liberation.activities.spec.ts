@@ -5,6 +5,7 @@ import type { GatePickupService } from './gate-pickup.service';
 import type { JourneyStageService } from './journey-stage.service';
 import { createLiberationActivities, EPISODE_LATE_ATTEMPTS } from './liberation.activities';
 import type { MeetingService } from './meeting.service';
+import type { PersonAgeService } from './person-age.service';
 
 /** Services that know no episode (the reception is still on its way from the bus). */
 const notYet = () => Promise.reject(EpisodeNotFoundError.of('p0123456789abcdef0123', 1));
@@ -12,6 +13,7 @@ const activities = createLiberationActivities(
   { record: notYet } as unknown as JourneyStageService,
   { book: notYet } as unknown as GatePickupService,
   { book: notYet } as unknown as MeetingService,
+  { ageOn: notYet } as unknown as PersonAgeService,
 );
 const input = {
   idempotencyKey: 'k',
@@ -32,6 +34,18 @@ describe('liberation activities: an episode not recorded yet', () => {
       expect(error).toMatchObject({ type: 'EPISODE_NOT_FOUND', nonRetryable: false });
     },
   );
+
+  it("is retried when the journey asks the person's age too, and final from the last late attempt on", async () => {
+    const ask = { personId: input.personId, episode: 1, at: '2027-01-01T00:00:00.000Z' };
+    const retried = await mockActivityEnvironment({ attempt: 1 })
+      .run(activities.personAgeOn, ask)
+      .catch((e: unknown) => e);
+    expect(retried).toMatchObject({ type: 'EPISODE_NOT_FOUND', nonRetryable: false });
+    const final = await mockActivityEnvironment({ attempt: EPISODE_LATE_ATTEMPTS })
+      .run(activities.personAgeOn, ask)
+      .catch((e: unknown) => e);
+    expect(final).toMatchObject({ type: 'EPISODE_NOT_FOUND', nonRetryable: true });
+  });
 
   it('is final from the last late attempt on', async () => {
     const env = mockActivityEnvironment({ attempt: EPISODE_LATE_ATTEMPTS });

@@ -6,6 +6,7 @@ import { unrestrictedActivities } from '@throughcare/platform-persistence';
 import type { GatePickupService } from './gate-pickup.service';
 import type { JourneyStageService } from './journey-stage.service';
 import type { MeetingService } from './meeting.service';
+import type { PersonAgeService } from './person-age.service';
 
 /** Who records a fact from an activity: the calling workflow (recorded as `*_by`). */
 function workflowActor(): string {
@@ -49,12 +50,14 @@ async function episodeMayBeLate<T>(fn: () => Promise<T>): Promise<T> {
 /**
  * Liberation's Temporal activities (task queue `liberation`). Domain errors leave as
  * ApplicationFailures carrying their code: `EPISODE_NOT_FOUND`, `GATE_PICKUP_NOT_FOUND`,
- * `MEETING_NOT_FOUND` and `VALIDATION_FAILED` are non-retryable.
+ * `MEETING_NOT_FOUND` and `VALIDATION_FAILED` are non-retryable (EPISODE_NOT_FOUND after
+ * EPISODE_LATE_ATTEMPTS).
  */
 export function createLiberationActivities(
   stages: JourneyStageService,
   gatePickups: GatePickupService,
   meetings: MeetingService,
+  ages: PersonAgeService,
 ): LiberationActivities {
   // The journey's work, not a caller's: unrestricted row-level security scope.
   return unrestrictedActivities(
@@ -79,6 +82,9 @@ export function createLiberationActivities(
           outcome: outcome ?? (cancelled ? 'CANCELLED' : 'ALREADY_CANCELLED'),
           ...(heldAt !== undefined && { heldAt }),
         };
+      },
+      async personAgeOn(input): Promise<{ age?: number }> {
+        return episodeMayBeLate(() => ages.ageOn(input));
       },
     } satisfies LiberationActivities),
   );

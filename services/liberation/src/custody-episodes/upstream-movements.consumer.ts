@@ -267,16 +267,15 @@ const eligibilityLog = new Logger('UpstreamMovements');
  * for the directory's age bands, so the movement is recorded without it (a warning names the
  * event, never the date) rather than refused, which would lose the movement.
  */
-function withoutImplausibleBirth<F extends { dateOfBirth?: string }>(
-  facts: F,
-  at: string,
-  eventId: string,
-): F {
-  if (dateOfBirthIssues('dateOfBirth', facts.dateOfBirth, at, 'the movement').length === 0) return facts;
+function withoutImplausibleBirth<F extends object>(facts: F, at: string, eventId: string): F {
+  // Version 1 only (an upstream record); version 2 never carries it.
+  const born =
+    'dateOfBirth' in facts && typeof facts.dateOfBirth === 'string' ? facts.dateOfBirth : undefined;
+  if (dateOfBirthIssues('dateOfBirth', born, at, 'the movement').length === 0) return facts;
   eligibilityLog.warn(
     `event ${eventId}: its dateOfBirth is not a plausible age in custody; recorded without it`,
   );
-  const { dateOfBirth: _dropped, ...rest } = facts;
+  const { dateOfBirth: _dropped, ...rest } = facts as F & { dateOfBirth?: string };
   return rest as F;
 }
 

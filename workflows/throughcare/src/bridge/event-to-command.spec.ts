@@ -22,6 +22,20 @@ function reception(identifiers: KnownEvent['personReference']['identifiers']): K
   });
 }
 
+/** Throughcare's own reception (version 2): the data without the prison number, and `more`. */
+function receptionV2(more: object = {}) {
+  const { prisonNumber: _pn, ...pseudonymous } = receptionData;
+  return {
+    eventType: 'custody.person.received',
+    version: 2,
+    eventId: randomUUID(),
+    occurredAt: '2026-11-23T10:00:00Z',
+    correlationId: 'corr-1',
+    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: 'p0123456789abcdef0123' }] },
+    data: { ...pseudonymous, ...more },
+  };
+}
+
 describe('bridge: event → workflow command', () => {
   it('starts the episode journey under the pseudonymous id derived from the prison number', () => {
     const command = commandFor(reception([{ type: 'NOMS', value: 'A1234BC' }]), derive);
@@ -50,16 +64,7 @@ describe('bridge: event → workflow command', () => {
   });
 
   it('starts the same journey from version 2, Throughcare’s own reception without a prison number', () => {
-    const { prisonNumber: _pn, ...pseudonymous } = receptionData;
-    const event = {
-      eventType: 'custody.person.received',
-      version: 2,
-      eventId: randomUUID(),
-      occurredAt: '2026-11-23T10:00:00Z',
-      correlationId: 'corr-1',
-      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: 'p0123456789abcdef0123' }] },
-      data: pseudonymous,
-    };
+    const event = receptionV2();
     const v1 = commandFor(reception([{ type: 'THROUGHCARE_ID', value: 'p0123456789abcdef0123' }]), derive);
     expect(commandFor(PersonReceivedV2.parse(event), derive)).toEqual(v1);
     // Version 2 names nobody by prison number: one in its data or its person reference is invalid.
@@ -81,7 +86,7 @@ describe('bridge: event → workflow command', () => {
     ).toMatchObject({ ok: false, code: 'INVALID_DATA', reason: expect.stringContaining('personReference') });
   });
 
-  it("hands the journey the person's sex and date of birth when the reception has them (the directory's eligibility), and leaves them out when not", () => {
+  it("hands the journey the person's sex when the reception has it, and never the date of birth (the liberation service keeps it)", () => {
     const withFacts = (data: object) =>
       commandFor(
         PersonReceivedV1.parse({
@@ -95,18 +100,20 @@ describe('bridge: event → workflow command', () => {
         }),
         derive,
       );
-    expect(withFacts({ sex: 'FEMALE', dateOfBirth: '1991-02-28' })).toMatchObject({
-      kind: 'start',
-      input: { sex: 'FEMALE', dateOfBirth: '1991-02-28' },
-    });
+    const given = withFacts({ sex: 'FEMALE', dateOfBirth: '1991-02-28' });
+    expect(given).toMatchObject({ kind: 'start', input: { sex: 'FEMALE' } });
+    expect(given.kind === 'start' && given.input).not.toHaveProperty('dateOfBirth');
     const without = withFacts({});
     expect(without).toMatchObject({ kind: 'start' });
     expect(without.kind === 'start' && without.input).not.toHaveProperty('sex');
-    expect(without.kind === 'start' && without.input).not.toHaveProperty('dateOfBirth');
-    // A date of birth no person in custody could have is left out; the journey still starts.
-    const implausible = withFacts({ sex: 'MALE', dateOfBirth: '1850-01-01' });
-    expect(implausible).toMatchObject({ kind: 'start', input: { sex: 'MALE' } });
-    expect(implausible.kind === 'start' && implausible.input).not.toHaveProperty('dateOfBirth');
+  });
+
+  it('reads a version-2 reception published before the date of birth left the bus without it', () => {
+    const event = PersonReceivedV2.parse(receptionV2({ sex: 'MALE', dateOfBirth: '1991-02-28' }));
+    expect(event.data).not.toHaveProperty('dateOfBirth');
+    const command = commandFor(event, derive);
+    expect(command).toMatchObject({ kind: 'start', input: { sex: 'MALE' } });
+    expect(command.kind === 'start' && command.input).not.toHaveProperty('dateOfBirth');
   });
 
   it('refuses an event it cannot route to a person', () => {

@@ -24,7 +24,6 @@ import {
   type ThroughcareInput,
 } from '@throughcare/contracts';
 import {
-  dateOfBirthIssues,
   localAuthorityIssues,
   localDateOf,
   planningRangeIssues,
@@ -211,19 +210,13 @@ const update = <A>(def: UpdateDefinition<void, [A]>, workflowId: string, arg: A)
   name: def.name,
 });
 
-/** The person's sex and date of birth for the directory's eligibility, each only when the event has it. */
-const eligibilityFactsOf = (
-  d: { sex?: ThroughcareInput['sex']; dateOfBirth?: string },
-  at: string,
-): Pick<ThroughcareInput, 'sex' | 'dateOfBirth'> => ({
-  ...(d.sex !== undefined ? { sex: d.sex } : {}),
-  // An optional fact: one no person in custody could have is left out (the journey starts without
-  // it, as the custody record records the movement without it) rather than refusing the movement.
-  ...(d.dateOfBirth !== undefined &&
-  dateOfBirthIssues('dateOfBirth', d.dateOfBirth, at, 'the movement').length === 0
-    ? { dateOfBirth: d.dateOfBirth }
-    : {}),
-});
+/**
+ * The person's sex for the directory's eligibility, when the event has it. Never the date of
+ * birth, even from an upstream system's version 1: the liberation service keeps it (recording the
+ * same movement) and tells the journey the age on the day it chooses an agency.
+ */
+const eligibilityFactsOf = (d: { sex?: ThroughcareInput['sex'] }): Pick<ThroughcareInput, 'sex'> =>
+  d.sex !== undefined ? { sex: d.sex } : {};
 
 /**
  * An update for a fact the service that published it keeps: a journey that is not running skips
@@ -259,7 +252,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         sentenceLengthDays: d.sentenceLengthDays,
         expectedReleaseDate: d.expectedReleaseDate,
         correlationId: event.correlationId,
-        ...eligibilityFactsOf(d, d.receivedAt),
+        ...eligibilityFactsOf(d),
       };
       if (!d.returnToCustody) return { kind: 'start', workflowId, input };
       // Recall or new sentence: the previous episode's journey hears of it first (it closes and
@@ -305,7 +298,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
             legalStatus: d.legalStatus,
             eventId: event.eventId,
           },
-          ...eligibilityFactsOf(d, d.releasedAt),
+          ...eligibilityFactsOf(d),
         },
       };
     }

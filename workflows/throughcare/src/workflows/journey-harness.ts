@@ -33,6 +33,7 @@ import {
   type ThroughcareActivities,
   type ThroughcareInput,
 } from '@throughcare/contracts';
+import { ageOn, localDateOf } from '@throughcare/domain';
 import {
   type Client,
   WorkflowUpdateFailedError,
@@ -98,7 +99,7 @@ export type Effect =
       errorType?: string;
     }
   | { kind: 'caseClosed'; key: string; reason: string }
-  | { kind: 'nextEpisodeOpened'; key: string; fromEpisode: number }
+  | { kind: 'nextEpisodeOpened'; key: string; fromEpisode: number; dateOfBirthCarried: boolean }
   | {
       kind: 'gatePickupBooked';
       key: string;
@@ -150,6 +151,11 @@ export interface RecordingOptions {
    * worker). Tests change the map while the journey runs (the service comes back).
    */
   failing?: Partial<Record<string, 'permanent' | 'transient' | 'long-outage'>>;
+  /**
+   * The liberation service's record of people's dates of birth, by person id: `personAgeOn`
+   * answers the age from it (and `{}` for a person not in it).
+   */
+  datesOfBirth?: Record<string, string>;
   /** Runs before a meeting booking returns (a test holds it to race a change against it). */
   beforeMeetingBooked?: (input: { kind: string; establishmentCode: string; date: string }) => Promise<void>;
 }
@@ -365,6 +371,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
         kind: 'nextEpisodeOpened',
         key: `open:${i.workflowId}`,
         fromEpisode: i.carried.fromEpisode,
+        dateOfBirthCarried: i.input.dateOfBirth !== undefined,
       }));
     },
   };
@@ -374,6 +381,11 @@ export function recordingActivities(options: RecordingOptions = {}) {
   const stages: string[] = [];
   const recordedStageKeys = new Set<string>();
   const liberation: LiberationActivities = {
+    async personAgeOn(i) {
+      maybeFail('personAgeOn');
+      const born = options.datesOfBirth?.[i.personId];
+      return born === undefined ? {} : { age: ageOn(born, localDateOf(new Date(i.at))) };
+    },
     async recordEpisodeStage(i) {
       if (recordedStageKeys.has(i.idempotencyKey)) return;
       recordedStageKeys.add(i.idempotencyKey);

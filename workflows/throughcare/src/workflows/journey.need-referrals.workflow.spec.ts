@@ -359,26 +359,50 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
     });
   });
 
-  it("asks the directory with the person's sex and their age on the day, when the reception gave them, and with neither when not", async () => {
+  it("asks the directory with the person's sex and their age on the day, the age asked of the liberation service (need-age-asked-1), and with neither when not recorded", async () => {
     for (const recorded of [true, false]) {
-      const acts = recordingActivities({ eligibleAgencies: ['womens-1'] });
       const base = await releaseIn40Days();
-      const dateOfBirth = thirtyOnReception(base.receivedAt);
-      const input = recorded ? { ...base, sex: 'FEMALE' as const, dateOfBirth } : base;
+      // The liberation service's record; the journey's input never carries the date of birth.
+      const datesOfBirth = recorded ? { [base.personId]: thirtyOnReception(base.receivedAt) } : {};
+      const acts = recordingActivities({ eligibleAgencies: ['womens-1'], datesOfBirth });
+      const input = recorded ? { ...base, sex: 'FEMALE' as const } : base;
       await withWorkers(env, acts, async () => {
         const handle = await startJourney(env, input);
         await screenAndRefer(env, handle, acts, ['WOMEN_ABUSE_AND_VIOLENCE']);
         const chosen = await womensAgencyChosen(acts, 'the need agency chosen');
         if (recorded) expect(chosen).toMatchObject({ sex: 'FEMALE', age: 30 });
         else expect([chosen.sex, chosen.age]).toEqual([undefined, undefined]);
+        if (recorded) await recordHistory(handle, 'v3.need-age-asked.asked-of-liberation');
       });
     }
   });
 
-  it("a recall's next episode, opened by the episode before, asks the directory with the person's sex and age too", async () => {
-    const acts = recordingActivities({ client: env.client, eligibleAgencies: ['womens-1'] });
+  it('asks the directory without the age when the liberation service has no record of the episode', async () => {
+    const base = await releaseIn40Days();
+    const acts = recordingActivities({
+      eligibleAgencies: ['womens-1'],
+      datesOfBirth: { [base.personId]: thirtyOnReception(base.receivedAt) },
+      failing: { personAgeOn: 'permanent' },
+    });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, { ...base, sex: 'FEMALE' as const });
+      await screenAndRefer(env, handle, acts, ['WOMEN_ABUSE_AND_VIOLENCE']);
+      const chosen = await womensAgencyChosen(acts, 'the need agency chosen');
+      expect([chosen.sex, chosen.age]).toEqual(['FEMALE', undefined]);
+      const plan = await waitForPlan(handle, (p) => !p.working, 'journey waiting');
+      expect(plan.attention ?? []).toEqual([]);
+    });
+  });
+
+  it("a recall's next episode asks the directory with the person's sex and age too, and no date of birth is handed over", async () => {
     const base = await releaseIn40Days();
     const dateOfBirth = thirtyOnReception(base.receivedAt);
+    const acts = recordingActivities({
+      client: env.client,
+      eligibleAgencies: ['womens-1'],
+      datesOfBirth: { [base.personId]: dateOfBirth },
+    });
+    // Episode 1 started before need-age-asked-1, by a bridge that still put the date in the input.
     const input = { ...base, sex: 'FEMALE' as const, dateOfBirth };
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
@@ -405,9 +429,12 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       await screenAndRefer(env, next, acts, ['WOMEN_ABUSE_AND_VIOLENCE']);
       const chosen = await womensAgencyChosen(acts, "episode 2's need agency chosen");
       expect(chosen).toMatchObject({ sex: 'FEMALE', age: 30 });
+      expect(acts.effects.filter((e) => e.kind === 'nextEpisodeOpened')).toEqual([
+        expect.objectContaining({ fromEpisode: 1, dateOfBirthCarried: false }),
+      ]);
       await waitForPlan(next, (p) => !p.working, 'episode 2 waiting');
-      await recordHistory(handle, 'v3.need-eligibility.recalled-facts-handed-over');
-      await recordHistory(next, 'v3.need-eligibility.next-episode-asked-with-sex-and-age');
+      await recordHistory(handle, 'v3.need-age-asked.recalled-birth-date-not-handed-over');
+      await recordHistory(next, 'v3.need-age-asked.next-episode-asked-liberation');
     });
   });
 

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
+import { AGE_ASKED_PATCH, EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
 import {
   MEETING_DAY_COME_PATCH,
   MEETING_DAY_GONE_PATCH,
@@ -71,6 +71,11 @@ const V3_HISTORIES: string[] = [
   // episode hands them to the next, which asks its need agency with them.
   'v3.need-eligibility.recalled-facts-handed-over',
   'v3.need-eligibility.next-episode-asked-with-sex-and-age',
+  // Branch of `patched('need-age-asked-1')`: the age asked of the liberation service, which keeps
+  // the date of birth; a recall's hand-over carries none.
+  'v3.need-age-asked.asked-of-liberation',
+  'v3.need-age-asked.recalled-birth-date-not-handed-over',
+  'v3.need-age-asked.next-episode-asked-liberation',
   'v3.every-clock-breached-met-late',
   'v3.no-agency.closed-deported',
   'v3.attention-raised-retried',
@@ -153,7 +158,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1 and pickup-at-closure-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1 and need-age-asked-1 in those named for them)', async () => {
     const read = async (file: string) =>
       historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
     const text = (p: { data?: Uint8Array | null }): string =>
@@ -262,6 +267,21 @@ describe('journey replay over recorded histories', () => {
         ],
       },
       {
+        name: '.need-age-asked.',
+        patch: AGE_ASKED_PATCH,
+        // The hand-over carries the sex and no date of birth; the others ask the age of liberation.
+        branch: async (f) =>
+          f.includes('.recalled-')
+            ? [
+                await scheduledWith(f, 'openNextEpisode', '"sex":"FEMALE"'),
+                !(await scheduledWith(f, 'openNextEpisode', '"dateOfBirth"')),
+              ]
+            : [
+                await scheduledWith(f, 'personAgeOn', '"episode"'),
+                await scheduledWith(f, 'chooseAgency', '"sex":"FEMALE","age":30'),
+              ],
+      },
+      {
         name: '.pickup-at-closure.',
         patch: PICKUP_AT_CLOSURE_PATCH,
         branch: async (f) => [
@@ -288,13 +308,16 @@ describe('journey replay over recorded histories', () => {
       // now on carry it whatever their name; those named for it must.
       if (file.includes('.effect-lanes.'))
         expect([file, markers.includes(EFFECT_LANES_PATCH)]).toEqual([file, true]);
-      // Sex and date of birth (no patch): handed to the next episode, asked of the directory.
+      // Sex and date of birth (no patch): handed to the next episode, asked of the directory, the
+      // age worked out from the input (recorded before need-age-asked-1, the branch its replays keep).
       if (file.includes('.need-eligibility.'))
         expect([
           file,
-          await scheduledWith(file, 'openNextEpisode', '"sex":"FEMALE"'),
-          await scheduledWith(file, 'chooseAgency', '"sex":"FEMALE"'),
-        ]).toEqual([file, file.includes('.recalled-'), file.includes('.next-episode-')]);
+          markers.includes(AGE_ASKED_PATCH),
+          await scheduledWith(file, 'openNextEpisode', '"dateOfBirth"'),
+          await scheduledWith(file, 'chooseAgency', '"sex":"FEMALE","age":30'),
+          await scheduledWith(file, 'personAgeOn', '"episode"'),
+        ]).toEqual([file, false, file.includes('.recalled-'), file.includes('.next-episode-'), false]);
       for (const { name, patch, branch } of adoptedPatches) {
         if (!file.includes(name)) continue;
         const took = branch ? await branch(file) : [];

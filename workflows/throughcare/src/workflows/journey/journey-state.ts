@@ -77,9 +77,9 @@ export interface JourneyState {
   returned?: ReturnedToCustody;
   carried?: CarriedHistory;
   /**
-   * The person's sex and date of birth from the reception signalled again, when the journey's
-   * input has none: a recall's journey started by the episode before hands over what that one knew,
-   * and the reception itself may say more (absent: nothing more told).
+   * The person's sex (and, before `need-age-asked-1`, date of birth) from the reception signalled
+   * again, when the journey's input has none: a recall's journey started by the episode before
+   * hands over what that one knew, and the reception itself may say more (absent: nothing more told).
    */
   personFacts?: Pick<ThroughcareInput, 'sex' | 'dateOfBirth'>;
 

@@ -120,6 +120,14 @@ export const POLICIES_V3_PATCH = 'policies-2026-v3';
  * lane. Before it, and in replays of journeys recorded before it, one effect at a time.
  */
 export const EFFECT_LANES_PATCH = 'effect-lanes-1';
+/**
+ * Behaviour since this patch (from the first need agency a journey chooses after it): the journey
+ * asks the liberation service for the person's age on the day (`personAgeOn`) instead of working
+ * it out from a date of birth in its input, which the bus no longer carries (it could re-identify
+ * a person). A recall's hand-over no longer carries a date of birth either. Before it, and in
+ * replays of journeys recorded before it, the age comes from the input, as in stop 29.
+ */
+export const AGE_ASKED_PATCH = 'need-age-asked-1';
 
 /** Retries transient failures for as long as it takes; domain rejections fail fast. */
 const retry: RetryPolicy = {
@@ -807,7 +815,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       ...(input.sex !== undefined || s.personFacts?.sex !== undefined
         ? { sex: input.sex ?? s.personFacts?.sex }
         : {}),
-      ...(input.dateOfBirth !== undefined || s.personFacts?.dateOfBirth !== undefined
+      // Until need-age-asked-1: since, the next journey asks the liberation service for the age.
+      ...((input.dateOfBirth ?? s.personFacts?.dateOfBirth) !== undefined && !patched(AGE_ASKED_PATCH)
         ? { dateOfBirth: input.dateOfBirth ?? s.personFacts?.dateOfBirth }
         : {}),
       carried,
@@ -1016,7 +1025,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const months = sentenceMonthsOf(input);
     // Not recorded: services bounded by sex or age are not chosen (the directory's rule).
     const person = { ...input, ...s.personFacts };
-    const age = directoryAgeOf(person, new Date(now()));
+    const age = patched(AGE_ASKED_PATCH) ? await askedAge() : directoryAgeOf(person, new Date(now()));
     const answer = await directory.chooseAgency({
       pathway,
       localAuthority: input.homeLocalAuthority,
@@ -1032,6 +1041,28 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         localAuthority: input.homeLocalAuthority,
         excluded: exclude.length,
       });
+  }
+
+  /**
+   * The person's age today, from the liberation service, which keeps the date of birth; undefined
+   * when none is recorded, or when the service has no record of the episode (a reception published
+   * upstream that it never applied), which it says only after its late attempts (minutes).
+   */
+  async function askedAge(): Promise<number | undefined> {
+    try {
+      const { age } = await liberation.personAgeOn({
+        personId: input.personId,
+        episode: input.episode,
+        at: iso(now()),
+      });
+      return age;
+    } catch (err) {
+      if (failureType(err) !== EPISODE_NOT_FOUND) throw err;
+      log.warn('episode unknown to the liberation service; the directory is asked without the age', {
+        episode: input.episode,
+      });
+      return undefined;
+    }
   }
 
   /** The liberation date and risk a referral carries to its agency, as the journey knows them now. */

@@ -299,9 +299,10 @@ export function sentenceMonthsOf(input: ThroughcareInput): number | undefined {
 }
 
 /**
- * The person's age in whole years on the day of `at`, for the directory's age bands; undefined
- * when the input has no date of birth, or one that is not a plausible age in custody (the bridge
- * refuses those; a journey started some other way then asks without it rather than fail).
+ * The person's age in whole years on the day of `at`, for the directory's age bands, from a date
+ * of birth in the input (journeys that chose an agency before `need-age-asked-1`; since, the
+ * liberation service answers the age). Undefined when the input has none, or one that is not a
+ * plausible age in custody (the journey then asks without it rather than fail).
  */
 export function directoryAgeOf(input: ThroughcareInput, at: Date): number | undefined {
   const born = input.dateOfBirth;
