@@ -1100,6 +1100,20 @@ const POLICY: Policy[] = [
   },
   {
     app: 'orchestrator',
+    method: 'POST',
+    path: '/journeys/{personId}/episodes/{episode}/needs/{pathway}/stop',
+    admitted: { operator: 'all', 'prison-staff': 'establishment' },
+    write: true,
+    writeOrder: 85,
+    columns: A_B_MISSING,
+    // The same reason each time: a repeat answers as the need stands (200), whoever repeats it.
+    request: (f, c) => ({
+      path: `/journeys/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/needs/DRUGS_AND_ALCOHOL/stop`,
+      body: { reason: 'authorisation matrix test: arranged outside the platform' },
+    }),
+  },
+  {
+    app: 'orchestrator',
     method: 'GET',
     path: '/breaches',
     admitted: REPORTING,

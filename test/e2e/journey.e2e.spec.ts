@@ -11,6 +11,7 @@ import {
   Streams,
   subjectFor,
   throughcareWorkflowId,
+  type NeedReferralView,
   type PlanView,
 } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
@@ -140,6 +141,29 @@ async function completeCoreScreen(personId: string, needs: string[]): Promise<Pl
   );
   expect(completion.status).toBe(200);
   return screening;
+}
+
+const inDaysFromNow = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * A reception at Barlinnie a minute ago, for 90 days from today, release 45 days away (release
+ * planning is open), of a person living in `homeLocalAuthority`: the person id.
+ */
+async function receivedReleaseIn45Days(homeLocalAuthority: string, more: object = {}): Promise<string> {
+  const reception = await http<{ personId: string }>(apps.liberation, 'POST', '/receptions', {
+    prisonNumber: prisonNumber(),
+    establishmentCode: 'BAR',
+    jurisdiction: 'SCOTLAND',
+    homeLocalAuthority,
+    ...more,
+    reason: 'ADMISSION',
+    receivedAt: new Date(Date.now() - 60_000).toISOString(),
+    sentenceDate: inDaysFromNow(0),
+    sentenceLengthDays: 90,
+    expectedReleaseDate: inDaysFromNow(45),
+  });
+  expect(reception.status).toBe(201);
+  return reception.body.personId;
 }
 
 const prisonNumber = () =>
@@ -606,7 +630,6 @@ describe('a person from reception to post-release follow-up, through every servi
   });
 
   it('agencies work a need through the API alone: a decline re-refers it, the next agency books and records a visit, the referring prison sees it, and two agencies on the need are warned of', async () => {
-    const noms = prisonNumber();
     const area = 'S12000030'; // Stirling: a council no other case here lives in
     const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
@@ -677,21 +700,7 @@ describe('a person from reception to post-release follow-up, through every servi
 
     // A woman's reception (her sex and date of birth recorded) with release 45 days away (release
     // planning is open), and a core screen that finds an accommodation need.
-    const reception = await http<{ personId: string }>(apps.liberation, 'POST', '/receptions', {
-      prisonNumber: noms,
-      establishmentCode: 'BAR',
-      jurisdiction: 'SCOTLAND',
-      homeLocalAuthority: area,
-      sex: 'FEMALE',
-      dateOfBirth: '1994-05-17',
-      reason: 'ADMISSION',
-      receivedAt: new Date(Date.now() - 60_000).toISOString(),
-      sentenceDate: inDays(0),
-      sentenceLengthDays: 90,
-      expectedReleaseDate: inDays(45),
-    });
-    expect(reception.status).toBe(201);
-    const { personId } = reception.body;
+    const personId = await receivedReleaseIn45Days(area, { sex: 'FEMALE', dateOfBirth: '1994-05-17' });
     const accommodation = (p: PlanView) => p.needReferrals?.find((n) => n.pathway === 'ACCOMMODATION');
     const journey = async (what: string, done: (p: PlanView) => boolean) =>
       eventually(what, async () => {
@@ -884,6 +893,116 @@ describe('a person from reception to post-release follow-up, through every servi
       expect.objectContaining({ code: 'DUPLICATION', message: expect.stringContaining('2 agencies') }),
     ]);
     await hooks.close();
+  });
+
+  it('prison staff stop a need already referred: the agency is told why, the plan shows it not referred, and it is referred no more', async () => {
+    const personId = await receivedReleaseIn45Days('S12000036');
+    await completeCoreScreen(personId, ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL']);
+    const need = (p: PlanView, pathway: string) => p.needReferrals?.find((n) => n.pathway === pathway);
+    // Edinburgh lists no addiction service in the seed directory: that need is a gap.
+    const referred = await eventually('housing referred, addiction a gap', async () => {
+      const p = await plan(personId);
+      return p.status === 200 &&
+        need(p.body, 'ACCOMMODATION')?.status === 'SENT' &&
+        need(p.body, 'DRUGS_AND_ALCOHOL')?.status === 'GAP'
+        ? p.body
+        : undefined;
+    });
+    const housing = need(referred, 'ACCOMMODATION')!;
+
+    // The officer at Barlinnie stops the accommodation need: the family has housed the person.
+    const officer = await bearer(
+      { roles: ['prison-staff'], establishments: ['BAR'] },
+      'urn:throughcare:orchestrator',
+    );
+    const stopPath = `/journeys/${personId}/episodes/1/needs/ACCOMMODATION/stop`;
+    const reason = 'Housed by family on release; no housing support wanted';
+    const stopped = await http<NeedReferralView>(apps.orchestrator, 'POST', stopPath, { reason }, officer);
+    expect(stopped.status).toBe(200);
+    expect(stopped.body.stopped).toMatchObject({ reason, at: expect.any(String), by: expect.any(String) });
+    // A repeat is answered as the need stands; another reason is refused, naming the first.
+    const again = await http<NeedReferralView>(apps.orchestrator, 'POST', stopPath, { reason }, officer);
+    expect(again.status).toBe(200);
+    const other = await http<{ code: string; detail: string }>(
+      apps.orchestrator,
+      'POST',
+      stopPath,
+      { reason: 'another reason' },
+      officer,
+    );
+    expect([other.status, other.body.code]).toEqual([409, 'NEED_STOP_REFUSED']);
+    expect(other.body.detail).toContain('stopped already');
+
+    // The agency sees its referral withdrawn, with the officer's reason.
+    const withdrawn = await eventually('the housing referral withdrawn', async () => {
+      const r = await http<{ status: string; withdrawal: { reason: string } | null }>(
+        apps.referral,
+        'GET',
+        `/referrals/${housing.referralId}`,
+        undefined,
+        await asAgency(housing.agencyId!),
+      );
+      return r.status === 200 && r.body.status === 'WITHDRAWN' ? r.body : undefined;
+    });
+    expect(withdrawn.withdrawal?.reason).toBe(`prison staff stopped referring the need: ${reason}`);
+    // The plan: NOT_REFERRED with the reason, the try ended; the other need untouched.
+    const after = await eventually('the need not referred', async () => {
+      const p = await plan(personId);
+      return p.status === 200 && need(p.body, 'ACCOMMODATION')?.status === 'NOT_REFERRED'
+        ? p.body
+        : undefined;
+    });
+    expect(need(after, 'ACCOMMODATION')).toMatchObject({
+      notReferredBecause: reason,
+      tried: [
+        expect.objectContaining({
+          status: 'ENDED',
+          endedBecause: `withdrawn: stopped by prison staff: ${reason}`,
+        }),
+      ],
+    });
+    expect(need(after, 'DRUGS_AND_ALCOHOL')?.status).toBe('GAP');
+    // Who else is involved: no GAP warning for a need staff stopped.
+    const involvement = await http<{
+      pathways: { pathway: string; needStatus: string; warnings: { code: string }[] }[];
+    }>(apps.orchestrator, 'GET', `/journeys/${personId}/episodes/1/involvement`, undefined, officer);
+    expect(involvement.status).toBe(200);
+    expect(involvement.body.pathways.find((x) => x.pathway === 'ACCOMMODATION')).toMatchObject({
+      needStatus: 'NOT_REFERRED',
+      warnings: [],
+    });
+
+    // Refused: a pathway that is no need of this episode (409), an unknown one or no reason (400),
+    // and an officer of another prison (404, as for no journey).
+    const notANeed = await http<{ code: string }>(
+      apps.orchestrator,
+      'POST',
+      `/journeys/${personId}/episodes/1/needs/HEALTH/stop`,
+      { reason },
+      officer,
+    );
+    expect([notANeed.status, notANeed.body.code]).toEqual([409, 'NEED_STOP_REFUSED']);
+    for (const [pathway, body, field] of [
+      ['HOUSING', { reason }, 'pathway'],
+      ['ACCOMMODATION', { reason: '  ' }, 'reason'],
+    ] as const) {
+      const invalid = await http<{ errors: { field: string }[] }>(
+        apps.orchestrator,
+        'POST',
+        `/journeys/${personId}/episodes/1/needs/${pathway}/stop`,
+        body,
+        officer,
+      );
+      expect([invalid.status, invalid.body.errors.map((e) => e.field)]).toEqual([400, [field]]);
+    }
+    const elsewhere = await http<{ code: string }>(
+      apps.orchestrator,
+      'POST',
+      `/journeys/${personId}/episodes/1/needs/DRUGS_AND_ALCOHOL/stop`,
+      { reason },
+      await bearer({ roles: ['prison-staff'], establishments: ['LOW'] }, 'urn:throughcare:orchestrator'),
+    );
+    expect([elsewhere.status, elsewhere.body.code]).toEqual([404, 'JOURNEY_NOT_FOUND']);
   });
 
   it('liberated from court, then recalled: follow-up at once, and the next episode carries the history', async () => {

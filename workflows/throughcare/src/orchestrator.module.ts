@@ -31,6 +31,7 @@ import {
 import { CaseClosure } from './sla/case-closure.entity';
 import { SlaBreach } from './sla/sla-breach.entity';
 import { DashboardController } from './sla/dashboard.controller';
+import { JourneyNeedsController } from './sla/journey-needs.controller';
 import { JourneysController, SlaController } from './sla/sla.controller';
 import { SlaService } from './sla/sla.service';
 import { JourneyWorkerHost } from './worker/journey-worker.host';
@@ -78,6 +79,7 @@ export class OrchestratorModule {
       controllers: [
         SlaController,
         JourneysController,
+        JourneyNeedsController,
         DashboardController,
         AttentionController,
         DeadLettersController,

@@ -219,6 +219,22 @@ export interface CaseCloseRequested {
   eventId: string;
 }
 
+/**
+ * Prison staff stop referring one assessed need in this episode: it is arranged outside the
+ * platform, no longer a need, or the person refuses that support. The journey withdraws every
+ * referral of the need still standing (the agency is told the reason) and refers it no more in
+ * this episode. Final for the episode.
+ */
+export interface NeedStopped {
+  pathway: Pathway;
+  /** Why, as the agencies and the plan are told it. */
+  reason: string;
+  /** Who stopped it (the staff member's subject). */
+  stoppedBy: string;
+  stoppedAt: string;
+  eventId: string;
+}
+
 /** What an operator may do with an attention item. */
 export const AttentionOptions = ['RETRY', 'SKIP'] as const;
 export type AttentionOption = (typeof AttentionOptions)[number];
@@ -277,6 +293,8 @@ export const referralOutcomeUpdate = defineUpdate<void, [ReferralOutcome]>('refe
 export const referralClosedUpdate = defineUpdate<void, [ReferralClosed]>('referralClosed');
 export const consentWithdrawnUpdate = defineUpdate<void, [ConsentWithdrawn]>('consentWithdrawn');
 export const caseCloseRequestedUpdate = defineUpdate<void, [CaseCloseRequested]>('caseCloseRequested');
+/** Prison staff stop referring a need (validated: an assessed need of an open case, not stopped already). */
+export const needStoppedUpdate = defineUpdate<void, [NeedStopped]>('needStopped');
 /** An operator resolves an attention item (validated: the item exists, is open, and the option is offered). */
 export const resolveAttentionUpdate = defineUpdate<void, [AttentionResolution]>('resolveAttention');
 /** The history of the episode before, sent to a new episode that an upstream reception started first. */
@@ -400,8 +418,10 @@ export interface NeedReferralView {
   serviceId?: string;
   referralId?: string;
   gap?: { since: string; nextAskedAt: string };
-  /** The operator's reason for skipping the choice or the gap (status NOT_REFERRED). */
+  /** The operator's reason for skipping the choice or the gap, or prison staff's for stopping the need (status NOT_REFERRED). */
   notReferredBecause?: string;
+  /** Prison staff stopped referring the need: who, when and why (from the request, before its withdrawals are done). */
+  stopped?: { by: string; at: string; reason: string };
   /** The agency holding the need closed its work (status CLOSED_BY_AGENCY), with what it achieved. */
   closure?: { outcome: ReferralClosureOutcome; closedAt: string };
   tried: {

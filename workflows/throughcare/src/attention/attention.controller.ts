@@ -12,11 +12,10 @@ import {
   type AttentionItemView,
 } from '@throughcare/contracts';
 import { Access } from '@throughcare/platform-auth';
-import { ConflictError, NotFoundError, parseOrThrow } from '@throughcare/platform-errors';
+import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
 import {
   ApiParamsFromZod,
   ApiQueryFromZod,
-  BOUNDED_HEADER_SCHEMA,
   openApiSchemaOf,
   TEMPORAL_CLIENT,
   ZodValidationPipe,
@@ -24,9 +23,9 @@ import {
 import {
   AttentionPageSchema,
   AttentionParamsSchema,
-  IDEMPOTENCY_HEADER,
+  idempotencyKeyOf,
+  JOURNEY_UPDATE_IDEMPOTENCY_HEADER,
   ListAttentionQuerySchema,
-  ResolveAttentionHeadersSchema,
   ResolveAttentionBodySchema,
   type AttentionPage,
   type AttentionParams,
@@ -94,25 +93,13 @@ export class AttentionController {
     description: 'The journey refused: already resolved, or an option it does not offer',
   })
   @ApiParamsFromZod(AttentionParamsSchema)
-  // Optional, as the code has it (a header named in @Headers('…') would be documented required).
-  @ApiHeader({
-    name: IDEMPOTENCY_HEADER,
-    required: false,
-    schema: BOUNDED_HEADER_SCHEMA,
-    description:
-      'A retry with the same key answers as the first request did (the same update of the journey)',
-  })
+  @ApiHeader(JOURNEY_UPDATE_IDEMPOTENCY_HEADER)
   async resolve(
     @Param(new ZodValidationPipe(AttentionParamsSchema, 'path')) params: AttentionParams,
     @Body(new ZodValidationPipe(ResolveAttentionBodySchema, 'body')) body: ResolveAttentionBody,
     @Headers() headers: Record<string, string | string[] | undefined>,
   ): Promise<AttentionItemView> {
-    const raw = headers[IDEMPOTENCY_HEADER];
-    const { [IDEMPOTENCY_HEADER]: key } = parseOrThrow(
-      ResolveAttentionHeadersSchema,
-      { [IDEMPOTENCY_HEADER]: Array.isArray(raw) ? raw[0] : raw },
-      'headers',
-    );
+    const key = idempotencyKeyOf(headers);
     const workflowId = throughcareWorkflowId(params.personId, params.episode);
     const handle = this.temporal.workflow.getHandle(workflowId);
     const eventId = key ? `resolve:${workflowId}:${params.itemId}:${key}` : randomUUID();

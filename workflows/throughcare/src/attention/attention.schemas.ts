@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AttentionOptions, IsoInstant } from '@throughcare/contracts';
-import { keysetCursor } from '@throughcare/platform-http';
+import { parseOrThrow } from '@throughcare/platform-errors';
+import { BOUNDED_HEADER_SCHEMA, keysetCursor } from '@throughcare/platform-http';
 
 const PersonId = z.string().regex(/^p[0-9a-f]{20}$/, 'must be a pseudonymous person id');
 
@@ -83,3 +84,24 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const ResolveAttentionHeadersSchema = z.object({
   [IDEMPOTENCY_HEADER]: z.string().max(200).trim().min(1).optional(),
 });
+
+/** The request's Idempotency-Key (first value if repeated), checked; undefined when not sent. */
+export function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const raw = headers[IDEMPOTENCY_HEADER];
+  return parseOrThrow(
+    ResolveAttentionHeadersSchema,
+    { [IDEMPOTENCY_HEADER]: Array.isArray(raw) ? raw[0] : raw },
+    'headers',
+  )[IDEMPOTENCY_HEADER];
+}
+
+/**
+ * The optional Idempotency-Key of a change sent to a journey as an update, for `@ApiHeader`
+ * (optional, as the code has it: a header named in `@Headers('…')` would be documented required).
+ */
+export const JOURNEY_UPDATE_IDEMPOTENCY_HEADER = {
+  name: IDEMPOTENCY_HEADER,
+  required: false,
+  schema: BOUNDED_HEADER_SCHEMA,
+  description: 'A retry with the same key answers as the first request did (the same update of the journey)',
+};

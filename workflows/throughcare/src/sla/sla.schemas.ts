@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoInstant } from '@throughcare/contracts';
+import { IsoInstant, Pathway } from '@throughcare/contracts';
 import { keysetCursor } from '@throughcare/platform-http';
 
 /** Keyset over (breached_at, id), newest first. */
@@ -34,6 +34,31 @@ export const JourneyParamsSchema = z
   })
   .strict();
 export type JourneyParams = z.output<typeof JourneyParamsSchema>;
+
+/** One need of one journey: `/journeys/:personId/episodes/:episode/needs/:pathway`. */
+export const JourneyNeedParamsSchema = z
+  .object({
+    personId: z.string().regex(/^p[0-9a-f]{20}$/, 'must be a pseudonymous person id'),
+    episode: z.coerce.number().int().min(1),
+    pathway: Pathway,
+  })
+  .strict();
+export type JourneyNeedParams = z.output<typeof JourneyNeedParamsSchema>;
+
+/** Prison staff stop referring a need: why (the agencies holding it are told). */
+export const StopNeedBodySchema = z
+  .object({
+    reason: z
+      .string()
+      .max(2000)
+      .trim()
+      .min(1)
+      .describe(
+        'Why the need is no longer referred (arranged outside the platform, no longer a need, the person refuses it): the agencies whose referrals are withdrawn are told it',
+      ),
+  })
+  .strict();
+export type StopNeedBody = z.output<typeof StopNeedBodySchema>;
 
 /** One SLA breach as `/breaches` returns it. */
 export const BreachViewSchema = z.object({

@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   agencyAttendanceRecordedUpdate,
   caseCloseRequestedUpdate,
+  needStoppedUpdate,
   coreScreenCompletedUpdate,
   referralAcknowledgedUpdate,
   referralClosedUpdate,
@@ -42,6 +43,14 @@ useJourneyEnvironment((created) => (env = created));
 /** The need's referral as the plan shows it. */
 const need = (p: PlanView, pathway: string): NeedReferralView | undefined =>
   p.needReferrals?.find((n) => n.pathway === pathway);
+
+/** The plan once the ACCOMMODATION and HEALTH needs are both referred. */
+const bothNeedsReferred = (handle: WorkflowHandle) =>
+  waitForPlan(
+    handle,
+    (p) => need(p, 'ACCOMMODATION')?.status === 'SENT' && need(p, 'HEALTH')?.status === 'SENT',
+    'both needs referred',
+  );
 
 /** A reception whose release is 40 days away: release planning is open, so its needs are due at once. */
 async function releaseIn40Days() {
@@ -88,11 +97,7 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
       await screenAndRefer(env, handle, acts, ['ACCOMMODATION', 'HEALTH']);
-      const sent = await waitForPlan(
-        handle,
-        (p) => need(p, 'ACCOMMODATION')?.status === 'SENT' && need(p, 'HEALTH')?.status === 'SENT',
-        'both needs referred',
-      );
+      const sent = await bothNeedsReferred(handle);
       expect(need(sent, 'ACCOMMODATION')).toMatchObject({
         agencyId: 'housing-1',
         serviceId: 'housing-1-ACCOMMODATION',
@@ -435,6 +440,53 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       await waitForPlan(next, (p) => !p.working, 'episode 2 waiting');
       await recordHistory(handle, 'v3.need-age-asked.recalled-birth-date-not-handed-over');
       await recordHistory(next, 'v3.need-age-asked.next-episode-asked-liberation');
+    });
+  });
+
+  it('prison staff stop a need already referred: its referral is withdrawn with their reason, it shows NOT_REFERRED', async () => {
+    const acts = recordingActivities({ eligibleAgencies: ['housing-1', 'housing-2'] });
+    const input = await releaseIn40Days();
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      await screenAndRefer(env, handle, acts, ['ACCOMMODATION', 'HEALTH']);
+      const sent = await bothNeedsReferred(handle);
+      const housing = need(sent, 'ACCOMMODATION')!.referralId!;
+      const reason = 'housed by family; no support wanted';
+      await tell(handle, needStoppedUpdate, {
+        pathway: 'ACCOMMODATION',
+        reason,
+        stoppedBy: 'officer-17',
+        stoppedAt: await serverNow(env),
+      });
+      const withdrawn = await waitForEffect(
+        acts,
+        (e): e is Extract<Effect, { kind: 'referralWithdrawn' }> =>
+          e.kind === 'referralWithdrawn' && e.referralId === housing,
+        'the housing referral withdrawn',
+      );
+      expect(withdrawn.reason).toBe(`prison staff stopped referring the need: ${reason}`);
+      expect(withdrawn.key).toMatch(/:referral:need:ACCOMMODATION:1:stopped$/);
+      const stopped = await waitForPlan(
+        handle,
+        (p) => need(p, 'ACCOMMODATION')?.status === 'NOT_REFERRED',
+        'the need not referred',
+      );
+      expect(need(stopped, 'ACCOMMODATION')).toMatchObject({
+        notReferredBecause: reason,
+        stopped: { by: 'officer-17', reason },
+      });
+      expect(need(stopped, 'HEALTH')?.status).toBe('SENT');
+      // A second stop is refused by the journey's validator (the caller sees why). That it is never
+      // chosen again is the planner's test (planner-need-referrals.spec.ts).
+      await expect(
+        tell(handle, needStoppedUpdate, {
+          pathway: 'ACCOMMODATION',
+          reason: 'again',
+          stoppedBy: 'officer-18',
+          stoppedAt: await serverNow(env),
+        }),
+      ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/stopped already/) } });
+      await recordHistory(handle, 'v3.need-stopped.withdrawn-not-referred');
     });
   });
 

@@ -76,6 +76,9 @@ const V3_HISTORIES: string[] = [
   'v3.need-age-asked.asked-of-liberation',
   'v3.need-age-asked.recalled-birth-date-not-handed-over',
   'v3.need-age-asked.next-episode-asked-liberation',
+  // Prison staff stop a need already referred (the needStopped update; no patch: journeys that
+  // never receive it act as before): its referral withdrawn with their reason.
+  'v3.need-stopped.withdrawn-not-referred',
   'v3.every-clock-breached-met-late',
   'v3.no-agency.closed-deported',
   'v3.attention-raised-retried',
@@ -318,6 +321,11 @@ describe('journey replay over recorded histories', () => {
           await scheduledWith(file, 'chooseAgency', '"sex":"FEMALE","age":30'),
           await scheduledWith(file, 'personAgeOn', '"episode"'),
         ]).toEqual([file, false, file.includes('.recalled-'), file.includes('.next-episode-'), false]);
+      if (file.includes('.need-stopped.'))
+        expect([
+          file,
+          await scheduledWith(file, 'withdrawReferral', 'prison staff stopped referring the need'),
+        ]).toEqual([file, true]);
       for (const { name, patch, branch } of adoptedPatches) {
         if (!file.includes(name)) continue;
         const took = branch ? await branch(file) : [];

@@ -9,6 +9,7 @@ import {
   type ConsentWithdrawn,
   type CoreScreenCompleted,
   type MeetingHeld,
+  type NeedStopped,
   type MovementReversed,
   type ReferralAcknowledged,
   type ReferralClosed,
@@ -364,6 +365,30 @@ export function createFacts(
     },
   };
 
+  const needStopped: FactRule<NeedStopped> = {
+    validate: (f) => {
+      open();
+      if (!p.perNeed())
+        reject('this journey refers its needs as one referral (started before referral-per-need-1)');
+      if (!p.needs().includes(f.pathway))
+        reject(
+          `${f.pathway} is not an assessed need of this episode (needs: ${p.needs().join(', ') || 'none'})`,
+        );
+      const known = s.needStops?.find((x) => x.pathway === f.pathway);
+      if (known)
+        reject(`the ${f.pathway} need was stopped already, at ${known.stoppedAt} by ${known.stoppedBy}`);
+      if (p.needStopped(f.pathway))
+        reject(`the ${f.pathway} need is not referred already (an operator skipped it)`);
+      if (!f.reason.trim()) reject('stopping a need needs a reason');
+      if (f.reason.length > 2000) reject('the reason is longer than 2000 characters');
+      if (!f.stoppedBy.trim()) reject('whoever stops the need must be named (stoppedBy)');
+      notBefore('the need stopped', f.stoppedAt, input.receivedAt, 'reception');
+    },
+    apply: (f) => {
+      (s.needStops ??= []).push(f);
+    },
+  };
+
   const caseCloseRequested: FactRule<CaseCloseRequested> = {
     validate: (f) => {
       open();
@@ -434,6 +459,7 @@ export function createFacts(
     attendanceRecorded,
     agencyAttendanceRecorded,
     consentWithdrawn,
+    needStopped,
     caseCloseRequested,
     returnedToCustody,
     receivedAgain,

@@ -13,6 +13,7 @@ import type {
   CoreScreenCompleted,
   DeadlineView,
   MeetingHeld,
+  NeedStopped,
   NotificationView,
   ReferralAcknowledged,
   ReferralClosed,
@@ -73,6 +74,8 @@ export interface JourneyState {
   /** Attendance at appointments agencies booked against their referrals (absent: none told). */
   agencyAttendances?: AgencyAttendanceRecorded[];
   consentWithdrawn?: ConsentWithdrawn;
+  /** Needs prison staff stopped referring in this episode (absent: none). */
+  needStops?: NeedStopped[];
   closeRequested?: CaseCloseRequested;
   returned?: ReturnedToCustody;
   carried?: CarriedHistory;

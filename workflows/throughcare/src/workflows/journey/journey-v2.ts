@@ -26,6 +26,7 @@ import {
   carriedHistorySignal,
   caseCloseRequestedUpdate,
   consentWithdrawnUpdate,
+  needStoppedUpdate,
   coreScreenCompletedUpdate,
   ErrorTypes,
   meetingHeldUpdate,
@@ -143,6 +144,9 @@ const referral = proxyActivities<ReferralActivities>({ taskQueue: TaskQueues.ref
 const liberation = proxyActivities<LiberationActivities>({ taskQueue: TaskQueues.liberation, ...options });
 const throughcare = proxyActivities<ThroughcareActivities>({ taskQueue: TaskQueues.throughcare, ...options });
 
+/** Why the journey withdraws a need's referral, as its idempotency key says it (one key per reason). */
+const withdrawalKind = (action: string): string =>
+  action.includes(':superseded:') ? 'superseded' : action.includes(':stop:') ? 'stopped' : 'withdraw';
 /** The liberation service's error type for a custody episode it has no record of. */
 const EPISODE_NOT_FOUND = 'EPISODE_NOT_FOUND';
 /** How long to wait before asking the directory again when no agency serves the person's area. */
@@ -376,6 +380,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   onFact(attendanceRecordedUpdate, facts.attendanceRecorded);
   onFact(agencyAttendanceRecordedUpdate, facts.agencyAttendanceRecorded);
   onFact(consentWithdrawnUpdate, facts.consentWithdrawn);
+  onFact(needStoppedUpdate, facts.needStopped);
   onFact(caseCloseRequestedUpdate, facts.caseCloseRequested);
   onFact(returnedToCustodyUpdate, facts.returnedToCustody);
 
@@ -563,7 +568,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
           // A try never sent (its send would have been in this lane) is ended without a call.
           if (current.sentAt)
             await referral.withdrawReferral({
-              idempotencyKey: `${wfId}:referral:need:${a.pathway}:${a.no}:${a.action.includes(':superseded:') ? 'superseded' : 'withdraw'}`,
+              idempotencyKey: `${wfId}:referral:need:${a.pathway}:${a.no}:${withdrawalKind(a.action)}`,
               referralId: current.referralId,
               reason: a.reason,
               correlationId: input.correlationId,

@@ -654,6 +654,98 @@ describe('one referral per need: an operator skips choosing an agency', () => {
   });
 });
 
+describe('one referral per need: prison staff stop referring a need', () => {
+  const stop = (j: SimulatedJourney, pathway: Pathway, eventId: string, reason = 'housed by family') =>
+    j.tell(j.facts.needStopped, { pathway, reason, stoppedBy: 'officer-17', stoppedAt: j.now, eventId });
+
+  it("withdraws the need's standing referrals with the reason and refers it no more; the other need untouched", () => {
+    const j = screened(['ACCOMMODATION', 'HEALTH'], ['housing-1', 'housing-2'], 40);
+    expect(view(j).map((n) => n.status)).toEqual(['SENT', 'SENT']);
+    const sent = tryOf(j, 'ACCOMMODATION');
+    j.t += HOUR;
+    expect(stop(j, 'ACCOMMODATION', 'e-stop')).toBe('applied');
+    expect(stop(j, 'ACCOMMODATION', 'e-stop')).toBe('duplicate'); // the same request again
+    j.run();
+    expect(needLog(j).filter((l) => l.includes(':stop:'))).toEqual([
+      'withdrawNeedReferral need:ACCOMMODATION:stop:1',
+    ]);
+    expect(j.needReferralsSent.get(sent.referralId)?.withdrawn).toBe(true);
+    expect(j.p.needReferralsView()![0]).toMatchObject({
+      pathway: 'ACCOMMODATION',
+      status: 'NOT_REFERRED',
+      notReferredBecause: 'housed by family',
+      stopped: { by: 'officer-17', at: j.now, reason: 'housed by family' },
+      tried: [
+        expect.objectContaining({
+          status: 'ENDED',
+          endedBecause: 'withdrawn: stopped by prison staff: housed by family',
+        }),
+      ],
+    });
+    // Its acknowledgement, overdue before the stop, stays breached on record (a withdrawal ends the
+    // clock as any withdrawal does: need-referral-clocks-1's own tests).
+    expect(
+      j.s.deadlines
+        .filter((d) => d.key.startsWith('needReferralAcknowledgement:ACCOMMODATION:'))
+        .map((d) => d.status),
+    ).toEqual(['BREACHED']);
+    // Never chosen again, even once a decline's cool-off would have passed.
+    j.t += 3 * DECLINE_COOL_OFF_MS;
+    j.run();
+    expect(j.p.needReferral('ACCOMMODATION')!.tries).toHaveLength(1);
+    expect(view(j)[1]).toMatchObject({ pathway: 'HEALTH', status: 'SENT' });
+    // Stopping it again, or a need that is not one, is refused.
+    expect(stop(j, 'ACCOMMODATION', 'e-stop-2')).toBe('rejected');
+    expect(stop(j, 'EDUCATION_SKILLS_AND_WORK', 'e-stop-3')).toBe('rejected');
+  });
+
+  it('withdraws an agency that reconsiders its decline after the stop, and ends a choice never sent without a call', () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1', 'housing-2'], 40);
+    const first = tryOf(j, 'ACCOMMODATION');
+    j.t += HOUR;
+    decide(j, first.referralId, 'DECLINED', 'e-dec', 'no capacity');
+    // The next agency is chosen and its send is still to start when staff stop the need.
+    const choose = nextEffect(j);
+    expect(choose).toMatchObject({ kind: 'chooseNeedAgency' });
+    j.execute(choose);
+    expect(tryOf(j, 'ACCOMMODATION', 1).sentAt).toBeUndefined();
+    expect(stop(j, 'ACCOMMODATION', 'e-stop', 'the person refuses housing support')).toBe('applied');
+    j.run();
+    expect(
+      j.p.needReferral('ACCOMMODATION')!.tries.map((t) => [t.agencyId, !!t.sentAt, t.withdrawnBecause]),
+    ).toEqual([
+      ['housing-1', true, undefined],
+      ['housing-2', false, 'stopped by prison staff: the person refuses housing support'],
+    ]);
+    expect(j.needSends).toHaveLength(1);
+    // The first agency reconsiders: its referral stands again, and is withdrawn with the reason.
+    j.t += HOUR;
+    decide(j, first.referralId, 'ACCEPTED', 'e-acc');
+    j.run();
+    expect(j.needReferralsSent.get(first.referralId)?.withdrawn).toBe(true);
+    expect(view(j)[0]!.status).toBe('NOT_REFERRED');
+  });
+
+  it("closes the need's gap item for prison staff: the need is no longer theirs to find an agency for", () => {
+    const j = screened(['HEALTH'], ['housing-1'], 40);
+    j.t += HOUR;
+    decide(j, tryOf(j, 'HEALTH').referralId, 'DECLINED', 'e-dec', 'not our area');
+    j.run();
+    const gap = () => j.s.attention.find((a) => a.action.startsWith('need:HEALTH:gap:'));
+    expect(gap()?.status).toBe('OPEN');
+    expect(stop(j, 'HEALTH', 'e-stop', 'GP registration arranged by the health centre')).toBe('applied');
+    j.run();
+    expect(gap()?.status).not.toBe('OPEN');
+    expect(view(j)[0]!.status).toBe('NOT_REFERRED');
+  });
+
+  it('is refused once the case is closing', () => {
+    const closing = screened(['ACCOMMODATION'], ['housing-1'], 40);
+    closing.tell(closing.facts.consentWithdrawn, { withdrawnAt: closing.now, eventId: 'c1' });
+    expect(stop(closing, 'ACCOMMODATION', 'e-stop')).toBe('rejected');
+  });
+});
+
 describe('one referral per need: a return to custody on a new sentence', () => {
   it('withdraws the needs referred in the episode that ends, and the next episode refers its carried needs afresh', () => {
     const j = screened(['ACCOMMODATION', 'HEALTH'], ['housing-1', 'housing-2'], 20);

@@ -728,6 +728,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const needWithdraw = (pathway: Pathway, n: number) => `need:${pathway}:withdraw:${n}`;
   /** Withdrawing try `n` because an earlier agency took the need back (a key of its own). */
   const needSupersede = (pathway: Pathway, n: number) => `need:${pathway}:superseded:${n}`;
+  /** Withdrawing try `n` because prison staff stopped referring the need (a key of its own). */
+  const needStop = (pathway: Pathway, n: number) => `need:${pathway}:stop:${n}`;
   const latestDecision = latestDecisionOf;
   /** Whether a sent try's agency took the need on: its latest decision accepts or waiting-lists it. */
   const takesOn = (t: NeedTry) => {
@@ -763,11 +765,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const standing = standingTries(n);
     return standing.find(({ t }) => takesOn(t)) ?? standing[standing.length - 1];
   }
+  /** Prison staff stopped referring the need in this episode (`needStopped`), if they did. */
+  const staffStop = (pathway: Pathway) => s.needStops?.find((x) => x.pathway === pathway);
   /**
-   * An operator stopped referring the need in this episode: skipped choosing an agency for it, or
-   * skipped its gap's item (the need is arranged outside the platform).
+   * The need is no longer referred in this episode: prison staff stopped it, or an operator skipped
+   * choosing an agency for it or its gap's item (the need is arranged outside the platform).
    */
   const needStopped = (pathway: Pathway) =>
+    staffStop(pathway) !== undefined ||
     skipped(needChoose(pathway)) ||
     s.attention.some((a) => a.action.startsWith(needGapPrefix(pathway)) && skippedByAnOperator(a));
   const needGapPrefix = (pathway: Pathway) => `need:${pathway}:gap:`;
@@ -845,6 +850,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
                   : needsDue()
                     ? 'CHOOSING'
                     : 'NOT_YET_DUE';
+      const stop = staffStop(pathway);
       const stoppedBy = [...s.attention]
         .reverse()
         .find(
@@ -865,8 +871,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         ...(finished?.t.closure ? { closure: { ...finished.t.closure } } : {}),
         ...(n?.gap && status === 'GAP' ? { gap: { since: n.gap.since, nextAskedAt: n.gap.retryAt } } : {}),
         ...(status === 'NOT_REFERRED'
-          ? { notReferredBecause: stoppedBy?.resolution?.reason ?? 'skipped by an operator' }
+          ? {
+              notReferredBecause: stop?.reason ?? stoppedBy?.resolution?.reason ?? 'skipped by an operator',
+            }
           : {}),
+        ...(stop ? { stopped: { by: stop.stoppedBy, at: stop.stoppedAt, reason: stop.reason } } : {}),
         tried: (n?.tries ?? []).map((t, i) => {
           // An agency's closure is why its try ended, whatever the journey did after it (a withdrawal
           // at the case's end leaves a closed case as it is).
@@ -1863,6 +1872,33 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         yield { kind: 'findAgency', action: 'directory:find-agency' };
       if (s.agencyId && !s.referralId && needs().length > 0 && referralDue() && !blocked('referral:send'))
         yield { kind: 'sendReferral', action: 'referral:send' };
+      // Stopped by prison staff (whether the needs are due or not): every referral of the need
+      // still standing is withdrawn with their reason (one never sent is ended without a call), and
+      // the need's open items are closed.
+      if (perNeed())
+        for (const stop of s.needStops ?? []) {
+          const pathway = stop.pathway;
+          for (const standing of standingTries(needReferral(pathway))) {
+            const action = needStop(pathway, standing.no);
+            if (!blocked(action))
+              yield {
+                kind: 'withdrawNeedReferral',
+                action,
+                pathway,
+                no: standing.no,
+                reason: `prison staff stopped referring the need: ${stop.reason}`,
+                because: `stopped by prison staff: ${stop.reason}`,
+              };
+          }
+          const stale = s.attention.find(
+            (a) =>
+              a.status === 'OPEN' &&
+              a.action.startsWith(`need:${pathway}:`) &&
+              !a.action.startsWith(`need:${pathway}:stop:`),
+          );
+          if (stale)
+            yield { kind: 'closeItem', item: stale, reason: 'prison staff stopped referring the need' };
+        }
       if (perNeed() && needsDue())
         for (const pathway of needs()) {
           const n = needReferral(pathway);
@@ -1870,6 +1906,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           const gapItem = s.attention.find(
             (a) => a.status === 'OPEN' && a.action.startsWith(needGapPrefix(pathway)),
           );
+          if (staffStop(pathway)) continue; // handled above, whether its referrals are due or not
           if (holder && gapItem)
             yield { kind: 'closeItem', item: gapItem, reason: `${holder.t.agencyId} holds the need` };
           // An earlier agency took the need back after it moved on: the others not taking it on are
@@ -2170,6 +2207,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     reportedEstablishment,
     needs,
     perNeed,
+    needStopped,
     needsDue,
     adoptPerNeed,
     needReferral,

@@ -1,0 +1,121 @@
+import { Audited, AuditTrail, from, PersonalData } from '@throughcare/platform-audit';
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  needStoppedUpdate,
+  planQuery,
+  throughcareWorkflowId,
+  type NeedReferralView,
+  type PlanView,
+} from '@throughcare/contracts';
+import { Access, CurrentPrincipal, hasRole, type Principal } from '@throughcare/platform-auth';
+import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
+import { ApiParamsFromZod, TEMPORAL_CLIENT, ZodValidationPipe } from '@throughcare/platform-http';
+import { idempotencyKeyOf, JOURNEY_UPDATE_IDEMPOTENCY_HEADER } from '../attention/attention.schemas';
+import { mayViewPlan } from './plan-scope';
+import {
+  JourneyNeedParamsSchema,
+  StopNeedBodySchema,
+  type JourneyNeedParams,
+  type StopNeedBody,
+} from './sla.schemas';
+
+/**
+ * Prison staff (their establishments' journeys) and operators: changes to what a journey refers.
+ * A journey outside the caller's establishments is answered exactly like one that does not exist.
+ */
+@ApiTags('journeys')
+@ApiBearerAuth()
+@Access('operator', 'prison-staff')
+@ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
+@Controller('journeys')
+@PersonalData()
+export class JourneyNeedsController {
+  constructor(
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(AuditTrail) private readonly audit: AuditTrail,
+  ) {}
+
+  @Audited({
+    action: 'journey-need.stop',
+    kind: 'change',
+    objectType: 'journey-need',
+    objectId: from.param('pathway'),
+    subject: from.param('personId'),
+  })
+  @Post(':personId/episodes/:episode/needs/:pathway/stop')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Stops referring one assessed need in this episode (arranged outside the platform, no longer a need, refused): the need's referrals still standing are withdrawn with the reason, and it is referred no more",
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      'The need as the journey now holds it (status NOT_REFERRED once its withdrawals are done); a repeat with the same reason answers the same',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
+  @ApiResponse({
+    status: 404,
+    description:
+      "JOURNEY_NOT_FOUND: no running journey (or, for prison staff, none in the caller's establishments)",
+  })
+  @ApiResponse({
+    status: 409,
+    description:
+      'NEED_STOP_REFUSED: not an assessed need of the episode, stopped already for another reason or skipped by an operator, the case is closed or closing, or the journey refers its needs as one referral',
+  })
+  @ApiParamsFromZod(JourneyNeedParamsSchema)
+  @ApiHeader(JOURNEY_UPDATE_IDEMPOTENCY_HEADER)
+  async stop(
+    @Param(new ZodValidationPipe(JourneyNeedParamsSchema, 'path')) params: JourneyNeedParams,
+    @Body(new ZodValidationPipe(StopNeedBodySchema, 'body')) body: StopNeedBody,
+    @Headers() headers: Record<string, string | string[] | undefined>,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NeedReferralView> {
+    const key = idempotencyKeyOf(headers);
+    const workflowId = throughcareWorkflowId(params.personId, params.episode);
+    const notFound = () => new NotFoundError(`no running journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    const eventId = key ? `need-stop:${workflowId}:${params.pathway}:${key}` : randomUUID();
+    try {
+      // The scope check needs the plan; then the audit intent, fail closed, before the update
+      // (a Temporal update cannot be taken back: see AttentionController.resolve).
+      let before: PlanView;
+      try {
+        before = await handle.query(planQuery);
+      } catch (e) {
+        // Only an operator may learn that a journey exists but cannot answer.
+        if (e instanceof WorkflowNotFoundError || !hasRole(principal, ['operator'])) throw notFound();
+        throw e;
+      }
+      if (!mayViewPlan(principal, before)) throw notFound();
+      // Stopped already for the same reason: a repeat of the request (no key), answered as it stands.
+      const known = before.needReferrals?.find((n) => n.pathway === params.pathway);
+      if (known?.stopped?.reason === body.reason) return known;
+      await this.audit.recordIntent();
+      await handle.executeUpdate(needStoppedUpdate, {
+        args: [
+          {
+            pathway: params.pathway,
+            reason: body.reason,
+            stoppedBy: principal.subject,
+            stoppedAt: new Date().toISOString(),
+            eventId,
+          },
+        ],
+        updateId: eventId,
+      });
+      const need = (await handle.query(planQuery)).needReferrals?.find((n) => n.pathway === params.pathway);
+      if (!need) throw notFound();
+      return need;
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) throw notFound();
+      if (e instanceof WorkflowUpdateFailedError)
+        throw new ConflictError(e.cause instanceof Error ? e.cause.message : e.message, 'NEED_STOP_REFUSED');
+      throw e;
+    }
+  }
+}
