@@ -2,8 +2,10 @@ import { Audited, AuditTrail, from, PersonalData } from '@throughcare/platform-a
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import {
+  ErrorTypes,
   needStoppedUpdate,
   planQuery,
   throughcareWorkflowId,
@@ -42,7 +44,8 @@ export class JourneyNeedsController {
     action: 'journey-need.stop',
     kind: 'change',
     objectType: 'journey-need',
-    objectId: from.param('pathway'),
+    // The episode too: a recall's next episode has the same person and pathways.
+    objectId: (ctx) => `${String(ctx.params['episode'])}:${String(ctx.params['pathway'])}`,
     subject: from.param('personId'),
   })
   @Post(':personId/episodes/:episode/needs/:pathway/stop')
@@ -113,8 +116,14 @@ export class JourneyNeedsController {
       return need;
     } catch (e) {
       if (e instanceof WorkflowNotFoundError) throw notFound();
-      if (e instanceof WorkflowUpdateFailedError)
-        throw new ConflictError(e.cause instanceof Error ? e.cause.message : e.message, 'NEED_STOP_REFUSED');
+      // The journey's own refusal (its validator) is a 409; anything else (no handler on a worker
+      // mid-deploy, a defect) is the platform's failure, not the caller's.
+      if (
+        e instanceof WorkflowUpdateFailedError &&
+        e.cause instanceof ApplicationFailure &&
+        e.cause.type === ErrorTypes.validation
+      )
+        throw new ConflictError(e.cause.message, 'NEED_STOP_REFUSED');
       throw e;
     }
   }

@@ -375,17 +375,21 @@ export function createFacts(
           `${f.pathway} is not an assessed need of this episode (needs: ${p.needs().join(', ') || 'none'})`,
         );
       const known = s.needStops?.find((x) => x.pathway === f.pathway);
+      // The same stop again (a retried request that lost its answer): accepted, changing nothing.
+      if (known?.reason === f.reason) return;
       if (known)
-        reject(`the ${f.pathway} need was stopped already, at ${known.stoppedAt} by ${known.stoppedBy}`);
+        reject(
+          `the ${f.pathway} need was stopped already, at ${known.stoppedAt} by ${known.stoppedBy}, for another reason`,
+        );
       if (p.needStopped(f.pathway))
-        reject(`the ${f.pathway} need is not referred already (an operator skipped it)`);
+        reject(`the ${f.pathway} need is not referred already (its choice or gap was skipped)`);
       if (!f.reason.trim()) reject('stopping a need needs a reason');
       if (f.reason.length > 2000) reject('the reason is longer than 2000 characters');
       if (!f.stoppedBy.trim()) reject('whoever stops the need must be named (stoppedBy)');
       notBefore('the need stopped', f.stoppedAt, input.receivedAt, 'reception');
     },
     apply: (f) => {
-      (s.needStops ??= []).push(f);
+      if (!s.needStops?.some((x) => x.pathway === f.pathway)) (s.needStops ??= []).push(f);
     },
   };
 

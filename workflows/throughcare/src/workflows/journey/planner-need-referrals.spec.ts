@@ -694,8 +694,8 @@ describe('one referral per need: prison staff stop referring a need', () => {
     j.run();
     expect(j.p.needReferral('ACCOMMODATION')!.tries).toHaveLength(1);
     expect(view(j)[1]).toMatchObject({ pathway: 'HEALTH', status: 'SENT' });
-    // Stopping it again, or a need that is not one, is refused.
-    expect(stop(j, 'ACCOMMODATION', 'e-stop-2')).toBe('rejected');
+    // Stopping it again for another reason, or a need that is not one, is refused.
+    expect(stop(j, 'ACCOMMODATION', 'e-stop-2', 'another reason')).toBe('rejected');
     expect(stop(j, 'EDUCATION_SKILLS_AND_WORK', 'e-stop-3')).toBe('rejected');
   });
 
@@ -737,6 +737,63 @@ describe('one referral per need: prison staff stop referring a need', () => {
     j.run();
     expect(gap()?.status).not.toBe('OPEN');
     expect(view(j)[0]!.status).toBe('NOT_REFERRED');
+  });
+
+  it('accepts the same stop again (a retry that lost its answer) and refuses another reason', () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1'], 40);
+    expect(stop(j, 'ACCOMMODATION', 'e-stop')).toBe('applied');
+    expect(stop(j, 'ACCOMMODATION', 'e-stop-retry')).toBe('applied');
+    expect(j.s.needStops).toHaveLength(1);
+    expect(stop(j, 'ACCOMMODATION', 'e-stop-other', 'another reason')).toBe('rejected');
+  });
+
+  it('shows NEEDS_ATTENTION while a withdrawal the stop asked for has failed for good, and NOT_REFERRED once retried', () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1'], 40);
+    j.failing = (a) => a.kind === 'withdrawNeedReferral';
+    expect(stop(j, 'ACCOMMODATION', 'e-stop')).toBe('applied');
+    j.run();
+    const item = j.s.attention.find((a) => a.status === 'OPEN' && a.action === 'need:ACCOMMODATION:stop:1')!;
+    expect(item).toBeDefined();
+    expect(view(j)[0]!.status).toBe('NEEDS_ATTENTION');
+    j.failing = () => false;
+    expect(
+      j.tell(j.facts.resolveAttention, {
+        itemId: item.id,
+        option: 'RETRY',
+        by: 'operator',
+        resolvedAt: j.now,
+        eventId: 'e-retry',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(view(j)[0]!.status).toBe('NOT_REFERRED');
+  });
+
+  it("keeps a failed send's item until the stop has ended its try, whatever is in flight in the referral lane", () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1'], 40, [], (x) => {
+      x.failing = (a) => a.kind === 'sendNeedReferral';
+    });
+    const send = () => j.s.attention.find((a) => a.action === 'need:ACCOMMODATION:send:1');
+    expect(send()?.status).toBe('OPEN');
+    j.failing = () => false;
+    expect(stop(j, 'ACCOMMODATION', 'e-stop')).toBe('applied');
+    // The referral lane busy: nothing of the need's is done, its send item is not swept.
+    const busy = new Set<Lane>(['referral']);
+    for (let a = j.p.nextAction(busy); a && a.kind === 'closeItem'; a = j.p.nextAction(busy)) {
+      expect(a.item.action).not.toBe('need:ACCOMMODATION:send:1');
+      j.execute(a);
+    }
+    j.run();
+    expect(tryOf(j, 'ACCOMMODATION')).toMatchObject({
+      withdrawnBecause: 'stopped by prison staff: housed by family',
+    });
+    expect(send()?.status).not.toBe('OPEN');
+    expect(j.p.needReferralsView()![0]).toMatchObject({
+      status: 'NOT_REFERRED',
+      tried: [
+        expect.objectContaining({ endedBecause: 'not sent: stopped by prison staff: housed by family' }),
+      ],
+    });
   });
 
   it('is refused once the case is closing', () => {

@@ -825,32 +825,38 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
               .filter(({ t }) => t.closure)
               .pop();
       const shown = finished ?? standing;
-      const status: NeedReferralView['status'] = finished
-        ? 'CLOSED_BY_AGENCY'
-        : standing
-          ? standing.t.sentAt
-            ? sentStatus(standing.t)
-            : openAttention(needSend(pathway, standing.no))
-              ? 'NEEDS_ATTENTION'
-              : needsDue()
-                ? 'SENDING'
-                : // Chosen, then the release date moved past release planning: it is sent when
-                  // planning opens again (view only: the steps are as they were).
-                  'NOT_YET_DUE'
-          : closed
-            ? n?.tries.some((t) => t.sentAt && t.withdrawnAt && t.withdrawnBecause === undefined)
-              ? 'WITHDRAWN'
-              : 'CLOSED'
-            : needStopped(pathway)
-              ? 'NOT_REFERRED'
-              : openAttention(needChoose(pathway))
-                ? 'NEEDS_ATTENTION'
-                : n?.gap
-                  ? 'GAP'
-                  : needsDue()
-                    ? 'CHOOSING'
-                    : 'NOT_YET_DUE';
       const stop = staffStop(pathway);
+      // A withdrawal the stop asked for that failed for good waits on an operator.
+      const stopFailed =
+        stop !== undefined &&
+        s.attention.some((a) => a.status === 'OPEN' && a.action.startsWith(`need:${pathway}:stop:`));
+      const status: NeedReferralView['status'] = stopFailed
+        ? 'NEEDS_ATTENTION'
+        : finished
+          ? 'CLOSED_BY_AGENCY'
+          : standing
+            ? standing.t.sentAt
+              ? sentStatus(standing.t)
+              : openAttention(needSend(pathway, standing.no))
+                ? 'NEEDS_ATTENTION'
+                : needsDue()
+                  ? 'SENDING'
+                  : // Chosen, then the release date moved past release planning: it is sent when
+                    // planning opens again (view only: the steps are as they were).
+                    'NOT_YET_DUE'
+            : closed
+              ? n?.tries.some((t) => t.sentAt && t.withdrawnAt && t.withdrawnBecause === undefined)
+                ? 'WITHDRAWN'
+                : 'CLOSED'
+              : needStopped(pathway)
+                ? 'NOT_REFERRED'
+                : openAttention(needChoose(pathway))
+                  ? 'NEEDS_ATTENTION'
+                  : n?.gap
+                    ? 'GAP'
+                    : needsDue()
+                      ? 'CHOOSING'
+                      : 'NOT_YET_DUE';
       const stoppedBy = [...s.attention]
         .reverse()
         .find(
@@ -1890,12 +1896,16 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
                 because: `stopped by prison staff: ${stop.reason}`,
               };
           }
-          const stale = s.attention.find(
-            (a) =>
-              a.status === 'OPEN' &&
-              a.action.startsWith(`need:${pathway}:`) &&
-              !a.action.startsWith(`need:${pathway}:stop:`),
-          );
+          // Once nothing of the need stands: a failed send's item stays until its try is ended by
+          // the stop (closed first, it would end the try as "not sent: the case closed").
+          const stale =
+            standingTries(needReferral(pathway)).length === 0 &&
+            s.attention.find(
+              (a) =>
+                a.status === 'OPEN' &&
+                a.action.startsWith(`need:${pathway}:`) &&
+                !a.action.startsWith(`need:${pathway}:stop:`),
+            );
           if (stale)
             yield { kind: 'closeItem', item: stale, reason: 'prison staff stopped referring the need' };
         }
