@@ -22,7 +22,7 @@ function workflowActor(): string {
  * Attempts during which an episode the service has not recorded yet is taken to be on its way
  * (a reception published straight onto the bus reaches this service's movement consumer a moment
  * after the journey starts): with the journeys' retry policy (1 s, doubling, at most 5 minutes)
- * eight attempts span about four minutes. After them EPISODE_NOT_FOUND is final.
+ * eight attempts span about two minutes (1 + 2 + … + 64 s). After them EPISODE_NOT_FOUND is final.
  */
 export const EPISODE_LATE_ATTEMPTS = 8;
 

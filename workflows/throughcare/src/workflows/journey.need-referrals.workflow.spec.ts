@@ -438,7 +438,14 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
         expect.objectContaining({ fromEpisode: 1, dateOfBirthCarried: false }),
       ]);
       await waitForPlan(next, (p) => !p.working, 'episode 2 waiting');
-      await recordHistory(handle, 'v3.need-age-asked.recalled-birth-date-not-handed-over');
+      // Episode 1 continued as new at its release (follow-up): its run since has no date of birth
+      // in its input either.
+      const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+      expect(started?.continuedExecutionRunId).toBeTruthy();
+      const carriedInput = Buffer.from(started!.input!.payloads![0]!.data!).toString('utf8');
+      expect(carriedInput).toContain('"sex":"FEMALE"');
+      expect(carriedInput).not.toContain('dateOfBirth');
+      await recordHistory(handle, 'v3.age-not-carried.recalled-birth-date-not-handed-over');
       await recordHistory(next, 'v3.need-age-asked.next-episode-asked-liberation');
     });
   });

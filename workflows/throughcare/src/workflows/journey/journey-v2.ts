@@ -142,6 +142,16 @@ const assessment = proxyActivities<AssessmentActivities>({ taskQueue: TaskQueues
 const directory = proxyActivities<DirectoryActivities>({ taskQueue: TaskQueues.directory, ...options });
 const referral = proxyActivities<ReferralActivities>({ taskQueue: TaskQueues.referral, ...options });
 const liberation = proxyActivities<LiberationActivities>({ taskQueue: TaskQueues.liberation, ...options });
+/**
+ * The person's age for the directory (need-age-asked-1), asked from the directory's lane: for ten
+ * minutes at most, then the directory is asked without it, so that a liberation outage does not
+ * hold up choosing need agencies (effect-lanes-1: a service that is down holds up its own effects).
+ */
+const liberationAge = proxyActivities<LiberationActivities>({
+  taskQueue: TaskQueues.liberation,
+  ...options,
+  scheduleToCloseTimeout: '10 minutes',
+});
 const throughcare = proxyActivities<ThroughcareActivities>({ taskQueue: TaskQueues.throughcare, ...options });
 
 /** Why the journey withdraws a need's referral, as its idempotency key says it (one key per reason). */
@@ -1050,22 +1060,27 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   /**
    * The person's age today, from the liberation service, which keeps the date of birth; undefined
-   * when none is recorded, or when the service has no record of the episode (a reception published
-   * upstream that it never applied), which it says only after its late attempts (minutes).
+   * when none is recorded, when the service has no record of the episode (a reception published
+   * upstream that it never applied: it says so after its late attempts, about two minutes), or
+   * when it did not answer within ten minutes (`liberationAge`). Asked from an effect, not from
+   * planning: `patched(AGE_ASKED_PATCH)` is ordinary workflow code there.
    */
   async function askedAge(): Promise<number | undefined> {
     try {
-      const { age } = await liberation.personAgeOn({
+      const { age } = await liberationAge.personAgeOn({
         personId: input.personId,
         episode: input.episode,
         at: iso(now()),
       });
       return age;
     } catch (err) {
-      if (failureType(err) !== EPISODE_NOT_FOUND) throw err;
-      log.warn('episode unknown to the liberation service; the directory is asked without the age', {
-        episode: input.episode,
-      });
+      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+      log.warn(
+        failureType(err) === EPISODE_NOT_FOUND
+          ? 'episode unknown to the liberation service; the directory is asked without the age'
+          : 'the liberation service did not answer the age; the directory is asked without it',
+        { episode: input.episode, failure: failureType(err) ?? err.cause?.message ?? err.message },
+      );
       return undefined;
     }
   }
@@ -1200,7 +1215,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         if (v3 && s.attentionUnrecorded.length > 0) continue; // recorded first (the queue is carried anyway)
         if (!shouldContinueAsNew() || clocksBusy) continue;
         log.info('continuing as new', { stage: s.stage, run: s.run });
-        return continueAsNew<(i: ThroughcareInput) => Promise<PlanView>>({ ...input, continued: s });
+        // No date of birth goes on to the next run (a journey started before need-age-asked-1 had
+        // one): the new run asks the liberation service for the age. Not compared on replay.
+        const { dateOfBirth: _born, ...nextInput } = input;
+        const { dateOfBirth: _told, ...personFacts } = s.personFacts ?? {};
+        return continueAsNew<(i: ThroughcareInput) => Promise<PlanView>>({
+          ...nextInput,
+          continued: s.personFacts ? { ...s, personFacts } : s,
+        });
       }
       const seenVersion = version;
       let wake: number | undefined;
