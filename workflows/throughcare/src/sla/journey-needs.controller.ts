@@ -10,13 +10,12 @@ import {
   planQuery,
   throughcareWorkflowId,
   type NeedReferralView,
-  type PlanView,
 } from '@throughcare/contracts';
-import { Access, CurrentPrincipal, hasRole, type Principal } from '@throughcare/platform-auth';
+import { Access, CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
 import { ApiParamsFromZod, TEMPORAL_CLIENT, ZodValidationPipe } from '@throughcare/platform-http';
 import { idempotencyKeyOf, JOURNEY_UPDATE_IDEMPOTENCY_HEADER } from '../attention/attention.schemas';
-import { mayViewPlan } from './plan-scope';
+import { planInScope } from './plan-scope';
 import {
   JourneyNeedParamsSchema,
   StopNeedBodySchema,
@@ -86,18 +85,8 @@ export class JourneyNeedsController {
     try {
       // The scope check needs the plan; then the audit intent, fail closed, before the update
       // (a Temporal update cannot be taken back: see AttentionController.resolve).
-      let before: PlanView;
-      try {
-        before = await handle.query(planQuery);
-      } catch (e) {
-        // Only an operator may learn that a journey exists but cannot answer.
-        if (e instanceof WorkflowNotFoundError || !hasRole(principal, ['operator'])) throw notFound();
-        throw e;
-      }
-      if (!mayViewPlan(principal, before)) throw notFound();
-      // Stopped already for the same reason: a repeat of the request (no key), answered as it stands.
-      const known = before.needReferrals?.find((n) => n.pathway === params.pathway);
-      if (known?.stopped?.reason === body.reason) return known;
+      // (The same stop again is the journey's to accept: its validator takes it as a no-op.)
+      await planInScope(handle, principal);
       await this.audit.recordIntent();
       await handle.executeUpdate(needStoppedUpdate, {
         args: [

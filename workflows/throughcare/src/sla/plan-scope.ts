@@ -1,5 +1,7 @@
-import type { PlanView } from '@throughcare/contracts';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { planQuery, type PlanView } from '@throughcare/contracts';
 import { hasRole, type Principal } from '@throughcare/platform-auth';
+import { NotFoundError } from '@throughcare/platform-errors';
 
 /**
  * Whether `principal` may see a journey's plan. Operators see every journey. Prison staff see the
@@ -13,4 +15,22 @@ export function mayViewPlan(principal: Principal, plan: Pick<PlanView, 'establis
   if (!hasRole(principal, ['prison-staff'])) return false;
   const held = plan.establishmentCode;
   return held !== undefined && principal.establishments.includes(held);
+}
+
+/**
+ * The journey's plan, if `principal` may see it; else the same 404 JOURNEY_NOT_FOUND as for no
+ * journey. Only an operator may learn that a journey exists but cannot answer (its error is
+ * rethrown); anyone else gets the 404, as the scope check cannot run without a plan.
+ */
+export async function planInScope(handle: WorkflowHandle, principal: Principal): Promise<PlanView> {
+  const notFound = () => new NotFoundError(`no journey ${handle.workflowId}`, 'JOURNEY_NOT_FOUND');
+  let plan: PlanView;
+  try {
+    plan = await handle.query(planQuery);
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError || !hasRole(principal, ['operator'])) throw notFound();
+    throw e;
+  }
+  if (!mayViewPlan(principal, plan)) throw notFound();
+  return plan;
 }

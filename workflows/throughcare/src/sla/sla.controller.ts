@@ -1,10 +1,9 @@
 import { Audited, from, PersonalData, NotAudited } from '@throughcare/platform-audit';
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { planQuery, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
-import { Access, CurrentPrincipal, type Principal, hasRole } from '@throughcare/platform-auth';
-import { NotFoundError } from '@throughcare/platform-errors';
+import type { Client } from '@temporalio/client';
+import { throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
+import { Access, CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import {
   ApiParamsFromZod,
   ApiQueryFromZod,
@@ -21,7 +20,7 @@ import {
   type ListBreachesQuery,
 } from './sla.schemas';
 import { involvementOf, InvolvementSchema, type Involvement } from './involvement';
-import { mayViewPlan } from './plan-scope';
+import { planInScope } from './plan-scope';
 import { SlaService } from './sla.service';
 
 const unauthenticated = {
@@ -142,20 +141,8 @@ export class JourneysController {
   }
 
   /** The journey's plan, if the caller may see it; else the same 404 as for no journey. */
-  private async planFor(params: JourneyParams, principal: Principal): Promise<PlanView> {
+  private planFor(params: JourneyParams, principal: Principal): Promise<PlanView> {
     const workflowId = throughcareWorkflowId(params.personId, params.episode);
-    const notFound = () => new NotFoundError(`no journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
-    let plan: PlanView;
-    try {
-      plan = await this.temporal.workflow.getHandle(workflowId).query(planQuery);
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) throw notFound();
-      // Only an operator may learn that a journey exists but cannot answer; anyone else gets the
-      // same answer as for no journey (the scope check below cannot run without a plan).
-      if (!hasRole(principal, ['operator'])) throw notFound();
-      throw e;
-    }
-    if (!mayViewPlan(principal, plan)) throw notFound();
-    return plan;
+    return planInScope(this.temporal.workflow.getHandle(workflowId), principal);
   }
 }

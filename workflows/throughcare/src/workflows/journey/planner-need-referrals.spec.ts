@@ -755,17 +755,7 @@ describe('one referral per need: prison staff stop referring a need', () => {
     const item = j.s.attention.find((a) => a.status === 'OPEN' && a.action === 'need:ACCOMMODATION:stop:1')!;
     expect(item).toBeDefined();
     expect(view(j)[0]!.status).toBe('NEEDS_ATTENTION');
-    j.failing = () => false;
-    expect(
-      j.tell(j.facts.resolveAttention, {
-        itemId: item.id,
-        option: 'RETRY',
-        by: 'operator',
-        resolvedAt: j.now,
-        eventId: 'e-retry',
-      }),
-    ).toBe('applied');
-    j.run();
+    retryAll(j);
     expect(view(j)[0]!.status).toBe('NOT_REFERRED');
   });
 
