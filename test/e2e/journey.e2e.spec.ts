@@ -923,7 +923,12 @@ describe('a person from reception to post-release follow-up, through every servi
     const reason = 'Housed by family on release; no housing support wanted';
     const stopped = await http<NeedReferralView>(apps.orchestrator, 'POST', stopPath, { reason }, officer);
     expect(stopped.status).toBe(200);
-    expect(stopped.body.stopped).toMatchObject({ reason, at: expect.any(String), by: expect.any(String) });
+    expect(stopped.body.stopped).toMatchObject({
+      reason,
+      as: 'PRISON_STAFF',
+      at: expect.any(String),
+      by: expect.any(String),
+    });
     // A repeat is answered as the need stands; another reason is refused, naming the first.
     const again = await http<NeedReferralView>(apps.orchestrator, 'POST', stopPath, { reason }, officer);
     expect(again.status).toBe(200);
@@ -1007,6 +1012,17 @@ describe('a person from reception to post-release follow-up, through every servi
       await bearer({ roles: ['prison-staff'], establishments: ['LOW'] }, 'urn:throughcare:orchestrator'),
     );
     expect([elsewhere.status, elsewhere.body.code]).toEqual([404, 'JOURNEY_NOT_FOUND']);
+    // An operator may stop it (the gap, arranged by the community team's own addiction worker):
+    // the plan and the agencies say an operator did, not prison staff.
+    const byOperator = await http<NeedReferralView>(
+      apps.orchestrator,
+      'POST',
+      `/journeys/${personId}/episodes/1/needs/DRUGS_AND_ALCOHOL/stop`,
+      { reason: 'Arranged by the community addiction team directly' },
+      await bearer({ roles: ['operator'] }, 'urn:throughcare:orchestrator'),
+    );
+    expect(byOperator.status).toBe(200);
+    expect(byOperator.body.stopped).toMatchObject({ as: 'OPERATOR' });
   });
 
   it('liberated from court, then recalled: follow-up at once, and the next episode carries the history', async () => {

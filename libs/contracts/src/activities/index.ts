@@ -148,11 +148,12 @@ export interface LiberationActivities {
     at: string;
   }): Promise<void>;
   /**
-   * The person's age in whole years on the day of `at` (Europe/London), for the directory's age
-   * bands, from the date of birth recorded with the episode (or the person's latest episode that
+   * The person's age in whole years on the day it is asked (Europe/London: the activity's
+   * scheduled time), for the directory's age bands, from the date of birth recorded with the episode (or the person's latest episode that
    * has one). `{}` when none is recorded. The date of birth itself stays in the liberation service.
    * Fails with `EPISODE_NOT_FOUND` (retryable for its first attempts) for an episode it has no
-   * record of. A read: no idempotency key.
+   * record of, and `VALIDATION_FAILED` when `at` (the caller's clock) is not within an hour of
+   * when it was asked: the age of another day is not answered. A read: no idempotency key.
    */
   personAgeOn(input: { personId: string; episode: number; at: string }): Promise<{ age?: number }>;
   /** Books transport from the prison gate for the liberation date. Idempotent on the key. */

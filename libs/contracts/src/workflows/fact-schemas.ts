@@ -16,7 +16,7 @@ import {
   ReversibleMovement,
   RiskOfSeriousHarm,
 } from '../vocabulary';
-import { AttentionOptions } from './throughcare';
+import { AttentionOptions, NeedStoppedAsValues } from './throughcare';
 
 // The shape of every fact the journey takes as an update, checked by the update's validator
 // before anything else: a fact of the wrong shape (a reason that is no reason, a number for a
@@ -78,7 +78,13 @@ export const FactSchemas = {
     reason: Text.optional(),
   }),
   consentWithdrawn: fact({ withdrawnAt: IsoInstant }),
-  needStopped: fact({ pathway: Pathway, reason: Text.min(1), stoppedBy: Id, stoppedAt: IsoInstant }),
+  needStopped: fact({
+    pathway: Pathway,
+    reason: Text.min(1),
+    stoppedBy: Id,
+    stoppedAs: z.enum(NeedStoppedAsValues).optional(),
+    stoppedAt: IsoInstant,
+  }),
   caseCloseRequested: fact({ reason: EarlyClosureReason, requestedAt: IsoInstant, note: Text.optional() }),
   returnedToCustody: fact({
     reason: ReturnToCustodyReason,

@@ -231,9 +231,18 @@ export interface NeedStopped {
   reason: string;
   /** Who stopped it (the staff member's subject). */
   stoppedBy: string;
+  /**
+   * In which capacity: prison staff of the person's establishment, or an operator (absent: prison
+   * staff, as every stop was before operators were told apart). The agencies are told which.
+   */
+  stoppedAs?: NeedStoppedAs;
   stoppedAt: string;
   eventId: string;
 }
+
+/** Who may stop referring a need: prison staff of the establishment, or an operator. */
+export const NeedStoppedAsValues = ['PRISON_STAFF', 'OPERATOR'] as const;
+export type NeedStoppedAs = (typeof NeedStoppedAsValues)[number];
 
 /** What an operator may do with an attention item. */
 export const AttentionOptions = ['RETRY', 'SKIP'] as const;
@@ -420,8 +429,8 @@ export interface NeedReferralView {
   gap?: { since: string; nextAskedAt: string };
   /** The operator's reason for skipping the choice or the gap, or prison staff's for stopping the need (status NOT_REFERRED). */
   notReferredBecause?: string;
-  /** Prison staff stopped referring the need: who, when and why (from the request, before its withdrawals are done). */
-  stopped?: { by: string; at: string; reason: string };
+  /** Prison staff (or an operator) stopped referring the need: who, as what, when and why (from the request, before its withdrawals are done). */
+  stopped?: { by: string; as: NeedStoppedAs; at: string; reason: string };
   /** The agency holding the need closed its work (status CLOSED_BY_AGENCY), with what it achieved. */
   closure?: { outcome: ReferralClosureOutcome; closedAt: string };
   tried: {

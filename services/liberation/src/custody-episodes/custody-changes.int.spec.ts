@@ -7,6 +7,7 @@ import {
   subjectFor,
 } from '@throughcare/contracts';
 import { withSpecWorker } from '@throughcare/testing';
+import { localDateOf } from '@throughcare/domain';
 import { BACKFILL_RELEASE_MOVEMENTS } from '../migrations/1700000000300-create-meeting-and-movement';
 import type {
   CourtLiberationRecordedView,
@@ -676,8 +677,15 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
         (worker) => worker.execute<typeof personAgesWorkflow>('personAgesWorkflow', [inputs]),
       );
 
-    it("answers the age on the day (Europe/London) from the episode's date of birth or the person's latest that has one; {} when none is recorded", async () => {
-      const { reception, personId } = await anOpenEpisode({ sex: 'FEMALE', dateOfBirth: '1990-06-15' });
+    /** The London day `days` from today, `years` earlier (a date of birth whose birthday is that day). */
+    const bornOn = (years: number, days = 0) => {
+      const day = new Date(Date.parse(`${localDateOf(new Date())}T12:00:00Z`) + days * 86_400_000);
+      return `${day.getUTCFullYear() - years}${day.toISOString().slice(4, 10)}`;
+    };
+
+    it("answers the age today (Europe/London) from the episode's date of birth or the person's latest that has one; {} when none is recorded", async () => {
+      // 36 tomorrow: 35 today.
+      const { reception, personId } = await anOpenEpisode({ sex: 'FEMALE', dateOfBirth: bornOn(36, 1) });
       await release(personId, minutesAgo(500));
       // A recall recorded without the date of birth: the person's is still known.
       const recall = {
@@ -690,24 +698,40 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
       };
       expect((await lib.post('/receptions', recall)).status).toBe(201);
       expect(await episodeView(personId, 2)).toMatchObject({ dateOfBirth: null });
+      // 36 today: the birthday counts.
+      const { personId: birthdayToday } = await anOpenEpisode({ dateOfBirth: bornOn(36) });
       const { personId: unknownBirth } = await anOpenEpisode();
 
+      const now = new Date().toISOString();
       const answers = await ask([
-        { personId, episode: 1, at: '2026-06-14T12:00:00.000Z' },
-        // 15 June in London from 23:00 UTC on the 14th (BST): the birthday counts.
-        { personId, episode: 1, at: '2026-06-14T23:30:00.000Z' },
-        { personId, episode: 2, at: '2026-06-15T09:00:00.000Z' },
-        { personId: unknownBirth, episode: 1, at: '2026-06-15T09:00:00.000Z' },
-        { personId, episode: 9, at: '2026-06-15T09:00:00.000Z' },
+        { personId, episode: 1, at: now },
+        { personId, episode: 2, at: now },
+        { personId: birthdayToday, episode: 1, at: now },
+        { personId: unknownBirth, episode: 1, at: now },
+        { personId, episode: 9, at: now },
         { personId: 'A1234BC', episode: 1, at: 'today' },
       ]);
       expect(answers).toEqual([
         { age: 35 },
-        { age: 36 },
+        { age: 35 },
         { age: 36 },
         {},
         { failureType: 'EPISODE_NOT_FOUND', nonRetryable: true },
         { failureType: 'VALIDATION_FAILED', nonRetryable: true },
+      ]);
+    });
+
+    it('answers only for the day it is asked: another day is refused, so a birthday cannot be found by bisection', async () => {
+      const { personId } = await anOpenEpisode({ dateOfBirth: bornOn(40, 1) });
+      const answers = await ask([
+        { personId, episode: 1, at: new Date(Date.now() + 2 * 86_400_000).toISOString() },
+        { personId, episode: 1, at: new Date(Date.now() - 400 * 86_400_000).toISOString() },
+        { personId, episode: 1, at: new Date().toISOString() },
+      ]);
+      expect(answers).toEqual([
+        { failureType: 'VALIDATION_FAILED', nonRetryable: true },
+        { failureType: 'VALIDATION_FAILED', nonRetryable: true },
+        { age: 39 },
       ]);
     });
   });

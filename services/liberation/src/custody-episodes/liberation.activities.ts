@@ -19,6 +19,18 @@ function workflowActor(): string {
 }
 
 /**
+ * When the activity was asked: its first attempt's scheduled time (the server's, which a caller
+ * cannot choose); now for a direct call outside an activity (a test).
+ */
+function askedAt(): Date {
+  try {
+    return new Date(Context.current().info.scheduledTimestampMs);
+  } catch {
+    return new Date();
+  }
+}
+
+/**
  * Attempts during which an episode the service has not recorded yet is taken to be on its way
  * (a reception published straight onto the bus reaches this service's movement consumer a moment
  * after the journey starts): with the journeys' retry policy (1 s, doubling, at most 5 minutes)
@@ -84,7 +96,7 @@ export function createLiberationActivities(
         };
       },
       async personAgeOn(input): Promise<{ age?: number }> {
-        return episodeMayBeLate(() => ages.ageOn(input));
+        return episodeMayBeLate(() => ages.ageOn(input, askedAt()));
       },
     } satisfies LiberationActivities),
   );

@@ -15,7 +15,7 @@ import { Access, CurrentPrincipal, type Principal } from '@throughcare/platform-
 import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
 import { ApiParamsFromZod, TEMPORAL_CLIENT, ZodValidationPipe } from '@throughcare/platform-http';
 import { idempotencyKeyOf, JOURNEY_UPDATE_IDEMPOTENCY_HEADER } from '../attention/attention.schemas';
-import { planInScope } from './plan-scope';
+import { isPrisonStaffOf, planInScope } from './plan-scope';
 import {
   JourneyNeedParamsSchema,
   StopNeedBodySchema,
@@ -86,7 +86,7 @@ export class JourneyNeedsController {
       // The scope check needs the plan; then the audit intent, fail closed, before the update
       // (a Temporal update cannot be taken back: see AttentionController.resolve).
       // (The same stop again is the journey's to accept: its validator takes it as a no-op.)
-      await planInScope(handle, principal);
+      const plan = await planInScope(handle, principal);
       await this.audit.recordIntent();
       await handle.executeUpdate(needStoppedUpdate, {
         args: [
@@ -94,6 +94,9 @@ export class JourneyNeedsController {
             pathway: params.pathway,
             reason: body.reason,
             stoppedBy: principal.subject,
+            // Prison staff of the person's establishment act as prison staff; anyone else in scope
+            // is an operator (the agencies are told which).
+            stoppedAs: isPrisonStaffOf(principal, plan) ? 'PRISON_STAFF' : 'OPERATOR',
             stoppedAt: new Date().toISOString(),
             eventId,
           },

@@ -11,10 +11,15 @@ import { NotFoundError } from '@throughcare/platform-errors';
  * without the establishment the scope cannot be checked, so it is refused rather than assumed.
  */
 export function mayViewPlan(principal: Principal, plan: Pick<PlanView, 'establishmentCode'>): boolean {
-  if (hasRole(principal, ['operator'])) return true;
-  if (!hasRole(principal, ['prison-staff'])) return false;
+  return hasRole(principal, ['operator']) || isPrisonStaffOf(principal, plan);
+}
+
+/** Whether `principal` is prison staff of the establishment holding the person (as the plan says). */
+export function isPrisonStaffOf(principal: Principal, plan: Pick<PlanView, 'establishmentCode'>): boolean {
   const held = plan.establishmentCode;
-  return held !== undefined && principal.establishments.includes(held);
+  return (
+    hasRole(principal, ['prison-staff']) && held !== undefined && principal.establishments.includes(held)
+  );
 }
 
 /**

@@ -109,8 +109,11 @@ export class SimulatedJourney {
   private readonly sending = new Map<Action, string>();
   /** What each referral send in flight tells its agency (taken when it starts, as the shell). */
   private readonly sendingFacts = new Map<Action, ReturnType<Planner['noticeFacts']>>();
-  /** Need referrals the simulated referral service holds: id → agency, pathway, withdrawn. */
-  readonly needReferralsSent = new Map<string, { agencyId: string; pathway: string; withdrawn: boolean }>();
+  /** Need referrals the simulated referral service holds: id → agency, pathway, withdrawn (with the reason the agency was told). */
+  readonly needReferralsSent = new Map<
+    string,
+    { agencyId: string; pathway: string; withdrawn: boolean; withdrawalReason?: string }
+  >();
   /** Every need referral send answered, by the id sent (a second send of one id would show twice). */
   readonly needSends: string[] = [];
   private seq = 0;
@@ -344,7 +347,7 @@ export class SimulatedJourney {
         if (this.fail(a)) return;
         const current = this.p.needReferral(a.pathway)!.tries[a.no - 1]!;
         const held = current.sentAt ? this.needReferralsSent.get(current.referralId) : undefined;
-        if (held) held.withdrawn = true;
+        if (held) Object.assign(held, { withdrawn: true, withdrawalReason: a.reason });
         needReferralWithdrawn(s, current.referralId, this.now, a.because);
         return;
       }

@@ -50,7 +50,9 @@ type NeedOp =
   /** The liberation date moves (days from reception). */
   | { kind: 'dateChange'; days: number }
   /** The area's justice social work team is listed (a journey that had none finds it next time it asks). */
-  | { kind: 'listMainAgency' };
+  | { kind: 'listMainAgency' }
+  /** Prison staff (or an operator) stop referring a need (`needStopped`), whatever stands of it. */
+  | { kind: 'stopNeed'; need: number; as: 'PRISON_STAFF' | 'OPERATOR' };
 
 const needOp: fc.Arbitrary<NeedOp> = fc.oneof(
   {
@@ -120,7 +122,18 @@ const needOp: fc.Arbitrary<NeedOp> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'listMainAgency' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('stopNeed' as const),
+      need: fc.nat({ max: 2 }),
+      as: fc.constantFrom('PRISON_STAFF' as const, 'OPERATOR' as const),
+    }),
+  },
 );
+
+/** The reason every stop in these scenarios gives (a repeat with it is a retry, accepted). */
+const STOP_REASON = 'arranged outside the platform';
 
 interface NeedScenario {
   jurisdiction: 'SCOTLAND' | 'ENGLAND_AND_WALES';
@@ -264,6 +277,26 @@ function applyNeedOps(j: SimulatedJourney, ops: NeedOp[]): void {
       case 'listMainAgency':
         j.mainAgency = 'agency-1';
         break;
+      case 'stopNeed': {
+        j.advance(1000);
+        const pathway = j.p.needs()[o.need % Math.max(1, j.p.needs().length)];
+        if (!pathway) break;
+        // Refused only for a closed case, or a need skipped (its choice or gap) before any stop; a
+        // repeat of the stop is a retry, accepted.
+        const refused =
+          j.p.closingReason() !== undefined || (!j.p.staffStop(pathway) && j.p.needStopped(pathway));
+        expect(
+          j.tell(j.facts.needStopped, {
+            pathway,
+            reason: STOP_REASON,
+            stoppedBy: o.as === 'OPERATOR' ? 'operator-1' : 'officer-1',
+            stoppedAs: o.as,
+            stoppedAt: j.now,
+            eventId: id(),
+          }),
+        ).toBe(refused ? 'rejected' : 'applied');
+        break;
+      }
     }
   }
 }
@@ -341,6 +374,28 @@ function expectEveryNeedAccountedFor(j: SimulatedJourney): void {
   }
   if (closing) return; // follow-up complete: what stands is left with the agencies
   for (const v of view) {
+    if (j.p.staffStop(v.pathway)) {
+      // Stopped: nothing of it stands with an agency (each try ended: declined or withdrawn by its
+      // agency, or withdrawn by the journey, which the service holds), no item of it stays open,
+      // no clock of it runs, and it is shown NOT_REFERRED.
+      const n = j.p.needReferral(v.pathway);
+      (n?.tries ?? []).forEach((t, i) => {
+        const ended = v.tried[i]?.endedBecause;
+        expect([t.agencyId, ended === undefined]).toEqual([t.agencyId, false]);
+        if (t.sentAt !== undefined && ended!.startsWith('withdrawn:'))
+          expect(j.needReferralsSent.get(t.referralId)?.withdrawn).toBe(true);
+      });
+      expect(
+        j.s.attention.filter((a) => a.status === 'OPEN' && a.action.startsWith(`need:${v.pathway}:`)),
+      ).toEqual([]);
+      expect(
+        j.s.deadlines
+          .filter((d) => d.status === 'OPEN' && d.key.split(':')[1] === v.pathway)
+          .map((d) => d.key),
+      ).toEqual([]);
+      expect([v.pathway, v.status]).toEqual([v.pathway, 'NOT_REFERRED']);
+      continue;
+    }
     if (!j.p.needsDue()) {
       // A need referred (or found a gap) before the date moved later stays as it is.
       if (!j.p.needReferral(v.pathway)) expect(v.status).toBe('NOT_YET_DUE');

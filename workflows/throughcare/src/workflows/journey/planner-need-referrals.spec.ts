@@ -674,7 +674,7 @@ describe('one referral per need: prison staff stop referring a need', () => {
       pathway: 'ACCOMMODATION',
       status: 'NOT_REFERRED',
       notReferredBecause: 'housed by family',
-      stopped: { by: 'officer-17', at: j.now, reason: 'housed by family' },
+      stopped: { by: 'officer-17', as: 'PRISON_STAFF', at: j.now, reason: 'housed by family' },
       tried: [
         expect.objectContaining({
           status: 'ENDED',
@@ -697,6 +697,30 @@ describe('one referral per need: prison staff stop referring a need', () => {
     // Stopping it again for another reason, or a need that is not one, is refused.
     expect(stop(j, 'ACCOMMODATION', 'e-stop-2', 'another reason')).toBe('rejected');
     expect(stop(j, 'EDUCATION_SKILLS_AND_WORK', 'e-stop-3')).toBe('rejected');
+  });
+
+  it('says an operator stopped it when an operator did (the agency is told so too)', () => {
+    const j = screened(['ACCOMMODATION'], ['housing-1'], 40);
+    const reason = 'arranged by the council directly';
+    const told = j.tell(j.facts.needStopped, {
+      pathway: 'ACCOMMODATION',
+      reason,
+      stoppedBy: 'operator-3',
+      stoppedAs: 'OPERATOR',
+      stoppedAt: j.now,
+      eventId: 'e-stop',
+    });
+    expect(told).toBe('applied');
+    j.run();
+    const sent = tryOf(j, 'ACCOMMODATION');
+    expect(sent.withdrawnBecause).toBe(`stopped by an operator: ${reason}`);
+    expect(j.needReferralsSent.get(sent.referralId)?.withdrawalReason).toBe(
+      `an operator stopped referring the need: ${reason}`,
+    );
+    expect(j.p.needReferralsView()![0]).toMatchObject({
+      status: 'NOT_REFERRED',
+      stopped: { by: 'operator-3', as: 'OPERATOR', reason },
+    });
   });
 
   it('withdraws an agency that reconsiders its decline after the stop, and ends a choice never sent without a call', () => {

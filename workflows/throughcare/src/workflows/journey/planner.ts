@@ -5,6 +5,7 @@ import type {
   AttentionOption,
   ClosureReason,
   NeedReferralView,
+  NeedStopped,
   NeedTryStatus,
   NotificationSubject,
   Pathway,
@@ -767,6 +768,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   }
   /** Prison staff stopped referring the need in this episode (`needStopped`), if they did. */
   const staffStop = (pathway: Pathway) => s.needStops?.find((x) => x.pathway === pathway);
+  /** Who the agencies are told stopped it (a stop from before operators were told apart: prison staff). */
+  const stopperOf = (stop: NeedStopped) => (stop.stoppedAs === 'OPERATOR' ? 'an operator' : 'prison staff');
   /**
    * The need is no longer referred in this episode: prison staff stopped it, or an operator skipped
    * choosing an agency for it or its gap's item (the need is arranged outside the platform).
@@ -881,7 +884,16 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
               notReferredBecause: stop?.reason ?? stoppedBy?.resolution?.reason ?? 'skipped by an operator',
             }
           : {}),
-        ...(stop ? { stopped: { by: stop.stoppedBy, at: stop.stoppedAt, reason: stop.reason } } : {}),
+        ...(stop
+          ? {
+              stopped: {
+                by: stop.stoppedBy,
+                as: stop.stoppedAs ?? 'PRISON_STAFF',
+                at: stop.stoppedAt,
+                reason: stop.reason,
+              },
+            }
+          : {}),
         tried: (n?.tries ?? []).map((t, i) => {
           // An agency's closure is why its try ended, whatever the journey did after it (a withdrawal
           // at the case's end leaves a closed case as it is).
@@ -1884,6 +1896,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (perNeed())
         for (const stop of s.needStops ?? []) {
           const pathway = stop.pathway;
+          const who = stopperOf(stop);
           for (const standing of standingTries(needReferral(pathway))) {
             const action = needStop(pathway, standing.no);
             if (!blocked(action))
@@ -1892,8 +1905,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
                 action,
                 pathway,
                 no: standing.no,
-                reason: `prison staff stopped referring the need: ${stop.reason}`,
-                because: `stopped by prison staff: ${stop.reason}`,
+                reason: `${who} stopped referring the need: ${stop.reason}`,
+                because: `stopped by ${who}: ${stop.reason}`,
               };
           }
           // Once nothing of the need stands: a failed send's item stays until its try is ended by
@@ -1906,8 +1919,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
                 a.action.startsWith(`need:${pathway}:`) &&
                 !a.action.startsWith(`need:${pathway}:stop:`),
             );
-          if (stale)
-            yield { kind: 'closeItem', item: stale, reason: 'prison staff stopped referring the need' };
+          if (stale) yield { kind: 'closeItem', item: stale, reason: `${who} stopped referring the need` };
         }
       if (perNeed() && needsDue())
         for (const pathway of needs()) {
@@ -2218,6 +2230,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     needs,
     perNeed,
     needStopped,
+    staffStop,
     needsDue,
     adoptPerNeed,
     needReferral,
