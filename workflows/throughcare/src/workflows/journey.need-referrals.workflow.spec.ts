@@ -399,6 +399,38 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
     });
   });
 
+  it('asks the directory without the age when the liberation service does not answer within ten minutes (an outage does not hold the lane)', async () => {
+    const base = await releaseIn40Days();
+    const acts = recordingActivities({
+      eligibleAgencies: ['womens-1'],
+      datesOfBirth: { [base.personId]: thirtyOnReception(base.receivedAt) },
+      failing: { personAgeOn: 'transient' },
+    });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, { ...base, sex: 'FEMALE' as const });
+      // The core screen's need is referred at once (release planning is open); the journey works on
+      // it from here on, so nothing more is told until the choice is made.
+      const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+      await tell(handle, coreScreenCompletedUpdate, {
+        assessmentId: screening.assessmentId!,
+        needs: ['WOMEN_ABUSE_AND_VIOLENCE'],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: await serverNow(env),
+      });
+      // The service is down: its attempts are retried, and nothing is chosen yet.
+      await advance(env, '2 minutes', handle);
+      expect(
+        acts.effects.filter((e) => e.kind === 'agencyChosen' && e.pathway === 'WOMEN_ABUSE_AND_VIOLENCE'),
+      ).toEqual([]);
+      // Ten minutes on, the journey gives up on the age and asks the directory without it.
+      await advance(env, '9 minutes', handle);
+      const chosen = await womensAgencyChosen(acts, 'the need agency chosen without the age');
+      expect([chosen.sex, chosen.age]).toEqual(['FEMALE', undefined]);
+      const plan = await waitForPlan(handle, (p) => !p.working, 'journey waiting');
+      expect(plan.attention ?? []).toEqual([]);
+    });
+  });
+
   it("a recall's next episode asks the directory with the person's sex and age too, and no date of birth is handed over", async () => {
     const base = await releaseIn40Days();
     const dateOfBirth = thirtyOnReception(base.receivedAt);
