@@ -1013,7 +1013,8 @@ describe('a person from reception to post-release follow-up, through every servi
     );
     expect([elsewhere.status, elsewhere.body.code]).toEqual([404, 'JOURNEY_NOT_FOUND']);
     // An operator may stop it (the gap, arranged by the community team's own addiction worker):
-    // the plan and the agencies say an operator did, not prison staff.
+    // the plan says an operator did (no agency holds a gap to be told; the planner's and the
+    // property tests check the withdrawal's wording).
     const byOperator = await http<NeedReferralView>(
       apps.orchestrator,
       'POST',

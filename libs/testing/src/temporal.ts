@@ -78,5 +78,10 @@ export function mockActivityEnvironment(info?: Partial<ActivityInfo>): MockActiv
   const level = (process.env.TEST_TEMPORAL_LOG_LEVEL || 'ERROR') as ConstructorParameters<
     typeof DefaultLogger
   >[0];
-  return new MockActivityEnvironment(info, { logger: new DefaultLogger(level) });
+  // Scheduled now, not MockActivityEnvironment's 1 (1970): an activity that reads its scheduled
+  // time (personAgeOn's day) sees a real one.
+  return new MockActivityEnvironment(
+    { scheduledTimestampMs: Date.now(), ...info },
+    { logger: new DefaultLogger(level) },
+  );
 }

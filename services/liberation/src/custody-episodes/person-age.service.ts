@@ -2,9 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not } from 'typeorm';
 import type { LiberationActivities } from '@throughcare/contracts';
 import { ageOn, dateOfBirthIssues, localDateOf } from '@throughcare/domain';
-import { parseOrThrow } from '@throughcare/platform-errors';
+import { parseOrThrow, ValidationFailedError } from '@throughcare/platform-errors';
 import { CustodyEpisode } from './custody-episode.entity';
-import { ValidationFailedError } from '@throughcare/platform-errors';
 import { EpisodeNotFoundError } from './custody-episode.errors';
 import { PersonAgeOnInputSchema } from './custody-episode.schemas';
 

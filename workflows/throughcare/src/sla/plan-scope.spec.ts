@@ -1,5 +1,5 @@
 import type { Principal, Role } from '@throughcare/platform-auth';
-import { mayViewPlan } from './plan-scope';
+import { isPrisonStaffOf, mayViewPlan } from './plan-scope';
 
 const principal = (roles: Role[], establishments: string[] = []): Principal => ({
   subject: 'spec',
@@ -43,5 +43,22 @@ describe('mayViewPlan', () => {
     expect(mayViewPlan(principal(['prison-staff', 'operator'], ['BAR']), { establishmentCode: 'LEI' })).toBe(
       true,
     );
+  });
+});
+
+describe('isPrisonStaffOf (who stopped a need: prison staff, else an operator)', () => {
+  it('is prison staff of the establishment holding the person, even when also an operator', () => {
+    expect(isPrisonStaffOf(principal(['prison-staff'], ['BAR']), { establishmentCode: 'BAR' })).toBe(true);
+    expect(
+      isPrisonStaffOf(principal(['prison-staff', 'operator'], ['BAR']), { establishmentCode: 'BAR' }),
+    ).toBe(true);
+  });
+
+  it('is not for an operator acting at another establishment, an operator alone, or a plan naming none', () => {
+    expect(
+      isPrisonStaffOf(principal(['prison-staff', 'operator'], ['BAR']), { establishmentCode: 'LEI' }),
+    ).toBe(false);
+    expect(isPrisonStaffOf(principal(['operator']), { establishmentCode: 'BAR' })).toBe(false);
+    expect(isPrisonStaffOf(principal(['prison-staff', 'operator'], ['BAR']), {})).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Duration, UpdateDefinition } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
@@ -383,8 +384,17 @@ export function recordingActivities(options: RecordingOptions = {}) {
   const liberation: LiberationActivities = {
     async personAgeOn(i) {
       maybeFail('personAgeOn');
+      // As the liberation service: the age on the day the question was scheduled (the test
+      // server's clock), an `at` more than an hour from it refused.
+      const asked = Context.current().info.scheduledTimestampMs;
+      if (Math.abs(Date.parse(i.at) - asked) > 60 * 60 * 1000)
+        throw ApplicationFailure.create({
+          type: 'VALIDATION_FAILED',
+          message: `personAgeOn: at ${i.at} is not the instant asked (${new Date(asked).toISOString()})`,
+          nonRetryable: true,
+        });
       const born = options.datesOfBirth?.[i.personId];
-      return born === undefined ? {} : { age: ageOn(born, localDateOf(new Date(i.at))) };
+      return born === undefined ? {} : { age: ageOn(born, localDateOf(new Date(asked))) };
     },
     async recordEpisodeStage(i) {
       if (recordedStageKeys.has(i.idempotencyKey)) return;

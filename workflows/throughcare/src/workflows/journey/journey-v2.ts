@@ -1075,11 +1075,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       return age;
     } catch (err) {
       if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+      const type = failureType(err);
       log.warn(
-        failureType(err) === EPISODE_NOT_FOUND
+        type === EPISODE_NOT_FOUND
           ? 'episode unknown to the liberation service; the directory is asked without the age'
-          : 'the liberation service did not answer the age; the directory is asked without it',
-        { episode: input.episode, failure: failureType(err) ?? err.cause?.message ?? err.message },
+          : type === 'VALIDATION_FAILED'
+            ? "the liberation service refused the age question (a clock far from the Temporal server's, or a defect); the directory is asked without the age"
+            : 'the liberation service did not answer the age; the directory is asked without it',
+        { episode: input.episode, failure: type ?? err.cause?.message ?? err.message },
       );
       return undefined;
     }

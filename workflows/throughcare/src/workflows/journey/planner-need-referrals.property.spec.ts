@@ -384,6 +384,13 @@ function expectEveryNeedAccountedFor(j: SimulatedJourney): void {
         expect([t.agencyId, ended === undefined]).toEqual([t.agencyId, false]);
         if (t.sentAt !== undefined && ended!.startsWith('withdrawn:'))
           expect(j.needReferralsSent.get(t.referralId)?.withdrawn).toBe(true);
+        // Its agency was told who stopped it, as the stop said.
+        const stop = j.p.staffStop(v.pathway)!;
+        const who = stop.stoppedAs === 'OPERATOR' ? 'an operator' : 'prison staff';
+        if (t.sentAt !== undefined && t.withdrawnBecause?.startsWith('stopped by'))
+          expect(j.needReferralsSent.get(t.referralId)?.withdrawalReason).toBe(
+            `${who} stopped referring the need: ${stop.reason}`,
+          );
       });
       expect(
         j.s.attention.filter((a) => a.status === 'OPEN' && a.action.startsWith(`need:${v.pathway}:`)),

@@ -766,7 +766,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const standing = standingTries(n);
     return standing.find(({ t }) => takesOn(t)) ?? standing[standing.length - 1];
   }
-  /** Prison staff stopped referring the need in this episode (`needStopped`), if they did. */
+  /** Prison staff (or an operator) stopped referring the need in this episode (`needStopped`), if they did. */
   const staffStop = (pathway: Pathway) => s.needStops?.find((x) => x.pathway === pathway);
   /** Who the agencies are told stopped it (a stop from before operators were told apart: prison staff). */
   const stopperOf = (stop: NeedStopped) => (stop.stoppedAs === 'OPERATOR' ? 'an operator' : 'prison staff');
