@@ -131,13 +131,19 @@ export class NotAttendedBeforeStartError extends DomainError {
   }
 }
 
-/** A referral appointment for a referral the agency has not (or no longer) taken on. */
+/**
+ * A referral appointment for a referral the agency has not (or no longer) taken on: with what the
+ * lifecycle allows the agency there (as a refused transition answers).
+ */
 export class ReferralNotAcceptedError extends ConflictError {
-  constructor(referralId: string, status: string) {
+  constructor(referralId: string, status: string, allowedActions: readonly string[]) {
     super(
-      `referral ${referralId} is ${status}: an agency books appointments against a referral it has accepted`,
+      `referral ${referralId} is ${status}: an agency books appointments against a referral it has accepted (allowed now: ${allowedActions.length > 0 ? allowedActions.join(', ') : 'nothing'})`,
       'REFERRAL_NOT_ACCEPTED',
-      { details: { status }, extensions: { referralStatus: status } },
+      {
+        details: { status, allowedActions },
+        extensions: { referralStatus: status, allowedActions: [...allowedActions] },
+      },
     );
   }
 }

@@ -36,6 +36,7 @@ import {
 } from './appointment.errors';
 import { lockedReferral, refuseIfWithdrawn } from '../referrals/referral-lock';
 import { Referral } from '../referrals/referral.entity';
+import { allowedActions } from '../referrals/referral.lifecycle';
 import { IdempotencyKeyReusedError, ReferralNotFoundError } from '../referrals/referral.errors';
 import type {
   AppointmentView,
@@ -243,7 +244,8 @@ export class AppointmentsService {
       let recorded = false;
       const book = async (manager: EntityManager): Promise<ScheduleKeyResult> => {
         refuseIfWithdrawn(referral);
-        if (referral.status !== 'ACCEPTED') throw new ReferralNotAcceptedError(referral.id, referral.status);
+        if (referral.status !== 'ACCEPTED')
+          throw new ReferralNotAcceptedError(referral.id, referral.status, allowedActions(referral.status));
         const appointment = manager.getRepository(Appointment).create({
           id: randomUUID(),
           personId: referral.personId,

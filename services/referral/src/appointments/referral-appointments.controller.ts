@@ -60,7 +60,7 @@ export class ReferralAppointmentsController {
   @ApiResponse({
     status: 409,
     description:
-      'REFERRAL_NOT_ACCEPTED (with its status), REFERRAL_WITHDRAWN (with the reason), or IDEMPOTENCY_KEY_REUSED (problem+json)',
+      'REFERRAL_NOT_ACCEPTED (with its status and allowedActions), REFERRAL_WITHDRAWN (with the reason), or IDEMPOTENCY_KEY_REUSED (problem+json)',
   })
   @ApiResponse({
     status: 422,

@@ -153,6 +153,8 @@ describe('appointments an agency books against its referral, and the cascade whe
     expect(await notAccepted.json()).toMatchObject({
       code: 'REFERRAL_NOT_ACCEPTED',
       referralStatus: 'AWAITING_ACKNOWLEDGEMENT',
+      // What the agency may do instead, as any refused transition says.
+      allowedActions: ['ACKNOWLEDGE'],
     });
     expect((await book(waiting, `other-${randomUUID()}`, visit())).status).toBe(404);
     expect((await get(`/referrals/${waiting}/appointments`, `other-${randomUUID()}`)).status).toBe(404);
