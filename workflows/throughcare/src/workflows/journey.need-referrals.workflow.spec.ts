@@ -484,7 +484,7 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
     });
   });
 
-  it('prison staff stop a need already referred: its referral is withdrawn with their reason, it shows NOT_REFERRED', async () => {
+  it('prison staff stop a need already referred: its referral is withdrawn with their reason, it shows NOT_REFERRED; an operator stop is worded as theirs', async () => {
     const acts = recordingActivities({ eligibleAgencies: ['housing-1', 'housing-2'] });
     const input = await releaseIn40Days();
     await withWorkers(env, acts, async () => {
@@ -528,6 +528,31 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
         }),
       ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/stopped already/) } });
       await recordHistory(handle, 'v3.need-stopped.withdrawn-not-referred');
+      // An operator (not the prison's staff) stops the other need: the agency is told so.
+      const health = need(sent, 'HEALTH')!.referralId!;
+      await tell(handle, needStoppedUpdate, {
+        pathway: 'HEALTH',
+        reason: 'duplicate of a community referral',
+        stoppedBy: 'operator-3',
+        stoppedAs: 'OPERATOR',
+        stoppedAt: await serverNow(env),
+      });
+      const byOperator = await waitForEffect(
+        acts,
+        (e): e is Extract<Effect, { kind: 'referralWithdrawn' }> =>
+          e.kind === 'referralWithdrawn' && e.referralId === health,
+        'the health referral withdrawn',
+      );
+      expect(byOperator.reason).toBe(
+        'an operator stopped referring the need: duplicate of a community referral',
+      );
+      const both = await waitForPlan(
+        handle,
+        (p) => need(p, 'HEALTH')?.status === 'NOT_REFERRED',
+        'the health need not referred',
+      );
+      expect(need(both, 'HEALTH')?.stopped).toMatchObject({ by: 'operator-3', as: 'OPERATOR' });
+      await recordHistory(handle, 'v3.need-stopped.operator-stopped-too');
     });
   });
 
