@@ -224,6 +224,7 @@ type Notice = {
   establishmentCode: string | null;
   liberationDate: string | null;
   previousLiberationDate?: string | null;
+  preReleaseMeeting?: { date: string; establishmentCode: string } | null;
 };
 
 describe('a person from reception to post-release follow-up, through every service', () => {
@@ -446,8 +447,17 @@ describe('a person from reception to post-release follow-up, through every servi
       'replanned for HDC',
       (p) => p.expectedReleaseDate === hdcDate && p.gatePickup?.liberationDate === p.liberationDate,
     );
-    expect(await inbox('LIBERATION_DATE_CHANGED')).toEqual([
-      expect.objectContaining({ liberationDate: replanned.liberationDate }),
+    // The notice gives the pre-release meeting booked for the new date (its day and prison).
+    const dateNotices = await inbox('LIBERATION_DATE_CHANGED');
+    // (The journey sends it once the prison's bookings are done: the one booked then is the one named.)
+    expect(live((await episode()).body, 'PRE_RELEASE_MEETING').map((m) => m.date)).toEqual([
+      dateNotices[0]!.preReleaseMeeting?.date,
+    ]);
+    expect(dateNotices).toEqual([
+      expect.objectContaining({
+        liberationDate: replanned.liberationDate,
+        preReleaseMeeting: { date: expect.any(String) as string, establishmentCode: 'GLE' },
+      }),
     ]);
 
     // Released (early, no notice): after the settle window follow-up starts with a first appointment.

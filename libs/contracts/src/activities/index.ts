@@ -107,6 +107,9 @@ export interface ReferralActivities {
     previousLiberationDate?: string;
     establishmentCode?: string;
     previousEstablishmentCode?: string;
+    /** The pre-release meeting booked (with a changed liberation date): its day and prison. */
+    preReleaseMeetingDate?: string;
+    preReleaseMeetingEstablishmentCode?: string;
     correlationId: string;
   }): Promise<{ notificationId: string }>;
   /** Withdraws a referral (consent withdrawn, case closed). Idempotent; a repeat is a no-op. */

@@ -536,6 +536,9 @@ export const AgencyNotifiedV2 = eventSchema(
     previousLiberationDate: IsoDate.optional(),
     establishmentCode: EstablishmentCode.optional(),
     previousEstablishmentCode: EstablishmentCode.optional(),
+    /** The pre-release meeting booked, named with a changed liberation date (optional: added later). */
+    preReleaseMeetingDate: IsoDate.optional(),
+    preReleaseMeetingEstablishmentCode: EstablishmentCode.optional(),
   }),
 );
 export type AgencyNotifiedV2 = z.infer<typeof AgencyNotifiedV2>;

@@ -16,6 +16,7 @@ import { ReferralAppointments1700000001200 } from './1700000001200-referral-appo
 import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment-cancelled-by';
 import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
 import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
+import { AgencyNotificationMeeting1700000002100 } from './1700000002100-agency-notification-meeting';
 import { Webhooks1700000001600 } from './1700000001600-webhooks';
 import { WebhookEndpointHealth1700000001700 } from './1700000001700-webhook-endpoint-health';
 import { EngagementRequest1700000001800 } from './1700000001800-engagement-request';
@@ -752,6 +753,38 @@ describe('referral migrations (real Postgres)', () => {
           `SELECT column_name FROM information_schema.columns WHERE table_schema = 'referral' AND table_name = 'referral' AND column_name IN ('liberation_date', 'risk_of_serious_harm')`,
         ),
       ).toEqual([]);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('takes a changed date’s pre-release meeting as a day and a prison together, and reverts without them', async () => {
+    const after = await open(referralMigrations);
+    try {
+      const notice = (date: string | null, establishmentCode: string | null) =>
+        after.query(
+          `INSERT INTO referral.agency_notification (id, person_id, episode, agency_id, subject, message, liberation_date, pre_release_meeting_date, pre_release_meeting_establishment_code, notified_at, correlation_id)
+           VALUES ($1, 'p00000000000000000000', 1, 'agency-meeting', 'LIBERATION_DATE_CHANGED', 'A notice.', '2026-07-14', $2, $3, now(), 'c')`,
+          [randomUUID(), date, establishmentCode],
+        );
+      await notice('2026-06-30', 'GLE');
+      await notice(null, null);
+      await expect(notice('2026-06-30', null)).rejects.toThrow(/agency_notification_meeting_date_and_place/);
+      await expect(notice(null, 'GLE')).rejects.toThrow(/agency_notification_meeting_date_and_place/);
+      await expect(notice('2026-06-30', 'Glenochil')).rejects.toThrow(
+        /agency_notification_meeting_establishment/,
+      );
+      expect(referralMigrations[referralMigrations.length - 1]).toBe(AgencyNotificationMeeting1700000002100);
+      await after.undoLastMigration({ transaction: 'each' });
+      const columns = (await after.query(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = 'referral' AND table_name = 'agency_notification' AND column_name LIKE 'pre_release_meeting%'`,
+      )) as unknown[];
+      expect(columns).toEqual([]);
+      expect(
+        await after.query(
+          `SELECT count(*)::int AS n FROM referral.agency_notification WHERE agency_id = 'agency-meeting'`,
+        ),
+      ).toEqual([{ n: 2 }]);
     } finally {
       await after.destroy();
     }

@@ -39,6 +39,14 @@ export class AgencyNotification {
   @Column('text', { name: 'previous_establishment_code', nullable: true })
   previousEstablishmentCode!: string | null;
 
+  /** The pre-release meeting booked (named with a changed liberation date): its day, YYYY-MM-DD. */
+  @Column('date', { name: 'pre_release_meeting_date', nullable: true })
+  preReleaseMeetingDate!: string | null;
+
+  /** The prison the pre-release meeting is at (with its day, or neither). */
+  @Column('text', { name: 'pre_release_meeting_establishment_code', nullable: true })
+  preReleaseMeetingEstablishmentCode!: string | null;
+
   @Column('timestamptz', { name: 'notified_at' })
   notifiedAt!: Date;
 

@@ -6,6 +6,8 @@ export interface NotificationFacts {
   previousLiberationDate?: string | null;
   establishmentCode?: string | null;
   previousEstablishmentCode?: string | null;
+  preReleaseMeetingDate?: string | null;
+  preReleaseMeetingEstablishmentCode?: string | null;
 }
 
 const headline: Record<NotificationSubject, string> = {
@@ -40,5 +42,9 @@ export function defaultNotificationMessage(subject: NotificationSubject, facts: 
         : `Establishment: ${facts.establishmentCode}.`,
     );
   }
+  if (facts.preReleaseMeetingDate && facts.preReleaseMeetingEstablishmentCode)
+    parts.push(
+      `Pre-release meeting: ${facts.preReleaseMeetingDate} at ${facts.preReleaseMeetingEstablishmentCode}.`,
+    );
   return parts.join(' ');
 }

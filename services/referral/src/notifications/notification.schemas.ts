@@ -25,6 +25,9 @@ export const NotifyAgencyInputSchema = z
     previousLiberationDate: IsoDate.optional(),
     establishmentCode: EstablishmentCode.optional(),
     previousEstablishmentCode: EstablishmentCode.optional(),
+    /** The pre-release meeting booked (with a changed liberation date): its day and prison, both or neither. */
+    preReleaseMeetingDate: IsoDate.optional(),
+    preReleaseMeetingEstablishmentCode: EstablishmentCode.optional(),
     correlationId: z.string().min(1).max(200),
   })
   .superRefine((input, ctx) => {
@@ -40,6 +43,20 @@ export const NotifyAgencyInputSchema = z
         code: 'custom',
         path: ['establishmentCode'],
         message: 'required with previousEstablishmentCode',
+      });
+    }
+    if (
+      (input.preReleaseMeetingDate === undefined) !==
+      (input.preReleaseMeetingEstablishmentCode === undefined)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [
+          input.preReleaseMeetingDate === undefined
+            ? 'preReleaseMeetingDate'
+            : 'preReleaseMeetingEstablishmentCode',
+        ],
+        message: 'the pre-release meeting is named by its day and its prison together',
       });
     }
     if (input.subject === 'LIBERATION_DATE_CHANGED') {
@@ -137,6 +154,8 @@ export interface NotificationView {
   establishmentCode: string | null;
   /** The establishment it replaces, when there was one. */
   previousEstablishmentCode: string | null;
+  /** The pre-release meeting booked, when the notice names it (a changed liberation date): its day and prison. */
+  preReleaseMeeting: { date: string; establishmentCode: string } | null;
   notifiedAt: string;
   /** Null while unread; the first read is kept. */
   read: NotificationReadView | null;

@@ -13,6 +13,13 @@ export function toNotificationView(notification: AgencyNotification): Notificati
     previousLiberationDate: notification.previousLiberationDate,
     establishmentCode: notification.establishmentCode,
     previousEstablishmentCode: notification.previousEstablishmentCode,
+    preReleaseMeeting:
+      notification.preReleaseMeetingDate && notification.preReleaseMeetingEstablishmentCode
+        ? {
+            date: notification.preReleaseMeetingDate,
+            establishmentCode: notification.preReleaseMeetingEstablishmentCode,
+          }
+        : null,
     notifiedAt: notification.notifiedAt.toISOString(),
     read:
       notification.readAt && notification.readBy

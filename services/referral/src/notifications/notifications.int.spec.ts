@@ -114,6 +114,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
       previousLiberationDate: '2026-08-03',
       establishmentCode: null,
       previousEstablishmentCode: null,
+      preReleaseMeeting: null,
       notifiedAt: expect.any(String) as string,
       read: null,
     });
@@ -291,6 +292,53 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     ).toEqual([{ agency_id: told }]);
   });
 
+  it('names the pre-release meeting with a changed date: in the told agency’s notice and every copy, the inbox, the event and the written message', async () => {
+    const referrals = asThePlatformService(app.get(ReferralsService));
+    const [told, housing] = [anAgencyId(), anAgencyId()];
+    const personId = aNotification().personId;
+    for (const agencyId of [told, housing])
+      await referrals.send(aReferral({ agencyId, personId, episode: 1, pathways: ['ACCOMMODATION'] }));
+    const change = aNotification({
+      agencyId: told,
+      personId,
+      liberationDate: '2026-07-14',
+      previousLiberationDate: '2026-08-03',
+      preReleaseMeetingDate: '2026-06-30',
+      preReleaseMeetingEstablishmentCode: 'GLE',
+      message:
+        'The liberation date is now 2026-07-14 (was 2026-08-03). The pre-release meeting is on 2026-06-30 at GLE.',
+    });
+    await activities().notifyAgency(change);
+    for (const agencyId of [told, housing]) {
+      const items = ((await (await get('/notifications', agencyId)).json()) as Page<NotificationView>).items;
+      expect(items).toEqual([
+        expect.objectContaining({
+          personId,
+          subject: 'LIBERATION_DATE_CHANGED',
+          liberationDate: '2026-07-14',
+          preReleaseMeeting: { date: '2026-06-30', establishmentCode: 'GLE' },
+          message:
+            agencyId === told
+              ? change.message
+              : 'The liberation date has changed. Liberation date: 2026-07-14 (was 2026-08-03). Pre-release meeting: 2026-06-30 at GLE.',
+        }),
+      ]);
+      const [event] = await bus.onBus('referral.agency.notified', 'notificationId', items[0]!.id);
+      expect(AgencyNotifiedV2.parse(event).data).toMatchObject({
+        preReleaseMeetingDate: '2026-06-30',
+        preReleaseMeetingEstablishmentCode: 'GLE',
+      });
+    }
+    // A notice naming no meeting shows none (null), and its event leaves the fields out.
+    const plain = await activities().notifyAgency(aNotification({ agencyId: told, personId }));
+    const shown = (
+      (await (await get(`/notifications/${plain.notificationId}`, told)).json()) as NotificationView
+    ).preReleaseMeeting;
+    expect(shown).toBeNull();
+    const [plainEvent] = await bus.onBus('referral.agency.notified', 'notificationId', plain.notificationId);
+    expect(AgencyNotifiedV2.parse(plainEvent).data).not.toHaveProperty('preReleaseMeetingDate');
+  });
+
   it('notifies without a previous date (the first date an agency hears of): the event leaves it out', async () => {
     const { previousLiberationDate: _none, ...first } = aNotification();
 
@@ -441,6 +489,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         subject: input.subject,
         message,
         ...facts,
+        preReleaseMeeting: null,
         notifiedAt: expect.any(String) as string,
         read: null,
       });
@@ -509,6 +558,14 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
       [
         { subject: 'RETURNED_TO_CUSTODY', establishmentCode: 'Barlinnie' },
         /establishmentCode: establishment code must be three/,
+      ],
+      [
+        { preReleaseMeetingDate: '2026-06-30' },
+        /preReleaseMeetingEstablishmentCode: the pre-release meeting is named by its day and its prison together/,
+      ],
+      [
+        { preReleaseMeetingEstablishmentCode: 'GLE' },
+        /preReleaseMeetingDate: the pre-release meeting is named by its day and its prison together/,
       ],
       [{ subject: 'CASE_CLOSED', message: '   ' }, /message: /],
       [{ subject: 'CASE_CLOSED', message: 'x'.repeat(1001) }, /message: /],

@@ -133,6 +133,8 @@ export class NotificationsService {
       previousLiberationDate: input.previousLiberationDate ?? null,
       establishmentCode: input.establishmentCode ?? null,
       previousEstablishmentCode: input.previousEstablishmentCode ?? null,
+      preReleaseMeetingDate: input.preReleaseMeetingDate ?? null,
+      preReleaseMeetingEstablishmentCode: input.preReleaseMeetingEstablishmentCode ?? null,
     };
     const notification = tx.getRepository(AgencyNotification).create({
       id: randomUUID(),
@@ -166,6 +168,12 @@ export class NotificationsService {
         ...(input.establishmentCode ? { establishmentCode: input.establishmentCode } : {}),
         ...(input.previousEstablishmentCode
           ? { previousEstablishmentCode: input.previousEstablishmentCode }
+          : {}),
+        ...(input.preReleaseMeetingDate && input.preReleaseMeetingEstablishmentCode
+          ? {
+              preReleaseMeetingDate: input.preReleaseMeetingDate,
+              preReleaseMeetingEstablishmentCode: input.preReleaseMeetingEstablishmentCode,
+            }
           : {}),
       },
     };

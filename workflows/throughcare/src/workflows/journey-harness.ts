@@ -127,6 +127,8 @@ export type Effect =
       previousLiberationDate?: string;
       establishmentCode?: string;
       previousEstablishmentCode?: string;
+      preReleaseMeetingDate?: string;
+      preReleaseMeetingEstablishmentCode?: string;
     };
 
 export interface RecordingOptions {
@@ -291,6 +293,8 @@ export function recordingActivities(options: RecordingOptions = {}) {
         previousLiberationDate: i.previousLiberationDate,
         establishmentCode: i.establishmentCode,
         previousEstablishmentCode: i.previousEstablishmentCode,
+        preReleaseMeetingDate: i.preReleaseMeetingDate,
+        preReleaseMeetingEstablishmentCode: i.preReleaseMeetingEstablishmentCode,
       }));
       return { notificationId };
     },

@@ -190,12 +190,16 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       });
       expect(since().find(of('meetingCancelled'))).toMatchObject({ bookingId: meeting.bookingId });
       expect(since().find(of('gatePickupCancelled'))).toMatchObject({ bookingId: pickup.bookingId });
+      // The notice names the meeting booked for the new date (meeting-in-notice-1).
       expect(since().find(of('agencyNotified'))).toMatchObject({
         subject: 'LIBERATION_DATE_CHANGED',
         liberationDate: liberation,
         previousLiberationDate: before.liberationDate,
+        preReleaseMeetingDate: meetingDay,
+        preReleaseMeetingEstablishmentCode: meeting.establishmentCode,
       });
       await recordHistory(handle, 'v2.hdc-after-meeting-booked');
+      await recordHistory(handle, 'v3.meeting-in-notice.hdc-meeting-named');
     });
   });
 

@@ -18,6 +18,7 @@ import {
   DECLINED_APPOINTMENTS_PATCH,
   AGENCY_APPOINTMENTS_PATCH,
   NEED_AGENCY_NOTICES_PATCH,
+  MEETING_IN_NOTICE_PATCH,
   PICKUP_AT_CLOSURE_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
@@ -82,6 +83,7 @@ const V3_HISTORIES: string[] = [
   // never receive it act as before): its referral withdrawn with their reason.
   'v3.need-stopped.withdrawn-not-referred',
   'v3.need-stopped.operator-stopped-too',
+  'v3.meeting-in-notice.hdc-meeting-named',
   'v3.every-clock-breached-met-late',
   'v3.no-agency.closed-deported',
   'v3.attention-raised-retried',
@@ -280,6 +282,12 @@ describe('journey replay over recorded histories', () => {
           await scheduledWith(f, 'personAgeOn', '"episode"'),
           await scheduledWith(f, 'chooseAgency', '"sex":"FEMALE","age":30'),
         ],
+      },
+      {
+        name: '.meeting-in-notice.',
+        patch: MEETING_IN_NOTICE_PATCH,
+        // A changed date's notice naming the meeting booked for it.
+        branch: async (f) => [await scheduledWith(f, 'notifyAgency', '"preReleaseMeetingDate":')],
       },
       {
         name: '.pickup-at-closure.',

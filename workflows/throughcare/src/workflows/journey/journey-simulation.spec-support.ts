@@ -78,6 +78,8 @@ export class SimulatedJourney {
   t: number;
   readonly bookings = new Map<string, WorldBooking>();
   readonly notices: WorldNotice[] = [];
+  /** The pre-release meetings the prison held booked when each notice went ("date EST"). */
+  readonly meetingsBookedAtNotice = new WeakMap<WorldNotice, string[]>();
   /** Every effect done, in order (for failure messages). */
   readonly log: string[] = [];
   /** Decides whether an effect fails for good (the workflow's activity gave up). */
@@ -398,7 +400,12 @@ export class SimulatedJourney {
       case 'notify': {
         if (this.fail(a)) return;
         const agencyId = a.notice.agencyId;
-        this.notices.push({ agencyId, subject: a.notice.subject, fields: { ...a.notice.fields } });
+        const meetingsBookedThen = [...this.bookings.values()]
+          .filter((b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED')
+          .map((b) => `${b.date} ${b.establishmentCode}`);
+        const notice = { agencyId, subject: a.notice.subject, fields: { ...a.notice.fields } };
+        this.notices.push(notice);
+        this.meetingsBookedAtNotice.set(notice, meetingsBookedThen);
         notified(s, a.notice, agencyId, this.now);
         return;
       }

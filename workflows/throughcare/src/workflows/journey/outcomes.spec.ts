@@ -322,7 +322,7 @@ describe('outcomes: notices', () => {
       [
         'agency-1',
         'LIBERATION_DATE_CHANGED',
-        '(not sent: skipped by an operator, told by phone) The liberation date is now 2026-04-21 (was 2026-04-01).',
+        '(not sent: skipped by an operator, told by phone) The liberation date is now 2026-04-21 (was 2026-04-01). The pre-release meeting is on 2026-03-18 at BAR.',
       ],
     ]);
     expect(j.s.told!.liberationDate).toBe('2026-04-21');

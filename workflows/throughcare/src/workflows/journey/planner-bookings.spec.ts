@@ -1006,7 +1006,16 @@ describe('journey planner: what the agency is told when the case closes', () => 
         { establishmentCode: 'BAR', liberationDate: '2026-03-08', previousLiberationDate: '2026-04-01' },
       ],
       ['MOVEMENT_REVERSED', { establishmentCode: 'BAR', liberationDate: '2026-04-01' }],
-      ['LIBERATION_DATE_CHANGED', { liberationDate: '2026-04-21', previousLiberationDate: '2026-04-01' }],
+      // (The meeting booked again once the release was reversed is named.)
+      [
+        'LIBERATION_DATE_CHANGED',
+        {
+          liberationDate: '2026-04-21',
+          previousLiberationDate: '2026-04-01',
+          preReleaseMeetingDate: '2026-03-18',
+          preReleaseMeetingEstablishmentCode: 'BAR',
+        },
+      ],
     ]);
   });
 });

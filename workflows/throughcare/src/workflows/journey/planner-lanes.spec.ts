@@ -1,5 +1,5 @@
 import { HOUR, inputFor, setUp, SimulatedJourney } from './journey-simulation.spec-support';
-import { laneOf, type Action, type Lane } from './planner';
+import { laneOf, MEETING_IN_NOTICE_PATCH, type Action, type Lane } from './planner';
 
 /** The planner's lanes (`effect-lanes-1`): which service each action goes to, and what waits for what. */
 describe('journey planner: lanes', () => {
@@ -91,4 +91,70 @@ describe('journey planner: lanes', () => {
     // The lane free: the item is raised.
     expect(j.p.nextAction()).toMatchObject({ kind: 'raise', action: 'meeting-impossible:2026-03-09' });
   });
+
+  it('a changed date’s notice waits for the meeting booked again and names it (meeting-in-notice-1)', () => {
+    const j = hdcBringsLiberationForward([], (before) =>
+      expect(meetingsOf(before)).toEqual([['BOOKED', '2026-03-18', 'BAR']]),
+    );
+    const meetings = () => meetingsOf(j);
+    // Serially the prison's bookings come first; with them in flight the notice waits.
+    const cancel = j.p.nextAction()!;
+    expect(cancel).toMatchObject({ kind: 'cancel', booking: { kind: 'PRE_RELEASE_MEETING' } });
+    expect(j.p.nextAction(new Set<Lane>(['liberation']))).toBeUndefined();
+    j.run();
+    const [, booked] = meetings();
+    expect(booked).toEqual(['BOOKED', expect.any(String), 'BAR']);
+    expect(j.notices.map((n) => [n.subject, n.fields])).toEqual([
+      [
+        'LIBERATION_DATE_CHANGED',
+        {
+          liberationDate: '2026-03-25',
+          previousLiberationDate: '2026-04-01',
+          preReleaseMeetingDate: booked![1],
+          preReleaseMeetingEstablishmentCode: 'BAR',
+        },
+      ],
+    ]);
+    expect(j.s.notifications.map((n) => n.message)).toEqual([
+      `The liberation date is now 2026-03-25 (was 2026-04-01). The pre-release meeting is on ${booked![1]} at BAR.`,
+    ]);
+  });
+
+  it('a changed date’s notice names no meeting, and does not wait, before the patch (meeting-in-notice-1 refused)', () => {
+    const j = hdcBringsLiberationForward([MEETING_IN_NOTICE_PATCH]);
+    expect(j.p.nextAction(new Set<Lane>(['liberation']))).toMatchObject({
+      kind: 'notify',
+      notice: {
+        subject: 'LIBERATION_DATE_CHANGED',
+        fields: { liberationDate: '2026-03-25', previousLiberationDate: '2026-04-01' },
+      },
+    });
+    j.run();
+    expect(j.notices.map((n) => Object.keys(n.fields).sort())).toEqual([
+      ['liberationDate', 'previousLiberationDate'],
+    ]);
+  });
 });
+
+const meetingsOf = (j: SimulatedJourney) =>
+  j.s.bookings
+    .filter((b) => b.kind === 'PRE_RELEASE_MEETING')
+    .map((b) => [b.status, b.date, b.establishmentCode]);
+
+/** A journey at its pre-release meeting (liberation 2026-04-01) whose liberation HDC brings forward to 2026-03-25, settled. */
+function hdcBringsLiberationForward(
+  refused: string[],
+  before?: (j: SimulatedJourney) => void,
+): SimulatedJourney {
+  const j = new SimulatedJourney(inputFor('SCOTLAND', 30), refused);
+  setUp(j, 6);
+  before?.(j);
+  j.tell(j.facts.releaseDateChanged, {
+    expectedReleaseDate: '2026-03-25',
+    reason: 'HDC_APPROVED',
+    changedAt: j.now,
+    eventId: 'd1',
+  });
+  j.advance(2 * HOUR);
+  return j;
+}

@@ -13,6 +13,7 @@ import {
   DECLINED_APPOINTMENTS_PATCH,
   AGENCY_APPOINTMENTS_PATCH,
   PICKUP_AT_CLOSURE_PATCH,
+  MEETING_IN_NOTICE_PATCH,
 } from './planner';
 
 /**
@@ -101,6 +102,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       PICKUP_RELEASE_PRISON_PATCH,
       AGENCY_APPOINTMENTS_PATCH,
       PICKUP_AT_CLOSURE_PATCH,
+      MEETING_IN_NOTICE_PATCH,
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
@@ -108,6 +110,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       PICKUP_RELEASE_PRISON_PATCH,
       AGENCY_APPOINTMENTS_PATCH,
       PICKUP_AT_CLOSURE_PATCH,
+      MEETING_IN_NOTICE_PATCH,
     ]);
     missFirstAppointment(j);
     expect(() => p.syncDeadlines()).toThrow(ClockNotInPolicyError);
@@ -122,6 +125,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       DECLINED_APPOINTMENTS_PATCH,
       AGENCY_APPOINTMENTS_PATCH,
       PICKUP_AT_CLOSURE_PATCH,
+      MEETING_IN_NOTICE_PATCH,
     ]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');

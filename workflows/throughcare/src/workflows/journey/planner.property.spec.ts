@@ -222,6 +222,11 @@ function expectToldOncePerChange(j: SimulatedJourney, baseline: Told | undefined
         expect(f.previousLiberationDate).toBe(belief.liberationDate);
         expect(f.liberationDate).not.toBe(belief.liberationDate);
         belief.liberationDate = f.liberationDate!;
+        // A meeting named (meeting-in-notice-1) is one the prison holds booked.
+        if (f.preReleaseMeetingDate !== undefined)
+          expect(j.meetingsBookedAtNotice.get(n)).toContain(
+            `${f.preReleaseMeetingDate} ${f.preReleaseMeetingEstablishmentCode}`,
+          );
         break;
       case 'TRANSFERRED':
         expect(f.previousEstablishmentCode).toBe(belief.establishmentCode);

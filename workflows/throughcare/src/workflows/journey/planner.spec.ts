@@ -382,8 +382,9 @@ describe('journey planner: what it says (messages, reasons, notes)', () => {
     j.run();
     const pickup = j.s.bookings.find((b) => b.kind === 'GATE_PICKUP' && b.status === 'CANCELLED')!;
     expect(pickup.cancelledBecause).toBe(`liberation date now ${j.p.liberationDate()}`);
+    // (The meeting booked before the date moved later is kept, and named.)
     expect(j.s.notifications.map((n) => n.message)).toEqual([
-      `The liberation date is now ${j.p.liberationDate()} (was 2026-04-01).`,
+      `The liberation date is now ${j.p.liberationDate()} (was 2026-04-01). The pre-release meeting is on 2026-03-18 at BAR.`,
     ]);
     // Released: custody clocks cancelled with their reason, the follow-up stage waits on the agency.
     j.tell(j.facts.releaseRecorded, { releasedAt: j.now, establishmentCode: 'BAR', eventId: 'rel' });

@@ -260,6 +260,18 @@ export const NEED_AGENCY_NOTICES_PATCH = 'need-agency-notices-1';
  * (`adoptFixes`); kept in `s.adopted`.
  */
 export const PICKUP_AT_CLOSURE_PATCH = 'pickup-at-closure-1';
+/**
+ * A changed liberation date also gives the pre-release meeting (issue 9): the notice names the
+ * meeting booked for the new date (its day and prison; fields `preReleaseMeetingDate` and
+ * `preReleaseMeetingEstablishmentCode`), so the agency does not learn the date from one place and
+ * the meeting from another. While the prison's bookings are in flight (the liberation lane busy:
+ * the old meeting cancelled, the new one booked) the notice waits for them, as "no day is left for
+ * the meeting" does; a meeting not wanted yet (release planning not open), impossible, or whose
+ * booking is held by an attention item is not waited for: the notice goes with the date alone.
+ * Before it, the notice named the date alone. Adopted with the fixes (`adoptFixes`); kept in
+ * `s.adopted`.
+ */
+export const MEETING_IN_NOTICE_PATCH = 'meeting-in-notice-1';
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
 export const needAcknowledgementKey = (pathway: Pathway, no: number) =>
   `needReferralAcknowledgement:${pathway}:${no}`;
@@ -388,6 +400,9 @@ export interface Notice {
     previousLiberationDate: string;
     establishmentCode: string;
     previousEstablishmentCode: string;
+    /** The pre-release meeting booked (since `meeting-in-notice-1`, with a changed liberation date). */
+    preReleaseMeetingDate: string;
+    preReleaseMeetingEstablishmentCode: string;
   }>;
 }
 
@@ -512,6 +527,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     }
     if (fixed() && !pickupAtClosure() && ask(PICKUP_AT_CLOSURE_PATCH))
       (s.adopted ??= []).push(PICKUP_AT_CLOSURE_PATCH);
+    if (fixed() && !meetingInNotices() && ask(MEETING_IN_NOTICE_PATCH))
+      (s.adopted ??= []).push(MEETING_IN_NOTICE_PATCH);
     if (fixed() && perNeed() && !needAgencyNotices() && ask(NEED_AGENCY_NOTICES_PATCH)) {
       // Need referrals already out with no main one: what they were told is taken as of now.
       const sent = (s.needReferrals ?? []).flatMap((n) => n.tries).find((x) => x.sentAt !== undefined);
@@ -531,6 +548,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       return `released from ${from}, not ${b.establishmentCode}`;
     return null;
   }
+  /** Whether a changed liberation date's notice names the pre-release meeting (`meeting-in-notice-1`). */
+  const meetingInNotices = () => fixed() && (s.adopted?.includes(MEETING_IN_NOTICE_PATCH) ?? false);
   /** Whether need agencies hear of changes when there is no main agency (`need-agency-notices-1`). */
   const needAgencyNotices = () => fixed() && (s.adopted?.includes(NEED_AGENCY_NOTICES_PATCH) ?? false);
   /** What a referral sent now tells its agency of where and when (the notices' baseline). */
@@ -1748,10 +1767,22 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       });
     }
     if (t.custody === 'IN' && t.liberationDate !== lib) {
+      // Since `meeting-in-notice-1`: with the meeting booked for it (`nextAction` holds the notice
+      // while the prison's bookings are in flight).
+      const meeting = meetingInNotices() ? meetingToTell() : undefined;
       return notice({
         subject: 'LIBERATION_DATE_CHANGED',
-        message: `The liberation date is now ${lib} (was ${t.liberationDate}).`,
-        fields: { liberationDate: lib, previousLiberationDate: t.liberationDate },
+        message: `The liberation date is now ${lib} (was ${t.liberationDate}).${meeting ? ` The pre-release meeting is on ${meeting.date} at ${meeting.establishmentCode}.` : ''}`,
+        fields: {
+          liberationDate: lib,
+          previousLiberationDate: t.liberationDate,
+          ...(meeting
+            ? {
+                preReleaseMeetingDate: meeting.date,
+                preReleaseMeetingEstablishmentCode: meeting.establishmentCode,
+              }
+            : {}),
+        },
         apply: () => (t.liberationDate = lib),
       });
     }
@@ -1772,6 +1803,26 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       });
     }
     return undefined;
+  }
+
+  /**
+   * The pre-release meeting to name in a notice: booked at the prison holding the person for a day
+   * still to come (today included) that the plan keeps, not held yet; undefined when there is none.
+   * Release planning not open, a meeting booked earlier is being cancelled (booked again when it
+   * opens), and one whose cancellation failed is on its way out: neither is named.
+   */
+  function meetingToTell(): { date: string; establishmentCode: string } | undefined {
+    if (meetingHeld() || !inCustody() || !planningOpen()) return undefined;
+    const kept = keptMeeting(meetingDate());
+    const booking = s.bookings.find(
+      (b) =>
+        b.kind === 'PRE_RELEASE_MEETING' &&
+        b.status === 'BOOKED' &&
+        b.establishmentCode === establishment() &&
+        b.date === kept,
+    );
+    if (kept === undefined || kept < today() || !booking || booking.cancelFailed) return undefined;
+    return { date: kept, establishmentCode: establishment() };
   }
 
   // ---- The next action -------------------------------------------------------------------------
@@ -2174,6 +2225,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       // "No day is left for the meeting" waits for the prison's bookings in flight: a meeting being
       // booked (or cancelled) may yet make it wrong, and the agency would never hear it was.
       if (busy.has('liberation') && meetingImpossibleNews(a)) continue;
+      // Since `meeting-in-notice-1` a changed date's notice names the meeting: it waits for them too.
+      if (busy.has('liberation') && dateNoticeNamingMeeting(a)) continue;
       const lane = laneOf(a);
       if (lane === undefined || !busy.has(lane)) return a;
     }
@@ -2182,6 +2235,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const meetingImpossibleNews = (a: Action) =>
     (a.kind === 'raise' && a.action.startsWith('meeting-impossible:')) ||
     (a.kind === 'notify' && a.notice.subject === 'PRE_RELEASE_MEETING_IMPOSSIBLE');
+  /** A changed date's notice that may name a meeting (one is possible, planning is open). */
+  const dateNoticeNamingMeeting = (a: Action) =>
+    meetingInNotices() &&
+    a.kind === 'notify' &&
+    a.notice.subject === 'LIBERATION_DATE_CHANGED' &&
+    planningOpen() &&
+    meetingDate() !== undefined;
 
   /** The next instant at which something may be due without any new fact. */
   function nextWake(): number | undefined {
