@@ -15,6 +15,7 @@ import { Meeting } from './custody-episodes/meeting.entity';
 import { MeetingService } from './custody-episodes/meeting.service';
 import { PersonAgeService } from './custody-episodes/person-age.service';
 import { Movement } from './custody-episodes/movement.entity';
+import { PendingReception } from './custody-episodes/pending-reception.entity';
 import { ReleaseDateChange } from './custody-episodes/release-date-change.entity';
 import { liberationMigrations } from './migrations';
 import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
@@ -36,7 +37,7 @@ export class AppModule {
             url: config.DATABASE_URL,
             app: appDatabaseFrom(config),
             schema: LIBERATION_SCHEMA,
-            entities: [CustodyEpisode, ReleaseDateChange, GatePickup, Meeting, Movement],
+            entities: [CustodyEpisode, ReleaseDateChange, GatePickup, Meeting, Movement, PendingReception],
             migrations: liberationMigrations,
           },
           natsUrl: config.NATS_URL,

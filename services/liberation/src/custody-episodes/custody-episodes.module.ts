@@ -19,6 +19,9 @@ import { MeetingsController } from './meetings.controller';
 import { MovementReversalService } from './movement-reversal.service';
 import { Movement } from './movement.entity';
 import { MovementsController } from './movements.controller';
+import { PendingReception } from './pending-reception.entity';
+import { PendingReceptionsController } from './pending-receptions.controller';
+import { PendingReceptionsService } from './pending-receptions.service';
 import { PersonIds } from './person-ids';
 import { ReceptionsController } from './receptions.controller';
 import { ReceptionsService } from './receptions.service';
@@ -46,8 +49,18 @@ export class CustodyEpisodesModule {
   static register(options: CustodyEpisodesOptions): DynamicModule {
     return {
       module: CustodyEpisodesModule,
-      imports: [TypeOrmModule.forFeature([CustodyEpisode, ReleaseDateChange, GatePickup, Meeting, Movement])],
+      imports: [
+        TypeOrmModule.forFeature([
+          CustodyEpisode,
+          ReleaseDateChange,
+          GatePickup,
+          Meeting,
+          Movement,
+          PendingReception,
+        ]),
+      ],
       controllers: [
+        PendingReceptionsController,
         ReceptionsController,
         ReleasesController,
         CourtLiberationsController,
@@ -63,6 +76,7 @@ export class CustodyEpisodesModule {
           useValue: options.episodeLateHorizonMs ?? DEFAULT_EPISODE_LATE_HORIZON_MS,
         },
         ReceptionsService,
+        PendingReceptionsService,
         ReleasesService,
         EpisodesService,
         ReleaseDateService,

@@ -23,7 +23,9 @@ import {
   messagesWith as messagesWithIn,
   minutesAgo,
   personIdOf,
+  prisonStaff,
   useLiberation,
+  type Problem,
 } from './spec-support';
 import { BUS_ACTOR } from './upstream-movements.consumer';
 
@@ -339,6 +341,165 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     });
   });
 
+  it("a new admission waits as a pending reception for the receiving prison's staff: kept once though delivered twice, seen by that prison only, completed with the facts the event lacks it opens the episode", async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const receivedAt = minutesAgo(30);
+    const admission = hmpps(
+      'received',
+      prisonNumber,
+      { reason: 'ADMISSION', prisonId: 'LEI', nomisMovementReasonCode: 'N' },
+      receivedAt,
+    );
+    await publish(admission);
+    await publish(admission);
+    await caughtUp();
+    type Pending = {
+      id: string;
+      personId: string;
+      status: string;
+      episode: number | null;
+      prisonNumber: string;
+    };
+    const pendingOf = async (as = prisonStaff('LEI')) => {
+      const page = await lib().get('/receptions/pending?limit=100', as);
+      expect(page.status).toBe(200);
+      return ((await page.json()) as { items: Pending[] }).items.filter((p) => p.personId === personId);
+    };
+    const [pending, ...more] = await pendingOf();
+    expect(more).toEqual([]);
+    expect(pending).toMatchObject({
+      personId,
+      prisonNumber,
+      establishmentCode: 'LEI',
+      reason: 'ADMISSION',
+      movementReasonCode: 'N',
+      receivedAt,
+      status: 'PENDING',
+      episode: null,
+    });
+    // Nothing opened by itself, and nothing on the bus for it.
+    expect(await episodeOf(personId)).toBeUndefined();
+    expect(await published('custody.person.received', personId)).toEqual([]);
+    // Another prison's staff see nothing of it, and cannot act on it.
+    expect(await pendingOf(prisonStaff('BAR'))).toEqual([]);
+    expect((await lib().get(`/receptions/pending/${pending!.id}`, prisonStaff('BAR'))).status).toBe(404);
+    const facts = {
+      homeLocalAuthority: 'E08000035',
+      sentenceDate: daysFromToday(-10),
+      sentenceLengthDays: 365,
+      expectedReleaseDate: daysFromToday(170),
+    };
+    expect(
+      (await lib().post(`/receptions/pending/${pending!.id}/completion`, facts, {}, prisonStaff('BAR')))
+        .status,
+    ).toBe(404);
+    // Bad facts: 400 naming the field, as POST /receptions answers.
+    const bad = await lib().post(
+      `/receptions/pending/${pending!.id}/completion`,
+      { ...facts, homeLocalAuthority: 'S12000036' },
+      {},
+      prisonStaff('LEI'),
+    );
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as Problem).errors?.map((e) => e.field)).toEqual(['homeLocalAuthority']);
+    // Completed: the episode opens at the event's prison and instant; a retry answers the same.
+    const done = await lib().post(
+      `/receptions/pending/${pending!.id}/completion`,
+      facts,
+      {},
+      prisonStaff('LEI'),
+    );
+    expect(done.status).toBe(201);
+    expect(await done.json()).toMatchObject({
+      status: 'COMPLETED',
+      episode: 1,
+      resolvedBy: expect.any(String),
+    });
+    const again = await lib().post(
+      `/receptions/pending/${pending!.id}/completion`,
+      facts,
+      {},
+      prisonStaff('LEI'),
+    );
+    expect(again.status).toBe(200);
+    const episode = await episodeOf(personId);
+    expect(episode).toMatchObject({
+      state: 'IN_CUSTODY',
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      reception: { reason: 'ADMISSION', receivedAt },
+    });
+    expect(await published('custody.person.received', personId)).toHaveLength(1);
+    // Other facts after it: the key's first use stands.
+    const other = await lib().post(
+      `/receptions/pending/${pending!.id}/completion`,
+      { ...facts, sentenceLengthDays: 400 },
+      {},
+      prisonStaff('LEI'),
+    );
+    expect(other.status).toBe(409);
+    expect(((await other.json()) as Problem).code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await pendingOf()).toEqual([]);
+    // Completed, it cannot be dismissed.
+    const dismiss = await lib().post(
+      `/receptions/pending/${pending!.id}/dismissal`,
+      { reason: 'a mistake' },
+      {},
+      prisonStaff('LEI'),
+    );
+    expect(dismiss.status).toBe(409);
+    expect(((await dismiss.json()) as Problem).code).toBe('PENDING_RECEPTION_COMPLETED');
+  });
+
+  it('a pending reception is completed by a reception staff record themselves at that prison, or dismissed with a reason (kept, and then not completable)', async () => {
+    const pendingAt = async (prisonNumber: string, prisonId: string) => {
+      await publish(hmpps('received', prisonNumber, { reason: 'READMISSION', prisonId }, minutesAgo(20)));
+      await caughtUp();
+      const page = await lib().get(`/receptions/pending?establishmentCode=${prisonId}&limit=100`);
+      const items = ((await page.json()) as { items: Array<{ id: string; personId: string }> }).items;
+      return items.find((p) => p.personId === personIdOf(prisonNumber))!;
+    };
+    // Recorded by hand with POST /receptions: the pending one is completed by it.
+    const byHand = aPrisonNumber();
+    const first = await pendingAt(byHand, 'LEI');
+    expect((await lib().post('/receptions', anEnglishReception(byHand))).status).toBe(201);
+    expect(await (await lib().get(`/receptions/pending/${first.id}`)).json()).toMatchObject({
+      status: 'COMPLETED',
+      episode: 1,
+    });
+    const completed = await lib().get('/receptions/pending?status=COMPLETED&establishmentCode=LEI&limit=100');
+    expect(((await completed.json()) as { items: Array<{ id: string }> }).items.map((p) => p.id)).toContain(
+      first.id,
+    );
+    // Dismissed: kept with its reason (again: the first kept), and no longer completable.
+    const second = await pendingAt(aPrisonNumber(), 'GMR');
+    const dismissed = await lib().post(`/receptions/pending/${second.id}/dismissal`, {
+      reason: 'a NOMIS correction: not received here',
+    });
+    expect(dismissed.status).toBe(200);
+    expect(await dismissed.json()).toMatchObject({
+      status: 'DISMISSED',
+      dismissalReason: 'a NOMIS correction: not received here',
+    });
+    const twice = await lib().post(`/receptions/pending/${second.id}/dismissal`, { reason: 'other words' });
+    expect(await twice.json()).toMatchObject({ dismissalReason: 'a NOMIS correction: not received here' });
+    const complete = await lib().post(`/receptions/pending/${second.id}/completion`, {
+      homeLocalAuthority: 'E08000035',
+      sentenceDate: daysFromToday(-10),
+      sentenceLengthDays: 365,
+      expectedReleaseDate: daysFromToday(170),
+    });
+    expect(complete.status).toBe(409);
+    expect(((await complete.json()) as Problem).code).toBe('PENDING_RECEPTION_DISMISSED');
+    // Bad input: a bad id, a bad query, an empty reason.
+    expect((await lib().get('/receptions/pending/not-a-uuid')).status).toBe(400);
+    expect((await lib().get('/receptions/pending?status=LOST')).status).toBe(400);
+    expect((await lib().post(`/receptions/pending/${second.id}/dismissal`, { reason: ' ' })).status).toBe(
+      400,
+    );
+  });
+
   it('a person the record does not hold is skipped; a Scottish episode is not moved by an HMPPS event', async () => {
     const translator = lib().app.get(HmppsInboundTranslator);
     const stranger = aPrisonNumber();
@@ -370,10 +531,10 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     const cases: Array<[string, unknown, string | undefined, string, RegExp]> = [
       [
         'admission',
-        hmpps('received', prisonNumber, { reason: 'ADMISSION', prisonId: 'LEI', ...marker('admission') }),
+        hmpps('received', prisonNumber, { reason: 'ADMISSION', prisonId: 'GMR', ...marker('admission') }),
         undefined,
-        'HMPPS_RECEPTION_NEEDS_DETAIL',
-        /POST \/receptions/,
+        'HMPPS_ADMISSION_EPISODE_OPEN',
+        /episode 1 of this person is open at LEI with no release recorded: record the release/,
       ],
       [
         'hospital',

@@ -38,6 +38,7 @@ import { CustodyEpisode, isReceived } from './custody-episode.entity';
 import { RecordReceptionBodySchema, type RecordReceptionBody } from './custody-episode.schemas';
 import { isInOutbox } from './custody-outbox';
 import { currentExpectedReleaseDate, loadEpisodeHistory, loadMovements, whereHeld } from './episode-history';
+import { PendingReceptionsService, type PendingReceptionFacts } from './pending-receptions.service';
 import { PersonIds } from './person-ids';
 import { ReceptionsService } from './receptions.service';
 import { EPISODE_LATE_HORIZON } from './upstream-movements.consumer';
@@ -53,6 +54,7 @@ export const hmppsInboundEventTypes = [HMPPS_PRISONER_RECEIVED, HMPPS_PRISONER_R
 export type HmppsTranslation =
   | { publish: KnownEvent }
   | { receive: RecordReceptionBody; eventId: string }
+  | { pending: PendingReceptionFacts }
   | { skip: string };
 
 /** Who records a reception the adapter mapped (`received_by`). */
@@ -122,9 +124,10 @@ const RETURNS = new Set(['TEMPORARY_ABSENCE_RETURN', 'RETURN_FROM_COURT']);
  *   person whose latest episode here was released on licence from a sentence still running:
  *   received as a return to custody ({@link HmppsInboundTranslator.admission}); of a person the
  *   record holds nothing of: skipped;
- * - any other reception: dead-lettered. The HMPPS event is thin (no sentence, release date or
- *   home area) and fetching them (Prisoner Search) is not built; staff record it with
- *   `POST /receptions`;
+ * - any other admission (a new reception): the HMPPS event is thin (no sentence, release date or
+ *   home area) and fetching them (Prisoner Search) is not built, so it is kept as a pending
+ *   reception that the receiving prison's staff complete or dismiss (`/receptions/pending`);
+ *   dead-lettered when an episode of the person is open at another prison;
  * - a release to hospital, or an UNKNOWN or unlisted reason: dead-lettered for a person to decide;
  * - a person the record holds no episode of: skipped (the HMPPS feed is national); an episode
  *   outside England and Wales (NOMIS's jurisdiction): dead-lettered.
@@ -142,6 +145,7 @@ export class HmppsInboundTranslator {
     private readonly personIds: PersonIds,
     @Inject(EPISODE_LATE_HORIZON) private readonly episodeLateHorizonMs: number,
     private readonly receptions: ReceptionsService,
+    private readonly pendingReceptions: PendingReceptionsService,
   ) {}
 
   /**
@@ -261,8 +265,10 @@ export class HmppsInboundTranslator {
    * latest episode here was released (RELEASED) from a sentence that has not ended is received as
    * a return to custody: at the prison and instant of the event, with that episode's jurisdiction,
    * home area, sentence, sex and date of birth, and a release date planned by {@link recallRelease}.
-   * A person the record holds nothing of is skipped (the feed is national); anything else needs
-   * detail the event does not carry: dead-lettered, to be recorded with `POST /receptions`.
+   * A recall of a person the record holds nothing of is skipped (the feed is national); a recall
+   * the record cannot plan needs detail the event does not carry: dead-lettered, to be recorded
+   * with `POST /receptions`. Any other admission (a new reception) is kept as a pending reception
+   * for the receiving prison's staff to complete ({@link HmppsInboundTranslator.newAdmission}).
    */
   private async admission(
     info: HmppsPrisonerMovementInformation,
@@ -271,12 +277,7 @@ export class HmppsInboundTranslator {
     occurredAt: Date,
   ): Promise<HmppsTranslation> {
     const recall = RecallReasonCode.safeParse(info.nomisMovementReasonCode);
-    if (!recall.success) {
-      throw new PermanentError(
-        'HMPPS_RECEPTION_NEEDS_DETAIL',
-        `an admission (${info.reason}${info.nomisMovementReasonCode ? `, movement reason ${info.nomisMovementReasonCode}` : ''}) that is not a recall: the HMPPS event carries no sentence, release date or home area, and fetching them is not built; record it with POST /receptions`,
-      );
-    }
+    if (!recall.success) return this.newAdmission(info, personId, eventId, occurredAt);
     const code = recall.data;
     const manager = this.dataSource.manager;
     // Another copy of a recall received already, whatever has happened since.
@@ -342,6 +343,55 @@ export class HmppsInboundTranslator {
       );
     }
     return { eventId, receive: body.data };
+  }
+
+  /**
+   * A new reception (an admission, not a recall). The event carries no sentence, release date or
+   * home area (fetching them from Prisoner Search is not built), so it is kept as a pending
+   * reception for the receiving prison's staff to complete or dismiss (`/receptions/pending`),
+   * once per HMPPS event. Skipped when the record already holds it (an episode received at that
+   * instant, or open at that prison: staff recorded it first); dead-lettered when an episode is
+   * open at another prison (a release the record never heard of: a person must look).
+   */
+  private async newAdmission(
+    info: HmppsPrisonerMovementInformation,
+    personId: string,
+    eventId: string,
+    occurredAt: Date,
+  ): Promise<HmppsTranslation> {
+    const manager = this.dataSource.manager;
+    const same = await manager.findOneBy(CustodyEpisode, { personId, receivedAt: occurredAt });
+    if (same)
+      return { skip: `already held: episode ${same.episode} received at ${occurredAt.toISOString()}` };
+    const latest = await this.latestEpisode(personId);
+    if (latest && latest.releasedAt === null) {
+      const heldAt = whereHeld(latest, {
+        movements: await loadMovements(manager, personId, latest.episode),
+      });
+      if (heldAt === info.prisonId)
+        return { skip: `already received: episode ${latest.episode} is open at ${heldAt}` };
+      throw new PermanentError(
+        'HMPPS_ADMISSION_EPISODE_OPEN',
+        `an admission (${info.reason}) at ${info.prisonId}, but episode ${latest.episode} of this person is open at ${heldAt} with no release recorded: record the release (or a transfer), then replay this letter`,
+      );
+    }
+    return {
+      pending: {
+        hmppsEventId: eventId,
+        personId,
+        prisonNumber: info.nomsNumber,
+        establishmentCode: info.prisonId,
+        reason: info.reason as 'ADMISSION' | 'READMISSION',
+        ...(info.nomisMovementReasonCode ? { movementReasonCode: info.nomisMovementReasonCode } : {}),
+        receivedAt: occurredAt,
+        correlationId: `hmpps:${eventId}`,
+      },
+    };
+  }
+
+  /** Keeps a pending reception the adapter mapped (once per HMPPS event). True when new. */
+  keepPending(translation: { pending: PendingReceptionFacts }): Promise<boolean> {
+    return this.pendingReceptions.recordFromHmpps(translation.pending);
   }
 
   private latestEpisode(personId: string): Promise<CustodyEpisode | null> {
@@ -483,6 +533,13 @@ export class HmppsInboundConsumer implements OnApplicationBootstrap, BeforeAppli
         const translation = await this.translator.translate(event, context.subject);
         if ('skip' in translation) {
           this.logger.debug(`${context.subject}#${context.streamSequence}: skipped (${translation.skip})`);
+          return;
+        }
+        if ('pending' in translation) {
+          const kept = await this.translator.keepPending(translation);
+          this.logger.debug(
+            `${context.subject}#${context.streamSequence}: ${kept ? 'kept as a pending reception for staff to complete' : 'a pending reception already kept'}`,
+          );
           return;
         }
         if ('receive' in translation) {

@@ -13,6 +13,7 @@ import {
 import { personReceivedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { RecordReceptionBody } from './custody-episode.schemas';
+import { completePendingReceptions } from './pending-reception.completion';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
 import { refusalOver } from './episode-history';
@@ -62,6 +63,9 @@ export class ReceptionsService {
         ? await withIdempotency(tx, `liberation:reception:${context.idempotencyKey}`, receive)
         : await receive(tx);
       const episode = await tx.findOneByOrFail(CustodyEpisode, key);
+      // However it was recorded, a reception answers the person's pending ones (HMPPS) at that prison.
+      if (created)
+        await completePendingReceptions(tx, personId, body.establishmentCode, episode.episode, context.actor);
       if (!created) {
         const differences = differingReceptionFacts(episode, body);
         if (differences.length > 0) {

@@ -180,4 +180,36 @@ describe('liberation: row-level security on the custody record', () => {
       (await get(`/people/${atLei}/episodes/1`, { roles: ['prison-staff'], establishments: ['BAR'] })).status,
     ).toBe(404);
   });
+
+  it("pending receptions (HMPPS admissions to complete): forced too, each seen and changed only by its own prison's scope", async () => {
+    await expectRowLevelSecurityForced({ ...protectedTables(), tables: ['pending_reception'] });
+    const personId = personIdOf('A9999ZZ');
+    const id = randomUUID();
+    await runUnrestricted(() =>
+      ctx.lib.serviceDataSource.query(
+        `INSERT INTO liberation.pending_reception (id, hmpps_event_id, person_id, prison_number, establishment_code, reason, received_at, correlation_id)
+         VALUES ($1, $2, $3, 'A9999ZZ', 'LEI', 'ADMISSION', now(), 'spec')`,
+        [id, randomUUID(), personId],
+      ),
+    );
+    const seenBy = async (scope: DatabaseScope) =>
+      (
+        (await runWithDatabaseScope(scope, () =>
+          ctx.lib.serviceDataSource.query(`SELECT id FROM liberation.pending_reception WHERE id = $1`, [id]),
+        )) as unknown[]
+      ).length;
+    expect([
+      await seenBy({ establishments: ['LEI'] }),
+      await seenBy({ establishments: ['BAR', 'GMR'] }),
+      await seenBy('none'),
+      await seenBy('unrestricted'),
+    ]).toEqual([1, 0, 0, 1]);
+    const [, affected] = (await runWithDatabaseScope({ establishments: ['BAR'] }, () =>
+      ctx.lib.serviceDataSource.query(
+        `UPDATE liberation.pending_reception SET status = 'DISMISSED', dismissal_reason = 'x', resolved_by = 'x', resolved_at = now() WHERE id = $1`,
+        [id],
+      ),
+    )) as [unknown, number];
+    expect(affected).toBe(0);
+  });
 });

@@ -7,6 +7,7 @@ import { RowLevelSecurity1700000000400 } from './1700000000400-row-level-securit
 import { CreateHmppsOutboundSent1700000000500 } from './1700000000500-create-hmpps-outbound-sent';
 import { MeetingAgencyRead1700000000600 } from './1700000000600-meeting-agency-read';
 import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
+import { PendingReception1700000000800 } from './1700000000800-pending-reception';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -18,4 +19,5 @@ export const liberationMigrations = [
   CreateHmppsOutboundSent1700000000500,
   MeetingAgencyRead1700000000600,
   PersonEligibilityFacts1700000000700,
+  PendingReception1700000000800,
 ];

@@ -1,0 +1,61 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+export type PendingReceptionStatus = 'PENDING' | 'COMPLETED' | 'DISMISSED';
+
+/**
+ * An HMPPS admission (not a recall) that cannot open an episode by itself: the event names the
+ * person, the prison and the instant, not the sentence, release date or home area. Prison staff of
+ * the establishment complete it with those facts (it then opens the episode as `POST /receptions`
+ * would: COMPLETED, with the episode) or dismiss it with a reason. A reception staff record
+ * themselves for the person at that establishment completes it too.
+ */
+@Entity({ name: 'pending_reception' })
+export class PendingReception {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  /** The platform's id of the HMPPS event (`hmppsEventId`): one pending reception per event. */
+  @Column('uuid', { name: 'hmpps_event_id' })
+  hmppsEventId!: string;
+
+  @Column('text', { name: 'person_id' })
+  personId!: string;
+
+  @Column('text', { name: 'prison_number' })
+  prisonNumber!: string;
+
+  @Column('text', { name: 'establishment_code' })
+  establishmentCode!: string;
+
+  @Column('text')
+  reason!: 'ADMISSION' | 'READMISSION';
+
+  /** NOMIS's movement reason code, when the event gave one. */
+  @Column('text', { name: 'movement_reason_code', nullable: true })
+  movementReasonCode!: string | null;
+
+  @Column('timestamptz', { name: 'received_at' })
+  receivedAt!: Date;
+
+  @Column('text')
+  status!: PendingReceptionStatus;
+
+  /** The episode its completion opened (COMPLETED). */
+  @Column('integer', { nullable: true })
+  episode!: number | null;
+
+  @Column('text', { name: 'resolved_by', nullable: true })
+  resolvedBy!: string | null;
+
+  @Column('timestamptz', { name: 'resolved_at', nullable: true })
+  resolvedAt!: Date | null;
+
+  @Column('text', { name: 'dismissal_reason', nullable: true })
+  dismissalReason!: string | null;
+
+  @Column('text', { name: 'correlation_id' })
+  correlationId!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

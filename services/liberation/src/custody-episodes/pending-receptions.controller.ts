@@ -1,0 +1,158 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
+import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  CompletePendingReceptionBodySchema,
+  DismissPendingReceptionBodySchema,
+  ListPendingReceptionsQuerySchema,
+  PendingReceptionPathSchema,
+  type CompletePendingReceptionBody,
+  type DismissPendingReceptionBody,
+  type ListPendingReceptionsQuery,
+  type PendingReceptionPage,
+  type PendingReceptionPath,
+  type PendingReceptionView,
+} from './pending-reception.schemas';
+import { PendingReceptionsService } from './pending-receptions.service';
+import { CUSTODY_RECORD_CONFLICT_DOC, PrisonStaff, scopeOf } from './prison-scope';
+import { ApiRecordingHeaders, requestContextOf } from './request-context';
+
+const NOT_FOUND = {
+  status: 404,
+  description: "PENDING_RECEPTION_NOT_FOUND (also: one at an establishment outside the caller's)",
+};
+
+@ApiTags('pending receptions')
+@PrisonStaff()
+@Controller('receptions/pending')
+@PersonalData()
+export class PendingReceptionsController {
+  constructor(private readonly pending: PendingReceptionsService) {}
+
+  @Audited({
+    action: 'pending-reception.list',
+    kind: 'list',
+    objectType: 'pending-reception',
+    disclosed: from.items('personId'),
+  })
+  @Get()
+  @ApiOperation({
+    summary:
+      "Admissions announced by HMPPS that wait for the facts the event lacks (sentence, release date, home area), at the caller's establishments, oldest first",
+  })
+  @ApiQueryFromZod(ListPendingReceptionsQuerySchema)
+  @ApiResponse({ status: 200, description: 'A page of pending receptions and the cursor of the next one' })
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  list(
+    @Query(new ZodValidationPipe(ListPendingReceptionsQuerySchema, 'query'))
+    query: ListPendingReceptionsQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<PendingReceptionPage> {
+    return this.pending.list(scopeOf(principal), query);
+  }
+
+  @Audited({
+    action: 'pending-reception.read',
+    kind: 'read',
+    objectType: 'pending-reception',
+    objectId: from.param('id'),
+    subject: from.result('personId'),
+  })
+  @Get(':id')
+  @ApiOperation({ summary: 'One pending reception' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse({ status: 200, description: 'The pending reception' })
+  @ApiResponse({ status: 400, description: 'Invalid id (problem+json)' })
+  @ApiResponse(NOT_FOUND)
+  get(
+    @Param(new ZodValidationPipe(PendingReceptionPathSchema, 'path')) { id }: PendingReceptionPath,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<PendingReceptionView> {
+    return this.pending.get(scopeOf(principal), id);
+  }
+
+  @Audited({
+    action: 'pending-reception.complete',
+    kind: 'change',
+    objectType: 'pending-reception',
+    objectId: from.param('id'),
+    subject: from.result('personId'),
+  })
+  @Post(':id/completion')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiRecordingHeaders()
+  @ApiOperation({
+    summary:
+      "Complete a pending reception with the facts HMPPS's event lacks: opens the person's next custody episode, as POST /receptions does",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody(apiBodyFromZod(CompletePendingReceptionBodySchema))
+  @ApiResponse({
+    status: 201,
+    description: 'Episode opened (custody.person.received emitted); the pending reception COMPLETED',
+  })
+  @ApiResponse({ status: 200, description: 'Completed already with the same facts: the same episode' })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse(NOT_FOUND)
+  @ApiResponse({
+    status: 409,
+    description:
+      'PENDING_RECEPTION_DISMISSED; IDEMPOTENCY_KEY_REUSED (completed already with other facts); EPISODE_ALREADY_OPEN, ' +
+      'NOT_A_RETURN_TO_CUSTODY or RECEPTION_CONFLICT as for POST /receptions; else ' +
+      CUSTODY_RECORD_CONFLICT_DOC,
+  })
+  @ApiResponse({ status: 422, description: 'RECEPTION_BEFORE_PREVIOUS_RELEASE, as for POST /receptions' })
+  async complete(
+    @Param(new ZodValidationPipe(PendingReceptionPathSchema, 'path')) { id }: PendingReceptionPath,
+    @Body(new ZodValidationPipe(CompletePendingReceptionBodySchema, 'body'))
+    body: CompletePendingReceptionBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PendingReceptionView> {
+    const { created, view } = await this.pending.complete(id, body, requestContextOf(headers, principal));
+    void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    if (view.links) void reply.header('location', view.links.self);
+    return view;
+  }
+
+  @Audited({
+    action: 'pending-reception.dismiss',
+    kind: 'change',
+    objectType: 'pending-reception',
+    objectId: from.param('id'),
+    subject: from.result('personId'),
+  })
+  @Post(':id/dismissal')
+  @HttpCode(HttpStatus.OK)
+  @ApiRecordingHeaders()
+  @ApiOperation({ summary: 'Dismiss a pending reception: no episode is opened from it (with the reason)' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody(apiBodyFromZod(DismissPendingReceptionBodySchema))
+  @ApiResponse({ status: 200, description: 'DISMISSED (again: the first dismissal is kept)' })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse(NOT_FOUND)
+  @ApiResponse({ status: 409, description: 'PENDING_RECEPTION_COMPLETED: an episode was opened from it' })
+  dismiss(
+    @Param(new ZodValidationPipe(PendingReceptionPathSchema, 'path')) { id }: PendingReceptionPath,
+    @Body(new ZodValidationPipe(DismissPendingReceptionBodySchema, 'body')) body: DismissPendingReceptionBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<PendingReceptionView> {
+    return this.pending.dismiss(id, body, requestContextOf(headers, principal));
+  }
+}

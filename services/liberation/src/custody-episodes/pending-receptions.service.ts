@@ -1,0 +1,223 @@
+import { noteAuditSubject } from '@throughcare/platform-audit';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ConflictError, NotFoundError, parseOrThrow } from '@throughcare/platform-errors';
+import { qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
+import { RecordReceptionBodySchema } from './custody-episode.schemas';
+import { linksOf } from './custody-episode.view';
+import { PendingReception } from './pending-reception.entity';
+import {
+  PendingReceptionCursor,
+  type CompletePendingReceptionBody,
+  type DismissPendingReceptionBody,
+  type ListPendingReceptionsQuery,
+  type PendingReceptionPage,
+  type PendingReceptionView,
+} from './pending-reception.schemas';
+import { covers, type EstablishmentScope } from './prison-scope';
+import { ReceptionsService } from './receptions.service';
+import type { RequestContext } from './request-context';
+
+export class PendingReceptionNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`no pending reception ${id}`, 'PENDING_RECEPTION_NOT_FOUND');
+  }
+}
+
+export class PendingReceptionDismissedError extends ConflictError {
+  constructor(pending: PendingReception) {
+    super(
+      `pending reception ${pending.id} was dismissed (${pending.dismissalReason}): record the reception with POST /receptions`,
+      'PENDING_RECEPTION_DISMISSED',
+      { details: { status: pending.status } },
+    );
+  }
+}
+
+export class PendingReceptionCompletedError extends ConflictError {
+  constructor(pending: PendingReception) {
+    super(
+      `pending reception ${pending.id} is completed (episode ${pending.episode}): there is nothing to dismiss`,
+      'PENDING_RECEPTION_COMPLETED',
+      { details: { status: pending.status, episode: pending.episode } },
+    );
+  }
+}
+
+/** What the HMPPS adapter keeps of an admission it cannot receive by itself. */
+export interface PendingReceptionFacts {
+  hmppsEventId: string;
+  personId: string;
+  prisonNumber: string;
+  establishmentCode: string;
+  reason: 'ADMISSION' | 'READMISSION';
+  movementReasonCode?: string;
+  receivedAt: Date;
+  correlationId: string;
+}
+
+export function toPendingReceptionView(p: PendingReception): PendingReceptionView {
+  return {
+    id: p.id,
+    personId: p.personId,
+    prisonNumber: p.prisonNumber,
+    establishmentCode: p.establishmentCode,
+    reason: p.reason,
+    movementReasonCode: p.movementReasonCode,
+    receivedAt: p.receivedAt.toISOString(),
+    status: p.status,
+    pendingSince: p.createdAt.toISOString(),
+    episode: p.episode,
+    links: p.episode === null ? null : linksOf(p.personId, p.episode),
+    resolvedBy: p.resolvedBy,
+    resolvedAt: p.resolvedAt?.toISOString() ?? null,
+    dismissalReason: p.dismissalReason,
+  };
+}
+
+/**
+ * Receptions announced by HMPPS (a new admission) that staff complete with the facts the event
+ * lacks, or dismiss (issue 9). Each is the receiving establishment's: its staff see and act on
+ * it (the scope here, row-level security below); the platform's adapter records them.
+ */
+@Injectable()
+export class PendingReceptionsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly receptions: ReceptionsService,
+  ) {}
+
+  /** Once per HMPPS event (its id): another copy records nothing. True when recorded now. */
+  recordFromHmpps(facts: PendingReceptionFacts): Promise<boolean> {
+    return runUnrestricted(async () => {
+      const manager = this.dataSource.manager;
+      const rows = (await manager.query(
+        `INSERT INTO ${qualifiedTable(manager, 'pending_reception')}
+           (id, hmpps_event_id, person_id, prison_number, establishment_code, reason, movement_reason_code, received_at, status, correlation_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING', $9)
+         ON CONFLICT (hmpps_event_id) DO NOTHING
+         RETURNING id`,
+        [
+          randomUUID(),
+          facts.hmppsEventId,
+          facts.personId,
+          facts.prisonNumber,
+          facts.establishmentCode,
+          facts.reason,
+          facts.movementReasonCode ?? null,
+          facts.receivedAt,
+          facts.correlationId,
+        ],
+      )) as unknown[];
+      return rows.length > 0;
+    });
+  }
+
+  /** The caller's establishments' pending receptions (or those of one), oldest received first. */
+  async list(scope: EstablishmentScope, query: ListPendingReceptionsQuery): Promise<PendingReceptionPage> {
+    const q = this.dataSource
+      .getRepository(PendingReception)
+      .createQueryBuilder('p')
+      .where('p.status = :status', { status: query.status })
+      .orderBy('p.received_at', 'ASC')
+      .addOrderBy('p.id', 'ASC')
+      .limit(query.limit + 1);
+    if (query.establishmentCode !== undefined) {
+      if (!covers(scope, query.establishmentCode)) return { items: [], nextCursor: null };
+      q.andWhere('p.establishment_code = :est', { est: query.establishmentCode });
+    } else if (scope !== 'unrestricted') {
+      if (scope.establishments.length === 0) return { items: [], nextCursor: null };
+      q.andWhere('p.establishment_code IN (:...ests)', { ests: [...scope.establishments] });
+    }
+    if (query.cursor)
+      q.andWhere('(p.received_at, p.id) > (:afterAt::timestamptz, :afterId::uuid)', {
+        afterAt: query.cursor.receivedAt,
+        afterId: query.cursor.id,
+      });
+    const rows = await q.getMany();
+    const { items, nextCursor } = PendingReceptionCursor.page(rows, query.limit, (last) => ({
+      receivedAt: last.receivedAt.toISOString(),
+      id: last.id,
+    }));
+    return { items: items.map(toPendingReceptionView), nextCursor };
+  }
+
+  async get(scope: EstablishmentScope, id: string): Promise<PendingReceptionView> {
+    return toPendingReceptionView(await this.find(scope, id));
+  }
+
+  /**
+   * Opens the episode with the facts staff add (checked as `POST /receptions` checks them), under
+   * a key of the pending reception's own: a retry, by anyone, answers the same episode; other
+   * facts after it are IDEMPOTENCY_KEY_REUSED. The reception completes the pending one in its own
+   * transaction. A dismissed one is refused (record the reception with `POST /receptions`).
+   */
+  async complete(
+    id: string,
+    body: CompletePendingReceptionBody,
+    context: RequestContext,
+  ): Promise<{ created: boolean; view: PendingReceptionView }> {
+    const pending = await this.find(context.scope, id);
+    if (pending.status === 'DISMISSED') throw new PendingReceptionDismissedError(pending);
+    const reception = parseOrThrow(
+      RecordReceptionBodySchema,
+      {
+        prisonNumber: pending.prisonNumber,
+        establishmentCode: pending.establishmentCode,
+        // HMPPS events speak for England and Wales only.
+        jurisdiction: 'ENGLAND_AND_WALES',
+        reason: pending.reason,
+        receivedAt: pending.receivedAt.toISOString(),
+        ...body,
+      },
+      'body',
+    );
+    const { created } = await this.receptions.record(reception, {
+      ...context,
+      idempotencyKey: `pending-reception:${pending.id}`,
+    });
+    return { created, view: await this.get(context.scope, id) };
+  }
+
+  /** No episode is opened from it: staff say why. The same dismissal again answers it; a completed one is refused. */
+  async dismiss(
+    id: string,
+    body: DismissPendingReceptionBody,
+    context: RequestContext,
+  ): Promise<PendingReceptionView> {
+    return this.dataSource.transaction(async (tx) => {
+      const pending = await this.find(context.scope, id, tx, true);
+      if (pending.status === 'COMPLETED') throw new PendingReceptionCompletedError(pending);
+      if (pending.status === 'PENDING') {
+        await tx.update(
+          PendingReception,
+          { id, status: 'PENDING' },
+          {
+            status: 'DISMISSED',
+            dismissalReason: body.reason,
+            resolvedBy: context.actor,
+            resolvedAt: new Date(),
+          },
+        );
+      }
+      return toPendingReceptionView(await this.find(context.scope, id, tx));
+    });
+  }
+
+  /** One the caller's establishments hold; any other answers as unknown. */
+  private async find(
+    scope: EstablishmentScope,
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+    lock = false,
+  ): Promise<PendingReception> {
+    const found = await manager.getRepository(PendingReception).findOne({
+      where: { id },
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+    if (!found || !covers(scope, found.establishmentCode)) throw new PendingReceptionNotFoundError(id);
+    noteAuditSubject(found.personId);
+    return found;
+  }
+}
