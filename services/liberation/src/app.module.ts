@@ -27,6 +27,9 @@ export class AppModule {
     const custodyEpisodes = CustodyEpisodesModule.register({
       personIdSecret: config.PERSON_ID_SECRET,
       episodeLateHorizonMs: config.UPSTREAM_EPISODE_LATE_HORIZON_SECONDS * 1000,
+      ...(config.HMPPS_ADMISSION_ESTABLISHMENTS
+        ? { hmppsAdmissionEstablishments: config.HMPPS_ADMISSION_ESTABLISHMENTS }
+        : {}),
     });
     return {
       module: AppModule,

@@ -16,6 +16,22 @@ export const LiberationConfigSchema = z.object({
    * be on its way) before it is dead-lettered.
    */
   UPSTREAM_EPISODE_LATE_HORIZON_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
+   * The prisons (comma-separated codes, e.g. "LEI,GMR") whose new admissions from the national
+   * HMPPS feed are kept as pending receptions; unset or empty: every prison's.
+   */
+  HMPPS_ADMISSION_ESTABLISHMENTS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((c) => c.trim())
+            .filter((c) => c.length > 0)
+        : undefined,
+    )
+    .pipe(z.array(z.string().regex(/^[A-Z]{3}$/, 'each an establishment code such as LEI')).optional()),
 });
 export type LiberationConfig = z.output<typeof LiberationConfigSchema>;
 

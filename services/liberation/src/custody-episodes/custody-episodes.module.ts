@@ -9,7 +9,11 @@ import { EpisodesController } from './episodes.controller';
 import { EpisodesService } from './episodes.service';
 import { GatePickup } from './gate-pickup.entity';
 import { GatePickupService } from './gate-pickup.service';
-import { HmppsInboundConsumer, HmppsInboundTranslator } from './hmpps-inbound';
+import {
+  HMPPS_ADMISSION_ESTABLISHMENTS,
+  HmppsInboundConsumer,
+  HmppsInboundTranslator,
+} from './hmpps-inbound';
 import { HmppsOutboundConsumer, HmppsOutboundLedger } from './hmpps-outbound';
 import { JourneyStageService } from './journey-stage.service';
 import { PersonAgeService } from './person-age.service';
@@ -42,6 +46,8 @@ export interface CustodyEpisodesOptions {
   personIdSecret: string;
   /** UPSTREAM_EPISODE_LATE_HORIZON_SECONDS, in ms (default 60 s: about twice the consumer's ack wait). */
   episodeLateHorizonMs?: number;
+  /** HMPPS_ADMISSION_ESTABLISHMENTS: the prisons whose new admissions are kept as pending receptions (undefined: all). */
+  hmppsAdmissionEstablishments?: readonly string[];
 }
 
 @Module({})
@@ -71,6 +77,7 @@ export class CustodyEpisodesModule {
       ],
       providers: [
         { provide: PersonIds, useValue: new PersonIds(options.personIdSecret) },
+        { provide: HMPPS_ADMISSION_ESTABLISHMENTS, useValue: options.hmppsAdmissionEstablishments },
         {
           provide: EPISODE_LATE_HORIZON,
           useValue: options.episodeLateHorizonMs ?? DEFAULT_EPISODE_LATE_HORIZON_MS,

@@ -12,6 +12,9 @@ import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
 import type { EpisodeView } from './custody-episode.schemas';
 import { HMPPS_ACTOR, HMPPS_INBOUND_CONSUMER, HmppsInboundTranslator } from './hmpps-inbound';
+import { PendingReceptionsService } from './pending-receptions.service';
+import { PersonIds } from './person-ids';
+import { ReceptionsService } from './receptions.service';
 import {
   aLiberation,
   aPrisonNumber,
@@ -482,8 +485,17 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
       status: 'DISMISSED',
       dismissalReason: 'a NOMIS correction: not received here',
     });
+    const again = await lib().post(`/receptions/pending/${second.id}/dismissal`, {
+      reason: 'a NOMIS correction: not received here',
+    });
+    expect([again.status, ((await again.json()) as { dismissalReason: string }).dismissalReason]).toEqual([
+      200,
+      'a NOMIS correction: not received here',
+    ]);
+    // In other words: refused, naming the first.
     const twice = await lib().post(`/receptions/pending/${second.id}/dismissal`, { reason: 'other words' });
-    expect(await twice.json()).toMatchObject({ dismissalReason: 'a NOMIS correction: not received here' });
+    expect(twice.status).toBe(409);
+    expect(await twice.json()).toMatchObject({ code: 'PENDING_RECEPTION_DISMISSED' });
     const complete = await lib().post(`/receptions/pending/${second.id}/completion`, {
       homeLocalAuthority: 'E08000035',
       sentenceDate: daysFromToday(-10),
@@ -492,12 +504,123 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     });
     expect(complete.status).toBe(409);
     expect(((await complete.json()) as Problem).code).toBe('PENDING_RECEPTION_DISMISSED');
+    // Completed by hand, the pending one cannot be completed again (nothing to complete).
+    const byHandAgain = await lib().post(`/receptions/pending/${first.id}/completion`, {
+      homeLocalAuthority: 'E08000035',
+      sentenceDate: daysFromToday(-10),
+      sentenceLengthDays: 365,
+      expectedReleaseDate: daysFromToday(170),
+    });
+    expect(byHandAgain.status).toBe(409);
+    expect(((await byHandAgain.json()) as Problem).code).toBe('PENDING_RECEPTION_COMPLETED');
     // Bad input: a bad id, a bad query, an empty reason.
     expect((await lib().get('/receptions/pending/not-a-uuid')).status).toBe(400);
     expect((await lib().get('/receptions/pending?status=LOST')).status).toBe(400);
     expect((await lib().post(`/receptions/pending/${second.id}/dismissal`, { reason: ' ' })).status).toBe(
       400,
     );
+  });
+
+  it('later HMPPS events of a person whose reception is pending: a release dismisses it (no episode for someone free), a transfer waits for it (dead letter naming it); a reception recorded days before another admission completes nothing', async () => {
+    const pendingOf = async (prisonNumber: string) => {
+      const page = await lib().get('/receptions/pending?status=PENDING&limit=100');
+      return ((await page.json()) as { items: Array<{ id: string; personId: string }> }).items.find(
+        (p) => p.personId === personIdOf(prisonNumber),
+      );
+    };
+    // Admitted, then released before staff completed it: dismissed, with the reason.
+    const remand = aPrisonNumber();
+    await publish(hmpps('received', remand, { reason: 'ADMISSION', prisonId: 'LEI' }, minutesAgo(120)));
+    await caughtUp();
+    const waiting = (await pendingOf(remand))!;
+    await publish(hmpps('released', remand, { reason: 'RELEASED', prisonId: 'LEI' }, minutesAgo(60)));
+    await caughtUp();
+    expect(await (await lib().get(`/receptions/pending/${waiting.id}`)).json()).toMatchObject({
+      status: 'DISMISSED',
+      dismissalReason: expect.stringMatching(
+        /^released \(HMPPS\) from LEI at .* before the reception was completed/,
+      ),
+      resolvedBy: HMPPS_ACTOR,
+    });
+    expect(await episodeOf(personIdOf(remand))).toBeUndefined();
+    // Admitted, then transferred before it was completed: the transfer waits, naming it.
+    const moved = aPrisonNumber();
+    await publish(hmpps('received', moved, { reason: 'ADMISSION', prisonId: 'LEI' }, minutesAgo(120)));
+    await caughtUp();
+    const stillWaiting = (await pendingOf(moved))!;
+    await publish(
+      hmpps(
+        'received',
+        moved,
+        { reason: 'TRANSFERRED', prisonId: 'GMR', details: `marker moved-${moved}` },
+        minutesAgo(60),
+      ),
+    );
+    expect(await deadLetterOf(`marker moved-${moved}`)).toEqual({
+      code: 'HMPPS_RECEPTION_PENDING',
+      reason: expect.stringContaining(`pending (${stillWaiting.id}): complete it`) as string,
+    });
+    // A reception recorded by hand a week before a new admission does not complete it.
+    const twice = aPrisonNumber();
+    await publish(hmpps('received', twice, { reason: 'ADMISSION', prisonId: 'LEI' }, minutesAgo(30)));
+    await caughtUp();
+    const later = (await pendingOf(twice))!;
+    const earlier = {
+      ...anEnglishReception(twice),
+      receivedAt: minutesAgo(7 * 24 * 60),
+    };
+    expect((await lib().post('/receptions', earlier)).status).toBe(201);
+    expect(await (await lib().get(`/receptions/pending/${later.id}`)).json()).toMatchObject({
+      status: 'PENDING',
+    });
+  });
+
+  it('a new admission at a prison outside HMPPS_ADMISSION_ESTABLISHMENTS is skipped; an open episode received long before at that prison is a dead letter, not a skip', async () => {
+    const translator = lib().app.get(HmppsInboundTranslator);
+    // Scoped to LEI and GMR (as a deployment would be), a Bristol admission is not kept.
+    const scoped = new HmppsInboundTranslator(
+      lib().serviceDataSource,
+      lib().app.get(PersonIds),
+      60_000,
+      lib().app.get(ReceptionsService),
+      lib().app.get(PendingReceptionsService),
+      ['LEI', 'GMR'],
+    );
+    const stranger = aPrisonNumber();
+    expect(
+      await scoped.translate(
+        HmppsDomainEvent.parse(hmpps('received', stranger, { reason: 'ADMISSION', prisonId: 'BLI' })),
+      ),
+    ).toEqual({
+      skip: 'BLI is not a prison this service receives people into (HMPPS_ADMISSION_ESTABLISHMENTS)',
+    });
+    expect(
+      await scoped.translate(
+        HmppsDomainEvent.parse(hmpps('received', stranger, { reason: 'ADMISSION', prisonId: 'LEI' })),
+      ),
+    ).toMatchObject({ pending: { establishmentCode: 'LEI' } });
+    // Received at LEI ten hours ago (anEnglishReception) and open: within a day, the same reception.
+    const held = aPrisonNumber();
+    expect((await lib().post('/receptions', anEnglishReception(held))).status).toBe(201);
+    expect(
+      await translator.translate(
+        HmppsDomainEvent.parse(hmpps('received', held, { reason: 'ADMISSION', prisonId: 'LEI' })),
+      ),
+    ).toEqual({ skip: 'already received: episode 1 is open at LEI' });
+    const longAgo = aPrisonNumber();
+    expect(
+      (
+        await lib().post('/receptions', {
+          ...anEnglishReception(longAgo),
+          receivedAt: minutesAgo(3 * 24 * 60),
+        })
+      ).status,
+    ).toBe(201);
+    await expect(
+      translator.translate(
+        HmppsDomainEvent.parse(hmpps('received', longAgo, { reason: 'ADMISSION', prisonId: 'LEI' })),
+      ),
+    ).rejects.toMatchObject({ code: 'HMPPS_ADMISSION_EPISODE_OPEN' });
   });
 
   it('a person the record does not hold is skipped; a Scottish episode is not moved by an HMPPS event', async () => {
@@ -534,7 +657,7 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
         hmpps('received', prisonNumber, { reason: 'ADMISSION', prisonId: 'GMR', ...marker('admission') }),
         undefined,
         'HMPPS_ADMISSION_EPISODE_OPEN',
-        /episode 1 of this person is open at LEI with no release recorded: record the release/,
+        /episode 1 of this person is open at LEI \(received .*\) with no release recorded: record the release/,
       ],
       [
         'hospital',

@@ -39,6 +39,7 @@ import { RecordReceptionBodySchema, type RecordReceptionBody } from './custody-e
 import { isInOutbox } from './custody-outbox';
 import { currentExpectedReleaseDate, loadEpisodeHistory, loadMovements, whereHeld } from './episode-history';
 import { PendingReceptionsService, type PendingReceptionFacts } from './pending-receptions.service';
+import { PENDING_RECEPTION_MATCH_MS } from './pending-reception.completion';
 import { PersonIds } from './person-ids';
 import { ReceptionsService } from './receptions.service';
 import { EPISODE_LATE_HORIZON } from './upstream-movements.consumer';
@@ -56,6 +57,12 @@ export type HmppsTranslation =
   | { receive: RecordReceptionBody; eventId: string }
   | { pending: PendingReceptionFacts }
   | { skip: string };
+
+/**
+ * The prisons whose new admissions the adapter keeps as pending receptions
+ * (`HMPPS_ADMISSION_ESTABLISHMENTS`); undefined: every prison (the feed is national).
+ */
+export const HMPPS_ADMISSION_ESTABLISHMENTS = Symbol('HMPPS_ADMISSION_ESTABLISHMENTS');
 
 /** Who records a reception the adapter mapped (`received_by`). */
 export const HMPPS_ACTOR = 'bus:hmpps';
@@ -146,6 +153,8 @@ export class HmppsInboundTranslator {
     @Inject(EPISODE_LATE_HORIZON) private readonly episodeLateHorizonMs: number,
     private readonly receptions: ReceptionsService,
     private readonly pendingReceptions: PendingReceptionsService,
+    @Inject(HMPPS_ADMISSION_ESTABLISHMENTS)
+    private readonly admissionEstablishments: readonly string[] | undefined,
   ) {}
 
   /**
@@ -214,6 +223,14 @@ export class HmppsInboundTranslator {
         );
       }
       const latest = await this.latestEpisode(personId);
+      if (!latest || latest.releasedAt !== null) {
+        // Released before staff completed the pending reception: nothing to open any more.
+        const dismissed = await this.pendingReceptions.dismissOnRelease(
+          personId,
+          `released (HMPPS) from ${info.prisonId} at ${occurredAt.toISOString()} before the reception was completed: record both by hand if throughcare is wanted`,
+        );
+        if (dismissed > 0) return { skip: `released before its pending reception was completed: dismissed` };
+      }
       if (!latest) return { skip: 'no custody episode of this person is held here' };
       refuseOutsideNomis(latest);
       if (latest.releasedAt !== null) {
@@ -242,6 +259,14 @@ export class HmppsInboundTranslator {
       );
     }
     const latest = await this.latestEpisode(personId);
+    if (!latest || latest.releasedAt !== null) {
+      const pending = await this.pendingReceptions.pendingOf(personId);
+      if (pending)
+        throw new PermanentError(
+          'HMPPS_RECEPTION_PENDING',
+          `a transfer to ${info.prisonId} of a person whose reception at ${pending.establishmentCode} is pending (${pending.id}): complete it (GET /receptions/pending), then replay this letter`,
+        );
+    }
     if (!latest) return { skip: 'no custody episode of this person is held here' };
     refuseOutsideNomis(latest);
     if (latest.releasedAt !== null) throw this.notYetKnown(personId, latest);
@@ -359,6 +384,10 @@ export class HmppsInboundTranslator {
     eventId: string,
     occurredAt: Date,
   ): Promise<HmppsTranslation> {
+    if (this.admissionEstablishments !== undefined && !this.admissionEstablishments.includes(info.prisonId))
+      return {
+        skip: `${info.prisonId} is not a prison this service receives people into (HMPPS_ADMISSION_ESTABLISHMENTS)`,
+      };
     const manager = this.dataSource.manager;
     const same = await manager.findOneBy(CustodyEpisode, { personId, receivedAt: occurredAt });
     if (same)
@@ -368,11 +397,16 @@ export class HmppsInboundTranslator {
       const heldAt = whereHeld(latest, {
         movements: await loadMovements(manager, personId, latest.episode),
       });
-      if (heldAt === info.prisonId)
+      // Staff recorded this reception first (at their own time for it, within a day of HMPPS's).
+      if (
+        heldAt === info.prisonId &&
+        latest.receivedAt !== null &&
+        Math.abs(latest.receivedAt.getTime() - occurredAt.getTime()) <= PENDING_RECEPTION_MATCH_MS
+      )
         return { skip: `already received: episode ${latest.episode} is open at ${heldAt}` };
       throw new PermanentError(
         'HMPPS_ADMISSION_EPISODE_OPEN',
-        `an admission (${info.reason}) at ${info.prisonId}, but episode ${latest.episode} of this person is open at ${heldAt} with no release recorded: record the release (or a transfer), then replay this letter`,
+        `an admission (${info.reason}) at ${info.prisonId}, but episode ${latest.episode} of this person is open at ${heldAt} (received ${latest.receivedAt?.toISOString() ?? 'from court'}) with no release recorded: record the release (or a transfer), then replay this letter`,
       );
     }
     return {

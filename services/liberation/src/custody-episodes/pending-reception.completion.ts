@@ -1,24 +1,77 @@
 import type { EntityManager } from 'typeorm';
+import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
 import { PendingReception } from './pending-reception.entity';
+
+export class PendingReceptionNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`no pending reception ${id}`, 'PENDING_RECEPTION_NOT_FOUND');
+  }
+}
+
+export class PendingReceptionDismissedError extends ConflictError {
+  constructor(pending: PendingReception) {
+    super(
+      `pending reception ${pending.id} was dismissed (${pending.dismissalReason}): record the reception with POST /receptions`,
+      'PENDING_RECEPTION_DISMISSED',
+      { details: { status: pending.status, dismissalReason: pending.dismissalReason } },
+    );
+  }
+}
+
+export class PendingReceptionCompletedError extends ConflictError {
+  constructor(pending: PendingReception, what: string) {
+    super(
+      `pending reception ${pending.id} is completed (episode ${pending.episode}, by ${pending.resolvedBy}): ${what}`,
+      'PENDING_RECEPTION_COMPLETED',
+      { details: { status: pending.status, episode: pending.episode } },
+    );
+  }
+}
+
+/**
+ * How far a reception's instant may be from a pending reception's (HMPPS's `occurredAt`) for the
+ * one to answer the other: staff record the time they know, which may differ by hours.
+ */
+export const PENDING_RECEPTION_MATCH_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The pending reception being completed, locked for the reception's transaction (taken after
+ * the person's lock, as a dismissal takes it): a dismissed one is refused, so a completion racing
+ * a dismissal never opens an episode for a dismissed reception.
+ */
+export async function lockPendingForCompletion(manager: EntityManager, id: string): Promise<void> {
+  const pending = await manager
+    .getRepository(PendingReception)
+    .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  if (!pending) throw new PendingReceptionNotFoundError(id);
+  if (pending.status === 'DISMISSED') throw new PendingReceptionDismissedError(pending);
+}
 
 /**
  * A reception recorded for the person at the establishment completes the pending receptions it
- * answers (in the reception's transaction): however staff recorded it, it is no longer to do.
+ * answers, in the reception's transaction: those received there within PENDING_RECEPTION_MATCH_MS
+ * of it (however staff recorded it, it is no longer to do), and the one being completed (`id`).
  */
 export async function completePendingReceptions(
   manager: EntityManager,
-  personId: string,
-  establishmentCode: string,
-  episode: number,
+  reception: { personId: string; establishmentCode: string; receivedAt: Date; episode: number },
   actor: string,
+  id?: string,
 ): Promise<void> {
+  const at = reception.receivedAt.getTime();
   await manager
     .createQueryBuilder()
     .update(PendingReception)
-    .set({ status: 'COMPLETED', episode, resolvedBy: actor, resolvedAt: () => 'now()' })
-    .where("person_id = :personId AND establishment_code = :establishmentCode AND status = 'PENDING'", {
-      personId,
-      establishmentCode,
-    })
+    .set({ status: 'COMPLETED', episode: reception.episode, resolvedBy: actor, resolvedAt: () => 'now()' })
+    .where(
+      `person_id = :personId AND status = 'PENDING' AND (id = :id OR (establishment_code = :establishmentCode AND received_at BETWEEN :from AND :to))`,
+      {
+        personId: reception.personId,
+        establishmentCode: reception.establishmentCode,
+        id: id ?? '00000000-0000-0000-0000-000000000000',
+        from: new Date(at - PENDING_RECEPTION_MATCH_MS),
+        to: new Date(at + PENDING_RECEPTION_MATCH_MS),
+      },
+    )
     .execute();
 }

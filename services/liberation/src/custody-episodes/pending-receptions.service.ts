@@ -2,11 +2,17 @@ import { noteAuditSubject } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ConflictError, NotFoundError, parseOrThrow } from '@throughcare/platform-errors';
+import { parseOrThrow } from '@throughcare/platform-errors';
 import { qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
 import { RecordReceptionBodySchema } from './custody-episode.schemas';
 import { linksOf } from './custody-episode.view';
+import {
+  PendingReceptionCompletedError,
+  PendingReceptionDismissedError,
+  PendingReceptionNotFoundError,
+} from './pending-reception.completion';
 import { PendingReception } from './pending-reception.entity';
+import { lockPerson } from './person-lock';
 import {
   PendingReceptionCursor,
   type CompletePendingReceptionBody,
@@ -19,31 +25,11 @@ import { covers, type EstablishmentScope } from './prison-scope';
 import { ReceptionsService } from './receptions.service';
 import type { RequestContext } from './request-context';
 
-export class PendingReceptionNotFoundError extends NotFoundError {
-  constructor(id: string) {
-    super(`no pending reception ${id}`, 'PENDING_RECEPTION_NOT_FOUND');
-  }
-}
+/** Who dismisses a pending reception on an HMPPS release (as the adapter records receptions). */
+const HMPPS_ACTOR = 'bus:hmpps';
 
-export class PendingReceptionDismissedError extends ConflictError {
-  constructor(pending: PendingReception) {
-    super(
-      `pending reception ${pending.id} was dismissed (${pending.dismissalReason}): record the reception with POST /receptions`,
-      'PENDING_RECEPTION_DISMISSED',
-      { details: { status: pending.status } },
-    );
-  }
-}
-
-export class PendingReceptionCompletedError extends ConflictError {
-  constructor(pending: PendingReception) {
-    super(
-      `pending reception ${pending.id} is completed (episode ${pending.episode}): there is nothing to dismiss`,
-      'PENDING_RECEPTION_COMPLETED',
-      { details: { status: pending.status, episode: pending.episode } },
-    );
-  }
-}
+/** The idempotency key a pending reception's completion records its reception under (whoever completes it). */
+const completionKey = (id: string) => `pending-reception:${id}`;
 
 /** What the HMPPS adapter keeps of an admission it cannot receive by itself. */
 export interface PendingReceptionFacts {
@@ -114,6 +100,35 @@ export class PendingReceptionsService {
     });
   }
 
+  /** The person's oldest reception still pending, if any (the adapter's view: every prison). */
+  pendingOf(personId: string): Promise<PendingReception | null> {
+    return runUnrestricted(() =>
+      this.dataSource.getRepository(PendingReception).findOne({
+        where: { personId, status: 'PENDING' },
+        order: { receivedAt: 'ASC', id: 'ASC' },
+      }),
+    );
+  }
+
+  /**
+   * The person was released (HMPPS) before staff completed their pending reception: it is
+   * dismissed with `reason`, under the person's lock (a completion in flight finishes first), so
+   * no episode is opened later for someone already free. The number dismissed.
+   */
+  dismissOnRelease(personId: string, reason: string): Promise<number> {
+    return runUnrestricted(() =>
+      this.dataSource.transaction(async (tx) => {
+        await lockPerson(tx, personId);
+        const result = await tx.update(
+          PendingReception,
+          { personId, status: 'PENDING' },
+          { status: 'DISMISSED', dismissalReason: reason, resolvedBy: HMPPS_ACTOR, resolvedAt: new Date() },
+        );
+        return result.affected ?? 0;
+      }),
+    );
+  }
+
   /** The caller's establishments' pending receptions (or those of one), oldest received first. */
   async list(scope: EstablishmentScope, query: ListPendingReceptionsQuery): Promise<PendingReceptionPage> {
     const q = this.dataSource
@@ -160,6 +175,9 @@ export class PendingReceptionsService {
   ): Promise<{ created: boolean; view: PendingReceptionView }> {
     const pending = await this.find(context.scope, id);
     if (pending.status === 'DISMISSED') throw new PendingReceptionDismissedError(pending);
+    // Completed by a reception staff recorded themselves: nothing to complete (a completion's retry goes on).
+    if (pending.status === 'COMPLETED' && !(await this.completedHere(pending.id)))
+      throw new PendingReceptionCompletedError(pending, 'by a reception recorded for the person');
     const reception = parseOrThrow(
       RecordReceptionBodySchema,
       {
@@ -173,10 +191,11 @@ export class PendingReceptionsService {
       },
       'body',
     );
-    const { created } = await this.receptions.record(reception, {
-      ...context,
-      idempotencyKey: `pending-reception:${pending.id}`,
-    });
+    const { created } = await this.receptions.record(
+      reception,
+      { ...context, idempotencyKey: completionKey(pending.id) },
+      pending.id,
+    );
     return { created, view: await this.get(context.scope, id) };
   }
 
@@ -186,9 +205,15 @@ export class PendingReceptionsService {
     body: DismissPendingReceptionBody,
     context: RequestContext,
   ): Promise<PendingReceptionView> {
+    const { personId } = await this.find(context.scope, id);
     return this.dataSource.transaction(async (tx) => {
+      // The person's lock first, as a reception takes it: a completion in flight finishes first.
+      await lockPerson(tx, personId);
       const pending = await this.find(context.scope, id, tx, true);
-      if (pending.status === 'COMPLETED') throw new PendingReceptionCompletedError(pending);
+      if (pending.status === 'COMPLETED')
+        throw new PendingReceptionCompletedError(pending, 'there is nothing to dismiss');
+      if (pending.status === 'DISMISSED' && pending.dismissalReason !== body.reason)
+        throw new PendingReceptionDismissedError(pending);
       if (pending.status === 'PENDING') {
         await tx.update(
           PendingReception,
@@ -202,6 +227,19 @@ export class PendingReceptionsService {
         );
       }
       return toPendingReceptionView(await this.find(context.scope, id, tx));
+    });
+  }
+
+  /** Whether the completion endpoint opened its episode (its key is taken), not a reception recorded by hand. */
+  private completedHere(id: string): Promise<boolean> {
+    // (The platform's key table; the caller's scope was checked on the pending reception.)
+    return runUnrestricted(async () => {
+      const manager = this.dataSource.manager;
+      const rows = (await manager.query(
+        `SELECT 1 FROM ${qualifiedTable(manager, 'idempotency_key')} WHERE key = $1`,
+        [`liberation:reception:${completionKey(id)}`],
+      )) as unknown[];
+      return rows.length > 0;
     });
   }
 

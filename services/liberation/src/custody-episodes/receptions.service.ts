@@ -13,7 +13,7 @@ import {
 import { personReceivedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { RecordReceptionBody } from './custody-episode.schemas';
-import { completePendingReceptions } from './pending-reception.completion';
+import { completePendingReceptions, lockPendingForCompletion } from './pending-reception.completion';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
 import { refusalOver } from './episode-history';
@@ -47,12 +47,18 @@ export class ReceptionsService {
    * A reception refused because of an episode held elsewhere (open, or released later than this
    * reception) answers CUSTODY_RECORD_CONFLICT, which says nothing of that episode.
    */
-  async record(body: RecordReceptionBody, context: RequestContext): Promise<ReceptionOutcome> {
+  async record(
+    body: RecordReceptionBody,
+    context: RequestContext,
+    /** The pending reception (HMPPS) this reception completes, refused if it was dismissed. */
+    pendingReceptionId?: string,
+  ): Promise<ReceptionOutcome> {
     const personId = this.personIds.of(body.prisonNumber);
     noteAuditSubject(personId);
     if (!covers(context.scope, body.establishmentCode)) throw new PersonNotFoundError(personId);
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
+      if (pendingReceptionId !== undefined) await lockPendingForCompletion(tx, pendingReceptionId);
       let created = false;
       const receive = async (manager: EntityManager): Promise<EpisodeKey> => {
         const outcome = await this.receive(manager, personId, body, context);
@@ -65,7 +71,17 @@ export class ReceptionsService {
       const episode = await tx.findOneByOrFail(CustodyEpisode, key);
       // However it was recorded, a reception answers the person's pending ones (HMPPS) at that prison.
       if (created)
-        await completePendingReceptions(tx, personId, body.establishmentCode, episode.episode, context.actor);
+        await completePendingReceptions(
+          tx,
+          {
+            personId,
+            establishmentCode: body.establishmentCode,
+            receivedAt: new Date(body.receivedAt),
+            episode: episode.episode,
+          },
+          context.actor,
+          pendingReceptionId,
+        );
       if (!created) {
         const differences = differingReceptionFacts(episode, body);
         if (differences.length > 0) {

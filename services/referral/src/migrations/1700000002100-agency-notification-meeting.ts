@@ -9,23 +9,18 @@ export class AgencyNotificationMeeting1700000002100 implements MigrationInterfac
   readonly name = 'AgencyNotificationMeeting1700000002100';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    // New columns, so every row passes the CHECKs; NOT VALID then VALIDATE keeps the table
-    // readable and writable while they are checked.
+    // New nullable columns: no rewrite, and the CHECKs' scan finds only nulls (the table's lock is
+    // held for that scan, which is quick; a later check of existing data would be NOT VALID).
     await queryRunner.query(`
       ALTER TABLE "referral"."agency_notification"
         ADD COLUMN "pre_release_meeting_date" date,
         ADD COLUMN "pre_release_meeting_establishment_code" text,
         ADD CONSTRAINT "agency_notification_meeting_establishment" CHECK (
           "pre_release_meeting_establishment_code" ~ '^[A-Z]{3}$'
-        ) NOT VALID,
+        ),
         ADD CONSTRAINT "agency_notification_meeting_date_and_place" CHECK (
           ("pre_release_meeting_date" IS NULL) = ("pre_release_meeting_establishment_code" IS NULL)
-        ) NOT VALID`);
-    for (const check of [
-      'agency_notification_meeting_establishment',
-      'agency_notification_meeting_date_and_place',
-    ])
-      await queryRunner.query(`ALTER TABLE "referral"."agency_notification" VALIDATE CONSTRAINT "${check}"`);
+        )`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

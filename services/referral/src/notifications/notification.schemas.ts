@@ -59,6 +59,20 @@ export const NotifyAgencyInputSchema = z
         message: 'the pre-release meeting is named by its day and its prison together',
       });
     }
+    if (input.preReleaseMeetingDate !== undefined) {
+      if (input.subject !== 'LIBERATION_DATE_CHANGED')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['preReleaseMeetingDate'],
+          message: 'a pre-release meeting is named with LIBERATION_DATE_CHANGED only',
+        });
+      else if (input.liberationDate !== undefined && input.preReleaseMeetingDate >= input.liberationDate)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['preReleaseMeetingDate'],
+          message: `must be before the liberation date (${input.liberationDate})`,
+        });
+    }
     if (input.subject === 'LIBERATION_DATE_CHANGED') {
       if (input.liberationDate === undefined) {
         ctx.addIssue({

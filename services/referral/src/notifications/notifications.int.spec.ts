@@ -564,6 +564,20 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         /preReleaseMeetingEstablishmentCode: the pre-release meeting is named by its day and its prison together/,
       ],
       [
+        {
+          subject: 'TRANSFERRED',
+          establishmentCode: 'GLE',
+          previousEstablishmentCode: 'BAR',
+          preReleaseMeetingDate: '2026-06-30',
+          preReleaseMeetingEstablishmentCode: 'GLE',
+        },
+        /preReleaseMeetingDate: a pre-release meeting is named with LIBERATION_DATE_CHANGED only/,
+      ],
+      [
+        { preReleaseMeetingDate: '2026-07-14', preReleaseMeetingEstablishmentCode: 'GLE' },
+        /preReleaseMeetingDate: must be before the liberation date \(2026-07-14\)/,
+      ],
+      [
         { preReleaseMeetingEstablishmentCode: 'GLE' },
         /preReleaseMeetingDate: the pre-release meeting is named by its day and its prison together/,
       ],

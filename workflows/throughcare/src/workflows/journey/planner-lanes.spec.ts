@@ -1,5 +1,11 @@
 import { HOUR, inputFor, setUp, SimulatedJourney } from './journey-simulation.spec-support';
-import { laneOf, MEETING_IN_NOTICE_PATCH, type Action, type Lane } from './planner';
+import {
+  DATE_NOTICE_MEETING_WAIT_MS,
+  laneOf,
+  MEETING_IN_NOTICE_PATCH,
+  type Action,
+  type Lane,
+} from './planner';
 
 /** The planner's lanes (`effect-lanes-1`): which service each action goes to, and what waits for what. */
 describe('journey planner: lanes', () => {
@@ -120,6 +126,29 @@ describe('journey planner: lanes', () => {
     ]);
   });
 
+  it('a changed date’s notice waits for the meeting DATE_NOTICE_MEETING_WAIT_MS at most, then goes with the date alone', () => {
+    const j = hdcBringsLiberationForward([]);
+    const cancel = j.p.nextAction()!;
+    expect(cancel).toMatchObject({ kind: 'cancel', booking: { kind: 'PRE_RELEASE_MEETING' } });
+    // The liberation service is slow (the cancellation stays in flight): the notice waits…
+    expect(j.p.nextAction(new Set<Lane>(['liberation']))).toBeUndefined();
+    // …and the journey wakes when the wait ends.
+    expect(j.p.nextWake()).toBe(j.t + DATE_NOTICE_MEETING_WAIT_MS);
+    j.advance(DATE_NOTICE_MEETING_WAIT_MS);
+    const notice = j.p.nextAction(new Set<Lane>(['liberation']));
+    expect(notice).toMatchObject({
+      kind: 'notify',
+      notice: {
+        subject: 'LIBERATION_DATE_CHANGED',
+        fields: { liberationDate: '2026-03-25', previousLiberationDate: '2026-04-01' },
+      },
+    });
+    // (The meeting being cancelled is not named.)
+    expect((notice as Extract<Action, { kind: 'notify' }>).notice.fields).not.toHaveProperty(
+      'preReleaseMeetingDate',
+    );
+  });
+
   it('a changed date’s notice names no meeting, and does not wait, before the patch (meeting-in-notice-1 refused)', () => {
     const j = hdcBringsLiberationForward([MEETING_IN_NOTICE_PATCH]);
     expect(j.p.nextAction(new Set<Lane>(['liberation']))).toMatchObject({
@@ -149,12 +178,12 @@ function hdcBringsLiberationForward(
   const j = new SimulatedJourney(inputFor('SCOTLAND', 30), refused);
   setUp(j, 6);
   before?.(j);
+  j.advance(2 * HOUR);
   j.tell(j.facts.releaseDateChanged, {
     expectedReleaseDate: '2026-03-25',
     reason: 'HDC_APPROVED',
     changedAt: j.now,
     eventId: 'd1',
   });
-  j.advance(2 * HOUR);
   return j;
 }

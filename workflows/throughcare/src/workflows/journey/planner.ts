@@ -272,6 +272,8 @@ export const PICKUP_AT_CLOSURE_PATCH = 'pickup-at-closure-1';
  * `s.adopted`.
  */
 export const MEETING_IN_NOTICE_PATCH = 'meeting-in-notice-1';
+/** How long a changed date's notice waits for the meeting's cancellation and booking (`meeting-in-notice-1`). */
+export const DATE_NOTICE_MEETING_WAIT_MS = 15 * 60_000;
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
 export const needAcknowledgementKey = (pathway: Pathway, no: number) =>
   `needReferralAcknowledgement:${pathway}:${no}`;
@@ -1809,21 +1811,42 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    * The pre-release meeting to name in a notice: booked at the prison holding the person for a day
    * still to come (today included) that the plan keeps, not held yet; undefined when there is none.
    * Release planning not open, a meeting booked earlier is being cancelled (booked again when it
-   * opens), and one whose cancellation failed is on its way out: neither is named.
+   * opens); one whose cancellation failed is on its way out; while a transfer settles the
+   * person's prison is changing (its meetings are cancelled at the old one); and while the prison's
+   * bookings are in flight (`nextAction`'s lanes) the meeting may be changing: none is named.
    */
   function meetingToTell(): { date: string; establishmentCode: string } | undefined {
-    if (meetingHeld() || !inCustody() || !planningOpen()) return undefined;
-    const kept = keptMeeting(meetingDate());
-    const booking = s.bookings.find(
+    if (liberationInFlight || meetingHeld() || !inCustody() || !planningOpen()) return undefined;
+    const est = establishment();
+    if (reportedEstablishment() !== est) return undefined;
+    const meeting = meetingDate();
+    if (meeting === undefined) return undefined;
+    const due = localDateOf(new Date(meetingDue()));
+    // The newest booking that fits (an older row whose cancellation failed does not hide it).
+    const kept = s.bookings.filter(
       (b) =>
         b.kind === 'PRE_RELEASE_MEETING' &&
         b.status === 'BOOKED' &&
-        b.establishmentCode === establishment() &&
-        b.date === kept,
+        !b.cancelFailed &&
+        b.establishmentCode === est &&
+        b.date !== undefined &&
+        b.date >= today() &&
+        !(b.date > due && b.date !== meeting),
     );
-    if (kept === undefined || kept < today() || !booking || booking.cancelFailed) return undefined;
-    return { date: kept, establishmentCode: establishment() };
+    const newest = kept[kept.length - 1];
+    return newest ? { date: newest.date!, establishmentCode: est } : undefined;
   }
+  /** Whether the planning under way (`nextAction`) has an effect in flight in the liberation lane. */
+  let liberationInFlight = false;
+  /**
+   * How long a changed date's notice waits for the meeting to be cancelled and booked again (from
+   * the change, `changedAt`) before it goes with the date alone: the liberation service being
+   * down must not keep a new date from the agency.
+   */
+  const dateNoticeHoldEnds = (): number => {
+    const change = s.dateChanges[s.dateChanges.length - 1];
+    return change ? Date.parse(change.changedAt) + DATE_NOTICE_MEETING_WAIT_MS : -Infinity;
+  };
 
   // ---- The next action -------------------------------------------------------------------------
 
@@ -2219,14 +2242,17 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    * (or one needing no service) is next. The closure and the hand-over wait for every lane.
    */
   function nextAction(busy?: ReadonlySet<Lane>): Action | undefined {
+    // (While the prison's bookings are in flight, a meeting may be changing: none is named.)
+    liberationInFlight = busy?.has('liberation') ?? false;
     for (const a of actionsInOrder()) {
       if (!busy || busy.size === 0) return a;
       if (a.kind === 'close' || a.kind === 'handOver') return undefined;
       // "No day is left for the meeting" waits for the prison's bookings in flight: a meeting being
       // booked (or cancelled) may yet make it wrong, and the agency would never hear it was.
       if (busy.has('liberation') && meetingImpossibleNews(a)) continue;
-      // Since `meeting-in-notice-1` a changed date's notice names the meeting: it waits for them too.
-      if (busy.has('liberation') && dateNoticeNamingMeeting(a)) continue;
+      // Since `meeting-in-notice-1` a changed date's notice names the meeting: it waits while the
+      // prison's bookings are in flight, for DATE_NOTICE_MEETING_WAIT_MS at most (then the date alone).
+      if (busy.has('liberation') && dateNoticeNamingMeeting(a) && now() < dateNoticeHoldEnds()) continue;
       const lane = laneOf(a);
       if (lane === undefined || !busy.has(lane)) return a;
     }
@@ -2235,7 +2261,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const meetingImpossibleNews = (a: Action) =>
     (a.kind === 'raise' && a.action.startsWith('meeting-impossible:')) ||
     (a.kind === 'notify' && a.notice.subject === 'PRE_RELEASE_MEETING_IMPOSSIBLE');
-  /** A changed date's notice that may name a meeting (one is possible, planning is open). */
+  /** A changed date's notice that may name a meeting (since `meeting-in-notice-1`: one is possible, planning is open). */
   const dateNoticeNamingMeeting = (a: Action) =>
     meetingInNotices() &&
     a.kind === 'notify' &&
@@ -2263,6 +2289,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         candidates.push(startOfLocalDay(nextWorkingDay(input.jurisdiction, today())).getTime());
     }
     if (s.release) candidates.push(followUpEnds());
+    // A changed date's notice waiting for the meeting goes with the date alone when the wait ends.
+    if (meetingInNotices() && s.told && s.told.custody === 'IN' && s.told.liberationDate !== liberationDate())
+      candidates.push(dateNoticeHoldEnds());
     if (s.agencyRetryAt) candidates.push(Date.parse(s.agencyRetryAt));
     // A need with no eligible agency left: the directory is asked again (since referral-per-need-1).
     if (perNeed() && !closingReason()) {
