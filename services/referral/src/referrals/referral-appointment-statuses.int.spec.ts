@@ -239,4 +239,50 @@ describe('a referral taken on follows its appointments: booked, attended, not at
       ((await (await get(`/appointments/${visit.id}`, agencyId)).json()) as AppointmentView).status,
     ).toBe('CANCELLED');
   });
+
+  it('the lifecycle table and the OpenAPI status filters (agency and prison) name the new statuses', async () => {
+    const { agencyId } = await accepted();
+    const table = (await (await get('/referrals/lifecycle', agencyId)).json()) as {
+      statuses: string[];
+      transitions: Array<{ action: string; from: string[]; to: string; note?: string }>;
+    };
+    expect(table.statuses).toEqual(
+      expect.arrayContaining(['APPOINTMENT_BOOKED', 'ATTENDED', 'NOT_ATTENDED']),
+    );
+    expect(table.transitions.find((t) => t.action === 'BOOK_APPOINTMENT')).toMatchObject({
+      from: ['ACCEPTED', 'APPOINTMENT_BOOKED', 'ATTENDED', 'NOT_ATTENDED'],
+      to: 'APPOINTMENT_BOOKED',
+    });
+    expect(table.transitions.find((t) => t.action === 'CLOSE')?.from).toEqual([
+      'ACCEPTED',
+      'APPOINTMENT_BOOKED',
+      'ATTENDED',
+      'NOT_ATTENDED',
+    ]);
+    expect(table.transitions.find((t) => t.action === 'RECORD_ATTENDED')).toMatchObject({
+      from: ['APPOINTMENT_BOOKED'],
+      to: 'ATTENDED',
+      note: expect.stringMatching(/APPOINTMENT_BOOKED while another/),
+    });
+
+    const doc = (await (await fetch(`${running().base}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: Array<{ name: string; schema?: { enum?: string[] } }> }>
+      >;
+    };
+    for (const path of ['/referrals', '/prison/referrals']) {
+      const status = doc.paths[path]?.['get']?.parameters?.find((p) => p.name === 'status');
+      expect({ path, enum: status?.schema?.enum }).toEqual({
+        path,
+        enum: expect.arrayContaining([
+          'ACCEPTED',
+          'APPOINTMENT_BOOKED',
+          'ATTENDED',
+          'NOT_ATTENDED',
+          'CLOSED',
+        ]),
+      });
+    }
+  });
 });
