@@ -4,8 +4,10 @@ import type { AppointmentView } from '../appointments/appointment.schemas';
 import { REFERRAL_STATUS_WITH_APPOINTMENTS_SQL } from '../migrations/1700000002200-referral-appointment-statuses';
 import type { Page } from '../pagination/keyset-cursor';
 import { asThePlatformService, useReferralApp, type Problem } from '../testing/referral-app';
-import { aReferral } from '../testing/referral.mother';
-import type { ReferralView } from './referral.schemas';
+import { aNotification, aReferral } from '../testing/referral.mother';
+import { NotificationsService } from '../notifications/notifications.service';
+import type { NotificationView } from '../notifications/notification.schemas';
+import type { ReferralView, SendReferralInput } from './referral.schemas';
 import { ReferralsService } from './referrals.service';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -17,8 +19,8 @@ describe('a referral taken on follows its appointments: booked, attended, not at
   const after = (iso: string, seconds: number) => new Date(Date.parse(iso) + seconds * 1000).toISOString();
 
   /** Sent an hour ago, acknowledged when sent, accepted 10 minutes later. */
-  const accepted = async () => {
-    const input = aReferral({ establishmentCode: 'BAR' });
+  const accepted = async (overrides: Partial<SendReferralInput> = {}) => {
+    const input = aReferral({ establishmentCode: 'BAR', ...overrides });
     const { referralId: id } = await referrals().send(input);
     const { agencyId } = input;
     const ack = { acknowledgedBy: 'Duty team', acknowledgedAt: input.sentAt };
@@ -283,6 +285,33 @@ describe('a referral taken on follows its appointments: booked, attended, not at
           'CLOSED',
         ]),
       });
+    }
+  });
+
+  it('a referral taken on with its appointments is open: its agency hears of a changed liberation date and the referral shows it', async () => {
+    const personId = aNotification().personId;
+    const booked = await accepted({ personId, episode: 1 });
+    await book(booked.id, booked.agencyId, secondsFromNow(86_400));
+    const missed = await accepted({ personId, episode: 1 });
+    await attend(missed.agencyId, await book(missed.id, missed.agencyId, secondsFromNow(5)), 'NO');
+    expect((await read(booked.id, booked.agencyId)).status).toBe('APPOINTMENT_BOOKED');
+    expect((await read(missed.id, missed.agencyId)).status).toBe('NOT_ATTENDED');
+
+    const told = await accepted({ personId, episode: 1 });
+    await asThePlatformService(running().app.get(NotificationsService)).notify(
+      aNotification({ agencyId: told.agencyId, personId, liberationDate: '2027-03-01' }),
+    );
+    for (const { id, agencyId } of [booked, missed]) {
+      const notices = ((await (await get('/notifications', agencyId)).json()) as Page<NotificationView>)
+        .items;
+      expect(notices).toEqual([
+        expect.objectContaining({
+          personId,
+          subject: 'LIBERATION_DATE_CHANGED',
+          liberationDate: '2027-03-01',
+        }),
+      ]);
+      expect(await read(id, agencyId)).toMatchObject({ liberationDate: '2027-03-01' });
     }
   });
 });
