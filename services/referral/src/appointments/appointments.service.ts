@@ -220,7 +220,8 @@ export class AppointmentsService {
   /**
    * Books an appointment against the agency's referral (a custody visit with placeKind PRISON, or
    * any appointment after release) with its first time and place, in one transaction under the
-   * referral's row lock: the referral must be ACCEPTED (REFERRAL_NOT_ACCEPTED otherwise; a
+   * referral's row lock: the referral must be taken on (ACCEPTED, APPOINTMENT_BOOKED, ATTENDED or
+   * NOT_ATTENDED; REFERRAL_NOT_ACCEPTED otherwise, with the allowed actions; a
    * withdrawn one is REFERRAL_WITHDRAWN). Emits `referral.referral-appointment.booked` and the
    * first `referral.appointment.scheduled`. With an Idempotency-Key a retry answers the
    * appointment booked first (the same key with another booking is IDEMPOTENCY_KEY_REUSED);
@@ -505,7 +506,9 @@ export class AppointmentsService {
 
   /**
    * Records attendance once. Repeating the same outcome answers the record as it stands with no
-   * second event; a different outcome conflicts (a correction needs its own, explicit event).
+   * second event; a different outcome conflicts (a correction needs its own, explicit event). On
+   * an appointment booked against a referral, the referral's status is rewritten in the same
+   * transaction, under its row lock (ATTENDED or NOT_ATTENDED for a referral taken on).
    */
   recordAttendance(
     agencyId: string,
