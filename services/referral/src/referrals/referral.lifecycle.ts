@@ -102,10 +102,6 @@ export const TAKEN_ON_STATUSES = [
   'NOT_ATTENDED',
 ] as const satisfies readonly ReferralStatus[];
 
-export function isTakenOn(status: ReferralStatus): boolean {
-  return (TAKEN_ON_STATUSES as readonly ReferralStatus[]).includes(status);
-}
-
 /** Open: being worked, or waiting for the agency's answer (not declined, withdrawn nor closed). */
 export const OPEN_REFERRAL_STATUSES = [
   'AWAITING_ACKNOWLEDGEMENT',
