@@ -841,7 +841,12 @@ describe('a person from reception to post-release follow-up, through every servi
     expect(listed.status).toBe(200);
     const byAgency = new Map(listed.body.items.map((r) => [r.agencyId, r]));
     expect(byAgency.get(firstAgency)?.status).toBe('DECLINED');
-    expect(byAgency.get(secondAgency)).toMatchObject({ id, status: 'ACCEPTED' });
+    // Accepted, and the visit booked against it attended: the referral's status says so (issue 9).
+    expect(byAgency.get(secondAgency)).toMatchObject({
+      id,
+      status: 'ATTENDED',
+      attendance: expect.objectContaining({ appointmentId: visit.body.id, attendance: 'YES' }),
+    });
     const declined = await http<{ outcomes: Array<{ decision: string; reason: string | null }> }>(
       apps.referral,
       'GET',

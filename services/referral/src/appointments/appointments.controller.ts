@@ -84,7 +84,10 @@ export class AppointmentsController {
     subject: appointmentSubject,
   })
   @Post(':id/attendance')
-  @ApiOperation({ summary: 'Record attendance (once; repeating the same outcome returns the record)' })
+  @ApiOperation({
+    summary:
+      'Record attendance (once; repeating the same outcome returns the record). On an appointment booked against a referral the agency has taken on, the referral becomes ATTENDED (YES, LATE) or NOT_ATTENDED (NO), unless another of its appointments is still booked',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiBody(apiBodyFromZod(RecordAttendanceBodySchema))
   @ApiResponse({

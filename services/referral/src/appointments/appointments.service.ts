@@ -36,7 +36,8 @@ import {
 } from './appointment.errors';
 import { lockedReferral, refuseIfWithdrawn } from '../referrals/referral-lock';
 import { Referral } from '../referrals/referral.entity';
-import { allowedActions } from '../referrals/referral.lifecycle';
+import { allowedActions, allows } from '../referrals/referral.lifecycle';
+import { refreshReferralStatus } from '../referrals/referral-status';
 import { IdempotencyKeyReusedError, ReferralNotFoundError } from '../referrals/referral.errors';
 import type {
   AppointmentView,
@@ -154,7 +155,7 @@ export class AppointmentsService {
       this.dataSource.manager,
       `cancelAppointment:${input.idempotencyKey}`,
       async (tx) => {
-        const appointment = await locked(tx, { id: input.appointmentId });
+        const { appointment, referral } = await lockedWithReferral(tx, { id: input.appointmentId });
         if (appointment.cancelledAt) return { cancelled: false };
         if (appointment.attendance !== null && appointment.attendedAt)
           throw new AppointmentAttendanceOnRecordError(
@@ -164,6 +165,7 @@ export class AppointmentsService {
           );
 
         await cancelWithEvent(tx, appointment, input.reason, input.correlationId, now);
+        if (referral) await refreshReferralStatus(tx, referral);
         return { cancelled: true };
       },
     );
@@ -189,9 +191,9 @@ export class AppointmentsService {
     clock: () => Date = () => new Date(),
   ): Promise<AppointmentWrite> {
     return this.dataSource.transaction(async (tx) => {
-      const appointment = await locked(tx, { id, agencyId });
+      const { appointment, referral } = await lockedWithReferral(tx, { id, agencyId });
       const now = clock();
-      if (appointment.referralId === null) throw new JourneyAppointmentError(id, appointment.purpose);
+      if (referral === null) throw new JourneyAppointmentError(id, appointment.purpose);
       if (appointment.cancelledAt && appointment.cancellationReason) {
         if (appointment.cancelledBy !== null && appointment.cancellationReason === body.reasonCode)
           return { appointment: await viewOf(tx, appointment), recorded: false };
@@ -209,6 +211,8 @@ export class AppointmentsService {
       if (startsAt.getTime() < now.getTime() - CLOCK_SKEW_MS)
         throw new AttendanceDueFirstError(id, startsAt, 'cancelling it');
       await cancelWithEvent(tx, appointment, body.reasonCode, correlationId, now, body.cancelledBy);
+      // The referral goes back to its latest attendance, or ACCEPTED, unless another is live.
+      await refreshReferralStatus(tx, referral);
       return { appointment: await viewOf(tx, appointment), recorded: true };
     });
   }
@@ -216,7 +220,8 @@ export class AppointmentsService {
   /**
    * Books an appointment against the agency's referral (a custody visit with placeKind PRISON, or
    * any appointment after release) with its first time and place, in one transaction under the
-   * referral's row lock: the referral must be ACCEPTED (REFERRAL_NOT_ACCEPTED otherwise; a
+   * referral's row lock: the referral must be taken on (ACCEPTED, APPOINTMENT_BOOKED, ATTENDED or
+   * NOT_ATTENDED; REFERRAL_NOT_ACCEPTED otherwise, with the allowed actions; a
    * withdrawn one is REFERRAL_WITHDRAWN). Emits `referral.referral-appointment.booked` and the
    * first `referral.appointment.scheduled`. With an Idempotency-Key a retry answers the
    * appointment booked first (the same key with another booking is IDEMPOTENCY_KEY_REUSED);
@@ -244,7 +249,8 @@ export class AppointmentsService {
       let recorded = false;
       const book = async (manager: EntityManager): Promise<ScheduleKeyResult> => {
         refuseIfWithdrawn(referral);
-        if (referral.status !== 'ACCEPTED')
+        // A referral the agency has taken on (ACCEPTED, APPOINTMENT_BOOKED, ATTENDED, NOT_ATTENDED).
+        if (!allows(referral.status, 'BOOK_APPOINTMENT'))
           throw new ReferralNotAcceptedError(referral.id, referral.status, allowedActions(referral.status));
         const appointment = manager.getRepository(Appointment).create({
           id: randomUUID(),
@@ -284,6 +290,7 @@ export class AppointmentsService {
         await enqueueEvent(manager, event);
         // Validates the time (not before now, at most a year ahead) and emits the first schedule.
         await this.applySchedule(manager, appointment, schedule, context.correlationId, now);
+        await refreshReferralStatus(manager, referral);
         recorded = true;
         return scheduleKeyResult(appointment.id, schedule);
       };
@@ -499,7 +506,9 @@ export class AppointmentsService {
 
   /**
    * Records attendance once. Repeating the same outcome answers the record as it stands with no
-   * second event; a different outcome conflicts (a correction needs its own, explicit event).
+   * second event; a different outcome conflicts (a correction needs its own, explicit event). On
+   * an appointment booked against a referral, the referral's status is rewritten in the same
+   * transaction, under its row lock (ATTENDED or NOT_ATTENDED for a referral taken on).
    */
   recordAttendance(
     agencyId: string,
@@ -510,7 +519,7 @@ export class AppointmentsService {
   ): Promise<AppointmentWrite> {
     return this.dataSource.transaction(async (tx) => {
       const repository = tx.getRepository(Appointment);
-      const appointment = await locked(tx, { id, agencyId });
+      const { appointment, referral } = await lockedWithReferral(tx, { id, agencyId });
       // Read under the row lock: a request that waited on it is judged at the time it is decided.
       const now = clock();
       if (appointment.cancelledAt && appointment.cancellationReason)
@@ -543,6 +552,8 @@ export class AppointmentsService {
       };
       await repository.update({ id }, facts);
       Object.assign(appointment, facts);
+      // ATTENDED or NOT_ATTENDED for a referral taken on, unless another appointment is live.
+      if (referral) await refreshReferralStatus(tx, referral);
       const attended = {
         appointmentId: appointment.id,
         episode: appointment.episode,
@@ -640,6 +651,29 @@ async function locked(
     .findOne({ where, lock: { mode: 'pessimistic_write' } });
   if (!appointment) throw new AppointmentNotFoundError(where.id);
   return appointment;
+}
+
+/**
+ * The appointment (the agency's own, when `agencyId` is given) and, for one booked against a
+ * referral, that referral, both under row locks, the referral's first (the order of the
+ * referral's own facts, whose cascade locks its appointments): a fact on the appointment rewrites
+ * the referral's status in the same transaction. APPOINTMENT_NOT_FOUND when there is none.
+ */
+async function lockedWithReferral(
+  manager: EntityManager,
+  where: { id: string; agencyId?: string },
+): Promise<{ appointment: Appointment; referral: Referral | null }> {
+  const found = await manager
+    .getRepository(Appointment)
+    .findOne({ select: { id: true, referralId: true }, where });
+  if (!found) throw new AppointmentNotFoundError(where.id);
+  // An appointment's referral never changes: read unlocked, it names the row to lock first.
+  const referral = found.referralId
+    ? await manager
+        .getRepository(Referral)
+        .findOne({ where: { id: found.referralId }, lock: { mode: 'pessimistic_write' } })
+    : null;
+  return { appointment: await locked(manager, where), referral };
 }
 
 /** Each appointment's schedules, in recording order. */

@@ -34,7 +34,7 @@ export class ReferralAppointmentsController {
   @Post()
   @ApiOperation({
     summary:
-      'Book an appointment with the person against an accepted referral: a custody visit (placeKind PRISON) or one after release, with its first time and place',
+      'Book an appointment with the person against a referral it has taken on (ACCEPTED, APPOINTMENT_BOOKED, ATTENDED or NOT_ATTENDED; the referral becomes APPOINTMENT_BOOKED): a custody visit (placeKind PRISON) or one after release, with its first time and place',
     description:
       'Then it is worked as any appointment: POST /appointments/{id}/schedule moves or corrects it, POST /appointments/{id}/attendance records attendance, POST /appointments/{id}/cancellation cancels it. ' +
       'When the referral ends (withdrawn by the journey, WITHDRAWN or DECLINED by the agency, or closed) its appointments still to come are cancelled. ' +

@@ -21,6 +21,7 @@ import { EngagementRequest1700000001800 } from './1700000001800-engagement-reque
 import { WebhookLeaseAndStreak1700000001900 } from './1700000001900-webhook-lease-and-streak';
 import { ReferralLiberationDateAndRisk1700000002000 } from './1700000002000-referral-liberation-date-and-risk';
 import { AgencyNotificationMeeting1700000002100 } from './1700000002100-agency-notification-meeting';
+import { ReferralAppointmentStatuses1700000002200 } from './1700000002200-referral-appointment-statuses';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -46,6 +47,7 @@ export const referralMigrations = [
   WebhookLeaseAndStreak1700000001900,
   ReferralLiberationDateAndRisk1700000002000,
   AgencyNotificationMeeting1700000002100,
+  ReferralAppointmentStatuses1700000002200,
 ];
 
 /** Every table under row-level security today (700's, the schedules of 900, the notes of 1100, the webhooks of 1600, the engagement requests of 1800). */

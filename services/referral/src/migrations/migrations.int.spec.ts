@@ -21,6 +21,10 @@ import { Webhooks1700000001600 } from './1700000001600-webhooks';
 import { WebhookEndpointHealth1700000001700 } from './1700000001700-webhook-endpoint-health';
 import { EngagementRequest1700000001800 } from './1700000001800-engagement-request';
 import { ReferralLiberationDateAndRisk1700000002000 } from './1700000002000-referral-liberation-date-and-risk';
+import {
+  REFERRAL_STATUS_WITH_APPOINTMENTS_SQL,
+  ReferralAppointmentStatuses1700000002200,
+} from './1700000002200-referral-appointment-statuses';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -145,7 +149,7 @@ describe('referral migrations (real Postgres)', () => {
           [id],
         )) as Array<{ decision: ReferralDecision; decidedAt: Date; sequence: string }>;
         expect({ name: c.name, status: row!.status }).toEqual({ name: c.name, status: c.expected });
-        expect({ name: c.name, fold: referralStatus({ ...row!, closedAt: null }, outcomes) }).toEqual({
+        expect({ name: c.name, fold: referralStatus({ ...row!, closedAt: null }, outcomes, []) }).toEqual({
           name: c.name,
           fold: c.expected,
         });
@@ -759,7 +763,9 @@ describe('referral migrations (real Postgres)', () => {
   });
 
   it('takes a changed date’s pre-release meeting as a day and a prison together, and reverts without them', async () => {
-    const after = await open(referralMigrations);
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(AgencyNotificationMeeting1700000002100) + 1),
+    );
     try {
       const notice = (date: string | null, establishmentCode: string | null) =>
         after.query(
@@ -774,7 +780,6 @@ describe('referral migrations (real Postgres)', () => {
       await expect(notice('2026-06-30', 'Glenochil')).rejects.toThrow(
         /agency_notification_meeting_establishment/,
       );
-      expect(referralMigrations[referralMigrations.length - 1]).toBe(AgencyNotificationMeeting1700000002100);
       await after.undoLastMigration({ transaction: 'each' });
       const columns = (await after.query(
         `SELECT column_name FROM information_schema.columns WHERE table_schema = 'referral' AND table_name = 'agency_notification' AND column_name LIKE 'pre_release_meeting%'`,
@@ -785,6 +790,213 @@ describe('referral migrations (real Postgres)', () => {
           `SELECT count(*)::int AS n FROM referral.agency_notification WHERE agency_id = 'agency-meeting'`,
         ),
       ).toEqual([{ n: 2 }]);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('folds the appointments into accepted referrals (booked, attended, not attended), backfills them from their facts as the lifecycle does, and reverts to ACCEPTED', async () => {
+    const before = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(ReferralAppointmentStatuses1700000002200)),
+    );
+    type Visit = { booked: number; attended?: [string, number]; cancelled?: number };
+    const cases: Array<{
+      name: string;
+      decisions: Array<[ReferralDecision, number]>;
+      visits: Visit[];
+      closed?: number;
+      withdrawn?: number;
+      expected: string;
+    }> = [
+      { name: 'accepted, nothing booked', decisions: [['ACCEPTED', 2]], visits: [], expected: 'ACCEPTED' },
+      {
+        name: 'accepted, one booked',
+        decisions: [['ACCEPTED', 2]],
+        visits: [{ booked: 3 }],
+        expected: 'APPOINTMENT_BOOKED',
+      },
+      {
+        name: 'attended',
+        decisions: [['ACCEPTED', 2]],
+        visits: [{ booked: 3, attended: ['YES', 10] }],
+        expected: 'ATTENDED',
+      },
+      {
+        name: 'attended late, then another booked',
+        decisions: [['ACCEPTED', 2]],
+        visits: [{ booked: 3, attended: ['LATE', 10] }, { booked: 12 }],
+        expected: 'APPOINTMENT_BOOKED',
+      },
+      {
+        name: 'attended, then missed the next',
+        decisions: [['ACCEPTED', 2]],
+        visits: [
+          { booked: 3, attended: ['YES', 10] },
+          { booked: 11, attended: ['NO', 20] },
+        ],
+        expected: 'NOT_ATTENDED',
+      },
+      {
+        name: 'missed, the next cancelled',
+        decisions: [['ACCEPTED', 2]],
+        visits: [
+          { booked: 3, attended: ['NO', 10] },
+          { booked: 11, cancelled: 12 },
+        ],
+        expected: 'NOT_ATTENDED',
+      },
+      {
+        name: 'the only appointment cancelled',
+        decisions: [['ACCEPTED', 2]],
+        visits: [{ booked: 3, cancelled: 4 }],
+        expected: 'ACCEPTED',
+      },
+      {
+        name: 'attended, then waiting-listed and accepted again',
+        decisions: [
+          ['ACCEPTED', 2],
+          ['ON_WAITING_LIST', 15],
+          ['ACCEPTED', 16],
+        ],
+        visits: [{ booked: 3, attended: ['YES', 10] }],
+        expected: 'ACCEPTED',
+      },
+      {
+        name: 'on the waiting list with an appointment still booked',
+        decisions: [
+          ['ACCEPTED', 2],
+          ['ON_WAITING_LIST', 5],
+        ],
+        visits: [{ booked: 3 }],
+        expected: 'ON_WAITING_LIST',
+      },
+      {
+        name: 'closed after attending',
+        decisions: [['ACCEPTED', 2]],
+        visits: [{ booked: 3, attended: ['YES', 10] }],
+        closed: 20,
+        expected: 'CLOSED',
+      },
+      {
+        name: 'withdrawn with an appointment cancelled by the cascade',
+        decisions: [['ACCEPTED', 2]],
+        visits: [{ booked: 3, cancelled: 8 }],
+        withdrawn: 8,
+        expected: 'WITHDRAWN',
+      },
+    ];
+    const ids = new Map<string, string>();
+    try {
+      for (const c of cases) {
+        const id = randomUUID();
+        ids.set(c.name, id);
+        const status = c.withdrawn !== undefined ? 'WITHDRAWN' : c.closed !== undefined ? 'CLOSED' : null;
+        await before.query(
+          `INSERT INTO referral.referral (id, person_id, episode, agency_id, pathways, sent_at, acknowledge_by, correlation_id,
+             acknowledged_at, acknowledged_by, acknowledgement_recorded_at, withdrawn_at, withdrawal_reason,
+             closed_at, closed_by, closure_outcome, closure_recorded_at, status)
+           VALUES ($1, 'p00000000000000000000', 1, 'agency-a', ARRAY['HEALTH'], $2, $2::timestamptz + interval '1 day', 'c',
+             $3, 'Duty team', $3,
+             $4, CASE WHEN $4::timestamptz IS NULL THEN NULL ELSE 'Case closed' END,
+             $5, CASE WHEN $5::timestamptz IS NULL THEN NULL ELSE 'Team' END,
+             CASE WHEN $5::timestamptz IS NULL THEN NULL ELSE 'ACHIEVED' END, $5, COALESCE($6, 'ACCEPTED'))`,
+          [
+            id,
+            sentAt,
+            minute(1),
+            c.withdrawn !== undefined ? minute(c.withdrawn) : null,
+            c.closed !== undefined ? minute(c.closed) : null,
+            status,
+          ],
+        );
+        for (const [decision, at] of c.decisions)
+          await before.query(
+            `INSERT INTO referral.referral_outcome (id, referral_id, decision, reason, decided_at, recorded_at, correlation_id)
+             VALUES ($1, $2, $3, NULL, $4, now(), 'c')`,
+            [randomUUID(), id, decision, minute(at)],
+          );
+        for (const v of c.visits)
+          await before.query(
+            `INSERT INTO referral.appointment (id, person_id, episode, agency_id, purpose, referral_id, due_by, booked_at, correlation_id,
+               attendance, attended_at, non_attendance_reason, attendance_recorded_at, attendance_recorded_by,
+               cancelled_at, cancellation_reason)
+             VALUES ($1, 'p00000000000000000000', 1, 'agency-a', 'REFERRAL_APPOINTMENT', $2, $3, $3, 'c',
+               $4::text, $5::timestamptz, CASE WHEN $4::text = 'NO' THEN 'POP_UNACCEPTABLE' END, $5, CASE WHEN $4::text IS NULL THEN NULL ELSE 'Team' END,
+               $6, CASE WHEN $6::timestamptz IS NULL THEN NULL ELSE 'NO_LONGER_NEEDED' END)`,
+            [
+              randomUUID(),
+              id,
+              minute(v.booked),
+              v.attended?.[0] ?? null,
+              v.attended ? minute(v.attended[1]) : null,
+              v.cancelled !== undefined ? minute(v.cancelled) : null,
+            ],
+          );
+      }
+      // The earlier schema holds none of the new statuses.
+      await expect(
+        before.query(`UPDATE referral.referral SET status = 'ATTENDED' WHERE id = $1`, [
+          ids.get('attended')!,
+        ]),
+      ).rejects.toThrow(/referral_status_known/);
+    } finally {
+      await before.destroy();
+    }
+
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(ReferralAppointmentStatuses1700000002200) + 1),
+    );
+    try {
+      const statuses = async () => {
+        const rows = (await after.query(
+          `SELECT id, status FROM referral.referral WHERE id = ANY($1::uuid[])`,
+          [[...ids.values()]],
+        )) as Array<{ id: string; status: string }>;
+        const byId = new Map(rows.map((r) => [r.id, r.status]));
+        return cases.map((c) => ({ name: c.name, status: byId.get(ids.get(c.name)!) }));
+      };
+      expect(await statuses()).toEqual(cases.map((c) => ({ name: c.name, status: c.expected })));
+      // The fold in SQL is the lifecycle's (`statusWithAppointments`), referral by referral.
+      for (const c of cases) {
+        const id = ids.get(c.name)!;
+        const [row] = (await after.query(
+          `SELECT acknowledged_at AS "acknowledgedAt", withdrawn_at AS "withdrawnAt", closed_at AS "closedAt" FROM referral.referral WHERE id = $1`,
+          [id],
+        )) as Array<{ acknowledgedAt: Date | null; withdrawnAt: Date | null; closedAt: Date | null }>;
+        const outcomes = (await after.query(
+          `SELECT decision, decided_at AS "decidedAt", sequence FROM referral.referral_outcome WHERE referral_id = $1`,
+          [id],
+        )) as Array<{ decision: ReferralDecision; decidedAt: Date; sequence: string }>;
+        const appointments = (await after.query(
+          `SELECT id, attendance, attended_at AS "attendedAt", non_attendance_reason AS "nonAttendanceReason",
+                  attendance_recorded_at AS "attendanceRecordedAt", cancelled_at AS "cancelledAt"
+             FROM referral.appointment WHERE referral_id = $1`,
+          [id],
+        )) as Parameters<typeof referralStatus>[2];
+        expect({ name: c.name, fold: referralStatus(row!, outcomes, appointments) }).toEqual({
+          name: c.name,
+          fold: c.expected,
+        });
+      }
+      // The reconciliation rule agrees with the backfill on every referral.
+      await after.query(
+        `UPDATE referral.referral r SET status = ${REFERRAL_STATUS_WITH_APPOINTMENTS_SQL} WHERE id = ANY($1::uuid[])`,
+        [[...ids.values()]],
+      );
+      expect(await statuses()).toEqual(cases.map((c) => ({ name: c.name, status: c.expected })));
+      expect(referralMigrations[referralMigrations.length - 1]).toBe(
+        ReferralAppointmentStatuses1700000002200,
+      );
+
+      await after.undoLastMigration({ transaction: 'each' });
+      const reverted = (s: string) =>
+        ['APPOINTMENT_BOOKED', 'ATTENDED', 'NOT_ATTENDED'].includes(s) ? 'ACCEPTED' : s;
+      expect(await statuses()).toEqual(cases.map((c) => ({ name: c.name, status: reverted(c.expected) })));
+      await expect(
+        after.query(`UPDATE referral.referral SET status = 'APPOINTMENT_BOOKED' WHERE id = $1`, [
+          ids.get('accepted, one booked')!,
+        ]),
+      ).rejects.toThrow(/referral_status_known/);
     } finally {
       await after.destroy();
     }

@@ -13,7 +13,8 @@ import {
 import type { ReferralView } from '../referrals/referral.schemas';
 import { CLOCK_SKEW_MS, toReferralView } from '../referrals/referral.state';
 import { lockedReferral, refuseIfWithdrawn } from '../referrals/referral-lock';
-import { loadOutcomes, pageOfReferrals } from '../referrals/referrals.service';
+import { pageOfReferrals } from '../referrals/referrals.service';
+import { loadReferralFacts } from '../referrals/referral-status';
 import { ReferralNote, type NoteAudience } from './referral-note.entity';
 import type {
   AddNoteBody,
@@ -145,10 +146,8 @@ export class ReferralNotesService {
   /** One referral of the caller's prisons, with its decisions and closure (and the closure's summary). */
   async referralForPrison(scope: PrisonScope, referralId: string): Promise<ReferralView> {
     const referral = await this.prisonReferral(scope, referralId);
-    return toReferralView(
-      referral,
-      (await loadOutcomes(this.dataSource.manager, [referralId])).get(referralId),
-    );
+    const { outcomes, appointments } = await loadReferralFacts(this.dataSource.manager, referralId);
+    return toReferralView(referral, outcomes, appointments);
   }
 
   /** The notes the agency shared with the referrer (REFERRER), in writing order. */

@@ -7,7 +7,7 @@ import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence
 import { personReferenceOf } from '../events/person-reference';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
 import { Referral } from '../referrals/referral.entity';
-import type { ReferralStatus } from '../referrals/referral.lifecycle';
+import { OPEN_REFERRAL_STATUSES } from '../referrals/referral.lifecycle';
 import { enqueueWebhooks } from '../webhooks/webhook-fanout';
 import { EngagementRequest } from '../engagements/engagement-request.entity';
 import { AgencyNotification } from './notification.entity';
@@ -32,15 +32,6 @@ const SHARED_WITH_EVERY_AGENCY: ReadonlySet<NotifyAgencyInput['subject']> = new 
   'MOVEMENT_REVERSED',
   'RETURNED_TO_CUSTODY',
 ]);
-
-/** A referral in these is being worked, or waits for the agency's answer. */
-const OPEN_REFERRAL_STATUSES: readonly ReferralStatus[] = [
-  'AWAITING_ACKNOWLEDGEMENT',
-  'ACKNOWLEDGED',
-  'MORE_INFORMATION_REQUESTED',
-  'ON_WAITING_LIST',
-  'ACCEPTED',
-];
 
 /** Notices that tell where the person is now held (`establishmentCode`). */
 const MOVES_THE_PERSON: ReadonlySet<NotifyAgencyInput['subject']> = new Set([

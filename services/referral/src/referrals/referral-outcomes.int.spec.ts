@@ -120,7 +120,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     expect(Date.parse(accepted.decidedAt)).toBeLessThanOrEqual(Date.now());
     expect(view).toMatchObject({
       status: 'ACCEPTED',
-      allowedActions: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE'],
+      allowedActions: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE', 'BOOK_APPOINTMENT'],
       withdrawal: null,
     });
     expect(await (await get(`/referrals/${id}`, input.agencyId)).json()).toEqual(view);
@@ -428,7 +428,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
       action: 'ACCEPT',
       refused: { action: 'DECLINE', at: at(30) },
       statusThen: 'ACCEPTED',
-      allowedThen: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE'],
+      allowedThen: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE', 'BOOK_APPOINTMENT'],
       referralStatus: 'DECLINED',
       allowedActions: ['REQUEST_MORE_INFORMATION', 'PLACE_ON_WAITING_LIST', 'ACCEPT'],
     });
@@ -450,7 +450,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     expect(reconsidered.status).toBe(201);
     expect(await reconsidered.json()).toMatchObject({
       status: 'ACCEPTED',
-      allowedActions: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE'],
+      allowedActions: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE', 'BOOK_APPOINTMENT'],
       outcomes: [
         { decision: 'MORE_INFORMATION_REQUESTED' },
         { decision: 'ON_WAITING_LIST' },
@@ -463,7 +463,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     expect(declined.status).toBe(409);
     expect(await declined.json()).toMatchObject({
       statusThen: 'ACCEPTED',
-      allowedActions: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE'],
+      allowedActions: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE', 'BOOK_APPOINTMENT'],
     });
     expect(
       (await outcome(id, input.agencyId, { decision: 'WITHDRAWN', reason: 'Moved out of our area' })).status,

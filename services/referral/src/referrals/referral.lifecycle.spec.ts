@@ -4,13 +4,19 @@ import {
   actionOfDecision,
   allowedActions,
   allows,
+  APPOINTMENT_ACTIONS,
   insert,
+  OPEN_REFERRAL_STATUSES,
   REFERRAL_ACTIONS,
   REFERRAL_LIFECYCLE,
   REFERRAL_STATUSES,
+  standingAttendance,
   statusOf,
+  statusWithAppointments,
+  TAKEN_ON_STATUSES,
   type LifecycleFact,
   type ReferralAction,
+  type ReferralAppointmentFact,
   type ReferralStatus,
 } from './referral.lifecycle';
 
@@ -74,7 +80,13 @@ describe('the referral lifecycle table', () => {
     ]);
     // The place fell through: back on the waiting list without giving the need up.
     // Or the work is done: the agency closes the case with what it achieved.
-    expect(allowedActions('ACCEPTED')).toEqual(['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE']);
+    // Or it books an appointment with the person.
+    expect(allowedActions('ACCEPTED')).toEqual([
+      'PLACE_ON_WAITING_LIST',
+      'WITHDRAW',
+      'CLOSE',
+      'BOOK_APPOINTMENT',
+    ]);
     // Reconsideration: the journey hands the need back to an agency that declined and then takes it up.
     const reconsidering = ['REQUEST_MORE_INFORMATION', 'PLACE_ON_WAITING_LIST', 'ACCEPT'];
     expect(allowedActions('DECLINED')).toEqual(reconsidering);
@@ -122,7 +134,7 @@ describe('the referral lifecycle table', () => {
       ok: false,
       refused: facts[1],
       from: 'ACCEPTED',
-      allowedThere: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE'],
+      allowedThere: ['PLACE_ON_WAITING_LIST', 'WITHDRAW', 'CLOSE', 'BOOK_APPOINTMENT'],
     });
     // Declined then reconsidered: allowed in that order.
     expect(insert(facts, fact('ACCEPT', 30))).toEqual({ ok: true, status: 'ACCEPTED' });
@@ -179,7 +191,10 @@ describe('the referral lifecycle table', () => {
   });
 
   it('only ever builds paths through the table, whatever is reported in whatever order (property)', () => {
-    const agencyActions = REFERRAL_ACTIONS.filter((a) => a !== 'WITHDRAW_REFERRAL');
+    const appointmentActions: readonly ReferralAction[] = APPOINTMENT_ACTIONS;
+    const agencyActions = REFERRAL_ACTIONS.filter(
+      (a) => a !== 'WITHDRAW_REFERRAL' && !appointmentActions.includes(a),
+    );
     fc.assert(
       fc.property(
         fc.array(
@@ -218,7 +233,7 @@ describe('the referral lifecycle table', () => {
           expect(statusOf(facts)).toBe(status);
           // Live, not only safe: every action the status allows is taken after the last fact.
           const later = new Date(Math.max(...facts.map((f) => f.at.getTime()), at(30).getTime()) + 60_000);
-          for (const action of allowedActions(status)) {
+          for (const action of allowedActions(status).filter((a) => !appointmentActions.includes(a))) {
             const next: LifecycleFact = { action, at: later, rank: 1_000 };
             expect(insert(facts, next)).toEqual({
               ok: true,
@@ -229,5 +244,150 @@ describe('the referral lifecycle table', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('the lifecycle of a referral taken on, with its appointments', () => {
+  let n = 0;
+  /** An appointment booked against the referral: live, attended (YES, LATE, NO at a minute), or cancelled. */
+  const visit = (
+    state: { attended: 'YES' | 'LATE' | 'NO'; minute: number; recorded?: number } | 'live' | 'cancelled',
+  ): ReferralAppointmentFact => {
+    const id = `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+    if (state === 'live')
+      return {
+        id,
+        attendance: null,
+        attendedAt: null,
+        nonAttendanceReason: null,
+        attendanceRecordedAt: null,
+        cancelledAt: null,
+      };
+    if (state === 'cancelled')
+      return {
+        id,
+        attendance: null,
+        attendedAt: null,
+        nonAttendanceReason: null,
+        attendanceRecordedAt: null,
+        cancelledAt: at(40),
+      };
+    return {
+      id,
+      attendance: state.attended,
+      attendedAt: at(state.minute),
+      nonAttendanceReason: state.attended === 'NO' ? 'POP_UNACCEPTABLE' : null,
+      attendanceRecordedAt: at(state.recorded ?? state.minute),
+      cancelledAt: null,
+    };
+  };
+  const accepted = () => history(fact('ACKNOWLEDGE', 0), fact('ACCEPT', 5));
+
+  it('books, attends, misses, books again: each step as the issue lists it', () => {
+    const facts = accepted();
+    expect(statusWithAppointments(facts, [])).toBe('ACCEPTED');
+    const first = visit('live');
+    expect(statusWithAppointments(facts, [first])).toBe('APPOINTMENT_BOOKED');
+    const missed = visit({ attended: 'NO', minute: 10 });
+    expect(statusWithAppointments(facts, [missed])).toBe('NOT_ATTENDED');
+    expect(standingAttendance(facts, [missed])).toBe(missed);
+    // Booked again after the miss: booked, whatever happened before.
+    expect(statusWithAppointments(facts, [missed, visit('live')])).toBe('APPOINTMENT_BOOKED');
+    expect(standingAttendance(facts, [missed, visit('live')])).toBeUndefined();
+    // Attended late: ATTENDED, and the attendance it stands on says LATE.
+    const late = visit({ attended: 'LATE', minute: 20 });
+    expect(statusWithAppointments(facts, [missed, late])).toBe('ATTENDED');
+    expect(standingAttendance(facts, [missed, late])?.attendance).toBe('LATE');
+    expect(statusWithAppointments(facts, [missed, visit({ attended: 'YES', minute: 20 })])).toBe('ATTENDED');
+    // Closed with its outcome: CLOSED, the appointments no longer count.
+    expect(statusWithAppointments([...facts, fact('CLOSE', 30)], [missed, late])).toBe('CLOSED');
+  });
+
+  it('goes by the latest attendance in time (then the latest recorded), not the latest booked', () => {
+    const facts = accepted();
+    const attended = visit({ attended: 'YES', minute: 20 });
+    const missedEarlier = visit({ attended: 'NO', minute: 10, recorded: 25 });
+    expect(statusWithAppointments(facts, [attended, missedEarlier])).toBe('ATTENDED');
+    const missedSameInstantRecordedLater = visit({ attended: 'NO', minute: 20, recorded: 26 });
+    expect(statusWithAppointments(facts, [attended, missedSameInstantRecordedLater])).toBe('NOT_ATTENDED');
+  });
+
+  it('cancelling the only live appointment returns to the latest attendance, or to ACCEPTED', () => {
+    const facts = accepted();
+    expect(statusWithAppointments(facts, [visit('cancelled')])).toBe('ACCEPTED');
+    const missed = visit({ attended: 'NO', minute: 10 });
+    expect(statusWithAppointments(facts, [missed, visit('cancelled')])).toBe('NOT_ATTENDED');
+    // Another still live: still booked.
+    expect(statusWithAppointments(facts, [missed, visit('cancelled'), visit('live')])).toBe(
+      'APPOINTMENT_BOOKED',
+    );
+  });
+
+  it('starts afresh when accepted again, and leaves every other status alone', () => {
+    const attended = visit({ attended: 'YES', minute: 10 });
+    const again = history(
+      fact('ACKNOWLEDGE', 0),
+      fact('ACCEPT', 5),
+      fact('PLACE_ON_WAITING_LIST', 15),
+      fact('ACCEPT', 16),
+    );
+    // The attendance before the acceptance in force no longer counts; a live appointment does.
+    expect(statusWithAppointments(again, [attended])).toBe('ACCEPTED');
+    expect(statusWithAppointments(again, [attended, visit('live')])).toBe('APPOINTMENT_BOOKED');
+    expect(statusWithAppointments(again, [attended, visit({ attended: 'NO', minute: 17 })])).toBe(
+      'NOT_ATTENDED',
+    );
+    // Waiting-listed with an appointment still live: the decision stands.
+    const waiting = history(fact('ACKNOWLEDGE', 0), fact('ACCEPT', 5), fact('PLACE_ON_WAITING_LIST', 15));
+    expect(statusWithAppointments(waiting, [visit('live')])).toBe('ON_WAITING_LIST');
+    expect(statusWithAppointments(history(fact('ACKNOWLEDGE', 0)), [visit('live')])).toBe('ACKNOWLEDGED');
+    const withdrawn = history(fact('ACKNOWLEDGE', 0), fact('ACCEPT', 5), fact('WITHDRAW_REFERRAL', 15));
+    expect(statusWithAppointments(withdrawn, [attended, visit('live')])).toBe('WITHDRAWN');
+    const stopped = history(fact('ACKNOWLEDGE', 0), fact('ACCEPT', 5), fact('WITHDRAW', 15));
+    expect(statusWithAppointments(stopped, [visit('live')])).toBe('WITHDRAWN_BY_AGENCY');
+  });
+
+  it('lets a referral taken on do all an ACCEPTED one did, and book another appointment', () => {
+    expect(TAKEN_ON_STATUSES).toEqual(['ACCEPTED', 'APPOINTMENT_BOOKED', 'ATTENDED', 'NOT_ATTENDED']);
+    expect(allowedActions('APPOINTMENT_BOOKED')).toEqual([
+      'PLACE_ON_WAITING_LIST',
+      'WITHDRAW',
+      'CLOSE',
+      'BOOK_APPOINTMENT',
+      'RECORD_ATTENDED',
+      'RECORD_NOT_ATTENDED',
+      'CANCEL_APPOINTMENT',
+    ]);
+    for (const status of ['ATTENDED', 'NOT_ATTENDED'] as const)
+      expect(allowedActions(status)).toEqual([
+        'PLACE_ON_WAITING_LIST',
+        'WITHDRAW',
+        'CLOSE',
+        'BOOK_APPOINTMENT',
+      ]);
+    for (const status of TAKEN_ON_STATUSES) {
+      expect(allowedActions(status, 'REFERRER')).toEqual(['WITHDRAW_REFERRAL']);
+      for (const refused of ['ACCEPT', 'DECLINE', 'REQUEST_MORE_INFORMATION', 'ACKNOWLEDGE'] as const)
+        expect(allows(status, refused)).toBe(false);
+    }
+    // Nothing books, attends or cancels through a referral not taken on (its appointment still
+    // takes its attendance, without moving the referral).
+    for (const status of REFERRAL_STATUSES.filter(
+      (s) => !(TAKEN_ON_STATUSES as readonly string[]).includes(s),
+    ))
+      for (const action of APPOINTMENT_ACTIONS) expect(allows(status, action)).toBe(false);
+    // Open: the agencies of these hear of the person's changes of plan.
+    expect(OPEN_REFERRAL_STATUSES).toEqual(expect.arrayContaining([...TAKEN_ON_STATUSES]));
+    expect(OPEN_REFERRAL_STATUSES).not.toEqual(expect.arrayContaining(['DECLINED']));
+  });
+
+  it('checks a decision on a referral taken on as on an ACCEPTED one, and never takes an appointment fact as a decision', () => {
+    const facts = accepted();
+    // The decision fold of a referral with appointments is ACCEPTED: decline refused, naming the
+    // actions an accepted referral allows; withdrawing and closing are allowed.
+    expect(insert(facts, fact('DECLINE', 20))).toMatchObject({ ok: false, from: 'ACCEPTED' });
+    expect(insert(facts, fact('WITHDRAW', 20))).toEqual({ ok: true, status: 'WITHDRAWN_BY_AGENCY' });
+    expect(insert(facts, fact('CLOSE', 20))).toEqual({ ok: true, status: 'CLOSED' });
+    expect(() => statusOf([...facts, fact('BOOK_APPOINTMENT', 20)])).toThrow(/appointment's fact/);
   });
 });

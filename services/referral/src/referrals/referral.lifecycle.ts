@@ -1,12 +1,31 @@
-import type { ReferralDecision } from '@throughcare/contracts';
+import type { Attendance, ReferralDecision } from '@throughcare/contracts';
 
 /**
  * The referral's lifecycle as data (issue 9): which actions each status allows, who may take
  * them and where they lead. Stored facts stay the source of truth (the acknowledgement, each
- * decision with its `decidedAt`, the referrer's withdrawal); the status is the fold of those
- * facts in the order they happened, and a new fact is accepted only when the history with it
- * still follows this table (so a decision reported late but dated earlier is checked where it
- * belongs, not at the end).
+ * decision with its `decidedAt`, the closure, the referrer's withdrawal, and the appointments
+ * the agency booked against the referral); the status is the fold of those facts in the order
+ * they happened, and a new decision is accepted only when the history with it still follows this
+ * table (so a decision reported late but dated earlier is checked where it belongs, not at the end).
+ *
+ * The issue's lifecycle starts at a draft: that draft lives in the journey (a need's try chosen
+ * but not yet sent, `NeedReferralView` CHOOSING / SENDING), not here. This service's lifecycle
+ * starts when the referral is sent (AWAITING_ACKNOWLEDGEMENT); there is no draft API.
+ *
+ * Two folds, one after the other (`statusWithAppointments`):
+ * 1. The referral's own facts (`statusOf`): acknowledgement, decisions, closure, withdrawal.
+ * 2. When they add up to ACCEPTED, the referral's appointments (those booked against it) refine
+ *    it: one live (booked, neither cancelled nor attendance recorded) makes it APPOINTMENT_BOOKED,
+ *    whatever else happened; else the latest attendance recorded since the acceptance (by
+ *    attendedAt, then when it was recorded) makes it ATTENDED (YES or LATE; the view's
+ *    `attendance` says which) or NOT_ATTENDED (NO, with its reason); else it stays ACCEPTED. So a
+ *    booking after an attendance is APPOINTMENT_BOOKED again, cancelling the only live appointment
+ *    goes back to the latest attendance status (or ACCEPTED), and a referral placed on the waiting
+ *    list and accepted again starts afresh (attendances before that acceptance no longer count;
+ *    an appointment still live does). Any other status (and CLOSED, WITHDRAWN) ignores appointments.
+ *
+ * LATE is not a status of its own: a late arrival attended (the filter `status=ATTENDED` finds
+ * it), and the referral's `attendance` shows LATE.
  */
 
 export const REFERRAL_STATUSES = [
@@ -15,6 +34,12 @@ export const REFERRAL_STATUSES = [
   'MORE_INFORMATION_REQUESTED',
   'ON_WAITING_LIST',
   'ACCEPTED',
+  /** Accepted, and an appointment booked against the referral is live (booked, not cancelled, no attendance yet). */
+  'APPOINTMENT_BOOKED',
+  /** Accepted, and the latest attendance on its appointments is YES or LATE (the view's `attendance` tells which). */
+  'ATTENDED',
+  /** Accepted, and the latest attendance on its appointments is NO (with its reason). */
+  'NOT_ATTENDED',
   'DECLINED',
   /** The agency stopped working the case (its decision WITHDRAWN). */
   'WITHDRAWN_BY_AGENCY',
@@ -34,8 +59,21 @@ export const REFERRAL_ACTIONS = [
   'WITHDRAW',
   'WITHDRAW_REFERRAL',
   'CLOSE',
+  'BOOK_APPOINTMENT',
+  'RECORD_ATTENDED',
+  'RECORD_NOT_ATTENDED',
+  'CANCEL_APPOINTMENT',
 ] as const;
 export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
+
+/** The facts on an appointment booked against the referral: folded by `statusWithAppointments`, never `insert`ed. */
+export const APPOINTMENT_ACTIONS = [
+  'BOOK_APPOINTMENT',
+  'RECORD_ATTENDED',
+  'RECORD_NOT_ATTENDED',
+  'CANCEL_APPOINTMENT',
+] as const satisfies readonly ReferralAction[];
+const APPOINTMENT_ACTION_SET: ReadonlySet<ReferralAction> = new Set(APPOINTMENT_ACTIONS);
 
 /** AGENCY: the agency the referral was sent to, through its API. REFERRER: the journey (prison side). */
 export type ReferralActor = 'AGENCY' | 'REFERRER';
@@ -49,7 +87,29 @@ export interface ReferralTransition {
   request: string;
   /** The decision it records (`POST /referrals/{id}/outcome`), for the decision actions. */
   decision?: ReferralDecision;
+  /** Where it leads otherwise, for an appointment fact (`to` is where it leads when it leaves no other appointment live). */
+  note?: string;
 }
+
+/**
+ * The agency has taken the referral on: accepted, and what its appointments made of it since.
+ * Everything an ACCEPTED referral allowed, these allow (the decisions, the closure, booking).
+ */
+export const TAKEN_ON_STATUSES = [
+  'ACCEPTED',
+  'APPOINTMENT_BOOKED',
+  'ATTENDED',
+  'NOT_ATTENDED',
+] as const satisfies readonly ReferralStatus[];
+
+/** Open: being worked, or waiting for the agency's answer (not declined, withdrawn nor closed). */
+export const OPEN_REFERRAL_STATUSES = [
+  'AWAITING_ACKNOWLEDGEMENT',
+  'ACKNOWLEDGED',
+  'MORE_INFORMATION_REQUESTED',
+  'ON_WAITING_LIST',
+  ...TAKEN_ON_STATUSES,
+] as const satisfies readonly ReferralStatus[];
 
 const DECIDING: readonly ReferralStatus[] = ['ACKNOWLEDGED', 'MORE_INFORMATION_REQUESTED', 'ON_WAITING_LIST'];
 /**
@@ -58,6 +118,8 @@ const DECIDING: readonly ReferralStatus[] = ['ACKNOWLEDGED', 'MORE_INFORMATION_R
  */
 const RECONSIDERING: readonly ReferralStatus[] = ['DECLINED', 'WITHDRAWN_BY_AGENCY'];
 const OUTCOME = 'POST /referrals/{id}/outcome';
+const TAKEN_ON: readonly ReferralStatus[] = TAKEN_ON_STATUSES;
+const STILL_BOOKED = 'APPOINTMENT_BOOKED while another appointment booked against the referral is live';
 
 export const REFERRAL_LIFECYCLE: readonly ReferralTransition[] = [
   {
@@ -80,7 +142,7 @@ export const REFERRAL_LIFECYCLE: readonly ReferralTransition[] = [
     by: 'AGENCY',
     // From ACCEPTED too: the place fell through and the person waits for the next (the agency keeps
     // the need; going through WITHDRAWN would send it to the next agency for nothing).
-    from: ['ACKNOWLEDGED', 'MORE_INFORMATION_REQUESTED', 'ACCEPTED', ...RECONSIDERING],
+    from: ['ACKNOWLEDGED', 'MORE_INFORMATION_REQUESTED', ...TAKEN_ON, ...RECONSIDERING],
     to: 'ON_WAITING_LIST',
     request: OUTCOME,
     decision: 'ON_WAITING_LIST',
@@ -104,7 +166,7 @@ export const REFERRAL_LIFECYCLE: readonly ReferralTransition[] = [
   {
     action: 'WITHDRAW',
     by: 'AGENCY',
-    from: [...DECIDING, 'ACCEPTED'],
+    from: [...DECIDING, ...TAKEN_ON],
     to: 'WITHDRAWN_BY_AGENCY',
     request: OUTCOME,
     decision: 'WITHDRAWN',
@@ -114,9 +176,44 @@ export const REFERRAL_LIFECYCLE: readonly ReferralTransition[] = [
     // withdrawn instead. Nothing follows a closure: the record of the work is final.
     action: 'CLOSE',
     by: 'AGENCY',
-    from: ['ACCEPTED'],
+    from: TAKEN_ON,
     to: 'CLOSED',
     request: 'POST /referrals/{id}/closure',
+  },
+  // The appointment facts (issue 9). They move a referral the agency has taken on; on an
+  // appointment still live in another status (placed on the waiting list, or one whose time went
+  // by before the referral ended) the agency records its attendance or cancels it all the same,
+  // and the referral's status does not change.
+  {
+    action: 'BOOK_APPOINTMENT',
+    by: 'AGENCY',
+    from: TAKEN_ON,
+    to: 'APPOINTMENT_BOOKED',
+    request: 'POST /referrals/{id}/appointments',
+  },
+  {
+    action: 'RECORD_ATTENDED',
+    by: 'AGENCY',
+    from: ['APPOINTMENT_BOOKED'],
+    to: 'ATTENDED',
+    request: 'POST /appointments/{appointmentId}/attendance (attendance YES, or LATE)',
+    note: STILL_BOOKED,
+  },
+  {
+    action: 'RECORD_NOT_ATTENDED',
+    by: 'AGENCY',
+    from: ['APPOINTMENT_BOOKED'],
+    to: 'NOT_ATTENDED',
+    request: 'POST /appointments/{appointmentId}/attendance (attendance NO, with its reason)',
+    note: STILL_BOOKED,
+  },
+  {
+    action: 'CANCEL_APPOINTMENT',
+    by: 'AGENCY',
+    from: ['APPOINTMENT_BOOKED'],
+    to: 'ACCEPTED',
+    request: 'POST /appointments/{appointmentId}/cancellation',
+    note: `ATTENDED or NOT_ATTENDED when an attendance is on record since the acceptance (the latest); ${STILL_BOOKED}`,
   },
   {
     action: 'WITHDRAW_REFERRAL',
@@ -186,15 +283,76 @@ function inOrder(facts: readonly LifecycleFact[]): LifecycleFact[] {
  * The same rule as the status backfill of migration 1700000000800.
  */
 function step(status: ReferralStatus, fact: LifecycleFact): ReferralStatus {
+  if (APPOINTMENT_ACTION_SET.has(fact.action))
+    throw new Error(`${fact.action} is an appointment's fact: it is folded by statusWithAppointments`);
   // Final: nothing leaves them, not even a fact recorded before the table was enforced.
   if (status === 'WITHDRAWN' || status === 'CLOSED') return status;
   if (fact.action === 'ACKNOWLEDGE' && status !== 'AWAITING_ACKNOWLEDGEMENT') return status;
   return transitionOf(fact.action).to;
 }
 
-/** The status the facts add up to. */
+/** The status the referral's own facts add up to (acknowledgement, decisions, closure, withdrawal). */
 export function statusOf(facts: readonly LifecycleFact[]): ReferralStatus {
   return inOrder(facts).reduce(step, 'AWAITING_ACKNOWLEDGEMENT' as ReferralStatus);
+}
+
+/** One appointment booked against the referral, as the fold reads it. */
+export interface ReferralAppointmentFact {
+  id: string;
+  attendance: Attendance | null;
+  attendedAt: Date | null;
+  /** Why the person did not attend (attendance NO), as recorded on the appointment. */
+  nonAttendanceReason: string | null;
+  attendanceRecordedAt: Date | null;
+  cancelledAt: Date | null;
+}
+
+const live = (a: ReferralAppointmentFact) => a.cancelledAt === null && a.attendance === null;
+
+/** When the acceptance in force was decided: the latest fact in time, as the status is ACCEPTED. */
+function acceptedSince(facts: readonly LifecycleFact[]): number {
+  const accepts = inOrder(facts).filter((f) => f.action === 'ACCEPT');
+  const accept = accepts[accepts.length - 1];
+  return accept ? accept.at.getTime() : Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * The attendance a taken-on referral's status stands on: the latest recorded (by attendedAt,
+ * then when recorded, then id) since the acceptance in force, when no appointment is live.
+ * Undefined in any other status.
+ */
+export function standingAttendance(
+  facts: readonly LifecycleFact[],
+  appointments: readonly ReferralAppointmentFact[],
+): ReferralAppointmentFact | undefined {
+  if (statusOf(facts) !== 'ACCEPTED' || appointments.some(live)) return undefined;
+  const since = acceptedSince(facts);
+  const time = (d: Date | null) => d?.getTime() ?? 0;
+  return appointments
+    .filter((a) => a.cancelledAt === null && a.attendance !== null && time(a.attendedAt) >= since)
+    .sort(
+      (a, b) =>
+        time(b.attendedAt) - time(a.attendedAt) ||
+        time(b.attendanceRecordedAt) - time(a.attendanceRecordedAt) ||
+        (b.id < a.id ? -1 : b.id > a.id ? 1 : 0),
+    )[0];
+}
+
+/**
+ * The status the referral's facts and its appointments add up to (see the top of this file):
+ * ACCEPTED refined by the appointments booked against the referral. The same rule as the backfill
+ * of migration 1700000002200.
+ */
+export function statusWithAppointments(
+  facts: readonly LifecycleFact[],
+  appointments: readonly ReferralAppointmentFact[],
+): ReferralStatus {
+  const status = statusOf(facts);
+  if (status !== 'ACCEPTED') return status;
+  if (appointments.some(live)) return 'APPOINTMENT_BOOKED';
+  const attendance = standingAttendance(facts, appointments)?.attendance;
+  if (attendance === undefined || attendance === null) return 'ACCEPTED';
+  return attendance === 'NO' ? 'NOT_ATTENDED' : 'ATTENDED';
 }
 
 /** Each fact in order, with the status it applied to and whether the table allowed it there. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  type Attendance,
   EstablishmentCode,
   IsoDate,
   IsoInstant,
@@ -165,6 +166,16 @@ export interface ClosureView {
   recordedAt: string;
 }
 
+/** The attendance a referral's status ATTENDED or NOT_ATTENDED stands on. */
+export interface ReferralAttendanceView {
+  appointmentId: string;
+  /** YES, LATE (attended, late) or NO (not attended: the appointment holds the reason). */
+  attendance: Attendance;
+  attendedAt: string;
+  /** Why the person did not attend (NO); null otherwise. */
+  reason: string | null;
+}
+
 export interface ReferralView {
   id: string;
   personId: string;
@@ -194,4 +205,9 @@ export interface ReferralView {
   withdrawal: WithdrawalView | null;
   /** Null unless the agency closed the case (status CLOSED). */
   closure: ClosureView | null;
+  /**
+   * Null unless the status is ATTENDED or NOT_ATTENDED: the latest attendance recorded on the
+   * referral's appointments since it was accepted (LATE shows a late arrival, counted as attended).
+   */
+  attendance: ReferralAttendanceView | null;
 }

@@ -5,11 +5,13 @@ import {
   actionOfDecision,
   CLOSURE_RANK,
   allowedActions,
-  statusOf,
+  standingAttendance,
+  statusWithAppointments,
   type LifecycleFact,
+  type ReferralAppointmentFact,
   type ReferralStatus,
 } from './referral.lifecycle';
-import type { ClosureView, OutcomeView, ReferralView } from './referral.schemas';
+import type { ClosureView, OutcomeView, ReferralAttendanceView, ReferralView } from './referral.schemas';
 
 /** Tolerated clock skew between an agency's systems and ours when facts are dated "now". */
 export const CLOCK_SKEW_MS = 5 * 60_000;
@@ -38,12 +40,13 @@ export function lifecycleFacts(
   ];
 }
 
-/** The status the referral's facts add up to (`referral.lifecycle.ts`). */
+/** The status the referral's facts and its appointments add up to (`referral.lifecycle.ts`). */
 export function referralStatus(
   referral: Pick<Referral, 'acknowledgedAt' | 'withdrawnAt' | 'closedAt'>,
   outcomes: readonly Pick<ReferralOutcome, 'decision' | 'decidedAt' | 'sequence'>[],
+  appointments: readonly ReferralAppointmentFact[],
 ): ReferralStatus {
-  return statusOf(lifecycleFacts(referral, outcomes));
+  return statusWithAppointments(lifecycleFacts(referral, outcomes), appointments);
 }
 
 export function toOutcomeView(outcome: ReferralOutcome): OutcomeView {
@@ -55,9 +58,18 @@ export function toOutcomeView(outcome: ReferralOutcome): OutcomeView {
   };
 }
 
-/** `outcomes`: this referral's decisions in decision order (`loadOutcomes`). */
-export function toReferralView(referral: Referral, outcomes: ReferralOutcome[] = []): ReferralView {
-  const status = referralStatus(referral, outcomes);
+/**
+ * `outcomes`: this referral's decisions in decision order (`loadOutcomes`); `appointments`: those
+ * booked against it (`loadAppointmentFacts`).
+ */
+export function toReferralView(
+  referral: Referral,
+  outcomes: ReferralOutcome[] = [],
+  appointments: readonly ReferralAppointmentFact[] = [],
+): ReferralView {
+  const facts = lifecycleFacts(referral, outcomes);
+  const status = statusWithAppointments(facts, appointments);
+  const standing = standingAttendance(facts, appointments);
   return {
     id: referral.id,
     personId: referral.personId,
@@ -85,6 +97,17 @@ export function toReferralView(referral: Referral, outcomes: ReferralOutcome[] =
         ? { withdrawnAt: referral.withdrawnAt.toISOString(), reason: referral.withdrawalReason }
         : null,
     closure: closureOf(referral),
+    attendance: attendanceOf(standing),
+  };
+}
+
+function attendanceOf(appointment: ReferralAppointmentFact | undefined): ReferralAttendanceView | null {
+  if (!appointment?.attendance || !appointment.attendedAt) return null;
+  return {
+    appointmentId: appointment.id,
+    attendance: appointment.attendance,
+    attendedAt: appointment.attendedAt.toISOString(),
+    reason: appointment.nonAttendanceReason,
   };
 }
 

@@ -171,7 +171,7 @@ export class ReferralsController {
   @Post(':id/closure')
   @ApiOperation({
     summary:
-      'Close a case the agency took on (status ACCEPTED), with what its work achieved and a summary; once',
+      'Close a case the agency took on (status ACCEPTED, APPOINTMENT_BOOKED, ATTENDED or NOT_ATTENDED), with what its work achieved and a summary; once',
     description:
       'The work is over and the need stays with this agency: the journey does not refer it elsewhere. ' +
       'To give a case up so that the need goes to the next eligible agency, record the decision WITHDRAWN (with its reason) instead. ' +

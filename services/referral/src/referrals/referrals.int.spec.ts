@@ -61,6 +61,7 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
       outcomes: [],
       withdrawal: null,
       closure: null,
+      attendance: null,
     });
 
     const otherAgency = anAgencyId();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository, type EntityManager, type SelectQueryBuilder } from 'typeorm';
+import { DataSource, Repository, type EntityManager, type SelectQueryBuilder } from 'typeorm';
 import type {
   ReferralAcknowledgedV1,
   ReferralClosedV1,
@@ -14,6 +14,7 @@ import { personReferenceOf } from '../events/person-reference';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
 import { ReferralOutcome } from './referral-outcome.entity';
 import { Referral } from './referral.entity';
+import { loadAppointmentFacts, loadOutcomes, loadReferralFacts } from './referral-status';
 import {
   AcknowledgedBeforeSentError,
   AcknowledgedInFutureError,
@@ -34,6 +35,7 @@ import {
   CLOSURE_RANK,
   insert,
   statusOf,
+  statusWithAppointments,
   type ReferralAction,
   type ReferralStatus,
 } from './referral.lifecycle';
@@ -49,6 +51,8 @@ import type {
 import { cancelOpenReferralAppointments } from '../appointments/appointments.service';
 import { lockedOpenReferral } from './referral-lock';
 import { CLOCK_SKEW_MS, lifecycleFacts, NEW_FACT_RANK, toReferralView } from './referral.state';
+
+export { loadOutcomes } from './referral-status';
 import { enqueueWebhooks } from '../webhooks/webhook-fanout';
 
 export interface OutcomeRecording {
@@ -178,8 +182,7 @@ export class ReferralsService {
         throw new AcknowledgedBeforeSentError(acknowledgedAt, referral.sentAt);
       if (acknowledgedAt.getTime() > now.getTime() + CLOCK_SKEW_MS)
         throw new AcknowledgedInFutureError(acknowledgedAt);
-      const outcomes = (await loadOutcomes(tx, [referral.id])).get(referral.id) ?? [];
-      const status = admit(referral, outcomes, 'ACKNOWLEDGE', acknowledgedAt, ACKNOWLEDGEMENT_RANK);
+      const status = await admit(tx, referral, 'ACKNOWLEDGE', acknowledgedAt, ACKNOWLEDGEMENT_RANK);
 
       referral.acknowledgedAt = acknowledgedAt;
       referral.acknowledgedBy = body.acknowledgedBy;
@@ -284,7 +287,7 @@ export class ReferralsService {
     if (outcomes.some((o) => same(o) && o.decidedAt.getTime() === decidedAt.getTime())) return false;
     const latest = outcomes[outcomes.length - 1];
     if (latest && same(latest) && decidedAt >= latest.decidedAt) return false;
-    const status = admit(referral, outcomes, actionOfDecision(body.decision), decidedAt, NEW_FACT_RANK);
+    const status = await admit(manager, referral, actionOfDecision(body.decision), decidedAt, NEW_FACT_RANK);
 
     const outcome = repository.create({
       id: randomUUID(),
@@ -353,8 +356,7 @@ export class ReferralsService {
       if (repeat) return { referral: await viewOf(tx, referral), recorded: false };
       if (closedAt < referral.sentAt) throw new ClosedBeforeSentError(closedAt, referral.sentAt);
       if (closedAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new ClosedInFutureError(closedAt);
-      const outcomes = (await loadOutcomes(tx, [referral.id])).get(referral.id) ?? [];
-      const status = admit(referral, outcomes, 'CLOSE', closedAt, CLOSURE_RANK);
+      const status = await admit(tx, referral, 'CLOSE', closedAt, CLOSURE_RANK);
       // CLOSED is final in the fold; anything else here is a bug, not the agency's error.
       if (status !== 'CLOSED') throw new Error(`referral ${id}: a closure admitted as ${status}`);
 
@@ -391,7 +393,7 @@ export class ReferralsService {
         correlationId,
         now,
       );
-      return { referral: toReferralView(referral, outcomes), recorded: true };
+      return { referral: await viewOf(tx, referral), recorded: true };
     });
   }
 
@@ -462,67 +464,54 @@ export async function pageOfReferrals(
   if (query.cursor)
     qb.andWhere('(r.sent_at, r.id) > (:at::timestamptz, :id::uuid)', decodeCursor(query.cursor));
   const rows = await qb.getMany();
-  const outcomes = await loadOutcomes(
-    manager,
-    rows.map((r) => r.id),
-  );
+  const ids = rows.map((r) => r.id);
+  const outcomes = await loadOutcomes(manager, ids);
+  const appointments = await loadAppointmentFacts(manager, ids);
   return toPage(
     rows,
     query.limit,
-    (r) => toReferralView(r, outcomes.get(r.id)),
+    (r) => toReferralView(r, outcomes.get(r.id), appointments.get(r.id)),
     (r) => ({ at: r.sentAt, id: r.id }),
   );
 }
 
-/** Each referral's decisions, in decision order (when decided, then when recorded). */
-export async function loadOutcomes(
-  manager: EntityManager,
-  referralIds: string[],
-): Promise<Map<string, ReferralOutcome[]>> {
-  const byReferral = new Map<string, ReferralOutcome[]>();
-  if (referralIds.length === 0) return byReferral;
-  const outcomes = await manager.getRepository(ReferralOutcome).find({
-    where: { referralId: In(referralIds) },
-    order: { decidedAt: 'ASC', sequence: 'ASC' },
-  });
-  for (const outcome of outcomes) {
-    const list = byReferral.get(outcome.referralId) ?? [];
-    list.push(outcome);
-    byReferral.set(outcome.referralId, list);
-  }
-  return byReferral;
-}
-
 /**
- * The status the referral takes with a new fact, or TRANSITION_NOT_ALLOWED when the lifecycle
- * table refuses the fact where it falls in time (or it would strand a later one). Called under
- * the referral's row lock (`outcomes` read under it), so the history it checks is the one the fact joins.
+ * The status the referral takes with a new fact (its appointments folded in), or
+ * TRANSITION_NOT_ALLOWED when the lifecycle table refuses the fact where it falls in time (or it
+ * would strand a later one). Called under the referral's row lock (its decisions and appointments
+ * read under it), so the history it checks is the one the fact joins.
  */
-function admit(
+async function admit(
+  manager: EntityManager,
   referral: Referral,
-  outcomes: ReferralOutcome[],
   action: ReferralAction,
   at: Date,
   rank: number,
-): ReferralStatus {
+): Promise<ReferralStatus> {
+  const { outcomes, appointments } = await loadReferralFacts(manager, referral.id);
   const history = lifecycleFacts(referral, outcomes);
   const fact = { action, at, rank };
   const insertion = insert(history, fact);
-  if (insertion.ok) return insertion.status;
-  const status = statusOf(history);
+  if (insertion.ok) return statusWithAppointments([...history, fact], appointments);
+  const status = statusWithAppointments(history, appointments);
+  // Refused after every fact on record: it follows the status now, appointments and all (the
+  // table is checked on the referral's own facts, where a taken-on referral is ACCEPTED).
+  const last = insertion.refused === fact && history.every((h) => h.at.getTime() <= at.getTime());
+  const from = last && insertion.from === statusOf(history) ? status : insertion.from;
   throw new TransitionNotAllowedError({
     id: referral.id,
     action,
     at,
     itself: insertion.refused === fact,
     refused: insertion.refused,
-    from: insertion.from,
-    allowedThere: insertion.allowedThere,
+    from,
+    allowedThere: from === insertion.from ? insertion.allowedThere : allowedActions(from),
     status,
     allowedActions: allowedActions(status),
   });
 }
 
 async function viewOf(manager: EntityManager, referral: Referral): Promise<ReferralView> {
-  return toReferralView(referral, (await loadOutcomes(manager, [referral.id])).get(referral.id));
+  const { outcomes, appointments } = await loadReferralFacts(manager, referral.id);
+  return toReferralView(referral, outcomes, appointments);
 }
