@@ -5,7 +5,7 @@ import type * as Prettier from 'prettier';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { subjectFor, type PlanView } from '@throughcare/contracts';
+import { hmppsInboundSubject, subjectFor, type PlanView } from '@throughcare/contracts';
 import {
   bearer,
   clientToken,
@@ -102,6 +102,8 @@ interface SideFixtures {
   releasablePersonId: string;
   /** A person liberated from court: the first appointment of the follow-up. */
   appointmentId: string;
+  /** Pending receptions (HMPPS admissions) at the side's prison: one the writes complete, one they dismiss. */
+  pendingReception: { completeId: string; dismissId: string };
   /** An appointment the side's agency booked against its referral (captured from the booking write). */
   referralAppointmentId?: string;
   /** A client of the identity provider (not used by any principal), for its administration API. */
@@ -897,6 +899,62 @@ const POLICY: Policy[] = [
     request: (f, c) => ({
       path: `/movements/${pick(f, c, (s) => s.movementEventId, missingUuid)}/reversal`,
       body: { reversedAt: stamp() },
+    }),
+  },
+  // ── liberation: pending receptions (HMPPS admissions), the receiving prison's staff only ──
+  {
+    app: 'liberation',
+    method: 'GET',
+    path: '/receptions/pending',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/receptions/pending?limit=100' }),
+    list: {
+      ids: itemIds,
+      own: (s) => [s.pendingReception.completeId, s.pendingReception.dismissId],
+    },
+  },
+  {
+    app: 'liberation',
+    method: 'GET',
+    path: '/receptions/pending/{id}',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/receptions/pending/${pick(f, c, (s) => s.pendingReception.completeId, missingUuid)}`,
+    }),
+  },
+  {
+    app: 'liberation',
+    method: 'POST',
+    path: '/receptions/pending/{id}/completion',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 112,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/receptions/pending/${pick(f, c, (s) => s.pendingReception.completeId, missingUuid)}/completion`,
+      body: {
+        homeLocalAuthority: 'E08000035',
+        sentenceDate: inDays(0),
+        sentenceLengthDays: 365,
+        expectedReleaseDate: inDays(200),
+      },
+    }),
+  },
+  {
+    app: 'liberation',
+    method: 'POST',
+    path: '/receptions/pending/{id}/dismissal',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 113,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/receptions/pending/${pick(f, c, (s) => s.pendingReception.dismissId, missingUuid)}/dismissal`,
+      body: { reason: 'a NOMIS correction: not received here' },
     }),
   },
   // ── liberation, the agency side: the custody visits and meetings an agency takes part in ──
@@ -1804,6 +1862,34 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     return { answeredId: await ask('Release planning'), withdrawnId: await ask('Housing on release') };
   })();
 
+  // HMPPS admissions at the side's prison, kept by the adapter as pending receptions.
+  const pendingReception = (async () => {
+    const admitted = async () => {
+      const noms = prisonNumber();
+      const event = {
+        eventType: 'prison-offender-events.prisoner.received',
+        version: 1,
+        occurredAt: new Date(Date.now() - 120_000).toISOString(),
+        description: 'A prisoner has been received',
+        additionalInformation: { nomsNumber: noms, reason: 'ADMISSION', prisonId: establishment },
+        personReference: { identifiers: [{ type: 'NOMS', value: noms }] },
+      };
+      await jetstream(nc).publish(hmppsInboundSubject(event.eventType), JSON.stringify(event), {
+        msgID: randomUUID(),
+      });
+      return eventually(`side ${side}: a pending reception of ${noms}`, async () => {
+        const page = await api<{ items?: { id: string; prisonNumber: string }[] }>(
+          'liberation',
+          'GET',
+          `/receptions/pending?establishmentCode=${establishment}&limit=100`,
+          DRIVER,
+        );
+        return page.body.items?.find((p) => p.prisonNumber === noms)?.id;
+      });
+    };
+    return { completeId: await admitted(), dismissId: await admitted() };
+  })();
+
   const [
     m,
     movementEventId,
@@ -1827,6 +1913,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     webhookEndpoint,
     engagement,
   ]);
+  const pending = await pendingReception;
   return {
     establishment,
     localAuthority,
@@ -1841,6 +1928,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     spareAgency: spare,
     webhookEndpoint: hook,
     engagement: engaged,
+    pendingReception: pending,
   };
 }
 

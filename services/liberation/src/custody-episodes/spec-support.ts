@@ -7,6 +7,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { serviceDataSourceOptions } from '@throughcare/platform-persistence';
 import { identifierOf, parseEvent, Streams, subjectFor, type KnownEvent } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
+import { addDays } from '@throughcare/domain';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
 import { jetstream, jetstreamManager } from '@throughcare/platform-messaging';
 import { bearer, type TestPrincipal } from '@throughcare/testing';
@@ -33,8 +34,11 @@ const ukDate = new Intl.DateTimeFormat('en-CA', {
   month: '2-digit',
   day: '2-digit',
 });
-/** A UK calendar date `days` from today (negative: in the past). */
-export const daysFromToday = (days: number) => ukDate.format(new Date(Date.now() + days * 86_400_000));
+/**
+ * A UK calendar date `days` from today (negative: in the past), counted in calendar days: 24-hour
+ * steps from late evening land on the next day across a summer-time change (a flake after 23:00).
+ */
+export const daysFromToday = (days: number) => addDays(ukDate.format(new Date()), days);
 /**
  * Days from a fixed instant, as a UK date: a spec that builds an input and later expects the same
  * date computes both from one base (recomputed, the two differ by a day across midnight).
@@ -42,7 +46,7 @@ export const daysFromToday = (days: number) => ukDate.format(new Date(Date.now()
 export const daysFrom =
   (base: number) =>
   (days: number): string =>
-    ukDate.format(new Date(base + days * 86_400_000));
+    addDays(ukDate.format(new Date(base)), days);
 
 /** A valid reception of a new person; override what a test is about. */
 export function aReception(overrides: Record<string, unknown> = {}) {
