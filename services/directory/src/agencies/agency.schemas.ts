@@ -83,9 +83,9 @@ export const CreateAgencyBodySchema = z
     localAuthority: LocalAuthorityCode.describe('The council area the agency is listed under'),
     contactPoint: z
       .string()
+      .max(200)
       .trim()
       .min(1)
-      .max(200)
       .describe(
         'A team, role or shared mailbox (e.g. "Justice Social Work duty team"), never a named person',
       ),

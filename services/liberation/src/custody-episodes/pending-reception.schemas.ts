@@ -46,9 +46,9 @@ export const DismissPendingReceptionBodySchema = z
   .object({
     reason: z
       .string()
+      .max(500)
       .trim()
       .min(1)
-      .max(500)
       .describe(
         'Why no episode is opened from it (e.g. "recorded by hand as episode 2", "not our prison\'s case")',
       ),

@@ -20,7 +20,7 @@ export const ENGAGEMENT_TEXT_MAX = 2000;
 /** How far ahead a request may ask for an answer (days). */
 export const RESPOND_BY_MAX_DAYS = 366;
 
-const LongText = z.string().trim().min(1).max(ENGAGEMENT_TEXT_MAX);
+const LongText = z.string().max(ENGAGEMENT_TEXT_MAX).trim().min(1);
 const Episode = z.number().int().min(1).max(1_000_000);
 
 export const EngagementRequestIdSchema = z.uuid();
@@ -35,9 +35,9 @@ export const CreateEngagementRequestBodySchema = z
     ),
     agencyId: z
       .string()
+      .max(200)
       .trim()
       .min(1)
-      .max(200)
       .describe(
         "The directory agency acting for the named body (e.g. the council's justice social work team)",
       ),

@@ -15,9 +15,9 @@ export const AddNoteBodySchema = z
   .object({
     text: z
       .string()
+      .max(NOTE_TEXT_MAX)
       .trim()
       .min(1)
-      .max(NOTE_TEXT_MAX)
       .describe(`The note, 1–${NOTE_TEXT_MAX} characters; kept in this service, never on the bus`),
     audience: z
       .enum(NOTE_AUDIENCES)

@@ -139,9 +139,9 @@ export const MarkNotificationReadBodySchema = z
   .object({
     readBy: z
       .string()
+      .max(200)
       .trim()
       .min(1)
-      .max(200)
       .describe('The role or team reading (e.g. "Justice Social Work duty team"), never a named person'),
   })
   .strict();

@@ -20,9 +20,9 @@ export const ReferralStatusSchema = z.enum(REFERRAL_STATUSES);
 export type { ReferralStatus };
 
 /** Free text an agency writes (a reason, a place): trimmed, 1–500 characters. */
-export const AgencyTextSchema = z.string().trim().min(1).max(500);
+export const AgencyTextSchema = z.string().max(500).trim().min(1);
 /** Who acted, as a role or team (never a named person): trimmed, 1–200 characters. */
-export const RoleOrTeamSchema = z.string().trim().min(1).max(200);
+export const RoleOrTeamSchema = z.string().max(200).trim().min(1);
 
 export const PersonIdSchema = z
   .string()
@@ -119,9 +119,9 @@ export const CloseReferralBodySchema = z
     closedBy: RoleOrTeamSchema.describe('The role or team closing the case, never a named person'),
     summary: z
       .string()
+      .max(2000)
       .trim()
       .min(1)
-      .max(2000)
       .optional()
       .describe(
         'A summary of the work (what was done, what is still open), meant for the officer who referred; kept with the referral in this service and never on the bus; the staff of the prison responsible for the referral read it (GET /prison/referrals/{id}): the one it was sent from, or after a transfer the one holding the person',

@@ -24,13 +24,13 @@ export const WEBHOOK_ENDPOINTS_PER_AGENCY = 10;
 
 const Url = z
   .string()
+  .max(2000)
   .trim()
   .min(1)
-  .max(2000)
   .describe(
     'Where events are POSTed: an https URL on the public internet (no user name or password, no fragment)',
   );
-const Description = z.string().trim().min(1).max(500).describe('What the endpoint is, for the agency');
+const Description = z.string().max(500).trim().min(1).describe('What the endpoint is, for the agency');
 const EventTypes = z
   .array(WebhookEventTypeSchema)
   .min(1)
