@@ -1095,7 +1095,9 @@ describe('a person from reception to post-release follow-up, through every servi
     expect(closed).toMatchObject({ closureReason: 'RECALLED', nextEpisode: 2 });
     const second = await eventually('episode 2 with the history', async () => {
       const p = await plan(personId, 2);
-      return p.status === 200 && p.body.carried && p.body.assessmentId ? p.body : undefined;
+      return p.status === 200 && p.body.carried && p.body.assessmentId && p.body.stage === 'CORE_SCREEN'
+        ? p.body
+        : undefined;
     });
     expect(second.carried).toMatchObject({
       fromEpisode: 1,
@@ -1393,9 +1395,10 @@ describe('a person from reception to post-release follow-up, through every servi
     }
 
     const personId = derivePersonId(secret, noms);
+    // (Each service is a lane: the core screen may be requested before the stage's record is in.)
     const started = await eventually('journey of the valid event', async () => {
       const p = await plan(personId);
-      return p.status === 200 && p.body.assessmentId ? p.body : undefined;
+      return p.status === 200 && p.body.assessmentId && p.body.stage === 'CORE_SCREEN' ? p.body : undefined;
     });
     expect(started).toMatchObject({ personId, episode: 1, stage: 'CORE_SCREEN' });
     // The liberation service heard the same reception: the custody record agrees with the journey.
