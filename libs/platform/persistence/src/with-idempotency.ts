@@ -33,3 +33,12 @@ export async function withIdempotency<T>(
   ]);
   return result;
 }
+
+/** Whether `key` was taken by `withIdempotency` (its side effect is on record). */
+export async function idempotencyKeyTaken(manager: EntityManager, key: string): Promise<boolean> {
+  const rows = (await manager.query(
+    `SELECT 1 FROM ${qualifiedTable(manager, 'idempotency_key')} WHERE key = $1`,
+    [key],
+  )) as unknown[];
+  return rows.length > 0;
+}

@@ -22,7 +22,7 @@ import {
   type KnownEvent,
 } from '@throughcare/contracts';
 import { addDays, localDateOf } from '@throughcare/domain';
-import { qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
+import { idempotencyKeyTaken, runUnrestricted } from '@throughcare/platform-persistence';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import {
   DurableConsumer,
@@ -38,6 +38,7 @@ import { CustodyEpisode, isReceived } from './custody-episode.entity';
 import { RecordReceptionBodySchema, type RecordReceptionBody } from './custody-episode.schemas';
 import { isInOutbox } from './custody-outbox';
 import { currentExpectedReleaseDate, loadEpisodeHistory, loadMovements, whereHeld } from './episode-history';
+import { HMPPS_ACTOR } from './hmpps-actor';
 import { PendingReceptionsService, type PendingReceptionFacts } from './pending-receptions.service';
 import { PENDING_RECEPTION_MATCH_MS } from './pending-reception.completion';
 import { PersonIds } from './person-ids';
@@ -64,8 +65,7 @@ export type HmppsTranslation =
  */
 export const HMPPS_ADMISSION_ESTABLISHMENTS = Symbol('HMPPS_ADMISSION_ESTABLISHMENTS');
 
-/** Who records a reception the adapter mapped (`received_by`). */
-export const HMPPS_ACTOR = 'bus:hmpps';
+export { HMPPS_ACTOR } from './hmpps-actor';
 
 /** The platform's event published for an HMPPS event (v1 of a custody movement). */
 type Mapped = Extract<
@@ -186,11 +186,7 @@ export class HmppsInboundTranslator {
       const manager = this.dataSource.manager;
       if (await isInOutbox(manager, event.eventId)) return true;
       const kind = event.eventType === 'custody.person.released' ? 'release' : 'transfer';
-      const rows: unknown[] = await manager.query(
-        `SELECT 1 FROM ${qualifiedTable(manager, 'idempotency_key')} WHERE key = $1`,
-        [`liberation:${kind}:bus:${event.eventId}`],
-      );
-      return rows.length > 0;
+      return idempotencyKeyTaken(manager, `liberation:${kind}:bus:${event.eventId}`);
     });
   }
 

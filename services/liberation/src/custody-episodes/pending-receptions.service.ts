@@ -3,8 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { parseOrThrow } from '@throughcare/platform-errors';
-import { qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
+import { idempotencyKeyTaken, qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
 import { RecordReceptionBodySchema } from './custody-episode.schemas';
+import { HMPPS_ACTOR } from './hmpps-actor';
 import { linksOf } from './custody-episode.view';
 import {
   PendingReceptionCompletedError,
@@ -24,9 +25,6 @@ import {
 import { covers, type EstablishmentScope } from './prison-scope';
 import { ReceptionsService } from './receptions.service';
 import type { RequestContext } from './request-context';
-
-/** Who dismisses a pending reception on an HMPPS release (as the adapter records receptions). */
-const HMPPS_ACTOR = 'bus:hmpps';
 
 /** The idempotency key a pending reception's completion records its reception under (whoever completes it). */
 const completionKey = (id: string) => `pending-reception:${id}`;
@@ -233,14 +231,9 @@ export class PendingReceptionsService {
   /** Whether the completion endpoint opened its episode (its key is taken), not a reception recorded by hand. */
   private completedHere(id: string): Promise<boolean> {
     // (The platform's key table; the caller's scope was checked on the pending reception.)
-    return runUnrestricted(async () => {
-      const manager = this.dataSource.manager;
-      const rows = (await manager.query(
-        `SELECT 1 FROM ${qualifiedTable(manager, 'idempotency_key')} WHERE key = $1`,
-        [`liberation:reception:${completionKey(id)}`],
-      )) as unknown[];
-      return rows.length > 0;
-    });
+    return runUnrestricted(() =>
+      idempotencyKeyTaken(this.dataSource.manager, `liberation:reception:${completionKey(id)}`),
+    );
   }
 
   /** One the caller's establishments hold; any other answers as unknown. */
