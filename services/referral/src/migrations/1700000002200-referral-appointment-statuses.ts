@@ -23,7 +23,8 @@ const added = ['APPOINTMENT_BOOKED', 'ATTENDED', 'NOT_ATTENDED'];
  * referral still live (neither cancelled nor attended) makes it APPOINTMENT_BOOKED; else the
  * latest attendance recorded since the acceptance in force (the latest decision; by attended_at,
  * then when recorded, then id) makes it ATTENDED (YES, LATE) or NOT_ATTENDED (NO); else ACCEPTED.
- * Run as `UPDATE referral.referral r SET status = <this>` to reconcile the column with the facts.
+ * Superseded by migration 2300's `REFERRAL_STATUS_SQL` (an attendance dated before a re-acceptance,
+ * on an appointment live at it, belongs to that acceptance): reconcile with that one.
  */
 export const REFERRAL_STATUS_WITH_APPOINTMENTS_SQL = `
   CASE

@@ -22,6 +22,7 @@ import { WebhookLeaseAndStreak1700000001900 } from './1700000001900-webhook-leas
 import { ReferralLiberationDateAndRisk1700000002000 } from './1700000002000-referral-liberation-date-and-risk';
 import { AgencyNotificationMeeting1700000002100 } from './1700000002100-agency-notification-meeting';
 import { ReferralAppointmentStatuses1700000002200 } from './1700000002200-referral-appointment-statuses';
+import { ReferralStatusAcceptanceInForce1700000002300 } from './1700000002300-referral-status-acceptance-in-force';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -48,6 +49,7 @@ export const referralMigrations = [
   ReferralLiberationDateAndRisk1700000002000,
   AgencyNotificationMeeting1700000002100,
   ReferralAppointmentStatuses1700000002200,
+  ReferralStatusAcceptanceInForce1700000002300,
 ];
 
 /** Every table under row-level security today (700's, the schedules of 900, the notes of 1100, the webhooks of 1600, the engagement requests of 1800). */

@@ -25,6 +25,10 @@ import {
   REFERRAL_STATUS_WITH_APPOINTMENTS_SQL,
   ReferralAppointmentStatuses1700000002200,
 } from './1700000002200-referral-appointment-statuses';
+import {
+  REFERRAL_STATUS_SQL,
+  ReferralStatusAcceptanceInForce1700000002300,
+} from './1700000002300-referral-status-acceptance-in-force';
 import { referralMigrations } from './index';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
@@ -145,9 +149,9 @@ describe('referral migrations (real Postgres)', () => {
           [id],
         )) as Array<{ status: string; acknowledgedAt: Date | null; withdrawnAt: Date | null }>;
         const outcomes = (await after.query(
-          `SELECT decision, decided_at AS "decidedAt", sequence FROM referral.referral_outcome WHERE referral_id = $1`,
+          `SELECT decision, decided_at AS "decidedAt", sequence, recorded_at AS "recordedAt" FROM referral.referral_outcome WHERE referral_id = $1`,
           [id],
-        )) as Array<{ decision: ReferralDecision; decidedAt: Date; sequence: string }>;
+        )) as Array<{ decision: ReferralDecision; decidedAt: Date; sequence: string; recordedAt: Date }>;
         expect({ name: c.name, status: row!.status }).toEqual({ name: c.name, status: c.expected });
         expect({ name: c.name, fold: referralStatus({ ...row!, closedAt: null }, outcomes, []) }).toEqual({
           name: c.name,
@@ -795,19 +799,45 @@ describe('referral migrations (real Postgres)', () => {
     }
   });
 
-  it('folds the appointments into accepted referrals (booked, attended, not attended), backfills them from their facts as the lifecycle does, and reverts to ACCEPTED', async () => {
+  it('folds the appointments into accepted referrals (booked, attended, not attended), backfills them from their facts as the lifecycle does (2200, corrected by 2300), and reverts to ACCEPTED', async () => {
     const before = await open(
       referralMigrations.slice(0, referralMigrations.indexOf(ReferralAppointmentStatuses1700000002200)),
     );
-    type Visit = { booked: number; attended?: [string, number]; cancelled?: number };
+    /** Minutes from sentAt; an attendance recorded when dated unless `recorded` says otherwise. */
+    type Visit = { booked: number; attended?: [string, number]; recorded?: number; cancelled?: number };
     const cases: Array<{
       name: string;
-      decisions: Array<[ReferralDecision, number]>;
+      /** Each decision when decided, and when recorded (now, unless given). */
+      decisions: Array<[ReferralDecision, number] | [ReferralDecision, number, number]>;
       visits: Visit[];
       closed?: number;
       withdrawn?: number;
+      /** The status by the rule of 2300 (the lifecycle's). */
       expected: string;
+      /** The status 2200's rule gave, where it differs. */
+      by2200?: string;
     }> = [
+      {
+        name: 'accepted again while an appointment was live, its attendance recorded after, dated before',
+        decisions: [
+          ['ACCEPTED', 2, 2],
+          ['ON_WAITING_LIST', 15, 15],
+          ['ACCEPTED', 16, 16],
+        ],
+        visits: [{ booked: 3, attended: ['YES', 14], recorded: 18 }],
+        expected: 'ATTENDED',
+        by2200: 'ACCEPTED',
+      },
+      {
+        name: 'accepted again, an attendance recorded before the re-acceptance was',
+        decisions: [
+          ['ACCEPTED', 2, 2],
+          ['ON_WAITING_LIST', 15, 15],
+          ['ACCEPTED', 16, 30],
+        ],
+        visits: [{ booked: 3, attended: ['NO', 14], recorded: 20 }],
+        expected: 'ACCEPTED',
+      },
       { name: 'accepted, nothing booked', decisions: [['ACCEPTED', 2]], visits: [], expected: 'ACCEPTED' },
       {
         name: 'accepted, one booked',
@@ -909,11 +939,11 @@ describe('referral migrations (real Postgres)', () => {
             status,
           ],
         );
-        for (const [decision, at] of c.decisions)
+        for (const [decision, at, recorded] of c.decisions)
           await before.query(
             `INSERT INTO referral.referral_outcome (id, referral_id, decision, reason, decided_at, recorded_at, correlation_id)
-             VALUES ($1, $2, $3, NULL, $4, now(), 'c')`,
-            [randomUUID(), id, decision, minute(at)],
+             VALUES ($1, $2, $3, NULL, $4, COALESCE($5, now()), 'c')`,
+            [randomUUID(), id, decision, minute(at), recorded === undefined ? null : minute(recorded)],
           );
         for (const v of c.visits)
           await before.query(
@@ -921,7 +951,7 @@ describe('referral migrations (real Postgres)', () => {
                attendance, attended_at, non_attendance_reason, attendance_recorded_at, attendance_recorded_by,
                cancelled_at, cancellation_reason)
              VALUES ($1, 'p00000000000000000000', 1, 'agency-a', 'REFERRAL_APPOINTMENT', $2, $3, $3, 'c',
-               $4::text, $5::timestamptz, CASE WHEN $4::text = 'NO' THEN 'POP_UNACCEPTABLE' END, $5, CASE WHEN $4::text IS NULL THEN NULL ELSE 'Team' END,
+               $4::text, $5::timestamptz, CASE WHEN $4::text = 'NO' THEN 'POP_UNACCEPTABLE' END, COALESCE($7, $5), CASE WHEN $4::text IS NULL THEN NULL ELSE 'Team' END,
                $6, CASE WHEN $6::timestamptz IS NULL THEN NULL ELSE 'NO_LONGER_NEEDED' END)`,
             [
               randomUUID(),
@@ -930,6 +960,7 @@ describe('referral migrations (real Postgres)', () => {
               v.attended?.[0] ?? null,
               v.attended ? minute(v.attended[1]) : null,
               v.cancelled !== undefined ? minute(v.cancelled) : null,
+              v.recorded !== undefined ? minute(v.recorded) : null,
             ],
           );
       }
@@ -943,19 +974,32 @@ describe('referral migrations (real Postgres)', () => {
       await before.destroy();
     }
 
-    const after = await open(
+    const statuses = async (dataSource: DataSource) => {
+      const rows = (await dataSource.query(
+        `SELECT id, status FROM referral.referral WHERE id = ANY($1::uuid[])`,
+        [[...ids.values()]],
+      )) as Array<{ id: string; status: string }>;
+      const byId = new Map(rows.map((r) => [r.id, r.status]));
+      return cases.map((c) => ({ name: c.name, status: byId.get(ids.get(c.name)!) }));
+    };
+    const by2200 = cases.map((c) => ({ name: c.name, status: c.by2200 ?? c.expected }));
+    const at2200 = await open(
       referralMigrations.slice(0, referralMigrations.indexOf(ReferralAppointmentStatuses1700000002200) + 1),
     );
     try {
-      const statuses = async () => {
-        const rows = (await after.query(
-          `SELECT id, status FROM referral.referral WHERE id = ANY($1::uuid[])`,
-          [[...ids.values()]],
-        )) as Array<{ id: string; status: string }>;
-        const byId = new Map(rows.map((r) => [r.id, r.status]));
-        return cases.map((c) => ({ name: c.name, status: byId.get(ids.get(c.name)!) }));
-      };
-      expect(await statuses()).toEqual(cases.map((c) => ({ name: c.name, status: c.expected })));
+      expect(await statuses(at2200)).toEqual(by2200);
+    } finally {
+      await at2200.destroy();
+    }
+
+    const after = await open(
+      referralMigrations.slice(
+        0,
+        referralMigrations.indexOf(ReferralStatusAcceptanceInForce1700000002300) + 1,
+      ),
+    );
+    try {
+      expect(await statuses(after)).toEqual(cases.map((c) => ({ name: c.name, status: c.expected })));
       // The fold in SQL is the lifecycle's (`statusWithAppointments`), referral by referral.
       for (const c of cases) {
         const id = ids.get(c.name)!;
@@ -964,12 +1008,12 @@ describe('referral migrations (real Postgres)', () => {
           [id],
         )) as Array<{ acknowledgedAt: Date | null; withdrawnAt: Date | null; closedAt: Date | null }>;
         const outcomes = (await after.query(
-          `SELECT decision, decided_at AS "decidedAt", sequence FROM referral.referral_outcome WHERE referral_id = $1`,
+          `SELECT decision, decided_at AS "decidedAt", sequence, recorded_at AS "recordedAt" FROM referral.referral_outcome WHERE referral_id = $1`,
           [id],
-        )) as Array<{ decision: ReferralDecision; decidedAt: Date; sequence: string }>;
+        )) as Array<{ decision: ReferralDecision; decidedAt: Date; sequence: string; recordedAt: Date }>;
         const appointments = (await after.query(
           `SELECT id, attendance, attended_at AS "attendedAt", non_attendance_reason AS "nonAttendanceReason",
-                  attendance_recorded_at AS "attendanceRecordedAt", cancelled_at AS "cancelledAt"
+                  attendance_recorded_at AS "attendanceRecordedAt", cancelled_at AS "cancelledAt", due_by AS "startsAt"
              FROM referral.appointment WHERE referral_id = $1`,
           [id],
         )) as Parameters<typeof referralStatus>[2];
@@ -980,18 +1024,33 @@ describe('referral migrations (real Postgres)', () => {
       }
       // The reconciliation rule agrees with the backfill on every referral.
       await after.query(
+        `UPDATE referral.referral r SET status = ${REFERRAL_STATUS_SQL} WHERE id = ANY($1::uuid[])`,
+        [[...ids.values()]],
+      );
+      expect(await statuses(after)).toEqual(cases.map((c) => ({ name: c.name, status: c.expected })));
+      // 2200's rule, kept frozen there, agrees with its own backfill.
+      await after.query(
         `UPDATE referral.referral r SET status = ${REFERRAL_STATUS_WITH_APPOINTMENTS_SQL} WHERE id = ANY($1::uuid[])`,
         [[...ids.values()]],
       );
-      expect(await statuses()).toEqual(cases.map((c) => ({ name: c.name, status: c.expected })));
+      expect(await statuses(after)).toEqual(by2200);
+      await after.query(
+        `UPDATE referral.referral r SET status = ${REFERRAL_STATUS_SQL} WHERE id = ANY($1::uuid[])`,
+        [[...ids.values()]],
+      );
       expect(referralMigrations[referralMigrations.length - 1]).toBe(
-        ReferralAppointmentStatuses1700000002200,
+        ReferralStatusAcceptanceInForce1700000002300,
       );
 
+      // Reverting 2300 reconciles by 2200's rule; reverting 2200 maps its statuses back to ACCEPTED.
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(await statuses(after)).toEqual(by2200);
       await after.undoLastMigration({ transaction: 'each' });
       const reverted = (s: string) =>
         ['APPOINTMENT_BOOKED', 'ATTENDED', 'NOT_ATTENDED'].includes(s) ? 'ACCEPTED' : s;
-      expect(await statuses()).toEqual(cases.map((c) => ({ name: c.name, status: reverted(c.expected) })));
+      expect(await statuses(after)).toEqual(
+        by2200.map((c) => ({ name: c.name, status: reverted(c.status) })),
+      );
       await expect(
         after.query(`UPDATE referral.referral SET status = 'APPOINTMENT_BOOKED' WHERE id = $1`, [
           ids.get('accepted, one booked')!,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { loadReferralConfig } from '../config';
 import type { AppointmentView } from '../appointments/appointment.schemas';
-import { REFERRAL_STATUS_WITH_APPOINTMENTS_SQL } from '../migrations/1700000002200-referral-appointment-statuses';
+import { REFERRAL_STATUS_SQL } from '../migrations/1700000002300-referral-status-acceptance-in-force';
 import type { Page } from '../pagination/keyset-cursor';
 import { asThePlatformService, useReferralApp, type Problem } from '../testing/referral-app';
 import { aNotification, aReferral } from '../testing/referral.mother';
@@ -57,14 +58,14 @@ describe('a referral taken on follows its appointments: booked, attended, not at
 
   /**
    * The referral as the agency reads it, after checking the `status` column holds what the facts
-   * add up to: the view's fold (TypeScript) and the reconciliation rule of migration 2200 (SQL).
+   * add up to: the view's fold (TypeScript) and the reconciliation rule of migration 2300 (SQL).
    */
   const read = async (id: string, agencyId: string): Promise<ReferralView> => {
     const response = await get(`/referrals/${id}`, agencyId);
     expect(response.status).toBe(200);
     const view = (await response.json()) as ReferralView;
     const [row] = (await running().dataSource.query(
-      `SELECT r.status AS "column", ${REFERRAL_STATUS_WITH_APPOINTMENTS_SQL} AS "fold" FROM referral.referral r WHERE r.id = $1`,
+      `SELECT r.status AS "column", ${REFERRAL_STATUS_SQL} AS "fold" FROM referral.referral r WHERE r.id = $1`,
       [id],
     )) as Array<{ column: string; fold: string }>;
     expect({ column: row!.column, fold: row!.fold }).toEqual({ column: view.status, fold: view.status });
@@ -217,8 +218,20 @@ describe('a referral taken on follows its appointments: booked, attended, not at
     const visit = await book(id, agencyId, secondsFromNow(3 * 86_400));
     const wait = await post(`/referrals/${id}/outcome`, agencyId, { decision: 'ON_WAITING_LIST' });
     expect(wait.status).toBe(201);
-    // The decision stands over the appointment still booked.
-    expect(await read(id, agencyId)).toMatchObject({ status: 'ON_WAITING_LIST' });
+    // The decision stands over the appointment still booked, whose attendance or cancellation the
+    // agency still records (the appointment's facts, listed with the decisions the table allows).
+    expect(await read(id, agencyId)).toMatchObject({
+      status: 'ON_WAITING_LIST',
+      allowedActions: [
+        'REQUEST_MORE_INFORMATION',
+        'ACCEPT',
+        'DECLINE',
+        'WITHDRAW',
+        'RECORD_ATTENDED',
+        'RECORD_NOT_ATTENDED',
+        'CANCEL_APPOINTMENT',
+      ],
+    });
     // Booking needs the referral taken on.
     const refused = await post(`/referrals/${id}/appointments`, agencyId, {
       startsAt: secondsFromNow(86_400),
@@ -240,6 +253,73 @@ describe('a referral taken on follows its appointments: booked, attended, not at
     expect(
       ((await (await get(`/appointments/${visit.id}`, agencyId)).json()) as AppointmentView).status,
     ).toBe('CANCELLED');
+  });
+
+  it('an attendance dated before a re-acceptance, on an appointment live at it, belongs to that acceptance', async () => {
+    const { id, agencyId } = await accepted();
+    const visit = await book(id, agencyId, secondsFromNow(2));
+    expect((await post(`/referrals/${id}/outcome`, agencyId, { decision: 'ON_WAITING_LIST' })).status).toBe(
+      201,
+    );
+    // Accepted again, dated two minutes ahead (within the clock skew tolerated): the attendance
+    // recorded next is dated before it, but the appointment was live when the acceptance came in.
+    const again = { decision: 'ACCEPTED', decidedAt: secondsFromNow(120) };
+    expect((await post(`/referrals/${id}/outcome`, agencyId, again)).status).toBe(201);
+    expect(await read(id, agencyId)).toMatchObject({ status: 'APPOINTMENT_BOOKED' });
+    await attend(agencyId, visit, 'YES');
+    expect(await read(id, agencyId)).toMatchObject({
+      status: 'ATTENDED',
+      allowedActions: TAKEN_ON_ACTIONS,
+      attendance: { appointmentId: visit.id, attendance: 'YES' },
+    });
+  });
+
+  it('lists a live appointment whose time went by with no attendance recorded, by its latest schedule, and keeps the referral APPOINTMENT_BOOKED', async () => {
+    const { id, agencyId } = await accepted();
+    const due = await book(id, agencyId, secondsFromNow(86_400));
+    const moved = await post(`/appointments/${due.id}/schedule`, agencyId, {
+      startsAt: secondsFromNow(2 * 86_400),
+      placeKind: 'AGENCY_OFFICE',
+      place: 'Housing options, Glasgow',
+      scheduledBy: 'Housing options team',
+      reasonCode: 'STAFF_UNAVAILABLE',
+    });
+    expect(moved.status).toBe(201);
+    await book(id, agencyId, secondsFromNow(3 * 86_400));
+    expect(await read(id, agencyId)).toMatchObject({ status: 'APPOINTMENT_BOOKED', awaitingAttendance: [] });
+    // Three days go by for it: its facts moved back as the owner (the service may not rewrite a
+    // schedule), so the moved appointment is a day past its latest schedule and awaits its
+    // attendance; the other is not yet past its start.
+    const owner = new Client({ connectionString: config.DATABASE_URL });
+    await owner.connect();
+    try {
+      await owner.query(`SET throughcare.unrestricted = 'on'`);
+      await owner.query(
+        `UPDATE referral.appointment_schedule SET starts_at = starts_at - interval '3 days' WHERE appointment_id = $1`,
+        [due.id],
+      );
+      await owner.query(
+        `UPDATE referral.appointment SET booked_at = booked_at - interval '3 days' WHERE id = $1`,
+        [due.id],
+      );
+    } finally {
+      await owner.end();
+    }
+    const view = await read(id, agencyId);
+    const [latest] = (await running().dataSource.query(
+      `SELECT starts_at AS "startsAt" FROM referral.appointment_schedule WHERE appointment_id = $1 ORDER BY sequence DESC LIMIT 1`,
+      [due.id],
+    )) as Array<{ startsAt: Date }>;
+    expect(view).toMatchObject({
+      status: 'APPOINTMENT_BOOKED',
+      awaitingAttendance: [{ appointmentId: due.id, startsAt: latest!.startsAt.toISOString() }],
+    });
+    await attend(
+      agencyId,
+      { ...due, schedule: { ...due.schedule!, startsAt: latest!.startsAt.toISOString() } },
+      'NO',
+    );
+    expect(await read(id, agencyId)).toMatchObject({ status: 'APPOINTMENT_BOOKED', awaitingAttendance: [] });
   });
 
   it('the lifecycle table and the OpenAPI status filters (agency and prison) name the new statuses', async () => {

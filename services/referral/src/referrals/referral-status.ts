@@ -1,4 +1,5 @@
 import { In, type EntityManager } from 'typeorm';
+import { AppointmentSchedule } from '../appointments/appointment-schedule.entity';
 import { Appointment } from '../appointments/appointment.entity';
 import { ReferralOutcome } from './referral-outcome.entity';
 import { Referral } from './referral.entity';
@@ -40,10 +41,15 @@ export async function loadAppointmentFacts(
       nonAttendanceReason: true,
       attendanceRecordedAt: true,
       cancelledAt: true,
+      dueBy: true,
     },
     where: { referralId: In(referralIds) },
     order: { bookedAt: 'ASC', id: 'ASC' },
   });
+  const startsAt = await latestStarts(
+    manager,
+    appointments.map((a) => a.id),
+  );
   for (const a of appointments) {
     const list = byReferral.get(a.referralId!) ?? [];
     list.push({
@@ -53,10 +59,26 @@ export async function loadAppointmentFacts(
       nonAttendanceReason: a.nonAttendanceReason,
       attendanceRecordedAt: a.attendanceRecordedAt,
       cancelledAt: a.cancelledAt,
+      startsAt: startsAt.get(a.id) ?? a.dueBy,
     });
     byReferral.set(a.referralId!, list);
   }
   return byReferral;
+}
+
+/** When each appointment starts by its latest schedule (none yet: absent). */
+async function latestStarts(manager: EntityManager, appointmentIds: string[]): Promise<Map<string, Date>> {
+  if (appointmentIds.length === 0) return new Map();
+  const rows = await manager
+    .getRepository(AppointmentSchedule)
+    .createQueryBuilder('s')
+    .select('DISTINCT ON (s.appointment_id) s.appointment_id', 'appointmentId')
+    .addSelect('s.starts_at', 'startsAt')
+    .where('s.appointment_id IN (:...ids)', { ids: appointmentIds })
+    .orderBy('s.appointment_id')
+    .addOrderBy('s.sequence', 'DESC')
+    .getRawMany<{ appointmentId: string; startsAt: Date }>();
+  return new Map(rows.map((r) => [r.appointmentId, r.startsAt]));
 }
 
 /** One referral's decisions and appointments. */

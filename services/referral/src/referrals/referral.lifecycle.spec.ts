@@ -10,6 +10,7 @@ import {
   REFERRAL_ACTIONS,
   REFERRAL_LIFECYCLE,
   REFERRAL_STATUSES,
+  referralAllowedActions,
   standingAttendance,
   statusOf,
   statusWithAppointments,
@@ -262,6 +263,7 @@ describe('the lifecycle of a referral taken on, with its appointments', () => {
         nonAttendanceReason: null,
         attendanceRecordedAt: null,
         cancelledAt: null,
+        startsAt: at(8),
       };
     if (state === 'cancelled')
       return {
@@ -271,6 +273,7 @@ describe('the lifecycle of a referral taken on, with its appointments', () => {
         nonAttendanceReason: null,
         attendanceRecordedAt: null,
         cancelledAt: at(40),
+        startsAt: at(8),
       };
     return {
       id,
@@ -279,6 +282,7 @@ describe('the lifecycle of a referral taken on, with its appointments', () => {
       nonAttendanceReason: state.attended === 'NO' ? 'POP_UNACCEPTABLE' : null,
       attendanceRecordedAt: at(state.recorded ?? state.minute),
       cancelledAt: null,
+      startsAt: at(state.minute),
     };
   };
   const accepted = () => history(fact('ACKNOWLEDGE', 0), fact('ACCEPT', 5));
@@ -337,6 +341,30 @@ describe('the lifecycle of a referral taken on, with its appointments', () => {
     expect(statusWithAppointments(again, [attended, visit({ attended: 'NO', minute: 17 })])).toBe(
       'NOT_ATTENDED',
     );
+    // Live when the agency accepted again (recorded at 16), its attendance recorded after that but
+    // dated before: it belongs to this acceptance (helper-83's find: it was dropped, and recording
+    // the attendance turned APPOINTMENT_BOOKED back into ACCEPTED).
+    const liveAtReacceptance = visit({ attended: 'YES', minute: 14, recorded: 18 });
+    expect(statusWithAppointments(again, [attended, liveAtReacceptance])).toBe('ATTENDED');
+    expect(standingAttendance(again, [attended, liveAtReacceptance])).toBe(liveAtReacceptance);
+    // Its attendance recorded before the re-acceptance was: it belongs to the earlier one.
+    const recordedBefore = visit({ attended: 'NO', minute: 14, recorded: 15 });
+    expect(statusWithAppointments(again, [recordedBefore])).toBe('ACCEPTED');
+    // The acceptance reported late (decided at 16, recorded at 30): an attendance recorded at 20,
+    // dated 14, was recorded before the agency's acceptance reached us, so it is the earlier one's.
+    const reportedLate = history(
+      fact('ACKNOWLEDGE', 0),
+      fact('ACCEPT', 5),
+      fact('PLACE_ON_WAITING_LIST', 15),
+      { ...fact('ACCEPT', 16), recordedAt: at(30) },
+    );
+    expect(statusWithAppointments(reportedLate, [visit({ attended: 'YES', minute: 14, recorded: 20 })])).toBe(
+      'ACCEPTED',
+    );
+    // ... and one attended after the acceptance was decided counts, whenever it was recorded.
+    expect(statusWithAppointments(reportedLate, [visit({ attended: 'NO', minute: 17, recorded: 20 })])).toBe(
+      'NOT_ATTENDED',
+    );
     // Waiting-listed with an appointment still live: the decision stands.
     const waiting = history(fact('ACKNOWLEDGE', 0), fact('ACCEPT', 5), fact('PLACE_ON_WAITING_LIST', 15));
     expect(statusWithAppointments(waiting, [visit('live')])).toBe('ON_WAITING_LIST');
@@ -370,8 +398,33 @@ describe('the lifecycle of a referral taken on, with its appointments', () => {
       for (const refused of ['ACCEPT', 'DECLINE', 'REQUEST_MORE_INFORMATION', 'ACKNOWLEDGE'] as const)
         expect(allows(status, refused)).toBe(false);
     }
-    // Nothing books, attends or cancels through a referral not taken on (its appointment still
-    // takes its attendance, without moving the referral).
+    // The referral's allowed actions name the appointment facts wherever an appointment is live:
+    // the agency records its attendance, or cancels it, in any status (the status moves only for a
+    // referral taken on).
+    expect(referralAllowedActions('ON_WAITING_LIST', [visit('live')])).toEqual([
+      'REQUEST_MORE_INFORMATION',
+      'ACCEPT',
+      'DECLINE',
+      'WITHDRAW',
+      'RECORD_ATTENDED',
+      'RECORD_NOT_ATTENDED',
+      'CANCEL_APPOINTMENT',
+    ]);
+    expect(referralAllowedActions('CLOSED', [visit('live')])).toEqual([
+      'RECORD_ATTENDED',
+      'RECORD_NOT_ATTENDED',
+      'CANCEL_APPOINTMENT',
+    ]);
+    expect(
+      referralAllowedActions('CLOSED', [visit('cancelled'), visit({ attended: 'YES', minute: 9 })]),
+    ).toEqual([]);
+    for (const status of REFERRAL_STATUSES)
+      expect(referralAllowedActions(status, [])).toEqual(allowedActions(status));
+    expect(referralAllowedActions('APPOINTMENT_BOOKED', [visit('live')])).toEqual(
+      allowedActions('APPOINTMENT_BOOKED'),
+    );
+    // Nothing books, attends or cancels through a referral not taken on by the table (its
+    // appointment still takes its attendance, without moving the referral).
     for (const status of REFERRAL_STATUSES.filter(
       (s) => !(TAKEN_ON_STATUSES as readonly string[]).includes(s),
     ))

@@ -16,13 +16,26 @@ import type { Attendance, ReferralDecision } from '@throughcare/contracts';
  * 1. The referral's own facts (`statusOf`): acknowledgement, decisions, closure, withdrawal.
  * 2. When they add up to ACCEPTED, the referral's appointments (those booked against it) refine
  *    it: one live (booked, neither cancelled nor attendance recorded) makes it APPOINTMENT_BOOKED,
- *    whatever else happened; else the latest attendance recorded since the acceptance (by
+ *    whatever else happened; else the latest attendance of the acceptance in force (by
  *    attendedAt, then when it was recorded) makes it ATTENDED (YES or LATE; the view's
  *    `attendance` says which) or NOT_ATTENDED (NO, with its reason); else it stays ACCEPTED. So a
  *    booking after an attendance is APPOINTMENT_BOOKED again, cancelling the only live appointment
  *    goes back to the latest attendance status (or ACCEPTED), and a referral placed on the waiting
- *    list and accepted again starts afresh (attendances before that acceptance no longer count;
- *    an appointment still live does). Any other status (and CLOSED, WITHDRAWN) ignores appointments.
+ *    list and accepted again starts afresh: an attendance belongs to the acceptance in force when
+ *    the person attended after it was decided, or when its appointment was still live (attendance
+ *    not yet recorded) when that acceptance was recorded. Attendances recorded under an earlier
+ *    acceptance no longer count. Any other status (and CLOSED, WITHDRAWN) ignores appointments.
+ *
+ * The status is a fold of recorded facts, never of the clock: an appointment whose time went by
+ * with no attendance recorded keeps the referral APPOINTMENT_BOOKED (a missed session is recorded,
+ * not inferred). The referral view lists such appointments (`awaitingAttendance`), so the agency
+ * and the prison see the record the agency owes.
+ *
+ * Appointment facts are the appointment's, not the referral's: the agency records attendance on,
+ * or cancels, a live appointment whatever its referral's status (one booked while taken on may
+ * still be live after the referral went to the waiting list, or ended by the agency's decision),
+ * and the status moves only for a referral taken on. `referralAllowedActions` lists them wherever
+ * an appointment is live; `allowedActions` is the table alone.
  *
  * LATE is not a status of its own: a late arrival attended (the filter `status=ATTENDED` finds
  * it), and the referral's `attendance` shows LATE.
@@ -243,9 +256,31 @@ export function allows(status: ReferralStatus, action: ReferralAction): boolean 
   return transitionOf(action).from.includes(status);
 }
 
-/** What `actor` may do to a referral in `status`, in table order. */
+/** What `actor` may do to a referral in `status` by the table, in table order. */
 export function allowedActions(status: ReferralStatus, actor: ReferralActor = 'AGENCY'): ReferralAction[] {
   return REFERRAL_LIFECYCLE.filter((t) => t.by === actor && t.from.includes(status)).map((t) => t.action);
+}
+
+/** The facts the agency records on a live appointment, whatever its referral's status. */
+const ON_A_LIVE_APPOINTMENT: readonly ReferralAction[] = [
+  'RECORD_ATTENDED',
+  'RECORD_NOT_ATTENDED',
+  'CANCEL_APPOINTMENT',
+];
+
+/**
+ * What the agency may do to a referral in `status` with these appointments: the table's actions,
+ * and the appointment facts wherever one booked against it is live (see the top of this file).
+ */
+export function referralAllowedActions(
+  status: ReferralStatus,
+  appointments: readonly Pick<ReferralAppointmentFact, 'cancelledAt' | 'attendance'>[],
+): ReferralAction[] {
+  const actions = allowedActions(status);
+  if (!appointments.some(live)) return actions;
+  return REFERRAL_LIFECYCLE.filter(
+    (t) => t.by === 'AGENCY' && (actions.includes(t.action) || ON_A_LIVE_APPOINTMENT.includes(t.action)),
+  ).map((t) => t.action);
 }
 
 /** One stored fact, placed in time. `rank` orders facts of one instant: the acknowledgement first, then decisions as recorded. */
@@ -253,6 +288,8 @@ export interface LifecycleFact {
   action: ReferralAction;
   at: Date;
   rank: number;
+  /** When the fact reached us (our clock), where stored: a decision's `recorded_at`. */
+  recordedAt?: Date;
 }
 
 export const ACKNOWLEDGEMENT_RANK = -1;
@@ -305,31 +342,42 @@ export interface ReferralAppointmentFact {
   nonAttendanceReason: string | null;
   attendanceRecordedAt: Date | null;
   cancelledAt: Date | null;
+  /** When it starts: its latest schedule, else the day it is due by. Read by the view, not the fold. */
+  startsAt: Date;
 }
 
-const live = (a: ReferralAppointmentFact) => a.cancelledAt === null && a.attendance === null;
+/** Booked, neither cancelled nor attendance recorded. */
+export const live = (a: Pick<ReferralAppointmentFact, 'cancelledAt' | 'attendance'>) =>
+  a.cancelledAt === null && a.attendance === null;
 
-/** When the acceptance in force was decided: the latest fact in time, as the status is ACCEPTED. */
-function acceptedSince(facts: readonly LifecycleFact[]): number {
+/**
+ * The acceptance in force (the latest ACCEPT in time, as the status is ACCEPTED): when it was
+ * decided, and when it was recorded (our clock; its decision time where not stored).
+ */
+function acceptance(facts: readonly LifecycleFact[]): { decidedAt: number; recordedAt: number } {
   const accepts = inOrder(facts).filter((f) => f.action === 'ACCEPT');
   const accept = accepts[accepts.length - 1];
-  return accept ? accept.at.getTime() : Number.NEGATIVE_INFINITY;
+  if (!accept) return { decidedAt: Number.NEGATIVE_INFINITY, recordedAt: Number.NEGATIVE_INFINITY };
+  return { decidedAt: accept.at.getTime(), recordedAt: (accept.recordedAt ?? accept.at).getTime() };
 }
 
 /**
- * The attendance a taken-on referral's status stands on: the latest recorded (by attendedAt,
- * then when recorded, then id) since the acceptance in force, when no appointment is live.
- * Undefined in any other status.
+ * The attendance a taken-on referral's status stands on, when no appointment is live: the latest
+ * (by attendedAt, then when recorded, then id) of those belonging to the acceptance in force,
+ * attended after it was decided or recorded after it was recorded (the appointment was live when
+ * the agency accepted again). Undefined in any other status.
  */
 export function standingAttendance(
   facts: readonly LifecycleFact[],
   appointments: readonly ReferralAppointmentFact[],
 ): ReferralAppointmentFact | undefined {
   if (statusOf(facts) !== 'ACCEPTED' || appointments.some(live)) return undefined;
-  const since = acceptedSince(facts);
+  const since = acceptance(facts);
   const time = (d: Date | null) => d?.getTime() ?? 0;
+  const ofThisAcceptance = (a: ReferralAppointmentFact) =>
+    time(a.attendedAt) >= since.decidedAt || time(a.attendanceRecordedAt) >= since.recordedAt;
   return appointments
-    .filter((a) => a.cancelledAt === null && a.attendance !== null && time(a.attendedAt) >= since)
+    .filter((a) => a.cancelledAt === null && a.attendance !== null && ofThisAcceptance(a))
     .sort(
       (a, b) =>
         time(b.attendedAt) - time(a.attendedAt) ||
@@ -341,7 +389,7 @@ export function standingAttendance(
 /**
  * The status the referral's facts and its appointments add up to (see the top of this file):
  * ACCEPTED refined by the appointments booked against the referral. The same rule as the backfill
- * of migration 1700000002200.
+ * of migration 1700000002300 (`REFERRAL_STATUS_SQL`).
  */
 export function statusWithAppointments(
   facts: readonly LifecycleFact[],

@@ -176,6 +176,16 @@ export interface ReferralAttendanceView {
   reason: string | null;
 }
 
+/**
+ * A live appointment booked against the referral whose start went by with no attendance on
+ * record: the agency owes its attendance (it can no longer cancel it), and the referral stays
+ * APPOINTMENT_BOOKED until it is recorded.
+ */
+export interface AwaitingAttendanceView {
+  appointmentId: string;
+  startsAt: string;
+}
+
 export interface ReferralView {
   id: string;
   personId: string;
@@ -196,7 +206,10 @@ export interface ReferralView {
   /** The risk of serious harm the core screen found; null on referrals older than it. */
   riskOfSeriousHarm: z.infer<typeof RiskOfSeriousHarm> | null;
   status: ReferralStatus;
-  /** What the agency may do next (the lifecycle table, `GET /referrals/lifecycle`). */
+  /**
+   * What the agency may do next: the lifecycle table (`GET /referrals/lifecycle`), and the
+   * appointment facts (attendance, cancellation) whenever an appointment booked against it is live.
+   */
   allowedActions: ReferralAction[];
   acknowledgement: AcknowledgementView | null;
   /** The agency's decisions, in the order they were made (then recorded). */
@@ -206,8 +219,10 @@ export interface ReferralView {
   /** Null unless the agency closed the case (status CLOSED). */
   closure: ClosureView | null;
   /**
-   * Null unless the status is ATTENDED or NOT_ATTENDED: the latest attendance recorded on the
-   * referral's appointments since it was accepted (LATE shows a late arrival, counted as attended).
+   * Null unless the status is ATTENDED or NOT_ATTENDED: the latest attendance of the acceptance
+   * in force (LATE shows a late arrival, counted as attended; `referral.lifecycle.ts`).
    */
   attendance: ReferralAttendanceView | null;
+  /** Live appointments whose start went by with no attendance recorded (when read), earliest first. */
+  awaitingAttendance: AwaitingAttendanceView[];
 }

@@ -4,14 +4,21 @@ import {
   ACKNOWLEDGEMENT_RANK,
   actionOfDecision,
   CLOSURE_RANK,
-  allowedActions,
+  live,
+  referralAllowedActions,
   standingAttendance,
   statusWithAppointments,
   type LifecycleFact,
   type ReferralAppointmentFact,
   type ReferralStatus,
 } from './referral.lifecycle';
-import type { ClosureView, OutcomeView, ReferralAttendanceView, ReferralView } from './referral.schemas';
+import type {
+  AwaitingAttendanceView,
+  ClosureView,
+  OutcomeView,
+  ReferralAttendanceView,
+  ReferralView,
+} from './referral.schemas';
 
 /** Tolerated clock skew between an agency's systems and ours when facts are dated "now". */
 export const CLOCK_SKEW_MS = 5 * 60_000;
@@ -22,7 +29,7 @@ export const NEW_FACT_RANK = Number.MAX_SAFE_INTEGER;
 /** A referral's stored facts as lifecycle facts: the acknowledgement, each decision, the referrer's withdrawal. */
 export function lifecycleFacts(
   referral: Pick<Referral, 'acknowledgedAt' | 'withdrawnAt' | 'closedAt'>,
-  outcomes: readonly Pick<ReferralOutcome, 'decision' | 'decidedAt' | 'sequence'>[],
+  outcomes: readonly Pick<ReferralOutcome, 'decision' | 'decidedAt' | 'sequence' | 'recordedAt'>[],
 ): LifecycleFact[] {
   return [
     ...(referral.acknowledgedAt
@@ -32,6 +39,7 @@ export function lifecycleFacts(
       action: actionOfDecision(o.decision),
       at: o.decidedAt,
       rank: Number(o.sequence),
+      recordedAt: o.recordedAt,
     })),
     ...(referral.closedAt ? [{ action: 'CLOSE' as const, at: referral.closedAt, rank: CLOSURE_RANK }] : []),
     ...(referral.withdrawnAt
@@ -43,7 +51,7 @@ export function lifecycleFacts(
 /** The status the referral's facts and its appointments add up to (`referral.lifecycle.ts`). */
 export function referralStatus(
   referral: Pick<Referral, 'acknowledgedAt' | 'withdrawnAt' | 'closedAt'>,
-  outcomes: readonly Pick<ReferralOutcome, 'decision' | 'decidedAt' | 'sequence'>[],
+  outcomes: readonly Pick<ReferralOutcome, 'decision' | 'decidedAt' | 'sequence' | 'recordedAt'>[],
   appointments: readonly ReferralAppointmentFact[],
 ): ReferralStatus {
   return statusWithAppointments(lifecycleFacts(referral, outcomes), appointments);
@@ -66,6 +74,7 @@ export function toReferralView(
   referral: Referral,
   outcomes: ReferralOutcome[] = [],
   appointments: readonly ReferralAppointmentFact[] = [],
+  now: Date = new Date(),
 ): ReferralView {
   const facts = lifecycleFacts(referral, outcomes);
   const status = statusWithAppointments(facts, appointments);
@@ -82,7 +91,7 @@ export function toReferralView(
     liberationDate: referral.liberationDate,
     riskOfSeriousHarm: referral.riskOfSeriousHarm,
     status,
-    allowedActions: allowedActions(status),
+    allowedActions: referralAllowedActions(status, appointments),
     acknowledgement:
       referral.acknowledgedAt && referral.acknowledgedBy && referral.acknowledgementRecordedAt
         ? {
@@ -98,7 +107,19 @@ export function toReferralView(
         : null,
     closure: closureOf(referral),
     attendance: attendanceOf(standing),
+    awaitingAttendance: awaitingAttendance(appointments, now),
   };
+}
+
+/** Live appointments whose start went by (beyond the clock skew the agency may cancel within), earliest first. */
+function awaitingAttendance(
+  appointments: readonly ReferralAppointmentFact[],
+  now: Date,
+): AwaitingAttendanceView[] {
+  return appointments
+    .filter((a) => live(a) && a.startsAt.getTime() < now.getTime() - CLOCK_SKEW_MS)
+    .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || (a.id < b.id ? -1 : 1))
+    .map((a) => ({ appointmentId: a.id, startsAt: a.startsAt.toISOString() }));
 }
 
 function attendanceOf(appointment: ReferralAppointmentFact | undefined): ReferralAttendanceView | null {

@@ -62,6 +62,7 @@ describe('referrals API, scoped to the calling agency (real Postgres, NATS, Temp
       withdrawal: null,
       closure: null,
       attendance: null,
+      awaitingAttendance: [],
     });
 
     const otherAgency = anAgencyId();

@@ -34,8 +34,10 @@ import {
   allowedActions,
   CLOSURE_RANK,
   insert,
+  referralAllowedActions,
   statusOf,
   statusWithAppointments,
+  type LifecycleFact,
   type ReferralAction,
   type ReferralStatus,
 } from './referral.lifecycle';
@@ -287,7 +289,14 @@ export class ReferralsService {
     if (outcomes.some((o) => same(o) && o.decidedAt.getTime() === decidedAt.getTime())) return false;
     const latest = outcomes[outcomes.length - 1];
     if (latest && same(latest) && decidedAt >= latest.decidedAt) return false;
-    const status = await admit(manager, referral, actionOfDecision(body.decision), decidedAt, NEW_FACT_RANK);
+    const status = await admit(
+      manager,
+      referral,
+      actionOfDecision(body.decision),
+      decidedAt,
+      NEW_FACT_RANK,
+      now,
+    );
 
     const outcome = repository.create({
       id: randomUUID(),
@@ -487,10 +496,12 @@ async function admit(
   action: ReferralAction,
   at: Date,
   rank: number,
+  /** When it is recorded (a decision's `recorded_at`): which attendances its acceptance takes. */
+  recordedAt?: Date,
 ): Promise<ReferralStatus> {
   const { outcomes, appointments } = await loadReferralFacts(manager, referral.id);
   const history = lifecycleFacts(referral, outcomes);
-  const fact = { action, at, rank };
+  const fact: LifecycleFact = { action, at, rank, ...(recordedAt ? { recordedAt } : {}) };
   const insertion = insert(history, fact);
   if (insertion.ok) return statusWithAppointments([...history, fact], appointments);
   const status = statusWithAppointments(history, appointments);
@@ -507,7 +518,7 @@ async function admit(
     from,
     allowedThere: from === insertion.from ? insertion.allowedThere : allowedActions(from),
     status,
-    allowedActions: allowedActions(status),
+    allowedActions: referralAllowedActions(status, appointments),
   });
 }
 
