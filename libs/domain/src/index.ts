@@ -7,6 +7,7 @@ export * from './calendar/working-days';
 export * from './calendar/working-day-deadline';
 export * from './time/london';
 export * from './release/liberation-date';
+export * from './release/release-day';
 export * from './policy/sla-policy';
 export * from './policy/seed-policies';
 export * from './policy/policy-registry';

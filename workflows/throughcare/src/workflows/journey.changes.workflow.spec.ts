@@ -26,6 +26,7 @@ import {
   localDateOf,
   nextWorkingDay,
   policyFor,
+  releaseDay,
   scottishLiberationDate,
   startOfLocalDay,
 } from '@throughcare/domain';
@@ -1431,3 +1432,36 @@ function sinceOf(since: () => Effect[]): { effects: Effect[] } {
     },
   };
 }
+
+describe('journey: an England & Wales release due on a non-working day is planned from the working day before (ew-release-day-1, time-skipping server)', () => {
+  it('due on a Saturday: the plan, the referral and the gate pick-up all take the Friday before (Criminal Justice Act 1961 s.23(3))', async () => {
+    const acts = recordingActivities({ client: env.client });
+    // A Saturday about a month away (the gate pick-up is booked once the referral is out).
+    const due = addDays(fridayAfter(await today(), 28), 1);
+    const friday = releaseDay('ENGLAND_AND_WALES', due).liberationDate;
+    expect(dayOfWeek(due)).toBe(6);
+    const input = await receptionInput(env, {
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      establishmentCode: 'LEI',
+      expectedReleaseDate: due,
+    });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+        expect(referred.liberationDate).toBe(friday);
+        const sent = acts.effects.filter(
+          (e): e is Extract<Effect, { kind: 'referralSent' }> => e.kind === 'referralSent',
+        );
+        expect(sent.length).toBeGreaterThan(0);
+        expect(sent.map((e) => e.liberationDate)).toEqual(sent.map(() => friday));
+        const pickup = live(await handle.query(planQuery), 'GATE_PICKUP')[0];
+        expect(pickup?.date).toBe(friday);
+        await recordHistory(handle, 'v3.ew-release-day.saturday-release-planned-friday');
+      } finally {
+        await closeIfOpen(handle);
+      }
+    });
+  });
+});

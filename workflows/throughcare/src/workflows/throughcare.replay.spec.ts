@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { addDays, dayOfWeek } from '@throughcare/domain';
 import { Worker } from '@temporalio/worker';
 import { AGE_ASKED_PATCH, EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
 import {
@@ -20,6 +21,7 @@ import {
   NEED_AGENCY_NOTICES_PATCH,
   MEETING_IN_NOTICE_PATCH,
   PICKUP_AT_CLOSURE_PATCH,
+  EW_RELEASE_DAY_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -106,6 +108,9 @@ const V3_HISTORIES: string[] = [
   // the branch where a journey holding v1–v3 borrows it is reachable only by journeys started
   // before the patch (planner-policy-gaps.spec.ts runs it on the pure core).
   'v3.policy-gaps.england-missed-appointment-follow-up',
+  // Branch of `ew-release-day-1` (adopted with the fixes, England & Wales only): a release due on
+  // a Saturday planned from the Friday before (issue 10).
+  'v3.ew-release-day.saturday-release-planned-friday',
   // Branch of `patched('meeting-day-come-1')` (a fix found by the planner's property test).
   'v3.meeting-day-come.kept-after-release-moved-out',
   // Branch of `meeting-day-gone-1` (adopted with the fixes; a fix found by the planner's property test).
@@ -288,6 +293,21 @@ describe('journey replay over recorded histories', () => {
         patch: MEETING_IN_NOTICE_PATCH,
         // A changed date's notice naming the meeting booked for it.
         branch: async (f) => [await scheduledWith(f, 'notifyAgency', '"preReleaseMeetingDate":')],
+      },
+      {
+        name: '.ew-release-day.',
+        patch: EW_RELEASE_DAY_PATCH,
+        // Due on a Saturday, the referral sent with the Friday before (CJA 1961 s.23(3)).
+        branch: async (f) => {
+          const started = (await read(f)).events?.[0]?.workflowExecutionStartedEventAttributes;
+          const due = (
+            JSON.parse(text(started?.input?.payloads?.[0] ?? {})) as { expectedReleaseDate: string }
+          ).expectedReleaseDate;
+          const told = (await activityInputs(f, 'sendReferral')).map(
+            (i) => /"liberationDate":"([0-9-]+)"/.exec(i)?.[1],
+          );
+          return [dayOfWeek(due) === 6, told.length > 0 && told.every((d) => d === addDays(due, -1))];
+        },
       },
       {
         name: '.pickup-at-closure.',

@@ -431,19 +431,19 @@ describe('journey planner: the attention items it raises and closes itself', () 
     setUp(j, 6); // Sunday 2026-03-08
     dateChange(j, '2026-03-09', 'd1');
     j.run();
-    dateChange(j, '2026-03-08', 'd2');
-    expect(stepUntil(j, 'raise')).toMatchObject({ action: 'meeting-impossible:2026-03-08' });
+    dateChange(j, '2026-03-08', 'd2'); // a Sunday: released on Friday 2026-03-06 (CJA 1961 s.23(3), ew-release-day-1)
+    expect(stepUntil(j, 'raise')).toMatchObject({ action: 'meeting-impossible:2026-03-06' });
     j.stepOnce();
     const old = j.s.attention.find((a) => a.action === 'meeting-impossible:2026-03-09')!;
     expect(j.p.nextAction()).toEqual({
       kind: 'closeItem',
       item: old,
-      reason: 'the liberation date is now 2026-03-08 (see the item for that date)',
+      reason: 'the liberation date is now 2026-03-06 (see the item for that date)',
     });
     j.run();
     expect(j.s.attention.map((a) => [a.action, a.status, a.resolution?.by])).toEqual([
       ['meeting-impossible:2026-03-09', 'RESOLVED', 'throughcare'],
-      ['meeting-impossible:2026-03-08', 'OPEN', undefined],
+      ['meeting-impossible:2026-03-06', 'OPEN', undefined],
     ]);
   });
 
@@ -488,11 +488,11 @@ describe('journey planner: the attention items it raises and closes itself', () 
     dateChange(j, '2026-03-09', 'd1');
     j.run();
     resolve(j, 'meeting-impossible:2026-03-09', 'SKIP', 'first appointment arranged');
-    dateChange(j, '2026-03-08', 'd2');
+    dateChange(j, '2026-03-08', 'd2'); // a Sunday: released on Friday 2026-03-06 (CJA 1961 s.23(3), ew-release-day-1)
     j.run();
     expect(j.s.attention.map((a) => [a.action, a.status])).toEqual([
       ['meeting-impossible:2026-03-09', 'RESOLVED'],
-      ['meeting-impossible:2026-03-08', 'OPEN'],
+      ['meeting-impossible:2026-03-06', 'OPEN'],
     ]);
   });
 

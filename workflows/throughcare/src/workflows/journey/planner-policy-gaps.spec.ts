@@ -14,6 +14,7 @@ import {
   AGENCY_APPOINTMENTS_PATCH,
   PICKUP_AT_CLOSURE_PATCH,
   MEETING_IN_NOTICE_PATCH,
+  EW_RELEASE_DAY_PATCH,
 } from './planner';
 
 /**
@@ -103,6 +104,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       AGENCY_APPOINTMENTS_PATCH,
       PICKUP_AT_CLOSURE_PATCH,
       MEETING_IN_NOTICE_PATCH,
+      EW_RELEASE_DAY_PATCH,
       POLICY_GAPS_PATCH,
       MEETING_DAY_GONE_PATCH,
       RELEASE_NOTICE_PATCH,
@@ -111,6 +113,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       AGENCY_APPOINTMENTS_PATCH,
       PICKUP_AT_CLOSURE_PATCH,
       MEETING_IN_NOTICE_PATCH,
+      EW_RELEASE_DAY_PATCH,
     ]);
     missFirstAppointment(j);
     expect(() => p.syncDeadlines()).toThrow(ClockNotInPolicyError);
@@ -126,6 +129,7 @@ describe('policy gaps: a clock the captured policy version lacks (policy-gaps-1)
       AGENCY_APPOINTMENTS_PATCH,
       PICKUP_AT_CLOSURE_PATCH,
       MEETING_IN_NOTICE_PATCH,
+      EW_RELEASE_DAY_PATCH,
     ]);
     p.syncDeadlines();
     expect(j.s.deadlines.map((d) => d.key)).toContain('missedAppointmentFollowUp:a1');

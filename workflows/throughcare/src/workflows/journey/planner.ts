@@ -26,6 +26,7 @@ import {
   nextWorkingDay,
   previousWorkingDay,
   policyById,
+  releaseDay,
   releaseRelativeDeadline,
   scottishLiberationDate,
   startOfLocalDay,
@@ -272,6 +273,18 @@ export const PICKUP_AT_CLOSURE_PATCH = 'pickup-at-closure-1';
  * `s.adopted`.
  */
 export const MEETING_IN_NOTICE_PATCH = 'meeting-in-notice-1';
+/**
+ * England & Wales has a release-day rule (issue 10): a release due on a day that is not a working
+ * day takes place on the last preceding working day (Criminal Justice Act 1961 s.23(3);
+ * `releaseDay` in the domain library). Before it, an England & Wales journey planned for the
+ * expected release date as given, so a release due on a Saturday had its meeting, pick-up and
+ * first appointment planned from a day the person would not leave. Adopted with the fixes
+ * (`adoptFixes`) by England & Wales journeys; kept in `s.adopted`. A journey adopting it with a
+ * date that moves re-plans from the new date, and an agency already told the old one is told the
+ * new (a LIBERATION_DATE_CHANGED notice), as for any change. A release that has happened is never
+ * moved (its day is the day it happened, as since v3).
+ */
+export const EW_RELEASE_DAY_PATCH = 'ew-release-day-1';
 /** How long a changed date's notice waits for the meeting's cancellation and booking (`meeting-in-notice-1`). */
 export const DATE_NOTICE_MEETING_WAIT_MS = 15 * 60_000;
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
@@ -531,6 +544,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(PICKUP_AT_CLOSURE_PATCH);
     if (fixed() && !meetingInNotices() && ask(MEETING_IN_NOTICE_PATCH))
       (s.adopted ??= []).push(MEETING_IN_NOTICE_PATCH);
+    if (fixed() && input.jurisdiction === 'ENGLAND_AND_WALES' && !ewReleaseDay() && ask(EW_RELEASE_DAY_PATCH))
+      (s.adopted ??= []).push(EW_RELEASE_DAY_PATCH);
     if (fixed() && perNeed() && !needAgencyNotices() && ask(NEED_AGENCY_NOTICES_PATCH)) {
       // Need referrals already out with no main one: what they were told is taken as of now.
       const sent = (s.needReferrals ?? []).flatMap((n) => n.tries).find((x) => x.sentAt !== undefined);
@@ -550,6 +565,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       return `released from ${from}, not ${b.establishmentCode}`;
     return null;
   }
+  /** Whether an England & Wales release due on a non-working day is brought forward (`ew-release-day-1`). */
+  const ewReleaseDay = () => fixed() && (s.adopted?.includes(EW_RELEASE_DAY_PATCH) ?? false);
   /** Whether a changed liberation date's notice names the pre-release meeting (`meeting-in-notice-1`). */
   const meetingInNotices = () => fixed() && (s.adopted?.includes(MEETING_IN_NOTICE_PATCH) ?? false);
   /** Whether need agencies hear of changes when there is no main agency (`need-agency-notices-1`). */
@@ -715,8 +732,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     // date: the s.8 rule moves a planned release, never one already made.
     if (v3 && s.release && (s.release.fromCourt || settled(s.release.settlesAt)))
       return localDateOf(new Date(s.release.releasedAt));
-    return input.jurisdiction === 'SCOTLAND'
-      ? cached(`s8:${s.expectedReleaseDate}`, () => scottishLiberationDate(s.expectedReleaseDate))
+    if (input.jurisdiction === 'SCOTLAND')
+      return cached(`s8:${s.expectedReleaseDate}`, () => scottishLiberationDate(s.expectedReleaseDate));
+    return ewReleaseDay()
+      ? cached(
+          `s23:${s.expectedReleaseDate}`,
+          () => releaseDay('ENGLAND_AND_WALES', s.expectedReleaseDate).liberationDate,
+        )
       : s.expectedReleaseDate;
   };
   const liberationStart = () => startOfLocalDay(liberationDate());

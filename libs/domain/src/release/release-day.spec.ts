@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import { isBankHoliday } from '../calendar/bank-holidays';
+import { addDays, isWeekend } from '../calendar/local-date';
+import { isWorkingDay } from '../calendar/working-days';
+import { calendarDate, jurisdictions } from '../property-arbitraries.spec-helper';
+import { scottishLiberationDate } from './liberation-date';
+import { RELEASE_DAY_RULES, releaseDay } from './release-day';
+
+describe('England & Wales release day (Criminal Justice Act 1961 s.23(3), (3B)-(3D))', () => {
+  it.each([
+    ['2026-03-11', '2026-03-11', null], // Wednesday: a working day before a working day
+    ['2026-03-12', '2026-03-12', null], // Thursday: Friday is a working day, no discretion
+    ['2026-03-13', '2026-03-13', '2026-03-11'], // Friday: stays, may come forward to the Wednesday
+    ['2026-03-14', '2026-03-13', '2026-03-11'], // Saturday → Friday (s.23(3))
+    ['2026-03-15', '2026-03-13', '2026-03-11'], // Sunday → Friday
+    // Easter Monday → Sunday, Saturday, Good Friday are not working days → Maundy Thursday; Thursday
+    // is followed by Good Friday, so it may come forward two working days, to Tuesday.
+    ['2026-04-06', '2026-04-02', '2026-03-31'],
+    ['2026-04-02', '2026-04-02', '2026-03-31'], // the day before Good Friday, due as it is
+    ['2026-12-25', '2026-12-24', '2026-12-22'], // Christmas Day (a Friday) → Thursday 24th
+    ['2026-12-28', '2026-12-24', '2026-12-22'], // the substitute Boxing Day (Monday 28th) → Thursday 24th
+  ])('due %s: released %s, earliest by discretion %s', (due, expected, earliest) => {
+    const day = releaseDay('ENGLAND_AND_WALES', due);
+    expect(day.liberationDate).toBe(expected);
+    expect(day.discretion?.earliest ?? null).toBe(earliest);
+    expect(day.rule.id).toBe('ENGLAND_AND_WALES_1961_S23_3');
+    expect(day.explanation).toContain(due);
+    if (earliest) expect(day.discretion?.source).toMatch(/s\.23\(3B\)-\(3D\)/);
+  });
+
+  it('answers only where the calendar has bank holidays (2024 onwards): the 2023 discretion is then always in force', () => {
+    expect(() => releaseDay('ENGLAND_AND_WALES', '2023-12-08')).toThrow(/No bank-holiday data for 2023/);
+  });
+
+  it('explains a move in words: the day, why, and where it went', () => {
+    expect(releaseDay('ENGLAND_AND_WALES', '2026-03-14').explanation).toBe(
+      'Saturday 2026-03-14 is not a working day (a weekend): s.23(3) brings the release forward to the last preceding working day, Friday 2026-03-13',
+    );
+    expect(releaseDay('ENGLAND_AND_WALES', '2026-05-25').explanation).toMatch(
+      /a bank holiday.*Friday 2026-05-22/,
+    );
+  });
+});
+
+describe('Scottish release day by the rule in force (1993 Act s.27(7); 2023 Act s.8)', () => {
+  it('applies s.8 throughout while its commencement is unknown, as the journey does', () => {
+    for (const due of ['2026-03-12', '2026-03-13', '2026-03-14', '2026-05-04', '2026-11-27'])
+      expect(releaseDay('SCOTLAND', due)).toMatchObject({
+        liberationDate: scottishLiberationDate(due),
+        rule: { id: 'SCOTLAND_2023_S8' },
+      });
+  });
+
+  it.each([
+    ['2026-03-12', '2026-03-12'], // Thursday: no Thursday rule before s.8
+    ['2026-03-13', '2026-03-13'], // Friday: a Friday release stands before s.8
+    ['2026-03-14', '2026-03-13'], // Saturday → Friday
+    ['2026-03-15', '2026-03-13'], // Sunday → Friday
+    ['2026-05-04', '2026-05-01'], // the Early May bank holiday (Monday) → Friday
+    ['2026-11-30', '2026-11-27'], // St Andrew's Day (a Monday in 2026) → Friday
+  ])('before a (given) s.8 commencement, due %s: released %s by s.27(7) as enacted', (due, expected) => {
+    const day = releaseDay('SCOTLAND', due, { scottishS8CommencesOn: '2027-01-01' });
+    expect(day).toMatchObject({ liberationDate: expected, rule: { id: 'SCOTLAND_1993_S27_7' } });
+    expect(day.explanation).toContain('2027-01-01');
+  });
+
+  it('from the commencement, the s.8 rule: a Friday goes to the Thursday, a Thursday to the Wednesday', () => {
+    const options = { scottishS8CommencesOn: '2027-01-01' };
+    expect(releaseDay('SCOTLAND', '2027-01-08', options)).toMatchObject({
+      liberationDate: '2027-01-07',
+      rule: { id: 'SCOTLAND_2023_S8' },
+    });
+    expect(releaseDay('SCOTLAND', '2027-01-14', options).liberationDate).toBe('2027-01-13');
+  });
+
+  it('gives the s.26C window of 2 days, not for a sentence under 15 days', () => {
+    expect(releaseDay('SCOTLAND', '2026-03-11').discretion).toMatchObject({
+      earliest: '2026-03-09',
+      source: expect.stringMatching(/s\.26C/),
+    });
+    expect(releaseDay('SCOTLAND', '2026-03-11', { sentenceDays: 14 }).discretion).toBeNull();
+    expect(releaseDay('SCOTLAND', '2026-03-11', { sentenceDays: 15 }).discretion?.earliest).toBe(
+      '2026-03-09',
+    );
+  });
+
+  it('keeps every rule with its source, and says what is unverified', () => {
+    expect(RELEASE_DAY_RULES.map((r) => r.id)).toEqual([
+      'SCOTLAND_1993_S27_7',
+      'SCOTLAND_2023_S8',
+      'ENGLAND_AND_WALES_1961_S23_3',
+    ]);
+    for (const rule of RELEASE_DAY_RULES) expect(rule.url).toMatch(/^https:\/\/www\.legislation\.gov\.uk\//);
+    expect(RELEASE_DAY_RULES.find((r) => r.id === 'SCOTLAND_2023_S8')?.unverified).toMatch(/commencement/);
+  });
+});
+
+describe('release day properties', () => {
+  it('never later than due, never more than a week earlier; England & Wales always on a working day', () => {
+    fc.assert(
+      fc.property(jurisdictions, calendarDate, (jurisdiction, due) => {
+        const { liberationDate, discretion } = releaseDay(jurisdiction, due);
+        expect(liberationDate <= due).toBe(true);
+        expect(liberationDate >= addDays(due, -7)).toBe(true);
+        if (discretion) expect(discretion.earliest < liberationDate).toBe(true);
+        if (jurisdiction === 'ENGLAND_AND_WALES') {
+          expect(isWorkingDay('ENGLAND_AND_WALES', liberationDate)).toBe(true);
+          if (discretion) expect(isWorkingDay('ENGLAND_AND_WALES', discretion.earliest)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('in Scotland the s.8 day is never later than the 1993 day, which is never a weekend or public holiday', () => {
+    fc.assert(
+      fc.property(calendarDate, (due) => {
+        const before = releaseDay('SCOTLAND', due, { scottishS8CommencesOn: '2099-01-01' }).liberationDate;
+        const after = releaseDay('SCOTLAND', due, { scottishS8CommencesOn: null }).liberationDate;
+        expect(after <= before).toBe(true);
+        expect(isWeekend(before) || isBankHoliday('SCOTLAND', before)).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,37 @@
+import { scottishLiberationDate } from '@throughcare/domain';
+import { inputFor, SimulatedJourney } from './journey-simulation.spec-support';
+import { EW_RELEASE_DAY_PATCH } from './planner';
+
+describe('England & Wales release day (ew-release-day-1: Criminal Justice Act 1961 s.23(3))', () => {
+  // inputFor: received Monday 2026-03-02; 40 days on is Saturday 2026-04-11.
+  it('plans a release due on a Saturday from the Friday before', () => {
+    const j = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 40));
+    j.run();
+    expect(j.s.expectedReleaseDate).toBe('2026-04-11');
+    expect(j.s.adopted).toContain(EW_RELEASE_DAY_PATCH);
+    expect(j.p.liberationDate()).toBe('2026-04-10');
+  });
+
+  it('brings a release due on Easter Monday forward past the weekend and Good Friday, to Maundy Thursday', () => {
+    const j = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 35)); // Monday 2026-04-06
+    j.run();
+    expect(j.p.liberationDate()).toBe('2026-04-02');
+  });
+
+  it('leaves a working day alone, and plans from the date as given when the patch is refused (a replay from before it)', () => {
+    const weekday = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 38)); // Thursday 2026-04-09
+    weekday.run();
+    expect(weekday.p.liberationDate()).toBe('2026-04-09');
+    const before = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 40), [EW_RELEASE_DAY_PATCH]);
+    before.run();
+    expect(before.s.adopted).not.toContain(EW_RELEASE_DAY_PATCH);
+    expect(before.p.liberationDate()).toBe('2026-04-11');
+  });
+
+  it('is not asked of a Scottish journey, whose s.8 rule is unchanged', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 40));
+    j.run();
+    expect(j.s.adopted).not.toContain(EW_RELEASE_DAY_PATCH);
+    expect(j.p.liberationDate()).toBe(scottishLiberationDate('2026-04-11'));
+  });
+});
