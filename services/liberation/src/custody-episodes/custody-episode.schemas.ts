@@ -347,6 +347,14 @@ export interface MeetingHeldView extends MeetingView {
 }
 
 /** One episode as prison staff of the establishment holding the person read it. No prison number. */
+export interface LiberationDayView {
+  dueDate: string;
+  liberationDate: string;
+  rule: { id: string; source: string; url: string; unverified: string | null };
+  explanation: string;
+  discretion: { earliest: string; source: string; condition: string } | null;
+}
+
 export interface EpisodeView {
   personId: string;
   episode: number;
@@ -384,6 +392,13 @@ export interface EpisodeView {
   journey: { stage: Stage; at: string } | null;
   /** Current expected release date: the latest change's, else the reception's (null: liberated from court). */
   expectedReleaseDate: string | null;
+  /**
+   * The day the person leaves by the release-day rule in force for the expected release date, with
+   * the rule, its source, why, and how much earlier the law lets the release be brought forward
+   * (`releaseDay`, issue 10). Null once released (a release made is never moved), with no expected
+   * release date, or for a year the bank-holiday calendar does not hold (2024-2045 today).
+   */
+  liberation: LiberationDayView | null;
   /** Every move of the expected release date, oldest first. */
   releaseDateChanges: ReleaseDateChangeView[];
   /** Gate pick-up bookings, oldest first; a cancelled one keeps its row. */

@@ -1,6 +1,13 @@
 import { throughcareWorkflowId } from '@throughcare/contracts';
+import { CalendarOutOfRangeError, releaseDay } from '@throughcare/domain';
 import { isReceived, type CustodyEpisode } from './custody-episode.entity';
-import type { EpisodeLinks, EpisodeView, MeetingView, MovementView } from './custody-episode.schemas';
+import type {
+  EpisodeLinks,
+  EpisodeView,
+  LiberationDayView,
+  MeetingView,
+  MovementView,
+} from './custody-episode.schemas';
 import {
   currentEstablishment,
   currentExpectedReleaseDate,
@@ -57,6 +64,7 @@ export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HI
           },
     journey: e.stage === null || e.stageAt === null ? null : { stage: e.stage, at: e.stageAt.toISOString() },
     expectedReleaseDate: currentExpectedReleaseDate(e, history),
+    liberation: e.releasedAt === null ? liberationDayOf(e, currentExpectedReleaseDate(e, history)) : null,
     releaseDateChanges: history.releaseDateChanges.map((c) => ({
       previousExpectedReleaseDate: c.previousExpectedReleaseDate,
       expectedReleaseDate: c.expectedReleaseDate,
@@ -111,4 +119,29 @@ function toMovementView(m: Movement): MovementView {
             reversedBy: m.reversedBy ?? '',
           },
   };
+}
+
+/** The release-day rule's answer for the expected release date (null: none, or no calendar for its year). */
+function liberationDayOf(e: CustodyEpisode, dueDate: string | null): LiberationDayView | null {
+  if (dueDate === null) return null;
+  try {
+    const day = releaseDay(e.jurisdiction, dueDate, {
+      ...(isReceived(e) ? { sentenceDays: e.sentenceLengthDays } : {}),
+    });
+    return {
+      dueDate: day.dueDate,
+      liberationDate: day.liberationDate,
+      rule: {
+        id: day.rule.id,
+        source: day.rule.source,
+        url: day.rule.url,
+        unverified: day.rule.unverified ?? null,
+      },
+      explanation: day.explanation,
+      discretion: day.discretion ? { ...day.discretion } : null,
+    };
+  } catch (error) {
+    if (error instanceof CalendarOutOfRangeError) return null;
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { GatePickupBookedV1, GatePickupCancelledV1, ReleaseDateChangedV1 } from '@throughcare/contracts';
+import { addDays, dayOfWeek, scottishLiberationDate } from '@throughcare/domain';
 import { derivePersonId } from '@throughcare/platform-config';
 import { withSpecWorker } from '@throughcare/testing';
 import type {
@@ -463,6 +464,41 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
     }
     const changeDate = (personId: string, body: unknown, headers: Record<string, string> = {}, episode = 1) =>
       post(`/people/${personId}/episodes/${episode}/release-date`, body, headers);
+
+    it('explains the day the person leaves by the release-day rule, and follows a changed date', async () => {
+      // Due on a Friday about two months away: the 2023 Act s.8 rule brings it to the Thursday.
+      let friday = daysFromToday(60);
+      while (dayOfWeek(friday) !== 5) friday = addDays(friday, 1);
+      const { personId } = await anOpenEpisode({ expectedReleaseDate: friday });
+      const read = async () =>
+        ((await (await get(`/people/${personId}/episodes/1`)).json()) as EpisodeView).liberation;
+      expect(await read()).toEqual({
+        dueDate: friday,
+        liberationDate: scottishLiberationDate(friday),
+        rule: {
+          id: 'SCOTLAND_2023_S8',
+          source: expect.stringMatching(/s\.27\(7\)-\(7B\).*2023 s\.8/),
+          url: 'https://www.legislation.gov.uk/asp/2023/4/section/8',
+          unverified: expect.stringMatching(/commencement/),
+        },
+        explanation: expect.stringContaining(`Friday ${friday} is an excepted day`),
+        // s.26C: up to 2 days earlier (the 180-day sentence is over 15 days).
+        discretion: {
+          earliest: addDays(scottishLiberationDate(friday), -2),
+          source: expect.stringMatching(/s\.26C/),
+          condition: expect.stringMatching(/re-integration/),
+        },
+      });
+      expect((await read())?.explanation).toContain(scottishLiberationDate(friday));
+      const tuesday = addDays(friday, 11);
+      expect((await changeDate(personId, { expectedReleaseDate: tuesday, reason: 'OTHER' })).status).toBe(
+        201,
+      );
+      expect(await read()).toMatchObject({
+        dueDate: tuesday,
+        liberationDate: scottishLiberationDate(tuesday),
+      });
+    });
 
     it('records the new date (201), keeps the history, and puts custody.release-date.changed on the bus', async () => {
       const { reception, personId } = await anOpenEpisode();
