@@ -36,8 +36,8 @@ import {
 } from './appointment.errors';
 import { lockedReferral, refuseIfWithdrawn } from '../referrals/referral-lock';
 import { Referral } from '../referrals/referral.entity';
-import { allowedActions, allows } from '../referrals/referral.lifecycle';
-import { refreshReferralStatus } from '../referrals/referral-status';
+import { allows, referralAllowedActions } from '../referrals/referral.lifecycle';
+import { loadAppointmentFacts, refreshReferralStatus } from '../referrals/referral-status';
 import { IdempotencyKeyReusedError, ReferralNotFoundError } from '../referrals/referral.errors';
 import type {
   AppointmentView,
@@ -250,8 +250,14 @@ export class AppointmentsService {
       const book = async (manager: EntityManager): Promise<ScheduleKeyResult> => {
         refuseIfWithdrawn(referral);
         // A referral the agency has taken on (ACCEPTED, APPOINTMENT_BOOKED, ATTENDED, NOT_ATTENDED).
-        if (!allows(referral.status, 'BOOK_APPOINTMENT'))
-          throw new ReferralNotAcceptedError(referral.id, referral.status, allowedActions(referral.status));
+        if (!allows(referral.status, 'BOOK_APPOINTMENT')) {
+          const facts = (await loadAppointmentFacts(manager, [referral.id])).get(referral.id) ?? [];
+          throw new ReferralNotAcceptedError(
+            referral.id,
+            referral.status,
+            referralAllowedActions(referral.status, facts, now),
+          );
+        }
         const appointment = manager.getRepository(Appointment).create({
           id: randomUUID(),
           personId: referral.personId,

@@ -4,7 +4,7 @@ import { loadReferralConfig } from '../config';
 import type { AppointmentView } from '../appointments/appointment.schemas';
 import { REFERRAL_STATUS_SQL } from '../migrations/1700000002300-referral-status-acceptance-in-force';
 import type { Page } from '../pagination/keyset-cursor';
-import { asThePlatformService, useReferralApp, type Problem } from '../testing/referral-app';
+import { asThePlatformService, useReferralApp } from '../testing/referral-app';
 import { aNotification, aReferral } from '../testing/referral.mother';
 import { NotificationsService } from '../notifications/notifications.service';
 import type { NotificationView } from '../notifications/notification.schemas';
@@ -219,19 +219,17 @@ describe('a referral taken on follows its appointments: booked, attended, not at
     const wait = await post(`/referrals/${id}/outcome`, agencyId, { decision: 'ON_WAITING_LIST' });
     expect(wait.status).toBe(201);
     // The decision stands over the appointment still booked, whose attendance or cancellation the
-    // agency still records (the appointment's facts, listed with the decisions the table allows).
-    expect(await read(id, agencyId)).toMatchObject({
-      status: 'ON_WAITING_LIST',
-      allowedActions: [
-        'REQUEST_MORE_INFORMATION',
-        'ACCEPT',
-        'DECLINE',
-        'WITHDRAW',
-        'RECORD_ATTENDED',
-        'RECORD_NOT_ATTENDED',
-        'CANCEL_APPOINTMENT',
-      ],
-    });
+    // agency still records (the appointment's facts, listed with the decisions the table allows;
+    // not yet NOT_ATTENDED: it starts in three days).
+    const onTheList = [
+      'REQUEST_MORE_INFORMATION',
+      'ACCEPT',
+      'DECLINE',
+      'WITHDRAW',
+      'RECORD_ATTENDED',
+      'CANCEL_APPOINTMENT',
+    ];
+    expect(await read(id, agencyId)).toMatchObject({ status: 'ON_WAITING_LIST', allowedActions: onTheList });
     // Booking needs the referral taken on.
     const refused = await post(`/referrals/${id}/appointments`, agencyId, {
       startsAt: secondsFromNow(86_400),
@@ -240,7 +238,8 @@ describe('a referral taken on follows its appointments: booked, attended, not at
       bookedBy: 'Housing options team',
     });
     expect(refused.status).toBe(409);
-    expect(((await refused.json()) as Problem).code).toBe('REFERRAL_NOT_ACCEPTED');
+    // The 409 names what the agency may do, its appointment's facts included.
+    expect(await refused.json()).toMatchObject({ code: 'REFERRAL_NOT_ACCEPTED', allowedActions: onTheList });
     expect((await post(`/referrals/${id}/outcome`, agencyId, { decision: 'ACCEPTED' })).status).toBe(201);
     expect(await read(id, agencyId)).toMatchObject({ status: 'APPOINTMENT_BOOKED' });
 
@@ -320,6 +319,37 @@ describe('a referral taken on follows its appointments: booked, attended, not at
       'NO',
     );
     expect(await read(id, agencyId)).toMatchObject({ status: 'APPOINTMENT_BOOKED', awaitingAttendance: [] });
+  });
+
+  it('the runbook reconcile (README) mends a stale column, run with the bypass set as it says', async () => {
+    const { id, agencyId } = await accepted();
+    await book(id, agencyId, secondsFromNow(86_400));
+    const owner = new Client({ connectionString: config.DATABASE_URL });
+    await owner.connect();
+    const statusOf = async () =>
+      (
+        (await owner.query(`SELECT status FROM referral.referral WHERE id = $1`, [id])) as {
+          rows: Array<{ status: string }>;
+        }
+      ).rows[0]?.status;
+    const reconcile = `UPDATE referral.referral r SET status = ${REFERRAL_STATUS_SQL}
+      WHERE status IN ('ACCEPTED', 'APPOINTMENT_BOOKED', 'ATTENDED', 'NOT_ATTENDED') AND r.id = $1`;
+    try {
+      // An earlier instance left the column stale (as one before migration 2200 would).
+      await owner.query(`BEGIN`);
+      await owner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+      await owner.query(`UPDATE referral.referral SET status = 'ACCEPTED' WHERE id = $1`, [id]);
+      await owner.query(`COMMIT`);
+      await owner.query(`BEGIN`);
+      await owner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+      expect(await statusOf()).toBe('ACCEPTED');
+      const mended = await owner.query(reconcile, [id]);
+      await owner.query(`COMMIT`);
+      expect(mended.rowCount).toBe(1);
+    } finally {
+      await owner.end();
+    }
+    expect(await read(id, agencyId)).toMatchObject({ status: 'APPOINTMENT_BOOKED' });
   });
 
   it('the lifecycle table and the OpenAPI status filters (agency and prison) name the new statuses', async () => {

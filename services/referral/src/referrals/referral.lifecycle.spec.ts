@@ -398,31 +398,54 @@ describe('the lifecycle of a referral taken on, with its appointments', () => {
       for (const refused of ['ACCEPT', 'DECLINE', 'REQUEST_MORE_INFORMATION', 'ACKNOWLEDGE'] as const)
         expect(allows(status, refused)).toBe(false);
     }
-    // The referral's allowed actions name the appointment facts wherever an appointment is live:
-    // the agency records its attendance, or cancels it, in any status (the status moves only for a
-    // referral taken on).
-    expect(referralAllowedActions('ON_WAITING_LIST', [visit('live')])).toEqual([
+    // The referral's allowed actions name the appointment facts a live appointment would take now,
+    // in any status (the status moves only for a referral taken on): attendance on any live one,
+    // non-attendance once one has started, cancellation of one yet to start.
+    const later = { ...visit('live'), startsAt: at(120) };
+    expect(referralAllowedActions('ON_WAITING_LIST', [later], at(0))).toEqual([
       'REQUEST_MORE_INFORMATION',
       'ACCEPT',
       'DECLINE',
       'WITHDRAW',
       'RECORD_ATTENDED',
-      'RECORD_NOT_ATTENDED',
       'CANCEL_APPOINTMENT',
     ]);
-    expect(referralAllowedActions('CLOSED', [visit('live')])).toEqual([
+    // Closed with an appointment gone by unrecorded (the cascade cancelled the ones to come): its
+    // attendance is owed, it cannot be cancelled (helper-84's find).
+    const goneBy = { ...visit('live'), startsAt: at(8) };
+    expect(referralAllowedActions('CLOSED', [goneBy], at(60))).toEqual([
+      'RECORD_ATTENDED',
+      'RECORD_NOT_ATTENDED',
+    ]);
+    // Within the clock skew of its start, both.
+    expect(referralAllowedActions('CLOSED', [goneBy], at(10))).toEqual([
       'RECORD_ATTENDED',
       'RECORD_NOT_ATTENDED',
       'CANCEL_APPOINTMENT',
     ]);
     expect(
-      referralAllowedActions('CLOSED', [visit('cancelled'), visit({ attended: 'YES', minute: 9 })]),
+      referralAllowedActions('CLOSED', [visit('cancelled'), visit({ attended: 'YES', minute: 9 })], at(60)),
     ).toEqual([]);
+    const onAppointments: readonly string[] = [
+      'RECORD_ATTENDED',
+      'RECORD_NOT_ATTENDED',
+      'CANCEL_APPOINTMENT',
+    ];
     for (const status of REFERRAL_STATUSES)
-      expect(referralAllowedActions(status, [])).toEqual(allowedActions(status));
-    expect(referralAllowedActions('APPOINTMENT_BOOKED', [visit('live')])).toEqual(
+      expect(referralAllowedActions(status, [], at(0))).toEqual(
+        allowedActions(status).filter((a) => !onAppointments.includes(a)),
+      );
+    expect(referralAllowedActions('APPOINTMENT_BOOKED', [goneBy], at(5))).toEqual(
       allowedActions('APPOINTMENT_BOOKED'),
     );
+    expect(referralAllowedActions('APPOINTMENT_BOOKED', [later], at(0))).toEqual([
+      'PLACE_ON_WAITING_LIST',
+      'WITHDRAW',
+      'CLOSE',
+      'BOOK_APPOINTMENT',
+      'RECORD_ATTENDED',
+      'CANCEL_APPOINTMENT',
+    ]);
     // Nothing books, attends or cancels through a referral not taken on by the table (its
     // appointment still takes its attendance, without moving the referral).
     for (const status of REFERRAL_STATUSES.filter(

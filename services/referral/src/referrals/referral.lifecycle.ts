@@ -34,8 +34,8 @@ import type { Attendance, ReferralDecision } from '@throughcare/contracts';
  * Appointment facts are the appointment's, not the referral's: the agency records attendance on,
  * or cancels, a live appointment whatever its referral's status (one booked while taken on may
  * still be live after the referral went to the waiting list, or ended by the agency's decision),
- * and the status moves only for a referral taken on. `referralAllowedActions` lists them wherever
- * an appointment is live; `allowedActions` is the table alone.
+ * and the status moves only for a referral taken on. `referralAllowedActions` lists each where a
+ * live appointment would take it now; `allowedActions` is the table alone.
  *
  * LATE is not a status of its own: a late arrival attended (the filter `status=ATTENDED` finds
  * it), and the referral's `attendance` shows LATE.
@@ -226,7 +226,7 @@ export const REFERRAL_LIFECYCLE: readonly ReferralTransition[] = [
     from: ['APPOINTMENT_BOOKED'],
     to: 'ACCEPTED',
     request: 'POST /appointments/{appointmentId}/cancellation',
-    note: `ATTENDED or NOT_ATTENDED when an attendance is on record since the acceptance (the latest); ${STILL_BOOKED}`,
+    note: `ATTENDED or NOT_ATTENDED when an attendance of the acceptance in force is on record (the latest); ${STILL_BOOKED}`,
   },
   {
     action: 'WITHDRAW_REFERRAL',
@@ -261,25 +261,38 @@ export function allowedActions(status: ReferralStatus, actor: ReferralActor = 'A
   return REFERRAL_LIFECYCLE.filter((t) => t.by === actor && t.from.includes(status)).map((t) => t.action);
 }
 
-/** The facts the agency records on a live appointment, whatever its referral's status. */
-const ON_A_LIVE_APPOINTMENT: readonly ReferralAction[] = [
-  'RECORD_ATTENDED',
-  'RECORD_NOT_ATTENDED',
-  'CANCEL_APPOINTMENT',
-];
+/** Tolerated clock skew between an agency's systems and ours when facts are dated "now". */
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
- * What the agency may do to a referral in `status` with these appointments: the table's actions,
- * and the appointment facts wherever one booked against it is live (see the top of this file).
+ * What the agency may do to a referral in `status` with these appointments at `now`: the table's
+ * referral actions, and the appointment facts some live appointment would take (see the top of
+ * this file), whatever the status: RECORD_ATTENDED on any live one; RECORD_NOT_ATTENDED on one
+ * that has started (not before its start, NOT_ATTENDED_BEFORE_START); CANCEL_APPOINTMENT on one
+ * yet to start (a time gone by is recorded, not cancelled: ATTENDANCE_DUE_FIRST); each within the
+ * clock skew the service tolerates.
  */
 export function referralAllowedActions(
   status: ReferralStatus,
-  appointments: readonly Pick<ReferralAppointmentFact, 'cancelledAt' | 'attendance'>[],
+  appointments: readonly Pick<ReferralAppointmentFact, 'cancelledAt' | 'attendance' | 'startsAt'>[],
+  now: Date,
 ): ReferralAction[] {
-  const actions = allowedActions(status);
-  if (!appointments.some(live)) return actions;
+  const table = allowedActions(status).filter(
+    (a) => a === 'BOOK_APPOINTMENT' || !APPOINTMENT_ACTION_SET.has(a),
+  );
+  const open = appointments.filter(live);
+  const at = now.getTime();
+  const on = new Set<ReferralAction>([
+    ...(open.length > 0 ? (['RECORD_ATTENDED'] as const) : []),
+    ...(open.some((a) => a.startsAt.getTime() - CLOCK_SKEW_MS <= at + CLOCK_SKEW_MS)
+      ? (['RECORD_NOT_ATTENDED'] as const)
+      : []),
+    ...(open.some((a) => a.startsAt.getTime() >= at - CLOCK_SKEW_MS)
+      ? (['CANCEL_APPOINTMENT'] as const)
+      : []),
+  ]);
   return REFERRAL_LIFECYCLE.filter(
-    (t) => t.by === 'AGENCY' && (actions.includes(t.action) || ON_A_LIVE_APPOINTMENT.includes(t.action)),
+    (t) => t.by === 'AGENCY' && (table.includes(t.action) || on.has(t.action)),
   ).map((t) => t.action);
 }
 

@@ -2,6 +2,7 @@ import type { ReferralOutcome } from './referral-outcome.entity';
 import type { Referral } from './referral.entity';
 import {
   ACKNOWLEDGEMENT_RANK,
+  CLOCK_SKEW_MS,
   actionOfDecision,
   CLOSURE_RANK,
   live,
@@ -21,7 +22,7 @@ import type {
 } from './referral.schemas';
 
 /** Tolerated clock skew between an agency's systems and ours when facts are dated "now". */
-export const CLOCK_SKEW_MS = 5 * 60_000;
+export { CLOCK_SKEW_MS } from './referral.lifecycle';
 
 /** Orders facts of one instant after every stored one: a fact being recorded now. */
 export const NEW_FACT_RANK = Number.MAX_SAFE_INTEGER;
@@ -91,7 +92,7 @@ export function toReferralView(
     liberationDate: referral.liberationDate,
     riskOfSeriousHarm: referral.riskOfSeriousHarm,
     status,
-    allowedActions: referralAllowedActions(status, appointments),
+    allowedActions: referralAllowedActions(status, appointments, now),
     acknowledgement:
       referral.acknowledgedAt && referral.acknowledgedBy && referral.acknowledgementRecordedAt
         ? {

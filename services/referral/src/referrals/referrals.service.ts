@@ -226,7 +226,7 @@ export class ReferralsService {
     id: string,
     body: RecordOutcomeBody,
     context: { correlationId: string; idempotencyKey: string | undefined },
-    now = new Date(),
+    clock: () => Date = () => new Date(),
   ): Promise<OutcomeRecording> {
     return this.dataSource.transaction(async (tx) => {
       const referral = await tx.getRepository(Referral).findOne({
@@ -234,6 +234,9 @@ export class ReferralsService {
         lock: { mode: 'pessimistic_write' },
       });
       if (!referral) throw new ReferralNotFoundError(id);
+      // Stamped under the row lock: recorded_at decides which attendances an acceptance takes
+      // (those recorded after it), so it must follow every fact committed before it.
+      const now = clock();
       let recorded = false;
       const apply = async (manager: EntityManager): Promise<OutcomeKeyResult> => {
         recorded = await this.applyOutcome(manager, referral, body, context.correlationId, now);
@@ -518,7 +521,7 @@ async function admit(
     from,
     allowedThere: from === insertion.from ? insertion.allowedThere : allowedActions(from),
     status,
-    allowedActions: referralAllowedActions(status, appointments),
+    allowedActions: referralAllowedActions(status, appointments, recordedAt ?? new Date()),
   });
 }
 
