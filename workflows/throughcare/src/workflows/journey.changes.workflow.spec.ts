@@ -265,8 +265,12 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
   it('a pre-release meeting kept from before a date change: visits are planned before it, never on its day', async () => {
     const acts = recordingActivities({ client: env.client });
     const t0 = await env.currentTimeMs();
+    // Working days both (a weekend date would be brought forward, CJA 1961 s.23(3), and a change
+    // from a Friday to the Sunday after would not move the liberation date at all).
+    const first = nextWorkingDay('ENGLAND_AND_WALES', localDateOf(new Date(t0 + 19 * DAY)));
+    const second = addWorkingDays('ENGLAND_AND_WALES', first, 2);
     const input = await receptionInput(env, {
-      expectedReleaseDate: localDateOf(new Date(t0 + 20 * DAY)),
+      expectedReleaseDate: first,
       jurisdiction: 'ENGLAND_AND_WALES',
       homeLocalAuthority: 'E08000035',
       establishmentCode: 'LEI',
@@ -283,9 +287,9 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           'meeting booked',
         );
         const meeting = live(booked, 'PRE_RELEASE_MEETING')[0]!;
-        // Two days later: the meeting's due day moves on, the meeting booked stays (it still serves).
+        // Two working days later: the meeting's due day moves on, the meeting booked stays (it still serves).
         await tell(handle, releaseDateChangedUpdate, {
-          expectedReleaseDate: localDateOf(new Date(t0 + 22 * DAY)),
+          expectedReleaseDate: second,
           reason: 'RECALCULATION',
           changedAt: await nowIso(),
         });
