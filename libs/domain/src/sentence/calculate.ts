@@ -620,6 +620,21 @@ function scotland(
   ];
   const hdc = hdcRecord(table, 'SCOTLAND', input.asAt, warnings);
   const hdcSteps = [`${hdc.id}: ${hdc.source.citation}`];
+  if (!termAtLeastMonths(start, days, hdc.minTermMonths)) {
+    notApplicable.push({
+      type: 'HDCED',
+      reason: `a term of ${days} days from ${start} is under ${hdc.minTermMonths} months: not eligible for HDC (${hdc.id})`,
+    });
+    return {
+      jurisdiction: 'SCOTLAND',
+      asAt: input.asAt,
+      dates,
+      notApplicable,
+      policyIds: [...point.policies.map((p) => p.id), hdc.id],
+      warnings,
+    };
+  }
+  hdcSteps.push(`term of ${days} days is at least ${hdc.minTermMonths} months`);
   const earliestByProportion = addDays(
     start,
     ceilProportionOfDays(days, hdc.minServedProportionOfSentence!) - 1,

@@ -144,18 +144,21 @@ describe('Scottish short-term sentences', () => {
 
   it('too short for HDC: 2 months', () => {
     // 2025-03-03 + 2 months → 2025-05-02: 61 days. ARD: 24.4 → 25 → 2025-03-27.
-    // HDC 25%: 15.25 → 16 → 2025-03-18, later than ARD − 14 = 2025-03-13: not eligible.
+    // Under 3 months: no HDC (Scottish Government HDC guidance, Annex 2).
     const result = calc([one({ term: { months: 2 } })]);
     expect(calculatedDate(result, 'ARD')).toBe('2025-03-27');
     expect(calculatedDate(result, 'HDCED')).toBeUndefined();
-    expect(result.notApplicable.find((n) => n.type === 'HDCED')!.reason).toContain('fewer than 14 days');
+    expect(result.notApplicable.find((n) => n.type === 'HDCED')!.reason).toContain('under 3 months');
   });
 
-  it('HDC edge at 25%: 13 weeks is eligible with exactly 14 days, 90 days is not', () => {
-    // 13 weeks = 91 days: ARD 36.4 → 37 → 2025-04-08; 25%: 22.75 → 23 → 2025-03-25 = ARD − 14: eligible.
-    // 90 days: ARD 36 → 2025-04-07; 25%: 22.5 → 23 → 2025-03-25 > ARD − 14 = 2025-03-24: not eligible.
-    expect(calculatedDate(calc([one({ term: { weeks: 13 } })]), 'HDCED')).toBe('2025-03-25');
-    expect(calculatedDate(calc([one({ term: { days: 90 } })]), 'HDCED')).toBeUndefined();
+  it('HDC edge: 3 months is eligible, 13 weeks (one day less) is not', () => {
+    // 3 months from 2025-03-03 → 2025-06-02: 92 days. ARD 36.8 → 37 → 2025-04-08.
+    // 25%: 23 → 2025-03-25 (ARD − 180 is earlier), 14 days before the ARD: eligible.
+    // 13 weeks = 91 days from 2025-03-03: under 3 months, not eligible.
+    const threeMonths = calc([one({ term: { months: 3 } })]);
+    expect(calculatedDate(threeMonths, 'ARD')).toBe('2025-04-08');
+    expect(calculatedDate(threeMonths, 'HDCED')).toBe('2025-03-25');
+    expect(calculatedDate(calc([one({ term: { weeks: 13 } })]), 'HDCED')).toBeUndefined();
   });
 
   it('HDC maximum: 180 days before the ARD binds on a longer sentence', () => {
@@ -177,6 +180,8 @@ describe('Scottish short-term sentences', () => {
           id: 'TEST_SCOTLAND_HDC_15_210_DATED',
           commencement: 'VERIFIED',
           inForceFrom: '2025-06-01',
+          // No minimum term in this test record, to exercise the 14-days-on-HDC rule alone.
+          minTermMonths: 0,
         },
       ],
     };
