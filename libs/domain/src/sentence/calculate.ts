@@ -816,7 +816,9 @@ function englandAndWales(
 
   // HDC (s.246): window of N days ending with the CRD, after 4 weeks and one-half of the custodial period.
   const hdc = hdcRecord(table, 'ENGLAND_AND_WALES', input.asAt, warnings);
-  const servedFrom = results.map((r) => r.servedFrom).reduce((a, b) => (a < b ? a : b));
+  // The custodial period is the governing group's (for concurrent groups starting on different
+  // days, the one whose CRD is latest).
+  const servedFrom = governing.servedFrom;
   const custodial = daysBetween(servedFrom, crd.date) + 1;
   if (custodial < hdc.minCustodialPeriodDays)
     notApplicable.push({
@@ -852,6 +854,11 @@ function englandAndWales(
           unverified: [
             ...(hdc.source.unverified ? [hdc.source.unverified] : []),
             'the window is read as the N days ending with (and including) the CRD; HMPPS practice was not checked',
+            ...(results.length > 1
+              ? [
+                  'concurrent groups: the custodial period is counted from the start of the group whose CRD governs',
+                ]
+              : []),
           ],
         },
       });
@@ -860,11 +867,8 @@ function englandAndWales(
   // TUSED (s.256AA): sentence of more than 1 day and less than 2 years; adult at the CRD; offence on or after 1 Feb 2015.
   const unverifiedTused: string[] = [];
   const twoYearsOrMore = results.find((r) => termAtLeastYears(r.chain[0]!.start, r.totalDays, 2));
-  const adult =
-    input.dateOfBirth === undefined || addMonths(input.dateOfBirth, 12 * 18) <= crd.date
-      ? true
-      : (notApplicable.push({ type: 'TUSED', reason: `aged under 18 on ${crd.date} (s.256AA(1)(a))` }),
-        false);
+  const adult = input.dateOfBirth === undefined || addMonths(input.dateOfBirth, 12 * 18) <= crd.date;
+  if (!adult) notApplicable.push({ type: 'TUSED', reason: `aged under 18 on ${crd.date} (s.256AA(1)(a))` });
   if (input.dateOfBirth === undefined)
     unverifiedTused.push('no date of birth given: taken to be 18 or over at the CRD');
   if (sentences.some((s) => s.input.offenceDate === undefined))

@@ -1,6 +1,9 @@
 import {
   calculatedDate,
   calculateSentenceDates,
+  RELEASE_POINT_POLICIES,
+  SENTENCE_POLICIES,
+  type SentencePolicyTable,
   type SentenceCalculation,
   type SentenceCalculationInput,
   type SentenceInput,
@@ -194,6 +197,38 @@ describe('England & Wales standard determinate sentences', () => {
     });
     expect(calculatedDate(result, 'TUSED')).toBeUndefined();
     expect(result.notApplicable.find((n) => n.type === 'TUSED')!.reason).toContain('under 18');
+  });
+
+  it('a re-plan compares two tables: old and new dates, each explained by its own rule', () => {
+    // The table before S.I. 2024/844 (one-half only) against today's. 12 months from 2025-01-06
+    // (365 days): one-half 182.5 → 183 → 2025-07-07 against 40% 146 → 2025-05-31.
+    const before: SentencePolicyTable = {
+      ...SENTENCE_POLICIES,
+      releasePoints: RELEASE_POINT_POLICIES.filter((p) => p.id !== 'EW_SDS_FORTY_PERCENT_2024'),
+    };
+    const sentence = one({ sentenceDate: '2025-01-06', term: { months: 12 } });
+    const old = calc([sentence]);
+    const replanned = calculateSentenceDates(
+      { jurisdiction: 'ENGLAND_AND_WALES', sentences: [sentence], asAt: AS_AT },
+      before,
+    );
+    expect(calculatedDate(replanned, 'CRD')).toBe('2025-07-07');
+    expect(calculatedDate(old, 'CRD')).toBe('2025-05-31');
+    expect(replanned.dates.find((d) => d.type === 'CRD')!.explanation.ruleId).toBe('EW_SDS_HALF_2003');
+    // TUSED follows the CRD: 12 months beginning 2025-07-08 end 2026-07-07.
+    expect(calculatedDate(replanned, 'TUSED')).toBe('2026-07-07');
+  });
+
+  it('explains HDCED and TUSED with their arithmetic and what is unverified', () => {
+    const result = calc([one({ sentenceDate: '2025-01-06', term: { months: 12 } })]);
+    const hdced = result.dates.find((d) => d.type === 'HDCED')!.explanation;
+    expect(hdced.steps).toContain(
+      'at least one-half of the custodial period served: 1/2 (50%) of 146 = day 73',
+    );
+    expect(hdced.unverified.join('\n')).toContain('s.246(4)');
+    const tused = result.dates.find((d) => d.type === 'TUSED')!.explanation;
+    expect(tused.steps).toContain('12 months beginning 2025-06-01 (the day after the CRD) end on 2026-05-31');
+    expect(tused.unverified).toEqual(['no date of birth given: taken to be 18 or over at the CRD']);
   });
 
   it.each([

@@ -16,7 +16,7 @@ import {
   UnsupportedSentenceError,
 } from './index';
 
-const RUNS = 300;
+const RUNS = Number(process.env.SENTENCE_PROPERTY_RUNS ?? 300);
 
 const term = fc.record({
   years: fc.integer({ min: 0, max: 3 }),
