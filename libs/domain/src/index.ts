@@ -16,3 +16,4 @@ export * from './planning/planning-range';
 export * from './area/local-authority';
 export * from './policy/clock-register';
 export * from './person/custody-age';
+export * from './sentence';

@@ -7,10 +7,12 @@ import type { Jurisdiction } from '@throughcare/contracts';
 import { BANK_HOLIDAY_YEARS, bankHolidays } from './calendar/bank-holidays';
 import { SLA_POLICIES } from './policy/seed-policies';
 import { scottishLiberationDate } from './release/liberation-date';
+import { HDC_POLICIES, RELEASE_POINT_POLICIES } from './sentence/policies';
 import type { SlaPolicy } from './policy/sla-policy';
 
 /**
- * The versioning rule for calendar and policy data (issue 7, finding 7).
+ * The versioning rule for calendar and policy data (issue 7, finding 7), and for the sentence
+ * release points and HDC windows of `sentence/policies.ts` (issue 10).
  *
  * The calendar and the policies are compiled into the workflow bundle, so they are code: a journey
  * replays with whatever the bundle holds. The rule, enforced here against `released-data.lock.json`:
@@ -45,7 +47,7 @@ function canonical(value: unknown): string {
 const digest = (value: unknown) => createHash('sha256').update(canonical(value)).digest('hex').slice(0, 16);
 
 /** What a policy decides, without its prose (descriptions and sources may be corrected). */
-function policyBehaviour(policy: SlaPolicy): unknown {
+function policyBehaviour(policy: SlaPolicy | object): unknown {
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
     if (v !== null && typeof v === 'object')
@@ -65,6 +67,10 @@ function currentData(): Lock {
     for (let year = BANK_HOLIDAY_YEARS.first; year <= BANK_HOLIDAY_YEARS.last; year++)
       data[`bank-holidays/${j}/${year}`] = digest(bankHolidays(j, year).map((h) => h.date));
   for (const p of SLA_POLICIES) data[`policy/${p.id}/v${p.version}`] = digest(policyBehaviour(p));
+  // Sentence release points and HDC windows (issue 10): a change in the law is a new record.
+  for (const p of RELEASE_POINT_POLICIES)
+    data[`release-point/${p.id}/v${p.version}`] = digest(policyBehaviour(p));
+  for (const p of HDC_POLICIES) data[`hdc-policy/${p.id}/v${p.version}`] = digest(policyBehaviour(p));
   for (let year = BANK_HOLIDAY_YEARS.first + 1; year < BANK_HOLIDAY_YEARS.last; year++) {
     const answers: string[] = [];
     for (let d = Date.UTC(year, 0, 1); d < Date.UTC(year + 1, 0, 1); d += 86_400_000)

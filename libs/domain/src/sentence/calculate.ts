@@ -1,0 +1,911 @@
+import type { Jurisdiction } from '@throughcare/contracts';
+import { addDays, addMonths, daysBetween, type LocalDate, parseLocalDate } from '../calendar/local-date';
+import { InvalidLocalDateError, UnknownPolicyError } from '../errors';
+import { InvalidSentenceInputError, UnsupportedSentenceError } from './errors';
+import {
+  HDC_POLICIES,
+  type HdcPolicy,
+  type OffenceCategory,
+  RELEASE_POINT_POLICIES,
+  type ReleasePointPolicy,
+  type SentenceClass,
+} from './policies';
+import { ceilProportionOfDays, describeRational, type Rational } from './rational';
+import {
+  describeTerm,
+  type SentenceTerm,
+  termAtLeastMonths,
+  termAtLeastYears,
+  termEndDate,
+  validateTerm,
+} from './term';
+
+/**
+ * Sentence calculation (issue 10, first slice): Scottish short-term sentences and England & Wales
+ * standard determinate sentences. Pure: the policy table is an argument, nothing is read from a
+ * clock, a store or the network. Every date carries the rule, its citation, the inputs and the
+ * arithmetic in words. Anything outside the supported classes is refused with
+ * {@link UnsupportedSentenceError}, never guessed.
+ *
+ * Day-counting conventions (see the module README for sources and what is unverified):
+ * - The start day is day 1 served. A term ends on the day before the same date `term` later
+ *   ({@link termEndDate}).
+ * - A release "as soon as the prisoner has served P of the sentence" falls on day ⌈P × days⌉ of the
+ *   sentence: the first whole day by which at least P has been served (release happens on the day
+ *   the period is completed, the day of release counting as a day served). This is the HMPPS
+ *   calculate-release-dates convention (`RoundingMode.CEILING`, start + days − 1); no Scottish
+ *   guidance stating SPS's convention was found, so the same is used there (flagged).
+ * - England & Wales: remand days (CJA 2003 s.240ZA) and tagged-bail credit (s.240A: half the
+ *   qualifying curfew days, rounded up) count as time served: every date moves earlier by the credit.
+ * - Scotland: remand is reflected by the court backdating the start (Criminal Procedure (Scotland)
+ *   Act 1995 s.210(1)(b)): pass the court's start date; remand days are refused.
+ */
+
+export type SentenceType = 'STANDARD_DETERMINATE' | 'EXTENDED' | 'INDETERMINATE' | 'RECALL';
+
+export interface SentenceInput {
+  readonly id: string;
+  /** The day the court imposed the sentence. */
+  readonly sentenceDate: LocalDate;
+  /**
+   * The day the sentence starts. Scotland: the date of commencement the court specified (s.210(1)(b)),
+   * which may be backdated for remand. England & Wales: normally the sentence date. Omitted for a
+   * consecutive sentence (it starts the day after the one it follows ends); defaults to the sentence date.
+   */
+  readonly startDate?: LocalDate;
+  readonly term: SentenceTerm;
+  readonly offenceCategories?: readonly OffenceCategory[];
+  /** England & Wales: date of the offence (TUSED needs an offence on or after 1 February 2015). */
+  readonly offenceDate?: LocalDate;
+  /** The id of the sentence this one is consecutive to. */
+  readonly consecutiveTo?: string;
+  /** Default STANDARD_DETERMINATE; anything else is refused. */
+  readonly sentenceType?: SentenceType;
+}
+
+export interface SentenceCalculationInput {
+  readonly jurisdiction: Jurisdiction;
+  readonly sentences: readonly SentenceInput[];
+  /** England & Wales: days remanded in custody that count as time served (s.240ZA), as already determined. */
+  readonly remandDays?: number;
+  /** England & Wales: days on bail under a qualifying curfew and electronic monitoring (s.240A, counted per its step 1). */
+  readonly taggedBailCurfewDays?: number;
+  /** England & Wales: for the age test of TUSED (s.256AA(1)(a)); without it the person is taken to be an adult (flagged). */
+  readonly dateOfBirth?: LocalDate;
+  /** The day the policy is read at: records in force after it are not applied. */
+  readonly asAt: LocalDate;
+}
+
+export interface SentencePolicyTable {
+  readonly releasePoints: readonly ReleasePointPolicy[];
+  readonly hdc: readonly HdcPolicy[];
+}
+
+/** The released table. A re-plan passes its own (e.g. this one plus a new record). */
+export const SENTENCE_POLICIES: SentencePolicyTable = {
+  releasePoints: RELEASE_POINT_POLICIES,
+  hdc: HDC_POLICIES,
+};
+
+/**
+ * Date types, named as calculate-release-dates-api names them (vocabulary.md):
+ * SED sentence expiry; ARD automatic release (Scotland: unconditional release under the 1993 Act
+ * s.1(1) — SPS's "liberation date" is this day after the release-day rule of release-day.ts);
+ * CRD conditional release (E&W, on licence); SLED sentence and licence expiry (E&W SDS: the licence
+ * runs to the end of the sentence); HDCED HDC eligibility; TUSED top-up supervision expiry.
+ */
+export type CalculatedDateType = 'SED' | 'ARD' | 'CRD' | 'SLED' | 'HDCED' | 'TUSED' | 'LED';
+
+export interface DateExplanation {
+  readonly ruleId: string;
+  readonly citation: string;
+  readonly url: string;
+  readonly inputs: Readonly<Record<string, string | number>>;
+  /** The arithmetic in words, in order. */
+  readonly steps: readonly string[];
+  /** What this date rests on that could not be verified. */
+  readonly unverified: readonly string[];
+}
+
+export interface CalculatedDate {
+  readonly type: CalculatedDateType;
+  readonly date: LocalDate;
+  readonly explanation: DateExplanation;
+}
+
+export interface NotApplicableDate {
+  readonly type: CalculatedDateType;
+  readonly reason: string;
+}
+
+export interface SentenceCalculation {
+  readonly jurisdiction: Jurisdiction;
+  readonly asAt: LocalDate;
+  readonly dates: readonly CalculatedDate[];
+  readonly notApplicable: readonly NotApplicableDate[];
+  /** Release-point and HDC records that decided a date, by id. */
+  readonly policyIds: readonly string[];
+  /** Records in the table that were not applied and might concern this person (unverified commencement, or in force after `asAt`). */
+  readonly warnings: readonly string[];
+}
+
+/** The date of `type` in a calculation, if it has one. */
+export function calculatedDate(
+  calculation: SentenceCalculation,
+  type: CalculatedDateType,
+): LocalDate | undefined {
+  return calculation.dates.find((d) => d.type === type)?.date;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input checking and resolution of start dates
+
+interface Resolved {
+  readonly input: SentenceInput;
+  readonly start: LocalDate;
+  readonly end: LocalDate;
+  readonly days: number;
+  readonly categories: ReadonlySet<OffenceCategory>;
+}
+
+function checkDate(value: string | undefined, field: string): void {
+  if (value === undefined) return;
+  try {
+    parseLocalDate(value);
+  } catch (e) {
+    if (e instanceof InvalidLocalDateError) throw new InvalidSentenceInputError(field, e.message);
+    throw e;
+  }
+}
+
+function checkCount(value: number | undefined, field: string): number {
+  if (value === undefined) return 0;
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new InvalidSentenceInputError(field, `must be a non-negative whole number of days, got ${value}`);
+  return value;
+}
+
+function validate(input: SentenceCalculationInput): void {
+  checkDate(input.asAt, 'asAt');
+  checkDate(input.dateOfBirth, 'dateOfBirth');
+  if (input.sentences.length === 0)
+    throw new InvalidSentenceInputError('sentences', 'at least one sentence is needed');
+  const ids = new Set<string>();
+  input.sentences.forEach((s, i) => {
+    const f = `sentences[${i}]`;
+    if (!s.id) throw new InvalidSentenceInputError(`${f}.id`, 'required');
+    if (ids.has(s.id)) throw new InvalidSentenceInputError(`${f}.id`, `duplicate id "${s.id}"`);
+    ids.add(s.id);
+    checkDate(s.sentenceDate, `${f}.sentenceDate`);
+    checkDate(s.startDate, `${f}.startDate`);
+    checkDate(s.offenceDate, `${f}.offenceDate`);
+    validateTerm(s.term, `${f}.term`);
+  });
+  input.sentences.forEach((s, i) => {
+    if (s.consecutiveTo !== undefined && !ids.has(s.consecutiveTo))
+      throw new InvalidSentenceInputError(
+        `sentences[${i}].consecutiveTo`,
+        `no sentence "${s.consecutiveTo}"`,
+      );
+    if (s.consecutiveTo === s.id)
+      throw new InvalidSentenceInputError(`sentences[${i}].consecutiveTo`, 'a sentence cannot follow itself');
+  });
+}
+
+function refuseUnsupported(input: SentenceCalculationInput): void {
+  for (const s of input.sentences) {
+    const type = s.sentenceType ?? 'STANDARD_DETERMINATE';
+    if (type === 'RECALL')
+      throw new UnsupportedSentenceError('RECALL', `Sentence ${s.id}: recalls are not calculated here`, [
+        s.id,
+      ]);
+    if (type !== 'STANDARD_DETERMINATE')
+      throw new UnsupportedSentenceError(
+        'NOT_STANDARD_DETERMINATE',
+        `Sentence ${s.id}: ${type.toLowerCase()} sentences are not calculated here (standard determinate only)`,
+        [s.id],
+      );
+    const cats = s.offenceCategories ?? [];
+    if (cats.includes('TERRORISM'))
+      throw new UnsupportedSentenceError(
+        'TERRORIST_PRISONER',
+        `Sentence ${s.id}: terrorist prisoners are released under their own rules (1993 Act s.1AB; CJA 2003 s.247A), not calculated here`,
+        [s.id],
+      );
+    if (input.jurisdiction === 'ENGLAND_AND_WALES') {
+      if (cats.includes('EW_SDS_PLUS'))
+        throw new UnsupportedSentenceError(
+          'ENGLAND_AND_WALES_SDS_PLUS',
+          `Sentence ${s.id}: SDS+ (two-thirds release, CJA 2003 s.244ZA) is not calculated here`,
+          [s.id],
+        );
+      if (s.offenceDate !== undefined && s.offenceDate < ORA_2014_COMMENCEMENT)
+        throw new UnsupportedSentenceError(
+          'ENGLAND_AND_WALES_OFFENCE_BEFORE_ORA_2014',
+          `Sentence ${s.id}: offences before 1 February 2015 (Offender Rehabilitation Act 2014) have other release rules, not calculated here`,
+          [s.id],
+        );
+    }
+  }
+  if (input.jurisdiction === 'SCOTLAND') {
+    if (checkCount(input.remandDays, 'remandDays') > 0)
+      throw new UnsupportedSentenceError(
+        'REMAND_DAYS_IN_SCOTLAND',
+        'Scotland: remand is reflected by the court backdating the start of the sentence (Criminal Procedure (Scotland) Act 1995 s.210(1)(b)); pass the start date the court specified, not remand days',
+      );
+    if (checkCount(input.taggedBailCurfewDays, 'taggedBailCurfewDays') > 0)
+      throw new UnsupportedSentenceError(
+        'SCOTLAND_BAIL_CREDIT',
+        'Scotland: credit for electronically monitored bail (1995 Act s.210ZA, inserted by the Bail and Release from Custody (Scotland) Act 2023 s.5) is not calculated here: its commencement was not verified',
+      );
+  }
+}
+
+/** Start and end of each sentence; a consecutive one starts the day after the one it follows ends. */
+function resolveSentences(input: SentenceCalculationInput): Resolved[] {
+  const byId = new Map(input.sentences.map((s) => [s.id, s] as const));
+  const followers = new Map<string, string>();
+  for (const s of input.sentences) {
+    if (s.consecutiveTo === undefined) continue;
+    const already = followers.get(s.consecutiveTo);
+    if (already !== undefined)
+      throw new UnsupportedSentenceError(
+        'CONSECUTIVE_BRANCHING',
+        `Sentences ${already} and ${s.id} are both consecutive to ${s.consecutiveTo}: only a chain is calculated here`,
+        [already, s.id],
+      );
+    followers.set(s.consecutiveTo, s.id);
+  }
+  const resolved = new Map<string, Resolved>();
+  const resolve = (id: string, seen: Set<string>): Resolved => {
+    const done = resolved.get(id);
+    if (done) return done;
+    if (seen.has(id))
+      throw new InvalidSentenceInputError('sentences', `consecutive sentences form a cycle at "${id}"`);
+    seen.add(id);
+    const s = byId.get(id)!;
+    let start: LocalDate;
+    if (s.consecutiveTo !== undefined) {
+      start = addDays(resolve(s.consecutiveTo, seen).end, 1);
+      if (s.startDate !== undefined && s.startDate !== start)
+        throw new InvalidSentenceInputError(
+          `sentences[${input.sentences.indexOf(s)}].startDate`,
+          `a consecutive sentence starts the day after ${s.consecutiveTo} ends (${start}), not ${s.startDate}`,
+        );
+    } else start = s.startDate ?? s.sentenceDate;
+    const end = termEndDate(start, s.term);
+    const r: Resolved = {
+      input: s,
+      start,
+      end,
+      days: daysBetween(start, end) + 1,
+      categories: new Set(s.offenceCategories ?? []),
+    };
+    resolved.set(id, r);
+    return r;
+  };
+  return input.sentences.map((s) => resolve(s.id, new Set()));
+}
+
+/** Consecutive chains: each starts at a sentence that follows none, in order of service. */
+function chainsOf(sentences: readonly Resolved[]): Resolved[][] {
+  const byParent = new Map<string, Resolved>();
+  for (const s of sentences) if (s.input.consecutiveTo !== undefined) byParent.set(s.input.consecutiveTo, s);
+  return sentences
+    .filter((s) => s.input.consecutiveTo === undefined)
+    .map((root) => {
+      const chain = [root];
+      for (let next = byParent.get(root.input.id); next; next = byParent.get(next.input.id)) chain.push(next);
+      return chain;
+    });
+}
+
+/** Refuses concurrent groups that do not overlap (a gap between them: not one period of custody). */
+function requireOverlap(
+  spans: readonly { start: LocalDate; end: LocalDate; ids: readonly string[] }[],
+): void {
+  const sorted = [...spans].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  let maxEnd = sorted[0]!.end;
+  for (const span of sorted.slice(1)) {
+    if (span.start > maxEnd)
+      throw new UnsupportedSentenceError(
+        'NON_OVERLAPPING_SENTENCES',
+        `Sentence(s) ${span.ids.join(', ')} start on ${span.start}, after the others end (${maxEnd}), and are not consecutive to them: not calculated here`,
+        span.ids,
+      );
+    if (span.end > maxEnd) maxEnd = span.end;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Release points by date in force
+
+/** A unit released as one: a Scottish single term, or an E&W consecutive chain. */
+interface ReleaseUnit {
+  /** Day 1 of time served (E&W: moved earlier by the credit). */
+  readonly servedFrom: LocalDate;
+  /** Parts whose proportions add up; a part is reached by a record unless one of its sentences is excluded. */
+  readonly parts: readonly {
+    readonly label: string;
+    readonly days: number;
+    readonly sentences: readonly Resolved[];
+  }[];
+  /** Every sentence in the calculation (for the "relevant sentence" test). */
+  readonly allSentences: readonly Resolved[];
+}
+
+interface ReleasePointResult {
+  readonly date: LocalDate;
+  readonly dayCount: number;
+  readonly policies: readonly ReleasePointPolicy[];
+  readonly steps: readonly string[];
+  readonly unverified: readonly string[];
+}
+
+function excludedBy(policy: ReleasePointPolicy, s: Resolved): OffenceCategory | null {
+  for (const exclusion of policy.excludedOffenceCategories) {
+    if (!s.categories.has(exclusion.category)) continue;
+    if (
+      exclusion.onlyIfTermAtLeastYears !== undefined &&
+      !termAtLeastYears(s.start, s.days, exclusion.onlyIfTermAtLeastYears)
+    )
+      continue;
+    return exclusion.category;
+  }
+  return null;
+}
+
+function recordsFor(
+  table: SentencePolicyTable,
+  jurisdiction: Jurisdiction,
+  sentenceClass: SentenceClass,
+  asAt: LocalDate,
+  warnings: string[],
+): { baseline: ReleasePointPolicy; changes: ReleasePointPolicy[] } {
+  const mine = table.releasePoints.filter(
+    (p) => p.jurisdiction === jurisdiction && p.sentenceClass === sentenceClass,
+  );
+  const baseline = mine.find((p) => p.commencement === 'BASELINE');
+  if (!baseline)
+    throw new UnknownPolicyError(`No baseline release point for ${jurisdiction} ${sentenceClass}`);
+  const changes: ReleasePointPolicy[] = [];
+  for (const p of mine) {
+    if (p === baseline) continue;
+    if (p.commencement === 'UNVERIFIED' || p.inForceFrom === null)
+      warnings.push(
+        `${p.id} (${describeRational(p.proportion)}) not applied: commencement unverified (${p.source.unverified ?? p.source.citation})`,
+      );
+    else if (p.inForceFrom > asAt)
+      warnings.push(
+        `${p.id} (${describeRational(p.proportion)}) not applied: in force from ${p.inForceFrom}, after ${asAt}`,
+      );
+    else changes.push(p);
+  }
+  changes.sort((a, b) => (a.inForceFrom! < b.inForceFrom! ? -1 : a.inForceFrom! > b.inForceFrom! ? 1 : 0));
+  return { baseline, changes };
+}
+
+/** The day from which a change reaches this unit. */
+function reachesFrom(policy: ReleasePointPolicy, unit: ReleaseUnit, steps: string[]): LocalDate | null {
+  const from = policy.inForceFrom!;
+  const applies = policy.appliesTo;
+  const sentencedBefore = unit.parts.flatMap((p) => p.sentences).filter((s) => s.input.sentenceDate < from);
+  if (applies.kind === 'SENTENCED_ON_OR_AFTER') {
+    if (sentencedBefore.length > 0) {
+      steps.push(`${policy.id} reaches only sentences imposed on or after ${from}: not this one`);
+      return null;
+    }
+    return from;
+  }
+  if (applies.kind === 'ALL_SERVING_STAGGERED' && sentencedBefore.length > 0) {
+    const relevant = unit.allSentences.every(
+      (s) => !termAtLeastYears(s.start, s.days, applies.relevantIfEveryTermUnderYears),
+    );
+    if (!relevant) {
+      steps.push(
+        `a sentence imposed before ${from} with a term of ${applies.relevantIfEveryTermUnderYears} years or more in the calculation: ${policy.id} reaches it from ${applies.laterFrom}`,
+      );
+      return applies.laterFrom;
+    }
+  }
+  return from;
+}
+
+function releasePoint(
+  unit: ReleaseUnit,
+  baseline: ReleasePointPolicy,
+  changes: readonly ReleasePointPolicy[],
+  label: string,
+): ReleasePointResult {
+  const steps: string[] = [];
+  const unverified: string[] = [];
+  const partProportions: Rational[] = unit.parts.map(() => baseline.proportion);
+  const compute = (proportions: readonly Rational[], words: string[]) => {
+    let total = 0;
+    unit.parts.forEach((part, i) => {
+      const p = proportions[i]!;
+      const n = ceilProportionOfDays(part.days, p);
+      total += n;
+      words.push(
+        `${part.label}: ${describeRational(p)} of ${part.days} days = ${n} days (a part day rounded up)`,
+      );
+    });
+    const date = addDays(unit.servedFrom, total - 1);
+    if (unit.parts.length > 1) words.push(`aggregate custodial period ${total} days`);
+    words.push(`day ${total} counting ${unit.servedFrom} as day 1 is ${date}`);
+    return { total, date };
+  };
+  steps.push(`${baseline.id}: ${baseline.source.citation}`);
+  let current = compute(partProportions, steps);
+  const applied: ReleasePointPolicy[] = [baseline];
+  if (baseline.source.unverified) unverified.push(`${baseline.id}: ${baseline.source.unverified}`);
+  for (const change of changes) {
+    const reach = reachesFrom(change, unit, steps);
+    if (reach === null) continue;
+    const next = unit.parts.map((part, i) => {
+      const excluded = part.sentences
+        .map((s) => [s, excludedBy(change, s)] as const)
+        .find(([, category]) => category !== null);
+      if (excluded) {
+        steps.push(
+          `${change.id} does not reach ${part.label}: sentence ${excluded[0].input.id} is for an excluded offence (${excluded[1]})`,
+        );
+        return partProportions[i]!;
+      }
+      return change.proportion;
+    });
+    if (next.every((p, i) => p === partProportions[i])) continue;
+    if (current.date < reach) {
+      steps.push(
+        `${change.id} (in force for this ${label} from ${reach}) does not change it: the ${label} date ${current.date} was before then (a release that has happened is not moved)`,
+      );
+      continue;
+    }
+    steps.push(`${change.id} reaches this ${label} from ${reach}: ${change.source.citation}`);
+    const moved = compute(next, steps);
+    const date = moved.date < reach ? reach : moved.date;
+    if (moved.date < reach)
+      steps.push(
+        `${moved.date} is before ${reach}, when the change reached this ${label}: due on ${reach} (released as soon as the law required)`,
+      );
+    current = { total: daysBetween(unit.servedFrom, date) + 1, date };
+    next.forEach((p, i) => (partProportions[i] = p));
+    applied.push(change);
+    if (change.source.unverified) unverified.push(`${change.id}: ${change.source.unverified}`);
+  }
+  return { date: current.date, dayCount: current.total, policies: applied, steps, unverified };
+}
+
+function hdcRecord(
+  table: SentencePolicyTable,
+  jurisdiction: Jurisdiction,
+  asAt: LocalDate,
+  warnings: string[],
+): HdcPolicy {
+  const mine = table.hdc.filter((p) => p.jurisdiction === jurisdiction);
+  let chosen = mine.find((p) => p.commencement === 'BASELINE');
+  if (!chosen) throw new UnknownPolicyError(`No baseline HDC policy for ${jurisdiction}`);
+  for (const p of mine) {
+    if (p.commencement === 'BASELINE') continue;
+    if (p.commencement === 'UNVERIFIED' || p.inForceFrom === null)
+      warnings.push(
+        `${p.id} not applied: commencement unverified (${p.source.unverified ?? p.source.citation})`,
+      );
+    else if (p.inForceFrom > asAt)
+      warnings.push(`${p.id} not applied: in force from ${p.inForceFrom}, after ${asAt}`);
+    else if (chosen.inForceFrom === null || p.inForceFrom >= chosen.inForceFrom) chosen = p;
+  }
+  return chosen;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The calculation
+
+const ORA_2014_COMMENCEMENT: LocalDate = '2015-02-01';
+
+/**
+ * Calculates the dates of a person's current sentences in one jurisdiction as the law in `table`
+ * stood on `input.asAt`. Throws {@link UnsupportedSentenceError} for what it does not calculate and
+ * {@link InvalidSentenceInputError} for malformed input.
+ */
+export function calculateSentenceDates(
+  input: SentenceCalculationInput,
+  table: SentencePolicyTable = SENTENCE_POLICIES,
+): SentenceCalculation {
+  validate(input);
+  refuseUnsupported(input);
+  const sentences = resolveSentences(input);
+  return input.jurisdiction === 'SCOTLAND'
+    ? scotland(input, sentences, table)
+    : englandAndWales(input, sentences, table);
+}
+
+function sentenceLine(s: Resolved): string {
+  const follows = s.input.consecutiveTo ? `, consecutive to ${s.input.consecutiveTo}` : '';
+  return `sentence ${s.input.id}: ${describeTerm(s.input.term)} from ${s.start} to ${s.end} (${s.days} days${follows})`;
+}
+
+function scotland(
+  input: SentenceCalculationInput,
+  sentences: Resolved[],
+  table: SentencePolicyTable,
+): SentenceCalculation {
+  const warnings: string[] = [];
+  requireOverlap(
+    chainsOf(sentences).map((chain) => ({
+      start: chain[0]!.start,
+      end: chain[chain.length - 1]!.end,
+      ids: chain.map((s) => s.input.id),
+    })),
+  );
+  for (const s of sentences)
+    if (s.categories.has('SCOTLAND_SEXUAL_SOA2003_SCH3') && termAtLeastMonths(s.start, s.days, 6))
+      throw new UnsupportedSentenceError(
+        'SCOTLAND_SEX_OFFENDER_LICENCE_S1AA',
+        `Sentence ${s.input.id}: 6 months or more for a Sexual Offences Act 2003 Sch.3 offence is released on licence under the 1993 Act s.1AA, not calculated here`,
+        [s.input.id],
+      );
+  const start = sentences.map((s) => s.start).reduce((a, b) => (a < b ? a : b));
+  const end = sentences.map((s) => s.end).reduce((a, b) => (a > b ? a : b));
+  const days = daysBetween(start, end) + 1;
+  if (termAtLeastYears(start, days, 4))
+    throw new UnsupportedSentenceError(
+      'SCOTLAND_LONG_TERM',
+      `A single term of ${days} days from ${start} is 4 years or more: a long-term prisoner (1993 Act s.27(1)), not calculated here`,
+      sentences.map((s) => s.input.id),
+    );
+
+  const singleTerm = sentences.length > 1;
+  const termSteps = [
+    ...sentences.map(sentenceLine),
+    singleTerm
+      ? `1993 Act s.27(5): the terms are treated as a single term from the earliest start ${start} to the latest end ${end} = ${days} days (taken to be passed at the same time or without a release in between)`
+      : `term ${days} days from ${start} to ${end}`,
+    `short-term: the term is less than 4 years (1993 Act s.27(1))`,
+  ];
+  const inputs: Record<string, string | number> = {
+    start,
+    end,
+    termDays: days,
+    sentences: sentences.map((s) => s.input.id).join(', '),
+  };
+
+  const sed: CalculatedDate = {
+    type: 'SED',
+    date: end,
+    explanation: {
+      ruleId: 'SCOTLAND_TERM_END',
+      citation:
+        'Criminal Procedure (Scotland) Act 1995 s.210(1)(b) (the court specifies the date of commencement); 1993 Act s.27(5) (single term)',
+      url: 'https://www.legislation.gov.uk/ukpga/1995/46/section/210',
+      inputs,
+      steps: [...termSteps, `the term ends on ${end}: the day before the same date the term later`],
+      unverified: [],
+    },
+  };
+
+  const { baseline, changes } = recordsFor(table, 'SCOTLAND', 'SCOTLAND_SHORT_TERM', input.asAt, warnings);
+  const unit: ReleaseUnit = {
+    servedFrom: start,
+    parts: [{ label: singleTerm ? 'the single term' : 'the term', days, sentences }],
+    allSentences: sentences,
+  };
+  const point = releasePoint(unit, baseline, changes, 'release');
+  const ard: CalculatedDate = {
+    type: 'ARD',
+    date: point.date,
+    explanation: {
+      ruleId: point.policies[point.policies.length - 1]!.id,
+      citation: point.policies.map((p) => p.source.citation).join(' | '),
+      url: point.policies[point.policies.length - 1]!.source.url,
+      inputs,
+      steps: [
+        ...termSteps,
+        ...point.steps,
+        'released unconditionally (1993 Act s.1(1)); the day of liberation then follows the release-day rule (s.27(7), release-day.ts)',
+      ],
+      unverified: [
+        ...point.unverified,
+        'rounding up a part day and releasing on the day the proportion is completed follow the HMPPS convention; no SPS statement of its convention was found',
+      ],
+    },
+  };
+
+  const dates: CalculatedDate[] = [sed, ard];
+  const notApplicable: NotApplicableDate[] = [
+    {
+      type: 'LED',
+      reason: 'release of a short-term prisoner under the 1993 Act s.1(1) is unconditional: no licence',
+    },
+  ];
+  const hdc = hdcRecord(table, 'SCOTLAND', input.asAt, warnings);
+  const hdcSteps = [`${hdc.id}: ${hdc.source.citation}`];
+  if (!termAtLeastMonths(start, days, hdc.minTermMonths)) {
+    notApplicable.push({
+      type: 'HDCED',
+      reason: `a term of ${days} days from ${start} is under ${hdc.minTermMonths} months: not eligible for HDC (${hdc.id})`,
+    });
+    return {
+      jurisdiction: 'SCOTLAND',
+      asAt: input.asAt,
+      dates,
+      notApplicable,
+      policyIds: [...point.policies.map((p) => p.id), hdc.id],
+      warnings,
+    };
+  }
+  hdcSteps.push(`term of ${days} days is at least ${hdc.minTermMonths} months`);
+  const earliestByProportion = addDays(
+    start,
+    ceilProportionOfDays(days, hdc.minServedProportionOfSentence!) - 1,
+  );
+  hdcSteps.push(
+    `${describeRational(hdc.minServedProportionOfSentence!)} of ${days} days = ${ceilProportionOfDays(days, hdc.minServedProportionOfSentence!)} days served: ${earliestByProportion}`,
+  );
+  const earliestByMax = addDays(point.date, -hdc.maxDaysBeforeRelease);
+  hdcSteps.push(
+    `at most ${hdc.maxDaysBeforeRelease} days before the release date ${point.date}: ${earliestByMax}`,
+  );
+  const hdced = earliestByProportion > earliestByMax ? earliestByProportion : earliestByMax;
+  const latest = addDays(point.date, -hdc.minDaysOnHdc);
+  hdcSteps.push(`the later of the two: ${hdced}`);
+  if (hdced > latest)
+    notApplicable.push({
+      type: 'HDCED',
+      reason: `${hdced} leaves fewer than ${hdc.minDaysOnHdc} days on HDC before the release date ${point.date} (${hdc.id})`,
+    });
+  else {
+    hdcSteps.push(`${hdced} leaves at least ${hdc.minDaysOnHdc} days on HDC before ${point.date}`);
+    dates.push({
+      type: 'HDCED',
+      date: hdced,
+      explanation: {
+        ruleId: hdc.id,
+        citation: hdc.source.citation,
+        url: hdc.source.url,
+        inputs: { ...inputs, releaseDate: point.date },
+        steps: hdcSteps,
+        unverified: hdc.source.unverified ? [hdc.source.unverified] : [],
+      },
+    });
+  }
+  return {
+    jurisdiction: 'SCOTLAND',
+    asAt: input.asAt,
+    dates,
+    notApplicable,
+    policyIds: [...point.policies.map((p) => p.id), hdc.id],
+    warnings,
+  };
+}
+
+function englandAndWales(
+  input: SentenceCalculationInput,
+  sentences: Resolved[],
+  table: SentencePolicyTable,
+): SentenceCalculation {
+  const warnings: string[] = [];
+  for (const s of sentences)
+    if (s.days <= 1)
+      throw new UnsupportedSentenceError(
+        'SENTENCE_OF_ONE_DAY_OR_LESS',
+        `Sentence ${s.input.id}: a term of 1 day is released under its own rule (CJA 2003 s.243A), not calculated here`,
+        [s.input.id],
+      );
+  const chains = chainsOf(sentences);
+  const spans = chains.map((chain) => ({
+    start: chain[0]!.start,
+    end: chain[chain.length - 1]!.end,
+    ids: chain.map((s) => s.input.id),
+  }));
+  requireOverlap(spans);
+
+  const remand = checkCount(input.remandDays, 'remandDays');
+  const curfew = checkCount(input.taggedBailCurfewDays, 'taggedBailCurfewDays');
+  const taggedCredit = Math.ceil(curfew / 2);
+  const credit = remand + taggedCredit;
+  const creditSteps: string[] = [];
+  if (remand > 0) creditSteps.push(`remand: ${remand} days count as time served (CJA 2003 s.240ZA)`);
+  if (curfew > 0)
+    creditSteps.push(
+      `tagged bail: ${curfew} qualifying curfew days, one-half = ${curfew / 2}, rounded up = ${taggedCredit} days count as time served (CJA 2003 s.240A)`,
+    );
+  if (credit > 0) creditSteps.push(`every date moves ${credit} days earlier`);
+
+  const { baseline, changes } = recordsFor(
+    table,
+    'ENGLAND_AND_WALES',
+    'ENGLAND_AND_WALES_SDS',
+    input.asAt,
+    warnings,
+  );
+
+  interface ChainResult {
+    readonly chain: readonly Resolved[];
+    readonly servedFrom: LocalDate;
+    readonly sled: LocalDate;
+    readonly totalDays: number;
+    readonly point: ReleasePointResult;
+  }
+  const results: ChainResult[] = chains.map((chain) => {
+    const servedFrom = addDays(chain[0]!.start, -credit);
+    const totalDays = chain.reduce((n, s) => n + s.days, 0);
+    const unit: ReleaseUnit = {
+      servedFrom,
+      parts: chain.map((s) => ({ label: `sentence ${s.input.id}`, days: s.days, sentences: [s] })),
+      allSentences: sentences,
+    };
+    return {
+      chain,
+      servedFrom,
+      sled: addDays(servedFrom, totalDays - 1),
+      totalDays,
+      point: releasePoint(unit, baseline, changes, 'conditional release'),
+    };
+  });
+  // Concurrent terms (s.263): released only when due for release from each; licence to the last expiry.
+  const governing = results.reduce((a, b) => (b.point.date > a.point.date ? b : a));
+  const lastExpiry = results.reduce((a, b) => (b.sled > a.sled ? b : a));
+  const concurrentNote =
+    results.length > 1
+      ? [
+          `concurrent terms (CJA 2003 s.263): ${results.length} groups; released when due from each, so the latest conditional release date governs`,
+        ]
+      : [];
+  const chainSteps = (r: ChainResult) => [
+    ...r.chain.map(sentenceLine),
+    ...(r.chain.length > 1
+      ? [`consecutive terms (CJA 2003 s.264): ${r.totalDays} days in all, custodial periods added together`]
+      : []),
+    ...creditSteps,
+    `time served counts from ${r.servedFrom}`,
+  ];
+  const inputs: Record<string, string | number> = {
+    sentences: sentences.map((s) => s.input.id).join(', '),
+    remandDays: remand,
+    taggedBailCurfewDays: curfew,
+    creditDays: credit,
+  };
+
+  const sled: CalculatedDate = {
+    type: 'SLED',
+    date: lastExpiry.sled,
+    explanation: {
+      ruleId: 'ENGLAND_AND_WALES_SDS_EXPIRY',
+      citation:
+        'Criminal Justice Act 2003 s.249(1) (licence in force for the remainder of the sentence), ss.240ZA, 240A (time served), s.263-264',
+      url: 'https://www.legislation.gov.uk/ukpga/2003/44/section/249',
+      inputs,
+      steps: [
+        ...concurrentNote,
+        ...chainSteps(lastExpiry),
+        `${lastExpiry.totalDays} days counting ${lastExpiry.servedFrom} as day 1 end on ${lastExpiry.sled}: sentence and licence expiry`,
+      ],
+      unverified: [],
+    },
+  };
+  const crd: CalculatedDate = {
+    type: 'CRD',
+    date: governing.point.date,
+    explanation: {
+      ruleId: governing.point.policies[governing.point.policies.length - 1]!.id,
+      citation: governing.point.policies.map((p) => p.source.citation).join(' | '),
+      url: governing.point.policies[governing.point.policies.length - 1]!.source.url,
+      inputs,
+      steps: [
+        ...concurrentNote,
+        ...chainSteps(governing),
+        ...governing.point.steps,
+        'released on licence (CJA 2003 s.244); a release due on a weekend or bank holiday moves under the Criminal Justice Act 1961 s.23(3) (release-day.ts)',
+      ],
+      unverified: [
+        ...governing.point.unverified,
+        ...(governing.chain.length > 1
+          ? [
+              'each consecutive sentence is rounded up on its own before adding; HMPPS adds the days of sentences sharing a proportion before rounding, which can differ by a day',
+            ]
+          : []),
+        ...(results.length > 1 && credit > 0
+          ? ['remand and tagged-bail credit are applied to every concurrent group alike']
+          : []),
+      ],
+    },
+  };
+  const dates: CalculatedDate[] = [sled, crd];
+  const notApplicable: NotApplicableDate[] = [];
+
+  // HDC (s.246): window of N days ending with the CRD, after 4 weeks and one-half of the custodial period.
+  const hdc = hdcRecord(table, 'ENGLAND_AND_WALES', input.asAt, warnings);
+  // The custodial period is the governing group's (for concurrent groups starting on different
+  // days, the one whose CRD is latest).
+  const servedFrom = governing.servedFrom;
+  const custodial = daysBetween(servedFrom, crd.date) + 1;
+  if (custodial < hdc.minCustodialPeriodDays)
+    notApplicable.push({
+      type: 'HDCED',
+      reason: `the requisite custodial period is ${custodial} days, under the ${hdc.minCustodialPeriodDays} days (6 weeks) s.246(2)(a) requires (${hdc.id})`,
+    });
+  else {
+    const half = ceilProportionOfDays(custodial, hdc.minServedProportionOfCustodialPeriod!);
+    const windowStart = custodial - hdc.maxDaysBeforeRelease + 1;
+    const day = Math.max(hdc.minServedDays, half, windowStart, 1);
+    const hdced = addDays(servedFrom, day - 1);
+    if (hdced >= crd.date)
+      notApplicable.push({
+        type: 'HDCED',
+        reason: `no day before the CRD ${crd.date} meets s.246 (${hdc.id})`,
+      });
+    else
+      dates.push({
+        type: 'HDCED',
+        date: hdced,
+        explanation: {
+          ruleId: hdc.id,
+          citation: hdc.source.citation,
+          url: hdc.source.url,
+          inputs: { ...inputs, crd: crd.date, custodialDays: custodial },
+          steps: [
+            `requisite custodial period: ${custodial} days from ${servedFrom} to the CRD ${crd.date} (at least ${hdc.minCustodialPeriodDays})`,
+            `at least ${hdc.minServedDays} days served: day ${hdc.minServedDays}`,
+            `at least one-half of the custodial period served: ${describeRational(hdc.minServedProportionOfCustodialPeriod!)} of ${custodial} = day ${half}`,
+            `within the ${hdc.maxDaysBeforeRelease} days ending with the CRD: day ${windowStart} onwards`,
+            `the latest of these, day ${day}, counting ${servedFrom} as day 1, is ${hdced}`,
+          ],
+          unverified: [
+            ...(hdc.source.unverified ? [hdc.source.unverified] : []),
+            'the window is read as the N days ending with (and including) the CRD; HMPPS practice was not checked',
+            ...(results.length > 1
+              ? [
+                  'concurrent groups: the custodial period is counted from the start of the group whose CRD governs',
+                ]
+              : []),
+          ],
+        },
+      });
+  }
+
+  // TUSED (s.256AA): sentence of more than 1 day and less than 2 years; adult at the CRD; offence on or after 1 Feb 2015.
+  const unverifiedTused: string[] = [];
+  const twoYearsOrMore = results.find((r) => termAtLeastYears(r.chain[0]!.start, r.totalDays, 2));
+  const adult = input.dateOfBirth === undefined || addMonths(input.dateOfBirth, 12 * 18) <= crd.date;
+  if (!adult) notApplicable.push({ type: 'TUSED', reason: `aged under 18 on ${crd.date} (s.256AA(1)(a))` });
+  if (input.dateOfBirth === undefined)
+    unverifiedTused.push('no date of birth given: taken to be 18 or over at the CRD');
+  if (sentences.some((s) => s.input.offenceDate === undefined))
+    unverifiedTused.push(
+      'offence date not given for every sentence: taken to be on or after 1 February 2015',
+    );
+  if (twoYearsOrMore)
+    notApplicable.push({
+      type: 'TUSED',
+      reason: `a term of 2 years or more (${twoYearsOrMore.chain.map((s) => s.input.id).join(' + ')}): no top-up supervision (s.256AA(1))`,
+    });
+  else if (adult) {
+    const tused = addDays(addMonths(addDays(crd.date, 1), 12), -1);
+    if (tused <= sled.date)
+      notApplicable.push({
+        type: 'TUSED',
+        reason: `12 months after the CRD (${tused}) is not after the SLED ${sled.date}`,
+      });
+    else
+      dates.push({
+        type: 'TUSED',
+        date: tused,
+        explanation: {
+          ruleId: 'ENGLAND_AND_WALES_S256AA',
+          citation:
+            'Criminal Justice Act 2003 s.256AA(1), (4) (inserted by the Offender Rehabilitation Act 2014 s.2, in force 1 February 2015): supervision from the end of the sentence to the end of 12 months beginning immediately after the requisite custodial period',
+          url: 'https://www.legislation.gov.uk/ukpga/2003/44/section/256AA',
+          inputs: { ...inputs, crd: crd.date, sled: sled.date },
+          steps: [
+            `term under 2 years and more than 1 day`,
+            `12 months beginning ${addDays(crd.date, 1)} (the day after the CRD) end on ${tused}`,
+            `after the SLED ${sled.date}: top-up supervision until ${tused}`,
+          ],
+          unverified: unverifiedTused,
+        },
+      });
+  }
+  const policyIds = [...new Set([...results.flatMap((r) => r.point.policies.map((p) => p.id)), hdc.id])];
+  return { jurisdiction: 'ENGLAND_AND_WALES', asAt: input.asAt, dates, notApplicable, policyIds, warnings };
+}

@@ -1,0 +1,262 @@
+import {
+  calculatedDate,
+  calculateSentenceDates,
+  RELEASE_POINT_POLICIES,
+  SENTENCE_POLICIES,
+  type SentencePolicyTable,
+  type SentenceCalculation,
+  type SentenceCalculationInput,
+  type SentenceInput,
+  UnsupportedSentenceError,
+} from './index';
+
+/**
+ * Worked examples for England & Wales standard determinate sentences, each derived by hand from:
+ * - CJA 2003 s.244(3)(a): release on licence at the requisite custodial period, one-half; read as
+ *   40 per cent by S.I. 2024/844 art.3 from 10 September 2024 (sentences imposed on/after it and
+ *   earlier sentences all under 5 years) or 22 October 2024 (other earlier sentences), except
+ *   Schedule offences and 4 years or more for a Sch.15 Pt 1 (violent) offence (art.3(6));
+ * - s.264: consecutive terms, custodial periods added; s.263: concurrent, released when due from each;
+ * - s.240ZA remand days and s.240A tagged bail (half the curfew days, rounded up) count as served;
+ * - s.249: licence to the end of the sentence (SLED); s.256AA: top-up supervision to 12 months after
+ *   the custodial period for a term over 1 day and under 2 years;
+ * - s.246: HDC in the N days ending with the CRD (180 from 6 June 2023, 365 from 3 June 2025), after
+ *   4 weeks and one-half of the custodial period, if that period is at least 6 weeks.
+ * Conventions as in the Scottish spec: day 1 is the start; ⌈P × days⌉; date = start + days − 1.
+ */
+
+const AS_AT = '2026-06-01';
+
+function calc(
+  sentences: SentenceInput[],
+  extra: Partial<SentenceCalculationInput> = {},
+): SentenceCalculation {
+  return calculateSentenceDates({ jurisdiction: 'ENGLAND_AND_WALES', sentences, asAt: AS_AT, ...extra });
+}
+
+const one = (over: Partial<SentenceInput> & Pick<SentenceInput, 'term'>): SentenceInput => ({
+  id: 'S1',
+  sentenceDate: '2025-03-03',
+  offenceDate: '2024-12-01',
+  ...over,
+});
+
+describe('England & Wales standard determinate sentences', () => {
+  it('single 2-year SDS after 10 Sep 2024: CRD at 40%, SLED at the end, no TUSED', () => {
+    // 2025-03-03 + 2 years → 2027-03-02: 730 days. 40% = 292 → 2025-12-19.
+    // HDC (365-day window, asAt 2026): custodial 292; one-half 146; 28; 292 − 365 + 1 < 1 → day 146 = 2025-07-26.
+    const result = calc([one({ term: { years: 2 } })]);
+    expect(calculatedDate(result, 'SLED')).toBe('2027-03-02');
+    expect(calculatedDate(result, 'CRD')).toBe('2025-12-19');
+    expect(calculatedDate(result, 'HDCED')).toBe('2025-07-26');
+    expect(calculatedDate(result, 'TUSED')).toBeUndefined();
+    expect(result.notApplicable.find((n) => n.type === 'TUSED')!.reason).toContain('2 years or more');
+    const crd = result.dates.find((d) => d.type === 'CRD')!;
+    expect(crd.explanation.ruleId).toBe('EW_SDS_FORTY_PERCENT_2024');
+    expect(crd.explanation.url).toBe('https://www.legislation.gov.uk/uksi/2024/844/article/3');
+    expect(crd.explanation.steps.join('\n')).toContain('2/5 (40%) of 730 days = 292 days');
+    expect(result.dates.find((d) => d.type === 'HDCED')!.explanation.ruleId).toBe('EW_HDC_365');
+  });
+
+  it('12 months: TUSED 12 months after the CRD', () => {
+    // 2025-01-06 + 12 months → 2026-01-05: 365 days. 40% = 146 → 2025-05-31.
+    // TUSED: 12 months beginning 2025-06-01 end 2026-05-31 (after the SLED 2026-01-05).
+    // HDC: one-half of 146 = 73 → 2025-03-19.
+    const result = calc([one({ sentenceDate: '2025-01-06', term: { months: 12 } })]);
+    expect(calculatedDate(result, 'CRD')).toBe('2025-05-31');
+    expect(calculatedDate(result, 'SLED')).toBe('2026-01-05');
+    expect(calculatedDate(result, 'TUSED')).toBe('2026-05-31');
+    expect(calculatedDate(result, 'HDCED')).toBe('2025-03-19');
+  });
+
+  it('remand (s.240ZA) and tagged bail (s.240A) count as time served', () => {
+    // As above, with 30 remand days and 45 curfew days (half = 22.5 → 23): credit 53 days.
+    // Time served counts from 2025-01-06 − 53 = 2024-11-14. SLED day 365 = 2025-11-13;
+    // CRD day 146 = 2025-04-08; TUSED 2026-04-08; HDCED day 73 = 2025-01-25.
+    const result = calc([one({ sentenceDate: '2025-01-06', term: { months: 12 } })], {
+      remandDays: 30,
+      taggedBailCurfewDays: 45,
+    });
+    expect(calculatedDate(result, 'SLED')).toBe('2025-11-13');
+    expect(calculatedDate(result, 'CRD')).toBe('2025-04-08');
+    expect(calculatedDate(result, 'TUSED')).toBe('2026-04-08');
+    expect(calculatedDate(result, 'HDCED')).toBe('2025-01-25');
+    const steps = result.dates.find((d) => d.type === 'CRD')!.explanation.steps.join('\n');
+    expect(steps).toContain('45 qualifying curfew days, one-half = 22.5, rounded up = 23 days');
+    expect(steps).toContain('every date moves 53 days earlier');
+  });
+
+  it('consecutive terms: custodial periods added (s.264)', () => {
+    // A: 6 months from 2025-02-03 → 2025-08-02 (181 days), 40% = 72.4 → 73.
+    // B consecutive: 4 months from 2025-08-03 → 2025-12-02 (122 days), 40% = 48.8 → 49.
+    // Aggregate 122 days → 2025-06-04. SLED 2025-12-02. Under 2 years in all: TUSED 2026-06-04.
+    const result = calc([
+      { id: 'A', sentenceDate: '2025-02-03', term: { months: 6 } },
+      { id: 'B', sentenceDate: '2025-02-03', term: { months: 4 }, consecutiveTo: 'A' },
+    ]);
+    expect(calculatedDate(result, 'CRD')).toBe('2025-06-04');
+    expect(calculatedDate(result, 'SLED')).toBe('2025-12-02');
+    expect(calculatedDate(result, 'TUSED')).toBe('2026-06-04');
+    expect(result.dates.find((d) => d.type === 'CRD')!.explanation.steps.join('\n')).toContain(
+      'aggregate custodial period 122 days',
+    );
+  });
+
+  it('concurrent overlapping terms: the latest CRD governs, licence to the latest expiry (s.263)', () => {
+    // A: 18 months from 2025-03-03 → 2026-09-02 (549 days), 40% = 219.6 → 220 → 2025-10-08.
+    // B: 2 years from 2025-06-02 → 2027-06-01 (730 days), 40% = 292 → 2026-03-20.
+    const result = calc([
+      { id: 'A', sentenceDate: '2025-03-03', term: { months: 18 } },
+      { id: 'B', sentenceDate: '2025-06-02', term: { years: 2 } },
+    ]);
+    expect(calculatedDate(result, 'CRD')).toBe('2026-03-20');
+    expect(calculatedDate(result, 'SLED')).toBe('2027-06-01');
+    expect(calculatedDate(result, 'TUSED')).toBeUndefined();
+  });
+
+  it('a sentence imposed before 10 Sep 2024, not yet at one-half, takes the 40% point', () => {
+    // 3 years from 2024-03-04 → 2027-03-03: 1095 days. 1/2 = 548 → 2025-09-02 (after 10 Sep 2024);
+    // under 5 years: reached from 10 Sep 2024. 40% = 438 → 2025-05-15.
+    expect(calculatedDate(calc([one({ sentenceDate: '2024-03-04', term: { years: 3 } })]), 'CRD')).toBe(
+      '2025-05-15',
+    );
+  });
+
+  it('straddling 10 Sep 2024 with the 40% point already passed: due on 10 Sep 2024', () => {
+    // 2 years from 2023-11-06 → 2025-11-05: 731 days (29 Feb 2024). 1/2 = 365.5 → 366 → 2024-11-05
+    // (still in custody on 10 Sep 2024); 40% = 292.4 → 293 → 2024-08-24, before: due 2024-09-10.
+    const result = calc([one({ sentenceDate: '2023-11-06', term: { years: 2 } })]);
+    expect(calculatedDate(result, 'CRD')).toBe('2024-09-10');
+  });
+
+  it('5 years imposed before 10 Sep 2024 is reached only from 22 Oct 2024 (art.1(2)(b)); 4 years 11 months from 10 Sep', () => {
+    // 5 years from 2022-10-03 → 2027-10-02: 1826 days. 40% = 730.4 → 731 → 2024-10-02, before
+    // 22 Oct 2024 (1/2 = 913 → 2025-04-02 had not passed): due 2024-10-22.
+    // 4 years 11 months from 2022-10-03 → 2027-09-02: 1796 days; "relevant" (under 5 years), reached
+    // from 10 Sep 2024: 40% = 718.4 → 719 → 2024-09-20.
+    expect(calculatedDate(calc([one({ sentenceDate: '2022-10-03', term: { years: 5 } })]), 'CRD')).toBe(
+      '2024-10-22',
+    );
+    expect(
+      calculatedDate(calc([one({ sentenceDate: '2022-10-03', term: { years: 4, months: 11 } })]), 'CRD'),
+    ).toBe('2024-09-20');
+  });
+
+  it('excluded offences stay at one-half (art.3(6))', () => {
+    // Schedule offence, 2 years from 2025-03-03 (730 days): 1/2 = 365 → 2026-03-02.
+    expect(
+      calculatedDate(
+        calc([one({ term: { years: 2 }, offenceCategories: ['EW_SDS40_SCHEDULE_OFFENCE'] })]),
+        'CRD',
+      ),
+    ).toBe('2026-03-02');
+    // Sch.15 Pt 1 violent offence, 4 years (1461 days): excluded, 1/2 = 730.5 → 731 → 2027-03-03.
+    expect(
+      calculatedDate(
+        calc([one({ term: { years: 4 }, offenceCategories: ['EW_SCH15_PART1_VIOLENT'] })]),
+        'CRD',
+      ),
+    ).toBe('2027-03-03');
+    // The same offence, 3 years (1096 days, 29 Feb 2028): not excluded, 40% = 438.4 → 439 → 2026-05-15.
+    expect(
+      calculatedDate(
+        calc([one({ term: { years: 3 }, offenceCategories: ['EW_SCH15_PART1_VIOLENT'] })]),
+        'CRD',
+      ),
+    ).toBe('2026-05-15');
+  });
+
+  it('HDC edges: a custodial period of 42 days is eligible, 41 is not (s.246(2)(a))', () => {
+    // 15 weeks = 105 days: 40% = 42 → CRD 2025-04-13; HDCED day max(28, 21) = 28 → 2025-03-30.
+    const fifteenWeeks = calc([one({ term: { weeks: 15 } })]);
+    expect(calculatedDate(fifteenWeeks, 'CRD')).toBe('2025-04-13');
+    expect(calculatedDate(fifteenWeeks, 'HDCED')).toBe('2025-03-30');
+    // 14 weeks 4 days = 102 days: 40% = 40.8 → 41: under 6 weeks, no HDC.
+    const shorter = calc([one({ term: { weeks: 14, days: 4 } })]);
+    expect(calculatedDate(shorter, 'HDCED')).toBeUndefined();
+    expect(shorter.notApplicable.find((n) => n.type === 'HDCED')!.reason).toContain('41 days');
+    // 2 months = 61 days: 40% = 24.4 → 25 → CRD 2025-03-27, far too short.
+    expect(calculatedDate(calc([one({ term: { months: 2 } })]), 'HDCED')).toBeUndefined();
+  });
+
+  it('HDC window: 180 days (as at 2025-01-01) binds; 365 days (as at 2026) leaves one-half binding', () => {
+    // 4 years 2 months from 2024-11-04 → 2029-01-03: 1522 days. 40% = 608.8 → 609 → 2026-07-05.
+    // As at 2025-01-01 (S.I. 2023/390: 180): day max(28, 305, 609 − 180 + 1 = 430) = 430 → 2026-01-07.
+    // As at 2026-06-01 (S.I. 2024/1331: 365): day max(28, 305, 245) = 305 → 2025-09-04.
+    const sentence = one({ sentenceDate: '2024-11-04', term: { years: 4, months: 2 } });
+    const early = calc([sentence], { asAt: '2025-01-01' });
+    expect(calculatedDate(early, 'CRD')).toBe('2026-07-05');
+    expect(calculatedDate(early, 'HDCED')).toBe('2026-01-07');
+    expect(early.warnings.join('\n')).toContain('EW_HDC_365 not applied: in force from 2025-06-03');
+    expect(calculatedDate(calc([sentence]), 'HDCED')).toBe('2025-09-04');
+  });
+
+  it('no TUSED for someone under 18 at the CRD (s.256AA(1)(a))', () => {
+    const result = calc([one({ sentenceDate: '2025-01-06', term: { months: 12 } })], {
+      dateOfBirth: '2008-01-01',
+    });
+    expect(calculatedDate(result, 'TUSED')).toBeUndefined();
+    expect(result.notApplicable.find((n) => n.type === 'TUSED')!.reason).toContain('under 18');
+  });
+
+  it('a re-plan compares two tables: old and new dates, each explained by its own rule', () => {
+    // The table before S.I. 2024/844 (one-half only) against today's. 12 months from 2025-01-06
+    // (365 days): one-half 182.5 → 183 → 2025-07-07 against 40% 146 → 2025-05-31.
+    const before: SentencePolicyTable = {
+      ...SENTENCE_POLICIES,
+      releasePoints: RELEASE_POINT_POLICIES.filter((p) => p.id !== 'EW_SDS_FORTY_PERCENT_2024'),
+    };
+    const sentence = one({ sentenceDate: '2025-01-06', term: { months: 12 } });
+    const old = calc([sentence]);
+    const replanned = calculateSentenceDates(
+      { jurisdiction: 'ENGLAND_AND_WALES', sentences: [sentence], asAt: AS_AT },
+      before,
+    );
+    expect(calculatedDate(replanned, 'CRD')).toBe('2025-07-07');
+    expect(calculatedDate(old, 'CRD')).toBe('2025-05-31');
+    expect(replanned.dates.find((d) => d.type === 'CRD')!.explanation.ruleId).toBe('EW_SDS_HALF_2003');
+    // TUSED follows the CRD: 12 months beginning 2025-07-08 end 2026-07-07.
+    expect(calculatedDate(replanned, 'TUSED')).toBe('2026-07-07');
+  });
+
+  it('explains HDCED and TUSED with their arithmetic and what is unverified', () => {
+    const result = calc([one({ sentenceDate: '2025-01-06', term: { months: 12 } })]);
+    const hdced = result.dates.find((d) => d.type === 'HDCED')!.explanation;
+    expect(hdced.steps).toContain(
+      'at least one-half of the custodial period served: 1/2 (50%) of 146 = day 73',
+    );
+    expect(hdced.unverified.join('\n')).toContain('s.246(4)');
+    const tused = result.dates.find((d) => d.type === 'TUSED')!.explanation;
+    expect(tused.steps).toContain('12 months beginning 2025-06-01 (the day after the CRD) end on 2026-05-31');
+    expect(tused.unverified).toEqual(['no date of birth given: taken to be 18 or over at the CRD']);
+  });
+
+  it.each([
+    ['SDS+', one({ term: { years: 8 }, offenceCategories: ['EW_SDS_PLUS'] }), 'ENGLAND_AND_WALES_SDS_PLUS'],
+    [
+      'an extended sentence',
+      one({ term: { years: 8 }, sentenceType: 'EXTENDED' }),
+      'NOT_STANDARD_DETERMINATE',
+    ],
+    [
+      'an indeterminate sentence',
+      one({ term: { years: 8 }, sentenceType: 'INDETERMINATE' }),
+      'NOT_STANDARD_DETERMINATE',
+    ],
+    ['a recall', one({ term: { years: 1 }, sentenceType: 'RECALL' }), 'RECALL'],
+    [
+      'a terrorist offender',
+      one({ term: { years: 3 }, offenceCategories: ['TERRORISM'] }),
+      'TERRORIST_PRISONER',
+    ],
+    [
+      'an offence before 1 Feb 2015',
+      one({ term: { years: 1 }, offenceDate: '2014-12-01' }),
+      'ENGLAND_AND_WALES_OFFENCE_BEFORE_ORA_2014',
+    ],
+    ['a 1-day term', one({ term: { days: 1 } }), 'SENTENCE_OF_ONE_DAY_OR_LESS'],
+  ] as [string, SentenceInput, string][])('refuses %s', (_name, sentence, reason) => {
+    expect(() => calc([sentence])).toThrow(UnsupportedSentenceError);
+    expect(() => calc([sentence])).toThrow(expect.objectContaining({ reason }));
+  });
+});
