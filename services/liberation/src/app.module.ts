@@ -5,18 +5,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TaskQueues } from '@throughcare/contracts';
 import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
 import { LIBERATION_SCHEMA, type LiberationConfig } from './config';
-import { CustodyEpisode } from './custody-episodes/custody-episode.entity';
-import { CustodyEpisodesModule } from './custody-episodes/custody-episodes.module';
-import { GatePickup } from './custody-episodes/gate-pickup.entity';
+import { CUSTODY_ENTITIES, CustodyEpisodesModule } from './custody-episodes/custody-episodes.module';
 import { GatePickupService } from './custody-episodes/gate-pickup.service';
 import { JourneyStageService } from './custody-episodes/journey-stage.service';
 import { createLiberationActivities } from './custody-episodes/liberation.activities';
-import { Meeting } from './custody-episodes/meeting.entity';
 import { MeetingService } from './custody-episodes/meeting.service';
 import { PersonAgeService } from './custody-episodes/person-age.service';
-import { Movement } from './custody-episodes/movement.entity';
-import { PendingReception } from './custody-episodes/pending-reception.entity';
-import { ReleaseDateChange } from './custody-episodes/release-date-change.entity';
 import { liberationMigrations } from './migrations';
 import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 
@@ -40,7 +34,7 @@ export class AppModule {
             url: config.DATABASE_URL,
             app: appDatabaseFrom(config),
             schema: LIBERATION_SCHEMA,
-            entities: [CustodyEpisode, ReleaseDateChange, GatePickup, Meeting, Movement, PendingReception],
+            entities: [...CUSTODY_ENTITIES],
             migrations: liberationMigrations,
           },
           natsUrl: config.NATS_URL,

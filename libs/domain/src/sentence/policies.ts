@@ -34,6 +34,20 @@ export type OffenceCategory =
   /** Either jurisdiction: a terrorist prisoner (1993 Act s.1AB; CJA 2003 s.247A): refused. */
   | 'TERRORISM';
 
+/** Every offence category, for input schemas (the type check below keeps the list complete). */
+export const OFFENCE_CATEGORIES = [
+  'SCOTLAND_SEXUAL_SOA2003_SCH3',
+  'SCOTLAND_DOMESTIC_ABUSE',
+  'EW_SDS40_SCHEDULE_OFFENCE',
+  'EW_SCH15_PART1_VIOLENT',
+  'EW_SDS_PLUS',
+  'TERRORISM',
+] as const satisfies readonly OffenceCategory[];
+const everyOffenceCategoryListed: Exclude<OffenceCategory, (typeof OFFENCE_CATEGORIES)[number]> extends never
+  ? true
+  : never = true;
+void everyOffenceCategoryListed;
+
 export type SentenceClass = 'SCOTLAND_SHORT_TERM' | 'ENGLAND_AND_WALES_SDS';
 
 export interface PolicySource {

@@ -3,7 +3,7 @@ import { HttpException, HttpStatus, Logger, ServiceUnavailableException } from '
 import type { FastifyRequest } from 'fastify';
 import type { EntityManager } from 'typeorm';
 import { actorOf, type Principal } from '@throughcare/platform-auth';
-import { isDomainError } from '@throughcare/platform-errors';
+import { HTTP_STATUS_OF_CATEGORY, isDomainError } from '@throughcare/platform-errors';
 import type { AuditDraft, AuditOutcome, AuditRecord } from './audit-record';
 import type { AuditUnavailableError } from './audit-writer';
 import { type AuditWriter } from './audit-writer';
@@ -72,15 +72,7 @@ export function auditUnavailable(): HttpException {
 /** The HTTP status and problem code an error leaves the service as (as ProblemDetailsFilter maps it). */
 export function statusOf(error: unknown): { status: number; code: string } {
   if (isDomainError(error)) {
-    const status =
-      error.category === 'NOT_FOUND'
-        ? 404
-        : error.category === 'CONFLICT'
-          ? 409
-          : error.category === 'VALIDATION_FAILED'
-            ? 400
-            : 422;
-    return { status, code: error.code };
+    return { status: HTTP_STATUS_OF_CATEGORY[error.category], code: error.code };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -2,7 +2,22 @@
  * How an edge should treat a domain error. HTTP maps it to a status, Temporal to
  * retryability, the bus consumer to nak or dead-letter; the `code` travels unchanged.
  */
-export type ErrorCategory = 'NOT_FOUND' | 'CONFLICT' | 'VALIDATION_FAILED' | 'RULE_VIOLATED';
+export type ErrorCategory =
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'VALIDATION_FAILED'
+  | 'RULE_VIOLATED'
+  /** An update sent with a version (If-Match) that is no longer the current one. */
+  | 'PRECONDITION_FAILED';
+
+/** The HTTP status each category leaves a service as (problem details, and the audit trail's outcome). */
+export const HTTP_STATUS_OF_CATEGORY: Readonly<Record<ErrorCategory, number>> = {
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  VALIDATION_FAILED: 400,
+  RULE_VIOLATED: 422,
+  PRECONDITION_FAILED: 412,
+};
 
 export interface FieldError {
   field: string;
@@ -52,6 +67,16 @@ export class NotFoundError extends DomainError {
 export class ConflictError extends DomainError {
   constructor(message: string, code = 'CONFLICT', options?: DomainErrorOptions) {
     super(code, 'CONFLICT', message, options);
+  }
+}
+
+/**
+ * Optimistic concurrency: the caller read version `expected` (its If-Match) but the record is now at
+ * `current`. Nothing was changed; read the record again and decide.
+ */
+export class PreconditionFailedError extends DomainError {
+  constructor(message: string, code = 'PRECONDITION_FAILED', options?: DomainErrorOptions) {
+    super(code, 'PRECONDITION_FAILED', message, options);
   }
 }
 

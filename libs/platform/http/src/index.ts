@@ -13,3 +13,4 @@ export * from './keyset-cursor';
 export * from './hardening';
 export * from './database-scope.interceptor';
 export * from './agency-scoped.decorator';
+export * from './entity-tag';

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import {
+  HTTP_STATUS_OF_CATEGORY,
   isDomainError,
   type ErrorCategory,
   type FieldError,
@@ -21,12 +22,7 @@ export interface ProblemDetails {
   [extension: string]: unknown;
 }
 
-const statusByCategory: Record<ErrorCategory, number> = {
-  NOT_FOUND: HttpStatus.NOT_FOUND,
-  CONFLICT: HttpStatus.CONFLICT,
-  VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
-  RULE_VIOLATED: HttpStatus.UNPROCESSABLE_ENTITY,
-};
+const statusByCategory: Readonly<Record<ErrorCategory, number>> = HTTP_STATUS_OF_CATEGORY;
 
 const titles: Record<number, string> = {
   400: 'Bad Request',
@@ -35,6 +31,7 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',

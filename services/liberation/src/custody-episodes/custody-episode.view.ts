@@ -1,4 +1,4 @@
-import { throughcareWorkflowId } from '@throughcare/contracts';
+import { throughcareWorkflowId, type Jurisdiction } from '@throughcare/contracts';
 import { CalendarOutOfRangeError, releaseDay } from '@throughcare/domain';
 import { isReceived, type CustodyEpisode } from './custody-episode.entity';
 import type {
@@ -124,10 +124,20 @@ function toMovementView(m: Movement): MovementView {
 /** The release-day rule's answer for the expected release date (null: none, or no calendar for its year). */
 function liberationDayOf(e: CustodyEpisode, dueDate: string | null): LiberationDayView | null {
   if (dueDate === null) return null;
+  return liberationDayFor(e.jurisdiction, dueDate, isReceived(e) ? e.sentenceLengthDays : undefined);
+}
+
+/**
+ * The release-day rule's answer for a due date (null when its year is outside the bank-holiday
+ * calendar). `sentenceDays`: the sentence length some rules turn on (Scotland's s.26C window).
+ */
+export function liberationDayFor(
+  jurisdiction: Jurisdiction,
+  dueDate: string,
+  sentenceDays: number | undefined,
+): LiberationDayView | null {
   try {
-    const day = releaseDay(e.jurisdiction, dueDate, {
-      ...(isReceived(e) ? { sentenceDays: e.sentenceLengthDays } : {}),
-    });
+    const day = releaseDay(jurisdiction, dueDate, sentenceDays === undefined ? {} : { sentenceDays });
     return {
       dueDate: day.dueDate,
       liberationDate: day.liberationDate,

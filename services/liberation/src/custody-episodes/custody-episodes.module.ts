@@ -33,6 +33,9 @@ import { ReleasesController } from './releases.controller';
 import { ReleaseDateChange } from './release-date-change.entity';
 import { ReleaseDateService } from './release-date.service';
 import { ReleasesService } from './releases.service';
+import { SentenceCalculationRecord } from './sentence-calculation.entity';
+import { SentenceCalculationsController } from './sentence-calculations.controller';
+import { SentenceCalculationsService } from './sentence-calculations.service';
 import { TransfersService } from './transfers.service';
 import {
   DEFAULT_EPISODE_LATE_HORIZON_MS,
@@ -40,6 +43,17 @@ import {
   UpstreamMovementsApplier,
   UpstreamMovementsConsumer,
 } from './upstream-movements.consumer';
+
+/** Every table of the custody record, for the data source and the repositories. */
+export const CUSTODY_ENTITIES = [
+  CustodyEpisode,
+  ReleaseDateChange,
+  GatePickup,
+  Meeting,
+  Movement,
+  PendingReception,
+  SentenceCalculationRecord,
+] as const;
 
 export interface CustodyEpisodesOptions {
   /** PERSON_ID_SECRET: keys the prison number → person id derivation. */
@@ -55,16 +69,7 @@ export class CustodyEpisodesModule {
   static register(options: CustodyEpisodesOptions): DynamicModule {
     return {
       module: CustodyEpisodesModule,
-      imports: [
-        TypeOrmModule.forFeature([
-          CustodyEpisode,
-          ReleaseDateChange,
-          GatePickup,
-          Meeting,
-          Movement,
-          PendingReception,
-        ]),
-      ],
+      imports: [TypeOrmModule.forFeature([...CUSTODY_ENTITIES])],
       controllers: [
         PendingReceptionsController,
         ReceptionsController,
@@ -74,6 +79,7 @@ export class CustodyEpisodesModule {
         MeetingsController,
         MovementsController,
         AgencyMeetingsController,
+        SentenceCalculationsController,
       ],
       providers: [
         { provide: PersonIds, useValue: new PersonIds(options.personIdSecret) },
@@ -87,6 +93,7 @@ export class CustodyEpisodesModule {
         ReleasesService,
         EpisodesService,
         ReleaseDateService,
+        SentenceCalculationsService,
         JourneyStageService,
         GatePickupService,
         MeetingService,

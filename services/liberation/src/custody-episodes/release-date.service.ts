@@ -64,7 +64,7 @@ export class ReleaseDateService {
         throw EpisodeNotFoundError.of(personId, episodeNumber);
       let changed = false;
       const apply = async (manager: EntityManager): Promise<ChangeKeyResult> => {
-        changed = await this.apply(manager, personId, episodeNumber, body, context, changedAt);
+        changed = await this.applyChange(manager, personId, episodeNumber, body, context, changedAt);
         return { personId, episode: episodeNumber, ...body };
       };
       const first = context.idempotencyKey
@@ -88,8 +88,12 @@ export class ReleaseDateService {
     });
   }
 
-  /** Returns whether a change was recorded. */
-  private async apply(
+  /**
+   * Records the change inside the caller's transaction (the person already locked), with its
+   * event; returns whether a change was recorded (false: already the current date). Also used by
+   * a sentence calculation that moves the date.
+   */
+  async applyChange(
     manager: EntityManager,
     personId: string,
     episodeNumber: number,

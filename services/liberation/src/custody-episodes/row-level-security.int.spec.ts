@@ -212,4 +212,28 @@ describe('liberation: row-level security on the custody record', () => {
     )) as [unknown, number];
     expect(affected).toBe(0);
   });
+
+  it('sentence calculations (issue 10): forced too, seen only by the establishments the episode was held in', async () => {
+    await expectRowLevelSecurityForced({ ...protectedTables(), tables: ['sentence_calculation'] });
+    const recorded = await ctx.lib.post(`/people/${atBar}/episodes/1/sentence-calculations`, {
+      sentences: [{ id: 'charge-1', sentenceDate: daysFromToday(-10), term: { days: 300 } }],
+    });
+    expect(recorded.status).toBe(201);
+    const seenBy = async (scope: DatabaseScope) =>
+      (
+        (await runWithDatabaseScope(scope, () =>
+          ctx.lib.serviceDataSource.query(
+            `SELECT version FROM liberation.sentence_calculation WHERE person_id = $1`,
+            [atBar],
+          ),
+        )) as unknown[]
+      ).length;
+    expect([
+      await seenBy({ establishments: ['BAR'] }),
+      await seenBy({ establishments: ['GMR'] }),
+      await seenBy({ establishments: ['LEI'] }),
+      await seenBy('none'),
+      await seenBy('unrestricted'),
+    ]).toEqual([1, 1, 0, 0, 1]);
+  });
 });

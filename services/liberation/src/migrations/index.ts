@@ -8,6 +8,7 @@ import { CreateHmppsOutboundSent1700000000500 } from './1700000000500-create-hmp
 import { MeetingAgencyRead1700000000600 } from './1700000000600-meeting-agency-read';
 import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
 import { PendingReception1700000000800 } from './1700000000800-pending-reception';
+import { SentenceCalculation1700000000900 } from './1700000000900-sentence-calculation';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -20,4 +21,5 @@ export const liberationMigrations = [
   MeetingAgencyRead1700000000600,
   PersonEligibilityFacts1700000000700,
   PendingReception1700000000800,
+  SentenceCalculation1700000000900,
 ];

@@ -1,0 +1,145 @@
+import { keysetCursor } from '@throughcare/platform-http';
+import { z } from 'zod';
+import { IsoDate, type Jurisdiction } from '@throughcare/contracts';
+import { OFFENCE_CATEGORIES, type CalculatedDateType } from '@throughcare/domain';
+import type { LiberationDayView } from './custody-episode.schemas';
+
+// Issue 10: sentences recorded against a custody episode, and the dates calculated from them.
+
+const termPart = (max: number, what: string) =>
+  z.number().int().min(0).max(max).optional().describe(`Whole ${what} (0–${max})`);
+
+export const SentenceTermSchema = z
+  .object({
+    years: termPart(99, 'years'),
+    months: termPart(1188, 'months'),
+    weeks: termPart(5148, 'weeks'),
+    days: termPart(36_135, 'days'),
+  })
+  .strict()
+  .refine((t) => (t.years ?? 0) + (t.months ?? 0) + (t.weeks ?? 0) + (t.days ?? 0) > 0, {
+    message: 'a term needs at least one of years, months, weeks or days above 0',
+  })
+  .describe('The term as the court stated it');
+
+const SentenceIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'a sentence id is 1–40 letters, digits, ".", "_" or "-"');
+
+export const SentenceSchema = z
+  .object({
+    id: SentenceIdSchema.describe(
+      'Your id for the sentence, unique in this request (e.g. the count or the court case line)',
+    ),
+    sentenceDate: IsoDate.describe('The day the court imposed the sentence'),
+    startDate: IsoDate.optional().describe(
+      'Scotland: the commencement date the court specified (backdated for remand, 1995 Act s.210); E&W: normally the sentence date. Omit for a consecutive sentence',
+    ),
+    term: SentenceTermSchema,
+    offenceCategories: z
+      .array(z.enum(OFFENCE_CATEGORIES))
+      .max(OFFENCE_CATEGORIES.length)
+      .optional()
+      .describe('Categories that change or exclude the release rules (see the sentence module README)'),
+    offenceDate: IsoDate.optional().describe(
+      'E&W: the offence date (TUSED needs one on or after 1 Feb 2015)',
+    ),
+    consecutiveTo: SentenceIdSchema.optional().describe('The id of the sentence this one follows'),
+    sentenceType: z
+      .enum(['STANDARD_DETERMINATE', 'EXTENDED', 'INDETERMINATE', 'RECALL'])
+      .optional()
+      .describe('Default STANDARD_DETERMINATE; the others are refused (422) as not calculated here'),
+  })
+  .strict();
+
+export const SentencesBodySchema = z
+  .object({
+    sentences: z.array(SentenceSchema).min(1).max(50),
+    remandDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(36_500)
+      .optional()
+      .describe('E&W: remand days that count as time served (CJA 2003 s.240ZA); refused in Scotland'),
+    taggedBailCurfewDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(36_500)
+      .optional()
+      .describe('E&W: days on qualifying curfew with a tag (s.240A: half, rounded up, is credited)'),
+  })
+  .strict();
+export type SentencesBody = z.output<typeof SentencesBodySchema>;
+
+/** The key of an episode's list of versions, newest first. */
+export const SentenceVersionCursor = keysetCursor(z.object({ version: z.number().int().min(1) }));
+
+export const ListSentenceCalculationsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: SentenceVersionCursor.schema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListSentenceCalculationsQuery = z.output<typeof ListSentenceCalculationsQuerySchema>;
+
+export interface DateExplanationView {
+  ruleId: string;
+  citation: string;
+  url: string;
+  inputs: Record<string, string | number>;
+  steps: string[];
+  unverified: string[];
+}
+
+export interface CalculatedDateView {
+  type: CalculatedDateType;
+  date: string;
+  explanation: DateExplanationView;
+}
+
+export interface SentenceCalculationView {
+  personId: string;
+  episode: number;
+  /** Null for a preview: nothing was recorded. */
+  version: number | null;
+  /** The ETag of this version (send it as If-Match to record the next one); null for a preview. */
+  etag: string | null;
+  jurisdiction: Jurisdiction;
+  /** The day the policy table was read at (UK date of the recording). */
+  asAt: string;
+  recordedAt: string | null;
+  recordedBy: string | null;
+  /** What was entered. */
+  input: SentencesBody;
+  dates: CalculatedDateView[];
+  notApplicable: Array<{ type: CalculatedDateType; reason: string }>;
+  /** Release-point and HDC policy records that decided a date. */
+  policyIds: string[];
+  /** Policy records not applied that might concern this person (unverified or not yet in force). */
+  warnings: string[];
+  /**
+   * The date the person is due out by these sentences (CRD in England & Wales, ARD in Scotland;
+   * an HDC or parole decision is recorded as a release date change), and the release-day rule's
+   * answer for it. Null when no date applies.
+   */
+  releaseDate: { type: 'CRD' | 'ARD'; date: string; liberation: LiberationDayView | null } | null;
+}
+
+/** A preview or a recording: the calculation and what it does (or would do) to the episode's release date. */
+export interface SentenceCalculationOutcomeView extends SentenceCalculationView {
+  effect: {
+    /** The episode's expected release date before. */
+    expectedReleaseDateBefore: string;
+    /** After (the calculated release date, or unchanged when none applies). */
+    expectedReleaseDateAfter: string;
+    /** Whether the expected release date moves (a recording then emits custody.release-date.changed). */
+    changesExpectedReleaseDate: boolean;
+  };
+}
+
+export interface SentenceCalculationPage {
+  items: SentenceCalculationView[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,295 @@
+import { ReleaseDateChangedV1 } from '@throughcare/contracts';
+import type { EpisodeView } from './custody-episode.schemas';
+import type {
+  SentenceCalculationOutcomeView,
+  SentenceCalculationPage,
+  SentenceCalculationView,
+} from './sentence-calculation.schemas';
+import { aReception, daysFrom, minutesAgo, personIdOf, useLiberation, type Problem } from './spec-support';
+
+// Issue 10: prison staff record an episode's sentences and read the dates calculated from them,
+// each explained; a changed release date re-plans the journey through custody.release-date.changed.
+// Worked examples use terms in days, so the arithmetic is plain: release at 40% of a 1,000-day
+// term falls on day 400 (CJA 2003 s.244(1A) as amended by S.I. 2024/844 in England and Wales;
+// 1993 Act s.1(1) as amended by S.S.I. 2025/4 in Scotland).
+
+describe('liberation: sentence calculations of a custody episode', () => {
+  const ctx = useLiberation();
+  const day = daysFrom(Date.now());
+
+  const path = (personId: string, episode = 1) =>
+    `/people/${personId}/episodes/${episode}/sentence-calculations`;
+  const record = (personId: string, body: unknown, headers: Record<string, string> = {}) =>
+    ctx.lib.post(path(personId), body, headers);
+  const episodeView = async (personId: string) =>
+    (await (await ctx.lib.get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;
+
+  async function anEnglishEpisode() {
+    const reception = aReception({
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      receivedAt: minutesAgo(600),
+      sentenceDate: day(-10),
+      expectedReleaseDate: day(200),
+    });
+    expect((await ctx.lib.post('/receptions', reception)).status).toBe(201);
+    return personIdOf(reception.prisonNumber);
+  }
+
+  async function aScottishEpisode() {
+    const reception = aReception({ sentenceDate: day(-10), expectedReleaseDate: day(100) });
+    expect((await ctx.lib.post('/receptions', reception)).status).toBe(201);
+    return personIdOf(reception.prisonNumber);
+  }
+
+  /** A 1,000-day standard determinate sentence imposed ten days ago (offence after 1 Feb 2015). */
+  const englishSds = (overrides: Record<string, unknown> = {}) => ({
+    sentences: [{ id: 'count-1', sentenceDate: day(-10), offenceDate: day(-200), term: { days: 1000 } }],
+    ...overrides,
+  });
+
+  it('records an England & Wales SDS (201): CRD at day 400 less remand, SLED, HDCED, each explained; the release date moves', async () => {
+    const personId = await anEnglishEpisode();
+    const response = await record(personId, englishSds({ remandDays: 10 }), {
+      'x-correlation-id': 'spec-sentence-ew',
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('etag')).toBe('"sentence-v1"');
+    const view = (await response.json()) as SentenceCalculationOutcomeView;
+    // Day 1 is the sentence date; 10 remand days count as served, so every date is 10 days earlier.
+    const crd = day(-10 + 399 - 10);
+    const sled = day(-10 + 999 - 10);
+    expect(view).toMatchObject({
+      personId,
+      episode: 1,
+      version: 1,
+      etag: '"sentence-v1"',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      releaseDate: { type: 'CRD', date: crd },
+      effect: {
+        expectedReleaseDateBefore: day(200),
+        expectedReleaseDateAfter: crd,
+        changesExpectedReleaseDate: true,
+      },
+    });
+    const byType = Object.fromEntries(view.dates.map((d) => [d.type, d]));
+    expect(byType['CRD']?.date).toBe(crd);
+    expect(byType['SLED']?.date).toBe(sled);
+    expect(byType['HDCED']?.date).toBeDefined();
+    expect(byType['HDCED']!.date < crd).toBe(true);
+    for (const d of view.dates) {
+      expect(d.explanation.citation).toMatch(/Act|S\.I\./);
+      expect(d.explanation.url).toMatch(/^https:\/\/www\.legislation\.gov\.uk\//);
+      expect(d.explanation.steps.length).toBeGreaterThan(0);
+    }
+    expect(byType['CRD']!.explanation.inputs).toMatchObject({ remandDays: 10, creditDays: 10 });
+    expect(view.releaseDate?.liberation?.dueDate).toBe(crd);
+    expect(view.releaseDate?.liberation?.rule.id).toBe('ENGLAND_AND_WALES_1961_S23_3');
+
+    const episode = await episodeView(personId);
+    expect(episode.expectedReleaseDate).toBe(crd);
+    expect(episode.releaseDateChanges.at(-1)).toMatchObject({
+      expectedReleaseDate: crd,
+      reason: 'RECALCULATION',
+    });
+    const events = await ctx.lib.eventsOnBus('custody.release-date.changed', personId);
+    expect(events).toHaveLength(1);
+    expect(ReleaseDateChangedV1.parse(events[0])).toMatchObject({
+      correlationId: 'spec-sentence-ew',
+      data: {
+        episode: 1,
+        expectedReleaseDate: crd,
+        previousExpectedReleaseDate: day(200),
+        reason: 'RECALCULATION',
+      },
+    });
+
+    const current = await ctx.lib.get(`${path(personId)}/current`);
+    expect(current.status).toBe(200);
+    expect(current.headers.get('etag')).toBe('"sentence-v1"');
+    const currentView = (await current.json()) as SentenceCalculationView;
+    expect(currentView.dates).toEqual(view.dates);
+    expect(currentView.input).toEqual(englishSds({ remandDays: 10 }));
+    expect(currentView.recordedBy).toEqual(expect.any(String));
+  });
+
+  it('records Scottish concurrent short-term sentences: one term, ARD at day 120 of 300, and the s.27(7) release-day rule', async () => {
+    const personId = await aScottishEpisode();
+    const response = await record(personId, {
+      sentences: [
+        { id: 'charge-1', sentenceDate: day(-10), term: { days: 300 } },
+        { id: 'charge-2', sentenceDate: day(-10), term: { days: 200 } },
+      ],
+    });
+    expect(response.status).toBe(201);
+    const view = (await response.json()) as SentenceCalculationOutcomeView;
+    const ard = day(-10 + 119);
+    expect(view.releaseDate).toMatchObject({ type: 'ARD', date: ard, liberation: { dueDate: ard } });
+    expect(view.releaseDate?.liberation?.rule.id).toMatch(/^SCOTLAND_/);
+    expect(view.dates.find((d) => d.type === 'SED')?.date).toBe(day(-10 + 299));
+    expect(view.policyIds.length).toBeGreaterThan(0);
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(ard);
+  });
+
+  it('previews without recording: the same dates, version null, the would-be effect; nothing stored', async () => {
+    const personId = await anEnglishEpisode();
+    const preview = await ctx.lib.post(`${path(personId)}/preview`, englishSds());
+    expect(preview.status).toBe(200);
+    const view = (await preview.json()) as SentenceCalculationOutcomeView;
+    expect(view).toMatchObject({
+      version: null,
+      etag: null,
+      recordedAt: null,
+      releaseDate: { type: 'CRD', date: day(-10 + 399) },
+      effect: { changesExpectedReleaseDate: true, expectedReleaseDateBefore: day(200) },
+    });
+    const current = await ctx.lib.get(`${path(personId)}/current`);
+    expect(current.status).toBe(404);
+    expect(((await current.json()) as Problem).code).toBe('SENTENCE_CALCULATION_NOT_FOUND');
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(day(200));
+    expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(0);
+  });
+
+  it('keeps versions: If-Match must name the current one (412 otherwise, nothing recorded); the same dates again move nothing', async () => {
+    const personId = await anEnglishEpisode();
+    expect((await record(personId, englishSds())).status).toBe(201);
+    const second = await record(personId, englishSds({ remandDays: 5 }), { 'if-match': '"sentence-v1"' });
+    expect(second.status).toBe(201);
+    expect(second.headers.get('etag')).toBe('"sentence-v2"');
+
+    const stale = await record(personId, englishSds({ remandDays: 7 }), { 'if-match': '"sentence-v1"' });
+    expect(stale.status).toBe(412);
+    expect(await stale.json()).toMatchObject({ code: 'PRECONDITION_FAILED', currentETag: '"sentence-v2"' });
+    const malformed = await record(personId, englishSds(), { 'if-match': 'sentence-v2' });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as Problem).errors?.[0]?.field).toBe('if-match');
+
+    // The v2 sentences again: a new version, but the CRD is already the expected release date.
+    const third = await record(personId, englishSds({ remandDays: 5 }), { 'if-match': '*' });
+    expect(third.status).toBe(201);
+    expect(((await third.json()) as SentenceCalculationOutcomeView).effect).toMatchObject({
+      changesExpectedReleaseDate: false,
+      expectedReleaseDateAfter: day(-10 + 399 - 5),
+    });
+    expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
+
+    const first = (await (await ctx.lib.get(`${path(personId)}?limit=2`)).json()) as SentenceCalculationPage;
+    expect(first.items.map((v) => v.version)).toEqual([3, 2]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const rest = (await (
+      await ctx.lib.get(`${path(personId)}?limit=2&cursor=${first.nextCursor}`)
+    ).json()) as SentenceCalculationPage;
+    expect(rest.items.map((v) => v.version)).toEqual([1]);
+    expect(rest.nextCursor).toBeNull();
+    const v1 = await ctx.lib.get(`${path(personId)}/1`);
+    expect(v1.headers.get('etag')).toBe('"sentence-v1"');
+    expect(((await v1.json()) as SentenceCalculationView).input).toEqual(englishSds());
+    expect((await ctx.lib.get(`${path(personId)}/9`)).status).toBe(404);
+  });
+
+  it('honours Idempotency-Key: a retry answers the first recording (200), the same key with another body is 422', async () => {
+    const personId = await anEnglishEpisode();
+    const key = { 'idempotency-key': `spec-sentence-${personId}` };
+    const first = await record(personId, englishSds(), key);
+    expect(first.status).toBe(201);
+    const retry = await record(personId, englishSds(), key);
+    expect(retry.status).toBe(200);
+    expect(((await retry.json()) as SentenceCalculationOutcomeView).version).toBe(1);
+    const reused = await record(personId, englishSds({ remandDays: 3 }), key);
+    expect(reused.status).toBe(422);
+    expect(await reused.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    const page = (await (await ctx.lib.get(path(personId))).json()) as SentenceCalculationPage;
+    expect(page.items).toHaveLength(1);
+    expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(1);
+  });
+
+  it('refuses what it does not calculate (422 with the reason), bad input (400 naming the field), a date before reception (422)', async () => {
+    const english = await anEnglishEpisode();
+    const scottish = await aScottishEpisode();
+    const problem = async (response: Response) => ({
+      ...((await response.json()) as Problem),
+      status: response.status,
+    });
+
+    const recall = await problem(
+      await record(
+        english,
+        englishSds({ sentences: [{ ...englishSds().sentences[0], sentenceType: 'RECALL' }] }),
+      ),
+    );
+    expect(recall).toMatchObject({
+      status: 422,
+      code: 'SENTENCE_NOT_CALCULATED',
+      reason: 'RECALL',
+      sentenceIds: ['count-1'],
+    });
+
+    const remandInScotland = await problem(
+      await record(scottish, {
+        sentences: [{ id: 'a', sentenceDate: day(-10), term: { days: 300 } }],
+        remandDays: 4,
+      }),
+    );
+    expect(remandInScotland).toMatchObject({
+      status: 422,
+      code: 'SENTENCE_NOT_CALCULATED',
+      reason: 'REMAND_DAYS_IN_SCOTLAND',
+    });
+
+    const unknownFollowed = await problem(
+      await record(english, {
+        sentences: [
+          ...englishSds().sentences,
+          {
+            id: 'count-2',
+            sentenceDate: day(-10),
+            offenceDate: day(-200),
+            term: { days: 30 },
+            consecutiveTo: 'count-9',
+          },
+        ],
+      }),
+    );
+    expect(unknownFollowed).toMatchObject({ status: 400, code: 'SENTENCE_INPUT_INVALID' });
+    expect(unknownFollowed.errors).toEqual([
+      { field: 'sentences.1.consecutiveTo', message: expect.stringContaining('count-9') },
+    ]);
+
+    const noTerm = await problem(
+      await record(english, { sentences: [{ id: 'x', sentenceDate: day(-1), term: {} }] }),
+    );
+    expect(noTerm).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(noTerm.errors?.map((e) => e.field)).toEqual(['sentences.0.term']);
+
+    // Long since served: the CRD would fall before the reception.
+    const served = await problem(
+      await record(english, {
+        sentences: [{ id: 'old', sentenceDate: day(-400), offenceDate: day(-500), term: { days: 100 } }],
+      }),
+    );
+    expect(served).toMatchObject({ status: 422, code: 'RELEASE_DATE_BEFORE_RECEPTION' });
+    const page = (await (await ctx.lib.get(path(english))).json()) as SentenceCalculationPage;
+    expect(page.items).toHaveLength(0);
+  });
+
+  it("answers another establishment's staff as unknown (404) and refuses a released episode (409)", async () => {
+    const personId = await anEnglishEpisode();
+    const elsewhere = { roles: ['prison-staff'], establishments: ['BAR'] };
+    expect((await ctx.lib.post(path(personId), englishSds(), {}, elsewhere)).status).toBe(404);
+    expect((await ctx.lib.get(`${path(personId)}/current`, elsewhere)).status).toBe(404);
+    expect(
+      (
+        await ctx.lib.post('/releases', {
+          personId,
+          establishmentCode: 'LEI',
+          reason: 'RELEASED',
+          releasedAt: minutesAgo(5),
+        })
+      ).status,
+    ).toBe(201);
+    const released = await record(personId, englishSds());
+    expect(released.status).toBe(409);
+    expect(((await released.json()) as Problem).code).toBe('EPISODE_ALREADY_RELEASED');
+  });
+});

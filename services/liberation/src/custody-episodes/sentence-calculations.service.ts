@@ -1,0 +1,443 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, LessThan, type EntityManager } from 'typeorm';
+import { canonicalJson } from '@throughcare/platform-audit';
+import { DomainError, ValidationFailedError } from '@throughcare/platform-errors';
+import { entityTag, requireIfMatch } from '@throughcare/platform-http';
+import { withIdempotency } from '@throughcare/platform-persistence';
+import {
+  calculateSentenceDates,
+  calculatedDate,
+  displayedReleaseDate,
+  InvalidSentenceInputError,
+  planningRangeIssues,
+  SENTENCE_POLICIES,
+  UnsupportedSentenceError,
+  type SentenceCalculation,
+  type SentencePolicyTable,
+} from '@throughcare/domain';
+import { CustodyEpisode, isReceived, receivedEpisode } from './custody-episode.entity';
+import { EpisodeAlreadyReleasedError, EpisodeNotFoundError } from './custody-episode.errors';
+import { liberationDayFor } from './custody-episode.view';
+import { currentExpectedReleaseDate, isWithin, loadEpisodeHistory } from './episode-history';
+import { lockPerson } from './person-lock';
+import type { EstablishmentScope } from './prison-scope';
+import { ReleaseDateService } from './release-date.service';
+import type { RequestContext } from './request-context';
+import { SentenceCalculationRecord } from './sentence-calculation.entity';
+import {
+  SentenceVersionCursor,
+  type ListSentenceCalculationsQuery,
+  type SentenceCalculationOutcomeView,
+  type SentenceCalculationPage,
+  type SentenceCalculationView,
+  type SentencesBody,
+} from './sentence-calculation.schemas';
+
+/** The prefix of a sentence calculation's entity tag: `"sentence-v3"`. */
+export const SENTENCE_ETAG_PREFIX = 'sentence';
+
+export class SentenceCalculationNotFoundError extends DomainError {
+  constructor(personId: string, episode: number, version?: number) {
+    super(
+      'SENTENCE_CALCULATION_NOT_FOUND',
+      'NOT_FOUND',
+      version === undefined
+        ? `episode ${episode} of person ${personId} has no sentence calculation recorded`
+        : `episode ${episode} of person ${personId} has no sentence calculation version ${version}`,
+      { details: { personId, episode, ...(version === undefined ? {} : { version }) } },
+    );
+  }
+}
+
+/** The calculation refused the sentences: a kind this platform does not calculate (never guessed). */
+function notCalculated(error: UnsupportedSentenceError): DomainError {
+  return new DomainError('SENTENCE_NOT_CALCULATED', 'RULE_VIOLATED', error.message, {
+    details: { reason: error.reason, sentenceIds: [...error.sentenceIds] },
+    extensions: { reason: error.reason, sentenceIds: [...error.sentenceIds] },
+  });
+}
+
+/** `sentences[0].term.days` (the calculation's naming) as the request validator names fields. */
+const fieldOf = (field: string) => field.replace(/\[(\d+)\]/g, '.$1');
+
+export interface SentenceRecordOutcome {
+  /** False for a retry with the same Idempotency-Key: the first recording is answered. */
+  created: boolean;
+  view: SentenceCalculationOutcomeView;
+}
+
+/** What an Idempotency-Key remembers: enough to answer a retry and tell a reused key. */
+interface RecordKeyResult {
+  personId: string;
+  episode: number;
+  bodyHash: string;
+  version: number;
+  effect: SentenceCalculationOutcomeView['effect'];
+}
+
+/** Today in the prisons' time zone: the day the policy table is read at. */
+const ukToday = (now: Date) =>
+  new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Europe/London',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
+
+interface Computed {
+  calculation: SentenceCalculation;
+  releaseDate: { type: 'CRD' | 'ARD'; date: string } | null;
+}
+
+/**
+ * Sentence calculations of custody episodes (issue 10). Staff enter the sentences as the court
+ * passed them; the dates are calculated by the sentence module from the released policy table at
+ * today's date, each with its explanation, and stored as a new version. When the calculated
+ * release date (CRD, or ARD in Scotland) differs from the episode's expected release date, the
+ * recording moves it as a RECALCULATION in the same transaction, so `custody.release-date.changed`
+ * goes out and the journey re-plans. A preview calculates and answers the same without recording.
+ */
+@Injectable()
+export class SentenceCalculationsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly releaseDates: ReleaseDateService,
+  ) {}
+
+  /** The released policy table (a re-plan calculates with its own). */
+  private readonly policies: SentencePolicyTable = SENTENCE_POLICIES;
+
+  /** Calculates as a recording would, records nothing. */
+  async preview(
+    personId: string,
+    episodeNumber: number,
+    body: SentencesBody,
+    scope: EstablishmentScope,
+    now: Date = new Date(),
+  ): Promise<SentenceCalculationOutcomeView> {
+    return this.dataSource.transaction(async (tx) => {
+      const episode = await this.episodeInScope(tx, personId, episodeNumber, scope);
+      const asAt = ukToday(now);
+      const computed = this.compute(episode, body, asAt);
+      const before = await this.expectedReleaseDate(tx, episode);
+      return {
+        ...viewOf(episode, null, body, computed, asAt),
+        effect: effectOf(before, computed),
+      };
+    });
+  }
+
+  /**
+   * Records a new version. `ifMatch` (the If-Match header) must name the current version when
+   * sent (412 otherwise); a retry with the same Idempotency-Key answers the first recording, and
+   * the same key with another body or episode is refused (422).
+   */
+  async record(
+    personId: string,
+    episodeNumber: number,
+    body: SentencesBody,
+    context: RequestContext,
+    ifMatch: string | undefined,
+    now: Date = new Date(),
+  ): Promise<SentenceRecordOutcome> {
+    const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
+    return this.dataSource.transaction(async (tx) => {
+      await lockPerson(tx, personId);
+      const found = await this.episodeInScope(tx, personId, episodeNumber, context.scope);
+      let created = false;
+      const apply = async (manager: EntityManager): Promise<RecordKeyResult> => {
+        created = true;
+        return this.apply(manager, found, body, bodyHash, context, ifMatch, now);
+      };
+      const first = context.idempotencyKey
+        ? await withIdempotency(tx, `liberation:sentence:${context.idempotencyKey}`, apply)
+        : await apply(tx);
+      const differences = [
+        ...(first.personId === personId ? [] : ['personId']),
+        ...(first.episode === episodeNumber ? [] : ['episode']),
+        ...(first.bodyHash === bodyHash ? [] : ['body']),
+      ];
+      if (differences.length > 0)
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'RULE_VIOLATED',
+          `this Idempotency-Key was used for a sentence calculation with a different ${differences.join(', ')}; use a new key for a new recording`,
+          { details: { fields: differences } },
+        );
+      const stored = await tx.findOneByOrFail(SentenceCalculationRecord, {
+        personId,
+        episode: episodeNumber,
+        version: first.version,
+      });
+      return { created, view: { ...storedView(found, stored), effect: first.effect } };
+    });
+  }
+
+  /** The current (highest) version; 404 when none is recorded. */
+  async current(
+    personId: string,
+    episodeNumber: number,
+    scope: EstablishmentScope,
+  ): Promise<SentenceCalculationView> {
+    return this.dataSource.transaction(async (tx) => {
+      const episode = await this.episodeInScope(tx, personId, episodeNumber, scope);
+      const latest = await this.latest(tx, personId, episodeNumber);
+      if (!latest) throw new SentenceCalculationNotFoundError(personId, episodeNumber);
+      return storedView(episode, latest);
+    });
+  }
+
+  /** One version; 404 when there is no such version. */
+  async version(
+    personId: string,
+    episodeNumber: number,
+    version: number,
+    scope: EstablishmentScope,
+  ): Promise<SentenceCalculationView> {
+    return this.dataSource.transaction(async (tx) => {
+      const episode = await this.episodeInScope(tx, personId, episodeNumber, scope);
+      const row = await tx.findOneBy(SentenceCalculationRecord, {
+        personId,
+        episode: episodeNumber,
+        version,
+      });
+      if (!row) throw new SentenceCalculationNotFoundError(personId, episodeNumber, version);
+      return storedView(episode, row);
+    });
+  }
+
+  /** Every version, newest first (a keyset page). An episode with none answers an empty page. */
+  async list(
+    personId: string,
+    episodeNumber: number,
+    query: ListSentenceCalculationsQuery,
+    scope: EstablishmentScope,
+  ): Promise<SentenceCalculationPage> {
+    return this.dataSource.transaction(async (tx) => {
+      const episode = await this.episodeInScope(tx, personId, episodeNumber, scope);
+      const rows = await tx.find(SentenceCalculationRecord, {
+        where: {
+          personId,
+          episode: episodeNumber,
+          ...(query.cursor ? { version: LessThan(query.cursor.version) } : {}),
+        },
+        order: { version: 'DESC' },
+        take: query.limit + 1,
+      });
+      const { items, nextCursor } = SentenceVersionCursor.page(rows, query.limit, (last) => ({
+        version: last.version,
+      }));
+      return { items: items.map((r) => storedView(episode, r)), nextCursor };
+    });
+  }
+
+  private async apply(
+    manager: EntityManager,
+    found: CustodyEpisode,
+    body: SentencesBody,
+    bodyHash: string,
+    context: RequestContext,
+    ifMatch: string | undefined,
+    now: Date,
+  ): Promise<RecordKeyResult> {
+    const { personId, episode: episodeNumber } = found;
+    if (found.releasedAt !== null)
+      throw new EpisodeAlreadyReleasedError(personId, episodeNumber, found.releasedAt);
+    const latest = await this.latest(manager, personId, episodeNumber);
+    requireIfMatch(
+      ifMatch,
+      latest ? entityTag(SENTENCE_ETAG_PREFIX, latest.version) : null,
+      `the sentence calculation of episode ${episodeNumber}`,
+    );
+    const asAt = ukToday(now);
+    const computed = this.compute(found, body, asAt);
+    const before = await this.expectedReleaseDate(manager, found);
+    const version = (latest?.version ?? 0) + 1;
+    await manager.insert(SentenceCalculationRecord, {
+      personId,
+      episode: episodeNumber,
+      version,
+      jurisdiction: found.jurisdiction,
+      input: body,
+      calculation: computed.calculation,
+      asAt,
+      releaseDateType: computed.releaseDate?.type ?? null,
+      releaseDate: computed.releaseDate?.date ?? null,
+      policyIds: [...computed.calculation.policyIds],
+      recordedAt: now,
+      recordedBy: context.actor,
+      correlationId: context.correlationId,
+    });
+    const effect = effectOf(before, computed);
+    if (effect.changesExpectedReleaseDate)
+      await this.releaseDates.applyChange(
+        manager,
+        personId,
+        episodeNumber,
+        { expectedReleaseDate: effect.expectedReleaseDateAfter, reason: 'RECALCULATION' },
+        context,
+        now,
+      );
+    return { personId, episode: episodeNumber, bodyHash, version, effect };
+  }
+
+  /** The episode, if it exists and is within the caller's establishments (else 404, as unknown). */
+  private async episodeInScope(
+    manager: EntityManager,
+    personId: string,
+    episodeNumber: number,
+    scope: EstablishmentScope,
+  ): Promise<CustodyEpisode> {
+    const found = await manager.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
+    if (!found || !(await isWithin(manager, found, scope)))
+      throw EpisodeNotFoundError.of(personId, episodeNumber);
+    return found;
+  }
+
+  private latest(manager: EntityManager, personId: string, episode: number) {
+    return manager.findOne(SentenceCalculationRecord, {
+      where: { personId, episode },
+      order: { version: 'DESC' },
+    });
+  }
+
+  private async expectedReleaseDate(manager: EntityManager, episode: CustodyEpisode): Promise<string> {
+    if (!isReceived(episode))
+      throw new EpisodeAlreadyReleasedError(episode.personId, episode.episode, episode.releasedAt!);
+    const current = currentExpectedReleaseDate(episode, await loadEpisodeHistory(manager, episode));
+    return current ?? receivedEpisode(episode).expectedReleaseDate;
+  }
+
+  /** The calculation, its release date, and a refusal of a date the journey could not plan. */
+  private compute(episode: CustodyEpisode, body: SentencesBody, asAt: string): Computed {
+    if (episode.origin !== 'RECEPTION' || episode.releasedAt !== null)
+      throw new EpisodeAlreadyReleasedError(
+        episode.personId,
+        episode.episode,
+        episode.releasedAt ?? new Date(0),
+      );
+    let calculation: SentenceCalculation;
+    try {
+      calculation = calculateSentenceDates(
+        {
+          jurisdiction: episode.jurisdiction,
+          sentences: body.sentences,
+          ...(body.remandDays === undefined ? {} : { remandDays: body.remandDays }),
+          ...(body.taggedBailCurfewDays === undefined
+            ? {}
+            : { taggedBailCurfewDays: body.taggedBailCurfewDays }),
+          ...(episode.dateOfBirth === null ? {} : { dateOfBirth: episode.dateOfBirth }),
+          asAt,
+        },
+        this.policies,
+      );
+    } catch (error) {
+      if (error instanceof UnsupportedSentenceError) throw notCalculated(error);
+      if (error instanceof InvalidSentenceInputError)
+        throw new ValidationFailedError(
+          `the sentences are invalid: ${error.message}`,
+          [{ field: fieldOf(error.field), message: error.message }],
+          'SENTENCE_INPUT_INVALID',
+        );
+      throw error;
+    }
+    const due = displayedReleaseDate({
+      CRD: calculatedDate(calculation, 'CRD') ?? null,
+      ARD: calculatedDate(calculation, 'ARD') ?? null,
+    });
+    const releaseDate =
+      due && (due.type === 'CRD' || due.type === 'ARD') ? { type: due.type, date: due.date } : null;
+    if (releaseDate) {
+      const issues = planningRangeIssues(episode.jurisdiction, [
+        { field: releaseDate.type, value: releaseDate.date, role: 'release' },
+      ]);
+      if (issues.length > 0)
+        throw new DomainError(
+          'SENTENCE_RELEASE_DATE_UNPLANNABLE',
+          'RULE_VIOLATED',
+          `the calculated ${releaseDate.type} ${releaseDate.date} cannot be planned by this build: ${issues
+            .map((i) => i.message)
+            .join('; ')}`,
+          { details: { type: releaseDate.type, date: releaseDate.date } },
+        );
+    }
+    return { calculation, releaseDate };
+  }
+}
+
+function effectOf(before: string, computed: Computed): SentenceCalculationOutcomeView['effect'] {
+  const after = computed.releaseDate?.date ?? before;
+  return {
+    expectedReleaseDateBefore: before,
+    expectedReleaseDateAfter: after,
+    changesExpectedReleaseDate: after !== before,
+  };
+}
+
+function storedView(episode: CustodyEpisode, row: SentenceCalculationRecord): SentenceCalculationView {
+  return viewOf(
+    episode,
+    row,
+    row.input,
+    {
+      calculation: row.calculation,
+      releaseDate:
+        row.releaseDate !== null && row.releaseDateType !== null
+          ? { type: row.releaseDateType, date: row.releaseDate }
+          : null,
+    },
+    row.asAt,
+  );
+}
+
+function viewOf(
+  episode: CustodyEpisode,
+  row: SentenceCalculationRecord | null,
+  input: SentencesBody,
+  { calculation, releaseDate }: Computed,
+  asAt: string,
+): SentenceCalculationView {
+  return {
+    personId: episode.personId,
+    episode: episode.episode,
+    version: row?.version ?? null,
+    etag: row ? entityTag(SENTENCE_ETAG_PREFIX, row.version) : null,
+    jurisdiction: episode.jurisdiction,
+    asAt,
+    recordedAt: row?.recordedAt.toISOString() ?? null,
+    recordedBy: row?.recordedBy ?? null,
+    input,
+    dates: calculation.dates.map((d) => ({
+      type: d.type,
+      date: d.date,
+      explanation: {
+        ruleId: d.explanation.ruleId,
+        citation: d.explanation.citation,
+        url: d.explanation.url,
+        inputs: { ...d.explanation.inputs },
+        steps: [...d.explanation.steps],
+        unverified: [...d.explanation.unverified],
+      },
+    })),
+    notApplicable: calculation.notApplicable.map((n) => ({ type: n.type, reason: n.reason })),
+    policyIds: [...calculation.policyIds],
+    warnings: [...calculation.warnings],
+    releaseDate: releaseDate
+      ? {
+          ...releaseDate,
+          liberation: liberationDayFor(
+            episode.jurisdiction,
+            releaseDate.date,
+            termDaysOf(calculation) ?? (isReceived(episode) ? episode.sentenceLengthDays : undefined),
+          ),
+        }
+      : null,
+  };
+}
+
+/** The term the Scottish s.26C window turns on (the single term's days), when the calculation states it. */
+function termDaysOf(calculation: SentenceCalculation): number | undefined {
+  const days = calculation.dates.find((d) => d.type === 'SED')?.explanation.inputs['termDays'];
+  return typeof days === 'number' ? days : undefined;
+}
