@@ -6,6 +6,7 @@ export * from './events/subjects';
 export * from './events/parse';
 export * from './workflows/throughcare';
 export * from './workflows/fact-schemas';
+export * from './workflows/release-point-replan';
 export * from './activities';
 export * from './events/hmpps';
 export * from './events/hmpps-outbound';

@@ -8,7 +8,8 @@ import { LIBERATION_SCHEMA, type LiberationConfig } from './config';
 import { CUSTODY_ENTITIES, CustodyEpisodesModule } from './custody-episodes/custody-episodes.module';
 import { GatePickupService } from './custody-episodes/gate-pickup.service';
 import { JourneyStageService } from './custody-episodes/journey-stage.service';
-import { createLiberationActivities } from './custody-episodes/liberation.activities';
+import { createLiberationActivities, createReplanActivities } from './custody-episodes/liberation.activities';
+import { ReplanService } from './custody-episodes/replan.service';
 import { MeetingService } from './custody-episodes/meeting.service';
 import { PersonAgeService } from './custody-episodes/person-age.service';
 import { liberationMigrations } from './migrations';
@@ -20,6 +21,7 @@ export class AppModule {
     // One instance shared by the HTTP API and the activity worker.
     const custodyEpisodes = CustodyEpisodesModule.register({
       personIdSecret: config.PERSON_ID_SECRET,
+      replanWorkflowTaskQueue: config.REPLAN_WORKFLOW_TASK_QUEUE,
       episodeLateHorizonMs: config.UPSTREAM_EPISODE_LATE_HORIZON_SECONDS * 1000,
       ...(config.HMPPS_ADMISSION_ESTABLISHMENTS
         ? { hmppsAdmissionEstablishments: config.HMPPS_ADMISSION_ESTABLISHMENTS }
@@ -50,13 +52,17 @@ export class AppModule {
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.liberation,
           imports: [custodyEpisodes],
-          inject: [JourneyStageService, GatePickupService, MeetingService, PersonAgeService],
+          inject: [JourneyStageService, GatePickupService, MeetingService, PersonAgeService, ReplanService],
           useFactory: (
             stages: JourneyStageService,
             gatePickups: GatePickupService,
             meetings: MeetingService,
             ages: PersonAgeService,
-          ) => createLiberationActivities(stages, gatePickups, meetings, ages),
+            replans: ReplanService,
+          ) => ({
+            ...createLiberationActivities(stages, gatePickups, meetings, ages),
+            ...createReplanActivities(replans),
+          }),
         }),
       ],
     };

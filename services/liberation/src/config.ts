@@ -32,6 +32,11 @@ export const LiberationConfigSchema = z.object({
         : undefined,
     )
     .pipe(z.array(z.string().regex(/^[A-Z]{3}$/, 'each an establishment code such as LEI')).optional()),
+  /**
+   * The task queue of the orchestrator's workflow worker, where a release-point re-plan's workflow
+   * runs (its activities run here, on "liberation"). A test points it at a worker of its own.
+   */
+  REPLAN_WORKFLOW_TASK_QUEUE: z.string().min(1).max(200).default('throughcare'),
 });
 export type LiberationConfig = z.output<typeof LiberationConfigSchema>;
 

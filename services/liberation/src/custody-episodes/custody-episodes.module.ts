@@ -33,6 +33,9 @@ import { ReleasesController } from './releases.controller';
 import { ReleaseDateChange } from './release-date-change.entity';
 import { ReleaseDateService } from './release-date.service';
 import { ReleasesService } from './releases.service';
+import { AdoptedReleasePoint, ReplanItem, ReplanRun } from './replan.entities';
+import { ReplansController } from './replans.controller';
+import { REPLAN_WORKFLOW_TASK_QUEUE, ReplanService } from './replan.service';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
 import { SentenceCalculationsController } from './sentence-calculations.controller';
 import { SentenceCalculationsService } from './sentence-calculations.service';
@@ -53,9 +56,14 @@ export const CUSTODY_ENTITIES = [
   Movement,
   PendingReception,
   SentenceCalculationRecord,
+  ReplanRun,
+  ReplanItem,
+  AdoptedReleasePoint,
 ] as const;
 
 export interface CustodyEpisodesOptions {
+  /** REPLAN_WORKFLOW_TASK_QUEUE: where a release-point re-plan's workflow runs. */
+  replanWorkflowTaskQueue: string;
   /** PERSON_ID_SECRET: keys the prison number → person id derivation. */
   personIdSecret: string;
   /** UPSTREAM_EPISODE_LATE_HORIZON_SECONDS, in ms (default 60 s: about twice the consumer's ack wait). */
@@ -80,6 +88,7 @@ export class CustodyEpisodesModule {
         MovementsController,
         AgencyMeetingsController,
         SentenceCalculationsController,
+        ReplansController,
       ],
       providers: [
         { provide: PersonIds, useValue: new PersonIds(options.personIdSecret) },
@@ -94,6 +103,8 @@ export class CustodyEpisodesModule {
         EpisodesService,
         ReleaseDateService,
         SentenceCalculationsService,
+        ReplanService,
+        { provide: REPLAN_WORKFLOW_TASK_QUEUE, useValue: options.replanWorkflowTaskQueue },
         JourneyStageService,
         GatePickupService,
         MeetingService,
@@ -111,7 +122,7 @@ export class CustodyEpisodesModule {
         HmppsOutboundLedger,
         HmppsOutboundConsumer,
       ],
-      exports: [JourneyStageService, GatePickupService, MeetingService, PersonAgeService],
+      exports: [JourneyStageService, GatePickupService, MeetingService, PersonAgeService, ReplanService],
     };
   }
 }

@@ -1,12 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isDomainError } from '@throughcare/platform-errors';
-import type { CancelMeetingResult, LiberationActivities } from '@throughcare/contracts';
+import type { CancelMeetingResult, LiberationActivities, ReplanActivities } from '@throughcare/contracts';
 import { withApplicationFailures } from '@throughcare/platform-temporal';
 import { unrestrictedActivities } from '@throughcare/platform-persistence';
 import type { GatePickupService } from './gate-pickup.service';
 import type { JourneyStageService } from './journey-stage.service';
 import type { MeetingService } from './meeting.service';
 import type { PersonAgeService } from './person-age.service';
+import type { ReplanService } from './replan.service';
 
 /** Who records a fact from an activity: the calling workflow (recorded as `*_by`). */
 function workflowActor(): string {
@@ -99,5 +100,20 @@ export function createLiberationActivities(
         return episodeMayBeLate(() => ages.ageOn(input, askedAt()));
       },
     } satisfies LiberationActivities),
+  );
+}
+
+/**
+ * The activities of a release-point re-plan (issue 10; the workflow `releasePointReplan` runs on
+ * the orchestrator's worker). The platform's own work: unrestricted row-level security scope.
+ */
+export function createReplanActivities(replans: ReplanService): ReplanActivities {
+  return unrestrictedActivities(
+    withApplicationFailures({
+      replanDryRunPage: (input) => replans.dryRunPage(input),
+      replanAdoptPolicy: (input) => replans.adoptPolicy(input),
+      replanApplyPage: (input) => replans.applyPage(input),
+      replanFinishPhase: (input) => replans.finishPhase(input),
+    } satisfies ReplanActivities),
   );
 }

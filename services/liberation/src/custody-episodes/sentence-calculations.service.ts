@@ -11,7 +11,6 @@ import {
   displayedReleaseDate,
   InvalidSentenceInputError,
   planningRangeIssues,
-  SENTENCE_POLICIES,
   UnsupportedSentenceError,
   type SentenceCalculation,
   type SentencePolicyTable,
@@ -22,6 +21,7 @@ import { liberationDayFor } from './custody-episode.view';
 import { currentExpectedReleaseDate, isWithin, loadEpisodeHistory } from './episode-history';
 import { lockPerson } from './person-lock';
 import type { EstablishmentScope } from './prison-scope';
+import { effectivePolicies, ukToday } from './policy-table';
 import { ReleaseDateService } from './release-date.service';
 import type { RequestContext } from './request-context';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
@@ -76,16 +76,7 @@ interface RecordKeyResult {
   effect: SentenceCalculationOutcomeView['effect'];
 }
 
-/** Today in the prisons' time zone: the day the policy table is read at. */
-const ukToday = (now: Date) =>
-  new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/London',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
-
-interface Computed {
+export interface Computed {
   calculation: SentenceCalculation;
   releaseDate: { type: 'CRD' | 'ARD'; date: string } | null;
 }
@@ -105,9 +96,6 @@ export class SentenceCalculationsService {
     private readonly releaseDates: ReleaseDateService,
   ) {}
 
-  /** The released policy table (a re-plan calculates with its own). */
-  private readonly policies: SentencePolicyTable = SENTENCE_POLICIES;
-
   /** Calculates as a recording would, records nothing. */
   async preview(
     personId: string,
@@ -118,8 +106,8 @@ export class SentenceCalculationsService {
   ): Promise<SentenceCalculationOutcomeView> {
     return this.dataSource.transaction(async (tx) => {
       const episode = await this.episodeInScope(tx, personId, episodeNumber, scope);
-      const asAt = ukToday(now);
-      const computed = this.compute(episode, body, asAt);
+      const { table, asAt } = await effectivePolicies(tx, ukToday(now));
+      const computed = calculateForEpisode(episode, body, table, asAt);
       const before = await this.expectedReleaseDate(tx, episode);
       return {
         ...viewOf(episode, null, body, computed, asAt),
@@ -250,24 +238,47 @@ export class SentenceCalculationsService {
       latest ? entityTag(SENTENCE_ETAG_PREFIX, latest.version) : null,
       `the sentence calculation of episode ${episodeNumber}`,
     );
-    const asAt = ukToday(now);
-    const computed = this.compute(found, body, asAt);
-    const before = await this.expectedReleaseDate(manager, found);
-    const version = (latest?.version ?? 0) + 1;
+    const { table, asAt } = await effectivePolicies(manager, ukToday(now));
+    const computed = calculateForEpisode(found, body, table, asAt);
+    const { version, effect } = await this.recordVersion(manager, found, body, computed, asAt, {
+      latestVersion: latest?.version ?? 0,
+      actor: context.actor,
+      context,
+      now,
+    });
+    return { personId, episode: episodeNumber, bodyHash, version, effect };
+  }
+
+  /**
+   * Stores `computed` as the next version and, when its release date differs from the episode's
+   * expected release date, moves that date as a RECALCULATION (custody.release-date.changed), all
+   * in the caller's transaction with the person locked. Also used by a release-point re-plan.
+   */
+  async recordVersion(
+    manager: EntityManager,
+    episode: CustodyEpisode,
+    input: SentencesBody,
+    computed: Computed,
+    asAt: string,
+    by: { latestVersion: number; actor: string; context: RequestContext; now: Date },
+  ): Promise<{ version: number; effect: SentenceCalculationOutcomeView['effect'] }> {
+    const { personId, episode: episodeNumber } = episode;
+    const before = await this.expectedReleaseDate(manager, episode);
+    const version = by.latestVersion + 1;
     await manager.insert(SentenceCalculationRecord, {
       personId,
       episode: episodeNumber,
       version,
-      jurisdiction: found.jurisdiction,
-      input: body,
+      jurisdiction: episode.jurisdiction,
+      input,
       calculation: computed.calculation,
       asAt,
       releaseDateType: computed.releaseDate?.type ?? null,
       releaseDate: computed.releaseDate?.date ?? null,
       policyIds: [...computed.calculation.policyIds],
-      recordedAt: now,
-      recordedBy: context.actor,
-      correlationId: context.correlationId,
+      recordedAt: by.now,
+      recordedBy: by.actor,
+      correlationId: by.context.correlationId,
     });
     const effect = effectOf(before, computed);
     if (effect.changesExpectedReleaseDate)
@@ -276,10 +287,10 @@ export class SentenceCalculationsService {
         personId,
         episodeNumber,
         { expectedReleaseDate: effect.expectedReleaseDateAfter, reason: 'RECALCULATION' },
-        context,
-        now,
+        by.context,
+        by.now,
       );
-    return { personId, episode: episodeNumber, bodyHash, version, effect };
+    return { version, effect };
   }
 
   /** The episode, if it exists and is within the caller's establishments (else 404, as unknown). */
@@ -308,62 +319,67 @@ export class SentenceCalculationsService {
     const current = currentExpectedReleaseDate(episode, await loadEpisodeHistory(manager, episode));
     return current ?? receivedEpisode(episode).expectedReleaseDate;
   }
+}
 
-  /** The calculation, its release date, and a refusal of a date the journey could not plan. */
-  private compute(episode: CustodyEpisode, body: SentencesBody, asAt: string): Computed {
-    if (episode.origin !== 'RECEPTION' || episode.releasedAt !== null)
-      throw new EpisodeAlreadyReleasedError(
-        episode.personId,
-        episode.episode,
-        episode.releasedAt ?? new Date(0),
+/** The calculation, its release date, and a refusal of a date the journey could not plan. */
+export function calculateForEpisode(
+  episode: CustodyEpisode,
+  body: SentencesBody,
+  policies: SentencePolicyTable,
+  asAt: string,
+): Computed {
+  if (episode.origin !== 'RECEPTION' || episode.releasedAt !== null)
+    throw new EpisodeAlreadyReleasedError(
+      episode.personId,
+      episode.episode,
+      episode.releasedAt ?? new Date(0),
+    );
+  let calculation: SentenceCalculation;
+  try {
+    calculation = calculateSentenceDates(
+      {
+        jurisdiction: episode.jurisdiction,
+        sentences: body.sentences,
+        ...(body.remandDays === undefined ? {} : { remandDays: body.remandDays }),
+        ...(body.taggedBailCurfewDays === undefined
+          ? {}
+          : { taggedBailCurfewDays: body.taggedBailCurfewDays }),
+        ...(episode.dateOfBirth === null ? {} : { dateOfBirth: episode.dateOfBirth }),
+        asAt,
+      },
+      policies,
+    );
+  } catch (error) {
+    if (error instanceof UnsupportedSentenceError) throw notCalculated(error);
+    if (error instanceof InvalidSentenceInputError)
+      throw new ValidationFailedError(
+        `the sentences are invalid: ${error.message}`,
+        [{ field: fieldOf(error.field), message: error.message }],
+        'SENTENCE_INPUT_INVALID',
       );
-    let calculation: SentenceCalculation;
-    try {
-      calculation = calculateSentenceDates(
-        {
-          jurisdiction: episode.jurisdiction,
-          sentences: body.sentences,
-          ...(body.remandDays === undefined ? {} : { remandDays: body.remandDays }),
-          ...(body.taggedBailCurfewDays === undefined
-            ? {}
-            : { taggedBailCurfewDays: body.taggedBailCurfewDays }),
-          ...(episode.dateOfBirth === null ? {} : { dateOfBirth: episode.dateOfBirth }),
-          asAt,
-        },
-        this.policies,
-      );
-    } catch (error) {
-      if (error instanceof UnsupportedSentenceError) throw notCalculated(error);
-      if (error instanceof InvalidSentenceInputError)
-        throw new ValidationFailedError(
-          `the sentences are invalid: ${error.message}`,
-          [{ field: fieldOf(error.field), message: error.message }],
-          'SENTENCE_INPUT_INVALID',
-        );
-      throw error;
-    }
-    const due = displayedReleaseDate({
-      CRD: calculatedDate(calculation, 'CRD') ?? null,
-      ARD: calculatedDate(calculation, 'ARD') ?? null,
-    });
-    const releaseDate =
-      due && (due.type === 'CRD' || due.type === 'ARD') ? { type: due.type, date: due.date } : null;
-    if (releaseDate) {
-      const issues = planningRangeIssues(episode.jurisdiction, [
-        { field: releaseDate.type, value: releaseDate.date, role: 'release' },
-      ]);
-      if (issues.length > 0)
-        throw new DomainError(
-          'SENTENCE_RELEASE_DATE_UNPLANNABLE',
-          'RULE_VIOLATED',
-          `the calculated ${releaseDate.type} ${releaseDate.date} cannot be planned by this build: ${issues
-            .map((i) => i.message)
-            .join('; ')}`,
-          { details: { type: releaseDate.type, date: releaseDate.date } },
-        );
-    }
-    return { calculation, releaseDate };
+    throw error;
   }
+  const due = displayedReleaseDate({
+    CRD: calculatedDate(calculation, 'CRD') ?? null,
+    ARD: calculatedDate(calculation, 'ARD') ?? null,
+  });
+  const releaseDate =
+    due && (due.type === 'CRD' || due.type === 'ARD') ? { type: due.type, date: due.date } : null;
+  if (releaseDate) {
+    const issues = planningRangeIssues(episode.jurisdiction, [
+      { field: releaseDate.type, value: releaseDate.date, role: 'release' },
+    ]);
+    if (issues.length > 0)
+      throw new DomainError(
+        'SENTENCE_RELEASE_DATE_UNPLANNABLE',
+        'RULE_VIOLATED',
+        `the calculated ${releaseDate.type} ${releaseDate.date} cannot be planned by this build: ${issues
+          .map((i) => i.message)
+          .join('; ')}`,
+        { details: { type: releaseDate.type, date: releaseDate.date } },
+      );
+  }
+  return { calculation, releaseDate };
 }
 
 function effectOf(before: string, computed: Computed): SentenceCalculationOutcomeView['effect'] {

@@ -12,7 +12,7 @@ import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/p
 import { jetstream, jetstreamManager } from '@throughcare/platform-messaging';
 import { bearer, type TestPrincipal } from '@throughcare/testing';
 import { AppModule } from '../app.module';
-import { LIBERATION_SCHEMA, loadLiberationConfig } from '../config';
+import { LIBERATION_SCHEMA, loadLiberationConfig, type LiberationConfig } from '../config';
 
 // Test support for the liberation integration specs (real Postgres, NATS and Temporal).
 
@@ -165,7 +165,9 @@ export interface LiberationHarness {
 }
 
 /** Boots the service before a spec file's tests and closes it after them; read `lib` inside the tests. */
-export function useLiberation(options: { logLevels?: LogLevel[] } = {}): { readonly lib: LiberationHarness } {
+export function useLiberation(options: { logLevels?: LogLevel[]; config?: Partial<LiberationConfig> } = {}): {
+  readonly lib: LiberationHarness;
+} {
   const holder: { lib?: LiberationHarness } = {};
   beforeAll(async () => {
     holder.lib = await startLiberation(options);
@@ -184,9 +186,10 @@ export function useLiberation(options: { logLevels?: LogLevel[] } = {}): { reado
 /** Boots the liberation service (HTTP, activity worker, outbox relay) on a free port. */
 export async function startLiberation({
   logLevels = ['error'],
-}: { logLevels?: LogLevel[] } = {}): Promise<LiberationHarness> {
+  config: overrides = {},
+}: { logLevels?: LogLevel[]; config?: Partial<LiberationConfig> } = {}): Promise<LiberationHarness> {
   const app = await bootstrapService({
-    module: AppModule.forRoot(config),
+    module: AppModule.forRoot({ ...config, ...overrides }),
     name: 'liberation',
     port: 0,
     logLevels,

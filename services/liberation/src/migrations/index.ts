@@ -9,6 +9,7 @@ import { MeetingAgencyRead1700000000600 } from './1700000000600-meeting-agency-r
 import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
 import { PendingReception1700000000800 } from './1700000000800-pending-reception';
 import { SentenceCalculation1700000000900 } from './1700000000900-sentence-calculation';
+import { ReleasePointReplan1700000001000 } from './1700000001000-release-point-replan';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -22,4 +23,5 @@ export const liberationMigrations = [
   PersonEligibilityFacts1700000000700,
   PendingReception1700000000800,
   SentenceCalculation1700000000900,
+  ReleasePointReplan1700000001000,
 ];

@@ -2,3 +2,4 @@
 // workflows.bundle.spec.ts, which fails CI if a workflow file imports something non-deterministic.
 export { throughcareJourney } from './throughcare.workflow';
 export { auditVerification } from './audit-verification.workflow';
+export { releasePointReplan } from './release-point-replan.workflow';

@@ -1,0 +1,145 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Jurisdiction } from '@throughcare/contracts';
+import type { ReleasePointPolicy } from '@throughcare/domain';
+
+/** A proposed release-point record as a re-plan carries it: its version is given when adopted. */
+export type ProposedReleasePoint = Omit<ReleasePointPolicy, 'version'>;
+
+/** One requested change of release point for a cohort, its dry run and its apply step (migration 1000). */
+@Entity({ name: 'replan_run' })
+export class ReplanRun {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('text')
+  jurisdiction!: Jurisdiction;
+
+  @Column('text', { name: 'policy_id' })
+  policyId!: string;
+
+  @Column('jsonb')
+  policy!: ProposedReleasePoint;
+
+  @Column('text')
+  reason!: string;
+
+  @Column('text', { array: true })
+  establishments!: string[];
+
+  /** The law as the dry run read it: today, or the change's commencement if later. */
+  @Column('date', { name: 'as_at' })
+  asAt!: string;
+
+  @Column('integer', { name: 'page_size' })
+  pageSize!: number;
+
+  @Column('integer', { name: 'pause_ms' })
+  pauseMs!: number;
+
+  /** Pages per workflow run before it continues as new. */
+  @Column('integer', { name: 'pages_per_run' })
+  pagesPerRun!: number;
+
+  @Column('timestamptz', { name: 'requested_at' })
+  requestedAt!: Date;
+
+  @Column('text', { name: 'requested_by' })
+  requestedBy!: string;
+
+  @Column('timestamptz', { name: 'dry_run_done_at', nullable: true })
+  dryRunDoneAt!: Date | null;
+
+  @Column('integer', { nullable: true })
+  scanned!: number | null;
+
+  @Column('integer', { nullable: true })
+  affected!: number | null;
+
+  @Column('timestamptz', { name: 'apply_requested_at', nullable: true })
+  applyRequestedAt!: Date | null;
+
+  @Column('text', { name: 'apply_requested_by', nullable: true })
+  applyRequestedBy!: string | null;
+
+  @Column('timestamptz', { name: 'applied_at', nullable: true })
+  appliedAt!: Date | null;
+
+  @Column('integer', { nullable: true })
+  applied!: number | null;
+
+  @Column('integer', { nullable: true })
+  skipped!: number | null;
+
+  @Column('text', { name: 'correlation_id' })
+  correlationId!: string;
+}
+
+export type ReplanItemStatus = 'PROPOSED' | 'APPLIED' | 'SKIPPED';
+
+/** One episode a re-plan moves: the dates before and after, and what the apply step did. */
+@Entity({ name: 'replan_item' })
+export class ReplanItem {
+  @PrimaryColumn('uuid', { name: 'run_id' })
+  runId!: string;
+
+  @PrimaryColumn('text', { name: 'person_id' })
+  personId!: string;
+
+  @PrimaryColumn('integer')
+  episode!: number;
+
+  /** Where the person was held when the item was written (its row-level security scope). */
+  @Column('text', { name: 'establishment_code' })
+  establishmentCode!: string;
+
+  /** The sentence calculation version the item was worked out from. */
+  @Column('integer', { name: 'version_before' })
+  versionBefore!: number;
+
+  @Column('text', { name: 'release_date_type' })
+  releaseDateType!: 'CRD' | 'ARD';
+
+  @Column('date', { name: 'old_release_date' })
+  oldReleaseDate!: string;
+
+  @Column('date', { name: 'new_release_date' })
+  newReleaseDate!: string;
+
+  /** Every calculated date, by type, before and after. */
+  @Column('jsonb', { name: 'old_dates' })
+  oldDates!: Record<string, string>;
+
+  @Column('jsonb', { name: 'new_dates' })
+  newDates!: Record<string, string>;
+
+  @Column('text')
+  status!: ReplanItemStatus;
+
+  @Column('text', { name: 'skip_reason', nullable: true })
+  skipReason!: string | null;
+
+  @Column('integer', { name: 'applied_version', nullable: true })
+  appliedVersion!: number | null;
+
+  @Column('timestamptz', { name: 'decided_at', nullable: true })
+  decidedAt!: Date | null;
+}
+
+/** A release-point record adopted by an applied re-plan: later calculations read it. */
+@Entity({ name: 'adopted_release_point' })
+export class AdoptedReleasePoint {
+  @PrimaryColumn('text', { name: 'policy_id' })
+  policyId!: string;
+
+  @PrimaryColumn('integer')
+  version!: number;
+
+  @Column('jsonb')
+  record!: ReleasePointPolicy;
+
+  @Column('uuid', { name: 'run_id' })
+  runId!: string;
+
+  @Column('timestamptz', { name: 'adopted_at' })
+  adoptedAt!: Date;
+}

@@ -1,0 +1,178 @@
+import { keysetCursor } from '@throughcare/platform-http';
+import { z } from 'zod';
+import { EstablishmentCode, IsoDate, type Jurisdiction, type ReplanProgress } from '@throughcare/contracts';
+import { OFFENCE_CATEGORIES } from '@throughcare/domain';
+import type { ProposedReleasePoint, ReplanItemStatus } from './replan.entities';
+
+// Issue 10: bulk re-plan of a cohort when the law moves a release point.
+
+const ProportionSchema = z
+  .object({
+    num: z.number().int().min(1).max(99).describe('Numerator, e.g. 3 for 3/10'),
+    den: z.number().int().min(2).max(100).describe('Denominator, e.g. 10 for 3/10'),
+  })
+  .strict()
+  .refine((p) => p.num < p.den, { message: 'a release point is a proportion below one (num < den)' });
+
+export const ReleasePointRecordSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(
+        /^[A-Z][A-Z0-9_]{2,59}$/,
+        'an id in capitals, digits and underscores, e.g. SCOTLAND_ST_THREE_TENTHS_2026',
+      )
+      .describe(
+        'The record id; an id already in the table (e.g. a change recorded as unverified) is replaced by this version',
+      ),
+    sentenceClass: z.enum(['SCOTLAND_SHORT_TERM', 'ENGLAND_AND_WALES_SDS']),
+    proportion: ProportionSchema,
+    inForceFrom: IsoDate.describe('The day the change commences (verified: the instrument says so)'),
+    appliesTo: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('ALL_SERVING') }).strict(),
+        z.object({ kind: z.literal('SENTENCED_ON_OR_AFTER') }).strict(),
+      ])
+      .describe(
+        'ALL_SERVING: everyone serving at commencement (never released before it); SENTENCED_ON_OR_AFTER: new sentences only',
+      ),
+    excludedOffenceCategories: z
+      .array(
+        z
+          .object({
+            category: z.enum(OFFENCE_CATEGORIES),
+            onlyIfTermAtLeastYears: z.number().int().min(1).max(99).optional(),
+          })
+          .strict(),
+      )
+      .max(OFFENCE_CATEGORIES.length)
+      .default([]),
+    source: z
+      .object({
+        citation: z
+          .string()
+          .trim()
+          .min(1)
+          .max(1000)
+          .describe('The instrument and provision, e.g. "S.S.I. 2026/123 reg.2"'),
+        url: z.url({ protocol: /^https$/ }).max(500),
+        unverified: z.string().trim().min(1).max(1000).optional().describe('What could not be verified'),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const CreateReplanBodySchema = z
+  .object({
+    reason: z.string().trim().min(1).max(500).describe('Why: the law change, for the record'),
+    policy: ReleasePointRecordSchema,
+    establishments: z
+      .array(EstablishmentCode)
+      .min(1)
+      .max(200)
+      .optional()
+      .describe("Only these of the caller's establishments (default: all of the caller's)"),
+    pageSize: z.number().int().min(1).max(1000).default(100).describe('Episodes per step'),
+    pauseMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(200)
+      .describe('Pause between steps, so the platform stays responsive'),
+    pagesPerRun: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(50)
+      .describe('Steps per workflow run before it continues as new (a bounded history)'),
+  })
+  .strict();
+export type CreateReplanBody = z.output<typeof CreateReplanBodySchema>;
+
+export const ReplanPathSchema = z.object({ id: z.uuid() });
+export type ReplanPath = z.output<typeof ReplanPathSchema>;
+
+export const ReplanRunCursor = keysetCursor(z.object({ requestedAt: z.iso.datetime(), id: z.uuid() }));
+export const ListReplansQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: ReplanRunCursor.schema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListReplansQuery = z.output<typeof ListReplansQuerySchema>;
+
+export const ReplanItemCursor = keysetCursor(
+  z.object({ personId: z.string().max(100), episode: z.number().int() }),
+);
+export const ListReplanItemsQuerySchema = z
+  .object({
+    status: z.enum(['PROPOSED', 'APPLIED', 'SKIPPED']).optional().describe('Only items in this status'),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: ReplanItemCursor.schema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListReplanItemsQuery = z.output<typeof ListReplanItemsQuerySchema>;
+
+export type ReplanStatus = 'DRY_RUN_RUNNING' | 'DRY_RUN_DONE' | 'APPLYING' | 'APPLIED';
+
+export interface ReplanRunView {
+  id: string;
+  status: ReplanStatus;
+  jurisdiction: Jurisdiction;
+  reason: string;
+  policy: ProposedReleasePoint;
+  establishments: string[];
+  /** The law as the dry run read it: today, or the change's commencement if later. */
+  asAt: string;
+  requestedAt: string;
+  requestedBy: string;
+  dryRun: {
+    workflowId: string;
+    doneAt: string | null;
+    /** Open episodes with a sentence calculation looked at; null until done. */
+    scanned: number | null;
+    /** Of those, the ones whose dates the change moves. */
+    affected: number | null;
+  };
+  apply: {
+    workflowId: string;
+    requestedAt: string;
+    requestedBy: string;
+    doneAt: string | null;
+    applied: number | null;
+    skipped: number | null;
+  } | null;
+  /** Live counts of the phase running now (from its workflow), null when none runs or it cannot be read. */
+  progress: (ReplanProgress & { phase: 'DRY_RUN' | 'APPLY' }) | null;
+}
+
+export interface ReplanRunPage {
+  items: ReplanRunView[];
+  nextCursor: string | null;
+}
+
+export interface ReplanItemView {
+  personId: string;
+  episode: number;
+  establishmentCode: string;
+  status: ReplanItemStatus;
+  /** Why it was skipped (released, recalculated since, no longer moves, cannot be recalculated). */
+  skipReason: string | null;
+  releaseDateType: 'CRD' | 'ARD';
+  oldReleaseDate: string;
+  newReleaseDate: string;
+  /** Every calculated date by type, before and after (e.g. the HDCED moves too). */
+  oldDates: Record<string, string>;
+  newDates: Record<string, string>;
+  /** The sentence calculation version the dry run read, and the one the apply step recorded. */
+  versionBefore: number;
+  appliedVersion: number | null;
+  decidedAt: string | null;
+}
+
+export interface ReplanItemPage {
+  items: ReplanItemView[];
+  nextCursor: string | null;
+}

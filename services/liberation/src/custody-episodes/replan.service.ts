@@ -1,0 +1,649 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  RELEASE_POINT_REPLAN_WORKFLOW,
+  replanWorkflowId,
+  type Jurisdiction,
+  type ReplanCursor,
+  type ReplanPageResult,
+  type ReplanPhase,
+  type ReplanProgress,
+  type ReplanWorkflowInput,
+} from '@throughcare/contracts';
+import { canonicalJson } from '@throughcare/platform-audit';
+import {
+  ConflictError,
+  DomainError,
+  isDomainError,
+  NotFoundError,
+  ValidationFailedError,
+} from '@throughcare/platform-errors';
+import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
+import { withIdempotency } from '@throughcare/platform-persistence';
+import { SENTENCE_POLICIES, type CalculatedDate } from '@throughcare/domain';
+import { CustodyEpisode } from './custody-episode.entity';
+import { lockPerson } from './person-lock';
+import { effectivePolicies, nextReleasePointVersion, ukToday, withReleasePoints } from './policy-table';
+import type { EstablishmentScope } from './prison-scope';
+import { AdoptedReleasePoint, ReplanItem, ReplanRun, type ProposedReleasePoint } from './replan.entities';
+import {
+  ReplanItemCursor,
+  ReplanRunCursor,
+  type CreateReplanBody,
+  type ListReplanItemsQuery,
+  type ListReplansQuery,
+  type ReplanItemPage,
+  type ReplanItemView,
+  type ReplanRunPage,
+  type ReplanRunView,
+  type ReplanStatus,
+} from './replan.schemas';
+import type { RequestContext } from './request-context';
+import { SentenceCalculationRecord } from './sentence-calculation.entity';
+import {
+  calculateForEpisode,
+  SentenceCalculationsService,
+  type Computed,
+} from './sentence-calculations.service';
+
+/** Injection token: the task queue the re-plan workflow runs on (config REPLAN_WORKFLOW_TASK_QUEUE). */
+export const REPLAN_WORKFLOW_TASK_QUEUE = Symbol('REPLAN_WORKFLOW_TASK_QUEUE');
+
+export class ReplanNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`no re-plan ${id} (or none covering the caller's establishments)`, 'REPLAN_NOT_FOUND', {
+      details: { id },
+    });
+  }
+}
+
+/** One open episode with a sentence calculation, as a re-plan page reads it. */
+interface ScannedEpisode {
+  personId: string;
+  episode: number;
+  heldAt: string;
+  version: number;
+}
+
+const datesOf = (dates: readonly CalculatedDate[]): Record<string, string> =>
+  Object.fromEntries(dates.map((d) => [d.type, d.date]));
+
+const sameDates = (a: Record<string, string>, b: Record<string, string>) =>
+  canonicalJson(a) === canonicalJson(b);
+
+const statusOf = (run: ReplanRun): ReplanStatus =>
+  run.appliedAt !== null
+    ? 'APPLIED'
+    : run.applyRequestedAt !== null
+      ? 'APPLYING'
+      : run.dryRunDoneAt !== null
+        ? 'DRY_RUN_DONE'
+        : 'DRY_RUN_RUNNING';
+
+const jurisdictionOf = (policy: Pick<ProposedReleasePoint, 'sentenceClass'>): Jurisdiction =>
+  policy.sentenceClass === 'SCOTLAND_SHORT_TERM' ? 'SCOTLAND' : 'ENGLAND_AND_WALES';
+
+/**
+ * Bulk re-plan when the law moves a release point (issue 10). Prison staff propose the change as
+ * a policy record; a dry run (a Temporal workflow, `releasePointReplan`) works out every open
+ * episode in their establishments whose dates it moves and keeps each as an item they can read;
+ * the apply step adopts the record (every later calculation reads it) and records a new sentence
+ * calculation for each episode it moves, which moves the expected release date and so re-plans the
+ * journey. Each page is idempotent: a page done twice, or the apply step asked twice, changes
+ * nothing more. The apply step recalculates from the episode's current sentences, so a person
+ * recalculated since the dry run gets the change applied to their new sentences, and one received
+ * since is included (an item marked as not in the dry run: `versionBefore` is the version then read).
+ */
+@Injectable()
+export class ReplanService {
+  private readonly logger = new Logger(ReplanService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sentences: SentenceCalculationsService,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(REPLAN_WORKFLOW_TASK_QUEUE) private readonly taskQueue: string,
+  ) {}
+
+  /** Records the run and starts its dry run. A retry with the same Idempotency-Key answers the first run (and starts its dry run if that had failed). */
+  async create(
+    body: CreateReplanBody,
+    context: RequestContext,
+    callerEstablishments: readonly string[],
+    now: Date = new Date(),
+  ): Promise<{ created: boolean; view: ReplanRunView }> {
+    const establishments = body.establishments ?? [...callerEstablishments];
+    const outside = establishments.filter((e) => !callerEstablishments.includes(e));
+    if (outside.length > 0)
+      throw new ValidationFailedError(`establishments ${outside.join(', ')} are not the caller's`, [
+        { field: 'establishments', message: `not among the caller's establishments: ${outside.join(', ')}` },
+      ]);
+    const baseline = SENTENCE_POLICIES.releasePoints.find(
+      (p) => p.id === body.policy.id && p.commencement === 'BASELINE',
+    );
+    if (baseline)
+      throw new DomainError(
+        'REPLAN_BASELINE_RECORD',
+        'RULE_VIOLATED',
+        `${body.policy.id} is a baseline release point; propose a change as a record of its own id`,
+      );
+    const policy: ProposedReleasePoint = {
+      ...body.policy,
+      jurisdiction: jurisdictionOf(body.policy),
+      commencement: 'VERIFIED',
+      source: { ...body.policy.source },
+    };
+    const bodyHash = createHash('sha256')
+      .update(canonicalJson({ ...body, establishments }))
+      .digest('hex');
+    const { run, created } = await this.dataSource.transaction(async (tx) => {
+      let created = false;
+      const insert = async (manager: EntityManager) => {
+        created = true;
+        const { asAt: lawAsAt } = await effectivePolicies(manager, ukToday(now));
+        const run = manager.create(ReplanRun, {
+          id: randomUUID(),
+          jurisdiction: policy.jurisdiction,
+          policyId: policy.id,
+          policy,
+          reason: body.reason,
+          establishments,
+          asAt: policy.inForceFrom! > lawAsAt ? policy.inForceFrom! : lawAsAt,
+          pageSize: body.pageSize,
+          pauseMs: body.pauseMs,
+          pagesPerRun: body.pagesPerRun,
+          requestedAt: now,
+          requestedBy: context.actor,
+          dryRunDoneAt: null,
+          scanned: null,
+          affected: null,
+          applyRequestedAt: null,
+          applyRequestedBy: null,
+          appliedAt: null,
+          applied: null,
+          skipped: null,
+          correlationId: context.correlationId,
+        });
+        await manager.insert(ReplanRun, run);
+        return { id: run.id, bodyHash };
+      };
+      const first = context.idempotencyKey
+        ? await withIdempotency(tx, `liberation:replan:${context.idempotencyKey}`, insert)
+        : await insert(tx);
+      if (first.bodyHash !== bodyHash)
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'RULE_VIOLATED',
+          'this Idempotency-Key was used for a re-plan with a different body; use a new key for a new re-plan',
+        );
+      return { run: await tx.findOneByOrFail(ReplanRun, { id: first.id }), created };
+    });
+    await this.startPhase(run, 'DRY_RUN');
+    return { created, view: await this.viewOf(run) };
+  }
+
+  /** Starts the apply step of a run whose dry run is done (once; asking again answers the run). */
+  async apply(
+    id: string,
+    context: RequestContext,
+    scope: EstablishmentScope,
+    now: Date = new Date(),
+  ): Promise<{ started: boolean; view: ReplanRunView }> {
+    const { run, started } = await this.dataSource.transaction(async (tx) => {
+      const run = await this.runInScope(tx, id, scope, true);
+      if (run.dryRunDoneAt === null)
+        throw new ConflictError(
+          `re-plan ${id}: its dry run is not done yet; read its items when it is, then apply`,
+          'REPLAN_DRY_RUN_NOT_DONE',
+        );
+      if (run.applyRequestedAt !== null) return { run, started: false };
+      await tx.update(ReplanRun, { id }, { applyRequestedAt: now, applyRequestedBy: context.actor });
+      return { run: await tx.findOneByOrFail(ReplanRun, { id }), started: true };
+    });
+    // Started after the commit; asked again (e.g. after a failed start), it is started if it is not.
+    await this.startPhase(run, 'APPLY');
+    return { started, view: await this.viewOf(run) };
+  }
+
+  async get(id: string, scope: EstablishmentScope): Promise<ReplanRunView> {
+    const run = await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope));
+    return this.viewOf(run);
+  }
+
+  /** Runs covering any of the caller's establishments, newest first. */
+  async list(query: ListReplansQuery, scope: EstablishmentScope): Promise<ReplanRunPage> {
+    const qb = this.dataSource
+      .getRepository(ReplanRun)
+      .createQueryBuilder('r')
+      .orderBy('r.requested_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .take(query.limit + 1);
+    if (scope !== 'unrestricted') qb.where('r.establishments && :mine', { mine: scope.establishments });
+    if (query.cursor)
+      qb.andWhere('(r.requested_at, r.id) < (:at, :id)', {
+        at: query.cursor.requestedAt,
+        id: query.cursor.id,
+      });
+    const rows = await qb.getMany();
+    const { items, nextCursor } = ReplanRunCursor.page(rows, query.limit, (r) => ({
+      requestedAt: r.requestedAt.toISOString(),
+      id: r.id,
+    }));
+    return { items: await Promise.all(items.map((r) => this.viewOf(r, false))), nextCursor };
+  }
+
+  /** The run's items the caller may see (people held in its establishments), by person id. */
+  async items(id: string, query: ListReplanItemsQuery, scope: EstablishmentScope): Promise<ReplanItemPage> {
+    return this.dataSource.transaction(async (tx) => {
+      await this.runInScope(tx, id, scope);
+      const qb = tx
+        .getRepository(ReplanItem)
+        .createQueryBuilder('i')
+        .where('i.run_id = :id', { id })
+        .orderBy('i.person_id', 'ASC')
+        .addOrderBy('i.episode', 'ASC')
+        .take(query.limit + 1);
+      if (scope !== 'unrestricted')
+        qb.andWhere('i.establishment_code = ANY(:mine)', { mine: scope.establishments });
+      if (query.status) qb.andWhere('i.status = :status', { status: query.status });
+      if (query.cursor)
+        qb.andWhere('(i.person_id, i.episode) > (:pid, :ep)', {
+          pid: query.cursor.personId,
+          ep: query.cursor.episode,
+        });
+      const rows = await qb.getMany();
+      const { items, nextCursor } = ReplanItemCursor.page(rows, query.limit, (i) => ({
+        personId: i.personId,
+        episode: i.episode,
+      }));
+      return { items: items.map(itemView), nextCursor };
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Activities (task queue "liberation"; the platform's own work, unrestricted)
+
+  async dryRunPage(input: {
+    runId: string;
+    after: ReplanCursor | null;
+    limit: number;
+  }): Promise<ReplanPageResult> {
+    const run = await this.runOrFail(input.runId);
+    const law = await effectivePolicies(this.dataSource.manager, run.asAt);
+    const proposed = withReleasePoints(law.table, [
+      { ...run.policy, version: await nextReleasePointVersion(this.dataSource.manager, run.policyId) },
+    ]);
+    return this.eachOfPage(run, input, (scanned) =>
+      this.dataSource.transaction(async (tx) => {
+        const [episode, current] = await this.episodeAndVersion(tx, scanned);
+        // Released or gone since the scan, or sentences with no release date: nothing to move.
+        if (!episode || !current || episode.releasedAt !== null || current.releaseDate === null)
+          return 'same' as const;
+        const oldDates = datesOf(current.calculation.dates);
+        let computed: Computed;
+        try {
+          computed = calculateForEpisode(episode, current.input, proposed, law.asAt);
+        } catch (error) {
+          if (!isDomainError(error)) throw error;
+          await this.keepItem(tx, run, scanned, current, oldDates, null, `${error.code}: ${error.message}`);
+          return 'skipped' as const;
+        }
+        const newDates = datesOf(computed.calculation.dates);
+        if (sameDates(oldDates, newDates)) return 'same' as const;
+        await this.keepItem(tx, run, scanned, current, oldDates, computed, null);
+        return 'changed' as const;
+      }),
+    );
+  }
+
+  async adoptPolicy(input: { runId: string }): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      const run = await this.runOrFail(input.runId, tx);
+      if (await tx.findOneBy(AdoptedReleasePoint, { runId: run.id })) return;
+      // One adoption of an id at a time: the version is one above every earlier one.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `liberation:policy:${run.policyId}`,
+      ]);
+      const version = await nextReleasePointVersion(tx, run.policyId);
+      await tx.insert(AdoptedReleasePoint, {
+        policyId: run.policyId,
+        version,
+        record: { ...run.policy, version },
+        runId: run.id,
+        adoptedAt: new Date(),
+      });
+      this.logger.log(`re-plan ${run.id}: adopted ${run.policyId} version ${version}`);
+    });
+  }
+
+  async applyPage(input: {
+    runId: string;
+    after: ReplanCursor | null;
+    limit: number;
+  }): Promise<ReplanPageResult> {
+    const run = await this.runOrFail(input.runId);
+    if (!(await this.dataSource.manager.findOneBy(AdoptedReleasePoint, { runId: run.id })))
+      throw new DomainError(
+        'REPLAN_NOT_ADOPTED',
+        'RULE_VIOLATED',
+        `re-plan ${run.id}: its record is not adopted`,
+        {
+          retryable: true,
+        },
+      );
+    return this.eachOfPage(run, input, (scanned) =>
+      this.dataSource.transaction(async (tx) => {
+        await lockPerson(tx, scanned.personId);
+        const [episode, current] = await this.episodeAndVersion(tx, scanned);
+        const item = await tx.findOneBy(ReplanItem, {
+          runId: run.id,
+          personId: scanned.personId,
+          episode: scanned.episode,
+        });
+        const skip = async (reason: string) => {
+          if (item?.status !== 'PROPOSED') return 'same' as const;
+          await tx.update(
+            ReplanItem,
+            { runId: run.id, personId: item.personId, episode: item.episode },
+            { status: 'SKIPPED', skipReason: reason, decidedAt: new Date() },
+          );
+          return 'skipped' as const;
+        };
+        if (!episode || !current || episode.releasedAt !== null) return skip('RELEASED');
+        if (current.releaseDate === null) return skip('NO_RELEASE_DATE');
+        const now = new Date();
+        const { table, asAt } = await effectivePolicies(tx, ukToday(now));
+        const oldDates = datesOf(current.calculation.dates);
+        let computed: Computed;
+        try {
+          computed = calculateForEpisode(episode, current.input, table, asAt);
+        } catch (error) {
+          if (!isDomainError(error)) throw error;
+          if (item) return skip(`${error.code}: ${error.message}`);
+          await this.keepItem(tx, run, scanned, current, oldDates, null, `${error.code}: ${error.message}`);
+          return 'skipped' as const;
+        }
+        if (sameDates(oldDates, datesOf(computed.calculation.dates))) return skip('NO_LONGER_MOVES');
+        const actor = `replan:${run.id}`;
+        const { version } = await this.sentences.recordVersion(tx, episode, current.input, computed, asAt, {
+          latestVersion: current.version,
+          actor,
+          context: {
+            actor,
+            scope: 'unrestricted',
+            correlationId: run.correlationId,
+            idempotencyKey: undefined,
+          },
+          now,
+        });
+        if (!item) await this.keepItem(tx, run, scanned, current, oldDates, computed, null);
+        await tx.update(
+          ReplanItem,
+          { runId: run.id, personId: scanned.personId, episode: scanned.episode },
+          {
+            status: 'APPLIED',
+            appliedVersion: version,
+            decidedAt: now,
+            newDates: datesOf(computed.calculation.dates),
+            newReleaseDate: computed.releaseDate?.date ?? current.releaseDate ?? undefined,
+          },
+        );
+        return 'changed' as const;
+      }),
+    );
+  }
+
+  async finishPhase(input: { runId: string; phase: ReplanPhase; progress: ReplanProgress }): Promise<void> {
+    const run = await this.runOrFail(input.runId);
+    const now = new Date();
+    if (input.phase === 'DRY_RUN' && run.dryRunDoneAt === null)
+      await this.dataSource.manager.update(
+        ReplanRun,
+        { id: run.id },
+        { dryRunDoneAt: now, scanned: input.progress.scanned, affected: input.progress.changed },
+      );
+    if (input.phase === 'APPLY' && run.appliedAt === null)
+      await this.dataSource.transaction(async (tx) => {
+        // Proposals the apply step never reached: released, or no longer held in the run's
+        // establishments, by the time it ran. Not lost: each is marked with why.
+        const [, left] = (await tx.query(
+          `UPDATE "liberation"."replan_item" SET status = 'SKIPPED', skip_reason = 'NOT_OPEN_IN_SCOPE_AT_APPLY', decided_at = $2
+            WHERE run_id = $1 AND status = 'PROPOSED'`,
+          [run.id, now],
+        )) as [unknown, number];
+        await tx.update(
+          ReplanRun,
+          { id: run.id },
+          { appliedAt: now, applied: input.progress.changed, skipped: input.progress.skipped + left },
+        );
+      });
+    this.logger.log(
+      `re-plan ${run.id}: ${input.phase === 'DRY_RUN' ? 'dry run' : 'apply'} done: ${input.progress.scanned} looked at, ` +
+        `${input.progress.changed} ${input.phase === 'DRY_RUN' ? 'would move' : 'moved'}, ${input.progress.skipped} skipped`,
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** Runs `each` on every episode of the next page (one transaction each), counting what they did. */
+  private async eachOfPage(
+    run: ReplanRun,
+    input: { after: ReplanCursor | null; limit: number },
+    each: (scanned: ScannedEpisode) => Promise<'changed' | 'skipped' | 'same'>,
+  ): Promise<ReplanPageResult> {
+    const page = await this.scan(run, input.after, input.limit);
+    let changed = 0;
+    let skipped = 0;
+    for (const scanned of page) {
+      const outcome = await each(scanned);
+      if (outcome === 'changed') changed += 1;
+      if (outcome === 'skipped') skipped += 1;
+    }
+    return {
+      next: page.length < input.limit ? null : cursorOf(page),
+      scanned: page.length,
+      changed,
+      skipped,
+    };
+  }
+
+  private async startPhase(run: ReplanRun, phase: ReplanPhase): Promise<void> {
+    const args: ReplanWorkflowInput = {
+      runId: run.id,
+      phase,
+      pageSize: run.pageSize,
+      pauseMs: run.pauseMs,
+      pagesPerRun: run.pagesPerRun,
+    };
+    try {
+      await this.temporal.workflow.start(RELEASE_POINT_REPLAN_WORKFLOW, {
+        taskQueue: this.taskQueue,
+        workflowId: replanWorkflowId(run.id, phase),
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [args],
+        memo: { runId: run.id, phase, policyId: run.policyId },
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+      throw error;
+    }
+  }
+
+  /** Open episodes of the run's jurisdiction held in its establishments with a sentence calculation, after `after`. */
+  private async scan(run: ReplanRun, after: ReplanCursor | null, limit: number): Promise<ScannedEpisode[]> {
+    const rows: Array<{ person_id: string; episode: number; held_at: string; version: number }> =
+      await this.dataSource.query(
+        `SELECT e.person_id, e.episode, held.code AS held_at, c.version
+           FROM "liberation"."custody_episode" e
+           CROSS JOIN LATERAL (
+             SELECT coalesce((
+               SELECT m.to_establishment_code FROM "liberation"."movement" m
+                WHERE m.person_id = e.person_id AND m.episode = e.episode
+                  AND m.movement = 'TRANSFER' AND m.reversed_at IS NULL
+                ORDER BY m.occurred_at DESC, m.recorded_at DESC, m.event_id DESC LIMIT 1
+             ), e.establishment_code) AS code
+           ) held
+           CROSS JOIN LATERAL (
+             SELECT max(s.version) AS version FROM "liberation"."sentence_calculation" s
+              WHERE s.person_id = e.person_id AND s.episode = e.episode
+           ) c
+          WHERE e.released_at IS NULL AND e.jurisdiction = $1 AND c.version IS NOT NULL
+            AND held.code = ANY($2) AND (e.person_id, e.episode) > ($3, $4)
+          ORDER BY e.person_id, e.episode
+          LIMIT $5`,
+        [run.jurisdiction, run.establishments, after?.personId ?? '', after?.episode ?? 0, limit],
+      );
+    return rows.map((r) => ({
+      personId: r.person_id,
+      episode: r.episode,
+      heldAt: r.held_at,
+      version: r.version,
+    }));
+  }
+
+  private async episodeAndVersion(
+    manager: EntityManager,
+    scanned: ScannedEpisode,
+  ): Promise<[CustodyEpisode | null, SentenceCalculationRecord | null]> {
+    const episode = await manager.findOneBy(CustodyEpisode, {
+      personId: scanned.personId,
+      episode: scanned.episode,
+    });
+    const current = await manager.findOne(SentenceCalculationRecord, {
+      where: { personId: scanned.personId, episode: scanned.episode },
+      order: { version: 'DESC' },
+    });
+    return [episode, current];
+  }
+
+  /** Keeps a dry run's finding (idempotent: the first finding of an episode stands). */
+  private async keepItem(
+    manager: EntityManager,
+    run: ReplanRun,
+    scanned: ScannedEpisode,
+    current: SentenceCalculationRecord,
+    oldDates: Record<string, string>,
+    computed: Computed | null,
+    skipReason: string | null,
+  ): Promise<void> {
+    const oldRelease = current.releaseDate ?? '';
+    const type = computed?.releaseDate?.type ?? current.releaseDateType ?? 'CRD';
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(ReplanItem)
+      .values({
+        runId: run.id,
+        personId: scanned.personId,
+        episode: scanned.episode,
+        establishmentCode: scanned.heldAt,
+        versionBefore: current.version,
+        releaseDateType: type,
+        oldReleaseDate: oldRelease,
+        newReleaseDate: computed?.releaseDate?.date ?? oldRelease,
+        oldDates,
+        newDates: computed ? datesOf(computed.calculation.dates) : oldDates,
+        status: skipReason === null ? 'PROPOSED' : 'SKIPPED',
+        skipReason,
+        appliedVersion: null,
+        decidedAt: skipReason === null ? null : new Date(),
+      })
+      .orIgnore()
+      .execute();
+  }
+
+  private async runOrFail(id: string, manager: EntityManager = this.dataSource.manager): Promise<ReplanRun> {
+    const run = await manager.findOneBy(ReplanRun, { id });
+    if (!run) throw new ReplanNotFoundError(id);
+    return run;
+  }
+
+  private async runInScope(
+    manager: EntityManager,
+    id: string,
+    scope: EstablishmentScope,
+    lock = false,
+  ): Promise<ReplanRun> {
+    const run = await manager.findOne(ReplanRun, {
+      where: { id },
+      ...(lock ? { lock: { mode: 'pessimistic_write' } } : {}),
+    });
+    if (
+      !run ||
+      (scope !== 'unrestricted' && !run.establishments.some((e) => scope.establishments.includes(e)))
+    )
+      throw new ReplanNotFoundError(id);
+    return run;
+  }
+
+  /** The run, with the live progress of the phase running now (read from its workflow's memo). */
+  private async viewOf(run: ReplanRun, live = true): Promise<ReplanRunView> {
+    const status = statusOf(run);
+    let progress: ReplanRunView['progress'] = null;
+    const phase: ReplanPhase | null =
+      status === 'DRY_RUN_RUNNING' ? 'DRY_RUN' : status === 'APPLYING' ? 'APPLY' : null;
+    if (live && phase) {
+      try {
+        const described = await this.temporal.workflow.getHandle(replanWorkflowId(run.id, phase)).describe();
+        const memo = described.memo?.['progress'] as ReplanProgress | undefined;
+        if (memo) progress = { phase, ...memo };
+      } catch (error) {
+        this.logger.warn(`re-plan ${run.id}: progress not readable: ${(error as Error).message}`);
+      }
+    }
+    return {
+      id: run.id,
+      status,
+      jurisdiction: run.jurisdiction,
+      reason: run.reason,
+      policy: run.policy,
+      establishments: run.establishments,
+      asAt: run.asAt,
+      requestedAt: run.requestedAt.toISOString(),
+      requestedBy: run.requestedBy,
+      dryRun: {
+        workflowId: replanWorkflowId(run.id, 'DRY_RUN'),
+        doneAt: run.dryRunDoneAt?.toISOString() ?? null,
+        scanned: run.scanned,
+        affected: run.affected,
+      },
+      apply:
+        run.applyRequestedAt === null
+          ? null
+          : {
+              workflowId: replanWorkflowId(run.id, 'APPLY'),
+              requestedAt: run.applyRequestedAt.toISOString(),
+              requestedBy: run.applyRequestedBy ?? '',
+              doneAt: run.appliedAt?.toISOString() ?? null,
+              applied: run.applied,
+              skipped: run.skipped,
+            },
+      progress,
+    };
+  }
+}
+
+const cursorOf = (page: readonly ScannedEpisode[]): ReplanCursor => {
+  const last = page[page.length - 1]!;
+  return { personId: last.personId, episode: last.episode };
+};
+
+function itemView(i: ReplanItem): ReplanItemView {
+  return {
+    personId: i.personId,
+    episode: i.episode,
+    establishmentCode: i.establishmentCode,
+    status: i.status,
+    skipReason: i.skipReason,
+    releaseDateType: i.releaseDateType,
+    oldReleaseDate: i.oldReleaseDate,
+    newReleaseDate: i.newReleaseDate,
+    oldDates: i.oldDates,
+    newDates: i.newDates,
+    versionBefore: i.versionBefore,
+    appliedVersion: i.appliedVersion,
+    decidedAt: i.decidedAt?.toISOString() ?? null,
+  };
+}

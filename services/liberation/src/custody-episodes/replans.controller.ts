@@ -1,0 +1,179 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
+import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { PrisonStaff, scopeOf } from './prison-scope';
+import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import {
+  CreateReplanBodySchema,
+  ListReplanItemsQuerySchema,
+  ListReplansQuerySchema,
+  ReplanPathSchema,
+  type CreateReplanBody,
+  type ListReplanItemsQuery,
+  type ListReplansQuery,
+  type ReplanItemPage,
+  type ReplanPath,
+  type ReplanRunPage,
+  type ReplanRunView,
+} from './replan.schemas';
+import { ReplanService } from './replan.service';
+
+const EXAMPLE = {
+  scotland30: {
+    summary: 'Scotland: short-term sentences from 40% to 30%',
+    value: {
+      reason: 'Short-term release point moves to 30% (regulations under 1993 Act s.27A)',
+      policy: {
+        id: 'SCOTLAND_ST_THREE_TENTHS_2026',
+        sentenceClass: 'SCOTLAND_SHORT_TERM',
+        proportion: { num: 3, den: 10 },
+        inForceFrom: '2026-05-26',
+        appliesTo: { kind: 'ALL_SERVING' },
+        excludedOffenceCategories: [
+          { category: 'SCOTLAND_SEXUAL_SOA2003_SCH3' },
+          { category: 'SCOTLAND_DOMESTIC_ABUSE' },
+        ],
+        source: {
+          citation: 'S.S.I. 2026/NNN reg.2 (example)',
+          url: 'https://www.legislation.gov.uk/ssi/2026',
+        },
+      },
+      pageSize: 100,
+      pauseMs: 200,
+    },
+  },
+};
+
+@ApiTags('release-point re-plans')
+@PrisonStaff()
+@Controller('release-point-replans')
+@PersonalData()
+export class ReplansController {
+  constructor(private readonly replans: ReplanService) {}
+
+  @Audited({ action: 'replan.request', kind: 'change', objectType: 'replan' })
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary:
+      "Propose a change of release point for a cohort (the caller's establishments): starts its dry run, which lists every person whose dates it would move; nothing changes until it is applied",
+  })
+  @ApiRecordingHeaders()
+  @ApiBody({ ...apiBodyFromZod(CreateReplanBodySchema), examples: EXAMPLE })
+  @ApiResponse({ status: 202, description: 'The run, its dry run started (workflow replan-<id>-dry-run)' })
+  @ApiResponse({ status: 200, description: 'A retry with the same Idempotency-Key: the first run' })
+  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({
+    status: 422,
+    description: 'REPLAN_BASELINE_RECORD (a baseline cannot be replaced) or IDEMPOTENCY_KEY_REUSED',
+  })
+  async create(
+    @Body(new ZodValidationPipe(CreateReplanBodySchema, 'body')) body: CreateReplanBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReplanRunView> {
+    const { created, view } = await this.replans.create(
+      body,
+      requestContextOf(headers, principal),
+      principal.establishments,
+    );
+    void reply.status(created ? HttpStatus.ACCEPTED : HttpStatus.OK);
+    return view;
+  }
+
+  @Audited({ action: 'replan.list', kind: 'list', objectType: 'replan' })
+  @Get()
+  @ApiOperation({ summary: "Re-plans covering any of the caller's establishments, newest first" })
+  @ApiQueryFromZod(ListReplansQuerySchema)
+  @ApiResponse({ status: 200, description: 'A page of runs and the cursor of the next one' })
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  list(
+    @Query(new ZodValidationPipe(ListReplansQuerySchema, 'query')) query: ListReplansQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ReplanRunPage> {
+    return this.replans.list(query, scopeOf(principal));
+  }
+
+  @Audited({ action: 'replan.read', kind: 'read', objectType: 'replan', objectId: from.param('id') })
+  @Get(':id')
+  @ApiOperation({ summary: 'One re-plan: its status, counts and the live progress of the phase running' })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @ApiResponse({ status: 200, description: 'The run' })
+  @ApiResponse({ status: 400, description: 'Invalid id (problem+json)' })
+  @ApiResponse({ status: 404, description: "REPLAN_NOT_FOUND (also: none of the caller's establishments)" })
+  get(
+    @Param(new ZodValidationPipe(ReplanPathSchema, 'path')) { id }: ReplanPath,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ReplanRunView> {
+    return this.replans.get(id, scopeOf(principal));
+  }
+
+  @Audited({
+    action: 'replan.items',
+    kind: 'list',
+    objectType: 'replan',
+    objectId: from.param('id'),
+    disclosed: from.items('personId'),
+  })
+  @Get(':id/items')
+  @ApiOperation({
+    summary:
+      "The people a re-plan moves, with their old and new dates (the dry run's report; after the apply step, what it did): those held in the caller's establishments",
+  })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @ApiQueryFromZod(ListReplanItemsQuerySchema)
+  @ApiResponse({ status: 200, description: 'A page of items by person id and the cursor of the next one' })
+  @ApiResponse({ status: 400, description: 'Invalid id or query (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: "REPLAN_NOT_FOUND (also: none of the caller's establishments)" })
+  items(
+    @Param(new ZodValidationPipe(ReplanPathSchema, 'path')) { id }: ReplanPath,
+    @Query(new ZodValidationPipe(ListReplanItemsQuerySchema, 'query')) query: ListReplanItemsQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ReplanItemPage> {
+    return this.replans.items(id, query, scopeOf(principal));
+  }
+
+  @Audited({ action: 'replan.apply', kind: 'change', objectType: 'replan', objectId: from.param('id') })
+  @Post(':id/apply')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary:
+      'Apply a re-plan whose dry run is done: adopts the record (every later calculation reads it) and records new dates for each person it moves, throttled; their journeys re-plan',
+  })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @ApiRecordingHeaders()
+  @ApiResponse({ status: 202, description: 'Apply started (workflow replan-<id>-apply)' })
+  @ApiResponse({ status: 200, description: 'Already asked: the run as it stands (nothing is applied twice)' })
+  @ApiResponse({ status: 400, description: 'Invalid id (problem+json)' })
+  @ApiResponse({ status: 404, description: "REPLAN_NOT_FOUND (also: none of the caller's establishments)" })
+  @ApiResponse({ status: 409, description: 'REPLAN_DRY_RUN_NOT_DONE: read the dry run first' })
+  async apply(
+    @Param(new ZodValidationPipe(ReplanPathSchema, 'path')) { id }: ReplanPath,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReplanRunView> {
+    const { started, view } = await this.replans.apply(
+      id,
+      requestContextOf(headers, principal),
+      scopeOf(principal),
+    );
+    void reply.status(started ? HttpStatus.ACCEPTED : HttpStatus.OK);
+    return view;
+  }
+}

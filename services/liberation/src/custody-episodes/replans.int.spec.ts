@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client as PgClient } from 'pg';
+import { ReleaseDateChangedV1, replanWorkflowId, type ReplanProgress } from '@throughcare/contracts';
+import { dataConverterFrom } from '@throughcare/platform-temporal';
+import type { EpisodeView } from './custody-episode.schemas';
+import type { ReplanItemPage, ReplanItemView, ReplanRunView } from './replan.schemas';
+import type { SentenceCalculationOutcomeView, SentenceCalculationView } from './sentence-calculation.schemas';
+import {
+  aReception,
+  config,
+  daysFrom,
+  eventually,
+  minutesAgo,
+  personIdOf,
+  useLiberation,
+} from './spec-support';
+
+// Issue 10: a law change re-plans a cohort from a dry run staff have read first. The workflow is
+// the orchestrator's own (workflows/throughcare), run here by a worker of this spec's on a task
+// queue of its own; its activities run in the service under test (task queue "liberation").
+//
+// An applied re-plan adopts its record for every later calculation, and this database is shared
+// with the spec files running alongside this one. So the record here reaches only sentences
+// imposed from five days ahead (SENTENCED_ON_OR_AFTER), a day no other spec imposes sentences
+// on, and is removed again after the file. Worked examples: a 300-day Scottish short-term
+// sentence is released on day 120 at 40% (2/5), on day 90 at 30% (3/10).
+
+const REPLAN_QUEUE = `spec-replan-${randomUUID()}`;
+// A path, not an import: the workflow belongs to the orchestrator's project, and its worker bundles it.
+const WORKFLOW_FILE = join(
+  __dirname,
+  ...['..', '..', '..', '..', 'workflows', 'throughcare', 'src', 'workflows'],
+  'release-point-replan.workflow.ts',
+);
+
+describe('liberation: release-point re-plans (dry run, then apply) on a real Temporal workflow', () => {
+  const ctx = useLiberation({ config: { REPLAN_WORKFLOW_TASK_QUEUE: REPLAN_QUEUE } });
+  const day = daysFrom(Date.now());
+  const policyId = `SPEC_SCOTLAND_THIRTY_${randomUUID().slice(0, 8).toUpperCase()}`;
+  let worker: Worker;
+  let running: Promise<void>;
+  let workerConnection: NativeConnection;
+  let temporal: Client;
+
+  beforeAll(async () => {
+    workerConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    worker = await Worker.create({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: REPLAN_QUEUE,
+      workflowsPath: WORKFLOW_FILE,
+      dataConverter: dataConverterFrom(config),
+    });
+    running = worker.run();
+    temporal = new Client({
+      connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
+      namespace: config.TEMPORAL_NAMESPACE,
+      dataConverter: dataConverterFrom(config),
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await workerConnection?.close();
+    await temporal?.connection.close();
+    // Leave the shared database's policy table as it was (see the note at the top). The service
+    // and its connections are closed by now (useLiberation's afterAll runs first).
+    const owner = new PgClient({ connectionString: config.DATABASE_URL });
+    await owner.connect();
+    await owner.query(`DELETE FROM liberation.adopted_release_point WHERE policy_id = $1`, [policyId]);
+    await owner.end();
+  });
+
+  const thirtyPercent = (overrides: Record<string, unknown> = {}) => ({
+    reason: 'Spec: short-term release point from 40% to 30% for new sentences',
+    establishments: ['BAR'],
+    policy: {
+      id: policyId,
+      sentenceClass: 'SCOTLAND_SHORT_TERM',
+      proportion: { num: 3, den: 10 },
+      inForceFrom: day(5),
+      appliesTo: { kind: 'SENTENCED_ON_OR_AFTER' },
+      excludedOffenceCategories: [{ category: 'SCOTLAND_DOMESTIC_ABUSE' }],
+      source: { citation: 'Spec instrument reg.2', url: 'https://www.legislation.gov.uk/ssi/2026' },
+    },
+    pageSize: 2,
+    pauseMs: 0,
+    pagesPerRun: 2,
+    ...overrides,
+  });
+
+  /** A Scottish person received at `establishmentCode` with a recorded sentence of `days` from day(5). */
+  async function sentenced(
+    establishmentCode: string,
+    days = 300,
+    sentence: Record<string, unknown> = {},
+  ): Promise<string> {
+    const reception = aReception({
+      establishmentCode,
+      sentenceDate: day(-10),
+      expectedReleaseDate: day(200),
+    });
+    expect((await ctx.lib.post('/receptions', reception)).status).toBe(201);
+    const personId = personIdOf(reception.prisonNumber);
+    const recorded = await ctx.lib.post(`/people/${personId}/episodes/1/sentence-calculations`, {
+      sentences: [{ id: 'charge-1', sentenceDate: day(5), term: { days }, ...sentence }],
+    });
+    expect(recorded.status).toBe(201);
+    return personId;
+  }
+
+  const run = async (id: string) =>
+    (await (await ctx.lib.get(`/release-point-replans/${id}`)).json()) as ReplanRunView;
+  const untilStatus = (id: string, status: ReplanRunView['status']) =>
+    eventually(async () => ((await run(id)).status === status ? true : undefined), 60_000);
+  async function allItems(id: string): Promise<ReplanItemView[]> {
+    const items: ReplanItemView[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await (
+        await ctx.lib.get(`/release-point-replans/${id}/items?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()) as ReplanItemPage;
+      items.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return items;
+  }
+  const episodeView = async (personId: string) =>
+    (await (await ctx.lib.get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;
+
+  it('dry run lists who moves and changes nothing; apply records the new dates, re-plans each journey, and is done once', async () => {
+    const moved = await sentenced('BAR');
+    const excluded = await sentenced('BAR', 300, { offenceCategories: ['SCOTLAND_DOMESTIC_ABUSE'] });
+    const elsewhere = await sentenced('GMR');
+    const resentenced = await sentenced('BAR');
+    const released = await sentenced('BAR');
+    // The excluded offence stays at one-half (it is excluded from 40% too); the one elsewhere at 40%.
+    const before = {
+      [excluded]: (await episodeView(excluded)).expectedReleaseDate,
+      [elsewhere]: (await episodeView(elsewhere)).expectedReleaseDate,
+    };
+    expect(before).toEqual({ [excluded]: day(5 + 149), [elsewhere]: day(5 + 119) });
+
+    const created = await ctx.lib.post('/release-point-replans', thirtyPercent(), {
+      'idempotency-key': `spec-replan-${policyId}`,
+    });
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as ReplanRunView;
+    await untilStatus(id, 'DRY_RUN_DONE');
+
+    const dryRun = await run(id);
+    expect(dryRun).toMatchObject({
+      status: 'DRY_RUN_DONE',
+      jurisdiction: 'SCOTLAND',
+      establishments: ['BAR'],
+      apply: null,
+      dryRun: { workflowId: replanWorkflowId(id, 'DRY_RUN') },
+    });
+    expect(dryRun.dryRun.scanned).toBeGreaterThanOrEqual(4);
+    const mine = (items: ReplanItemView[]) =>
+      Object.fromEntries(
+        items
+          .filter((i) => [moved, excluded, elsewhere, resentenced, released].includes(i.personId))
+          .map((i) => [i.personId, i]),
+      );
+    const proposals = mine(await allItems(id));
+    // The excluded offence and the person held elsewhere are not in it.
+    expect(Object.keys(proposals).sort()).toEqual([moved, resentenced, released].sort());
+    expect(proposals[moved]).toMatchObject({
+      status: 'PROPOSED',
+      establishmentCode: 'BAR',
+      releaseDateType: 'ARD',
+      oldReleaseDate: day(5 + 119),
+      newReleaseDate: day(5 + 89),
+      oldDates: { ARD: day(5 + 119), SED: day(5 + 299) },
+      newDates: { ARD: day(5 + 89), SED: day(5 + 299) },
+      versionBefore: 1,
+      appliedVersion: null,
+    });
+    // Nothing changed yet.
+    expect((await episodeView(moved)).expectedReleaseDate).toBe(day(5 + 119));
+
+    // The workflow continued as new (2 episodes a page, 2 pages a run) and shows its counts in its memo.
+    const described = await temporal.workflow.getHandle(replanWorkflowId(id, 'DRY_RUN')).describe();
+    expect(described.status.name).toBe('COMPLETED');
+    expect(described.memo?.['progress']).toMatchObject({
+      scanned: dryRun.dryRun.scanned,
+      changed: dryRun.dryRun.affected,
+    });
+    expect((described.memo?.['progress'] as ReplanProgress).pages).toBeGreaterThanOrEqual(3);
+    const executions = [];
+    for await (const e of temporal.workflow.list({
+      query: `WorkflowId = '${replanWorkflowId(id, 'DRY_RUN')}'`,
+    }))
+      executions.push(e);
+    expect(executions.length).toBeGreaterThanOrEqual(2);
+
+    // Between the dry run and the apply step: one is resentenced (200 days), one is released,
+    // one more is received and sentenced.
+    const resentencing = await ctx.lib.post(`/people/${resentenced}/episodes/1/sentence-calculations`, {
+      sentences: [{ id: 'charge-1', sentenceDate: day(5), term: { days: 200 } }],
+    });
+    expect(resentencing.status).toBe(201);
+    expect(
+      (
+        await ctx.lib.post('/releases', {
+          personId: released,
+          establishmentCode: 'BAR',
+          reason: 'RELEASED',
+          releasedAt: minutesAgo(1),
+        })
+      ).status,
+    ).toBe(201);
+    const newcomer = await sentenced('BAR');
+
+    const applying = await ctx.lib.post(
+      `/release-point-replans/${id}/apply`,
+      {},
+      { 'x-correlation-id': 'spec-replan' },
+    );
+    expect(applying.status).toBe(202);
+    await untilStatus(id, 'APPLIED');
+    const again = await ctx.lib.post(`/release-point-replans/${id}/apply`, {});
+    expect(again.status).toBe(200);
+
+    const outcome = mine(await allItems(id));
+    expect(outcome[moved]).toMatchObject({
+      status: 'APPLIED',
+      newReleaseDate: day(5 + 89),
+      appliedVersion: 2,
+    });
+    // Recalculated from the sentences as they stood at the apply step: 60 of 200 days.
+    expect(outcome[resentenced]).toMatchObject({
+      status: 'APPLIED',
+      newReleaseDate: day(5 + 59),
+      versionBefore: 1,
+    });
+    expect(outcome[released]).toMatchObject({ status: 'SKIPPED', skipReason: 'NOT_OPEN_IN_SCOPE_AT_APPLY' });
+    const newcomerItems = (await allItems(id)).filter((i) => i.personId === newcomer);
+    expect(newcomerItems).toMatchObject([
+      { status: 'APPLIED', newReleaseDate: day(5 + 89), versionBefore: 1 },
+    ]);
+
+    // Each moved person: a new sentence calculation by the re-plan, a new expected release date, and the event.
+    const current = (await (
+      await ctx.lib.get(`/people/${moved}/episodes/1/sentence-calculations/current`)
+    ).json()) as SentenceCalculationView;
+    expect(current).toMatchObject({
+      version: 2,
+      recordedBy: `replan:${id}`,
+      releaseDate: { date: day(5 + 89) },
+    });
+    expect(current.policyIds).toContain(policyId);
+    expect((await episodeView(moved)).expectedReleaseDate).toBe(day(5 + 89));
+    const events = (await ctx.lib.eventsOnBus('custody.release-date.changed', moved)).map((e) =>
+      ReleaseDateChangedV1.parse(e),
+    );
+    expect(events.at(-1)).toMatchObject({
+      data: {
+        expectedReleaseDate: day(5 + 89),
+        previousExpectedReleaseDate: day(5 + 119),
+        reason: 'RECALCULATION',
+      },
+    });
+    for (const untouched of [excluded, elsewhere])
+      expect((await episodeView(untouched)).expectedReleaseDate).toBe(before[untouched]);
+    const applied = await run(id);
+    expect(applied.apply).toMatchObject({ workflowId: replanWorkflowId(id, 'APPLY') });
+    expect(applied.apply?.applied).toBeGreaterThanOrEqual(3);
+    expect(applied.apply?.skipped).toBeGreaterThanOrEqual(1);
+
+    // The record is adopted: a sentence recorded now is calculated with it.
+    const later = await sentenced('GMR');
+    const laterView = (await (
+      await ctx.lib.get(`/people/${later}/episodes/1/sentence-calculations/current`)
+    ).json()) as SentenceCalculationOutcomeView;
+    expect(laterView.releaseDate?.date).toBe(day(5 + 89));
+
+    // The same re-plan asked again (same key): the same run. Run twice as a new request: nothing moves.
+    const retried = await ctx.lib.post('/release-point-replans', thirtyPercent(), {
+      'idempotency-key': `spec-replan-${policyId}`,
+    });
+    expect(retried.status).toBe(200);
+    expect(((await retried.json()) as ReplanRunView).id).toBe(id);
+    const second = (await (
+      await ctx.lib.post('/release-point-replans', thirtyPercent())
+    ).json()) as ReplanRunView;
+    await untilStatus(second.id, 'DRY_RUN_DONE');
+    expect(Object.keys(mine(await allItems(second.id)))).toEqual([]);
+    expect((await ctx.lib.post(`/release-point-replans/${second.id}/apply`, {})).status).toBe(202);
+    await untilStatus(second.id, 'APPLIED');
+    expect((await episodeView(moved)).expectedReleaseDate).toBe(day(5 + 89));
+    expect(await ctx.lib.outboxRows('custody.release-date.changed', moved)).toHaveLength(2);
+  }, 180_000);
+
+  it('refuses bad proposals (400 naming the field), a baseline record (422), apply before the dry run is done (409), and hides other prisons’ runs (404)', async () => {
+    const bad = await ctx.lib.post(
+      '/release-point-replans',
+      thirtyPercent({ policy: { ...thirtyPercent().policy, proportion: { num: 5, den: 4 } } }),
+    );
+    expect(bad.status).toBe(400);
+    expect((await bad.json()) as { errors: Array<{ field: string }> }).toMatchObject({
+      errors: [{ field: 'policy.proportion' }],
+    });
+    const notMine = await ctx.lib.post('/release-point-replans', thirtyPercent({ establishments: ['XYZ'] }));
+    expect(notMine.status).toBe(400);
+    const baseline = await ctx.lib.post(
+      '/release-point-replans',
+      thirtyPercent({ policy: { ...thirtyPercent().policy, id: 'SCOTLAND_ST_HALF_1993' } }),
+    );
+    expect(baseline.status).toBe(422);
+
+    // A run whose dry run never finishes here: its workflow runs on a queue nobody polls.
+    const id = randomUUID();
+    await ctx.lib.dataSource.query(
+      `INSERT INTO liberation.replan_run (id, jurisdiction, policy_id, policy, reason, establishments, as_at, page_size, pause_ms, pages_per_run, requested_at, requested_by, correlation_id)
+       VALUES ($1, 'SCOTLAND', 'X_SPEC', '{}', 'spec', '{BAR}', $2, 10, 0, 10, now(), 'spec', 'spec')`,
+      [id, day(0)],
+    );
+    const early = await ctx.lib.post(`/release-point-replans/${id}/apply`, {});
+    expect(early.status).toBe(409);
+    expect(await early.json()).toMatchObject({ code: 'REPLAN_DRY_RUN_NOT_DONE' });
+    const lei = { roles: ['prison-staff'], establishments: ['LEI'] };
+    expect((await ctx.lib.get(`/release-point-replans/${id}`, lei)).status).toBe(404);
+    expect((await ctx.lib.post(`/release-point-replans/${id}/apply`, {}, {}, lei)).status).toBe(404);
+  });
+});
