@@ -180,6 +180,17 @@ export type MeetingKind = z.infer<typeof MeetingKind>;
 export const ReversibleMovement = z.enum(['RELEASE', 'TRANSFER']);
 export type ReversibleMovement = z.infer<typeof ReversibleMovement>;
 
+/**
+ * A temporary absence from custody, the episode staying open (NOMIS movement types TAP and CRT):
+ * release on temporary licence (ROTL), or production at court.
+ */
+export const AbsenceKind = z.enum(['ROTL', 'COURT']);
+export type AbsenceKind = z.infer<typeof AbsenceKind>;
+
+/** The part of a temporary absence a reversal undoes: its departure (the whole absence) or its return. */
+export const AbsencePart = z.enum(['DEPARTURE', 'RETURN']);
+export type AbsencePart = z.infer<typeof AbsencePart>;
+
 /** Why a released person is back in custody: recall on licence, or a new sentence. */
 export const ReturnToCustodyReason = z.enum(['RECALL', 'NEW_SENTENCE']);
 export type ReturnToCustodyReason = z.infer<typeof ReturnToCustodyReason>;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  AbsenceKind,
+  AbsencePart,
   AssessmentKind,
   Attendance,
   CourtLiberationStatus,
@@ -387,6 +389,51 @@ export const MovementReversedV1 = eventSchema(
 );
 export type MovementReversedV1 = z.infer<typeof MovementReversedV1>;
 
+/** The person left the establishment for a while (ROTL or court), the episode staying open. */
+export const AbsenceStartedV1 = eventSchema(
+  'custody.absence.started',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    absenceId: z.uuid(),
+    kind: AbsenceKind,
+    establishmentCode: EstablishmentCode,
+    leftAt: IsoInstant,
+    /** When the person is due back, if known (a ROTL's licence end; a court's end of day). */
+    dueBackAt: IsoInstant.optional(),
+  }),
+);
+export type AbsenceStartedV1 = z.infer<typeof AbsenceStartedV1>;
+
+/** The person came back from a temporary absence. */
+export const AbsenceEndedV1 = eventSchema(
+  'custody.absence.ended',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    absenceId: z.uuid(),
+    kind: AbsenceKind,
+    establishmentCode: EstablishmentCode,
+    returnedAt: IsoInstant,
+  }),
+);
+export type AbsenceEndedV1 = z.infer<typeof AbsenceEndedV1>;
+
+/** A departure or return was recorded in error and undone (a departure undone: the absence never was). */
+export const AbsenceReversedV1 = eventSchema(
+  'custody.absence.reversed',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    absenceId: z.uuid(),
+    part: AbsencePart,
+    /** The eventId of the custody.absence.started or .ended event undone. */
+    reversedEventId: z.uuid(),
+    reversedAt: IsoInstant,
+  }),
+);
+export type AbsenceReversedV1 = z.infer<typeof AbsenceReversedV1>;
+
 /** Liberated straight from court (remand ended, time served): follow-up starts at once. */
 export const LiberatedFromCourtV1 = eventSchema(
   'custody.person.liberated-from-court',
@@ -661,6 +708,9 @@ export const EventCatalogue = {
   'referral.engagement.answered@1': EngagementAnsweredV1,
   'referral.engagement.recorded@1': EngagementRecordedV1,
   'referral.engagement.withdrawn@1': EngagementWithdrawnV1,
+  'custody.absence.started@1': AbsenceStartedV1,
+  'custody.absence.ended@1': AbsenceEndedV1,
+  'custody.absence.reversed@1': AbsenceReversedV1,
 } as const;
 export type KnownEventKey = keyof typeof EventCatalogue;
 export type KnownEvent = z.infer<(typeof EventCatalogue)[KnownEventKey]>;

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  AbsenceEndedV1,
+  AbsenceReversedV1,
+  AbsenceStartedV1,
   GatePickupBookedV1,
   GatePickupCancelledV1,
   LiberatedFromCourtV2,
@@ -19,6 +22,7 @@ import type { GatePickup } from './gate-pickup.entity';
 import type { Meeting } from './meeting.entity';
 import type { Movement } from './movement.entity';
 import type { ReleaseDateChange } from './release-date-change.entity';
+import type { TemporaryAbsence } from './temporary-absence.entity';
 
 /**
  * The pseudonymous THROUGHCARE_ID only (issue 8): liberation knows the prison number, and keeps it.
@@ -290,6 +294,73 @@ export function liberatedFromCourtEvent(e: CustodyEpisode, correlationId: string
       legalStatus: e.legalStatus,
       releasedAt: e.releasedAt.toISOString(),
       ...eligibilityFactsOf(e),
+    },
+  };
+}
+
+export function absenceStartedEvent(e: CustodyEpisode, a: TemporaryAbsence): AbsenceStartedV1 {
+  return {
+    eventType: 'custody.absence.started',
+    version: 1,
+    eventId: a.departureEventId,
+    occurredAt: a.leftAt.toISOString(),
+    correlationId: a.correlationId,
+    description: `Temporary absence (${a.kind}) from ${a.establishmentCode}, episode ${e.episode}`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      absenceId: a.id,
+      kind: a.kind,
+      establishmentCode: a.establishmentCode,
+      leftAt: a.leftAt.toISOString(),
+      ...(a.dueBackAt === null ? {} : { dueBackAt: a.dueBackAt.toISOString() }),
+    },
+  };
+}
+
+export function absenceEndedEvent(
+  e: CustodyEpisode,
+  a: TemporaryAbsence,
+  correlationId: string,
+): AbsenceEndedV1 {
+  return {
+    eventType: 'custody.absence.ended',
+    version: 1,
+    eventId: a.returnEventId!,
+    occurredAt: a.returnedAt!.toISOString(),
+    correlationId,
+    description: `Back from a temporary absence (${a.kind}) at ${a.establishmentCode}, episode ${e.episode}`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      absenceId: a.id,
+      kind: a.kind,
+      establishmentCode: a.establishmentCode,
+      returnedAt: a.returnedAt!.toISOString(),
+    },
+  };
+}
+
+export function absenceReversedEvent(
+  e: CustodyEpisode,
+  a: TemporaryAbsence,
+  reversal: { part: 'DEPARTURE' | 'RETURN'; eventId: string; reversedEventId: string; reversedAt: Date },
+  correlationId: string,
+): AbsenceReversedV1 {
+  return {
+    eventType: 'custody.absence.reversed',
+    version: 1,
+    eventId: reversal.eventId,
+    occurredAt: reversal.reversedAt.toISOString(),
+    correlationId,
+    description: `Temporary absence (${a.kind}) ${reversal.part === 'DEPARTURE' ? 'departure' : 'return'} undone, episode ${e.episode}`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      absenceId: a.id,
+      part: reversal.part,
+      reversedEventId: reversal.reversedEventId,
+      reversedAt: reversal.reversedAt.toISOString(),
     },
   };
 }

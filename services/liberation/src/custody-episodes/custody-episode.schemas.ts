@@ -36,7 +36,7 @@ import {
 /** Clocks drift and messages queue; more than this ahead of our clock is a mistake, not skew. */
 export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
-function notInTheFuture(instant: string, field: string, ctx: z.RefinementCtx): void {
+export function notInTheFuture(instant: string, field: string, ctx: z.RefinementCtx): void {
   if (Date.parse(instant) > Date.now() + FUTURE_TOLERANCE_MS) {
     ctx.addIssue({ code: 'custom', path: [field], message: `${field} is more than 5 minutes in the future` });
   }
@@ -64,7 +64,7 @@ function refuseUnplannable(
 }
 
 /** The same for a change to an episode, whose body carries no jurisdiction (the episode has it). */
-function refuseUnplannableInAny(dates: PlannedDates, ctx: z.RefinementCtx): void {
+export function refuseUnplannableInAny(dates: PlannedDates, ctx: z.RefinementCtx): void {
   addIssues(planningRangeIssuesInEveryJurisdiction(dates), ctx);
 }
 

@@ -37,6 +37,9 @@ import { AdoptedReleasePoint, ReplanItem, ReplanRun } from './replan.entities';
 import { ReplansController } from './replans.controller';
 import { REPLAN_WORKFLOW_TASK_QUEUE, ReplanService } from './replan.service';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
+import { TemporaryAbsence } from './temporary-absence.entity';
+import { TemporaryAbsencesController } from './temporary-absences.controller';
+import { TemporaryAbsencesService } from './temporary-absences.service';
 import { SentenceCalculationsController } from './sentence-calculations.controller';
 import { SentenceCalculationsService } from './sentence-calculations.service';
 import { TransfersService } from './transfers.service';
@@ -59,6 +62,7 @@ export const CUSTODY_ENTITIES = [
   ReplanRun,
   ReplanItem,
   AdoptedReleasePoint,
+  TemporaryAbsence,
 ] as const;
 
 export interface CustodyEpisodesOptions {
@@ -89,6 +93,7 @@ export class CustodyEpisodesModule {
         AgencyMeetingsController,
         SentenceCalculationsController,
         ReplansController,
+        TemporaryAbsencesController,
       ],
       providers: [
         { provide: PersonIds, useValue: new PersonIds(options.personIdSecret) },
@@ -104,6 +109,7 @@ export class CustodyEpisodesModule {
         ReleaseDateService,
         SentenceCalculationsService,
         ReplanService,
+        TemporaryAbsencesService,
         { provide: REPLAN_WORKFLOW_TASK_QUEUE, useValue: options.replanWorkflowTaskQueue },
         JourneyStageService,
         GatePickupService,

@@ -236,4 +236,28 @@ describe('liberation: row-level security on the custody record', () => {
       await seenBy('unrestricted'),
     ]).toEqual([1, 1, 0, 0, 1]);
   });
+
+  it('temporary absences (issue 10): forced too, seen only by the establishments the episode was held in', async () => {
+    await expectRowLevelSecurityForced({ ...protectedTables(), tables: ['temporary_absence'] });
+    const out = await ctx.lib.post(`/people/${atBar}/episodes/1/absences`, {
+      kind: 'COURT',
+      leftAt: minutesAgo(2),
+    });
+    expect(out.status).toBe(201);
+    const seenBy = async (scope: DatabaseScope) =>
+      (
+        (await runWithDatabaseScope(scope, () =>
+          ctx.lib.serviceDataSource.query(
+            `SELECT id FROM liberation.temporary_absence WHERE person_id = $1`,
+            [atBar],
+          ),
+        )) as unknown[]
+      ).length;
+    expect([
+      await seenBy({ establishments: ['GMR'] }),
+      await seenBy({ establishments: ['LEI'] }),
+      await seenBy('none'),
+      await seenBy('unrestricted'),
+    ]).toEqual([1, 0, 0, 1]);
+  });
 });

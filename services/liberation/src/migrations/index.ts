@@ -10,6 +10,7 @@ import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-elig
 import { PendingReception1700000000800 } from './1700000000800-pending-reception';
 import { SentenceCalculation1700000000900 } from './1700000000900-sentence-calculation';
 import { ReleasePointReplan1700000001000 } from './1700000001000-release-point-replan';
+import { TemporaryAbsence1700000001100 } from './1700000001100-temporary-absence';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -24,4 +25,5 @@ export const liberationMigrations = [
   PendingReception1700000000800,
   SentenceCalculation1700000000900,
   ReleasePointReplan1700000001000,
+  TemporaryAbsence1700000001100,
 ];

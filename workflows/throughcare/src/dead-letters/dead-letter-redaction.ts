@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
+  AbsenceKind,
+  AbsencePart,
   AppointmentCancellationReason,
   AppointmentPlaceKind,
   EngagementAnswer,
@@ -134,6 +136,7 @@ const DATA_RULES: Record<string, Rule> = {
   notificationId: uuid,
   reversedEventId: uuid,
   engagementRequestId: uuid,
+  absenceId: uuid,
   agencyId: idLike,
   breachId: idLike,
   itemId: idLike,
@@ -153,7 +156,8 @@ const DATA_RULES: Record<string, Rule> = {
   errorType: idLike,
   // enums
   reason: reasonCode,
-  kind: oneOf(AssessmentKind, MeetingKind),
+  kind: oneOf(AssessmentKind, MeetingKind, AbsenceKind),
+  part: oneOf(AbsencePart),
   attendance: oneOf(Attendance),
   movement: oneOf(ReversibleMovement),
   legalStatus: oneOf(CourtLiberationStatus),
@@ -178,6 +182,9 @@ const DATA_RULES: Record<string, Rule> = {
   ...Object.fromEntries(
     [
       'receivedAt',
+      'leftAt',
+      'dueBackAt',
+      'returnedAt',
       'sentenceDate',
       'expectedReleaseDate',
       'previousExpectedReleaseDate',

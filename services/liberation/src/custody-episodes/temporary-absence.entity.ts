@@ -1,0 +1,80 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { AbsenceKind } from '@throughcare/contracts';
+
+/** One temporary absence (ROTL or court) of an open episode: departure, return and reversals (migration 1100). */
+@Entity({ name: 'temporary_absence' })
+export class TemporaryAbsence {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('text', { name: 'person_id' })
+  personId!: string;
+
+  @Column('integer')
+  episode!: number;
+
+  @Column('text')
+  kind!: AbsenceKind;
+
+  /** Where the person left from (and comes back to). */
+  @Column('text', { name: 'establishment_code' })
+  establishmentCode!: string;
+
+  @Column('timestamptz', { name: 'left_at' })
+  leftAt!: Date;
+
+  @Column('timestamptz', { name: 'due_back_at', nullable: true })
+  dueBackAt!: Date | null;
+
+  @Column('uuid', { name: 'departure_event_id' })
+  departureEventId!: string;
+
+  @Column('timestamptz', { name: 'departure_recorded_at' })
+  departureRecordedAt!: Date;
+
+  @Column('text', { name: 'departure_recorded_by' })
+  departureRecordedBy!: string;
+
+  @Column('timestamptz', { name: 'returned_at', nullable: true })
+  returnedAt!: Date | null;
+
+  @Column('uuid', { name: 'return_event_id', nullable: true })
+  returnEventId!: string | null;
+
+  @Column('timestamptz', { name: 'return_recorded_at', nullable: true })
+  returnRecordedAt!: Date | null;
+
+  @Column('text', { name: 'return_recorded_by', nullable: true })
+  returnRecordedBy!: string | null;
+
+  @Column('timestamptz', { name: 'departure_reversed_at', nullable: true })
+  departureReversedAt!: Date | null;
+
+  @Column('text', { name: 'departure_reversed_by', nullable: true })
+  departureReversedBy!: string | null;
+
+  @Column('uuid', { name: 'departure_reversal_event_id', nullable: true })
+  departureReversalEventId!: string | null;
+
+  @Column('timestamptz', { name: 'return_reversed_at', nullable: true })
+  returnReversedAt!: Date | null;
+
+  @Column('text', { name: 'return_reversed_by', nullable: true })
+  returnReversedBy!: string | null;
+
+  @Column('uuid', { name: 'return_reversal_event_id', nullable: true })
+  returnReversalEventId!: string | null;
+
+  @Column('text', { name: 'correlation_id' })
+  correlationId!: string;
+}
+
+/** Derived: the absence stands (its departure not reversed). */
+export const absenceStands = (a: TemporaryAbsence): boolean => a.departureReversedAt === null;
+
+/** Derived: the person is back (a return recorded and not reversed). */
+export const absenceReturned = (a: TemporaryAbsence): boolean =>
+  a.returnedAt !== null && a.returnReversedAt === null;
+
+/** Derived: the person is out now on this absence. */
+export const absenceOpen = (a: TemporaryAbsence): boolean => absenceStands(a) && !absenceReturned(a);

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { AbsenceKind, AbsencePart, IsoInstant } from '@throughcare/contracts';
+import { keysetCursor } from '@throughcare/platform-http';
+import { EpisodePathSchema, notInTheFuture, refuseUnplannableInAny } from './custody-episode.schemas';
+
+// Issue 10, every movement: temporary absences (ROTL, court) of an open episode.
+
+export const RecordDepartureBodySchema = z
+  .object({
+    kind: AbsenceKind.describe('ROTL (release on temporary licence) or COURT (production at court)'),
+    leftAt: IsoInstant.describe('When the person left the establishment'),
+    dueBackAt: IsoInstant.optional().describe('When the person is due back, if known'),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    notInTheFuture(body.leftAt, 'leftAt', ctx);
+    refuseUnplannableInAny([{ field: 'leftAt', value: body.leftAt, role: 'event' }], ctx);
+    if (body.dueBackAt !== undefined && Date.parse(body.dueBackAt) <= Date.parse(body.leftAt))
+      ctx.addIssue({ code: 'custom', path: ['dueBackAt'], message: 'dueBackAt must be after leftAt' });
+  });
+export type RecordDepartureBody = z.output<typeof RecordDepartureBodySchema>;
+
+export const RecordReturnBodySchema = z
+  .object({ returnedAt: IsoInstant.describe('When the person came back') })
+  .strict()
+  .superRefine((body, ctx) => {
+    notInTheFuture(body.returnedAt, 'returnedAt', ctx);
+    refuseUnplannableInAny([{ field: 'returnedAt', value: body.returnedAt, role: 'event' }], ctx);
+  });
+export type RecordReturnBody = z.output<typeof RecordReturnBodySchema>;
+
+export const ReverseAbsenceBodySchema = z
+  .object({
+    part: AbsencePart.describe(
+      'DEPARTURE: the absence never was (its return, if any, reversed first); RETURN: the person is out again',
+    ),
+    reversedAt: IsoInstant.describe('When the error was found and undone'),
+  })
+  .strict()
+  .superRefine((body, ctx) => notInTheFuture(body.reversedAt, 'reversedAt', ctx));
+export type ReverseAbsenceBody = z.output<typeof ReverseAbsenceBodySchema>;
+
+export const AbsencePathSchema = EpisodePathSchema.extend({ absenceId: z.uuid() });
+export type AbsencePath = z.output<typeof AbsencePathSchema>;
+
+export const AbsenceCursor = keysetCursor(z.object({ leftAt: z.iso.datetime(), id: z.uuid() }));
+export const ListAbsencesQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: AbsenceCursor.schema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListAbsencesQuery = z.output<typeof ListAbsencesQuerySchema>;
+
+export interface AbsenceView {
+  absenceId: string;
+  personId: string;
+  episode: number;
+  kind: AbsenceKind;
+  /** Derived: OUT (no return standing), RETURNED, or REVERSED (the departure was undone: it never was). */
+  status: 'OUT' | 'RETURNED' | 'REVERSED';
+  establishmentCode: string;
+  leftAt: string;
+  dueBackAt: string | null;
+  returnedAt: string | null;
+  /** The custody.absence.started event; and .ended once back. */
+  departureEventId: string;
+  returnEventId: string | null;
+  departureRecordedBy: string;
+  returnRecordedBy: string | null;
+  departureReversal: { reversedAt: string; reversedBy: string; eventId: string } | null;
+  /** The return undone, while the person is out again (a later return replaces both). */
+  returnReversal: { reversedAt: string; reversedBy: string; eventId: string } | null;
+}
+
+export interface AbsencePage {
+  items: AbsenceView[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,168 @@
+import { AbsenceEndedV1, AbsenceReversedV1, AbsenceStartedV1 } from '@throughcare/contracts';
+import type { AbsencePage, AbsenceView } from './temporary-absence.schemas';
+import { aReception, minutesAgo, personIdOf, useLiberation, type Problem } from './spec-support';
+
+// Issue 10, every movement: temporary absences (ROTL, court) and their corrections.
+
+describe('liberation: temporary absences (ROTL and court) and their reversal', () => {
+  const ctx = useLiberation();
+  const path = (personId: string) => `/people/${personId}/episodes/1/absences`;
+
+  async function inCustody(overrides: Record<string, unknown> = {}) {
+    const reception = aReception({ receivedAt: minutesAgo(2000), ...overrides });
+    expect((await ctx.lib.post('/receptions', reception)).status).toBe(201);
+    return personIdOf(reception.prisonNumber);
+  }
+  const depart = (personId: string, body: unknown, headers: Record<string, string> = {}) =>
+    ctx.lib.post(path(personId), body, headers);
+  const back = (personId: string, id: string, body: unknown) =>
+    ctx.lib.post(`${path(personId)}/${id}/return`, body);
+  const reverse = (personId: string, id: string, body: unknown) =>
+    ctx.lib.post(`${path(personId)}/${id}/reversal`, body);
+  const json = async <T>(r: Response) => (await r.json()) as T;
+  const list = async (personId: string) => json<AbsencePage>(await ctx.lib.get(path(personId)));
+
+  it('records a ROTL out and back once each (retries answer 200 and emit nothing), one absence at a time', async () => {
+    const personId = await inCustody();
+    const [leftAt, dueBackAt, returnedAt] = [minutesAgo(600), minutesAgo(100), minutesAgo(120)];
+    const out = await depart(personId, { kind: 'ROTL', leftAt, dueBackAt });
+    expect(out.status).toBe(201);
+    const absence = await json<AbsenceView>(out);
+    expect(absence).toMatchObject({
+      kind: 'ROTL',
+      status: 'OUT',
+      establishmentCode: 'BAR',
+      leftAt,
+      dueBackAt,
+    });
+
+    const again = await depart(personId, { kind: 'ROTL', leftAt, dueBackAt });
+    expect(again.status).toBe(200);
+    expect((await json<AbsenceView>(again)).absenceId).toBe(absence.absenceId);
+    const second = await depart(personId, { kind: 'COURT', leftAt: minutesAgo(500) });
+    expect(second.status).toBe(409);
+    expect((await json<Problem>(second)).code).toBe('ABSENCE_ALREADY_OPEN');
+
+    const returned = await back(personId, absence.absenceId, { returnedAt });
+    expect(returned.status).toBe(201);
+    const backView = await json<AbsenceView>(returned);
+    expect(backView).toMatchObject({ status: 'RETURNED', returnedAt });
+    expect((await back(personId, absence.absenceId, { returnedAt })).status).toBe(200);
+    const otherReturn = await back(personId, absence.absenceId, { returnedAt: minutesAgo(110) });
+    expect(otherReturn.status).toBe(409);
+    expect((await json<Problem>(otherReturn)).code).toBe('ABSENCE_ALREADY_ENDED');
+
+    const started = (await ctx.lib.eventsOnBus('custody.absence.started', personId)).map((e) =>
+      AbsenceStartedV1.parse(e),
+    );
+    expect(started.map((e) => e.eventId)).toEqual([absence.departureEventId]);
+    expect(started[0]!.data).toEqual({
+      episode: 1,
+      absenceId: absence.absenceId,
+      kind: 'ROTL',
+      establishmentCode: 'BAR',
+      leftAt,
+      dueBackAt,
+    });
+    const ended = (await ctx.lib.eventsOnBus('custody.absence.ended', personId)).map((e) =>
+      AbsenceEndedV1.parse(e),
+    );
+    expect(ended.map((e) => e.eventId)).toEqual([backView.returnEventId]);
+    expect(ended[0]!.data).toMatchObject({ absenceId: absence.absenceId, returnedAt });
+
+    // After the return, the next absence may start.
+    expect((await depart(personId, { kind: 'COURT', leftAt: minutesAgo(60) })).status).toBe(201);
+    expect((await list(personId)).items.map((a) => [a.kind, a.status])).toEqual([
+      ['COURT', 'OUT'],
+      ['ROTL', 'RETURNED'],
+    ]);
+  });
+
+  it('corrects a court absence: a return undone puts the person out again, a departure undone means it never was', async () => {
+    const personId = await inCustody();
+    const out = await json<AbsenceView>(await depart(personId, { kind: 'COURT', leftAt: minutesAgo(300) }));
+    const backView = await json<AbsenceView>(
+      await back(personId, out.absenceId, { returnedAt: minutesAgo(200) }),
+    );
+
+    const departureFirst = await reverse(personId, out.absenceId, {
+      part: 'DEPARTURE',
+      reversedAt: minutesAgo(10),
+    });
+    expect(departureFirst.status).toBe(409);
+    expect((await json<Problem>(departureFirst)).code).toBe('ABSENCE_RETURN_STANDS');
+
+    const undoReturn = await reverse(personId, out.absenceId, { part: 'RETURN', reversedAt: minutesAgo(9) });
+    expect(undoReturn.status).toBe(201);
+    expect(await json<AbsenceView>(undoReturn)).toMatchObject({ status: 'OUT', returnedAt: null });
+    expect(
+      (await reverse(personId, out.absenceId, { part: 'RETURN', reversedAt: minutesAgo(9) })).status,
+    ).toBe(200);
+
+    const undoDeparture = await reverse(personId, out.absenceId, {
+      part: 'DEPARTURE',
+      reversedAt: minutesAgo(8),
+    });
+    expect(undoDeparture.status).toBe(201);
+    expect((await json<AbsenceView>(undoDeparture)).status).toBe('REVERSED');
+    const returnAfter = await back(personId, out.absenceId, { returnedAt: minutesAgo(5) });
+    expect(returnAfter.status).toBe(409);
+    expect((await json<Problem>(returnAfter)).code).toBe('ABSENCE_REVERSED');
+
+    const reversals = (await ctx.lib.eventsOnBus('custody.absence.reversed', personId)).map((e) =>
+      AbsenceReversedV1.parse(e),
+    );
+    expect(reversals.map((e) => [e.data.part, e.data.reversedEventId])).toEqual([
+      ['RETURN', backView.returnEventId],
+      ['DEPARTURE', out.departureEventId],
+    ]);
+    // The reversed absence is in the list as REVERSED; a new one may start.
+    expect((await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(4) })).status).toBe(201);
+    expect((await list(personId)).items.map((a) => a.status)).toEqual(['OUT', 'REVERSED']);
+  });
+
+  it('refuses out-of-order times (422), bad input (400), unknown absences and other prisons (404), a reused key (422)', async () => {
+    const personId = await inCustody();
+    const beforeReception = await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(3000) });
+    expect(beforeReception.status).toBe(422);
+    expect((await json<Problem>(beforeReception)).code).toBe('ABSENCE_BEFORE_RECEPTION');
+
+    const dueBefore = await depart(personId, {
+      kind: 'ROTL',
+      leftAt: minutesAgo(60),
+      dueBackAt: minutesAgo(70),
+    });
+    expect(dueBefore.status).toBe(400);
+    expect((await json<Problem>(dueBefore)).errors?.map((e) => e.field)).toEqual(['dueBackAt']);
+    expect((await depart(personId, { kind: 'HOSPITAL', leftAt: minutesAgo(60) })).status).toBe(400);
+
+    const out = await json<AbsenceView>(await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(60) }));
+    const early = await back(personId, out.absenceId, { returnedAt: minutesAgo(61) });
+    expect(early.status).toBe(422);
+    expect((await json<Problem>(early)).code).toBe('RETURN_BEFORE_DEPARTURE');
+    expect(
+      (await back(personId, '00000000-0000-4000-8000-000000000000', { returnedAt: minutesAgo(1) })).status,
+    ).toBe(404);
+    const lei = { roles: ['prison-staff'], establishments: ['LEI'] };
+    expect(
+      (
+        await ctx.lib.post(
+          `${path(personId)}/${out.absenceId}/return`,
+          { returnedAt: minutesAgo(1) },
+          {},
+          lei,
+        )
+      ).status,
+    ).toBe(404);
+    expect((await ctx.lib.get(path(personId), lei)).status).toBe(404);
+
+    const other = await inCustody();
+    const key = { 'idempotency-key': `spec-absence-${other}` };
+    const court = { kind: 'COURT', leftAt: minutesAgo(50) };
+    expect((await depart(other, court, key)).status).toBe(201);
+    expect((await depart(other, court, key)).status).toBe(200);
+    const reused = await depart(other, { kind: 'COURT', leftAt: minutesAgo(40) }, key);
+    expect(reused.status).toBe(422);
+    expect((await json<Problem>(reused)).code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+});

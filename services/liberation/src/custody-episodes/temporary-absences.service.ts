@@ -1,0 +1,437 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { canonicalJson } from '@throughcare/platform-audit';
+import { ConflictError, DomainError, NotFoundError } from '@throughcare/platform-errors';
+import { withIdempotency } from '@throughcare/platform-persistence';
+import { CustodyEpisode } from './custody-episode.entity';
+import {
+  EpisodeAlreadyReleasedError,
+  EpisodeNotFoundError,
+  MovementOutOfOrderError,
+} from './custody-episode.errors';
+import { absenceEndedEvent, absenceReversedEvent, absenceStartedEvent } from './custody-episode.events';
+import { enqueueCustodyEvent } from './custody-outbox';
+import { currentEstablishment, isWithin, loadMovements, standingTransfers } from './episode-history';
+import { lockPerson } from './person-lock';
+import type { EstablishmentScope } from './prison-scope';
+import type { RequestContext } from './request-context';
+import { absenceOpen, absenceReturned, absenceStands, TemporaryAbsence } from './temporary-absence.entity';
+import {
+  AbsenceCursor,
+  type AbsencePage,
+  type AbsenceView,
+  type ListAbsencesQuery,
+  type RecordDepartureBody,
+  type RecordReturnBody,
+  type ReverseAbsenceBody,
+} from './temporary-absence.schemas';
+
+export class AbsenceNotFoundError extends NotFoundError {
+  constructor(personId: string, episode: number, absenceId: string) {
+    super(
+      `episode ${episode} of person ${personId} has no temporary absence ${absenceId}`,
+      'ABSENCE_NOT_FOUND',
+      {
+        details: { personId, episode, absenceId },
+      },
+    );
+  }
+}
+
+export interface AbsenceOutcome {
+  /** False for a retry (the same fact again, or the same Idempotency-Key): nothing new recorded. */
+  created: boolean;
+  absence: AbsenceView;
+}
+
+/**
+ * Temporary absences of an open episode (issue 10): release on temporary licence and production at
+ * court. The person leaves and comes back; the episode stays open and the journey is not re-planned
+ * (the events tell whoever listens). Each fact is recorded once: the same departure (kind and
+ * instant), the same return, the same reversal, or the same Idempotency-Key again answers what is
+ * recorded (200) and emits nothing; the same key with another request is 422.
+ */
+@Injectable()
+export class TemporaryAbsencesService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  depart(personId: string, episode: number, body: RecordDepartureBody, context: RequestContext) {
+    return this.once('departure', personId, episode, null, body, context, (tx, e) =>
+      this.recordDeparture(tx, e, body, context),
+    );
+  }
+
+  return(
+    personId: string,
+    episode: number,
+    absenceId: string,
+    body: RecordReturnBody,
+    context: RequestContext,
+  ) {
+    return this.once('return', personId, episode, absenceId, body, context, (tx, e) =>
+      this.recordReturn(tx, e, absenceId, body, context),
+    );
+  }
+
+  reverse(
+    personId: string,
+    episode: number,
+    absenceId: string,
+    body: ReverseAbsenceBody,
+    context: RequestContext,
+  ) {
+    return this.once('reversal', personId, episode, absenceId, body, context, (tx, e) =>
+      this.recordReversal(tx, e, absenceId, body, context),
+    );
+  }
+
+  async list(
+    personId: string,
+    episodeNumber: number,
+    query: ListAbsencesQuery,
+    scope: EstablishmentScope,
+  ): Promise<AbsencePage> {
+    return this.dataSource.transaction(async (tx) => {
+      await this.episodeInScope(tx, personId, episodeNumber, scope);
+      const qb = tx
+        .getRepository(TemporaryAbsence)
+        .createQueryBuilder('a')
+        .where('a.person_id = :personId AND a.episode = :episode', { personId, episode: episodeNumber })
+        .orderBy('a.left_at', 'DESC')
+        .addOrderBy('a.id', 'DESC')
+        .take(query.limit + 1);
+      if (query.cursor)
+        qb.andWhere('(a.left_at, a.id) < (:at, :id)', { at: query.cursor.leftAt, id: query.cursor.id });
+      const rows = await qb.getMany();
+      const { items, nextCursor } = AbsenceCursor.page(rows, query.limit, (a) => ({
+        leftAt: a.leftAt.toISOString(),
+        id: a.id,
+      }));
+      return { items: items.map(absenceView), nextCursor };
+    });
+  }
+
+  /** One transaction, the person locked, the episode in the caller's scope, the fact recorded once. */
+  private async once(
+    what: string,
+    personId: string,
+    episodeNumber: number,
+    absenceId: string | null,
+    body: unknown,
+    context: RequestContext,
+    record: (
+      tx: EntityManager,
+      episode: CustodyEpisode,
+    ) => Promise<{ created: boolean; absence: TemporaryAbsence }>,
+  ): Promise<AbsenceOutcome> {
+    const request = createHash('sha256')
+      .update(canonicalJson({ personId, episodeNumber, absenceId, body }))
+      .digest('hex');
+    return this.dataSource.transaction(async (tx) => {
+      await lockPerson(tx, personId);
+      const episode = await this.episodeInScope(tx, personId, episodeNumber, context.scope);
+      let created = false;
+      const apply = async (manager: EntityManager) => {
+        const outcome = await record(manager, episode);
+        created = outcome.created;
+        return { request, absenceId: outcome.absence.id };
+      };
+      const first = context.idempotencyKey
+        ? await withIdempotency(tx, `liberation:absence-${what}:${context.idempotencyKey}`, apply)
+        : await apply(tx);
+      if (first.request !== request)
+        throw new DomainError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'RULE_VIOLATED',
+          `this Idempotency-Key was used for another ${what}; use a new key for a new request`,
+        );
+      const absence = await tx.findOneByOrFail(TemporaryAbsence, { id: first.absenceId });
+      return { created, absence: absenceView(absence) };
+    });
+  }
+
+  private async recordDeparture(
+    tx: EntityManager,
+    episode: CustodyEpisode,
+    body: RecordDepartureBody,
+    context: RequestContext,
+  ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
+    const { personId, episode: episodeNumber } = episode;
+    const leftAt = new Date(body.leftAt);
+    const absences = await tx.find(TemporaryAbsence, { where: { personId, episode: episodeNumber } });
+    const same = absences.find(
+      (a) => absenceStands(a) && a.kind === body.kind && a.leftAt.getTime() === leftAt.getTime(),
+    );
+    if (same) return { created: false, absence: same };
+    if (episode.releasedAt !== null)
+      throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
+    const open = absences.find(absenceOpen);
+    if (open)
+      throw new ConflictError(
+        `person ${personId} is already out on a ${open.kind} absence since ${open.leftAt.toISOString()} (${open.id}): record its return first`,
+        'ABSENCE_ALREADY_OPEN',
+        { details: { absenceId: open.id } },
+      );
+    if (episode.receivedAt !== null && leftAt < episode.receivedAt)
+      throw new MovementOutOfOrderError(
+        'ABSENCE_BEFORE_RECEPTION',
+        'leftAt',
+        `leftAt ${body.leftAt} is before episode ${episodeNumber} was received (${episode.receivedAt.toISOString()})`,
+        { personId, episode: episodeNumber },
+      );
+    const movements = await loadMovements(tx, personId, episodeNumber);
+    const lastTransfer = standingTransfers({ movements }).at(-1);
+    if (lastTransfer && leftAt <= lastTransfer.occurredAt)
+      throw new MovementOutOfOrderError(
+        'ABSENCE_BEFORE_TRANSFER',
+        'leftAt',
+        `leftAt ${body.leftAt} is not after the last transfer (${lastTransfer.occurredAt.toISOString()}): the person was elsewhere`,
+        { personId, episode: episodeNumber, previousEventId: lastTransfer.eventId },
+      );
+    const lastBack = absences
+      .filter(absenceReturned)
+      .map((a) => a.returnedAt!)
+      .sort((a, b) => b.getTime() - a.getTime())[0];
+    if (lastBack && leftAt <= lastBack)
+      throw new MovementOutOfOrderError(
+        'ABSENCE_BEFORE_LAST_RETURN',
+        'leftAt',
+        `leftAt ${body.leftAt} is not after the person came back from the last absence (${lastBack.toISOString()})`,
+        { personId, episode: episodeNumber },
+      );
+    const absence = tx.create(TemporaryAbsence, {
+      id: randomUUID(),
+      personId,
+      episode: episodeNumber,
+      kind: body.kind,
+      establishmentCode: currentEstablishment(episode, { movements }),
+      leftAt,
+      dueBackAt: body.dueBackAt === undefined ? null : new Date(body.dueBackAt),
+      departureEventId: randomUUID(),
+      departureRecordedAt: new Date(),
+      departureRecordedBy: context.actor,
+      returnedAt: null,
+      returnEventId: null,
+      returnRecordedAt: null,
+      returnRecordedBy: null,
+      departureReversedAt: null,
+      departureReversedBy: null,
+      departureReversalEventId: null,
+      returnReversedAt: null,
+      returnReversedBy: null,
+      returnReversalEventId: null,
+      correlationId: context.correlationId,
+    });
+    await tx.insert(TemporaryAbsence, absence);
+    await enqueueCustodyEvent(tx, absenceStartedEvent(episode, absence), context);
+    return { created: true, absence };
+  }
+
+  private async absenceOf(
+    tx: EntityManager,
+    episode: CustodyEpisode,
+    absenceId: string,
+  ): Promise<TemporaryAbsence> {
+    const absence = await tx.findOneBy(TemporaryAbsence, {
+      id: absenceId,
+      personId: episode.personId,
+      episode: episode.episode,
+    });
+    if (!absence) throw new AbsenceNotFoundError(episode.personId, episode.episode, absenceId);
+    return absence;
+  }
+
+  private async recordReturn(
+    tx: EntityManager,
+    episode: CustodyEpisode,
+    absenceId: string,
+    body: RecordReturnBody,
+    context: RequestContext,
+  ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
+    const absence = await this.absenceOf(tx, episode, absenceId);
+    const returnedAt = new Date(body.returnedAt);
+    if (!absenceStands(absence))
+      throw new ConflictError(`absence ${absenceId} was reversed: it never was`, 'ABSENCE_REVERSED', {
+        details: { absenceId },
+      });
+    if (absenceReturned(absence)) {
+      if (absence.returnedAt!.getTime() === returnedAt.getTime()) return { created: false, absence };
+      throw new ConflictError(
+        `the person came back from absence ${absenceId} at ${absence.returnedAt!.toISOString()}; reverse that return to record another`,
+        'ABSENCE_ALREADY_ENDED',
+        { details: { absenceId, returnedAt: absence.returnedAt!.toISOString() } },
+      );
+    }
+    if (returnedAt <= absence.leftAt)
+      throw new MovementOutOfOrderError(
+        'RETURN_BEFORE_DEPARTURE',
+        'returnedAt',
+        `returnedAt ${body.returnedAt} is not after the person left (${absence.leftAt.toISOString()})`,
+        { absenceId },
+      );
+    // A return recorded after one was reversed replaces it (the reversed one and its reversal
+    // stay on the bus and in the audit trail).
+    Object.assign(absence, {
+      returnedAt,
+      returnEventId: randomUUID(),
+      returnRecordedAt: new Date(),
+      returnRecordedBy: context.actor,
+      returnReversedAt: null,
+      returnReversedBy: null,
+      returnReversalEventId: null,
+    });
+    await tx.save(TemporaryAbsence, absence);
+    await enqueueCustodyEvent(tx, absenceEndedEvent(episode, absence, context.correlationId), context);
+    return { created: true, absence };
+  }
+
+  private async recordReversal(
+    tx: EntityManager,
+    episode: CustodyEpisode,
+    absenceId: string,
+    body: ReverseAbsenceBody,
+    context: RequestContext,
+  ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
+    const absence = await this.absenceOf(tx, episode, absenceId);
+    if (body.part === 'DEPARTURE') {
+      if (!absenceStands(absence)) return { created: false, absence };
+      if (absenceReturned(absence))
+        throw new ConflictError(
+          `absence ${absenceId} has a return recorded: reverse the return first`,
+          'ABSENCE_RETURN_STANDS',
+          { details: { absenceId } },
+        );
+      return this.markReversed(
+        tx,
+        episode,
+        absence,
+        'DEPARTURE',
+        absence.departureEventId,
+        absence.leftAt,
+        body,
+        context,
+      );
+    }
+    if (!absenceStands(absence))
+      throw new ConflictError(`absence ${absenceId} was reversed: it never was`, 'ABSENCE_REVERSED', {
+        details: { absenceId },
+      });
+    if (!absenceReturned(absence)) {
+      if (absence.returnReversedAt !== null) return { created: false, absence };
+      throw new ConflictError(`absence ${absenceId} has no return to reverse`, 'ABSENCE_NOT_ENDED', {
+        details: { absenceId },
+      });
+    }
+    const others = await tx.find(TemporaryAbsence, {
+      where: { personId: episode.personId, episode: episode.episode },
+    });
+    const later = others.find((a) => a.id !== absence.id && absenceStands(a) && a.leftAt > absence.leftAt);
+    if (later)
+      throw new ConflictError(
+        `a later absence (${later.id}, left ${later.leftAt.toISOString()}) stands on this return: reverse it first`,
+        'ABSENCE_SUPERSEDED',
+        { details: { absenceId, laterAbsenceId: later.id } },
+      );
+    return this.markReversed(
+      tx,
+      episode,
+      absence,
+      'RETURN',
+      absence.returnEventId!,
+      absence.returnedAt!,
+      body,
+      context,
+    );
+  }
+
+  /** Records the reversal of `part` (whose event is `reversedEventId`, at `movementAt`) and its event. */
+  private async markReversed(
+    tx: EntityManager,
+    episode: CustodyEpisode,
+    absence: TemporaryAbsence,
+    part: 'DEPARTURE' | 'RETURN',
+    reversedEventId: string,
+    movementAt: Date,
+    body: ReverseAbsenceBody,
+    context: RequestContext,
+  ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
+    const reversedAt = new Date(body.reversedAt);
+    if (reversedAt < movementAt)
+      throw new MovementOutOfOrderError(
+        'REVERSAL_BEFORE_MOVEMENT',
+        'reversedAt',
+        `reversedAt ${body.reversedAt} is before the ${part === 'DEPARTURE' ? 'departure' : 'return'} it undoes (${movementAt.toISOString()})`,
+        { absenceId: absence.id },
+      );
+    const eventId = randomUUID();
+    Object.assign(
+      absence,
+      part === 'DEPARTURE'
+        ? {
+            departureReversedAt: reversedAt,
+            departureReversedBy: context.actor,
+            departureReversalEventId: eventId,
+          }
+        : { returnReversedAt: reversedAt, returnReversedBy: context.actor, returnReversalEventId: eventId },
+    );
+    await tx.save(TemporaryAbsence, absence);
+    await enqueueCustodyEvent(
+      tx,
+      absenceReversedEvent(
+        episode,
+        absence,
+        { part, eventId, reversedEventId, reversedAt },
+        context.correlationId,
+      ),
+      context,
+    );
+    return { created: true, absence };
+  }
+
+  private async episodeInScope(
+    tx: EntityManager,
+    personId: string,
+    episodeNumber: number,
+    scope: EstablishmentScope,
+  ): Promise<CustodyEpisode> {
+    const episode = await tx.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
+    if (!episode || !(await isWithin(tx, episode, scope)))
+      throw EpisodeNotFoundError.of(personId, episodeNumber);
+    return episode;
+  }
+}
+
+export function absenceView(a: TemporaryAbsence): AbsenceView {
+  return {
+    absenceId: a.id,
+    personId: a.personId,
+    episode: a.episode,
+    kind: a.kind,
+    status: !absenceStands(a) ? 'REVERSED' : absenceReturned(a) ? 'RETURNED' : 'OUT',
+    establishmentCode: a.establishmentCode,
+    leftAt: a.leftAt.toISOString(),
+    dueBackAt: a.dueBackAt?.toISOString() ?? null,
+    returnedAt: absenceReturned(a) ? a.returnedAt!.toISOString() : null,
+    departureEventId: a.departureEventId,
+    returnEventId: absenceReturned(a) ? a.returnEventId : null,
+    departureRecordedBy: a.departureRecordedBy,
+    returnRecordedBy: absenceReturned(a) ? a.returnRecordedBy : null,
+    departureReversal:
+      a.departureReversedAt === null
+        ? null
+        : {
+            reversedAt: a.departureReversedAt.toISOString(),
+            reversedBy: a.departureReversedBy ?? '',
+            eventId: a.departureReversalEventId ?? '',
+          },
+    returnReversal:
+      a.returnReversedAt === null
+        ? null
+        : {
+            reversedAt: a.returnReversedAt.toISOString(),
+            reversedBy: a.returnReversedBy ?? '',
+            eventId: a.returnReversalEventId ?? '',
+          },
+  };
+}
