@@ -229,10 +229,19 @@ interface Shard {
  * each a run of its own, so the three parallel runs stay busy to the end.
  */
 const REFERRAL_CORE = '^/((prison/)?referrals|appointments)(/|$)';
+/**
+ * Liberation grew by eleven operations in issue 10 (sentence calculations, re-plans, temporary
+ * absences): those are a run of their own, so liberation does not become the last to finish.
+ */
+const LIBERATION_ISSUE_10 = '(/sentence-calculations|/absences|^/release-point-replans)(/|$)';
 const SHARDS: Partial<Record<AppName, Shard[]>> = {
   referral: [
     { name: 'referrals', filter: ['--include-path-regex', REFERRAL_CORE] },
     { name: 'others', filter: ['--exclude-path-regex', REFERRAL_CORE] },
+  ],
+  liberation: [
+    { name: 'custody-record', filter: ['--exclude-path-regex', LIBERATION_ISSUE_10] },
+    { name: 'sentences-replans-absences', filter: ['--include-path-regex', LIBERATION_ISSUE_10] },
   ],
 };
 /**

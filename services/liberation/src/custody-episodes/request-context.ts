@@ -16,8 +16,11 @@ export function ApiRecordingHeaders(): ClassDecorator & MethodDecorator {
     ApiHeader({
       name: CORRELATION_HEADER,
       required: false,
-      schema: BOUNDED_HEADER_SCHEMA,
-      description: 'Carried into the events emitted',
+      // Any value: one that is blank or over 200 characters starts a new correlation instead of
+      // failing the request (requestContextOf), so the document promises no pattern it would not keep.
+      schema: { type: 'string' },
+      description:
+        'Carried into the events emitted (1–200 characters, not blank; any other value starts a new correlation)',
     }),
     ApiHeader({
       name: IDEMPOTENCY_HEADER,
