@@ -17,3 +17,4 @@ export * from './area/local-authority';
 export * from './policy/clock-register';
 export * from './person/custody-age';
 export * from './sentence';
+export * from './assessment';

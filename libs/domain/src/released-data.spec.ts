@@ -8,6 +8,7 @@ import { BANK_HOLIDAY_YEARS, bankHolidays } from './calendar/bank-holidays';
 import { SLA_POLICIES } from './policy/seed-policies';
 import { scottishLiberationDate } from './release/liberation-date';
 import { HDC_POLICIES, RELEASE_POINT_POLICIES } from './sentence/policies';
+import { QUESTION_SETS } from './assessment/question-sets';
 import type { SlaPolicy } from './policy/sla-policy';
 
 /**
@@ -71,6 +72,8 @@ function currentData(): Lock {
   for (const p of RELEASE_POINT_POLICIES)
     data[`release-point/${p.id}/v${p.version}`] = digest(policyBehaviour(p));
   for (const p of HDC_POLICIES) data[`hdc-policy/${p.id}/v${p.version}`] = digest(policyBehaviour(p));
+  // Assessment question sets (issue 10): what a question asks and decides is a new version.
+  for (const s of QUESTION_SETS) data[`question-set/${s.kind}/v${s.version}`] = digest(s.pathways);
   for (let year = BANK_HOLIDAY_YEARS.first + 1; year < BANK_HOLIDAY_YEARS.last; year++) {
     const answers: string[] = [];
     for (let d = Date.UTC(year, 0, 1); d < Date.UTC(year + 1, 0, 1); d += 86_400_000)

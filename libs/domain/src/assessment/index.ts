@@ -1,0 +1,2 @@
+export * from './question-sets';
+export * from './pathway-outcomes';
