@@ -1,3 +1,4 @@
+import { AssessmentAnswers } from './assessments/assessment-answers.entity';
 import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { appDatabaseFrom } from '@throughcare/platform-persistence';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
@@ -25,7 +26,7 @@ export class AppModule {
             url: config.DATABASE_URL,
             app: appDatabaseFrom(config),
             schema: ASSESSMENT_SCHEMA,
-            entities: [Assessment, ConsentWithdrawal],
+            entities: [Assessment, ConsentWithdrawal, AssessmentAnswers],
             migrations: assessmentMigrations,
           },
           natsUrl: config.NATS_URL,

@@ -78,7 +78,10 @@ export const CompleteAssessmentBodySchema = z
     needs: z
       .array(Pathway)
       .refine((needs) => new Set(needs).size === needs.length, 'each pathway may appear once')
-      .describe('Resettlement pathways where support is needed; empty when none'),
+      .optional()
+      .describe(
+        'Leave out when the answers are saved by pathway (PUT /assessments/{id}/answers): the needs are derived from them, and a list that disagrees is refused (422). Required when no answers are saved (the older way: pathways where support is needed, empty when none)',
+      ),
     riskOfSeriousHarm: RiskOfSeriousHarm.optional().describe(
       'Core screen only, and required there; refused for the later kinds',
     ),

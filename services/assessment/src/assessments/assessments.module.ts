@@ -1,3 +1,6 @@
+import { AssessmentAnswersController } from './assessment-answers.controller';
+import { AssessmentAnswersService } from './assessment-answers.service';
+import { AssessmentAnswers } from './assessment-answers.entity';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Assessment } from './assessment.entity';
@@ -7,9 +10,9 @@ import { ConsentController } from './consent.controller';
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Assessment, ConsentWithdrawal])],
-  controllers: [AssessmentsController, ConsentController],
-  providers: [AssessmentsService],
+  imports: [TypeOrmModule.forFeature([Assessment, ConsentWithdrawal, AssessmentAnswers])],
+  controllers: [AssessmentsController, AssessmentAnswersController, ConsentController],
+  providers: [AssessmentsService, AssessmentAnswersService],
   exports: [AssessmentsService],
 })
 export class AssessmentsModule {}

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository, type EntityManager } from 'typeorm';
-import { parseOrThrow } from '@throughcare/platform-errors';
+import { parseOrThrow, ValidationFailedError } from '@throughcare/platform-errors';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import type { Pathway } from '@throughcare/contracts';
+import { needsFromAnswers } from './assessment-answers.service';
 import { Assessment, type AssessmentKind } from './assessment.entity';
 import {
   AssessmentAlreadyCompletedError,
@@ -66,7 +68,7 @@ interface OpenInput {
 }
 
 interface CompletionRequest {
-  needs: CompleteAssessmentBody['needs'];
+  needs: Pathway[];
   riskOfSeriousHarm: CompleteAssessmentBody['riskOfSeriousHarm'];
   completedBy: CompleteAssessmentBody['completedBy'];
   completedAt: Date | undefined;
@@ -212,12 +214,7 @@ export class AssessmentsService {
     context: RequestContext = {},
   ): Promise<AssessmentView> {
     const now = new Date();
-    const request: CompletionRequest = {
-      needs: normaliseNeeds(body.needs),
-      riskOfSeriousHarm: body.riskOfSeriousHarm,
-      completedBy: body.completedBy,
-      completedAt: body.completedAt === undefined ? undefined : new Date(body.completedAt),
-    };
+    let request: CompletionRequest | undefined;
     const recorded = await this.dataSource.transaction(async (tx) => {
       // An assessment never changes establishment, so this check holds for the whole transaction.
       const found = await tx.findOne(Assessment, {
@@ -225,10 +222,32 @@ export class AssessmentsService {
         select: { id: true, establishmentCode: true },
       });
       if (!found || !inScope(caller, found.establishmentCode)) throw new AssessmentNotFoundError(id);
+      // Needs come from the answers saved by pathway (issue 10); typed in only where none are saved.
+      const assessment = await tx.findOneOrFail(Assessment, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      const derived = assessment.completedAt ? null : await needsFromAnswers(tx, assessment, body.needs);
+      const needs = derived ?? body.needs ?? (assessment.completedAt ? (assessment.needs ?? []) : undefined);
+      if (needs === undefined)
+        throw new ValidationFailedError('needs are required when no answers are saved', [
+          {
+            field: 'needs',
+            message:
+              'required: send the needs, or save the answers by pathway first (PUT /assessments/:id/answers)',
+          },
+        ]);
+      const fixed: CompletionRequest = {
+        needs: normaliseNeeds(needs),
+        riskOfSeriousHarm: body.riskOfSeriousHarm,
+        completedBy: body.completedBy,
+        completedAt: body.completedAt === undefined ? undefined : new Date(body.completedAt),
+      };
+      request = fixed;
       const record = (manager: EntityManager) =>
-        this.recordCompletion(manager, id, body, request, now, context.correlationId);
+        this.recordCompletion(manager, id, body, fixed, now, context.correlationId);
       if (context.idempotencyKey === undefined) return record(tx);
-      const sent = { assessmentId: id, ...completionFingerprint(request) };
+      const sent = { assessmentId: id, ...completionFingerprint(fixed) };
       const key = `http:completion:${caller.clientId}:${context.idempotencyKey}`;
       const first = await withIdempotency(tx, key, async (m) => ({
         ...sent,
@@ -240,7 +259,7 @@ export class AssessmentsService {
       if (differences.length > 0) throw new IdempotencyKeyReusedError('completion', differences);
       return first.facts;
     });
-    if (!repeatsCompletion(recorded, request)) throw new AssessmentAlreadyCompletedError(id);
+    if (!request || !repeatsCompletion(recorded, request)) throw new AssessmentAlreadyCompletedError(id);
     return this.get(caller, id, now);
   }
 

@@ -3,6 +3,7 @@ import { ASSESSMENT_SCHEMA } from '../config';
 import { CreateAssessment1700000000100 } from './1700000000100-create-assessment';
 import { AssessmentKindsAndConsent1700000000200 } from './1700000000200-assessment-kinds-and-consent';
 import { RowLevelSecurity1700000000300 } from './1700000000300-row-level-security';
+import { AssessmentAnswers1700000000400 } from './1700000000400-assessment-answers';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
@@ -10,4 +11,5 @@ export const assessmentMigrations = [
   CreateAssessment1700000000100,
   AssessmentKindsAndConsent1700000000200,
   RowLevelSecurity1700000000300,
+  AssessmentAnswers1700000000400,
 ];

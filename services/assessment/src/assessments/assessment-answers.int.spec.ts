@@ -1,0 +1,200 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { bootstrapService, listeningPort } from '@throughcare/platform-http';
+import { runUnrestricted } from '@throughcare/platform-persistence';
+import { bearer, type TestPrincipal } from '@throughcare/testing';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../app.module';
+import { loadAssessmentConfig } from '../config';
+import type { AnswersView, QuestionSetView } from './assessment-answers.schemas';
+import { createAssessmentActivities } from './assessment.activities';
+import type { AssessmentView } from './assessment.schemas';
+import { AssessmentsService } from './assessments.service';
+
+// Issue 10: answers by pathway; needs and statuses derived from them, never typed in.
+
+const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
+const STAFF: TestPrincipal = { roles: ['prison-staff'], establishments: ['BAR'] };
+const ELSEWHERE: TestPrincipal = { roles: ['prison-staff'], establishments: ['SHO'] };
+
+describe('assessment answers by pathway (real Postgres)', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+  let activities: ReturnType<typeof createAssessmentActivities>;
+
+  beforeAll(async () => {
+    app = await bootstrapService({
+      module: AppModule.forRoot(config),
+      name: 'assessment',
+      port: 0,
+      logLevels: ['error'],
+    });
+    base = `http://127.0.0.1:${listeningPort(app)}`;
+    activities = createAssessmentActivities(app.get(AssessmentsService));
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    as = STAFF,
+  ) =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(await bearer(as, 'urn:throughcare:assessment')),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const json = async <T>(r: Response) => (await r.json()) as T;
+
+  async function aCoreScreen(): Promise<string> {
+    const { assessmentId } = await activities.requestCoreScreen({
+      idempotencyKey: `spec:${randomUUID()}`,
+      personId: `p${randomBytes(10).toString('hex')}`,
+      episode: 1,
+      establishmentCode: 'BAR',
+      dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      correlationId: `spec-${randomUUID()}`,
+    });
+    return assessmentId;
+  }
+
+  /** Every required question of the core screen answered no, then `overrides`. */
+  async function allNo(id: string, overrides: Record<string, boolean | string> = {}) {
+    const set = await json<QuestionSetView>(await call('GET', `/assessments/${id}/questions`));
+    return {
+      ...Object.fromEntries(
+        set.pathways.flatMap((p) => p.questions.filter((q) => q.required).map((q) => [q.id, false])),
+      ),
+      ...overrides,
+    };
+  }
+
+  it('serves the questions, saves answers as versions (If-Match), derives statuses and needs, and completes from them', async () => {
+    const id = await aCoreScreen();
+    const questions = await json<QuestionSetView>(await call('GET', `/assessments/${id}/questions`));
+    expect(questions).toMatchObject({ kind: 'CORE_SCREEN', version: 1 });
+    expect(questions.pathways.map((p) => p.pathway)).toContain('WOMEN_ABUSE_AND_VIOLENCE');
+
+    const empty = await json<AnswersView>(await call('GET', `/assessments/${id}/answers`));
+    expect(empty).toMatchObject({ version: null, etag: null, needs: [] });
+    expect(empty.unfinished).toHaveLength(9);
+
+    const first = await call('PUT', `/assessments/${id}/answers`, { answers: { ACC_NO_ADDRESS: true } });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).toBe('"answers-v1"');
+    const v1 = await json<AnswersView>(first);
+    expect(v1.pathways.find((p) => p.pathway === 'ACCOMMODATION')?.status).toBe('IN_PROGRESS');
+
+    // Completion while pathways are unfinished is refused.
+    const early = await call('POST', `/assessments/${id}/completion`, {
+      riskOfSeriousHarm: 'MEDIUM',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(early.status).toBe(422);
+    expect(await json<{ code: string }>(early)).toMatchObject({ code: 'PATHWAYS_UNFINISHED' });
+
+    const answers = await allNo(id, {
+      ACC_NO_ADDRESS: true,
+      ACC_WANTS_SUPPORT: true,
+      DRA_WITHDRAWAL: true,
+      DRA_WANTS_SUPPORT: false,
+      HLT_NOTE: 'sees the nurse weekly',
+    });
+    const stale = await call(
+      'PUT',
+      `/assessments/${id}/answers`,
+      { answers },
+      { 'if-match': '"answers-v0"' },
+    );
+    expect(stale.status).toBe(412);
+    const saved = await call(
+      'PUT',
+      `/assessments/${id}/answers`,
+      { answers, skips: [{ pathway: 'EDUCATION_SKILLS_AND_WORK', reason: 'COMPLETED_IN_ANOTHER_PRISON' }] },
+      { 'if-match': '"answers-v1"' },
+    );
+    expect(saved.status).toBe(200);
+    const v2 = await json<AnswersView>(saved);
+    expect(v2).toMatchObject({ version: 2, needs: ['ACCOMMODATION'], unfinished: [] });
+    const status = Object.fromEntries(v2.pathways.map((p) => [p.pathway, p.status]));
+    expect(status).toMatchObject({
+      ACCOMMODATION: 'SUPPORT_REQUIRED',
+      DRUGS_AND_ALCOHOL: 'SUPPORT_DECLINED',
+      HEALTH: 'SUPPORT_NOT_REQUIRED',
+    });
+    expect(v2.pathways.find((p) => p.pathway === 'EDUCATION_SKILLS_AND_WORK')?.skipped).toMatchObject({
+      reason: 'COMPLETED_IN_ANOTHER_PRISON',
+    });
+
+    // A typed list that disagrees is refused; none typed: the needs come from the answers.
+    const disagree = await call('POST', `/assessments/${id}/completion`, {
+      needs: ['HEALTH'],
+      riskOfSeriousHarm: 'MEDIUM',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(disagree.status).toBe(422);
+    expect(await json<{ code: string }>(disagree)).toMatchObject({ code: 'NEEDS_DISAGREE_WITH_ANSWERS' });
+    const completed = await call('POST', `/assessments/${id}/completion`, {
+      riskOfSeriousHarm: 'MEDIUM',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(completed.status).toBe(200);
+    expect((await json<AssessmentView>(completed)).completion).toMatchObject({ needs: ['ACCOMMODATION'] });
+    const event = (await runUnrestricted(() =>
+      app
+        .get(DataSource)
+        .query(
+          `SELECT payload FROM assessment.outbox WHERE payload->'data'->>'assessmentId' = $1 AND subject LIKE '%completed%'`,
+          [id],
+        ),
+    )) as Array<{ payload: { data: { needs: string[] } } }>;
+    expect(event.map((e) => e.payload.data.needs)).toEqual([['ACCOMMODATION']]);
+
+    // Fixed once completed.
+    const after = await call('PUT', `/assessments/${id}/answers`, { answers });
+    expect(after.status).toBe(409);
+    expect(await json<{ code: string }>(after)).toMatchObject({ code: 'ASSESSMENT_ALREADY_COMPLETED' });
+  });
+
+  it('refuses answers that do not fit (400 naming the field), hides other prisons’ assessments (404), keeps typed needs without answers', async () => {
+    const id = await aCoreScreen();
+    const unknown = await call('PUT', `/assessments/${id}/answers`, { answers: { NOT_A_QUESTION: true } });
+    expect(unknown.status).toBe(400);
+    expect((await json<{ errors: Array<{ field: string }> }>(unknown)).errors).toEqual([
+      expect.objectContaining({ field: 'answers.NOT_A_QUESTION' }),
+    ]);
+    const wrongType = await call('PUT', `/assessments/${id}/answers`, { answers: { ACC_NO_ADDRESS: 'yes' } });
+    expect(wrongType.status).toBe(400);
+    const otherNoNote = await call('PUT', `/assessments/${id}/answers`, {
+      answers: {},
+      skips: [{ pathway: 'HEALTH', reason: 'OTHER' }],
+    });
+    expect(otherNoNote.status).toBe(400);
+    expect((await call('GET', `/assessments/${id}/answers`, undefined, {}, ELSEWHERE)).status).toBe(404);
+    expect((await call('PUT', `/assessments/${id}/answers`, { answers: {} }, {}, ELSEWHERE)).status).toBe(
+      404,
+    );
+
+    // No answers saved: the needs are given with the completion, as before.
+    const missing = await call('POST', `/assessments/${id}/completion`, {
+      riskOfSeriousHarm: 'LOW',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(missing.status).toBe(400);
+    const typed = await call('POST', `/assessments/${id}/completion`, {
+      needs: ['HEALTH'],
+      riskOfSeriousHarm: 'LOW',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(typed.status).toBe(200);
+    expect((await json<AssessmentView>(typed)).completion).toMatchObject({ needs: ['HEALTH'] });
+  });
+});

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { Pathway } from '@throughcare/contracts';
+import {
+  PATHWAY_SKIP_REASONS,
+  type AnswerType,
+  type AssessmentKindId,
+  type PathwayOutcome,
+  type QuestionRole,
+} from '@throughcare/domain';
+
+// Issue 10: an assessment's answers by pathway; needs and statuses are derived from them.
+
+export const RecordAnswersBodySchema = z
+  .object({
+    answers: z
+      .record(
+        z.string().regex(/^[A-Z][A-Z0-9_]{1,59}$/, 'a question id such as ACC_NO_ADDRESS'),
+        z.union([z.boolean(), z.string().max(1000)]),
+      )
+      .refine((a) => Object.keys(a).length <= 200, 'at most 200 answers')
+      .describe(
+        'Every answer so far, by question id (GET …/questions): true/false for a yes/no question, words for a note',
+      ),
+    skips: z
+      .array(
+        z
+          .object({
+            pathway: Pathway,
+            reason: z.enum(PATHWAY_SKIP_REASONS),
+            note: z.string().trim().min(1).max(500).optional(),
+          })
+          .strict(),
+      )
+      .max(9)
+      .default([])
+      .describe('Pathways not assessed here, and why (OTHER needs a note)'),
+  })
+  .strict();
+export type RecordAnswersBody = z.output<typeof RecordAnswersBodySchema>;
+
+export interface QuestionSetView {
+  kind: AssessmentKindId;
+  version: number;
+  source: { citation: string; unverified: string };
+  pathways: Array<{
+    pathway: Pathway;
+    onlyFor: 'FEMALE' | null;
+    questions: Array<{ id: string; text: string; answer: AnswerType; role: QuestionRole; required: boolean }>;
+  }>;
+}
+
+export interface AnswersView {
+  assessmentId: string;
+  /** Null before anything is saved. */
+  version: number | null;
+  /** Send as If-Match to save the next version; null before anything is saved. */
+  etag: string | null;
+  questionSet: { kind: AssessmentKindId; version: number };
+  answers: Record<string, string | boolean>;
+  skips: Array<{ pathway: Pathway; reason: string; note?: string }>;
+  /** Each pathway's status, derived from the answers, with the reasons. */
+  pathways: PathwayOutcome[];
+  /** The pathways needing support (what completion records as needs). */
+  needs: Pathway[];
+  /** Pathways neither finished nor skipped: the assessment cannot be completed from its answers yet. */
+  unfinished: Pathway[];
+  recordedAt: string | null;
+  recordedBy: string | null;
+}

@@ -1,0 +1,184 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Pathway } from '@throughcare/contracts';
+import { ConflictError, DomainError, ValidationFailedError } from '@throughcare/platform-errors';
+import { entityTag, requireIfMatch } from '@throughcare/platform-http';
+import {
+  InvalidAnswerError,
+  needsOf,
+  pathwayOutcomes,
+  questionSet,
+  unfinishedPathways,
+  validateAnswers,
+  type AssessmentKindId,
+  type QuestionSet,
+} from '@throughcare/domain';
+import { AssessmentAnswers } from './assessment-answers.entity';
+import type { AnswersView, QuestionSetView, RecordAnswersBody } from './assessment-answers.schemas';
+import { Assessment } from './assessment.entity';
+import { AssessmentNotFoundError } from './assessment.errors';
+import { inScope, type EstablishmentScope } from './establishment-scope';
+
+export const ANSWERS_ETAG_PREFIX = 'answers';
+
+/**
+ * The person is asked the women-specific pathways unless recorded as not female; this service
+ * is not told the person's sex (it stays with the custody record), so they are asked of everyone
+ * and the outcome says why. Passing the sex from the journey is left for later.
+ */
+const PERSON = { sex: null } as const;
+
+/** The answers' question set: the version they were saved against, else the kind's latest. */
+function setFor(assessment: Assessment, saved: AssessmentAnswers | null): QuestionSet {
+  return questionSet(assessment.kind as AssessmentKindId, saved?.questionSetVersion);
+}
+
+export function viewOfAnswers(assessment: Assessment, saved: AssessmentAnswers | null): AnswersView {
+  const set = setFor(assessment, saved);
+  const answers = saved?.answers ?? {};
+  const skips = saved?.skips ?? [];
+  const pathways = pathwayOutcomes(set, answers, skips, PERSON);
+  return {
+    assessmentId: assessment.id,
+    version: saved?.version ?? null,
+    etag: saved ? entityTag(ANSWERS_ETAG_PREFIX, saved.version) : null,
+    questionSet: { kind: set.kind, version: set.version },
+    answers: { ...answers },
+    skips: skips.map((s) => ({ ...s })),
+    pathways,
+    needs: needsOf(pathways),
+    unfinished: unfinishedPathways(pathways),
+    recordedAt: saved?.recordedAt.toISOString() ?? null,
+    recordedBy: saved?.recordedBy ?? null,
+  };
+}
+
+export async function latestAnswers(
+  manager: EntityManager,
+  assessmentId: string,
+): Promise<AssessmentAnswers | null> {
+  return manager.findOne(AssessmentAnswers, { where: { assessmentId }, order: { version: 'DESC' } });
+}
+
+/**
+ * The needs a completion records when its answers say them: null when no answers are saved (the
+ * needs are then given with the completion, as before answers existed). Refuses a completion while
+ * a pathway is neither finished nor skipped, and a typed list that disagrees with the answers.
+ */
+export async function needsFromAnswers(
+  manager: EntityManager,
+  assessment: Assessment,
+  typed: readonly Pathway[] | undefined,
+): Promise<Pathway[] | null> {
+  const saved = await latestAnswers(manager, assessment.id);
+  if (!saved) return null;
+  const view = viewOfAnswers(assessment, saved);
+  if (view.unfinished.length > 0)
+    throw new DomainError(
+      'PATHWAYS_UNFINISHED',
+      'RULE_VIOLATED',
+      `the answers leave ${view.unfinished.join(', ')} unfinished: answer their questions or skip them with a reason`,
+      { details: { unfinished: view.unfinished } },
+    );
+  if (typed !== undefined && [...typed].sort().join() !== [...view.needs].sort().join())
+    throw new DomainError(
+      'NEEDS_DISAGREE_WITH_ANSWERS',
+      'RULE_VIOLATED',
+      `the needs sent (${typed.join(', ') || 'none'}) are not what the answers say (${view.needs.join(', ') || 'none'}): leave needs out, they are derived from the answers`,
+      { details: { fromAnswers: view.needs } },
+    );
+  return view.needs;
+}
+
+@Injectable()
+export class AssessmentAnswersService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The questions of the assessment's kind (the version its answers were saved against). */
+  async questions(scope: EstablishmentScope, id: string): Promise<QuestionSetView> {
+    return this.dataSource.transaction(async (tx) => {
+      const assessment = await this.inScope(tx, scope, id);
+      const set = setFor(assessment, await latestAnswers(tx, id));
+      return {
+        kind: set.kind,
+        version: set.version,
+        source: { ...set.source },
+        pathways: set.pathways.map((p) => ({
+          pathway: p.pathway,
+          onlyFor: p.onlyFor ?? null,
+          questions: p.questions.map((q) => ({ ...q })),
+        })),
+      };
+    });
+  }
+
+  async current(scope: EstablishmentScope, id: string): Promise<AnswersView> {
+    return this.dataSource.transaction(async (tx) => {
+      const assessment = await this.inScope(tx, scope, id);
+      return viewOfAnswers(assessment, await latestAnswers(tx, id));
+    });
+  }
+
+  /**
+   * Saves the whole set of answers and skips as the next version (If-Match, when sent, must name
+   * the current one: 412 otherwise). Refused once the assessment is completed: its needs are fixed.
+   */
+  async save(
+    scope: EstablishmentScope,
+    id: string,
+    body: RecordAnswersBody,
+    actor: string,
+    ifMatch: string | undefined,
+    now: Date = new Date(),
+  ): Promise<AnswersView> {
+    return this.dataSource.transaction(async (tx) => {
+      await this.inScope(tx, scope, id);
+      // The row lock orders saves and the completion of one assessment.
+      const assessment = await tx.findOneOrFail(Assessment, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (assessment.completedAt !== null)
+        throw new ConflictError(
+          `assessment ${id} was completed at ${assessment.completedAt.toISOString()}: its answers are fixed`,
+          'ASSESSMENT_ALREADY_COMPLETED',
+          { details: { id } },
+        );
+      const latest = await latestAnswers(tx, id);
+      requireIfMatch(
+        ifMatch,
+        latest ? entityTag(ANSWERS_ETAG_PREFIX, latest.version) : null,
+        `the answers of ${id}`,
+      );
+      const set = setFor(assessment, latest);
+      try {
+        validateAnswers(set, body.answers, body.skips, PERSON);
+      } catch (error) {
+        if (error instanceof InvalidAnswerError)
+          throw new ValidationFailedError(
+            `the answers do not fit ${set.kind} v${set.version}: ${error.message}`,
+            [{ field: error.field, message: error.message }],
+          );
+        throw error;
+      }
+      const saved = tx.create(AssessmentAnswers, {
+        assessmentId: id,
+        version: (latest?.version ?? 0) + 1,
+        establishmentCode: assessment.establishmentCode,
+        questionSetVersion: set.version,
+        answers: body.answers,
+        skips: body.skips,
+        recordedAt: now,
+        recordedBy: actor,
+      });
+      await tx.insert(AssessmentAnswers, saved);
+      return viewOfAnswers(assessment, saved);
+    });
+  }
+
+  private async inScope(tx: EntityManager, scope: EstablishmentScope, id: string): Promise<Assessment> {
+    const assessment = await tx.findOneBy(Assessment, { id });
+    if (!assessment || !inScope(scope, assessment.establishmentCode)) throw new AssessmentNotFoundError(id);
+    return assessment;
+  }
+}
