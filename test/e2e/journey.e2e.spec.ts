@@ -98,7 +98,7 @@ const asAgency = (agencyId: string) =>
 
 async function http<T = unknown>(
   app: AppProcess,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
@@ -290,17 +290,43 @@ describe('a person from reception to post-release follow-up, through every servi
       (p) => !!p.assessmentId && p.stage === 'CORE_SCREEN',
     );
     expect(screening.policy).toEqual({ id: 'scotland-2026', version: 3 });
-    const completion = await http(
+    // Reception staff answer the core screen's questions by pathway (issue 10): the needs follow
+    // from the answers, never typed in. Health support is declined: visible, and not referred.
+    const questions = await http<{
+      pathways: Array<{ questions: Array<{ id: string; required: boolean }> }>;
+    }>(apps.assessment, 'GET', `/assessments/${screening.assessmentId}/questions`);
+    expect(questions.status).toBe(200);
+    const answered = await http<{ needs: string[]; pathways: Array<{ pathway: string; status: string }> }>(
+      apps.assessment,
+      'PUT',
+      `/assessments/${screening.assessmentId}/answers`,
+      {
+        answers: {
+          ...Object.fromEntries(
+            questions.body.pathways.flatMap((p) =>
+              p.questions.filter((q) => q.required).map((q) => [q.id, false]),
+            ),
+          ),
+          ACC_NO_ADDRESS: true,
+          ACC_WANTS_SUPPORT: true,
+          DRA_WITHDRAWAL: true,
+          DRA_WANTS_SUPPORT: true,
+          HLT_SELF_HARM: true,
+          HLT_WANTS_SUPPORT: false,
+        },
+      },
+    );
+    expect(answered.status).toBe(200);
+    expect(answered.body.needs).toEqual(['ACCOMMODATION', 'DRUGS_AND_ALCOHOL']);
+    expect(answered.body.pathways.find((p) => p.pathway === 'HEALTH')?.status).toBe('SUPPORT_DECLINED');
+    const completion = await http<{ completion: { needs: string[] } }>(
       apps.assessment,
       'POST',
       `/assessments/${screening.assessmentId}/completion`,
-      {
-        needs: ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
-        riskOfSeriousHarm: 'LOW',
-        completedBy: 'role:RECEPTION_OFFICER',
-      },
+      { riskOfSeriousHarm: 'LOW', completedBy: 'role:RECEPTION_OFFICER' },
     );
     expect(completion.status).toBe(200);
+    expect(completion.body.completion.needs).toEqual(['ACCOMMODATION', 'DRUGS_AND_ALCOHOL']);
 
     // Needs and a near release: the referral goes at once, the summary review and the gate pick-up are arranged.
     const referred = await journey(
