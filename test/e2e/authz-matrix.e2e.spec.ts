@@ -6,6 +6,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { hmppsInboundSubject, subjectFor, type PlanView } from '@throughcare/contracts';
+import { questionSet } from '@throughcare/domain';
 import {
   bearer,
   clientToken,
@@ -106,6 +107,10 @@ interface SideFixtures {
   pendingReception: { completeId: string; dismissId: string };
   /** An appointment the side's agency booked against its referral (captured from the booking write). */
   referralAppointmentId?: string;
+  /** A release-point re-plan of the side's prison, its dry run done (issue 10). */
+  replanId: string;
+  /** The main person's temporary absence (captured from the departure write). */
+  absenceId?: string;
   /** A client of the identity provider (not used by any principal), for its administration API. */
   clientId: string;
   /** An API client of the side's agency, registered through the directory (not used by any principal). */
@@ -205,6 +210,36 @@ const health = (app: ServiceApp): Policy => ({
   request: () => ({ path: '/health' }),
 });
 
+/**
+ * A re-plan that moves nobody and, once applied, changes no calculation: it reaches only sentences
+ * imposed five years from now (the suite's database is its own, but its journeys run on).
+ */
+const replanBody = (establishments?: string[]) => ({
+  reason: 'authorisation matrix',
+  policy: {
+    id: `MATRIX_${randomBytes(4).toString('hex').toUpperCase()}`,
+    sentenceClass: 'SCOTLAND_SHORT_TERM',
+    proportion: { num: 3, den: 10 },
+    inForceFrom: inDays(5 * 365),
+    appliesTo: { kind: 'SENTENCED_ON_OR_AFTER' },
+    source: { citation: 'matrix fixture', url: 'https://www.legislation.gov.uk/ssi' },
+  },
+  ...(establishments ? { establishments } : {}),
+  pauseMs: 0,
+});
+
+/** The comprehensive screen's answers: every required question no, but accommodation support wanted (the completion write's needs). */
+function comprehensiveAnswers(): Record<string, boolean> {
+  const set = questionSet('COMPREHENSIVE_SCREEN');
+  return {
+    ...Object.fromEntries(
+      set.pathways.flatMap((p) => p.questions.filter((q) => q.required).map((q) => [q.id, false])),
+    ),
+    ACC_NO_ADDRESS: true,
+    ACC_WANTS_SUPPORT: true,
+  };
+}
+
 /** The intended policy, one row per operation. */
 const POLICY: Policy[] = [
   ...SERVICE_APPS.map(health),
@@ -241,6 +276,40 @@ const POLICY: Policy[] = [
     request: (f, c) => ({
       path: `/assessments/${pick(f, c, (s) => s.openAssessmentId, missingUuid)}/completion`,
       body: { needs: ['ACCOMMODATION'], completedAt: stamp() },
+    }),
+  },
+  {
+    app: 'assessment',
+    method: 'GET',
+    path: '/assessments/{id}/questions',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({ path: `/assessments/${pick(f, c, (s) => s.coreScreenId, missingUuid)}/questions` }),
+  },
+  {
+    app: 'assessment',
+    method: 'GET',
+    path: '/assessments/{id}/answers',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/assessments/${pick(f, c, (s) => s.openAssessmentId, missingUuid)}/answers`,
+    }),
+  },
+  {
+    app: 'assessment',
+    method: 'PUT',
+    path: '/assessments/{id}/answers',
+    admitted: PRISON_SCOPE,
+    write: true,
+    // Before the completion write (20), which then derives its needs from these answers.
+    writeOrder: 15,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/assessments/${pick(f, c, (s) => s.openAssessmentId, missingUuid)}/answers`,
+      body: { answers: comprehensiveAnswers() },
     }),
   },
   {
@@ -873,6 +942,138 @@ const POLICY: Policy[] = [
     request: (f, c) => ({
       path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/transfers`,
       body: { toEstablishmentCode: 'GLE', transferredAt: stamp() },
+    }),
+  },
+  // ── liberation, issue 10: sentence calculations, temporary absences, release-point re-plans ──
+  ...(
+    [
+      ['POST', '/sentence-calculations/preview'],
+      ['GET', '/sentence-calculations'],
+      ['GET', '/sentence-calculations/current'],
+      ['GET', '/absences'],
+    ] as const
+  ).map(
+    ([method, tail]): Policy => ({
+      app: 'liberation',
+      method,
+      path: `/people/{personId}/episodes/{episode}${tail}`,
+      admitted: PRISON_SCOPE,
+      write: false,
+      columns: A_B_MISSING,
+      request: (f, c) => ({
+        path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1${tail}`,
+        ...(method === 'POST'
+          ? { body: { sentences: [{ id: 'charge-1', sentenceDate: inDays(-10), term: { days: 101 } }] } }
+          : {}),
+      }),
+    }),
+  ),
+  {
+    app: 'liberation',
+    method: 'GET',
+    path: '/people/{personId}/episodes/{episode}/sentence-calculations/{version}',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/sentence-calculations/1`,
+    }),
+  },
+  {
+    app: 'liberation',
+    method: 'POST',
+    path: '/people/{personId}/episodes/{episode}/sentence-calculations',
+    admitted: PRISON_SCOPE,
+    write: true,
+    // After the release-date write (30): 101 days from ten days ago is released on day 41, its date.
+    writeOrder: 35,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/sentence-calculations`,
+      body: { sentences: [{ id: 'charge-1', sentenceDate: inDays(-10), term: { days: 101 } }] },
+    }),
+  },
+  {
+    app: 'liberation',
+    method: 'POST',
+    path: '/people/{personId}/episodes/{episode}/absences',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 36,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/absences`,
+      // A minute before the writes' instant: the return write names the instant itself.
+      body: { kind: 'COURT', leftAt: new Date(Date.parse(stamp()) - 60_000).toISOString() },
+      capture: (body) => {
+        if (c === 'A' || c === 'B') f.side[c].absenceId ??= (body as { absenceId: string }).absenceId;
+      },
+    }),
+  },
+  ...(
+    [
+      ['return', 37, { returnedAt: 'STAMP' }],
+      ['reversal', 38, { part: 'RETURN', reversedAt: 'STAMP' }],
+    ] as const
+  ).map(
+    ([tail, writeOrder, body]): Policy => ({
+      app: 'liberation',
+      method: 'POST',
+      path: `/people/{personId}/episodes/{episode}/absences/{absenceId}/${tail}`,
+      admitted: PRISON_SCOPE,
+      write: true,
+      writeOrder,
+      columns: A_B_MISSING,
+      request: (f, c) => ({
+        path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/absences/${pick(f, c, (s) => s.absenceId ?? missingUuid(), missingUuid)}/${tail}`,
+        body: Object.fromEntries(Object.entries(body).map(([k, v]) => [k, v === 'STAMP' ? stamp() : v])),
+      }),
+    }),
+  ),
+  {
+    app: 'liberation',
+    method: 'GET',
+    path: '/release-point-replans',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/release-point-replans?limit=100' }),
+    list: { ids: itemIds, own: (s) => [s.replanId] },
+  },
+  ...(['', '/items'] as const).map(
+    (tail): Policy => ({
+      app: 'liberation',
+      method: 'GET',
+      path: `/release-point-replans/{id}${tail}`,
+      admitted: PRISON_SCOPE,
+      write: false,
+      columns: A_B_MISSING,
+      request: (f, c) => ({
+        path: `/release-point-replans/${pick(f, c, (s) => s.replanId, missingUuid)}${tail}`,
+      }),
+    }),
+  ),
+  {
+    app: 'liberation',
+    method: 'POST',
+    path: '/release-point-replans',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 39,
+    columns: ['n/a'],
+    request: () => ({ path: '/release-point-replans', body: replanBody() }),
+  },
+  {
+    app: 'liberation',
+    method: 'POST',
+    path: '/release-point-replans/{id}/apply',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 41,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/release-point-replans/${pick(f, c, (s) => s.replanId, missingUuid)}/apply`,
+      body: {},
     }),
   },
   {
@@ -1729,6 +1930,18 @@ async function buildSide(side: Side): Promise<SideFixtures> {
       );
       return page.body.items?.[0]?.id;
     });
+    // Issue 10: a sentence recorded (138 days from ten days ago: released on day 56 at 40%, the
+    // reception's date), so the current calculation and its versions exist for the reads.
+    const sentenced = await api(
+      'liberation',
+      'POST',
+      `/people/${personId}/episodes/1/sentence-calculations`,
+      DRIVER,
+      {
+        sentences: [{ id: 'charge-1', sentenceDate: inDays(-10), term: { days: 138 } }],
+      },
+    );
+    expect2xx('sentence calculation', sentenced);
     // A change of plan tells the agency: a notification.
     const changed = await api('liberation', 'POST', `/people/${personId}/episodes/1/release-date`, DRIVER, {
       expectedReleaseDate: inDays(40),
@@ -1767,6 +1980,28 @@ async function buildSide(side: Side): Promise<SideFixtures> {
   })();
 
   const releasable = receive(establishment, localAuthority, 'SCOTLAND', 365, inDays(200));
+
+  // Issue 10: a re-plan of the side's prison alone, its dry run done (the apply write needs that).
+  const replan = (async () => {
+    const created = await api<{ id: string }>(
+      'liberation',
+      'POST',
+      '/release-point-replans',
+      DRIVER,
+      replanBody([establishment]),
+    );
+    expect2xx('re-plan', created);
+    await eventually(`side ${side}: re-plan dry run`, async () => {
+      const run = await api<{ status: string }>(
+        'liberation',
+        'GET',
+        `/release-point-replans/${created.body.id}`,
+        DRIVER,
+      );
+      return run.body.status === 'DRY_RUN_DONE' ? true : undefined;
+    });
+    return created.body.id;
+  })();
 
   const appointment = (async () => {
     const court = await api<{ personId: string }>('liberation', 'POST', '/court-liberations', DRIVER, {
@@ -1914,6 +2149,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     engagement,
   ]);
   const pending = await pendingReception;
+  const replanId = await replan;
   return {
     establishment,
     localAuthority,
@@ -1929,6 +2165,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     webhookEndpoint: hook,
     engagement: engaged,
     pendingReception: pending,
+    replanId,
   };
 }
 

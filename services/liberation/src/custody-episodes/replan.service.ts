@@ -115,6 +115,10 @@ export class ReplanService {
     now: Date = new Date(),
   ): Promise<{ created: boolean; view: ReplanRunView }> {
     const establishments = body.establishments ?? [...callerEstablishments];
+    if (establishments.length === 0)
+      throw new ValidationFailedError('a re-plan needs at least one establishment', [
+        { field: 'establishments', message: 'the caller has none: name at least one' },
+      ]);
     const outside = establishments.filter((e) => !callerEstablishments.includes(e));
     if (outside.length > 0)
       throw new ValidationFailedError(`establishments ${outside.join(', ')} are not the caller's`, [
