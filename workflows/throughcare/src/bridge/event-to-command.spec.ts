@@ -676,9 +676,13 @@ describe('bridge: event → workflow command', () => {
       .map((k) => k.split('@')[0]!)
       .filter((t) => !bridgedTypes.has(subjectFor(t)) && !readerTypes.has(t));
     // The orchestrator's own events and the journey's effects echoed back are read elsewhere;
-    // duty-to-engage facts are the referral service's to track (the journey does not wait on them yet).
+    // duty-to-engage facts are the referral service's to track (the journey does not wait on them yet);
+    // a temporary absence (ROTL, court) is the prison's record: the journey does not pause for it yet.
     expect([...new Set(unaccounted)].sort()).toEqual([
       'assessment.core-screen.requested',
+      'custody.absence.ended',
+      'custody.absence.reversed',
+      'custody.absence.started',
       'custody.gate-pickup.booked',
       'custody.gate-pickup.cancelled',
       'referral.appointment.booked',
