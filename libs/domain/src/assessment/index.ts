@@ -1,2 +1,3 @@
 export * from './question-sets';
 export * from './pathway-outcomes';
+export * from './risk';

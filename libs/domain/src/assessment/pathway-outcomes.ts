@@ -2,6 +2,31 @@ import type { Pathway } from '@throughcare/contracts';
 import { DomainError } from '../errors';
 import type { PathwayQuestions, Question, QuestionSet } from './question-sets';
 
+/**
+ * The contracts' `Pathway` enum order (a spec checks it against `Pathway.options`; the domain imports
+ * only types from contracts, so that no zod reaches the workflow bundle through it).
+ */
+export const PATHWAY_ORDER: readonly Pathway[] = [
+  'ACCOMMODATION',
+  'ATTITUDES_THINKING_AND_BEHAVIOUR',
+  'CHILDREN_FAMILIES_AND_COMMUNITY',
+  'DRUGS_AND_ALCOHOL',
+  'EDUCATION_SKILLS_AND_WORK',
+  'FINANCE_AND_ID',
+  'HEALTH',
+  'WOMEN_ABUSE_AND_VIOLENCE',
+  'WOMEN_SEX_WORK',
+];
+
+export const PATHWAY_STATUSES = [
+  'NOT_STARTED',
+  'IN_PROGRESS',
+  'SUPPORT_REQUIRED',
+  'SUPPORT_NOT_REQUIRED',
+  'SUPPORT_DECLINED',
+  'DONE',
+] as const;
+
 export type PathwayStatus =
   | 'NOT_STARTED'
   | 'IN_PROGRESS'
@@ -85,6 +110,11 @@ export function validateAnswers(
     const type = found.question.answer;
     if (type.kind === 'YES_NO' && typeof value !== 'boolean')
       throw new InvalidAnswerError(field, 'answer true (yes) or false (no)');
+    if (type.kind === 'CHOICE' && !type.options.some((o) => o.value === value))
+      throw new InvalidAnswerError(
+        field,
+        `answer one of ${type.options.map((o) => JSON.stringify(o.value)).join(', ')}`,
+      );
     if (type.kind === 'TEXT') {
       if (typeof value !== 'string') throw new InvalidAnswerError(field, 'answer in words');
       if (value.length > type.maxLength)
@@ -107,11 +137,27 @@ export function validateAnswers(
 }
 
 /**
+ * Whether this answer to `question` indicates a need: one of its `needWhen` answers when it has
+ * them; otherwise a yes to a `NEED` question. A text answer never does; nor does no answer.
+ */
+export function indicatesNeed(question: Question, value: string | boolean | undefined): boolean {
+  if (value === undefined || question.answer.kind === 'TEXT') return false;
+  if (question.needWhen) return question.needWhen.includes(value);
+  return question.role === 'NEED' && value === true;
+}
+
+function needReason(question: Question, value: string | boolean | undefined): string {
+  if (question.answer.kind !== 'CHOICE') return `need: ${question.text}`;
+  const label = question.answer.options.find((o) => o.value === value)?.label ?? String(value);
+  return `need: ${question.text} (${label})`;
+}
+
+/**
  * Each asked pathway's status, from the answers (rules in README.md):
  * - no question of the pathway answered: NOT_STARTED;
  * - some required question unanswered: IN_PROGRESS;
  * - all answered: a need indicated (a NEED question answered yes) and support wanted: SUPPORT_REQUIRED,
- *   not wanted: SUPPORT_DECLINED; no need: SUPPORT_NOT_REQUIRED;
+ *   not wanted: SUPPORT_DECLINED; no need: SUPPORT_NOT_REQUIRED (a need is `indicatesNeed`);
  * - the summary review asks whether the support is in place instead of whether it is wanted: a
  *   need with support in place is DONE.
  * A skipped pathway keeps the status its answers give and carries the skip; it is never a need.
@@ -132,8 +178,8 @@ export function pathwayOutcomes(
       if (skipped) reasons.push(`skipped: ${skipped.reason}${skipped.note ? ` (${skipped.note})` : ''}`);
       const answered = p.questions.filter((q) => answers[q.id] !== undefined);
       const missing = p.questions.filter((q) => q.required && answers[q.id] === undefined);
-      const needs = p.questions.filter((q) => q.role === 'NEED' && answers[q.id] === true);
-      for (const q of needs) reasons.push(`need: ${q.text}`);
+      const needs = p.questions.filter((q) => indicatesNeed(q, answers[q.id]));
+      for (const q of needs) reasons.push(needReason(q, answers[q.id]));
       let status: PathwayStatus;
       if (answered.length === 0) status = 'NOT_STARTED';
       else if (missing.length > 0) {
@@ -150,9 +196,15 @@ export function pathwayOutcomes(
     });
 }
 
-/** The pathways needing support: SUPPORT_REQUIRED and not skipped, in the set's order. */
+/**
+ * The pathways needing support: SUPPORT_REQUIRED and not skipped, in `Pathway` order (the contracts'
+ * enum, not the set's reading order), each once.
+ */
 export function needsOf(outcomes: readonly PathwayOutcome[]): Pathway[] {
-  return outcomes.filter((o) => o.status === 'SUPPORT_REQUIRED' && o.skipped === null).map((o) => o.pathway);
+  const needed = new Set(
+    outcomes.filter((o) => o.status === 'SUPPORT_REQUIRED' && o.skipped === null).map((o) => o.pathway),
+  );
+  return PATHWAY_ORDER.filter((p) => needed.has(p));
 }
 
 /** Whether every asked pathway has a result or a skip (the assessment can be completed from its answers). */

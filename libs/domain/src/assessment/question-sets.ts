@@ -14,7 +14,14 @@ import { DomainError } from '../errors';
 
 export type AssessmentKindId = 'CORE_SCREEN' | 'COMPREHENSIVE_SCREEN' | 'STANDARD_REVIEW' | 'SUMMARY_REVIEW';
 
-export type AnswerType = { readonly kind: 'YES_NO' } | { readonly kind: 'TEXT'; readonly maxLength: number };
+export type AnswerType =
+  | { readonly kind: 'YES_NO' }
+  /** One of the options, answered by its `value`. No released set uses it yet (v1 sets are yes/no and text). */
+  | {
+      readonly kind: 'CHOICE';
+      readonly options: readonly { readonly value: string; readonly label: string }[];
+    }
+  | { readonly kind: 'TEXT'; readonly maxLength: number };
 
 /** What a question's answer says about the pathway. */
 export type QuestionRole =
@@ -35,6 +42,11 @@ export interface Question {
   readonly role: QuestionRole;
   /** A required question must be answered before the pathway has a result. */
   readonly required: boolean;
+  /**
+   * The answers that indicate a need on this pathway (never for TEXT). When given it decides, whatever
+   * the role; when absent a `NEED` question indicates a need when answered yes (`true`), as in v1.
+   */
+  readonly needWhen?: readonly (string | boolean)[];
 }
 
 export interface PathwayQuestions {
@@ -222,13 +234,14 @@ const CONTENT: Record<
   },
 };
 
-const PATHWAY_ORDER = Object.keys(CONTENT) as Pathway[];
+/** The sets' reading order (v1: as CONTENT is declared; not the enum order). */
+const SET_ORDER = Object.keys(CONTENT) as Pathway[];
 
 function setOf(kind: AssessmentKindId, stage: 'core' | 'deeper' | 'review', purpose: string): QuestionSet {
   return {
     kind,
     version: 1,
-    pathways: PATHWAY_ORDER.map((pathway) => {
+    pathways: SET_ORDER.map((pathway) => {
       const c = CONTENT[pathway];
       const questions = [
         ...c[stage],
@@ -241,23 +254,35 @@ function setOf(kind: AssessmentKindId, stage: 'core' | 'deeper' | 'review', purp
       return { pathway, ...(c.onlyFor ? { onlyFor: c.onlyFor } : {}), questions };
     }),
     source: {
-      citation: `Seed 000 (SPS Community Reintegration Project evaluation): ${purpose}; pathways: vocabulary.md (HMPPS Resettlement Passport) and seed 002 (the NOMS pathways, the two for women)`,
+      citation: `${purpose}; pathways: vocabulary.md "Pathways and needs" (HMPPS Resettlement Passport names) and seed 002 (the nine NOMS resettlement pathways, 8 and 9 for women)`,
       unverified:
-        "The questions' wording is this project's own, written from the seeds' description of each stage; it is not SPS's or HMPPS's form",
+        "The questions' wording, and which questions each stage asks, are this project's own, written from the seeds' description of each stage; they are not SPS's (Integrated Case Management) or HMPPS's form, and no claim is made about what those forms ask",
     },
   };
 }
 
 /** Every released question set. Append-only: a change is a new version (released-data.lock.json). */
 export const QUESTION_SETS: readonly QuestionSet[] = [
-  setOf('CORE_SCREEN', 'core', 'stage 1, the core screen at reception: immediate needs'),
+  setOf(
+    'CORE_SCREEN',
+    'core',
+    'The core screen at reception/induction, immediate needs: docs/domain.md "The journey" (its summary of seed 000, SPS Community Reintegration Project / Integrated Case Management); the seed 000 text held here (chapter 4) does not itself describe the core screen or number its stage',
+  ),
   setOf(
     'COMPREHENSIVE_SCREEN',
     'deeper',
-    'stage 3, the comprehensive screen: needs in depth, referral to CJSW',
+    'Seed 000 §4.51 (the Stage 3 Comprehensive Screen, helpful in assessing need; "delve a wee bit deeper", the staff quote after §4.48) and §4.54 (a Stage 3 meeting implies referral to CJSW)',
   ),
-  setOf('STANDARD_REVIEW', 'review', 'stage 4, standard reviews: needs that emerge as the sentence goes on'),
-  setOf('SUMMARY_REVIEW', 'review', 'stage 5, the summary review before release: support in place'),
+  setOf(
+    'STANDARD_REVIEW',
+    'review',
+    'Seed 000 §4.51 (the Stage 4 Standard Reviews: needs that emerge as the person progresses or is ready; addiction may mask other issues at first)',
+  ),
+  setOf(
+    'SUMMARY_REVIEW',
+    'review',
+    'Seed 000 §4.57 (Summary Reviews and pre-release meetings focused on reintegration) and docs/domain.md "The journey" (a summary review before release); that it checks each pathway\'s support is in place is this project\'s reading',
+  ),
 ];
 
 /** The set of `kind` (its latest version when none is given). */
