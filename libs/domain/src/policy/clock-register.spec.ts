@@ -49,6 +49,7 @@ describe('clock register (which clock the journey runs, and when)', () => {
     expect(Object.keys(LIBERATION_DAY_RULES).sort()).toEqual(['ENGLAND_AND_WALES', 'SCOTLAND']);
     expect(LIBERATION_DAY_RULES.SCOTLAND.source).toMatch(/2023 s\.8/);
     expect(LIBERATION_DAY_RULES.SCOTLAND.when).toMatch(/Not verified/);
+    expect(LIBERATION_DAY_RULES.ENGLAND_AND_WALES.source).toMatch(/1961 s\.23\(3\)/);
   });
 
   it('says why each clock not run is not run, naming what would run it', () => {

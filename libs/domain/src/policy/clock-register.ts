@@ -1,6 +1,5 @@
 import type { Jurisdiction } from '@throughcare/contracts';
 
-import { SCOTTISH_LIBERATION_RULE_SOURCE } from '../release/liberation-date';
 import { clockLender } from './policy-registry';
 import type { ClockName, SlaPolicy } from './sla-policy';
 
@@ -135,14 +134,16 @@ export const LIBERATION_DAY_RULES: {
   readonly [K in Jurisdiction]: { readonly rule: string; readonly when: string; readonly source: string };
 } = {
   SCOTLAND: {
-    rule: 'No liberation on a Friday, Saturday, Sunday, public holiday or the day before one: brought forward to the last earlier day that is none of those; an ordinary Thursday moves to the Wednesday.',
-    when: 'Applied to every planned release under every Scottish policy version; never to a release that has happened (journey v3). Not verified: the day s.8 came into force. It was prospective at Royal Assent (commenced by regulations under s.18(2)); the only commencement regulations found here (SSI 2025/52, Commencement No. 2) commence ss.1–4. Public holidays are the Scottish bank holidays; local holidays are not modelled.',
-    source: SCOTTISH_LIBERATION_RULE_SOURCE,
+    rule: 'A release due on a Saturday, Sunday or public holiday is brought forward to the last preceding day that is none of those (1993 Act s.27(7) as enacted). The 2023 Act s.8 rule (no Friday, no day before a public holiday, an ordinary Thursday to the Wednesday) replaces it from its commencement, which is policy data: not commenced, as far as found here.',
+    when: 'Journeys that adopted scotland-release-day-1 (issue 10); before it, journeys applied s.8 as if in force. Never to a release that has happened (journey v3). Not verified: that s.8 is still not in force. It was prospective at Royal Assent (commenced by regulations under s.18(2)); the only commencement regulations found here (SSI 2025/52, Commencement No. 2) commence ss.1–4. Public holidays are the Scottish bank holidays; local holidays are not modelled. s.26C lets the release come up to 2 days earlier for re-integration (given as a discretion, not applied).',
+    source:
+      'Prisoners and Criminal Proceedings (Scotland) Act 1993 s.27(7); Bail and Release from Custody (Scotland) Act 2023 s.8 (not in force); 1993 Act s.26C',
   },
   ENGLAND_AND_WALES: {
-    rule: 'None: the liberation date is the release date.',
-    when: 'Always. No source for an England & Wales release-day rule was found here.',
-    source: '—',
+    rule: 'A release due on a day that is not a working day is brought forward to the last preceding working day (not for a sentence of 5 days or less, where the length is known). A release on a working day before a non-working one may be brought forward up to two working days (a discretion, not applied).',
+    when: 'Journeys that adopted ew-release-day-1 (issue 10); before it, the liberation date was the release date as given. Never to a release that has happened. Bank holidays of England & Wales; local holidays are not modelled.',
+    source:
+      'Criminal Justice Act 1961 s.23(3) (as amended by LASPO 2012), s.23(3B)-(3D) (Offenders (Day of Release from Detention) Act 2023 s.1)',
   },
 };
 

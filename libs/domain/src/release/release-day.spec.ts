@@ -28,6 +28,22 @@ describe('England & Wales release day (Criminal Justice Act 1961 s.23(3), (3B)-(
     if (earliest) expect(day.discretion?.source).toMatch(/s\.23\(3B\)-\(3D\)/);
   });
 
+  it('does not bring forward a sentence of 5 days or less, and says when the length was not given', () => {
+    expect(releaseDay('ENGLAND_AND_WALES', '2026-03-14', { sentenceDays: 5 })).toMatchObject({
+      liberationDate: '2026-03-14',
+      discretion: null,
+      explanation: expect.stringMatching(/sentence of 5 days \(5 or fewer\) is not brought forward/),
+    });
+    expect(releaseDay('ENGLAND_AND_WALES', '2026-03-14', { sentenceDays: 6 }).liberationDate).toBe(
+      '2026-03-13',
+    );
+    expect(releaseDay('ENGLAND_AND_WALES', '2026-03-14').caveats).toEqual([
+      expect.stringMatching(/local holidays/),
+      expect.stringMatching(/sentence length was not given/),
+    ]);
+    expect(releaseDay('ENGLAND_AND_WALES', '2026-03-13').caveats).toHaveLength(1);
+  });
+
   it('answers only where the calendar has bank holidays (2024 onwards): the 2023 discretion is then always in force', () => {
     expect(() => releaseDay('ENGLAND_AND_WALES', '2023-12-08')).toThrow(/No bank-holiday data for 2023/);
   });
@@ -43,12 +59,17 @@ describe('England & Wales release day (Criminal Justice Act 1961 s.23(3), (3B)-(
 });
 
 describe('Scottish release day by the rule in force (1993 Act s.27(7); 2023 Act s.8)', () => {
-  it('applies s.8 throughout while its commencement is unknown, as the journey does', () => {
-    for (const due of ['2026-03-12', '2026-03-13', '2026-03-14', '2026-05-04', '2026-11-27'])
-      expect(releaseDay('SCOTLAND', due)).toMatchObject({
-        liberationDate: scottishLiberationDate(due),
-        rule: { id: 'SCOTLAND_2023_S8' },
-      });
+  it('applies the 1993 rule while s.8 is not in force: a Friday and a Thursday stand', () => {
+    expect(releaseDay('SCOTLAND', '2026-03-13')).toMatchObject({
+      liberationDate: '2026-03-13',
+      rule: { id: 'SCOTLAND_1993_S27_7' },
+      explanation: expect.stringMatching(
+        /s\.8 of the 2023 Act, the Friday and Thursday rule, is not in force/,
+      ),
+    });
+    expect(releaseDay('SCOTLAND', '2026-03-12').liberationDate).toBe('2026-03-12');
+    expect(releaseDay('SCOTLAND', '2026-03-14').liberationDate).toBe('2026-03-13');
+    expect(releaseDay('SCOTLAND', '2026-03-14').caveats).toEqual([expect.stringMatching(/local holidays/)]);
   });
 
   it.each([
@@ -62,6 +83,13 @@ describe('Scottish release day by the rule in force (1993 Act s.27(7); 2023 Act 
     const day = releaseDay('SCOTLAND', due, { scottishS8CommencesOn: '2027-01-01' });
     expect(day).toMatchObject({ liberationDate: expected, rule: { id: 'SCOTLAND_1993_S27_7' } });
     expect(day.explanation).toContain('2027-01-01');
+  });
+
+  it('under s.8 (from a given commencement) the day agrees with liberation-date.ts', () => {
+    for (const due of ['2027-03-11', '2027-03-12', '2027-03-13', '2027-05-03', '2027-11-26'])
+      expect(releaseDay('SCOTLAND', due, { scottishS8CommencesOn: '2027-01-01' }).liberationDate).toBe(
+        scottishLiberationDate(due),
+      );
   });
 
   it('from the commencement, the s.8 rule: a Friday goes to the Thursday, a Thursday to the Wednesday', () => {
@@ -91,17 +119,23 @@ describe('Scottish release day by the rule in force (1993 Act s.27(7); 2023 Act 
       'ENGLAND_AND_WALES_1961_S23_3',
     ]);
     for (const rule of RELEASE_DAY_RULES) expect(rule.url).toMatch(/^https:\/\/www\.legislation\.gov\.uk\//);
-    expect(RELEASE_DAY_RULES.find((r) => r.id === 'SCOTLAND_2023_S8')?.unverified).toMatch(/commencement/);
+    expect(RELEASE_DAY_RULES.find((r) => r.id === 'SCOTLAND_2023_S8')).toMatchObject({
+      inForceFrom: null,
+      replaces: 'SCOTLAND_1993_S27_7',
+      unverified: expect.stringMatching(/not in force/),
+    });
   });
 });
 
 describe('release day properties', () => {
-  it('never later than due, never more than a week earlier; England & Wales always on a working day', () => {
+  it('never later than due, never more than five days earlier; England & Wales always on a working day', () => {
+    // The longest runs of days off are at Christmas and New Year: four (e.g. Saturday 1 to Tuesday
+    // 4 January 2022 in Scotland, with two substitute days), so a release moves at most four days.
     fc.assert(
       fc.property(jurisdictions, calendarDate, (jurisdiction, due) => {
         const { liberationDate, discretion } = releaseDay(jurisdiction, due);
         expect(liberationDate <= due).toBe(true);
-        expect(liberationDate >= addDays(due, -7)).toBe(true);
+        expect(liberationDate >= addDays(due, -5)).toBe(true);
         if (discretion) expect(discretion.earliest < liberationDate).toBe(true);
         if (jurisdiction === 'ENGLAND_AND_WALES') {
           expect(isWorkingDay('ENGLAND_AND_WALES', liberationDate)).toBe(true);
@@ -112,11 +146,25 @@ describe('release day properties', () => {
     );
   });
 
+  it('under s.8 a release moves at most 16 days (the Christmas and New Year holidays, with the days before them)', () => {
+    fc.assert(
+      fc.property(calendarDate, (due) => {
+        const day = releaseDay('SCOTLAND', due, { scottishS8CommencesOn: '2024-01-01' }).liberationDate;
+        expect(day <= due && day >= addDays(due, -16)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    // The counterexample that broke a one-week bound: due Thursday 3 January 2030.
+    expect(releaseDay('SCOTLAND', '2030-01-03', { scottishS8CommencesOn: '2024-01-01' }).liberationDate).toBe(
+      '2029-12-19',
+    );
+  });
+
   it('in Scotland the s.8 day is never later than the 1993 day, which is never a weekend or public holiday', () => {
     fc.assert(
       fc.property(calendarDate, (due) => {
-        const before = releaseDay('SCOTLAND', due, { scottishS8CommencesOn: '2099-01-01' }).liberationDate;
-        const after = releaseDay('SCOTLAND', due, { scottishS8CommencesOn: null }).liberationDate;
+        const before = releaseDay('SCOTLAND', due, { scottishS8CommencesOn: null }).liberationDate;
+        const after = releaseDay('SCOTLAND', due, { scottishS8CommencesOn: '2024-01-01' }).liberationDate;
         expect(after <= before).toBe(true);
         expect(isWeekend(before) || isBankHoliday('SCOTLAND', before)).toBe(false);
       }),

@@ -23,16 +23,20 @@ import { scottishLiberation } from './liberation-date';
  *   the answer gives the window (`discretion`) and the statutory day, not the presumed one.
  *   Not modelled: the special rule for sentences of 5 days or less (a written answer of 2018 says
  *   those are released on the Saturday; its provision was not found here).
- * - Scotland, Prisoners and Criminal Proceedings (Scotland) Act 1993 s.27(7): before the Bail and
- *   Release from Custody (Scotland) Act 2023 s.8, a release due on a Saturday, a Sunday or a public
- *   holiday is brought forward to the last preceding day which is none of those; s.8 substitutes
- *   the Friday / day-before-a-holiday / Thursday rule of `liberation-date.ts`. The 1993 Act s.26C
- *   (inserted by the Prisoners (Control of Release) (Scotland) Act 2015 s.2, in force 1 February
- *   2016, SSI 2015/409) lets the Scottish Ministers bring a release forward by up to 2 days for
- *   re-integration, not for a sentence of less than 15 days.
+ * - Scotland, Prisoners and Criminal Proceedings (Scotland) Act 1993 s.27(7) as enacted: a release
+ *   due on a Saturday, a Sunday or a public holiday is brought forward to the last preceding day
+ *   which is none of those. The Bail and Release from Custody (Scotland) Act 2023 s.8 substitutes
+ *   the Friday / day-before-a-holiday / Thursday rule of `liberation-date.ts`, but s.8 is
+ *   prospective: it commences by regulations under s.18(2), and none commencing it were found
+ *   (legislation.gov.uk shows it "not in force"; SSI 2025/52 commences ss.1-4 only). So the 1993
+ *   rule governs, and the s.8 commencement is policy data (`SCOTTISH_S8_COMMENCES_ON`, null until
+ *   it is known). The 1993 Act s.26C (inserted by the Prisoners (Control of Release) (Scotland) Act
+ *   2015 s.2, in force 1 February 2016, SSI 2015/409) lets the Scottish Ministers bring a release
+ *   forward by up to 2 days for re-integration, not for a sentence of less than 15 days.
  *
- * Public holidays are the bank holidays of the jurisdiction's calendar; local holidays (which
- * vary by council in Scotland) are not in the calendar, so not applied.
+ * Public holidays are the bank holidays of the jurisdiction's calendar. The law means the holidays
+ * of the area the person is released to (local holidays vary by council in Scotland); the calendar
+ * does not know them, so each answer says so (`caveats`).
  *
  * A release that has happened is never moved: callers pass the day it happened, not a due day
  * (the journey does since v3).
@@ -43,8 +47,13 @@ export type ReleaseDayRuleId = 'SCOTLAND_1993_S27_7' | 'SCOTLAND_2023_S8' | 'ENG
 export interface ReleaseDayRule {
   readonly id: ReleaseDayRuleId;
   readonly jurisdiction: Jurisdiction;
-  /** The first day a release may be due for the rule to govern it; null: from the start of the records. */
+  /**
+   * The first day a release may be due for the rule to govern it; null: from the start of the
+   * records, or, for a rule that replaces another (`replaces`), not commenced.
+   */
   readonly inForceFrom: LocalDate | null;
+  /** The rule this one substitutes from its commencement. */
+  readonly replaces?: ReleaseDayRuleId;
   readonly source: string;
   readonly url: string;
   /** What could not be verified about it, if anything. */
@@ -54,12 +63,12 @@ export interface ReleaseDayRule {
 /**
  * The release-day rules as policy data, per jurisdiction in order of commencement.
  *
- * Scotland's s.8 commencement could not be verified (legislation.gov.uk shows s.8 as prospective;
- * the commencement regulations found, SSI 2025/52, commence ss.1–4): the platform has applied s.8
- * from the start of every policy since the journey's first version, and keeps doing so (this
- * table records the 1993 rule with the s.8 date unknown). When the commencement is known, set
- * `SCOTTISH_S8_COMMENCES_ON` in a new policy edition, behind a journey patch: it moves the
- * liberation dates of running journeys due before it.
+ * Scotland's s.8 is not known to be in force (legislation.gov.uk shows it as prospective; the
+ * commencement regulations found, SSI 2025/52, commence ss.1–4): the 1993 rule governs every
+ * Scottish release, and `inForceFrom` of s.8 stays null (not commenced). Journeys before
+ * `scotland-release-day-1` applied s.8 throughout (the planner's patch). When the commencement is
+ * known, set `SCOTTISH_S8_COMMENCES_ON` behind a new journey patch: it moves the liberation dates
+ * of running journeys due from it.
  */
 export const RELEASE_DAY_RULES: readonly ReleaseDayRule[] = [
   {
@@ -77,8 +86,9 @@ export const RELEASE_DAY_RULES: readonly ReleaseDayRule[] = [
     source:
       'Prisoners and Criminal Proceedings (Scotland) Act 1993 s.27(7)-(7B), as substituted by the Bail and Release from Custody (Scotland) Act 2023 s.8',
     url: 'https://www.legislation.gov.uk/asp/2023/4/section/8',
+    replaces: 'SCOTLAND_1993_S27_7',
     unverified:
-      'commencement (s.18(2) regulations) not found; applied from the start of every policy, as the journey always has',
+      'not in force: no commencement regulations under s.18(2) were found (SSI 2025/52 commences ss.1-4 only); journeys before scotland-release-day-1 applied it throughout',
   },
   {
     id: 'ENGLAND_AND_WALES_1961_S23_3',
@@ -87,12 +97,16 @@ export const RELEASE_DAY_RULES: readonly ReleaseDayRule[] = [
     source:
       'Criminal Justice Act 1961 s.23(3) (as amended by LASPO 2012 Sch.10 para 2), with s.23(3B)-(3D) inserted by the Offenders (Day of Release from Detention) Act 2023 s.1 from 2023-12-12 (S.I. 2023/1329)',
     url: 'https://www.legislation.gov.uk/ukpga/Eliz2/9-10/39/section/23',
-    unverified: 'the special rule for sentences of 5 days or less is not modelled',
+    unverified:
+      "a sentence of 5 days or less is not moved (s.23(3) as a reviewer of this module read it, and a 2018 written answer's Saturday release); the provision's text was not seen here, and where the sentence length is not given the move is applied",
   },
 ];
 
-/** When s.8 governs Scottish releases due on or after it; null: unknown, applied throughout (see above). */
+/** When s.8 governs Scottish releases due on or after it; null: not commenced, the 1993 rule throughout. */
 export const SCOTTISH_S8_COMMENCES_ON: LocalDate | null = null;
+
+/** CJA 1961 s.23(3): a sentence of this many days or fewer is not brought forward (see the rule's `unverified`). */
+export const EW_SHORT_SENTENCE_MAX_DAYS = 5;
 
 /** The Offenders (Day of Release from Detention) Act 2023 s.1 discretion: from 12 December 2023. */
 export const EW_DAY_OF_RELEASE_DISCRETION_FROM: LocalDate = '2023-12-12';
@@ -119,12 +133,17 @@ export interface ReleaseDay {
   readonly explanation: string;
   /** How much earlier the law lets the release be brought forward, where it does. */
   readonly discretion: ReleaseDayDiscretion | null;
+  /** What the answer assumed that the caller may know better (local holidays, a missing sentence length). */
+  readonly caveats: readonly string[];
 }
 
 export interface ReleaseDayOptions {
-  /** The s.8 commencement to apply (default `SCOTTISH_S8_COMMENCES_ON`); null: s.8 throughout. */
+  /** The s.8 commencement to apply (default `SCOTTISH_S8_COMMENCES_ON`); null: not commenced. */
   readonly scottishS8CommencesOn?: LocalDate | null;
-  /** The sentence's length in days, where known: s.26C does not apply under 15 days. */
+  /**
+   * The sentence's length in days, where known: s.26C does not apply under 15 days; in England &
+   * Wales a sentence of 5 days or less is not brought forward.
+   */
   readonly sentenceDays?: number;
 }
 
@@ -141,23 +160,38 @@ export function releaseDay(
 ): ReleaseDay {
   return jurisdiction === 'SCOTLAND'
     ? scottishReleaseDay(dueDate, options)
-    : englandAndWalesReleaseDay(dueDate);
+    : englandAndWalesReleaseDay(dueDate, options.sentenceDays);
 }
 
-function englandAndWalesReleaseDay(dueDate: LocalDate): ReleaseDay {
+const LOCAL_HOLIDAYS_CAVEAT =
+  "public holidays are the jurisdiction's bank holidays: local holidays of the area the person is released to are not in the calendar";
+
+function englandAndWalesReleaseDay(dueDate: LocalDate, sentenceDays: number | undefined): ReleaseDay {
   const rule = ruleOf('ENGLAND_AND_WALES_1961_S23_3');
+  const caveats = [LOCAL_HOLIDAYS_CAVEAT];
   const working = isWorkingDay('ENGLAND_AND_WALES', dueDate);
-  const liberationDate = working ? dueDate : previousWorkingDay('ENGLAND_AND_WALES', dueDate);
+  const short = sentenceDays !== undefined && sentenceDays <= EW_SHORT_SENTENCE_MAX_DAYS;
+  if (!working && sentenceDays === undefined)
+    caveats.push(
+      `the sentence length was not given: taken to be more than ${EW_SHORT_SENTENCE_MAX_DAYS} days (a shorter one is not brought forward)`,
+    );
+  const liberationDate = working || short ? dueDate : previousWorkingDay('ENGLAND_AND_WALES', dueDate);
   const explanation = working
     ? `${named(dueDate)} is a working day: released that day (s.23(3) moves only a release due on a non-working day)`
-    : `${named(dueDate)} is not a working day (${isWeekend(dueDate) ? 'a weekend' : 'a bank holiday'}): s.23(3) brings the release forward to the last preceding working day, ${named(liberationDate)}`;
+    : short
+      ? `${named(dueDate)} is not a working day, but a sentence of ${sentenceDays} days (${EW_SHORT_SENTENCE_MAX_DAYS} or fewer) is not brought forward: released that day`
+      : `${named(dueDate)} is not a working day (${isWeekend(dueDate) ? 'a weekend' : 'a bank holiday'}): s.23(3) brings the release forward to the last preceding working day, ${named(liberationDate)}`;
   return {
     jurisdiction: 'ENGLAND_AND_WALES',
     dueDate,
     liberationDate,
     rule,
     explanation,
-    discretion: englandAndWalesDiscretion(liberationDate),
+    discretion:
+      short || !isWorkingDay('ENGLAND_AND_WALES', liberationDate)
+        ? null
+        : englandAndWalesDiscretion(liberationDate),
+    caveats,
   };
 }
 
@@ -192,7 +226,7 @@ function isWeekendOrPublicHoliday(date: LocalDate): boolean {
 function scottishReleaseDay(dueDate: LocalDate, options: ReleaseDayOptions): ReleaseDay {
   const commencesOn =
     options.scottishS8CommencesOn === undefined ? SCOTTISH_S8_COMMENCES_ON : options.scottishS8CommencesOn;
-  const s8 = commencesOn === null || dueDate >= commencesOn;
+  const s8 = commencesOn !== null && dueDate >= commencesOn;
   let liberationDate: LocalDate;
   let explanation: string;
   if (s8) {
@@ -210,8 +244,8 @@ function scottishReleaseDay(dueDate: LocalDate, options: ReleaseDayOptions): Rel
     liberationDate = day;
     explanation =
       day === dueDate
-        ? `${named(dueDate)} is not a Saturday, Sunday or public holiday: released that day (s.27(7) as enacted; s.8 of the 2023 Act governs releases due from ${commencesOn})`
-        : `${named(dueDate)} is a Saturday, Sunday or public holiday: s.27(7) as enacted brings the release forward to the last preceding day that is none of them, ${named(day)} (s.8 of the 2023 Act governs releases due from ${commencesOn})`;
+        ? `${named(dueDate)} is not a Saturday, Sunday or public holiday: released that day (s.27(7) as enacted; ${s8From(commencesOn)})`
+        : `${named(dueDate)} is a Saturday, Sunday or public holiday: s.27(7) as enacted brings the release forward to the last preceding day that is none of them, ${named(day)} (${s8From(commencesOn)})`;
   }
   return {
     jurisdiction: 'SCOTLAND',
@@ -220,8 +254,14 @@ function scottishReleaseDay(dueDate: LocalDate, options: ReleaseDayOptions): Rel
     rule: ruleOf(s8 ? 'SCOTLAND_2023_S8' : 'SCOTLAND_1993_S27_7'),
     explanation,
     discretion: scottishDiscretion(liberationDate, options.sentenceDays),
+    caveats: [LOCAL_HOLIDAYS_CAVEAT],
   };
 }
+
+const s8From = (commencesOn: LocalDate | null) =>
+  commencesOn === null
+    ? 's.8 of the 2023 Act, the Friday and Thursday rule, is not in force'
+    : `s.8 of the 2023 Act governs releases due from ${commencesOn}`;
 
 /** s.26C: up to 2 days earlier for re-integration (not a sentence of less than 15 days). */
 function scottishDiscretion(
@@ -230,12 +270,15 @@ function scottishDiscretion(
 ): ReleaseDayDiscretion | null {
   if (liberationDate < SCOTTISH_REINTEGRATION_DISCRETION_FROM) return null;
   if (sentenceDays !== undefined && sentenceDays < 15) return null;
-  // s.26C(3): "by more than 2 days" (days, not working days), counted from the day s.27(7) gives
-  // (s.26C(4)). Which day within it is chosen is the Ministers' (the prison's) operational call.
+  // s.26C(3) as enacted: "by more than 2 days" (days, not working days), counted from the day
+  // s.27(7) gives (s.26C(4)); the explanatory notes' example: due Thursday, Tuesday or Wednesday.
+  // A review of this module said a later amendment (Management of Offenders (Scotland) Act 2019)
+  // made it 2 working days; that amendment was not found here (the source says so). Which day
+  // within the window is chosen is the Ministers' (the prison's) operational call.
   return {
     earliest: addDays(liberationDate, -2),
     source:
-      'Prisoners and Criminal Proceedings (Scotland) Act 1993 s.26C (Prisoners (Control of Release) (Scotland) Act 2015 s.2)',
+      'Prisoners and Criminal Proceedings (Scotland) Act 1993 s.26C (Prisoners (Control of Release) (Scotland) Act 2015 s.2), 2 days as enacted; any later amendment to working days unverified',
     condition: `the Scottish Ministers may bring the release forward by up to 2 days where it would be better for the person’s re-integration into the community${sentenceDays === undefined ? ' (not for a sentence of less than 15 days; the sentence length was not given)' : ''}`,
   };
 }

@@ -72,6 +72,12 @@ export interface SentenceCalculationInput {
   readonly taggedBailCurfewDays?: number;
   /** England & Wales: for the age test of TUSED (s.256AA(1)(a)); without it the person is taken to be an adult (flagged). */
   readonly dateOfBirth?: LocalDate;
+  /**
+   * Whether the person is subject to the notification requirements of Part 2 of the Sexual
+   * Offences Act 2003 (the sex offenders' register): excluded from HDC in both jurisdictions (CJA
+   * 2003 s.246(4); 1993 Act s.3AA). Not given: taken not to be, and the HDCED says so.
+   */
+  readonly sexOffenderNotification?: boolean;
   /** The day the policy is read at: records in force after it are not applied. */
   readonly asAt: LocalDate;
 }
@@ -620,19 +626,25 @@ function scotland(
   ];
   const hdc = hdcRecord(table, 'SCOTLAND', input.asAt, warnings);
   const hdcSteps = [`${hdc.id}: ${hdc.source.citation}`];
+  const result = (): SentenceCalculation => ({
+    jurisdiction: 'SCOTLAND',
+    asAt: input.asAt,
+    dates,
+    notApplicable,
+    policyIds: [...point.policies.map((p) => p.id), hdc.id],
+    warnings,
+  });
+  const excluded = scottishHdcExclusion(input, sentences);
+  if (excluded !== null) {
+    notApplicable.push({ type: 'HDCED', reason: `${excluded} (${hdc.id})` });
+    return result();
+  }
   if (!termAtLeastMonths(start, days, hdc.minTermMonths)) {
     notApplicable.push({
       type: 'HDCED',
       reason: `a term of ${days} days from ${start} is under ${hdc.minTermMonths} months: not eligible for HDC (${hdc.id})`,
     });
-    return {
-      jurisdiction: 'SCOTLAND',
-      asAt: input.asAt,
-      dates,
-      notApplicable,
-      policyIds: [...point.policies.map((p) => p.id), hdc.id],
-      warnings,
-    };
+    return result();
   }
   hdcSteps.push(`term of ${days} days is at least ${hdc.minTermMonths} months`);
   const earliestByProportion = addDays(
@@ -665,18 +677,56 @@ function scotland(
         url: hdc.source.url,
         inputs: { ...inputs, releaseDate: point.date },
         steps: hdcSteps,
-        unverified: hdc.source.unverified ? [hdc.source.unverified] : [],
+        unverified: [
+          ...(hdc.source.unverified ? [hdc.source.unverified] : []),
+          ...(input.sexOffenderNotification === undefined ? [NOTIFICATION_ASSUMED] : []),
+        ],
       },
     });
   }
-  return {
-    jurisdiction: 'SCOTLAND',
-    asAt: input.asAt,
-    dates,
-    notApplicable,
-    policyIds: [...point.policies.map((p) => p.id), hdc.id],
-    warnings,
-  };
+  return result();
+}
+
+const NOTIFICATION_ASSUMED =
+  'whether the person is subject to sex-offender notification requirements (SOA 2003 Part 2) was not given: taken not to be (those who are are not eligible for HDC)';
+
+/**
+ * Why a Scottish short-term prisoner is excluded from HDC by the 1993 Act s.3AA, as far as the
+ * inputs tell (null: not excluded by them). Modelled: subject to the notification requirements of
+ * Part 2 of the Sexual Offences Act 2003, given or implied by a sentence for an offence of the
+ * Sch.3 list (paras 36-60, the Scottish offences; notification follows conviction of them). Not
+ * modelled (the inputs do not carry them; see the HDC record's `unverified`): extended sentence,
+ * supervised release order, hospital direction, previous recall, awaiting deportation.
+ */
+function scottishHdcExclusion(
+  input: SentenceCalculationInput,
+  sentences: readonly Resolved[],
+): string | null {
+  if (input.sexOffenderNotification === true)
+    return 'subject to the notification requirements of Part 2 of the Sexual Offences Act 2003: not eligible for HDC (1993 Act s.3AA)';
+  const sexual = sentences.filter((s) => s.categories.has('SCOTLAND_SEXUAL_SOA2003_SCH3'));
+  if (sexual.length > 0)
+    return `a sentence for an offence in Sch.3 to the Sexual Offences Act 2003 (${sexual.map((s) => s.input.id).join(', ')}): subject to its notification requirements, not eligible for HDC (1993 Act s.3AA)`;
+  return null;
+}
+
+/**
+ * Why an England & Wales prisoner is excluded from HDC by CJA 2003 s.246(4), as far as the inputs
+ * tell (null: not excluded by them): a term of 4 years or more (consecutive terms as one, s.264;
+ * concurrent groups each), or subject to sex-offender notification. The other s.246(4) exclusions
+ * (extended sentence, offender of particular concern, recall, deportation, and the rest) are
+ * outside the inputs: the sentence types are refused, the rest are flagged on the HDCED.
+ */
+function englandAndWalesHdcExclusion(
+  input: SentenceCalculationInput,
+  terms: readonly { readonly start: LocalDate; readonly days: number; readonly ids: readonly string[] }[],
+): string | null {
+  const long = terms.find((t) => termAtLeastYears(t.start, t.days, 4));
+  if (long)
+    return `a term of 4 years or more (${long.ids.join(' + ')}, ${long.days} days${long.ids.length > 1 ? ' in all, consecutive terms taken as one' : ''}): not eligible for HDC (CJA 2003 s.246(4))`;
+  if (input.sexOffenderNotification === true)
+    return 'subject to the notification requirements of Part 2 of the Sexual Offences Act 2003: not eligible for HDC (CJA 2003 s.246(4))';
+  return null;
 }
 
 function englandAndWales(
@@ -820,7 +870,16 @@ function englandAndWales(
   // days, the one whose CRD is latest).
   const servedFrom = governing.servedFrom;
   const custodial = daysBetween(servedFrom, crd.date) + 1;
-  if (custodial < hdc.minCustodialPeriodDays)
+  const excluded = englandAndWalesHdcExclusion(
+    input,
+    results.map((r) => ({
+      start: r.chain[0]!.start,
+      days: r.totalDays,
+      ids: r.chain.map((x) => x.input.id),
+    })),
+  );
+  if (excluded !== null) notApplicable.push({ type: 'HDCED', reason: `${excluded} (${hdc.id})` });
+  else if (custodial < hdc.minCustodialPeriodDays)
     notApplicable.push({
       type: 'HDCED',
       reason: `the requisite custodial period is ${custodial} days, under the ${hdc.minCustodialPeriodDays} days (6 weeks) s.246(2)(a) requires (${hdc.id})`,
@@ -854,6 +913,8 @@ function englandAndWales(
           unverified: [
             ...(hdc.source.unverified ? [hdc.source.unverified] : []),
             'the window is read as the N days ending with (and including) the CRD; HMPPS practice was not checked',
+            's.246(4) exclusions outside the inputs (extended sentence, offender of particular concern, previous recall or HDC curfew breach, liable to deportation, and others) are not checked',
+            ...(input.sexOffenderNotification === undefined ? [NOTIFICATION_ASSUMED] : []),
             ...(results.length > 1
               ? [
                   'concurrent groups: the custodial period is counted from the start of the group whose CRD governs',

@@ -237,7 +237,7 @@ export const HDC_POLICIES: readonly HdcPolicy[] = [
         'Prisoners and Criminal Proceedings (Scotland) Act 1993 s.3AA (HDC licence): eligibility after one-quarter of the sentence, at most 180 days before the release date (Scottish Parliament Criminal Justice Committee report of 17 June 2025 on the 2025 amendment order); at least two weeks on HDC (SPS "Home Detention Curfew" page); not for sentences of less than three months (Scottish Government HDC guidance 2008, Annex 2)',
       url: 'https://www.sps.gov.uk/Corporate/Information/HomeDetentionCurfew.aspx',
       unverified:
-        's.3AA text itself not read (the values come from the committee report, SPS and the 2008 guidance at https://www.gov.scot/Publications/2008/07/23112256/9); the s.3AA statutory exclusions (sex-offender registration, extended sentence, supervised release order, hospital direction, previous recall, awaiting deportation) are not modelled',
+        's.3AA text itself not read (the values come from the committee report, SPS and the 2008 guidance at https://www.gov.scot/Publications/2008/07/23112256/9); of the s.3AA statutory exclusions only sex-offender notification (given, or implied by a Sch.3 offence) is modelled; extended sentence, supervised release order, hospital direction, previous recall and awaiting deportation are not',
     },
   },
   {
@@ -279,7 +279,7 @@ export const HDC_POLICIES: readonly HdcPolicy[] = [
         'Criminal Justice Act 2003 s.246(1)(a) (release during the period of 135 days ending with the day the requisite custodial period is served) and s.246(2) (custodial period at least 6 weeks; at least 4 weeks and one-half of it served)',
       url: 'https://www.legislation.gov.uk/ukpga/2003/44/section/246',
       unverified:
-        "s.246(4) exclusions are not modelled (Halsbury's Laws para 715 lists among them a sentence of 4 years or more, extended sentences and offenders of particular concern)",
+        "of the s.246(4) exclusions (Halsbury's Laws para 715) only a term of 4 years or more and sex-offender notification are modelled; the paragraph letters of s.246(4) were not read here",
     },
   },
   {
@@ -299,7 +299,8 @@ export const HDC_POLICIES: readonly HdcPolicy[] = [
       citation:
         'Criminal Justice Act 2003 (Home Detention Curfew) Order 2023, S.I. 2023/390, art.2 (135 → 180 in s.246(1)(a)), in force 6 June 2023',
       url: 'https://www.legislation.gov.uk/uksi/2023/390/article/2',
-      unverified: 's.246(4) exclusions (e.g. a sentence of 4 years or more) are not modelled',
+      unverified:
+        'of the s.246(4) exclusions only a term of 4 years or more and sex-offender notification are modelled',
     },
   },
   {
@@ -319,7 +320,8 @@ export const HDC_POLICIES: readonly HdcPolicy[] = [
       citation:
         'Home Detention Curfew and Requisite and Minimum Custodial Periods (Amendment) Order 2024, S.I. 2024/1331, art.2 (180 → 365 in s.246(1)(a)), in force 3 June 2025 (art.1(2))',
       url: 'https://www.legislation.gov.uk/uksi/2024/1331/article/2',
-      unverified: 's.246(4) exclusions (e.g. a sentence of 4 years or more) are not modelled',
+      unverified:
+        'of the s.246(4) exclusions only a term of 4 years or more and sex-offender notification are modelled',
     },
   },
 ];

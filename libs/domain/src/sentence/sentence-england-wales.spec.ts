@@ -180,15 +180,53 @@ describe('England & Wales standard determinate sentences', () => {
   });
 
   it('HDC window: 180 days (as at 2025-01-01) binds; 365 days (as at 2026) leaves one-half binding', () => {
-    // 4 years 2 months from 2024-11-04 → 2029-01-03: 1522 days. 40% = 608.8 → 609 → 2026-07-05.
-    // As at 2025-01-01 (S.I. 2023/390: 180): day max(28, 305, 609 − 180 + 1 = 430) = 430 → 2026-01-07.
-    // As at 2026-06-01 (S.I. 2024/1331: 365): day max(28, 305, 245) = 305 → 2025-09-04.
-    const sentence = one({ sentenceDate: '2024-11-04', term: { years: 4, months: 2 } });
+    // 3 years 11 months from 2024-11-04 → 2028-10-03: 1430 days (under 4 years, so eligible).
+    // 40% = 572 → CRD 2026-05-29.
+    // As at 2025-01-01 (S.I. 2023/390: 180): day max(28, 286, 572 − 180 + 1 = 393) = 393 → 2025-12-01.
+    // As at 2026-06-01 (S.I. 2024/1331: 365): day max(28, 286, 208) = 286 → 2025-08-16.
+    const sentence = one({ sentenceDate: '2024-11-04', term: { years: 3, months: 11 } });
     const early = calc([sentence], { asAt: '2025-01-01' });
-    expect(calculatedDate(early, 'CRD')).toBe('2026-07-05');
-    expect(calculatedDate(early, 'HDCED')).toBe('2026-01-07');
+    expect(calculatedDate(early, 'CRD')).toBe('2026-05-29');
+    expect(calculatedDate(early, 'HDCED')).toBe('2025-12-01');
     expect(early.warnings.join('\n')).toContain('EW_HDC_365 not applied: in force from 2025-06-03');
-    expect(calculatedDate(calc([sentence]), 'HDCED')).toBe('2025-09-04');
+    expect(calculatedDate(calc([sentence]), 'HDCED')).toBe('2025-08-16');
+  });
+
+  it('no HDCED for a term of 4 years or more, consecutive terms taken as one, nor for a registered sex offender (s.246(4))', () => {
+    const four = calc([one({ sentenceDate: '2024-11-04', term: { years: 4 } })]);
+    expect(calculatedDate(four, 'HDCED')).toBeUndefined();
+    expect(four.notApplicable.find((n) => n.type === 'HDCED')?.reason).toMatch(
+      /a term of 4 years or more \(S1, 1461 days\).*s\.246\(4\)/,
+    );
+    // Two consecutive terms of 2 years make 4: excluded though each alone is not.
+    const consecutive = calc([
+      one({ sentenceDate: '2024-11-04', term: { years: 2 } }),
+      {
+        id: 'S2',
+        sentenceDate: '2024-11-04',
+        offenceDate: '2024-10-01',
+        term: { years: 2 },
+        consecutiveTo: 'S1',
+      },
+    ]);
+    expect(calculatedDate(consecutive, 'HDCED')).toBeUndefined();
+    expect(consecutive.notApplicable.find((n) => n.type === 'HDCED')?.reason).toMatch(
+      /S1 \+ S2, 1461 days in all, consecutive terms taken as one/,
+    );
+    const shortTerm = one({ sentenceDate: '2024-11-04', term: { years: 1 } });
+    expect(calculatedDate(calc([shortTerm]), 'HDCED')).toBeDefined();
+    const registered = calc([shortTerm], { sexOffenderNotification: true });
+    expect(calculatedDate(registered, 'HDCED')).toBeUndefined();
+    expect(registered.notApplicable.find((n) => n.type === 'HDCED')?.reason).toMatch(
+      /notification requirements/,
+    );
+    // Not given: assumed not registered, and the explanation says so.
+    const unknown = calc([shortTerm]).dates.find((d) => d.type === 'HDCED')!;
+    expect(unknown.explanation.unverified.join('\n')).toMatch(/sex-offender notification .* was not given/);
+    const known = calc([shortTerm], { sexOffenderNotification: false }).dates.find(
+      (d) => d.type === 'HDCED',
+    )!;
+    expect(known.explanation.unverified.join('\n')).not.toMatch(/was not given/);
   });
 
   it('no TUSED for someone under 18 at the CRD (s.256AA(1)(a))', () => {

@@ -161,6 +161,34 @@ describe('Scottish short-term sentences', () => {
     expect(calculatedDate(calc([one({ term: { weeks: 13 } })]), 'HDCED')).toBeUndefined();
   });
 
+  it('no HDCED for a person subject to sex-offender notification, given or implied by a Sch.3 offence (1993 Act s.3AA)', () => {
+    const sentence = one({ term: { years: 2 } });
+    const given = calculateSentenceDates({
+      jurisdiction: 'SCOTLAND',
+      sentences: [sentence],
+      asAt: AS_AT,
+      sexOffenderNotification: true,
+    });
+    expect(calculatedDate(given, 'ARD')).toBe('2025-12-19');
+    expect(calculatedDate(given, 'HDCED')).toBeUndefined();
+    expect(given.notApplicable.find((n) => n.type === 'HDCED')?.reason).toMatch(
+      /notification requirements.*s\.3AA/,
+    );
+    // Under 6 months (6 months or more for a Sch.3 offence is the s.1AA licence, refused here);
+    // without the offence the 5 months would be eligible.
+    const five = one({ term: { months: 5 } });
+    expect(calculatedDate(calc([five]), 'HDCED')).toBeDefined();
+    const sch3 = calc([{ ...five, offenceCategories: ['SCOTLAND_SEXUAL_SOA2003_SCH3'] }]);
+    expect(calculatedDate(sch3, 'HDCED')).toBeUndefined();
+    expect(sch3.notApplicable.find((n) => n.type === 'HDCED')?.reason).toMatch(
+      /Sch\.3 to the Sexual Offences Act 2003 \(S1\)/,
+    );
+    // Not given and no Sch.3 offence: eligible, with the assumption stated.
+    const hdced = calc([sentence]).dates.find((d) => d.type === 'HDCED')!;
+    expect(hdced.date).toBe('2025-09-01');
+    expect(hdced.explanation.unverified.join('\n')).toMatch(/was not given: taken not to be/);
+  });
+
   it('HDC maximum: 180 days before the ARD binds on a longer sentence', () => {
     // 3 years 6 months from 2025-03-03 → 2028-09-02: 1280 days. ARD 512 → 2026-07-27.
     // 25%: 320 → 2026-01-16; ARD − 180 = 2026-01-28 is later: HDCED 2026-01-28.

@@ -353,6 +353,8 @@ export interface LiberationDayView {
   rule: { id: string; source: string; url: string; unverified: string | null };
   explanation: string;
   discretion: { earliest: string; source: string; condition: string } | null;
+  /** What the answer assumed (local holidays unknown to the calendar, a sentence length not given). */
+  caveats: string[];
 }
 
 export interface EpisodeView {

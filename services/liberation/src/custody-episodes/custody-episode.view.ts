@@ -149,6 +149,7 @@ export function liberationDayFor(
       },
       explanation: day.explanation,
       discretion: day.discretion ? { ...day.discretion } : null,
+      caveats: [...day.caveats],
     };
   } catch (error) {
     if (error instanceof CalendarOutOfRangeError) return null;

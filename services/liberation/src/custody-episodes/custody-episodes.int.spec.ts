@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { GatePickupBookedV1, GatePickupCancelledV1, ReleaseDateChangedV1 } from '@throughcare/contracts';
-import { addDays, dayOfWeek, scottishLiberationDate } from '@throughcare/domain';
+import { addDays, dayOfWeek, isBankHoliday } from '@throughcare/domain';
 import { derivePersonId } from '@throughcare/platform-config';
 import { withSpecWorker } from '@throughcare/testing';
 import type {
@@ -466,38 +466,38 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       post(`/people/${personId}/episodes/${episode}/release-date`, body, headers);
 
     it('explains the day the person leaves by the release-day rule, and follows a changed date', async () => {
-      // Due on a Friday about two months away: the 2023 Act s.8 rule brings it to the Thursday.
-      let friday = daysFromToday(60);
-      while (dayOfWeek(friday) !== 5) friday = addDays(friday, 1);
-      const { personId } = await anOpenEpisode({ expectedReleaseDate: friday });
+      // Due on a Saturday about two months away (with a Friday that is no public holiday): the 1993
+      // Act s.27(7) as enacted brings it to the Friday (the 2023 Act's Friday rule is not in force).
+      let saturday = daysFromToday(60);
+      while (dayOfWeek(saturday) !== 6 || isBankHoliday('SCOTLAND', addDays(saturday, -1)))
+        saturday = addDays(saturday, 1);
+      const friday = addDays(saturday, -1);
+      const { personId } = await anOpenEpisode({ expectedReleaseDate: saturday });
       const read = async () =>
         ((await (await get(`/people/${personId}/episodes/1`)).json()) as EpisodeView).liberation;
       expect(await read()).toEqual({
-        dueDate: friday,
-        liberationDate: scottishLiberationDate(friday),
+        dueDate: saturday,
+        liberationDate: friday,
         rule: {
-          id: 'SCOTLAND_2023_S8',
-          source: expect.stringMatching(/s\.27\(7\)-\(7B\).*2023 s\.8/),
-          url: 'https://www.legislation.gov.uk/asp/2023/4/section/8',
-          unverified: expect.stringMatching(/commencement/),
+          id: 'SCOTLAND_1993_S27_7',
+          source: expect.stringMatching(/1993 s\.27\(7\), before its substitution by the 2023 Act s\.8/),
+          url: 'https://www.legislation.gov.uk/ukpga/1993/9/section/27',
+          unverified: null,
         },
-        explanation: expect.stringContaining(`Friday ${friday} is an excepted day`),
+        explanation: expect.stringContaining(
+          `Saturday ${saturday} is a Saturday, Sunday or public holiday: s.27(7) as enacted brings the release forward to the last preceding day that is none of them, Friday ${friday}`,
+        ),
         // s.26C: up to 2 days earlier (the 180-day sentence is over 15 days).
         discretion: {
-          earliest: addDays(scottishLiberationDate(friday), -2),
+          earliest: addDays(friday, -2),
           source: expect.stringMatching(/s\.26C/),
           condition: expect.stringMatching(/re-integration/),
         },
+        caveats: [expect.stringMatching(/local holidays/)],
       });
-      expect((await read())?.explanation).toContain(scottishLiberationDate(friday));
-      const tuesday = addDays(friday, 11);
-      expect((await changeDate(personId, { expectedReleaseDate: tuesday, reason: 'OTHER' })).status).toBe(
-        201,
-      );
-      expect(await read()).toMatchObject({
-        dueDate: tuesday,
-        liberationDate: scottishLiberationDate(tuesday),
-      });
+      // A Friday stands under the 1993 rule.
+      expect((await changeDate(personId, { expectedReleaseDate: friday, reason: 'OTHER' })).status).toBe(201);
+      expect(await read()).toMatchObject({ dueDate: friday, liberationDate: friday });
     });
 
     it('records the new date (201), keeps the history, and puts custody.release-date.changed on the bus', async () => {

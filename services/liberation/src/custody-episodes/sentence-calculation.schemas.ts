@@ -69,6 +69,12 @@ export const SentencesBodySchema = z
       .max(36_500)
       .optional()
       .describe('E&W: days on qualifying curfew with a tag (s.240A: half, rounded up, is credited)'),
+    sexOffenderNotification: z
+      .boolean()
+      .optional()
+      .describe(
+        'Subject to the notification requirements of Part 2 of the Sexual Offences Act 2003: no HDC in either jurisdiction (CJA 2003 s.246(4); 1993 Act s.3AA). Not given: taken not to be, and the HDCED says so',
+      ),
   })
   .strict();
 export type SentencesBody = z.output<typeof SentencesBodySchema>;

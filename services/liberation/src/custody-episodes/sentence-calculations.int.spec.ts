@@ -147,6 +147,14 @@ describe('liberation: sentence calculations of a custody episode', () => {
     const current = await ctx.lib.get(`${path(personId)}/current`);
     expect(current.status).toBe(404);
     expect(((await current.json()) as Problem).code).toBe('SENTENCE_CALCULATION_NOT_FOUND');
+    // A registered sex offender has no HDC eligibility date (CJA 2003 s.246(4)), and says why.
+    const registered = (await (
+      await ctx.lib.post(`${path(personId)}/preview`, englishSds({ sexOffenderNotification: true }))
+    ).json()) as SentenceCalculationOutcomeView;
+    expect(registered.dates.map((d) => d.type)).not.toContain('HDCED');
+    expect(registered.notApplicable.find((n) => n.type === 'HDCED')?.reason).toMatch(
+      /notification requirements/,
+    );
     expect((await episodeView(personId)).expectedReleaseDate).toBe(day(200));
     expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(0);
   });

@@ -344,6 +344,9 @@ export function calculateForEpisode(
         ...(body.taggedBailCurfewDays === undefined
           ? {}
           : { taggedBailCurfewDays: body.taggedBailCurfewDays }),
+        ...(body.sexOffenderNotification === undefined
+          ? {}
+          : { sexOffenderNotification: body.sexOffenderNotification }),
         ...(episode.dateOfBirth === null ? {} : { dateOfBirth: episode.dateOfBirth }),
         asAt,
       },

@@ -23,11 +23,11 @@ import {
   addWorkingDays,
   dayOfWeek,
   deadlineFor,
+  isBankHoliday,
   localDateOf,
   nextWorkingDay,
   policyFor,
   releaseDay,
-  scottishLiberationDate,
   startOfLocalDay,
 } from '@throughcare/domain';
 import {
@@ -150,6 +150,10 @@ async function closeIfOpen(handle: WorkflowHandle): Promise<void> {
 }
 
 /** The first Friday at least `days` days after `from`. */
+/** The Scottish day of liberation the journey plans (the 1993 Act s.27(7), `scotland-release-day-1`). */
+const scottishDay = (due: string) =>
+  releaseDay('SCOTLAND', due, { scottishS8CommencesOn: null }).liberationDate;
+
 function fridayAfter(from: string, days: number): string {
   let day = addDays(from, days);
   while (dayOfWeek(day) !== 5) day = addDays(day, 1);
@@ -161,11 +165,12 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     await atPreReleaseMeeting(async ({ handle, input, since }, before) => {
       const meeting = live(before, 'PRE_RELEASE_MEETING')[0]!;
       const pickup = live(before, 'GATE_PICKUP')[0]!;
-      const friday = fridayAfter(await today(), 30);
-      const liberation = scottishLiberationDate(friday); // no liberation on a Friday (2023 Act s.8)
-      expect(liberation < friday).toBe(true);
+      // Due on a Saturday: brought forward to the Friday (1993 Act s.27(7), scotland-release-day-1).
+      const saturday = addDays(fridayAfter(await today(), 30), 1);
+      const liberation = scottishDay(saturday);
+      expect(liberation < saturday).toBe(true);
       await tell(handle, releaseDateChangedUpdate, {
-        expectedReleaseDate: friday,
+        expectedReleaseDate: saturday,
         reason: 'HDC_APPROVED',
         changedAt: await nowIso(),
       });
@@ -499,7 +504,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       await skipTo(env, startOfLocalDay(dayAfter).getTime() + 10 * 3_600_000, handle);
       await waitForPlan(handle, (p) => p.working === false, 'day after the meeting');
       const friday = fridayAfter(await today(), 150);
-      const liberation = scottishLiberationDate(friday);
+      const liberation = scottishDay(friday);
       await tell(handle, releaseDateChangedUpdate, {
         expectedReleaseDate: friday,
         reason: 'RECALCULATION',
@@ -590,7 +595,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           reason,
           changedAt: await nowIso(),
         });
-        const lib = scottishLiberationDate(date);
+        const lib = scottishDay(date);
         await waitForPlan(
           handle,
           (p) => live(p, 'GATE_PICKUP')[0]?.date === lib && p.notifications?.length === i + 1,
@@ -608,8 +613,8 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       ]);
       const told = since().filter(of('agencyNotified'));
       expect(told.map((n) => [n.previousLiberationDate, n.liberationDate])).toEqual([
-        [before.liberationDate, scottishLiberationDate(first)],
-        [scottishLiberationDate(first), scottishLiberationDate(second)],
+        [before.liberationDate, scottishDay(first)],
+        [scottishDay(first), scottishDay(second)],
       ]);
       const t = tally(since());
       expect(t.gatePickupBooked).toBe(2);
@@ -1463,6 +1468,35 @@ describe('journey: an England & Wales release due on a non-working day is planne
         const pickup = live(await handle.query(planQuery), 'GATE_PICKUP')[0];
         expect(pickup?.date).toBe(friday);
         await recordHistory(handle, 'v3.ew-release-day.saturday-release-planned-friday');
+      } finally {
+        await closeIfOpen(handle);
+      }
+    });
+  });
+});
+
+describe('journey: a Scottish release due on a Friday stands (scotland-release-day-1, time-skipping server)', () => {
+  it('plans, refers and books the gate pick-up for the Friday: the 1993 Act s.27(7) governs, the 2023 Act s.8 is not in force', async () => {
+    const acts = recordingActivities({ client: env.client });
+    // A Friday about a month away that is no public holiday, nor the day before one (where s.8
+    // would have moved it anyway).
+    let due = fridayAfter(await today(), 28);
+    while (scottishDay(due) !== due || isBankHoliday('SCOTLAND', addDays(due, 3))) due = addDays(due, 7);
+    const input = await receptionInput(env, { jurisdiction: 'SCOTLAND', expectedReleaseDate: due });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+        expect(referred.liberationDate).toBe(due);
+        const sent = acts.effects.filter(
+          (e): e is Extract<Effect, { kind: 'referralSent' }> => e.kind === 'referralSent',
+        );
+        expect(sent.length).toBeGreaterThan(0);
+        expect(sent.map((e) => e.liberationDate)).toEqual(sent.map(() => due));
+        await waitForPlan(handle, (p) => live(p, 'GATE_PICKUP').length === 1, 'gate pick-up booked');
+        const pickup = live(await handle.query(planQuery), 'GATE_PICKUP')[0];
+        expect(pickup?.date).toBe(due);
+        await recordHistory(handle, 'v3.scotland-release-day.friday-release-stands');
       } finally {
         await closeIfOpen(handle);
       }

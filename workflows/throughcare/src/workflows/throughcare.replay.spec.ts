@@ -22,6 +22,7 @@ import {
   MEETING_IN_NOTICE_PATCH,
   PICKUP_AT_CLOSURE_PATCH,
   EW_RELEASE_DAY_PATCH,
+  SCOTLAND_RELEASE_DAY_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -111,6 +112,9 @@ const V3_HISTORIES: string[] = [
   // Branch of `ew-release-day-1` (adopted with the fixes, England & Wales only): a release due on
   // a Saturday planned from the Friday before (issue 10).
   'v3.ew-release-day.saturday-release-planned-friday',
+  // Branch of `scotland-release-day-1` (adopted with the fixes, Scotland only): a release due on a
+  // Friday stands, by the 1993 Act s.27(7); s.8 is not in force (issue 10).
+  'v3.scotland-release-day.friday-release-stands',
   // Branch of `patched('meeting-day-come-1')` (a fix found by the planner's property test).
   'v3.meeting-day-come.kept-after-release-moved-out',
   // Branch of `meeting-day-gone-1` (adopted with the fixes; a fix found by the planner's property test).
@@ -192,6 +196,16 @@ describe('journey replay over recorded histories', () => {
     /** The inputs (as JSON text) of every activity of `type` the history scheduled. */
     const activityInputs = async (file: string, type: string): Promise<string[]> =>
       inputsOf((await read(file)).events ?? [], type);
+    /** The release date a history's journey started with, and the liberation dates its referrals told. */
+    const dueAndTold = async (file: string): Promise<{ due: string; told: (string | undefined)[] }> => {
+      const started = (await read(file)).events?.[0]?.workflowExecutionStartedEventAttributes;
+      const due = (JSON.parse(text(started?.input?.payloads?.[0] ?? {})) as { expectedReleaseDate: string })
+        .expectedReleaseDate;
+      const told = (await activityInputs(file, 'sendReferral')).map(
+        (i) => /"liberationDate":"([0-9-]+)"/.exec(i)?.[1],
+      );
+      return { due, told };
+    };
     /** The patches a run's carried state says were adopted in an earlier run (`s.adopted`). */
     const adoptedBefore = async (file: string): Promise<string[]> => {
       const started = (await read(file)).events?.[0]?.workflowExecutionStartedEventAttributes;
@@ -299,14 +313,17 @@ describe('journey replay over recorded histories', () => {
         patch: EW_RELEASE_DAY_PATCH,
         // Due on a Saturday, the referral sent with the Friday before (CJA 1961 s.23(3)).
         branch: async (f) => {
-          const started = (await read(f)).events?.[0]?.workflowExecutionStartedEventAttributes;
-          const due = (
-            JSON.parse(text(started?.input?.payloads?.[0] ?? {})) as { expectedReleaseDate: string }
-          ).expectedReleaseDate;
-          const told = (await activityInputs(f, 'sendReferral')).map(
-            (i) => /"liberationDate":"([0-9-]+)"/.exec(i)?.[1],
-          );
+          const { due, told } = await dueAndTold(f);
           return [dayOfWeek(due) === 6, told.length > 0 && told.every((d) => d === addDays(due, -1))];
+        },
+      },
+      {
+        name: '.scotland-release-day.',
+        patch: SCOTLAND_RELEASE_DAY_PATCH,
+        // Due on a Friday, the referral sent with that Friday (s.8 would have said the Thursday).
+        branch: async (f) => {
+          const { due, told } = await dueAndTold(f);
+          return [dayOfWeek(due) === 5, told.length > 0 && told.every((d) => d === due)];
         },
       },
       {

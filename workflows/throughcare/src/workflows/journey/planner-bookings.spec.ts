@@ -904,7 +904,7 @@ describe('journey planner: the bookings it wants', () => {
     const j = planned();
     changeDate(j, '2026-03-05');
     j.run();
-    expect(j.p.liberationDate()).toBe('2026-03-04');
+    expect(j.p.liberationDate()).toBe('2026-03-05');
     expect(live(j)).toEqual([]);
     expect(j.p.wantedBookings().wanted).toEqual([]);
   });

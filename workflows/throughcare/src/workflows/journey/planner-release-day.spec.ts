@@ -1,6 +1,6 @@
 import { scottishLiberationDate } from '@throughcare/domain';
 import { inputFor, SimulatedJourney } from './journey-simulation.spec-support';
-import { EW_RELEASE_DAY_PATCH } from './planner';
+import { EW_RELEASE_DAY_PATCH, SCOTLAND_RELEASE_DAY_PATCH } from './planner';
 
 describe('England & Wales release day (ew-release-day-1: Criminal Justice Act 1961 s.23(3))', () => {
   // inputFor: received Monday 2026-03-02; 40 days on is Saturday 2026-04-11.
@@ -28,10 +28,44 @@ describe('England & Wales release day (ew-release-day-1: Criminal Justice Act 19
     expect(before.p.liberationDate()).toBe('2026-04-11');
   });
 
-  it('is not asked of a Scottish journey, whose s.8 rule is unchanged', () => {
+  it('is not asked of a Scottish journey', () => {
     const j = new SimulatedJourney(inputFor('SCOTLAND', 40));
     j.run();
     expect(j.s.adopted).not.toContain(EW_RELEASE_DAY_PATCH);
-    expect(j.p.liberationDate()).toBe(scottishLiberationDate('2026-04-11'));
+  });
+});
+
+describe('Scottish release day (scotland-release-day-1: the 1993 Act s.27(7) as in force, not s.8)', () => {
+  // inputFor: received Monday 2026-03-02; 39 days on is Friday 2026-04-10, 38 Thursday 2026-04-09.
+  it('keeps a release due on a Friday on the Friday, and one due on a Thursday on the Thursday', () => {
+    const friday = new SimulatedJourney(inputFor('SCOTLAND', 39));
+    friday.run();
+    expect(friday.s.expectedReleaseDate).toBe('2026-04-10');
+    expect(friday.s.adopted).toContain(SCOTLAND_RELEASE_DAY_PATCH);
+    expect(friday.p.liberationDate()).toBe('2026-04-10');
+    const thursday = new SimulatedJourney(inputFor('SCOTLAND', 38));
+    thursday.run();
+    expect(thursday.p.liberationDate()).toBe('2026-04-09');
+  });
+
+  it('brings a release due on a Saturday to the Friday, and one due on Easter Monday (no Scottish bank holiday) stays', () => {
+    const saturday = new SimulatedJourney(inputFor('SCOTLAND', 40));
+    saturday.run();
+    expect(saturday.p.liberationDate()).toBe('2026-04-10');
+    const easterMonday = new SimulatedJourney(inputFor('SCOTLAND', 35)); // Monday 2026-04-06
+    easterMonday.run();
+    // Good Friday is a Scottish bank holiday, Easter Monday is not.
+    expect(easterMonday.p.liberationDate()).toBe('2026-04-06');
+  });
+
+  it('plans by s.8 as before when the patch is refused (a replay from before it), and is not asked of England & Wales', () => {
+    const before = new SimulatedJourney(inputFor('SCOTLAND', 39), [SCOTLAND_RELEASE_DAY_PATCH]);
+    before.run();
+    expect(before.s.adopted).not.toContain(SCOTLAND_RELEASE_DAY_PATCH);
+    expect(before.p.liberationDate()).toBe(scottishLiberationDate('2026-04-10'));
+    expect(before.p.liberationDate()).toBe('2026-04-09');
+    const ew = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 39));
+    ew.run();
+    expect(ew.s.adopted).not.toContain(SCOTLAND_RELEASE_DAY_PATCH);
   });
 });

@@ -285,6 +285,21 @@ export const MEETING_IN_NOTICE_PATCH = 'meeting-in-notice-1';
  * moved (its day is the day it happened, as since v3).
  */
 export const EW_RELEASE_DAY_PATCH = 'ew-release-day-1';
+/**
+ * Scotland's release day by the rule in force (issue 10): the Prisoners and Criminal Proceedings
+ * (Scotland) Act 1993 s.27(7) as enacted (a release due on a Saturday, Sunday or public holiday is
+ * brought forward to the last preceding day that is none of them), because the Bail and Release
+ * from Custody (Scotland) Act 2023 s.8 (the Friday and Thursday rule) has not been commenced
+ * (`releaseDay` in the domain library, whose rule table holds the commencement as policy data).
+ * Before it, a Scottish journey applied s.8 as if in force, so a release due on a Friday was
+ * planned for the Thursday and one due on a Thursday for the Wednesday: a day early. Adopted with
+ * the fixes (`adoptFixes`) by Scottish journeys; kept in `s.adopted`. A journey adopting it with a
+ * date that moves re-plans from the new date, and an agency already told the old one is told the
+ * new (a LIBERATION_DATE_CHANGED notice). A release that has happened is never moved. The s.8
+ * commencement is passed explicitly as "not commenced": when it is known, a new patch applies it,
+ * so that a change to the domain's table never moves a running journey unannounced.
+ */
+export const SCOTLAND_RELEASE_DAY_PATCH = 'scotland-release-day-1';
 /** How long a changed date's notice waits for the meeting's cancellation and booking (`meeting-in-notice-1`). */
 export const DATE_NOTICE_MEETING_WAIT_MS = 15 * 60_000;
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
@@ -546,6 +561,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(MEETING_IN_NOTICE_PATCH);
     if (fixed() && input.jurisdiction === 'ENGLAND_AND_WALES' && !ewReleaseDay() && ask(EW_RELEASE_DAY_PATCH))
       (s.adopted ??= []).push(EW_RELEASE_DAY_PATCH);
+    if (
+      fixed() &&
+      input.jurisdiction === 'SCOTLAND' &&
+      !scotlandReleaseDay() &&
+      ask(SCOTLAND_RELEASE_DAY_PATCH)
+    )
+      (s.adopted ??= []).push(SCOTLAND_RELEASE_DAY_PATCH);
     if (fixed() && perNeed() && !needAgencyNotices() && ask(NEED_AGENCY_NOTICES_PATCH)) {
       // Need referrals already out with no main one: what they were told is taken as of now.
       const sent = (s.needReferrals ?? []).flatMap((n) => n.tries).find((x) => x.sentAt !== undefined);
@@ -567,6 +589,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   }
   /** Whether an England & Wales release due on a non-working day is brought forward (`ew-release-day-1`). */
   const ewReleaseDay = () => fixed() && (s.adopted?.includes(EW_RELEASE_DAY_PATCH) ?? false);
+  /** Whether a Scottish release follows the 1993 Act s.27(7) as in force, not s.8 (`scotland-release-day-1`). */
+  const scotlandReleaseDay = () => fixed() && (s.adopted?.includes(SCOTLAND_RELEASE_DAY_PATCH) ?? false);
   /** Whether a changed liberation date's notice names the pre-release meeting (`meeting-in-notice-1`). */
   const meetingInNotices = () => fixed() && (s.adopted?.includes(MEETING_IN_NOTICE_PATCH) ?? false);
   /** Whether need agencies hear of changes when there is no main agency (`need-agency-notices-1`). */
@@ -733,7 +757,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (v3 && s.release && (s.release.fromCourt || settled(s.release.settlesAt)))
       return localDateOf(new Date(s.release.releasedAt));
     if (input.jurisdiction === 'SCOTLAND')
-      return cached(`s8:${s.expectedReleaseDate}`, () => scottishLiberationDate(s.expectedReleaseDate));
+      return scotlandReleaseDay()
+        ? cached(
+            `s27:${s.expectedReleaseDate}`,
+            () =>
+              releaseDay('SCOTLAND', s.expectedReleaseDate, { scottishS8CommencesOn: null }).liberationDate,
+          )
+        : cached(`s8:${s.expectedReleaseDate}`, () => scottishLiberationDate(s.expectedReleaseDate));
     return ewReleaseDay()
       ? cached(
           `s23:${s.expectedReleaseDate}`,
