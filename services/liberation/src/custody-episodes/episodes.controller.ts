@@ -176,7 +176,8 @@ export class EpisodesController {
   })
   @ApiResponse({
     status: 409,
-    description: 'EPISODE_ALREADY_RELEASED, TRANSFER_CONFLICT or IDEMPOTENCY_KEY_REUSED',
+    description:
+      'EPISODE_ALREADY_RELEASED, ABSENCE_OPEN (out on ROTL or at court: record the return first), TRANSFER_CONFLICT or IDEMPOTENCY_KEY_REUSED',
   })
   @ApiResponse({
     status: 422,

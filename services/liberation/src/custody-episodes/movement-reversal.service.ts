@@ -23,6 +23,7 @@ import {
 import { Movement } from './movement.entity';
 import { lockPerson } from './person-lock';
 import type { RequestContext } from './request-context';
+import { reopenAbsenceEndedBy } from './temporary-absences.service';
 
 export interface ReversalOutcome {
   /** False when the movement was already reversed (no second event). */
@@ -156,6 +157,8 @@ export class MovementReversalService {
         { personId, episode: episodeNumber },
         { releasedAt: null, releasedBy: null, releaseEstablishmentCode: null, releaseReason: null },
       );
+      // The person was out on an absence the release ended: out on it again.
+      await reopenAbsenceEndedBy(manager, movement.eventId);
     } else {
       const movements = await loadMovements(manager, personId, episodeNumber);
       const release = movements.find((m) => m.movement === 'RELEASE' && m.reversedAt === null);

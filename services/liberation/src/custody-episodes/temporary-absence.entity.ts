@@ -65,6 +65,14 @@ export class TemporaryAbsence {
   @Column('uuid', { name: 'return_reversal_event_id', nullable: true })
   returnReversalEventId!: string | null;
 
+  /** A release (or liberation at court) while out ended the absence (migration 1200). */
+  @Column('timestamptz', { name: 'ended_by_release_at', nullable: true })
+  endedByReleaseAt!: Date | null;
+
+  /** The custody.person.released event of that release. */
+  @Column('uuid', { name: 'ended_by_release_event_id', nullable: true })
+  endedByReleaseEventId!: string | null;
+
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;
 }
@@ -76,5 +84,9 @@ export const absenceStands = (a: TemporaryAbsence): boolean => a.departureRevers
 export const absenceReturned = (a: TemporaryAbsence): boolean =>
   a.returnedAt !== null && a.returnReversedAt === null;
 
+/** Derived: a release while out ended the absence (the person never came back to the prison). */
+export const absenceEndedByRelease = (a: TemporaryAbsence): boolean => a.endedByReleaseAt !== null;
+
 /** Derived: the person is out now on this absence. */
-export const absenceOpen = (a: TemporaryAbsence): boolean => absenceStands(a) && !absenceReturned(a);
+export const absenceOpen = (a: TemporaryAbsence): boolean =>
+  absenceStands(a) && !absenceReturned(a) && !absenceEndedByRelease(a);

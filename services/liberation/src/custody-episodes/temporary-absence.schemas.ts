@@ -57,8 +57,11 @@ export interface AbsenceView {
   personId: string;
   episode: number;
   kind: AbsenceKind;
-  /** Derived: OUT (no return standing), RETURNED, or REVERSED (the departure was undone: it never was). */
-  status: 'OUT' | 'RETURNED' | 'REVERSED';
+  /**
+   * Derived: OUT (no return standing), RETURNED, RELEASED (released, or liberated at court, while
+   * out: the absence ended there), or REVERSED (the departure was undone: it never was).
+   */
+  status: 'OUT' | 'RETURNED' | 'RELEASED' | 'REVERSED';
   establishmentCode: string;
   leftAt: string;
   dueBackAt: string | null;
@@ -71,6 +74,8 @@ export interface AbsenceView {
   departureReversal: { reversedAt: string; reversedBy: string; eventId: string } | null;
   /** The return undone, while the person is out again (a later return replaces both). */
   returnReversal: { reversedAt: string; reversedBy: string; eventId: string } | null;
+  /** The release that ended the absence while the person was out (its custody.person.released event). */
+  endedByRelease: { releasedAt: string; eventId: string } | null;
 }
 
 export interface AbsencePage {

@@ -107,7 +107,11 @@ export class TemporaryAbsencesController {
   @ApiResponse({ status: 200, description: RETRY_DOC })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND or ABSENCE_NOT_FOUND' })
-  @ApiResponse({ status: 409, description: 'ABSENCE_ALREADY_ENDED (at another instant) or ABSENCE_REVERSED' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'ABSENCE_ALREADY_ENDED (at another instant), ABSENCE_REVERSED, or EPISODE_ALREADY_RELEASED (released while out: the absence ended with the release)',
+  })
   @ApiResponse({ status: 422, description: 'RETURN_BEFORE_DEPARTURE or IDEMPOTENCY_KEY_REUSED' })
   async return(
     @Param(new ZodValidationPipe(AbsencePathSchema, 'path')) { personId, episode, absenceId }: AbsencePath,
@@ -146,7 +150,8 @@ export class TemporaryAbsencesController {
   @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND or ABSENCE_NOT_FOUND' })
   @ApiResponse({
     status: 409,
-    description: 'ABSENCE_RETURN_STANDS, ABSENCE_NOT_ENDED, ABSENCE_SUPERSEDED or ABSENCE_REVERSED',
+    description:
+      'ABSENCE_RETURN_STANDS, ABSENCE_NOT_ENDED, ABSENCE_SUPERSEDED, ABSENCE_REVERSED or EPISODE_ALREADY_RELEASED (reverse the release first)',
   })
   @ApiResponse({ status: 422, description: 'REVERSAL_BEFORE_MOVEMENT or IDEMPOTENCY_KEY_REUSED' })
   async reverse(

@@ -121,6 +121,67 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     expect((await list(personId)).items.map((a) => a.status)).toEqual(['OUT', 'REVERSED']);
   });
 
+  it('a release while out at court ends the absence; a transfer waits for the return; a reversed release opens it again', async () => {
+    const personId = await inCustody();
+    const out = await json<AbsenceView>(await depart(personId, { kind: 'COURT', leftAt: minutesAgo(600) }));
+
+    // Out at court: no transfer until the person is back.
+    const transfer = await ctx.lib.post(`/people/${personId}/episodes/1/transfers`, {
+      toEstablishmentCode: 'LEI',
+      transferredAt: minutesAgo(500),
+    });
+    expect(transfer.status).toBe(409);
+    expect((await json<Problem>(transfer)).code).toBe('ABSENCE_OPEN');
+
+    // A release no later than the departure is out of order; one after it ends the absence.
+    const early = await ctx.lib.post('/releases', {
+      personId,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(700),
+    });
+    expect(early.status).toBe(422);
+    expect((await json<Problem>(early)).code).toBe('RELEASE_BEFORE_ABSENCE');
+    const releasedAt = minutesAgo(400);
+    const released = await ctx.lib.post('/releases', {
+      personId,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt,
+    });
+    expect(released.status).toBe(201);
+    const { eventId } = await json<{ eventId: string }>(released);
+    expect((await list(personId)).items).toMatchObject([
+      {
+        absenceId: out.absenceId,
+        status: 'RELEASED',
+        endedByRelease: { releasedAt, eventId },
+        returnedAt: null,
+      },
+    ]);
+
+    // Released: no return to custody on this episode, and no correction of the absence either.
+    const back = await ctx.lib.post(`${path(personId)}/${out.absenceId}/return`, {
+      returnedAt: minutesAgo(300),
+    });
+    expect(back.status).toBe(409);
+    expect((await json<Problem>(back)).code).toBe('EPISODE_ALREADY_RELEASED');
+    const undo = await reverse(personId, out.absenceId, { part: 'DEPARTURE', reversedAt: minutesAgo(300) });
+    expect(undo.status).toBe(409);
+    expect((await json<Problem>(undo)).code).toBe('EPISODE_ALREADY_RELEASED');
+
+    // The release recorded in error: the person is out at court again, and may come back.
+    expect(
+      (await ctx.lib.post(`/movements/${eventId}/reversal`, { reversedAt: minutesAgo(200) })).status,
+    ).toBe(201);
+    expect((await list(personId)).items).toMatchObject([{ status: 'OUT', endedByRelease: null }]);
+    const returned = await ctx.lib.post(`${path(personId)}/${out.absenceId}/return`, {
+      returnedAt: minutesAgo(100),
+    });
+    expect(returned.status).toBe(201);
+    expect((await json<AbsenceView>(returned)).status).toBe('RETURNED');
+  });
+
   it('refuses out-of-order times (422), bad input (400), unknown absences and other prisons (404), a reused key (422)', async () => {
     const personId = await inCustody();
     const beforeReception = await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(3000) });

@@ -16,7 +16,13 @@ import { currentEstablishment, isWithin, loadMovements, standingTransfers } from
 import { lockPerson } from './person-lock';
 import type { EstablishmentScope } from './prison-scope';
 import type { RequestContext } from './request-context';
-import { absenceOpen, absenceReturned, absenceStands, TemporaryAbsence } from './temporary-absence.entity';
+import {
+  absenceEndedByRelease,
+  absenceOpen,
+  absenceReturned,
+  absenceStands,
+  TemporaryAbsence,
+} from './temporary-absence.entity';
 import {
   AbsenceCursor,
   type AbsencePage,
@@ -221,6 +227,8 @@ export class TemporaryAbsencesService {
       returnReversedAt: null,
       returnReversedBy: null,
       returnReversalEventId: null,
+      endedByReleaseAt: null,
+      endedByReleaseEventId: null,
       correlationId: context.correlationId,
     });
     await tx.insert(TemporaryAbsence, absence);
@@ -263,6 +271,9 @@ export class TemporaryAbsencesService {
         { details: { absenceId, returnedAt: absence.returnedAt!.toISOString() } },
       );
     }
+    // Released while out (or since): the person did not come back to this episode's custody.
+    if (episode.releasedAt !== null)
+      throw new EpisodeAlreadyReleasedError(episode.personId, episode.episode, episode.releasedAt);
     if (returnedAt <= absence.leftAt)
       throw new MovementOutOfOrderError(
         'RETURN_BEFORE_DEPARTURE',
@@ -294,8 +305,14 @@ export class TemporaryAbsencesService {
     context: RequestContext,
   ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
     const absence = await this.absenceOf(tx, episode, absenceId);
+    const released = () => {
+      if (episode.releasedAt !== null)
+        throw new EpisodeAlreadyReleasedError(episode.personId, episode.episode, episode.releasedAt);
+    };
     if (body.part === 'DEPARTURE') {
       if (!absenceStands(absence)) return { created: false, absence };
+      // The release (reverse it first, if it too was an error) rests on the episode as it stood.
+      released();
       if (absenceReturned(absence))
         throw new ConflictError(
           `absence ${absenceId} has a return recorded: reverse the return first`,
@@ -323,6 +340,7 @@ export class TemporaryAbsencesService {
         details: { absenceId },
       });
     }
+    released();
     const others = await tx.find(TemporaryAbsence, {
       where: { personId: episode.personId, episode: episode.episode },
     });
@@ -408,7 +426,13 @@ export function absenceView(a: TemporaryAbsence): AbsenceView {
     personId: a.personId,
     episode: a.episode,
     kind: a.kind,
-    status: !absenceStands(a) ? 'REVERSED' : absenceReturned(a) ? 'RETURNED' : 'OUT',
+    status: !absenceStands(a)
+      ? 'REVERSED'
+      : absenceReturned(a)
+        ? 'RETURNED'
+        : absenceEndedByRelease(a)
+          ? 'RELEASED'
+          : 'OUT',
     establishmentCode: a.establishmentCode,
     leftAt: a.leftAt.toISOString(),
     dueBackAt: a.dueBackAt?.toISOString() ?? null,
@@ -433,5 +457,54 @@ export function absenceView(a: TemporaryAbsence): AbsenceView {
             reversedBy: a.returnReversedBy ?? '',
             eventId: a.returnReversalEventId ?? '',
           },
+    endedByRelease:
+      a.endedByReleaseAt === null
+        ? null
+        : { releasedAt: a.endedByReleaseAt.toISOString(), eventId: a.endedByReleaseEventId ?? '' },
   };
+}
+
+/** The absence the person is out on now, if any (in the caller's transaction, the person locked). */
+export async function openAbsence(
+  tx: EntityManager,
+  personId: string,
+  episode: number,
+): Promise<TemporaryAbsence | undefined> {
+  return (await tx.find(TemporaryAbsence, { where: { personId, episode } })).find(absenceOpen);
+}
+
+/**
+ * A release while out ends the absence (the person leaves custody from court or from ROTL): the
+ * release's instant and event on its row. A release at or before the departure is out of order.
+ */
+export async function endAbsenceByRelease(
+  tx: EntityManager,
+  personId: string,
+  episode: number,
+  releasedAt: Date,
+  releaseEventId: string,
+): Promise<void> {
+  const open = await openAbsence(tx, personId, episode);
+  if (!open) return;
+  if (releasedAt <= open.leftAt)
+    throw new MovementOutOfOrderError(
+      'RELEASE_BEFORE_ABSENCE',
+      'releasedAt',
+      `releasedAt ${releasedAt.toISOString()} is not after the person left on the open ${open.kind} absence (${open.leftAt.toISOString()}, ${open.id}): reverse that departure if it was an error`,
+      { personId, episode, absenceId: open.id },
+    );
+  await tx.update(
+    TemporaryAbsence,
+    { id: open.id },
+    { endedByReleaseAt: releasedAt, endedByReleaseEventId: releaseEventId },
+  );
+}
+
+/** A reversed release opens again the absence it ended (the person is out on it, as before). */
+export async function reopenAbsenceEndedBy(tx: EntityManager, releaseEventId: string): Promise<void> {
+  await tx.update(
+    TemporaryAbsence,
+    { endedByReleaseEventId: releaseEventId },
+    { endedByReleaseAt: null, endedByReleaseEventId: null },
+  );
 }
