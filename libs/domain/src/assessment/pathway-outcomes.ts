@@ -133,6 +133,14 @@ export function validateAnswers(
     seen.add(skip.pathway);
     if (skip.reason === 'OTHER' && !skip.note?.trim())
       throw new InvalidAnswerError(`${field}.note`, 'say why when the reason is OTHER');
+    // A skip never hides a need the answers show (a skipped pathway is never referred): the
+    // person's wish is recorded by the answers (support declined is a result), not by a skip.
+    const need = pathway.questions.find((q) => indicatesNeed(q, answers[q.id]));
+    if (need)
+      throw new InvalidAnswerError(
+        `${field}.pathway`,
+        `the answers on ${skip.pathway} indicate a need ("${need.text}"): a pathway with a need is not skipped; answer whether support is wanted (declined is a result), or change the answer`,
+      );
   });
 }
 
@@ -160,7 +168,8 @@ function needReason(question: Question, value: string | boolean | undefined): st
  *   not wanted: SUPPORT_DECLINED; no need: SUPPORT_NOT_REQUIRED (a need is `indicatesNeed`);
  * - the summary review asks whether the support is in place instead of whether it is wanted: a
  *   need with support in place is DONE.
- * A skipped pathway keeps the status its answers give and carries the skip; it is never a need.
+ * A skipped pathway keeps the status its answers give and carries the skip; it is never a need
+ * (`validateAnswers` refuses a skip of a pathway whose answers show one).
  */
 export function pathwayOutcomes(
   set: QuestionSet,

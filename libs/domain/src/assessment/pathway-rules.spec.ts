@@ -210,6 +210,29 @@ describe('validateAnswers: CHOICE', () => {
   });
 });
 
+describe('validateAnswers: a skip never hides a need', () => {
+  const skipAccommodation = (answers: Record<string, string | boolean>) => {
+    try {
+      validateAnswers(fixture, answers, [{ pathway: 'ACCOMMODATION', reason: 'TRANSFER' }], man);
+      return 'accepted';
+    } catch (e) {
+      if (e instanceof InvalidAnswerError) return `${e.field}: ${e.message}`;
+      throw e;
+    }
+  };
+  it('refuses to skip a pathway whose answers show a need, naming the skip and the question', () => {
+    expect(skipAccommodation({ X_HOUSING: 'NONE' })).toMatch(
+      /^skips\.0\.pathway: .*indicate a need \("Where will the person live on release\?"\)/,
+    );
+    // Declined support is still a need shown: recorded by the answers, not hidden by a skip.
+    expect(skipAccommodation({ X_HOUSING: 'NONE', X_ACC_WANTS: false })).toMatch(/^skips\.0\.pathway/);
+  });
+  it('accepts a skip with no answers, or answers that show no need', () => {
+    expect(skipAccommodation({})).toBe('accepted');
+    expect(skipAccommodation({ X_HOUSING: 'FAMILY' })).toBe('accepted');
+  });
+});
+
 describe('released sets: content and sources', () => {
   it('cite the seeds and say the wording is this project\u2019s own', () => {
     for (const set of QUESTION_SETS) {

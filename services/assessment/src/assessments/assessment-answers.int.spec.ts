@@ -133,6 +133,27 @@ describe('assessment answers by pathway (real Postgres)', () => {
     expect(v2.pathways.find((p) => p.pathway === 'EDUCATION_SKILLS_AND_WORK')?.skipped).toMatchObject({
       reason: 'COMPLETED_IN_ANOTHER_PRISON',
     });
+    // A retry of that PUT (its answer lost), with the If-Match it was sent with: the same version,
+    // nothing new recorded.
+    const retried = await call(
+      'PUT',
+      `/assessments/${id}/answers`,
+      { answers, skips: [{ pathway: 'EDUCATION_SKILLS_AND_WORK', reason: 'COMPLETED_IN_ANOTHER_PRISON' }] },
+      { 'if-match': '"answers-v1"' },
+    );
+    expect(retried.status).toBe(200);
+    expect(await json<AnswersView>(retried)).toMatchObject({ version: 2 });
+    // A skip cannot hide a need the answers show (400 naming the skip).
+    const hidden = await call(
+      'PUT',
+      `/assessments/${id}/answers`,
+      { answers, skips: [{ pathway: 'ACCOMMODATION', reason: 'TRANSFER' }] },
+      { 'if-match': '"answers-v2"' },
+    );
+    expect(hidden.status).toBe(400);
+    expect(await json<{ errors: { field: string }[] }>(hidden)).toMatchObject({
+      errors: [{ field: 'skips.0.pathway' }],
+    });
 
     // A typed list that disagrees is refused; none typed: the needs come from the answers.
     const disagree = await call('POST', `/assessments/${id}/completion`, {

@@ -1,3 +1,4 @@
+import { canonicalJson } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Pathway } from '@throughcare/contracts';
@@ -121,7 +122,8 @@ export class AssessmentAnswersService {
 
   /**
    * Saves the whole set of answers and skips as the next version (If-Match, when sent, must name
-   * the current one: 412 otherwise). Refused once the assessment is completed: its needs are fixed.
+   * the current one: 412 otherwise); the same answers and skips as the current version answer it
+   * unchanged. Refused once the assessment is completed: its needs are fixed.
    */
   async save(
     scope: EstablishmentScope,
@@ -145,6 +147,14 @@ export class AssessmentAnswersService {
           { details: { id } },
         );
       const latest = await latestAnswers(tx, id);
+      // PUT is idempotent: the same answers and skips as the current version (a retry whose answer
+      // was lost, whatever If-Match it carried) answer that version, and record nothing new.
+      if (
+        latest &&
+        canonicalJson({ answers: latest.answers, skips: latest.skips }) ===
+          canonicalJson({ answers: body.answers, skips: body.skips })
+      )
+        return viewOfAnswers(assessment, latest);
       requireIfMatch(
         ifMatch,
         latest ? entityTag(ANSWERS_ETAG_PREFIX, latest.version) : null,
