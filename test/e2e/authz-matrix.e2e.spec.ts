@@ -944,13 +944,15 @@ const POLICY: Policy[] = [
       body: { toEstablishmentCode: 'GLE', transferredAt: stamp() },
     }),
   },
-  // ── liberation, issue 10: sentence calculations, temporary absences, release-point re-plans ──
+  // ── liberation, issue 10: sentence calculations, temporary absences, gate arrangements, release-point re-plans ──
   ...(
     [
       ['POST', '/sentence-calculations/preview'],
       ['GET', '/sentence-calculations'],
       ['GET', '/sentence-calculations/current'],
       ['GET', '/absences'],
+      ['GET', '/gate-arrangement'],
+      ['GET', '/gate-arrangement/versions'],
     ] as const
   ).map(
     ([method, tail]): Policy => ({
@@ -1007,6 +1009,26 @@ const POLICY: Policy[] = [
       body: { kind: 'COURT', leftAt: new Date(Date.parse(stamp()) - 60_000).toISOString() },
       capture: (body) => {
         if (c === 'A' || c === 'B') f.side[c].absenceId ??= (body as { absenceId: string }).absenceId;
+      },
+    }),
+  },
+  {
+    app: 'liberation',
+    method: 'PUT',
+    path: '/people/{personId}/episodes/{episode}/gate-arrangement',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 42,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/gate-arrangement`,
+      body: {
+        collectedBy: { kind: 'NOBODY' },
+        meetingPoint: 'Main gate',
+        meetingTime: '09:00',
+        transport: { kind: 'PUBLIC_TRANSPORT' },
+        travelWarrant: true,
+        firstNight: { kind: 'TEMPORARY_ACCOMMODATION' },
       },
     }),
   },
@@ -1804,7 +1826,7 @@ async function send(
 /** A fixture-building call as `tp` (a valid token of the suite's provider). */
 async function api<T>(
   app: AppName,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   url: string,
   tp: TestPrincipal,
   body?: unknown,
@@ -1942,6 +1964,22 @@ async function buildSide(side: Side): Promise<SideFixtures> {
       },
     );
     expect2xx('sentence calculation', sentenced);
+    // And a gate arrangement, so the current one and its versions exist for the reads.
+    const arranged = await api(
+      'liberation',
+      'PUT',
+      `/people/${personId}/episodes/1/gate-arrangement`,
+      DRIVER,
+      {
+        collectedBy: { kind: 'FAMILY_OR_FRIEND', name: 'A friend' },
+        meetingPoint: 'Visitor centre',
+        meetingTime: '10:00',
+        transport: { kind: 'CAR' },
+        travelWarrant: false,
+        firstNight: { kind: 'FAMILY_OR_FRIENDS' },
+      },
+    );
+    expect2xx('gate arrangement', arranged);
     // A change of plan tells the agency: a notification.
     const changed = await api('liberation', 'POST', `/people/${personId}/episodes/1/release-date`, DRIVER, {
       expectedReleaseDate: inDays(40),

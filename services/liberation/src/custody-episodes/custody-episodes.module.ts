@@ -37,6 +37,9 @@ import { AdoptedReleasePoint, ReplanItem, ReplanRun } from './replan.entities';
 import { ReplansController } from './replans.controller';
 import { REPLAN_WORKFLOW_TASK_QUEUE, ReplanService } from './replan.service';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
+import { GateArrangement } from './gate-arrangement.entity';
+import { GateArrangementsController } from './gate-arrangements.controller';
+import { GateArrangementsService } from './gate-arrangements.service';
 import { TemporaryAbsence } from './temporary-absence.entity';
 import { TemporaryAbsencesController } from './temporary-absences.controller';
 import { TemporaryAbsencesService } from './temporary-absences.service';
@@ -63,6 +66,7 @@ export const CUSTODY_ENTITIES = [
   ReplanItem,
   AdoptedReleasePoint,
   TemporaryAbsence,
+  GateArrangement,
 ] as const;
 
 export interface CustodyEpisodesOptions {
@@ -94,6 +98,7 @@ export class CustodyEpisodesModule {
         SentenceCalculationsController,
         ReplansController,
         TemporaryAbsencesController,
+        GateArrangementsController,
       ],
       providers: [
         { provide: PersonIds, useValue: new PersonIds(options.personIdSecret) },
@@ -110,6 +115,7 @@ export class CustodyEpisodesModule {
         SentenceCalculationsService,
         ReplanService,
         TemporaryAbsencesService,
+        GateArrangementsService,
         { provide: REPLAN_WORKFLOW_TASK_QUEUE, useValue: options.replanWorkflowTaskQueue },
         JourneyStageService,
         GatePickupService,

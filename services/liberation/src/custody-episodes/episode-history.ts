@@ -1,7 +1,7 @@
 import { In, type EntityManager } from 'typeorm';
 import type { DomainError } from '@throughcare/platform-errors';
-import type { CustodyEpisode } from './custody-episode.entity';
-import { CustodyRecordConflictError } from './custody-episode.errors';
+import { CustodyEpisode } from './custody-episode.entity';
+import { CustodyRecordConflictError, EpisodeNotFoundError } from './custody-episode.errors';
 import { GatePickup } from './gate-pickup.entity';
 import { Meeting } from './meeting.entity';
 import { Movement, stands } from './movement.entity';
@@ -130,4 +130,17 @@ export async function loadEpisodeHistories(
 
 export async function loadEpisodeHistory(manager: EntityManager, e: CustodyEpisode): Promise<EpisodeHistory> {
   return (await loadEpisodeHistories(manager, e.personId, [e.episode])).get(e.episode) ?? NO_HISTORY;
+}
+
+/** The episode, if the caller's scope covers it; else EPISODE_NOT_FOUND (as if there were none). */
+export async function episodeWithin(
+  tx: EntityManager,
+  personId: string,
+  episodeNumber: number,
+  scope: EstablishmentScope,
+): Promise<CustodyEpisode> {
+  const episode = await tx.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
+  if (!episode || !(await isWithin(tx, episode, scope)))
+    throw EpisodeNotFoundError.of(personId, episodeNumber);
+  return episode;
 }

@@ -157,8 +157,6 @@ export class MovementReversalService {
         { personId, episode: episodeNumber },
         { releasedAt: null, releasedBy: null, releaseEstablishmentCode: null, releaseReason: null },
       );
-      // The person was out on an absence the release ended: out on it again.
-      await reopenAbsenceEndedBy(manager, movement.eventId);
     } else {
       const movements = await loadMovements(manager, personId, episodeNumber);
       const release = movements.find((m) => m.movement === 'RELEASE' && m.reversedAt === null);
@@ -179,6 +177,8 @@ export class MovementReversalService {
       }
     }
 
+    // The person was out on an absence the release or transfer ended: out on it again.
+    await reopenAbsenceEndedBy(manager, movement.eventId);
     movement.reversedAt = reversedAt;
     movement.reversedBy = context.actor;
     movement.reversalEventId = context.fromBus?.eventId ?? randomUUID();

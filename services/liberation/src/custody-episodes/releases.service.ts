@@ -20,7 +20,7 @@ import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
 import { covers } from './prison-scope';
 import type { RequestContext } from './request-context';
-import { endAbsenceByRelease } from './temporary-absences.service';
+import { endAbsenceByMovement } from './temporary-absences.service';
 
 export interface ReleaseOutcome {
   /** False when this was a retry of a release already recorded (no second event). */
@@ -166,7 +166,7 @@ export class ReleasesService {
       reversalEventId: null,
       reversalCorrelationId: null,
     });
-    await endAbsenceByRelease(manager, personId, episode.episode, releasedAt, event.eventId);
+    await endAbsenceByMovement(manager, personId, episode.episode, 'RELEASE', releasedAt, event.eventId);
     await enqueueCustodyEvent(manager, event, context);
     return { created: true, episode };
   }

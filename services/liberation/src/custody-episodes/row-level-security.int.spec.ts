@@ -8,7 +8,16 @@ import {
   type ProtectedTables,
 } from '@throughcare/platform-persistence/src/testing';
 import { LIBERATION_PROTECTED_TABLES } from '../migrations/1700000000400-row-level-security';
-import { aReception, config, daysFromToday, minutesAgo, personIdOf, useLiberation } from './spec-support';
+import {
+  aReception,
+  authorizationOf,
+  config,
+  daysFromToday,
+  minutesAgo,
+  personIdOf,
+  SPEC_STAFF,
+  useLiberation,
+} from './spec-support';
 
 // Issue 8, the second wall: Postgres row-level security on every custody table, proven against
 // the running service's own connection (the application role) and a bare connection as that role.
@@ -20,6 +29,13 @@ describe('liberation: row-level security on the custody record', () => {
   const owner = new Client({ connectionString: config.DATABASE_URL });
   /** One person received at BAR and transferred to GMR, another received at LEI. */
   let atBar: string;
+  /** How many of the person's rows of `table` the service's connection sees under `scope`. */
+  const rowsSeen = async (scope: DatabaseScope, table: string, personId: string): Promise<number> =>
+    (
+      (await runWithDatabaseScope(scope, () =>
+        ctx.lib.serviceDataSource.query(`SELECT 1 FROM liberation.${table} WHERE person_id = $1`, [personId]),
+      )) as unknown[]
+    ).length;
   let atLei: string;
 
   beforeAll(async () => {
@@ -219,15 +235,7 @@ describe('liberation: row-level security on the custody record', () => {
       sentences: [{ id: 'charge-1', sentenceDate: daysFromToday(-10), term: { days: 300 } }],
     });
     expect(recorded.status).toBe(201);
-    const seenBy = async (scope: DatabaseScope) =>
-      (
-        (await runWithDatabaseScope(scope, () =>
-          ctx.lib.serviceDataSource.query(
-            `SELECT version FROM liberation.sentence_calculation WHERE person_id = $1`,
-            [atBar],
-          ),
-        )) as unknown[]
-      ).length;
+    const seenBy = (scope: DatabaseScope) => rowsSeen(scope, 'sentence_calculation', atBar);
     expect([
       await seenBy({ establishments: ['BAR'] }),
       await seenBy({ establishments: ['GMR'] }),
@@ -244,15 +252,31 @@ describe('liberation: row-level security on the custody record', () => {
       leftAt: minutesAgo(2),
     });
     expect(out.status).toBe(201);
-    const seenBy = async (scope: DatabaseScope) =>
-      (
-        (await runWithDatabaseScope(scope, () =>
-          ctx.lib.serviceDataSource.query(
-            `SELECT id FROM liberation.temporary_absence WHERE person_id = $1`,
-            [atBar],
-          ),
-        )) as unknown[]
-      ).length;
+    const seenBy = (scope: DatabaseScope) => rowsSeen(scope, 'temporary_absence', atBar);
+    expect([
+      await seenBy({ establishments: ['GMR'] }),
+      await seenBy({ establishments: ['LEI'] }),
+      await seenBy('none'),
+      await seenBy('unrestricted'),
+    ]).toEqual([1, 0, 0, 1]);
+  });
+
+  it('gate arrangements (issue 10): forced too, seen only by the establishments the episode was held in', async () => {
+    await expectRowLevelSecurityForced({ ...protectedTables(), tables: ['gate_arrangement'] });
+    const recorded = await fetch(`${ctx.lib.base}/people/${atBar}/episodes/1/gate-arrangement`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...(await authorizationOf(SPEC_STAFF)) },
+      body: JSON.stringify({
+        collectedBy: { kind: 'NOBODY' },
+        meetingPoint: 'Main gate',
+        meetingTime: '09:00',
+        transport: { kind: 'PUBLIC_TRANSPORT' },
+        travelWarrant: true,
+        firstNight: { kind: 'TEMPORARY_ACCOMMODATION' },
+      }),
+    });
+    expect(recorded.status).toBe(201);
+    const seenBy = (scope: DatabaseScope) => rowsSeen(scope, 'gate_arrangement', atBar);
     expect([
       await seenBy({ establishments: ['GMR'] }),
       await seenBy({ establishments: ['LEI'] }),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThan, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '@throughcare/platform-audit';
 import { DomainError, ValidationFailedError } from '@throughcare/platform-errors';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
@@ -16,17 +16,17 @@ import {
   type SentencePolicyTable,
 } from '@throughcare/domain';
 import { CustodyEpisode, isReceived, receivedEpisode } from './custody-episode.entity';
-import { EpisodeAlreadyReleasedError, EpisodeNotFoundError } from './custody-episode.errors';
+import { EpisodeAlreadyReleasedError } from './custody-episode.errors';
 import { liberationDayFor } from './custody-episode.view';
-import { currentExpectedReleaseDate, isWithin, loadEpisodeHistory } from './episode-history';
+import { currentExpectedReleaseDate, episodeWithin, loadEpisodeHistory } from './episode-history';
 import { lockPerson } from './person-lock';
 import type { EstablishmentScope } from './prison-scope';
 import { effectivePolicies, ukToday } from './policy-table';
 import { ReleaseDateService } from './release-date.service';
 import type { RequestContext } from './request-context';
+import { newestVersionsFirst } from './version-pages';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
 import {
-  SentenceVersionCursor,
   type ListSentenceCalculationsQuery,
   type SentenceCalculationOutcomeView,
   type SentenceCalculationPage,
@@ -105,7 +105,7 @@ export class SentenceCalculationsService {
     now: Date = new Date(),
   ): Promise<SentenceCalculationOutcomeView> {
     return this.dataSource.transaction(async (tx) => {
-      const episode = await this.episodeInScope(tx, personId, episodeNumber, scope);
+      const episode = await episodeWithin(tx, personId, episodeNumber, scope);
       const { table, asAt } = await effectivePolicies(tx, ukToday(now));
       const computed = calculateForEpisode(episode, body, table, asAt);
       const before = await this.expectedReleaseDate(tx, episode);
@@ -132,7 +132,7 @@ export class SentenceCalculationsService {
     const bodyHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
-      const found = await this.episodeInScope(tx, personId, episodeNumber, context.scope);
+      const found = await episodeWithin(tx, personId, episodeNumber, context.scope);
       let created = false;
       const apply = async (manager: EntityManager): Promise<RecordKeyResult> => {
         created = true;
@@ -169,7 +169,7 @@ export class SentenceCalculationsService {
     scope: EstablishmentScope,
   ): Promise<SentenceCalculationView> {
     return this.dataSource.transaction(async (tx) => {
-      const episode = await this.episodeInScope(tx, personId, episodeNumber, scope);
+      const episode = await episodeWithin(tx, personId, episodeNumber, scope);
       const latest = await this.latest(tx, personId, episodeNumber);
       if (!latest) throw new SentenceCalculationNotFoundError(personId, episodeNumber);
       return storedView(episode, latest);
@@ -184,7 +184,7 @@ export class SentenceCalculationsService {
     scope: EstablishmentScope,
   ): Promise<SentenceCalculationView> {
     return this.dataSource.transaction(async (tx) => {
-      const episode = await this.episodeInScope(tx, personId, episodeNumber, scope);
+      const episode = await episodeWithin(tx, personId, episodeNumber, scope);
       const row = await tx.findOneBy(SentenceCalculationRecord, {
         personId,
         episode: episodeNumber,
@@ -203,19 +203,13 @@ export class SentenceCalculationsService {
     scope: EstablishmentScope,
   ): Promise<SentenceCalculationPage> {
     return this.dataSource.transaction(async (tx) => {
-      const episode = await this.episodeInScope(tx, personId, episodeNumber, scope);
-      const rows = await tx.find(SentenceCalculationRecord, {
-        where: {
-          personId,
-          episode: episodeNumber,
-          ...(query.cursor ? { version: LessThan(query.cursor.version) } : {}),
-        },
-        order: { version: 'DESC' },
-        take: query.limit + 1,
-      });
-      const { items, nextCursor } = SentenceVersionCursor.page(rows, query.limit, (last) => ({
-        version: last.version,
-      }));
+      const episode = await episodeWithin(tx, personId, episodeNumber, scope);
+      const { items, nextCursor } = await newestVersionsFirst(
+        tx,
+        SentenceCalculationRecord,
+        { personId, episode: episodeNumber },
+        query,
+      );
       return { items: items.map((r) => storedView(episode, r)), nextCursor };
     });
   }
@@ -294,17 +288,6 @@ export class SentenceCalculationsService {
   }
 
   /** The episode, if it exists and is within the caller's establishments (else 404, as unknown). */
-  private async episodeInScope(
-    manager: EntityManager,
-    personId: string,
-    episodeNumber: number,
-    scope: EstablishmentScope,
-  ): Promise<CustodyEpisode> {
-    const found = await manager.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
-    if (!found || !(await isWithin(manager, found, scope)))
-      throw EpisodeNotFoundError.of(personId, episodeNumber);
-    return found;
-  }
 
   private latest(manager: EntityManager, personId: string, episode: number) {
     return manager.findOne(SentenceCalculationRecord, {

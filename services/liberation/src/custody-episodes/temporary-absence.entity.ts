@@ -65,13 +65,16 @@ export class TemporaryAbsence {
   @Column('uuid', { name: 'return_reversal_event_id', nullable: true })
   returnReversalEventId!: string | null;
 
-  /** A release (or liberation at court) while out ended the absence (migration 1200). */
-  @Column('timestamptz', { name: 'ended_by_release_at', nullable: true })
-  endedByReleaseAt!: Date | null;
+  /** A release or a transfer while out ended the absence (migration 1200). */
+  @Column('text', { name: 'ended_by_movement', nullable: true })
+  endedByMovement!: 'RELEASE' | 'TRANSFER' | null;
 
-  /** The custody.person.released event of that release. */
-  @Column('uuid', { name: 'ended_by_release_event_id', nullable: true })
-  endedByReleaseEventId!: string | null;
+  @Column('timestamptz', { name: 'ended_by_movement_at', nullable: true })
+  endedByMovementAt!: Date | null;
+
+  /** The custody.person.released or .transferred event of that movement. */
+  @Column('uuid', { name: 'ended_by_movement_event_id', nullable: true })
+  endedByMovementEventId!: string | null;
 
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;
@@ -84,9 +87,9 @@ export const absenceStands = (a: TemporaryAbsence): boolean => a.departureRevers
 export const absenceReturned = (a: TemporaryAbsence): boolean =>
   a.returnedAt !== null && a.returnReversedAt === null;
 
-/** Derived: a release while out ended the absence (the person never came back to the prison). */
-export const absenceEndedByRelease = (a: TemporaryAbsence): boolean => a.endedByReleaseAt !== null;
+/** Derived: a release or transfer while out ended the absence (the person never came back to the prison). */
+export const absenceEndedByMovement = (a: TemporaryAbsence): boolean => a.endedByMovementAt !== null;
 
 /** Derived: the person is out now on this absence. */
 export const absenceOpen = (a: TemporaryAbsence): boolean =>
-  absenceStands(a) && !absenceReturned(a) && !absenceEndedByRelease(a);
+  absenceStands(a) && !absenceReturned(a) && !absenceEndedByMovement(a);

@@ -58,10 +58,10 @@ export interface AbsenceView {
   episode: number;
   kind: AbsenceKind;
   /**
-   * Derived: OUT (no return standing), RETURNED, RELEASED (released, or liberated at court, while
-   * out: the absence ended there), or REVERSED (the departure was undone: it never was).
+   * Derived: OUT (no return standing), RETURNED, RELEASED or TRANSFERRED (released, or sent to
+   * another prison, while out: the absence ended there), or REVERSED (the departure was undone).
    */
-  status: 'OUT' | 'RETURNED' | 'RELEASED' | 'REVERSED';
+  status: 'OUT' | 'RETURNED' | 'RELEASED' | 'TRANSFERRED' | 'REVERSED';
   establishmentCode: string;
   leftAt: string;
   dueBackAt: string | null;
@@ -74,8 +74,8 @@ export interface AbsenceView {
   departureReversal: { reversedAt: string; reversedBy: string; eventId: string } | null;
   /** The return undone, while the person is out again (a later return replaces both). */
   returnReversal: { reversedAt: string; reversedBy: string; eventId: string } | null;
-  /** The release that ended the absence while the person was out (its custody.person.released event). */
-  endedByRelease: { releasedAt: string; eventId: string } | null;
+  /** The release or transfer that ended the absence while the person was out, with its event. */
+  endedBy: { movement: 'RELEASE' | 'TRANSFER'; at: string; eventId: string } | null;
 }
 
 export interface AbsencePage {

@@ -110,7 +110,7 @@ export class TemporaryAbsencesController {
   @ApiResponse({
     status: 409,
     description:
-      'ABSENCE_ALREADY_ENDED (at another instant), ABSENCE_REVERSED, or EPISODE_ALREADY_RELEASED (released while out: the absence ended with the release)',
+      'ABSENCE_ALREADY_ENDED (at another instant), ABSENCE_REVERSED, ABSENCE_ENDED_BY_MOVEMENT (a transfer while out ended it), or EPISODE_ALREADY_RELEASED (released while out: the absence ended with the release)',
   })
   @ApiResponse({ status: 422, description: 'RETURN_BEFORE_DEPARTURE or IDEMPOTENCY_KEY_REUSED' })
   async return(
@@ -151,7 +151,7 @@ export class TemporaryAbsencesController {
   @ApiResponse({
     status: 409,
     description:
-      'ABSENCE_RETURN_STANDS, ABSENCE_NOT_ENDED, ABSENCE_SUPERSEDED, ABSENCE_REVERSED or EPISODE_ALREADY_RELEASED (reverse the release first)',
+      'ABSENCE_RETURN_STANDS, ABSENCE_NOT_ENDED, ABSENCE_SUPERSEDED, ABSENCE_REVERSED, ABSENCE_ENDED_BY_MOVEMENT or EPISODE_ALREADY_RELEASED (reverse the release or transfer first)',
   })
   @ApiResponse({ status: 422, description: 'REVERSAL_BEFORE_MOVEMENT or IDEMPOTENCY_KEY_REUSED' })
   async reverse(

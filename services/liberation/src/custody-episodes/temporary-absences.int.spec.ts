@@ -121,27 +121,51 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     expect((await list(personId)).items.map((a) => a.status)).toEqual(['OUT', 'REVERSED']);
   });
 
-  it('a release while out at court ends the absence; a transfer waits for the return; a reversed release opens it again', async () => {
+  it('a release while out at court ends the absence, and a transfer does; either reversed opens it again', async () => {
     const personId = await inCustody();
-    const out = await json<AbsenceView>(await depart(personId, { kind: 'COURT', leftAt: minutesAgo(600) }));
+    const out = await json<AbsenceView>(await depart(personId, { kind: 'COURT', leftAt: minutesAgo(900) }));
 
-    // Out at court: no transfer until the person is back.
+    // Sent from court to another prison: the transfer ends the absence.
+    const early = await ctx.lib.post(`/people/${personId}/episodes/1/transfers`, {
+      toEstablishmentCode: 'LEI',
+      transferredAt: minutesAgo(1000),
+    });
+    expect(early.status).toBe(422);
+    expect((await json<Problem>(early)).code).toBe('TRANSFER_BEFORE_ABSENCE');
+    const transferredAt = minutesAgo(800);
     const transfer = await ctx.lib.post(`/people/${personId}/episodes/1/transfers`, {
       toEstablishmentCode: 'LEI',
-      transferredAt: minutesAgo(500),
+      transferredAt,
     });
-    expect(transfer.status).toBe(409);
-    expect((await json<Problem>(transfer)).code).toBe('ABSENCE_OPEN');
+    expect(transfer.status).toBe(201);
+    const transferEvent = (await json<{ eventId: string }>(transfer)).eventId;
+    expect((await list(personId)).items).toMatchObject([
+      {
+        absenceId: out.absenceId,
+        status: 'TRANSFERRED',
+        endedBy: { movement: 'TRANSFER', at: transferredAt, eventId: transferEvent },
+      },
+    ]);
+    const notBack = await back(personId, out.absenceId, { returnedAt: minutesAgo(700) });
+    expect(notBack.status).toBe(409);
+    expect((await json<Problem>(notBack)).code).toBe('ABSENCE_ENDED_BY_MOVEMENT');
+    // The transfer recorded in error: out at court again; then back, and out again later.
+    expect(
+      (await ctx.lib.post(`/movements/${transferEvent}/reversal`, { reversedAt: minutesAgo(750) })).status,
+    ).toBe(201);
+    expect((await list(personId)).items).toMatchObject([{ status: 'OUT', endedBy: null }]);
+    expect((await back(personId, out.absenceId, { returnedAt: minutesAgo(700) })).status).toBe(201);
+    const court = await json<AbsenceView>(await depart(personId, { kind: 'COURT', leftAt: minutesAgo(600) }));
 
     // A release no later than the departure is out of order; one after it ends the absence.
-    const early = await ctx.lib.post('/releases', {
+    const tooEarly = await ctx.lib.post('/releases', {
       personId,
       establishmentCode: 'BAR',
       reason: 'RELEASED',
-      releasedAt: minutesAgo(700),
+      releasedAt: minutesAgo(650),
     });
-    expect(early.status).toBe(422);
-    expect((await json<Problem>(early)).code).toBe('RELEASE_BEFORE_ABSENCE');
+    expect(tooEarly.status).toBe(422);
+    expect((await json<Problem>(tooEarly)).code).toBe('RELEASE_BEFORE_ABSENCE');
     const releasedAt = minutesAgo(400);
     const released = await ctx.lib.post('/releases', {
       personId,
@@ -151,22 +175,18 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     });
     expect(released.status).toBe(201);
     const { eventId } = await json<{ eventId: string }>(released);
-    expect((await list(personId)).items).toMatchObject([
-      {
-        absenceId: out.absenceId,
-        status: 'RELEASED',
-        endedByRelease: { releasedAt, eventId },
-        returnedAt: null,
-      },
-    ]);
+    expect((await list(personId)).items[0]).toMatchObject({
+      absenceId: court.absenceId,
+      status: 'RELEASED',
+      endedBy: { movement: 'RELEASE', at: releasedAt, eventId },
+      returnedAt: null,
+    });
 
     // Released: no return to custody on this episode, and no correction of the absence either.
-    const back = await ctx.lib.post(`${path(personId)}/${out.absenceId}/return`, {
-      returnedAt: minutesAgo(300),
-    });
-    expect(back.status).toBe(409);
-    expect((await json<Problem>(back)).code).toBe('EPISODE_ALREADY_RELEASED');
-    const undo = await reverse(personId, out.absenceId, { part: 'DEPARTURE', reversedAt: minutesAgo(300) });
+    const afterRelease = await back(personId, court.absenceId, { returnedAt: minutesAgo(300) });
+    expect(afterRelease.status).toBe(409);
+    expect((await json<Problem>(afterRelease)).code).toBe('EPISODE_ALREADY_RELEASED');
+    const undo = await reverse(personId, court.absenceId, { part: 'DEPARTURE', reversedAt: minutesAgo(300) });
     expect(undo.status).toBe(409);
     expect((await json<Problem>(undo)).code).toBe('EPISODE_ALREADY_RELEASED');
 
@@ -174,10 +194,8 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     expect(
       (await ctx.lib.post(`/movements/${eventId}/reversal`, { reversedAt: minutesAgo(200) })).status,
     ).toBe(201);
-    expect((await list(personId)).items).toMatchObject([{ status: 'OUT', endedByRelease: null }]);
-    const returned = await ctx.lib.post(`${path(personId)}/${out.absenceId}/return`, {
-      returnedAt: minutesAgo(100),
-    });
+    expect((await list(personId)).items[0]).toMatchObject({ status: 'OUT', endedBy: null });
+    const returned = await back(personId, court.absenceId, { returnedAt: minutesAgo(100) });
     expect(returned.status).toBe(201);
     expect((await json<AbsenceView>(returned)).status).toBe('RETURNED');
   });

@@ -5,19 +5,15 @@ import { canonicalJson } from '@throughcare/platform-audit';
 import { ConflictError, DomainError, NotFoundError } from '@throughcare/platform-errors';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
-import {
-  EpisodeAlreadyReleasedError,
-  EpisodeNotFoundError,
-  MovementOutOfOrderError,
-} from './custody-episode.errors';
+import { EpisodeAlreadyReleasedError, MovementOutOfOrderError } from './custody-episode.errors';
 import { absenceEndedEvent, absenceReversedEvent, absenceStartedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent } from './custody-outbox';
-import { currentEstablishment, isWithin, loadMovements, standingTransfers } from './episode-history';
+import { currentEstablishment, episodeWithin, loadMovements, standingTransfers } from './episode-history';
 import { lockPerson } from './person-lock';
 import type { EstablishmentScope } from './prison-scope';
 import type { RequestContext } from './request-context';
 import {
-  absenceEndedByRelease,
+  absenceEndedByMovement,
   absenceOpen,
   absenceReturned,
   absenceStands,
@@ -99,7 +95,7 @@ export class TemporaryAbsencesService {
     scope: EstablishmentScope,
   ): Promise<AbsencePage> {
     return this.dataSource.transaction(async (tx) => {
-      await this.episodeInScope(tx, personId, episodeNumber, scope);
+      await episodeWithin(tx, personId, episodeNumber, scope);
       const qb = tx
         .getRepository(TemporaryAbsence)
         .createQueryBuilder('a')
@@ -136,7 +132,7 @@ export class TemporaryAbsencesService {
       .digest('hex');
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
-      const episode = await this.episodeInScope(tx, personId, episodeNumber, context.scope);
+      const episode = await episodeWithin(tx, personId, episodeNumber, context.scope);
       let created = false;
       const apply = async (manager: EntityManager) => {
         const outcome = await record(manager, episode);
@@ -227,8 +223,9 @@ export class TemporaryAbsencesService {
       returnReversedAt: null,
       returnReversedBy: null,
       returnReversalEventId: null,
-      endedByReleaseAt: null,
-      endedByReleaseEventId: null,
+      endedByMovement: null,
+      endedByMovementAt: null,
+      endedByMovementEventId: null,
       correlationId: context.correlationId,
     });
     await tx.insert(TemporaryAbsence, absence);
@@ -274,6 +271,7 @@ export class TemporaryAbsencesService {
     // Released while out (or since): the person did not come back to this episode's custody.
     if (episode.releasedAt !== null)
       throw new EpisodeAlreadyReleasedError(episode.personId, episode.episode, episode.releasedAt);
+    if (absenceEndedByMovement(absence)) throw endedByMovement(absence);
     if (returnedAt <= absence.leftAt)
       throw new MovementOutOfOrderError(
         'RETURN_BEFORE_DEPARTURE',
@@ -313,6 +311,7 @@ export class TemporaryAbsencesService {
       if (!absenceStands(absence)) return { created: false, absence };
       // The release (reverse it first, if it too was an error) rests on the episode as it stood.
       released();
+      if (absenceEndedByMovement(absence)) throw endedByMovement(absence);
       if (absenceReturned(absence))
         throw new ConflictError(
           `absence ${absenceId} has a return recorded: reverse the return first`,
@@ -406,18 +405,6 @@ export class TemporaryAbsencesService {
     );
     return { created: true, absence };
   }
-
-  private async episodeInScope(
-    tx: EntityManager,
-    personId: string,
-    episodeNumber: number,
-    scope: EstablishmentScope,
-  ): Promise<CustodyEpisode> {
-    const episode = await tx.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
-    if (!episode || !(await isWithin(tx, episode, scope)))
-      throw EpisodeNotFoundError.of(personId, episodeNumber);
-    return episode;
-  }
 }
 
 export function absenceView(a: TemporaryAbsence): AbsenceView {
@@ -430,9 +417,11 @@ export function absenceView(a: TemporaryAbsence): AbsenceView {
       ? 'REVERSED'
       : absenceReturned(a)
         ? 'RETURNED'
-        : absenceEndedByRelease(a)
+        : a.endedByMovement === 'RELEASE'
           ? 'RELEASED'
-          : 'OUT',
+          : a.endedByMovement === 'TRANSFER'
+            ? 'TRANSFERRED'
+            : 'OUT',
     establishmentCode: a.establishmentCode,
     leftAt: a.leftAt.toISOString(),
     dueBackAt: a.dueBackAt?.toISOString() ?? null,
@@ -457,11 +446,25 @@ export function absenceView(a: TemporaryAbsence): AbsenceView {
             reversedBy: a.returnReversedBy ?? '',
             eventId: a.returnReversalEventId ?? '',
           },
-    endedByRelease:
-      a.endedByReleaseAt === null
+    endedBy:
+      a.endedByMovement === null || a.endedByMovementAt === null
         ? null
-        : { releasedAt: a.endedByReleaseAt.toISOString(), eventId: a.endedByReleaseEventId ?? '' },
+        : {
+            movement: a.endedByMovement,
+            at: a.endedByMovementAt.toISOString(),
+            eventId: a.endedByMovementEventId ?? '',
+          },
   };
+}
+
+/** The absence ended with a release or transfer while out: nothing to return from or undo on it. */
+function endedByMovement(a: TemporaryAbsence): ConflictError {
+  const what = a.endedByMovement === 'TRANSFER' ? 'transfer' : 'release';
+  return new ConflictError(
+    `absence ${a.id} ended with the ${what} of ${a.endedByMovementAt!.toISOString()} (event ${a.endedByMovementEventId}): reverse that ${what} first if it was an error`,
+    'ABSENCE_ENDED_BY_MOVEMENT',
+    { details: { absenceId: a.id, movement: a.endedByMovement, eventId: a.endedByMovementEventId } },
+  );
 }
 
 /** The absence the person is out on now, if any (in the caller's transaction, the person locked). */
@@ -474,37 +477,56 @@ export async function openAbsence(
 }
 
 /**
- * A release while out ends the absence (the person leaves custody from court or from ROTL): the
- * release's instant and event on its row. A release at or before the departure is out of order.
+ * A release or transfer while out ends the absence (liberated at court or from ROTL; sent from
+ * court to another prison): the movement, its instant and event on its row. A movement at or
+ * before the departure is out of order.
  */
-export async function endAbsenceByRelease(
+export async function endAbsenceByMovement(
   tx: EntityManager,
   personId: string,
   episode: number,
-  releasedAt: Date,
-  releaseEventId: string,
+  movement: 'RELEASE' | 'TRANSFER',
+  at: Date,
+  eventId: string,
 ): Promise<void> {
   const open = await openAbsence(tx, personId, episode);
   if (!open) return;
-  if (releasedAt <= open.leftAt)
+  if (at <= open.leftAt) {
+    const field = movement === 'RELEASE' ? 'releasedAt' : 'transferredAt';
     throw new MovementOutOfOrderError(
-      'RELEASE_BEFORE_ABSENCE',
-      'releasedAt',
-      `releasedAt ${releasedAt.toISOString()} is not after the person left on the open ${open.kind} absence (${open.leftAt.toISOString()}, ${open.id}): reverse that departure if it was an error`,
+      `${movement}_BEFORE_ABSENCE`,
+      field,
+      `${field} ${at.toISOString()} is not after the person left on the open ${open.kind} absence (${open.leftAt.toISOString()}, ${open.id}): reverse that departure if it was an error`,
       { personId, episode, absenceId: open.id },
     );
+  }
   await tx.update(
     TemporaryAbsence,
     { id: open.id },
-    { endedByReleaseAt: releasedAt, endedByReleaseEventId: releaseEventId },
+    { endedByMovement: movement, endedByMovementAt: at, endedByMovementEventId: eventId },
   );
 }
 
-/** A reversed release opens again the absence it ended (the person is out on it, as before). */
-export async function reopenAbsenceEndedBy(tx: EntityManager, releaseEventId: string): Promise<void> {
+/**
+ * A reversed release or transfer opens again the absence it ended (the person is out on it, as
+ * before); refused while a later absence stands (reverse it first).
+ */
+export async function reopenAbsenceEndedBy(tx: EntityManager, movementEventId: string): Promise<void> {
+  const ended = await tx.findOneBy(TemporaryAbsence, { endedByMovementEventId: movementEventId });
+  if (!ended) return;
+  const others = await tx.find(TemporaryAbsence, {
+    where: { personId: ended.personId, episode: ended.episode },
+  });
+  const later = others.find((a) => a.id !== ended.id && absenceStands(a) && a.leftAt > ended.leftAt);
+  if (later)
+    throw new ConflictError(
+      `the movement ended absence ${ended.id}, and a later absence (${later.id}, left ${later.leftAt.toISOString()}) stands: reverse it first`,
+      'ABSENCE_SUPERSEDED',
+      { details: { absenceId: ended.id, laterAbsenceId: later.id } },
+    );
   await tx.update(
     TemporaryAbsence,
-    { endedByReleaseEventId: releaseEventId },
-    { endedByReleaseAt: null, endedByReleaseEventId: null },
+    { id: ended.id },
+    { endedByMovement: null, endedByMovementAt: null, endedByMovementEventId: null },
   );
 }

@@ -1,4 +1,3 @@
-import { ConflictError } from '@throughcare/platform-errors';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, type EntityManager } from 'typeorm';
@@ -19,7 +18,7 @@ import { currentEstablishment, isWithin, loadMovements, standingTransfers } from
 import { Movement } from './movement.entity';
 import { lockPerson } from './person-lock';
 import type { RequestContext } from './request-context';
-import { openAbsence } from './temporary-absences.service';
+import { endAbsenceByMovement } from './temporary-absences.service';
 
 export interface TransferOutcome {
   /** False when this transfer was already recorded (same instant and destination, or same Idempotency-Key). */
@@ -126,14 +125,6 @@ export class TransfersService {
     if (episode.releasedAt !== null) {
       throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
     }
-    // A person out on ROTL or at court is transferred once back: the return is recorded first.
-    const out = await openAbsence(manager, personId, episodeNumber);
-    if (out)
-      throw new ConflictError(
-        `person ${personId} is out on a ${out.kind} absence since ${out.leftAt.toISOString()} (${out.id}): record the return before the transfer`,
-        'ABSENCE_OPEN',
-        { details: { absenceId: out.id } },
-      );
     const from = currentEstablishment(episode, { movements });
     if (from === body.toEstablishmentCode) {
       throw new SameEstablishmentTransferError(personId, episodeNumber, from);
@@ -173,6 +164,8 @@ export class TransfersService {
       reversalEventId: null,
       reversalCorrelationId: null,
     });
+    // Sent from court (or ROTL) to another prison: the transfer ends the absence the person is out on.
+    await endAbsenceByMovement(manager, personId, episodeNumber, 'TRANSFER', transferredAt, movement.eventId);
     await manager.insert(Movement, movement);
     await enqueueCustodyEvent(manager, personTransferredEvent(episode, movement), context);
     return { created: true, movement };

@@ -11,7 +11,8 @@ import { PendingReception1700000000800 } from './1700000000800-pending-reception
 import { SentenceCalculation1700000000900 } from './1700000000900-sentence-calculation';
 import { ReleasePointReplan1700000001000 } from './1700000001000-release-point-replan';
 import { TemporaryAbsence1700000001100 } from './1700000001100-temporary-absence';
-import { AbsenceEndedByRelease1700000001200 } from './1700000001200-absence-ended-by-release';
+import { AbsenceEndedByMovement1700000001200 } from './1700000001200-absence-ended-by-movement';
+import { GateArrangement1700000001300 } from './1700000001300-gate-arrangement';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -27,5 +28,6 @@ export const liberationMigrations = [
   SentenceCalculation1700000000900,
   ReleasePointReplan1700000001000,
   TemporaryAbsence1700000001100,
-  AbsenceEndedByRelease1700000001200,
+  AbsenceEndedByMovement1700000001200,
+  GateArrangement1700000001300,
 ];

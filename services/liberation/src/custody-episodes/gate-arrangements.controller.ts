@@ -1,0 +1,158 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
+import { Body, Controller, Get, Headers, Param, Put, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
+import { parseOrThrow } from '@throughcare/platform-errors';
+import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { EpisodePathSchema, type EpisodePath } from './custody-episode.schemas';
+import {
+  GateArrangementBodySchema,
+  ListGateArrangementsQuerySchema,
+  type GateArrangementBody,
+  type GateArrangementPage,
+  type GateArrangementView,
+  type ListGateArrangementsQuery,
+} from './gate-arrangement.schemas';
+import { GateArrangementsService } from './gate-arrangements.service';
+import { PrisonStaff, scopeOf } from './prison-scope';
+import { requestContextOf } from './request-context';
+
+const IfMatchSchema = z.string().max(1000).optional();
+
+const EXAMPLES = {
+  family: {
+    summary: 'Collected by family, first night at home',
+    value: {
+      collectedBy: { kind: 'FAMILY_OR_FRIEND', name: 'A sister' },
+      meetingPoint: 'Visitor centre',
+      meetingTime: '09:30',
+      transport: { kind: 'CAR' },
+      travelWarrant: false,
+      firstNight: { kind: 'FAMILY_OR_FRIENDS' },
+    },
+  },
+  agency: {
+    summary: 'Met by the accommodation agency, supported accommodation',
+    value: {
+      collectedBy: { kind: 'AGENCY', agencyId: 'agency-edinburgh-housing' },
+      meetingPoint: 'Main gate',
+      meetingTime: '08:45',
+      transport: { kind: 'AGENCY_VEHICLE' },
+      travelWarrant: false,
+      firstNight: { kind: 'SUPPORTED_ACCOMMODATION', note: 'Room confirmed by the provider' },
+    },
+  },
+};
+
+const NOT_FOUND = "EPISODE_NOT_FOUND (also: not in the caller's establishments)";
+
+@ApiTags('gate arrangements')
+@PrisonStaff()
+@Controller('people/:personId/episodes/:episode/gate-arrangement')
+@PersonalData()
+export class GateArrangementsController {
+  constructor(private readonly arrangements: GateArrangementsService) {}
+
+  @Audited({
+    action: 'custody-episode.record-gate-arrangement',
+    kind: 'change',
+    objectType: 'custody-episode',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
+  @Put()
+  @ApiOperation({
+    summary:
+      'Record the gate arrangements for the day of liberation (who collects, where and when, transport, travel warrant, first night): a new version for the liberation date of the day',
+  })
+  @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
+  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description:
+      'The ETag of the current version ("gate-vN"): the recording is refused (412) if another came first',
+  })
+  @ApiBody({ ...apiBodyFromZod(GateArrangementBodySchema), examples: EXAMPLES })
+  @ApiResponse({ status: 201, description: 'Recorded: the new version (ETag header), with any concerns' })
+  @ApiResponse({ status: 200, description: 'The same arrangement as the current version: that version' })
+  @ApiResponse({
+    status: 400,
+    description: 'Invalid path, body or If-Match (problem+json naming each field)',
+  })
+  @ApiResponse({ status: 404, description: NOT_FOUND })
+  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED' })
+  @ApiResponse({ status: 412, description: 'PRECONDITION_FAILED: If-Match is not the current version' })
+  async record(
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+    @Body(new ZodValidationPipe(GateArrangementBodySchema, 'body')) body: GateArrangementBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<GateArrangementView> {
+    const ifMatch = parseOrThrow(IfMatchSchema, headers['if-match'], 'If-Match');
+    const { created, view } = await this.arrangements.record(
+      personId,
+      episode,
+      body,
+      requestContextOf(headers, principal),
+      ifMatch,
+    );
+    void reply.status(created ? 201 : 200).header('etag', view.etag);
+    return view;
+  }
+
+  @Audited({
+    action: 'custody-episode.read-gate-arrangement',
+    kind: 'read',
+    objectType: 'custody-episode',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
+  @Get()
+  @ApiOperation({
+    summary:
+      'The current gate arrangement (ETag header), the liberation date now, the gate pick-up booked, and concerns (the date moved since it was made, no first night)',
+  })
+  @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
+  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
+  @ApiResponse({ status: 200, description: 'The current version' })
+  @ApiResponse({ status: 400, description: 'Invalid path (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: `${NOT_FOUND}, or GATE_ARRANGEMENT_NOT_FOUND (none recorded)` })
+  async current(
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<GateArrangementView> {
+    const view = await this.arrangements.current(personId, episode, scopeOf(principal));
+    void reply.header('etag', view.etag);
+    return view;
+  }
+
+  @Audited({
+    action: 'custody-episode.list-gate-arrangements',
+    kind: 'list',
+    objectType: 'custody-episode',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
+  @Get('versions')
+  @ApiOperation({
+    summary: 'Every version of the gate arrangement, newest first, with who recorded it and when',
+  })
+  @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
+  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
+  @ApiQueryFromZod(ListGateArrangementsQuerySchema)
+  @ApiResponse({ status: 200, description: 'A page of versions and the cursor of the next one' })
+  @ApiResponse({ status: 400, description: 'Invalid path or query (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: NOT_FOUND })
+  list(
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+    @Query(new ZodValidationPipe(ListGateArrangementsQuerySchema, 'query')) query: ListGateArrangementsQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<GateArrangementPage> {
+    return this.arrangements.list(personId, episode, query, scopeOf(principal));
+  }
+}

@@ -1,0 +1,173 @@
+import { addDays, dayOfWeek, isBankHoliday } from '@throughcare/domain';
+import type { GateArrangementPage, GateArrangementView } from './gate-arrangement.schemas';
+import {
+  aReception,
+  authorizationOf,
+  daysFromToday,
+  minutesAgo,
+  personIdOf,
+  prisonStaff,
+  useLiberation,
+  type Caller,
+  type Problem,
+} from './spec-support';
+
+// Issue 10, gate arrangements: who collects, where and when, transport, first night; versions with
+// optimistic concurrency; and a date that moves flags the arrangement for confirming again.
+
+describe('liberation: gate arrangements for the day of liberation', () => {
+  const ctx = useLiberation();
+  const path = (personId: string) => `/people/${personId}/episodes/1/gate-arrangement`;
+  const json = async <T>(r: Response) => (await r.json()) as T;
+
+  const put = async (personId: string, body: unknown, headers: Record<string, string> = {}, as?: Caller) =>
+    fetch(`${ctx.lib.base}${path(personId)}`, {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/json',
+        ...(await authorizationOf(as ?? prisonStaff('BAR', 'LEI', 'GMR'))),
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+
+  const family = {
+    collectedBy: { kind: 'FAMILY_OR_FRIEND', name: 'A sister' },
+    meetingPoint: 'Visitor centre',
+    meetingTime: '09:30',
+    transport: { kind: 'CAR' },
+    travelWarrant: false,
+    firstNight: { kind: 'FAMILY_OR_FRIENDS' },
+  };
+
+  async function inCustody(overrides: Record<string, unknown> = {}) {
+    const reception = aReception({ receivedAt: minutesAgo(2000), ...overrides });
+    expect((await ctx.lib.post('/receptions', reception)).status).toBe(201);
+    return personIdOf(reception.prisonNumber);
+  }
+
+  it('records versions (201, ETag gate-vN), answers the same arrangement again with its version (200), refuses a stale If-Match (412)', async () => {
+    // A Wednesday release: the day itself (no weekend or holiday moves it).
+    let due = daysFromToday(60);
+    while (dayOfWeek(due) !== 3 || isBankHoliday('SCOTLAND', due)) due = addDays(due, 1);
+    const personId = await inCustody({ expectedReleaseDate: due });
+
+    const missing = await ctx.lib.get(path(personId));
+    expect(missing.status).toBe(404);
+    expect((await json<Problem>(missing)).code).toBe('GATE_ARRANGEMENT_NOT_FOUND');
+
+    const first = await put(personId, family);
+    expect(first.status).toBe(201);
+    expect(first.headers.get('etag')).toBe('"gate-v1"');
+    expect(await json<GateArrangementView>(first)).toMatchObject({
+      ...family,
+      version: 1,
+      forLiberationDate: due,
+      liberationDate: due,
+      concerns: [],
+      recordedBy: expect.any(String),
+    });
+    const again = await put(personId, family, { 'if-match': '"gate-v0"' });
+    expect(again.status).toBe(200);
+    expect((await json<GateArrangementView>(again)).version).toBe(1);
+
+    const agency = {
+      ...family,
+      collectedBy: { kind: 'AGENCY', agencyId: 'agency-edinburgh-housing' },
+      transport: { kind: 'AGENCY_VEHICLE' },
+      firstNight: { kind: 'NONE_ARRANGED' },
+    };
+    const second = await put(personId, agency, { 'if-match': '"gate-v1"' });
+    expect(second.status).toBe(201);
+    expect(await json<GateArrangementView>(second)).toMatchObject({
+      version: 2,
+      concerns: ['no first-night accommodation arranged'],
+    });
+    const stale = await put(personId, family, { 'if-match': '"gate-v1"' });
+    expect(stale.status).toBe(412);
+    expect((await json<Problem>(stale)).code).toBe('PRECONDITION_FAILED');
+
+    const current = await ctx.lib.get(path(personId));
+    expect(current.status).toBe(200);
+    expect(current.headers.get('etag')).toBe('"gate-v2"');
+    const page1 = await json<GateArrangementPage>(await ctx.lib.get(`${path(personId)}/versions?limit=1`));
+    expect(page1.items.map((v) => v.version)).toEqual([2]);
+    const page2 = await json<GateArrangementPage>(
+      await ctx.lib.get(`${path(personId)}/versions?limit=1&cursor=${encodeURIComponent(page1.nextCursor!)}`),
+    );
+    expect(page2).toMatchObject({
+      items: [{ version: 1, collectedBy: family.collectedBy }],
+      nextCursor: null,
+    });
+  });
+
+  it('flags the arrangement when the liberation date moves; refuses a new one after release (409), still reads it', async () => {
+    const personId = await inCustody();
+    const made = await json<GateArrangementView>(await put(personId, family));
+    const moved = daysFromToday(75);
+    expect(
+      (
+        await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
+          expectedReleaseDate: moved,
+          reason: 'OTHER',
+        })
+      ).status,
+    ).toBe(201);
+    const after = await json<GateArrangementView>(await ctx.lib.get(path(personId)));
+    expect(after.forLiberationDate).toBe(made.forLiberationDate);
+    expect(after.liberationDate).not.toBe(made.forLiberationDate);
+    expect(after.concerns).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `made for liberation on ${made.forLiberationDate}; the liberation date is now ${after.liberationDate}: confirm it again`,
+        ),
+      ),
+    ]);
+    // Confirmed again: a new version for the new date, no concern.
+    const confirmed = await put(personId, { ...family, meetingTime: '10:00' }, { 'if-match': '"gate-v1"' });
+    expect(await json<GateArrangementView>(confirmed)).toMatchObject({
+      version: 2,
+      forLiberationDate: after.liberationDate,
+      concerns: [],
+    });
+
+    expect(
+      (
+        await ctx.lib.post('/releases', {
+          personId,
+          establishmentCode: 'BAR',
+          reason: 'RELEASED',
+          releasedAt: minutesAgo(5),
+        })
+      ).status,
+    ).toBe(201);
+    const late = await put(personId, { ...family, meetingTime: '11:00' });
+    expect(late.status).toBe(409);
+    expect((await json<Problem>(late)).code).toBe('EPISODE_ALREADY_RELEASED');
+    expect(await json<GateArrangementView>(await ctx.lib.get(path(personId)))).toMatchObject({
+      version: 2,
+      liberationDate: null,
+    });
+  });
+
+  it('refuses what does not hold together (400 naming the field), and answers other prisons as unknown (404)', async () => {
+    const personId = await inCustody();
+    const fieldsOf = async (body: unknown) => {
+      const r = await put(personId, body);
+      expect(r.status).toBe(400);
+      return (await json<{ errors: { field: string }[] }>(r)).errors.map((e) => e.field);
+    };
+    expect(await fieldsOf({ ...family, collectedBy: { kind: 'AGENCY' } })).toEqual(['collectedBy.agencyId']);
+    expect(await fieldsOf({ ...family, collectedBy: { kind: 'FAMILY_OR_FRIEND' } })).toEqual([
+      'collectedBy.name',
+    ]);
+    expect(await fieldsOf({ ...family, meetingTime: '25:00' })).toEqual(['meetingTime']);
+    expect(await fieldsOf({ ...family, transport: { kind: 'OTHER' } })).toEqual(['transport.note']);
+    expect((await fieldsOf({ ...family, colour: 'red' })).length).toBe(1);
+
+    const elsewhere = await put(personId, family, {}, prisonStaff('LEI'));
+    expect(elsewhere.status).toBe(404);
+    expect((await json<Problem>(elsewhere)).code).toBe('EPISODE_NOT_FOUND');
+    expect((await ctx.lib.get(path(personId), prisonStaff('LEI'))).status).toBe(404);
+  });
+});

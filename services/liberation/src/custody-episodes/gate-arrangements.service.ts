@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { canonicalJson } from '@throughcare/platform-audit';
+import { NotFoundError } from '@throughcare/platform-errors';
+import { entityTag, requireIfMatch } from '@throughcare/platform-http';
+import { CustodyEpisode, isReceived } from './custody-episode.entity';
+import { EpisodeAlreadyReleasedError } from './custody-episode.errors';
+import { liberationDayFor } from './custody-episode.view';
+import {
+  currentExpectedReleaseDate,
+  episodeWithin,
+  loadEpisodeHistory,
+  type EpisodeHistory,
+} from './episode-history';
+import { GateArrangement } from './gate-arrangement.entity';
+import {
+  type GateArrangementBody,
+  type GateArrangementPage,
+  type GateArrangementView,
+  type ListGateArrangementsQuery,
+} from './gate-arrangement.schemas';
+import { lockPerson } from './person-lock';
+import type { EstablishmentScope } from './prison-scope';
+import type { RequestContext } from './request-context';
+import { newestVersionsFirst } from './version-pages';
+
+export const GATE_ETAG_PREFIX = 'gate';
+
+export class GateArrangementNotFoundError extends NotFoundError {
+  constructor(personId: string, episode: number) {
+    super(
+      `episode ${episode} of person ${personId} has no gate arrangement recorded`,
+      'GATE_ARRANGEMENT_NOT_FOUND',
+      { details: { personId, episode } },
+    );
+  }
+}
+
+export interface GateArrangementOutcome {
+  /** False when the arrangement sent is the current one (a retry): nothing new recorded. */
+  created: boolean;
+  view: GateArrangementView;
+}
+
+/**
+ * Gate arrangements (issue 10): recorded by prison staff for an open episode, each recording a
+ * version for the liberation date of the day. The journey books (and, when the date moves,
+ * cancels and books again) the gate pick-up at the prison; the arrangement is the people and the
+ * plan behind it, and says when the date it was made for is no longer the liberation date.
+ */
+@Injectable()
+export class GateArrangementsService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Records the arrangement as the next version (If-Match, when sent, must name the current one:
+   * 412 otherwise); the same arrangement as the current version answers it unchanged (a retry).
+   */
+  async record(
+    personId: string,
+    episodeNumber: number,
+    body: GateArrangementBody,
+    context: RequestContext,
+    ifMatch: string | undefined,
+  ): Promise<GateArrangementOutcome> {
+    return this.dataSource.transaction(async (tx) => {
+      await lockPerson(tx, personId);
+      const episode = await episodeWithin(tx, personId, episodeNumber, context.scope);
+      const history = await loadEpisodeHistory(tx, episode);
+      const latest = await this.latest(tx, personId, episodeNumber);
+      if (latest && canonicalJson(latest.arrangement) === canonicalJson(body))
+        return { created: false, view: viewOf(episode, history, latest) };
+      if (episode.releasedAt !== null)
+        throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
+      requireIfMatch(
+        ifMatch,
+        latest ? entityTag(GATE_ETAG_PREFIX, latest.version) : null,
+        `the gate arrangement of episode ${episodeNumber}`,
+      );
+      const row = tx.create(GateArrangement, {
+        personId,
+        episode: episodeNumber,
+        version: (latest?.version ?? 0) + 1,
+        forLiberationDate: liberationDateOf(episode, history)!,
+        arrangement: body,
+        recordedAt: new Date(),
+        recordedBy: context.actor,
+        correlationId: context.correlationId,
+      });
+      await tx.insert(GateArrangement, row);
+      return { created: true, view: viewOf(episode, history, row) };
+    });
+  }
+
+  async current(
+    personId: string,
+    episodeNumber: number,
+    scope: EstablishmentScope,
+  ): Promise<GateArrangementView> {
+    return this.dataSource.transaction(async (tx) => {
+      const episode = await episodeWithin(tx, personId, episodeNumber, scope);
+      const latest = await this.latest(tx, personId, episodeNumber);
+      if (!latest) throw new GateArrangementNotFoundError(personId, episodeNumber);
+      return viewOf(episode, await loadEpisodeHistory(tx, episode), latest);
+    });
+  }
+
+  /** Every version, newest first. */
+  async list(
+    personId: string,
+    episodeNumber: number,
+    query: ListGateArrangementsQuery,
+    scope: EstablishmentScope,
+  ): Promise<GateArrangementPage> {
+    return this.dataSource.transaction(async (tx) => {
+      const episode = await episodeWithin(tx, personId, episodeNumber, scope);
+      const history = await loadEpisodeHistory(tx, episode);
+      const { items, nextCursor } = await newestVersionsFirst(
+        tx,
+        GateArrangement,
+        { personId, episode: episodeNumber },
+        query,
+      );
+      return { items: items.map((r) => viewOf(episode, history, r)), nextCursor };
+    });
+  }
+
+  private latest(tx: EntityManager, personId: string, episode: number): Promise<GateArrangement | null> {
+    return tx.findOne(GateArrangement, { where: { personId, episode }, order: { version: 'DESC' } });
+  }
+}
+
+/** The liberation date now: the release-day rule applied to the expected release date. */
+function liberationDateOf(e: CustodyEpisode, history: EpisodeHistory): string | null {
+  const due = currentExpectedReleaseDate(e, history);
+  if (due === null) return null;
+  return (
+    liberationDayFor(e.jurisdiction, due, isReceived(e) ? e.sentenceLengthDays : undefined)?.liberationDate ??
+    due
+  );
+}
+
+function viewOf(e: CustodyEpisode, history: EpisodeHistory, row: GateArrangement): GateArrangementView {
+  const liberationDate = e.releasedAt === null ? liberationDateOf(e, history) : null;
+  const pickup = history.gatePickups.filter((p) => p.cancelledAt === null).at(-1);
+  const concerns: string[] = [];
+  if (liberationDate !== null && liberationDate !== row.forLiberationDate)
+    concerns.push(
+      `made for liberation on ${row.forLiberationDate}; the liberation date is now ${liberationDate}: confirm it again with whoever collects`,
+    );
+  if (row.arrangement.firstNight.kind === 'NONE_ARRANGED')
+    concerns.push('no first-night accommodation arranged');
+  if (pickup && liberationDate !== null && pickup.liberationDate !== liberationDate)
+    concerns.push(
+      `the gate pick-up is booked for ${pickup.liberationDate}, not the liberation date ${liberationDate}`,
+    );
+  return {
+    ...row.arrangement,
+    personId: row.personId,
+    episode: row.episode,
+    version: row.version,
+    etag: entityTag(GATE_ETAG_PREFIX, row.version),
+    forLiberationDate: row.forLiberationDate,
+    liberationDate,
+    gatePickup: pickup
+      ? { bookingId: pickup.id, date: pickup.liberationDate, establishmentCode: pickup.establishmentCode }
+      : null,
+    concerns,
+    recordedAt: row.recordedAt.toISOString(),
+    recordedBy: row.recordedBy,
+  };
+}
