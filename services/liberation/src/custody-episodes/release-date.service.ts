@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { withIdempotency } from '@throughcare/platform-persistence';
-import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
+import { CustodyEpisode, receivedEpisode, type ReceivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
   EpisodeAlreadyReleasedError,
@@ -115,23 +115,7 @@ export class ReleaseDateService {
     const current = latest?.expectedReleaseDate ?? episode.expectedReleaseDate;
     if (body.expectedReleaseDate === current) return false;
 
-    const receptionDate = ukDate.format(episode.receivedAt);
-    if (body.expectedReleaseDate < receptionDate) {
-      throw ReleaseDateTooEarlyError.beforeReception(
-        personId,
-        episodeNumber,
-        body.expectedReleaseDate,
-        receptionDate,
-      );
-    }
-    if (body.expectedReleaseDate < episode.sentenceDate) {
-      throw ReleaseDateTooEarlyError.beforeSentence(
-        personId,
-        episodeNumber,
-        body.expectedReleaseDate,
-        episode.sentenceDate,
-      );
-    }
+    refuseReleaseDateTooEarly(episode, body.expectedReleaseDate);
 
     const change = manager.create(ReleaseDateChange, {
       personId,
@@ -152,4 +136,21 @@ export class ReleaseDateService {
     );
     return true;
   }
+}
+
+/**
+ * An expected release date before the reception or the sentence is refused (422): the custody
+ * record says otherwise. Also checked by a sentence calculation before it records or proposes.
+ */
+export function refuseReleaseDateTooEarly(episode: ReceivedEpisode, date: string): void {
+  const receptionDate = ukDate.format(episode.receivedAt);
+  if (date < receptionDate)
+    throw ReleaseDateTooEarlyError.beforeReception(episode.personId, episode.episode, date, receptionDate);
+  if (date < episode.sentenceDate)
+    throw ReleaseDateTooEarlyError.beforeSentence(
+      episode.personId,
+      episode.episode,
+      date,
+      episode.sentenceDate,
+    );
 }

@@ -121,6 +121,10 @@ export class ReplanItem {
   @Column('integer', { name: 'applied_version', nullable: true })
   appliedVersion!: number | null;
 
+  /** Why the new calculation does not move the expected release date (a decision stands on it). */
+  @Column('text', { name: 'kept_because', nullable: true })
+  keptBecause!: string | null;
+
   @Column('timestamptz', { name: 'decided_at', nullable: true })
   decidedAt!: Date | null;
 }

@@ -170,6 +170,11 @@ export interface ReplanItemView {
   versionBefore: number;
   appliedVersion: number | null;
   decidedAt: string | null;
+  /**
+   * Why the new calculation does not move the person's expected release date (an HDC, parole or
+   * early-release decision stands on it): recorded, but the journey keeps the decision's date.
+   */
+  releaseDateKeptBecause: string | null;
 }
 
 export interface ReplanItemPage {

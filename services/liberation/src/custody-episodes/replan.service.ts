@@ -296,7 +296,8 @@ export class ReplanService {
         }
         const newDates = datesOf(computed.calculation.dates);
         if (sameDates(oldDates, newDates)) return 'same' as const;
-        await this.keepItem(tx, run, scanned, current, oldDates, computed, null);
+        const effect = await this.sentences.effectOn(tx, episode, computed, current.releaseDate);
+        await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect.keptBecause);
         return 'changed' as const;
       }),
     );
@@ -371,18 +372,26 @@ export class ReplanService {
         }
         if (sameDates(oldDates, datesOf(computed.calculation.dates))) return skip('NO_LONGER_MOVES');
         const actor = `replan:${run.id}`;
-        const { version } = await this.sentences.recordVersion(tx, episode, current.input, computed, asAt, {
-          latestVersion: current.version,
-          actor,
-          context: {
+        const { version, effect } = await this.sentences.recordVersion(
+          tx,
+          episode,
+          current.input,
+          computed,
+          asAt,
+          {
+            latestVersion: current.version,
             actor,
-            scope: 'unrestricted',
-            correlationId: run.correlationId,
-            idempotencyKey: undefined,
+            context: {
+              actor,
+              scope: 'unrestricted',
+              correlationId: run.correlationId,
+              idempotencyKey: undefined,
+            },
+            now,
           },
-          now,
-        });
-        if (!item) await this.keepItem(tx, run, scanned, current, oldDates, computed, null);
+        );
+        if (!item)
+          await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect.keptBecause);
         await tx.update(
           ReplanItem,
           { runId: run.id, personId: scanned.personId, episode: scanned.episode },
@@ -392,6 +401,7 @@ export class ReplanService {
             decidedAt: now,
             newDates: datesOf(computed.calculation.dates),
             newReleaseDate: computed.releaseDate?.date ?? current.releaseDate ?? undefined,
+            keptBecause: effect.keptBecause,
           },
         );
         return 'changed' as const;
@@ -465,7 +475,9 @@ export class ReplanService {
       await this.temporal.workflow.start(RELEASE_POINT_REPLAN_WORKFLOW, {
         taskQueue: this.taskQueue,
         workflowId: replanWorkflowId(run.id, phase),
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // A phase that failed (a defect, an operator's termination) may be started again; one that
+        // completed may not (a second apply would be a no-op anyway, each episode recorded once).
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         args: [args],
         memo: { runId: run.id, phase, policyId: run.policyId },
       });
@@ -531,6 +543,7 @@ export class ReplanService {
     oldDates: Record<string, string>,
     computed: Computed | null,
     skipReason: string | null,
+    keptBecause: string | null = null,
   ): Promise<void> {
     const oldRelease = current.releaseDate ?? '';
     const type = computed?.releaseDate?.type ?? current.releaseDateType ?? 'CRD';
@@ -553,6 +566,7 @@ export class ReplanService {
         skipReason,
         appliedVersion: null,
         decidedAt: skipReason === null ? null : new Date(),
+        keptBecause,
       })
       .orIgnore()
       .execute();
@@ -641,6 +655,7 @@ function itemView(i: ReplanItem): ReplanItemView {
     establishmentCode: i.establishmentCode,
     status: i.status,
     skipReason: i.skipReason,
+    releaseDateKeptBecause: i.keptBecause,
     releaseDateType: i.releaseDateType,
     oldReleaseDate: i.oldReleaseDate,
     newReleaseDate: i.newReleaseDate,

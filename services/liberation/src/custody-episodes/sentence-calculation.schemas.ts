@@ -142,6 +142,11 @@ export interface SentenceCalculationOutcomeView extends SentenceCalculationView 
     expectedReleaseDateAfter: string;
     /** Whether the expected release date moves (a recording then emits custody.release-date.changed). */
     changesExpectedReleaseDate: boolean;
+    /**
+     * Why a calculated date that differs does not move it: an HDC, parole or early-release decision
+     * stands on the date, or the date is the previous version's and was changed since. Null otherwise.
+     */
+    keptBecause: string | null;
   };
 }
 

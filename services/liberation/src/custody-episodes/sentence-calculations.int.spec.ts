@@ -196,6 +196,60 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect((await ctx.lib.get(`${path(personId)}/9`)).status).toBe(404);
   });
 
+  it('does not undo a decision: after an HDC approval a recalculation is recorded but the date stays, and says why', async () => {
+    const personId = await anEnglishEpisode();
+    expect((await record(personId, englishSds())).status).toBe(201);
+    const hdc = day(300);
+    expect(
+      (
+        await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
+          expectedReleaseDate: hdc,
+          reason: 'HDC_APPROVED',
+        })
+      ).status,
+    ).toBe(201);
+    // Remand found later: the CRD moves five days earlier, the HDC date stands.
+    const recalculated = await record(personId, englishSds({ remandDays: 5 }), {
+      'if-match': '"sentence-v1"',
+    });
+    expect(recalculated.status).toBe(201);
+    const view = (await recalculated.json()) as SentenceCalculationOutcomeView;
+    expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399 - 5) });
+    expect(view.effect).toEqual({
+      expectedReleaseDateBefore: hdc,
+      expectedReleaseDateAfter: hdc,
+      changesExpectedReleaseDate: false,
+      keptBecause: expect.stringMatching(/^the HDC_APPROVED decision of .* set the expected release date/),
+    });
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(hdc);
+    // One change from the first recording, one the HDC decision: none from the recalculation.
+    expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
+  });
+
+  it('does not undo a later change by recording the same date again', async () => {
+    const personId = await anEnglishEpisode();
+    expect((await record(personId, englishSds())).status).toBe(201);
+    const other = day(250);
+    expect(
+      (
+        await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
+          expectedReleaseDate: other,
+          reason: 'OTHER',
+        })
+      ).status,
+    ).toBe(201);
+    const again = await record(
+      personId,
+      englishSds({ sentences: [{ ...englishSds().sentences[0], id: 'count-1b' }] }),
+    );
+    expect(((await again.json()) as SentenceCalculationOutcomeView).effect).toMatchObject({
+      changesExpectedReleaseDate: false,
+      expectedReleaseDateAfter: other,
+      keptBecause: expect.stringMatching(/is the previous version's/),
+    });
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(other);
+  });
+
   it('honours Idempotency-Key: a retry answers the first recording (200), the same key with another body is 422', async () => {
     const personId = await anEnglishEpisode();
     const key = { 'idempotency-key': `spec-sentence-${personId}` };

@@ -22,7 +22,7 @@ import { currentExpectedReleaseDate, episodeWithin, loadEpisodeHistory } from '.
 import { lockPerson } from './person-lock';
 import type { EstablishmentScope } from './prison-scope';
 import { effectivePolicies, ukToday } from './policy-table';
-import { ReleaseDateService } from './release-date.service';
+import { refuseReleaseDateTooEarly, ReleaseDateService } from './release-date.service';
 import type { RequestContext } from './request-context';
 import { newestVersionsFirst } from './version-pages';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
@@ -108,10 +108,10 @@ export class SentenceCalculationsService {
       const episode = await episodeWithin(tx, personId, episodeNumber, scope);
       const { table, asAt } = await effectivePolicies(tx, ukToday(now));
       const computed = calculateForEpisode(episode, body, table, asAt);
-      const before = await this.expectedReleaseDate(tx, episode);
+      const latest = await this.latest(tx, personId, episodeNumber);
       return {
         ...viewOf(episode, null, body, computed, asAt),
-        effect: effectOf(before, computed),
+        effect: await this.effectOn(tx, episode, computed, latest?.releaseDate ?? null),
       };
     });
   }
@@ -257,7 +257,15 @@ export class SentenceCalculationsService {
     by: { latestVersion: number; actor: string; context: RequestContext; now: Date },
   ): Promise<{ version: number; effect: SentenceCalculationOutcomeView['effect'] }> {
     const { personId, episode: episodeNumber } = episode;
-    const before = await this.expectedReleaseDate(manager, episode);
+    const previous =
+      by.latestVersion === 0
+        ? null
+        : await manager.findOneBy(SentenceCalculationRecord, {
+            personId,
+            episode: episodeNumber,
+            version: by.latestVersion,
+          });
+    const effect = await this.effectOn(manager, episode, computed, previous?.releaseDate ?? null);
     const version = by.latestVersion + 1;
     await manager.insert(SentenceCalculationRecord, {
       personId,
@@ -274,7 +282,6 @@ export class SentenceCalculationsService {
       recordedBy: by.actor,
       correlationId: by.context.correlationId,
     });
-    const effect = effectOf(before, computed);
     if (effect.changesExpectedReleaseDate)
       await this.releaseDates.applyChange(
         manager,
@@ -296,13 +303,60 @@ export class SentenceCalculationsService {
     });
   }
 
-  private async expectedReleaseDate(manager: EntityManager, episode: CustodyEpisode): Promise<string> {
+  /**
+   * What recording `computed` does to the episode's expected release date. It moves to the
+   * calculated release date unless
+   * - a decision stands on the date: the latest change of it is an HDC approval, parole or an
+   *   early release (a calculation does not undo a decision; the date is the decision's until it
+   *   is changed again), or
+   * - the calculated date is the previous version's: the expected date was changed since for
+   *   another reason, and recording the same sentences again does not undo that.
+   */
+  async effectOn(
+    manager: EntityManager,
+    episode: CustodyEpisode,
+    computed: Computed,
+    previousReleaseDate: string | null,
+  ): Promise<SentenceCalculationOutcomeView['effect']> {
     if (!isReceived(episode))
       throw new EpisodeAlreadyReleasedError(episode.personId, episode.episode, episode.releasedAt!);
-    const current = currentExpectedReleaseDate(episode, await loadEpisodeHistory(manager, episode));
-    return current ?? receivedEpisode(episode).expectedReleaseDate;
+    const history = await loadEpisodeHistory(manager, episode);
+    const before =
+      currentExpectedReleaseDate(episode, history) ?? receivedEpisode(episode).expectedReleaseDate;
+    const after = computed.releaseDate?.date ?? before;
+    const kept = (because: string) => ({
+      expectedReleaseDateBefore: before,
+      expectedReleaseDateAfter: before,
+      changesExpectedReleaseDate: false,
+      keptBecause: because,
+    });
+    if (after === before)
+      return {
+        expectedReleaseDateBefore: before,
+        expectedReleaseDateAfter: after,
+        changesExpectedReleaseDate: false,
+        keptBecause: null,
+      };
+    const decision = history.releaseDateChanges.at(-1);
+    if (decision && DECISIONS.has(decision.reason))
+      return kept(
+        `the ${decision.reason} decision of ${decision.changedAt.toISOString()} set the expected release date ${decision.expectedReleaseDate}; the calculated ${computed.releaseDate?.type} ${after} does not undo it (change the date itself if the decision no longer stands)`,
+      );
+    if (previousReleaseDate !== null && previousReleaseDate === after)
+      return kept(
+        `the calculated ${computed.releaseDate?.type} ${after} is the previous version's; the expected release date was changed since (${before}) and recording the same date again does not undo that`,
+      );
+    return {
+      expectedReleaseDateBefore: before,
+      expectedReleaseDateAfter: after,
+      changesExpectedReleaseDate: true,
+      keptBecause: null,
+    };
   }
 }
+
+/** Release-date changes that record a decision a calculation does not undo. */
+const DECISIONS: ReadonlySet<string> = new Set(['HDC_APPROVED', 'PAROLE', 'EARLY_RELEASE']);
 
 /** The calculation, its release date, and a refusal of a date the journey could not plan. */
 export function calculateForEpisode(
@@ -364,17 +418,11 @@ export function calculateForEpisode(
           .join('; ')}`,
         { details: { type: releaseDate.type, date: releaseDate.date } },
       );
+    // A date before the reception or the sentence is refused here, in a preview and a re-plan's
+    // dry run too, not only when it would move the expected release date.
+    refuseReleaseDateTooEarly(receivedEpisode(episode), releaseDate.date);
   }
   return { calculation, releaseDate };
-}
-
-function effectOf(before: string, computed: Computed): SentenceCalculationOutcomeView['effect'] {
-  const after = computed.releaseDate?.date ?? before;
-  return {
-    expectedReleaseDateBefore: before,
-    expectedReleaseDateAfter: after,
-    changesExpectedReleaseDate: after !== before,
-  };
 }
 
 function storedView(episode: CustodyEpisode, row: SentenceCalculationRecord): SentenceCalculationView {

@@ -13,6 +13,7 @@ import { ReleasePointReplan1700000001000 } from './1700000001000-release-point-r
 import { TemporaryAbsence1700000001100 } from './1700000001100-temporary-absence';
 import { AbsenceEndedByMovement1700000001200 } from './1700000001200-absence-ended-by-movement';
 import { GateArrangement1700000001300 } from './1700000001300-gate-arrangement';
+import { ReplanItemKeptBecause1700000001400 } from './1700000001400-replan-item-kept-because';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -30,4 +31,5 @@ export const liberationMigrations = [
   TemporaryAbsence1700000001100,
   AbsenceEndedByMovement1700000001200,
   GateArrangement1700000001300,
+  ReplanItemKeptBecause1700000001400,
 ];
