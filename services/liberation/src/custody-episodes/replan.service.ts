@@ -422,15 +422,23 @@ export class ReplanService {
       await this.dataSource.transaction(async (tx) => {
         // Proposals the apply step never reached: released, or no longer held in the run's
         // establishments, by the time it ran. Not lost: each is marked with why.
-        const [, left] = (await tx.query(
+        await tx.query(
           `UPDATE "liberation"."replan_item" SET status = 'SKIPPED', skip_reason = 'NOT_OPEN_IN_SCOPE_AT_APPLY', decided_at = $2
             WHERE run_id = $1 AND status = 'PROPOSED'`,
           [run.id, now],
-        )) as [unknown, number];
+        );
+        // Counted from the items, not the workflow's progress: a page retried after some of its
+        // episodes committed found them done and counted them as neither.
+        const counts = (await tx.query(
+          `SELECT count(*) FILTER (WHERE status = 'APPLIED')::int AS applied,
+                  count(*) FILTER (WHERE status = 'SKIPPED')::int AS skipped
+             FROM "liberation"."replan_item" WHERE run_id = $1`,
+          [run.id],
+        )) as [{ applied: number; skipped: number }];
         await tx.update(
           ReplanRun,
           { id: run.id },
-          { appliedAt: now, applied: input.progress.changed, skipped: input.progress.skipped + left },
+          { appliedAt: now, applied: counts[0].applied, skipped: counts[0].skipped },
         );
       });
     this.logger.log(
