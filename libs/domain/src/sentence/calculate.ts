@@ -381,10 +381,12 @@ function recordsFor(
       warnings.push(
         `${p.id} (${describeRational(p.proportion)}) not applied: commencement unverified (${p.source.unverified ?? p.source.citation})`,
       );
-    else if (p.inForceFrom > asAt)
+    else if (p.inForceFrom > asAt && p.adopted !== true)
       warnings.push(
         `${p.id} (${describeRational(p.proportion)}) not applied: in force from ${p.inForceFrom}, after ${asAt}`,
       );
+    // An adopted record commencing after asAt is law made: it reaches only releases on or after
+    // its commencement (releasePoint: an earlier release is not moved, a later one not before it).
     else changes.push(p);
   }
   changes.sort((a, b) => (a.inForceFrom! < b.inForceFrom! ? -1 : a.inForceFrom! > b.inForceFrom! ? 1 : 0));

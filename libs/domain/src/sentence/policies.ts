@@ -95,6 +95,13 @@ export interface ReleasePointPolicy {
   /** Sentences for these offences stay at the previous point (the record does not reach them). */
   readonly excludedOffenceCategories: readonly OffenceExclusion[];
   readonly source: PolicySource;
+  /**
+   * Made law by an applied re-plan (the liberation service's adopted records): applied from its
+   * own `inForceFrom` to every release it reaches on or after that day (`appliesTo`), even when
+   * the calculation reads the table as it stands before then. Other records are applied only once
+   * in force on `asAt`.
+   */
+  readonly adopted?: boolean;
 }
 
 export const RELEASE_POINT_POLICIES: readonly ReleasePointPolicy[] = [

@@ -254,6 +254,42 @@ describe('Scottish short-term sentences', () => {
     expect(calculatedDate(calc([later], table, '2026-05-04'), 'ARD')).toBe('2026-10-23');
   });
 
+  it('applies an adopted record from its own commencement, read as at a day before it (review M1)', () => {
+    // Adopted by a re-plan: 30% for everyone serving, from 2026-09-01; read as at 2026-06-01.
+    const adopted = {
+      ...RELEASE_POINT_POLICIES.find((p) => p.id === 'SCOTLAND_ST_THREE_TENTHS_2026')!,
+      id: 'TEST_SCOTLAND_30_ADOPTED',
+      commencement: 'VERIFIED' as const,
+      inForceFrom: '2026-09-01',
+      appliesTo: { kind: 'ALL_SERVING' as const },
+      excludedOffenceCategories: [],
+      adopted: true,
+    };
+    const table: SentencePolicyTable = {
+      hdc: HDC_POLICIES,
+      releasePoints: [...RELEASE_POINT_POLICIES, adopted],
+    };
+    // 2 years from 2026-01-05: 40% → 2026-10-23 (after commencement); 30% → 2026-08-11, before
+    // commencement: released on the day it commences.
+    const later = one({ sentenceDate: '2026-01-05', term: { years: 2 } });
+    const moved = calc([later], table);
+    expect(moved.asAt).toBe(AS_AT);
+    expect(calculatedDate(moved, 'ARD')).toBe('2026-09-01');
+    expect(moved.policyIds).toContain('TEST_SCOTLAND_30_ADOPTED');
+    // 1 year from 2026-01-05 → 365 days: 40% = 146 → 2026-05-30, before commencement: not moved.
+    const earlier = calc([one({ sentenceDate: '2026-01-05', term: { years: 1 } })], table);
+    expect(calculatedDate(earlier, 'ARD')).toBe('2026-05-30');
+    expect(earlier.policyIds).not.toContain('TEST_SCOTLAND_30_ADOPTED');
+    // Not adopted (only dated), the same record is not applied before its day.
+    const dated = { ...adopted, adopted: undefined };
+    expect(
+      calculatedDate(
+        calc([later], { hdc: HDC_POLICIES, releasePoints: [...RELEASE_POINT_POLICIES, dated] }),
+        'ARD',
+      ),
+    ).toBe('2026-10-23');
+  });
+
   it.each([
     ['4 years (long-term)', [one({ term: { years: 4 } })], 'SCOTLAND_LONG_TERM'],
     [

@@ -107,12 +107,15 @@ export function createLiberationActivities(
  * The activities of a release-point re-plan (issue 10; the workflow `releasePointReplan` runs on
  * the orchestrator's worker). The platform's own work: unrestricted row-level security scope.
  */
+/** A heartbeat of the activity running now (review M3: a page heartbeats once an episode). */
+const heartbeat = () => Context.current().heartbeat();
+
 export function createReplanActivities(replans: ReplanService): ReplanActivities {
   return unrestrictedActivities(
     withApplicationFailures({
-      replanDryRunPage: (input) => replans.dryRunPage(input),
+      replanDryRunPage: (input) => replans.dryRunPage(input, heartbeat),
       replanAdoptPolicy: (input) => replans.adoptPolicy(input),
-      replanApplyPage: (input) => replans.applyPage(input),
+      replanApplyPage: (input) => replans.applyPage(input, heartbeat),
       replanFinishPhase: (input) => replans.finishPhase(input),
     } satisfies ReplanActivities),
   );

@@ -15,9 +15,11 @@ export function withReleasePoints(
 export interface EffectivePolicies {
   table: SentencePolicyTable;
   /**
-   * The day the table is read at: today, or the latest commencement of an adopted change if that
-   * is later. An adopted change is law already made: a release it reaches is never before its
-   * commencement (the calculation sees to that), so reading it before that day is right.
+   * The day the table is read at: today. An adopted change commencing later is applied from its
+   * own commencement (the record is marked `adopted`: the calculation applies it to a release on
+   * or after that day, per its `appliesTo`), and nothing else in the table is read ahead of its
+   * day (review M1: reading the whole table at the latest commencement applied other records,
+   * in both jurisdictions, early).
    */
   asAt: string;
 }
@@ -25,12 +27,18 @@ export interface EffectivePolicies {
 /** The released sentence policy table with every adopted release-point record on top, oldest first. */
 export async function effectivePolicies(manager: EntityManager, today: string): Promise<EffectivePolicies> {
   const adopted = await manager.find(AdoptedReleasePoint, { order: { adoptedAt: 'ASC', version: 'ASC' } });
-  const records = adopted.map((a) => a.record);
-  const asAt = records.reduce(
-    (latest, r) => (r.inForceFrom !== null && r.inForceFrom > latest ? r.inForceFrom : latest),
-    today,
-  );
-  return { table: withReleasePoints(SENTENCE_POLICIES, records), asAt };
+  return {
+    table: withReleasePoints(
+      SENTENCE_POLICIES,
+      adopted.map((a) => asAdopted(a.record)),
+    ),
+    asAt: today,
+  };
+}
+
+/** A record as an applied re-plan made it law (see `ReleasePointPolicy.adopted`). */
+export function asAdopted(record: ReleasePointPolicy): ReleasePointPolicy {
+  return { ...record, adopted: true };
 }
 
 /** The next version of a record id: one above the released table's and every adopted one. */

@@ -26,7 +26,7 @@ export class ReplanRun {
   @Column('text', { array: true })
   establishments!: string[];
 
-  /** The law as the dry run read it: today, or the change's commencement if later. */
+  /** The day the dry run read the law at (the day it was requested); the proposed record applies from its own commencement. */
   @Column('date', { name: 'as_at' })
   asAt!: string;
 
@@ -70,11 +70,24 @@ export class ReplanRun {
   @Column('integer', { nullable: true })
   skipped!: number | null;
 
+  /** Items the dry run found NEEDS_REVIEW (migration 1500); null until it is done. */
+  @Column('integer', { name: 'dry_run_needs_review', nullable: true })
+  dryRunNeedsReview!: number | null;
+
+  /** Items the apply step recorded but whose date a decision kept (NEEDS_REVIEW); null until done. */
+  @Column('integer', { name: 'needs_review', nullable: true })
+  needsReview!: number | null;
+
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;
 }
 
-export type ReplanItemStatus = 'PROPOSED' | 'APPLIED' | 'SKIPPED';
+/**
+ * PROPOSED (the dry run found its dates move), NEEDS_REVIEW (they move, but an HDC, parole or
+ * early-release decision stands on the expected release date: the apply step records the
+ * calculation and keeps the date), APPLIED, SKIPPED (with why).
+ */
+export type ReplanItemStatus = 'PROPOSED' | 'NEEDS_REVIEW' | 'APPLIED' | 'SKIPPED';
 
 /** One episode a re-plan moves: the dates before and after, and what the apply step did. */
 @Entity({ name: 'replan_item' })

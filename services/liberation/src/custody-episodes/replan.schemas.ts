@@ -72,7 +72,13 @@ export const CreateReplanBodySchema = z
       .max(200)
       .optional()
       .describe("Only these of the caller's establishments (default: all of the caller's)"),
-    pageSize: z.number().int().min(1).max(1000).default(100).describe('Episodes per step'),
+    pageSize: z
+      .number()
+      .int()
+      .min(1)
+      .max(200)
+      .default(100)
+      .describe('Episodes per step (at most 200: a step is one activity, heartbeating per episode)'),
     pauseMs: z
       .number()
       .int()
@@ -108,7 +114,10 @@ export const ReplanItemCursor = keysetCursor(
 );
 export const ListReplanItemsQuerySchema = z
   .object({
-    status: z.enum(['PROPOSED', 'APPLIED', 'SKIPPED']).optional().describe('Only items in this status'),
+    status: z
+      .enum(['PROPOSED', 'NEEDS_REVIEW', 'APPLIED', 'SKIPPED'])
+      .optional()
+      .describe('Only items in this status'),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: ReplanItemCursor.schema.optional().describe('nextCursor from the previous page'),
   })
@@ -124,7 +133,7 @@ export interface ReplanRunView {
   reason: string;
   policy: ProposedReleasePoint;
   establishments: string[];
-  /** The law as the dry run read it: today, or the change's commencement if later. */
+  /** The day the dry run read the law at (the day it was requested); the proposed record applies from its own commencement. */
   asAt: string;
   requestedAt: string;
   requestedBy: string;
@@ -135,6 +144,11 @@ export interface ReplanRunView {
     scanned: number | null;
     /** Of those, the ones whose dates the change moves. */
     affected: number | null;
+    /**
+     * Of those, the ones whose expected release date an HDC, parole or early-release decision
+     * stands on (items NEEDS_REVIEW): their calculation is recorded, their date kept.
+     */
+    needsReview: number | null;
   };
   apply: {
     workflowId: string;
@@ -143,6 +157,8 @@ export interface ReplanRunView {
     doneAt: string | null;
     applied: number | null;
     skipped: number | null;
+    /** Recorded, the expected release date kept for a decision standing on it (items NEEDS_REVIEW). */
+    needsReview: number | null;
   } | null;
   /** Live counts of the phase running now (from its workflow), null when none runs or it cannot be read. */
   progress: (ReplanProgress & { phase: 'DRY_RUN' | 'APPLY' }) | null;

@@ -22,10 +22,16 @@ import {
 } from '@throughcare/platform-errors';
 import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import { withIdempotency } from '@throughcare/platform-persistence';
-import { SENTENCE_POLICIES, type CalculatedDate } from '@throughcare/domain';
+import { SENTENCE_POLICIES, type CalculatedDate, type SentencePolicyTable } from '@throughcare/domain';
 import { CustodyEpisode } from './custody-episode.entity';
 import { lockPerson } from './person-lock';
-import { effectivePolicies, nextReleasePointVersion, ukToday, withReleasePoints } from './policy-table';
+import {
+  asAdopted,
+  effectivePolicies,
+  nextReleasePointVersion,
+  ukToday,
+  withReleasePoints,
+} from './policy-table';
 import type { EstablishmentScope } from './prison-scope';
 import { AdoptedReleasePoint, ReplanItem, ReplanRun, type ProposedReleasePoint } from './replan.entities';
 import {
@@ -146,7 +152,6 @@ export class ReplanService {
       let created = false;
       const insert = async (manager: EntityManager) => {
         created = true;
-        const { asAt: lawAsAt } = await effectivePolicies(manager, ukToday(now));
         const run = manager.create(ReplanRun, {
           id: randomUUID(),
           jurisdiction: policy.jurisdiction,
@@ -154,7 +159,8 @@ export class ReplanService {
           policy,
           reason: body.reason,
           establishments,
-          asAt: policy.inForceFrom! > lawAsAt ? policy.inForceFrom! : lawAsAt,
+          // Today: the proposed record applies from its own commencement (review M1).
+          asAt: ukToday(now),
           pageSize: body.pageSize,
           pauseMs: body.pauseMs,
           pagesPerRun: body.pagesPerRun,
@@ -269,37 +275,47 @@ export class ReplanService {
   // -------------------------------------------------------------------------------------------
   // Activities (task queue "liberation"; the platform's own work, unrestricted)
 
-  async dryRunPage(input: {
-    runId: string;
-    after: ReplanCursor | null;
-    limit: number;
-  }): Promise<ReplanPageResult> {
+  async dryRunPage(
+    input: { runId: string; after: ReplanCursor | null; limit: number },
+    beat: () => void = () => {},
+  ): Promise<ReplanPageResult> {
     const run = await this.runOrFail(input.runId);
+    // The law as it stands on the run's day, with the proposed record as it would be adopted:
+    // applied from its own commencement to the releases it reaches (review M1).
     const law = await effectivePolicies(this.dataSource.manager, run.asAt);
     const proposed = withReleasePoints(law.table, [
-      { ...run.policy, version: await nextReleasePointVersion(this.dataSource.manager, run.policyId) },
-    ]);
-    return this.eachOfPage(run, input, (scanned) =>
-      this.dataSource.transaction(async (tx) => {
-        const [episode, current] = await this.episodeAndVersion(tx, scanned);
-        // Released or gone since the scan, or sentences with no release date: nothing to move.
-        if (!episode || !current || episode.releasedAt !== null || current.releaseDate === null)
-          return 'same' as const;
-        const oldDates = datesOf(current.calculation.dates);
-        let computed: Computed;
-        try {
-          computed = calculateForEpisode(episode, current.input, proposed, law.asAt);
-        } catch (error) {
-          if (!isDomainError(error)) throw error;
-          await this.keepItem(tx, run, scanned, current, oldDates, null, `${error.code}: ${error.message}`);
-          return 'skipped' as const;
-        }
-        const newDates = datesOf(computed.calculation.dates);
-        if (sameDates(oldDates, newDates)) return 'same' as const;
-        const effect = await this.sentences.effectOn(tx, episode, computed, current.releaseDate);
-        await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect.keptBecause);
-        return 'changed' as const;
+      asAdopted({
+        ...run.policy,
+        version: await nextReleasePointVersion(this.dataSource.manager, run.policyId),
       }),
+    ]);
+    return this.eachOfPage(
+      run,
+      input,
+      (scanned) =>
+        this.dataSource.transaction(async (tx) => {
+          const [episode, current] = await this.episodeAndVersion(tx, scanned);
+          // Released or gone since the scan, or sentences with no release date: nothing to move.
+          if (!episode || !current || episode.releasedAt !== null || current.releaseDate === null)
+            return 'same' as const;
+          const oldDates = datesOf(current.calculation.dates);
+          let computed: Computed;
+          try {
+            computed = calculateForEpisode(episode, current.input, proposed, law.asAt);
+          } catch (error) {
+            if (!isDomainError(error)) throw error;
+            await this.keepItem(tx, run, scanned, current, oldDates, null, `${error.code}: ${error.message}`);
+            return 'skipped' as const;
+          }
+          const newDates = datesOf(computed.calculation.dates);
+          if (sameDates(oldDates, newDates)) return 'same' as const;
+          // A decision (HDC, parole, early release) standing on the expected release date: the
+          // apply step records the calculation but keeps the date, so the item NEEDS_REVIEW.
+          const effect = await this.sentences.effectOn(tx, episode, computed, current.releaseDate);
+          await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect.keptBecause);
+          return 'changed' as const;
+        }),
+      beat,
     );
   }
 
@@ -323,11 +339,10 @@ export class ReplanService {
     });
   }
 
-  async applyPage(input: {
-    runId: string;
-    after: ReplanCursor | null;
-    limit: number;
-  }): Promise<ReplanPageResult> {
+  async applyPage(
+    input: { runId: string; after: ReplanCursor | null; limit: number },
+    beat: () => void = () => {},
+  ): Promise<ReplanPageResult> {
     const run = await this.runOrFail(input.runId);
     if (!(await this.dataSource.manager.findOneBy(AdoptedReleasePoint, { runId: run.id })))
       throw new DomainError(
@@ -338,107 +353,180 @@ export class ReplanService {
           retryable: true,
         },
       );
-    return this.eachOfPage(run, input, (scanned) =>
-      this.dataSource.transaction(async (tx) => {
-        await lockPerson(tx, scanned.personId);
-        const [episode, current] = await this.episodeAndVersion(tx, scanned);
-        const item = await tx.findOneBy(ReplanItem, {
-          runId: run.id,
-          personId: scanned.personId,
-          episode: scanned.episode,
-        });
-        const skip = async (reason: string) => {
-          if (item?.status !== 'PROPOSED') return 'same' as const;
-          await tx.update(
-            ReplanItem,
-            { runId: run.id, personId: item.personId, episode: item.episode },
-            { status: 'SKIPPED', skipReason: reason, decidedAt: new Date() },
-          );
-          return 'skipped' as const;
-        };
-        if (!episode || !current || episode.releasedAt !== null) return skip('RELEASED');
-        if (current.releaseDate === null) return skip('NO_RELEASE_DATE');
-        const now = new Date();
-        const { table, asAt } = await effectivePolicies(tx, ukToday(now));
-        const oldDates = datesOf(current.calculation.dates);
-        let computed: Computed;
+    // Once a page (review M3): the law and the day it is read at.
+    const now = new Date();
+    const { table, asAt } = await effectivePolicies(this.dataSource.manager, ukToday(now));
+    return this.eachOfPage(
+      run,
+      input,
+      async (scanned) => {
         try {
-          computed = calculateForEpisode(episode, current.input, table, asAt);
+          return await this.applyOne(run, scanned, table, asAt, now);
         } catch (error) {
-          if (!isDomainError(error)) throw error;
-          if (item) return skip(`${error.code}: ${error.message}`);
-          await this.keepItem(tx, run, scanned, current, oldDates, null, `${error.code}: ${error.message}`);
-          return 'skipped' as const;
+          // One person's refusal (e.g. RELEASE_DATE_BEFORE_RECEPTION) does not stop the re-plan:
+          // the item is skipped with the reason, in a transaction of its own (review S3).
+          if (!isDomainError(error) || error.retryable) throw error;
+          this.logger.warn(
+            `re-plan ${run.id}: ${scanned.personId}/${scanned.episode} skipped: ${error.code}`,
+          );
+          return this.dataSource.transaction((tx) =>
+            this.skipAtApply(tx, run, scanned, `${error.code}: ${error.message}`),
+          );
         }
-        if (sameDates(oldDates, datesOf(computed.calculation.dates))) return skip('NO_LONGER_MOVES');
-        const actor = `replan:${run.id}`;
-        const { version, effect } = await this.sentences.recordVersion(
-          tx,
-          episode,
-          current.input,
-          computed,
-          asAt,
-          {
-            latestVersion: current.version,
-            actor,
-            context: {
-              actor,
-              scope: 'unrestricted',
-              correlationId: run.correlationId,
-              idempotencyKey: undefined,
-            },
-            now,
-          },
-        );
-        if (!item)
-          await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect.keptBecause);
+      },
+      beat,
+    );
+  }
+
+  /** The apply step for one episode, in its own transaction. */
+  private applyOne(
+    run: ReplanRun,
+    scanned: ScannedEpisode,
+    table: SentencePolicyTable,
+    asAt: string,
+    now: Date,
+  ): Promise<'changed' | 'skipped' | 'same'> {
+    return this.dataSource.transaction(async (tx) => {
+      await lockPerson(tx, scanned.personId);
+      const [episode, current] = await this.episodeAndVersion(tx, scanned);
+      const item = await tx.findOneBy(ReplanItem, {
+        runId: run.id,
+        personId: scanned.personId,
+        episode: scanned.episode,
+      });
+      const skip = async (reason: string) => {
+        if (!item || !undecided(item)) return 'same' as const;
         await tx.update(
           ReplanItem,
-          { runId: run.id, personId: scanned.personId, episode: scanned.episode },
-          {
-            status: 'APPLIED',
-            appliedVersion: version,
-            decidedAt: now,
-            newDates: datesOf(computed.calculation.dates),
-            newReleaseDate: computed.releaseDate?.date ?? current.releaseDate ?? undefined,
-            keptBecause: effect.keptBecause,
-          },
+          { runId: run.id, personId: item.personId, episode: item.episode },
+          { status: 'SKIPPED', skipReason: reason, decidedAt: new Date() },
         );
-        return 'changed' as const;
-      }),
+        return 'skipped' as const;
+      };
+      if (!episode || !current || episode.releasedAt !== null) return skip('RELEASED');
+      if (current.releaseDate === null) return skip('NO_RELEASE_DATE');
+      const oldDates = datesOf(current.calculation.dates);
+      let computed: Computed;
+      try {
+        computed = calculateForEpisode(episode, current.input, table, asAt);
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        if (item) return skip(`${error.code}: ${error.message}`);
+        await this.keepItem(tx, run, scanned, current, oldDates, null, `${error.code}: ${error.message}`);
+        return 'skipped' as const;
+      }
+      if (sameDates(oldDates, datesOf(computed.calculation.dates))) return skip('NO_LONGER_MOVES');
+      const actor = `replan:${run.id}`;
+      const { version, effect } = await this.sentences.recordVersion(
+        tx,
+        episode,
+        current.input,
+        computed,
+        asAt,
+        {
+          latestVersion: current.version,
+          actor,
+          context: {
+            actor,
+            scope: 'unrestricted',
+            correlationId: run.correlationId,
+            idempotencyKey: undefined,
+          },
+          now,
+        },
+      );
+      if (!item) await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect.keptBecause);
+      await tx.update(
+        ReplanItem,
+        { runId: run.id, personId: scanned.personId, episode: scanned.episode },
+        {
+          // Recorded either way; a decision standing on the date keeps it, for someone to review.
+          status: effect.keptBecause === null ? 'APPLIED' : 'NEEDS_REVIEW',
+          appliedVersion: version,
+          decidedAt: now,
+          newDates: datesOf(computed.calculation.dates),
+          newReleaseDate: computed.releaseDate?.date ?? current.releaseDate ?? undefined,
+          keptBecause: effect.keptBecause,
+        },
+      );
+      return 'changed' as const;
+    });
+  }
+
+  /** An episode the apply step refused: its item skipped with the reason (kept if the dry run had none). */
+  private async skipAtApply(
+    tx: EntityManager,
+    run: ReplanRun,
+    scanned: ScannedEpisode,
+    reason: string,
+  ): Promise<'skipped' | 'same'> {
+    const [, current] = await this.episodeAndVersion(tx, scanned);
+    const item = await tx.findOneBy(ReplanItem, {
+      runId: run.id,
+      personId: scanned.personId,
+      episode: scanned.episode,
+    });
+    if (item && !undecided(item)) return 'same';
+    if (!item) {
+      if (!current) return 'same';
+      await this.keepItem(tx, run, scanned, current, datesOf(current.calculation.dates), null, reason);
+      return 'skipped';
+    }
+    await tx.update(
+      ReplanItem,
+      { runId: run.id, personId: item.personId, episode: item.episode },
+      { status: 'SKIPPED', skipReason: reason, decidedAt: new Date() },
     );
+    return 'skipped';
   }
 
   async finishPhase(input: { runId: string; phase: ReplanPhase; progress: ReplanProgress }): Promise<void> {
     const run = await this.runOrFail(input.runId);
     const now = new Date();
-    if (input.phase === 'DRY_RUN' && run.dryRunDoneAt === null)
+    if (input.phase === 'DRY_RUN' && run.dryRunDoneAt === null) {
+      const [{ needs_review: needsReview }] = (await this.dataSource.query(
+        `SELECT count(*) FILTER (WHERE status = 'NEEDS_REVIEW')::int AS needs_review
+           FROM "liberation"."replan_item" WHERE run_id = $1`,
+        [run.id],
+      )) as [{ needs_review: number }];
       await this.dataSource.manager.update(
         ReplanRun,
         { id: run.id },
-        { dryRunDoneAt: now, scanned: input.progress.scanned, affected: input.progress.changed },
+        {
+          dryRunDoneAt: now,
+          scanned: input.progress.scanned,
+          affected: input.progress.changed,
+          dryRunNeedsReview: needsReview,
+        },
       );
+    }
     if (input.phase === 'APPLY' && run.appliedAt === null)
       await this.dataSource.transaction(async (tx) => {
         // Proposals the apply step never reached: released, or no longer held in the run's
         // establishments, by the time it ran. Not lost: each is marked with why.
         await tx.query(
           `UPDATE "liberation"."replan_item" SET status = 'SKIPPED', skip_reason = 'NOT_OPEN_IN_SCOPE_AT_APPLY', decided_at = $2
-            WHERE run_id = $1 AND status = 'PROPOSED'`,
+            WHERE run_id = $1 AND (status = 'PROPOSED' OR (status = 'NEEDS_REVIEW' AND applied_version IS NULL))`,
           [run.id, now],
         );
         // Counted from the items, not the workflow's progress: a page retried after some of its
         // episodes committed found them done and counted them as neither.
         const counts = (await tx.query(
           `SELECT count(*) FILTER (WHERE status = 'APPLIED')::int AS applied,
-                  count(*) FILTER (WHERE status = 'SKIPPED')::int AS skipped
+                  count(*) FILTER (WHERE status = 'SKIPPED')::int AS skipped,
+                  count(*) FILTER (WHERE status = 'NEEDS_REVIEW')::int AS needs_review
              FROM "liberation"."replan_item" WHERE run_id = $1`,
           [run.id],
-        )) as [{ applied: number; skipped: number }];
+        )) as [{ applied: number; skipped: number; needs_review: number }];
         await tx.update(
           ReplanRun,
           { id: run.id },
-          { appliedAt: now, applied: counts[0].applied, skipped: counts[0].skipped },
+          {
+            appliedAt: now,
+            applied: counts[0].applied,
+            skipped: counts[0].skipped,
+            needsReview: counts[0].needs_review,
+          },
         );
       });
     this.logger.log(
@@ -454,11 +542,14 @@ export class ReplanService {
     run: ReplanRun,
     input: { after: ReplanCursor | null; limit: number },
     each: (scanned: ScannedEpisode) => Promise<'changed' | 'skipped' | 'same'>,
+    beat: () => void,
   ): Promise<ReplanPageResult> {
     const page = await this.scan(run, input.after, input.limit);
     let changed = 0;
     let skipped = 0;
     for (const scanned of page) {
+      // A heartbeat an episode (review M3): a worker lost mid-page is noticed in seconds.
+      beat();
       const outcome = await each(scanned);
       if (outcome === 'changed') changed += 1;
       if (outcome === 'skipped') skipped += 1;
@@ -570,7 +661,7 @@ export class ReplanService {
         newReleaseDate: computed?.releaseDate?.date ?? oldRelease,
         oldDates,
         newDates: computed ? datesOf(computed.calculation.dates) : oldDates,
-        status: skipReason === null ? 'PROPOSED' : 'SKIPPED',
+        status: skipReason !== null ? 'SKIPPED' : keptBecause !== null ? 'NEEDS_REVIEW' : 'PROPOSED',
         skipReason,
         appliedVersion: null,
         decidedAt: skipReason === null ? null : new Date(),
@@ -634,6 +725,7 @@ export class ReplanService {
         doneAt: run.dryRunDoneAt?.toISOString() ?? null,
         scanned: run.scanned,
         affected: run.affected,
+        needsReview: run.dryRunNeedsReview,
       },
       apply:
         run.applyRequestedAt === null
@@ -645,11 +737,16 @@ export class ReplanService {
               doneAt: run.appliedAt?.toISOString() ?? null,
               applied: run.applied,
               skipped: run.skipped,
+              needsReview: run.needsReview,
             },
       progress,
     };
   }
 }
+
+/** Not yet decided by the apply step: a proposal, or one to review whose calculation is not recorded yet. */
+const undecided = (item: ReplanItem): boolean =>
+  item.status === 'PROPOSED' || (item.status === 'NEEDS_REVIEW' && item.appliedVersion === null);
 
 const cursorOf = (page: readonly ScannedEpisode[]): ReplanCursor => {
   const last = page[page.length - 1]!;

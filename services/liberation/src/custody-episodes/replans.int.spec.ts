@@ -144,6 +144,17 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       [elsewhere]: (await episodeView(elsewhere)).expectedReleaseDate,
     };
     expect(before).toEqual({ [excluded]: day(5 + 149), [elsewhere]: day(5 + 119) });
+    // An HDC decision stands on this one's expected release date: the re-plan records the new
+    // calculation but does not undo the decision (review S1): NEEDS_REVIEW, in the dry run too.
+    const onHdc = await sentenced('BAR');
+    expect(
+      (
+        await ctx.lib.post(`/people/${onHdc}/episodes/1/release-date`, {
+          expectedReleaseDate: day(100),
+          reason: 'HDC_APPROVED',
+        })
+      ).status,
+    ).toBe(201);
 
     const created = await ctx.lib.post('/release-point-replans', thirtyPercent(), {
       'idempotency-key': `spec-replan-${policyId}`,
@@ -183,6 +194,23 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     });
     // Nothing changed yet.
     expect((await episodeView(moved)).expectedReleaseDate).toBe(day(5 + 119));
+    const hdcItem = (await allItems(id)).find((i) => i.personId === onHdc);
+    expect(hdcItem).toMatchObject({
+      status: 'NEEDS_REVIEW',
+      oldReleaseDate: day(5 + 119),
+      newReleaseDate: day(5 + 89),
+      releaseDateKeptBecause: expect.stringMatching(
+        /^the HDC_APPROVED decision of .* set the expected release date/,
+      ),
+      appliedVersion: null,
+      decidedAt: null,
+    });
+    expect(dryRun.dryRun.needsReview).toBeGreaterThanOrEqual(1);
+    const toReview = (await (
+      await ctx.lib.get(`/release-point-replans/${id}/items?status=NEEDS_REVIEW&limit=500`)
+    ).json()) as ReplanItemPage;
+    expect(toReview.items.map((i) => i.personId)).toContain(onHdc);
+    expect(toReview.items.every((i) => i.status === 'NEEDS_REVIEW')).toBe(true);
 
     // The workflow continued as new (2 episodes a page, 2 pages a run) and shows its counts in its memo.
     const described = await temporal.workflow.getHandle(replanWorkflowId(id, 'DRY_RUN')).describe();
@@ -268,10 +296,26 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     });
     for (const untouched of [excluded, elsewhere])
       expect((await episodeView(untouched)).expectedReleaseDate).toBe(before[untouched]);
+    // The HDC decision's date stands; the calculation is recorded (its ARD at 30%) for review.
+    expect((await allItems(id)).find((i) => i.personId === onHdc)).toMatchObject({
+      status: 'NEEDS_REVIEW',
+      appliedVersion: 2,
+      decidedAt: expect.any(String),
+    });
+    expect((await episodeView(onHdc)).expectedReleaseDate).toBe(day(100));
+    expect(
+      (
+        (await (
+          await ctx.lib.get(`/people/${onHdc}/episodes/1/sentence-calculations/current`)
+        ).json()) as SentenceCalculationView
+      ).releaseDate?.date,
+    ).toBe(day(5 + 89));
+    expect(await ctx.lib.outboxRows('custody.release-date.changed', onHdc)).toHaveLength(2);
     const applied = await run(id);
     expect(applied.apply).toMatchObject({ workflowId: replanWorkflowId(id, 'APPLY') });
     expect(applied.apply?.applied).toBeGreaterThanOrEqual(3);
     expect(applied.apply?.skipped).toBeGreaterThanOrEqual(1);
+    expect(applied.apply?.needsReview).toBeGreaterThanOrEqual(1);
 
     // The record is adopted: a sentence recorded now is calculated with it.
     const later = await sentenced('GMR');

@@ -14,6 +14,7 @@ import { TemporaryAbsence1700000001100 } from './1700000001100-temporary-absence
 import { AbsenceEndedByMovement1700000001200 } from './1700000001200-absence-ended-by-movement';
 import { GateArrangement1700000001300 } from './1700000001300-gate-arrangement';
 import { ReplanItemKeptBecause1700000001400 } from './1700000001400-replan-item-kept-because';
+import { ReplanItemNeedsReview1700000001500 } from './1700000001500-replan-item-needs-review';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -32,4 +33,5 @@ export const liberationMigrations = [
   AbsenceEndedByMovement1700000001200,
   GateArrangement1700000001300,
   ReplanItemKeptBecause1700000001400,
+  ReplanItemNeedsReview1700000001500,
 ];

@@ -1,6 +1,8 @@
 import {
   continueAsNew,
+  type ActivityOptions,
   defineQuery,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -17,7 +19,7 @@ import {
   type ReplanWorkflowInput,
 } from '@throughcare/contracts';
 
-const replan = proxyActivities<ReplanActivities>({
+const ACTIVITY_OPTIONS: ActivityOptions = {
   taskQueue: TaskQueues.liberation,
   // A page is at most a few hundred calculations and transactions.
   startToCloseTimeout: '5 minutes',
@@ -29,7 +31,21 @@ const replan = proxyActivities<ReplanActivities>({
     // retrying, rather than ending half done.
     nonRetryableErrorTypes: ['REPLAN_NOT_FOUND', 'VALIDATION_FAILED'],
   },
+};
+
+const replan = proxyActivities<ReplanActivities>(ACTIVITY_OPTIONS);
+
+/**
+ * Pages heartbeat once an episode (review M3): a worker lost mid-page is noticed in 30 s, not
+ * at the 5-minute start-to-close timeout. Behind {@link REPLAN_HEARTBEAT_PATCH}: a run already
+ * in flight when this shipped keeps scheduling its pages as before.
+ */
+const heartbeating = proxyActivities<ReplanActivities>({
+  ...ACTIVITY_OPTIONS,
+  heartbeatTimeout: '30 seconds',
 });
+
+export const REPLAN_HEARTBEAT_PATCH = 'replan-page-heartbeat';
 
 export interface ReplanStatus {
   runId: string;
@@ -77,11 +93,12 @@ export async function releasePointReplan(input: ReplanWorkflowInput): Promise<Re
 
   if (phase === 'APPLY' && cursor === null && progress.pages === 0) await replan.replanAdoptPolicy({ runId });
 
+  const pages = patched(REPLAN_HEARTBEAT_PATCH) ? heartbeating : replan;
   for (let pagesThisRun = 0; ; ) {
     const page =
       phase === 'DRY_RUN'
-        ? await replan.replanDryRunPage({ runId, after: cursor, limit: pageSize })
-        : await replan.replanApplyPage({ runId, after: cursor, limit: pageSize });
+        ? await pages.replanDryRunPage({ runId, after: cursor, limit: pageSize })
+        : await pages.replanApplyPage({ runId, after: cursor, limit: pageSize });
     pagesThisRun += 1;
     progress = {
       scanned: progress.scanned + page.scanned,
