@@ -130,14 +130,32 @@ export class ReplanService {
       throw new ValidationFailedError(`establishments ${outside.join(', ')} are not the caller's`, [
         { field: 'establishments', message: `not among the caller's establishments: ${outside.join(', ')}` },
       ]);
-    const baseline = SENTENCE_POLICIES.releasePoints.find(
-      (p) => p.id === body.policy.id && p.commencement === 'BASELINE',
-    );
-    if (baseline)
+    const released = SENTENCE_POLICIES.releasePoints.find((p) => p.id === body.policy.id);
+    if (released?.commencement === 'BASELINE')
       throw new DomainError(
         'REPLAN_BASELINE_RECORD',
         'RULE_VIOLATED',
         `${body.policy.id} is a baseline release point; propose a change as a record of its own id`,
+        { extensions: { field: 'policy.id' } },
+      );
+    // Only a record whose commencement is unverified may be replaced (given its date): a verified
+    // one is law as the instrument says; a further change is a record of its own (review S2).
+    if (released?.commencement === 'VERIFIED')
+      throw new DomainError(
+        'REPLAN_VERIFIED_RECORD',
+        'RULE_VIOLATED',
+        `${body.policy.id} is a verified release point in force from ${released.inForceFrom}; propose a change as a record of its own id`,
+        { extensions: { field: 'policy.id' } },
+      );
+    // A change adopted with a past commencement would re-plan releases that have happened or are
+    // due before the re-plan could reach them (review S2).
+    const today = ukToday(now);
+    if (body.policy.inForceFrom < today)
+      throw new DomainError(
+        'REPLAN_IN_FORCE_IN_THE_PAST',
+        'RULE_VIOLATED',
+        `policy.inForceFrom ${body.policy.inForceFrom} is before today (${today}): a re-plan proposes a change commencing today or later`,
+        { extensions: { field: 'policy.inForceFrom', today } },
       );
     const policy: ProposedReleasePoint = {
       ...body.policy,
@@ -160,7 +178,7 @@ export class ReplanService {
           reason: body.reason,
           establishments,
           // Today: the proposed record applies from its own commencement (review M1).
-          asAt: ukToday(now),
+          asAt: today,
           pageSize: body.pageSize,
           pauseMs: body.pauseMs,
           pagesPerRun: body.pagesPerRun,
@@ -203,15 +221,20 @@ export class ReplanService {
   ): Promise<{ started: boolean; view: ReplanRunView }> {
     const { run, started } = await this.dataSource.transaction(async (tx) => {
       const run = await this.runInScope(tx, id, scope, true);
-      if (run.dryRunDoneAt === null)
-        throw new ConflictError(
-          `re-plan ${id}: its dry run is not done yet; read its items when it is, then apply`,
-          'REPLAN_DRY_RUN_NOT_DONE',
-        );
+      if (run.dryRunDoneAt === null) return { run, started: false };
       if (run.applyRequestedAt !== null) return { run, started: false };
       await tx.update(ReplanRun, { id }, { applyRequestedAt: now, applyRequestedBy: context.actor });
       return { run: await tx.findOneByOrFail(ReplanRun, { id }), started: true };
     });
+    if (run.dryRunDoneAt === null) {
+      // Review M11: a run whose dry run never started (its start failed after the run was
+      // committed) or failed is started again here; one running goes on. Either way, not yet.
+      await this.startPhase(run, 'DRY_RUN');
+      throw new ConflictError(
+        `re-plan ${id}: its dry run is not done yet (started again if it had not started or had failed); read its items when it is, then apply`,
+        'REPLAN_DRY_RUN_NOT_DONE',
+      );
+    }
     // Started after the commit; asked again (e.g. after a failed start), it is started if it is not.
     await this.startPhase(run, 'APPLY');
     return { started, view: await this.viewOf(run) };

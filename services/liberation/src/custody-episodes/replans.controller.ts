@@ -79,7 +79,9 @@ export class ReplansController {
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
   @ApiResponse({
     status: 422,
-    description: 'REPLAN_BASELINE_RECORD (a baseline cannot be replaced) or IDEMPOTENCY_KEY_REUSED',
+    description:
+      'REPLAN_BASELINE_RECORD or REPLAN_VERIFIED_RECORD (field policy.id: only a record whose commencement is unverified may be replaced), ' +
+      'REPLAN_IN_FORCE_IN_THE_PAST (field policy.inForceFrom: before today), or IDEMPOTENCY_KEY_REUSED',
   })
   async create(
     @Body(new ZodValidationPipe(CreateReplanBodySchema, 'body')) body: CreateReplanBody,
@@ -161,7 +163,11 @@ export class ReplansController {
   @ApiResponse({ status: 200, description: 'Already asked: the run as it stands (nothing is applied twice)' })
   @ApiResponse({ status: 400, description: 'Invalid id (problem+json)' })
   @ApiResponse({ status: 404, description: "REPLAN_NOT_FOUND (also: none of the caller's establishments)" })
-  @ApiResponse({ status: 409, description: 'REPLAN_DRY_RUN_NOT_DONE: read the dry run first' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'REPLAN_DRY_RUN_NOT_DONE: read the dry run first (a dry run that never started, or failed, is started again)',
+  })
   async apply(
     @Param(new ZodValidationPipe(ReplanPathSchema, 'path')) { id }: ReplanPath,
     @Headers() headers: Record<string, string | undefined>,

@@ -357,8 +357,31 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       thirtyPercent({ policy: { ...thirtyPercent().policy, id: 'SCOTLAND_ST_HALF_1993' } }),
     );
     expect(baseline.status).toBe(422);
+    expect(await baseline.json()).toMatchObject({
+      code: 'REPLAN_BASELINE_RECORD',
+      field: 'policy.id',
+    });
+    // Review S2: a verified record is not replaced; a commencement in the past is refused.
+    const verified = await ctx.lib.post(
+      '/release-point-replans',
+      thirtyPercent({ policy: { ...thirtyPercent().policy, id: 'SCOTLAND_ST_TWO_FIFTHS_2025' } }),
+    );
+    expect(verified.status).toBe(422);
+    expect(await verified.json()).toMatchObject({
+      code: 'REPLAN_VERIFIED_RECORD',
+      field: 'policy.id',
+    });
+    const past = await ctx.lib.post(
+      '/release-point-replans',
+      thirtyPercent({ policy: { ...thirtyPercent().policy, inForceFrom: day(-1) } }),
+    );
+    expect(past.status).toBe(422);
+    expect(await past.json()).toMatchObject({
+      code: 'REPLAN_IN_FORCE_IN_THE_PAST',
+      field: 'policy.inForceFrom',
+    });
 
-    // A run whose dry run never finishes here: its workflow runs on a queue nobody polls.
+    // A run whose dry run never started (as if its start had failed after the run was committed).
     const id = randomUUID();
     await ctx.lib.dataSource.query(
       `INSERT INTO liberation.replan_run (id, jurisdiction, policy_id, policy, reason, establishments, as_at, page_size, pause_ms, pages_per_run, requested_at, requested_by, correlation_id)
@@ -368,6 +391,16 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     const early = await ctx.lib.post(`/release-point-replans/${id}/apply`, {});
     expect(early.status).toBe(409);
     expect(await early.json()).toMatchObject({ code: 'REPLAN_DRY_RUN_NOT_DONE' });
+    // Review M11: not left orphaned in DRY_RUN_RUNNING: asking to apply started its dry run.
+    const orphanDryRun = await eventually(async () => {
+      try {
+        return await temporal.workflow.getHandle(replanWorkflowId(id, 'DRY_RUN')).describe();
+      } catch {
+        return undefined;
+      }
+    }, 30_000);
+    expect(orphanDryRun.memo).toMatchObject({ runId: id, phase: 'DRY_RUN' });
+    await untilStatus(id, 'DRY_RUN_DONE');
     const lei = { roles: ['prison-staff'], establishments: ['LEI'] };
     expect((await ctx.lib.get(`/release-point-replans/${id}`, lei)).status).toBe(404);
     expect((await ctx.lib.post(`/release-point-replans/${id}/apply`, {}, {}, lei)).status).toBe(404);
