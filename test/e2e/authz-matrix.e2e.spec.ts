@@ -51,6 +51,7 @@ type AppName = 'assessment' | 'referral' | 'liberation' | 'directory' | 'orchest
 type ServiceApp = Exclude<AppName, 'identity'>;
 type Role =
   | 'prison-staff'
+  | 'policy-admin'
   | 'agency-staff'
   | 'agency-system'
   | 'manager'
@@ -67,6 +68,7 @@ type Broken = 'no token' | 'expired token' | 'wrong audience' | 'wrong issuer' |
 
 const ROLES: readonly Role[] = [
   'prison-staff',
+  'policy-admin',
   'agency-staff',
   'agency-system',
   'manager',
@@ -75,7 +77,13 @@ const ROLES: readonly Role[] = [
   'administrator',
   'service',
 ];
-const EVERY_ROLE = Object.fromEntries(ROLES.map((r) => [r, 'all'])) as Record<Role, Scope>;
+/**
+ * The directory's readers: every role but policy-admin (the directory admits a role only once
+ * someone decides it; a policy administrator proposes re-plans and needs no agency directory).
+ */
+const DIRECTORY_READERS = Object.fromEntries(
+  ROLES.filter((r) => r !== 'policy-admin').map((r) => [r, 'all']),
+) as Partial<Record<Role, Scope>>;
 const SERVICE_APPS: readonly ServiceApp[] = [
   'assessment',
   'referral',
@@ -188,6 +196,15 @@ function pick<T>(f: Fixtures, column: Column, of: (s: SideFixtures) => T, missin
 
 const PRISON_SCOPE: Partial<Record<Role, Scope>> = {
   'prison-staff': 'establishment',
+};
+/** Reading release-point re-plans: prison staff, and the policy administrators who propose them. */
+const REPLAN_READERS: Partial<Record<Role, Scope>> = {
+  'prison-staff': 'establishment',
+  'policy-admin': 'establishment',
+};
+/** Proposing and applying a release-point re-plan (issue 10 review S2): policy administrators only. */
+const POLICY_ADMIN_SCOPE: Partial<Record<Role, Scope>> = {
+  'policy-admin': 'establishment',
 };
 const AGENCY_SCOPE: Partial<Record<Role, Scope>> = {
   'agency-staff': 'agency',
@@ -1056,7 +1073,7 @@ const POLICY: Policy[] = [
     app: 'liberation',
     method: 'GET',
     path: '/release-point-replans',
-    admitted: PRISON_SCOPE,
+    admitted: REPLAN_READERS,
     write: false,
     columns: ['n/a'],
     request: () => ({ path: '/release-point-replans?limit=100' }),
@@ -1067,7 +1084,7 @@ const POLICY: Policy[] = [
       app: 'liberation',
       method: 'GET',
       path: `/release-point-replans/{id}${tail}`,
-      admitted: PRISON_SCOPE,
+      admitted: REPLAN_READERS,
       write: false,
       columns: A_B_MISSING,
       request: (f, c) => ({
@@ -1079,7 +1096,7 @@ const POLICY: Policy[] = [
     app: 'liberation',
     method: 'POST',
     path: '/release-point-replans',
-    admitted: PRISON_SCOPE,
+    admitted: POLICY_ADMIN_SCOPE,
     write: true,
     writeOrder: 39,
     columns: ['n/a'],
@@ -1089,7 +1106,7 @@ const POLICY: Policy[] = [
     app: 'liberation',
     method: 'POST',
     path: '/release-point-replans/{id}/apply',
-    admitted: PRISON_SCOPE,
+    admitted: POLICY_ADMIN_SCOPE,
     write: true,
     writeOrder: 41,
     columns: A_B_MISSING,
@@ -1213,7 +1230,7 @@ const POLICY: Policy[] = [
     app: 'directory',
     method: 'GET',
     path: '/agencies',
-    admitted: EVERY_ROLE,
+    admitted: DIRECTORY_READERS,
     write: false,
     columns: ['n/a'],
     request: () => ({ path: '/agencies?limit=100' }),
@@ -1222,7 +1239,7 @@ const POLICY: Policy[] = [
     app: 'directory',
     method: 'GET',
     path: '/agencies/{id}',
-    admitted: EVERY_ROLE,
+    admitted: DIRECTORY_READERS,
     write: false,
     columns: A_B_MISSING,
     request: (f, c) => ({
@@ -1287,7 +1304,7 @@ const POLICY: Policy[] = [
     app: 'directory',
     method: 'GET',
     path: '/agencies/search',
-    admitted: EVERY_ROLE,
+    admitted: DIRECTORY_READERS,
     write: false,
     columns: ['n/a'],
     request: () => ({ path: '/agencies/search?pathway=ACCOMMODATION&area=S12000036&limit=10' }),
@@ -1296,7 +1313,7 @@ const POLICY: Policy[] = [
     app: 'directory',
     method: 'GET',
     path: '/agencies/eligible',
-    admitted: EVERY_ROLE,
+    admitted: DIRECTORY_READERS,
     write: false,
     columns: ['n/a'],
     request: () => ({ path: '/agencies/eligible?pathway=ACCOMMODATION&area=S12000036&sentenceMonths=18' }),
@@ -1305,7 +1322,7 @@ const POLICY: Policy[] = [
     app: 'directory',
     method: 'GET',
     path: '/agencies/export',
-    admitted: EVERY_ROLE,
+    admitted: DIRECTORY_READERS,
     write: false,
     columns: ['n/a'],
     request: () => ({ path: '/agencies/export' }),
@@ -1689,7 +1706,10 @@ const PRINCIPALS: MatrixPrincipal[] = [
   ...ROLES.map((role) => ({
     name: role,
     role,
-    ...(role === 'prison-staff' || role === 'agency-staff' || role === 'agency-system'
+    ...(role === 'prison-staff' ||
+    role === 'policy-admin' ||
+    role === 'agency-staff' ||
+    role === 'agency-system'
       ? { side: 'A' as const }
       : {}),
   })),
@@ -1737,6 +1757,12 @@ const baseUrlOf = (app: AppName) => (app === 'identity' ? identity.baseUrl : app
 function testPrincipalOf(p: { role: Role; side?: Side }): TestPrincipal {
   const side = p.side ?? 'A';
   if (p.role === 'prison-staff')
+    return {
+      roles: [p.role],
+      establishments: [SIDES[side].establishment],
+      label: `matrix ${p.role} ${side}`,
+    };
+  if (p.role === 'policy-admin')
     return {
       roles: [p.role],
       establishments: [SIDES[side].establishment],
@@ -1855,7 +1881,8 @@ function expect2xx(what: string, answer: { status: number; body: unknown }): voi
 // ─────────────────────────── fixtures, through the real platform ───────────────────────────
 
 const DRIVER: TestPrincipal = {
-  roles: ['prison-staff'],
+  // policy-admin: the fixtures' re-plans (review S2).
+  roles: ['prison-staff', 'policy-admin'],
   establishments: ['BAR', 'LOW', 'LEI', 'GLE'],
   label: 'matrix fixture driver',
 };

@@ -20,7 +20,7 @@ export interface AgencyRule {
 
 /**
  * The scope must fit the roles: an agency exactly when an agency role is held, establishments
- * exactly when prison-staff is. Each misfit is an issue on its field.
+ * exactly when prison-staff or policy-admin is. Each misfit is an issue on its field.
  */
 export function refineScope(
   c: { roles: readonly string[]; agencyId?: string; establishments?: string[] },
@@ -32,17 +32,17 @@ export function refineScope(
     ctx.addIssue({ code: 'custom', path: ['agencyId'], message: agency.required });
   if (!agencyRole && c.agencyId)
     ctx.addIssue({ code: 'custom', path: ['agencyId'], message: agency.onlyFor });
-  const prison = c.roles.includes('prison-staff');
+  const prison = c.roles.includes('prison-staff') || c.roles.includes('policy-admin');
   if (prison && !c.establishments?.length)
     ctx.addIssue({
       code: 'custom',
       path: ['establishments'],
-      message: 'required for the prison-staff role',
+      message: 'required for the prison-staff and policy-admin roles',
     });
   if (!prison && c.establishments?.length)
     ctx.addIssue({
       code: 'custom',
       path: ['establishments'],
-      message: 'only the prison-staff role has establishments',
+      message: 'only the prison-staff and policy-admin roles have establishments',
     });
 }

@@ -9,6 +9,7 @@ import { AgencyIdSchema, EstablishmentsSchema, refineScope } from './principal-s
 /** The roles a person signing in may hold (`agency-system` and `service` are for API clients only). */
 export const STAFF_ROLES = [
   'prison-staff',
+  'policy-admin',
   'agency-staff',
   'manager',
   'operator',

@@ -27,6 +27,7 @@ export type AuditPurpose = (typeof AUDIT_PURPOSES)[number];
 
 const DEFAULT_BY_ROLE: Record<Role, AuditPurpose> = {
   'prison-staff': 'case-work',
+  'policy-admin': 'case-work',
   'agency-staff': 'case-work',
   'agency-system': 'case-work',
   service: 'case-work',

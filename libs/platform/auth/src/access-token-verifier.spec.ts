@@ -105,6 +105,12 @@ describe('AccessTokenVerifier', () => {
       await issuer.token({ roles: ['prison-staff'], establishments: ['BAR', 'BAR', 'LOW'] }),
     );
     expect(prison.establishments).toEqual(['BAR', 'LOW']);
+    // policy-admin (re-plans) reaches its establishments, as prison-staff does.
+    await rejected(await issuer.token({ roles: ['policy-admin'] }), /establishments/);
+    const admin = await verifier.verify(
+      await issuer.token({ roles: ['policy-admin'], establishments: ['BAR'] }),
+    );
+    expect(admin).toMatchObject({ roles: ['policy-admin'], establishments: ['BAR'] });
   });
 
   it('follows a key rotation: a token signed by a new key id refetches the key set', async () => {

@@ -8,6 +8,12 @@ import { z } from 'zod';
 export const ROLES = [
   /** Prison staff and prison systems: their establishments' people only (`establishments`). */
   'prison-staff',
+  /**
+   * Proposes and applies a change of release point for a cohort (a bulk re-plan, issue 10 review
+   * S2) in its establishments (`establishments`), and reads re-plans there; nothing else. Staff
+   * who also do case work hold prison-staff as well.
+   */
+  'policy-admin',
   /** A person working for an agency: that agency's cases only (`agency_id`). */
   'agency-staff',
   /** An agency's own case-management system (client credentials): that agency's cases only. */
@@ -63,6 +69,12 @@ const ClaimsSchema = z
     const agencyRole = claims.roles.some((r) => r === 'agency-staff' || r === 'agency-system');
     if (agencyRole && !claims.agency_id)
       ctx.addIssue({ code: 'custom', path: ['agency_id'], message: 'an agency role needs agency_id' });
+    if (claims.roles.includes('policy-admin') && !claims.establishments?.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['establishments'],
+        message: 'the policy-admin role needs at least one establishment',
+      });
     if (claims.roles.includes('prison-staff') && !claims.establishments?.length)
       ctx.addIssue({
         code: 'custom',

@@ -15,6 +15,10 @@ describe('databaseScopeOf', () => {
       establishments: ['BAR'],
       agency: null,
     });
+    expect(databaseScopeOf(principal(['policy-admin'], { establishments: ['BAR'] }))).toEqual({
+      establishments: ['BAR'],
+      agency: null,
+    });
     expect(databaseScopeOf(principal(['agency-system'], { agencyId: 'cjsw-edinburgh' }))).toEqual({
       establishments: [],
       agency: 'cjsw-edinburgh',

@@ -5,13 +5,14 @@ import { runWithDatabaseScope, type DatabaseScope } from '@throughcare/platform-
 
 /**
  * The row-level security scope of an HTTP caller (the second wall; each service's own checks are
- * the first): prison staff see their token's establishments, agency staff and systems their
+ * the first): prison staff and policy administrators see their token's establishments, agency staff and systems their
  * agency. Any other role (manager, operator, auditor, administrator, service), and a caller with
  * no verified token, gets nothing from a protected table. An HTTP caller is never unrestricted.
  */
 export function databaseScopeOf(principal: Principal | undefined): DatabaseScope {
   if (!principal) return 'none';
-  const prison = principal.roles.includes('prison-staff');
+  // A policy administrator's re-plans are their establishments' (issue 10 review S2).
+  const prison = principal.roles.includes('prison-staff') || principal.roles.includes('policy-admin');
   const agency = principal.roles.includes('agency-staff') || principal.roles.includes('agency-system');
   if (!prison && !agency) return 'none';
   return {

@@ -21,6 +21,27 @@ export function PrisonStaff(): ClassDecorator & MethodDecorator {
   );
 }
 
+/**
+ * Route decorator: proposing and applying a change of release point for a cohort (a bulk
+ * re-plan) is a policy administrator's (review S2): any prison officer could otherwise change the
+ * release point a whole jurisdiction's calculations read. Others are answered 404, as if the
+ * route did not exist.
+ */
+export function PolicyAdmin(): MethodDecorator {
+  return applyDecorators(
+    Access('policy-admin'),
+    ApiResponse({
+      status: 404,
+      description: 'Also: the token does not hold the policy-admin role, as if the route did not exist',
+    }),
+  );
+}
+
+/** Route decorator: re-plans are read by prison staff and policy administrators of their establishments. */
+export function ReplanReaders(): MethodDecorator {
+  return Access('prison-staff', 'policy-admin');
+}
+
 /** OpenAPI wording of the 409 CUSTODY_RECORD_CONFLICT (see `CustodyRecordConflictError`). */
 export const CUSTODY_RECORD_CONFLICT_DOC =
   "CUSTODY_RECORD_CONFLICT: an episode held in (or released from) an establishment outside the caller's " +

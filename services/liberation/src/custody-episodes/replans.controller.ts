@@ -15,7 +15,7 @@ import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/s
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
-import { PrisonStaff, scopeOf } from './prison-scope';
+import { PolicyAdmin, PrisonStaff, ReplanReaders, scopeOf } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 import {
   CreateReplanBodySchema,
@@ -66,6 +66,7 @@ export class ReplansController {
   constructor(private readonly replans: ReplanService) {}
 
   @Audited({ action: 'replan.request', kind: 'change', objectType: 'replan' })
+  @PolicyAdmin()
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
@@ -99,6 +100,7 @@ export class ReplansController {
   }
 
   @Audited({ action: 'replan.list', kind: 'list', objectType: 'replan' })
+  @ReplanReaders()
   @Get()
   @ApiOperation({ summary: "Re-plans covering any of the caller's establishments, newest first" })
   @ApiQueryFromZod(ListReplansQuerySchema)
@@ -112,6 +114,7 @@ export class ReplansController {
   }
 
   @Audited({ action: 'replan.read', kind: 'read', objectType: 'replan', objectId: from.param('id') })
+  @ReplanReaders()
   @Get(':id')
   @ApiOperation({ summary: 'One re-plan: its status, counts and the live progress of the phase running' })
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
@@ -132,6 +135,7 @@ export class ReplansController {
     objectId: from.param('id'),
     disclosed: from.items('personId'),
   })
+  @ReplanReaders()
   @Get(':id/items')
   @ApiOperation({
     summary:
@@ -151,6 +155,7 @@ export class ReplansController {
   }
 
   @Audited({ action: 'replan.apply', kind: 'change', objectType: 'replan', objectId: from.param('id') })
+  @PolicyAdmin()
   @Post(':id/apply')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({

@@ -15,8 +15,15 @@ import {
   eventually,
   minutesAgo,
   personIdOf,
+  SPEC_STAFF,
   useLiberation,
 } from './spec-support';
+
+/** Proposing and applying a re-plan is a policy administrator's (review S2). */
+const POLICY_ADMIN = {
+  ...SPEC_STAFF,
+  roles: ['policy-admin'],
+} as const satisfies typeof SPEC_STAFF;
 
 // Issue 10: a law change re-plans a cohort from a dry run staff have read first. The workflow is
 // the orchestrator's own (workflows/throughcare), run here by a worker of this spec's on a task
@@ -156,12 +163,22 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       ).status,
     ).toBe(201);
 
-    const created = await ctx.lib.post('/release-point-replans', thirtyPercent(), {
-      'idempotency-key': `spec-replan-${policyId}`,
-    });
+    // Any prison officer may read re-plans; proposing one is a policy administrator's (review S2).
+    const byStaff = await ctx.lib.post('/release-point-replans', thirtyPercent());
+    expect(byStaff.status).toBe(404);
+    const created = await ctx.lib.post(
+      '/release-point-replans',
+      thirtyPercent(),
+      { 'idempotency-key': `spec-replan-${policyId}` },
+      POLICY_ADMIN,
+    );
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as ReplanRunView;
     await untilStatus(id, 'DRY_RUN_DONE');
+    // The policy administrator reads the dry run too (and nothing else of the custody record).
+    expect((await ctx.lib.get(`/release-point-replans/${id}`, POLICY_ADMIN)).status).toBe(200);
+    expect((await ctx.lib.get(`/release-point-replans/${id}/items`, POLICY_ADMIN)).status).toBe(200);
+    expect((await ctx.lib.get(`/people/${moved}/episodes/1`, POLICY_ADMIN)).status).toBe(404);
 
     const dryRun = await run(id);
     expect(dryRun).toMatchObject({
@@ -245,14 +262,16 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     ).toBe(201);
     const newcomer = await sentenced('BAR');
 
+    expect((await ctx.lib.post(`/release-point-replans/${id}/apply`, {})).status).toBe(404);
     const applying = await ctx.lib.post(
       `/release-point-replans/${id}/apply`,
       {},
       { 'x-correlation-id': 'spec-replan' },
+      POLICY_ADMIN,
     );
     expect(applying.status).toBe(202);
     await untilStatus(id, 'APPLIED');
-    const again = await ctx.lib.post(`/release-point-replans/${id}/apply`, {});
+    const again = await ctx.lib.post(`/release-point-replans/${id}/apply`, {}, {}, POLICY_ADMIN);
     expect(again.status).toBe(200);
 
     const outcome = mine(await allItems(id));
@@ -325,17 +344,22 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     expect(laterView.releaseDate?.date).toBe(day(5 + 89));
 
     // The same re-plan asked again (same key): the same run. Run twice as a new request: nothing moves.
-    const retried = await ctx.lib.post('/release-point-replans', thirtyPercent(), {
-      'idempotency-key': `spec-replan-${policyId}`,
-    });
+    const retried = await ctx.lib.post(
+      '/release-point-replans',
+      thirtyPercent(),
+      { 'idempotency-key': `spec-replan-${policyId}` },
+      POLICY_ADMIN,
+    );
     expect(retried.status).toBe(200);
     expect(((await retried.json()) as ReplanRunView).id).toBe(id);
     const second = (await (
-      await ctx.lib.post('/release-point-replans', thirtyPercent())
+      await ctx.lib.post('/release-point-replans', thirtyPercent(), {}, POLICY_ADMIN)
     ).json()) as ReplanRunView;
     await untilStatus(second.id, 'DRY_RUN_DONE');
     expect(Object.keys(mine(await allItems(second.id)))).toEqual([]);
-    expect((await ctx.lib.post(`/release-point-replans/${second.id}/apply`, {})).status).toBe(202);
+    expect(
+      (await ctx.lib.post(`/release-point-replans/${second.id}/apply`, {}, {}, POLICY_ADMIN)).status,
+    ).toBe(202);
     await untilStatus(second.id, 'APPLIED');
     expect((await episodeView(moved)).expectedReleaseDate).toBe(day(5 + 89));
     expect(await ctx.lib.outboxRows('custody.release-date.changed', moved)).toHaveLength(2);
@@ -345,16 +369,25 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     const bad = await ctx.lib.post(
       '/release-point-replans',
       thirtyPercent({ policy: { ...thirtyPercent().policy, proportion: { num: 5, den: 4 } } }),
+      {},
+      POLICY_ADMIN,
     );
     expect(bad.status).toBe(400);
     expect((await bad.json()) as { errors: Array<{ field: string }> }).toMatchObject({
       errors: [{ field: 'policy.proportion' }],
     });
-    const notMine = await ctx.lib.post('/release-point-replans', thirtyPercent({ establishments: ['XYZ'] }));
+    const notMine = await ctx.lib.post(
+      '/release-point-replans',
+      thirtyPercent({ establishments: ['XYZ'] }),
+      {},
+      POLICY_ADMIN,
+    );
     expect(notMine.status).toBe(400);
     const baseline = await ctx.lib.post(
       '/release-point-replans',
       thirtyPercent({ policy: { ...thirtyPercent().policy, id: 'SCOTLAND_ST_HALF_1993' } }),
+      {},
+      POLICY_ADMIN,
     );
     expect(baseline.status).toBe(422);
     expect(await baseline.json()).toMatchObject({
@@ -365,6 +398,8 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     const verified = await ctx.lib.post(
       '/release-point-replans',
       thirtyPercent({ policy: { ...thirtyPercent().policy, id: 'SCOTLAND_ST_TWO_FIFTHS_2025' } }),
+      {},
+      POLICY_ADMIN,
     );
     expect(verified.status).toBe(422);
     expect(await verified.json()).toMatchObject({
@@ -374,6 +409,8 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     const past = await ctx.lib.post(
       '/release-point-replans',
       thirtyPercent({ policy: { ...thirtyPercent().policy, inForceFrom: day(-1) } }),
+      {},
+      POLICY_ADMIN,
     );
     expect(past.status).toBe(422);
     expect(await past.json()).toMatchObject({
@@ -388,7 +425,7 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
        VALUES ($1, 'SCOTLAND', 'X_SPEC', '{}', 'spec', '{BAR}', $2, 10, 0, 10, now(), 'spec', 'spec')`,
       [id, day(0)],
     );
-    const early = await ctx.lib.post(`/release-point-replans/${id}/apply`, {});
+    const early = await ctx.lib.post(`/release-point-replans/${id}/apply`, {}, {}, POLICY_ADMIN);
     expect(early.status).toBe(409);
     expect(await early.json()).toMatchObject({ code: 'REPLAN_DRY_RUN_NOT_DONE' });
     // Review M11: not left orphaned in DRY_RUN_RUNNING: asking to apply started its dry run.
@@ -403,6 +440,7 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     await untilStatus(id, 'DRY_RUN_DONE');
     const lei = { roles: ['prison-staff'], establishments: ['LEI'] };
     expect((await ctx.lib.get(`/release-point-replans/${id}`, lei)).status).toBe(404);
-    expect((await ctx.lib.post(`/release-point-replans/${id}/apply`, {}, {}, lei)).status).toBe(404);
+    const leiAdmin = { roles: ['policy-admin'], establishments: ['LEI'] };
+    expect((await ctx.lib.post(`/release-point-replans/${id}/apply`, {}, {}, leiAdmin)).status).toBe(404);
   });
 });
