@@ -30,7 +30,7 @@ const FIRST = {
   likelihoodOfReoffending: 'MEDIUM',
   riskOfSeriousHarm: 'MEDIUM',
   reasons: 'Two previous convictions for assault; engaged with addiction services.',
-  assessedOn: '2027-01-04',
+  assessedOn: '2026-01-04',
 };
 const today = () => localDateOf(new Date());
 
@@ -135,7 +135,7 @@ describe('risk assessments (real Postgres)', () => {
       {
         ...FIRST,
         riskOfSeriousHarm: 'HIGH',
-        assessedOn: '2027-01-20',
+        assessedOn: '2026-01-20',
         reasons: 'Disclosed threats towards a former partner.',
         mappa: { category: 2, level: 1 },
       },
@@ -152,7 +152,7 @@ describe('risk assessments (real Postgres)', () => {
       likelihoodOfReoffending: 'HIGH',
       riskOfSeriousHarm: 'LOW',
       reasons: 'Reassessed after the programme; still a MAPPA case, now level 2.',
-      assessedOn: '2027-02-01',
+      assessedOn: '2026-02-01',
       mappa: { category: 2, level: 2 },
     });
     expect(third.status).toBe(201);
@@ -182,7 +182,7 @@ describe('risk assessments (real Postgres)', () => {
         likelihoodOfReoffending: 'MEDIUM',
         riskOfSeriousHarm: 'MEDIUM',
         mappa: null,
-        assessedOn: '2027-01-04',
+        assessedOn: '2026-01-04',
         rises: [],
       },
       {
@@ -191,7 +191,7 @@ describe('risk assessments (real Postgres)', () => {
         likelihoodOfReoffending: 'MEDIUM',
         riskOfSeriousHarm: 'HIGH',
         mappa: { category: 2, level: 1 },
-        assessedOn: '2027-01-20',
+        assessedOn: '2026-01-20',
         rises: ['RISK_OF_SERIOUS_HARM', 'MAPPA_LEVEL'],
       },
       {
@@ -200,7 +200,7 @@ describe('risk assessments (real Postgres)', () => {
         likelihoodOfReoffending: 'HIGH',
         riskOfSeriousHarm: 'LOW',
         mappa: { category: 2, level: 2 },
-        assessedOn: '2027-02-01',
+        assessedOn: '2026-02-01',
         rises: ['MAPPA_LEVEL', 'LIKELIHOOD_OF_REOFFENDING'],
       },
     ]);
