@@ -353,6 +353,47 @@ const POLICY: Policy[] = [
       body: { withdrawnAt: stamp() },
     }),
   },
+  // Risk (issue 10): the person's, seen where an assessment of their latest episode is.
+  {
+    app: 'assessment',
+    method: 'GET',
+    path: '/people/{personId}/risk-assessments',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/risk-assessments`,
+    }),
+  },
+  {
+    app: 'assessment',
+    method: 'GET',
+    path: '/people/{personId}/risk-assessments/current',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/risk-assessments/current`,
+    }),
+  },
+  {
+    app: 'assessment',
+    method: 'POST',
+    path: '/people/{personId}/risk-assessments',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 16,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/risk-assessments`,
+      body: {
+        likelihoodOfReoffending: 'MEDIUM',
+        riskOfSeriousHarm: 'MEDIUM',
+        reasons: 'authorisation matrix',
+        assessedOn: stamp().slice(0, 10),
+      },
+    }),
+  },
   // ── referral: agencies, scoped to the agency each referral was sent to ──
   {
     app: 'referral',
@@ -2007,6 +2048,14 @@ async function buildSide(side: Side): Promise<SideFixtures> {
       },
     );
     expect2xx('gate arrangement', arranged);
+    // Issue 10: a risk assessment, so the current one and its versions exist for the reads.
+    const assessedRisk = await api('assessment', 'POST', `/people/${personId}/risk-assessments`, DRIVER, {
+      likelihoodOfReoffending: 'MEDIUM',
+      riskOfSeriousHarm: 'LOW',
+      reasons: 'authorisation matrix fixture',
+      assessedOn: inDays(-1),
+    });
+    expect2xx('risk assessment', assessedRisk);
     // A change of plan tells the agency: a notification.
     const changed = await api('liberation', 'POST', `/people/${personId}/episodes/1/release-date`, DRIVER, {
       expectedReleaseDate: inDays(40),

@@ -42,6 +42,14 @@ export type ReleaseReason = z.infer<typeof ReleaseReason>;
 export const RiskOfSeriousHarm = z.enum(['LOW', 'MEDIUM', 'HIGH', 'VERY_HIGH']);
 export type RiskOfSeriousHarm = z.infer<typeof RiskOfSeriousHarm>;
 
+/** The likelihood-of-reoffending band of a risk assessment, lowest first (the domain's LIKELIHOODS_OF_REOFFENDING). */
+export const LikelihoodOfReoffending = z.enum(['LOW', 'MEDIUM', 'HIGH']);
+export type LikelihoodOfReoffending = z.infer<typeof LikelihoodOfReoffending>;
+
+/** What rose from one risk assessment to the next (the domain's `riskRises`); a fall is never one. */
+export const RiskRise = z.enum(['RISK_OF_SERIOUS_HARM', 'MAPPA_LEVEL', 'LIKELIHOOD_OF_REOFFENDING']);
+export type RiskRise = z.infer<typeof RiskRise>;
+
 /**
  * A person's sex as the prison recorded it, for the directory's services for one sex only (women's
  * services). Not recorded, not known or not specified: the field is left out (NOMIS `NK`, `NS`).

@@ -10,6 +10,7 @@ import { Assessment } from './assessments/assessment.entity';
 import { AssessmentsModule } from './assessments/assessments.module';
 import { AssessmentsService } from './assessments/assessments.service';
 import { ConsentWithdrawal } from './assessments/consent-withdrawal.entity';
+import { RiskAssessmentVersion } from './assessments/risk-assessment.entity';
 import { ASSESSMENT_SCHEMA, type AssessmentConfig } from './config';
 import { assessmentMigrations } from './migrations';
 import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
@@ -26,8 +27,10 @@ export class AppModule {
             url: config.DATABASE_URL,
             app: appDatabaseFrom(config),
             schema: ASSESSMENT_SCHEMA,
-            entities: [Assessment, ConsentWithdrawal, AssessmentAnswers],
+            entities: [Assessment, ConsentWithdrawal, AssessmentAnswers, RiskAssessmentVersion],
             migrations: assessmentMigrations,
+            // Risk assessments are versions, never changed: the service may not update or delete one.
+            appendOnly: ['risk_assessment'],
           },
           natsUrl: config.NATS_URL,
           temporal: {

@@ -31,6 +31,8 @@ import {
   ReleaseReason,
   ReleaseDateChangeReason,
   RiskOfSeriousHarm,
+  LikelihoodOfReoffending,
+  RiskRise,
 } from '../vocabulary';
 import { eventSchema } from './envelope';
 
@@ -327,6 +329,31 @@ export const ConsentWithdrawnV1 = eventSchema(
   z.object({ episode: z.number().int().min(1), withdrawnAt: IsoInstant }),
 );
 export type ConsentWithdrawnV1 = z.infer<typeof ConsentWithdrawnV1>;
+
+/**
+ * A risk assessment of the person was recorded (issue 10): a new version of the person's risk. The
+ * bands and the MAPPA status, and what rose against the version before (`rises`, empty for the
+ * first); never the reasons (free text stays in the assessment service). `episode` is the person's
+ * latest custody episode when it was recorded, for a journey to route it by.
+ */
+export const RiskAssessedV1 = eventSchema(
+  'assessment.risk.assessed',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    /** The version recorded (1, 2, …): the person's risk assessments are numbered in order. */
+    version: z.number().int().min(1),
+    likelihoodOfReoffending: LikelihoodOfReoffending,
+    riskOfSeriousHarm: RiskOfSeriousHarm,
+    /** Multi-Agency Public Protection Arrangements; null: not a MAPPA case. */
+    mappa: z
+      .object({ category: z.number().int().min(1).max(4), level: z.number().int().min(1).max(3) })
+      .nullable(),
+    assessedOn: IsoDate,
+    rises: z.array(RiskRise),
+  }),
+);
+export type RiskAssessedV1 = z.infer<typeof RiskAssessedV1>;
 
 /** A CJSW custody visit or the pre-release meeting was booked at an establishment. */
 export const MeetingBookedV1 = eventSchema(
@@ -689,6 +716,7 @@ export const EventCatalogue = {
   'assessment.assessment.requested@1': AssessmentRequestedV1,
   'assessment.assessment.completed@1': AssessmentCompletedV1,
   'assessment.consent.withdrawn@1': ConsentWithdrawnV1,
+  'assessment.risk.assessed@1': RiskAssessedV1,
   'custody.meeting.booked@1': MeetingBookedV1,
   'custody.meeting.cancelled@1': MeetingCancelledV1,
   'custody.meeting.held@1': MeetingHeldV1,

@@ -44,9 +44,10 @@ type Mappings = { [K in KnownEventKey]?: HmppsOutboundMapping<K> };
  * subscriber needs to know what happened and to whom (the pseudonym), not the detail. Only for
  * people held in England and Wales (HMPPS's remit): the adapter checks the custody record.
  *
- * Not published: assessment requests (work for prison staff), consent, gate pick-ups (transport
- * arrangements), agency notices (their message is free text), SLA breaches, attention items and
- * case closure (operational, read in the platform's own views).
+ * Not published: assessment requests (work for prison staff), consent, risk assessments
+ * (assessment results), gate pick-ups (transport arrangements), agency notices (their message is
+ * free text), SLA breaches, attention items and case closure (operational, read in the platform's
+ * own views).
  */
 export const HMPPS_OUTBOUND: Mappings = {
   'custody.person.received@2': {

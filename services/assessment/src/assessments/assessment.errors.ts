@@ -99,3 +99,34 @@ export class CompletionDoesNotFitKindError extends ValidationFailedError {
     );
   }
 }
+
+/**
+ * No assessment of the person's latest custody episode is at one of the caller's establishments
+ * (or the service holds none for them): the caller cannot read or record the person's risk.
+ */
+export class PersonNotFoundError extends NotFoundError {
+  constructor(personId: string) {
+    super(`no assessment of person ${personId} is held at the caller's establishments`, 'PERSON_NOT_FOUND', {
+      details: { personId },
+    });
+  }
+}
+
+/** The person has no risk assessment recorded yet. */
+export class RiskAssessmentNotFoundError extends NotFoundError {
+  constructor(personId: string) {
+    super(`person ${personId} has no risk assessment recorded`, 'RISK_ASSESSMENT_NOT_FOUND', {
+      details: { personId },
+    });
+  }
+}
+
+/** A risk assessed on a day that has not come yet (Europe/London). */
+export class RiskAssessedInFutureError extends DomainError {
+  constructor(assessedOn: string, today: string) {
+    super('RISK_ASSESSED_IN_FUTURE', 'RULE_VIOLATED', `assessedOn ${assessedOn} is after today (${today})`, {
+      details: { field: 'assessedOn', today },
+      extensions: { field: 'assessedOn' },
+    });
+  }
+}

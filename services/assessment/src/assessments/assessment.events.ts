@@ -7,9 +7,11 @@ import type {
   CoreScreenCompletedV1,
   CoreScreenRequestedV1,
   PersonReference,
+  RiskAssessedV1,
 } from '@throughcare/contracts';
 import type { Assessment } from './assessment.entity';
 import type { ConsentWithdrawal } from './consent-withdrawal.entity';
+import type { RiskAssessmentVersion } from './risk-assessment.entity';
 
 const personReferenceOf = ({ personId }: { personId: string }): PersonReference => ({
   identifiers: [{ type: 'THROUGHCARE_ID', value: personId }],
@@ -109,5 +111,36 @@ export function consentWithdrawn(withdrawal: ConsentWithdrawal): ConsentWithdraw
     correlationId: withdrawal.correlationId,
     personReference: personReferenceOf(withdrawal),
     data: { episode: withdrawal.episode, withdrawnAt },
+  };
+}
+
+/**
+ * A risk assessment was recorded: `occurredAt` is when it was recorded (the day assessed is
+ * `data.assessedOn`). The bands, MAPPA and what rose; never the reasons (free text).
+ */
+export function riskAssessed(
+  risk: RiskAssessmentVersion,
+  episode: number,
+  correlationId: string,
+): RiskAssessedV1 {
+  return {
+    eventType: 'assessment.risk.assessed',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: risk.recordedAt.toISOString(),
+    correlationId,
+    personReference: personReferenceOf(risk),
+    data: {
+      episode,
+      version: risk.version,
+      likelihoodOfReoffending: risk.likelihoodOfReoffending,
+      riskOfSeriousHarm: risk.riskOfSeriousHarm,
+      mappa:
+        risk.mappaCategory === null || risk.mappaLevel === null
+          ? null
+          : { category: risk.mappaCategory, level: risk.mappaLevel },
+      assessedOn: risk.assessedOn,
+      rises: [...risk.rises],
+    },
   };
 }

@@ -13,12 +13,14 @@ import {
 import { AppModule } from '../app.module';
 import { loadAssessmentConfig } from '../config';
 import { ASSESSMENT_PROTECTED_TABLES } from '../migrations/1700000000300-row-level-security';
+import { RISK_PROTECTED_TABLES } from '../migrations/1700000000500-risk-assessment';
 
-// Issue 8, the second wall: Postgres row-level security on the assessments and consent,
-// proven against the running service's own connection (the application role) and a bare one.
+// Issue 8, the second wall: Postgres row-level security on the assessments and consent (and,
+// issue 10, the risk assessments), proven against the running service's own connection (the
+// application role) and a bare one.
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
-const tables = ASSESSMENT_PROTECTED_TABLES;
+const tables = [...ASSESSMENT_PROTECTED_TABLES, ...RISK_PROTECTED_TABLES];
 const aPersonId = () => `p${randomBytes(10).toString('hex')}`;
 
 describe('assessment: row-level security on assessments and consent', () => {
@@ -51,6 +53,12 @@ describe('assessment: row-level security on assessments and consent', () => {
       await owner.query(
         `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
          VALUES ($1, 1, now(), now(), 'spec-rls')`,
+        [personId],
+      );
+      await owner.query(
+        `INSERT INTO assessment.risk_assessment (person_id, version, likelihood_of_reoffending, risk_of_serious_harm,
+           reasons, assessed_on, rises, recorded_at, recorded_by)
+         VALUES ($1, 1, 'LOW', 'LOW', 'spec-rls', current_date, '{}', now(), 'user:spec')`,
         [personId],
       );
     }
@@ -121,5 +129,25 @@ describe('assessment: row-level security on assessments and consent', () => {
         ),
       ),
     ).rejects.toThrow(/row-level security/);
+    await expect(
+      runWithDatabaseScope({ establishments: ['BAR'] }, () =>
+        service.query(
+          `INSERT INTO assessment.risk_assessment (person_id, version, likelihood_of_reoffending, risk_of_serious_harm,
+             reasons, assessed_on, rises, recorded_at, recorded_by)
+           VALUES ($1, 2, 'HIGH', 'HIGH', 'spec-rls', current_date, '{}', now(), 'user:spec')`,
+          [atLei],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
+  });
+
+  it('risk assessments are append-only for the service: no update or delete, even in scope', async () => {
+    for (const sql of [
+      `UPDATE assessment.risk_assessment SET risk_of_serious_harm = 'HIGH' WHERE person_id = $1`,
+      `DELETE FROM assessment.risk_assessment WHERE person_id = $1`,
+    ])
+      await expect(
+        runWithDatabaseScope({ establishments: ['BAR'] }, () => service.query(sql, [atBar])),
+      ).rejects.toThrow(/permission denied/);
   });
 });

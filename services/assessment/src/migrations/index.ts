@@ -4,6 +4,7 @@ import { CreateAssessment1700000000100 } from './1700000000100-create-assessment
 import { AssessmentKindsAndConsent1700000000200 } from './1700000000200-assessment-kinds-and-consent';
 import { RowLevelSecurity1700000000300 } from './1700000000300-row-level-security';
 import { AssessmentAnswers1700000000400 } from './1700000000400-assessment-answers';
+import { RiskAssessment1700000000500 } from './1700000000500-risk-assessment';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
@@ -12,4 +13,5 @@ export const assessmentMigrations = [
   AssessmentKindsAndConsent1700000000200,
   RowLevelSecurity1700000000300,
   AssessmentAnswers1700000000400,
+  RiskAssessment1700000000500,
 ];

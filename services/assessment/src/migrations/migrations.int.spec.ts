@@ -101,4 +101,67 @@ describe('assessment migrations (real Postgres)', () => {
       await after.destroy();
     }
   });
+
+  it('risk assessments (500): versions per person that hold together, then reverted with their scope function', async () => {
+    const all = await open(assessmentMigrations);
+    try {
+      const person = personId();
+      // As the platform: the table's row-level security is forced on its owner too.
+      const insert = (values: string) =>
+        all.transaction(async (m) => {
+          await m.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+          await m.query(
+            `INSERT INTO assessment.risk_assessment (person_id, version, likelihood_of_reoffending, risk_of_serious_harm,
+               reasons, assessed_on, mappa_category, mappa_level, rises, recorded_at, recorded_by)
+             VALUES ($1, ${values}, now(), 'user:spec')`,
+            [person],
+          );
+        });
+      await insert(`1, 'LOW', 'LOW', 'why', '2026-01-02', NULL, NULL, '{}'`);
+      await insert(`2, 'LOW', 'HIGH', 'why', '2026-01-03', 2, 1, '{RISK_OF_SERIOUS_HARM,MAPPA_LEVEL}'`);
+      await expect(insert(`2, 'LOW', 'LOW', 'why', '2026-01-04', NULL, NULL, '{}'`)).rejects.toThrow(
+        /risk_assessment_person_version_key/,
+      );
+      await expect(insert(`3, 'LOW', 'LOW', 'why', '2026-01-04', 2, NULL, '{}'`)).rejects.toThrow(
+        /risk_assessment_mappa_together/,
+      );
+      await expect(insert(`3, 'VERY_HIGH', 'LOW', 'why', '2026-01-04', NULL, NULL, '{}'`)).rejects.toThrow(
+        /likelihood_of_reoffending_check/,
+      );
+      await expect(insert(`3, 'LOW', 'LOW', '  ', '2026-01-04', NULL, NULL, '{}'`)).rejects.toThrow(
+        /reasons_check/,
+      );
+      await expect(insert(`3, 'LOW', 'LOW', 'why', '2026-01-04', 5, 1, '{}'`)).rejects.toThrow(
+        /mappa_category_check/,
+      );
+      await expect(insert(`3, 'LOW', 'LOW', 'why', '2026-01-04', NULL, NULL, '{FELL}'`)).rejects.toThrow(
+        /rises_check/,
+      );
+      await expect(
+        all.transaction(async (m) => {
+          await m.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+          await m.query(
+            `INSERT INTO assessment.risk_assessment (person_id, version, likelihood_of_reoffending, risk_of_serious_harm,
+               reasons, assessed_on, rises, recorded_at, recorded_by)
+             VALUES ($1, 1, 'LOW', 'LOW', 'why', '2026-01-02', '{MAPPA_LEVEL}', now(), 'user:spec')`,
+            [personId()],
+          );
+        }),
+      ).rejects.toThrow(/risk_assessment_first_rises_nothing/);
+
+      await all.undoLastMigration({ transaction: 'each' });
+      expect(
+        await all.query(
+          `SELECT to_regclass('assessment.risk_assessment') AS risk_table,
+                  to_regprocedure('assessment.person_establishments(text)') AS scope_function`,
+        ),
+      ).toEqual([{ risk_table: null, scope_function: null }]);
+      await all.runMigrations({ transaction: 'each' });
+      expect(
+        await all.query(`SELECT to_regclass('assessment.risk_assessment') IS NOT NULL AS risk_table`),
+      ).toEqual([{ risk_table: true }]);
+    } finally {
+      await all.destroy();
+    }
+  });
 });

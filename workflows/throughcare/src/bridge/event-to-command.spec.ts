@@ -677,9 +677,12 @@ describe('bridge: event → workflow command', () => {
       .filter((t) => !bridgedTypes.has(subjectFor(t)) && !readerTypes.has(t));
     // The orchestrator's own events and the journey's effects echoed back are read elsewhere;
     // duty-to-engage facts are the referral service's to track (the journey does not wait on them yet);
-    // a temporary absence (ROTL, court) is the prison's record: the journey does not pause for it yet.
+    // a temporary absence (ROTL, court) is the prison's record: the journey does not pause for it yet;
+    // a risk assessment (issue 10) is recorded and published, but the journey does not act on it yet
+    // (escalating a rise and re-planning is left for later).
     expect([...new Set(unaccounted)].sort()).toEqual([
       'assessment.core-screen.requested',
+      'assessment.risk.assessed',
       'custody.absence.ended',
       'custody.absence.reversed',
       'custody.absence.started',

@@ -147,6 +147,37 @@ describe('dead-letter redaction (finding H1)', () => {
     });
   });
 
+  it("redacts a risk assessment's results (bands, MAPPA, what rose) and keeps its version, episode and date", () => {
+    const { event } = redactPayload(
+      bytesOf({
+        eventType: 'assessment.risk.assessed',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: '2027-01-12T10:00:00Z',
+        correlationId: 'corr-1',
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+        data: {
+          episode: 1,
+          version: 2,
+          likelihoodOfReoffending: 'HIGH',
+          riskOfSeriousHarm: 'VERY_HIGH',
+          mappa: { category: 2, level: 3 },
+          assessedOn: '2027-01-12',
+          rises: ['RISK_OF_SERIOUS_HARM', 'MAPPA_LEVEL'],
+        },
+      }),
+    );
+    expect((event as { data: Record<string, unknown> }).data).toEqual({
+      episode: 1,
+      version: 2,
+      likelihoodOfReoffending: REDACTED,
+      riskOfSeriousHarm: REDACTED,
+      mappa: REDACTED,
+      assessedOn: '2027-01-12',
+      rises: REDACTED,
+    });
+  });
+
   it('classifies every data field of the catalogue as shown or redacted (a new field must be decided), and drops none', () => {
     const unclassified: string[] = [];
     for (const [key, schema] of Object.entries(EventCatalogue)) {

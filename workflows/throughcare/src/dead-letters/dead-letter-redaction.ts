@@ -57,7 +57,8 @@ export const REDACTED = '[redacted]';
  *   of the vocabulary's reason codes (cancellations, withdrawals, attendance, outcomes, attention
  *   resolutions carry free text there), `note` (close requests), `message` (agency notices v2),
  *   `what` (attention items); people's names: `acknowledgedBy`, `resolvedBy`; assessment results
- *   (special category data): `needs`, `pathways`, `riskOfSeriousHarm`;
+ *   (special category data): `needs`, `pathways`, `riskOfSeriousHarm`, and a risk assessment's
+ *   `likelihoodOfReoffending`, `mappa` (public protection) and `rises`;
  * - any string that looks like a prison number, in whatever field it appears.
  *
  * Kept: eventType, version, eventId, occurredAt, correlationId, causationId, the THROUGHCARE_ID,
@@ -126,6 +127,8 @@ const reasonCode = oneOf(
 const DATA_RULES: Record<string, Rule> = {
   episode: integer,
   sentenceLengthDays: integer,
+  /** A record's version number (risk assessments). */
+  version: integer,
   // ids
   assessmentId: uuid,
   referralId: uuid,
@@ -215,6 +218,7 @@ const DATA_RULES: Record<string, Rule> = {
       'respondBy',
       'answeredAt',
       'engagedAt',
+      'assessedOn',
     ].map((name) => [name, when]),
   ),
 };
@@ -233,6 +237,9 @@ export const REDACTED_DATA_FIELDS: readonly string[] = [
   'needs',
   'pathways',
   'riskOfSeriousHarm',
+  'likelihoodOfReoffending',
+  'mappa',
+  'rises',
   // The person's sex and date of birth (the directory's eligibility): personal data an operator
   // does not need to repair a letter.
   'sex',
