@@ -69,7 +69,19 @@ describe('Scottish release day by the rule in force (1993 Act s.27(7); 2023 Act 
     });
     expect(releaseDay('SCOTLAND', '2026-03-12').liberationDate).toBe('2026-03-12');
     expect(releaseDay('SCOTLAND', '2026-03-14').liberationDate).toBe('2026-03-13');
-    expect(releaseDay('SCOTLAND', '2026-03-14').caveats).toEqual([expect.stringMatching(/local holidays/)]);
+    // Where s.8 would answer otherwise (a Saturday: the Thursday before), the answer says so.
+    expect(releaseDay('SCOTLAND', '2026-03-14').caveats).toEqual([
+      expect.stringMatching(/local holidays/),
+      expect.stringMatching(
+        /^if s\.8 of the Bail and Release from Custody \(Scotland\) Act 2023 has commenced, the release is brought forward to Thursday 2026-03-12: its commencement is unverified/,
+      ),
+    ]);
+    // A Wednesday: both rules agree, nothing more to say.
+    expect(releaseDay('SCOTLAND', '2026-03-11').caveats).toEqual([expect.stringMatching(/local holidays/)]);
+    // Once s.8 is in force (policy data), its answer stands alone.
+    expect(releaseDay('SCOTLAND', '2026-03-14', { scottishS8CommencesOn: '2026-01-01' }).caveats).toEqual([
+      expect.stringMatching(/local holidays/),
+    ]);
   });
 
   it.each([
@@ -122,7 +134,7 @@ describe('Scottish release day by the rule in force (1993 Act s.27(7); 2023 Act 
     expect(RELEASE_DAY_RULES.find((r) => r.id === 'SCOTLAND_2023_S8')).toMatchObject({
       inForceFrom: null,
       replaces: 'SCOTLAND_1993_S27_7',
-      unverified: expect.stringMatching(/not in force/),
+      unverified: expect.stringMatching(/not known to be in force: .*only SSI 2025\/52/),
     });
   });
 });

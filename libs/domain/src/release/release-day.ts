@@ -88,7 +88,7 @@ export const RELEASE_DAY_RULES: readonly ReleaseDayRule[] = [
     url: 'https://www.legislation.gov.uk/asp/2023/4/section/8',
     replaces: 'SCOTLAND_1993_S27_7',
     unverified:
-      'not in force: no commencement regulations under s.18(2) were found (SSI 2025/52 commences ss.1-4 only); journeys before scotland-release-day-1 applied it throughout',
+      'not known to be in force: of the commencement regulations under s.18(2) only SSI 2025/52 (No. 2, ss.1-4) was read; No. 1 and any later ones were not, and the legislation.gov.uk copy seen here predates SSI 2025/52 (it still shows ss.1-4 as prospective), so it is no evidence either way; journeys before scotland-release-day-1 applied s.8 throughout',
   },
   {
     id: 'ENGLAND_AND_WALES_1961_S23_3',
@@ -254,8 +254,22 @@ function scottishReleaseDay(dueDate: LocalDate, options: ReleaseDayOptions): Rel
     rule: ruleOf(s8 ? 'SCOTLAND_2023_S8' : 'SCOTLAND_1993_S27_7'),
     explanation,
     discretion: scottishDiscretion(liberationDate, options.sentenceDays),
-    caveats: [LOCAL_HOLIDAYS_CAVEAT],
+    caveats: [LOCAL_HOLIDAYS_CAVEAT, ...s8Caveat(dueDate, liberationDate, s8)],
   };
+}
+
+/**
+ * Where the 1993 rule and s.8 answer differ, the answer says so: s.8's commencement is unverified
+ * (see the rule's `unverified`), and staff should confirm it before relying on the date.
+ */
+function s8Caveat(dueDate: LocalDate, liberationDate: LocalDate, s8: boolean): string[] {
+  if (s8) return [];
+  const underS8 = scottishLiberation(dueDate).liberationDate;
+  return underS8 === liberationDate
+    ? []
+    : [
+        `if s.8 of the Bail and Release from Custody (Scotland) Act 2023 has commenced, the release is brought forward to ${named(underS8)}: its commencement is unverified here (only SSI 2025/52, commencing ss.1-4, was read); confirm it before relying on this date`,
+      ];
 }
 
 const s8From = (commencesOn: LocalDate | null) =>

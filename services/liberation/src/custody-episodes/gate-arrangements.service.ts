@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '@throughcare/platform-audit';
-import { NotFoundError } from '@throughcare/platform-errors';
+import { DomainError, NotFoundError } from '@throughcare/platform-errors';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import { CustodyEpisode, isReceived } from './custody-episode.entity';
 import { EpisodeAlreadyReleasedError } from './custody-episode.errors';
@@ -77,11 +77,21 @@ export class GateArrangementsService {
         latest ? entityTag(GATE_ETAG_PREFIX, latest.version) : null,
         `the gate arrangement of episode ${episodeNumber}`,
       );
+      const forLiberationDate = liberationDateOf(episode, history);
+      // An open episode with no expected release date (e.g. received from court without one):
+      // there is no day to arrange the gate for yet.
+      if (forLiberationDate === null)
+        throw new DomainError(
+          'NO_EXPECTED_RELEASE_DATE',
+          'CONFLICT',
+          `episode ${episodeNumber} of person ${personId} has no expected release date yet: record one (or a sentence calculation) before the gate arrangement`,
+          { details: { personId, episode: episodeNumber } },
+        );
       const row = tx.create(GateArrangement, {
         personId,
         episode: episodeNumber,
         version: (latest?.version ?? 0) + 1,
-        forLiberationDate: liberationDateOf(episode, history)!,
+        forLiberationDate,
         arrangement: body,
         recordedAt: new Date(),
         recordedBy: context.actor,

@@ -138,6 +138,13 @@ export class ReplanItem {
   @Column('text', { name: 'kept_because', nullable: true })
   keptBecause!: string | null;
 
+  /**
+   * Why the decision standing on the expected release date was set aside and the date moved (its
+   * date is after the new release date, or HDC is no longer available by it): review the decision.
+   */
+  @Column('text', { name: 'decision_set_aside_because', nullable: true })
+  decisionSetAsideBecause!: string | null;
+
   @Column('timestamptz', { name: 'decided_at', nullable: true })
   decidedAt!: Date | null;
 }

@@ -146,7 +146,8 @@ export interface ReplanRunView {
     affected: number | null;
     /**
      * Of those, the ones whose expected release date an HDC, parole or early-release decision
-     * stands on (items NEEDS_REVIEW): their calculation is recorded, their date kept.
+     * stands on (items NEEDS_REVIEW): their calculation is recorded and the date kept, or, when
+     * the decision cannot stand against it, the decision set aside and the date moved.
      */
     needsReview: number | null;
   };
@@ -155,9 +156,16 @@ export interface ReplanRunView {
     requestedAt: string;
     requestedBy: string;
     doneAt: string | null;
+    /** Recorded and the expected release date moved (items APPLIED). */
     applied: number | null;
+    /**
+     * The ones the apply step skipped (released, recalculated since, no longer moving, out of
+     * scope). The dry run's own skips (items it could not calculate) are not counted here, so
+     * `applied + skipped + needsReview` is the dry run's `affected`, plus any episode that came
+     * into the run's scope after the dry run.
+     */
     skipped: number | null;
-    /** Recorded, the expected release date kept for a decision standing on it (items NEEDS_REVIEW). */
+    /** Recorded, with a decision standing on the date kept or set aside, for review (items NEEDS_REVIEW). */
     needsReview: number | null;
   } | null;
   /** Live counts of the phase running now (from its workflow), null when none runs or it cannot be read. */
@@ -191,6 +199,12 @@ export interface ReplanItemView {
    * early-release decision stands on it): recorded, but the journey keeps the decision's date.
    */
   releaseDateKeptBecause: string | null;
+  /**
+   * Why a decision standing on the expected release date was set aside and the date moved to the
+   * new calculation's (its date was after the new release date, or HDC is no longer available by
+   * it): NEEDS_REVIEW, for someone to review the decision. Null otherwise.
+   */
+  releaseDateDecisionSetAsideBecause: string | null;
 }
 
 export interface ReplanItemPage {

@@ -34,6 +34,7 @@ import {
 } from './policy-table';
 import type { EstablishmentScope } from './prison-scope';
 import { AdoptedReleasePoint, ReplanItem, ReplanRun, type ProposedReleasePoint } from './replan.entities';
+import type { SentenceCalculationOutcomeView } from './sentence-calculation.schemas';
 import {
   ReplanItemCursor,
   ReplanRunCursor,
@@ -333,9 +334,10 @@ export class ReplanService {
           const newDates = datesOf(computed.calculation.dates);
           if (sameDates(oldDates, newDates)) return 'same' as const;
           // A decision (HDC, parole, early release) standing on the expected release date: the
-          // apply step records the calculation but keeps the date, so the item NEEDS_REVIEW.
+          // apply step records the calculation but keeps the date, or sets a decision that cannot
+          // stand aside and moves it; either way the item NEEDS_REVIEW.
           const effect = await this.sentences.effectOn(tx, episode, computed, current.releaseDate);
-          await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect.keptBecause);
+          await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect);
           return 'changed' as const;
         }),
       beat,
@@ -458,18 +460,20 @@ export class ReplanService {
           now,
         },
       );
-      if (!item) await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect.keptBecause);
+      if (!item) await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect);
       await tx.update(
         ReplanItem,
         { runId: run.id, personId: scanned.personId, episode: scanned.episode },
         {
-          // Recorded either way; a decision standing on the date keeps it, for someone to review.
-          status: effect.keptBecause === null ? 'APPLIED' : 'NEEDS_REVIEW',
+          // Recorded either way; a decision standing on the date keeps it, or one that cannot
+          // stand is set aside and the date moves: for someone to review either way.
+          status: needsReview(effect) ? 'NEEDS_REVIEW' : 'APPLIED',
           appliedVersion: version,
           decidedAt: now,
           newDates: datesOf(computed.calculation.dates),
           newReleaseDate: computed.releaseDate?.date ?? current.releaseDate ?? undefined,
           keptBecause: effect.keptBecause,
+          decisionSetAsideBecause: effect.decisionSetAsideBecause,
         },
       );
       return 'changed' as const;
@@ -533,13 +537,14 @@ export class ReplanService {
           [run.id, now],
         );
         // Counted from the items, not the workflow's progress: a page retried after some of its
-        // episodes committed found them done and counted them as neither.
+        // episodes committed found them done and counted them as neither. Skips are the apply
+        // step's own (decided since it was asked for): the dry run's are not among its `affected`.
         const counts = (await tx.query(
           `SELECT count(*) FILTER (WHERE status = 'APPLIED')::int AS applied,
-                  count(*) FILTER (WHERE status = 'SKIPPED')::int AS skipped,
+                  count(*) FILTER (WHERE status = 'SKIPPED' AND decided_at >= $2)::int AS skipped,
                   count(*) FILTER (WHERE status = 'NEEDS_REVIEW')::int AS needs_review
              FROM "liberation"."replan_item" WHERE run_id = $1`,
-          [run.id],
+          [run.id, run.applyRequestedAt ?? new Date(0)],
         )) as [{ applied: number; skipped: number; needs_review: number }];
         await tx.update(
           ReplanRun,
@@ -665,7 +670,7 @@ export class ReplanService {
     oldDates: Record<string, string>,
     computed: Computed | null,
     skipReason: string | null,
-    keptBecause: string | null = null,
+    review: ReviewReasons = NO_REVIEW,
   ): Promise<void> {
     const oldRelease = current.releaseDate ?? '';
     const type = computed?.releaseDate?.type ?? current.releaseDateType ?? 'CRD';
@@ -684,11 +689,12 @@ export class ReplanService {
         newReleaseDate: computed?.releaseDate?.date ?? oldRelease,
         oldDates,
         newDates: computed ? datesOf(computed.calculation.dates) : oldDates,
-        status: skipReason !== null ? 'SKIPPED' : keptBecause !== null ? 'NEEDS_REVIEW' : 'PROPOSED',
+        status: skipReason !== null ? 'SKIPPED' : needsReview(review) ? 'NEEDS_REVIEW' : 'PROPOSED',
         skipReason,
         appliedVersion: null,
         decidedAt: skipReason === null ? null : new Date(),
-        keptBecause,
+        keptBecause: review.keptBecause,
+        decisionSetAsideBecause: review.decisionSetAsideBecause,
       })
       .orIgnore()
       .execute();
@@ -767,6 +773,15 @@ export class ReplanService {
   }
 }
 
+/** Why a re-plan item needs someone to review it: a decision kept its date, or was set aside. */
+type ReviewReasons = Pick<
+  SentenceCalculationOutcomeView['effect'],
+  'keptBecause' | 'decisionSetAsideBecause'
+>;
+const NO_REVIEW: ReviewReasons = { keptBecause: null, decisionSetAsideBecause: null };
+const needsReview = (r: ReviewReasons): boolean =>
+  r.keptBecause !== null || r.decisionSetAsideBecause !== null;
+
 /** Not yet decided by the apply step: a proposal, or one to review whose calculation is not recorded yet. */
 const undecided = (item: ReplanItem): boolean =>
   item.status === 'PROPOSED' || (item.status === 'NEEDS_REVIEW' && item.appliedVersion === null);
@@ -784,6 +799,7 @@ function itemView(i: ReplanItem): ReplanItemView {
     status: i.status,
     skipReason: i.skipReason,
     releaseDateKeptBecause: i.keptBecause,
+    releaseDateDecisionSetAsideBecause: i.decisionSetAsideBecause,
     releaseDateType: i.releaseDateType,
     oldReleaseDate: i.oldReleaseDate,
     newReleaseDate: i.newReleaseDate,

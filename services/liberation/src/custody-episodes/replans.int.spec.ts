@@ -154,14 +154,21 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     // An HDC decision stands on this one's expected release date: the re-plan records the new
     // calculation but does not undo the decision (review S1): NEEDS_REVIEW, in the dry run too.
     const onHdc = await sentenced('BAR');
-    expect(
-      (
-        await ctx.lib.post(`/people/${onHdc}/episodes/1/release-date`, {
-          expectedReleaseDate: day(100),
-          reason: 'HDC_APPROVED',
-        })
-      ).status,
-    ).toBe(201);
+    // This one's HDC date is after the new ARD: the decision cannot stand (nobody is held past
+    // the ARD), so the apply sets it aside and moves the date: NEEDS_REVIEW too (stop 35 review S1).
+    const onLateHdc = await sentenced('BAR');
+    for (const [person, date] of [
+      [onHdc, day(92)],
+      [onLateHdc, day(100)],
+    ] as const)
+      expect(
+        (
+          await ctx.lib.post(`/people/${person}/episodes/1/release-date`, {
+            expectedReleaseDate: date,
+            reason: 'HDC_APPROVED',
+          })
+        ).status,
+      ).toBe(201);
 
     // Any prison officer may read re-plans; proposing one is a policy administrator's (review S2).
     const byStaff = await ctx.lib.post('/release-point-replans', thirtyPercent());
@@ -219,8 +226,18 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       releaseDateKeptBecause: expect.stringMatching(
         /^the HDC_APPROVED decision of .* set the expected release date/,
       ),
+      releaseDateDecisionSetAsideBecause: null,
       appliedVersion: null,
       decidedAt: null,
+    });
+    expect((await allItems(id)).find((i) => i.personId === onLateHdc)).toMatchObject({
+      status: 'NEEDS_REVIEW',
+      newReleaseDate: day(5 + 89),
+      releaseDateKeptBecause: null,
+      releaseDateDecisionSetAsideBecause: expect.stringMatching(
+        /^the HDC_APPROVED decision of .* cannot stand: its date is after the calculated ARD/,
+      ),
+      appliedVersion: null,
     });
     expect(dryRun.dryRun.needsReview).toBeGreaterThanOrEqual(1);
     const toReview = (await (
@@ -321,7 +338,14 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       appliedVersion: 2,
       decidedAt: expect.any(String),
     });
-    expect((await episodeView(onHdc)).expectedReleaseDate).toBe(day(100));
+    expect((await episodeView(onHdc)).expectedReleaseDate).toBe(day(92));
+    // The late HDC date is set aside: the date moves to the new ARD, and the item says why.
+    expect((await allItems(id)).find((i) => i.personId === onLateHdc)).toMatchObject({
+      status: 'NEEDS_REVIEW',
+      appliedVersion: 2,
+      releaseDateDecisionSetAsideBecause: expect.stringMatching(/cannot stand/),
+    });
+    expect((await episodeView(onLateHdc)).expectedReleaseDate).toBe(day(5 + 89));
     expect(
       (
         (await (

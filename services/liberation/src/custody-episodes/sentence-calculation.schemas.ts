@@ -147,6 +147,13 @@ export interface SentenceCalculationOutcomeView extends SentenceCalculationView 
      * stands on the date, or the date is the previous version's and was changed since. Null otherwise.
      */
     keptBecause: string | null;
+    /**
+     * Why an HDC, parole or early-release decision standing on the date was set aside and the date
+     * moved to the calculated one: the decision's date is after the calculated release date, or
+     * (HDC) the new calculation gives no HDCED on or before it. Someone must review the decision.
+     * Null otherwise.
+     */
+    decisionSetAsideBecause: string | null;
   };
 }
 

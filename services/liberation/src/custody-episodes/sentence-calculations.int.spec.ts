@@ -196,10 +196,10 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect((await ctx.lib.get(`${path(personId)}/9`)).status).toBe(404);
   });
 
-  it('does not undo a decision: after an HDC approval a recalculation is recorded but the date stays, and says why', async () => {
+  /** An English SDS recorded (v1), then HDC approved for `hdc`. */
+  const onHdcFrom = async (hdc: string) => {
     const personId = await anEnglishEpisode();
     expect((await record(personId, englishSds())).status).toBe(201);
-    const hdc = day(300);
     expect(
       (
         await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
@@ -208,6 +208,12 @@ describe('liberation: sentence calculations of a custody episode', () => {
         })
       ).status,
     ).toBe(201);
+    return personId;
+  };
+
+  it('does not undo a decision: after an HDC approval a recalculation is recorded but the date stays, and says why', async () => {
+    const hdc = day(300);
+    const personId = await onHdcFrom(hdc);
     // Remand found later: the CRD moves five days earlier, the HDC date stands.
     const recalculated = await record(personId, englishSds({ remandDays: 5 }), {
       'if-match': '"sentence-v1"',
@@ -220,11 +226,60 @@ describe('liberation: sentence calculations of a custody episode', () => {
       expectedReleaseDateAfter: hdc,
       changesExpectedReleaseDate: false,
       keptBecause: expect.stringMatching(/^the HDC_APPROVED decision of .* set the expected release date/),
+      decisionSetAsideBecause: null,
     });
     expect((await episodeView(personId)).expectedReleaseDate).toBe(hdc);
     // One change from the first recording, one the HDC decision: none from the recalculation.
     expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
   });
+
+  it.each([
+    {
+      // Remand found later puts the CRD before the approved HDC date: nobody is held past the CRD.
+      case: 'the new CRD is before the HDC date',
+      hdc: day(300),
+      change: { remandDays: 150 },
+      because: /cannot stand: its date is after the calculated CRD/,
+    },
+    {
+      // A longer sentence puts the HDC eligibility date after an approved date near the first one.
+      case: 'the new HDCED is after the HDC date',
+      hdc: day(100),
+      change: { sentences: [{ ...englishSds().sentences[0], term: { days: 1300 } }] },
+      because: /cannot stand: the new HDC eligibility date \d{4}-\d{2}-\d{2} is after the approved date/,
+    },
+    {
+      // Notification requirements found later: no HDC at all.
+      case: 'HDC is no longer available',
+      hdc: day(300),
+      change: { sexOffenderNotification: true },
+      because:
+        /cannot stand: the new calculation gives no HDC eligibility date \(.*notification requirements/,
+    },
+  ])(
+    'sets an HDC decision aside when it cannot stand ($case): the date moves to the calculated one, for review',
+    async ({ hdc, change, because }) => {
+      const personId = await onHdcFrom(hdc);
+      const recalculated = await record(personId, englishSds(change), { 'if-match': '"sentence-v1"' });
+      expect(recalculated.status).toBe(201);
+      const view = (await recalculated.json()) as SentenceCalculationOutcomeView;
+      const crd = view.releaseDate!.date;
+      expect(crd).not.toBe(hdc);
+      expect(view.effect).toEqual({
+        expectedReleaseDateBefore: hdc,
+        expectedReleaseDateAfter: crd,
+        changesExpectedReleaseDate: true,
+        keptBecause: null,
+        decisionSetAsideBecause: expect.stringMatching(because),
+      });
+      expect(view.effect.decisionSetAsideBecause).toMatch(
+        /^the HDC_APPROVED decision of .*Review the decision$/,
+      );
+      expect((await episodeView(personId)).expectedReleaseDate).toBe(crd);
+      // The first recording, the HDC decision, and the recalculation that set it aside.
+      expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(3);
+    },
+  );
 
   it('does not undo a later change by recording the same date again', async () => {
     const personId = await anEnglishEpisode();

@@ -308,7 +308,10 @@ export class SentenceCalculationsService {
    * calculated release date unless
    * - a decision stands on the date: the latest change of it is an HDC approval, parole or an
    *   early release (a calculation does not undo a decision; the date is the decision's until it
-   *   is changed again), or
+   *   is changed again), as long as the decision can still stand: its date is on or before the
+   *   calculated release date (nobody is held past it), and for HDC the new calculation still
+   *   gives an HDCED on or before it. A decision that cannot stand is set aside: the date moves to
+   *   the calculated one and the effect says why, for someone to review the decision; or
    * - the calculated date is the previous version's: the expected date was changed since for
    *   another reason, and recording the same sentences again does not undo that.
    */
@@ -329,34 +332,61 @@ export class SentenceCalculationsService {
       expectedReleaseDateAfter: before,
       changesExpectedReleaseDate: false,
       keptBecause: because,
+      decisionSetAsideBecause: null,
     });
-    if (after === before)
-      return {
-        expectedReleaseDateBefore: before,
-        expectedReleaseDateAfter: after,
-        changesExpectedReleaseDate: false,
-        keptBecause: null,
-      };
+    const moved = (decisionSetAsideBecause: string | null = null) => ({
+      expectedReleaseDateBefore: before,
+      expectedReleaseDateAfter: after,
+      changesExpectedReleaseDate: after !== before,
+      keptBecause: null,
+      decisionSetAsideBecause,
+    });
+    if (after === before) return moved();
     const decision = history.releaseDateChanges.at(-1);
-    if (decision && DECISIONS.has(decision.reason))
+    if (decision && DECISIONS.has(decision.reason)) {
+      const what = `the ${decision.reason} decision of ${decision.changedAt.toISOString()} (release on ${decision.expectedReleaseDate})`;
+      const setAside = decisionCannotStand(decision.reason, decision.expectedReleaseDate, computed);
+      if (setAside !== null)
+        return moved(
+          `${what} cannot stand: ${setAside}; the expected release date moves to the calculated ${computed.releaseDate?.type} ${after}. Review the decision`,
+        );
       return kept(
-        `the ${decision.reason} decision of ${decision.changedAt.toISOString()} set the expected release date ${decision.expectedReleaseDate}; the calculated ${computed.releaseDate?.type} ${after} does not undo it (change the date itself if the decision no longer stands)`,
+        `${what} set the expected release date; the calculated ${computed.releaseDate?.type} ${after} does not undo it (change the date itself if the decision no longer stands)`,
       );
+    }
     if (previousReleaseDate !== null && previousReleaseDate === after)
       return kept(
         `the calculated ${computed.releaseDate?.type} ${after} is the previous version's; the expected release date was changed since (${before}) and recording the same date again does not undo that`,
       );
-    return {
-      expectedReleaseDateBefore: before,
-      expectedReleaseDateAfter: after,
-      changesExpectedReleaseDate: true,
-      keptBecause: null,
-    };
+    return moved();
   }
 }
 
 /** Release-date changes that record a decision a calculation does not undo. */
 const DECISIONS: ReadonlySet<string> = new Set(['HDC_APPROVED', 'PAROLE', 'EARLY_RELEASE']);
+
+/**
+ * Why a decision's release date cannot stand against a new calculation, or null when it can.
+ * - Its date is after the calculated release date: the automatic release comes first, and keeping
+ *   the decision's date would hold the person past it (remand found later, a sentence cut on
+ *   appeal, a new release point).
+ * - HDC: the new calculation gives no HDCED (excluded, or too little time on HDC), or an HDCED
+ *   after the approved date (a new consecutive sentence): release on HDC before eligibility is
+ *   not lawful.
+ */
+export function decisionCannotStand(reason: string, decisionDate: string, computed: Computed): string | null {
+  const release = computed.releaseDate;
+  if (release && decisionDate > release.date)
+    return `its date is after the calculated ${release.type} ${release.date}, and nobody is held past that`;
+  if (reason !== 'HDC_APPROVED') return null;
+  const hdced = calculatedDate(computed.calculation, 'HDCED');
+  if (hdced === undefined) {
+    const why = computed.calculation.notApplicable.find((n) => n.type === 'HDCED')?.reason;
+    return `the new calculation gives no HDC eligibility date${why ? ` (${why})` : ''}`;
+  }
+  if (hdced > decisionDate) return `the new HDC eligibility date ${hdced} is after the approved date`;
+  return null;
+}
 
 /** The calculation, its release date, and a refusal of a date the journey could not plan. */
 export function calculateForEpisode(

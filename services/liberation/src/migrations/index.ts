@@ -15,6 +15,7 @@ import { AbsenceEndedByMovement1700000001200 } from './1700000001200-absence-end
 import { GateArrangement1700000001300 } from './1700000001300-gate-arrangement';
 import { ReplanItemKeptBecause1700000001400 } from './1700000001400-replan-item-kept-because';
 import { ReplanItemNeedsReview1700000001500 } from './1700000001500-replan-item-needs-review';
+import { ReplanItemDecisionSetAside1700000001700 } from './1700000001700-replan-item-decision-set-aside';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -34,4 +35,5 @@ export const liberationMigrations = [
   GateArrangement1700000001300,
   ReplanItemKeptBecause1700000001400,
   ReplanItemNeedsReview1700000001500,
+  ReplanItemDecisionSetAside1700000001700,
 ];
