@@ -154,6 +154,12 @@ export interface SentenceCalculationOutcomeView extends SentenceCalculationView 
      * Null otherwise.
      */
     decisionSetAsideBecause: string | null;
+    /**
+     * Why the expected release date is today rather than the calculated date: that has passed
+     * (remand longer than the custodial part, a late recording, a new release point), so release
+     * is due now. Null otherwise.
+     */
+    releaseDueNowBecause: string | null;
   };
 }
 

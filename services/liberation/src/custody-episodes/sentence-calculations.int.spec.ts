@@ -227,6 +227,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
       changesExpectedReleaseDate: false,
       keptBecause: expect.stringMatching(/^the HDC_APPROVED decision of .* set the expected release date/),
       decisionSetAsideBecause: null,
+      releaseDueNowBecause: null,
     });
     expect((await episodeView(personId)).expectedReleaseDate).toBe(hdc);
     // One change from the first recording, one the HDC decision: none from the recalculation.
@@ -271,6 +272,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
         changesExpectedReleaseDate: true,
         keptBecause: null,
         decisionSetAsideBecause: expect.stringMatching(because),
+        releaseDueNowBecause: null,
       });
       expect(view.effect.decisionSetAsideBecause).toMatch(
         /^the HDC_APPROVED decision of .*Review the decision$/,
@@ -280,6 +282,31 @@ describe('liberation: sentence calculations of a custody episode', () => {
       expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(3);
     },
   );
+
+  it('records a calculation whose date has passed (remand longer than the custodial part): release is due today, and the effect says so', async () => {
+    const personId = await anEnglishEpisode();
+    const ukToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+    // 500 days of remand against a CRD at day 400: the CRD fell 100 days before the sentence.
+    const recorded = await record(personId, englishSds({ remandDays: 500 }));
+    expect(recorded.status).toBe(201);
+    const view = (await recorded.json()) as SentenceCalculationOutcomeView;
+    expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399 - 500) });
+    expect(view.effect).toEqual({
+      expectedReleaseDateBefore: day(200),
+      expectedReleaseDateAfter: ukToday,
+      changesExpectedReleaseDate: true,
+      keptBecause: null,
+      decisionSetAsideBecause: null,
+      releaseDueNowBecause: expect.stringMatching(
+        new RegExp(`^the calculated CRD ${day(-111)} has passed: release is due now .*today, ${ukToday}`),
+      ),
+    });
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(ukToday);
+    const events = (await ctx.lib.eventsOnBus('custody.release-date.changed', personId)).map((e) =>
+      ReleaseDateChangedV1.parse(e),
+    );
+    expect(events.at(-1)?.data).toMatchObject({ expectedReleaseDate: ukToday, reason: 'RECALCULATION' });
+  });
 
   it('does not undo a later change by recording the same date again', async () => {
     const personId = await anEnglishEpisode();
@@ -321,7 +348,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(1);
   });
 
-  it('refuses what it does not calculate (422 with the reason), bad input (400 naming the field), a date before reception (422)', async () => {
+  it('refuses what it does not calculate (422 with the reason), bad input (400 naming the field)', async () => {
     const english = await anEnglishEpisode();
     const scottish = await aScottishEpisode();
     const problem = async (response: Response) => ({
@@ -379,13 +406,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect(noTerm).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     expect(noTerm.errors?.map((e) => e.field)).toEqual(['sentences.0.term']);
 
-    // Long since served: the CRD would fall before the reception.
-    const served = await problem(
-      await record(english, {
-        sentences: [{ id: 'old', sentenceDate: day(-400), offenceDate: day(-500), term: { days: 100 } }],
-      }),
-    );
-    expect(served).toMatchObject({ status: 422, code: 'RELEASE_DATE_BEFORE_RECEPTION' });
+    // (A CRD long since passed is not refused: release is due today, see below.)
     const page = (await (await ctx.lib.get(path(english))).json()) as SentenceCalculationPage;
     expect(page.items).toHaveLength(0);
   });

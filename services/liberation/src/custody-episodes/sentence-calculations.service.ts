@@ -22,7 +22,7 @@ import { currentExpectedReleaseDate, episodeWithin, loadEpisodeHistory } from '.
 import { lockPerson } from './person-lock';
 import type { EstablishmentScope } from './prison-scope';
 import { effectivePolicies, ukToday } from './policy-table';
-import { refuseReleaseDateTooEarly, ReleaseDateService } from './release-date.service';
+import { ReleaseDateService } from './release-date.service';
 import type { RequestContext } from './request-context';
 import { newestVersionsFirst } from './version-pages';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
@@ -326,13 +326,18 @@ export class SentenceCalculationsService {
     const history = await loadEpisodeHistory(manager, episode);
     const before =
       currentExpectedReleaseDate(episode, history) ?? receivedEpisode(episode).expectedReleaseDate;
-    const after = computed.releaseDate?.date ?? before;
+    // A calculated date already passed (remand longer than the custodial part, a late recording,
+    // a new release point): release is due now, so the expected release date is today.
+    const due = releaseDue(computed, ukToday(new Date()));
+    const after = due?.date ?? before;
+    const releaseDueNowBecause = due?.dueNowBecause ?? null;
     const kept = (because: string) => ({
       expectedReleaseDateBefore: before,
       expectedReleaseDateAfter: before,
       changesExpectedReleaseDate: false,
       keptBecause: because,
       decisionSetAsideBecause: null,
+      releaseDueNowBecause: null,
     });
     const moved = (decisionSetAsideBecause: string | null = null) => ({
       expectedReleaseDateBefore: before,
@@ -340,6 +345,7 @@ export class SentenceCalculationsService {
       changesExpectedReleaseDate: after !== before,
       keptBecause: null,
       decisionSetAsideBecause,
+      releaseDueNowBecause,
     });
     if (after === before) return moved();
     const decision = history.releaseDateChanges.at(-1);
@@ -360,6 +366,23 @@ export class SentenceCalculationsService {
       );
     return moved();
   }
+}
+
+/**
+ * The expected release date a calculation gives: its CRD/ARD, or today when that has passed
+ * (release is due now, and the effect says why). Undefined when the calculation gives none.
+ */
+export function releaseDue(
+  computed: Computed,
+  today: string,
+): { date: string; dueNowBecause: string | null } | undefined {
+  const release = computed.releaseDate;
+  if (!release) return undefined;
+  if (release.date >= today) return { date: release.date, dueNowBecause: null };
+  return {
+    date: today,
+    dueNowBecause: `the calculated ${release.type} ${release.date} has passed: release is due now (e.g. remand longer than the custodial part), so the expected release date is today, ${today}; release the person today`,
+  };
 }
 
 /** Release-date changes that record a decision a calculation does not undo. */
@@ -436,8 +459,10 @@ export function calculateForEpisode(
   const releaseDate =
     due && (due.type === 'CRD' || due.type === 'ARD') ? { type: due.type, date: due.date } : null;
   if (releaseDate) {
+    // A date already passed is planned as today (`releaseDue`): that is the one to check.
+    const planned = releaseDue({ calculation, releaseDate }, ukToday(new Date()))!.date;
     const issues = planningRangeIssues(episode.jurisdiction, [
-      { field: releaseDate.type, value: releaseDate.date, role: 'release' },
+      { field: releaseDate.type, value: planned, role: 'release' },
     ]);
     if (issues.length > 0)
       throw new DomainError(
@@ -448,9 +473,6 @@ export function calculateForEpisode(
           .join('; ')}`,
         { details: { type: releaseDate.type, date: releaseDate.date } },
       );
-    // A date before the reception or the sentence is refused here, in a preview and a re-plan's
-    // dry run too, not only when it would move the expected release date.
-    refuseReleaseDateTooEarly(receivedEpisode(episode), releaseDate.date);
   }
   return { calculation, releaseDate };
 }
