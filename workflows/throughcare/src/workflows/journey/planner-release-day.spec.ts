@@ -1,5 +1,5 @@
 import { scottishLiberationDate } from '@throughcare/domain';
-import { inputFor, SimulatedJourney } from './journey-simulation.spec-support';
+import { DAY, HOUR, inputFor, releaseNow, setUp, SimulatedJourney } from './journey-simulation.spec-support';
 import { EW_RELEASE_DAY_PATCH, SCOTLAND_RELEASE_DAY_PATCH } from './planner';
 
 describe('England & Wales release day (ew-release-day-1: Criminal Justice Act 1961 s.23(3))', () => {
@@ -67,5 +67,93 @@ describe('Scottish release day (scotland-release-day-1: the 1993 Act s.27(7) as 
     const ew = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 39));
     ew.run();
     expect(ew.s.adopted).not.toContain(SCOTLAND_RELEASE_DAY_PATCH);
+  });
+
+  describe('adopted by a running journey that planned by s.8 (stop 35 review M5)', () => {
+    // Due Friday 2026-04-10: s.8 planned Thursday 2026-04-09, the 1993 rule keeps the Friday.
+    const plannedByS8 = () => {
+      const refused = [SCOTLAND_RELEASE_DAY_PATCH];
+      const j = new SimulatedJourney(inputFor('SCOTLAND', 39), refused);
+      setUp(j, 10);
+      expect(j.p.liberationDate()).toBe('2026-04-09');
+      expect(j.s.adopted).not.toContain(SCOTLAND_RELEASE_DAY_PATCH);
+      const pickups = () =>
+        [...j.bookings.values()].filter((b) => b.kind === 'GATE_PICKUP').map((b) => [b.date, b.status]);
+      expect(pickups()).toEqual([['2026-04-09', 'BOOKED']]);
+      expect(j.notices).toEqual([]);
+      /** The deploy: the patch is no longer refused at the next planning. */
+      const deploy = () => refused.splice(0);
+      return { j, pickups, deploy };
+    };
+
+    it('tells the agency the new date, and cancels and rebooks the gate pick-up; the meeting still fits', () => {
+      const { j, pickups, deploy } = plannedByS8();
+      const meeting = [...j.bookings.values()].find((b) => b.kind === 'PRE_RELEASE_MEETING')!;
+      deploy();
+      j.advance(DAY);
+      j.run();
+      expect(j.s.adopted).toContain(SCOTLAND_RELEASE_DAY_PATCH);
+      expect(j.p.liberationDate()).toBe('2026-04-10');
+      expect(j.notices).toEqual([
+        expect.objectContaining({
+          agencyId: 'agency-1',
+          subject: 'LIBERATION_DATE_CHANGED',
+          fields: expect.objectContaining({
+            liberationDate: '2026-04-10',
+            previousLiberationDate: '2026-04-09',
+          }),
+        }),
+      ]);
+      expect(pickups()).toEqual([
+        ['2026-04-09', 'CANCELLED'],
+        ['2026-04-10', 'BOOKED'],
+      ]);
+      expect(j.bookings.get(meeting.bookingId)?.status).toBe('BOOKED');
+      // Told once: nothing more to do.
+      j.advance(HOUR);
+      expect(j.run()).toBe(0);
+    });
+
+    it('adopted on the old Thursday itself, with the person not yet released: the Friday is planned', () => {
+      const { j, pickups, deploy } = plannedByS8();
+      // The pre-release meeting was held as booked.
+      const meeting = [...j.bookings.values()].find((b) => b.kind === 'PRE_RELEASE_MEETING')!;
+      j.t = Date.parse('2026-03-25T14:00:00.000Z');
+      expect(
+        j.tell(j.facts.meetingHeld, {
+          bookingId: meeting.bookingId,
+          kind: 'PRE_RELEASE_MEETING',
+          heldAt: '2026-03-25T10:00:00.000Z',
+          eventId: 'meeting',
+        }),
+      ).toBe('applied');
+      j.run();
+      j.t = Date.parse('2026-04-09T06:00:00.000Z');
+      j.run();
+      expect(j.notices).toEqual([]);
+      deploy();
+      j.run();
+      expect(j.p.liberationDate()).toBe('2026-04-10');
+      expect(j.notices.map((n) => [n.subject, n.fields['liberationDate']])).toEqual([
+        ['LIBERATION_DATE_CHANGED', '2026-04-10'],
+      ]);
+      expect(pickups()).toEqual([
+        ['2026-04-09', 'CANCELLED'],
+        ['2026-04-10', 'BOOKED'],
+      ]);
+    });
+
+    it('adopted after the person was released on the Thursday: the release stands, nobody is told of a new date', () => {
+      const { j, deploy } = plannedByS8();
+      j.t = Date.parse('2026-04-09T10:00:00.000Z');
+      releaseNow(j);
+      const told = j.notices.map((n) => n.subject);
+      deploy();
+      j.advance(DAY);
+      j.run();
+      expect(j.p.liberationDate()).toBe('2026-04-09');
+      expect(j.notices.map((n) => n.subject)).toEqual(told);
+      expect(told).not.toContain('LIBERATION_DATE_CHANGED');
+    });
   });
 });
