@@ -79,12 +79,13 @@ export class WithdrawalInFutureError extends DomainError {
   }
 }
 
-/** The same Idempotency-Key sent again with another request than the first. */
-export class IdempotencyKeyReusedError extends ConflictError {
+/** The same Idempotency-Key sent again with another request than the first (422, issue 10). */
+export class IdempotencyKeyReusedError extends DomainError {
   constructor(what: string, fields: string[]) {
     super(
-      `the ${what} sent with this Idempotency-Key had different ${fields.join(', ')}`,
       'IDEMPOTENCY_KEY_REUSED',
+      'RULE_VIOLATED',
+      `the ${what} sent with this Idempotency-Key had different ${fields.join(', ')}; use a new key for a new request`,
       { details: { fields } },
     );
   }

@@ -144,11 +144,11 @@ export class AssessmentsController {
   })
   @ApiResponse({
     status: 409,
-    description: `ASSESSMENT_ALREADY_COMPLETED with different answers, or IDEMPOTENCY_KEY_REUSED (${problem.description})`,
+    description: `ASSESSMENT_ALREADY_COMPLETED with different answers (${problem.description})`,
   })
   @ApiResponse({
     status: 422,
-    description: `COMPLETION_BEFORE_REQUEST or COMPLETION_IN_FUTURE (${problem.description})`,
+    description: `COMPLETION_BEFORE_REQUEST or COMPLETION_IN_FUTURE, or IDEMPOTENCY_KEY_REUSED (same key, other answers) (${problem.description})`,
   })
   complete(
     @CurrentPrincipal() principal: Principal,

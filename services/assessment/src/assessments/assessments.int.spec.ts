@@ -850,12 +850,12 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect(first.status).toBe(200);
       expect(retry.status).toBe(200);
       expect(await retry.json()).toEqual(await first.json());
-      expect(reusedElsewhere.status).toBe(409);
+      expect(reusedElsewhere.status).toBe(422);
       expect(await reusedElsewhere.json()).toMatchObject({
         code: 'IDEMPOTENCY_KEY_REUSED',
         detail: expect.stringContaining('assessmentId'),
       });
-      expect(reusedOtherBody.status).toBe(409);
+      expect(reusedOtherBody.status).toBe(422);
       expect(await reusedOtherBody.json()).toMatchObject({
         code: 'IDEMPOTENCY_KEY_REUSED',
         detail: expect.stringContaining('needs'),
@@ -1075,7 +1075,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect(first.status).toBe(200);
       expect(retry.status).toBe(200);
       expect(await retry.json()).toEqual(await first.json());
-      expect(reused.status).toBe(409);
+      expect(reused.status).toBe(422);
       expect(await reused.json()).toMatchObject({
         code: 'IDEMPOTENCY_KEY_REUSED',
         detail: expect.stringContaining('episode'),

@@ -107,9 +107,12 @@ export class ConsentController {
   })
   @ApiResponse({
     status: 409,
-    description: `CONSENT_ALREADY_WITHDRAWN at another instant, or IDEMPOTENCY_KEY_REUSED (${problem.description})`,
+    description: `CONSENT_ALREADY_WITHDRAWN at another instant (${problem.description})`,
   })
-  @ApiResponse({ status: 422, description: `WITHDRAWAL_IN_FUTURE (${problem.description})` })
+  @ApiResponse({
+    status: 422,
+    description: `WITHDRAWAL_IN_FUTURE, or IDEMPOTENCY_KEY_REUSED (same key, another withdrawal) (${problem.description})`,
+  })
   withdraw(
     @CurrentPrincipal() principal: Principal,
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,

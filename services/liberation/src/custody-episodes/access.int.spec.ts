@@ -635,7 +635,7 @@ describe('liberation access: prison staff only, each seeing only its establishme
     expect(retry.status).toBe(200);
     expect(await retry.json()).toEqual(firstRecorded);
     const reused = await post('/receptions', aReception({ receivedAt: minutesAgo(900) }), BAR, headers);
-    expect(reused.status).toBe(409);
+    expect(reused.status).toBe(422);
     expect(await reused.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
 
     // The other client's release under BAR's key is its own request, judged against the record
@@ -650,7 +650,7 @@ describe('liberation access: prison staff only, each seeing only its establishme
     expect(byOther.status).toBe(409);
     expect(await byOther.json()).toMatchObject({ code: 'RELEASE_CONFLICT' });
     const reusedByBar = await post('/releases', otherReason, BAR, headers);
-    expect(reusedByBar.status).toBe(409);
+    expect(reusedByBar.status).toBe(422);
     expect(await reusedByBar.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     const releaseRetry = await post('/releases', release, BAR, headers);
     expect(releaseRetry.status).toBe(200);

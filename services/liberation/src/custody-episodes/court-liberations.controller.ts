@@ -53,14 +53,14 @@ export class CourtLiberationsController {
   @ApiResponse({
     status: 409,
     description:
-      'EPISODE_ALREADY_OPEN, COURT_LIBERATION_CONFLICT or IDEMPOTENCY_KEY_REUSED, ' +
+      'EPISODE_ALREADY_OPEN or COURT_LIBERATION_CONFLICT, ' +
       "when the episode in the way is within the caller's establishments; else " +
       CUSTODY_RECORD_CONFLICT_DOC,
   })
   @ApiResponse({
     status: 422,
     description:
-      "LIBERATION_BEFORE_PREVIOUS_RELEASE (the previous episode within the caller's establishments; else 409 CUSTODY_RECORD_CONFLICT)",
+      "LIBERATION_BEFORE_PREVIOUS_RELEASE (the previous episode within the caller's establishments; else 409 CUSTODY_RECORD_CONFLICT), or IDEMPOTENCY_KEY_REUSED (same key, other facts)",
   })
   async record(
     @Body(new ZodValidationPipe(RecordCourtLiberationBodySchema, 'body')) body: RecordCourtLiberationBody,

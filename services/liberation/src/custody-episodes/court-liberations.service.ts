@@ -8,6 +8,7 @@ import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
   EpisodeAlreadyOpenError,
+  IdempotencyKeyReusedError,
   PersonNotFoundError,
 } from './custody-episode.errors';
 import { liberatedFromCourtEvent } from './custody-episode.events';
@@ -60,10 +61,9 @@ export class CourtLiberationsService {
       if (!created) {
         const differences = differingLiberationFacts(episode, body);
         if (differences.length > 0) {
-          throw new ConflictingRetryError(
+          throw new IdempotencyKeyReusedError(
             'the court liberation sent with this Idempotency-Key',
             differences,
-            'IDEMPOTENCY_KEY_REUSED',
           );
         }
       }

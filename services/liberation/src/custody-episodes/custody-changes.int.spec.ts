@@ -138,7 +138,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
         { 'idempotency-key': key },
       );
 
-      expect([first.status, retry.status, reused.status]).toEqual([201, 200, 409]);
+      expect([first.status, retry.status, reused.status]).toEqual([201, 200, 422]);
       expect(((await retry.json()) as TransferRecordedView).eventId).toBe(
         ((await first.json()) as TransferRecordedView).eventId,
       );
@@ -443,7 +443,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
         { 'idempotency-key': key },
       );
       const reused = await reverse(moved.eventId, { reversedAt: minutesAgo(50) }, { 'idempotency-key': key });
-      expect([first.status, retry.status, reused.status]).toEqual([201, 200, 409]);
+      expect([first.status, retry.status, reused.status]).toEqual([201, 200, 422]);
       expect(await reused.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
       expect(await lib.outboxRows('custody.movement.reversed', personId)).toHaveLength(1);
     });
@@ -551,7 +551,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
         { ...liberation, establishmentCode: 'LEI' },
         { 'idempotency-key': key },
       );
-      expect([first.status, retry.status, reused.status]).toEqual([201, 200, 409]);
+      expect([first.status, retry.status, reused.status]).toEqual([201, 200, 422]);
       expect(((await first.json()) as CourtLiberationRecordedView).episode).toBe(2);
       expect(await reused.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
 

@@ -80,6 +80,21 @@ export class ReleaseEstablishmentMismatchError extends DomainError {
 }
 
 /** A retry (same natural key or same Idempotency-Key) that carries different facts than the first time. */
+/**
+ * The same Idempotency-Key sent again with another request than the first: 422, as every
+ * Idempotency-Key of the platform's custody and assessment APIs answers it (issue 10).
+ */
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor(what: string, fields: string[]) {
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      'RULE_VIOLATED',
+      `${what} is already recorded with different ${fields.join(', ')}; use a new key for a new request`,
+      { details: { fields } },
+    );
+  }
+}
+
 export class ConflictingRetryError extends ConflictError {
   constructor(what: string, fields: string[], code: string) {
     super(

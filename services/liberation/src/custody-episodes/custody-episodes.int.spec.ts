@@ -141,7 +141,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       expect(first.status).toBe(201);
       expect(retry.status).toBe(200);
       expect(((await retry.json()) as ReceptionRecordedView).episode).toBe(1);
-      expect(reused.status).toBe(409);
+      expect(reused.status).toBe(422);
       expect(await reused.json()).toMatchObject({
         code: 'IDEMPOTENCY_KEY_REUSED',
         detail: expect.stringContaining('prisonNumber'),
@@ -316,7 +316,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       );
       const corrected = await post('/releases', { ...release, reason: 'RELEASED_TO_HOSPITAL' });
 
-      expect([first.status, retry.status, reused.status, corrected.status]).toEqual([201, 200, 409, 409]);
+      expect([first.status, retry.status, reused.status, corrected.status]).toEqual([201, 200, 422, 409]);
       expect(await reused.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
       expect(await corrected.json()).toMatchObject({ code: 'RELEASE_CONFLICT' });
       expect(await outboxRows('custody.person.released', personId)).toHaveLength(1);
@@ -585,7 +585,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         { 'idempotency-key': key },
       );
 
-      expect([first.status, retry.status, again.status, reused.status]).toEqual([201, 200, 200, 409]);
+      expect([first.status, retry.status, again.status, reused.status]).toEqual([201, 200, 200, 422]);
       expect(await reused.json()).toMatchObject({
         code: 'IDEMPOTENCY_KEY_REUSED',
         detail: expect.stringContaining('expectedReleaseDate'),

@@ -122,10 +122,11 @@ export class EpisodesController {
   })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
-  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED or IDEMPOTENCY_KEY_REUSED' })
+  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED' })
   @ApiResponse({
     status: 422,
-    description: 'RELEASE_DATE_BEFORE_RECEPTION or RELEASE_DATE_BEFORE_SENTENCE',
+    description:
+      'RELEASE_DATE_BEFORE_RECEPTION or RELEASE_DATE_BEFORE_SENTENCE, or IDEMPOTENCY_KEY_REUSED (same key, another date or reason)',
   })
   async changeReleaseDate(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
@@ -177,12 +178,12 @@ export class EpisodesController {
   @ApiResponse({
     status: 409,
     description:
-      'EPISODE_ALREADY_RELEASED, TRANSFER_CONFLICT or IDEMPOTENCY_KEY_REUSED (a transfer while the person is out on ROTL or at court ends that absence: status TRANSFERRED)',
+      'EPISODE_ALREADY_RELEASED or TRANSFER_CONFLICT (a transfer while the person is out on ROTL or at court ends that absence: status TRANSFERRED)',
   })
   @ApiResponse({
     status: 422,
     description:
-      'TRANSFER_TO_SAME_ESTABLISHMENT, TRANSFER_BEFORE_RECEPTION, TRANSFER_BEFORE_PREVIOUS_TRANSFER or TRANSFER_BEFORE_ABSENCE (not after the departure of the absence the person is out on)',
+      'TRANSFER_TO_SAME_ESTABLISHMENT, TRANSFER_BEFORE_RECEPTION, TRANSFER_BEFORE_PREVIOUS_TRANSFER or TRANSFER_BEFORE_ABSENCE (not after the departure of the absence the person is out on), or IDEMPOTENCY_KEY_REUSED (same key, other facts)',
   })
   async transfer(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,

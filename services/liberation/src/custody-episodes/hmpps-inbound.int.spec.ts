@@ -441,7 +441,7 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
       {},
       prisonStaff('LEI'),
     );
-    expect(other.status).toBe(409);
+    expect(other.status).toBe(422);
     expect(((await other.json()) as Problem).code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await pendingOf()).toEqual([]);
     // Completed, it cannot be dismissed.

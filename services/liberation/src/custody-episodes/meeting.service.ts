@@ -6,8 +6,8 @@ import { parseOrThrow } from '@throughcare/platform-errors';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
-  ConflictingRetryError,
   EpisodeNotFoundError,
+  IdempotencyKeyReusedError,
   MeetingAlreadyHeldError,
   MeetingCancelledError,
   MeetingHeldBeforeReceptionError,
@@ -152,11 +152,7 @@ export class MeetingService {
         ...(Date.parse(first.heldAt) === Date.parse(body.heldAt) ? [] : ['heldAt']),
       ];
       if (differences.length > 0) {
-        throw new ConflictingRetryError(
-          'the meeting held sent with this Idempotency-Key',
-          differences,
-          'IDEMPOTENCY_KEY_REUSED',
-        );
+        throw new IdempotencyKeyReusedError('the meeting held sent with this Idempotency-Key', differences);
       }
       const meeting = await tx.findOneByOrFail(Meeting, { id: bookingId });
       return {

@@ -50,9 +50,12 @@ export class MeetingsController {
   })
   @ApiResponse({
     status: 409,
-    description: 'MEETING_CANCELLED, MEETING_ALREADY_HELD (at another instant) or IDEMPOTENCY_KEY_REUSED',
+    description: 'MEETING_CANCELLED or MEETING_ALREADY_HELD (at another instant)',
   })
-  @ApiResponse({ status: 422, description: 'MEETING_HELD_BEFORE_RECEPTION' })
+  @ApiResponse({
+    status: 422,
+    description: 'MEETING_HELD_BEFORE_RECEPTION, or IDEMPOTENCY_KEY_REUSED (same key, another instant)',
+  })
   async held(
     @Param(new ZodValidationPipe(MeetingPathSchema, 'path')) { bookingId }: MeetingPath,
     @Body(new ZodValidationPipe(RecordMeetingHeldBodySchema, 'body')) body: RecordMeetingHeldBody,

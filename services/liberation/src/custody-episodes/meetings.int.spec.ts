@@ -284,7 +284,7 @@ describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /
       { heldAt: heldAt(24) },
       { 'idempotency-key': key },
     );
-    expect([first.status, retry.status, reused.status]).toEqual([201, 200, 409]);
+    expect([first.status, retry.status, reused.status]).toEqual([201, 200, 422]);
     expect(await reused.json()).toMatchObject({
       code: 'IDEMPOTENCY_KEY_REUSED',
       detail: expect.stringContaining('heldAt'),

@@ -4,7 +4,7 @@ import { DataSource, MoreThan, type EntityManager } from 'typeorm';
 import { withIdempotency, acrossScopes } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
-  ConflictingRetryError,
+  IdempotencyKeyReusedError,
   MovementNotFoundError,
   MovementOutOfOrderError,
   MovementSupersededError,
@@ -67,11 +67,7 @@ export class MovementReversalService {
         ? await withIdempotency(tx, `liberation:movement-reversal:${context.idempotencyKey}`, reverse)
         : await reverse(tx);
       if (first.eventId !== eventId) {
-        throw new ConflictingRetryError(
-          'the reversal sent with this Idempotency-Key',
-          ['eventId'],
-          'IDEMPOTENCY_KEY_REUSED',
-        );
+        throw new IdempotencyKeyReusedError('the reversal sent with this Idempotency-Key', ['eventId']);
       }
       const movement = await tx.findOneByOrFail(Movement, { eventId });
       const episode = await tx.findOneByOrFail(CustodyEpisode, {

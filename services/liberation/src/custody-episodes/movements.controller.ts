@@ -58,11 +58,14 @@ export class MovementsController {
   @ApiResponse({
     status: 409,
     description:
-      'MOVEMENT_SUPERSEDED (a later release, transfer or episode stands) or IDEMPOTENCY_KEY_REUSED; ' +
+      'MOVEMENT_SUPERSEDED (a later release, transfer or episode stands); ' +
       "a release superseded by a later episode outside the caller's establishments: " +
       CUSTODY_RECORD_CONFLICT_DOC,
   })
-  @ApiResponse({ status: 422, description: 'REVERSAL_BEFORE_MOVEMENT' })
+  @ApiResponse({
+    status: 422,
+    description: 'REVERSAL_BEFORE_MOVEMENT, or IDEMPOTENCY_KEY_REUSED (same key, other facts)',
+  })
   async reverse(
     @Param(new ZodValidationPipe(MovementPathSchema, 'path')) { eventId }: MovementPath,
     @Body(new ZodValidationPipe(ReverseMovementBodySchema, 'body')) body: ReverseMovementBody,

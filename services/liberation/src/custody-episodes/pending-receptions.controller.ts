@@ -111,11 +111,15 @@ export class PendingReceptionsController {
   @ApiResponse({
     status: 409,
     description:
-      'PENDING_RECEPTION_DISMISSED; IDEMPOTENCY_KEY_REUSED (completed already with other facts); EPISODE_ALREADY_OPEN, ' +
+      'PENDING_RECEPTION_DISMISSED; EPISODE_ALREADY_OPEN, ' +
       'NOT_A_RETURN_TO_CUSTODY or RECEPTION_CONFLICT as for POST /receptions; else ' +
       CUSTODY_RECORD_CONFLICT_DOC,
   })
-  @ApiResponse({ status: 422, description: 'RECEPTION_BEFORE_PREVIOUS_RELEASE, as for POST /receptions' })
+  @ApiResponse({
+    status: 422,
+    description:
+      'RECEPTION_BEFORE_PREVIOUS_RELEASE, as for POST /receptions; IDEMPOTENCY_KEY_REUSED (completed already with other facts)',
+  })
   async complete(
     @Param(new ZodValidationPipe(PendingReceptionPathSchema, 'path')) { id }: PendingReceptionPath,
     @Body(new ZodValidationPipe(CompletePendingReceptionBodySchema, 'body'))

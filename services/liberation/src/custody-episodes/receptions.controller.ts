@@ -46,14 +46,14 @@ export class ReceptionsController {
   @ApiResponse({
     status: 409,
     description:
-      'EPISODE_ALREADY_OPEN, NOT_A_RETURN_TO_CUSTODY, RECEPTION_CONFLICT or IDEMPOTENCY_KEY_REUSED, ' +
+      'EPISODE_ALREADY_OPEN, NOT_A_RETURN_TO_CUSTODY or RECEPTION_CONFLICT, ' +
       "when the episode in the way is within the caller's establishments; else " +
       CUSTODY_RECORD_CONFLICT_DOC,
   })
   @ApiResponse({
     status: 422,
     description:
-      "RECEPTION_BEFORE_PREVIOUS_RELEASE (the previous episode within the caller's establishments; else 409 CUSTODY_RECORD_CONFLICT)",
+      "RECEPTION_BEFORE_PREVIOUS_RELEASE (the previous episode within the caller's establishments; else 409 CUSTODY_RECORD_CONFLICT), or IDEMPOTENCY_KEY_REUSED (same key, other facts)",
   })
   async record(
     @Body(new ZodValidationPipe(RecordReceptionBodySchema, 'body')) body: RecordReceptionBody,

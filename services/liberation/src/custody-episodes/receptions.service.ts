@@ -7,6 +7,7 @@ import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
   EpisodeAlreadyOpenError,
+  IdempotencyKeyReusedError,
   NotAReturnToCustodyError,
   PersonNotFoundError,
 } from './custody-episode.errors';
@@ -85,11 +86,7 @@ export class ReceptionsService {
       if (!created) {
         const differences = differingReceptionFacts(episode, body);
         if (differences.length > 0) {
-          throw new ConflictingRetryError(
-            'the reception sent with this Idempotency-Key',
-            differences,
-            'IDEMPOTENCY_KEY_REUSED',
-          );
+          throw new IdempotencyKeyReusedError('the reception sent with this Idempotency-Key', differences);
         }
       }
       return { created, episode };

@@ -3,9 +3,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode, type ReceivedEpisode } from './custody-episode.entity';
 import {
-  ConflictingRetryError,
   EpisodeAlreadyReleasedError,
   EpisodeNotFoundError,
+  IdempotencyKeyReusedError,
   ReleaseDateTooEarlyError,
 } from './custody-episode.errors';
 import { releaseDateChangedEvent } from './custody-episode.events';
@@ -77,10 +77,9 @@ export class ReleaseDateService {
         ...(first.reason === body.reason ? [] : ['reason']),
       ];
       if (differences.length > 0) {
-        throw new ConflictingRetryError(
+        throw new IdempotencyKeyReusedError(
           'the release date change sent with this Idempotency-Key',
           differences,
-          'IDEMPOTENCY_KEY_REUSED',
         );
       }
       const episode = await tx.findOneByOrFail(CustodyEpisode, { personId, episode: episodeNumber });

@@ -46,12 +46,12 @@ export class ReleasesController {
   })
   @ApiResponse({
     status: 409,
-    description: 'EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT, RELEASE_REVERSED or IDEMPOTENCY_KEY_REUSED',
+    description: 'EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT or RELEASE_REVERSED',
   })
   @ApiResponse({
     status: 422,
     description:
-      "RELEASE_BEFORE_RECEPTION, RELEASE_BEFORE_ABSENCE (not after the departure of the absence the person is out on), or RELEASE_ESTABLISHMENT_MISMATCH (establishmentCode is one of the caller's, but not where the person is held). A release while out on ROTL or at court ends that absence (its status RELEASED)",
+      "RELEASE_BEFORE_RECEPTION, RELEASE_BEFORE_ABSENCE (not after the departure of the absence the person is out on), or RELEASE_ESTABLISHMENT_MISMATCH (establishmentCode is one of the caller's, but not where the person is held), or IDEMPOTENCY_KEY_REUSED (same key, other facts). A release while out on ROTL or at court ends that absence (its status RELEASED)",
   })
   async record(
     @Body(new ZodValidationPipe(RecordReleaseBodySchema, 'body')) body: RecordReleaseBody,

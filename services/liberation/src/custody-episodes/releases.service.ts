@@ -8,6 +8,7 @@ import {
   ConflictingRetryError,
   EpisodeAlreadyReleasedError,
   EpisodeNotFoundError,
+  IdempotencyKeyReusedError,
   ReleaseBeforeReceptionError,
   ReleaseEstablishmentMismatchError,
 } from './custody-episode.errors';
@@ -72,11 +73,7 @@ export class ReleasesService {
           ...differingReleaseFacts(episode, body),
         ];
         if (differences.length > 0) {
-          throw new ConflictingRetryError(
-            'the release sent with this Idempotency-Key',
-            differences,
-            'IDEMPOTENCY_KEY_REUSED',
-          );
+          throw new IdempotencyKeyReusedError('the release sent with this Idempotency-Key', differences);
         }
       }
       const movement = await tx.findOneBy(Movement, {

@@ -7,6 +7,7 @@ import {
   ConflictingRetryError,
   EpisodeAlreadyReleasedError,
   EpisodeNotFoundError,
+  IdempotencyKeyReusedError,
   MovementOutOfOrderError,
   SameEstablishmentTransferError,
 } from './custody-episode.errors';
@@ -70,11 +71,7 @@ export class TransfersService {
         ...(Date.parse(first.transferredAt) === Date.parse(body.transferredAt) ? [] : ['transferredAt']),
       ];
       if (differences.length > 0) {
-        throw new ConflictingRetryError(
-          'the transfer sent with this Idempotency-Key',
-          differences,
-          'IDEMPOTENCY_KEY_REUSED',
-        );
+        throw new IdempotencyKeyReusedError('the transfer sent with this Idempotency-Key', differences);
       }
       const movement = await tx.findOneByOrFail(Movement, { eventId: first.eventId });
       if (movement.recordedBy !== context.actor) {
