@@ -15,6 +15,8 @@ import { HMPPS_ACTOR, HMPPS_INBOUND_CONSUMER, HmppsInboundTranslator } from './h
 import { PendingReceptionsService } from './pending-receptions.service';
 import { PersonIds } from './person-ids';
 import { ReceptionsService } from './receptions.service';
+import type { AbsencePage } from './temporary-absence.schemas';
+import { TemporaryAbsencesService } from './temporary-absences.service';
 import {
   aLiberation,
   aPrisonNumber,
@@ -111,7 +113,7 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
       return [e.eventType, e.eventId, e.personReference];
     });
 
-  it('transfers (received TRANSFERRED) and a release (released RELEASED) move the custody record in order, once each though delivered twice; absences change nothing', async () => {
+  it('transfers (received TRANSFERRED), absences (court, ROTL) and a release (released RELEASED) move the custody record in order, once each though delivered twice', async () => {
     const prisonNumber = aPrisonNumber();
     const personId = personIdOf(prisonNumber);
     const reception = await lib().post('/receptions', anEnglishReception(prisonNumber));
@@ -137,21 +139,44 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     ]);
     expect(moved.establishmentCode).toBe('LEI');
 
-    // A court appearance and its return, a temporary absence: the person stays in custody.
-    await publish(
-      hmpps('released', prisonNumber, { reason: 'SENT_TO_COURT', prisonId: 'LEI' }, minutesAgo(200)),
+    // A court appearance and its return (each told twice), a temporary absence: the person stays
+    // in custody, and each is the episode's temporary absence (issue 10: CRT and TAP).
+    const [leftForCourt, backFromCourt, leftOnRotl] = [minutesAgo(200), minutesAgo(190), minutesAgo(100)];
+    const toCourt = hmpps(
+      'released',
+      prisonNumber,
+      { reason: 'SENT_TO_COURT', prisonId: 'LEI' },
+      leftForCourt,
     );
-    await publish(
-      hmpps('received', prisonNumber, { reason: 'RETURN_FROM_COURT', prisonId: 'LEI' }, minutesAgo(190)),
+    const fromCourt = hmpps(
+      'received',
+      prisonNumber,
+      { reason: 'RETURN_FROM_COURT', prisonId: 'LEI' },
+      backFromCourt,
     );
+    for (const e of [toCourt, toCourt, fromCourt, fromCourt]) await publish(e);
     await publish(
-      hmpps(
-        'released',
-        prisonNumber,
-        { reason: 'TEMPORARY_ABSENCE_RELEASE', prisonId: 'LEI' },
-        minutesAgo(100),
-      ),
+      hmpps('released', prisonNumber, { reason: 'TEMPORARY_ABSENCE_RELEASE', prisonId: 'LEI' }, leftOnRotl),
     );
+    const absences = async () =>
+      ((await (await lib().get(`/people/${personId}/episodes/1/absences`)).json()) as AbsencePage).items.map(
+        (a) => [a.kind, a.status, a.leftAt, a.returnedAt, a.departureRecordedBy],
+      );
+    expect(
+      await eventually(async () => {
+        const now = await absences();
+        return now.length === 2 ? now : undefined;
+      }),
+    ).toEqual([
+      ['ROTL', 'OUT', new Date(leftOnRotl).toISOString(), null, HMPPS_ACTOR],
+      [
+        'COURT',
+        'RETURNED',
+        new Date(leftForCourt).toISOString(),
+        new Date(backFromCourt).toISOString(),
+        HMPPS_ACTOR,
+      ],
+    ]);
 
     const releasedAt = minutesAgo(30);
     const release = hmpps('released', prisonNumber, { reason: 'RELEASED', prisonId: 'LEI' }, releasedAt);
@@ -174,6 +199,14 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
       ['TRANSFER', BUS_ACTOR],
       ['RELEASE', BUS_ACTOR],
     ]);
+    // Released while out on ROTL: the release ended that absence.
+    expect((await absences()).map(([kind, status]) => [kind, status])).toEqual([
+      ['ROTL', 'RELEASED'],
+      ['COURT', 'RETURNED'],
+    ]);
+    // Each absence's departure and return told the bus once.
+    expect(await published('custody.absence.started', personId)).toHaveLength(2);
+    expect(await published('custody.absence.ended', personId)).toHaveLength(1);
 
     // On the bus: one event per movement, named by the pseudonym only, with a stable id.
     const transfers = await published('custody.person.transferred', personId);
@@ -575,6 +608,44 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     });
   });
 
+  it('a return with no absence open is skipped; a return from the other kind of absence is a dead letter naming both', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    expect((await lib().post('/receptions', anEnglishReception(prisonNumber))).status).toBe(201);
+    const translator = lib().app.get(HmppsInboundTranslator);
+    expect(
+      await translator.translate(
+        HmppsDomainEvent.parse(
+          hmpps('received', prisonNumber, { reason: 'TEMPORARY_ABSENCE_RETURN', prisonId: 'LEI' }),
+        ),
+      ),
+    ).toEqual({
+      skip: 'TEMPORARY_ABSENCE_RETURN: no absence of episode 1 is open (its departure was not seen here, or this return is recorded already)',
+    });
+    // Out to court, back (HMPPS says) from a temporary absence.
+    await publish(
+      hmpps('released', prisonNumber, { reason: 'SENT_TO_COURT', prisonId: 'LEI' }, minutesAgo(60)),
+    );
+    await publish(
+      hmpps(
+        'received',
+        prisonNumber,
+        { reason: 'TEMPORARY_ABSENCE_RETURN', prisonId: 'LEI' },
+        minutesAgo(30),
+      ),
+    );
+    expect(await deadLetterOf(prisonNumber)).toEqual({
+      code: 'HMPPS_ABSENCE_KIND_MISMATCH',
+      reason: expect.stringMatching(
+        /^TEMPORARY_ABSENCE_RETURN \(the end of a ROTL absence\), but the absence open since .* is COURT/,
+      ),
+    });
+    const [court] = (
+      (await (await lib().get(`/people/${personId}/episodes/1/absences`)).json()) as AbsencePage
+    ).items;
+    expect(court).toMatchObject({ kind: 'COURT', status: 'OUT', departureRecordedBy: HMPPS_ACTOR });
+  });
+
   it('a new admission at a prison outside HMPPS_ADMISSION_ESTABLISHMENTS is skipped; an open episode received long before at that prison is a dead letter, not a skip', async () => {
     const translator = lib().app.get(HmppsInboundTranslator);
     // Scoped to LEI and GMR (as a deployment would be), a Bristol admission is not kept.
@@ -584,6 +655,7 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
       60_000,
       lib().app.get(ReceptionsService),
       lib().app.get(PendingReceptionsService),
+      lib().app.get(TemporaryAbsencesService),
       ['LEI', 'GMR'],
     );
     const stranger = aPrisonNumber();

@@ -19,6 +19,7 @@ import {
   parseEvent,
   notJson,
   RecallReasonCode,
+  type AbsenceKind,
   type KnownEvent,
 } from '@throughcare/contracts';
 import { addDays, localDateOf } from '@throughcare/domain';
@@ -43,6 +44,13 @@ import { PendingReceptionsService, type PendingReceptionFacts } from './pending-
 import { PENDING_RECEPTION_MATCH_MS } from './pending-reception.completion';
 import { PersonIds } from './person-ids';
 import { ReceptionsService } from './receptions.service';
+import {
+  RecordDepartureBodySchema,
+  RecordReturnBodySchema,
+  type RecordDepartureBody,
+  type RecordReturnBody,
+} from './temporary-absence.schemas';
+import { openAbsence, TemporaryAbsencesService } from './temporary-absences.service';
 import { EPISODE_LATE_HORIZON } from './upstream-movements.consumer';
 
 /** The HMPPS event types the adapter maps (version 1); the consumer takes no others. */
@@ -57,7 +65,13 @@ export type HmppsTranslation =
   | { publish: KnownEvent }
   | { receive: RecordReceptionBody; eventId: string }
   | { pending: PendingReceptionFacts }
+  | { absence: AbsenceMovement; eventId: string }
   | { skip: string };
+
+/** A temporary absence's departure or return the adapter records (issue 10: TAP and CRT). */
+export type AbsenceMovement =
+  | { part: 'DEPARTURE'; personId: string; episode: number; body: RecordDepartureBody }
+  | { part: 'RETURN'; personId: string; episode: number; absenceId: string; body: RecordReturnBody };
 
 /**
  * The prisons whose new admissions the adapter keeps as pending receptions
@@ -111,10 +125,16 @@ export function hmppsEventId(event: HmppsDomainEvent, personId: string): string 
 /** The namespace UUID of hmppsEventId (random, fixed for ever: changing it changes every id). */
 const HMPPS_NAMESPACE = Buffer.from('6f1d3c52a8e94b7c9a0e2d4b5c7f8e91', 'hex');
 
-/** Release reasons by which the person stays in custody (they come back): nothing to apply. */
-const TEMPORARY_RELEASES = new Set(['TEMPORARY_ABSENCE_RELEASE', 'SENT_TO_COURT']);
-/** Reception reasons of a person coming back to the establishment that holds them. */
-const RETURNS = new Set(['TEMPORARY_ABSENCE_RETURN', 'RETURN_FROM_COURT']);
+/** Release reasons by which the person stays in custody (they come back): a temporary absence of that kind. */
+const TEMPORARY_RELEASES: ReadonlyMap<string, AbsenceKind> = new Map([
+  ['TEMPORARY_ABSENCE_RELEASE', 'ROTL'],
+  ['SENT_TO_COURT', 'COURT'],
+]);
+/** Reception reasons of a person coming back to the establishment that holds them: the absence of that kind ends. */
+const RETURNS: ReadonlyMap<string, AbsenceKind> = new Map([
+  ['TEMPORARY_ABSENCE_RETURN', 'ROTL'],
+  ['RETURN_FROM_COURT', 'COURT'],
+]);
 
 /**
  * The HMPPS domain events adapter, inbound: maps `prison-offender-events.prisoner.released` and
@@ -125,8 +145,10 @@ const RETURNS = new Set(['TEMPORARY_ABSENCE_RETURN', 'RETURN_FROM_COURT']);
  * - received, reason TRANSFERRED: `custody.person.transferred` of the open episode, from the
  *   establishment the record holds the person at (HMPPS also publishes a release with reason
  *   TRANSFERRED from the first prison: skipped, the reception names both ends);
- * - a temporary absence, a court appearance and the return from either: skipped (the person
- *   stays in custody);
+ * - a temporary absence (released TEMPORARY_ABSENCE_RELEASE: ROTL), a court appearance (released
+ *   SENT_TO_COURT: COURT) and the return from either (received TEMPORARY_ABSENCE_RETURN,
+ *   RETURN_FROM_COURT): recorded here as the open episode's temporary absence, its departure and
+ *   return ({@link HmppsInboundTranslator.absence}); the person stays in custody;
  * - a recall (received ADMISSION or READMISSION, its NOMIS movement reason a recall code) of a
  *   person whose latest episode here was released on licence from a sentence still running:
  *   received as a return to custody ({@link HmppsInboundTranslator.admission}); of a person the
@@ -153,6 +175,7 @@ export class HmppsInboundTranslator {
     @Inject(EPISODE_LATE_HORIZON) private readonly episodeLateHorizonMs: number,
     private readonly receptions: ReceptionsService,
     private readonly pendingReceptions: PendingReceptionsService,
+    private readonly absences: TemporaryAbsencesService,
     @Inject(HMPPS_ADMISSION_ESTABLISHMENTS)
     private readonly admissionEstablishments: readonly string[] | undefined,
   ) {}
@@ -170,6 +193,34 @@ export class HmppsInboundTranslator {
         correlationId: `hmpps:${translation.eventId}`,
         idempotencyKey: `hmpps:${translation.eventId}`,
       });
+    });
+  }
+
+  /**
+   * Records a temporary absence's departure or return the adapter mapped, as the platform's own
+   * work: once per HMPPS event (its idempotency key); the absence's own rules decide the rest (a
+   * refusal, e.g. a departure while out already, is dead-lettered with its code). The service
+   * emits custody.absence.started / .ended.
+   */
+  recordAbsence(translation: { absence: AbsenceMovement; eventId: string }): Promise<void> {
+    const { absence, eventId } = translation;
+    const context = {
+      actor: HMPPS_ACTOR,
+      scope: 'unrestricted' as const,
+      correlationId: `hmpps:${eventId}`,
+      idempotencyKey: `hmpps:${eventId}`,
+    };
+    return runUnrestricted(async () => {
+      if (absence.part === 'DEPARTURE')
+        await this.absences.depart(absence.personId, absence.episode, absence.body, context);
+      else
+        await this.absences.return(
+          absence.personId,
+          absence.episode,
+          absence.absenceId,
+          absence.body,
+          context,
+        );
     });
   }
 
@@ -211,7 +262,8 @@ export class HmppsInboundTranslator {
     if (event.eventType === HMPPS_PRISONER_RELEASED) {
       if (info.reason === 'TRANSFERRED')
         return { skip: 'a transfer: applied from the prisoner.received of the receiving prison' };
-      if (TEMPORARY_RELEASES.has(info.reason)) return { skip: `${info.reason}: the person stays in custody` };
+      const away = TEMPORARY_RELEASES.get(info.reason);
+      if (away) return this.absence(info, personId, eventId, occurredAt, { part: 'DEPARTURE', kind: away });
       if (info.reason !== 'RELEASED') {
         throw new PermanentError(
           'HMPPS_RELEASE_NEEDS_DECISION',
@@ -245,7 +297,8 @@ export class HmppsInboundTranslator {
       });
     }
     // prisoner.received
-    if (RETURNS.has(info.reason)) return { skip: `${info.reason}: the person stays in custody` };
+    const back = RETURNS.get(info.reason);
+    if (back) return this.absence(info, personId, eventId, occurredAt, { part: 'RETURN', kind: back });
     if (info.reason === 'ADMISSION' || info.reason === 'READMISSION')
       return this.admission(info, personId, eventId, occurredAt);
     if (info.reason !== 'TRANSFERRED') {
@@ -419,6 +472,51 @@ export class HmppsInboundTranslator {
     };
   }
 
+  /**
+   * A temporary absence's departure (ROTL, court) or return, of the person's open episode. Nothing
+   * of the person held here: skipped (the feed is national). Their latest episode released: a
+   * reception may be on its way (retried, then dead-lettered). A return with no absence open:
+   * skipped, as the departure was not seen here (or that return is recorded already); a return
+   * from the other kind of absence than the one open: dead-lettered.
+   */
+  private async absence(
+    info: HmppsPrisonerMovementInformation,
+    personId: string,
+    eventId: string,
+    occurredAt: Date,
+    movement: { part: 'DEPARTURE' | 'RETURN'; kind: AbsenceKind },
+  ): Promise<HmppsTranslation> {
+    const latest = await this.latestEpisode(personId);
+    if (!latest) return { skip: 'no custody episode of this person is held here' };
+    refuseOutsideNomis(latest);
+    if (latest.releasedAt !== null) throw this.notYetKnown(personId, latest);
+    const at = occurredAt.toISOString();
+    if (movement.part === 'DEPARTURE') {
+      const body = RecordDepartureBodySchema.safeParse({ kind: movement.kind, leftAt: at });
+      if (!body.success) throw new PermanentError('INVALID_EVENT_DATA', describeIssues(body.error));
+      return {
+        absence: { part: 'DEPARTURE', personId, episode: latest.episode, body: body.data },
+        eventId,
+      };
+    }
+    const open = await openAbsence(this.dataSource.manager, personId, latest.episode);
+    if (!open)
+      return {
+        skip: `${info.reason}: no absence of episode ${latest.episode} is open (its departure was not seen here, or this return is recorded already)`,
+      };
+    if (open.kind !== movement.kind)
+      throw new PermanentError(
+        'HMPPS_ABSENCE_KIND_MISMATCH',
+        `${info.reason} (the end of a ${movement.kind} absence), but the absence open since ${open.leftAt.toISOString()} is ${open.kind}: record the return with POST /people/{personId}/episodes/${latest.episode}/absences/${open.id}/return, or reverse the departure`,
+      );
+    const body = RecordReturnBodySchema.safeParse({ returnedAt: at });
+    if (!body.success) throw new PermanentError('INVALID_EVENT_DATA', describeIssues(body.error));
+    return {
+      absence: { part: 'RETURN', personId, episode: latest.episode, absenceId: open.id, body: body.data },
+      eventId,
+    };
+  }
+
   /** Keeps a pending reception the adapter mapped (once per HMPPS event). True when new. */
   keepPending(translation: { pending: PendingReceptionFacts }): Promise<boolean> {
     return this.pendingReceptions.recordFromHmpps(translation.pending);
@@ -569,6 +667,13 @@ export class HmppsInboundConsumer implements OnApplicationBootstrap, BeforeAppli
           const kept = await this.translator.keepPending(translation);
           this.logger.debug(
             `${context.subject}#${context.streamSequence}: ${kept ? 'kept as a pending reception for staff to complete' : 'a pending reception already kept'}`,
+          );
+          return;
+        }
+        if ('absence' in translation) {
+          await this.translator.recordAbsence(translation);
+          this.logger.debug(
+            `${context.subject}#${context.streamSequence}: recorded an absence's ${translation.absence.part.toLowerCase()}`,
           );
           return;
         }
