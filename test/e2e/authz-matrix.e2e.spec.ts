@@ -1111,6 +1111,17 @@ const POLICY: Policy[] = [
     }),
   ),
   {
+    // Who sees whose overdue absences is proven in temporary-absences.int.spec (the fixtures hold
+    // no overdue absence during the reads: the matrix's absence is recorded by the writes).
+    app: 'liberation',
+    method: 'GET',
+    path: '/absences/overdue',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/absences/overdue?limit=200' }),
+  },
+  {
     app: 'liberation',
     method: 'GET',
     path: '/release-point-replans',

@@ -41,6 +41,8 @@ import { GateArrangement } from './gate-arrangement.entity';
 import { GateArrangementsController } from './gate-arrangements.controller';
 import { GateArrangementsService } from './gate-arrangements.service';
 import { TemporaryAbsence } from './temporary-absence.entity';
+import { OverdueAbsencesController } from './overdue-absences.controller';
+import { OverdueAbsencesService } from './overdue-absences';
 import { TemporaryAbsencesController } from './temporary-absences.controller';
 import { TemporaryAbsencesService } from './temporary-absences.service';
 import { SentenceCalculationsController } from './sentence-calculations.controller';
@@ -98,6 +100,7 @@ export class CustodyEpisodesModule {
         SentenceCalculationsController,
         ReplansController,
         TemporaryAbsencesController,
+        OverdueAbsencesController,
         GateArrangementsController,
       ],
       providers: [
@@ -115,6 +118,7 @@ export class CustodyEpisodesModule {
         SentenceCalculationsService,
         ReplanService,
         TemporaryAbsencesService,
+        OverdueAbsencesService,
         GateArrangementsService,
         { provide: REPLAN_WORKFLOW_TASK_QUEUE, useValue: options.replanWorkflowTaskQueue },
         JourneyStageService,

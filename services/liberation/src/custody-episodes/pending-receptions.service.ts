@@ -22,7 +22,7 @@ import {
   type PendingReceptionPage,
   type PendingReceptionView,
 } from './pending-reception.schemas';
-import { covers, type EstablishmentScope } from './prison-scope';
+import { covers, whereEstablishment, type EstablishmentScope } from './prison-scope';
 import { ReceptionsService } from './receptions.service';
 import type { RequestContext } from './request-context';
 
@@ -136,13 +136,8 @@ export class PendingReceptionsService {
       .orderBy('p.received_at', 'ASC')
       .addOrderBy('p.id', 'ASC')
       .limit(query.limit + 1);
-    if (query.establishmentCode !== undefined) {
-      if (!covers(scope, query.establishmentCode)) return { items: [], nextCursor: null };
-      q.andWhere('p.establishment_code = :est', { est: query.establishmentCode });
-    } else if (scope !== 'unrestricted') {
-      if (scope.establishments.length === 0) return { items: [], nextCursor: null };
-      q.andWhere('p.establishment_code IN (:...ests)', { ests: [...scope.establishments] });
-    }
+    if (!whereEstablishment(q, 'p.establishment_code', scope, query.establishmentCode))
+      return { items: [], nextCursor: null };
     if (query.cursor)
       q.andWhere('(p.received_at, p.id) > (:afterAt::timestamptz, :afterId::uuid)', {
         afterAt: query.cursor.receivedAt,

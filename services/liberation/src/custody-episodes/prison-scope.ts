@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Access, type Principal } from '@throughcare/platform-auth';
 
 /**
@@ -62,6 +63,27 @@ export function scopeOf(principal: Principal): EstablishmentScope {
 export function covers(scope: EstablishmentScope, establishmentCode: string | null | undefined): boolean {
   if (scope === 'unrestricted') return true;
   return establishmentCode != null && scope.establishments.includes(establishmentCode);
+}
+
+/**
+ * Narrows a list query to `establishmentCode` (when given: it must be one of the scope's) or to
+ * every establishment of the scope, on `column`. False when nothing can match (the query need not
+ * run).
+ */
+export function whereEstablishment<T extends ObjectLiteral>(
+  q: SelectQueryBuilder<T>,
+  column: string,
+  scope: EstablishmentScope,
+  establishmentCode: string | undefined,
+): boolean {
+  if (establishmentCode !== undefined) {
+    if (!covers(scope, establishmentCode)) return false;
+    q.andWhere(`${column} = :establishmentCode`, { establishmentCode });
+  } else if (scope !== 'unrestricted') {
+    if (scope.establishments.length === 0) return false;
+    q.andWhere(`${column} IN (:...establishments)`, { establishments: [...scope.establishments] });
+  }
+  return true;
 }
 
 /** Who recorded a fact (`received_by`, `released_by`, `recorded_by`…): platform-auth's rule. */

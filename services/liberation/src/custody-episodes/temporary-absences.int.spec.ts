@@ -1,6 +1,7 @@
 import { AbsenceEndedV1, AbsenceReversedV1, AbsenceStartedV1 } from '@throughcare/contracts';
+import type { OverdueAbsencePage } from './overdue-absences';
 import type { AbsencePage, AbsenceView } from './temporary-absence.schemas';
-import { aReception, minutesAgo, personIdOf, useLiberation, type Problem } from './spec-support';
+import { aReception, minutesAgo, personIdOf, prisonStaff, useLiberation, type Problem } from './spec-support';
 
 // Issue 10, every movement: temporary absences (ROTL, court) and their corrections.
 
@@ -243,5 +244,82 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     const reused = await depart(other, { kind: 'COURT', leftAt: minutesAgo(40) }, key);
     expect(reused.status).toBe(422);
     expect((await json<Problem>(reused)).code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  describe('overdue absences (GET /absences/overdue)', () => {
+    /** In custody at `establishmentCode`, out since `leftAt` (minutes ago), due back `dueBack` minutes ago (negative: to come). */
+    async function out(establishmentCode: string, left: number, dueBack: number | null, kind = 'ROTL') {
+      const reception = aReception({ establishmentCode, receivedAt: minutesAgo(2000) });
+      expect((await ctx.lib.post('/receptions', reception, {}, prisonStaff(establishmentCode))).status).toBe(
+        201,
+      );
+      const personId = personIdOf(reception.prisonNumber);
+      const departed = await ctx.lib.post(
+        `/people/${personId}/episodes/1/absences`,
+        { kind, leftAt: minutesAgo(left), ...(dueBack === null ? {} : { dueBackAt: minutesAgo(dueBack) }) },
+        {},
+        prisonStaff(establishmentCode),
+      );
+      expect(departed.status).toBe(201);
+      return { personId, absenceId: ((await departed.json()) as AbsenceView).absenceId };
+    }
+    const overdue = async (query: string, as = prisonStaff('BAR')) => {
+      const response = await ctx.lib.get(`/absences/overdue${query}`, as);
+      expect(response.status).toBe(200);
+      return (await response.json()) as OverdueAbsencePage;
+    };
+
+    it("lists open absences past their due-back time, longest overdue first, from the caller's establishments only", async () => {
+      const longest = await out('BAR', 700, 400);
+      const later = await out('BAR', 600, 300, 'COURT');
+      const returned = await out('BAR', 500, 200);
+      expect(
+        (
+          await ctx.lib.post(
+            `/people/${returned.personId}/episodes/1/absences/${returned.absenceId}/return`,
+            { returnedAt: minutesAgo(100) },
+            {},
+            prisonStaff('BAR'),
+          )
+        ).status,
+      ).toBe(201);
+      const notYetDue = await out('BAR', 100, -60);
+      const noDueTime = await out('BAR', 900, null);
+      const elsewhere = await out('LOW', 800, 500);
+      const mine = new Set(
+        [longest, later, returned, notYetDue, noDueTime, elsewhere].map((p) => p.personId),
+      );
+      const ours = (page: OverdueAbsencePage) => page.items.filter((i) => mine.has(i.personId));
+
+      const atBar = ours(await overdue('?limit=200'));
+      expect(atBar.map((i) => [i.personId, i.kind, i.status])).toEqual([
+        [longest.personId, 'ROTL', 'OUT'],
+        [later.personId, 'COURT', 'OUT'],
+      ]);
+      expect(atBar[0]!.overdueMinutes).toBeGreaterThanOrEqual(400);
+      expect(atBar[0]!.overdueMinutes).toBeLessThan(410);
+
+      // Another establishment's staff see theirs only; asking for an establishment not theirs is empty.
+      expect(ours(await overdue('?limit=200', prisonStaff('LOW'))).map((i) => i.personId)).toEqual([
+        elsewhere.personId,
+      ]);
+      expect((await overdue('?establishmentCode=LOW', prisonStaff('BAR'))).items).toEqual([]);
+
+      // Pages follow the order with a cursor.
+      const pages: string[] = [];
+      let cursor: string | null = '';
+      while (cursor !== null) {
+        const page: OverdueAbsencePage = await overdue(
+          `?establishmentCode=BAR&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        pages.push(...ours(page).map((i) => i.personId));
+        cursor = page.nextCursor;
+      }
+      expect(pages).toEqual([longest.personId, later.personId]);
+
+      const bad = await ctx.lib.get('/absences/overdue?limit=0', prisonStaff('BAR'));
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as Problem).errors?.[0]?.field).toBe('limit');
+    });
   });
 });
