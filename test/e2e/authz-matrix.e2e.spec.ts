@@ -1131,7 +1131,7 @@ const POLICY: Policy[] = [
     request: () => ({ path: '/release-point-replans?limit=100' }),
     list: { ids: itemIds, own: (s) => [s.replanId] },
   },
-  ...(['', '/items'] as const).map(
+  ...(['', '/items', '/uncalculated'] as const).map(
     (tail): Policy => ({
       app: 'liberation',
       method: 'GET',

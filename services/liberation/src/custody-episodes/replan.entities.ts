@@ -74,6 +74,13 @@ export class ReplanRun {
   @Column('integer', { name: 'dry_run_needs_review', nullable: true })
   dryRunNeedsReview!: number | null;
 
+  /**
+   * Open episodes in scope with no sentence calculation when the dry run finished (migration
+   * 1800): their dates were given by hand, and no re-plan moves them. Null until done.
+   */
+  @Column('integer', { name: 'dry_run_uncalculated', nullable: true })
+  dryRunUncalculated!: number | null;
+
   /** Items the apply step recorded but whose date a decision kept (NEEDS_REVIEW); null until done. */
   @Column('integer', { name: 'needs_review', nullable: true })
   needsReview!: number | null;

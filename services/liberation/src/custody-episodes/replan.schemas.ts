@@ -124,6 +124,29 @@ export const ListReplanItemsQuerySchema = z
   .strict();
 export type ListReplanItemsQuery = z.output<typeof ListReplanItemsQuerySchema>;
 
+export const ListUncalculatedQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: ReplanItemCursor.schema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListUncalculatedQuery = z.output<typeof ListUncalculatedQuerySchema>;
+
+/** An open episode in a re-plan's scope that no re-plan can move: no sentence calculation. */
+export interface UncalculatedEpisodeView {
+  personId: string;
+  episode: number;
+  /** Where the person is held now. */
+  establishmentCode: string;
+  /** The expected release date as it stands (given by hand: at reception or changed since). */
+  expectedReleaseDate: string | null;
+}
+
+export interface UncalculatedEpisodePage {
+  items: UncalculatedEpisodeView[];
+  nextCursor: string | null;
+}
+
 export type ReplanStatus = 'DRY_RUN_RUNNING' | 'DRY_RUN_DONE' | 'APPLYING' | 'APPLIED';
 
 export interface ReplanRunView {
@@ -150,6 +173,12 @@ export interface ReplanRunView {
      * the decision cannot stand against it, the decision set aside and the date moved.
      */
     needsReview: number | null;
+    /**
+     * Open episodes in scope with no sentence calculation (dates given by hand): not looked at,
+     * and no re-plan moves them; record their sentences, or change their dates by hand. Listed
+     * live by GET /release-point-replans/:id/uncalculated. Null until done.
+     */
+    uncalculated: number | null;
   };
   apply: {
     workflowId: string;

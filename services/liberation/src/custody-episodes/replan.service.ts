@@ -40,6 +40,8 @@ import {
   ReplanRunCursor,
   type CreateReplanBody,
   type ListReplanItemsQuery,
+  type ListUncalculatedQuery,
+  type UncalculatedEpisodePage,
   type ListReplansQuery,
   type ReplanItemPage,
   type ReplanItemView,
@@ -296,6 +298,56 @@ export class ReplanService {
     });
   }
 
+  /**
+   * Open episodes in the run's scope (and the caller's) that have no sentence calculation: their
+   * expected release date was given by hand, so no re-plan can move it. Read live (as the record
+   * stands now, not as at the dry run), by person id.
+   */
+  async uncalculated(
+    id: string,
+    query: ListUncalculatedQuery,
+    scope: EstablishmentScope,
+  ): Promise<UncalculatedEpisodePage> {
+    return this.dataSource.transaction(async (tx) => {
+      const run = await this.runInScope(tx, id, scope);
+      const establishments =
+        scope === 'unrestricted'
+          ? run.establishments
+          : run.establishments.filter((e) => scope.establishments.includes(e));
+      const rows: Array<{
+        person_id: string;
+        episode: number;
+        held_at: string;
+        expected_release_date: string | null;
+      }> = await tx.query(
+        `${OPEN_EPISODES_IN_SCOPE} AND c.version IS NULL
+            AND (e.person_id, e.episode) > ($3, $4)
+          ORDER BY e.person_id, e.episode
+          LIMIT $5`,
+        [
+          run.jurisdiction,
+          establishments,
+          query.cursor?.personId ?? '',
+          query.cursor?.episode ?? 0,
+          query.limit + 1,
+        ],
+      );
+      const { items, nextCursor } = ReplanItemCursor.page(rows, query.limit, (r) => ({
+        personId: r.person_id,
+        episode: r.episode,
+      }));
+      return {
+        items: items.map((r) => ({
+          personId: r.person_id,
+          episode: r.episode,
+          establishmentCode: r.held_at,
+          expectedReleaseDate: r.expected_release_date,
+        })),
+        nextCursor,
+      };
+    });
+  }
+
   // -------------------------------------------------------------------------------------------
   // Activities (task queue "liberation"; the platform's own work, unrestricted)
 
@@ -516,6 +568,11 @@ export class ReplanService {
            FROM "liberation"."replan_item" WHERE run_id = $1`,
         [run.id],
       )) as [{ needs_review: number }];
+      // Those in scope it could not look at: no sentence calculation (dates given by hand).
+      const [{ uncalculated }] = (await this.dataSource.query(
+        `SELECT count(*)::int AS uncalculated FROM (${OPEN_EPISODES_IN_SCOPE} AND c.version IS NULL) u`,
+        [run.jurisdiction, run.establishments],
+      )) as [{ uncalculated: number }];
       await this.dataSource.manager.update(
         ReplanRun,
         { id: run.id },
@@ -524,6 +581,7 @@ export class ReplanService {
           scanned: input.progress.scanned,
           affected: input.progress.changed,
           dryRunNeedsReview: needsReview,
+          dryRunUncalculated: uncalculated,
         },
       );
     }
@@ -618,22 +676,8 @@ export class ReplanService {
   private async scan(run: ReplanRun, after: ReplanCursor | null, limit: number): Promise<ScannedEpisode[]> {
     const rows: Array<{ person_id: string; episode: number; held_at: string; version: number }> =
       await this.dataSource.query(
-        `SELECT e.person_id, e.episode, held.code AS held_at, c.version
-           FROM "liberation"."custody_episode" e
-           CROSS JOIN LATERAL (
-             SELECT coalesce((
-               SELECT m.to_establishment_code FROM "liberation"."movement" m
-                WHERE m.person_id = e.person_id AND m.episode = e.episode
-                  AND m.movement = 'TRANSFER' AND m.reversed_at IS NULL
-                ORDER BY m.occurred_at DESC, m.recorded_at DESC, m.event_id DESC LIMIT 1
-             ), e.establishment_code) AS code
-           ) held
-           CROSS JOIN LATERAL (
-             SELECT max(s.version) AS version FROM "liberation"."sentence_calculation" s
-              WHERE s.person_id = e.person_id AND s.episode = e.episode
-           ) c
-          WHERE e.released_at IS NULL AND e.jurisdiction = $1 AND c.version IS NOT NULL
-            AND held.code = ANY($2) AND (e.person_id, e.episode) > ($3, $4)
+        `${OPEN_EPISODES_IN_SCOPE} AND c.version IS NOT NULL
+            AND (e.person_id, e.episode) > ($3, $4)
           ORDER BY e.person_id, e.episode
           LIMIT $5`,
         [run.jurisdiction, run.establishments, after?.personId ?? '', after?.episode ?? 0, limit],
@@ -755,6 +799,7 @@ export class ReplanService {
         scanned: run.scanned,
         affected: run.affected,
         needsReview: run.dryRunNeedsReview,
+        uncalculated: run.dryRunUncalculated,
       },
       apply:
         run.applyRequestedAt === null
@@ -781,6 +826,32 @@ type ReviewReasons = Pick<
 const NO_REVIEW: ReviewReasons = { keptBecause: null, decisionSetAsideBecause: null };
 const needsReview = (r: ReviewReasons): boolean =>
   r.keptBecause !== null || r.decisionSetAsideBecause !== null;
+
+/**
+ * Open episodes of the run's jurisdiction held (after standing transfers) in `$2`, with where they
+ * are held, their latest sentence calculation version (null: none recorded) and their expected
+ * release date now; `$1` the jurisdiction. Callers add their own conditions, order and limit.
+ */
+const OPEN_EPISODES_IN_SCOPE = `SELECT e.person_id, e.episode, held.code AS held_at, c.version,
+         coalesce((
+           SELECT r.expected_release_date::text FROM "liberation"."release_date_change" r
+            WHERE r.person_id = e.person_id AND r.episode = e.episode
+            ORDER BY r.change_number DESC LIMIT 1
+         ), e.expected_release_date::text) AS expected_release_date
+    FROM "liberation"."custody_episode" e
+    CROSS JOIN LATERAL (
+      SELECT coalesce((
+        SELECT m.to_establishment_code FROM "liberation"."movement" m
+         WHERE m.person_id = e.person_id AND m.episode = e.episode
+           AND m.movement = 'TRANSFER' AND m.reversed_at IS NULL
+         ORDER BY m.occurred_at DESC, m.recorded_at DESC, m.event_id DESC LIMIT 1
+      ), e.establishment_code) AS code
+    ) held
+    CROSS JOIN LATERAL (
+      SELECT max(s.version) AS version FROM "liberation"."sentence_calculation" s
+       WHERE s.person_id = e.person_id AND s.episode = e.episode
+    ) c
+   WHERE e.released_at IS NULL AND e.jurisdiction = $1 AND held.code = ANY($2)`;
 
 /** Not yet decided by the apply step: a proposal, or one to review whose calculation is not recorded yet. */
 const undecided = (item: ReplanItem): boolean =>

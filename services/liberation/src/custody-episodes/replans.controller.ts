@@ -20,10 +20,13 @@ import { ApiRecordingHeaders, requestContextOf } from './request-context';
 import {
   CreateReplanBodySchema,
   ListReplanItemsQuerySchema,
+  ListUncalculatedQuerySchema,
   ListReplansQuerySchema,
   ReplanPathSchema,
   type CreateReplanBody,
   type ListReplanItemsQuery,
+  type ListUncalculatedQuery,
+  type UncalculatedEpisodePage,
   type ListReplansQuery,
   type ReplanItemPage,
   type ReplanPath,
@@ -152,6 +155,32 @@ export class ReplansController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<ReplanItemPage> {
     return this.replans.items(id, query, scopeOf(principal));
+  }
+
+  @Audited({
+    action: 'replan.list-uncalculated',
+    kind: 'list',
+    objectType: 'replan',
+    objectId: from.param('id'),
+    disclosed: from.items('personId'),
+  })
+  @ReplanReaders()
+  @Get(':id/uncalculated')
+  @ApiOperation({
+    summary:
+      "The people in a re-plan's scope it cannot move: open episodes with no sentence calculation (their dates given by hand), held in the caller's establishments; read live",
+  })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @ApiQueryFromZod(ListUncalculatedQuerySchema)
+  @ApiResponse({ status: 200, description: 'A page of episodes by person id and the cursor of the next one' })
+  @ApiResponse({ status: 400, description: 'Invalid id or query (problem+json naming each field)' })
+  @ApiResponse({ status: 404, description: "REPLAN_NOT_FOUND (also: none of the caller's establishments)" })
+  uncalculated(
+    @Param(new ZodValidationPipe(ReplanPathSchema, 'path')) { id }: ReplanPath,
+    @Query(new ZodValidationPipe(ListUncalculatedQuerySchema, 'query')) query: ListUncalculatedQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<UncalculatedEpisodePage> {
+    return this.replans.uncalculated(id, query, scopeOf(principal));
   }
 
   @Audited({ action: 'replan.apply', kind: 'change', objectType: 'replan', objectId: from.param('id') })

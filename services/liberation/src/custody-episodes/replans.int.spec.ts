@@ -6,7 +6,12 @@ import { Client as PgClient } from 'pg';
 import { ReleaseDateChangedV1, replanWorkflowId, type ReplanProgress } from '@throughcare/contracts';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import type { EpisodeView } from './custody-episode.schemas';
-import type { ReplanItemPage, ReplanItemView, ReplanRunView } from './replan.schemas';
+import type {
+  ReplanItemPage,
+  ReplanItemView,
+  ReplanRunView,
+  UncalculatedEpisodePage,
+} from './replan.schemas';
 import type { SentenceCalculationOutcomeView, SentenceCalculationView } from './sentence-calculation.schemas';
 import {
   aReception,
@@ -151,6 +156,15 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       [elsewhere]: (await episodeView(elsewhere)).expectedReleaseDate,
     };
     expect(before).toEqual({ [excluded]: day(5 + 149), [elsewhere]: day(5 + 119) });
+    // No sentence recorded: the date was given at reception, so no re-plan can move it. Listed
+    // as uncalculated (counted by the dry run), not silently left out (review M4 of stop 34).
+    const byHand = aReception({
+      establishmentCode: 'BAR',
+      sentenceDate: day(-10),
+      expectedReleaseDate: day(150),
+    });
+    expect((await ctx.lib.post('/receptions', byHand)).status).toBe(201);
+    const uncalculated = personIdOf(byHand.prisonNumber);
     // An HDC decision stands on this one's expected release date: the re-plan records the new
     // calculation but does not undo the decision (review S1): NEEDS_REVIEW, in the dry run too.
     const onHdc = await sentenced('BAR');
@@ -196,6 +210,26 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       dryRun: { workflowId: replanWorkflowId(id, 'DRY_RUN') },
     });
     expect(dryRun.dryRun.scanned).toBeGreaterThanOrEqual(4);
+    expect(dryRun.dryRun.uncalculated).toBeGreaterThanOrEqual(1);
+    const notMoved: UncalculatedEpisodePage['items'] = [];
+    let next: string | null = null;
+    do {
+      const page = (await (
+        await ctx.lib.get(`/release-point-replans/${id}/uncalculated?limit=2${next ? `&cursor=${next}` : ''}`)
+      ).json()) as UncalculatedEpisodePage;
+      notMoved.push(...page.items);
+      next = page.nextCursor;
+    } while (next);
+    expect(notMoved.find((u) => u.personId === uncalculated)).toEqual({
+      personId: uncalculated,
+      episode: 1,
+      establishmentCode: 'BAR',
+      expectedReleaseDate: day(150),
+    });
+    // Nobody with a calculation is among them, and nobody outside the run's establishments.
+    expect(notMoved.map((u) => u.personId)).not.toContain(moved);
+    expect(notMoved.every((u) => u.establishmentCode === 'BAR')).toBe(true);
+    expect((await allItems(id)).map((i) => i.personId)).not.toContain(uncalculated);
     const mine = (items: ReplanItemView[]) =>
       Object.fromEntries(
         items

@@ -16,6 +16,7 @@ import { GateArrangement1700000001300 } from './1700000001300-gate-arrangement';
 import { ReplanItemKeptBecause1700000001400 } from './1700000001400-replan-item-kept-because';
 import { ReplanItemNeedsReview1700000001500 } from './1700000001500-replan-item-needs-review';
 import { ReplanItemDecisionSetAside1700000001700 } from './1700000001700-replan-item-decision-set-aside';
+import { ReplanRunUncalculated1700000001800 } from './1700000001800-replan-run-uncalculated';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -36,4 +37,5 @@ export const liberationMigrations = [
   ReplanItemKeptBecause1700000001400,
   ReplanItemNeedsReview1700000001500,
   ReplanItemDecisionSetAside1700000001700,
+  ReplanRunUncalculated1700000001800,
 ];
