@@ -29,3 +29,4 @@ export {
   type ReceivedWebhook,
   type VerifiedWebhook,
 } from './webhook-receiver';
+export * from './openapi-examples';

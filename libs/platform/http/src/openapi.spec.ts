@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { documentValidatedInputs, openApiSchemaOf } from './openapi';
+import { apiBodyWithExamples, documentValidatedInputs, openApiSchemaOf } from './openapi';
 import { ZodValidationPipe } from './zod-validation.pipe';
 
 describe('openApiSchemaOf', () => {
@@ -124,6 +124,30 @@ describe('documentValidatedInputs', () => {
     )[0]!;
     expect(id.schema).toMatchObject({ type: 'string', format: 'uuid' });
     expect(typeof id.schema['pattern']).toBe('string');
+  });
+
+  it("keeps the named examples @ApiBody gave when it replaces the body's schema", () => {
+    const document = swaggerDocument();
+    const examples = { first: { summary: 'A discard', value: { by: 'staff-1', reason: 'sent twice' } } };
+    document.paths['/people/{personId}/episodes/{episode}/discard']!['post'] = {
+      requestBody: { content: { 'application/json': { schema: { type: 'object' }, examples } } },
+    };
+    documentValidatedInputs([EpisodesController], document);
+    expect(document.paths['/people/{personId}/episodes/{episode}/discard']!['post']!['requestBody']).toEqual({
+      required: true,
+      content: { 'application/json': { schema: openApiSchemaOf(DiscardBody), examples } },
+    });
+  });
+
+  it('apiBodyWithExamples refuses an example its schema would refuse, naming the field', () => {
+    expect(() =>
+      apiBodyWithExamples(DiscardBody, {
+        bad: { summary: 'no reason', value: { by: 'staff-1', reason: '' } },
+      }),
+    ).toThrow(/^OpenAPI example "bad" is not a valid body: reason: /);
+    expect(
+      apiBodyWithExamples(DiscardBody, { good: { summary: 'ok', value: { by: 'staff-1', reason: 'x' } } }),
+    ).toMatchObject({ schema: openApiSchemaOf(DiscardBody), examples: { good: { summary: 'ok' } } });
   });
 
   it('refuses to start when a validated route is missing from the document (the two must not drift)', () => {

@@ -45,6 +45,31 @@ export function apiBodyFromZod(schema: z.ZodType, description?: string): ApiBody
   return { schema: openApiSchemaOf(schema), description } as ApiBodyOptions;
 }
 
+/** Named request examples, as OpenAPI shows them (`summary` is the name a reader picks by). */
+export type RequestExamples = Record<string, { summary: string; value: unknown }>;
+
+/**
+ * `@ApiBody(apiBodyWithExamples(Schema, examples))`: the validated body, with named examples.
+ * Each example is checked against the schema when the controller is loaded: an example the API
+ * would refuse is a programming error (the service does not start), never documentation.
+ */
+export function apiBodyWithExamples(
+  schema: z.ZodType,
+  examples: RequestExamples,
+  description?: string,
+): ApiBodyOptions {
+  for (const [name, example] of Object.entries(examples)) {
+    const parsed = schema.safeParse(example.value);
+    if (!parsed.success)
+      throw new Error(
+        `OpenAPI example "${name}" is not a valid body: ${parsed.error.issues
+          .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+          .join('; ')}`,
+      );
+  }
+  return { ...apiBodyFromZod(schema, description), examples } as ApiBodyOptions;
+}
+
 /** Documents each property of a query schema as a query parameter. */
 export function ApiQueryFromZod(schema: z.ZodObject): MethodDecorator {
   const json = openApiSchemaOf(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
@@ -176,9 +201,18 @@ function documentInput(
   input: { type: number; data: string | undefined; schema: z.ZodType },
 ): void {
   if (input.type === RouteParamtypes.BODY) {
+    // The schema is replaced; the named examples `@ApiBody` gave (apiBodyWithExamples) are kept.
+    const examples = (
+      operation.requestBody as { content?: Record<string, { examples?: unknown }> } | undefined
+    )?.content?.['application/json']?.examples;
     operation.requestBody = {
       required: !acceptsUndefined(input.schema),
-      content: { 'application/json': { schema: openApiSchemaOf(input.schema) } },
+      content: {
+        'application/json': {
+          schema: openApiSchemaOf(input.schema),
+          ...(examples === undefined ? {} : { examples }),
+        },
+      },
     };
     return;
   }

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { actorOf, CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { parseOrThrow } from '@throughcare/platform-errors';
-import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   RecordAnswersBodySchema,
   type AnswersView,
@@ -15,6 +15,7 @@ import {
 import { AssessmentAnswersService } from './assessment-answers.service';
 import { AssessmentParamsSchema, type AssessmentParams } from './assessment.schemas';
 import { PrisonStaffOnly } from './establishment-scope';
+import { ANSWERS_EXAMPLES } from './request-examples';
 
 const subject = from.lookup('SELECT person_id AS value FROM assessment.assessment WHERE id = $1', 'id');
 const NOT_FOUND = "ASSESSMENT_NOT_FOUND: no such assessment at the caller's establishments";
@@ -90,7 +91,7 @@ export class AssessmentAnswersController {
     description:
       'The ETag of the answers read ("answers-vN"): the save is refused (412) if another came first',
   })
-  @ApiBody(apiBodyFromZod(RecordAnswersBodySchema))
+  @ApiBody(apiBodyWithExamples(RecordAnswersBodySchema, ANSWERS_EXAMPLES))
   @ApiResponse({ status: 200, description: 'Saved: the new version, statuses and needs (ETag header)' })
   @ApiResponse({
     status: 400,

@@ -2,7 +2,7 @@ import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
-  apiBodyFromZod,
+  apiBodyWithExamples,
   ApiQueryFromZod,
   BOUNDED_HEADER_SCHEMA,
   openApiSchemaOf,
@@ -24,6 +24,7 @@ import {
 } from './assessment.schemas';
 import { callerOf, PrisonStaffOnly } from './establishment-scope';
 import { CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+import { COMPLETION_EXAMPLES } from './request-examples';
 
 const problem = { description: 'application/problem+json' };
 
@@ -115,7 +116,7 @@ export class AssessmentsController {
       'A completion without completedAt repeats any recorded completedAt.',
   })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiBody(apiBodyFromZod(CompleteAssessmentBodySchema))
+  @ApiBody(apiBodyWithExamples(CompleteAssessmentBodySchema, COMPLETION_EXAMPLES))
   @ApiHeader({
     name: CORRELATION_HEADER,
     required: false,

@@ -15,7 +15,7 @@ import {
 } from '@throughcare/contracts';
 import { connectBus } from '@throughcare/platform-messaging';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
-import { bearer, withSpecWorker, type TestPrincipal } from '@throughcare/testing';
+import { bearer, withSpecWorker, type TestPrincipal, requestBodyExamples } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { loadAssessmentConfig } from '../config';
@@ -1372,6 +1372,12 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect((await get(`/people/${personId}/episodes/1/consent`, STAFF_AT_SHOTTS)).status).toBe(404);
       expect((await get(`/people/${personId}/episodes/2/consent`, atEdinburgh)).status).toBe(404);
     });
+  });
+
+  it('documents named examples for every request body (issue 10)', async () => {
+    const bodies = requestBodyExamples(await (await get('/docs-json', null)).json());
+    expect(bodies.length).toBeGreaterThan(3);
+    expect(bodies.filter((b) => b.examples === 0)).toEqual([]);
   });
 
   it('serves /health UP and OpenAPI documenting the completion body from zod, both without a token', async () => {

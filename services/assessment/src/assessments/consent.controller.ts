@@ -2,7 +2,7 @@ import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
-  apiBodyFromZod,
+  apiBodyWithExamples,
   BOUNDED_HEADER_SCHEMA,
   openApiSchemaOf,
   ZodValidationPipe,
@@ -19,6 +19,7 @@ import {
 import { AssessmentsService } from './assessments.service';
 import { callerOf, PrisonStaffOnly } from './establishment-scope';
 import { CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './request-context';
+import { CONSENT_WITHDRAWAL_EXAMPLES } from './request-examples';
 
 const problem = { description: 'application/problem+json' };
 
@@ -78,7 +79,7 @@ export class ConsentController {
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous THROUGHCARE_ID' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
-  @ApiBody(apiBodyFromZod(ConsentWithdrawalBodySchema))
+  @ApiBody(apiBodyWithExamples(ConsentWithdrawalBodySchema, CONSENT_WITHDRAWAL_EXAMPLES))
   @ApiHeader({
     name: CORRELATION_HEADER,
     required: false,

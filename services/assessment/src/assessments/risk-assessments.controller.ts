@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { actorOf, CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { parseOrThrow } from '@throughcare/platform-errors';
 import {
-  apiBodyFromZod,
+  apiBodyWithExamples,
   ApiQueryFromZod,
   BOUNDED_HEADER_SCHEMA,
   openApiSchemaOf,
@@ -130,7 +130,7 @@ export class RiskAssessmentsController {
     description:
       "A retry with the same key answers the first recording; the same key with another request is 422. Keys are the calling client's own",
   })
-  @ApiBody({ ...apiBodyFromZod(RecordRiskBodySchema), examples: EXAMPLES })
+  @ApiBody(apiBodyWithExamples(RecordRiskBodySchema, EXAMPLES))
   @ApiResponse({
     status: 201,
     description: 'Recorded: the new version (ETag header)',

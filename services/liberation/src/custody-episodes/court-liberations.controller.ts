@@ -4,7 +4,7 @@ import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { throughcareWorkflowId } from '@throughcare/contracts';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
-import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   RecordCourtLiberationBodySchema,
   type CourtLiberationRecordedView,
@@ -14,6 +14,7 @@ import { linksOf } from './custody-episode.view';
 import { CourtLiberationsService } from './court-liberations.service';
 import { CUSTODY_RECORD_CONFLICT_DOC, PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import { COURT_LIBERATION_EXAMPLES } from './request-examples';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -35,7 +36,7 @@ export class CourtLiberationsController {
     summary:
       "Record a liberation direct from court (remand ended, time served): opens the person's next episode, already released",
   })
-  @ApiBody(apiBodyFromZod(RecordCourtLiberationBodySchema))
+  @ApiBody(apiBodyWithExamples(RecordCourtLiberationBodySchema, COURT_LIBERATION_EXAMPLES))
   @ApiResponse({
     status: 201,
     description:

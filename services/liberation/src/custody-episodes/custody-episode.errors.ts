@@ -79,7 +79,6 @@ export class ReleaseEstablishmentMismatchError extends DomainError {
   }
 }
 
-/** A retry (same natural key or same Idempotency-Key) that carries different facts than the first time. */
 /**
  * The same Idempotency-Key sent again with another request than the first: 422, as every
  * Idempotency-Key of the platform's custody and assessment APIs answers it (issue 10).
@@ -95,6 +94,7 @@ export class IdempotencyKeyReusedError extends DomainError {
   }
 }
 
+/** A retry by the same natural key (no Idempotency-Key) that carries different facts than the first time (409). */
 export class ConflictingRetryError extends ConflictError {
   constructor(what: string, fields: string[], code: string) {
     super(

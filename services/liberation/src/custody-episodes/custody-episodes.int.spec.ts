@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { GatePickupBookedV1, GatePickupCancelledV1, ReleaseDateChangedV1 } from '@throughcare/contracts';
 import { addDays, dayOfWeek, isBankHoliday } from '@throughcare/domain';
 import { derivePersonId } from '@throughcare/platform-config';
-import { withSpecWorker } from '@throughcare/testing';
+import { withSpecWorker, requestBodyExamples } from '@throughcare/testing';
 import type {
   EpisodePage,
   EpisodeView,
@@ -775,6 +775,12 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         },
       ]);
     });
+  });
+
+  it('documents named examples for every request body (issue 10)', async () => {
+    const bodies = requestBodyExamples(await (await get('/docs-json', 'nobody')).json());
+    expect(bodies.length).toBeGreaterThan(3);
+    expect(bodies.filter((b) => b.examples === 0)).toEqual([]);
   });
 
   it('serves OpenAPI from the zod schemas, and /health, without a token', async () => {

@@ -14,7 +14,7 @@ import {
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
-import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   ChangeReleaseDateBodySchema,
   EpisodePathSchema,
@@ -35,6 +35,7 @@ import { ReleaseDateService } from './release-date.service';
 import { TransfersService } from './transfers.service';
 import { PrisonStaff, scopeOf } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import { RELEASE_DATE_EXAMPLES, TRANSFER_EXAMPLES } from './request-examples';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -111,7 +112,7 @@ export class EpisodesController {
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiRecordingHeaders()
-  @ApiBody(apiBodyFromZod(ChangeReleaseDateBodySchema))
+  @ApiBody(apiBodyWithExamples(ChangeReleaseDateBodySchema, RELEASE_DATE_EXAMPLES))
   @ApiResponse({
     status: 201,
     description: 'Date changed; custody.release-date.changed emitted; the episode',
@@ -160,7 +161,7 @@ export class EpisodesController {
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiRecordingHeaders()
-  @ApiBody(apiBodyFromZod(RecordTransferBodySchema))
+  @ApiBody(apiBodyWithExamples(RecordTransferBodySchema, TRANSFER_EXAMPLES))
   @ApiResponse({
     status: 201,
     description: 'Transfer recorded; custody.person.transferred emitted (its eventId is in the answer)',

@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { parseOrThrow } from '@throughcare/platform-errors';
-import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { EpisodePathSchema, type EpisodePath } from './custody-episode.schemas';
 import {
   GateArrangementBodySchema,
@@ -75,7 +75,7 @@ export class GateArrangementsController {
     description:
       'The ETag of the current version ("gate-vN"): the recording is refused (412) if another came first',
   })
-  @ApiBody({ ...apiBodyFromZod(GateArrangementBodySchema), examples: EXAMPLES })
+  @ApiBody(apiBodyWithExamples(GateArrangementBodySchema, EXAMPLES))
   @ApiResponse({ status: 201, description: 'Recorded: the new version (ETag header), with any concerns' })
   @ApiResponse({ status: 200, description: 'The same arrangement as the current version: that version' })
   @ApiResponse({

@@ -78,8 +78,9 @@ export class GateArrangementsService {
         `the gate arrangement of episode ${episodeNumber}`,
       );
       const forLiberationDate = liberationDateOf(episode, history);
-      // An open episode with no expected release date (e.g. received from court without one):
-      // there is no day to arrange the gate for yet.
+      // Defensive: an open episode always has an expected release date today (one without is a
+      // liberation from court, released from the start and refused above); should the model
+      // change, there is no day to arrange the gate for yet, and that is a 409, not a 500.
       if (forLiberationDate === null)
         throw new DomainError(
           'NO_EXPECTED_RELEASE_DATE',

@@ -3,7 +3,7 @@ import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } fro
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
-import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   MeetingPathSchema,
   RecordMeetingHeldBodySchema,
@@ -14,6 +14,7 @@ import {
 import { MeetingService } from './meeting.service';
 import { PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import { MEETING_HELD_EXAMPLES } from './request-examples';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -37,7 +38,7 @@ export class MeetingsController {
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Record that a booked CJSW custody visit or pre-release meeting took place' })
   @ApiParam({ name: 'bookingId', description: 'The bookingId the journey received from bookMeeting' })
-  @ApiBody(apiBodyFromZod(RecordMeetingHeldBodySchema))
+  @ApiBody(apiBodyWithExamples(RecordMeetingHeldBodySchema, MEETING_HELD_EXAMPLES))
   @ApiResponse({ status: 201, description: 'Recorded held; custody.meeting.held emitted; the meeting' })
   @ApiResponse({
     status: 200,

@@ -3,7 +3,7 @@ import { Body, Controller, Headers, HttpCode, HttpStatus, Param, Post, Res } fro
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
-import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   MovementPathSchema,
   ReverseMovementBodySchema,
@@ -14,6 +14,7 @@ import {
 import { MovementReversalService } from './movement-reversal.service';
 import { CUSTODY_RECORD_CONFLICT_DOC, PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import { MOVEMENT_REVERSAL_EXAMPLES } from './request-examples';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -43,7 +44,7 @@ export class MovementsController {
     name: 'eventId',
     description: 'The eventId of the custody.person.released or custody.person.transferred event to undo',
   })
-  @ApiBody(apiBodyFromZod(ReverseMovementBodySchema))
+  @ApiBody(apiBodyWithExamples(ReverseMovementBodySchema, MOVEMENT_REVERSAL_EXAMPLES))
   @ApiResponse({
     status: 201,
     description: 'Reversed; custody.movement.reversed emitted (eventId in the answer)',

@@ -14,7 +14,7 @@ import {
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
-import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   CompletePendingReceptionBodySchema,
   DismissPendingReceptionBodySchema,
@@ -30,6 +30,10 @@ import {
 import { PendingReceptionsService } from './pending-receptions.service';
 import { CUSTODY_RECORD_CONFLICT_DOC, PrisonStaff, scopeOf } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import {
+  PENDING_RECEPTION_COMPLETION_EXAMPLES,
+  PENDING_RECEPTION_DISMISSAL_EXAMPLES,
+} from './request-examples';
 
 const NOT_FOUND = {
   status: 404,
@@ -100,7 +104,7 @@ export class PendingReceptionsController {
       "Complete a pending reception with the facts HMPPS's event lacks: opens the person's next custody episode, as POST /receptions does",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiBody(apiBodyFromZod(CompletePendingReceptionBodySchema))
+  @ApiBody(apiBodyWithExamples(CompletePendingReceptionBodySchema, PENDING_RECEPTION_COMPLETION_EXAMPLES))
   @ApiResponse({
     status: 201,
     description: 'Episode opened (custody.person.received emitted); the pending reception COMPLETED',
@@ -146,7 +150,7 @@ export class PendingReceptionsController {
   @ApiRecordingHeaders()
   @ApiOperation({ summary: 'Dismiss a pending reception: no episode is opened from it (with the reason)' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiBody(apiBodyFromZod(DismissPendingReceptionBodySchema))
+  @ApiBody(apiBodyWithExamples(DismissPendingReceptionBodySchema, PENDING_RECEPTION_DISMISSAL_EXAMPLES))
   @ApiResponse({ status: 200, description: 'DISMISSED (again: the first dismissal is kept)' })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
   @ApiResponse(NOT_FOUND)

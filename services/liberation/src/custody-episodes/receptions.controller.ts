@@ -4,7 +4,7 @@ import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { throughcareWorkflowId } from '@throughcare/contracts';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
-import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   RecordReceptionBodySchema,
   type RecordReceptionBody,
@@ -14,6 +14,7 @@ import { linksOf } from './custody-episode.view';
 import { ReceptionsService } from './receptions.service';
 import { CUSTODY_RECORD_CONFLICT_DOC, PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import { RECEPTION_EXAMPLES } from './request-examples';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -32,7 +33,7 @@ export class ReceptionsController {
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: "Record a reception into custody: opens the person's next custody episode" })
-  @ApiBody(apiBodyFromZod(RecordReceptionBodySchema))
+  @ApiBody(apiBodyWithExamples(RecordReceptionBodySchema, RECEPTION_EXAMPLES))
   @ApiResponse({ status: 201, description: 'Episode opened; custody.person.received emitted' })
   @ApiResponse({
     status: 200,

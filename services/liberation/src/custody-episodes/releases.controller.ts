@@ -4,7 +4,7 @@ import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { throughcareWorkflowId } from '@throughcare/contracts';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
-import { apiBodyFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ZodValidationPipe } from '@throughcare/platform-http';
 import {
   RecordReleaseBodySchema,
   type RecordReleaseBody,
@@ -14,6 +14,7 @@ import { linksOf } from './custody-episode.view';
 import { ReleasesService } from './releases.service';
 import { PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import { RELEASE_EXAMPLES } from './request-examples';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -32,7 +33,7 @@ export class ReleasesController {
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Record a release from custody: closes the open (or the named) custody episode' })
-  @ApiBody(apiBodyFromZod(RecordReleaseBodySchema))
+  @ApiBody(apiBodyWithExamples(RecordReleaseBodySchema, RELEASE_EXAMPLES))
   @ApiResponse({
     status: 201,
     description: 'Release recorded; custody.person.released emitted (its eventId is in the answer)',

@@ -320,13 +320,14 @@ export class ReplanService {
         held_at: string;
         expected_release_date: string | null;
       }> = await tx.query(
-        `${OPEN_EPISODES_IN_SCOPE} AND c.version IS NULL
-            AND (e.person_id, e.episode) > ($3, $4)
+        `${UNCALCULATED_IN_SCOPE}
+            AND (e.person_id, e.episode) > ($4, $5)
           ORDER BY e.person_id, e.episode
-          LIMIT $5`,
+          LIMIT $6`,
         [
           run.jurisdiction,
           establishments,
+          reachedFrom(run),
           query.cursor?.personId ?? '',
           query.cursor?.episode ?? 0,
           query.limit + 1,
@@ -389,6 +390,19 @@ export class ReplanService {
           // apply step records the calculation but keeps the date, or sets a decision that cannot
           // stand aside and moves it; either way the item NEEDS_REVIEW.
           const effect = await this.sentences.effectOn(tx, episode, computed, current.releaseDate);
+          // The new date has passed: due for immediate release, which no re-plan records.
+          if (effect.releaseDueNowBecause !== null) {
+            await this.keepItem(
+              tx,
+              run,
+              scanned,
+              current,
+              oldDates,
+              null,
+              `RELEASE_DUE_NOW: ${effect.releaseDueNowBecause}`,
+            );
+            return 'skipped' as const;
+          }
           await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect);
           return 'changed' as const;
         }),
@@ -440,7 +454,7 @@ export class ReplanService {
         try {
           return await this.applyOne(run, scanned, table, asAt, now);
         } catch (error) {
-          // One person's refusal (e.g. RELEASE_DATE_BEFORE_RECEPTION) does not stop the re-plan:
+          // One person's refusal (e.g. RELEASE_DUE_NOW) does not stop the re-plan:
           // the item is skipped with the reason, in a transaction of its own (review S3).
           if (!isDomainError(error) || error.retryable) throw error;
           this.logger.warn(
@@ -570,8 +584,8 @@ export class ReplanService {
       )) as [{ needs_review: number }];
       // Those in scope it could not look at: no sentence calculation (dates given by hand).
       const [{ uncalculated }] = (await this.dataSource.query(
-        `SELECT count(*)::int AS uncalculated FROM (${OPEN_EPISODES_IN_SCOPE} AND c.version IS NULL) u`,
-        [run.jurisdiction, run.establishments],
+        `SELECT count(*)::int AS uncalculated FROM (${UNCALCULATED_IN_SCOPE}) u`,
+        [run.jurisdiction, run.establishments, reachedFrom(run)],
       )) as [{ uncalculated: number }];
       await this.dataSource.manager.update(
         ReplanRun,
@@ -818,6 +832,10 @@ export class ReplanService {
   }
 }
 
+/** The first release day the run's law change reaches: its commencement, or the run's day if later. */
+const reachedFrom = (run: ReplanRun): string =>
+  run.policy.inForceFrom !== null && run.policy.inForceFrom > run.asAt ? run.policy.inForceFrom : run.asAt;
+
 /** Why a re-plan item needs someone to review it: a decision kept its date, or was set aside. */
 type ReviewReasons = Pick<
   SentenceCalculationOutcomeView['effect'],
@@ -829,15 +847,11 @@ const needsReview = (r: ReviewReasons): boolean =>
 
 /**
  * Open episodes of the run's jurisdiction held (after standing transfers) in `$2`, with where they
- * are held, their latest sentence calculation version (null: none recorded) and their expected
- * release date now; `$1` the jurisdiction. Callers add their own conditions, order and limit.
+ * are held and their latest sentence calculation version (null: none recorded); `$1` the
+ * jurisdiction. Callers add their own conditions, order and limit.
  */
-const OPEN_EPISODES_IN_SCOPE = `SELECT e.person_id, e.episode, held.code AS held_at, c.version,
-         coalesce((
-           SELECT r.expected_release_date::text FROM "liberation"."release_date_change" r
-            WHERE r.person_id = e.person_id AND r.episode = e.episode
-            ORDER BY r.change_number DESC LIMIT 1
-         ), e.expected_release_date::text) AS expected_release_date
+function openEpisodesInScope(extraColumns = ''): string {
+  return `SELECT e.person_id, e.episode, held.code AS held_at, c.version${extraColumns}
     FROM "liberation"."custody_episode" e
     CROSS JOIN LATERAL (
       SELECT coalesce((
@@ -852,6 +866,21 @@ const OPEN_EPISODES_IN_SCOPE = `SELECT e.person_id, e.episode, held.code AS held
        WHERE s.person_id = e.person_id AND s.episode = e.episode
     ) c
    WHERE e.released_at IS NULL AND e.jurisdiction = $1 AND held.code = ANY($2)`;
+}
+const OPEN_EPISODES_IN_SCOPE = openEpisodesInScope();
+/** The expected release date as it stands: the latest change's, else the reception's. */
+const EXPECTED_RELEASE_DATE = `coalesce((
+    SELECT r.expected_release_date FROM "liberation"."release_date_change" r
+     WHERE r.person_id = e.person_id AND r.episode = e.episode
+     ORDER BY r.change_number DESC LIMIT 1
+  ), e.expected_release_date)`;
+/**
+ * Open episodes in scope with no sentence calculation whose expected release date is on or after
+ * `$3` (the proposed record's commencement, or the run's day): those the law change would have
+ * reached, had their sentences been recorded.
+ */
+const UNCALCULATED_IN_SCOPE = `${openEpisodesInScope(`, ${EXPECTED_RELEASE_DATE}::text AS expected_release_date`)}
+    AND c.version IS NULL AND ${EXPECTED_RELEASE_DATE} >= $3::date`;
 
 /** Not yet decided by the apply step: a proposal, or one to review whose calculation is not recorded yet. */
 const undecided = (item: ReplanItem): boolean =>

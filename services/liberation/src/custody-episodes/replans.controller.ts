@@ -14,7 +14,7 @@ import {
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
-import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { PolicyAdmin, PrisonStaff, ReplanReaders, scopeOf } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 import {
@@ -77,7 +77,7 @@ export class ReplansController {
       "Propose a change of release point for a cohort (the caller's establishments): starts its dry run, which lists every person whose dates it would move; nothing changes until it is applied",
   })
   @ApiRecordingHeaders()
-  @ApiBody({ ...apiBodyFromZod(CreateReplanBodySchema), examples: EXAMPLE })
+  @ApiBody(apiBodyWithExamples(CreateReplanBodySchema, EXAMPLE))
   @ApiResponse({ status: 202, description: 'The run, its dry run started (workflow replan-<id>-dry-run)' })
   @ApiResponse({ status: 200, description: 'A retry with the same Idempotency-Key: the first run' })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })

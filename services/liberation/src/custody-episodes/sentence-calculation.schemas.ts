@@ -155,9 +155,9 @@ export interface SentenceCalculationOutcomeView extends SentenceCalculationView 
      */
     decisionSetAsideBecause: string | null;
     /**
-     * Why the expected release date is today rather than the calculated date: that has passed
-     * (remand longer than the custodial part, a late recording, a new release point), so release
-     * is due now. Null otherwise.
+     * Why nothing moves: the calculated date has passed (remand longer than the custodial part, a
+     * late recording, a new release point), so the person is due for immediate release. A preview
+     * says so; a recording is refused (422 RELEASE_DUE_NOW). Null otherwise.
      */
     releaseDueNowBecause: string | null;
   };

@@ -16,7 +16,7 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { parseOrThrow } from '@throughcare/platform-errors';
-import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { EpisodePathSchema, type EpisodePath } from './custody-episode.schemas';
 import { PrisonStaff, scopeOf } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
@@ -68,7 +68,7 @@ const EXAMPLES = {
 
 const NOT_CALCULATED_DOC =
   'SENTENCE_NOT_CALCULATED (a sentence this platform does not calculate: `reason` and `sentenceIds` say which; never guessed), ' +
-  'SENTENCE_RELEASE_DATE_UNPLANNABLE, RELEASE_DATE_BEFORE_RECEPTION or RELEASE_DATE_BEFORE_SENTENCE';
+  'or SENTENCE_RELEASE_DATE_UNPLANNABLE';
 
 @ApiTags('sentence calculations')
 @PrisonStaff()
@@ -99,7 +99,7 @@ export class SentenceCalculationsController {
     description:
       'The ETag of the current version ("sentence-vN"): the recording is refused (412) if another came first',
   })
-  @ApiBody({ ...apiBodyFromZod(SentencesBodySchema), examples: EXAMPLES })
+  @ApiBody(apiBodyWithExamples(SentencesBodySchema, EXAMPLES))
   @ApiResponse({
     status: 201,
     description: 'Recorded: the new version (ETag header) and its effect on the release date',
@@ -114,7 +114,7 @@ export class SentenceCalculationsController {
   @ApiResponse({ status: 412, description: 'PRECONDITION_FAILED: If-Match is not the current version' })
   @ApiResponse({
     status: 422,
-    description: `${NOT_CALCULATED_DOC}, or IDEMPOTENCY_KEY_REUSED (same key, another body)`,
+    description: `${NOT_CALCULATED_DOC}; RELEASE_DUE_NOW (the calculated date has passed: the person is due for immediate release, nothing is recorded; a preview shows it as effect.releaseDueNowBecause); or IDEMPOTENCY_KEY_REUSED (same key, another body)`,
   })
   async record(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
@@ -151,7 +151,7 @@ export class SentenceCalculationsController {
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
-  @ApiBody({ ...apiBodyFromZod(SentencesBodySchema), examples: EXAMPLES })
+  @ApiBody(apiBodyWithExamples(SentencesBodySchema, EXAMPLES))
   @ApiResponse({ status: 200, description: 'The calculation (version null) and its would-be effect' })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })

@@ -283,29 +283,36 @@ describe('liberation: sentence calculations of a custody episode', () => {
     },
   );
 
-  it('records a calculation whose date has passed (remand longer than the custodial part): release is due today, and the effect says so', async () => {
+  it('refuses to record a calculation whose date has passed (422 RELEASE_DUE_NOW: due for immediate release), and a preview says why', async () => {
     const personId = await anEnglishEpisode();
-    const ukToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
     // 500 days of remand against a CRD at day 400: the CRD fell 100 days before the sentence.
-    const recorded = await record(personId, englishSds({ remandDays: 500 }));
-    expect(recorded.status).toBe(201);
-    const view = (await recorded.json()) as SentenceCalculationOutcomeView;
+    const passed = englishSds({ remandDays: 500 });
+    const preview = await ctx.lib.post(`${path(personId)}/preview`, passed);
+    expect(preview.status).toBe(200);
+    const view = (await preview.json()) as SentenceCalculationOutcomeView;
     expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399 - 500) });
     expect(view.effect).toEqual({
       expectedReleaseDateBefore: day(200),
-      expectedReleaseDateAfter: ukToday,
-      changesExpectedReleaseDate: true,
+      expectedReleaseDateAfter: day(200),
+      changesExpectedReleaseDate: false,
       keptBecause: null,
       decisionSetAsideBecause: null,
       releaseDueNowBecause: expect.stringMatching(
-        new RegExp(`^the calculated CRD ${day(-111)} has passed: release is due now .*today, ${ukToday}`),
+        new RegExp(`^the calculated CRD ${day(-111)} has passed .*: the person is due for immediate release`),
       ),
     });
-    expect((await episodeView(personId)).expectedReleaseDate).toBe(ukToday);
-    const events = (await ctx.lib.eventsOnBus('custody.release-date.changed', personId)).map((e) =>
-      ReleaseDateChangedV1.parse(e),
-    );
-    expect(events.at(-1)?.data).toMatchObject({ expectedReleaseDate: ukToday, reason: 'RECALCULATION' });
+    const recorded = await record(personId, passed);
+    expect(recorded.status).toBe(422);
+    expect(await recorded.json()).toMatchObject({
+      code: 'RELEASE_DUE_NOW',
+      detail: expect.stringMatching(
+        /due for immediate release .*Nothing is recorded: release them \(POST \/releases\)/,
+      ),
+    });
+    // Nothing recorded, nothing moved, nothing told.
+    expect(((await (await ctx.lib.get(path(personId))).json()) as SentenceCalculationPage).items).toEqual([]);
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(day(200));
+    expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(0);
   });
 
   it('does not undo a later change by recording the same date again', async () => {

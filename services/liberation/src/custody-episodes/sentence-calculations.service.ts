@@ -266,6 +266,10 @@ export class SentenceCalculationsService {
             version: by.latestVersion,
           });
     const effect = await this.effectOn(manager, episode, computed, previous?.releaseDate ?? null);
+    if (effect.releaseDueNowBecause !== null)
+      throw new DomainError('RELEASE_DUE_NOW', 'RULE_VIOLATED', effect.releaseDueNowBecause, {
+        details: { type: computed.releaseDate?.type, date: computed.releaseDate?.date },
+      });
     const version = by.latestVersion + 1;
     await manager.insert(SentenceCalculationRecord, {
       personId,
@@ -327,10 +331,19 @@ export class SentenceCalculationsService {
     const before =
       currentExpectedReleaseDate(episode, history) ?? receivedEpisode(episode).expectedReleaseDate;
     // A calculated date already passed (remand longer than the custodial part, a late recording,
-    // a new release point): release is due now, so the expected release date is today.
+    // a new release point): the person is due for immediate release. Nothing moves: recording it
+    // is refused (RELEASE_DUE_NOW), and a preview or a dry run says why.
     const due = releaseDue(computed, ukToday(new Date()));
+    if (due?.dueNowBecause)
+      return {
+        expectedReleaseDateBefore: before,
+        expectedReleaseDateAfter: before,
+        changesExpectedReleaseDate: false,
+        keptBecause: null,
+        decisionSetAsideBecause: null,
+        releaseDueNowBecause: due.dueNowBecause,
+      };
     const after = due?.date ?? before;
-    const releaseDueNowBecause = due?.dueNowBecause ?? null;
     const kept = (because: string) => ({
       expectedReleaseDateBefore: before,
       expectedReleaseDateAfter: before,
@@ -345,7 +358,7 @@ export class SentenceCalculationsService {
       changesExpectedReleaseDate: after !== before,
       keptBecause: null,
       decisionSetAsideBecause,
-      releaseDueNowBecause,
+      releaseDueNowBecause: null,
     });
     if (after === before) return moved();
     const decision = history.releaseDateChanges.at(-1);
@@ -369,8 +382,9 @@ export class SentenceCalculationsService {
 }
 
 /**
- * The expected release date a calculation gives: its CRD/ARD, or today when that has passed
- * (release is due now, and the effect says why). Undefined when the calculation gives none.
+ * The expected release date a calculation gives: its CRD/ARD; when that has passed, today, with
+ * why the person is due for immediate release (a recording of it is refused). Undefined when the
+ * calculation gives no release date.
  */
 export function releaseDue(
   computed: Computed,
@@ -381,7 +395,7 @@ export function releaseDue(
   if (release.date >= today) return { date: release.date, dueNowBecause: null };
   return {
     date: today,
-    dueNowBecause: `the calculated ${release.type} ${release.date} has passed: release is due now (e.g. remand longer than the custodial part), so the expected release date is today, ${today}; release the person today`,
+    dueNowBecause: `the calculated ${release.type} ${release.date} has passed (today is ${today}): the person is due for immediate release (e.g. remand longer than the custodial part). Nothing is recorded: release them (POST /releases), or correct the sentences if they are wrong`,
   };
 }
 

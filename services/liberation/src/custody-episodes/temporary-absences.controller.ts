@@ -14,7 +14,7 @@ import {
 import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
-import { apiBodyFromZod, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { EpisodePathSchema, type EpisodePath } from './custody-episode.schemas';
 import { PrisonStaff, scopeOf } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
@@ -33,6 +33,11 @@ import {
   type ReverseAbsenceBody,
 } from './temporary-absence.schemas';
 import { TemporaryAbsencesService, type AbsenceOutcome } from './temporary-absences.service';
+import {
+  ABSENCE_DEPARTURE_EXAMPLES,
+  ABSENCE_RETURN_EXAMPLES,
+  ABSENCE_REVERSAL_EXAMPLES,
+} from './request-examples';
 
 const RETRY_DOC = 'The same fact again (or the same Idempotency-Key): what is recorded, nothing emitted';
 
@@ -64,7 +69,7 @@ export class TemporaryAbsencesController {
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiRecordingHeaders()
-  @ApiBody(apiBodyFromZod(RecordDepartureBodySchema))
+  @ApiBody(apiBodyWithExamples(RecordDepartureBodySchema, ABSENCE_DEPARTURE_EXAMPLES))
   @ApiResponse({ status: 201, description: 'Recorded: the absence (status OUT)' })
   @ApiResponse({ status: 200, description: RETRY_DOC })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
@@ -102,7 +107,7 @@ export class TemporaryAbsencesController {
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiParam({ name: 'absenceId', schema: { type: 'string', format: 'uuid' } })
   @ApiRecordingHeaders()
-  @ApiBody(apiBodyFromZod(RecordReturnBodySchema))
+  @ApiBody(apiBodyWithExamples(RecordReturnBodySchema, ABSENCE_RETURN_EXAMPLES))
   @ApiResponse({ status: 201, description: 'Recorded: the absence (status RETURNED)' })
   @ApiResponse({ status: 200, description: RETRY_DOC })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
@@ -143,7 +148,7 @@ export class TemporaryAbsencesController {
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiParam({ name: 'absenceId', schema: { type: 'string', format: 'uuid' } })
   @ApiRecordingHeaders()
-  @ApiBody(apiBodyFromZod(ReverseAbsenceBodySchema))
+  @ApiBody(apiBodyWithExamples(ReverseAbsenceBodySchema, ABSENCE_REVERSAL_EXAMPLES))
   @ApiResponse({ status: 201, description: 'Reversed: the absence' })
   @ApiResponse({ status: 200, description: RETRY_DOC })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })

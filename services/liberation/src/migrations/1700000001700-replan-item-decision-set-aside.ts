@@ -25,10 +25,11 @@ export class ReplanItemDecisionSetAside1700000001700 implements MigrationInterfa
 
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const sql of [
-      // Before this migration a NEEDS_REVIEW item's reason was kept_because: carry it there.
+      // Before this migration a NEEDS_REVIEW item's reason was kept_because: carry it there
+      // (the constraint dropped first: it forbids both reasons at once).
+      `ALTER TABLE "liberation"."replan_item" DROP CONSTRAINT "replan_item_applied"`,
       `UPDATE "liberation"."replan_item" SET "kept_because" = "decision_set_aside_because"
          WHERE "decision_set_aside_because" IS NOT NULL`,
-      `ALTER TABLE "liberation"."replan_item" DROP CONSTRAINT "replan_item_applied"`,
       `ALTER TABLE "liberation"."replan_item" ADD CONSTRAINT "replan_item_applied" CHECK (
          CASE "status" WHEN 'APPLIED' THEN "applied_version" IS NOT NULL
                        WHEN 'NEEDS_REVIEW' THEN "kept_because" IS NOT NULL

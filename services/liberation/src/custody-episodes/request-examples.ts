@@ -1,0 +1,132 @@
+import type { RequestExamples } from '@throughcare/platform-http';
+
+// OpenAPI request examples of the custody record's recording endpoints (issue 10: "OpenAPI with
+// examples"). Each is checked against its body schema when its controller loads
+// (apiBodyWithExamples). Instants are in the past on purpose: a recording of a time to come is
+// refused.
+
+export const RECEPTION_EXAMPLES: RequestExamples = {
+  admission: {
+    summary: 'A new admission in Scotland',
+    value: {
+      prisonNumber: 'A1234BC',
+      establishmentCode: 'BAR',
+      jurisdiction: 'SCOTLAND',
+      homeLocalAuthority: 'S12000036',
+      reason: 'ADMISSION',
+      receivedAt: '2026-09-14T15:20:00Z',
+      sentenceDate: '2026-09-14',
+      sentenceLengthDays: 365,
+      expectedReleaseDate: '2027-03-19',
+      sex: 'FEMALE',
+      dateOfBirth: '1990-05-01',
+    },
+  },
+  recall: {
+    summary: 'England & Wales: back on recall (fixed-term, NOMIS reason Y)',
+    value: {
+      prisonNumber: 'A1234BC',
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      reason: 'READMISSION',
+      receivedAt: '2026-10-02T11:05:00Z',
+      sentenceDate: '2026-01-12',
+      sentenceLengthDays: 548,
+      expectedReleaseDate: '2026-10-30',
+      returnToCustody: { reason: 'RECALL', recallReasonCode: 'Y' },
+    },
+  },
+};
+
+export const COURT_LIBERATION_EXAMPLES: RequestExamples = {
+  remand: {
+    summary: 'Liberated from court after remand, never received back',
+    value: {
+      prisonNumber: 'A1234BC',
+      establishmentCode: 'BAR',
+      jurisdiction: 'SCOTLAND',
+      homeLocalAuthority: 'S12000036',
+      legalStatus: 'REMAND',
+      releasedAt: '2026-10-21T16:40:00Z',
+    },
+  },
+};
+
+export const RELEASE_EXAMPLES: RequestExamples = {
+  released: {
+    summary: 'Released at the end of the custodial part, by prison number',
+    value: {
+      prisonNumber: 'A1234BC',
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: '2026-11-20T09:15:00Z',
+    },
+  },
+};
+
+export const TRANSFER_EXAMPLES: RequestExamples = {
+  transfer: {
+    summary: 'Moved to another prison',
+    value: { toEstablishmentCode: 'LEI', transferredAt: '2026-10-07T08:30:00Z' },
+  },
+};
+
+export const RELEASE_DATE_EXAMPLES: RequestExamples = {
+  hdc: {
+    summary: 'Home detention curfew approved for an earlier date',
+    value: { expectedReleaseDate: '2027-01-22', reason: 'HDC_APPROVED' },
+  },
+};
+
+export const MEETING_HELD_EXAMPLES: RequestExamples = {
+  held: { summary: 'The pre-release meeting took place', value: { heldAt: '2026-11-03T10:00:00Z' } },
+};
+
+export const MOVEMENT_REVERSAL_EXAMPLES: RequestExamples = {
+  reversal: {
+    summary: 'A release recorded in error, undone',
+    value: { reversedAt: '2026-11-20T11:02:00Z' },
+  },
+};
+
+export const PENDING_RECEPTION_COMPLETION_EXAMPLES: RequestExamples = {
+  completion: {
+    summary: 'The facts the HMPPS admission event lacks',
+    value: {
+      homeLocalAuthority: 'E08000035',
+      sentenceDate: '2026-10-01',
+      sentenceLengthDays: 240,
+      expectedReleaseDate: '2027-01-26',
+      sex: 'MALE',
+      dateOfBirth: '1987-11-30',
+    },
+  },
+};
+
+export const PENDING_RECEPTION_DISMISSAL_EXAMPLES: RequestExamples = {
+  byHand: { summary: 'Recorded by hand already', value: { reason: 'recorded by hand as episode 2' } },
+};
+
+export const ABSENCE_DEPARTURE_EXAMPLES: RequestExamples = {
+  rotl: {
+    summary: 'Out on temporary licence, due back in the evening',
+    value: { kind: 'ROTL', leftAt: '2026-11-12T08:00:00Z', dueBackAt: '2026-11-12T18:00:00Z' },
+  },
+  court: { summary: 'Produced at court', value: { kind: 'COURT', leftAt: '2026-11-16T07:45:00Z' } },
+};
+
+export const ABSENCE_RETURN_EXAMPLES: RequestExamples = {
+  back: { summary: 'Back at the prison', value: { returnedAt: '2026-11-12T17:40:00Z' } },
+};
+
+export const ABSENCE_REVERSAL_EXAMPLES: RequestExamples = {
+  returnInError: {
+    summary: 'The return was recorded in error: the person is out again',
+    value: { part: 'RETURN', reversedAt: '2026-11-12T19:05:00Z' },
+  },
+  departureInError: {
+    summary: 'The absence never was',
+    value: { part: 'DEPARTURE', reversedAt: '2026-11-16T09:00:00Z' },
+  },
+};
