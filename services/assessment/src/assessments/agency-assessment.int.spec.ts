@@ -350,4 +350,25 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
       valid.data.referralId,
     ]);
   });
+
+  it('is documented in OpenAPI: bearer token, an example answer, and problem+json 400, 401 and 404', async () => {
+    const doc = (await (await fetch(`${harness.base}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security?: unknown;
+            responses?: Record<string, { content?: Record<string, { example?: unknown }> }>;
+          }
+        >
+      >;
+    };
+    const operation = doc.paths['/agency/people/{personId}/episodes/{episode}/assessment']?.['get'];
+    expect(operation?.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404']);
+    expect(operation?.responses?.['200']?.content?.['application/json']?.example).toMatchObject({
+      pathways: [{ pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' }],
+    });
+  });
 });

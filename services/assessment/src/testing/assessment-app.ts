@@ -11,6 +11,8 @@ export const specConfig = loadAssessmentConfig({ ...process.env, PORT: '0' });
 export interface AssessmentApp {
   app: NestFastifyApplication;
   activities: ReturnType<typeof createAssessmentActivities>;
+  /** http://127.0.0.1:<port> */
+  base: string;
   /** A request with a JSON body (when given) and a real access token for `as`. */
   call(method: string, path: string, as: TestPrincipal, body?: unknown): Promise<Response>;
 }
@@ -18,7 +20,6 @@ export interface AssessmentApp {
 /** Boots the assessment service on a free port for a spec file (beforeAll) and closes it after (afterAll). */
 export function useAssessmentApp(): AssessmentApp {
   const harness = {} as AssessmentApp;
-  let base = '';
   beforeAll(async () => {
     harness.app = await bootstrapService({
       module: AppModule.forRoot(specConfig),
@@ -26,14 +27,14 @@ export function useAssessmentApp(): AssessmentApp {
       port: 0,
       logLevels: ['error'],
     });
-    base = `http://127.0.0.1:${listeningPort(harness.app)}`;
+    harness.base = `http://127.0.0.1:${listeningPort(harness.app)}`;
     harness.activities = createAssessmentActivities(harness.app.get(AssessmentsService));
   });
   afterAll(async () => {
     await harness.app?.close();
   });
   harness.call = async (method, path, as, body) =>
-    fetch(`${base}${path}`, {
+    fetch(`${harness.base}${path}`, {
       method,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
