@@ -9,12 +9,19 @@ import {
 /** The tables this migration protects with row-level security. */
 export const AGENCY_REFERRAL_PROTECTED_TABLES = ['agency_referral'] as const;
 
+/**
+ * The scope's agency is one of `agencies`; the CASE calls the function only for an agency's
+ * scope, so prison staff's reads (no agency) pay nothing for these policies.
+ */
+const agencyAmong = (agencies: string) =>
+  `CASE WHEN ${rls.agency} IS NULL THEN false ELSE ${rls.agency} = ANY(${agencies}) END`;
+
 /** The read policies this migration adds to the tables of migrations 300, 400 and 500, by table. */
 const AGENCY_READS: ReadonlyArray<readonly [table: string, scoped: string]> = [
-  ['assessment', `${rls.agency} = ANY("assessment"."episode_agencies"(person_id, episode))`],
-  ['assessment_answers', `${rls.agency} = ANY("assessment"."assessment_agencies"(assessment_id))`],
-  ['consent_withdrawal', `${rls.agency} = ANY("assessment"."episode_agencies"(person_id, episode))`],
-  ['risk_assessment', `${rls.agency} = ANY("assessment"."person_agencies"(person_id))`],
+  ['assessment', agencyAmong(`"assessment"."episode_agencies"(person_id, episode)`)],
+  ['assessment_answers', agencyAmong(`"assessment"."assessment_agencies"(assessment_id)`)],
+  ['consent_withdrawal', agencyAmong(`"assessment"."episode_agencies"(person_id, episode)`)],
+  ['risk_assessment', agencyAmong(`"assessment"."person_agencies"(person_id)`)],
 ];
 
 /**
