@@ -394,6 +394,19 @@ const POLICY: Policy[] = [
       },
     }),
   },
+  // The shared assessment as an agency reads it (issue 10): the pathways its active referrals of
+  // the episode cover, while consent stands; any other episode answers as unknown.
+  {
+    app: 'assessment',
+    method: 'GET',
+    path: '/agency/people/{personId}/episodes/{episode}/assessment',
+    admitted: AGENCY_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/agency/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/assessment`,
+    }),
+  },
   // ── referral: agencies, scoped to the agency each referral was sent to ──
   {
     app: 'referral',
@@ -2067,6 +2080,12 @@ async function buildSide(side: Side): Promise<SideFixtures> {
       assessedOn: inDays(-1),
     });
     expect2xx('risk assessment', assessedRisk);
+    // Issue 10: the assessment service has taken the referral from the bus, so the agency reads
+    // the pathways it covers.
+    await eventually(`side ${side}: the agency reads the assessment`, async () => {
+      const r = await api('assessment', 'GET', `/agency/people/${personId}/episodes/1/assessment`, agency);
+      return r.status === 200 ? true : undefined;
+    });
     // A change of plan tells the agency: a notification.
     const changed = await api('liberation', 'POST', `/people/${personId}/episodes/1/release-date`, DRIVER, {
       expectedReleaseDate: inDays(40),

@@ -6,6 +6,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TaskQueues } from '@throughcare/contracts';
 import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
 import { createAssessmentActivities } from './assessments/assessment.activities';
+import { AgencyReferral } from './assessments/agency-referral.entity';
 import { Assessment } from './assessments/assessment.entity';
 import { AssessmentsModule } from './assessments/assessments.module';
 import { AssessmentsService } from './assessments/assessments.service';
@@ -27,7 +28,13 @@ export class AppModule {
             url: config.DATABASE_URL,
             app: appDatabaseFrom(config),
             schema: ASSESSMENT_SCHEMA,
-            entities: [Assessment, ConsentWithdrawal, AssessmentAnswers, RiskAssessmentVersion],
+            entities: [
+              Assessment,
+              ConsentWithdrawal,
+              AssessmentAnswers,
+              RiskAssessmentVersion,
+              AgencyReferral,
+            ],
             migrations: assessmentMigrations,
             // Risk assessments are versions, never changed: the service may not update or delete one.
             appendOnly: ['risk_assessment'],

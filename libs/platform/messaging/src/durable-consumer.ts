@@ -1,7 +1,9 @@
-import { headers as natsHeaders, nanos, type MsgHdrs } from '@nats-io/nats-core';
+import { headers as natsHeaders, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import {
   AckPolicy,
   DeliverPolicy,
+  jetstream,
+  jetstreamManager,
   type ConsumerConfig,
   type ConsumerMessages,
   type JetStreamClient,
@@ -12,6 +14,7 @@ import { deadLetterSubjectFor, parseEvent, Streams, type KnownEvent } from '@thr
 import { DlqCodes, DlqHeaders, formatDuration, headerSafe } from './dead-letter';
 import type { PlatformLogger } from './logger';
 import { isPermanent, TransientError } from './permanent-error';
+import { ensureStreams } from './streams';
 
 export interface MessageContext {
   subject: string;
@@ -489,4 +492,19 @@ export class DurableConsumer<E = KnownEvent> {
       return false;
     }
   }
+}
+
+/**
+ * Makes sure the platform's streams exist, then starts a durable consumer on the connection: what
+ * a service's consumer host does at bootstrap (stop it before the application shuts down).
+ */
+export async function startDurableConsumer<E = KnownEvent>(
+  nc: NatsConnection,
+  options: Omit<DurableConsumerOptions<E>, 'js' | 'jsm'>,
+): Promise<DurableConsumer<E>> {
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm);
+  const consumer = new DurableConsumer<E>({ ...options, js: jetstream(nc), jsm });
+  await consumer.start();
+  return consumer;
 }

@@ -2,6 +2,10 @@ import { AssessmentAnswersController } from './assessment-answers.controller';
 import { AssessmentAnswersService } from './assessment-answers.service';
 import { AssessmentAnswers } from './assessment-answers.entity';
 import { Module } from '@nestjs/common';
+import { AgencyAssessmentController } from './agency-assessment.controller';
+import { AgencyAssessmentService } from './agency-assessment.service';
+import { AgencyReferral } from './agency-referral.entity';
+import { AgencyReferralsConsumer, AgencyReferralsProjector } from './agency-referrals.consumer';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Assessment } from './assessment.entity';
 import { AssessmentsController } from './assessments.controller';
@@ -14,15 +18,30 @@ import { RiskAssessmentsService } from './risk-assessments.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Assessment, ConsentWithdrawal, AssessmentAnswers, RiskAssessmentVersion]),
+    TypeOrmModule.forFeature([
+      Assessment,
+      ConsentWithdrawal,
+      AssessmentAnswers,
+      RiskAssessmentVersion,
+      AgencyReferral,
+    ]),
   ],
   controllers: [
     AssessmentsController,
     AssessmentAnswersController,
     ConsentController,
     RiskAssessmentsController,
+    AgencyAssessmentController,
   ],
-  providers: [AssessmentsService, AssessmentAnswersService, RiskAssessmentsService],
+  providers: [
+    AssessmentsService,
+    AssessmentAnswersService,
+    RiskAssessmentsService,
+    AgencyAssessmentService,
+    // Agencies' referrals, from the bus: who may read which pathways (issue 10).
+    AgencyReferralsProjector,
+    AgencyReferralsConsumer,
+  ],
   exports: [AssessmentsService],
 })
 export class AssessmentsModule {}

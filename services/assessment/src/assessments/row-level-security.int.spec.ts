@@ -14,6 +14,7 @@ import { AppModule } from '../app.module';
 import { loadAssessmentConfig } from '../config';
 import { ASSESSMENT_PROTECTED_TABLES } from '../migrations/1700000000300-row-level-security';
 import { RISK_PROTECTED_TABLES } from '../migrations/1700000000500-risk-assessment';
+import { AGENCY_REFERRAL_PROTECTED_TABLES } from '../migrations/1700000000600-agency-referral';
 
 // Issue 8, the second wall: Postgres row-level security on the assessments and consent (and,
 // issue 10, the risk assessments), proven against the running service's own connection (the
@@ -62,6 +63,25 @@ describe('assessment: row-level security on assessments and consent', () => {
         [personId],
       );
     }
+    // Issue 10: AG-BAR holds an active referral of atBar's episode; AG-LEI's of atLei has ended.
+    for (const [personId, agency, ended] of [
+      [atBar, 'AG-BAR', false],
+      [atLei, 'AG-LEI', true],
+    ] as const)
+      await owner.query(
+        `INSERT INTO assessment.agency_referral (referral_id, person_id, episode, agency_id, pathways, sent_at,
+           sent_event_id, ended_at, ended_by, end_event_id, recorded_at)
+         VALUES ($1, $2, 1, $3, '{ACCOMMODATION}', now(), $4, $5, $6, $7, now())`,
+        [
+          randomUUID(),
+          personId,
+          agency,
+          randomUUID(),
+          ended ? new Date() : null,
+          ended ? 'CLOSED' : null,
+          ended ? randomUUID() : null,
+        ],
+      );
   });
 
   afterAll(async () => {
@@ -88,7 +108,7 @@ describe('assessment: row-level security on assessments and consent', () => {
     owner,
     service,
     schema: 'assessment',
-    tables,
+    tables: [...tables, ...AGENCY_REFERRAL_PROTECTED_TABLES],
   });
 
   it('the service connects as a role that is no superuser, cannot bypass RLS and owns none of the tables', async () => {
@@ -149,5 +169,38 @@ describe('assessment: row-level security on assessments and consent', () => {
       await expect(
         runWithDatabaseScope({ establishments: ['BAR'] }, () => service.query(sql, [atBar])),
       ).rejects.toThrow(/permission denied/);
+  });
+
+  it('an agency sees the assessment, consent and risk of an episode only while it holds an active referral of it, and writes none', async () => {
+    expect(await visible({ agency: 'AG-BAR' })).toEqual(everywhere([atBar]));
+    // AG-LEI's referral ended: nothing.
+    expect(await visible({ agency: 'AG-LEI' })).toEqual(everywhere([]));
+    const referrals = (scope: DatabaseScope) =>
+      runWithDatabaseScope(scope, () =>
+        service.query(
+          `SELECT agency_id FROM assessment.agency_referral WHERE person_id = ANY($1) ORDER BY 1`,
+          [[atBar, atLei]],
+        ),
+      );
+    // The referrals: each agency its own (ended or not); prison staff none.
+    expect(await referrals({ agency: 'AG-BAR' })).toEqual([{ agency_id: 'AG-BAR' }]);
+    expect(await referrals({ agency: 'AG-LEI' })).toEqual([{ agency_id: 'AG-LEI' }]);
+    expect(await referrals({ establishments: ['BAR', 'LEI'] })).toEqual([]);
+    // Reads only: an update of a visible row changes nothing, an insert is refused.
+    const updated = (await runWithDatabaseScope({ agency: 'AG-BAR' }, () =>
+      service.query(`UPDATE assessment.assessment SET due_by = now() WHERE person_id = $1 RETURNING id`, [
+        atBar,
+      ]),
+    )) as unknown[][];
+    expect(updated[0]).toEqual([]);
+    await expect(
+      runWithDatabaseScope({ agency: 'AG-BAR' }, () =>
+        service.query(
+          `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
+           VALUES ($1, 2, now(), now(), 'spec-rls')`,
+          [atBar],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
   });
 });

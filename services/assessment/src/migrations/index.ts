@@ -5,6 +5,7 @@ import { AssessmentKindsAndConsent1700000000200 } from './1700000000200-assessme
 import { RowLevelSecurity1700000000300 } from './1700000000300-row-level-security';
 import { AssessmentAnswers1700000000400 } from './1700000000400-assessment-answers';
 import { RiskAssessment1700000000500 } from './1700000000500-risk-assessment';
+import { AgencyReferral1700000000600 } from './1700000000600-agency-referral';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
@@ -14,4 +15,5 @@ export const assessmentMigrations = [
   RowLevelSecurity1700000000300,
   AssessmentAnswers1700000000400,
   RiskAssessment1700000000500,
+  AgencyReferral1700000000600,
 ];

@@ -103,7 +103,8 @@ describe('assessment migrations (real Postgres)', () => {
   });
 
   it('risk assessments (500): versions per person that hold together, then reverted with their scope function', async () => {
-    const all = await open(assessmentMigrations);
+    // Up to the migration under test (the last one undone below is its own).
+    const all = await open(assessmentMigrations.slice(0, 6));
     try {
       const person = personId();
       // As the platform: the table's row-level security is forced on its owner too.
@@ -160,6 +161,65 @@ describe('assessment migrations (real Postgres)', () => {
       expect(
         await all.query(`SELECT to_regclass('assessment.risk_assessment') IS NOT NULL AS risk_table`),
       ).toEqual([{ risk_table: true }]);
+    } finally {
+      await all.destroy();
+    }
+  });
+
+  it("agencies' referrals (600): sent and ended facts that hold together, then reverted with their functions and read policies", async () => {
+    const all = await open(assessmentMigrations.slice(0, 7));
+    try {
+      const asPlatform = (sql: string, params: unknown[]) =>
+        all.transaction(async (m) => {
+          await m.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+          return m.query(sql, params);
+        });
+      const insert = (columns: string, values: string) =>
+        asPlatform(
+          `INSERT INTO assessment.agency_referral (referral_id, person_id, episode, recorded_at, ${columns})
+           VALUES ($1, $2, 1, now(), ${values})`,
+          [randomUUID(), personId()],
+        );
+      await insert(
+        'agency_id, pathways, sent_at, sent_event_id',
+        `'AG-1', '{HEALTH}', now(), gen_random_uuid()`,
+      );
+      await insert('ended_at, ended_by, end_event_id', `now(), 'CLOSED', gen_random_uuid()`);
+      await expect(insert('agency_id, pathways', `'AG-1', '{HEALTH}'`)).rejects.toThrow(
+        /agency_referral_sent_together/,
+      );
+      await expect(insert('ended_at, ended_by', `now(), 'CLOSED'`)).rejects.toThrow(
+        /agency_referral_ended_together/,
+      );
+      await expect(
+        insert('ended_at, ended_by, end_event_id', `now(), 'LOST', gen_random_uuid()`),
+      ).rejects.toThrow(/ended_by_check/);
+      await expect(
+        asPlatform(
+          `INSERT INTO assessment.agency_referral (referral_id, person_id, episode, recorded_at) VALUES ($1, $2, 1, now())`,
+          [randomUUID(), personId()],
+        ),
+      ).rejects.toThrow(/agency_referral_sent_or_ended/);
+
+      const policies = () =>
+        all.query(
+          `SELECT tablename FROM pg_policies WHERE schemaname = 'assessment' AND policyname LIKE '%agency_read' ORDER BY 1`,
+        );
+      expect(await policies()).toEqual(
+        ['assessment', 'assessment_answers', 'consent_withdrawal', 'risk_assessment'].map((tablename) => ({
+          tablename,
+        })),
+      );
+      await all.undoLastMigration({ transaction: 'each' });
+      expect(
+        await all.query(
+          `SELECT to_regclass('assessment.agency_referral') AS referral_table,
+                  to_regprocedure('assessment.episode_agencies(text, integer)') AS episode_function`,
+        ),
+      ).toEqual([{ referral_table: null, episode_function: null }]);
+      expect(await policies()).toEqual([]);
+      await all.runMigrations({ transaction: 'each' });
+      expect(await policies()).toHaveLength(4);
     } finally {
       await all.destroy();
     }

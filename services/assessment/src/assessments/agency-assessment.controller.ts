@@ -1,0 +1,81 @@
+import { Audited, from, PersonalData } from '@throughcare/platform-audit';
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { CallingAgency } from '@throughcare/platform-auth';
+import { AgencyScoped, openApiSchemaOf, ZodValidationPipe } from '@throughcare/platform-http';
+import {
+  AGENCY_ASSESSMENT_EXAMPLE,
+  AgencyAssessmentViewSchema,
+  type AgencyAssessmentView,
+} from './agency-assessment.schemas';
+import { AgencyAssessmentService } from './agency-assessment.service';
+import { EpisodePathSchema, type EpisodePath } from './assessment.schemas';
+
+const problem = 'application/problem+json';
+
+/** The shared assessment as an agency reads it (issue 10): its referrals' pathways only. */
+@ApiTags('agency assessment')
+@AgencyScoped('the episodes it holds an active referral of, while consent is not withdrawn')
+@Controller('agency/people/:personId/episodes/:episode')
+@PersonalData()
+export class AgencyAssessmentController {
+  constructor(private readonly assessments: AgencyAssessmentService) {}
+
+  @Audited({
+    action: 'assessment.agency-read',
+    kind: 'read',
+    objectType: 'assessment',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
+  @Get('assessment')
+  @ApiOperation({
+    summary:
+      "The episode's shared assessment for the calling agency: the pathways its active referrals cover (status, needs) and the current risk of serious harm level",
+    description:
+      'Only while the calling agency holds an active referral of the episode (sent, neither closed nor withdrawn, ' +
+      'as the referral events on the bus say) and the person has not withdrawn consent to voluntary throughcare. ' +
+      'Each covered pathway is read from the latest assessment of the episode with answers saved or completed; ' +
+      'other pathways, the answers themselves, free-text notes and risk reasons are never shown. ' +
+      'No referral, another agency’s referral, an ended referral, withdrawn consent and an unknown person all ' +
+      'answer the same 404 EPISODE_NOT_FOUND.',
+  })
+  @ApiParam({ name: 'personId', description: 'Pseudonymous THROUGHCARE_ID' })
+  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
+  @ApiResponse({
+    status: 200,
+    description: 'The covered pathways and the current risk level',
+    schema: openApiSchemaOf(AgencyAssessmentViewSchema) as never,
+    example: AGENCY_ASSESSMENT_EXAMPLE,
+  })
+  @ApiResponse({
+    status: 400,
+    description: `Invalid path, naming each field (${problem})`,
+    example: {
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      errors: [
+        { field: 'path.personId', message: 'must be a THROUGHCARE_ID such as "p0123456789abcdef0123"' },
+      ],
+    },
+  })
+  @ApiResponse({
+    status: 404,
+    description: `EPISODE_NOT_FOUND: no active referral of the episode held by the calling agency, consent withdrawn, or no such episode (${problem})`,
+    example: {
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      code: 'EPISODE_NOT_FOUND',
+      detail: 'no assessment is recorded for episode 1 of person p0123456789abcdef0123',
+    },
+  })
+  read(
+    @CallingAgency() agencyId: string,
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+  ): Promise<AgencyAssessmentView> {
+    return this.assessments.read(agencyId, personId, episode);
+  }
+}

@@ -1,0 +1,374 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DeliverPolicy, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { deadLetterSubjectFor, Streams, subjectFor } from '@throughcare/contracts';
+import { questionSet } from '@throughcare/domain';
+import { NATS_CONNECTION } from '@throughcare/platform-http';
+import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
+import { runUnrestricted } from '@throughcare/platform-persistence';
+import type { TestPrincipal } from '@throughcare/testing';
+import { DataSource } from 'typeorm';
+import { useAssessmentApp } from '../testing/assessment-app';
+import type { AgencyAssessmentView } from './agency-assessment.schemas';
+import { AGENCY_REFERRALS_CONSUMER } from './agency-referrals.consumer';
+
+// Issue 10: an agency reads the shared assessment only for the pathways its active referrals
+// cover, while consent stands; it learns of referrals from the bus (consumer assessment-agency-referrals).
+
+const STAFF: TestPrincipal = { roles: ['prison-staff'], establishments: ['BAR'] };
+const anAgency = (): TestPrincipal => ({
+  roles: ['agency-staff'],
+  agencyId: `ag-${randomBytes(4).toString('hex')}`,
+});
+const DEAD_LETTERS = deadLetterSubjectFor(AGENCY_REFERRALS_CONSUMER);
+
+interface Problem {
+  code: string;
+  detail?: string;
+}
+
+/** The core screen's required questions answered no, then these. */
+function coreScreenAnswers(): Record<string, boolean | string> {
+  return {
+    ...Object.fromEntries(
+      questionSet('CORE_SCREEN')
+        .pathways.flatMap((p) => p.questions.filter((q) => q.required))
+        .map((q) => [q.id, false]),
+    ),
+    ACC_NO_ADDRESS: true,
+    ACC_WANTS_SUPPORT: true,
+    DRA_WITHDRAWAL: true,
+    DRA_WANTS_SUPPORT: false,
+    HLT_NOTE: 'sees the nurse weekly',
+  };
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the shared assessment as an agency reads it (real Postgres and NATS)', () => {
+  const harness = useAssessmentApp();
+  const app = () => harness.app;
+  const call = (method: string, path: string, as: TestPrincipal, body?: unknown) =>
+    harness.call(method, path, as, body);
+  const nc = () => app().get<NatsConnection>(NATS_CONNECTION);
+
+  const json = async <T>(r: Response) => (await r.json()) as T;
+  const read = (personId: string, as: TestPrincipal, episode = 1) =>
+    call('GET', `/agency/people/${personId}/episodes/${episode}/assessment`, as);
+
+  /** A person whose core screen (episode 1, at BAR) has its answers saved and is completed. */
+  async function aScreenedPerson(): Promise<{ personId: string; assessmentId: string }> {
+    const personId = `p${randomBytes(10).toString('hex')}`;
+    const { assessmentId } = await harness.activities.requestCoreScreen({
+      idempotencyKey: `spec:${randomUUID()}`,
+      personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      correlationId: `spec-${randomUUID()}`,
+    });
+    const saved = await call('PUT', `/assessments/${assessmentId}/answers`, STAFF, {
+      answers: coreScreenAnswers(),
+    });
+    expect(saved.status).toBe(200);
+    const completed = await call('POST', `/assessments/${assessmentId}/completion`, STAFF, {
+      riskOfSeriousHarm: 'LOW',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(completed.status).toBe(200);
+    return { personId, assessmentId };
+  }
+
+  const envelope = (eventType: string, personId: string, data: Record<string, unknown>) => ({
+    eventType,
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    correlationId: `spec-${randomUUID()}`,
+    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] },
+    data,
+  });
+  const sent = (personId: string, agencyId: string, pathways: string[], referralId = randomUUID()) =>
+    envelope('referral.referral.sent', personId, {
+      referralId,
+      episode: 1,
+      agencyId,
+      pathways,
+      sentAt: new Date(Date.now() - 60_000).toISOString(),
+      acknowledgeBy: new Date(Date.now() + 86_400_000).toISOString(),
+      riskOfSeriousHarm: 'LOW',
+    });
+  const closed = (personId: string, referralId: string, agencyId: string) =>
+    envelope('referral.referral.closed', personId, {
+      referralId,
+      episode: 1,
+      agencyId,
+      outcome: 'ACHIEVED',
+      closedAt: new Date().toISOString(),
+    });
+  const withdrawn = (personId: string, referralId: string) =>
+    envelope('referral.referral.withdrawn', personId, {
+      referralId,
+      episode: 1,
+      reason: 'consent withdrawn',
+    });
+
+  /** Each call is a new message on the stream (its own Nats-Msg-Id), as a re-publish would be. */
+  async function publish(event: { eventType: string } | string, subject?: string): Promise<void> {
+    const body = typeof event === 'string' ? event : JSON.stringify(event);
+    await jetstream(nc()).publish(subject ?? subjectFor((event as { eventType: string }).eventType), body, {
+      msgID: randomUUID(),
+    });
+  }
+
+  /** Until the consumer has settled everything on its subjects (acknowledged or dead-lettered). */
+  async function caughtUp(): Promise<void> {
+    const jsm = await jetstreamManager(nc());
+    await eventually(async () => {
+      const info = await jsm.consumers.info(Streams.events.name, AGENCY_REFERRALS_CONSUMER);
+      return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+    });
+  }
+
+  async function deadLetterWith(marker: string): Promise<JsMsg> {
+    return eventually(async () => {
+      const reader = await jetstream(nc()).consumers.get(Streams.deadLetter.name, {
+        filter_subjects: [DEAD_LETTERS],
+        deliver_policy: DeliverPolicy.All,
+      });
+      for (;;) {
+        const msg = await reader.next({ expires: 1000 });
+        if (!msg) return undefined;
+        if (new TextDecoder().decode(msg.data).includes(marker)) return msg;
+      }
+    }, 20_000);
+  }
+
+  const readable = (personId: string, as: TestPrincipal) =>
+    eventually(async () => {
+      const r = await read(personId, as);
+      return r.status === 200 ? json<AgencyAssessmentView>(r) : undefined;
+    });
+
+  const projected = (referralId: string) =>
+    runUnrestricted(() =>
+      app()
+        .get(DataSource)
+        .query(
+          `SELECT agency_id, pathways, ended_by FROM assessment.agency_referral WHERE referral_id = $1`,
+          [referralId],
+        ),
+    ) as Promise<Array<{ agency_id: string | null; pathways: string[] | null; ended_by: string | null }>>;
+
+  it('shows each agency only the pathways its referral covers, with the current risk level and no reasons, notes or answers', async () => {
+    const { personId, assessmentId } = await aScreenedPerson();
+    const housing = anAgency();
+    const drugs = anAgency();
+    await publish(sent(personId, housing.agencyId!, ['ACCOMMODATION']));
+    await publish(sent(personId, drugs.agencyId!, ['DRUGS_AND_ALCOHOL', 'HEALTH']));
+
+    const forHousing = await readable(personId, housing);
+    expect(forHousing).toMatchObject({
+      personId,
+      episode: 1,
+      agencyId: housing.agencyId,
+      access: { basis: 'CONSENT', consent: 'NOT_WITHDRAWN' },
+      assessment: { assessmentId, kind: 'CORE_SCREEN', answersVersion: 1 },
+      pathways: [
+        {
+          pathway: 'ACCOMMODATION',
+          status: 'SUPPORT_REQUIRED',
+          supportRequired: true,
+          needsIndicated: [expect.stringMatching(/nowhere to live/)],
+          skipped: null,
+        },
+      ],
+      needs: ['ACCOMMODATION'],
+      riskOfSeriousHarm: { level: 'LOW', assessedOn: null, source: 'CORE_SCREEN' },
+    });
+    expect(forHousing.referrals.map((r) => r.pathways)).toEqual([['ACCOMMODATION']]);
+
+    const forDrugs = await readable(personId, drugs);
+    expect(forDrugs.pathways.map((p) => [p.pathway, p.status, p.supportRequired])).toEqual([
+      ['DRUGS_AND_ALCOHOL', 'SUPPORT_DECLINED', false],
+      ['HEALTH', 'SUPPORT_NOT_REQUIRED', false],
+    ]);
+    expect(forDrugs.needs).toEqual([]);
+
+    // The latest risk assessment's level, never its reasons.
+    const reasons = 'Two previous convictions for assault, named victim.';
+    const risk = await call('POST', `/people/${personId}/risk-assessments`, STAFF, {
+      likelihoodOfReoffending: 'HIGH',
+      riskOfSeriousHarm: 'HIGH',
+      reasons,
+      assessedOn: new Date().toISOString().slice(0, 10),
+    });
+    expect(risk.status).toBe(201);
+    const again = await read(personId, housing);
+    const text = await again.text();
+    expect(JSON.parse(text)).toMatchObject({
+      riskOfSeriousHarm: { level: 'HIGH', source: 'RISK_ASSESSMENT' },
+    });
+    for (const secret of [reasons, 'sees the nurse weekly', 'HLT_NOTE', 'DRUGS_AND_ALCOHOL'])
+      expect([secret, text.includes(secret)]).toEqual([secret, false]);
+  });
+
+  it('answers another agency, an agency with no referral, prison staff routes and an unknown person alike: 404 EPISODE_NOT_FOUND', async () => {
+    const { personId } = await aScreenedPerson();
+    const holder = anAgency();
+    await publish(sent(personId, holder.agencyId!, ['ACCOMMODATION']));
+    await readable(personId, holder);
+
+    const other = await read(personId, anAgency());
+    const unknown = await read(`p${randomBytes(10).toString('hex')}`, holder);
+    const otherEpisode = await read(personId, holder, 2);
+    for (const r of [other, unknown, otherEpisode]) {
+      expect(r.status).toBe(404);
+      expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await json<Problem>(r)).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
+    }
+    // Prison staff do not use the agency route, and an agency does not use the prison staff's.
+    expect((await read(personId, STAFF)).status).toBe(404);
+    expect((await call('GET', `/people/${personId}/risk-assessments/current`, holder)).status).toBe(404);
+    expect((await read('not-a-person', holder)).status).toBe(400);
+  });
+
+  it('closes access when the referral is closed or withdrawn', async () => {
+    const { personId } = await aScreenedPerson();
+    const closing = anAgency();
+    const withdrawing = anAgency();
+    const closingReferral = randomUUID();
+    const withdrawnReferral = randomUUID();
+    await publish(sent(personId, closing.agencyId!, ['ACCOMMODATION'], closingReferral));
+    await publish(sent(personId, withdrawing.agencyId!, ['HEALTH'], withdrawnReferral));
+    await readable(personId, closing);
+    await readable(personId, withdrawing);
+
+    await publish(closed(personId, closingReferral, closing.agencyId!));
+    await publish(withdrawn(personId, withdrawnReferral));
+    await caughtUp();
+    expect((await read(personId, closing)).status).toBe(404);
+    expect((await read(personId, withdrawing)).status).toBe(404);
+    expect(await projected(closingReferral)).toEqual([
+      { agency_id: closing.agencyId, pathways: ['ACCOMMODATION'], ended_by: 'CLOSED' },
+    ]);
+    expect(await projected(withdrawnReferral)).toEqual([
+      { agency_id: withdrawing.agencyId, pathways: ['HEALTH'], ended_by: 'WITHDRAWN' },
+    ]);
+  });
+
+  it('closes access once the person withdraws consent, though the referral is still active', async () => {
+    const { personId } = await aScreenedPerson();
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    await readable(personId, agency);
+    const withdrawal = await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+      withdrawnAt: new Date().toISOString(),
+    });
+    expect(withdrawal.status).toBe(200);
+    const r = await read(personId, agency);
+    expect(r.status).toBe(404);
+    expect(await json<Problem>(r)).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
+  });
+
+  it('records a duplicate once, and an end that arrives before its sent keeps access closed', async () => {
+    const { personId } = await aScreenedPerson();
+    const agency = anAgency();
+    const referralId = randomUUID();
+    const first = sent(personId, agency.agencyId!, ['ACCOMMODATION'], referralId);
+    await publish(first);
+    await publish(first); // the same event again (same eventId): recorded once
+    await readable(personId, agency);
+    await caughtUp();
+    const keys = await runUnrestricted(() =>
+      app()
+        .get(DataSource)
+        .query(`SELECT key FROM assessment.idempotency_key WHERE key = $1`, [`bus:${first.eventId}`]),
+    );
+    expect(keys).toHaveLength(1);
+
+    // Out of order: the withdrawal of a second referral arrives before the referral itself.
+    const late = anAgency();
+    const lateReferral = randomUUID();
+    await publish(withdrawn(personId, lateReferral));
+    await publish(sent(personId, late.agencyId!, ['HEALTH'], lateReferral));
+    await publish(sent(personId, late.agencyId!, ['HEALTH'], lateReferral)); // a re-publish with a new eventId
+    await caughtUp();
+    expect((await read(personId, late)).status).toBe(404);
+    expect(await projected(lateReferral)).toEqual([
+      { agency_id: late.agencyId, pathways: ['HEALTH'], ended_by: 'WITHDRAWN' },
+    ]);
+    // The first agency is untouched.
+    expect((await read(personId, agency)).status).toBe(200);
+  });
+
+  it('dead-letters what it cannot record, with a reason, and carries on', async () => {
+    const { personId } = await aScreenedPerson();
+    const agency = anAgency();
+    const noPathways = sent(personId, agency.agencyId!, []);
+    const noPerson = {
+      ...sent(personId, agency.agencyId!, ['ACCOMMODATION']),
+      personReference: { identifiers: [{ type: 'NOMS', value: 'A1234BC' }] },
+    };
+    const referralId = randomUUID();
+    const elsewhere = sent(`p${randomBytes(10).toString('hex')}`, agency.agencyId!, ['HEALTH'], referralId);
+    const clash = sent(personId, agency.agencyId!, ['HEALTH'], referralId);
+    const marker = `not-an-event-${randomUUID()}`;
+    await publish(noPathways);
+    await publish(noPerson);
+    await publish(elsewhere);
+    await publish(clash);
+    await publish(
+      JSON.stringify({ eventType: 'referral.referral.sent', marker }),
+      subjectFor('referral.referral.sent'),
+    );
+    const valid = sent(personId, agency.agencyId!, ['ACCOMMODATION']);
+    await publish(valid);
+
+    const expectations: Array<[string, string, RegExp]> = [
+      [noPathways.eventId, 'INVALID_DATA', /pathways/],
+      [noPerson.eventId, 'PERSON_ID_REQUIRED', /names no THROUGHCARE_ID/],
+      [clash.eventId, 'REFERRAL_MISMATCH', /another person or episode/],
+      [marker, 'INVALID_ENVELOPE', /eventId/],
+    ];
+    for (const [id, code, reason] of expectations) {
+      const dead = await deadLetterWith(id);
+      expect([id, dead.headers?.get(DlqHeaders.code)]).toEqual([id, code]);
+      expect(dead.headers?.get(DlqHeaders.reason)).toMatch(reason);
+      expect(dead.headers?.get(DlqHeaders.consumer)).toBe(AGENCY_REFERRALS_CONSUMER);
+    }
+    // The valid event after them is recorded: the agency reads its pathway, nothing else.
+    expect((await readable(personId, agency)).referrals.map((r) => r.referralId)).toEqual([
+      valid.data.referralId,
+    ]);
+  });
+
+  it('is documented in OpenAPI: bearer token, an example answer, and problem+json 400, 401 and 404', async () => {
+    const doc = (await (await fetch(`${harness.base}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security?: unknown;
+            responses?: Record<string, { content?: Record<string, { example?: unknown }> }>;
+          }
+        >
+      >;
+    };
+    const operation = doc.paths['/agency/people/{personId}/episodes/{episode}/assessment']?.['get'];
+    expect(operation?.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(operation?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404']);
+    expect(operation?.responses?.['200']?.content?.['application/json']?.example).toMatchObject({
+      pathways: [{ pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' }],
+    });
+  });
+});

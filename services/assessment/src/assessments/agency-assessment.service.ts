@@ -1,0 +1,140 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
+import type { Pathway } from '@throughcare/contracts';
+import { PATHWAY_ORDER, type PathwayOutcome } from '@throughcare/domain';
+import { AgencyReferral } from './agency-referral.entity';
+import type { AgencyAssessmentView } from './agency-assessment.schemas';
+import { latestAnswers, viewOfAnswers } from './assessment-answers.service';
+import { Assessment } from './assessment.entity';
+import { EpisodeNotFoundError } from './assessment.errors';
+import { ConsentWithdrawal } from './consent-withdrawal.entity';
+import { latestRisk } from './risk-assessments.service';
+
+const NEED_REASON = 'need: ';
+
+/**
+ * The shared assessment as an agency reads it (issue 10): only while the agency holds an active
+ * referral of the person's episode (sent, neither closed nor withdrawn: `agency_referral`, kept
+ * from the bus) and the person's consent to voluntary throughcare is not withdrawn; only the
+ * pathways those referrals cover, and the current risk of serious harm level without its
+ * reasons. Anything else is answered as an unknown episode (404 EPISODE_NOT_FOUND), whether the
+ * person exists, another agency holds the referral, it ended or consent was withdrawn.
+ *
+ * Runs under the caller's scope: row-level security (migration 600) shows an agency the
+ * assessment, answers, consent and risk rows only where it holds an active referral, so this
+ * check and the database's agree.
+ */
+@Injectable()
+export class AgencyAssessmentService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async read(agencyId: string, personId: string, episode: number): Promise<AgencyAssessmentView> {
+    return this.dataSource.transaction(async (tx) => {
+      const referrals = await tx.find(AgencyReferral, {
+        where: { personId, episode, agencyId, endedAt: IsNull(), sentAt: Not(IsNull()) },
+        order: { sentAt: 'ASC', referralId: 'ASC' },
+      });
+      if (referrals.length === 0) throw new EpisodeNotFoundError(personId, episode);
+      // Consent to voluntary throughcare is given when it starts; a recorded withdrawal ends the agency's access.
+      if (await tx.existsBy(ConsentWithdrawal, { personId, episode }))
+        throw new EpisodeNotFoundError(personId, episode);
+      const assessments = await tx.find(Assessment, {
+        where: { personId, episode },
+        order: { requestedAt: 'DESC', id: 'DESC' },
+      });
+      if (assessments.length === 0) throw new EpisodeNotFoundError(personId, episode);
+      const covered = new Set(referrals.flatMap((r) => r.pathways ?? []));
+      const { source, pathways } = await this.pathwaysOf(tx, assessments, covered);
+      return {
+        personId,
+        episode,
+        agencyId,
+        referrals: referrals.map((r) => ({
+          referralId: r.referralId,
+          pathways: [...(r.pathways ?? [])],
+          sentAt: r.sentAt!.toISOString(),
+        })),
+        access: { basis: 'CONSENT', consent: 'NOT_WITHDRAWN' },
+        assessment: source,
+        pathways,
+        needs: pathways.filter((p) => p.supportRequired).map((p) => p.pathway),
+        riskOfSeriousHarm: await riskOf(tx, personId, assessments),
+      };
+    });
+  }
+
+  /**
+   * The covered pathways of the latest assessment of the episode whose answers are saved or which
+   * is completed: from its latest answers, else (a completion with its needs typed, before answers
+   * existed) from the needs it recorded. Before any, every covered pathway is NOT_STARTED.
+   */
+  private async pathwaysOf(
+    tx: EntityManager,
+    assessments: Assessment[],
+    covered: Set<Pathway>,
+  ): Promise<Pick<AgencyAssessmentView, 'pathways'> & { source: AgencyAssessmentView['assessment'] }> {
+    const order = PATHWAY_ORDER.filter((p) => covered.has(p));
+    for (const assessment of assessments) {
+      const saved = await latestAnswers(tx, assessment.id);
+      if (!saved && !assessment.completedAt) continue;
+      const source = {
+        assessmentId: assessment.id,
+        kind: assessment.kind,
+        completedAt: assessment.completedAt?.toISOString() ?? null,
+        answersVersion: saved?.version ?? null,
+        answersRecordedAt: saved?.recordedAt.toISOString() ?? null,
+      };
+      if (saved) {
+        const view = viewOfAnswers(assessment, saved);
+        const outcomes = new Map(view.pathways.map((o) => [o.pathway, o]));
+        return {
+          source,
+          pathways: order.map((p) => pathwayView(p, outcomes.get(p), view.needs.includes(p))),
+        };
+      }
+      const needs = assessment.needs ?? [];
+      return {
+        source,
+        pathways: order.map((pathway) => ({
+          pathway,
+          status: needs.includes(pathway) ? 'SUPPORT_REQUIRED' : 'SUPPORT_NOT_REQUIRED',
+          supportRequired: needs.includes(pathway),
+          needsIndicated: [],
+          skipped: null,
+        })),
+      };
+    }
+    return { source: null, pathways: order.map((p) => pathwayView(p, undefined, false)) };
+  }
+}
+
+/** A pathway the question set does not ask (a women's pathway of a man) reads as not started. */
+function pathwayView(
+  pathway: Pathway,
+  outcome: PathwayOutcome | undefined,
+  supportRequired: boolean,
+): AgencyAssessmentView['pathways'][number] {
+  return {
+    pathway,
+    status: outcome?.status ?? 'NOT_STARTED',
+    supportRequired,
+    needsIndicated: (outcome?.reasons ?? [])
+      .filter((r) => r.startsWith(NEED_REASON))
+      .map((r) => r.slice(NEED_REASON.length)),
+    skipped: outcome?.skipped ? { reason: outcome.skipped.reason } : null,
+  };
+}
+
+/** The latest risk assessment's level, else the episode's completed core screen's; never the reasons. */
+async function riskOf(
+  tx: EntityManager,
+  personId: string,
+  assessments: Assessment[],
+): Promise<AgencyAssessmentView['riskOfSeriousHarm']> {
+  const risk = await latestRisk(tx, personId);
+  if (risk) return { level: risk.riskOfSeriousHarm, assessedOn: risk.assessedOn, source: 'RISK_ASSESSMENT' };
+  const screen = assessments.find((a) => a.kind === 'CORE_SCREEN' && a.riskOfSeriousHarm !== null);
+  return screen?.riskOfSeriousHarm
+    ? { level: screen.riskOfSeriousHarm, assessedOn: null, source: 'CORE_SCREEN' }
+    : null;
+}
