@@ -131,7 +131,11 @@ export interface SentenceCalculation {
   readonly notApplicable: readonly NotApplicableDate[];
   /** Release-point and HDC records that decided a date, by id. */
   readonly policyIds: readonly string[];
-  /** Records in the table that were not applied and might concern this person (unverified commencement, or in force after `asAt`). */
+  /**
+   * Records in the table that were not applied and might concern this person (unverified
+   * commencement, or in force after `asAt`), and assumptions made for inputs not given that
+   * decided a date (staff to confirm).
+   */
   readonly warnings: readonly string[];
 }
 
@@ -636,7 +640,7 @@ function scotland(
     policyIds: [...point.policies.map((p) => p.id), hdc.id],
     warnings,
   });
-  const excluded = scottishHdcExclusion(input, sentences);
+  const excluded = scottishHdcExclusion(input, sentences, warnings, hdcSteps);
   if (excluded !== null) {
     notApplicable.push({ type: 'HDCED', reason: `${excluded} (${hdc.id})` });
     return result();
@@ -695,21 +699,38 @@ const NOTIFICATION_ASSUMED =
 /**
  * Why a Scottish short-term prisoner is excluded from HDC by the 1993 Act s.3AA, as far as the
  * inputs tell (null: not excluded by them). Modelled: subject to the notification requirements of
- * Part 2 of the Sexual Offences Act 2003, given or implied by a sentence for an offence of the
- * Sch.3 list (paras 36-60, the Scottish offences; notification follows conviction of them). Not
- * modelled (the inputs do not carry them; see the HDC record's `unverified`): extended sentence,
- * supervised release order, hospital direction, previous recall, awaiting deportation.
+ * Part 2 of the Sexual Offences Act 2003. `sexOffenderNotification` given by staff decides, either
+ * way: true excludes; false (staff say the person is not subject, e.g. a Sch.3 offence whose
+ * threshold (age, sentence or victim) is not met, so no notification follows) does not, and a
+ * sentence for a Sch.3 offence is then only noted in `hdcSteps`. Not given, a sentence for an
+ * offence of the Sch.3 list (paras 36-60, the Scottish offences) implies notification: it still
+ * excludes (conservative: HDC wrongly offered to a notifiable offender is the worse error, and
+ * most Sch.3 convictions do carry notification), but as an assumption, said in the reason and in
+ * `warnings`, asking staff to confirm. Not modelled (the inputs do not carry them; see the HDC
+ * record's `unverified`): extended sentence, supervised release order, hospital direction,
+ * previous recall, awaiting deportation.
  */
 function scottishHdcExclusion(
   input: SentenceCalculationInput,
   sentences: readonly Resolved[],
+  warnings: string[],
+  hdcSteps: string[],
 ): string | null {
   if (input.sexOffenderNotification === true)
     return 'subject to the notification requirements of Part 2 of the Sexual Offences Act 2003: not eligible for HDC (1993 Act s.3AA)';
   const sexual = sentences.filter((s) => s.categories.has('SCOTLAND_SEXUAL_SOA2003_SCH3'));
-  if (sexual.length > 0)
-    return `a sentence for an offence in Sch.3 to the Sexual Offences Act 2003 (${sexual.map((s) => s.input.id).join(', ')}): subject to its notification requirements, not eligible for HDC (1993 Act s.3AA)`;
-  return null;
+  if (sexual.length === 0) return null;
+  const ids = sexual.map((s) => s.input.id).join(', ');
+  if (input.sexOffenderNotification === false) {
+    hdcSteps.push(
+      `a sentence for an offence in Sch.3 to the Sexual Offences Act 2003 (${ids}), but sexOffenderNotification given as false: not subject to the notification requirements, not excluded by them (1993 Act s.3AA)`,
+    );
+    return null;
+  }
+  warnings.push(
+    `HDCED: sexOffenderNotification was not given; a sentence for an offence in Sch.3 to the Sexual Offences Act 2003 (${ids}) is taken to mean the person is subject to its notification requirements, so HDC is not applicable. Unverified: staff to confirm, and send sexOffenderNotification false if the person is not subject (then HDC is calculated)`,
+  );
+  return `a sentence for an offence in Sch.3 to the Sexual Offences Act 2003 (${ids}), sexOffenderNotification not given: taken to be subject to its notification requirements (unverified: staff to confirm), not eligible for HDC (1993 Act s.3AA)`;
 }
 
 /**

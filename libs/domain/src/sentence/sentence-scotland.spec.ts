@@ -189,6 +189,49 @@ describe('Scottish short-term sentences', () => {
     expect(hdced.explanation.unverified.join('\n')).toMatch(/was not given: taken not to be/);
   });
 
+  it('a Sch.3 offence: sexOffenderNotification false given by staff wins; not given, it still excludes but warns (unverified)', () => {
+    // 5 months from 2025-03-03 → 2025-08-02: 153 days. Sch.3 (s.1(1ZA)): ARD at one-half,
+    // 76.5 → 77 → 2025-05-18. HDC: 25% of 153 = 38.25 → 39 → 2025-04-10; ARD − 180 is earlier;
+    // ARD − 14 = 2025-05-04 leaves at least 14 days on HDC: HDCED 2025-04-10.
+    const sch3 = one({ term: { months: 5 }, offenceCategories: ['SCOTLAND_SEXUAL_SOA2003_SCH3'] });
+    const withNotification = (sexOffenderNotification?: boolean) =>
+      calculateSentenceDates({
+        jurisdiction: 'SCOTLAND',
+        sentences: [sch3],
+        asAt: AS_AT,
+        ...(sexOffenderNotification === undefined ? {} : { sexOffenderNotification }),
+      });
+
+    // Staff say the person is not subject to notification: the Sch.3 offence does not exclude.
+    const notSubject = withNotification(false);
+    expect(calculatedDate(notSubject, 'ARD')).toBe('2025-05-18');
+    const hdced = notSubject.dates.find((d) => d.type === 'HDCED')!;
+    expect(hdced.date).toBe('2025-04-10');
+    expect(hdced.explanation.steps.join('\n')).toMatch(
+      /Sch\.3 to the Sexual Offences Act 2003 \(S1\), but sexOffenderNotification given as false/,
+    );
+    expect(hdced.explanation.unverified.join('\n')).not.toMatch(/was not given/);
+    expect(notSubject.notApplicable.map((n) => n.type)).not.toContain('HDCED');
+    expect(notSubject.warnings.join('\n')).not.toMatch(/sexOffenderNotification/);
+
+    // Not given: implied by the Sch.3 offence (conservative), said as an assumption to confirm.
+    const implied = withNotification(undefined);
+    expect(calculatedDate(implied, 'ARD')).toBe('2025-05-18');
+    expect(calculatedDate(implied, 'HDCED')).toBeUndefined();
+    expect(implied.notApplicable.find((n) => n.type === 'HDCED')?.reason).toMatch(
+      /\(S1\), sexOffenderNotification not given: taken to be subject .*unverified: staff to confirm/,
+    );
+    expect(implied.warnings.join('\n')).toMatch(
+      /HDCED: sexOffenderNotification was not given; .*\(S1\).*staff to confirm/,
+    );
+
+    // Given true: excluded as a stated fact, no assumption to confirm.
+    const subject = withNotification(true);
+    expect(calculatedDate(subject, 'HDCED')).toBeUndefined();
+    expect(subject.notApplicable.find((n) => n.type === 'HDCED')?.reason).not.toMatch(/not given/);
+    expect(subject.warnings.join('\n')).not.toMatch(/sexOffenderNotification/);
+  });
+
   it('HDC maximum: 180 days before the ARD binds on a longer sentence', () => {
     // 3 years 6 months from 2025-03-03 → 2028-09-02: 1280 days. ARD 512 → 2026-07-27.
     // 25%: 320 → 2026-01-16; ARD − 180 = 2026-01-28 is later: HDCED 2026-01-28.

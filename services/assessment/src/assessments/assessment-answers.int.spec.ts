@@ -185,6 +185,69 @@ describe('assessment answers by pathway (real Postgres)', () => {
     expect(await json<{ code: string }>(after)).toMatchObject({ code: 'ASSESSMENT_ALREADY_COMPLETED' });
   });
 
+  it('re-checks the saved answers at completion (422 naming the skip) and on a retry; skips compare in any order', async () => {
+    const id = await aCoreScreen();
+    const answers = await allNo(id, { ACC_NO_ADDRESS: true, ACC_WANTS_SUPPORT: true });
+    // A version saved before skip validation existed: the ACCOMMODATION need hidden by a skip.
+    const hiding = [{ pathway: 'ACCOMMODATION', reason: 'TRANSFER' }];
+    await runUnrestricted(() =>
+      app.get(DataSource).query(
+        `INSERT INTO assessment.assessment_answers
+           (assessment_id, version, establishment_code, question_set_version, answers, skips, recorded_at, recorded_by)
+         VALUES ($1, 1, 'BAR', 1, $2, $3, now(), 'spec:before-skip-validation')`,
+        [id, JSON.stringify(answers), JSON.stringify(hiding)],
+      ),
+    );
+    const refused = await call('POST', `/assessments/${id}/completion`, {
+      riskOfSeriousHarm: 'LOW',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(await json<{ code: string; errors: { field: string }[] }>(refused)).toMatchObject({
+      code: 'SAVED_ANSWERS_INVALID',
+      errors: [{ field: 'skips.0.pathway' }],
+    });
+    expect(await json<AssessmentView>(await call('GET', `/assessments/${id}`))).toMatchObject({
+      completion: null,
+    });
+    // The same body again is not a retry of that version: the PUT's own 400 naming the skip.
+    const again = await call('PUT', `/assessments/${id}/answers`, { answers, skips: hiding });
+    expect(again.status).toBe(400);
+    expect(await json<{ errors: { field: string }[] }>(again)).toMatchObject({
+      errors: [{ field: 'skips.0.pathway' }],
+    });
+
+    // Corrected (two skips); the same skips in the other order are a retry of it (200, no v3).
+    const noNeed = await allNo(id);
+    const skips = [
+      { pathway: 'EDUCATION_SKILLS_AND_WORK', reason: 'COMPLETED_IN_ANOTHER_PRISON' },
+      { pathway: 'FINANCE_AND_ID', reason: 'COMPLETED_IN_ANOTHER_PRISON' },
+    ];
+    const fixed = await call(
+      'PUT',
+      `/assessments/${id}/answers`,
+      { answers: noNeed, skips },
+      { 'if-match': '"answers-v1"' },
+    );
+    expect(fixed.status).toBe(200);
+    expect(fixed.headers.get('etag')).toBe('"answers-v2"');
+    const reordered = await call(
+      'PUT',
+      `/assessments/${id}/answers`,
+      { answers: noNeed, skips: [...skips].reverse() },
+      { 'if-match': '"answers-v1"' },
+    );
+    expect(reordered.status).toBe(200);
+    expect(await json<AnswersView>(reordered)).toMatchObject({ version: 2 });
+    const completed = await call('POST', `/assessments/${id}/completion`, {
+      riskOfSeriousHarm: 'LOW',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(completed.status).toBe(200);
+    expect((await json<AssessmentView>(completed)).completion).toMatchObject({ needs: [] });
+  });
+
   it('refuses answers that do not fit (400 naming the field), hides other prisons’ assessments (404), keeps typed needs without answers', async () => {
     const id = await aCoreScreen();
     const unknown = await call('PUT', `/assessments/${id}/answers`, { answers: { NOT_A_QUESTION: true } });

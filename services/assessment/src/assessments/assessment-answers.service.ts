@@ -2,7 +2,12 @@ import { canonicalJson } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Pathway } from '@throughcare/contracts';
-import { ConflictError, DomainError, ValidationFailedError } from '@throughcare/platform-errors';
+import {
+  ConflictError,
+  DomainError,
+  ValidationFailedError,
+  type ErrorCategory,
+} from '@throughcare/platform-errors';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import {
   InvalidAnswerError,
@@ -54,6 +59,53 @@ export function viewOfAnswers(assessment: Assessment, saved: AssessmentAnswers |
   };
 }
 
+/**
+ * Saved answers that no longer pass the checks a PUT makes (a version saved before a check
+ * existed, e.g. a skip hiding a need the answers show): the same field errors as the PUT's 400,
+ * but 422, since the request itself is sound and the saved version is what is refused.
+ */
+export class SavedAnswersInvalidError extends ValidationFailedError {
+  override readonly category: ErrorCategory = 'RULE_VIOLATED';
+
+  constructor(message: string, errors: ValidationFailedError['errors']) {
+    super(message, errors, 'SAVED_ANSWERS_INVALID');
+  }
+}
+
+/**
+ * Checks answers and skips against the question set (validateAnswers); a misfit is the PUT's 400
+ * naming the field, or, for a version already `saved`, 422 SAVED_ANSWERS_INVALID with the same
+ * field errors.
+ */
+function checkAnswers(
+  set: QuestionSet,
+  answers: RecordAnswersBody['answers'],
+  skips: RecordAnswersBody['skips'],
+  saved?: AssessmentAnswers,
+): void {
+  try {
+    validateAnswers(set, answers, skips, PERSON);
+  } catch (error) {
+    if (!(error instanceof InvalidAnswerError)) throw error;
+    const errors = [{ field: error.field, message: error.message }];
+    if (saved)
+      throw new SavedAnswersInvalidError(
+        `answers version ${saved.version} do not fit ${set.kind} v${set.version}: ${error.message}; save corrected answers before completing`,
+        errors,
+      );
+    throw new ValidationFailedError(
+      `the answers do not fit ${set.kind} v${set.version}: ${error.message}`,
+      errors,
+    );
+  }
+}
+
+/** Answers and skips as compared for idempotency: skips in pathway order, whatever order they came in. */
+function comparable(answers: RecordAnswersBody['answers'], skips: RecordAnswersBody['skips']): string {
+  const sorted = [...skips].sort((a, b) => (a.pathway < b.pathway ? -1 : a.pathway > b.pathway ? 1 : 0));
+  return canonicalJson({ answers, skips: sorted });
+}
+
 export async function latestAnswers(
   manager: EntityManager,
   assessmentId: string,
@@ -73,6 +125,9 @@ export async function needsFromAnswers(
 ): Promise<Pathway[] | null> {
   const saved = await latestAnswers(manager, assessment.id);
   if (!saved) return null;
+  // Re-checked at completion: a version saved before a check existed (a skip hiding a need) must
+  // not complete with that need hidden.
+  checkAnswers(setFor(assessment, saved), saved.answers, saved.skips, saved);
   const view = viewOfAnswers(assessment, saved);
   if (view.unfinished.length > 0)
     throw new DomainError(
@@ -147,30 +202,20 @@ export class AssessmentAnswersService {
           { details: { id } },
         );
       const latest = await latestAnswers(tx, id);
-      // PUT is idempotent: the same answers and skips as the current version (a retry whose answer
-      // was lost, whatever If-Match it carried) answer that version, and record nothing new.
-      if (
-        latest &&
-        canonicalJson({ answers: latest.answers, skips: latest.skips }) ===
-          canonicalJson({ answers: body.answers, skips: body.skips })
-      )
+      const set = setFor(assessment, latest);
+      // Checked before the retry below: a version saved before a check existed is not answered
+      // again as if it still passed.
+      checkAnswers(set, body.answers, body.skips);
+      // PUT is idempotent: the same answers and skips (in any order) as the current version (a
+      // retry whose answer was lost, whatever If-Match it carried) answer that version, and record
+      // nothing new.
+      if (latest && comparable(latest.answers, latest.skips) === comparable(body.answers, body.skips))
         return viewOfAnswers(assessment, latest);
       requireIfMatch(
         ifMatch,
         latest ? entityTag(ANSWERS_ETAG_PREFIX, latest.version) : null,
         `the answers of ${id}`,
       );
-      const set = setFor(assessment, latest);
-      try {
-        validateAnswers(set, body.answers, body.skips, PERSON);
-      } catch (error) {
-        if (error instanceof InvalidAnswerError)
-          throw new ValidationFailedError(
-            `the answers do not fit ${set.kind} v${set.version}: ${error.message}`,
-            [{ field: error.field, message: error.message }],
-          );
-        throw error;
-      }
       const saved = tx.create(AssessmentAnswers, {
         assessmentId: id,
         version: (latest?.version ?? 0) + 1,

@@ -149,7 +149,7 @@ export class AssessmentsController {
   })
   @ApiResponse({
     status: 422,
-    description: `COMPLETION_BEFORE_REQUEST or COMPLETION_IN_FUTURE, or IDEMPOTENCY_KEY_REUSED (same key, other answers) (${problem.description})`,
+    description: `COMPLETION_BEFORE_REQUEST, COMPLETION_IN_FUTURE, PATHWAYS_UNFINISHED, NEEDS_DISAGREE_WITH_ANSWERS, SAVED_ANSWERS_INVALID (the latest saved answers no longer pass the PUT's checks, e.g. a skip hiding a need; errors names the field as the PUT would), or IDEMPOTENCY_KEY_REUSED (same key, other answers) (${problem.description})`,
   })
   complete(
     @CurrentPrincipal() principal: Principal,

@@ -77,7 +77,11 @@ export class GateArrangementsController {
   })
   @ApiBody(apiBodyWithExamples(GateArrangementBodySchema, EXAMPLES))
   @ApiResponse({ status: 201, description: 'Recorded: the new version (ETag header), with any concerns' })
-  @ApiResponse({ status: 200, description: 'The same arrangement as the current version: that version' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'The same arrangement as the current version, made for the liberation date of the day: that version (after the date moved, the same arrangement is recorded as a new version, 201)',
+  })
   @ApiResponse({
     status: 400,
     description: 'Invalid path, body or If-Match (problem+json naming each field)',

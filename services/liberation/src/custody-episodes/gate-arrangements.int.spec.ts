@@ -123,12 +123,21 @@ describe('liberation: gate arrangements for the day of liberation', () => {
         ),
       ),
     ]);
-    // Confirmed again: a new version for the new date, no concern.
-    const confirmed = await put(personId, { ...family, meetingTime: '10:00' }, { 'if-match': '"gate-v1"' });
+    // Confirmed again with the very same arrangement: a new version for the new date, no concern;
+    // the same again is then a retry of it (200, nothing new).
+    const confirmed = await put(personId, family, { 'if-match': '"gate-v1"' });
+    expect(confirmed.status).toBe(201);
+    expect(confirmed.headers.get('etag')).toBe('"gate-v2"');
     expect(await json<GateArrangementView>(confirmed)).toMatchObject({
       version: 2,
       forLiberationDate: after.liberationDate,
       concerns: [],
+    });
+    const retried = await put(personId, family);
+    expect(retried.status).toBe(200);
+    expect(await json<GateArrangementView>(retried)).toMatchObject({
+      version: 2,
+      forLiberationDate: after.liberationDate,
     });
 
     expect(

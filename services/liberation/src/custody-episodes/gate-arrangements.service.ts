@@ -54,7 +54,8 @@ export class GateArrangementsService {
 
   /**
    * Records the arrangement as the next version (If-Match, when sent, must name the current one:
-   * 412 otherwise); the same arrangement as the current version answers it unchanged (a retry).
+   * 412 otherwise); the same arrangement as the current version, made for the liberation date
+   * of the day, answers it unchanged (a retry); after the date moved it records a new version.
    */
   async record(
     personId: string,
@@ -68,7 +69,13 @@ export class GateArrangementsService {
       const episode = await episodeWithin(tx, personId, episodeNumber, context.scope);
       const history = await loadEpisodeHistory(tx, episode);
       const latest = await this.latest(tx, personId, episodeNumber);
-      if (latest && canonicalJson(latest.arrangement) === canonicalJson(body))
+      // A retry only while the liberation date is the one the current version was made for: the
+      // same arrangement after the date moved is a reconfirmation, recorded for the new date.
+      if (
+        latest &&
+        canonicalJson(latest.arrangement) === canonicalJson(body) &&
+        latest.forLiberationDate === liberationDateOf(episode, history)
+      )
         return { created: false, view: viewOf(episode, history, latest) };
       if (episode.releasedAt !== null)
         throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);

@@ -174,7 +174,7 @@ export class MovementReversalService {
     }
 
     // The person was out on an absence the release or transfer ended: out on it again.
-    await reopenAbsenceEndedBy(manager, movement.eventId);
+    await reopenAbsenceEndedBy(manager, movement);
     movement.reversedAt = reversedAt;
     movement.reversedBy = context.actor;
     movement.reversalEventId = context.fromBus?.eventId ?? randomUUID();

@@ -52,7 +52,7 @@ export class ReleasesController {
   @ApiResponse({
     status: 422,
     description:
-      "RELEASE_BEFORE_RECEPTION, RELEASE_BEFORE_ABSENCE (not after the departure of the absence the person is out on), or RELEASE_ESTABLISHMENT_MISMATCH (establishmentCode is one of the caller's, but not where the person is held), or IDEMPOTENCY_KEY_REUSED (same key, other facts). A release while out on ROTL or at court ends that absence (its status RELEASED)",
+      "RELEASE_BEFORE_RECEPTION, RELEASE_BEFORE_ABSENCE (not after the departure of the absence the person is out on), MOVEMENT_DURING_ABSENCE (releasedAt falls within a returned absence: the person was out then), RELEASE_ESTABLISHMENT_MISMATCH (establishmentCode is one of the caller's, but not where the person is held), or IDEMPOTENCY_KEY_REUSED (same key, other facts). A release while out on ROTL or at court ends that absence (its status RELEASED)",
   })
   async record(
     @Body(new ZodValidationPipe(RecordReleaseBodySchema, 'body')) body: RecordReleaseBody,

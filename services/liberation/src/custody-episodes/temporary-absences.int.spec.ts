@@ -201,6 +201,56 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     expect((await json<AbsenceView>(returned)).status).toBe('RETURNED');
   });
 
+  it('refuses a transfer while out on ROTL (409, naming the absence) and a movement inside a returned absence (422); a release still ends a ROTL absence', async () => {
+    const personId = await inCustody();
+    const transfer = (transferredAt: string) =>
+      ctx.lib.post(`/people/${personId}/episodes/1/transfers`, { toEstablishmentCode: 'LEI', transferredAt });
+    const release = (releasedAt: string, establishmentCode = 'BAR') =>
+      ctx.lib.post('/releases', { personId, establishmentCode, reason: 'RELEASED', releasedAt });
+    const rotl = await json<AbsenceView>(
+      await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(900), dueBackAt: minutesAgo(850) }),
+    );
+
+    // Out on ROTL (and overdue): a transfer would end the absence and hide it; refused.
+    const whileOut = await transfer(minutesAgo(800));
+    expect(whileOut.status).toBe(409);
+    expect(whileOut.headers.get('content-type')).toContain('application/problem+json');
+    const refused = await json<Problem>(whileOut);
+    expect(refused.code).toBe('ABSENCE_OPEN');
+    expect(refused.detail).toContain(rotl.absenceId);
+    expect((await list(personId)).items).toMatchObject([
+      { absenceId: rotl.absenceId, status: 'OUT', endedBy: null },
+    ]);
+
+    // Back at 700: a transfer or a release back-dated into 900..700 is refused; one after it is not.
+    expect((await back(personId, rotl.absenceId, { returnedAt: minutesAgo(700) })).status).toBe(201);
+    const inside = await transfer(minutesAgo(750));
+    expect(inside.status).toBe(422);
+    expect(inside.headers.get('content-type')).toContain('application/problem+json');
+    const insideProblem = await json<Problem>(inside);
+    expect(insideProblem.code).toBe('MOVEMENT_DURING_ABSENCE');
+    expect(insideProblem.detail).toContain('transferredAt');
+    expect(insideProblem.detail).toContain(rotl.absenceId);
+    const releaseInside = await release(minutesAgo(800));
+    expect(releaseInside.status).toBe(422);
+    const releaseProblem = await json<Problem>(releaseInside);
+    expect(releaseProblem.code).toBe('MOVEMENT_DURING_ABSENCE');
+    expect(releaseProblem.detail).toContain('releasedAt');
+    expect((await transfer(minutesAgo(650))).status).toBe(201);
+
+    // A release (from LEI, where the person is now) while out on ROTL still ends the absence
+    // (released from ROTL: status RELEASED).
+    const later = await json<AbsenceView>(await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(600) }));
+    const releasedAt = minutesAgo(500);
+    const released = await release(releasedAt, 'LEI');
+    expect(released.status).toBe(201);
+    expect((await list(personId)).items[0]).toMatchObject({
+      absenceId: later.absenceId,
+      status: 'RELEASED',
+      endedBy: { movement: 'RELEASE', at: releasedAt },
+    });
+  });
+
   it('refuses out-of-order times (422), bad input (400), unknown absences and other prisons (404), a reused key (422)', async () => {
     const personId = await inCustody();
     const beforeReception = await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(3000) });

@@ -467,19 +467,17 @@ function endedByMovement(a: TemporaryAbsence): ConflictError {
   );
 }
 
-/** The absence the person is out on now, if any (in the caller's transaction, the person locked). */
-export async function openAbsence(
-  tx: EntityManager,
-  personId: string,
-  episode: number,
-): Promise<TemporaryAbsence | undefined> {
-  return (await tx.find(TemporaryAbsence, { where: { personId, episode } })).find(absenceOpen);
-}
-
 /**
- * A release or transfer while out ends the absence (liberated at court or from ROTL; sent from
- * court to another prison): the movement, its instant and event on its row. A movement at or
- * before the departure is out of order.
+ * What a release or transfer does to the episode's absences, checked before it is recorded:
+ *
+ * - a movement strictly inside a returned (standing) absence is refused (422
+ *   MOVEMENT_DURING_ABSENCE): the person was out then, and came back to this prison afterwards;
+ * - while out at court, a release (liberated at court) or a transfer (sent from court to another
+ *   prison) ends the absence: the movement, its instant and event on its row;
+ * - while out on ROTL, a release ends the absence (released from ROTL), but a transfer is refused
+ *   (409 ABSENCE_OPEN): it would end the absence and hide an overdue return; record the return
+ *   first (or reverse the departure if it was an error);
+ * - a movement at or before the departure of the open absence is out of order (422).
  */
 export async function endAbsenceByMovement(
   tx: EntityManager,
@@ -489,10 +487,26 @@ export async function endAbsenceByMovement(
   at: Date,
   eventId: string,
 ): Promise<void> {
-  const open = await openAbsence(tx, personId, episode);
+  const absences = await tx.find(TemporaryAbsence, { where: { personId, episode } });
+  const field = movement === 'RELEASE' ? 'releasedAt' : 'transferredAt';
+  const what = movement === 'RELEASE' ? 'release' : 'transfer';
+  const during = absences.find((a) => absenceReturned(a) && a.leftAt < at && at < a.returnedAt!);
+  if (during)
+    throw new MovementOutOfOrderError(
+      'MOVEMENT_DURING_ABSENCE',
+      field,
+      `${field} ${at.toISOString()} falls within the ${during.kind} absence ${during.id} (out ${during.leftAt.toISOString()}, back ${during.returnedAt!.toISOString()}): the person was not in the prison then`,
+      {
+        personId,
+        episode,
+        absenceId: during.id,
+        leftAt: during.leftAt.toISOString(),
+        returnedAt: during.returnedAt!.toISOString(),
+      },
+    );
+  const open = absences.find(absenceOpen);
   if (!open) return;
   if (at <= open.leftAt) {
-    const field = movement === 'RELEASE' ? 'releasedAt' : 'transferredAt';
     throw new MovementOutOfOrderError(
       `${movement}_BEFORE_ABSENCE`,
       field,
@@ -500,6 +514,21 @@ export async function endAbsenceByMovement(
       { personId, episode, absenceId: open.id },
     );
   }
+  if (movement === 'TRANSFER' && open.kind !== 'COURT')
+    throw new ConflictError(
+      `person ${personId} is out on the ${open.kind} absence ${open.id} since ${open.leftAt.toISOString()}${open.dueBackAt ? `, due back ${open.dueBackAt.toISOString()}` : ''}: record the return before the ${what} (or reverse the departure if it was an error)`,
+      'ABSENCE_OPEN',
+      {
+        details: {
+          personId,
+          episode,
+          absenceId: open.id,
+          kind: open.kind,
+          leftAt: open.leftAt.toISOString(),
+          dueBackAt: open.dueBackAt?.toISOString() ?? null,
+        },
+      },
+    );
   await tx.update(
     TemporaryAbsence,
     { id: open.id },
@@ -511,12 +540,16 @@ export async function endAbsenceByMovement(
  * A reversed release or transfer opens again the absence it ended (the person is out on it, as
  * before); refused while a later absence stands (reverse it first).
  */
-export async function reopenAbsenceEndedBy(tx: EntityManager, movementEventId: string): Promise<void> {
-  const ended = await tx.findOneBy(TemporaryAbsence, { endedByMovementEventId: movementEventId });
-  if (!ended) return;
+export async function reopenAbsenceEndedBy(
+  tx: EntityManager,
+  movement: { personId: string; episode: number; eventId: string },
+): Promise<void> {
+  // By person and episode (the primary key's prefix), not by the unindexed event column.
   const others = await tx.find(TemporaryAbsence, {
-    where: { personId: ended.personId, episode: ended.episode },
+    where: { personId: movement.personId, episode: movement.episode },
   });
+  const ended = others.find((a) => a.endedByMovementEventId === movement.eventId);
+  if (!ended) return;
   const later = others.find((a) => a.id !== ended.id && absenceStands(a) && a.leftAt > ended.leftAt);
   if (later)
     throw new ConflictError(

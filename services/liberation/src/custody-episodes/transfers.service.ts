@@ -161,7 +161,8 @@ export class TransfersService {
       reversalEventId: null,
       reversalCorrelationId: null,
     });
-    // Sent from court (or ROTL) to another prison: the transfer ends the absence the person is out on.
+    // Sent from court to another prison: the transfer ends the court absence the person is out on
+    // (refused while out on ROTL, and inside a returned absence: see endAbsenceByMovement).
     await endAbsenceByMovement(manager, personId, episodeNumber, 'TRANSFER', transferredAt, movement.eventId);
     await manager.insert(Movement, movement);
     await enqueueCustodyEvent(manager, personTransferredEvent(episode, movement), context);
