@@ -50,7 +50,8 @@ import {
   type RecordDepartureBody,
   type RecordReturnBody,
 } from './temporary-absence.schemas';
-import { openAbsence, TemporaryAbsencesService } from './temporary-absences.service';
+import { absenceOpen, TemporaryAbsence } from './temporary-absence.entity';
+import { TemporaryAbsencesService } from './temporary-absences.service';
 import { EPISODE_LATE_HORIZON } from './upstream-movements.consumer';
 
 /** The HMPPS event types the adapter maps (version 1); the consumer takes no others. */
@@ -499,7 +500,9 @@ export class HmppsInboundTranslator {
         eventId,
       };
     }
-    const open = await openAbsence(this.dataSource.manager, personId, latest.episode);
+    const open = (
+      await this.dataSource.manager.find(TemporaryAbsence, { where: { personId, episode: latest.episode } })
+    ).find(absenceOpen);
     if (!open)
       return {
         skip: `${info.reason}: no absence of episode ${latest.episode} is open (its departure was not seen here, or this return is recorded already)`,
