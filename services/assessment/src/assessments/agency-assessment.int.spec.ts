@@ -265,6 +265,44 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     ]);
   });
 
+  it('closes access when the agency declines or withdraws; a later decision (it reconsidered) stands, an older one arriving late does not', async () => {
+    const { personId } = await aScreenedPerson();
+    const agency = anAgency();
+    const referralId = randomUUID();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION'], referralId));
+    await readable(personId, agency);
+    const decided = (decision: string, minutesAgo: number) =>
+      envelope('referral.referral.outcome-recorded', personId, {
+        referralId,
+        episode: 1,
+        agencyId: agency.agencyId,
+        decision,
+        decidedAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+      });
+    await publish(decided('DECLINED', 30));
+    await caughtUp();
+    expect((await read(personId, agency)).status).toBe(404);
+    // Reconsidered and accepted: access again.
+    await publish(decided('ACCEPTED', 20));
+    await readable(personId, agency);
+    // An older decision delivered late changes nothing.
+    await publish(decided('WITHDRAWN', 25));
+    await caughtUp();
+    expect((await read(personId, agency)).status).toBe(200);
+    // The agency stops working the case: closed to it.
+    await publish(decided('WITHDRAWN', 10));
+    await caughtUp();
+    expect((await read(personId, agency)).status).toBe(404);
+    // A decision naming another agency is a dead letter, not a change.
+    const other = {
+      ...decided('ACCEPTED', 5),
+      data: { ...decided('ACCEPTED', 5).data, agencyId: 'ag-someone-else' },
+    };
+    await publish(other);
+    await caughtUp();
+    expect((await read(personId, agency)).status).toBe(404);
+  });
+
   it('closes access once the person withdraws consent, though the referral is still active', async () => {
     const { personId } = await aScreenedPerson();
     const agency = anAgency();

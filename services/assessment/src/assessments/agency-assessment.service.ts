@@ -30,10 +30,12 @@ export class AgencyAssessmentService {
 
   async read(agencyId: string, personId: string, episode: number): Promise<AgencyAssessmentView> {
     return this.dataSource.transaction(async (tx) => {
-      const referrals = await tx.find(AgencyReferral, {
-        where: { personId, episode, agencyId, endedAt: IsNull(), sentAt: Not(IsNull()) },
-        order: { sentAt: 'ASC', referralId: 'ASC' },
-      });
+      const referrals = (
+        await tx.find(AgencyReferral, {
+          where: { personId, episode, agencyId, endedAt: IsNull(), sentAt: Not(IsNull()) },
+          order: { sentAt: 'ASC', referralId: 'ASC' },
+        })
+      ).filter((r) => r.decision !== 'DECLINED' && r.decision !== 'WITHDRAWN');
       if (referrals.length === 0) throw new EpisodeNotFoundError(personId, episode);
       // Consent to voluntary throughcare is given when it starts; a recorded withdrawal ends the agency's access.
       if (await tx.existsBy(ConsentWithdrawal, { personId, episode }))

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ReferralDecision } from '@throughcare/contracts';
 import type { Pathway } from '@throughcare/contracts';
 
 /**
@@ -35,6 +36,16 @@ export class AgencyReferral {
 
   @Column('text', { name: 'ended_by', nullable: true })
   endedBy!: 'CLOSED' | 'WITHDRAWN' | null;
+
+  /** The agency's latest decision by `decidedAt` (migration 700): DECLINED or WITHDRAWN ends its access. */
+  @Column('text', { nullable: true })
+  decision!: ReferralDecision | null;
+
+  @Column('timestamptz', { name: 'decided_at', nullable: true })
+  decidedAt!: Date | null;
+
+  @Column('uuid', { name: 'decision_event_id', nullable: true })
+  decisionEventId!: string | null;
 
   @Column('uuid', { name: 'end_event_id', nullable: true })
   endEventId!: string | null;

@@ -9,13 +9,19 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { DataSource, type EntityManager } from 'typeorm';
 import { identifierOf, subjectFor, type KnownEvent } from '@throughcare/contracts';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
-import { PermanentError, startDurableConsumer, type DurableConsumer } from '@throughcare/platform-messaging';
+import {
+  PermanentError,
+  startDurableConsumer,
+  TransientError,
+  type DurableConsumer,
+} from '@throughcare/platform-messaging';
 import { runUnrestricted, withIdempotency } from '@throughcare/platform-persistence';
 import { AgencyReferral } from './agency-referral.entity';
 
 /** The referral facts that open and end an agency's access to the shared assessment. */
 export const agencyReferralEventTypes = [
   'referral.referral.sent',
+  'referral.referral.outcome-recorded',
   'referral.referral.closed',
   'referral.referral.withdrawn',
 ] as const;
@@ -25,6 +31,9 @@ type AgencyReferralEvent = Extract<KnownEvent, { eventType: (typeof agencyReferr
 export const AGENCY_REFERRALS_CONSUMER = 'assessment-agency-referrals';
 
 export type ProjectOutcome = 'recorded' | 'already-recorded';
+
+/** How long a decision waits for its referral's sent to be recorded (retried) before its dead letter. */
+const DECISION_WAITS_FOR_SENT_MS = 10 * 60_000;
 
 const isAgencyReferralEvent = (event: KnownEvent): event is AgencyReferralEvent =>
   (agencyReferralEventTypes as readonly string[]).includes(event.eventType);
@@ -76,6 +85,31 @@ export class AgencyReferralsProjector {
          WHERE "agency_referral".agency_id IS NULL`,
         [referralId, personId, episode, agencyId, [...new Set(pathways)].sort(), sentAt, event.eventId, now],
       );
+    } else if (event.eventType === 'referral.referral.outcome-recorded') {
+      // The agency's own decision: DECLINED or WITHDRAWN ends its access, a later one (it
+      // reconsidered) replaces it. Sent first, always: the referral service publishes a decision
+      // only on a referral it sent, and one referral's events come in bus order.
+      const { decision, decidedAt, agencyId } = event.data;
+      await tx.query(
+        `UPDATE "assessment"."agency_referral"
+            SET decision = $2, decided_at = $3, decision_event_id = $4
+          WHERE referral_id = $1 AND agency_id IS NOT NULL
+            AND (decided_at IS NULL OR decided_at < $3)
+`,
+        [referralId, decision, decidedAt, event.eventId],
+      );
+      const row = await tx.findOneBy(AgencyReferral, { referralId });
+      if (!row || row.agencyId === null)
+        throw new TransientError(
+          'REFERRAL_NOT_YET_SENT',
+          `${event.eventType} for referral ${referralId}, whose referral.referral.sent is not recorded here yet`,
+          DECISION_WAITS_FOR_SENT_MS,
+        );
+      if (row.agencyId !== agencyId)
+        throw new PermanentError(
+          'REFERRAL_MISMATCH',
+          `${event.eventType} names agency ${agencyId} for referral ${referralId}, which was sent to another agency`,
+        );
     } else {
       const [endedBy, endedAt] =
         event.eventType === 'referral.referral.closed'

@@ -6,6 +6,7 @@ import { RowLevelSecurity1700000000300 } from './1700000000300-row-level-securit
 import { AssessmentAnswers1700000000400 } from './1700000000400-assessment-answers';
 import { RiskAssessment1700000000500 } from './1700000000500-risk-assessment';
 import { AgencyReferral1700000000600 } from './1700000000600-agency-referral';
+import { AgencyReferralDecision1700000000700 } from './1700000000700-agency-referral-decision';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
@@ -16,4 +17,5 @@ export const assessmentMigrations = [
   AssessmentAnswers1700000000400,
   RiskAssessment1700000000500,
   AgencyReferral1700000000600,
+  AgencyReferralDecision1700000000700,
 ];
