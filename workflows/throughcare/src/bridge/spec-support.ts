@@ -132,3 +132,9 @@ export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
     'attendedAt',
   ],
 ];
+
+/** An `assessment.risk.assessed` event's data: a first, low assessment in episode 2, with `more`. */
+export function riskData(more: Record<string, unknown> = {}): Record<string, unknown> {
+  const bands = { likelihoodOfReoffending: 'LOW', riskOfSeriousHarm: 'LOW', mappa: null };
+  return { episode: 2, version: 1, ...bands, assessedOn: '2027-01-20', rises: [], ...more };
+}
