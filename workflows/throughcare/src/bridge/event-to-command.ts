@@ -127,8 +127,8 @@ const plannedDates: {
   'assessment.consent.withdrawn': [['withdrawnAt', 'event']],
   'throughcare.case.close-requested': [['requestedAt', 'event']],
   'referral.referral-appointment.attendance-recorded': [['attendedAt', 'event']],
-  // The day of the assessment: the journey plans from the day, not an instant.
-  'assessment.risk.assessed': [],
+  // The day of the assessment: shown in the plan and the escalation.
+  'assessment.risk.assessed': [['assessedOn', 'event']],
 };
 
 /**

@@ -1,7 +1,7 @@
 import type { RiskAssessed } from '@throughcare/contracts';
 import { RISK_ASSESSED_PATCH, riskEscalationAction } from './planner';
 import type { SimulatedJourney } from './journey-simulation.spec-support';
-import { DAY, screenedJourney } from './journey-simulation.spec-support';
+import { DAY, HOUR, screenedJourney, summaryReviewedIn30Days } from './journey-simulation.spec-support';
 
 /**
  * Risk assessments (`risk-assessed-1`, issue 10) on the simulated journey (pure core): the latest
@@ -99,5 +99,66 @@ describe('risk assessments (risk-assessed-1)', () => {
     expect(escalations(j)).toEqual([]);
     expect(j.s.adopted ?? []).not.toContain(RISK_ASSESSED_PATCH);
     expect(j.p.latestRisk()).toBeUndefined();
+  });
+
+  describe('an earlier pre-release meeting for an elevated risk, where the policy has one', () => {
+    const at = (days: number, hour: number) =>
+      Date.parse('2026-03-02T00:00:00.000Z') + days * DAY + hour * HOUR;
+    const live = (j: SimulatedJourney) =>
+      j.s.bookings.filter((b) => b.status === 'BOOKED').map((b) => `${b.kind} ${b.date}`);
+    const meetingDue = (j: SimulatedJourney) =>
+      j.s.deadlines.find((d) => d.key === 'preReleaseMeeting')?.dueAt;
+    /** A test policy (no seed sets the value: no source gives one): 15 working days before liberation. */
+    function withElevatedRiskClock(j: SimulatedJourney): void {
+      const seed = j.ctx.policy;
+      j.ctx.policy = {
+        ...seed,
+        preReleaseMeetingElevatedRisk: {
+          ...seed.clocks.preReleaseMeeting!,
+          kind: 'workingDaysBefore',
+          value: 15,
+          source: 'test policy (no seed policy sets it)',
+        },
+      };
+    }
+    /** Liberation 2026-04-01; summary review done on 2026-03-05: meeting booked 10 working days before. */
+    function meetingBooked(policy: (j: SimulatedJourney) => void = () => {}): SimulatedJourney {
+      const j = summaryReviewedIn30Days(policy);
+      expect(live(j)).toEqual(['GATE_PICKUP 2026-04-01', 'PRE_RELEASE_MEETING 2026-03-18']);
+      return j;
+    }
+
+    it('a rise to HIGH moves the meeting earlier: the booking is cancelled and made again, the clock moves', () => {
+      const j = meetingBooked(withElevatedRiskClock);
+      expect(meetingDue(j)?.slice(0, 10)).toBe('2026-03-18');
+      j.t = at(4, 10);
+      expect(assess(j, 1, { riskOfSeriousHarm: 'MEDIUM' })).toBe('applied');
+      j.run();
+      expect(live(j)).toEqual(['GATE_PICKUP 2026-04-01', 'PRE_RELEASE_MEETING 2026-03-18']);
+      expect(assess(j, 2, { riskOfSeriousHarm: 'HIGH' })).toBe('applied');
+      j.run();
+      expect(live(j)).toEqual(['GATE_PICKUP 2026-04-01', 'PRE_RELEASE_MEETING 2026-03-11']);
+      const old = j.s.bookings.find((b) => b.kind === 'PRE_RELEASE_MEETING' && b.date === '2026-03-18');
+      expect(old?.status).toBe('CANCELLED');
+      expect(meetingDue(j)?.slice(0, 10)).toBe('2026-03-11');
+      expect(escalations(j).map((a) => a.action)).toEqual([riskEscalationAction(2)]);
+    });
+
+    it('a MAPPA case is elevated too; the same rise under a seed policy (no value) escalates but keeps the meeting', () => {
+      const mappa = meetingBooked(withElevatedRiskClock);
+      mappa.t = at(4, 10);
+      assess(mappa, 1, { mappa: { category: 2, level: 1 }, rises: ['MAPPA_LEVEL'] });
+      mappa.run();
+      expect(live(mappa)).toEqual(['GATE_PICKUP 2026-04-01', 'PRE_RELEASE_MEETING 2026-03-11']);
+
+      const seed = meetingBooked();
+      expect(seed.ctx.policy.preReleaseMeetingElevatedRisk).toBeUndefined();
+      seed.t = at(4, 10);
+      assess(seed, 1);
+      assess(seed, 2, { riskOfSeriousHarm: 'VERY_HIGH' });
+      seed.run();
+      expect(escalations(seed).map((a) => a.action)).toEqual([riskEscalationAction(2)]);
+      expect(live(seed)).toEqual(['GATE_PICKUP 2026-04-01', 'PRE_RELEASE_MEETING 2026-03-18']);
+    });
   });
 });

@@ -617,6 +617,23 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const riskAssessed = () => fixed() && (s.adopted?.includes(RISK_ASSESSED_PATCH) ?? false);
   /** The latest risk the journey keeps, once it acts on them (undefined: none, or before `risk-assessed-1`). */
   const latestRisk = () => (riskAssessed() ? s.risks?.[s.risks.length - 1] : undefined);
+  /**
+   * Whether the latest risk is elevated (high or very high risk of serious harm, or a MAPPA case):
+   * the pre-release meeting then follows the policy's `preReleaseMeetingElevatedRisk`, if it has one.
+   */
+  const elevatedRisk = () => {
+    const r = latestRisk();
+    return (
+      r !== undefined &&
+      (r.riskOfSeriousHarm === 'HIGH' || r.riskOfSeriousHarm === 'VERY_HIGH' || r.mappa !== null)
+    );
+  };
+  /** The policy the pre-release meeting's clock is read from (the elevated-risk clock in place, when it applies). */
+  const meetingPolicy = (): PlanContext['policy'] => {
+    const override = ctx.policy.preReleaseMeetingElevatedRisk;
+    if (!override || !elevatedRisk()) return ctx.policy;
+    return { ...ctx.policy, clocks: { ...ctx.policy.clocks, preReleaseMeeting: override } };
+  };
   /** The agency responsible for the person in the community, as an attention item names who must act. */
   const responsibleAgency = () => {
     const agencyId = s.agencyId ?? s.told?.agencyId;
@@ -1034,16 +1051,19 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       ),
     );
   const planningOpen = () => now() >= planningOpens();
-  const releaseDue = (clock: 'summaryReview' | 'preReleaseMeeting') =>
-    cached(`due:${clock}:${ctx.policy.id}:${ctx.policy.version}:${liberationDate()}`, () =>
+  const releaseDue = (clock: 'summaryReview' | 'preReleaseMeeting') => {
+    const policy = clock === 'preReleaseMeeting' ? meetingPolicy() : ctx.policy;
+    const risk = policy === ctx.policy ? '' : ':elevated-risk';
+    return cached(`due:${clock}${risk}:${ctx.policy.id}:${ctx.policy.version}:${liberationDate()}`, () =>
       releaseRelativeDeadline(
-        ctx.policy,
+        policy,
         clock,
         liberationDate(),
         new Date(planningOpens()),
         ctx.leadMs / DAY_MS,
       ),
     );
+  };
   const shortNotice = (clock: 'summaryReview' | 'preReleaseMeeting') => {
     const d = releaseDue(clock);
     return d.policyDueAt
