@@ -1240,6 +1240,49 @@ describe('a person from reception to post-release follow-up, through every servi
     });
   });
 
+  it('a risk recorded as rising (issue 10) is escalated to the responsible agency: the plan shows the risk and an item on the agency, the operator list has it', async () => {
+    const personId = await receivedReleaseIn45Days('S12000036');
+    await completeCoreScreen(personId, ['ACCOMMODATION']);
+    const referred = await eventually('referral sent', async () => {
+      const p = await plan(personId);
+      return p.status === 200 && p.body.referralId && p.body.agencyId ? p.body : undefined;
+    });
+    const assess = (riskOfSeriousHarm: string, mappa: object | null) =>
+      http(apps.assessment, 'POST', `/people/${personId}/risk-assessments`, {
+        likelihoodOfReoffending: 'MEDIUM',
+        riskOfSeriousHarm,
+        reasons: 'e2e: risk as staff record it',
+        assessedOn: inDaysFromNow(0),
+        mappa,
+      });
+    expect((await assess('MEDIUM', null)).status).toBe(201);
+    await eventually('first risk in the plan', async () => {
+      const p = await plan(personId);
+      return p.body.risk?.version === 1 ? p.body : undefined;
+    });
+    // Prison staff record a higher risk and a MAPPA case: the journey escalates it to the agency.
+    expect((await assess('HIGH', { category: 2, level: 2 })).status).toBe(201);
+    const item = await eventually('escalation in the plan', async () => {
+      const p = await plan(personId);
+      return p.body.attention?.find((a) => a.action === 'risk-rose:v2' && a.status === 'OPEN');
+    });
+    expect(item).toMatchObject({ errorType: 'RISK_ESCALATED', mustAct: `agency:${referred.agencyId}` });
+    expect((await plan(personId)).body.risk).toMatchObject({
+      version: 2,
+      riskOfSeriousHarm: 'HIGH',
+      mappa: { category: 2, level: 2 },
+      rises: ['RISK_OF_SERIOUS_HARM', 'MAPPA_LEVEL'],
+    });
+    await eventually('escalation in the operator list', async () => {
+      const listed = await http<{ items: { action: string }[] }>(
+        apps.orchestrator,
+        'GET',
+        `/attention?status=OPEN&personId=${personId}`,
+      );
+      return listed.body.items?.some((i) => i.action === 'risk-rose:v2') ? true : undefined;
+    });
+  });
+
   it('answers a malformed reception with 400 problem+json naming the fields', async () => {
     const res = await http<{ status: number; errors: { field: string }[] }>(
       apps.liberation,

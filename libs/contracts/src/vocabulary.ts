@@ -265,3 +265,20 @@ export const NotificationSubject = z.enum([
   'RELEASED',
 ]);
 export type NotificationSubject = z.infer<typeof NotificationSubject>;
+
+/**
+ * One version of a person's risk as it travels (the `assessment.risk.assessed` event's data and
+ * the journey's `riskAssessed` fact): the bands and MAPPA status, what rose, never the reasons.
+ */
+export const RiskAssessedBands = {
+  /** The version recorded (1, 2, …): the person's risk assessments are numbered in order. */
+  version: z.number().int().min(1),
+  likelihoodOfReoffending: LikelihoodOfReoffending,
+  riskOfSeriousHarm: RiskOfSeriousHarm,
+  /** Multi-Agency Public Protection Arrangements; null: not a MAPPA case. */
+  mappa: z
+    .object({ category: z.number().int().min(1).max(4), level: z.number().int().min(1).max(3) })
+    .nullable(),
+  assessedOn: IsoDate,
+  rises: z.array(RiskRise),
+};

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AbsenceKind,
+  RiskAssessedBands,
   AbsencePart,
   AssessmentKind,
   Attendance,
@@ -31,8 +32,6 @@ import {
   ReleaseReason,
   ReleaseDateChangeReason,
   RiskOfSeriousHarm,
-  LikelihoodOfReoffending,
-  RiskRise,
 } from '../vocabulary';
 import { eventSchema } from './envelope';
 
@@ -339,19 +338,7 @@ export type ConsentWithdrawnV1 = z.infer<typeof ConsentWithdrawnV1>;
 export const RiskAssessedV1 = eventSchema(
   'assessment.risk.assessed',
   1,
-  z.object({
-    episode: z.number().int().min(1),
-    /** The version recorded (1, 2, …): the person's risk assessments are numbered in order. */
-    version: z.number().int().min(1),
-    likelihoodOfReoffending: LikelihoodOfReoffending,
-    riskOfSeriousHarm: RiskOfSeriousHarm,
-    /** Multi-Agency Public Protection Arrangements; null: not a MAPPA case. */
-    mappa: z
-      .object({ category: z.number().int().min(1).max(4), level: z.number().int().min(1).max(3) })
-      .nullable(),
-    assessedOn: IsoDate,
-    rises: z.array(RiskRise),
-  }),
+  z.object({ episode: z.number().int().min(1), ...RiskAssessedBands }),
 );
 export type RiskAssessedV1 = z.infer<typeof RiskAssessedV1>;
 

@@ -15,6 +15,7 @@ import {
   ReturnToCustodyReason,
   ReversibleMovement,
   RiskOfSeriousHarm,
+  RiskAssessedBands,
 } from '../vocabulary';
 import { AttentionOptions, NeedStoppedAsValues } from './throughcare';
 
@@ -77,6 +78,7 @@ export const FactSchemas = {
     attendedAt: IsoInstant,
     reason: Text.optional(),
   }),
+  riskAssessed: fact(RiskAssessedBands),
   consentWithdrawn: fact({ withdrawnAt: IsoInstant }),
   needStopped: fact({
     pathway: Pathway,

@@ -17,7 +17,9 @@ import type {
   ReleaseDateChangeReason,
   ReturnToCustodyReason,
   ReversibleMovement,
+  LikelihoodOfReoffending,
   RiskOfSeriousHarm,
+  RiskRise,
 } from '../vocabulary';
 
 /** Workflow id of one custody episode: no personal data, only the pseudonymous person id. */
@@ -147,6 +149,25 @@ export interface AgencyAttendanceRecorded {
   attendance: Attendance;
   attendedAt: string;
   reason?: string;
+  eventId: string;
+}
+
+/**
+ * A risk assessment of the person was recorded (`assessment.risk.assessed`, issue 10): the bands
+ * and MAPPA status of one version, never the reasons. Since `risk-assessed-1` the journey keeps the
+ * latest and, when it rose against the one before, escalates to the responsible agency and
+ * re-plans the pre-release meeting where the policy says so.
+ */
+export interface RiskAssessed {
+  /** The assessment service's version (1, 2, …): an older one than the journey holds is kept out. */
+  version: number;
+  likelihoodOfReoffending: LikelihoodOfReoffending;
+  riskOfSeriousHarm: RiskOfSeriousHarm;
+  /** null: not a MAPPA case. */
+  mappa: { category: number; level: number } | null;
+  assessedOn: string;
+  /** What rose against the service's version before (empty for the first). */
+  rises: RiskRise[];
   eventId: string;
 }
 
@@ -291,6 +312,8 @@ export const attendanceRecordedUpdate = defineUpdate<void, [AttendanceRecorded]>
 export const agencyAttendanceRecordedUpdate = defineUpdate<void, [AgencyAttendanceRecorded]>(
   'agencyAttendanceRecorded',
 );
+/** A risk assessment was recorded (see `RiskAssessed`). */
+export const riskAssessedUpdate = defineUpdate<void, [RiskAssessed]>('riskAssessed');
 /** The expected release date moved: derived dates move, bookings are remade, agencies re-notified. */
 export const releaseDateChangedUpdate = defineUpdate<void, [ReleaseDateChanged]>('releaseDateChanged');
 export const assessmentCompletedUpdate = defineUpdate<void, [AssessmentCompleted]>('assessmentCompleted');
@@ -375,6 +398,11 @@ export interface PlanView {
   run?: number;
   /** Minutes a release or transfer stands before agencies are told (policy value, or the deployment's override). */
   movementSettleMinutes?: number;
+  /**
+   * The latest risk assessment the journey acts on (since `risk-assessed-1`): its bands, MAPPA
+   * status and what rose against the version before (never the reasons).
+   */
+  risk?: Omit<RiskAssessed, 'eventId'>;
   /** Attention items, open and resolved (journeys since the `nobody-lost-1` patch). */
   attention?: AttentionItemView[];
   /** Each need's referral to a community agency (journeys since `referral-per-need-1`). */

@@ -113,6 +113,16 @@ export interface SlaPolicy {
   readonly movementSettleMinutes?: SourcedValue;
   /** Lead time, in calendar days, between a stage opening and its due date (release-relative stages). */
   readonly releaseStageLeadDays?: SourcedValue;
+  /**
+   * The pre-release meeting's clock (in place of `clocks.preReleaseMeeting`) for a person whose
+   * latest risk assessment is a high or very high risk of serious harm, or a MAPPA case (journeys
+   * since `risk-assessed-1`): an earlier meeting. Unset in every seed policy: no public source
+   * this project holds gives an earlier timescale for high-risk or MAPPA cases (docs/clocks.md has
+   * none), so a policy that sets it must cite one in the rule's `source`.
+   */
+  readonly preReleaseMeetingElevatedRisk?: ClockRule & {
+    readonly kind: 'workingDaysBefore' | 'calendarDaysBefore';
+  };
 }
 
 /** The rule for `clock` in `policy`; throws {@link ClockNotInPolicyError} when it has none. */

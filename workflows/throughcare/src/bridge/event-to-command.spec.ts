@@ -8,7 +8,7 @@ import {
   type KnownEvent,
 } from '@throughcare/contracts';
 import { bridgedSubjects, commandFor, readerFactKeys, UnroutableEvent } from './event-to-command';
-import { derive, fact, PERSON, receptionData } from './spec-support';
+import { derive, fact, PERSON, receptionData, riskData } from './spec-support';
 
 function reception(identifiers: KnownEvent['personReference']['identifiers']): KnownEvent {
   return PersonReceivedV1.parse({
@@ -396,6 +396,31 @@ describe('bridge: event → workflow command', () => {
     });
   });
 
+  it('maps a risk assessment to the journey of its episode, only if it is running (issue 10)', () => {
+    const eventId = randomUUID();
+    const rose = { version: 3, riskOfSeriousHarm: 'HIGH', mappa: { category: 1, level: 2 } };
+    const data = riskData({ ...rose, rises: ['RISK_OF_SERIOUS_HARM', 'MAPPA_LEVEL'] });
+    const command = commandFor(fact('assessment.risk.assessed@1', data, eventId), derive);
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'riskAssessed',
+      workflowId: `throughcare-${PERSON}-2`,
+      onlyIfRunning: true,
+      handlerRequired: true,
+    });
+    const { episode: _e, ...carried } = data;
+    expect(command.kind === 'update' && command.arg).toEqual({ ...carried, eventId });
+  });
+
+  it('refuses a risk assessment of the wrong shape before it reaches a journey (dead-lettered)', () => {
+    const valid = fact('assessment.risk.assessed@1', riskData());
+    const bad = { riskOfSeriousHarm: 'EXTREME', mappa: { category: 1, level: 4 } };
+    const parsed = parseEvent({ ...valid, data: { ...valid.data, ...bad } });
+    expect(parsed).toMatchObject({ ok: false, code: 'INVALID_DATA' });
+    expect(!parsed.ok && parsed.reason).toEqual(expect.stringContaining('riskOfSeriousHarm'));
+    expect(!parsed.ok && parsed.reason).toEqual(expect.stringContaining('mappa.level'));
+  });
+
   it('maps a consent withdrawal to the consent update of that episode', () => {
     const eventId = randomUUID();
     const command = commandFor(
@@ -666,6 +691,7 @@ describe('bridge: event → workflow command', () => {
       'throughcare.events.throughcare.case.close-requested',
       'throughcare.events.custody.person.liberated-from-court',
       'throughcare.events.referral.referral-appointment.attendance-recorded',
+      'throughcare.events.assessment.risk.assessed',
     ]);
   });
 
@@ -677,12 +703,10 @@ describe('bridge: event → workflow command', () => {
       .filter((t) => !bridgedTypes.has(subjectFor(t)) && !readerTypes.has(t));
     // The orchestrator's own events and the journey's effects echoed back are read elsewhere;
     // duty-to-engage facts are the referral service's to track (the journey does not wait on them yet);
-    // a temporary absence (ROTL, court) is the prison's record: the journey does not pause for it yet;
-    // a risk assessment (issue 10) is recorded and published, but the journey does not act on it yet
-    // (escalating a rise and re-planning is left for later).
+    // a temporary absence (ROTL, court) is the prison's record: the journey does not pause for it yet.
+    // (A risk assessment, issue 10, is bridged since the journey's `risk-assessed-1`.)
     expect([...new Set(unaccounted)].sort()).toEqual([
       'assessment.core-screen.requested',
-      'assessment.risk.assessed',
       'custody.absence.ended',
       'custody.absence.reversed',
       'custody.absence.started',

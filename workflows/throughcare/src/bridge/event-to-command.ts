@@ -14,6 +14,7 @@ import {
   releaseDateChangedUpdate,
   releaseRecordedUpdate,
   returnedToCustodyUpdate,
+  riskAssessedUpdate,
   subjectFor,
   throughcareWorkflowId,
   transferredUpdate,
@@ -90,6 +91,7 @@ export const bridgedEventTypes = [
   'throughcare.case.close-requested',
   'custody.person.liberated-from-court',
   'referral.referral-appointment.attendance-recorded',
+  'assessment.risk.assessed',
 ] as const;
 export const bridgedSubjects = bridgedEventTypes.map(subjectFor);
 
@@ -125,6 +127,8 @@ const plannedDates: {
   'assessment.consent.withdrawn': [['withdrawnAt', 'event']],
   'throughcare.case.close-requested': [['requestedAt', 'event']],
   'referral.referral-appointment.attendance-recorded': [['attendedAt', 'event']],
+  // The day of the assessment: shown in the plan and the escalation.
+  'assessment.risk.assessed': [['assessedOn', 'event']],
 };
 
 /**
@@ -411,6 +415,16 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         },
         { handlerRequired: true },
       );
+    case 'assessment.risk.assessed': {
+      // The assessment service keeps every version: a journey that has ended (or never started)
+      // skips it with a log line. A running one re-plans from it, so an older worker with no
+      // handler (a rolling deploy) is retried, then dead-lettered: never dropped.
+      const { episode, ...risk } = event.data;
+      const arg = { ...risk, eventId: event.eventId };
+      return updateIfRunning(riskAssessedUpdate, throughcareWorkflowId(personId, episode), arg, {
+        handlerRequired: true,
+      });
+    }
     default:
       return { kind: 'ignore', reason: `${event.eventType}@${event.version} is not bridged to workflows` };
   }

@@ -62,6 +62,12 @@ function withoutPrisonNumber(data: Record<string, unknown>): Record<string, unkn
 }
 
 /** One valid event of every bridged type and version, and the date field the journey plans from. */
+/** An `assessment.risk.assessed` event's data: a first, low assessment in episode 2, with `more`. */
+export function riskData(more: Record<string, unknown> = {}): Record<string, unknown> {
+  const bands = { likelihoodOfReoffending: 'LOW', riskOfSeriousHarm: 'LOW', mappa: null };
+  return { episode: 2, version: 1, ...bands, assessedOn: '2027-01-20', rises: [], ...more };
+}
+
 export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
   ['custody.person.received@1', receptionData, 'expectedReleaseDate'],
   ['custody.person.received@2', withoutPrisonNumber(receptionData), 'expectedReleaseDate'],
@@ -131,4 +137,5 @@ export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
     { referralId: id, appointmentId: id, episode: 1, agencyId: 'a', attendance: 'YES', attendedAt: at },
     'attendedAt',
   ],
+  ['assessment.risk.assessed@1', riskData(), 'assessedOn'],
 ];

@@ -6,6 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { oddValues } from '@throughcare/testing';
 import {
   agencyAttendanceRecordedUpdate,
+  riskAssessedUpdate,
   assessmentCompletedUpdate,
   attendanceRecordedUpdate,
   caseCloseRequestedUpdate,
@@ -77,6 +78,17 @@ function templates(now: string): Array<[{ name: string }, Record<string, unknown
         agencyId: 'cjsw-S12000036',
         attendance: 'YES',
         attendedAt: now,
+      },
+    ],
+    [
+      riskAssessedUpdate,
+      {
+        version: 2,
+        likelihoodOfReoffending: 'HIGH',
+        riskOfSeriousHarm: 'VERY_HIGH',
+        mappa: { category: 1, level: 3 },
+        assessedOn: now.slice(0, 10),
+        rises: ['RISK_OF_SERIOUS_HARM'],
       },
     ],
     [consentWithdrawnUpdate, { withdrawnAt: now }],

@@ -23,6 +23,7 @@ import {
   PICKUP_AT_CLOSURE_PATCH,
   EW_RELEASE_DAY_PATCH,
   SCOTLAND_RELEASE_DAY_PATCH,
+  RISK_ASSESSED_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -150,6 +151,9 @@ const V3_HISTORIES: string[] = [
   // Branch of `pickup-at-closure-1` (adopted with the fixes): consent withdrawn while the prison's
   // service was out and the release settled; the pick-up for the planned day cancelled at closure.
   'v3.pickup-at-closure.consent-withdrawn-as-release-settled',
+  // Branch of `risk-assessed-1` (issue 10, adopted once a risk is told): a rise in risk escalated
+  // to the responsible agency (an attention item), the same event again and a fall changing nothing.
+  'v3.risk-assessed.rise-escalated-duplicate-fall',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -175,7 +179,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1 and need-age-asked-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1 and risk-assessed-1 in those named for them)', async () => {
     const read = async (file: string) =>
       historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
     const text = (p: { data?: Uint8Array | null }): string =>
@@ -333,6 +337,15 @@ describe('journey replay over recorded histories', () => {
           await scheduledWith(f, 'cancelGatePickup', 'liberated on'),
           await cancelledAfterClosure(f),
         ],
+      },
+      {
+        name: '.risk-assessed.',
+        patch: RISK_ASSESSED_PATCH,
+        // The rise's escalation recorded in the operator list, naming the agency; only one.
+        branch: async (f) => {
+          const raised = (await activityInputs(f, 'recordAttention')).filter((i) => i.includes('risk-rose:'));
+          return [raised.length === 1, raised.every((i) => i.includes('"mustAct":"agency:'))];
+        },
       },
     ];
     for (const file of await histories()) {

@@ -17,10 +17,11 @@ import {
   type ReleaseDateChanged,
   type ReleaseRecorded,
   type ReturnedToCustody,
+  type RiskAssessed,
   type ThroughcareInput,
   type Transferred,
 } from '@throughcare/contracts';
-import { planningRangeIssues } from '@throughcare/domain';
+import { planningRangeIssues, riskRises, type RiskAssessment } from '@throughcare/domain';
 import type { JourneyState } from './journey-state';
 import { needDecided, needTryOf } from './outcomes';
 import { iso, type PlanContext, type Planner } from './planner';
@@ -355,6 +356,23 @@ export function createFacts(
     },
   };
 
+  const riskAssessed: FactRule<RiskAssessed> = {
+    // Risk is the person's, recorded whenever staff assess it: any version is accepted (the shape
+    // is checked before), at any stage. Versions may arrive out of order (redelivery): an older
+    // version than the latest kept changes nothing, and each event id is applied once.
+    validate: () => undefined,
+    apply: (f) => {
+      const kept = s.risks ?? [];
+      const latest = kept[kept.length - 1];
+      if (latest && f.version <= latest.version) return;
+      const { rises: told, ...risk } = f;
+      // Against the version the journey holds (the domain's comparison); the first it hears of
+      // carries the assessment service's comparison with the person's version before.
+      const rises = latest ? riskRises(asAssessment(latest), asAssessment(f)) : [...told];
+      s.risks = [...kept, { ...risk, rises, recordedAt: iso(now()) }];
+    },
+  };
+
   const consentWithdrawn: FactRule<ConsentWithdrawn> = {
     validate: (f) => {
       open();
@@ -462,6 +480,7 @@ export function createFacts(
     meetingHeld,
     attendanceRecorded,
     agencyAttendanceRecorded,
+    riskAssessed,
     consentWithdrawn,
     needStopped,
     caseCloseRequested,
@@ -471,3 +490,14 @@ export function createFacts(
 }
 
 export type Facts = ReturnType<typeof createFacts>;
+
+/** A recorded risk as the domain compares it (the journey never holds the reasons). */
+function asAssessment(r: Omit<RiskAssessed, 'rises' | 'eventId'>): RiskAssessment {
+  return {
+    likelihoodOfReoffending: r.likelihoodOfReoffending,
+    riskOfSeriousHarm: r.riskOfSeriousHarm,
+    reasons: '',
+    assessedOn: r.assessedOn,
+    mappa: r.mappa as RiskAssessment['mappa'],
+  };
+}

@@ -733,3 +733,24 @@ export function retryAll(j: SimulatedJourney): void {
     j.run();
   }
 }
+
+/**
+ * A Scottish journey received on 2026-03-02, release in 30 days (liberation 2026-04-01), core
+ * screened with ACCOMMODATION on 03-03 and its summary review done on 03-05 (10:00 each): the
+ * pre-release meeting and the gate pick-up are booked. `configure`: set before its first planning.
+ */
+export function summaryReviewedIn30Days(
+  configure: (j: SimulatedJourney) => void = () => {},
+): SimulatedJourney {
+  const day = (days: number) => Date.parse('2026-03-02T10:00:00.000Z') + days * DAY;
+  const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+  configure(j);
+  j.run();
+  j.t = day(1);
+  tellCoreScreen(j, ['ACCOMMODATION'], 'core');
+  j.run();
+  j.t = day(3);
+  tellAssessment(j, 'SUMMARY_REVIEW', [], 'summary');
+  j.run();
+  return j;
+}

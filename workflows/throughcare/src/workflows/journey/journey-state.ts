@@ -10,6 +10,7 @@ import type {
   CaseCloseRequested,
   ClosureReason,
   ConsentWithdrawn,
+  RiskAssessed,
   CoreScreenCompleted,
   DeadlineView,
   MeetingHeld,
@@ -74,6 +75,13 @@ export interface JourneyState {
   /** Attendance at appointments agencies booked against their referrals (absent: none told). */
   agencyAttendances?: AgencyAttendanceRecorded[];
   consentWithdrawn?: ConsentWithdrawn;
+  /**
+   * The risk assessments the journey accepted (`risk-assessed-1`), oldest first: each a newer
+   * version than the one before it (an older one delivered late is not kept). `rises`: what rose
+   * against the one before (`riskRises`), or for the first the assessment service's own. Absent:
+   * none told.
+   */
+  risks?: RiskRecord[];
   /** Needs prison staff stopped referring in this episode (absent: none). */
   needStops?: NeedStopped[];
   closeRequested?: CaseCloseRequested;
@@ -174,6 +182,13 @@ export interface NeedTry {
   withdrawnAt?: string;
   /** Why the journey withdrew it, as the plan shows it (absent: the case closed). */
   withdrawnBecause?: string;
+}
+
+/** One risk assessment as the journey keeps it (see `JourneyState.risks`). */
+export interface RiskRecord extends Omit<RiskAssessed, 'rises'> {
+  rises: RiskAssessed['rises'];
+  /** When the journey took it. */
+  recordedAt: string;
 }
 
 export interface Told {

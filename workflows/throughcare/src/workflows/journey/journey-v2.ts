@@ -23,6 +23,7 @@ import {
   assessmentCompletedUpdate,
   attendanceRecordedUpdate,
   agencyAttendanceRecordedUpdate,
+  riskAssessedUpdate,
   carriedHistorySignal,
   caseCloseRequestedUpdate,
   consentWithdrawnUpdate,
@@ -389,6 +390,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   onFact(meetingHeldUpdate, facts.meetingHeld);
   onFact(attendanceRecordedUpdate, facts.attendanceRecorded);
   onFact(agencyAttendanceRecordedUpdate, facts.agencyAttendanceRecorded);
+  onFact(riskAssessedUpdate, facts.riskAssessed);
   onFact(consentWithdrawnUpdate, facts.consentWithdrawn);
   onFact(needStoppedUpdate, facts.needStopped);
   onFact(caseCloseRequestedUpdate, facts.caseCloseRequested);
@@ -479,6 +481,12 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       ...(v3 ? { attention: s.attention.map((a) => ({ ...a, options: [...a.options] })) } : {}),
       working: working || clocksBusy || inFlight.size > 0,
       ...(p.perNeed() ? { needReferrals: p.needReferralsView() } : {}),
+      ...(() => {
+        const r = p.latestRisk();
+        if (!r) return {};
+        const { eventId: _e, recordedAt: _r, mappa, rises, ...bands } = r;
+        return { risk: { ...bands, mappa: mappa ? { ...mappa } : null, rises: [...rises] } };
+      })(),
     };
   }
 

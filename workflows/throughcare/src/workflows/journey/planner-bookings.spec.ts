@@ -9,6 +9,7 @@ import {
   SimulatedJourney,
   tellCoreScreen,
   tellAssessment,
+  summaryReviewedIn30Days,
 } from './journey-simulation.spec-support';
 import { raised } from './outcomes';
 import { AGENCY_DECLINED_PATCH, DECLINED_APPOINTMENTS_PATCH, PICKUP_RELEASE_PRISON_PATCH } from './planner';
@@ -59,14 +60,7 @@ const booking = (j: SimulatedJourney, slot: string) => {
  * the meeting (2026-03-18) and the gate pick-up (2026-04-01) are booked, no visit yet.
  */
 function meetingBookedBeforeAcknowledgement(): SimulatedJourney {
-  const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
-  j.run();
-  j.t = at(1, 10);
-  tellCoreScreen(j, ['ACCOMMODATION'], 'core');
-  j.run();
-  j.t = at(3, 10);
-  tellAssessment(j, 'SUMMARY_REVIEW', [], 'summary');
-  j.run();
+  const j = summaryReviewedIn30Days();
   expect(live(j)).toEqual(['GATE_PICKUP BAR 2026-04-01', 'PRE_RELEASE_MEETING BAR 2026-03-18']);
   return j;
 }

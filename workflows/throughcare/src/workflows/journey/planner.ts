@@ -33,7 +33,15 @@ import {
   type ClockName,
   type SlaPolicy,
 } from '@throughcare/domain';
-import type { Booking, Deadline, JourneyState, NeedReferral, NeedTry, Told } from './journey-state';
+import type {
+  Booking,
+  Deadline,
+  JourneyState,
+  NeedReferral,
+  NeedTry,
+  RiskRecord,
+  Told,
+} from './journey-state';
 import { latestDecisionOf } from './outcomes';
 
 /**
@@ -300,6 +308,16 @@ export const EW_RELEASE_DAY_PATCH = 'ew-release-day-1';
  * so that a change to the domain's table never moves a running journey unannounced.
  */
 export const SCOTLAND_RELEASE_DAY_PATCH = 'scotland-release-day-1';
+/**
+ * A risk assessment (`assessment.risk.assessed`, issue 10) the journey acts on: the latest risk is
+ * kept and shown in the plan, and a rise against the version before (the domain's `riskRises`:
+ * risk of serious harm, MAPPA level, likelihood of reoffending) raises an escalation to the
+ * responsible agency (an attention item `risk-rose:v<version>` naming the agency, SKIP to
+ * acknowledge). A fall or the same risk escalates nothing; a version older than the one kept, or
+ * the same event again, changes nothing. Asked (and adopted, kept in `s.adopted`) only by a journey
+ * that has been told a risk: journeys recorded before it never asked, and replay unchanged.
+ */
+export const RISK_ASSESSED_PATCH = 'risk-assessed-1';
 /** How long a changed date's notice waits for the meeting's cancellation and booking (`meeting-in-notice-1`). */
 export const DATE_NOTICE_MEETING_WAIT_MS = 15 * 60_000;
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
@@ -568,6 +586,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       ask(SCOTLAND_RELEASE_DAY_PATCH)
     )
       (s.adopted ??= []).push(SCOTLAND_RELEASE_DAY_PATCH);
+    if (fixed() && (s.risks?.length ?? 0) > 0 && !riskAssessed() && ask(RISK_ASSESSED_PATCH))
+      (s.adopted ??= []).push(RISK_ASSESSED_PATCH);
     if (fixed() && perNeed() && !needAgencyNotices() && ask(NEED_AGENCY_NOTICES_PATCH)) {
       // Need referrals already out with no main one: what they were told is taken as of now.
       const sent = (s.needReferrals ?? []).flatMap((n) => n.tries).find((x) => x.sentAt !== undefined);
@@ -593,6 +613,32 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const scotlandReleaseDay = () => fixed() && (s.adopted?.includes(SCOTLAND_RELEASE_DAY_PATCH) ?? false);
   /** Whether a changed liberation date's notice names the pre-release meeting (`meeting-in-notice-1`). */
   const meetingInNotices = () => fixed() && (s.adopted?.includes(MEETING_IN_NOTICE_PATCH) ?? false);
+  /** Whether the journey acts on risk assessments (`risk-assessed-1`). */
+  const riskAssessed = () => fixed() && (s.adopted?.includes(RISK_ASSESSED_PATCH) ?? false);
+  /** The latest risk the journey keeps, once it acts on them (undefined: none, or before `risk-assessed-1`). */
+  const latestRisk = () => (riskAssessed() ? s.risks?.[s.risks.length - 1] : undefined);
+  /**
+   * Whether the latest risk is elevated (high or very high risk of serious harm, or a MAPPA case):
+   * the pre-release meeting then follows the policy's `preReleaseMeetingElevatedRisk`, if it has one.
+   */
+  const elevatedRisk = () => {
+    const r = latestRisk();
+    return (
+      r !== undefined &&
+      (r.riskOfSeriousHarm === 'HIGH' || r.riskOfSeriousHarm === 'VERY_HIGH' || r.mappa !== null)
+    );
+  };
+  /** The policy the pre-release meeting's clock is read from (the elevated-risk clock in place, when it applies). */
+  const meetingPolicy = (): PlanContext['policy'] => {
+    const override = ctx.policy.preReleaseMeetingElevatedRisk;
+    if (!override || !elevatedRisk()) return ctx.policy;
+    return { ...ctx.policy, clocks: { ...ctx.policy.clocks, preReleaseMeeting: override } };
+  };
+  /** The agency responsible for the person in the community, as an attention item names who must act. */
+  const responsibleAgency = () => {
+    const agencyId = s.agencyId ?? s.told?.agencyId;
+    return agencyId ? `agency:${agencyId}` : 'the community agency (none chosen yet)';
+  };
   /** Whether need agencies hear of changes when there is no main agency (`need-agency-notices-1`). */
   const needAgencyNotices = () => fixed() && (s.adopted?.includes(NEED_AGENCY_NOTICES_PATCH) ?? false);
   /** What a referral sent now tells its agency of where and when (the notices' baseline). */
@@ -1005,16 +1051,19 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       ),
     );
   const planningOpen = () => now() >= planningOpens();
-  const releaseDue = (clock: 'summaryReview' | 'preReleaseMeeting') =>
-    cached(`due:${clock}:${ctx.policy.id}:${ctx.policy.version}:${liberationDate()}`, () =>
+  const releaseDue = (clock: 'summaryReview' | 'preReleaseMeeting') => {
+    const policy = clock === 'preReleaseMeeting' ? meetingPolicy() : ctx.policy;
+    const risk = policy === ctx.policy ? '' : ':elevated-risk';
+    return cached(`due:${clock}${risk}:${ctx.policy.id}:${ctx.policy.version}:${liberationDate()}`, () =>
       releaseRelativeDeadline(
-        ctx.policy,
+        policy,
         clock,
         liberationDate(),
         new Date(planningOpens()),
         ctx.leadMs / DAY_MS,
       ),
     );
+  };
   const shortNotice = (clock: 'summaryReview' | 'preReleaseMeeting') => {
     const d = releaseDue(clock);
     return d.policyDueAt
@@ -1944,6 +1993,20 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           options: ['SKIP'],
         };
     }
+    // Since `risk-assessed-1`: each rise in risk is escalated once to the responsible agency.
+    if (riskAssessed() && !closing) {
+      for (const r of s.risks ?? []) {
+        const action = riskEscalationAction(r.version);
+        if (r.rises.length === 0 || s.attention.some((a) => a.action === action)) continue;
+        yield {
+          kind: 'raise',
+          action,
+          mustAct: responsibleAgency(),
+          failure: { type: 'RISK_ESCALATED', message: riskEscalationMessage(r) },
+          options: ['SKIP'],
+        };
+      }
+    }
     // Only while the meeting is still to plan (in custody, not held, not closing): after a release,
     // a meeting held or a closure the item stays for prison and agency to acknowledge.
     const meetingToPlan = !closing && !fromCourt() && inCustody() && !meetingHeld();
@@ -2359,6 +2422,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   return {
     adoptFixes,
     fixed,
+    riskAssessed,
+    latestRisk,
     today,
     settled,
     released,
@@ -2401,3 +2466,21 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
 }
 
 export type Planner = ReturnType<typeof createPlanner>;
+
+/** The attention key of the escalation of risk assessment `version`'s rise (`risk-assessed-1`). */
+export const riskEscalationAction = (version: number) => `risk-rose:v${version}`;
+
+/** What the responsible agency is told of a rise in risk: what rose, from the bands, never the reasons. */
+export function riskEscalationMessage(r: RiskRecord): string {
+  const mappa = r.mappa ? `MAPPA category ${r.mappa.category} level ${r.mappa.level}` : 'not a MAPPA case';
+  const rose = r.rises
+    .map((x) =>
+      x === 'RISK_OF_SERIOUS_HARM'
+        ? 'risk of serious harm'
+        : x === 'MAPPA_LEVEL'
+          ? 'MAPPA level'
+          : 'likelihood of reoffending',
+    )
+    .join(', ');
+  return `risk rose (${rose}) in risk assessment version ${r.version} of ${r.assessedOn}: risk of serious harm ${r.riskOfSeriousHarm}, likelihood of reoffending ${r.likelihoodOfReoffending}, ${mappa}. Review the risk management plan for release`;
+}
