@@ -634,6 +634,22 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
         minutesAgo(30),
       ),
     );
+    // A transfer HMPPS reports while the record has the person out on ROTL: a dead letter at once,
+    // saying what to record first (not a movement published for the custody record to refuse).
+    const onRotl = aPrisonNumber();
+    expect((await lib().post('/receptions', anEnglishReception(onRotl))).status).toBe(201);
+    await publish(
+      hmpps('released', onRotl, { reason: 'TEMPORARY_ABSENCE_RELEASE', prisonId: 'LEI' }, minutesAgo(60)),
+    );
+    await publish(hmpps('received', onRotl, { reason: 'TRANSFERRED', prisonId: 'GMR' }, minutesAgo(30)));
+    expect(await deadLetterOf(onRotl)).toEqual({
+      code: 'HMPPS_ABSENCE_OPEN',
+      reason: expect.stringMatching(
+        /^a transfer to GMR at .*, but the person is out on ROTL since .*: record the return at or before/,
+      ),
+    });
+    expect(await published('custody.person.transferred', personIdOf(onRotl))).toEqual([]);
+
     expect(await deadLetterOf(prisonNumber)).toEqual({
       code: 'HMPPS_ABSENCE_KIND_MISMATCH',
       reason: expect.stringMatching(

@@ -324,6 +324,17 @@ export class HmppsInboundTranslator {
       movements: await loadMovements(this.dataSource.manager, personId, latest.episode),
     });
     if (heldAt === info.prisonId) return { skip: `already held: episode ${latest.episode} is at ${heldAt}` };
+    // The custody record refuses a transfer while the person is out on ROTL (ABSENCE_OPEN): say so
+    // here, at once, rather than publish a movement liberation-movements will dead-letter while
+    // this event waits for it (and holds the person's later events) for the not-applied horizon.
+    const rotl = (
+      await this.dataSource.manager.find(TemporaryAbsence, { where: { personId, episode: latest.episode } })
+    ).find((a) => absenceOpen(a) && a.kind === 'ROTL');
+    if (rotl)
+      throw new PermanentError(
+        'HMPPS_ABSENCE_OPEN',
+        `a transfer to ${info.prisonId} at ${occurredAt.toISOString()}, but the person is out on ROTL since ${rotl.leftAt.toISOString()} (absence ${rotl.id}): record the return at or before ${occurredAt.toISOString()} (POST /people/{personId}/episodes/${latest.episode}/absences/${rotl.id}/return), then replay this letter`,
+      );
     return this.mapped(event, eventId, personId, {
       eventType: 'custody.person.transferred',
       data: {
