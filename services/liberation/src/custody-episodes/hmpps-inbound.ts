@@ -327,9 +327,8 @@ export class HmppsInboundTranslator {
     // The custody record refuses a transfer while the person is out on ROTL (ABSENCE_OPEN): say so
     // here, at once, rather than publish a movement liberation-movements will dead-letter while
     // this event waits for it (and holds the person's later events) for the not-applied horizon.
-    const rotl = (
-      await this.dataSource.manager.find(TemporaryAbsence, { where: { personId, episode: latest.episode } })
-    ).find((a) => absenceOpen(a) && a.kind === 'ROTL');
+    const open = await this.openAbsence(personId, latest.episode);
+    const rotl = open?.kind === 'ROTL' ? open : undefined;
     if (rotl)
       throw new PermanentError(
         'HMPPS_ABSENCE_OPEN',
@@ -511,9 +510,7 @@ export class HmppsInboundTranslator {
         eventId,
       };
     }
-    const open = (
-      await this.dataSource.manager.find(TemporaryAbsence, { where: { personId, episode: latest.episode } })
-    ).find(absenceOpen);
+    const open = await this.openAbsence(personId, latest.episode);
     if (!open)
       return {
         skip: `${info.reason}: no absence of episode ${latest.episode} is open (its departure was not seen here, or this return is recorded already)`,
@@ -534,6 +531,13 @@ export class HmppsInboundTranslator {
   /** Keeps a pending reception the adapter mapped (once per HMPPS event). True when new. */
   keepPending(translation: { pending: PendingReceptionFacts }): Promise<boolean> {
     return this.pendingReceptions.recordFromHmpps(translation.pending);
+  }
+
+  /** The absence the person is out on now in the episode, if any (one stands open at a time). */
+  private async openAbsence(personId: string, episode: number): Promise<TemporaryAbsence | undefined> {
+    return (await this.dataSource.manager.find(TemporaryAbsence, { where: { personId, episode } })).find(
+      absenceOpen,
+    );
   }
 
   private latestEpisode(personId: string): Promise<CustodyEpisode | null> {
