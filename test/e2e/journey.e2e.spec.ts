@@ -1240,7 +1240,7 @@ describe('a person from reception to post-release follow-up, through every servi
     });
   });
 
-  it('a risk recorded as rising (issue 10) is escalated to the responsible agency: the plan shows the risk and an item on the agency, the operator list has it', async () => {
+  it('a risk recorded as rising (issue 10) reaches the responsible agency: a RISK_ESCALATED notice in its inbox with the bands and never the reasons, the plan shows the risk, no item waits on anyone', async () => {
     const personId = await receivedReleaseIn45Days('S12000036');
     await completeCoreScreen(personId, ['ACCOMMODATION']);
     const referred = await eventually('referral sent', async () => {
@@ -1260,27 +1260,35 @@ describe('a person from reception to post-release follow-up, through every servi
       const p = await plan(personId);
       return p.body.risk?.version === 1 ? p.body : undefined;
     });
-    // Prison staff record a higher risk and a MAPPA case: the journey escalates it to the agency.
+    // Prison staff record a higher risk and a MAPPA case: the journey tells the agency (risk-notice-1).
     expect((await assess('HIGH', { category: 2, level: 2 })).status).toBe(201);
-    const item = await eventually('escalation in the plan', async () => {
-      const p = await plan(personId);
-      return p.body.attention?.find((a) => a.action === 'risk-rose:v2' && a.status === 'OPEN');
+    const agency = await asAgency(referred.agencyId!);
+    const told = await eventually('the rise in the agency inbox', async () => {
+      const n = await http<{ items: (Notice & { message: string })[] }>(
+        apps.referral,
+        'GET',
+        '/notifications',
+        undefined,
+        agency,
+      );
+      const found = n.body.items.filter((i) => i.personId === personId && i.subject === 'RISK_ESCALATED');
+      return found.length > 0 ? found : undefined;
     });
-    expect(item).toMatchObject({ errorType: 'RISK_ESCALATED', mustAct: `agency:${referred.agencyId}` });
-    expect((await plan(personId)).body.risk).toMatchObject({
+    expect(told).toHaveLength(1);
+    expect(told[0]!.message).toContain('risk of serious harm HIGH');
+    expect(told[0]!.message).toContain('MAPPA category 2 level 2');
+    expect(told[0]!.message).not.toContain('e2e: risk as staff record it');
+    const after = await eventually('the rise kept in the plan', async () => {
+      const p = await plan(personId);
+      return p.body.risk?.version === 2 && !p.body.working ? p.body : undefined;
+    });
+    expect(after.risk).toMatchObject({
       version: 2,
       riskOfSeriousHarm: 'HIGH',
       mappa: { category: 2, level: 2 },
       rises: ['RISK_OF_SERIOUS_HARM', 'MAPPA_LEVEL'],
     });
-    await eventually('escalation in the operator list', async () => {
-      const listed = await http<{ items: { action: string }[] }>(
-        apps.orchestrator,
-        'GET',
-        `/attention?status=OPEN&personId=${personId}`,
-      );
-      return listed.body.items?.some((i) => i.action === 'risk-rose:v2') ? true : undefined;
-    });
+    expect((after.attention ?? []).filter((a) => a.action.startsWith('risk-rose:'))).toEqual([]);
   });
 
   it('answers a malformed reception with 400 problem+json naming the fields', async () => {

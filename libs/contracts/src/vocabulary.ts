@@ -263,6 +263,10 @@ export const NotificationSubject = z.enum([
   // Additive within referral.agency.notified v2: readers of that fact acknowledge what they do
   // not use (readerFactKeys), and an agency's client should treat an unknown subject as news.
   'RELEASED',
+  // Added with the journey's `risk-notice-1` (issue 10): a risk assessment rose (risk of serious
+  // harm, MAPPA level or likelihood of reoffending) since what the responsible agency was told.
+  // Additive within referral.agency.notified v2, as RELEASED was.
+  'RISK_ESCALATED',
 ]);
 export type NotificationSubject = z.infer<typeof NotificationSubject>;
 

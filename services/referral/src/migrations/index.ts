@@ -23,6 +23,7 @@ import { ReferralLiberationDateAndRisk1700000002000 } from './1700000002000-refe
 import { AgencyNotificationMeeting1700000002100 } from './1700000002100-agency-notification-meeting';
 import { ReferralAppointmentStatuses1700000002200 } from './1700000002200-referral-appointment-statuses';
 import { ReferralStatusAcceptanceInForce1700000002300 } from './1700000002300-referral-status-acceptance-in-force';
+import { AgencyNotificationRiskEscalated1700000002400 } from './1700000002400-agency-notification-risk-escalated';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -50,6 +51,7 @@ export const referralMigrations = [
   AgencyNotificationMeeting1700000002100,
   ReferralAppointmentStatuses1700000002200,
   ReferralStatusAcceptanceInForce1700000002300,
+  AgencyNotificationRiskEscalated1700000002400,
 ];
 
 /** Every table under row-level security today (700's, the schedules of 900, the notes of 1100, the webhooks of 1600, the engagement requests of 1800). */

@@ -16,6 +16,7 @@ import { ReferralAppointments1700000001200 } from './1700000001200-referral-appo
 import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment-cancelled-by';
 import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
 import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
+import { AgencyNotificationRiskEscalated1700000002400 } from './1700000002400-agency-notification-risk-escalated';
 import { AgencyNotificationMeeting1700000002100 } from './1700000002100-agency-notification-meeting';
 import { Webhooks1700000001600 } from './1700000001600-webhooks';
 import { WebhookEndpointHealth1700000001700 } from './1700000001700-webhook-endpoint-health';
@@ -1038,10 +1039,6 @@ describe('referral migrations (real Postgres)', () => {
         `UPDATE referral.referral r SET status = ${REFERRAL_STATUS_SQL} WHERE id = ANY($1::uuid[])`,
         [[...ids.values()]],
       );
-      expect(referralMigrations[referralMigrations.length - 1]).toBe(
-        ReferralStatusAcceptanceInForce1700000002300,
-      );
-
       // Reverting 2300 reconciles by 2200's rule; reverting 2200 maps its statuses back to ACCEPTED.
       await after.undoLastMigration({ transaction: 'each' });
       expect(await statuses(after)).toEqual(by2200);
@@ -1056,6 +1053,34 @@ describe('referral migrations (real Postgres)', () => {
           ids.get('accepted, one booked')!,
         ]),
       ).rejects.toThrow(/referral_status_known/);
+    } finally {
+      await after.destroy();
+    }
+  });
+  it('takes risk notices (2400), and reverts without them', async () => {
+    const after = await open(
+      referralMigrations.slice(
+        0,
+        referralMigrations.indexOf(AgencyNotificationRiskEscalated1700000002400) + 1,
+      ),
+    );
+    try {
+      const notice = (subject: string) =>
+        after.query(
+          `INSERT INTO referral.agency_notification (id, person_id, episode, agency_id, subject, message, notified_at, correlation_id)
+           VALUES ($1, 'p00000000000000000000', 1, 'agency-a', $2, 'Risk rose.', now(), 'c')`,
+          [randomUUID(), subject],
+        );
+      await notice('RISK_ESCALATED');
+      await expect(notice('RISK_LOWERED')).rejects.toThrow(/agency_notification_subject/);
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(
+        await after.query(
+          `SELECT count(*)::int AS n FROM referral.agency_notification WHERE subject = 'RISK_ESCALATED'`,
+        ),
+      ).toEqual([{ n: 0 }]);
+      await expect(notice('RISK_ESCALATED')).rejects.toThrow(/agency_notification_subject/);
+      await notice('CASE_CLOSED');
     } finally {
       await after.destroy();
     }

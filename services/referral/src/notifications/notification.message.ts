@@ -19,6 +19,7 @@ const headline: Record<NotificationSubject, string> = {
   CASE_CLOSED: 'The throughcare case has been closed.',
   PRE_RELEASE_MEETING_IMPOSSIBLE: 'The pre-release meeting can no longer be held before liberation.',
   RELEASED: 'The person has been released from custody.',
+  RISK_ESCALATED: "The person's assessed risk has risen: review the risk management plan.",
 };
 
 /**

@@ -290,6 +290,23 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         [personId],
       ),
     ).toEqual([{ agency_id: told }]);
+    // So is a rise in risk (the others read the current level through the agency read).
+    await notifications.notify(
+      aNotification({
+        agencyId: told,
+        personId,
+        subject: 'RISK_ESCALATED',
+        liberationDate: undefined,
+        previousLiberationDate: undefined,
+        message: 'Risk of serious harm HIGH (was MEDIUM).',
+      }),
+    );
+    expect(
+      await dataSource.query(
+        `SELECT agency_id FROM "referral"."agency_notification" WHERE person_id = $1 AND subject = 'RISK_ESCALATED'`,
+        [personId],
+      ),
+    ).toEqual([{ agency_id: told }]);
   });
 
   it('names the pre-release meeting with a changed date: in the told agency’s notice and every copy, the inbox, the event and the written message', async () => {
@@ -391,6 +408,15 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         }),
         message:
           'The person has been released from custody. Liberation date: 2026-07-10. Establishment: BAR.',
+      },
+      {
+        input: aNotification({
+          agencyId,
+          subject: 'RISK_ESCALATED',
+          liberationDate: undefined,
+          previousLiberationDate: undefined,
+        }),
+        message: "The person's assessed risk has risen: review the risk management plan.",
       },
       {
         input: aNotification({

@@ -24,8 +24,8 @@ const risk = async (
 });
 const escalations = (p: PlanView) => (p.attention ?? []).filter((a) => a.action.startsWith('risk-rose:'));
 
-describe('journey: risk assessments (risk-assessed-1, issue 10)', () => {
-  it('a rise is escalated to the responsible agency once; a duplicate and a fall change nothing', async () => {
+describe('journey: risk assessments (risk-assessed-1, risk-notice-1; issue 10)', () => {
+  it('a rise is told to the responsible agency once (a RISK_ESCALATED notice); a duplicate and a fall change nothing', async () => {
     const acts = recordingActivities();
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, await receptionInput(env));
@@ -41,37 +41,41 @@ describe('journey: risk assessments (risk-assessed-1, issue 10)', () => {
       const rise = { ...(await risk(2, { riskOfSeriousHarm: 'HIGH', mappa: { category: 2, level: 2 } })) };
       const eventId = randomUUID();
       await tell(handle, riskAssessedUpdate, { ...rise, eventId });
-      const item = await waitForEffect(
+      // Since risk-notice-1 the responsible agency itself is told (the bands, never the reasons).
+      const notice = await waitForEffect(
         acts,
-        (e): e is Extract<typeof e, { kind: 'attentionRecorded' }> =>
-          e.kind === 'attentionRecorded' && e.action === 'risk-rose:v2' && e.status === 'OPEN',
-        'the escalation recorded in the operator list',
+        (e): e is Extract<typeof e, { kind: 'agencyNotified' }> =>
+          e.kind === 'agencyNotified' && e.subject === 'RISK_ESCALATED',
+        'the agency told of the rise',
       );
-      expect(item.errorType).toBe('RISK_ESCALATED');
+      expect(notice.agencyId).toBe(referred.agencyId);
       const escalated = await waitForPlan(
         handle,
-        (p) => escalations(p).length === 1 && !p.working,
-        'escalated',
+        (p) => p.risk?.version === 2 && !p.working,
+        'rise kept and told',
       );
-      expect(escalations(escalated)[0]).toMatchObject({
-        mustAct: `agency:${referred.agencyId}`,
-        options: ['SKIP'],
-        status: 'OPEN',
-      });
-      expect(escalations(escalated)[0]!.what).toContain('risk of serious harm HIGH');
       expect(escalated.risk).toMatchObject({ version: 2, rises: ['RISK_OF_SERIOUS_HARM', 'MAPPA_LEVEL'] });
+      const told = (escalated.notifications ?? []).filter((n) => n.subject === 'RISK_ESCALATED');
+      expect(told).toHaveLength(1);
+      expect(told[0]!.message).toContain('risk of serious harm HIGH');
+      expect(told[0]!.message).toContain('MAPPA category 2 level 2');
+      // The agency was told: no attention item waits on anyone.
+      expect(escalations(escalated)).toEqual([]);
 
-      // The same event again (a redelivery) is harmless; a fall escalates nothing.
+      // The same event again (a redelivery) is harmless; a fall tells nothing.
       await tell(handle, riskAssessedUpdate, { ...rise, eventId });
       await advance(env, '1 day', handle);
       await tell(handle, riskAssessedUpdate, await risk(3, { riskOfSeriousHarm: 'LOW' }));
       const fell = await waitForPlan(handle, (p) => p.risk?.version === 3 && !p.working, 'fall kept');
       expect(fell.risk).toMatchObject({ riskOfSeriousHarm: 'LOW', rises: [] });
-      expect(escalations(fell).map((a) => a.action)).toEqual(['risk-rose:v2']);
+      expect(escalations(fell)).toEqual([]);
+      expect(
+        acts.effects.filter((e) => e.kind === 'agencyNotified' && e.subject === 'RISK_ESCALATED'),
+      ).toHaveLength(1);
       expect(
         acts.effects.filter((e) => e.kind === 'attentionRecorded' && e.action.startsWith('risk-rose:')),
-      ).toHaveLength(1);
-      await recordHistory(handle, 'v3.risk-assessed.rise-escalated-duplicate-fall');
+      ).toEqual([]);
+      await recordHistory(handle, 'v3.risk-notice.rise-told-duplicate-fall');
     });
   });
 });

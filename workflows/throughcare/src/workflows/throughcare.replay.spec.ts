@@ -24,6 +24,7 @@ import {
   EW_RELEASE_DAY_PATCH,
   SCOTLAND_RELEASE_DAY_PATCH,
   RISK_ASSESSED_PATCH,
+  RISK_NOTICE_PATCH,
 } from './journey/planner';
 import { journeyBundle } from './journey-harness';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
@@ -154,6 +155,10 @@ const V3_HISTORIES: string[] = [
   // Branch of `risk-assessed-1` (issue 10, adopted once a risk is told): a rise in risk escalated
   // to the responsible agency (an attention item), the same event again and a fall changing nothing.
   'v3.risk-assessed.rise-escalated-duplicate-fall',
+  // Branch of `risk-notice-1` (issue 10, adopted with risk-assessed-1): the rise told to the
+  // responsible agency as a RISK_ESCALATED notice (no attention item), a duplicate and a fall
+  // telling nothing.
+  'v3.risk-notice.rise-told-duplicate-fall',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -179,7 +184,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1 and risk-assessed-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1 and risk-notice-1 in those named for them)', async () => {
     const read = async (file: string) =>
       historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
     const text = (p: { data?: Uint8Array | null }): string =>
@@ -345,6 +350,16 @@ describe('journey replay over recorded histories', () => {
         branch: async (f) => {
           const raised = (await activityInputs(f, 'recordAttention')).filter((i) => i.includes('risk-rose:'));
           return [raised.length === 1, raised.every((i) => i.includes('"mustAct":"agency:'))];
+        },
+      },
+      {
+        name: '.risk-notice.',
+        patch: RISK_NOTICE_PATCH,
+        // The rise told to the agency once, as a notice; no escalation item.
+        branch: async (f) => {
+          const told = (await activityInputs(f, 'notifyAgency')).filter((i) => i.includes('RISK_ESCALATED'));
+          const raised = (await activityInputs(f, 'recordAttention')).filter((i) => i.includes('risk-rose:'));
+          return [told.length === 1, raised.length === 0];
         },
       },
     ];

@@ -204,6 +204,11 @@ export interface Told {
    * notices go to the agency holding the first need still standing. Absent: the main agency's.
    */
   forNeeds?: true;
+  /**
+   * The newest risk assessment version the responsible agency was told of by a `RISK_ESCALATED`
+   * notice (`risk-notice-1`); absent: none (a rise on record is told).
+   */
+  riskVersion?: number;
 }
 
 export interface Booking extends BookingView {

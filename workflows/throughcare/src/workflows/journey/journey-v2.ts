@@ -1098,7 +1098,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   /** The liberation date and risk a referral carries to its agency, as the journey knows them now. */
   function referralFacts(): { liberationDate: string; riskOfSeriousHarm?: RiskOfSeriousHarm } {
-    const risk = s.coreScreen?.riskOfSeriousHarm;
+    // Since `risk-notice-1`, the latest risk assessment's level (an argument, not a command: no patch of its own).
+    const risk = p.referralRiskOfSeriousHarm();
     return { liberationDate: liberationDate(), ...(risk ? { riskOfSeriousHarm: risk } : {}) };
   }
 

@@ -1,7 +1,13 @@
 import type { RiskAssessed } from '@throughcare/contracts';
-import { RISK_ASSESSED_PATCH, riskEscalationAction } from './planner';
+import { RISK_ASSESSED_PATCH, RISK_NOTICE_PATCH, riskEscalationAction } from './planner';
 import type { SimulatedJourney } from './journey-simulation.spec-support';
-import { DAY, HOUR, screenedJourney, summaryReviewedIn30Days } from './journey-simulation.spec-support';
+import {
+  DAY,
+  HOUR,
+  releaseNow,
+  screenedJourney,
+  summaryReviewedIn30Days,
+} from './journey-simulation.spec-support';
 
 /**
  * Risk assessments (`risk-assessed-1`, issue 10) on the simulated journey (pure core): the latest
@@ -22,10 +28,15 @@ function assess(j: SimulatedJourney, version: number, more: Partial<RiskAssessed
   });
 }
 const escalations = (j: SimulatedJourney) => j.s.attention.filter((a) => a.action.startsWith('risk-rose:'));
+/** The RISK_ESCALATED notices the journey sent (`risk-notice-1`), as the agency reads them. */
+const riskNotices = (j: SimulatedJourney) => j.s.notifications.filter((n) => n.subject === 'RISK_ESCALATED');
+/** A journey on the branch of `risk-assessed-1` alone (recorded before `risk-notice-1`). */
+const beforeRiskNotices = (needs: Parameters<typeof screenedJourney>[0]) =>
+  screenedJourney(needs, undefined, 40, [RISK_NOTICE_PATCH]);
 
 describe('risk assessments (risk-assessed-1)', () => {
-  it('escalates a rise in risk of serious harm to the responsible agency, once', () => {
-    const j = screenedJourney(['ACCOMMODATION']);
+  it('escalates a rise in risk of serious harm to the responsible agency, once (an attention item, before risk-notice-1)', () => {
+    const j = beforeRiskNotices(['ACCOMMODATION']);
     j.t += DAY;
     expect(assess(j, 1)).toBe('applied');
     j.run();
@@ -75,12 +86,14 @@ describe('risk assessments (risk-assessed-1)', () => {
     ).toBe('applied');
     j.run();
     expect(escalations(j)).toEqual([]);
+    // The first version rose against none the journey held: the service saw no rise, nothing is told.
+    expect(riskNotices(j)).toEqual([]);
     expect(j.s.risks!.map((r) => r.version)).toEqual([1, 3, 4]);
     expect(j.p.latestRisk()).toMatchObject({ version: 4, riskOfSeriousHarm: 'HIGH', rises: [] });
   });
 
   it('a MAPPA level rising (or becoming a MAPPA case) is a rise; the first version carries the service’s comparison', () => {
-    const j = screenedJourney(['ACCOMMODATION']);
+    const j = beforeRiskNotices(['ACCOMMODATION']);
     // The first version the journey hears of: the service compared it with the person's earlier one.
     expect(assess(j, 5, { rises: ['LIKELIHOOD_OF_REOFFENDING'] })).toBe('applied');
     j.run();
@@ -141,7 +154,7 @@ describe('risk assessments (risk-assessed-1)', () => {
       const old = j.s.bookings.find((b) => b.kind === 'PRE_RELEASE_MEETING' && b.date === '2026-03-18');
       expect(old?.status).toBe('CANCELLED');
       expect(meetingDue(j)?.slice(0, 10)).toBe('2026-03-11');
-      expect(escalations(j).map((a) => a.action)).toEqual([riskEscalationAction(2)]);
+      expect(riskNotices(j)).toHaveLength(1);
     });
 
     it('a MAPPA case is elevated too; the same rise under a seed policy (no value) escalates but keeps the meeting', () => {
@@ -157,8 +170,114 @@ describe('risk assessments (risk-assessed-1)', () => {
       assess(seed, 1);
       assess(seed, 2, { riskOfSeriousHarm: 'VERY_HIGH' });
       seed.run();
-      expect(escalations(seed).map((a) => a.action)).toEqual([riskEscalationAction(2)]);
+      expect(riskNotices(seed).map((n) => n.message)).toEqual([
+        expect.stringContaining('risk of serious harm VERY_HIGH'),
+      ]);
       expect(live(seed)).toEqual(['GATE_PICKUP 2026-04-01', 'PRE_RELEASE_MEETING 2026-03-18']);
     });
+  });
+});
+
+describe('risk notices (risk-notice-1)', () => {
+  it('a rise reaches the responsible agency as a RISK_ESCALATED notice, once, with the bands and no item; a fall tells nothing', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    j.t += DAY;
+    assess(j, 1);
+    j.run();
+    expect(j.s.adopted).toEqual(expect.arrayContaining([RISK_ASSESSED_PATCH, RISK_NOTICE_PATCH]));
+    expect(riskNotices(j)).toEqual([]);
+
+    j.t += DAY;
+    assess(j, 2, { riskOfSeriousHarm: 'HIGH', mappa: { category: 2, level: 1 } }, 'e-rise-2');
+    j.run();
+    expect(riskNotices(j)).toEqual([
+      expect.objectContaining({
+        agencyId: j.s.agencyId,
+        message: expect.stringMatching(
+          /risen \(risk of serious harm, MAPPA level\): .*version 2.*risk of serious harm HIGH, likelihood of reoffending MEDIUM, MAPPA category 2 level 1/,
+        ),
+      }),
+    ]);
+    expect(j.notices.filter((n) => n.subject === 'RISK_ESCALATED')).toHaveLength(1);
+    expect(escalations(j)).toEqual([]);
+    expect(j.s.told?.riskVersion).toBe(2);
+
+    // A redelivery and a fall tell nothing; a second rise tells what rose since.
+    assess(j, 2, { riskOfSeriousHarm: 'HIGH', mappa: { category: 2, level: 1 } }, 'e-rise-2');
+    assess(j, 3, { riskOfSeriousHarm: 'MEDIUM', mappa: { category: 2, level: 1 } });
+    j.run();
+    expect(riskNotices(j)).toHaveLength(1);
+    assess(j, 4, { riskOfSeriousHarm: 'MEDIUM', mappa: { category: 2, level: 2 } });
+    j.run();
+    expect(riskNotices(j).map((n) => n.message)).toEqual([
+      expect.any(String),
+      expect.stringContaining('risen (MAPPA level): as of the risk assessment'),
+    ]);
+    expect(j.s.told?.riskVersion).toBe(4);
+    expect(escalations(j)).toEqual([]);
+  });
+
+  it('a rise while only need agencies hold referrals is an item for the prison; the main referral then carries the latest level, the agency is told and the item closes', () => {
+    const j = screenedJourney(['ACCOMMODATION'], undefined, 40, [], (w) => (w.mainAgency = undefined));
+    expect(j.s.told?.forNeeds).toBe(true);
+    assess(j, 1, { riskOfSeriousHarm: 'HIGH', rises: ['RISK_OF_SERIOUS_HARM'] });
+    j.run();
+    expect(escalations(j)).toEqual([
+      expect.objectContaining({
+        action: riskEscalationAction(1),
+        mustAct: 'the community agency (none chosen yet)',
+        status: 'OPEN',
+      }),
+    ]);
+    expect(riskNotices(j)).toEqual([]);
+    expect(j.p.referralRiskOfSeriousHarm()).toBe('HIGH');
+
+    // The directory lists a justice social work team again: the main referral goes, then the notice.
+    j.mainAgency = 'agency-1';
+    j.t += DAY;
+    j.run();
+    expect(j.s.referralId).toBeDefined();
+    expect(riskNotices(j)).toEqual([
+      expect.objectContaining({
+        agencyId: 'agency-1',
+        message: expect.stringContaining('risk of serious harm HIGH'),
+      }),
+    ]);
+    expect(escalations(j)[0]).toMatchObject({ status: 'RESOLVED', resolution: { option: 'SKIP' } });
+  });
+
+  it('adopted by a journey that escalated by items before: those rises count as told, a later one is a notice and its item is never raised', () => {
+    const refused = [RISK_NOTICE_PATCH];
+    const j = screenedJourney(['ACCOMMODATION'], undefined, 40, refused);
+    assess(j, 1);
+    assess(j, 2, { riskOfSeriousHarm: 'HIGH' });
+    j.run();
+    expect(escalations(j).map((a) => a.action)).toEqual([riskEscalationAction(2)]);
+    expect(j.s.adopted).not.toContain(RISK_NOTICE_PATCH);
+
+    refused.length = 0; // the journey now runs on code with risk-notice-1
+    j.t += DAY;
+    j.run();
+    expect(j.s.adopted).toContain(RISK_NOTICE_PATCH);
+    expect(j.s.told?.riskVersion).toBe(2);
+    // Told by the item's route already: closed as told, nothing sent again.
+    expect(riskNotices(j)).toEqual([]);
+    expect(escalations(j)[0]).toMatchObject({ status: 'RESOLVED', resolution: { option: 'SKIP' } });
+    assess(j, 3, { riskOfSeriousHarm: 'VERY_HIGH' });
+    j.run();
+    expect(riskNotices(j)).toHaveLength(1);
+    expect(escalations(j).map((a) => a.action)).toEqual([riskEscalationAction(2)]);
+  });
+
+  it('after the release the agency supervising in the community is told too', () => {
+    const j = screenedJourney(['ACCOMMODATION'], undefined, 3);
+    j.t += 3 * DAY;
+    j.run();
+    releaseNow(j);
+    assess(j, 1, { likelihoodOfReoffending: 'HIGH', rises: ['LIKELIHOOD_OF_REOFFENDING'] });
+    j.run();
+    expect(riskNotices(j).map((n) => n.message)).toEqual([
+      expect.stringContaining('risen (likelihood of reoffending)'),
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import type {
   NotificationSubject,
   Pathway,
   ReferralOutcome,
+  RiskRise,
   Stage,
   ThroughcareInput,
 } from '@throughcare/contracts';
@@ -318,6 +319,18 @@ export const SCOTLAND_RELEASE_DAY_PATCH = 'scotland-release-day-1';
  * that has been told a risk: journeys recorded before it never asked, and replay unchanged.
  */
 export const RISK_ASSESSED_PATCH = 'risk-assessed-1';
+/**
+ * The risk notice (issue 10): a rise in risk reaches the responsible agency itself, as a
+ * `RISK_ESCALATED` agency notice (the bands and MAPPA status, never the reasons), once per rise
+ * since what that agency was told (`Told.riskVersion`); a referral sent after a rise carries the
+ * latest risk of serious harm, not the core screen's. The escalation's attention item is then
+ * raised only while no agency can be told (none referred yet, or only need agencies), and closed
+ * by the journey once the responsible agency has been told. Before it (`risk-assessed-1` alone),
+ * the escalation was an attention item only. Asked (and adopted, kept in `s.adopted`) by journeys
+ * that act on risk assessments; at adoption, rises already escalated as attention items count as
+ * told, so nothing is sent twice.
+ */
+export const RISK_NOTICE_PATCH = 'risk-notice-1';
 /** How long a changed date's notice waits for the meeting's cancellation and booking (`meeting-in-notice-1`). */
 export const DATE_NOTICE_MEETING_WAIT_MS = 15 * 60_000;
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
@@ -588,6 +601,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(SCOTLAND_RELEASE_DAY_PATCH);
     if (fixed() && (s.risks?.length ?? 0) > 0 && !riskAssessed() && ask(RISK_ASSESSED_PATCH))
       (s.adopted ??= []).push(RISK_ASSESSED_PATCH);
+    if (riskAssessed() && !riskNotices() && ask(RISK_NOTICE_PATCH)) {
+      (s.adopted ??= []).push(RISK_NOTICE_PATCH);
+      // Rises already escalated as attention items (risk-assessed-1 alone) count as told.
+      const escalated = (s.risks ?? [])
+        .filter((r) => s.attention.some((a) => a.action === riskEscalationAction(r.version)))
+        .map((r) => r.version);
+      if (s.told && escalated.length > 0) s.told.riskVersion = Math.max(...escalated);
+    }
     if (fixed() && perNeed() && !needAgencyNotices() && ask(NEED_AGENCY_NOTICES_PATCH)) {
       // Need referrals already out with no main one: what they were told is taken as of now.
       const sent = (s.needReferrals ?? []).flatMap((n) => n.tries).find((x) => x.sentAt !== undefined);
@@ -617,6 +638,26 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const riskAssessed = () => fixed() && (s.adopted?.includes(RISK_ASSESSED_PATCH) ?? false);
   /** The latest risk the journey keeps, once it acts on them (undefined: none, or before `risk-assessed-1`). */
   const latestRisk = () => (riskAssessed() ? s.risks?.[s.risks.length - 1] : undefined);
+  /** Whether a rise in risk is told to the responsible agency as a notice (`risk-notice-1`). */
+  const riskNotices = () => riskAssessed() && (s.adopted?.includes(RISK_NOTICE_PATCH) ?? false);
+  /**
+   * The risk of serious harm a referral sent now carries: since `risk-notice-1` the latest risk
+   * assessment's, else the core screen's.
+   */
+  const referralRiskOfSeriousHarm = () =>
+    (riskNotices() ? latestRisk()?.riskOfSeriousHarm : undefined) ?? s.coreScreen?.riskOfSeriousHarm;
+  /**
+   * The rises the responsible agency has not been told of (since `risk-notice-1`): what rose in
+   * the versions after the one it was told of, and the latest of them; undefined when none rose
+   * or only need agencies are told (they read the current level through the agency read).
+   */
+  function riskRisesToTell(t: Told): { latest: RiskRecord; rises: RiskRise[] } | undefined {
+    if (!riskNotices() || toldNeedAgencies()) return undefined;
+    const newer = (s.risks ?? []).filter((r) => r.version > (t.riskVersion ?? 0));
+    const rises = [...new Set(newer.flatMap((r) => r.rises))];
+    const latest = newer[newer.length - 1];
+    return latest && rises.length > 0 ? { latest, rises } : undefined;
+  }
   /**
    * Whether the latest risk is elevated (high or very high risk of serious harm, or a MAPPA case):
    * the pre-release meeting then follows the policy's `preReleaseMeetingElevatedRisk`, if it has one.
@@ -636,7 +677,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   };
   /** The agency responsible for the person in the community, as an attention item names who must act. */
   const responsibleAgency = () => {
-    const agencyId = s.agencyId ?? s.told?.agencyId;
+    // Since `risk-notice-1` a need agency told in the main agency's place is not named as responsible.
+    const told = riskNotices() && toldNeedAgencies() ? undefined : s.told?.agencyId;
+    const agencyId = s.agencyId ?? told;
     return agencyId ? `agency:${agencyId}` : 'the community agency (none chosen yet)';
   };
   /** Whether need agencies hear of changes when there is no main agency (`need-agency-notices-1`). */
@@ -1869,6 +1912,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         apply: () => (t.establishmentCode = est),
       });
     }
+    // Since `risk-notice-1`: a rise the responsible agency has not been told of.
+    const rose = riskRisesToTell(t);
+    if (rose) {
+      return notice({
+        subject: 'RISK_ESCALATED',
+        message: riskNoticeMessage(rose.latest, rose.rises),
+        apply: () => (t.riskVersion = rose.latest.version),
+      });
+    }
     if (t.custody === 'IN' && t.liberationDate !== lib) {
       // Since `meeting-in-notice-1`: with the meeting booked for it (`nextAction` holds the notice
       // while the prison's bookings are in flight).
@@ -1993,11 +2045,25 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           options: ['SKIP'],
         };
     }
-    // Since `risk-assessed-1`: each rise in risk is escalated once to the responsible agency.
+    // Since `risk-assessed-1`: each rise in risk is escalated once to the responsible agency;
+    // since `risk-notice-1` by a notice, and as an item only while no agency can be told (closed
+    // once the responsible agency has been told).
     if (riskAssessed() && !closing) {
+      const toldUpTo = riskNotices() && s.told && !toldNeedAgencies() ? (s.told.riskVersion ?? 0) : undefined;
+      const noticeCanGo = riskNotices() && !toldNeedAgencies() && noticeRecipient() !== undefined;
       for (const r of s.risks ?? []) {
         const action = riskEscalationAction(r.version);
+        const open = openAttention(action);
+        if (open && toldUpTo !== undefined && r.version <= toldUpTo) {
+          yield {
+            kind: 'closeItem',
+            item: open,
+            reason: `${responsibleAgency()} was told of this rise (a RISK_ESCALATED notice, or the referral)`,
+          };
+          continue;
+        }
         if (r.rises.length === 0 || s.attention.some((a) => a.action === action)) continue;
+        if (noticeCanGo) continue;
         yield {
           kind: 'raise',
           action,
@@ -2424,6 +2490,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     fixed,
     riskAssessed,
     latestRisk,
+    riskNotices,
+    referralRiskOfSeriousHarm,
     today,
     settled,
     released,
@@ -2472,8 +2540,21 @@ export const riskEscalationAction = (version: number) => `risk-rose:v${version}`
 
 /** What the responsible agency is told of a rise in risk: what rose, from the bands, never the reasons. */
 export function riskEscalationMessage(r: RiskRecord): string {
+  return `risk rose (${risesInWords(r.rises)}) in risk assessment version ${r.version} of ${r.assessedOn}: ${bandsInWords(r)}. Review the risk management plan for release`;
+}
+
+/** The `RISK_ESCALATED` notice's text (`risk-notice-1`): what rose since the agency was last told, and the latest bands. */
+export function riskNoticeMessage(latest: RiskRecord, rises: RiskRise[]): string {
+  return `The person's assessed risk has risen (${risesInWords(rises)}): as of the risk assessment of ${latest.assessedOn} (version ${latest.version}), ${bandsInWords(latest)}. Please review the risk management plan for release.`;
+}
+
+function bandsInWords(r: RiskRecord): string {
   const mappa = r.mappa ? `MAPPA category ${r.mappa.category} level ${r.mappa.level}` : 'not a MAPPA case';
-  const rose = r.rises
+  return `risk of serious harm ${r.riskOfSeriousHarm}, likelihood of reoffending ${r.likelihoodOfReoffending}, ${mappa}`;
+}
+
+function risesInWords(rises: readonly RiskRise[]): string {
+  return rises
     .map((x) =>
       x === 'RISK_OF_SERIOUS_HARM'
         ? 'risk of serious harm'
@@ -2482,5 +2563,4 @@ export function riskEscalationMessage(r: RiskRecord): string {
           : 'likelihood of reoffending',
     )
     .join(', ');
-  return `risk rose (${rose}) in risk assessment version ${r.version} of ${r.assessedOn}: risk of serious harm ${r.riskOfSeriousHarm}, likelihood of reoffending ${r.likelihoodOfReoffending}, ${mappa}. Review the risk management plan for release`;
 }
