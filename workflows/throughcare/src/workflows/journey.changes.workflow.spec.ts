@@ -1442,9 +1442,33 @@ function sinceOf(since: () => Effect[]): { effects: Effect[] } {
   };
 }
 
+/**
+ * A journey received with `input`, screened and referred: the referral, every send and the gate
+ * pick-up all name `liberationDate`; its history recorded as `history`.
+ */
+async function plannedFor(input: ThroughcareInput, liberationDate: string, history: string): Promise<void> {
+  const acts = recordingActivities({ client: env.client });
+  await withWorkers(env, acts, async () => {
+    const handle = await startJourney(env, input);
+    try {
+      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+      expect(referred.liberationDate).toBe(liberationDate);
+      const sent = acts.effects.filter(
+        (e): e is Extract<Effect, { kind: 'referralSent' }> => e.kind === 'referralSent',
+      );
+      expect(sent.length).toBeGreaterThan(0);
+      expect(sent.map((e) => e.liberationDate)).toEqual(sent.map(() => liberationDate));
+      await waitForPlan(handle, (p) => live(p, 'GATE_PICKUP').length === 1, 'gate pick-up booked');
+      expect(live(await handle.query(planQuery), 'GATE_PICKUP')[0]?.date).toBe(liberationDate);
+      await recordHistory(handle, history);
+    } finally {
+      await closeIfOpen(handle);
+    }
+  });
+}
+
 describe('journey: an England & Wales release due on a non-working day is planned from the working day before (ew-release-day-1, time-skipping server)', () => {
   it('due on a Saturday: the plan, the referral and the gate pick-up all take the Friday before (Criminal Justice Act 1961 s.23(3))', async () => {
-    const acts = recordingActivities({ client: env.client });
     // A Saturday about a month away (the gate pick-up is booked once the referral is out).
     const due = addDays(fridayAfter(await today(), 28), 1);
     const friday = releaseDay('ENGLAND_AND_WALES', due).liberationDate;
@@ -1455,51 +1479,33 @@ describe('journey: an England & Wales release due on a non-working day is planne
       establishmentCode: 'LEI',
       expectedReleaseDate: due,
     });
-    await withWorkers(env, acts, async () => {
-      const handle = await startJourney(env, input);
-      try {
-        const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
-        expect(referred.liberationDate).toBe(friday);
-        const sent = acts.effects.filter(
-          (e): e is Extract<Effect, { kind: 'referralSent' }> => e.kind === 'referralSent',
-        );
-        expect(sent.length).toBeGreaterThan(0);
-        expect(sent.map((e) => e.liberationDate)).toEqual(sent.map(() => friday));
-        const pickup = live(await handle.query(planQuery), 'GATE_PICKUP')[0];
-        expect(pickup?.date).toBe(friday);
-        await recordHistory(handle, 'v3.ew-release-day.saturday-release-planned-friday');
-      } finally {
-        await closeIfOpen(handle);
-      }
+    await plannedFor(input, friday, 'v3.ew-release-day.saturday-release-planned-friday');
+  });
+});
+
+describe('journey: an England & Wales sentence of 5 days or less is not brought forward (ew-short-sentence-1, time-skipping server)', () => {
+  it('due on a Saturday: the plan, the referral and the gate pick-up all take that Saturday, as the liberation service shows it', async () => {
+    const due = addDays(fridayAfter(await today(), 28), 1);
+    expect(dayOfWeek(due)).toBe(6);
+    expect(releaseDay('ENGLAND_AND_WALES', due, { sentenceDays: 5 }).liberationDate).toBe(due);
+    const input = await receptionInput(env, {
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      establishmentCode: 'LEI',
+      expectedReleaseDate: due,
+      sentenceLengthDays: 5,
     });
+    await plannedFor(input, due, 'v3.ew-short-sentence.saturday-release-stands');
   });
 });
 
 describe('journey: a Scottish release due on a Friday stands (scotland-release-day-1, time-skipping server)', () => {
   it('plans, refers and books the gate pick-up for the Friday: the 1993 Act s.27(7) governs, the 2023 Act s.8 is not in force', async () => {
-    const acts = recordingActivities({ client: env.client });
     // A Friday about a month away that is no public holiday, nor the day before one (where s.8
     // would have moved it anyway).
     let due = fridayAfter(await today(), 28);
     while (scottishDay(due) !== due || isBankHoliday('SCOTLAND', addDays(due, 3))) due = addDays(due, 7);
     const input = await receptionInput(env, { jurisdiction: 'SCOTLAND', expectedReleaseDate: due });
-    await withWorkers(env, acts, async () => {
-      const handle = await startJourney(env, input);
-      try {
-        const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
-        expect(referred.liberationDate).toBe(due);
-        const sent = acts.effects.filter(
-          (e): e is Extract<Effect, { kind: 'referralSent' }> => e.kind === 'referralSent',
-        );
-        expect(sent.length).toBeGreaterThan(0);
-        expect(sent.map((e) => e.liberationDate)).toEqual(sent.map(() => due));
-        await waitForPlan(handle, (p) => live(p, 'GATE_PICKUP').length === 1, 'gate pick-up booked');
-        const pickup = live(await handle.query(planQuery), 'GATE_PICKUP')[0];
-        expect(pickup?.date).toBe(due);
-        await recordHistory(handle, 'v3.scotland-release-day.friday-release-stands');
-      } finally {
-        await closeIfOpen(handle);
-      }
-    });
+    await plannedFor(input, due, 'v3.scotland-release-day.friday-release-stands');
   });
 });

@@ -22,6 +22,7 @@ import {
   MEETING_IN_NOTICE_PATCH,
   PICKUP_AT_CLOSURE_PATCH,
   EW_RELEASE_DAY_PATCH,
+  EW_SHORT_SENTENCE_PATCH,
   SCOTLAND_RELEASE_DAY_PATCH,
   RISK_ASSESSED_PATCH,
   RISK_NOTICE_PATCH,
@@ -159,6 +160,9 @@ const V3_HISTORIES: string[] = [
   // responsible agency as a RISK_ESCALATED notice (no attention item), a duplicate and a fall
   // telling nothing.
   'v3.risk-notice.rise-told-duplicate-fall',
+  // Branch of `ew-short-sentence-1` (England & Wales, sentences of 5 days or less): a release due
+  // on a Saturday planned, referred and picked up on that Saturday.
+  'v3.ew-short-sentence.saturday-release-stands',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -184,7 +188,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1 and risk-notice-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1, risk-notice-1 and ew-short-sentence-1 in those named for them)', async () => {
     const read = async (file: string) =>
       historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
     const text = (p: { data?: Uint8Array | null }): string =>
@@ -324,6 +328,15 @@ describe('journey replay over recorded histories', () => {
         branch: async (f) => {
           const { due, told } = await dueAndTold(f);
           return [dayOfWeek(due) === 6, told.length > 0 && told.every((d) => d === addDays(due, -1))];
+        },
+      },
+      {
+        name: '.ew-short-sentence.',
+        patch: EW_SHORT_SENTENCE_PATCH,
+        // Due on a Saturday with a 5-day sentence, the referral sent with that Saturday.
+        branch: async (f) => {
+          const { due, told } = await dueAndTold(f);
+          return [dayOfWeek(due) === 6, told.length > 0 && told.every((d) => d === due)];
         },
       },
       {

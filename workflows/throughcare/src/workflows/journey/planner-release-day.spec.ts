@@ -1,6 +1,6 @@
 import { scottishLiberationDate } from '@throughcare/domain';
 import { DAY, HOUR, inputFor, releaseNow, setUp, SimulatedJourney } from './journey-simulation.spec-support';
-import { EW_RELEASE_DAY_PATCH, SCOTLAND_RELEASE_DAY_PATCH } from './planner';
+import { EW_RELEASE_DAY_PATCH, EW_SHORT_SENTENCE_PATCH, SCOTLAND_RELEASE_DAY_PATCH } from './planner';
 
 describe('England & Wales release day (ew-release-day-1: Criminal Justice Act 1961 s.23(3))', () => {
   // inputFor: received Monday 2026-03-02; 40 days on is Saturday 2026-04-11.
@@ -32,6 +32,74 @@ describe('England & Wales release day (ew-release-day-1: Criminal Justice Act 19
     const j = new SimulatedJourney(inputFor('SCOTLAND', 40));
     j.run();
     expect(j.s.adopted).not.toContain(EW_RELEASE_DAY_PATCH);
+  });
+
+  describe('a sentence of 5 days or less is not brought forward (ew-short-sentence-1, stop 35 review M4a)', () => {
+    // Received Monday 2026-03-02, due Saturday 2026-03-07.
+    const sentenced = (days: number, refused: string[] = []) => {
+      const j = new SimulatedJourney(
+        { ...inputFor('ENGLAND_AND_WALES', 5), sentenceLengthDays: days },
+        refused,
+      );
+      j.run();
+      return j;
+    };
+
+    it('a 5-day sentence due on a Saturday is planned for that Saturday, as the liberation service shows it', () => {
+      const j = sentenced(5);
+      expect(j.s.expectedReleaseDate).toBe('2026-03-07');
+      expect(j.s.adopted).toEqual(expect.arrayContaining([EW_RELEASE_DAY_PATCH, EW_SHORT_SENTENCE_PATCH]));
+      expect(j.p.liberationDate()).toBe('2026-03-07');
+    });
+
+    it('a 6-day sentence is brought forward to the Friday, and the patch is not asked', () => {
+      const j = sentenced(6);
+      expect(j.s.adopted).not.toContain(EW_SHORT_SENTENCE_PATCH);
+      expect(j.p.liberationDate()).toBe('2026-03-06');
+    });
+
+    it('refused (a replay from before it): the Friday, as before', () => {
+      const j = sentenced(5, [EW_SHORT_SENTENCE_PATCH]);
+      expect(j.s.adopted).toContain(EW_RELEASE_DAY_PATCH);
+      expect(j.s.adopted).not.toContain(EW_SHORT_SENTENCE_PATCH);
+      expect(j.p.liberationDate()).toBe('2026-03-06');
+    });
+
+    it('adopted by a running journey planned for the Friday: the date moves to the Saturday; once released, never moved', () => {
+      const refused = [EW_SHORT_SENTENCE_PATCH];
+      const j = sentenced(5, refused);
+      expect(j.p.liberationDate()).toBe('2026-03-06');
+      refused.length = 0;
+      j.advance(HOUR);
+      j.run();
+      expect(j.s.adopted).toContain(EW_SHORT_SENTENCE_PATCH);
+      expect(j.p.liberationDate()).toBe('2026-03-07');
+
+      // Released on the Friday after all (the prison's call): the release stands.
+      const released = sentenced(5, [EW_SHORT_SENTENCE_PATCH]);
+      released.t = Date.parse('2026-03-06T10:00:00.000Z');
+      released.run();
+      releaseNow(released);
+      expect(released.p.liberationDate()).toBe('2026-03-06');
+    });
+
+    it('is not asked of a Scottish journey, nor of a liberation from court', () => {
+      const scottish = new SimulatedJourney({ ...inputFor('SCOTLAND', 5), sentenceLengthDays: 5 });
+      scottish.run();
+      expect(scottish.s.adopted).not.toContain(EW_SHORT_SENTENCE_PATCH);
+      const court = new SimulatedJourney({
+        ...inputFor('ENGLAND_AND_WALES', 5),
+        sentenceLengthDays: 1,
+        liberatedFromCourt: {
+          releasedAt: '2026-03-02T14:00:00.000Z',
+          legalStatus: 'REMAND',
+          eventId: 'court',
+        },
+      });
+      court.run();
+      expect(court.s.adopted).toContain(EW_RELEASE_DAY_PATCH);
+      expect(court.s.adopted).not.toContain(EW_SHORT_SENTENCE_PATCH);
+    });
   });
 });
 

@@ -28,6 +28,7 @@ import {
   previousWorkingDay,
   policyById,
   releaseDay,
+  EW_SHORT_SENTENCE_MAX_DAYS,
   releaseRelativeDeadline,
   scottishLiberationDate,
   startOfLocalDay,
@@ -294,6 +295,18 @@ export const MEETING_IN_NOTICE_PATCH = 'meeting-in-notice-1';
  * moved (its day is the day it happened, as since v3).
  */
 export const EW_RELEASE_DAY_PATCH = 'ew-release-day-1';
+/**
+ * An England & Wales sentence of 5 days or less is not brought forward (the domain's `releaseDay`
+ * with the sentence's length, as the liberation service's episode and gate views already apply
+ * it): a release due on a Saturday takes place that Saturday. Before it (`ew-release-day-1`
+ * alone) the planner gave no length, so it planned, referred and booked the gate pick-up for the
+ * Friday while the prison would release on the Saturday. Asked only by England & Wales journeys
+ * that adopted `ew-release-day-1`, whose reception gave a sentence of 5 days or less (not a
+ * liberation from court, whose length is a placeholder); kept in `s.adopted`. A journey adopting
+ * it with a date that moves re-plans from the new date, as for any change; a release that has
+ * happened is never moved.
+ */
+export const EW_SHORT_SENTENCE_PATCH = 'ew-short-sentence-1';
 /**
  * Scotland's release day by the rule in force (issue 10): the Prisoners and Criminal Proceedings
  * (Scotland) Act 1993 s.27(7) as enacted (a release due on a Saturday, Sunday or public holiday is
@@ -593,6 +606,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (fixed() && input.jurisdiction === 'ENGLAND_AND_WALES' && !ewReleaseDay() && ask(EW_RELEASE_DAY_PATCH))
       (s.adopted ??= []).push(EW_RELEASE_DAY_PATCH);
     if (
+      ewReleaseDay() &&
+      !input.liberatedFromCourt &&
+      input.sentenceLengthDays <= EW_SHORT_SENTENCE_MAX_DAYS &&
+      !ewShortSentence() &&
+      ask(EW_SHORT_SENTENCE_PATCH)
+    )
+      (s.adopted ??= []).push(EW_SHORT_SENTENCE_PATCH);
+    if (
       fixed() &&
       input.jurisdiction === 'SCOTLAND' &&
       !scotlandReleaseDay() &&
@@ -630,6 +651,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   }
   /** Whether an England & Wales release due on a non-working day is brought forward (`ew-release-day-1`). */
   const ewReleaseDay = () => fixed() && (s.adopted?.includes(EW_RELEASE_DAY_PATCH) ?? false);
+  /** Whether the sentence's length is given to the England & Wales rule (`ew-short-sentence-1`). */
+  const ewShortSentence = () => ewReleaseDay() && (s.adopted?.includes(EW_SHORT_SENTENCE_PATCH) ?? false);
   /** Whether a Scottish release follows the 1993 Act s.27(7) as in force, not s.8 (`scotland-release-day-1`). */
   const scotlandReleaseDay = () => fixed() && (s.adopted?.includes(SCOTLAND_RELEASE_DAY_PATCH) ?? false);
   /** Whether a changed liberation date's notice names the pre-release meeting (`meeting-in-notice-1`). */
@@ -853,6 +876,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
               releaseDay('SCOTLAND', s.expectedReleaseDate, { scottishS8CommencesOn: null }).liberationDate,
           )
         : cached(`s8:${s.expectedReleaseDate}`, () => scottishLiberationDate(s.expectedReleaseDate));
+    if (ewShortSentence())
+      return cached(
+        `s23-days:${s.expectedReleaseDate}`,
+        () =>
+          releaseDay('ENGLAND_AND_WALES', s.expectedReleaseDate, { sentenceDays: input.sentenceLengthDays })
+            .liberationDate,
+      );
     return ewReleaseDay()
       ? cached(
           `s23:${s.expectedReleaseDate}`,
