@@ -73,7 +73,7 @@ export const SentencesBodySchema = z
       .boolean()
       .optional()
       .describe(
-        'Subject to the notification requirements of Part 2 of the Sexual Offences Act 2003: no HDC in either jurisdiction (CJA 2003 s.246(4); 1993 Act s.3AA). Not given: taken not to be, and the HDCED says so',
+        "Subject to the notification requirements of Part 2 of the Sexual Offences Act 2003: no HDC in either jurisdiction (CJA 2003 s.246(4); 1993 Act s.3AA). `true` and `false` are assertions by staff who have checked: `false` (not subject) calculates HDC even for a sentence for a Sch.3 offence, so it must never be a form default. Not given: in Scotland, a sentence for an offence in Sch.3 to the 2003 Act is taken to mean the person is subject, and HDC is not applicable (the HDCED's not-applicable reason and a warning say so, for staff to confirm); with no such sentence (and always in England & Wales), taken not to be, and the HDCED lists it as unverified",
       ),
   })
   .strict();
