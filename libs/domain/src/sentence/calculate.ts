@@ -75,7 +75,10 @@ export interface SentenceCalculationInput {
   /**
    * Whether the person is subject to the notification requirements of Part 2 of the Sexual
    * Offences Act 2003 (the sex offenders' register): excluded from HDC in both jurisdictions (CJA
-   * 2003 s.246(4); 1993 Act s.3AA). Not given: taken not to be, and the HDCED says so.
+   * 2003 s.246(4); 1993 Act s.3AA). An assertion by staff either way (`false` is never a default:
+   * it calculates HDC even for a Sch.3 offence). Not given: in Scotland a sentence for an offence in
+   * Sch.3 to the 2003 Act is taken as notification (not eligible for HDC, stated in the HDCED's
+   * not-applicable reason and a warning); otherwise taken not to be, and the HDCED says so.
    */
   readonly sexOffenderNotification?: boolean;
   /** The day the policy is read at: records in force after it are not applied. */

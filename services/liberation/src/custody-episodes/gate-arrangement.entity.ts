@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { GateArrangementBody } from './gate-arrangement.schemas';
+import type { GateArrangementDetails } from './gate-arrangement.schemas';
 
 /** One version of an episode's gate arrangements (migration 1300). */
 @Entity({ name: 'gate_arrangement' })
@@ -17,9 +17,9 @@ export class GateArrangement {
   @Column('date', { name: 'for_liberation_date' })
   forLiberationDate!: string;
 
-  /** As recorded (validated by `GateArrangementBodySchema`). */
+  /** As recorded (validated by `GateArrangementBodySchema`, without `confirmedForLiberationDate`). */
   @Column('jsonb')
-  arrangement!: GateArrangementBody;
+  arrangement!: GateArrangementDetails;
 
   @Column('timestamptz', { name: 'recorded_at' })
   recordedAt!: Date;

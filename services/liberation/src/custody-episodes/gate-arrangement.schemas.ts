@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IsoDate } from '@throughcare/contracts';
 import { VersionCursor } from './version-pages';
 
 // Issue 10, gate arrangements: the day of liberation planned with the person, the prison and
@@ -60,6 +61,9 @@ export const GateArrangementBodySchema = z
       })
       .strict(),
     note: words(1000).optional(),
+    confirmedForLiberationDate: IsoDate.optional().describe(
+      'The liberation date staff confirmed the arrangement for with whoever collects (YYYY-MM-DD); not stored. Required to send the current arrangement again after the liberation date moved (a reconfirmation: 422 GATE_RECONFIRMATION_REQUIRED without it, so a blind retry of an old request never clears the concern); when sent, it must be the liberation date now (422 GATE_CONFIRMED_FOR_ANOTHER_DATE otherwise)',
+    ),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -90,6 +94,8 @@ export const GateArrangementBodySchema = z
     );
   });
 export type GateArrangementBody = z.output<typeof GateArrangementBodySchema>;
+/** The arrangement as recorded: the body without the confirmation it was sent with. */
+export type GateArrangementDetails = Omit<GateArrangementBody, 'confirmedForLiberationDate'>;
 
 export const ListGateArrangementsQuerySchema = z
   .object({
@@ -99,7 +105,7 @@ export const ListGateArrangementsQuerySchema = z
   .strict();
 export type ListGateArrangementsQuery = z.output<typeof ListGateArrangementsQuerySchema>;
 
-export interface GateArrangementView extends GateArrangementBody {
+export interface GateArrangementView extends GateArrangementDetails {
   personId: string;
   episode: number;
   version: number;

@@ -21,18 +21,17 @@ import { requestContextOf } from './request-context';
 
 const IfMatchSchema = z.string().max(1000).optional();
 
+const FAMILY = {
+  collectedBy: { kind: 'FAMILY_OR_FRIEND', name: 'A sister' },
+  meetingPoint: 'Visitor centre',
+  meetingTime: '09:30',
+  transport: { kind: 'CAR' },
+  travelWarrant: false,
+  firstNight: { kind: 'FAMILY_OR_FRIENDS' },
+};
+
 const EXAMPLES = {
-  family: {
-    summary: 'Collected by family, first night at home',
-    value: {
-      collectedBy: { kind: 'FAMILY_OR_FRIEND', name: 'A sister' },
-      meetingPoint: 'Visitor centre',
-      meetingTime: '09:30',
-      transport: { kind: 'CAR' },
-      travelWarrant: false,
-      firstNight: { kind: 'FAMILY_OR_FRIENDS' },
-    },
-  },
+  family: { summary: 'Collected by family, first night at home', value: FAMILY },
   agency: {
     summary: 'Met by the accommodation agency, supported accommodation',
     value: {
@@ -43,6 +42,11 @@ const EXAMPLES = {
       travelWarrant: false,
       firstNight: { kind: 'SUPPORTED_ACCOMMODATION', note: 'Room confirmed by the provider' },
     },
+  },
+  reconfirmed: {
+    summary:
+      'The current arrangement reconfirmed after the liberation date moved (confirmed with whoever collects for the new date)',
+    value: { ...FAMILY, confirmedForLiberationDate: '2027-03-12' },
   },
 };
 
@@ -76,19 +80,32 @@ export class GateArrangementsController {
       'The ETag of the current version ("gate-vN"): the recording is refused (412) if another came first',
   })
   @ApiBody(apiBodyWithExamples(GateArrangementBodySchema, EXAMPLES))
-  @ApiResponse({ status: 201, description: 'Recorded: the new version (ETag header), with any concerns' })
+  @ApiResponse({
+    status: 201,
+    description:
+      'Recorded: the new version (ETag header), with any concerns. After the liberation date moved, the same arrangement as the current version is recorded for the new date only with `confirmedForLiberationDate` naming it (a reconfirmation)',
+  })
   @ApiResponse({
     status: 200,
     description:
-      'The same arrangement as the current version, made for the liberation date of the day: that version (after the date moved, the same arrangement is recorded as a new version, 201)',
+      'The same arrangement as the current version (a retry), while the liberation date is the one it was made for, or after the person was released: that version, nothing recorded',
   })
   @ApiResponse({
     status: 400,
     description: 'Invalid path, body or If-Match (problem+json naming each field)',
   })
   @ApiResponse({ status: 404, description: NOT_FOUND })
-  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'EPISODE_ALREADY_RELEASED (another arrangement than the current one, after release); NO_EXPECTED_RELEASE_DATE (the episode has no expected release date to arrange the gate for: not reachable while every open episode is a reception with one, kept as a guard)',
+  })
   @ApiResponse({ status: 412, description: 'PRECONDITION_FAILED: If-Match is not the current version' })
+  @ApiResponse({
+    status: 422,
+    description:
+      'GATE_RECONFIRMATION_REQUIRED (the current arrangement sent again after the liberation date moved, without `confirmedForLiberationDate`: e.g. a blind retry of an old request; the concern stands, `liberationDate` says the date to confirm for); GATE_CONFIRMED_FOR_ANOTHER_DATE (`confirmedForLiberationDate` is not the liberation date now)',
+  })
   async record(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
     @Body(new ZodValidationPipe(GateArrangementBodySchema, 'body')) body: GateArrangementBody,

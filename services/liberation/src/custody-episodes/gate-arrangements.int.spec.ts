@@ -40,6 +40,16 @@ describe('liberation: gate arrangements for the day of liberation', () => {
     firstNight: { kind: 'FAMILY_OR_FRIENDS' },
   };
 
+  const changeDate = async (personId: string, expectedReleaseDate: string) =>
+    expect(
+      (
+        await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
+          expectedReleaseDate,
+          reason: 'OTHER',
+        })
+      ).status,
+    ).toBe(201);
+
   async function inCustody(overrides: Record<string, unknown> = {}) {
     const reception = aReception({ receivedAt: minutesAgo(2000), ...overrides });
     expect((await ctx.lib.post('/receptions', reception)).status).toBe(201);
@@ -104,15 +114,7 @@ describe('liberation: gate arrangements for the day of liberation', () => {
   it('flags the arrangement when the liberation date moves; refuses a new one after release (409), still reads it', async () => {
     const personId = await inCustody();
     const made = await json<GateArrangementView>(await put(personId, family));
-    const moved = daysFromToday(75);
-    expect(
-      (
-        await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
-          expectedReleaseDate: moved,
-          reason: 'OTHER',
-        })
-      ).status,
-    ).toBe(201);
+    await changeDate(personId, daysFromToday(75));
     const after = await json<GateArrangementView>(await ctx.lib.get(path(personId)));
     expect(after.forLiberationDate).toBe(made.forLiberationDate);
     expect(after.liberationDate).not.toBe(made.forLiberationDate);
@@ -123,23 +125,52 @@ describe('liberation: gate arrangements for the day of liberation', () => {
         ),
       ),
     ]);
-    // Confirmed again with the very same arrangement: a new version for the new date, no concern;
-    // the same again is then a retry of it (200, nothing new).
-    const confirmed = await put(personId, family, { 'if-match': '"gate-v1"' });
+    // A blind retry of the old request (the same arrangement, nobody confirmed anything) is
+    // refused and the concern stands (review M6).
+    const blind = await put(personId, family);
+    expect(blind.status).toBe(422);
+    expect(await json<Problem>(blind)).toMatchObject({
+      code: 'GATE_RECONFIRMATION_REQUIRED',
+      field: 'confirmedForLiberationDate',
+      forLiberationDate: made.forLiberationDate,
+      liberationDate: after.liberationDate,
+    });
+    const forTheOldDate = await put(personId, {
+      ...family,
+      confirmedForLiberationDate: made.forLiberationDate,
+    });
+    expect(forTheOldDate.status).toBe(422);
+    expect((await json<Problem>(forTheOldDate)).code).toBe('GATE_CONFIRMED_FOR_ANOTHER_DATE');
+    expect(await json<GateArrangementView>(await ctx.lib.get(path(personId)))).toMatchObject({
+      version: 1,
+      concerns: [expect.stringMatching(/confirm it again with whoever collects/)],
+    });
+
+    // Confirmed again with the very same arrangement, for the new date: a new version for it, no
+    // concern (the confirmation is not stored); the same again is then a retry of it (200).
+    const reconfirmation = { ...family, confirmedForLiberationDate: after.liberationDate };
+    const confirmed = await put(personId, reconfirmation, { 'if-match': '"gate-v1"' });
     expect(confirmed.status).toBe(201);
     expect(confirmed.headers.get('etag')).toBe('"gate-v2"');
-    expect(await json<GateArrangementView>(confirmed)).toMatchObject({
+    const confirmedView = await json<GateArrangementView>(confirmed);
+    expect(confirmedView).toMatchObject({
       version: 2,
       forLiberationDate: after.liberationDate,
       concerns: [],
     });
-    const retried = await put(personId, family);
-    expect(retried.status).toBe(200);
-    expect(await json<GateArrangementView>(retried)).toMatchObject({
-      version: 2,
-      forLiberationDate: after.liberationDate,
-    });
+    expect(confirmedView).not.toHaveProperty('confirmedForLiberationDate');
+    for (const body of [reconfirmation, family]) {
+      const retried = await put(personId, body);
+      expect(retried.status).toBe(200);
+      expect(await json<GateArrangementView>(retried)).toMatchObject({
+        version: 2,
+        forLiberationDate: after.liberationDate,
+      });
+    }
 
+    // The date moves again, then the person is released: an identical replay of the recorded
+    // version is answered with it (200, review N5), another arrangement is refused (409).
+    await changeDate(personId, daysFromToday(90));
     expect(
       (
         await ctx.lib.post('/releases', {
@@ -150,6 +181,11 @@ describe('liberation: gate arrangements for the day of liberation', () => {
         })
       ).status,
     ).toBe(201);
+    for (const body of [family, reconfirmation]) {
+      const replay = await put(personId, body);
+      expect(replay.status).toBe(200);
+      expect(await json<GateArrangementView>(replay)).toMatchObject({ version: 2, liberationDate: null });
+    }
     const late = await put(personId, { ...family, meetingTime: '11:00' });
     expect(late.status).toBe(409);
     expect((await json<Problem>(late)).code).toBe('EPISODE_ALREADY_RELEASED');

@@ -54,8 +54,12 @@ export class GateArrangementsService {
 
   /**
    * Records the arrangement as the next version (If-Match, when sent, must name the current one:
-   * 412 otherwise); the same arrangement as the current version, made for the liberation date
-   * of the day, answers it unchanged (a retry); after the date moved it records a new version.
+   * 412 otherwise). The same arrangement as the current version answers it unchanged (200, a
+   * retry) while the liberation date is the one it was made for, or once the person is released
+   * (an exact replay of what is recorded; nothing is recorded after release). After the date
+   * moved, the same arrangement is a reconfirmation for the new date only when the body says so
+   * (`confirmedForLiberationDate`, the liberation date now): a blind retry of an old request is
+   * refused (422 GATE_RECONFIRMATION_REQUIRED) and leaves the concern standing (review M6).
    */
   async record(
     personId: string,
@@ -64,18 +68,18 @@ export class GateArrangementsService {
     context: RequestContext,
     ifMatch: string | undefined,
   ): Promise<GateArrangementOutcome> {
+    const { confirmedForLiberationDate, ...arrangement } = body;
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
       const episode = await episodeWithin(tx, personId, episodeNumber, context.scope);
       const history = await loadEpisodeHistory(tx, episode);
       const latest = await this.latest(tx, personId, episodeNumber);
-      // A retry only while the liberation date is the one the current version was made for: the
-      // same arrangement after the date moved is a reconfirmation, recorded for the new date.
-      if (
-        latest &&
-        canonicalJson(latest.arrangement) === canonicalJson(body) &&
-        latest.forLiberationDate === liberationDateOf(episode, history)
-      )
+      const forLiberationDate = liberationDateOf(episode, history);
+      const sameAsCurrent =
+        latest !== null && canonicalJson(latest.arrangement) === canonicalJson(arrangement);
+      // A replay of the current version (review N5: checked before the release, so a retry after
+      // release is answered, not refused), while the date is the one it was made for.
+      if (sameAsCurrent && (episode.releasedAt !== null || latest.forLiberationDate === forLiberationDate))
         return { created: false, view: viewOf(episode, history, latest) };
       if (episode.releasedAt !== null)
         throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
@@ -84,10 +88,9 @@ export class GateArrangementsService {
         latest ? entityTag(GATE_ETAG_PREFIX, latest.version) : null,
         `the gate arrangement of episode ${episodeNumber}`,
       );
-      const forLiberationDate = liberationDateOf(episode, history);
-      // Defensive: an open episode always has an expected release date today (one without is a
-      // liberation from court, released from the start and refused above); should the model
-      // change, there is no day to arrange the gate for yet, and that is a 409, not a 500.
+      // Not reachable while every open episode is a reception's, which always has an expected
+      // release date (a liberation from court is released from the start, refused above). Kept
+      // so that a change of the model answers 409 NO_EXPECTED_RELEASE_DATE (documented), not 500.
       if (forLiberationDate === null)
         throw new DomainError(
           'NO_EXPECTED_RELEASE_DATE',
@@ -95,12 +98,41 @@ export class GateArrangementsService {
           `episode ${episodeNumber} of person ${personId} has no expected release date yet: record one (or a sentence calculation) before the gate arrangement`,
           { details: { personId, episode: episodeNumber } },
         );
+      if (confirmedForLiberationDate !== undefined && confirmedForLiberationDate !== forLiberationDate)
+        throw new DomainError(
+          'GATE_CONFIRMED_FOR_ANOTHER_DATE',
+          'RULE_VIOLATED',
+          `confirmedForLiberationDate ${confirmedForLiberationDate} is not the liberation date now (${forLiberationDate}): confirm the arrangement for ${forLiberationDate} with whoever collects, then send that date`,
+          {
+            details: { field: 'confirmedForLiberationDate', liberationDate: forLiberationDate },
+            extensions: { field: 'confirmedForLiberationDate', liberationDate: forLiberationDate },
+          },
+        );
+      // The current arrangement after the date moved: a reconfirmation only when staff say so.
+      if (sameAsCurrent && confirmedForLiberationDate === undefined)
+        throw new DomainError(
+          'GATE_RECONFIRMATION_REQUIRED',
+          'RULE_VIOLATED',
+          `the arrangement is the current version, made for liberation on ${latest.forLiberationDate}; the liberation date is now ${forLiberationDate}. To reconfirm it, confirm it with whoever collects and send confirmedForLiberationDate ${forLiberationDate}`,
+          {
+            details: {
+              field: 'confirmedForLiberationDate',
+              forLiberationDate: latest.forLiberationDate,
+              liberationDate: forLiberationDate,
+            },
+            extensions: {
+              field: 'confirmedForLiberationDate',
+              forLiberationDate: latest.forLiberationDate,
+              liberationDate: forLiberationDate,
+            },
+          },
+        );
       const row = tx.create(GateArrangement, {
         personId,
         episode: episodeNumber,
         version: (latest?.version ?? 0) + 1,
         forLiberationDate,
-        arrangement: body,
+        arrangement,
         recordedAt: new Date(),
         recordedBy: context.actor,
         correlationId: context.correlationId,

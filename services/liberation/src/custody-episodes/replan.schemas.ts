@@ -231,7 +231,8 @@ export interface ReplanItemView {
   /**
    * Why a decision standing on the expected release date was set aside and the date moved to the
    * new calculation's (its date was after the new release date, or HDC is no longer available by
-   * it): NEEDS_REVIEW, for someone to review the decision. Null otherwise.
+   * it, or a parole or early-release decision was made on another calculated release date than
+   * the one the re-plan gives): NEEDS_REVIEW, for someone to review the decision. Null otherwise.
    */
   releaseDateDecisionSetAsideBecause: string | null;
 }

@@ -1,12 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { ReleaseDateTooEarlyError } from './custody-episode.errors';
+import { DomainError } from '@throughcare/platform-errors';
 import { ReplanService } from './replan.service';
 import type { SentenceCalculationsService } from './sentence-calculations.service';
 
-// Review S3: one person refused at the apply step (a release date before their reception, thrown
-// where the expected release date moves) does not fail the page, and so the national apply: the
-// item is skipped with the reason and the page goes on. Review M3: a heartbeat an episode.
+// Review S3: one person refused at the apply step (RELEASE_DUE_NOW, thrown where the calculation
+// is recorded: the new date, or that of a decision standing on it, has passed) does not fail the
+// page, and so the national apply: the item is skipped with the reason and the page goes on.
+// Review M3: a heartbeat an episode.
 
 describe('ReplanService.applyPage', () => {
   const run = { id: '00000000-0000-4000-8000-000000000001', policyId: 'X' };
@@ -32,7 +33,7 @@ describe('ReplanService.applyPage', () => {
     internals['scan'] = jest.fn(async () => episodes);
     internals['applyOne'] = jest.fn(async (_run: unknown, scanned: { personId: string }) => {
       if (scanned.personId === 'p-2')
-        throw ReleaseDateTooEarlyError.beforeReception('p-2', 1, '2026-01-01', '2026-02-01');
+        throw new DomainError('RELEASE_DUE_NOW', 'RULE_VIOLATED', 'the calculated CRD has passed');
       return 'changed';
     });
     internals['skipAtApply'] = jest.fn(async () => 'skipped');
@@ -49,7 +50,7 @@ describe('ReplanService.applyPage', () => {
       {},
       run,
       episodes[1],
-      expect.stringMatching(/^RELEASE_DATE_BEFORE_RECEPTION: /),
+      'RELEASE_DUE_NOW: the calculated CRD has passed',
     );
     expect(beat).toHaveBeenCalledTimes(3);
   });

@@ -389,8 +389,15 @@ export class ReplanService {
           // A decision (HDC, parole, early release) standing on the expected release date: the
           // apply step records the calculation but keeps the date, or sets a decision that cannot
           // stand aside and moves it; either way the item NEEDS_REVIEW.
-          const effect = await this.sentences.effectOn(tx, episode, computed, current.releaseDate);
-          // The new date has passed: due for immediate release, which no re-plan records.
+          const effect = await this.sentences.effectOn(
+            tx,
+            episode,
+            computed,
+            current.input,
+            current.releaseDate,
+          );
+          // The new date, or the date of a decision that stands on it, has passed: due for
+          // immediate release, which no re-plan records.
           if (effect.releaseDueNowBecause !== null) {
             await this.keepItem(
               tx,

@@ -24,6 +24,13 @@ describe('liberation: sentence calculations of a custody episode', () => {
   const episodeView = async (personId: string) =>
     (await (await ctx.lib.get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;
 
+  /** Changes the expected release date by hand (a decision, or another reason): 201. */
+  const changeDate = async (personId: string, expectedReleaseDate: string, reason: string) =>
+    expect(
+      (await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, { expectedReleaseDate, reason }))
+        .status,
+    ).toBe(201);
+
   async function anEnglishEpisode() {
     const reception = aReception({
       establishmentCode: 'LEI',
@@ -48,6 +55,22 @@ describe('liberation: sentence calculations of a custody episode', () => {
     sentences: [{ id: 'count-1', sentenceDate: day(-10), offenceDate: day(-200), term: { days: 1000 } }],
     ...overrides,
   });
+
+  /** The SDS with a second count consecutive to it (30 days unless overridden). */
+  const withCount2 = (overrides: Record<string, unknown>) =>
+    englishSds({
+      sentences: [
+        ...englishSds().sentences,
+        {
+          id: 'count-2',
+          sentenceDate: day(-10),
+          offenceDate: day(-200),
+          term: { days: 30 },
+          consecutiveTo: 'count-1',
+          ...overrides,
+        },
+      ],
+    });
 
   it('records an England & Wales SDS (201): CRD at day 400 less remand, SLED, HDCED, each explained; the release date moves', async () => {
     const personId = await anEnglishEpisode();
@@ -200,14 +223,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
   const onHdcFrom = async (hdc: string) => {
     const personId = await anEnglishEpisode();
     expect((await record(personId, englishSds())).status).toBe(201);
-    expect(
-      (
-        await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
-          expectedReleaseDate: hdc,
-          reason: 'HDC_APPROVED',
-        })
-      ).status,
-    ).toBe(201);
+    await changeDate(personId, hdc, 'HDC_APPROVED');
     return personId;
   };
 
@@ -283,6 +299,143 @@ describe('liberation: sentence calculations of a custody episode', () => {
     },
   );
 
+  /** An English SDS recorded (v1), then `reason` decided for `date` (on the v1 sentences). */
+  const decidedFor = async (reason: string, date: string, personId?: string) => {
+    const id = personId ?? (await anEnglishEpisode());
+    expect((await record(id, englishSds())).status).toBe(201);
+    await changeDate(id, date, reason);
+    return id;
+  };
+
+  it.each(['PAROLE', 'EARLY_RELEASE'])(
+    'keeps a %s decision when the sentences and the release date are those it was made on',
+    async (reason) => {
+      const decided = day(300);
+      const personId = await decidedFor(reason, decided);
+      // The same sentences recorded again (e.g. a correction of nothing that matters to the date).
+      const again = await record(personId, englishSds(), { 'if-match': '"sentence-v1"' });
+      expect(again.status).toBe(201);
+      const view = (await again.json()) as SentenceCalculationOutcomeView;
+      expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399) });
+      expect(view.effect).toEqual({
+        expectedReleaseDateBefore: decided,
+        expectedReleaseDateAfter: decided,
+        changesExpectedReleaseDate: false,
+        keptBecause: expect.stringMatching(
+          new RegExp(`^the ${reason} decision of .* set the expected release date`),
+        ),
+        decisionSetAsideBecause: null,
+        releaseDueNowBecause: null,
+      });
+      expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
+    },
+  );
+
+  it.each(['PAROLE', 'EARLY_RELEASE'])(
+    'sets a %s decision aside after a consecutive sentence is added: made on another sentence, for review (preview and record)',
+    async (reason) => {
+      const decided = day(300);
+      const personId = await decidedFor(reason, decided);
+      const lengthened = withCount2({ sentenceDate: day(-5), term: { days: 200 } });
+      const preview = (await (
+        await ctx.lib.post(`${path(personId)}/preview`, lengthened)
+      ).json()) as SentenceCalculationOutcomeView;
+      const crd = preview.releaseDate!.date;
+      // Still on or after the decision's date: only what the decision was made on sets it aside.
+      expect(crd > decided).toBe(true);
+      const setAside = {
+        expectedReleaseDateBefore: decided,
+        expectedReleaseDateAfter: crd,
+        changesExpectedReleaseDate: true,
+        keptBecause: null,
+        decisionSetAsideBecause: expect.stringMatching(
+          new RegExp(
+            `^the ${reason} decision of .* cannot stand: it was made on sentence calculation version 1 \\(CRD ${day(-10 + 399)}\\); the sentences are not those and the calculated release date is now CRD ${crd}.*Review the decision$`,
+          ),
+        ),
+        releaseDueNowBecause: null,
+      };
+      expect(preview.effect).toEqual(setAside);
+      expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
+
+      const recorded = await record(personId, lengthened, { 'if-match': '"sentence-v1"' });
+      expect(recorded.status).toBe(201);
+      expect(((await recorded.json()) as SentenceCalculationOutcomeView).effect).toEqual(setAside);
+      expect((await episodeView(personId)).expectedReleaseDate).toBe(crd);
+      // The first recording, the decision, and the recalculation that set it aside.
+      expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(3);
+    },
+  );
+
+  it('sets aside a PAROLE decision made before any calculation when the sentences give another date than the one it replaced', async () => {
+    const personId = await anEnglishEpisode();
+    const decided = day(150);
+    await changeDate(personId, decided, 'PAROLE');
+    // The reception's expected date was day 200; the sentences recorded give day 389.
+    const recorded = await record(personId, englishSds());
+    expect(recorded.status).toBe(201);
+    expect(((await recorded.json()) as SentenceCalculationOutcomeView).effect).toMatchObject({
+      expectedReleaseDateBefore: decided,
+      expectedReleaseDateAfter: day(-10 + 399),
+      decisionSetAsideBecause: expect.stringMatching(
+        new RegExp(
+          `cannot stand: it was made before any sentence calculation, on the expected release date ${day(200)}; the sentences now recorded give CRD ${day(-10 + 399)}`,
+        ),
+      ),
+    });
+  });
+
+  it('a kept HDC decision whose date has passed: due now (preview says why, recording is 422 RELEASE_DUE_NOW)', async () => {
+    // Received five days ago, so an HDC date two days ago is a date the record allows.
+    const reception = aReception({
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      receivedAt: minutesAgo(5 * 24 * 60),
+      sentenceDate: day(-10),
+      expectedReleaseDate: day(200),
+    });
+    expect((await ctx.lib.post('/receptions', reception)).status).toBe(201);
+    const hdc = day(-2);
+    const personId = await decidedFor('HDC_APPROVED', hdc, personIdOf(reception.prisonNumber));
+    // Remand found later: the CRD stays ahead, the HDCED falls before the approved date.
+    const withRemand = englishSds({ remandDays: 300 });
+    const preview = await ctx.lib.post(`${path(personId)}/preview`, withRemand);
+    expect(preview.status).toBe(200);
+    const view = (await preview.json()) as SentenceCalculationOutcomeView;
+    const hdced = view.dates.find((d) => d.type === 'HDCED')?.date;
+    expect(hdced! <= hdc).toBe(true);
+    expect(view.releaseDate!.date > hdc).toBe(true);
+    expect(view.effect).toEqual({
+      expectedReleaseDateBefore: hdc,
+      expectedReleaseDateAfter: hdc,
+      changesExpectedReleaseDate: false,
+      keptBecause: null,
+      decisionSetAsideBecause: null,
+      releaseDueNowBecause: expect.stringMatching(
+        new RegExp(
+          `^the HDC_APPROVED decision of .* \\(release on ${hdc}\\) stands, but its date has passed \\(today is \\d{4}-\\d{2}-\\d{2}\\): the person is due for immediate release`,
+        ),
+      ),
+    });
+    // The service's today, not the spec's (a run across midnight differs by a day).
+    const today = /today is (\d{4}-\d{2}-\d{2})/.exec(view.effect.releaseDueNowBecause!)![1]!;
+    expect(hdc < today).toBe(true);
+    expect(view.releaseDate!.date >= today).toBe(true);
+    const recorded = await record(personId, withRemand, { 'if-match': '"sentence-v1"' });
+    expect(recorded.status).toBe(422);
+    expect(await recorded.json()).toMatchObject({
+      code: 'RELEASE_DUE_NOW',
+      detail: view.effect.releaseDueNowBecause,
+    });
+    // Nothing recorded, nothing moved: v1, the HDC date, two changes.
+    expect(
+      ((await (await ctx.lib.get(path(personId))).json()) as SentenceCalculationPage).items,
+    ).toHaveLength(1);
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(hdc);
+    expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
+  });
+
   it('refuses to record a calculation whose date has passed (422 RELEASE_DUE_NOW: due for immediate release), and a preview says why', async () => {
     const personId = await anEnglishEpisode();
     // 500 days of remand against a CRD at day 400: the CRD fell 100 days before the sentence.
@@ -301,6 +454,9 @@ describe('liberation: sentence calculations of a custody episode', () => {
         new RegExp(`^the calculated CRD ${day(-111)} has passed .*: the person is due for immediate release`),
       ),
     });
+    // Passed by the service's clock (its today, in the reason), not one the spec computes apart.
+    const today = /today is (\d{4}-\d{2}-\d{2})/.exec(view.effect.releaseDueNowBecause!)![1]!;
+    expect(view.releaseDate!.date < today).toBe(true);
     const recorded = await record(personId, passed);
     expect(recorded.status).toBe(422);
     expect(await recorded.json()).toMatchObject({
@@ -319,14 +475,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
     const personId = await anEnglishEpisode();
     expect((await record(personId, englishSds())).status).toBe(201);
     const other = day(250);
-    expect(
-      (
-        await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
-          expectedReleaseDate: other,
-          reason: 'OTHER',
-        })
-      ).status,
-    ).toBe(201);
+    await changeDate(personId, other, 'OTHER');
     const again = await record(
       personId,
       englishSds({ sentences: [{ ...englishSds().sentences[0], id: 'count-1b' }] }),
@@ -337,6 +486,32 @@ describe('liberation: sentence calculations of a custody episode', () => {
       keptBecause: expect.stringMatching(/is the previous version's/),
     });
     expect((await episodeView(personId)).expectedReleaseDate).toBe(other);
+  });
+
+  it("compares the previous version's calculated date, not the expected release date (review M3): another calculated date moves it", async () => {
+    const personId = await anEnglishEpisode();
+    expect((await record(personId, englishSds())).status).toBe(201);
+    const other = day(250);
+    await changeDate(personId, other, 'OTHER');
+    // Remand found: a CRD other than v1's, so the later change does not hold.
+    const moved = await record(personId, englishSds({ remandDays: 20 }));
+    expect(moved.status).toBe(201);
+    expect(((await moved.json()) as SentenceCalculationOutcomeView).effect).toMatchObject({
+      expectedReleaseDateBefore: other,
+      expectedReleaseDateAfter: day(-10 + 399 - 20),
+      changesExpectedReleaseDate: true,
+      keptBecause: null,
+    });
+    // v2's sentences again after another change: v2's calculated date, kept as changed since.
+    await changeDate(personId, other, 'OTHER');
+    const same = await record(personId, englishSds({ remandDays: 20 }));
+    expect(((await same.json()) as SentenceCalculationOutcomeView).effect).toMatchObject({
+      expectedReleaseDateAfter: other,
+      changesExpectedReleaseDate: false,
+      keptBecause: expect.stringMatching(
+        new RegExp(`calculated CRD ${day(-10 + 399 - 20)} is the previous version's`),
+      ),
+    });
   });
 
   it('honours Idempotency-Key: a retry answers the first recording (200), the same key with another body is 422', async () => {
@@ -388,20 +563,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
       reason: 'REMAND_DAYS_IN_SCOTLAND',
     });
 
-    const unknownFollowed = await problem(
-      await record(english, {
-        sentences: [
-          ...englishSds().sentences,
-          {
-            id: 'count-2',
-            sentenceDate: day(-10),
-            offenceDate: day(-200),
-            term: { days: 30 },
-            consecutiveTo: 'count-9',
-          },
-        ],
-      }),
-    );
+    const unknownFollowed = await problem(await record(english, withCount2({ consecutiveTo: 'count-9' })));
     expect(unknownFollowed).toMatchObject({ status: 400, code: 'SENTENCE_INPUT_INVALID' });
     expect(unknownFollowed.errors).toEqual([
       { field: 'sentences.1.consecutiveTo', message: expect.stringContaining('count-9') },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, LessThanOrEqual, type EntityManager } from 'typeorm';
 import { canonicalJson } from '@throughcare/platform-audit';
 import { DomainError, ValidationFailedError } from '@throughcare/platform-errors';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
@@ -24,6 +24,7 @@ import type { EstablishmentScope } from './prison-scope';
 import { effectivePolicies, ukToday } from './policy-table';
 import { ReleaseDateService } from './release-date.service';
 import type { RequestContext } from './request-context';
+import type { ReleaseDateChange } from './release-date-change.entity';
 import { newestVersionsFirst } from './version-pages';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
 import {
@@ -111,7 +112,7 @@ export class SentenceCalculationsService {
       const latest = await this.latest(tx, personId, episodeNumber);
       return {
         ...viewOf(episode, null, body, computed, asAt),
-        effect: await this.effectOn(tx, episode, computed, latest?.releaseDate ?? null),
+        effect: await this.effectOn(tx, episode, computed, body, latest?.releaseDate ?? null, now),
       };
     });
   }
@@ -265,10 +266,21 @@ export class SentenceCalculationsService {
             episode: episodeNumber,
             version: by.latestVersion,
           });
-    const effect = await this.effectOn(manager, episode, computed, previous?.releaseDate ?? null);
+    const effect = await this.effectOn(
+      manager,
+      episode,
+      computed,
+      input,
+      previous?.releaseDate ?? null,
+      by.now,
+    );
     if (effect.releaseDueNowBecause !== null)
       throw new DomainError('RELEASE_DUE_NOW', 'RULE_VIOLATED', effect.releaseDueNowBecause, {
-        details: { type: computed.releaseDate?.type, date: computed.releaseDate?.date },
+        details: {
+          type: computed.releaseDate?.type,
+          date: computed.releaseDate?.date,
+          expectedReleaseDate: effect.expectedReleaseDateBefore,
+        },
       });
     const version = by.latestVersion + 1;
     await manager.insert(SentenceCalculationRecord, {
@@ -298,8 +310,6 @@ export class SentenceCalculationsService {
     return { version, effect };
   }
 
-  /** The episode, if it exists and is within the caller's establishments (else 404, as unknown). */
-
   private latest(manager: EntityManager, personId: string, episode: number) {
     return manager.findOne(SentenceCalculationRecord, {
       where: { personId, episode },
@@ -308,41 +318,49 @@ export class SentenceCalculationsService {
   }
 
   /**
-   * What recording `computed` does to the episode's expected release date. It moves to the
-   * calculated release date unless
+   * What recording `computed` (calculated from `input`) does to the episode's expected release
+   * date. It moves to the calculated release date unless
    * - a decision stands on the date: the latest change of it is an HDC approval, parole or an
    *   early release (a calculation does not undo a decision; the date is the decision's until it
-   *   is changed again), as long as the decision can still stand: its date is on or before the
-   *   calculated release date (nobody is held past it), and for HDC the new calculation still
-   *   gives an HDCED on or before it. A decision that cannot stand is set aside: the date moves to
-   *   the calculated one and the effect says why, for someone to review the decision; or
-   * - the calculated date is the previous version's: the expected date was changed since for
-   *   another reason, and recording the same sentences again does not undo that.
+   *   is changed again), as long as the decision can still stand (`decisionCannotStand`): its date
+   *   is on or before the calculated release date (nobody is held past it); for HDC the new
+   *   calculation still gives an HDCED on or before it; for parole and early release the
+   *   sentences and the calculated release date are those the decision was made on. A decision
+   *   that cannot stand is set aside: the date moves to the calculated one and the effect says
+   *   why, for someone to review the decision. A decision that stands but whose date has passed
+   *   leaves the person due for immediate release (`releaseDueNowBecause`); or
+   * - the calculated date is the previous version's calculated date: the expected date was
+   *   changed since for another reason, and recording the same sentences again does not undo it.
+   * A calculated date already passed is due now as well (`releaseDue`). Recording a due-now effect
+   * is refused (RELEASE_DUE_NOW); a preview shows it, a re-plan skips the episode.
    */
   async effectOn(
     manager: EntityManager,
     episode: CustodyEpisode,
     computed: Computed,
+    input: SentencesBody,
     previousReleaseDate: string | null,
+    now: Date = new Date(),
   ): Promise<SentenceCalculationOutcomeView['effect']> {
     if (!isReceived(episode))
       throw new EpisodeAlreadyReleasedError(episode.personId, episode.episode, episode.releasedAt!);
     const history = await loadEpisodeHistory(manager, episode);
     const before =
       currentExpectedReleaseDate(episode, history) ?? receivedEpisode(episode).expectedReleaseDate;
+    const today = ukToday(now);
+    const dueNow = (releaseDueNowBecause: string) => ({
+      expectedReleaseDateBefore: before,
+      expectedReleaseDateAfter: before,
+      changesExpectedReleaseDate: false,
+      keptBecause: null,
+      decisionSetAsideBecause: null,
+      releaseDueNowBecause,
+    });
     // A calculated date already passed (remand longer than the custodial part, a late recording,
     // a new release point): the person is due for immediate release. Nothing moves: recording it
     // is refused (RELEASE_DUE_NOW), and a preview or a dry run says why.
-    const due = releaseDue(computed, ukToday(new Date()));
-    if (due?.dueNowBecause)
-      return {
-        expectedReleaseDateBefore: before,
-        expectedReleaseDateAfter: before,
-        changesExpectedReleaseDate: false,
-        keptBecause: null,
-        decisionSetAsideBecause: null,
-        releaseDueNowBecause: due.dueNowBecause,
-      };
+    const due = releaseDue(computed, today);
+    if (due?.dueNowBecause) return dueNow(due.dueNowBecause);
     const after = due?.date ?? before;
     const kept = (because: string) => ({
       expectedReleaseDateBefore: before,
@@ -364,20 +382,47 @@ export class SentenceCalculationsService {
     const decision = history.releaseDateChanges.at(-1);
     if (decision && DECISIONS.has(decision.reason)) {
       const what = `the ${decision.reason} decision of ${decision.changedAt.toISOString()} (release on ${decision.expectedReleaseDate})`;
-      const setAside = decisionCannotStand(decision.reason, decision.expectedReleaseDate, computed);
+      const setAside =
+        decisionCannotStand(decision.reason, decision.expectedReleaseDate, computed) ??
+        (decision.reason === 'HDC_APPROVED'
+          ? null
+          : madeOnOtherSentences(await this.basisOf(manager, decision), decision, input, computed));
       if (setAside !== null)
         return moved(
           `${what} cannot stand: ${setAside}; the expected release date moves to the calculated ${computed.releaseDate?.type} ${after}. Review the decision`,
+        );
+      // The decision stands, but its day has passed without a release: due now, as a passed CRD.
+      if (decision.expectedReleaseDate < today)
+        return dueNow(
+          `${what} stands, but its date has passed (today is ${today}): the person is due for immediate release. Nothing is recorded: release them (POST /releases), or change the date itself if the decision no longer stands`,
         );
       return kept(
         `${what} set the expected release date; the calculated ${computed.releaseDate?.type} ${after} does not undo it (change the date itself if the decision no longer stands)`,
       );
     }
-    if (previousReleaseDate !== null && previousReleaseDate === after)
+    // Calculated against calculated (review M3): the previous version's date as it was calculated,
+    // against this one's, never the expected release date either was planned as.
+    const calculated = computed.releaseDate?.date ?? null;
+    if (previousReleaseDate !== null && previousReleaseDate === calculated)
       return kept(
-        `the calculated ${computed.releaseDate?.type} ${after} is the previous version's; the expected release date was changed since (${before}) and recording the same date again does not undo that`,
+        `the calculated ${computed.releaseDate?.type} ${calculated} is the previous version's; the expected release date was changed since (${before}) and recording the same date again does not undo that`,
       );
     return moved();
+  }
+
+  /**
+   * The sentence calculation a decision was made on: the version current when it was taken (the
+   * latest recorded at or before it), or null when none was recorded yet.
+   */
+  private basisOf(manager: EntityManager, decision: ReleaseDateChange) {
+    return manager.findOne(SentenceCalculationRecord, {
+      where: {
+        personId: decision.personId,
+        episode: decision.episode,
+        recordedAt: LessThanOrEqual(decision.changedAt),
+      },
+      order: { version: 'DESC' },
+    });
   }
 }
 
@@ -423,6 +468,37 @@ export function decisionCannotStand(reason: string, decisionDate: string, comput
   }
   if (hdced > decisionDate) return `the new HDC eligibility date ${hdced} is after the approved date`;
   return null;
+}
+
+/**
+ * Why a parole or early-release decision was made on other sentences than `input` (review M2), or
+ * null when it was not: the Parole Board's or the early-release decision was taken on the sentences
+ * and release date then calculated, and a new consecutive sentence, a new conviction, a sentence
+ * varied on appeal or found remand makes it a decision on another sentence. `basis` is the version
+ * current when the decision was taken; with none recorded then, the decision was made on the
+ * expected release date it replaced, and only that can be compared.
+ */
+export function madeOnOtherSentences(
+  basis: Pick<SentenceCalculationRecord, 'version' | 'input' | 'releaseDate' | 'releaseDateType'> | null,
+  decision: Pick<ReleaseDateChange, 'previousExpectedReleaseDate'>,
+  input: SentencesBody,
+  computed: Computed,
+): string | null {
+  const release = computed.releaseDate;
+  const calculated = release ? `${release.type} ${release.date}` : 'no release date';
+  if (basis === null)
+    return release?.date === decision.previousExpectedReleaseDate
+      ? null
+      : `it was made before any sentence calculation, on the expected release date ${decision.previousExpectedReleaseDate}; the sentences now recorded give ${calculated}`;
+  const otherSentences = canonicalJson(basis.input.sentences) !== canonicalJson(input.sentences);
+  const otherDate = (basis.releaseDate ?? null) !== (release?.date ?? null);
+  if (!otherSentences && !otherDate) return null;
+  const then =
+    basis.releaseDate === null ? 'no release date' : `${basis.releaseDateType} ${basis.releaseDate}`;
+  return `it was made on sentence calculation version ${basis.version} (${then}); ${[
+    ...(otherSentences ? ['the sentences are not those'] : []),
+    ...(otherDate ? [`the calculated release date is now ${calculated}`] : []),
+  ].join(' and ')}`;
 }
 
 /** The calculation, its release date, and a refusal of a date the journey could not plan. */
