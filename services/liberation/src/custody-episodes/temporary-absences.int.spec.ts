@@ -251,6 +251,102 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     });
   });
 
+  it('refuses a release or a transfer at or before the departure of a later standing absence (422), returned or open', async () => {
+    const personId = await inCustody();
+    const transfer = (transferredAt: string) =>
+      ctx.lib.post(`/people/${personId}/episodes/1/transfers`, { toEstablishmentCode: 'LEI', transferredAt });
+    const release = (releasedAt: string) =>
+      ctx.lib.post('/releases', { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt });
+    // A ROTL 10:00–16:00 on record (here 600 to 300 minutes ago), from BAR.
+    const rotl = await json<AbsenceView>(
+      await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(600), dueBackAt: minutesAgo(300) }),
+    );
+    expect((await back(personId, rotl.absenceId, { returnedAt: minutesAgo(300) })).status).toBe(201);
+
+    // A release at 09:00, before the person left on ROTL at 10:00: refused (the ROTL was from BAR).
+    const releaseBefore = await release(minutesAgo(700));
+    expect(releaseBefore.status).toBe(422);
+    const releaseProblem = await json<Problem>(releaseBefore);
+    expect(releaseProblem.code).toBe('RELEASE_BEFORE_ABSENCE');
+    expect(releaseProblem.detail).toContain(rotl.absenceId);
+    expect(releaseProblem.detail).toContain('releasedAt');
+    // A transfer at 09:00, or at the departure's very instant: the absence was at the old prison.
+    for (const at of [minutesAgo(700), rotl.leftAt]) {
+      const transferBefore = await transfer(at);
+      expect(transferBefore.status).toBe(422);
+      const transferProblem = await json<Problem>(transferBefore);
+      expect(transferProblem.code).toBe('TRANSFER_BEFORE_ABSENCE');
+      expect(transferProblem.detail).toContain(rotl.absenceId);
+    }
+    // A reversed departure no longer stands in the way (it never was).
+    const court = await json<AbsenceView>(await depart(personId, { kind: 'COURT', leftAt: minutesAgo(200) }));
+    const early = await transfer(minutesAgo(250));
+    expect(early.status).toBe(422);
+    expect((await json<Problem>(early)).code).toBe('TRANSFER_BEFORE_ABSENCE');
+    expect(
+      (await reverse(personId, court.absenceId, { part: 'DEPARTURE', reversedAt: minutesAgo(100) })).status,
+    ).toBe(201);
+    // After the latest standing absence's return: accepted; nothing was recorded before.
+    expect((await transfer(minutesAgo(250))).status).toBe(201);
+    expect((await ctx.lib.outboxRows('custody.person.released', personId)).length).toBe(0);
+    expect((await list(personId)).items.map((a) => [a.absenceId, a.status])).toEqual([
+      [court.absenceId, 'REVERSED'],
+      [rotl.absenceId, 'RETURNED'],
+    ]);
+  });
+
+  it('a transfer refused while out on ROTL says to record the return at or before its instant; done so, the retry is recorded', async () => {
+    const personId = await inCustody();
+    const rotl = await json<AbsenceView>(await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(900) }));
+    const transferredAt = minutesAgo(800);
+    const transfer = () =>
+      ctx.lib.post(`/people/${personId}/episodes/1/transfers`, { toEstablishmentCode: 'LEI', transferredAt });
+    const refused = await transfer();
+    expect(refused.status).toBe(409);
+    const problem = (await refused.json()) as Problem & { absenceId?: string; transferredAt?: string };
+    expect(problem.code).toBe('ABSENCE_OPEN');
+    expect(problem.detail).toContain(`record the return at or before ${transferredAt}`);
+    expect(problem).toMatchObject({ absenceId: rotl.absenceId, transferredAt });
+
+    // A return at the real time (after the transfer) would make the retry fall inside the absence.
+    expect((await back(personId, rotl.absenceId, { returnedAt: transferredAt })).status).toBe(201);
+    const retried = await transfer();
+    expect(retried.status).toBe(201);
+  });
+
+  it('flags a release while out on ROTL past its due-back time (overdueAbsence in the answer, on a retry too)', async () => {
+    const personId = await inCustody();
+    const rotl = await json<AbsenceView>(
+      await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(600), dueBackAt: minutesAgo(500) }),
+    );
+    const body = { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(400) };
+    const released = await ctx.lib.post('/releases', body);
+    expect(released.status).toBe(201);
+    const overdueAbsence = {
+      absenceId: rotl.absenceId,
+      kind: 'ROTL',
+      leftAt: rotl.leftAt,
+      dueBackAt: rotl.dueBackAt,
+    };
+    expect((await released.json()) as unknown).toMatchObject({ overdueAbsence });
+    const retry = await ctx.lib.post('/releases', body);
+    expect(retry.status).toBe(200);
+    expect((await retry.json()) as unknown).toMatchObject({ overdueAbsence });
+    expect((await list(personId)).items[0]).toMatchObject({ absenceId: rotl.absenceId, status: 'RELEASED' });
+
+    // Released while out, but before the due-back time: nothing to flag.
+    const other = await inCustody();
+    await depart(other, { kind: 'ROTL', leftAt: minutesAgo(600), dueBackAt: minutesAgo(100) });
+    const inTime = await ctx.lib.post('/releases', {
+      personId: other,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(400),
+    });
+    expect(inTime.status).toBe(201);
+    expect((await inTime.json()) as unknown).toMatchObject({ overdueAbsence: null });
+  });
+
   it('refuses out-of-order times (422), bad input (400), unknown absences and other prisons (404), a reused key (422)', async () => {
     const personId = await inCustody();
     const beforeReception = await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(3000) });
