@@ -41,6 +41,10 @@ export class AbsenceNotFoundError extends NotFoundError {
   }
 }
 
+/** The idempotency key of an absence's departure, return or reversal recorded with `key` (Idempotency-Key, or `hmpps:<event id>`). */
+export const absenceIdempotencyKey = (what: string, key: string): string =>
+  `liberation:absence-${what}:${key}`;
+
 export interface AbsenceOutcome {
   /** False for a retry (the same fact again, or the same Idempotency-Key): nothing new recorded. */
   created: boolean;
@@ -58,9 +62,16 @@ export interface AbsenceOutcome {
 export class TemporaryAbsencesService {
   constructor(private readonly dataSource: DataSource) {}
 
-  depart(personId: string, episode: number, body: RecordDepartureBody, context: RequestContext) {
+  /** `upstream`: what an upstream system (the HMPPS adapter) says of the departure beyond the body. */
+  depart(
+    personId: string,
+    episode: number,
+    body: RecordDepartureBody,
+    context: RequestContext,
+    upstream: { movementReasonCode: string | null } = { movementReasonCode: null },
+  ) {
     return this.once('departure', personId, episode, null, body, context, (tx, e) =>
-      this.recordDeparture(tx, e, body, context),
+      this.recordDeparture(tx, e, body, context, upstream.movementReasonCode),
     );
   }
 
@@ -140,7 +151,7 @@ export class TemporaryAbsencesService {
         return { request, absenceId: outcome.absence.id };
       };
       const first = context.idempotencyKey
-        ? await withIdempotency(tx, `liberation:absence-${what}:${context.idempotencyKey}`, apply)
+        ? await withIdempotency(tx, absenceIdempotencyKey(what, context.idempotencyKey), apply)
         : await apply(tx);
       if (first.request !== request)
         throw new DomainError(
@@ -158,6 +169,7 @@ export class TemporaryAbsencesService {
     episode: CustodyEpisode,
     body: RecordDepartureBody,
     context: RequestContext,
+    movementReasonCode: string | null,
   ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
     const { personId, episode: episodeNumber } = episode;
     const leftAt = new Date(body.leftAt);
@@ -210,6 +222,7 @@ export class TemporaryAbsencesService {
       establishmentCode: currentEstablishment(episode, { movements }),
       leftAt,
       dueBackAt: body.dueBackAt === undefined ? null : new Date(body.dueBackAt),
+      movementReasonCode,
       departureEventId: randomUUID(),
       departureRecordedAt: new Date(),
       departureRecordedBy: context.actor,
@@ -425,6 +438,7 @@ export function absenceView(a: TemporaryAbsence): AbsenceView {
     establishmentCode: a.establishmentCode,
     leftAt: a.leftAt.toISOString(),
     dueBackAt: a.dueBackAt?.toISOString() ?? null,
+    movementReasonCode: a.movementReasonCode,
     returnedAt: absenceReturned(a) ? a.returnedAt!.toISOString() : null,
     departureEventId: a.departureEventId,
     returnEventId: absenceReturned(a) ? a.returnEventId : null,
