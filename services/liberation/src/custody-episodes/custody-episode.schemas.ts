@@ -1,6 +1,7 @@
 import { keysetCursor } from '@throughcare/platform-http';
 import { z } from 'zod';
 import {
+  type AbsenceKind,
   EstablishmentCode,
   IsoDate,
   IsoInstant,
@@ -296,6 +297,12 @@ export interface ReleaseRecordedView {
   releasedAt: string;
   /** The eventId of custody.person.released: what a reversal names (null: recorded before movements were kept). */
   eventId: string | null;
+  /**
+   * The temporary absence (ROTL or court) this release ended while the person was out past its
+   * dueBackAt (released without coming back when due): a fact for someone to look at. Null when
+   * the release ended no absence, or one not yet due back (or with no dueBackAt).
+   */
+  overdueAbsence: { absenceId: string; kind: AbsenceKind; leftAt: string; dueBackAt: string } | null;
   links: EpisodeLinks;
 }
 

@@ -268,6 +268,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         workflowId: `throughcare-${personId}-1`,
         releasedAt: release.releasedAt,
         eventId: expect.any(String),
+        overdueAbsence: null,
         links: { self: `/people/${personId}/episodes/1`, episodes: `/people/${personId}/episodes` },
       } satisfies Record<keyof ReleaseRecordedView, unknown>);
       const events = await eventsOnBus('custody.person.released', personId);

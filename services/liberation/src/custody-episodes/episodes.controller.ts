@@ -179,12 +179,12 @@ export class EpisodesController {
   @ApiResponse({
     status: 409,
     description:
-      'EPISODE_ALREADY_RELEASED, TRANSFER_CONFLICT or ABSENCE_OPEN (the person is out on ROTL: record the return first; details.absenceId names the absence). A transfer while the person is out at court ends that absence (status TRANSFERRED)',
+      'EPISODE_ALREADY_RELEASED, TRANSFER_CONFLICT or ABSENCE_OPEN (the person is out on ROTL: record the return at or before transferredAt, then retry; details name absenceId and transferredAt). A transfer while the person is out at court ends that absence (status TRANSFERRED)',
   })
   @ApiResponse({
     status: 422,
     description:
-      'TRANSFER_TO_SAME_ESTABLISHMENT, TRANSFER_BEFORE_RECEPTION, TRANSFER_BEFORE_PREVIOUS_TRANSFER, TRANSFER_BEFORE_ABSENCE (not after the departure of the absence the person is out on), MOVEMENT_DURING_ABSENCE (transferredAt falls within a returned absence: the person was out then), or IDEMPOTENCY_KEY_REUSED (same key, other facts)',
+      'TRANSFER_TO_SAME_ESTABLISHMENT, TRANSFER_BEFORE_RECEPTION, TRANSFER_BEFORE_PREVIOUS_TRANSFER, TRANSFER_BEFORE_ABSENCE (at or before the departure of a standing absence, open or returned: a transfer comes after the return of the latest absence), MOVEMENT_DURING_ABSENCE (transferredAt falls within a returned absence: the person was out then), or IDEMPOTENCY_KEY_REUSED (same key, other facts)',
   })
   async transfer(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,

@@ -9,15 +9,21 @@ import {
   subjectFor,
 } from '@throughcare/contracts';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
-import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
+import { DlqCodes, DlqHeaders, jetstream } from '@throughcare/platform-messaging';
 import type { EpisodeView } from './custody-episode.schemas';
-import { HMPPS_ACTOR, HMPPS_INBOUND_CONSUMER, HmppsInboundTranslator } from './hmpps-inbound';
+import {
+  ABSENCE_MATCH_MS,
+  HMPPS_ACTOR,
+  HMPPS_INBOUND_CONSUMER,
+  HmppsInboundTranslator,
+} from './hmpps-inbound';
 import { PendingReceptionsService } from './pending-receptions.service';
 import { PersonIds } from './person-ids';
 import { ReceptionsService } from './receptions.service';
-import type { AbsencePage } from './temporary-absence.schemas';
+import type { AbsencePage, AbsenceView } from './temporary-absence.schemas';
 import { TemporaryAbsencesService } from './temporary-absences.service';
 import {
+  actorOf,
   aLiberation,
   aPrisonNumber,
   aReception,
@@ -84,6 +90,12 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     );
     return { code: msg.headers?.get(DlqHeaders.code), reason: msg.headers?.get(DlqHeaders.reason) };
   };
+
+  /** The reasons of the dead letters whose body contains `marker` (none: []). */
+  const deadLetterReasons = async (marker: string) =>
+    (await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, marker)).map((m) =>
+      m.headers?.get(DlqHeaders.reason),
+    );
 
   const episodeOf = async (personId: string) => {
     const response = await lib().get(`/people/${personId}/episodes/1`);
@@ -608,19 +620,28 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     });
   });
 
-  it('a return with no absence open is skipped; a return from the other kind of absence is a dead letter naming both', async () => {
+  it('a return with no absence open is held for the late horizon, then dead-lettered (not skipped); a return from the other kind of absence is a dead letter naming both', async () => {
     const prisonNumber = aPrisonNumber();
     const personId = personIdOf(prisonNumber);
     expect((await lib().post('/receptions', anEnglishReception(prisonNumber))).status).toBe(201);
     const translator = lib().app.get(HmppsInboundTranslator);
-    expect(
-      await translator.translate(
-        HmppsDomainEvent.parse(
-          hmpps('received', prisonNumber, { reason: 'TEMPORARY_ABSENCE_RETURN', prisonId: 'LEI' }),
-        ),
+    const lateReturn = hmpps('received', prisonNumber, {
+      reason: 'TEMPORARY_ABSENCE_RETURN',
+      prisonId: 'LEI',
+    });
+    await expect(translator.translate(HmppsDomainEvent.parse(lateReturn))).rejects.toMatchObject({
+      code: 'HMPPS_ABSENCE_NOT_OPEN',
+      retryHorizonMs: 3_000,
+    });
+    // Its departure lost: held (a departure may still come), then a dead letter saying what to do.
+    const lost = aPrisonNumber();
+    expect((await lib().post('/receptions', anEnglishReception(lost))).status).toBe(201);
+    await publish(hmpps('received', lost, { reason: 'RETURN_FROM_COURT', prisonId: 'LEI' }, minutesAgo(20)));
+    expect(await deadLetterOf(lost)).toEqual({
+      code: DlqCodes.retriesExhausted,
+      reason: expect.stringMatching(
+        /HMPPS_ABSENCE_NOT_OPEN: RETURN_FROM_COURT at .*, but no absence of episode 1 is open: its departure is late or was lost .* Record the departure .*kind COURT.*, then replay this letter$/,
       ),
-    ).toEqual({
-      skip: 'TEMPORARY_ABSENCE_RETURN: no absence of episode 1 is open (its departure was not seen here, or this return is recorded already)',
     });
     // Out to court, back (HMPPS says) from a temporary absence.
     await publish(
@@ -660,6 +681,102 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
       (await (await lib().get(`/people/${personId}/episodes/1/absences`)).json()) as AbsencePage
     ).items;
     expect(court).toMatchObject({ kind: 'COURT', status: 'OUT', departureRecordedBy: HMPPS_ACTOR });
+  });
+
+  it('staff and HMPPS recording the same absence: a departure or return within ABSENCE_MATCH_MS of the one staff recorded is that one (skipped), one further off is not', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    expect((await lib().post('/receptions', anEnglishReception(prisonNumber))).status).toBe(201);
+    const absencesPath = `/people/${personId}/episodes/1/absences`;
+    const list = async () => ((await (await lib().get(absencesPath)).json()) as AbsencePage).items;
+    const translator = lib().app.get(HmppsInboundTranslator);
+    const atLeeds = (kind: 'released' | 'received', reason: string, at: string) =>
+      hmpps(kind, prisonNumber, { reason, prisonId: 'LEI' }, at);
+    // Staff record the ROTL at 09:00; NOMIS says 09:02.
+    const staffOut = await lib().post(absencesPath, { kind: 'ROTL', leftAt: minutesAgo(500) });
+    expect(staffOut.status).toBe(201);
+    const rotl = (await staffOut.json()) as AbsenceView;
+    const nomisOut = atLeeds('released', 'TEMPORARY_ABSENCE_RELEASE', minutesAgo(498));
+    expect(await translator.translate(HmppsDomainEvent.parse(nomisOut))).toEqual({
+      skip: expect.stringMatching(
+        new RegExp(
+          `^TEMPORARY_ABSENCE_RELEASE: staff recorded this departure already \\(ROTL absence ${rotl.absenceId}, `,
+        ),
+      ),
+    });
+    // A court departure (another kind) is not this one; nor a ROTL departure hours further off.
+    const toCourt = atLeeds('released', 'SENT_TO_COURT', minutesAgo(499));
+    expect(await translator.translate(HmppsDomainEvent.parse(toCourt))).toMatchObject({
+      absence: { part: 'DEPARTURE', body: { kind: 'COURT' } },
+    });
+    const muchLater = atLeeds(
+      'released',
+      'TEMPORARY_ABSENCE_RELEASE',
+      new Date(Date.parse(rotl.leftAt) + ABSENCE_MATCH_MS + 60_000).toISOString(),
+    );
+    expect(await translator.translate(HmppsDomainEvent.parse(muchLater))).toMatchObject({
+      absence: { part: 'DEPARTURE', body: { kind: 'ROTL' } },
+    });
+
+    // Staff record the return at 15:58; NOMIS says 16:00 (after its departure, which is skipped).
+    expect(
+      (await lib().post(`${absencesPath}/${rotl.absenceId}/return`, { returnedAt: minutesAgo(62) })).status,
+    ).toBe(201);
+    const nomisBack = atLeeds('received', 'TEMPORARY_ABSENCE_RETURN', minutesAgo(60));
+    expect(await translator.translate(HmppsDomainEvent.parse(nomisBack))).toEqual({
+      skip: expect.stringMatching(
+        /^TEMPORARY_ABSENCE_RETURN: staff recorded this return already \(ROTL absence /,
+      ),
+    });
+    // Both delivered after staff recorded the whole absence: neither is a dead letter.
+    for (const e of [nomisOut, nomisBack]) await publish(e);
+    await caughtUp();
+    expect(await deadLetterReasons(prisonNumber)).toEqual([]);
+    expect(
+      (await list()).map((a) => [a.absenceId, a.status, a.departureRecordedBy, a.movementReasonCode]),
+    ).toEqual([[rotl.absenceId, 'RETURNED', await actorOf(), null]]);
+  });
+
+  it('an old return delivered again after a new absence of that kind opened is a duplicate (skipped), not a reused key; the NOMIS movement reason is kept on the absence', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    expect((await lib().post('/receptions', anEnglishReception(prisonNumber))).status).toBe(201);
+    const rotl = (at: string, code: string) =>
+      hmpps(
+        'released',
+        prisonNumber,
+        { reason: 'TEMPORARY_ABSENCE_RELEASE', prisonId: 'LEI', nomisMovementReasonCode: code },
+        at,
+      );
+    const firstBack = hmpps(
+      'received',
+      prisonNumber,
+      { reason: 'TEMPORARY_ABSENCE_RETURN', prisonId: 'LEI' },
+      minutesAgo(200),
+    );
+    for (const e of [rotl(minutesAgo(300), 'C3'), firstBack, rotl(minutesAgo(100), 'CE')]) await publish(e);
+    const list = async () =>
+      ((await (await lib().get(`/people/${personId}/episodes/1/absences`)).json()) as AbsencePage).items;
+    const absences = await eventually(async () => {
+      const now = await list();
+      return now.length === 2 ? now : undefined;
+    });
+    expect(absences.map((a) => [a.kind, a.status, a.movementReasonCode])).toEqual([
+      ['ROTL', 'OUT', 'CE'],
+      ['ROTL', 'RETURNED', 'C3'],
+    ]);
+
+    // The first return again (HMPPS delivers at least once): recorded already, whatever is open now.
+    const translator = lib().app.get(HmppsInboundTranslator);
+    expect(await translator.translate(HmppsDomainEvent.parse(firstBack))).toEqual({
+      skip: expect.stringMatching(
+        /^TEMPORARY_ABSENCE_RETURN: this return is recorded already \(HMPPS event [0-9a-f-]{36}\)$/,
+      ),
+    });
+    await publish(firstBack);
+    await caughtUp();
+    expect(await deadLetterReasons(prisonNumber)).toEqual([]);
+    expect((await list()).map((a) => a.status)).toEqual(['OUT', 'RETURNED']);
   });
 
   it('a new admission at a prison outside HMPPS_ADMISSION_ESTABLISHMENTS is skipped; an open episode received long before at that prison is a dead letter, not a skip', async () => {

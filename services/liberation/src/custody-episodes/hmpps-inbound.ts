@@ -50,8 +50,8 @@ import {
   type RecordDepartureBody,
   type RecordReturnBody,
 } from './temporary-absence.schemas';
-import { absenceOpen, TemporaryAbsence } from './temporary-absence.entity';
-import { TemporaryAbsencesService } from './temporary-absences.service';
+import { absenceOpen, absenceReturned, absenceStands, TemporaryAbsence } from './temporary-absence.entity';
+import { absenceIdempotencyKey, TemporaryAbsencesService } from './temporary-absences.service';
 import { EPISODE_LATE_HORIZON } from './upstream-movements.consumer';
 
 /** The HMPPS event types the adapter maps (version 1); the consumer takes no others. */
@@ -71,7 +71,14 @@ export type HmppsTranslation =
 
 /** A temporary absence's departure or return the adapter records (issue 10: TAP and CRT). */
 export type AbsenceMovement =
-  | { part: 'DEPARTURE'; personId: string; episode: number; body: RecordDepartureBody }
+  | {
+      part: 'DEPARTURE';
+      personId: string;
+      episode: number;
+      body: RecordDepartureBody;
+      /** The event's `nomisMovementReasonCode`, kept on the absence as HMPPS sent it (not interpreted). */
+      movementReasonCode: string | null;
+    }
   | { part: 'RETURN'; personId: string; episode: number; absenceId: string; body: RecordReturnBody };
 
 /**
@@ -123,6 +130,9 @@ export function hmppsEventId(event: HmppsDomainEvent, personId: string): string 
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** The Idempotency-Key under which the adapter records what an HMPPS event says (a reception, an absence's movement). */
+const hmppsIdempotencyKey = (eventId: string): string => `hmpps:${eventId}`;
+
 /** The namespace UUID of hmppsEventId (random, fixed for ever: changing it changes every id). */
 const HMPPS_NAMESPACE = Buffer.from('6f1d3c52a8e94b7c9a0e2d4b5c7f8e91', 'hex');
 
@@ -136,6 +146,15 @@ const RETURNS: ReadonlyMap<string, AbsenceKind> = new Map([
   ['TEMPORARY_ABSENCE_RETURN', 'ROTL'],
   ['RETURN_FROM_COURT', 'COURT'],
 ]);
+
+/**
+ * How far HMPPS's instant of a departure or return may be from the one staff recorded for the
+ * same absence (same kind) for the one to be the other: staff record the time they know, NOMIS
+ * the time the movement was entered, minutes apart (staff at 09:00, NOMIS at 09:02). Within it, an
+ * open absence staff recorded is this departure, and a return staff recorded is this return
+ * (skipped, logged); beyond it they are different movements.
+ */
+export const ABSENCE_MATCH_MS = 6 * 60 * 60 * 1000;
 
 /**
  * The HMPPS domain events adapter, inbound: maps `prison-offender-events.prisoner.released` and
@@ -192,7 +211,7 @@ export class HmppsInboundTranslator {
         actor: HMPPS_ACTOR,
         scope: 'unrestricted',
         correlationId: `hmpps:${translation.eventId}`,
-        idempotencyKey: `hmpps:${translation.eventId}`,
+        idempotencyKey: hmppsIdempotencyKey(translation.eventId),
       });
     });
   }
@@ -209,11 +228,13 @@ export class HmppsInboundTranslator {
       actor: HMPPS_ACTOR,
       scope: 'unrestricted' as const,
       correlationId: `hmpps:${eventId}`,
-      idempotencyKey: `hmpps:${eventId}`,
+      idempotencyKey: hmppsIdempotencyKey(eventId),
     };
     return runUnrestricted(async () => {
       if (absence.part === 'DEPARTURE')
-        await this.absences.depart(absence.personId, absence.episode, absence.body, context);
+        await this.absences.depart(absence.personId, absence.episode, absence.body, context, {
+          movementReasonCode: absence.movementReasonCode,
+        });
       else
         await this.absences.return(
           absence.personId,
@@ -485,10 +506,18 @@ export class HmppsInboundTranslator {
 
   /**
    * A temporary absence's departure (ROTL, court) or return, of the person's open episode. Nothing
-   * of the person held here: skipped (the feed is national). Their latest episode released: a
-   * reception may be on its way (retried, then dead-lettered). A return with no absence open:
-   * skipped, as the departure was not seen here (or that return is recorded already); a return
-   * from the other kind of absence than the one open: dead-lettered.
+   * of the person held here: skipped (the feed is national). This HMPPS event recorded already
+   * (its idempotency key taken, whatever has happened since, e.g. a later absence opened):
+   * skipped. Their latest episode released: a reception may be on its way (retried, then
+   * dead-lettered).
+   *
+   * A departure within {@link ABSENCE_MATCH_MS} of the departure of a standing absence of the
+   * same kind that staff recorded (open, or back already): that absence (skipped). A return: of the absence open; none
+   * open but one of that kind staff recorded back within {@link ABSENCE_MATCH_MS}: that return
+   * (skipped); none open at all: its departure is late or was lost, so retried for the late
+   * horizon (staff may record it, or it may be replayed), then dead-lettered
+   * `HMPPS_ABSENCE_NOT_OPEN`, never skipped (the person would stay out on the record for ever once
+   * the departure came). A return from the other kind of absence than the one open: dead-lettered.
    */
   private async absence(
     info: HmppsPrisonerMovementInformation,
@@ -497,24 +526,63 @@ export class HmppsInboundTranslator {
     occurredAt: Date,
     movement: { part: 'DEPARTURE' | 'RETURN'; kind: AbsenceKind },
   ): Promise<HmppsTranslation> {
+    const what = movement.part === 'DEPARTURE' ? 'departure' : 'return';
+    // Before reading the open absence: an old copy of this event must not be matched against a
+    // later absence (its request would differ, and dead-letter as IDEMPOTENCY_KEY_REUSED).
+    if (
+      await idempotencyKeyTaken(
+        this.dataSource.manager,
+        absenceIdempotencyKey(what, hmppsIdempotencyKey(eventId)),
+      )
+    )
+      return { skip: `${info.reason}: this ${what} is recorded already (HMPPS event ${eventId})` };
     const latest = await this.latestEpisode(personId);
     if (!latest) return { skip: 'no custody episode of this person is held here' };
     refuseOutsideNomis(latest);
     if (latest.releasedAt !== null) throw this.notYetKnown(personId, latest);
     const at = occurredAt.toISOString();
+    const absences = await this.absencesOf(personId, latest.episode);
+    const open = absences.find(absenceOpen);
+    const near = (instant: Date | null) =>
+      instant !== null && Math.abs(instant.getTime() - occurredAt.getTime()) <= ABSENCE_MATCH_MS;
+    const byStaff = (a: TemporaryAbsence, by: string | null) =>
+      a.kind === movement.kind && by !== HMPPS_ACTOR;
     if (movement.part === 'DEPARTURE') {
+      // Open, or back already (staff recorded the return too before this event came).
+      const recorded = absences.find(
+        (a) => absenceStands(a) && byStaff(a, a.departureRecordedBy) && near(a.leftAt),
+      );
+      if (recorded)
+        return {
+          skip: `${info.reason}: staff recorded this departure already (${recorded.kind} absence ${recorded.id}, left at ${recorded.leftAt.toISOString()}, within ${ABSENCE_MATCH_MS / 3_600_000} h of ${at})`,
+        };
       const body = RecordDepartureBodySchema.safeParse({ kind: movement.kind, leftAt: at });
       if (!body.success) throw new PermanentError('INVALID_EVENT_DATA', describeIssues(body.error));
       return {
-        absence: { part: 'DEPARTURE', personId, episode: latest.episode, body: body.data },
+        absence: {
+          part: 'DEPARTURE',
+          personId,
+          episode: latest.episode,
+          body: body.data,
+          movementReasonCode: info.nomisMovementReasonCode ?? null,
+        },
         eventId,
       };
     }
-    const open = await this.openAbsence(personId, latest.episode);
-    if (!open)
-      return {
-        skip: `${info.reason}: no absence of episode ${latest.episode} is open (its departure was not seen here, or this return is recorded already)`,
-      };
+    if (!open) {
+      const recorded = absences.find(
+        (a) => absenceStands(a) && absenceReturned(a) && byStaff(a, a.returnRecordedBy) && near(a.returnedAt),
+      );
+      if (recorded)
+        return {
+          skip: `${info.reason}: staff recorded this return already (${recorded.kind} absence ${recorded.id}, back at ${recorded.returnedAt!.toISOString()}, within ${ABSENCE_MATCH_MS / 3_600_000} h of ${at})`,
+        };
+      throw new TransientError(
+        'HMPPS_ABSENCE_NOT_OPEN',
+        `${info.reason} at ${at}, but no absence of episode ${latest.episode} is open: its departure is late or was lost (held for ${Math.round(this.episodeLateHorizonMs / 1000)} s, then dead-lettered). Record the departure (POST /people/{personId}/episodes/${latest.episode}/absences, kind ${movement.kind}, leftAt before ${at}), then replay this letter`,
+        this.episodeLateHorizonMs,
+      );
+    }
     if (open.kind !== movement.kind)
       throw new PermanentError(
         'HMPPS_ABSENCE_KIND_MISMATCH',
@@ -535,9 +603,11 @@ export class HmppsInboundTranslator {
 
   /** The absence the person is out on now in the episode, if any (one stands open at a time). */
   private async openAbsence(personId: string, episode: number): Promise<TemporaryAbsence | undefined> {
-    return (await this.dataSource.manager.find(TemporaryAbsence, { where: { personId, episode } })).find(
-      absenceOpen,
-    );
+    return (await this.absencesOf(personId, episode)).find(absenceOpen);
+  }
+
+  private absencesOf(personId: string, episode: number): Promise<TemporaryAbsence[]> {
+    return this.dataSource.manager.find(TemporaryAbsence, { where: { personId, episode } });
   }
 
   private latestEpisode(personId: string): Promise<CustodyEpisode | null> {

@@ -4,6 +4,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import {
+  DEFAULT_DUE_BACK_RULE,
   ListOverdueAbsencesQuerySchema,
   OverdueAbsencesService,
   type ListOverdueAbsencesQuery,
@@ -28,11 +29,13 @@ export class OverdueAbsencesController {
   @ApiOperation({
     summary:
       "People out on a temporary absence (ROTL, court) past their due-back time with no return recorded, from the caller's establishments, longest overdue first",
+    description: `Open absences (departure standing, no return standing, not ended by a release or transfer) past their dueBackAt (dueBackKnown true), or, ${DEFAULT_DUE_BACK_RULE}. overdueSince is when each became overdue, overdueMinutes the whole minutes since.`,
   })
   @ApiQueryFromZod(ListOverdueAbsencesQuerySchema)
   @ApiResponse({
     status: 200,
-    description: 'A page of overdue absences (each with overdueMinutes) and the cursor of the next one',
+    description:
+      'A page of overdue absences (each with overdueSince, dueBackKnown and overdueMinutes) and the cursor of the next one',
   })
   @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
   list(

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { z } from 'zod';
 import { EstablishmentCode } from '@throughcare/contracts';
 import { keysetCursor } from '@throughcare/platform-http';
@@ -11,7 +11,30 @@ import { absenceView } from './temporary-absences.service';
 // Issue 10 ("nobody silently lost"): a temporary absence past its due-back time with no return is
 // work for the prison that let the person out, not a row nobody reads.
 
-export const OverdueAbsenceCursor = keysetCursor(z.object({ dueBackAt: z.iso.datetime(), id: z.uuid() }));
+/** The time zone of a court day: a person out at court with no dueBackAt is due back by its end. */
+export const COURT_DAY_TIME_ZONE = 'Europe/London';
+/** A person out on ROTL with no dueBackAt is overdue this many hours after leaving. */
+export const ROTL_DEFAULT_DUE_BACK_HOURS = 24;
+
+/**
+ * The rule for absences with no `dueBackAt` (HMPPS departures never have one), as the OpenAPI
+ * description and README say it.
+ */
+export const DEFAULT_DUE_BACK_RULE = `with no dueBackAt (every absence from HMPPS events), COURT is overdue from the end of the UK local day (${COURT_DAY_TIME_ZONE}) it left on, ROTL ${ROTL_DEFAULT_DUE_BACK_HOURS} h after it left; those are dueBackKnown false`;
+
+/**
+ * Open: departure standing, no return standing, not ended by a release or transfer. Written as
+ * the partial index `temporary_absence_open_by_due_back` (migration 1900) is, so the planner
+ * proves the index covers the query.
+ */
+const OPEN =
+  'a.departure_reversed_at IS NULL AND (a.returned_at IS NULL OR a.return_reversed_at IS NOT NULL) AND a.ended_by_movement_at IS NULL';
+/** When the absence is overdue from: its dueBackAt, else the default of its kind (next local midnight for COURT). */
+const DUE_BY = `COALESCE(a.due_back_at, CASE a.kind
+  WHEN 'COURT' THEN (date_trunc('day', a.left_at AT TIME ZONE :zone) + interval '1 day') AT TIME ZONE :zone
+  ELSE a.left_at + make_interval(hours => :rotlHours) END)`;
+
+export const OverdueAbsenceCursor = keysetCursor(z.object({ dueBy: z.iso.datetime(), id: z.uuid() }));
 export const ListOverdueAbsencesQuerySchema = z
   .object({
     establishmentCode: EstablishmentCode.optional().describe(
@@ -24,7 +47,11 @@ export const ListOverdueAbsencesQuerySchema = z
 export type ListOverdueAbsencesQuery = z.output<typeof ListOverdueAbsencesQuerySchema>;
 
 export interface OverdueAbsenceView extends AbsenceView {
-  /** Whole minutes since `dueBackAt`, at the time of the answer. */
+  /** When the absence became overdue: its dueBackAt, or (none given) the default of its kind. */
+  overdueSince: string;
+  /** True: overdueSince is the dueBackAt given; false: none was given, overdueSince is the default. */
+  dueBackKnown: boolean;
+  /** Whole minutes since `overdueSince`, at the time of the answer. */
   overdueMinutes: number;
 }
 
@@ -35,8 +62,8 @@ export interface OverdueAbsencePage {
 
 /**
  * Absences still open (departure standing, no return standing, not ended by a release or
- * transfer) whose `dueBackAt` has passed, from the caller's establishments, longest overdue
- * first. An absence with no `dueBackAt` is never overdue (none was given).
+ * transfer) past their `dueBackAt`, or, with none given, past the default of their kind
+ * ({@link DEFAULT_DUE_BACK_RULE}), from the caller's establishments, longest overdue first.
  */
 @Injectable()
 export class OverdueAbsencesService {
@@ -47,34 +74,55 @@ export class OverdueAbsencesService {
     query: ListOverdueAbsencesQuery,
     now = new Date(),
   ): Promise<OverdueAbsencePage> {
-    const q = this.dataSource
-      .getRepository(TemporaryAbsence)
-      .createQueryBuilder('a')
-      .where('a.departure_reversed_at IS NULL')
-      .andWhere('(a.returned_at IS NULL OR a.return_reversed_at IS NOT NULL)')
-      .andWhere('a.ended_by_movement_at IS NULL')
-      .andWhere('a.due_back_at < :now', { now })
-      .orderBy('a.due_back_at', 'ASC')
-      .addOrderBy('a.id', 'ASC')
-      .limit(query.limit + 1);
-    if (!whereEstablishment(q, 'a.establishment_code', scope, query.establishmentCode))
-      return { items: [], nextCursor: null };
-    if (query.cursor)
-      q.andWhere('(a.due_back_at, a.id) > (:afterAt::timestamptz, :afterId::uuid)', {
-        afterAt: query.cursor.dueBackAt,
-        afterId: query.cursor.id,
-      });
-    const rows = await q.getMany();
+    const q = overdueAbsencesQuery(this.dataSource, scope, query, now);
+    if (!q) return { items: [], nextCursor: null };
+    const { entities, raw } = await q.getRawAndEntities<{ a_id: string; due_by: Date }>();
+    const dueBy = new Map(raw.map((r) => [r.a_id, new Date(r.due_by)]));
+    const rows = entities.map((a) => ({ a, dueBy: dueBy.get(a.id)! }));
     const { items, nextCursor } = OverdueAbsenceCursor.page(rows, query.limit, (last) => ({
-      dueBackAt: last.dueBackAt!.toISOString(),
-      id: last.id,
+      dueBy: last.dueBy.toISOString(),
+      id: last.a.id,
     }));
     return {
-      items: items.map((a) => ({
+      items: items.map(({ a, dueBy: since }) => ({
         ...absenceView(a),
-        overdueMinutes: Math.floor((now.getTime() - a.dueBackAt!.getTime()) / 60_000),
+        overdueSince: since.toISOString(),
+        dueBackKnown: a.dueBackAt !== null,
+        overdueMinutes: Math.floor((now.getTime() - since.getTime()) / 60_000),
       })),
       nextCursor,
     };
   }
+}
+
+/**
+ * The query of a page of overdue absences (null: nothing in scope can match). Exported so that a
+ * spec can check its plan uses the partial index of migration 1900.
+ */
+export function overdueAbsencesQuery(
+  dataSource: DataSource,
+  scope: EstablishmentScope,
+  query: Pick<ListOverdueAbsencesQuery, 'establishmentCode' | 'limit' | 'cursor'>,
+  now: Date,
+): SelectQueryBuilder<TemporaryAbsence> | null {
+  const q = dataSource
+    .getRepository(TemporaryAbsence)
+    .createQueryBuilder('a')
+    .addSelect(DUE_BY, 'due_by')
+    .where(OPEN)
+    .andWhere(`(a.due_back_at < :now OR (a.due_back_at IS NULL AND ${DUE_BY} < :now))`, {
+      now,
+      zone: COURT_DAY_TIME_ZONE,
+      rotlHours: ROTL_DEFAULT_DUE_BACK_HOURS,
+    })
+    .orderBy('due_by', 'ASC')
+    .addOrderBy('a.id', 'ASC')
+    .limit(query.limit + 1);
+  if (!whereEstablishment(q, 'a.establishment_code', scope, query.establishmentCode)) return null;
+  if (query.cursor)
+    q.andWhere(`(${DUE_BY}, a.id) > (:afterAt::timestamptz, :afterId::uuid)`, {
+      afterAt: query.cursor.dueBy,
+      afterId: query.cursor.id,
+    });
+  return q;
 }

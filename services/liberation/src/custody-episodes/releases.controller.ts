@@ -36,7 +36,8 @@ export class ReleasesController {
   @ApiBody(apiBodyWithExamples(RecordReleaseBodySchema, RELEASE_EXAMPLES))
   @ApiResponse({
     status: 201,
-    description: 'Release recorded; custody.person.released emitted (its eventId is in the answer)',
+    description:
+      'Release recorded; custody.person.released emitted (its eventId is in the answer). overdueAbsence names the ROTL or court absence the release ended while the person was out past its dueBackAt (null otherwise)',
   })
   @ApiResponse({ status: 200, description: 'Already recorded (same releasedAt, or same Idempotency-Key)' })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
@@ -52,7 +53,7 @@ export class ReleasesController {
   @ApiResponse({
     status: 422,
     description:
-      "RELEASE_BEFORE_RECEPTION, RELEASE_BEFORE_ABSENCE (not after the departure of the absence the person is out on), MOVEMENT_DURING_ABSENCE (releasedAt falls within a returned absence: the person was out then), RELEASE_ESTABLISHMENT_MISMATCH (establishmentCode is one of the caller's, but not where the person is held), or IDEMPOTENCY_KEY_REUSED (same key, other facts). A release while out on ROTL or at court ends that absence (its status RELEASED)",
+      "RELEASE_BEFORE_RECEPTION, RELEASE_BEFORE_ABSENCE (at or before the departure of a standing absence, open or returned: a release comes after the latest absence's return), MOVEMENT_DURING_ABSENCE (releasedAt falls within a returned absence: the person was out then), RELEASE_ESTABLISHMENT_MISMATCH (establishmentCode is one of the caller's, but not where the person is held), or IDEMPOTENCY_KEY_REUSED (same key, other facts). A release while out on ROTL or at court ends that absence (its status RELEASED)",
   })
   async record(
     @Body(new ZodValidationPipe(RecordReleaseBodySchema, 'body')) body: RecordReleaseBody,
@@ -60,7 +61,7 @@ export class ReleasesController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ReleaseRecordedView> {
-    const { created, episode, eventId } = await this.releases.record(
+    const { created, episode, eventId, overdueAbsence } = await this.releases.record(
       body,
       requestContextOf(headers, principal),
     );
@@ -72,6 +73,7 @@ export class ReleasesController {
       workflowId: throughcareWorkflowId(episode.personId, episode.episode),
       releasedAt: episode.releasedAt?.toISOString() ?? body.releasedAt,
       eventId,
+      overdueAbsence,
       links,
     };
   }

@@ -1,5 +1,5 @@
 import { noteAuditSubject } from '@throughcare/platform-audit';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import { ConflictError } from '@throughcare/platform-errors';
 import { withIdempotency } from '@throughcare/platform-persistence';
@@ -21,7 +21,12 @@ import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
 import { covers } from './prison-scope';
 import type { RequestContext } from './request-context';
-import { endAbsenceByMovement } from './temporary-absences.service';
+import { TemporaryAbsence } from './temporary-absence.entity';
+import {
+  endAbsenceByMovement,
+  overdueWhenEnded,
+  type OverdueAbsenceEnded,
+} from './temporary-absences.service';
 
 export interface ReleaseOutcome {
   /** False when this was a retry of a release already recorded (no second event). */
@@ -29,10 +34,17 @@ export interface ReleaseOutcome {
   episode: CustodyEpisode;
   /** The eventId of the episode's custody.person.released (null only for a release that predates movements). */
   eventId: string | null;
+  /**
+   * The absence (ROTL or court) the release ended while the person was out past its dueBackAt:
+   * released without coming back when due (issue 10: flagged, not silent). Null otherwise.
+   */
+  overdueAbsence: OverdueAbsenceEnded | null;
 }
 
 @Injectable()
 export class ReleasesService {
+  private readonly logger = new Logger('Releases');
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly personIds: PersonIds,
@@ -82,7 +94,20 @@ export class ReleasesService {
         movement: 'RELEASE',
         reversedAt: IsNull(),
       });
-      return { created, episode, eventId: movement?.eventId ?? null };
+      // Answered on a retry too: read from the absence the release's event ended.
+      const ended = movement
+        ? await tx.findOneBy(TemporaryAbsence, {
+            personId,
+            episode: episode.episode,
+            endedByMovementEventId: movement.eventId,
+          })
+        : null;
+      const overdueAbsence = ended ? overdueWhenEnded(ended) : null;
+      if (created && overdueAbsence)
+        this.logger.warn(
+          `release ${movement!.eventId} of episode ${episode.episode} of person ${personId} ended the ${overdueAbsence.kind} absence ${overdueAbsence.absenceId} (out since ${overdueAbsence.leftAt}) past its due-back time ${overdueAbsence.dueBackAt}: released while overdue back`,
+        );
+      return { created, episode, eventId: movement?.eventId ?? null, overdueAbsence };
     });
   }
 
@@ -91,7 +116,7 @@ export class ReleasesService {
     personId: string,
     body: RecordReleaseBody,
     context: RequestContext,
-  ): Promise<Omit<ReleaseOutcome, 'eventId'>> {
+  ): Promise<Omit<ReleaseOutcome, 'eventId' | 'overdueAbsence'>> {
     const releasedAt = new Date(body.releasedAt);
     const episode = await this.target(manager, personId, body.episode, releasedAt);
     const movements = await loadMovements(manager, personId, episode.episode);

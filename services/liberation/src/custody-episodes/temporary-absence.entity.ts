@@ -26,6 +26,14 @@ export class TemporaryAbsence {
   @Column('timestamptz', { name: 'due_back_at', nullable: true })
   dueBackAt!: Date | null;
 
+  /**
+   * The NOMIS movement reason code of the departure, as an HMPPS event gave it (migration 1900);
+   * null when staff recorded it. Kept, not interpreted: it may tell an escorted absence (hospital,
+   * funeral) from a ROTL, which the event's reason does not.
+   */
+  @Column('text', { name: 'movement_reason_code', nullable: true })
+  movementReasonCode!: string | null;
+
   @Column('uuid', { name: 'departure_event_id' })
   departureEventId!: string;
 

@@ -65,6 +65,11 @@ export interface AbsenceView {
   establishmentCode: string;
   leftAt: string;
   dueBackAt: string | null;
+  /**
+   * The NOMIS movement reason code HMPPS gave for the departure (as sent, not interpreted: it may
+   * tell an escorted absence, e.g. hospital or funeral, from a ROTL); null when staff recorded it.
+   */
+  movementReasonCode: string | null;
   returnedAt: string | null;
   /** The custody.absence.started event; and .ended once back. */
   departureEventId: string;

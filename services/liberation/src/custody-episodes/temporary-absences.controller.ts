@@ -184,7 +184,11 @@ export class TemporaryAbsencesController {
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiQueryFromZod(ListAbsencesQuerySchema)
-  @ApiResponse({ status: 200, description: 'A page of absences and the cursor of the next one' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'A page of absences and the cursor of the next one (movementReasonCode: the NOMIS movement reason an HMPPS event gave for the departure, as sent; null when staff recorded it)',
+  })
   @ApiResponse({ status: 400, description: 'Invalid path or query (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
   list(

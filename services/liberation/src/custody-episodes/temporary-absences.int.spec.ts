@@ -1,5 +1,10 @@
 import { AbsenceEndedV1, AbsenceReversedV1, AbsenceStartedV1 } from '@throughcare/contracts';
-import type { OverdueAbsencePage } from './overdue-absences';
+import { addDays, localDateOf, startOfLocalDay } from '@throughcare/domain';
+import {
+  overdueAbsencesQuery,
+  ROTL_DEFAULT_DUE_BACK_HOURS,
+  type OverdueAbsencePage,
+} from './overdue-absences';
 import type { AbsencePage, AbsenceView } from './temporary-absence.schemas';
 import { aReception, minutesAgo, personIdOf, prisonStaff, useLiberation, type Problem } from './spec-support';
 
@@ -251,6 +256,102 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     });
   });
 
+  it('refuses a release or a transfer at or before the departure of a later standing absence (422), returned or open', async () => {
+    const personId = await inCustody();
+    const transfer = (transferredAt: string) =>
+      ctx.lib.post(`/people/${personId}/episodes/1/transfers`, { toEstablishmentCode: 'LEI', transferredAt });
+    const release = (releasedAt: string) =>
+      ctx.lib.post('/releases', { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt });
+    // A ROTL 10:00–16:00 on record (here 600 to 300 minutes ago), from BAR.
+    const rotl = await json<AbsenceView>(
+      await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(600), dueBackAt: minutesAgo(300) }),
+    );
+    expect((await back(personId, rotl.absenceId, { returnedAt: minutesAgo(300) })).status).toBe(201);
+
+    // A release at 09:00, before the person left on ROTL at 10:00: refused (the ROTL was from BAR).
+    const releaseBefore = await release(minutesAgo(700));
+    expect(releaseBefore.status).toBe(422);
+    const releaseProblem = await json<Problem>(releaseBefore);
+    expect(releaseProblem.code).toBe('RELEASE_BEFORE_ABSENCE');
+    expect(releaseProblem.detail).toContain(rotl.absenceId);
+    expect(releaseProblem.detail).toContain('releasedAt');
+    // A transfer at 09:00, or at the departure's very instant: the absence was at the old prison.
+    for (const at of [minutesAgo(700), rotl.leftAt]) {
+      const transferBefore = await transfer(at);
+      expect(transferBefore.status).toBe(422);
+      const transferProblem = await json<Problem>(transferBefore);
+      expect(transferProblem.code).toBe('TRANSFER_BEFORE_ABSENCE');
+      expect(transferProblem.detail).toContain(rotl.absenceId);
+    }
+    // A reversed departure no longer stands in the way (it never was).
+    const court = await json<AbsenceView>(await depart(personId, { kind: 'COURT', leftAt: minutesAgo(200) }));
+    const early = await transfer(minutesAgo(250));
+    expect(early.status).toBe(422);
+    expect((await json<Problem>(early)).code).toBe('TRANSFER_BEFORE_ABSENCE');
+    expect(
+      (await reverse(personId, court.absenceId, { part: 'DEPARTURE', reversedAt: minutesAgo(100) })).status,
+    ).toBe(201);
+    // After the latest standing absence's return: accepted; nothing was recorded before.
+    expect((await transfer(minutesAgo(250))).status).toBe(201);
+    expect((await ctx.lib.outboxRows('custody.person.released', personId)).length).toBe(0);
+    expect((await list(personId)).items.map((a) => [a.absenceId, a.status])).toEqual([
+      [court.absenceId, 'REVERSED'],
+      [rotl.absenceId, 'RETURNED'],
+    ]);
+  });
+
+  it('a transfer refused while out on ROTL says to record the return at or before its instant; done so, the retry is recorded', async () => {
+    const personId = await inCustody();
+    const rotl = await json<AbsenceView>(await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(900) }));
+    const transferredAt = minutesAgo(800);
+    const transfer = () =>
+      ctx.lib.post(`/people/${personId}/episodes/1/transfers`, { toEstablishmentCode: 'LEI', transferredAt });
+    const refused = await transfer();
+    expect(refused.status).toBe(409);
+    const problem = (await refused.json()) as Problem & { absenceId?: string; transferredAt?: string };
+    expect(problem.code).toBe('ABSENCE_OPEN');
+    expect(problem.detail).toContain(`record the return at or before ${transferredAt}`);
+    expect(problem).toMatchObject({ absenceId: rotl.absenceId, transferredAt });
+
+    // A return at the real time (after the transfer) would make the retry fall inside the absence.
+    expect((await back(personId, rotl.absenceId, { returnedAt: transferredAt })).status).toBe(201);
+    const retried = await transfer();
+    expect(retried.status).toBe(201);
+  });
+
+  it('flags a release while out on ROTL past its due-back time (overdueAbsence in the answer, on a retry too)', async () => {
+    const personId = await inCustody();
+    const rotl = await json<AbsenceView>(
+      await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(600), dueBackAt: minutesAgo(500) }),
+    );
+    const body = { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt: minutesAgo(400) };
+    const released = await ctx.lib.post('/releases', body);
+    expect(released.status).toBe(201);
+    const overdueAbsence = {
+      absenceId: rotl.absenceId,
+      kind: 'ROTL',
+      leftAt: rotl.leftAt,
+      dueBackAt: rotl.dueBackAt,
+    };
+    expect((await released.json()) as unknown).toMatchObject({ overdueAbsence });
+    const retry = await ctx.lib.post('/releases', body);
+    expect(retry.status).toBe(200);
+    expect((await retry.json()) as unknown).toMatchObject({ overdueAbsence });
+    expect((await list(personId)).items[0]).toMatchObject({ absenceId: rotl.absenceId, status: 'RELEASED' });
+
+    // Released while out, but before the due-back time: nothing to flag.
+    const other = await inCustody();
+    await depart(other, { kind: 'ROTL', leftAt: minutesAgo(600), dueBackAt: minutesAgo(100) });
+    const inTime = await ctx.lib.post('/releases', {
+      personId: other,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(400),
+    });
+    expect(inTime.status).toBe(201);
+    expect((await inTime.json()) as unknown).toMatchObject({ overdueAbsence: null });
+  });
+
   it('refuses out-of-order times (422), bad input (400), unknown absences and other prisons (404), a reused key (422)', async () => {
     const personId = await inCustody();
     const beforeReception = await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(3000) });
@@ -297,7 +398,16 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
   });
 
   describe('overdue absences (GET /absences/overdue)', () => {
-    /** In custody at `establishmentCode`, out since `leftAt` (minutes ago), due back `dueBack` minutes ago (negative: to come). */
+    // This run's own establishments: the list is read from a shared database, where rows of other
+    // tests and earlier runs may be overdue too (and more than a page of them).
+    const code = () =>
+      `Q${Array.from({ length: 2 }, () => String.fromCharCode(65 + Math.floor(Math.random() * 26))).join('')}`;
+    const here = code();
+    let there = code();
+    while (there === here) there = code();
+    const staff = prisonStaff(here);
+
+    /** In custody at `establishmentCode`, out since `left` (minutes ago), due back `dueBack` minutes ago (negative: to come). */
     async function out(establishmentCode: string, left: number, dueBack: number | null, kind = 'ROTL') {
       const reception = aReception({ establishmentCode, receivedAt: minutesAgo(2000) });
       expect((await ctx.lib.post('/receptions', reception, {}, prisonStaff(establishmentCode))).status).toBe(
@@ -311,65 +421,180 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
         prisonStaff(establishmentCode),
       );
       expect(departed.status).toBe(201);
-      return { personId, absenceId: ((await departed.json()) as AbsenceView).absenceId };
+      const absence = (await departed.json()) as AbsenceView;
+      return { personId, absenceId: absence.absenceId, leftAt: absence.leftAt, dueBackAt: absence.dueBackAt };
     }
-    const overdue = async (query: string, as = prisonStaff('BAR')) => {
+    const overdue = async (query: string, as = staff) => {
       const response = await ctx.lib.get(`/absences/overdue${query}`, as);
       expect(response.status).toBe(200);
       return (await response.json()) as OverdueAbsencePage;
     };
+    const post = async (path: string, body: unknown) => (await ctx.lib.post(path, body, {}, staff)).status;
+    const absencePath = (a: { personId: string; absenceId: string }, what: string) =>
+      `/people/${a.personId}/episodes/1/absences/${a.absenceId}/${what}`;
 
     it("lists open absences past their due-back time, longest overdue first, from the caller's establishments only", async () => {
-      const longest = await out('BAR', 700, 400);
-      const later = await out('BAR', 600, 300, 'COURT');
-      const returned = await out('BAR', 500, 200);
-      expect(
-        (
-          await ctx.lib.post(
-            `/people/${returned.personId}/episodes/1/absences/${returned.absenceId}/return`,
-            { returnedAt: minutesAgo(100) },
-            {},
-            prisonStaff('BAR'),
-          )
-        ).status,
-      ).toBe(201);
-      const notYetDue = await out('BAR', 100, -60);
-      const noDueTime = await out('BAR', 900, null);
-      const elsewhere = await out('LOW', 800, 500);
+      const longest = await out(here, 700, 400);
+      const later = await out(here, 600, 300, 'COURT');
+      const returned = await out(here, 500, 200);
+      expect(await post(absencePath(returned, 'return'), { returnedAt: minutesAgo(100) })).toBe(201);
+      const notYetDue = await out(here, 100, -60);
+      const noDueTime = await out(here, 900, null);
+      const elsewhere = await out(there, 800, 500);
       const mine = new Set(
         [longest, later, returned, notYetDue, noDueTime, elsewhere].map((p) => p.personId),
       );
       const ours = (page: OverdueAbsencePage) => page.items.filter((i) => mine.has(i.personId));
 
-      const atBar = ours(await overdue('?limit=200'));
-      expect(atBar.map((i) => [i.personId, i.kind, i.status])).toEqual([
-        [longest.personId, 'ROTL', 'OUT'],
-        [later.personId, 'COURT', 'OUT'],
+      const atHere = ours(await overdue(`?establishmentCode=${here}&limit=200`));
+      expect(atHere.map((i) => [i.personId, i.kind, i.status, i.dueBackKnown])).toEqual([
+        [longest.personId, 'ROTL', 'OUT', true],
+        [later.personId, 'COURT', 'OUT', true],
       ]);
-      expect(atBar[0]!.overdueMinutes).toBeGreaterThanOrEqual(400);
-      expect(atBar[0]!.overdueMinutes).toBeLessThan(410);
+      expect(atHere[0]!.overdueSince).toBe(atHere[0]!.dueBackAt);
+      expect(atHere[0]!.overdueMinutes).toBeGreaterThanOrEqual(400);
+      expect(atHere[0]!.overdueMinutes).toBeLessThan(410);
+      // Every establishment of the caller's: the same ones.
+      expect(ours(await overdue('?limit=200')).map((i) => i.personId)).toEqual([
+        longest.personId,
+        later.personId,
+      ]);
 
       // Another establishment's staff see theirs only; asking for an establishment not theirs is empty.
-      expect(ours(await overdue('?limit=200', prisonStaff('LOW'))).map((i) => i.personId)).toEqual([
+      expect(ours(await overdue('?limit=200', prisonStaff(there))).map((i) => i.personId)).toEqual([
         elsewhere.personId,
       ]);
-      expect((await overdue('?establishmentCode=LOW', prisonStaff('BAR'))).items).toEqual([]);
+      expect((await overdue(`?establishmentCode=${there}`)).items).toEqual([]);
 
       // Pages follow the order with a cursor.
       const pages: string[] = [];
       let cursor: string | null = '';
       while (cursor !== null) {
         const page: OverdueAbsencePage = await overdue(
-          `?establishmentCode=BAR&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+          `?establishmentCode=${here}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
         );
         pages.push(...ours(page).map((i) => i.personId));
         cursor = page.nextCursor;
       }
       expect(pages).toEqual([longest.personId, later.personId]);
 
-      const bad = await ctx.lib.get('/absences/overdue?limit=0', prisonStaff('BAR'));
+      const bad = await ctx.lib.get('/absences/overdue?limit=0', staff);
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as Problem).errors?.[0]?.field).toBe('limit');
+    });
+
+    it('with no dueBackAt (as from HMPPS): COURT overdue after its UK day, ROTL after 24 h (dueBackKnown false); only open absences, whatever ended or undid one', async () => {
+      // No dueBackAt: out at court since yesterday (UK) or today; on ROTL 25 h or 15 h.
+      const courtYesterday = await out(here, 1500, null, 'COURT');
+      const startOfToday = startOfLocalDay(localDateOf(new Date())).getTime();
+      const courtToday = await out(
+        here,
+        (Date.now() - Math.max(startOfToday, Date.now() - 60_000)) / 60_000,
+        null,
+        'COURT',
+      );
+      const rotlLong = await out(here, 1500, null);
+      const rotlShort = await out(here, 900, null);
+      // Each predicate: back; the departure undone; the return undone (out again); ended by a
+      // release; ended by a transfer (sent from court to another prison).
+      const returned = await out(here, 700, 400);
+      expect(await post(absencePath(returned, 'return'), { returnedAt: minutesAgo(350) })).toBe(201);
+      const neverWas = await out(here, 700, 400);
+      expect(
+        await post(absencePath(neverWas, 'reversal'), { part: 'DEPARTURE', reversedAt: minutesAgo(5) }),
+      ).toBe(201);
+      const outAgain = await out(here, 700, 400);
+      expect(await post(absencePath(outAgain, 'return'), { returnedAt: minutesAgo(350) })).toBe(201);
+      expect(
+        await post(absencePath(outAgain, 'reversal'), { part: 'RETURN', reversedAt: minutesAgo(5) }),
+      ).toBe(201);
+      const released = await out(here, 700, 400);
+      expect(
+        await post('/releases', {
+          personId: released.personId,
+          establishmentCode: here,
+          reason: 'RELEASED',
+          releasedAt: minutesAgo(300),
+        }),
+      ).toBe(201);
+      const transferred = await out(here, 700, 400, 'COURT');
+      expect(
+        await post(`/people/${transferred.personId}/episodes/1/transfers`, {
+          toEstablishmentCode: there,
+          transferredAt: minutesAgo(300),
+        }),
+      ).toBe(201);
+      const all = [
+        courtYesterday,
+        courtToday,
+        rotlLong,
+        rotlShort,
+        returned,
+        neverWas,
+        outAgain,
+        released,
+        transferred,
+      ];
+      const mine = new Set(all.map((a) => a.absenceId));
+
+      const listed = (await overdue(`?establishmentCode=${here}&limit=200`)).items.filter((i) =>
+        mine.has(i.absenceId),
+      );
+      const courtDue = startOfLocalDay(
+        addDays(localDateOf(new Date(courtYesterday.leftAt)), 1),
+      ).toISOString();
+      const rotlDue = new Date(
+        Date.parse(rotlLong.leftAt) + ROTL_DEFAULT_DUE_BACK_HOURS * 3_600_000,
+      ).toISOString();
+      const expected = [
+        {
+          absenceId: outAgain.absenceId,
+          status: 'OUT',
+          dueBackKnown: true,
+          overdueSince: outAgain.dueBackAt!,
+        },
+        { absenceId: courtYesterday.absenceId, status: 'OUT', dueBackKnown: false, overdueSince: courtDue },
+        { absenceId: rotlLong.absenceId, status: 'OUT', dueBackKnown: false, overdueSince: rotlDue },
+      ].sort(
+        (a, b) =>
+          Date.parse(a.overdueSince) - Date.parse(b.overdueSince) || a.absenceId.localeCompare(b.absenceId),
+      );
+      expect(
+        listed.map((i) => ({
+          absenceId: i.absenceId,
+          status: i.status,
+          dueBackKnown: i.dueBackKnown,
+          overdueSince: i.overdueSince,
+        })),
+      ).toEqual(expected);
+      const rotl = listed.find((i) => i.absenceId === rotlLong.absenceId)!;
+      expect(rotl.dueBackAt).toBeNull();
+      expect(rotl.overdueMinutes).toBeGreaterThanOrEqual(60);
+      expect(rotl.overdueMinutes).toBeLessThan(70);
+      // The court absence ended by the transfer is not overdue at the prison it was sent to either.
+      expect(
+        (await overdue(`?establishmentCode=${there}&limit=200`, prisonStaff(there))).items.filter((i) =>
+          mine.has(i.absenceId),
+        ),
+      ).toEqual([]);
+    });
+
+    it('reads the open absences through the partial index of migration 1900', async () => {
+      const q = overdueAbsencesQuery(
+        ctx.lib.dataSource,
+        { establishments: [here] },
+        { limit: 50 },
+        new Date(),
+      )!;
+      const [sql, parameters] = q.getQueryAndParameters();
+      const plan = await ctx.lib.dataSource.transaction(async (tx) => {
+        // A small table is read whole whatever the indexes: ask whether the index can serve it.
+        await tx.query('SET LOCAL enable_seqscan = off');
+        return ((await tx.query(`EXPLAIN ${sql}`, parameters)) as Array<{ 'QUERY PLAN': string }>)
+          .map((r) => r['QUERY PLAN'])
+          .join('\n');
+      });
+      expect(plan).toContain('temporary_absence_open_by_due_back');
     });
   });
 });

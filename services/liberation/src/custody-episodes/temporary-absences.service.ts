@@ -41,6 +41,10 @@ export class AbsenceNotFoundError extends NotFoundError {
   }
 }
 
+/** The idempotency key of an absence's departure, return or reversal recorded with `key` (Idempotency-Key, or `hmpps:<event id>`). */
+export const absenceIdempotencyKey = (what: string, key: string): string =>
+  `liberation:absence-${what}:${key}`;
+
 export interface AbsenceOutcome {
   /** False for a retry (the same fact again, or the same Idempotency-Key): nothing new recorded. */
   created: boolean;
@@ -58,9 +62,16 @@ export interface AbsenceOutcome {
 export class TemporaryAbsencesService {
   constructor(private readonly dataSource: DataSource) {}
 
-  depart(personId: string, episode: number, body: RecordDepartureBody, context: RequestContext) {
+  /** `upstream`: what an upstream system (the HMPPS adapter) says of the departure beyond the body. */
+  depart(
+    personId: string,
+    episode: number,
+    body: RecordDepartureBody,
+    context: RequestContext,
+    upstream: { movementReasonCode: string | null } = { movementReasonCode: null },
+  ) {
     return this.once('departure', personId, episode, null, body, context, (tx, e) =>
-      this.recordDeparture(tx, e, body, context),
+      this.recordDeparture(tx, e, body, context, upstream.movementReasonCode),
     );
   }
 
@@ -140,7 +151,7 @@ export class TemporaryAbsencesService {
         return { request, absenceId: outcome.absence.id };
       };
       const first = context.idempotencyKey
-        ? await withIdempotency(tx, `liberation:absence-${what}:${context.idempotencyKey}`, apply)
+        ? await withIdempotency(tx, absenceIdempotencyKey(what, context.idempotencyKey), apply)
         : await apply(tx);
       if (first.request !== request)
         throw new DomainError(
@@ -158,6 +169,7 @@ export class TemporaryAbsencesService {
     episode: CustodyEpisode,
     body: RecordDepartureBody,
     context: RequestContext,
+    movementReasonCode: string | null,
   ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
     const { personId, episode: episodeNumber } = episode;
     const leftAt = new Date(body.leftAt);
@@ -210,6 +222,7 @@ export class TemporaryAbsencesService {
       establishmentCode: currentEstablishment(episode, { movements }),
       leftAt,
       dueBackAt: body.dueBackAt === undefined ? null : new Date(body.dueBackAt),
+      movementReasonCode,
       departureEventId: randomUUID(),
       departureRecordedAt: new Date(),
       departureRecordedBy: context.actor,
@@ -425,6 +438,7 @@ export function absenceView(a: TemporaryAbsence): AbsenceView {
     establishmentCode: a.establishmentCode,
     leftAt: a.leftAt.toISOString(),
     dueBackAt: a.dueBackAt?.toISOString() ?? null,
+    movementReasonCode: a.movementReasonCode,
     returnedAt: absenceReturned(a) ? a.returnedAt!.toISOString() : null,
     departureEventId: a.departureEventId,
     returnEventId: absenceReturned(a) ? a.returnEventId : null,
@@ -467,17 +481,30 @@ function endedByMovement(a: TemporaryAbsence): ConflictError {
   );
 }
 
+/** The absence a release ended while the person was out past its due-back time (issue 10: flagged, not silent). */
+export interface OverdueAbsenceEnded {
+  absenceId: string;
+  kind: TemporaryAbsence['kind'];
+  leftAt: string;
+  dueBackAt: string;
+}
+
 /**
  * What a release or transfer does to the episode's absences, checked before it is recorded:
  *
+ * - a movement at or before the departure of any standing absence (open, returned, or ended by
+ *   a movement) is out of order (422 RELEASE_BEFORE_ABSENCE / TRANSFER_BEFORE_ABSENCE): the
+ *   person left this prison after it, so was still held here; a movement comes after the latest
+ *   standing absence's return (or while out at court: see below);
  * - a movement strictly inside a returned (standing) absence is refused (422
  *   MOVEMENT_DURING_ABSENCE): the person was out then, and came back to this prison afterwards;
  * - while out at court, a release (liberated at court) or a transfer (sent from court to another
  *   prison) ends the absence: the movement, its instant and event on its row;
  * - while out on ROTL, a release ends the absence (released from ROTL), but a transfer is refused
  *   (409 ABSENCE_OPEN): it would end the absence and hide an overdue return; record the return
- *   first (or reverse the departure if it was an error);
- * - a movement at or before the departure of the open absence is out of order (422).
+ *   at or before the transfer's instant first (or reverse the departure if it was an error).
+ *
+ * Answers the absence a release ended past its `dueBackAt` (the caller flags it), else null.
  */
 export async function endAbsenceByMovement(
   tx: EntityManager,
@@ -486,7 +513,7 @@ export async function endAbsenceByMovement(
   movement: 'RELEASE' | 'TRANSFER',
   at: Date,
   eventId: string,
-): Promise<void> {
+): Promise<OverdueAbsenceEnded | null> {
   const absences = await tx.find(TemporaryAbsence, { where: { personId, episode } });
   const field = movement === 'RELEASE' ? 'releasedAt' : 'transferredAt';
   const what = movement === 'RELEASE' ? 'release' : 'transfer';
@@ -504,19 +531,24 @@ export async function endAbsenceByMovement(
         returnedAt: during.returnedAt!.toISOString(),
       },
     );
-  const open = absences.find(absenceOpen);
-  if (!open) return;
-  if (at <= open.leftAt) {
+  const later = absences
+    .filter((a) => absenceStands(a) && at <= a.leftAt)
+    .sort((a, b) => b.leftAt.getTime() - a.leftAt.getTime())[0];
+  if (later) {
+    const state = absenceOpen(later) ? 'open' : absenceReturned(later) ? 'returned' : 'ended';
     throw new MovementOutOfOrderError(
       `${movement}_BEFORE_ABSENCE`,
       field,
-      `${field} ${at.toISOString()} is not after the person left on the open ${open.kind} absence (${open.leftAt.toISOString()}, ${open.id}): reverse that departure if it was an error`,
-      { personId, episode, absenceId: open.id },
+      `${field} ${at.toISOString()} is not after the person left on the ${state} ${later.kind} absence ${later.id} (${later.leftAt.toISOString()}) from ${later.establishmentCode}: a ${what} comes after the latest absence${absenceReturned(later) ? `'s return (${later.returnedAt!.toISOString()})` : ''}; reverse that departure if it was an error`,
+      { personId, episode, absenceId: later.id, leftAt: later.leftAt.toISOString() },
     );
   }
-  if (movement === 'TRANSFER' && open.kind !== 'COURT')
+  const open = absences.find(absenceOpen);
+  if (!open) return null;
+  if (movement === 'TRANSFER' && open.kind !== 'COURT') {
+    const transferredAt = at.toISOString();
     throw new ConflictError(
-      `person ${personId} is out on the ${open.kind} absence ${open.id} since ${open.leftAt.toISOString()}${open.dueBackAt ? `, due back ${open.dueBackAt.toISOString()}` : ''}: record the return before the ${what} (or reverse the departure if it was an error)`,
+      `person ${personId} is out on the ${open.kind} absence ${open.id} since ${open.leftAt.toISOString()}${open.dueBackAt ? `, due back ${open.dueBackAt.toISOString()}` : ''}: record the return at or before ${transferredAt} (the transfer's instant), then the ${what} (or reverse the departure if it was an error)`,
       'ABSENCE_OPEN',
       {
         details: {
@@ -526,14 +558,33 @@ export async function endAbsenceByMovement(
           kind: open.kind,
           leftAt: open.leftAt.toISOString(),
           dueBackAt: open.dueBackAt?.toISOString() ?? null,
+          transferredAt,
         },
+        // In the problem details: the return to record comes at or before this instant.
+        extensions: { absenceId: open.id, transferredAt },
       },
     );
+  }
   await tx.update(
     TemporaryAbsence,
     { id: open.id },
     { endedByMovement: movement, endedByMovementAt: at, endedByMovementEventId: eventId },
   );
+  return overdueWhenEnded({ ...open, endedByMovement: movement, endedByMovementAt: at });
+}
+
+/** The absence, when a release ended it after its `dueBackAt` (the person was overdue back), else null. */
+export function overdueWhenEnded(
+  a: Pick<TemporaryAbsence, 'id' | 'kind' | 'leftAt' | 'dueBackAt' | 'endedByMovement' | 'endedByMovementAt'>,
+): OverdueAbsenceEnded | null {
+  if (a.endedByMovement !== 'RELEASE' || a.dueBackAt === null || a.endedByMovementAt === null) return null;
+  if (a.endedByMovementAt <= a.dueBackAt) return null;
+  return {
+    absenceId: a.id,
+    kind: a.kind,
+    leftAt: a.leftAt.toISOString(),
+    dueBackAt: a.dueBackAt.toISOString(),
+  };
 }
 
 /**

@@ -3,6 +3,7 @@ import { createScratchDatabase, requireEnv, type ScratchDatabase } from '@throug
 import { ensureSchema, serviceDataSourceOptions } from '@throughcare/platform-persistence';
 import { LIBERATION_SCHEMA } from '../config';
 import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
+import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-overdue-and-reason';
 import { liberationMigrations } from './index';
 
 /** Upgrading a database that already holds custody episodes, in a database of its own. */
@@ -68,6 +69,41 @@ describe('liberation migrations (real Postgres)', () => {
       ).toEqual([]);
     } finally {
       await after.destroy();
+    }
+  });
+
+  it('adds the movement reason of an absence and the index of open absences by due-back time, reverts, and adds them again', async () => {
+    const upTo1900 = liberationMigrations.slice(
+      0,
+      liberationMigrations.indexOf(AbsenceOverdueAndReason1700000001900) + 1,
+    );
+    const ds = await open(upTo1900);
+    const present = async () => ({
+      column: (
+        (await ds.query(
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'liberation' AND table_name = 'temporary_absence' AND column_name = 'movement_reason_code'`,
+        )) as unknown[]
+      ).length,
+      index: (
+        (await ds.query(
+          `SELECT indexdef FROM pg_indexes WHERE schemaname = 'liberation' AND indexname = 'temporary_absence_open_by_due_back'`,
+        )) as Array<{ indexdef: string }>
+      ).map((r) => r.indexdef),
+    });
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await present()).toEqual({
+        column: 1,
+        index: [
+          expect.stringMatching(/\(establishment_code, due_back_at\) WHERE .*ended_by_movement_at IS NULL/),
+        ],
+      });
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await present()).toEqual({ column: 0, index: [] });
+      await ds.runMigrations({ transaction: 'each' });
+      expect((await present()).column).toBe(1);
+    } finally {
+      await ds.destroy();
     }
   });
 });
