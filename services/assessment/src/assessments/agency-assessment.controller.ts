@@ -35,7 +35,8 @@ export class AgencyAssessmentController {
     description:
       'Only while the calling agency holds an active referral of the episode (sent, neither closed nor withdrawn, ' +
       'as the referral events on the bus say) and the person has not withdrawn consent to voluntary throughcare. ' +
-      'Each covered pathway is read from the latest assessment of the episode with answers saved or completed; ' +
+      'Each covered pathway is read from the latest completed assessment of the episode (a draft is never shown): ' +
+      'from its answers, or from the needs its completion recorded when the answers no longer pass the completion checks; ' +
       'other pathways, the answers themselves, free-text notes and risk reasons are never shown. ' +
       'No referral, another agency’s referral, an ended referral, withdrawn consent and an unknown person all ' +
       'answer the same 404 EPISODE_NOT_FOUND.',

@@ -1,14 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeliverPolicy, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { Client } from 'pg';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { deadLetterSubjectFor, Streams, subjectFor } from '@throughcare/contracts';
 import { questionSet } from '@throughcare/domain';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
-import { runUnrestricted } from '@throughcare/platform-persistence';
+import { runUnrestricted, runWithDatabaseScope } from '@throughcare/platform-persistence';
 import type { TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
-import { useAssessmentApp } from '../testing/assessment-app';
+import { specConfig, useAssessmentApp } from '../testing/assessment-app';
 import type { AgencyAssessmentView } from './agency-assessment.schemas';
 import { AGENCY_REFERRALS_CONSUMER } from './agency-referrals.consumer';
 
@@ -64,8 +65,8 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
   const read = (personId: string, as: TestPrincipal, episode = 1) =>
     call('GET', `/agency/people/${personId}/episodes/${episode}/assessment`, as);
 
-  /** A person whose core screen (episode 1, at BAR) has its answers saved and is completed. */
-  async function aScreenedPerson(): Promise<{ personId: string; assessmentId: string }> {
+  /** A new person whose core screen (episode 1, at BAR) is requested. */
+  async function aRequestedScreen(): Promise<{ personId: string; assessmentId: string }> {
     const personId = `p${randomBytes(10).toString('hex')}`;
     const { assessmentId } = await harness.activities.requestCoreScreen({
       idempotencyKey: `spec:${randomUUID()}`,
@@ -75,6 +76,12 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
       dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
       correlationId: `spec-${randomUUID()}`,
     });
+    return { personId, assessmentId };
+  }
+
+  /** A person whose core screen (episode 1, at BAR) has its answers saved and is completed. */
+  async function aScreenedPerson(): Promise<{ personId: string; assessmentId: string }> {
+    const { personId, assessmentId } = await aRequestedScreen();
     const saved = await call('PUT', `/assessments/${assessmentId}/answers`, STAFF, {
       answers: coreScreenAnswers(),
     });
@@ -303,7 +310,8 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     expect((await read(personId, agency)).status).toBe(404);
   });
 
-  it('closes access once the person withdraws consent, though the referral is still active', async () => {
+  /** A screened person whose agency read the assessment, then who withdrew consent for the episode. */
+  async function aReaderWhoWithdrew(): Promise<{ personId: string; agency: TestPrincipal }> {
     const { personId } = await aScreenedPerson();
     const agency = anAgency();
     await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
@@ -312,6 +320,11 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
       withdrawnAt: new Date().toISOString(),
     });
     expect(withdrawal.status).toBe(200);
+    return { personId, agency };
+  }
+
+  it('closes access once the person withdraws consent, though the referral is still active', async () => {
+    const { personId, agency } = await aReaderWhoWithdrew();
     const r = await read(personId, agency);
     expect(r.status).toBe(404);
     expect(await json<Problem>(r)).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
@@ -387,6 +400,152 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     expect((await readable(personId, agency)).referrals.map((r) => r.referralId)).toEqual([
       valid.data.referralId,
     ]);
+  });
+
+  /**
+   * Runs `work` with these agency read policies' expressions replaced (as the database's owner),
+   * then puts the originals back: a second wall that disagrees with the service.
+   */
+  async function withPolicies(
+    replace: (table: string, qual: string) => string | undefined,
+    work: () => Promise<void>,
+  ): Promise<void> {
+    const owner = new Client({ connectionString: specConfig.DATABASE_URL });
+    await owner.connect();
+    const { rows } = await owner.query<{ tablename: string; policyname: string; qual: string }>(
+      `SELECT tablename, policyname, qual FROM pg_policies WHERE schemaname = 'assessment' AND policyname LIKE '%agency_read'`,
+    );
+    const alter = (table: string, policy: string, qual: string) =>
+      owner.query(`ALTER POLICY "${policy}" ON assessment."${table}" USING (${qual})`);
+    try {
+      for (const { tablename, policyname, qual } of rows) {
+        const replaced = replace(tablename, qual);
+        if (replaced !== undefined) await alter(tablename, policyname, replaced);
+      }
+      await work();
+    } finally {
+      for (const { tablename, policyname, qual } of rows) await alter(tablename, policyname, qual);
+      await owner.end();
+    }
+  }
+
+  it("fails closed: a withdrawal the agency's own scope cannot see still refuses the read", async () => {
+    const { personId, agency } = await aReaderWhoWithdrew();
+    // Policies that disagree with the service: the assessment open on the plain referral test
+    // (consent ignored, as before migration 800) and the withdrawal hidden from every agency.
+    await withPolicies(
+      (table, qual) =>
+        table === 'consent_withdrawal'
+          ? 'false'
+          : table === 'assessment'
+            ? qual.replace('episode_agencies(', 'episode_referral_agencies(')
+            : undefined,
+      async () => {
+        const seen = (table: string) =>
+          runWithDatabaseScope({ agency: agency.agencyId! }, () =>
+            app().get(DataSource).query(`SELECT 1 FROM assessment.${table} WHERE person_id = $1`, [personId]),
+          ) as Promise<unknown[]>;
+        // The premise: the agency's scope sees the assessment but not the withdrawal.
+        expect(await seen('assessment')).toHaveLength(1);
+        expect(await seen('consent_withdrawal')).toHaveLength(0);
+        const r = await read(personId, agency);
+        expect(r.status).toBe(404);
+        expect(await json<Problem>(r)).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
+      },
+    );
+  });
+
+  it('shows the latest completed assessment, never a draft: a review in progress does not replace the completed screen', async () => {
+    const { personId, assessmentId } = await aScreenedPerson();
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    const before = await readable(personId, agency);
+    const review = await harness.activities.requestAssessment({
+      idempotencyKey: `spec:${randomUUID()}`,
+      personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      kind: 'STANDARD_REVIEW',
+      dueBy: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      correlationId: `spec-${randomUUID()}`,
+    });
+    // The review's draft says the opposite of the screen: an address is found.
+    const draft = await call('PUT', `/assessments/${review.assessmentId}/answers`, STAFF, {
+      answers: { ACC_NO_ADDRESS: false },
+    });
+    expect(draft.status).toBe(200);
+    const after = await json<AgencyAssessmentView>(await read(personId, agency));
+    expect(after.assessment).toMatchObject({ assessmentId, kind: 'CORE_SCREEN', answersVersion: 1 });
+    expect(after.pathways).toEqual(before.pathways);
+    expect(after.pathways).toMatchObject([{ pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' }]);
+    expect(after.needs).toEqual(['ACCOMMODATION']);
+  });
+
+  it('before any completion shows every covered pathway as not started, whatever answers are saved', async () => {
+    const { personId, assessmentId } = await aRequestedScreen();
+    const saved = await call('PUT', `/assessments/${assessmentId}/answers`, STAFF, {
+      answers: coreScreenAnswers(),
+    });
+    expect(saved.status).toBe(200);
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    const view = await readable(personId, agency);
+    expect(view.assessment).toBeNull();
+    expect(view.pathways).toMatchObject([
+      { pathway: 'ACCOMMODATION', status: 'NOT_STARTED', supportRequired: false },
+    ]);
+    expect(view.needs).toEqual([]);
+  });
+
+  it("falls back to the completion's recorded needs when its saved answers no longer pass the completion checks", async () => {
+    const { personId, assessmentId } = await aRequestedScreen();
+    // A version saved before skips were checked: ACCOMMODATION skipped though its answers show a
+    // need, and a completion (then) recording the need. Written as such a record would stand.
+    await runUnrestricted(() =>
+      app()
+        .get(DataSource)
+        .transaction(async (m) => {
+          await m.query(
+            `INSERT INTO assessment.assessment_answers (assessment_id, version, establishment_code, question_set_version,
+               answers, skips, recorded_at, recorded_by)
+             VALUES ($1, 1, 'BAR', $2, $3, $4, now(), 'user:spec')`,
+            [
+              assessmentId,
+              questionSet('CORE_SCREEN').version,
+              JSON.stringify(coreScreenAnswers()),
+              JSON.stringify([{ pathway: 'ACCOMMODATION', reason: 'TRANSFER' }]),
+            ],
+          );
+          await m.query(
+            `UPDATE assessment.assessment
+                SET completed_at = now(), completed_by = 'role:RECEPTION_OFFICER', completion_recorded_at = now(),
+                    needs = ARRAY['ACCOMMODATION'], risk_of_serious_harm = 'LOW'
+              WHERE id = $1`,
+            [assessmentId],
+          );
+        }),
+    );
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION', 'HEALTH']));
+    const view = await readable(personId, agency);
+    expect(view.assessment).toMatchObject({ assessmentId, answersVersion: null, answersRecordedAt: null });
+    expect(view.pathways).toEqual([
+      {
+        pathway: 'ACCOMMODATION',
+        status: 'SUPPORT_REQUIRED',
+        supportRequired: true,
+        needsIndicated: [],
+        skipped: null,
+      },
+      {
+        pathway: 'HEALTH',
+        status: 'SUPPORT_NOT_REQUIRED',
+        supportRequired: false,
+        needsIndicated: [],
+        skipped: null,
+      },
+    ]);
+    expect(view.needs).toEqual(['ACCOMMODATION']);
   });
 
   it('is documented in OpenAPI: bearer token, an example answer, and problem+json 400, 401 and 404', async () => {
