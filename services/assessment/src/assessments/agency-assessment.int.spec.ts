@@ -159,6 +159,17 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     }, 20_000);
   }
 
+  /** The event's dead letter: AGENCY_MISMATCH, naming the agency it named and the one the referral was sent to. */
+  async function expectAgencyMismatch(eventId: string, referralId: string, sentTo: string): Promise<void> {
+    const dead = await deadLetterWith(eventId);
+    expect(dead.headers?.get(DlqHeaders.code)).toBe('AGENCY_MISMATCH');
+    expect(dead.headers?.get(DlqHeaders.reason)).toEqual(
+      expect.stringContaining(
+        `names agency ag-someone-else for referral ${referralId}, which was sent to agency ${sentTo}`,
+      ),
+    );
+  }
+
   const readable = (personId: string, as: TestPrincipal) =>
     eventually(async () => {
       const r = await read(personId, as);
@@ -308,6 +319,27 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     await publish(other);
     await caughtUp();
     expect((await read(personId, agency)).status).toBe(404);
+    await expectAgencyMismatch(other.eventId, referralId, agency.agencyId!);
+  });
+
+  it('dead-letters a close naming another agency than the referral was sent to (AGENCY_MISMATCH), and access stays open', async () => {
+    const { personId } = await aScreenedPerson();
+    const agency = anAgency();
+    const referralId = randomUUID();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION'], referralId));
+    await readable(personId, agency);
+    const misnamed = closed(personId, referralId, 'ag-someone-else');
+    await publish(misnamed);
+    await expectAgencyMismatch(misnamed.eventId, referralId, agency.agencyId!);
+    await caughtUp();
+    expect((await read(personId, agency)).status).toBe(200);
+    expect(await projected(referralId)).toEqual([
+      { agency_id: agency.agencyId, pathways: ['ACCOMMODATION'], ended_by: null },
+    ]);
+    // The close naming the right agency ends it.
+    await publish(closed(personId, referralId, agency.agencyId!));
+    await caughtUp();
+    expect((await read(personId, agency)).status).toBe(404);
   });
 
   /** A screened person whose agency read the assessment, then who withdrew consent for the episode. */
@@ -387,7 +419,7 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     const expectations: Array<[string, string, RegExp]> = [
       [noPathways.eventId, 'INVALID_DATA', /pathways/],
       [noPerson.eventId, 'PERSON_ID_REQUIRED', /names no THROUGHCARE_ID/],
-      [clash.eventId, 'REFERRAL_MISMATCH', /another person or episode/],
+      [clash.eventId, 'REFERRAL_MISMATCH', /holds that referral for another person$/],
       [marker, 'INVALID_ENVELOPE', /eventId/],
     ];
     for (const [id, code, reason] of expectations) {
