@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DeliverPolicy, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { Client } from 'pg';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { deadLetterSubjectFor, Streams, subjectFor } from '@throughcare/contracts';
+import { deadLetterSubjectFor, parseEvent, Streams, subjectFor } from '@throughcare/contracts';
 import { questionSet } from '@throughcare/domain';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
@@ -11,7 +11,7 @@ import type { TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { specConfig, useAssessmentApp } from '../testing/assessment-app';
 import type { AgencyAssessmentView } from './agency-assessment.schemas';
-import { AGENCY_REFERRALS_CONSUMER } from './agency-referrals.consumer';
+import { AGENCY_REFERRALS_CONSUMER, AgencyReferralsProjector } from './agency-referrals.consumer';
 
 // Issue 10: an agency reads the shared assessment only for the pathways its active referrals
 // cover, while consent stands; it learns of referrals from the bus (consumer assessment-agency-referrals).
@@ -368,9 +368,31 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     const referralId = randomUUID();
     const first = sent(personId, agency.agencyId!, ['ACCOMMODATION'], referralId);
     await publish(first);
-    await publish(first); // the same event again (same eventId): recorded once
     await readable(personId, agency);
     await caughtUp();
+    const facts = () =>
+      runUnrestricted(() =>
+        app()
+          .get(DataSource)
+          .query(
+            `SELECT agency_id, pathways, sent_at, sent_event_id, recorded_at FROM assessment.agency_referral
+              WHERE referral_id = $1`,
+            [referralId],
+          ),
+      ) as Promise<unknown[]>;
+    const recorded = await facts();
+    expect(recorded).toEqual([
+      expect.objectContaining({ agency_id: agency.agencyId, sent_event_id: first.eventId }),
+    ]);
+    await publish(first); // the same event again (same eventId), delivered again
+    await caughtUp();
+    // Nothing changed: the sent facts and when they were recorded are the first delivery's.
+    expect(await facts()).toEqual(recorded);
+    // And a delivery of it now is answered as already recorded.
+    const parsed = parseEvent(first);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(await app().get(AgencyReferralsProjector).project(parsed.event)).toBe('already-recorded');
+    expect(await facts()).toEqual(recorded);
     const keys = await runUnrestricted(() =>
       app()
         .get(DataSource)
