@@ -6,6 +6,7 @@ import { deadLetterSubjectFor, parseEvent, Streams, subjectFor } from '@throughc
 import { questionSet } from '@throughcare/domain';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
+import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
 import { runUnrestricted, runWithDatabaseScope } from '@throughcare/platform-persistence';
 import type { TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
@@ -600,6 +601,29 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
       },
     ]);
     expect(view.needs).toEqual(['ACCOMMODATION']);
+  });
+
+  it('audits each read with the person, the episode and the pathways disclosed, and a refused one with the episode only', async () => {
+    const { personId, assessmentId } = await aScreenedPerson();
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['HEALTH', 'ACCOMMODATION']));
+    await readable(personId, agency);
+    expect((await read(personId, agency, 2)).status).toBe(404);
+    const records = (await auditRecordsAbout(app().get(DataSource), 'assessment', personId)).filter(
+      (r) => r.action === 'assessment.agency-read',
+    );
+    // The last allowed read (earlier ones may be the wait for the referral) and the refusal.
+    expect(records.filter((r) => r.outcome === 'allowed').at(-1)).toMatchObject({
+      subject_person: personId,
+      object_type: 'assessment',
+      object_id: `${personId}/1?pathways=ACCOMMODATION,HEALTH&assessment=${assessmentId}`,
+    });
+    expect(records.at(-1)).toMatchObject({
+      outcome: 'not-found',
+      subject_person: personId,
+      object_id: `${personId}/2`,
+      reason: 'EPISODE_NOT_FOUND',
+    });
   });
 
   it('is documented in OpenAPI: bearer token, an example answer, and problem+json 400, 401 and 404', async () => {
