@@ -66,13 +66,15 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
   const read = (personId: string, as: TestPrincipal, episode = 1) =>
     call('GET', `/agency/people/${personId}/episodes/${episode}/assessment`, as);
 
-  /** A new person whose core screen (episode 1, at BAR) is requested. */
-  async function aRequestedScreen(): Promise<{ personId: string; assessmentId: string }> {
-    const personId = `p${randomBytes(10).toString('hex')}`;
+  /** A core screen (at BAR) requested of the person's episode: a new person's first, unless told. */
+  async function aRequestedScreen(
+    personId = `p${randomBytes(10).toString('hex')}`,
+    episode = 1,
+  ): Promise<{ personId: string; assessmentId: string }> {
     const { assessmentId } = await harness.activities.requestCoreScreen({
       idempotencyKey: `spec:${randomUUID()}`,
       personId,
-      episode: 1,
+      episode,
       establishmentCode: 'BAR',
       dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
       correlationId: `spec-${randomUUID()}`,
@@ -601,6 +603,26 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
       },
     ]);
     expect(view.needs).toEqual(['ACCOMMODATION']);
+  });
+
+  it("shows an earlier episode's agency that episode's core screen level, not the risk assessed once a later episode exists", async () => {
+    const { personId } = await aScreenedPerson();
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    await readable(personId, agency);
+    const risk = await call('POST', `/people/${personId}/risk-assessments`, STAFF, {
+      likelihoodOfReoffending: 'HIGH',
+      riskOfSeriousHarm: 'HIGH',
+      reasons: 'spec: assessed during episode 1',
+      assessedOn: new Date().toISOString().slice(0, 10),
+    });
+    expect(risk.status).toBe(201);
+    const during = await json<AgencyAssessmentView>(await read(personId, agency));
+    expect(during.riskOfSeriousHarm).toMatchObject({ level: 'HIGH', source: 'RISK_ASSESSMENT' });
+    // Episode 2 begins: the risk is now the later episode's.
+    await aRequestedScreen(personId, 2);
+    const after = await json<AgencyAssessmentView>(await read(personId, agency));
+    expect(after.riskOfSeriousHarm).toEqual({ level: 'LOW', assessedOn: null, source: 'CORE_SCREEN' });
   });
 
   it('audits each read with the person, the episode and the pathways disclosed, and a refused one with the episode only', async () => {

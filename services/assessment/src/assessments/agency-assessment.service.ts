@@ -158,7 +158,12 @@ function pathwayView(
   };
 }
 
-/** The latest risk assessment's level, else the episode's completed core screen's; never the reasons. */
+/**
+ * The latest risk assessment's level, else the episode's completed core screen's; never the reasons.
+ * Risk rows are read under the agency's scope: row-level security (migration 800) shows them only
+ * to an active referral of the person's latest episode without a consent withdrawal, so an agency
+ * of an earlier episode gets that episode's core screen level, never a later risk assessment.
+ */
 async function riskOf(
   tx: EntityManager,
   personId: string,

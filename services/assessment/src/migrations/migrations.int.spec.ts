@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createScratchDatabase, type ScratchDatabase } from '@throughcare/testing';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { ASSESSMENT_SCHEMA, loadAssessmentConfig } from '../config';
+import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-consent';
 import { assessmentMigrations } from './index';
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
@@ -239,7 +240,8 @@ describe('assessment migrations (real Postgres)', () => {
           WHERE schemaname = 'assessment' AND policyname = 'consent_withdrawal_agency_read'`,
       ) as Promise<Array<{ qual: string }>>;
     // As 700 itself wrote them.
-    const at700 = await open(assessmentMigrations.slice(0, 8));
+    const at800 = assessmentMigrations.indexOf(AgencyReadConsent1700000000800);
+    const at700 = await open(assessmentMigrations.slice(0, at800));
     const before = { functions: await definitions(at700), policy: await consentPolicy(at700) };
     await at700.destroy();
     expect(before.functions.map((f) => f.name)).toEqual([
@@ -249,7 +251,7 @@ describe('assessment migrations (real Postgres)', () => {
     ]);
     expect(before.policy[0]!.qual).toMatch(/episode_agencies/);
 
-    const all = await open(assessmentMigrations.slice(0, 9));
+    const all = await open(assessmentMigrations.slice(0, at800 + 1));
     try {
       const after = await definitions(all);
       expect(after.map((f) => f.name)).toEqual([
