@@ -1,4 +1,4 @@
-import { Audited, from, PersonalData } from '@throughcare/platform-audit';
+import { Audited, from, PersonalData, type AuditResolver } from '@throughcare/platform-audit';
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CallingAgency } from '@throughcare/platform-auth';
@@ -13,6 +13,19 @@ import { EpisodePathSchema, type EpisodePath } from './assessment.schemas';
 
 const problem = 'application/problem+json';
 
+/**
+ * The audit record's object: `<personId>/<episode>`, and once answered what was disclosed,
+ * `?pathways=<covered pathways, comma-separated>&assessment=<source assessment id or none>`, so the
+ * disclosure can be reconstructed (which pathways, read from which assessment, at that time).
+ */
+const disclosedObject: AuditResolver<string> = (ctx) => {
+  const episode = `${ctx.params['personId'] ?? ''}/${ctx.params['episode'] ?? ''}`;
+  const view = ctx.result as AgencyAssessmentView | undefined;
+  if (!view) return episode;
+  const pathways = view.pathways.map((p) => p.pathway).join(',');
+  return `${episode}?pathways=${pathways}&assessment=${view.assessment?.assessmentId ?? 'none'}`;
+};
+
 /** The shared assessment as an agency reads it (issue 10): its referrals' pathways only. */
 @ApiTags('agency assessment')
 @AgencyScoped('the episodes it holds an active referral of, while consent is not withdrawn')
@@ -25,7 +38,7 @@ export class AgencyAssessmentController {
     action: 'assessment.agency-read',
     kind: 'read',
     objectType: 'assessment',
-    objectId: from.param('episode'),
+    objectId: disclosedObject,
     subject: from.param('personId'),
   })
   @Get('assessment')
@@ -35,7 +48,8 @@ export class AgencyAssessmentController {
     description:
       'Only while the calling agency holds an active referral of the episode (sent, neither closed nor withdrawn, ' +
       'as the referral events on the bus say) and the person has not withdrawn consent to voluntary throughcare. ' +
-      'Each covered pathway is read from the latest assessment of the episode with answers saved or completed; ' +
+      'Each covered pathway is read from the latest completed assessment of the episode (a draft is never shown): ' +
+      'from its answers, or from the needs its completion recorded when the answers no longer pass the completion checks; ' +
       'other pathways, the answers themselves, free-text notes and risk reasons are never shown. ' +
       'No referral, another agency’s referral, an ended referral, withdrawn consent and an unknown person all ' +
       'answer the same 404 EPISODE_NOT_FOUND.',

@@ -1,16 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DeliverPolicy, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { Client } from 'pg';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { deadLetterSubjectFor, Streams, subjectFor } from '@throughcare/contracts';
+import { deadLetterSubjectFor, parseEvent, Streams, subjectFor } from '@throughcare/contracts';
 import { questionSet } from '@throughcare/domain';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
-import { runUnrestricted } from '@throughcare/platform-persistence';
+import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
+import { runUnrestricted, runWithDatabaseScope } from '@throughcare/platform-persistence';
 import type { TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
-import { useAssessmentApp } from '../testing/assessment-app';
+import { specConfig, useAssessmentApp } from '../testing/assessment-app';
 import type { AgencyAssessmentView } from './agency-assessment.schemas';
-import { AGENCY_REFERRALS_CONSUMER } from './agency-referrals.consumer';
+import { AGENCY_REFERRALS_CONSUMER, AgencyReferralsProjector } from './agency-referrals.consumer';
 
 // Issue 10: an agency reads the shared assessment only for the pathways its active referrals
 // cover, while consent stands; it learns of referrals from the bus (consumer assessment-agency-referrals).
@@ -64,17 +66,25 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
   const read = (personId: string, as: TestPrincipal, episode = 1) =>
     call('GET', `/agency/people/${personId}/episodes/${episode}/assessment`, as);
 
-  /** A person whose core screen (episode 1, at BAR) has its answers saved and is completed. */
-  async function aScreenedPerson(): Promise<{ personId: string; assessmentId: string }> {
-    const personId = `p${randomBytes(10).toString('hex')}`;
+  /** A core screen (at BAR) requested of the person's episode: a new person's first, unless told. */
+  async function aRequestedScreen(
+    personId = `p${randomBytes(10).toString('hex')}`,
+    episode = 1,
+  ): Promise<{ personId: string; assessmentId: string }> {
     const { assessmentId } = await harness.activities.requestCoreScreen({
       idempotencyKey: `spec:${randomUUID()}`,
       personId,
-      episode: 1,
+      episode,
       establishmentCode: 'BAR',
       dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
       correlationId: `spec-${randomUUID()}`,
     });
+    return { personId, assessmentId };
+  }
+
+  /** A person whose core screen (episode 1, at BAR) has its answers saved and is completed. */
+  async function aScreenedPerson(): Promise<{ personId: string; assessmentId: string }> {
+    const { personId, assessmentId } = await aRequestedScreen();
     const saved = await call('PUT', `/assessments/${assessmentId}/answers`, STAFF, {
       answers: coreScreenAnswers(),
     });
@@ -150,6 +160,17 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
         if (new TextDecoder().decode(msg.data).includes(marker)) return msg;
       }
     }, 20_000);
+  }
+
+  /** The event's dead letter: AGENCY_MISMATCH, naming the agency it named and the one the referral was sent to. */
+  async function expectAgencyMismatch(eventId: string, referralId: string, sentTo: string): Promise<void> {
+    const dead = await deadLetterWith(eventId);
+    expect(dead.headers?.get(DlqHeaders.code)).toBe('AGENCY_MISMATCH');
+    expect(dead.headers?.get(DlqHeaders.reason)).toEqual(
+      expect.stringContaining(
+        `names agency ag-someone-else for referral ${referralId}, which was sent to agency ${sentTo}`,
+      ),
+    );
   }
 
   const readable = (personId: string, as: TestPrincipal) =>
@@ -301,9 +322,31 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     await publish(other);
     await caughtUp();
     expect((await read(personId, agency)).status).toBe(404);
+    await expectAgencyMismatch(other.eventId, referralId, agency.agencyId!);
   });
 
-  it('closes access once the person withdraws consent, though the referral is still active', async () => {
+  it('dead-letters a close naming another agency than the referral was sent to (AGENCY_MISMATCH), and access stays open', async () => {
+    const { personId } = await aScreenedPerson();
+    const agency = anAgency();
+    const referralId = randomUUID();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION'], referralId));
+    await readable(personId, agency);
+    const misnamed = closed(personId, referralId, 'ag-someone-else');
+    await publish(misnamed);
+    await expectAgencyMismatch(misnamed.eventId, referralId, agency.agencyId!);
+    await caughtUp();
+    expect((await read(personId, agency)).status).toBe(200);
+    expect(await projected(referralId)).toEqual([
+      { agency_id: agency.agencyId, pathways: ['ACCOMMODATION'], ended_by: null },
+    ]);
+    // The close naming the right agency ends it.
+    await publish(closed(personId, referralId, agency.agencyId!));
+    await caughtUp();
+    expect((await read(personId, agency)).status).toBe(404);
+  });
+
+  /** A screened person whose agency read the assessment, then who withdrew consent for the episode. */
+  async function aReaderWhoWithdrew(): Promise<{ personId: string; agency: TestPrincipal }> {
     const { personId } = await aScreenedPerson();
     const agency = anAgency();
     await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
@@ -312,6 +355,11 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
       withdrawnAt: new Date().toISOString(),
     });
     expect(withdrawal.status).toBe(200);
+    return { personId, agency };
+  }
+
+  it('closes access once the person withdraws consent, though the referral is still active', async () => {
+    const { personId, agency } = await aReaderWhoWithdrew();
     const r = await read(personId, agency);
     expect(r.status).toBe(404);
     expect(await json<Problem>(r)).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
@@ -323,9 +371,31 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     const referralId = randomUUID();
     const first = sent(personId, agency.agencyId!, ['ACCOMMODATION'], referralId);
     await publish(first);
-    await publish(first); // the same event again (same eventId): recorded once
     await readable(personId, agency);
     await caughtUp();
+    const facts = () =>
+      runUnrestricted(() =>
+        app()
+          .get(DataSource)
+          .query(
+            `SELECT agency_id, pathways, sent_at, sent_event_id, recorded_at FROM assessment.agency_referral
+              WHERE referral_id = $1`,
+            [referralId],
+          ),
+      ) as Promise<unknown[]>;
+    const recorded = await facts();
+    expect(recorded).toEqual([
+      expect.objectContaining({ agency_id: agency.agencyId, sent_event_id: first.eventId }),
+    ]);
+    await publish(first); // the same event again (same eventId), delivered again
+    await caughtUp();
+    // Nothing changed: the sent facts and when they were recorded are the first delivery's.
+    expect(await facts()).toEqual(recorded);
+    // And a delivery of it now is answered as already recorded.
+    const parsed = parseEvent(first);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(await app().get(AgencyReferralsProjector).project(parsed.event)).toBe('already-recorded');
+    expect(await facts()).toEqual(recorded);
     const keys = await runUnrestricted(() =>
       app()
         .get(DataSource)
@@ -374,7 +444,7 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     const expectations: Array<[string, string, RegExp]> = [
       [noPathways.eventId, 'INVALID_DATA', /pathways/],
       [noPerson.eventId, 'PERSON_ID_REQUIRED', /names no THROUGHCARE_ID/],
-      [clash.eventId, 'REFERRAL_MISMATCH', /another person or episode/],
+      [clash.eventId, 'REFERRAL_MISMATCH', /holds that referral for another person$/],
       [marker, 'INVALID_ENVELOPE', /eventId/],
     ];
     for (const [id, code, reason] of expectations) {
@@ -387,6 +457,195 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     expect((await readable(personId, agency)).referrals.map((r) => r.referralId)).toEqual([
       valid.data.referralId,
     ]);
+  });
+
+  /**
+   * Runs `work` with these agency read policies' expressions replaced (as the database's owner),
+   * then puts the originals back: a second wall that disagrees with the service.
+   */
+  async function withPolicies(
+    replace: (table: string, qual: string) => string | undefined,
+    work: () => Promise<void>,
+  ): Promise<void> {
+    const owner = new Client({ connectionString: specConfig.DATABASE_URL });
+    await owner.connect();
+    const { rows } = await owner.query<{ tablename: string; policyname: string; qual: string }>(
+      `SELECT tablename, policyname, qual FROM pg_policies WHERE schemaname = 'assessment' AND policyname LIKE '%agency_read'`,
+    );
+    const alter = (table: string, policy: string, qual: string) =>
+      owner.query(`ALTER POLICY "${policy}" ON assessment."${table}" USING (${qual})`);
+    try {
+      for (const { tablename, policyname, qual } of rows) {
+        const replaced = replace(tablename, qual);
+        if (replaced !== undefined) await alter(tablename, policyname, replaced);
+      }
+      await work();
+    } finally {
+      for (const { tablename, policyname, qual } of rows) await alter(tablename, policyname, qual);
+      await owner.end();
+    }
+  }
+
+  it("fails closed: a withdrawal the agency's own scope cannot see still refuses the read", async () => {
+    const { personId, agency } = await aReaderWhoWithdrew();
+    // Policies that disagree with the service: the assessment open on the plain referral test
+    // (consent ignored, as before migration 800) and the withdrawal hidden from every agency.
+    await withPolicies(
+      (table, qual) =>
+        table === 'consent_withdrawal'
+          ? 'false'
+          : table === 'assessment'
+            ? qual.replace('episode_agencies(', 'episode_referral_agencies(')
+            : undefined,
+      async () => {
+        const seen = (table: string) =>
+          runWithDatabaseScope({ agency: agency.agencyId! }, () =>
+            app().get(DataSource).query(`SELECT 1 FROM assessment.${table} WHERE person_id = $1`, [personId]),
+          ) as Promise<unknown[]>;
+        // The premise: the agency's scope sees the assessment but not the withdrawal.
+        expect(await seen('assessment')).toHaveLength(1);
+        expect(await seen('consent_withdrawal')).toHaveLength(0);
+        const r = await read(personId, agency);
+        expect(r.status).toBe(404);
+        expect(await json<Problem>(r)).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
+      },
+    );
+  });
+
+  it('shows the latest completed assessment, never a draft: a review in progress does not replace the completed screen', async () => {
+    const { personId, assessmentId } = await aScreenedPerson();
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    const before = await readable(personId, agency);
+    const review = await harness.activities.requestAssessment({
+      idempotencyKey: `spec:${randomUUID()}`,
+      personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      kind: 'STANDARD_REVIEW',
+      dueBy: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+      correlationId: `spec-${randomUUID()}`,
+    });
+    // The review's draft says the opposite of the screen: an address is found.
+    const draft = await call('PUT', `/assessments/${review.assessmentId}/answers`, STAFF, {
+      answers: { ACC_NO_ADDRESS: false },
+    });
+    expect(draft.status).toBe(200);
+    const after = await json<AgencyAssessmentView>(await read(personId, agency));
+    expect(after.assessment).toMatchObject({ assessmentId, kind: 'CORE_SCREEN', answersVersion: 1 });
+    expect(after.pathways).toEqual(before.pathways);
+    expect(after.pathways).toMatchObject([{ pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' }]);
+    expect(after.needs).toEqual(['ACCOMMODATION']);
+  });
+
+  it('before any completion shows every covered pathway as not started, whatever answers are saved', async () => {
+    const { personId, assessmentId } = await aRequestedScreen();
+    const saved = await call('PUT', `/assessments/${assessmentId}/answers`, STAFF, {
+      answers: coreScreenAnswers(),
+    });
+    expect(saved.status).toBe(200);
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    const view = await readable(personId, agency);
+    expect(view.assessment).toBeNull();
+    expect(view.pathways).toMatchObject([
+      { pathway: 'ACCOMMODATION', status: 'NOT_STARTED', supportRequired: false },
+    ]);
+    expect(view.needs).toEqual([]);
+  });
+
+  it("falls back to the completion's recorded needs when its saved answers no longer pass the completion checks", async () => {
+    const { personId, assessmentId } = await aRequestedScreen();
+    // A version saved before skips were checked: ACCOMMODATION skipped though its answers show a
+    // need, and a completion (then) recording the need. Written as such a record would stand.
+    await runUnrestricted(() =>
+      app()
+        .get(DataSource)
+        .transaction(async (m) => {
+          await m.query(
+            `INSERT INTO assessment.assessment_answers (assessment_id, version, establishment_code, question_set_version,
+               answers, skips, recorded_at, recorded_by)
+             VALUES ($1, 1, 'BAR', $2, $3, $4, now(), 'user:spec')`,
+            [
+              assessmentId,
+              questionSet('CORE_SCREEN').version,
+              JSON.stringify(coreScreenAnswers()),
+              JSON.stringify([{ pathway: 'ACCOMMODATION', reason: 'TRANSFER' }]),
+            ],
+          );
+          await m.query(
+            `UPDATE assessment.assessment
+                SET completed_at = now(), completed_by = 'role:RECEPTION_OFFICER', completion_recorded_at = now(),
+                    needs = ARRAY['ACCOMMODATION'], risk_of_serious_harm = 'LOW'
+              WHERE id = $1`,
+            [assessmentId],
+          );
+        }),
+    );
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION', 'HEALTH']));
+    const view = await readable(personId, agency);
+    expect(view.assessment).toMatchObject({ assessmentId, answersVersion: null, answersRecordedAt: null });
+    expect(view.pathways).toEqual([
+      {
+        pathway: 'ACCOMMODATION',
+        status: 'SUPPORT_REQUIRED',
+        supportRequired: true,
+        needsIndicated: [],
+        skipped: null,
+      },
+      {
+        pathway: 'HEALTH',
+        status: 'SUPPORT_NOT_REQUIRED',
+        supportRequired: false,
+        needsIndicated: [],
+        skipped: null,
+      },
+    ]);
+    expect(view.needs).toEqual(['ACCOMMODATION']);
+  });
+
+  it("shows an earlier episode's agency that episode's core screen level, not the risk assessed once a later episode exists", async () => {
+    const { personId } = await aScreenedPerson();
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    await readable(personId, agency);
+    const risk = await call('POST', `/people/${personId}/risk-assessments`, STAFF, {
+      likelihoodOfReoffending: 'HIGH',
+      riskOfSeriousHarm: 'HIGH',
+      reasons: 'spec: assessed during episode 1',
+      assessedOn: new Date().toISOString().slice(0, 10),
+    });
+    expect(risk.status).toBe(201);
+    const during = await json<AgencyAssessmentView>(await read(personId, agency));
+    expect(during.riskOfSeriousHarm).toMatchObject({ level: 'HIGH', source: 'RISK_ASSESSMENT' });
+    // Episode 2 begins: the risk is now the later episode's.
+    await aRequestedScreen(personId, 2);
+    const after = await json<AgencyAssessmentView>(await read(personId, agency));
+    expect(after.riskOfSeriousHarm).toEqual({ level: 'LOW', assessedOn: null, source: 'CORE_SCREEN' });
+  });
+
+  it('audits each read with the person, the episode and the pathways disclosed, and a refused one with the episode only', async () => {
+    const { personId, assessmentId } = await aScreenedPerson();
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['HEALTH', 'ACCOMMODATION']));
+    await readable(personId, agency);
+    expect((await read(personId, agency, 2)).status).toBe(404);
+    const records = (await auditRecordsAbout(app().get(DataSource), 'assessment', personId)).filter(
+      (r) => r.action === 'assessment.agency-read',
+    );
+    // The last allowed read (earlier ones may be the wait for the referral) and the refusal.
+    expect(records.filter((r) => r.outcome === 'allowed').at(-1)).toMatchObject({
+      subject_person: personId,
+      object_type: 'assessment',
+      object_id: `${personId}/1?pathways=ACCOMMODATION,HEALTH&assessment=${assessmentId}`,
+    });
+    expect(records.at(-1)).toMatchObject({
+      outcome: 'not-found',
+      subject_person: personId,
+      object_id: `${personId}/2`,
+      reason: 'EPISODE_NOT_FOUND',
+    });
   });
 
   it('is documented in OpenAPI: bearer token, an example answer, and problem+json 400, 401 and 404', async () => {

@@ -43,7 +43,7 @@ export const AgencyAssessmentViewSchema = z.object({
     })
     .nullable()
     .describe(
-      'The assessment the pathways are read from: the latest of the episode with answers saved or completed; null before any',
+      'The assessment the pathways are read from: the latest completed one of the episode (drafts are never shown); answersVersion is null when they are read from the needs its completion recorded; null before any completion',
     ),
   pathways: z
     .array(AgencyPathwayViewSchema)

@@ -2,9 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import type { Pathway } from '@throughcare/contracts';
 import { PATHWAY_ORDER, type PathwayOutcome } from '@throughcare/domain';
+import { acrossScopes } from '@throughcare/platform-persistence';
 import { AgencyReferral } from './agency-referral.entity';
 import type { AgencyAssessmentView } from './agency-assessment.schemas';
-import { latestAnswers, viewOfAnswers } from './assessment-answers.service';
+import type { AssessmentAnswers } from './assessment-answers.entity';
+import {
+  checkSavedAnswers,
+  latestAnswers,
+  SavedAnswersInvalidError,
+  viewOfAnswers,
+} from './assessment-answers.service';
 import { Assessment } from './assessment.entity';
 import { EpisodeNotFoundError } from './assessment.errors';
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
@@ -20,9 +27,11 @@ const NEED_REASON = 'need: ';
  * reasons. Anything else is answered as an unknown episode (404 EPISODE_NOT_FOUND), whether the
  * person exists, another agency holds the referral, it ended or consent was withdrawn.
  *
- * Runs under the caller's scope: row-level security (migration 600) shows an agency the
- * assessment, answers, consent and risk rows only where it holds an active referral, so this
- * check and the database's agree.
+ * Runs under the caller's scope: row-level security (migrations 600, 700, 800) shows an agency
+ * the assessment, answers and risk rows only where it holds an active referral and consent is not
+ * withdrawn, so this check and the database's agree. The consent check itself reads unrestricted
+ * (`acrossScopes`): a withdrawal is looked for whatever the agency's scope shows, so a missing row
+ * can only refuse access, never grant it (review M1).
  */
 @Injectable()
 export class AgencyAssessmentService {
@@ -37,8 +46,9 @@ export class AgencyAssessmentService {
         })
       ).filter((r) => r.decision !== 'DECLINED' && r.decision !== 'WITHDRAWN');
       if (referrals.length === 0) throw new EpisodeNotFoundError(personId, episode);
-      // Consent to voluntary throughcare is given when it starts; a recorded withdrawal ends the agency's access.
-      if (await tx.existsBy(ConsentWithdrawal, { personId, episode }))
+      // Consent to voluntary throughcare is given when it starts; a recorded withdrawal ends the
+      // agency's access. Read unrestricted: a withdrawal the agency's scope cannot see still counts.
+      if (await acrossScopes(tx, () => tx.existsBy(ConsentWithdrawal, { personId, episode })))
         throw new EpisodeNotFoundError(personId, episode);
       const assessments = await tx.find(Assessment, {
         where: { personId, episode },
@@ -66,9 +76,12 @@ export class AgencyAssessmentService {
   }
 
   /**
-   * The covered pathways of the latest assessment of the episode whose answers are saved or which
-   * is completed: from its latest answers, else (a completion with its needs typed, before answers
-   * existed) from the needs it recorded. Before any, every covered pathway is NOT_STARTED.
+   * The covered pathways of the episode's latest COMPLETED assessment (a draft, e.g. a review in
+   * progress, is never shown to agencies: review M3): from its latest answers when they still
+   * pass the checks a completion makes (checkSavedAnswers), else from the needs its completion
+   * recorded (a completion with its needs typed before answers existed, or a version saved before
+   * a check existed, e.g. a skip hiding a need). Before any completion, every covered pathway is
+   * NOT_STARTED.
    */
   private async pathwaysOf(
     tx: EntityManager,
@@ -76,37 +89,55 @@ export class AgencyAssessmentService {
     covered: Set<Pathway>,
   ): Promise<Pick<AgencyAssessmentView, 'pathways'> & { source: AgencyAssessmentView['assessment'] }> {
     const order = PATHWAY_ORDER.filter((p) => covered.has(p));
-    for (const assessment of assessments) {
-      const saved = await latestAnswers(tx, assessment.id);
-      if (!saved && !assessment.completedAt) continue;
-      const source = {
-        assessmentId: assessment.id,
-        kind: assessment.kind,
-        completedAt: assessment.completedAt?.toISOString() ?? null,
-        answersVersion: saved?.version ?? null,
-        answersRecordedAt: saved?.recordedAt.toISOString() ?? null,
-      };
-      if (saved) {
-        const view = viewOfAnswers(assessment, saved);
-        const outcomes = new Map(view.pathways.map((o) => [o.pathway, o]));
-        return {
-          source,
-          pathways: order.map((p) => pathwayView(p, outcomes.get(p), view.needs.includes(p))),
-        };
-      }
-      const needs = assessment.needs ?? [];
+    const assessment = latestCompleted(assessments);
+    if (!assessment) return { source: null, pathways: order.map((p) => pathwayView(p, undefined, false)) };
+    const saved = await latestAnswers(tx, assessment.id);
+    const fits = saved !== null && answersFit(assessment, saved);
+    const source = {
+      assessmentId: assessment.id,
+      kind: assessment.kind,
+      completedAt: assessment.completedAt!.toISOString(),
+      // The answers the pathways are read from: none when they are read from the recorded needs.
+      answersVersion: fits ? saved.version : null,
+      answersRecordedAt: fits ? saved.recordedAt.toISOString() : null,
+    };
+    if (fits) {
+      const view = viewOfAnswers(assessment, saved);
+      const outcomes = new Map(view.pathways.map((o) => [o.pathway, o]));
       return {
         source,
-        pathways: order.map((pathway) => ({
-          pathway,
-          status: needs.includes(pathway) ? 'SUPPORT_REQUIRED' : 'SUPPORT_NOT_REQUIRED',
-          supportRequired: needs.includes(pathway),
-          needsIndicated: [],
-          skipped: null,
-        })),
+        pathways: order.map((p) => pathwayView(p, outcomes.get(p), view.needs.includes(p))),
       };
     }
-    return { source: null, pathways: order.map((p) => pathwayView(p, undefined, false)) };
+    const needs = assessment.needs ?? [];
+    return {
+      source,
+      pathways: order.map((pathway) => ({
+        pathway,
+        status: needs.includes(pathway) ? 'SUPPORT_REQUIRED' : 'SUPPORT_NOT_REQUIRED',
+        supportRequired: needs.includes(pathway),
+        needsIndicated: [],
+        skipped: null,
+      })),
+    };
+  }
+}
+
+/** The latest completion of the episode (by when it was completed), or none. */
+function latestCompleted(assessments: Assessment[]): Assessment | undefined {
+  return assessments
+    .filter((a) => a.completedAt !== null)
+    .sort((a, b) => b.completedAt!.getTime() - a.completedAt!.getTime())[0];
+}
+
+/** Whether a saved version still passes the checks a completion makes. */
+function answersFit(assessment: Assessment, saved: AssessmentAnswers): boolean {
+  try {
+    checkSavedAnswers(assessment, saved);
+    return true;
+  } catch (error) {
+    if (error instanceof SavedAnswersInvalidError) return false;
+    throw error;
   }
 }
 
@@ -127,7 +158,12 @@ function pathwayView(
   };
 }
 
-/** The latest risk assessment's level, else the episode's completed core screen's; never the reasons. */
+/**
+ * The latest risk assessment's level, else the episode's completed core screen's; never the reasons.
+ * Risk rows are read under the agency's scope: row-level security (migration 800) shows them only
+ * to an active referral of the person's latest episode without a consent withdrawal, so an agency
+ * of an earlier episode gets that episode's core screen level, never a later risk assessment.
+ */
 async function riskOf(
   tx: EntityManager,
   personId: string,

@@ -44,7 +44,8 @@ const isAgencyReferralEvent = (event: KnownEvent): event is AgencyReferralEvent 
  * in the same transaction as the change), and by construction: the sent facts and the end are each
  * written once, whichever arrives first, so a duplicate or a late event changes nothing and an end
  * that arrives before its sent leaves the referral ended. An event it cannot record (no
- * THROUGHCARE_ID; a referral id already known for another person or episode) is a PermanentError,
+ * THROUGHCARE_ID; a referral id already known for another person or episode; a decision or close
+ * naming an agency other than the one the referral was sent to) is a PermanentError,
  * which the consumer dead-letters with its code and reason; an event that does not parse is
  * dead-lettered by the consumer itself.
  */
@@ -106,11 +107,16 @@ export class AgencyReferralsProjector {
           DECISION_WAITS_FOR_SENT_MS,
         );
       if (row.agencyId !== agencyId)
-        throw new PermanentError(
-          'REFERRAL_MISMATCH',
-          `${event.eventType} names agency ${agencyId} for referral ${referralId}, which was sent to another agency`,
-        );
+        throw agencyMismatch(event.eventType, referralId, agencyId, row.agencyId);
     } else {
+      // A close names the agency the referral was sent to: one naming another is a dead letter,
+      // never a silent end of that agency's access. (A close that arrives before its sent is
+      // recorded as it comes: the referral is ended either way, which can only close access.)
+      if (event.eventType === 'referral.referral.closed') {
+        const held = await tx.findOneBy(AgencyReferral, { referralId });
+        if (held?.agencyId != null && held.agencyId !== event.data.agencyId)
+          throw agencyMismatch(event.eventType, referralId, event.data.agencyId, held.agencyId);
+      }
       const [endedBy, endedAt] =
         event.eventType === 'referral.referral.closed'
           ? (['CLOSED', event.data.closedAt] as const)
@@ -129,9 +135,24 @@ export class AgencyReferralsProjector {
     if (row.personId !== personId || row.episode !== episode)
       throw new PermanentError(
         'REFERRAL_MISMATCH',
-        `${event.eventType} names referral ${referralId} of episode ${episode}, which this service holds for another person or episode ${row.episode}`,
+        `${event.eventType} names referral ${referralId} for episode ${episode}, but this service holds that referral for ${
+          row.personId === personId ? `episode ${row.episode} of the same person` : 'another person'
+        }`,
       );
   }
+}
+
+/** An event naming an agency other than the one the referral was sent to: dead-lettered, nothing changed. */
+function agencyMismatch(
+  eventType: string,
+  referralId: string,
+  named: string,
+  sentTo: string,
+): PermanentError {
+  return new PermanentError(
+    'AGENCY_MISMATCH',
+    `${eventType} names agency ${named} for referral ${referralId}, which was sent to agency ${sentTo}: not recorded`,
+  );
 }
 
 function personIdOf(event: AgencyReferralEvent): string {

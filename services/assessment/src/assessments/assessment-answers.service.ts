@@ -106,6 +106,14 @@ function comparable(answers: RecordAnswersBody['answers'], skips: RecordAnswersB
   return canonicalJson({ answers, skips: sorted });
 }
 
+/**
+ * Re-checks a version already saved against its question set (completion does; so does an
+ * agency's read): 422 SAVED_ANSWERS_INVALID when it no longer passes the checks a PUT makes.
+ */
+export function checkSavedAnswers(assessment: Assessment, saved: AssessmentAnswers): void {
+  checkAnswers(setFor(assessment, saved), saved.answers, saved.skips, saved);
+}
+
 export async function latestAnswers(
   manager: EntityManager,
   assessmentId: string,
@@ -127,7 +135,7 @@ export async function needsFromAnswers(
   if (!saved) return null;
   // Re-checked at completion: a version saved before a check existed (a skip hiding a need) must
   // not complete with that need hidden.
-  checkAnswers(setFor(assessment, saved), saved.answers, saved.skips, saved);
+  checkSavedAnswers(assessment, saved);
   const view = viewOfAnswers(assessment, saved);
   if (view.unfinished.length > 0)
     throw new DomainError(

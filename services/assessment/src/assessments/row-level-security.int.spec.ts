@@ -171,8 +171,14 @@ describe('assessment: row-level security on assessments and consent', () => {
       ).rejects.toThrow(/permission denied/);
   });
 
-  it('an agency sees the assessment, consent and risk of an episode only while it holds an active referral of it, and writes none', async () => {
-    expect(await visible({ agency: 'AG-BAR' })).toEqual(everywhere([atBar]));
+  it('an agency sees the consent of an episode only while it holds an active referral of it, and writes none', async () => {
+    // atBar withdrew consent for episode 1 (the fixture): AG-BAR, whose referral is active, sees
+    // the withdrawal and nothing else (migration 800; the positive case is the next spec).
+    expect(await visible({ agency: 'AG-BAR' })).toEqual({
+      assessment: [],
+      consent_withdrawal: [atBar],
+      risk_assessment: [],
+    });
     // AG-LEI's referral ended: nothing.
     expect(await visible({ agency: 'AG-LEI' })).toEqual(everywhere([]));
     const referrals = (scope: DatabaseScope) =>
@@ -202,5 +208,119 @@ describe('assessment: row-level security on assessments and consent', () => {
         ),
       ),
     ).rejects.toThrow(/row-level security/);
+  });
+
+  /** As the platform would write it (the owner's session is unrestricted). */
+  async function anAssessment(personId: string, episode: number): Promise<void> {
+    const id = randomUUID();
+    await owner.query(
+      `INSERT INTO assessment.assessment (id, person_id, episode, establishment_code, kind, due_by, requested_at, correlation_id)
+       VALUES ($1, $2, $3, 'BAR', 'CORE_SCREEN', now() + interval '3 days', now(), 'spec-rls')`,
+      [id, personId, episode],
+    );
+    await owner.query(
+      `INSERT INTO assessment.assessment_answers (assessment_id, version, establishment_code, question_set_version,
+         answers, skips, recorded_at, recorded_by)
+       VALUES ($1, 1, 'BAR', 1, '{}', '[]', now(), 'user:spec')`,
+      [id],
+    );
+  }
+  const aReferral = (personId: string, episode: number, agency: string) =>
+    owner.query(
+      `INSERT INTO assessment.agency_referral (referral_id, person_id, episode, agency_id, pathways, sent_at,
+         sent_event_id, recorded_at)
+       VALUES ($1, $2, $3, $4, '{ACCOMMODATION}', now(), $5, now())`,
+      [randomUUID(), personId, episode, agency, randomUUID()],
+    );
+  const aRisk = (personId: string) =>
+    owner.query(
+      `INSERT INTO assessment.risk_assessment (person_id, version, likelihood_of_reoffending, risk_of_serious_harm,
+         reasons, assessed_on, rises, recorded_at, recorded_by)
+       VALUES ($1, 1, 'LOW', 'LOW', 'spec-rls reasons', current_date, '{}', now(), 'user:spec')`,
+      [personId],
+    );
+  /** What the agency's scope selects of the person: the episodes of its assessments, answers and consent, and its risk rows. */
+  async function seenBy(agency: string, personId: string) {
+    const episodeOf = new Map(
+      (
+        await owner.query<{ id: string; episode: number }>(
+          `SELECT id, episode FROM assessment.assessment WHERE person_id = $1`,
+          [personId],
+        )
+      ).rows.map((r) => [r.id, r.episode]),
+    );
+    const episodes = (rows: unknown) => (rows as Array<{ episode: number }>).map((r) => r.episode);
+    return runWithDatabaseScope({ agency }, async () => ({
+      assessments: episodes(
+        await service.query(`SELECT episode FROM assessment.assessment WHERE person_id = $1 ORDER BY 1`, [
+          personId,
+        ]),
+      ),
+      answers: (
+        (await service.query(
+          `SELECT assessment_id FROM assessment.assessment_answers WHERE assessment_id = ANY($1)`,
+          [[...episodeOf.keys()]],
+        )) as Array<{ assessment_id: string }>
+      )
+        .map((r) => episodeOf.get(r.assessment_id))
+        .sort(),
+      consent: episodes(
+        await service.query(
+          `SELECT episode FROM assessment.consent_withdrawal WHERE person_id = $1 ORDER BY 1`,
+          [personId],
+        ),
+      ),
+      risk: (
+        (await service.query(`SELECT version FROM assessment.risk_assessment WHERE person_id = $1`, [
+          personId,
+        ])) as unknown[]
+      ).length,
+    }));
+  }
+
+  it("after the person withdraws consent, the agency scope selects none of the episode's assessment, answers or risk: only the withdrawal", async () => {
+    const personId = aPersonId();
+    await anAssessment(personId, 1);
+    await aRisk(personId);
+    await aReferral(personId, 1, 'AG-CONSENT');
+    expect(await seenBy('AG-CONSENT', personId)).toMatchObject({
+      assessments: [1],
+      answers: [1],
+      consent: [],
+      risk: 1,
+    });
+    await owner.query(
+      `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
+       VALUES ($1, 1, now(), now(), 'spec-rls')`,
+      [personId],
+    );
+    expect(await seenBy('AG-CONSENT', personId)).toMatchObject({
+      assessments: [],
+      answers: [],
+      consent: [1],
+      risk: 0,
+    });
+  });
+
+  it("an agency with a referral of episode 1 sees nothing of episode 2, and no risk once episode 2 exists; episode 2's agency does", async () => {
+    const personId = aPersonId();
+    await anAssessment(personId, 1);
+    await aRisk(personId);
+    await aReferral(personId, 1, 'AG-EPISODE-1');
+    expect(await seenBy('AG-EPISODE-1', personId)).toMatchObject({ assessments: [1], answers: [1], risk: 1 });
+
+    // Episode 2 begins (its assessment is requested): episode 1's agency keeps episode 1, loses risk.
+    await anAssessment(personId, 2);
+    expect(await seenBy('AG-EPISODE-1', personId)).toMatchObject({ assessments: [1], answers: [1], risk: 0 });
+
+    // Episode 2's own agency: episode 2 and the risk, nothing of episode 1.
+    await aReferral(personId, 2, 'AG-EPISODE-2');
+    expect(await seenBy('AG-EPISODE-2', personId)).toMatchObject({ assessments: [2], answers: [2], risk: 1 });
+    expect(await seenBy('AG-EPISODE-1', personId)).toMatchObject({ assessments: [1], answers: [1], risk: 0 });
+
+    // A referral of episode 3 recorded before any of its assessments is evidence enough that it exists.
+    await aReferral(personId, 3, 'AG-EPISODE-3');
+    expect(await seenBy('AG-EPISODE-2', personId)).toMatchObject({ assessments: [2], answers: [2], risk: 0 });
+    expect(await seenBy('AG-EPISODE-3', personId)).toMatchObject({ assessments: [], answers: [], risk: 1 });
   });
 });

@@ -7,6 +7,7 @@ import { AssessmentAnswers1700000000400 } from './1700000000400-assessment-answe
 import { RiskAssessment1700000000500 } from './1700000000500-risk-assessment';
 import { AgencyReferral1700000000600 } from './1700000000600-agency-referral';
 import { AgencyReferralDecision1700000000700 } from './1700000000700-agency-referral-decision';
+import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-consent';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
@@ -18,4 +19,5 @@ export const assessmentMigrations = [
   RiskAssessment1700000000500,
   AgencyReferral1700000000600,
   AgencyReferralDecision1700000000700,
+  AgencyReadConsent1700000000800,
 ];

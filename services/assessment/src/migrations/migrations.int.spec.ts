@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createScratchDatabase, type ScratchDatabase } from '@throughcare/testing';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { ASSESSMENT_SCHEMA, loadAssessmentConfig } from '../config';
+import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-consent';
 import { assessmentMigrations } from './index';
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
@@ -220,6 +221,56 @@ describe('assessment migrations (real Postgres)', () => {
       expect(await policies()).toEqual([]);
       await all.runMigrations({ transaction: 'each' });
       expect(await policies()).toHaveLength(4);
+    } finally {
+      await all.destroy();
+    }
+  });
+
+  it("agencies' reads follow consent (800): functions and the consent policy redefined, and put back exactly as 700 wrote them", async () => {
+    // The three functions' definitions and the consent policy's expression.
+    const definitions = (ds: Awaited<ReturnType<typeof open>>) =>
+      ds.query(
+        `SELECT p.proname AS name, pg_get_functiondef(p.oid) AS definition
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE n.nspname = 'assessment' AND p.proname LIKE '%agencies' ORDER BY 1`,
+      ) as Promise<Array<{ name: string; definition: string }>>;
+    const consentPolicy = (ds: Awaited<ReturnType<typeof open>>) =>
+      ds.query(
+        `SELECT qual FROM pg_policies
+          WHERE schemaname = 'assessment' AND policyname = 'consent_withdrawal_agency_read'`,
+      ) as Promise<Array<{ qual: string }>>;
+    // As 700 itself wrote them.
+    const at800 = assessmentMigrations.indexOf(AgencyReadConsent1700000000800);
+    const at700 = await open(assessmentMigrations.slice(0, at800));
+    const before = { functions: await definitions(at700), policy: await consentPolicy(at700) };
+    await at700.destroy();
+    expect(before.functions.map((f) => f.name)).toEqual([
+      'assessment_agencies',
+      'episode_agencies',
+      'person_agencies',
+    ]);
+    expect(before.policy[0]!.qual).toMatch(/episode_agencies/);
+
+    const all = await open(assessmentMigrations.slice(0, at800 + 1));
+    try {
+      const after = await definitions(all);
+      expect(after.map((f) => f.name)).toEqual([
+        'assessment_agencies',
+        'episode_agencies',
+        'episode_referral_agencies',
+        'person_agencies',
+      ]);
+      for (const { name, definition } of after)
+        expect([name, definition.includes('consent_withdrawal')]).toEqual([
+          name,
+          name !== 'episode_referral_agencies',
+        ]);
+      expect((await consentPolicy(all))[0]!.qual).toMatch(/episode_referral_agencies/);
+
+      await all.undoLastMigration({ transaction: 'each' });
+      expect({ functions: await definitions(all), policy: await consentPolicy(all) }).toEqual(before);
+      await all.runMigrations({ transaction: 'each' });
+      expect((await definitions(all)).map((f) => f.name)).toContain('episode_referral_agencies');
     } finally {
       await all.destroy();
     }
