@@ -747,7 +747,16 @@ describe('a person from reception to post-release follow-up, through every servi
         const p = await plan(personId);
         return p.status === 200 && done(p.body) ? p.body : undefined;
       });
-    await completeCoreScreen(personId, ['ACCOMMODATION']);
+    const screen = await completeCoreScreen(personId, ['ACCOMMODATION']);
+    // Her core screen was requested with her sex: the women's pathways are asked of her as a woman.
+    const questions = await http<{
+      personSex: string | null;
+      pathways: { pathway: string; asked: boolean }[];
+    }>(apps.assessment, 'GET', `/assessments/${screen.assessmentId}/questions`);
+    expect(questions.body.personSex).toBe('FEMALE');
+    expect(questions.body.pathways.filter((p) => p.pathway.startsWith('WOMEN_')).every((p) => p.asked)).toBe(
+      true,
+    );
 
     // The first agency chosen hears of the referral, reads it, acknowledges and declines it.
     const first = await journey(

@@ -21,6 +21,8 @@ export interface AssessmentActivities {
     episode: number;
     establishmentCode: string;
     dueBy: string;
+    /** As the prison recorded it at reception (the women-specific pathways); absent: not recorded. */
+    sex?: PersonSex;
     correlationId: string;
   }): Promise<{ assessmentId: string }>;
   /** Requests a comprehensive screen, standard review or summary review. Idempotent on the key. */
@@ -31,6 +33,7 @@ export interface AssessmentActivities {
     establishmentCode: string;
     kind: AssessmentKind;
     dueBy: string;
+    sex?: PersonSex;
     correlationId: string;
   }): Promise<{ assessmentId: string }>;
 }

@@ -82,7 +82,7 @@ export class InvalidAnswerError extends DomainError {
  * women, and of someone whose sex is not recorded (better asked and answered "no" than missed:
  * the outcome says so); never of someone recorded as male or other.
  */
-function asked(p: PathwayQuestions, person: AssessedPerson): boolean {
+export function pathwayAsked(p: PathwayQuestions, person: AssessedPerson): boolean {
   return p.onlyFor !== 'FEMALE' || person.sex === 'FEMALE' || person.sex == null;
 }
 
@@ -105,7 +105,7 @@ export function validateAnswers(
     const field = `answers.${id}`;
     const found = index.get(id);
     if (!found) throw new InvalidAnswerError(field, `no question ${id} in ${set.kind} v${set.version}`);
-    if (!asked(found.pathway, person))
+    if (!pathwayAsked(found.pathway, person))
       throw new InvalidAnswerError(field, `${found.pathway.pathway} is asked of women only`);
     const type = found.question.answer;
     if (type.kind === 'YES_NO' && typeof value !== 'boolean')
@@ -126,7 +126,7 @@ export function validateAnswers(
     const field = `skips.${i}`;
     const pathway = set.pathways.find((p) => p.pathway === skip.pathway);
     if (!pathway) throw new InvalidAnswerError(`${field}.pathway`, `${skip.pathway} is not in ${set.kind}`);
-    if (!asked(pathway, person))
+    if (!pathwayAsked(pathway, person))
       throw new InvalidAnswerError(`${field}.pathway`, `${skip.pathway} is asked of women only`);
     if (seen.has(skip.pathway))
       throw new InvalidAnswerError(`${field}.pathway`, `${skip.pathway} skipped twice`);
@@ -178,7 +178,7 @@ export function pathwayOutcomes(
   person: AssessedPerson,
 ): PathwayOutcome[] {
   return set.pathways
-    .filter((p) => asked(p, person))
+    .filter((p) => pathwayAsked(p, person))
     .map((p) => {
       const skipped = skips.find((s) => s.pathway === p.pathway) ?? null;
       const reasons: string[] = [];

@@ -54,13 +54,14 @@ describe('assessment answers by pathway (real Postgres)', () => {
     });
   const json = async <T>(r: Response) => (await r.json()) as T;
 
-  async function aCoreScreen(): Promise<string> {
+  async function aCoreScreen(sex?: 'FEMALE' | 'MALE'): Promise<string> {
     const { assessmentId } = await activities.requestCoreScreen({
       idempotencyKey: `spec:${randomUUID()}`,
       personId: `p${randomBytes(10).toString('hex')}`,
       episode: 1,
       establishmentCode: 'BAR',
       dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      ...(sex ? { sex } : {}),
       correlationId: `spec-${randomUUID()}`,
     });
     return assessmentId;
@@ -76,6 +77,50 @@ describe('assessment answers by pathway (real Postgres)', () => {
       ...overrides,
     };
   }
+
+  it('asks the women-specific pathways by the sex the journey gave: of a woman, not of a man, and of everyone when not recorded (saying why)', async () => {
+    const women = (q: QuestionSetView) => q.pathways.filter((p) => p.onlyFor === 'FEMALE');
+    const unknown = await aCoreScreen();
+    const asUnknown = await json<QuestionSetView>(await call('GET', `/assessments/${unknown}/questions`));
+    expect(asUnknown.personSex).toBeNull();
+    expect(women(asUnknown).map((p) => p.asked)).toEqual([true, true]);
+    const unknownView = await json<AnswersView>(await call('GET', `/assessments/${unknown}/answers`));
+    expect(unknownView.pathways.find((p) => p.pathway === 'WOMEN_ABUSE_AND_VIOLENCE')?.reasons).toContain(
+      'asked because the person’s sex is not recorded (a pathway for women)',
+    );
+
+    const woman = await aCoreScreen('FEMALE');
+    const asWoman = await json<QuestionSetView>(await call('GET', `/assessments/${woman}/questions`));
+    expect(asWoman.personSex).toBe('FEMALE');
+    expect(women(asWoman).map((p) => p.asked)).toEqual([true, true]);
+    const womanView = await json<AnswersView>(await call('GET', `/assessments/${woman}/answers`));
+    expect(womanView.unfinished).toHaveLength(9);
+    expect(womanView.pathways.find((p) => p.pathway === 'WOMEN_ABUSE_AND_VIOLENCE')?.reasons).toEqual([]);
+
+    const man = await aCoreScreen('MALE');
+    const asMan = await json<QuestionSetView>(await call('GET', `/assessments/${man}/questions`));
+    expect(asMan.personSex).toBe('MALE');
+    expect(women(asMan).map((p) => p.asked)).toEqual([false, false]);
+    const manView = await json<AnswersView>(await call('GET', `/assessments/${man}/answers`));
+    expect(manView.unfinished).toHaveLength(7);
+    expect(manView.pathways.map((p) => p.pathway).filter((p) => p.startsWith('WOMEN_'))).toEqual([]);
+    // A women's pathway question answered for him is refused, naming the field.
+    const womenQuestion = women(asMan)[0]!.questions[0]!.id;
+    const refused = await call('PUT', `/assessments/${man}/answers`, { answers: { [womenQuestion]: false } });
+    expect(refused.status).toBe(400);
+    expect(await json<{ errors: { field: string }[] }>(refused)).toMatchObject({
+      errors: [{ field: `answers.${womenQuestion}` }],
+    });
+    // His core screen completes from the seven pathways asked.
+    const answers = await allNo(man);
+    for (const p of women(asMan)) for (const q of p.questions) delete answers[q.id];
+    expect((await call('PUT', `/assessments/${man}/answers`, { answers })).status).toBe(200);
+    const done = await call('POST', `/assessments/${man}/completion`, {
+      riskOfSeriousHarm: 'LOW',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(done.status).toBe(200);
+  });
 
   it('serves the questions, saves answers as versions (If-Match), derives statuses and needs, and completes from them', async () => {
     const id = await aCoreScreen();

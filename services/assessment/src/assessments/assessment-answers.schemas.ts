@@ -42,9 +42,13 @@ export interface QuestionSetView {
   kind: AssessmentKindId;
   version: number;
   source: { citation: string; unverified: string };
+  /** The person's sex as the prison recorded it (given when the assessment was requested); null: not recorded. */
+  personSex: 'FEMALE' | 'MALE' | null;
   pathways: Array<{
     pathway: Pathway;
     onlyFor: 'FEMALE' | null;
+    /** Whether this person is asked it: a pathway for women only of women, or when the sex is not recorded. */
+    asked: boolean;
     questions: Array<{ id: string; text: string; answer: AnswerType; role: QuestionRole; required: boolean }>;
   }>;
 }

@@ -12,10 +12,12 @@ import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import {
   InvalidAnswerError,
   needsOf,
+  pathwayAsked,
   pathwayOutcomes,
   questionSet,
   unfinishedPathways,
   validateAnswers,
+  type AssessedPerson,
   type AssessmentKindId,
   type QuestionSet,
 } from '@throughcare/domain';
@@ -28,11 +30,11 @@ import { inScope, type EstablishmentScope } from './establishment-scope';
 export const ANSWERS_ETAG_PREFIX = 'answers';
 
 /**
- * The person is asked the women-specific pathways unless recorded as not female; this service
- * is not told the person's sex (it stays with the custody record), so they are asked of everyone
- * and the outcome says why. Passing the sex from the journey is left for later.
+ * The person as the pathways ask about them: the women-specific pathways are asked of women and,
+ * when the sex is not recorded (assessments requested before the journey gave it, or a reception
+ * that gave none), of everyone, the outcome saying why.
  */
-const PERSON = { sex: null } as const;
+const personOf = (assessment: Assessment): AssessedPerson => ({ sex: assessment.personSex });
 
 /** The answers' question set: the version they were saved against, else the kind's latest. */
 function setFor(assessment: Assessment, saved: AssessmentAnswers | null): QuestionSet {
@@ -43,7 +45,7 @@ export function viewOfAnswers(assessment: Assessment, saved: AssessmentAnswers |
   const set = setFor(assessment, saved);
   const answers = saved?.answers ?? {};
   const skips = saved?.skips ?? [];
-  const pathways = pathwayOutcomes(set, answers, skips, PERSON);
+  const pathways = pathwayOutcomes(set, answers, skips, personOf(assessment));
   return {
     assessmentId: assessment.id,
     version: saved?.version ?? null,
@@ -79,12 +81,13 @@ export class SavedAnswersInvalidError extends ValidationFailedError {
  */
 function checkAnswers(
   set: QuestionSet,
+  person: AssessedPerson,
   answers: RecordAnswersBody['answers'],
   skips: RecordAnswersBody['skips'],
   saved?: AssessmentAnswers,
 ): void {
   try {
-    validateAnswers(set, answers, skips, PERSON);
+    validateAnswers(set, answers, skips, person);
   } catch (error) {
     if (!(error instanceof InvalidAnswerError)) throw error;
     const errors = [{ field: error.field, message: error.message }];
@@ -111,7 +114,7 @@ function comparable(answers: RecordAnswersBody['answers'], skips: RecordAnswersB
  * agency's read): 422 SAVED_ANSWERS_INVALID when it no longer passes the checks a PUT makes.
  */
 export function checkSavedAnswers(assessment: Assessment, saved: AssessmentAnswers): void {
-  checkAnswers(setFor(assessment, saved), saved.answers, saved.skips, saved);
+  checkAnswers(setFor(assessment, saved), personOf(assessment), saved.answers, saved.skips, saved);
 }
 
 export async function latestAnswers(
@@ -163,13 +166,16 @@ export class AssessmentAnswersService {
     return this.dataSource.transaction(async (tx) => {
       const assessment = await this.inScope(tx, scope, id);
       const set = setFor(assessment, await latestAnswers(tx, id));
+      const person = personOf(assessment);
       return {
         kind: set.kind,
         version: set.version,
         source: { ...set.source },
+        personSex: assessment.personSex,
         pathways: set.pathways.map((p) => ({
           pathway: p.pathway,
           onlyFor: p.onlyFor ?? null,
+          asked: pathwayAsked(p, person),
           questions: p.questions.map((q) => ({ ...q })),
         })),
       };
@@ -213,7 +219,7 @@ export class AssessmentAnswersService {
       const set = setFor(assessment, latest);
       // Checked before the retry below: a version saved before a check existed is not answered
       // again as if it still passed.
-      checkAnswers(set, body.answers, body.skips);
+      checkAnswers(set, personOf(assessment), body.answers, body.skips);
       // PUT is idempotent: the same answers and skips (in any order) as the current version (a
       // retry whose answer was lost, whatever If-Match it carried) answer that version, and record
       // nothing new.

@@ -2,6 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type {
   AssessmentKind as LaterAssessmentKind,
   Pathway,
+  PersonSex,
   RiskOfSeriousHarm,
 } from '@throughcare/contracts';
 
@@ -61,4 +62,11 @@ export class Assessment {
   /** Recorded by the core screen only. */
   @Column('text', { name: 'risk_of_serious_harm', nullable: true })
   riskOfSeriousHarm!: RiskOfSeriousHarm | null;
+
+  /**
+   * The person's sex as the prison recorded it, given when the assessment was requested (migration
+   * 900); null: not recorded (the women-specific pathways are then asked, and the outcome says why).
+   */
+  @Column('text', { name: 'person_sex', nullable: true })
+  personSex!: PersonSex | null;
 }

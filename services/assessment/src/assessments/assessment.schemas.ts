@@ -4,6 +4,7 @@ import {
   EstablishmentCode,
   IsoInstant,
   Pathway,
+  PersonSex,
   RiskOfSeriousHarm,
 } from '@throughcare/contracts';
 import { PERSON_ID_PATTERN } from '@throughcare/platform-config';
@@ -45,6 +46,8 @@ export const RequestCoreScreenInputSchema = z.object({
   episode: z.number().int().min(1),
   establishmentCode: EstablishmentCode,
   dueBy: IsoInstant,
+  /** As the prison recorded it at reception; absent: not recorded (the women's pathways are then asked). */
+  sex: PersonSex.optional(),
   correlationId: CorrelationIdSchema,
 });
 

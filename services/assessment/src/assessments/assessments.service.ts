@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository, type EntityManager } from 'typeorm';
 import { parseOrThrow, ValidationFailedError } from '@throughcare/platform-errors';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
-import type { Pathway } from '@throughcare/contracts';
+import type { Pathway, PersonSex } from '@throughcare/contracts';
 import { needsFromAnswers } from './assessment-answers.service';
 import { Assessment, type AssessmentKind } from './assessment.entity';
 import {
@@ -64,6 +64,7 @@ interface OpenInput {
   episode: number;
   establishmentCode: string;
   dueBy: string;
+  sex?: PersonSex;
   correlationId: string;
 }
 
@@ -127,6 +128,8 @@ export class AssessmentsService {
         dueBy: new Date(input.dueBy),
         requestedAt: new Date(),
         correlationId: input.correlationId,
+        // Set once, when opened: answers are saved against the pathways it asks.
+        personSex: input.sex ?? null,
       });
       const inserted = await tx
         .createQueryBuilder()

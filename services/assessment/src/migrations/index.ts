@@ -8,6 +8,7 @@ import { RiskAssessment1700000000500 } from './1700000000500-risk-assessment';
 import { AgencyReferral1700000000600 } from './1700000000600-agency-referral';
 import { AgencyReferralDecision1700000000700 } from './1700000000700-agency-referral-decision';
 import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-consent';
+import { AssessmentPersonSex1700000000900 } from './1700000000900-assessment-person-sex';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
@@ -20,4 +21,5 @@ export const assessmentMigrations = [
   AgencyReferral1700000000600,
   AgencyReferralDecision1700000000700,
   AgencyReadConsent1700000000800,
+  AssessmentPersonSex1700000000900,
 ];

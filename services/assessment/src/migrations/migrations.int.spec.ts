@@ -3,6 +3,7 @@ import { createScratchDatabase, type ScratchDatabase } from '@throughcare/testin
 import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { ASSESSMENT_SCHEMA, loadAssessmentConfig } from '../config';
 import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-consent';
+import { AssessmentPersonSex1700000000900 } from './1700000000900-assessment-person-sex';
 import { assessmentMigrations } from './index';
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
@@ -271,6 +272,34 @@ describe('assessment migrations (real Postgres)', () => {
       expect({ functions: await definitions(all), policy: await consentPolicy(all) }).toEqual(before);
       await all.runMigrations({ transaction: 'each' });
       expect((await definitions(all)).map((f) => f.name)).toContain('episode_referral_agencies');
+    } finally {
+      await all.destroy();
+    }
+  });
+  it("the person's sex on an assessment (900): a nullable column taking FEMALE or MALE only, and reverted", async () => {
+    const all = await open(
+      assessmentMigrations.slice(0, assessmentMigrations.indexOf(AssessmentPersonSex1700000000900) + 1),
+    );
+    const column = () =>
+      all.query(
+        `SELECT is_nullable FROM information_schema.columns
+          WHERE table_schema = 'assessment' AND table_name = 'assessment' AND column_name = 'person_sex'`,
+      ) as Promise<Array<{ is_nullable: string }>>;
+    const check = () =>
+      all.query(
+        `SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conname = 'assessment_person_sex_known'`,
+      ) as Promise<Array<{ definition: string }>>;
+    try {
+      expect(await column()).toEqual([{ is_nullable: 'YES' }]);
+      const [constraint] = await check();
+      expect(constraint!.definition).toContain("'FEMALE'");
+      expect(constraint!.definition).toContain("'MALE'");
+      expect(constraint!.definition).not.toContain('OTHER');
+      await all.undoLastMigration({ transaction: 'each' });
+      expect(await column()).toEqual([]);
+      expect(await check()).toEqual([]);
+      await all.runMigrations({ transaction: 'each' });
+      expect(await column()).toEqual([{ is_nullable: 'YES' }]);
     } finally {
       await all.destroy();
     }

@@ -675,12 +675,15 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
 
   async function request(kind: 'CORE_SCREEN' | AssessmentKind, dueAt: string): Promise<void> {
     const seq = requestSeq(s, kind);
+    // The women-specific pathways are asked by sex (an argument, not a command: no patch).
+    const sex = input.sex ?? s.personFacts?.sex;
     const base = {
       idempotencyKey: `${wfId}:assessment:${kind}:${seq}`,
       personId: input.personId,
       episode: input.episode,
       establishmentCode: establishment(),
       dueBy: dueAt,
+      ...(sex !== undefined ? { sex } : {}),
       correlationId: input.correlationId,
     };
     const { assessmentId } =
