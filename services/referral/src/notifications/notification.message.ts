@@ -19,7 +19,8 @@ const headline: Record<NotificationSubject, string> = {
   CASE_CLOSED: 'The throughcare case has been closed.',
   PRE_RELEASE_MEETING_IMPOSSIBLE: 'The pre-release meeting can no longer be held before liberation.',
   RELEASED: 'The person has been released from custody.',
-  RISK_ESCALATED: "The person's assessed risk has risen: review the risk management plan.",
+  RISK_ESCALATED:
+    "The person's assessed risk is raised: read the notice in the inbox and review the risk management plan.",
 };
 
 /**

@@ -301,12 +301,18 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         message: 'Risk of serious harm HIGH (was MEDIUM).',
       }),
     );
-    expect(
-      await dataSource.query(
-        `SELECT agency_id FROM "referral"."agency_notification" WHERE person_id = $1 AND subject = 'RISK_ESCALATED'`,
-        [personId],
-      ),
-    ).toEqual([{ agency_id: told }]);
+    const risk = (await dataSource.query(
+      `SELECT id, agency_id, message FROM "referral"."agency_notification" WHERE person_id = $1 AND subject = 'RISK_ESCALATED'`,
+      [personId],
+    )) as Array<{ id: string; agency_id: string; message: string }>;
+    expect(risk.map((r) => [r.agency_id, r.message])).toEqual([
+      [told, 'Risk of serious harm HIGH (was MEDIUM).'],
+    ]);
+    // The bands stay in the inbox: the bus carries the subject's own sentence only.
+    const [onBus] = await bus.onBus('referral.agency.notified', 'notificationId', risk[0]!.id);
+    expect((onBus as { data: { message: string } }).data.message).toBe(
+      "The person's assessed risk is raised: read the notice in the inbox and review the risk management plan.",
+    );
   });
 
   it('names the pre-release meeting with a changed date: in the told agency’s notice and every copy, the inbox, the event and the written message', async () => {
@@ -416,7 +422,8 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
           liberationDate: undefined,
           previousLiberationDate: undefined,
         }),
-        message: "The person's assessed risk has risen: review the risk management plan.",
+        message:
+          "The person's assessed risk is raised: read the notice in the inbox and review the risk management plan.",
       },
       {
         input: aNotification({

@@ -33,6 +33,13 @@ const SHARED_WITH_EVERY_AGENCY: ReadonlySet<NotifyAgencyInput['subject']> = new 
   'RETURNED_TO_CUSTODY',
 ]);
 
+/**
+ * Notices whose words stay in the agency's inbox (row-level security): the bus event and webhook
+ * carry the subject's default sentence only. A risk notice's bands are special category data that
+ * every reader of the referral stream would otherwise keep for the stream's retention.
+ */
+const WORDS_IN_INBOX_ONLY: ReadonlySet<NotifyAgencyInput['subject']> = new Set(['RISK_ESCALATED']);
+
 /** Notices that tell where the person is now held (`establishmentCode`). */
 const MOVES_THE_PERSON: ReadonlySet<NotifyAgencyInput['subject']> = new Set([
   'TRANSFERRED',
@@ -153,7 +160,9 @@ export class NotificationsService {
         episode: notification.episode,
         agencyId: notification.agencyId,
         subject: notification.subject,
-        message: notification.message,
+        message: WORDS_IN_INBOX_ONLY.has(notification.subject)
+          ? defaultNotificationMessage(notification.subject, facts)
+          : notification.message,
         ...(input.liberationDate ? { liberationDate: input.liberationDate } : {}),
         ...(input.previousLiberationDate ? { previousLiberationDate: input.previousLiberationDate } : {}),
         ...(input.establishmentCode ? { establishmentCode: input.establishmentCode } : {}),

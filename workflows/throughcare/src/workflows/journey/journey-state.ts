@@ -205,10 +205,10 @@ export interface Told {
    */
   forNeeds?: true;
   /**
-   * The newest risk assessment version the responsible agency was told of by a `RISK_ESCALATED`
-   * notice (`risk-notice-1`); absent: none (a rise on record is told).
+   * The risk the responsible agency was last told by a `RISK_ESCALATED` notice (`risk-notice-1`),
+   * or counted as told at adoption; absent: none (a referral carries only the risk of serious harm).
    */
-  riskVersion?: number;
+  risk?: Pick<RiskRecord, 'version' | 'riskOfSeriousHarm' | 'likelihoodOfReoffending' | 'mappa'>;
 }
 
 export interface Booking extends BookingView {

@@ -245,10 +245,11 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   /** True only while the main loop asks the planner for its next action (see `askPatched`). */
   let planning = false;
   /**
-   * The planner's later patches are asked only from the main loop's planning: `patched()` records a
-   * marker, which a query or an update validator must never do. (The clocks' coroutine asks only
-   * planner-fixes-2, policy-gaps-1, meeting-day-gone-1 and need-referral-clocks-1, through `adoptFixes(patched)`; the
-   * answers are kept in the state.)
+   * The planner's later patches are asked only from workflow code (the main loop's planning and the
+   * clocks' coroutine): `patched()` records a marker, which a query or an update validator must never
+   * do. (The clocks' coroutine asks every patch of `adoptFixes`, through `adoptFixes(patched)`; the
+   * answers are kept in the state. An adoption there does not wake the main loop: it sees it at its
+   * next planning.)
    */
   const askPatched = (patchId: string): boolean => {
     if (!planning) throw new Error(`patched('${patchId}') asked outside the main loop's planning`);

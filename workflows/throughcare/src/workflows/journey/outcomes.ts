@@ -157,6 +157,8 @@ export function referralSent(
   if (s.told?.forNeeds) {
     s.told = { ...s.told, agencyId: s.agencyId! };
     delete s.told.forNeeds;
+    // The main agency was told no risk (risk-notice-1 tells need agencies none): told from now on.
+    delete s.told.risk;
     return;
   }
   s.told = {

@@ -75,11 +75,16 @@ describe('England & Wales release day (ew-release-day-1: Criminal Justice Act 19
       expect(j.s.adopted).toContain(EW_SHORT_SENTENCE_PATCH);
       expect(j.p.liberationDate()).toBe('2026-03-07');
 
-      // Released on the Friday after all (the prison's call): the release stands.
-      const released = sentenced(5, [EW_SHORT_SENTENCE_PATCH]);
+      // Released on the Friday (planned before the patch), then adopted: the release stands.
+      const before = [EW_SHORT_SENTENCE_PATCH];
+      const released = sentenced(5, before);
       released.t = Date.parse('2026-03-06T10:00:00.000Z');
       released.run();
       releaseNow(released);
+      before.length = 0;
+      released.advance(HOUR);
+      released.run();
+      expect(released.s.adopted).toContain(EW_SHORT_SENTENCE_PATCH);
       expect(released.p.liberationDate()).toBe('2026-03-06');
     });
 

@@ -86,8 +86,11 @@ describe('risk assessments (risk-assessed-1)', () => {
     ).toBe('applied');
     j.run();
     expect(escalations(j)).toEqual([]);
-    // The first version rose against none the journey held: the service saw no rise, nothing is told.
-    expect(riskNotices(j)).toEqual([]);
+    // The first version is elevated (very high, a MAPPA case): the agency, told none yet, is told it
+    // once (risk-notice-1); the falls and the late older version tell nothing more.
+    expect(riskNotices(j).map((n) => n.message)).toEqual([
+      expect.stringContaining('is raised (risk of serious harm, MAPPA level): as of the risk assessment'),
+    ]);
     expect(j.s.risks!.map((r) => r.version)).toEqual([1, 3, 4]);
     expect(j.p.latestRisk()).toMatchObject({ version: 4, riskOfSeriousHarm: 'HIGH', rises: [] });
   });
@@ -179,7 +182,9 @@ describe('risk assessments (risk-assessed-1)', () => {
 });
 
 describe('risk notices (risk-notice-1)', () => {
-  it('a rise reaches the responsible agency as a RISK_ESCALATED notice, once, with the bands and no item; a fall tells nothing', () => {
+  const notices = (j: SimulatedJourney) => riskNotices(j).map((n) => n.message);
+
+  it('an elevated rise reaches the responsible agency as a RISK_ESCALATED notice with the bands, no item; a fall tells nothing; a later net rise is told against what it was told', () => {
     const j = screenedJourney(['ACCOMMODATION']);
     j.t += DAY;
     assess(j, 1);
@@ -194,26 +199,29 @@ describe('risk notices (risk-notice-1)', () => {
       expect.objectContaining({
         agencyId: j.s.agencyId,
         message: expect.stringMatching(
-          /risen \(risk of serious harm, MAPPA level\): .*version 2.*risk of serious harm HIGH, likelihood of reoffending MEDIUM, MAPPA category 2 level 1/,
+          /is raised \(risk of serious harm, MAPPA level\): .*version 2.*risk of serious harm HIGH, likelihood of reoffending MEDIUM, MAPPA category 2 level 1/,
         ),
       }),
     ]);
     expect(j.notices.filter((n) => n.subject === 'RISK_ESCALATED')).toHaveLength(1);
     expect(escalations(j)).toEqual([]);
-    expect(j.s.told?.riskVersion).toBe(2);
+    expect(j.s.told?.risk).toMatchObject({ version: 2, riskOfSeriousHarm: 'HIGH' });
 
-    // A redelivery and a fall tell nothing; a second rise tells what rose since.
+    // A redelivery and a fall tell nothing; a rise back to what it was told tells nothing either.
     assess(j, 2, { riskOfSeriousHarm: 'HIGH', mappa: { category: 2, level: 1 } }, 'e-rise-2');
     assess(j, 3, { riskOfSeriousHarm: 'MEDIUM', mappa: { category: 2, level: 1 } });
     j.run();
-    expect(riskNotices(j)).toHaveLength(1);
-    assess(j, 4, { riskOfSeriousHarm: 'MEDIUM', mappa: { category: 2, level: 2 } });
+    assess(j, 4, { riskOfSeriousHarm: 'HIGH', mappa: { category: 2, level: 1 } });
     j.run();
-    expect(riskNotices(j).map((n) => n.message)).toEqual([
+    expect(riskNotices(j)).toHaveLength(1);
+    // A MAPPA level above what it was told is a rise.
+    assess(j, 5, { riskOfSeriousHarm: 'HIGH', mappa: { category: 2, level: 2 } });
+    j.run();
+    expect(notices(j)).toEqual([
       expect.any(String),
-      expect.stringContaining('risen (MAPPA level): as of the risk assessment'),
+      expect.stringContaining('has risen since you were last told (MAPPA level): as of the risk assessment'),
     ]);
-    expect(j.s.told?.riskVersion).toBe(4);
+    expect(j.s.told?.risk?.version).toBe(5);
     expect(escalations(j)).toEqual([]);
   });
 
@@ -223,13 +231,10 @@ describe('risk notices (risk-notice-1)', () => {
     assess(j, 1, { riskOfSeriousHarm: 'HIGH', rises: ['RISK_OF_SERIOUS_HARM'] });
     j.run();
     expect(escalations(j)).toEqual([
-      expect.objectContaining({
-        action: riskEscalationAction(1),
-        mustAct: 'the community agency (none chosen yet)',
-        status: 'OPEN',
-      }),
+      expect.objectContaining({ action: riskEscalationAction(1), mustAct: 'prison:BAR', status: 'OPEN' }),
     ]);
     expect(riskNotices(j)).toEqual([]);
+    expect(j.s.told?.risk).toBeUndefined();
     expect(j.p.referralRiskOfSeriousHarm()).toBe('HIGH');
 
     // The directory lists a justice social work team again: the main referral goes, then the notice.
@@ -246,7 +251,45 @@ describe('risk notices (risk-notice-1)', () => {
     expect(escalations(j)[0]).toMatchObject({ status: 'RESOLVED', resolution: { option: 'SKIP' } });
   });
 
-  it('adopted by a journey that escalated by items before: those rises count as told, a later one is a notice and its item is never raised', () => {
+  it('a rise then a fall before the referral: the agency is told nothing misleading; the prison keeps its item to acknowledge', () => {
+    const j = screenedJourney(['ACCOMMODATION'], undefined, 40, [], (w) => (w.mainAgency = undefined));
+    assess(j, 1);
+    assess(j, 2, { riskOfSeriousHarm: 'VERY_HIGH' });
+    j.run();
+    assess(j, 3, { riskOfSeriousHarm: 'LOW' });
+    j.run();
+    j.mainAgency = 'agency-1';
+    j.t += DAY;
+    j.run();
+    expect(j.s.referralId).toBeDefined();
+    expect(j.p.referralRiskOfSeriousHarm()).toBe('LOW');
+    expect(riskNotices(j)).toEqual([]);
+    expect(escalations(j)).toEqual([
+      expect.objectContaining({ action: riskEscalationAction(2), status: 'OPEN' }),
+    ]);
+  });
+
+  it('never to an agency that declined the referral: the rise is an item for the prison', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    expect(
+      j.tell(j.facts.referralOutcome, {
+        referralId: 'ref-1',
+        decision: 'DECLINED',
+        reason: 'outside our catchment',
+        decidedAt: j.now,
+        eventId: 'dec-1',
+      }),
+    ).toBe('applied');
+    j.run();
+    assess(j, 1, { riskOfSeriousHarm: 'VERY_HIGH', rises: ['RISK_OF_SERIOUS_HARM'] });
+    j.run();
+    expect(riskNotices(j)).toEqual([]);
+    expect(escalations(j)).toEqual([
+      expect.objectContaining({ action: riskEscalationAction(1), mustAct: 'prison:BAR', status: 'OPEN' }),
+    ]);
+  });
+
+  it('adopted by a journey that escalated by items: an open item is told then closed; one an operator resolved counts as told', () => {
     const refused = [RISK_NOTICE_PATCH];
     const j = screenedJourney(['ACCOMMODATION'], undefined, 40, refused);
     assess(j, 1);
@@ -259,14 +302,36 @@ describe('risk notices (risk-notice-1)', () => {
     j.t += DAY;
     j.run();
     expect(j.s.adopted).toContain(RISK_NOTICE_PATCH);
-    expect(j.s.told?.riskVersion).toBe(2);
-    // Told by the item's route already: closed as told, nothing sent again.
-    expect(riskNotices(j)).toEqual([]);
-    expect(escalations(j)[0]).toMatchObject({ status: 'RESOLVED', resolution: { option: 'SKIP' } });
-    assess(j, 3, { riskOfSeriousHarm: 'VERY_HIGH' });
-    j.run();
-    expect(riskNotices(j)).toHaveLength(1);
-    expect(escalations(j).map((a) => a.action)).toEqual([riskEscalationAction(2)]);
+    expect(notices(j)).toEqual([expect.stringContaining('risk of serious harm HIGH')]);
+    expect(escalations(j)[0]).toMatchObject({ status: 'RESOLVED', resolution: { by: 'throughcare' } });
+
+    const acted = [RISK_NOTICE_PATCH];
+    const k = screenedJourney(['ACCOMMODATION'], undefined, 40, acted);
+    assess(k, 1);
+    assess(k, 2, { riskOfSeriousHarm: 'HIGH' });
+    k.run();
+    const item = escalations(k)[0]!;
+    expect(
+      k.tell(k.facts.resolveAttention, {
+        itemId: item.id,
+        option: 'SKIP',
+        by: 'operator',
+        reason: 'phoned the justice social work team',
+        resolvedAt: k.now,
+        eventId: `resolve-${item.id}`,
+      }),
+    ).toBe('applied');
+    k.run();
+    acted.length = 0;
+    k.t += DAY;
+    k.run();
+    expect(k.s.told?.risk).toMatchObject({ version: 2 });
+    expect(riskNotices(k)).toEqual([]);
+    assess(k, 3, { riskOfSeriousHarm: 'VERY_HIGH' });
+    k.run();
+    expect(notices(k)).toEqual([
+      expect.stringContaining('has risen since you were last told (risk of serious harm)'),
+    ]);
   });
 
   it('after the release the agency supervising in the community is told too', () => {
@@ -276,8 +341,6 @@ describe('risk notices (risk-notice-1)', () => {
     releaseNow(j);
     assess(j, 1, { likelihoodOfReoffending: 'HIGH', rises: ['LIKELIHOOD_OF_REOFFENDING'] });
     j.run();
-    expect(riskNotices(j).map((n) => n.message)).toEqual([
-      expect.stringContaining('risen (likelihood of reoffending)'),
-    ]);
+    expect(notices(j)).toEqual([expect.stringContaining('is raised (likelihood of reoffending)')]);
   });
 });

@@ -29,10 +29,12 @@ import {
   policyById,
   releaseDay,
   EW_SHORT_SENTENCE_MAX_DAYS,
+  riskRises,
   releaseRelativeDeadline,
   scottishLiberationDate,
   startOfLocalDay,
   type ClockName,
+  type RiskAssessment,
   type SlaPolicy,
 } from '@throughcare/domain';
 import type {
@@ -334,14 +336,17 @@ export const SCOTLAND_RELEASE_DAY_PATCH = 'scotland-release-day-1';
 export const RISK_ASSESSED_PATCH = 'risk-assessed-1';
 /**
  * The risk notice (issue 10): a rise in risk reaches the responsible agency itself, as a
- * `RISK_ESCALATED` agency notice (the bands and MAPPA status, never the reasons), once per rise
- * since what that agency was told (`Told.riskVersion`); a referral sent after a rise carries the
- * latest risk of serious harm, not the core screen's. The escalation's attention item is then
- * raised only while no agency can be told (none referred yet, or only need agencies), and closed
- * by the journey once the responsible agency has been told. Before it (`risk-assessed-1` alone),
- * the escalation was an attention item only. Asked (and adopted, kept in `s.adopted`) by journeys
- * that act on risk assessments; at adoption, rises already escalated as attention items count as
- * told, so nothing is sent twice.
+ * `RISK_ESCALATED` agency notice (the bands and MAPPA status, never the reasons). The agency is
+ * told when the latest risk rose against the bands it was last told (`Told.risk`: a net rise, so
+ * a rise then a fall tells nothing); an agency told none yet (a referral carries only the risk of
+ * serious harm) is told the bands once the latest is elevated (high or very high risk of serious
+ * harm, a MAPPA case, or a high likelihood of reoffending) or rose itself. Never to an agency that declined or withdrew, nor to need agencies (they read the
+ * current level through the agency read). A referral sent after a rise carries the latest risk of
+ * serious harm, not the core screen's. The escalation's attention item is raised, for the prison,
+ * only while no agency can be told, and closed by the journey once the agency has been told of
+ * that version. Before it (`risk-assessed-1` alone), the escalation was an attention item only.
+ * Asked (and adopted, kept in `s.adopted`) by journeys that act on risk assessments; at adoption,
+ * only a rise whose item an operator resolved counts as told.
  */
 export const RISK_NOTICE_PATCH = 'risk-notice-1';
 /** How long a changed date's notice waits for the meeting's cancellation and booking (`meeting-in-notice-1`). */
@@ -624,11 +629,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(RISK_ASSESSED_PATCH);
     if (riskAssessed() && !riskNotices() && ask(RISK_NOTICE_PATCH)) {
       (s.adopted ??= []).push(RISK_NOTICE_PATCH);
-      // Rises already escalated as attention items (risk-assessed-1 alone) count as told.
-      const escalated = (s.risks ?? [])
-        .filter((r) => s.attention.some((a) => a.action === riskEscalationAction(r.version)))
-        .map((r) => r.version);
-      if (s.told && escalated.length > 0) s.told.riskVersion = Math.max(...escalated);
+      // A rise escalated as an item (risk-assessed-1 alone) that an operator resolved counts as told
+      // (someone acted on it); an open one does not: its notice goes, then the item closes.
+      const acted = (s.risks ?? []).filter((r) =>
+        s.attention.some((a) => a.action === riskEscalationAction(r.version) && skippedByAnOperator(a)),
+      );
+      const newest = acted[acted.length - 1];
+      if (s.told && !toldNeedAgencies() && newest) s.told.risk = toldBandsOf(newest);
     }
     if (fixed() && perNeed() && !needAgencyNotices() && ask(NEED_AGENCY_NOTICES_PATCH)) {
       // Need referrals already out with no main one: what they were told is taken as of now.
@@ -669,17 +676,29 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    */
   const referralRiskOfSeriousHarm = () =>
     (riskNotices() ? latestRisk()?.riskOfSeriousHarm : undefined) ?? s.coreScreen?.riskOfSeriousHarm;
+  /** Whether a risk notice can reach the responsible agency (`risk-notice-1`): told, main, not stood down. */
+  const riskNoticeCanGo = () =>
+    riskNotices() &&
+    noticeRecipient() !== undefined &&
+    !toldNeedAgencies() &&
+    standDown() === undefined &&
+    !s.referralWithdrawn;
   /**
-   * The rises the responsible agency has not been told of (since `risk-notice-1`): what rose in
-   * the versions after the one it was told of, and the latest of them; undefined when none rose
-   * or only need agencies are told (they read the current level through the agency read).
+   * What the responsible agency must be told of the latest risk (since `risk-notice-1`), or
+   * undefined: against the bands it was last told, the net rise (none: nothing, a fall included);
+   * told none yet, the latest's elevated bands and what it rose by itself (a latest that fell
+   * tells nothing: an item the prison had for an earlier rise stays for it to acknowledge).
    */
-  function riskRisesToTell(t: Told): { latest: RiskRecord; rises: RiskRise[] } | undefined {
-    if (!riskNotices() || toldNeedAgencies()) return undefined;
-    const newer = (s.risks ?? []).filter((r) => r.version > (t.riskVersion ?? 0));
-    const rises = [...new Set(newer.flatMap((r) => r.rises))];
-    const latest = newer[newer.length - 1];
-    return latest && rises.length > 0 ? { latest, rises } : undefined;
+  function riskToTell(t: Told): { latest: RiskRecord; rises: RiskRise[]; baseline: boolean } | undefined {
+    if (!riskNoticeCanGo()) return undefined;
+    const latest = latestRisk();
+    if (!latest || (t.risk && t.risk.version >= latest.version)) return undefined;
+    if (t.risk) {
+      const rises = riskRises(asRiskAssessment(t.risk), asRiskAssessment(latest));
+      return rises.length > 0 ? { latest, rises, baseline: true } : undefined;
+    }
+    const rises = [...new Set([...elevatedBands(latest), ...latest.rises])];
+    return rises.length > 0 ? { latest, rises, baseline: false } : undefined;
   }
   /**
    * Whether the latest risk is elevated (high or very high risk of serious harm, or a MAPPA case):
@@ -700,9 +719,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   };
   /** The agency responsible for the person in the community, as an attention item names who must act. */
   const responsibleAgency = () => {
-    // Since `risk-notice-1` a need agency told in the main agency's place is not named as responsible.
-    const told = riskNotices() && toldNeedAgencies() ? undefined : s.told?.agencyId;
-    const agencyId = s.agencyId ?? told;
+    const agencyId = s.agencyId ?? s.told?.agencyId;
     return agencyId ? `agency:${agencyId}` : 'the community agency (none chosen yet)';
   };
   /** Whether need agencies hear of changes when there is no main agency (`need-agency-notices-1`). */
@@ -1943,12 +1960,12 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       });
     }
     // Since `risk-notice-1`: a rise the responsible agency has not been told of.
-    const rose = riskRisesToTell(t);
+    const rose = riskToTell(t);
     if (rose) {
       return notice({
         subject: 'RISK_ESCALATED',
-        message: riskNoticeMessage(rose.latest, rose.rises),
-        apply: () => (t.riskVersion = rose.latest.version),
+        message: riskNoticeMessage(rose.latest, rose.rises, rose.baseline),
+        apply: () => (t.risk = toldBandsOf(rose.latest)),
       });
     }
     if (t.custody === 'IN' && t.liberationDate !== lib) {
@@ -2079,8 +2096,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     // since `risk-notice-1` by a notice, and as an item only while no agency can be told (closed
     // once the responsible agency has been told).
     if (riskAssessed() && !closing) {
-      const toldUpTo = riskNotices() && s.told && !toldNeedAgencies() ? (s.told.riskVersion ?? 0) : undefined;
-      const noticeCanGo = riskNotices() && !toldNeedAgencies() && noticeRecipient() !== undefined;
+      const noticeCanGo = riskNoticeCanGo();
+      const toldUpTo = noticeCanGo ? s.told?.risk?.version : undefined;
       for (const r of s.risks ?? []) {
         const action = riskEscalationAction(r.version);
         const open = openAttention(action);
@@ -2088,7 +2105,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           yield {
             kind: 'closeItem',
             item: open,
-            reason: `${responsibleAgency()} was told of this rise (a RISK_ESCALATED notice, or the referral)`,
+            reason: `agency:${noticeRecipient()} was told the risk as of version ${toldUpTo} (a RISK_ESCALATED notice)`,
           };
           continue;
         }
@@ -2097,7 +2114,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         yield {
           kind: 'raise',
           action,
-          mustAct: responsibleAgency(),
+          // Since risk-notice-1 the item is the prison's: no agency can be told (none referred,
+          // only need agencies, or the agency declined or withdrew).
+          mustAct: riskNotices() ? prison() : responsibleAgency(),
           failure: { type: 'RISK_ESCALATED', message: riskEscalationMessage(r) },
           options: ['SKIP'],
         };
@@ -2573,9 +2592,45 @@ export function riskEscalationMessage(r: RiskRecord): string {
   return `risk rose (${risesInWords(r.rises)}) in risk assessment version ${r.version} of ${r.assessedOn}: ${bandsInWords(r)}. Review the risk management plan for release`;
 }
 
-/** The `RISK_ESCALATED` notice's text (`risk-notice-1`): what rose since the agency was last told, and the latest bands. */
-export function riskNoticeMessage(latest: RiskRecord, rises: RiskRise[]): string {
-  return `The person's assessed risk has risen (${risesInWords(rises)}): as of the risk assessment of ${latest.assessedOn} (version ${latest.version}), ${bandsInWords(latest)}. Please review the risk management plan for release.`;
+/**
+ * The `RISK_ESCALATED` notice's text (`risk-notice-1`): what rose since the bands the agency was
+ * last told (`baseline`), or, told none yet, what is elevated; and the latest bands.
+ */
+export function riskNoticeMessage(latest: RiskRecord, rises: RiskRise[], baseline: boolean): string {
+  const what = baseline
+    ? `The person's assessed risk has risen since you were last told (${risesInWords(rises)})`
+    : `The person's assessed risk is raised (${risesInWords(rises)})`;
+  return `${what}: as of the risk assessment of ${latest.assessedOn} (version ${latest.version}), ${bandsInWords(latest)}. Please review the risk management plan for release.`;
+}
+
+/** The bands a notice tells (`Told.risk`). */
+export function toldBandsOf(r: RiskRecord): NonNullable<Told['risk']> {
+  return {
+    version: r.version,
+    riskOfSeriousHarm: r.riskOfSeriousHarm,
+    likelihoodOfReoffending: r.likelihoodOfReoffending,
+    mappa: r.mappa ? { ...r.mappa } : null,
+  };
+}
+
+/** What is elevated in `r`, as the rises an agency told nothing yet is told of. */
+function elevatedBands(r: RiskRecord): RiskRise[] {
+  const raised: RiskRise[] = [];
+  if (r.riskOfSeriousHarm === 'HIGH' || r.riskOfSeriousHarm === 'VERY_HIGH') raised.push('RISK_OF_SERIOUS_HARM');
+  if (r.mappa !== null) raised.push('MAPPA_LEVEL');
+  if (r.likelihoodOfReoffending === 'HIGH') raised.push('LIKELIHOOD_OF_REOFFENDING');
+  return raised;
+}
+
+/** Bands as the domain compares them (`riskRises`). */
+function asRiskAssessment(r: NonNullable<Told['risk']>): RiskAssessment {
+  return {
+    likelihoodOfReoffending: r.likelihoodOfReoffending,
+    riskOfSeriousHarm: r.riskOfSeriousHarm,
+    reasons: '',
+    assessedOn: '1970-01-01',
+    mappa: r.mappa as RiskAssessment['mappa'],
+  };
 }
 
 function bandsInWords(r: RiskRecord): string {
