@@ -2616,7 +2616,8 @@ export function toldBandsOf(r: RiskRecord): NonNullable<Told['risk']> {
 /** What is elevated in `r`, as the rises an agency told nothing yet is told of. */
 function elevatedBands(r: RiskRecord): RiskRise[] {
   const raised: RiskRise[] = [];
-  if (r.riskOfSeriousHarm === 'HIGH' || r.riskOfSeriousHarm === 'VERY_HIGH') raised.push('RISK_OF_SERIOUS_HARM');
+  if (r.riskOfSeriousHarm === 'HIGH' || r.riskOfSeriousHarm === 'VERY_HIGH')
+    raised.push('RISK_OF_SERIOUS_HARM');
   if (r.mappa !== null) raised.push('MAPPA_LEVEL');
   if (r.likelihoodOfReoffending === 'HIGH') raised.push('LIKELIHOOD_OF_REOFFENDING');
   return raised;
