@@ -17,6 +17,7 @@ import { ReplanItemKeptBecause1700000001400 } from './1700000001400-replan-item-
 import { ReplanItemNeedsReview1700000001500 } from './1700000001500-replan-item-needs-review';
 import { ReplanItemDecisionSetAside1700000001700 } from './1700000001700-replan-item-decision-set-aside';
 import { ReplanRunUncalculated1700000001800 } from './1700000001800-replan-run-uncalculated';
+import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -38,4 +39,5 @@ export const liberationMigrations = [
   ReplanItemNeedsReview1700000001500,
   ReplanItemDecisionSetAside1700000001700,
   ReplanRunUncalculated1700000001800,
+  CustodyEpisodeVoid1700000002100,
 ];
