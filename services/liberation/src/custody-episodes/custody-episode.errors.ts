@@ -67,8 +67,13 @@ export class EpisodeVoidError extends ConflictError {
  * reception was reversed, else EPISODE_ALREADY_RELEASED when it was released.
  */
 export function refuseUnlessOpen(e: CustodyEpisode): void {
-  if (e.voidedAt !== null) throw new EpisodeVoidError(e.personId, e.episode, e.voidedAt);
+  refuseVoid(e);
   if (e.releasedAt !== null) throw new EpisodeAlreadyReleasedError(e.personId, e.episode, e.releasedAt);
+}
+
+/** Refuses a change to an episode whose reception was reversed (409 EPISODE_RECEIVED_IN_ERROR). */
+export function refuseVoid(e: CustodyEpisode): void {
+  if (e.voidedAt !== null) throw new EpisodeVoidError(e.personId, e.episode, e.voidedAt);
 }
 
 /**

@@ -4,7 +4,7 @@ import { canonicalJson } from '@throughcare/platform-audit';
 import { DomainError, NotFoundError } from '@throughcare/platform-errors';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import { CustodyEpisode, isReceived } from './custody-episode.entity';
-import { EpisodeAlreadyReleasedError } from './custody-episode.errors';
+import { refuseUnlessOpen } from './custody-episode.errors';
 import { liberationDayFor } from './custody-episode.view';
 import {
   currentExpectedReleaseDate,
@@ -77,8 +77,7 @@ export class GateArrangementsService {
         latest.forLiberationDate === liberationDateOf(episode, history)
       )
         return { created: false, view: viewOf(episode, history, latest) };
-      if (episode.releasedAt !== null)
-        throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
+      refuseUnlessOpen(episode);
       requireIfMatch(
         ifMatch,
         latest ? entityTag(GATE_ETAG_PREFIX, latest.version) : null,
