@@ -79,12 +79,21 @@ export function refuseVoid(e: CustodyEpisode): void {
 /**
  * A reception cannot be reversed while something recorded after it stands on the episode: `code`
  * names what to reverse first (REVERSE_RELEASE_FIRST, REVERSE_TRANSFER_FIRST,
- * REVERSE_ABSENCE_FIRST), details which one; or the episode is not the person's latest
- * (LATER_EPISODE_STANDS), or was not opened by a reception (NOT_A_RECEPTION).
+ * REVERSE_ABSENCE_FIRST), and the answer's `reverseFirst` member which one (`eventId` of the
+ * movement, or `absenceId`); or the episode is not the person's latest (LATER_EPISODE_STANDS), or
+ * was not opened by a reception (NOT_A_RECEPTION).
  */
 export class ReceptionReversalRefusedError extends ConflictError {
-  constructor(code: string, message: string, details: Record<string, unknown>) {
-    super(message, code, { details });
+  constructor(
+    code: string,
+    message: string,
+    details: Record<string, unknown>,
+    reverseFirst?: { eventId: string } | { absenceId: string },
+  ) {
+    super(message, code, {
+      details: { ...details, ...reverseFirst },
+      ...(reverseFirst ? { extensions: { reverseFirst } } : {}),
+    });
   }
 }
 

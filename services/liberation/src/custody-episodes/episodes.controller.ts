@@ -241,8 +241,8 @@ export class EpisodesController {
   @ApiResponse({
     status: 409,
     description:
-      'Something recorded later stands on the episode; the code names what to reverse first, details which: ' +
-      'REVERSE_RELEASE_FIRST (details.eventId), REVERSE_TRANSFER_FIRST (details.eventId), REVERSE_ABSENCE_FIRST (details.absenceId); ' +
+      'Something recorded later stands on the episode; the code names what to reverse first, the member reverseFirst which: ' +
+      'REVERSE_RELEASE_FIRST (reverseFirst.eventId), REVERSE_TRANSFER_FIRST (reverseFirst.eventId), REVERSE_ABSENCE_FIRST (reverseFirst.absenceId); ' +
       "LATER_EPISODE_STANDS (only the latest episode's reception can be reversed; a later one held elsewhere answers CUSTODY_RECORD_CONFLICT), " +
       'NOT_A_RECEPTION (liberated direct from court). Sentence calculations, gate arrangements, meetings and gate pick-ups do not block: they are void with the episode',
   })

@@ -126,8 +126,18 @@ export class ReceptionReversalService {
     const { personId, episode: episodeNumber } = episode;
     refuseEpisodeMismatch(context, personId, episodeNumber);
     if (isVoid(episode)) return false;
-    const refused = (code: string, message: string, details: Record<string, unknown> = {}) =>
-      new ReceptionReversalRefusedError(code, message, { personId, episode: episodeNumber, ...details });
+    const refused = (
+      code: string,
+      message: string,
+      details: Record<string, unknown> = {},
+      reverseFirst?: { eventId: string } | { absenceId: string },
+    ) =>
+      new ReceptionReversalRefusedError(
+        code,
+        message,
+        { personId, episode: episodeNumber, ...details },
+        reverseFirst,
+      );
     if (!isReceived(episode)) {
       throw refused(
         'NOT_A_RECEPTION',
@@ -168,7 +178,8 @@ export class ReceptionReversalService {
       throw refused(
         'REVERSE_RELEASE_FIRST',
         `episode ${episodeNumber} of person ${personId} was released at ${episode.releasedAt.toISOString()}${release ? ` (event ${release.eventId})` : ''}: reverse the release first (POST /movements/:eventId/reversal)`,
-        release ? { eventId: release.eventId } : {},
+        {},
+        release ? { eventId: release.eventId } : undefined,
       );
     }
     const transfer = standingTransfers({ movements }).at(-1);
@@ -176,6 +187,7 @@ export class ReceptionReversalService {
       throw refused(
         'REVERSE_TRANSFER_FIRST',
         `a transfer of episode ${episodeNumber} of person ${personId} stands (event ${transfer.eventId}, to ${transfer.toEstablishmentCode ?? '?'} at ${transfer.occurredAt.toISOString()}): reverse it first (POST /movements/:eventId/reversal)`,
+        {},
         { eventId: transfer.eventId },
       );
     }
@@ -187,7 +199,8 @@ export class ReceptionReversalService {
     if (absence) {
       throw refused(
         'REVERSE_ABSENCE_FIRST',
-        `a ${absence.kind} absence of episode ${episodeNumber} of person ${personId} stands (${absence.id}, out ${absence.leftAt.toISOString()}): reverse it first (POST …/absences/:absenceId/reversal)`,
+        `a ${absence.kind} absence of episode ${episodeNumber} of person ${personId} stands (${absence.id}, out ${absence.leftAt.toISOString()}): reverse it first (POST …/absences/:absenceId/reversal: its return, if recorded, then its departure)`,
+        {},
         { absenceId: absence.id },
       );
     }

@@ -30,9 +30,20 @@ export class CustodyEpisodeVoid1700000002100 implements MigrationInterface {
         ),
         ADD CONSTRAINT "custody_episode_void_after_reception" CHECK ("voided_at" IS NULL OR "voided_at" >= "received_at"),
         ADD CONSTRAINT "custody_episode_void_not_released" CHECK ("voided_at" IS NULL OR "released_at" IS NULL)`);
+    // At most one open episode per person (migration 100): a void one is not open.
+    await queryRunner.query(`DROP INDEX "liberation"."custody_episode_one_open_per_person"`);
+    await queryRunner.query(`
+      CREATE UNIQUE INDEX "custody_episode_one_open_per_person" ON "liberation"."custody_episode" ("person_id")
+      WHERE "released_at" IS NULL AND "voided_at" IS NULL`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // Back to migration 100's index. A void episode counted as open again could break it: down is
+    // for an empty or test database (the reversal is undone only by restoring a backup).
+    await queryRunner.query(`DROP INDEX "liberation"."custody_episode_one_open_per_person"`);
+    await queryRunner.query(`
+      CREATE UNIQUE INDEX "custody_episode_one_open_per_person" ON "liberation"."custody_episode" ("person_id")
+      WHERE "released_at" IS NULL`);
     await queryRunner.query(`
       ALTER TABLE "liberation"."custody_episode"
         DROP CONSTRAINT "custody_episode_void_not_released",
