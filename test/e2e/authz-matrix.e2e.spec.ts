@@ -109,6 +109,8 @@ interface SideFixtures {
   movementEventId: string;
   /** A person received and still in custody, for the release write. */
   releasablePersonId: string;
+  /** A person received and still in custody, nothing recorded since: for the reception-reversal write. */
+  voidablePersonId: string;
   /** A person liberated from court: the first appointment of the follow-up. */
   appointmentId: string;
   /** Pending receptions (HMPPS admissions) at the side's prison: one the writes complete, one they dismiss. */
@@ -1194,6 +1196,20 @@ const POLICY: Policy[] = [
     }),
   },
   {
+    // A person of its own: the reversal voids the episode (a reception recorded in error).
+    app: 'liberation',
+    method: 'POST',
+    path: '/people/{personId}/episodes/{episode}/reception-reversal',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 131,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.voidablePersonId, missingPerson)}/episodes/1/reception-reversal`,
+      body: { reversedAt: stamp(), reason: 'RECEIVED_IN_ERROR' },
+    }),
+  },
+  {
     app: 'liberation',
     method: 'POST',
     path: '/movements/{eventId}/reversal',
@@ -2124,6 +2140,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
   })();
 
   const releasable = receive(establishment, localAuthority, 'SCOTLAND', 365, inDays(200));
+  const voidable = receive(establishment, localAuthority, 'SCOTLAND', 365, inDays(200));
 
   // Issue 10: a re-plan of the side's prison alone, its dry run done (the apply write needs that).
   const replan = (async () => {
@@ -2273,6 +2290,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     m,
     movementEventId,
     releasablePersonId,
+    voidablePersonId,
     appointmentId,
     c,
     agencyClientId,
@@ -2284,6 +2302,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     main,
     movement,
     releasable,
+    voidable,
     appointment,
     client,
     agencyClient,
@@ -2301,6 +2320,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     ...m,
     movementEventId,
     releasablePersonId,
+    voidablePersonId,
     appointmentId,
     clientId: c.clientId,
     agencyClientId,

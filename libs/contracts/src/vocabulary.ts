@@ -234,8 +234,14 @@ export const EarlyClosureReason = z.enum([
   'DEPORTED',
   'TRANSFERRED_OUT_OF_JURISDICTION',
   'OTHER',
+  // The reception that opened the episode was recorded in error and reversed (custody.reception.reversed).
+  'RECEIVED_IN_ERROR',
 ]);
 export type EarlyClosureReason = z.infer<typeof EarlyClosureReason>;
+
+/** Why a reception was reversed (custody.reception.reversed): the admission was recorded in error. */
+export const ReceptionReversalReason = z.enum(['RECEIVED_IN_ERROR']);
+export type ReceptionReversalReason = z.infer<typeof ReceptionReversalReason>;
 
 /** Every reason a journey closes. */
 export const ClosureReason = z.enum([
@@ -247,6 +253,7 @@ export const ClosureReason = z.enum([
   'DEPORTED',
   'TRANSFERRED_OUT_OF_JURISDICTION',
   'OTHER',
+  'RECEIVED_IN_ERROR',
 ]);
 export type ClosureReason = z.infer<typeof ClosureReason>;
 

@@ -29,6 +29,7 @@ import {
   Pathway,
   PrisonNumber,
   ReceptionReason,
+  ReceptionReversalReason,
   ReleaseReason,
   ReleaseDateChangeReason,
   RiskOfSeriousHarm,
@@ -403,6 +404,24 @@ export const MovementReversedV1 = eventSchema(
 );
 export type MovementReversedV1 = z.infer<typeof MovementReversedV1>;
 
+/**
+ * The reception that opened the episode was recorded in error (NOMIS "admission in error") and
+ * undone: the episode is void, never was in custody, and its journey closes early. Only codes and
+ * instants: the note explaining it stays in the liberation service.
+ */
+export const ReceptionReversedV1 = eventSchema(
+  'custody.reception.reversed',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    reversedAt: IsoInstant,
+    reason: ReceptionReversalReason,
+    /** Where the episode was held when it was voided. */
+    establishmentCode: EstablishmentCode,
+  }),
+);
+export type ReceptionReversedV1 = z.infer<typeof ReceptionReversedV1>;
+
 /** The person left the establishment for a while (ROTL or court), the episode staying open. */
 export const AbsenceStartedV1 = eventSchema(
   'custody.absence.started',
@@ -726,6 +745,7 @@ export const EventCatalogue = {
   'custody.absence.started@1': AbsenceStartedV1,
   'custody.absence.ended@1': AbsenceEndedV1,
   'custody.absence.reversed@1': AbsenceReversedV1,
+  'custody.reception.reversed@1': ReceptionReversedV1,
 } as const;
 export type KnownEventKey = keyof typeof EventCatalogue;
 export type KnownEvent = z.infer<(typeof EventCatalogue)[KnownEventKey]>;

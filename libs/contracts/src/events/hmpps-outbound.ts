@@ -70,6 +70,11 @@ export const HMPPS_OUTBOUND: Mappings = {
     description: 'A release or transfer recorded in error was reversed',
     fields: ['episode', 'movement', 'reversedEventId', 'reversedAt'],
   },
+  'custody.reception.reversed@1': {
+    version: 1,
+    description: 'A reception recorded in error was reversed: the custody episode is void',
+    fields: ['episode', 'establishmentCode', 'reason', 'reversedAt'],
+  },
   'custody.release-date.changed@1': {
     version: 1,
     description: "A person's expected release date changed",

@@ -1,10 +1,10 @@
 import { noteAuditSubject } from '@throughcare/platform-audit';
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '@throughcare/platform-errors';
 import { acrossScopes, withIdempotency } from '@throughcare/platform-persistence';
-import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
+import { CustodyEpisode, OPEN_EPISODE, receivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
   EpisodeAlreadyOpenError,
@@ -16,7 +16,7 @@ import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { RecordCourtLiberationBody } from './custody-episode.schemas';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
-import { refusalOver } from './episode-history';
+import { lastEpisodeNumber, latestStandingEpisode, refusalOver } from './episode-history';
 import { covers } from './prison-scope';
 import type { RequestContext } from './request-context';
 
@@ -109,7 +109,7 @@ export class CourtLiberationsService {
         return { created: false, episode: already } as const;
       }
 
-      const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
+      const open = await manager.findOneBy(CustodyEpisode, { personId, ...OPEN_EPISODE });
       if (open) {
         throw await refusal(
           open,
@@ -117,10 +117,7 @@ export class CourtLiberationsService {
         );
       }
 
-      const previous = await manager.findOne(CustodyEpisode, {
-        where: { personId },
-        order: { episode: 'DESC' },
-      });
+      const previous = await latestStandingEpisode(manager, personId);
       const previousRelease = previous?.releasedAt;
       if (previous && previousRelease && releasedAt < previousRelease) {
         throw await refusal(
@@ -135,7 +132,7 @@ export class CourtLiberationsService {
         );
       }
 
-      return (previous?.episode ?? 0) + 1;
+      return (await lastEpisodeNumber(manager, personId)) + 1;
     });
     if (typeof decided !== 'number') return decided;
     const episodeNumber = decided;

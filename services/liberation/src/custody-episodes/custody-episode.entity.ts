@@ -1,10 +1,11 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, IsNull, PrimaryColumn } from 'typeorm';
 import type {
   CourtLiberationStatus,
   Jurisdiction,
   PersonSex,
   RecallReasonCode,
   ReceptionReason,
+  ReceptionReversalReason,
   ReleaseReason,
   ReturnToCustodyReason,
   Stage,
@@ -107,6 +108,30 @@ export class CustodyEpisode {
   @Column('timestamptz', { name: 'stage_recorded_at', nullable: true })
   stageRecordedAt!: Date | null;
 
+  /**
+   * Set when the reception that opened the episode was reversed (recorded in error, migration
+   * 2100): the episode is void, no longer in custody and not open; it stays, for the record.
+   */
+  @Column('timestamptz', { name: 'voided_at', nullable: true })
+  voidedAt!: Date | null;
+
+  @Column('text', { name: 'voided_by', nullable: true })
+  voidedBy!: string | null;
+
+  @Column('text', { name: 'void_reason', nullable: true })
+  voidReason!: ReceptionReversalReason | null;
+
+  /** Free text: stays in this service, never on the bus. */
+  @Column('text', { name: 'void_note', nullable: true })
+  voidNote!: string | null;
+
+  /** The eventId of `custody.reception.reversed`. */
+  @Column('uuid', { name: 'void_event_id', nullable: true })
+  voidEventId!: string | null;
+
+  @Column('text', { name: 'void_correlation_id', nullable: true })
+  voidCorrelationId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }
@@ -122,9 +147,25 @@ export type ReceivedEpisode = CustodyEpisode & {
   receivedBy: string;
 };
 
-/** Received and not yet released. */
+/**
+ * Received, not yet released, and not void: the person is in custody on this episode. The one
+ * "open" predicate of the service: `OPEN_EPISODE` (TypeORM) and `openEpisodeSql` (SQL) say the same.
+ */
 export function isOpen(episode: CustodyEpisode): boolean {
-  return episode.releasedAt === null;
+  return episode.releasedAt === null && episode.voidedAt === null;
+}
+
+/** Its reception was reversed (recorded in error): never in custody, whatever else was recorded. */
+export function isVoid(episode: CustodyEpisode): boolean {
+  return episode.voidedAt !== null;
+}
+
+/** `isOpen` as a TypeORM where clause (with the person's id, or other columns, spread beside it). */
+export const OPEN_EPISODE = { releasedAt: IsNull(), voidedAt: IsNull() } as const;
+
+/** `isOpen` as SQL over the custody_episode row aliased `alias`. */
+export function openEpisodeSql(alias: string): string {
+  return `${alias}.released_at IS NULL AND ${alias}.voided_at IS NULL`;
 }
 
 /** The database keeps every reception fact present on a RECEPTION episode (`custody_episode_origin_facts`). */

@@ -4,6 +4,7 @@ import {
   NotFoundError,
   ValidationFailedError,
 } from '@throughcare/platform-errors';
+import type { CustodyEpisode } from './custody-episode.entity';
 
 export class EpisodeNotFoundError extends NotFoundError {
   constructor(message: string, details?: Record<string, unknown>) {
@@ -47,6 +48,52 @@ export class EpisodeAlreadyReleasedError extends ConflictError {
       'EPISODE_ALREADY_RELEASED',
       { details: { personId, episode, releasedAt: releasedAt.toISOString() } },
     );
+  }
+}
+
+/** The episode's reception was reversed (recorded in error): nothing more is recorded against it. */
+export class EpisodeVoidError extends ConflictError {
+  constructor(personId: string, episode: number, voidedAt: Date) {
+    super(
+      `the reception of episode ${episode} of person ${personId} was reversed as recorded in error at ${voidedAt.toISOString()}: the episode is void`,
+      'EPISODE_RECEIVED_IN_ERROR',
+      { details: { personId, episode, voidedAt: voidedAt.toISOString() } },
+    );
+  }
+}
+
+/**
+ * Refuses a change to an episode that is not open: 409 EPISODE_RECEIVED_IN_ERROR when its
+ * reception was reversed, else EPISODE_ALREADY_RELEASED when it was released.
+ */
+export function refuseUnlessOpen(e: CustodyEpisode): void {
+  refuseVoid(e);
+  if (e.releasedAt !== null) throw new EpisodeAlreadyReleasedError(e.personId, e.episode, e.releasedAt);
+}
+
+/** Refuses a change to an episode whose reception was reversed (409 EPISODE_RECEIVED_IN_ERROR). */
+export function refuseVoid(e: CustodyEpisode): void {
+  if (e.voidedAt !== null) throw new EpisodeVoidError(e.personId, e.episode, e.voidedAt);
+}
+
+/**
+ * A reception cannot be reversed while something recorded after it stands on the episode: `code`
+ * names what to reverse first (REVERSE_RELEASE_FIRST, REVERSE_TRANSFER_FIRST,
+ * REVERSE_ABSENCE_FIRST), and the answer's `reverseFirst` member which one (`eventId` of the
+ * movement, or `absenceId`); or the episode is not the person's latest (LATER_EPISODE_STANDS), or
+ * was not opened by a reception (NOT_A_RECEPTION).
+ */
+export class ReceptionReversalRefusedError extends ConflictError {
+  constructor(
+    code: string,
+    message: string,
+    details: Record<string, unknown>,
+    reverseFirst?: { eventId: string } | { absenceId: string },
+  ) {
+    super(message, code, {
+      details: { ...details, ...reverseFirst },
+      ...(reverseFirst ? { extensions: { reverseFirst } } : {}),
+    });
   }
 }
 

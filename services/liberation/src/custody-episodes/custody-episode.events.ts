@@ -16,6 +16,7 @@ import type {
   PersonReleasedV1,
   PersonTransferredV1,
   ReleaseDateChangedV1,
+  ReceptionReversedV1,
 } from '@throughcare/contracts';
 import type { CustodyEpisode, ReceivedEpisode } from './custody-episode.entity';
 import type { GatePickup } from './gate-pickup.entity';
@@ -265,6 +266,33 @@ export function movementReversedEvent(e: CustodyEpisode, movement: Movement): Mo
       movement: movement.movement,
       reversedEventId: movement.eventId,
       reversedAt: movement.reversedAt.toISOString(),
+    },
+  };
+}
+
+/** `custody.reception.reversed`: the episode's reception was recorded in error (never its note). */
+export function receptionReversedEvent(e: CustodyEpisode, establishmentCode: string): ReceptionReversedV1 {
+  if (
+    e.voidedAt === null ||
+    e.voidEventId === null ||
+    e.voidReason === null ||
+    e.voidCorrelationId === null
+  ) {
+    throw new Error(`episode ${e.episode} of ${e.personId} has no reception reversal facts`);
+  }
+  return {
+    eventType: 'custody.reception.reversed',
+    version: 1,
+    eventId: e.voidEventId,
+    occurredAt: e.voidedAt.toISOString(),
+    correlationId: e.voidCorrelationId,
+    description: `Custody episode ${e.episode}: reception recorded in error, reversed`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      reversedAt: e.voidedAt.toISOString(),
+      reason: e.voidReason,
+      establishmentCode,
     },
   };
 }

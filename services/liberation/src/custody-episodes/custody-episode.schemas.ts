@@ -9,6 +9,7 @@ import {
   MeetingKind,
   PersonReceivedV1,
   PrisonNumber,
+  ReceptionReversalReason,
   ReleaseDateChangeReason,
   ReleaseReason,
   Stages,
@@ -257,6 +258,28 @@ export const ReverseMovementBodySchema = z
   });
 export type ReverseMovementBody = z.output<typeof ReverseMovementBodySchema>;
 
+/** POST …/episodes/:episode/reception-reversal: the reception that opened the episode was recorded in error. */
+export const ReverseReceptionBodySchema = z
+  .object({
+    reversedAt: IsoInstant.describe(
+      'When the reception was found to be in error and undone (not before receivedAt)',
+    ),
+    reason: ReceptionReversalReason,
+    note: z
+      .string()
+      .trim()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('Why, for prison staff: kept in this service, never published'),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    notInTheFuture(body.reversedAt, 'reversedAt', ctx);
+    refuseUnplannableInAny([{ field: 'reversedAt', value: body.reversedAt, role: 'event' }], ctx);
+  });
+export type ReverseReceptionBody = z.output<typeof ReverseReceptionBodySchema>;
+
 /** The liberation facts are the `custody.person.liberated-from-court` event's data, less the episode we number. */
 export const RecordCourtLiberationBodySchema = LiberatedFromCourtV1.shape.data
   .omit({ episode: true })
@@ -345,6 +368,25 @@ export interface MovementReversedView {
   links: EpisodeLinks;
 }
 
+/** The reversal of a reception recorded in error, as recorded on its (now void) episode. */
+export interface ReceptionReversalView {
+  /** The eventId of custody.reception.reversed. */
+  eventId: string;
+  reversedAt: string;
+  reversedBy: string;
+  reason: ReceptionReversalReason;
+  note: string | null;
+}
+
+export interface ReceptionReversedView extends ReceptionReversalView {
+  personId: string;
+  episode: number;
+  state: 'RECEIVED_IN_ERROR';
+  /** Where the episode was held when its reception was reversed. */
+  establishmentCode: string;
+  links: EpisodeLinks;
+}
+
 export interface MeetingHeldView extends MeetingView {
   personId: string;
   episode: number;
@@ -368,8 +410,11 @@ export interface EpisodeView {
   personId: string;
   episode: number;
   workflowId: string;
-  /** Derived from the facts below: RELEASED once a release is recorded (and not reversed). */
-  state: 'IN_CUSTODY' | 'RELEASED';
+  /**
+   * Derived from the facts below: RELEASED once a release is recorded (and not reversed);
+   * RECEIVED_IN_ERROR once the reception was reversed (the episode is void).
+   */
+  state: EpisodeState;
   /** RECEPTION, or COURT_LIBERATION: liberated direct from court, with no reception. */
   origin: 'RECEPTION' | 'COURT_LIBERATION';
   jurisdiction: Jurisdiction;
@@ -416,8 +461,12 @@ export interface EpisodeView {
   meetings: MeetingView[];
   /** Releases and transfers, oldest first, each with its reversal if it was undone. */
   movements: MovementView[];
+  /** Set when the reception was reversed as recorded in error (state RECEIVED_IN_ERROR). */
+  receptionReversal: ReceptionReversalView | null;
   links: EpisodeLinks;
 }
+
+export type EpisodeState = 'IN_CUSTODY' | 'RELEASED' | 'RECEIVED_IN_ERROR';
 
 export interface MeetingView {
   bookingId: string;

@@ -1,9 +1,11 @@
 import { throughcareWorkflowId, type Jurisdiction } from '@throughcare/contracts';
 import { CalendarOutOfRangeError, releaseDay } from '@throughcare/domain';
-import { isReceived, type CustodyEpisode } from './custody-episode.entity';
+import { isOpen, isReceived, type CustodyEpisode } from './custody-episode.entity';
 import type {
   EpisodeLinks,
+  EpisodeState,
   EpisodeView,
+  ReceptionReversalView,
   LiberationDayView,
   MeetingView,
   MovementView,
@@ -26,7 +28,7 @@ export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HI
     personId: e.personId,
     episode: e.episode,
     workflowId: throughcareWorkflowId(e.personId, e.episode),
-    state: e.releasedAt === null ? 'IN_CUSTODY' : 'RELEASED',
+    state: episodeStateOf(e),
     origin: e.origin,
     jurisdiction: e.jurisdiction,
     homeLocalAuthority: e.homeLocalAuthority,
@@ -64,7 +66,7 @@ export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HI
           },
     journey: e.stage === null || e.stageAt === null ? null : { stage: e.stage, at: e.stageAt.toISOString() },
     expectedReleaseDate: currentExpectedReleaseDate(e, history),
-    liberation: e.releasedAt === null ? liberationDayOf(e, currentExpectedReleaseDate(e, history)) : null,
+    liberation: isOpen(e) ? liberationDayOf(e, currentExpectedReleaseDate(e, history)) : null,
     releaseDateChanges: history.releaseDateChanges.map((c) => ({
       previousExpectedReleaseDate: c.previousExpectedReleaseDate,
       expectedReleaseDate: c.expectedReleaseDate,
@@ -82,7 +84,25 @@ export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HI
     })),
     meetings: history.meetings.map(toMeetingView),
     movements: history.movements.map(toMovementView),
+    receptionReversal: receptionReversalOf(e),
     links: linksOf(e.personId, e.episode),
+  };
+}
+
+/** Derived, never stored: void (reception reversed), else released, else in custody. */
+export function episodeStateOf(e: CustodyEpisode): EpisodeState {
+  if (e.voidedAt !== null) return 'RECEIVED_IN_ERROR';
+  return e.releasedAt === null ? 'IN_CUSTODY' : 'RELEASED';
+}
+
+export function receptionReversalOf(e: CustodyEpisode): ReceptionReversalView | null {
+  if (e.voidedAt === null || e.voidEventId === null || e.voidReason === null) return null;
+  return {
+    eventId: e.voidEventId,
+    reversedAt: e.voidedAt.toISOString(),
+    reversedBy: e.voidedBy ?? '',
+    reason: e.voidReason,
+    note: e.voidNote,
   };
 }
 

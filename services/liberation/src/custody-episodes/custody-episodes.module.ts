@@ -27,6 +27,7 @@ import { PendingReception } from './pending-reception.entity';
 import { PendingReceptionsController } from './pending-receptions.controller';
 import { PendingReceptionsService } from './pending-receptions.service';
 import { PersonIds } from './person-ids';
+import { ReceptionReversalService } from './reception-reversal.service';
 import { ReceptionsController } from './receptions.controller';
 import { ReceptionsService } from './receptions.service';
 import { ReleasesController } from './releases.controller';
@@ -127,6 +128,7 @@ export class CustodyEpisodesModule {
         PersonAgeService,
         TransfersService,
         MovementReversalService,
+        ReceptionReversalService,
         CourtLiberationsService,
         AgencyMeetingsService,
         // Movements published on the bus by upstream prison systems, applied like HTTP ones.

@@ -1,4 +1,4 @@
-import { In, type EntityManager } from 'typeorm';
+import { In, IsNull, type EntityManager } from 'typeorm';
 import type { DomainError } from '@throughcare/platform-errors';
 import { CustodyEpisode } from './custody-episode.entity';
 import { CustodyRecordConflictError, EpisodeNotFoundError } from './custody-episode.errors';
@@ -143,4 +143,21 @@ export async function episodeWithin(
   if (!episode || !(await isWithin(tx, episode, scope)))
     throw EpisodeNotFoundError.of(personId, episodeNumber);
   return episode;
+}
+
+/** The person's latest episode whose reception was not reversed (null: none). */
+export function latestStandingEpisode(
+  manager: EntityManager,
+  personId: string,
+): Promise<CustodyEpisode | null> {
+  return manager.findOne(CustodyEpisode, {
+    where: { personId, voidedAt: IsNull() },
+    order: { episode: 'DESC' },
+  });
+}
+
+/** The person's highest episode number, void ones included (0: none): the next episode follows it. */
+export async function lastEpisodeNumber(manager: EntityManager, personId: string): Promise<number> {
+  const last = await manager.findOne(CustodyEpisode, { where: { personId }, order: { episode: 'DESC' } });
+  return last?.episode ?? 0;
 }

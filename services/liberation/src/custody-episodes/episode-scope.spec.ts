@@ -44,6 +44,12 @@ function anEpisode(episode: number, overrides: Partial<CustodyEpisode> = {}): Cu
     stage: null,
     stageAt: null,
     stageRecordedAt: null,
+    voidedAt: null,
+    voidedBy: null,
+    voidReason: null,
+    voidNote: null,
+    voidEventId: null,
+    voidCorrelationId: null,
     createdAt: new Date('2026-01-05T10:00:00Z'),
     ...overrides,
   };

@@ -21,21 +21,25 @@ import {
   ListEpisodesQuerySchema,
   PersonPathSchema,
   RecordTransferBodySchema,
+  ReverseReceptionBodySchema,
   type ChangeReleaseDateBody,
   type EpisodePage,
   type EpisodePath,
   type EpisodeView,
   type ListEpisodesQuery,
   type PersonPath,
+  type ReceptionReversedView,
   type RecordTransferBody,
+  type ReverseReceptionBody,
   type TransferRecordedView,
 } from './custody-episode.schemas';
 import { EpisodesService } from './episodes.service';
+import { ReceptionReversalService } from './reception-reversal.service';
 import { ReleaseDateService } from './release-date.service';
 import { TransfersService } from './transfers.service';
 import { PrisonStaff, scopeOf } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
-import { RELEASE_DATE_EXAMPLES, TRANSFER_EXAMPLES } from './request-examples';
+import { RECEPTION_REVERSAL_EXAMPLES, RELEASE_DATE_EXAMPLES, TRANSFER_EXAMPLES } from './request-examples';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -46,6 +50,7 @@ export class EpisodesController {
     private readonly episodes: EpisodesService,
     private readonly releaseDates: ReleaseDateService,
     private readonly transfers: TransfersService,
+    private readonly receptionReversals: ReceptionReversalService,
   ) {}
 
   @Audited({
@@ -203,5 +208,65 @@ export class EpisodesController {
       .status(outcome.created ? HttpStatus.CREATED : HttpStatus.OK)
       .header('location', outcome.transfer.links.self);
     return outcome.transfer;
+  }
+
+  @Audited({
+    action: 'custody-episode.reverse-reception',
+    kind: 'change',
+    objectType: 'custody-episode',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
+  @Post(':episode/reception-reversal')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary:
+      'Reverse a reception recorded in error ("admission in error"): the episode is void (RECEIVED_IN_ERROR), no longer in custody, and its journey closes early',
+  })
+  @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
+  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
+  @ApiRecordingHeaders()
+  @ApiBody(apiBodyWithExamples(ReverseReceptionBodySchema, RECEPTION_REVERSAL_EXAMPLES))
+  @ApiResponse({
+    status: 201,
+    description: 'Reversed; custody.reception.reversed emitted (its eventId is in the answer)',
+  })
+  @ApiResponse({ status: 200, description: 'Already reversed: the first reversal, no second event' })
+  @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
+  @ApiResponse({
+    status: 404,
+    description:
+      "EPISODE_NOT_FOUND (also: not held in the caller's establishments; the caller that reversed it still has its retries answered)",
+  })
+  @ApiResponse({
+    status: 409,
+    description:
+      'Something recorded later stands on the episode; the code names what to reverse first, the member reverseFirst which: ' +
+      'REVERSE_RELEASE_FIRST (reverseFirst.eventId), REVERSE_TRANSFER_FIRST (reverseFirst.eventId), REVERSE_ABSENCE_FIRST (reverseFirst.absenceId); ' +
+      "LATER_EPISODE_STANDS (only the latest episode's reception can be reversed; a later one held elsewhere answers CUSTODY_RECORD_CONFLICT), " +
+      'NOT_A_RECEPTION (liberated direct from court). Sentence calculations, gate arrangements, meetings and gate pick-ups do not block: they are void with the episode',
+  })
+  @ApiResponse({
+    status: 422,
+    description:
+      'REVERSAL_BEFORE_RECEPTION (reversedAt before receivedAt), or IDEMPOTENCY_KEY_REUSED (same key, other facts)',
+  })
+  async reverseReception(
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+    @Body(new ZodValidationPipe(ReverseReceptionBodySchema, 'body')) body: ReverseReceptionBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReceptionReversedView> {
+    const outcome = await this.receptionReversals.reverse(
+      personId,
+      episode,
+      body,
+      requestContextOf(headers, principal),
+    );
+    void reply
+      .status(outcome.created ? HttpStatus.CREATED : HttpStatus.OK)
+      .header('location', outcome.reversal.links.self);
+    return outcome.reversal;
   }
 }

@@ -4,7 +4,7 @@ import { canonicalJson } from '@throughcare/platform-audit';
 import { DomainError, NotFoundError } from '@throughcare/platform-errors';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import { CustodyEpisode, isReceived } from './custody-episode.entity';
-import { EpisodeAlreadyReleasedError } from './custody-episode.errors';
+import { refuseUnlessOpen } from './custody-episode.errors';
 import { liberationDayFor } from './custody-episode.view';
 import {
   currentExpectedReleaseDate,
@@ -81,8 +81,7 @@ export class GateArrangementsService {
       // release is answered, not refused), while the date is the one it was made for.
       if (sameAsCurrent && (episode.releasedAt !== null || latest.forLiberationDate === forLiberationDate))
         return { created: false, view: viewOf(episode, history, latest) };
-      if (episode.releasedAt !== null)
-        throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
+      refuseUnlessOpen(episode);
       requireIfMatch(
         ifMatch,
         latest ? entityTag(GATE_ETAG_PREFIX, latest.version) : null,

@@ -7,7 +7,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import {
   HMPPS_PRISONER_RECEIVED,
   HMPPS_PRISONER_RELEASED,
@@ -610,9 +610,10 @@ export class HmppsInboundTranslator {
     return this.dataSource.manager.find(TemporaryAbsence, { where: { personId, episode } });
   }
 
+  /** The latest episode not void (a reception reversed as recorded in error never was). */
   private latestEpisode(personId: string): Promise<CustodyEpisode | null> {
     return this.dataSource.manager.findOne(CustodyEpisode, {
-      where: { personId },
+      where: { personId, voidedAt: IsNull() },
       order: { episode: 'DESC' },
     });
   }

@@ -43,6 +43,12 @@ const samples: Partial<Record<KnownEventKey, Record<string, unknown>>> = {
     transferredAt: at,
   },
   'custody.movement.reversed@1': { episode: 1, movement: 'RELEASE', reversedEventId: id2, reversedAt: at },
+  'custody.reception.reversed@1': {
+    episode: 1,
+    establishmentCode: 'LEI',
+    reason: 'RECEIVED_IN_ERROR',
+    reversedAt: at,
+  },
   'custody.release-date.changed@1': {
     episode: 1,
     expectedReleaseDate: '2027-03-01',
@@ -200,6 +206,7 @@ const OUTBOUND: Partial<Record<KnownEventKey, [version: number, fields: string[]
     ['episode', 'fromEstablishmentCode', 'toEstablishmentCode', 'transferredAt'],
   ],
   'custody.movement.reversed@1': [1, ['episode', 'movement', 'reversedEventId', 'reversedAt']],
+  'custody.reception.reversed@1': [1, ['episode', 'establishmentCode', 'reason', 'reversedAt']],
   'custody.release-date.changed@1': [
     1,
     ['episode', 'expectedReleaseDate', 'previousExpectedReleaseDate', 'changedAt'],

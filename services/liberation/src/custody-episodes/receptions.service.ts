@@ -1,9 +1,9 @@
 import { noteAuditSubject } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
-import { DataSource, IsNull, type EntityManager } from 'typeorm';
-import { DomainError } from '@throughcare/platform-errors';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ConflictError, DomainError } from '@throughcare/platform-errors';
 import { acrossScopes, withIdempotency } from '@throughcare/platform-persistence';
-import { CustodyEpisode, receivedEpisode } from './custody-episode.entity';
+import { CustodyEpisode, isVoid, OPEN_EPISODE, receivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
   EpisodeAlreadyOpenError,
@@ -17,7 +17,7 @@ import type { RecordReceptionBody } from './custody-episode.schemas';
 import { completePendingReceptions, lockPendingForCompletion } from './pending-reception.completion';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
-import { refusalOver } from './episode-history';
+import { lastEpisodeNumber, latestStandingEpisode, refusalOver } from './episode-history';
 import { covers } from './prison-scope';
 import type { RequestContext } from './request-context';
 
@@ -124,13 +124,15 @@ export class ReceptionsService {
         }
         // The same facts, so a reception at one of the caller's establishments: its retry.
         refuseEpisodeMismatch(context, personId, already.episode);
+        // Reversed since as recorded in error: not answered as if it stood (it cannot be recorded
+        // again at that instant either: one reception per person and instant).
+        if (isVoid(already)) throw receptionReversed(already);
         return { created: false, episode: already } as const;
       }
 
-      const previous = await manager.findOne(CustodyEpisode, {
-        where: { personId },
-        order: { episode: 'DESC' },
-      });
+      // A void episode (its reception reversed as recorded in error) never was: the return to
+      // custody and the previous release are the latest other episode's; it keeps its number.
+      const previous = await latestStandingEpisode(manager, personId);
       if (body.returnToCustody && !previous) throw new NotAReturnToCustodyError(personId, null);
       if (body.returnToCustody && previous && previous.releasedAt === null) {
         throw await refusal(
@@ -139,7 +141,7 @@ export class ReceptionsService {
         );
       }
 
-      const open = await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() });
+      const open = await manager.findOneBy(CustodyEpisode, { personId, ...OPEN_EPISODE });
       if (open) {
         throw await refusal(
           open,
@@ -161,7 +163,7 @@ export class ReceptionsService {
         );
       }
 
-      return (previous?.episode ?? 0) + 1;
+      return (await lastEpisodeNumber(manager, personId)) + 1;
     });
     if (typeof decided !== 'number') return decided;
     const episodeNumber = decided;
@@ -202,6 +204,14 @@ export class ReceptionsService {
     );
     return { created: true, episode: saved };
   }
+}
+
+function receptionReversed(e: CustodyEpisode): ConflictError {
+  return new ConflictError(
+    `this reception of person ${e.personId} (episode ${e.episode}) was reversed as recorded in error${e.voidedAt ? ` at ${e.voidedAt.toISOString()}` : ''}; record a new reception with a new receivedAt`,
+    'RECEPTION_REVERSED',
+    { details: { personId: e.personId, episode: e.episode } },
+  );
 }
 
 /** Names (never values: they may be personal data) of the facts a retry disagrees on. */

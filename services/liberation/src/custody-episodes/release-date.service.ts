@@ -3,10 +3,10 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode, type ReceivedEpisode } from './custody-episode.entity';
 import {
-  EpisodeAlreadyReleasedError,
   EpisodeNotFoundError,
   IdempotencyKeyReusedError,
   ReleaseDateTooEarlyError,
+  refuseUnlessOpen,
 } from './custody-episode.errors';
 import { releaseDateChangedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent } from './custody-outbox';
@@ -102,9 +102,7 @@ export class ReleaseDateService {
   ): Promise<boolean> {
     const found = await manager.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
     if (!found) throw EpisodeNotFoundError.of(personId, episodeNumber);
-    if (found.releasedAt !== null) {
-      throw new EpisodeAlreadyReleasedError(personId, episodeNumber, found.releasedAt);
-    }
+    refuseUnlessOpen(found);
     // Open, so opened by a reception (a court liberation is released from the start).
     const episode = receivedEpisode(found);
     const latest = await manager.findOne(ReleaseDateChange, {

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
 import { ConflictError } from '@throughcare/platform-errors';
 import { withIdempotency } from '@throughcare/platform-persistence';
-import { CustodyEpisode } from './custody-episode.entity';
+import { CustodyEpisode, OPEN_EPISODE } from './custody-episode.entity';
 import {
   ConflictingRetryError,
   EpisodeAlreadyReleasedError,
@@ -11,6 +11,7 @@ import {
   IdempotencyKeyReusedError,
   ReleaseBeforeReceptionError,
   ReleaseEstablishmentMismatchError,
+  refuseVoid,
 } from './custody-episode.errors';
 import { personReleasedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent } from './custody-outbox';
@@ -123,6 +124,7 @@ export class ReleasesService {
     if (!(await isWithin(manager, episode, context.scope, movements)))
       throw episodeNotFound(personId, body.episode);
 
+    refuseVoid(episode);
     if (episode.releasedAt !== null) {
       if (episode.releasedAt.getTime() !== releasedAt.getTime()) {
         throw new EpisodeAlreadyReleasedError(personId, episode.episode, episode.releasedAt);
@@ -206,7 +208,7 @@ export class ReleasesService {
       return named;
     }
     const open =
-      (await manager.findOneBy(CustodyEpisode, { personId, releasedAt: IsNull() })) ??
+      (await manager.findOneBy(CustodyEpisode, { personId, ...OPEN_EPISODE })) ??
       (await manager.findOne(CustodyEpisode, {
         where: { personId, releasedAt },
         order: { episode: 'DESC' },

@@ -23,7 +23,7 @@ import {
 import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { SENTENCE_POLICIES, type CalculatedDate, type SentencePolicyTable } from '@throughcare/domain';
-import { CustodyEpisode } from './custody-episode.entity';
+import { CustodyEpisode, isOpen, openEpisodeSql } from './custody-episode.entity';
 import { lockPerson } from './person-lock';
 import {
   asAdopted,
@@ -373,7 +373,7 @@ export class ReplanService {
         this.dataSource.transaction(async (tx) => {
           const [episode, current] = await this.episodeAndVersion(tx, scanned);
           // Released or gone since the scan, or sentences with no release date: nothing to move.
-          if (!episode || !current || episode.releasedAt !== null || current.releaseDate === null)
+          if (!episode || !current || !isOpen(episode) || current.releaseDate === null)
             return 'same' as const;
           const oldDates = datesOf(current.calculation.dates);
           let computed: Computed;
@@ -501,7 +501,7 @@ export class ReplanService {
         );
         return 'skipped' as const;
       };
-      if (!episode || !current || episode.releasedAt !== null) return skip('RELEASED');
+      if (!episode || !current || !isOpen(episode)) return skip('RELEASED');
       if (current.releaseDate === null) return skip('NO_RELEASE_DATE');
       const oldDates = datesOf(current.calculation.dates);
       let computed: Computed;
@@ -872,7 +872,7 @@ function openEpisodesInScope(extraColumns = ''): string {
       SELECT max(s.version) AS version FROM "liberation"."sentence_calculation" s
        WHERE s.person_id = e.person_id AND s.episode = e.episode
     ) c
-   WHERE e.released_at IS NULL AND e.jurisdiction = $1 AND held.code = ANY($2)`;
+   WHERE ${openEpisodeSql('e')} AND e.jurisdiction = $1 AND held.code = ANY($2)`;
 }
 const OPEN_EPISODES_IN_SCOPE = openEpisodesInScope();
 /** The expected release date as it stands: the latest change's, else the reception's. */

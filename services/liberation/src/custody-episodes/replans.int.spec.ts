@@ -165,6 +165,24 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     });
     expect((await ctx.lib.post('/receptions', byHand)).status).toBe(201);
     const uncalculated = personIdOf(byHand.prisonNumber);
+    // Receptions reversed as recorded in error: void episodes are in custody nowhere, so neither
+    // is re-planned nor listed as uncalculated.
+    const voided = await sentenced('BAR');
+    const voidByHand = aReception({
+      establishmentCode: 'BAR',
+      sentenceDate: day(-10),
+      expectedReleaseDate: day(150),
+    });
+    expect((await ctx.lib.post('/receptions', voidByHand)).status).toBe(201);
+    for (const person of [voided, personIdOf(voidByHand.prisonNumber)])
+      expect(
+        (
+          await ctx.lib.post(`/people/${person}/episodes/1/reception-reversal`, {
+            reversedAt: minutesAgo(1),
+            reason: 'RECEIVED_IN_ERROR',
+          })
+        ).status,
+      ).toBe(201);
     // An HDC decision stands on this one's expected release date: the re-plan records the new
     // calculation but does not undo the decision (review S1): NEEDS_REVIEW, in the dry run too.
     const onHdc = await sentenced('BAR');
@@ -228,6 +246,8 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     });
     // Nobody with a calculation is among them, and nobody outside the run's establishments.
     expect(notMoved.map((u) => u.personId)).not.toContain(moved);
+    expect(notMoved.map((u) => u.personId)).not.toContain(personIdOf(voidByHand.prisonNumber));
+    expect((await allItems(id)).map((i) => i.personId)).not.toContain(voided);
     expect(notMoved.every((u) => u.establishmentCode === 'BAR')).toBe(true);
     expect((await allItems(id)).map((i) => i.personId)).not.toContain(uncalculated);
     const mine = (items: ReplanItemView[]) =>

@@ -90,6 +90,21 @@ export const MOVEMENT_REVERSAL_EXAMPLES: RequestExamples = {
   },
 };
 
+export const RECEPTION_REVERSAL_EXAMPLES: RequestExamples = {
+  receivedInError: {
+    summary: 'An admission recorded against the wrong person, undone',
+    value: {
+      reversedAt: '2026-11-20T11:02:00Z',
+      reason: 'RECEIVED_IN_ERROR',
+      note: 'Admission keyed against the wrong prison number; the person was never received here',
+    },
+  },
+  withoutNote: {
+    summary: 'A duplicate admission, undone',
+    value: { reversedAt: '2026-11-20T11:05:00Z', reason: 'RECEIVED_IN_ERROR' },
+  },
+};
+
 export const PENDING_RECEPTION_COMPLETION_EXAMPLES: RequestExamples = {
   completion: {
     summary: 'The facts the HMPPS admission event lacks',

@@ -16,7 +16,7 @@ import {
   type SentencePolicyTable,
 } from '@throughcare/domain';
 import { CustodyEpisode, isReceived, receivedEpisode } from './custody-episode.entity';
-import { EpisodeAlreadyReleasedError } from './custody-episode.errors';
+import { EpisodeAlreadyReleasedError, refuseUnlessOpen, refuseVoid } from './custody-episode.errors';
 import { liberationDayFor } from './custody-episode.view';
 import { currentExpectedReleaseDate, episodeWithin, loadEpisodeHistory } from './episode-history';
 import { lockPerson } from './person-lock';
@@ -225,8 +225,7 @@ export class SentenceCalculationsService {
     now: Date,
   ): Promise<RecordKeyResult> {
     const { personId, episode: episodeNumber } = found;
-    if (found.releasedAt !== null)
-      throw new EpisodeAlreadyReleasedError(personId, episodeNumber, found.releasedAt);
+    refuseUnlessOpen(found);
     const latest = await this.latest(manager, personId, episodeNumber);
     requireIfMatch(
       ifMatch,
@@ -508,6 +507,7 @@ export function calculateForEpisode(
   policies: SentencePolicyTable,
   asAt: string,
 ): Computed {
+  refuseVoid(episode);
   if (episode.origin !== 'RECEPTION' || episode.releasedAt !== null)
     throw new EpisodeAlreadyReleasedError(
       episode.personId,

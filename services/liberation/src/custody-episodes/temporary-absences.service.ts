@@ -5,7 +5,11 @@ import { canonicalJson } from '@throughcare/platform-audit';
 import { ConflictError, DomainError, NotFoundError } from '@throughcare/platform-errors';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
-import { EpisodeAlreadyReleasedError, MovementOutOfOrderError } from './custody-episode.errors';
+import {
+  EpisodeAlreadyReleasedError,
+  MovementOutOfOrderError,
+  refuseUnlessOpen,
+} from './custody-episode.errors';
 import { absenceEndedEvent, absenceReversedEvent, absenceStartedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent } from './custody-outbox';
 import { currentEstablishment, episodeWithin, loadMovements, standingTransfers } from './episode-history';
@@ -178,8 +182,7 @@ export class TemporaryAbsencesService {
       (a) => absenceStands(a) && a.kind === body.kind && a.leftAt.getTime() === leftAt.getTime(),
     );
     if (same) return { created: false, absence: same };
-    if (episode.releasedAt !== null)
-      throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
+    refuseUnlessOpen(episode);
     const open = absences.find(absenceOpen);
     if (open)
       throw new ConflictError(

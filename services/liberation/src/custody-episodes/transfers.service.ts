@@ -5,11 +5,11 @@ import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
-  EpisodeAlreadyReleasedError,
   EpisodeNotFoundError,
   IdempotencyKeyReusedError,
   MovementOutOfOrderError,
   SameEstablishmentTransferError,
+  refuseUnlessOpen,
 } from './custody-episode.errors';
 import { personTransferredEvent } from './custody-episode.events';
 import { enqueueCustodyEvent } from './custody-outbox';
@@ -119,9 +119,7 @@ export class TransfersService {
       return { created: false, movement: already };
     }
 
-    if (episode.releasedAt !== null) {
-      throw new EpisodeAlreadyReleasedError(personId, episodeNumber, episode.releasedAt);
-    }
+    refuseUnlessOpen(episode);
     const from = currentEstablishment(episode, { movements });
     if (from === body.toEstablishmentCode) {
       throw new SameEstablishmentTransferError(personId, episodeNumber, from);

@@ -31,11 +31,13 @@ import {
   RecordReleaseBodySchema,
   RecordTransferBodySchema,
   ReverseMovementBodySchema,
+  ReverseReceptionBodySchema,
 } from './custody-episode.schemas';
 import { isInOutbox } from './custody-outbox';
 import { MovementReversalService } from './movement-reversal.service';
 import { Movement } from './movement.entity';
 import { PersonIds } from './person-ids';
+import { ReceptionReversalService } from './reception-reversal.service';
 import { ReceptionsService } from './receptions.service';
 import { ReleaseDateService } from './release-date.service';
 import { ReleasesService } from './releases.service';
@@ -50,6 +52,8 @@ export const upstreamMovementEventTypes = [
   'custody.movement.reversed',
   'custody.release-date.changed',
   'custody.person.liberated-from-court',
+  // A reception recorded in error (NOMIS "admission in error"), undone upstream.
+  'custody.reception.reversed',
 ] as const;
 type UpstreamMovementType = (typeof upstreamMovementEventTypes)[number];
 type UpstreamMovement = Extract<KnownEvent, { eventType: UpstreamMovementType }>;
@@ -108,6 +112,7 @@ export class UpstreamMovementsApplier {
     private readonly reversals: MovementReversalService,
     private readonly releaseDates: ReleaseDateService,
     private readonly courtLiberations: CourtLiberationsService,
+    private readonly receptionReversals: ReceptionReversalService,
     @Inject(EPISODE_LATE_HORIZON) private readonly episodeLateHorizonMs: number,
   ) {}
 
@@ -201,6 +206,13 @@ export class UpstreamMovementsApplier {
           );
         }
         await this.reversals.reverse(reversedEventId, body, context);
+        break;
+      }
+      case 'custody.reception.reversed': {
+        // The establishment is the record's (where the episode is held), not the event's to say.
+        const { reversedAt, reason } = event.data;
+        const body = dataOf(ReverseReceptionBodySchema, { reversedAt, reason });
+        await this.receptionReversals.reverse(personId, event.data.episode, body, context);
         break;
       }
     }

@@ -313,6 +313,33 @@ describe('liberation applies custody movements published straight onto the bus (
     expect((await lib().get(`/people/${personId}/episodes/2`)).status).toBe(404);
   });
 
+  it('a reception reversed upstream as recorded in error voids the episode, once, under the bus event id', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const reception = anUpstreamReception(prisonNumber);
+    await deliverTwice(reception, personId, (view) => view.state === 'IN_CUSTODY');
+    const reversal = upstream('custody.reception.reversed', prisonNumber, minutesAgo(100), {
+      episode: 1,
+      reversedAt: minutesAgo(100),
+      reason: 'RECEIVED_IN_ERROR',
+      establishmentCode: 'BAR',
+    });
+    const voided = await deliverTwice(reversal, personId, (view) => view.state === 'RECEIVED_IN_ERROR');
+    expect(voided.receptionReversal).toEqual({
+      eventId: reversal.eventId,
+      reversedAt: reversal.data.reversedAt,
+      reversedBy: BUS_ACTOR,
+      reason: 'RECEIVED_IN_ERROR',
+      note: null,
+    });
+    await caughtUp();
+    expect(await outboxIds('custody.reception.reversed', personId)).toEqual([[reversal.eventId, true]]);
+    expect(
+      await messagesWith(Streams.events.name, subjectFor(reversal.eventType), reversal.eventId),
+    ).toHaveLength(2);
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, prisonNumber)).toEqual([]);
+  });
+
   it("records a reception's sex, and leaves out a date of birth no person in custody could have rather than refuse the movement", async () => {
     const prisonNumber = aPrisonNumber();
     const personId = personIdOf(prisonNumber);

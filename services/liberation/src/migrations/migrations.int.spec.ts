@@ -4,6 +4,7 @@ import { ensureSchema, serviceDataSourceOptions } from '@throughcare/platform-pe
 import { LIBERATION_SCHEMA } from '../config';
 import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
 import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-overdue-and-reason';
+import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { liberationMigrations } from './index';
 
 /** Upgrading a database that already holds custody episodes, in a database of its own. */
@@ -104,6 +105,61 @@ describe('liberation migrations (real Postgres)', () => {
       expect((await present()).column).toBe(1);
     } finally {
       await ds.destroy();
+    }
+  });
+
+  it('adds the void facts (null on episodes before it): a void episode is not open, so another may open; reverts', async () => {
+    const upTo = liberationMigrations.indexOf(CustodyEpisodeVoid1700000002100);
+    const before = await open(liberationMigrations.slice(0, upTo));
+    await episode(before, 'p00000000000000000010');
+    await before.destroy();
+    const after = await open(liberationMigrations.slice(0, upTo + 1));
+    const voidIt = (personId: string, extra: Record<string, string | null> = {}) =>
+      after.query(
+        `UPDATE liberation.custody_episode SET voided_at = $2, voided_by = 'spec', void_reason = $3,
+           void_event_id = $4, void_correlation_id = 'spec', void_note = $5 WHERE person_id = $1`,
+        [
+          personId,
+          extra['voided_at'] ?? '2026-01-06T10:00:00Z',
+          extra['void_reason'] ?? 'RECEIVED_IN_ERROR',
+          '00000000-0000-4000-8000-000000000001',
+          extra['void_note'] ?? null,
+        ],
+      );
+    try {
+      expect(
+        await after.query(
+          `SELECT voided_at, voided_by, void_reason, void_note, void_event_id FROM liberation.custody_episode WHERE person_id = 'p00000000000000000010'`,
+        ),
+      ).toEqual([
+        { voided_at: null, voided_by: null, void_reason: null, void_note: null, void_event_id: null },
+      ]);
+      // Still one open episode per person: a second one is refused until the first is void.
+      const second = () =>
+        after.query(
+          `INSERT INTO liberation.custody_episode (person_id, episode, prison_number, establishment_code, jurisdiction,
+             home_local_authority, origin, reception_reason, sentence_date, sentence_length_days, expected_release_date,
+             received_at, received_by)
+           SELECT person_id, 2, prison_number, establishment_code, jurisdiction, home_local_authority, origin,
+             reception_reason, sentence_date, sentence_length_days, expected_release_date, '2026-01-07T10:00:00Z', 'spec'
+             FROM liberation.custody_episode WHERE person_id = 'p00000000000000000010' AND episode = 1`,
+        );
+      await expect(second()).rejects.toThrow(/custody_episode_one_open_per_person/);
+      await expect(voidIt('p00000000000000000010', { void_reason: 'OOPS' })).rejects.toThrow(/void_reason/);
+      await expect(voidIt('p00000000000000000010', { voided_at: '2026-01-01T10:00:00Z' })).rejects.toThrow(
+        /custody_episode_void_after_reception/,
+      );
+      await voidIt('p00000000000000000010', { void_note: 'wrong person' });
+      await second();
+      await after.query(`DELETE FROM liberation.custody_episode WHERE person_id = 'p00000000000000000010'`);
+      await after.undoLastMigration({ transaction: 'each' });
+      expect(
+        await after.query(
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'liberation' AND table_name = 'custody_episode' AND column_name LIKE 'void%'`,
+        ),
+      ).toEqual([]);
+    } finally {
+      await after.destroy();
     }
   });
 });

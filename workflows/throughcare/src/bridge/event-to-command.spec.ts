@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  caseCloseRequestedUpdate,
   EventCatalogue,
   parseEvent,
   PersonReceivedV1,
@@ -463,6 +464,31 @@ describe('bridge: event → workflow command', () => {
     });
   });
 
+  it('maps a reception reversed as recorded in error to an early closure (RECEIVED_IN_ERROR), if the journey runs', () => {
+    const eventId = randomUUID();
+    const command = commandFor(
+      fact(
+        'custody.reception.reversed@1',
+        {
+          episode: 2,
+          reversedAt: '2027-02-01T12:00:00Z',
+          reason: 'RECEIVED_IN_ERROR',
+          establishmentCode: 'BAR',
+        },
+        eventId,
+      ),
+      derive,
+    );
+    expect(command).toEqual({
+      kind: 'update',
+      name: 'caseCloseRequested',
+      update: caseCloseRequestedUpdate,
+      workflowId: `throughcare-${PERSON}-2`,
+      arg: { reason: 'RECEIVED_IN_ERROR', requestedAt: '2027-02-01T12:00:00Z', eventId },
+      onlyIfRunning: true,
+    });
+  });
+
   describe('liberation direct from court', () => {
     function liberation(releasedAt: string, eventId = randomUUID()) {
       return EventCatalogue['custody.person.liberated-from-court@1'].parse({
@@ -692,6 +718,7 @@ describe('bridge: event → workflow command', () => {
       'throughcare.events.custody.person.liberated-from-court',
       'throughcare.events.referral.referral-appointment.attendance-recorded',
       'throughcare.events.assessment.risk.assessed',
+      'throughcare.events.custody.reception.reversed',
     ]);
   });
 

@@ -92,6 +92,7 @@ export const bridgedEventTypes = [
   'custody.person.liberated-from-court',
   'referral.referral-appointment.attendance-recorded',
   'assessment.risk.assessed',
+  'custody.reception.reversed',
 ] as const;
 export const bridgedSubjects = bridgedEventTypes.map(subjectFor);
 
@@ -129,6 +130,8 @@ const plannedDates: {
   'referral.referral-appointment.attendance-recorded': [['attendedAt', 'event']],
   // The day of the assessment: shown in the plan and the escalation.
   'assessment.risk.assessed': [['assessedOn', 'event']],
+  // The instant the journey closes at, as for a close request.
+  'custody.reception.reversed': [['reversedAt', 'event']],
 };
 
 /**
@@ -425,6 +428,17 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         handlerRequired: true,
       });
     }
+    case 'custody.reception.reversed':
+      // The reception was recorded in error: the journey closes early (withdraws referrals, cancels
+      // bookings, tells agencies) as for any early closure, with reason RECEIVED_IN_ERROR. Nothing
+      // free-text crosses the bus (the note stays in the liberation service). A journey that is not
+      // running (never started, or closed already) has nothing to close: the liberation service
+      // keeps the reversal.
+      return updateIfRunning(caseCloseRequestedUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        reason: 'RECEIVED_IN_ERROR',
+        requestedAt: event.data.reversedAt,
+        eventId: event.eventId,
+      });
     default:
       return { kind: 'ignore', reason: `${event.eventType}@${event.version} is not bridged to workflows` };
   }

@@ -138,4 +138,9 @@ export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
     'attendedAt',
   ],
   ['assessment.risk.assessed@1', riskData(), 'assessedOn'],
+  [
+    'custody.reception.reversed@1',
+    { episode: 1, reversedAt: at, reason: 'RECEIVED_IN_ERROR', establishmentCode: 'BAR' },
+    'reversedAt',
+  ],
 ];

@@ -26,6 +26,7 @@ import {
   PrisonNumber,
   RecallReasonCode,
   ReceptionReason,
+  ReceptionReversalReason,
   ReferralClosureOutcome,
   ReferralDecision,
   ReleaseDateChangeReason,
@@ -115,6 +116,7 @@ const objectOf =
 /** Every reason code of the vocabulary: a `reason` that is one of them is a code, not free text. */
 const reasonCode = oneOf(
   ReceptionReason,
+  ReceptionReversalReason,
   ReleaseReason,
   ReleaseDateChangeReason,
   ReturnToCustodyReason,

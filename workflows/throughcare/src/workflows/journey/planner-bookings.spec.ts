@@ -956,6 +956,8 @@ describe('journey planner: what the agency is told when the case closes', () => 
   it.each([
     ['DEPORTED', 'removed to another country', 'The case is closed: DEPORTED (removed to another country).'],
     ['DECEASED', undefined, 'The case is closed: DECEASED.'],
+    // custody.reception.reversed, bridged: the reception was recorded in error.
+    ['RECEIVED_IN_ERROR', undefined, 'The case is closed: RECEIVED_IN_ERROR.'],
   ] as const)('on a closure requested (%s): the reason and the note if any', (reason, note, message) => {
     const j = planned();
     expect(j.tell(j.facts.caseCloseRequested, { reason, requestedAt: j.now, note, eventId: 'close' })).toBe(

@@ -1,0 +1,318 @@
+import { randomUUID } from 'node:crypto';
+import { ReceptionReversedV1 } from '@throughcare/contracts';
+import type {
+  EpisodeView,
+  ReceptionRecordedView,
+  ReceptionReversedView,
+  TransferRecordedView,
+} from './custody-episode.schemas';
+import type { AbsenceView } from './temporary-absence.schemas';
+import {
+  actorOf,
+  aReception,
+  minutesAgo,
+  personIdOf,
+  prisonStaff,
+  useLiberation,
+  type Problem,
+} from './spec-support';
+
+// The reversal of a reception recorded in error ("admission in error"): the episode is void.
+
+describe('liberation: POST /people/:personId/episodes/:episode/reception-reversal', () => {
+  const ctx = useLiberation();
+  const json = async <T>(r: Response) => (await r.json()) as T;
+  const reversalPath = (personId: string, episode = 1) =>
+    `/people/${personId}/episodes/${episode}/reception-reversal`;
+  const reverse = (
+    personId: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    episode = 1,
+    as?: Parameters<typeof ctx.lib.post>[3],
+  ) => ctx.lib.post(reversalPath(personId, episode), body, headers, as);
+  const inError = (reversedAt = minutesAgo(10), note?: string) => ({
+    reversedAt,
+    reason: 'RECEIVED_IN_ERROR',
+    ...(note === undefined ? {} : { note }),
+  });
+  async function received(overrides: Record<string, unknown> = {}) {
+    const reception = aReception({ receivedAt: minutesAgo(2000), ...overrides });
+    const answer = await ctx.lib.post('/receptions', reception);
+    expect(answer.status).toBe(201);
+    return { reception, personId: personIdOf(reception.prisonNumber) };
+  }
+  const episodeView = async (personId: string, episode = 1) =>
+    json<EpisodeView>(await ctx.lib.get(`/people/${personId}/episodes/${episode}`));
+
+  it('voids the episode (201), emits custody.reception.reversed once, and answers a retry with the first reversal (200)', async () => {
+    const { personId } = await received();
+    const reversedAt = minutesAgo(30);
+    const note = 'keyed against the wrong prison number';
+    const first = await reverse(personId, inError(reversedAt, note));
+    expect(first.status).toBe(201);
+    expect(first.headers.get('location')).toBe(`/people/${personId}/episodes/1`);
+    const reversal = await json<ReceptionReversedView>(first);
+    expect(reversal).toEqual({
+      personId,
+      episode: 1,
+      state: 'RECEIVED_IN_ERROR',
+      establishmentCode: 'BAR',
+      eventId: expect.any(String),
+      reversedAt,
+      reversedBy: await actorOf(),
+      reason: 'RECEIVED_IN_ERROR',
+      note,
+      links: { self: `/people/${personId}/episodes/1`, episodes: `/people/${personId}/episodes` },
+    });
+
+    // The same request again, or another reversedAt: the first reversal, no second event.
+    const again = await reverse(personId, inError(reversedAt, note));
+    expect(again.status).toBe(200);
+    expect(await json<ReceptionReversedView>(again)).toEqual(reversal);
+    expect((await reverse(personId, inError(minutesAgo(5)))).status).toBe(200);
+
+    const view = await episodeView(personId);
+    expect(view).toMatchObject({
+      state: 'RECEIVED_IN_ERROR',
+      liberation: null,
+      release: null,
+      receptionReversal: {
+        eventId: reversal.eventId,
+        reversedAt,
+        reversedBy: reversal.reversedBy,
+        reason: 'RECEIVED_IN_ERROR',
+        note,
+      },
+    });
+
+    expect(await ctx.lib.outboxRows('custody.reception.reversed', personId)).toHaveLength(1);
+    const events = (await ctx.lib.eventsOnBus('custody.reception.reversed', personId)).map((e) =>
+      ReceptionReversedV1.parse(e),
+    );
+    expect(events.map((e) => e.eventId)).toEqual([reversal.eventId]);
+    // Codes and instants only: the note stays in the service.
+    expect(events[0]!.data).toEqual({
+      episode: 1,
+      reversedAt,
+      reason: 'RECEIVED_IN_ERROR',
+      establishmentCode: 'BAR',
+    });
+    expect(JSON.stringify(events[0])).not.toContain(note);
+  });
+
+  it('a void episode is no longer in custody: nothing more is recorded against it', async () => {
+    const { personId } = await received();
+    expect((await reverse(personId, inError(minutesAgo(100)))).status).toBe(201);
+
+    const refusals = await Promise.all([
+      ctx.lib.post(`/people/${personId}/episodes/1/transfers`, {
+        toEstablishmentCode: 'LEI',
+        transferredAt: minutesAgo(50),
+      }),
+      ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
+        expectedReleaseDate: aReception().expectedReleaseDate,
+        reason: 'RECALCULATION',
+      }),
+      ctx.lib.post(`/people/${personId}/episodes/1/absences`, { kind: 'COURT', leftAt: minutesAgo(50) }),
+      ctx.lib.post('/releases', {
+        personId,
+        episode: 1,
+        establishmentCode: 'BAR',
+        reason: 'RELEASED',
+        releasedAt: minutesAgo(40),
+      }),
+    ]);
+    expect(refusals.map((r) => r.status)).toEqual([409, 409, 409, 409]);
+    for (const r of refusals) expect((await json<Problem>(r)).code).toBe('EPISODE_RECEIVED_IN_ERROR');
+    // A release naming no episode finds no open one.
+    const release = await ctx.lib.post('/releases', {
+      personId,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(40),
+    });
+    expect(release.status).toBe(404);
+    expect((await json<Problem>(release)).code).toBe('EPISODE_NOT_FOUND');
+  });
+
+  it('honours Idempotency-Key: a retry answers the first (200), the key reused with another body is 422', async () => {
+    const { personId } = await received();
+    const key = `spec-${randomUUID()}`;
+    const body = inError(minutesAgo(20), 'duplicate admission');
+    const first = await reverse(personId, body, { 'idempotency-key': key });
+    const retry = await reverse(personId, body, { 'idempotency-key': key });
+    expect([first.status, retry.status]).toEqual([201, 200]);
+    expect((await json<ReceptionReversedView>(retry)).eventId).toBe(
+      (await json<ReceptionReversedView>(first)).eventId,
+    );
+    const reused = await reverse(
+      personId,
+      { ...body, reversedAt: minutesAgo(15) },
+      { 'idempotency-key': key },
+    );
+    expect(reused.status).toBe(422);
+    expect(await json<Problem>(reused)).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      detail: expect.stringContaining('reversedAt'),
+    });
+    // The same key for another person's reception is reused too.
+    const other = await received();
+    const elsewhere = await reverse(other.personId, body, { 'idempotency-key': key });
+    expect(elsewhere.status).toBe(422);
+    expect((await json<Problem>(elsewhere)).code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect((await episodeView(other.personId)).state).toBe('IN_CUSTODY');
+    expect(await ctx.lib.outboxRows('custody.reception.reversed', personId)).toHaveLength(1);
+    expect(await ctx.lib.outboxRows('custody.reception.reversed', other.personId)).toHaveLength(0);
+  });
+
+  it('refuses while a transfer, a release or an absence stands (409 naming what to reverse first), then reverses', async () => {
+    // A standing transfer: reverse it first.
+    const moved = await received();
+    const transfer = await json<TransferRecordedView>(
+      await ctx.lib.post(`/people/${moved.personId}/episodes/1/transfers`, {
+        toEstablishmentCode: 'LEI',
+        transferredAt: minutesAgo(1500),
+      }),
+    );
+    const whileTransferred = await reverse(moved.personId, inError());
+    expect(whileTransferred.status).toBe(409);
+    expect(whileTransferred.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await whileTransferred.json()).toMatchObject({
+      code: 'REVERSE_TRANSFER_FIRST',
+      reverseFirst: { eventId: transfer.eventId },
+      detail: expect.stringContaining(transfer.eventId),
+    });
+    expect(
+      (await ctx.lib.post(`/movements/${transfer.eventId}/reversal`, { reversedAt: minutesAgo(20) })).status,
+    ).toBe(201);
+    expect((await reverse(moved.personId, inError())).status).toBe(201);
+
+    // A standing release: reverse it first.
+    const released = await received();
+    const release = await json<{ eventId: string }>(
+      await ctx.lib.post('/releases', {
+        personId: released.personId,
+        establishmentCode: 'BAR',
+        reason: 'RELEASED',
+        releasedAt: minutesAgo(1000),
+      }),
+    );
+    const whileReleased = await reverse(released.personId, inError());
+    expect(whileReleased.status).toBe(409);
+    expect(await whileReleased.json()).toMatchObject({
+      code: 'REVERSE_RELEASE_FIRST',
+      reverseFirst: { eventId: release.eventId },
+    });
+
+    // An open absence, and one returned from: reverse it first (return, then departure).
+    const out = await received();
+    const absence = await json<AbsenceView>(
+      await ctx.lib.post(`/people/${out.personId}/episodes/1/absences`, {
+        kind: 'COURT',
+        leftAt: minutesAgo(1800),
+      }),
+    );
+    const whileOut = await reverse(out.personId, inError());
+    expect(whileOut.status).toBe(409);
+    expect(await whileOut.json()).toMatchObject({
+      code: 'REVERSE_ABSENCE_FIRST',
+      reverseFirst: { absenceId: absence.absenceId },
+    });
+    const absencePath = `/people/${out.personId}/episodes/1/absences/${absence.absenceId}`;
+    expect((await ctx.lib.post(`${absencePath}/return`, { returnedAt: minutesAgo(1700) })).status).toBe(201);
+    const afterReturn = await reverse(out.personId, inError());
+    expect(afterReturn.status).toBe(409);
+    expect((await json<Problem>(afterReturn)).code).toBe('REVERSE_ABSENCE_FIRST');
+    for (const part of ['RETURN', 'DEPARTURE'])
+      expect(
+        (await ctx.lib.post(`${absencePath}/reversal`, { part, reversedAt: minutesAgo(30) })).status,
+      ).toBe(201);
+    expect((await reverse(out.personId, inError())).status).toBe(201);
+
+    // Only the latest episode: an earlier one is refused while a later one stands.
+    const back = await ctx.lib.post('/receptions', {
+      ...released.reception,
+      receivedAt: minutesAgo(900),
+      returnToCustody: { reason: 'NEW_SENTENCE' },
+    });
+    expect(back.status).toBe(201);
+    const earlier = await reverse(released.personId, inError());
+    expect(earlier.status).toBe(409);
+    expect((await json<Problem>(earlier)).code).toBe('LATER_EPISODE_STANDS');
+    expect(await ctx.lib.outboxRows('custody.reception.reversed', released.personId)).toHaveLength(0);
+  });
+
+  it("answers another prison's staff as if the episode did not exist (404), and refuses bad input", async () => {
+    const { personId } = await received();
+    const elsewhere = await reverse(personId, inError(), {}, 1, prisonStaff('GMR'));
+    expect(elsewhere.status).toBe(404);
+    expect(await elsewhere.json()).toMatchObject({ status: 404, code: 'EPISODE_NOT_FOUND' });
+    expect((await reverse(personId, inError(), {}, 2)).status).toBe(404);
+
+    const early = await reverse(personId, inError(minutesAgo(3000)));
+    expect(early.status).toBe(422);
+    expect(await early.json()).toMatchObject({
+      code: 'REVERSAL_BEFORE_RECEPTION',
+      detail: expect.stringContaining('reversedAt'),
+    });
+
+    const badBody = await reverse(personId, {
+      reversedAt: 'yesterday',
+      reason: 'OOPS',
+      note: 'x'.repeat(1001),
+    });
+    expect(badBody.status).toBe(400);
+    expect(((await badBody.json()) as Problem).errors?.map((e) => e.field).sort()).toEqual([
+      'note',
+      'reason',
+      'reversedAt',
+    ]);
+    const future = await reverse(personId, inError(new Date(Date.now() + 3_600_000).toISOString()));
+    expect(future.status).toBe(400);
+    const badPath = await ctx.lib.post('/people/nobody/episodes/0/reception-reversal', inError());
+    expect(badPath.status).toBe(400);
+    expect(((await badPath.json()) as Problem).errors?.map((e) => e.field).sort()).toEqual([
+      'episode',
+      'personId',
+    ]);
+    expect((await episodeView(personId)).state).toBe('IN_CUSTODY');
+    expect(await ctx.lib.outboxRows('custody.reception.reversed', personId)).toHaveLength(0);
+  });
+
+  it('after voiding, a new reception of the same prison number opens the next episode; the void one is never open', async () => {
+    const { reception, personId } = await received();
+    expect((await reverse(personId, inError(minutesAgo(60)))).status).toBe(201);
+
+    // The reception reversed, sent again, is not answered as if it stood.
+    const same = await ctx.lib.post('/receptions', reception);
+    expect(same.status).toBe(409);
+    expect((await json<Problem>(same)).code).toBe('RECEPTION_REVERSED');
+    // No episode before it was released: this is no return to custody.
+    const asReturn = await ctx.lib.post('/receptions', {
+      ...reception,
+      receivedAt: minutesAgo(50),
+      returnToCustody: { reason: 'NEW_SENTENCE' },
+    });
+    expect(asReturn.status).toBe(409);
+    expect((await json<Problem>(asReturn)).code).toBe('NOT_A_RETURN_TO_CUSTODY');
+
+    const next = await ctx.lib.post('/receptions', { ...reception, receivedAt: minutesAgo(40) });
+    expect(next.status).toBe(201);
+    expect(await json<ReceptionRecordedView>(next)).toMatchObject({ personId, episode: 2 });
+    const episodes = await json<{ items: EpisodeView[] }>(await ctx.lib.get(`/people/${personId}/episodes`));
+    expect(episodes.items.map((e) => [e.episode, e.state])).toEqual([
+      [1, 'RECEIVED_IN_ERROR'],
+      [2, 'IN_CUSTODY'],
+    ]);
+    // A release without an episode number finds the open one, episode 2.
+    const release = await ctx.lib.post('/releases', {
+      personId,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(20),
+    });
+    expect(release.status).toBe(201);
+    expect(await release.json()).toMatchObject({ episode: 2 });
+  });
+});
