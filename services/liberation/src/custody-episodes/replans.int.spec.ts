@@ -171,15 +171,19 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     // This one's HDC date is after the new ARD: the decision cannot stand (nobody is held past
     // the ARD), so the apply sets it aside and moves the date: NEEDS_REVIEW too (stop 35 review S1).
     const onLateHdc = await sentenced('BAR');
-    for (const [person, date] of [
-      [onHdc, day(92)],
-      [onLateHdc, day(100)],
+    // A Parole Board direction on the same sentences: a new release point moves the ARD, not the
+    // sentences it was made on, so it stands (stop 37 review S1): kept, NEEDS_REVIEW, never set aside.
+    const onParole = await sentenced('BAR');
+    for (const [person, date, reason] of [
+      [onHdc, day(92), 'HDC_APPROVED'],
+      [onLateHdc, day(100), 'HDC_APPROVED'],
+      [onParole, day(80), 'PAROLE'],
     ] as const)
       expect(
         (
           await ctx.lib.post(`/people/${person}/episodes/1/release-date`, {
             expectedReleaseDate: date,
-            reason: 'HDC_APPROVED',
+            reason,
           })
         ).status,
       ).toBe(201);
@@ -272,6 +276,15 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
         /^the HDC_APPROVED decision of .* cannot stand: its date is after the calculated ARD/,
       ),
       appliedVersion: null,
+    });
+    expect((await allItems(id)).find((i) => i.personId === onParole)).toMatchObject({
+      status: 'NEEDS_REVIEW',
+      oldReleaseDate: day(5 + 119),
+      newReleaseDate: day(5 + 89),
+      releaseDateKeptBecause: expect.stringMatching(
+        /^the PAROLE decision of .* set the expected release date/,
+      ),
+      releaseDateDecisionSetAsideBecause: null,
     });
     expect(dryRun.dryRun.needsReview).toBeGreaterThanOrEqual(1);
     const toReview = (await (
@@ -380,6 +393,13 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       releaseDateDecisionSetAsideBecause: expect.stringMatching(/cannot stand/),
     });
     expect((await episodeView(onLateHdc)).expectedReleaseDate).toBe(day(5 + 89));
+    // The parole direction stands: its date, not the new ARD.
+    expect((await allItems(id)).find((i) => i.personId === onParole)).toMatchObject({
+      status: 'NEEDS_REVIEW',
+      appliedVersion: 2,
+      releaseDateDecisionSetAsideBecause: null,
+    });
+    expect((await episodeView(onParole)).expectedReleaseDate).toBe(day(80));
     expect(
       (
         (await (

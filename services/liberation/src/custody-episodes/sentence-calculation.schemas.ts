@@ -73,7 +73,7 @@ export const SentencesBodySchema = z
       .boolean()
       .optional()
       .describe(
-        "Subject to the notification requirements of Part 2 of the Sexual Offences Act 2003: no HDC in either jurisdiction (CJA 2003 s.246(4); 1993 Act s.3AA). `true` and `false` are assertions by staff who have checked: `false` (not subject) calculates HDC even for a sentence for a Sch.3 offence, so it must never be a form default. Not given: in Scotland, a sentence for an offence in Sch.3 to the 2003 Act is taken to mean the person is subject, and HDC is not applicable (the HDCED's not-applicable reason and a warning say so, for staff to confirm); with no such sentence (and always in England & Wales), taken not to be, and the HDCED lists it as unverified",
+        "Subject to the notification requirements of Part 2 of the Sexual Offences Act 2003: no HDC in either jurisdiction (CJA 2003 s.246(4); 1993 Act s.3AA). `true` and `false` are assertions by staff who have checked: `false` (not subject) calculates HDC even for a sentence for a Sch.3 offence, so it must never be a form default. Not given: in Scotland, a sentence for an offence in Sch.3 to the 2003 Act is taken to mean the person is subject, and HDC is not applicable (the HDCED's not-applicable reason and a warning say so, for staff to confirm); with no such sentence, taken not to be, and the HDCED lists it as unverified. In England & Wales it is never inferred from the offence: not given, the person is taken not to be subject even with a sentence for a Sch.3 offence, HDC is calculated, and the HDCED's explanation lists that assumption under `unverified` (send `true` for someone on the register)",
       ),
   })
   .strict();
@@ -162,6 +162,13 @@ export interface SentenceCalculationOutcomeView extends SentenceCalculationView 
      * recording is refused (422 RELEASE_DUE_NOW); a re-plan skips the person. Null otherwise.
      */
     releaseDueNowBecause: string | null;
+    /**
+     * A decision standing on the date is kept but needs a look: an HDC date that has passed
+     * without a release (HDC is discretionary and is postponed, so nobody is due now on it), or a
+     * parole or early-release decision whose sentences are not recorded here (recorded before any
+     * calculation, or before the version it was made on was kept). Null otherwise.
+     */
+    decisionCaveat: string | null;
   };
 }
 

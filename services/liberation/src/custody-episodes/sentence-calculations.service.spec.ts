@@ -1,60 +1,57 @@
-import type { SentenceCalculation } from '@throughcare/domain';
 import type { SentencesBody } from './sentence-calculation.schemas';
-import { madeOnOtherSentences, type Computed } from './sentence-calculations.service';
+import { madeOnOtherSentences } from './sentence-calculations.service';
 
-// Review M2: a parole or early-release decision stands only on the sentences and the calculated
-// release date it was made on (the version current when it was taken).
+// Stop 37 review S1: a parole or early-release decision is made on the sentences, not on the
+// calculated date. It no longer covers them only when a sentence was added or lengthened against
+// the sentences of the calculation version it was made on (recorded with it, review S2).
 
 describe('madeOnOtherSentences', () => {
-  const count1 = { id: 'count-1', sentenceDate: '2026-11-25', term: { days: 1000 } };
-  const count2 = { ...count1, id: 'count-2', term: { days: 200 }, consecutiveTo: 'count-1' };
-  const input = (...sentences: (typeof count1)[]) => ({ sentences }) as unknown as SentencesBody;
-  const computed = (date: string | null): Computed => ({
-    calculation: {} as SentenceCalculation,
-    releaseDate: date === null ? null : { type: 'CRD', date },
-  });
-  const basis = (date: string | null, ...sentences: (typeof count1)[]) => ({
-    version: 3,
-    input: input(...sentences),
-    releaseDate: date,
-    releaseDateType: date === null ? null : ('CRD' as const),
-  });
-  const decision = { previousExpectedReleaseDate: '2027-06-01' };
+  type Sentence = SentencesBody['sentences'][number];
+  const count1: Sentence = { id: 'count-1', sentenceDate: '2026-11-25', term: { days: 1000 } };
+  const count2: Sentence = { id: 'count-2', sentenceDate: '2026-11-25', term: { days: 200 } };
+  const input = (...sentences: Sentence[]) => ({ sentences });
+  const basis = (...sentences: Sentence[]) => ({ version: 3, input: input(...sentences) });
 
-  it('stands on the same sentences and the same calculated date', () => {
+  it('stands on the same sentences (whatever remand or release point now gives)', () => {
+    expect(madeOnOtherSentences(basis(count1, count2), input(count1, count2))).toBeNull();
+  });
+
+  it('stands when the sentences are reordered or a field the calculation does not lengthen on changes', () => {
+    expect(madeOnOtherSentences(basis(count1, count2), input(count2, count1))).toBeNull();
     expect(
-      madeOnOtherSentences(basis('2027-12-29', count1), decision, input(count1), computed('2027-12-29')),
+      madeOnOtherSentences(
+        basis(count1),
+        input({ ...count1, offenceDate: '2026-01-02', startDate: '2026-10-01' }),
+      ),
     ).toBeNull();
   });
 
-  it('is made on other sentences when one is added, and says what differs', () => {
+  it('stands when a sentence was removed, shortened or made concurrent', () => {
+    expect(madeOnOtherSentences(basis(count1, count2), input(count1))).toBeNull();
+    expect(madeOnOtherSentences(basis(count1), input({ ...count1, term: { days: 900 } }))).toBeNull();
     expect(
-      madeOnOtherSentences(
-        basis('2027-12-29', count1),
-        decision,
-        input(count1, count2),
-        computed('2028-03-18'),
-      ),
-    ).toBe(
-      'it was made on sentence calculation version 3 (CRD 2027-12-29); the sentences are not those and the calculated release date is now CRD 2028-03-18',
-    );
+      madeOnOtherSentences(basis(count1, { ...count2, consecutiveTo: 'count-1' }), input(count1, count2)),
+    ).toBeNull();
   });
 
-  it('is made on another date when only the calculated date moved (remand found, a new release point)', () => {
-    expect(
-      madeOnOtherSentences(basis('2027-12-29', count1), decision, input(count1), computed('2027-12-19')),
-    ).toBe(
-      'it was made on sentence calculation version 3 (CRD 2027-12-29); the calculated release date is now CRD 2027-12-19',
+  it('is set aside when a sentence was added, and says which', () => {
+    expect(madeOnOtherSentences(basis(count1), input(count1, count2))).toBe(
+      'it was made on the sentences of calculation version 3; since then sentence count-2 was added',
     );
+    expect(
+      madeOnOtherSentences(basis(count1), input(count1, { ...count2, consecutiveTo: 'count-1' })),
+    ).toMatch(/sentence count-2 was added$/);
   });
 
-  it('before any calculation, compares only the expected release date the decision replaced', () => {
-    expect(madeOnOtherSentences(null, decision, input(count1), computed('2027-06-01'))).toBeNull();
-    expect(madeOnOtherSentences(null, decision, input(count1), computed('2027-12-29'))).toBe(
-      'it was made before any sentence calculation, on the expected release date 2027-06-01; the sentences now recorded give CRD 2027-12-29',
+  it('is set aside when a sentence was lengthened: a longer term, a later sentence date, now consecutive', () => {
+    expect(madeOnOtherSentences(basis(count1), input({ ...count1, term: { years: 3 } }))).toBe(
+      'it was made on the sentences of calculation version 3; since then the term of sentence count-1 is longer',
     );
-    expect(madeOnOtherSentences(null, decision, input(count1), computed(null))).toMatch(
-      /the sentences now recorded give no release date$/,
+    expect(madeOnOtherSentences(basis(count1), input({ ...count1, sentenceDate: '2026-12-01' }))).toMatch(
+      /sentence count-1 is dated 2026-12-01, not 2026-11-25$/,
     );
+    expect(
+      madeOnOtherSentences(basis(count1, count2), input(count1, { ...count2, consecutiveTo: 'count-1' })),
+    ).toMatch(/sentence count-2 is now consecutive to count-1$/);
   });
 });
