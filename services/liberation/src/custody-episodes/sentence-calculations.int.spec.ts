@@ -219,6 +219,19 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect((await ctx.lib.get(`${path(personId)}/9`)).status).toBe(404);
   });
 
+  /** The effect of a recording that keeps the date of a `reason` decision standing on it. */
+  const keptBy = (reason: string, date: string, decisionCaveat: unknown = null) => ({
+    expectedReleaseDateBefore: date,
+    expectedReleaseDateAfter: date,
+    changesExpectedReleaseDate: false,
+    keptBecause: expect.stringMatching(
+      new RegExp(`^the ${reason} decision of .* set the expected release date`),
+    ),
+    decisionSetAsideBecause: null,
+    releaseDueNowBecause: null,
+    decisionCaveat,
+  });
+
   /** An English SDS recorded (v1), then HDC approved for `hdc`. */
   const onHdcFrom = async (hdc: string) => {
     const personId = await anEnglishEpisode();
@@ -237,15 +250,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect(recalculated.status).toBe(201);
     const view = (await recalculated.json()) as SentenceCalculationOutcomeView;
     expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399 - 5) });
-    expect(view.effect).toEqual({
-      expectedReleaseDateBefore: hdc,
-      expectedReleaseDateAfter: hdc,
-      changesExpectedReleaseDate: false,
-      keptBecause: expect.stringMatching(/^the HDC_APPROVED decision of .* set the expected release date/),
-      decisionSetAsideBecause: null,
-      releaseDueNowBecause: null,
-      decisionCaveat: null,
-    });
+    expect(view.effect).toEqual(keptBy('HDC_APPROVED', hdc));
     expect((await episodeView(personId)).expectedReleaseDate).toBe(hdc);
     // One change from the first recording, one the HDC decision: none from the recalculation.
     expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
@@ -319,17 +324,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
       expect(again.status).toBe(201);
       const view = (await again.json()) as SentenceCalculationOutcomeView;
       expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399) });
-      expect(view.effect).toEqual({
-        expectedReleaseDateBefore: decided,
-        expectedReleaseDateAfter: decided,
-        changesExpectedReleaseDate: false,
-        keptBecause: expect.stringMatching(
-          new RegExp(`^the ${reason} decision of .* set the expected release date`),
-        ),
-        decisionSetAsideBecause: null,
-        releaseDueNowBecause: null,
-        decisionCaveat: null,
-      });
+      expect(view.effect).toEqual(keptBy(reason, decided));
       expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
     },
   );
@@ -378,17 +373,15 @@ describe('liberation: sentence calculations of a custody episode', () => {
     // The reception's expected date was day 200; the sentences recorded give day 389.
     const recorded = await record(personId, englishSds());
     expect(recorded.status).toBe(201);
-    expect(((await recorded.json()) as SentenceCalculationOutcomeView).effect).toEqual({
-      expectedReleaseDateBefore: decided,
-      expectedReleaseDateAfter: decided,
-      changesExpectedReleaseDate: false,
-      keptBecause: expect.stringMatching(/^the PAROLE decision of .* set the expected release date/),
-      decisionSetAsideBecause: null,
-      releaseDueNowBecause: null,
-      decisionCaveat: expect.stringMatching(
-        /^the sentences PAROLE was decided on are not recorded here \(it was recorded before any sentence calculation\): it is kept; check/,
+    expect(((await recorded.json()) as SentenceCalculationOutcomeView).effect).toEqual(
+      keptBy(
+        'PAROLE',
+        decided,
+        expect.stringMatching(
+          /^the sentences PAROLE was decided on are not recorded here \(it was recorded before any sentence calculation\): it is kept; check/,
+        ),
       ),
-    });
+    );
     expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
   });
 
@@ -442,15 +435,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
       const recorded = await record(personId, body(), { 'if-match': '"sentence-v1"' });
       expect(recorded.status).toBe(201);
       const view = (await recorded.json()) as SentenceCalculationOutcomeView;
-      expect(view.effect).toEqual({
-        expectedReleaseDateBefore: decided,
-        expectedReleaseDateAfter: decided,
-        changesExpectedReleaseDate: false,
-        keptBecause: expect.stringMatching(/^the PAROLE decision of .* set the expected release date/),
-        decisionSetAsideBecause: null,
-        releaseDueNowBecause: null,
-        decisionCaveat: null,
-      });
+      expect(view.effect).toEqual(keptBy('PAROLE', decided));
       expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
       // The first recording and the decision: the recalculation moved nothing.
       expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
@@ -526,19 +511,15 @@ describe('liberation: sentence calculations of a custody episode', () => {
     const hdced = view.dates.find((d) => d.type === 'HDCED')?.date;
     expect(hdced! <= hdc).toBe(true);
     expect(view.releaseDate!.date > hdc).toBe(true);
-    const kept = {
-      expectedReleaseDateBefore: hdc,
-      expectedReleaseDateAfter: hdc,
-      changesExpectedReleaseDate: false,
-      keptBecause: expect.stringMatching(/^the HDC_APPROVED decision of .* set the expected release date/),
-      decisionSetAsideBecause: null,
-      releaseDueNowBecause: null,
-      decisionCaveat: expect.stringMatching(
+    const kept = keptBy(
+      'HDC_APPROVED',
+      hdc,
+      expect.stringMatching(
         new RegExp(
           `^the HDC date ${hdc} has passed without a release \\(today is \\d{4}-\\d{2}-\\d{2}\\): HDC is discretionary and may be postponed`,
         ),
       ),
-    };
+    );
     expect(view.effect).toEqual(kept);
     const recorded = await record(personId, withRemand, { 'if-match': '"sentence-v1"' });
     expect(recorded.status).toBe(201);
