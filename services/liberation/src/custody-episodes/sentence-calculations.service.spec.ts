@@ -1,5 +1,12 @@
+import type { DataSource } from 'typeorm';
+import type { SentenceCalculation } from '@throughcare/domain';
+import type { ReleaseDateService } from './release-date.service';
 import type { SentencesBody } from './sentence-calculation.schemas';
-import { madeOnOtherSentences } from './sentence-calculations.service';
+import {
+  madeOnOtherSentences,
+  SentenceCalculationsService,
+  type Computed,
+} from './sentence-calculations.service';
 
 // Stop 37 review S1: a parole or early-release decision is made on the sentences, not on the
 // calculated date. It no longer covers them only when a sentence was added or lengthened against
@@ -53,5 +60,105 @@ describe('madeOnOtherSentences', () => {
     expect(
       madeOnOtherSentences(basis(count1, count2), input(count1, { ...count2, consecutiveTo: 'count-1' })),
     ).toMatch(/sentence count-2 is now consecutive to count-1$/);
+  });
+});
+
+// Review N4 and M1 (effectOn with the episode's history given): a parole date passed is due now
+// even when the new calculation gives no release date; a passed HDC date is kept with a caveat.
+jest.mock('./episode-history', () => ({
+  loadEpisodeHistory: jest.fn(),
+  currentExpectedReleaseDate: jest.fn(),
+}));
+
+describe('SentenceCalculationsService.effectOn', () => {
+  type Episode = Parameters<SentenceCalculationsService['effectOn']>[1];
+  type Manager = Parameters<SentenceCalculationsService['effectOn']>[0];
+  const history = jest.requireMock<{
+    loadEpisodeHistory: jest.Mock;
+    currentExpectedReleaseDate: jest.Mock;
+  }>('./episode-history');
+  const episode = {
+    personId: 'p-1',
+    episode: 1,
+    origin: 'RECEPTION',
+    receivedAt: new Date('2026-01-05T10:00:00Z'),
+    releasedAt: null,
+  } as unknown as Episode;
+  const now = new Date('2026-12-05T12:00:00Z');
+  const decidedFor = (reason: string, date: string, sentenceCalculationVersion: number | null = 1) => {
+    const decision = {
+      personId: 'p-1',
+      episode: 1,
+      reason,
+      expectedReleaseDate: date,
+      previousExpectedReleaseDate: '2027-06-01',
+      changedAt: new Date('2026-11-01T10:00:00Z'),
+      sentenceCalculationVersion,
+    };
+    history.loadEpisodeHistory.mockResolvedValue({ releaseDateChanges: [decision] });
+    history.currentExpectedReleaseDate.mockReturnValue(date);
+  };
+  const sentences = { sentences: [{ id: 'count-1', sentenceDate: '2026-01-05', term: { days: 1000 } }] };
+  const manager = {
+    findOne: jest.fn(async () => ({ version: 1, input: sentences })),
+  } as unknown as Manager;
+  const service = new SentenceCalculationsService({} as DataSource, {} as ReleaseDateService);
+  const computed = (date: string | null, hdced?: string): Computed => ({
+    calculation: {
+      dates: hdced ? [{ type: 'HDCED', date: hdced }] : [],
+      notApplicable: [],
+    } as unknown as SentenceCalculation,
+    releaseDate: date === null ? null : { type: 'CRD', date },
+  });
+
+  it('a passed PAROLE date is due now even when the new calculation gives no release date (N4)', async () => {
+    decidedFor('PAROLE', '2026-12-01');
+    const effect = await service.effectOn(manager, episode, computed(null), sentences, null, now);
+    expect(effect).toMatchObject({
+      expectedReleaseDateAfter: '2026-12-01',
+      changesExpectedReleaseDate: false,
+      releaseDueNowBecause: expect.stringMatching(/^the PAROLE decision .* stands, but its date has passed/),
+    });
+  });
+
+  it('a passed HDC date is kept with a caveat, not due now (M1)', async () => {
+    decidedFor('HDC_APPROVED', '2026-12-01');
+    const effect = await service.effectOn(
+      manager,
+      episode,
+      computed('2027-03-01', '2026-11-01'),
+      sentences,
+      null,
+      now,
+    );
+    expect(effect).toMatchObject({
+      expectedReleaseDateAfter: '2026-12-01',
+      changesExpectedReleaseDate: false,
+      releaseDueNowBecause: null,
+      decisionSetAsideBecause: null,
+      keptBecause: expect.stringMatching(/^the HDC_APPROVED decision/),
+      decisionCaveat: expect.stringMatching(/^the HDC date 2026-12-01 has passed without a release/),
+    });
+  });
+
+  it('keeps a PAROLE direction when only the CRD moved, and flags one with no recorded basis (S1, S2)', async () => {
+    decidedFor('PAROLE', '2027-01-10');
+    expect(
+      await service.effectOn(manager, episode, computed('2027-02-20'), sentences, '2027-03-01', now),
+    ).toMatchObject({
+      expectedReleaseDateAfter: '2027-01-10',
+      decisionSetAsideBecause: null,
+      decisionCaveat: null,
+    });
+    decidedFor('PAROLE', '2027-01-10', null);
+    expect(
+      await service.effectOn(manager, episode, computed('2027-02-20'), sentences, '2027-03-01', now),
+    ).toMatchObject({
+      expectedReleaseDateAfter: '2027-01-10',
+      decisionSetAsideBecause: null,
+      decisionCaveat: expect.stringMatching(
+        /not recorded here \(it was recorded before this service kept that\)/,
+      ),
+    });
   });
 });
