@@ -151,15 +151,17 @@ export interface SentenceCalculationOutcomeView extends SentenceCalculationView 
      * Why an HDC, parole or early-release decision standing on the date was set aside and the date
      * moved to the calculated one: the decision's date is after the calculated release date;
      * (HDC) the new calculation gives no HDCED on or before it; (parole, early release) the
-     * decision was made on other sentences or another calculated release date than these.
+     * decision was made on other sentences: one was added or lengthened since the calculation
+     * version recorded with it (a moved CRD/ARD alone, e.g. remand or a new release point, does not).
      * Someone must review the decision. Null otherwise.
      */
     decisionSetAsideBecause: string | null;
     /**
      * Why nothing moves: the calculated date has passed (remand longer than the custodial part, a
-     * late recording, a new release point), or the date of a decision that stands on the expected
-     * release date has passed, so the person is due for immediate release. A preview says so; a
-     * recording is refused (422 RELEASE_DUE_NOW); a re-plan skips the person. Null otherwise.
+     * late recording, a new release point), or the date of a PAROLE or EARLY_RELEASE decision that
+     * stands on the expected release date has passed (not HDC: see decisionCaveat), so the person
+     * is due for immediate release. A preview says so; a recording is refused (422
+     * RELEASE_DUE_NOW); a re-plan skips the person. Null otherwise.
      */
     releaseDueNowBecause: string | null;
     /**

@@ -333,11 +333,14 @@ export class SentenceCalculationsService {
    *   early release (a calculation does not undo a decision; the date is the decision's until it
    *   is changed again), as long as the decision can still stand (`decisionCannotStand`): its date
    *   is on or before the calculated release date (nobody is held past it); for HDC the new
-   *   calculation still gives an HDCED on or before it; for parole and early release the
-   *   sentences and the calculated release date are those the decision was made on. A decision
-   *   that cannot stand is set aside: the date moves to the calculated one and the effect says
-   *   why, for someone to review the decision. A decision that stands but whose date has passed
-   *   leaves the person due for immediate release (`releaseDueNowBecause`); or
+   *   calculation still gives an HDCED on or before it; for parole and early release no sentence
+   *   was added or lengthened against those of the calculation version recorded with the decision
+   *   (`madeOnOtherSentences`; a moved CRD/ARD alone never sets one aside). A decision that cannot
+   *   stand is set aside: the date moves to the calculated one and the effect says why, for
+   *   someone to review the decision. One with no recorded basis is kept and flagged
+   *   (`decisionCaveat`). A PAROLE or EARLY_RELEASE decision that stands but whose date has passed
+   *   leaves the person due for immediate release (`releaseDueNowBecause`); a passed HDC date does
+   *   not (HDC is postponed): it is kept with a caveat; or
    * - the calculated date is the previous version's calculated date: the expected date was
    *   changed since for another reason, and recording the same sentences again does not undo it.
    * A calculated date already passed is due now as well (`releaseDue`). Recording a due-now effect
