@@ -195,6 +195,33 @@ describe('liberation: gate arrangements for the day of liberation', () => {
     });
   });
 
+  it("refuses a confirmedForLiberationDate that is not the liberation date now, even when the date moved back to the current version's (422, review M6 of stop 37)", async () => {
+    const personId = await inCustody();
+    const expectedAtFirst = (
+      await json<{ expectedReleaseDate: string }>(await ctx.lib.get(`/people/${personId}/episodes/1`))
+    ).expectedReleaseDate;
+    const made = await json<GateArrangementView>(await put(personId, family));
+    await changeDate(personId, daysFromToday(75));
+    const moved = await json<GateArrangementView>(await ctx.lib.get(path(personId)));
+    expect(moved.liberationDate).not.toBe(made.forLiberationDate);
+    // Staff confirm with the collector for the moved date, but the date has moved back meanwhile:
+    // the collector was last told the other date, so this is no replay of version 1.
+    await changeDate(personId, expectedAtFirst);
+    const back = await json<GateArrangementView>(await ctx.lib.get(path(personId)));
+    expect(back.liberationDate).toBe(made.forLiberationDate);
+    const stale = await put(personId, { ...family, confirmedForLiberationDate: moved.liberationDate });
+    expect(stale.status).toBe(422);
+    expect(await json<Problem>(stale)).toMatchObject({
+      code: 'GATE_CONFIRMED_FOR_ANOTHER_DATE',
+      field: 'confirmedForLiberationDate',
+      liberationDate: made.forLiberationDate,
+    });
+    // Confirmed for the date it was made for: the replay of version 1 (200).
+    const confirmed = await put(personId, { ...family, confirmedForLiberationDate: made.forLiberationDate });
+    expect(confirmed.status).toBe(200);
+    expect(await json<GateArrangementView>(confirmed)).toMatchObject({ version: 1, concerns: [] });
+  });
+
   it('refuses what does not hold together (400 naming the field), and answers other prisons as unknown (404)', async () => {
     const personId = await inCustody();
     const fieldsOf = async (body: unknown) => {

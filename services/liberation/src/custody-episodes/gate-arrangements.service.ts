@@ -77,6 +77,25 @@ export class GateArrangementsService {
       const forLiberationDate = liberationDateOf(episode, history);
       const sameAsCurrent =
         latest !== null && canonicalJson(latest.arrangement) === canonicalJson(arrangement);
+      // A date staff confirmed with the collector that is not the liberation date now is refused
+      // before the replay below (stop 37 review M6): the date may have moved back to the one the
+      // current version was made for, and the collector was last told another. Not after release
+      // (an exact replay then answers what is recorded).
+      if (
+        episode.releasedAt === null &&
+        forLiberationDate !== null &&
+        confirmedForLiberationDate !== undefined &&
+        confirmedForLiberationDate !== forLiberationDate
+      )
+        throw new DomainError(
+          'GATE_CONFIRMED_FOR_ANOTHER_DATE',
+          'RULE_VIOLATED',
+          `confirmedForLiberationDate ${confirmedForLiberationDate} is not the liberation date now (${forLiberationDate}): confirm the arrangement for ${forLiberationDate} with whoever collects, then send that date`,
+          {
+            details: { field: 'confirmedForLiberationDate', liberationDate: forLiberationDate },
+            extensions: { field: 'confirmedForLiberationDate', liberationDate: forLiberationDate },
+          },
+        );
       // A replay of the current version (review N5: checked before the release, so a retry after
       // release is answered, not refused), while the date is the one it was made for.
       if (sameAsCurrent && (episode.releasedAt !== null || latest.forLiberationDate === forLiberationDate))
@@ -96,16 +115,6 @@ export class GateArrangementsService {
           'CONFLICT',
           `episode ${episodeNumber} of person ${personId} has no expected release date yet: record one (or a sentence calculation) before the gate arrangement`,
           { details: { personId, episode: episodeNumber } },
-        );
-      if (confirmedForLiberationDate !== undefined && confirmedForLiberationDate !== forLiberationDate)
-        throw new DomainError(
-          'GATE_CONFIRMED_FOR_ANOTHER_DATE',
-          'RULE_VIOLATED',
-          `confirmedForLiberationDate ${confirmedForLiberationDate} is not the liberation date now (${forLiberationDate}): confirm the arrangement for ${forLiberationDate} with whoever collects, then send that date`,
-          {
-            details: { field: 'confirmedForLiberationDate', liberationDate: forLiberationDate },
-            extensions: { field: 'confirmedForLiberationDate', liberationDate: forLiberationDate },
-          },
         );
       // The current arrangement after the date moved: a reconfirmation only when staff say so.
       if (sameAsCurrent && confirmedForLiberationDate === undefined)

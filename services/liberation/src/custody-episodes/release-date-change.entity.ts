@@ -34,4 +34,12 @@ export class ReleaseDateChange {
 
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;
+
+  /**
+   * For a decision (HDC, parole, early release): the episode's sentence calculation version
+   * current when it was recorded, the sentences it was made on (0: none recorded yet). Null for
+   * other reasons and for decisions recorded before this was kept (stop 37 review S2).
+   */
+  @Column('integer', { name: 'sentence_calculation_version', nullable: true })
+  sentenceCalculationVersion!: number | null;
 }

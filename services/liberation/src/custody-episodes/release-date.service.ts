@@ -16,6 +16,10 @@ import { isWithin, loadEpisodeHistory } from './episode-history';
 import { lockPerson } from './person-lock';
 import { ReleaseDateChange } from './release-date-change.entity';
 import type { RequestContext } from './request-context';
+import { SentenceCalculationRecord } from './sentence-calculation.entity';
+
+/** Release-date changes that record a decision a sentence calculation does not undo. */
+export const RELEASE_DECISIONS: ReadonlySet<string> = new Set(['HDC_APPROVED', 'PAROLE', 'EARLY_RELEASE']);
 
 export interface ReleaseDateOutcome {
   /** False when the date was already the current one, or this was a retry (no new event). */
@@ -114,6 +118,16 @@ export class ReleaseDateService {
 
     refuseReleaseDateTooEarly(episode, body.expectedReleaseDate);
 
+    // A decision is made on the sentences as then calculated: keep which version (review S2), in
+    // this transaction with the person locked, so a later calculation compares against it.
+    const basis = RELEASE_DECISIONS.has(body.reason)
+      ? ((
+          await manager.findOne(SentenceCalculationRecord, {
+            where: { personId, episode: episodeNumber },
+            order: { version: 'DESC' },
+          })
+        )?.version ?? 0)
+      : null;
     const change = manager.create(ReleaseDateChange, {
       personId,
       episode: episodeNumber,
@@ -124,6 +138,7 @@ export class ReleaseDateService {
       changedAt,
       changedBy: context.actor,
       correlationId: context.correlationId,
+      sentenceCalculationVersion: basis,
     });
     await manager.insert(ReleaseDateChange, change);
     await enqueueCustodyEvent(

@@ -226,13 +226,16 @@ export interface ReplanItemView {
   /**
    * Why the new calculation does not move the person's expected release date (an HDC, parole or
    * early-release decision stands on it): recorded, but the journey keeps the decision's date.
+   * Followed by the effect's `decisionCaveat` when there is one (an HDC date passed without a
+   * release, a decision whose sentences are not recorded): NEEDS_REVIEW either way.
    */
   releaseDateKeptBecause: string | null;
   /**
    * Why a decision standing on the expected release date was set aside and the date moved to the
    * new calculation's (its date was after the new release date, or HDC is no longer available by
-   * it, or a parole or early-release decision was made on another calculated release date than
-   * the one the re-plan gives): NEEDS_REVIEW, for someone to review the decision. Null otherwise.
+   * it): NEEDS_REVIEW, for someone to review the decision. A parole or early-release decision is
+   * made on the sentences, which a re-plan does not change, so a new release point alone never
+   * sets one aside (it is kept unless its date is after the new release date). Null otherwise.
    */
   releaseDateDecisionSetAsideBecause: string | null;
 }

@@ -410,7 +410,7 @@ export class ReplanService {
             );
             return 'skipped' as const;
           }
-          await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect);
+          await this.keepItem(tx, run, scanned, current, oldDates, computed, null, reviewOf(effect));
           return 'changed' as const;
         }),
       beat,
@@ -533,20 +533,19 @@ export class ReplanService {
           now,
         },
       );
-      if (!item) await this.keepItem(tx, run, scanned, current, oldDates, computed, null, effect);
+      if (!item) await this.keepItem(tx, run, scanned, current, oldDates, computed, null, reviewOf(effect));
       await tx.update(
         ReplanItem,
         { runId: run.id, personId: scanned.personId, episode: scanned.episode },
         {
           // Recorded either way; a decision standing on the date keeps it, or one that cannot
           // stand is set aside and the date moves: for someone to review either way.
-          status: needsReview(effect) ? 'NEEDS_REVIEW' : 'APPLIED',
+          status: needsReview(reviewOf(effect)) ? 'NEEDS_REVIEW' : 'APPLIED',
           appliedVersion: version,
           decidedAt: now,
           newDates: datesOf(computed.calculation.dates),
           newReleaseDate: computed.releaseDate?.date ?? current.releaseDate ?? undefined,
-          keptBecause: effect.keptBecause,
-          decisionSetAsideBecause: effect.decisionSetAsideBecause,
+          ...reviewOf(effect),
         },
       );
       return 'changed' as const;
@@ -851,6 +850,17 @@ type ReviewReasons = Pick<
 const NO_REVIEW: ReviewReasons = { keptBecause: null, decisionSetAsideBecause: null };
 const needsReview = (r: ReviewReasons): boolean =>
   r.keptBecause !== null || r.decisionSetAsideBecause !== null;
+/**
+ * An item keeps why a decision kept its date, and any caveat on it (an HDC date passed without a
+ * release, a decision whose basis is not recorded: stop 37 review M1, S2), as `keptBecause`.
+ */
+const reviewOf = (effect: SentenceCalculationOutcomeView['effect']): ReviewReasons => {
+  const kept = [effect.keptBecause, effect.decisionCaveat].filter((r) => r !== null);
+  return {
+    keptBecause: kept.length > 0 ? kept.join('; ') : null,
+    decisionSetAsideBecause: effect.decisionSetAsideBecause,
+  };
+};
 
 /**
  * Open episodes of the run's jurisdiction held (after standing transfers) in `$2`, with where they

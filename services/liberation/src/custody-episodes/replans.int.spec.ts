@@ -189,15 +189,19 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     // This one's HDC date is after the new ARD: the decision cannot stand (nobody is held past
     // the ARD), so the apply sets it aside and moves the date: NEEDS_REVIEW too (stop 35 review S1).
     const onLateHdc = await sentenced('BAR');
-    for (const [person, date] of [
-      [onHdc, day(92)],
-      [onLateHdc, day(100)],
+    // A Parole Board direction on the same sentences: a new release point moves the ARD, not the
+    // sentences it was made on, so it stands (stop 37 review S1): kept, NEEDS_REVIEW, never set aside.
+    const onParole = await sentenced('BAR');
+    for (const [person, date, reason] of [
+      [onHdc, day(92), 'HDC_APPROVED'],
+      [onLateHdc, day(100), 'HDC_APPROVED'],
+      [onParole, day(80), 'PAROLE'],
     ] as const)
       expect(
         (
           await ctx.lib.post(`/people/${person}/episodes/1/release-date`, {
             expectedReleaseDate: date,
-            reason: 'HDC_APPROVED',
+            reason,
           })
         ).status,
       ).toBe(201);
@@ -272,18 +276,22 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     });
     // Nothing changed yet.
     expect((await episodeView(moved)).expectedReleaseDate).toBe(day(5 + 119));
-    const hdcItem = (await allItems(id)).find((i) => i.personId === onHdc);
-    expect(hdcItem).toMatchObject({
+    // A decision kept on the date: proposed for review, its date not moved (HDC, and parole on a
+    // release point alone).
+    const keptFor = (reason: string) => ({
       status: 'NEEDS_REVIEW',
       oldReleaseDate: day(5 + 119),
       newReleaseDate: day(5 + 89),
       releaseDateKeptBecause: expect.stringMatching(
-        /^the HDC_APPROVED decision of .* set the expected release date/,
+        new RegExp(`^the ${reason} decision of .* set the expected release date`),
       ),
       releaseDateDecisionSetAsideBecause: null,
       appliedVersion: null,
       decidedAt: null,
     });
+    const items = await allItems(id);
+    expect(items.find((i) => i.personId === onHdc)).toMatchObject(keptFor('HDC_APPROVED'));
+    expect(items.find((i) => i.personId === onParole)).toMatchObject(keptFor('PAROLE'));
     expect((await allItems(id)).find((i) => i.personId === onLateHdc)).toMatchObject({
       status: 'NEEDS_REVIEW',
       newReleaseDate: day(5 + 89),
@@ -400,6 +408,13 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       releaseDateDecisionSetAsideBecause: expect.stringMatching(/cannot stand/),
     });
     expect((await episodeView(onLateHdc)).expectedReleaseDate).toBe(day(5 + 89));
+    // The parole direction stands: its date, not the new ARD.
+    expect((await allItems(id)).find((i) => i.personId === onParole)).toMatchObject({
+      status: 'NEEDS_REVIEW',
+      appliedVersion: 2,
+      releaseDateDecisionSetAsideBecause: null,
+    });
+    expect((await episodeView(onParole)).expectedReleaseDate).toBe(day(80));
     expect(
       (
         (await (

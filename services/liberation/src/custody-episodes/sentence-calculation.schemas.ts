@@ -73,7 +73,7 @@ export const SentencesBodySchema = z
       .boolean()
       .optional()
       .describe(
-        "Subject to the notification requirements of Part 2 of the Sexual Offences Act 2003: no HDC in either jurisdiction (CJA 2003 s.246(4); 1993 Act s.3AA). `true` and `false` are assertions by staff who have checked: `false` (not subject) calculates HDC even for a sentence for a Sch.3 offence, so it must never be a form default. Not given: in Scotland, a sentence for an offence in Sch.3 to the 2003 Act is taken to mean the person is subject, and HDC is not applicable (the HDCED's not-applicable reason and a warning say so, for staff to confirm); with no such sentence (and always in England & Wales), taken not to be, and the HDCED lists it as unverified",
+        "Subject to the notification requirements of Part 2 of the Sexual Offences Act 2003: no HDC in either jurisdiction (CJA 2003 s.246(4); 1993 Act s.3AA). `true` and `false` are assertions by staff who have checked: `false` (not subject) calculates HDC even for a sentence for a Sch.3 offence, so it must never be a form default. Not given: in Scotland, a sentence for an offence in Sch.3 to the 2003 Act is taken to mean the person is subject, and HDC is not applicable (the HDCED's not-applicable reason and a warning say so, for staff to confirm); with no such sentence, taken not to be, and the HDCED lists it as unverified. In England & Wales it is never inferred from the offence: not given, the person is taken not to be subject even with a sentence for a Sch.3 offence, HDC is calculated, and the HDCED's explanation lists that assumption under `unverified` (send `true` for someone on the register)",
       ),
   })
   .strict();
@@ -151,17 +151,26 @@ export interface SentenceCalculationOutcomeView extends SentenceCalculationView 
      * Why an HDC, parole or early-release decision standing on the date was set aside and the date
      * moved to the calculated one: the decision's date is after the calculated release date;
      * (HDC) the new calculation gives no HDCED on or before it; (parole, early release) the
-     * decision was made on other sentences or another calculated release date than these.
+     * decision was made on other sentences: one was added or lengthened since the calculation
+     * version recorded with it (a moved CRD/ARD alone, e.g. remand or a new release point, does not).
      * Someone must review the decision. Null otherwise.
      */
     decisionSetAsideBecause: string | null;
     /**
      * Why nothing moves: the calculated date has passed (remand longer than the custodial part, a
-     * late recording, a new release point), or the date of a decision that stands on the expected
-     * release date has passed, so the person is due for immediate release. A preview says so; a
-     * recording is refused (422 RELEASE_DUE_NOW); a re-plan skips the person. Null otherwise.
+     * late recording, a new release point), or the date of a PAROLE or EARLY_RELEASE decision that
+     * stands on the expected release date has passed (not HDC: see decisionCaveat), so the person
+     * is due for immediate release. A preview says so; a recording is refused (422
+     * RELEASE_DUE_NOW); a re-plan skips the person. Null otherwise.
      */
     releaseDueNowBecause: string | null;
+    /**
+     * A decision standing on the date is kept but needs a look: an HDC date that has passed
+     * without a release (HDC is discretionary and is postponed, so nobody is due now on it), or a
+     * parole or early-release decision whose sentences are not recorded here (recorded before any
+     * calculation, or before the version it was made on was kept). Null otherwise.
+     */
+    decisionCaveat: string | null;
   };
 }
 

@@ -114,7 +114,7 @@ export class SentenceCalculationsController {
   @ApiResponse({ status: 412, description: 'PRECONDITION_FAILED: If-Match is not the current version' })
   @ApiResponse({
     status: 422,
-    description: `${NOT_CALCULATED_DOC}; RELEASE_DUE_NOW (the calculated date has passed: the person is due for immediate release, nothing is recorded; a preview shows it as effect.releaseDueNowBecause); or IDEMPOTENCY_KEY_REUSED (same key, another body)`,
+    description: `${NOT_CALCULATED_DOC}; RELEASE_DUE_NOW (the person is due for immediate release, and nothing is recorded: the calculated CRD/ARD has passed, or the date of a PAROLE or EARLY_RELEASE decision that still stands on the expected release date has passed; a passed HDC date is not due now, it is kept with effect.decisionCaveat. detail says which; the problem carries expectedReleaseDate (the decision's date, or the date kept) and calculatedReleaseDate ({type, date}, or null); a preview shows it as effect.releaseDueNowBecause); or IDEMPOTENCY_KEY_REUSED (same key, another body)`,
   })
   async record(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,

@@ -219,6 +219,19 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect((await ctx.lib.get(`${path(personId)}/9`)).status).toBe(404);
   });
 
+  /** The effect of a recording that keeps the date of a `reason` decision standing on it. */
+  const keptBy = (reason: string, date: string, decisionCaveat: unknown = null) => ({
+    expectedReleaseDateBefore: date,
+    expectedReleaseDateAfter: date,
+    changesExpectedReleaseDate: false,
+    keptBecause: expect.stringMatching(
+      new RegExp(`^the ${reason} decision of .* set the expected release date`),
+    ),
+    decisionSetAsideBecause: null,
+    releaseDueNowBecause: null,
+    decisionCaveat,
+  });
+
   /** An English SDS recorded (v1), then HDC approved for `hdc`. */
   const onHdcFrom = async (hdc: string) => {
     const personId = await anEnglishEpisode();
@@ -237,14 +250,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect(recalculated.status).toBe(201);
     const view = (await recalculated.json()) as SentenceCalculationOutcomeView;
     expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399 - 5) });
-    expect(view.effect).toEqual({
-      expectedReleaseDateBefore: hdc,
-      expectedReleaseDateAfter: hdc,
-      changesExpectedReleaseDate: false,
-      keptBecause: expect.stringMatching(/^the HDC_APPROVED decision of .* set the expected release date/),
-      decisionSetAsideBecause: null,
-      releaseDueNowBecause: null,
-    });
+    expect(view.effect).toEqual(keptBy('HDC_APPROVED', hdc));
     expect((await episodeView(personId)).expectedReleaseDate).toBe(hdc);
     // One change from the first recording, one the HDC decision: none from the recalculation.
     expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
@@ -289,6 +295,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
         keptBecause: null,
         decisionSetAsideBecause: expect.stringMatching(because),
         releaseDueNowBecause: null,
+        decisionCaveat: null,
       });
       expect(view.effect.decisionSetAsideBecause).toMatch(
         /^the HDC_APPROVED decision of .*Review the decision$/,
@@ -317,16 +324,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
       expect(again.status).toBe(201);
       const view = (await again.json()) as SentenceCalculationOutcomeView;
       expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399) });
-      expect(view.effect).toEqual({
-        expectedReleaseDateBefore: decided,
-        expectedReleaseDateAfter: decided,
-        changesExpectedReleaseDate: false,
-        keptBecause: expect.stringMatching(
-          new RegExp(`^the ${reason} decision of .* set the expected release date`),
-        ),
-        decisionSetAsideBecause: null,
-        releaseDueNowBecause: null,
-      });
+      expect(view.effect).toEqual(keptBy(reason, decided));
       expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
     },
   );
@@ -350,10 +348,11 @@ describe('liberation: sentence calculations of a custody episode', () => {
         keptBecause: null,
         decisionSetAsideBecause: expect.stringMatching(
           new RegExp(
-            `^the ${reason} decision of .* cannot stand: it was made on sentence calculation version 1 \\(CRD ${day(-10 + 399)}\\); the sentences are not those and the calculated release date is now CRD ${crd}.*Review the decision$`,
+            `^the ${reason} decision of .* cannot stand: it was made on the sentences of calculation version 1; since then sentence count-2 was added; the expected release date moves to the calculated CRD ${crd}\\. Review the decision$`,
           ),
         ),
         releaseDueNowBecause: null,
+        decisionCaveat: null,
       };
       expect(preview.effect).toEqual(setAside);
       expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
@@ -367,26 +366,84 @@ describe('liberation: sentence calculations of a custody episode', () => {
     },
   );
 
-  it('sets aside a PAROLE decision made before any calculation when the sentences give another date than the one it replaced', async () => {
+  it('keeps a PAROLE decision made before any calculation, flagged: what it was made on is not recorded here (review S2)', async () => {
     const personId = await anEnglishEpisode();
     const decided = day(150);
     await changeDate(personId, decided, 'PAROLE');
     // The reception's expected date was day 200; the sentences recorded give day 389.
     const recorded = await record(personId, englishSds());
     expect(recorded.status).toBe(201);
-    expect(((await recorded.json()) as SentenceCalculationOutcomeView).effect).toMatchObject({
-      expectedReleaseDateBefore: decided,
-      expectedReleaseDateAfter: day(-10 + 399),
-      decisionSetAsideBecause: expect.stringMatching(
-        new RegExp(
-          `cannot stand: it was made before any sentence calculation, on the expected release date ${day(200)}; the sentences now recorded give CRD ${day(-10 + 399)}`,
+    expect(((await recorded.json()) as SentenceCalculationOutcomeView).effect).toEqual(
+      keptBy(
+        'PAROLE',
+        decided,
+        expect.stringMatching(
+          /^the sentences PAROLE was decided on are not recorded here \(it was recorded before any sentence calculation\): it is kept; check/,
         ),
       ),
+    );
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
+  });
+
+  it('keeps a PAROLE decision recorded before its calculation version was kept (an older row), flagged, never guessed from timestamps', async () => {
+    const decided = day(300);
+    const personId = await decidedFor('PAROLE', decided);
+    // As the platform (row-level security is forced): the row as a change recorded before 2200 reads.
+    await ctx.lib.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT set_config('throughcare.unrestricted', 'on', true)`);
+      const [before] = (await tx.query(
+        `SELECT sentence_calculation_version FROM liberation.release_date_change WHERE person_id = $1 AND reason = 'PAROLE'`,
+        [personId],
+      )) as Array<{ sentence_calculation_version: number | null }>;
+      // Recorded with the decision: the version current then (review S2).
+      expect(before).toEqual({ sentence_calculation_version: 1 });
+      await tx.query(
+        `UPDATE liberation.release_date_change SET sentence_calculation_version = NULL WHERE person_id = $1 AND reason = 'PAROLE'`,
+        [personId],
+      );
+    });
+    const recorded = await record(personId, withCount2({}), { 'if-match': '"sentence-v1"' });
+    expect(recorded.status).toBe(201);
+    expect(((await recorded.json()) as SentenceCalculationOutcomeView).effect).toMatchObject({
+      expectedReleaseDateAfter: decided,
+      changesExpectedReleaseDate: false,
+      decisionSetAsideBecause: null,
+      decisionCaveat: expect.stringMatching(/\(it was recorded before this service kept that\): it is kept/),
     });
   });
 
-  it('a kept HDC decision whose date has passed: due now (preview says why, recording is 422 RELEASE_DUE_NOW)', async () => {
-    // Received five days ago, so an HDC date two days ago is a date the record allows.
+  it.each([
+    { case: 'remand found (only the CRD moves)', body: () => englishSds({ remandDays: 10 }) },
+    {
+      case: 'the sentences reordered, an offence date corrected and a concurrent count removed',
+      body: () => englishSds({ sentences: [{ ...englishSds().sentences[0], offenceDate: day(-199) }] }),
+      basis: () =>
+        englishSds({
+          sentences: [
+            { id: 'count-0', sentenceDate: day(-10), term: { days: 100 } },
+            ...englishSds().sentences,
+          ],
+        }),
+    },
+  ])(
+    'keeps a PAROLE direction when the sentences it was made on are not added to or lengthened: $case (review S1)',
+    async ({ body, basis }) => {
+      const personId = await anEnglishEpisode();
+      expect((await record(personId, (basis ?? englishSds)())).status).toBe(201);
+      const decided = day(300);
+      await changeDate(personId, decided, 'PAROLE');
+      const recorded = await record(personId, body(), { 'if-match': '"sentence-v1"' });
+      expect(recorded.status).toBe(201);
+      const view = (await recorded.json()) as SentenceCalculationOutcomeView;
+      expect(view.effect).toEqual(keptBy('PAROLE', decided));
+      expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
+      // The first recording and the decision: the recalculation moved nothing.
+      expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
+    },
+  );
+
+  /** Received five days ago, v1 recorded, then `reason` decided for two days ago (a date the record allows). */
+  const decidedTwoDaysAgo = async (reason: string) => {
     const reception = aReception({
       establishmentCode: 'LEI',
       jurisdiction: 'ENGLAND_AND_WALES',
@@ -396,8 +453,56 @@ describe('liberation: sentence calculations of a custody episode', () => {
       expectedReleaseDate: day(200),
     });
     expect((await ctx.lib.post('/receptions', reception)).status).toBe(201);
-    const hdc = day(-2);
-    const personId = await decidedFor('HDC_APPROVED', hdc, personIdOf(reception.prisonNumber));
+    const decided = day(-2);
+    return { decided, personId: await decidedFor(reason, decided, personIdOf(reception.prisonNumber)) };
+  };
+
+  it.each(['PAROLE', 'EARLY_RELEASE'])(
+    'a kept %s decision whose date has passed: due now (preview says why, recording is 422 RELEASE_DUE_NOW)',
+    async (reason) => {
+      const { decided, personId } = await decidedTwoDaysAgo(reason);
+      // Remand found later: the CRD stays ahead; the sentences are those the decision was made on.
+      const withRemand = englishSds({ remandDays: 300 });
+      const preview = await ctx.lib.post(`${path(personId)}/preview`, withRemand);
+      expect(preview.status).toBe(200);
+      const view = (await preview.json()) as SentenceCalculationOutcomeView;
+      expect(view.releaseDate!.date > decided).toBe(true);
+      expect(view.effect).toEqual({
+        expectedReleaseDateBefore: decided,
+        expectedReleaseDateAfter: decided,
+        changesExpectedReleaseDate: false,
+        keptBecause: null,
+        decisionSetAsideBecause: null,
+        decisionCaveat: null,
+        releaseDueNowBecause: expect.stringMatching(
+          new RegExp(
+            `^the ${reason} decision of .* \\(release on ${decided}\\) stands, but its date has passed \\(today is \\d{4}-\\d{2}-\\d{2}\\): the person is due for immediate release`,
+          ),
+        ),
+      });
+      // The service's today, not the spec's (a run across midnight differs by a day).
+      const today = /today is (\d{4}-\d{2}-\d{2})/.exec(view.effect.releaseDueNowBecause!)![1]!;
+      expect(decided < today).toBe(true);
+      expect(view.releaseDate!.date >= today).toBe(true);
+      const recorded = await record(personId, withRemand, { 'if-match': '"sentence-v1"' });
+      expect(recorded.status).toBe(422);
+      expect(await recorded.json()).toMatchObject({
+        code: 'RELEASE_DUE_NOW',
+        detail: view.effect.releaseDueNowBecause,
+        expectedReleaseDate: decided,
+        calculatedReleaseDate: view.releaseDate && { type: 'CRD', date: view.releaseDate.date },
+      });
+      // Nothing recorded, nothing moved: v1, the decision's date, two changes.
+      expect(
+        ((await (await ctx.lib.get(path(personId))).json()) as SentenceCalculationPage).items,
+      ).toHaveLength(1);
+      expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
+      expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
+    },
+  );
+
+  it('a kept HDC decision whose date has passed is not due now (HDC is postponed, review M1): recorded, kept, with a caveat', async () => {
+    const { decided: hdc, personId } = await decidedTwoDaysAgo('HDC_APPROVED');
     // Remand found later: the CRD stays ahead, the HDCED falls before the approved date.
     const withRemand = englishSds({ remandDays: 300 });
     const preview = await ctx.lib.post(`${path(personId)}/preview`, withRemand);
@@ -406,32 +511,19 @@ describe('liberation: sentence calculations of a custody episode', () => {
     const hdced = view.dates.find((d) => d.type === 'HDCED')?.date;
     expect(hdced! <= hdc).toBe(true);
     expect(view.releaseDate!.date > hdc).toBe(true);
-    expect(view.effect).toEqual({
-      expectedReleaseDateBefore: hdc,
-      expectedReleaseDateAfter: hdc,
-      changesExpectedReleaseDate: false,
-      keptBecause: null,
-      decisionSetAsideBecause: null,
-      releaseDueNowBecause: expect.stringMatching(
+    const kept = keptBy(
+      'HDC_APPROVED',
+      hdc,
+      expect.stringMatching(
         new RegExp(
-          `^the HDC_APPROVED decision of .* \\(release on ${hdc}\\) stands, but its date has passed \\(today is \\d{4}-\\d{2}-\\d{2}\\): the person is due for immediate release`,
+          `^the HDC date ${hdc} has passed without a release \\(today is \\d{4}-\\d{2}-\\d{2}\\): HDC is discretionary and may be postponed`,
         ),
       ),
-    });
-    // The service's today, not the spec's (a run across midnight differs by a day).
-    const today = /today is (\d{4}-\d{2}-\d{2})/.exec(view.effect.releaseDueNowBecause!)![1]!;
-    expect(hdc < today).toBe(true);
-    expect(view.releaseDate!.date >= today).toBe(true);
+    );
+    expect(view.effect).toEqual(kept);
     const recorded = await record(personId, withRemand, { 'if-match': '"sentence-v1"' });
-    expect(recorded.status).toBe(422);
-    expect(await recorded.json()).toMatchObject({
-      code: 'RELEASE_DUE_NOW',
-      detail: view.effect.releaseDueNowBecause,
-    });
-    // Nothing recorded, nothing moved: v1, the HDC date, two changes.
-    expect(
-      ((await (await ctx.lib.get(path(personId))).json()) as SentenceCalculationPage).items,
-    ).toHaveLength(1);
+    expect(recorded.status).toBe(201);
+    expect(((await recorded.json()) as SentenceCalculationOutcomeView).effect).toEqual(kept);
     expect((await episodeView(personId)).expectedReleaseDate).toBe(hdc);
     expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
   });
@@ -450,6 +542,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
       changesExpectedReleaseDate: false,
       keptBecause: null,
       decisionSetAsideBecause: null,
+      decisionCaveat: null,
       releaseDueNowBecause: expect.stringMatching(
         new RegExp(`^the calculated CRD ${day(-111)} has passed .*: the person is due for immediate release`),
       ),

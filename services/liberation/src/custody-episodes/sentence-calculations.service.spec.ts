@@ -1,60 +1,164 @@
+import type { DataSource } from 'typeorm';
 import type { SentenceCalculation } from '@throughcare/domain';
+import type { ReleaseDateService } from './release-date.service';
 import type { SentencesBody } from './sentence-calculation.schemas';
-import { madeOnOtherSentences, type Computed } from './sentence-calculations.service';
+import {
+  madeOnOtherSentences,
+  SentenceCalculationsService,
+  type Computed,
+} from './sentence-calculations.service';
 
-// Review M2: a parole or early-release decision stands only on the sentences and the calculated
-// release date it was made on (the version current when it was taken).
+// Stop 37 review S1: a parole or early-release decision is made on the sentences, not on the
+// calculated date. It no longer covers them only when a sentence was added or lengthened against
+// the sentences of the calculation version it was made on (recorded with it, review S2).
 
 describe('madeOnOtherSentences', () => {
-  const count1 = { id: 'count-1', sentenceDate: '2026-11-25', term: { days: 1000 } };
-  const count2 = { ...count1, id: 'count-2', term: { days: 200 }, consecutiveTo: 'count-1' };
-  const input = (...sentences: (typeof count1)[]) => ({ sentences }) as unknown as SentencesBody;
-  const computed = (date: string | null): Computed => ({
-    calculation: {} as SentenceCalculation,
-    releaseDate: date === null ? null : { type: 'CRD', date },
-  });
-  const basis = (date: string | null, ...sentences: (typeof count1)[]) => ({
-    version: 3,
-    input: input(...sentences),
-    releaseDate: date,
-    releaseDateType: date === null ? null : ('CRD' as const),
-  });
-  const decision = { previousExpectedReleaseDate: '2027-06-01' };
+  type Sentence = SentencesBody['sentences'][number];
+  const count1: Sentence = { id: 'count-1', sentenceDate: '2026-11-25', term: { days: 1000 } };
+  const count2: Sentence = { id: 'count-2', sentenceDate: '2026-11-25', term: { days: 200 } };
+  const input = (...sentences: Sentence[]) => ({ sentences });
+  const basis = (...sentences: Sentence[]) => ({ version: 3, input: input(...sentences) });
 
-  it('stands on the same sentences and the same calculated date', () => {
+  it('stands on the same sentences (whatever remand or release point now gives)', () => {
+    expect(madeOnOtherSentences(basis(count1, count2), input(count1, count2))).toBeNull();
+  });
+
+  it('stands when the sentences are reordered or a field the calculation does not lengthen on changes', () => {
+    expect(madeOnOtherSentences(basis(count1, count2), input(count2, count1))).toBeNull();
     expect(
-      madeOnOtherSentences(basis('2027-12-29', count1), decision, input(count1), computed('2027-12-29')),
+      madeOnOtherSentences(
+        basis(count1),
+        input({ ...count1, offenceDate: '2026-01-02', startDate: '2026-10-01' }),
+      ),
     ).toBeNull();
   });
 
-  it('is made on other sentences when one is added, and says what differs', () => {
+  it('stands when a sentence was removed, shortened or made concurrent', () => {
+    expect(madeOnOtherSentences(basis(count1, count2), input(count1))).toBeNull();
+    expect(madeOnOtherSentences(basis(count1), input({ ...count1, term: { days: 900 } }))).toBeNull();
     expect(
-      madeOnOtherSentences(
-        basis('2027-12-29', count1),
-        decision,
-        input(count1, count2),
-        computed('2028-03-18'),
+      madeOnOtherSentences(basis(count1, { ...count2, consecutiveTo: 'count-1' }), input(count1, count2)),
+    ).toBeNull();
+  });
+
+  it('is set aside when a sentence was added, and says which', () => {
+    expect(madeOnOtherSentences(basis(count1), input(count1, count2))).toBe(
+      'it was made on the sentences of calculation version 3; since then sentence count-2 was added',
+    );
+    expect(
+      madeOnOtherSentences(basis(count1), input(count1, { ...count2, consecutiveTo: 'count-1' })),
+    ).toMatch(/sentence count-2 was added$/);
+  });
+
+  it('is set aside when a sentence was lengthened: a longer term, a later sentence date, now consecutive', () => {
+    expect(madeOnOtherSentences(basis(count1), input({ ...count1, term: { years: 3 } }))).toBe(
+      'it was made on the sentences of calculation version 3; since then the term of sentence count-1 is longer',
+    );
+    expect(madeOnOtherSentences(basis(count1), input({ ...count1, sentenceDate: '2026-12-01' }))).toMatch(
+      /sentence count-1 is dated 2026-12-01, not 2026-11-25$/,
+    );
+    expect(
+      madeOnOtherSentences(basis(count1, count2), input(count1, { ...count2, consecutiveTo: 'count-1' })),
+    ).toMatch(/sentence count-2 is now consecutive to count-1$/);
+  });
+});
+
+// Review N4 and M1 (effectOn with the episode's history given): a parole date passed is due now
+// even when the new calculation gives no release date; a passed HDC date is kept with a caveat.
+jest.mock('./episode-history', () => ({
+  loadEpisodeHistory: jest.fn(),
+  currentExpectedReleaseDate: jest.fn(),
+}));
+
+describe('SentenceCalculationsService.effectOn', () => {
+  type Episode = Parameters<SentenceCalculationsService['effectOn']>[1];
+  type Manager = Parameters<SentenceCalculationsService['effectOn']>[0];
+  const history = jest.requireMock<{
+    loadEpisodeHistory: jest.Mock;
+    currentExpectedReleaseDate: jest.Mock;
+  }>('./episode-history');
+  const episode = {
+    personId: 'p-1',
+    episode: 1,
+    origin: 'RECEPTION',
+    receivedAt: new Date('2026-01-05T10:00:00Z'),
+    releasedAt: null,
+  } as unknown as Episode;
+  const now = new Date('2026-12-05T12:00:00Z');
+  const decidedFor = (reason: string, date: string, sentenceCalculationVersion: number | null = 1) => {
+    const decision = {
+      personId: 'p-1',
+      episode: 1,
+      reason,
+      expectedReleaseDate: date,
+      previousExpectedReleaseDate: '2027-06-01',
+      changedAt: new Date('2026-11-01T10:00:00Z'),
+      sentenceCalculationVersion,
+    };
+    history.loadEpisodeHistory.mockResolvedValue({ releaseDateChanges: [decision] });
+    history.currentExpectedReleaseDate.mockReturnValue(date);
+  };
+  const sentences = { sentences: [{ id: 'count-1', sentenceDate: '2026-01-05', term: { days: 1000 } }] };
+  const manager = {
+    findOne: jest.fn(async () => ({ version: 1, input: sentences })),
+  } as unknown as Manager;
+  const service = new SentenceCalculationsService({} as DataSource, {} as ReleaseDateService);
+  const computed = (date: string | null, hdced?: string): Computed => ({
+    calculation: {
+      dates: hdced ? [{ type: 'HDCED', date: hdced }] : [],
+      notApplicable: [],
+    } as unknown as SentenceCalculation,
+    releaseDate: date === null ? null : { type: 'CRD', date },
+  });
+
+  it('a passed PAROLE date is due now even when the new calculation gives no release date (N4)', async () => {
+    decidedFor('PAROLE', '2026-12-01');
+    const effect = await service.effectOn(manager, episode, computed(null), sentences, null, now);
+    expect(effect).toMatchObject({
+      expectedReleaseDateAfter: '2026-12-01',
+      changesExpectedReleaseDate: false,
+      releaseDueNowBecause: expect.stringMatching(/^the PAROLE decision .* stands, but its date has passed/),
+    });
+  });
+
+  it('a passed HDC date is kept with a caveat, not due now (M1)', async () => {
+    decidedFor('HDC_APPROVED', '2026-12-01');
+    const effect = await service.effectOn(
+      manager,
+      episode,
+      computed('2027-03-01', '2026-11-01'),
+      sentences,
+      null,
+      now,
+    );
+    expect(effect).toMatchObject({
+      expectedReleaseDateAfter: '2026-12-01',
+      changesExpectedReleaseDate: false,
+      releaseDueNowBecause: null,
+      decisionSetAsideBecause: null,
+      keptBecause: expect.stringMatching(/^the HDC_APPROVED decision/),
+      decisionCaveat: expect.stringMatching(/^the HDC date 2026-12-01 has passed without a release/),
+    });
+  });
+
+  it('keeps a PAROLE direction when only the CRD moved, and flags one with no recorded basis (S1, S2)', async () => {
+    decidedFor('PAROLE', '2027-01-10');
+    expect(
+      await service.effectOn(manager, episode, computed('2027-02-20'), sentences, '2027-03-01', now),
+    ).toMatchObject({
+      expectedReleaseDateAfter: '2027-01-10',
+      decisionSetAsideBecause: null,
+      decisionCaveat: null,
+    });
+    decidedFor('PAROLE', '2027-01-10', null);
+    expect(
+      await service.effectOn(manager, episode, computed('2027-02-20'), sentences, '2027-03-01', now),
+    ).toMatchObject({
+      expectedReleaseDateAfter: '2027-01-10',
+      decisionSetAsideBecause: null,
+      decisionCaveat: expect.stringMatching(
+        /not recorded here \(it was recorded before this service kept that\)/,
       ),
-    ).toBe(
-      'it was made on sentence calculation version 3 (CRD 2027-12-29); the sentences are not those and the calculated release date is now CRD 2028-03-18',
-    );
-  });
-
-  it('is made on another date when only the calculated date moved (remand found, a new release point)', () => {
-    expect(
-      madeOnOtherSentences(basis('2027-12-29', count1), decision, input(count1), computed('2027-12-19')),
-    ).toBe(
-      'it was made on sentence calculation version 3 (CRD 2027-12-29); the calculated release date is now CRD 2027-12-19',
-    );
-  });
-
-  it('before any calculation, compares only the expected release date the decision replaced', () => {
-    expect(madeOnOtherSentences(null, decision, input(count1), computed('2027-06-01'))).toBeNull();
-    expect(madeOnOtherSentences(null, decision, input(count1), computed('2027-12-29'))).toBe(
-      'it was made before any sentence calculation, on the expected release date 2027-06-01; the sentences now recorded give CRD 2027-12-29',
-    );
-    expect(madeOnOtherSentences(null, decision, input(count1), computed(null))).toMatch(
-      /the sentences now recorded give no release date$/,
-    );
+    });
   });
 });

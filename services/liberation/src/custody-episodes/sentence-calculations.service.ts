@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, LessThanOrEqual, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '@throughcare/platform-audit';
 import { DomainError, ValidationFailedError } from '@throughcare/platform-errors';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
@@ -11,6 +11,7 @@ import {
   displayedReleaseDate,
   InvalidSentenceInputError,
   planningRangeIssues,
+  termDays,
   UnsupportedSentenceError,
   type SentenceCalculation,
   type SentencePolicyTable,
@@ -22,7 +23,7 @@ import { currentExpectedReleaseDate, episodeWithin, loadEpisodeHistory } from '.
 import { lockPerson } from './person-lock';
 import type { EstablishmentScope } from './prison-scope';
 import { effectivePolicies, ukToday } from './policy-table';
-import { ReleaseDateService } from './release-date.service';
+import { RELEASE_DECISIONS, ReleaseDateService } from './release-date.service';
 import type { RequestContext } from './request-context';
 import type { ReleaseDateChange } from './release-date-change.entity';
 import { newestVersionsFirst } from './version-pages';
@@ -108,7 +109,7 @@ export class SentenceCalculationsService {
     return this.dataSource.transaction(async (tx) => {
       const episode = await episodeWithin(tx, personId, episodeNumber, scope);
       const { table, asAt } = await effectivePolicies(tx, ukToday(now));
-      const computed = calculateForEpisode(episode, body, table, asAt);
+      const computed = calculateForEpisode(episode, body, table, asAt, ukToday(now));
       const latest = await this.latest(tx, personId, episodeNumber);
       return {
         ...viewOf(episode, null, body, computed, asAt),
@@ -233,7 +234,7 @@ export class SentenceCalculationsService {
       `the sentence calculation of episode ${episodeNumber}`,
     );
     const { table, asAt } = await effectivePolicies(manager, ukToday(now));
-    const computed = calculateForEpisode(found, body, table, asAt);
+    const computed = calculateForEpisode(found, body, table, asAt, ukToday(now));
     const { version, effect } = await this.recordVersion(manager, found, body, computed, asAt, {
       latestVersion: latest?.version ?? 0,
       actor: context.actor,
@@ -273,14 +274,22 @@ export class SentenceCalculationsService {
       previous?.releaseDate ?? null,
       by.now,
     );
-    if (effect.releaseDueNowBecause !== null)
+    if (effect.releaseDueNowBecause !== null) {
+      // In the problem too (review M5): the expected release date the person is due on (a
+      // decision's, or today for a passed CRD/ARD) and the calculated release date, if any.
+      const dueNow = {
+        expectedReleaseDate: effect.expectedReleaseDateBefore,
+        calculatedReleaseDate: computed.releaseDate,
+      };
       throw new DomainError('RELEASE_DUE_NOW', 'RULE_VIOLATED', effect.releaseDueNowBecause, {
         details: {
           type: computed.releaseDate?.type,
           date: computed.releaseDate?.date,
-          expectedReleaseDate: effect.expectedReleaseDateBefore,
+          ...dueNow,
         },
+        extensions: dueNow,
       });
+    }
     const version = by.latestVersion + 1;
     await manager.insert(SentenceCalculationRecord, {
       personId,
@@ -323,11 +332,14 @@ export class SentenceCalculationsService {
    *   early release (a calculation does not undo a decision; the date is the decision's until it
    *   is changed again), as long as the decision can still stand (`decisionCannotStand`): its date
    *   is on or before the calculated release date (nobody is held past it); for HDC the new
-   *   calculation still gives an HDCED on or before it; for parole and early release the
-   *   sentences and the calculated release date are those the decision was made on. A decision
-   *   that cannot stand is set aside: the date moves to the calculated one and the effect says
-   *   why, for someone to review the decision. A decision that stands but whose date has passed
-   *   leaves the person due for immediate release (`releaseDueNowBecause`); or
+   *   calculation still gives an HDCED on or before it; for parole and early release no sentence
+   *   was added or lengthened against those of the calculation version recorded with the decision
+   *   (`madeOnOtherSentences`; a moved CRD/ARD alone never sets one aside). A decision that cannot
+   *   stand is set aside: the date moves to the calculated one and the effect says why, for
+   *   someone to review the decision. One with no recorded basis is kept and flagged
+   *   (`decisionCaveat`). A PAROLE or EARLY_RELEASE decision that stands but whose date has passed
+   *   leaves the person due for immediate release (`releaseDueNowBecause`); a passed HDC date does
+   *   not (HDC is postponed): it is kept with a caveat; or
    * - the calculated date is the previous version's calculated date: the expected date was
    *   changed since for another reason, and recording the same sentences again does not undo it.
    * A calculated date already passed is due now as well (`releaseDue`). Recording a due-now effect
@@ -347,80 +359,103 @@ export class SentenceCalculationsService {
     const before =
       currentExpectedReleaseDate(episode, history) ?? receivedEpisode(episode).expectedReleaseDate;
     const today = ukToday(now);
-    const dueNow = (releaseDueNowBecause: string) => ({
+    const effect = (
+      after: string,
+      reasons: Partial<
+        Pick<
+          SentenceCalculationOutcomeView['effect'],
+          'keptBecause' | 'decisionSetAsideBecause' | 'releaseDueNowBecause' | 'decisionCaveat'
+        >
+      > = {},
+    ): SentenceCalculationOutcomeView['effect'] => ({
       expectedReleaseDateBefore: before,
-      expectedReleaseDateAfter: before,
-      changesExpectedReleaseDate: false,
-      keptBecause: null,
-      decisionSetAsideBecause: null,
-      releaseDueNowBecause,
+      expectedReleaseDateAfter: after,
+      changesExpectedReleaseDate: after !== before,
+      keptBecause: reasons.keptBecause ?? null,
+      decisionSetAsideBecause: reasons.decisionSetAsideBecause ?? null,
+      releaseDueNowBecause: reasons.releaseDueNowBecause ?? null,
+      decisionCaveat: reasons.decisionCaveat ?? null,
     });
+    const dueNow = (releaseDueNowBecause: string) => effect(before, { releaseDueNowBecause });
     // A calculated date already passed (remand longer than the custodial part, a late recording,
     // a new release point): the person is due for immediate release. Nothing moves: recording it
     // is refused (RELEASE_DUE_NOW), and a preview or a dry run says why.
     const due = releaseDue(computed, today);
     if (due?.dueNowBecause) return dueNow(due.dueNowBecause);
     const after = due?.date ?? before;
-    const kept = (because: string) => ({
-      expectedReleaseDateBefore: before,
-      expectedReleaseDateAfter: before,
-      changesExpectedReleaseDate: false,
-      keptBecause: because,
-      decisionSetAsideBecause: null,
-      releaseDueNowBecause: null,
-    });
-    const moved = (decisionSetAsideBecause: string | null = null) => ({
-      expectedReleaseDateBefore: before,
-      expectedReleaseDateAfter: after,
-      changesExpectedReleaseDate: after !== before,
-      keptBecause: null,
-      decisionSetAsideBecause,
-      releaseDueNowBecause: null,
-    });
-    if (after === before) return moved();
-    const decision = history.releaseDateChanges.at(-1);
-    if (decision && DECISIONS.has(decision.reason)) {
+    const latest = history.releaseDateChanges.at(-1);
+    const decision = latest && RELEASE_DECISIONS.has(latest.reason) ? latest : undefined;
+    // A decision is looked at even when the date would not move (review N4: no release date
+    // calculated, and the decision's date has passed).
+    if (after === before && !decision) return effect(after);
+    if (decision) {
       const what = `the ${decision.reason} decision of ${decision.changedAt.toISOString()} (release on ${decision.expectedReleaseDate})`;
+      const hdc = decision.reason === 'HDC_APPROVED';
+      const basis = hdc ? undefined : await this.basisOf(manager, decision);
       const setAside =
         decisionCannotStand(decision.reason, decision.expectedReleaseDate, computed) ??
-        (decision.reason === 'HDC_APPROVED'
-          ? null
-          : madeOnOtherSentences(await this.basisOf(manager, decision), decision, input, computed));
+        (basis ? madeOnOtherSentences(basis, input) : null);
       if (setAside !== null)
-        return moved(
-          `${what} cannot stand: ${setAside}; the expected release date moves to the calculated ${computed.releaseDate?.type} ${after}. Review the decision`,
+        return effect(after, {
+          decisionSetAsideBecause: `${what} cannot stand: ${setAside}; ${
+            computed.releaseDate
+              ? `the expected release date moves to the calculated ${computed.releaseDate.type} ${after}`
+              : 'the new calculation gives no release date, so the expected release date stays'
+          }. Review the decision`,
+        });
+      const caveats: string[] = [];
+      // Review S2: a parole or early-release decision recorded before its basis was kept, or
+      // before any calculation: what it was made on is not known here. It is kept (never guessed
+      // from timestamps), and flagged for someone to check.
+      if (basis === null)
+        caveats.push(
+          `the sentences ${decision.reason} was decided on are not recorded here (${
+            decision.sentenceCalculationVersion === 0
+              ? 'it was recorded before any sentence calculation'
+              : 'it was recorded before this service kept that'
+          }): it is kept; check that no sentence was added or lengthened since`,
         );
-      // The decision stands, but its day has passed without a release: due now, as a passed CRD.
-      if (decision.expectedReleaseDate < today)
-        return dueNow(
-          `${what} stands, but its date has passed (today is ${today}): the person is due for immediate release. Nothing is recorded: release them (POST /releases), or change the date itself if the decision no longer stands`,
+      if (decision.expectedReleaseDate < today) {
+        // A parole direction or early-release decision that stands, with its day passed without a
+        // release: due now, as a passed CRD. HDC is discretionary and is postponed when the
+        // address or the tag falls through (review M1): it stays, flagged.
+        if (!hdc)
+          return dueNow(
+            `${what} stands, but its date has passed (today is ${today}): the person is due for immediate release. Nothing is recorded: release them (POST /releases), or change the date itself if the decision no longer stands`,
+          );
+        caveats.push(
+          `the HDC date ${decision.expectedReleaseDate} has passed without a release (today is ${today}): HDC is discretionary and may be postponed, so nobody is due now on it; set the new HDC date, or change the date if the HDC no longer stands`,
         );
-      return kept(
-        `${what} set the expected release date; the calculated ${computed.releaseDate?.type} ${after} does not undo it (change the date itself if the decision no longer stands)`,
-      );
+      }
+      const decisionCaveat = caveats.length > 0 ? caveats.join('; ') : null;
+      if (after === before) return effect(after, { decisionCaveat });
+      return effect(before, {
+        keptBecause: `${what} set the expected release date; the calculated ${computed.releaseDate?.type} ${after} does not undo it (change the date itself if the decision no longer stands)`,
+        decisionCaveat,
+      });
     }
     // Calculated against calculated (review M3): the previous version's date as it was calculated,
     // against this one's, never the expected release date either was planned as.
     const calculated = computed.releaseDate?.date ?? null;
     if (previousReleaseDate !== null && previousReleaseDate === calculated)
-      return kept(
-        `the calculated ${computed.releaseDate?.type} ${calculated} is the previous version's; the expected release date was changed since (${before}) and recording the same date again does not undo that`,
-      );
-    return moved();
+      return effect(before, {
+        keptBecause: `the calculated ${computed.releaseDate?.type} ${calculated} is the previous version's; the expected release date was changed since (${before}) and recording the same date again does not undo that`,
+      });
+    return effect(after);
   }
 
   /**
-   * The sentence calculation a decision was made on: the version current when it was taken (the
-   * latest recorded at or before it), or null when none was recorded yet.
+   * The sentence calculation a decision was made on: the version recorded with it (review S2),
+   * or null when none is known (recorded before any calculation, or before the version was kept).
    */
-  private basisOf(manager: EntityManager, decision: ReleaseDateChange) {
+  private async basisOf(manager: EntityManager, decision: ReleaseDateChange) {
+    if (!decision.sentenceCalculationVersion) return null;
     return manager.findOne(SentenceCalculationRecord, {
       where: {
         personId: decision.personId,
         episode: decision.episode,
-        recordedAt: LessThanOrEqual(decision.changedAt),
+        version: decision.sentenceCalculationVersion,
       },
-      order: { version: 'DESC' },
     });
   }
 }
@@ -442,9 +477,6 @@ export function releaseDue(
     dueNowBecause: `the calculated ${release.type} ${release.date} has passed (today is ${today}): the person is due for immediate release (e.g. remand longer than the custodial part). Nothing is recorded: release them (POST /releases), or correct the sentences if they are wrong`,
   };
 }
-
-/** Release-date changes that record a decision a calculation does not undo. */
-const DECISIONS: ReadonlySet<string> = new Set(['HDC_APPROVED', 'PAROLE', 'EARLY_RELEASE']);
 
 /**
  * Why a decision's release date cannot stand against a new calculation, or null when it can.
@@ -470,34 +502,39 @@ export function decisionCannotStand(reason: string, decisionDate: string, comput
 }
 
 /**
- * Why a parole or early-release decision was made on other sentences than `input` (review M2), or
- * null when it was not: the Parole Board's or the early-release decision was taken on the sentences
- * and release date then calculated, and a new consecutive sentence, a new conviction, a sentence
- * varied on appeal or found remand makes it a decision on another sentence. `basis` is the version
- * current when the decision was taken; with none recorded then, the decision was made on the
- * expected release date it replaced, and only that can be compared.
+ * Why a parole or early-release decision no longer covers the sentences in `input`, or null when it
+ * does (stop 37 review S1). A Parole Board direction or an early-release decision is made on the
+ * sentences, not on a calculated date: remand or tagged-bail credit found later, a Scottish start
+ * date backdated for remand, or a new release point does not undo it (a date after the new
+ * CRD/ARD cannot stand anyway: `decisionCannotStand`). It no longer covers them when, against the
+ * sentences of `basis` (the calculation version it was made on), a sentence was added (a new
+ * conviction: the direction does not cover the aggregate term) or lengthened: a longer term, a
+ * later sentence date, or now consecutive to another sentence. Sentences are matched by id and
+ * compared only on what the calculation turns on, so a reorder or a corrected offence date does
+ * not set it aside; one removed or shortened leaves it standing.
  */
 export function madeOnOtherSentences(
-  basis: Pick<SentenceCalculationRecord, 'version' | 'input' | 'releaseDate' | 'releaseDateType'> | null,
-  decision: Pick<ReleaseDateChange, 'previousExpectedReleaseDate'>,
-  input: SentencesBody,
-  computed: Computed,
+  basis: Pick<SentenceCalculationRecord, 'version'> & { input: Pick<SentencesBody, 'sentences'> },
+  input: Pick<SentencesBody, 'sentences'>,
 ): string | null {
-  const release = computed.releaseDate;
-  const calculated = release ? `${release.type} ${release.date}` : 'no release date';
-  if (basis === null)
-    return release?.date === decision.previousExpectedReleaseDate
-      ? null
-      : `it was made before any sentence calculation, on the expected release date ${decision.previousExpectedReleaseDate}; the sentences now recorded give ${calculated}`;
-  const otherSentences = canonicalJson(basis.input.sentences) !== canonicalJson(input.sentences);
-  const otherDate = (basis.releaseDate ?? null) !== (release?.date ?? null);
-  if (!otherSentences && !otherDate) return null;
-  const then =
-    basis.releaseDate === null ? 'no release date' : `${basis.releaseDateType} ${basis.releaseDate}`;
-  return `it was made on sentence calculation version ${basis.version} (${then}); ${[
-    ...(otherSentences ? ['the sentences are not those'] : []),
-    ...(otherDate ? [`the calculated release date is now ${calculated}`] : []),
-  ].join(' and ')}`;
+  const then = new Map(basis.input.sentences.map((s) => [s.id, s]));
+  const changes = input.sentences.flatMap((s) => {
+    const was = then.get(s.id);
+    if (!was) return [`sentence ${s.id} was added`];
+    const longer = termDays(s.sentenceDate, s.term) > termDays(s.sentenceDate, was.term);
+    return [
+      ...(longer ? [`the term of sentence ${s.id} is longer`] : []),
+      ...(s.sentenceDate > was.sentenceDate
+        ? [`sentence ${s.id} is dated ${s.sentenceDate}, not ${was.sentenceDate}`]
+        : []),
+      ...(s.consecutiveTo !== undefined && s.consecutiveTo !== was.consecutiveTo
+        ? [`sentence ${s.id} is now consecutive to ${s.consecutiveTo}`]
+        : []),
+    ];
+  });
+  return changes.length === 0
+    ? null
+    : `it was made on the sentences of calculation version ${basis.version}; since then ${changes.join(', ')}`;
 }
 
 /** The calculation, its release date, and a refusal of a date the journey could not plan. */
@@ -506,6 +543,7 @@ export function calculateForEpisode(
   body: SentencesBody,
   policies: SentencePolicyTable,
   asAt: string,
+  today: string = ukToday(new Date()),
 ): Computed {
   refuseVoid(episode);
   if (episode.origin !== 'RECEPTION' || episode.releasedAt !== null)
@@ -550,7 +588,7 @@ export function calculateForEpisode(
     due && (due.type === 'CRD' || due.type === 'ARD') ? { type: due.type, date: due.date } : null;
   if (releaseDate) {
     // A date already passed is planned as today (`releaseDue`): that is the one to check.
-    const planned = releaseDue({ calculation, releaseDate }, ukToday(new Date()))!.date;
+    const planned = releaseDue({ calculation, releaseDate }, today)!.date;
     const issues = planningRangeIssues(episode.jurisdiction, [
       { field: releaseDate.type, value: planned, role: 'release' },
     ]);

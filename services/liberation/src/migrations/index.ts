@@ -19,6 +19,7 @@ import { ReplanItemDecisionSetAside1700000001700 } from './1700000001700-replan-
 import { ReplanRunUncalculated1700000001800 } from './1700000001800-replan-run-uncalculated';
 import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-overdue-and-reason';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
+import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -42,4 +43,5 @@ export const liberationMigrations = [
   ReplanRunUncalculated1700000001800,
   AbsenceOverdueAndReason1700000001900,
   CustodyEpisodeVoid1700000002100,
+  ReleaseDecisionCalculationVersion1700000002200,
 ];

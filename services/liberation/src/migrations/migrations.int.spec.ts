@@ -5,6 +5,7 @@ import { LIBERATION_SCHEMA } from '../config';
 import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
 import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-overdue-and-reason';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
+import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { liberationMigrations } from './index';
 
 /** Upgrading a database that already holds custody episodes, in a database of its own. */
@@ -160,6 +161,54 @@ describe('liberation migrations (real Postgres)', () => {
       ).toEqual([]);
     } finally {
       await after.destroy();
+    }
+  });
+
+  it('adds the calculation version a release decision was made on (null on older changes), reverts, and adds it again', async () => {
+    const upTo2200 = liberationMigrations.slice(
+      0,
+      liberationMigrations.indexOf(ReleaseDecisionCalculationVersion1700000002200) + 1,
+    );
+    const before = await open(upTo2200.slice(0, -1));
+    await before.runMigrations({ transaction: 'each' });
+    await episode(before, 'p00000000000000002200');
+    await before.query(
+      `INSERT INTO liberation.release_date_change (person_id, episode, change_number, previous_expected_release_date,
+         expected_release_date, reason, changed_at, changed_by, correlation_id)
+       VALUES ('p00000000000000002200', 1, 1, '2026-07-04', '2026-05-01', 'PAROLE', '2026-02-01T10:00:00Z', 'spec', 'c-2200')`,
+    );
+    await before.destroy();
+    const ds = await open(upTo2200);
+    const column = async () =>
+      (
+        (await ds.query(
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'liberation' AND table_name = 'release_date_change' AND column_name = 'sentence_calculation_version'`,
+        )) as unknown[]
+      ).length;
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await column()).toBe(1);
+      expect(
+        await ds.query(
+          `SELECT sentence_calculation_version FROM liberation.release_date_change WHERE person_id = 'p00000000000000002200'`,
+        ),
+      ).toEqual([{ sentence_calculation_version: null }]);
+      await expect(
+        ds.query(
+          `UPDATE liberation.release_date_change SET sentence_calculation_version = -1 WHERE person_id = 'p00000000000000002200'`,
+        ),
+      ).rejects.toThrow(/check/i);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await column()).toBe(0);
+      expect(
+        await ds.query(
+          `SELECT reason FROM liberation.release_date_change WHERE person_id = 'p00000000000000002200'`,
+        ),
+      ).toEqual([{ reason: 'PAROLE' }]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await column()).toBe(1);
+    } finally {
+      await ds.destroy();
     }
   });
 });
