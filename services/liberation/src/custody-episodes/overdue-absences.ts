@@ -41,7 +41,11 @@ export const ListOverdueAbsencesQuerySchema = z
       "Only absences from this establishment (one of the caller's); omitted: every establishment of the caller's",
     ),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: OverdueAbsenceCursor.schema.optional().describe('nextCursor from the previous page'),
+    cursor: OverdueAbsenceCursor.schema
+      .optional()
+      .describe(
+        'nextCursor from the previous page. Changed (review stop 37, M4): the cursor now encodes the position by overdueSince ({dueBy, id}); a cursor issued before that change (keyed on dueBackAt) is refused 400: start again without one',
+      ),
   })
   .strict();
 export type ListOverdueAbsencesQuery = z.output<typeof ListOverdueAbsencesQuerySchema>;

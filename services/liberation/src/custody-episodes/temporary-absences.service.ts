@@ -62,28 +62,34 @@ export interface AbsenceOutcome {
 export class TemporaryAbsencesService {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** `upstream`: what an upstream system (the HMPPS adapter) says of the departure beyond the body. */
+  /**
+   * `upstream`: what an upstream system (the HMPPS adapter) says of the departure beyond the body:
+   * the NOMIS movement reason code, and the HMPPS event it is (kept as the absence's
+   * `hmppsDepartureEventId`).
+   */
   depart(
     personId: string,
     episode: number,
     body: RecordDepartureBody,
     context: RequestContext,
-    upstream: { movementReasonCode: string | null } = { movementReasonCode: null },
+    upstream: { movementReasonCode: string | null; hmppsEventId?: string } = { movementReasonCode: null },
   ) {
     return this.once('departure', personId, episode, null, body, context, (tx, e) =>
-      this.recordDeparture(tx, e, body, context, upstream.movementReasonCode),
+      this.recordDeparture(tx, e, body, context, upstream.movementReasonCode, upstream.hmppsEventId ?? null),
     );
   }
 
+  /** `upstream.hmppsEventId`: the HMPPS event this return is (kept as `hmppsReturnEventId`). */
   return(
     personId: string,
     episode: number,
     absenceId: string,
     body: RecordReturnBody,
     context: RequestContext,
+    upstream: { hmppsEventId?: string } = {},
   ) {
     return this.once('return', personId, episode, absenceId, body, context, (tx, e) =>
-      this.recordReturn(tx, e, absenceId, body, context),
+      this.recordReturn(tx, e, absenceId, body, context, upstream.hmppsEventId ?? null),
     );
   }
 
@@ -170,6 +176,7 @@ export class TemporaryAbsencesService {
     body: RecordDepartureBody,
     context: RequestContext,
     movementReasonCode: string | null,
+    hmppsEventId: string | null,
   ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
     const { personId, episode: episodeNumber } = episode;
     const leftAt = new Date(body.leftAt);
@@ -239,6 +246,8 @@ export class TemporaryAbsencesService {
       endedByMovement: null,
       endedByMovementAt: null,
       endedByMovementEventId: null,
+      hmppsDepartureEventId: hmppsEventId,
+      hmppsReturnEventId: null,
       correlationId: context.correlationId,
     });
     await tx.insert(TemporaryAbsence, absence);
@@ -266,6 +275,7 @@ export class TemporaryAbsencesService {
     absenceId: string,
     body: RecordReturnBody,
     context: RequestContext,
+    hmppsEventId: string | null,
   ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
     const absence = await this.absenceOf(tx, episode, absenceId);
     const returnedAt = new Date(body.returnedAt);
@@ -299,6 +309,7 @@ export class TemporaryAbsencesService {
       returnEventId: randomUUID(),
       returnRecordedAt: new Date(),
       returnRecordedBy: context.actor,
+      hmppsReturnEventId: hmppsEventId,
       returnReversedAt: null,
       returnReversedBy: null,
       returnReversalEventId: null,

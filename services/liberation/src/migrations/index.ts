@@ -18,6 +18,7 @@ import { ReplanItemNeedsReview1700000001500 } from './1700000001500-replan-item-
 import { ReplanItemDecisionSetAside1700000001700 } from './1700000001700-replan-item-decision-set-aside';
 import { ReplanRunUncalculated1700000001800 } from './1700000001800-replan-run-uncalculated';
 import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-overdue-and-reason';
+import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps-event-ids';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -40,4 +41,5 @@ export const liberationMigrations = [
   ReplanItemDecisionSetAside1700000001700,
   ReplanRunUncalculated1700000001800,
   AbsenceOverdueAndReason1700000001900,
+  AbsenceHmppsEventIds1700000002300,
 ];
