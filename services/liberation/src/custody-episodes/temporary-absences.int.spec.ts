@@ -1,6 +1,7 @@
 import { AbsenceEndedV1, AbsenceReversedV1, AbsenceStartedV1 } from '@throughcare/contracts';
 import { addDays, localDateOf, startOfLocalDay } from '@throughcare/domain';
 import { runWithDatabaseScope } from '@throughcare/platform-persistence';
+import { absenceDueBy } from './absence-due';
 import {
   OverdueAbsencesService,
   overdueAbsencesQuery,
@@ -352,6 +353,40 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     });
     expect(inTime.status).toBe(201);
     expect((await inTime.json()) as unknown).toMatchObject({ overdueAbsence: null });
+
+    // No dueBackAt (as from HMPPS): the default of its kind, as the overdue list has it (M2).
+    const noDueTime = await inCustody();
+    const long = await json<AbsenceView>(await depart(noDueTime, { kind: 'ROTL', leftAt: minutesAgo(1600) }));
+    const releasedLate = await ctx.lib.post('/releases', {
+      personId: noDueTime,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(60),
+    });
+    expect(releasedLate.status).toBe(201);
+    expect((await releasedLate.json()) as unknown).toMatchObject({
+      overdueAbsence: {
+        absenceId: long.absenceId,
+        kind: 'ROTL',
+        leftAt: long.leftAt,
+        dueBackAt: null,
+        overdueSince: new Date(
+          Date.parse(long.leftAt) + ROTL_DEFAULT_DUE_BACK_HOURS * 3_600_000,
+        ).toISOString(),
+        dueBackKnown: false,
+      },
+    });
+    // Within the default (out 15 h when released): nothing to flag.
+    const shortly = await inCustody();
+    await depart(shortly, { kind: 'ROTL', leftAt: minutesAgo(900) });
+    const releasedInTime = await ctx.lib.post('/releases', {
+      personId: shortly,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(60),
+    });
+    expect(releasedInTime.status).toBe(201);
+    expect((await releasedInTime.json()) as unknown).toMatchObject({ overdueAbsence: null });
   });
 
   it('refuses out-of-order times (422), bad input (400), unknown absences and other prisons (404), a reused key (422)', async () => {
@@ -599,6 +634,11 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
       };
       const ids = new Map<string, string>();
       for (const [name, c] of Object.entries(cases)) ids.set(await leftOn(c.leftAt), name);
+      // The rule the release's overdueAbsence flag uses (in TS) says the same as the list's SQL.
+      for (const c of Object.values(cases))
+        expect(
+          absenceDueBy({ kind: 'COURT', leftAt: new Date(c.leftAt), dueBackAt: null }).dueBy.toISOString(),
+        ).toBe(c.due);
       const service = ctx.lib.app.get(OverdueAbsencesService);
       const at = async (now: string) =>
         // As the court's staff's request would: their establishment, in the database too.

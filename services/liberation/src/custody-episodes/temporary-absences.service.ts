@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '@throughcare/platform-audit';
 import { ConflictError, DomainError, NotFoundError } from '@throughcare/platform-errors';
 import { withIdempotency } from '@throughcare/platform-persistence';
+import { absenceDueBy } from './absence-due';
 import { CustodyEpisode } from './custody-episode.entity';
 import { EpisodeAlreadyReleasedError, MovementOutOfOrderError } from './custody-episode.errors';
 import { absenceEndedEvent, absenceReversedEvent, absenceStartedEvent } from './custody-episode.events';
@@ -492,12 +493,21 @@ function endedByMovement(a: TemporaryAbsence): ConflictError {
   );
 }
 
-/** The absence a release ended while the person was out past its due-back time (issue 10: flagged, not silent). */
+/**
+ * The absence a release ended while the person was out past the time they were due back (issue
+ * 10: flagged, not silent): its `dueBackAt`, or with none (every HMPPS absence) the default of its
+ * kind, the same rule as `GET /absences/overdue` ({@link absenceDueBy}).
+ */
 export interface OverdueAbsenceEnded {
   absenceId: string;
   kind: TemporaryAbsence['kind'];
   leftAt: string;
-  dueBackAt: string;
+  /** As recorded: null for an absence with none (HMPPS's). */
+  dueBackAt: string | null;
+  /** When the person was due back by: `dueBackAt`, or the default of the kind. */
+  overdueSince: string;
+  /** False: no dueBackAt was given, `overdueSince` is the default of the kind. */
+  dueBackKnown: boolean;
 }
 
 /**
@@ -584,17 +594,23 @@ export async function endAbsenceByMovement(
   return overdueWhenEnded({ ...open, endedByMovement: movement, endedByMovementAt: at });
 }
 
-/** The absence, when a release ended it after its `dueBackAt` (the person was overdue back), else null. */
+/**
+ * The absence, when a release ended it after the time it was due back by ({@link absenceDueBy}:
+ * its `dueBackAt`, else the default of its kind, as the overdue list has it), else null.
+ */
 export function overdueWhenEnded(
   a: Pick<TemporaryAbsence, 'id' | 'kind' | 'leftAt' | 'dueBackAt' | 'endedByMovement' | 'endedByMovementAt'>,
 ): OverdueAbsenceEnded | null {
-  if (a.endedByMovement !== 'RELEASE' || a.dueBackAt === null || a.endedByMovementAt === null) return null;
-  if (a.endedByMovementAt <= a.dueBackAt) return null;
+  if (a.endedByMovement !== 'RELEASE' || a.endedByMovementAt === null) return null;
+  const { dueBy, dueBackKnown } = absenceDueBy(a);
+  if (a.endedByMovementAt <= dueBy) return null;
   return {
     absenceId: a.id,
     kind: a.kind,
     leftAt: a.leftAt.toISOString(),
-    dueBackAt: a.dueBackAt.toISOString(),
+    dueBackAt: a.dueBackAt?.toISOString() ?? null,
+    overdueSince: dueBy.toISOString(),
+    dueBackKnown,
   };
 }
 
