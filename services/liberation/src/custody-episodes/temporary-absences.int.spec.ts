@@ -342,27 +342,25 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     expect((await retry.json()) as unknown).toMatchObject({ overdueAbsence });
     expect((await list(personId)).items[0]).toMatchObject({ absenceId: rotl.absenceId, status: 'RELEASED' });
 
+    /** Released from BAR `minutes` ago, while out. */
+    const releasedAt = (person: string, minutes: number) =>
+      ctx.lib.post('/releases', {
+        personId: person,
+        establishmentCode: 'BAR',
+        reason: 'RELEASED',
+        releasedAt: minutesAgo(minutes),
+      });
     // Released while out, but before the due-back time: nothing to flag.
     const other = await inCustody();
     await depart(other, { kind: 'ROTL', leftAt: minutesAgo(600), dueBackAt: minutesAgo(100) });
-    const inTime = await ctx.lib.post('/releases', {
-      personId: other,
-      establishmentCode: 'BAR',
-      reason: 'RELEASED',
-      releasedAt: minutesAgo(400),
-    });
+    const inTime = await releasedAt(other, 400);
     expect(inTime.status).toBe(201);
     expect((await inTime.json()) as unknown).toMatchObject({ overdueAbsence: null });
 
     // No dueBackAt (as from HMPPS): the default of its kind, as the overdue list has it (M2).
     const noDueTime = await inCustody();
     const long = await json<AbsenceView>(await depart(noDueTime, { kind: 'ROTL', leftAt: minutesAgo(1600) }));
-    const releasedLate = await ctx.lib.post('/releases', {
-      personId: noDueTime,
-      establishmentCode: 'BAR',
-      reason: 'RELEASED',
-      releasedAt: minutesAgo(60),
-    });
+    const releasedLate = await releasedAt(noDueTime, 60);
     expect(releasedLate.status).toBe(201);
     expect((await releasedLate.json()) as unknown).toMatchObject({
       overdueAbsence: {
@@ -379,12 +377,7 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     // Within the default (out 15 h when released): nothing to flag.
     const shortly = await inCustody();
     await depart(shortly, { kind: 'ROTL', leftAt: minutesAgo(900) });
-    const releasedInTime = await ctx.lib.post('/releases', {
-      personId: shortly,
-      establishmentCode: 'BAR',
-      reason: 'RELEASED',
-      releasedAt: minutesAgo(60),
-    });
+    const releasedInTime = await releasedAt(shortly, 60);
     expect(releasedInTime.status).toBe(201);
     expect((await releasedInTime.json()) as unknown).toMatchObject({ overdueAbsence: null });
   });
