@@ -321,11 +321,20 @@ export interface ReleaseRecordedView {
   /** The eventId of custody.person.released: what a reversal names (null: recorded before movements were kept). */
   eventId: string | null;
   /**
-   * The temporary absence (ROTL or court) this release ended while the person was out past its
-   * dueBackAt (released without coming back when due): a fact for someone to look at. Null when
-   * the release ended no absence, or one not yet due back (or with no dueBackAt).
+   * The temporary absence (ROTL or court) this release ended while the person was out past the
+   * time they were due back by (released without coming back when due): a fact for someone to
+   * look at. That time is its dueBackAt, or with none (HMPPS absences) the default of its kind,
+   * as `GET /absences/overdue` has it (`overdueSince`, `dueBackKnown`). Null when the release
+   * ended no absence, or one not yet due back.
    */
-  overdueAbsence: { absenceId: string; kind: AbsenceKind; leftAt: string; dueBackAt: string } | null;
+  overdueAbsence: {
+    absenceId: string;
+    kind: AbsenceKind;
+    leftAt: string;
+    dueBackAt: string | null;
+    overdueSince: string;
+    dueBackKnown: boolean;
+  } | null;
   links: EpisodeLinks;
 }
 

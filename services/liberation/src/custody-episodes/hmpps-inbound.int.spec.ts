@@ -737,6 +737,162 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     ).toEqual([[rotl.absenceId, 'RETURNED', await actorOf(), null]]);
   });
 
+  it('two absences in a day, staff recording the first and NOMIS both: two absences, the first matched once (2 min apart), the second recorded; delivered again, nothing changes', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    expect((await lib().post('/receptions', anEnglishReception(prisonNumber))).status).toBe(201);
+    const absencesPath = `/people/${personId}/episodes/1/absences`;
+    const list = async () => ((await (await lib().get(absencesPath)).json()) as AbsencePage).items;
+    const atLeeds = (kind: 'released' | 'received', reason: string, at: string) =>
+      hmpps(kind, prisonNumber, { reason, prisonId: 'LEI' }, at);
+    // Staff: ROTL out at "09:00", back at "12:00".
+    const staffOut = await lib().post(absencesPath, { kind: 'ROTL', leftAt: minutesAgo(540) });
+    expect(staffOut.status).toBe(201);
+    const morning = (await staffOut.json()) as AbsenceView;
+    const morningBack = minutesAgo(360);
+    expect(
+      (await lib().post(`${absencesPath}/${morning.absenceId}/return`, { returnedAt: morningBack })).status,
+    ).toBe(201);
+    // NOMIS: the same absence 2 and 1 min later, then a second one "13:00" to "17:00", each
+    // within the old 6 h of the first's departure and return.
+    const nomis = [
+      atLeeds('released', 'TEMPORARY_ABSENCE_RELEASE', minutesAgo(538)),
+      atLeeds('received', 'TEMPORARY_ABSENCE_RETURN', minutesAgo(359)),
+      atLeeds('released', 'TEMPORARY_ABSENCE_RELEASE', minutesAgo(300)),
+      atLeeds('received', 'TEMPORARY_ABSENCE_RETURN', minutesAgo(100)),
+    ];
+    for (const e of nomis) await publish(e);
+    await caughtUp();
+    expect(await deadLetterReasons(prisonNumber)).toEqual([]);
+    const staff = await actorOf();
+    const shape = (items: AbsenceView[]) =>
+      items.map((a) => [a.kind, a.status, a.leftAt, a.returnedAt, a.departureRecordedBy, a.returnRecordedBy]);
+    const iso = (at: string) => new Date(at).toISOString();
+    const afterPublishing = await list();
+    expect(shape(afterPublishing)).toEqual([
+      ['ROTL', 'RETURNED', iso(nomis[2]!.occurredAt), iso(nomis[3]!.occurredAt), HMPPS_ACTOR, HMPPS_ACTOR],
+      ['ROTL', 'RETURNED', morning.leftAt, iso(morningBack), staff, staff],
+    ]);
+    expect(afterPublishing[1]!.absenceId).toBe(morning.absenceId);
+
+    // Every one again (HMPPS delivers at least once): the matches made, the movements recorded.
+    const translator = lib().app.get(HmppsInboundTranslator);
+    expect(await translator.translate(HmppsDomainEvent.parse(nomis[0]))).toEqual({
+      skip: expect.stringMatching(
+        new RegExp(
+          `^TEMPORARY_ABSENCE_RELEASE: matched already to staff's departure of ROTL absence ${morning.absenceId} `,
+        ),
+      ),
+    });
+    expect(await translator.translate(HmppsDomainEvent.parse(nomis[1]))).toEqual({
+      skip: expect.stringMatching(
+        new RegExp(
+          `^TEMPORARY_ABSENCE_RETURN: matched already to staff's return of ROTL absence ${morning.absenceId} `,
+        ),
+      ),
+    });
+    expect(await translator.translate(HmppsDomainEvent.parse(nomis[2]))).toEqual({
+      skip: expect.stringMatching(/^TEMPORARY_ABSENCE_RELEASE: this departure is recorded already/),
+    });
+    const before = await list();
+    for (const e of nomis) await publish(e);
+    await caughtUp();
+    expect(await deadLetterReasons(prisonNumber)).toEqual([]);
+    expect(await list()).toEqual(before);
+  });
+
+  it('a return with no absence open is skipped (not held) when its absence was reversed, ended by a transfer, or returned by staff beyond the tolerance', async () => {
+    const translator = lib().app.get(HmppsInboundTranslator);
+    const person = async () => {
+      const prisonNumber = aPrisonNumber();
+      const personId = personIdOf(prisonNumber);
+      expect((await lib().post('/receptions', anEnglishReception(prisonNumber))).status).toBe(201);
+      const path = `/people/${personId}/episodes/1/absences`;
+      return { prisonNumber, personId, path };
+    };
+    const out = async (path: string, kind: 'ROTL' | 'COURT', leftAt: string) => {
+      const response = await lib().post(path, { kind, leftAt });
+      expect(response.status).toBe(201);
+      return (await response.json()) as AbsenceView;
+    };
+    const returnOf = (prisonNumber: string, reason: string, at: string) =>
+      hmpps('received', prisonNumber, { reason, prisonId: 'LEI' }, at);
+
+    // Staff recorded a departure in error and reversed it; NOMIS then says the person came back.
+    const reversed = await person();
+    const error = await out(reversed.path, 'ROTL', minutesAgo(300));
+    expect(
+      (
+        await lib().post(`${reversed.path}/${error.absenceId}/reversal`, {
+          part: 'DEPARTURE',
+          reversedAt: minutesAgo(290),
+        })
+      ).status,
+    ).toBe(201);
+    const afterReversal = returnOf(reversed.prisonNumber, 'TEMPORARY_ABSENCE_RETURN', minutesAgo(200));
+    expect(await translator.translate(HmppsDomainEvent.parse(afterReversal))).toEqual({
+      notice: true,
+      skip: expect.stringMatching(
+        new RegExp(
+          `^TEMPORARY_ABSENCE_RETURN at .*, no ROTL absence open: the latest one \\(${error.absenceId}, .*\\) needs no return, its departure \\(.*\\) was reversed at `,
+        ),
+      ),
+    });
+
+    // Out at court, then sent from court to another prison: the transfer ended the absence.
+    const transferred = await person();
+    const court = await out(transferred.path, 'COURT', minutesAgo(300));
+    expect(
+      (
+        await lib().post(`/people/${transferred.personId}/episodes/1/transfers`, {
+          toEstablishmentCode: 'GMR',
+          transferredAt: minutesAgo(200),
+        })
+      ).status,
+    ).toBe(201);
+    const afterTransfer = returnOf(transferred.prisonNumber, 'RETURN_FROM_COURT', minutesAgo(150));
+    expect(await translator.translate(HmppsDomainEvent.parse(afterTransfer))).toEqual({
+      notice: true,
+      skip: expect.stringMatching(
+        new RegExp(
+          `^RETURN_FROM_COURT at .*, no COURT absence open: the latest one \\(${court.absenceId}, .*\\) needs no return, it ended with the transfer of `,
+        ),
+      ),
+    });
+
+    // Staff recorded the return more than ABSENCE_MATCH_MS before NOMIS did.
+    const early = await person();
+    const rotl = await out(early.path, 'ROTL', minutesAgo(300));
+    const staffBack = new Date(Date.now() - 240 * 60_000).toISOString();
+    expect(
+      (await lib().post(`${early.path}/${rotl.absenceId}/return`, { returnedAt: staffBack })).status,
+    ).toBe(201);
+    const lateNomis = returnOf(
+      early.prisonNumber,
+      'TEMPORARY_ABSENCE_RETURN',
+      new Date(Date.parse(staffBack) + ABSENCE_MATCH_MS + 60_000).toISOString(),
+    );
+    expect(await translator.translate(HmppsDomainEvent.parse(lateNomis))).toEqual({
+      notice: true,
+      skip: expect.stringMatching(
+        new RegExp(
+          `^TEMPORARY_ABSENCE_RETURN at .*, no ROTL absence open: the latest one \\(${rotl.absenceId}, .*\\) needs no return, the person is back from it already \\(`,
+        ),
+      ),
+    });
+
+    // On the bus: none held, none dead-lettered, nothing recorded.
+    for (const e of [afterReversal, afterTransfer, lateNomis]) await publish(e);
+    await caughtUp();
+    for (const p of [reversed, transferred, early]) {
+      expect(await deadLetterReasons(p.prisonNumber)).toEqual([]);
+      const items = ((await (await lib().get(p.path)).json()) as AbsencePage).items;
+      expect(items.map((a) => [a.status, a.returnRecordedBy === HMPPS_ACTOR])).toEqual([
+        [p === reversed ? 'REVERSED' : p === transferred ? 'TRANSFERRED' : 'RETURNED', false],
+      ]);
+    }
+  });
+
   it('an old return delivered again after a new absence of that kind opened is a duplicate (skipped), not a reused key; the NOMIS movement reason is kept on the absence', async () => {
     const prisonNumber = aPrisonNumber();
     const personId = personIdOf(prisonNumber);

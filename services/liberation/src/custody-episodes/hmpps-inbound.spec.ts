@@ -1,5 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { HmppsDomainEvent } from '@throughcare/contracts';
-import { hmppsEventId, parseHmppsEvent } from './hmpps-inbound';
+import {
+  ABSENCE_MATCH_MS,
+  ABSENCE_RETURN_LOOKBACK_MS,
+  HMPPS_ACTOR,
+  hmppsEventId,
+  matchHmppsAbsence,
+  parseHmppsEvent,
+} from './hmpps-inbound';
+import type { TemporaryAbsence } from './temporary-absence.entity';
 
 /** A release as HMPPS publishes it (prison-offender-events.prisoner.released, version 1). */
 const release = {
@@ -76,5 +85,157 @@ describe('hmppsEventId', () => {
       hmppsEventId(event, 'q'.repeat(43)),
     ];
     expect(new Set([id, ...others]).size).toBe(5);
+  });
+});
+
+describe('matchHmppsAbsence (review stop 37, S3 and M7)', () => {
+  const staff = 'staff:LEI:1';
+  const t = (hhmm: string) => new Date(`2026-11-30T${hhmm}:00Z`);
+  let n = 0;
+  const absence = (over: Partial<TemporaryAbsence>): TemporaryAbsence =>
+    ({
+      id: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+      personId: 'p',
+      episode: 1,
+      kind: 'ROTL',
+      establishmentCode: 'LEI',
+      leftAt: t('09:00'),
+      dueBackAt: null,
+      movementReasonCode: null,
+      departureEventId: randomUUID(),
+      departureRecordedAt: t('09:00'),
+      departureRecordedBy: staff,
+      returnedAt: null,
+      returnEventId: null,
+      returnRecordedAt: null,
+      returnRecordedBy: null,
+      departureReversedAt: null,
+      departureReversedBy: null,
+      departureReversalEventId: null,
+      returnReversedAt: null,
+      returnReversedBy: null,
+      returnReversalEventId: null,
+      endedByMovement: null,
+      endedByMovementAt: null,
+      endedByMovementEventId: null,
+      hmppsDepartureEventId: null,
+      hmppsReturnEventId: null,
+      correlationId: 'c',
+      ...over,
+    }) as TemporaryAbsence;
+  const back = (at: string, by = staff) => ({
+    returnedAt: t(at),
+    returnEventId: randomUUID(),
+    returnRecordedBy: by,
+  });
+  const event = randomUUID();
+  const departure = { part: 'DEPARTURE', kind: 'ROTL' } as const;
+  const returning = { part: 'RETURN', kind: 'ROTL' } as const;
+
+  it('is a tolerance of 60 minutes', () => {
+    expect(ABSENCE_MATCH_MS).toBe(60 * 60_000);
+  });
+
+  it("a second absence of the day (staff's 09:00-12:00, NOMIS 13:00-17:00) is not taken for the first", () => {
+    const morning = absence({ leftAt: t('09:00'), ...back('12:00') });
+    expect(matchHmppsAbsence([morning], departure, t('13:00'), event)).toEqual({ depart: true });
+    // Even within the tolerance of its departure: it was back before this one left.
+    expect(matchHmppsAbsence([morning], departure, t('12:30'), event)).toEqual({ depart: true });
+    const afternoon = absence({
+      leftAt: t('13:00'),
+      departureRecordedBy: HMPPS_ACTOR,
+      hmppsDepartureEventId: event,
+    });
+    expect(matchHmppsAbsence([morning, afternoon], returning, t('17:00'), randomUUID())).toEqual({
+      returnFrom: afternoon,
+    });
+    // A return at 12:30 after the afternoon departure was recorded at 13:00 is the morning's, by staff.
+    expect(matchHmppsAbsence([morning, afternoon], returning, t('12:30'), randomUUID())).toEqual({
+      matched: morning,
+      already: false,
+    });
+  });
+
+  it("staff's movement minutes apart: that absence, the nearest; once each; a redelivery is the match already made", () => {
+    const open = absence({ leftAt: t('09:00') });
+    expect(matchHmppsAbsence([open], departure, t('09:02'), event)).toEqual({
+      matched: open,
+      already: false,
+    });
+    const returned = absence({ leftAt: t('09:00'), ...back('12:00') });
+    // Out still at 09:02 (back at 12:00): the same absence.
+    expect(matchHmppsAbsence([returned], departure, t('09:02'), event)).toEqual({
+      matched: returned,
+      already: false,
+    });
+    // The nearest of two candidates (another kind is never one).
+    const near = absence({ leftAt: t('10:10'), ...back('12:00') });
+    const far = absence({ leftAt: t('09:30'), ...back('12:00') });
+    const court = absence({ kind: 'COURT', leftAt: t('10:00') });
+    expect(matchHmppsAbsence([far, court, near], departure, t('10:00'), event)).toEqual({
+      matched: near,
+      already: false,
+    });
+    // Matched to another HMPPS departure already: not again.
+    const taken = absence({ leftAt: t('09:00'), hmppsDepartureEventId: randomUUID() });
+    expect(matchHmppsAbsence([taken], departure, t('09:02'), event)).toEqual({ depart: true });
+    // This event, again.
+    const mine = absence({ leftAt: t('09:00'), hmppsDepartureEventId: event });
+    expect(matchHmppsAbsence([mine], departure, t('09:02'), event)).toEqual({ matched: mine, already: true });
+    const mineBack = absence({ leftAt: t('09:00'), ...back('12:00'), hmppsReturnEventId: event });
+    expect(matchHmppsAbsence([mineBack], returning, t('12:02'), event)).toEqual({
+      matched: mineBack,
+      already: true,
+    });
+    // Beyond the tolerance: another departure.
+    expect(matchHmppsAbsence([open], departure, t('10:01'), event)).toEqual({ depart: true });
+  });
+
+  it('a return with none open: skipped when the latest absence of its kind was reversed, ended by a movement or returned; held only with none before it', () => {
+    const reversed = absence({
+      leftAt: t('09:00'),
+      departureReversedAt: t('09:30'),
+      departureReversedBy: staff,
+      departureReversalEventId: randomUUID(),
+    });
+    expect(matchHmppsAbsence([reversed], returning, t('12:00'), event)).toMatchObject({
+      ended: reversed,
+      why: expect.stringMatching(/^its departure \(.*\) was reversed at /),
+    });
+    const court = absence({
+      kind: 'COURT',
+      leftAt: t('09:00'),
+      endedByMovement: 'TRANSFER',
+      endedByMovementAt: t('15:00'),
+      endedByMovementEventId: randomUUID(),
+    });
+    expect(matchHmppsAbsence([court], { part: 'RETURN', kind: 'COURT' }, t('16:00'), event)).toMatchObject({
+      ended: court,
+      why: expect.stringMatching(/^it ended with the transfer of /),
+    });
+    const backLongBefore = absence({ leftAt: t('09:00'), ...back('12:00') });
+    expect(matchHmppsAbsence([backLongBefore], returning, t('14:00'), event)).toMatchObject({
+      ended: backLongBefore,
+      why: expect.stringMatching(
+        /^the person is back from it already \(2026-11-30T12:00:00.000Z, recorded by /,
+      ),
+    });
+    // Nothing of the kind before it (a COURT absence is not a ROTL; a later ROTL is not before).
+    const later = absence({ leftAt: t('15:00'), ...back('16:00') });
+    const otherKind = absence({ kind: 'COURT', leftAt: t('09:00'), ...back('11:00') });
+    expect(matchHmppsAbsence([later, otherKind], returning, t('14:00'), event)).toEqual({ notOpen: true });
+    expect(matchHmppsAbsence([], returning, t('14:00'), event)).toEqual({ notOpen: true });
+    // One long before (beyond the lookback): its departure may be lost, so held.
+    const oldLeft = t('09:00').getTime() - ABSENCE_RETURN_LOOKBACK_MS - 60_000;
+    const old = absence({
+      leftAt: new Date(oldLeft),
+      returnedAt: new Date(oldLeft + 3_600_000),
+      returnEventId: randomUUID(),
+      returnRecordedBy: staff,
+    });
+    expect(matchHmppsAbsence([old], returning, t('09:00'), event)).toEqual({ notOpen: true });
+    // Another kind open since before it: a mismatch.
+    const atCourt = absence({ kind: 'COURT', leftAt: t('10:00') });
+    expect(matchHmppsAbsence([atCourt], returning, t('11:00'), event)).toEqual({ kindMismatch: atCourt });
   });
 });

@@ -43,6 +43,7 @@ import { HMPPS_ACTOR } from './hmpps-actor';
 import { PendingReceptionsService, type PendingReceptionFacts } from './pending-receptions.service';
 import { PENDING_RECEPTION_MATCH_MS } from './pending-reception.completion';
 import { PersonIds } from './person-ids';
+import { lockPerson } from './person-lock';
 import { ReceptionsService } from './receptions.service';
 import {
   RecordDepartureBodySchema,
@@ -50,7 +51,13 @@ import {
   type RecordDepartureBody,
   type RecordReturnBody,
 } from './temporary-absence.schemas';
-import { absenceOpen, absenceReturned, absenceStands, TemporaryAbsence } from './temporary-absence.entity';
+import {
+  absenceEndedByMovement,
+  absenceOpen,
+  absenceReturned,
+  absenceStands,
+  TemporaryAbsence,
+} from './temporary-absence.entity';
 import { absenceIdempotencyKey, TemporaryAbsencesService } from './temporary-absences.service';
 import { EPISODE_LATE_HORIZON } from './upstream-movements.consumer';
 
@@ -67,7 +74,7 @@ export type HmppsTranslation =
   | { receive: RecordReceptionBody; eventId: string }
   | { pending: PendingReceptionFacts }
   | { absence: AbsenceMovement; eventId: string }
-  | { skip: string };
+  | { skip: string; notice?: true };
 
 /** A temporary absence's departure or return the adapter records (issue 10: TAP and CRT). */
 export type AbsenceMovement =
@@ -150,11 +157,124 @@ const RETURNS: ReadonlyMap<string, AbsenceKind> = new Map([
 /**
  * How far HMPPS's instant of a departure or return may be from the one staff recorded for the
  * same absence (same kind) for the one to be the other: staff record the time they know, NOMIS
- * the time the movement was entered, minutes apart (staff at 09:00, NOMIS at 09:02). Within it, an
- * open absence staff recorded is this departure, and a return staff recorded is this return
- * (skipped, logged); beyond it they are different movements.
+ * the time the movement was entered, minutes apart (staff at 09:00, NOMIS at 09:02). Within it
+ * (and only against an absence the event can be: see {@link matchHmppsAbsence}), the HMPPS event
+ * is staff's movement (skipped, logged, the match kept on the absence); beyond it they are
+ * different movements. 60 minutes (review stop 37, S3: 6 h took a second absence of the day for
+ * the first).
  */
-export const ABSENCE_MATCH_MS = 6 * 60 * 60 * 1000;
+export const ABSENCE_MATCH_MS = 60 * 60 * 1000;
+
+/**
+ * How long before an HMPPS return, with no absence of its kind open, the latest absence of that
+ * kind may have left for the return to be taken as the end of that one (skipped: it was returned,
+ * reversed or ended by a transfer or release already) rather than of a departure that is late or
+ * was lost (held, then dead-lettered). Longer than any ROTL (resettlement overnight release is up
+ * to 4 nights).
+ */
+export const ABSENCE_RETURN_LOOKBACK_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** What the adapter does with an HMPPS departure or return, given the episode's absences. */
+export type AbsenceMatch =
+  /** Staff recorded it (or it was matched before: `already`): that absence; nothing to record. */
+  | { matched: TemporaryAbsence; already: boolean }
+  /** A departure: record it. */
+  | { depart: true }
+  /** A return: of this absence, open. */
+  | { returnFrom: TemporaryAbsence }
+  /** A return of the other kind than the absence open. */
+  | { kindMismatch: TemporaryAbsence }
+  /** A return whose absence was returned, reversed or ended by a movement already: skipped (why). */
+  | { ended: TemporaryAbsence; why: string }
+  /** A return with no absence of its kind before it: its departure is late or lost. */
+  | { notOpen: true };
+
+const distance = (a: Date, b: Date): number => Math.abs(a.getTime() - b.getTime());
+
+/**
+ * Which absence of the episode an HMPPS departure or return (`kind`, at `at`, platform id
+ * `eventId`) is (review stop 37, S3 and M7):
+ *
+ * - an absence matched to this very event already (a redelivery): that one;
+ * - a departure: the staff-recorded absence of its kind, standing, not matched to another HMPPS
+ *   departure, that was still out at `at` (open, or returned or ended after `at`), whose `leftAt`
+ *   is within {@link ABSENCE_MATCH_MS}; the nearest of them. None: a departure to record;
+ * - a return: the open absence, when it left before `at` (another kind: a mismatch); else the
+ *   latest standing absence of its kind that left before `at`, when staff recorded its return
+ *   within {@link ABSENCE_MATCH_MS} and no HMPPS return was matched to it (the nearest); else, when
+ *   the latest absence of its kind before `at` (within {@link ABSENCE_RETURN_LOOKBACK_MS}) was
+ *   reversed, ended by a transfer or release, or returned already: ended (skip, naming why); with
+ *   none before it: not open (held, then dead-lettered).
+ */
+export function matchHmppsAbsence(
+  absences: readonly TemporaryAbsence[],
+  movement: { part: 'DEPARTURE' | 'RETURN'; kind: AbsenceKind },
+  at: Date,
+  eventId: string,
+): AbsenceMatch {
+  const time = at.getTime();
+  const ofKind = absences.filter((a) => a.kind === movement.kind);
+  const byStaff = (by: string | null) => by !== null && by !== HMPPS_ACTOR;
+  const nearest = (candidates: TemporaryAbsence[], instant: (a: TemporaryAbsence) => Date) =>
+    candidates.sort((x, y) => distance(instant(x), at) - distance(instant(y), at))[0];
+  if (movement.part === 'DEPARTURE') {
+    const again = ofKind.find((a) => a.hmppsDepartureEventId === eventId);
+    if (again) return { matched: again, already: true };
+    const outAt = (a: TemporaryAbsence) =>
+      absenceOpen(a) ||
+      (absenceReturned(a) && a.returnedAt!.getTime() > time) ||
+      (absenceEndedByMovement(a) && a.endedByMovementAt!.getTime() > time);
+    const candidate = nearest(
+      ofKind.filter(
+        (a) =>
+          absenceStands(a) &&
+          byStaff(a.departureRecordedBy) &&
+          a.hmppsDepartureEventId === null &&
+          outAt(a) &&
+          distance(a.leftAt, at) <= ABSENCE_MATCH_MS,
+      ),
+      (a) => a.leftAt,
+    );
+    return candidate ? { matched: candidate, already: false } : { depart: true };
+  }
+  const again = ofKind.find((a) => a.hmppsReturnEventId === eventId && absenceReturned(a));
+  if (again) return { matched: again, already: true };
+  const open = absences.find(absenceOpen);
+  if (open && open.leftAt.getTime() < time)
+    return open.kind === movement.kind ? { returnFrom: open } : { kindMismatch: open };
+  const before = ofKind
+    .filter((a) => a.leftAt.getTime() < time)
+    .sort((x, y) => y.leftAt.getTime() - x.leftAt.getTime());
+  // The latest standing absence of the kind before the event: a return is of that one, no other.
+  const last = before.find(absenceStands);
+  if (
+    last &&
+    absenceReturned(last) &&
+    byStaff(last.returnRecordedBy) &&
+    last.hmppsReturnEventId === null &&
+    distance(last.returnedAt!, at) <= ABSENCE_MATCH_MS
+  )
+    return { matched: last, already: false };
+  const latest = before[0];
+  if (!latest || time - latest.leftAt.getTime() > ABSENCE_RETURN_LOOKBACK_MS) return { notOpen: true };
+  if (!absenceStands(latest))
+    return {
+      ended: latest,
+      why: `its departure (${latest.leftAt.toISOString()}) was reversed at ${latest.departureReversedAt!.toISOString()} by ${latest.departureReversedBy ?? 'staff'}`,
+    };
+  if (absenceEndedByMovement(latest))
+    return {
+      ended: latest,
+      why: `it ended with the ${latest.endedByMovement === 'TRANSFER' ? 'transfer' : 'release'} of ${latest.endedByMovementAt!.toISOString()}`,
+    };
+  if (absenceReturned(latest))
+    return {
+      ended: latest,
+      why: `the person is back from it already (${latest.returnedAt!.toISOString()}, recorded by ${latest.returnRecordedBy ?? 'staff'}${latest.hmppsReturnEventId ? `, HMPPS event ${latest.hmppsReturnEventId}` : ''})`,
+    };
+  // Open, but left at or after the event (handled above when open before it): nothing before.
+  return { notOpen: true };
+}
 
 /**
  * The HMPPS domain events adapter, inbound: maps `prison-offender-events.prisoner.released` and
@@ -234,6 +354,7 @@ export class HmppsInboundTranslator {
       if (absence.part === 'DEPARTURE')
         await this.absences.depart(absence.personId, absence.episode, absence.body, context, {
           movementReasonCode: absence.movementReasonCode,
+          hmppsEventId: eventId,
         });
       else
         await this.absences.return(
@@ -242,6 +363,7 @@ export class HmppsInboundTranslator {
           absence.absenceId,
           absence.body,
           context,
+          { hmppsEventId: eventId },
         );
     });
   }
@@ -511,13 +633,14 @@ export class HmppsInboundTranslator {
    * skipped. Their latest episode released: a reception may be on its way (retried, then
    * dead-lettered).
    *
-   * A departure within {@link ABSENCE_MATCH_MS} of the departure of a standing absence of the
-   * same kind that staff recorded (open, or back already): that absence (skipped). A return: of the absence open; none
-   * open but one of that kind staff recorded back within {@link ABSENCE_MATCH_MS}: that return
-   * (skipped); none open at all: its departure is late or was lost, so retried for the late
-   * horizon (staff may record it, or it may be replayed), then dead-lettered
-   * `HMPPS_ABSENCE_NOT_OPEN`, never skipped (the person would stay out on the record for ever once
-   * the departure came). A return from the other kind of absence than the one open: dead-lettered.
+   * Which absence it is: {@link matchHmppsAbsence}. Staff's movement (within
+   * {@link ABSENCE_MATCH_MS} of an absence it can be): skipped, the event's id kept on that absence
+   * (under the person's lock) so no other HMPPS event is matched to it and a redelivery is seen as
+   * this one. A return whose absence was reversed, ended by a transfer or release, or returned
+   * already: skipped, saying which. A return with no absence of its kind before it: its departure
+   * is late or was lost, so retried for the late horizon (staff may record it, or it may be
+   * replayed), then dead-lettered `HMPPS_ABSENCE_NOT_OPEN`. A return from the other kind of
+   * absence than the one open: dead-lettered.
    */
   private async absence(
     info: HmppsPrisonerMovementInformation,
@@ -541,57 +664,76 @@ export class HmppsInboundTranslator {
     refuseOutsideNomis(latest);
     if (latest.releasedAt !== null) throw this.notYetKnown(personId, latest);
     const at = occurredAt.toISOString();
-    const absences = await this.absencesOf(personId, latest.episode);
-    const open = absences.find(absenceOpen);
-    const near = (instant: Date | null) =>
-      instant !== null && Math.abs(instant.getTime() - occurredAt.getTime()) <= ABSENCE_MATCH_MS;
-    const byStaff = (a: TemporaryAbsence, by: string | null) =>
-      a.kind === movement.kind && by !== HMPPS_ACTOR;
-    if (movement.part === 'DEPARTURE') {
-      // Open, or back already (staff recorded the return too before this event came).
-      const recorded = absences.find(
-        (a) => absenceStands(a) && byStaff(a, a.departureRecordedBy) && near(a.leftAt),
-      );
-      if (recorded)
-        return {
-          skip: `${info.reason}: staff recorded this departure already (${recorded.kind} absence ${recorded.id}, left at ${recorded.leftAt.toISOString()}, within ${ABSENCE_MATCH_MS / 3_600_000} h of ${at})`,
-        };
-      const body = RecordDepartureBodySchema.safeParse({ kind: movement.kind, leftAt: at });
-      if (!body.success) throw new PermanentError('INVALID_EVENT_DATA', describeIssues(body.error));
+    const within = `within ${ABSENCE_MATCH_MS / 60_000} min of ${at}`;
+    // Under the person's lock: staff recording meanwhile, or another copy, sees the match.
+    const match = await this.dataSource.transaction(async (tx) => {
+      await lockPerson(tx, personId);
+      const absences = await tx.find(TemporaryAbsence, { where: { personId, episode: latest.episode } });
+      const found = matchHmppsAbsence(absences, movement, occurredAt, eventId);
+      if ('matched' in found && !found.already)
+        await tx.update(
+          TemporaryAbsence,
+          { id: found.matched.id },
+          movement.part === 'DEPARTURE'
+            ? { hmppsDepartureEventId: eventId }
+            : { hmppsReturnEventId: eventId },
+        );
+      return found;
+    });
+    if ('matched' in match) {
+      const a = match.matched;
+      const instant =
+        movement.part === 'DEPARTURE'
+          ? `left at ${a.leftAt.toISOString()}`
+          : `back at ${a.returnedAt!.toISOString()}`;
       return {
-        absence: {
-          part: 'DEPARTURE',
-          personId,
-          episode: latest.episode,
-          body: body.data,
-          movementReasonCode: info.nomisMovementReasonCode ?? null,
-        },
-        eventId,
+        skip: match.already
+          ? `${info.reason}: matched already to staff's ${what} of ${a.kind} absence ${a.id} (HMPPS event ${eventId})`
+          : `${info.reason}: staff recorded this ${what} already (${a.kind} absence ${a.id}, ${instant}, ${within})`,
       };
     }
-    if (!open) {
-      const recorded = absences.find(
-        (a) => absenceStands(a) && absenceReturned(a) && byStaff(a, a.returnRecordedBy) && near(a.returnedAt),
-      );
-      if (recorded)
-        return {
-          skip: `${info.reason}: staff recorded this return already (${recorded.kind} absence ${recorded.id}, back at ${recorded.returnedAt!.toISOString()}, within ${ABSENCE_MATCH_MS / 3_600_000} h of ${at})`,
-        };
+    if ('ended' in match)
+      return {
+        notice: true,
+        skip: `${info.reason} at ${at}, no ${movement.kind} absence open: the latest one (${match.ended.id}, left ${match.ended.leftAt.toISOString()}) needs no return, ${match.why}`,
+      };
+    if ('notOpen' in match)
       throw new TransientError(
         'HMPPS_ABSENCE_NOT_OPEN',
         `${info.reason} at ${at}, but no absence of episode ${latest.episode} is open: its departure is late or was lost (held for ${Math.round(this.episodeLateHorizonMs / 1000)} s, then dead-lettered). Record the departure (POST /people/{personId}/episodes/${latest.episode}/absences, kind ${movement.kind}, leftAt before ${at}), then replay this letter`,
         this.episodeLateHorizonMs,
       );
-    }
-    if (open.kind !== movement.kind)
+    if ('kindMismatch' in match) {
+      const open = match.kindMismatch;
       throw new PermanentError(
         'HMPPS_ABSENCE_KIND_MISMATCH',
         `${info.reason} (the end of a ${movement.kind} absence), but the absence open since ${open.leftAt.toISOString()} is ${open.kind}: record the return with POST /people/{personId}/episodes/${latest.episode}/absences/${open.id}/return, or reverse the departure`,
       );
-    const body = RecordReturnBodySchema.safeParse({ returnedAt: at });
+    }
+    if ('returnFrom' in match) {
+      const body = RecordReturnBodySchema.safeParse({ returnedAt: at });
+      if (!body.success) throw new PermanentError('INVALID_EVENT_DATA', describeIssues(body.error));
+      return {
+        absence: {
+          part: 'RETURN',
+          personId,
+          episode: latest.episode,
+          absenceId: match.returnFrom.id,
+          body: body.data,
+        },
+        eventId,
+      };
+    }
+    const body = RecordDepartureBodySchema.safeParse({ kind: movement.kind, leftAt: at });
     if (!body.success) throw new PermanentError('INVALID_EVENT_DATA', describeIssues(body.error));
     return {
-      absence: { part: 'RETURN', personId, episode: latest.episode, absenceId: open.id, body: body.data },
+      absence: {
+        part: 'DEPARTURE',
+        personId,
+        episode: latest.episode,
+        body: body.data,
+        movementReasonCode: info.nomisMovementReasonCode ?? null,
+      },
       eventId,
     };
   }
@@ -749,7 +891,9 @@ export class HmppsInboundConsumer implements OnApplicationBootstrap, BeforeAppli
       handler: async (event, context) => {
         const translation = await this.translator.translate(event, context.subject);
         if ('skip' in translation) {
-          this.logger.debug(`${context.subject}#${context.streamSequence}: skipped (${translation.skip})`);
+          // A return whose absence needs none (reversed, ended, back already): said, not debug.
+          const log = translation.notice ? 'log' : 'debug';
+          this.logger[log](`${context.subject}#${context.streamSequence}: skipped (${translation.skip})`);
           return;
         }
         if ('pending' in translation) {

@@ -3,6 +3,7 @@ import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { z } from 'zod';
 import { EstablishmentCode } from '@throughcare/contracts';
 import { keysetCursor } from '@throughcare/platform-http';
+import { COURT_DAY_TIME_ZONE, ROTL_DEFAULT_DUE_BACK_HOURS } from './absence-due';
 import { whereEstablishment, type EstablishmentScope } from './prison-scope';
 import { TemporaryAbsence } from './temporary-absence.entity';
 import type { AbsenceView } from './temporary-absence.schemas';
@@ -11,10 +12,7 @@ import { absenceView } from './temporary-absences.service';
 // Issue 10 ("nobody silently lost"): a temporary absence past its due-back time with no return is
 // work for the prison that let the person out, not a row nobody reads.
 
-/** The time zone of a court day: a person out at court with no dueBackAt is due back by its end. */
-export const COURT_DAY_TIME_ZONE = 'Europe/London';
-/** A person out on ROTL with no dueBackAt is overdue this many hours after leaving. */
-export const ROTL_DEFAULT_DUE_BACK_HOURS = 24;
+export { COURT_DAY_TIME_ZONE, ROTL_DEFAULT_DUE_BACK_HOURS } from './absence-due';
 
 /**
  * The rule for absences with no `dueBackAt` (HMPPS departures never have one), as the OpenAPI
@@ -29,7 +27,7 @@ export const DEFAULT_DUE_BACK_RULE = `with no dueBackAt (every absence from HMPP
  */
 const OPEN =
   'a.departure_reversed_at IS NULL AND (a.returned_at IS NULL OR a.return_reversed_at IS NOT NULL) AND a.ended_by_movement_at IS NULL';
-/** When the absence is overdue from: its dueBackAt, else the default of its kind (next local midnight for COURT). */
+/** When the absence is overdue from: its dueBackAt, else the default of its kind (next local midnight for COURT); `absenceDueBy` in TS. */
 const DUE_BY = `COALESCE(a.due_back_at, CASE a.kind
   WHEN 'COURT' THEN (date_trunc('day', a.left_at AT TIME ZONE :zone) + interval '1 day') AT TIME ZONE :zone
   ELSE a.left_at + make_interval(hours => :rotlHours) END)`;
@@ -41,7 +39,11 @@ export const ListOverdueAbsencesQuerySchema = z
       "Only absences from this establishment (one of the caller's); omitted: every establishment of the caller's",
     ),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: OverdueAbsenceCursor.schema.optional().describe('nextCursor from the previous page'),
+    cursor: OverdueAbsenceCursor.schema
+      .optional()
+      .describe(
+        'nextCursor from the previous page. Changed (review stop 37, M4): the cursor now encodes the position by overdueSince ({dueBy, id}); a cursor issued before that change (keyed on dueBackAt) is refused 400: start again without one',
+      ),
   })
   .strict();
 export type ListOverdueAbsencesQuery = z.output<typeof ListOverdueAbsencesQuerySchema>;

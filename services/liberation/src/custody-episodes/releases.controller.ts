@@ -37,7 +37,7 @@ export class ReleasesController {
   @ApiResponse({
     status: 201,
     description:
-      'Release recorded; custody.person.released emitted (its eventId is in the answer). overdueAbsence names the ROTL or court absence the release ended while the person was out past its dueBackAt (null otherwise)',
+      'Release recorded; custody.person.released emitted (its eventId is in the answer). overdueAbsence names the ROTL or court absence the release ended while the person was out past the time they were due back by (overdueSince: its dueBackAt, or with none, e.g. from HMPPS, the default of its kind as GET /absences/overdue has it, dueBackKnown false; null otherwise)',
   })
   @ApiResponse({ status: 200, description: 'Already recorded (same releasedAt, or same Idempotency-Key)' })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })

@@ -106,7 +106,7 @@ export class ReleasesService {
       const overdueAbsence = ended ? overdueWhenEnded(ended) : null;
       if (created && overdueAbsence)
         this.logger.warn(
-          `release ${movement!.eventId} of episode ${episode.episode} of person ${personId} ended the ${overdueAbsence.kind} absence ${overdueAbsence.absenceId} (out since ${overdueAbsence.leftAt}) past its due-back time ${overdueAbsence.dueBackAt}: released while overdue back`,
+          `release ${movement!.eventId} of episode ${episode.episode} of person ${personId} ended the ${overdueAbsence.kind} absence ${overdueAbsence.absenceId} (out since ${overdueAbsence.leftAt}) past the time it was due back by, ${overdueAbsence.overdueSince}${overdueAbsence.dueBackKnown ? '' : ' (no dueBackAt: the default of its kind)'}: released while overdue back`,
         );
       return { created, episode, eventId: movement?.eventId ?? null, overdueAbsence };
     });

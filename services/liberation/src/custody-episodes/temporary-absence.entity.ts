@@ -84,6 +84,18 @@ export class TemporaryAbsence {
   @Column('uuid', { name: 'ended_by_movement_event_id', nullable: true })
   endedByMovementEventId!: string | null;
 
+  /**
+   * The HMPPS event (its platform id) this absence's departure is: recorded by the HMPPS adapter,
+   * or staff's departure an HMPPS event was matched to (migration 2300). Null: none yet. Each
+   * absence is matched to one HMPPS departure at most.
+   */
+  @Column('uuid', { name: 'hmpps_departure_event_id', nullable: true })
+  hmppsDepartureEventId!: string | null;
+
+  /** The same for the return (migration 2300). */
+  @Column('uuid', { name: 'hmpps_return_event_id', nullable: true })
+  hmppsReturnEventId!: string | null;
+
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;
 }

@@ -1,6 +1,9 @@
 import { AbsenceEndedV1, AbsenceReversedV1, AbsenceStartedV1 } from '@throughcare/contracts';
 import { addDays, localDateOf, startOfLocalDay } from '@throughcare/domain';
+import { runWithDatabaseScope } from '@throughcare/platform-persistence';
+import { absenceDueBy } from './absence-due';
 import {
+  OverdueAbsencesService,
   overdueAbsencesQuery,
   ROTL_DEFAULT_DUE_BACK_HOURS,
   type OverdueAbsencePage,
@@ -339,17 +342,44 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     expect((await retry.json()) as unknown).toMatchObject({ overdueAbsence });
     expect((await list(personId)).items[0]).toMatchObject({ absenceId: rotl.absenceId, status: 'RELEASED' });
 
+    /** Released from BAR `minutes` ago, while out. */
+    const releasedAt = (person: string, minutes: number) =>
+      ctx.lib.post('/releases', {
+        personId: person,
+        establishmentCode: 'BAR',
+        reason: 'RELEASED',
+        releasedAt: minutesAgo(minutes),
+      });
     // Released while out, but before the due-back time: nothing to flag.
     const other = await inCustody();
     await depart(other, { kind: 'ROTL', leftAt: minutesAgo(600), dueBackAt: minutesAgo(100) });
-    const inTime = await ctx.lib.post('/releases', {
-      personId: other,
-      establishmentCode: 'BAR',
-      reason: 'RELEASED',
-      releasedAt: minutesAgo(400),
-    });
+    const inTime = await releasedAt(other, 400);
     expect(inTime.status).toBe(201);
     expect((await inTime.json()) as unknown).toMatchObject({ overdueAbsence: null });
+
+    // No dueBackAt (as from HMPPS): the default of its kind, as the overdue list has it (M2).
+    const noDueTime = await inCustody();
+    const long = await json<AbsenceView>(await depart(noDueTime, { kind: 'ROTL', leftAt: minutesAgo(1600) }));
+    const releasedLate = await releasedAt(noDueTime, 60);
+    expect(releasedLate.status).toBe(201);
+    expect((await releasedLate.json()) as unknown).toMatchObject({
+      overdueAbsence: {
+        absenceId: long.absenceId,
+        kind: 'ROTL',
+        leftAt: long.leftAt,
+        dueBackAt: null,
+        overdueSince: new Date(
+          Date.parse(long.leftAt) + ROTL_DEFAULT_DUE_BACK_HOURS * 3_600_000,
+        ).toISOString(),
+        dueBackKnown: false,
+      },
+    });
+    // Within the default (out 15 h when released): nothing to flag.
+    const shortly = await inCustody();
+    await depart(shortly, { kind: 'ROTL', leftAt: minutesAgo(900) });
+    const releasedInTime = await releasedAt(shortly, 60);
+    expect(releasedInTime.status).toBe(201);
+    expect((await releasedInTime.json()) as unknown).toMatchObject({ overdueAbsence: null });
   });
 
   it('refuses out-of-order times (422), bad input (400), unknown absences and other prisons (404), a reused key (422)', async () => {
@@ -484,15 +514,10 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     });
 
     it('with no dueBackAt (as from HMPPS): COURT overdue after its UK day, ROTL after 24 h (dueBackKnown false); only open absences, whatever ended or undid one', async () => {
-      // No dueBackAt: out at court since yesterday (UK) or today; on ROTL 25 h or 15 h.
+      // No dueBackAt: out at court since yesterday (UK), a UK day that has ended whatever the time
+      // now; on ROTL 25 h or 15 h. (A court absence of today, not yet due, is the fixed-instant
+      // case below: with the wall clock it would turn overdue at UK midnight, mid-test.)
       const courtYesterday = await out(here, 1500, null, 'COURT');
-      const startOfToday = startOfLocalDay(localDateOf(new Date())).getTime();
-      const courtToday = await out(
-        here,
-        (Date.now() - Math.max(startOfToday, Date.now() - 60_000)) / 60_000,
-        null,
-        'COURT',
-      );
       const rotlLong = await out(here, 1500, null);
       const rotlShort = await out(here, 900, null);
       // Each predicate: back; the departure undone; the return undone (out again); ended by a
@@ -524,17 +549,7 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
           transferredAt: minutesAgo(300),
         }),
       ).toBe(201);
-      const all = [
-        courtYesterday,
-        courtToday,
-        rotlLong,
-        rotlShort,
-        returned,
-        neverWas,
-        outAgain,
-        released,
-        transferred,
-      ];
+      const all = [courtYesterday, rotlLong, rotlShort, returned, neverWas, outAgain, released, transferred];
       const mine = new Set(all.map((a) => a.absenceId));
 
       const listed = (await overdue(`?establishmentCode=${here}&limit=200`)).items.filter((i) =>
@@ -577,6 +592,74 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
           mine.has(i.absenceId),
         ),
       ).toEqual([]);
+    });
+
+    it('a COURT absence with no dueBackAt is due by the end of the UK day it left on, in GMT and BST and across both clock changes (fixed instants, no wall clock)', async () => {
+      // An establishment of this test's own: nothing else of it is overdue at these instants.
+      let court = code();
+      while (court === here || court === there) court = code();
+      const leftOn = async (leftAt: string) => {
+        const reception = aReception({
+          establishmentCode: court,
+          receivedAt: '2026-01-05T10:00:00Z',
+          sentenceDate: '2026-01-05',
+          sentenceLengthDays: 1095,
+        });
+        expect((await ctx.lib.post('/receptions', reception, {}, prisonStaff(court))).status).toBe(201);
+        const departed = await ctx.lib.post(
+          `/people/${personIdOf(reception.prisonNumber)}/episodes/1/absences`,
+          { kind: 'COURT', leftAt },
+          {},
+          prisonStaff(court),
+        );
+        expect(departed.status).toBe(201);
+        return ((await departed.json()) as AbsenceView).absenceId;
+      };
+      // Clocks go forward at 2026-03-29T01:00Z and back at 2026-10-25T01:00Z.
+      const cases = {
+        gmtSaturday: { leftAt: '2026-03-28T10:00:00Z', due: '2026-03-29T00:00:00.000Z' },
+        beforeSpringForward: { leftAt: '2026-03-29T00:30:00Z', due: '2026-03-29T23:00:00.000Z' },
+        bstSunday: { leftAt: '2026-03-29T14:00:00Z', due: '2026-03-29T23:00:00.000Z' },
+        // 23:30 BST on the Saturday: due at its midnight, 23:00Z, half an hour later.
+        bstLateEvening: { leftAt: '2026-10-24T22:30:00Z', due: '2026-10-24T23:00:00.000Z' },
+        // 01:30 BST on the Sunday the clocks go back: that day ends at midnight GMT.
+        beforeFallBack: { leftAt: '2026-10-25T00:30:00Z', due: '2026-10-26T00:00:00.000Z' },
+      };
+      const ids = new Map<string, string>();
+      for (const [name, c] of Object.entries(cases)) ids.set(await leftOn(c.leftAt), name);
+      // The rule the release's overdueAbsence flag uses (in TS) says the same as the list's SQL.
+      for (const c of Object.values(cases))
+        expect(
+          absenceDueBy({ kind: 'COURT', leftAt: new Date(c.leftAt), dueBackAt: null }).dueBy.toISOString(),
+        ).toBe(c.due);
+      const service = ctx.lib.app.get(OverdueAbsencesService);
+      const at = async (now: string) =>
+        // As the court's staff's request would: their establishment, in the database too.
+        (
+          await runWithDatabaseScope({ establishments: [court] }, () =>
+            service.list({ establishments: [court] }, { limit: 200 }, new Date(now)),
+          )
+        ).items
+          .filter((i) => ids.has(i.absenceId))
+          .map((i) => [ids.get(i.absenceId), i.overdueSince, i.dueBackKnown]);
+      const listed = (...names: Array<keyof typeof cases>) => names.map((n) => [n, cases[n].due, false]);
+
+      // The GMT Saturday's court day ends at midnight GMT (00:00Z), not a minute before.
+      expect(await at('2026-03-28T23:59:00Z')).toEqual([]);
+      expect(await at('2026-03-29T00:01:00Z')).toEqual(listed('gmtSaturday'));
+      // The Sunday the clocks go forward ends at midnight BST, 23:00Z: a minute before, not yet.
+      expect(await at('2026-03-29T22:59:00Z')).toEqual(listed('gmtSaturday'));
+      const springSunday = await at('2026-03-29T23:01:00Z');
+      expect(springSunday.slice(0, 1)).toEqual(listed('gmtSaturday'));
+      expect([...springSunday.slice(1)].sort()).toEqual(listed('beforeSpringForward', 'bstSunday').sort());
+      // Late on a BST evening: due half an hour later, at its midnight.
+      expect((await at('2026-10-24T22:59:00Z')).map(([n]) => n)).not.toContain('bstLateEvening');
+      expect((await at('2026-10-24T23:01:00Z')).map(([n]) => n)).toContain('bstLateEvening');
+      // The Sunday the clocks go back ends at midnight GMT (25 hours long).
+      expect((await at('2026-10-25T23:59:00Z')).map(([n]) => n)).not.toContain('beforeFallBack');
+      const after = await at('2026-10-26T00:01:00Z');
+      expect(after.slice(-1)).toEqual(listed('beforeFallBack'));
+      expect(after).toHaveLength(5);
     });
 
     it('reads the open absences through the partial index of migration 1900', async () => {

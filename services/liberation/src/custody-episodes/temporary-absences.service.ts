@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '@throughcare/platform-audit';
 import { ConflictError, DomainError, NotFoundError } from '@throughcare/platform-errors';
 import { withIdempotency } from '@throughcare/platform-persistence';
+import { absenceDueBy } from './absence-due';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
   EpisodeAlreadyReleasedError,
@@ -66,28 +67,34 @@ export interface AbsenceOutcome {
 export class TemporaryAbsencesService {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** `upstream`: what an upstream system (the HMPPS adapter) says of the departure beyond the body. */
+  /**
+   * `upstream`: what an upstream system (the HMPPS adapter) says of the departure beyond the body:
+   * the NOMIS movement reason code, and the HMPPS event it is (kept as the absence's
+   * `hmppsDepartureEventId`).
+   */
   depart(
     personId: string,
     episode: number,
     body: RecordDepartureBody,
     context: RequestContext,
-    upstream: { movementReasonCode: string | null } = { movementReasonCode: null },
+    upstream: { movementReasonCode: string | null; hmppsEventId?: string } = { movementReasonCode: null },
   ) {
     return this.once('departure', personId, episode, null, body, context, (tx, e) =>
-      this.recordDeparture(tx, e, body, context, upstream.movementReasonCode),
+      this.recordDeparture(tx, e, body, context, upstream.movementReasonCode, upstream.hmppsEventId ?? null),
     );
   }
 
+  /** `upstream.hmppsEventId`: the HMPPS event this return is (kept as `hmppsReturnEventId`). */
   return(
     personId: string,
     episode: number,
     absenceId: string,
     body: RecordReturnBody,
     context: RequestContext,
+    upstream: { hmppsEventId?: string } = {},
   ) {
     return this.once('return', personId, episode, absenceId, body, context, (tx, e) =>
-      this.recordReturn(tx, e, absenceId, body, context),
+      this.recordReturn(tx, e, absenceId, body, context, upstream.hmppsEventId ?? null),
     );
   }
 
@@ -174,6 +181,7 @@ export class TemporaryAbsencesService {
     body: RecordDepartureBody,
     context: RequestContext,
     movementReasonCode: string | null,
+    hmppsEventId: string | null,
   ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
     const { personId, episode: episodeNumber } = episode;
     const leftAt = new Date(body.leftAt);
@@ -242,6 +250,8 @@ export class TemporaryAbsencesService {
       endedByMovement: null,
       endedByMovementAt: null,
       endedByMovementEventId: null,
+      hmppsDepartureEventId: hmppsEventId,
+      hmppsReturnEventId: null,
       correlationId: context.correlationId,
     });
     await tx.insert(TemporaryAbsence, absence);
@@ -269,6 +279,7 @@ export class TemporaryAbsencesService {
     absenceId: string,
     body: RecordReturnBody,
     context: RequestContext,
+    hmppsEventId: string | null,
   ): Promise<{ created: boolean; absence: TemporaryAbsence }> {
     const absence = await this.absenceOf(tx, episode, absenceId);
     const returnedAt = new Date(body.returnedAt);
@@ -302,6 +313,7 @@ export class TemporaryAbsencesService {
       returnEventId: randomUUID(),
       returnRecordedAt: new Date(),
       returnRecordedBy: context.actor,
+      hmppsReturnEventId: hmppsEventId,
       returnReversedAt: null,
       returnReversedBy: null,
       returnReversalEventId: null,
@@ -484,12 +496,21 @@ function endedByMovement(a: TemporaryAbsence): ConflictError {
   );
 }
 
-/** The absence a release ended while the person was out past its due-back time (issue 10: flagged, not silent). */
+/**
+ * The absence a release ended while the person was out past the time they were due back (issue
+ * 10: flagged, not silent): its `dueBackAt`, or with none (every HMPPS absence) the default of its
+ * kind, the same rule as `GET /absences/overdue` ({@link absenceDueBy}).
+ */
 export interface OverdueAbsenceEnded {
   absenceId: string;
   kind: TemporaryAbsence['kind'];
   leftAt: string;
-  dueBackAt: string;
+  /** As recorded: null for an absence with none (HMPPS's). */
+  dueBackAt: string | null;
+  /** When the person was due back by: `dueBackAt`, or the default of the kind. */
+  overdueSince: string;
+  /** False: no dueBackAt was given, `overdueSince` is the default of the kind. */
+  dueBackKnown: boolean;
 }
 
 /**
@@ -576,17 +597,23 @@ export async function endAbsenceByMovement(
   return overdueWhenEnded({ ...open, endedByMovement: movement, endedByMovementAt: at });
 }
 
-/** The absence, when a release ended it after its `dueBackAt` (the person was overdue back), else null. */
+/**
+ * The absence, when a release ended it after the time it was due back by ({@link absenceDueBy}:
+ * its `dueBackAt`, else the default of its kind, as the overdue list has it), else null.
+ */
 export function overdueWhenEnded(
   a: Pick<TemporaryAbsence, 'id' | 'kind' | 'leftAt' | 'dueBackAt' | 'endedByMovement' | 'endedByMovementAt'>,
 ): OverdueAbsenceEnded | null {
-  if (a.endedByMovement !== 'RELEASE' || a.dueBackAt === null || a.endedByMovementAt === null) return null;
-  if (a.endedByMovementAt <= a.dueBackAt) return null;
+  if (a.endedByMovement !== 'RELEASE' || a.endedByMovementAt === null) return null;
+  const { dueBy, dueBackKnown } = absenceDueBy(a);
+  if (a.endedByMovementAt <= dueBy) return null;
   return {
     absenceId: a.id,
     kind: a.kind,
     leftAt: a.leftAt.toISOString(),
-    dueBackAt: a.dueBackAt.toISOString(),
+    dueBackAt: a.dueBackAt?.toISOString() ?? null,
+    overdueSince: dueBy.toISOString(),
+    dueBackKnown,
   };
 }
 

@@ -20,6 +20,7 @@ import { ReplanRunUncalculated1700000001800 } from './1700000001800-replan-run-u
 import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-overdue-and-reason';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
+import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps-event-ids';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -44,4 +45,5 @@ export const liberationMigrations = [
   AbsenceOverdueAndReason1700000001900,
   CustodyEpisodeVoid1700000002100,
   ReleaseDecisionCalculationVersion1700000002200,
+  AbsenceHmppsEventIds1700000002300,
 ];

@@ -4,6 +4,7 @@ import { ensureSchema, serviceDataSourceOptions } from '@throughcare/platform-pe
 import { LIBERATION_SCHEMA } from '../config';
 import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
 import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-overdue-and-reason';
+import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps-event-ids';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { liberationMigrations } from './index';
@@ -103,7 +104,13 @@ describe('liberation migrations (real Postgres)', () => {
       await ds.undoLastMigration({ transaction: 'each' });
       expect(await present()).toEqual({ column: 0, index: [] });
       await ds.runMigrations({ transaction: 'each' });
-      expect((await present()).column).toBe(1);
+      // Both again, the index as it was (review stop 37, N2).
+      expect(await present()).toEqual({
+        column: 1,
+        index: [
+          expect.stringMatching(/\(establishment_code, due_back_at\) WHERE .*ended_by_movement_at IS NULL/),
+        ],
+      });
     } finally {
       await ds.destroy();
     }
@@ -207,6 +214,53 @@ describe('liberation migrations (real Postgres)', () => {
       ).toEqual([{ reason: 'PAROLE' }]);
       await ds.runMigrations({ transaction: 'each' });
       expect(await column()).toBe(1);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it("adds the HMPPS event ids of an absence's departure and return (null on absences before it), reverts, and adds them again", async () => {
+    const upTo = (m: (typeof liberationMigrations)[number]) =>
+      liberationMigrations.slice(0, liberationMigrations.indexOf(m) + 1);
+    const before = await open(upTo(AbsenceOverdueAndReason1700000001900));
+    await before.runMigrations({ transaction: 'each' });
+    await episode(before, 'p00000000000000000010');
+    await before.query(
+      `INSERT INTO liberation.temporary_absence (id, person_id, episode, kind, establishment_code, left_at,
+         departure_event_id, departure_recorded_at, departure_recorded_by, correlation_id)
+       VALUES ('00000000-0000-4000-8000-000000000010', 'p00000000000000000010', 1, 'ROTL', 'BAR',
+         '2026-02-01T09:00:00Z', gen_random_uuid(), now(), 'spec', 'spec')`,
+    );
+    await before.destroy();
+    const ds = await open(upTo(AbsenceHmppsEventIds1700000002300));
+    const columns = async () =>
+      (
+        (await ds.query(
+          `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'liberation' AND table_name = 'temporary_absence' AND column_name LIKE 'hmpps_%' ORDER BY column_name`,
+        )) as Array<{ column_name: string; data_type: string }>
+      ).map((c) => [c.column_name, c.data_type]);
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      const both = [
+        ['hmpps_departure_event_id', 'uuid'],
+        ['hmpps_return_event_id', 'uuid'],
+      ];
+      expect(await columns()).toEqual(both);
+      expect(
+        await ds.query(
+          `SELECT hmpps_departure_event_id, hmpps_return_event_id FROM liberation.temporary_absence WHERE person_id = 'p00000000000000000010'`,
+        ),
+      ).toEqual([{ hmpps_departure_event_id: null, hmpps_return_event_id: null }]);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await columns()).toEqual([]);
+      // The absence is kept.
+      expect(
+        await ds.query(
+          `SELECT kind FROM liberation.temporary_absence WHERE person_id = 'p00000000000000000010'`,
+        ),
+      ).toEqual([{ kind: 'ROTL' }]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await columns()).toEqual(both);
     } finally {
       await ds.destroy();
     }
