@@ -234,10 +234,17 @@ export const EarlyClosureReason = z.enum([
   'DEPORTED',
   'TRANSFERRED_OUT_OF_JURISDICTION',
   'OTHER',
-  // The reception that opened the episode was recorded in error and reversed (custody.reception.reversed).
-  'RECEIVED_IN_ERROR',
 ]);
 export type EarlyClosureReason = z.infer<typeof EarlyClosureReason>;
+
+/**
+ * Why the journey is asked to close early (its `caseCloseRequested` update): the reasons upstream
+ * case management may give (`throughcare.case.close-requested`, EarlyClosureReason), and
+ * RECEIVED_IN_ERROR, which only the liberation service's `custody.reception.reversed` gives (an
+ * upstream close cannot void a custody episode).
+ */
+export const JourneyCloseRequestReason = z.enum([...EarlyClosureReason.options, 'RECEIVED_IN_ERROR']);
+export type JourneyCloseRequestReason = z.infer<typeof JourneyCloseRequestReason>;
 
 /** Why a reception was reversed (custody.reception.reversed): the admission was recorded in error. */
 export const ReceptionReversalReason = z.enum(['RECEIVED_IN_ERROR']);

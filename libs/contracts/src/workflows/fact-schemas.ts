@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   AssessmentKind,
   Attendance,
-  EarlyClosureReason,
+  JourneyCloseRequestReason,
   EstablishmentCode,
   IsoDate,
   IsoInstant,
@@ -87,7 +87,11 @@ export const FactSchemas = {
     stoppedAs: z.enum(NeedStoppedAsValues).optional(),
     stoppedAt: IsoInstant,
   }),
-  caseCloseRequested: fact({ reason: EarlyClosureReason, requestedAt: IsoInstant, note: Text.optional() }),
+  caseCloseRequested: fact({
+    reason: JourneyCloseRequestReason,
+    requestedAt: IsoInstant,
+    note: Text.optional(),
+  }),
   returnedToCustody: fact({
     reason: ReturnToCustodyReason,
     recallReasonCode: RecallReasonCode.optional(),

@@ -5,7 +5,7 @@ import type {
   Attendance,
   ClosureReason,
   CourtLiberationStatus,
-  EarlyClosureReason,
+  JourneyCloseRequestReason,
   Jurisdiction,
   MeetingKind,
   NotificationSubject,
@@ -234,7 +234,7 @@ export interface ConsentWithdrawn {
   eventId: string;
 }
 export interface CaseCloseRequested {
-  reason: EarlyClosureReason;
+  reason: JourneyCloseRequestReason;
   requestedAt: string;
   note?: string;
   eventId: string;

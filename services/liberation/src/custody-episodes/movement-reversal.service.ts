@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, MoreThan, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import { withIdempotency, acrossScopes } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
@@ -130,8 +130,9 @@ export class MovementReversalService {
       // A later episode may be held where the caller has no scope, even in the database (row-level
       // security): it is looked for across scopes, and named only to a caller that may see it.
       const superseded = await acrossScopes(manager, async () => {
+        // A later episode received in error (void) never was: it does not supersede the release.
         const later = await manager.findOne(CustodyEpisode, {
-          where: { personId, episode: MoreThan(episodeNumber) },
+          where: { personId, episode: MoreThan(episodeNumber), voidedAt: IsNull() },
           order: { episode: 'ASC' },
         });
         if (!later) return null;

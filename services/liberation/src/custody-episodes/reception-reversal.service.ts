@@ -144,6 +144,15 @@ export class ReceptionReversalService {
         `episode ${episodeNumber} of person ${personId} was not opened by a reception (liberated direct from court): there is no reception to reverse`,
       );
     }
+    if (episode.returnToCustodyReason !== null) {
+      // That reception closed the journey of the episode before as returned to custody (recalled,
+      // new sentence) and told its agencies so: a reversal cannot reopen it yet. Refused, not lost.
+      throw refused(
+        'RETURN_TO_CUSTODY_NOT_REVERSIBLE',
+        `episode ${episodeNumber} of person ${personId} was a return to custody (${episode.returnToCustodyReason}): its reception closed the journey of the episode before, which a reversal cannot reopen yet; correct the reception's facts instead, or ask an operator`,
+        { returnToCustodyReason: episode.returnToCustodyReason },
+      );
+    }
     const reversedAt = new Date(body.reversedAt);
     if (reversedAt < episode.receivedAt) {
       throw new MovementOutOfOrderError(

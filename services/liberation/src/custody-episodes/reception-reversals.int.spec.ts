@@ -315,4 +315,59 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(release.status).toBe(201);
     expect(await release.json()).toMatchObject({ episode: 2 });
   });
+
+  it('a return to custody is not reversible yet (409), nor taken after a void episode (409); a release reverses past a void episode', async () => {
+    const { reception, personId } = await received();
+    const released = await ctx.lib.post('/releases', {
+      personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(1000),
+    });
+    expect(released.status).toBe(201);
+    // A recall: its reception closed the journey of episode 1, which a reversal cannot reopen yet.
+    const recall = await ctx.lib.post('/receptions', {
+      ...reception,
+      receivedAt: minutesAgo(900),
+      returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+    });
+    expect(recall.status).toBe(201);
+    const refused = await reverse(personId, inError(minutesAgo(800)), {}, 2);
+    expect(refused.status).toBe(409);
+    expect(await json<Problem>(refused)).toMatchObject({ code: 'RETURN_TO_CUSTODY_NOT_REVERSIBLE' });
+    expect((await episodeView(personId, 2)).state).toBe('IN_CUSTODY');
+
+    // A second person: released, then a new admission recorded in error and reversed.
+    const other = await received();
+    const otherReleased = await ctx.lib.post('/releases', {
+      personId: other.personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(1000),
+    });
+    expect(otherReleased.status).toBe(201);
+    const { eventId: releaseEventId } = (await otherReleased.json()) as { eventId: string };
+    const wrong = await ctx.lib.post('/receptions', { ...other.reception, receivedAt: minutesAgo(900) });
+    expect(wrong.status).toBe(201);
+    expect((await reverse(other.personId, inError(minutesAgo(800)), {}, 2)).status).toBe(201);
+    // A recall after the void episode would never reach episode 1's journey: refused, not lost.
+    const afterVoid = await ctx.lib.post('/receptions', {
+      ...other.reception,
+      receivedAt: minutesAgo(700),
+      returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+    });
+    expect(afterVoid.status).toBe(409);
+    expect(await json<Problem>(afterVoid)).toMatchObject({
+      code: 'RETURN_AFTER_RECEPTION_IN_ERROR',
+      detail: expect.stringContaining('not supported yet'),
+    });
+    // The void episode does not supersede episode 1's release: it can be reversed.
+    const undone = await ctx.lib.post(`/movements/${releaseEventId}/reversal`, {
+      reversedAt: minutesAgo(600),
+    });
+    expect(undone.status).toBe(201);
+    expect((await episodeView(other.personId, 1)).state).toBe('IN_CUSTODY');
+  });
 });

@@ -163,7 +163,25 @@ export class ReceptionsService {
         );
       }
 
-      return (await lastEpisodeNumber(manager, personId)) + 1;
+      const last = await lastEpisodeNumber(manager, personId);
+      if (body.returnToCustody && previous && last !== previous.episode) {
+        // The journeys hand a return to custody over from episode N to N+1: with a void episode
+        // between, the released episode's journey would never hear of it. Refused (not yet
+        // supported) rather than lost.
+        throw await refusal(
+          previous,
+          () =>
+            new DomainError(
+              'RETURN_AFTER_RECEPTION_IN_ERROR',
+              'CONFLICT',
+              `person ${personId} was released from episode ${previous.episode}, but episode ${last} after it was received in error: a return to custody after a reversed reception is not supported yet (the journey of episode ${previous.episode} could not be told); record it as a new admission, without returnToCustody, and tell the agency of episode ${previous.episode} directly`,
+              {
+                details: { field: 'returnToCustody', personId, episode: previous.episode, voidEpisode: last },
+              },
+            ),
+        );
+      }
+      return last + 1;
     });
     if (typeof decided !== 'number') return decided;
     const episodeNumber = decided;

@@ -464,7 +464,7 @@ describe('bridge: event → workflow command', () => {
     });
   });
 
-  it('maps a reception reversed as recorded in error to an early closure (RECEIVED_IN_ERROR), if the journey runs', () => {
+  it('maps a reception reversed as recorded in error to an early closure (RECEIVED_IN_ERROR), if the journey runs, with its handler required', () => {
     const eventId = randomUUID();
     const command = commandFor(
       fact(
@@ -486,6 +486,8 @@ describe('bridge: event → workflow command', () => {
       workflowId: `throughcare-${PERSON}-2`,
       arg: { reason: 'RECEIVED_IN_ERROR', requestedAt: '2027-02-01T12:00:00Z', eventId },
       onlyIfRunning: true,
+      // A running journey must close: a worker that refuses the reason is retried, never dropped.
+      handlerRequired: true,
     });
   });
 

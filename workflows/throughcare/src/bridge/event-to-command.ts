@@ -433,12 +433,14 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
       // bookings, tells agencies) as for any early closure, with reason RECEIVED_IN_ERROR. Nothing
       // free-text crosses the bus (the note stays in the liberation service). A journey that is not
       // running (never started, or closed already) has nothing to close: the liberation service
-      // keeps the reversal.
-      return updateIfRunning(caseCloseRequestedUpdate, throughcareWorkflowId(personId, event.data.episode), {
-        reason: 'RECEIVED_IN_ERROR',
-        requestedAt: event.data.reversedAt,
-        eventId: event.eventId,
-      });
+      // keeps the reversal. A running one must close, so an older worker whose journey refuses
+      // the reason (a rolling deploy) is retried, then dead-lettered: never dropped.
+      return updateIfRunning(
+        caseCloseRequestedUpdate,
+        throughcareWorkflowId(personId, event.data.episode),
+        { reason: 'RECEIVED_IN_ERROR', requestedAt: event.data.reversedAt, eventId: event.eventId },
+        { handlerRequired: true },
+      );
     default:
       return { kind: 'ignore', reason: `${event.eventType}@${event.version} is not bridged to workflows` };
   }

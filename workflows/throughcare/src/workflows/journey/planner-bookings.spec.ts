@@ -957,7 +957,11 @@ describe('journey planner: what the agency is told when the case closes', () => 
     ['DEPORTED', 'removed to another country', 'The case is closed: DEPORTED (removed to another country).'],
     ['DECEASED', undefined, 'The case is closed: DECEASED.'],
     // custody.reception.reversed, bridged: the reception was recorded in error.
-    ['RECEIVED_IN_ERROR', undefined, 'The case is closed: RECEIVED_IN_ERROR.'],
+    [
+      'RECEIVED_IN_ERROR',
+      undefined,
+      'The reception that opened this case was recorded in error: the person was not received into custody on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.',
+    ],
   ] as const)('on a closure requested (%s): the reason and the note if any', (reason, note, message) => {
     const j = planned();
     expect(j.tell(j.facts.caseCloseRequested, { reason, requestedAt: j.now, note, eventId: 'close' })).toBe(

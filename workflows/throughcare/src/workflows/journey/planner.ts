@@ -1904,7 +1904,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           ? 'The person has withdrawn consent to throughcare: the referral is withdrawn and bookings are cancelled.'
           : subject === 'RETURNED_TO_CUSTODY'
             ? `The person is back in custody at ${s.returned?.establishmentCode} (${closing === 'RECALLED' ? 'recall' : 'new sentence'}); a new episode follows.`
-            : `The case is closed: ${closing}${s.closeRequested?.note ? ` (${s.closeRequested.note})` : ''}.`;
+            : closing === 'RECEIVED_IN_ERROR'
+              ? 'The reception that opened this case was recorded in error: the person was not received into custody on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.'
+              : `The case is closed: ${closing}${s.closeRequested?.note ? ` (${s.closeRequested.note})` : ''}.`;
       return notice({ subject, message, apply: () => (t.closed = true) });
     }
     const est = establishment();
