@@ -220,6 +220,15 @@ describe('matchHmppsAbsence (review stop 37, S3 and M7)', () => {
         /^the person is back from it already \(2026-11-30T12:00:00.000Z, recorded by /,
       ),
     });
+    // Back the day before (daily ROTL): this return may be of today's absence, whose departure is
+    // late: held, not skipped.
+    const yesterday = absence({
+      leftAt: new Date(t('09:00').getTime() - 86_400_000),
+      returnedAt: new Date(t('16:00').getTime() - 86_400_000),
+      returnEventId: randomUUID(),
+      returnRecordedBy: staff,
+    });
+    expect(matchHmppsAbsence([yesterday], returning, t('16:00'), event)).toEqual({ notOpen: true });
     // Nothing of the kind before it (a COURT absence is not a ROTL; a later ROTL is not before).
     const later = absence({ leftAt: t('15:00'), ...back('16:00') });
     const otherKind = absence({ kind: 'COURT', leftAt: t('09:00'), ...back('11:00') });

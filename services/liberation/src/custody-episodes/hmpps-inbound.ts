@@ -174,6 +174,15 @@ export const ABSENCE_MATCH_MS = 60 * 60 * 1000;
  */
 export const ABSENCE_RETURN_LOOKBACK_MS = 7 * 24 * 60 * 60 * 1000;
 
+/**
+ * How close to the return staff recorded an HMPPS return must come to be taken as that return
+ * (skipped, "back already") when no absence is open. Further apart it may be the return of a later
+ * absence whose departure is late (HMPPS gives no order between the two): held, then dead-lettered,
+ * never skipped (final review of stop 37, S1: a return a day after the last one was skipped, and the
+ * late departure then opened an absence that never closed).
+ */
+export const ABSENCE_BACK_ALREADY_MS = 6 * 60 * 60 * 1000;
+
 /** What the adapter does with an HMPPS departure or return, given the episode's absences. */
 export type AbsenceMatch =
   /** Staff recorded it (or it was matched before: `already`): that absence; nothing to record. */
@@ -203,8 +212,9 @@ const distance = (a: Date, b: Date): number => Math.abs(a.getTime() - b.getTime(
  *   latest standing absence of its kind that left before `at`, when staff recorded its return
  *   within {@link ABSENCE_MATCH_MS} and no HMPPS return was matched to it (the nearest); else, when
  *   the latest absence of its kind before `at` (within {@link ABSENCE_RETURN_LOOKBACK_MS}) was
- *   reversed, ended by a transfer or release, or returned already: ended (skip, naming why); with
- *   none before it: not open (held, then dead-lettered).
+ *   reversed, ended by a transfer or release, or returned within {@link ABSENCE_BACK_ALREADY_MS} of
+ *   `at`: ended (skip, naming why); otherwise (none before it, or back long before): not open
+ *   (held, then dead-lettered).
  */
 export function matchHmppsAbsence(
   absences: readonly TemporaryAbsence[],
@@ -267,12 +277,13 @@ export function matchHmppsAbsence(
       ended: latest,
       why: `it ended with the ${latest.endedByMovement === 'TRANSFER' ? 'transfer' : 'release'} of ${latest.endedByMovementAt!.toISOString()}`,
     };
-  if (absenceReturned(latest))
+  if (absenceReturned(latest) && distance(latest.returnedAt!, at) <= ABSENCE_BACK_ALREADY_MS)
     return {
       ended: latest,
       why: `the person is back from it already (${latest.returnedAt!.toISOString()}, recorded by ${latest.returnRecordedBy ?? 'staff'}${latest.hmppsReturnEventId ? `, HMPPS event ${latest.hmppsReturnEventId}` : ''})`,
     };
-  // Open, but left at or after the event (handled above when open before it): nothing before.
+  // Open, but left at or after the event (handled above when open before it), or back long before
+  // the event (its own departure may be late): held, then dead-lettered.
   return { notOpen: true };
 }
 

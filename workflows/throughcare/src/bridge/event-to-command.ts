@@ -433,8 +433,8 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
       // bookings, tells agencies) as for any early closure, with reason RECEIVED_IN_ERROR. Nothing
       // free-text crosses the bus (the note stays in the liberation service). A journey that is not
       // running (never started, or closed already) has nothing to close: the liberation service
-      // keeps the reversal. A running one must close, so an older worker whose journey refuses
-      // the reason (a rolling deploy) is retried, then dead-lettered: never dropped.
+      // keeps the reversal. A running one must close: an older worker whose journey refuses the
+      // reason (a rolling deploy) dead-letters it with the refusal, for replay; never dropped.
       return updateIfRunning(
         caseCloseRequestedUpdate,
         throughcareWorkflowId(personId, event.data.episode),
