@@ -29,10 +29,16 @@ export class AgencyNotificationRiskEscalated1700000002400 implements MigrationIn
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    // Risk notices cannot be held by the older constraint: they go with the rollback.
-    await queryRunner.query(
-      `DELETE FROM "referral"."agency_notification" WHERE "subject" = 'RISK_ESCALATED'`,
-    );
+    // Risk notices cannot be held by the older constraint, and they are the record that risk was
+    // disclosed to an agency: the rollback refuses while any exist (nothing is deleted).
+    const [row] = (await queryRunner.query(
+      `SELECT count(*)::int AS n FROM "referral"."agency_notification" WHERE "subject" = 'RISK_ESCALATED'`,
+    )) as Array<{ n: number }>;
+    const n = row?.n ?? 0;
+    if (n > 0)
+      throw new Error(
+        `${n} RISK_ESCALATED notices are on record (what risk was told to agencies): this rollback would have to delete them; export them and remove them deliberately first`,
+      );
     await queryRunner.query(`
       ALTER TABLE "referral"."agency_notification"
         DROP CONSTRAINT "agency_notification_subject",

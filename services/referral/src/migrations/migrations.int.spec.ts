@@ -1057,7 +1057,7 @@ describe('referral migrations (real Postgres)', () => {
       await after.destroy();
     }
   });
-  it('takes risk notices (2400), and reverts without them', async () => {
+  it('takes risk notices (2400); the rollback refuses while any is on record, then reverts', async () => {
     const after = await open(
       referralMigrations.slice(
         0,
@@ -1073,12 +1073,12 @@ describe('referral migrations (real Postgres)', () => {
         );
       await notice('RISK_ESCALATED');
       await expect(notice('RISK_LOWERED')).rejects.toThrow(/agency_notification_subject/);
+      // The record of what was disclosed is never deleted by a rollback: refused while one exists.
+      await expect(after.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /1 RISK_ESCALATED notices are on record/,
+      );
+      await after.query(`DELETE FROM referral.agency_notification WHERE subject = 'RISK_ESCALATED'`);
       await after.undoLastMigration({ transaction: 'each' });
-      expect(
-        await after.query(
-          `SELECT count(*)::int AS n FROM referral.agency_notification WHERE subject = 'RISK_ESCALATED'`,
-        ),
-      ).toEqual([{ n: 0 }]);
       await expect(notice('RISK_ESCALATED')).rejects.toThrow(/agency_notification_subject/);
       await notice('CASE_CLOSED');
     } finally {
