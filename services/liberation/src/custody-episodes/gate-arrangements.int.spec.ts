@@ -242,4 +242,19 @@ describe('liberation: gate arrangements for the day of liberation', () => {
     expect((await json<Problem>(elsewhere)).code).toBe('EPISODE_NOT_FOUND');
     expect((await ctx.lib.get(path(personId), prisonStaff('LEI'))).status).toBe(404);
   });
+
+  it('refuses any arrangement, replay or reconfirmation for an episode received in error (409 EPISODE_RECEIVED_IN_ERROR)', async () => {
+    const personId = await inCustody();
+    expect((await put(personId, family)).status).toBe(201);
+    const voided = await ctx.lib.post(`/people/${personId}/episodes/1/reception-reversal`, {
+      reversedAt: minutesAgo(10),
+      reason: 'RECEIVED_IN_ERROR',
+    });
+    expect(voided.status).toBe(201);
+    for (const body of [family, { ...family, confirmedForLiberationDate: '2030-01-01' }]) {
+      const refused = await put(personId, body);
+      expect(refused.status).toBe(409);
+      expect(await json<{ code: string }>(refused)).toMatchObject({ code: 'EPISODE_RECEIVED_IN_ERROR' });
+    }
+  });
 });

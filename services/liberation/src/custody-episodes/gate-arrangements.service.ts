@@ -4,7 +4,7 @@ import { canonicalJson } from '@throughcare/platform-audit';
 import { DomainError, NotFoundError } from '@throughcare/platform-errors';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import { CustodyEpisode, isReceived } from './custody-episode.entity';
-import { refuseUnlessOpen } from './custody-episode.errors';
+import { refuseUnlessOpen, refuseVoid } from './custody-episode.errors';
 import { liberationDayFor } from './custody-episode.view';
 import {
   currentExpectedReleaseDate,
@@ -72,6 +72,9 @@ export class GateArrangementsService {
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
       const episode = await episodeWithin(tx, personId, episodeNumber, context.scope);
+      // An episode received in error never was: nothing is arranged or replayed for it (409
+      // EPISODE_RECEIVED_IN_ERROR before any check of the date; final review of stop 37, N2).
+      refuseVoid(episode);
       const history = await loadEpisodeHistory(tx, episode);
       const latest = await this.latest(tx, personId, episodeNumber);
       const forLiberationDate = liberationDateOf(episode, history);
