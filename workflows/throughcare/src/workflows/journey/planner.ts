@@ -2107,7 +2107,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           yield {
             kind: 'closeItem',
             item: open,
-            reason: `agency:${noticeRecipient()} was told the risk as of version ${toldUpTo} (a RISK_ESCALATED notice)`,
+            reason: `agency:${noticeRecipient()} was told the risk as of version ${toldUpTo} (a RISK_ESCALATED notice, or an operator recorded it as told another way)`,
           };
           continue;
         }
