@@ -21,10 +21,10 @@ import {
   type ThroughcareInput,
   type Transferred,
 } from '@throughcare/contracts';
-import { planningRangeIssues, riskRises, type RiskAssessment } from '@throughcare/domain';
+import { planningRangeIssues } from '@throughcare/domain';
 import type { JourneyState } from './journey-state';
 import { needDecided, needTryOf } from './outcomes';
-import { iso, type PlanContext, type Planner } from './planner';
+import { iso, risesBetween, type PlanContext, type Planner } from './planner';
 
 /**
  * The journey's facts: for each update, how it is validated (synchronously, before it is
@@ -368,7 +368,7 @@ export function createFacts(
       const { rises: told, ...risk } = f;
       // Against the version the journey holds (the domain's comparison); the first it hears of
       // carries the assessment service's comparison with the person's version before.
-      const rises = latest ? riskRises(asAssessment(latest), asAssessment(f)) : [...told];
+      const rises = latest ? risesBetween(latest, f) : [...told];
       s.risks = [...kept, { ...risk, rises, recordedAt: iso(now()) }];
     },
   };
@@ -490,14 +490,3 @@ export function createFacts(
 }
 
 export type Facts = ReturnType<typeof createFacts>;
-
-/** A recorded risk as the domain compares it (the journey never holds the reasons). */
-function asAssessment(r: Omit<RiskAssessed, 'rises' | 'eventId'>): RiskAssessment {
-  return {
-    likelihoodOfReoffending: r.likelihoodOfReoffending,
-    riskOfSeriousHarm: r.riskOfSeriousHarm,
-    reasons: '',
-    assessedOn: r.assessedOn,
-    mappa: r.mappa as RiskAssessment['mappa'],
-  };
-}

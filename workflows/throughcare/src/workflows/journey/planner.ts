@@ -694,7 +694,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const latest = latestRisk();
     if (!latest || (t.risk && t.risk.version >= latest.version)) return undefined;
     if (t.risk) {
-      const rises = riskRises(asRiskAssessment(t.risk), asRiskAssessment(latest));
+      const rises = risesBetween(t.risk, latest);
       return rises.length > 0 ? { latest, rises, baseline: true } : undefined;
     }
     const rises = [...new Set([...elevatedBands(latest), ...latest.rises])];
@@ -2625,15 +2625,18 @@ function elevatedBands(r: RiskRecord): RiskRise[] {
   return raised;
 }
 
-/** Bands as the domain compares them (`riskRises`). */
-function asRiskAssessment(r: NonNullable<Told['risk']>): RiskAssessment {
-  return {
+type RiskBands = Pick<RiskRecord, 'likelihoodOfReoffending' | 'riskOfSeriousHarm' | 'mappa'>;
+
+/** What rose from `before` to `after`: the domain's `riskRises` on the bands (the journey never holds the reasons). */
+export function risesBetween(before: RiskBands, after: RiskBands): RiskRise[] {
+  const asAssessment = (r: RiskBands): RiskAssessment => ({
     likelihoodOfReoffending: r.likelihoodOfReoffending,
     riskOfSeriousHarm: r.riskOfSeriousHarm,
     reasons: '',
-    assessedOn: '1970-01-01',
+    assessedOn: '1970-01-01', // not compared
     mappa: r.mappa as RiskAssessment['mappa'],
-  };
+  });
+  return riskRises(asAssessment(before), asAssessment(after));
 }
 
 function bandsInWords(r: RiskRecord): string {
