@@ -12,6 +12,7 @@ import type { TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { specConfig, useAssessmentApp } from '../testing/assessment-app';
 import type { AgencyAssessmentView } from './agency-assessment.schemas';
+import { AgencyAssessmentService } from './agency-assessment.service';
 import { AGENCY_REFERRALS_CONSUMER, AgencyReferralsProjector } from './agency-referrals.consumer';
 
 // Issue 10: an agency reads the shared assessment only for the pathways its active referrals
@@ -623,6 +624,46 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     await aRequestedScreen(personId, 2);
     const after = await json<AgencyAssessmentView>(await read(personId, agency));
     expect(after.riskOfSeriousHarm).toEqual({ level: 'LOW', assessedOn: null, source: 'CORE_SCREEN' });
+  });
+
+  it("withholds a later episode's risk in the service itself, not by row-level security alone (read unrestricted)", async () => {
+    const { personId } = await aScreenedPerson();
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    await readable(personId, agency);
+    const risk = await call('POST', `/people/${personId}/risk-assessments`, STAFF, {
+      likelihoodOfReoffending: 'HIGH',
+      riskOfSeriousHarm: 'VERY_HIGH',
+      reasons: 'spec: assessed once episode 2 exists',
+      assessedOn: new Date().toISOString().slice(0, 10),
+    });
+    expect(risk.status).toBe(201);
+    await aRequestedScreen(personId, 2);
+    // As if row-level security were bypassed (a BYPASSRLS role, a policy edited later): the rows
+    // are all visible, and the service still gives episode 1's agency its own core screen level.
+    const service = app().get(AgencyAssessmentService);
+    const unrestricted = await runUnrestricted(() => service.read(agency.agencyId!, personId, 1));
+    expect(unrestricted.riskOfSeriousHarm).toEqual({ level: 'LOW', assessedOn: null, source: 'CORE_SCREEN' });
+    // The latest episode's reader still sees the risk assessment (the wall is by episode, not a blanket refusal).
+    await publish(
+      envelope('referral.referral.sent', personId, {
+        referralId: randomUUID(),
+        episode: 2,
+        agencyId: agency.agencyId!,
+        pathways: ['ACCOMMODATION'],
+        sentAt: new Date(Date.now() - 60_000).toISOString(),
+        acknowledgeBy: new Date(Date.now() + 86_400_000).toISOString(),
+        riskOfSeriousHarm: 'LOW',
+      }),
+    );
+    const latest = await eventually(async () => {
+      try {
+        return await runUnrestricted(() => service.read(agency.agencyId!, personId, 2));
+      } catch {
+        return undefined;
+      }
+    });
+    expect(latest.riskOfSeriousHarm).toMatchObject({ level: 'VERY_HIGH', source: 'RISK_ASSESSMENT' });
   });
 
   it('audits each read with the person, the episode and the pathways disclosed, and a refused one with the episode only', async () => {

@@ -70,7 +70,7 @@ export class AgencyAssessmentService {
         assessment: source,
         pathways,
         needs: pathways.filter((p) => p.supportRequired).map((p) => p.pathway),
-        riskOfSeriousHarm: await riskOf(tx, personId, assessments),
+        riskOfSeriousHarm: await riskOf(tx, personId, episode, assessments),
       };
     });
   }
@@ -160,19 +160,38 @@ function pathwayView(
 
 /**
  * The latest risk assessment's level, else the episode's completed core screen's; never the reasons.
- * Risk rows are read under the agency's scope: row-level security (migration 800) shows them only
- * to an active referral of the person's latest episode without a consent withdrawal, so an agency
- * of an earlier episode gets that episode's core screen level, never a later risk assessment.
+ * A risk assessment is the person's, not an episode's: it is shown only to the agencies of the
+ * person's latest episode (an agency of an earlier episode gets that episode's core screen level).
+ * Checked twice (review M4 of stop 37): here, against the latest episode read unrestricted with the
+ * rule migration 800's row-level security uses (the highest episode of the person's assessments
+ * and of the referrals the bus told of), so a bypass of row-level security (a BYPASSRLS role, a
+ * policy edited later) still shows no later episode's risk; and by row-level security itself.
  */
 async function riskOf(
   tx: EntityManager,
   personId: string,
+  episode: number,
   assessments: Assessment[],
 ): Promise<AgencyAssessmentView['riskOfSeriousHarm']> {
-  const risk = await latestRisk(tx, personId);
+  const risk = episode === (await latestEpisodeOf(tx, personId)) ? await latestRisk(tx, personId) : null;
   if (risk) return { level: risk.riskOfSeriousHarm, assessedOn: risk.assessedOn, source: 'RISK_ASSESSMENT' };
   const screen = assessments.find((a) => a.kind === 'CORE_SCREEN' && a.riskOfSeriousHarm !== null);
   return screen?.riskOfSeriousHarm
     ? { level: screen.riskOfSeriousHarm, assessedOn: null, source: 'CORE_SCREEN' }
     : null;
+}
+
+/** The person's latest episode as this service knows it (migration 800's LATEST_EPISODE), read unrestricted. */
+async function latestEpisodeOf(tx: EntityManager, personId: string): Promise<number | null> {
+  const [row] = await acrossScopes(tx, () =>
+    tx.query<{ episode: number | null }[]>(
+      `SELECT max(e.episode)::int AS episode FROM (
+         SELECT episode FROM "assessment"."assessment" WHERE person_id = $1
+         UNION ALL
+         SELECT episode FROM "assessment"."agency_referral" WHERE person_id = $1
+       ) e`,
+      [personId],
+    ),
+  );
+  return row?.episode ?? null;
 }
