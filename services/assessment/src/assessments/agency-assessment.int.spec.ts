@@ -606,18 +606,24 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     expect(view.needs).toEqual(['ACCOMMODATION']);
   });
 
-  it("shows an earlier episode's agency that episode's core screen level, not the risk assessed once a later episode exists", async () => {
+  /** A screened person whose episode 1 agency reads the assessment, then a risk assessment at `level`. */
+  async function anAgencyReadingThenRisk(level: 'HIGH' | 'VERY_HIGH') {
     const { personId } = await aScreenedPerson();
     const agency = anAgency();
     await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
     await readable(personId, agency);
     const risk = await call('POST', `/people/${personId}/risk-assessments`, STAFF, {
       likelihoodOfReoffending: 'HIGH',
-      riskOfSeriousHarm: 'HIGH',
+      riskOfSeriousHarm: level,
       reasons: 'spec: assessed during episode 1',
       assessedOn: new Date().toISOString().slice(0, 10),
     });
     expect(risk.status).toBe(201);
+    return { personId, agency };
+  }
+
+  it("shows an earlier episode's agency that episode's core screen level, not the risk assessed once a later episode exists", async () => {
+    const { personId, agency } = await anAgencyReadingThenRisk('HIGH');
     const during = await json<AgencyAssessmentView>(await read(personId, agency));
     expect(during.riskOfSeriousHarm).toMatchObject({ level: 'HIGH', source: 'RISK_ASSESSMENT' });
     // Episode 2 begins: the risk is now the later episode's.
@@ -627,17 +633,7 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
   });
 
   it("withholds a later episode's risk in the service itself, not by row-level security alone (read unrestricted)", async () => {
-    const { personId } = await aScreenedPerson();
-    const agency = anAgency();
-    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
-    await readable(personId, agency);
-    const risk = await call('POST', `/people/${personId}/risk-assessments`, STAFF, {
-      likelihoodOfReoffending: 'HIGH',
-      riskOfSeriousHarm: 'VERY_HIGH',
-      reasons: 'spec: assessed once episode 2 exists',
-      assessedOn: new Date().toISOString().slice(0, 10),
-    });
-    expect(risk.status).toBe(201);
+    const { personId, agency } = await anAgencyReadingThenRisk('VERY_HIGH');
     await aRequestedScreen(personId, 2);
     // As if row-level security were bypassed (a BYPASSRLS role, a policy edited later): the rows
     // are all visible, and the service still gives episode 1's agency its own core screen level.
