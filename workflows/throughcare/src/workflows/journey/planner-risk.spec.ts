@@ -269,24 +269,43 @@ describe('risk notices (risk-notice-1)', () => {
     ]);
   });
 
-  it('never to an agency that declined the referral: the rise is an item for the prison', () => {
+  it.each(['DECLINED', 'WITHDRAWN'] as const)(
+    'never to an agency whose decision on the referral is %s: the rise is an item for the prison',
+    (decision) => {
+      const j = screenedJourney(['ACCOMMODATION']);
+      expect(
+        j.tell(j.facts.referralOutcome, {
+          referralId: 'ref-1',
+          decision,
+          reason: 'outside our catchment',
+          decidedAt: j.now,
+          eventId: 'dec-1',
+        }),
+      ).toBe('applied');
+      j.run();
+      assess(j, 1, { riskOfSeriousHarm: 'VERY_HIGH', rises: ['RISK_OF_SERIOUS_HARM'] });
+      j.run();
+      expect(riskNotices(j)).toEqual([]);
+      expect(escalations(j)).toEqual([
+        expect.objectContaining({ action: riskEscalationAction(1), mustAct: 'prison:BAR', status: 'OPEN' }),
+      ]);
+    },
+  );
+
+  it('never after the journey withdrew its referral (a closure under way): a rise then tells nobody', () => {
     const j = screenedJourney(['ACCOMMODATION']);
-    expect(
-      j.tell(j.facts.referralOutcome, {
-        referralId: 'ref-1',
-        decision: 'DECLINED',
-        reason: 'outside our catchment',
-        decidedAt: j.now,
-        eventId: 'dec-1',
-      }),
-    ).toBe('applied');
+    expect(j.s.referralId).toBeDefined();
+    j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'consent' });
+    // Step until the referral is withdrawn, and no further: the journey is still closing.
+    for (let i = 0; i < 50 && !j.s.referralWithdrawn; i++) j.stepOnce();
+    expect(j.s.referralWithdrawn).toBe(true);
+    expect(j.s.stage).not.toBe('CLOSED');
+    const told = assess(j, 1, { riskOfSeriousHarm: 'VERY_HIGH', rises: ['RISK_OF_SERIOUS_HARM'] });
     j.run();
-    assess(j, 1, { riskOfSeriousHarm: 'VERY_HIGH', rises: ['RISK_OF_SERIOUS_HARM'] });
-    j.run();
+    // The closing journey still takes the fact (it is shown), and no agency hears of it.
+    expect(told).toBe('applied');
+    expect(j.s.risks?.at(-1)).toMatchObject({ version: 1, riskOfSeriousHarm: 'VERY_HIGH' });
     expect(riskNotices(j)).toEqual([]);
-    expect(escalations(j)).toEqual([
-      expect.objectContaining({ action: riskEscalationAction(1), mustAct: 'prison:BAR', status: 'OPEN' }),
-    ]);
   });
 
   it('adopted by a journey that escalated by items: an open item is told then closed; one an operator resolved counts as told', () => {
