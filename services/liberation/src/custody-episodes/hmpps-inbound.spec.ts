@@ -156,6 +156,32 @@ describe('matchHmppsAbsence (review stop 37, S3 and M7)', () => {
     });
   });
 
+  it('a morning return NOMIS enters late, after staff recorded it and an afternoon departure, is the morning one (review N6)', () => {
+    const morning = absence({ leftAt: t('09:00'), ...back('12:20') });
+    const afternoon = absence({ leftAt: t('12:30') });
+    // 12:40: within the tolerance of the morning return staff recorded at 12:20, before the
+    // afternoon absence left: the morning's, and the afternoon absence stays open.
+    expect(matchHmppsAbsence([morning, afternoon], returning, t('12:40'), randomUUID())).toEqual({
+      matched: morning,
+      already: false,
+    });
+    // Its NOMIS return already matched: this one is the afternoon's.
+    const matched = absence({ leftAt: t('09:00'), ...back('12:20'), hmppsReturnEventId: randomUUID() });
+    expect(matchHmppsAbsence([matched, afternoon], returning, t('12:40'), randomUUID())).toEqual({
+      returnFrom: afternoon,
+    });
+    // Beyond the tolerance of the staff return: the afternoon's.
+    expect(matchHmppsAbsence([morning, afternoon], returning, t('13:30'), randomUUID())).toEqual({
+      returnFrom: afternoon,
+    });
+    // The open absence of another kind does not hide the morning's return either.
+    const court = absence({ kind: 'COURT', leftAt: t('12:30') });
+    expect(matchHmppsAbsence([morning, court], returning, t('12:40'), randomUUID())).toEqual({
+      matched: morning,
+      already: false,
+    });
+  });
+
   it("staff's movement minutes apart: that absence, the nearest; once each; a redelivery is the match already made", () => {
     const open = absence({ leftAt: t('09:00') });
     expect(matchHmppsAbsence([open], departure, t('09:02'), event)).toEqual({

@@ -208,7 +208,10 @@ const distance = (a: Date, b: Date): number => Math.abs(a.getTime() - b.getTime(
  * - a departure: the staff-recorded absence of its kind, standing, not matched to another HMPPS
  *   departure, that was still out at `at` (open, or returned or ended after `at`), whose `leftAt`
  *   is within {@link ABSENCE_MATCH_MS}; the nearest of them. None: a departure to record;
- * - a return: the open absence, when it left before `at` (another kind: a mismatch); else the
+ * - a return: a standing absence of its kind whose return staff recorded within
+ *   {@link ABSENCE_MATCH_MS}, unmatched, at or before the open absence's departure (review N6: an
+ *   earlier return entered late); else the open absence, when it left before `at` (another kind:
+ *   a mismatch); else the
  *   latest standing absence of its kind that left before `at`, when staff recorded its return
  *   within {@link ABSENCE_MATCH_MS} and no HMPPS return was matched to it (the nearest); else, when
  *   the latest absence of its kind before `at` (within {@link ABSENCE_RETURN_LOOKBACK_MS}) was
@@ -249,22 +252,34 @@ export function matchHmppsAbsence(
   }
   const again = ofKind.find((a) => a.hmppsReturnEventId === eventId && absenceReturned(a));
   if (again) return { matched: again, already: true };
+  const returnedByStaffWithin = (candidates: TemporaryAbsence[]) =>
+    nearest(
+      candidates.filter(
+        (a) =>
+          absenceStands(a) &&
+          absenceReturned(a) &&
+          byStaff(a.returnRecordedBy) &&
+          a.hmppsReturnEventId === null &&
+          distance(a.returnedAt!, at) <= ABSENCE_MATCH_MS,
+      ),
+      (a) => a.returnedAt!,
+    );
   const open = absences.find(absenceOpen);
-  if (open && open.leftAt.getTime() < time)
+  if (open && open.leftAt.getTime() < time) {
+    // Review stop 37 N6: NOMIS entering the morning return late (12:40) after staff recorded the
+    // morning return (12:20) and an afternoon departure (12:30): the return is the morning's, which
+    // staff recorded within the tolerance, not the afternoon's (the person is out). Wrong the other
+    // way round, an absence stays open and shows as overdue; this way it closed while they were out.
+    const earlier = returnedByStaffWithin(ofKind.filter((a) => a !== open && a.returnedAt! <= open.leftAt));
+    if (earlier) return { matched: earlier, already: false };
     return open.kind === movement.kind ? { returnFrom: open } : { kindMismatch: open };
+  }
   const before = ofKind
     .filter((a) => a.leftAt.getTime() < time)
     .sort((x, y) => y.leftAt.getTime() - x.leftAt.getTime());
   // The latest standing absence of the kind before the event: a return is of that one, no other.
   const last = before.find(absenceStands);
-  if (
-    last &&
-    absenceReturned(last) &&
-    byStaff(last.returnRecordedBy) &&
-    last.hmppsReturnEventId === null &&
-    distance(last.returnedAt!, at) <= ABSENCE_MATCH_MS
-  )
-    return { matched: last, already: false };
+  if (last && returnedByStaffWithin([last])) return { matched: last, already: false };
   const latest = before[0];
   if (!latest || time - latest.leftAt.getTime() > ABSENCE_RETURN_LOOKBACK_MS) return { notOpen: true };
   if (!absenceStands(latest))
