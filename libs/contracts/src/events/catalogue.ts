@@ -161,6 +161,20 @@ export const ReferralAcknowledgedV1 = eventSchema(
 );
 export type ReferralAcknowledgedV1 = z.infer<typeof ReferralAcknowledgedV1>;
 
+/**
+ * The temporary absence a release or transfer ended: released at court or from ROTL, or sent from
+ * court to another prison (no `custody.absence.ended` follows: the person did not come back).
+ * `overdueSince`, on a release only: the person was due back by then and released later (the
+ * absence's `dueBackAt`, or the default of its kind when it had none).
+ */
+export const EndedAbsence = z.object({
+  absenceId: z.uuid(),
+  kind: AbsenceKind,
+  leftAt: IsoInstant,
+  overdueSince: IsoInstant.optional(),
+});
+export type EndedAbsence = z.infer<typeof EndedAbsence>;
+
 export const PersonReleasedV1 = eventSchema(
   'custody.person.released',
   1,
@@ -169,6 +183,8 @@ export const PersonReleasedV1 = eventSchema(
     establishmentCode: EstablishmentCode,
     reason: ReleaseReason,
     releasedAt: IsoInstant,
+    /** The absence the release ended, if the person was out on one (added within v1: optional). */
+    endedAbsence: EndedAbsence.optional(),
   }),
 );
 export type PersonReleasedV1 = z.infer<typeof PersonReleasedV1>;
@@ -386,6 +402,8 @@ export const PersonTransferredV1 = eventSchema(
     fromEstablishmentCode: EstablishmentCode,
     toEstablishmentCode: EstablishmentCode,
     transferredAt: IsoInstant,
+    /** The court absence the transfer ended (sent from court to another prison; added within v1: optional). */
+    endedAbsence: EndedAbsence.optional(),
   }),
 );
 export type PersonTransferredV1 = z.infer<typeof PersonTransferredV1>;

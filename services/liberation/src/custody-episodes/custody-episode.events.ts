@@ -3,6 +3,7 @@ import type {
   AbsenceEndedV1,
   AbsenceReversedV1,
   AbsenceStartedV1,
+  EndedAbsence,
   GatePickupBookedV1,
   GatePickupCancelledV1,
   LiberatedFromCourtV2,
@@ -82,6 +83,7 @@ export function personReleasedEvent(
   e: CustodyEpisode,
   correlationId: string,
   eventId: string = randomUUID(),
+  endedAbsence?: EndedAbsence | null,
 ): PersonReleasedV1 {
   if (e.releasedAt === null || e.releaseEstablishmentCode === null || e.releaseReason === null) {
     throw new Error(`episode ${e.episode} of ${e.personId} has no release facts`);
@@ -99,6 +101,7 @@ export function personReleasedEvent(
       establishmentCode: e.releaseEstablishmentCode,
       reason: e.releaseReason,
       releasedAt: e.releasedAt.toISOString(),
+      ...(endedAbsence ? { endedAbsence } : {}),
     },
   };
 }
@@ -224,7 +227,11 @@ export function meetingHeldEvent(e: CustodyEpisode, meeting: Meeting, correlatio
   };
 }
 
-export function personTransferredEvent(e: CustodyEpisode, transfer: Movement): PersonTransferredV1 {
+export function personTransferredEvent(
+  e: CustodyEpisode,
+  transfer: Movement,
+  endedAbsence?: EndedAbsence | null,
+): PersonTransferredV1 {
   if (transfer.movement !== 'TRANSFER' || transfer.toEstablishmentCode === null) {
     throw new Error(`movement ${transfer.eventId} is not a transfer`);
   }
@@ -241,6 +248,7 @@ export function personTransferredEvent(e: CustodyEpisode, transfer: Movement): P
       fromEstablishmentCode: transfer.fromEstablishmentCode,
       toEstablishmentCode: transfer.toEstablishmentCode,
       transferredAt: transfer.occurredAt.toISOString(),
+      ...(endedAbsence ? { endedAbsence } : {}),
     },
   };
 }

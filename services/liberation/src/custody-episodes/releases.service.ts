@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { noteAuditSubject } from '@throughcare/platform-audit';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, IsNull, Not, type EntityManager } from 'typeorm';
@@ -172,9 +173,9 @@ export class ReleasesService {
         releaseReason: body.reason,
       },
     );
-    const event = personReleasedEvent(episode, context.correlationId, context.fromBus?.eventId);
+    const eventId = context.fromBus?.eventId ?? randomUUID();
     await manager.insert(Movement, {
-      eventId: event.eventId,
+      eventId,
       personId,
       episode: episode.episode,
       movement: 'RELEASE',
@@ -190,8 +191,19 @@ export class ReleasesService {
       reversalEventId: null,
       reversalCorrelationId: null,
     });
-    await endAbsenceByMovement(manager, personId, episode.episode, 'RELEASE', releasedAt, event.eventId);
-    await enqueueCustodyEvent(manager, event, context);
+    const endedAbsence = await endAbsenceByMovement(
+      manager,
+      personId,
+      episode.episode,
+      'RELEASE',
+      releasedAt,
+      eventId,
+    );
+    await enqueueCustodyEvent(
+      manager,
+      personReleasedEvent(episode, context.correlationId, eventId, endedAbsence),
+      context,
+    );
     return { created: true, episode };
   }
 

@@ -1,4 +1,10 @@
-import { AbsenceEndedV1, AbsenceReversedV1, AbsenceStartedV1 } from '@throughcare/contracts';
+import {
+  AbsenceEndedV1,
+  AbsenceReversedV1,
+  AbsenceStartedV1,
+  PersonReleasedV1,
+  PersonTransferredV1,
+} from '@throughcare/contracts';
 import { addDays, localDateOf, startOfLocalDay } from '@throughcare/domain';
 import { runWithDatabaseScope } from '@throughcare/platform-persistence';
 import { absenceDueBy } from './absence-due';
@@ -148,6 +154,20 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     });
     expect(transfer.status).toBe(201);
     const transferEvent = (await json<{ eventId: string }>(transfer)).eventId;
+    // The transfer's event names the absence it ended (no custody.absence.ended: not back).
+    const transferred = (await ctx.lib.eventsOnBus('custody.person.transferred', personId)).map((e) =>
+      PersonTransferredV1.parse(e),
+    );
+    expect(transferred.map((e) => e.data)).toEqual([
+      {
+        episode: 1,
+        fromEstablishmentCode: 'BAR',
+        toEstablishmentCode: 'LEI',
+        transferredAt,
+        endedAbsence: { absenceId: out.absenceId, kind: 'COURT', leftAt: out.leftAt },
+      },
+    ]);
+    expect(await ctx.lib.outboxRows('custody.absence.ended', personId)).toEqual([]);
     expect((await list(personId)).items).toMatchObject([
       {
         absenceId: out.absenceId,
@@ -184,6 +204,12 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     });
     expect(released.status).toBe(201);
     const { eventId } = await json<{ eventId: string }>(released);
+    const releaseEvents = (await ctx.lib.eventsOnBus('custody.person.released', personId)).map((e) =>
+      PersonReleasedV1.parse(e),
+    );
+    expect(releaseEvents.map((e) => [e.eventId, e.data.endedAbsence])).toEqual([
+      [eventId, { absenceId: court.absenceId, kind: 'COURT', leftAt: court.leftAt }],
+    ]);
     expect((await list(personId)).items[0]).toMatchObject({
       absenceId: court.absenceId,
       status: 'RELEASED',
@@ -336,7 +362,18 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
       leftAt: rotl.leftAt,
       dueBackAt: rotl.dueBackAt,
     };
-    expect((await released.json()) as unknown).toMatchObject({ overdueAbsence });
+    const answer = (await released.json()) as { eventId: string; overdueAbsence: { overdueSince: string } };
+    expect(answer).toMatchObject({ overdueAbsence });
+    // The release's event says it too, for consumers of the bus.
+    const [releaseEvent] = (await ctx.lib.eventsOnBus('custody.person.released', personId)).map((e) =>
+      PersonReleasedV1.parse(e),
+    );
+    expect(releaseEvent!.data.endedAbsence).toEqual({
+      absenceId: rotl.absenceId,
+      kind: 'ROTL',
+      leftAt: rotl.leftAt,
+      overdueSince: answer.overdueAbsence.overdueSince,
+    });
     const retry = await ctx.lib.post('/releases', body);
     expect(retry.status).toBe(200);
     expect((await retry.json()) as unknown).toMatchObject({ overdueAbsence });

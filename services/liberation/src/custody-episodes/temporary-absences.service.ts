@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import type { EndedAbsence } from '@throughcare/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '@throughcare/platform-audit';
 import { ConflictError, DomainError, NotFoundError } from '@throughcare/platform-errors';
@@ -528,7 +529,8 @@ export interface OverdueAbsenceEnded {
  *   (409 ABSENCE_OPEN): it would end the absence and hide an overdue return; record the return
  *   at or before the transfer's instant first (or reverse the departure if it was an error).
  *
- * Answers the absence a release ended past its `dueBackAt` (the caller flags it), else null.
+ * Answers the absence the movement ended, as its event names it (`endedAbsence`, with
+ * `overdueSince` when a release ended it past the time it was due back by), else null.
  */
 export async function endAbsenceByMovement(
   tx: EntityManager,
@@ -537,7 +539,7 @@ export async function endAbsenceByMovement(
   movement: 'RELEASE' | 'TRANSFER',
   at: Date,
   eventId: string,
-): Promise<OverdueAbsenceEnded | null> {
+): Promise<EndedAbsence | null> {
   const absences = await tx.find(TemporaryAbsence, { where: { personId, episode } });
   const field = movement === 'RELEASE' ? 'releasedAt' : 'transferredAt';
   const what = movement === 'RELEASE' ? 'release' : 'transfer';
@@ -594,7 +596,13 @@ export async function endAbsenceByMovement(
     { id: open.id },
     { endedByMovement: movement, endedByMovementAt: at, endedByMovementEventId: eventId },
   );
-  return overdueWhenEnded({ ...open, endedByMovement: movement, endedByMovementAt: at });
+  const overdue = overdueWhenEnded({ ...open, endedByMovement: movement, endedByMovementAt: at });
+  return {
+    absenceId: open.id,
+    kind: open.kind,
+    leftAt: open.leftAt.toISOString(),
+    ...(overdue ? { overdueSince: overdue.overdueSince } : {}),
+  };
 }
 
 /**

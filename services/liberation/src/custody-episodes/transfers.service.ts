@@ -161,9 +161,16 @@ export class TransfersService {
     });
     // Sent from court to another prison: the transfer ends the court absence the person is out on
     // (refused while out on ROTL, and inside a returned absence: see endAbsenceByMovement).
-    await endAbsenceByMovement(manager, personId, episodeNumber, 'TRANSFER', transferredAt, movement.eventId);
+    const endedAbsence = await endAbsenceByMovement(
+      manager,
+      personId,
+      episodeNumber,
+      'TRANSFER',
+      transferredAt,
+      movement.eventId,
+    );
     await manager.insert(Movement, movement);
-    await enqueueCustodyEvent(manager, personTransferredEvent(episode, movement), context);
+    await enqueueCustodyEvent(manager, personTransferredEvent(episode, movement, endedAbsence), context);
     return { created: true, movement };
   }
 }

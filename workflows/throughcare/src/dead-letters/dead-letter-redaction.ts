@@ -179,6 +179,12 @@ const DATA_RULES: Record<string, Rule> = {
   mode: oneOf(EngagementMode),
   late: keepIf((v) => typeof v === 'boolean'),
   durationMinutes: keepIf((v) => v === null || Number.isInteger(v)),
+  endedAbsence: objectOf({
+    absenceId: uuid,
+    kind: oneOf(AbsenceKind),
+    leftAt: when,
+    overdueSince: when,
+  }),
   returnToCustody: objectOf({
     reason: oneOf(ReturnToCustodyReason),
     recallReasonCode: oneOf(RecallReasonCode),
