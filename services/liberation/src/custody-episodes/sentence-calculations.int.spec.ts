@@ -348,7 +348,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
         keptBecause: null,
         decisionSetAsideBecause: expect.stringMatching(
           new RegExp(
-            `^the ${reason} decision of .* cannot stand: it was made on the sentences of calculation version 1; since then sentence count-2 was added; the expected release date moves to the calculated CRD ${crd}\\. Review the decision$`,
+            `^the ${reason} decision of .* cannot stand: it was made on the sentences of calculation version 1; since then sentence count-2 was added \\(consecutive to count-1\\): sentences count-1 \\+ count-2 \\(consecutive\\) \\(CRD ${crd}\\) hold the person until ${crd}, after its date; the expected release date moves to the calculated CRD ${crd}\\. Review the decision$`,
           ),
         ),
         releaseDueNowBecause: null,
