@@ -318,6 +318,8 @@ export class SentenceCalculationsService {
       recordedAt: by.now,
       recordedBy: by.actor,
       correlationId: by.context.correlationId,
+      // Durable (review M4): not only in this response, for staff reading the versions later.
+      decisionSetAsideBecause: effect.decisionSetAsideBecause,
     });
     if (effect.changesExpectedReleaseDate)
       await this.releaseDates.applyChange(
@@ -831,6 +833,7 @@ function viewOf(
     asAt,
     recordedAt: row?.recordedAt.toISOString() ?? null,
     recordedBy: row?.recordedBy ?? null,
+    decisionSetAsideBecause: row?.decisionSetAsideBecause ?? null,
     input,
     dates: calculation.dates.map((d) => ({
       type: d.type,
