@@ -4,6 +4,7 @@ import { addDays, type LocalDate } from '../calendar/local-date';
 import { localDate } from '../property-arbitraries.spec-helper';
 import {
   calculatedDate,
+  calculateReleaseUnits,
   calculateSentenceDates,
   type OffenceCategory,
   RELEASE_POINT_POLICIES,
@@ -103,6 +104,22 @@ describe('sentence calculation properties', () => {
           expect(d.explanation.steps.length).toBeGreaterThan(0);
           expect(d.explanation.citation).not.toBe('');
         }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the release units partition the sentences; the aggregate release and expiry are the latest of theirs', () => {
+    fc.assert(
+      fc.property(anyInput, (input) => {
+        const c = tryCalc(input);
+        fc.pre(c !== null);
+        const units = calculateReleaseUnits(input);
+        expect(units.flatMap((u) => u.sentenceIds).sort()).toEqual(input.sentences.map((s) => s.id).sort());
+        const latest = (dates: LocalDate[]) => dates.reduce((a, b) => (a > b ? a : b));
+        expect(latest(units.map((u) => u.release))).toBe(releaseOf(c!));
+        expect(latest(units.map((u) => u.expiry))).toBe(expiryOf(c!));
+        for (const u of units) expect(u.release <= u.expiry).toBe(true);
       }),
       { numRuns: RUNS },
     );

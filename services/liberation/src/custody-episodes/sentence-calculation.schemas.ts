@@ -117,6 +117,14 @@ export interface SentenceCalculationView {
   asAt: string;
   recordedAt: string | null;
   recordedBy: string | null;
+  /**
+   * Why recording this version set aside an HDC, parole or early-release decision that stood on
+   * the expected release date (its effect's `decisionSetAsideBecause`, kept with the version,
+   * whether staff or a re-plan recorded it), for someone to review the decision. Null when it set
+   * none aside, for a preview (see `effect`), and for versions recorded before this was kept
+   * (migration 2500).
+   */
+  decisionSetAsideBecause: string | null;
   /** What was entered. */
   input: SentencesBody;
   dates: CalculatedDateView[];
@@ -149,11 +157,14 @@ export interface SentenceCalculationOutcomeView extends SentenceCalculationView 
     keptBecause: string | null;
     /**
      * Why an HDC, parole or early-release decision standing on the date was set aside and the date
-     * moved to the calculated one: the decision's date is after the calculated release date;
-     * (HDC) the new calculation gives no HDCED on or before it; (parole, early release) the
-     * decision was made on other sentences: one was added or lengthened since the calculation
-     * version recorded with it (a moved CRD/ARD alone, e.g. remand or a new release point, does not).
-     * Someone must review the decision. Null otherwise.
+     * moved: the decision's date is after the calculated release date; (HDC) the new calculation
+     * gives no HDCED on or before it; (parole, early release) a sentence the decision was not made
+     * on (added, or lengthened since the calculation version recorded with it) holds the person
+     * past its date, and the date moves to when that releases them (on or before the calculated
+     * one). A relabelled, split or merged sentence, a short concurrent one released by then, or a
+     * moved CRD/ARD alone (remand, a new release point) does not. Someone must review the
+     * decision. Kept with the version recorded (`decisionSetAsideBecause` of the view). Null
+     * otherwise.
      */
     decisionSetAsideBecause: string | null;
     /**

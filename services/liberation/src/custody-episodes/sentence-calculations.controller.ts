@@ -102,7 +102,8 @@ export class SentenceCalculationsController {
   @ApiBody(apiBodyWithExamples(SentencesBodySchema, EXAMPLES))
   @ApiResponse({
     status: 201,
-    description: 'Recorded: the new version (ETag header) and its effect on the release date',
+    description:
+      'Recorded: the new version (ETag header) and its effect on the release date; a decision it set aside (effect.decisionSetAsideBecause) is kept with the version (decisionSetAsideBecause, read back by every GET of the versions)',
   })
   @ApiResponse({ status: 200, description: 'A retry with the same Idempotency-Key: the first recording' })
   @ApiResponse({
@@ -179,7 +180,11 @@ export class SentenceCalculationsController {
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiQueryFromZod(ListSentenceCalculationsQuerySchema)
-  @ApiResponse({ status: 200, description: 'A page of versions and the cursor of the next one' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'A page of versions and the cursor of the next one; each with decisionSetAsideBecause: why recording it set aside a parole, early-release or HDC decision (null when none, or recorded before migration 2500)',
+  })
   @ApiResponse({ status: 400, description: 'Invalid path or query (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
   list(
@@ -204,7 +209,11 @@ export class SentenceCalculationsController {
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
-  @ApiResponse({ status: 200, description: 'The current version' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'The current version, with decisionSetAsideBecause: why recording it set aside a parole, early-release or HDC decision (null when none, or recorded before migration 2500)',
+  })
   @ApiResponse({ status: 400, description: 'Invalid path (problem+json naming each field)' })
   @ApiResponse({
     status: 404,
@@ -233,7 +242,11 @@ export class SentenceCalculationsController {
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiParam({ name: 'version', schema: { type: 'integer', minimum: 1 } })
-  @ApiResponse({ status: 200, description: 'That version' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'That version, with decisionSetAsideBecause: why recording it set aside a parole, early-release or HDC decision (null when none, or recorded before migration 2500)',
+  })
   @ApiResponse({ status: 400, description: 'Invalid path (problem+json naming each field)' })
   @ApiResponse({
     status: 404,

@@ -348,7 +348,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
         keptBecause: null,
         decisionSetAsideBecause: expect.stringMatching(
           new RegExp(
-            `^the ${reason} decision of .* cannot stand: it was made on the sentences of calculation version 1; since then sentence count-2 was added; the expected release date moves to the calculated CRD ${crd}\\. Review the decision$`,
+            `^the ${reason} decision of .* cannot stand: it was made on the sentences of calculation version 1; since then sentence count-2 was added \\(consecutive to count-1\\): sentences count-1 \\+ count-2 \\(consecutive\\) \\(CRD ${crd}\\) hold the person until ${crd}, after its date; the expected release date moves to the calculated CRD ${crd}\\. Review the decision$`,
           ),
         ),
         releaseDueNowBecause: null,
@@ -365,6 +365,96 @@ describe('liberation: sentence calculations of a custody episode', () => {
       expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(3);
     },
   );
+
+  it('keeps why a recording set a decision aside with its version: GET current, the version and the list read it back (M4)', async () => {
+    const decided = day(300);
+    const personId = await decidedFor('PAROLE', decided);
+    const consecutive = withCount2({ sentenceDate: day(-5), term: { days: 200 } });
+    const recorded = await record(personId, consecutive, { 'if-match': '"sentence-v1"' });
+    expect(recorded.status).toBe(201);
+    const outcome = (await recorded.json()) as SentenceCalculationOutcomeView;
+    const because = outcome.effect.decisionSetAsideBecause;
+    expect(because).toMatch(/^the PAROLE decision of .* cannot stand: .*Review the decision$/);
+    expect(outcome.decisionSetAsideBecause).toBe(because);
+
+    const read = async (suffix: string) =>
+      (await (await ctx.lib.get(`${path(personId)}${suffix}`)).json()) as SentenceCalculationView;
+    expect((await read('/current')).decisionSetAsideBecause).toBe(because);
+    expect((await read('/2')).decisionSetAsideBecause).toBe(because);
+    expect((await read('/1')).decisionSetAsideBecause).toBeNull();
+    // Recorded again: the date is the calculated one now, no decision stands on it, none set aside.
+    expect((await record(personId, consecutive, { 'if-match': '"sentence-v2"' })).status).toBe(201);
+    const page = (await (await ctx.lib.get(path(personId))).json()) as SentenceCalculationPage;
+    expect(page.items.map((v) => [v.version, v.decisionSetAsideBecause])).toEqual([
+      [3, null],
+      [2, because],
+      [1, null],
+    ]);
+    // A preview records nothing: the reason is in its effect only.
+    const preview = (await (
+      await ctx.lib.post(`${path(personId)}/preview`, englishSds())
+    ).json()) as SentenceCalculationOutcomeView;
+    expect(preview.decisionSetAsideBecause).toBeNull();
+  });
+
+  it.each([
+    {
+      case: 'the sentence re-keyed under another id',
+      body: () => englishSds({ sentences: [{ ...englishSds().sentences[0], id: 'case-1-line-1' }] }),
+    },
+    {
+      // count-2: 100 days from five days ago, CRD at day 34, long before the parole date.
+      case: 'a short concurrent sentence added that releases the person by the parole date',
+      body: () =>
+        englishSds({
+          sentences: [
+            ...englishSds().sentences,
+            { id: 'count-2', sentenceDate: day(-5), offenceDate: day(-200), term: { days: 100 } },
+          ],
+        }),
+    },
+  ])('keeps a PAROLE direction through the API: $case (M4)', async ({ body }) => {
+    const decided = day(300);
+    const personId = await decidedFor('PAROLE', decided);
+    const recorded = await record(personId, body(), { 'if-match': '"sentence-v1"' });
+    expect(recorded.status).toBe(201);
+    const view = (await recorded.json()) as SentenceCalculationOutcomeView;
+    expect(view.effect).toEqual(keptBy('PAROLE', decided));
+    expect(view.decisionSetAsideBecause).toBeNull();
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
+  });
+
+  it('sets a PAROLE direction aside to the CRD of a concurrent sentence that holds the person past it, not to the aggregate CRD (M4)', async () => {
+    const decided = day(300);
+    const personId = await decidedFor('PAROLE', decided);
+    // count-2: 800 days from five days ago, CRD at day 314: after the parole date, before count-1's
+    // CRD at day 389 (the aggregate).
+    const recorded = await record(
+      personId,
+      englishSds({
+        sentences: [
+          ...englishSds().sentences,
+          { id: 'count-2', sentenceDate: day(-5), offenceDate: day(-200), term: { days: 800 } },
+        ],
+      }),
+      { 'if-match': '"sentence-v1"' },
+    );
+    expect(recorded.status).toBe(201);
+    const view = (await recorded.json()) as SentenceCalculationOutcomeView;
+    expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399) });
+    expect(view.effect).toMatchObject({
+      expectedReleaseDateBefore: decided,
+      expectedReleaseDateAfter: day(-5 + 319),
+      changesExpectedReleaseDate: true,
+      decisionSetAsideBecause: expect.stringMatching(
+        new RegExp(
+          `since then sentence count-2 was added: sentence count-2 \\(CRD ${day(-5 + 319)}\\) holds the person until ${day(-5 + 319)}, after its date; the expected release date moves to ${day(-5 + 319)}, when those release the person \\(the calculated CRD ${day(-10 + 399)} is of sentences the decision still covers\\)\\. Review the decision$`,
+        ),
+      ),
+    });
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(day(-5 + 319));
+    expect(view.decisionSetAsideBecause).toBe(view.effect.decisionSetAsideBecause);
+  });
 
   it('keeps a PAROLE decision made before any calculation, flagged: what it was made on is not recorded here (review S2)', async () => {
     const personId = await anEnglishEpisode();

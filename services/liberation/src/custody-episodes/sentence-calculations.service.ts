@@ -6,6 +6,8 @@ import { DomainError, ValidationFailedError } from '@throughcare/platform-errors
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import {
+  addDays,
+  calculateReleaseUnits,
   calculateSentenceDates,
   calculatedDate,
   displayedReleaseDate,
@@ -13,7 +15,9 @@ import {
   planningRangeIssues,
   termDays,
   UnsupportedSentenceError,
+  type ReleaseUnitDates,
   type SentenceCalculation,
+  type SentenceCalculationInput,
   type SentencePolicyTable,
 } from '@throughcare/domain';
 import { CustodyEpisode, isReceived, receivedEpisode } from './custody-episode.entity';
@@ -78,9 +82,18 @@ interface RecordKeyResult {
   effect: SentenceCalculationOutcomeView['effect'];
 }
 
+type Sentence = SentencesBody['sentences'][number];
+
 export interface Computed {
   calculation: SentenceCalculation;
   releaseDate: { type: 'CRD' | 'ARD'; date: string } | null;
+  /**
+   * The release units of `sentences` calculated as these were: the same policy table, day,
+   * time-served credit and person, so that only the sentences differ. A parole or early-release
+   * decision's sentences are compared with the new ones on these (`madeOnOtherSentences`). Throws
+   * the calculation's errors (`UnsupportedSentenceError`, `InvalidSentenceInputError`).
+   */
+  unitsOf(sentences: readonly Sentence[]): readonly ReleaseUnitDates[];
 }
 
 /**
@@ -305,6 +318,8 @@ export class SentenceCalculationsService {
       recordedAt: by.now,
       recordedBy: by.actor,
       correlationId: by.context.correlationId,
+      // Durable (review M4): not only in this response, for staff reading the versions later.
+      decisionSetAsideBecause: effect.decisionSetAsideBecause,
     });
     if (effect.changesExpectedReleaseDate)
       await this.releaseDates.applyChange(
@@ -332,11 +347,16 @@ export class SentenceCalculationsService {
    *   early release (a calculation does not undo a decision; the date is the decision's until it
    *   is changed again), as long as the decision can still stand (`decisionCannotStand`): its date
    *   is on or before the calculated release date (nobody is held past it); for HDC the new
-   *   calculation still gives an HDCED on or before it; for parole and early release no sentence
-   *   was added or lengthened against those of the calculation version recorded with the decision
-   *   (`madeOnOtherSentences`; a moved CRD/ARD alone never sets one aside). A decision that cannot
-   *   stand is set aside: the date moves to the calculated one and the effect says why, for
-   *   someone to review the decision. One with no recorded basis is kept and flagged
+   *   calculation still gives an HDCED on or before it; for parole and early release nothing it
+   *   was not made on holds the person past its date (`madeOnOtherSentences`, whose doc states the
+   *   rule: the release units of the new sentences against those of the calculation version
+   *   recorded with the decision, calculated alike; a re-keyed, split or merged sentence, a short
+   *   concurrent sentence released by then, a removed or shortened one, or a moved CRD/ARD alone
+   *   never sets one aside). A decision that cannot stand is set aside and the effect says why, for
+   *   someone to review the decision: the date moves to the calculated one, or, for parole and
+   *   early release, to the latest release point of what the decision does not cover (on or before
+   *   the calculated one); the recording keeps the reason (`decisionSetAsideBecause` on the
+   *   version). One with no recorded basis is kept and flagged
    *   (`decisionCaveat`). A PAROLE or EARLY_RELEASE decision that stands but whose date has passed
    *   leaves the person due for immediate release (`releaseDueNowBecause`); a passed HDC date does
    *   not (HDC is postponed): it is kept with a caveat; or
@@ -392,18 +412,51 @@ export class SentenceCalculationsService {
       const what = `the ${decision.reason} decision of ${decision.changedAt.toISOString()} (release on ${decision.expectedReleaseDate})`;
       const hdc = decision.reason === 'HDC_APPROVED';
       const basis = hdc ? undefined : await this.basisOf(manager, decision);
-      const setAside =
-        decisionCannotStand(decision.reason, decision.expectedReleaseDate, computed) ??
-        (basis ? madeOnOtherSentences(basis, input) : null);
-      if (setAside !== null)
+      const cannotStand = decisionCannotStand(decision.reason, decision.expectedReleaseDate, computed);
+      if (cannotStand !== null)
         return effect(after, {
-          decisionSetAsideBecause: `${what} cannot stand: ${setAside}; ${
+          decisionSetAsideBecause: `${what} cannot stand: ${cannotStand}; ${
             computed.releaseDate
               ? `the expected release date moves to the calculated ${computed.releaseDate.type} ${after}`
               : 'the new calculation gives no release date, so the expected release date stays'
           }. Review the decision`,
         });
       const caveats: string[] = [];
+      let notCovered: NotCovered | null = null;
+      if (basis)
+        try {
+          notCovered = madeOnOtherSentences(
+            basis,
+            input,
+            decision.expectedReleaseDate,
+            computed.unitsOf,
+            episode.jurisdiction === 'SCOTLAND' ? 'ARD' : 'CRD',
+          );
+        } catch (error) {
+          if (!(error instanceof UnsupportedSentenceError || error instanceof InvalidSentenceInputError))
+            throw error;
+          // Not seen in practice (they were calculated when recorded): kept, never set aside on a guess.
+          caveats.push(
+            `the sentences of calculation version ${basis.version}, which ${decision.reason} was decided on, cannot be calculated as these are (${error.message}): it is kept; check that no sentence was added or lengthened since`,
+          );
+        }
+      if (notCovered !== null) {
+        // Held on what the decision was not made on until its release point, not to the aggregate
+        // CRD/ARD of sentences the decision still covers.
+        const { because, heldUntil } = notCovered;
+        if (heldUntil < today)
+          return dueNow(
+            `${what} cannot stand: ${because}, and that has passed (today is ${today}): the person is due for immediate release. Nothing is recorded: release them (POST /releases), or correct the sentences if they are wrong`,
+          );
+        const type = computed.releaseDate?.type ?? (episode.jurisdiction === 'SCOTLAND' ? 'ARD' : 'CRD');
+        return effect(heldUntil, {
+          decisionSetAsideBecause: `${what} cannot stand: ${because}; the expected release date moves to ${
+            heldUntil === computed.releaseDate?.date
+              ? `the calculated ${type} ${heldUntil}`
+              : `${heldUntil}, when those release the person (the calculated ${type}${computed.releaseDate ? ` ${computed.releaseDate.date}` : ''} is of sentences the decision still covers)`
+          }. Review the decision`,
+        });
+      }
       // Review S2: a parole or early-release decision recorded before its basis was kept, or
       // before any calculation: what it was made on is not known here. It is kept (never guessed
       // from timestamps), and flagged for someone to check.
@@ -466,7 +519,7 @@ export class SentenceCalculationsService {
  * calculation gives no release date.
  */
 export function releaseDue(
-  computed: Computed,
+  computed: Pick<Computed, 'releaseDate'>,
   today: string,
 ): { date: string; dueNowBecause: string | null } | undefined {
   const release = computed.releaseDate;
@@ -502,39 +555,184 @@ export function decisionCannotStand(reason: string, decisionDate: string, comput
 }
 
 /**
- * Why a parole or early-release decision no longer covers the sentences in `input`, or null when it
- * does (stop 37 review S1). A Parole Board direction or an early-release decision is made on the
- * sentences, not on a calculated date: remand or tagged-bail credit found later, a Scottish start
- * date backdated for remand, or a new release point does not undo it (a date after the new
- * CRD/ARD cannot stand anyway: `decisionCannotStand`). It no longer covers them when, against the
- * sentences of `basis` (the calculation version it was made on), a sentence was added (a new
- * conviction: the direction does not cover the aggregate term) or lengthened: a longer term, a
- * later sentence date, or now consecutive to another sentence. Sentences are matched by id and
- * compared only on what the calculation turns on, so a reorder or a corrected offence date does
- * not set it aside; one removed or shortened leaves it standing.
+ * Which sentence of `then` each of `now` is, by the id in `now`: the same id, or, for an id `then`
+ * does not have, a sentence of `then` whose id `now` does not have, with what the calculation turns
+ * on the same (sentence date, start date, term in days, the sentence it is consecutive to as
+ * matched, offence categories, sentence type). Staff's ids are their own labels: a sentence
+ * re-keyed under another id is the same sentence. One not matched was added.
+ */
+export function matchSentences(
+  then: readonly Sentence[],
+  now: readonly Sentence[],
+): ReadonlyMap<string, Sentence> {
+  const byId = new Map(then.map((s) => [s.id, s]));
+  const nowIds = new Set(now.map((s) => s.id));
+  const matched = new Map<string, Sentence>();
+  for (const s of now) {
+    const was = byId.get(s.id);
+    if (was) matched.set(s.id, was);
+  }
+  const used = new Set([...matched.values()].map((s) => s.id));
+  const categories = (s: Sentence) => [...new Set(s.offenceCategories ?? [])].sort().join(',');
+  const start = (s: Sentence) => (s.consecutiveTo === undefined ? (s.startDate ?? s.sentenceDate) : null);
+  const sameKey = (was: Sentence, s: Sentence) =>
+    was.sentenceDate === s.sentenceDate &&
+    start(was) === start(s) &&
+    termDays(start(s) ?? s.sentenceDate, was.term) === termDays(start(s) ?? s.sentenceDate, s.term) &&
+    (s.consecutiveTo === undefined
+      ? was.consecutiveTo === undefined
+      : matched.get(s.consecutiveTo)?.id === was.consecutiveTo) &&
+    categories(was) === categories(s) &&
+    (was.sentenceType ?? 'STANDARD_DETERMINATE') === (s.sentenceType ?? 'STANDARD_DETERMINATE');
+  // A consecutive sentence matches once the one it follows has: repeat until nothing more does.
+  for (let found = true; found; ) {
+    found = false;
+    for (const s of now) {
+      if (matched.has(s.id)) continue;
+      const was = then.find((w) => !used.has(w.id) && !nowIds.has(w.id) && sameKey(w, s));
+      if (!was) continue;
+      matched.set(s.id, was);
+      used.add(was.id);
+      found = true;
+    }
+  }
+  return matched;
+}
+
+/** Why a parole or early-release decision does not cover the sentences now, and until when they hold the person. */
+export interface NotCovered {
+  because: string;
+  /** The latest release point of the units it does not cover: nobody is held past it on them. */
+  heldUntil: string;
+}
+
+/**
+ * Whether a parole or early-release decision still covers the sentences in `input` (final review
+ * of stop 37, M4; stop 37 review S1). The rule: **a decision releases the person from the
+ * sentences it was made on; it is set aside only when something it was not made on holds the
+ * person past its date.**
+ *
+ * - Both sets are calculated into release units (an England & Wales consecutive chain, concurrent
+ *   chains being released when due from each, CJA 2003 s.263-264; the Scottish single term, 1993
+ *   Act s.27(5)) by the same calculator with the same policy table, day, time-served credit and
+ *   person as the new calculation (`unitsOf`): only the sentences differ, so remand or
+ *   tagged-bail credit found later, a Scottish start backdated for remand or a new release point
+ *   (a moved CRD/ARD alone) never sets it aside. A date after the new CRD/ARD cannot stand anyway
+ *   (`decisionCannotStand`).
+ * - A unit of the new sentences is covered by a unit of `basis` (the calculation version the
+ *   decision was made on) when it releases (CRD/ARD) and expires (SLED/SED) no later, and either
+ *   every sentence of it is one of the basis's (`matchSentences`: by id, or re-keyed under another
+ *   id) and one at least is in that unit; or it starts the day that unit starts, each of its
+ *   sentences that is one of the basis's is in that unit, and its offence categories are among
+ *   that unit's: the same sentences re-entered, split or merged, or a sentence passed on the same
+ *   occasion, known when the decision was made. A split releases up to a day per added part later
+ *   only by rounding each part on its own (the calculator's stated convention), which is allowed.
+ * - A unit not covered (a sentence added, or one lengthened: a longer term, a later date, now
+ *   consecutive, an offence category that moves its release point, e.g. an SDS40 Schedule offence
+ *   held at one-half) sets the decision aside only when it releases after the decision's date: the
+ *   person is held on it past that date. A short concurrent sentence that releases the person by
+ *   then leaves the decision standing, even though it was not made on it; one that holds them
+ *   longer sets it aside, even when the aggregate CRD does not move (the aggregate is not the
+ *   test: the decision does not release anyone from a sentence it was not made on). A decision is
+ *   then held to `heldUntil`, the latest release of the units it does not cover, not to the
+ *   aggregate CRD/ARD of sentences it still covers.
+ * - A sentence removed or shortened leaves it standing, as do a reorder or a corrected offence
+ *   date. One exception follows from the single term: in Scotland, removing the sentence that
+ *   started the single term earliest starts it later, so the term releases later than the one the
+ *   decision was made on; past the decision's date that sets it aside (review).
+ * Null when the decision still covers the sentences.
  */
 export function madeOnOtherSentences(
   basis: Pick<SentenceCalculationRecord, 'version'> & { input: Pick<SentencesBody, 'sentences'> },
   input: Pick<SentencesBody, 'sentences'>,
-): string | null {
-  const then = new Map(basis.input.sentences.map((s) => [s.id, s]));
-  const changes = input.sentences.flatMap((s) => {
-    const was = then.get(s.id);
-    if (!was) return [`sentence ${s.id} was added`];
-    const longer = termDays(s.sentenceDate, s.term) > termDays(s.sentenceDate, was.term);
+  decisionDate: string,
+  unitsOf: Computed['unitsOf'],
+  releaseType: 'CRD' | 'ARD',
+): NotCovered | null {
+  const then = basis.input.sentences;
+  const now = input.sentences;
+  const matched = matchSentences(then, now);
+  const before = unitsOf(then);
+  const after = unitsOf(now);
+  const categoriesWithin = (u1: ReleaseUnitDates, u0: ReleaseUnitDates) =>
+    u1.offenceCategories.every((c) => u0.offenceCategories.includes(c));
+  const covers = (u0: ReleaseUnitDates, u1: ReleaseUnitDates): boolean => {
+    if (u1.expiry > u0.expiry) return false;
+    const was = u1.sentenceIds.map((id) => matched.get(id)?.id);
+    const inU0 = (id: string | undefined) => id !== undefined && u0.sentenceIds.includes(id);
+    const continued = u1.release <= u0.release && was.every((id) => id !== undefined) && was.some(inU0);
+    const reentered =
+      u1.start === u0.start &&
+      u1.release <= addDays(u0.release, u1.parts - 1) &&
+      was.every((id) => id === undefined || inU0(id)) &&
+      categoriesWithin(u1, u0);
+    return continued || reentered;
+  };
+  const holding = after.filter((u1) => u1.release > decisionDate && !before.some((u0) => covers(u0, u1)));
+  if (holding.length === 0) return null;
+  const heldUntil = holding.map((u) => u.release).reduce((a, b) => (a > b ? a : b));
+  const changes = [...new Set(holding.flatMap((u) => changesIn(u, then, now, matched, before)))];
+  const names = holding.map((u) => unitName(u, releaseType));
+  const holds = holding.length > 1 || holding[0]!.sentenceIds.length > 1 ? 'hold' : 'holds';
+  return {
+    because: `it was made on the sentences of calculation version ${basis.version}; since then ${
+      changes.length > 0 ? changes.join(', ') : 'the sentences changed'
+    }: ${names.join(' and ')} ${holds} the person until ${heldUntil}, after its date`,
+    heldUntil,
+  };
+}
+
+const unitName = (u: ReleaseUnitDates, releaseType: 'CRD' | 'ARD') => {
+  const release = `(${releaseType} ${u.release})`;
+  if (u.sentenceIds.length === 1) return `sentence ${u.sentenceIds[0]} ${release}`;
+  return releaseType === 'ARD'
+    ? `the single term of ${u.sentenceIds.join(', ')} ${release}`
+    : `sentences ${u.sentenceIds.join(' + ')} (consecutive) ${release}`;
+};
+
+/** What changed in a unit against the sentences a decision was made on, in words. */
+function changesIn(
+  u: ReleaseUnitDates,
+  then: readonly Sentence[],
+  now: readonly Sentence[],
+  matched: ReadonlyMap<string, Sentence>,
+  before: readonly ReleaseUnitDates[],
+): string[] {
+  const nowById = new Map(now.map((s) => [s.id, s]));
+  const changes = u.sentenceIds.flatMap((id) => {
+    const s = nowById.get(id)!;
+    const was = matched.get(id);
+    if (!was)
+      return [`sentence ${id} was added${s.consecutiveTo ? ` (consecutive to ${s.consecutiveTo})` : ''}`];
+    const name = was.id === id ? `sentence ${id}` : `sentence ${id} (${was.id} before)`;
+    const start = (x: Sentence) => x.startDate ?? x.sentenceDate;
+    const added = (s.offenceCategories ?? []).filter((c) => !(was.offenceCategories ?? []).includes(c));
     return [
-      ...(longer ? [`the term of sentence ${s.id} is longer`] : []),
+      ...(termDays(start(s), s.term) > termDays(start(s), was.term) ? [`the term of ${name} is longer`] : []),
       ...(s.sentenceDate > was.sentenceDate
-        ? [`sentence ${s.id} is dated ${s.sentenceDate}, not ${was.sentenceDate}`]
+        ? [`${name} is dated ${s.sentenceDate}, not ${was.sentenceDate}`]
         : []),
-      ...(s.consecutiveTo !== undefined && s.consecutiveTo !== was.consecutiveTo
-        ? [`sentence ${s.id} is now consecutive to ${s.consecutiveTo}`]
+      ...(s.consecutiveTo === undefined && s.sentenceDate === was.sentenceDate && start(s) > start(was)
+        ? [`${name} starts on ${start(s)}, not ${start(was)}`]
         : []),
+      ...(s.consecutiveTo !== undefined && matched.get(s.consecutiveTo)?.id !== was.consecutiveTo
+        ? [`${name} is now consecutive to ${s.consecutiveTo}`]
+        : []),
+      ...(added.length > 0 ? [`${name} is now for ${added.join(', ')}`] : []),
     ];
   });
-  return changes.length === 0
-    ? null
-    : `it was made on the sentences of calculation version ${basis.version}; since then ${changes.join(', ')}`;
+  // Sentences removed from a unit the decision was made on (a Scottish single term can start later).
+  const kept = new Set([...matched.values()].map((s) => s.id));
+  const related = before.filter((u0) =>
+    u.sentenceIds.some((id) => {
+      const was = matched.get(id)?.id;
+      return was !== undefined && u0.sentenceIds.includes(was);
+    }),
+  );
+  const removed = then
+    .filter((w) => !kept.has(w.id) && related.some((u0) => u0.sentenceIds.includes(w.id)))
+    .map((w) => `sentence ${w.id} was removed`);
+  return [...changes, ...removed];
 }
 
 /** The calculation, its release date, and a refusal of a date the journey could not plan. */
@@ -552,24 +750,22 @@ export function calculateForEpisode(
       episode.episode,
       episode.releasedAt ?? new Date(0),
     );
+  // Every calculation of this recording, of these sentences or a decision's, is read the same way.
+  const inputOf = (sentences: readonly Sentence[]): SentenceCalculationInput => ({
+    jurisdiction: episode.jurisdiction,
+    sentences,
+    ...(body.remandDays === undefined ? {} : { remandDays: body.remandDays }),
+    ...(body.taggedBailCurfewDays === undefined ? {} : { taggedBailCurfewDays: body.taggedBailCurfewDays }),
+    ...(body.sexOffenderNotification === undefined
+      ? {}
+      : { sexOffenderNotification: body.sexOffenderNotification }),
+    ...(episode.dateOfBirth === null ? {} : { dateOfBirth: episode.dateOfBirth }),
+    asAt,
+  });
+  const unitsOf = (sentences: readonly Sentence[]) => calculateReleaseUnits(inputOf(sentences), policies);
   let calculation: SentenceCalculation;
   try {
-    calculation = calculateSentenceDates(
-      {
-        jurisdiction: episode.jurisdiction,
-        sentences: body.sentences,
-        ...(body.remandDays === undefined ? {} : { remandDays: body.remandDays }),
-        ...(body.taggedBailCurfewDays === undefined
-          ? {}
-          : { taggedBailCurfewDays: body.taggedBailCurfewDays }),
-        ...(body.sexOffenderNotification === undefined
-          ? {}
-          : { sexOffenderNotification: body.sexOffenderNotification }),
-        ...(episode.dateOfBirth === null ? {} : { dateOfBirth: episode.dateOfBirth }),
-        asAt,
-      },
-      policies,
-    );
+    calculation = calculateSentenceDates(inputOf(body.sentences), policies);
   } catch (error) {
     if (error instanceof UnsupportedSentenceError) throw notCalculated(error);
     if (error instanceof InvalidSentenceInputError)
@@ -588,7 +784,7 @@ export function calculateForEpisode(
     due && (due.type === 'CRD' || due.type === 'ARD') ? { type: due.type, date: due.date } : null;
   if (releaseDate) {
     // A date already passed is planned as today (`releaseDue`): that is the one to check.
-    const planned = releaseDue({ calculation, releaseDate }, today)!.date;
+    const planned = releaseDue({ releaseDate }, today)!.date;
     const issues = planningRangeIssues(episode.jurisdiction, [
       { field: releaseDate.type, value: planned, role: 'release' },
     ]);
@@ -602,7 +798,7 @@ export function calculateForEpisode(
         { details: { type: releaseDate.type, date: releaseDate.date } },
       );
   }
-  return { calculation, releaseDate };
+  return { calculation, releaseDate, unitsOf };
 }
 
 function storedView(episode: CustodyEpisode, row: SentenceCalculationRecord): SentenceCalculationView {
@@ -625,7 +821,7 @@ function viewOf(
   episode: CustodyEpisode,
   row: SentenceCalculationRecord | null,
   input: SentencesBody,
-  { calculation, releaseDate }: Computed,
+  { calculation, releaseDate }: Pick<Computed, 'calculation' | 'releaseDate'>,
   asAt: string,
 ): SentenceCalculationView {
   return {
@@ -637,6 +833,7 @@ function viewOf(
     asAt,
     recordedAt: row?.recordedAt.toISOString() ?? null,
     recordedBy: row?.recordedBy ?? null,
+    decisionSetAsideBecause: row?.decisionSetAsideBecause ?? null,
     input,
     dates: calculation.dates.map((d) => ({
       type: d.type,

@@ -7,6 +7,7 @@ import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-ov
 import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps-event-ids';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
+import { SentenceCalculationDecisionSetAside1700000002500 } from './1700000002500-sentence-calculation-decision-set-aside';
 import { liberationMigrations } from './index';
 
 /** Upgrading a database that already holds custody episodes, in a database of its own. */
@@ -32,6 +33,15 @@ describe('liberation migrations (real Postgres)', () => {
       extra: { options: `-c search_path=${LIBERATION_SCHEMA},public -c throughcare.unrestricted=on`, max: 1 },
     } as DataSourceOptions).initialize();
   };
+
+  /** 1 when the liberation table has the column, else 0. */
+  const columnCount = async (ds: DataSource, table: string, column: string) =>
+    (
+      (await ds.query(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = 'liberation' AND table_name = $1 AND column_name = $2`,
+        [table, column],
+      )) as unknown[]
+    ).length;
 
   const episode = (ds: DataSource, personId: string, extra: Record<string, string | null> = {}) => {
     const columns = Object.keys(extra);
@@ -186,12 +196,7 @@ describe('liberation migrations (real Postgres)', () => {
     );
     await before.destroy();
     const ds = await open(upTo2200);
-    const column = async () =>
-      (
-        (await ds.query(
-          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'liberation' AND table_name = 'release_date_change' AND column_name = 'sentence_calculation_version'`,
-        )) as unknown[]
-      ).length;
+    const column = () => columnCount(ds, 'release_date_change', 'sentence_calculation_version');
     try {
       await ds.runMigrations({ transaction: 'each' });
       expect(await column()).toBe(1);
@@ -261,6 +266,61 @@ describe('liberation migrations (real Postgres)', () => {
       ).toEqual([{ kind: 'ROTL' }]);
       await ds.runMigrations({ transaction: 'each' });
       expect(await columns()).toEqual(both);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('adds why a sentence calculation version set a decision aside (null on older versions), and refuses to revert while one is recorded', async () => {
+    const upTo = (m: (typeof liberationMigrations)[number]) =>
+      liberationMigrations.slice(0, liberationMigrations.indexOf(m) + 1);
+    const before = await open(upTo(AbsenceHmppsEventIds1700000002300));
+    await before.runMigrations({ transaction: 'each' });
+    await episode(before, 'p00000000000000002500');
+    const version = (ds: DataSource, n: number) =>
+      ds.query(
+        `INSERT INTO liberation.sentence_calculation (person_id, episode, version, jurisdiction, input, calculation,
+           as_at, release_date_type, release_date, recorded_at, recorded_by, correlation_id)
+         VALUES ('p00000000000000002500', 1, $1, 'SCOTLAND', '{"sentences":[]}', '{}', '2026-01-06', 'ARD',
+           '2026-03-17', now(), 'spec', 'c-2500')`,
+        [n],
+      );
+    await version(before, 1);
+    await before.destroy();
+    const ds = await open(upTo(SentenceCalculationDecisionSetAside1700000002500));
+    const column = () => columnCount(ds, 'sentence_calculation', 'decision_set_aside_because');
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await column()).toBe(1);
+      await version(ds, 2);
+      await ds.query(
+        `UPDATE liberation.sentence_calculation SET decision_set_aside_because = 'the PAROLE decision … cannot stand' WHERE person_id = 'p00000000000000002500' AND version = 2`,
+      );
+      expect(
+        await ds.query(
+          `SELECT version, decision_set_aside_because FROM liberation.sentence_calculation WHERE person_id = 'p00000000000000002500' ORDER BY version`,
+        ),
+      ).toEqual([
+        { version: 1, decision_set_aside_because: null },
+        { version: 2, decision_set_aside_because: 'the PAROLE decision … cannot stand' },
+      ]);
+      // The only record that a decision was set aside: the rollback refuses, nothing is lost.
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /1 sentence calculation versions record why they set a release decision aside/,
+      );
+      expect(await column()).toBe(1);
+      await ds.query(
+        `UPDATE liberation.sentence_calculation SET decision_set_aside_because = NULL WHERE person_id = 'p00000000000000002500'`,
+      );
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await column()).toBe(0);
+      expect(
+        await ds.query(
+          `SELECT count(*)::int AS n FROM liberation.sentence_calculation WHERE person_id = 'p00000000000000002500'`,
+        ),
+      ).toEqual([{ n: 2 }]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await column()).toBe(1);
     } finally {
       await ds.destroy();
     }
