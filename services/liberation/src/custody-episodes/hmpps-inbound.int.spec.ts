@@ -114,6 +114,37 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     expect(released.status).toBe(201);
   };
 
+  /** Received at Leeds and released (episode 1), then received in error and reversed (episode 2, void). */
+  const releasedThenVoid = async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const reception = anEnglishReception(prisonNumber);
+    await receivedThenReleased(reception);
+    expect((await lib().post('/receptions', { ...reception, receivedAt: minutesAgo(200) })).status).toBe(201);
+    const reversal = await lib().post(`/people/${personId}/episodes/2/reception-reversal`, {
+      reversedAt: minutesAgo(150),
+      reason: 'RECEIVED_IN_ERROR',
+    });
+    expect(reversal.status).toBe(201);
+    return { prisonNumber, personId };
+  };
+
+  /** Once `count` are on the bus: the person's custody.person.received events, as [episode, previousEpisode]. */
+  const receivedEpisodes = (personId: string, count: number) =>
+    eventually(async () => {
+      const data = (
+        await messagesWith(Streams.events.name, subjectFor('custody.person.received'), personId)
+      ).map(
+        (m) =>
+          (
+            JSON.parse(new TextDecoder().decode(m.data)) as {
+              data: { episode: number; previousEpisode?: number };
+            }
+          ).data,
+      );
+      return data.length === count ? data.map((d) => [d.episode, d.previousEpisode]) : undefined;
+    });
+
   /** The platform events published for the person, as [eventType, eventId, personReference]. */
   const published = async (eventType: string, personId: string) =>
     (await messagesWith(Streams.events.name, subjectFor(eventType), personId)).map((m) => {
@@ -312,17 +343,7 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
   });
 
   it('a recall after an episode received in error follows the released episode before it: episode 3 opens, and its event names episode 1 as previousEpisode', async () => {
-    const prisonNumber = aPrisonNumber();
-    const personId = personIdOf(prisonNumber);
-    const reception = anEnglishReception(prisonNumber);
-    await receivedThenReleased(reception);
-    // Episode 2 received in error, and reversed (void).
-    expect((await lib().post('/receptions', { ...reception, receivedAt: minutesAgo(200) })).status).toBe(201);
-    const reversal = await lib().post(`/people/${personId}/episodes/2/reception-reversal`, {
-      reversedAt: minutesAgo(150),
-      reason: 'RECEIVED_IN_ERROR',
-    });
-    expect(reversal.status).toBe(201);
+    const { prisonNumber, personId } = await releasedThenVoid();
 
     await publish(
       hmpps('received', prisonNumber, { reason: 'ADMISSION', prisonId: 'LEI', nomisMovementReasonCode: 'L' }),
@@ -336,25 +357,45 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
       reception: { receivedBy: HMPPS_ACTOR, returnToCustody: { reason: 'RECALL', recallReasonCode: 'L' } },
     });
     await caughtUp();
-    const received = await eventually(async () => {
-      const data = (
-        await messagesWith(Streams.events.name, subjectFor('custody.person.received'), personId)
-      ).map(
-        (m) =>
-          (
-            JSON.parse(new TextDecoder().decode(m.data)) as {
-              data: { episode: number; previousEpisode?: number };
-            }
-          ).data,
-      );
-      return data.length === 3 ? data : undefined;
-    });
-    expect(received.map((d) => [d.episode, d.previousEpisode])).toEqual([
+    expect(await receivedEpisodes(personId, 3)).toEqual([
       [1, undefined],
       [2, undefined],
       [3, 1],
     ]);
     expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, prisonNumber)).toEqual([]);
+  });
+
+  it('a new sentence after an episode received in error, completed from a pending reception, follows the released episode before it (previousEpisode)', async () => {
+    const { prisonNumber, personId } = await releasedThenVoid();
+    // Not a recall code: kept as a pending reception for staff to complete.
+    await publish(
+      hmpps('received', prisonNumber, { reason: 'ADMISSION', prisonId: 'LEI', nomisMovementReasonCode: 'N' }),
+    );
+    const pending = await eventually(async () => {
+      const page = await lib().get('/receptions/pending?limit=100', prisonStaff('LEI'));
+      return ((await page.json()) as { items: Array<{ id: string; personId: string }> }).items.find(
+        (p) => p.personId === personId,
+      );
+    });
+    const done = await lib().post(
+      `/receptions/pending/${pending.id}/completion`,
+      {
+        homeLocalAuthority: 'E08000035',
+        sentenceDate: daysFromToday(-1),
+        sentenceLengthDays: 365,
+        expectedReleaseDate: daysFromToday(170),
+        returnToCustody: { reason: 'NEW_SENTENCE' },
+      },
+      {},
+      prisonStaff('LEI'),
+    );
+    expect(done.status).toBe(201);
+    expect(await done.json()).toMatchObject({ episode: 3 });
+    expect(await receivedEpisodes(personId, 3)).toEqual([
+      [1, undefined],
+      [2, undefined],
+      [3, 1],
+    ]);
   });
 
   it("a recall the custody record refuses is dead-lettered with the refusal's code and reason (never retried for ever, never dropped); a 409 from the reception is such a refusal too", async () => {
