@@ -123,6 +123,13 @@ const eventually = <T>(what: string, probe: () => Promise<T | undefined>): Promi
 const plan = (personId: string, episode = 1) =>
   http<PlanView>(apps.orchestrator, 'GET', `/journeys/${personId}/episodes/${episode}`);
 
+/** The plan of the person's episode once its journey has closed. */
+const closedPlan = (personId: string, episode: number) =>
+  eventually(`episode ${episode} closed`, async () => {
+    const p = await plan(personId, episode);
+    return p.body.stage === 'CLOSED' ? p.body : undefined;
+  });
+
 /** Waits for the journey's core screen request and completes it with `needs` (risk LOW), as reception staff do. */
 async function completeCoreScreen(personId: string, needs: string[]): Promise<PlanView> {
   const screening = await eventually('core screen request', async () => {
@@ -164,6 +171,31 @@ async function receivedReleaseIn45Days(homeLocalAuthority: string, more: object 
   });
   expect(reception.status).toBe(201);
   return reception.body.personId;
+}
+
+/**
+ * A sentenced person liberated from court at Barlinnie `agoMs` ago (Scotland, Glasgow), once the
+ * journey is in follow-up with its first appointment booked: the person id and that plan.
+ */
+async function liberatedFromCourtInFollowUp(
+  noms: string,
+  agoMs: number,
+): Promise<{ personId: string; followUp: PlanView }> {
+  const court = await http<{ personId: string }>(apps.liberation, 'POST', '/court-liberations', {
+    prisonNumber: noms,
+    establishmentCode: 'BAR',
+    jurisdiction: 'SCOTLAND',
+    homeLocalAuthority: 'S12000036',
+    legalStatus: 'SENTENCED',
+    releasedAt: new Date(Date.now() - agoMs).toISOString(),
+  });
+  expect(court.status).toBe(201);
+  const { personId } = court.body;
+  const followUp = await eventually('follow-up from court', async () => {
+    const p = await plan(personId);
+    return p.status === 200 && p.body.stage === 'FOLLOW_UP' && p.body.appointmentId ? p.body : undefined;
+  });
+  return { personId, followUp };
 }
 
 const prisonNumber = () =>
@@ -226,6 +258,14 @@ type Notice = {
   previousLiberationDate?: string | null;
   preReleaseMeeting?: { date: string; establishmentCode: string } | null;
 };
+
+/** The notices in the agency's inbox about the person, once there is one. */
+const noticesTold = (agency: Record<string, string>, personId: string) =>
+  eventually('agency told', async () => {
+    const n = await http<{ items: Notice[] }>(apps.referral, 'GET', '/notifications', undefined, agency);
+    const mine = n.body.items.filter((i) => i.personId === personId);
+    return mine.length > 0 ? mine : undefined;
+  });
 
 describe('a person from reception to post-release follow-up, through every service', () => {
   it('carries the journey through every custody stage and each change of plan, with every booking and notice real', async () => {
@@ -1078,25 +1118,7 @@ describe('a person from reception to post-release follow-up, through every servi
 
   it('liberated from court, then recalled: follow-up at once, and the next episode carries the history', async () => {
     const noms = prisonNumber();
-    const court = await http<{ personId: string; episode: number }>(
-      apps.liberation,
-      'POST',
-      '/court-liberations',
-      {
-        prisonNumber: noms,
-        establishmentCode: 'BAR',
-        jurisdiction: 'SCOTLAND',
-        homeLocalAuthority: 'S12000036',
-        legalStatus: 'SENTENCED',
-        releasedAt: new Date(Date.now() - 5_000).toISOString(),
-      },
-    );
-    expect(court.status).toBe(201);
-    const { personId } = court.body;
-    const followUp = await eventually('follow-up from court', async () => {
-      const p = await plan(personId);
-      return p.status === 200 && p.body.stage === 'FOLLOW_UP' && p.body.appointmentId ? p.body : undefined;
-    });
+    const { personId, followUp } = await liberatedFromCourtInFollowUp(noms, 5_000);
     expect(followUp.stagesDone).toEqual(['RECEPTION']);
     const agency = await asAgency(followUp.agencyId!);
     const appointment = await http<{ status: string }>(
@@ -1123,10 +1145,7 @@ describe('a person from reception to post-release follow-up, through every servi
     });
     expect(recall.status).toBe(201);
     expect(recall.body.episode).toBe(2);
-    const closed = await eventually('episode 1 closed', async () => {
-      const p = await plan(personId, 1);
-      return p.body.stage === 'CLOSED' ? p.body : undefined;
-    });
+    const closed = await closedPlan(personId, 1);
     expect(closed).toMatchObject({ closureReason: 'RECALLED', nextEpisode: 2 });
     const second = await eventually('episode 2 with the history', async () => {
       const p = await plan(personId, 2);
@@ -1151,12 +1170,71 @@ describe('a person from reception to post-release follow-up, through every servi
       );
       return a.body.status === 'CANCELLED' ? a : undefined;
     });
-    const notices = await eventually('agency told of the recall', async () => {
-      const n = await http<{ items: Notice[] }>(apps.referral, 'GET', '/notifications', undefined, agency);
-      const mine = n.body.items.filter((i) => i.personId === personId);
-      return mine.length > 0 ? mine : undefined;
+    expect((await noticesTold(agency, personId)).map((n) => n.subject)).toEqual(['RETURNED_TO_CUSTODY']);
+  });
+
+  it('recalled after a reception recorded in error: the released episode closes as RECALLED and tells its agency, the recall (episode 3) starts with its history', async () => {
+    const noms = prisonNumber();
+    const facts = { establishmentCode: 'BAR', jurisdiction: 'SCOTLAND', homeLocalAuthority: 'S12000036' };
+    const { personId, followUp } = await liberatedFromCourtInFollowUp(noms, 60_000);
+    const agency = await asAgency(followUp.agencyId!);
+
+    // Episode 2: a new admission keyed in error, then reversed (void); its journey closes.
+    const sentence = {
+      sentenceDate: inDaysFromNow(0),
+      sentenceLengthDays: 120,
+      expectedReleaseDate: inDaysFromNow(100),
+    };
+    const wrong = await http<{ episode: number }>(apps.liberation, 'POST', '/receptions', {
+      prisonNumber: noms,
+      ...facts,
+      ...sentence,
+      reason: 'ADMISSION',
+      receivedAt: new Date(Date.now() - 40_000).toISOString(),
     });
-    expect(notices.map((n) => n.subject)).toEqual(['RETURNED_TO_CUSTODY']);
+    expect([wrong.status, wrong.body.episode]).toEqual([201, 2]);
+    await eventually('episode 2 started', async () =>
+      (await plan(personId, 2)).status === 200 ? true : undefined,
+    );
+    const reversal = await http(
+      apps.liberation,
+      'POST',
+      `/people/${personId}/episodes/2/reception-reversal`,
+      {
+        reversedAt: new Date(Date.now() - 30_000).toISOString(),
+        reason: 'RECEIVED_IN_ERROR',
+      },
+    );
+    expect(reversal.status).toBe(201);
+    await closedPlan(personId, 2);
+
+    // Recalled on licence: episode 3 follows episode 1, whose journey hears of it.
+    const recall = await http<{ episode: number }>(apps.liberation, 'POST', '/receptions', {
+      prisonNumber: noms,
+      ...facts,
+      ...sentence,
+      establishmentCode: 'LOW',
+      reason: 'READMISSION',
+      receivedAt: new Date().toISOString(),
+      returnToCustody: { reason: 'RECALL', recallReasonCode: 'L' },
+    });
+    expect([recall.status, recall.body.episode]).toEqual([201, 3]);
+    const closed = await closedPlan(personId, 1);
+    expect(closed).toMatchObject({ closureReason: 'RECALLED', nextEpisode: 3 });
+    const third = await eventually('episode 3 with the history', async () => {
+      const p = await plan(personId, 3);
+      return p.status === 200 && p.body.carried && p.body.assessmentId ? p.body : undefined;
+    });
+    // The void episode never was: not in the history carried.
+    expect(third.carried).toMatchObject({
+      fromEpisode: 1,
+      reason: 'RECALL',
+      recallReasonCode: 'L',
+      episodes: [{ episode: 1, closureReason: 'RECALLED' }],
+    });
+    expect(third.carried?.episodes).toHaveLength(1);
+    expect(third).toMatchObject({ episode: 3, establishmentCode: 'LOW' });
+    expect((await noticesTold(agency, personId)).map((n) => n.subject)).toEqual(['RETURNED_TO_CUSTODY']);
   });
 
   it('a reception for an area no agency serves is not lost: an attention item in the plan, the Temporal UI, the operator list and on the bus', async () => {
@@ -1416,10 +1494,7 @@ describe('a person from reception to post-release follow-up, through every servi
     // Recalled on licence (an admission, NOMIS movement reason L) to Leeds: episode 2 opens as a
     // return to custody with the sentence of episode 1, whose journey closes and hands its history on.
     await hmpps('received', 'ADMISSION', 'LEI', new Date(), 'L');
-    const closed = await eventually('episode 1 closed', async () => {
-      const p = await plan(personId, 1);
-      return p.body.stage === 'CLOSED' ? p.body : undefined;
-    });
+    const closed = await closedPlan(personId, 1);
     expect(closed).toMatchObject({ closureReason: 'RECALLED', nextEpisode: 2 });
     const second = await eventually('episode 2 at its core screen', async () => {
       const p = await plan(personId, 2);

@@ -80,6 +80,14 @@ export const PersonReceivedV1 = eventSchema(
     returnToCustody: z
       .object({ reason: ReturnToCustodyReason, recallReasonCode: RecallReasonCode.optional() })
       .optional(),
+    /**
+     * With `returnToCustody` only: the episode the person was released from and is back after,
+     * whose journey hears of the return. The liberation service sets it on every return it
+     * publishes; it is `episode - 1` unless the episodes between were received in error (void:
+     * `custody.reception.reversed`). Absent (an upstream system's event, one published before it):
+     * `episode - 1`. Never sent by a client: the custody record works it out.
+     */
+    previousEpisode: z.number().int().min(1).optional(),
     ...EligibilityFacts,
   }),
 );

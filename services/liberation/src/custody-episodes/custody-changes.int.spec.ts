@@ -596,9 +596,16 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
       expect(events.map((e) => e.data.episode)).toEqual([1, 2]);
       const { prisonNumber: _prisonNumber, ...recallFacts } = recall;
       expect(events[0]?.data.returnToCustody).toBeUndefined();
+      expect(events[0]?.data).not.toHaveProperty('previousEpisode');
+      // The released episode the return follows: the one whose journey hears of it.
       expect(events[1]).toMatchObject({
         correlationId: 'spec-recall',
-        data: { ...recallFacts, episode: 2, returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' } },
+        data: {
+          ...recallFacts,
+          episode: 2,
+          returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+          previousEpisode: 1,
+        },
       });
       expect((await episodeView(personId, 2)).reception?.returnToCustody).toEqual({
         reason: 'RECALL',
@@ -607,6 +614,12 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
 
       const again = await lib.post('/receptions', recall);
       expect(again.status).toBe(200);
+      // The custody record works out which episode a return follows: a client cannot say.
+      const stated = await lib.post('/receptions', { ...recall, previousEpisode: 1 });
+      expect(stated.status).toBe(400);
+      expect(((await stated.json()) as Problem).errors).toEqual([
+        { field: '(root)', message: expect.stringContaining('previousEpisode') },
+      ]);
       const otherReturn = await lib.post('/receptions', {
         ...recall,
         returnToCustody: { reason: 'NEW_SENTENCE' },
@@ -666,6 +679,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
       expect(others).toHaveLength(0);
       expect(event?.data).toMatchObject({ episode: 2, returnToCustody: { reason: 'NEW_SENTENCE' } });
       expect(event?.data.returnToCustody).toEqual({ reason: 'NEW_SENTENCE' });
+      expect(event?.data.previousEpisode).toBe(1);
     });
   });
 

@@ -43,10 +43,15 @@ function eligibilityFactsOf(e: CustodyEpisode): { sex?: PersonSex } {
   return e.sex === null ? {} : { sex: e.sex };
 }
 
+/**
+ * `previousEpisode`: for a return to custody, the released episode it follows (the latest that
+ * stands; `episode - 1` unless the episodes between are void), set on every return published.
+ */
 export function personReceivedEvent(
   e: ReceivedEpisode,
   correlationId: string,
   eventId: string = randomUUID(),
+  previousEpisode?: number,
 ): PersonReceivedV2 {
   return {
     eventType: 'custody.person.received',
@@ -74,6 +79,7 @@ export function personReceivedEvent(
               reason: e.returnToCustodyReason,
               ...(e.recallReasonCode === null ? {} : { recallReasonCode: e.recallReasonCode }),
             },
+            ...(previousEpisode === undefined ? {} : { previousEpisode }),
           }),
     },
   };

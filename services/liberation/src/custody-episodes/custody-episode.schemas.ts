@@ -74,9 +74,12 @@ export const PersonIdSchema = z
   .string()
   .regex(/^p[0-9a-f]{20}$/, 'personId must be a Throughcare person id such as p0123456789abcdef0123');
 
-/** The reception facts are the `custody.person.received` event's data, less the episode we number. */
+/**
+ * The reception facts are the `custody.person.received` event's data, less the episode we number
+ * and the episode a return to custody follows (the custody record works it out: `previousEpisode`).
+ */
 export const RecordReceptionBodySchema = PersonReceivedV1.shape.data
-  .omit({ episode: true })
+  .omit({ episode: true, previousEpisode: true })
   .strict()
   .superRefine((body, ctx) => {
     if (body.expectedReleaseDate < body.sentenceDate) {

@@ -44,3 +44,36 @@ export function refuseEpisodeMismatch(context: RequestContext, personId: string,
     { details: { field: 'data.episode', personId, episode: stated, recordedEpisode: episode } },
   );
 }
+
+/**
+ * A return to custody from the bus: the episode it follows, as the event states it
+ * (`data.previousEpisode`; unstated, the one numbered before it, as the orchestrator's bridge then
+ * reads it), must be the one the record says it follows (`follows`, the latest episode that stands):
+ * else the bridge would tell another journey of the return than the record's (after a void episode,
+ * one that never was), and the released episode's journey would never hear of it.
+ */
+export function refusePreviousEpisodeMismatch(
+  context: RequestContext,
+  personId: string,
+  follows: number,
+): void {
+  const bus = context.fromBus;
+  if (!bus) return;
+  const stated = bus.previousEpisode ?? bus.episode - 1;
+  if (stated === follows) return;
+  throw new ConflictError(
+    bus.previousEpisode === undefined
+      ? `the event names no previousEpisode, so episode ${bus.episode} of person ${personId} would follow episode ${stated}, but it follows episode ${follows} in the custody record (the episodes between were received in error): publish the return to custody with previousEpisode ${follows}`
+      : `the event says episode ${bus.episode} of person ${personId} follows episode ${stated}, but it follows episode ${follows} in the custody record`,
+    'PREVIOUS_EPISODE_MISMATCH',
+    {
+      details: {
+        field: 'data.previousEpisode',
+        personId,
+        episode: bus.episode,
+        previousEpisode: stated,
+        recordedPreviousEpisode: follows,
+      },
+    },
+  );
+}

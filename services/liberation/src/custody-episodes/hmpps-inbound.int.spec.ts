@@ -9,7 +9,7 @@ import {
   subjectFor,
 } from '@throughcare/contracts';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
-import { DlqCodes, DlqHeaders, jetstream } from '@throughcare/platform-messaging';
+import { DlqCodes, DlqHeaders, isPermanent, jetstream } from '@throughcare/platform-messaging';
 import type { EpisodeView } from './custody-episode.schemas';
 import {
   ABSENCE_MATCH_MS,
@@ -113,6 +113,37 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     });
     expect(released.status).toBe(201);
   };
+
+  /** Received at Leeds and released (episode 1), then received in error and reversed (episode 2, void). */
+  const releasedThenVoid = async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const reception = anEnglishReception(prisonNumber);
+    await receivedThenReleased(reception);
+    expect((await lib().post('/receptions', { ...reception, receivedAt: minutesAgo(200) })).status).toBe(201);
+    const reversal = await lib().post(`/people/${personId}/episodes/2/reception-reversal`, {
+      reversedAt: minutesAgo(150),
+      reason: 'RECEIVED_IN_ERROR',
+    });
+    expect(reversal.status).toBe(201);
+    return { prisonNumber, personId };
+  };
+
+  /** Once `count` are on the bus: the person's custody.person.received events, as [episode, previousEpisode]. */
+  const receivedEpisodes = (personId: string, count: number) =>
+    eventually(async () => {
+      const data = (
+        await messagesWith(Streams.events.name, subjectFor('custody.person.received'), personId)
+      ).map(
+        (m) =>
+          (
+            JSON.parse(new TextDecoder().decode(m.data)) as {
+              data: { episode: number; previousEpisode?: number };
+            }
+          ).data,
+      );
+      return data.length === count ? data.map((d) => [d.episode, d.previousEpisode]) : undefined;
+    });
 
   /** The platform events published for the person, as [eventType, eventId, personReference]. */
   const published = async (eventType: string, personId: string) =>
@@ -309,6 +340,106 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     expect(await translator.translate(HmppsDomainEvent.parse(recall))).toEqual({
       skip: `already held: episode 2 received at ${new Date(recallAt).toISOString()}`,
     });
+  });
+
+  it('a recall after an episode received in error follows the released episode before it: episode 3 opens, and its event names episode 1 as previousEpisode', async () => {
+    const { prisonNumber, personId } = await releasedThenVoid();
+
+    await publish(
+      hmpps('received', prisonNumber, { reason: 'ADMISSION', prisonId: 'LEI', nomisMovementReasonCode: 'L' }),
+    );
+    const third = await eventually(async () => {
+      const response = await lib().get(`/people/${personId}/episodes/3`);
+      return response.status === 200 ? ((await response.json()) as EpisodeView) : undefined;
+    });
+    expect(third).toMatchObject({
+      state: 'IN_CUSTODY',
+      reception: { receivedBy: HMPPS_ACTOR, returnToCustody: { reason: 'RECALL', recallReasonCode: 'L' } },
+    });
+    await caughtUp();
+    expect(await receivedEpisodes(personId, 3)).toEqual([
+      [1, undefined],
+      [2, undefined],
+      [3, 1],
+    ]);
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, prisonNumber)).toEqual([]);
+  });
+
+  it('a new sentence after an episode received in error, completed from a pending reception, follows the released episode before it (previousEpisode)', async () => {
+    const { prisonNumber, personId } = await releasedThenVoid();
+    // Not a recall code: kept as a pending reception for staff to complete.
+    await publish(
+      hmpps('received', prisonNumber, { reason: 'ADMISSION', prisonId: 'LEI', nomisMovementReasonCode: 'N' }),
+    );
+    const pending = await eventually(async () => {
+      const page = await lib().get('/receptions/pending?limit=100', prisonStaff('LEI'));
+      return ((await page.json()) as { items: Array<{ id: string; personId: string }> }).items.find(
+        (p) => p.personId === personId,
+      );
+    });
+    const done = await lib().post(
+      `/receptions/pending/${pending.id}/completion`,
+      {
+        homeLocalAuthority: 'E08000035',
+        sentenceDate: daysFromToday(-1),
+        sentenceLengthDays: 365,
+        expectedReleaseDate: daysFromToday(170),
+        returnToCustody: { reason: 'NEW_SENTENCE' },
+      },
+      {},
+      prisonStaff('LEI'),
+    );
+    expect(done.status).toBe(201);
+    expect(await done.json()).toMatchObject({ episode: 3 });
+    expect(await receivedEpisodes(personId, 3)).toEqual([
+      [1, undefined],
+      [2, undefined],
+      [3, 1],
+    ]);
+  });
+
+  it("a recall the custody record refuses is dead-lettered with the refusal's code and reason (never retried for ever, never dropped); a 409 from the reception is such a refusal too", async () => {
+    const translator = lib().app.get(HmppsInboundTranslator);
+    // Through the consumer: a recall HMPPS dates before the release recorded here.
+    const early = aPrisonNumber();
+    await receivedThenReleased(anEnglishReception(early));
+    await publish(
+      hmpps(
+        'received',
+        early,
+        { reason: 'ADMISSION', prisonId: 'LEI', nomisMovementReasonCode: 'L' },
+        minutesAgo(400),
+      ),
+    );
+    expect(await deadLetterOf(early)).toEqual({
+      code: 'RECEPTION_BEFORE_PREVIOUS_RELEASE',
+      reason: expect.stringMatching(/is before person p[0-9a-f]+ was released from episode 1/),
+    });
+    expect((await lib().get(`/people/${personIdOf(early)}/episodes/2`)).status).toBe(404);
+
+    // Staff open an episode between the adapter's reading of the record and its reception (a
+    // race the consumer cannot be made to lose on purpose): the reception's 409 is permanent, so
+    // the consumer dead-letters the HMPPS event with its code, as above.
+    const raced = aPrisonNumber();
+    const reception = anEnglishReception(raced);
+    await receivedThenReleased(reception);
+    const translation = await translator.translate(
+      HmppsDomainEvent.parse(
+        hmpps('received', raced, { reason: 'ADMISSION', prisonId: 'LEI', nomisMovementReasonCode: 'L' }),
+      ),
+    );
+    expect(translation).toMatchObject({ receive: { returnToCustody: { reason: 'RECALL' } } });
+    expect((await lib().post('/receptions', { ...reception, receivedAt: minutesAgo(20) })).status).toBe(201);
+    const refusal = await translator.receive(translation as Parameters<typeof translator.receive>[0]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refusal).toMatchObject({
+      code: 'NOT_A_RETURN_TO_CUSTODY',
+      category: 'CONFLICT',
+      message: expect.stringContaining('episode 2'),
+    });
+    expect(isPermanent(refusal)).toBe(true);
   });
 
   it('a recall with no sentence here to return to (it ended, or the episode was a liberation from court) is dead-lettered for staff', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ReceptionReversedV1 } from '@throughcare/contracts';
+import { PersonReceivedV2, ReceptionReversedV1 } from '@throughcare/contracts';
 import type {
   EpisodeView,
   ReceptionRecordedView,
@@ -44,6 +44,25 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
   }
   const episodeView = async (personId: string, episode = 1) =>
     json<EpisodeView>(await ctx.lib.get(`/people/${personId}/episodes/${episode}`));
+  /** The person's episodes, as [episode, state]. */
+  const episodeStates = async (personId: string) =>
+    (await json<{ items: EpisodeView[] }>(await ctx.lib.get(`/people/${personId}/episodes`))).items.map(
+      (e) => [e.episode, e.state],
+    );
+  /** A person received (episode 1) and released from it, with the release's event id. */
+  async function released1() {
+    const { reception, personId } = await received();
+    const release = await ctx.lib.post('/releases', {
+      personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(1000),
+    });
+    expect(release.status).toBe(201);
+    const { eventId: releaseEventId } = await json<{ eventId: string }>(release);
+    return { reception, personId, releaseEventId };
+  }
 
   it('voids the episode (201), emits custody.reception.reversed once, and answers a retry with the first reversal (200)', async () => {
     const { personId } = await received();
@@ -300,8 +319,7 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     const next = await ctx.lib.post('/receptions', { ...reception, receivedAt: minutesAgo(40) });
     expect(next.status).toBe(201);
     expect(await json<ReceptionRecordedView>(next)).toMatchObject({ personId, episode: 2 });
-    const episodes = await json<{ items: EpisodeView[] }>(await ctx.lib.get(`/people/${personId}/episodes`));
-    expect(episodes.items.map((e) => [e.episode, e.state])).toEqual([
+    expect(await episodeStates(personId)).toEqual([
       [1, 'RECEIVED_IN_ERROR'],
       [2, 'IN_CUSTODY'],
     ]);
@@ -316,16 +334,8 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(await release.json()).toMatchObject({ episode: 2 });
   });
 
-  it('a return to custody is not reversible yet (409), nor taken after a void episode (409); a release reverses past a void episode', async () => {
-    const { reception, personId } = await received();
-    const released = await ctx.lib.post('/releases', {
-      personId,
-      episode: 1,
-      establishmentCode: 'BAR',
-      reason: 'RELEASED',
-      releasedAt: minutesAgo(1000),
-    });
-    expect(released.status).toBe(201);
+  it('a return to custody is not reversible yet (409); a release reverses past a void episode', async () => {
+    const { reception, personId } = await released1();
     // A recall: its reception closed the journey of episode 1, which a reversal cannot reopen yet.
     const recall = await ctx.lib.post('/receptions', {
       ...reception,
@@ -339,35 +349,64 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect((await episodeView(personId, 2)).state).toBe('IN_CUSTODY');
 
     // A second person: released, then a new admission recorded in error and reversed.
-    const other = await received();
-    const otherReleased = await ctx.lib.post('/releases', {
-      personId: other.personId,
-      episode: 1,
-      establishmentCode: 'BAR',
-      reason: 'RELEASED',
-      releasedAt: minutesAgo(1000),
-    });
-    expect(otherReleased.status).toBe(201);
-    const { eventId: releaseEventId } = (await otherReleased.json()) as { eventId: string };
+    const other = await released1();
     const wrong = await ctx.lib.post('/receptions', { ...other.reception, receivedAt: minutesAgo(900) });
     expect(wrong.status).toBe(201);
     expect((await reverse(other.personId, inError(minutesAgo(800)), {}, 2)).status).toBe(201);
-    // A recall after the void episode would never reach episode 1's journey: refused, not lost.
-    const afterVoid = await ctx.lib.post('/receptions', {
-      ...other.reception,
-      receivedAt: minutesAgo(700),
-      returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
-    });
-    expect(afterVoid.status).toBe(409);
-    expect(await json<Problem>(afterVoid)).toMatchObject({
-      code: 'RETURN_AFTER_RECEPTION_IN_ERROR',
-      detail: expect.stringContaining('not supported yet'),
-    });
     // The void episode does not supersede episode 1's release: it can be reversed.
-    const undone = await ctx.lib.post(`/movements/${releaseEventId}/reversal`, {
+    const undone = await ctx.lib.post(`/movements/${other.releaseEventId}/reversal`, {
       reversedAt: minutesAgo(600),
     });
     expect(undone.status).toBe(201);
     expect((await episodeView(other.personId, 1)).state).toBe('IN_CUSTODY');
+  });
+
+  it('a return to custody after a void episode follows the released episode before it: 201, the event names it as previousEpisode', async () => {
+    // Released from episode 1; episode 2 received in error and reversed (void).
+    const { reception, personId, releaseEventId } = await released1();
+    const wrong = await ctx.lib.post('/receptions', { ...reception, receivedAt: minutesAgo(900) });
+    expect(wrong.status).toBe(201);
+    expect((await reverse(personId, inError(minutesAgo(800)), {}, 2)).status).toBe(201);
+
+    const recall = {
+      ...reception,
+      receivedAt: minutesAgo(700),
+      returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+    };
+    const back = await ctx.lib.post('/receptions', recall);
+    expect(back.status).toBe(201);
+    // The void episode keeps its number: the recall opens episode 3.
+    expect(await json<ReceptionRecordedView>(back)).toMatchObject({ personId, episode: 3 });
+    expect(await episodeStates(personId)).toEqual([
+      [1, 'RELEASED'],
+      [2, 'RECEIVED_IN_ERROR'],
+      [3, 'IN_CUSTODY'],
+    ]);
+    expect((await episodeView(personId, 3)).reception?.returnToCustody).toEqual({
+      reason: 'RECALL',
+      recallReasonCode: 'B',
+    });
+    // Its event names episode 1, the released one, as the episode it follows (the bridge tells
+    // episode 1's journey, not the void episode 2's).
+    const events = (await ctx.lib.eventsOnBus('custody.person.received', personId)).map((e) =>
+      PersonReceivedV2.parse(e),
+    );
+    expect(events.map((e) => [e.data.episode, e.data.previousEpisode])).toEqual([
+      [1, undefined],
+      [2, undefined],
+      [3, 1],
+    ]);
+    expect(events[2]?.data.returnToCustody).toEqual({ reason: 'RECALL', recallReasonCode: 'B' });
+    // A retry answers the episode recorded, with no second event.
+    expect((await ctx.lib.post('/receptions', recall)).status).toBe(200);
+    expect(await ctx.lib.outboxRows('custody.person.received', personId)).toHaveLength(3);
+    // Episode 1's release cannot be reversed now: the return, episode 3, stands on it.
+    const undo = await ctx.lib.post(`/movements/${releaseEventId}/reversal`, { reversedAt: minutesAgo(600) });
+    expect(undo.status).toBe(409);
+    expect(await json<Problem>(undo)).toMatchObject({
+      code: 'MOVEMENT_SUPERSEDED',
+      detail: expect.stringContaining('episode 3 of person'),
+    });
+    expect((await episodeView(personId, 1)).state).toBe('RELEASED');
   });
 });

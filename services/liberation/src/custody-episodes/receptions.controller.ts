@@ -47,7 +47,7 @@ export class ReceptionsController {
   @ApiResponse({
     status: 409,
     description:
-      'EPISODE_ALREADY_OPEN, NOT_A_RETURN_TO_CUSTODY, RECEPTION_CONFLICT, RECEPTION_REVERSED (this reception was reversed as recorded in error: record a new one with a new receivedAt) or RETURN_AFTER_RECEPTION_IN_ERROR (a return to custody after an episode received in error: not supported yet), ' +
+      'EPISODE_ALREADY_OPEN, NOT_A_RETURN_TO_CUSTODY, RECEPTION_CONFLICT or RECEPTION_REVERSED (this reception was reversed as recorded in error: record a new one with a new receivedAt), ' +
       "when the episode in the way is within the caller's establishments; else " +
       CUSTODY_RECORD_CONFLICT_DOC,
   })

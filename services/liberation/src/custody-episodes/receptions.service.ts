@@ -12,7 +12,7 @@ import {
   PersonNotFoundError,
 } from './custody-episode.errors';
 import { personReceivedEvent } from './custody-episode.events';
-import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
+import { enqueueCustodyEvent, refuseEpisodeMismatch, refusePreviousEpisodeMismatch } from './custody-outbox';
 import type { RecordReceptionBody } from './custody-episode.schemas';
 import { completePendingReceptions, lockPendingForCompletion } from './pending-reception.completion';
 import { lockPerson } from './person-lock';
@@ -30,6 +30,12 @@ export interface ReceptionOutcome {
 interface EpisodeKey {
   personId: string;
   episode: number;
+}
+
+/** The number a reception opens, and for a return to custody the released episode it follows. */
+interface NextEpisode {
+  episode: number;
+  previousEpisode: number | undefined;
 }
 
 @Injectable()
@@ -104,7 +110,7 @@ export class ReceptionsService {
     // custody record, wherever it is held: read across row-level security scopes (a refusal over an
     // episode the caller may not see names nothing of it). The new episode is written under the
     // caller's own scope, so the database checks it is at one of the caller's establishments.
-    const decided = await acrossScopes(manager, async (): Promise<ReceptionOutcome | number> => {
+    const decided = await acrossScopes(manager, async (): Promise<ReceptionOutcome | NextEpisode> => {
       const already = await manager.findOneBy(CustodyEpisode, { personId, receivedAt });
       // Each refusal below is about an episode already recorded: detailed only to a caller that may see it.
       const refusal = (e: CustodyEpisode, detailed: () => DomainError) =>
@@ -164,28 +170,15 @@ export class ReceptionsService {
       }
 
       const last = await lastEpisodeNumber(manager, personId);
-      if (body.returnToCustody && previous && last !== previous.episode) {
-        // The journeys hand a return to custody over from episode N to N+1: with a void episode
-        // between, the released episode's journey would never hear of it. Refused (not yet
-        // supported) rather than lost.
-        throw await refusal(
-          previous,
-          () =>
-            new DomainError(
-              'RETURN_AFTER_RECEPTION_IN_ERROR',
-              'CONFLICT',
-              `person ${personId} was released from episode ${previous.episode}, but episode ${last} after it was received in error: a return to custody after a reversed reception is not supported yet (the journey of episode ${previous.episode} could not be told); record it as a new admission, without returnToCustody, and tell the agency of episode ${previous.episode} directly`,
-              {
-                details: { field: 'returnToCustody', personId, episode: previous.episode, voidEpisode: last },
-              },
-            ),
-        );
-      }
-      return last + 1;
+      // A return to custody follows the latest episode that stands, released (checked above):
+      // with void episodes between, not the one numbered just before it. The event says which, so
+      // the journey told of the return is that episode's.
+      return { episode: last + 1, previousEpisode: body.returnToCustody ? previous?.episode : undefined };
     });
-    if (typeof decided !== 'number') return decided;
-    const episodeNumber = decided;
+    if ('created' in decided) return decided;
+    const { episode: episodeNumber, previousEpisode } = decided;
     refuseEpisodeMismatch(context, personId, episodeNumber);
+    if (previousEpisode !== undefined) refusePreviousEpisodeMismatch(context, personId, previousEpisode);
     const episode = manager.create(CustodyEpisode, {
       personId,
       episode: episodeNumber,
@@ -217,7 +210,12 @@ export class ReceptionsService {
     const saved = await manager.save(episode);
     await enqueueCustodyEvent(
       manager,
-      personReceivedEvent(receivedEpisode(saved), context.correlationId, context.fromBus?.eventId),
+      personReceivedEvent(
+        receivedEpisode(saved),
+        context.correlationId,
+        context.fromBus?.eventId,
+        previousEpisode,
+      ),
       context,
     );
     return { created: true, episode: saved };

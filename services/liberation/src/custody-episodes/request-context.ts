@@ -62,6 +62,8 @@ export interface BusOrigin {
   eventId: string;
   /** The episode the event names (`data.episode`). */
   episode: number;
+  /** The episode a return to custody follows, when the event names it (`data.previousEpisode`). */
+  previousEpisode?: number;
 }
 
 const HeadersSchema = z.object({

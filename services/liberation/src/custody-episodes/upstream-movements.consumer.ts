@@ -161,9 +161,15 @@ export class UpstreamMovementsApplier {
   ): Promise<void> {
     switch (event.eventType) {
       case 'custody.person.received': {
-        const { episode: _episode, ...facts } = event.data;
+        const { episode, previousEpisode, ...facts } = event.data;
+        // The episode a return follows: checked against the record's (the bridge tells its journey).
+        if (previousEpisode !== undefined && !facts.returnToCustody)
+          throw invalidData([{ field: 'previousEpisode', message: 'is given only with returnToCustody' }]);
         const usable = withoutImplausibleBirth(facts, facts.receivedAt, event.eventId);
-        await this.receptions.record(dataOf(RecordReceptionBodySchema, usable), context);
+        await this.receptions.record(dataOf(RecordReceptionBodySchema, usable), {
+          ...context,
+          fromBus: { eventId: event.eventId, episode, previousEpisode },
+        });
         break;
       }
       case 'custody.person.liberated-from-court': {

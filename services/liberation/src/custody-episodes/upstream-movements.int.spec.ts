@@ -340,6 +340,66 @@ describe('liberation applies custody movements published straight onto the bus (
     expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, prisonNumber)).toEqual([]);
   });
 
+  it('a return to custody published upstream after a void episode must name the released episode it follows (previousEpisode), as the bridge tells that journey', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    // Over HTTP: released from episode 1, episode 2 received in error and reversed (void).
+    const reception = aReception({ prisonNumber, receivedAt: minutesAgo(2000) });
+    await recordOverHttp('/receptions', reception);
+    await recordOverHttp('/releases', {
+      personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      reason: 'RELEASED',
+      releasedAt: minutesAgo(1500),
+    });
+    await recordOverHttp('/receptions', { ...reception, receivedAt: minutesAgo(1000) });
+    await recordOverHttp(`/people/${personId}/episodes/2/reception-reversal`, {
+      reversedAt: minutesAgo(900),
+      reason: 'RECEIVED_IN_ERROR',
+    });
+    const recallOf = (more: Record<string, unknown>) => {
+      const event = anUpstreamReception(prisonNumber, {
+        receivedAt: minutesAgo(100),
+        reason: 'READMISSION',
+        returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+      });
+      event.data = { ...event.data, episode: 3, ...more };
+      return event;
+    };
+    // Unstated, the bridge would tell episode 2's journey (void); naming it, the same.
+    const unstated = recallOf({});
+    const namingTheVoid = recallOf({ previousEpisode: 2 });
+    const notAReturn = recallOf({ previousEpisode: 1, returnToCustody: undefined });
+    for (const event of [unstated, namingTheVoid, notAReturn]) await publish(event);
+    const expectations: Array<[string, string, RegExp]> = [
+      [unstated.eventId, 'PREVIOUS_EPISODE_MISMATCH', /names no previousEpisode.*follows episode 1/],
+      [namingTheVoid.eventId, 'PREVIOUS_EPISODE_MISMATCH', /follows episode 2, but it follows episode 1/],
+      [notAReturn.eventId, 'INVALID_EVENT_DATA', /data\.previousEpisode: is given only with returnToCustody/],
+    ];
+    for (const [id, code, reason] of expectations) {
+      const dead = await deadLetterOf(id);
+      expect([id, dead.headers?.get(DlqHeaders.code)]).toEqual([id, code]);
+      expect(dead.headers?.get(DlqHeaders.reason)).toMatch(reason);
+    }
+    expect(await episodeOf(personId, 3)).toBeUndefined();
+
+    // Naming episode 1: applied, under the bus event's id (the bridge reads the same event).
+    const named = recallOf({ previousEpisode: 1 });
+    await publish(named);
+    await publish(named);
+    const back = await eventually(() => episodeOf(personId, 3));
+    expect(back).toMatchObject({
+      state: 'IN_CUSTODY',
+      reception: { receivedBy: BUS_ACTOR, returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' } },
+    });
+    await caughtUp();
+    const received = await outboxIds('custody.person.received', personId);
+    expect(received).toHaveLength(3);
+    expect(received).toContainEqual([named.eventId, true]);
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, named.eventId)).toEqual([]);
+  });
+
   it("records a reception's sex, and leaves out a date of birth no person in custody could have rather than refuse the movement", async () => {
     const prisonNumber = aPrisonNumber();
     const personId = personIdOf(prisonNumber);

@@ -549,6 +549,7 @@ describe('bridge: event → workflow command', () => {
       returnToCustody: Record<string, unknown> | undefined,
       episode = 2,
       eventId = randomUUID(),
+      more: { previousEpisode?: number } = {},
     ) {
       return PersonReceivedV1.parse({
         eventType: 'custody.person.received',
@@ -569,6 +570,7 @@ describe('bridge: event → workflow command', () => {
           sentenceLengthDays: 540,
           expectedReleaseDate: '2028-01-10',
           returnToCustody,
+          ...more,
         },
       });
     }
@@ -601,6 +603,56 @@ describe('bridge: event → workflow command', () => {
       });
       // The new episode's input is a plain reception: the old journey hands its history on itself.
       expect(command.kind === 'start' && command.input).not.toHaveProperty('carried');
+    });
+
+    it('tells the episode the event names as the one it follows: after a void episode, the released one before it', () => {
+      const eventId = randomUUID();
+      // Released from episode 1; episode 2 received in error (void); the recall opens episode 3.
+      const command = commandFor(
+        returned({ reason: 'RECALL', recallReasonCode: 'L' }, 3, eventId, { previousEpisode: 1 }),
+        derive,
+      );
+      expect(command).toMatchObject({
+        kind: 'start',
+        workflowId: `throughcare-${PERSON}-3`,
+        input: { personId: PERSON, episode: 3 },
+        previousEpisode: {
+          kind: 'update',
+          name: 'returnedToCustody',
+          workflowId: `throughcare-${PERSON}-1`,
+          arg: { reason: 'RECALL', recallReasonCode: 'L', newEpisode: 3, eventId },
+        },
+      });
+      // Named as the one before (what the liberation service says of every return): the same as unnamed.
+      const named = commandFor(
+        returned({ reason: 'NEW_SENTENCE' }, 3, eventId, { previousEpisode: 2 }),
+        derive,
+      );
+      expect(named).toEqual(commandFor(returned({ reason: 'NEW_SENTENCE' }, 3, eventId), derive));
+      // Throughcare's own version 2 carries it the same way.
+      const v2 = commandFor(
+        PersonReceivedV2.parse(
+          receptionV2({ episode: 3, returnToCustody: { reason: 'RECALL' }, previousEpisode: 1 }),
+        ),
+        derive,
+      );
+      expect(v2).toMatchObject({
+        previousEpisode: { workflowId: `throughcare-${PERSON}-1`, arg: { newEpisode: 3 } },
+      });
+    });
+
+    it('refuses (unroutable) a previousEpisode that is not before the episode, or given without returnToCustody', () => {
+      for (const previousEpisode of [3, 4])
+        expect(() =>
+          commandFor(returned({ reason: 'RECALL' }, 3, randomUUID(), { previousEpisode }), derive),
+        ).toThrow(
+          new UnroutableEvent(
+            `data.previousEpisode (${previousEpisode}) is not an episode before episode 3: no journey to tell of the return`,
+          ),
+        );
+      expect(() => commandFor(returned(undefined, 3, randomUUID(), { previousEpisode: 1 }), derive)).toThrow(
+        UnroutableEvent,
+      );
     });
 
     it('a new sentence carries no recall reason code', () => {

@@ -190,6 +190,7 @@ export const readerFactKeys = [
   'referral.referral-appointment.booked@1',
 ] as const satisfies readonly KnownEventKey[];
 
+/** An event that names no person, or names a journey it cannot be sent to (dead-lettered UNROUTABLE_EVENT). */
 export class UnroutableEvent extends Error {
   constructor(message: string) {
     super(message);
@@ -238,7 +239,8 @@ const updateIfRunning = <A>(
 
 /**
  * The workflow message for one bus event. Throws {@link UnroutableEvent} when it names no person
- * and {@link UnplannableEvent} when the journey could not plan it: neither may reach a workflow.
+ * (or a return to custody names no episode before it to tell) and {@link UnplannableEvent} when
+ * the journey could not plan it: neither may reach a workflow.
  */
 export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => string): BridgeCommand {
   const personId = personIdOf(event.personReference, derive);
@@ -261,12 +263,25 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         correlationId: event.correlationId,
         ...eligibilityFactsOf(d),
       };
-      if (!d.returnToCustody) return { kind: 'start', workflowId, input };
+      if (!d.returnToCustody) {
+        if (d.previousEpisode !== undefined)
+          throw new UnroutableEvent(
+            `data.previousEpisode (${d.previousEpisode}) is given only with returnToCustody: no journey is told of a return`,
+          );
+        return { kind: 'start', workflowId, input };
+      }
       // Recall or new sentence: the previous episode's journey hears of it first (it closes and
-      // hands its history on), then the new episode is started as for any reception.
+      // hands its history on), then the new episode is started as for any reception. The previous
+      // episode is the one the event names (the liberation service names the released episode,
+      // past any received in error since), else the one numbered before.
+      const before = d.previousEpisode ?? d.episode - 1;
+      if (d.previousEpisode !== undefined && d.previousEpisode >= d.episode)
+        throw new UnroutableEvent(
+          `data.previousEpisode (${d.previousEpisode}) is not an episode before episode ${d.episode}: no journey to tell of the return`,
+        );
       const previousEpisode: UpdateCommand | IgnoreCommand =
-        d.episode > 1
-          ? update(returnedToCustodyUpdate, throughcareWorkflowId(personId, d.episode - 1), {
+        before >= 1
+          ? update(returnedToCustodyUpdate, throughcareWorkflowId(personId, before), {
               reason: d.returnToCustody.reason,
               recallReasonCode: d.returnToCustody.recallReasonCode,
               receivedAt: d.receivedAt,

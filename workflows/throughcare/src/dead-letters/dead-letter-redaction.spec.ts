@@ -39,6 +39,7 @@ const reception = (overrides: Record<string, unknown> = {}, data: Record<string,
     sentenceLengthDays: 400,
     expectedReleaseDate: '2027-08-20',
     returnToCustody: { reason: 'RECALL', recallReasonCode: 'PD' },
+    previousEpisode: 1,
     ...data,
   },
   ...overrides,
@@ -78,6 +79,7 @@ describe('dead-letter redaction (finding H1)', () => {
         sentenceLengthDays: 400,
         expectedReleaseDate: '2027-08-20',
         returnToCustody: { reason: 'RECALL', recallReasonCode: 'PD' },
+        previousEpisode: 1,
       },
     });
     const text = JSON.stringify(shown);

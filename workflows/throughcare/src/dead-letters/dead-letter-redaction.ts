@@ -128,6 +128,8 @@ const reasonCode = oneOf(
 /** The data fields of the catalogue's events that name no person, each with its value's shape. */
 const DATA_RULES: Record<string, Rule> = {
   episode: integer,
+  /** The episode a return to custody follows (receptions). */
+  previousEpisode: integer,
   sentenceLengthDays: integer,
   /** A record's version number (risk assessments). */
   version: integer,

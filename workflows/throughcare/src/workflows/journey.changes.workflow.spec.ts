@@ -853,16 +853,32 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
   });
 
   it.each([
-    { reason: 'RECALL', recallReasonCode: 'B', closure: 'RECALLED', history: 'v2.recalled-in-follow-up' },
+    {
+      reason: 'RECALL',
+      recallReasonCode: 'B',
+      closure: 'RECALLED',
+      newEpisode: 2,
+      history: 'v2.recalled-in-follow-up',
+    },
     {
       reason: 'NEW_SENTENCE',
       recallReasonCode: undefined,
       closure: 'NEW_SENTENCE',
+      newEpisode: 2,
       history: 'v2.new-sentence-in-follow-up',
     },
+    // Episode 2 was received in error and reversed (void): the recall is episode 3, and follows
+    // this one (the liberation service names it as the event's previousEpisode).
+    {
+      reason: 'RECALL',
+      recallReasonCode: 'L',
+      closure: 'RECALLED',
+      newEpisode: 3,
+      history: 'v2.recalled-after-void-episode',
+    },
   ] as const)(
-    '$reason within the follow-up window: the episode closes, the next one opens carrying history and open needs',
-    async ({ reason, recallReasonCode, closure, history }) => {
+    '$reason within the follow-up window into episode $newEpisode: the episode closes, the new one opens carrying history and open needs',
+    async ({ reason, recallReasonCode, closure, newEpisode, history }) => {
       await atPreReleaseMeeting(async ({ handle, input, since }) => {
         const run = await currentRunId(handle);
         await tell(handle, releaseRecordedUpdate, { releasedAt: await nowIso(), establishmentCode: 'BAR' });
@@ -878,12 +894,17 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
           sentenceDate: out.releasedAt!.slice(0, 10),
           sentenceLengthDays: 365,
-          newEpisode: 2,
+          newEpisode,
         });
         const closed = await waitForPlan(handle, atStage('CLOSED'), 'episode 1 closed');
-        expect(closed).toMatchObject({ closureReason: closure, nextEpisode: 2 });
-        const next = env.client.workflow.getHandle(throughcareWorkflowId(input.personId, 2));
-        const second = await waitForPlan(next, (p) => p.assessmentId !== undefined, 'episode 2 core screen');
+        expect(closed).toMatchObject({ closureReason: closure, nextEpisode: newEpisode });
+        const next = env.client.workflow.getHandle(throughcareWorkflowId(input.personId, newEpisode));
+        const second = await waitForPlan(
+          next,
+          (p) => p.assessmentId !== undefined,
+          `episode ${newEpisode} core screen`,
+        );
+        expect(second.episode).toBe(newEpisode);
         expect(second.carried).toMatchObject({
           fromEpisode: 1,
           reason,

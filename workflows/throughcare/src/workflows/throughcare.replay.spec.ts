@@ -163,6 +163,10 @@ const V3_HISTORIES: string[] = [
   // Branch of `ew-short-sentence-1` (England & Wales, sentences of 5 days or less): a release due
   // on a Saturday planned, referred and picked up on that Saturday.
   'v3.ew-short-sentence.saturday-release-stands',
+  // A recall after a void episode (no patch: the returnedToCustody validator took only the next
+  // episode before, so no recorded run reached it): episode 1 closes as RECALLED, tells its agency
+  // and hands its history to episode 3 (episode 2 received in error).
+  'v3.recalled-after-void-episode',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -410,6 +414,14 @@ describe('journey replay over recorded histories', () => {
           await scheduledWith(file, 'openNextEpisode', '"sex":"FEMALE"'),
           await scheduledWith(file, 'openNextEpisode', '"dateOfBirth"'),
         ]).toEqual([file, true, false]);
+      if (file.includes('.recalled-after-void-episode.'))
+        expect([
+          file,
+          await scheduledWith(file, 'notifyAgency', '"subject":"RETURNED_TO_CUSTODY"'),
+          await scheduledWith(file, 'openNextEpisode', '"episode":3,'),
+          await scheduledWith(file, 'openNextEpisode', '"fromEpisode":1,'),
+          await scheduledWith(file, 'openNextEpisode', '"episode":2,'),
+        ]).toEqual([file, true, true, true, false]);
       if (file.includes('.need-stopped.'))
         expect([
           file,

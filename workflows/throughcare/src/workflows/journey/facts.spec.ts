@@ -914,11 +914,20 @@ describe('fact rules: consent, closure and return to custody', () => {
     expect(j.p.closingReason()).toBe('RECALLED');
   });
 
-  it('refuses a return to custody for another episode than the next, or before the release', () => {
+  it('takes a return to custody that opens a later episode than the next (the ones between void), and hands over to it', () => {
     const j = released();
-    expect(refusal(() => j.facts.returnedToCustody.validate(returnFact({ newEpisode: 3 })))).toEqual(
-      invalid('the next episode is 2, not 3'),
-    );
+    const back = returnFact({ newEpisode: 4 });
+    expect(j.tell(j.facts.returnedToCustody, back)).toBe('applied');
+    expect(j.s.returned).toEqual(back);
+    expect(j.p.closingReason()).toBe('RECALLED');
+  });
+
+  it('refuses a return to custody that opens this episode or an earlier one, or before the release', () => {
+    const j = released();
+    for (const newEpisode of [1, 0, -1])
+      expect(refusal(() => j.facts.returnedToCustody.validate(returnFact({ newEpisode })))).toEqual(
+        invalid(`the return to custody opens a later episode than 1, not ${newEpisode}`),
+      );
     expect(
       refusal(() =>
         j.facts.returnedToCustody.validate(returnFact({ receivedAt: '2026-03-08T06:00:00.000Z' })),

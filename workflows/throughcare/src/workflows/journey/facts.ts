@@ -426,8 +426,10 @@ export function createFacts(
     validate: (f) => {
       open();
       if (!s.release) reject('not released: a return to custody needs a release first');
-      if (f.newEpisode !== input.episode + 1)
-        reject(`the next episode is ${input.episode + 1}, not ${f.newEpisode}`);
+      // Usually the next number; later when the episodes between were received in error (void:
+      // the liberation service numbers past them, and vouches that the return follows this one).
+      if (f.newEpisode <= input.episode)
+        reject(`the return to custody opens a later episode than ${input.episode}, not ${f.newEpisode}`);
       if (s.release) notBefore('return to custody', f.receivedAt, s.release.releasedAt, 'release');
       plannable([
         { field: 'receivedAt', value: f.receivedAt, role: 'reception' },
