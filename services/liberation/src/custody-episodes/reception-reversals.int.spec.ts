@@ -10,9 +10,11 @@ import type { AbsenceView } from './temporary-absence.schemas';
 import {
   actorOf,
   aReception,
+  daysFromToday,
   minutesAgo,
   personIdOf,
   prisonStaff,
+  runBookingSteps as runSteps,
   useLiberation,
   type Problem,
 } from './spec-support';
@@ -134,6 +136,73 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     });
     expect(release.status).toBe(404);
     expect((await json<Problem>(release)).code).toBe('EPISODE_NOT_FOUND');
+  });
+
+  it('a void episode takes no gate pick-up, meeting or meeting held (409 EPISODE_RECEIVED_IN_ERROR, final for the journey); what was booked before answers its key and can be cancelled', async () => {
+    const { personId } = await received();
+    const run = randomUUID();
+    const gate = {
+      idempotencyKey: `${run}:gate`,
+      personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      liberationDate: daysFromToday(60),
+      correlationId: `spec-${run}`,
+    };
+    const visit = {
+      idempotencyKey: `${run}:visit`,
+      personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      kind: 'CJSW_VISIT' as const,
+      date: daysFromToday(10),
+      correlationId: `spec-${run}`,
+    };
+    const [gateBooked] = await runSteps({ kind: 'gatePickup', steps: [{ book: gate }] });
+    const [visitBooked] = await runSteps({ kind: 'meeting', steps: [{ book: visit }] });
+    expect(gateBooked).toEqual({ bookingId: expect.any(String) });
+    expect(visitBooked).toEqual({ bookingId: expect.any(String) });
+    const { bookingId: gateId } = gateBooked as { bookingId: string };
+    const { bookingId: visitId } = visitBooked as { bookingId: string };
+    expect((await reverse(personId, inError(minutesAgo(100)))).status).toBe(201);
+
+    const voided = { failureType: 'EPISODE_RECEIVED_IN_ERROR', nonRetryable: true };
+    const cancel = (bookingId: string) => ({
+      idempotencyKey: `${run}:cancel:${bookingId}`,
+      bookingId,
+      reason: 'case closed: RECEIVED_IN_ERROR',
+      correlationId: `spec-${run}`,
+    });
+    // The retry of a booking made before answers it (the journey's closure must learn it to cancel
+    // it); a new booking is refused for good; the cancellation (the compensation) goes through.
+    expect(
+      await runSteps({
+        kind: 'gatePickup',
+        steps: [
+          { book: gate },
+          { book: { ...gate, idempotencyKey: `${run}:gate-after` } },
+          { cancel: cancel(gateId) },
+        ],
+      }),
+    ).toEqual([gateBooked, voided, { cancelled: true }]);
+
+    // A meeting held on a void episode: refused before any replay.
+    const held = await ctx.lib.post(`/meetings/${visitId}/held`, { heldAt: minutesAgo(50) });
+    expect(held.status).toBe(409);
+    expect(await json<Problem>(held)).toMatchObject({ code: 'EPISODE_RECEIVED_IN_ERROR' });
+    expect(
+      await runSteps({
+        kind: 'meeting',
+        steps: [
+          { book: visit },
+          { book: { ...visit, idempotencyKey: `${run}:visit-after`, kind: 'PRE_RELEASE_MEETING' } },
+          { cancel: cancel(visitId) },
+        ],
+      }),
+    ).toEqual([visitBooked, voided, { outcome: 'CANCELLED' }]);
+    expect(await ctx.lib.outboxRows('custody.meeting.held', personId)).toHaveLength(0);
+    expect(await ctx.lib.outboxRows('custody.meeting.booked', personId)).toHaveLength(1);
+    expect(await ctx.lib.outboxRows('custody.gate-pickup.booked', personId)).toHaveLength(1);
   });
 
   it('honours Idempotency-Key: a retry answers the first (200), the key reused with another body is 422', async () => {
