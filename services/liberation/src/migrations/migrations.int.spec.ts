@@ -5,6 +5,7 @@ import { LIBERATION_SCHEMA } from '../config';
 import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
 import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-overdue-and-reason';
 import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps-event-ids';
+import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-custody-episode-void-reason-literal';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { liberationMigrations } from './index';
@@ -261,6 +262,58 @@ describe('liberation migrations (real Postgres)', () => {
       ).toEqual([{ kind: 'ROTL' }]);
       await ds.runMigrations({ transaction: 'each' });
       expect(await columns()).toEqual(both);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it("spells out the void reasons (the same values, not the live enum's), and refuses to roll back while an episode is void", async () => {
+    const ds = await open(
+      liberationMigrations.slice(
+        0,
+        liberationMigrations.indexOf(CustodyEpisodeVoidReasonLiteral1700000002400) + 1,
+      ),
+    );
+    const personId = 'p00000000000000002400';
+    const constraints = async () =>
+      (
+        (await ds.query(
+          `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+            WHERE conrelid = 'liberation.custody_episode'::regclass AND conname LIKE 'custody_episode_void_reason%'`,
+        )) as Array<{ conname: string; def: string }>
+      ).map((c) => [c.conname, c.def]);
+    const voidIt = (reason: string) =>
+      ds.query(
+        `UPDATE liberation.custody_episode SET voided_at = '2026-01-06T10:00:00Z', voided_by = 'spec', void_reason = $2,
+           void_event_id = '00000000-0000-4000-8000-000000002400', void_correlation_id = 'spec' WHERE person_id = $1`,
+        [personId, reason],
+      );
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await constraints()).toEqual([
+        ['custody_episode_void_reason', expect.stringMatching(/void_reason.*'RECEIVED_IN_ERROR'/)],
+      ]);
+      await episode(ds, personId);
+      await expect(voidIt('OOPS')).rejects.toThrow(/custody_episode_void_reason/);
+      await voidIt('RECEIVED_IN_ERROR');
+
+      // A rollback would put the void episode back in custody: refused, nothing changed.
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /1 custody episodes are void .* restore a backup instead/,
+      );
+      expect(await constraints()).toEqual([['custody_episode_void_reason', expect.any(String)]]);
+      expect(
+        await ds.query(`SELECT void_reason FROM liberation.custody_episode WHERE person_id = $1`, [personId]),
+      ).toEqual([{ void_reason: 'RECEIVED_IN_ERROR' }]);
+
+      // With none void (removed deliberately here), it reverts to 2100's constraint, and comes again.
+      await ds.query(`DELETE FROM liberation.custody_episode WHERE person_id = $1`, [personId]);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await constraints()).toEqual([
+        ['custody_episode_void_reason_check', expect.stringMatching(/void_reason.*'RECEIVED_IN_ERROR'/)],
+      ]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await constraints()).toEqual([['custody_episode_void_reason', expect.any(String)]]);
     } finally {
       await ds.destroy();
     }
