@@ -47,8 +47,8 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
   const episodeView = async (personId: string, episode = 1) =>
     json<EpisodeView>(await ctx.lib.get(`/people/${personId}/episodes/${episode}`));
 
-  it('voids the episode (201), emits custody.reception.reversed once, and answers a retry with the first reversal (200)', async () => {
-    const { personId } = await received();
+  it('voids the episode (201), emits custody.reception.reversed once, answers a retry with the first reversal (200) and a repeat with other facts 409', async () => {
+    const { personId, reception } = await received();
     const reversedAt = minutesAgo(30);
     const note = 'keyed against the wrong prison number';
     const first = await reverse(personId, inError(reversedAt, note));
@@ -68,11 +68,25 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       links: { self: `/people/${personId}/episodes/1`, episodes: `/people/${personId}/episodes` },
     });
 
-    // The same request again, or another reversedAt: the first reversal, no second event.
+    // The same request again: the first reversal, no second event. Other facts are not a
+    // correction: 409 RECEPTION_REVERSAL_CONFLICT naming each fact that differs (never its value).
     const again = await reverse(personId, inError(reversedAt, note));
     expect(again.status).toBe(200);
     expect(await json<ReceptionReversedView>(again)).toEqual(reversal);
-    expect((await reverse(personId, inError(minutesAgo(5)))).status).toBe(200);
+    const conflicts = await Promise.all([
+      reverse(personId, inError(minutesAgo(5), note)),
+      reverse(personId, inError(reversedAt, 'another note')),
+      reverse(personId, inError(minutesAgo(5))),
+    ]);
+    expect(conflicts.map((r) => r.status)).toEqual([409, 409, 409]);
+    const problems = await Promise.all(conflicts.map((r) => json<Problem & { fields?: string[] }>(r)));
+    expect(problems.map((p) => [p.code, p.fields])).toEqual([
+      ['RECEPTION_REVERSAL_CONFLICT', ['reversedAt']],
+      ['RECEPTION_REVERSAL_CONFLICT', ['note']],
+      ['RECEPTION_REVERSAL_CONFLICT', ['reversedAt', 'note']],
+    ]);
+    expect(problems[2]!.detail).toContain('different reversedAt, note');
+    expect(JSON.stringify(problems)).not.toContain(note);
 
     const view = await episodeView(personId);
     expect(view).toMatchObject({
@@ -93,12 +107,13 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       ReceptionReversedV1.parse(e),
     );
     expect(events.map((e) => e.eventId)).toEqual([reversal.eventId]);
-    // Codes and instants only: the note stays in the service.
+    // Codes and instants only: the note stays in the service. receivedAt names the reception undone.
     expect(events[0]!.data).toEqual({
       episode: 1,
       reversedAt,
       reason: 'RECEIVED_IN_ERROR',
       establishmentCode: 'BAR',
+      receivedAt: reception.receivedAt,
     });
     expect(JSON.stringify(events[0])).not.toContain(note);
   });
@@ -255,7 +270,16 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(
       (await ctx.lib.post(`/movements/${transfer.eventId}/reversal`, { reversedAt: minutesAgo(20) })).status,
     ).toBe(201);
-    expect((await reverse(moved.personId, inError())).status).toBe(201);
+    // Not dated before what was recorded on the episode, its reversals included (the journey
+    // closes at reversedAt): 422 naming reversedAt and the latest instant.
+    const tooEarly = await reverse(moved.personId, inError(minutesAgo(1600)));
+    expect(tooEarly.status).toBe(422);
+    expect(await json<Problem>(tooEarly)).toMatchObject({
+      code: 'REVERSAL_BEFORE_LATEST_MOVEMENT',
+      detail: expect.stringMatching(/^reversedAt .* \(\d{4}-.*Z\)/),
+    });
+    expect((await reverse(moved.personId, inError(minutesAgo(25)))).status).toBe(422);
+    expect((await reverse(moved.personId, inError(minutesAgo(10)))).status).toBe(201);
 
     // A standing release: reverse it first.
     const released = await received();
@@ -297,6 +321,9 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       expect(
         (await ctx.lib.post(`${absencePath}/reversal`, { part, reversedAt: minutesAgo(30) })).status,
       ).toBe(201);
+    const beforeAbsenceReversal = await reverse(out.personId, inError(minutesAgo(40)));
+    expect(beforeAbsenceReversal.status).toBe(422);
+    expect((await json<Problem>(beforeAbsenceReversal)).code).toBe('REVERSAL_BEFORE_LATEST_MOVEMENT');
     expect((await reverse(out.personId, inError())).status).toBe(201);
 
     // Only the latest episode: an earlier one is refused while a later one stands.
