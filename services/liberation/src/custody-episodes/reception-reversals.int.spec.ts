@@ -280,6 +280,12 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     });
     expect((await reverse(moved.personId, inError(minutesAgo(25)))).status).toBe(422);
     expect((await reverse(moved.personId, inError(minutesAgo(10)))).status).toBe(201);
+    // The transfer's reversal replayed afterwards says what the episode is now: void.
+    const replayed = await ctx.lib.post(`/movements/${transfer.eventId}/reversal`, {
+      reversedAt: minutesAgo(20),
+    });
+    expect(replayed.status).toBe(200);
+    expect(await replayed.json()).toMatchObject({ state: 'RECEIVED_IN_ERROR', establishmentCode: 'BAR' });
 
     // A standing release: reverse it first.
     const released = await received();
@@ -377,13 +383,19 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
   });
 
   it('after voiding, a new reception of the same prison number opens the next episode; the void one is never open', async () => {
-    const { reception, personId } = await received();
+    const key = `spec-${randomUUID()}`;
+    const reception = aReception({ receivedAt: minutesAgo(2000) });
+    expect((await ctx.lib.post('/receptions', reception, { 'idempotency-key': key })).status).toBe(201);
+    const personId = personIdOf(reception.prisonNumber);
     expect((await reverse(personId, inError(minutesAgo(60)))).status).toBe(201);
 
-    // The reception reversed, sent again, is not answered as if it stood.
-    const same = await ctx.lib.post('/receptions', reception);
-    expect(same.status).toBe(409);
-    expect((await json<Problem>(same)).code).toBe('RECEPTION_REVERSED');
+    // The reception reversed, sent again, with its Idempotency-Key or without, is not answered as
+    // if it stood.
+    for (const headers of [{}, { 'idempotency-key': key }] as Array<Record<string, string>>) {
+      const same = await ctx.lib.post('/receptions', reception, headers);
+      expect(same.status).toBe(409);
+      expect((await json<Problem>(same)).code).toBe('RECEPTION_REVERSED');
+    }
     // No episode before it was released: this is no return to custody.
     const asReturn = await ctx.lib.post('/receptions', {
       ...reception,

@@ -88,6 +88,9 @@ export class ReceptionsService {
         if (differences.length > 0) {
           throw new IdempotencyKeyReusedError('the reception sent with this Idempotency-Key', differences);
         }
+        // A keyed retry of a reception reversed since is not answered as if it stood, as a retry
+        // without a key is not (review stop 37, N2).
+        if (isVoid(episode)) throw receptionReversed(episode);
       }
       return { created, episode };
     });
