@@ -22,6 +22,7 @@ import {
   refusalOver,
   standingTransfers,
 } from './episode-history';
+import { reopenPendingReceptions } from './pending-reception.completion';
 import { lockPerson } from './person-lock';
 import type { RequestContext } from './request-context';
 import { absenceStands, TemporaryAbsence } from './temporary-absence.entity';
@@ -245,6 +246,8 @@ export class ReceptionReversalService {
     };
     await manager.update(CustodyEpisode, { personId, episode: episodeNumber }, voided);
     Object.assign(episode, voided);
+    // An HMPPS admission this reception had completed is to do again (or to dismiss).
+    await reopenPendingReceptions(manager, personId, episodeNumber);
     await enqueueCustodyEvent(
       manager,
       receptionReversedEvent(episode, currentEstablishment(episode, { movements })),

@@ -7,6 +7,8 @@ import type {
   TransferRecordedView,
 } from './custody-episode.schemas';
 import type { AbsenceView } from './temporary-absence.schemas';
+import type { PendingReceptionView } from './pending-reception.schemas';
+import { PendingReceptionsService } from './pending-receptions.service';
 import {
   actorOf,
   aReception,
@@ -422,6 +424,90 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     });
     expect(release.status).toBe(201);
     expect(await release.json()).toMatchObject({ episode: 2 });
+  });
+
+  it('an HMPPS admission its reversed reception had completed is pending again, and completed again opens the next episode at its own instant', async () => {
+    const prisonNumber = aReception().prisonNumber;
+    const personId = personIdOf(prisonNumber);
+    const receivedAt = new Date(minutesAgo(2000));
+    await ctx.lib.app.get(PendingReceptionsService).recordFromHmpps({
+      hmppsEventId: randomUUID(),
+      personId,
+      prisonNumber,
+      establishmentCode: 'LEI',
+      reason: 'ADMISSION',
+      receivedAt,
+      correlationId: `spec-${randomUUID()}`,
+    });
+    const [pending] = (
+      await json<{ items: PendingReceptionView[] }>(
+        await ctx.lib.get('/receptions/pending?establishmentCode=LEI&limit=100'),
+      )
+    ).items.filter((p) => p.personId === personId);
+    const completion = `/receptions/pending/${pending!.id}/completion`;
+    const facts = {
+      homeLocalAuthority: 'E08000035',
+      sentenceDate: daysFromToday(-10),
+      sentenceLengthDays: 365,
+      expectedReleaseDate: daysFromToday(170),
+    };
+    const first = await ctx.lib.post(completion, facts);
+    expect(first.status).toBe(201);
+    expect(await json<PendingReceptionView>(first)).toMatchObject({
+      status: 'COMPLETED',
+      episode: 1,
+      reopenedAfterEpisode: null,
+    });
+
+    expect((await reverse(personId, inError(minutesAgo(100)))).status).toBe(201);
+    // Back in the prison's list to do (or dismiss), naming the void episode.
+    const reopened = await json<PendingReceptionView>(
+      await ctx.lib.get(`/receptions/pending/${pending!.id}`),
+    );
+    expect(reopened).toMatchObject({
+      status: 'PENDING',
+      episode: null,
+      links: null,
+      resolvedBy: null,
+      resolvedAt: null,
+      reopenedAfterEpisode: 1,
+      receivedAt: receivedAt.toISOString(),
+    });
+    const toDo = await json<{ items: PendingReceptionView[] }>(
+      await ctx.lib.get('/receptions/pending?establishmentCode=LEI&limit=100'),
+    );
+    expect(toDo.items.map((p) => p.id)).toContain(pending!.id);
+    // A reception by hand at the void one's instant is still the reversed one.
+    const byHand = await ctx.lib.post('/receptions', {
+      prisonNumber,
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      reason: 'ADMISSION',
+      receivedAt: receivedAt.toISOString(),
+      ...facts,
+    });
+    expect(byHand.status).toBe(409);
+    expect((await json<Problem>(byHand)).code).toBe('RECEPTION_REVERSED');
+
+    // Completed again (other facts: the sentence was keyed wrong): the next episode, at the
+    // admission's instant; its retry answers it.
+    const corrected = { ...facts, sentenceLengthDays: 400 };
+    const again = await ctx.lib.post(completion, corrected);
+    expect(again.status).toBe(201);
+    expect(await json<PendingReceptionView>(again)).toMatchObject({
+      status: 'COMPLETED',
+      episode: 2,
+      reopenedAfterEpisode: 1,
+    });
+    const retry = await ctx.lib.post(completion, corrected);
+    expect(retry.status).toBe(200);
+    expect((await json<PendingReceptionView>(retry)).episode).toBe(2);
+    const episodes = await json<{ items: EpisodeView[] }>(await ctx.lib.get(`/people/${personId}/episodes`));
+    expect(episodes.items.map((e) => [e.episode, e.state, e.reception?.receivedAt])).toEqual([
+      [1, 'RECEIVED_IN_ERROR', receivedAt.toISOString()],
+      [2, 'IN_CUSTODY', receivedAt.toISOString()],
+    ]);
+    expect(await ctx.lib.outboxRows('custody.person.received', personId)).toHaveLength(2);
   });
 
   it('a return to custody is not reversible yet (409), nor taken after a void episode (409); a release reverses past a void episode', async () => {
