@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, MoreThan, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import { acrossScopes, withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, isReceived, isVoid } from './custody-episode.entity';
 import {
@@ -177,8 +177,10 @@ export class ReceptionReversalService {
     // A later episode may be held where the caller has no scope, even in the database (row-level
     // security): it is looked for across scopes, and named only to a caller that may see it.
     const later = await acrossScopes(manager, async () => {
+      // A later episode received in error (void) never was: it does not stand (as for a release's
+      // reversal past it, review M1).
       const next = await manager.findOne(CustodyEpisode, {
-        where: { personId, episode: MoreThan(episodeNumber) },
+        where: { personId, episode: MoreThan(episodeNumber), voidedAt: IsNull() },
         order: { episode: 'ASC' },
       });
       if (!next) return null;

@@ -563,5 +563,14 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     });
     expect(undone.status).toBe(201);
     expect((await episodeView(other.personId, 1)).state).toBe('IN_CUSTODY');
+    // Nor does it stand in the way of reversing episode 1's reception in turn.
+    expect((await reverse(other.personId, inError(minutesAgo(500)))).status).toBe(201);
+    const episodes = await json<{ items: EpisodeView[] }>(
+      await ctx.lib.get(`/people/${other.personId}/episodes`),
+    );
+    expect(episodes.items.map((e) => [e.episode, e.state])).toEqual([
+      [1, 'RECEIVED_IN_ERROR'],
+      [2, 'RECEIVED_IN_ERROR'],
+    ]);
   });
 });
