@@ -55,7 +55,7 @@ export class PendingReception {
 
   /**
    * The episode whose reception, which had completed this one, was reversed as recorded in error:
-   * the reversal put it back to PENDING, to complete again (migration 2500). Null: never reopened.
+   * the reversal put it back to PENDING, to complete again (migration 2600). Null: never reopened.
    */
   @Column('integer', { name: 'reopened_after_episode', nullable: true })
   reopenedAfterEpisode!: number | null;

@@ -6,7 +6,7 @@ import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-elig
 import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-overdue-and-reason';
 import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps-event-ids';
 import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-custody-episode-void-reason-literal';
-import { PendingReceptionReopened1700000002500 } from './1700000002500-pending-reception-reopened';
+import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { liberationMigrations } from './index';
@@ -332,10 +332,10 @@ describe('liberation migrations (real Postgres)', () => {
 
   it("lets a reception stand at a void one's instant and marks reopened pending receptions; its rollback refuses while either is on record", async () => {
     const ds = await open(
-      liberationMigrations.slice(0, liberationMigrations.indexOf(PendingReceptionReopened1700000002500) + 1),
+      liberationMigrations.slice(0, liberationMigrations.indexOf(PendingReceptionReopened1700000002600) + 1),
     );
-    const personId = 'p00000000000000002500';
-    const pendingId = '00000000-0000-4000-8000-000000002500';
+    const personId = 'p00000000000000002600';
+    const pendingId = '00000000-0000-4000-8000-000000002600';
     const shape = async () => ({
       column: await columnCount(ds, 'pending_reception', 'reopened_after_episode'),
       unique: (

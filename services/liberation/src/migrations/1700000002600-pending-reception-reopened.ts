@@ -17,8 +17,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * shares its person and instant with another: the column would be lost, the constraint could not
  * hold. Otherwise it restores both as they were.
  */
-export class PendingReceptionReopened1700000002500 implements MigrationInterface {
-  readonly name = 'PendingReceptionReopened1700000002500';
+export class PendingReceptionReopened1700000002600 implements MigrationInterface {
+  readonly name = 'PendingReceptionReopened1700000002600';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
