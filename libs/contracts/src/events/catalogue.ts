@@ -444,6 +444,12 @@ export const ReceptionReversedV1 = eventSchema(
     reason: ReceptionReversalReason,
     /** Where the episode was held when it was voided. */
     establishmentCode: EstablishmentCode,
+    /**
+     * The reception it undoes: that reception's `receivedAt` (its `custody.person.received`'s
+     * instant; one reception per person and instant). Optional, added to v1: absent from events
+     * published before it. The reception's own event id is not kept, so it is not named.
+     */
+    receivedAt: IsoInstant.optional(),
   }),
 );
 export type ReceptionReversedV1 = z.infer<typeof ReceptionReversedV1>;

@@ -154,6 +154,21 @@ export class ConflictingRetryError extends ConflictError {
   }
 }
 
+/**
+ * A reception reversed already, sent again without an Idempotency-Key with other facts (409
+ * RECEPTION_REVERSAL_CONFLICT): the reversal stands as recorded. The answer's `fields` member
+ * names each fact that differs (never its value: the note is free text).
+ */
+export class ReceptionReversalConflictError extends ConflictError {
+  constructor(personId: string, episode: number, fields: string[]) {
+    super(
+      `the reception of episode ${episode} of person ${personId} was reversed already with different ${fields.join(', ')}; the reversal stands as recorded (it cannot be corrected)`,
+      'RECEPTION_REVERSAL_CONFLICT',
+      { details: { personId, episode, fields }, extensions: { fields } },
+    );
+  }
+}
+
 export class ReleaseBeforeReceptionError extends DomainError {
   constructor(personId: string, episode: number, receivedAt: Date, releasedAt: string) {
     super(

@@ -307,6 +307,8 @@ export function receptionReversedEvent(e: CustodyEpisode, establishmentCode: str
       reversedAt: e.voidedAt.toISOString(),
       reason: e.voidReason,
       establishmentCode,
+      // The reception it undoes (a reversed episode was opened by one: NOT_A_RECEPTION otherwise).
+      ...(e.receivedAt !== null && { receivedAt: e.receivedAt.toISOString() }),
     },
   };
 }

@@ -374,8 +374,12 @@ export interface MovementReversedView {
   movement: ReversibleMovement;
   reversedEventId: string;
   reversedAt: string;
-  /** The episode after the reversal: back in custody, at the establishment it was at before. */
-  state: 'IN_CUSTODY' | 'RELEASED';
+  /**
+   * The episode now: back in custody after the reversal, at the establishment it was at before (or
+   * RELEASED after a transfer's reversal); a replay answered after its reception was reversed too
+   * says RECEIVED_IN_ERROR.
+   */
+  state: EpisodeState;
   establishmentCode: string;
   links: EpisodeLinks;
 }

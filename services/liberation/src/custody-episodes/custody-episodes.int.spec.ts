@@ -10,12 +10,13 @@ import type {
   ReceptionRecordedView,
   ReleaseRecordedView,
 } from './custody-episode.schemas';
-import type { bookingStepsWorkflow, GatePickupStep } from './test-workflows/booking-steps.workflow';
+import type { GatePickupStep } from './test-workflows/booking-steps.workflow';
 import type { recordEpisodeStagesWorkflow } from './test-workflows/record-episode-stage.workflow';
 import {
   actorOf,
   aPrisonNumber,
   config,
+  runBookingSteps,
   daysFromToday,
   minutesAgo,
   startLiberation,
@@ -666,16 +667,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
   });
 
   describe('bookGatePickup / cancelGatePickup activities (task queue "liberation")', () => {
-    async function runSteps(steps: GatePickupStep[]) {
-      return withSpecWorker(
-        { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
-        require.resolve('./test-workflows/booking-steps.workflow'),
-        (worker) =>
-          worker.execute<typeof bookingStepsWorkflow>('bookingStepsWorkflow', [
-            { kind: 'gatePickup', steps },
-          ]),
-      );
-    }
+    const runSteps = (steps: GatePickupStep[]) => runBookingSteps({ kind: 'gatePickup', steps });
 
     async function gatePickupRows(personId: string) {
       const rows: Array<{ id: string; cancelled_at: Date | null; cancellation_reason: string | null }> =

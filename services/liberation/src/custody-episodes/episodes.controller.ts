@@ -231,7 +231,11 @@ export class EpisodesController {
     status: 201,
     description: 'Reversed; custody.reception.reversed emitted (its eventId is in the answer)',
   })
-  @ApiResponse({ status: 200, description: 'Already reversed: the first reversal, no second event' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'Already reversed with the same facts (reversedAt, reason, note), or an Idempotency-Key retry: the first reversal, no second event',
+  })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
   @ApiResponse({
     status: 404,
@@ -244,12 +248,13 @@ export class EpisodesController {
       'Something recorded later stands on the episode; the code names what to reverse first, the member reverseFirst which: ' +
       'REVERSE_RELEASE_FIRST (reverseFirst.eventId), REVERSE_TRANSFER_FIRST (reverseFirst.eventId), REVERSE_ABSENCE_FIRST (reverseFirst.absenceId); ' +
       "LATER_EPISODE_STANDS (only the latest episode's reception can be reversed; a later one held elsewhere answers CUSTODY_RECORD_CONFLICT), " +
-      'NOT_A_RECEPTION (liberated direct from court); RETURN_TO_CUSTODY_NOT_REVERSIBLE (a recall or new-sentence reception: not supported yet). Sentence calculations, gate arrangements, meetings and gate pick-ups do not block: they are void with the episode',
+      'NOT_A_RECEPTION (liberated direct from court); RETURN_TO_CUSTODY_NOT_REVERSIBLE (a recall or new-sentence reception: not supported yet); ' +
+      'RECEPTION_REVERSAL_CONFLICT (reversed already with other facts, no Idempotency-Key: the member fields names each that differs, e.g. ["reversedAt", "note"]). Sentence calculations, gate arrangements, meetings and gate pick-ups do not block: they are void with the episode',
   })
   @ApiResponse({
     status: 422,
     description:
-      'REVERSAL_BEFORE_RECEPTION (reversedAt before receivedAt), or IDEMPOTENCY_KEY_REUSED (same key, other facts)',
+      'REVERSAL_BEFORE_RECEPTION (reversedAt before receivedAt), REVERSAL_BEFORE_LATEST_MOVEMENT (reversedAt before a transfer, release, absence or reversal of one recorded on the episode), or IDEMPOTENCY_KEY_REUSED (same key, other facts)',
   })
   async reverseReception(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,

@@ -256,5 +256,9 @@ describe('liberation: gate arrangements for the day of liberation', () => {
       expect(refused.status).toBe(409);
       expect(await json<{ code: string }>(refused)).toMatchObject({ code: 'EPISODE_RECEIVED_IN_ERROR' });
     }
+    // Still read, but with no liberation date to come and no concern about one (review N1).
+    const read = await ctx.lib.get(path(personId));
+    expect(read.status).toBe(200);
+    expect(await json<GateArrangementView>(read)).toMatchObject({ liberationDate: null, concerns: [] });
   });
 });

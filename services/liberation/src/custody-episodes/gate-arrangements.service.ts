@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '@throughcare/platform-audit';
 import { DomainError, NotFoundError } from '@throughcare/platform-errors';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
-import { CustodyEpisode, isReceived } from './custody-episode.entity';
+import { CustodyEpisode, isOpen, isReceived } from './custody-episode.entity';
 import { refuseUnlessOpen, refuseVoid } from './custody-episode.errors';
 import { liberationDayFor } from './custody-episode.view';
 import {
@@ -202,7 +202,8 @@ function liberationDateOf(e: CustodyEpisode, history: EpisodeHistory): string | 
 }
 
 function viewOf(e: CustodyEpisode, history: EpisodeHistory, row: GateArrangement): GateArrangementView {
-  const liberationDate = e.releasedAt === null ? liberationDateOf(e, history) : null;
+  // Only an open episode has a liberation date to come (not a released or a void one).
+  const liberationDate = isOpen(e) ? liberationDateOf(e, history) : null;
   const pickup = history.gatePickups.filter((p) => p.cancelledAt === null).at(-1);
   const concerns: string[] = [];
   if (liberationDate !== null && liberationDate !== row.forLiberationDate)

@@ -5,7 +5,7 @@ import type { LiberationActivities } from '@throughcare/contracts';
 import { parseOrThrow } from '@throughcare/platform-errors';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
-import { EpisodeNotFoundError, GatePickupNotFoundError } from './custody-episode.errors';
+import { EpisodeNotFoundError, GatePickupNotFoundError, refuseVoid } from './custody-episode.errors';
 import { gatePickupBookedEvent, gatePickupCancelledEvent } from './custody-episode.events';
 import { BookGatePickupInputSchema, CancelGatePickupInputSchema } from './custody-episode.schemas';
 import { GatePickup } from './gate-pickup.entity';
@@ -20,7 +20,10 @@ export class GatePickupService {
 
   /**
    * Books a gate pick-up for the liberation date and enqueues `custody.gate-pickup.booked`, in
-   * one transaction, once per idempotency key: a retry answers the first booking's id.
+   * one transaction, once per idempotency key: a retry answers the first booking's id (even after
+   * the episode became void, so the journey learns the booking its closure must cancel). An
+   * episode whose reception was reversed is refused, EPISODE_RECEIVED_IN_ERROR (non-retryable):
+   * nobody is collected from a custody that never was. Cancelling stays allowed.
    */
   async book(raw: BookGatePickupInput, actor: string): Promise<{ bookingId: string }> {
     const input = parseOrThrow(BookGatePickupInputSchema, raw, 'bookGatePickup input');
@@ -32,6 +35,7 @@ export class GatePickupService {
           episode: input.episode,
         });
         if (!episode) throw EpisodeNotFoundError.of(input.personId, input.episode);
+        refuseVoid(episode);
         const booking = manager.create(GatePickup, {
           id: randomUUID(),
           personId: input.personId,

@@ -12,6 +12,7 @@ import {
   MeetingCancelledError,
   MeetingHeldBeforeReceptionError,
   MeetingNotFoundError,
+  refuseVoid,
 } from './custody-episode.errors';
 import { meetingBookedEvent, meetingCancelledEvent, meetingHeldEvent } from './custody-episode.events';
 import {
@@ -41,7 +42,10 @@ export class MeetingService {
 
   /**
    * Books a CJSW custody visit or the pre-release meeting and enqueues `custody.meeting.booked`,
-   * in one transaction, once per idempotency key: a retry answers the first booking's id.
+   * in one transaction, once per idempotency key: a retry answers the first booking's id (even
+   * after the episode became void, so the journey learns the booking its closure must cancel). An
+   * episode whose reception was reversed is refused, EPISODE_RECEIVED_IN_ERROR (non-retryable).
+   * Cancelling stays allowed (the journey's compensation).
    */
   async book(raw: BookMeetingInput, actor: string): Promise<{ bookingId: string }> {
     const input = parseOrThrow(BookMeetingInputSchema, raw, 'bookMeeting input');
@@ -53,6 +57,7 @@ export class MeetingService {
           episode: input.episode,
         });
         if (!episode) throw EpisodeNotFoundError.of(input.personId, input.episode);
+        refuseVoid(episode);
         const meeting = manager.create(Meeting, {
           id: randomUUID(),
           personId: input.personId,
@@ -123,7 +128,8 @@ export class MeetingService {
    * Records that a booked visit or meeting took place and enqueues `custody.meeting.held`, in one
    * transaction. The same heldAt again, or the same Idempotency-Key, answers the first result.
    * A caller may record only meetings of a person held in one of its establishments: any other
-   * answers as an unknown meeting.
+   * answers as an unknown meeting. A meeting of an episode whose reception was reversed is refused,
+   * 409 EPISODE_RECEIVED_IN_ERROR, before any replay (nothing is recorded against a void episode).
    */
   async recordHeld(
     bookingId: string,
@@ -139,6 +145,7 @@ export class MeetingService {
         episode: found.episode,
       });
       if (!(await isWithin(tx, episode, context.scope))) throw new MeetingNotFoundError(bookingId);
+      refuseVoid(episode);
       let recorded = false;
       const hold = async (manager: EntityManager) => {
         recorded = await this.hold(manager, bookingId, body, context);

@@ -51,7 +51,8 @@ export class MeetingsController {
   })
   @ApiResponse({
     status: 409,
-    description: 'MEETING_CANCELLED or MEETING_ALREADY_HELD (at another instant)',
+    description:
+      "MEETING_CANCELLED, MEETING_ALREADY_HELD (at another instant), or EPISODE_RECEIVED_IN_ERROR (the episode's reception was reversed: nothing is recorded against it)",
   })
   @ApiResponse({
     status: 422,

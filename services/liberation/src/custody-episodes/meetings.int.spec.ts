@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { MeetingBookedV1, MeetingCancelledV1, MeetingHeldV1 } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
-import { withSpecWorker } from '@throughcare/testing';
 import type { EpisodeView, MeetingHeldView } from './custody-episode.schemas';
 import {
   aReception,
   config,
+  runBookingSteps,
   daysFrom,
   minutesAgo,
   startLiberation,
   type LiberationHarness,
   type Problem,
 } from './spec-support';
-import type { bookingStepsWorkflow, MeetingStep } from './test-workflows/booking-steps.workflow';
+import type { MeetingStep } from './test-workflows/booking-steps.workflow';
 
 /** One base for the whole file: dates built and expected across midnight agree (a CI run at 00:00 UTC). */
 const daysFromToday = daysFrom(Date.now());
@@ -28,14 +28,7 @@ describe('liberation meetings: bookMeeting / cancelMeeting activities and POST /
   });
 
   /** Runs the steps through a test workflow whose activities run on the service's own worker (task queue "liberation"). */
-  async function runSteps(steps: MeetingStep[]) {
-    return withSpecWorker(
-      { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
-      require.resolve('./test-workflows/booking-steps.workflow'),
-      (worker) =>
-        worker.execute<typeof bookingStepsWorkflow>('bookingStepsWorkflow', [{ kind: 'meeting', steps }]),
-    );
-  }
+  const runSteps = (steps: MeetingStep[]) => runBookingSteps({ kind: 'meeting', steps });
 
   async function anOpenEpisode() {
     const reception = aReception({ receivedAt: minutesAgo(600) });

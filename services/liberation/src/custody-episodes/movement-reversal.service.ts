@@ -12,7 +12,7 @@ import {
 import { movementReversedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { MovementReversedView, ReverseMovementBody } from './custody-episode.schemas';
-import { linksOf } from './custody-episode.view';
+import { episodeStateOf, linksOf } from './custody-episode.view';
 import {
   currentEstablishment,
   isWithin,
@@ -84,7 +84,8 @@ export class MovementReversalService {
           movement: movement.movement,
           reversedEventId: movement.eventId,
           reversedAt: movement.reversedAt?.toISOString() ?? '',
-          state: episode.releasedAt === null ? 'IN_CUSTODY' : 'RELEASED',
+          // A void episode (its reception reversed since) is neither in custody nor released.
+          state: episodeStateOf(episode),
           establishmentCode: currentEstablishment(episode, { movements }),
           links: linksOf(movement.personId, movement.episode),
         },

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
+import { acrossScopes } from '@throughcare/platform-persistence';
 import { PendingReception } from './pending-reception.entity';
 
 export class PendingReceptionNotFoundError extends NotFoundError {
@@ -39,12 +40,46 @@ export const PENDING_RECEPTION_MATCH_MS = 24 * 60 * 60 * 1000;
  * the person's lock, as a dismissal takes it): a dismissed one is refused, so a completion racing
  * a dismissal never opens an episode for a dismissed reception.
  */
-export async function lockPendingForCompletion(manager: EntityManager, id: string): Promise<void> {
+export async function lockPendingForCompletion(
+  manager: EntityManager,
+  id: string,
+): Promise<PendingReception> {
   const pending = await manager
     .getRepository(PendingReception)
     .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
   if (!pending) throw new PendingReceptionNotFoundError(id);
   if (pending.status === 'DISMISSED') throw new PendingReceptionDismissedError(pending);
+  return pending;
+}
+
+/**
+ * In a reception reversal's transaction (under the person's lock): the pending receptions the
+ * void episode had completed go back to PENDING, naming it (`reopenedAfterEpisode`), for staff of
+ * the receiving prison to complete again or dismiss (review stop 37, M5). Across scopes: they are
+ * the person's, whoever reverses.
+ */
+export async function reopenPendingReceptions(
+  manager: EntityManager,
+  personId: string,
+  voidEpisode: number,
+): Promise<void> {
+  await acrossScopes(manager, () =>
+    manager
+      .createQueryBuilder()
+      .update(PendingReception)
+      .set({
+        status: 'PENDING',
+        episode: null,
+        resolvedBy: null,
+        resolvedAt: null,
+        reopenedAfterEpisode: voidEpisode,
+      })
+      .where(`person_id = :personId AND status = 'COMPLETED' AND episode = :voidEpisode`, {
+        personId,
+        voidEpisode,
+      })
+      .execute(),
+  );
 }
 
 /**

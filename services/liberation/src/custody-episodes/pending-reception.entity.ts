@@ -53,6 +53,13 @@ export class PendingReception {
   @Column('text', { name: 'dismissal_reason', nullable: true })
   dismissalReason!: string | null;
 
+  /**
+   * The episode whose reception, which had completed this one, was reversed as recorded in error:
+   * the reversal put it back to PENDING, to complete again (migration 2600). Null: never reopened.
+   */
+  @Column('integer', { name: 'reopened_after_episode', nullable: true })
+  reopenedAfterEpisode!: number | null;
+
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;
 

@@ -73,6 +73,11 @@ export interface PendingReceptionView {
   resolvedBy: string | null;
   resolvedAt: string | null;
   dismissalReason: string | null;
+  /**
+   * The episode whose reception had completed it and was then reversed as recorded in error: the
+   * reversal put it back to PENDING, to complete again or dismiss. Null: never reopened.
+   */
+  reopenedAfterEpisode: number | null;
 }
 
 export interface PendingReceptionPage {

@@ -26,8 +26,15 @@ import { covers, whereEstablishment, type EstablishmentScope } from './prison-sc
 import { ReceptionsService } from './receptions.service';
 import type { RequestContext } from './request-context';
 
-/** The idempotency key a pending reception's completion records its reception under (whoever completes it). */
-const completionKey = (id: string) => `pending-reception:${id}`;
+/**
+ * The idempotency key a pending reception's completion records its reception under (whoever
+ * completes it): one per opening, so a pending reception reopened by a reception reversal opens a
+ * new episode when completed again, instead of replaying the void one.
+ */
+const completionKey = (p: Pick<PendingReception, 'id' | 'reopenedAfterEpisode'>) =>
+  p.reopenedAfterEpisode === null
+    ? `pending-reception:${p.id}`
+    : `pending-reception:${p.id}:reopened-after-episode-${p.reopenedAfterEpisode}`;
 
 /** What the HMPPS adapter keeps of an admission it cannot receive by itself. */
 export interface PendingReceptionFacts {
@@ -57,6 +64,7 @@ export function toPendingReceptionView(p: PendingReception): PendingReceptionVie
     resolvedBy: p.resolvedBy,
     resolvedAt: p.resolvedAt?.toISOString() ?? null,
     dismissalReason: p.dismissalReason,
+    reopenedAfterEpisode: p.reopenedAfterEpisode,
   };
 }
 
@@ -169,7 +177,7 @@ export class PendingReceptionsService {
     const pending = await this.find(context.scope, id);
     if (pending.status === 'DISMISSED') throw new PendingReceptionDismissedError(pending);
     // Completed by a reception staff recorded themselves: nothing to complete (a completion's retry goes on).
-    if (pending.status === 'COMPLETED' && !(await this.completedHere(pending.id)))
+    if (pending.status === 'COMPLETED' && !(await this.completedHere(pending)))
       throw new PendingReceptionCompletedError(pending, 'by a reception recorded for the person');
     const reception = parseOrThrow(
       RecordReceptionBodySchema,
@@ -186,7 +194,7 @@ export class PendingReceptionsService {
     );
     const { created } = await this.receptions.record(
       reception,
-      { ...context, idempotencyKey: completionKey(pending.id) },
+      { ...context, idempotencyKey: completionKey(pending) },
       pending.id,
     );
     return { created, view: await this.get(context.scope, id) };
@@ -224,10 +232,10 @@ export class PendingReceptionsService {
   }
 
   /** Whether the completion endpoint opened its episode (its key is taken), not a reception recorded by hand. */
-  private completedHere(id: string): Promise<boolean> {
+  private completedHere(pending: PendingReception): Promise<boolean> {
     // (The platform's key table; the caller's scope was checked on the pending reception.)
     return runUnrestricted(() =>
-      idempotencyKeyTaken(this.dataSource.manager, `liberation:reception:${completionKey(id)}`),
+      idempotencyKeyTaken(this.dataSource.manager, `liberation:reception:${completionKey(pending)}`),
     );
   }
 

@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, MoreThan, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import { acrossScopes, withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, isReceived, isVoid } from './custody-episode.entity';
 import {
   EpisodeNotFoundError,
   IdempotencyKeyReusedError,
   MovementOutOfOrderError,
+  ReceptionReversalConflictError,
   ReceptionReversalRefusedError,
 } from './custody-episode.errors';
 import { receptionReversedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
 import type { ReceptionReversedView, ReverseReceptionBody } from './custody-episode.schemas';
+import type { Movement } from './movement.entity';
 import { linksOf, receptionReversalOf } from './custody-episode.view';
 import {
   currentEstablishment,
@@ -20,6 +22,7 @@ import {
   refusalOver,
   standingTransfers,
 } from './episode-history';
+import { reopenPendingReceptions } from './pending-reception.completion';
 import { lockPerson } from './person-lock';
 import type { RequestContext } from './request-context';
 import { absenceStands, TemporaryAbsence } from './temporary-absence.entity';
@@ -125,7 +128,15 @@ export class ReceptionReversalService {
   ): Promise<boolean> {
     const { personId, episode: episodeNumber } = episode;
     refuseEpisodeMismatch(context, personId, episodeNumber);
-    if (isVoid(episode)) return false;
+    if (isVoid(episode)) {
+      // Reversed already: the same facts again answer that reversal; others are not a correction
+      // (the reversal stands as recorded), so they are refused naming what differs (review M6).
+      const differences = differingReversalFacts(episode, body);
+      if (differences.length > 0) {
+        throw new ReceptionReversalConflictError(personId, episodeNumber, differences);
+      }
+      return false;
+    }
     const refused = (
       code: string,
       message: string,
@@ -166,8 +177,10 @@ export class ReceptionReversalService {
     // A later episode may be held where the caller has no scope, even in the database (row-level
     // security): it is looked for across scopes, and named only to a caller that may see it.
     const later = await acrossScopes(manager, async () => {
+      // A later episode received in error (void) never was: it does not stand (as for a release's
+      // reversal past it, review M1).
       const next = await manager.findOne(CustodyEpisode, {
-        where: { personId, episode: MoreThan(episodeNumber) },
+        where: { personId, episode: MoreThan(episodeNumber), voidedAt: IsNull() },
         order: { episode: 'ASC' },
       });
       if (!next) return null;
@@ -213,6 +226,17 @@ export class ReceptionReversalService {
         { absenceId: absence.id },
       );
     }
+    // The journey closes at reversedAt, which decides which of its clocks count as breached: not
+    // before what was recorded on the episode, nor the reversals that had to come first (N3).
+    const latest = latestMovementOn(movements, absences);
+    if (latest && reversedAt < latest) {
+      throw new MovementOutOfOrderError(
+        'REVERSAL_BEFORE_LATEST_MOVEMENT',
+        'reversedAt',
+        `reversedAt ${body.reversedAt} is before the latest movement recorded on episode ${episodeNumber} of person ${personId} or its reversal (${latest.toISOString()}): a reception is reversed after what was recorded on it`,
+        { personId, episode: episodeNumber, latestMovementAt: latest.toISOString() },
+      );
+    }
 
     const voided = {
       voidedAt: reversedAt,
@@ -224,6 +248,8 @@ export class ReceptionReversalService {
     };
     await manager.update(CustodyEpisode, { personId, episode: episodeNumber }, voided);
     Object.assign(episode, voided);
+    // An HMPPS admission this reception had completed is to do again (or to dismiss).
+    await reopenPendingReceptions(manager, personId, episodeNumber);
     await enqueueCustodyEvent(
       manager,
       receptionReversedEvent(episode, currentEstablishment(episode, { movements })),
@@ -242,4 +268,28 @@ async function visible(
   if (context.scope === 'unrestricted') return true;
   if (episode.voidedAt !== null && episode.voidedBy === context.actor) return true;
   return isWithin(manager, episode, context.scope);
+}
+
+/** Names of the facts a repeat of a recorded reversal disagrees on (never values: the note is free text). */
+function differingReversalFacts(e: CustodyEpisode, body: ReverseReceptionBody): string[] {
+  return [
+    ...(e.voidedAt?.getTime() === Date.parse(body.reversedAt) ? [] : ['reversedAt']),
+    ...(e.voidReason === body.reason ? [] : ['reason']),
+    ...(e.voidNote === (body.note ?? null) ? [] : ['note']),
+  ];
+}
+
+/**
+ * The latest instant recorded on the episode's movements and temporary absences, their reversals
+ * included (by the time a reception is reversed, nothing on it stands); null when there is none.
+ */
+function latestMovementOn(
+  movements: readonly Movement[],
+  absences: readonly TemporaryAbsence[],
+): Date | null {
+  const instants = [
+    ...movements.flatMap((m) => [m.occurredAt, m.reversedAt]),
+    ...absences.flatMap((a) => [a.leftAt, a.returnedAt, a.departureReversedAt, a.returnReversedAt]),
+  ].filter((d): d is Date => d !== null);
+  return instants.length === 0 ? null : new Date(Math.max(...instants.map((d) => d.getTime())));
 }

@@ -7,12 +7,16 @@ import type {
   TransferRecordedView,
 } from './custody-episode.schemas';
 import type { AbsenceView } from './temporary-absence.schemas';
+import type { PendingReceptionView } from './pending-reception.schemas';
+import { PendingReceptionsService } from './pending-receptions.service';
 import {
   actorOf,
   aReception,
+  daysFromToday,
   minutesAgo,
   personIdOf,
   prisonStaff,
+  runBookingSteps as runSteps,
   useLiberation,
   type Problem,
 } from './spec-support';
@@ -64,8 +68,8 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     return { reception, personId, releaseEventId };
   }
 
-  it('voids the episode (201), emits custody.reception.reversed once, and answers a retry with the first reversal (200)', async () => {
-    const { personId } = await received();
+  it('voids the episode (201), emits custody.reception.reversed once, answers a retry with the first reversal (200) and a repeat with other facts 409', async () => {
+    const { personId, reception } = await received();
     const reversedAt = minutesAgo(30);
     const note = 'keyed against the wrong prison number';
     const first = await reverse(personId, inError(reversedAt, note));
@@ -85,11 +89,25 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       links: { self: `/people/${personId}/episodes/1`, episodes: `/people/${personId}/episodes` },
     });
 
-    // The same request again, or another reversedAt: the first reversal, no second event.
+    // The same request again: the first reversal, no second event. Other facts are not a
+    // correction: 409 RECEPTION_REVERSAL_CONFLICT naming each fact that differs (never its value).
     const again = await reverse(personId, inError(reversedAt, note));
     expect(again.status).toBe(200);
     expect(await json<ReceptionReversedView>(again)).toEqual(reversal);
-    expect((await reverse(personId, inError(minutesAgo(5)))).status).toBe(200);
+    const conflicts = await Promise.all([
+      reverse(personId, inError(minutesAgo(5), note)),
+      reverse(personId, inError(reversedAt, 'another note')),
+      reverse(personId, inError(minutesAgo(5))),
+    ]);
+    expect(conflicts.map((r) => r.status)).toEqual([409, 409, 409]);
+    const problems = await Promise.all(conflicts.map((r) => json<Problem & { fields?: string[] }>(r)));
+    expect(problems.map((p) => [p.code, p.fields])).toEqual([
+      ['RECEPTION_REVERSAL_CONFLICT', ['reversedAt']],
+      ['RECEPTION_REVERSAL_CONFLICT', ['note']],
+      ['RECEPTION_REVERSAL_CONFLICT', ['reversedAt', 'note']],
+    ]);
+    expect(problems[2]!.detail).toContain('different reversedAt, note');
+    expect(JSON.stringify(problems)).not.toContain(note);
 
     const view = await episodeView(personId);
     expect(view).toMatchObject({
@@ -110,12 +128,13 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       ReceptionReversedV1.parse(e),
     );
     expect(events.map((e) => e.eventId)).toEqual([reversal.eventId]);
-    // Codes and instants only: the note stays in the service.
+    // Codes and instants only: the note stays in the service. receivedAt names the reception undone.
     expect(events[0]!.data).toEqual({
       episode: 1,
       reversedAt,
       reason: 'RECEIVED_IN_ERROR',
       establishmentCode: 'BAR',
+      receivedAt: reception.receivedAt,
     });
     expect(JSON.stringify(events[0])).not.toContain(note);
   });
@@ -153,6 +172,73 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     });
     expect(release.status).toBe(404);
     expect((await json<Problem>(release)).code).toBe('EPISODE_NOT_FOUND');
+  });
+
+  it('a void episode takes no gate pick-up, meeting or meeting held (409 EPISODE_RECEIVED_IN_ERROR, final for the journey); what was booked before answers its key and can be cancelled', async () => {
+    const { personId } = await received();
+    const run = randomUUID();
+    const gate = {
+      idempotencyKey: `${run}:gate`,
+      personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      liberationDate: daysFromToday(60),
+      correlationId: `spec-${run}`,
+    };
+    const visit = {
+      idempotencyKey: `${run}:visit`,
+      personId,
+      episode: 1,
+      establishmentCode: 'BAR',
+      kind: 'CJSW_VISIT' as const,
+      date: daysFromToday(10),
+      correlationId: `spec-${run}`,
+    };
+    const [gateBooked] = await runSteps({ kind: 'gatePickup', steps: [{ book: gate }] });
+    const [visitBooked] = await runSteps({ kind: 'meeting', steps: [{ book: visit }] });
+    expect(gateBooked).toEqual({ bookingId: expect.any(String) });
+    expect(visitBooked).toEqual({ bookingId: expect.any(String) });
+    const { bookingId: gateId } = gateBooked as { bookingId: string };
+    const { bookingId: visitId } = visitBooked as { bookingId: string };
+    expect((await reverse(personId, inError(minutesAgo(100)))).status).toBe(201);
+
+    const voided = { failureType: 'EPISODE_RECEIVED_IN_ERROR', nonRetryable: true };
+    const cancel = (bookingId: string) => ({
+      idempotencyKey: `${run}:cancel:${bookingId}`,
+      bookingId,
+      reason: 'case closed: RECEIVED_IN_ERROR',
+      correlationId: `spec-${run}`,
+    });
+    // The retry of a booking made before answers it (the journey's closure must learn it to cancel
+    // it); a new booking is refused for good; the cancellation (the compensation) goes through.
+    expect(
+      await runSteps({
+        kind: 'gatePickup',
+        steps: [
+          { book: gate },
+          { book: { ...gate, idempotencyKey: `${run}:gate-after` } },
+          { cancel: cancel(gateId) },
+        ],
+      }),
+    ).toEqual([gateBooked, voided, { cancelled: true }]);
+
+    // A meeting held on a void episode: refused before any replay.
+    const held = await ctx.lib.post(`/meetings/${visitId}/held`, { heldAt: minutesAgo(50) });
+    expect(held.status).toBe(409);
+    expect(await json<Problem>(held)).toMatchObject({ code: 'EPISODE_RECEIVED_IN_ERROR' });
+    expect(
+      await runSteps({
+        kind: 'meeting',
+        steps: [
+          { book: visit },
+          { book: { ...visit, idempotencyKey: `${run}:visit-after`, kind: 'PRE_RELEASE_MEETING' } },
+          { cancel: cancel(visitId) },
+        ],
+      }),
+    ).toEqual([visitBooked, voided, { outcome: 'CANCELLED' }]);
+    expect(await ctx.lib.outboxRows('custody.meeting.held', personId)).toHaveLength(0);
+    expect(await ctx.lib.outboxRows('custody.meeting.booked', personId)).toHaveLength(1);
+    expect(await ctx.lib.outboxRows('custody.gate-pickup.booked', personId)).toHaveLength(1);
   });
 
   it('honours Idempotency-Key: a retry answers the first (200), the key reused with another body is 422', async () => {
@@ -205,7 +291,22 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(
       (await ctx.lib.post(`/movements/${transfer.eventId}/reversal`, { reversedAt: minutesAgo(20) })).status,
     ).toBe(201);
-    expect((await reverse(moved.personId, inError())).status).toBe(201);
+    // Not dated before what was recorded on the episode, its reversals included (the journey
+    // closes at reversedAt): 422 naming reversedAt and the latest instant.
+    const tooEarly = await reverse(moved.personId, inError(minutesAgo(1600)));
+    expect(tooEarly.status).toBe(422);
+    expect(await json<Problem>(tooEarly)).toMatchObject({
+      code: 'REVERSAL_BEFORE_LATEST_MOVEMENT',
+      detail: expect.stringMatching(/^reversedAt .* \(\d{4}-.*Z\)/),
+    });
+    expect((await reverse(moved.personId, inError(minutesAgo(25)))).status).toBe(422);
+    expect((await reverse(moved.personId, inError(minutesAgo(10)))).status).toBe(201);
+    // The transfer's reversal replayed afterwards says what the episode is now: void.
+    const replayed = await ctx.lib.post(`/movements/${transfer.eventId}/reversal`, {
+      reversedAt: minutesAgo(20),
+    });
+    expect(replayed.status).toBe(200);
+    expect(await replayed.json()).toMatchObject({ state: 'RECEIVED_IN_ERROR', establishmentCode: 'BAR' });
 
     // A standing release: reverse it first.
     const released = await received();
@@ -247,6 +348,9 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       expect(
         (await ctx.lib.post(`${absencePath}/reversal`, { part, reversedAt: minutesAgo(30) })).status,
       ).toBe(201);
+    const beforeAbsenceReversal = await reverse(out.personId, inError(minutesAgo(40)));
+    expect(beforeAbsenceReversal.status).toBe(422);
+    expect((await json<Problem>(beforeAbsenceReversal)).code).toBe('REVERSAL_BEFORE_LATEST_MOVEMENT');
     expect((await reverse(out.personId, inError())).status).toBe(201);
 
     // Only the latest episode: an earlier one is refused while a later one stands.
@@ -300,13 +404,19 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
   });
 
   it('after voiding, a new reception of the same prison number opens the next episode; the void one is never open', async () => {
-    const { reception, personId } = await received();
+    const key = `spec-${randomUUID()}`;
+    const reception = aReception({ receivedAt: minutesAgo(2000) });
+    expect((await ctx.lib.post('/receptions', reception, { 'idempotency-key': key })).status).toBe(201);
+    const personId = personIdOf(reception.prisonNumber);
     expect((await reverse(personId, inError(minutesAgo(60)))).status).toBe(201);
 
-    // The reception reversed, sent again, is not answered as if it stood.
-    const same = await ctx.lib.post('/receptions', reception);
-    expect(same.status).toBe(409);
-    expect((await json<Problem>(same)).code).toBe('RECEPTION_REVERSED');
+    // The reception reversed, sent again, with its Idempotency-Key or without, is not answered as
+    // if it stood.
+    for (const headers of [{}, { 'idempotency-key': key }] as Array<Record<string, string>>) {
+      const same = await ctx.lib.post('/receptions', reception, headers);
+      expect(same.status).toBe(409);
+      expect((await json<Problem>(same)).code).toBe('RECEPTION_REVERSED');
+    }
     // No episode before it was released: this is no return to custody.
     const asReturn = await ctx.lib.post('/receptions', {
       ...reception,
@@ -334,6 +444,90 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(await release.json()).toMatchObject({ episode: 2 });
   });
 
+  it('an HMPPS admission its reversed reception had completed is pending again, and completed again opens the next episode at its own instant', async () => {
+    const prisonNumber = aReception().prisonNumber;
+    const personId = personIdOf(prisonNumber);
+    const receivedAt = new Date(minutesAgo(2000));
+    await ctx.lib.app.get(PendingReceptionsService).recordFromHmpps({
+      hmppsEventId: randomUUID(),
+      personId,
+      prisonNumber,
+      establishmentCode: 'LEI',
+      reason: 'ADMISSION',
+      receivedAt,
+      correlationId: `spec-${randomUUID()}`,
+    });
+    const [pending] = (
+      await json<{ items: PendingReceptionView[] }>(
+        await ctx.lib.get('/receptions/pending?establishmentCode=LEI&limit=100'),
+      )
+    ).items.filter((p) => p.personId === personId);
+    const completion = `/receptions/pending/${pending!.id}/completion`;
+    const facts = {
+      homeLocalAuthority: 'E08000035',
+      sentenceDate: daysFromToday(-10),
+      sentenceLengthDays: 365,
+      expectedReleaseDate: daysFromToday(170),
+    };
+    const first = await ctx.lib.post(completion, facts);
+    expect(first.status).toBe(201);
+    expect(await json<PendingReceptionView>(first)).toMatchObject({
+      status: 'COMPLETED',
+      episode: 1,
+      reopenedAfterEpisode: null,
+    });
+
+    expect((await reverse(personId, inError(minutesAgo(100)))).status).toBe(201);
+    // Back in the prison's list to do (or dismiss), naming the void episode.
+    const reopened = await json<PendingReceptionView>(
+      await ctx.lib.get(`/receptions/pending/${pending!.id}`),
+    );
+    expect(reopened).toMatchObject({
+      status: 'PENDING',
+      episode: null,
+      links: null,
+      resolvedBy: null,
+      resolvedAt: null,
+      reopenedAfterEpisode: 1,
+      receivedAt: receivedAt.toISOString(),
+    });
+    const toDo = await json<{ items: PendingReceptionView[] }>(
+      await ctx.lib.get('/receptions/pending?establishmentCode=LEI&limit=100'),
+    );
+    expect(toDo.items.map((p) => p.id)).toContain(pending!.id);
+    // A reception by hand at the void one's instant is still the reversed one.
+    const byHand = await ctx.lib.post('/receptions', {
+      prisonNumber,
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      reason: 'ADMISSION',
+      receivedAt: receivedAt.toISOString(),
+      ...facts,
+    });
+    expect(byHand.status).toBe(409);
+    expect((await json<Problem>(byHand)).code).toBe('RECEPTION_REVERSED');
+
+    // Completed again (other facts: the sentence was keyed wrong): the next episode, at the
+    // admission's instant; its retry answers it.
+    const corrected = { ...facts, sentenceLengthDays: 400 };
+    const again = await ctx.lib.post(completion, corrected);
+    expect(again.status).toBe(201);
+    expect(await json<PendingReceptionView>(again)).toMatchObject({
+      status: 'COMPLETED',
+      episode: 2,
+      reopenedAfterEpisode: 1,
+    });
+    const retry = await ctx.lib.post(completion, corrected);
+    expect(retry.status).toBe(200);
+    expect((await json<PendingReceptionView>(retry)).episode).toBe(2);
+    const episodes = await json<{ items: EpisodeView[] }>(await ctx.lib.get(`/people/${personId}/episodes`));
+    expect(episodes.items.map((e) => [e.episode, e.state, e.reception?.receivedAt])).toEqual([
+      [1, 'RECEIVED_IN_ERROR', receivedAt.toISOString()],
+      [2, 'IN_CUSTODY', receivedAt.toISOString()],
+    ]);
+    expect(await ctx.lib.outboxRows('custody.person.received', personId)).toHaveLength(2);
+  });
+
   it('a return to custody is not reversible yet (409); a release reverses past a void episode', async () => {
     const { reception, personId } = await released1();
     // A recall: its reception closed the journey of episode 1, which a reversal cannot reopen yet.
@@ -359,6 +553,15 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     });
     expect(undone.status).toBe(201);
     expect((await episodeView(other.personId, 1)).state).toBe('IN_CUSTODY');
+    // Nor does it stand in the way of reversing episode 1's reception in turn.
+    expect((await reverse(other.personId, inError(minutesAgo(500)))).status).toBe(201);
+    const episodes = await json<{ items: EpisodeView[] }>(
+      await ctx.lib.get(`/people/${other.personId}/episodes`),
+    );
+    expect(episodes.items.map((e) => [e.episode, e.state])).toEqual([
+      [1, 'RECEIVED_IN_ERROR'],
+      [2, 'RECEIVED_IN_ERROR'],
+    ]);
   });
 
   it('a return to custody after a void episode follows the released episode before it: 201, the event names it as previousEpisode', async () => {

@@ -65,10 +65,13 @@ export class ReceptionsService {
     if (!covers(context.scope, body.establishmentCode)) throw new PersonNotFoundError(personId);
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
-      if (pendingReceptionId !== undefined) await lockPendingForCompletion(tx, pendingReceptionId);
+      const pending =
+        pendingReceptionId === undefined ? null : await lockPendingForCompletion(tx, pendingReceptionId);
+      // A pending reception reopened by a reception reversal is received again at its own instant.
+      const receivedAgain = pending !== null && pending.reopenedAfterEpisode !== null;
       let created = false;
       const receive = async (manager: EntityManager): Promise<EpisodeKey> => {
-        const outcome = await this.receive(manager, personId, body, context);
+        const outcome = await this.receive(manager, personId, body, context, receivedAgain);
         created = outcome.created;
         return { personId, episode: outcome.episode.episode };
       };
@@ -94,6 +97,9 @@ export class ReceptionsService {
         if (differences.length > 0) {
           throw new IdempotencyKeyReusedError('the reception sent with this Idempotency-Key', differences);
         }
+        // A keyed retry of a reception reversed since is not answered as if it stood, as a retry
+        // without a key is not (review stop 37, N2).
+        if (isVoid(episode)) throw receptionReversed(episode);
       }
       return { created, episode };
     });
@@ -104,6 +110,8 @@ export class ReceptionsService {
     personId: string,
     body: RecordReceptionBody,
     context: RequestContext,
+    /** The completion of a pending reception a reversal reopened: a void reception at its instant is not in the way. */
+    receivedAgain = false,
   ): Promise<ReceptionOutcome> {
     const receivedAt = new Date(body.receivedAt);
     // Whether this opens the person's next episode, and its number, depends on the person's whole
@@ -111,7 +119,13 @@ export class ReceptionsService {
     // episode the caller may not see names nothing of it). The new episode is written under the
     // caller's own scope, so the database checks it is at one of the caller's establishments.
     const decided = await acrossScopes(manager, async (): Promise<ReceptionOutcome | NextEpisode> => {
-      const already = await manager.findOneBy(CustodyEpisode, { personId, receivedAt });
+      // The reception standing at that instant (one at most), else one reversed there: a retry of
+      // it is refused below, unless this completes the pending reception its reversal reopened.
+      const atInstant = await manager.find(CustodyEpisode, {
+        where: { personId, receivedAt },
+        order: { episode: 'ASC' },
+      });
+      const already = atInstant.find((e) => !isVoid(e)) ?? (receivedAgain ? undefined : atInstant.at(-1));
       // Each refusal below is about an episode already recorded: detailed only to a caller that may see it.
       const refusal = (e: CustodyEpisode, detailed: () => DomainError) =>
         refusalOver(manager, e, context.scope, detailed);

@@ -9,6 +9,10 @@ import type { SentenceCalculationsService } from './sentence-calculations.servic
 // page, and so the national apply: the item is skipped with the reason and the page goes on.
 // Review M3: a heartbeat an episode.
 
+/** The service over a data source double; its other collaborators are not reached by these specs. */
+const replanServiceOn = (dataSource: DataSource) =>
+  new ReplanService(dataSource, {} as SentenceCalculationsService, {} as Client, 'replan-queue');
+
 describe('ReplanService.applyPage', () => {
   const run = { id: '00000000-0000-4000-8000-000000000001', policyId: 'X' };
   const episodes = [
@@ -22,12 +26,7 @@ describe('ReplanService.applyPage', () => {
       manager: { findOneBy: jest.fn(async () => ({ runId: run.id })), find: jest.fn(async () => []) },
       transaction: jest.fn(async (work: (tx: unknown) => unknown) => work({})),
     } as unknown as DataSource;
-    const replans = new ReplanService(
-      dataSource,
-      {} as SentenceCalculationsService,
-      {} as Client,
-      'replan-queue',
-    );
+    const replans = replanServiceOn(dataSource);
     const internals = replans as unknown as Record<string, jest.Mock>;
     internals['runOrFail'] = jest.fn(async () => run);
     internals['scan'] = jest.fn(async () => episodes);
@@ -71,5 +70,44 @@ describe('ReplanService.applyPage', () => {
       'connection lost',
     );
     expect(internals['skipAtApply']).not.toHaveBeenCalled();
+  });
+});
+
+// Review stop 37, N1: an episode no longer open when the apply step locks it is skipped with why:
+// released, or void (its reception reversed as recorded in error), not both called RELEASED.
+describe('ReplanService: an episode closed between the scan and its apply', () => {
+  const run = { id: '00000000-0000-4000-8000-000000000002', policyId: 'X' };
+  const scanned = { personId: 'p-9', episode: 1, heldAt: 'BAR', version: 1 };
+
+  async function skipReasonFor(episode: Record<string, unknown>): Promise<unknown> {
+    const update = jest.fn(async () => undefined);
+    const tx = {
+      query: jest.fn(async () => []),
+      findOneBy: jest.fn(async () => ({ ...scanned, runId: run.id, status: 'PROPOSED' })),
+      update,
+    };
+    const dataSource = {
+      transaction: jest.fn(async (work: (manager: unknown) => unknown) => work(tx)),
+    } as unknown as DataSource;
+    const replans = replanServiceOn(dataSource);
+    const internals = replans as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    internals['episodeAndVersion'] = async () => [
+      { personId: scanned.personId, episode: 1, releasedAt: null, voidedAt: null, ...episode },
+      { releaseDate: '2027-01-01', calculation: { dates: {} } },
+    ];
+    const outcome = await internals['applyOne']!.call(replans, run, scanned, {}, '2026-12-01', new Date());
+    expect(outcome).toBe('skipped');
+    return (update.mock.calls[0] as unknown[] | undefined)?.[2];
+  }
+
+  it('RECEIVED_IN_ERROR for a void episode, RELEASED for a released one', async () => {
+    expect(await skipReasonFor({ voidedAt: new Date('2026-11-30T10:00:00Z') })).toMatchObject({
+      status: 'SKIPPED',
+      skipReason: 'RECEIVED_IN_ERROR',
+    });
+    expect(await skipReasonFor({ releasedAt: new Date('2026-11-30T10:00:00Z') })).toMatchObject({
+      status: 'SKIPPED',
+      skipReason: 'RELEASED',
+    });
   });
 });

@@ -23,7 +23,7 @@ import {
 import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { SENTENCE_POLICIES, type CalculatedDate, type SentencePolicyTable } from '@throughcare/domain';
-import { CustodyEpisode, isOpen, openEpisodeSql } from './custody-episode.entity';
+import { CustodyEpisode, isOpen, isVoid, openEpisodeSql } from './custody-episode.entity';
 import { lockPerson } from './person-lock';
 import {
   asAdopted,
@@ -501,6 +501,8 @@ export class ReplanService {
         );
         return 'skipped' as const;
       };
+      // Not open: released, or void (its reception reversed as recorded in error).
+      if (episode && isVoid(episode)) return skip('RECEIVED_IN_ERROR');
       if (!episode || !current || !isOpen(episode)) return skip('RELEASED');
       if (current.releaseDate === null) return skip('NO_RELEASE_DATE');
       const oldDates = datesOf(current.calculation.dates);

@@ -10,9 +10,10 @@ import { derivePersonId } from '@throughcare/platform-config';
 import { addDays } from '@throughcare/domain';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
 import { jetstream, jetstreamManager } from '@throughcare/platform-messaging';
-import { bearer, type TestPrincipal } from '@throughcare/testing';
+import { bearer, withSpecWorker, type TestPrincipal } from '@throughcare/testing';
 import { AppModule } from '../app.module';
 import { LIBERATION_SCHEMA, loadLiberationConfig, type LiberationConfig } from '../config';
+import type { BookingSteps, bookingStepsWorkflow } from './test-workflows/booking-steps.workflow';
 
 // Test support for the liberation integration specs (real Postgres, NATS and Temporal).
 
@@ -23,6 +24,17 @@ export const config = loadLiberationConfig({
   ...process.env,
   PORT: '0',
 });
+
+/**
+ * Gate pick-up or meeting bookings and cancellations as the journey makes them: a test workflow
+ * whose activities run on the service's own worker (task queue "liberation"), one result a step.
+ */
+export const runBookingSteps = (run: BookingSteps) =>
+  withSpecWorker(
+    { address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE },
+    require.resolve('./test-workflows/booking-steps.workflow'),
+    (worker) => worker.execute<typeof bookingStepsWorkflow>('bookingStepsWorkflow', [run]),
+  );
 
 const letter = () => String.fromCharCode(65 + randomInt(26));
 export const aPrisonNumber = () =>

@@ -33,6 +33,7 @@ import {
   ReverseMovementBodySchema,
   ReverseReceptionBodySchema,
 } from './custody-episode.schemas';
+import { CustodyEpisode } from './custody-episode.entity';
 import { isInOutbox } from './custody-outbox';
 import { MovementReversalService } from './movement-reversal.service';
 import { Movement } from './movement.entity';
@@ -216,8 +217,22 @@ export class UpstreamMovementsApplier {
       }
       case 'custody.reception.reversed': {
         // The establishment is the record's (where the episode is held), not the event's to say.
-        const { reversedAt, reason } = event.data;
+        const { reversedAt, reason, receivedAt } = event.data;
         const body = dataOf(ReverseReceptionBodySchema, { reversedAt, reason });
+        if (receivedAt !== undefined) {
+          // The reception it says it undoes must be the episode's (an episode's reception never
+          // changes: safe to check before the service locks).
+          const episode = await this.dataSource.manager.findOneBy(CustodyEpisode, {
+            personId,
+            episode: event.data.episode,
+          });
+          if (episode?.receivedAt && episode.receivedAt.getTime() !== Date.parse(receivedAt)) {
+            throw new PermanentError(
+              'REVERSAL_MISMATCH',
+              `data.receivedAt ${receivedAt} is not the reception of episode ${event.data.episode} of person ${personId} (received ${episode.receivedAt.toISOString()})`,
+            );
+          }
+        }
         await this.receptionReversals.reverse(personId, event.data.episode, body, context);
         break;
       }

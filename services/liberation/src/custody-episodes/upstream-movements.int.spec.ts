@@ -318,11 +318,27 @@ describe('liberation applies custody movements published straight onto the bus (
     const personId = personIdOf(prisonNumber);
     const reception = anUpstreamReception(prisonNumber);
     await deliverTwice(reception, personId, (view) => view.state === 'IN_CUSTODY');
-    const reversal = upstream('custody.reception.reversed', prisonNumber, minutesAgo(100), {
+    const reversalData = {
       episode: 1,
       reversedAt: minutesAgo(100),
       reason: 'RECEIVED_IN_ERROR',
       establishmentCode: 'BAR',
+    };
+    // One naming another reception than the episode's (receivedAt) is dead-lettered, applied to nothing.
+    const ofAnother = upstream('custody.reception.reversed', prisonNumber, minutesAgo(100), {
+      ...reversalData,
+      receivedAt: minutesAgo(900),
+    });
+    await publish(ofAnother);
+    const mismatch = await deadLetterOf(ofAnother.eventId);
+    expect(mismatch.headers?.get(DlqHeaders.code)).toBe('REVERSAL_MISMATCH');
+    expect(mismatch.headers?.get(DlqHeaders.reason)).toMatch(
+      /^data\.receivedAt .* is not the reception of episode 1/,
+    );
+    expect((await episodeOf(personId))?.state).toBe('IN_CUSTODY');
+    const reversal = upstream('custody.reception.reversed', prisonNumber, minutesAgo(100), {
+      ...reversalData,
+      receivedAt: reception.data.receivedAt,
     });
     const voided = await deliverTwice(reversal, personId, (view) => view.state === 'RECEIVED_IN_ERROR');
     expect(voided.receptionReversal).toEqual({
@@ -337,7 +353,7 @@ describe('liberation applies custody movements published straight onto the bus (
     expect(
       await messagesWith(Streams.events.name, subjectFor(reversal.eventType), reversal.eventId),
     ).toHaveLength(2);
-    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, prisonNumber)).toEqual([]);
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, reversal.eventId)).toEqual([]);
   });
 
   it('a return to custody published upstream after a void episode must name the released episode it follows (previousEpisode), as the bridge tells that journey', async () => {

@@ -21,7 +21,9 @@ import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-ov
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps-event-ids';
+import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-custody-episode-void-reason-literal';
 import { SentenceCalculationDecisionSetAside1700000002500 } from './1700000002500-sentence-calculation-decision-set-aside';
+import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -47,5 +49,7 @@ export const liberationMigrations = [
   CustodyEpisodeVoid1700000002100,
   ReleaseDecisionCalculationVersion1700000002200,
   AbsenceHmppsEventIds1700000002300,
+  CustodyEpisodeVoidReasonLiteral1700000002400,
   SentenceCalculationDecisionSetAside1700000002500,
+  PendingReceptionReopened1700000002600,
 ];

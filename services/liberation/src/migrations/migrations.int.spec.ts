@@ -5,6 +5,8 @@ import { LIBERATION_SCHEMA } from '../config';
 import { PersonEligibilityFacts1700000000700 } from './1700000000700-person-eligibility-facts';
 import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-overdue-and-reason';
 import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps-event-ids';
+import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-custody-episode-void-reason-literal';
+import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { SentenceCalculationDecisionSetAside1700000002500 } from './1700000002500-sentence-calculation-decision-set-aside';
@@ -34,7 +36,7 @@ describe('liberation migrations (real Postgres)', () => {
     } as DataSourceOptions).initialize();
   };
 
-  /** 1 when the liberation table has the column, else 0. */
+  /** How many columns of that name the table has in the liberation schema (0 or 1). */
   const columnCount = async (ds: DataSource, table: string, column: string) =>
     (
       (await ds.query(
@@ -42,6 +44,19 @@ describe('liberation migrations (real Postgres)', () => {
         [table, column],
       )) as unknown[]
     ).length;
+
+  /** Episode 2 of the person, a copy of episode 1 received at `receivedAt` (null: episode 1's instant). */
+  const secondEpisode = (ds: DataSource, personId: string, receivedAt: string | null) =>
+    ds.query(
+      `INSERT INTO liberation.custody_episode (person_id, episode, prison_number, establishment_code, jurisdiction,
+         home_local_authority, origin, reception_reason, sentence_date, sentence_length_days, expected_release_date,
+         received_at, received_by)
+       SELECT person_id, 2, prison_number, establishment_code, jurisdiction, home_local_authority, origin,
+         reception_reason, sentence_date, sentence_length_days, expected_release_date,
+         coalesce($2::timestamptz, received_at), 'spec'
+         FROM liberation.custody_episode WHERE person_id = $1 AND episode = 1`,
+      [personId, receivedAt],
+    );
 
   const episode = (ds: DataSource, personId: string, extra: Record<string, string | null> = {}) => {
     const columns = Object.keys(extra);
@@ -92,11 +107,7 @@ describe('liberation migrations (real Postgres)', () => {
     );
     const ds = await open(upTo1900);
     const present = async () => ({
-      column: (
-        (await ds.query(
-          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'liberation' AND table_name = 'temporary_absence' AND column_name = 'movement_reason_code'`,
-        )) as unknown[]
-      ).length,
+      column: await columnCount(ds, 'temporary_absence', 'movement_reason_code'),
       index: (
         (await ds.query(
           `SELECT indexdef FROM pg_indexes WHERE schemaname = 'liberation' AND indexname = 'temporary_absence_open_by_due_back'`,
@@ -153,15 +164,7 @@ describe('liberation migrations (real Postgres)', () => {
         { voided_at: null, voided_by: null, void_reason: null, void_note: null, void_event_id: null },
       ]);
       // Still one open episode per person: a second one is refused until the first is void.
-      const second = () =>
-        after.query(
-          `INSERT INTO liberation.custody_episode (person_id, episode, prison_number, establishment_code, jurisdiction,
-             home_local_authority, origin, reception_reason, sentence_date, sentence_length_days, expected_release_date,
-             received_at, received_by)
-           SELECT person_id, 2, prison_number, establishment_code, jurisdiction, home_local_authority, origin,
-             reception_reason, sentence_date, sentence_length_days, expected_release_date, '2026-01-07T10:00:00Z', 'spec'
-             FROM liberation.custody_episode WHERE person_id = 'p00000000000000000010' AND episode = 1`,
-        );
+      const second = () => secondEpisode(after, 'p00000000000000000010', '2026-01-07T10:00:00Z');
       await expect(second()).rejects.toThrow(/custody_episode_one_open_per_person/);
       await expect(voidIt('p00000000000000000010', { void_reason: 'OOPS' })).rejects.toThrow(/void_reason/);
       await expect(voidIt('p00000000000000000010', { voided_at: '2026-01-01T10:00:00Z' })).rejects.toThrow(
@@ -271,6 +274,58 @@ describe('liberation migrations (real Postgres)', () => {
     }
   });
 
+  it("spells out the void reasons (the same values, not the live enum's), and refuses to roll back while an episode is void", async () => {
+    const ds = await open(
+      liberationMigrations.slice(
+        0,
+        liberationMigrations.indexOf(CustodyEpisodeVoidReasonLiteral1700000002400) + 1,
+      ),
+    );
+    const personId = 'p00000000000000002400';
+    const constraints = async () =>
+      (
+        (await ds.query(
+          `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+            WHERE conrelid = 'liberation.custody_episode'::regclass AND conname LIKE 'custody_episode_void_reason%'`,
+        )) as Array<{ conname: string; def: string }>
+      ).map((c) => [c.conname, c.def]);
+    const voidIt = (reason: string) =>
+      ds.query(
+        `UPDATE liberation.custody_episode SET voided_at = '2026-01-06T10:00:00Z', voided_by = 'spec', void_reason = $2,
+           void_event_id = '00000000-0000-4000-8000-000000002400', void_correlation_id = 'spec' WHERE person_id = $1`,
+        [personId, reason],
+      );
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await constraints()).toEqual([
+        ['custody_episode_void_reason', expect.stringMatching(/void_reason.*'RECEIVED_IN_ERROR'/)],
+      ]);
+      await episode(ds, personId);
+      await expect(voidIt('OOPS')).rejects.toThrow(/custody_episode_void_reason/);
+      await voidIt('RECEIVED_IN_ERROR');
+
+      // A rollback would put the void episode back in custody: refused, nothing changed.
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /1 custody episodes are void .* restore a backup instead/,
+      );
+      expect(await constraints()).toEqual([['custody_episode_void_reason', expect.any(String)]]);
+      expect(
+        await ds.query(`SELECT void_reason FROM liberation.custody_episode WHERE person_id = $1`, [personId]),
+      ).toEqual([{ void_reason: 'RECEIVED_IN_ERROR' }]);
+
+      // With none void (removed deliberately here), it reverts to 2100's constraint, and comes again.
+      await ds.query(`DELETE FROM liberation.custody_episode WHERE person_id = $1`, [personId]);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await constraints()).toEqual([
+        ['custody_episode_void_reason_check', expect.stringMatching(/void_reason.*'RECEIVED_IN_ERROR'/)],
+      ]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await constraints()).toEqual([['custody_episode_void_reason', expect.any(String)]]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
   it('adds why a sentence calculation version set a decision aside (null on older versions), and refuses to revert while one is recorded', async () => {
     const upTo = (m: (typeof liberationMigrations)[number]) =>
       liberationMigrations.slice(0, liberationMigrations.indexOf(m) + 1);
@@ -321,6 +376,79 @@ describe('liberation migrations (real Postgres)', () => {
       ).toEqual([{ n: 2 }]);
       await ds.runMigrations({ transaction: 'each' });
       expect(await column()).toBe(1);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it("lets a reception stand at a void one's instant and marks reopened pending receptions; its rollback refuses while either is on record", async () => {
+    const ds = await open(
+      liberationMigrations.slice(0, liberationMigrations.indexOf(PendingReceptionReopened1700000002600) + 1),
+    );
+    const personId = 'p00000000000000002600';
+    const pendingId = '00000000-0000-4000-8000-000000002600';
+    const shape = async () => ({
+      column: await columnCount(ds, 'pending_reception', 'reopened_after_episode'),
+      unique: (
+        (await ds.query(
+          `SELECT conname AS name FROM pg_constraint WHERE conrelid = 'liberation.custody_episode'::regclass AND conname = 'custody_episode_person_received_at_key'
+           UNION ALL SELECT indexname FROM pg_indexes WHERE schemaname = 'liberation' AND indexname = 'custody_episode_person_received_at_standing'`,
+        )) as Array<{ name: string }>
+      ).map((r) => r.name),
+    });
+    const sameInstant = () => secondEpisode(ds, personId, null);
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await shape()).toEqual({ column: 1, unique: ['custody_episode_person_received_at_standing'] });
+      await episode(ds, personId);
+      await ds.query(
+        `INSERT INTO liberation.pending_reception (id, hmpps_event_id, person_id, prison_number, establishment_code,
+           reason, received_at, status, correlation_id)
+         VALUES ($1, gen_random_uuid(), $2, 'A1234BC', 'BAR', 'ADMISSION', '2026-01-05T10:00:00Z', 'PENDING', 'spec')`,
+        [pendingId, personId],
+      );
+      // Two standing receptions at one instant: still refused (the index is over those not void).
+      expect(
+        await ds.query(
+          `SELECT indexdef FROM pg_indexes WHERE schemaname = 'liberation' AND indexname = 'custody_episode_person_received_at_standing'`,
+        ),
+      ).toEqual([
+        {
+          indexdef: expect.stringMatching(
+            /^CREATE UNIQUE INDEX .* \(person_id, received_at\) WHERE \(voided_at IS NULL\)$/,
+          ),
+        },
+      ]);
+      await ds.query(
+        `UPDATE liberation.custody_episode SET voided_at = '2026-01-06T10:00:00Z', voided_by = 'spec', void_reason = 'RECEIVED_IN_ERROR',
+           void_event_id = '00000000-0000-4000-8000-000000002501', void_correlation_id = 'spec' WHERE person_id = $1`,
+        [personId],
+      );
+      await ds.query(`UPDATE liberation.pending_reception SET reopened_after_episode = 1 WHERE id = $1`, [
+        pendingId,
+      ]);
+      await expect(
+        ds.query(`UPDATE liberation.pending_reception SET reopened_after_episode = 0 WHERE id = $1`, [
+          pendingId,
+        ]),
+      ).rejects.toThrow(/reopened_after_episode/);
+      // The void one is not in the way.
+      await sameInstant();
+
+      // A rollback would lose which pending reception was reopened and could not hold the
+      // constraint: refused, nothing changed.
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /1 pending receptions were reopened .* and 1 receptions share their instant .* restore a backup instead/,
+      );
+      expect(await shape()).toEqual({ column: 1, unique: ['custody_episode_person_received_at_standing'] });
+
+      // Once neither is on record (removed deliberately here), it reverts, and comes again.
+      await ds.query(`DELETE FROM liberation.pending_reception WHERE id = $1`, [pendingId]);
+      await ds.query(`DELETE FROM liberation.custody_episode WHERE person_id = $1`, [personId]);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await shape()).toEqual({ column: 0, unique: ['custody_episode_person_received_at_key'] });
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await shape()).toEqual({ column: 1, unique: ['custody_episode_person_received_at_standing'] });
     } finally {
       await ds.destroy();
     }

@@ -7,13 +7,12 @@ import { Module } from '@nestjs/common';
 import { Client as PgClient } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import {
   deadLetterSubjectFor,
   Streams,
-  TaskQueues,
   throughcareWorkflowId,
   type KnownEvent,
 } from '@throughcare/contracts';
@@ -36,7 +35,7 @@ import { DeadLettersService } from '../dead-letters/dead-letters.service';
 import { REDACTED } from '../dead-letters/dead-letter-redaction';
 import { throughcareMigrations } from '../migrations';
 import { BridgeErrorCodes, bridgeHandler, bridgeOrderingKey } from './bridge';
-import { DevServer } from './dev-server.spec-support';
+import { DevServer, startThroughcareWorker } from './dev-server.spec-support';
 import { derive, fact, receptionData } from './spec-support';
 import {
   appliedQuery,
@@ -129,22 +128,12 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
   let short: DurableConsumer;
 
   async function startWorker(): Promise<void> {
-    const workerConnection = await NativeConnection.connect({ address: server.address });
-    const w = await Worker.create({
-      connection: workerConnection,
+    worker = await startThroughcareWorker({
+      address: server.address,
       namespace: 'default',
       dataConverter: dataConverterFrom(config),
-      taskQueue: TaskQueues.throughcare,
       workflowBundle,
     });
-    const running = w.run();
-    worker = {
-      stop: async () => {
-        w.shutdown();
-        await running;
-        await workerConnection.close();
-      },
-    };
   }
 
   function bridgeConsumer(name: string, prefix: string, retryHorizonMs: number): DurableConsumer {

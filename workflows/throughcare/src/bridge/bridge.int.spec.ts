@@ -1,9 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Streams, throughcareWorkflowId } from '@throughcare/contracts';
+import {
+  RECEPTION_REVERSED_TOMBSTONE_TYPE,
+  Streams,
+  THROUGHCARE_WORKFLOW_TYPE,
+  throughcareWorkflowId,
+} from '@throughcare/contracts';
 import { CommonEnv, loadConfig } from '@throughcare/platform-config';
 import {
   connectBus,
@@ -16,7 +22,9 @@ import {
 } from '@throughcare/platform-messaging';
 import { BridgeErrorCodes, bridgeHandler } from './bridge';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
+import { startThroughcareWorker } from './dev-server.spec-support';
 import { derive, receptionData } from './spec-support';
+import { planInScope } from '../sla/plan-scope';
 
 // Issue 7 findings 1 and 9 on a real nats-server and Temporal dev server: a reception the
 // journey could not plan, published straight onto the bus, is dead-lettered with its reason and
@@ -66,7 +74,20 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
   const started: string[] = [];
   const bridgeLog = watchingLogger();
 
+  let worker: { stop: () => Promise<void> } | undefined;
+
   beforeAll(async () => {
+    // A worker of the throughcare task queue: the journey double, and the real tombstone.
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./test-workflows/bridge-int.workflows'),
+      logger: { ...quietLogger, info: () => undefined, debug: () => undefined, trace: () => undefined },
+    });
+    worker = await startThroughcareWorker({
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      dataConverter: dataConverterFrom(env),
+      workflowBundle,
+    });
     nc = await connectBus(env.NATS_URL, 'bridge-int-spec');
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm);
@@ -89,7 +110,7 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
       logger: quietLogger,
     });
     await consumer.start();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const workflowId of started) {
@@ -99,28 +120,70 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
     await (await jetstreamManager(nc)).consumers.delete(Streams.events.name, consumer.name);
     await nc?.drain();
     await connection?.close();
-  });
+    await worker?.stop();
+  }, 60_000);
 
-  /** Publishes a reception for a new person and answers its journey's workflow id. */
-  async function publishReception(
-    data: Record<string, unknown>,
-  ): Promise<{ eventId: string; workflowId: string }> {
-    const personId = `p${randomBytes(10).toString('hex')}`;
+  const aPerson = () => `p${randomBytes(10).toString('hex')}`;
+
+  /** Publishes an event of `personId` on the spec's subject; answers its id. */
+  async function publishEvent(eventType: string, personId: string, data: Record<string, unknown>) {
     const eventId = randomUUID();
     await new JetStreamPublisher(js).publishMessage({
       subject,
       eventId,
       payload: {
-        eventType: 'custody.person.received',
+        eventType,
         version: 1,
         eventId,
         occurredAt: new Date().toISOString(),
         correlationId: `bridge-int-${eventId}`,
         personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] },
-        data: { ...receptionData, episode: 1, ...data },
+        data,
       },
     });
+    return eventId;
+  }
+
+  /** Publishes a reception (for a new person by default) and answers its journey's workflow id. */
+  async function publishReception(
+    data: Record<string, unknown>,
+    personId = aPerson(),
+  ): Promise<{ eventId: string; workflowId: string }> {
+    const eventId = await publishEvent('custody.person.received', personId, {
+      ...receptionData,
+      episode: 1,
+      ...data,
+    });
     return { eventId, workflowId: throughcareWorkflowId(personId, 1) };
+  }
+
+  /** Publishes the reversal of episode 1's reception, recorded in error. */
+  const publishReversal = (personId: string) =>
+    publishEvent('custody.reception.reversed', personId, {
+      episode: 1,
+      reversedAt: new Date().toISOString(),
+      reason: 'RECEIVED_IN_ERROR',
+      establishmentCode: 'BAR',
+      receivedAt: receptionData.receivedAt,
+    });
+
+  /** Every run under the workflow id: [type, status], oldest first. */
+  async function runsOf(workflowId: string): Promise<Array<[string, string]>> {
+    const runs: Array<[string, string, number]> = [];
+    for await (const e of client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+      runs.push([e.type, e.status.name, e.startTime.getTime()]);
+    return runs.sort((a, b) => a[2] - b[2]).map(([type, status]) => [type, status]);
+  }
+
+  /** Waits until the workflow under the id is of that type and status (the worker runs it). */
+  async function until(workflowId: string, type: string, status: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const d = await client.workflow.getHandle(workflowId).describe();
+      if (d.type === type && d.status.name === status) return;
+      if (Date.now() > deadline) throw new Error(`${workflowId} is ${d.type} ${d.status.name}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   it('dead-letters a reception released in 2099 with code UNPLANNABLE_EVENT naming the field, and starts no journey', async () => {
@@ -147,4 +210,49 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
 
     expect(description.status.name).toBe('RUNNING');
   });
+
+  it('a reversal before the journey started leaves a completed tombstone: the reception replayed after it starts no journey', async () => {
+    const personId = aPerson();
+    const workflowId = throughcareWorkflowId(personId, 1);
+    const reversalId = await publishReversal(personId);
+    await bridgeLog.handled(`${reversalId} (delivery 1): no journey ${workflowId} had started; tombstone`);
+    await until(workflowId, RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED');
+
+    // The reception comes later (its dead letter replayed): refused as a duplicate, no journey.
+    const { eventId } = await publishReception({}, personId);
+    await bridgeLog.handled(
+      `${eventId} (delivery 1): journey ${workflowId} already closed; duplicate reception ignored`,
+    );
+    expect(await runsOf(workflowId)).toEqual([[RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED']]);
+    // Read as a journey, it is none (an operator included): 404, not the query's failure.
+    await expect(
+      planInScope(client.workflow.getHandle(workflowId), {
+        subject: 'spec',
+        clientId: 'spec',
+        roles: ['operator'],
+        establishments: [],
+      }),
+    ).rejects.toMatchObject({ code: 'JOURNEY_NOT_FOUND' });
+
+    // The same reversal again (a redelivery): the tombstone stands, nothing else happens.
+    const again = await publishReversal(personId);
+    await bridgeLog.handled(
+      `${again} (delivery 1): caseCloseRequested not applied: ${workflowId} is a tombstone already`,
+    );
+    expect(await runsOf(workflowId)).toEqual([[RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED']]);
+  }, 60_000);
+
+  it('a journey that closed already is left as it is by a reversal: no tombstone over it', async () => {
+    const closed = await publishReception({});
+    await bridgeLog.handled(`journey ${closed.workflowId} started or signalled`);
+    await client.workflow
+      .getHandle(closed.workflowId)
+      .terminate('bridge int spec: closed before the reversal');
+    const personId = closed.workflowId.replace(/^throughcare-/, '').replace(/-1$/, '');
+    const reversalId = await publishReversal(personId);
+    await bridgeLog.handled(
+      `${reversalId} (delivery 1): caseCloseRequested not applied: ${closed.workflowId} has closed (TERMINATED)`,
+    );
+    expect(await runsOf(closed.workflowId)).toEqual([[THROUGHCARE_WORKFLOW_TYPE, 'TERMINATED']]);
+  }, 60_000);
 });

@@ -10,9 +10,11 @@ import {
   defaultFailureConverter,
   defaultPayloadConverter,
   ServerFailure,
+  WorkflowIdReusePolicy,
 } from '@temporalio/common';
 import {
   PersonReceivedV1,
+  ReceptionReversedV1,
   ReferralAppointmentAttendanceRecordedV1,
   ReferralClosedV1,
   type KnownEvent,
@@ -88,17 +90,31 @@ const referralEvent = <T>(
 function fakeTemporal(
   updateOutcome: () => Promise<void>,
   startOutcome: () => Promise<void> = async () => {},
+  /** What runs, or ran, under a workflow id already: a workflow start there is refused. */
+  existing?: { status: string; type: string },
 ) {
   const calls: string[] = [];
   const updates: { workflowId: string; name: string; updateId?: string; arg: unknown }[] = [];
   const deadlines: number[] = [];
+  const starts: Array<Record<string, unknown>> = [];
   const client = {
     withDeadline: (deadline: number, fn: () => Promise<unknown>) => {
       deadlines.push(deadline);
       return fn();
     },
     workflow: {
+      start: async (type: string, options: { workflowId: string; args: unknown[] }) => {
+        calls.push(`start ${type} ${options.workflowId}`);
+        starts.push(options);
+        if (existing)
+          throw new WorkflowExecutionAlreadyStartedError('already started', options.workflowId, type);
+      },
       getHandle: (workflowId: string) => ({
+        describe: async () => {
+          calls.push(`describe ${workflowId}`);
+          if (!existing) throw new WorkflowNotFoundError('not found', workflowId, undefined);
+          return { status: { name: existing.status }, type: existing.type };
+        },
         executeUpdate: async (def: { name: string }, options: { args: unknown[]; updateId?: string }) => {
           calls.push(`update ${def.name} → ${workflowId}`);
           updates.push({ workflowId, name: def.name, updateId: options.updateId, arg: options.args[0] });
@@ -121,7 +137,7 @@ function fakeTemporal(
     temporalDeadlineMs: 2500,
     notYetKnownHorizonMs: 60_000,
   });
-  return { calls, updates, logs, handle, deadlines };
+  return { calls, updates, logs, handle, deadlines, starts };
 }
 
 describe('bridge handler: a return to custody', () => {
@@ -361,6 +377,87 @@ describe('bridge handler: facts', () => {
     );
     expect(isPermanent(failure)).toBe(false);
     expect(failure).toMatchObject({ code: BridgeErrorCodes.notProcessed });
+  });
+
+  describe('a reception reversed (recorded in error): the journey closes, or never starts', () => {
+    const reversal = (): KnownEvent =>
+      ReceptionReversedV1.parse({
+        eventType: 'custody.reception.reversed',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: '2027-02-01T12:00:00Z',
+        correlationId: 'c',
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+        data: {
+          episode: 2,
+          reversedAt: '2027-02-01T12:00:00Z',
+          reason: 'RECEIVED_IN_ERROR',
+          establishmentCode: 'BAR',
+        },
+      });
+    const id = `throughcare-${PERSON}-2`;
+
+    it('closes a running journey (no tombstone)', async () => {
+      const t = fakeTemporal(async () => {});
+      await t.handle(reversal(), context);
+      expect(t.calls).toEqual([`update caseCloseRequested → ${id}`]);
+    });
+
+    it('places a completed tombstone (REJECT_DUPLICATE) under the id of a journey that never started', async () => {
+      const t = fakeTemporal(journeyNotRunning('not found', id));
+      const event = reversal();
+      await t.handle(event, context);
+      expect(t.calls).toEqual([
+        `update caseCloseRequested → ${id}`,
+        `start receptionReversedTombstone ${id}`,
+      ]);
+      expect(t.starts[0]).toMatchObject({
+        taskQueue: 'throughcare',
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        args: [{ episode: 2, reversedAt: '2027-02-01T12:00:00Z', reversalEventId: event.eventId }],
+      });
+      expect(t.logs).toEqual([expect.stringContaining('tombstone receptionReversedTombstone placed')]);
+    });
+
+    it('leaves a journey that closed already as it is, and a tombstone placed already (a redelivery)', async () => {
+      for (const [existing, says] of [
+        [{ status: 'COMPLETED', type: 'throughcareJourney' }, 'has closed (COMPLETED)'],
+        [{ status: 'COMPLETED', type: 'receptionReversedTombstone' }, 'is a tombstone already'],
+        [{ status: 'RUNNING', type: 'receptionReversedTombstone' }, 'is a tombstone already'],
+      ] as const) {
+        const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, existing);
+        await expect(t.handle(reversal(), context)).resolves.toBeUndefined();
+        expect(t.calls).toEqual([
+          `update caseCloseRequested → ${id}`,
+          `start receptionReversedTombstone ${id}`,
+          `describe ${id}`,
+        ]);
+        expect(t.logs).toEqual([expect.stringContaining(says)]);
+      }
+    });
+
+    it('retries (transient) when the journey started since the update found none: the retry closes it', async () => {
+      const t = fakeTemporal(journeyNotRunning('not found', id), async () => {}, {
+        status: 'RUNNING',
+        type: 'throughcareJourney',
+      });
+      const failure = await t.handle(reversal(), context).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPermanent(failure)).toBe(false);
+      expect(failure).toMatchObject({ code: BridgeErrorCodes.notProcessed });
+    });
+
+    it('a reception after its reversal is refused by the tombstone and acknowledged as a duplicate', async () => {
+      const t = fakeTemporal(journeyNotRunning(), async () => {
+        throw new WorkflowExecutionAlreadyStartedError('already started', id, 'throughcareJourney');
+      });
+      const { returnToCustody: _r, ...received } = recall(2).data as Record<string, unknown>;
+      const reception = PersonReceivedV1.parse({ ...recall(2), data: received });
+      await expect(t.handle(reception, context)).resolves.toBeUndefined();
+      expect(t.logs).toEqual([expect.stringContaining('duplicate reception ignored')]);
+    });
   });
 
   it('puts a deadline on every Temporal call (update and signal-with-start)', async () => {

@@ -8,10 +8,12 @@ import { ApplicationFailure, ServerFailure, WorkflowIdReusePolicy } from '@tempo
 import {
   ErrorTypes,
   receptionSignal,
+  RECEPTION_REVERSED_TOMBSTONE_TYPE,
   SearchAttributes,
   TaskQueues,
   THROUGHCARE_WORKFLOW_TYPE,
   type KnownEvent,
+  type ReceptionReversedTombstoneInput,
   type ThroughcareInput,
 } from '@throughcare/contracts';
 import {
@@ -102,6 +104,45 @@ export function bridgeHandler(
   const withDeadline = <R>(fn: () => Promise<R>): Promise<R> =>
     client.withDeadline(Date.now() + deadlineMs, fn);
   const rejectionOf = (e: unknown, command: UpdateCommand) => rejection(e, command, notYetKnownHorizonMs);
+  /**
+   * No journey runs under the command's id: a completed tombstone takes the id (REJECT_DUPLICATE),
+   * so a journey that never started never will. One that closed keeps it (the start is refused:
+   * nothing to close). One that started since the update was tried is left to the update, retried.
+   */
+  const placeTombstone = async (
+    command: UpdateCommand,
+    tombstone: ReceptionReversedTombstoneInput,
+    where: string,
+  ): Promise<void> => {
+    const { workflowId } = command;
+    try {
+      await withDeadline(() =>
+        client.workflow.start(RECEPTION_REVERSED_TOMBSTONE_TYPE, {
+          taskQueue: TaskQueues.throughcare,
+          workflowId,
+          args: [tombstone],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          staticSummary: `Throughcare episode ${tombstone.episode} · reception reversed (recorded in error) before its journey started: no journey`,
+        }),
+      );
+      logger.log(
+        `${where}: no journey ${workflowId} had started; tombstone ${RECEPTION_REVERSED_TOMBSTONE_TYPE} placed under its id, so the episode's reception, if it comes later, starts none`,
+      );
+      return;
+    } catch (e) {
+      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+    }
+    const { status, type } = await withDeadline(() => client.workflow.getHandle(workflowId).describe());
+    if (status.name === 'RUNNING' && type !== RECEPTION_REVERSED_TOMBSTONE_TYPE) {
+      throw new TransientError(
+        BridgeErrorCodes.notProcessed,
+        `${workflowId} started since ${command.name} found no journey: retried, to close it`,
+      );
+    }
+    logger.log(
+      `${where}: ${command.name} not applied: ${workflowId} ${type === RECEPTION_REVERSED_TOMBSTONE_TYPE ? 'is a tombstone already' : `has closed (${status.name})`}; nothing to close`,
+    );
+  };
   return async (event: KnownEvent, context: MessageContext): Promise<void> => {
     let command;
     try {
@@ -165,6 +206,10 @@ export function bridgeHandler(
           await withDeadline(() => applyUpdate(client, command, event.eventId));
           logger.log(`${where}: ${command.name} applied to ${command.workflowId}`);
         } catch (e) {
+          if (command.tombstone && e instanceof WorkflowNotFoundError) {
+            await placeTombstone(command, command.tombstone, where);
+            return;
+          }
           if (
             command.onlyIfRunning &&
             (e instanceof WorkflowNotFoundError || (lacksHandler(e) && !command.handlerRequired))

@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
-import type { SearchAttributeType } from '@temporalio/common';
-import { SearchAttributes } from '@throughcare/contracts';
+import type { DataConverter, SearchAttributeType } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { SearchAttributes, TaskQueues } from '@throughcare/contracts';
 import { freePort, requireEnv } from '@throughcare/testing';
 
 /** SDK type → `temporal server start-dev --search-attribute Name=Type`: KEYWORD_LIST → KeywordList. */
@@ -107,4 +108,29 @@ export class DevServer {
     await this.down();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A worker of the throughcare task queue running `workflowBundle`, until `stop`. */
+export async function startThroughcareWorker(options: {
+  address: string;
+  namespace: string;
+  dataConverter: DataConverter;
+  workflowBundle: { code: string };
+}): Promise<{ stop: () => Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    dataConverter: options.dataConverter,
+    taskQueue: TaskQueues.throughcare,
+    workflowBundle: options.workflowBundle,
+  });
+  const running = worker.run();
+  return {
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
 }

@@ -464,7 +464,7 @@ describe('bridge: event → workflow command', () => {
     });
   });
 
-  it('maps a reception reversed as recorded in error to an early closure (RECEIVED_IN_ERROR), if the journey runs, with its handler required', () => {
+  it('maps a reception reversed as recorded in error to an early closure (RECEIVED_IN_ERROR), if the journey runs, with its handler required; else a tombstone', () => {
     const eventId = randomUUID();
     const command = commandFor(
       fact(
@@ -488,6 +488,8 @@ describe('bridge: event → workflow command', () => {
       onlyIfRunning: true,
       // A running journey must close: a worker that refuses the reason is retried, never dropped.
       handlerRequired: true,
+      // One that never started never will: a tombstone takes its id.
+      tombstone: { episode: 2, reversedAt: '2027-02-01T12:00:00Z', reversalEventId: eventId },
     });
   });
 

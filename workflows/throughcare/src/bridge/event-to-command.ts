@@ -22,6 +22,7 @@ import {
   type KnownEvent,
   type KnownEventKey,
   type PersonReference,
+  type ReceptionReversedTombstoneInput,
   type ThroughcareInput,
 } from '@throughcare/contracts';
 import {
@@ -53,6 +54,13 @@ export interface UpdateCommand {
    * deploy) is retried for the bridge's horizon, then dead-lettered with the reason: never dropped.
    */
   handlerRequired?: true;
+  /**
+   * With `onlyIfRunning`: when no journey is running under the id, a completed tombstone is
+   * started there (REJECT_DUPLICATE), so that a journey that never started never will: the
+   * episode's reception, replayed later, is refused as a duplicate. A journey that closed already
+   * keeps its id (the start is refused, which is fine).
+   */
+  tombstone?: ReceptionReversedTombstoneInput;
 }
 export interface IgnoreCommand {
   kind: 'ignore';
@@ -234,7 +242,7 @@ const updateIfRunning = <A>(
   def: UpdateDefinition<void, [A]>,
   workflowId: string,
   arg: A,
-  how: { handlerRequired?: true } = {},
+  how: Pick<UpdateCommand, 'handlerRequired' | 'tombstone'> = {},
 ): UpdateCommand => ({ ...update(def, workflowId, arg), onlyIfRunning: true, ...how });
 
 /**
@@ -447,14 +455,23 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
       // The reception was recorded in error: the journey closes early (withdraws referrals, cancels
       // bookings, tells agencies) as for any early closure, with reason RECEIVED_IN_ERROR. Nothing
       // free-text crosses the bus (the note stays in the liberation service). A journey that is not
-      // running (never started, or closed already) has nothing to close: the liberation service
-      // keeps the reversal. A running one must close: an older worker whose journey refuses the
-      // reason (a rolling deploy) dead-letters it with the refusal, for replay; never dropped.
+      // running has nothing to close: the liberation service keeps the reversal. One that never
+      // started must never start (its reception may be replayed later, from a dead letter): a
+      // tombstone takes its workflow id. A running one must close: an older worker whose journey
+      // refuses the reason (a rolling deploy) dead-letters it with the refusal, for replay; never
+      // dropped.
       return updateIfRunning(
         caseCloseRequestedUpdate,
         throughcareWorkflowId(personId, event.data.episode),
         { reason: 'RECEIVED_IN_ERROR', requestedAt: event.data.reversedAt, eventId: event.eventId },
-        { handlerRequired: true },
+        {
+          handlerRequired: true,
+          tombstone: {
+            episode: event.data.episode,
+            reversedAt: event.data.reversedAt,
+            reversalEventId: event.eventId,
+          },
+        },
       );
     default:
       return { kind: 'ignore', reason: `${event.eventType}@${event.version} is not bridged to workflows` };

@@ -180,6 +180,22 @@ describe('dead-letter redaction (finding H1)', () => {
     });
   });
 
+  it('shows a reception reversal with the reception it undoes (receivedAt): codes and instants only', () => {
+    const data = {
+      episode: 2,
+      reversedAt: '2027-01-12T10:00:00Z',
+      reason: 'RECEIVED_IN_ERROR',
+      establishmentCode: 'BAR',
+      receivedAt: '2027-01-10T08:30:00Z',
+    };
+    const { event } = redactPayload(bytesOf(reception({ eventType: 'custody.reception.reversed', data })));
+    expect((event as { data: Record<string, unknown> }).data).toEqual(data);
+    // Each field is the catalogue's (receivedAt added to v1, optional).
+    expect(Object.keys(EventCatalogue['custody.reception.reversed@1'].shape.data.shape).sort()).toEqual(
+      Object.keys(data).sort(),
+    );
+  });
+
   it('classifies every data field of the catalogue as shown or redacted (a new field must be decided), and drops none', () => {
     const unclassified: string[] = [];
     for (const [key, schema] of Object.entries(EventCatalogue)) {

@@ -1,5 +1,6 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import type { Principal, Role } from '@throughcare/platform-auth';
-import { isPrisonStaffOf, mayViewPlan } from './plan-scope';
+import { isPrisonStaffOf, mayViewPlan, planInScope } from './plan-scope';
 
 const principal = (roles: Role[], establishments: string[] = []): Principal => ({
   subject: 'spec',
@@ -60,5 +61,33 @@ describe('isPrisonStaffOf (who stopped a need: prison staff, else an operator)',
     ).toBe(false);
     expect(isPrisonStaffOf(principal(['operator']), { establishmentCode: 'BAR' })).toBe(false);
     expect(isPrisonStaffOf(principal(['prison-staff', 'operator'], ['BAR']), {})).toBe(false);
+  });
+});
+
+describe('planInScope: a workflow under the journey id that cannot answer the plan', () => {
+  const handleOf = (type: string) =>
+    ({
+      workflowId: 'throughcare-p1-2',
+      query: async () => {
+        throw new Error('Workflow did not register a handler for plan');
+      },
+      describe: async () => ({ type }),
+    }) as unknown as WorkflowHandle;
+
+  it('is no journey (404) when it is a reception-reversed tombstone, for an operator too', async () => {
+    await expect(
+      planInScope(handleOf('receptionReversedTombstone'), principal(['operator'])),
+    ).rejects.toMatchObject({
+      code: 'JOURNEY_NOT_FOUND',
+    });
+  });
+
+  it("is the journey's own failure for an operator when it is a journey (a 404 for anyone else)", async () => {
+    await expect(planInScope(handleOf('throughcareJourney'), principal(['operator']))).rejects.toThrow(
+      'Workflow did not register a handler for plan',
+    );
+    await expect(
+      planInScope(handleOf('throughcareJourney'), principal(['prison-staff'], ['BAR'])),
+    ).rejects.toMatchObject({ code: 'JOURNEY_NOT_FOUND' });
   });
 });

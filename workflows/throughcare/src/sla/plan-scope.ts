@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { planQuery, type PlanView } from '@throughcare/contracts';
+import { planQuery, THROUGHCARE_WORKFLOW_TYPE, type PlanView } from '@throughcare/contracts';
 import { hasRole, type Principal } from '@throughcare/platform-auth';
 import { NotFoundError } from '@throughcare/platform-errors';
 
@@ -25,7 +25,8 @@ export function isPrisonStaffOf(principal: Principal, plan: Pick<PlanView, 'esta
 /**
  * The journey's plan, if `principal` may see it; else the same 404 JOURNEY_NOT_FOUND as for no
  * journey. Only an operator may learn that a journey exists but cannot answer (its error is
- * rethrown); anyone else gets the 404, as the scope check cannot run without a plan.
+ * rethrown); anyone else gets the 404, as the scope check cannot run without a plan. A workflow
+ * under the id that is not a journey (a reception-reversed tombstone) is the 404 for everyone.
  */
 export async function planInScope(handle: WorkflowHandle, principal: Principal): Promise<PlanView> {
   const notFound = () => new NotFoundError(`no journey ${handle.workflowId}`, 'JOURNEY_NOT_FOUND');
@@ -34,6 +35,13 @@ export async function planInScope(handle: WorkflowHandle, principal: Principal):
     plan = await handle.query(planQuery);
   } catch (e) {
     if (e instanceof WorkflowNotFoundError || !hasRole(principal, ['operator'])) throw notFound();
+    // Not a journey under that id (a tombstone: the episode's reception was reversed before its
+    // journey started): no journey, for operators too. A journey that cannot answer is rethrown.
+    const type = await handle.describe().then(
+      (d) => d.type,
+      () => undefined,
+    );
+    if (type !== undefined && type !== THROUGHCARE_WORKFLOW_TYPE) throw notFound();
     throw e;
   }
   if (!mayViewPlan(principal, plan)) throw notFound();

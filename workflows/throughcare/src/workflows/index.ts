@@ -3,3 +3,4 @@
 export { throughcareJourney } from './throughcare.workflow';
 export { auditVerification } from './audit-verification.workflow';
 export { releasePointReplan } from './release-point-replan.workflow';
+export { receptionReversedTombstone } from './reception-reversed-tombstone.workflow';
