@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -14,6 +15,8 @@ import {
 } from '@temporalio/common';
 import {
   PersonReceivedV1,
+  PRODUCER_HEADER,
+  RECEPTION_REVERSED_TOMBSTONE_TYPE,
   ReceptionReversedV1,
   ReferralAppointmentAttendanceRecordedV1,
   ReferralClosedV1,
@@ -25,6 +28,12 @@ import { BridgeErrorCodes, bridgeHandler, staticSummaryOf } from './bridge';
 
 const PERSON = 'p0123456789abcdef0123';
 const context: MessageContext = { subject: 's', streamSequence: 1, deliveryCount: 1, headers: undefined };
+/** NATS message headers with these values. */
+const headersOf = (values: Record<string, string>): MessageContext['headers'] => {
+  const h = natsHeaders();
+  for (const [k, v] of Object.entries(values)) h.set(k, v);
+  return h;
+};
 
 function recall(episode = 2): KnownEvent {
   return PersonReceivedV1.parse({
@@ -91,7 +100,7 @@ function fakeTemporal(
   updateOutcome: () => Promise<void>,
   startOutcome: () => Promise<void> = async () => {},
   /** What runs, or ran, under a workflow id already: a workflow start there is refused. */
-  existing?: { status: string; type: string },
+  existing?: { status: string; type: string; closureReason?: string },
 ) {
   const calls: string[] = [];
   const updates: { workflowId: string; name: string; updateId?: string; arg: unknown }[] = [];
@@ -114,6 +123,10 @@ function fakeTemporal(
           calls.push(`describe ${workflowId}`);
           if (!existing) throw new WorkflowNotFoundError('not found', workflowId, undefined);
           return { status: { name: existing.status }, type: existing.type };
+        },
+        query: async () => {
+          calls.push(`query plan ${workflowId}`);
+          return { closureReason: existing?.closureReason };
         },
         executeUpdate: async (def: { name: string }, options: { args: unknown[]; updateId?: string }) => {
           calls.push(`update ${def.name} → ${workflowId}`);
@@ -157,11 +170,71 @@ describe('bridge handler: a return to custody', () => {
     await expect(t.handle(recall(2), context)).resolves.toBeUndefined();
     expect(t.calls).toEqual([
       `update returnedToCustody → throughcare-${PERSON}-1`,
+      `describe throughcare-${PERSON}-1`,
       `signalWithStart throughcare-${PERSON}-2`,
     ]);
     expect(
       t.logs.some((l) => l.startsWith('WARN') && l.includes(`no running journey throughcare-${PERSON}-1`)),
     ).toBe(true);
+  });
+
+  it('a closed previous journey that is not void (closed otherwise) is skipped as before', async () => {
+    const t = fakeTemporal(journeyNotRunning(), undefined, {
+      status: 'COMPLETED',
+      type: 'throughcare',
+      closureReason: 'FOLLOW_UP_COMPLETE',
+    });
+    await expect(t.handle(recall(2), context)).resolves.toBeUndefined();
+    expect(t.calls.at(-1)).toBe(`signalWithStart throughcare-${PERSON}-2`);
+  });
+
+  it.each([
+    ['a tombstone holds its id', { status: 'COMPLETED', type: RECEPTION_REVERSED_TOMBSTONE_TYPE }],
+    [
+      'it closed RECEIVED_IN_ERROR',
+      { status: 'COMPLETED', type: 'throughcare', closureReason: 'RECEIVED_IN_ERROR' },
+    ],
+  ])(
+    'dead-letters a return whose previous episode was received in error (%s), and starts nothing (review stop 38, M1)',
+    async (_, existing) => {
+      const t = fakeTemporal(journeyNotRunning(), undefined, existing);
+      const error = await t.handle(recall(2), context).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPermanent(error)).toBe(true);
+      expect(error).toMatchObject({ code: BridgeErrorCodes.previousEpisodeVoid });
+      expect(t.calls.some((c) => c.startsWith('signalWithStart'))).toBe(false);
+    },
+  );
+
+  it('trusts a previousEpisode past the episode before only from the liberation service (review stop 38, S1)', async () => {
+    const afterVoid = (): KnownEvent => {
+      const e = recall(3);
+      return { ...e, data: { ...e.data, previousEpisode: 1 } } as KnownEvent;
+    };
+    const upstream = fakeTemporal(async () => {});
+    const error = await upstream.handle(afterVoid(), context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPermanent(error)).toBe(true);
+    expect(error).toMatchObject({ code: BridgeErrorCodes.previousEpisodeUnverified });
+    expect(upstream.calls).toEqual([]);
+    const liberation = fakeTemporal(async () => {});
+    await liberation.handle(afterVoid(), {
+      ...context,
+      headers: headersOf({ [PRODUCER_HEADER]: 'liberation' }),
+    });
+    expect(liberation.calls).toEqual([
+      `update returnedToCustody → throughcare-${PERSON}-1`,
+      `signalWithStart throughcare-${PERSON}-3`,
+    ]);
+    // The episode before, named: no producer needed.
+    const named = fakeTemporal(async () => {});
+    const e = recall(2);
+    await named.handle({ ...e, data: { ...e.data, previousEpisode: 1 } } as KnownEvent, context);
+    expect(named.calls[0]).toBe(`update returnedToCustody → throughcare-${PERSON}-1`);
   });
 
   it('dead-letters with the reason when the previous journey rejects it, and starts nothing', async () => {

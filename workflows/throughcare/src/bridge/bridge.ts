@@ -7,6 +7,8 @@ import {
 import { ApplicationFailure, ServerFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   ErrorTypes,
+  planQuery,
+  PRODUCER_HEADER,
   receptionSignal,
   RECEPTION_REVERSED_TOMBSTONE_TYPE,
   SearchAttributes,
@@ -43,7 +45,22 @@ export const BridgeErrorCodes = {
    * retried). Seen in the crash soak (test/chaos) while the dev server's store was slow.
    */
   notProcessed: 'UPDATE_NOT_PROCESSED',
+  /**
+   * A return to custody naming a `previousEpisode` other than the episode before, from a publisher
+   * other than the liberation service (which checks it against the custody record): not trusted to
+   * close a journey (review stop 38, S1).
+   */
+  previousEpisodeUnverified: 'PREVIOUS_EPISODE_UNVERIFIED',
+  /**
+   * A return to custody whose previous episode was received in error (its journey closed so, or a
+   * tombstone holds its id): the journey of the released episode before it is not told, so no new
+   * episode is started either; the upstream publisher names `previousEpisode` (review stop 38, M1).
+   */
+  previousEpisodeVoid: 'PREVIOUS_EPISODE_VOID',
 } as const;
+
+/** The liberation service's producer name on its outbox's messages (`Throughcare-Producer`). */
+const LIBERATION_PRODUCER = 'liberation';
 
 export interface BridgeHandlerOptions {
   /** Deployment override of the policy's movement settle window (test and training environments only). */
@@ -143,6 +160,28 @@ export function bridgeHandler(
       `${where}: ${command.name} not applied: ${workflowId} ${type === RECEPTION_REVERSED_TOMBSTONE_TYPE ? 'is a tombstone already' : `has closed (${status.name})`}; nothing to close`,
     );
   };
+  /**
+   * Why the journey under `workflowId`, not running, is one of an episode received in error (a
+   * tombstone holds its id, or it closed RECEIVED_IN_ERROR), else undefined (never started, or
+   * closed otherwise). Asked only when a return's previous journey is not running (rare): reading a
+   * closed journey's plan replays it on a worker.
+   */
+  const voidJourney = async (workflowId: string): Promise<string | undefined> => {
+    const handle = client.workflow.getHandle(workflowId);
+    let type: string;
+    try {
+      ({ type } = await withDeadline(() => handle.describe()));
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return undefined;
+      throw e;
+    }
+    if (type === RECEPTION_REVERSED_TOMBSTONE_TYPE)
+      return 'a tombstone: its reception was reversed before its journey started';
+    const plan = await withDeadline(() => handle.query(planQuery));
+    return plan.closureReason === 'RECEIVED_IN_ERROR'
+      ? 'closed: its reception was recorded in error'
+      : undefined;
+  };
   return async (event: KnownEvent, context: MessageContext): Promise<void> => {
     let command;
     try {
@@ -153,6 +192,17 @@ export function bridgeHandler(
       throw e;
     }
     const where = `${event.eventType} ${event.eventId} (delivery ${context.deliveryCount})`;
+    if (
+      event.eventType === 'custody.person.received' &&
+      event.data.returnToCustody &&
+      event.data.previousEpisode !== undefined &&
+      event.data.previousEpisode !== event.data.episode - 1 &&
+      context.headers?.get(PRODUCER_HEADER) !== LIBERATION_PRODUCER
+    )
+      throw new PermanentError(
+        BridgeErrorCodes.previousEpisodeUnverified,
+        `a return to custody into episode ${event.data.episode} names previousEpisode ${event.data.previousEpisode}, past the episode before it, and was not published by the liberation service (${PRODUCER_HEADER}: ${context.headers?.get(PRODUCER_HEADER) || 'none'}), which checks that against the custody record: no journey is told; record the return through the liberation service`,
+      );
     switch (command.kind) {
       case 'ignore':
         logger.log(`${where}: ${command.reason}`);
@@ -168,6 +218,12 @@ export function bridgeHandler(
             logger.log(`${where}: ${previousEpisode.name} applied to ${previousEpisode.workflowId}`);
           } catch (e) {
             if (!(e instanceof WorkflowNotFoundError)) throw rejectionOf(e, previousEpisode);
+            const void_ = await voidJourney(previousEpisode.workflowId);
+            if (void_)
+              throw new PermanentError(
+                BridgeErrorCodes.previousEpisodeVoid,
+                `the return to custody into ${workflowId} would tell ${previousEpisode.workflowId}, ${void_}: the released episode before it is not named (previousEpisode), so neither journey is told nor started; publish the return again naming previousEpisode, or record it through the liberation service`,
+              );
             logger.warn(
               `${where}: no running journey ${previousEpisode.workflowId} (never started or already closed); ${previousEpisode.name} skipped, starting ${workflowId}`,
             );
