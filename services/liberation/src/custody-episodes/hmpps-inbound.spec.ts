@@ -157,7 +157,7 @@ describe('matchHmppsAbsence (review stop 37, S3 and M7)', () => {
   });
 
   it('a morning return NOMIS enters late, after staff recorded it and an afternoon departure, is the morning one (review N6)', () => {
-    const morning = absence({ leftAt: t('09:00'), ...back('12:20') });
+    const morning = absence({ leftAt: t('09:00'), ...back('12:20'), hmppsDepartureEventId: randomUUID() });
     const afternoon = absence({ leftAt: t('12:30') });
     // 12:40: within the tolerance of the morning return staff recorded at 12:20, before the
     // afternoon absence left: the morning's, and the afternoon absence stays open.
@@ -166,7 +166,12 @@ describe('matchHmppsAbsence (review stop 37, S3 and M7)', () => {
       already: false,
     });
     // Its NOMIS return already matched: this one is the afternoon's.
-    const matched = absence({ leftAt: t('09:00'), ...back('12:20'), hmppsReturnEventId: randomUUID() });
+    const matched = absence({
+      leftAt: t('09:00'),
+      ...back('12:20'),
+      hmppsDepartureEventId: randomUUID(),
+      hmppsReturnEventId: randomUUID(),
+    });
     expect(matchHmppsAbsence([matched, afternoon], returning, t('12:40'), randomUUID())).toEqual({
       returnFrom: afternoon,
     });
@@ -177,6 +182,26 @@ describe('matchHmppsAbsence (review stop 37, S3 and M7)', () => {
     // The open absence of another kind does not hide the morning's return either.
     const court = absence({ kind: 'COURT', leftAt: t('12:30') });
     expect(matchHmppsAbsence([morning, court], returning, t('12:40'), randomUUID())).toEqual({
+      matched: morning,
+      already: false,
+    });
+  });
+
+  it("a staff-only morning absence then a short NOMIS afternoon one: NOMIS's return is the afternoon's (review stop 38, M5)", () => {
+    // NOMIS never had the morning absence; the afternoon one is NOMIS's own (12:15 out, 12:50 back).
+    const morning = absence({ leftAt: t('09:00'), ...back('12:00') });
+    const afternoon = absence({
+      leftAt: t('12:15'),
+      departureRecordedBy: HMPPS_ACTOR,
+      hmppsDepartureEventId: randomUUID(),
+    });
+    expect(matchHmppsAbsence([morning, afternoon], returning, t('12:50'), randomUUID())).toEqual({
+      returnFrom: afternoon,
+    });
+    // Staff recorded the afternoon departure instead: the morning return, within the tolerance, is
+    // taken as the late-entered one (the afternoon stays open, and shows overdue if wrong).
+    const byStaff = absence({ leftAt: t('12:15') });
+    expect(matchHmppsAbsence([morning, byStaff], returning, t('12:50'), randomUUID())).toEqual({
       matched: morning,
       already: false,
     });

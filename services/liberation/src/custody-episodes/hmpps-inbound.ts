@@ -209,8 +209,8 @@ const distance = (a: Date, b: Date): number => Math.abs(a.getTime() - b.getTime(
  *   departure, that was still out at `at` (open, or returned or ended after `at`), whose `leftAt`
  *   is within {@link ABSENCE_MATCH_MS}; the nearest of them. None: a departure to record;
  * - a return: a standing absence of its kind whose return staff recorded within
- *   {@link ABSENCE_MATCH_MS}, unmatched, at or before the open absence's departure (review N6: an
- *   earlier return entered late); else the open absence, when it left before `at` (another kind:
+ *   {@link ABSENCE_MATCH_MS}, unmatched, at or before the open absence's departure, when NOMIS knew
+ *   that absence or staff recorded the open one (review N6: an earlier return entered late); else the open absence, when it left before `at` (another kind:
  *   a mismatch); else the
  *   latest standing absence of its kind that left before `at`, when staff recorded its return
  *   within {@link ABSENCE_MATCH_MS} and no HMPPS return was matched to it (the nearest); else, when
@@ -270,7 +270,18 @@ export function matchHmppsAbsence(
     // morning return (12:20) and an afternoon departure (12:30): the return is the morning's, which
     // staff recorded within the tolerance, not the afternoon's (the person is out). Wrong the other
     // way round, an absence stays open and shows as overdue; this way it closed while they were out.
-    const earlier = returnedByStaffWithin(ofKind.filter((a) => a !== open && a.returnedAt! <= open.leftAt));
+    // Only when NOMIS knew that earlier absence (its departure came from HMPPS too), or staff
+    // recorded the open one: a staff-only morning absence then a short NOMIS afternoon one (12:15
+    // out, 12:50 back) is the afternoon's return (review stop 38, M5).
+    const earlier = returnedByStaffWithin(
+      ofKind.filter(
+        (a) =>
+          a !== open &&
+          absenceReturned(a) &&
+          a.returnedAt! <= open.leftAt &&
+          (a.hmppsDepartureEventId !== null || byStaff(open.departureRecordedBy)),
+      ),
+    );
     if (earlier) return { matched: earlier, already: false };
     return open.kind === movement.kind ? { returnFrom: open } : { kindMismatch: open };
   }

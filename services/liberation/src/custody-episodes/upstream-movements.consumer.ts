@@ -180,7 +180,16 @@ export class UpstreamMovementsApplier {
         break;
       }
       case 'custody.person.released': {
-        const body = dataOf(RecordReleaseBodySchema, { personId, ...event.data });
+        // What a release records, named (as for a transfer): `endedAbsence` is what this service
+        // works out itself, never taken from the publisher (the body is strict).
+        const { episode, establishmentCode, reason, releasedAt } = event.data;
+        const body = dataOf(RecordReleaseBodySchema, {
+          personId,
+          episode,
+          establishmentCode,
+          reason,
+          releasedAt,
+        });
         await this.releases.record(body, context);
         break;
       }

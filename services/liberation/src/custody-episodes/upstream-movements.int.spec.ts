@@ -195,6 +195,9 @@ describe('liberation applies custody movements published straight onto the bus (
       establishmentCode: 'LEI',
       reason: 'RELEASED',
       releasedAt: minutesAgo(700),
+      // Legal on the event (optional within v1), never taken as a fact: the release is recorded,
+      // not dead-lettered for an unknown field (review stop 38, M4).
+      endedAbsence: { absenceId: randomUUID(), kind: 'COURT', leftAt: minutesAgo(750) },
     });
     const released = await deliverTwice(release, personId, (view) => view.state === 'RELEASED');
     expect(released.release).toMatchObject({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { headers as natsHeaders } from '@nats-io/nats-core';
 import {
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
@@ -15,7 +15,6 @@ import {
 } from '@temporalio/common';
 import {
   PersonReceivedV1,
-  PRODUCER_HEADER,
   RECEPTION_REVERSED_TOMBSTONE_TYPE,
   ReceptionReversedV1,
   ReferralAppointmentAttendanceRecordedV1,
@@ -28,12 +27,6 @@ import { BridgeErrorCodes, bridgeHandler, staticSummaryOf } from './bridge';
 
 const PERSON = 'p0123456789abcdef0123';
 const context: MessageContext = { subject: 's', streamSequence: 1, deliveryCount: 1, headers: undefined };
-/** NATS message headers with these values. */
-const headersOf = (values: Record<string, string>): MessageContext['headers'] => {
-  const h = natsHeaders();
-  for (const [k, v] of Object.entries(values)) h.set(k, v);
-  return h;
-};
 
 function recall(episode = 2): KnownEvent {
   return PersonReceivedV1.parse({
@@ -124,8 +117,10 @@ function fakeTemporal(
           if (!existing) throw new WorkflowNotFoundError('not found', workflowId, undefined);
           return { status: { name: existing.status }, type: existing.type };
         },
-        query: async () => {
-          calls.push(`query plan ${workflowId}`);
+        result: async () => {
+          calls.push(`result ${workflowId}`);
+          if (existing?.status === 'FAILED')
+            throw new WorkflowFailedError('failed', undefined, 'NON_RETRYABLE_FAILURE');
           return { closureReason: existing?.closureReason };
         },
         executeUpdate: async (def: { name: string }, options: { args: unknown[]; updateId?: string }) => {
@@ -208,33 +203,62 @@ describe('bridge handler: a return to custody', () => {
     },
   );
 
-  it('trusts a previousEpisode past the episode before only from the liberation service (review stop 38, S1)', async () => {
+  describe('a previousEpisode below the episode before (a return after a void episode; review stop 38, S1)', () => {
     const afterVoid = (): KnownEvent => {
       const e = recall(3);
       return { ...e, data: { ...e.data, previousEpisode: 1 } } as KnownEvent;
     };
-    const upstream = fakeTemporal(async () => {});
-    const error = await upstream.handle(afterVoid(), context).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(isPermanent(error)).toBe(true);
-    expect(error).toMatchObject({ code: BridgeErrorCodes.previousEpisodeUnverified });
-    expect(upstream.calls).toEqual([]);
-    const liberation = fakeTemporal(async () => {});
-    await liberation.handle(afterVoid(), {
-      ...context,
-      headers: headersOf({ [PRODUCER_HEADER]: 'liberation' }),
+
+    it.each([
+      ['a tombstone holds its id', { status: 'COMPLETED', type: RECEPTION_REVERSED_TOMBSTONE_TYPE }],
+      [
+        'it closed RECEIVED_IN_ERROR (its plan, read from history)',
+        { status: 'COMPLETED', type: 'throughcare', closureReason: 'RECEIVED_IN_ERROR' },
+      ],
+    ])('is followed, whoever published it, when the journey between is void: %s', async (_, existing) => {
+      const t = fakeTemporal(async () => {}, undefined, existing);
+      await t.handle(afterVoid(), context);
+      expect(t.calls.filter((c) => !c.startsWith('describe') && !c.startsWith('result'))).toEqual([
+        `update returnedToCustody → throughcare-${PERSON}-1`,
+        `signalWithStart throughcare-${PERSON}-3`,
+      ]);
+      expect(t.calls[0]).toBe(`describe throughcare-${PERSON}-2`);
     });
-    expect(liberation.calls).toEqual([
-      `update returnedToCustody → throughcare-${PERSON}-1`,
-      `signalWithStart throughcare-${PERSON}-3`,
-    ]);
-    // The episode before, named: no producer needed.
-    const named = fakeTemporal(async () => {});
-    const e = recall(2);
-    await named.handle({ ...e, data: { ...e.data, previousEpisode: 1 } } as KnownEvent, context);
-    expect(named.calls[0]).toBe(`update returnedToCustody → throughcare-${PERSON}-1`);
+
+    it.each([
+      ['never started (or past retention)', undefined],
+      ['closed otherwise', { status: 'COMPLETED', type: 'throughcare', closureReason: 'FOLLOW_UP_COMPLETE' }],
+      ['failed (its result unreadable)', { status: 'FAILED', type: 'throughcare' }],
+    ])('is dead-lettered before anyone is told when the journey between is %s', async (_, existing) => {
+      const t = fakeTemporal(async () => {}, undefined, existing);
+      const error = await t.handle(afterVoid(), context).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPermanent(error)).toBe(true);
+      expect(error).toMatchObject({ code: BridgeErrorCodes.previousEpisodeUnverified });
+      expect(t.calls.some((c) => c.startsWith('update') || c.startsWith('signalWithStart'))).toBe(false);
+    });
+
+    it('is retried (transient) while the journey between still runs (it may be closing)', async () => {
+      const t = fakeTemporal(async () => {}, undefined, { status: 'RUNNING', type: 'throughcare' });
+      const error = await t.handle(afterVoid(), context).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(TransientError);
+      expect(t.calls.some((c) => c.startsWith('update') || c.startsWith('signalWithStart'))).toBe(false);
+    });
+
+    it('the episode before, named, needs no check', async () => {
+      const t = fakeTemporal(async () => {});
+      const e = recall(2);
+      await t.handle({ ...e, data: { ...e.data, previousEpisode: 1 } } as KnownEvent, context);
+      expect(t.calls).toEqual([
+        `update returnedToCustody → throughcare-${PERSON}-1`,
+        `signalWithStart throughcare-${PERSON}-2`,
+      ]);
+    });
   });
 
   it('dead-letters with the reason when the previous journey rejects it, and starts nothing', async () => {

@@ -1,5 +1,6 @@
 import {
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
@@ -7,8 +8,8 @@ import {
 import { ApplicationFailure, ServerFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   ErrorTypes,
-  planQuery,
-  PRODUCER_HEADER,
+  throughcareWorkflowId,
+  type PlanView,
   receptionSignal,
   RECEPTION_REVERSED_TOMBSTONE_TYPE,
   SearchAttributes,
@@ -46,9 +47,9 @@ export const BridgeErrorCodes = {
    */
   notProcessed: 'UPDATE_NOT_PROCESSED',
   /**
-   * A return to custody naming a `previousEpisode` other than the episode before, from a publisher
-   * other than the liberation service (which checks it against the custody record): not trusted to
-   * close a journey (review stop 38, S1).
+   * A return to custody naming a `previousEpisode` below the episode before, with an episode between
+   * whose journey is not known void (a tombstone, or closed RECEIVED_IN_ERROR): not trusted to close
+   * an older journey (review stop 38, S1).
    */
   previousEpisodeUnverified: 'PREVIOUS_EPISODE_UNVERIFIED',
   /**
@@ -58,9 +59,6 @@ export const BridgeErrorCodes = {
    */
   previousEpisodeVoid: 'PREVIOUS_EPISODE_VOID',
 } as const;
-
-/** The liberation service's producer name on its outbox's messages (`Throughcare-Producer`). */
-const LIBERATION_PRODUCER = 'liberation';
 
 export interface BridgeHandlerOptions {
   /** Deployment override of the policy's movement settle window (test and training environments only). */
@@ -104,7 +102,9 @@ export function staticSummaryOf(input: ThroughcareInput): string {
  * dead-letters it with the reason. Transient failures (Temporal unreachable) are retried.
  *
  * A return to custody first updates the previous episode's journey (a missing or closed one is
- * logged and skipped; a rejection is dead-lettered and the new episode is not started), then
+ * logged and skipped, unless it is void: PREVIOUS_EPISODE_VOID; a rejection is dead-lettered and
+ * the new episode is not started; a `previousEpisode` past void episodes is checked first:
+ * PREVIOUS_EPISODE_UNVERIFIED), then
  * starts the new episode. On redelivery the update repeats with the same updateId (deduplicated
  * by Temporal, or skipped once that journey has closed) and signalWithStart is harmless.
  */
@@ -161,26 +161,51 @@ export function bridgeHandler(
     );
   };
   /**
-   * Why the journey under `workflowId`, not running, is one of an episode received in error (a
-   * tombstone holds its id, or it closed RECEIVED_IN_ERROR), else undefined (never started, or
-   * closed otherwise). Asked only when a return's previous journey is not running (rare): reading a
-   * closed journey's plan replays it on a worker.
+   * What runs or ran under `workflowId`, as far as a return to custody cares: `void` (a tombstone
+   * holds the id, or the journey completed closing RECEIVED_IN_ERROR: its returned plan, read from
+   * history, no worker needed), `running`, or `other` (never started, retention past, or closed
+   * otherwise, including a result that cannot be read: not known void).
    */
-  const voidJourney = async (workflowId: string): Promise<string | undefined> => {
+  const episodeJourney = async (workflowId: string): Promise<'void' | 'running' | 'other'> => {
     const handle = client.workflow.getHandle(workflowId);
     let type: string;
+    let status: string;
     try {
-      ({ type } = await withDeadline(() => handle.describe()));
+      ({
+        type,
+        status: { name: status },
+      } = await withDeadline(() => handle.describe()));
     } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return undefined;
+      if (e instanceof WorkflowNotFoundError) return 'other';
       throw e;
     }
-    if (type === RECEPTION_REVERSED_TOMBSTONE_TYPE)
-      return 'a tombstone: its reception was reversed before its journey started';
-    const plan = await withDeadline(() => handle.query(planQuery));
-    return plan.closureReason === 'RECEIVED_IN_ERROR'
-      ? 'closed: its reception was recorded in error'
-      : undefined;
+    if (type === RECEPTION_REVERSED_TOMBSTONE_TYPE) return 'void';
+    if (status === 'RUNNING') return 'running';
+    if (status !== 'COMPLETED') return 'other';
+    try {
+      const plan = (await withDeadline(() => handle.result())) as PlanView;
+      return plan.closureReason === 'RECEIVED_IN_ERROR' ? 'void' : 'other';
+    } catch (e) {
+      if (e instanceof WorkflowFailedError) return 'other';
+      throw e;
+    }
+  };
+  /**
+   * A return naming a `previousEpisode` p below `episode - 1` is followed only when the journeys of
+   * p+1 … episode-1 are all void (review stop 38, S1): whoever published it, the journey itself takes
+   * any later episode, and a wrong p would close an older journey for good. One still running may be
+   * closing (retried); any other is dead-lettered PREVIOUS_EPISODE_UNVERIFIED before anyone is told.
+   */
+  const verifyGap = async (personId: string, previousEpisode: number, episode: number): Promise<void> => {
+    for (let between = previousEpisode + 1; between < episode; between++) {
+      const workflowId = throughcareWorkflowId(personId, between);
+      const found = await episodeJourney(workflowId);
+      if (found === 'void') continue;
+      const message = `a return to custody into episode ${episode} names previousEpisode ${previousEpisode}, but episode ${between} between them is not known to have been received in error (${workflowId} ${found === 'running' ? 'is running' : 'is not a tombstone nor closed RECEIVED_IN_ERROR'}): no journey is told`;
+      if (found === 'running')
+        throw new TransientError(BridgeErrorCodes.notProcessed, `${message}; retried, in case it is closing`);
+      throw new PermanentError(BridgeErrorCodes.previousEpisodeUnverified, message);
+    }
   };
   return async (event: KnownEvent, context: MessageContext): Promise<void> => {
     let command;
@@ -196,12 +221,12 @@ export function bridgeHandler(
       event.eventType === 'custody.person.received' &&
       event.data.returnToCustody &&
       event.data.previousEpisode !== undefined &&
-      event.data.previousEpisode !== event.data.episode - 1 &&
-      context.headers?.get(PRODUCER_HEADER) !== LIBERATION_PRODUCER
+      event.data.previousEpisode < event.data.episode - 1
     )
-      throw new PermanentError(
-        BridgeErrorCodes.previousEpisodeUnverified,
-        `a return to custody into episode ${event.data.episode} names previousEpisode ${event.data.previousEpisode}, past the episode before it, and was not published by the liberation service (${PRODUCER_HEADER}: ${context.headers?.get(PRODUCER_HEADER) || 'none'}), which checks that against the custody record: no journey is told; record the return through the liberation service`,
+      await verifyGap(
+        personIdOf(event.personReference, derivePersonId),
+        event.data.previousEpisode,
+        event.data.episode,
       );
     switch (command.kind) {
       case 'ignore':
@@ -218,11 +243,10 @@ export function bridgeHandler(
             logger.log(`${where}: ${previousEpisode.name} applied to ${previousEpisode.workflowId}`);
           } catch (e) {
             if (!(e instanceof WorkflowNotFoundError)) throw rejectionOf(e, previousEpisode);
-            const void_ = await voidJourney(previousEpisode.workflowId);
-            if (void_)
+            if ((await episodeJourney(previousEpisode.workflowId)) === 'void')
               throw new PermanentError(
                 BridgeErrorCodes.previousEpisodeVoid,
-                `the return to custody into ${workflowId} would tell ${previousEpisode.workflowId}, ${void_}: the released episode before it is not named (previousEpisode), so neither journey is told nor started; publish the return again naming previousEpisode, or record it through the liberation service`,
+                `the return to custody into ${workflowId} would tell ${previousEpisode.workflowId}, whose episode was received in error (a tombstone, or closed RECEIVED_IN_ERROR): the released episode before it is not named (previousEpisode), so neither journey is told nor started; publish the return again naming previousEpisode, or record it through the liberation service`,
               );
             logger.warn(
               `${where}: no running journey ${previousEpisode.workflowId} (never started or already closed); ${previousEpisode.name} skipped, starting ${workflowId}`,

@@ -292,7 +292,7 @@ describe('risk notices (risk-notice-1)', () => {
     },
   );
 
-  it('never after the journey withdrew its referral (a closure under way): a rise then tells nobody', () => {
+  it('never while the journey closes (its referral withdrawn): a rise then tells nobody', () => {
     const j = screenedJourney(['ACCOMMODATION']);
     expect(j.s.referralId).toBeDefined();
     j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'consent' });
