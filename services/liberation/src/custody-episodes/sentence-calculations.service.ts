@@ -87,6 +87,14 @@ interface RecordKeyResult {
 
 type Sentence = SentencesBody['sentences'][number];
 
+/** An effect's reasons when it has none (what older idempotency rows lack). */
+const NO_REASONS = {
+  keptBecause: null,
+  decisionSetAsideBecause: null,
+  releaseDueNowBecause: null,
+  decisionCaveat: null,
+} satisfies Partial<SentenceCalculationOutcomeView['effect']>;
+
 export interface Computed {
   calculation: SentenceCalculation;
   releaseDate: { type: 'CRD' | 'ARD'; date: string } | null;
@@ -178,7 +186,9 @@ export class SentenceCalculationsService {
         episode: episodeNumber,
         version: first.version,
       });
-      return { created, view: { ...storedView(found, stored), effect: first.effect } };
+      // Review N4: a retry of a recording stored before a reason was added answers it as null.
+      const effect = { ...NO_REASONS, ...first.effect };
+      return { created, view: { ...storedView(found, stored), effect } };
     });
   }
 
