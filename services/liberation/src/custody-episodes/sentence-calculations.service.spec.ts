@@ -421,6 +421,19 @@ describe('madeOnOtherSentences', () => {
       });
     });
 
+    it('new convictions that cannot be calculated on their own (they overlap only through charge-1) are weighed on the term', () => {
+      // charge-2 and charge-3, 20 days each, a month apart: short, but not one term on their own
+      // (NON_OVERLAPPING_SENTENCES). Never kept on that: the term's ARD holds the person.
+      const charge2: Sentence = { id: 'charge-2', sentenceDate: '2026-11-01', term: { days: 20 } };
+      const charge3: Sentence = { id: 'charge-3', sentenceDate: '2026-12-01', term: { days: 20 } };
+      expect(() => scotland([charge2, charge3])).toThrow(/after the others end/);
+      expect(early(basis(charge1), input(charge1, charge2, charge3)).notCovered).toEqual({
+        because:
+          'it was made on the sentences of calculation version 3; since then sentence charge-2 was added, sentence charge-3 was added: the single term of charge-1, charge-2, charge-3 (ARD 2027-06-07) holds the person until 2027-06-07, after its date',
+        heldUntil: '2027-06-07',
+      });
+    });
+
     it('a re-keyed sentence with a new conviction: the conviction is weighed, the re-key is not cover for it', () => {
       const c1: Sentence = { id: 'c1', sentenceDate: '2026-09-01', term: { days: 1000 } };
       const x: Sentence = { ...c1, id: 'X', startDate: '2026-08-01' };

@@ -915,16 +915,31 @@ export function madeOnOtherSentences(
     }
   };
   const holdsPast = (release: string) => release > decision.date && leaves(release) > leaves(decision.date);
+  /**
+   * Some of the sentences calculated on their own, or null when they cannot be (e.g. Scottish terms
+   * that overlap only through another sentence): the caller then takes the whole unit, never a
+   * guess that could keep the decision.
+   */
+  const unitsAlone = (ids: readonly string[], options?: { credit: boolean }) => {
+    try {
+      return unitsOf(sentencesOf(ids), options);
+    } catch (error) {
+      if (error instanceof UnsupportedSentenceError || error instanceof InvalidSentenceInputError)
+        return null;
+      throw error;
+    }
+  };
   /** Added sentences on their own: without credit, and never released before they were passed (S2). */
   const alone = (ids: readonly string[]) => {
-    const ss = sentencesOf(ids);
-    const credited = latestOf(unitsOf(ss).map((u) => u.release));
+    const credited = unitsAlone(ids);
+    const uncredited = unitsAlone(ids, { credit: false });
+    if (credited === null || uncredited === null) return null;
     const release = latestOf([
-      ...unitsOf(ss, { credit: false }).map((u) => u.release),
-      ...ss.map((s) => s.sentenceDate),
+      ...uncredited.map((u) => u.release),
+      ...sentencesOf(ids).map((s) => s.sentenceDate),
     ]);
     const credit =
-      release !== credited
+      release !== latestOf(credited.map((u) => u.release))
         ? ` on ${ids.length > 1 ? 'their' : 'its'} own, without the remand and tagged-bail credit, which counts only towards the offence it was given for (CJA 2003 s.240ZA)`
         : '';
     return { release, credit };
@@ -961,8 +976,9 @@ export function madeOnOtherSentences(
               : 'on the day the release-day rule lets them leave on the decision'
         }: it is kept; check that ${ids.length > 1 ? 'they do' : 'it does'} not affect it`,
       );
-    if (known.length === 0 && selfContained(added)) {
-      const { release, credit } = alone(added);
+    const own = selfContained(added) ? alone(added) : null;
+    if (known.length === 0 && own !== null) {
+      const { release, credit } = own;
       if (holdsPast(release))
         holding.push({
           unit: u1,
@@ -973,13 +989,14 @@ export function madeOnOtherSentences(
       else releasedBy(added, release, credit);
       continue;
     }
-    if (jurisdiction === 'SCOTLAND' && selfContained(added) && selfContained(known)) {
-      const knownCovered = unitsOf(sentencesOf(known)).every((k) => {
+    const knownUnits = selfContained(known) ? unitsAlone(known) : null;
+    if (jurisdiction === 'SCOTLAND' && own !== null && knownUnits !== null) {
+      const knownCovered = knownUnits.every((k) => {
         const covered = coverOf(k);
         if (covered !== null) caveats.push(...covered);
         return covered !== null;
       });
-      const { release, credit } = alone(added);
+      const { release, credit } = own;
       if (knownCovered && !holdsPast(release)) {
         releasedBy(added, release, credit);
         continue;
@@ -995,7 +1012,8 @@ export function madeOnOtherSentences(
       continue;
     }
     // An England & Wales chain joining added and known sentences (one term, s.264), or a Scottish
-    // term where one follows the other (they cannot be taken apart): on the unit's release point.
+    // term whose added or known sentences cannot be calculated on their own (one follows the
+    // other, or they overlap only through the rest): on the unit's release point.
     if (holdsPast(u1.release)) holding.push({ unit: u1, until: u1.release, ...named(u1) });
   }
   if (holding.length === 0) return { notCovered: null, caveats };
