@@ -819,6 +819,26 @@ describe('SentenceCalculationsService after a partial set-aside (review S3)', ()
     expectMoved('2027-09-01', 2);
   });
 
+  it('brought back into force, then held again: the reason says which, and the RECALCULATION names it', async () => {
+    const restored: typeof parole = {
+      ...setAsideInPart,
+      changeNumber: 4,
+      expectedReleaseDate: '2027-09-01',
+      previousExpectedReleaseDate: '2027-11-25',
+      changedAt: new Date('2027-01-20T10:00:00Z'),
+    };
+    withHistory(parole, setAsideInPart, restored);
+    const { effect } = await recorded({ sentences: [count1, count2] }, computed('2027-12-29'));
+    expect(effect).toMatchObject({
+      expectedReleaseDateBefore: '2027-09-01',
+      expectedReleaseDateAfter: '2027-11-25',
+      decisionSetAsideBecause: expect.stringMatching(
+        /^the PAROLE decision of 2026-12-01T10:00:00\.000Z \(release on 2027-09-01\), which this service brought back into force on 2027-01-20T10:00:00\.000Z cannot stand: /,
+      ),
+    });
+    expectMoved('2027-11-25', 2);
+  });
+
   it('a CRD before the decision date sets it aside altogether: the RECALCULATION names no decision', async () => {
     withHistory(parole, setAsideInPart);
     const { effect } = await recorded(

@@ -474,10 +474,15 @@ export class SentenceCalculationsService {
     // calculated, and the decision's date has passed).
     if (after === before && !decision) return effect(after);
     if (decision) {
+      // Kept in force by a RECALCULATION that held the person past its date (set aside in part),
+      // or that brought its date back (N3: the reason names which).
+      const held = keptBy !== undefined && before !== decision.expectedReleaseDate;
       const what = `the ${decision.reason} decision of ${decision.changedAt.toISOString()} (release on ${decision.expectedReleaseDate})${
-        keptBy
-          ? `, which this service set aside in part on ${keptBy.changedAt.toISOString()} (the expected release date ${before} is when what it was not made on releases the person)`
-          : ''
+        !keptBy
+          ? ''
+          : held
+            ? `, which this service set aside in part on ${keptBy.changedAt.toISOString()} (the expected release date ${before} is when what it was not made on releases the person)`
+            : `, which this service brought back into force on ${keptBy.changedAt.toISOString()}`
       }`;
       const hdc = decision.reason === 'HDC_APPROVED';
       const basis = hdc ? undefined : await this.basisOf(manager, decision);
@@ -535,7 +540,7 @@ export class SentenceCalculationsService {
               ? `${heldUntil}, when those release the person (after the calculated ${type} ${calculated}, which credits remand and tagged bail to every concurrent sentence alike)`
               : `${heldUntil}, when those release the person (the calculated ${type}${calculated ? ` ${calculated}` : ''} is of sentences the decision still covers)`;
         return effect(heldUntil, {
-          decisionSetAsideBecause: `${what} ${keptBy ? 'still ' : ''}cannot stand: ${because}; the expected release date ${
+          decisionSetAsideBecause: `${what} ${held ? 'still ' : ''}cannot stand: ${because}; the expected release date ${
             heldUntil === before ? 'stays at' : 'moves to'
           } ${against}. Review the decision`,
           decisionCaveat: decisionCaveat(),
