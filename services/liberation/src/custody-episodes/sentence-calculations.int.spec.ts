@@ -525,7 +525,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
       decisionSetAsideBecause: null,
     });
     expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
-    // The two RECALCULATIONs that kept the direction in force name it (migration 2600).
+    // The two RECALCULATIONs that kept the direction in force name it (migration 2700).
     expect(await changesOf(personId)).toEqual([
       { change_number: 1, reason: 'RECALCULATION', decision_change_number: null },
       { change_number: 2, reason: 'PAROLE', decision_change_number: null },

@@ -851,7 +851,7 @@ describe('SentenceCalculationsService after a partial set-aside (review S3)', ()
     expectMoved('2027-08-01', null);
   });
 
-  it('a RECALCULATION that names no decision (staff, or before migration 2600) ends it: the calculated date', async () => {
+  it('a RECALCULATION that names no decision (staff, or before migration 2700) ends it: the calculated date', async () => {
     withHistory(parole, { ...setAsideInPart, decisionChangeNumber: null });
     const effect = await service.effectOn(
       manager,

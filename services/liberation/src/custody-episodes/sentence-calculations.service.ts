@@ -278,7 +278,7 @@ export class SentenceCalculationsService {
    * in the caller's transaction with the person locked. Also used by a release-point re-plan. A
    * move that keeps a parole or early-release decision in force (set aside only in part, or
    * covering the sentences again) names that decision on the change (`decision_change_number`,
-   * migration 2600), so the next recording weighs it again (review S3).
+   * migration 2700), so the next recording weighs it again (review S3).
    */
   async recordVersion(
     manager: EntityManager,

@@ -8,7 +8,7 @@ import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { SentenceCalculationDecisionSetAside1700000002500 } from './1700000002500-sentence-calculation-decision-set-aside';
-import { ReleaseDecisionKeptInForce1700000002600 } from './1700000002600-release-decision-kept-in-force';
+import { ReleaseDecisionKeptInForce1700000002700 } from './1700000002700-release-decision-kept-in-force';
 import { liberationMigrations } from './index';
 
 /** Upgrading a database that already holds custody episodes, in a database of its own. */
@@ -330,7 +330,7 @@ describe('liberation migrations (real Postgres)', () => {
   it('adds the decision a RECALCULATION keeps in force (null on older changes; only a RECALCULATION naming an earlier change of the episode), and refuses to revert while one is recorded', async () => {
     const upTo = (m: (typeof liberationMigrations)[number]) =>
       liberationMigrations.slice(0, liberationMigrations.indexOf(m) + 1);
-    const person = 'p00000000000000002600';
+    const person = 'p00000000000000002700';
     const before = await open(upTo(SentenceCalculationDecisionSetAside1700000002500));
     await before.runMigrations({ transaction: 'each' });
     await episode(before, person);
@@ -338,12 +338,12 @@ describe('liberation migrations (real Postgres)', () => {
       ds.query(
         `INSERT INTO liberation.release_date_change (person_id, episode, change_number, previous_expected_release_date,
            expected_release_date, reason, changed_at, changed_by, correlation_id)
-         VALUES ($1, 1, $2, $3, $4, $5, now(), 'spec', 'c-2600')`,
+         VALUES ($1, 1, $2, $3, $4, $5, now(), 'spec', 'c-2700')`,
         [person, n, previous, date, reason],
       );
     await change(before, 1, 'PAROLE', '2026-05-01', '2026-07-04');
     await before.destroy();
-    const ds = await open(upTo(ReleaseDecisionKeptInForce1700000002600));
+    const ds = await open(upTo(ReleaseDecisionKeptInForce1700000002700));
     const column = () => columnCount(ds, 'release_date_change', 'decision_change_number');
     const keeps = (n: number, decision: number | null) =>
       ds.query(

@@ -16,8 +16,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * the next recording forget a binding decision. It locks the table first, so no change naming one
  * is committed between the count and the drop (the gap the review found in 2500's rollback, N2).
  */
-export class ReleaseDecisionKeptInForce1700000002600 implements MigrationInterface {
-  readonly name = 'ReleaseDecisionKeptInForce1700000002600';
+export class ReleaseDecisionKeptInForce1700000002700 implements MigrationInterface {
+  readonly name = 'ReleaseDecisionKeptInForce1700000002700';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
