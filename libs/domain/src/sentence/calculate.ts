@@ -164,7 +164,23 @@ export interface ReleaseUnitDates {
   readonly parts: number;
   /** The offence categories of its sentences. */
   readonly offenceCategories: readonly OffenceCategory[];
+  /**
+   * Each sentence's term as the calculation resolved it, in `sentenceIds` order: from its start (a
+   * consecutive one's the day after the one it follows ends; before any credit) to its end, and
+   * its length in days. What a sentence re-entered, split or merged is compared on.
+   */
+  readonly terms: readonly ResolvedTerm[];
 }
+
+/** One sentence's term as resolved (`ReleaseUnitDates.terms`). */
+export interface ResolvedTerm {
+  readonly id: string;
+  readonly start: LocalDate;
+  readonly end: LocalDate;
+  readonly days: number;
+}
+
+const termOf = (s: Resolved): ResolvedTerm => ({ id: s.input.id, start: s.start, end: s.end, days: s.days });
 
 /** The date of `type` in a calculation, if it has one. */
 export function calculatedDate(
@@ -701,6 +717,7 @@ function scotland(
         expiry: end,
         parts: 1,
         offenceCategories: categoriesOf(sentences),
+        terms: sentences.map(termOf),
       },
     ],
   });
@@ -1071,6 +1088,7 @@ function englandAndWales(
       expiry: r.sled,
       parts: r.chain.length,
       offenceCategories: categoriesOf(r.chain),
+      terms: r.chain.map(termOf),
     })),
   };
 }

@@ -137,6 +137,11 @@ describe('England & Wales standard determinate sentences', () => {
         expiry: '2025-12-02',
         parts: 2,
         offenceCategories: [],
+        terms: [
+          { id: 'A', start: '2025-02-03', end: '2025-08-02', days: 181 },
+          // Consecutive: from the day after A ends.
+          { id: 'B', start: '2025-08-03', end: '2025-12-02', days: 122 },
+        ],
       },
       {
         sentenceIds: ['C'],
@@ -145,6 +150,7 @@ describe('England & Wales standard determinate sentences', () => {
         expiry: '2025-06-02',
         parts: 1,
         offenceCategories: ['EW_SDS40_SCHEDULE_OFFENCE'],
+        terms: [{ id: 'C', start: '2025-03-03', end: '2025-06-02', days: 92 }],
       },
     ]);
     const result = calc(sentences);

@@ -137,6 +137,10 @@ describe('Scottish short-term sentences', () => {
         expiry: '2026-08-03',
         parts: 1,
         offenceCategories: [],
+        terms: [
+          { id: 'A', start: '2025-05-05', end: '2026-02-04', days: 276 },
+          { id: 'B', start: '2025-08-04', end: '2026-08-03', days: 365 },
+        ],
       },
     ]);
   });

@@ -120,6 +120,11 @@ describe('sentence calculation properties', () => {
         expect(latest(units.map((u) => u.release))).toBe(releaseOf(c!));
         expect(latest(units.map((u) => u.expiry))).toBe(expiryOf(c!));
         for (const u of units) expect(u.release <= u.expiry).toBe(true);
+        // Each unit's terms are its sentences, in order, each `days` long from start to end.
+        for (const u of units) {
+          expect(u.terms.map((t) => t.id)).toEqual(u.sentenceIds);
+          for (const t of u.terms) expect(addDays(t.start, t.days - 1)).toBe(t.end);
+        }
       }),
       { numRuns: RUNS },
     );

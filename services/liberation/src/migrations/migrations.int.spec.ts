@@ -10,6 +10,7 @@ import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-r
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { SentenceCalculationDecisionSetAside1700000002500 } from './1700000002500-sentence-calculation-decision-set-aside';
+import { ReleaseDecisionKeptInForce1700000002700 } from './1700000002700-release-decision-kept-in-force';
 import { liberationMigrations } from './index';
 
 /** Upgrading a database that already holds custody episodes, in a database of its own. */
@@ -449,6 +450,77 @@ describe('liberation migrations (real Postgres)', () => {
       expect(await shape()).toEqual({ column: 0, unique: ['custody_episode_person_received_at_key'] });
       await ds.runMigrations({ transaction: 'each' });
       expect(await shape()).toEqual({ column: 1, unique: ['custody_episode_person_received_at_standing'] });
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('adds the decision a RECALCULATION keeps in force (null on older changes; only a RECALCULATION naming an earlier change of the episode), and refuses to revert while one is recorded', async () => {
+    const upTo = (m: (typeof liberationMigrations)[number]) =>
+      liberationMigrations.slice(0, liberationMigrations.indexOf(m) + 1);
+    const person = 'p00000000000000002700';
+    const before = await open(upTo(SentenceCalculationDecisionSetAside1700000002500));
+    await before.runMigrations({ transaction: 'each' });
+    await episode(before, person);
+    const change = (ds: DataSource, n: number, reason: string, date: string, previous: string) =>
+      ds.query(
+        `INSERT INTO liberation.release_date_change (person_id, episode, change_number, previous_expected_release_date,
+           expected_release_date, reason, changed_at, changed_by, correlation_id)
+         VALUES ($1, 1, $2, $3, $4, $5, now(), 'spec', 'c-2700')`,
+        [person, n, previous, date, reason],
+      );
+    await change(before, 1, 'PAROLE', '2026-05-01', '2026-07-04');
+    await before.destroy();
+    const ds = await open(upTo(ReleaseDecisionKeptInForce1700000002700));
+    const column = () => columnCount(ds, 'release_date_change', 'decision_change_number');
+    const keeps = (n: number, decision: number | null) =>
+      ds.query(
+        `UPDATE liberation.release_date_change SET decision_change_number = $3 WHERE person_id = $1 AND change_number = $2`,
+        [person, n, decision],
+      );
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await column()).toBe(1);
+      expect(
+        await ds.query(
+          `SELECT decision_change_number FROM liberation.release_date_change WHERE person_id = $1`,
+          [person],
+        ),
+      ).toEqual([{ decision_change_number: null }]);
+      await change(ds, 2, 'RECALCULATION', '2026-06-01', '2026-05-01');
+      await change(ds, 3, 'OTHER', '2026-06-10', '2026-06-01');
+      await keeps(2, 1);
+      // Only a RECALCULATION, only an earlier change, only one that exists in the episode.
+      await expect(keeps(3, 1)).rejects.toThrow(/release_date_change_decision_kept_check/);
+      await expect(keeps(2, 2)).rejects.toThrow(/release_date_change_decision_kept_check/);
+      await change(ds, 4, 'RECALCULATION', '2026-06-20', '2026-06-10');
+      await expect(keeps(4, 0)).rejects.toThrow(/release_date_change_decision_fkey/);
+      expect(
+        await ds.query(
+          `SELECT change_number, decision_change_number FROM liberation.release_date_change WHERE person_id = $1 ORDER BY change_number`,
+          [person],
+        ),
+      ).toEqual([
+        { change_number: 1, decision_change_number: null },
+        { change_number: 2, decision_change_number: 1 },
+        { change_number: 3, decision_change_number: null },
+        { change_number: 4, decision_change_number: null },
+      ]);
+      // Dropping it would make the next calculation forget a binding decision: the rollback refuses.
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /1 release-date changes keep a parole or early-release decision in force/,
+      );
+      expect(await column()).toBe(1);
+      await keeps(2, null);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await column()).toBe(0);
+      expect(
+        await ds.query(`SELECT count(*)::int AS n FROM liberation.release_date_change WHERE person_id = $1`, [
+          person,
+        ]),
+      ).toEqual([{ n: 4 }]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await column()).toBe(1);
     } finally {
       await ds.destroy();
     }
