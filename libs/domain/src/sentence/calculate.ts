@@ -142,46 +142,6 @@ export interface SentenceCalculation {
   readonly warnings: readonly string[];
 }
 
-/**
- * A unit a release point is calculated on: an England & Wales consecutive chain (concurrent chains
- * are released when due from each, CJA 2003 s.263; consecutive terms are one, s.264), or the
- * Scottish single term (1993 Act s.27(5)). What a decision made on some sentences is compared on
- * (`calculateReleaseUnits`).
- */
-export interface ReleaseUnitDates {
-  /** Its sentences: a chain in order of service, or every sentence of the single term. */
-  readonly sentenceIds: readonly string[];
-  /** The first day of its term as the court passed it (before remand or tagged-bail credit). */
-  readonly start: LocalDate;
-  /** Its release point: the CRD (England & Wales) or ARD (Scotland) of this unit alone. */
-  readonly release: LocalDate;
-  /** The end of its term: SLED (England & Wales) or SED (Scotland). */
-  readonly expiry: LocalDate;
-  /**
-   * How many parts its release point adds up, each rounded up on its own: the sentences of an
-   * England & Wales chain; 1 for the Scottish single term.
-   */
-  readonly parts: number;
-  /** The offence categories of its sentences. */
-  readonly offenceCategories: readonly OffenceCategory[];
-  /**
-   * Each sentence's term as the calculation resolved it, in `sentenceIds` order: from its start (a
-   * consecutive one's the day after the one it follows ends; before any credit) to its end, and
-   * its length in days. What a sentence re-entered, split or merged is compared on.
-   */
-  readonly terms: readonly ResolvedTerm[];
-}
-
-/** One sentence's term as resolved (`ReleaseUnitDates.terms`). */
-export interface ResolvedTerm {
-  readonly id: string;
-  readonly start: LocalDate;
-  readonly end: LocalDate;
-  readonly days: number;
-}
-
-const termOf = (s: Resolved): ResolvedTerm => ({ id: s.input.id, start: s.start, end: s.end, days: s.days });
-
 /** The date of `type` in a calculation, if it has one. */
 export function calculatedDate(
   calculation: SentenceCalculation,
@@ -567,27 +527,6 @@ export function calculateSentenceDates(
   input: SentenceCalculationInput,
   table: SentencePolicyTable = SENTENCE_POLICIES,
 ): SentenceCalculation {
-  return calculate(input, table).calculation;
-}
-
-/**
- * The release units of the same calculation ({@link calculateSentenceDates}: the same checks and
- * refusals, the same arithmetic), each with its own release point and expiry. The aggregate CRD/ARD
- * is the latest release of them, the SLED/SED the latest expiry.
- */
-export function calculateReleaseUnits(
-  input: SentenceCalculationInput,
-  table: SentencePolicyTable = SENTENCE_POLICIES,
-): readonly ReleaseUnitDates[] {
-  return calculate(input, table).units;
-}
-
-interface CalculationWithUnits {
-  readonly calculation: SentenceCalculation;
-  readonly units: readonly ReleaseUnitDates[];
-}
-
-function calculate(input: SentenceCalculationInput, table: SentencePolicyTable): CalculationWithUnits {
   validate(input);
   refuseUnsupported(input);
   const sentences = resolveSentences(input);
@@ -595,10 +534,6 @@ function calculate(input: SentenceCalculationInput, table: SentencePolicyTable):
     ? scotland(input, sentences, table)
     : englandAndWales(input, sentences, table);
 }
-
-const categoriesOf = (sentences: readonly Resolved[]): OffenceCategory[] => [
-  ...new Set(sentences.flatMap((s) => [...s.categories])),
-];
 
 function sentenceLine(s: Resolved): string {
   const follows = s.input.consecutiveTo ? `, consecutive to ${s.input.consecutiveTo}` : '';
@@ -609,7 +544,7 @@ function scotland(
   input: SentenceCalculationInput,
   sentences: Resolved[],
   table: SentencePolicyTable,
-): CalculationWithUnits {
+): SentenceCalculation {
   const warnings: string[] = [];
   requireOverlap(
     chainsOf(sentences).map((chain) => ({
@@ -700,26 +635,13 @@ function scotland(
   ];
   const hdc = hdcRecord(table, 'SCOTLAND', input.asAt, warnings);
   const hdcSteps = [`${hdc.id}: ${hdc.source.citation}`];
-  const result = (): CalculationWithUnits => ({
-    calculation: {
-      jurisdiction: 'SCOTLAND',
-      asAt: input.asAt,
-      dates,
-      notApplicable,
-      policyIds: [...point.policies.map((p) => p.id), hdc.id],
-      warnings,
-    },
-    units: [
-      {
-        sentenceIds: sentences.map((s) => s.input.id),
-        start,
-        release: point.date,
-        expiry: end,
-        parts: 1,
-        offenceCategories: categoriesOf(sentences),
-        terms: sentences.map(termOf),
-      },
-    ],
+  const result = (): SentenceCalculation => ({
+    jurisdiction: 'SCOTLAND',
+    asAt: input.asAt,
+    dates,
+    notApplicable,
+    policyIds: [...point.policies.map((p) => p.id), hdc.id],
+    warnings,
   });
   const excluded = scottishHdcExclusion(input, sentences, warnings, hdcSteps);
   if (excluded !== null) {
@@ -837,7 +759,7 @@ function englandAndWales(
   input: SentenceCalculationInput,
   sentences: Resolved[],
   table: SentencePolicyTable,
-): CalculationWithUnits {
+): SentenceCalculation {
   const warnings: string[] = [];
   for (const s of sentences)
     if (s.days <= 1)
@@ -1072,23 +994,5 @@ function englandAndWales(
       });
   }
   const policyIds = [...new Set([...results.flatMap((r) => r.point.policies.map((p) => p.id)), hdc.id])];
-  return {
-    calculation: {
-      jurisdiction: 'ENGLAND_AND_WALES',
-      asAt: input.asAt,
-      dates,
-      notApplicable,
-      policyIds,
-      warnings,
-    },
-    units: results.map((r) => ({
-      sentenceIds: r.chain.map((s) => s.input.id),
-      start: r.chain[0]!.start,
-      release: r.point.date,
-      expiry: r.sled,
-      parts: r.chain.length,
-      offenceCategories: categoriesOf(r.chain),
-      terms: r.chain.map(termOf),
-    })),
-  };
+  return { jurisdiction: 'ENGLAND_AND_WALES', asAt: input.asAt, dates, notApplicable, policyIds, warnings };
 }

@@ -1,6 +1,5 @@
 import {
   calculatedDate,
-  calculateReleaseUnits,
   calculateSentenceDates,
   RELEASE_POINT_POLICIES,
   SENTENCE_POLICIES,
@@ -113,60 +112,6 @@ describe('England & Wales standard determinate sentences', () => {
     expect(calculatedDate(result, 'CRD')).toBe('2026-03-20');
     expect(calculatedDate(result, 'SLED')).toBe('2027-06-01');
     expect(calculatedDate(result, 'TUSED')).toBeUndefined();
-  });
-
-  it('release units: each concurrent chain with its own CRD and SLED; the aggregate is the latest of them', () => {
-    // A + B consecutive as above (CRD 2025-06-04, SLED 2025-12-02); C concurrent: 3 months from
-    // 2025-03-03 → 2025-06-02 (92 days), 40% = 36.8 → 37 → 2025-04-08; a Schedule offence.
-    const sentences: SentenceInput[] = [
-      { id: 'A', sentenceDate: '2025-02-03', term: { months: 6 } },
-      {
-        id: 'C',
-        sentenceDate: '2025-03-03',
-        term: { months: 3 },
-        offenceCategories: ['EW_SDS40_SCHEDULE_OFFENCE'],
-      },
-      { id: 'B', sentenceDate: '2025-02-03', term: { months: 4 }, consecutiveTo: 'A' },
-    ];
-    // C at one-half (a Schedule offence): 46 → 2025-04-17.
-    expect(calculateReleaseUnits({ jurisdiction: 'ENGLAND_AND_WALES', sentences, asAt: AS_AT })).toEqual([
-      {
-        sentenceIds: ['A', 'B'],
-        start: '2025-02-03',
-        release: '2025-06-04',
-        expiry: '2025-12-02',
-        parts: 2,
-        offenceCategories: [],
-        terms: [
-          { id: 'A', start: '2025-02-03', end: '2025-08-02', days: 181 },
-          // Consecutive: from the day after A ends.
-          { id: 'B', start: '2025-08-03', end: '2025-12-02', days: 122 },
-        ],
-      },
-      {
-        sentenceIds: ['C'],
-        start: '2025-03-03',
-        release: '2025-04-17',
-        expiry: '2025-06-02',
-        parts: 1,
-        offenceCategories: ['EW_SDS40_SCHEDULE_OFFENCE'],
-        terms: [{ id: 'C', start: '2025-03-03', end: '2025-06-02', days: 92 }],
-      },
-    ]);
-    const result = calc(sentences);
-    expect(calculatedDate(result, 'CRD')).toBe('2025-06-04');
-    expect(calculatedDate(result, 'SLED')).toBe('2025-12-02');
-    // Remand moves every unit alike; the start is the court's.
-    const credited = calculateReleaseUnits({
-      jurisdiction: 'ENGLAND_AND_WALES',
-      sentences,
-      asAt: AS_AT,
-      remandDays: 10,
-    });
-    expect(credited.map((u) => [u.start, u.release, u.expiry])).toEqual([
-      ['2025-02-03', '2025-05-25', '2025-11-22'],
-      ['2025-03-03', '2025-04-07', '2025-05-23'],
-    ]);
   });
 
   it('a sentence imposed before 10 Sep 2024, not yet at one-half, takes the 40% point', () => {

@@ -1,6 +1,5 @@
 import {
   calculatedDate,
-  calculateReleaseUnits,
   calculateSentenceDates,
   HDC_POLICIES,
   InvalidSentenceInputError,
@@ -119,30 +118,6 @@ describe('Scottish short-term sentences', () => {
     ]);
     expect(calculatedDate(result, 'SED')).toBe('2026-08-03');
     expect(calculatedDate(result, 'ARD')).toBe('2025-11-03');
-    // One release unit: the single term, counted as one part.
-    expect(
-      calculateReleaseUnits({
-        jurisdiction: 'SCOTLAND',
-        asAt: AS_AT,
-        sentences: [
-          { id: 'A', sentenceDate: '2025-05-05', term: { months: 9 } },
-          { id: 'B', sentenceDate: '2025-08-04', term: { years: 1 } },
-        ],
-      }),
-    ).toEqual([
-      {
-        sentenceIds: ['A', 'B'],
-        start: '2025-05-05',
-        release: '2025-11-03',
-        expiry: '2026-08-03',
-        parts: 1,
-        offenceCategories: [],
-        terms: [
-          { id: 'A', start: '2025-05-05', end: '2026-02-04', days: 276 },
-          { id: 'B', start: '2025-08-04', end: '2026-08-03', days: 365 },
-        ],
-      },
-    ]);
   });
 
   it('an excluded offence in a single term keeps the whole term at one-half (s.1(1ZA))', () => {

@@ -4,7 +4,6 @@ import { addDays, type LocalDate } from '../calendar/local-date';
 import { localDate } from '../property-arbitraries.spec-helper';
 import {
   calculatedDate,
-  calculateReleaseUnits,
   calculateSentenceDates,
   type OffenceCategory,
   RELEASE_POINT_POLICIES,
@@ -103,27 +102,6 @@ describe('sentence calculation properties', () => {
         for (const d of c!.dates) {
           expect(d.explanation.steps.length).toBeGreaterThan(0);
           expect(d.explanation.citation).not.toBe('');
-        }
-      }),
-      { numRuns: RUNS },
-    );
-  });
-
-  it('the release units partition the sentences; the aggregate release and expiry are the latest of theirs', () => {
-    fc.assert(
-      fc.property(anyInput, (input) => {
-        const c = tryCalc(input);
-        fc.pre(c !== null);
-        const units = calculateReleaseUnits(input);
-        expect(units.flatMap((u) => u.sentenceIds).sort()).toEqual(input.sentences.map((s) => s.id).sort());
-        const latest = (dates: LocalDate[]) => dates.reduce((a, b) => (a > b ? a : b));
-        expect(latest(units.map((u) => u.release))).toBe(releaseOf(c!));
-        expect(latest(units.map((u) => u.expiry))).toBe(expiryOf(c!));
-        for (const u of units) expect(u.release <= u.expiry).toBe(true);
-        // Each unit's terms are its sentences, in order, each `days` long from start to end.
-        for (const u of units) {
-          expect(u.terms.map((t) => t.id)).toEqual(u.sentenceIds);
-          for (const t of u.terms) expect(addDays(t.start, t.days - 1)).toBe(t.end);
         }
       }),
       { numRuns: RUNS },

@@ -42,14 +42,4 @@ export class ReleaseDateChange {
    */
   @Column('integer', { name: 'sentence_calculation_version', nullable: true })
   sentenceCalculationVersion!: number | null;
-
-  /**
-   * For a RECALCULATION by which a sentence calculation kept a parole or early-release decision in
-   * force: the `change_number` of that decision (migration 2700). It set the decision aside only
-   * until what the decision was not made on releases the person, or the decision covers the
-   * sentences again; either way it still binds on the sentences it was made on, and the next
-   * recording weighs it again (h-sent3 review S3). Null for every other change, and before 2700.
-   */
-  @Column('integer', { name: 'decision_change_number', nullable: true })
-  decisionChangeNumber!: number | null;
 }

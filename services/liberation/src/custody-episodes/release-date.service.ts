@@ -94,8 +94,7 @@ export class ReleaseDateService {
   /**
    * Records the change inside the caller's transaction (the person already locked), with its
    * event; returns whether a change was recorded (false: already the current date). Also used by
-   * a sentence calculation that moves the date: `keeps.decisionChangeNumber` names the parole or
-   * early-release decision its RECALCULATION keeps in force (see the entity).
+   * a sentence calculation that moves the date.
    */
   async applyChange(
     manager: EntityManager,
@@ -104,7 +103,6 @@ export class ReleaseDateService {
     body: ChangeReleaseDateBody,
     context: RequestContext,
     changedAt: Date,
-    keeps: { decisionChangeNumber: number | null } = { decisionChangeNumber: null },
   ): Promise<boolean> {
     const found = await manager.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
     if (!found) throw EpisodeNotFoundError.of(personId, episodeNumber);
@@ -141,7 +139,6 @@ export class ReleaseDateService {
       changedBy: context.actor,
       correlationId: context.correlationId,
       sentenceCalculationVersion: basis,
-      decisionChangeNumber: body.reason === 'RECALCULATION' ? keeps.decisionChangeNumber : null,
     });
     await manager.insert(ReleaseDateChange, change);
     await enqueueCustodyEvent(

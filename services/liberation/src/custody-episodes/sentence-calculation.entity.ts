@@ -48,12 +48,4 @@ export class SentenceCalculationRecord {
 
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;
-
-  /**
-   * Why recording this version set aside a decision standing on the expected release date (the
-   * effect's `decisionSetAsideBecause`, migration 2500): null when it set none aside, and on
-   * versions recorded before that was kept.
-   */
-  @Column('text', { name: 'decision_set_aside_because', nullable: true })
-  decisionSetAsideBecause!: string | null;
 }

@@ -117,14 +117,6 @@ export interface SentenceCalculationView {
   asAt: string;
   recordedAt: string | null;
   recordedBy: string | null;
-  /**
-   * Why recording this version set aside an HDC, parole or early-release decision that stood on
-   * the expected release date (its effect's `decisionSetAsideBecause`, kept with the version,
-   * whether staff or a re-plan recorded it), for someone to review the decision. Null when it set
-   * none aside, for a preview (see `effect`), and for versions recorded before this was kept
-   * (migration 2500).
-   */
-  decisionSetAsideBecause: string | null;
   /** What was entered. */
   input: SentencesBody;
   dates: CalculatedDateView[];
@@ -152,24 +144,16 @@ export interface SentenceCalculationOutcomeView extends SentenceCalculationView 
     changesExpectedReleaseDate: boolean;
     /**
      * Why a calculated date that differs does not move it: an HDC, parole or early-release decision
-     * stands on the date (or, set aside in part before, covers the sentences again, and the date
-     * returns to its own), or the date is the previous version's and was changed since. Null
-     * otherwise.
+     * stands on the date, or the date is the previous version's and was changed since. Null otherwise.
      */
     keptBecause: string | null;
     /**
      * Why an HDC, parole or early-release decision standing on the date was set aside and the date
-     * moved: the decision's date is after the calculated release date; (HDC) the new calculation
-     * gives no HDCED on or before it; (parole, early release) a sentence the decision was not made
-     * on (added, passed after it, or lengthened since the calculation version recorded with it)
-     * holds the person past its date, and the date moves to when that releases them: a sentence
-     * added is taken on its own without remand or tagged-bail credit, so this can be after the
-     * calculated CRD; in Scotland, a sentence added to the single term holds the person to the
-     * term's ARD. The decision then stays in force on the sentences it was made on: every later
-     * recording weighs it again ("still cannot stand"), and the date moves with it. A relabelled,
-     * split or merged sentence, a short concurrent one released by then, or a moved CRD/ARD alone
-     * (remand, a new release point) does not set it aside. Someone must review the decision. Kept
-     * with the version recorded (`decisionSetAsideBecause` of the view). Null otherwise.
+     * moved to the calculated one: the decision's date is after the calculated release date;
+     * (HDC) the new calculation gives no HDCED on or before it; (parole, early release) the
+     * decision was made on other sentences: one was added or lengthened since the calculation
+     * version recorded with it (a moved CRD/ARD alone, e.g. remand or a new release point, does not).
+     * Someone must review the decision. Null otherwise.
      */
     decisionSetAsideBecause: string | null;
     /**
@@ -182,14 +166,9 @@ export interface SentenceCalculationOutcomeView extends SentenceCalculationView 
     releaseDueNowBecause: string | null;
     /**
      * A decision standing on the date is kept but needs a look: an HDC date that has passed
-     * without a release (HDC is discretionary and is postponed, so nobody is due now on it); a
+     * without a release (HDC is discretionary and is postponed, so nobody is due now on it), or a
      * parole or early-release decision whose sentences are not recorded here (recorded before any
-     * calculation, or before the version it was made on was kept) or cannot be calculated as these
-     * are; or one kept on an inference: a sentence taken to be one of its sentences re-entered
-     * (split, merged, re-keyed with a corrected date or backdated start), a sentence added that
-     * releases the person by its date, an offence category added to a parole direction's sentence
-     * that does not move the release point, or a removal that moved a Scottish single term later.
-     * Null otherwise.
+     * calculation, or before the version it was made on was kept). Null otherwise.
      */
     decisionCaveat: string | null;
   };

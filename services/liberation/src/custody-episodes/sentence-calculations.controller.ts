@@ -102,8 +102,7 @@ export class SentenceCalculationsController {
   @ApiBody(apiBodyWithExamples(SentencesBodySchema, EXAMPLES))
   @ApiResponse({
     status: 201,
-    description:
-      'Recorded: the new version (ETag header) and its effect on the release date; a decision it set aside (effect.decisionSetAsideBecause) is kept with the version (decisionSetAsideBecause, read back by every GET of the versions). A parole or early-release decision set aside only until a sentence it was not made on releases the person stays in force on the rest: the next recording or re-plan weighs it again, says so (effect.decisionSetAsideBecause: "still cannot stand"), and returns the date to the decision\'s once nothing else holds the person (effect.keptBecause). A decision kept on an inference (a sentence taken to be one of its sentences re-entered, an added sentence released by its date, an offence category added to a parole direction\'s sentence, a removal that moved a Scottish single term later) is flagged in effect.decisionCaveat',
+    description: 'Recorded: the new version (ETag header) and its effect on the release date',
   })
   @ApiResponse({ status: 200, description: 'A retry with the same Idempotency-Key: the first recording' })
   @ApiResponse({
@@ -115,7 +114,7 @@ export class SentenceCalculationsController {
   @ApiResponse({ status: 412, description: 'PRECONDITION_FAILED: If-Match is not the current version' })
   @ApiResponse({
     status: 422,
-    description: `${NOT_CALCULATED_DOC}; RELEASE_DUE_NOW (the person is due for immediate release, and nothing is recorded: the calculated CRD/ARD has passed; or the date of a PAROLE or EARLY_RELEASE decision that still stands on the expected release date has passed; or such a decision does not cover a sentence it was not made on, and that sentence's own release point, after the decision's date, has passed too. A passed HDC date is not due now, it is kept with effect.decisionCaveat. detail says which; the problem carries expectedReleaseDate (the expected release date kept: the decision's, or the one a partial set-aside gave), calculatedReleaseDate ({type, date}, or null) and governingReleaseDate (the release point that has passed and makes the person due: the calculated CRD/ARD, the decision's date, or the release point of what the decision does not cover); a preview shows it as effect.releaseDueNowBecause); or IDEMPOTENCY_KEY_REUSED (same key, another body)`,
+    description: `${NOT_CALCULATED_DOC}; RELEASE_DUE_NOW (the person is due for immediate release, and nothing is recorded: the calculated CRD/ARD has passed, or the date of a PAROLE or EARLY_RELEASE decision that still stands on the expected release date has passed; a passed HDC date is not due now, it is kept with effect.decisionCaveat. detail says which; the problem carries expectedReleaseDate (the decision's date, or the date kept) and calculatedReleaseDate ({type, date}, or null); a preview shows it as effect.releaseDueNowBecause); or IDEMPOTENCY_KEY_REUSED (same key, another body)`,
   })
   async record(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
@@ -180,11 +179,7 @@ export class SentenceCalculationsController {
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiQueryFromZod(ListSentenceCalculationsQuerySchema)
-  @ApiResponse({
-    status: 200,
-    description:
-      'A page of versions and the cursor of the next one; each with decisionSetAsideBecause: why recording it set aside a parole, early-release or HDC decision (null when none, or recorded before migration 2500)',
-  })
+  @ApiResponse({ status: 200, description: 'A page of versions and the cursor of the next one' })
   @ApiResponse({ status: 400, description: 'Invalid path or query (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
   list(
@@ -209,11 +204,7 @@ export class SentenceCalculationsController {
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
-  @ApiResponse({
-    status: 200,
-    description:
-      'The current version, with decisionSetAsideBecause: why recording it set aside a parole, early-release or HDC decision (null when none, or recorded before migration 2500)',
-  })
+  @ApiResponse({ status: 200, description: 'The current version' })
   @ApiResponse({ status: 400, description: 'Invalid path (problem+json naming each field)' })
   @ApiResponse({
     status: 404,
@@ -242,11 +233,7 @@ export class SentenceCalculationsController {
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiParam({ name: 'version', schema: { type: 'integer', minimum: 1 } })
-  @ApiResponse({
-    status: 200,
-    description:
-      'That version, with decisionSetAsideBecause: why recording it set aside a parole, early-release or HDC decision (null when none, or recorded before migration 2500)',
-  })
+  @ApiResponse({ status: 200, description: 'That version' })
   @ApiResponse({ status: 400, description: 'Invalid path (problem+json naming each field)' })
   @ApiResponse({
     status: 404,

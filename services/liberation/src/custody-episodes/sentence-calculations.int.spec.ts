@@ -348,7 +348,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
         keptBecause: null,
         decisionSetAsideBecause: expect.stringMatching(
           new RegExp(
-            `^the ${reason} decision of .* cannot stand: it was made on the sentences of calculation version 1; since then sentence count-2 was added \\(consecutive to count-1\\): sentences count-1 \\+ count-2 \\(consecutive\\) \\(CRD ${crd}\\) hold the person until ${crd}, after its date; the expected release date moves to the calculated CRD ${crd}\\. Review the decision$`,
+            `^the ${reason} decision of .* cannot stand: it was made on the sentences of calculation version 1; since then sentence count-2 was added; the expected release date moves to the calculated CRD ${crd}\\. Review the decision$`,
           ),
         ),
         releaseDueNowBecause: null,
@@ -365,228 +365,6 @@ describe('liberation: sentence calculations of a custody episode', () => {
       expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(3);
     },
   );
-
-  it('keeps why a recording set a decision aside with its version: GET current, the version and the list read it back (M4)', async () => {
-    const decided = day(300);
-    const personId = await decidedFor('PAROLE', decided);
-    const consecutive = withCount2({ sentenceDate: day(-5), term: { days: 200 } });
-    const recorded = await record(personId, consecutive, { 'if-match': '"sentence-v1"' });
-    expect(recorded.status).toBe(201);
-    const outcome = (await recorded.json()) as SentenceCalculationOutcomeView;
-    const because = outcome.effect.decisionSetAsideBecause;
-    expect(because).toMatch(/^the PAROLE decision of .* cannot stand: .*Review the decision$/);
-    expect(outcome.decisionSetAsideBecause).toBe(because);
-
-    const read = async (suffix: string) =>
-      (await (await ctx.lib.get(`${path(personId)}${suffix}`)).json()) as SentenceCalculationView;
-    expect((await read('/current')).decisionSetAsideBecause).toBe(because);
-    expect((await read('/2')).decisionSetAsideBecause).toBe(because);
-    expect((await read('/1')).decisionSetAsideBecause).toBeNull();
-    // Recorded again: the direction is still in force on count-1 (review S3), so this version says
-    // it still cannot stand, naming the set-aside (N3), and keeps that too.
-    const again = await record(personId, consecutive, { 'if-match': '"sentence-v2"' });
-    expect(again.status).toBe(201);
-    const still = ((await again.json()) as SentenceCalculationOutcomeView).effect.decisionSetAsideBecause;
-    expect(still).toMatch(
-      /^the PAROLE decision of .*, which this service set aside in part on .* still cannot stand: .*the expected release date stays at the calculated CRD/,
-    );
-    expect((await read('/3')).decisionSetAsideBecause).toBe(still);
-    const page = (await (await ctx.lib.get(path(personId))).json()) as SentenceCalculationPage;
-    expect(page.items.map((v) => [v.version, v.decisionSetAsideBecause])).toEqual([
-      [3, still],
-      [2, because],
-      [1, null],
-    ]);
-    // A preview records nothing: the reason is in its effect only (review M5: one that has one).
-    const preview = (await (
-      await ctx.lib.post(`${path(personId)}/preview`, consecutive)
-    ).json()) as SentenceCalculationOutcomeView;
-    expect(preview.effect.decisionSetAsideBecause).toMatch(/still cannot stand/);
-    expect(preview.version).toBeNull();
-    expect(preview.decisionSetAsideBecause).toBeNull();
-  });
-
-  it.each([
-    {
-      case: 'the sentence re-keyed under another id',
-      body: () => englishSds({ sentences: [{ ...englishSds().sentences[0], id: 'case-1-line-1' }] }),
-      caveat: null,
-    },
-    {
-      // count-2: 100 days from five days ago, CRD at day 34, long before the parole date.
-      case: 'a short concurrent sentence added that releases the person by the parole date',
-      body: () =>
-        englishSds({
-          sentences: [
-            ...englishSds().sentences,
-            { id: 'count-2', sentenceDate: day(-5), offenceDate: day(-200), term: { days: 100 } },
-          ],
-        }),
-      // Kept on an inference: staff are asked to check (review M3).
-      caveat: `sentence count-2 was added (passed ${day(-5)}) and releases the person by ${day(-5 + 39)}, before the decision's date: it is kept; check that it does not affect it`,
-    },
-  ])('keeps a PAROLE direction through the API: $case (M4)', async ({ body, caveat }) => {
-    const decided = day(300);
-    const personId = await decidedFor('PAROLE', decided);
-    const recorded = await record(personId, body(), { 'if-match': '"sentence-v1"' });
-    expect(recorded.status).toBe(201);
-    const view = (await recorded.json()) as SentenceCalculationOutcomeView;
-    expect(view.effect).toEqual(keptBy('PAROLE', decided, caveat));
-    expect(view.decisionSetAsideBecause).toBeNull();
-    expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
-  });
-
-  it('sets a PAROLE direction aside to the CRD of a concurrent sentence that holds the person past it, not to the aggregate CRD (M4)', async () => {
-    const decided = day(300);
-    const personId = await decidedFor('PAROLE', decided);
-    // count-2: 800 days from five days ago, CRD at day 314: after the parole date, before count-1's
-    // CRD at day 389 (the aggregate).
-    const recorded = await record(
-      personId,
-      englishSds({
-        sentences: [
-          ...englishSds().sentences,
-          { id: 'count-2', sentenceDate: day(-5), offenceDate: day(-200), term: { days: 800 } },
-        ],
-      }),
-      { 'if-match': '"sentence-v1"' },
-    );
-    expect(recorded.status).toBe(201);
-    const view = (await recorded.json()) as SentenceCalculationOutcomeView;
-    expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399) });
-    expect(view.effect).toMatchObject({
-      expectedReleaseDateBefore: decided,
-      expectedReleaseDateAfter: day(-5 + 319),
-      changesExpectedReleaseDate: true,
-      decisionSetAsideBecause: expect.stringMatching(
-        new RegExp(
-          `since then sentence count-2 was added: sentence count-2 \\(CRD ${day(-5 + 319)}\\) holds the person until ${day(-5 + 319)}, after its date; the expected release date moves to ${day(-5 + 319)}, when those release the person \\(the calculated CRD ${day(-10 + 399)} is of sentences the decision still covers\\)\\. Review the decision$`,
-        ),
-      ),
-    });
-    expect((await episodeView(personId)).expectedReleaseDate).toBe(day(-5 + 319));
-    expect(view.decisionSetAsideBecause).toBe(view.effect.decisionSetAsideBecause);
-  });
-
-  /** The release-date changes of a person's episode 1: number, reason, and the decision each keeps in force. */
-  const changesOf = (personId: string) =>
-    ctx.lib.dataSource.transaction(async (tx) => {
-      // As the platform (row-level security is forced).
-      await tx.query(`SELECT set_config('throughcare.unrestricted', 'on', true)`);
-      return (await tx.query(
-        `SELECT change_number, reason, decision_change_number FROM liberation.release_date_change WHERE person_id = $1 AND episode = 1 ORDER BY change_number`,
-        [personId],
-      )) as Array<{ change_number: number; reason: string; decision_change_number: number | null }>;
-    });
-
-  it('a partial set-aside keeps the direction in force: remand found later does not move the date to the aggregate, and a quash brings it back (review S3)', async () => {
-    const decided = day(300);
-    const personId = await decidedFor('PAROLE', decided);
-    // count-2: 800 days from five days ago (after the sentences the direction was made on), CRD at
-    // day 314: it holds the person past the parole date, so v2 sets the direction aside to day 314.
-    const count2 = { id: 'count-2', sentenceDate: day(-5), offenceDate: day(-200), term: { days: 800 } };
-    const both = (extra: Record<string, unknown> = {}) =>
-      englishSds({ sentences: [...englishSds().sentences, count2], ...extra });
-    expect((await record(personId, both(), { 'if-match': '"sentence-v1"' })).status).toBe(201);
-    expect((await episodeView(personId)).expectedReleaseDate).toBe(day(-5 + 319));
-
-    // 30 days' remand found: the aggregate CRD is day 359. Before, the next recording forgot the
-    // direction and moved the date there. count-2, passed while serving, is weighed without the
-    // credit (s.240ZA): it still holds the person to day 314, and the version says so.
-    const withRemand = await record(personId, both({ remandDays: 30 }), { 'if-match': '"sentence-v2"' });
-    expect(withRemand.status).toBe(201);
-    const v3 = (await withRemand.json()) as SentenceCalculationOutcomeView;
-    expect(v3.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399 - 30) });
-    expect(v3.effect).toMatchObject({
-      expectedReleaseDateBefore: day(-5 + 319),
-      expectedReleaseDateAfter: day(-5 + 319),
-      changesExpectedReleaseDate: false,
-      keptBecause: null,
-      decisionSetAsideBecause: expect.stringMatching(
-        new RegExp(
-          `^the PAROLE decision of .* \\(release on ${decided}\\), which this service set aside in part on .* still cannot stand: .*sentence count-2 \\(CRD ${day(-5 + 319)} on its own, without the remand and tagged-bail credit.*; the expected release date stays at ${day(-5 + 319)}, when those release the person`,
-        ),
-      ),
-    });
-    const v3Read = (await (await ctx.lib.get(`${path(personId)}/3`)).json()) as SentenceCalculationView;
-    expect(v3Read.decisionSetAsideBecause).toBe(v3.effect.decisionSetAsideBecause);
-    expect((await episodeView(personId)).expectedReleaseDate).toBe(day(-5 + 319));
-
-    // count-2 quashed: nothing else holds the person, and the direction's date is back.
-    const quashed = await record(personId, englishSds({ remandDays: 30 }), { 'if-match': '"sentence-v3"' });
-    expect(quashed.status).toBe(201);
-    expect(((await quashed.json()) as SentenceCalculationOutcomeView).effect).toMatchObject({
-      expectedReleaseDateBefore: day(-5 + 319),
-      expectedReleaseDateAfter: decided,
-      changesExpectedReleaseDate: true,
-      keptBecause: expect.stringMatching(
-        new RegExp(`covers the sentences again: the expected release date returns to its date ${decided}`),
-      ),
-      decisionSetAsideBecause: null,
-    });
-    expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
-    // The two RECALCULATIONs that kept the direction in force name it (migration 2700).
-    expect(await changesOf(personId)).toEqual([
-      { change_number: 1, reason: 'RECALCULATION', decision_change_number: null },
-      { change_number: 2, reason: 'PAROLE', decision_change_number: null },
-      { change_number: 3, reason: 'RECALCULATION', decision_change_number: 2 },
-      { change_number: 4, reason: 'RECALCULATION', decision_change_number: 2 },
-    ]);
-    expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(4);
-  });
-
-  it.each([
-    { case: 'released by its date on its own: kept, flagged', days: 200, setAside: false },
-    {
-      case: 'holding the person past its date on its own: set aside to the term ARD',
-      days: 300,
-      setAside: true,
-    },
-  ])('Scotland: a new conviction inside the single term, $case (review S1)', async ({ days, setAside }) => {
-    const personId = await aScottishEpisode();
-    // charge-1: 700 days from ten days ago, ARD at day 280 of the term.
-    const charge1 = { id: 'charge-1', sentenceDate: day(-10), term: { days: 700 } };
-    expect((await record(personId, { sentences: [charge1] })).status).toBe(201);
-    const decided = day(100);
-    await changeDate(personId, decided, 'EARLY_RELEASE');
-    // charge-2, passed two days ago (after the sentences the decision was made on), ends within the
-    // term: the single term, its ARD and SED do not move. Before, the decision stood regardless.
-    const charge2 = { id: 'charge-2', sentenceDate: day(-2), term: { days } };
-    const recorded = await record(
-      personId,
-      { sentences: [charge1, charge2] },
-      { 'if-match': '"sentence-v1"' },
-    );
-    expect(recorded.status).toBe(201);
-    const view = (await recorded.json()) as SentenceCalculationOutcomeView;
-    const ard = day(-10 + 279);
-    expect(view.releaseDate).toMatchObject({ type: 'ARD', date: ard });
-    // On its own, charge-2's ARD is at 40% of its days.
-    const alone = day(-2 + (days * 2) / 5 - 1);
-    if (!setAside) {
-      expect(view.effect).toEqual(
-        keptBy(
-          'EARLY_RELEASE',
-          decided,
-          `sentence charge-2 was added (passed ${day(-2)}) and releases the person by ${alone}, before the decision's date: it is kept; check that it does not affect it`,
-        ),
-      );
-      expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
-      return;
-    }
-    expect(view.effect).toMatchObject({
-      expectedReleaseDateBefore: decided,
-      expectedReleaseDateAfter: ard,
-      changesExpectedReleaseDate: true,
-      decisionSetAsideBecause: expect.stringMatching(
-        new RegExp(
-          `^the EARLY_RELEASE decision of .* cannot stand: .*since then sentence charge-2 was added: the single term of charge-1, charge-2 \\(ARD ${ard}\\), a single term the decision was not made on \\(sentence charge-2 alone would hold the person until ${alone}\\) holds the person until ${ard}, after its date; the expected release date moves to the calculated ARD ${ard}\\. Review the decision$`,
-        ),
-      ),
-    });
-    expect(view.decisionSetAsideBecause).toBe(view.effect.decisionSetAsideBecause);
-    expect((await episodeView(personId)).expectedReleaseDate).toBe(ard);
-  });
 
   it('keeps a PAROLE decision made before any calculation, flagged: what it was made on is not recorded here (review S2)', async () => {
     const personId = await anEnglishEpisode();
@@ -713,8 +491,6 @@ describe('liberation: sentence calculations of a custody episode', () => {
         detail: view.effect.releaseDueNowBecause,
         expectedReleaseDate: decided,
         calculatedReleaseDate: view.releaseDate && { type: 'CRD', date: view.releaseDate.date },
-        // The release point that has passed (review M4): the decision's date.
-        governingReleaseDate: decided,
       });
       // Nothing recorded, nothing moved: v1, the decision's date, two changes.
       expect(
@@ -781,7 +557,6 @@ describe('liberation: sentence calculations of a custody episode', () => {
       detail: expect.stringMatching(
         /due for immediate release .*Nothing is recorded: release them \(POST \/releases\)/,
       ),
-      governingReleaseDate: day(-111),
     });
     // Nothing recorded, nothing moved, nothing told.
     expect(((await (await ctx.lib.get(path(personId))).json()) as SentenceCalculationPage).items).toEqual([]);

@@ -9,8 +9,6 @@ import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-cu
 import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
-import { SentenceCalculationDecisionSetAside1700000002500 } from './1700000002500-sentence-calculation-decision-set-aside';
-import { ReleaseDecisionKeptInForce1700000002700 } from './1700000002700-release-decision-kept-in-force';
 import { liberationMigrations } from './index';
 
 /** Upgrading a database that already holds custody episodes, in a database of its own. */
@@ -327,61 +325,6 @@ describe('liberation migrations (real Postgres)', () => {
     }
   });
 
-  it('adds why a sentence calculation version set a decision aside (null on older versions), and refuses to revert while one is recorded', async () => {
-    const upTo = (m: (typeof liberationMigrations)[number]) =>
-      liberationMigrations.slice(0, liberationMigrations.indexOf(m) + 1);
-    const before = await open(upTo(AbsenceHmppsEventIds1700000002300));
-    await before.runMigrations({ transaction: 'each' });
-    await episode(before, 'p00000000000000002500');
-    const version = (ds: DataSource, n: number) =>
-      ds.query(
-        `INSERT INTO liberation.sentence_calculation (person_id, episode, version, jurisdiction, input, calculation,
-           as_at, release_date_type, release_date, recorded_at, recorded_by, correlation_id)
-         VALUES ('p00000000000000002500', 1, $1, 'SCOTLAND', '{"sentences":[]}', '{}', '2026-01-06', 'ARD',
-           '2026-03-17', now(), 'spec', 'c-2500')`,
-        [n],
-      );
-    await version(before, 1);
-    await before.destroy();
-    const ds = await open(upTo(SentenceCalculationDecisionSetAside1700000002500));
-    const column = () => columnCount(ds, 'sentence_calculation', 'decision_set_aside_because');
-    try {
-      await ds.runMigrations({ transaction: 'each' });
-      expect(await column()).toBe(1);
-      await version(ds, 2);
-      await ds.query(
-        `UPDATE liberation.sentence_calculation SET decision_set_aside_because = 'the PAROLE decision … cannot stand' WHERE person_id = 'p00000000000000002500' AND version = 2`,
-      );
-      expect(
-        await ds.query(
-          `SELECT version, decision_set_aside_because FROM liberation.sentence_calculation WHERE person_id = 'p00000000000000002500' ORDER BY version`,
-        ),
-      ).toEqual([
-        { version: 1, decision_set_aside_because: null },
-        { version: 2, decision_set_aside_because: 'the PAROLE decision … cannot stand' },
-      ]);
-      // The only record that a decision was set aside: the rollback refuses, nothing is lost.
-      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
-        /1 sentence calculation versions record why they set a release decision aside/,
-      );
-      expect(await column()).toBe(1);
-      await ds.query(
-        `UPDATE liberation.sentence_calculation SET decision_set_aside_because = NULL WHERE person_id = 'p00000000000000002500'`,
-      );
-      await ds.undoLastMigration({ transaction: 'each' });
-      expect(await column()).toBe(0);
-      expect(
-        await ds.query(
-          `SELECT count(*)::int AS n FROM liberation.sentence_calculation WHERE person_id = 'p00000000000000002500'`,
-        ),
-      ).toEqual([{ n: 2 }]);
-      await ds.runMigrations({ transaction: 'each' });
-      expect(await column()).toBe(1);
-    } finally {
-      await ds.destroy();
-    }
-  });
-
   it("lets a reception stand at a void one's instant and marks reopened pending receptions; its rollback refuses while either is on record", async () => {
     const ds = await open(
       liberationMigrations.slice(0, liberationMigrations.indexOf(PendingReceptionReopened1700000002600) + 1),
@@ -450,77 +393,6 @@ describe('liberation migrations (real Postgres)', () => {
       expect(await shape()).toEqual({ column: 0, unique: ['custody_episode_person_received_at_key'] });
       await ds.runMigrations({ transaction: 'each' });
       expect(await shape()).toEqual({ column: 1, unique: ['custody_episode_person_received_at_standing'] });
-    } finally {
-      await ds.destroy();
-    }
-  });
-
-  it('adds the decision a RECALCULATION keeps in force (null on older changes; only a RECALCULATION naming an earlier change of the episode), and refuses to revert while one is recorded', async () => {
-    const upTo = (m: (typeof liberationMigrations)[number]) =>
-      liberationMigrations.slice(0, liberationMigrations.indexOf(m) + 1);
-    const person = 'p00000000000000002700';
-    const before = await open(upTo(SentenceCalculationDecisionSetAside1700000002500));
-    await before.runMigrations({ transaction: 'each' });
-    await episode(before, person);
-    const change = (ds: DataSource, n: number, reason: string, date: string, previous: string) =>
-      ds.query(
-        `INSERT INTO liberation.release_date_change (person_id, episode, change_number, previous_expected_release_date,
-           expected_release_date, reason, changed_at, changed_by, correlation_id)
-         VALUES ($1, 1, $2, $3, $4, $5, now(), 'spec', 'c-2700')`,
-        [person, n, previous, date, reason],
-      );
-    await change(before, 1, 'PAROLE', '2026-05-01', '2026-07-04');
-    await before.destroy();
-    const ds = await open(upTo(ReleaseDecisionKeptInForce1700000002700));
-    const column = () => columnCount(ds, 'release_date_change', 'decision_change_number');
-    const keeps = (n: number, decision: number | null) =>
-      ds.query(
-        `UPDATE liberation.release_date_change SET decision_change_number = $3 WHERE person_id = $1 AND change_number = $2`,
-        [person, n, decision],
-      );
-    try {
-      await ds.runMigrations({ transaction: 'each' });
-      expect(await column()).toBe(1);
-      expect(
-        await ds.query(
-          `SELECT decision_change_number FROM liberation.release_date_change WHERE person_id = $1`,
-          [person],
-        ),
-      ).toEqual([{ decision_change_number: null }]);
-      await change(ds, 2, 'RECALCULATION', '2026-06-01', '2026-05-01');
-      await change(ds, 3, 'OTHER', '2026-06-10', '2026-06-01');
-      await keeps(2, 1);
-      // Only a RECALCULATION, only an earlier change, only one that exists in the episode.
-      await expect(keeps(3, 1)).rejects.toThrow(/release_date_change_decision_kept_check/);
-      await expect(keeps(2, 2)).rejects.toThrow(/release_date_change_decision_kept_check/);
-      await change(ds, 4, 'RECALCULATION', '2026-06-20', '2026-06-10');
-      await expect(keeps(4, 0)).rejects.toThrow(/release_date_change_decision_fkey/);
-      expect(
-        await ds.query(
-          `SELECT change_number, decision_change_number FROM liberation.release_date_change WHERE person_id = $1 ORDER BY change_number`,
-          [person],
-        ),
-      ).toEqual([
-        { change_number: 1, decision_change_number: null },
-        { change_number: 2, decision_change_number: 1 },
-        { change_number: 3, decision_change_number: null },
-        { change_number: 4, decision_change_number: null },
-      ]);
-      // Dropping it would make the next calculation forget a binding decision: the rollback refuses.
-      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
-        /1 release-date changes keep a parole or early-release decision in force/,
-      );
-      expect(await column()).toBe(1);
-      await keeps(2, null);
-      await ds.undoLastMigration({ transaction: 'each' });
-      expect(await column()).toBe(0);
-      expect(
-        await ds.query(`SELECT count(*)::int AS n FROM liberation.release_date_change WHERE person_id = $1`, [
-          person,
-        ]),
-      ).toEqual([{ n: 4 }]);
-      await ds.runMigrations({ transaction: 'each' });
-      expect(await column()).toBe(1);
     } finally {
       await ds.destroy();
     }
