@@ -24,6 +24,7 @@ import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps
 import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-custody-episode-void-reason-literal';
 import { SentenceCalculationDecisionSetAside1700000002500 } from './1700000002500-sentence-calculation-decision-set-aside';
 import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
+import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberation-void';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -52,4 +53,5 @@ export const liberationMigrations = [
   CustodyEpisodeVoidReasonLiteral1700000002400,
   SentenceCalculationDecisionSetAside1700000002500,
   PendingReceptionReopened1700000002600,
+  CourtLiberationVoid1700000002700,
 ];
