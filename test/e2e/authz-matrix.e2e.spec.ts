@@ -111,6 +111,8 @@ interface SideFixtures {
   releasablePersonId: string;
   /** A person received and still in custody, nothing recorded since: for the reception-reversal write. */
   voidablePersonId: string;
+  /** A person liberated from court (episode 1), nothing recorded since: for the court-liberation-reversal write. */
+  voidableLiberationPersonId: string;
   /** A person liberated from court: the first appointment of the follow-up. */
   appointmentId: string;
   /** Pending receptions (HMPPS admissions) at the side's prison: one the writes complete, one they dismiss. */
@@ -1210,6 +1212,20 @@ const POLICY: Policy[] = [
     }),
   },
   {
+    // A person of its own: the reversal voids the episode (a liberation from court recorded in error).
+    app: 'liberation',
+    method: 'POST',
+    path: '/people/{personId}/episodes/{episode}/court-liberation-reversal',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 132,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.voidableLiberationPersonId, missingPerson)}/episodes/1/court-liberation-reversal`,
+      body: { reversedAt: stamp(), reason: 'RECEIVED_IN_ERROR' },
+    }),
+  },
+  {
     app: 'liberation',
     method: 'POST',
     path: '/movements/{eventId}/reversal',
@@ -2141,6 +2157,18 @@ async function buildSide(side: Side): Promise<SideFixtures> {
 
   const releasable = receive(establishment, localAuthority, 'SCOTLAND', 365, inDays(200));
   const voidable = receive(establishment, localAuthority, 'SCOTLAND', 365, inDays(200));
+  const voidableLiberation = (async () => {
+    const court = await api<{ personId: string }>('liberation', 'POST', '/court-liberations', DRIVER, {
+      prisonNumber: prisonNumber(),
+      establishmentCode: establishment,
+      jurisdiction: 'SCOTLAND',
+      homeLocalAuthority: localAuthority,
+      legalStatus: 'REMAND',
+      releasedAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect2xx('court liberation to reverse', court);
+    return court.body.personId;
+  })();
 
   // Issue 10: a re-plan of the side's prison alone, its dry run done (the apply write needs that).
   const replan = (async () => {
@@ -2291,6 +2319,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     movementEventId,
     releasablePersonId,
     voidablePersonId,
+    voidableLiberationPersonId,
     appointmentId,
     c,
     agencyClientId,
@@ -2303,6 +2332,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     movement,
     releasable,
     voidable,
+    voidableLiberation,
     appointment,
     client,
     agencyClient,
@@ -2321,6 +2351,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     movementEventId,
     releasablePersonId,
     voidablePersonId,
+    voidableLiberationPersonId,
     appointmentId,
     clientId: c.clientId,
     agencyClientId,

@@ -240,13 +240,16 @@ export type EarlyClosureReason = z.infer<typeof EarlyClosureReason>;
 /**
  * Why the journey is asked to close early (its `caseCloseRequested` update): the reasons upstream
  * case management may give (`throughcare.case.close-requested`, EarlyClosureReason), and
- * RECEIVED_IN_ERROR, which only the liberation service's `custody.reception.reversed` gives (an
- * upstream close cannot void a custody episode).
+ * RECEIVED_IN_ERROR, which only the liberation service's `custody.reception.reversed` and
+ * `custody.court-liberation.reversed` give (an upstream close cannot void a custody episode).
  */
 export const JourneyCloseRequestReason = z.enum([...EarlyClosureReason.options, 'RECEIVED_IN_ERROR']);
 export type JourneyCloseRequestReason = z.infer<typeof JourneyCloseRequestReason>;
 
-/** Why a reception was reversed (custody.reception.reversed): the admission was recorded in error. */
+/**
+ * Why a reception or a liberation from court was reversed (`custody.reception.reversed`,
+ * `custody.court-liberation.reversed`): the record that opened the episode was made in error.
+ */
 export const ReceptionReversalReason = z.enum(['RECEIVED_IN_ERROR']);
 export type ReceptionReversalReason = z.infer<typeof ReceptionReversalReason>;
 

@@ -454,6 +454,30 @@ export const ReceptionReversedV1 = eventSchema(
 );
 export type ReceptionReversedV1 = z.infer<typeof ReceptionReversedV1>;
 
+/**
+ * The liberation direct from court that opened the episode was recorded in error and undone: the
+ * episode is void (as a reception reversed is), the person was not liberated on it, and its journey
+ * closes early. The same reason as a reception's (RECEIVED_IN_ERROR: the record was made in error).
+ * Only codes and instants: the note explaining it stays in the liberation service.
+ */
+export const CourtLiberationReversedV1 = eventSchema(
+  'custody.court-liberation.reversed',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    reversedAt: IsoInstant,
+    reason: ReceptionReversalReason,
+    /** The establishment that held (or would have received) the person, as the liberation named it. */
+    establishmentCode: EstablishmentCode,
+    /**
+     * The liberation it undoes: its `custody.person.liberated-from-court`'s `releasedAt` (one
+     * liberation from court per person and instant).
+     */
+    releasedAt: IsoInstant,
+  }),
+);
+export type CourtLiberationReversedV1 = z.infer<typeof CourtLiberationReversedV1>;
+
 /** The person left the establishment for a while (ROTL or court), the episode staying open. */
 export const AbsenceStartedV1 = eventSchema(
   'custody.absence.started',
@@ -778,6 +802,7 @@ export const EventCatalogue = {
   'custody.absence.ended@1': AbsenceEndedV1,
   'custody.absence.reversed@1': AbsenceReversedV1,
   'custody.reception.reversed@1': ReceptionReversedV1,
+  'custody.court-liberation.reversed@1': CourtLiberationReversedV1,
 } as const;
 export type KnownEventKey = keyof typeof EventCatalogue;
 export type KnownEvent = z.infer<(typeof EventCatalogue)[KnownEventKey]>;

@@ -75,6 +75,11 @@ export const HMPPS_OUTBOUND: Mappings = {
     description: 'A reception recorded in error was reversed: the custody episode is void',
     fields: ['episode', 'establishmentCode', 'reason', 'reversedAt'],
   },
+  'custody.court-liberation.reversed@1': {
+    version: 1,
+    description: 'A liberation from court recorded in error was reversed: the custody episode is void',
+    fields: ['episode', 'establishmentCode', 'reason', 'reversedAt', 'releasedAt'],
+  },
   'custody.release-date.changed@1': {
     version: 1,
     description: "A person's expected release date changed",

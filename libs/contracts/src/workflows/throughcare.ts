@@ -29,19 +29,23 @@ export function throughcareWorkflowId(personId: string, episode: number): string
 export const THROUGHCARE_WORKFLOW_TYPE = 'throughcareJourney';
 
 /**
- * A completed marker under a journey's workflow id, for an episode whose reception was reversed
- * (recorded in error) before its journey started: the bridge starts it, and it returns at once,
- * so that the reception's own signal-with-start, if it comes later (a dead letter replayed), is
- * refused as a duplicate (REJECT_DUPLICATE) and no journey runs for a void episode. It lasts as
- * long as Temporal keeps closed workflows (the namespace's retention). Not a journey: it answers
- * no query or update.
+ * A completed marker under a journey's workflow id, for an episode whose reception (or liberation
+ * from court) was reversed as recorded in error before its journey started: the bridge starts it,
+ * and it returns at once, so that the reception's (or liberation's) own signal-with-start, if it
+ * comes later (a dead letter replayed), is refused as a duplicate (REJECT_DUPLICATE) and no
+ * journey runs for a void episode. It lasts as long as Temporal keeps closed workflows (the
+ * namespace's retention). Not a journey: it answers no query or update. The type keeps its name
+ * (`receptionReversedTombstone`) for both: tombstones placed already are of that type.
  */
 export const RECEPTION_REVERSED_TOMBSTONE_TYPE = 'receptionReversedTombstone';
 
 /** What the tombstone records (ids and instants only). */
 export interface ReceptionReversedTombstoneInput {
   episode: number;
-  /** When the reception was reversed (`custody.reception.reversed`'s reversedAt). */
+  /**
+   * When the reception or liberation was reversed (`custody.reception.reversed`'s or
+   * `custody.court-liberation.reversed`'s reversedAt).
+   */
   reversedAt: string;
   /** The reversal's bus event id. */
   reversalEventId: string;

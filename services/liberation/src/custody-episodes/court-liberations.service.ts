@@ -4,11 +4,12 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '@throughcare/platform-errors';
 import { acrossScopes, withIdempotency } from '@throughcare/platform-persistence';
-import { CustodyEpisode, OPEN_EPISODE, receivedEpisode } from './custody-episode.entity';
+import { CustodyEpisode, isVoid, OPEN_EPISODE, receivedEpisode } from './custody-episode.entity';
 import {
   ConflictingRetryError,
   EpisodeAlreadyOpenError,
   IdempotencyKeyReusedError,
+  OpeningReversedError,
   PersonNotFoundError,
 } from './custody-episode.errors';
 import { liberatedFromCourtEvent } from './custody-episode.events';
@@ -37,7 +38,8 @@ export class CourtLiberationsService {
    * A person liberated straight from court (remand ended, time served): opens the person's next
    * episode already released, with no reception, and enqueues
    * `custody.person.liberated-from-court`, in one transaction. The same prison number and
-   * releasedAt again, or the same Idempotency-Key, answers the episode already recorded. A caller
+   * releasedAt again, or the same Idempotency-Key, answers the episode already recorded; once that
+   * liberation was reversed as recorded in error, either is 409 COURT_LIBERATION_REVERSED. A caller
    * may record liberations at its own establishments only: another answers as an unknown person.
    * A liberation refused because of an episode held elsewhere (open, or released later) answers
    * CUSTODY_RECORD_CONFLICT, which says nothing of that episode.
@@ -66,6 +68,8 @@ export class CourtLiberationsService {
             differences,
           );
         }
+        // A keyed retry of a liberation reversed since is not answered as if it stood.
+        if (isVoid(episode)) throw new OpeningReversedError(episode);
       }
       return { created, episode };
     });
@@ -83,14 +87,21 @@ export class CourtLiberationsService {
     // episode the caller may not see names nothing of it). The new episode is written under the
     // caller's own scope, so the database checks it is at one of the caller's establishments.
     const decided = await acrossScopes(manager, async (): Promise<CourtLiberationOutcome | number> => {
-      const already = await manager.findOneBy(CustodyEpisode, {
-        personId,
-        origin: 'COURT_LIBERATION',
-        releasedAt,
+      // The liberation standing at that instant, else one reversed there (refused below): one
+      // liberation from court per person and instant.
+      const atInstant = await manager.find(CustodyEpisode, {
+        where: { personId, origin: 'COURT_LIBERATION', releasedAt },
+        order: { episode: 'ASC' },
       });
+      const already = atInstant.find((e) => !isVoid(e)) ?? atInstant.at(-1);
       // Each refusal below is about an episode already recorded: detailed only to a caller that may see it.
       const refusal = (e: CustodyEpisode, detailed: () => DomainError) =>
         refusalOver(manager, e, context.scope, detailed);
+      if (already && isVoid(already)) {
+        // Reversed as recorded in error: not answered as if it stood, nor recorded again at that
+        // instant, with these facts or others (a blind retry would make the error stand again).
+        throw await refusal(already, () => new OpeningReversedError(already));
+      }
       if (already) {
         const differences = differingLiberationFacts(already, body);
         if (differences.length > 0) {

@@ -51,13 +51,37 @@ export class EpisodeAlreadyReleasedError extends ConflictError {
   }
 }
 
-/** The episode's reception was reversed (recorded in error): nothing more is recorded against it. */
+/** The record that opened the episode, as a reversal names it: "reception", "liberation from court". */
+export function openingOf(e: Pick<CustodyEpisode, 'origin'>): string {
+  return e.origin === 'COURT_LIBERATION' ? 'liberation from court' : 'reception';
+}
+
+/**
+ * The episode's reception (or liberation from court) was reversed as recorded in error: nothing
+ * more is recorded against it. The code is EPISODE_RECEIVED_IN_ERROR either way (the void reason).
+ */
 export class EpisodeVoidError extends ConflictError {
-  constructor(personId: string, episode: number, voidedAt: Date) {
+  constructor(e: Pick<CustodyEpisode, 'personId' | 'episode' | 'origin'>, voidedAt: Date) {
     super(
-      `the reception of episode ${episode} of person ${personId} was reversed as recorded in error at ${voidedAt.toISOString()}: the episode is void`,
+      `the ${openingOf(e)} of episode ${e.episode} of person ${e.personId} was reversed as recorded in error at ${voidedAt.toISOString()}: the episode is void`,
       'EPISODE_RECEIVED_IN_ERROR',
-      { details: { personId, episode, voidedAt: voidedAt.toISOString() } },
+      { details: { personId: e.personId, episode: e.episode, voidedAt: voidedAt.toISOString() } },
+    );
+  }
+}
+
+/**
+ * The reception (409 RECEPTION_REVERSED) or liberation from court (409 COURT_LIBERATION_REVERSED)
+ * sent again, with its Idempotency-Key or without, after it was reversed as recorded in error: not
+ * answered as if it stood, nor recorded again at that instant.
+ */
+export class OpeningReversedError extends ConflictError {
+  constructor(e: Pick<CustodyEpisode, 'personId' | 'episode' | 'origin' | 'voidedAt'>) {
+    const liberation = e.origin === 'COURT_LIBERATION';
+    super(
+      `this ${openingOf(e)} of person ${e.personId} (episode ${e.episode}) was reversed as recorded in error${e.voidedAt ? ` at ${e.voidedAt.toISOString()}` : ''}; record a new ${liberation ? 'liberation with a new releasedAt' : 'reception with a new receivedAt'}`,
+      liberation ? 'COURT_LIBERATION_REVERSED' : 'RECEPTION_REVERSED',
+      { details: { personId: e.personId, episode: e.episode } },
     );
   }
 }
@@ -71,17 +95,18 @@ export function refuseUnlessOpen(e: CustodyEpisode): void {
   if (e.releasedAt !== null) throw new EpisodeAlreadyReleasedError(e.personId, e.episode, e.releasedAt);
 }
 
-/** Refuses a change to an episode whose reception was reversed (409 EPISODE_RECEIVED_IN_ERROR). */
+/** Refuses a change to an episode whose reception or liberation was reversed (409 EPISODE_RECEIVED_IN_ERROR). */
 export function refuseVoid(e: CustodyEpisode): void {
-  if (e.voidedAt !== null) throw new EpisodeVoidError(e.personId, e.episode, e.voidedAt);
+  if (e.voidedAt !== null) throw new EpisodeVoidError(e, e.voidedAt);
 }
 
 /**
- * A reception cannot be reversed while something recorded after it stands on the episode: `code`
- * names what to reverse first (REVERSE_RELEASE_FIRST, REVERSE_TRANSFER_FIRST,
- * REVERSE_ABSENCE_FIRST), and the answer's `reverseFirst` member which one (`eventId` of the
- * movement, or `absenceId`); or the episode is not the person's latest (LATER_EPISODE_STANDS), or
- * was not opened by a reception (NOT_A_RECEPTION).
+ * A reception (or liberation from court) cannot be reversed while something recorded after it
+ * stands on the episode: `code` names what to reverse first (REVERSE_RELEASE_FIRST,
+ * REVERSE_TRANSFER_FIRST, REVERSE_ABSENCE_FIRST), and the answer's `reverseFirst` member which one
+ * (`eventId` of the movement, or `absenceId`); or the episode is not the person's latest
+ * (LATER_EPISODE_STANDS), or was not opened by the record the request reverses (NOT_A_RECEPTION,
+ * NOT_A_COURT_LIBERATION).
  */
 export class ReceptionReversalRefusedError extends ConflictError {
   constructor(
@@ -155,16 +180,17 @@ export class ConflictingRetryError extends ConflictError {
 }
 
 /**
- * A reception reversed already, sent again without an Idempotency-Key with other facts (409
- * RECEPTION_REVERSAL_CONFLICT): the reversal stands as recorded. The answer's `fields` member
- * names each fact that differs (never its value: the note is free text).
+ * A reception (409 RECEPTION_REVERSAL_CONFLICT) or liberation from court (409
+ * COURT_LIBERATION_REVERSAL_CONFLICT) reversed already, sent again without an Idempotency-Key with
+ * other facts: the reversal stands as recorded. The answer's `fields` member names each fact that
+ * differs (never its value: the note is free text).
  */
-export class ReceptionReversalConflictError extends ConflictError {
-  constructor(personId: string, episode: number, fields: string[]) {
+export class ReversalConflictError extends ConflictError {
+  constructor(e: Pick<CustodyEpisode, 'personId' | 'episode' | 'origin'>, fields: string[]) {
     super(
-      `the reception of episode ${episode} of person ${personId} was reversed already with different ${fields.join(', ')}; the reversal stands as recorded (it cannot be corrected)`,
-      'RECEPTION_REVERSAL_CONFLICT',
-      { details: { personId, episode, fields }, extensions: { fields } },
+      `the ${openingOf(e)} of episode ${e.episode} of person ${e.personId} was reversed already with different ${fields.join(', ')}; the reversal stands as recorded (it cannot be corrected)`,
+      e.origin === 'COURT_LIBERATION' ? 'COURT_LIBERATION_REVERSAL_CONFLICT' : 'RECEPTION_REVERSAL_CONFLICT',
+      { details: { personId: e.personId, episode: e.episode, fields }, extensions: { fields } },
     );
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   AbsenceEndedV1,
+  CourtLiberationReversedV1,
   AbsenceReversedV1,
   AbsenceStartedV1,
   EndedAbsence,
@@ -284,32 +285,64 @@ export function movementReversedEvent(e: CustodyEpisode, movement: Movement): Mo
   };
 }
 
-/** `custody.reception.reversed`: the episode's reception was recorded in error (never its note). */
-export function receptionReversedEvent(e: CustodyEpisode, establishmentCode: string): ReceptionReversedV1 {
+/**
+ * What a reversal of the record that opened the episode (a reception, a liberation from court)
+ * publishes in common: its envelope and the void facts (never the note, which stays here).
+ */
+function voidEventOf(e: CustodyEpisode, establishmentCode: string) {
   if (
     e.voidedAt === null ||
     e.voidEventId === null ||
     e.voidReason === null ||
     e.voidCorrelationId === null
   ) {
-    throw new Error(`episode ${e.episode} of ${e.personId} has no reception reversal facts`);
+    throw new Error(`episode ${e.episode} of ${e.personId} has no reversal facts`);
   }
   return {
-    eventType: 'custody.reception.reversed',
-    version: 1,
+    version: 1 as const,
     eventId: e.voidEventId,
     occurredAt: e.voidedAt.toISOString(),
     correlationId: e.voidCorrelationId,
-    description: `Custody episode ${e.episode}: reception recorded in error, reversed`,
     personReference: personReferenceOf(e),
     data: {
       episode: e.episode,
       reversedAt: e.voidedAt.toISOString(),
       reason: e.voidReason,
       establishmentCode,
+    },
+  };
+}
+
+/** `custody.reception.reversed`: the episode's reception was recorded in error (never its note). */
+export function receptionReversedEvent(e: CustodyEpisode, establishmentCode: string): ReceptionReversedV1 {
+  const common = voidEventOf(e, establishmentCode);
+  return {
+    ...common,
+    eventType: 'custody.reception.reversed',
+    description: `Custody episode ${e.episode}: reception recorded in error, reversed`,
+    data: {
+      ...common.data,
       // The reception it undoes (a reversed episode was opened by one: NOT_A_RECEPTION otherwise).
       ...(e.receivedAt !== null && { receivedAt: e.receivedAt.toISOString() }),
     },
+  };
+}
+
+/** `custody.court-liberation.reversed`: the episode's liberation from court was recorded in error. */
+export function courtLiberationReversedEvent(
+  e: CustodyEpisode,
+  establishmentCode: string,
+): CourtLiberationReversedV1 {
+  if (e.origin !== 'COURT_LIBERATION' || e.releasedAt === null) {
+    throw new Error(`episode ${e.episode} of ${e.personId} was not liberated from court`);
+  }
+  const common = voidEventOf(e, establishmentCode);
+  return {
+    ...common,
+    eventType: 'custody.court-liberation.reversed',
+    description: `Custody episode ${e.episode}: liberation from court recorded in error, reversed`,
+    // The liberation it undoes.
+    data: { ...common.data, releasedAt: e.releasedAt.toISOString() },
   };
 }
 

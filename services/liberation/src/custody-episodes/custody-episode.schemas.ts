@@ -261,27 +261,43 @@ export const ReverseMovementBodySchema = z
   });
 export type ReverseMovementBody = z.output<typeof ReverseMovementBodySchema>;
 
+/**
+ * The body of a reversal of the record that opened an episode, recorded in error: `what` it
+ * reverses, and the instant of it that `reversedAt` is not before.
+ */
+function reverseOpeningBodySchema(what: string, since: 'receivedAt' | 'releasedAt') {
+  return z
+    .object({
+      reversedAt: IsoInstant.describe(
+        `When the ${what} was found to be in error and undone (not before ${since})`,
+      ),
+      reason: ReceptionReversalReason,
+      note: z
+        .string()
+        .trim()
+        .min(1)
+        .max(1000)
+        .optional()
+        .describe('Why, for prison staff: kept in this service, never published'),
+    })
+    .strict()
+    .superRefine((body, ctx) => {
+      notInTheFuture(body.reversedAt, 'reversedAt', ctx);
+      refuseUnplannableInAny([{ field: 'reversedAt', value: body.reversedAt, role: 'event' }], ctx);
+    });
+}
+
 /** POST …/episodes/:episode/reception-reversal: the reception that opened the episode was recorded in error. */
-export const ReverseReceptionBodySchema = z
-  .object({
-    reversedAt: IsoInstant.describe(
-      'When the reception was found to be in error and undone (not before receivedAt)',
-    ),
-    reason: ReceptionReversalReason,
-    note: z
-      .string()
-      .trim()
-      .min(1)
-      .max(1000)
-      .optional()
-      .describe('Why, for prison staff: kept in this service, never published'),
-  })
-  .strict()
-  .superRefine((body, ctx) => {
-    notInTheFuture(body.reversedAt, 'reversedAt', ctx);
-    refuseUnplannableInAny([{ field: 'reversedAt', value: body.reversedAt, role: 'event' }], ctx);
-  });
-export type ReverseReceptionBody = z.output<typeof ReverseReceptionBodySchema>;
+export const ReverseReceptionBodySchema = reverseOpeningBodySchema('reception', 'receivedAt');
+/** POST …/episodes/:episode/court-liberation-reversal: the liberation from court that opened it was. */
+export const ReverseCourtLiberationBodySchema = reverseOpeningBodySchema(
+  'liberation from court',
+  'releasedAt',
+);
+/** Either reversal's body (the same facts). */
+export type ReverseOpeningBody = z.output<typeof ReverseReceptionBodySchema>;
+export type ReverseReceptionBody = ReverseOpeningBody;
+export type ReverseCourtLiberationBody = ReverseOpeningBody;
 
 /** The liberation facts are the `custody.person.liberated-from-court` event's data, less the episode we number. */
 export const RecordCourtLiberationBodySchema = LiberatedFromCourtV1.shape.data
@@ -384,9 +400,9 @@ export interface MovementReversedView {
   links: EpisodeLinks;
 }
 
-/** The reversal of a reception recorded in error, as recorded on its (now void) episode. */
+/** The reversal of a reception (or liberation from court) recorded in error, as recorded on its (now void) episode. */
 export interface ReceptionReversalView {
-  /** The eventId of custody.reception.reversed. */
+  /** The eventId of custody.reception.reversed (or custody.court-liberation.reversed). */
   eventId: string;
   reversedAt: string;
   reversedBy: string;
@@ -401,6 +417,12 @@ export interface ReceptionReversedView extends ReceptionReversalView {
   /** Where the episode was held when its reception was reversed. */
   establishmentCode: string;
   links: EpisodeLinks;
+}
+
+/** POST …/court-liberation-reversal answer: as a reception's, naming the liberation it undoes. */
+export interface CourtLiberationReversedView extends ReceptionReversedView {
+  /** The liberation from court undone (it stays on the void episode, for the record). */
+  releasedAt: string;
 }
 
 export interface MeetingHeldView extends MeetingView {
@@ -428,7 +450,7 @@ export interface EpisodeView {
   workflowId: string;
   /**
    * Derived from the facts below: RELEASED once a release is recorded (and not reversed);
-   * RECEIVED_IN_ERROR once the reception was reversed (the episode is void).
+   * RECEIVED_IN_ERROR once the reception or liberation from court was reversed (the episode is void).
    */
   state: EpisodeState;
   /** RECEPTION, or COURT_LIBERATION: liberated direct from court, with no reception. */
@@ -479,6 +501,11 @@ export interface EpisodeView {
   movements: MovementView[];
   /** Set when the reception was reversed as recorded in error (state RECEIVED_IN_ERROR). */
   receptionReversal: ReceptionReversalView | null;
+  /**
+   * Set when the liberation from court was reversed as recorded in error (state
+   * RECEIVED_IN_ERROR; its `release` stays, as the fact undone).
+   */
+  courtLiberationReversal: ReceptionReversalView | null;
   links: EpisodeLinks;
 }
 

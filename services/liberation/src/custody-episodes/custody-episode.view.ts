@@ -84,18 +84,23 @@ export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HI
     })),
     meetings: history.meetings.map(toMeetingView),
     movements: history.movements.map(toMovementView),
-    receptionReversal: receptionReversalOf(e),
+    receptionReversal: e.origin === 'RECEPTION' ? reversalOf(e) : null,
+    courtLiberationReversal: e.origin === 'COURT_LIBERATION' ? reversalOf(e) : null,
     links: linksOf(e.personId, e.episode),
   };
 }
 
-/** Derived, never stored: void (reception reversed), else released, else in custody. */
+/**
+ * Derived, never stored: void (reception or liberation from court reversed), else released, else
+ * in custody. A void liberation from court keeps its release (the fact undone): void comes first.
+ */
 export function episodeStateOf(e: CustodyEpisode): EpisodeState {
   if (e.voidedAt !== null) return 'RECEIVED_IN_ERROR';
   return e.releasedAt === null ? 'IN_CUSTODY' : 'RELEASED';
 }
 
-export function receptionReversalOf(e: CustodyEpisode): ReceptionReversalView | null {
+/** The reversal that voided the episode (of its reception, or of its liberation from court), if any. */
+export function reversalOf(e: CustodyEpisode): ReceptionReversalView | null {
   if (e.voidedAt === null || e.voidEventId === null || e.voidReason === null) return null;
   return {
     eventId: e.voidEventId,

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgencyMeetingsController } from './agency-meetings.controller';
 import { AgencyMeetingsService } from './agency-meetings.service';
+import { CourtLiberationReversalService } from './court-liberation-reversal.service';
 import { CourtLiberationsController } from './court-liberations.controller';
 import { CourtLiberationsService } from './court-liberations.service';
 import { CustodyEpisode } from './custody-episode.entity';
@@ -129,6 +130,7 @@ export class CustodyEpisodesModule {
         TransfersService,
         MovementReversalService,
         ReceptionReversalService,
+        CourtLiberationReversalService,
         CourtLiberationsService,
         AgencyMeetingsService,
         // Movements published on the bus by upstream prison systems, applied like HTTP ones.

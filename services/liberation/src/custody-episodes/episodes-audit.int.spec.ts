@@ -6,6 +6,7 @@ import {
 import { bearer, type TestPrincipal } from '@throughcare/testing';
 import type { EpisodeView } from './custody-episode.schemas';
 import {
+  aLiberation,
   aReception,
   daysFromToday,
   LIBERATION_AUDIENCE,
@@ -141,6 +142,33 @@ describe('liberation audit trail: custody episodes (real Postgres, identity prov
         http_method: 'POST',
         route: '/people/:personId/episodes/:episode/transfers',
       }),
+    ]);
+  });
+
+  it("records a liberation from court reversed as a change of the episode, and another establishment's attempt as 'not-found'", async () => {
+    const liberation = aLiberation({ establishmentCode: 'BAR', releasedAt: minutesAgo(300) });
+    const personId = personIdOf(liberation.prisonNumber);
+    expect((await service.lib.post('/court-liberations', liberation, {}, BAR)).status).toBe(201);
+    const path = `/people/${personId}/episodes/1/court-liberation-reversal`;
+    const body = { reversedAt: minutesAgo(100), reason: 'RECEIVED_IN_ERROR' };
+    expect((await service.lib.post(path, body, {}, LEI)).status).toBe(404);
+    expect((await service.lib.post(path, body, {}, BAR)).status).toBe(201);
+
+    const reversal = {
+      subject_person: personId,
+      action: 'custody-episode.reverse-court-liberation',
+      object_type: 'custody-episode',
+      object_id: '1',
+      http_method: 'POST',
+      route: '/people/:personId/episodes/:episode/court-liberation-reversal',
+    };
+    expect(
+      await auditRecordsAbout(service.lib.dataSource, 'liberation', personId, {
+        exceptActions: ['custody-episode.record-court-liberation'],
+      }),
+    ).toEqual([
+      expect.objectContaining({ ...(await byCaller(LEI)), ...reversal, outcome: 'not-found' }),
+      expect.objectContaining({ ...(await byCaller(BAR)), ...reversal, outcome: 'allowed', reason: null }),
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import {
+  applyDecorators,
   Body,
   Controller,
   Get,
@@ -21,8 +22,10 @@ import {
   ListEpisodesQuerySchema,
   PersonPathSchema,
   RecordTransferBodySchema,
+  ReverseCourtLiberationBodySchema,
   ReverseReceptionBodySchema,
   type ChangeReleaseDateBody,
+  type CourtLiberationReversedView,
   type EpisodePage,
   type EpisodePath,
   type EpisodeView,
@@ -30,16 +33,23 @@ import {
   type PersonPath,
   type ReceptionReversedView,
   type RecordTransferBody,
+  type ReverseCourtLiberationBody,
   type ReverseReceptionBody,
   type TransferRecordedView,
 } from './custody-episode.schemas';
+import { CourtLiberationReversalService } from './court-liberation-reversal.service';
 import { EpisodesService } from './episodes.service';
 import { ReceptionReversalService } from './reception-reversal.service';
 import { ReleaseDateService } from './release-date.service';
 import { TransfersService } from './transfers.service';
 import { PrisonStaff, scopeOf } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
-import { RECEPTION_REVERSAL_EXAMPLES, RELEASE_DATE_EXAMPLES, TRANSFER_EXAMPLES } from './request-examples';
+import {
+  COURT_LIBERATION_REVERSAL_EXAMPLES,
+  RECEPTION_REVERSAL_EXAMPLES,
+  RELEASE_DATE_EXAMPLES,
+  TRANSFER_EXAMPLES,
+} from './request-examples';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -51,6 +61,7 @@ export class EpisodesController {
     private readonly releaseDates: ReleaseDateService,
     private readonly transfers: TransfersService,
     private readonly receptionReversals: ReceptionReversalService,
+    private readonly courtLiberationReversals: CourtLiberationReversalService,
   ) {}
 
   @Audited({
@@ -217,30 +228,13 @@ export class EpisodesController {
     objectId: from.param('episode'),
     subject: from.param('personId'),
   })
-  @Post(':episode/reception-reversal')
-  @HttpCode(HttpStatus.CREATED)
-  @ApiOperation({
+  @OpeningReversal({
+    path: ':episode/reception-reversal',
     summary:
       'Reverse a reception recorded in error ("admission in error"): the episode is void (RECEIVED_IN_ERROR), no longer in custody, and its journey closes early',
-  })
-  @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
-  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
-  @ApiRecordingHeaders()
-  @ApiBody(apiBodyWithExamples(ReverseReceptionBodySchema, RECEPTION_REVERSAL_EXAMPLES))
-  @ApiResponse({
-    status: 201,
-    description: 'Reversed; custody.reception.reversed emitted (its eventId is in the answer)',
-  })
-  @ApiResponse({
-    status: 200,
-    description:
-      'Already reversed with the same facts (reversedAt, reason, note), or an Idempotency-Key retry: the first reversal, no second event',
-  })
-  @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
-  @ApiResponse({
-    status: 404,
-    description:
-      "EPISODE_NOT_FOUND (also: not held in the caller's establishments; the caller that reversed it still has its retries answered)",
+    body: apiBodyWithExamples(ReverseReceptionBodySchema, RECEPTION_REVERSAL_EXAMPLES),
+    event: 'custody.reception.reversed',
+    heldIn: 'held in',
   })
   @ApiResponse({
     status: 409,
@@ -248,7 +242,7 @@ export class EpisodesController {
       'Something recorded later stands on the episode; the code names what to reverse first, the member reverseFirst which: ' +
       'REVERSE_RELEASE_FIRST (reverseFirst.eventId), REVERSE_TRANSFER_FIRST (reverseFirst.eventId), REVERSE_ABSENCE_FIRST (reverseFirst.absenceId); ' +
       "LATER_EPISODE_STANDS (only the latest episode's reception can be reversed; a later one held elsewhere answers CUSTODY_RECORD_CONFLICT), " +
-      'NOT_A_RECEPTION (liberated direct from court); RETURN_TO_CUSTODY_NOT_REVERSIBLE (a recall or new-sentence reception: not supported yet); ' +
+      'NOT_A_RECEPTION (liberated direct from court: reverse it with POST …/court-liberation-reversal); RETURN_TO_CUSTODY_NOT_REVERSIBLE (a recall or new-sentence reception: not supported yet); ' +
       'RECEPTION_REVERSAL_CONFLICT (reversed already with other facts, no Idempotency-Key: the member fields names each that differs, e.g. ["reversedAt", "note"]). Sentence calculations, gate arrangements, meetings and gate pick-ups do not block: they are void with the episode',
   })
   @ApiResponse({
@@ -263,15 +257,91 @@ export class EpisodesController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ReceptionReversedView> {
-    const outcome = await this.receptionReversals.reverse(
-      personId,
-      episode,
-      body,
-      requestContextOf(headers, principal),
-    );
-    void reply
-      .status(outcome.created ? HttpStatus.CREATED : HttpStatus.OK)
-      .header('location', outcome.reversal.links.self);
-    return outcome.reversal;
+    const context = requestContextOf(headers, principal);
+    return answered(reply, await this.receptionReversals.reverse(personId, episode, body, context));
   }
+
+  @Audited({
+    action: 'custody-episode.reverse-court-liberation',
+    kind: 'change',
+    objectType: 'custody-episode',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
+  @OpeningReversal({
+    path: ':episode/court-liberation-reversal',
+    summary:
+      'Reverse a liberation direct from court recorded in error: the episode is void (RECEIVED_IN_ERROR), its release kept as the fact undone, and its journey closes early',
+    body: apiBodyWithExamples(ReverseCourtLiberationBodySchema, COURT_LIBERATION_REVERSAL_EXAMPLES),
+    event: 'custody.court-liberation.reversed',
+    heldIn: 'released from',
+  })
+  @ApiResponse({
+    status: 409,
+    description:
+      'NOT_A_COURT_LIBERATION (the episode was opened by a reception: reverse it with POST …/reception-reversal); ' +
+      "LATER_EPISODE_STANDS (only the latest episode's liberation can be reversed; a later one held elsewhere answers CUSTODY_RECORD_CONFLICT); " +
+      'COURT_LIBERATION_REVERSAL_CONFLICT (reversed already with other facts, no Idempotency-Key: the member fields names each that differs, e.g. ["reversedAt", "note"])',
+  })
+  @ApiResponse({
+    status: 422,
+    description:
+      "REVERSAL_BEFORE_LIBERATION (reversedAt before the liberation's releasedAt), or IDEMPOTENCY_KEY_REUSED (same key, other facts)",
+  })
+  async reverseCourtLiberation(
+    @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
+    @Body(new ZodValidationPipe(ReverseCourtLiberationBodySchema, 'body')) body: ReverseCourtLiberationBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CourtLiberationReversedView> {
+    const context = requestContextOf(headers, principal);
+    return answered(reply, await this.courtLiberationReversals.reverse(personId, episode, body, context));
+  }
+}
+
+/**
+ * What the two reversals of the record that opened an episode (its reception, its liberation from
+ * court) document alike: the route, its parameters and headers, and the answers but 409 and 422.
+ */
+function OpeningReversal(o: {
+  path: string;
+  summary: string;
+  body: Parameters<typeof ApiBody>[0];
+  /** The event it emits. */
+  event: string;
+  /** How an establishment sees the episode: "held in", "released from". */
+  heldIn: string;
+}): MethodDecorator {
+  return applyDecorators(
+    Post(o.path),
+    HttpCode(HttpStatus.CREATED),
+    ApiOperation({ summary: o.summary }),
+    ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' }),
+    ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } }),
+    ApiRecordingHeaders(),
+    ApiBody(o.body),
+    ApiResponse({ status: 201, description: `Reversed; ${o.event} emitted (its eventId is in the answer)` }),
+    ApiResponse({
+      status: 200,
+      description:
+        'Already reversed with the same facts (reversedAt, reason, note), or an Idempotency-Key retry: the first reversal, no second event',
+    }),
+    ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' }),
+    ApiResponse({
+      status: 404,
+      description: `EPISODE_NOT_FOUND (also: not ${o.heldIn} the caller's establishments; the caller that reversed it still has its retries answered)`,
+    }),
+  );
+}
+
+/** A reversal's answer: 201 when this request made it, else 200, with the episode as its location. */
+function answered<T extends { links: { self: string } }>(
+  reply: FastifyReply,
+  outcome: { created: boolean; reversal: T },
+): T {
+  void reply
+    .status(outcome.created ? HttpStatus.CREATED : HttpStatus.OK)
+    .header('location', outcome.reversal.links.self);
+  return outcome.reversal;
 }

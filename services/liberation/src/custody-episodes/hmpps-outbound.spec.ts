@@ -49,6 +49,13 @@ const samples: Partial<Record<KnownEventKey, Record<string, unknown>>> = {
     reason: 'RECEIVED_IN_ERROR',
     reversedAt: at,
   },
+  'custody.court-liberation.reversed@1': {
+    episode: 1,
+    establishmentCode: 'LEI',
+    reason: 'RECEIVED_IN_ERROR',
+    reversedAt: at,
+    releasedAt: '2027-01-14T08:30:00.000Z',
+  },
   'custody.release-date.changed@1': {
     episode: 1,
     expectedReleaseDate: '2027-03-01',
@@ -207,6 +214,10 @@ const OUTBOUND: Partial<Record<KnownEventKey, [version: number, fields: string[]
   ],
   'custody.movement.reversed@1': [1, ['episode', 'movement', 'reversedEventId', 'reversedAt']],
   'custody.reception.reversed@1': [1, ['episode', 'establishmentCode', 'reason', 'reversedAt']],
+  'custody.court-liberation.reversed@1': [
+    1,
+    ['episode', 'establishmentCode', 'reason', 'reversedAt', 'releasedAt'],
+  ],
   'custody.release-date.changed@1': [
     1,
     ['episode', 'expectedReleaseDate', 'previousExpectedReleaseDate', 'changedAt'],

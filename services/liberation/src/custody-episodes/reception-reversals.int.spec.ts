@@ -14,6 +14,7 @@ import {
   aReception,
   daysFromToday,
   minutesAgo,
+  openingReversals,
   personIdOf,
   prisonStaff,
   runBookingSteps as runSteps,
@@ -26,20 +27,7 @@ import {
 describe('liberation: POST /people/:personId/episodes/:episode/reception-reversal', () => {
   const ctx = useLiberation();
   const json = async <T>(r: Response) => (await r.json()) as T;
-  const reversalPath = (personId: string, episode = 1) =>
-    `/people/${personId}/episodes/${episode}/reception-reversal`;
-  const reverse = (
-    personId: string,
-    body: unknown,
-    headers: Record<string, string> = {},
-    episode = 1,
-    as?: Parameters<typeof ctx.lib.post>[3],
-  ) => ctx.lib.post(reversalPath(personId, episode), body, headers, as);
-  const inError = (reversedAt = minutesAgo(10), note?: string) => ({
-    reversedAt,
-    reason: 'RECEIVED_IN_ERROR',
-    ...(note === undefined ? {} : { note }),
-  });
+  const { reverse, inError } = openingReversals(() => ctx.lib, 'reception-reversal');
   async function received(overrides: Record<string, unknown> = {}) {
     const reception = aReception({ receivedAt: minutesAgo(2000), ...overrides });
     const answer = await ctx.lib.post('/receptions', reception);

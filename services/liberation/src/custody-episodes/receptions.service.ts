@@ -1,7 +1,7 @@
 import { noteAuditSubject } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ConflictError, DomainError } from '@throughcare/platform-errors';
+import { DomainError } from '@throughcare/platform-errors';
 import { acrossScopes, withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, isVoid, OPEN_EPISODE, receivedEpisode } from './custody-episode.entity';
 import {
@@ -9,6 +9,7 @@ import {
   EpisodeAlreadyOpenError,
   IdempotencyKeyReusedError,
   NotAReturnToCustodyError,
+  OpeningReversedError,
   PersonNotFoundError,
 } from './custody-episode.errors';
 import { personReceivedEvent } from './custody-episode.events';
@@ -99,7 +100,7 @@ export class ReceptionsService {
         }
         // A keyed retry of a reception reversed since is not answered as if it stood, as a retry
         // without a key is not (review stop 37, N2).
-        if (isVoid(episode)) throw receptionReversed(episode);
+        if (isVoid(episode)) throw new OpeningReversedError(episode);
       }
       return { created, episode };
     });
@@ -146,7 +147,7 @@ export class ReceptionsService {
         refuseEpisodeMismatch(context, personId, already.episode);
         // Reversed since as recorded in error: not answered as if it stood (it cannot be recorded
         // again at that instant either: one reception per person and instant).
-        if (isVoid(already)) throw receptionReversed(already);
+        if (isVoid(already)) throw new OpeningReversedError(already);
         return { created: false, episode: already } as const;
       }
 
@@ -234,14 +235,6 @@ export class ReceptionsService {
     );
     return { created: true, episode: saved };
   }
-}
-
-function receptionReversed(e: CustodyEpisode): ConflictError {
-  return new ConflictError(
-    `this reception of person ${e.personId} (episode ${e.episode}) was reversed as recorded in error${e.voidedAt ? ` at ${e.voidedAt.toISOString()}` : ''}; record a new reception with a new receivedAt`,
-    'RECEPTION_REVERSED',
-    { details: { personId: e.personId, episode: e.episode } },
-  );
 }
 
 /** Names (never values: they may be personal data) of the facts a retry disagrees on. */

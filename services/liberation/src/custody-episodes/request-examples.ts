@@ -105,6 +105,21 @@ export const RECEPTION_REVERSAL_EXAMPLES: RequestExamples = {
   },
 };
 
+export const COURT_LIBERATION_REVERSAL_EXAMPLES: RequestExamples = {
+  liberatedInError: {
+    summary: 'A liberation from court recorded against the wrong person, undone',
+    value: {
+      reversedAt: '2026-11-20T16:40:00Z',
+      reason: 'RECEIVED_IN_ERROR',
+      note: 'The court remanded the person in custody; the liberation was keyed in error',
+    },
+  },
+  withoutNote: {
+    summary: 'A duplicate liberation from court, undone',
+    value: { reversedAt: '2026-11-20T16:45:00Z', reason: 'RECEIVED_IN_ERROR' },
+  },
+};
+
 export const PENDING_RECEPTION_COMPLETION_EXAMPLES: RequestExamples = {
   completion: {
     summary: 'The facts the HMPPS admission event lacks',

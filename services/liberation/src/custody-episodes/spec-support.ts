@@ -99,6 +99,28 @@ export function aLiberation(overrides: Record<string, unknown> = {}) {
   };
 }
 
+/**
+ * Requests to reverse the record that opened an episode, recorded in error (`segment`:
+ * `reception-reversal`, `court-liberation-reversal`), as the int specs send them.
+ */
+export function openingReversals(lib: () => LiberationHarness, segment: string) {
+  return {
+    reverse: (
+      personId: string,
+      body: unknown,
+      headers: Record<string, string> = {},
+      episode = 1,
+      as?: Caller,
+    ) => lib().post(`/people/${personId}/episodes/${episode}/${segment}`, body, headers, as),
+    /** The body: recorded in error at `reversedAt`, with a note if given. */
+    inError: (reversedAt = minutesAgo(10), note?: string) => ({
+      reversedAt,
+      reason: 'RECEIVED_IN_ERROR',
+      ...(note === undefined ? {} : { note }),
+    }),
+  };
+}
+
 export const LIBERATION_AUDIENCE = 'urn:throughcare:liberation';
 
 /** Prison staff (or a prison system) of these establishments: a real client of the identity provider. */

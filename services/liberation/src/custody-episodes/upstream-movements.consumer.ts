@@ -30,9 +30,11 @@ import {
   RecordReceptionBodySchema,
   RecordReleaseBodySchema,
   RecordTransferBodySchema,
+  ReverseCourtLiberationBodySchema,
   ReverseMovementBodySchema,
   ReverseReceptionBodySchema,
 } from './custody-episode.schemas';
+import { CourtLiberationReversalService } from './court-liberation-reversal.service';
 import { CustodyEpisode } from './custody-episode.entity';
 import { isInOutbox } from './custody-outbox';
 import { MovementReversalService } from './movement-reversal.service';
@@ -55,6 +57,8 @@ export const upstreamMovementEventTypes = [
   'custody.person.liberated-from-court',
   // A reception recorded in error (NOMIS "admission in error"), undone upstream.
   'custody.reception.reversed',
+  // A liberation from court recorded in error, undone upstream.
+  'custody.court-liberation.reversed',
 ] as const;
 type UpstreamMovementType = (typeof upstreamMovementEventTypes)[number];
 type UpstreamMovement = Extract<KnownEvent, { eventType: UpstreamMovementType }>;
@@ -114,6 +118,7 @@ export class UpstreamMovementsApplier {
     private readonly releaseDates: ReleaseDateService,
     private readonly courtLiberations: CourtLiberationsService,
     private readonly receptionReversals: ReceptionReversalService,
+    private readonly courtLiberationReversals: CourtLiberationReversalService,
     @Inject(EPISODE_LATE_HORIZON) private readonly episodeLateHorizonMs: number,
   ) {}
 
@@ -228,23 +233,48 @@ export class UpstreamMovementsApplier {
         // The establishment is the record's (where the episode is held), not the event's to say.
         const { reversedAt, reason, receivedAt } = event.data;
         const body = dataOf(ReverseReceptionBodySchema, { reversedAt, reason });
-        if (receivedAt !== undefined) {
-          // The reception it says it undoes must be the episode's (an episode's reception never
-          // changes: safe to check before the service locks).
-          const episode = await this.dataSource.manager.findOneBy(CustodyEpisode, {
-            personId,
-            episode: event.data.episode,
-          });
-          if (episode?.receivedAt && episode.receivedAt.getTime() !== Date.parse(receivedAt)) {
-            throw new PermanentError(
-              'REVERSAL_MISMATCH',
-              `data.receivedAt ${receivedAt} is not the reception of episode ${event.data.episode} of person ${personId} (received ${episode.receivedAt.toISOString()})`,
-            );
-          }
-        }
+        // The reception it says it undoes must be the episode's.
+        if (receivedAt !== undefined)
+          await this.refuseAnotherOpening(personId, event.data.episode, 'receivedAt', receivedAt);
         await this.receptionReversals.reverse(personId, event.data.episode, body, context);
         break;
       }
+      case 'custody.court-liberation.reversed': {
+        const { reversedAt, reason, releasedAt } = event.data;
+        const body = dataOf(ReverseCourtLiberationBodySchema, { reversedAt, reason });
+        await this.refuseAnotherOpening(personId, event.data.episode, 'releasedAt', releasedAt);
+        await this.courtLiberationReversals.reverse(personId, event.data.episode, body, context);
+        break;
+      }
+    }
+  }
+
+  /**
+   * A reversal naming the instant of the record it undoes (`receivedAt` of a reception,
+   * `releasedAt` of a liberation from court) must name the episode's own: else REVERSAL_MISMATCH,
+   * applied to nothing. An episode's opening never changes: safe to check before the service locks.
+   */
+  private async refuseAnotherOpening(
+    personId: string,
+    episodeNumber: number,
+    field: 'receivedAt' | 'releasedAt',
+    stated: string,
+  ): Promise<void> {
+    const episode = await this.dataSource.manager.findOneBy(CustodyEpisode, {
+      personId,
+      episode: episodeNumber,
+    });
+    const opening =
+      field === 'receivedAt'
+        ? episode?.receivedAt
+        : episode?.origin === 'COURT_LIBERATION'
+          ? episode.releasedAt
+          : null;
+    if (opening && opening.getTime() !== Date.parse(stated)) {
+      throw new PermanentError(
+        'REVERSAL_MISMATCH',
+        `data.${field} ${stated} is not the ${field === 'receivedAt' ? 'reception' : 'liberation from court'} of episode ${episodeNumber} of person ${personId} (${field === 'receivedAt' ? 'received' : 'released'} ${opening.toISOString()})`,
+      );
     }
   }
 

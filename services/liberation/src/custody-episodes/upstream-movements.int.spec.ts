@@ -359,6 +359,66 @@ describe('liberation applies custody movements published straight onto the bus (
     expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, reversal.eventId)).toEqual([]);
   });
 
+  it('a liberation from court reversed upstream as recorded in error voids the episode, once, under the bus event id', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const { prisonNumber: _, ...facts } = aLiberation({ releasedAt: minutesAgo(300) });
+    const liberated = upstream('custody.person.liberated-from-court', prisonNumber, facts.releasedAt, {
+      prisonNumber,
+      episode: 1,
+      ...facts,
+    });
+    await deliverTwice(liberated, personId, (view) => view.state === 'RELEASED');
+    const reversalData = {
+      episode: 1,
+      reversedAt: minutesAgo(100),
+      reason: 'RECEIVED_IN_ERROR',
+      establishmentCode: 'BAR',
+    };
+    // One naming another liberation than the episode's (releasedAt) is dead-lettered, applied to nothing.
+    const ofAnother = upstream('custody.court-liberation.reversed', prisonNumber, minutesAgo(100), {
+      ...reversalData,
+      releasedAt: minutesAgo(900),
+    });
+    await publish(ofAnother);
+    const mismatch = await deadLetterOf(ofAnother.eventId);
+    expect(mismatch.headers?.get(DlqHeaders.code)).toBe('REVERSAL_MISMATCH');
+    expect(mismatch.headers?.get(DlqHeaders.reason)).toMatch(
+      /^data\.releasedAt .* is not the liberation from court of episode 1/,
+    );
+    expect((await episodeOf(personId))?.state).toBe('RELEASED');
+    const reversal = upstream('custody.court-liberation.reversed', prisonNumber, minutesAgo(100), {
+      ...reversalData,
+      releasedAt: facts.releasedAt,
+    });
+    const voided = await deliverTwice(reversal, personId, (view) => view.state === 'RECEIVED_IN_ERROR');
+    expect(voided).toMatchObject({
+      receptionReversal: null,
+      courtLiberationReversal: {
+        eventId: reversal.eventId,
+        reversedAt: reversal.data.reversedAt,
+        reversedBy: BUS_ACTOR,
+        reason: 'RECEIVED_IN_ERROR',
+        note: null,
+      },
+      release: { releasedAt: facts.releasedAt },
+    });
+    await caughtUp();
+    expect(await outboxIds('custody.court-liberation.reversed', personId)).toEqual([
+      [reversal.eventId, true],
+    ]);
+    expect(
+      await messagesWith(Streams.events.name, subjectFor(reversal.eventType), reversal.eventId),
+    ).toHaveLength(2);
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, reversal.eventId)).toEqual([]);
+    // The liberation published again afterwards (another copy, a new id) is not applied as if it stood.
+    const again = { ...liberated, eventId: randomUUID() };
+    await publish(again);
+    expect((await deadLetterOf(again.eventId)).headers?.get(DlqHeaders.code)).toBe(
+      'COURT_LIBERATION_REVERSED',
+    );
+  });
+
   it('a return to custody published upstream after a void episode must name the released episode it follows (previousEpisode), as the bridge tells that journey', async () => {
     const prisonNumber = aPrisonNumber();
     const personId = personIdOf(prisonNumber);

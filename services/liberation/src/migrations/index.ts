@@ -23,6 +23,7 @@ import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-
 import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps-event-ids';
 import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-custody-episode-void-reason-literal';
 import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
+import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberation-void';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -50,4 +51,5 @@ export const liberationMigrations = [
   AbsenceHmppsEventIds1700000002300,
   CustodyEpisodeVoidReasonLiteral1700000002400,
   PendingReceptionReopened1700000002600,
+  CourtLiberationVoid1700000002700,
 ];

@@ -7,6 +7,7 @@ import { AbsenceOverdueAndReason1700000001900 } from './1700000001900-absence-ov
 import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps-event-ids';
 import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-custody-episode-void-reason-literal';
 import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
+import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberation-void';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { liberationMigrations } from './index';
@@ -393,6 +394,71 @@ describe('liberation migrations (real Postgres)', () => {
       expect(await shape()).toEqual({ column: 0, unique: ['custody_episode_person_received_at_key'] });
       await ds.runMigrations({ transaction: 'each' });
       expect(await shape()).toEqual({ column: 1, unique: ['custody_episode_person_received_at_standing'] });
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('lets a liberation from court be void with its release kept (a reception still not), and refuses to roll back while one is', async () => {
+    const ds = await open(
+      liberationMigrations.slice(0, liberationMigrations.indexOf(CourtLiberationVoid1700000002700) + 1),
+    );
+    const liberated = 'p00000000000000002700';
+    const received = 'p00000000000000002701';
+    const constraints = async () =>
+      (
+        (await ds.query(
+          `SELECT conname FROM pg_constraint WHERE conrelid = 'liberation.custody_episode'::regclass
+            AND conname IN ('custody_episode_void_not_released', 'custody_episode_void_release')`,
+        )) as Array<{ conname: string }>
+      ).map((c) => c.conname);
+    const voidIt = (personId: string, at: string) =>
+      ds.query(
+        `UPDATE liberation.custody_episode SET voided_at = $2, voided_by = 'spec', void_reason = 'RECEIVED_IN_ERROR',
+           void_event_id = gen_random_uuid(), void_correlation_id = 'spec' WHERE person_id = $1`,
+        [personId, at],
+      );
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await constraints()).toEqual(['custody_episode_void_release']);
+      await ds.query(
+        `INSERT INTO liberation.custody_episode (person_id, episode, prison_number, establishment_code, jurisdiction,
+           home_local_authority, origin, legal_status, court_liberation_event_id, released_at, released_by,
+           release_establishment_code, release_reason)
+         VALUES ($1, 1, 'A1234BC', 'BAR', 'SCOTLAND', 'S12000036', 'COURT_LIBERATION', 'REMAND', gen_random_uuid(),
+           '2026-01-05T10:00:00Z', 'spec', 'BAR', 'RELEASED')`,
+        [liberated],
+      );
+      await episode(ds, received, {
+        released_at: '2026-01-06T10:00:00Z',
+        released_by: 'spec',
+        release_establishment_code: 'BAR',
+        release_reason: 'RELEASED',
+      });
+      // A released reception is still never void (its release is reversed first); a liberation from
+      // court is, keeping its release, but not before it.
+      await expect(voidIt(received, '2026-01-07T10:00:00Z')).rejects.toThrow(/custody_episode_void_release/);
+      await expect(voidIt(liberated, '2026-01-05T09:00:00Z')).rejects.toThrow(/custody_episode_void_release/);
+      await voidIt(liberated, '2026-01-05T11:00:00Z');
+      expect(
+        await ds.query(
+          `SELECT released_at IS NOT NULL AS released, void_reason FROM liberation.custody_episode WHERE person_id = $1`,
+          [liberated],
+        ),
+      ).toEqual([{ released: true, void_reason: 'RECEIVED_IN_ERROR' }]);
+
+      // 2100's constraint could not hold, and the liberation would stand again: refused, nothing changed.
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /1 liberations from court are void .* restore a backup instead/,
+      );
+      expect(await constraints()).toEqual(['custody_episode_void_release']);
+
+      // With none void (removed deliberately here), it reverts to 2100's constraint, and comes again.
+      await ds.query(`DELETE FROM liberation.custody_episode WHERE person_id = $1`, [liberated]);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await constraints()).toEqual(['custody_episode_void_not_released']);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await constraints()).toEqual(['custody_episode_void_release']);
     } finally {
       await ds.destroy();
     }

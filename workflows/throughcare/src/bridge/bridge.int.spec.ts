@@ -23,7 +23,7 @@ import {
 import { BridgeErrorCodes, bridgeHandler } from './bridge';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { startThroughcareWorker } from './dev-server.spec-support';
-import { derive, receptionData } from './spec-support';
+import { courtLiberationData, derive, receptionData } from './spec-support';
 import { planInScope } from '../sla/plan-scope';
 
 // Issue 7 findings 1 and 9 on a real nats-server and Temporal dev server: a reception the
@@ -238,6 +238,36 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
     const again = await publishReversal(personId);
     await bridgeLog.handled(
       `${again} (delivery 1): caseCloseRequested not applied: ${workflowId} is a tombstone already`,
+    );
+    expect(await runsOf(workflowId)).toEqual([[RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED']]);
+  }, 60_000);
+
+  it('a liberation from court reversed before its journey started leaves the same tombstone: the liberation replayed after it starts no journey', async () => {
+    const personId = aPerson();
+    const workflowId = throughcareWorkflowId(personId, 1);
+    const reversalId = await publishEvent('custody.court-liberation.reversed', personId, {
+      episode: 1,
+      reversedAt: new Date().toISOString(),
+      reason: 'RECEIVED_IN_ERROR',
+      establishmentCode: 'BAR',
+      releasedAt: courtLiberationData.releasedAt,
+    });
+    await bridgeLog.handled(
+      `${reversalId} (delivery 1): no journey ${workflowId} had started; tombstone ${RECEPTION_REVERSED_TOMBSTONE_TYPE} placed under its id, so the episode's liberation from court, if it comes later, starts none`,
+    );
+    await until(workflowId, RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED');
+    const described = await client.workflow.getHandle(workflowId).describe();
+    expect(await described.staticSummary()).toBe(
+      'Throughcare episode 1 · liberation from court reversed (recorded in error) before its journey started: no journey',
+    );
+
+    const liberationId = await publishEvent(
+      'custody.person.liberated-from-court',
+      personId,
+      courtLiberationData,
+    );
+    await bridgeLog.handled(
+      `${liberationId} (delivery 1): journey ${workflowId} already closed; duplicate reception ignored`,
     );
     expect(await runsOf(workflowId)).toEqual([[RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED']]);
   }, 60_000);

@@ -14,6 +14,8 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/common';
 import {
+  CourtLiberationReversedV1,
+  LiberatedFromCourtV1,
   PersonReceivedV1,
   RECEPTION_REVERSED_TOMBSTONE_TYPE,
   ReceptionReversedV1,
@@ -476,83 +478,132 @@ describe('bridge handler: facts', () => {
     expect(failure).toMatchObject({ code: BridgeErrorCodes.notProcessed });
   });
 
-  describe('a reception reversed (recorded in error): the journey closes, or never starts', () => {
-    const reversal = (): KnownEvent =>
-      ReceptionReversedV1.parse({
-        eventType: 'custody.reception.reversed',
+  /** A reversal of what opened episode 2 (its reception, or its liberation from court), as liberation publishes it. */
+  const reversalOf =
+    (eventType: 'custody.reception.reversed' | 'custody.court-liberation.reversed') => (): KnownEvent =>
+      (eventType === 'custody.reception.reversed' ? ReceptionReversedV1 : CourtLiberationReversedV1).parse({
+        eventType,
         version: 1,
         eventId: randomUUID(),
-        occurredAt: '2027-02-01T12:00:00Z',
+        occurredAt: '2027-02-01T16:00:00Z',
         correlationId: 'c',
         personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
         data: {
           episode: 2,
-          reversedAt: '2027-02-01T12:00:00Z',
+          reversedAt: '2027-02-01T16:00:00Z',
           reason: 'RECEIVED_IN_ERROR',
           establishmentCode: 'BAR',
+          ...(eventType === 'custody.court-liberation.reversed' && { releasedAt: '2027-02-01T15:20:00Z' }),
         },
       });
-    const id = `throughcare-${PERSON}-2`;
+  const id = `throughcare-${PERSON}-2`;
 
-    it('closes a running journey (no tombstone)', async () => {
-      const t = fakeTemporal(async () => {});
-      await t.handle(reversal(), context);
-      expect(t.calls).toEqual([`update caseCloseRequested → ${id}`]);
-    });
+  describe.each([
+    ['a reception', 'custody.reception.reversed', 'reception'],
+    ['a liberation from court', 'custody.court-liberation.reversed', 'liberation from court'],
+  ] as const)(
+    '%s reversed (recorded in error): the journey closes, or never starts',
+    (_, eventType, opening) => {
+      const reversal = reversalOf(eventType);
 
-    it('places a completed tombstone (REJECT_DUPLICATE) under the id of a journey that never started', async () => {
-      const t = fakeTemporal(journeyNotRunning('not found', id));
-      const event = reversal();
-      await t.handle(event, context);
-      expect(t.calls).toEqual([
-        `update caseCloseRequested → ${id}`,
-        `start receptionReversedTombstone ${id}`,
-      ]);
-      expect(t.starts[0]).toMatchObject({
-        taskQueue: 'throughcare',
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [{ episode: 2, reversedAt: '2027-02-01T12:00:00Z', reversalEventId: event.eventId }],
+      it('closes a running journey at the reversal (no tombstone)', async () => {
+        const t = fakeTemporal(async () => {});
+        await t.handle(reversal(), context);
+        expect(t.calls).toEqual([`update caseCloseRequested → ${id}`]);
+        expect(t.updates[0]?.arg).toMatchObject({
+          reason: 'RECEIVED_IN_ERROR',
+          requestedAt: '2027-02-01T16:00:00Z',
+        });
       });
-      expect(t.logs).toEqual([expect.stringContaining('tombstone receptionReversedTombstone placed')]);
-    });
 
-    it('leaves a journey that closed already as it is, and a tombstone placed already (a redelivery)', async () => {
-      for (const [existing, says] of [
-        [{ status: 'COMPLETED', type: 'throughcareJourney' }, 'has closed (COMPLETED)'],
-        [{ status: 'COMPLETED', type: 'receptionReversedTombstone' }, 'is a tombstone already'],
-        [{ status: 'RUNNING', type: 'receptionReversedTombstone' }, 'is a tombstone already'],
-      ] as const) {
-        const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, existing);
-        await expect(t.handle(reversal(), context)).resolves.toBeUndefined();
+      it('places a completed tombstone (REJECT_DUPLICATE) under the id of a journey that never started, saying what was reversed', async () => {
+        const t = fakeTemporal(journeyNotRunning('not found', id));
+        const event = reversal();
+        await t.handle(event, context);
         expect(t.calls).toEqual([
           `update caseCloseRequested → ${id}`,
           `start receptionReversedTombstone ${id}`,
-          `describe ${id}`,
         ]);
-        expect(t.logs).toEqual([expect.stringContaining(says)]);
-      }
-    });
-
-    it('retries (transient) when the journey started since the update found none: the retry closes it', async () => {
-      const t = fakeTemporal(journeyNotRunning('not found', id), async () => {}, {
-        status: 'RUNNING',
-        type: 'throughcareJourney',
+        expect(t.starts[0]).toMatchObject({
+          taskQueue: 'throughcare',
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          args: [{ episode: 2, reversedAt: '2027-02-01T16:00:00Z', reversalEventId: event.eventId }],
+          staticSummary: `Throughcare episode 2 · ${opening} reversed (recorded in error) before its journey started: no journey`,
+        });
+        expect(t.logs).toEqual([
+          expect.stringMatching(
+            `tombstone receptionReversedTombstone placed under its id, so the episode's ${opening}, if it comes later, starts none`,
+          ),
+        ]);
       });
-      const failure = await t.handle(reversal(), context).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(isPermanent(failure)).toBe(false);
-      expect(failure).toMatchObject({ code: BridgeErrorCodes.notProcessed });
-    });
 
-    it('a reception after its reversal is refused by the tombstone and acknowledged as a duplicate', async () => {
-      const t = fakeTemporal(journeyNotRunning(), async () => {
-        throw new WorkflowExecutionAlreadyStartedError('already started', id, 'throughcareJourney');
+      it('leaves a journey that closed already as it is, and a tombstone placed already (a redelivery)', async () => {
+        for (const [existing, says] of [
+          [{ status: 'COMPLETED', type: 'throughcareJourney' }, 'has closed (COMPLETED)'],
+          [{ status: 'COMPLETED', type: 'receptionReversedTombstone' }, 'is a tombstone already'],
+          [{ status: 'RUNNING', type: 'receptionReversedTombstone' }, 'is a tombstone already'],
+        ] as const) {
+          const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, existing);
+          await expect(t.handle(reversal(), context)).resolves.toBeUndefined();
+          expect(t.calls).toEqual([
+            `update caseCloseRequested → ${id}`,
+            `start receptionReversedTombstone ${id}`,
+            `describe ${id}`,
+          ]);
+          expect(t.logs).toEqual([expect.stringContaining(says)]);
+        }
       });
+
+      it('retries (transient) when the journey started since the update found none: the retry closes it', async () => {
+        const t = fakeTemporal(journeyNotRunning('not found', id), async () => {}, {
+          status: 'RUNNING',
+          type: 'throughcareJourney',
+        });
+        const failure = await t.handle(reversal(), context).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isPermanent(failure)).toBe(false);
+        expect(failure).toMatchObject({ code: BridgeErrorCodes.notProcessed });
+      });
+    },
+  );
+
+  describe('what opened the episode, coming after its reversal, is refused by the tombstone and acknowledged as a duplicate', () => {
+    const refusedByTombstone = () =>
+      fakeTemporal(journeyNotRunning(), async () => {
+        throw new WorkflowExecutionAlreadyStartedError('already started', id, 'receptionReversedTombstone');
+      });
+
+    it('a reception', async () => {
+      const t = refusedByTombstone();
       const { returnToCustody: _r, ...received } = recall(2).data as Record<string, unknown>;
       const reception = PersonReceivedV1.parse({ ...recall(2), data: received });
       await expect(t.handle(reception, context)).resolves.toBeUndefined();
+      expect(t.logs).toEqual([expect.stringContaining('duplicate reception ignored')]);
+    });
+
+    it('a liberation from court', async () => {
+      const t = refusedByTombstone();
+      const liberated = LiberatedFromCourtV1.parse({
+        eventType: 'custody.person.liberated-from-court',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: '2027-02-01T15:20:00Z',
+        correlationId: 'c',
+        personReference: { identifiers: [{ type: 'NOMS', value: 'A1234BC' }] },
+        data: {
+          prisonNumber: 'A1234BC',
+          episode: 2,
+          establishmentCode: 'BAR',
+          jurisdiction: 'SCOTLAND',
+          homeLocalAuthority: 'S12000036',
+          legalStatus: 'REMAND',
+          releasedAt: '2027-02-01T15:20:00Z',
+        },
+      });
+      await expect(t.handle(liberated, context)).resolves.toBeUndefined();
+      expect(t.calls).toEqual([expect.stringMatching(/^signalWithStart throughcare-p\w+-2$/)]);
       expect(t.logs).toEqual([expect.stringContaining('duplicate reception ignored')]);
     });
   });

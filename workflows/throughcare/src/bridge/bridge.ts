@@ -130,6 +130,8 @@ export function bridgeHandler(
     command: UpdateCommand,
     tombstone: ReceptionReversedTombstoneInput,
     where: string,
+    /** What was reversed: "reception", "liberation from court". */
+    opening: string,
   ): Promise<void> => {
     const { workflowId } = command;
     try {
@@ -139,11 +141,11 @@ export function bridgeHandler(
           workflowId,
           args: [tombstone],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          staticSummary: `Throughcare episode ${tombstone.episode} · reception reversed (recorded in error) before its journey started: no journey`,
+          staticSummary: `Throughcare episode ${tombstone.episode} · ${opening} reversed (recorded in error) before its journey started: no journey`,
         }),
       );
       logger.log(
-        `${where}: no journey ${workflowId} had started; tombstone ${RECEPTION_REVERSED_TOMBSTONE_TYPE} placed under its id, so the episode's reception, if it comes later, starts none`,
+        `${where}: no journey ${workflowId} had started; tombstone ${RECEPTION_REVERSED_TOMBSTONE_TYPE} placed under its id, so the episode's ${opening}, if it comes later, starts none`,
       );
       return;
     } catch (e) {
@@ -287,7 +289,9 @@ export function bridgeHandler(
           logger.log(`${where}: ${command.name} applied to ${command.workflowId}`);
         } catch (e) {
           if (command.tombstone && e instanceof WorkflowNotFoundError) {
-            await placeTombstone(command, command.tombstone, where);
+            const opening =
+              event.eventType === 'custody.court-liberation.reversed' ? 'liberation from court' : 'reception';
+            await placeTombstone(command, command.tombstone, where, opening);
             return;
           }
           if (

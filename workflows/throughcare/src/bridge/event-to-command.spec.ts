@@ -464,34 +464,45 @@ describe('bridge: event → workflow command', () => {
     });
   });
 
-  it('maps a reception reversed as recorded in error to an early closure (RECEIVED_IN_ERROR), if the journey runs, with its handler required; else a tombstone', () => {
-    const eventId = randomUUID();
-    const command = commandFor(
-      fact(
-        'custody.reception.reversed@1',
-        {
-          episode: 2,
-          reversedAt: '2027-02-01T12:00:00Z',
-          reason: 'RECEIVED_IN_ERROR',
-          establishmentCode: 'BAR',
-        },
-        eventId,
-      ),
-      derive,
-    );
-    expect(command).toEqual({
-      kind: 'update',
-      name: 'caseCloseRequested',
-      update: caseCloseRequestedUpdate,
-      workflowId: `throughcare-${PERSON}-2`,
-      arg: { reason: 'RECEIVED_IN_ERROR', requestedAt: '2027-02-01T12:00:00Z', eventId },
-      onlyIfRunning: true,
-      // A running journey must close: a worker that refuses the reason is retried, never dropped.
-      handlerRequired: true,
-      // One that never started never will: a tombstone takes its id.
-      tombstone: { episode: 2, reversedAt: '2027-02-01T12:00:00Z', reversalEventId: eventId },
-    });
-  });
+  it.each([
+    ['a reception', 'custody.reception.reversed@1', {}],
+    [
+      'a liberation from court',
+      'custody.court-liberation.reversed@1',
+      { releasedAt: '2027-02-01T11:20:00Z' },
+    ],
+  ] as const)(
+    'maps %s reversed as recorded in error to an early closure (RECEIVED_IN_ERROR) at the reversal, if the journey runs, with its handler required; else a tombstone',
+    (_, key, undone) => {
+      const eventId = randomUUID();
+      const command = commandFor(
+        fact(
+          key,
+          {
+            episode: 2,
+            reversedAt: '2027-02-01T12:00:00Z',
+            reason: 'RECEIVED_IN_ERROR',
+            establishmentCode: 'BAR',
+            ...undone,
+          },
+          eventId,
+        ),
+        derive,
+      );
+      expect(command).toEqual({
+        kind: 'update',
+        name: 'caseCloseRequested',
+        update: caseCloseRequestedUpdate,
+        workflowId: `throughcare-${PERSON}-2`,
+        arg: { reason: 'RECEIVED_IN_ERROR', requestedAt: '2027-02-01T12:00:00Z', eventId },
+        onlyIfRunning: true,
+        // A running journey must close: a worker that refuses the reason is retried, never dropped.
+        handlerRequired: true,
+        // One that never started never will: a tombstone takes its id.
+        tombstone: { episode: 2, reversedAt: '2027-02-01T12:00:00Z', reversalEventId: eventId },
+      });
+    },
+  );
 
   describe('liberation direct from court', () => {
     function liberation(releasedAt: string, eventId = randomUUID()) {
@@ -775,6 +786,7 @@ describe('bridge: event → workflow command', () => {
       'throughcare.events.referral.referral-appointment.attendance-recorded',
       'throughcare.events.assessment.risk.assessed',
       'throughcare.events.custody.reception.reversed',
+      'throughcare.events.custody.court-liberation.reversed',
     ]);
   });
 

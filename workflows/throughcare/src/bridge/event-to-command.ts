@@ -57,7 +57,7 @@ export interface UpdateCommand {
   /**
    * With `onlyIfRunning`: when no journey is running under the id, a completed tombstone is
    * started there (REJECT_DUPLICATE), so that a journey that never started never will: the
-   * episode's reception, replayed later, is refused as a duplicate. A journey that closed already
+   * episode's reception (or liberation from court), replayed later, is refused as a duplicate. A journey that closed already
    * keeps its id (the start is refused, which is fine).
    */
   tombstone?: ReceptionReversedTombstoneInput;
@@ -101,6 +101,7 @@ export const bridgedEventTypes = [
   'referral.referral-appointment.attendance-recorded',
   'assessment.risk.assessed',
   'custody.reception.reversed',
+  'custody.court-liberation.reversed',
 ] as const;
 export const bridgedSubjects = bridgedEventTypes.map(subjectFor);
 
@@ -140,6 +141,7 @@ const plannedDates: {
   'assessment.risk.assessed': [['assessedOn', 'event']],
   // The instant the journey closes at, as for a close request.
   'custody.reception.reversed': [['reversedAt', 'event']],
+  'custody.court-liberation.reversed': [['reversedAt', 'event']],
 };
 
 /**
@@ -452,14 +454,15 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
       });
     }
     case 'custody.reception.reversed':
-      // The reception was recorded in error: the journey closes early (withdraws referrals, cancels
-      // bookings, tells agencies) as for any early closure, with reason RECEIVED_IN_ERROR. Nothing
-      // free-text crosses the bus (the note stays in the liberation service). A journey that is not
-      // running has nothing to close: the liberation service keeps the reversal. One that never
-      // started must never start (its reception may be replayed later, from a dead letter): a
-      // tombstone takes its workflow id. A running one must close: an older worker whose journey
-      // refuses the reason (a rolling deploy) dead-letters it with the refusal, for replay; never
-      // dropped.
+    case 'custody.court-liberation.reversed':
+      // The record that opened the episode (its reception, or its liberation from court) was made
+      // in error: the journey closes early (withdraws referrals, cancels bookings, tells agencies)
+      // as for any early closure, with reason RECEIVED_IN_ERROR. Nothing free-text crosses the bus
+      // (the note stays in the liberation service). A journey that is not running has nothing to
+      // close: the liberation service keeps the reversal. One that never started must never start
+      // (its reception or liberation may be replayed later, from a dead letter): a tombstone takes
+      // its workflow id. A running one must close: an older worker whose journey refuses the reason
+      // (a rolling deploy) dead-letters it with the refusal, for replay; never dropped.
       return updateIfRunning(
         caseCloseRequestedUpdate,
         throughcareWorkflowId(personId, event.data.episode),

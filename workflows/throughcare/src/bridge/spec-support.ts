@@ -143,4 +143,9 @@ export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
     { episode: 1, reversedAt: at, reason: 'RECEIVED_IN_ERROR', establishmentCode: 'BAR' },
     'reversedAt',
   ],
+  [
+    'custody.court-liberation.reversed@1',
+    { episode: 1, reversedAt: at, reason: 'RECEIVED_IN_ERROR', establishmentCode: 'BAR', releasedAt: at },
+    'reversedAt',
+  ],
 ];

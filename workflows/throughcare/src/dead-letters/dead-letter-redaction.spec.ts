@@ -180,18 +180,21 @@ describe('dead-letter redaction (finding H1)', () => {
     });
   });
 
-  it('shows a reception reversal with the reception it undoes (receivedAt): codes and instants only', () => {
+  it.each([
+    ['reception', 'custody.reception.reversed', { receivedAt: '2027-01-10T08:30:00Z' }],
+    ['liberation from court', 'custody.court-liberation.reversed', { releasedAt: '2027-01-12T09:20:00Z' }],
+  ] as const)('shows a %s reversal with what it undoes: codes and instants only', (_, eventType, undone) => {
     const data = {
       episode: 2,
       reversedAt: '2027-01-12T10:00:00Z',
       reason: 'RECEIVED_IN_ERROR',
       establishmentCode: 'BAR',
-      receivedAt: '2027-01-10T08:30:00Z',
+      ...undone,
     };
-    const { event } = redactPayload(bytesOf(reception({ eventType: 'custody.reception.reversed', data })));
+    const { event } = redactPayload(bytesOf(reception({ eventType, data })));
     expect((event as { data: Record<string, unknown> }).data).toEqual(data);
-    // Each field is the catalogue's (receivedAt added to v1, optional).
-    expect(Object.keys(EventCatalogue['custody.reception.reversed@1'].shape.data.shape).sort()).toEqual(
+    // Each field is the catalogue's (a reception's receivedAt added to v1, optional).
+    expect(Object.keys(EventCatalogue[`${eventType}@1`].shape.data.shape).sort()).toEqual(
       Object.keys(data).sort(),
     );
   });

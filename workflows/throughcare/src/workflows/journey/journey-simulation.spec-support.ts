@@ -489,6 +489,22 @@ export function inputFor(
 }
 
 /**
+ * An England & Wales journey liberated straight from court three hours after it began (as the shell
+ * signals it), planned: in follow-up, the first appointment booked with the agency.
+ */
+export function liberatedFromCourtJourney(): SimulatedJourney {
+  const j = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 120));
+  j.run();
+  j.advance(3 * HOUR);
+  j.facts.receivedAgain({
+    ...j.input,
+    liberatedFromCourt: { releasedAt: j.now, legalStatus: 'REMAND', eventId: 'court' },
+  });
+  j.run();
+  return j;
+}
+
+/**
  * A Scottish journey received on 2026-03-02 (release in `releaseInDays`), screened with `needs`
  * (core screen a day on, comprehensive screen two days later) and its directory offering
  * `eligible`; `refused`: patches it does not adopt; `configure`: set before its first planning.

@@ -1,5 +1,12 @@
 import type { AttentionItemView } from '@throughcare/contracts';
-import { HOUR, inputFor, setUp, SimulatedJourney, tellCoreScreen } from './journey-simulation.spec-support';
+import {
+  HOUR,
+  inputFor,
+  liberatedFromCourtJourney,
+  setUp,
+  SimulatedJourney,
+  tellCoreScreen,
+} from './journey-simulation.spec-support';
 import { initialState, type Booking, type JourneyState } from './journey-state';
 import {
   booked,
@@ -91,14 +98,7 @@ describe('outcomes: stages entered', () => {
 
 describe('outcomes: bookings made', () => {
   it('after a liberation straight from court, booking the first appointment is how the agency learns of the release', () => {
-    const j = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 120));
-    j.run();
-    j.advance(3 * HOUR);
-    j.facts.receivedAgain({
-      ...j.input,
-      liberatedFromCourt: { releasedAt: j.now, legalStatus: 'REMAND', eventId: 'court' },
-    });
-    j.run();
+    const j = liberatedFromCourtJourney();
     expect(j.s.told).toEqual({
       agencyId: 'agency-1',
       establishmentCode: 'BAR',

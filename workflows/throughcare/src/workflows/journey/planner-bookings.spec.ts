@@ -4,6 +4,7 @@ import {
   DAY,
   HOUR,
   inputFor,
+  liberatedFromCourtJourney,
   releaseNow,
   setUp,
   SimulatedJourney,
@@ -970,6 +971,31 @@ describe('journey planner: what the agency is told when the case closes', () => 
     j.run();
     expect(j.s.notifications.map((n) => [n.subject, n.message])).toEqual([['CASE_CLOSED', message]]);
     expect(j.notices).toEqual([{ agencyId: 'agency-1', subject: 'CASE_CLOSED', fields: {} }]);
+  });
+
+  it('after a liberation from court reversed as recorded in error (custody.court-liberation.reversed, bridged), closes: the appointment cancelled, the agency told in the same words', () => {
+    const j = liberatedFromCourtJourney();
+    expect(j.s.bookings.map((b) => [b.kind, b.status])).toEqual([['FIRST_APPOINTMENT', 'BOOKED']]);
+    j.advance(HOUR);
+    // The bridge sends the same closure as for a reception reversed.
+    expect(
+      j.tell(j.facts.caseCloseRequested, {
+        reason: 'RECEIVED_IN_ERROR',
+        requestedAt: j.now,
+        eventId: 'void',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(j.s).toMatchObject({ closureReason: 'RECEIVED_IN_ERROR', closureRecorded: true, stage: 'CLOSED' });
+    expect(j.s.bookings.map((b) => [b.kind, b.status])).toEqual([['FIRST_APPOINTMENT', 'CANCELLED']]);
+    // The reception's words: running journeys send them, so a court liberation's own wording would
+    // need a patch; they still say the case was opened in error and what the agency does.
+    expect(j.s.notifications.map((n) => [n.subject, n.message])).toEqual([
+      [
+        'CASE_CLOSED',
+        'The reception that opened this case was recorded in error: the person was not received into custody on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.',
+      ],
+    ]);
   });
 
   it('tells nothing when the follow-up simply ends (the release was told when it settled)', () => {
