@@ -39,3 +39,30 @@ describe('PersonAgeService.ageOn: the age on the day it is asked (the scheduled 
       });
   });
 });
+
+describe('PersonAgeService.ageOn: a date of birth from another episode', () => {
+  it('is never a void episode’s (recorded in error, perhaps against the wrong person; review stop 38, M4)', async () => {
+    const asked: Array<Record<string, unknown>> = [];
+    const record = {
+      getRepository: () => ({
+        findOne: (options: { where: Record<string, unknown> }) => {
+          asked.push(options.where);
+          // This episode has none; the fallback finds none standing either: no age offered.
+          return Promise.resolve(
+            asked.length === 1 ? { personId: 'p0123456789abcdef0123', episode: 2, dateOfBirth: null } : null,
+          );
+        },
+      }),
+    } as unknown as DataSource;
+    const at = new Date('2026-12-04T12:00:00.000Z');
+    expect(
+      await new PersonAgeService(record).ageOn(
+        { personId: 'p0123456789abcdef0123', episode: 2, at: at.toISOString() },
+        at,
+      ),
+    ).toEqual({});
+    expect(asked[1]).toEqual(
+      expect.objectContaining({ voidedAt: expect.objectContaining({ _type: 'isNull' }) }),
+    );
+  });
+});

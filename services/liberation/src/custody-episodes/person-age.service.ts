@@ -50,7 +50,8 @@ export class PersonAgeService {
       episode.dateOfBirth ??
       (
         await episodes.findOne({
-          where: { personId: input.personId, dateOfBirth: Not(IsNull()) },
+          // Never a void episode's (recorded in error, perhaps against the wrong person).
+          where: { personId: input.personId, dateOfBirth: Not(IsNull()), voidedAt: IsNull() },
           select: { episode: true, dateOfBirth: true },
           order: { episode: 'DESC' },
         })
