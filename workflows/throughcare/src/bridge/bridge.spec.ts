@@ -107,10 +107,18 @@ function fakeTemporal(
       return fn();
     },
     workflow: {
-      start: async (type: string, options: { workflowId: string; args: unknown[] }) => {
+      start: async (
+        type: string,
+        options: { workflowId: string; args: unknown[]; workflowIdReusePolicy?: WorkflowIdReusePolicy },
+      ) => {
         calls.push(`start ${type} ${options.workflowId}`);
         starts.push(options);
-        if (existing)
+        // As the server: a closed run's id is reused only with ALLOW_DUPLICATE; a running one never.
+        if (
+          existing &&
+          (existing.status === 'RUNNING' ||
+            options.workflowIdReusePolicy !== WorkflowIdReusePolicy.ALLOW_DUPLICATE)
+        )
           throw new WorkflowExecutionAlreadyStartedError('already started', options.workflowId, type);
       },
       getHandle: (workflowId: string) => ({
@@ -537,9 +545,26 @@ describe('bridge handler: facts', () => {
         ]);
       });
 
-      it('leaves a journey that closed already as it is, and a tombstone placed already (a redelivery)', async () => {
+      it('after a journey that closed already, places a tombstone run (ALLOW_DUPLICATE) so the episode reads as void (review stop 38 of h-cl, S1)', async () => {
+        const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, {
+          status: 'COMPLETED',
+          type: 'throughcareJourney',
+        });
+        await expect(t.handle(reversal(), context)).resolves.toBeUndefined();
+        expect(t.calls).toEqual([
+          `update caseCloseRequested → ${id}`,
+          `start receptionReversedTombstone ${id}`,
+          `describe ${id}`,
+          `start receptionReversedTombstone ${id}`,
+        ]);
+        expect(t.starts.at(-1)).toMatchObject({
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        });
+        expect(t.logs).toEqual([expect.stringContaining('had closed (COMPLETED)')]);
+      });
+
+      it('leaves a tombstone placed already as it is (a redelivery)', async () => {
         for (const [existing, says] of [
-          [{ status: 'COMPLETED', type: 'throughcareJourney' }, 'has closed (COMPLETED)'],
           [{ status: 'COMPLETED', type: 'receptionReversedTombstone' }, 'is a tombstone already'],
           [{ status: 'RUNNING', type: 'receptionReversedTombstone' }, 'is a tombstone already'],
         ] as const) {

@@ -123,8 +123,9 @@ export function bridgeHandler(
   const rejectionOf = (e: unknown, command: UpdateCommand) => rejection(e, command, notYetKnownHorizonMs);
   /**
    * No journey runs under the command's id: a completed tombstone takes the id (REJECT_DUPLICATE),
-   * so a journey that never started never will. One that closed keeps it (the start is refused:
-   * nothing to close). One that started since the update was tried is left to the update, retried.
+   * so a journey that never started never will. One that closed has nothing to close; a tombstone
+   * run follows it under the id, so the episode reads as void. One that started since the update
+   * was tried is left to the update, retried.
    */
   const placeTombstone = async (
     command: UpdateCommand,
@@ -158,8 +159,28 @@ export function bridgeHandler(
         `${workflowId} started since ${command.name} found no journey: retried, to close it`,
       );
     }
+    if (type === RECEPTION_REVERSED_TOMBSTONE_TYPE) {
+      logger.log(
+        `${where}: ${command.name} not applied: ${workflowId} is a tombstone already; nothing to close`,
+      );
+      return;
+    }
+    // The journey closed before the reversal (a liberation from court whose follow-up ended, a
+    // case closed early): nothing to close, but the episode is void from now on. A tombstone run
+    // after the closed one (ALLOW_DUPLICATE) says so to whatever reads the id later: a return to
+    // custody past this episode is then followed (review stop 38 of h-cl, S1), and a replayed
+    // opening starts nothing.
+    await withDeadline(() =>
+      client.workflow.start(RECEPTION_REVERSED_TOMBSTONE_TYPE, {
+        taskQueue: TaskQueues.throughcare,
+        workflowId,
+        args: [tombstone],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        staticSummary: `Throughcare episode ${tombstone.episode} · ${opening} reversed (recorded in error) after its journey had closed (${status.name})`,
+      }),
+    );
     logger.log(
-      `${where}: ${command.name} not applied: ${workflowId} ${type === RECEPTION_REVERSED_TOMBSTONE_TYPE ? 'is a tombstone already' : `has closed (${status.name})`}; nothing to close`,
+      `${where}: ${command.name} not applied: ${workflowId} had closed (${status.name}); nothing to close, tombstone ${RECEPTION_REVERSED_TOMBSTONE_TYPE} run placed after it, so the episode reads as void`,
     );
   };
   /**
