@@ -43,11 +43,11 @@ export class PersonAgeService {
     const episodes = this.dataSource.getRepository(CustodyEpisode);
     const episode = await episodes.findOne({
       where: { personId: input.personId, episode: input.episode },
-      select: { personId: true, episode: true, dateOfBirth: true },
+      select: { personId: true, episode: true, dateOfBirth: true, voidedAt: true },
     });
     if (!episode) throw EpisodeNotFoundError.of(input.personId, input.episode);
     const dateOfBirth =
-      episode.dateOfBirth ??
+      (episode.voidedAt ? null : episode.dateOfBirth) ??
       (
         await episodes.findOne({
           // Never a void episode's (recorded in error, perhaps against the wrong person).

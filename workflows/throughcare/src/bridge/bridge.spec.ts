@@ -213,6 +213,22 @@ describe('bridge handler: a return to custody', () => {
     },
   );
 
+  it('a return that names the episode before it is not stopped by a tombstone there (final review of stop 38, S1)', async () => {
+    // A tombstone an upstream reversal (refused by liberation) put after episode 1's closed journey.
+    const t = fakeTemporal(journeyNotRunning(), undefined, {
+      status: 'COMPLETED',
+      type: RECEPTION_REVERSED_TOMBSTONE_TYPE,
+    });
+    const e = recall(2);
+    await expect(
+      t.handle({ ...e, data: { ...e.data, previousEpisode: 1 } } as KnownEvent, context),
+    ).resolves.toBeUndefined();
+    expect(t.calls).toEqual([
+      `update returnedToCustody → throughcare-${PERSON}-1`,
+      `signalWithStart throughcare-${PERSON}-2`,
+    ]);
+  });
+
   describe('a previousEpisode below the episode before (a return after a void episode; review stop 38, S1)', () => {
     const afterVoid = (): KnownEvent => {
       const e = recall(3);

@@ -266,7 +266,14 @@ export function bridgeHandler(
             logger.log(`${where}: ${previousEpisode.name} applied to ${previousEpisode.workflowId}`);
           } catch (e) {
             if (!(e instanceof WorkflowNotFoundError)) throw rejectionOf(e, previousEpisode);
-            if ((await episodeJourney(previousEpisode.workflowId)) === 'void')
+            // Only a return that names no previousEpisode is checked: one that names it (as the
+            // liberation service always does) was told which episode it follows, and a tombstone
+            // there, even one an upstream reversal liberation refused put after a closed journey,
+            // must not stop the new episode (final review of stop 38, S1).
+            if (
+              !('previousEpisode' in event.data && event.data.previousEpisode !== undefined) &&
+              (await episodeJourney(previousEpisode.workflowId)) === 'void'
+            )
               throw new PermanentError(
                 BridgeErrorCodes.previousEpisodeVoid,
                 `the return to custody into ${workflowId} would tell ${previousEpisode.workflowId}, whose episode was received in error (a tombstone, or closed RECEIVED_IN_ERROR): the released episode before it is not named (previousEpisode), so neither journey is told nor started; publish the return again naming previousEpisode, or record it through the liberation service`,

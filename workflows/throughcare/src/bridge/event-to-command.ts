@@ -57,8 +57,9 @@ export interface UpdateCommand {
   /**
    * With `onlyIfRunning`: when no journey is running under the id, a completed tombstone is
    * started there (REJECT_DUPLICATE), so that a journey that never started never will: the
-   * episode's reception (or liberation from court), replayed later, is refused as a duplicate. A journey that closed already
-   * keeps its id (the start is refused, which is fine).
+   * episode's reception (or liberation from court), replayed later, is refused as a duplicate. A
+   * journey that closed already gets a tombstone run after it (ALLOW_DUPLICATE), so the episode
+   * reads as void (bridge.ts, `placeTombstone`).
    */
   tombstone?: ReceptionReversedTombstoneInput;
 }
