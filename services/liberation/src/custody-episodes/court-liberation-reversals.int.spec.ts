@@ -115,6 +115,21 @@ describe('liberation: POST /people/:personId/episodes/:episode/court-liberation-
     expect(JSON.stringify(events[0])).not.toContain(note);
   });
 
+  it("a release at a liberation's instant, with no episode named, is no retry of it: 404, void or not (HTTP fuzz, stop 38)", async () => {
+    for (const reversed of [false, true]) {
+      const { personId, liberation } = await liberated();
+      if (reversed) expect((await reverse(personId, inError(minutesAgo(30)))).status).toBe(201);
+      const release = await ctx.lib.post('/releases', {
+        personId,
+        establishmentCode: 'BAR',
+        reason: 'RELEASED',
+        releasedAt: liberation.releasedAt,
+      });
+      expect(release.status).toBe(404);
+      expect((await json<Problem>(release)).code).toBe('EPISODE_NOT_FOUND');
+    }
+  });
+
   it('honours Idempotency-Key: a retry answers the first (200), the key reused with another body is 422', async () => {
     const { personId } = await liberated();
     const key = `spec-${randomUUID()}`;

@@ -221,8 +221,11 @@ export class ReleasesService {
     }
     const open =
       (await manager.findOneBy(CustodyEpisode, { personId, ...OPEN_EPISODE })) ??
+      // A retry of a release this service recorded: an episode opened by a reception, not void
+      // (a liberation from court is released at its own instant, and a void one never was: the
+      // HTTP fuzz found a 500 replaying a voided liberation's instant here).
       (await manager.findOne(CustodyEpisode, {
-        where: { personId, releasedAt },
+        where: { personId, releasedAt, origin: 'RECEPTION', voidedAt: IsNull() },
         order: { episode: 'DESC' },
       }));
     if (!open) throw EpisodeNotFoundError.openOf(personId);
