@@ -479,10 +479,10 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       reopenedAfterEpisode: 1,
       receivedAt: receivedAt.toISOString(),
     });
-    const toDo = await json<{ items: PendingReceptionView[] }>(
+    const listed = await json<{ items: PendingReceptionView[] }>(
       await ctx.lib.get('/receptions/pending?establishmentCode=LEI&limit=100'),
     );
-    expect(toDo.items.map((p) => p.id)).toContain(pending!.id);
+    expect(listed.items.map((p) => p.id)).toContain(pending!.id);
     // A reception by hand at the void one's instant is still the reversed one.
     const byHand = await ctx.lib.post('/receptions', {
       prisonNumber,
