@@ -135,15 +135,21 @@ export function bridgeHandler(
     opening: string,
   ): Promise<void> => {
     const { workflowId } = command;
-    try {
-      await withDeadline(() =>
+    /** The tombstone under the journey's id, its summary saying what was reversed and when. */
+    const startTombstone = (workflowIdReusePolicy: WorkflowIdReusePolicy, summary: string) =>
+      withDeadline(() =>
         client.workflow.start(RECEPTION_REVERSED_TOMBSTONE_TYPE, {
           taskQueue: TaskQueues.throughcare,
           workflowId,
           args: [tombstone],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          staticSummary: `Throughcare episode ${tombstone.episode} · ${opening} reversed (recorded in error) before its journey started: no journey`,
+          workflowIdReusePolicy,
+          staticSummary: `Throughcare episode ${tombstone.episode} · ${summary}`,
         }),
+      );
+    try {
+      await startTombstone(
+        WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        `${opening} reversed (recorded in error) before its journey started: no journey`,
       );
       logger.log(
         `${where}: no journey ${workflowId} had started; tombstone ${RECEPTION_REVERSED_TOMBSTONE_TYPE} placed under its id, so the episode's ${opening}, if it comes later, starts none`,
@@ -170,14 +176,9 @@ export function bridgeHandler(
     // after the closed one (ALLOW_DUPLICATE) says so to whatever reads the id later: a return to
     // custody past this episode is then followed (review stop 38 of h-cl, S1), and a replayed
     // opening starts nothing.
-    await withDeadline(() =>
-      client.workflow.start(RECEPTION_REVERSED_TOMBSTONE_TYPE, {
-        taskQueue: TaskQueues.throughcare,
-        workflowId,
-        args: [tombstone],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        staticSummary: `Throughcare episode ${tombstone.episode} · ${opening} reversed (recorded in error) after its journey had closed (${status.name})`,
-      }),
+    await startTombstone(
+      WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      `${opening} reversed (recorded in error) after its journey had closed (${status.name})`,
     );
     logger.log(
       `${where}: ${command.name} not applied: ${workflowId} had closed (${status.name}); nothing to close, tombstone ${RECEPTION_REVERSED_TOMBSTONE_TYPE} run placed after it, so the episode reads as void`,
