@@ -247,6 +247,61 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
     });
   });
 
+  it('an earlier agency accepting the need after the liberation date moved months later still takes it back: the other referral is withdrawn (need-superseded-undue-1)', async () => {
+    const acts = recordingActivities({ eligibleAgencies: ['housing-1', 'housing-2'] });
+    const input = await releaseIn40Days();
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const { sent } = await referAccommodationAcknowledged(handle, acts);
+      const first = need(sent, 'ACCOMMODATION')!.referralId!;
+      await tell(handle, referralOutcomeUpdate, {
+        referralId: first,
+        decision: 'DECLINED',
+        reason: 'no capacity',
+        decidedAt: await serverNow(env),
+      });
+      const moved = await waitForPlan(
+        handle,
+        (p) =>
+          need(p, 'ACCOMMODATION')?.agencyId === 'housing-2' && need(p, 'ACCOMMODATION')?.status === 'SENT',
+        'referred to the next agency',
+      );
+      const second = need(moved, 'ACCOMMODATION')!.referralId!;
+      // The liberation date moves half a year on: release planning closes, the needs are not due.
+      const later = new Date(Date.parse(input.receivedAt) + 220 * 86_400_000).toISOString().slice(0, 10);
+      await tell(handle, releaseDateChangedUpdate, {
+        expectedReleaseDate: later,
+        reason: 'RECALCULATION',
+        changedAt: await serverNow(env),
+      });
+      await waitForPlan(handle, (p) => p.liberationDate === later && !p.working, 'the new date planned');
+      // The first agency thinks again and accepts: it takes the need back.
+      await tell(handle, referralOutcomeUpdate, {
+        referralId: first,
+        decision: 'ACCEPTED',
+        decidedAt: await serverNow(env),
+      });
+      const takenBack = await waitForPlan(
+        handle,
+        (p) => need(p, 'ACCOMMODATION')?.tried[1]?.endedBecause !== undefined && !p.working,
+        'the other referral withdrawn',
+      );
+      expect(need(takenBack, 'ACCOMMODATION')).toMatchObject({
+        status: 'ACCEPTED',
+        agencyId: 'housing-1',
+        referralId: first,
+      });
+      expect(need(takenBack, 'ACCOMMODATION')!.tried[1]).toMatchObject({
+        agencyId: 'housing-2',
+        endedBecause: 'withdrawn: housing-1 took the need on',
+      });
+      expect(acts.effects.filter(of('referralWithdrawn'))).toEqual([
+        expect.objectContaining({ referralId: second, reason: 'another agency took the need on' }),
+      ]);
+      await recordHistory(handle, 'v3.need-superseded-undue.taken-back-after-date-moved');
+    });
+  });
+
   it("runs a clock for each need referral's acknowledgement: breached when its agency does not answer in time, met late when it does (need-referral-clocks-1)", async () => {
     const acts = recordingActivities({ eligibleAgencies: ['housing-1'] });
     const input = await releaseIn40Days();

@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { AGE_ASKED_PATCH, EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
 import {
   MEETING_DAY_COME_PATCH,
+  NEED_SUPERSEDED_UNDUE_PATCH,
   MEETING_DAY_GONE_PATCH,
   PLANNER_FIXES_PATCH,
   PLANNER_PROPERTIES_PATCH,
@@ -163,6 +164,10 @@ const V3_HISTORIES: string[] = [
   // Branch of `ew-short-sentence-1` (England & Wales, sentences of 5 days or less): a release due
   // on a Saturday planned, referred and picked up on that Saturday.
   'v3.ew-short-sentence.saturday-release-stands',
+  // Branch of `patched('need-superseded-undue-1')` (a fix found by the planner's property test):
+  // the first agency accepts a need after the liberation date moved months later; the referral to
+  // the agency after it is withdrawn while the needs are not due.
+  'v3.need-superseded-undue.taken-back-after-date-moved',
   // A recall after a void episode (no patch: the returnedToCustody validator took only the next
   // episode before, so no recorded run reached it): episode 1 closes as RECALLED, tells its agency
   // and hands its history to episode 3 (episode 2 received in error).
@@ -192,7 +197,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1, risk-notice-1 and ew-short-sentence-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, need-superseded-undue-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1, risk-notice-1 and ew-short-sentence-1 in those named for them)', async () => {
     const read = async (file: string) =>
       historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
     const text = (p: { data?: Uint8Array | null }): string =>
@@ -394,6 +399,17 @@ describe('journey replay over recorded histories', () => {
         file,
         file.includes('.meeting-day-come.'),
       ]);
+      // need-superseded-undue-1 is asked only where it changes something: its files carry it, and
+      // the referral the first agency's acceptance superseded was withdrawn.
+      expect([file, markers.includes(NEED_SUPERSEDED_UNDUE_PATCH)]).toEqual([
+        file,
+        file.includes('.need-superseded-undue.'),
+      ]);
+      if (file.includes('.need-superseded-undue.'))
+        expect([
+          file,
+          await scheduledWith(file, 'withdrawReferral', 'another agency took the need on'),
+        ]).toEqual([file, true]);
       // effect-lanes-1 is asked by every v3 journey that starts an effect: histories recorded from
       // now on carry it whatever their name; those named for it must.
       if (file.includes('.effect-lanes.'))

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Pathway } from '@throughcare/contracts';
 import { NEED_GAP_RETRY_MS } from './outcomes';
-import { DECLINE_COOL_OFF_MS, MAX_DECLINES_PER_NEED } from './planner';
+import { DECLINE_COOL_OFF_MS, MAX_DECLINES_PER_NEED, NEED_SUPERSEDED_UNDUE_PATCH } from './planner';
 import {
   apply,
   HOUR,
@@ -157,8 +157,8 @@ const scenario: fc.Arbitrary<NeedScenario> = fc.record({
 });
 
 /** Reception, core and comprehensive screens with the scenario's needs. */
-function screened(sc: NeedScenario, order?: number[]): SimulatedJourney {
-  const j = new SimulatedJourney(inputFor(sc.jurisdiction, sc.releaseInDays));
+function screened(sc: NeedScenario, order?: number[], refused: string[] = []): SimulatedJourney {
+  const j = new SimulatedJourney(inputFor(sc.jurisdiction, sc.releaseInDays), refused);
   j.eligible = [...sc.eligible];
   if (sc.noMainAgency) j.mainAgency = undefined;
   if (order) {
@@ -579,5 +579,43 @@ describe('one referral per need: counterexamples the properties found, pinned', 
         { kind: 'stepOnce' },
       ],
     });
+  });
+
+  // Found by CI at c4e351a: an earlier agency taking the need back after the date moved later left
+  // the later agency's referral standing beside it (`need-superseded-undue-1`).
+  const takenBack: NeedScenario = {
+    jurisdiction: 'SCOTLAND',
+    releaseInDays: 20,
+    needs: ['ACCOMMODATION'],
+    eligible: ['ag-2', 'ag-1'],
+    noMainAgency: false,
+    ops: [
+      { kind: 'decide', need: 0, earlier: false, decision: 'DECLINED' },
+      { kind: 'run' },
+      { kind: 'dateChange', days: 91 },
+      { kind: 'decide', need: 0, earlier: true, decision: 'ACCEPTED' },
+      { kind: 'run' },
+    ],
+  };
+  it('a need declined, referred on, the date moved three months later, then the first agency accepts: the other referral is withdrawn (seed 308534901)', () => {
+    needsEndReferred(takenBack);
+    const j = screened(takenBack);
+    applyNeedOps(j, takenBack.ops);
+    const [first, second] = j.p.needReferral('ACCOMMODATION')!.tries;
+    expect([first!.withdrawnAt, second!.withdrawnBecause]).toEqual([
+      undefined,
+      `${first!.agencyId} took the need on`,
+    ]);
+    expect(j.needReferralsSent.get(second!.referralId)).toMatchObject({
+      withdrawn: true,
+      withdrawalReason: 'another agency took the need on',
+    });
+  });
+  it('old branch (a journey replayed from before need-superseded-undue-1): the other referral stands until the needs are due', () => {
+    const j = screened(takenBack, undefined, [NEED_SUPERSEDED_UNDUE_PATCH]);
+    applyNeedOps(j, takenBack.ops);
+    const second = j.p.needReferral('ACCOMMODATION')!.tries[1]!;
+    expect([second.sentAt !== undefined, second.withdrawnAt]).toEqual([true, undefined]);
+    expect(j.needReferralsSent.get(second.referralId)?.withdrawn).toBe(false);
   });
 });

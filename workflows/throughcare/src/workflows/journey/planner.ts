@@ -144,6 +144,17 @@ export const MEETING_DAY_COME_PATCH = 'meeting-day-come-1';
 export const MEETING_DAY_GONE_PATCH = 'meeting-day-gone-1';
 
 /**
+ * A fix found by the planner's property test (a counterexample of CI on 2026-12-06): an earlier
+ * agency taking a need back while the needs are not due (the liberation date moved later after the
+ * journey had referred the need to another agency) withdraws the other agencies' referrals that
+ * have not taken the need on, as it does while the needs are due. Before it, such a referral stayed
+ * standing with an agency that had not taken the need on, beside the one that had, until the needs
+ * were due again. Asked lazily, only where the two behaviours differ (a withdrawal or a stale
+ * withdrawal item while the needs are not due), from the main loop's planning.
+ */
+export const NEED_SUPERSEDED_UNDUE_PATCH = 'need-superseded-undue-1';
+
+/**
  * A clock the journey's captured policy version lacks is borrowed from the oldest later version of
  * the same policy that defines it (`withClock`; the deadline's note names the lender). England & Wales versions 1–3 had no follow-up
  * after a missed first appointment, so planning failed at the first missed appointment: the
@@ -2227,6 +2238,16 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             );
           if (stale) yield { kind: 'closeItem', item: stale, reason: `${who} stopped referring the need` };
         }
+      // An earlier agency took the need back after it moved on, while the needs are not due (the
+      // liberation date moved later): the others are withdrawn all the same (`need-superseded-undue-1`);
+      // before it, a referral the journey had sent stayed standing with an agency that had not taken
+      // the need on until the needs were due again.
+      if (perNeed() && !needsDue())
+        for (const pathway of needs()) {
+          if (staffStop(pathway)) continue;
+          const acts = [...supersedeFor(pathway)];
+          if (acts.length > 0 && ctx.patched(NEED_SUPERSEDED_UNDUE_PATCH)) yield* acts;
+        }
       if (perNeed() && needsDue())
         for (const pathway of needs()) {
           const n = needReferral(pathway);
@@ -2237,36 +2258,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           if (staffStop(pathway)) continue; // handled above, whether its referrals are due or not
           if (holder && gapItem)
             yield { kind: 'closeItem', item: gapItem, reason: `${holder.t.agencyId} holds the need` };
-          // An earlier agency took the need back after it moved on: the others not taking it on are
-          // withdrawn (one not sent yet is ended without a call, never sent later).
-          const superseded =
-            holder && takesOn(holder.t)
-              ? standingTries(n).filter((o) => o.no !== holder.no && !takesOn(o.t))
-              : [];
-          // A withdrawal waiting on an operator that is no longer wanted (the agency took the need
-          // on too, or the one that took it back let it go).
-          const staleSupersede = s.attention.find(
-            (a) =>
-              a.status === 'OPEN' &&
-              a.action.startsWith(`need:${pathway}:superseded:`) &&
-              !superseded.some((o) => o.no === Number(a.action.split(':').at(-1))),
-          );
-          if (staleSupersede)
-            yield { kind: 'closeItem', item: staleSupersede, reason: 'the referral is no longer withdrawn' };
-          for (const other of superseded) {
-            const action = needSupersede(pathway, other.no);
-            // Held by an open item or an operator's skip; one the journey closed when it was no
-            // longer wanted does not hold it when it is wanted again.
-            if (!openAttention(action) && !skippedByOperator(action))
-              yield {
-                kind: 'withdrawNeedReferral',
-                action,
-                pathway,
-                no: other.no,
-                reason: `another agency took the need on`,
-                because: `${holder!.t.agencyId} took the need on`,
-              };
-          }
+          yield* supersedeFor(pathway);
           if (!holder) {
             if (needStopped(pathway)) {
               if (gapItem)
@@ -2461,6 +2453,42 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   }
 
   /** Telling the agency `notice` (or, skipped by an operator, recording it as told unsent). */
+  /**
+   * An earlier agency took the need back after it moved on: the others not taking it on are
+   * withdrawn (one not sent yet is ended without a call, never sent later), and a withdrawal item
+   * no longer wanted is closed.
+   */
+  function* supersedeFor(pathway: Pathway): Generator<Action, void, undefined> {
+    const n = needReferral(pathway);
+    const holder = holderOf(n);
+    const superseded =
+      holder && takesOn(holder.t) ? standingTries(n).filter((o) => o.no !== holder.no && !takesOn(o.t)) : [];
+    // A withdrawal waiting on an operator that is no longer wanted (the agency took the need
+    // on too, or the one that took it back let it go).
+    const staleSupersede = s.attention.find(
+      (a) =>
+        a.status === 'OPEN' &&
+        a.action.startsWith(`need:${pathway}:superseded:`) &&
+        !superseded.some((o) => o.no === Number(a.action.split(':').at(-1))),
+    );
+    if (staleSupersede)
+      yield { kind: 'closeItem', item: staleSupersede, reason: 'the referral is no longer withdrawn' };
+    for (const other of superseded) {
+      const action = needSupersede(pathway, other.no);
+      // Held by an open item or an operator's skip; one the journey closed when it was no
+      // longer wanted does not hold it when it is wanted again.
+      if (!openAttention(action) && !skippedByOperator(action))
+        yield {
+          kind: 'withdrawNeedReferral',
+          action,
+          pathway,
+          no: other.no,
+          reason: `another agency took the need on`,
+          because: `${holder!.t.agencyId} took the need on`,
+        };
+    }
+  }
+
   function* noticeActions(notice: Notice): Generator<Action, void, undefined> {
     const action = `notify:${notice.subject}:${s.notifications.length + 1}`;
     if (skipped(action)) yield { kind: 'skipNotice', action, notice };
