@@ -11,7 +11,8 @@ import { cliToken } from './cli-token';
 export const DLQ_USAGE = `usage:
   ./throughcare dlq list [--consumer NAME] [--code CODE] [--limit N] [--cursor SEQ] [--json]
   ./throughcare dlq show SEQ
-  ./throughcare dlq replay SEQ [--by WHO] [--reason TEXT]
+  ./throughcare dlq replay SEQ [--by WHO] [--reason TEXT] [--force]   (--force: an episode-opening event past
+      Temporal's retention, once checked not void; needs --reason)
   ./throughcare dlq replay --all [--consumer NAME] [--code CODE] [--by WHO] [--reason TEXT]
   ./throughcare dlq discard SEQ --reason TEXT [--by WHO]
 (ORCHESTRATOR_URL, default http://127.0.0.1:3005; --by defaults to your user name; the CLI calls as an
@@ -48,6 +49,7 @@ export async function dlq(
         by: { type: 'string' },
         reason: { type: 'string' },
         all: { type: 'boolean' },
+        force: { type: 'boolean' },
         json: { type: 'boolean' },
       },
     });
@@ -87,9 +89,11 @@ export async function dlq(
         return 0;
       case 'replay': {
         if (!values.all) {
+          if (values.force && !values.reason?.trim()) throw new UsageError('replay --force needs --reason');
           const result = await call('POST', `/dead-letters/${needSeq()}/replay`, {
             by,
             reason: values.reason,
+            ...(values.force ? { force: true } : {}),
           });
           write(JSON.stringify(result, null, 2) + '\n');
           return 0;
@@ -97,7 +101,9 @@ export async function dlq(
         // The API replays at most 100 letters a request and says whether more are left.
         // Asked again with the first request's upToSeq, so that letters which fail again (and come
         // back with higher sequences) wait for the operator instead of being replayed in a loop.
+        if (values.force) throw new UsageError('--force replays one letter at a time, never --all');
         const replayed: unknown[] = [];
+        const skipped: unknown[] = [];
         let upToSeq: number | undefined;
         for (;;) {
           const page = (await call('POST', '/dead-letters/replay', {
@@ -106,12 +112,13 @@ export async function dlq(
             consumer: values.consumer,
             code: values.code,
             upToSeq,
-          })) as { replayed: unknown[]; more: boolean; upToSeq: number };
+          })) as { replayed: unknown[]; skipped?: unknown[]; more: boolean; upToSeq: number };
           replayed.push(...page.replayed);
+          skipped.push(...(page.skipped ?? []));
           upToSeq = page.upToSeq;
           if (!page.more || page.replayed.length === 0) break;
         }
-        write(JSON.stringify({ replayed }, null, 2) + '\n');
+        write(JSON.stringify({ replayed, skipped }, null, 2) + '\n');
         return 0;
       }
       case 'discard':

@@ -630,6 +630,69 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     expect(rest).toEqual({ items: [], nextCursor: null });
   });
 
+  it("replays a reception older than Temporal's retention only alone, with force and a reason (a reversal's tombstone may be gone); the bulk replay leaves it open", async () => {
+    const described = await client.workflowService.describeNamespace({ namespace: 'default' });
+    const retentionMs = Number(described.config!.workflowExecutionRetentionTtl!.seconds) * 1000;
+    expect(retentionMs).toBeGreaterThan(0);
+    const personId = newPerson();
+    const old = reception(personId);
+    // Older than the retention by two days; released in 2099 (unplannable): dead-lettered at once.
+    const event = {
+      ...old,
+      occurredAt: new Date(Date.now() - retentionMs - 2 * 86_400_000).toISOString(),
+      data: { ...receptionData, episode: 1, expectedReleaseDate: '2099-01-01' },
+    } as unknown as KnownEvent;
+    await js.publish(`${mainPrefix}.custody.person.received`, JSON.stringify(event), {
+      msgID: event.eventId,
+    });
+    const letter = await letterOf(main.name, event.eventId);
+
+    // Alone, without force: 409 naming the check to make.
+    const refused = await api('POST', `/dead-letters/${letter.seq}/replay`, { by: 'ops:ann' });
+    expect([refused.status, (refused.json as { code?: string }).code]).toEqual([
+      409,
+      'REPLAY_PAST_RETENTION',
+    ]);
+    expect((refused.json as { detail: string }).detail).toContain('does not hold the episode as void');
+    // Force without a reason: 400 naming the field.
+    const noReason = await api('POST', `/dead-letters/${letter.seq}/replay`, { by: 'ops:ann', force: true });
+    expect([noReason.status, JSON.stringify(noReason.json)]).toEqual([
+      400,
+      expect.stringContaining('reason'),
+    ]);
+    // In bulk: left open, reported as skipped, never replayed.
+    const bulk = (await api('POST', '/dead-letters/replay', { by: 'ops:ann', consumer: main.name })).json as {
+      replayed: Array<{ seq: number }>;
+      skipped: Array<{ seq: number; code: string }>;
+    };
+    expect(bulk.replayed.map((r) => r.seq)).not.toContain(letter.seq);
+    expect(bulk.skipped).toContainEqual(
+      expect.objectContaining({ seq: letter.seq, code: 'REPLAY_PAST_RETENTION' }),
+    );
+    expect(DeadLetterViewSchema.parse((await api('GET', `/dead-letters/${letter.seq}`)).json).status).toBe(
+      'OPEN',
+    );
+
+    // With force and a reason: replayed.
+    const forced = await api('POST', `/dead-letters/${letter.seq}/replay`, {
+      by: 'ops:ann',
+      reason: 'episode 1 checked: not void in the liberation service',
+      force: true,
+    });
+    expect(forced.status).toBe(200);
+    expect(DeadLetterViewSchema.parse(forced.json)).toMatchObject({
+      status: 'REPLAYED',
+      action: { by: 'ops:ann', reason: 'episode 1 checked: not void in the liberation service' },
+    });
+    // Dead-lettered anew (still unplannable): discarded, so later tests' bulk replays skip it.
+    const again = await eventually('dead-lettered again', async () =>
+      (await lettersOf(main.name)).find((l) => l.eventId === event.eventId && l.seq !== letter.seq),
+    );
+    expect(
+      (await api('POST', `/dead-letters/${again.seq}/discard`, { by: 'ops:ann', reason: 'test' })).status,
+    ).toBe(200);
+  });
+
   it('shows operators a dead-lettered reception redacted (no prison number, CRN or free text), replays the stored payload unchanged, and audits every request', async () => {
     const personId = newPerson();
     const prisonNumber = 'B9876ZY';

@@ -120,7 +120,11 @@ export class DeadLettersController {
   @ApiResponse({ status: 200, schema: viewSchema, description: 'The letter, now REPLAYED' })
   @ApiResponse(bad)
   @ApiResponse(missing)
-  @ApiResponse(handled)
+  @ApiResponse({
+    status: 409,
+    description:
+      "Already replayed or discarded (says by whom and when); or REPLAY_PAST_RETENTION: an event opening an episode (a reception, a liberation from court) older than Temporal's retention of closed workflows, replayed only with `force` and a reason once the episode is checked not void",
+  })
   @ApiParamsFromZod(DeadLetterParamsSchema)
   replay(
     @Param(new ZodValidationPipe(DeadLetterParamsSchema, 'path')) params: DeadLetterParams,

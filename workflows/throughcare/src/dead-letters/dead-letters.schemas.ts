@@ -23,24 +23,44 @@ export const DeadLetterParamsSchema = z
   .strict();
 export type DeadLetterParams = z.output<typeof DeadLetterParamsSchema>;
 
+const ReplayReason = z.string().max(1000).trim().min(1);
+
 export const ReplayBodySchema = z
-  .object({ by: Operator, reason: z.string().max(1000).trim().min(1).optional() })
-  .strict();
+  .object({
+    by: Operator,
+    reason: ReplayReason.optional(),
+    // A JSON boolean, not coerced.
+    force: z
+      .boolean()
+      .optional()
+      .describe(
+        "Replay an event that opens an episode (a reception, a liberation from court) older than Temporal's retention of closed workflows: the tombstone a reversal of that episode left may be gone, so check first that the liberation service does not hold the episode as void; needs a reason",
+      ),
+  })
+  .strict()
+  .refine((b) => !b.force || b.reason !== undefined, {
+    path: ['reason'],
+    message: 'a forced replay needs a reason',
+  });
 export type ReplayBody = z.output<typeof ReplayBodySchema>;
 
-export const ReplayAllBodySchema = ReplayBodySchema.extend({
-  consumer: Consumer.optional(),
-  code: Code.optional(),
-  // A JSON number, not coerced: `true` or "12" is refused (the CI fuzz of f1e6076 found `true` taken as 1).
-  upToSeq: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .describe(
-      'Only letters at or below this sequence: the `upToSeq` of the first request, when `more` asks again',
-    ),
-}).strict();
+export const ReplayAllBodySchema = z
+  .object({
+    by: Operator,
+    reason: ReplayReason.optional(),
+    consumer: Consumer.optional(),
+    code: Code.optional(),
+    // A JSON number, not coerced: `true` or "12" is refused (the CI fuzz of f1e6076 found `true` taken as 1).
+    upToSeq: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'Only letters at or below this sequence: the `upToSeq` of the first request, when `more` asks again',
+      ),
+  })
+  .strict();
 export type ReplayAllBody = z.output<typeof ReplayAllBodySchema>;
 
 export const DiscardBodySchema = z
@@ -109,6 +129,11 @@ export type DeadLetterView = z.infer<typeof DeadLetterViewSchema>;
 
 export const ReplayAllResultSchema = z.object({
   replayed: z.array(z.object({ seq: z.number().int(), replayedAsSeq: z.number().int() })),
+  /**
+   * Letters left open: an event opening an episode older than Temporal's retention
+   * (REPLAY_PAST_RETENTION) is never replayed in bulk; replay it alone, with `force`, once checked.
+   */
+  skipped: z.array(z.object({ seq: z.number().int(), code: z.string(), reason: z.string() })),
   /** At most 100 are replayed per request: true when matching letters are left (ask again). */
   more: z.boolean(),
   /** The last sequence this request considered: pass it as `upToSeq` when asking again. */

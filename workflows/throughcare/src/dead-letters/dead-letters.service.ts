@@ -4,7 +4,8 @@ import { DeliverPolicy, jetstream, jetstreamManager, type StoredMsg } from '@nat
 import { deadLetterSubjectFor, Streams } from '@throughcare/contracts';
 import { AuditTrail, noteAuditDisclosed, noteAuditSubject } from '@throughcare/platform-audit';
 import { ConflictError, NotFoundError } from '@throughcare/platform-errors';
-import { NATS_CONNECTION } from '@throughcare/platform-http';
+import { NATS_CONNECTION, TEMPORAL_CLIENT } from '@throughcare/platform-http';
+import type { Client } from '@temporalio/client';
 import { DlqHeaders } from '@throughcare/platform-messaging';
 import { DataSource } from 'typeorm';
 import { THROUGHCARE_SCHEMA } from '../config';
@@ -59,6 +60,24 @@ export interface DeadLetterOptions {
   replayBatch: number;
 }
 
+/**
+ * Events that open an episode, so start a journey. A reversal of that episode leaves a tombstone
+ * under the journey's id (bridge.ts), which Temporal keeps only for the namespace's retention of
+ * closed workflows: replayed later, the event could start a journey for a void episode.
+ */
+const OPENING_EVENTS: ReadonlySet<string> = new Set([
+  'custody.person.received',
+  'custody.person.liberated-from-court',
+]);
+/** How long the namespace's retention, once read, is taken as known. */
+const RETENTION_CACHE_MS = 10 * 60_000;
+/**
+ * Taken off the retention: the tombstone is placed when the bridge handles the reversal, which
+ * follows the reception it reverses; a margin for clocks and the bridge's own delay.
+ */
+const RETENTION_MARGIN_MS = 60 * 60_000;
+export const REPLAY_PAST_RETENTION = 'REPLAY_PAST_RETENTION';
+
 @Injectable()
 export class DeadLettersService {
   private readonly logger = new Logger('DeadLetters');
@@ -70,7 +89,10 @@ export class DeadLettersService {
     @Optional()
     @Inject(DEAD_LETTER_OPTIONS)
     private readonly options: DeadLetterOptions = { replayBatch: REPLAY_ALL_LIMIT },
+    @Optional() @Inject(TEMPORAL_CLIENT) private readonly temporal?: Client,
   ) {}
+
+  private retention?: { ms: number | undefined; readAt: number };
 
   async list(query: ListDeadLettersQuery): Promise<DeadLetterPage> {
     const subject = deadLetterSubjectFor(query.consumer ?? '*').replace(/\*$/, '>');
@@ -110,6 +132,9 @@ export class DeadLettersService {
 
   async replay(seq: number, body: ReplayBody): Promise<DeadLetterView> {
     const letter = await this.openLetter(seq);
+    const past = await this.pastRetention(letter);
+    if (past && !body.force) throw new ConflictError(past, REPLAY_PAST_RETENTION);
+    if (past) this.logger.warn(`dead letter ${seq} replayed by ${body.by} with force: ${past}`);
     await this.auditIntent(letter);
     const replayedAsSeq = await this.republish(letter);
     return this.record(letter, {
@@ -130,6 +155,10 @@ export class DeadLettersService {
     const streamEnd = (await jsm.streams.info(Streams.deadLetter.name)).state.last_seq;
     const lastSeq = Math.min(streamEnd, body.upToSeq ?? streamEnd);
     const letters: DeadLetterSummary[] = [];
+    // Never forced in bulk: a letter that could start a journey for a void episode is left open,
+    // to be replayed alone once checked; it does not count towards the batch, so a later request
+    // goes past it.
+    const skipped: ReplayAllResult['skipped'] = [];
     let cursor: number | undefined;
     let more = false;
     pages: for (;;) {
@@ -139,6 +168,14 @@ export class DeadLettersService {
         if (letters.length === this.options.replayBatch) {
           more = true;
           break pages;
+        }
+        const past =
+          item.eventType &&
+          OPENING_EVENTS.has(item.eventType) &&
+          (await this.pastRetention(await this.get(item.seq)));
+        if (past) {
+          skipped.push({ seq: item.seq, code: REPLAY_PAST_RETENTION, reason: past });
+          continue;
         }
         letters.push(item);
       }
@@ -154,10 +191,10 @@ export class DeadLettersService {
     noteAuditDisclosed(letters.map((l) => l.personId).filter((p): p is string => p !== null));
     await this.audit.recordIntent();
     for (const item of letters) {
-      const view = await this.replay(item.seq, body);
+      const view = await this.replay(item.seq, { by: body.by, reason: body.reason });
       replayed.push({ seq: item.seq, replayedAsSeq: view.action!.replayedAsSeq! });
     }
-    return { replayed, more, upToSeq: lastSeq };
+    return { replayed, skipped, more, upToSeq: lastSeq };
   }
 
   async discard(seq: number, body: DiscardBody): Promise<DeadLetterView> {
@@ -275,6 +312,48 @@ export class DeadLettersService {
       originalHeaders,
       ...redacted,
     };
+  }
+
+  /**
+   * Why replaying `letter` could start a journey for a void episode, if it could: an event opening
+   * an episode older (its own instant, or when it was dead-lettered, whichever is earlier) than
+   * the namespace's retention of closed workflows, less a margin. A reversal of that episode, which
+   * came after it, may have left a tombstone that is gone. Unknown retention (Temporal not reached)
+   * counts as past it: fail closed.
+   */
+  private async pastRetention(letter: Letter): Promise<string | undefined> {
+    const view = this.view(letter);
+    if (!view.eventType || !OPENING_EVENTS.has(view.eventType)) return undefined;
+    const occurred = Date.parse(shown(view.event, 'occurredAt') ?? '');
+    const since = Math.min(letter.time.getTime(), Number.isNaN(occurred) ? Infinity : occurred);
+    const retentionMs = await this.retentionMs();
+    const days = (ms: number) => `${Math.round((ms / 86_400_000) * 10) / 10} days`;
+    const check = `check first that the liberation service does not hold the episode as void (GET /people/:id/episodes), then replay it alone with "force": true and a reason`;
+    if (retentionMs === undefined)
+      return `a ${view.eventType} opens an episode, and Temporal's retention of closed workflows could not be read: a reversal's tombstone of that episode cannot be relied on; ${check}`;
+    const age = Date.now() - since;
+    if (age <= retentionMs - RETENTION_MARGIN_MS) return undefined;
+    return `a ${view.eventType} ${days(age)} old opens an episode, and Temporal keeps closed workflows ${days(retentionMs)}: a reversal's tombstone of that episode may be gone, and the replay would start a journey for a void episode; ${check}`;
+  }
+
+  /** The namespace's retention of closed workflows, read from Temporal (cached); undefined when unknown. */
+  private async retentionMs(): Promise<number | undefined> {
+    const cached = this.retention;
+    if (cached && cached.ms !== undefined && Date.now() - cached.readAt < RETENTION_CACHE_MS)
+      return cached.ms;
+    if (!this.temporal) return undefined;
+    try {
+      const described = await this.temporal.workflowService.describeNamespace({
+        namespace: this.temporal.options.namespace,
+      });
+      const ttl = described.config?.workflowExecutionRetentionTtl;
+      const ms = ttl?.seconds === undefined || ttl.seconds === null ? undefined : Number(ttl.seconds) * 1000;
+      this.retention = { ms, readAt: Date.now() };
+      return ms;
+    } catch (e) {
+      this.logger.warn(`the namespace's retention could not be read: ${(e as Error).message}`);
+      return undefined;
+    }
   }
 
   /** Re-publishes the original payload and headers to the original subject; answers its new sequence. */
