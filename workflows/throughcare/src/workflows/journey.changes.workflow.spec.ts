@@ -973,6 +973,49 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     });
   });
 
+  it('a liberation from court recorded in error closes the journey: the appointment cancelled, the agency told the liberation (not a reception) was in error (court-reversal-notice-1)', async () => {
+    const acts = recordingActivities();
+    const now = await nowIso();
+    const input = await receptionInput(env, {
+      receivedAt: now,
+      liberatedFromCourt: { releasedAt: now, legalStatus: 'REMAND', eventId: randomUUID() },
+    });
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      await waitForEffect(acts, of('appointmentBooked'), 'first appointment');
+      await waitForPlan(handle, (p) => p.stage === 'FOLLOW_UP' && !p.working, 'follow-up');
+      // What the bridge sends for custody.court-liberation.reversed.
+      await tell(handle, caseCloseRequestedUpdate, {
+        reason: 'RECEIVED_IN_ERROR',
+        requestedAt: await nowIso(),
+        eventId: randomUUID(),
+      });
+      const told = await waitForEffect(
+        acts,
+        (e): e is Extract<typeof e, { kind: 'agencyNotified' }> => e.kind === 'agencyNotified',
+        'the agency told',
+      );
+      expect(told).toMatchObject({ subject: 'CASE_CLOSED' });
+      // The notice's words, as the activity was given them.
+      const inputs = ((await handle.fetchHistory()).events ?? []).flatMap((e) =>
+        e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyAgency'
+          ? (e.activityTaskScheduledEventAttributes.input?.payloads ?? []).map((p) =>
+              Buffer.from(p.data ?? new Uint8Array()).toString('utf8'),
+            )
+          : [],
+      );
+      expect(inputs).toEqual([
+        expect.stringContaining(
+          'The liberation from court that opened this case was recorded in error: the person was not liberated from court on it.',
+        ),
+      ]);
+      await waitForEffect(acts, of('appointmentCancelled'), 'the first appointment cancelled');
+      const closed = await waitForPlan(handle, (p) => p.stage === 'CLOSED', 'closed');
+      expect(closed.closureReason).toBe('RECEIVED_IN_ERROR');
+      await recordHistory(handle, 'v3.court-reversal-notice.liberation-reversed-told');
+    });
+  });
+
   it('a person held on remand and liberated from court: the running journey goes straight to follow-up', async () => {
     const acts = recordingActivities();
     const input = await receptionInput(env);

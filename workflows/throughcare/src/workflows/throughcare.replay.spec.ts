@@ -8,6 +8,7 @@ import { AGE_ASKED_PATCH, EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journe
 import {
   MEETING_DAY_COME_PATCH,
   NEED_SUPERSEDED_UNDUE_PATCH,
+  COURT_REVERSAL_NOTICE_PATCH,
   MEETING_DAY_GONE_PATCH,
   PLANNER_FIXES_PATCH,
   PLANNER_PROPERTIES_PATCH,
@@ -164,6 +165,9 @@ const V3_HISTORIES: string[] = [
   // Branch of `ew-short-sentence-1` (England & Wales, sentences of 5 days or less): a release due
   // on a Saturday planned, referred and picked up on that Saturday.
   'v3.ew-short-sentence.saturday-release-stands',
+  // Branch of `patched('court-reversal-notice-1')` (review of the court liberation reversal): a
+  // liberation from court reversed as recorded in error; the agency told in the liberation's words.
+  'v3.court-reversal-notice.liberation-reversed-told',
   // Branch of `patched('need-superseded-undue-1')` (a fix found by the planner's property test):
   // the first agency accepts a need after the liberation date moved months later; the referral to
   // the agency after it is withdrawn while the needs are not due.
@@ -197,7 +201,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, need-superseded-undue-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1, risk-notice-1 and ew-short-sentence-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, need-superseded-undue-1, court-reversal-notice-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1, risk-notice-1 and ew-short-sentence-1 in those named for them)', async () => {
     const read = async (file: string) =>
       historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
     const text = (p: { data?: Uint8Array | null }): string =>
@@ -405,6 +409,16 @@ describe('journey replay over recorded histories', () => {
         file,
         file.includes('.need-superseded-undue.'),
       ]);
+      // court-reversal-notice-1 is asked only at a court liberation's RECEIVED_IN_ERROR notice.
+      expect([file, markers.includes(COURT_REVERSAL_NOTICE_PATCH)]).toEqual([
+        file,
+        file.includes('.court-reversal-notice.'),
+      ]);
+      if (file.includes('.court-reversal-notice.'))
+        expect([
+          file,
+          await scheduledWith(file, 'notifyAgency', 'The liberation from court that opened'),
+        ]).toEqual([file, true]);
       if (file.includes('.need-superseded-undue.'))
         expect([
           file,

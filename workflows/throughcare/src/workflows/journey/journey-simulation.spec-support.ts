@@ -492,8 +492,8 @@ export function inputFor(
  * An England & Wales journey liberated straight from court three hours after it began (as the shell
  * signals it), planned: in follow-up, the first appointment booked with the agency.
  */
-export function liberatedFromCourtJourney(): SimulatedJourney {
-  const j = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 120));
+export function liberatedFromCourtJourney(refused: string[] = []): SimulatedJourney {
+  const j = new SimulatedJourney(inputFor('ENGLAND_AND_WALES', 120), refused);
   j.run();
   j.advance(3 * HOUR);
   j.facts.receivedAgain({

@@ -13,7 +13,12 @@ import {
   summaryReviewedIn30Days,
 } from './journey-simulation.spec-support';
 import { raised } from './outcomes';
-import { AGENCY_DECLINED_PATCH, DECLINED_APPOINTMENTS_PATCH, PICKUP_RELEASE_PRISON_PATCH } from './planner';
+import {
+  AGENCY_DECLINED_PATCH,
+  COURT_REVERSAL_NOTICE_PATCH,
+  DECLINED_APPOINTMENTS_PATCH,
+  PICKUP_RELEASE_PRISON_PATCH,
+} from './planner';
 
 /**
  * The planner's clocks (which deadlines the facts call for, how they move, are met, breached or
@@ -954,15 +959,14 @@ describe('journey planner: what the agency is told when the case closes', () => 
     expect(j.s).toMatchObject({ closureReason: closure, closureRecorded: true, nextEpisodeHandedOver: true });
   });
 
+  /** What the agency is told when the reception that opened its case is reversed. */
+  const receptionInError =
+    'The reception that opened this case was recorded in error: the person was not received into custody on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.';
   it.each([
     ['DEPORTED', 'removed to another country', 'The case is closed: DEPORTED (removed to another country).'],
     ['DECEASED', undefined, 'The case is closed: DECEASED.'],
     // custody.reception.reversed, bridged: the reception was recorded in error.
-    [
-      'RECEIVED_IN_ERROR',
-      undefined,
-      'The reception that opened this case was recorded in error: the person was not received into custody on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.',
-    ],
+    ['RECEIVED_IN_ERROR', undefined, receptionInError],
   ] as const)('on a closure requested (%s): the reason and the note if any', (reason, note, message) => {
     const j = planned();
     expect(j.tell(j.facts.caseCloseRequested, { reason, requestedAt: j.now, note, eventId: 'close' })).toBe(
@@ -988,14 +992,27 @@ describe('journey planner: what the agency is told when the case closes', () => 
     j.run();
     expect(j.s).toMatchObject({ closureReason: 'RECEIVED_IN_ERROR', closureRecorded: true, stage: 'CLOSED' });
     expect(j.s.bookings.map((b) => [b.kind, b.status])).toEqual([['FIRST_APPOINTMENT', 'CANCELLED']]);
-    // The reception's words: running journeys send them, so a court liberation's own wording would
-    // need a patch; they still say the case was opened in error and what the agency does.
+    // The liberation's own words (`court-reversal-notice-1`).
     expect(j.s.notifications.map((n) => [n.subject, n.message])).toEqual([
       [
         'CASE_CLOSED',
-        'The reception that opened this case was recorded in error: the person was not received into custody on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.',
+        'The liberation from court that opened this case was recorded in error: the person was not liberated from court on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.',
       ],
     ]);
+  });
+
+  it("old branch (a journey replayed from before court-reversal-notice-1): the agency reads the reception's words", () => {
+    const j = liberatedFromCourtJourney([COURT_REVERSAL_NOTICE_PATCH]);
+    j.advance(HOUR);
+    expect(
+      j.tell(j.facts.caseCloseRequested, {
+        reason: 'RECEIVED_IN_ERROR',
+        requestedAt: j.now,
+        eventId: 'void',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(j.s.notifications.map((n) => [n.subject, n.message])).toEqual([['CASE_CLOSED', receptionInError]]);
   });
 
   it('tells nothing when the follow-up simply ends (the release was told when it settled)', () => {

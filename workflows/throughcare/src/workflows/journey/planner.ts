@@ -155,6 +155,16 @@ export const MEETING_DAY_GONE_PATCH = 'meeting-day-gone-1';
 export const NEED_SUPERSEDED_UNDUE_PATCH = 'need-superseded-undue-1';
 
 /**
+ * A fix found by the review of the court liberation reversal (stop 38, M2): a journey opened by a
+ * liberation from court, closed because that liberation was recorded in error
+ * (`custody.court-liberation.reversed`, bridged as RECEIVED_IN_ERROR), tells its agency that the
+ * liberation from court was recorded in error. Before it, the agency read that "the reception that
+ * opened this case" was, for a person who was never received. Asked lazily, only by such a journey
+ * at its closure notice, from the main loop's planning.
+ */
+export const COURT_REVERSAL_NOTICE_PATCH = 'court-reversal-notice-1';
+
+/**
  * A clock the journey's captured policy version lacks is borrowed from the oldest later version of
  * the same policy that defines it (`withClock`; the deadline's note names the lender). England & Wales versions 1–3 had no follow-up
  * after a missed first appointment, so planning failed at the first missed appointment: the
@@ -1916,7 +1926,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           : subject === 'RETURNED_TO_CUSTODY'
             ? `The person is back in custody at ${s.returned?.establishmentCode} (${closing === 'RECALLED' ? 'recall' : 'new sentence'}); a new episode follows.`
             : closing === 'RECEIVED_IN_ERROR'
-              ? 'The reception that opened this case was recorded in error: the person was not received into custody on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.'
+              ? // A liberation from court reversed says so (`court-reversal-notice-1`; asked only there).
+                fromCourt() && ctx.patched(COURT_REVERSAL_NOTICE_PATCH)
+                ? 'The liberation from court that opened this case was recorded in error: the person was not liberated from court on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.'
+                : 'The reception that opened this case was recorded in error: the person was not received into custody on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.'
               : `The case is closed: ${closing}${s.closeRequested?.note ? ` (${s.closeRequested.note})` : ''}.`;
       return notice({ subject, message, apply: () => (t.closed = true) });
     }
