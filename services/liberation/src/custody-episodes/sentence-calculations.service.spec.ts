@@ -91,6 +91,63 @@ describe('madeOnOtherSentences', () => {
       );
   });
 
+  // Final review of stop 38: the narrow paths to an early release the conservative rule still had.
+  it('is set aside when a backdated start is removed: the sentence starts on its sentence date, later', () => {
+    const backdated = { ...count1, startDate: '2026-10-01' };
+    expect(madeOnOtherSentences(basis(backdated), input(count1))).toMatch(
+      /sentence count-1 starts 2026-11-25, not 2026-10-01/,
+    );
+  });
+
+  it('measures a term from the day the sentence starts, not its sentence date (a month is not the same days from every day)', () => {
+    // From 2026-01-31 one month is 28 days, as the basis's; from its start, 2026-03-01, it is 31.
+    const then = { ...count1, sentenceDate: '2026-01-31', startDate: '2026-03-01', term: { days: 28 } };
+    expect(madeOnOtherSentences(basis(then), input({ ...then, term: { months: 1 } }))).toMatch(
+      /the term of sentence count-1 is longer$/,
+    );
+  });
+
+  it('is set aside when an earlier start and a longer term together end the sentence later', () => {
+    const then = { ...count1, startDate: '2026-11-25', term: { days: 100 } };
+    expect(
+      madeOnOtherSentences(basis(then), input({ ...then, startDate: '2026-11-01', term: { days: 150 } })),
+    ).toMatch(/the term of sentence count-1 is longer$/);
+  });
+
+  it('is set aside when the earliest-starting sentence is removed: the sentences as a whole begin later (Scotland: the single term)', () => {
+    const early = { ...count2, startDate: '2026-10-01', term: { days: 1000 } };
+    expect(madeOnOtherSentences(basis(early, count1), input(count1))).toMatch(
+      /the sentences begin 2026-11-25, not 2026-10-01$/,
+    );
+    // One starting with or after the others removed: they begin as before.
+    expect(madeOnOtherSentences(basis(count1, count2), input(count1))).toBeNull();
+  });
+
+  it('is set aside when less time is credited (remand, tagged bail curfew); more credit stands', () => {
+    const withCredit = {
+      version: 3,
+      input: { sentences: [count1], remandDays: 30, taggedBailCurfewDays: 10 },
+    };
+    expect(
+      madeOnOtherSentences(withCredit, { sentences: [count1], remandDays: 10, taggedBailCurfewDays: 10 }),
+    ).toMatch(/the remand days credited are 10, not 30$/);
+    expect(madeOnOtherSentences(withCredit, { sentences: [count1], remandDays: 30 })).toMatch(
+      /the tagged bail curfew days credited are 0, not 10$/,
+    );
+    expect(
+      madeOnOtherSentences(withCredit, { sentences: [count1], remandDays: 45, taggedBailCurfewDays: 12 }),
+    ).toBeNull();
+  });
+
+  it('takes an absent sentence type as the default when matching a relabelled sentence', () => {
+    expect(
+      madeOnOtherSentences(
+        basis(count1),
+        input({ ...count1, id: 'A', sentenceType: 'STANDARD_DETERMINATE' }),
+      ),
+    ).toBeNull();
+  });
+
   it('is set aside by any added sentence, even a short concurrent one released by the decision date (conservative, stop 38)', () => {
     expect(
       madeOnOtherSentences(

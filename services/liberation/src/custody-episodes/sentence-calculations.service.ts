@@ -12,6 +12,7 @@ import {
   InvalidSentenceInputError,
   planningRangeIssues,
   termDays,
+  termEndDate,
   UnsupportedSentenceError,
   type SentenceCalculation,
   type SentencePolicyTable,
@@ -511,8 +512,12 @@ export function decisionCannotStand(reason: string, decisionDate: string, comput
  *
  * It no longer covers them when, against the sentences of `basis` (the calculation version it was
  * made on), a sentence was added (a new conviction), or one was lengthened or moved later: a longer
- * term, a later sentence or start date, now consecutive to another, or an offence category it did
- * not have (an SDS40 Schedule offence, a Scottish domestic abuse conviction: the release point).
+ * term (measured from the day it starts), a later sentence or start date (a backdated start
+ * removed included), an end later (its start and term changed together), now consecutive to
+ * another, or an offence category it did not have (an SDS40 Schedule offence, a Scottish domestic
+ * abuse conviction: the release point); or when the sentences as a whole begin later (the
+ * earliest-starting one removed: Scotland's single term runs from it), or less remand or tagged
+ * bail curfew is credited (final review of stop 38).
  * This is deliberately conservative (stop 38: two rounds of finer rules, each reviewed, still
  * found paths to an early release): **any** added sentence sets the decision aside, even a short
  * concurrent one that releases by the decision's date. Set aside, the date moves to the
@@ -527,9 +532,17 @@ export function decisionCannotStand(reason: string, decisionDate: string, comput
  * each basis sentence is taken once (review M4 of stop 37). A reorder or a corrected offence date
  * does not set the decision aside.
  */
+/** A sentence's own start: the commencement date the court gave, else the sentence date. */
+const startOf = (x: Pick<SentencesBody['sentences'][number], 'startDate' | 'sentenceDate'>) =>
+  x.startDate ?? x.sentenceDate;
+/** What an absent `sentenceType` means (SentenceSchema). */
+const DEFAULT_SENTENCE_TYPE = 'STANDARD_DETERMINATE';
+
+type DecisionFacts = Pick<SentencesBody, 'sentences' | 'remandDays' | 'taggedBailCurfewDays'>;
+
 export function madeOnOtherSentences(
-  basis: Pick<SentenceCalculationRecord, 'version'> & { input: Pick<SentencesBody, 'sentences'> },
-  input: Pick<SentencesBody, 'sentences'>,
+  basis: Pick<SentenceCalculationRecord, 'version'> & { input: DecisionFacts },
+  input: DecisionFacts,
 ): string | null {
   type Sentence = SentencesBody['sentences'][number];
   const then = new Map(basis.input.sentences.map((s) => [s.id, s]));
@@ -546,7 +559,7 @@ export function madeOnOtherSentences(
     termDays(x.sentenceDate, x.term) === termDays(was.sentenceDate, was.term) &&
     asBasisId(x.consecutiveTo) === was.consecutiveTo &&
     categories(x) === categories(was) &&
-    (x.sentenceType ?? null) === (was.sentenceType ?? null);
+    (x.sentenceType ?? DEFAULT_SENTENCE_TYPE) === (was.sentenceType ?? DEFAULT_SENTENCE_TYPE);
   for (let found = true; found; ) {
     found = false;
     for (const x of input.sentences) {
@@ -563,7 +576,14 @@ export function madeOnOtherSentences(
     const was = then.get(asBasisId(x.id)!);
     if (!was) return [`sentence ${x.id} was added`];
     const label = relabelled.has(x.id) ? `${x.id} (${was.id} relabelled)` : x.id;
-    const longer = termDays(x.sentenceDate, x.term) > termDays(x.sentenceDate, was.term);
+    // Measured from the day it starts (a term in months is not the same days from every day).
+    const longer = termDays(startOf(x), x.term) > termDays(startOf(x), was.term);
+    // Not consecutive then or now: its own start, so its end can be compared (a backdated start
+    // removed, a start and a term changed together; final review of stop 38).
+    const endsLater =
+      x.consecutiveTo === undefined &&
+      was.consecutiveTo === undefined &&
+      termEndDate(startOf(x), x.term) > termEndDate(startOf(was), was.term);
     const addedCategories = (x.offenceCategories ?? []).filter(
       (c) => !(was.offenceCategories ?? []).includes(c),
     );
@@ -572,8 +592,15 @@ export function madeOnOtherSentences(
       ...(x.sentenceDate > was.sentenceDate
         ? [`sentence ${label} is dated ${x.sentenceDate}, not ${was.sentenceDate}`]
         : []),
-      ...(x.startDate !== undefined && x.startDate > (was.startDate ?? was.sentenceDate)
-        ? [`sentence ${label} starts ${x.startDate}, not ${was.startDate ?? was.sentenceDate}`]
+      ...(x.consecutiveTo === undefined &&
+      (x.startDate !== undefined || was.startDate !== undefined) &&
+      startOf(x) > startOf(was)
+        ? [`sentence ${label} starts ${startOf(x)}, not ${startOf(was)}`]
+        : []),
+      ...(endsLater && !longer && startOf(x) <= startOf(was)
+        ? [
+            `sentence ${label} ends ${termEndDate(startOf(x), x.term)}, not ${termEndDate(startOf(was), was.term)}`,
+          ]
         : []),
       ...(x.consecutiveTo !== undefined && asBasisId(x.consecutiveTo) !== was.consecutiveTo
         ? [`sentence ${label} is now consecutive to ${x.consecutiveTo}`]
@@ -585,6 +612,25 @@ export function madeOnOtherSentences(
         : []),
     ];
   });
+  // The sentences as a whole begin later (the earliest-starting one removed): in Scotland
+  // the single term runs from the earliest start (1993 Act s.27(5)), so every date moves later.
+  const earliest = (sentences: DecisionFacts['sentences']) =>
+    sentences
+      .filter((x) => x.consecutiveTo === undefined)
+      .map(startOf)
+      .sort()[0];
+  const [earliestThen, earliestNow] = [earliest(basis.input.sentences), earliest(input.sentences)];
+  const removed = basis.input.sentences.some((b) => !nowIds.has(b.id) && !taken.has(b.id));
+  if (removed && earliestThen !== undefined && earliestNow !== undefined && earliestNow > earliestThen)
+    changes.push(`the sentences begin ${earliestNow}, not ${earliestThen}`);
+  // Less time credited (E&W remand, tagged bail curfew): every date it counted towards moves later.
+  const credit = (facts: DecisionFacts, field: 'remandDays' | 'taggedBailCurfewDays') => facts[field] ?? 0;
+  for (const [field, what] of [
+    ['remandDays', 'remand days'],
+    ['taggedBailCurfewDays', 'tagged bail curfew days'],
+  ] as const)
+    if (credit(input, field) < credit(basis.input, field))
+      changes.push(`the ${what} credited are ${credit(input, field)}, not ${credit(basis.input, field)}`);
   return changes.length === 0
     ? null
     : `it was made on the sentences of calculation version ${basis.version}; since then ${changes.join(', ')}`;
