@@ -294,6 +294,23 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
     );
   }, 60_000);
 
+  it('a reversal naming another reception than a closed journey was opened by is dead-lettered REVERSAL_MISMATCH: no tombstone run after it', async () => {
+    const closed = await publishReception({});
+    await bridgeLog.handled(`journey ${closed.workflowId} started or signalled`);
+    await client.workflow
+      .getHandle(closed.workflowId)
+      .terminate('bridge int spec: closed before the reversal');
+
+    const reversalId = await publishReversal(personOf(closed.workflowId), '2026-11-22T08:00:00Z');
+
+    const dead = await deadLetterOf(js, consumer.deadLetterSubject, reversalId);
+    expect(dead.headers?.get(DlqHeaders.code)).toBe(BridgeErrorCodes.reversalMismatch);
+    expect(dead.headers?.get(DlqHeaders.reason)).toContain(
+      `but episode 1 was opened by its reception at ${receptionData.receivedAt}`,
+    );
+    expect(await runsOf(closed.workflowId)).toEqual([[THROUGHCARE_WORKFLOW_TYPE, 'TERMINATED']]);
+  }, 60_000);
+
   it('a reception under a tombstone of another reception (an upstream numbering mismatch) is dead-lettered RECEPTION_TOMBSTONED, and starts no journey', async () => {
     const personId = aPerson();
     const workflowId = throughcareWorkflowId(personId, 1);

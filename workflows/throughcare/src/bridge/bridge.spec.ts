@@ -637,6 +637,8 @@ describe('bridge handler: facts', () => {
           `describe ${id}`,
           // Not closed RECEIVED_IN_ERROR (its plan says so): not void yet.
           `result ${id}`,
+          // What opened it (here no input to read: not checked).
+          `history ${id}`,
           `start receptionReversedTombstone ${id}`,
         ]);
         expect(t.starts.at(-1)).toMatchObject({
@@ -665,6 +667,56 @@ describe('bridge handler: facts', () => {
             `caseCloseRequested not applied: ${id} completed closing RECEIVED_IN_ERROR already; the episode reads as void, so no tombstone is placed over its plan`,
           ),
         ]);
+      });
+
+      /** A closed journey's start input, opened at `at` as this kind of opening opens one. */
+      const openedBy = (at: string) =>
+        opening === 'reception'
+          ? { episode: 2, receivedAt: at }
+          : {
+              episode: 2,
+              receivedAt: at,
+              liberatedFromCourt: { releasedAt: at, legalStatus: 'REMAND', eventId: 'l' },
+            };
+
+      it('after a closed journey opened at the instant the reversal names, places the tombstone run (its input read)', async () => {
+        const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, {
+          status: 'COMPLETED',
+          type: 'throughcareJourney',
+          closureReason: 'FOLLOW_UP_COMPLETE',
+          input: openedBy(openedAt.replace('Z', '.000Z')),
+        });
+        await expect(t.handle(reversal(), context)).resolves.toBeUndefined();
+        expect(t.calls).toEqual([
+          `update caseCloseRequested → ${id}`,
+          `start receptionReversedTombstone ${id}`,
+          `describe ${id}`,
+          `result ${id}`,
+          `history ${id}`,
+          `start receptionReversedTombstone ${id}`,
+        ]);
+        expect(t.starts.at(-1)).toMatchObject({
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        });
+      });
+
+      it('dead-letters (REVERSAL_MISMATCH) a reversal naming another opening than the closed journey was opened by: no tombstone, the episode not voided', async () => {
+        const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, {
+          status: 'COMPLETED',
+          type: 'throughcareJourney',
+          closureReason: 'FOLLOW_UP_COMPLETE',
+          input: openedBy('2027-01-20T08:00:00Z'),
+        });
+        const failure = await t.handle(reversal(), context).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isPermanent(failure)).toBe(true);
+        expect(failure).toMatchObject({
+          code: 'REVERSAL_MISMATCH',
+          message: `${id} had closed (COMPLETED); the reversal names the reception or liberation at ${openedAt}, but episode 2 was opened by its ${opening} at 2027-01-20T08:00:00Z: it reverses another opening under this episode number (an upstream numbering mismatch), so no tombstone is placed and the episode is not voided`,
+        });
+        expect(t.starts).toHaveLength(1);
       });
 
       it('still places the tombstone run after a journey that failed (no plan to read, not void)', async () => {

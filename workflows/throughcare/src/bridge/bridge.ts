@@ -26,6 +26,7 @@ import {
   type MessageContext,
   type PlatformLogger,
 } from '@throughcare/platform-messaging';
+import { openingOf } from '../workflows/journey/opening';
 import {
   commandFor,
   personIdOf,
@@ -149,6 +150,17 @@ export function bridgeHandler(
     }
   };
   /**
+   * The start input of a run (from its history's first event, decoded as the client decodes any
+   * payload: the project codec decrypts it); undefined when it has none that reads as an object.
+   * Read only on rare paths (an opening refused, a reversal finding a closed journey).
+   */
+  const startInputOf = async (workflowId: string, runId: string | undefined): Promise<object | undefined> => {
+    const history = await withDeadline(() => client.workflow.getHandle(workflowId, runId).fetchHistory());
+    const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
+    return typeof input === 'object' && input !== null ? input : undefined;
+  };
+  /**
    * No journey runs under the command's id: a completed tombstone takes the id (REJECT_DUPLICATE),
    * so a journey that never started never will. One that closed has nothing to close; a tombstone
    * run follows it under the id, so the episode reads as void. One that started since the update
@@ -185,7 +197,9 @@ export function bridgeHandler(
     } catch (e) {
       if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
     }
-    const { status, type } = await withDeadline(() => client.workflow.getHandle(workflowId).describe());
+    const { status, type, runId } = await withDeadline(() =>
+      client.workflow.getHandle(workflowId).describe(),
+    );
     if (status.name === 'RUNNING' && type !== RECEPTION_REVERSED_TOMBSTONE_TYPE) {
       throw new TransientError(
         BridgeErrorCodes.notProcessed,
@@ -206,6 +220,20 @@ export function bridgeHandler(
         `${where}: ${command.name} not applied: ${workflowId} completed closing RECEIVED_IN_ERROR already; the episode reads as void, so no tombstone is placed over its plan`,
       );
       return;
+    }
+    // A closed journey opened at another instant than the reversal names (an upstream reversal of
+    // another reception under this number, as the running journey's validator refuses it): the
+    // episode is not voided. A reversal that names none (published before it was named) is not checked.
+    if (tombstone.receivedAt !== undefined) {
+      const journey = (await startInputOf(workflowId, runId)) as Partial<ThroughcareInput> | undefined;
+      if (typeof journey?.receivedAt === 'string') {
+        const opened = openingOf(journey as Pick<ThroughcareInput, 'receivedAt' | 'liberatedFromCourt'>);
+        if (Date.parse(opened.at) !== Date.parse(tombstone.receivedAt))
+          throw new PermanentError(
+            BridgeErrorCodes.reversalMismatch,
+            `${workflowId} had closed (${status.name}); the reversal names the reception or liberation at ${tombstone.receivedAt}, but episode ${tombstone.episode} was opened by its ${opened.what} at ${opened.at}: it reverses another opening under this episode number (an upstream numbering mismatch), so no tombstone is placed and the episode is not voided`,
+          );
+      }
     }
     // The journey closed before the reversal (a liberation from court whose follow-up ended, a
     // case closed early): nothing to close, but the episode is void from now on. A tombstone run
@@ -262,21 +290,6 @@ export function bridgeHandler(
     }
   };
   /**
-   * The tombstone's input (from its history's first event, decoded as the client decodes any
-   * payload: the project codec decrypts it); undefined when it has none that reads as an object.
-   */
-  const tombstoneInputOf = async (
-    workflowId: string,
-    runId: string | undefined,
-  ): Promise<Partial<ReceptionReversedTombstoneInput> | undefined> => {
-    const history = await withDeadline(() => client.workflow.getHandle(workflowId, runId).fetchHistory());
-    const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
-    const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
-    return typeof input === 'object' && input !== null
-      ? (input as Partial<ReceptionReversedTombstoneInput>)
-      : undefined;
-  };
-  /**
    * A reception's (or liberation from court's) signal-with-start found its journey's id held by a
    * closed run (REJECT_DUPLICATE). Asked only then, so a first reception costs nothing more. A
    * tombstone there voided the episode: the same opening (the instant the tombstone records) is a
@@ -308,7 +321,9 @@ export function bridgeHandler(
       logger.warn(`${where}: journey ${workflowId} already closed; duplicate reception ignored`);
       return;
     }
-    const tombstone = await tombstoneInputOf(workflowId, held.runId);
+    const tombstone = (await startInputOf(workflowId, held.runId)) as
+      | Partial<ReceptionReversedTombstoneInput>
+      | undefined;
     const reversed = typeof tombstone?.receivedAt === 'string' ? tombstone.receivedAt : undefined;
     if (reversed === undefined) {
       logger.warn(
