@@ -273,4 +273,10 @@ export const ErrorTypes = {
   notYetKnown: 'NOT_YET_KNOWN',
   notFound: 'NOT_FOUND',
   conflict: 'CONFLICT',
+  /**
+   * A journey refused to close RECEIVED_IN_ERROR for a reversal that names another opening (a
+   * reception's or liberation's instant that is not the journey's own): the bridge dead-letters it
+   * REVERSAL_MISMATCH. Final: the reversal is about another reception.
+   */
+  reversalMismatch: 'REVERSAL_MISMATCH',
 } as const;

@@ -91,6 +91,7 @@ export const FactSchemas = {
     reason: JourneyCloseRequestReason,
     requestedAt: IsoInstant,
     note: Text.optional(),
+    receivedAt: IsoInstant.optional(),
   }),
   returnedToCustody: fact({
     reason: ReturnToCustodyReason,

@@ -49,6 +49,15 @@ export interface ReceptionReversedTombstoneInput {
   reversedAt: string;
   /** The reversal's bus event id. */
   reversalEventId: string;
+  /**
+   * The instant of the opening reversed, as the reversal named it: the reception's `receivedAt`
+   * (`custody.reception.reversed`'s, when it has one), or the liberation from court's `releasedAt`
+   * (`custody.court-liberation.reversed`'s). A reception or liberation that finds the tombstone later
+   * is a duplicate of the reversed one only at this instant; at another it names a voided episode
+   * number for another opening (the bridge dead-letters it RECEPTION_TOMBSTONED). Absent from
+   * tombstones placed before it was recorded, and for a reversal that did not name it.
+   */
+  receivedAt?: string;
 }
 
 /** Stages of the journey, in order. */
@@ -261,6 +270,13 @@ export interface CaseCloseRequested {
   requestedAt: string;
   note?: string;
   eventId: string;
+  /**
+   * With RECEIVED_IN_ERROR: the instant of the opening the reversal undoes (the reception's
+   * `receivedAt`, or the liberation from court's `releasedAt`). The journey refuses the close
+   * (REVERSAL_MISMATCH) when it is not its own opening's instant: the reversal names this episode's
+   * number but another reception. Absent (a reversal published before it was named): not checked.
+   */
+  receivedAt?: string;
 }
 
 /**

@@ -157,15 +157,16 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
     return { eventId, workflowId: throughcareWorkflowId(personId, 1) };
   }
 
-  /** Publishes the reversal of episode 1's reception, recorded in error. */
-  const publishReversal = (personId: string) =>
+  /** Publishes the reversal of episode 1's reception (by default the fixture's), recorded in error. */
+  const publishReversal = (personId: string, receivedAt = receptionData.receivedAt) =>
     publishEvent('custody.reception.reversed', personId, {
       episode: 1,
       reversedAt: new Date().toISOString(),
       reason: 'RECEIVED_IN_ERROR',
       establishmentCode: 'BAR',
-      receivedAt: receptionData.receivedAt,
+      receivedAt,
     });
+  const personOf = (workflowId: string) => workflowId.replace(/^throughcare-/, '').replace(/-1$/, '');
 
   /** Every run under the workflow id: [type, status], oldest first. */
   async function runsOf(workflowId: string): Promise<Array<[string, string]>> {
@@ -218,10 +219,11 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
     await bridgeLog.handled(`${reversalId} (delivery 1): no journey ${workflowId} had started; tombstone`);
     await until(workflowId, RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED');
 
-    // The reception comes later (its dead letter replayed): refused as a duplicate, no journey.
+    // The reception comes later (its dead letter replayed): refused as a duplicate, no journey. The
+    // bridge read the reversed reception's instant from the tombstone's (encrypted) input.
     const { eventId } = await publishReception({}, personId);
     await bridgeLog.handled(
-      `${eventId} (delivery 1): journey ${workflowId} already closed; duplicate reception ignored`,
+      `${eventId} (delivery 1): ${workflowId} is a tombstone: this reception at ${receptionData.receivedAt} is the one reversed as recorded in error; duplicate of the reversed reception ignored`,
     );
     expect(await runsOf(workflowId)).toEqual([[RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED']]);
     // Read as a journey, it is none (an operator included): 404, not the query's failure.
@@ -267,7 +269,7 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
       courtLiberationData,
     );
     await bridgeLog.handled(
-      `${liberationId} (delivery 1): journey ${workflowId} already closed; duplicate reception ignored`,
+      `${liberationId} (delivery 1): ${workflowId} is a tombstone: this liberation from court at ${courtLiberationData.releasedAt} is the one reversed as recorded in error; duplicate of the reversed liberation from court ignored`,
     );
     expect(await runsOf(workflowId)).toEqual([[RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED']]);
   }, 60_000);
@@ -278,8 +280,7 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
     await client.workflow
       .getHandle(closed.workflowId)
       .terminate('bridge int spec: closed before the reversal');
-    const personId = closed.workflowId.replace(/^throughcare-/, '').replace(/-1$/, '');
-    const reversalId = await publishReversal(personId);
+    const reversalId = await publishReversal(personOf(closed.workflowId));
     await bridgeLog.handled(
       `${reversalId} (delivery 1): caseCloseRequested not applied: ${closed.workflowId} had closed (TERMINATED)`,
     );
@@ -291,5 +292,75 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
         [RECEPTION_REVERSED_TOMBSTONE_TYPE, expect.stringMatching(/^(RUNNING|COMPLETED)$/)],
       ]),
     );
+  }, 60_000);
+
+  it('a reversal naming another reception than a closed journey was opened by is dead-lettered REVERSAL_MISMATCH: no tombstone run after it', async () => {
+    const closed = await publishReception({});
+    await bridgeLog.handled(`journey ${closed.workflowId} started or signalled`);
+    await client.workflow
+      .getHandle(closed.workflowId)
+      .terminate('bridge int spec: closed before the reversal');
+
+    const reversalId = await publishReversal(personOf(closed.workflowId), '2026-11-22T08:00:00Z');
+
+    const dead = await deadLetterOf(js, consumer.deadLetterSubject, reversalId);
+    expect(dead.headers?.get(DlqHeaders.code)).toBe(BridgeErrorCodes.reversalMismatch);
+    expect(dead.headers?.get(DlqHeaders.reason)).toContain(
+      `but episode 1 was opened by its reception at ${receptionData.receivedAt}`,
+    );
+    expect(await runsOf(closed.workflowId)).toEqual([[THROUGHCARE_WORKFLOW_TYPE, 'TERMINATED']]);
+  }, 60_000);
+
+  it('a reception under a tombstone of another reception (an upstream numbering mismatch) is dead-lettered RECEPTION_TOMBSTONED, and starts no journey', async () => {
+    const personId = aPerson();
+    const workflowId = throughcareWorkflowId(personId, 1);
+    const reversalId = await publishReversal(personId, '2026-11-22T08:00:00Z');
+    await bridgeLog.handled(`${reversalId} (delivery 1): no journey ${workflowId} had started; tombstone`);
+    await until(workflowId, RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED');
+
+    const { eventId } = await publishReception({}, personId);
+
+    const dead = await deadLetterOf(js, consumer.deadLetterSubject, eventId);
+    expect(dead.headers?.get(DlqHeaders.code)).toBe(BridgeErrorCodes.receptionTombstoned);
+    expect(dead.headers?.get(DlqHeaders.reason)).toContain(
+      `this reception at ${receptionData.receivedAt} names episode 1, but that episode number was voided for another reception or liberation (the one at 2026-11-22T08:00:00Z`,
+    );
+    expect(await runsOf(workflowId)).toEqual([[RECEPTION_REVERSED_TOMBSTONE_TYPE, 'COMPLETED']]);
+  }, 60_000);
+
+  it("a reversal naming another reception under the running journey's episode number is dead-lettered REVERSAL_MISMATCH; the journey runs on", async () => {
+    const { workflowId } = await publishReception({});
+    await bridgeLog.handled(`journey ${workflowId} started or signalled`);
+    started.push(workflowId);
+
+    const reversalId = await publishReversal(personOf(workflowId), '2026-11-22T08:00:00Z');
+
+    const dead = await deadLetterOf(js, consumer.deadLetterSubject, reversalId);
+    expect(dead.headers?.get(DlqHeaders.code)).toBe(BridgeErrorCodes.reversalMismatch);
+    expect(dead.headers?.get(DlqHeaders.reason)).toBe(
+      `${workflowId} refused caseCloseRequested: the reversal names the reception or liberation at 2026-11-22T08:00:00Z, but episode 1 was opened by its reception at ${receptionData.receivedAt}: it reverses another opening under this episode number (an upstream numbering mismatch), so this journey is not closed`,
+    );
+    expect((await client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
+    expect(await runsOf(workflowId)).toEqual([[THROUGHCARE_WORKFLOW_TYPE, 'RUNNING']]);
+  }, 60_000);
+
+  it('a reversal of its own reception closes the journey RECEIVED_IN_ERROR; the reversal again puts no tombstone over it, so its plan stays readable', async () => {
+    const { workflowId } = await publishReception({});
+    await bridgeLog.handled(`journey ${workflowId} started or signalled`);
+    const personId = personOf(workflowId);
+
+    const reversalId = await publishReversal(personId);
+    await bridgeLog.handled(`${reversalId} (delivery 1): caseCloseRequested applied to ${workflowId}`);
+    await until(workflowId, THROUGHCARE_WORKFLOW_TYPE, 'COMPLETED');
+
+    // Published again (a redelivery, or a replayed dead letter): the journey is void already.
+    const again = await publishReversal(personId);
+    await bridgeLog.handled(
+      `${again} (delivery 1): caseCloseRequested not applied: ${workflowId} completed closing RECEIVED_IN_ERROR already; the episode reads as void, so no tombstone is placed over its plan`,
+    );
+    expect(await runsOf(workflowId)).toEqual([[THROUGHCARE_WORKFLOW_TYPE, 'COMPLETED']]);
+    expect(await client.workflow.getHandle(workflowId).result()).toEqual({
+      closureReason: 'RECEIVED_IN_ERROR',
+    });
   }, 60_000);
 });

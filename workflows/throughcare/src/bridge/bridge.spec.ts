@@ -94,14 +94,24 @@ const referralEvent = <T>(
 function fakeTemporal(
   updateOutcome: () => Promise<void>,
   startOutcome: () => Promise<void> = async () => {},
-  /** What runs, or ran, under a workflow id already: a workflow start there is refused. */
-  existing?: { status: string; type: string; closureReason?: string },
+  /**
+   * What runs, or ran, under a workflow id already: a workflow start there is refused. `input`: the
+   * run's start input (its history's first event), encoded as the client's data converter would.
+   */
+  existing?: { status: string; type: string; closureReason?: string; input?: unknown },
 ) {
   const calls: string[] = [];
   const updates: { workflowId: string; name: string; updateId?: string; arg: unknown }[] = [];
   const deadlines: number[] = [];
   const starts: Array<Record<string, unknown>> = [];
   const client = {
+    options: {
+      loadedDataConverter: {
+        payloadConverter: defaultPayloadConverter,
+        failureConverter: defaultFailureConverter,
+        payloadCodecs: [],
+      },
+    },
     withDeadline: (deadline: number, fn: () => Promise<unknown>) => {
       deadlines.push(deadline);
       return fn();
@@ -125,7 +135,15 @@ function fakeTemporal(
         describe: async () => {
           calls.push(`describe ${workflowId}`);
           if (!existing) throw new WorkflowNotFoundError('not found', workflowId, undefined);
-          return { status: { name: existing.status }, type: existing.type };
+          return { status: { name: existing.status }, type: existing.type, runId: 'run-1' };
+        },
+        fetchHistory: async () => {
+          calls.push(`history ${workflowId}`);
+          const input =
+            existing?.input === undefined
+              ? undefined
+              : { payloads: [defaultPayloadConverter.toPayload(existing.input)] };
+          return { events: [{ workflowExecutionStartedEventAttributes: { input } }] };
         },
         result: async () => {
           calls.push(`result ${workflowId}`);
@@ -314,10 +332,17 @@ describe('bridge handler: a return to custody', () => {
   });
 
   it('a redelivery after the new episode already closed is acknowledged as a duplicate', async () => {
-    const t = fakeTemporal(journeyNotRunning(), async () => {
-      throw new WorkflowExecutionAlreadyStartedError('already started', `throughcare-${PERSON}-2`, 'x');
-    });
+    const t = fakeTemporal(
+      journeyNotRunning(),
+      async () => {
+        throw new WorkflowExecutionAlreadyStartedError('already started', `throughcare-${PERSON}-2`, 'x');
+      },
+      { status: 'COMPLETED', type: 'throughcareJourney', closureReason: 'RECALLED' },
+    );
     await expect(t.handle(recall(2), context)).resolves.toBeUndefined();
+    expect(t.logs.at(-1)).toContain(
+      `journey throughcare-${PERSON}-2 already closed; duplicate reception ignored`,
+    );
   });
 });
 
@@ -517,27 +542,59 @@ describe('bridge handler: facts', () => {
           reversedAt: '2027-02-01T16:00:00Z',
           reason: 'RECEIVED_IN_ERROR',
           establishmentCode: 'BAR',
-          ...(eventType === 'custody.court-liberation.reversed' && { releasedAt: '2027-02-01T15:20:00Z' }),
+          ...(eventType === 'custody.court-liberation.reversed'
+            ? { releasedAt: '2027-02-01T15:20:00Z' }
+            : { receivedAt: '2027-02-01T09:30:00Z' }),
         },
       });
   const id = `throughcare-${PERSON}-2`;
 
   describe.each([
-    ['a reception', 'custody.reception.reversed', 'reception'],
-    ['a liberation from court', 'custody.court-liberation.reversed', 'liberation from court'],
+    ['a reception', 'custody.reception.reversed', 'reception', '2027-02-01T09:30:00Z'],
+    [
+      'a liberation from court',
+      'custody.court-liberation.reversed',
+      'liberation from court',
+      '2027-02-01T15:20:00Z',
+    ],
   ] as const)(
     '%s reversed (recorded in error): the journey closes, or never starts',
-    (_, eventType, opening) => {
+    (_, eventType, opening, openedAt) => {
       const reversal = reversalOf(eventType);
 
-      it('closes a running journey at the reversal (no tombstone)', async () => {
+      it('closes a running journey at the reversal (no tombstone), naming the opening it reverses', async () => {
         const t = fakeTemporal(async () => {});
         await t.handle(reversal(), context);
         expect(t.calls).toEqual([`update caseCloseRequested → ${id}`]);
         expect(t.updates[0]?.arg).toMatchObject({
           reason: 'RECEIVED_IN_ERROR',
           requestedAt: '2027-02-01T16:00:00Z',
+          receivedAt: openedAt,
         });
+      });
+
+      it('dead-letters at once (REVERSAL_MISMATCH) a reversal the journey refuses as naming another opening; no tombstone', async () => {
+        const reason = `the reversal names the reception or liberation at ${openedAt}, but episode 2 was opened by its reception at 2027-01-30T09:00:00Z: it reverses another opening under this episode number (an upstream numbering mismatch), so this journey is not closed`;
+        const t = fakeTemporal(async () => {
+          throw new WorkflowUpdateFailedError(
+            'Workflow Update failed',
+            ApplicationFailure.create({
+              type: ErrorTypes.reversalMismatch,
+              message: reason,
+              nonRetryable: true,
+            }),
+          );
+        });
+        const failure = await t.handle(reversal(), context).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isPermanent(failure)).toBe(true);
+        expect(failure).toMatchObject({
+          code: 'REVERSAL_MISMATCH',
+          message: `${id} refused caseCloseRequested: ${reason}`,
+        });
+        expect(t.calls).toEqual([`update caseCloseRequested → ${id}`]);
       });
 
       it('places a completed tombstone (REJECT_DUPLICATE) under the id of a journey that never started, saying what was reversed', async () => {
@@ -551,7 +608,14 @@ describe('bridge handler: facts', () => {
         expect(t.starts[0]).toMatchObject({
           taskQueue: 'throughcare',
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          args: [{ episode: 2, reversedAt: '2027-02-01T16:00:00Z', reversalEventId: event.eventId }],
+          args: [
+            {
+              episode: 2,
+              reversedAt: '2027-02-01T16:00:00Z',
+              reversalEventId: event.eventId,
+              receivedAt: openedAt,
+            },
+          ],
           staticSummary: `Throughcare episode 2 · ${opening} reversed (recorded in error) before its journey started: no journey`,
         });
         expect(t.logs).toEqual([
@@ -571,12 +635,100 @@ describe('bridge handler: facts', () => {
           `update caseCloseRequested → ${id}`,
           `start receptionReversedTombstone ${id}`,
           `describe ${id}`,
+          // Not closed RECEIVED_IN_ERROR (its plan says so): not void yet.
+          `result ${id}`,
+          // What opened it (here no input to read: not checked).
+          `history ${id}`,
           `start receptionReversedTombstone ${id}`,
         ]);
         expect(t.starts.at(-1)).toMatchObject({
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         });
         expect(t.logs).toEqual([expect.stringContaining('had closed (COMPLETED)')]);
+      });
+
+      it('places no tombstone over a journey that completed closing RECEIVED_IN_ERROR (a redelivered reversal): its plan stays readable', async () => {
+        const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, {
+          status: 'COMPLETED',
+          type: 'throughcareJourney',
+          closureReason: 'RECEIVED_IN_ERROR',
+        });
+        await expect(t.handle(reversal(), context)).resolves.toBeUndefined();
+        expect(t.calls).toEqual([
+          `update caseCloseRequested → ${id}`,
+          `start receptionReversedTombstone ${id}`,
+          `describe ${id}`,
+          `result ${id}`,
+        ]);
+        expect(t.starts).toHaveLength(1);
+        expect(t.starts[0]).toMatchObject({ workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+        expect(t.logs).toEqual([
+          expect.stringContaining(
+            `caseCloseRequested not applied: ${id} completed closing RECEIVED_IN_ERROR already; the episode reads as void, so no tombstone is placed over its plan`,
+          ),
+        ]);
+      });
+
+      /** A closed journey's start input, opened at `at` as this kind of opening opens one. */
+      const openedBy = (at: string) =>
+        opening === 'reception'
+          ? { episode: 2, receivedAt: at }
+          : {
+              episode: 2,
+              receivedAt: at,
+              liberatedFromCourt: { releasedAt: at, legalStatus: 'REMAND', eventId: 'l' },
+            };
+
+      it('after a closed journey opened at the instant the reversal names, places the tombstone run (its input read)', async () => {
+        const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, {
+          status: 'COMPLETED',
+          type: 'throughcareJourney',
+          closureReason: 'FOLLOW_UP_COMPLETE',
+          input: openedBy(openedAt.replace('Z', '.000Z')),
+        });
+        await expect(t.handle(reversal(), context)).resolves.toBeUndefined();
+        expect(t.calls).toEqual([
+          `update caseCloseRequested → ${id}`,
+          `start receptionReversedTombstone ${id}`,
+          `describe ${id}`,
+          `result ${id}`,
+          `history ${id}`,
+          `start receptionReversedTombstone ${id}`,
+        ]);
+        expect(t.starts.at(-1)).toMatchObject({
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        });
+      });
+
+      it('dead-letters (REVERSAL_MISMATCH) a reversal naming another opening than the closed journey was opened by: no tombstone, the episode not voided', async () => {
+        const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, {
+          status: 'COMPLETED',
+          type: 'throughcareJourney',
+          closureReason: 'FOLLOW_UP_COMPLETE',
+          input: openedBy('2027-01-20T08:00:00Z'),
+        });
+        const failure = await t.handle(reversal(), context).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isPermanent(failure)).toBe(true);
+        expect(failure).toMatchObject({
+          code: 'REVERSAL_MISMATCH',
+          message: `${id} had closed (COMPLETED); the reversal names the reception or liberation at ${openedAt}, but episode 2 was opened by its ${opening} at 2027-01-20T08:00:00Z: it reverses another opening under this episode number (an upstream numbering mismatch), so no tombstone is placed and the episode is not voided`,
+        });
+        expect(t.starts).toHaveLength(1);
+      });
+
+      it('still places the tombstone run after a journey that failed (no plan to read, not void)', async () => {
+        const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, {
+          status: 'FAILED',
+          type: 'throughcareJourney',
+        });
+        await expect(t.handle(reversal(), context)).resolves.toBeUndefined();
+        expect(t.starts.at(-1)).toMatchObject({
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        });
+        expect(t.logs).toEqual([expect.stringContaining('had closed (FAILED)')]);
       });
 
       it('leaves a tombstone placed already as it is (a redelivery)', async () => {
@@ -610,29 +762,21 @@ describe('bridge handler: facts', () => {
     },
   );
 
-  describe('what opened the episode, coming after its reversal, is refused by the tombstone and acknowledged as a duplicate', () => {
-    const refusedByTombstone = () =>
-      fakeTemporal(journeyNotRunning(), async () => {
-        throw new WorkflowExecutionAlreadyStartedError('already started', id, 'receptionReversedTombstone');
-      });
-
-    it('a reception', async () => {
-      const t = refusedByTombstone();
+  describe('what opened the episode, coming after its reversal, is refused by the tombstone: the reversed one is a duplicate, another is dead-lettered', () => {
+    const RECEIVED = '2027-09-01T09:30:00Z';
+    const RELEASED = '2027-02-01T15:20:00Z';
+    const reception = (): KnownEvent => {
       const { returnToCustody: _r, ...received } = recall(2).data as Record<string, unknown>;
-      const reception = PersonReceivedV1.parse({ ...recall(2), data: received });
-      await expect(t.handle(reception, context)).resolves.toBeUndefined();
-      expect(t.logs).toEqual([expect.stringContaining('duplicate reception ignored')]);
-    });
-
-    it('a liberation from court', async () => {
-      const t = refusedByTombstone();
-      const liberated = LiberatedFromCourtV1.parse({
+      return PersonReceivedV1.parse({ ...recall(2), data: received });
+    };
+    const liberation = (): KnownEvent =>
+      LiberatedFromCourtV1.parse({
         eventType: 'custody.person.liberated-from-court',
         version: 1,
         eventId: randomUUID(),
-        occurredAt: '2027-02-01T15:20:00Z',
+        occurredAt: RELEASED,
         correlationId: 'c',
-        personReference: { identifiers: [{ type: 'NOMS', value: 'A1234BC' }] },
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
         data: {
           prisonNumber: 'A1234BC',
           episode: 2,
@@ -640,12 +784,113 @@ describe('bridge handler: facts', () => {
           jurisdiction: 'SCOTLAND',
           homeLocalAuthority: 'S12000036',
           legalStatus: 'REMAND',
-          releasedAt: '2027-02-01T15:20:00Z',
+          releasedAt: RELEASED,
         },
       });
-      await expect(t.handle(liberated, context)).resolves.toBeUndefined();
-      expect(t.calls).toEqual([expect.stringMatching(/^signalWithStart throughcare-p\w+-2$/)]);
-      expect(t.logs).toEqual([expect.stringContaining('duplicate reception ignored')]);
+    /** The episode's id is held by `held` (its start refused as a duplicate). */
+    const refusedBy = (held: { status: string; type: string; input?: unknown }) =>
+      fakeTemporal(
+        journeyNotRunning(),
+        async () => {
+          throw new WorkflowExecutionAlreadyStartedError('already started', id, held.type);
+        },
+        held,
+      );
+    const tombstone = (receivedAt?: string) => ({
+      status: 'COMPLETED',
+      type: RECEPTION_REVERSED_TOMBSTONE_TYPE,
+      input: {
+        episode: 2,
+        reversedAt: '2027-09-02T10:00:00Z',
+        reversalEventId: 'reversal-1',
+        ...(receivedAt !== undefined && { receivedAt }),
+      },
+    });
+
+    describe.each([
+      ['a reception', reception, 'reception', RECEIVED, '2027-09-01T09:30:00.000Z'],
+      ['a liberation from court', liberation, 'liberation from court', RELEASED, '2027-02-01T15:20:00.000Z'],
+    ] as const)('%s', (_, opening, what, at, sameInstantOtherwiseWritten) => {
+      it('at the instant the tombstone records: a duplicate of the reversed one, ignored with a log line saying so', async () => {
+        for (const recorded of [at, sameInstantOtherwiseWritten]) {
+          const t = refusedBy(tombstone(recorded));
+          await expect(t.handle(opening(), context)).resolves.toBeUndefined();
+          // Asked only once the start failed: describe, then the tombstone's first event.
+          expect(t.calls).toEqual([`signalWithStart ${id}`, `describe ${id}`, `history ${id}`]);
+          expect(t.logs).toEqual([
+            expect.stringContaining(
+              `${id} is a tombstone: this ${what} at ${at} is the one reversed as recorded in error; duplicate of the reversed ${what} ignored, no journey started`,
+            ),
+          ]);
+        }
+      });
+
+      it('at another instant: dead-lettered at once (RECEPTION_TOMBSTONED), the episode number was voided for another opening', async () => {
+        const t = refusedBy(tombstone('2027-01-15T08:00:00Z'));
+        const failure = await t.handle(opening(), context).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isPermanent(failure)).toBe(true);
+        expect(failure).toMatchObject({
+          code: 'RECEPTION_TOMBSTONED',
+          message: `this ${what} at ${at} names episode 2, but that episode number was voided for another reception or liberation (the one at 2027-01-15T08:00:00Z, reversed as recorded in error at 2027-09-02T10:00:00Z; a tombstone holds ${id}): an upstream numbering mismatch. No journey started; have the publisher number this ${what} past the voided episode and publish it again`,
+        });
+      });
+
+      it('a tombstone placed before tombstones recorded the instant: ignored as before, with a log line saying it cannot tell', async () => {
+        const t = refusedBy(tombstone(undefined));
+        await expect(t.handle(opening(), context)).resolves.toBeUndefined();
+        expect(t.logs).toEqual([
+          expect.stringContaining(
+            `${id} is a tombstone placed before tombstones recorded the opening they void: this ${what} (at ${at}) cannot be told from the reversed one, and is ignored as its duplicate; no journey started`,
+          ),
+        ]);
+      });
+
+      it('a journey that closed (not a tombstone): a late duplicate, ignored as before, its history not read', async () => {
+        const t = refusedBy({ status: 'COMPLETED', type: 'throughcareJourney' });
+        await expect(t.handle(opening(), context)).resolves.toBeUndefined();
+        expect(t.calls).toEqual([`signalWithStart ${id}`, `describe ${id}`]);
+        expect(t.logs).toEqual([expect.stringContaining('duplicate reception ignored')]);
+      });
+    });
+
+    it('a return to custody into a tombstoned episode, at another instant, says the journey before was told already', async () => {
+      // The journey of episode 1 takes the return (it closes, handing over), then the start is refused.
+      const t = fakeTemporal(
+        async () => {},
+        async () => {
+          throw new WorkflowExecutionAlreadyStartedError(
+            'already started',
+            id,
+            RECEPTION_REVERSED_TOMBSTONE_TYPE,
+          );
+        },
+        tombstone('2027-01-15T08:00:00Z'),
+      );
+      const failure = await t.handle(recall(2), context).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(failure).toMatchObject({
+        code: 'RECEPTION_TOMBSTONED',
+        message: expect.stringContaining(
+          'No journey started (the journey of the episode before was told of the return already)',
+        ),
+      });
+    });
+
+    it('a tombstone gone since the start was refused (retention): retried, so the start is tried again', async () => {
+      const t = fakeTemporal(journeyNotRunning(), async () => {
+        throw new WorkflowExecutionAlreadyStartedError('already started', id, 'x');
+      });
+      const failure = await t.handle(reception(), context).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPermanent(failure)).toBe(false);
+      expect(failure).toMatchObject({ code: BridgeErrorCodes.notProcessed });
     });
   });
 

@@ -6,6 +6,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, ServerFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import {
   ErrorTypes,
   throughcareWorkflowId,
@@ -25,6 +26,7 @@ import {
   type MessageContext,
   type PlatformLogger,
 } from '@throughcare/platform-messaging';
+import { openingOf } from '../workflows/journey/opening';
 import {
   commandFor,
   personIdOf,
@@ -58,6 +60,19 @@ export const BridgeErrorCodes = {
    * episode is started either; the upstream publisher names `previousEpisode` (review stop 38, M1).
    */
   previousEpisodeVoid: 'PREVIOUS_EPISODE_VOID',
+  /**
+   * A reversal (`custody.reception.reversed`, `custody.court-liberation.reversed`) that names the
+   * episode's number but another opening than the journey's (its `receivedAt` or `releasedAt` is
+   * not the instant the journey was opened at): the journey refused to close. Permanent: an upstream
+   * reversal the liberation service would have refused; the journey runs on.
+   */
+  reversalMismatch: ErrorTypes.reversalMismatch,
+  /**
+   * A reception (or liberation from court) whose episode's id a tombstone holds, the tombstone
+   * recording another opening's instant: the episode number was voided for another reception (an
+   * upstream numbering mismatch). Permanent: no journey is started; the publisher must renumber it.
+   */
+  receptionTombstoned: 'RECEPTION_TOMBSTONED',
 } as const;
 
 export interface BridgeHandlerOptions {
@@ -122,6 +137,30 @@ export function bridgeHandler(
     client.withDeadline(Date.now() + deadlineMs, fn);
   const rejectionOf = (e: unknown, command: UpdateCommand) => rejection(e, command, notYetKnownHorizonMs);
   /**
+   * Whether the journey under `workflowId`, completed, closed RECEIVED_IN_ERROR (its returned plan,
+   * read from history: no worker needed); a failed one did not.
+   */
+  const closedReceivedInError = async (workflowId: string): Promise<boolean> => {
+    try {
+      const plan = (await withDeadline(() => client.workflow.getHandle(workflowId).result())) as PlanView;
+      return plan.closureReason === 'RECEIVED_IN_ERROR';
+    } catch (e) {
+      if (e instanceof WorkflowFailedError) return false;
+      throw e;
+    }
+  };
+  /**
+   * The start input of a run (from its history's first event, decoded as the client decodes any
+   * payload: the project codec decrypts it); undefined when it has none that reads as an object.
+   * Read only on rare paths (an opening refused, a reversal finding a closed journey).
+   */
+  const startInputOf = async (workflowId: string, runId: string | undefined): Promise<object | undefined> => {
+    const history = await withDeadline(() => client.workflow.getHandle(workflowId, runId).fetchHistory());
+    const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
+    return typeof input === 'object' && input !== null ? input : undefined;
+  };
+  /**
    * No journey runs under the command's id: a completed tombstone takes the id (REJECT_DUPLICATE),
    * so a journey that never started never will. One that closed has nothing to close; a tombstone
    * run follows it under the id, so the episode reads as void. One that started since the update
@@ -158,7 +197,9 @@ export function bridgeHandler(
     } catch (e) {
       if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
     }
-    const { status, type } = await withDeadline(() => client.workflow.getHandle(workflowId).describe());
+    const { status, type, runId } = await withDeadline(() =>
+      client.workflow.getHandle(workflowId).describe(),
+    );
     if (status.name === 'RUNNING' && type !== RECEPTION_REVERSED_TOMBSTONE_TYPE) {
       throw new TransientError(
         BridgeErrorCodes.notProcessed,
@@ -170,6 +211,29 @@ export function bridgeHandler(
         `${where}: ${command.name} not applied: ${workflowId} is a tombstone already; nothing to close`,
       );
       return;
+    }
+    // The journey completed closing RECEIVED_IN_ERROR (this reversal, or an earlier one, closed it;
+    // a redelivery comes here): it is void already, and a tombstone run over it would hide its plan
+    // from queries and results (404).
+    if (status.name === 'COMPLETED' && (await closedReceivedInError(workflowId))) {
+      logger.log(
+        `${where}: ${command.name} not applied: ${workflowId} completed closing RECEIVED_IN_ERROR already; the episode reads as void, so no tombstone is placed over its plan`,
+      );
+      return;
+    }
+    // A closed journey opened at another instant than the reversal names (an upstream reversal of
+    // another reception under this number, as the running journey's validator refuses it): the
+    // episode is not voided. A reversal that names none (published before it was named) is not checked.
+    if (tombstone.receivedAt !== undefined) {
+      const journey = (await startInputOf(workflowId, runId)) as Partial<ThroughcareInput> | undefined;
+      if (typeof journey?.receivedAt === 'string') {
+        const opened = openingOf(journey as Pick<ThroughcareInput, 'receivedAt' | 'liberatedFromCourt'>);
+        if (Date.parse(opened.at) !== Date.parse(tombstone.receivedAt))
+          throw new PermanentError(
+            BridgeErrorCodes.reversalMismatch,
+            `${workflowId} had closed (${status.name}); the reversal names the reception or liberation at ${tombstone.receivedAt}, but episode ${tombstone.episode} was opened by its ${opened.what} at ${opened.at}: it reverses another opening under this episode number (an upstream numbering mismatch), so no tombstone is placed and the episode is not voided`,
+          );
+      }
     }
     // The journey closed before the reversal (a liberation from court whose follow-up ended, a
     // case closed early): nothing to close, but the episode is void from now on. A tombstone run
@@ -206,13 +270,7 @@ export function bridgeHandler(
     if (type === RECEPTION_REVERSED_TOMBSTONE_TYPE) return 'void';
     if (status === 'RUNNING') return 'running';
     if (status !== 'COMPLETED') return 'other';
-    try {
-      const plan = (await withDeadline(() => handle.result())) as PlanView;
-      return plan.closureReason === 'RECEIVED_IN_ERROR' ? 'void' : 'other';
-    } catch (e) {
-      if (e instanceof WorkflowFailedError) return 'other';
-      throw e;
-    }
+    return (await closedReceivedInError(workflowId)) ? 'void' : 'other';
   };
   /**
    * A return naming a `previousEpisode` p below `episode - 1` is followed only when the journeys of
@@ -230,6 +288,59 @@ export function bridgeHandler(
         throw new TransientError(BridgeErrorCodes.notProcessed, `${message}; retried, in case it is closing`);
       throw new PermanentError(BridgeErrorCodes.previousEpisodeUnverified, message);
     }
+  };
+  /**
+   * A reception's (or liberation from court's) signal-with-start found its journey's id held by a
+   * closed run (REJECT_DUPLICATE). Asked only then, so a first reception costs nothing more. A
+   * tombstone there voided the episode: the same opening (the instant the tombstone records) is a
+   * duplicate of the reversed one, ignored; another is dead-lettered RECEPTION_TOMBSTONED (the
+   * episode number was voided for another opening: an upstream numbering mismatch); a tombstone
+   * placed before tombstones recorded the instant cannot tell, and ignores it as before. Anything
+   * else closed there is a late duplicate of its own opening, ignored.
+   */
+  const openingFoundClosed = async (
+    workflowId: string,
+    input: ThroughcareInput,
+    where: string,
+    previousTold: boolean,
+  ): Promise<void> => {
+    const what = input.liberatedFromCourt ? 'liberation from court' : 'reception';
+    const at = input.liberatedFromCourt?.releasedAt ?? input.receivedAt;
+    let held: { type: string; runId: string };
+    try {
+      held = await withDeadline(() => client.workflow.getHandle(workflowId).describe());
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+      // Gone since the start was refused (the namespace's retention): the start is tried again.
+      throw new TransientError(
+        BridgeErrorCodes.notProcessed,
+        `${workflowId} was taken when the ${what} was started, and is gone now: retried`,
+      );
+    }
+    if (held.type !== RECEPTION_REVERSED_TOMBSTONE_TYPE) {
+      logger.warn(`${where}: journey ${workflowId} already closed; duplicate reception ignored`);
+      return;
+    }
+    const tombstone = (await startInputOf(workflowId, held.runId)) as
+      | Partial<ReceptionReversedTombstoneInput>
+      | undefined;
+    const reversed = typeof tombstone?.receivedAt === 'string' ? tombstone.receivedAt : undefined;
+    if (reversed === undefined) {
+      logger.warn(
+        `${where}: ${workflowId} is a tombstone placed before tombstones recorded the opening they void: this ${what} (at ${at}) cannot be told from the reversed one, and is ignored as its duplicate; no journey started`,
+      );
+      return;
+    }
+    if (Date.parse(reversed) === Date.parse(at)) {
+      logger.log(
+        `${where}: ${workflowId} is a tombstone: this ${what} at ${at} is the one reversed as recorded in error; duplicate of the reversed ${what} ignored, no journey started`,
+      );
+      return;
+    }
+    throw new PermanentError(
+      BridgeErrorCodes.receptionTombstoned,
+      `this ${what} at ${at} names episode ${input.episode}, but that episode number was voided for another reception or liberation (the one at ${reversed}, reversed as recorded in error at ${tombstone?.reversedAt ?? 'an unrecorded instant'}; a tombstone holds ${workflowId}): an upstream numbering mismatch. No journey started${previousTold ? ' (the journey of the episode before was told of the return already)' : ''}; have the publisher number this ${what} past the voided episode and publish it again`,
+    );
   };
   return async (event: KnownEvent, context: MessageContext): Promise<void> => {
     let command;
@@ -305,7 +416,7 @@ export function bridgeHandler(
           logger.log(`${where}: journey ${workflowId} started or signalled`);
         } catch (e) {
           if (e instanceof WorkflowExecutionAlreadyStartedError) {
-            logger.warn(`${where}: journey ${workflowId} already closed; duplicate reception ignored`);
+            await openingFoundClosed(workflowId, input, where, previousEpisode?.kind === 'update');
             return;
           }
           throw e;
@@ -384,6 +495,12 @@ function rejection(e: unknown, command: UpdateCommand, notYetKnownHorizonMs: num
   if (!(e instanceof WorkflowUpdateFailedError)) return e;
   const reason = e.cause instanceof Error ? e.cause.message : e.message;
   const type = e.cause instanceof ApplicationFailure ? (e.cause.type ?? undefined) : undefined;
+  if (type === ErrorTypes.reversalMismatch) {
+    return new PermanentError(
+      BridgeErrorCodes.reversalMismatch,
+      `${command.workflowId} refused ${command.name}: ${reason}`,
+    );
+  }
   if (type === ErrorTypes.notYetKnown) {
     return new TransientError(
       BridgeErrorCodes.notYetKnown,

@@ -465,15 +465,22 @@ describe('bridge: event → workflow command', () => {
   });
 
   it.each([
-    ['a reception', 'custody.reception.reversed@1', {}],
     [
-      'a liberation from court',
+      'a reception (naming it: its receivedAt)',
+      'custody.reception.reversed@1',
+      { receivedAt: '2027-02-01T09:30:00Z' },
+      { receivedAt: '2027-02-01T09:30:00Z' },
+    ],
+    ['a reception (an older event, not naming it)', 'custody.reception.reversed@1', {}, {}],
+    [
+      'a liberation from court (naming it: its releasedAt)',
       'custody.court-liberation.reversed@1',
       { releasedAt: '2027-02-01T11:20:00Z' },
+      { receivedAt: '2027-02-01T11:20:00Z' },
     ],
   ] as const)(
-    'maps %s reversed as recorded in error to an early closure (RECEIVED_IN_ERROR) at the reversal, if the journey runs, with its handler required; else a tombstone',
-    (_, key, undone) => {
+    'maps %s reversed as recorded in error to an early closure (RECEIVED_IN_ERROR) at the reversal, if the journey runs, with its handler required; else a tombstone; both name the opening reversed',
+    (_, key, undone, opened) => {
       const eventId = randomUUID();
       const command = commandFor(
         fact(
@@ -494,12 +501,13 @@ describe('bridge: event → workflow command', () => {
         name: 'caseCloseRequested',
         update: caseCloseRequestedUpdate,
         workflowId: `throughcare-${PERSON}-2`,
-        arg: { reason: 'RECEIVED_IN_ERROR', requestedAt: '2027-02-01T12:00:00Z', eventId },
+        // The opening's instant: the journey refuses the reversal of another (REVERSAL_MISMATCH).
+        arg: { reason: 'RECEIVED_IN_ERROR', requestedAt: '2027-02-01T12:00:00Z', eventId, ...opened },
         onlyIfRunning: true,
         // A running journey must close: a worker that refuses the reason is retried, never dropped.
         handlerRequired: true,
-        // One that never started never will: a tombstone takes its id.
-        tombstone: { episode: 2, reversedAt: '2027-02-01T12:00:00Z', reversalEventId: eventId },
+        // One that never started never will: a tombstone takes its id, recording what was reversed.
+        tombstone: { episode: 2, reversedAt: '2027-02-01T12:00:00Z', reversalEventId: eventId, ...opened },
       });
     },
   );

@@ -455,7 +455,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
       });
     }
     case 'custody.reception.reversed':
-    case 'custody.court-liberation.reversed':
+    case 'custody.court-liberation.reversed': {
       // The record that opened the episode (its reception, or its liberation from court) was made
       // in error: the journey closes early (withdraws referrals, cancels bookings, tells agencies)
       // as for any early closure, with reason RECEIVED_IN_ERROR. Nothing free-text crosses the bus
@@ -464,19 +464,35 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
       // (its reception or liberation may be replayed later, from a dead letter): a tombstone takes
       // its workflow id. A running one must close: an older worker whose journey refuses the reason
       // (a rolling deploy) dead-letters it with the refusal, for replay; never dropped.
+      // Both name the instant of the opening they reverse (a reception's from its reversal, when
+      // the event has it; a liberation's always): the journey refuses a reversal of another
+      // opening under its number (REVERSAL_MISMATCH), and the tombstone keeps it, so an opening
+      // that finds the tombstone later is told from the reversed one (RECEPTION_TOMBSTONED).
+      const receivedAt =
+        event.eventType === 'custody.court-liberation.reversed'
+          ? event.data.releasedAt
+          : event.data.receivedAt;
+      const opened = receivedAt !== undefined ? { receivedAt } : {};
       return updateIfRunning(
         caseCloseRequestedUpdate,
         throughcareWorkflowId(personId, event.data.episode),
-        { reason: 'RECEIVED_IN_ERROR', requestedAt: event.data.reversedAt, eventId: event.eventId },
+        {
+          reason: 'RECEIVED_IN_ERROR',
+          requestedAt: event.data.reversedAt,
+          eventId: event.eventId,
+          ...opened,
+        },
         {
           handlerRequired: true,
           tombstone: {
             episode: event.data.episode,
             reversedAt: event.data.reversedAt,
             reversalEventId: event.eventId,
+            ...opened,
           },
         },
       );
+    }
     default:
       return { kind: 'ignore', reason: `${event.eventType}@${event.version} is not bridged to workflows` };
   }

@@ -1,12 +1,16 @@
 import { ApplicationFailure, condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import {
+  caseCloseRequestedUpdate,
   ErrorTypes,
   meetingHeldUpdate,
   movementReversedUpdate,
   receptionSignal,
   transferredUpdate,
+  type CaseCloseRequested,
+  type ThroughcareInput,
 } from '@throughcare/contracts';
+import { refuseReversalOfAnotherOpening } from '../../workflows/journey/opening';
 
 /** Every update handler run, in order: `<update>:<eventId>` (a fact applied twice shows twice). */
 export const appliedQuery = defineQuery<string[]>('applied');
@@ -23,8 +27,11 @@ export const refuseSignal = defineSignal<[string]>('refuse');
  * no de-duplication of its own, so the test sees any fact applied twice. Like the journey, it
  * refuses in the validator (nothing recorded, so a retry with the same updateId is validated afresh).
  */
-export async function throughcareJourney(): Promise<void> {
+export async function throughcareJourney(
+  input?: ThroughcareInput,
+): Promise<{ closureReason?: string } | undefined> {
   const applied: string[] = [];
+  let closureReason: string | undefined;
   const known = new Set<string>();
   const refused = new Set<string>();
   let hanging = false;
@@ -64,5 +71,20 @@ export async function throughcareJourney(): Promise<void> {
       });
     }
   });
-  await condition(() => false);
+  // As the journey: a reversal naming another opening is refused (REVERSAL_MISMATCH, the
+  // journey's own check); one of its own opening closes it, and its plan says RECEIVED_IN_ERROR.
+  setHandler(
+    caseCloseRequestedUpdate,
+    (fact: CaseCloseRequested) => {
+      applied.push(`${caseCloseRequestedUpdate.name}:${fact.eventId}`);
+      closureReason ??= fact.reason;
+    },
+    {
+      validator: (fact: CaseCloseRequested) => {
+        if (input) refuseReversalOfAnotherOpening(input, fact);
+      },
+    },
+  );
+  await condition(() => closureReason !== undefined);
+  return { closureReason };
 }

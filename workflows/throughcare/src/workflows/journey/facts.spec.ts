@@ -906,6 +906,88 @@ describe('fact rules: consent, closure and return to custody', () => {
     );
   });
 
+  describe('a close RECEIVED_IN_ERROR (a reversal) naming the opening it reverses', () => {
+    const mismatch = (named: string, what: string, at: string, episode = 1): Refusal => ({
+      type: 'REVERSAL_MISMATCH',
+      message: `the reversal names the reception or liberation at ${named}, but episode ${episode} was opened by its ${what} at ${at}: it reverses another opening under this episode number (an upstream numbering mismatch), so this journey is not closed`,
+      nonRetryable: true,
+    });
+    const reversal = (receivedAt: string | undefined, eventId = 'reversal') => ({
+      reason: 'RECEIVED_IN_ERROR' as const,
+      requestedAt: '2026-03-02T12:00:00.000Z',
+      eventId,
+      ...(receivedAt !== undefined ? { receivedAt } : {}),
+    });
+    const OTHER_RECEPTION = '2026-03-02T08:00:00.000Z';
+
+    it('refuses one naming another reception under its episode number (REVERSAL_MISMATCH), and closes for its own, however the instant is written', () => {
+      const j = scotland();
+      j.run();
+      expect(refusal(() => j.facts.caseCloseRequested.validate(reversal(OTHER_RECEPTION)))).toEqual(
+        mismatch(OTHER_RECEPTION, 'reception', RECEPTION),
+      );
+      expect(j.s.closeRequested).toBeUndefined();
+      // The same instant without milliseconds is the journey's own reception.
+      expect(j.tell(j.facts.caseCloseRequested, reversal('2026-03-02T09:00:00Z'))).toBe('applied');
+      expect(j.p.closingReason()).toBe('RECEIVED_IN_ERROR');
+    });
+
+    it('says REVERSAL_MISMATCH, not "closed", for another reception once the journey is closing', () => {
+      const j = scotland();
+      j.run();
+      j.tell(j.facts.caseCloseRequested, { reason: 'DECEASED', requestedAt: j.now, eventId: 'close-1' });
+      expect(refusal(() => j.facts.caseCloseRequested.validate(reversal(OTHER_RECEPTION)))).toEqual(
+        mismatch(OTHER_RECEPTION, 'reception', RECEPTION),
+      );
+    });
+
+    it('closes as before for a reversal that names no opening (published before it was named)', () => {
+      const j = scotland();
+      j.run();
+      expect(j.tell(j.facts.caseCloseRequested, reversal(undefined))).toBe('applied');
+      expect(j.p.closingReason()).toBe('RECEIVED_IN_ERROR');
+    });
+
+    it('does not check the instant of a close for any other reason', () => {
+      const j = scotland();
+      j.run();
+      const close = {
+        reason: 'DECEASED' as const,
+        requestedAt: j.now,
+        eventId: 'c',
+        receivedAt: OTHER_RECEPTION,
+      };
+      expect(j.tell(j.facts.caseCloseRequested, close)).toBe('applied');
+    });
+
+    it("compares a journey a liberation from court opened with that liberation's releasedAt", () => {
+      const released = '2026-03-02T09:00:00.000Z';
+      const liberated = new SimulatedJourney({
+        ...inputFor('SCOTLAND', 30),
+        receivedAt: released,
+        liberatedFromCourt: { releasedAt: released, legalStatus: 'REMAND', eventId: 'court' },
+      });
+      expect(
+        refusal(() => liberated.facts.caseCloseRequested.validate(reversal('2026-03-02T10:00:00.000Z'))),
+      ).toEqual(mismatch('2026-03-02T10:00:00.000Z', 'liberation from court', released));
+      expect(refusal(() => liberated.facts.caseCloseRequested.validate(reversal(released)))).toBeUndefined();
+    });
+
+    it('a journey its reception opened, liberated from court later (remand ended), was opened by the reception: a reversal naming the liberation is refused', () => {
+      const j = scotland();
+      j.run();
+      const releasedAt = '2026-03-03T14:00:00.000Z';
+      j.facts.receivedAgain({
+        ...j.input,
+        liberatedFromCourt: { releasedAt, legalStatus: 'REMAND', eventId: 'court-1' },
+      });
+      expect(refusal(() => j.facts.caseCloseRequested.validate(reversal(releasedAt)))).toEqual(
+        mismatch(releasedAt, 'reception', RECEPTION),
+      );
+      expect(refusal(() => j.facts.caseCloseRequested.validate(reversal(RECEPTION)))).toBeUndefined();
+    });
+  });
+
   it('records a return to custody after the release: the journey closes as recalled', () => {
     const j = released();
     const back = returnFact();

@@ -23,6 +23,7 @@ import {
 } from '@throughcare/contracts';
 import { planningRangeIssues } from '@throughcare/domain';
 import type { JourneyState } from './journey-state';
+import { refuseReversalOfAnotherOpening } from './opening';
 import { needDecided, needTryOf } from './outcomes';
 import { iso, risesBetween, type PlanContext, type Planner } from './planner';
 
@@ -413,6 +414,9 @@ export function createFacts(
 
   const caseCloseRequested: FactRule<CaseCloseRequested> = {
     validate: (f) => {
+      // A reversal of another reception under this episode's number first: whatever the state,
+      // it is not about this journey (REVERSAL_MISMATCH, dead-lettered by the bridge).
+      refuseReversalOfAnotherOpening(input, f);
       open();
       // Its instant decides which overdue clocks were breached before the closure.
       notBefore('case closure', f.requestedAt, input.receivedAt, 'reception');
