@@ -298,6 +298,25 @@ export class MovementOutOfOrderError extends DomainError {
   }
 }
 
+/**
+ * A reception reversal and the HMPPS admission its reception completed (review of stop 37, M1):
+ * 422 ADMISSION_DECISION_REQUIRED when it completed one and the body does not say what the
+ * admission was, ADMISSION_DECISION_NOT_APPLICABLE when it completed none and the body says; the
+ * field is `admission` either way.
+ */
+export class AdmissionDecisionError extends DomainError {
+  constructor(
+    code: 'ADMISSION_DECISION_REQUIRED' | 'ADMISSION_DECISION_NOT_APPLICABLE',
+    message: string,
+    details: Record<string, unknown>,
+  ) {
+    super(code, 'RULE_VIOLATED', message, {
+      details: { field: 'admission', ...details },
+      extensions: { fields: ['admission'] },
+    });
+  }
+}
+
 export class MovementNotFoundError extends NotFoundError {
   constructor(eventId: string) {
     super(
