@@ -338,6 +338,8 @@ describe('liberation migrations (real Postgres)', () => {
     refusal: RegExp,
   ): Promise<void> {
     const other = await open([]);
+    // Its own connection: each data source here has one, and the writer's is held.
+    const observer = await open([]);
     const writer = other.createQueryRunner();
     try {
       await writer.connect();
@@ -349,7 +351,7 @@ describe('liberation migrations (real Postgres)', () => {
         (e: unknown) => e,
       );
       // The rollback waits on the writer's lock, not yet checked.
-      await eventuallyWaiting(other);
+      await eventuallyWaiting(observer);
       await writer.commitTransaction();
       const settled = await outcome;
       expect(settled).toBeInstanceOf(Error);
@@ -358,6 +360,7 @@ describe('liberation migrations (real Postgres)', () => {
       if (writer.isTransactionActive) await writer.rollbackTransaction();
       await writer.release();
       await other.destroy();
+      await observer.destroy();
     }
   }
 
@@ -589,7 +592,7 @@ describe('liberation migrations (real Postgres)', () => {
       ).rejects.toThrow(/custody_episode_void_admission_void/);
       // A VOID admission keeps its episode (as a COMPLETED one); no other status gains one.
       await expect(setPending('VOID', null)).rejects.toThrow(/pending_reception_completed_episode/);
-      await expect(setPending('VOIDED', 1)).rejects.toThrow(/pending_reception_status_check/);
+      await expect(setPending('VOIDED', null)).rejects.toThrow(/pending_reception_status_check/);
       await voidIt('IN_ERROR');
       await setPending('VOID', 1);
 
@@ -615,7 +618,7 @@ describe('liberation migrations (real Postgres)', () => {
       await voidIt(null);
       await ds.undoLastMigration({ transaction: 'each' });
       expect(await columnCount(ds, 'custody_episode', 'void_admission')).toBe(0);
-      await expect(setPending('VOID', 1)).rejects.toThrow(/pending_reception_status_check/);
+      await expect(setPending('VOID', null)).rejects.toThrow(/pending_reception_status_check/);
       await ds.runMigrations({ transaction: 'each' });
       expect(await shape()).toEqual({ column: 1, statuses: true });
     } finally {
