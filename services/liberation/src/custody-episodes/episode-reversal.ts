@@ -11,11 +11,7 @@ import {
   ReversalConflictError,
 } from './custody-episode.errors';
 import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
-import type {
-  AdmissionDecision,
-  ReceptionReversedView,
-  ReverseOpeningBody,
-} from './custody-episode.schemas';
+import type { AdmissionDecision, ReceptionReversedView, ReverseOpeningBody } from './custody-episode.schemas';
 import { linksOf, reversalOf } from './custody-episode.view';
 import { currentEstablishment, isWithin, loadMovements, refusalOver } from './episode-history';
 import type { Movement } from './movement.entity';
@@ -60,7 +56,11 @@ export interface OpeningKind {
    * What the reversal records of what its opening had completed (`voidAdmission`), checked against
    * the record before anything changes (a 422 naming the field). None: never anything (null).
    */
-  admission?(manager: EntityManager, e: CustodyEpisode, body: ReverseOpeningBody): Promise<AdmissionDecision | null>;
+  admission?(
+    manager: EntityManager,
+    e: CustodyEpisode,
+    body: ReverseOpeningBody,
+  ): Promise<AdmissionDecision | null>;
   /** In the reversal's transaction, once the episode is void (and its decision recorded): what else it changes. */
   afterVoid(manager: EntityManager, e: CustodyEpisode, context: RequestContext): Promise<void>;
   /** The event enqueued with it. */

@@ -52,8 +52,7 @@ export class MeetingsController {
   })
   @ApiResponse({
     status: 409,
-    description:
-      `MEETING_CANCELLED, MEETING_ALREADY_HELD (at another instant), or ${EPISODE_RECEIVED_IN_ERROR_DOC}`,
+    description: `MEETING_CANCELLED, MEETING_ALREADY_HELD (at another instant), or ${EPISODE_RECEIVED_IN_ERROR_DOC}`,
   })
   @ApiResponse({
     status: 422,

@@ -217,7 +217,8 @@ export class PendingReceptionsService {
       const pending = await this.find(context.scope, id, tx, true);
       if (pending.status === 'COMPLETED')
         throw new PendingReceptionCompletedError(pending, 'there is nothing to dismiss');
-      if (pending.status === 'VOID') throw new PendingReceptionVoidError(pending, 'there is nothing to dismiss');
+      if (pending.status === 'VOID')
+        throw new PendingReceptionVoidError(pending, 'there is nothing to dismiss');
       if (pending.status === 'DISMISSED' && pending.dismissalReason !== body.reason)
         throw new PendingReceptionDismissedError(pending);
       if (pending.status === 'PENDING') {

@@ -89,7 +89,8 @@ export const RECEPTION_OPENING: OpeningKind = {
     const { personId, episode: n } = episode;
     // An HMPPS admission this reception had completed: to do again (or to dismiss), or void.
     if (episode.voidAdmission === 'TO_RECEIVE_AGAIN') await reopenPendingReceptions(manager, personId, n);
-    if (episode.voidAdmission === 'IN_ERROR') await voidPendingReceptions(manager, personId, n, context.actor);
+    if (episode.voidAdmission === 'IN_ERROR')
+      await voidPendingReceptions(manager, personId, n, context.actor);
   },
   event: receptionReversedEvent,
 };
