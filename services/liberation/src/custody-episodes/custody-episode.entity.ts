@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, IsNull, PrimaryColumn } from 'typeorm';
+import type { AdmissionDecision } from './custody-episode.schemas';
 import type {
   CourtLiberationStatus,
   Jurisdiction,
@@ -131,6 +132,13 @@ export class CustodyEpisode {
 
   @Column('text', { name: 'void_correlation_id', nullable: true })
   voidCorrelationId!: string | null;
+
+  /**
+   * What the HMPPS admission the reversed reception had completed was, as staff said (migration
+   * 2800): TO_RECEIVE_AGAIN (pending again) or IN_ERROR (void). Null when it completed none.
+   */
+  @Column('text', { name: 'void_admission', nullable: true })
+  voidAdmission!: AdmissionDecision | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

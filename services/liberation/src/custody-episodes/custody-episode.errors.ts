@@ -70,6 +70,10 @@ export class EpisodeVoidError extends ConflictError {
   }
 }
 
+/** How the OpenAPI of every operation that may answer EpisodeVoidError names it (review M3). */
+export const EPISODE_RECEIVED_IN_ERROR_DOC =
+  "EPISODE_RECEIVED_IN_ERROR (the episode's reception, or liberation from court, was reversed as recorded in error: it is void, nothing more is recorded against it)";
+
 /**
  * The reception (409 RECEPTION_REVERSED) or liberation from court (409 COURT_LIBERATION_REVERSED)
  * sent again, with its Idempotency-Key or without, after it was reversed as recorded in error: not
@@ -295,6 +299,26 @@ export class SameEstablishmentTransferError extends DomainError {
 export class MovementOutOfOrderError extends DomainError {
   constructor(code: string, field: string, message: string, details: Record<string, unknown>) {
     super(code, 'RULE_VIOLATED', message, { details: { field, ...details } });
+  }
+}
+
+/**
+ * A reception reversal and the HMPPS admission its reception completed (review of stop 37, M1):
+ * 422 ADMISSION_DECISION_REQUIRED when it completed one and the body does not say what the
+ * admission was, ADMISSION_DECISION_NOT_APPLICABLE when it completed none and the body says; the
+ * member `fields` of the answer names `admission` either way.
+ */
+export class AdmissionDecisionError extends DomainError {
+  constructor(
+    code: 'ADMISSION_DECISION_REQUIRED' | 'ADMISSION_DECISION_NOT_APPLICABLE',
+    message: string,
+    details: Record<string, unknown>,
+  ) {
+    super(code, 'RULE_VIOLATED', message, {
+      details: { field: 'admission', ...details },
+      // Named to the caller as RECEPTION_REVERSAL_CONFLICT names what differs.
+      extensions: { fields: ['admission'] },
+    });
   }
 }
 

@@ -265,9 +265,14 @@ export type ReverseMovementBody = z.output<typeof ReverseMovementBodySchema>;
  * The body of a reversal of the record that opened an episode, recorded in error: `what` it
  * reverses, and the instant of it that `reversedAt` is not before.
  */
-function reverseOpeningBodySchema(what: string, since: 'receivedAt' | 'releasedAt') {
+function reverseOpeningBodySchema<Extra extends z.ZodRawShape>(
+  what: string,
+  since: 'receivedAt' | 'releasedAt',
+  extra: Extra,
+) {
   return z
     .object({
+      ...extra,
       reversedAt: IsoInstant.describe(
         `When the ${what} was found to be in error and undone (not before ${since})`,
       ),
@@ -282,22 +287,41 @@ function reverseOpeningBodySchema(what: string, since: 'receivedAt' | 'releasedA
     })
     .strict()
     .superRefine((body, ctx) => {
-      notInTheFuture(body.reversedAt, 'reversedAt', ctx);
-      refuseUnplannableInAny([{ field: 'reversedAt', value: body.reversedAt, role: 'event' }], ctx);
+      const { reversedAt } = body as { reversedAt: string };
+      notInTheFuture(reversedAt, 'reversedAt', ctx);
+      refuseUnplannableInAny([{ field: 'reversedAt', value: reversedAt, role: 'event' }], ctx);
     });
 }
 
+/**
+ * What the HMPPS admission (a pending reception) that a reversed reception had completed was:
+ * `TO_RECEIVE_AGAIN`, the person really is arriving (the admission is pending again, to complete
+ * again); `IN_ERROR`, the admission itself was wrong (it is void: nothing completes from it).
+ */
+export const AdmissionDecision = z.enum(['TO_RECEIVE_AGAIN', 'IN_ERROR']);
+export type AdmissionDecision = z.output<typeof AdmissionDecision>;
+
 /** POST …/episodes/:episode/reception-reversal: the reception that opened the episode was recorded in error. */
-export const ReverseReceptionBodySchema = reverseOpeningBodySchema('reception', 'receivedAt');
+export const ReverseReceptionBodySchema = reverseOpeningBodySchema('reception', 'receivedAt', {
+  admission: AdmissionDecision.optional().describe(
+    'Required when the reception completed an HMPPS admission (a pending reception), and only then ' +
+      '(else 422 ADMISSION_DECISION_REQUIRED / ADMISSION_DECISION_NOT_APPLICABLE, field "admission"): ' +
+      'TO_RECEIVE_AGAIN, the person really is arriving, the admission is pending again to complete again; ' +
+      'IN_ERROR, the admission itself was wrong, it is void and nothing completes from it',
+  ),
+});
 /** POST …/episodes/:episode/court-liberation-reversal: the liberation from court that opened it was. */
 export const ReverseCourtLiberationBodySchema = reverseOpeningBodySchema(
   'liberation from court',
   'releasedAt',
+  {},
 );
-/** Either reversal's body (the same facts). */
-export type ReverseOpeningBody = z.output<typeof ReverseReceptionBodySchema>;
-export type ReverseReceptionBody = ReverseOpeningBody;
-export type ReverseCourtLiberationBody = ReverseOpeningBody;
+/** Either reversal's body (the same facts; only a reception's says what its admission was). */
+export type ReverseOpeningBody = z.output<typeof ReverseCourtLiberationBodySchema> & {
+  admission?: AdmissionDecision;
+};
+export type ReverseReceptionBody = z.output<typeof ReverseReceptionBodySchema>;
+export type ReverseCourtLiberationBody = z.output<typeof ReverseCourtLiberationBodySchema>;
 
 /** The liberation facts are the `custody.person.liberated-from-court` event's data, less the episode we number. */
 export const RecordCourtLiberationBodySchema = LiberatedFromCourtV1.shape.data
@@ -408,6 +432,11 @@ export interface ReceptionReversalView {
   reversedBy: string;
   reason: ReceptionReversalReason;
   note: string | null;
+  /**
+   * What the HMPPS admission its reception had completed was, as staff said when reversing it
+   * (TO_RECEIVE_AGAIN: pending again; IN_ERROR: void); null when it completed none.
+   */
+  admission: AdmissionDecision | null;
 }
 
 export interface ReceptionReversedView extends ReceptionReversalView {

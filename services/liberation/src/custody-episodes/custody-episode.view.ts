@@ -108,6 +108,7 @@ export function reversalOf(e: CustodyEpisode): ReceptionReversalView | null {
     reversedBy: e.voidedBy ?? '',
     reason: e.voidReason,
     note: e.voidNote,
+    admission: e.voidAdmission,
   };
 }
 

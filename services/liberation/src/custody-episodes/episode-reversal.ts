@@ -11,7 +11,7 @@ import {
   ReversalConflictError,
 } from './custody-episode.errors';
 import { enqueueCustodyEvent, refuseEpisodeMismatch } from './custody-outbox';
-import type { ReceptionReversedView, ReverseOpeningBody } from './custody-episode.schemas';
+import type { AdmissionDecision, ReceptionReversedView, ReverseOpeningBody } from './custody-episode.schemas';
 import { linksOf, reversalOf } from './custody-episode.view';
 import { currentEstablishment, isWithin, loadMovements, refusalOver } from './episode-history';
 import type { Movement } from './movement.entity';
@@ -52,8 +52,17 @@ export interface OpeningKind {
     movements: readonly Movement[],
     refused: Refuse,
   ): Promise<void>;
-  /** In the reversal's transaction, once the episode is void: what else it changes. */
-  afterVoid(manager: EntityManager, e: CustodyEpisode): Promise<void>;
+  /**
+   * What the reversal records of what its opening had completed (`voidAdmission`), checked against
+   * the record before anything changes (a 422 naming the field). None: never anything (null).
+   */
+  admission?(
+    manager: EntityManager,
+    e: CustodyEpisode,
+    body: ReverseOpeningBody,
+  ): Promise<AdmissionDecision | null>;
+  /** In the reversal's transaction, once the episode is void (and its decision recorded): what else it changes. */
+  afterVoid(manager: EntityManager, e: CustodyEpisode, context: RequestContext): Promise<void>;
   /** The event enqueued with it. */
   event(e: CustodyEpisode, establishmentCode: string): ReceptionReversedV1 | CourtLiberationReversedV1;
 }
@@ -73,6 +82,8 @@ interface FirstReversal {
   reversedAt: string;
   reason: string;
   note: string | null;
+  /** Absent from keys remembered before migration 2800: none was said then. */
+  admission?: AdmissionDecision | null;
 }
 
 /**
@@ -108,6 +119,7 @@ export async function reverseOpening(
         reversedAt: body.reversedAt,
         reason: body.reason,
         note: body.note ?? null,
+        admission: body.admission ?? null,
       };
     };
     const first = context.idempotencyKey
@@ -119,6 +131,7 @@ export async function reverseOpening(
       ...(Date.parse(first.reversedAt) === Date.parse(body.reversedAt) ? [] : ['reversedAt']),
       ...(first.reason === body.reason ? [] : ['reason']),
       ...(first.note === (body.note ?? null) ? [] : ['note']),
+      ...((first.admission ?? null) === (body.admission ?? null) ? [] : ['admission']),
     ];
     if (differences.length > 0) {
       throw new IdempotencyKeyReusedError(
@@ -205,6 +218,7 @@ async function applyReversal(
 
   const movements = await loadMovements(manager, personId, episodeNumber);
   await kind.refuseStanding(manager, episode, reversedAt, movements, refused);
+  const admission = kind.admission ? await kind.admission(manager, episode, body) : null;
 
   const voided = {
     voidedAt: reversedAt,
@@ -213,10 +227,11 @@ async function applyReversal(
     voidNote: body.note ?? null,
     voidEventId: context.fromBus?.eventId ?? randomUUID(),
     voidCorrelationId: context.correlationId,
+    voidAdmission: admission,
   };
   await manager.update(CustodyEpisode, { personId, episode: episodeNumber }, voided);
   Object.assign(episode, voided);
-  await kind.afterVoid(manager, episode);
+  await kind.afterVoid(manager, episode, context);
   await enqueueCustodyEvent(
     manager,
     kind.event(episode, currentEstablishment(episode, { movements })),
@@ -242,5 +257,6 @@ function differingReversalFacts(e: CustodyEpisode, body: ReverseOpeningBody): st
     ...(e.voidedAt?.getTime() === Date.parse(body.reversedAt) ? [] : ['reversedAt']),
     ...(e.voidReason === body.reason ? [] : ['reason']),
     ...(e.voidNote === (body.note ?? null) ? [] : ['note']),
+    ...(e.voidAdmission === (body.admission ?? null) ? [] : ['admission']),
   ];
 }

@@ -50,6 +50,7 @@ function anEpisode(episode: number, overrides: Partial<CustodyEpisode> = {}): Cu
     voidNote: null,
     voidEventId: null,
     voidCorrelationId: null,
+    voidAdmission: null,
     createdAt: new Date('2026-01-05T10:00:00Z'),
     ...overrides,
   };

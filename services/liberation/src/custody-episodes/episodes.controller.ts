@@ -50,6 +50,7 @@ import {
   RELEASE_DATE_EXAMPLES,
   TRANSFER_EXAMPLES,
 } from './request-examples';
+import { EPISODE_RECEIVED_IN_ERROR_DOC } from './custody-episode.errors';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -139,7 +140,7 @@ export class EpisodesController {
   })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
-  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED' })
+  @ApiResponse({ status: 409, description: `EPISODE_ALREADY_RELEASED or ${EPISODE_RECEIVED_IN_ERROR_DOC}` })
   @ApiResponse({
     status: 422,
     description:
@@ -195,7 +196,8 @@ export class EpisodesController {
   @ApiResponse({
     status: 409,
     description:
-      'EPISODE_ALREADY_RELEASED, TRANSFER_CONFLICT or ABSENCE_OPEN (the person is out on ROTL: record the return at or before transferredAt, then retry; details name absenceId and transferredAt). A transfer while the person is out at court ends that absence (status TRANSFERRED)',
+      'EPISODE_ALREADY_RELEASED, TRANSFER_CONFLICT or ABSENCE_OPEN (the person is out on ROTL: record the return at or before transferredAt, then retry; details name absenceId and transferredAt). A transfer while the person is out at court ends that absence (status TRANSFERRED); ' +
+      EPISODE_RECEIVED_IN_ERROR_DOC,
   })
   @ApiResponse({
     status: 422,
@@ -243,12 +245,34 @@ export class EpisodesController {
       'REVERSE_RELEASE_FIRST (reverseFirst.eventId), REVERSE_TRANSFER_FIRST (reverseFirst.eventId), REVERSE_ABSENCE_FIRST (reverseFirst.absenceId); ' +
       "LATER_EPISODE_STANDS (only the latest episode's reception can be reversed; a later one held elsewhere answers CUSTODY_RECORD_CONFLICT), " +
       'NOT_A_RECEPTION (liberated direct from court: reverse it with POST …/court-liberation-reversal); RETURN_TO_CUSTODY_NOT_REVERSIBLE (a recall or new-sentence reception: not supported yet); ' +
-      'RECEPTION_REVERSAL_CONFLICT (reversed already with other facts, no Idempotency-Key: the member fields names each that differs, e.g. ["reversedAt", "note"]). Sentence calculations, gate arrangements, meetings and gate pick-ups do not block: they are void with the episode',
+      'RECEPTION_REVERSAL_CONFLICT (reversed already with other facts, no Idempotency-Key or another one: the member fields names each that differs, e.g. ["reversedAt", "note"] or ["admission"]). Sentence calculations, gate arrangements, meetings and gate pick-ups do not block: they are void with the episode',
   })
   @ApiResponse({
     status: 422,
     description:
-      'REVERSAL_BEFORE_RECEPTION (reversedAt before receivedAt), REVERSAL_BEFORE_LATEST_MOVEMENT (reversedAt before a transfer, release, absence or reversal of one recorded on the episode), or IDEMPOTENCY_KEY_REUSED (same key, other facts)',
+      'REVERSAL_BEFORE_RECEPTION (reversedAt before receivedAt), REVERSAL_BEFORE_LATEST_MOVEMENT (reversedAt before a transfer, release, absence or reversal of one recorded on the episode), ' +
+      'ADMISSION_DECISION_REQUIRED (the reception completed an HMPPS admission, a pending reception, and the body does not say what it was: the member fields names ["admission"]; send admission TO_RECEIVE_AGAIN or IN_ERROR), ' +
+      'ADMISSION_DECISION_NOT_APPLICABLE (admission sent, but the reception completed no HMPPS admission: fields ["admission"]; stricter than ignoring it, as a decision about an admission that is not there is a mistake about the reception), ' +
+      'or IDEMPOTENCY_KEY_REUSED (same key, other facts, admission included)',
+    content: {
+      'application/problem+json': {
+        examples: {
+          admissionDecisionRequired: {
+            summary: 'The reversed reception completed an HMPPS admission: say what it was',
+            value: {
+              type: 'urn:throughcare:problem:admission-decision-required',
+              title: 'Unprocessable Content',
+              status: 422,
+              code: 'ADMISSION_DECISION_REQUIRED',
+              detail:
+                'the reception of episode 1 of person p0123456789abcdef0123 completed an HMPPS admission: say what the admission was (admission: TO_RECEIVE_AGAIN, the person really is arriving and it is to complete again; IN_ERROR, the admission itself was wrong and is void)',
+              instance: '/people/p0123456789abcdef0123/episodes/1/reception-reversal',
+              fields: ['admission'],
+            },
+          },
+        },
+      },
+    },
   })
   async reverseReception(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,

@@ -18,6 +18,7 @@ import {
 import { GateArrangementsService } from './gate-arrangements.service';
 import { PrisonStaff, scopeOf } from './prison-scope';
 import { requestContextOf } from './request-context';
+import { EPISODE_RECEIVED_IN_ERROR_DOC } from './custody-episode.errors';
 
 const IfMatchSchema = z.string().max(1000).optional();
 
@@ -98,7 +99,8 @@ export class GateArrangementsController {
   @ApiResponse({
     status: 409,
     description:
-      'EPISODE_ALREADY_RELEASED (another arrangement than the current one, after release); NO_EXPECTED_RELEASE_DATE (the episode has no expected release date to arrange the gate for: not reachable while every open episode is a reception with one, kept as a guard)',
+      'EPISODE_ALREADY_RELEASED (another arrangement than the current one, after release); NO_EXPECTED_RELEASE_DATE (the episode has no expected release date to arrange the gate for: not reachable while every open episode is a reception with one, kept as a guard); ' +
+      EPISODE_RECEIVED_IN_ERROR_DOC,
   })
   @ApiResponse({ status: 412, description: 'PRECONDITION_FAILED: If-Match is not the current version' })
   @ApiResponse({

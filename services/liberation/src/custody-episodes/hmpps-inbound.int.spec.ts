@@ -631,6 +631,67 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     expect(((await dismiss.json()) as Problem).code).toBe('PENDING_RECEPTION_COMPLETED');
   });
 
+  it('an admission voided as in error by a reception reversal is stale: another copy of it, or another event for it, is skipped (said in the log), never pending again nor an episode', async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    const receivedAt = minutesAgo(300);
+    const admission = hmpps(
+      'received',
+      prisonNumber,
+      { reason: 'ADMISSION', prisonId: 'LEI', nomisMovementReasonCode: 'N' },
+      receivedAt,
+    );
+    const translator = lib().app.get(HmppsInboundTranslator);
+    const kept = await translator.translate(HmppsDomainEvent.parse(admission));
+    expect(kept).toMatchObject({ pending: { personId, establishmentCode: 'LEI' } });
+    expect(await translator.keepPending(kept as Extract<typeof kept, { pending: unknown }>)).toBe(true);
+    // Staff record the reception by hand, ten minutes later than HMPPS's instant: it completes it.
+    const reception = {
+      ...anEnglishReception(prisonNumber),
+      receivedAt: new Date(Date.parse(receivedAt) + 10 * 60_000).toISOString(),
+    };
+    expect((await lib().post('/receptions', reception, {}, prisonStaff('LEI'))).status).toBe(201);
+    const pendingOf = async (status: string) => {
+      const page = await lib().get(`/receptions/pending?status=${status}&limit=100`, prisonStaff('LEI'));
+      return (
+        (await page.json()) as { items: Array<{ personId: string; status: string; episode: number | null }> }
+      ).items.filter((p) => p.personId === personId);
+    };
+    expect(await pendingOf('COMPLETED')).toMatchObject([{ status: 'COMPLETED', episode: 1 }]);
+    const reversed = await lib().post(
+      `/people/${personId}/episodes/1/reception-reversal`,
+      { reversedAt: minutesAgo(100), reason: 'RECEIVED_IN_ERROR', admission: 'IN_ERROR' },
+      {},
+      prisonStaff('LEI'),
+    );
+    expect(reversed.status).toBe(201);
+    expect(await pendingOf('VOID')).toMatchObject([{ status: 'VOID', episode: 1 }]);
+
+    // Another copy of the admission, and one with its movement reason worked out again: stale.
+    const recomputed = {
+      ...admission,
+      additionalInformation: { ...admission.additionalInformation, nomisMovementReasonCode: 'K' },
+    };
+    for (const copy of [admission, recomputed]) {
+      expect(await translator.translate(HmppsDomainEvent.parse(copy))).toEqual({
+        skip: expect.stringMatching(
+          /^a stale admission: pending reception [0-9a-f-]{36} \(LEI, .*\) was voided as in error by the reversal of episode 1's reception$/,
+        ),
+        notice: true,
+      });
+    }
+    // Through the consumer too: acknowledged, nothing kept, opened or dead-lettered.
+    await publish(recomputed);
+    await caughtUp();
+    expect(await pendingOf('PENDING')).toEqual([]);
+    expect(await pendingOf('VOID')).toHaveLength(1);
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, prisonNumber)).toEqual([]);
+    const episodes = (await (await lib().get(`/people/${personId}/episodes`, prisonStaff('LEI'))).json()) as {
+      items: Array<{ episode: number; state: string }>;
+    };
+    expect(episodes.items.map((e) => [e.episode, e.state])).toEqual([[1, 'RECEIVED_IN_ERROR']]);
+  });
+
   it('a pending reception is completed by a reception staff record themselves at that prison, or dismissed with a reason (kept, and then not completable)', async () => {
     const pendingAt = async (prisonNumber: string, prisonId: string) => {
       await publish(hmpps('received', prisonNumber, { reason: 'READMISSION', prisonId }, minutesAgo(20)));

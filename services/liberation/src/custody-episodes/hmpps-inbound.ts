@@ -42,6 +42,7 @@ import { currentExpectedReleaseDate, loadEpisodeHistory, loadMovements, whereHel
 import { HMPPS_ACTOR } from './hmpps-actor';
 import { PendingReceptionsService, type PendingReceptionFacts } from './pending-receptions.service';
 import { PENDING_RECEPTION_MATCH_MS } from './pending-reception.completion';
+import { PendingReception } from './pending-reception.entity';
 import { PersonIds } from './person-ids';
 import { lockPerson } from './person-lock';
 import { ReceptionsService } from './receptions.service';
@@ -615,7 +616,8 @@ export class HmppsInboundTranslator {
    * home area (fetching them from Prisoner Search is not built), so it is kept as a pending
    * reception for the receiving prison's staff to complete or dismiss (`/receptions/pending`),
    * once per HMPPS event. Skipped when the record already holds it (an episode received at that
-   * instant, or open at that prison: staff recorded it first); dead-lettered when an episode is
+   * instant, or open at that prison: staff recorded it first), or when this admission was voided
+   * as in error (a reception reversal's IN_ERROR: stale, said in the log); dead-lettered when an episode is
    * open at another prison (a release the record never heard of: a person must look).
    */
   private async newAdmission(
@@ -629,6 +631,19 @@ export class HmppsInboundTranslator {
         skip: `${info.prisonId} is not a prison this service receives people into (HMPPS_ADMISSION_ESTABLISHMENTS)`,
       };
     const manager = this.dataSource.manager;
+    // This admission (another copy, or another event for it) voided as in error by the reversal of
+    // the reception that completed it: stale, nothing completes from it, nor is it pending again.
+    const voided = await manager.findOne(PendingReception, {
+      where: [
+        { hmppsEventId: eventId, status: 'VOID' },
+        { personId, establishmentCode: info.prisonId, receivedAt: occurredAt, status: 'VOID' },
+      ],
+    });
+    if (voided)
+      return {
+        skip: `a stale admission: pending reception ${voided.id} (${info.prisonId}, ${occurredAt.toISOString()}) was voided as in error by the reversal of episode ${voided.episode}'s reception`,
+        notice: true,
+      };
     const same = await manager.findOneBy(CustodyEpisode, { personId, receivedAt: occurredAt });
     if (same)
       return { skip: `already held: episode ${same.episode} received at ${occurredAt.toISOString()}` };

@@ -15,6 +15,7 @@ import { MeetingService } from './meeting.service';
 import { PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 import { MEETING_HELD_EXAMPLES } from './request-examples';
+import { EPISODE_RECEIVED_IN_ERROR_DOC } from './custody-episode.errors';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -51,8 +52,7 @@ export class MeetingsController {
   })
   @ApiResponse({
     status: 409,
-    description:
-      "MEETING_CANCELLED, MEETING_ALREADY_HELD (at another instant), or EPISODE_RECEIVED_IN_ERROR (the episode's reception was reversed: nothing is recorded against it)",
+    description: `MEETING_CANCELLED, MEETING_ALREADY_HELD (at another instant), or ${EPISODE_RECEIVED_IN_ERROR_DOC}`,
   })
   @ApiResponse({
     status: 422,

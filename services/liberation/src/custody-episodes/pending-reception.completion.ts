@@ -30,6 +30,20 @@ export class PendingReceptionCompletedError extends ConflictError {
 }
 
 /**
+ * The admission was voided as in error by the reversal of the reception that had completed it
+ * (review of stop 37, M1): nothing completes from it, nor is it dismissed (it is closed).
+ */
+export class PendingReceptionVoidError extends ConflictError {
+  constructor(pending: PendingReception, what: string) {
+    super(
+      `pending reception ${pending.id} is void: the reception of episode ${pending.episode} that completed it was reversed, the admission itself in error (by ${pending.resolvedBy}): ${what}`,
+      'PENDING_RECEPTION_VOID',
+      { details: { status: pending.status, episode: pending.episode } },
+    );
+  }
+}
+
+/**
  * How far a reception's instant may be from a pending reception's (HMPPS's `occurredAt`) for the
  * one to answer the other: staff record the time they know, which may differ by hours.
  */
@@ -49,6 +63,7 @@ export async function lockPendingForCompletion(
     .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
   if (!pending) throw new PendingReceptionNotFoundError(id);
   if (pending.status === 'DISMISSED') throw new PendingReceptionDismissedError(pending);
+  if (pending.status === 'VOID') throw new PendingReceptionVoidError(pending, 'nothing completes from it');
   return pending;
 }
 
@@ -79,6 +94,45 @@ export async function reopenPendingReceptions(
         voidEpisode,
       })
       .execute(),
+  );
+}
+
+/**
+ * In a reception reversal's transaction (under the person's lock), when staff said the admission
+ * itself was in error: the pending receptions the void episode had completed are VOID, keeping it
+ * as their episode, resolved by who reversed it. Nothing completes from them again: not their
+ * completion (PENDING_RECEPTION_VOID), not a reception recorded by hand near them (only PENDING
+ * ones are completed), not another copy of their HMPPS admission (skipped). Across scopes, as a
+ * reopening. The number voided.
+ */
+export async function voidPendingReceptions(
+  manager: EntityManager,
+  personId: string,
+  voidEpisode: number,
+  actor: string,
+): Promise<number> {
+  const result = await acrossScopes(manager, () =>
+    manager
+      .createQueryBuilder()
+      .update(PendingReception)
+      .set({ status: 'VOID', resolvedBy: actor, resolvedAt: () => 'now()' })
+      .where(`person_id = :personId AND status = 'COMPLETED' AND episode = :voidEpisode`, {
+        personId,
+        voidEpisode,
+      })
+      .execute(),
+  );
+  return result.affected ?? 0;
+}
+
+/** How many pending receptions (HMPPS admissions) the episode's reception completed (across scopes). */
+export function completedAdmissions(
+  manager: EntityManager,
+  personId: string,
+  episode: number,
+): Promise<number> {
+  return acrossScopes(manager, () =>
+    manager.countBy(PendingReception, { personId, episode, status: 'COMPLETED' }),
   );
 }
 

@@ -1,6 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-export type PendingReceptionStatus = 'PENDING' | 'COMPLETED' | 'DISMISSED';
+/**
+ * VOID: the reception that had completed it was reversed, and staff said the admission itself was
+ * in error (migration 2800): closed, nothing completes from it; `episode` names the void episode.
+ */
+export type PendingReceptionStatus = 'PENDING' | 'COMPLETED' | 'DISMISSED' | 'VOID';
 
 /**
  * An HMPPS admission (not a recall) that cannot open an episode by itself: the event names the
@@ -40,7 +44,7 @@ export class PendingReception {
   @Column('text')
   status!: PendingReceptionStatus;
 
-  /** The episode its completion opened (COMPLETED). */
+  /** The episode its completion opened (COMPLETED), void since (VOID). */
   @Column('integer', { nullable: true })
   episode!: number | null;
 

@@ -12,9 +12,11 @@ export const ListPendingReceptionsQuerySchema = z
       "Only this establishment's (one of the caller's); omitted: every establishment of the caller's",
     ),
     status: z
-      .enum(['PENDING', 'COMPLETED', 'DISMISSED'])
+      .enum(['PENDING', 'COMPLETED', 'DISMISSED', 'VOID'])
       .default('PENDING')
-      .describe('PENDING (the default): still to complete'),
+      .describe(
+        'PENDING (the default): still to complete; VOID: closed by the reversal of the reception that completed it, the admission itself in error',
+      ),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: PendingReceptionCursor.schema.optional().describe('nextCursor from the previous page'),
   })
@@ -67,7 +69,7 @@ export interface PendingReceptionView {
   status: PendingReceptionStatus;
   /** Since when it has been waiting (when the adapter recorded it). */
   pendingSince: string;
-  /** The episode its completion opened (COMPLETED), with its links. */
+  /** The episode its completion opened (COMPLETED), or the void one (VOID), with its links. */
   episode: number | null;
   links: EpisodeLinks | null;
   resolvedBy: string | null;

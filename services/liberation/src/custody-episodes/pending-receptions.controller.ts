@@ -115,7 +115,7 @@ export class PendingReceptionsController {
   @ApiResponse({
     status: 409,
     description:
-      'PENDING_RECEPTION_DISMISSED; EPISODE_ALREADY_OPEN, ' +
+      'PENDING_RECEPTION_DISMISSED; PENDING_RECEPTION_VOID (the reception that completed it was reversed, the admission itself in error: nothing completes from it, a retry of its first completion included); EPISODE_ALREADY_OPEN, ' +
       'NOT_A_RETURN_TO_CUSTODY or RECEPTION_CONFLICT as for POST /receptions; else ' +
       CUSTODY_RECORD_CONFLICT_DOC,
   })
@@ -154,7 +154,11 @@ export class PendingReceptionsController {
   @ApiResponse({ status: 200, description: 'DISMISSED (again: the first dismissal is kept)' })
   @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
   @ApiResponse(NOT_FOUND)
-  @ApiResponse({ status: 409, description: 'PENDING_RECEPTION_COMPLETED: an episode was opened from it' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'PENDING_RECEPTION_COMPLETED: an episode was opened from it; PENDING_RECEPTION_VOID: closed as in error by the reversal of the reception that completed it',
+  })
   dismiss(
     @Param(new ZodValidationPipe(PendingReceptionPathSchema, 'path')) { id }: PendingReceptionPath,
     @Body(new ZodValidationPipe(DismissPendingReceptionBodySchema, 'body')) body: DismissPendingReceptionBody,

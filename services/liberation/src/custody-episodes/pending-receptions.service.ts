@@ -11,6 +11,7 @@ import {
   PendingReceptionCompletedError,
   PendingReceptionDismissedError,
   PendingReceptionNotFoundError,
+  PendingReceptionVoidError,
 } from './pending-reception.completion';
 import { PendingReception } from './pending-reception.entity';
 import { lockPerson } from './person-lock';
@@ -167,7 +168,8 @@ export class PendingReceptionsService {
    * Opens the episode with the facts staff add (checked as `POST /receptions` checks them), under
    * a key of the pending reception's own: a retry, by anyone, answers the same episode; other
    * facts after it are IDEMPOTENCY_KEY_REUSED. The reception completes the pending one in its own
-   * transaction. A dismissed one is refused (record the reception with `POST /receptions`).
+   * transaction. A dismissed one is refused (record the reception with `POST /receptions`), as is
+   * a void one (its admission was in error: PENDING_RECEPTION_VOID).
    */
   async complete(
     id: string,
@@ -176,6 +178,8 @@ export class PendingReceptionsService {
   ): Promise<{ created: boolean; view: PendingReceptionView }> {
     const pending = await this.find(context.scope, id);
     if (pending.status === 'DISMISSED') throw new PendingReceptionDismissedError(pending);
+    // A stale completion (a retry of the first, say) of an admission voided as in error opens nothing.
+    if (pending.status === 'VOID') throw new PendingReceptionVoidError(pending, 'nothing completes from it');
     // Completed by a reception staff recorded themselves: nothing to complete (a completion's retry goes on).
     if (pending.status === 'COMPLETED' && !(await this.completedHere(pending)))
       throw new PendingReceptionCompletedError(pending, 'by a reception recorded for the person');
@@ -213,6 +217,8 @@ export class PendingReceptionsService {
       const pending = await this.find(context.scope, id, tx, true);
       if (pending.status === 'COMPLETED')
         throw new PendingReceptionCompletedError(pending, 'there is nothing to dismiss');
+      if (pending.status === 'VOID')
+        throw new PendingReceptionVoidError(pending, 'there is nothing to dismiss');
       if (pending.status === 'DISMISSED' && pending.dismissalReason !== body.reason)
         throw new PendingReceptionDismissedError(pending);
       if (pending.status === 'PENDING') {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isReceived, receivedEpisode, type CustodyEpisode } from './custody-episode.entity';
-import { MovementOutOfOrderError } from './custody-episode.errors';
+import { AdmissionDecisionError, MovementOutOfOrderError } from './custody-episode.errors';
 import { receptionReversedEvent } from './custody-episode.events';
 import type { ReverseReceptionBody } from './custody-episode.schemas';
 import {
@@ -12,7 +12,11 @@ import {
 } from './episode-reversal';
 import type { Movement } from './movement.entity';
 import { standingTransfers } from './episode-history';
-import { reopenPendingReceptions } from './pending-reception.completion';
+import {
+  completedAdmissions,
+  reopenPendingReceptions,
+  voidPendingReceptions,
+} from './pending-reception.completion';
 import type { RequestContext } from './request-context';
 import { absenceStands, TemporaryAbsence } from './temporary-absence.entity';
 
@@ -25,7 +29,15 @@ export type ReceptionReversalOutcome = OpeningReversalOutcome;
  * naming what to reverse first, and `reversedAt` is not before anything recorded on the episode.
  * Sentence calculations, gate arrangements, meetings, gate pick-ups and release-date changes do
  * not block: they become void with the episode (the journey's early closure cancels what it
- * booked). An HMPPS admission the reception had completed is pending again, in the same transaction.
+ * booked).
+ *
+ * An HMPPS admission (pending reception) the reception had completed: staff say what it was
+ * (`admission`, recorded on the reversal), and it changes in the same transaction: TO_RECEIVE_AGAIN,
+ * the person really is arriving, it is pending again to complete again; IN_ERROR, the admission
+ * itself was wrong, it is void and nothing completes from it. Not said when it completed one:
+ * 422 ADMISSION_DECISION_REQUIRED. Said when it completed none: 422 ADMISSION_DECISION_NOT_APPLICABLE
+ * (stricter than ignoring it: a decision about an admission that is not there is a mistake about
+ * which reception this is, and would be recorded on the reversal for nothing).
  */
 export const RECEPTION_OPENING: OpeningKind = {
   name: 'reception',
@@ -54,9 +66,32 @@ export const RECEPTION_OPENING: OpeningKind = {
     code: 'REVERSAL_BEFORE_RECEPTION',
   }),
   refuseStanding: refuseWhileMovementsStand,
-  afterVoid: (manager, episode) =>
-    // An HMPPS admission this reception had completed is to do again (or to dismiss).
-    reopenPendingReceptions(manager, episode.personId, episode.episode),
+  async admission(manager, episode, body) {
+    const { personId, episode: n } = episode;
+    const completed = await completedAdmissions(manager, personId, n);
+    if (completed > 0 && body.admission === undefined) {
+      throw new AdmissionDecisionError(
+        'ADMISSION_DECISION_REQUIRED',
+        `the reception of episode ${n} of person ${personId} completed an HMPPS admission: say what the admission was (admission: TO_RECEIVE_AGAIN, the person really is arriving and it is to complete again; IN_ERROR, the admission itself was wrong and is void)`,
+        { personId, episode: n },
+      );
+    }
+    if (completed === 0 && body.admission !== undefined) {
+      throw new AdmissionDecisionError(
+        'ADMISSION_DECISION_NOT_APPLICABLE',
+        `the reception of episode ${n} of person ${personId} completed no HMPPS admission: there is no admission to decide on; send the reversal without admission`,
+        { personId, episode: n },
+      );
+    }
+    return body.admission ?? null;
+  },
+  async afterVoid(manager, episode, context) {
+    const { personId, episode: n } = episode;
+    // An HMPPS admission this reception had completed: to do again (or to dismiss), or void.
+    if (episode.voidAdmission === 'TO_RECEIVE_AGAIN') await reopenPendingReceptions(manager, personId, n);
+    if (episode.voidAdmission === 'IN_ERROR')
+      await voidPendingReceptions(manager, personId, n, context.actor);
+  },
   event: receptionReversedEvent,
 };
 

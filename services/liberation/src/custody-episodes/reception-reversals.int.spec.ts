@@ -74,6 +74,8 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       reversedBy: await actorOf(),
       reason: 'RECEIVED_IN_ERROR',
       note,
+      // Its reception completed no HMPPS admission: nothing to decide.
+      admission: null,
       links: { self: `/people/${personId}/episodes/1`, episodes: `/people/${personId}/episodes` },
     });
 
@@ -432,7 +434,8 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(await release.json()).toMatchObject({ episode: 2 });
   });
 
-  it('an HMPPS admission its reversed reception had completed is pending again, and completed again opens the next episode at its own instant', async () => {
+  /** An HMPPS admission at Leeds kept pending, then completed by staff: episode 1. */
+  async function completedAdmission() {
     const prisonNumber = aReception().prisonNumber;
     const personId = personIdOf(prisonNumber);
     const receivedAt = new Date(minutesAgo(2000));
@@ -464,12 +467,139 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       episode: 1,
       reopenedAfterEpisode: null,
     });
+    return { prisonNumber, personId, receivedAt, pendingId: pending!.id, completion, facts };
+  }
+  const pendingView = async (id: string) =>
+    json<PendingReceptionView>(await ctx.lib.get(`/receptions/pending/${id}`));
 
-    expect((await reverse(personId, inError(minutesAgo(100)))).status).toBe(201);
-    // Back in the prison's list to do (or dismiss), naming the void episode.
-    const reopened = await json<PendingReceptionView>(
-      await ctx.lib.get(`/receptions/pending/${pending!.id}`),
+  it('a reversed reception that completed an HMPPS admission must say what the admission was (422 ADMISSION_DECISION_REQUIRED naming admission); one that completed none must not (422)', async () => {
+    const { personId, pendingId } = await completedAdmission();
+    const undecided = await reverse(personId, inError(minutesAgo(100)));
+    expect(undecided.status).toBe(422);
+    expect(await json<Problem & { fields?: string[] }>(undecided)).toMatchObject({
+      code: 'ADMISSION_DECISION_REQUIRED',
+      fields: ['admission'],
+      detail: expect.stringContaining('TO_RECEIVE_AGAIN'),
+    });
+    // Nothing changed: the episode stands, the admission is still completed by it.
+    expect((await episodeView(personId)).state).toBe('IN_CUSTODY');
+    expect(await pendingView(pendingId)).toMatchObject({ status: 'COMPLETED', episode: 1 });
+    expect(await ctx.lib.outboxRows('custody.reception.reversed', personId)).toHaveLength(0);
+    // Not a value the API knows: 400 naming it.
+    const unknown = await reverse(personId, { ...inError(minutesAgo(100)), admission: 'MAYBE' });
+    expect(unknown.status).toBe(400);
+    expect((await json<Problem>(unknown)).errors?.map((e) => e.field)).toEqual(['admission']);
+
+    // A reception by hand completed no admission: a decision about one is refused, not ignored.
+    const { personId: byHand } = await received();
+    const needless = await reverse(byHand, { ...inError(minutesAgo(100)), admission: 'IN_ERROR' });
+    expect(needless.status).toBe(422);
+    expect(await json<Problem & { fields?: string[] }>(needless)).toMatchObject({
+      code: 'ADMISSION_DECISION_NOT_APPLICABLE',
+      fields: ['admission'],
+    });
+    expect((await episodeView(byHand)).state).toBe('IN_CUSTODY');
+    const plain = await reverse(byHand, inError(minutesAgo(100)));
+    expect(plain.status).toBe(201);
+    expect((await json<ReceptionReversedView>(plain)).admission).toBeNull();
+  });
+
+  it('admission IN_ERROR: the admission is void, nothing completes from it (its completion, a retry of it, a dismissal, a reception near it); the decision is kept and a repeat with another is refused', async () => {
+    const { personId, pendingId, completion, facts, prisonNumber, receivedAt } = await completedAdmission();
+    const key = `spec-${randomUUID()}`;
+    const body = { ...inError(minutesAgo(100)), admission: 'IN_ERROR' };
+    const first = await reverse(personId, body, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    const reversal = await json<ReceptionReversedView>(first);
+    expect(reversal).toMatchObject({ state: 'RECEIVED_IN_ERROR', admission: 'IN_ERROR' });
+    expect((await episodeView(personId)).receptionReversal).toMatchObject({ admission: 'IN_ERROR' });
+    // Closed as void, keeping the void episode, resolved by who reversed it; off the list to do.
+    expect(await pendingView(pendingId)).toMatchObject({
+      status: 'VOID',
+      episode: 1,
+      links: { self: `/people/${personId}/episodes/1` },
+      resolvedBy: reversal.reversedBy,
+      resolvedAt: expect.any(String),
+      reopenedAfterEpisode: null,
+    });
+    const listOf = async (status: string) =>
+      (
+        await json<{ items: PendingReceptionView[] }>(
+          await ctx.lib.get(`/receptions/pending?establishmentCode=LEI&status=${status}&limit=100`),
+        )
+      ).items.map((p) => p.id);
+    expect(await listOf('PENDING')).not.toContain(pendingId);
+    expect(await listOf('VOID')).toContain(pendingId);
+
+    // The Idempotency-Key's retry answers the first; the key with another decision is reused (422);
+    // a repeat without it, with another decision (or none), is a conflict naming admission (409).
+    const retry = await reverse(personId, body, { 'idempotency-key': key });
+    expect(retry.status).toBe(200);
+    expect(await json<ReceptionReversedView>(retry)).toEqual(reversal);
+    const reused = await reverse(
+      personId,
+      { ...body, admission: 'TO_RECEIVE_AGAIN' },
+      { 'idempotency-key': key },
     );
+    expect(reused.status).toBe(422);
+    expect(await json<Problem>(reused)).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      detail: expect.stringContaining('admission'),
+    });
+    const { admission: _admission, ...undecided } = body;
+    const repeats = await Promise.all([
+      reverse(personId, { ...body, admission: 'TO_RECEIVE_AGAIN' }),
+      reverse(personId, undecided),
+    ]);
+    expect(repeats.map((r) => r.status)).toEqual([409, 409]);
+    const problems = await Promise.all(repeats.map((r) => json<Problem & { fields?: string[] }>(r)));
+    expect(problems.map((p) => [p.code, p.fields])).toEqual([
+      ['RECEPTION_REVERSAL_CONFLICT', ['admission']],
+      ['RECEPTION_REVERSAL_CONFLICT', ['admission']],
+    ]);
+    expect(await pendingView(pendingId)).toMatchObject({ status: 'VOID' });
+
+    // A stale completion (its first completion sent again) opens nothing; nor is it dismissed.
+    const stale = await ctx.lib.post(completion, facts);
+    expect(stale.status).toBe(409);
+    expect((await json<Problem>(stale)).code).toBe('PENDING_RECEPTION_VOID');
+    const dismissal = await ctx.lib.post(`/receptions/pending/${pendingId}/dismissal`, { reason: 'spec' });
+    expect(dismissal.status).toBe(409);
+    expect((await json<Problem>(dismissal)).code).toBe('PENDING_RECEPTION_VOID');
+    expect(await episodeStates(personId)).toEqual([[1, 'RECEIVED_IN_ERROR']]);
+
+    // A reception by hand an hour after it (within the window a reception completes pending
+    // admissions in) is a new reception of its own: it does not complete the void admission.
+    const later = new Date(receivedAt.getTime() + 60 * 60_000).toISOString();
+    const byHand = await ctx.lib.post('/receptions', {
+      prisonNumber,
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      reason: 'ADMISSION',
+      receivedAt: later,
+      ...facts,
+    });
+    expect(byHand.status).toBe(201);
+    expect(await pendingView(pendingId)).toMatchObject({ status: 'VOID', episode: 1 });
+    expect(await episodeStates(personId)).toEqual([
+      [1, 'RECEIVED_IN_ERROR'],
+      [2, 'IN_CUSTODY'],
+    ]);
+    expect(await ctx.lib.outboxRows('custody.reception.reversed', personId)).toHaveLength(1);
+  });
+
+  it('an HMPPS admission its reversed reception had completed is pending again (admission TO_RECEIVE_AGAIN), and completed again opens the next episode at its own instant', async () => {
+    const { personId, prisonNumber, receivedAt, pendingId, completion, facts } = await completedAdmission();
+    const pending = { id: pendingId };
+
+    const reversed = await reverse(personId, {
+      ...inError(minutesAgo(100)),
+      admission: 'TO_RECEIVE_AGAIN',
+    });
+    expect(reversed.status).toBe(201);
+    expect((await json<ReceptionReversedView>(reversed)).admission).toBe('TO_RECEIVE_AGAIN');
+    // Back in the prison's list to do (or dismiss), naming the void episode.
+    const reopened = await pendingView(pending.id);
     expect(reopened).toMatchObject({
       status: 'PENDING',
       episode: null,
@@ -482,7 +612,7 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     const listed = await json<{ items: PendingReceptionView[] }>(
       await ctx.lib.get('/receptions/pending?establishmentCode=LEI&limit=100'),
     );
-    expect(listed.items.map((p) => p.id)).toContain(pending!.id);
+    expect(listed.items.map((p) => p.id)).toContain(pending.id);
     // A reception by hand at the void one's instant is still the reversed one.
     const byHand = await ctx.lib.post('/receptions', {
       prisonNumber,
@@ -599,5 +729,66 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       detail: expect.stringContaining('episode 3 of person'),
     });
     expect((await episodeView(personId, 1)).state).toBe('RELEASED');
+  });
+  it('OpenAPI shows the admission field with its 422s and an example, and EPISODE_RECEIVED_IN_ERROR on every operation that may answer it', async () => {
+    type Operation = {
+      requestBody?: {
+        content: Record<
+          string,
+          {
+            schema: { properties?: Record<string, { enum?: string[] }> };
+            examples?: Record<string, { value: Record<string, unknown> }>;
+          }
+        >;
+      };
+      responses: Record<
+        string,
+        {
+          description: string;
+          content?: Record<string, { examples?: Record<string, { value: { code?: string } }> }>;
+        }
+      >;
+    };
+    const doc = await json<{ paths: Record<string, Record<string, Operation>> }>(
+      await ctx.lib.get('/docs-json', 'nobody'),
+    );
+    const reversal = doc.paths['/people/{personId}/episodes/{episode}/reception-reversal']!['post']!;
+    const body = reversal.requestBody!.content['application/json']!;
+    expect(body.schema.properties?.['admission']?.enum).toEqual(['TO_RECEIVE_AGAIN', 'IN_ERROR']);
+    expect(Object.values(body.examples ?? {}).map((e) => e.value['admission'])).toEqual(
+      expect.arrayContaining(['TO_RECEIVE_AGAIN', 'IN_ERROR']),
+    );
+    const refused = reversal.responses['422']!;
+    expect(refused.description).toEqual(expect.stringContaining('ADMISSION_DECISION_REQUIRED'));
+    expect(refused.description).toEqual(expect.stringContaining('ADMISSION_DECISION_NOT_APPLICABLE'));
+    expect(
+      Object.values(refused.content?.['application/problem+json']?.examples ?? {}).map((e) => e.value.code),
+    ).toEqual(['ADMISSION_DECISION_REQUIRED']);
+    expect(reversal.responses['409']!.description).toEqual(expect.stringContaining('["admission"]'));
+    // A liberation from court completes no admission: its reversal takes no such field.
+    const court = doc.paths['/people/{personId}/episodes/{episode}/court-liberation-reversal']!['post']!;
+    expect(court.requestBody!.content['application/json']!.schema.properties).not.toHaveProperty('admission');
+    const completion = doc.paths['/receptions/pending/{id}/completion']!['post']!;
+    expect(completion.responses['409']!.description).toEqual(
+      expect.stringContaining('PENDING_RECEPTION_VOID'),
+    );
+
+    // Every operation whose service refuses a void episode (refuseVoid / refuseUnlessOpen) says so.
+    const refusingVoid: Array<[string, string]> = [
+      ['/releases', 'post'],
+      ['/people/{personId}/episodes/{episode}/transfers', 'post'],
+      ['/people/{personId}/episodes/{episode}/release-date', 'post'],
+      ['/people/{personId}/episodes/{episode}/absences', 'post'],
+      ['/people/{personId}/episodes/{episode}/gate-arrangement', 'put'],
+      ['/people/{personId}/episodes/{episode}/sentence-calculations', 'post'],
+      ['/people/{personId}/episodes/{episode}/sentence-calculations/preview', 'post'],
+      ['/meetings/{bookingId}/held', 'post'],
+    ];
+    const undocumented = refusingVoid.filter(([path, method]) => {
+      const op = doc.paths[path]?.[method];
+      if (!op) return true;
+      return !op.responses['409']?.description.includes('EPISODE_RECEIVED_IN_ERROR');
+    });
+    expect(undocumented).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { ReleasesService } from './releases.service';
 import { PrisonStaff } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 import { RELEASE_EXAMPLES } from './request-examples';
+import { EPISODE_RECEIVED_IN_ERROR_DOC } from './custody-episode.errors';
 
 @ApiTags('custody episodes')
 @PrisonStaff()
@@ -48,7 +49,7 @@ export class ReleasesController {
   })
   @ApiResponse({
     status: 409,
-    description: 'EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT or RELEASE_REVERSED',
+    description: `EPISODE_ALREADY_RELEASED, RELEASE_CONFLICT, RELEASE_REVERSED or ${EPISODE_RECEIVED_IN_ERROR_DOC}`,
   })
   @ApiResponse({
     status: 422,

@@ -103,6 +103,20 @@ export const RECEPTION_REVERSAL_EXAMPLES: RequestExamples = {
     summary: 'A duplicate admission, undone',
     value: { reversedAt: '2026-11-20T11:05:00Z', reason: 'RECEIVED_IN_ERROR' },
   },
+  admissionToReceiveAgain: {
+    summary:
+      'A reception that completed an HMPPS admission with the wrong facts: the person really is arriving, the admission is pending again',
+    value: {
+      reversedAt: '2026-11-20T11:10:00Z',
+      reason: 'RECEIVED_IN_ERROR',
+      admission: 'TO_RECEIVE_AGAIN',
+      note: 'Sentence keyed wrong when completing the admission; to complete again',
+    },
+  },
+  admissionInError: {
+    summary: 'A reception that completed an HMPPS admission that was itself wrong: the admission is void',
+    value: { reversedAt: '2026-11-20T11:15:00Z', reason: 'RECEIVED_IN_ERROR', admission: 'IN_ERROR' },
+  },
 };
 
 export const COURT_LIBERATION_REVERSAL_EXAMPLES: RequestExamples = {

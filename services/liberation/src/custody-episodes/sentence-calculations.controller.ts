@@ -30,6 +30,7 @@ import {
   type SentencesBody,
 } from './sentence-calculation.schemas';
 import { SentenceCalculationsService } from './sentence-calculations.service';
+import { EPISODE_RECEIVED_IN_ERROR_DOC } from './custody-episode.errors';
 
 const VersionPathSchema = EpisodePathSchema.extend({
   version: z.coerce.number().int().min(1).max(1_000_000),
@@ -110,7 +111,7 @@ export class SentenceCalculationsController {
     description: 'Invalid path, body or If-Match (problem+json naming each field)',
   })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
-  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED' })
+  @ApiResponse({ status: 409, description: `EPISODE_ALREADY_RELEASED or ${EPISODE_RECEIVED_IN_ERROR_DOC}` })
   @ApiResponse({ status: 412, description: 'PRECONDITION_FAILED: If-Match is not the current version' })
   @ApiResponse({
     status: 422,
@@ -155,7 +156,7 @@ export class SentenceCalculationsController {
   @ApiResponse({ status: 200, description: 'The calculation (version null) and its would-be effect' })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
-  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED' })
+  @ApiResponse({ status: 409, description: `EPISODE_ALREADY_RELEASED or ${EPISODE_RECEIVED_IN_ERROR_DOC}` })
   @ApiResponse({ status: 422, description: NOT_CALCULATED_DOC })
   preview(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,

@@ -38,6 +38,7 @@ import {
   ABSENCE_RETURN_EXAMPLES,
   ABSENCE_REVERSAL_EXAMPLES,
 } from './request-examples';
+import { EPISODE_RECEIVED_IN_ERROR_DOC } from './custody-episode.errors';
 
 const RETRY_DOC = 'The same fact again (or the same Idempotency-Key): what is recorded, nothing emitted';
 
@@ -74,7 +75,10 @@ export class TemporaryAbsencesController {
   @ApiResponse({ status: 200, description: RETRY_DOC })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
-  @ApiResponse({ status: 409, description: 'EPISODE_ALREADY_RELEASED or ABSENCE_ALREADY_OPEN' })
+  @ApiResponse({
+    status: 409,
+    description: `EPISODE_ALREADY_RELEASED, ABSENCE_ALREADY_OPEN or ${EPISODE_RECEIVED_IN_ERROR_DOC}`,
+  })
   @ApiResponse({
     status: 422,
     description:

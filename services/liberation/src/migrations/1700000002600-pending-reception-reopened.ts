@@ -13,7 +13,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   one's. Any other reception at a void episode's instant is still refused (RECEPTION_REVERSED,
  *   by the service under the person's lock).
  *
- * `down()` refuses (RAISE EXCEPTION) while a pending reception was reopened or a void episode
+ * `down()` locks both tables first (SHARE ROW EXCLUSIVE: no write slips between the check and the
+ * change), then refuses (RAISE EXCEPTION) while a pending reception was reopened or a void episode
  * shares its person and instant with another: the column would be lost, the constraint could not
  * hold. Otherwise it restores both as they were.
  */
@@ -32,6 +33,12 @@ export class PendingReceptionReopened1700000002600 implements MigrationInterface
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // Locked before the check (SHARE ROW EXCLUSIVE: reads go on, no write until the rollback ends):
+    // a pending reception reopened, or a reception recorded at a void one's instant, after the
+    // check could not slip in before the change.
+    await queryRunner.query(
+      `LOCK TABLE "liberation"."custody_episode", "liberation"."pending_reception" IN SHARE ROW EXCLUSIVE MODE`,
+    );
     await queryRunner.query(`
       DO $$
       DECLARE reopened integer; shared integer;

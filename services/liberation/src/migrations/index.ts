@@ -24,6 +24,7 @@ import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps
 import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-custody-episode-void-reason-literal';
 import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
 import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberation-void';
+import { ReceptionReversalAdmission1700000002800 } from './1700000002800-reception-reversal-admission';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -52,4 +53,5 @@ export const liberationMigrations = [
   CustodyEpisodeVoidReasonLiteral1700000002400,
   PendingReceptionReopened1700000002600,
   CourtLiberationVoid1700000002700,
+  ReceptionReversalAdmission1700000002800,
 ];

@@ -1,4 +1,4 @@
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { createScratchDatabase, requireEnv, type ScratchDatabase } from '@throughcare/testing';
 import { ensureSchema, serviceDataSourceOptions } from '@throughcare/platform-persistence';
 import { LIBERATION_SCHEMA } from '../config';
@@ -8,6 +8,7 @@ import { AbsenceHmppsEventIds1700000002300 } from './1700000002300-absence-hmpps
 import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-custody-episode-void-reason-literal';
 import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
 import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberation-void';
+import { ReceptionReversalAdmission1700000002800 } from './1700000002800-reception-reversal-admission';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { liberationMigrations } from './index';
@@ -326,6 +327,57 @@ describe('liberation migrations (real Postgres)', () => {
     }
   });
 
+  /**
+   * Starts `write` in a transaction of another connection, left open; undoes the last migration
+   * meanwhile (it must wait for the write: its lock is taken before its check); commits the write,
+   * and expects the rollback to be refused with `refusal`, having seen the write.
+   */
+  async function refusedWhileInFlight(
+    ds: DataSource,
+    write: (writer: QueryRunner) => Promise<void>,
+    refusal: RegExp,
+  ): Promise<void> {
+    const other = await open([]);
+    // Its own connection: each data source here has one, and the writer's is held.
+    const observer = await open([]);
+    const writer = other.createQueryRunner();
+    try {
+      await writer.connect();
+      await writer.startTransaction();
+      await write(writer);
+      const undo = ds.undoLastMigration({ transaction: 'each' });
+      const outcome = undo.then(
+        () => 'reverted',
+        (e: unknown) => e,
+      );
+      // The rollback waits on the writer's lock, not yet checked.
+      await eventuallyWaiting(observer);
+      await writer.commitTransaction();
+      const settled = await outcome;
+      expect(settled).toBeInstanceOf(Error);
+      expect((settled as Error).message).toMatch(refusal);
+    } finally {
+      if (writer.isTransactionActive) await writer.rollbackTransaction();
+      await writer.release();
+      await other.destroy();
+      await observer.destroy();
+    }
+  }
+
+  /** Until a session waits for a lock on a liberation table (the rollback behind the writer). */
+  async function eventuallyWaiting(ds: DataSource): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      const waiting = (await ds.query(
+        `SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE NOT l.granted AND n.nspname = 'liberation' AND c.relname IN ('custody_episode', 'pending_reception')`,
+      )) as unknown[];
+      if (waiting.length > 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the rollback never waited for the write in flight');
+  }
+
   it("lets a reception stand at a void one's instant and marks reopened pending receptions; its rollback refuses while either is on record", async () => {
     const ds = await open(
       liberationMigrations.slice(0, liberationMigrations.indexOf(PendingReceptionReopened1700000002600) + 1),
@@ -390,6 +442,31 @@ describe('liberation migrations (real Postgres)', () => {
       // Once neither is on record (removed deliberately here), it reverts, and comes again.
       await ds.query(`DELETE FROM liberation.pending_reception WHERE id = $1`, [pendingId]);
       await ds.query(`DELETE FROM liberation.custody_episode WHERE person_id = $1`, [personId]);
+
+      // Its check is made under the tables' lock (review M4): a pending reception reopened by a
+      // transaction in flight when the rollback starts is waited for, seen, and refused; without
+      // the lock the check would miss it, and the column would be dropped under it.
+      await episode(ds, personId);
+      await ds.query(
+        `INSERT INTO liberation.pending_reception (id, hmpps_event_id, person_id, prison_number, establishment_code,
+           reason, received_at, status, correlation_id)
+         VALUES ($1, gen_random_uuid(), $2, 'A1234BC', 'BAR', 'ADMISSION', '2026-01-05T10:00:00Z', 'PENDING', 'spec')`,
+        [pendingId, personId],
+      );
+      await refusedWhileInFlight(
+        ds,
+        async (writer) => {
+          await writer.query(
+            `UPDATE liberation.pending_reception SET reopened_after_episode = 1 WHERE id = $1`,
+            [pendingId],
+          );
+        },
+        /1 pending receptions were reopened .* restore a backup instead/,
+      );
+      expect(await shape()).toEqual({ column: 1, unique: ['custody_episode_person_received_at_standing'] });
+      await ds.query(`DELETE FROM liberation.pending_reception WHERE id = $1`, [pendingId]);
+      await ds.query(`DELETE FROM liberation.custody_episode WHERE person_id = $1`, [personId]);
+
       await ds.undoLastMigration({ transaction: 'each' });
       expect(await shape()).toEqual({ column: 0, unique: ['custody_episode_person_received_at_key'] });
       await ds.runMigrations({ transaction: 'each' });
@@ -459,6 +536,91 @@ describe('liberation migrations (real Postgres)', () => {
       expect(await constraints()).toEqual(['custody_episode_void_not_released']);
       await ds.runMigrations({ transaction: 'each' });
       expect(await constraints()).toEqual(['custody_episode_void_release']);
+    } finally {
+      await ds.destroy();
+    }
+  });
+  it("records what a reversed reception's admission was (the literal values, on void episodes only) and lets an admission be VOID with its episode; its rollback locks, then refuses while either is on record", async () => {
+    const ds = await open(
+      liberationMigrations.slice(
+        0,
+        liberationMigrations.indexOf(ReceptionReversalAdmission1700000002800) + 1,
+      ),
+    );
+    const personId = 'p00000000000000002800';
+    const pendingId = '00000000-0000-4000-8000-000000002800';
+    const shape = async () => ({
+      column: await columnCount(ds, 'custody_episode', 'void_admission'),
+      statuses: (
+        (await ds.query(
+          `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'liberation.pending_reception'::regclass AND conname = 'pending_reception_status_check'`,
+        )) as Array<{ def: string }>
+      )[0]!.def.includes('VOID'),
+    });
+    const voidIt = (admission: string | null) =>
+      ds.query(
+        `UPDATE liberation.custody_episode SET voided_at = '2026-01-06T10:00:00Z', voided_by = 'spec', void_reason = 'RECEIVED_IN_ERROR',
+           void_event_id = gen_random_uuid(), void_correlation_id = 'spec', void_admission = $2 WHERE person_id = $1`,
+        [personId, admission],
+      );
+    const setPending = (status: string, episodeNumber: number | null) =>
+      ds.query(
+        `UPDATE liberation.pending_reception SET status = $2, episode = $3, resolved_by = 'spec', resolved_at = now() WHERE id = $1`,
+        [pendingId, status, episodeNumber],
+      );
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await shape()).toEqual({ column: 1, statuses: true });
+      await episode(ds, personId);
+      await ds.query(
+        `INSERT INTO liberation.pending_reception (id, hmpps_event_id, person_id, prison_number, establishment_code,
+           reason, received_at, status, episode, resolved_by, resolved_at, correlation_id)
+         VALUES ($1, gen_random_uuid(), $2, 'A1234BC', 'BAR', 'ADMISSION', '2026-01-05T10:00:00Z', 'COMPLETED', 1, 'spec', now(), 'spec')`,
+        [pendingId, personId],
+      );
+      // Null before it; only the literal values; only on a void episode.
+      expect(
+        await ds.query(`SELECT void_admission FROM liberation.custody_episode WHERE person_id = $1`, [
+          personId,
+        ]),
+      ).toEqual([{ void_admission: null }]);
+      await expect(voidIt('MAYBE')).rejects.toThrow(/custody_episode_void_admission/);
+      await expect(
+        ds.query(`UPDATE liberation.custody_episode SET void_admission = 'IN_ERROR' WHERE person_id = $1`, [
+          personId,
+        ]),
+      ).rejects.toThrow(/custody_episode_void_admission_void/);
+      // A VOID admission keeps its episode (as a COMPLETED one); no other status gains one.
+      await expect(setPending('VOID', null)).rejects.toThrow(/pending_reception_completed_episode/);
+      await expect(setPending('VOIDED', null)).rejects.toThrow(/pending_reception_status_check/);
+      await voidIt('IN_ERROR');
+      await setPending('VOID', 1);
+
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /1 reception reversals recorded what their admission was and 1 admissions are void .* restore a backup instead/,
+      );
+      expect(await shape()).toEqual({ column: 1, statuses: true });
+
+      // Neither on record (set back deliberately here): the check runs under the lock, so a
+      // decision recorded by a transaction in flight is waited for, seen, and refused.
+      await setPending('COMPLETED', 1);
+      await voidIt(null);
+      await refusedWhileInFlight(
+        ds,
+        async (writer) => {
+          await writer.query(
+            `UPDATE liberation.custody_episode SET void_admission = 'TO_RECEIVE_AGAIN' WHERE person_id = $1`,
+            [personId],
+          );
+        },
+        /1 reception reversals recorded what their admission was and 0 admissions are void/,
+      );
+      await voidIt(null);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await columnCount(ds, 'custody_episode', 'void_admission')).toBe(0);
+      await expect(setPending('VOID', null)).rejects.toThrow(/pending_reception_status_check/);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await shape()).toEqual({ column: 1, statuses: true });
     } finally {
       await ds.destroy();
     }
