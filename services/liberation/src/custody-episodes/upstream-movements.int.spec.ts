@@ -350,6 +350,8 @@ describe('liberation applies custody movements published straight onto the bus (
       reversedBy: BUS_ACTOR,
       reason: 'RECEIVED_IN_ERROR',
       note: null,
+      // It completed no HMPPS admission: no decision on one.
+      admission: null,
     });
     await caughtUp();
     expect(await outboxIds('custody.reception.reversed', personId)).toEqual([[reversal.eventId, true]]);
