@@ -2208,6 +2208,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (!closing) {
       if (
         !fromCourt() &&
+        // A run started again (return-reversal-1): the episode was screened by the run that closed.
+        !input.resumed &&
         !s.requests.some((r) => r.kind === 'CORE_SCREEN') &&
         !(s.coreScreen && fixed()) &&
         !blocked('request:CORE_SCREEN')
