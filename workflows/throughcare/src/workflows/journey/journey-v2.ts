@@ -93,7 +93,7 @@ import {
   planContext,
   directoryAgeOf,
   sentenceMonthsOf,
-  resumedReleaseId,
+  releaseResumedFrom,
   usePolicy,
   type Action,
   type Failure,
@@ -287,18 +287,11 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     };
     s.seenEventIds.push(c.eventId);
   }
-  if (!carriedState && input.resumed && !input.liberatedFromCourt) {
-    // Started again (return-reversal-1): released already, as a liberation from court starts, but
-    // from the episode's own release, which stands (and can still be reversed when its event id
-    // is known). Its follow-up is counted from the reversal (planner's `followUpFrom`).
-    const r = input.resumed;
-    s.release = {
-      releasedAt: r.releasedAt,
-      establishmentCode: r.releaseEstablishmentCode ?? input.establishmentCode,
-      eventId: resumedReleaseId(input)!,
-      settlesAt: r.releasedAt,
-    };
-    s.seenEventIds.push(s.release.eventId);
+  const resumedFrom = carriedState ? undefined : releaseResumedFrom(input);
+  if (resumedFrom) {
+    // Started again (return-reversal-1): released already, from the episode's own release.
+    s.release = resumedFrom;
+    s.seenEventIds.push(resumedFrom.eventId);
   }
 
   let version = 0;

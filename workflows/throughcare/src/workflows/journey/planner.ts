@@ -2690,6 +2690,24 @@ export function resumedReleaseId(input: ThroughcareInput): string | undefined {
   return input.resumed.releaseEventId ?? `${input.resumed.eventId}:release`;
 }
 
+/**
+ * The release a run started again starts from (return-reversal-1): released already, as a
+ * liberation from court starts, but from the episode's own release, which stands (and can still be
+ * reversed when its event id is known). Undefined for any other run, and for an episode liberated
+ * from court (its input's liberation is that release). Its follow-up counts from the reversal
+ * (`followUpFrom`).
+ */
+export function releaseResumedFrom(input: ThroughcareInput): JourneyState['release'] | undefined {
+  const r = input.resumed;
+  if (!r || input.liberatedFromCourt) return undefined;
+  return {
+    releasedAt: r.releasedAt,
+    establishmentCode: r.releaseEstablishmentCode ?? input.establishmentCode,
+    eventId: resumedReleaseId(input)!,
+    settlesAt: r.releasedAt,
+  };
+}
+
 export type Planner = ReturnType<typeof createPlanner>;
 
 /** The attention key of the escalation of risk assessment `version`'s rise (`risk-assessed-1`). */
