@@ -30,6 +30,8 @@ import {
   releaseDay,
   startOfLocalDay,
 } from '@throughcare/domain';
+import { bridgeHandler } from '../bridge/bridge';
+import { fact } from '../bridge/spec-support';
 import {
   advance,
   acknowledgeReferral,
@@ -1051,7 +1053,41 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         env.client.workflow.getHandle(wf1, started!.continuedExecutionRunId!),
         'v3.return-reversal.resumed-follow-up',
       );
-      await closeIfOpen(resumed);
+      // The person recalled for real later (episode 3, naming episode 1, as the liberation service
+      // publishes it): the bridge finds episode 2 void (closed RECEIVED_IN_ERROR, as before) and
+      // tells the run started again, which closes RECALLED and hands over to episode 3.
+      const bridge = bridgeHandler(env.client, () => input.personId, {
+        log: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      });
+      await bridge(
+        fact(
+          'custody.person.received@2',
+          {
+            episode: 3,
+            establishmentCode: 'LOW',
+            jurisdiction: input.jurisdiction,
+            homeLocalAuthority: input.homeLocalAuthority,
+            reason: 'READMISSION',
+            receivedAt: await nowIso(),
+            sentenceDate: await today(),
+            sentenceLengthDays: 365,
+            expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
+            returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+            previousEpisode: 1,
+          },
+          randomUUID(),
+          input.personId,
+        ),
+        { subject: 's', streamSequence: 1, deliveryCount: 1, headers: undefined },
+      );
+      const recalled = await waitForPlan(resumed, atStage('CLOSED'), 'episode 1 recalled for real');
+      expect(recalled).toMatchObject({ closureReason: 'RECALLED', nextEpisode: 3 });
+      const episode3 = env.client.workflow.getHandle(throughcareWorkflowId(input.personId, 3));
+      const third = await waitForPlan(episode3, (p) => p.carried !== undefined, 'episode 3 with the history');
+      expect(third.carried).toMatchObject({ fromEpisode: 1, reason: 'RECALL', releasedAt: out.releasedAt });
+      await closeIfOpen(episode3);
     });
   });
 
