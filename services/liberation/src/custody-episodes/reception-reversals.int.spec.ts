@@ -526,7 +526,8 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
     });
     expect(recall.status).toBe(201);
-    const reversed = await reverse(personId, inError(minutesAgo(800)), {}, 2);
+    const reversedAt = minutesAgo(800);
+    const reversed = await reverse(personId, inError(reversedAt), {}, 2);
     expect(reversed.status).toBe(201);
     expect(await json<ReceptionReversedView>(reversed)).toMatchObject({
       personId,
@@ -540,7 +541,7 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     ]);
     expect(await ctx.lib.outboxRows('custody.reception.reversed', personId)).toHaveLength(1);
     // The same reversal again answers it (200, no second event).
-    expect((await reverse(personId, inError(minutesAgo(800)), {}, 2)).status).toBe(200);
+    expect((await reverse(personId, inError(reversedAt), {}, 2)).status).toBe(200);
     expect(await ctx.lib.outboxRows('custody.reception.reversed', personId)).toHaveLength(1);
     // The person recalled for real later: episode 3 follows the released episode 1.
     const again = await ctx.lib.post('/receptions', {
@@ -553,9 +554,10 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     const events = (await ctx.lib.eventsOnBus('custody.person.received', personId)).map((e) =>
       PersonReceivedV2.parse(e),
     );
+    // (A return names the episode it follows: episode 2's recall too.)
     expect(events.map((e) => [e.data.episode, e.data.previousEpisode])).toEqual([
       [1, undefined],
-      [2, undefined],
+      [2, 1],
       [3, 1],
     ]);
     // Episode 1's release cannot be reversed while episode 3 stands on it.
