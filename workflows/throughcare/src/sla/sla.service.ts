@@ -104,17 +104,15 @@ export class SlaService
       // One row per episode, its latest closure: a journey started again after the return to
       // custody that closed it was reversed (return-reversal-1) closes the episode again, under a
       // key of its own (its idempotency keys have a base of their own).
-      await tx
-        .getRepository(CaseClosure)
-        .upsert(
-          {
-            personId: input.personId,
-            episode: input.episode,
-            closedAt: new Date(input.closedAt),
-            reason: input.reason,
-          },
-          ['personId', 'episode'],
-        );
+      await tx.getRepository(CaseClosure).upsert(
+        {
+          personId: input.personId,
+          episode: input.episode,
+          closedAt: new Date(input.closedAt),
+          reason: input.reason,
+        },
+        ['personId', 'episode'],
+      );
       const event: CaseClosedV1 = {
         eventType: 'throughcare.case.closed',
         version: 1,
