@@ -30,7 +30,9 @@ import {
   releaseDay,
   startOfLocalDay,
 } from '@throughcare/domain';
+import { ApplicationFailure } from '@temporalio/common';
 import { bridgeHandler } from '../bridge/bridge';
+import { resumeEpisode } from '../worker/resume-episode';
 import { fact } from '../bridge/spec-support';
 import {
   advance,
@@ -1088,6 +1090,46 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       const third = await waitForPlan(episode3, (p) => p.carried !== undefined, 'episode 3 with the history');
       expect(third.carried).toMatchObject({ fromEpisode: 1, reason: 'RECALL', releasedAt: out.releasedAt });
       await closeIfOpen(episode3);
+    });
+  });
+
+  it('resumeEpisode (return-reversal-1) retries while the journey before still runs, and starts nothing where it did not close by the return', async () => {
+    const acts = recordingActivities();
+    const input = await receptionInput(env);
+    const resumed = {
+      releasedAt: await nowIso(),
+      reversedAt: await nowIso(),
+      reversedEpisode: 2,
+      eventId: randomUUID(),
+      openNeeds: [],
+    };
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen requested');
+        // Still running (it may be closing on the return): a retryable failure, nothing started.
+        const running = await resumeEpisode(env.client, { workflowId: handle.workflowId, resumed }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(running).toBeInstanceOf(ApplicationFailure);
+        expect(running).toMatchObject({ type: 'JOURNEY_STILL_RUNNING', nonRetryable: false });
+        await tell(handle, caseCloseRequestedUpdate, { reason: 'OTHER', requestedAt: await nowIso() });
+        await waitForPlan(handle, atStage('CLOSED'), 'closed otherwise');
+        const run = await currentRunId(handle);
+        // Closed otherwise: not the return's to undo.
+        expect(await resumeEpisode(env.client, { workflowId: handle.workflowId, resumed })).toEqual({
+          outcome: 'NOT_RESUMABLE',
+          reason: expect.stringContaining('closure OTHER'),
+        });
+        expect(await currentRunId(handle)).toBe(run);
+        // No journey under the id at all.
+        expect(
+          await resumeEpisode(env.client, { workflowId: throughcareWorkflowId(input.personId, 7), resumed }),
+        ).toMatchObject({ outcome: 'NOT_RESUMABLE' });
+      } finally {
+        await closeIfOpen(handle);
+      }
     });
   });
 
