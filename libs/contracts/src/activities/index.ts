@@ -7,7 +7,12 @@ import type {
   PersonSex,
   RiskOfSeriousHarm,
 } from '../vocabulary';
-import type { AttentionItemView, CarriedHistory, ThroughcareInput } from '../workflows/throughcare';
+import type {
+  AttentionItemView,
+  CarriedHistory,
+  ResumedEpisode,
+  ThroughcareInput,
+} from '../workflows/throughcare';
 
 /**
  * Activity interfaces, one per bounded context. Each service's worker implements its own on
@@ -260,6 +265,18 @@ export interface ThroughcareActivities {
     input: ThroughcareInput;
     carried: CarriedHistory;
   }): Promise<void>;
+  /**
+   * Starts the journey of the episode before again (a new run of its workflow id) when this
+   * episode's reception, a return to custody, was reversed as recorded in error
+   * (`return-reversal-1`). Its facts are the closed journey's own (its latest run's input), plus
+   * `resumed`. A journey still running there fails transiently (retried: it may be closing);
+   * a latest run already resumed by this reversal answers ALREADY_RESUMED (idempotent); one that
+   * did not close handing over to `resumed.reversedEpisode` answers NOT_RESUMABLE, with why.
+   */
+  resumeEpisode(input: {
+    workflowId: string;
+    resumed: ResumedEpisode;
+  }): Promise<{ outcome: 'STARTED' | 'ALREADY_RESUMED' | 'NOT_RESUMABLE'; reason?: string }>;
 }
 
 /** Stable error types carried from activities to every edge. */

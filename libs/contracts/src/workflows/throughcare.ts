@@ -112,10 +112,35 @@ export interface ThroughcareInput {
   liberatedFromCourt?: { releasedAt: string; legalStatus: CourtLiberationStatus; eventId: string };
   /** A return to custody: the history and open needs of the episode before. */
   carried?: CarriedHistory;
+  /**
+   * A new run of this episode's journey, started by the journey of the episode after it when that
+   * episode's reception (a return to custody) was reversed as recorded in error
+   * (`return-reversal-1`): the person was never returned, and is followed up in the community
+   * again. Kept across continue-as-new (its `eventId` is the base of the run's idempotency keys).
+   */
+  resumed?: ResumedEpisode;
   /** Deployment override of the policy's movement settle window (test/training environments). */
   movementSettleSeconds?: number;
   /** Continue-as-new: the journey's state so far (opaque outside the workflow). */
   continued?: unknown;
+}
+
+/** Why and from when a journey was started again (`ThroughcareInput.resumed`). */
+export interface ResumedEpisode {
+  /** This episode's release, which stands (the episode after's `carried.releasedAt`). */
+  releasedAt: string;
+  /** The release's bus event id, when the journey closed knew it (a later reversal of it is then taken). */
+  releaseEventId?: string;
+  /** Where the person was released from, when known (else the input's establishment). */
+  releaseEstablishmentCode?: string;
+  /** When the return to custody was reversed: the follow-up clocks run from this instant. */
+  reversedAt: string;
+  /** The episode whose reception (the return to custody) was reversed. */
+  reversedEpisode: number;
+  /** The reversal's bus event id (`custody.reception.reversed`): the run's idempotency key base. */
+  eventId: string;
+  /** The needs still open when this episode's journey closed (the episode after's `carried.openNeeds`). */
+  openNeeds: Pathway[];
 }
 
 /** What a new episode inherits from the one before (recall, new sentence). */
@@ -433,6 +458,17 @@ export interface PlanView {
   closureReason?: ClosureReason;
   nextEpisode?: number;
   carried?: CarriedHistory;
+  /** A run started again after the return to custody that closed it was reversed (`return-reversal-1`). */
+  resumed?: ResumedEpisode;
+  /**
+   * Closed RECEIVED_IN_ERROR as a return to custody (`return-reversal-1`): what became of the
+   * journey of the episode before (started again, or why not).
+   */
+  previousEpisodeResumed?: {
+    episode: number;
+    outcome: 'STARTED' | 'ALREADY_RESUMED' | 'NOT_RESUMABLE';
+    reason?: string;
+  };
   /** Runs of this journey so far (continue-as-new at stage boundaries). */
   run?: number;
   /** Minutes a release or transfer stands before agencies are told (policy value, or the deployment's override). */

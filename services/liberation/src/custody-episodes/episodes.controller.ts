@@ -244,7 +244,7 @@ export class EpisodesController {
       'Something recorded later stands on the episode; the code names what to reverse first, the member reverseFirst which: ' +
       'REVERSE_RELEASE_FIRST (reverseFirst.eventId), REVERSE_TRANSFER_FIRST (reverseFirst.eventId), REVERSE_ABSENCE_FIRST (reverseFirst.absenceId); ' +
       "LATER_EPISODE_STANDS (only the latest episode's reception can be reversed; a later one held elsewhere answers CUSTODY_RECORD_CONFLICT), " +
-      'NOT_A_RECEPTION (liberated direct from court: reverse it with POST …/court-liberation-reversal); RETURN_TO_CUSTODY_NOT_REVERSIBLE (a recall or new-sentence reception: not supported yet); ' +
+      'NOT_A_RECEPTION (liberated direct from court: reverse it with POST …/court-liberation-reversal); ' +
       'RECEPTION_REVERSAL_CONFLICT (reversed already with other facts, no Idempotency-Key or another one: the member fields names each that differs, e.g. ["reversedAt", "note"] or ["admission"]). Sentence calculations, gate arrangements, meetings and gate pick-ups do not block: they are void with the episode',
   })
   @ApiResponse({

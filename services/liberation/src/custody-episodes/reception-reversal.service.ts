@@ -24,8 +24,8 @@ export type ReceptionReversalOutcome = OpeningReversalOutcome;
 
 /**
  * A reception recorded in error (NOMIS "admission in error"), reversed (see `reverseOpening`). Only
- * an episode opened by a reception that was no return to custody, with nothing later standing on
- * it: a standing release, transfer or temporary absence (open or returned) is refused with a code
+ * an episode opened by a reception (a return to custody included: the release of the episode before
+ * stands, and its journey follows the person up again), with nothing later standing on it: a standing release, transfer or temporary absence (open or returned) is refused with a code
  * naming what to reverse first, and `reversedAt` is not before anything recorded on the episode.
  * Sentence calculations, gate arrangements, meetings, gate pick-ups and release-date changes do
  * not block: they become void with the episode (the journey's early closure cancels what it
@@ -50,15 +50,9 @@ export const RECEPTION_OPENING: OpeningKind = {
         `episode ${n} of person ${personId} was not opened by a reception (liberated direct from court): there is no reception to reverse; a liberation from court recorded in error is reversed with POST /people/${personId}/episodes/${n}/court-liberation-reversal`,
       );
     }
-    if (episode.returnToCustodyReason !== null) {
-      // That reception closed the journey of the episode before as returned to custody (recalled,
-      // new sentence) and told its agencies so: a reversal cannot reopen it yet. Refused, not lost.
-      throw refused(
-        'RETURN_TO_CUSTODY_NOT_REVERSIBLE',
-        `episode ${n} of person ${personId} was a return to custody (${episode.returnToCustodyReason}): its reception closed the journey of the episode before, which a reversal cannot reopen yet; correct the reception's facts instead, or ask an operator`,
-        { returnToCustodyReason: episode.returnToCustodyReason },
-      );
-    }
+    // A return to custody (recall, new sentence) is reversible too: the episode before keeps its
+    // release, and the journey of this one, closing RECEIVED_IN_ERROR, starts the journey of the
+    // episode before again (return-reversal-1), so the person is followed up in the community.
   },
   opened: (episode) => ({
     at: receivedEpisode(episode).receivedAt,

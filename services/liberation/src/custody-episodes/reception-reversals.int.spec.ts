@@ -646,19 +646,54 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(await ctx.lib.outboxRows('custody.person.received', personId)).toHaveLength(2);
   });
 
-  it('a return to custody is not reversible yet (409); a release reverses past a void episode', async () => {
-    const { reception, personId } = await released1();
-    // A recall: its reception closed the journey of episode 1, which a reversal cannot reopen yet.
+  it('a return to custody is reversible (201): episode 1 stays released, a later recall follows it; a release reverses past a void episode', async () => {
+    const { reception, personId, releaseEventId } = await released1();
+    // A recall recorded in error: its reception closed the journey of episode 1, which the journey
+    // of episode 2 starts again when it closes RECEIVED_IN_ERROR (return-reversal-1).
     const recall = await ctx.lib.post('/receptions', {
       ...reception,
       receivedAt: minutesAgo(900),
       returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
     });
     expect(recall.status).toBe(201);
-    const refused = await reverse(personId, inError(minutesAgo(800)), {}, 2);
-    expect(refused.status).toBe(409);
-    expect(await json<Problem>(refused)).toMatchObject({ code: 'RETURN_TO_CUSTODY_NOT_REVERSIBLE' });
-    expect((await episodeView(personId, 2)).state).toBe('IN_CUSTODY');
+    const reversedAt = minutesAgo(800);
+    const reversed = await reverse(personId, inError(reversedAt), {}, 2);
+    expect(reversed.status).toBe(201);
+    expect(await json<ReceptionReversedView>(reversed)).toMatchObject({
+      personId,
+      episode: 2,
+      state: 'RECEIVED_IN_ERROR',
+      reason: 'RECEIVED_IN_ERROR',
+    });
+    expect(await episodeStates(personId)).toEqual([
+      [1, 'RELEASED'],
+      [2, 'RECEIVED_IN_ERROR'],
+    ]);
+    expect(await ctx.lib.outboxRows('custody.reception.reversed', personId)).toHaveLength(1);
+    // The same reversal again answers it (200, no second event).
+    expect((await reverse(personId, inError(reversedAt), {}, 2)).status).toBe(200);
+    expect(await ctx.lib.outboxRows('custody.reception.reversed', personId)).toHaveLength(1);
+    // The person recalled for real later: episode 3 follows the released episode 1.
+    const again = await ctx.lib.post('/receptions', {
+      ...reception,
+      receivedAt: minutesAgo(700),
+      returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+    });
+    expect(again.status).toBe(201);
+    expect(await json<ReceptionRecordedView>(again)).toMatchObject({ personId, episode: 3 });
+    const events = (await ctx.lib.eventsOnBus('custody.person.received', personId)).map((e) =>
+      PersonReceivedV2.parse(e),
+    );
+    // (A return names the episode it follows: episode 2's recall too.)
+    expect(events.map((e) => [e.data.episode, e.data.previousEpisode])).toEqual([
+      [1, undefined],
+      [2, 1],
+      [3, 1],
+    ]);
+    // Episode 1's release cannot be reversed while episode 3 stands on it.
+    const undo = await ctx.lib.post(`/movements/${releaseEventId}/reversal`, { reversedAt: minutesAgo(600) });
+    expect(undo.status).toBe(409);
+    expect((await json<Problem>(undo)).code).toBe('MOVEMENT_SUPERSEDED');
 
     // A second person: released, then a new admission recorded in error and reversed.
     const other = await released1();

@@ -235,5 +235,38 @@ describe('orchestrator SLA store (real Postgres)', () => {
         expect(CaseClosedV1.parse(events[0]).data).toEqual({ episode: 2, closedAt: input.closedAt, reason });
       },
     );
+
+    it('a journey started again closes its episode again (return-reversal-1): the latest closure is the row, each published', async () => {
+      const personId = newPersonId();
+      const first = {
+        idempotencyKey: `spec:${randomUUID()}:closed`,
+        personId,
+        episode: 1,
+        closedAt: '2027-09-01T10:00:00.000Z',
+        reason: 'RECALLED',
+        correlationId: `spec-corr-${randomUUID()}`,
+      };
+      await sla.recordCaseClosed(first);
+      const again = {
+        ...first,
+        idempotencyKey: `spec:${randomUUID()}:resumed:reversal-1:closed`,
+        closedAt: '2027-12-01T10:00:00.000Z',
+        reason: 'FOLLOW_UP_COMPLETE',
+      };
+      await sla.recordCaseClosed(again);
+      await sla.recordCaseClosed(again);
+      const rows = await rowsOf<{ episode: number; reason: string; closed_at: Date }>(
+        `SELECT episode, reason, closed_at FROM "${THROUGHCARE_SCHEMA}".case_closure WHERE person_id = $1`,
+        [personId],
+      );
+      expect(rows).toEqual([
+        { episode: 1, reason: 'FOLLOW_UP_COMPLETE', closed_at: new Date(again.closedAt) },
+      ]);
+      const events = await outboxEventsOf(personId, 'throughcare.case.closed');
+      expect(events.map((e) => CaseClosedV1.parse(e).data.reason)).toEqual([
+        'RECALLED',
+        'FOLLOW_UP_COMPLETE',
+      ]);
+    });
   });
 });

@@ -37,7 +37,9 @@ export function toBreachView(b: SlaBreach): BreachView {
 
 /** SLA breaches and case closures: the record managers review. Each write and its event commit together. */
 @Injectable()
-export class SlaService implements Omit<ThroughcareActivities, 'openNextEpisode' | 'recordAttention'> {
+export class SlaService
+  implements Omit<ThroughcareActivities, 'openNextEpisode' | 'resumeEpisode' | 'recordAttention'>
+{
   constructor(private readonly dataSource: DataSource) {}
 
   recordSlaBreach(input: SlaBreachRecord): Promise<{ breachId: string }> {
@@ -99,12 +101,18 @@ export class SlaService implements Omit<ThroughcareActivities, 'openNextEpisode'
     correlationId: string;
   }): Promise<void> {
     await withIdempotency(this.dataSource.manager, `recordCaseClosed:${input.idempotencyKey}`, async (tx) => {
-      await tx.getRepository(CaseClosure).insert({
-        personId: input.personId,
-        episode: input.episode,
-        closedAt: new Date(input.closedAt),
-        reason: input.reason,
-      });
+      // One row per episode, its latest closure: a journey started again after the return to
+      // custody that closed it was reversed (return-reversal-1) closes the episode again, under a
+      // key of its own (its idempotency keys have a base of their own).
+      await tx.getRepository(CaseClosure).upsert(
+        {
+          personId: input.personId,
+          episode: input.episode,
+          closedAt: new Date(input.closedAt),
+          reason: input.reason,
+        },
+        ['personId', 'episode'],
+      );
       const event: CaseClosedV1 = {
         eventType: 'throughcare.case.closed',
         version: 1,

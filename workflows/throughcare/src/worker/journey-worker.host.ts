@@ -27,6 +27,7 @@ import {
 import { AttentionService } from '../attention/attention.service';
 import { AuditVerificationHost } from '../audit-verification/audit-verification.host';
 import { SlaService } from '../sla/sla.service';
+import { resumeEpisode } from './resume-episode';
 import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './journey-worker.options';
 
 /**
@@ -93,6 +94,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
         recordCaseClosed: (i: Parameters<SlaService['recordCaseClosed']>[0]) => this.sla.recordCaseClosed(i),
         recordAttention: (i: AttentionRecord) => this.attention.recordAttention(i),
         openNextEpisode,
+        resumeEpisode: (i: Parameters<ThroughcareActivities['resumeEpisode']>[0]) => resumeEpisode(client, i),
         ...this.auditVerification.activities,
       }),
       shutdownGraceTime: '10s',

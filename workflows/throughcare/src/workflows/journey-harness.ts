@@ -42,6 +42,7 @@ import {
   type WorkflowHandleWithSignaledRunId,
 } from '@temporalio/client';
 import { journeyBundleOptions } from '../worker/journey-bundle';
+import { resumeEpisode } from '../worker/resume-episode';
 import { NOBODY_LOST_PATCH } from './journey/journey-v2';
 import type { throughcareJourney } from './throughcare.workflow';
 import { createTimeSkippingTestEnv } from '@throughcare/testing';
@@ -101,6 +102,7 @@ export type Effect =
     }
   | { kind: 'caseClosed'; key: string; reason: string }
   | { kind: 'nextEpisodeOpened'; key: string; fromEpisode: number; dateOfBirthCarried: boolean }
+  | { kind: 'episodeResumed'; key: string; workflowId: string; outcome: string }
   | {
       kind: 'gatePickupBooked';
       key: string;
@@ -378,6 +380,18 @@ export function recordingActivities(options: RecordingOptions = {}) {
         fromEpisode: i.carried.fromEpisode,
         dateOfBirthCarried: i.input.dateOfBirth !== undefined,
       }));
+    },
+    async resumeEpisode(i) {
+      if (!options.client) throw new Error('recordingActivities({ client }) is needed to resume an episode');
+      // The worker's own activity, against the test server.
+      const answer = await resumeEpisode(options.client, i);
+      once(`resume:${i.workflowId}:${i.resumed.eventId}`, () => ({
+        kind: 'episodeResumed',
+        key: `resume:${i.workflowId}:${i.resumed.eventId}`,
+        workflowId: i.workflowId,
+        outcome: answer.outcome,
+      }));
+      return answer;
     },
   };
   /** Attempts per cancellation key (a retried compensation shows here, once in the effects). */

@@ -30,6 +30,10 @@ import {
   releaseDay,
   startOfLocalDay,
 } from '@throughcare/domain';
+import { ApplicationFailure } from '@temporalio/common';
+import { bridgeHandler } from '../bridge/bridge';
+import { resumeEpisode } from '../worker/resume-episode';
+import { fact } from '../bridge/spec-support';
 import {
   advance,
   acknowledgeReferral,
@@ -940,6 +944,194 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       });
     },
   );
+
+  it('a recall recorded in error and reversed: episode 2 closes RECEIVED_IN_ERROR and starts episode 1 again, released, followed up afresh from the reversal (return-reversal-1)', async () => {
+    await atPreReleaseMeeting(async ({ handle, input, acts }) => {
+      const run = await currentRunId(handle);
+      await tell(handle, releaseRecordedUpdate, { releasedAt: await nowIso(), establishmentCode: 'BAR' });
+      await advance(env, '46 minutes', handle);
+      await waitForNextRun(handle, run);
+      const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
+      await advance(env, '3 days', handle);
+      await tell(handle, returnedToCustodyUpdate, {
+        reason: 'RECALL',
+        recallReasonCode: 'B',
+        receivedAt: await nowIso(),
+        establishmentCode: 'LOW',
+        expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
+        sentenceDate: out.releasedAt!.slice(0, 10),
+        sentenceLengthDays: 365,
+        newEpisode: 2,
+      });
+      await waitForPlan(handle, atStage('CLOSED'), 'episode 1 closed');
+      const wf1 = throughcareWorkflowId(input.personId, 1);
+      const wf2 = throughcareWorkflowId(input.personId, 2);
+      const episode2 = env.client.workflow.getHandle(wf2);
+      await waitForPlan(
+        episode2,
+        (p) => p.assessmentId !== undefined && p.carried !== undefined,
+        'episode 2',
+      );
+      const referralOf1 = acts.effects.find(
+        (e): e is Extract<Effect, { kind: 'referralSent' }> =>
+          e.kind === 'referralSent' && e.key === `${wf1}:referral:CJSW`,
+      );
+      expect(referralOf1).toBeDefined();
+      // Two days on, the recall is found to have been recorded in error: the liberation service
+      // voids episode 2, and the bridge asks its journey to close (custody.reception.reversed).
+      await advance(env, '2 days', handle);
+      const reversedAt = await nowIso();
+      const eventId = randomUUID();
+      const from = acts.effects.length;
+      await tell(episode2, caseCloseRequestedUpdate, {
+        reason: 'RECEIVED_IN_ERROR',
+        requestedAt: reversedAt,
+        eventId,
+      });
+      const closed2 = await waitForPlan(
+        episode2,
+        (p) => p.stage === 'CLOSED' && p.previousEpisodeResumed !== undefined,
+        'episode 2 closed, episode 1 resumed',
+      );
+      expect(closed2).toMatchObject({
+        closureReason: 'RECEIVED_IN_ERROR',
+        previousEpisodeResumed: { episode: 1, outcome: 'STARTED' },
+      });
+      const resumed = env.client.workflow.getHandle(wf1);
+      const plan = await waitForPlan(
+        resumed,
+        (p) => p.resumed !== undefined && p.stage === 'FOLLOW_UP' && !!p.appointmentId && !p.working,
+        'episode 1 followed up again',
+      );
+      expect(plan).toMatchObject({
+        episode: 1,
+        releasedAt: out.releasedAt,
+        resumed: {
+          reversedAt,
+          reversedEpisode: 2,
+          eventId,
+          releasedAt: out.releasedAt,
+          openNeeds: ['ACCOMMODATION'],
+        },
+      });
+      expect(plan.resumed?.releaseEventId).toBeDefined();
+      expect(plan.closureReason).toBeUndefined();
+      // Its follow-up counts from the reversal, not from the release five days before: nothing breached.
+      const policy = policyFor(input.jurisdiction, input.receivedAt.slice(0, 10));
+      expect(plan.deadlines.filter((d) => d.clock === 'firstAppointment')).toEqual([
+        expect.objectContaining({
+          status: 'OPEN',
+          dueAt: deadlineFor(policy, 'firstAppointment', new Date(reversedAt)).toISOString(),
+        }),
+      ]);
+      // Its effects, under keys of its own (not episode 1's: those answered its withdrawn referral).
+      const base = `${wf1}:resumed:${eventId}:`;
+      const mine = acts.effects.slice(from).filter((e) => 'key' in e && e.key.startsWith(base));
+      expect(tally(mine)).toEqual({ referralSent: 2, agencyNotified: 1, appointmentBooked: 1 });
+      expect(acts.effects.slice(from).filter(of('coreScreenRequested'))).toEqual([]);
+      const referral = mine.find(of('referralSent'));
+      expect(referral).toMatchObject({ agencyId: out.agencyId, key: `${base}referral:CJSW` });
+      expect(referral!.referralId).not.toBe(referralOf1!.referralId);
+      expect(mine.filter(of('agencyNotified')).map((n) => [n.subject, n.agencyId])).toEqual([
+        ['RELEASED', out.agencyId],
+      ]);
+      expect(mine.filter(of('appointmentBooked')).map((b) => b.purpose)).toEqual(['FIRST_APPOINTMENT']);
+      expect(acts.effects.slice(from).filter(of('breachRecorded'))).toEqual([]);
+      expect(acts.effects.filter(of('episodeResumed'))).toEqual([
+        expect.objectContaining({ workflowId: wf1, outcome: 'STARTED' }),
+      ]);
+      // Episode 2's journey asked once more (a retry) finds the run it started: nothing started again.
+      expect(
+        await acts.throughcare.resumeEpisode({
+          workflowId: wf1,
+          resumed: { releasedAt: out.releasedAt!, reversedAt, reversedEpisode: 2, eventId, openNeeds: [] },
+        }),
+      ).toEqual({ outcome: 'ALREADY_RESUMED' });
+      await recordHistory(episode2, 'v3.return-reversal.recall-reversed-resumed');
+      // The run started again (its first: referral, notice and appointment; then follow-up, run 2).
+      const started = (await resumed.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+      expect(started?.continuedExecutionRunId).toBeTruthy();
+      await recordHistory(
+        env.client.workflow.getHandle(wf1, started!.continuedExecutionRunId!),
+        'v3.return-reversal.resumed-follow-up',
+      );
+      // The person recalled for real later (episode 3, naming episode 1, as the liberation service
+      // publishes it): the bridge finds episode 2 void (closed RECEIVED_IN_ERROR, as before) and
+      // tells the run started again, which closes RECALLED and hands over to episode 3.
+      const bridge = bridgeHandler(env.client, () => input.personId, {
+        log: () => undefined,
+        warn: () => undefined,
+        error: () => undefined,
+      });
+      await bridge(
+        fact(
+          'custody.person.received@2',
+          {
+            episode: 3,
+            establishmentCode: 'LOW',
+            jurisdiction: input.jurisdiction,
+            homeLocalAuthority: input.homeLocalAuthority,
+            reason: 'READMISSION',
+            receivedAt: await nowIso(),
+            sentenceDate: await today(),
+            sentenceLengthDays: 365,
+            expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
+            returnToCustody: { reason: 'RECALL', recallReasonCode: 'B' },
+            previousEpisode: 1,
+          },
+          randomUUID(),
+          input.personId,
+        ),
+        { subject: 's', streamSequence: 1, deliveryCount: 1, headers: undefined },
+      );
+      const recalled = await waitForPlan(resumed, atStage('CLOSED'), 'episode 1 recalled for real');
+      expect(recalled).toMatchObject({ closureReason: 'RECALLED', nextEpisode: 3 });
+      const episode3 = env.client.workflow.getHandle(throughcareWorkflowId(input.personId, 3));
+      const third = await waitForPlan(episode3, (p) => p.carried !== undefined, 'episode 3 with the history');
+      expect(third.carried).toMatchObject({ fromEpisode: 1, reason: 'RECALL', releasedAt: out.releasedAt });
+      await closeIfOpen(episode3);
+    });
+  });
+
+  it('resumeEpisode (return-reversal-1) retries while the journey before still runs, and starts nothing where it did not close by the return', async () => {
+    const acts = recordingActivities();
+    const input = await receptionInput(env);
+    const resumed = {
+      releasedAt: await nowIso(),
+      reversedAt: await nowIso(),
+      reversedEpisode: 2,
+      eventId: randomUUID(),
+      openNeeds: [],
+    };
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      try {
+        await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen requested');
+        // Still running (it may be closing on the return): a retryable failure, nothing started.
+        const running = await resumeEpisode(env.client, { workflowId: handle.workflowId, resumed }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(running).toBeInstanceOf(ApplicationFailure);
+        expect(running).toMatchObject({ type: 'JOURNEY_STILL_RUNNING', nonRetryable: false });
+        await tell(handle, caseCloseRequestedUpdate, { reason: 'OTHER', requestedAt: await nowIso() });
+        await waitForPlan(handle, atStage('CLOSED'), 'closed otherwise');
+        const run = await currentRunId(handle);
+        // Closed otherwise: not the return's to undo.
+        expect(await resumeEpisode(env.client, { workflowId: handle.workflowId, resumed })).toEqual({
+          outcome: 'NOT_RESUMABLE',
+          reason: expect.stringContaining('closure OTHER'),
+        });
+        expect(await currentRunId(handle)).toBe(run);
+        // No journey under the id at all.
+        expect(
+          await resumeEpisode(env.client, { workflowId: throughcareWorkflowId(input.personId, 7), resumed }),
+        ).toMatchObject({ outcome: 'NOT_RESUMABLE' });
+      } finally {
+        await closeIfOpen(handle);
+      }
+    });
+  });
 
   it('liberation direct from court starts follow-up at once: no custody stage, first appointment booked', async () => {
     const acts = recordingActivities();

@@ -12,6 +12,7 @@ import {
   MEETING_DAY_GONE_PATCH,
   PLANNER_FIXES_PATCH,
   PLANNER_PROPERTIES_PATCH,
+  RETURN_REVERSAL_PATCH,
   POLICY_GAPS_PATCH,
   NEED_REFERRAL_CLOCKS_PATCH,
   REFERRAL_PER_NEED_PATCH,
@@ -176,6 +177,11 @@ const V3_HISTORIES: string[] = [
   // episode before, so no recorded run reached it): episode 1 closes as RECALLED, tells its agency
   // and hands its history to episode 3 (episode 2 received in error).
   'v3.recalled-after-void-episode',
+  // Branch of `patched('return-reversal-1')`: episode 2 (a recall) closes RECEIVED_IN_ERROR and
+  // starts the journey of episode 1 again (resumeEpisode); that run (input.resumed, no patch: new
+  // runs only) refers afresh under idempotency keys of its own and tells the agency.
+  'v3.return-reversal.recall-reversed-resumed',
+  'v3.return-reversal.resumed-follow-up',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -452,6 +458,23 @@ describe('journey replay over recorded histories', () => {
           await scheduledWith(file, 'openNextEpisode', '"fromEpisode":1,'),
           await scheduledWith(file, 'openNextEpisode', '"episode":2,'),
         ]).toEqual([file, true, true, true, false]);
+      // return-reversal-1 is asked only by a journey opened by a return that closes RECEIVED_IN_ERROR.
+      expect([file, markers.includes(RETURN_REVERSAL_PATCH)]).toEqual([
+        file,
+        file.includes('.return-reversal.recall-reversed-'),
+      ]);
+      if (file.includes('.return-reversal.recall-reversed-'))
+        expect([
+          file,
+          await scheduledWith(file, 'resumeEpisode', '"workflowId":"throughcare-'),
+          await scheduledWith(file, 'resumeEpisode', '"reversedEpisode":2'),
+        ]).toEqual([file, true, true]);
+      if (file.includes('.return-reversal.resumed-'))
+        expect([
+          file,
+          await scheduledWith(file, 'bookFirstAppointment', ':resumed:'),
+          (await activityInputs(file, 'bookFirstAppointment')).every((i) => i.includes(':resumed:')),
+        ]).toEqual([file, true, true]);
       if (file.includes('.need-stopped.'))
         expect([
           file,

@@ -35,6 +35,7 @@ import {
   laneOf,
   NEWEST_CAPTURED_POLICY_VERSION,
   planContext,
+  releaseResumedFrom,
   type Action,
   type Lane,
   type PlanContext,
@@ -127,6 +128,11 @@ export class SimulatedJourney {
   ) {
     this.s = initialState(input.expectedReleaseDate);
     if (input.carried) this.s.carried = input.carried; // as the workflow does when it starts
+    const resumedFrom = releaseResumedFrom(input); // as the workflow does for a run started again
+    if (resumedFrom) {
+      this.s.release = resumedFrom;
+      this.s.seenEventIds.push(resumedFrom.eventId);
+    }
     // What the journey captures (England & Wales: v3, borrowing v4's follow-up once adopted).
     const policy = policyFor(
       input.jurisdiction,
@@ -415,6 +421,9 @@ export class SimulatedJourney {
         return;
       case 'handOver':
         s.nextEpisodeHandedOver = true;
+        return;
+      case 'resume':
+        s.previousResumed = { episode: s.carried!.fromEpisode, outcome: 'STARTED' };
         return;
     }
   }

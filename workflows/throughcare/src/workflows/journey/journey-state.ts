@@ -118,6 +118,12 @@ export interface JourneyState {
   closedAt?: string;
   closureRecorded?: boolean;
   nextEpisodeHandedOver?: boolean;
+  /** Closed RECEIVED_IN_ERROR as a return to custody: what became of the episode before's journey (`return-reversal-1`). */
+  previousResumed?: {
+    episode: number;
+    outcome: 'STARTED' | 'ALREADY_RESUMED' | 'NOT_RESUMABLE';
+    reason?: string;
+  };
   /** Steps that failed for good (or plans found impossible), each waiting on an operator (schema 2). */
   attention: AttentionItemView[];
   /** Ids of items resolved whose resolution is not yet in the operator list (schema 2). */
@@ -199,6 +205,8 @@ export interface Told {
   /** Liberation dates for which the agency was told no pre-release meeting can be held. */
   meetingImpossibleFor: string[];
   closed?: boolean;
+  /** A run started again (`input.resumed`): the agency was told the return to custody was reversed. */
+  returnReversed?: true;
   /**
    * What the need agencies were told, with no main agency told yet (`need-agency-notices-1`):
    * notices go to the agency holding the first need still standing. Absent: the main agency's.

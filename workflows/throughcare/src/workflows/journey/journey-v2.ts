@@ -93,6 +93,7 @@ import {
   planContext,
   directoryAgeOf,
   sentenceMonthsOf,
+  releaseResumedFrom,
   usePolicy,
   type Action,
   type Failure,
@@ -215,6 +216,15 @@ function planningFailure(err: unknown): { type?: string; message: string } | und
  */
 export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   const wfId = workflowInfo().workflowId;
+  /**
+   * The base of every idempotency key this journey gives a service. A run started again after the
+   * return to custody that closed it was reversed (`input.resumed`, return-reversal-1) runs under
+   * the same workflow id as the journey that closed: with the same keys, the services would answer
+   * that journey's effects (its withdrawn referral, its cancelled appointment, its breaches). It has
+   * a base of its own, from the reversal, kept across continue-as-new with the input. Only new
+   * runs have `resumed`, so no patch: every journey recorded before keeps `wfId`.
+   */
+  const keys = input.resumed ? `${wfId}:resumed:${input.resumed.eventId}` : wfId;
   const carriedState = input.continued === undefined ? undefined : upgradeState(input.continued);
   const s: JourneyState = carriedState
     ? { ...carriedState, run: carriedState.run + 1 }
@@ -277,6 +287,12 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     };
     s.seenEventIds.push(c.eventId);
   }
+  const resumedFrom = carriedState ? undefined : releaseResumedFrom(input);
+  if (resumedFrom) {
+    // Started again (return-reversal-1): released already, from the episode's own release.
+    s.release = resumedFrom;
+    s.seenEventIds.push(resumedFrom.eventId);
+  }
 
   let version = 0;
   /** Set once the loop has ended: no new resolution is accepted while the journey finishes. */
@@ -292,7 +308,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   async function recordAttention(item: AttentionItemView, key: string): Promise<void> {
     try {
       await throughcare.recordAttention({
-        idempotencyKey: `${wfId}:attention:${item.id}:${key}`,
+        idempotencyKey: `${keys}:attention:${item.id}:${key}`,
         personId: input.personId,
         episode: input.episode,
         item: { ...item, options: [...item.options] },
@@ -477,6 +493,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       closureReason: s.closureReason,
       nextEpisode: s.returned?.newEpisode,
       carried: s.carried,
+      ...(input.resumed ? { resumed: { ...input.resumed, openNeeds: [...input.resumed.openNeeds] } } : {}),
+      ...(s.previousResumed ? { previousEpisodeResumed: { ...s.previousResumed } } : {}),
       run: s.run,
       movementSettleMinutes: ctx.settleMs / 60_000,
       ...(v3 ? { attention: s.attention.map((a) => ({ ...a, options: [...a.options] })) } : {}),
@@ -587,7 +605,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
           // A try never sent (its send would have been in this lane) is ended without a call.
           if (current.sentAt)
             await referral.withdrawReferral({
-              idempotencyKey: `${wfId}:referral:need:${a.pathway}:${a.no}:${withdrawalKind(a.action)}`,
+              idempotencyKey: `${keys}:referral:need:${a.pathway}:${a.no}:${withdrawalKind(a.action)}`,
               referralId: current.referralId,
               reason: a.reason,
               correlationId: input.correlationId,
@@ -597,7 +615,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       case 'withdrawReferral':
         return act(a.action, 'referral service', async () => {
           await referral.withdrawReferral({
-            idempotencyKey: `${wfId}:referral:withdraw`,
+            idempotencyKey: `${keys}:referral:withdraw`,
             referralId: s.referralId!,
             reason: `case closed: ${a.closing}`,
             correlationId: input.correlationId,
@@ -621,7 +639,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
             s.closureReason = a.closing;
             s.closedAt ??= iso(now());
             await throughcare.recordCaseClosed({
-              idempotencyKey: `${wfId}:closed`,
+              idempotencyKey: `${keys}:closed`,
               personId: input.personId,
               episode: input.episode,
               closedAt: s.closedAt,
@@ -634,6 +652,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         );
       case 'handOver':
         return act(a.action, 'orchestrator (next episode)', () => handOverToNextEpisode(), ['RETRY']);
+      case 'resume':
+        return act(a.action, 'orchestrator (episode before)', () => resumeEpisodeBefore(), ['RETRY']);
     }
   }
 
@@ -642,7 +662,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     if (record)
       try {
         await liberation.recordEpisodeStage({
-          idempotencyKey: `${wfId}:stage:${entry}:${stage}`,
+          idempotencyKey: `${keys}:stage:${entry}:${stage}`,
           personId: input.personId,
           episode: input.episode,
           stage,
@@ -658,7 +678,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   }
 
   async function breach(d: Deadline): Promise<void> {
-    d.breachKey = `${wfId}:breach:${d.key}`;
+    d.breachKey = `${keys}:breach:${d.key}`;
     await throughcare.recordSlaBreach({
       idempotencyKey: d.breachKey,
       personId: input.personId,
@@ -679,7 +699,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     // The women-specific pathways are asked by sex (an argument, not a command: no patch).
     const sex = input.sex ?? s.personFacts?.sex;
     const base = {
-      idempotencyKey: `${wfId}:assessment:${kind}:${seq}`,
+      idempotencyKey: `${keys}:assessment:${kind}:${seq}`,
       personId: input.personId,
       episode: input.episode,
       establishmentCode: establishment(),
@@ -689,7 +709,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     };
     const { assessmentId } =
       kind === 'CORE_SCREEN'
-        ? await assessment.requestCoreScreen({ ...base, idempotencyKey: `${wfId}:core-screen` })
+        ? await assessment.requestCoreScreen({ ...base, idempotencyKey: `${keys}:core-screen` })
         : await assessment.requestAssessment({ ...base, kind });
     requested(s, kind, seq, assessmentId, dueAt);
   }
@@ -697,7 +717,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   /** Compensation: cancels a booking with its own key, outside cancellation; a failure for good is kept and reported. */
   async function cancel(b: Booking, because: string): Promise<void> {
     log.info('compensating: cancel booking', { kind: b.kind, bookingId: b.bookingId, because });
-    const key = `${wfId}:cancel:${b.bookingId}`;
+    const key = `${keys}:cancel:${b.bookingId}`;
     try {
       const result = await CancellationScope.nonCancellable(async () => {
         switch (b.kind) {
@@ -745,7 +765,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   }
 
   async function book(w: WantedBooking): Promise<void> {
-    const key = `${wfId}:book:${bookingEntry(s)}:${w.slot}`;
+    const key = `${keys}:book:${bookingEntry(s)}:${w.slot}`;
     let bookingId: string;
     switch (w.kind) {
       case 'GATE_PICKUP':
@@ -791,7 +811,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   async function notify(n: Notice): Promise<void> {
     const agencyId = n.agencyId;
     await referral.notifyAgency({
-      idempotencyKey: `${wfId}:notify:${agencyId}:${noticeEntry(s)}`,
+      idempotencyKey: `${keys}:notify:${agencyId}:${noticeEntry(s)}`,
       personId: input.personId,
       episode: input.episode,
       agencyId,
@@ -857,6 +877,40 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       carried,
     });
     s.nextEpisodeHandedOver = true;
+  }
+
+  /**
+   * This episode's reception, a return to custody, was reversed as recorded in error
+   * (return-reversal-1): the journey of the episode before, closed by that return, starts again
+   * (a new run of its workflow id). The history came by input or by signal (`s.carried`).
+   */
+  async function resumeEpisodeBefore(): Promise<void> {
+    const carried = s.carried!;
+    const request = s.closeRequested!;
+    const episode = carried.fromEpisode;
+    if (carried.releasedAt === undefined) {
+      s.previousResumed = {
+        episode,
+        outcome: 'NOT_RESUMABLE',
+        reason: 'the history carried names no release',
+      };
+      log.warn('journey of the episode before not started again', { ...s.previousResumed });
+      return;
+    }
+    const answer = await throughcare.resumeEpisode({
+      workflowId: throughcareWorkflowId(input.personId, episode),
+      resumed: {
+        releasedAt: carried.releasedAt,
+        reversedAt: request.requestedAt,
+        reversedEpisode: input.episode,
+        eventId: request.eventId,
+        openNeeds: [...carried.openNeeds],
+      },
+    });
+    s.previousResumed = { episode, ...answer };
+    if (answer.outcome === 'NOT_RESUMABLE')
+      log.warn('journey of the episode before not started again', { ...s.previousResumed });
+    else log.info('journey of the episode before started again', { ...s.previousResumed });
   }
 
   /** Since `effect-lanes-1`: the effect in flight in each lane. */
@@ -1114,7 +1168,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const minted = current.referralId;
     const told = p.noticeFacts();
     const { referralId } = await referral.sendReferral({
-      idempotencyKey: `${wfId}:referral:need:${pathway}:${no}:${current.agencyId}`,
+      idempotencyKey: `${keys}:referral:need:${pathway}:${no}:${current.agencyId}`,
       referralId: current.referralId,
       personId: input.personId,
       episode: input.episode,
@@ -1137,7 +1191,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const sentAt = iso(now());
     const told = p.noticeFacts();
     const { referralId } = await referral.sendReferral({
-      idempotencyKey: `${wfId}:referral:${kind}`,
+      idempotencyKey: `${keys}:referral:${kind}`,
       personId: input.personId,
       episode: input.episode,
       agencyId: s.agencyId!,
@@ -1217,6 +1271,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         s.closureRecorded &&
         s.stage === 'CLOSED' &&
         (!s.returned || s.nextEpisodeHandedOver) &&
+        !p.resumeOwed() &&
         !(v3 && s.attention.some((a) => a.status === 'OPEN' && a.options.includes('RETRY'))) &&
         inFlight.size === 0 &&
         !laneFailure

@@ -370,6 +370,14 @@ export const RISK_ASSESSED_PATCH = 'risk-assessed-1';
  * only a rise whose item an operator resolved counts as told.
  */
 export const RISK_NOTICE_PATCH = 'risk-notice-1';
+/**
+ * Behaviour since this patch (a journey closing after it): a journey opened by a return to custody
+ * (it holds the history of the episode before, `carried`) that closes RECEIVED_IN_ERROR (its
+ * reception was reversed) starts the journey of the episode before again (`resumeEpisode`, a new
+ * run of that workflow id with `input.resumed`): the person was never returned, and is followed up
+ * in the community. Before it, the episode before was left closed (RECALLED / NEW_SENTENCE).
+ */
+export const RETURN_REVERSAL_PATCH = 'return-reversal-1';
 /** How long a changed date's notice waits for the meeting's cancellation and booking (`meeting-in-notice-1`). */
 export const DATE_NOTICE_MEETING_WAIT_MS = 15 * 60_000;
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
@@ -536,6 +544,7 @@ export function laneOf(a: Action): Lane | undefined {
     case 'raise':
     case 'close':
     case 'handOver':
+    case 'resume':
       return 'throughcare';
     case 'closeItem':
     case 'skipNotice':
@@ -587,7 +596,9 @@ export type Action =
   | { kind: 'notify'; action: string; notice: Notice }
   | { kind: 'skipNotice'; action: string; notice: Notice }
   | { kind: 'close'; action: string; closing: ClosureReason }
-  | { kind: 'handOver'; action: string };
+  | { kind: 'handOver'; action: string }
+  /** Starts the journey of the episode before again (`return-reversal-1`). */
+  | { kind: 'resume'; action: string };
 
 /** The planner of one journey run: derivations over the live state `s` at the instant `now()`. */
 /** An item an operator skipped (not one the journey closed itself, which it records as a skip). */
@@ -901,6 +912,25 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const released = () => s.release !== undefined && settled(s.release.settlesAt);
   const inCustody = () => !released();
   const fromCourt = () => s.release?.fromCourt === true;
+  /**
+   * A run started again after the return to custody that closed it was reversed
+   * (`input.resumed`): the release it starts from is the episode's own, which stands.
+   */
+  const resumedRelease = () => input.resumed !== undefined && s.release?.eventId === resumedReleaseId(input);
+  /**
+   * The instant the follow-up of `release` is counted from: its release, except in a run started
+   * again (`input.resumed`), where it is the reversal's instant. The follow-up the episode owed
+   * between its release and the reversal was stopped by the return recorded in error, not by the
+   * agency: counted from the release, the first appointment would be breached at once for a delay
+   * that was the error's. A later release (the one resumed reversed, the person released again)
+   * counts from itself.
+   */
+  const followUpFrom = (release: NonNullable<JourneyState['release']>): string =>
+    input.resumed &&
+    release.eventId === resumedReleaseId(input) &&
+    Date.parse(input.resumed.reversedAt) > Date.parse(release.releasedAt)
+      ? input.resumed.reversedAt
+      : release.releasedAt;
   const liberationDate = () => {
     // Since v3 a release that has happened (settled, or straight from court) is the liberation
     // date: the s.8 rule moves a planned release, never one already made.
@@ -946,6 +976,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const needs = (): Pathway[] => {
     const all = [
       ...(s.carried?.openNeeds ?? []),
+      // A run started again: the needs still open when the episode's journey closed.
+      ...(input.resumed?.openNeeds ?? []),
       ...(s.coreScreen?.needs ?? []),
       ...s.assessments.flatMap((a) => a.needs),
     ];
@@ -1239,7 +1271,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const meetingImpossible = () =>
     !fromCourt() && inCustody() && planningOpen() && !meetingHeld() && meetingDate() === undefined;
   const followUpEnds = () =>
-    s.release ? deadline('followUpWindow', new Date(s.release.releasedAt)).getTime() : Infinity;
+    s.release ? deadline('followUpWindow', new Date(followUpFrom(s.release))).getTime() : Infinity;
   const closingReason = (): ClosureReason | undefined => {
     if (s.closureReason) return s.closureReason;
     if (s.closeRequested) return s.closeRequested.reason;
@@ -1248,7 +1280,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (released() && s.release && now() >= followUpEnds()) return 'FOLLOW_UP_COMPLETE';
     return undefined;
   };
-  const agencyWanted = () => needs().length > 0 || (fromCourt() && released());
+  const agencyWanted = () => needs().length > 0 || ((fromCourt() || resumedRelease()) && released());
   /** The referral follows the comprehensive screen (seed 000 stage 3), or goes at once when time is short. */
   const referralDue = () =>
     completed('COMPREHENSIVE_SCREEN').length > 0 || planningOpen() || released() || s.carried !== undefined;
@@ -1405,7 +1437,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           });
         });
     if (released() && s.release && s.agencyId) {
-      const releasedAt = s.release.releasedAt;
+      const releasedAt = followUpFrom(s.release);
       // Since agency-appointments-1 the team's own appointments against its referral count too.
       const teams = agencyAppointments() && s.referralId ? agencyAttendancesOn(s.referralId) : [];
       wanted.push({
@@ -1509,7 +1541,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       n.tries.forEach((t, i) => {
         const accepted = acceptedAt(t);
         if (!t.sentAt || accepted === undefined) return;
-        const base = Date.parse(accepted) > Date.parse(release.releasedAt) ? accepted : release.releasedAt;
+        const from = followUpFrom(release);
+        const base = Date.parse(accepted) > Date.parse(from) ? accepted : from;
         const stands = engagementEndedAt(t) === undefined;
         const mine = agencyAttendancesOn(t.referralId);
         const owedBy = `agency:${t.agencyId}`;
@@ -1822,7 +1855,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         kind: 'FIRST_APPOINTMENT',
         agencyId: s.agencyId,
         releaseEventId: rel.eventId,
-        dueBy: deadline('firstAppointment', new Date(rel.releasedAt)).toISOString(),
+        dueBy: deadline('firstAppointment', new Date(followUpFrom(rel))).toISOString(),
       });
       const last = s.attendances[s.attendances.length - 1];
       if (last && last.attendance === 'NO') {
@@ -1935,6 +1968,22 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     }
     const est = establishment();
     const lib = liberationDate();
+    // A run started again (`input.resumed`): the agency referred afresh hears why, once.
+    if (input.resumed && resumedRelease() && released() && !t.returnReversed) {
+      const r = input.resumed;
+      const from = s.release!.establishmentCode;
+      return notice({
+        subject: 'RELEASED',
+        message: `The return to custody recorded for this person (episode ${r.reversedEpisode}) was recorded in error and reversed on ${localDateOf(new Date(r.reversedAt))}: they were not returned to custody, and have been in the community since their release from ${from} on ${lib}. This referral follows them up afresh; the first appointment is counted from ${localDateOf(new Date(r.reversedAt))}.`,
+        fields: { liberationDate: lib, establishmentCode: from },
+        apply: () => {
+          t.returnReversed = true;
+          t.custody = 'OUT';
+          t.liberationDate = lib;
+          t.establishmentCode = from;
+        },
+      });
+    }
     if (t.custody === 'OUT' && !released()) {
       return notice({
         subject: 'MOVEMENT_REVERSED',
@@ -2172,6 +2221,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (!closing) {
       if (
         !fromCourt() &&
+        // A run started again (return-reversal-1): the episode was screened by the run that closed.
+        !input.resumed &&
         !s.requests.some((r) => r.kind === 'CORE_SCREEN') &&
         !(s.coreScreen && fixed()) &&
         !blocked('request:CORE_SCREEN')
@@ -2458,12 +2509,27 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
 
     if (notice && !releaseFirst) yield* noticeActions(notice);
 
+    // Asked before the closure is recorded, so that the journey does not end before it resumes.
+    if (
+      closing === 'RECEIVED_IN_ERROR' &&
+      s.carried &&
+      !s.returned &&
+      !resumesPrevious() &&
+      ctx.patched(RETURN_REVERSAL_PATCH)
+    )
+      (s.adopted ??= []).push(RETURN_REVERSAL_PATCH);
     // Since `planner-fixes-2` the closure waits for an overdue clock's breach (the clocks' coroutine).
     if (closing && !s.closureRecorded && !blocked('case:close') && !(fixed() && breachToRecord()))
       yield { kind: 'close', action: 'case:close', closing };
     if (s.closureRecorded && s.returned && !s.nextEpisodeHandedOver && !blocked('episode:next'))
       yield { kind: 'handOver', action: 'episode:next' };
+    if (s.closureRecorded && resumeOwed() && !blocked('episode:resume'))
+      yield { kind: 'resume', action: 'episode:resume' };
   }
+  /** Whether this journey starts the one of the episode before again at its closure (`return-reversal-1`). */
+  const resumesPrevious = () => s.adopted?.includes(RETURN_REVERSAL_PATCH) ?? false;
+  /** The journey of the episode before is still to be started again (the journey cannot end before). */
+  const resumeOwed = () => resumesPrevious() && s.previousResumed === undefined;
 
   /** Telling the agency `notice` (or, skipped by an operator, recording it as told unsent). */
   /**
@@ -2519,7 +2585,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     liberationInFlight = busy?.has('liberation') ?? false;
     for (const a of actionsInOrder()) {
       if (!busy || busy.size === 0) return a;
-      if (a.kind === 'close' || a.kind === 'handOver') return undefined;
+      if (a.kind === 'close' || a.kind === 'handOver' || a.kind === 'resume') return undefined;
       // "No day is left for the meeting" waits for the prison's bookings in flight: a meeting being
       // booked (or cancelled) may yet make it wrong, and the agency would never hear it was.
       if (busy.has('liberation') && meetingImpossibleNews(a)) continue;
@@ -2622,6 +2688,36 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     needReferralBaseline,
     nextAction,
     nextWake,
+    resumeOwed,
+    resumedRelease,
+  };
+}
+
+/**
+ * The release a run started again starts from (`input.resumed`): the release's own event id when
+ * the closed journey knew it, so that a later reversal of that release is taken; else one of the
+ * reversal's.
+ */
+export function resumedReleaseId(input: ThroughcareInput): string | undefined {
+  if (!input.resumed) return undefined;
+  return input.resumed.releaseEventId ?? `${input.resumed.eventId}:release`;
+}
+
+/**
+ * The release a run started again starts from (return-reversal-1): released already, as a
+ * liberation from court starts, but from the episode's own release, which stands (and can still be
+ * reversed when its event id is known). Undefined for any other run, and for an episode liberated
+ * from court (its input's liberation is that release). Its follow-up counts from the reversal
+ * (`followUpFrom`).
+ */
+export function releaseResumedFrom(input: ThroughcareInput): JourneyState['release'] | undefined {
+  const r = input.resumed;
+  if (!r || input.liberatedFromCourt) return undefined;
+  return {
+    releasedAt: r.releasedAt,
+    establishmentCode: r.releaseEstablishmentCode ?? input.establishmentCode,
+    eventId: resumedReleaseId(input)!,
+    settlesAt: r.releasedAt,
   };
 }
 

@@ -1,0 +1,123 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import {
+  TaskQueues,
+  THROUGHCARE_WORKFLOW_TYPE,
+  type PlanView,
+  type ThroughcareActivities,
+  type ThroughcareInput,
+} from '@throughcare/contracts';
+
+type ResumeInput = Parameters<ThroughcareActivities['resumeEpisode']>[0];
+type ResumeAnswer = Awaited<ReturnType<ThroughcareActivities['resumeEpisode']>>;
+
+/**
+ * The `resumeEpisode` activity (return-reversal-1): starts the journey of the episode before again,
+ * a new run of its workflow id (ALLOW_DUPLICATE: it completed when the return closed it).
+ *
+ * Its facts are the closed journey's own: the input of its latest run (its first event, decoded
+ * through the client's data converter, which holds the payload codec), without `continued` (the new
+ * run starts afresh) nor a date of birth (no new run has one since need-age-asked-1). That input is
+ * what the journey was started with, whatever it did since; its returned plan is only checked (it
+ * closed RECALLED or NEW_SENTENCE handing over to the reversed episode), as it lacks most facts
+ * (jurisdiction, sentence, home local authority). The release's event id comes from the state that
+ * run started with when it holds the release resumed (usually: a journey continues as new when it
+ * enters follow-up), or from a liberation from court; else the journey makes one up (a later
+ * reversal of that release is then refused by the journey, dead-lettered by the bridge).
+ */
+export async function resumeEpisode(client: Client, i: ResumeInput): Promise<ResumeAnswer> {
+  const handle = client.workflow.getHandle(i.workflowId);
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError)
+      return { outcome: 'NOT_RESUMABLE', reason: `no journey ${i.workflowId} on record (past retention?)` };
+    throw e;
+  }
+  const { type, runId, status } = description;
+  if (type !== THROUGHCARE_WORKFLOW_TYPE)
+    return { outcome: 'NOT_RESUMABLE', reason: `${i.workflowId} holds a ${type}, not a journey` };
+  const history = await client.workflow.getHandle(i.workflowId, runId).fetchHistory();
+  const events = history.events ?? [];
+  const converter = client.workflow.options.loadedDataConverter;
+  const [started] = (await decodeArrayFromPayloads(
+    converter,
+    events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads,
+  )) as [ThroughcareInput | undefined];
+  if (!started) return { outcome: 'NOT_RESUMABLE', reason: `${i.workflowId}: its latest run has no input` };
+  // A retry (the run started already, maybe continued as new since): done.
+  if (started.resumed?.eventId === i.resumed.eventId) return { outcome: 'ALREADY_RESUMED' };
+  if (status.name === 'RUNNING')
+    // It may be closing on the return (the hand-over is its last step): asked again later.
+    throw ApplicationFailure.retryable(
+      `${i.workflowId} is still running: the journey of episode ${started.episode} is started again once it has closed`,
+      'JOURNEY_STILL_RUNNING',
+    );
+  if (status.name !== 'COMPLETED')
+    return {
+      outcome: 'NOT_RESUMABLE',
+      reason: `${i.workflowId} ended ${status.name}, not closed by the return`,
+    };
+  const completed = events.at(-1)?.workflowExecutionCompletedEventAttributes;
+  const [plan] = (await decodeArrayFromPayloads(converter, completed?.result?.payloads)) as [
+    PlanView | undefined,
+  ];
+  if (
+    !plan ||
+    (plan.closureReason !== 'RECALLED' && plan.closureReason !== 'NEW_SENTENCE') ||
+    plan.nextEpisode !== i.resumed.reversedEpisode
+  )
+    return {
+      outcome: 'NOT_RESUMABLE',
+      reason: `${i.workflowId} did not close by the return into episode ${i.resumed.reversedEpisode} (closure ${plan?.closureReason ?? 'unknown'}, next episode ${plan?.nextEpisode ?? 'none'})`,
+    };
+  const { continued, dateOfBirth: _born, ...facts } = started;
+  const release = releaseOf(continued);
+  const releaseEventId =
+    started.liberatedFromCourt?.eventId ??
+    (release?.releasedAt === i.resumed.releasedAt ? release.eventId : undefined);
+  const input: ThroughcareInput = {
+    ...facts,
+    resumed: {
+      ...i.resumed,
+      ...(releaseEventId !== undefined ? { releaseEventId } : {}),
+      ...(release?.releasedAt === i.resumed.releasedAt && release.establishmentCode
+        ? { releaseEstablishmentCode: release.establishmentCode }
+        : plan.establishmentCode
+          ? { releaseEstablishmentCode: plan.establishmentCode }
+          : {}),
+    },
+  };
+  try {
+    await client.workflow.start(THROUGHCARE_WORKFLOW_TYPE, {
+      workflowId: i.workflowId,
+      taskQueue: TaskQueues.throughcare,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+  } catch (e) {
+    // Started meanwhile (a retry racing this one, or the bridge): asked again, which tells which.
+    if (e instanceof WorkflowExecutionAlreadyStartedError)
+      throw ApplicationFailure.retryable(`${i.workflowId} was started meanwhile`, 'JOURNEY_STILL_RUNNING');
+    throw e;
+  }
+  return { outcome: 'STARTED' };
+}
+
+/** The release in a journey's carried state (opaque outside the workflow), if it holds one. */
+function releaseOf(
+  continued: unknown,
+): { releasedAt?: string; eventId?: string; establishmentCode?: string } | undefined {
+  if (typeof continued !== 'object' || continued === null || !('release' in continued)) return undefined;
+  const release = (continued as { release?: unknown }).release;
+  if (typeof release !== 'object' || release === null) return undefined;
+  const r = release as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    releasedAt: text(r.releasedAt),
+    eventId: text(r.eventId),
+    establishmentCode: text(r.establishmentCode),
+  };
+}
