@@ -367,7 +367,7 @@ describe('appointments: the agency sets when and where, moves it and corrects it
       { ...toB, place: 'Elsewhere' },
       { 'idempotency-key': 'move-b' },
     );
-    expect(reused.status).toBe(409);
+    expect(reused.status).toBe(422);
     expect(await code(reused)).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await storedSchedules(id)).toHaveLength(3);
     // A request refused keeps no key: the same key with the body put right is taken.

@@ -157,12 +157,12 @@ export class AppointmentsController {
   @ApiResponse({
     status: 409,
     description:
-      'APPOINTMENT_CANCELLED; ATTENDANCE_ALREADY_RECORDED (only a CORRECTION is taken then); ATTENDANCE_DUE_FIRST (a move of a time gone by unrecorded); IDEMPOTENCY_KEY_REUSED (problem+json)',
+      'APPOINTMENT_CANCELLED; ATTENDANCE_ALREADY_RECORDED (only a CORRECTION is taken then); ATTENDANCE_DUE_FIRST (a move of a time gone by unrecorded) (problem+json)',
   })
   @ApiResponse({
     status: 422,
     description:
-      "STARTS_BEFORE_BOOKED, STARTS_TOO_FAR_AHEAD (over a year), STARTS_IN_PAST (a move goes ahead), RESCHEDULE_REASON_REQUIRED, or PRISON_PLACE_AFTER_RELEASE (placeKind PRISON on the journey's appointment after release) (problem+json)",
+      "STARTS_BEFORE_BOOKED, STARTS_TOO_FAR_AHEAD (over a year), STARTS_IN_PAST (a move goes ahead), RESCHEDULE_REASON_REQUIRED, PRISON_PLACE_AFTER_RELEASE (placeKind PRISON on the journey's appointment after release), or IDEMPOTENCY_KEY_REUSED (the key with another schedule) (problem+json)",
   })
   async schedule(
     @CallingAgency() agencyId: string,

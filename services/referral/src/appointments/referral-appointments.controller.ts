@@ -60,11 +60,12 @@ export class ReferralAppointmentsController {
   @ApiResponse({
     status: 409,
     description:
-      'REFERRAL_NOT_ACCEPTED (with its status and allowedActions), REFERRAL_WITHDRAWN (with the reason), or IDEMPOTENCY_KEY_REUSED (problem+json)',
+      'REFERRAL_NOT_ACCEPTED (with its status and allowedActions), or REFERRAL_WITHDRAWN (with the reason) (problem+json)',
   })
   @ApiResponse({
     status: 422,
-    description: 'STARTS_BEFORE_BOOKED (a time gone by) or STARTS_TOO_FAR_AHEAD (over a year) (problem+json)',
+    description:
+      'STARTS_BEFORE_BOOKED (a time gone by), STARTS_TOO_FAR_AHEAD (over a year), or IDEMPOTENCY_KEY_REUSED (the key with another booking) (problem+json)',
   })
   async book(
     @CallingAgency() agencyId: string,

@@ -79,7 +79,7 @@ describe('appointments an agency books against its referral, and the cascade whe
     expect(retry.status).toBe(200);
     expect(((await retry.json()) as AppointmentView).id).toBe(appointment.id);
     const reused = await book(id, agencyId, visit({ place: 'Elsewhere' }), { 'idempotency-key': 'visit-1' });
-    expect(reused.status).toBe(409);
+    expect(reused.status).toBe(422);
     expect(await code(reused)).toBe('IDEMPOTENCY_KEY_REUSED');
 
     const booked = await bus().onBus('referral.referral-appointment.booked', 'appointmentId', appointment.id);
@@ -290,10 +290,10 @@ describe('appointments an agency books against its referral, and the cascade whe
 
     const { id: other } = await accepted(agencyId);
     const elsewhere = await book(other, agencyId, body, { 'idempotency-key': 'once' });
-    expect(elsewhere.status).toBe(409);
+    expect(elsewhere.status).toBe(422);
     expect(await elsewhere.json()).toMatchObject({
       code: 'IDEMPOTENCY_KEY_REUSED',
-      detail: expect.stringMatching(/referral$/),
+      detail: expect.stringMatching(/with different referral: use a new Idempotency-Key/),
     });
     expect(
       ((await (await get(`/referrals/${other}/appointments`, agencyId)).json()) as Page<AppointmentView>)

@@ -89,7 +89,7 @@ describe('duty to engage: requests to named bodies (real Postgres, NATS, Tempora
       ['BAR'],
       { 'idempotency-key': 'engage-1' },
     );
-    expect(reused.status).toBe(409);
+    expect(reused.status).toBe(422);
     expect(await problem(reused)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
 
     // A second open request to the same body for the same person and episode is refused, naming the first.

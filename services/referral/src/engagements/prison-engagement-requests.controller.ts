@@ -93,9 +93,13 @@ export class PrisonEngagementRequestsController {
   @ApiResponse({
     status: 409,
     description:
-      'ENGAGEMENT_ALREADY_REQUESTED (an open one to this body for this person and episode, its id in engagementRequestId), or IDEMPOTENCY_KEY_REUSED (problem+json)',
+      'ENGAGEMENT_ALREADY_REQUESTED (an open one to this body for this person and episode, its id in engagementRequestId) (problem+json)',
   })
-  @ApiResponse({ status: 422, description: 'RESPOND_BY_IN_PAST or RESPOND_BY_TOO_FAR (problem+json)' })
+  @ApiResponse({
+    status: 422,
+    description:
+      'RESPOND_BY_IN_PAST, RESPOND_BY_TOO_FAR, or IDEMPOTENCY_KEY_REUSED (the key with another request) (problem+json)',
+  })
   async create(
     @CurrentPrincipal() principal: Principal,
     @CorrelationId() correlationId: string,

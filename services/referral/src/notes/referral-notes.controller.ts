@@ -57,9 +57,13 @@ export class ReferralNotesController {
   @ApiResponse({
     status: 409,
     description:
-      'REFERRAL_WITHDRAWN (with the reason: no notes once consent or the case is gone), or IDEMPOTENCY_KEY_REUSED with another note (problem+json)',
+      'REFERRAL_WITHDRAWN (with the reason: no notes once consent or the case is gone) (problem+json)',
   })
-  @ApiResponse({ status: 422, description: 'NOTE_BEFORE_SENT or NOTE_IN_FUTURE (problem+json)' })
+  @ApiResponse({
+    status: 422,
+    description:
+      'NOTE_BEFORE_SENT, NOTE_IN_FUTURE, or IDEMPOTENCY_KEY_REUSED with another note (problem+json)',
+  })
   async add(
     @CallingAgency() agencyId: string,
     @CorrelationId() correlationId: string,

@@ -77,10 +77,10 @@ describe('case notes and the prison side of the loop (real Postgres, NATS, Tempo
     const reused = await post(`/referrals/${id}/notes`, agencyId, note({ text: 'Something else' }), {
       'idempotency-key': 'note-1',
     });
-    expect(reused.status).toBe(409);
+    expect(reused.status).toBe(422);
     expect(await reused.json()).toMatchObject({
       code: 'IDEMPOTENCY_KEY_REUSED',
-      detail: expect.stringMatching(/different text, writtenAt$/),
+      detail: expect.stringMatching(/different text, writtenAt: use a new Idempotency-Key/),
     });
 
     const own = await post(

@@ -183,7 +183,7 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     ]);
   });
 
-  it('honours Idempotency-Key: the same key answers 200 with nothing new; the same key with other facts or another referral is 409', async () => {
+  it('honours Idempotency-Key: the same key answers 200 with nothing new; the same key with other facts or another referral is 422', async () => {
     const { id, input } = await acknowledged();
     const { id: otherId } = await acknowledged({ agencyId: input.agencyId });
     const key = `spec-${randomUUID()}`;
@@ -202,10 +202,10 @@ describe('referral outcomes and withdrawal: the feedback loop, scoped to the cal
     expect(await retry.json()).toEqual(recorded);
 
     const reused = await outcome(id, input.agencyId, { ...body, decision: 'WITHDRAWN' }, key);
-    expect(reused.status).toBe(409);
-    expect(await reused.json()).toMatchObject({ status: 409, code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect(reused.status).toBe(422);
+    expect(await reused.json()).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
     const elsewhere = await outcome(otherId, input.agencyId, body, key);
-    expect(elsewhere.status).toBe(409);
+    expect(elsewhere.status).toBe(422);
     expect(((await elsewhere.json()) as Problem).detail).toMatch(/referral/);
 
     // Keys are the calling agency's own: another agency's same key is its own (and finds no referral here).

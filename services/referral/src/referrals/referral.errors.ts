@@ -84,12 +84,19 @@ export class NoteInFutureError extends InFutureError {
   }
 }
 
-/** The same Idempotency-Key again with another referral or other facts than the first time. */
-export class IdempotencyKeyReusedError extends ConflictError {
+/**
+ * The same Idempotency-Key again with another referral or other facts than the first time: 422, as
+ * on every other service's POST (issue 10: "same key with a different body → 422"); the key names
+ * the first request, so a new request needs a new key.
+ */
+export class IdempotencyKeyReusedError extends DomainError {
   constructor(what: string, fields: string[]) {
-    super(`${what} was recorded with different ${fields.join(', ')}`, 'IDEMPOTENCY_KEY_REUSED', {
-      details: { fields },
-    });
+    super(
+      'IDEMPOTENCY_KEY_REUSED',
+      'RULE_VIOLATED',
+      `${what} was recorded with different ${fields.join(', ')}: use a new Idempotency-Key for a new request`,
+      { details: { fields } },
+    );
   }
 }
 

@@ -148,9 +148,13 @@ export class ReferralsController {
   @ApiResponse({
     status: 409,
     description:
-      'REFERRAL_WITHDRAWN (with the reason); TRANSITION_NOT_ALLOWED when the lifecycle does not allow the decision where its decidedAt places it (e.g. before the acknowledgement), with the status then and now and the allowed actions; or IDEMPOTENCY_KEY_REUSED with other facts (problem+json)',
+      'REFERRAL_WITHDRAWN (with the reason); TRANSITION_NOT_ALLOWED when the lifecycle does not allow the decision where its decidedAt places it (e.g. before the acknowledgement), with the status then and now and the allowed actions (problem+json)',
   })
-  @ApiResponse({ status: 422, description: 'DECIDED_BEFORE_SENT or DECIDED_IN_FUTURE (problem+json)' })
+  @ApiResponse({
+    status: 422,
+    description:
+      'DECIDED_BEFORE_SENT, DECIDED_IN_FUTURE, or IDEMPOTENCY_KEY_REUSED (the key with other facts) (problem+json)',
+  })
   async recordOutcome(
     @CallingAgency() agencyId: string,
     @CorrelationId() correlationId: string,

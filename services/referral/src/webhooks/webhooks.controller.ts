@@ -83,9 +83,9 @@ export class WebhooksController {
   })
   @ApiResponse({
     status: 409,
-    description:
-      'WEBHOOK_ENDPOINT_LIMIT (10 per agency), or IDEMPOTENCY_KEY_REUSED with another endpoint (problem+json)',
+    description: 'WEBHOOK_ENDPOINT_LIMIT (10 per agency) (problem+json)',
   })
+  @ApiResponse({ status: 422, description: 'IDEMPOTENCY_KEY_REUSED with another endpoint (problem+json)' })
   async create(
     @CallingAgency() agencyId: string,
     @Headers() headers: Record<string, string | string[] | undefined>,

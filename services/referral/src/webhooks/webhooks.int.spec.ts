@@ -281,7 +281,7 @@ describe('signed webhooks to agencies (Standard Webhooks; real Postgres, NATS, T
     expect([first.status, retry.status]).toEqual([201, 200]);
     expect(retry.body).toEqual(first.body);
     const reused = await register(agencyId, { url: receiver.url('/f/other') }, key);
-    expect([reused.status, reused.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+    expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
     const listed = (await (await get('/webhook-endpoints', agencyId)).json()) as Page<WebhookEndpointView>;
     expect(listed.items.map((e) => e.id)).toEqual([first.body.id]);
   });
