@@ -296,4 +296,11 @@ export const ErrorTypes = {
    * REVERSAL_MISMATCH. Final: the reversal is about another reception.
    */
   reversalMismatch: 'REVERSAL_MISMATCH',
+  /**
+   * A journey started again after the return to custody that closed it was reversed
+   * (`ThroughcareInput.resumed`) refused a return into that reversed episode, or one before it: a
+   * late copy of the void reception (re-published, or its dead letter replayed). The bridge
+   * dead-letters it RETURN_REVERSED, and starts no journey for the void episode. Final.
+   */
+  returnReversed: 'RETURN_REVERSED',
 } as const;

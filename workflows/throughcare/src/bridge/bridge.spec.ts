@@ -68,12 +68,14 @@ const noHandlerFor = (update: string) => async (): Promise<never> => {
   );
 };
 /** As the journey's validator refuses a fact (facts.ts `reject`). */
-const refusedWith = (message: string) => async (): Promise<never> => {
-  throw new WorkflowUpdateFailedError(
-    'Workflow Update failed',
-    ApplicationFailure.create({ type: ErrorTypes.validation, message, nonRetryable: true }),
-  );
-};
+const refusedWith =
+  (message: string, type: string = ErrorTypes.validation) =>
+  async (): Promise<never> => {
+    throw new WorkflowUpdateFailedError(
+      'Workflow Update failed',
+      ApplicationFailure.create({ type, message, nonRetryable: true }),
+    );
+  };
 /** An event the referral service published about PERSON's first episode. */
 const referralEvent = <T>(
   schema: { parse(input: unknown): T },
@@ -315,6 +317,21 @@ describe('bridge handler: a return to custody', () => {
     expect(error).toMatchObject({
       code: BridgeErrorCodes.rejected,
       message: `throughcare-${PERSON}-1 rejected returnedToCustody: episode 1 has not been released`,
+    });
+    expect(t.calls).toEqual([`update returnedToCustody → throughcare-${PERSON}-1`]);
+  });
+
+  it('dead-letters RETURN_REVERSED a late copy of a reversed return, refused by the journey started again after it, and starts nothing', async () => {
+    const why = 'the return to custody into episode 2 was reversed as recorded in error';
+    const t = fakeTemporal(refusedWith(why, ErrorTypes.returnReversed));
+    const error = await t.handle(recall(2), context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isPermanent(error)).toBe(true);
+    expect(error).toMatchObject({
+      code: 'RETURN_REVERSED',
+      message: `throughcare-${PERSON}-1 refused returnedToCustody: ${why}`,
     });
     expect(t.calls).toEqual([`update returnedToCustody → throughcare-${PERSON}-1`]);
   });

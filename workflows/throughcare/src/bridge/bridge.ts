@@ -73,6 +73,12 @@ export const BridgeErrorCodes = {
    * upstream numbering mismatch). Permanent: no journey is started; the publisher must renumber it.
    */
   receptionTombstoned: 'RECEPTION_TOMBSTONED',
+  /**
+   * A return to custody into an episode whose return was reversed, refused by the journey of the
+   * episode before, started again after that reversal: a late copy of the void reception. Permanent:
+   * neither journey is told nor started (discard it).
+   */
+  returnReversed: ErrorTypes.returnReversed,
 } as const;
 
 export interface BridgeHandlerOptions {
@@ -495,9 +501,11 @@ function rejection(e: unknown, command: UpdateCommand, notYetKnownHorizonMs: num
   if (!(e instanceof WorkflowUpdateFailedError)) return e;
   const reason = e.cause instanceof Error ? e.cause.message : e.message;
   const type = e.cause instanceof ApplicationFailure ? (e.cause.type ?? undefined) : undefined;
-  if (type === ErrorTypes.reversalMismatch) {
+  if (type === ErrorTypes.reversalMismatch || type === ErrorTypes.returnReversed) {
     return new PermanentError(
-      BridgeErrorCodes.reversalMismatch,
+      type === ErrorTypes.reversalMismatch
+        ? BridgeErrorCodes.reversalMismatch
+        : BridgeErrorCodes.returnReversed,
       `${command.workflowId} refused ${command.name}: ${reason}`,
     );
   }

@@ -434,6 +434,15 @@ export function createFacts(
       // the liberation service numbers past them, and vouches that the return follows this one).
       if (f.newEpisode <= input.episode)
         reject(`the return to custody opens a later episode than ${input.episode}, not ${f.newEpisode}`);
+      // Started again because the return into `reversedEpisode` was reversed: a return into that
+      // episode (or one before it) is a late copy of the void reception (reviews of stop 39, S3).
+      // Not replayed (a validator), so no patch.
+      if (input.resumed && f.newEpisode <= input.resumed.reversedEpisode)
+        throw ApplicationFailure.create({
+          type: ErrorTypes.returnReversed,
+          message: `the return to custody into episode ${f.newEpisode} was reversed as recorded in error (${input.resumed.reversedAt}); this journey was started again after it: a late copy of that reception is not a return`,
+          nonRetryable: true,
+        });
       if (s.release) notBefore('return to custody', f.receivedAt, s.release.releasedAt, 'release');
       plannable([
         { field: 'receivedAt', value: f.receivedAt, role: 'reception' },

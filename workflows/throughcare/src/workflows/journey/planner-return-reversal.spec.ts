@@ -113,6 +113,7 @@ describe('journey planner: a run started again after a return to custody was rev
     const j = new SimulatedJourney(recall);
     const actions = close(j);
     expect(j.s.adopted).toContain(RETURN_REVERSAL_PATCH);
+    expect(actions.indexOf('close')).toBeGreaterThanOrEqual(0);
     expect(actions.indexOf('resume')).toBeGreaterThan(actions.indexOf('close'));
     expect(j.s.previousResumed).toEqual({ episode: 1, outcome: 'STARTED' });
 
@@ -123,5 +124,36 @@ describe('journey planner: a run started again after a return to custody was rev
     const fresh = new SimulatedJourney(inputFor('SCOTLAND', 120));
     expect(close(fresh)).not.toContain('resume');
     expect(fresh.s.adopted ?? []).not.toContain(RETURN_REVERSAL_PATCH);
+  });
+
+  it('refuses a late copy of the reversed return (into the reversed episode, or one before it) as RETURN_REVERSED; a later return is taken (reviews of stop 39, S3)', () => {
+    const j = new SimulatedJourney(resumedInput('release-1'));
+    j.t = Date.parse('2026-04-20T10:05:00.000Z');
+    j.run();
+    const back = (newEpisode: number) => ({
+      reason: 'RECALL' as const,
+      recallReasonCode: 'L' as const,
+      receivedAt: '2026-04-25T10:00:00.000Z',
+      establishmentCode: 'BAR',
+      expectedReleaseDate: '2026-09-01',
+      sentenceDate: '2026-03-02',
+      sentenceLengthDays: 180,
+      newEpisode,
+      eventId: `return-${newEpisode}`,
+    });
+    let failure: unknown;
+    try {
+      j.facts.returnedToCustody.validate(back(2));
+    } catch (e) {
+      failure = e;
+    }
+    expect(failure).toMatchObject({
+      type: 'RETURN_REVERSED',
+      message: expect.stringContaining('the return to custody into episode 2 was reversed'),
+    });
+    // A real recall later opens episode 3: taken, the journey closes RECALLED.
+    j.t = Date.parse('2026-04-25T11:00:00.000Z');
+    expect(j.tell(j.facts.returnedToCustody, back(3))).toBe('applied');
+    expect(j.p.closingReason()).toBe('RECALLED');
   });
 });
