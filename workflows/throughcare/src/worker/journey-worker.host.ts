@@ -9,13 +9,7 @@ import {
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { journeyBundleOptions } from './journey-bundle';
 import type { Client } from '@temporalio/client';
-import {
-  carriedHistorySignal,
-  TaskQueues,
-  THROUGHCARE_WORKFLOW_TYPE,
-  type AttentionRecord,
-  type ThroughcareActivities,
-} from '@throughcare/contracts';
+import { TaskQueues, type AttentionRecord, type ThroughcareActivities } from '@throughcare/contracts';
 import { PLATFORM_OPTIONS, WorkerMonitor, type PlatformOptions } from '@throughcare/platform-http';
 import {
   createTemporalClient,
@@ -28,6 +22,7 @@ import { AttentionService } from '../attention/attention.service';
 import { AuditVerificationHost } from '../audit-verification/audit-verification.host';
 import { SlaService } from '../sla/sla.service';
 import { resumeEpisode } from './resume-episode';
+import { openNextEpisode } from './open-next-episode';
 import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './journey-worker.options';
 
 /**
@@ -67,19 +62,9 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
     this.connection = await NativeConnection.connect({ address: this.platform.temporal.address });
     const client = await createTemporalClient(this.platform.temporal);
     this.client = client;
-    const openNextEpisode: ThroughcareActivities['openNextEpisode'] = async ({
-      workflowId,
-      input,
-      carried,
-    }) => {
-      await client.workflow.signalWithStart(THROUGHCARE_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: TaskQueues.throughcare,
-        args: [input],
-        signal: carriedHistorySignal,
-        signalArgs: [carried],
-      });
-      this.logger.log(`opened ${workflowId} with the history of episode ${carried.fromEpisode}`);
+    const openNext: ThroughcareActivities['openNextEpisode'] = async (i) => {
+      await openNextEpisode(client, i);
+      this.logger.log(`opened ${i.workflowId} with the history of episode ${i.carried.fromEpisode}`);
     };
     if (this.options.workflowHeapLimitMb) limitWorkflowThreadHeap(this.options.workflowHeapLimitMb);
     this.worker = await Worker.create({
@@ -93,7 +78,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
         recordBreachMet: (i: Parameters<SlaService['recordBreachMet']>[0]) => this.sla.recordBreachMet(i),
         recordCaseClosed: (i: Parameters<SlaService['recordCaseClosed']>[0]) => this.sla.recordCaseClosed(i),
         recordAttention: (i: AttentionRecord) => this.attention.recordAttention(i),
-        openNextEpisode,
+        openNextEpisode: openNext,
         resumeEpisode: (i: Parameters<ThroughcareActivities['resumeEpisode']>[0]) => resumeEpisode(client, i),
         ...this.auditVerification.activities,
       }),

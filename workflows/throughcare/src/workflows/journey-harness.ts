@@ -12,8 +12,6 @@ import type { Duration, UpdateDefinition } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import {
-  carriedHistorySignal,
-  type CarriedHistory,
   assessmentCompletedUpdate,
   type AssessmentKind,
   coreScreenCompletedUpdate,
@@ -43,6 +41,7 @@ import {
 } from '@temporalio/client';
 import { journeyBundleOptions } from '../worker/journey-bundle';
 import { resumeEpisode } from '../worker/resume-episode';
+import { openNextEpisode } from '../worker/open-next-episode';
 import { NOBODY_LOST_PATCH } from './journey/journey-v2';
 import type { throughcareJourney } from './throughcare.workflow';
 import { createTimeSkippingTestEnv } from '@throughcare/testing';
@@ -364,16 +363,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
     async openNextEpisode(i) {
       if (!options.client)
         throw new Error('recordingActivities({ client }) is needed to open a next episode');
-      await options.client.workflow.signalWithStart<typeof throughcareJourney, [CarriedHistory]>(
-        'throughcareJourney',
-        {
-          workflowId: i.workflowId,
-          taskQueue: TaskQueues.throughcare,
-          args: [i.input],
-          signal: carriedHistorySignal,
-          signalArgs: [i.carried],
-        },
-      );
+      await openNextEpisode(options.client, i);
       once(`open:${i.workflowId}`, () => ({
         kind: 'nextEpisodeOpened',
         key: `open:${i.workflowId}`,

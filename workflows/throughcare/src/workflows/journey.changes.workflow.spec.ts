@@ -17,6 +17,8 @@ import {
   transferredUpdate,
   type PlanView,
   type ThroughcareInput,
+  RECEPTION_REVERSED_TOMBSTONE_TYPE,
+  TaskQueues,
 } from '@throughcare/contracts';
 import {
   addDays,
@@ -1090,6 +1092,53 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       const third = await waitForPlan(episode3, (p) => p.carried !== undefined, 'episode 3 with the history');
       expect(third.carried).toMatchObject({ fromEpisode: 1, reason: 'RECALL', releasedAt: out.releasedAt });
       await closeIfOpen(episode3);
+    });
+  });
+
+  it('a return whose reception was reversed before the journey before handed over: no journey is started for the void episode, the hand-over is an item (NEXT_EPISODE_VOID)', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const now = await nowIso();
+    const input = await receptionInput(env, {
+      receivedAt: now,
+      liberatedFromCourt: { releasedAt: now, legalStatus: 'REMAND', eventId: randomUUID() },
+    });
+    const wf2 = throughcareWorkflowId(input.personId, 2);
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      await waitForPlan(handle, (p) => p.stage === 'FOLLOW_UP' && !p.working, 'follow-up');
+      // Episode 2's reception was reversed before its journey knew it followed episode 1: the
+      // bridge put a tombstone under its id.
+      await env.client.workflow.execute(RECEPTION_REVERSED_TOMBSTONE_TYPE, {
+        workflowId: wf2,
+        taskQueue: TaskQueues.throughcare,
+        args: [{ episode: 2, reversedAt: await nowIso(), reversalEventId: randomUUID() }],
+      });
+      await tell(handle, returnedToCustodyUpdate, {
+        reason: 'RECALL',
+        recallReasonCode: 'B',
+        receivedAt: await nowIso(),
+        establishmentCode: 'LOW',
+        expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
+        sentenceDate: now.slice(0, 10),
+        sentenceLengthDays: 365,
+        newEpisode: 2,
+      });
+      const stuck = await waitForPlan(
+        handle,
+        (p) => (p.attention ?? []).some((a) => a.errorType === 'NEXT_EPISODE_VOID' && a.status === 'OPEN'),
+        'the hand-over an item',
+      );
+      expect(stuck.attention!.find((a) => a.errorType === 'NEXT_EPISODE_VOID')).toMatchObject({
+        action: 'episode:next',
+        what: expect.stringContaining('the person was not returned to custody'),
+      });
+      // The tombstone still holds episode 2's id: no journey was started for it.
+      expect((await env.client.workflow.getHandle(wf2).describe()).type).toBe(
+        RECEPTION_REVERSED_TOMBSTONE_TYPE,
+      );
+      expect(acts.effects.filter(of('nextEpisodeOpened'))).toEqual([]);
+      // The item offers RETRY only (the hand-over's options): the journey waits on an operator.
+      await handle.terminate('test over: the journey waits on an operator');
     });
   });
 
