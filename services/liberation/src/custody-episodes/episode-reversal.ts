@@ -60,6 +60,7 @@ export interface OpeningKind {
     manager: EntityManager,
     e: CustodyEpisode,
     body: ReverseOpeningBody,
+    context: RequestContext,
   ): Promise<AdmissionDecision | null>;
   /** In the reversal's transaction, once the episode is void (and its decision recorded): what else it changes. */
   afterVoid(manager: EntityManager, e: CustodyEpisode, context: RequestContext): Promise<void>;
@@ -218,7 +219,7 @@ async function applyReversal(
 
   const movements = await loadMovements(manager, personId, episodeNumber);
   await kind.refuseStanding(manager, episode, reversedAt, movements, refused);
-  const admission = kind.admission ? await kind.admission(manager, episode, body) : null;
+  const admission = kind.admission ? await kind.admission(manager, episode, body, context) : null;
 
   const voided = {
     voidedAt: reversedAt,

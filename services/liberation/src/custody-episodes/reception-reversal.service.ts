@@ -60,9 +60,14 @@ export const RECEPTION_OPENING: OpeningKind = {
     code: 'REVERSAL_BEFORE_RECEPTION',
   }),
   refuseStanding: refuseWhileMovementsStand,
-  async admission(manager, episode, body) {
+  async admission(manager, episode, body, context) {
     const { personId, episode: n } = episode;
     const completed = await completedAdmissions(manager, personId, n);
+    // An upstream system's reversal (the bus) carries no decision, and the bridge closes the
+    // journey on the same event: it must not be dead-lettered here, or the record and the journey
+    // disagree (review of stop 39, S2). The admission goes back to the prison's list to complete
+    // again or dismiss (the non-destructive choice, as before decisions were asked for).
+    if (completed > 0 && body.admission === undefined && context.fromBus) return 'TO_RECEIVE_AGAIN';
     if (completed > 0 && body.admission === undefined) {
       throw new AdmissionDecisionError(
         'ADMISSION_DECISION_REQUIRED',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { runUnrestricted } from '@throughcare/platform-persistence';
 import { PersonReceivedV2, ReceptionReversedV1 } from '@throughcare/contracts';
 import type {
   EpisodeView,
@@ -9,6 +10,7 @@ import type {
 import type { AbsenceView } from './temporary-absence.schemas';
 import type { PendingReceptionView } from './pending-reception.schemas';
 import { PendingReceptionsService } from './pending-receptions.service';
+import { ReceptionReversalService } from './reception-reversal.service';
 import {
   actorOf,
   aReception,
@@ -502,6 +504,29 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     const plain = await reverse(byHand, inError(minutesAgo(100)));
     expect(plain.status).toBe(201);
     expect((await json<ReceptionReversedView>(plain)).admission).toBeNull();
+  });
+
+  it("an upstream system's reversal (the bus: no decision) of a reception that completed an HMPPS admission is applied as TO_RECEIVE_AGAIN, never refused: the bridge closes the journey on the same event (review of stop 39, S2)", async () => {
+    const { personId, pendingId } = await completedAdmission();
+    const eventId = randomUUID();
+    // As the upstream consumer applies it: the platform's own work, unrestricted by establishment.
+    const outcome = await runUnrestricted(() =>
+      ctx.lib.app.get(ReceptionReversalService).reverse(
+        personId,
+        1,
+        { reversedAt: minutesAgo(100), reason: 'RECEIVED_IN_ERROR' },
+        {
+          actor: 'bus:upstream',
+          scope: 'unrestricted',
+          correlationId: `spec-${randomUUID()}`,
+          idempotencyKey: `bus:${eventId}`,
+          fromBus: { eventId, episode: 1 },
+        },
+      ),
+    );
+    expect(outcome.reversal).toMatchObject({ state: 'RECEIVED_IN_ERROR', admission: 'TO_RECEIVE_AGAIN' });
+    // Back on the prison's list, to complete again or dismiss.
+    expect(await pendingView(pendingId)).toMatchObject({ status: 'PENDING' });
   });
 
   it('admission IN_ERROR: the admission is void, nothing completes from it (its completion, a retry of it, a dismissal, a reception near it); the decision is kept and a repeat with another is refused', async () => {
