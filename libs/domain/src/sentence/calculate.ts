@@ -1,6 +1,6 @@
 import type { Jurisdiction } from '@throughcare/contracts';
 import { addDays, addMonths, daysBetween, type LocalDate, parseLocalDate } from '../calendar/local-date';
-import { InvalidLocalDateError, UnknownPolicyError } from '../errors';
+import { DomainError, InvalidLocalDateError, UnknownPolicyError } from '../errors';
 import { InvalidSentenceInputError, UnsupportedSentenceError } from './errors';
 import {
   HDC_POLICIES,
@@ -183,8 +183,13 @@ function validate(input: SentenceCalculationInput): void {
   checkDate(input.dateOfBirth, 'dateOfBirth');
   if (input.sentences.length === 0)
     throw new InvalidSentenceInputError('sentences', 'at least one sentence is needed');
+  validateSentences(input.sentences);
+}
+
+/** Each sentence's own fields and its consecutive link (what resolving the sentences needs). */
+function validateSentences(sentences: readonly SentenceInput[]): void {
   const ids = new Set<string>();
-  input.sentences.forEach((s, i) => {
+  sentences.forEach((s, i) => {
     const f = `sentences[${i}]`;
     if (!s.id) throw new InvalidSentenceInputError(`${f}.id`, 'required');
     if (ids.has(s.id)) throw new InvalidSentenceInputError(`${f}.id`, `duplicate id "${s.id}"`);
@@ -194,7 +199,7 @@ function validate(input: SentenceCalculationInput): void {
     checkDate(s.offenceDate, `${f}.offenceDate`);
     validateTerm(s.term, `${f}.term`);
   });
-  input.sentences.forEach((s, i) => {
+  sentences.forEach((s, i) => {
     if (s.consecutiveTo !== undefined && !ids.has(s.consecutiveTo))
       throw new InvalidSentenceInputError(
         `sentences[${i}].consecutiveTo`,
@@ -255,10 +260,10 @@ function refuseUnsupported(input: SentenceCalculationInput): void {
 }
 
 /** Start and end of each sentence; a consecutive one starts the day after the one it follows ends. */
-function resolveSentences(input: SentenceCalculationInput): Resolved[] {
-  const byId = new Map(input.sentences.map((s) => [s.id, s] as const));
+function resolveSentences(sentences: readonly SentenceInput[]): Resolved[] {
+  const byId = new Map(sentences.map((s) => [s.id, s] as const));
   const followers = new Map<string, string>();
-  for (const s of input.sentences) {
+  for (const s of sentences) {
     if (s.consecutiveTo === undefined) continue;
     const already = followers.get(s.consecutiveTo);
     if (already !== undefined)
@@ -282,7 +287,7 @@ function resolveSentences(input: SentenceCalculationInput): Resolved[] {
       start = addDays(resolve(s.consecutiveTo, seen).end, 1);
       if (s.startDate !== undefined && s.startDate !== start)
         throw new InvalidSentenceInputError(
-          `sentences[${input.sentences.indexOf(s)}].startDate`,
+          `sentences[${sentences.indexOf(s)}].startDate`,
           `a consecutive sentence starts the day after ${s.consecutiveTo} ends (${start}), not ${s.startDate}`,
         );
     } else start = s.startDate ?? s.sentenceDate;
@@ -297,7 +302,36 @@ function resolveSentences(input: SentenceCalculationInput): Resolved[] {
     resolved.set(id, r);
     return r;
   };
-  return input.sentences.map((s) => resolve(s.id, new Set()));
+  return sentences.map((s) => resolve(s.id, new Set()));
+}
+
+/** A sentence's span as the calculator works it out: day 1 served, its last day, and its days. */
+export interface ResolvedSentenceSpan {
+  readonly start: LocalDate;
+  readonly end: LocalDate;
+  readonly days: number;
+}
+
+/**
+ * Each sentence's start, end and days by id, resolved exactly as {@link calculateSentenceDates}
+ * resolves them (a consecutive sentence starts the day after the one it follows ends), for
+ * comparing two sets of sentences. Pure and total: `null` where the calculator would refuse to
+ * resolve them (malformed fields, an unknown or cyclic consecutive link, a branch, a date out of
+ * range); it never throws a domain error. Whether the sentences are otherwise calculated here
+ * (sentence type, offence categories, overlap) is not checked.
+ */
+export function resolvedSentenceSpans(
+  sentences: readonly SentenceInput[],
+): ReadonlyMap<string, ResolvedSentenceSpan> | null {
+  try {
+    validateSentences(sentences);
+    return new Map(
+      resolveSentences(sentences).map((r) => [r.input.id, { start: r.start, end: r.end, days: r.days }]),
+    );
+  } catch (error) {
+    if (error instanceof DomainError) return null;
+    throw error;
+  }
 }
 
 /** Consecutive chains: each starts at a sentence that follows none, in order of service. */
@@ -529,7 +563,7 @@ export function calculateSentenceDates(
 ): SentenceCalculation {
   validate(input);
   refuseUnsupported(input);
-  const sentences = resolveSentences(input);
+  const sentences = resolveSentences(input.sentences);
   return input.jurisdiction === 'SCOTLAND'
     ? scotland(input, sentences, table)
     : englandAndWales(input, sentences, table);

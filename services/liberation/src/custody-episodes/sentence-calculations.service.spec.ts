@@ -157,6 +157,77 @@ describe('madeOnOtherSentences', () => {
     ).toMatch(/sentence new-1 was added$/);
   });
 
+  // Review S1 (consecutive): a consecutive sentence starts the day after the one before it ends
+  // (resolvedSentenceSpans, the calculator's own resolution), not on its sentence date.
+  describe('consecutive sentences, measured as the calculator resolves them', () => {
+    const a: Sentence = { id: 'A', sentenceDate: '2025-12-05', term: { days: 57 } };
+    const b: Sentence = { id: 'B', sentenceDate: '2025-12-05', term: { months: 2 }, consecutiveTo: 'A' };
+
+    it('is set aside when a consecutive term is longer from the day it starts, though not from its sentence date', () => {
+      // B starts 2026-01-31: two months are 59 days from there (62 from 2025-12-05); the CRD/ARD
+      // moves from 2026-01-20 to 2026-01-21 (resolved-spans.spec.ts).
+      expect(madeOnOtherSentences(basis(a, b), input(a, { ...b, term: { days: 61 } }))).toBe(
+        'it was made on the sentences of calculation version 3; since then the term of sentence B is longer',
+      );
+      // Shorter from the day it starts (though longer from its sentence date): it stands.
+      expect(madeOnOtherSentences(basis(a, { ...b, term: { days: 61 } }), input(a, b))).toBeNull();
+    });
+
+    it('is set aside when the one before lengthens, named once: the one after ends later only because of it', () => {
+      const longerA = { ...a, term: { days: 58 } };
+      expect(madeOnOtherSentences(basis(a, b), input(longerA, b))).toBe(
+        'it was made on the sentences of calculation version 3; since then the term of sentence A is longer',
+      );
+      // Down a chain of three, relabelled: still the one that moved.
+      const c: Sentence = { id: 'C', sentenceDate: '2025-12-05', term: { days: 30 }, consecutiveTo: 'B' };
+      expect(
+        madeOnOtherSentences(
+          basis(a, b, c),
+          input({ ...longerA, id: 'A2' }, { ...b, consecutiveTo: 'A2' }, c),
+        ),
+      ).toBe(
+        'it was made on the sentences of calculation version 3; since then sentence A2 was added, sentence B is now consecutive to A2',
+      );
+      expect(madeOnOtherSentences(basis(a, b, c), input(longerA, b, c))).toMatch(
+        /since then the term of sentence A is longer$/,
+      );
+      // The one before shortened, the one after unchanged: it ends earlier and stands.
+      expect(madeOnOtherSentences(basis(a, b), input({ ...a, term: { days: 50 } }, b))).toBeNull();
+    });
+
+    it('is set aside when a sentence no longer consecutive ends later than it did (its term and dates unchanged)', () => {
+      // B was entered consecutive to A (it started 2025-12-15, after A), now concurrent from its
+      // sentence date 2026-01-10: it ends 2026-02-08, not 2026-01-13, and the E&W CRD moves from
+      // 2026-01-13 to 2026-01-21 (D, concurrent, keeps them one period of custody).
+      const [shortA, d] = [
+        { ...a, term: { days: 10 } },
+        { id: 'D', sentenceDate: '2025-12-05', term: { days: 100 } },
+      ];
+      const lateB = { id: 'B', sentenceDate: '2026-01-10', term: { days: 30 } };
+      expect(
+        madeOnOtherSentences(basis(shortA, { ...lateB, consecutiveTo: 'A' }, d), input(shortA, lateB, d)),
+      ).toBe(
+        'it was made on the sentences of calculation version 3; since then sentence B ends 2026-02-08, not 2026-01-13',
+      );
+      // Made concurrent and ending earlier: it stands (as before).
+      expect(madeOnOtherSentences(basis(a, b), input(a, { ...b, consecutiveTo: undefined }))).toBeNull();
+    });
+
+    it('stands when a Scottish start backdated for remand gives a term in years one more day (it ends no later)', () => {
+      // Two years from 2028-03-01 are 730 days, from 2028-02-01 731 (29 February 2028).
+      const then = { ...count1, sentenceDate: '2028-03-01', term: { years: 2 } };
+      expect(madeOnOtherSentences(basis(then), input({ ...then, startDate: '2028-02-01' }))).toBeNull();
+    });
+
+    it('falls back to the checks on the sentences as given when they cannot be resolved', () => {
+      const dangling = { ...b, consecutiveTo: 'gone' };
+      expect(madeOnOtherSentences(basis(dangling), input({ ...dangling, term: { years: 1 } }))).toMatch(
+        /the term of sentence B is longer$/,
+      );
+      expect(madeOnOtherSentences(basis(dangling), input(dangling))).toBeNull();
+    });
+  });
+
   it('is set aside when a sentence gains an offence category or starts later (the release point can move)', () => {
     expect(
       madeOnOtherSentences(

@@ -11,6 +11,7 @@ import {
   displayedReleaseDate,
   InvalidSentenceInputError,
   planningRangeIssues,
+  resolvedSentenceSpans,
   termDays,
   termEndDate,
   UnsupportedSentenceError,
@@ -512,9 +513,11 @@ export function decisionCannotStand(reason: string, decisionDate: string, comput
  *
  * It no longer covers them when, against the sentences of `basis` (the calculation version it was
  * made on), a sentence was added (a new conviction), or one was lengthened or moved later: a longer
- * term (measured from the day it starts), a later sentence or start date (a backdated start
- * removed included), an end later (its start and term changed together), now consecutive to
- * another, or an offence category it did not have (an SDS40 Schedule offence, a Scottish domestic
+ * term (measured from the day it starts, a consecutive one from the day after the one before it
+ * ends), a later sentence or start date (a backdated start removed included), an end later as
+ * the calculator resolves it (`resolvedSentenceSpans`: its start and term changed together; a
+ * consecutive one after one that ends later, which is named instead), now consecutive to another, or an offence category
+ * it did not have (an SDS40 Schedule offence, a Scottish domestic
  * abuse conviction: the release point); or when the sentences as a whole begin later (the
  * earliest-starting one removed: Scotland's single term runs from it), or less remand or tagged
  * bail curfew is credited (final review of stop 38).
@@ -572,22 +575,35 @@ export function madeOnOtherSentences(
       }
     }
   }
+  // Each sentence's start, end and days as the calculator resolves them (a consecutive one starts
+  // the day after the one it follows ends; review S1 of the consecutive check). Both sets were
+  // calculated, so both resolve; should either not, the checks on the sentences as given stand alone.
+  const [spansThen, spansNow] = [
+    resolvedSentenceSpans(basis.input.sentences),
+    resolvedSentenceSpans(input.sentences),
+  ];
   const changes = input.sentences.flatMap((x) => {
     const was = then.get(asBasisId(x.id)!);
     if (!was) return [`sentence ${x.id} was added`];
     const label = relabelled.has(x.id) ? `${x.id} (${was.id} relabelled)` : x.id;
-    // Measured from the day it starts (a term in months is not the same days from every day).
-    const longer = termDays(startOf(x), x.term) > termDays(startOf(x), was.term);
-    // Not consecutive then or now: its own start, so its end can be compared (a backdated start
-    // removed, a start and a term changed together; final review of stop 38).
+    const [spanNow, spanThen] = [spansNow?.get(x.id), spansThen?.get(was.id)];
+    const spans = spanNow && spanThen ? { now: spanNow, then: spanThen } : null;
+    // Measured from the day it starts (a term in months is not the same days from every day);
+    // a consecutive one from the day after the one before it ends.
+    const startsOn = spans?.now.start ?? startOf(x);
+    const longer = termDays(startsOn, x.term) > termDays(startsOn, was.term);
+    // Without the resolved spans, only a sentence consecutive neither then nor now has its own
+    // start, so its end can be compared (a backdated start removed, a start and a term changed
+    // together; final review of stop 38).
     const endsLater =
+      spans === null &&
       x.consecutiveTo === undefined &&
       was.consecutiveTo === undefined &&
       termEndDate(startOf(x), x.term) > termEndDate(startOf(was), was.term);
     const addedCategories = (x.offenceCategories ?? []).filter(
       (c) => !(was.offenceCategories ?? []).includes(c),
     );
-    return [
+    const own = [
       ...(longer ? [`the term of sentence ${label} is longer`] : []),
       ...(x.sentenceDate > was.sentenceDate
         ? [`sentence ${label} is dated ${x.sentenceDate}, not ${was.sentenceDate}`]
@@ -611,6 +627,20 @@ export function madeOnOtherSentences(
           ]
         : []),
     ];
+    if (spans === null || own.length > 0) return own;
+    // Resolved, it ends later (consecutive ones included) for a reason not named above. Not named
+    // again for a sentence that still follows the same one and starts later only because that one
+    // ends later: the one before it is named (or, up the chain, the one that moved). More days from
+    // an earlier start with a term no longer (a month is not the same days from every day: a
+    // Scottish start backdated for remand) end no later and release no later: `longer` above
+    // compares the terms from the same, resolved, start.
+    const followsOneEndingLater =
+      x.consecutiveTo !== undefined &&
+      asBasisId(x.consecutiveTo) === was.consecutiveTo &&
+      spans.now.start > spans.then.start;
+    return !followsOneEndingLater && spans.now.end > spans.then.end
+      ? [`sentence ${label} ends ${spans.now.end}, not ${spans.then.end}`]
+      : [];
   });
   // The sentences as a whole begin later (the earliest-starting one removed): in Scotland
   // the single term runs from the earliest start (1993 Act s.27(5)), so every date moves later.
