@@ -141,6 +141,11 @@ export interface ResumedEpisode {
   eventId: string;
   /** The needs still open when this episode's journey closed (the episode after's `carried.openNeeds`). */
   openNeeds: Pathway[];
+  /**
+   * The highest attention item number the runs before used (`att-<n>`): this run numbers its items
+   * on from it, so no item id is used twice for the episode. Set by `resumeEpisode`.
+   */
+  attentionFrom?: number;
 }
 
 /** What a new episode inherits from the one before (recall, new sentence). */

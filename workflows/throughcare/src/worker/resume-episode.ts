@@ -78,10 +78,20 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
   const releaseEventId =
     started.liberatedFromCourt?.eventId ??
     (release?.releasedAt === i.resumed.releasedAt ? release.eventId : undefined);
+  // Facts the closed journey learned after its latest run started (review of stop 39, M4): the sex
+  // the prison recorded, if the input had none (services for one sex only).
+  const sex = facts.sex ?? sexOf(continued);
+  // Its items' numbers, so this run's do not reuse one (review of stop 39, S2).
+  const attentionFrom = Math.max(
+    0,
+    ...(plan.attention ?? []).map((a) => Number(/^att-(\d+)$/.exec(a.id)?.[1] ?? 0)),
+  );
   const input: ThroughcareInput = {
     ...facts,
+    ...(sex !== undefined ? { sex } : {}),
     resumed: {
       ...i.resumed,
+      ...(attentionFrom > 0 ? { attentionFrom } : {}),
       ...(releaseEventId !== undefined ? { releaseEventId } : {}),
       ...(release?.releasedAt === i.resumed.releasedAt && release.establishmentCode
         ? { releaseEstablishmentCode: release.establishmentCode }
@@ -104,6 +114,14 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
     throw e;
   }
   return { outcome: 'STARTED' };
+}
+
+/** The sex the prison recorded, as a journey's carried state holds it (`personFacts`), if any. */
+function sexOf(continued: unknown): ThroughcareInput['sex'] {
+  if (typeof continued !== 'object' || continued === null || !('personFacts' in continued)) return undefined;
+  const facts = (continued as { personFacts?: { sex?: unknown } }).personFacts;
+  const sex = facts?.sex;
+  return sex === 'MALE' || sex === 'FEMALE' ? sex : undefined;
 }
 
 /** The release in a journey's carried state (opaque outside the workflow), if it holds one. */

@@ -35,7 +35,7 @@ import {
   laneOf,
   NEWEST_CAPTURED_POLICY_VERSION,
   planContext,
-  releaseResumedFrom,
+  startResumed,
   type Action,
   type Lane,
   type PlanContext,
@@ -128,11 +128,7 @@ export class SimulatedJourney {
   ) {
     this.s = initialState(input.expectedReleaseDate);
     if (input.carried) this.s.carried = input.carried; // as the workflow does when it starts
-    const resumedFrom = releaseResumedFrom(input); // as the workflow does for a run started again
-    if (resumedFrom) {
-      this.s.release = resumedFrom;
-      this.s.seenEventIds.push(resumedFrom.eventId);
-    }
+    startResumed(this.s, input); // as the workflow does for a run started again
     // What the journey captures (England & Wales: v3, borrowing v4's follow-up once adopted).
     const policy = policyFor(
       input.jurisdiction,

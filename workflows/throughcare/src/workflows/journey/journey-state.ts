@@ -126,6 +126,12 @@ export interface JourneyState {
   };
   /** Steps that failed for good (or plans found impossible), each waiting on an operator (schema 2). */
   attention: AttentionItemView[];
+  /**
+   * A run started again (`input.resumed.attentionFrom`): the items of the runs before it under this
+   * workflow id were numbered up to this, and this run numbers on from it (the operator's table
+   * keys items by person, episode and id: review of stop 39, S2).
+   */
+  attentionBase?: number;
   /** Ids of items resolved whose resolution is not yet in the operator list (schema 2). */
   attentionUnrecorded: string[];
   /**

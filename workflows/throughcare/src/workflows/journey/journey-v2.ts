@@ -93,7 +93,7 @@ import {
   planContext,
   directoryAgeOf,
   sentenceMonthsOf,
-  releaseResumedFrom,
+  startResumed,
   usePolicy,
   type Action,
   type Failure,
@@ -287,12 +287,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     };
     s.seenEventIds.push(c.eventId);
   }
-  const resumedFrom = carriedState ? undefined : releaseResumedFrom(input);
-  if (resumedFrom) {
-    // Started again (return-reversal-1): released already, from the episode's own release.
-    s.release = resumedFrom;
-    s.seenEventIds.push(resumedFrom.eventId);
-  }
+  // Started again (return-reversal-1): released already, from the episode's own release.
+  if (!carriedState) startResumed(s, input);
 
   let version = 0;
   /** Set once the loop has ended: no new resolution is accepted while the journey finishes. */

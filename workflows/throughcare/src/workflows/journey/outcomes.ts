@@ -179,7 +179,7 @@ export function raised(
 ): AttentionItemView | undefined {
   if (s.attention.some((a) => a.action === action && a.status === 'OPEN')) return undefined;
   const item: AttentionItemView = {
-    id: `att-${s.attention.length + 1}`,
+    id: `att-${(s.attentionBase ?? 0) + s.attention.length + 1}`,
     action,
     what: failure.message || failure.type || 'failed without a message',
     errorType: failure.type,

@@ -156,4 +156,13 @@ describe('journey planner: a run started again after a return to custody was rev
     expect(j.tell(j.facts.returnedToCustody, back(3))).toBe('applied');
     expect(j.p.closingReason()).toBe('RECALLED');
   });
+
+  it('numbers its attention items on from the runs before it (resumed.attentionFrom): no item id of the episode is used twice (review of stop 39, S2)', () => {
+    const input = resumedInput('release-1');
+    const j = new SimulatedJourney({ ...input, resumed: { ...input.resumed!, attentionFrom: 3 } });
+    j.t = Date.parse('2026-04-20T10:05:00.000Z');
+    j.failing = (a) => a.kind === 'sendReferral';
+    j.run();
+    expect(j.s.attention.map((a) => [a.id, a.action])).toEqual([['att-4', 'referral:send']]);
+  });
 });

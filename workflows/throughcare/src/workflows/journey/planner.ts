@@ -2710,6 +2710,19 @@ export function resumedReleaseId(input: ThroughcareInput): string | undefined {
  * from court (its input's liberation is that release). Its follow-up counts from the reversal
  * (`followUpFrom`).
  */
+/**
+ * The start of a run started again (return-reversal-1), in the workflow and its simulation alike:
+ * released already, from the episode's own release; its attention items numbered on from the runs
+ * before it.
+ */
+export function startResumed(s: JourneyState, input: ThroughcareInput): void {
+  const from = releaseResumedFrom(input);
+  if (!from) return;
+  s.release = from;
+  s.seenEventIds.push(from.eventId);
+  if (input.resumed?.attentionFrom) s.attentionBase = input.resumed.attentionFrom;
+}
+
 export function releaseResumedFrom(input: ThroughcareInput): JourneyState['release'] | undefined {
   const r = input.resumed;
   if (!r || input.liberatedFromCourt) return undefined;
