@@ -147,6 +147,22 @@ describe('liberation boundaries refuse what the journey cannot plan (real Postgr
         ],
         tooEarly,
       ],
+      [
+        // The HTTP fuzzing of stop 39 found a 500: the episode past Postgres's integer.
+        'a release naming an episode past any the record can hold',
+        'episode',
+        (personId) => [
+          '/releases',
+          {
+            personId,
+            episode: 13_271_197_162,
+            establishmentCode: 'BAR',
+            reason: 'RELEASED',
+            releasedAt: minutesAgo(60),
+          },
+        ],
+        /100000/,
+      ],
     ];
 
     it.each(changes)(

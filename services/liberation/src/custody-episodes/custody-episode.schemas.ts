@@ -114,7 +114,7 @@ export const RecordReleaseBodySchema = z
   .object({
     personId: PersonIdSchema.optional().describe('Give personId or prisonNumber, not both'),
     prisonNumber: PrisonNumber.optional().describe('Give personId or prisonNumber, not both'),
-    episode: z.number().int().min(1).optional().describe('Defaults to the open episode'),
+    episode: z.number().int().min(1).max(100_000).optional().describe('Defaults to the open episode'),
     establishmentCode: EstablishmentCode,
     reason: ReleaseReason,
     releasedAt: IsoInstant,
