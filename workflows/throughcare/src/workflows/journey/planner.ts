@@ -2531,7 +2531,6 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   /** The journey of the episode before is still to be started again (the journey cannot end before). */
   const resumeOwed = () => resumesPrevious() && s.previousResumed === undefined;
 
-  /** Telling the agency `notice` (or, skipped by an operator, recording it as told unsent). */
   /**
    * An earlier agency took the need back after it moved on: the others not taking it on are
    * withdrawn (one not sent yet is ended without a call, never sent later), and a withdrawal item
@@ -2568,6 +2567,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     }
   }
 
+  /** Telling the agency `notice` (or, skipped by an operator, recording it as told unsent). */
   function* noticeActions(notice: Notice): Generator<Action, void, undefined> {
     const action = `notify:${notice.subject}:${s.notifications.length + 1}`;
     if (skipped(action)) yield { kind: 'skipNotice', action, notice };
