@@ -12,6 +12,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `pending_reception.status` gains `VOID`: an admission closed by such a reversal, keeping the
  *   void episode it had completed (`episode`), who reversed it and when (`resolved_by`/`_at`).
  *
+ * Receptions reversed before this (migration 2100's code did not touch the admission) left their
+ * admission COMPLETED against the void episode: never pending, never void, never asked about
+ * (review of stop 39, M2). They are reopened as the non-destructive decision would reopen them
+ * (`TO_RECEIVE_AGAIN`, recorded on the episode): back on the prison's list, to complete again or
+ * dismiss. (`down()` then refuses while those decisions are on record.)
+ *
  * `down()` takes the tables' locks first (SHARE ROW EXCLUSIVE: no write slips between the check
  * and the change), then refuses (RAISE EXCEPTION) while a decision or a void admission is on
  * record: the rollback would lose it, and a void admission could not be told from a dismissed
@@ -32,6 +38,19 @@ export class ReceptionReversalAdmission1700000002800 implements MigrationInterfa
         ADD CONSTRAINT "pending_reception_status_check" CHECK ("status" IN ('PENDING', 'COMPLETED', 'DISMISSED', 'VOID')),
         DROP CONSTRAINT "pending_reception_completed_episode",
         ADD CONSTRAINT "pending_reception_completed_episode" CHECK (("status" IN ('COMPLETED', 'VOID')) = ("episode" IS NOT NULL))`);
+    // The platform's own work: every row, whatever row-level security scopes.
+    await queryRunner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+    await queryRunner.query(`
+      WITH "legacy" AS (
+        UPDATE "liberation"."pending_reception" p
+           SET "status" = 'PENDING', "episode" = NULL, "resolved_by" = NULL, "resolved_at" = NULL,
+               "reopened_after_episode" = e."episode"
+          FROM "liberation"."custody_episode" e
+         WHERE p."person_id" = e."person_id" AND p."episode" = e."episode"
+           AND p."status" = 'COMPLETED' AND e."voided_at" IS NOT NULL AND e."origin" = 'RECEPTION'
+        RETURNING e."person_id", e."episode")
+      UPDATE "liberation"."custody_episode" c SET "void_admission" = 'TO_RECEIVE_AGAIN'
+        FROM "legacy" l WHERE c."person_id" = l."person_id" AND c."episode" = l."episode"`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

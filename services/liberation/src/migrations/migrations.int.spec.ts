@@ -619,8 +619,30 @@ describe('liberation migrations (real Postgres)', () => {
       await ds.undoLastMigration({ transaction: 'each' });
       expect(await columnCount(ds, 'custody_episode', 'void_admission')).toBe(0);
       await expect(setPending('VOID', null)).rejects.toThrow(/pending_reception_status_check/);
+      // Before it: a reception reversed by released code left its admission COMPLETED against the
+      // void episode. Migrated, it is reopened (pending again after that episode), the decision
+      // recorded as TO_RECEIVE_AGAIN (review of stop 39, M2).
+      await ds.query(
+        `UPDATE liberation.custody_episode SET voided_at = '2026-01-06T10:00:00Z', voided_by = 'spec', void_reason = 'RECEIVED_IN_ERROR',
+           void_event_id = gen_random_uuid(), void_correlation_id = 'spec' WHERE person_id = $1`,
+        [personId],
+      );
+      expect(
+        await ds.query(`SELECT status, episode FROM liberation.pending_reception WHERE id = $1`, [pendingId]),
+      ).toEqual([{ status: 'COMPLETED', episode: 1 }]);
       await ds.runMigrations({ transaction: 'each' });
       expect(await shape()).toEqual({ column: 1, statuses: true });
+      expect(
+        await ds.query(
+          `SELECT status, episode, resolved_by, reopened_after_episode FROM liberation.pending_reception WHERE id = $1`,
+          [pendingId],
+        ),
+      ).toEqual([{ status: 'PENDING', episode: null, resolved_by: null, reopened_after_episode: 1 }]);
+      expect(
+        await ds.query(`SELECT void_admission FROM liberation.custody_episode WHERE person_id = $1`, [
+          personId,
+        ]),
+      ).toEqual([{ void_admission: 'TO_RECEIVE_AGAIN' }]);
     } finally {
       await ds.destroy();
     }
