@@ -305,12 +305,16 @@ export class MovementOutOfOrderError extends DomainError {
 /**
  * A reception reversal and the HMPPS admission its reception completed (review of stop 37, M1):
  * 422 ADMISSION_DECISION_REQUIRED when it completed one and the body does not say what the
- * admission was, ADMISSION_DECISION_NOT_APPLICABLE when it completed none and the body says; the
- * member `fields` of the answer names `admission` either way.
+ * admission was, ADMISSION_DECISION_NOT_APPLICABLE when it completed none and the body says,
+ * ADMISSION_DECISION_AMBIGUOUS when it completed several and the body says IN_ERROR (one decision
+ * would void them all); the member `fields` of the answer names `admission` each way.
  */
 export class AdmissionDecisionError extends DomainError {
   constructor(
-    code: 'ADMISSION_DECISION_REQUIRED' | 'ADMISSION_DECISION_NOT_APPLICABLE',
+    code:
+      | 'ADMISSION_DECISION_REQUIRED'
+      | 'ADMISSION_DECISION_NOT_APPLICABLE'
+      | 'ADMISSION_DECISION_AMBIGUOUS',
     message: string,
     details: Record<string, unknown>,
   ) {

@@ -253,6 +253,7 @@ export class EpisodesController {
       'REVERSAL_BEFORE_RECEPTION (reversedAt before receivedAt), REVERSAL_BEFORE_LATEST_MOVEMENT (reversedAt before a transfer, release, absence or reversal of one recorded on the episode), ' +
       'ADMISSION_DECISION_REQUIRED (the reception completed an HMPPS admission, a pending reception, and the body does not say what it was: the member fields names ["admission"]; send admission TO_RECEIVE_AGAIN or IN_ERROR), ' +
       'ADMISSION_DECISION_NOT_APPLICABLE (admission sent, but the reception completed no HMPPS admission: fields ["admission"]; stricter than ignoring it, as a decision about an admission that is not there is a mistake about the reception), ' +
+      'ADMISSION_DECISION_AMBIGUOUS (admission IN_ERROR, but the reception completed several HMPPS admissions: reverse with TO_RECEIVE_AGAIN, then dismiss the wrong ones; fields ["admission"]), ' +
       'or IDEMPOTENCY_KEY_REUSED (same key, other facts, admission included)',
     content: {
       'application/problem+json': {

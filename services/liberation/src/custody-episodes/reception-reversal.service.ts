@@ -82,6 +82,15 @@ export const RECEPTION_OPENING: OpeningKind = {
         { personId, episode: n },
       );
     }
+    // One decision covers every admission the reception completed (those at its prison within a
+    // day of it): IN_ERROR would void a genuine one with a wrong one (review of stop 39, M5).
+    if (completed > 1 && body.admission === 'IN_ERROR') {
+      throw new AdmissionDecisionError(
+        'ADMISSION_DECISION_AMBIGUOUS',
+        `the reception of episode ${n} of person ${personId} completed ${completed} HMPPS admissions: IN_ERROR would void every one of them; reverse it with admission TO_RECEIVE_AGAIN (each is pending again), then dismiss the wrong ones (POST /receptions/pending/:id/dismissal) and complete the right one`,
+        { personId, episode: n, completed },
+      );
+    }
     return body.admission ?? null;
   },
   async afterVoid(manager, episode, context) {

@@ -437,19 +437,24 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
   });
 
   /** An HMPPS admission at Leeds kept pending, then completed by staff: episode 1. */
-  async function completedAdmission() {
+  async function completedAdmission(alsoPendingMinutesLater?: number) {
     const prisonNumber = aReception().prisonNumber;
     const personId = personIdOf(prisonNumber);
     const receivedAt = new Date(minutesAgo(2000));
-    await ctx.lib.app.get(PendingReceptionsService).recordFromHmpps({
-      hmppsEventId: randomUUID(),
-      personId,
-      prisonNumber,
-      establishmentCode: 'LEI',
-      reason: 'ADMISSION',
-      receivedAt,
-      correlationId: `spec-${randomUUID()}`,
-    });
+    const admitted = (at: Date) =>
+      ctx.lib.app.get(PendingReceptionsService).recordFromHmpps({
+        hmppsEventId: randomUUID(),
+        personId,
+        prisonNumber,
+        establishmentCode: 'LEI',
+        reason: 'ADMISSION',
+        receivedAt: at,
+        correlationId: `spec-${randomUUID()}`,
+      });
+    await admitted(receivedAt);
+    // A second admission of the person at the same prison within the day: completed with it.
+    if (alsoPendingMinutesLater !== undefined)
+      await admitted(new Date(receivedAt.getTime() + alsoPendingMinutesLater * 60_000));
     const [pending] = (
       await json<{ items: PendingReceptionView[] }>(
         await ctx.lib.get('/receptions/pending?establishmentCode=LEI&limit=100'),
@@ -527,6 +532,37 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(outcome.reversal).toMatchObject({ state: 'RECEIVED_IN_ERROR', admission: 'TO_RECEIVE_AGAIN' });
     // Back on the prison's list, to complete again or dismiss.
     expect(await pendingView(pendingId)).toMatchObject({ status: 'PENDING' });
+  });
+
+  it('a reception that completed two HMPPS admissions cannot be reversed IN_ERROR (422 ADMISSION_DECISION_AMBIGUOUS: it would void both); TO_RECEIVE_AGAIN reopens both (review of stop 39, M5)', async () => {
+    const { personId } = await completedAdmission(60);
+    const ofPerson = async () =>
+      (
+        await json<{ items: PendingReceptionView[] }>(
+          await ctx.lib.get('/receptions/pending?establishmentCode=LEI&status=COMPLETED&limit=100'),
+        )
+      ).items.filter((p) => p.personId === personId);
+    expect((await ofPerson()).map((p) => p.episode)).toEqual([1, 1]);
+    const ambiguous = await reverse(personId, { ...inError(minutesAgo(100)), admission: 'IN_ERROR' });
+    expect(ambiguous.status).toBe(422);
+    expect(await json<Problem & { fields?: string[] }>(ambiguous)).toMatchObject({
+      code: 'ADMISSION_DECISION_AMBIGUOUS',
+      fields: ['admission'],
+      detail: expect.stringContaining('completed 2 HMPPS admissions'),
+    });
+    expect((await episodeView(personId)).state).toBe('IN_CUSTODY');
+    const reopened = await reverse(personId, { ...inError(minutesAgo(100)), admission: 'TO_RECEIVE_AGAIN' });
+    expect(reopened.status).toBe(201);
+    expect(await ofPerson()).toEqual([]);
+    const pending = (
+      await json<{ items: PendingReceptionView[] }>(
+        await ctx.lib.get('/receptions/pending?establishmentCode=LEI&limit=100'),
+      )
+    ).items.filter((p) => p.personId === personId);
+    expect(pending.map((p) => [p.status, p.reopenedAfterEpisode])).toEqual([
+      ['PENDING', 1],
+      ['PENDING', 1],
+    ]);
   });
 
   it('admission IN_ERROR: the admission is void, nothing completes from it (its completion, a retry of it, a dismissal, a reception near it); the decision is kept and a repeat with another is refused', async () => {
