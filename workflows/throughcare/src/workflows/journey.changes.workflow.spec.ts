@@ -1142,6 +1142,55 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     });
   });
 
+  it('a return reversed whose journey before cannot be started again (none on record) is an item for an operator (EPISODE_NOT_RESUMABLE); skipped, the journey ends (review of stop 39, M2)', async () => {
+    const acts = recordingActivities({ client: env.client });
+    const base = await receptionInput(env);
+    // Episode 2, a recall carrying episode 1's history; no journey of episode 1 is on record.
+    const input = {
+      ...base,
+      episode: 2,
+      carried: {
+        fromEpisode: 1,
+        reason: 'RECALL' as const,
+        openNeeds: [],
+        releasedAt: new Date(Date.parse(base.receivedAt) - 30 * DAY).toISOString(),
+        episodes: [],
+      },
+    };
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+      await tell(handle, caseCloseRequestedUpdate, {
+        reason: 'RECEIVED_IN_ERROR',
+        requestedAt: await nowIso(),
+        eventId: randomUUID(),
+      });
+      const stuck = await waitForPlan(
+        handle,
+        (p) =>
+          (p.attention ?? []).some((a) => a.errorType === 'EPISODE_NOT_RESUMABLE' && a.status === 'OPEN'),
+        'the item for an operator',
+      );
+      const item = stuck.attention!.find((a) => a.errorType === 'EPISODE_NOT_RESUMABLE')!;
+      expect(item).toMatchObject({
+        action: 'episode:resume',
+        options: ['RETRY', 'SKIP'],
+        what: expect.stringContaining('no journey'),
+      });
+      expect(stuck.previousEpisodeResumed).toMatchObject({ episode: 1, outcome: 'NOT_RESUMABLE' });
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await tell(handle, resolveAttentionUpdate, {
+        itemId: item.id,
+        option: 'SKIP',
+        by: 'operator:test',
+        reason: 'follow-up arranged with the team by phone',
+        resolvedAt: await nowIso(),
+      });
+      const done = (await handle.result()) as PlanView;
+      expect(done).toMatchObject({ stage: 'CLOSED', closureReason: 'RECEIVED_IN_ERROR' });
+    });
+  });
+
   it('resumeEpisode (return-reversal-1) retries while the journey before still runs, and starts nothing where it did not close by the return', async () => {
     const acts = recordingActivities();
     const input = await receptionInput(env);

@@ -155,6 +155,16 @@ const liberationAge = proxyActivities<LiberationActivities>({
   scheduleToCloseTimeout: '10 minutes',
 });
 const throughcare = proxyActivities<ThroughcareActivities>({ taskQueue: TaskQueues.throughcare, ...options });
+/**
+ * Starting the journey of the episode before again (return-reversal-1): retried while that journey
+ * still runs (closing on the return), for a day at most; then an attention item (review of stop 39,
+ * M3), not a journey that never ends and never says why.
+ */
+const throughcareResume = proxyActivities<ThroughcareActivities>({
+  taskQueue: TaskQueues.throughcare,
+  ...options,
+  scheduleToCloseTimeout: '1 day',
+});
 
 /** Why the journey withdraws a need's referral, as its idempotency key says it (one key per reason). */
 const withdrawalKind = (action: string): string =>
@@ -649,7 +659,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       case 'handOver':
         return act(a.action, 'orchestrator (next episode)', () => handOverToNextEpisode(), ['RETRY']);
       case 'resume':
-        return act(a.action, 'orchestrator (episode before)', () => resumeEpisodeBefore(), ['RETRY']);
+        return act(a.action, 'orchestrator (episode before)', () => resumeEpisodeBefore());
     }
   }
 
@@ -884,16 +894,13 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const carried = s.carried!;
     const request = s.closeRequested!;
     const episode = carried.fromEpisode;
-    if (carried.releasedAt === undefined) {
-      s.previousResumed = {
+    if (carried.releasedAt === undefined)
+      return notResumable({
         episode,
         outcome: 'NOT_RESUMABLE',
         reason: 'the history carried names no release',
-      };
-      log.warn('journey of the episode before not started again', { ...s.previousResumed });
-      return;
-    }
-    const answer = await throughcare.resumeEpisode({
+      });
+    const answer = await throughcareResume.resumeEpisode({
       workflowId: throughcareWorkflowId(input.personId, episode),
       resumed: {
         releasedAt: carried.releasedAt,
@@ -903,10 +910,28 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         openNeeds: [...carried.openNeeds],
       },
     });
+    if (answer.outcome === 'NOT_RESUMABLE') return notResumable({ episode, ...answer });
     s.previousResumed = { episode, ...answer };
-    if (answer.outcome === 'NOT_RESUMABLE')
-      log.warn('journey of the episode before not started again', { ...s.previousResumed });
-    else log.info('journey of the episode before started again', { ...s.previousResumed });
+    log.info('journey of the episode before started again', { ...s.previousResumed });
+  }
+
+  /**
+   * The journey of the episode before cannot be started again: nobody follows the person up in
+   * the community, so an operator is told (review of stop 39, M2), by an item this journey waits
+   * on (RETRY asks again; SKIP, once the follow-up is arranged outside the platform, lets it end).
+   */
+  async function notResumable(outcome: NonNullable<JourneyState['previousResumed']>): Promise<void> {
+    s.previousResumed = outcome;
+    log.warn('journey of the episode before not started again', { ...outcome });
+    await raise(
+      'episode:resume',
+      'operator',
+      {
+        type: 'EPISODE_NOT_RESUMABLE',
+        message: `the return to custody into episode ${input.episode} was reversed, but the journey of episode ${outcome.episode} cannot be started again (${outcome.reason ?? 'no reason given'}): the person is in the community with no follow-up here. Arrange it outside the platform and skip this item, or retry once the cause is put right`,
+      },
+      ['RETRY', 'SKIP'],
+    );
   }
 
   /** Since `effect-lanes-1`: the effect in flight in each lane. */

@@ -2528,8 +2528,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   }
   /** Whether this journey starts the one of the episode before again at its closure (`return-reversal-1`). */
   const resumesPrevious = () => s.adopted?.includes(RETURN_REVERSAL_PATCH) ?? false;
-  /** The journey of the episode before is still to be started again (the journey cannot end before). */
-  const resumeOwed = () => resumesPrevious() && s.previousResumed === undefined;
+  /**
+   * The journey of the episode before is still to be started again (the journey cannot end before):
+   * not yet asked, or found not resumable (an item for an operator: RETRY asks again), unless an
+   * operator skipped it.
+   */
+  const resumeOwed = () =>
+    resumesPrevious() &&
+    (s.previousResumed === undefined || s.previousResumed.outcome === 'NOT_RESUMABLE') &&
+    !skipped('episode:resume');
 
   /**
    * An earlier agency took the need back after it moved on: the others not taking it on are
