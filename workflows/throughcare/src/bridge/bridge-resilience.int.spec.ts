@@ -682,7 +682,10 @@ describe('bridge under failure: Temporal down, a journey hung, facts not known y
     expect(forced.status).toBe(200);
     expect(DeadLetterViewSchema.parse(forced.json)).toMatchObject({
       status: 'REPLAYED',
-      action: { by: 'ops:ann', reason: 'episode 1 checked: not void in the liberation service' },
+      action: {
+        by: 'ops:ann',
+        reason: "forced past Temporal's retention: episode 1 checked: not void in the liberation service",
+      },
     });
     // Dead-lettered anew (still unplannable): discarded, so later tests' bulk replays skip it.
     const again = await eventually('dead-lettered again', async () =>

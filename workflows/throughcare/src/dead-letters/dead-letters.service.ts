@@ -140,7 +140,8 @@ export class DeadLettersService {
     return this.record(letter, {
       action: 'REPLAYED',
       by: body.by,
-      reason: body.reason ?? null,
+      // A forced replay says so in the recorded action (review of stop 39, M5), not only in a log.
+      reason: past ? `forced past Temporal's retention: ${body.reason}` : (body.reason ?? null),
       replayedAsSeq,
     });
   }
