@@ -20,6 +20,7 @@ import '../../workflows/throughcare/src/workflows/journey/planner-lanes.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-need-referrals.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-policy-gaps.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-release-day.spec';
+import '../../workflows/throughcare/src/workflows/journey/planner-return-reversal.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-risk.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-need-referrals.property.spec';
