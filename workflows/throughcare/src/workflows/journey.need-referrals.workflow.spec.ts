@@ -73,6 +73,25 @@ async function referAccommodationAcknowledged(
   return { referred, sent };
 }
 
+/** The accommodation need's agency declines `referralId`: the plan once it is referred to housing-2. */
+async function declinedAndMovedOn(
+  handle: WorkflowHandle,
+  referralId: string,
+  reason: string,
+): Promise<PlanView> {
+  await tell(handle, referralOutcomeUpdate, {
+    referralId,
+    decision: 'DECLINED',
+    reason,
+    decidedAt: await serverNow(env),
+  });
+  return waitForPlan(
+    handle,
+    (p) => need(p, 'ACCOMMODATION')?.agencyId === 'housing-2' && need(p, 'ACCOMMODATION')?.status === 'SENT',
+    'referred to the next agency',
+  );
+}
+
 /** A date of birth on the 1st of the reception's month, 30 years before: 30 for the rest of the month. */
 const thirtyOnReception = (receivedAt: string) =>
   `${Number(receivedAt.slice(0, 4)) - 30}${receivedAt.slice(4, 8)}01`;
@@ -121,18 +140,7 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
         acknowledgedAt: await serverNow(env),
         acknowledgedBy: 'housing options duty team',
       });
-      await tell(handle, referralOutcomeUpdate, {
-        referralId: first,
-        decision: 'DECLINED',
-        reason: 'no capacity until June',
-        decidedAt: await serverNow(env),
-      });
-      const moved = await waitForPlan(
-        handle,
-        (p) =>
-          need(p, 'ACCOMMODATION')?.agencyId === 'housing-2' && need(p, 'ACCOMMODATION')?.status === 'SENT',
-        'referred to the next agency',
-      );
+      const moved = await declinedAndMovedOn(handle, first, 'no capacity until June');
       expect(need(moved, 'ACCOMMODATION')!.tried).toEqual([
         {
           agencyId: 'housing-1',
@@ -254,18 +262,7 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       const handle = await startJourney(env, input);
       const { sent } = await referAccommodationAcknowledged(handle, acts);
       const first = need(sent, 'ACCOMMODATION')!.referralId!;
-      await tell(handle, referralOutcomeUpdate, {
-        referralId: first,
-        decision: 'DECLINED',
-        reason: 'no capacity',
-        decidedAt: await serverNow(env),
-      });
-      const moved = await waitForPlan(
-        handle,
-        (p) =>
-          need(p, 'ACCOMMODATION')?.agencyId === 'housing-2' && need(p, 'ACCOMMODATION')?.status === 'SENT',
-        'referred to the next agency',
-      );
+      const moved = await declinedAndMovedOn(handle, first, 'no capacity');
       const second = need(moved, 'ACCOMMODATION')!.referralId!;
       // The liberation date moves half a year on: release planning closes, the needs are not due.
       const later = new Date(Date.parse(input.receivedAt) + 220 * 86_400_000).toISOString().slice(0, 10);

@@ -977,11 +977,8 @@ describe('journey planner: what the agency is told when the case closes', () => 
     expect(j.notices).toEqual([{ agencyId: 'agency-1', subject: 'CASE_CLOSED', fields: {} }]);
   });
 
-  it('after a liberation from court reversed as recorded in error (custody.court-liberation.reversed, bridged), closes: the appointment cancelled, the agency told in the same words', () => {
-    const j = liberatedFromCourtJourney();
-    expect(j.s.bookings.map((b) => [b.kind, b.status])).toEqual([['FIRST_APPOINTMENT', 'BOOKED']]);
-    j.advance(HOUR);
-    // The bridge sends the same closure as for a reception reversed.
+  /** What the bridge sends for a reversed reception or liberation from court, then a planning. */
+  const closedInError = (j: SimulatedJourney) => {
     expect(
       j.tell(j.facts.caseCloseRequested, {
         reason: 'RECEIVED_IN_ERROR',
@@ -990,6 +987,14 @@ describe('journey planner: what the agency is told when the case closes', () => 
       }),
     ).toBe('applied');
     j.run();
+  };
+
+  it('after a liberation from court reversed as recorded in error (custody.court-liberation.reversed, bridged), closes: the appointment cancelled, the agency told in the same words', () => {
+    const j = liberatedFromCourtJourney();
+    expect(j.s.bookings.map((b) => [b.kind, b.status])).toEqual([['FIRST_APPOINTMENT', 'BOOKED']]);
+    j.advance(HOUR);
+    // The bridge sends the same closure as for a reception reversed.
+    closedInError(j);
     expect(j.s).toMatchObject({ closureReason: 'RECEIVED_IN_ERROR', closureRecorded: true, stage: 'CLOSED' });
     expect(j.s.bookings.map((b) => [b.kind, b.status])).toEqual([['FIRST_APPOINTMENT', 'CANCELLED']]);
     // The liberation's own words (`court-reversal-notice-1`).
@@ -1004,14 +1009,7 @@ describe('journey planner: what the agency is told when the case closes', () => 
   it("old branch (a journey replayed from before court-reversal-notice-1): the agency reads the reception's words", () => {
     const j = liberatedFromCourtJourney([COURT_REVERSAL_NOTICE_PATCH]);
     j.advance(HOUR);
-    expect(
-      j.tell(j.facts.caseCloseRequested, {
-        reason: 'RECEIVED_IN_ERROR',
-        requestedAt: j.now,
-        eventId: 'void',
-      }),
-    ).toBe('applied');
-    j.run();
+    closedInError(j);
     expect(j.s.notifications.map((n) => [n.subject, n.message])).toEqual([['CASE_CLOSED', receptionInError]]);
   });
 
