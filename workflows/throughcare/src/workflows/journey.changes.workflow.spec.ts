@@ -166,6 +166,16 @@ function fridayAfter(from: string, days: number): string {
   return day;
 }
 
+/** A journey's input for a person held on remand and liberated from court at the server's now. */
+async function liberatedFromCourtNow(): Promise<{ now: string; input: ThroughcareInput }> {
+  const now = await nowIso();
+  const input = await receptionInput(env, {
+    receivedAt: now,
+    liberatedFromCourt: { releasedAt: now, legalStatus: 'REMAND', eventId: randomUUID() },
+  });
+  return { now, input };
+}
+
 describe('journey v2: changes of plan (time-skipping server)', () => {
   it('HDC granted after the pre-release meeting was booked: meeting and pick-up moved, the agency told once', async () => {
     await atPreReleaseMeeting(async ({ handle, input, since }, before) => {
@@ -1097,11 +1107,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
 
   it('a return whose reception was reversed before the journey before handed over: no journey is started for the void episode, the hand-over is an item (NEXT_EPISODE_VOID)', async () => {
     const acts = recordingActivities({ client: env.client });
-    const now = await nowIso();
-    const input = await receptionInput(env, {
-      receivedAt: now,
-      liberatedFromCourt: { releasedAt: now, legalStatus: 'REMAND', eventId: randomUUID() },
-    });
+    const { now, input } = await liberatedFromCourtNow();
     const wf2 = throughcareWorkflowId(input.personId, 2);
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
@@ -1233,11 +1239,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
 
   it('liberation direct from court starts follow-up at once: no custody stage, first appointment booked', async () => {
     const acts = recordingActivities();
-    const now = await nowIso();
-    const input = await receptionInput(env, {
-      receivedAt: now,
-      liberatedFromCourt: { releasedAt: now, legalStatus: 'REMAND', eventId: randomUUID() },
-    });
+    const { now, input } = await liberatedFromCourtNow();
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
       try {
@@ -1265,11 +1267,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
 
   it('a liberation from court recorded in error closes the journey: the appointment cancelled, the agency told the liberation (not a reception) was in error (court-reversal-notice-1)', async () => {
     const acts = recordingActivities();
-    const now = await nowIso();
-    const input = await receptionInput(env, {
-      receivedAt: now,
-      liberatedFromCourt: { releasedAt: now, legalStatus: 'REMAND', eventId: randomUUID() },
-    });
+    const { input } = await liberatedFromCourtNow();
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
       await waitForEffect(acts, of('appointmentBooked'), 'first appointment');
