@@ -1,6 +1,5 @@
 import {
   WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
@@ -10,7 +9,6 @@ import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-wor
 import {
   ErrorTypes,
   throughcareWorkflowId,
-  type PlanView,
   receptionSignal,
   RECEPTION_REVERSED_TOMBSTONE_TYPE,
   SearchAttributes,
@@ -27,6 +25,7 @@ import {
   type PlatformLogger,
 } from '@throughcare/platform-messaging';
 import { openingOf } from '../workflows/journey/opening';
+import { closedReceivedInError as closedInError } from '../worker/open-next-episode';
 import {
   commandFor,
   personIdOf,
@@ -146,15 +145,8 @@ export function bridgeHandler(
    * Whether the journey under `workflowId`, completed, closed RECEIVED_IN_ERROR (its returned plan,
    * read from history: no worker needed); a failed one did not.
    */
-  const closedReceivedInError = async (workflowId: string): Promise<boolean> => {
-    try {
-      const plan = (await withDeadline(() => client.workflow.getHandle(workflowId).result())) as PlanView;
-      return plan.closureReason === 'RECEIVED_IN_ERROR';
-    } catch (e) {
-      if (e instanceof WorkflowFailedError) return false;
-      throw e;
-    }
-  };
+  const closedReceivedInError = (workflowId: string): Promise<boolean> =>
+    closedInError(withDeadline(() => client.workflow.getHandle(workflowId).result()));
   /**
    * The start input of a run (from its history's first event, decoded as the client decodes any
    * payload: the project codec decrypts it); undefined when it has none that reads as an object.

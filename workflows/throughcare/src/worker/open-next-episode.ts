@@ -48,7 +48,7 @@ export async function openNextEpisode(client: Client, i: OpenNextInput): Promise
   const voidBecause =
     type === RECEPTION_REVERSED_TOMBSTONE_TYPE
       ? 'a tombstone holds its id'
-      : status.name === 'COMPLETED' && (await closedReceivedInError(handle))
+      : status.name === 'COMPLETED' && (await closedReceivedInError(handle.result()))
         ? 'its journey closed RECEIVED_IN_ERROR'
         : undefined;
   if (voidBecause)
@@ -59,10 +59,13 @@ export async function openNextEpisode(client: Client, i: OpenNextInput): Promise
   await start(WorkflowIdReusePolicy.ALLOW_DUPLICATE);
 }
 
-/** Whether a completed journey closed RECEIVED_IN_ERROR (its returned plan); a failed one did not. */
-async function closedReceivedInError(handle: ReturnType<Client['workflow']['getHandle']>): Promise<boolean> {
+/**
+ * Whether a completed journey closed RECEIVED_IN_ERROR, given its result (the returned plan, read
+ * from history: no worker needed); a failed one did not. Shared with the bridge.
+ */
+export async function closedReceivedInError(result: Promise<unknown>): Promise<boolean> {
   try {
-    return ((await handle.result()) as PlanView).closureReason === 'RECEIVED_IN_ERROR';
+    return ((await result) as PlanView).closureReason === 'RECEIVED_IN_ERROR';
   } catch (e) {
     if (e instanceof WorkflowFailedError) return false;
     throw e;
