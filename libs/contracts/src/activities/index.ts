@@ -272,10 +272,13 @@ export interface ThroughcareActivities {
    * `resumed`. A journey still running there fails transiently (retried: it may be closing);
    * a latest run already resumed by this reversal answers ALREADY_RESUMED (idempotent); one that
    * did not close handing over to `resumed.reversedEpisode` answers NOT_RESUMABLE, with why.
+   * Without `releasedAt` and `openNeeds` (the reversal came before the history was handed over),
+   * both are read from the closed journey's returned plan (`releasedAt`, `needs`).
    */
   resumeEpisode(input: {
     workflowId: string;
-    resumed: ResumedEpisode;
+    resumed: Omit<ResumedEpisode, 'releasedAt' | 'openNeeds'> &
+      Partial<Pick<ResumedEpisode, 'releasedAt' | 'openNeeds'>>;
   }): Promise<{ outcome: 'STARTED' | 'ALREADY_RESUMED' | 'NOT_RESUMABLE'; reason?: string }>;
 }
 

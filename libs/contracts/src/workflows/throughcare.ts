@@ -113,6 +113,13 @@ export interface ThroughcareInput {
   /** A return to custody: the history and open needs of the episode before. */
   carried?: CarriedHistory;
   /**
+   * A return to custody the journey of this episode before (this number) took: set by the bridge
+   * once that journey accepted the return (it closes, then hands its history over as `carried`).
+   * If this episode's reception is reversed as recorded in error before the history has come, the
+   * journey of that episode is still started again (`return-reversal-1`; review of stop 39, S1).
+   */
+  returnOf?: number;
+  /**
    * A new run of this episode's journey, started by the journey of the episode after it when that
    * episode's reception (a return to custody) was reversed as recorded in error
    * (`return-reversal-1`): the person was never returned, and is followed up in the community

@@ -100,12 +100,14 @@ function fakeTemporal(
    * What runs, or ran, under a workflow id already: a workflow start there is refused. `input`: the
    * run's start input (its history's first event), encoded as the client's data converter would.
    */
-  existing?: { status: string; type: string; closureReason?: string; input?: unknown },
+  existing?: { status: string; type: string; closureReason?: string; input?: unknown; plan?: object },
 ) {
   const calls: string[] = [];
   const updates: { workflowId: string; name: string; updateId?: string; arg: unknown }[] = [];
   const deadlines: number[] = [];
   const starts: Array<Record<string, unknown>> = [];
+  /** The input of each signal-with-start. */
+  const signalled: unknown[] = [];
   const client = {
     options: {
       loadedDataConverter: {
@@ -151,7 +153,7 @@ function fakeTemporal(
           calls.push(`result ${workflowId}`);
           if (existing?.status === 'FAILED')
             throw new WorkflowFailedError('failed', undefined, 'NON_RETRYABLE_FAILURE');
-          return { closureReason: existing?.closureReason };
+          return { closureReason: existing?.closureReason, ...existing?.plan };
         },
         executeUpdate: async (def: { name: string }, options: { args: unknown[]; updateId?: string }) => {
           calls.push(`update ${def.name} → ${workflowId}`);
@@ -159,8 +161,9 @@ function fakeTemporal(
           await updateOutcome();
         },
       }),
-      signalWithStart: async (_type: string, options: { workflowId: string }) => {
+      signalWithStart: async (_type: string, options: { workflowId: string; args: unknown[] }) => {
         calls.push(`signalWithStart ${options.workflowId}`);
+        signalled.push(options.args[0]);
         await startOutcome();
       },
     },
@@ -175,7 +178,7 @@ function fakeTemporal(
     temporalDeadlineMs: 2500,
     notYetKnownHorizonMs: 60_000,
   });
-  return { calls, updates, logs, handle, deadlines, starts };
+  return { calls, updates, logs, handle, deadlines, starts, signalled };
 }
 
 describe('bridge handler: a return to custody', () => {
@@ -188,6 +191,8 @@ describe('bridge handler: a return to custody', () => {
       `signalWithStart throughcare-${PERSON}-2`,
     ]);
     expect(t.updates[0]).toMatchObject({ updateId: event.eventId, arg: { newEpisode: 2, reason: 'RECALL' } });
+    // The new episode's journey knows which journey took the return (review of stop 39, S1).
+    expect(t.signalled).toEqual([expect.objectContaining({ episode: 2, returnOf: 1 })]);
   });
 
   it('logs and carries on when the previous journey does not exist or has closed', async () => {
@@ -201,6 +206,9 @@ describe('bridge handler: a return to custody', () => {
     expect(
       t.logs.some((l) => l.startsWith('WARN') && l.includes(`no running journey throughcare-${PERSON}-1`)),
     ).toBe(true);
+    // No journey took the return: none is named (a reversal of it then starts none again).
+    expect(t.signalled).toHaveLength(1);
+    expect(t.signalled[0]).not.toHaveProperty('returnOf');
   });
 
   it('a closed previous journey that is not void (closed otherwise) is skipped as before', async () => {
@@ -735,6 +743,36 @@ describe('bridge handler: facts', () => {
         });
         expect(t.starts).toHaveLength(1);
       });
+
+      it.each([
+        ['its history handed over (the plan)', { plan: { carried: { fromEpisode: 1 } } }],
+        ['naming the journey that took it (returnOf)', { input: { episode: 2, returnOf: 1 } }],
+      ])(
+        'a return to custody that closed otherwise before its reversal (%s): the tombstone run placed, then dead-lettered EPISODE_NOT_RESUMED for an operator (review of stop 39, M1)',
+        async (_, held) => {
+          const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, {
+            status: 'COMPLETED',
+            type: 'throughcareJourney',
+            closureReason: 'CONSENT_WITHDRAWN',
+            ...held,
+          });
+          const failure = await t.handle(reversal(), context).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(isPermanent(failure)).toBe(true);
+          expect(failure).toMatchObject({
+            code: 'EPISODE_NOT_RESUMED',
+            message: expect.stringContaining(
+              `its journey ${id} had closed (CONSENT_WITHDRAWN) before: the episode is now void (a tombstone), and the journey of episode 1, closed by that return, is not started again on its own`,
+            ),
+          });
+          expect(t.starts.at(-1)).toMatchObject({
+            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          });
+          expect(t.starts).toHaveLength(2);
+        },
+      );
 
       it('still places the tombstone run after a journey that failed (no plan to read, not void)', async () => {
         const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, {

@@ -15,6 +15,7 @@ import {
   TaskQueues,
   THROUGHCARE_WORKFLOW_TYPE,
   type KnownEvent,
+  type PlanView,
   type ReceptionReversedTombstoneInput,
   type ThroughcareInput,
 } from '@throughcare/contracts';
@@ -78,6 +79,14 @@ export const BridgeErrorCodes = {
    * neither journey is told nor started (discard it).
    */
   returnReversed: ErrorTypes.returnReversed,
+  /**
+   * The reversal of a return to custody whose journey had closed otherwise before it (consent
+   * withdrawn, deceased, closed by hand): the episode is voided (a tombstone), but the journey of the
+   * episode before, closed by that return, is not started again on its own (the closure may hold for
+   * the person whatever their episode). Permanent: an operator decides their follow-up (review of
+   * stop 39, M1); a replay finds the tombstone and does nothing.
+   */
+  episodeNotResumed: 'EPISODE_NOT_RESUMED',
 } as const;
 
 export interface BridgeHandlerOptions {
@@ -213,25 +222,28 @@ export function bridgeHandler(
     // The journey completed closing RECEIVED_IN_ERROR (this reversal, or an earlier one, closed it;
     // a redelivery comes here): it is void already, and a tombstone run over it would hide its plan
     // from queries and results (404).
-    if (status.name === 'COMPLETED' && (await closedReceivedInError(workflowId))) {
+    // Its returned plan (read from history: no worker needed); none for a run that did not complete.
+    const plan =
+      status.name === 'COMPLETED'
+        ? ((await withDeadline(() => client.workflow.getHandle(workflowId, runId).result())) as PlanView)
+        : undefined;
+    if (plan?.closureReason === 'RECEIVED_IN_ERROR') {
       logger.log(
         `${where}: ${command.name} not applied: ${workflowId} completed closing RECEIVED_IN_ERROR already; the episode reads as void, so no tombstone is placed over its plan`,
       );
       return;
     }
+    const journey = (await startInputOf(workflowId, runId)) as Partial<ThroughcareInput> | undefined;
     // A closed journey opened at another instant than the reversal names (an upstream reversal of
     // another reception under this number, as the running journey's validator refuses it): the
     // episode is not voided. A reversal that names none (published before it was named) is not checked.
-    if (tombstone.receivedAt !== undefined) {
-      const journey = (await startInputOf(workflowId, runId)) as Partial<ThroughcareInput> | undefined;
-      if (typeof journey?.receivedAt === 'string') {
-        const opened = openingOf(journey as Pick<ThroughcareInput, 'receivedAt' | 'liberatedFromCourt'>);
-        if (Date.parse(opened.at) !== Date.parse(tombstone.receivedAt))
-          throw new PermanentError(
-            BridgeErrorCodes.reversalMismatch,
-            `${workflowId} had closed (${status.name}); the reversal names the reception or liberation at ${tombstone.receivedAt}, but episode ${tombstone.episode} was opened by its ${opened.what} at ${opened.at}: it reverses another opening under this episode number (an upstream numbering mismatch), so no tombstone is placed and the episode is not voided`,
-          );
-      }
+    if (tombstone.receivedAt !== undefined && typeof journey?.receivedAt === 'string') {
+      const opened = openingOf(journey as Pick<ThroughcareInput, 'receivedAt' | 'liberatedFromCourt'>);
+      if (Date.parse(opened.at) !== Date.parse(tombstone.receivedAt))
+        throw new PermanentError(
+          BridgeErrorCodes.reversalMismatch,
+          `${workflowId} had closed (${status.name}); the reversal names the reception or liberation at ${tombstone.receivedAt}, but episode ${tombstone.episode} was opened by its ${opened.what} at ${opened.at}: it reverses another opening under this episode number (an upstream numbering mismatch), so no tombstone is placed and the episode is not voided`,
+        );
     }
     // The journey closed before the reversal (a liberation from court whose follow-up ended, a
     // case closed early): nothing to close, but the episode is void from now on. A tombstone run
@@ -245,7 +257,17 @@ export function bridgeHandler(
     logger.log(
       `${where}: ${command.name} not applied: ${workflowId} had closed (${status.name}); nothing to close, tombstone ${RECEPTION_REVERSED_TOMBSTONE_TYPE} run placed after it, so the episode reads as void`,
     );
+    // A return to custody (its history handed over, or naming the journey that took it: `returnOf`)
+    // closed otherwise: the journey of the episode before, closed by the return, is not started
+    // again on its own (review of stop 39, M1): an operator decides, from the dead letter.
+    const before = plan?.carried?.fromEpisode ?? journey?.carried?.fromEpisode ?? journey?.returnOf;
+    if (before !== undefined)
+      throw new PermanentError(
+        BridgeErrorCodes.episodeNotResumed,
+        `the return to custody into episode ${tombstone.episode} was reversed, but its journey ${workflowId} had closed (${plan?.closureReason ?? status.name}) before: the episode is now void (a tombstone), and the journey of episode ${before}, closed by that return, is not started again on its own (that closure may hold for the person whatever the episode). The person was never returned: decide whether they need follow-up in the community and arrange it, then discard this letter (a replay finds the tombstone and does nothing)`,
+      );
   };
+
   /**
    * What runs or ran under `workflowId`, as far as a return to custody cares: `void` (a tombstone
    * holds the id, or the journey completed closing RECEIVED_IN_ERROR: its returned plan, read from
@@ -367,13 +389,16 @@ export function bridgeHandler(
         return;
       case 'start': {
         const { workflowId, previousEpisode } = command;
-        const input =
+        let input =
           movementSettleSeconds === undefined ? command.input : { ...command.input, movementSettleSeconds };
         if (previousEpisode?.kind === 'ignore') logger.warn(`${where}: ${previousEpisode.reason}`);
         if (previousEpisode?.kind === 'update') {
           try {
             await withDeadline(() => applyUpdate(client, previousEpisode, event.eventId));
             logger.log(`${where}: ${previousEpisode.name} applied to ${previousEpisode.workflowId}`);
+            // That journey took the return: should this reception be reversed before its history
+            // comes, the new episode's journey still starts it again (review of stop 39, S1).
+            if (command.returnOf !== undefined) input = { ...input, returnOf: command.returnOf };
           } catch (e) {
             if (!(e instanceof WorkflowNotFoundError)) throw rejectionOf(e, previousEpisode);
             // Only a return that names no previousEpisode is checked: one that names it (as the

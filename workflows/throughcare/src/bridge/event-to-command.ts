@@ -77,6 +77,11 @@ export interface StartCommand {
    * dead-lettered. `ignore` says why there is no previous journey to tell.
    */
   previousEpisode?: UpdateCommand | IgnoreCommand;
+  /**
+   * The episode `previousEpisode` tells (an update): once that journey took the return, the new
+   * episode's input names it (`ThroughcareInput.returnOf`).
+   */
+  returnOf?: number;
 }
 
 /** What the bridge does with one bus event. Pure: the executor talks to Temporal. */
@@ -304,7 +309,13 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
               eventId: event.eventId,
             })
           : { kind: 'ignore', reason: 'a return to custody in episode 1 has no previous episode to tell' };
-      return { kind: 'start', workflowId, input, previousEpisode };
+      return {
+        kind: 'start',
+        workflowId,
+        input,
+        previousEpisode,
+        ...(previousEpisode.kind === 'update' ? { returnOf: before } : {}),
+      };
     }
     case 'custody.person.liberated-from-court': {
       const d = event.data;

@@ -73,11 +73,17 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
       outcome: 'NOT_RESUMABLE',
       reason: `${i.workflowId} did not close by the return into episode ${i.resumed.reversedEpisode} (closure ${plan?.closureReason ?? 'unknown'}, next episode ${plan?.nextEpisode ?? 'none'})`,
     };
+  // The history handed over names the release and the needs still open; a reversal that came
+  // before the hand-over has neither, and reads them from the plan the journey returned (the
+  // same values: its release, and `needs()` at its closure).
+  const releasedAt = i.resumed.releasedAt ?? plan.releasedAt;
+  if (releasedAt === undefined)
+    return { outcome: 'NOT_RESUMABLE', reason: `${i.workflowId} closed with no release on record` };
+  const openNeeds = i.resumed.openNeeds ?? plan.needs ?? [];
   const { continued, dateOfBirth: _born, ...facts } = started;
   const release = releaseOf(continued);
   const releaseEventId =
-    started.liberatedFromCourt?.eventId ??
-    (release?.releasedAt === i.resumed.releasedAt ? release.eventId : undefined);
+    started.liberatedFromCourt?.eventId ?? (release?.releasedAt === releasedAt ? release.eventId : undefined);
   // Facts the closed journey learned after its latest run started (review of stop 39, M4): the sex
   // the prison recorded, if the input had none (services for one sex only).
   const sex = facts.sex ?? sexOf(continued);
@@ -91,9 +97,11 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
     ...(sex !== undefined ? { sex } : {}),
     resumed: {
       ...i.resumed,
+      releasedAt,
+      openNeeds: [...openNeeds],
       ...(attentionFrom > 0 ? { attentionFrom } : {}),
       ...(releaseEventId !== undefined ? { releaseEventId } : {}),
-      ...(release?.releasedAt === i.resumed.releasedAt && release.establishmentCode
+      ...(release?.releasedAt === releasedAt && release.establishmentCode
         ? { releaseEstablishmentCode: release.establishmentCode }
         : plan.establishmentCode
           ? { releaseEstablishmentCode: plan.establishmentCode }

@@ -162,6 +162,8 @@ export interface RecordingOptions {
   datesOfBirth?: Record<string, string>;
   /** Runs before a meeting booking returns (a test holds it to race a change against it). */
   beforeMeetingBooked?: (input: { kind: string; establishmentCode: string; date: string }) => Promise<void>;
+  /** Runs before a hand-over to the next episode is made (a test holds it to race a reversal against it). */
+  beforeNextEpisodeOpened?: () => Promise<void>;
 }
 
 /** Activity doubles that record effects and behave like the real services (idempotent by key). */
@@ -363,6 +365,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
     async openNextEpisode(i) {
       if (!options.client)
         throw new Error('recordingActivities({ client }) is needed to open a next episode');
+      await options.beforeNextEpisodeOpened?.();
       await openNextEpisode(options.client, i);
       once(`open:${i.workflowId}`, () => ({
         kind: 'nextEpisodeOpened',

@@ -176,6 +176,20 @@ async function liberatedFromCourtNow(): Promise<{ now: string; input: Throughcar
   return { now, input };
 }
 
+/** Episode 1's journey told of a recall into episode 2 (at LOW), now; sentenced on `sentencedOn`'s day. */
+async function recallIntoEpisode2(handle: WorkflowHandle, sentencedOn: string): Promise<void> {
+  await tell(handle, returnedToCustodyUpdate, {
+    reason: 'RECALL',
+    recallReasonCode: 'B',
+    receivedAt: await nowIso(),
+    establishmentCode: 'LOW',
+    expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
+    sentenceDate: sentencedOn.slice(0, 10),
+    sentenceLengthDays: 365,
+    newEpisode: 2,
+  });
+}
+
 describe('journey v2: changes of plan (time-skipping server)', () => {
   it('HDC granted after the pre-release meeting was booked: meeting and pick-up moved, the agency told once', async () => {
     await atPreReleaseMeeting(async ({ handle, input, since }, before) => {
@@ -1119,16 +1133,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         taskQueue: TaskQueues.throughcare,
         args: [{ episode: 2, reversedAt: await nowIso(), reversalEventId: randomUUID() }],
       });
-      await tell(handle, returnedToCustodyUpdate, {
-        reason: 'RECALL',
-        recallReasonCode: 'B',
-        receivedAt: await nowIso(),
-        establishmentCode: 'LOW',
-        expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
-        sentenceDate: now.slice(0, 10),
-        sentenceLengthDays: 365,
-        newEpisode: 2,
-      });
+      await recallIntoEpisode2(handle, now);
       const stuck = await waitForPlan(
         handle,
         (p) => (p.attention ?? []).some((a) => a.errorType === 'NEXT_EPISODE_VOID' && a.status === 'OPEN'),
@@ -1145,6 +1150,76 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       expect(acts.effects.filter(of('nextEpisodeOpened'))).toEqual([]);
       // The item offers RETRY only (the hand-over's options): the journey waits on an operator.
       await handle.terminate('test over: the journey waits on an operator');
+    });
+  });
+
+  it('a return reversed before the journey before handed over (its history not come yet, `returnOf`): that journey is started again once it has closed (review of stop 39, S1)', async () => {
+    // Episode 1's hand-over is held until the reversal has closed episode 2.
+    let handOver!: () => void;
+    const held = new Promise<void>((resolve) => (handOver = resolve));
+    let handingOver = false;
+    const acts = recordingActivities({
+      client: env.client,
+      beforeNextEpisodeOpened: async () => {
+        handingOver = true;
+        await held;
+      },
+    });
+    const { now, input } = await liberatedFromCourtNow();
+    const wf1 = throughcareWorkflowId(input.personId, 1);
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const released = await waitForPlan(handle, (p) => p.stage === 'FOLLOW_UP' && !p.working, 'follow-up');
+      await recallIntoEpisode2(handle, now);
+      // The bridge starts episode 2 once episode 1 took the return, naming it (`returnOf`).
+      const episode2 = await startJourney(env, {
+        ...(await receptionInput(env, { episode: 2, personId: input.personId, establishmentCode: 'LOW' })),
+        returnOf: 1,
+      });
+      await waitForPlan(episode2, (p) => p.assessmentId !== undefined, 'episode 2 asks for its core screen');
+      for (let tries = 0; !handingOver && tries < 100; tries++) await new Promise((r) => setTimeout(r, 100));
+      expect(handingOver).toBe(true);
+      const reversedAt = await nowIso();
+      const eventId = randomUUID();
+      await tell(episode2, caseCloseRequestedUpdate, {
+        reason: 'RECEIVED_IN_ERROR',
+        requestedAt: reversedAt,
+        eventId,
+      });
+      // Closed, but not ended: episode 1 still runs (its hand-over held), so it is asked again later.
+      const closing = await waitForPlan(episode2, atStage('CLOSED'), 'episode 2 closed');
+      expect(closing).toMatchObject({ closureReason: 'RECEIVED_IN_ERROR' });
+      expect(closing.carried).toBeUndefined();
+      expect(closing.previousEpisodeResumed).toBeUndefined();
+      expect((await episode2.describe()).status.name).toBe('RUNNING');
+      handOver();
+      // Asked again (its retries run in real time: time skipping is locked while the test polls).
+      const done = await waitForPlan(
+        episode2,
+        (p) => p.previousEpisodeResumed !== undefined,
+        'episode 1 started again',
+      );
+      expect(done.previousEpisodeResumed).toEqual({ episode: 1, outcome: 'STARTED' });
+      // Episode 1 closed RECALLED (its hand-over reached the running episode 2), then was started again.
+      const resumed = env.client.workflow.getHandle(wf1);
+      const plan = await waitForPlan(
+        resumed,
+        (p) => p.resumed !== undefined && p.stage === 'FOLLOW_UP' && !!p.appointmentId && !p.working,
+        'episode 1 followed up again',
+      );
+      expect(plan).toMatchObject({
+        episode: 1,
+        releasedAt: released.releasedAt,
+        resumed: { reversedAt, reversedEpisode: 2, eventId, releasedAt: released.releasedAt, openNeeds: [] },
+      });
+      expect(acts.effects.filter(of('nextEpisodeOpened'))).toEqual([
+        expect.objectContaining({ fromEpisode: 1 }),
+      ]);
+      expect(acts.effects.filter(of('episodeResumed'))).toEqual([
+        expect.objectContaining({ workflowId: wf1, outcome: 'STARTED' }),
+      ]);
+      await recordHistory(episode2, 'v3.return-reversal.reversed-before-hand-over');
+      await closeIfOpen(resumed);
     });
   });
 

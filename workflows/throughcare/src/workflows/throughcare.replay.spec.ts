@@ -182,6 +182,9 @@ const V3_HISTORIES: string[] = [
   // runs only) refers afresh under idempotency keys of its own and tells the agency.
   'v3.return-reversal.recall-reversed-resumed',
   'v3.return-reversal.resumed-follow-up',
+  // The same branch for a return reversed before its history came (input.returnOf): the activity is
+  // asked with no release nor needs (it reads them from the closed journey's plan).
+  'v3.return-reversal.reversed-before-hand-over',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -461,14 +464,19 @@ describe('journey replay over recorded histories', () => {
       // return-reversal-1 is asked only by a journey opened by a return that closes RECEIVED_IN_ERROR.
       expect([file, markers.includes(RETURN_REVERSAL_PATCH)]).toEqual([
         file,
-        file.includes('.return-reversal.recall-reversed-'),
+        file.includes('.return-reversal.recall-reversed-') ||
+          file.includes('.return-reversal.reversed-before-'),
       ]);
-      if (file.includes('.return-reversal.recall-reversed-'))
+      if (
+        file.includes('.return-reversal.recall-reversed-') ||
+        file.includes('.return-reversal.reversed-before-')
+      )
         expect([
           file,
           await scheduledWith(file, 'resumeEpisode', '"workflowId":"throughcare-'),
           await scheduledWith(file, 'resumeEpisode', '"reversedEpisode":2'),
-        ]).toEqual([file, true, true]);
+          await scheduledWith(file, 'resumeEpisode', '"releasedAt"'),
+        ]).toEqual([file, true, true, file.includes('.recall-reversed-')]);
       if (file.includes('.return-reversal.resumed-'))
         expect([
           file,

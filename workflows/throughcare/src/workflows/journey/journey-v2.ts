@@ -888,13 +888,15 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   /**
    * This episode's reception, a return to custody, was reversed as recorded in error
    * (return-reversal-1): the journey of the episode before, closed by that return, starts again
-   * (a new run of its workflow id). The history came by input or by signal (`s.carried`).
+   * (a new run of its workflow id). The history came by input or by signal (`s.carried`), or has
+   * not come yet (`input.returnOf`): the activity then reads the release and the needs from that
+   * journey's returned plan, once it has closed.
    */
   async function resumeEpisodeBefore(): Promise<void> {
-    const carried = s.carried!;
+    const carried = s.carried;
     const request = s.closeRequested!;
-    const episode = carried.fromEpisode;
-    if (carried.releasedAt === undefined)
+    const episode = carried?.fromEpisode ?? input.returnOf!;
+    if (carried && carried.releasedAt === undefined)
       return notResumable({
         episode,
         outcome: 'NOT_RESUMABLE',
@@ -903,11 +905,10 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     const answer = await throughcareResume.resumeEpisode({
       workflowId: throughcareWorkflowId(input.personId, episode),
       resumed: {
-        releasedAt: carried.releasedAt,
         reversedAt: request.requestedAt,
         reversedEpisode: input.episode,
         eventId: request.eventId,
-        openNeeds: [...carried.openNeeds],
+        ...(carried ? { releasedAt: carried.releasedAt, openNeeds: [...carried.openNeeds] } : {}),
       },
     });
     if (answer.outcome === 'NOT_RESUMABLE') return notResumable({ episode, ...answer });

@@ -2510,9 +2510,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (notice && !releaseFirst) yield* noticeActions(notice);
 
     // Asked before the closure is recorded, so that the journey does not end before it resumes.
+    // A return whose history has not come yet counts too (`input.returnOf`, set since the review
+    // of stop 39, S1: no journey started before has it, so none replays differently).
     if (
       closing === 'RECEIVED_IN_ERROR' &&
-      s.carried &&
+      (s.carried || input.returnOf !== undefined) &&
       !s.returned &&
       !resumesPrevious() &&
       ctx.patched(RETURN_REVERSAL_PATCH)
