@@ -47,6 +47,7 @@ import type {
   Told,
 } from './journey-state';
 import { latestDecisionOf } from './outcomes';
+import { openingOf } from './opening';
 
 /**
  * The journey's planner: everything journey v2 derives from its facts and the clock (stage, clocks,
@@ -1960,7 +1961,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             ? `The person is back in custody at ${s.returned?.establishmentCode} (${closing === 'RECALLED' ? 'recall' : 'new sentence'}); a new episode follows.`
             : closing === 'RECEIVED_IN_ERROR'
               ? // A liberation from court reversed says so (`court-reversal-notice-1`; asked only there).
-                fromCourt() && ctx.patched(COURT_REVERSAL_NOTICE_PATCH)
+                // The patch is asked as before (a marker is a command); what opened the episode then
+                // picks the words, not a liberation from court signalled later (review of stop 39, N1).
+                fromCourt() &&
+                ctx.patched(COURT_REVERSAL_NOTICE_PATCH) &&
+                openingOf(input).what === 'liberation from court'
                 ? 'The liberation from court that opened this case was recorded in error: the person was not liberated from court on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.'
                 : 'The reception that opened this case was recorded in error: the person was not received into custody on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.'
               : `The case is closed: ${closing}${s.closeRequested?.note ? ` (${s.closeRequested.note})` : ''}.`;
