@@ -144,6 +144,13 @@ export interface ResumedEpisode {
   reversedAt: string;
   /** The episode whose reception (the return to custody) was reversed. */
   reversedEpisode: number;
+  /**
+   * The reversed return to custody: when it was recorded (that episode's reception) and why (its
+   * carried reason), so the agency is told which one was in error. Absent from runs started before
+   * they were passed (the notice then names neither).
+   */
+  returnedAt?: string;
+  returnReason?: ReturnToCustodyReason;
   /** The reversal's bus event id (`custody.reception.reversed`): the run's idempotency key base. */
   eventId: string;
   /** The needs still open when this episode's journey closed (the episode after's `carried.openNeeds`). */

@@ -6,9 +6,13 @@ import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstr
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   RECEPTION_REVERSED_TOMBSTONE_TYPE,
+  returnedToCustodyUpdate,
   Streams,
+  TaskQueues,
   THROUGHCARE_WORKFLOW_TYPE,
   throughcareWorkflowId,
+  transferredUpdate,
+  type ThroughcareInput,
 } from '@throughcare/contracts';
 import { CommonEnv, loadConfig } from '@throughcare/platform-config';
 import {
@@ -25,6 +29,8 @@ import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { startThroughcareWorker } from './dev-server.spec-support';
 import { courtLiberationData, derive, receptionData } from './spec-support';
 import { planInScope } from '../sla/plan-scope';
+import { resumeEpisode } from '../worker/resume-episode';
+import { startInputOfRun } from '../worker/run-start-input';
 
 // Issue 7 findings 1 and 9 on a real nats-server and Temporal dev server: a reception the
 // journey could not plan, published straight onto the bus, is dead-lettered with its reason and
@@ -362,5 +368,82 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
     expect(await client.workflow.getHandle(workflowId).result()).toEqual({
       closureReason: 'RECEIVED_IN_ERROR',
     });
+  }, 60_000);
+  // resumeEpisode (return-reversal-1) and the bridge read a run's start input from its first event
+  // alone (review of stop 39, N5): here through the encrypting client, on a run whose history goes
+  // on past that event (updates, its completion), and on the run it starts.
+  it("resumeEpisode reads the closed run's input from its first event alone and its plan from its close, starts the run again once, and a retry finds it", async () => {
+    const personId = aPerson();
+    const workflowId = throughcareWorkflowId(personId, 1);
+    const releasedAt = '2026-11-20T10:00:00.000Z';
+    const input: ThroughcareInput = {
+      personId,
+      episode: 1,
+      jurisdiction: 'SCOTLAND',
+      establishmentCode: 'BAR',
+      homeLocalAuthority: 'S12000036',
+      receivedAt: receptionData.receivedAt,
+      sentenceDate: '2026-06-01',
+      sentenceLengthDays: 365,
+      expectedReleaseDate: '2026-11-20',
+      correlationId: `bridge-int-${personId}`,
+      dateOfBirth: '1990-01-01',
+      // As a journey continued as new in follow-up carries it (opaque outside the workflow).
+      continued: {
+        release: { releasedAt, eventId: 'release-1', establishmentCode: 'LOW' },
+        personFacts: { sex: 'FEMALE' },
+      },
+    };
+    const handle = await client.workflow.start(THROUGHCARE_WORKFLOW_TYPE, {
+      taskQueue: TaskQueues.throughcare,
+      workflowId,
+      args: [input],
+    });
+    started.push(workflowId);
+    await handle.executeUpdate(transferredUpdate, {
+      args: [{ toEstablishmentCode: 'LOW', transferredAt: '2026-11-01T10:00:00.000Z', eventId: 't-1' }],
+    });
+    await handle.executeUpdate(returnedToCustodyUpdate, {
+      args: [
+        {
+          reason: 'RECALL',
+          receivedAt: '2026-11-25T10:00:00.000Z',
+          establishmentCode: 'BAR',
+          expectedReleaseDate: '2027-05-01',
+          sentenceDate: '2026-06-01',
+          sentenceLengthDays: 365,
+          newEpisode: 2,
+          eventId: 'return-1',
+        },
+      ],
+    });
+    expect(await handle.result()).toEqual({ closureReason: 'RECALLED', nextEpisode: 2 });
+    expect(await startInputOfRun(client, workflowId, handle.firstExecutionRunId)).toEqual(input);
+
+    const resumed = {
+      releasedAt,
+      reversedAt: '2026-11-27T10:00:00.000Z',
+      reversedEpisode: 2,
+      eventId: `reversal-${personId}`,
+      openNeeds: [],
+    };
+    // Another return than the one that closed it: not resumed.
+    expect(await resumeEpisode(client, { workflowId, resumed: { ...resumed, reversedEpisode: 3 } })).toEqual({
+      outcome: 'NOT_RESUMABLE',
+      reason: `${workflowId} did not close by the return into episode 3 (closure RECALLED, next episode 2)`,
+    });
+    expect(await resumeEpisode(client, { workflowId, resumed })).toEqual({ outcome: 'STARTED' });
+    const { continued: _c, dateOfBirth: _d, ...facts } = input;
+    expect(await startInputOfRun(client, workflowId, undefined)).toEqual({
+      ...facts,
+      sex: 'FEMALE',
+      resumed: { ...resumed, releaseEventId: 'release-1', releaseEstablishmentCode: 'LOW' },
+    });
+    // A retry finds the run it started (its first event says so): nothing started again.
+    expect(await resumeEpisode(client, { workflowId, resumed })).toEqual({ outcome: 'ALREADY_RESUMED' });
+    expect(await runsOf(workflowId)).toEqual([
+      [THROUGHCARE_WORKFLOW_TYPE, 'COMPLETED'],
+      [THROUGHCARE_WORKFLOW_TYPE, 'RUNNING'],
+    ]);
   }, 60_000);
 });

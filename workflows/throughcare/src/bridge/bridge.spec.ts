@@ -116,6 +116,22 @@ function fakeTemporal(
         payloadCodecs: [],
       },
     },
+    // A run's start input is read from its first event alone (review of stop 39, N5).
+    workflowService: {
+      getWorkflowExecutionHistory: async (req: {
+        execution: { workflowId: string };
+        maximumPageSize?: number;
+      }) => {
+        const { workflowId } = req.execution;
+        calls.push(`history ${workflowId}`);
+        if (req.maximumPageSize !== 1) throw new Error('the whole history was asked for');
+        const input =
+          existing?.input === undefined
+            ? undefined
+            : { payloads: [defaultPayloadConverter.toPayload(existing.input)] };
+        return { history: { events: [{ workflowExecutionStartedEventAttributes: { input } }] } };
+      },
+    },
     withDeadline: (deadline: number, fn: () => Promise<unknown>) => {
       deadlines.push(deadline);
       return fn();
@@ -140,14 +156,6 @@ function fakeTemporal(
           calls.push(`describe ${workflowId}`);
           if (!existing) throw new WorkflowNotFoundError('not found', workflowId, undefined);
           return { status: { name: existing.status }, type: existing.type, runId: 'run-1' };
-        },
-        fetchHistory: async () => {
-          calls.push(`history ${workflowId}`);
-          const input =
-            existing?.input === undefined
-              ? undefined
-              : { payloads: [defaultPayloadConverter.toPayload(existing.input)] };
-          return { events: [{ workflowExecutionStartedEventAttributes: { input } }] };
         },
         result: async () => {
           calls.push(`result ${workflowId}`);

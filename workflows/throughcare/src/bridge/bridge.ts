@@ -5,7 +5,6 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, ServerFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import {
   ErrorTypes,
   throughcareWorkflowId,
@@ -27,6 +26,7 @@ import {
 } from '@throughcare/platform-messaging';
 import { openingOf } from '../workflows/journey/opening';
 import { closedReceivedInError as closedInError } from '../worker/open-next-episode';
+import { startInputOfRun } from '../worker/run-start-input';
 import {
   commandFor,
   personIdOf,
@@ -162,9 +162,7 @@ export function bridgeHandler(
    * Read only on rare paths (an opening refused, a reversal finding a closed journey).
    */
   const startInputOf = async (workflowId: string, runId: string | undefined): Promise<object | undefined> => {
-    const history = await withDeadline(() => client.workflow.getHandle(workflowId, runId).fetchHistory());
-    const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
-    const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
+    const input = await withDeadline(() => startInputOfRun(client, workflowId, runId));
     return typeof input === 'object' && input !== null ? input : undefined;
   };
   /**

@@ -268,5 +268,43 @@ describe('orchestrator SLA store (real Postgres)', () => {
         'FOLLOW_UP_COMPLETE',
       ]);
     });
+    it('an episode started again is open again (review of stop 39, N6): its closure by the return goes, until the run started again closes it; another closure is kept', async () => {
+      const personId = newPersonId();
+      const closure = async () =>
+        rowsOf<{ episode: number; reason: string }>(
+          `SELECT episode, reason FROM "${THROUGHCARE_SCHEMA}".case_closure WHERE person_id = $1 ORDER BY episode`,
+          [personId],
+        );
+      const recalled = {
+        idempotencyKey: `spec:${randomUUID()}:closed`,
+        personId,
+        episode: 1,
+        closedAt: '2027-09-01T10:00:00.000Z',
+        reason: 'RECALLED',
+        correlationId: `spec-corr-${randomUUID()}`,
+      };
+      await sla.recordCaseClosed(recalled);
+      await sla.recordCaseClosed({
+        ...recalled,
+        idempotencyKey: `spec:${randomUUID()}:2`,
+        episode: 2,
+        reason: 'DECEASED',
+      });
+      await sla.recordCaseReopened({ personId, episode: 1 });
+      await sla.recordCaseReopened({ personId, episode: 1 }); // a retry of the resume step
+      // Episode 2 closed otherwise: not a return's closure, kept.
+      await sla.recordCaseReopened({ personId, episode: 2 });
+      expect(await closure()).toEqual([{ episode: 2, reason: 'DECEASED' }]);
+      await sla.recordCaseClosed({
+        ...recalled,
+        idempotencyKey: `spec:${randomUUID()}:resumed:reversal-1:closed`,
+        closedAt: '2027-12-01T10:00:00.000Z',
+        reason: 'FOLLOW_UP_COMPLETE',
+      });
+      expect(await closure()).toEqual([
+        { episode: 1, reason: 'FOLLOW_UP_COMPLETE' },
+        { episode: 2, reason: 'DECEASED' },
+      ]);
+    });
   });
 });

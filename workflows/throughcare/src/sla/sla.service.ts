@@ -127,6 +127,26 @@ export class SlaService
     });
   }
 
+  /**
+   * The episode is open again (review of stop 39, N6): its journey was started again after the
+   * return to custody that closed it was reversed (return-reversal-1), so its closure by that
+   * return (RECALLED, NEW_SENTENCE) is removed; the run started again records its own when it
+   * closes. Any other closure is kept (none is made by a return). Idempotent. No event: nothing
+   * consumes `throughcare.case.closed` (README, _Returns to custody reversed_).
+   */
+  async recordCaseReopened(input: { personId: string; episode: number }): Promise<void> {
+    await this.dataSource
+      .getRepository(CaseClosure)
+      .createQueryBuilder()
+      .delete()
+      .where('person_id = :personId AND episode = :episode AND reason IN (:...reasons)', {
+        personId: input.personId,
+        episode: input.episode,
+        reasons: ['RECALLED', 'NEW_SENTENCE'],
+      })
+      .execute();
+  }
+
   /** Newest breaches first, keyset-paginated on (breached_at, id). */
   async list(query: {
     status?: 'OPEN' | 'MET_LATE';

@@ -79,7 +79,15 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
         recordCaseClosed: (i: Parameters<SlaService['recordCaseClosed']>[0]) => this.sla.recordCaseClosed(i),
         recordAttention: (i: AttentionRecord) => this.attention.recordAttention(i),
         openNextEpisode: openNext,
-        resumeEpisode: (i: Parameters<ThroughcareActivities['resumeEpisode']>[0]) => resumeEpisode(client, i),
+        resumeEpisode: async (i: Parameters<ThroughcareActivities['resumeEpisode']>[0]) => {
+          const answer = await resumeEpisode(client, i);
+          // Started again (now, or by an earlier attempt): the episode's closure by the return goes
+          // (review of stop 39, N6), so the case record does not say it is closed while it runs.
+          const episode = /^throughcare-(.+)-(\d+)$/.exec(i.workflowId);
+          if (answer.outcome !== 'NOT_RESUMABLE' && episode)
+            await this.sla.recordCaseReopened({ personId: episode[1]!, episode: Number(episode[2]) });
+          return answer;
+        },
         ...this.auditVerification.activities,
       }),
       shutdownGraceTime: '10s',

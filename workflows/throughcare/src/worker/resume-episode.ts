@@ -1,6 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import {
   TaskQueues,
   THROUGHCARE_WORKFLOW_TYPE,
@@ -8,6 +7,7 @@ import {
   type ThroughcareActivities,
   type ThroughcareInput,
 } from '@throughcare/contracts';
+import { startInputOfRun } from './run-start-input';
 
 type ResumeInput = Parameters<ThroughcareActivities['resumeEpisode']>[0];
 type ResumeAnswer = Awaited<ReturnType<ThroughcareActivities['resumeEpisode']>>;
@@ -39,13 +39,7 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
   const { type, runId, status } = description;
   if (type !== THROUGHCARE_WORKFLOW_TYPE)
     return { outcome: 'NOT_RESUMABLE', reason: `${i.workflowId} holds a ${type}, not a journey` };
-  const history = await client.workflow.getHandle(i.workflowId, runId).fetchHistory();
-  const events = history.events ?? [];
-  const converter = client.workflow.options.loadedDataConverter;
-  const [started] = (await decodeArrayFromPayloads(
-    converter,
-    events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads,
-  )) as [ThroughcareInput | undefined];
+  const started = (await startInputOfRun(client, i.workflowId, runId)) as ThroughcareInput | undefined;
   if (!started) return { outcome: 'NOT_RESUMABLE', reason: `${i.workflowId}: its latest run has no input` };
   // A retry (the run started already, maybe continued as new since): done.
   if (started.resumed?.eventId === i.resumed.eventId) return { outcome: 'ALREADY_RESUMED' };
@@ -60,10 +54,10 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
       outcome: 'NOT_RESUMABLE',
       reason: `${i.workflowId} ended ${status.name}, not closed by the return`,
     };
-  const completed = events.at(-1)?.workflowExecutionCompletedEventAttributes;
-  const [plan] = (await decodeArrayFromPayloads(converter, completed?.result?.payloads)) as [
-    PlanView | undefined,
-  ];
+  // Its returned plan: its close event alone (COMPLETED: the result is there, nothing is waited on).
+  const plan = (await client.workflow.getHandle(i.workflowId, runId, { followRuns: false }).result()) as
+    | PlanView
+    | undefined;
   if (
     !plan ||
     (plan.closureReason !== 'RECALLED' && plan.closureReason !== 'NEW_SENTENCE') ||

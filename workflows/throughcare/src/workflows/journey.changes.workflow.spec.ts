@@ -979,10 +979,11 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       await waitForNextRun(handle, run);
       const out = await waitForPlan(handle, (p) => !!p.appointmentId, 'appointment booked');
       await advance(env, '3 days', handle);
+      const returnedAt = await nowIso();
       await tell(handle, returnedToCustodyUpdate, {
         reason: 'RECALL',
         recallReasonCode: 'B',
-        receivedAt: await nowIso(),
+        receivedAt: returnedAt,
         establishmentCode: 'LOW',
         expectedReleaseDate: localDateOf(new Date((await env.currentTimeMs()) + 200 * DAY)),
         sentenceDate: out.releasedAt!.slice(0, 10),
@@ -1035,6 +1036,9 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         resumed: {
           reversedAt,
           reversedEpisode: 2,
+          // The return reversed, as the notice names it (review of stop 39, N7).
+          returnedAt,
+          returnReason: 'RECALL',
           eventId,
           releasedAt: out.releasedAt,
           openNeeds: ['ACCOMMODATION'],

@@ -6,8 +6,10 @@ import {
   meetingHeldUpdate,
   movementReversedUpdate,
   receptionSignal,
+  returnedToCustodyUpdate,
   transferredUpdate,
   type CaseCloseRequested,
+  type ReturnedToCustody,
   type ThroughcareInput,
 } from '@throughcare/contracts';
 import { refuseReversalOfAnotherOpening } from '../../workflows/journey/opening';
@@ -29,9 +31,10 @@ export const refuseSignal = defineSignal<[string]>('refuse');
  */
 export async function throughcareJourney(
   input?: ThroughcareInput,
-): Promise<{ closureReason?: string } | undefined> {
+): Promise<{ closureReason?: string; nextEpisode?: number } | undefined> {
   const applied: string[] = [];
   let closureReason: string | undefined;
+  let nextEpisode: number | undefined;
   const known = new Set<string>();
   const refused = new Set<string>();
   let hanging = false;
@@ -85,6 +88,13 @@ export async function throughcareJourney(
       },
     },
   );
+  // As the journey: a return to custody closes it RECALLED (or NEW_SENTENCE), handing over to the
+  // new episode, and its plan says so (what resumeEpisode checks).
+  setHandler(returnedToCustodyUpdate, (fact: ReturnedToCustody) => {
+    applied.push(`${returnedToCustodyUpdate.name}:${fact.eventId}`);
+    closureReason ??= fact.reason === 'RECALL' ? 'RECALLED' : 'NEW_SENTENCE';
+    nextEpisode ??= fact.newEpisode;
+  });
   await condition(() => closureReason !== undefined);
-  return { closureReason };
+  return { closureReason, ...(nextEpisode !== undefined ? { nextEpisode } : {}) };
 }

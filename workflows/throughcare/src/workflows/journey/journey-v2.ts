@@ -907,6 +907,9 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       resumed: {
         reversedAt: request.requestedAt,
         reversedEpisode: input.episode,
+        // Activity arguments only (not compared on replay): the notice names the return (stop 39, N7).
+        returnedAt: input.receivedAt,
+        returnReason: carried.reason,
         eventId: request.eventId,
         ...(carried ? { releasedAt: carried.releasedAt, openNeeds: [...carried.openNeeds] } : {}),
       },

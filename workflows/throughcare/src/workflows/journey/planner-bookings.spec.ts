@@ -989,27 +989,55 @@ describe('journey planner: what the agency is told when the case closes', () => 
     j.run();
   };
 
+  /** The liberation's own words (`court-reversal-notice-1`). */
+  const liberationInError =
+    'The liberation from court that opened this case was recorded in error: the person was not liberated from court on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.';
+
+  /**
+   * An England & Wales journey a liberation from court opened (the bridge's input names it), its
+   * release set as the workflow sets it at start, planned: in follow-up, the first appointment booked.
+   */
+  const openedByLiberationFromCourt = (refused: string[] = []) => {
+    const input = inputFor('ENGLAND_AND_WALES', 120);
+    const j = new SimulatedJourney(
+      {
+        ...input,
+        liberatedFromCourt: { releasedAt: input.receivedAt, legalStatus: 'REMAND', eventId: 'court' },
+      },
+      refused,
+    );
+    expect(j.facts.receivedAgain(j.input)).toBe(true);
+    j.run();
+    return j;
+  };
+
   it('after a liberation from court reversed as recorded in error (custody.court-liberation.reversed, bridged), closes: the appointment cancelled, the agency told in the same words', () => {
-    const j = liberatedFromCourtJourney();
+    const j = openedByLiberationFromCourt();
     expect(j.s.bookings.map((b) => [b.kind, b.status])).toEqual([['FIRST_APPOINTMENT', 'BOOKED']]);
     j.advance(HOUR);
     // The bridge sends the same closure as for a reception reversed.
     closedInError(j);
     expect(j.s).toMatchObject({ closureReason: 'RECEIVED_IN_ERROR', closureRecorded: true, stage: 'CLOSED' });
     expect(j.s.bookings.map((b) => [b.kind, b.status])).toEqual([['FIRST_APPOINTMENT', 'CANCELLED']]);
-    // The liberation's own words (`court-reversal-notice-1`).
     expect(j.s.notifications.map((n) => [n.subject, n.message])).toEqual([
-      [
-        'CASE_CLOSED',
-        'The liberation from court that opened this case was recorded in error: the person was not liberated from court on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.',
-      ],
+      ['CASE_CLOSED', liberationInError],
     ]);
   });
 
   it("old branch (a journey replayed from before court-reversal-notice-1): the agency reads the reception's words", () => {
-    const j = liberatedFromCourtJourney([COURT_REVERSAL_NOTICE_PATCH]);
+    const j = openedByLiberationFromCourt([COURT_REVERSAL_NOTICE_PATCH]);
     j.advance(HOUR);
     closedInError(j);
+    expect(j.s.notifications.map((n) => [n.subject, n.message])).toEqual([['CASE_CLOSED', receptionInError]]);
+  });
+
+  it("a reception held on remand, then liberated from court, reversed: the agency reads the reception's words, as the reception opened the case (review of stop 39, N1)", () => {
+    // Opened by its reception; the liberation from court came later, by signal.
+    const j = liberatedFromCourtJourney();
+    expect(j.p.fromCourt()).toBe(true);
+    j.advance(HOUR);
+    closedInError(j);
+    expect(j.s).toMatchObject({ closureReason: 'RECEIVED_IN_ERROR', stage: 'CLOSED' });
     expect(j.s.notifications.map((n) => [n.subject, n.message])).toEqual([['CASE_CLOSED', receptionInError]]);
   });
 

@@ -15,6 +15,8 @@ function resumedInput(releaseEventId?: string): ThroughcareInput {
       releaseEstablishmentCode: 'BAR',
       reversedAt: '2026-04-20T10:00:00.000Z',
       reversedEpisode: 2,
+      returnedAt: '2026-04-15T11:00:00.000Z',
+      returnReason: 'RECALL',
       eventId: 'reversal-1',
       openNeeds: ['ACCOMMODATION'],
     },
@@ -41,7 +43,10 @@ describe('journey planner: a run started again after a return to custody was rev
         fields: { liberationDate: '2026-04-01', establishmentCode: 'BAR' },
       },
     ]);
-    expect(j.s.notifications.at(-1)?.message).toContain('recorded in error');
+    // Which return was in error, as the agency can know it: no episode number (review of stop 39, N7).
+    expect(j.s.notifications.at(-1)?.message).toBe(
+      'The recall to custody recorded for this person on 2026-04-15 was recorded in error and reversed on 2026-04-20: they were not returned to custody, and have been in the community since their release from BAR on 2026-04-01. This referral follows them up afresh; the first appointment is counted from 2026-04-20.',
+    );
     const policy = policyFor('SCOTLAND', '2026-03-02');
     const due = deadlineFor(policy, 'firstAppointment', new Date('2026-04-20T10:00:00.000Z')).toISOString();
     expect(j.s.deadlines.filter((d) => d.status !== 'CANCELLED').map((d) => [d.clock, d.status])).toEqual(
@@ -63,6 +68,26 @@ describe('journey planner: a run started again after a return to custody was rev
     j.advance(DAY);
     j.run();
     expect(j.notices.filter((n) => n.subject === 'RELEASED')).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      { returnReason: 'NEW_SENTENCE' as const },
+      'The return to custody on a new sentence recorded for this person on 2026-04-15 was',
+    ],
+    // A run started before the return was passed to it: neither named, nor an episode number.
+    [
+      { returnedAt: undefined, returnReason: undefined },
+      'The return to custody recorded for this person was',
+    ],
+  ])('names the return reversed as it can (%j)', (change, words) => {
+    const input = resumedInput('release-1');
+    const j = new SimulatedJourney({ ...input, resumed: { ...input.resumed!, ...change } });
+    j.t = Date.parse('2026-04-20T10:05:00.000Z');
+    j.run();
+    const message = j.s.notifications.at(-1)?.message;
+    expect(message).toMatch(new RegExp(`^${words} recorded in error and reversed on 2026-04-20:`));
+    expect(message).not.toContain('episode');
   });
 
   it('takes a reversal of the release resumed when its event id is known: back in custody, the appointment cancelled', () => {

@@ -47,6 +47,7 @@ import type {
   Told,
 } from './journey-state';
 import { latestDecisionOf } from './outcomes';
+import { openingOf } from './opening';
 
 /**
  * The journey's planner: everything journey v2 derives from its facts and the clock (stage, clocks,
@@ -1937,6 +1938,21 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
 
   // ---- Notices ---------------------------------------------------------------------------------
 
+  /**
+   * The reversed return as the agency can know it (review of stop 39, N7): what it was and the day
+   * it was recorded, not the platform's episode number; a run started before those were passed says
+   * only "return to custody recorded for this person".
+   */
+  const returnOf = (r: NonNullable<ThroughcareInput['resumed']>): string => {
+    const what =
+      r.returnReason === 'RECALL'
+        ? 'recall to custody'
+        : r.returnReason === 'NEW_SENTENCE'
+          ? 'return to custody on a new sentence'
+          : 'return to custody';
+    return `${what} recorded for this person${r.returnedAt ? ` on ${localDateOf(new Date(r.returnedAt))}` : ''}`;
+  };
+
   /** The next thing the agency believes that is no longer true (or must hear), if any. */
   function nextNotice(): Notice | undefined {
     const t = s.told;
@@ -1960,7 +1976,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             ? `The person is back in custody at ${s.returned?.establishmentCode} (${closing === 'RECALLED' ? 'recall' : 'new sentence'}); a new episode follows.`
             : closing === 'RECEIVED_IN_ERROR'
               ? // A liberation from court reversed says so (`court-reversal-notice-1`; asked only there).
-                fromCourt() && ctx.patched(COURT_REVERSAL_NOTICE_PATCH)
+                // The patch is asked as before (a marker is a command); what opened the episode then
+                // picks the words, not a liberation from court signalled later (review of stop 39, N1).
+                fromCourt() &&
+                ctx.patched(COURT_REVERSAL_NOTICE_PATCH) &&
+                openingOf(input).what === 'liberation from court'
                 ? 'The liberation from court that opened this case was recorded in error: the person was not liberated from court on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.'
                 : 'The reception that opened this case was recorded in error: the person was not received into custody on it. The referral is withdrawn and its bookings are cancelled; please discard what the referral told you of this person.'
               : `The case is closed: ${closing}${s.closeRequested?.note ? ` (${s.closeRequested.note})` : ''}.`;
@@ -1974,7 +1994,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       const from = s.release!.establishmentCode;
       return notice({
         subject: 'RELEASED',
-        message: `The return to custody recorded for this person (episode ${r.reversedEpisode}) was recorded in error and reversed on ${localDateOf(new Date(r.reversedAt))}: they were not returned to custody, and have been in the community since their release from ${from} on ${lib}. This referral follows them up afresh; the first appointment is counted from ${localDateOf(new Date(r.reversedAt))}.`,
+        message: `The ${returnOf(r)} was recorded in error and reversed on ${localDateOf(new Date(r.reversedAt))}: they were not returned to custody, and have been in the community since their release from ${from} on ${lib}. This referral follows them up afresh; the first appointment is counted from ${localDateOf(new Date(r.reversedAt))}.`,
         fields: { liberationDate: lib, establishmentCode: from },
         apply: () => {
           t.returnReversed = true;
