@@ -437,7 +437,13 @@ describe('bridge on real NATS and Temporal: events the journey cannot plan', () 
     expect(await startInputOfRun(client, workflowId, undefined)).toEqual({
       ...facts,
       sex: 'FEMALE',
-      resumed: { ...resumed, releaseEventId: 'release-1', releaseEstablishmentCode: 'LOW' },
+      // The return's reason, when not given, from how the journey closed (RECALLED).
+      resumed: {
+        ...resumed,
+        releaseEventId: 'release-1',
+        releaseEstablishmentCode: 'LOW',
+        returnReason: 'RECALL',
+      },
     });
     // A retry finds the run it started (its first event says so): nothing started again.
     expect(await resumeEpisode(client, { workflowId, resumed })).toEqual({ outcome: 'ALREADY_RESUMED' });

@@ -74,6 +74,9 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
   if (releasedAt === undefined)
     return { outcome: 'NOT_RESUMABLE', reason: `${i.workflowId} closed with no release on record` };
   const openNeeds = i.resumed.openNeeds ?? plan.needs ?? [];
+  // What the return was (the notice names it), from how the journey closed when not handed over.
+  const returnReason =
+    i.resumed.returnReason ?? (plan.closureReason === 'RECALLED' ? 'RECALL' : 'NEW_SENTENCE');
   const { continued, dateOfBirth: _born, ...facts } = started;
   const release = releaseOf(continued);
   const releaseEventId =
@@ -93,6 +96,7 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
       ...i.resumed,
       releasedAt,
       openNeeds: [...openNeeds],
+      returnReason,
       ...(attentionFrom > 0 ? { attentionFrom } : {}),
       ...(releaseEventId !== undefined ? { releaseEventId } : {}),
       ...(release?.releasedAt === releasedAt && release.establishmentCode

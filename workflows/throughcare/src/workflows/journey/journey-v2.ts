@@ -909,9 +909,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         reversedEpisode: input.episode,
         // Activity arguments only (not compared on replay): the notice names the return (stop 39, N7).
         returnedAt: input.receivedAt,
-        returnReason: carried.reason,
         eventId: request.eventId,
-        ...(carried ? { releasedAt: carried.releasedAt, openNeeds: [...carried.openNeeds] } : {}),
+        ...(carried
+          ? {
+              returnReason: carried.reason,
+              releasedAt: carried.releasedAt,
+              openNeeds: [...carried.openNeeds],
+            }
+          : {}),
       },
     });
     if (answer.outcome === 'NOT_RESUMABLE') return notResumable({ episode, ...answer });
