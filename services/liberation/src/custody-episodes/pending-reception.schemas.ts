@@ -80,6 +80,11 @@ export interface PendingReceptionView {
    * reversal put it back to PENDING, to complete again or dismiss. Null: never reopened.
    */
   reopenedAfterEpisode: number | null;
+  /**
+   * Its opening's ETag (also the ETag header): `"pending-reception-v1"` as announced, another once a
+   * reception reversal reopened it. Send it as If-Match to complete it (required once reopened).
+   */
+  etag: string;
 }
 
 export interface PendingReceptionPage {
