@@ -140,11 +140,17 @@ export class EpisodesController {
   })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
-  @ApiResponse({ status: 409, description: `EPISODE_ALREADY_RELEASED or ${EPISODE_RECEIVED_IN_ERROR_DOC}` })
+  @ApiResponse({
+    status: 409,
+    description:
+      'DECISION_MADE_ON_OTHER_SENTENCES (a PAROLE or EARLY_RELEASE decision whose sentenceCalculationVersion is older than the latest, and the sentences changed since in a way that matters: one added or lengthened, less credit; `latestVersion` names the latest: decide on it), ' +
+      `EPISODE_ALREADY_RELEASED or ${EPISODE_RECEIVED_IN_ERROR_DOC}`,
+  })
   @ApiResponse({
     status: 422,
     description:
-      'RELEASE_DATE_BEFORE_RECEPTION or RELEASE_DATE_BEFORE_SENTENCE, or IDEMPOTENCY_KEY_REUSED (same key, another date or reason)',
+      'RELEASE_DATE_BEFORE_RECEPTION or RELEASE_DATE_BEFORE_SENTENCE; SENTENCE_CALCULATION_VERSION_REQUIRED (a PAROLE or EARLY_RELEASE decision on an episode with a sentence calculation, without sentenceCalculationVersion) or ' +
+      'SENTENCE_CALCULATION_VERSION_UNKNOWN (a version the episode does not have), the member fields naming ["sentenceCalculationVersion"]; or IDEMPOTENCY_KEY_REUSED (same key, another date, reason or version)',
   })
   async changeReleaseDate(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,

@@ -414,7 +414,7 @@ export class SentenceCalculationsService {
           `the sentences ${decision.reason} was decided on are not recorded here (${
             decision.sentenceCalculationVersion === 0
               ? 'it was recorded before any sentence calculation'
-              : 'it was recorded before this service kept that'
+              : 'it was recorded before this service kept that, or came from an upstream system, whose event does not say'
           }): it is kept; check that no sentence was added or lengthened since`,
         );
       if (decision.expectedReleaseDate < today) {
