@@ -454,7 +454,8 @@ export interface ReceptionReversalView {
   note: string | null;
   /**
    * What the HMPPS admission its reception had completed was, as staff said when reversing it
-   * (TO_RECEIVE_AGAIN: pending again; IN_ERROR: void); null when it completed none.
+   * (TO_RECEIVE_AGAIN: pending again; IN_ERROR: void); null when it completed none, and always
+   * for a liberation from court, which completes none (review of stop 39, N8).
    */
   admission: AdmissionDecision | null;
 }

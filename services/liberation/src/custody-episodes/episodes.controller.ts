@@ -243,6 +243,8 @@ export class EpisodesController {
     body: apiBodyWithExamples(ReverseReceptionBodySchema, RECEPTION_REVERSAL_EXAMPLES),
     event: 'custody.reception.reversed',
     heldIn: 'held in',
+    admission:
+      'Its `admission` is what the HMPPS admission the reception had completed was (TO_RECEIVE_AGAIN or IN_ERROR), null when it completed none',
   })
   @ApiResponse({
     status: 409,
@@ -306,6 +308,9 @@ export class EpisodesController {
     body: apiBodyWithExamples(ReverseCourtLiberationBodySchema, COURT_LIBERATION_REVERSAL_EXAMPLES),
     event: 'custody.court-liberation.reversed',
     heldIn: 'released from',
+    // Review of stop 39, N8: the field is shared with the reception reversal's answer.
+    admission:
+      'Its `admission` is always null: a liberation from court completes no HMPPS admission (the member is shared with the reception reversal, where it says what the admission was)',
   })
   @ApiResponse({
     status: 409,
@@ -341,6 +346,8 @@ function OpeningReversal(o: {
   body: Parameters<typeof ApiBody>[0];
   /** The event it emits. */
   event: string;
+  /** What the answer's `admission` is, said with its 201. */
+  admission: string;
   /** How an establishment sees the episode: "held in", "released from". */
   heldIn: string;
 }): MethodDecorator {
@@ -352,7 +359,10 @@ function OpeningReversal(o: {
     ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } }),
     ApiRecordingHeaders(),
     ApiBody(o.body),
-    ApiResponse({ status: 201, description: `Reversed; ${o.event} emitted (its eventId is in the answer)` }),
+    ApiResponse({
+      status: 201,
+      description: `Reversed; ${o.event} emitted (its eventId is in the answer). ${o.admission}`,
+    }),
     ApiResponse({
       status: 200,
       description:

@@ -72,8 +72,12 @@ export interface PendingReceptionView {
   /** The episode its completion opened (COMPLETED), or the void one (VOID), with its links. */
   episode: number | null;
   links: EpisodeLinks | null;
+  /** Who completed (COMPLETED, VOID) or dismissed it, and when. */
   resolvedBy: string | null;
   resolvedAt: string | null;
+  /** VOID: who reversed the reception as in error, and when (null otherwise). */
+  voidedBy: string | null;
+  voidedAt: string | null;
   dismissalReason: string | null;
   /**
    * The episode whose reception had completed it and was then reversed as recorded in error: the

@@ -115,6 +115,8 @@ export function toPendingReceptionView(p: PendingReception): PendingReceptionVie
     links: p.episode === null ? null : linksOf(p.personId, p.episode),
     resolvedBy: p.resolvedBy,
     resolvedAt: p.resolvedAt?.toISOString() ?? null,
+    voidedBy: p.voidedBy,
+    voidedAt: p.voidedAt?.toISOString() ?? null,
     dismissalReason: p.dismissalReason,
     reopenedAfterEpisode: p.reopenedAfterEpisode,
     etag: pendingReceptionTag(p),

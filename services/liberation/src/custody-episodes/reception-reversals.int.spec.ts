@@ -571,6 +571,7 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
 
   it('admission IN_ERROR: the admission is void, nothing completes from it (its completion, a retry of it, a dismissal, a reception near it); the decision is kept and a repeat with another is refused', async () => {
     const { personId, pendingId, completion, facts, prisonNumber, receivedAt } = await completedAdmission();
+    const completed = await pendingView(pendingId);
     const key = `spec-${randomUUID()}`;
     const body = { ...inError(minutesAgo(100)), admission: 'IN_ERROR' };
     const first = await reverse(personId, body, { 'idempotency-key': key });
@@ -578,13 +579,16 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     const reversal = await json<ReceptionReversedView>(first);
     expect(reversal).toMatchObject({ state: 'RECEIVED_IN_ERROR', admission: 'IN_ERROR' });
     expect((await episodeView(personId)).receptionReversal).toMatchObject({ admission: 'IN_ERROR' });
-    // Closed as void, keeping the void episode, resolved by who reversed it; off the list to do.
+    // Closed as void, keeping the void episode and who completed it, voided by who reversed it
+    // (review of stop 39, N7); off the list to do.
     expect(await pendingView(pendingId)).toMatchObject({
       status: 'VOID',
       episode: 1,
       links: { self: `/people/${personId}/episodes/1` },
-      resolvedBy: reversal.reversedBy,
-      resolvedAt: expect.any(String),
+      resolvedBy: completed.resolvedBy,
+      resolvedAt: completed.resolvedAt,
+      voidedBy: reversal.reversedBy,
+      voidedAt: expect.any(String),
       reopenedAfterEpisode: null,
     });
     const listOf = async (status: string) =>
@@ -627,7 +631,13 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     // A stale completion (its first completion sent again) opens nothing; nor is it dismissed.
     const stale = await ctx.lib.post(completion, facts);
     expect(stale.status).toBe(409);
-    expect((await json<Problem>(stale)).code).toBe('PENDING_RECEPTION_VOID');
+    expect(await json<Problem>(stale)).toMatchObject({
+      code: 'PENDING_RECEPTION_VOID',
+      // The next step, if the person is in fact received (review of stop 39, N6).
+      detail: expect.stringContaining(
+        "record it with POST /receptions, at another instant than episode 1's reception",
+      ),
+    });
     const dismissal = await ctx.lib.post(`/receptions/pending/${pendingId}/dismissal`, { reason: 'spec' });
     expect(dismissal.status).toBe(409);
     expect((await json<Problem>(dismissal)).code).toBe('PENDING_RECEPTION_VOID');
