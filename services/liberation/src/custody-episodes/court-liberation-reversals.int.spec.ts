@@ -58,7 +58,8 @@ describe('liberation: POST /people/:personId/episodes/:episode/court-liberation-
       reversedBy: await actorOf(),
       reason: 'RECEIVED_IN_ERROR',
       note,
-      // The reception reversal's answer: a liberation from court completes no HMPPS admission.
+      // The reception reversal's answer: a liberation from court completes no HMPPS admission, so
+      // always null (documented with the 201).
       admission: null,
       releasedAt: liberation.releasedAt,
       links: { self: `/people/${personId}/episodes/1`, episodes: `/people/${personId}/episodes` },

@@ -224,6 +224,41 @@ export class GatePickupNotFoundError extends NotFoundError {
   }
 }
 
+/**
+ * A PAROLE or EARLY_RELEASE decision names the sentence calculation version it was made on once the
+ * episode has one (review of stop 39, M4): missing, or naming a version the episode does not have.
+ */
+export class DecisionBasisError extends DomainError {
+  constructor(
+    code: 'SENTENCE_CALCULATION_VERSION_REQUIRED' | 'SENTENCE_CALCULATION_VERSION_UNKNOWN',
+    message: string,
+    details: Record<string, unknown>,
+  ) {
+    super(code, 'RULE_VIOLATED', message, {
+      details: { field: 'sentenceCalculationVersion', ...details },
+      extensions: { fields: ['sentenceCalculationVersion'] },
+    });
+  }
+}
+
+/**
+ * A PAROLE or EARLY_RELEASE decision made on an older calculation version than the latest, whose
+ * sentences changed since in a way that matters (an added or lengthened sentence, less credit:
+ * `madeOnOtherSentences`): it is not recorded; decide on the latest sentences (review of stop 39, M4).
+ */
+export class DecisionMadeOnOtherSentencesError extends ConflictError {
+  constructor(reason: string, version: number, latestVersion: number, because: string) {
+    super(
+      `the ${reason} decision cannot be recorded on sentence calculation version ${version}: ${because} (the latest is version ${latestVersion}); decide on the latest sentences and send its version`,
+      'DECISION_MADE_ON_OTHER_SENTENCES',
+      {
+        details: { sentenceCalculationVersion: version, latestVersion, because },
+        extensions: { latestVersion },
+      },
+    );
+  }
+}
+
 /** An expected release date earlier than a fact of the episode it would release from. */
 export class ReleaseDateTooEarlyError extends DomainError {
   private constructor(code: string, message: string, details: Record<string, unknown>) {

@@ -168,19 +168,39 @@ export const PersonAgeOnInputSchema = z.object({
   at: IsoInstant,
 });
 
+/** Release decisions made on the sentences (a Parole Board direction, an early release): their basis is a calculation version. */
+export const DECIDED_ON_SENTENCES: ReadonlySet<string> = new Set(['PAROLE', 'EARLY_RELEASE']);
+
 /** A change of plan: the episode's new expected release date, and why it moved. */
 export const ChangeReleaseDateBodySchema = z
   .object({
     expectedReleaseDate: IsoDate.describe('The new expected release date (YYYY-MM-DD)'),
     reason: ReleaseDateChangeReason,
+    sentenceCalculationVersion: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .describe(
+        'PAROLE and EARLY_RELEASE only: the version of the sentence calculation the decision was made on (as read from GET …/sentence-calculations/current). ' +
+          'Required once the episode has a sentence calculation (422 SENTENCE_CALCULATION_VERSION_REQUIRED); one older than the latest is refused when the sentences changed since in a way that matters ' +
+          '(409 DECISION_MADE_ON_OTHER_SENTENCES): later calculations are compared with the sentences of this version',
+      ),
   })
   .strict()
-  .superRefine((body, ctx) =>
+  .superRefine((body, ctx) => {
     refuseUnplannableInAny(
       [{ field: 'expectedReleaseDate', value: body.expectedReleaseDate, role: 'release' }],
       ctx,
-    ),
-  );
+    );
+    if (body.sentenceCalculationVersion !== undefined && !DECIDED_ON_SENTENCES.has(body.reason))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sentenceCalculationVersion'],
+        message: `only a PAROLE or EARLY_RELEASE decision names the sentence calculation it was made on, not ${body.reason}`,
+      });
+  });
 export type ChangeReleaseDateBody = z.output<typeof ChangeReleaseDateBodySchema>;
 
 /** Activity inputs, checked at the Temporal boundary. */
@@ -434,7 +454,8 @@ export interface ReceptionReversalView {
   note: string | null;
   /**
    * What the HMPPS admission its reception had completed was, as staff said when reversing it
-   * (TO_RECEIVE_AGAIN: pending again; IN_ERROR: void); null when it completed none.
+   * (TO_RECEIVE_AGAIN: pending again; IN_ERROR: void); null when it completed none, and always
+   * for a liberation from court, which completes none (review of stop 39, N8).
    */
   admission: AdmissionDecision | null;
 }

@@ -140,11 +140,17 @@ export class EpisodesController {
   })
   @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
-  @ApiResponse({ status: 409, description: `EPISODE_ALREADY_RELEASED or ${EPISODE_RECEIVED_IN_ERROR_DOC}` })
+  @ApiResponse({
+    status: 409,
+    description:
+      'DECISION_MADE_ON_OTHER_SENTENCES (a PAROLE or EARLY_RELEASE decision whose sentenceCalculationVersion is older than the latest, and the sentences changed since in a way that matters: one added or lengthened, less credit; `latestVersion` names the latest: decide on it), ' +
+      `EPISODE_ALREADY_RELEASED or ${EPISODE_RECEIVED_IN_ERROR_DOC}`,
+  })
   @ApiResponse({
     status: 422,
     description:
-      'RELEASE_DATE_BEFORE_RECEPTION or RELEASE_DATE_BEFORE_SENTENCE, or IDEMPOTENCY_KEY_REUSED (same key, another date or reason)',
+      'RELEASE_DATE_BEFORE_RECEPTION or RELEASE_DATE_BEFORE_SENTENCE; SENTENCE_CALCULATION_VERSION_REQUIRED (a PAROLE or EARLY_RELEASE decision on an episode with a sentence calculation, without sentenceCalculationVersion) or ' +
+      'SENTENCE_CALCULATION_VERSION_UNKNOWN (a version the episode does not have), the member fields naming ["sentenceCalculationVersion"]; or IDEMPOTENCY_KEY_REUSED (same key, another date, reason or version)',
   })
   async changeReleaseDate(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
@@ -237,6 +243,8 @@ export class EpisodesController {
     body: apiBodyWithExamples(ReverseReceptionBodySchema, RECEPTION_REVERSAL_EXAMPLES),
     event: 'custody.reception.reversed',
     heldIn: 'held in',
+    admission:
+      'Its `admission` is what the HMPPS admission the reception had completed was (TO_RECEIVE_AGAIN or IN_ERROR), null when it completed none',
   })
   @ApiResponse({
     status: 409,
@@ -300,6 +308,9 @@ export class EpisodesController {
     body: apiBodyWithExamples(ReverseCourtLiberationBodySchema, COURT_LIBERATION_REVERSAL_EXAMPLES),
     event: 'custody.court-liberation.reversed',
     heldIn: 'released from',
+    // Review of stop 39, N8: the field is shared with the reception reversal's answer.
+    admission:
+      'Its `admission` is always null: a liberation from court completes no HMPPS admission (the member is shared with the reception reversal, where it says what the admission was)',
   })
   @ApiResponse({
     status: 409,
@@ -335,6 +346,8 @@ function OpeningReversal(o: {
   body: Parameters<typeof ApiBody>[0];
   /** The event it emits. */
   event: string;
+  /** What the answer's `admission` is, said with its 201. */
+  admission: string;
   /** How an establishment sees the episode: "held in", "released from". */
   heldIn: string;
 }): MethodDecorator {
@@ -346,7 +359,10 @@ function OpeningReversal(o: {
     ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } }),
     ApiRecordingHeaders(),
     ApiBody(o.body),
-    ApiResponse({ status: 201, description: `Reversed; ${o.event} emitted (its eventId is in the answer)` }),
+    ApiResponse({
+      status: 201,
+      description: `Reversed; ${o.event} emitted (its eventId is in the answer). ${o.admission}`,
+    }),
     ApiResponse({
       status: 200,
       description:

@@ -667,7 +667,8 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
     expect(reversed.status).toBe(201);
     expect(await pendingOf('VOID')).toMatchObject([{ status: 'VOID', episode: 1 }]);
 
-    // Another copy of the admission, and one with its movement reason worked out again: stale.
+    // Another copy of the admission, and one with its movement reason worked out again: the same
+    // event id (it hashes type, version, instant and person, not the reason), so stale by it.
     const recomputed = {
       ...admission,
       additionalInformation: { ...admission.additionalInformation, nomisMovementReasonCode: 'K' },
@@ -680,6 +681,20 @@ describe('the HMPPS domain events adapter maps prisoner movements to custody mov
         notice: true,
       });
     }
+    // The same admission kept under another event id (every copy of a mapped event has the same
+    // id, so this stands for one kept by another mapping: a new version of the event): stale too,
+    // by its person, prison and instant (review of stop 39, N2).
+    await lib().dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT set_config('throughcare.unrestricted', 'on', true)`);
+      await tx.query(
+        `UPDATE liberation.pending_reception SET hmpps_event_id = gen_random_uuid() WHERE person_id = $1 AND status = 'VOID'`,
+        [personId],
+      );
+    });
+    expect(await translator.translate(HmppsDomainEvent.parse(recomputed))).toEqual({
+      skip: expect.stringMatching(/^a stale admission: pending reception [0-9a-f-]{36} \(LEI, /),
+      notice: true,
+    });
     // Through the consumer too: acknowledged, nothing kept, opened or dead-lettered.
     await publish(recomputed);
     await caughtUp();

@@ -35,7 +35,7 @@ import {
   jetstreamManager,
   type ParsedMessage,
 } from '@throughcare/platform-messaging';
-import { CustodyEpisode, isReceived } from './custody-episode.entity';
+import { CustodyEpisode, isReceived, isVoid } from './custody-episode.entity';
 import { RecordReceptionBodySchema, type RecordReceptionBody } from './custody-episode.schemas';
 import { isInOutbox } from './custody-outbox';
 import { currentExpectedReleaseDate, loadEpisodeHistory, loadMovements, whereHeld } from './episode-history';
@@ -548,8 +548,7 @@ export class HmppsInboundTranslator {
     const manager = this.dataSource.manager;
     // Another copy of a recall received already, whatever has happened since.
     const same = await manager.findOneBy(CustodyEpisode, { personId, receivedAt: occurredAt });
-    if (same)
-      return { skip: `already held: episode ${same.episode} received at ${occurredAt.toISOString()}` };
+    if (same) return { skip: heldAtInstant(same, occurredAt) };
     const latest = await this.latestEpisode(personId);
     if (!latest) return { skip: 'no custody episode of this person is held here' };
     refuseOutsideNomis(latest);
@@ -645,8 +644,7 @@ export class HmppsInboundTranslator {
         notice: true,
       };
     const same = await manager.findOneBy(CustodyEpisode, { personId, receivedAt: occurredAt });
-    if (same)
-      return { skip: `already held: episode ${same.episode} received at ${occurredAt.toISOString()}` };
+    if (same) return { skip: heldAtInstant(same, occurredAt) };
     const latest = await this.latestEpisode(personId);
     if (latest && latest.releasedAt === null) {
       const heldAt = whereHeld(latest, {
@@ -1001,4 +999,14 @@ export class HmppsInboundConsumer implements OnApplicationBootstrap, BeforeAppli
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
   }
+}
+
+/**
+ * Why an admission or recall at an instant the record holds a reception at is skipped: that
+ * episode, or, when its reception was reversed as in error, that it is void (review of stop 39, N11).
+ */
+function heldAtInstant(same: CustodyEpisode, occurredAt: Date): string {
+  return isVoid(same)
+    ? `already seen: episode ${same.episode} received at ${occurredAt.toISOString()} is void (reception reversed); a new reception is recorded with POST /receptions`
+    : `already held: episode ${same.episode} received at ${occurredAt.toISOString()}`;
 }

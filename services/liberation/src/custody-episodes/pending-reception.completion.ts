@@ -36,7 +36,8 @@ export class PendingReceptionCompletedError extends ConflictError {
 export class PendingReceptionVoidError extends ConflictError {
   constructor(pending: PendingReception, what: string) {
     super(
-      `pending reception ${pending.id} is void: the reception of episode ${pending.episode} that completed it was reversed, the admission itself in error (by ${pending.resolvedBy}): ${what}`,
+      `pending reception ${pending.id} is void: the reception of episode ${pending.episode} that completed it was reversed, the admission itself in error (by ${pending.voidedBy ?? pending.resolvedBy}): ${what}. ` +
+        `If the person is in fact received, record it with POST /receptions, at another instant than episode ${pending.episode}'s reception`,
       'PENDING_RECEPTION_VOID',
       { details: { status: pending.status, episode: pending.episode } },
     );
@@ -100,7 +101,7 @@ export async function reopenPendingReceptions(
 /**
  * In a reception reversal's transaction (under the person's lock), when staff said the admission
  * itself was in error: the pending receptions the void episode had completed are VOID, keeping it
- * as their episode, resolved by who reversed it. Nothing completes from them again: not their
+ * as their episode and who completed them, voided by who reversed it. Nothing completes from them again: not their
  * completion (PENDING_RECEPTION_VOID), not a reception recorded by hand near them (only PENDING
  * ones are completed), not another copy of their HMPPS admission (skipped). Across scopes, as a
  * reopening. The number voided.
@@ -115,7 +116,8 @@ export async function voidPendingReceptions(
     manager
       .createQueryBuilder()
       .update(PendingReception)
-      .set({ status: 'VOID', resolvedBy: actor, resolvedAt: () => 'now()' })
+      // Who completed it stays (resolved_*); who voided it is its own (review of stop 39, N7).
+      .set({ status: 'VOID', voidedBy: actor, voidedAt: () => 'now()' })
       .where(`person_id = :personId AND status = 'COMPLETED' AND episode = :voidEpisode`, {
         personId,
         voidEpisode,

@@ -54,6 +54,13 @@ export class PendingReception {
   @Column('timestamptz', { name: 'resolved_at', nullable: true })
   resolvedAt!: Date | null;
 
+  /** Who reversed the reception as in error, making it VOID, and when (migration 2900); `resolved_*` keep who completed it. */
+  @Column('text', { name: 'voided_by', nullable: true })
+  voidedBy!: string | null;
+
+  @Column('timestamptz', { name: 'voided_at', nullable: true })
+  voidedAt!: Date | null;
+
   @Column('text', { name: 'dismissal_reason', nullable: true })
   dismissalReason!: string | null;
 

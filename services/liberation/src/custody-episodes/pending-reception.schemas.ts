@@ -72,14 +72,23 @@ export interface PendingReceptionView {
   /** The episode its completion opened (COMPLETED), or the void one (VOID), with its links. */
   episode: number | null;
   links: EpisodeLinks | null;
+  /** Who completed (COMPLETED, VOID) or dismissed it, and when. */
   resolvedBy: string | null;
   resolvedAt: string | null;
+  /** VOID: who reversed the reception as in error, and when (null otherwise). */
+  voidedBy: string | null;
+  voidedAt: string | null;
   dismissalReason: string | null;
   /**
    * The episode whose reception had completed it and was then reversed as recorded in error: the
    * reversal put it back to PENDING, to complete again or dismiss. Null: never reopened.
    */
   reopenedAfterEpisode: number | null;
+  /**
+   * Its opening's ETag (also the ETag header): `"pending-reception-v1"` as announced, another once a
+   * reception reversal reopened it. Send it as If-Match to complete it (required once reopened).
+   */
+  etag: string;
 }
 
 export interface PendingReceptionPage {

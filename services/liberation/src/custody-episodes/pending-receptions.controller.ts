@@ -11,7 +11,9 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { parseOrThrow } from '@throughcare/platform-errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
@@ -34,6 +36,8 @@ import {
   PENDING_RECEPTION_COMPLETION_EXAMPLES,
   PENDING_RECEPTION_DISMISSAL_EXAMPLES,
 } from './request-examples';
+
+const IfMatchSchema = z.string().max(1000).optional();
 
 const NOT_FOUND = {
   status: 404,
@@ -77,16 +81,19 @@ export class PendingReceptionsController {
     subject: from.result('personId'),
   })
   @Get(':id')
-  @ApiOperation({ summary: 'One pending reception' })
+  @ApiOperation({ summary: 'One pending reception (ETag header: its opening, to complete it with If-Match)' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiResponse({ status: 200, description: 'The pending reception' })
+  @ApiResponse({ status: 200, description: 'The pending reception (ETag header)' })
   @ApiResponse({ status: 400, description: 'Invalid id (problem+json)' })
   @ApiResponse(NOT_FOUND)
-  get(
+  async get(
     @Param(new ZodValidationPipe(PendingReceptionPathSchema, 'path')) { id }: PendingReceptionPath,
     @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PendingReceptionView> {
-    return this.pending.get(scopeOf(principal), id);
+    const view = await this.pending.get(scopeOf(principal), id);
+    void reply.header('etag', view.etag);
+    return view;
   }
 
   @Audited({
@@ -104,14 +111,30 @@ export class PendingReceptionsController {
       "Complete a pending reception with the facts HMPPS's event lacks: opens the person's next custody episode, as POST /receptions does",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description:
+      'The ETag of the pending reception as read ("pending-reception-vN": its opening): the completion is refused (412) if a reception reversal reopened it since. ' +
+      'Required once it was reopened (`reopenedAfterEpisode` set: 400 IF_MATCH_REQUIRED without it), so a retry of its first completion opens nothing; optional for one never reopened',
+  })
   @ApiBody(apiBodyWithExamples(CompletePendingReceptionBodySchema, PENDING_RECEPTION_COMPLETION_EXAMPLES))
   @ApiResponse({
     status: 201,
     description: 'Episode opened (custody.person.received emitted); the pending reception COMPLETED',
   })
   @ApiResponse({ status: 200, description: 'Completed already with the same facts: the same episode' })
-  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({
+    status: 400,
+    description:
+      'Invalid body or If-Match (problem+json naming each field); IF_MATCH_REQUIRED (naming if-match): the pending reception was reopened and the completion sent no If-Match',
+  })
   @ApiResponse(NOT_FOUND)
+  @ApiResponse({
+    status: 412,
+    description:
+      'PRECONDITION_FAILED: If-Match is not its current opening (a reception reversal reopened it since it was read: a stale retry of its first completion); `currentETag` names the current one. Read it again and decide',
+  })
   @ApiResponse({
     status: 409,
     description:
@@ -132,8 +155,14 @@ export class PendingReceptionsController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PendingReceptionView> {
-    const { created, view } = await this.pending.complete(id, body, requestContextOf(headers, principal));
-    void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    const ifMatch = parseOrThrow(IfMatchSchema, headers['if-match'], 'If-Match');
+    const { created, view } = await this.pending.complete(
+      id,
+      body,
+      requestContextOf(headers, principal),
+      ifMatch,
+    );
+    void reply.status(created ? HttpStatus.CREATED : HttpStatus.OK).header('etag', view.etag);
     if (view.links) void reply.header('location', view.links.self);
     return view;
   }

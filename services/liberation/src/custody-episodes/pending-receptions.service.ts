@@ -2,7 +2,8 @@ import { noteAuditSubject } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { parseOrThrow } from '@throughcare/platform-errors';
+import { parseOrThrow, ValidationFailedError } from '@throughcare/platform-errors';
+import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import { idempotencyKeyTaken, qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
 import { RecordReceptionBodySchema } from './custody-episode.schemas';
 import { HMPPS_ACTOR } from './hmpps-actor';
@@ -37,6 +38,56 @@ const completionKey = (p: Pick<PendingReception, 'id' | 'reopenedAfterEpisode'>)
     ? `pending-reception:${p.id}`
     : `pending-reception:${p.id}:reopened-after-episode-${p.reopenedAfterEpisode}`;
 
+export const PENDING_RECEPTION_ETAG_PREFIX = 'pending-reception';
+
+/**
+ * The ETag of a pending reception's opening (review of stop 39, M3): `"pending-reception-v1"` for
+ * the admission as HMPPS announced it, `"pending-reception-v<E+1>"` once a reception reversal
+ * reopened it after episode E. It grows with each opening (episodes only grow), not by one. It
+ * names what a completion is decided on, the opening, not the status: a retry of a completion that
+ * went through (same opening, now COMPLETED) still answers the same episode; a dismissal or a void
+ * is refused (409) whatever the tag.
+ */
+export const pendingReceptionTag = (p: Pick<PendingReception, 'reopenedAfterEpisode'>): string =>
+  entityTag(PENDING_RECEPTION_ETAG_PREFIX, p.reopenedAfterEpisode === null ? 1 : p.reopenedAfterEpisode + 1);
+
+/**
+ * A completion of a reopened admission must say which opening it was decided on (If-Match): a
+ * retry of the first completion (a double submit, an offline queue) arriving after the reversal
+ * would otherwise open another episode from the facts staff just reversed as wrong.
+ */
+export class IfMatchRequiredError extends ValidationFailedError {
+  constructor(pending: PendingReception) {
+    super(
+      `pending reception ${pending.id} was reopened after episode ${pending.reopenedAfterEpisode} (its reception reversed): completing it needs If-Match with its current ETag (${pendingReceptionTag(pending)}), so a retry of its first completion opens nothing; read it again and decide`,
+      [
+        {
+          field: 'if-match',
+          message: `required: the pending reception was reopened (current ${pendingReceptionTag(pending)})`,
+        },
+      ],
+      'IF_MATCH_REQUIRED',
+    );
+  }
+}
+
+/**
+ * The completion's precondition, on the pending reception as locked in the reception's
+ * transaction: If-Match (when sent, or required for a reopened admission) names its opening, and
+ * the opening is the one the completion's key was worked out from (`readTag`: a reopening between
+ * the read and the lock is a 412 too, never a completion under the previous opening's key).
+ */
+export function checkCompletionPrecondition(
+  locked: PendingReception,
+  ifMatch: string | undefined,
+  readTag: string,
+): void {
+  if (ifMatch === undefined && locked.reopenedAfterEpisode !== null) throw new IfMatchRequiredError(locked);
+  const what = `pending reception ${locked.id}`;
+  requireIfMatch(ifMatch, pendingReceptionTag(locked), what);
+  requireIfMatch(readTag, pendingReceptionTag(locked), what);
+}
+
 /** What the HMPPS adapter keeps of an admission it cannot receive by itself. */
 export interface PendingReceptionFacts {
   hmppsEventId: string;
@@ -64,8 +115,11 @@ export function toPendingReceptionView(p: PendingReception): PendingReceptionVie
     links: p.episode === null ? null : linksOf(p.personId, p.episode),
     resolvedBy: p.resolvedBy,
     resolvedAt: p.resolvedAt?.toISOString() ?? null,
+    voidedBy: p.voidedBy,
+    voidedAt: p.voidedAt?.toISOString() ?? null,
     dismissalReason: p.dismissalReason,
     reopenedAfterEpisode: p.reopenedAfterEpisode,
+    etag: pendingReceptionTag(p),
   };
 }
 
@@ -169,12 +223,15 @@ export class PendingReceptionsService {
    * a key of the pending reception's own: a retry, by anyone, answers the same episode; other
    * facts after it are IDEMPOTENCY_KEY_REUSED. The reception completes the pending one in its own
    * transaction. A dismissed one is refused (record the reception with `POST /receptions`), as is
-   * a void one (its admission was in error: PENDING_RECEPTION_VOID).
+   * a void one (its admission was in error: PENDING_RECEPTION_VOID). `ifMatch` (If-Match), when
+   * sent, must name the current opening (412 otherwise); for a reopened admission it is required
+   * (400 IF_MATCH_REQUIRED), so a stale retry of its first completion opens nothing.
    */
   async complete(
     id: string,
     body: CompletePendingReceptionBody,
     context: RequestContext,
+    ifMatch?: string,
   ): Promise<{ created: boolean; view: PendingReceptionView }> {
     const pending = await this.find(context.scope, id);
     if (pending.status === 'DISMISSED') throw new PendingReceptionDismissedError(pending);
@@ -196,10 +253,12 @@ export class PendingReceptionsService {
       },
       'body',
     );
+    const readTag = pendingReceptionTag(pending);
     const { created } = await this.receptions.record(
       reception,
       { ...context, idempotencyKey: completionKey(pending) },
       pending.id,
+      (locked) => checkCompletionPrecondition(locked, ifMatch, readTag),
     );
     return { created, view: await this.get(context.scope, id) };
   }

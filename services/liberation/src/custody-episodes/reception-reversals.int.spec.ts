@@ -467,14 +467,18 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
       sentenceLengthDays: 365,
       expectedReleaseDate: daysFromToday(170),
     };
-    const first = await ctx.lib.post(completion, facts);
+    // Completed as a client does: with the ETag it read (the admission as announced).
+    const firstTag = pending!.etag;
+    expect(firstTag).toBe('"pending-reception-v1"');
+    const first = await ctx.lib.post(completion, facts, { 'if-match': firstTag });
     expect(first.status).toBe(201);
+    expect(first.headers.get('etag')).toBe(firstTag);
     expect(await json<PendingReceptionView>(first)).toMatchObject({
       status: 'COMPLETED',
       episode: 1,
       reopenedAfterEpisode: null,
     });
-    return { prisonNumber, personId, receivedAt, pendingId: pending!.id, completion, facts };
+    return { prisonNumber, personId, receivedAt, pendingId: pending!.id, completion, facts, firstTag };
   }
   const pendingView = async (id: string) =>
     json<PendingReceptionView>(await ctx.lib.get(`/receptions/pending/${id}`));
@@ -567,6 +571,7 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
 
   it('admission IN_ERROR: the admission is void, nothing completes from it (its completion, a retry of it, a dismissal, a reception near it); the decision is kept and a repeat with another is refused', async () => {
     const { personId, pendingId, completion, facts, prisonNumber, receivedAt } = await completedAdmission();
+    const completed = await pendingView(pendingId);
     const key = `spec-${randomUUID()}`;
     const body = { ...inError(minutesAgo(100)), admission: 'IN_ERROR' };
     const first = await reverse(personId, body, { 'idempotency-key': key });
@@ -574,13 +579,16 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     const reversal = await json<ReceptionReversedView>(first);
     expect(reversal).toMatchObject({ state: 'RECEIVED_IN_ERROR', admission: 'IN_ERROR' });
     expect((await episodeView(personId)).receptionReversal).toMatchObject({ admission: 'IN_ERROR' });
-    // Closed as void, keeping the void episode, resolved by who reversed it; off the list to do.
+    // Closed as void, keeping the void episode and who completed it, voided by who reversed it
+    // (review of stop 39, N7); off the list to do.
     expect(await pendingView(pendingId)).toMatchObject({
       status: 'VOID',
       episode: 1,
       links: { self: `/people/${personId}/episodes/1` },
-      resolvedBy: reversal.reversedBy,
-      resolvedAt: expect.any(String),
+      resolvedBy: completed.resolvedBy,
+      resolvedAt: completed.resolvedAt,
+      voidedBy: reversal.reversedBy,
+      voidedAt: expect.any(String),
       reopenedAfterEpisode: null,
     });
     const listOf = async (status: string) =>
@@ -623,7 +631,13 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     // A stale completion (its first completion sent again) opens nothing; nor is it dismissed.
     const stale = await ctx.lib.post(completion, facts);
     expect(stale.status).toBe(409);
-    expect((await json<Problem>(stale)).code).toBe('PENDING_RECEPTION_VOID');
+    expect(await json<Problem>(stale)).toMatchObject({
+      code: 'PENDING_RECEPTION_VOID',
+      // The next step, if the person is in fact received (review of stop 39, N6).
+      detail: expect.stringContaining(
+        "record it with POST /receptions, at another instant than episode 1's reception",
+      ),
+    });
     const dismissal = await ctx.lib.post(`/receptions/pending/${pendingId}/dismissal`, { reason: 'spec' });
     expect(dismissal.status).toBe(409);
     expect((await json<Problem>(dismissal)).code).toBe('PENDING_RECEPTION_VOID');
@@ -650,7 +664,8 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
   });
 
   it('an HMPPS admission its reversed reception had completed is pending again (admission TO_RECEIVE_AGAIN), and completed again opens the next episode at its own instant', async () => {
-    const { personId, prisonNumber, receivedAt, pendingId, completion, facts } = await completedAdmission();
+    const { personId, prisonNumber, receivedAt, pendingId, completion, facts, firstTag } =
+      await completedAdmission();
     const pending = { id: pendingId };
 
     const reversed = await reverse(personId, {
@@ -686,19 +701,44 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(byHand.status).toBe(409);
     expect((await json<Problem>(byHand)).code).toBe('RECEPTION_REVERSED');
 
-    // Completed again (other facts: the sentence was keyed wrong): the next episode, at the
-    // admission's instant; its retry answers it.
+    // A stale retry of the first completion (a double submit, an offline queue: the facts staff
+    // just reversed as wrong) opens nothing (review of stop 39, M3): sent with the ETag it was read
+    // under, 412 naming the current one; sent without If-Match, 400 IF_MATCH_REQUIRED naming it.
+    const stale = await ctx.lib.post(completion, facts, { 'if-match': firstTag });
+    expect(stale.status).toBe(412);
+    expect(await json<Problem & { currentETag?: string }>(stale)).toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      currentETag: '"pending-reception-v2"',
+    });
+    const blind = await ctx.lib.post(completion, facts);
+    expect(blind.status).toBe(400);
+    const blindProblem = await json<Problem>(blind);
+    expect(blindProblem.code).toBe('IF_MATCH_REQUIRED');
+    expect(blindProblem.errors?.map((e) => e.field)).toEqual(['if-match']);
+    expect(await pendingView(pending.id)).toMatchObject({ status: 'PENDING', reopenedAfterEpisode: 1 });
+    expect(await episodeStates(personId)).toEqual([[1, 'RECEIVED_IN_ERROR']]);
+
+    // Read again (the ETag of its new opening), and completed again (other facts: the sentence
+    // was keyed wrong): the next episode, at the admission's instant; its retry answers it.
+    const read = await ctx.lib.get(`/receptions/pending/${pending.id}`);
+    const tag = read.headers.get('etag')!;
+    expect(tag).toBe('"pending-reception-v2"');
+    expect((await json<PendingReceptionView>(read)).etag).toBe(tag);
     const corrected = { ...facts, sentenceLengthDays: 400 };
-    const again = await ctx.lib.post(completion, corrected);
+    const again = await ctx.lib.post(completion, corrected, { 'if-match': tag });
     expect(again.status).toBe(201);
     expect(await json<PendingReceptionView>(again)).toMatchObject({
       status: 'COMPLETED',
       episode: 2,
       reopenedAfterEpisode: 1,
+      etag: tag,
     });
-    const retry = await ctx.lib.post(completion, corrected);
+    const retry = await ctx.lib.post(completion, corrected, { 'if-match': tag });
     expect(retry.status).toBe(200);
     expect((await json<PendingReceptionView>(retry)).episode).toBe(2);
+    // The first completion's retry, now, is still refused: it names the opening that was reversed.
+    const staleAfter = await ctx.lib.post(completion, facts, { 'if-match': firstTag });
+    expect(staleAfter.status).toBe(412);
     const episodes = await json<{ items: EpisodeView[] }>(await ctx.lib.get(`/people/${personId}/episodes`));
     expect(episodes.items.map((e) => [e.episode, e.state, e.reception?.receivedAt])).toEqual([
       [1, 'RECEIVED_IN_ERROR', receivedAt.toISOString()],
@@ -828,6 +868,7 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
   });
   it('OpenAPI shows the admission field with its 422s and an example, and EPISODE_RECEIVED_IN_ERROR on every operation that may answer it', async () => {
     type Operation = {
+      parameters?: Array<{ name: string; in: string }>;
       requestBody?: {
         content: Record<
           string,
@@ -868,6 +909,10 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(completion.responses['409']!.description).toEqual(
       expect.stringContaining('PENDING_RECEPTION_VOID'),
     );
+    // Completion is conditional on the opening (review of stop 39, M3): If-Match, 412, and 400 IF_MATCH_REQUIRED.
+    expect(completion.parameters?.find((p) => p.name === 'If-Match')).toMatchObject({ in: 'header' });
+    expect(completion.responses['412']!.description).toEqual(expect.stringContaining('PRECONDITION_FAILED'));
+    expect(completion.responses['400']!.description).toEqual(expect.stringContaining('IF_MATCH_REQUIRED'));
 
     // Every operation whose service refuses a void episode (refuseVoid / refuseUnlessOpen) says so.
     const refusingVoid: Array<[string, string]> = [

@@ -16,6 +16,7 @@ import { personReceivedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent, refuseEpisodeMismatch, refusePreviousEpisodeMismatch } from './custody-outbox';
 import type { RecordReceptionBody } from './custody-episode.schemas';
 import { completePendingReceptions, lockPendingForCompletion } from './pending-reception.completion';
+import type { PendingReception } from './pending-reception.entity';
 import { lockPerson } from './person-lock';
 import { PersonIds } from './person-ids';
 import { lastEpisodeNumber, latestStandingEpisode, refusalOver } from './episode-history';
@@ -60,6 +61,8 @@ export class ReceptionsService {
     context: RequestContext,
     /** The pending reception (HMPPS) this reception completes, refused if it was dismissed. */
     pendingReceptionId?: string,
+    /** Checks the pending reception once locked, before anything is recorded (its completion's precondition). */
+    checkPending?: (pending: PendingReception) => void,
   ): Promise<ReceptionOutcome> {
     const personId = this.personIds.of(body.prisonNumber);
     noteAuditSubject(personId);
@@ -68,6 +71,7 @@ export class ReceptionsService {
       await lockPerson(tx, personId);
       const pending =
         pendingReceptionId === undefined ? null : await lockPendingForCompletion(tx, pendingReceptionId);
+      if (pending !== null) checkPending?.(pending);
       // A pending reception reopened by a reception reversal is received again at its own instant.
       const receivedAgain = pending !== null && pending.reopenedAfterEpisode !== null;
       let created = false;

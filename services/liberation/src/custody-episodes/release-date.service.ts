@@ -3,6 +3,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode, type ReceivedEpisode } from './custody-episode.entity';
 import {
+  DecisionBasisError,
+  DecisionMadeOnOtherSentencesError,
   EpisodeNotFoundError,
   IdempotencyKeyReusedError,
   ReleaseDateTooEarlyError,
@@ -10,7 +12,12 @@ import {
 } from './custody-episode.errors';
 import { releaseDateChangedEvent } from './custody-episode.events';
 import { enqueueCustodyEvent } from './custody-outbox';
-import type { ChangeReleaseDateBody, EpisodeView } from './custody-episode.schemas';
+import {
+  DECIDED_ON_SENTENCES,
+  type ChangeReleaseDateBody,
+  type EpisodeView,
+} from './custody-episode.schemas';
+import { madeOnOtherSentences } from './decision-basis';
 import { toEpisodeView } from './custody-episode.view';
 import { isWithin, loadEpisodeHistory } from './episode-history';
 import { lockPerson } from './person-lock';
@@ -33,6 +40,7 @@ interface ChangeKeyResult {
   episode: number;
   expectedReleaseDate: string;
   reason: string;
+  sentenceCalculationVersion?: number;
 }
 
 /** The calendar date of an instant in the prisons' time zone (reception dates are UK dates). */
@@ -79,6 +87,9 @@ export class ReleaseDateService {
         ...(first.episode === episodeNumber ? [] : ['episode']),
         ...(first.expectedReleaseDate === body.expectedReleaseDate ? [] : ['expectedReleaseDate']),
         ...(first.reason === body.reason ? [] : ['reason']),
+        ...((first.sentenceCalculationVersion ?? null) === (body.sentenceCalculationVersion ?? null)
+          ? []
+          : ['sentenceCalculationVersion']),
       ];
       if (differences.length > 0) {
         throw new IdempotencyKeyReusedError(
@@ -113,21 +124,18 @@ export class ReleaseDateService {
       where: { personId, episode: episodeNumber },
       order: { changeNumber: 'DESC' },
     });
+    // A decision is made on the sentences as then calculated: keep which version (reviews S2 and,
+    // of stop 39, M4), in this transaction with the person locked, so a later calculation compares
+    // against it. Checked before anything else: a decision on other sentences is refused even when
+    // the date would not move.
+    const basis = RELEASE_DECISIONS.has(body.reason)
+      ? await decisionBasis(manager, personId, episodeNumber, body, context)
+      : null;
     const current = latest?.expectedReleaseDate ?? episode.expectedReleaseDate;
     if (body.expectedReleaseDate === current) return false;
 
     refuseReleaseDateTooEarly(episode, body.expectedReleaseDate);
 
-    // A decision is made on the sentences as then calculated: keep which version (review S2), in
-    // this transaction with the person locked, so a later calculation compares against it.
-    const basis = RELEASE_DECISIONS.has(body.reason)
-      ? ((
-          await manager.findOne(SentenceCalculationRecord, {
-            where: { personId, episode: episodeNumber },
-            order: { version: 'DESC' },
-          })
-        )?.version ?? 0)
-      : null;
     const change = manager.create(ReleaseDateChange, {
       personId,
       episode: episodeNumber,
@@ -148,6 +156,60 @@ export class ReleaseDateService {
     );
     return true;
   }
+}
+
+/**
+ * The sentence calculation version a release decision is recorded on (its basis; 0: none was
+ * recorded yet; null: not known). HDC: the latest (its rules compare calculated dates, not
+ * sentences). PAROLE and EARLY_RELEASE: the version the body names, required once there is one
+ * (422 SENTENCE_CALCULATION_VERSION_REQUIRED; a version the episode lacks is 422
+ * SENTENCE_CALCULATION_VERSION_UNKNOWN); one older than the latest is refused (409
+ * DECISION_MADE_ON_OTHER_SENTENCES) when the latest sentences differ from its own in a way that
+ * matters (`madeOnOtherSentences`): recorded anyway, later calculations would be compared with the
+ * newer sentences and an added sentence never set the decision aside (review of stop 39, M4). A
+ * decision from an upstream system's event (which has no such field) has no known basis (null):
+ * kept by a later calculation, and flagged for review (`decisionCaveat`).
+ */
+async function decisionBasis(
+  manager: EntityManager,
+  personId: string,
+  episode: number,
+  body: ChangeReleaseDateBody,
+  context: RequestContext,
+): Promise<number | null> {
+  const latest = await manager.findOne(SentenceCalculationRecord, {
+    where: { personId, episode },
+    order: { version: 'DESC' },
+  });
+  if (!DECIDED_ON_SENTENCES.has(body.reason)) return latest?.version ?? 0;
+  const named = body.sentenceCalculationVersion;
+  if (named === undefined) {
+    if (!latest) return 0;
+    if (context.fromBus) return null;
+    throw new DecisionBasisError(
+      'SENTENCE_CALCULATION_VERSION_REQUIRED',
+      `a ${body.reason} decision on episode ${episode} names the sentence calculation version it was made on (sentenceCalculationVersion; the latest is ${latest.version})`,
+      { latestVersion: latest.version },
+    );
+  }
+  const made =
+    latest && named <= latest.version
+      ? named === latest.version
+        ? latest
+        : await manager.findOne(SentenceCalculationRecord, { where: { personId, episode, version: named } })
+      : null;
+  if (!latest || !made)
+    throw new DecisionBasisError(
+      'SENTENCE_CALCULATION_VERSION_UNKNOWN',
+      `episode ${episode} has no sentence calculation version ${named} (${latest ? `the latest is ${latest.version}` : 'none is recorded'})`,
+      { latestVersion: latest?.version ?? null },
+    );
+  if (made !== latest) {
+    const because = madeOnOtherSentences(made, latest.input);
+    if (because !== null)
+      throw new DecisionMadeOnOtherSentencesError(body.reason, named, latest.version, because);
+  }
+  return named;
 }
 
 /**

@@ -202,6 +202,8 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
           await ctx.lib.post(`/people/${person}/episodes/1/release-date`, {
             expectedReleaseDate: date,
             reason,
+            // A parole direction names the calculation it was made on (review of stop 39, M4).
+            ...(reason === 'PAROLE' ? { sentenceCalculationVersion: 1 } : {}),
           })
         ).status,
       ).toBe(201);

@@ -77,6 +77,10 @@ export const RELEASE_DATE_EXAMPLES: RequestExamples = {
     summary: 'Home detention curfew approved for an earlier date',
     value: { expectedReleaseDate: '2027-01-22', reason: 'HDC_APPROVED' },
   },
+  parole: {
+    summary: 'A Parole Board direction, made on the sentences of calculation version 2',
+    value: { expectedReleaseDate: '2027-03-15', reason: 'PAROLE', sentenceCalculationVersion: 2 },
+  },
 };
 
 export const MEETING_HELD_EXAMPLES: RequestExamples = {

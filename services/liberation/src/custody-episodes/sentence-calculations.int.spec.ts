@@ -25,10 +25,20 @@ describe('liberation: sentence calculations of a custody episode', () => {
     (await (await ctx.lib.get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;
 
   /** Changes the expected release date by hand (a decision, or another reason): 201. */
-  const changeDate = async (personId: string, expectedReleaseDate: string, reason: string) =>
+  const changeDate = async (
+    personId: string,
+    expectedReleaseDate: string,
+    reason: string,
+    sentenceCalculationVersion?: number,
+  ) =>
     expect(
-      (await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, { expectedReleaseDate, reason }))
-        .status,
+      (
+        await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
+          expectedReleaseDate,
+          reason,
+          ...(sentenceCalculationVersion === undefined ? {} : { sentenceCalculationVersion }),
+        })
+      ).status,
     ).toBe(201);
 
   async function anEnglishEpisode() {
@@ -310,7 +320,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
   const decidedFor = async (reason: string, date: string, personId?: string) => {
     const id = personId ?? (await anEnglishEpisode());
     expect((await record(id, englishSds())).status).toBe(201);
-    await changeDate(id, date, reason);
+    await changeDate(id, date, reason, reason === 'HDC_APPROVED' ? undefined : 1);
     return id;
   };
 
@@ -385,6 +395,100 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
   });
 
+  describe('a PAROLE or EARLY_RELEASE decision names the calculation version it was made on (review of stop 39, M4)', () => {
+    const decide = (personId: string, body: Record<string, unknown>) =>
+      ctx.lib.post(`/people/${personId}/episodes/1/release-date`, body);
+    const problemOf = async (r: Response) => (await r.json()) as Problem & { fields?: string[] };
+    const basisOf = async (personId: string) =>
+      ctx.lib.dataSource.transaction(async (tx) => {
+        await tx.query(`SELECT set_config('throughcare.unrestricted', 'on', true)`);
+        return (
+          (await tx.query(
+            `SELECT reason, sentence_calculation_version AS version FROM liberation.release_date_change WHERE person_id = $1 ORDER BY change_number`,
+            [personId],
+          )) as Array<{ reason: string; version: number | null }>
+        ).map((r) => [r.reason, r.version]);
+      });
+
+    it('is required once a calculation exists (422 naming the field), must be one of the episode, and goes with PAROLE or EARLY_RELEASE only (400)', async () => {
+      const personId = await anEnglishEpisode();
+      expect((await record(personId, englishSds())).status).toBe(201);
+      for (const reason of ['PAROLE', 'EARLY_RELEASE']) {
+        const missing = await decide(personId, { expectedReleaseDate: day(300), reason });
+        expect(missing.status).toBe(422);
+        expect(await problemOf(missing)).toMatchObject({
+          code: 'SENTENCE_CALCULATION_VERSION_REQUIRED',
+          fields: ['sentenceCalculationVersion'],
+        });
+      }
+      const unknown = await decide(personId, {
+        expectedReleaseDate: day(300),
+        reason: 'PAROLE',
+        sentenceCalculationVersion: 2,
+      });
+      expect(unknown.status).toBe(422);
+      expect(await problemOf(unknown)).toMatchObject({
+        code: 'SENTENCE_CALCULATION_VERSION_UNKNOWN',
+        fields: ['sentenceCalculationVersion'],
+      });
+      const hdc = await decide(personId, {
+        expectedReleaseDate: day(300),
+        reason: 'HDC_APPROVED',
+        sentenceCalculationVersion: 1,
+      });
+      expect(hdc.status).toBe(400);
+      expect((await problemOf(hdc)).errors?.map((e) => e.field)).toEqual(['sentenceCalculationVersion']);
+      // Nothing recorded but the first calculation's own change.
+      expect(await basisOf(personId)).toEqual([['RECALCULATION', null]]);
+    });
+
+    it('made on v1 and recorded after v2 added a sentence: 409 DECISION_MADE_ON_OTHER_SENTENCES, nothing recorded', async () => {
+      const personId = await anEnglishEpisode();
+      expect((await record(personId, englishSds())).status).toBe(201);
+      expect((await record(personId, withCount2({}), { 'if-match': '"sentence-v1"' })).status).toBe(201);
+      const stale = await decide(personId, {
+        expectedReleaseDate: day(300),
+        reason: 'PAROLE',
+        sentenceCalculationVersion: 1,
+      });
+      expect(stale.status).toBe(409);
+      expect(await problemOf(stale)).toMatchObject({
+        code: 'DECISION_MADE_ON_OTHER_SENTENCES',
+        latestVersion: 2,
+        detail: expect.stringContaining('sentence count-2 was added'),
+      });
+      expect(await basisOf(personId)).toEqual([
+        ['RECALCULATION', null],
+        ['RECALCULATION', null],
+      ]);
+      // Decided on the latest sentences, it is recorded on them.
+      await changeDate(personId, day(300), 'PAROLE', 2);
+      expect((await basisOf(personId)).at(-1)).toEqual(['PAROLE', 2]);
+    });
+
+    it('made on v1 and recorded after v2 changed nothing that matters: recorded on v1, so v3 adding a sentence sets it aside', async () => {
+      const personId = await anEnglishEpisode();
+      expect((await record(personId, englishSds())).status).toBe(201);
+      // v2: remand found (more credit: the decision still covers the sentences).
+      expect(
+        (await record(personId, englishSds({ remandDays: 10 }), { 'if-match': '"sentence-v1"' })).status,
+      ).toBe(201);
+      const decided = day(300);
+      await changeDate(personId, decided, 'EARLY_RELEASE', 1);
+      expect((await basisOf(personId)).at(-1)).toEqual(['EARLY_RELEASE', 1]);
+      // v3 adds a consecutive sentence: compared with v1's sentences (not v2's), it is set aside.
+      const added = await record(
+        personId,
+        { ...withCount2({}), remandDays: 10 },
+        { 'if-match': '"sentence-v2"' },
+      );
+      expect(added.status).toBe(201);
+      expect(((await added.json()) as SentenceCalculationOutcomeView).effect.decisionSetAsideBecause).toMatch(
+        /it was made on the sentences of calculation version 1; since then sentence count-2 was added/,
+      );
+    });
+  });
+
   it('keeps a PAROLE decision recorded before its calculation version was kept (an older row), flagged, never guessed from timestamps', async () => {
     const decided = day(300);
     const personId = await decidedFor('PAROLE', decided);
@@ -408,7 +512,9 @@ describe('liberation: sentence calculations of a custody episode', () => {
       expectedReleaseDateAfter: decided,
       changesExpectedReleaseDate: false,
       decisionSetAsideBecause: null,
-      decisionCaveat: expect.stringMatching(/\(it was recorded before this service kept that\): it is kept/),
+      decisionCaveat: expect.stringMatching(
+        /\(it was recorded before this service kept that, or came from an upstream system, whose event does not say\): it is kept/,
+      ),
     });
   });
 
@@ -431,7 +537,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
       const personId = await anEnglishEpisode();
       expect((await record(personId, (basis ?? englishSds)())).status).toBe(201);
       const decided = day(300);
-      await changeDate(personId, decided, 'PAROLE');
+      await changeDate(personId, decided, 'PAROLE', 1);
       const recorded = await record(personId, body(), { 'if-match': '"sentence-v1"' });
       expect(recorded.status).toBe(201);
       const view = (await recorded.json()) as SentenceCalculationOutcomeView;

@@ -11,9 +11,6 @@ import {
   displayedReleaseDate,
   InvalidSentenceInputError,
   planningRangeIssues,
-  resolvedSentenceSpans,
-  termDays,
-  termEndDate,
   UnsupportedSentenceError,
   type SentenceCalculation,
   type SentencePolicyTable,
@@ -30,6 +27,7 @@ import type { RequestContext } from './request-context';
 import type { ReleaseDateChange } from './release-date-change.entity';
 import { newestVersionsFirst } from './version-pages';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
+import { madeOnOtherSentences } from './decision-basis';
 import {
   type ListSentenceCalculationsQuery,
   type SentenceCalculationOutcomeView,
@@ -37,6 +35,8 @@ import {
   type SentenceCalculationView,
   type SentencesBody,
 } from './sentence-calculation.schemas';
+
+export { madeOnOtherSentences } from './decision-basis';
 
 /** The prefix of a sentence calculation's entity tag: `"sentence-v3"`. */
 export const SENTENCE_ETAG_PREFIX = 'sentence';
@@ -414,7 +414,7 @@ export class SentenceCalculationsService {
           `the sentences ${decision.reason} was decided on are not recorded here (${
             decision.sentenceCalculationVersion === 0
               ? 'it was recorded before any sentence calculation'
-              : 'it was recorded before this service kept that'
+              : 'it was recorded before this service kept that, or came from an upstream system, whose event does not say'
           }): it is kept; check that no sentence was added or lengthened since`,
         );
       if (decision.expectedReleaseDate < today) {
@@ -501,169 +501,6 @@ export function decisionCannotStand(reason: string, decisionDate: string, comput
   }
   if (hdced > decisionDate) return `the new HDC eligibility date ${hdced} is after the approved date`;
   return null;
-}
-
-/**
- * Why a parole or early-release decision no longer covers the sentences in `input`, or null when it
- * does (stop 37 review S1). A Parole Board direction or an early-release decision is made on the
- * sentences, not on a calculated date: remand or tagged-bail credit found later, a Scottish start
- * date backdated for remand, or a new release point does not undo it (a date after the new
- * CRD/ARD cannot stand anyway: `decisionCannotStand`), nor does a sentence removed or shortened
- * (the decision released the person from each sentence it was made on).
- *
- * It no longer covers them when, against the sentences of `basis` (the calculation version it was
- * made on), a sentence was added (a new conviction), or one was lengthened or moved later: a longer
- * term (measured from the day it starts, a consecutive one from the day after the one before it
- * ends), a later sentence or start date (a backdated start removed included), an end later as
- * the calculator resolves it (`resolvedSentenceSpans`: its start and term changed together; a
- * consecutive one after one that ends later, which is named instead), now consecutive to another, or an offence category
- * it did not have (an SDS40 Schedule offence, a Scottish domestic
- * abuse conviction: the release point); or when the sentences as a whole begin later (the
- * earliest-starting one removed: Scotland's single term runs from it), or less remand or tagged
- * bail curfew is credited (final review of stop 38).
- * This is deliberately conservative (stop 38: two rounds of finer rules, each reviewed, still
- * found paths to an early release): **any** added sentence sets the decision aside, even a short
- * concurrent one that releases by the decision's date. Set aside, the date moves to the
- * calculation's release date and the effect names why, for staff to review the decision and record
- * it again if it stands: a kept date made on other sentences can release someone early, a
- * set-aside one is reviewed.
- *
- * Sentences are matched by id; a sentence under an id the basis did not have is the same sentence
- * relabelled (staff's ids are their own labels: a count, a court case line) only when a basis
- * sentence no longer present under its own id had exactly the same facts the calculation turns on
- * (sentence date, start date, term in days, consecutive link, offence categories, sentence type);
- * each basis sentence is taken once (review M4 of stop 37). A reorder or a corrected offence date
- * does not set the decision aside.
- */
-/** A sentence's own start: the commencement date the court gave, else the sentence date. */
-const startOf = (x: Pick<SentencesBody['sentences'][number], 'startDate' | 'sentenceDate'>) =>
-  x.startDate ?? x.sentenceDate;
-/** What an absent `sentenceType` means (SentenceSchema). */
-const DEFAULT_SENTENCE_TYPE = 'STANDARD_DETERMINATE';
-
-type DecisionFacts = Pick<SentencesBody, 'sentences' | 'remandDays' | 'taggedBailCurfewDays'>;
-
-export function madeOnOtherSentences(
-  basis: Pick<SentenceCalculationRecord, 'version'> & { input: DecisionFacts },
-  input: DecisionFacts,
-): string | null {
-  type Sentence = SentencesBody['sentences'][number];
-  const then = new Map(basis.input.sentences.map((s) => [s.id, s]));
-  const nowIds = new Set(input.sentences.map((s) => s.id));
-  // Relabelled sentences: new id → the basis id it stands for. Found to a fixed point, since a
-  // consecutive link may name a sentence relabelled too.
-  const relabelled = new Map<string, string>();
-  const taken = new Set<string>();
-  const asBasisId = (id: string | undefined) => (id === undefined ? undefined : (relabelled.get(id) ?? id));
-  const categories = (x: Sentence) => [...(x.offenceCategories ?? [])].sort().join(',');
-  const sameFacts = (x: Sentence, was: Sentence) =>
-    x.sentenceDate === was.sentenceDate &&
-    (x.startDate ?? null) === (was.startDate ?? null) &&
-    termDays(x.sentenceDate, x.term) === termDays(was.sentenceDate, was.term) &&
-    asBasisId(x.consecutiveTo) === was.consecutiveTo &&
-    categories(x) === categories(was) &&
-    (x.sentenceType ?? DEFAULT_SENTENCE_TYPE) === (was.sentenceType ?? DEFAULT_SENTENCE_TYPE);
-  for (let found = true; found; ) {
-    found = false;
-    for (const x of input.sentences) {
-      if (then.has(x.id) || relabelled.has(x.id)) continue;
-      const was = basis.input.sentences.find((b) => !nowIds.has(b.id) && !taken.has(b.id) && sameFacts(x, b));
-      if (was) {
-        relabelled.set(x.id, was.id);
-        taken.add(was.id);
-        found = true;
-      }
-    }
-  }
-  // Each sentence's start, end and days as the calculator resolves them (a consecutive one starts
-  // the day after the one it follows ends; review S1 of the consecutive check). Both sets were
-  // calculated, so both resolve; should either not, the checks on the sentences as given stand alone.
-  const [spansThen, spansNow] = [
-    resolvedSentenceSpans(basis.input.sentences),
-    resolvedSentenceSpans(input.sentences),
-  ];
-  const changes = input.sentences.flatMap((x) => {
-    const was = then.get(asBasisId(x.id)!);
-    if (!was) return [`sentence ${x.id} was added`];
-    const label = relabelled.has(x.id) ? `${x.id} (${was.id} relabelled)` : x.id;
-    const [spanNow, spanThen] = [spansNow?.get(x.id), spansThen?.get(was.id)];
-    const spans = spanNow && spanThen ? { now: spanNow, then: spanThen } : null;
-    // Measured from the day it starts (a term in months is not the same days from every day);
-    // a consecutive one from the day after the one before it ends.
-    const startsOn = spans?.now.start ?? startOf(x);
-    const longer = termDays(startsOn, x.term) > termDays(startsOn, was.term);
-    // Without the resolved spans, only a sentence consecutive neither then nor now has its own
-    // start, so its end can be compared (a backdated start removed, a start and a term changed
-    // together; final review of stop 38).
-    const endsLater =
-      spans === null &&
-      x.consecutiveTo === undefined &&
-      was.consecutiveTo === undefined &&
-      termEndDate(startOf(x), x.term) > termEndDate(startOf(was), was.term);
-    const addedCategories = (x.offenceCategories ?? []).filter(
-      (c) => !(was.offenceCategories ?? []).includes(c),
-    );
-    const own = [
-      ...(longer ? [`the term of sentence ${label} is longer`] : []),
-      ...(x.sentenceDate > was.sentenceDate
-        ? [`sentence ${label} is dated ${x.sentenceDate}, not ${was.sentenceDate}`]
-        : []),
-      ...(x.consecutiveTo === undefined &&
-      (x.startDate !== undefined || was.startDate !== undefined) &&
-      startOf(x) > startOf(was)
-        ? [`sentence ${label} starts ${startOf(x)}, not ${startOf(was)}`]
-        : []),
-      ...(endsLater && !longer && startOf(x) <= startOf(was)
-        ? [
-            `sentence ${label} ends ${termEndDate(startOf(x), x.term)}, not ${termEndDate(startOf(was), was.term)}`,
-          ]
-        : []),
-      ...(x.consecutiveTo !== undefined && asBasisId(x.consecutiveTo) !== was.consecutiveTo
-        ? [`sentence ${label} is now consecutive to ${x.consecutiveTo}`]
-        : []),
-      ...(addedCategories.length > 0
-        ? [
-            `sentence ${label} now has offence categor${addedCategories.length > 1 ? 'ies' : 'y'} ${addedCategories.join(', ')}`,
-          ]
-        : []),
-    ];
-    if (spans === null || own.length > 0) return own;
-    // Resolved, it ends later (consecutive ones included) for a reason not named above. Not named
-    // again for a sentence that still follows the same one and starts later only because that one
-    // ends later: the one before it is named (or, up the chain, the one that moved). More days from
-    // an earlier start with a term no longer (a month is not the same days from every day: a
-    // Scottish start backdated for remand) end no later and release no later: `longer` above
-    // compares the terms from the same, resolved, start.
-    const followsOneEndingLater =
-      x.consecutiveTo !== undefined &&
-      asBasisId(x.consecutiveTo) === was.consecutiveTo &&
-      spans.now.start > spans.then.start;
-    return !followsOneEndingLater && spans.now.end > spans.then.end
-      ? [`sentence ${label} ends ${spans.now.end}, not ${spans.then.end}`]
-      : [];
-  });
-  // The sentences as a whole begin later (the earliest-starting one removed): in Scotland
-  // the single term runs from the earliest start (1993 Act s.27(5)), so every date moves later.
-  const earliest = (sentences: DecisionFacts['sentences']) =>
-    sentences
-      .filter((x) => x.consecutiveTo === undefined)
-      .map(startOf)
-      .sort()[0];
-  const [earliestThen, earliestNow] = [earliest(basis.input.sentences), earliest(input.sentences)];
-  const removed = basis.input.sentences.some((b) => !nowIds.has(b.id) && !taken.has(b.id));
-  if (removed && earliestThen !== undefined && earliestNow !== undefined && earliestNow > earliestThen)
-    changes.push(`the sentences begin ${earliestNow}, not ${earliestThen}`);
-  // Less time credited (E&W remand, tagged bail curfew): every date it counted towards moves later.
-  const credit = (facts: DecisionFacts, field: 'remandDays' | 'taggedBailCurfewDays') => facts[field] ?? 0;
-  for (const [field, what] of [
-    ['remandDays', 'remand days'],
-    ['taggedBailCurfewDays', 'tagged bail curfew days'],
-  ] as const)
-    if (credit(input, field) < credit(basis.input, field))
-      changes.push(`the ${what} credited are ${credit(input, field)}, not ${credit(basis.input, field)}`);
-  return changes.length === 0
-    ? null
-    : `it was made on the sentences of calculation version ${basis.version}; since then ${changes.join(', ')}`;
 }
 
 /** The calculation, its release date, and a refusal of a date the journey could not plan. */

@@ -25,6 +25,7 @@ import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-cu
 import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
 import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberation-void';
 import { ReceptionReversalAdmission1700000002800 } from './1700000002800-reception-reversal-admission';
+import { PendingReceptionVoided1700000002900 } from './1700000002900-pending-reception-voided';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -54,4 +55,5 @@ export const liberationMigrations = [
   PendingReceptionReopened1700000002600,
   CourtLiberationVoid1700000002700,
   ReceptionReversalAdmission1700000002800,
+  PendingReceptionVoided1700000002900,
 ];

@@ -9,6 +9,7 @@ import { CustodyEpisodeVoidReasonLiteral1700000002400 } from './1700000002400-cu
 import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-reception-reopened';
 import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberation-void';
 import { ReceptionReversalAdmission1700000002800 } from './1700000002800-reception-reversal-admission';
+import { PendingReceptionVoided1700000002900 } from './1700000002900-pending-reception-voided';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { liberationMigrations } from './index';
@@ -643,6 +644,93 @@ describe('liberation migrations (real Postgres)', () => {
           personId,
         ]),
       ).toEqual([{ void_admission: 'TO_RECEIVE_AGAIN' }]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+  it('keeps who completed a VOID admission and adds who voided it (filled from resolved_* for those voided before), indexes admissions by episode, ties void_admission to a reception; and reverts', async () => {
+    const ds = await open(
+      liberationMigrations.slice(0, liberationMigrations.indexOf(PendingReceptionVoided1700000002900) + 1),
+    );
+    const personId = 'p00000000000000002900';
+    const pendingId = '00000000-0000-4000-8000-000000002900';
+    const indexCount = async () =>
+      (
+        (await ds.query(
+          `SELECT indexname FROM pg_indexes WHERE schemaname = 'liberation' AND indexname = 'pending_reception_episode_idx'`,
+        )) as unknown[]
+      ).length;
+    const pendingRow = async () =>
+      (
+        (await ds.query(
+          `SELECT status, resolved_by, voided_by, voided_at IS NOT NULL AS voided FROM liberation.pending_reception WHERE id = $1`,
+          [pendingId],
+        )) as unknown[]
+      )[0];
+    try {
+      // Before it: 2800's code voided the admission and wrote the reversal's actor over resolved_by.
+      await ds.runMigrations({ transaction: 'each' });
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await columnCount(ds, 'pending_reception', 'voided_by')).toBe(0);
+      await episode(ds, personId);
+      await ds.query(
+        `UPDATE liberation.custody_episode SET voided_at = '2026-01-06T10:00:00Z', voided_by = 'reverser', void_reason = 'RECEIVED_IN_ERROR',
+           void_event_id = gen_random_uuid(), void_correlation_id = 'spec', void_admission = 'IN_ERROR' WHERE person_id = $1`,
+        [personId],
+      );
+      await ds.query(
+        `INSERT INTO liberation.pending_reception (id, hmpps_event_id, person_id, prison_number, establishment_code,
+           reason, received_at, status, episode, resolved_by, resolved_at, correlation_id)
+         VALUES ($1, gen_random_uuid(), $2, 'A1234BC', 'BAR', 'ADMISSION', '2026-01-05T10:00:00Z', 'VOID', 1, 'reverser', now(), 'spec')`,
+        [pendingId, personId],
+      );
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await columnCount(ds, 'pending_reception', 'voided_by')).toBe(1);
+      expect(await columnCount(ds, 'pending_reception', 'voided_at')).toBe(1);
+      expect(await indexCount()).toBe(1);
+      expect(await pendingRow()).toEqual({
+        status: 'VOID',
+        resolved_by: 'reverser',
+        voided_by: 'reverser',
+        voided: true,
+      });
+      // Only a VOID admission names who voided it.
+      await expect(
+        ds.query(`UPDATE liberation.pending_reception SET status = 'COMPLETED' WHERE id = $1`, [pendingId]),
+      ).rejects.toThrow(/pending_reception_voided/);
+      // As the new code voids: who completed it stays.
+      await ds.query(
+        `UPDATE liberation.pending_reception SET resolved_by = 'completer', voided_by = 'reverser-2' WHERE id = $1`,
+        [pendingId],
+      );
+      // What a reversal said of the admission is only on a reception's episode.
+      expect(
+        await ds.query(
+          `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'custody_episode_void_admission_reception'`,
+        ),
+      ).toEqual([{ def: "CHECK (((void_admission IS NULL) OR (origin = 'RECEPTION'::text)))" }]);
+      const checks = (await ds.query(
+        `SELECT conname, convalidated FROM pg_constraint WHERE conname IN ('pending_reception_voided', 'custody_episode_void_admission_reception') ORDER BY conname`,
+      )) as Array<{ conname: string; convalidated: boolean }>;
+      expect(checks).toEqual([
+        { conname: 'custody_episode_void_admission_reception', convalidated: true },
+        { conname: 'pending_reception_voided', convalidated: true },
+      ]);
+
+      // Reverted: resolved_* name who voided it, as 2800's code reads a VOID admission.
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await columnCount(ds, 'pending_reception', 'voided_by')).toBe(0);
+      expect(await indexCount()).toBe(0);
+      expect(
+        await ds.query(`SELECT status, resolved_by FROM liberation.pending_reception WHERE id = $1`, [
+          pendingId,
+        ]),
+      ).toEqual([{ status: 'VOID', resolved_by: 'reverser-2' }]);
+      expect(
+        (await ds.query(
+          `SELECT conname FROM pg_constraint WHERE conname = 'custody_episode_void_admission_reception'`,
+        )) as unknown[],
+      ).toEqual([]);
     } finally {
       await ds.destroy();
     }
