@@ -18,6 +18,40 @@ export const Pathway = z.enum([
 ]);
 export type Pathway = z.infer<typeof Pathway>;
 
+/**
+ * A resettlement pathway's status in an assessment answered by questions (the assessment service's
+ * `pathwayOutcomes`): not started, in progress, support required (a need), support not required,
+ * support declined by the person, or done (support already in place; a summary review).
+ */
+export const PathwayStatus = z.enum([
+  'NOT_STARTED',
+  'IN_PROGRESS',
+  'SUPPORT_REQUIRED',
+  'SUPPORT_NOT_REQUIRED',
+  'SUPPORT_DECLINED',
+  'DONE',
+]);
+export type PathwayStatus = z.infer<typeof PathwayStatus>;
+/** Why a pathway was skipped in an assessment. */
+export const PathwaySkipReason = z.enum([
+  'COMPLETED_IN_ANOTHER_PRISON',
+  'EARLY_RELEASE',
+  'TRANSFER',
+  'OTHER',
+]);
+export type PathwaySkipReason = z.infer<typeof PathwaySkipReason>;
+/**
+ * One pathway as a completed assessment left it (on the completion events, optional within v1:
+ * absent for an assessment completed with a typed list of needs). No free-text reasons: the bus
+ * carries no personal detail beyond the status.
+ */
+export const AssessedPathway = z.object({
+  pathway: Pathway,
+  status: PathwayStatus,
+  skipped: z.object({ reason: PathwaySkipReason }).optional(),
+});
+export type AssessedPathway = z.infer<typeof AssessedPathway>;
+
 /** Receive reasons used by HMPPS prisoner-movement events. */
 export const ReceptionReason = z.enum([
   'ADMISSION',

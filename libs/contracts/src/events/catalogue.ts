@@ -33,6 +33,7 @@ import {
   ReleaseReason,
   ReleaseDateChangeReason,
   RiskOfSeriousHarm,
+  AssessedPathway,
 } from '../vocabulary';
 import { eventSchema } from './envelope';
 
@@ -134,6 +135,8 @@ export const CoreScreenCompletedV1 = eventSchema(
     needs: z.array(Pathway),
     riskOfSeriousHarm: RiskOfSeriousHarm,
     completedAt: IsoInstant,
+    /** Each pathway's status, when the screen was answered by questions (optional within v1). */
+    pathways: z.array(AssessedPathway).optional(),
   }),
 );
 export type CoreScreenCompletedV1 = z.infer<typeof CoreScreenCompletedV1>;
@@ -342,6 +345,8 @@ export const AssessmentCompletedV1 = eventSchema(
     kind: AssessmentKind,
     needs: z.array(Pathway),
     completedAt: IsoInstant,
+    /** Each pathway's status, when the assessment was answered by questions (optional within v1). */
+    pathways: z.array(AssessedPathway).optional(),
   }),
 );
 export type AssessmentCompletedV1 = z.infer<typeof AssessmentCompletedV1>;

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type {
+  AssessedPathway,
   AssessmentKind,
   Attendance,
   ClosureReason,
@@ -191,6 +192,8 @@ export interface CoreScreenCompleted {
   riskOfSeriousHarm: RiskOfSeriousHarm;
   completedAt: string;
   eventId: string;
+  /** Each pathway's status, when answered by questions (the completion event's `pathways`). */
+  pathways?: AssessedPathway[];
 }
 export interface ReferralAcknowledged {
   referralId: string;
@@ -260,6 +263,8 @@ export interface AssessmentCompleted {
   needs: Pathway[];
   completedAt: string;
   eventId: string;
+  /** Each pathway's status, when answered by questions (the completion event's `pathways`). */
+  pathways?: AssessedPathway[];
 }
 export interface MeetingHeld {
   bookingId: string;

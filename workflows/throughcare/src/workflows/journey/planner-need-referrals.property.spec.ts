@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Pathway } from '@throughcare/contracts';
+import type { AssessmentCompleted, Pathway } from '@throughcare/contracts';
 import { NEED_GAP_RETRY_MS } from './outcomes';
 import { DECLINE_COOL_OFF_MS, MAX_DECLINES_PER_NEED, NEED_SUPERSEDED_UNDUE_PATCH } from './planner';
 import {
@@ -261,7 +261,7 @@ function applyNeedOps(j: SimulatedJourney, ops: NeedOp[]): void {
           expect(
             j.tell(j.facts.assessmentCompleted, {
               assessmentId: open.assessmentId,
-              kind: open.kind,
+              kind: open.kind as AssessmentCompleted['kind'],
               needs: [o.pathway],
               completedAt: j.now,
               eventId: id(),
