@@ -279,7 +279,12 @@ export interface ThroughcareActivities {
     workflowId: string;
     resumed: Omit<ResumedEpisode, 'releasedAt' | 'openNeeds'> &
       Partial<Pick<ResumedEpisode, 'releasedAt' | 'openNeeds'>>;
-  }): Promise<{ outcome: 'STARTED' | 'ALREADY_RESUMED' | 'NOT_RESUMABLE'; reason?: string }>;
+  }): Promise<{
+    outcome: 'STARTED' | 'ALREADY_RESUMED' | 'NOT_RESUMABLE';
+    reason?: string;
+    /** STARTED, ALREADY_RESUMED: when the run started again had closed (the case closure it reopens). */
+    closedAt?: string;
+  }>;
 }
 
 /** Stable error types carried from activities to every edge. */
@@ -306,4 +311,10 @@ export const ErrorTypes = {
    * dead-letters it RETURN_REVERSED, and starts no journey for the void episode. Final.
    */
   returnReversed: 'RETURN_REVERSED',
+  /**
+   * A hand-over to the next episode (`openNextEpisode`) whose reception was reversed before it came
+   * (a tombstone holds its id, or its journey closed RECEIVED_IN_ERROR): the closing journey shows it
+   * as an attention item (RETRY, SKIP once the follow-up is arranged outside the platform).
+   */
+  nextEpisodeVoid: 'NEXT_EPISODE_VOID',
 } as const;

@@ -59,6 +59,14 @@ export interface ReceptionReversedTombstoneInput {
    * tombstones placed before it was recorded, and for a reversal that did not name it.
    */
   receivedAt?: string;
+  /**
+   * Placed after a return to custody's journey that had closed otherwise before the reversal: the
+   * journey of the episode before (closed by that return) that is not started again on its own,
+   * and how the reversed episode's journey had closed. Every delivery or replay of a reversal that
+   * finds this tombstone is dead-lettered EPISODE_NOT_RESUMED again, so the letter goes only when an
+   * operator discards it (review of stop 40, S1).
+   */
+  episodeNotResumed?: { episode: number; closure: string };
 }
 
 /** Stages of the journey, in order. */
@@ -154,6 +162,12 @@ export interface ResumedEpisode {
   returnReason?: ReturnToCustodyReason;
   /** The reversal's bus event id (`custody.reception.reversed`): the run's idempotency key base. */
   eventId: string;
+  /**
+   * When the closed run closed (its plan's `closedAt`): the case closure this run reopens. Set by
+   * `resumeEpisode`; a retry that finds the run started deletes only that closure (review of stop
+   * 40, M3), never the run's own later one.
+   */
+  reopensClosureAt?: string;
   /** The needs still open when this episode's journey closed (the episode after's `carried.openNeeds`). */
   openNeeds: Pathway[];
   /**

@@ -189,6 +189,16 @@ function fakeTemporal(
   return { calls, updates, logs, handle, deadlines, starts, signalled };
 }
 
+/** The handler's failure for an event it dead-letters (asserted permanent). */
+async function deadLetterOf(handled: Promise<void>): Promise<unknown> {
+  const failure = await handled.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isPermanent(failure)).toBe(true);
+  return failure;
+}
+
 describe('bridge handler: a return to custody', () => {
   it('updates the previous episode (updateId = eventId) before it starts the new one', async () => {
     const t = fakeTemporal(async () => {});
@@ -764,19 +774,18 @@ describe('bridge handler: facts', () => {
             closureReason: 'CONSENT_WITHDRAWN',
             ...held,
           });
-          const failure = await t.handle(reversal(), context).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          expect(isPermanent(failure)).toBe(true);
-          expect(failure).toMatchObject({
+          expect(await deadLetterOf(t.handle(reversal(), context))).toMatchObject({
             code: 'EPISODE_NOT_RESUMED',
             message: expect.stringContaining(
-              `its journey ${id} had closed (CONSENT_WITHDRAWN) before: the episode is now void (a tombstone), and the journey of episode 1, closed by that return, is not started again on its own`,
+              `its journey ${id} had closed (CONSENT_WITHDRAWN) before: the episode is void (a tombstone), and the journey of episode 1, closed by that return, is not started again on its own`,
             ),
           });
+          // The tombstone records it, so that a later delivery letters it again.
           expect(t.starts.at(-1)).toMatchObject({
             workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+            args: [
+              expect.objectContaining({ episodeNotResumed: { episode: 1, closure: 'CONSENT_WITHDRAWN' } }),
+            ],
           });
           expect(t.starts).toHaveLength(2);
         },
@@ -805,9 +814,31 @@ describe('bridge handler: facts', () => {
             `update caseCloseRequested → ${id}`,
             `start receptionReversedTombstone ${id}`,
             `describe ${id}`,
+            // Its input: whether it records a journey before not started again (none here).
+            `history ${id}`,
           ]);
           expect(t.logs).toEqual([expect.stringContaining(says)]);
         }
+      });
+
+      it('letters EPISODE_NOT_RESUMED again on any delivery that finds a tombstone recording it (review of stop 40, S1)', async () => {
+        const t = fakeTemporal(journeyNotRunning('completed', id), async () => {}, {
+          status: 'COMPLETED',
+          type: 'receptionReversedTombstone',
+          input: {
+            episode: 2,
+            reversedAt: '2027-02-01T16:00:00Z',
+            reversalEventId: 'r',
+            episodeNotResumed: { episode: 1, closure: 'CONSENT_WITHDRAWN' },
+          },
+        });
+        expect(await deadLetterOf(t.handle(reversal(), context))).toMatchObject({
+          code: 'EPISODE_NOT_RESUMED',
+          message: expect.stringContaining(
+            'the journey of episode 1, closed by that return, is not started again',
+          ),
+        });
+        expect(t.starts).toHaveLength(1);
       });
 
       it('retries (transient) when the journey started since the update found none: the retry closes it', async () => {

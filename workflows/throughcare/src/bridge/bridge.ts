@@ -159,7 +159,7 @@ export function bridgeHandler(
   /**
    * The start input of a run (from its history's first event, decoded as the client decodes any
    * payload: the project codec decrypts it); undefined when it has none that reads as an object.
-   * Read only on rare paths (an opening refused, a reversal finding a closed journey).
+   * Read only where no running journey answers (an opening refused, a reversal finding a closed journey or a tombstone).
    */
   const startInputOf = async (workflowId: string, runId: string | undefined): Promise<object | undefined> => {
     const input = await withDeadline(() => startInputOfRun(client, workflowId, runId));
@@ -180,12 +180,16 @@ export function bridgeHandler(
   ): Promise<void> => {
     const { workflowId } = command;
     /** The tombstone under the journey's id, its summary saying what was reversed and when. */
-    const startTombstone = (workflowIdReusePolicy: WorkflowIdReusePolicy, summary: string) =>
+    const startTombstone = (
+      workflowIdReusePolicy: WorkflowIdReusePolicy,
+      summary: string,
+      episodeNotResumed?: ReceptionReversedTombstoneInput['episodeNotResumed'],
+    ) =>
       withDeadline(() =>
         client.workflow.start(RECEPTION_REVERSED_TOMBSTONE_TYPE, {
           taskQueue: TaskQueues.throughcare,
           workflowId,
-          args: [tombstone],
+          args: [episodeNotResumed ? { ...tombstone, episodeNotResumed } : tombstone],
           workflowIdReusePolicy,
           staticSummary: `Throughcare episode ${tombstone.episode} · ${summary}`,
         }),
@@ -212,9 +216,16 @@ export function bridgeHandler(
       );
     }
     if (type === RECEPTION_REVERSED_TOMBSTONE_TYPE) {
+      const placed = (await startInputOf(workflowId, runId)) as
+        | Partial<ReceptionReversedTombstoneInput>
+        | undefined;
       logger.log(
         `${where}: ${command.name} not applied: ${workflowId} is a tombstone already; nothing to close`,
       );
+      // Placed after a return's journey closed otherwise: the journey before still waits on an
+      // operator, whichever delivery or replay comes here.
+      if (placed?.episodeNotResumed)
+        throw episodeNotResumed(workflowId, tombstone.episode, placed.episodeNotResumed);
       return;
     }
     // The journey completed closing RECEIVED_IN_ERROR (this reversal, or an earlier one, closed it;
@@ -243,6 +254,13 @@ export function bridgeHandler(
           `${workflowId} had closed (${status.name}); the reversal names the reception or liberation at ${tombstone.receivedAt}, but episode ${tombstone.episode} was opened by its ${opened.what} at ${opened.at}: it reverses another opening under this episode number (an upstream numbering mismatch), so no tombstone is placed and the episode is not voided`,
         );
     }
+    // A return to custody (its history handed over, or naming the journey that took it: `returnOf`)
+    // closed otherwise: the journey of the episode before, closed by the return, is not started
+    // again on its own (review of stop 39, M1): an operator decides, from the dead letter. The
+    // tombstone records it, so that the letter comes again on any later delivery (stop 40, S1).
+    const before = plan?.carried?.fromEpisode ?? journey?.carried?.fromEpisode ?? journey?.returnOf;
+    const notResumed =
+      before === undefined ? undefined : { episode: before, closure: plan?.closureReason ?? status.name };
     // The journey closed before the reversal (a liberation from court whose follow-up ended, a
     // case closed early): nothing to close, but the episode is void from now on. A tombstone run
     // after the closed one (ALLOW_DUPLICATE) says so to whatever reads the id later: a return to
@@ -251,20 +269,23 @@ export function bridgeHandler(
     await startTombstone(
       WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       `${opening} reversed (recorded in error) after its journey had closed (${status.name})`,
+      notResumed,
     );
     logger.log(
       `${where}: ${command.name} not applied: ${workflowId} had closed (${status.name}); nothing to close, tombstone ${RECEPTION_REVERSED_TOMBSTONE_TYPE} run placed after it, so the episode reads as void`,
     );
-    // A return to custody (its history handed over, or naming the journey that took it: `returnOf`)
-    // closed otherwise: the journey of the episode before, closed by the return, is not started
-    // again on its own (review of stop 39, M1): an operator decides, from the dead letter.
-    const before = plan?.carried?.fromEpisode ?? journey?.carried?.fromEpisode ?? journey?.returnOf;
-    if (before !== undefined)
-      throw new PermanentError(
-        BridgeErrorCodes.episodeNotResumed,
-        `the return to custody into episode ${tombstone.episode} was reversed, but its journey ${workflowId} had closed (${plan?.closureReason ?? status.name}) before: the episode is now void (a tombstone), and the journey of episode ${before}, closed by that return, is not started again on its own (that closure may hold for the person whatever the episode). The person was never returned: decide whether they need follow-up in the community and arrange it, then discard this letter (a replay finds the tombstone and does nothing)`,
-      );
+    if (notResumed) throw episodeNotResumed(workflowId, tombstone.episode, notResumed);
   };
+  /** The dead letter for a reversed return whose journey had closed otherwise (review of stop 39, M1). */
+  const episodeNotResumed = (
+    workflowId: string,
+    episode: number,
+    notResumed: { episode: number; closure: string },
+  ): PermanentError =>
+    new PermanentError(
+      BridgeErrorCodes.episodeNotResumed,
+      `the return to custody into episode ${episode} was reversed, but its journey ${workflowId} had closed (${notResumed.closure}) before: the episode is void (a tombstone), and the journey of episode ${notResumed.episode}, closed by that return, is not started again on its own (that closure may hold for the person whatever the episode). The person was never returned: decide whether they need follow-up in the community and arrange it, then discard this letter (a replay, or any later copy of the reversal, letters it again)`,
+    );
 
   /**
    * What runs or ran under `workflowId`, as far as a return to custody cares: `void` (a tombstone

@@ -290,10 +290,16 @@ describe('orchestrator SLA store (real Postgres)', () => {
         episode: 2,
         reason: 'DECEASED',
       });
-      await sla.recordCaseReopened({ personId, episode: 1 });
-      await sla.recordCaseReopened({ personId, episode: 1 }); // a retry of the resume step
+      // Another instant than the closure's (the run started again closed the episode since): kept.
+      await sla.recordCaseReopened({ personId, episode: 1, closedAt: '2027-10-01T10:00:00.000Z' });
+      expect(await closure()).toEqual([
+        { episode: 1, reason: 'RECALLED' },
+        { episode: 2, reason: 'DECEASED' },
+      ]);
+      await sla.recordCaseReopened({ personId, episode: 1, closedAt: recalled.closedAt });
+      await sla.recordCaseReopened({ personId, episode: 1, closedAt: recalled.closedAt }); // a retry
       // Episode 2 closed otherwise: not a return's closure, kept.
-      await sla.recordCaseReopened({ personId, episode: 2 });
+      await sla.recordCaseReopened({ personId, episode: 2, closedAt: recalled.closedAt });
       expect(await closure()).toEqual([{ episode: 2, reason: 'DECEASED' }]);
       await sla.recordCaseClosed({
         ...recalled,

@@ -134,16 +134,20 @@ export class SlaService
    * closes. Any other closure is kept (none is made by a return). Idempotent. No event: nothing
    * consumes `throughcare.case.closed` (README, _Returns to custody reversed_).
    */
-  async recordCaseReopened(input: { personId: string; episode: number }): Promise<void> {
+  async recordCaseReopened(input: { personId: string; episode: number; closedAt: string }): Promise<void> {
     await this.dataSource
       .getRepository(CaseClosure)
       .createQueryBuilder()
       .delete()
-      .where('person_id = :personId AND episode = :episode AND reason IN (:...reasons)', {
-        personId: input.personId,
-        episode: input.episode,
-        reasons: ['RECALLED', 'NEW_SENTENCE'],
-      })
+      .where(
+        'person_id = :personId AND episode = :episode AND reason IN (:...reasons) AND closed_at = :closedAt',
+        {
+          personId: input.personId,
+          episode: input.episode,
+          reasons: ['RECALLED', 'NEW_SENTENCE'],
+          closedAt: new Date(input.closedAt),
+        },
+      )
       .execute();
   }
 

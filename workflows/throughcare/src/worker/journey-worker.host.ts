@@ -82,10 +82,15 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
         resumeEpisode: async (i: Parameters<ThroughcareActivities['resumeEpisode']>[0]) => {
           const answer = await resumeEpisode(client, i);
           // Started again (now, or by an earlier attempt): the episode's closure by the return goes
-          // (review of stop 39, N6), so the case record does not say it is closed while it runs.
+          // (review of stop 39, N6), so the case record does not say it is closed while it runs;
+          // only that closure (its instant), never the run's own later one (review of stop 40, M3).
           const episode = /^throughcare-(.+)-(\d+)$/.exec(i.workflowId);
-          if (answer.outcome !== 'NOT_RESUMABLE' && episode)
-            await this.sla.recordCaseReopened({ personId: episode[1]!, episode: Number(episode[2]) });
+          if (answer.outcome !== 'NOT_RESUMABLE' && answer.closedAt && episode)
+            await this.sla.recordCaseReopened({
+              personId: episode[1]!,
+              episode: Number(episode[2]),
+              closedAt: answer.closedAt,
+            });
           return answer;
         },
         ...this.auditVerification.activities,

@@ -1,7 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { log } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   carriedHistorySignal,
+  ErrorTypes,
   RECEPTION_REVERSED_TOMBSTONE_TYPE,
   TaskQueues,
   THROUGHCARE_WORKFLOW_TYPE,
@@ -12,7 +14,7 @@ import {
 type OpenNextInput = Parameters<ThroughcareActivities['openNextEpisode']>[0];
 
 /** The failure type of a hand-over to a next episode that was received in error before it came. */
-export const NEXT_EPISODE_VOID = 'NEXT_EPISODE_VOID';
+export const NEXT_EPISODE_VOID = ErrorTypes.nextEpisodeVoid;
 
 /**
  * The `openNextEpisode` activity: hands the closing journey's history to the next episode's
@@ -24,21 +26,20 @@ export const NEXT_EPISODE_VOID = 'NEXT_EPISODE_VOID';
  * first; when a closed workflow holds the id and it is void, the hand-over fails for good with
  * NEXT_EPISODE_VOID, which the journey shows as an attention item: the person was not returned to
  * custody, yet this journey closed as if they were, and its follow-up is not started again (the
- * reversal came before the next journey knew it followed this one). Any other closed journey there
- * gets a new run as before (ALLOW_DUPLICATE, the SDK's default).
+ * reversal came before the next journey knew it followed this one). Any other ended journey there
+ * is left as it ended (since the review of stop 40, S2; before, a new run was started from
+ * reception): the hand-over is done, with a warning in the worker's log.
  */
 export async function openNextEpisode(client: Client, i: OpenNextInput): Promise<void> {
-  const start = (workflowIdReusePolicy: WorkflowIdReusePolicy) =>
-    client.workflow.signalWithStart(THROUGHCARE_WORKFLOW_TYPE, {
+  try {
+    await client.workflow.signalWithStart(THROUGHCARE_WORKFLOW_TYPE, {
       workflowId: i.workflowId,
       taskQueue: TaskQueues.throughcare,
       args: [i.input],
       signal: carriedHistorySignal,
       signalArgs: [i.carried],
-      workflowIdReusePolicy,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
-  try {
-    await start(WorkflowIdReusePolicy.REJECT_DUPLICATE);
     return;
   } catch (e) {
     if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
@@ -53,10 +54,15 @@ export async function openNextEpisode(client: Client, i: OpenNextInput): Promise
         : undefined;
   if (voidBecause)
     throw ApplicationFailure.nonRetryable(
-      `episode ${i.input.episode}'s reception was reversed as recorded in error before this journey handed over to it (${voidBecause}): the person was not returned to custody, but this journey closed as if they had been and its follow-up is not started again. Check the person's episodes in the liberation service and arrange their follow-up outside the platform`,
+      `episode ${i.input.episode}'s reception was reversed as recorded in error before this journey handed over to it (${voidBecause}): the person was not returned to custody, but this journey closed as if they had been and its follow-up is not started again. Check the person's episodes in the liberation service, arrange their follow-up outside the platform, then skip this item so that this journey ends`,
       NEXT_EPISODE_VOID,
     );
-  await start(WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+  // Closed otherwise (consent withdrawn at induction, deceased, closed by hand, or ended by an
+  // operator or a failure): that closure stands. The history is not delivered, and no fresh journey
+  // is started from reception, which would screen and refer the person anyway (review of stop 40, S2).
+  log.warn(
+    `${i.workflowId} had ended (${status.name}) before this journey handed over to it: no journey started, the history not delivered`,
+  );
 }
 
 /**

@@ -42,7 +42,11 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
   const started = (await startInputOfRun(client, i.workflowId, runId)) as ThroughcareInput | undefined;
   if (!started) return { outcome: 'NOT_RESUMABLE', reason: `${i.workflowId}: its latest run has no input` };
   // A retry (the run started already, maybe continued as new since): done.
-  if (started.resumed?.eventId === i.resumed.eventId) return { outcome: 'ALREADY_RESUMED' };
+  if (started.resumed?.eventId === i.resumed.eventId)
+    return {
+      outcome: 'ALREADY_RESUMED',
+      ...(started.resumed.reopensClosureAt ? { closedAt: started.resumed.reopensClosureAt } : {}),
+    };
   if (status.name === 'RUNNING')
     // It may be closing on the return (the hand-over is its last step): asked again later.
     throw ApplicationFailure.retryable(
@@ -97,6 +101,7 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
       releasedAt,
       openNeeds: [...openNeeds],
       returnReason,
+      ...(plan.closedAt ? { reopensClosureAt: plan.closedAt } : {}),
       ...(attentionFrom > 0 ? { attentionFrom } : {}),
       ...(releaseEventId !== undefined ? { releaseEventId } : {}),
       ...(release?.releasedAt === releasedAt && release.establishmentCode
@@ -119,7 +124,7 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
       throw ApplicationFailure.retryable(`${i.workflowId} was started meanwhile`, 'JOURNEY_STILL_RUNNING');
     throw e;
   }
-  return { outcome: 'STARTED' };
+  return { outcome: 'STARTED', ...(plan.closedAt ? { closedAt: plan.closedAt } : {}) };
 }
 
 /** The sex the prison recorded, as a journey's carried state holds it (`personFacts`), if any. */

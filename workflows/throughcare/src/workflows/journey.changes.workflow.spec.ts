@@ -190,6 +190,18 @@ async function recallIntoEpisode2(handle: WorkflowHandle, sentencedOn: string): 
   });
 }
 
+/** An operator skips the item the closing journey waits on (follow-up arranged outside): it ends, with its plan. */
+async function skippedToTheEnd(handle: WorkflowHandle, itemId: string): Promise<PlanView> {
+  await tell(handle, resolveAttentionUpdate, {
+    itemId,
+    option: 'SKIP',
+    by: 'operator:test',
+    reason: 'follow-up arranged with the team by phone',
+    resolvedAt: await nowIso(),
+  });
+  return (await handle.result()) as PlanView;
+}
+
 describe('journey v2: changes of plan (time-skipping server)', () => {
   it('HDC granted after the pre-release meeting was booked: meeting and pick-up moved, the agency told once', async () => {
     await atPreReleaseMeeting(async ({ handle, input, since }, before) => {
@@ -1076,7 +1088,9 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
           workflowId: wf1,
           resumed: { releasedAt: out.releasedAt!, reversedAt, reversedEpisode: 2, eventId, openNeeds: [] },
         }),
-      ).toEqual({ outcome: 'ALREADY_RESUMED' });
+      ).toEqual({ outcome: 'ALREADY_RESUMED', closedAt: plan.resumed!.reopensClosureAt });
+      // The closure it reopens is the one the return made (the case record deletes only that one).
+      expect(plan.resumed!.reopensClosureAt).toBeDefined();
       await recordHistory(episode2, 'v3.return-reversal.recall-reversed-resumed');
       // The run started again (its first: referral, notice and appointment; then follow-up, run 2).
       const started = (await resumed.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
@@ -1123,7 +1137,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     });
   });
 
-  it('a return whose reception was reversed before the journey before handed over: no journey is started for the void episode, the hand-over is an item (NEXT_EPISODE_VOID)', async () => {
+  it('a return whose reception was reversed before the journey before handed over: no journey is started for the void episode, the hand-over is an item (NEXT_EPISODE_VOID) an operator can skip', async () => {
     const acts = recordingActivities({ client: env.client });
     const { now, input } = await liberatedFromCourtNow();
     const wf2 = throughcareWorkflowId(input.personId, 2);
@@ -1152,8 +1166,13 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         RECEPTION_REVERSED_TOMBSTONE_TYPE,
       );
       expect(acts.effects.filter(of('nextEpisodeOpened'))).toEqual([]);
-      // The item offers RETRY only (the hand-over's options): the journey waits on an operator.
-      await handle.terminate('test over: the journey waits on an operator');
+      // The journey waits on an operator, who may skip it once the follow-up is arranged outside
+      // the platform (review of stop 40, M2): the journey then ends.
+      const item = stuck.attention!.find((a) => a.errorType === 'NEXT_EPISODE_VOID')!;
+      expect(item.options).toEqual(['RETRY', 'SKIP']);
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      const done = await skippedToTheEnd(handle, item.id);
+      expect(done).toMatchObject({ stage: 'CLOSED', closureReason: 'RECALLED' });
     });
   });
 
@@ -1264,14 +1283,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
       });
       expect(stuck.previousEpisodeResumed).toMatchObject({ episode: 1, outcome: 'NOT_RESUMABLE' });
       expect((await handle.describe()).status.name).toBe('RUNNING');
-      await tell(handle, resolveAttentionUpdate, {
-        itemId: item.id,
-        option: 'SKIP',
-        by: 'operator:test',
-        reason: 'follow-up arranged with the team by phone',
-        resolvedAt: await nowIso(),
-      });
-      const done = (await handle.result()) as PlanView;
+      const done = await skippedToTheEnd(handle, item.id);
       expect(done).toMatchObject({ stage: 'CLOSED', closureReason: 'RECEIVED_IN_ERROR' });
     });
   });

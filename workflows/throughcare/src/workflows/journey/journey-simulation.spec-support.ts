@@ -419,7 +419,7 @@ export class SimulatedJourney {
         s.nextEpisodeHandedOver = true;
         return;
       case 'resume':
-        s.previousResumed = { episode: s.carried!.fromEpisode, outcome: 'STARTED' };
+        s.previousResumed = { episode: s.carried?.fromEpisode ?? this.input.returnOf!, outcome: 'STARTED' };
         return;
     }
   }

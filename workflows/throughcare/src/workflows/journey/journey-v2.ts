@@ -350,7 +350,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     action: string,
     mustAct: string,
     fn: () => Promise<void>,
-    options: AttentionOption[] = ['RETRY', 'SKIP'],
+    options: AttentionOption[] | ((failure: Failure) => AttentionOption[]) = ['RETRY', 'SKIP'],
   ): Promise<void> {
     if (!v3) return fn();
     try {
@@ -358,7 +358,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     } catch (err) {
       const failure = permanentFailure(err);
       if (!failure) throw err;
-      await raise(action, mustAct, failure, options);
+      await raise(action, mustAct, failure, typeof options === 'function' ? options(failure) : options);
     }
   }
 
@@ -657,7 +657,15 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
           ['RETRY'], // RETRY only: the journey cannot end until its closure is recorded
         );
       case 'handOver':
-        return act(a.action, 'orchestrator (next episode)', () => handOverToNextEpisode(), ['RETRY']);
+        // A hand-over to a void episode may be skipped once the follow-up is arranged outside the
+        // platform (review of stop 40, M2): the journey then ends. Options are the item's data, and
+        // no journey recorded before could skip it, so no patch.
+        return act(
+          a.action,
+          'orchestrator (next episode)',
+          () => handOverToNextEpisode(),
+          (f) => (f.type === ErrorTypes.nextEpisodeVoid ? ['RETRY', 'SKIP'] : ['RETRY']),
+        );
       case 'resume':
         return act(a.action, 'orchestrator (episode before)', () => resumeEpisodeBefore());
     }
@@ -920,7 +928,9 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       },
     });
     if (answer.outcome === 'NOT_RESUMABLE') return notResumable({ episode, ...answer });
-    s.previousResumed = { episode, ...answer };
+    // The closure instant is the worker's to reopen the case record with, not the plan's.
+    const { closedAt: _reopened, ...outcome } = answer;
+    s.previousResumed = { episode, ...outcome };
     log.info('journey of the episode before started again', { ...s.previousResumed });
   }
 
@@ -1300,7 +1310,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       if (
         s.closureRecorded &&
         s.stage === 'CLOSED' &&
-        (!s.returned || s.nextEpisodeHandedOver) &&
+        (!s.returned || s.nextEpisodeHandedOver || p.skipped('episode:next')) &&
         !p.resumeOwed() &&
         !(v3 && s.attention.some((a) => a.status === 'OPEN' && a.options.includes('RETRY'))) &&
         inFlight.size === 0 &&

@@ -45,7 +45,7 @@ describe('journey planner: a run started again after a return to custody was rev
     ]);
     // Which return was in error, as the agency can know it: no episode number (review of stop 39, N7).
     expect(j.s.notifications.at(-1)?.message).toBe(
-      'The recall to custody recorded for this person on 2026-04-15 was recorded in error and reversed on 2026-04-20: they were not returned to custody, and have been in the community since their release from BAR on 2026-04-01. This referral follows them up afresh; the first appointment is counted from 2026-04-20.',
+      'The recall to custody of 2026-04-15 was recorded in error and reversed on 2026-04-20: they were not returned to custody, and have been in the community since their release from BAR on 2026-04-01. This referral follows them up afresh; the first appointment is counted from 2026-04-20.',
     );
     const policy = policyFor('SCOTLAND', '2026-03-02');
     const due = deadlineFor(policy, 'firstAppointment', new Date('2026-04-20T10:00:00.000Z')).toISOString();
@@ -71,15 +71,9 @@ describe('journey planner: a run started again after a return to custody was rev
   });
 
   it.each([
-    [
-      { returnReason: 'NEW_SENTENCE' as const },
-      'The return to custody on a new sentence recorded for this person on 2026-04-15 was',
-    ],
+    [{ returnReason: 'NEW_SENTENCE' as const }, 'The return to custody on a new sentence of 2026-04-15 was'],
     // A run started before the return was passed to it: neither named, nor an episode number.
-    [
-      { returnedAt: undefined, returnReason: undefined },
-      'The return to custody recorded for this person was',
-    ],
+    [{ returnedAt: undefined, returnReason: undefined }, 'The return to custody of this person was'],
   ])('names the return reversed as it can (%j)', (change, words) => {
     const input = resumedInput('release-1');
     const j = new SimulatedJourney({ ...input, resumed: { ...input.resumed!, ...change } });
@@ -149,6 +143,19 @@ describe('journey planner: a run started again after a return to custody was rev
     const fresh = new SimulatedJourney(inputFor('SCOTLAND', 120));
     expect(close(fresh)).not.toContain('resume');
     expect(fresh.s.adopted ?? []).not.toContain(RETURN_REVERSAL_PATCH);
+
+    // The history not come yet, the journey before named by the bridge (returnOf: review of stop 39, S1).
+    const named = new SimulatedJourney({ ...inputFor('SCOTLAND', 120), episode: 2, returnOf: 1 });
+    const namedActions = close(named);
+    expect(named.s.carried).toBeUndefined();
+    expect(named.s.adopted).toContain(RETURN_REVERSAL_PATCH);
+    expect(namedActions.indexOf('close')).toBeGreaterThanOrEqual(0);
+    expect(namedActions.indexOf('resume')).toBeGreaterThan(namedActions.indexOf('close'));
+    expect(named.s.previousResumed).toEqual({ episode: 1, outcome: 'STARTED' });
+    const namedOld = new SimulatedJourney({ ...inputFor('SCOTLAND', 120), episode: 2, returnOf: 1 }, [
+      RETURN_REVERSAL_PATCH,
+    ]);
+    expect(close(namedOld)).not.toContain('resume');
   });
 
   it('refuses a late copy of the reversed return (into the reversed episode, or one before it) as RETURN_REVERSED; a later return is taken (reviews of stop 39, S3)', () => {

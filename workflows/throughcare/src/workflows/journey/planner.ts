@@ -1941,16 +1941,16 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   /**
    * The reversed return as the agency can know it (review of stop 39, N7): what it was and the day
    * it was recorded, not the platform's episode number; a run started before those were passed says
-   * only "return to custody recorded for this person".
+   * only "return to custody of this person".
    */
-  const returnOf = (r: NonNullable<ThroughcareInput['resumed']>): string => {
+  const reversedReturn = (r: NonNullable<ThroughcareInput['resumed']>): string => {
     const what =
       r.returnReason === 'RECALL'
         ? 'recall to custody'
         : r.returnReason === 'NEW_SENTENCE'
           ? 'return to custody on a new sentence'
           : 'return to custody';
-    return `${what} recorded for this person${r.returnedAt ? ` on ${localDateOf(new Date(r.returnedAt))}` : ''}`;
+    return `${what} ${r.returnedAt ? `of ${localDateOf(new Date(r.returnedAt))}` : 'of this person'}`;
   };
 
   /** The next thing the agency believes that is no longer true (or must hear), if any. */
@@ -1994,7 +1994,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       const from = s.release!.establishmentCode;
       return notice({
         subject: 'RELEASED',
-        message: `The ${returnOf(r)} was recorded in error and reversed on ${localDateOf(new Date(r.reversedAt))}: they were not returned to custody, and have been in the community since their release from ${from} on ${lib}. This referral follows them up afresh; the first appointment is counted from ${localDateOf(new Date(r.reversedAt))}.`,
+        message: `The ${reversedReturn(r)} was recorded in error and reversed on ${localDateOf(new Date(r.reversedAt))}: they were not returned to custody, and have been in the community since their release from ${from} on ${lib}. This referral follows them up afresh; the first appointment is counted from ${localDateOf(new Date(r.reversedAt))}.`,
         fields: { liberationDate: lib, establishmentCode: from },
         apply: () => {
           t.returnReversed = true;
