@@ -18,6 +18,7 @@ import '../../workflows/throughcare/src/workflows/journey/planner-derivations.sp
 import '../../workflows/throughcare/src/workflows/journey/planner-fixes.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-lanes.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-need-referrals.spec';
+import '../../workflows/throughcare/src/workflows/journey/planner-pathway-outcomes.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-policy-gaps.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-release-day.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-return-reversal.spec';

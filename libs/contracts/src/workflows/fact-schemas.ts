@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AssessedPathway,
   AssessmentKind,
   Attendance,
   JourneyCloseRequestReason,
@@ -32,6 +33,8 @@ import { AttentionOptions, NeedStoppedAsValues } from './throughcare';
 const Id = z.string().min(1).max(1000);
 const Text = z.string().max(2000);
 const Needs = z.array(Pathway).max(100);
+/** Each pathway's status (optional: a typed completion has none); one entry per pathway at most (the journey checks). */
+const Pathways = z.array(AssessedPathway).max(100).optional();
 const fact = <T extends z.ZodRawShape>(shape: T) => z.object({ eventId: Id, ...shape });
 
 export const FactSchemas = {
@@ -40,12 +43,14 @@ export const FactSchemas = {
     needs: Needs,
     riskOfSeriousHarm: RiskOfSeriousHarm,
     completedAt: IsoInstant,
+    pathways: Pathways,
   }),
   assessmentCompleted: fact({
     assessmentId: Id,
     kind: AssessmentKind,
     needs: Needs,
     completedAt: IsoInstant,
+    pathways: Pathways,
   }),
   referralAcknowledged: fact({ referralId: Id, acknowledgedAt: IsoInstant, acknowledgedBy: Text.min(1) }),
   referralOutcome: fact({

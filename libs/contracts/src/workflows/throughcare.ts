@@ -520,8 +520,24 @@ export interface PlanView {
   attention?: AttentionItemView[];
   /** Each need's referral to a community agency (journeys since `referral-per-need-1`). */
   needReferrals?: NeedReferralView[];
+  /**
+   * Each resettlement pathway as the latest completed assessment that reported it left it (the
+   * completion facts' `pathways`; a later assessment's status replaces an earlier one's for the same
+   * pathway), in the vocabulary's pathway order. Absent while no completed assessment carried
+   * pathways (typed completions, or assessments completed before the assessment service sent them).
+   */
+  pathways?: PathwayOutcomeView[];
   /** True while the journey is acting (a booking, request or notice may be in flight); false while it waits. */
   working?: boolean;
+}
+/**
+ * One pathway in the plan (`PlanView.pathways`): its status and skip (with the reason) in the latest
+ * completed assessment that reported it, and which assessment that was.
+ */
+export interface PathwayOutcomeView extends AssessedPathway {
+  assessmentId: string;
+  kind: 'CORE_SCREEN' | AssessmentKind;
+  completedAt: string;
 }
 /** One try's state (`NeedReferralView.tried[].status`). */
 export type NeedTryStatus =

@@ -227,6 +227,78 @@ describe('bridge: event → workflow command', () => {
     });
   });
 
+  it('passes each pathway’s status from both completion events into the facts, and none when absent', () => {
+    const pathways = [
+      { pathway: 'HEALTH', status: 'SUPPORT_DECLINED' },
+      { pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' },
+      { pathway: 'EDUCATION_SKILLS_AND_WORK', status: 'NOT_STARTED', skipped: { reason: 'TRANSFER' } },
+    ];
+    const assessmentId = randomUUID();
+    const review = commandFor(
+      fact('assessment.assessment.completed@1', {
+        assessmentId,
+        episode: 1,
+        kind: 'STANDARD_REVIEW',
+        needs: ['ACCOMMODATION'],
+        completedAt: '2027-01-10T09:00:00Z',
+        pathways,
+      }),
+      derive,
+    );
+    expect(review).toMatchObject({
+      kind: 'update',
+      name: 'assessmentCompleted',
+      arg: { assessmentId, pathways },
+    });
+    const screen = commandFor(
+      fact('assessment.core-screen.completed@1', {
+        assessmentId,
+        episode: 1,
+        needs: ['ACCOMMODATION'],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: '2027-01-10T09:00:00Z',
+        pathways,
+      }),
+      derive,
+    );
+    expect(screen).toMatchObject({
+      kind: 'update',
+      name: 'coreScreenCompleted',
+      arg: { assessmentId, pathways },
+    });
+    // A typed completion (no pathways) carries no key at all: its update is as before.
+    const typed = commandFor(
+      fact('assessment.core-screen.completed@1', {
+        assessmentId,
+        episode: 1,
+        needs: ['ACCOMMODATION'],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: '2027-01-10T09:00:00Z',
+      }),
+      derive,
+    );
+    expect(typed.kind === 'update' && Object.keys(typed.arg as object)).not.toContain('pathways');
+    // A bad status is refused at the bus, never reaching a journey.
+    expect(
+      parseEvent({
+        eventType: 'assessment.core-screen.completed',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: '2027-01-10T09:00:00Z',
+        correlationId: 'corr-1',
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+        data: {
+          assessmentId,
+          episode: 1,
+          needs: [],
+          riskOfSeriousHarm: 'LOW',
+          completedAt: '2027-01-10T09:00:00Z',
+          pathways: [{ pathway: 'HEALTH', status: 'MAYBE' }],
+        },
+      }),
+    ).toMatchObject({ ok: false, code: 'INVALID_DATA', reason: expect.stringContaining('pathways') });
+  });
+
   it('maps a meeting held to the meeting update of that episode', () => {
     const eventId = randomUUID();
     const bookingId = randomUUID();

@@ -19,6 +19,7 @@ import {
   throughcareWorkflowId,
   transferredUpdate,
   Jurisdiction,
+  type AssessedPathway,
   type KnownEvent,
   type KnownEventKey,
   type PersonReference,
@@ -243,6 +244,13 @@ const eligibilityFactsOf = (d: { sex?: ThroughcareInput['sex'] }): Pick<Throughc
   d.sex !== undefined ? { sex: d.sex } : {};
 
 /**
+ * Each pathway's status, when the assessment was answered by questions (optional within v1): left
+ * out, not `undefined`, when the event has none, so a typed completion's update is unchanged.
+ */
+const pathwaysOf = (d: { pathways?: AssessedPathway[] }): { pathways?: AssessedPathway[] } =>
+  d.pathways !== undefined ? { pathways: d.pathways } : {};
+
+/**
  * An update for a fact the service that published it keeps: a journey that is not running skips
  * it with a log line; with `handlerRequired`, one whose worker has no handler for it does not.
  */
@@ -353,6 +361,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         riskOfSeriousHarm: event.data.riskOfSeriousHarm,
         completedAt: event.data.completedAt,
         eventId: event.eventId,
+        ...pathwaysOf(event.data),
       });
     case 'referral.referral.acknowledged':
       return update(referralAcknowledgedUpdate, throughcareWorkflowId(personId, event.data.episode), {
@@ -389,6 +398,7 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         needs: event.data.needs,
         completedAt: event.data.completedAt,
         eventId: event.eventId,
+        ...pathwaysOf(event.data),
       });
     case 'custody.meeting.held':
       return update(meetingHeldUpdate, throughcareWorkflowId(personId, event.data.episode), {

@@ -3,6 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   agencyAttendanceRecordedUpdate,
+  assessmentCompletedUpdate,
   caseCloseRequestedUpdate,
   needStoppedUpdate,
   coreScreenCompletedUpdate,
@@ -25,6 +26,7 @@ import {
   receptionInput,
   recordHistory,
   recordingActivities,
+  requestOf,
   screenAndRefer,
   serverNow,
   settleAttention,
@@ -605,6 +607,137 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       );
       expect(need(both, 'HEALTH')?.stopped).toMatchObject({ by: 'operator-3', as: 'OPERATOR' });
       await recordHistory(handle, 'v3.need-stopped.operator-stopped-too');
+    });
+  });
+
+  it('shows each assessment’s pathways in the plan, and tells prison staff when a later review finds a referred need’s support declined; never withdrawn until they stop it (pathway-outcomes-1)', async () => {
+    const acts = recordingActivities({ eligibleAgencies: ['housing-1', 'housing-2'] });
+    const input = await releaseIn40Days();
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+      const screenedAt = await serverNow(env);
+      await tell(handle, coreScreenCompletedUpdate, {
+        assessmentId: screening.assessmentId!,
+        needs: ['ACCOMMODATION', 'HEALTH'],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: screenedAt,
+        pathways: [
+          { pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' },
+          { pathway: 'HEALTH', status: 'SUPPORT_REQUIRED' },
+          {
+            pathway: 'FINANCE_AND_ID',
+            status: 'NOT_STARTED',
+            skipped: { reason: 'COMPLETED_IN_ANOTHER_PRISON' },
+          },
+        ],
+      });
+      const comprehensive = await waitForEffect(
+        acts,
+        requestOf('COMPREHENSIVE_SCREEN'),
+        'comprehensive screen request',
+      );
+      await tell(handle, assessmentCompletedUpdate, {
+        assessmentId: comprehensive.assessmentId,
+        kind: 'COMPREHENSIVE_SCREEN',
+        needs: ['ACCOMMODATION', 'HEALTH'],
+        completedAt: await serverNow(env),
+      });
+      const sent = await bothNeedsReferred(handle);
+      expect(sent.pathways).toEqual([
+        {
+          pathway: 'ACCOMMODATION',
+          status: 'SUPPORT_REQUIRED',
+          assessmentId: screening.assessmentId,
+          kind: 'CORE_SCREEN',
+          completedAt: screenedAt,
+        },
+        {
+          pathway: 'FINANCE_AND_ID',
+          status: 'NOT_STARTED',
+          skipped: { reason: 'COMPLETED_IN_ANOTHER_PRISON' },
+          assessmentId: screening.assessmentId,
+          kind: 'CORE_SCREEN',
+          completedAt: screenedAt,
+        },
+        {
+          pathway: 'HEALTH',
+          status: 'SUPPORT_REQUIRED',
+          assessmentId: screening.assessmentId,
+          kind: 'CORE_SCREEN',
+          completedAt: screenedAt,
+        },
+      ]);
+      expect(sent.attention?.filter((a) => a.action.includes(':no-longer-indicated:'))).toEqual([]);
+      // The summary review (release planning is open) finds health support declined.
+      const summary = await waitForEffect(acts, requestOf('SUMMARY_REVIEW'), 'summary review request');
+      const reviewedAt = await serverNow(env);
+      await tell(handle, assessmentCompletedUpdate, {
+        assessmentId: summary.assessmentId,
+        kind: 'SUMMARY_REVIEW',
+        needs: ['ACCOMMODATION'],
+        completedAt: reviewedAt,
+        pathways: [
+          { pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' },
+          { pathway: 'HEALTH', status: 'SUPPORT_DECLINED' },
+        ],
+      });
+      const action = `need:HEALTH:no-longer-indicated:${summary.assessmentId}`;
+      const told = await waitForPlan(
+        handle,
+        (p) => p.attention?.some((a) => a.action === action && a.status === 'OPEN') ?? false,
+        'the item for prison staff',
+      );
+      const health = need(sent, 'HEALTH')!;
+      expect(told.attention!.find((a) => a.action === action)).toMatchObject({
+        mustAct: `prison:${input.establishmentCode}`,
+        errorType: 'NEED_NO_LONGER_INDICATED',
+        options: ['SKIP'],
+        what: expect.stringContaining(
+          `the SUMMARY_REVIEW ${summary.assessmentId} completed at ${reviewedAt} shows HEALTH SUPPORT_DECLINED, but the need is still referred to agency:${health.agencyId} (referral ${health.referralId})`,
+        ),
+      });
+      expect(told.pathways?.find((o) => o.pathway === 'HEALTH')).toEqual({
+        pathway: 'HEALTH',
+        status: 'SUPPORT_DECLINED',
+        assessmentId: summary.assessmentId,
+        kind: 'SUMMARY_REVIEW',
+        completedAt: reviewedAt,
+      });
+      expect(told.pathways?.map((o) => [o.pathway, o.kind])).toEqual([
+        ['ACCOMMODATION', 'SUMMARY_REVIEW'],
+        ['FINANCE_AND_ID', 'CORE_SCREEN'],
+        ['HEALTH', 'SUMMARY_REVIEW'],
+      ]);
+      // Not withdrawn by the journey: the referral stands until prison staff stop the need.
+      expect(need(told, 'HEALTH')?.status).toBe('SENT');
+      expect(acts.effects.filter((e) => e.kind === 'referralWithdrawn')).toEqual([]);
+      const reason = 'the person declines health support (summary review)';
+      await tell(handle, needStoppedUpdate, {
+        pathway: 'HEALTH',
+        reason,
+        stoppedBy: 'officer-17',
+        stoppedAt: await serverNow(env),
+      });
+      await waitForEffect(
+        acts,
+        (e): e is Extract<Effect, { kind: 'referralWithdrawn' }> =>
+          e.kind === 'referralWithdrawn' && e.referralId === health.referralId,
+        'the health referral withdrawn',
+      );
+      const stopped = await waitForPlan(
+        handle,
+        (p) =>
+          need(p, 'HEALTH')?.status === 'NOT_REFERRED' &&
+          (p.attention?.some((a) => a.action === action && a.status === 'RESOLVED') ?? false),
+        'the need stopped and the item closed',
+      );
+      expect(stopped.attention!.find((a) => a.action === action)?.resolution).toMatchObject({
+        by: 'throughcare',
+        reason: 'prison staff stopped referring the need',
+      });
+      expect(need(stopped, 'ACCOMMODATION')?.status).toBe('SENT');
+      await recordHistory(handle, 'v3.pathway-outcomes.declined-after-referral');
     });
   });
 

@@ -13,6 +13,7 @@ import {
   PLANNER_FIXES_PATCH,
   PLANNER_PROPERTIES_PATCH,
   RETURN_REVERSAL_PATCH,
+  PATHWAY_OUTCOMES_PATCH,
   POLICY_GAPS_PATCH,
   NEED_REFERRAL_CLOCKS_PATCH,
   REFERRAL_PER_NEED_PATCH,
@@ -185,6 +186,11 @@ const V3_HISTORIES: string[] = [
   // The same branch for a return reversed before its history came (input.returnOf): the activity is
   // asked with no release nor needs (it reads them from the closed journey's plan).
   'v3.return-reversal.reversed-before-hand-over',
+  // Branch of `patched('pathway-outcomes-1')` (issue 10 audit, A10): the core screen and the
+  // summary review carry pathways; the review finds HEALTH declined while its need referral stands:
+  // an item for prison staff (NEED_NO_LONGER_INDICATED), no withdrawal until they stop the need,
+  // which withdraws it and closes the item.
+  'v3.pathway-outcomes.declined-after-referral',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -461,6 +467,18 @@ describe('journey replay over recorded histories', () => {
           await scheduledWith(file, 'openNextEpisode', '"fromEpisode":1,'),
           await scheduledWith(file, 'openNextEpisode', '"episode":2,'),
         ]).toEqual([file, true, true, true, false]);
+      // pathway-outcomes-1 is asked only where a referred need is no longer indicated: its files carry
+      // it, raised the item, and withdrew the need's referral only once prison staff stopped it.
+      expect([file, markers.includes(PATHWAY_OUTCOMES_PATCH)]).toEqual([
+        file,
+        file.includes('.pathway-outcomes.'),
+      ]);
+      if (file.includes('.pathway-outcomes.'))
+        expect([
+          file,
+          await scheduledWith(file, 'recordAttention', 'NEED_NO_LONGER_INDICATED'),
+          await scheduledWith(file, 'withdrawReferral', 'prison staff stopped referring the need'),
+        ]).toEqual([file, true, true]);
       // return-reversal-1 is asked only by a journey opened by a return that closes RECEIVED_IN_ERROR.
       expect([file, markers.includes(RETURN_REVERSAL_PATCH)]).toEqual([
         file,

@@ -1,6 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
   ErrorTypes,
+  Pathway,
+  PathwaySkipReason,
+  PathwayStatus,
   type AgencyAttendanceRecorded,
   type AssessmentCompleted,
   type AttendanceRecorded,
@@ -122,8 +125,39 @@ export function createFacts(
     },
   };
 
+  /**
+   * Refuses completion pathways that cannot be shown or acted on: not a list, an entry without a
+   * known pathway or status, a skip without a known reason, or a pathway listed twice (which of
+   * the two would stand?). The workflow's shape check comes first; this is the journey's own wall
+   * for the simulation and for anything it lets through.
+   */
+  const validPathways = (what: string, pathways: unknown): void => {
+    if (pathways === undefined) return;
+    if (!Array.isArray(pathways)) return reject(`${what}: pathways must be a list`);
+    const listed = new Set<string>();
+    pathways.forEach((entry: unknown, i) => {
+      const e = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+      if (!Pathway.options.includes(e['pathway'] as Pathway))
+        reject(`${what}: pathways.${i}.pathway ${JSON.stringify(e['pathway'])} is not a pathway`);
+      if (!PathwayStatus.options.includes(e['status'] as PathwayStatus))
+        reject(`${what}: pathways.${i}.status ${JSON.stringify(e['status'])} is not a pathway status`);
+      const skipped = e['skipped'] as { reason?: unknown } | undefined;
+      if (
+        skipped !== undefined &&
+        (typeof skipped !== 'object' ||
+          skipped === null ||
+          !PathwaySkipReason.options.includes(skipped.reason as PathwaySkipReason))
+      )
+        reject(`${what}: pathways.${i}.skipped must have a known reason`);
+      const pathway = e['pathway'] as string;
+      if (listed.has(pathway)) reject(`${what}: ${pathway} is listed twice in pathways`);
+      listed.add(pathway);
+    });
+  };
+
   const coreScreenCompleted: FactRule<CoreScreenCompleted> = {
     validate: (f) => {
+      validPathways('core screen completion', f.pathways);
       notBefore('core screen completion', f.completedAt, input.receivedAt, 'reception');
       const req = s.requests.find((r) => r.kind === 'CORE_SCREEN');
       if (req && f.assessmentId !== req.assessmentId)
@@ -136,6 +170,7 @@ export function createFacts(
 
   const assessmentCompleted: FactRule<AssessmentCompleted> = {
     validate: (f) => {
+      validPathways(`${f.kind} completion`, f.pathways);
       const req = s.requests.find((r) => r.assessmentId === f.assessmentId);
       if (!req) notYet(`assessment ${f.assessmentId} is not one this episode requested (yet)`);
       if (req && req.kind !== f.kind)

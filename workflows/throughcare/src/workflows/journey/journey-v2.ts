@@ -507,6 +507,10 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       working: working || clocksBusy || inFlight.size > 0,
       ...(p.perNeed() ? { needReferrals: p.needReferralsView() } : {}),
       ...(() => {
+        const pathways = p.pathwaysView();
+        return pathways ? { pathways } : {};
+      })(),
+      ...(() => {
         const r = p.latestRisk();
         if (!r) return {};
         const { eventId: _e, recordedAt: _r, mappa, rises, ...bands } = r;

@@ -8,12 +8,14 @@ import type {
   NeedStopped,
   NeedTryStatus,
   NotificationSubject,
-  Pathway,
+  PathwayOutcomeView,
+  PathwayStatus,
   ReferralOutcome,
   RiskRise,
   Stage,
   ThroughcareInput,
 } from '@throughcare/contracts';
+import { Pathway } from '@throughcare/contracts';
 import {
   custodyVisitDates,
   clockLender,
@@ -379,6 +381,29 @@ export const RISK_NOTICE_PATCH = 'risk-notice-1';
  * in the community. Before it, the episode before was left closed (RECALLED / NEW_SENTENCE).
  */
 export const RETURN_REVERSAL_PATCH = 'return-reversal-1';
+/**
+ * Behaviour since this patch (issue 10 audit, A10): when the latest completed assessment that
+ * reports a pathway shows it SUPPORT_DECLINED, SUPPORT_NOT_REQUIRED or DONE while the journey still
+ * refers that need (a need referral standing, being sent or with its agency), prison staff are told
+ * by an attention item (`NEED_NO_LONGER_INDICATED`, one per need and assessment) that the existing
+ * stop-need operation withdraws the referral. The journey never withdraws it itself: the need stays
+ * in `needs()` (the union of every assessment's). The item is closed by the journey when the need is
+ * stopped (or no longer referred otherwise), when a later assessment shows the pathway indicated
+ * again, or when the case closes; skipping it keeps the referral. Asked lazily, only where an item
+ * would be raised, from the main loop's planning: journeys recorded before it replay unchanged.
+ */
+export const PATHWAY_OUTCOMES_PATCH = 'pathway-outcomes-1';
+/** The pathways in the vocabulary's order (the plan's `pathways`). */
+const PATHWAY_ORDER: readonly Pathway[] = Pathway.options;
+/** The statuses that say a referred need's support is no longer indicated (`pathway-outcomes-1`). */
+export const NO_LONGER_INDICATED: ReadonlySet<PathwayStatus> = new Set<PathwayStatus>([
+  'SUPPORT_DECLINED',
+  'SUPPORT_NOT_REQUIRED',
+  'DONE',
+]);
+/** The attention key of a need no longer indicated by an assessment (`pathway-outcomes-1`). */
+export const needNoLongerIndicatedAction = (pathway: Pathway, assessmentId: string) =>
+  `need:${pathway}:no-longer-indicated:${assessmentId}`;
 /** How long a changed date's notice waits for the meeting's cancellation and booking (`meeting-in-notice-1`). */
 export const DATE_NOTICE_MEETING_WAIT_MS = 15 * 60_000;
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
@@ -984,6 +1009,33 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     ];
     return [...new Set(all)];
   };
+  /**
+   * Each pathway as the latest completed assessment that reported it left it (by completion
+   * instant; the later told wins a tie), in the vocabulary's order; undefined while no completed
+   * assessment carried pathways.
+   */
+  function pathwaysView(): PathwayOutcomeView[] | undefined {
+    const completions = [
+      ...(s.coreScreen ? [{ ...s.coreScreen, kind: 'CORE_SCREEN' as const }] : []),
+      ...s.assessments,
+    ].filter((c) => c.pathways !== undefined);
+    if (completions.length === 0) return undefined;
+    const ordered = completions
+      .map((c, i) => ({ c, i }))
+      .sort((a, b) => Date.parse(a.c.completedAt) - Date.parse(b.c.completedAt) || a.i - b.i);
+    const latest = new Map<Pathway, PathwayOutcomeView>();
+    for (const { c } of ordered)
+      for (const p of c.pathways ?? [])
+        latest.set(p.pathway, {
+          pathway: p.pathway,
+          status: p.status,
+          ...(p.skipped ? { skipped: { reason: p.skipped.reason } } : {}),
+          assessmentId: c.assessmentId,
+          kind: c.kind,
+          completedAt: c.completedAt,
+        });
+    return PATHWAY_ORDER.filter((p) => latest.has(p)).map((p) => latest.get(p)!);
+  }
   const needReferral = (pathway: Pathway): NeedReferral | undefined =>
     s.needReferrals?.find((n) => n.pathway === pathway);
   /** The action keys of a need's steps: choosing its next agency, and sending try `n` (1-based). */
@@ -2152,6 +2204,54 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    * cancelled (newest first), a missing booking made, the agency told, the closure recorded, the
    * next episode handed over. Each step is derived from the state as it is when it is reached.
    */
+  /**
+   * A referred need the latest assessment reporting its pathway no longer indicates
+   * (`pathway-outcomes-1`): prison staff are told once per need and assessment, and the items that
+   * no longer apply are closed. Never a withdrawal: stopping the need is theirs.
+   */
+  function* noLongerIndicated(): Generator<Action, void, undefined> {
+    const latest = new Map((pathwaysView() ?? []).map((o) => [o.pathway, o]));
+    const open = s.attention.filter(
+      (a) => a.status === 'OPEN' && /^need:[A-Z_]+:no-longer-indicated:/.test(a.action),
+    );
+    for (const item of open) {
+      const pathway = item.action.split(':')[1] as Pathway;
+      const o = latest.get(pathway);
+      // A staff stop closes it with the stop's own bookkeeping (once its withdrawals are done).
+      if (staffStop(pathway)) continue;
+      if (needStopped(pathway))
+        yield { kind: 'closeItem', item, reason: 'the need is no longer referred in this episode' };
+      else if (o && !NO_LONGER_INDICATED.has(o.status))
+        yield {
+          kind: 'closeItem',
+          item,
+          reason: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${pathway} ${o.status}`,
+        };
+    }
+    const raises: Action[] = [];
+    for (const o of latest.values()) {
+      if (!NO_LONGER_INDICATED.has(o.status) || !needs().includes(o.pathway) || needStopped(o.pathway))
+        continue;
+      const holder = holderOf(needReferral(o.pathway));
+      const action = needNoLongerIndicatedAction(o.pathway, o.assessmentId);
+      if (!holder || s.attention.some((a) => a.action === action)) continue;
+      const where = holder.t.sentAt
+        ? `referred to agency:${holder.t.agencyId} (referral ${holder.t.referralId})`
+        : `being referred to agency:${holder.t.agencyId}`;
+      raises.push({
+        kind: 'raise',
+        action,
+        mustAct: prison(),
+        failure: {
+          type: 'NEED_NO_LONGER_INDICATED',
+          message: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${o.pathway} ${o.status}, but the need is still ${where}: the journey does not withdraw it. If the support is no longer wanted, stop the need (POST /journeys/${input.personId}/episodes/${input.episode}/needs/${o.pathway}/stop with the reason), which withdraws its referral and closes this item; skip this item to keep the referral`,
+        },
+        options: ['SKIP'],
+      });
+    }
+    if (raises.length > 0 && ctx.patched(PATHWAY_OUTCOMES_PATCH)) yield* raises;
+  }
+
   function* actionsInOrder(): Generator<Action, void, undefined> {
     const closing = closingReason();
     syncDeadlines();
@@ -2322,6 +2422,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             );
           if (stale) yield { kind: 'closeItem', item: stale, reason: `${who} stopped referring the need` };
         }
+      if (perNeed()) yield* noLongerIndicated();
       // An earlier agency took the need back after it moved on, while the needs are not due (the
       // liberation date moved later): the others are withdrawn all the same (`need-superseded-undue-1`);
       // before it, a referral the journey had sent stayed standing with an agency that had not taken
@@ -2697,6 +2798,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     needReferral,
     needExclusions,
     needReferralsView,
+    pathwaysView,
     meetingHeld,
     closingReason,
     deriveStage,

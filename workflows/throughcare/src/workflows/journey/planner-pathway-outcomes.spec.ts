@@ -1,0 +1,436 @@
+import { factShapeProblem, type AssessedPathway, type AssessmentKind } from '@throughcare/contracts';
+import {
+  DAY,
+  HOUR,
+  screenedJourney,
+  SimulatedJourney,
+  tellCoreScreen,
+} from './journey-simulation.spec-support';
+import { needNoLongerIndicatedAction, PATHWAY_OUTCOMES_PATCH, type PlanContext } from './planner';
+
+/**
+ * Pathway outcomes (issue 10 audit, A10): each completed assessment's pathway statuses reach the
+ * plan (`pathways`, the latest assessment reporting a pathway wins), and a referred need a later
+ * assessment no longer indicates is put before prison staff (`pathway-outcomes-1`), never withdrawn
+ * by the journey. On the simulated journey (pure core).
+ */
+
+const declined = (pathway: AssessedPathway['pathway']): AssessedPathway => ({
+  pathway,
+  status: 'SUPPORT_DECLINED',
+});
+
+/** Completes the requested assessment of `kind` now, with `pathways`. */
+function complete(
+  j: SimulatedJourney,
+  kind: AssessmentKind,
+  needs: AssessedPathway['pathway'][],
+  pathways: AssessedPathway[] | undefined,
+  eventId: string,
+) {
+  const req = j.s.requests.find(
+    (r) => r.kind === kind && !j.s.assessments.some((a) => a.assessmentId === r.assessmentId),
+  );
+  expect(req).toBeDefined();
+  return j.tell(j.facts.assessmentCompleted, {
+    assessmentId: req!.assessmentId,
+    kind,
+    needs,
+    completedAt: j.now,
+    eventId,
+    ...(pathways ? { pathways } : {}),
+  });
+}
+
+/** Screened with ACCOMMODATION and HEALTH (release in 40 days: both referred at once). */
+function referred(refused: string[] = []) {
+  const j = screenedJourney(['ACCOMMODATION', 'HEALTH'], ['housing-1', 'housing-2'], 40, refused);
+  expect(j.p.needReferralsView()!.map((n) => [n.pathway, n.status])).toEqual([
+    ['ACCOMMODATION', 'SENT'],
+    ['HEALTH', 'SENT'],
+  ]);
+  expect(j.s.requests.map((r) => r.kind)).toContain('SUMMARY_REVIEW');
+  return j;
+}
+const items = (j: SimulatedJourney) =>
+  j.s.attention.filter((a) => a.action.includes(':no-longer-indicated:'));
+
+describe('pathway outcomes in the plan', () => {
+  it('shows each pathway as the latest completed assessment reporting it left it, skips with their reason', () => {
+    const j = new SimulatedJourney(screenedJourney([], [], 40).input);
+    j.run();
+    expect(j.p.pathwaysView()).toBeUndefined(); // nothing reported yet
+    j.t += DAY;
+    expect(
+      j.tell(j.facts.coreScreenCompleted, {
+        assessmentId: 'asm-CORE_SCREEN-1',
+        needs: ['ACCOMMODATION'],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: j.now,
+        eventId: 'e-core',
+        pathways: [
+          { pathway: 'HEALTH', status: 'SUPPORT_NOT_REQUIRED' },
+          { pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' },
+          { pathway: 'FINANCE_AND_ID', status: 'NOT_STARTED', skipped: { reason: 'TRANSFER' } },
+        ],
+      }),
+    ).toBe('applied');
+    j.run();
+    const core = { assessmentId: 'asm-CORE_SCREEN-1', kind: 'CORE_SCREEN', completedAt: j.now };
+    const coreAt = j.now;
+    expect(j.p.pathwaysView()).toEqual([
+      { pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED', ...core },
+      { pathway: 'FINANCE_AND_ID', status: 'NOT_STARTED', skipped: { reason: 'TRANSFER' }, ...core },
+      { pathway: 'HEALTH', status: 'SUPPORT_NOT_REQUIRED', ...core },
+    ]);
+    // A later assessment replaces the pathways it reports, and only those; a typed one changes nothing.
+    j.t += 2 * DAY;
+    expect(
+      complete(
+        j,
+        'COMPREHENSIVE_SCREEN',
+        ['ACCOMMODATION'],
+        [
+          { pathway: 'ACCOMMODATION', status: 'DONE' },
+          { pathway: 'HEALTH', status: 'SUPPORT_DECLINED', skipped: undefined },
+        ],
+        'e-comp',
+      ),
+    ).toBe('applied');
+    const view = j.p.pathwaysView()!;
+    expect(view.map((o) => [o.pathway, o.status, o.kind])).toEqual([
+      ['ACCOMMODATION', 'DONE', 'COMPREHENSIVE_SCREEN'],
+      ['FINANCE_AND_ID', 'NOT_STARTED', 'CORE_SCREEN'],
+      ['HEALTH', 'SUPPORT_DECLINED', 'COMPREHENSIVE_SCREEN'],
+    ]);
+    expect(view[1]).toMatchObject({ completedAt: coreAt, skipped: { reason: 'TRANSFER' } });
+    expect(view[2]).not.toHaveProperty('skipped');
+    j.run();
+    j.t += DAY;
+    expect(j.s.requests.map((r) => r.kind)).toContain('SUMMARY_REVIEW');
+    expect(complete(j, 'SUMMARY_REVIEW', [], undefined, 'e-typed')).toBe('applied');
+    expect(j.p.pathwaysView()).toEqual(view);
+  });
+
+  it('takes the latest by completion instant, not by the order told', () => {
+    const j = referred();
+    const comprehensive = j.s.assessments.find((a) => a.kind === 'COMPREHENSIVE_SCREEN')!;
+    j.t += HOUR;
+    // The summary review, told now, completed before the comprehensive screen (which reported nothing).
+    j.tell(j.facts.assessmentCompleted, {
+      assessmentId: j.s.requests.find((r) => r.kind === 'SUMMARY_REVIEW')!.assessmentId,
+      kind: 'SUMMARY_REVIEW',
+      needs: [],
+      completedAt: j.s.coreScreen!.completedAt,
+      eventId: 'e-early',
+      pathways: [{ pathway: 'HEALTH', status: 'SUPPORT_REQUIRED' }],
+    });
+    comprehensive.pathways = [declined('HEALTH')];
+    expect(j.p.pathwaysView()).toEqual([
+      expect.objectContaining({
+        pathway: 'HEALTH',
+        status: 'SUPPORT_DECLINED',
+        kind: 'COMPREHENSIVE_SCREEN',
+      }),
+    ]);
+    // Two at the same instant: the later told wins.
+    j.s.assessments.find((a) => a.kind === 'SUMMARY_REVIEW')!.completedAt = comprehensive.completedAt;
+    expect(j.p.pathwaysView()![0]).toMatchObject({ status: 'SUPPORT_REQUIRED', kind: 'SUMMARY_REVIEW' });
+  });
+
+  it('refuses misshapen pathways with the field named, never applying them', () => {
+    const j = referred();
+    const req = j.s.requests.find((r) => r.kind === 'SUMMARY_REVIEW')!;
+    const base = {
+      assessmentId: req.assessmentId,
+      kind: 'SUMMARY_REVIEW' as const,
+      needs: [],
+      completedAt: j.now,
+      eventId: 'e-bad',
+    };
+    const bad: unknown[] = [
+      [declined('HEALTH'), { pathway: 'HEALTH', status: 'DONE' }],
+      [{ pathway: 'HEALTH', status: 'MAYBE' }],
+      [{ pathway: 'ASTROLOGY', status: 'DONE' }],
+      [{ pathway: 'HEALTH', status: 'NOT_STARTED', skipped: { reason: 'BORED' } }],
+      [{ pathway: 'HEALTH', status: 'NOT_STARTED', skipped: null }],
+      [null],
+      'HEALTH',
+    ];
+    for (const pathways of bad)
+      expect(j.tell(j.facts.assessmentCompleted, { ...base, pathways } as never)).toBe('rejected');
+    expect(j.s.assessments.map((a) => a.kind)).not.toContain('SUMMARY_REVIEW');
+    expect(() =>
+      j.facts.assessmentCompleted.validate({ ...base, pathways: [declined('HEALTH'), declined('HEALTH')] }),
+    ).toThrow('SUMMARY_REVIEW completion: HEALTH is listed twice in pathways');
+    expect(() =>
+      j.facts.coreScreenCompleted.validate({
+        assessmentId: 'asm-CORE_SCREEN-1',
+        needs: [],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: j.now,
+        eventId: 'e-core-bad',
+        pathways: [{ pathway: 'HEALTH', status: 'MAYBE' }] as never,
+      }),
+    ).toThrow('core screen completion: pathways.0.status "MAYBE" is not a pathway status');
+    // The workflow's shape check (before the journey's own) names the field.
+    expect(
+      factShapeProblem('assessmentCompleted', {
+        ...base,
+        pathways: [{ pathway: 'HEALTH', status: 'MAYBE' }],
+      }),
+    ).toMatch(/^pathways\.0\.status: /);
+    expect(
+      factShapeProblem('coreScreenCompleted', { ...base, riskOfSeriousHarm: 'LOW', pathways: 'x' }),
+    ).toMatch(/^pathways: /);
+    expect(
+      factShapeProblem('assessmentCompleted', { ...base, pathways: [declined('HEALTH')] }),
+    ).toBeUndefined();
+    expect(factShapeProblem('assessmentCompleted', base)).toBeUndefined();
+    // A valid one is then taken.
+    expect(complete(j, 'SUMMARY_REVIEW', [], [declined('HEALTH')], 'e-good')).toBe('applied');
+  });
+});
+
+describe('a referred need a later assessment no longer indicates (pathway-outcomes-1)', () => {
+  it.each([['SUPPORT_DECLINED'], ['SUPPORT_NOT_REQUIRED'], ['DONE']] as const)(
+    'raises one item for prison staff when the summary review finds HEALTH %s; the referral stands',
+    (status) => {
+      const j = referred();
+      const health = j.p.needReferral('HEALTH')!.tries[0]!;
+      j.t += HOUR;
+      const req = j.s.requests.find((r) => r.kind === 'SUMMARY_REVIEW')!;
+      expect(
+        complete(
+          j,
+          'SUMMARY_REVIEW',
+          ['ACCOMMODATION'],
+          [
+            { pathway: 'HEALTH', status },
+            { pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' },
+          ],
+          'e-summary',
+        ),
+      ).toBe('applied');
+      const completedAt = j.now;
+      j.run();
+      expect(items(j)).toEqual([
+        expect.objectContaining({
+          action: needNoLongerIndicatedAction('HEALTH', req.assessmentId),
+          status: 'OPEN',
+          mustAct: 'prison:BAR',
+          errorType: 'NEED_NO_LONGER_INDICATED',
+          options: ['SKIP'],
+          what: `the SUMMARY_REVIEW ${req.assessmentId} completed at ${completedAt} shows HEALTH ${status}, but the need is still referred to agency:${health.agencyId} (referral ${health.referralId}): the journey does not withdraw it. If the support is no longer wanted, stop the need (POST /journeys/p-property/episodes/1/needs/HEALTH/stop with the reason), which withdraws its referral and closes this item; skip this item to keep the referral`,
+        }),
+      ]);
+      // Never withdrawn by the journey; the need stays a need; raised once.
+      expect(j.needReferralsSent.get(health.referralId)?.withdrawn).toBe(false);
+      expect(j.p.needs()).toEqual(['ACCOMMODATION', 'HEALTH']);
+      expect(j.p.needReferralsView()!.map((n) => n.status)).toEqual(['SENT', 'SENT']);
+      j.advance(DAY);
+      j.run();
+      expect(items(j)).toHaveLength(1);
+    },
+  );
+
+  it('closes the item once prison staff stop the need (its referral withdrawn)', () => {
+    const j = referred();
+    const health = j.p.needReferral('HEALTH')!.tries[0]!;
+    j.t += HOUR;
+    complete(j, 'SUMMARY_REVIEW', [], [declined('HEALTH')], 'e-summary');
+    j.run();
+    expect(items(j).map((a) => a.status)).toEqual(['OPEN']);
+    j.t += HOUR;
+    expect(
+      j.tell(j.facts.needStopped, {
+        pathway: 'HEALTH',
+        reason: 'the person declines health support (summary review)',
+        stoppedBy: 'officer-17',
+        stoppedAt: j.now,
+        eventId: 'e-stop',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(j.needReferralsSent.get(health.referralId)?.withdrawn).toBe(true);
+    expect(items(j)).toEqual([
+      expect.objectContaining({
+        status: 'RESOLVED',
+        resolution: expect.objectContaining({
+          by: 'throughcare',
+          reason: 'prison staff stopped referring the need',
+        }),
+      }),
+    ]);
+    expect(j.p.needReferralsView()![1]).toMatchObject({ pathway: 'HEALTH', status: 'NOT_REFERRED' });
+  });
+
+  it('closes the item when a later assessment shows the pathway indicated again, and raises afresh for a later decline', () => {
+    const j = referred();
+    j.t += HOUR;
+    complete(j, 'SUMMARY_REVIEW', [], [declined('HEALTH')], 'e-summary');
+    j.run();
+    // A standing review (requested by hand here: the journey's own schedule is not the point).
+    const review = 'asm-STANDARD_REVIEW-x';
+    j.s.requests.push({ kind: 'STANDARD_REVIEW', assessmentId: review, requestedAt: j.now } as never);
+    j.t += HOUR;
+    expect(
+      j.tell(j.facts.assessmentCompleted, {
+        assessmentId: review,
+        kind: 'STANDARD_REVIEW',
+        needs: ['HEALTH'],
+        completedAt: j.now,
+        eventId: 'e-review',
+        pathways: [{ pathway: 'HEALTH', status: 'SUPPORT_REQUIRED' }],
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(items(j)).toEqual([
+      expect.objectContaining({
+        status: 'RESOLVED',
+        resolution: expect.objectContaining({
+          by: 'throughcare',
+          reason: `the STANDARD_REVIEW ${review} completed at ${j.now} shows HEALTH SUPPORT_REQUIRED`,
+        }),
+      }),
+    ]);
+    // A later decline (another assessment) is told again.
+    const review2 = 'asm-STANDARD_REVIEW-y';
+    j.s.requests.push({ kind: 'STANDARD_REVIEW', assessmentId: review2, requestedAt: j.now } as never);
+    j.t += HOUR;
+    j.tell(j.facts.assessmentCompleted, {
+      assessmentId: review2,
+      kind: 'STANDARD_REVIEW',
+      needs: [],
+      completedAt: j.now,
+      eventId: 'e-review-2',
+      pathways: [declined('HEALTH')],
+    });
+    j.run();
+    expect(items(j).map((a) => [a.action, a.status])).toEqual([
+      [
+        needNoLongerIndicatedAction(
+          'HEALTH',
+          j.s.requests.find((r) => r.kind === 'SUMMARY_REVIEW')!.assessmentId,
+        ),
+        'RESOLVED',
+      ],
+      [needNoLongerIndicatedAction('HEALTH', review2), 'OPEN'],
+    ]);
+  });
+
+  it('an item skipped by prison staff keeps the referral and is not raised again for that assessment', () => {
+    const j = referred();
+    const health = j.p.needReferral('HEALTH')!.tries[0]!;
+    j.t += HOUR;
+    complete(j, 'SUMMARY_REVIEW', [], [declined('HEALTH')], 'e-summary');
+    j.run();
+    const [item] = items(j);
+    expect(
+      j.tell(j.facts.resolveAttention, {
+        itemId: item!.id,
+        option: 'SKIP',
+        by: 'officer-17',
+        reason: 'the person changed their mind: keep the GP referral',
+        resolvedAt: j.now,
+        eventId: 'e-skip',
+      }),
+    ).toBe('applied');
+    j.advance(DAY);
+    j.run();
+    expect(items(j)).toHaveLength(1);
+    expect(j.needReferralsSent.get(health.referralId)?.withdrawn).toBe(false);
+  });
+
+  it('raises nothing for a pathway not referred, a need not yet referred, or one already stopped; closes its item with the case', () => {
+    // Not a need (the core screen reported it declined): nothing referred, nothing to raise.
+    const j = referred();
+    j.t += HOUR;
+    complete(
+      j,
+      'SUMMARY_REVIEW',
+      [],
+      [declined('FINANCE_AND_ID'), { pathway: 'HEALTH', status: 'IN_PROGRESS' }],
+      'e-s',
+    );
+    j.run();
+    expect(items(j)).toEqual([]);
+
+    // Needs not yet referred (release far off): nothing until a referral exists; then the item.
+    const far = screenedJourney(['HEALTH'], ['housing-1'], 300);
+    expect(far.p.needReferralsView()![0]!.status).toBe('NOT_YET_DUE');
+    far.s.requests.push({ kind: 'STANDARD_REVIEW', assessmentId: 'asm-r', requestedAt: far.now } as never);
+    far.t += HOUR;
+    far.tell(far.facts.assessmentCompleted, {
+      assessmentId: 'asm-r',
+      kind: 'STANDARD_REVIEW',
+      needs: [],
+      completedAt: far.now,
+      eventId: 'e-r',
+      pathways: [declined('HEALTH')],
+    });
+    far.run();
+    expect(items(far)).toEqual([]);
+    for (let n = 0; n < 400 && !far.p.needReferral('HEALTH'); n++) {
+      far.t = Math.max(far.t + DAY, far.p.nextWake() ?? far.t + DAY);
+      far.run();
+    }
+    expect(items(far).map((a) => [a.action, a.status])).toEqual([
+      [needNoLongerIndicatedAction('HEALTH', 'asm-r'), 'OPEN'],
+    ]);
+    // The case closing closes it.
+    far.t += HOUR;
+    far.tell(far.facts.consentWithdrawn, { withdrawnAt: far.now, eventId: 'e-consent' });
+    far.run();
+    expect(items(far).map((a) => a.status)).toEqual(['RESOLVED']);
+
+    // Stopped already: nothing raised.
+    const stopped = referred();
+    stopped.t += HOUR;
+    stopped.tell(stopped.facts.needStopped, {
+      pathway: 'HEALTH',
+      reason: 'declined',
+      stoppedBy: 'officer-17',
+      stoppedAt: stopped.now,
+      eventId: 'e-stop',
+    });
+    stopped.run();
+    complete(stopped, 'SUMMARY_REVIEW', [], [declined('HEALTH')], 'e-s');
+    stopped.run();
+    expect(items(stopped)).toEqual([]);
+  });
+
+  it('on the branch before the patch (a journey replayed from before it) raises nothing; the patch is asked only where an item would be raised', () => {
+    const old = referred([PATHWAY_OUTCOMES_PATCH]);
+    old.t += HOUR;
+    complete(old, 'SUMMARY_REVIEW', [], [declined('HEALTH')], 'e-summary');
+    old.run();
+    expect(items(old)).toEqual([]);
+    expect(old.p.pathwaysView()).toHaveLength(1); // the plan shows it all the same (a query)
+
+    const j = referred();
+    const asked: string[] = [];
+    const ctx = j.ctx as { patched: PlanContext['patched'] };
+    const patched = ctx.patched;
+    ctx.patched = (id) => {
+      asked.push(id);
+      return patched(id);
+    };
+    j.t += HOUR;
+    complete(j, 'SUMMARY_REVIEW', [], [{ pathway: 'HEALTH', status: 'SUPPORT_REQUIRED' }], 'e-summary');
+    j.advance(DAY);
+    j.run();
+    expect(asked).not.toContain(PATHWAY_OUTCOMES_PATCH);
+    expect(items(j)).toEqual([]);
+  });
+
+  it('a typed core screen (no pathways) shows none and raises nothing', () => {
+    const j = new SimulatedJourney(screenedJourney([], [], 40).input);
+    j.run();
+    j.t += DAY;
+    tellCoreScreen(j, ['HEALTH'], 'e-core');
+    j.run();
+    expect(j.p.pathwaysView()).toBeUndefined();
+    expect(items(j)).toEqual([]);
+  });
+});
