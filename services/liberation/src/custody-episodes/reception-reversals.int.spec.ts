@@ -759,7 +759,7 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     const stale = await ctx.lib.post(dismissal, body, { 'if-match': firstTag });
     expect(stale.status).toBe(412);
     expect((await json<Problem>(stale)).code).toBe('PRECONDITION_FAILED');
-    for (const headers of [{}, { 'if-match': '*' }]) {
+    for (const headers of [{}, { 'if-match': '*' }] as Array<Record<string, string>>) {
       const blind = await ctx.lib.post(dismissal, body, headers);
       expect(blind.status).toBe(400);
       const problem = await json<Problem>(blind);
