@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode, type ReceivedEpisode } from './custody-episode.entity';
@@ -21,7 +21,7 @@ import { madeOnOtherSentences } from './decision-basis';
 import { toEpisodeView } from './custody-episode.view';
 import { isWithin, loadEpisodeHistory } from './episode-history';
 import { lockPerson } from './person-lock';
-import { ReleaseDateChange } from './release-date-change.entity';
+import { ReleaseDateChange, type DecisionBasisSource } from './release-date-change.entity';
 import type { RequestContext } from './request-context';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
 
@@ -51,9 +51,17 @@ const ukDate = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
+/** Injection token: RELEASE_DECISION_VERSION_REQUIRED (see the config). */
+export const RELEASE_DECISION_VERSION_REQUIRED = Symbol('RELEASE_DECISION_VERSION_REQUIRED');
+
 @Injectable()
 export class ReleaseDateService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly logger = new Logger(ReleaseDateService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(RELEASE_DECISION_VERSION_REQUIRED) private readonly versionRequired: boolean,
+  ) {}
 
   /**
    * Records a new expected release date for an open episode as a fact, with the date it
@@ -129,8 +137,12 @@ export class ReleaseDateService {
     // against it. Checked before anything else: a decision on other sentences is refused even when
     // the date would not move.
     const basis = RELEASE_DECISIONS.has(body.reason)
-      ? await decisionBasis(manager, personId, episodeNumber, body, context)
+      ? await decisionBasis(manager, personId, episodeNumber, body, context, this.versionRequired)
       : null;
+    if (basis?.source === 'LATEST_ON_ARRIVAL' && !context.fromBus)
+      this.logger.warn(
+        `${body.reason} decision on episode ${episodeNumber} of ${personId} named no sentenceCalculationVersion: recorded on the latest, ${basis.version}, unchecked (a client not yet sending it; RELEASE_DECISION_VERSION_REQUIRED is off)`,
+      );
     const current = latest?.expectedReleaseDate ?? episode.expectedReleaseDate;
     if (body.expectedReleaseDate === current) return false;
 
@@ -146,7 +158,8 @@ export class ReleaseDateService {
       changedAt,
       changedBy: context.actor,
       correlationId: context.correlationId,
-      sentenceCalculationVersion: basis,
+      sentenceCalculationVersion: basis?.version ?? null,
+      basisSource: basis?.source ?? null,
     });
     await manager.insert(ReleaseDateChange, change);
     await enqueueCustodyEvent(
@@ -158,17 +171,28 @@ export class ReleaseDateService {
   }
 }
 
+/** A decision's basis: the calculation version it is recorded on, and how that was set (PAROLE and EARLY_RELEASE). */
+interface DecisionBasis {
+  version: number;
+  source: DecisionBasisSource | null;
+}
+
 /**
  * The sentence calculation version a release decision is recorded on (its basis; 0: none was
- * recorded yet; null: not known). HDC: the latest (its rules compare calculated dates, not
- * sentences). PAROLE and EARLY_RELEASE: the version the body names, required once there is one
- * (422 SENTENCE_CALCULATION_VERSION_REQUIRED; a version the episode lacks is 422
- * SENTENCE_CALCULATION_VERSION_UNKNOWN); one older than the latest is refused (409
+ * recorded yet). HDC: the latest (its rules compare calculated dates, not sentences). PAROLE and
+ * EARLY_RELEASE: the version the body names (NAMED); a version the episode lacks is 422
+ * SENTENCE_CALCULATION_VERSION_UNKNOWN; one older than the latest is refused (409
  * DECISION_MADE_ON_OTHER_SENTENCES) when the latest sentences differ from its own in a way that
  * matters (`madeOnOtherSentences`): recorded anyway, later calculations would be compared with the
- * newer sentences and an added sentence never set the decision aside (review of stop 39, M4). A
- * decision from an upstream system's event (which has no such field) has no known basis (null):
- * kept by a later calculation, and flagged for review (`decisionCaveat`).
+ * newer sentences and an added sentence never set the decision aside (review of stop 39, M4).
+ *
+ * One that names none is recorded on the latest version when it arrives (LATEST_ON_ARRIVAL): the
+ * upper bound of what it can have been made on, so a sentence recorded after it still sets it
+ * aside (review of stop 40, S1); what was recorded before it arrived is not checked, which later
+ * calculations say (`decisionCaveat`). So is a decision from an upstream system's event (which has
+ * no such field), always; over HTTP, only while `versionRequired` is off (the transition while
+ * clients are released that send it: README "Deploying this change"), else 422
+ * SENTENCE_CALCULATION_VERSION_REQUIRED.
  */
 async function decisionBasis(
   manager: EntityManager,
@@ -176,16 +200,17 @@ async function decisionBasis(
   episode: number,
   body: ChangeReleaseDateBody,
   context: RequestContext,
-): Promise<number | null> {
+  versionRequired: boolean,
+): Promise<DecisionBasis> {
   const latest = await manager.findOne(SentenceCalculationRecord, {
     where: { personId, episode },
     order: { version: 'DESC' },
   });
-  if (!DECIDED_ON_SENTENCES.has(body.reason)) return latest?.version ?? 0;
+  if (!DECIDED_ON_SENTENCES.has(body.reason)) return { version: latest?.version ?? 0, source: null };
   const named = body.sentenceCalculationVersion;
   if (named === undefined) {
-    if (!latest) return 0;
-    if (context.fromBus) return null;
+    if (!latest) return { version: 0, source: 'LATEST_ON_ARRIVAL' };
+    if (context.fromBus || !versionRequired) return { version: latest.version, source: 'LATEST_ON_ARRIVAL' };
     throw new DecisionBasisError(
       'SENTENCE_CALCULATION_VERSION_REQUIRED',
       `a ${body.reason} decision on episode ${episode} names the sentence calculation version it was made on (sentenceCalculationVersion; the latest is ${latest.version})`,
@@ -209,7 +234,7 @@ async function decisionBasis(
     if (because !== null)
       throw new DecisionMadeOnOtherSentencesError(body.reason, named, latest.version, because);
   }
-  return named;
+  return { version: named, source: 'NAMED' };
 }
 
 /**
