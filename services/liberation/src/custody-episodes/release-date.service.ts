@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Jurisdiction } from '@throughcare/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode, type ReceivedEpisode } from './custody-episode.entity';
@@ -137,7 +138,15 @@ export class ReleaseDateService {
     // against it. Checked before anything else: a decision on other sentences is refused even when
     // the date would not move.
     const basis = RELEASE_DECISIONS.has(body.reason)
-      ? await decisionBasis(manager, personId, episodeNumber, body, context, this.versionRequired)
+      ? await decisionBasis(
+          manager,
+          personId,
+          episodeNumber,
+          body,
+          context,
+          this.versionRequired,
+          episode.jurisdiction,
+        )
       : null;
     if (basis?.source === 'LATEST_ON_ARRIVAL' && !context.fromBus)
       this.logger.warn(
@@ -201,6 +210,7 @@ async function decisionBasis(
   body: ChangeReleaseDateBody,
   context: RequestContext,
   versionRequired: boolean,
+  jurisdiction: Jurisdiction,
 ): Promise<DecisionBasis> {
   const latest = await manager.findOne(SentenceCalculationRecord, {
     where: { personId, episode },
@@ -230,7 +240,7 @@ async function decisionBasis(
       { latestVersion: latest?.version ?? null },
     );
   if (made !== latest) {
-    const because = madeOnOtherSentences(made, latest.input);
+    const because = madeOnOtherSentences(made, latest.input, jurisdiction);
     if (because !== null)
       throw new DecisionMadeOnOtherSentencesError(body.reason, named, latest.version, because);
   }

@@ -397,7 +397,7 @@ export class SentenceCalculationsService {
       const basis = hdc ? undefined : await this.basisOf(manager, decision);
       const setAside =
         decisionCannotStand(decision.reason, decision.expectedReleaseDate, computed) ??
-        (basis ? madeOnOtherSentences(basis, input) : null);
+        (basis ? madeOnOtherSentences(basis, input, episode.jurisdiction) : null);
       if (setAside !== null)
         return effect(after, {
           decisionSetAsideBecause: `${what} cannot stand: ${setAside}; ${
