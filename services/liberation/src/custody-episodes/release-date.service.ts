@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Jurisdiction } from '@throughcare/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
+import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode, type ReceivedEpisode } from './custody-episode.entity';
 import {
@@ -26,6 +27,17 @@ import { ReleaseDateChange, type DecisionBasisSource } from './release-date-chan
 import type { RequestContext } from './request-context';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
 
+/** The prefix of an episode's release-date entity tag: `"release-date-v2"` after two changes. */
+export const RELEASE_DATE_ETAG_PREFIX = 'release-date';
+
+/**
+ * The entity tag of an episode's expected release date (audit of issue 10, B5): the number of
+ * release-date changes recorded on it (0: the reception's date). It names what a release-date
+ * change is decided on, not the whole episode (a movement or a meeting does not change it); it
+ * changes with every change of the date, by hand, from the bus or by a sentence calculation.
+ */
+export const releaseDateTag = (changes: number): string => entityTag(RELEASE_DATE_ETAG_PREFIX, changes);
+
 /** Release-date changes that record a decision a sentence calculation does not undo. */
 export const RELEASE_DECISIONS: ReadonlySet<string> = new Set(['HDC_APPROVED', 'PAROLE', 'EARLY_RELEASE']);
 
@@ -33,6 +45,8 @@ export interface ReleaseDateOutcome {
   /** False when the date was already the current one, or this was a retry (no new event). */
   changed: boolean;
   episode: EpisodeView;
+  /** The episode's release-date tag after it (`releaseDateTag`). */
+  etag: string;
 }
 
 /** What an Idempotency-Key remembers: enough to tell a faithful retry from a reused key. */
@@ -70,6 +84,10 @@ export class ReleaseDateService {
    * date again changes nothing; the same Idempotency-Key answers the first result. `changedAt`
    * is now, or the upstream event's own time for a change that arrived on the bus. A caller may
    * change only an episode held in one of its establishments: any other answers as unknown.
+   * `ifMatch` (the If-Match header), when sent, must name the episode's current release-date tag
+   * (`releaseDateTag`), else 412 and nothing changes: two officers moving the date from the same
+   * reading, the second is refused rather than silently winning. A retry under the same
+   * Idempotency-Key answers the first result without the check, as on the other conditional routes.
    */
   async change(
     personId: string,
@@ -77,6 +95,7 @@ export class ReleaseDateService {
     body: ChangeReleaseDateBody,
     context: RequestContext,
     changedAt: Date = new Date(),
+    ifMatch?: string,
   ): Promise<ReleaseDateOutcome> {
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
@@ -85,6 +104,14 @@ export class ReleaseDateService {
         throw EpisodeNotFoundError.of(personId, episodeNumber);
       let changed = false;
       const apply = async (manager: EntityManager): Promise<ChangeKeyResult> => {
+        if (target)
+          requireIfMatch(
+            ifMatch,
+            releaseDateTag(
+              await manager.count(ReleaseDateChange, { where: { personId, episode: episodeNumber } }),
+            ),
+            `the release date of episode ${episodeNumber}`,
+          );
         changed = await this.applyChange(manager, personId, episodeNumber, body, context, changedAt);
         return { personId, episode: episodeNumber, ...body };
       };
@@ -107,7 +134,8 @@ export class ReleaseDateService {
         );
       }
       const episode = await tx.findOneByOrFail(CustodyEpisode, { personId, episode: episodeNumber });
-      return { changed, episode: toEpisodeView(episode, await loadEpisodeHistory(tx, episode)) };
+      const view = toEpisodeView(episode, await loadEpisodeHistory(tx, episode));
+      return { changed, episode: view, etag: releaseDateTag(view.releaseDateChanges.length) };
     });
   }
 
