@@ -23,6 +23,7 @@ export class AppModule {
       personIdSecret: config.PERSON_ID_SECRET,
       replanWorkflowTaskQueue: config.REPLAN_WORKFLOW_TASK_QUEUE,
       episodeLateHorizonMs: config.UPSTREAM_EPISODE_LATE_HORIZON_SECONDS * 1000,
+      releaseDecisionVersionRequired: config.RELEASE_DECISION_VERSION_REQUIRED,
       ...(config.HMPPS_ADMISSION_ESTABLISHMENTS
         ? { hmppsAdmissionEstablishments: config.HMPPS_ADMISSION_ESTABLISHMENTS }
         : {}),

@@ -37,6 +37,16 @@ export const LiberationConfigSchema = z.object({
    * runs (its activities run here, on "liberation"). A test points it at a worker of its own.
    */
   REPLAN_WORKFLOW_TASK_QUEUE: z.string().min(1).max(200).default('throughcare'),
+  /**
+   * "true": a PAROLE or EARLY_RELEASE change sent over HTTP must name the sentence calculation
+   * version it was decided on (422 SENTENCE_CALCULATION_VERSION_REQUIRED). "false" (the default,
+   * for the transition while clients are released that send it): one that names none is recorded
+   * on the latest version when it arrives, marked as such (README "Deploying this change").
+   */
+  RELEASE_DECISION_VERSION_REQUIRED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 export type LiberationConfig = z.output<typeof LiberationConfigSchema>;
 

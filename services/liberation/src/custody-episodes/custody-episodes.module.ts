@@ -33,7 +33,7 @@ import { ReceptionsController } from './receptions.controller';
 import { ReceptionsService } from './receptions.service';
 import { ReleasesController } from './releases.controller';
 import { ReleaseDateChange } from './release-date-change.entity';
-import { ReleaseDateService } from './release-date.service';
+import { RELEASE_DECISION_VERSION_REQUIRED, ReleaseDateService } from './release-date.service';
 import { ReleasesService } from './releases.service';
 import { AdoptedReleasePoint, ReplanItem, ReplanRun } from './replan.entities';
 import { ReplansController } from './replans.controller';
@@ -80,6 +80,8 @@ export interface CustodyEpisodesOptions {
   personIdSecret: string;
   /** UPSTREAM_EPISODE_LATE_HORIZON_SECONDS, in ms (default 60 s: about twice the consumer's ack wait). */
   episodeLateHorizonMs?: number;
+  /** RELEASE_DECISION_VERSION_REQUIRED (default false: the transition; see ReleaseDateService). */
+  releaseDecisionVersionRequired?: boolean;
   /** HMPPS_ADMISSION_ESTABLISHMENTS: the prisons whose new admissions are kept as pending receptions (undefined: all). */
   hmppsAdmissionEstablishments?: readonly string[];
 }
@@ -111,6 +113,10 @@ export class CustodyEpisodesModule {
         {
           provide: EPISODE_LATE_HORIZON,
           useValue: options.episodeLateHorizonMs ?? DEFAULT_EPISODE_LATE_HORIZON_MS,
+        },
+        {
+          provide: RELEASE_DECISION_VERSION_REQUIRED,
+          useValue: options.releaseDecisionVersionRequired ?? false,
         },
         ReceptionsService,
         PendingReceptionsService,

@@ -1,4 +1,5 @@
 import { resolvedSentenceSpans, termDays } from '@throughcare/domain';
+import type { Jurisdiction } from '@throughcare/contracts';
 import type { SentenceCalculationRecord } from './sentence-calculation.entity';
 import type { SentencesBody } from './sentence-calculation.schemas';
 
@@ -17,9 +18,12 @@ import type { SentencesBody } from './sentence-calculation.schemas';
  * the calculator resolves it (`resolvedSentenceSpans`: its start and term changed together; a
  * consecutive one after one that ends later, which is named instead), now consecutive to another, or an offence category
  * it did not have (an SDS40 Schedule offence, a Scottish domestic
- * abuse conviction: the release point); or when the sentences as a whole begin later (the
- * earliest-starting one removed: Scotland's single term runs from it), or less remand or tagged
- * bail curfew is credited (final review of stop 38).
+ * abuse conviction: the release point); or, in Scotland, when the sentences as a whole begin
+ * later (the earliest-starting one removed: the single term runs from it, 1993 Act s.27(5)); or
+ * less remand or tagged bail curfew is credited (final review of stop 38). Not in England and
+ * Wales (review of stop 40, N6): concurrent sentences are released separately, on the latest of
+ * their release dates (CJA 2003 s.263), so removing the earliest-starting one (quashed on appeal)
+ * moves no release later; a consecutive chain's own changes are named sentence by sentence.
  * This is deliberately conservative (stop 38: two rounds of finer rules, each reviewed, still
  * found paths to an early release): **any** added sentence sets the decision aside, even a short
  * concurrent one that releases by the decision's date. Set aside, the date moves to the
@@ -45,6 +49,7 @@ type DecisionFacts = Pick<SentencesBody, 'sentences' | 'remandDays' | 'taggedBai
 export function madeOnOtherSentences(
   basis: Pick<SentenceCalculationRecord, 'version'> & { input: DecisionFacts },
   input: DecisionFacts,
+  jurisdiction: Jurisdiction,
 ): string | null {
   type Sentence = SentencesBody['sentences'][number];
   const then = new Map(basis.input.sentences.map((s) => [s.id, s]));
@@ -128,8 +133,9 @@ export function madeOnOtherSentences(
       ? [`sentence ${label} ends ${spans.now.end}, not ${spans.then.end}`]
       : [];
   });
-  // The sentences as a whole begin later (the earliest-starting one removed): in Scotland
-  // the single term runs from the earliest start (1993 Act s.27(5)), so every date moves later.
+  // The sentences as a whole begin later (the earliest-starting one removed): in Scotland the
+  // single term runs from the earliest start (1993 Act s.27(5)), so every date moves later. In
+  // England and Wales, concurrent sentences release separately (s.263): nothing moves later.
   const earliest = (sentences: DecisionFacts['sentences']) =>
     sentences
       .filter((x) => x.consecutiveTo === undefined)
@@ -137,7 +143,13 @@ export function madeOnOtherSentences(
       .sort()[0];
   const [earliestThen, earliestNow] = [earliest(basis.input.sentences), earliest(input.sentences)];
   const removed = basis.input.sentences.some((b) => !nowIds.has(b.id) && !taken.has(b.id));
-  if (removed && earliestThen !== undefined && earliestNow !== undefined && earliestNow > earliestThen)
+  if (
+    jurisdiction === 'SCOTLAND' &&
+    removed &&
+    earliestThen !== undefined &&
+    earliestNow !== undefined &&
+    earliestNow > earliestThen
+  )
     changes.push(`the sentences begin ${earliestNow}, not ${earliestThen}`);
   // Less time credited (E&W remand, tagged bail curfew): every date it counted towards moves later.
   const credit = (facts: DecisionFacts, field: 'remandDays' | 'taggedBailCurfewDays') => facts[field] ?? 0;

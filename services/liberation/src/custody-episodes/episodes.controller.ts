@@ -12,7 +12,8 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { parseOrThrow } from '@throughcare/platform-errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
@@ -40,10 +41,10 @@ import {
 import { CourtLiberationReversalService } from './court-liberation-reversal.service';
 import { EpisodesService } from './episodes.service';
 import { ReceptionReversalService } from './reception-reversal.service';
-import { ReleaseDateService } from './release-date.service';
+import { ReleaseDateService, releaseDateTag } from './release-date.service';
 import { TransfersService } from './transfers.service';
 import { PrisonStaff, scopeOf } from './prison-scope';
-import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import { ApiRecordingHeaders, IfMatchHeaderSchema, requestContextOf } from './request-context';
 import {
   COURT_LIBERATION_REVERSAL_EXAMPLES,
   RECEPTION_REVERSAL_EXAMPLES,
@@ -104,13 +105,20 @@ export class EpisodesController {
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
-  @ApiResponse({ status: 200, description: 'The episode' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'The episode. ETag header: its release date\'s tag ("release-date-vN", N the release-date changes recorded), to change the date with If-Match; it names the release date only, not the rest of the episode',
+  })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
-  get(
+  async get(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,
     @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<EpisodeView> {
-    return this.episodes.get(personId, episode, scopeOf(principal));
+    const view = await this.episodes.get(personId, episode, scopeOf(principal));
+    void reply.header('etag', releaseDateTag(view.releaseDateChanges.length));
+    return view;
   }
 
   @Audited({
@@ -129,6 +137,12 @@ export class EpisodesController {
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiRecordingHeaders()
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description:
+      'The ETag of GET …/episodes/{episode} ("release-date-vN"): the change is refused (412 PRECONDITION_FAILED) if the release date was changed since (by hand, from an upstream system or by a sentence calculation). Optional: without it the change is unconditional',
+  })
   @ApiBody(apiBodyWithExamples(ChangeReleaseDateBodySchema, RELEASE_DATE_EXAMPLES))
   @ApiResponse({
     status: 201,
@@ -138,8 +152,16 @@ export class EpisodesController {
     status: 200,
     description: 'No change: already the current date (or same Idempotency-Key); the episode',
   })
-  @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
+  @ApiResponse({
+    status: 400,
+    description: 'Invalid path, body or If-Match (problem+json naming each field)',
+  })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
+  @ApiResponse({
+    status: 412,
+    description:
+      "PRECONDITION_FAILED: If-Match is not the release date's current tag (changed since it was read); `currentETag` names it. Read the episode again and decide",
+  })
   @ApiResponse({
     status: 409,
     description:
@@ -159,13 +181,16 @@ export class EpisodesController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<EpisodeView> {
+    const ifMatch = parseOrThrow(IfMatchHeaderSchema, headers['if-match'], 'If-Match');
     const outcome = await this.releaseDates.change(
       personId,
       episode,
       body,
       requestContextOf(headers, principal),
+      new Date(),
+      ifMatch,
     );
-    void reply.status(outcome.changed ? HttpStatus.CREATED : HttpStatus.OK);
+    void reply.status(outcome.changed ? HttpStatus.CREATED : HttpStatus.OK).header('etag', outcome.etag);
     return outcome.episode;
   }
 

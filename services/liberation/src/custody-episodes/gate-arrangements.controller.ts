@@ -2,7 +2,6 @@ import { Audited, from, PersonalData } from '@throughcare/platform-audit';
 import { Body, Controller, Get, Headers, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { parseOrThrow } from '@throughcare/platform-errors';
 import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
@@ -17,10 +16,8 @@ import {
 } from './gate-arrangement.schemas';
 import { GateArrangementsService } from './gate-arrangements.service';
 import { PrisonStaff, scopeOf } from './prison-scope';
-import { requestContextOf } from './request-context';
+import { IfMatchHeaderSchema, requestContextOf } from './request-context';
 import { EPISODE_RECEIVED_IN_ERROR_DOC } from './custody-episode.errors';
-
-const IfMatchSchema = z.string().max(1000).optional();
 
 const FAMILY = {
   collectedBy: { kind: 'FAMILY_OR_FRIEND', name: 'A sister' },
@@ -115,7 +112,7 @@ export class GateArrangementsController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<GateArrangementView> {
-    const ifMatch = parseOrThrow(IfMatchSchema, headers['if-match'], 'If-Match');
+    const ifMatch = parseOrThrow(IfMatchHeaderSchema, headers['if-match'], 'If-Match');
     const { created, view } = await this.arrangements.record(
       personId,
       episode,

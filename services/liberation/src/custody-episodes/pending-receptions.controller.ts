@@ -12,7 +12,6 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import { parseOrThrow } from '@throughcare/platform-errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
@@ -31,13 +30,20 @@ import {
 } from './pending-reception.schemas';
 import { PendingReceptionsService } from './pending-receptions.service';
 import { CUSTODY_RECORD_CONFLICT_DOC, PrisonStaff, scopeOf } from './prison-scope';
-import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import { ApiRecordingHeaders, IfMatchHeaderSchema, requestContextOf } from './request-context';
 import {
   PENDING_RECEPTION_COMPLETION_EXAMPLES,
   PENDING_RECEPTION_DISMISSAL_EXAMPLES,
 } from './request-examples';
 
-const IfMatchSchema = z.string().max(1000).optional();
+/** The If-Match header of a write decided on a pending reception's opening (completion, dismissal). */
+const openingIfMatch = (write: string, so: string) => ({
+  name: 'If-Match',
+  required: false,
+  description:
+    `The ETag of the pending reception as read ("pending-reception-vN": its opening): the ${write} is refused (412) if a reception reversal reopened it since. ` +
+    `Required once it was reopened (\`reopenedAfterEpisode\` set: 400 IF_MATCH_REQUIRED without it, or with \`*\`), so ${so}; optional for one never reopened`,
+});
 
 const NOT_FOUND = {
   status: 404,
@@ -111,13 +117,7 @@ export class PendingReceptionsController {
       "Complete a pending reception with the facts HMPPS's event lacks: opens the person's next custody episode, as POST /receptions does",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiHeader({
-    name: 'If-Match',
-    required: false,
-    description:
-      'The ETag of the pending reception as read ("pending-reception-vN": its opening): the completion is refused (412) if a reception reversal reopened it since. ' +
-      'Required once it was reopened (`reopenedAfterEpisode` set: 400 IF_MATCH_REQUIRED without it), so a retry of its first completion opens nothing; optional for one never reopened',
-  })
+  @ApiHeader(openingIfMatch('completion', 'a retry of its first completion opens nothing'))
   @ApiBody(apiBodyWithExamples(CompletePendingReceptionBodySchema, PENDING_RECEPTION_COMPLETION_EXAMPLES))
   @ApiResponse({
     status: 201,
@@ -127,7 +127,7 @@ export class PendingReceptionsController {
   @ApiResponse({
     status: 400,
     description:
-      'Invalid body or If-Match (problem+json naming each field); IF_MATCH_REQUIRED (naming if-match): the pending reception was reopened and the completion sent no If-Match',
+      'Invalid body or If-Match (problem+json naming each field); IF_MATCH_REQUIRED (naming if-match): the pending reception was reopened and the completion sent no If-Match, or `*`',
   })
   @ApiResponse(NOT_FOUND)
   @ApiResponse({
@@ -155,7 +155,7 @@ export class PendingReceptionsController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PendingReceptionView> {
-    const ifMatch = parseOrThrow(IfMatchSchema, headers['if-match'], 'If-Match');
+    const ifMatch = parseOrThrow(IfMatchHeaderSchema, headers['if-match'], 'If-Match');
     const { created, view } = await this.pending.complete(
       id,
       body,
@@ -179,14 +179,29 @@ export class PendingReceptionsController {
   @ApiRecordingHeaders()
   @ApiOperation({ summary: 'Dismiss a pending reception: no episode is opened from it (with the reason)' })
   @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiHeader(
+    openingIfMatch(
+      'dismissal',
+      'a stale dismissal never closes an admission reopened because the person is arriving',
+    ),
+  )
   @ApiBody(apiBodyWithExamples(DismissPendingReceptionBodySchema, PENDING_RECEPTION_DISMISSAL_EXAMPLES))
   @ApiResponse({ status: 200, description: 'DISMISSED (again: the first dismissal is kept)' })
-  @ApiResponse({ status: 400, description: 'Invalid body (problem+json naming each field)' })
+  @ApiResponse({
+    status: 400,
+    description:
+      'Invalid body or If-Match (problem+json naming each field); IF_MATCH_REQUIRED (naming if-match): the pending reception was reopened and the dismissal sent no If-Match, or `*`',
+  })
   @ApiResponse(NOT_FOUND)
   @ApiResponse({
     status: 409,
     description:
-      'PENDING_RECEPTION_COMPLETED: an episode was opened from it; PENDING_RECEPTION_VOID: closed as in error by the reversal of the reception that completed it',
+      'PENDING_RECEPTION_COMPLETED: an episode was opened from it; PENDING_RECEPTION_VOID: closed as in error by the reversal of the reception that completed it; PENDING_RECEPTION_DISMISSED: dismissed already for another reason',
+  })
+  @ApiResponse({
+    status: 412,
+    description:
+      'PRECONDITION_FAILED: If-Match is not its current opening (a reception reversal reopened it since it was read); `currentETag` names the current one. Read it again and decide',
   })
   dismiss(
     @Param(new ZodValidationPipe(PendingReceptionPathSchema, 'path')) { id }: PendingReceptionPath,
@@ -194,6 +209,7 @@ export class PendingReceptionsController {
     @Headers() headers: Record<string, string | undefined>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<PendingReceptionView> {
-    return this.pending.dismiss(id, body, requestContextOf(headers, principal));
+    const ifMatch = parseOrThrow(IfMatchHeaderSchema, headers['if-match'], 'If-Match');
+    return this.pending.dismiss(id, body, requestContextOf(headers, principal), ifMatch);
   }
 }

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { parseOrThrow, ValidationFailedError } from '@throughcare/platform-errors';
-import { entityTag, requireIfMatch } from '@throughcare/platform-http';
+import { entityTag, parseIfMatch, requireIfMatch } from '@throughcare/platform-http';
 import { idempotencyKeyTaken, qualifiedTable, runUnrestricted } from '@throughcare/platform-persistence';
 import { RecordReceptionBodySchema } from './custody-episode.schemas';
 import { HMPPS_ACTOR } from './hmpps-actor';
@@ -52,18 +52,23 @@ export const pendingReceptionTag = (p: Pick<PendingReception, 'reopenedAfterEpis
   entityTag(PENDING_RECEPTION_ETAG_PREFIX, p.reopenedAfterEpisode === null ? 1 : p.reopenedAfterEpisode + 1);
 
 /**
- * A completion of a reopened admission must say which opening it was decided on (If-Match): a
- * retry of the first completion (a double submit, an offline queue) arriving after the reversal
- * would otherwise open another episode from the facts staff just reversed as wrong.
+ * A completion or a dismissal of a reopened admission must say which opening it was decided on
+ * (If-Match): a retry of the first completion (a double submit, an offline queue) arriving after
+ * the reversal would otherwise open another episode from the facts staff just reversed as wrong,
+ * and a stale dismissal would close an admission reopened because the person is arriving (review
+ * of stop 40, M1). The message does not name the current tag (review of stop 40, N1): a client
+ * that retries by itself would copy it and defeat the check; reading the admission again is the
+ * step that makes a person decide.
  */
 export class IfMatchRequiredError extends ValidationFailedError {
-  constructor(pending: PendingReception) {
+  constructor(pending: PendingReception, what: 'completing' | 'dismissing') {
     super(
-      `pending reception ${pending.id} was reopened after episode ${pending.reopenedAfterEpisode} (its reception reversed): completing it needs If-Match with its current ETag (${pendingReceptionTag(pending)}), so a retry of its first completion opens nothing; read it again and decide`,
+      `pending reception ${pending.id} was reopened after episode ${pending.reopenedAfterEpisode} (its reception reversed): ${what} it needs If-Match with the ETag of the opening it was decided on ("*" is not one), so a stale request acts on nothing; read it again and decide`,
       [
         {
           field: 'if-match',
-          message: `required: the pending reception was reopened (current ${pendingReceptionTag(pending)})`,
+          message:
+            'required, naming an entity tag (not "*"): the pending reception was reopened since it was announced',
         },
       ],
       'IF_MATCH_REQUIRED',
@@ -72,20 +77,23 @@ export class IfMatchRequiredError extends ValidationFailedError {
 }
 
 /**
- * The completion's precondition, on the pending reception as locked in the reception's
- * transaction: If-Match (when sent, or required for a reopened admission) names its opening, and
- * the opening is the one the completion's key was worked out from (`readTag`: a reopening between
- * the read and the lock is a 412 too, never a completion under the previous opening's key).
+ * The precondition of a completion or a dismissal, on the pending reception as locked: If-Match
+ * (when sent, or required for a reopened admission, where `*` counts as missing: it would match
+ * any opening, the stale one's included) names its opening, and the opening is the one the
+ * request was worked out from (`readTag`, a completion's key: a reopening between the read and the
+ * lock is a 412 too, never a completion under the previous opening's key).
  */
-export function checkCompletionPrecondition(
+export function checkOpeningPrecondition(
   locked: PendingReception,
   ifMatch: string | undefined,
-  readTag: string,
+  what: 'completing' | 'dismissing',
+  readTag?: string,
 ): void {
-  if (ifMatch === undefined && locked.reopenedAfterEpisode !== null) throw new IfMatchRequiredError(locked);
-  const what = `pending reception ${locked.id}`;
-  requireIfMatch(ifMatch, pendingReceptionTag(locked), what);
-  requireIfMatch(readTag, pendingReceptionTag(locked), what);
+  if (locked.reopenedAfterEpisode !== null && (ifMatch === undefined || parseIfMatch(ifMatch).includes('*')))
+    throw new IfMatchRequiredError(locked, what);
+  const subject = `pending reception ${locked.id}`;
+  requireIfMatch(ifMatch, pendingReceptionTag(locked), subject);
+  if (readTag !== undefined) requireIfMatch(readTag, pendingReceptionTag(locked), subject);
 }
 
 /** What the HMPPS adapter keeps of an admission it cannot receive by itself. */
@@ -258,16 +266,21 @@ export class PendingReceptionsService {
       reception,
       { ...context, idempotencyKey: completionKey(pending) },
       pending.id,
-      (locked) => checkCompletionPrecondition(locked, ifMatch, readTag),
+      (locked) => checkOpeningPrecondition(locked, ifMatch, 'completing', readTag),
     );
     return { created, view: await this.get(context.scope, id) };
   }
 
-  /** No episode is opened from it: staff say why. The same dismissal again answers it; a completed one is refused. */
+  /**
+   * No episode is opened from it: staff say why. The same dismissal again answers it; a completed
+   * or void one is refused. Conditional on the opening as a completion is (If-Match: required once
+   * reopened, 412 naming another opening; review of stop 40, M1).
+   */
   async dismiss(
     id: string,
     body: DismissPendingReceptionBody,
     context: RequestContext,
+    ifMatch?: string,
   ): Promise<PendingReceptionView> {
     const { personId } = await this.find(context.scope, id);
     return this.dataSource.transaction(async (tx) => {
@@ -278,6 +291,7 @@ export class PendingReceptionsService {
         throw new PendingReceptionCompletedError(pending, 'there is nothing to dismiss');
       if (pending.status === 'VOID')
         throw new PendingReceptionVoidError(pending, 'there is nothing to dismiss');
+      checkOpeningPrecondition(pending, ifMatch, 'dismissing');
       if (pending.status === 'DISMISSED' && pending.dismissalReason !== body.reason)
         throw new PendingReceptionDismissedError(pending);
       if (pending.status === 'PENDING') {

@@ -747,6 +747,47 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(await ctx.lib.outboxRows('custody.person.received', personId)).toHaveLength(2);
   });
 
+  it('a dismissal of a reopened admission is conditional on its opening as a completion is (review of stop 40, M1): a stale one 412, one without If-Match or with * 400 IF_MATCH_REQUIRED naming no tag; with the current tag it dismisses', async () => {
+    const { personId, pendingId, completion, facts, firstTag } = await completedAdmission();
+    const dismissal = `/receptions/pending/${pendingId}/dismissal`;
+    const body = { reason: 'a duplicate of another admission' };
+    expect(
+      (await reverse(personId, { ...inError(minutesAgo(100)), admission: 'TO_RECEIVE_AGAIN' })).status,
+    ).toBe(201);
+
+    // Officer X opened it before it was completed and reversed: the form submits now.
+    const stale = await ctx.lib.post(dismissal, body, { 'if-match': firstTag });
+    expect(stale.status).toBe(412);
+    expect((await json<Problem>(stale)).code).toBe('PRECONDITION_FAILED');
+    for (const headers of [{}, { 'if-match': '*' }] as Array<Record<string, string>>) {
+      const blind = await ctx.lib.post(dismissal, body, headers);
+      expect(blind.status).toBe(400);
+      const problem = await json<Problem>(blind);
+      expect(problem.code).toBe('IF_MATCH_REQUIRED');
+      expect(problem.errors?.map((e) => e.field)).toEqual(['if-match']);
+      // The current tag is never handed to a client that did not read it (N1).
+      expect(JSON.stringify(problem)).not.toContain('pending-reception-v2');
+    }
+    // `*` does not complete a reopened admission either (N1).
+    const starCompletion = await ctx.lib.post(completion, facts, { 'if-match': '*' });
+    expect(starCompletion.status).toBe(400);
+    expect((await json<Problem>(starCompletion)).code).toBe('IF_MATCH_REQUIRED');
+    expect(await pendingView(pendingId)).toMatchObject({ status: 'PENDING', reopenedAfterEpisode: 1 });
+
+    // Read again and decided: dismissed; its retry with the same tag answers it.
+    const tag = (await ctx.lib.get(`/receptions/pending/${pendingId}`)).headers.get('etag')!;
+    expect(tag).toBe('"pending-reception-v2"');
+    const dismissed = await ctx.lib.post(dismissal, body, { 'if-match': tag });
+    expect(dismissed.status).toBe(200);
+    expect(await json<PendingReceptionView>(dismissed)).toMatchObject({
+      status: 'DISMISSED',
+      dismissalReason: body.reason,
+      reopenedAfterEpisode: 1,
+    });
+    expect((await ctx.lib.post(dismissal, body, { 'if-match': tag })).status).toBe(200);
+    expect((await ctx.lib.post(dismissal, body, { 'if-match': firstTag })).status).toBe(412);
+  });
+
   it('a return to custody is reversible (201): episode 1 stays released, a later recall follows it; a release reverses past a void episode', async () => {
     const { reception, personId, releaseEventId } = await released1();
     // A recall recorded in error: its reception closed the journey of episode 1, which the journey
@@ -913,6 +954,11 @@ describe('liberation: POST /people/:personId/episodes/:episode/reception-reversa
     expect(completion.parameters?.find((p) => p.name === 'If-Match')).toMatchObject({ in: 'header' });
     expect(completion.responses['412']!.description).toEqual(expect.stringContaining('PRECONDITION_FAILED'));
     expect(completion.responses['400']!.description).toEqual(expect.stringContaining('IF_MATCH_REQUIRED'));
+    // So is its dismissal (review of stop 40, M1).
+    const dismissalOp = doc.paths['/receptions/pending/{id}/dismissal']!['post']!;
+    expect(dismissalOp.parameters?.find((p) => p.name === 'If-Match')).toMatchObject({ in: 'header' });
+    expect(dismissalOp.responses['412']!.description).toEqual(expect.stringContaining('PRECONDITION_FAILED'));
+    expect(dismissalOp.responses['400']!.description).toEqual(expect.stringContaining('IF_MATCH_REQUIRED'));
 
     // Every operation whose service refuses a void episode (refuseVoid / refuseUnlessOpen) says so.
     const refusingVoid: Array<[string, string]> = [

@@ -42,4 +42,16 @@ export class ReleaseDateChange {
    */
   @Column('integer', { name: 'sentence_calculation_version', nullable: true })
   sentenceCalculationVersion!: number | null;
+
+  /**
+   * How a PAROLE or EARLY_RELEASE decision's basis was set (review of stop 40, S1): NAMED, the
+   * version the decision named, checked against the latest sentences; LATEST_ON_ARRIVAL, the latest
+   * version when it arrived, unchecked (an upstream system's event, which has no such field, or a
+   * client that named none during the transition). Null for other reasons, and for decisions
+   * recorded before migration 2900, whose basis is also the latest on arrival.
+   */
+  @Column('text', { name: 'basis_source', nullable: true })
+  basisSource!: DecisionBasisSource | null;
 }
+
+export type DecisionBasisSource = 'NAMED' | 'LATEST_ON_ARRIVAL';

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Jurisdiction } from '@throughcare/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
+import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode, receivedEpisode, type ReceivedEpisode } from './custody-episode.entity';
 import {
@@ -21,9 +23,20 @@ import { madeOnOtherSentences } from './decision-basis';
 import { toEpisodeView } from './custody-episode.view';
 import { isWithin, loadEpisodeHistory } from './episode-history';
 import { lockPerson } from './person-lock';
-import { ReleaseDateChange } from './release-date-change.entity';
+import { ReleaseDateChange, type DecisionBasisSource } from './release-date-change.entity';
 import type { RequestContext } from './request-context';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
+
+/** The prefix of an episode's release-date entity tag: `"release-date-v2"` after two changes. */
+export const RELEASE_DATE_ETAG_PREFIX = 'release-date';
+
+/**
+ * The entity tag of an episode's expected release date (audit of issue 10, B5): the number of
+ * release-date changes recorded on it (0: the reception's date). It names what a release-date
+ * change is decided on, not the whole episode (a movement or a meeting does not change it); it
+ * changes with every change of the date, by hand, from the bus or by a sentence calculation.
+ */
+export const releaseDateTag = (changes: number): string => entityTag(RELEASE_DATE_ETAG_PREFIX, changes);
 
 /** Release-date changes that record a decision a sentence calculation does not undo. */
 export const RELEASE_DECISIONS: ReadonlySet<string> = new Set(['HDC_APPROVED', 'PAROLE', 'EARLY_RELEASE']);
@@ -32,6 +45,8 @@ export interface ReleaseDateOutcome {
   /** False when the date was already the current one, or this was a retry (no new event). */
   changed: boolean;
   episode: EpisodeView;
+  /** The episode's release-date tag after it (`releaseDateTag`). */
+  etag: string;
 }
 
 /** What an Idempotency-Key remembers: enough to tell a faithful retry from a reused key. */
@@ -51,9 +66,17 @@ const ukDate = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
+/** Injection token: RELEASE_DECISION_VERSION_REQUIRED (see the config). */
+export const RELEASE_DECISION_VERSION_REQUIRED = Symbol('RELEASE_DECISION_VERSION_REQUIRED');
+
 @Injectable()
 export class ReleaseDateService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly logger = new Logger(ReleaseDateService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(RELEASE_DECISION_VERSION_REQUIRED) private readonly versionRequired: boolean,
+  ) {}
 
   /**
    * Records a new expected release date for an open episode as a fact, with the date it
@@ -61,6 +84,10 @@ export class ReleaseDateService {
    * date again changes nothing; the same Idempotency-Key answers the first result. `changedAt`
    * is now, or the upstream event's own time for a change that arrived on the bus. A caller may
    * change only an episode held in one of its establishments: any other answers as unknown.
+   * `ifMatch` (the If-Match header), when sent, must name the episode's current release-date tag
+   * (`releaseDateTag`), else 412 and nothing changes: two officers moving the date from the same
+   * reading, the second is refused rather than silently winning. A retry under the same
+   * Idempotency-Key answers the first result without the check, as on the other conditional routes.
    */
   async change(
     personId: string,
@@ -68,6 +95,7 @@ export class ReleaseDateService {
     body: ChangeReleaseDateBody,
     context: RequestContext,
     changedAt: Date = new Date(),
+    ifMatch?: string,
   ): Promise<ReleaseDateOutcome> {
     return this.dataSource.transaction(async (tx) => {
       await lockPerson(tx, personId);
@@ -76,6 +104,14 @@ export class ReleaseDateService {
         throw EpisodeNotFoundError.of(personId, episodeNumber);
       let changed = false;
       const apply = async (manager: EntityManager): Promise<ChangeKeyResult> => {
+        if (target)
+          requireIfMatch(
+            ifMatch,
+            releaseDateTag(
+              await manager.count(ReleaseDateChange, { where: { personId, episode: episodeNumber } }),
+            ),
+            `the release date of episode ${episodeNumber}`,
+          );
         changed = await this.applyChange(manager, personId, episodeNumber, body, context, changedAt);
         return { personId, episode: episodeNumber, ...body };
       };
@@ -98,7 +134,8 @@ export class ReleaseDateService {
         );
       }
       const episode = await tx.findOneByOrFail(CustodyEpisode, { personId, episode: episodeNumber });
-      return { changed, episode: toEpisodeView(episode, await loadEpisodeHistory(tx, episode)) };
+      const view = toEpisodeView(episode, await loadEpisodeHistory(tx, episode));
+      return { changed, episode: view, etag: releaseDateTag(view.releaseDateChanges.length) };
     });
   }
 
@@ -129,8 +166,20 @@ export class ReleaseDateService {
     // against it. Checked before anything else: a decision on other sentences is refused even when
     // the date would not move.
     const basis = RELEASE_DECISIONS.has(body.reason)
-      ? await decisionBasis(manager, personId, episodeNumber, body, context)
+      ? await decisionBasis(
+          manager,
+          personId,
+          episodeNumber,
+          body,
+          context,
+          this.versionRequired,
+          episode.jurisdiction,
+        )
       : null;
+    if (basis?.source === 'LATEST_ON_ARRIVAL' && !context.fromBus)
+      this.logger.warn(
+        `${body.reason} decision on episode ${episodeNumber} of ${personId} named no sentenceCalculationVersion: recorded on the latest, ${basis.version}, unchecked (a client not yet sending it; RELEASE_DECISION_VERSION_REQUIRED is off)`,
+      );
     const current = latest?.expectedReleaseDate ?? episode.expectedReleaseDate;
     if (body.expectedReleaseDate === current) return false;
 
@@ -146,7 +195,8 @@ export class ReleaseDateService {
       changedAt,
       changedBy: context.actor,
       correlationId: context.correlationId,
-      sentenceCalculationVersion: basis,
+      sentenceCalculationVersion: basis?.version ?? null,
+      basisSource: basis?.source ?? null,
     });
     await manager.insert(ReleaseDateChange, change);
     await enqueueCustodyEvent(
@@ -158,17 +208,28 @@ export class ReleaseDateService {
   }
 }
 
+/** A decision's basis: the calculation version it is recorded on, and how that was set (PAROLE and EARLY_RELEASE). */
+interface DecisionBasis {
+  version: number;
+  source: DecisionBasisSource | null;
+}
+
 /**
  * The sentence calculation version a release decision is recorded on (its basis; 0: none was
- * recorded yet; null: not known). HDC: the latest (its rules compare calculated dates, not
- * sentences). PAROLE and EARLY_RELEASE: the version the body names, required once there is one
- * (422 SENTENCE_CALCULATION_VERSION_REQUIRED; a version the episode lacks is 422
- * SENTENCE_CALCULATION_VERSION_UNKNOWN); one older than the latest is refused (409
+ * recorded yet). HDC: the latest (its rules compare calculated dates, not sentences). PAROLE and
+ * EARLY_RELEASE: the version the body names (NAMED); a version the episode lacks is 422
+ * SENTENCE_CALCULATION_VERSION_UNKNOWN; one older than the latest is refused (409
  * DECISION_MADE_ON_OTHER_SENTENCES) when the latest sentences differ from its own in a way that
  * matters (`madeOnOtherSentences`): recorded anyway, later calculations would be compared with the
- * newer sentences and an added sentence never set the decision aside (review of stop 39, M4). A
- * decision from an upstream system's event (which has no such field) has no known basis (null):
- * kept by a later calculation, and flagged for review (`decisionCaveat`).
+ * newer sentences and an added sentence never set the decision aside (review of stop 39, M4).
+ *
+ * One that names none is recorded on the latest version when it arrives (LATEST_ON_ARRIVAL): the
+ * upper bound of what it can have been made on, so a sentence recorded after it still sets it
+ * aside (review of stop 40, S1); what was recorded before it arrived is not checked, which later
+ * calculations say (`decisionCaveat`). So is a decision from an upstream system's event (which has
+ * no such field), always; over HTTP, only while `versionRequired` is off (the transition while
+ * clients are released that send it: README "Deploying this change"), else 422
+ * SENTENCE_CALCULATION_VERSION_REQUIRED.
  */
 async function decisionBasis(
   manager: EntityManager,
@@ -176,16 +237,18 @@ async function decisionBasis(
   episode: number,
   body: ChangeReleaseDateBody,
   context: RequestContext,
-): Promise<number | null> {
+  versionRequired: boolean,
+  jurisdiction: Jurisdiction,
+): Promise<DecisionBasis> {
   const latest = await manager.findOne(SentenceCalculationRecord, {
     where: { personId, episode },
     order: { version: 'DESC' },
   });
-  if (!DECIDED_ON_SENTENCES.has(body.reason)) return latest?.version ?? 0;
+  if (!DECIDED_ON_SENTENCES.has(body.reason)) return { version: latest?.version ?? 0, source: null };
   const named = body.sentenceCalculationVersion;
   if (named === undefined) {
-    if (!latest) return 0;
-    if (context.fromBus) return null;
+    if (!latest) return { version: 0, source: 'LATEST_ON_ARRIVAL' };
+    if (context.fromBus || !versionRequired) return { version: latest.version, source: 'LATEST_ON_ARRIVAL' };
     throw new DecisionBasisError(
       'SENTENCE_CALCULATION_VERSION_REQUIRED',
       `a ${body.reason} decision on episode ${episode} names the sentence calculation version it was made on (sentenceCalculationVersion; the latest is ${latest.version})`,
@@ -205,11 +268,11 @@ async function decisionBasis(
       { latestVersion: latest?.version ?? null },
     );
   if (made !== latest) {
-    const because = madeOnOtherSentences(made, latest.input);
+    const because = madeOnOtherSentences(made, latest.input, jurisdiction);
     if (because !== null)
       throw new DecisionMadeOnOtherSentencesError(body.reason, named, latest.version, because);
   }
-  return named;
+  return { version: named, source: 'NAMED' };
 }
 
 /**

@@ -66,6 +66,9 @@ export interface BusOrigin {
   previousEpisode?: number;
 }
 
+/** An If-Match header as sent (parsed by `requireIfMatch`): bounded, optional. */
+export const IfMatchHeaderSchema = z.string().max(1000).optional();
+
 const HeadersSchema = z.object({
   [IDEMPOTENCY_HEADER]: z.string().max(200).trim().min(1).optional(),
 });

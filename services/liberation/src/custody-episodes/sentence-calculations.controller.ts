@@ -19,7 +19,7 @@ import { parseOrThrow } from '@throughcare/platform-errors';
 import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { EpisodePathSchema, type EpisodePath } from './custody-episode.schemas';
 import { PrisonStaff, scopeOf } from './prison-scope';
-import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import { ApiRecordingHeaders, IfMatchHeaderSchema, requestContextOf } from './request-context';
 import {
   ListSentenceCalculationsQuerySchema,
   SentencesBodySchema,
@@ -36,8 +36,6 @@ const VersionPathSchema = EpisodePathSchema.extend({
   version: z.coerce.number().int().min(1).max(1_000_000),
 });
 type VersionPath = z.output<typeof VersionPathSchema>;
-
-const IfMatchSchema = z.string().max(1000).optional();
 
 const EXAMPLES = {
   scotland: {
@@ -124,7 +122,7 @@ export class SentenceCalculationsController {
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SentenceCalculationOutcomeView> {
-    const ifMatch = parseOrThrow(IfMatchSchema, headers['if-match'], 'If-Match');
+    const ifMatch = parseOrThrow(IfMatchHeaderSchema, headers['if-match'], 'If-Match');
     const outcome = await this.sentences.record(
       personId,
       episode,

@@ -395,6 +395,77 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect((await episodeView(personId)).expectedReleaseDate).toBe(decided);
   });
 
+  it('changes the release date under If-Match (audit of issue 10, B5): GET gives its tag, a stale one is 412 and changes nothing, a calculation that moves the date moves the tag', async () => {
+    const personId = await anEnglishEpisode();
+    const episodePath = `/people/${personId}/episodes/1`;
+    const read = await ctx.lib.get(episodePath);
+    const v0 = read.headers.get('etag');
+    expect(v0).toBe('"release-date-v0"');
+    // Officer A moves it, from what they read.
+    const a = await ctx.lib.post(
+      `${episodePath}/release-date`,
+      { expectedReleaseDate: day(150), reason: 'OTHER' },
+      { 'if-match': v0! },
+    );
+    expect(a.status).toBe(201);
+    expect(a.headers.get('etag')).toBe('"release-date-v1"');
+    // Officer B, from the same reading: refused, naming the current tag; nothing changes.
+    const b = await ctx.lib.post(
+      `${episodePath}/release-date`,
+      { expectedReleaseDate: day(160), reason: 'OTHER' },
+      { 'if-match': v0! },
+    );
+    expect(b.status).toBe(412);
+    expect((await b.json()) as Problem & { currentETag?: string }).toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      currentETag: '"release-date-v1"',
+    });
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(day(150));
+    // A malformed If-Match is a 400 naming it; none at all is unconditional (optional).
+    const malformed = await ctx.lib.post(
+      `${episodePath}/release-date`,
+      { expectedReleaseDate: day(160), reason: 'OTHER' },
+      { 'if-match': 'release-date-v1' },
+    );
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as Problem).errors?.map((e) => e.field)).toEqual(['if-match']);
+    // A calculation that moves the date changes the tag too.
+    expect((await record(personId, englishSds())).status).toBe(201);
+    const after = await ctx.lib.get(episodePath);
+    expect(after.headers.get('etag')).toBe('"release-date-v2"');
+    const stale = await ctx.lib.post(
+      `${episodePath}/release-date`,
+      { expectedReleaseDate: day(160), reason: 'OTHER' },
+      { 'if-match': '"release-date-v1"' },
+    );
+    expect(stale.status).toBe(412);
+    const current = await ctx.lib.post(
+      `${episodePath}/release-date`,
+      { expectedReleaseDate: day(160), reason: 'OTHER' },
+      { 'if-match': '"release-date-v2"' },
+    );
+    expect(current.status).toBe(201);
+    expect(
+      (await ctx.lib.post(`${episodePath}/release-date`, { expectedReleaseDate: day(170), reason: 'OTHER' }))
+        .status,
+    ).toBe(201);
+
+    // Documented: the If-Match header and the 412.
+    type Operation = {
+      parameters?: Array<{ name: string; in: string }>;
+      responses: Record<string, { description: string }>;
+    };
+    const doc = (await (await ctx.lib.get('/docs-json', 'nobody')).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const change = doc.paths['/people/{personId}/episodes/{episode}/release-date']!['post']!;
+    expect(change.parameters?.find((p) => p.name === 'If-Match')).toMatchObject({ in: 'header' });
+    expect(change.responses['412']!.description).toEqual(expect.stringContaining('PRECONDITION_FAILED'));
+    expect(doc.paths['/people/{personId}/episodes/{episode}']!['get']!.responses['200']!.description).toEqual(
+      expect.stringContaining('ETag'),
+    );
+  });
+
   describe('a PAROLE or EARLY_RELEASE decision names the calculation version it was made on (review of stop 39, M4)', () => {
     const decide = (personId: string, body: Record<string, unknown>) =>
       ctx.lib.post(`/people/${personId}/episodes/1/release-date`, body);
@@ -442,21 +513,23 @@ describe('liberation: sentence calculations of a custody episode', () => {
       expect(await basisOf(personId)).toEqual([['RECALCULATION', null]]);
     });
 
-    it('made on v1 and recorded after v2 added a sentence: 409 DECISION_MADE_ON_OTHER_SENTENCES, nothing recorded', async () => {
+    it('made on v1 and recorded after v2 added a sentence: 409 DECISION_MADE_ON_OTHER_SENTENCES (PAROLE and EARLY_RELEASE), nothing recorded', async () => {
       const personId = await anEnglishEpisode();
       expect((await record(personId, englishSds())).status).toBe(201);
       expect((await record(personId, withCount2({}), { 'if-match': '"sentence-v1"' })).status).toBe(201);
-      const stale = await decide(personId, {
-        expectedReleaseDate: day(300),
-        reason: 'PAROLE',
-        sentenceCalculationVersion: 1,
-      });
-      expect(stale.status).toBe(409);
-      expect(await problemOf(stale)).toMatchObject({
-        code: 'DECISION_MADE_ON_OTHER_SENTENCES',
-        latestVersion: 2,
-        detail: expect.stringContaining('sentence count-2 was added'),
-      });
+      for (const reason of ['PAROLE', 'EARLY_RELEASE']) {
+        const stale = await decide(personId, {
+          expectedReleaseDate: day(300),
+          reason,
+          sentenceCalculationVersion: 1,
+        });
+        expect([reason, stale.status]).toEqual([reason, 409]);
+        expect(await problemOf(stale)).toMatchObject({
+          code: 'DECISION_MADE_ON_OTHER_SENTENCES',
+          latestVersion: 2,
+          detail: expect.stringContaining('sentence count-2 was added'),
+        });
+      }
       expect(await basisOf(personId)).toEqual([
         ['RECALCULATION', null],
         ['RECALCULATION', null],
@@ -512,9 +585,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
       expectedReleaseDateAfter: decided,
       changesExpectedReleaseDate: false,
       decisionSetAsideBecause: null,
-      decisionCaveat: expect.stringMatching(
-        /\(it was recorded before this service kept that, or came from an upstream system, whose event does not say\): it is kept/,
-      ),
+      decisionCaveat: expect.stringMatching(/\(it was recorded before this service kept that\): it is kept/),
     });
   });
 
@@ -797,5 +868,71 @@ describe('liberation: sentence calculations of a custody episode', () => {
     const released = await record(personId, englishSds());
     expect(released.status).toBe(409);
     expect(((await released.json()) as Problem).code).toBe('EPISODE_ALREADY_RELEASED');
+  });
+});
+
+// The deploy transition (README "Deploying this change"): RELEASE_DECISION_VERSION_REQUIRED off
+// while clients are released that send the version.
+describe('liberation: a PAROLE or EARLY_RELEASE decision naming no calculation version, during the transition', () => {
+  const ctx = useLiberation({ config: { RELEASE_DECISION_VERSION_REQUIRED: false } });
+  const day = daysFrom(Date.now());
+
+  it('is recorded on the latest version when it arrives, marked LATEST_ON_ARRIVAL: a sentence added after it sets it aside; one naming its version is checked as ever', async () => {
+    const reception = aReception({
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      receivedAt: minutesAgo(600),
+      sentenceDate: day(-10),
+      expectedReleaseDate: day(200),
+    });
+    expect((await ctx.lib.post('/receptions', reception)).status).toBe(201);
+    const personId = personIdOf(reception.prisonNumber);
+    const calculations = `/people/${personId}/episodes/1/sentence-calculations`;
+    const count1 = { id: 'count-1', sentenceDate: day(-10), offenceDate: day(-200), term: { days: 1000 } };
+    expect((await ctx.lib.post(calculations, { sentences: [count1] })).status).toBe(201);
+    const decided = day(300);
+    const decision = await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
+      expectedReleaseDate: decided,
+      reason: 'EARLY_RELEASE',
+    });
+    expect(decision.status).toBe(201);
+    const rows = await ctx.lib.dataSource.transaction(async (tx) => {
+      await tx.query(`SELECT set_config('throughcare.unrestricted', 'on', true)`);
+      return tx.query(
+        `SELECT sentence_calculation_version AS version, basis_source FROM liberation.release_date_change
+          WHERE person_id = $1 AND reason = 'EARLY_RELEASE'`,
+        [personId],
+      ) as Promise<unknown[]>;
+    });
+    expect(rows).toEqual([{ version: 1, basis_source: 'LATEST_ON_ARRIVAL' }]);
+    const added = await ctx.lib.post(
+      calculations,
+      {
+        sentences: [
+          count1,
+          {
+            id: 'count-2',
+            sentenceDate: day(-5),
+            offenceDate: day(-100),
+            term: { days: 30 },
+            consecutiveTo: 'count-1',
+          },
+        ],
+      },
+      { 'if-match': '"sentence-v1"' },
+    );
+    expect(added.status).toBe(201);
+    expect(((await added.json()) as SentenceCalculationOutcomeView).effect.decisionSetAsideBecause).toMatch(
+      /it was made on the sentences of calculation version 1; since then sentence count-2 was added/,
+    );
+    // A version named is still checked: v1 is not what v2's sentences are.
+    const stale = await ctx.lib.post(`/people/${personId}/episodes/1/release-date`, {
+      expectedReleaseDate: decided,
+      reason: 'PAROLE',
+      sentenceCalculationVersion: 1,
+    });
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as Problem).code).toBe('DECISION_MADE_ON_OTHER_SENTENCES');
   });
 });

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { SentenceCalculation } from '@throughcare/domain';
+import { BUS_ACTOR } from './hmpps-actor';
 import type { ReleaseDateService } from './release-date.service';
 import type { SentencesBody } from './sentence-calculation.schemas';
 import {
@@ -20,62 +21,74 @@ describe('madeOnOtherSentences', () => {
   const basis = (...sentences: Sentence[]) => ({ version: 3, input: input(...sentences) });
 
   it('stands on the same sentences (whatever remand or release point now gives)', () => {
-    expect(madeOnOtherSentences(basis(count1, count2), input(count1, count2))).toBeNull();
+    expect(madeOnOtherSentences(basis(count1, count2), input(count1, count2), 'SCOTLAND')).toBeNull();
   });
 
   it('stands when the sentences are reordered or a field the calculation does not lengthen on changes', () => {
-    expect(madeOnOtherSentences(basis(count1, count2), input(count2, count1))).toBeNull();
+    expect(madeOnOtherSentences(basis(count1, count2), input(count2, count1), 'SCOTLAND')).toBeNull();
     expect(
       madeOnOtherSentences(
         basis(count1),
         input({ ...count1, offenceDate: '2026-01-02', startDate: '2026-10-01' }),
+        'SCOTLAND',
       ),
     ).toBeNull();
   });
 
   it('stands when a sentence was removed, shortened or made concurrent', () => {
-    expect(madeOnOtherSentences(basis(count1, count2), input(count1))).toBeNull();
-    expect(madeOnOtherSentences(basis(count1), input({ ...count1, term: { days: 900 } }))).toBeNull();
+    expect(madeOnOtherSentences(basis(count1, count2), input(count1), 'SCOTLAND')).toBeNull();
     expect(
-      madeOnOtherSentences(basis(count1, { ...count2, consecutiveTo: 'count-1' }), input(count1, count2)),
+      madeOnOtherSentences(basis(count1), input({ ...count1, term: { days: 900 } }), 'SCOTLAND'),
+    ).toBeNull();
+    expect(
+      madeOnOtherSentences(
+        basis(count1, { ...count2, consecutiveTo: 'count-1' }),
+        input(count1, count2),
+        'SCOTLAND',
+      ),
     ).toBeNull();
   });
 
   it('is set aside when a sentence was added, and says which', () => {
-    expect(madeOnOtherSentences(basis(count1), input(count1, count2))).toBe(
+    expect(madeOnOtherSentences(basis(count1), input(count1, count2), 'SCOTLAND')).toBe(
       'it was made on the sentences of calculation version 3; since then sentence count-2 was added',
     );
     expect(
-      madeOnOtherSentences(basis(count1), input(count1, { ...count2, consecutiveTo: 'count-1' })),
+      madeOnOtherSentences(basis(count1), input(count1, { ...count2, consecutiveTo: 'count-1' }), 'SCOTLAND'),
     ).toMatch(/sentence count-2 was added$/);
   });
 
   it('is set aside when a sentence was lengthened: a longer term, a later sentence date, now consecutive', () => {
-    expect(madeOnOtherSentences(basis(count1), input({ ...count1, term: { years: 3 } }))).toBe(
+    expect(madeOnOtherSentences(basis(count1), input({ ...count1, term: { years: 3 } }), 'SCOTLAND')).toBe(
       'it was made on the sentences of calculation version 3; since then the term of sentence count-1 is longer',
     );
-    expect(madeOnOtherSentences(basis(count1), input({ ...count1, sentenceDate: '2026-12-01' }))).toMatch(
-      /sentence count-1 is dated 2026-12-01, not 2026-11-25$/,
-    );
     expect(
-      madeOnOtherSentences(basis(count1, count2), input(count1, { ...count2, consecutiveTo: 'count-1' })),
+      madeOnOtherSentences(basis(count1), input({ ...count1, sentenceDate: '2026-12-01' }), 'SCOTLAND'),
+    ).toMatch(/sentence count-1 is dated 2026-12-01, not 2026-11-25$/);
+    expect(
+      madeOnOtherSentences(
+        basis(count1, count2),
+        input(count1, { ...count2, consecutiveTo: 'count-1' }),
+        'SCOTLAND',
+      ),
     ).toMatch(/sentence count-2 is now consecutive to count-1$/);
   });
 
   it('stands when staff relabel a sentence with exactly the same facts, each basis sentence taken once (stop 37 review M4)', () => {
     expect(
-      madeOnOtherSentences(basis(count1, count2), input({ ...count1, id: 'case-A-1' }, count2)),
+      madeOnOtherSentences(basis(count1, count2), input({ ...count1, id: 'case-A-1' }, count2), 'SCOTLAND'),
     ).toBeNull();
     // Both relabelled, the consecutive link naming the relabelled one.
     expect(
       madeOnOtherSentences(
         basis(count1, { ...count2, consecutiveTo: 'count-1' }),
         input({ ...count1, id: 'A' }, { ...count2, id: 'B', consecutiveTo: 'A' }),
+        'SCOTLAND',
       ),
     ).toBeNull();
     // Two new ids with count-1's facts: one is count-1, the other was added.
     expect(
-      madeOnOtherSentences(basis(count1), input({ ...count1, id: 'A' }, { ...count1, id: 'B' })),
+      madeOnOtherSentences(basis(count1), input({ ...count1, id: 'A' }, { ...count1, id: 'B' }), 'SCOTLAND'),
     ).toMatch(/sentence B was added$/);
   });
 
@@ -86,15 +99,15 @@ describe('madeOnOtherSentences', () => {
       { startDate: '2026-11-20' },
       { offenceCategories: ['EW_SDS40_SCHEDULE_OFFENCE'] },
     ] as Partial<Sentence>[])
-      expect(madeOnOtherSentences(basis(count1), input({ ...count1, id: 'A', ...changed }))).toMatch(
-        /sentence A was added$/,
-      );
+      expect(
+        madeOnOtherSentences(basis(count1), input({ ...count1, id: 'A', ...changed }), 'SCOTLAND'),
+      ).toMatch(/sentence A was added$/);
   });
 
   // Final review of stop 38: the narrow paths to an early release the conservative rule still had.
   it('is set aside when a backdated start is removed: the sentence starts on its sentence date, later', () => {
     const backdated = { ...count1, startDate: '2026-10-01' };
-    expect(madeOnOtherSentences(basis(backdated), input(count1))).toMatch(
+    expect(madeOnOtherSentences(basis(backdated), input(count1), 'SCOTLAND')).toMatch(
       /sentence count-1 starts 2026-11-25, not 2026-10-01/,
     );
   });
@@ -102,7 +115,7 @@ describe('madeOnOtherSentences', () => {
   it('measures a term from the day the sentence starts, not its sentence date (a month is not the same days from every day)', () => {
     // From 2026-01-31 one month is 28 days, as the basis's; from its start, 2026-03-01, it is 31.
     const then = { ...count1, sentenceDate: '2026-01-31', startDate: '2026-03-01', term: { days: 28 } };
-    expect(madeOnOtherSentences(basis(then), input({ ...then, term: { months: 1 } }))).toMatch(
+    expect(madeOnOtherSentences(basis(then), input({ ...then, term: { months: 1 } }), 'SCOTLAND')).toMatch(
       /the term of sentence count-1 is longer$/,
     );
   });
@@ -112,6 +125,7 @@ describe('madeOnOtherSentences', () => {
     const why = madeOnOtherSentences(
       basis(then),
       input({ ...then, startDate: '2026-11-01', term: { days: 150 } }),
+      'SCOTLAND',
     );
     expect(why).toMatch(/since then the term of sentence count-1 is longer$/);
     expect(why).not.toMatch(/ends/);
@@ -119,11 +133,20 @@ describe('madeOnOtherSentences', () => {
 
   it('is set aside when the earliest-starting sentence is removed: the sentences as a whole begin later (Scotland: the single term)', () => {
     const early = { ...count2, startDate: '2026-10-01', term: { days: 1000 } };
-    expect(madeOnOtherSentences(basis(early, count1), input(count1))).toMatch(
+    expect(madeOnOtherSentences(basis(early, count1), input(count1), 'SCOTLAND')).toMatch(
       /the sentences begin 2026-11-25, not 2026-10-01$/,
     );
     // One starting with or after the others removed: they begin as before.
-    expect(madeOnOtherSentences(basis(count1, count2), input(count1))).toBeNull();
+    expect(madeOnOtherSentences(basis(count1, count2), input(count1), 'SCOTLAND')).toBeNull();
+  });
+
+  it('is not set aside in England and Wales when the earliest-starting concurrent sentence is removed: each releases on its own (s.263; review of stop 40, N6)', () => {
+    const early = { ...count2, startDate: '2026-10-01', term: { days: 1000 } };
+    expect(madeOnOtherSentences(basis(early, count1), input(count1), 'ENGLAND_AND_WALES')).toBeNull();
+    // An added sentence still sets it aside there.
+    expect(madeOnOtherSentences(basis(count1), input(count1, count2), 'ENGLAND_AND_WALES')).toMatch(
+      /sentence count-2 was added$/,
+    );
   });
 
   it('is set aside when less time is credited (remand, tagged bail curfew); more credit stands', () => {
@@ -132,13 +155,21 @@ describe('madeOnOtherSentences', () => {
       input: { sentences: [count1], remandDays: 30, taggedBailCurfewDays: 10 },
     };
     expect(
-      madeOnOtherSentences(withCredit, { sentences: [count1], remandDays: 10, taggedBailCurfewDays: 10 }),
+      madeOnOtherSentences(
+        withCredit,
+        { sentences: [count1], remandDays: 10, taggedBailCurfewDays: 10 },
+        'SCOTLAND',
+      ),
     ).toMatch(/the remand days credited are 10, not 30$/);
-    expect(madeOnOtherSentences(withCredit, { sentences: [count1], remandDays: 30 })).toMatch(
+    expect(madeOnOtherSentences(withCredit, { sentences: [count1], remandDays: 30 }, 'SCOTLAND')).toMatch(
       /the tagged bail curfew days credited are 0, not 10$/,
     );
     expect(
-      madeOnOtherSentences(withCredit, { sentences: [count1], remandDays: 45, taggedBailCurfewDays: 12 }),
+      madeOnOtherSentences(
+        withCredit,
+        { sentences: [count1], remandDays: 45, taggedBailCurfewDays: 12 },
+        'SCOTLAND',
+      ),
     ).toBeNull();
   });
 
@@ -147,6 +178,7 @@ describe('madeOnOtherSentences', () => {
       madeOnOtherSentences(
         basis(count1),
         input({ ...count1, id: 'A', sentenceType: 'STANDARD_DETERMINATE' }),
+        'SCOTLAND',
       ),
     ).toBeNull();
   });
@@ -156,6 +188,7 @@ describe('madeOnOtherSentences', () => {
       madeOnOtherSentences(
         basis(count1),
         input(count1, { id: 'new-1', sentenceDate: '2027-01-10', term: { days: 14 } }),
+        'SCOTLAND',
       ),
     ).toMatch(/sentence new-1 was added$/);
   });
@@ -169,16 +202,18 @@ describe('madeOnOtherSentences', () => {
     it('is set aside when a consecutive term is longer from the day it starts, though not from its sentence date', () => {
       // B starts 2026-01-31: two months are 59 days from there (62 from 2025-12-05); the CRD/ARD
       // moves from 2026-01-20 to 2026-01-21 (resolved-spans.spec.ts).
-      expect(madeOnOtherSentences(basis(a, b), input(a, { ...b, term: { days: 61 } }))).toBe(
+      expect(madeOnOtherSentences(basis(a, b), input(a, { ...b, term: { days: 61 } }), 'SCOTLAND')).toBe(
         'it was made on the sentences of calculation version 3; since then the term of sentence B is longer',
       );
       // Shorter from the day it starts (though longer from its sentence date): it stands.
-      expect(madeOnOtherSentences(basis(a, { ...b, term: { days: 61 } }), input(a, b))).toBeNull();
+      expect(
+        madeOnOtherSentences(basis(a, { ...b, term: { days: 61 } }), input(a, b), 'SCOTLAND'),
+      ).toBeNull();
     });
 
     it('is set aside when the one before lengthens, named once: the one after ends later only because of it', () => {
       const longerA = { ...a, term: { days: 58 } };
-      expect(madeOnOtherSentences(basis(a, b), input(longerA, b))).toBe(
+      expect(madeOnOtherSentences(basis(a, b), input(longerA, b), 'SCOTLAND')).toBe(
         'it was made on the sentences of calculation version 3; since then the term of sentence A is longer',
       );
       // Down a chain of three, relabelled: still the one that moved.
@@ -187,15 +222,18 @@ describe('madeOnOtherSentences', () => {
         madeOnOtherSentences(
           basis(a, b, c),
           input({ ...longerA, id: 'A2' }, { ...b, consecutiveTo: 'A2' }, c),
+          'SCOTLAND',
         ),
       ).toBe(
         'it was made on the sentences of calculation version 3; since then sentence A2 was added, sentence B is now consecutive to A2',
       );
-      expect(madeOnOtherSentences(basis(a, b, c), input(longerA, b, c))).toMatch(
+      expect(madeOnOtherSentences(basis(a, b, c), input(longerA, b, c), 'SCOTLAND')).toMatch(
         /since then the term of sentence A is longer$/,
       );
       // The one before shortened, the one after unchanged: it ends earlier and stands.
-      expect(madeOnOtherSentences(basis(a, b), input({ ...a, term: { days: 50 } }, b))).toBeNull();
+      expect(
+        madeOnOtherSentences(basis(a, b), input({ ...a, term: { days: 50 } }, b), 'SCOTLAND'),
+      ).toBeNull();
     });
 
     it('is set aside when a sentence no longer consecutive ends later than it did (its term and dates unchanged)', () => {
@@ -208,26 +246,34 @@ describe('madeOnOtherSentences', () => {
       ];
       const lateB = { id: 'B', sentenceDate: '2026-01-10', term: { days: 30 } };
       expect(
-        madeOnOtherSentences(basis(shortA, { ...lateB, consecutiveTo: 'A' }, d), input(shortA, lateB, d)),
+        madeOnOtherSentences(
+          basis(shortA, { ...lateB, consecutiveTo: 'A' }, d),
+          input(shortA, lateB, d),
+          'SCOTLAND',
+        ),
       ).toBe(
         'it was made on the sentences of calculation version 3; since then sentence B ends 2026-02-08, not 2026-01-13',
       );
       // Made concurrent and ending earlier: it stands (as before).
-      expect(madeOnOtherSentences(basis(a, b), input(a, { ...b, consecutiveTo: undefined }))).toBeNull();
+      expect(
+        madeOnOtherSentences(basis(a, b), input(a, { ...b, consecutiveTo: undefined }), 'SCOTLAND'),
+      ).toBeNull();
     });
 
     it('stands when a Scottish start backdated for remand gives a term in years one more day (it ends no later)', () => {
       // Two years from 2028-03-01 are 730 days, from 2028-02-01 731 (29 February 2028).
       const then = { ...count1, sentenceDate: '2028-03-01', term: { years: 2 } };
-      expect(madeOnOtherSentences(basis(then), input({ ...then, startDate: '2028-02-01' }))).toBeNull();
+      expect(
+        madeOnOtherSentences(basis(then), input({ ...then, startDate: '2028-02-01' }), 'SCOTLAND'),
+      ).toBeNull();
     });
 
     it('falls back to the checks on the sentences as given when they cannot be resolved', () => {
       const dangling = { ...b, consecutiveTo: 'gone' };
-      expect(madeOnOtherSentences(basis(dangling), input({ ...dangling, term: { years: 1 } }))).toMatch(
-        /the term of sentence B is longer$/,
-      );
-      expect(madeOnOtherSentences(basis(dangling), input(dangling))).toBeNull();
+      expect(
+        madeOnOtherSentences(basis(dangling), input({ ...dangling, term: { years: 1 } }), 'SCOTLAND'),
+      ).toMatch(/the term of sentence B is longer$/);
+      expect(madeOnOtherSentences(basis(dangling), input(dangling), 'SCOTLAND')).toBeNull();
     });
   });
 
@@ -236,11 +282,12 @@ describe('madeOnOtherSentences', () => {
       madeOnOtherSentences(
         basis(count1),
         input({ ...count1, offenceCategories: ['EW_SDS40_SCHEDULE_OFFENCE'] }),
+        'SCOTLAND',
       ),
     ).toMatch(/sentence count-1 now has offence category EW_SDS40_SCHEDULE_OFFENCE$/);
-    expect(madeOnOtherSentences(basis(count1), input({ ...count1, startDate: '2026-12-01' }))).toMatch(
-      /sentence count-1 starts 2026-12-01, not 2026-11-25$/,
-    );
+    expect(
+      madeOnOtherSentences(basis(count1), input({ ...count1, startDate: '2026-12-01' }), 'SCOTLAND'),
+    ).toMatch(/sentence count-1 starts 2026-12-01, not 2026-11-25$/);
   });
 });
 
@@ -266,8 +313,16 @@ describe('SentenceCalculationsService.effectOn', () => {
     releasedAt: null,
   } as unknown as Episode;
   const now = new Date('2026-12-05T12:00:00Z');
-  const decidedFor = (reason: string, date: string, sentenceCalculationVersion: number | null = 1) => {
+  const decidedFor = (
+    reason: string,
+    date: string,
+    sentenceCalculationVersion: number | null = 1,
+    basisSource: string | null = 'NAMED',
+    changedBy = 'user:officer',
+  ) => {
     const decision = {
+      basisSource,
+      changedBy,
       personId: 'p-1',
       episode: 1,
       reason,
@@ -331,15 +386,38 @@ describe('SentenceCalculationsService.effectOn', () => {
       decisionSetAsideBecause: null,
       decisionCaveat: null,
     });
-    decidedFor('PAROLE', '2027-01-10', null);
+    decidedFor('PAROLE', '2027-01-10', null, null);
     expect(
       await service.effectOn(manager, episode, computed('2027-02-20'), sentences, '2027-03-01', now),
     ).toMatchObject({
       expectedReleaseDateAfter: '2027-01-10',
       decisionSetAsideBecause: null,
       decisionCaveat: expect.stringMatching(
-        /not recorded here \(it was recorded before this service kept that, or came from an upstream system, whose event does not say\)/,
+        /not recorded here \(it was recorded before this service kept that\)/,
       ),
     });
+  });
+
+  it('keeps a decision recorded on the latest version when it arrived, saying what was not checked, by how it came (review of stop 40, S1)', async () => {
+    const caveatFor = async (basisSource: string | null, changedBy: string) => {
+      decidedFor('PAROLE', '2027-01-10', 1, basisSource, changedBy);
+      const effect = await service.effectOn(
+        manager,
+        episode,
+        computed('2027-02-20'),
+        sentences,
+        '2027-03-01',
+        now,
+      );
+      expect(effect).toMatchObject({ expectedReleaseDateAfter: '2027-01-10', decisionSetAsideBecause: null });
+      return effect.decisionCaveat;
+    };
+    expect(await caveatFor('LATEST_ON_ARRIVAL', BUS_ACTOR)).toMatch(
+      /^PAROLE was recorded on calculation version 1, the latest when it arrived \(from an upstream system's event/,
+    );
+    expect(await caveatFor('LATEST_ON_ARRIVAL', 'user:officer')).toMatch(
+      /sent without the version it was decided on/,
+    );
+    expect(await caveatFor(null, 'user:officer')).toMatch(/recorded before decisions named their version/);
   });
 });

@@ -19,6 +19,7 @@ import { CustodyEpisode, isReceived, receivedEpisode } from './custody-episode.e
 import { EpisodeAlreadyReleasedError, refuseUnlessOpen, refuseVoid } from './custody-episode.errors';
 import { liberationDayFor } from './custody-episode.view';
 import { currentExpectedReleaseDate, episodeWithin, loadEpisodeHistory } from './episode-history';
+import { BUS_ACTOR } from './hmpps-actor';
 import { lockPerson } from './person-lock';
 import type { EstablishmentScope } from './prison-scope';
 import { effectivePolicies, ukToday } from './policy-table';
@@ -396,7 +397,7 @@ export class SentenceCalculationsService {
       const basis = hdc ? undefined : await this.basisOf(manager, decision);
       const setAside =
         decisionCannotStand(decision.reason, decision.expectedReleaseDate, computed) ??
-        (basis ? madeOnOtherSentences(basis, input) : null);
+        (basis ? madeOnOtherSentences(basis, input, episode.jurisdiction) : null);
       if (setAside !== null)
         return effect(after, {
           decisionSetAsideBecause: `${what} cannot stand: ${setAside}; ${
@@ -414,8 +415,21 @@ export class SentenceCalculationsService {
           `the sentences ${decision.reason} was decided on are not recorded here (${
             decision.sentenceCalculationVersion === 0
               ? 'it was recorded before any sentence calculation'
-              : 'it was recorded before this service kept that, or came from an upstream system, whose event does not say'
+              : 'it was recorded before this service kept that'
           }): it is kept; check that no sentence was added or lengthened since`,
+        );
+      // Review of stop 40, S1: recorded on the latest version when it arrived, not on one it named
+      // (an upstream system's event, a client during the transition, or before 2900): sentences
+      // recorded after it are checked above; those recorded before it arrived were not.
+      else if (basis && decision.basisSource !== 'NAMED')
+        caveats.push(
+          `${decision.reason} was recorded on calculation version ${basis.version}, the latest when it arrived (${
+            decision.changedBy === BUS_ACTOR
+              ? "from an upstream system's event, which does not say what it was decided on"
+              : decision.basisSource === 'LATEST_ON_ARRIVAL'
+                ? 'sent without the version it was decided on'
+                : 'recorded before decisions named their version'
+          }): sentences recorded since are checked, those recorded before it arrived were not; check that none of them was added or lengthened after the decision was made`,
         );
       if (decision.expectedReleaseDate < today) {
         // A parole direction or early-release decision that stands, with its day passed without a
@@ -447,8 +461,9 @@ export class SentenceCalculationsService {
   }
 
   /**
-   * The sentence calculation a decision was made on: the version recorded with it (review S2),
-   * or null when none is known (recorded before any calculation, or before the version was kept).
+   * The sentence calculation a decision was made on: the version recorded with it (review S2; the
+   * latest on arrival for one that named none: `basisSource`), or null when none is known
+   * (recorded before any calculation, or before the version was kept).
    */
   private async basisOf(manager: EntityManager, decision: ReleaseDateChange) {
     if (!decision.sentenceCalculationVersion) return null;

@@ -21,6 +21,8 @@ export const config = loadLiberationConfig({
   PERSON_ID_SECRET: 'spec-person-id-secret-0123',
   // A movement about an episode not recorded yet is held this long before its dead letter.
   UPSTREAM_EPISODE_LATE_HORIZON_SECONDS: '3',
+  // The state after the transition: a parole or early-release decision names its version.
+  RELEASE_DECISION_VERSION_REQUIRED: 'true',
   ...process.env,
   PORT: '0',
 });

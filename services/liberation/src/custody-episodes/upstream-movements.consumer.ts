@@ -66,8 +66,8 @@ type UpstreamMovement = Extract<KnownEvent, { eventType: UpstreamMovementType }>
 /** The durable consumer's name; its dead letters go to `throughcare.dlq.liberation-movements`. */
 export const UPSTREAM_MOVEMENTS_CONSUMER = 'liberation-movements';
 
-/** Recorded as `received_by`, `released_by`, `recorded_by`… of a fact that arrived on the bus. */
-export const BUS_ACTOR = 'bus:upstream';
+import { BUS_ACTOR } from './hmpps-actor';
+export { BUS_ACTOR };
 
 /**
  * How long a movement about an episode this service has not recorded is held before it is

@@ -289,6 +289,84 @@ describe('liberation applies custody movements published straight onto the bus (
     });
   });
 
+  it('a PAROLE decision from the bus is recorded on the latest calculation version when it arrives, marked as such: a later calculation that adds a sentence sets it aside (review of stop 40, S1)', async () => {
+    // E&W: a 1,000-day SDS dated ten days ago, calculated as version 1 (CRD on day 390).
+    const reception = aReception({
+      establishmentCode: 'LEI',
+      jurisdiction: 'ENGLAND_AND_WALES',
+      homeLocalAuthority: 'E08000035',
+      receivedAt: minutesAgo(600),
+      sentenceDate: daysFromToday(-10),
+      expectedReleaseDate: daysFromToday(200),
+    });
+    await recordOverHttp('/receptions', reception);
+    const personId = personIdOf(reception.prisonNumber);
+    const count1 = {
+      id: 'count-1',
+      sentenceDate: daysFromToday(-10),
+      offenceDate: daysFromToday(-200),
+      term: { days: 1000 },
+    };
+    const calculations = `/people/${personId}/episodes/1/sentence-calculations`;
+    await recordOverHttp(calculations, { sentences: [count1] });
+
+    // An upstream system publishes a Parole Board direction: its event names no calculation version.
+    const paroleDate = daysFromToday(300);
+    const parole = upstream('custody.release-date.changed', reception.prisonNumber, minutesAgo(5), {
+      episode: 1,
+      expectedReleaseDate: paroleDate,
+      previousExpectedReleaseDate: (await episodeOf(personId))!.expectedReleaseDate,
+      reason: 'PAROLE',
+      changedAt: minutesAgo(5),
+    });
+    await deliverTwice(parole, personId, (view) => view.expectedReleaseDate === paroleDate);
+    expect(
+      await lib().dataSource.query(
+        `SELECT reason, changed_by, sentence_calculation_version, basis_source FROM liberation.release_date_change
+          WHERE person_id = $1 AND reason = 'PAROLE'`,
+        [personId],
+      ),
+    ).toEqual([
+      {
+        reason: 'PAROLE',
+        changed_by: BUS_ACTOR,
+        sentence_calculation_version: 1,
+        basis_source: 'LATEST_ON_ARRIVAL',
+      },
+    ]);
+
+    // The same sentences again keep it, saying that what was recorded before it arrived was not checked.
+    const same = await lib().post(`${calculations}/preview`, { sentences: [count1] });
+    expect(same.status).toBe(200);
+    const kept = ((await same.json()) as { effect: Record<string, string | null> }).effect;
+    expect(kept.decisionSetAsideBecause).toBeNull();
+    expect(kept.expectedReleaseDateAfter).toBe(paroleDate);
+    expect(kept.decisionCaveat).toEqual(
+      expect.stringContaining(
+        "recorded on calculation version 1, the latest when it arrived (from an upstream system's event",
+      ),
+    );
+
+    // Staff record version 2, adding a consecutive sentence for a new conviction: set aside.
+    const added = await recordOverHttp<{ effect: Record<string, string | null> }>(calculations, {
+      sentences: [
+        count1,
+        {
+          id: 'count-2',
+          sentenceDate: daysFromToday(-5),
+          offenceDate: daysFromToday(-100),
+          term: { days: 365 },
+          consecutiveTo: 'count-1',
+        },
+      ],
+    });
+    expect(added.effect.decisionSetAsideBecause).toEqual(
+      expect.stringContaining('sentence count-2 was added'),
+    );
+    expect(added.effect.expectedReleaseDateAfter).not.toBe(paroleDate);
+    expect((await episodeOf(personId))!.expectedReleaseDate).toBe(added.effect.expectedReleaseDateAfter);
+  });
+
   it('a liberation from court published on the bus opens the episode already released, once', async () => {
     const prisonNumber = aPrisonNumber();
     const personId = personIdOf(prisonNumber);

@@ -10,6 +10,7 @@ import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-r
 import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberation-void';
 import { ReceptionReversalAdmission1700000002800 } from './1700000002800-reception-reversal-admission';
 import { PendingReceptionVoided1700000002900 } from './1700000002900-pending-reception-voided';
+import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-validate-pending-reception-voided';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { liberationMigrations } from './index';
@@ -46,6 +47,14 @@ describe('liberation migrations (real Postgres)', () => {
         [table, column],
       )) as unknown[]
     ).length;
+
+  /** 2900's CHECKs and whether each is validated (2901). */
+  const checksValidated = (ds: DataSource) =>
+    ds.query(
+      `SELECT conname, convalidated FROM pg_constraint
+        WHERE conname IN ('pending_reception_voided', 'custody_episode_void_admission_reception', 'release_date_change_basis_source')
+        ORDER BY conname`,
+    ) as Promise<Array<{ conname: string; convalidated: boolean }>>;
 
   /** Episode 2 of the person, a copy of episode 1 received at `receivedAt` (null: episode 1's instant). */
   const secondEpisode = (ds: DataSource, personId: string, receivedAt: string | null) =>
@@ -708,14 +717,26 @@ describe('liberation migrations (real Postgres)', () => {
         await ds.query(
           `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'custody_episode_void_admission_reception'`,
         ),
-      ).toEqual([{ def: "CHECK (((void_admission IS NULL) OR (origin = 'RECEPTION'::text)))" }]);
-      const checks = (await ds.query(
-        `SELECT conname, convalidated FROM pg_constraint WHERE conname IN ('pending_reception_voided', 'custody_episode_void_admission_reception') ORDER BY conname`,
-      )) as Array<{ conname: string; convalidated: boolean }>;
-      expect(checks).toEqual([
-        { conname: 'custody_episode_void_admission_reception', convalidated: true },
-        { conname: 'pending_reception_voided', convalidated: true },
+      ).toEqual([{ def: "CHECK (((void_admission IS NULL) OR (origin = 'RECEPTION'::text))) NOT VALID" }]);
+      // Added NOT VALID: 2901 validates them in a transaction of its own (review of stop 40, M2).
+      expect(await checksValidated(ds)).toEqual([
+        { conname: 'custody_episode_void_admission_reception', convalidated: false },
+        { conname: 'pending_reception_voided', convalidated: false },
+        { conname: 'release_date_change_basis_source', convalidated: false },
       ]);
+      // How a decision's basis was set (review of stop 40, S1): null before it, two values.
+      expect(await columnCount(ds, 'release_date_change', 'basis_source')).toBe(1);
+      await ds.query(
+        `INSERT INTO liberation.release_date_change (person_id, episode, change_number, previous_expected_release_date,
+           expected_release_date, reason, changed_at, changed_by, correlation_id, sentence_calculation_version, basis_source)
+         VALUES ($1, 1, 1, '2026-07-04', '2026-06-01', 'PAROLE', now(), 'bus:upstream', 'spec', 0, 'LATEST_ON_ARRIVAL')`,
+        [personId],
+      );
+      await expect(
+        ds.query(`UPDATE liberation.release_date_change SET basis_source = 'GUESSED' WHERE person_id = $1`, [
+          personId,
+        ]),
+      ).rejects.toThrow(/release_date_change_basis_source/);
 
       // Reverted: resolved_* name who voided it, as 2800's code reads a VOID admission.
       await ds.undoLastMigration({ transaction: 'each' });
@@ -731,6 +752,41 @@ describe('liberation migrations (real Postgres)', () => {
           `SELECT conname FROM pg_constraint WHERE conname = 'custody_episode_void_admission_reception'`,
         )) as unknown[],
       ).toEqual([]);
+      expect(await columnCount(ds, 'release_date_change', 'basis_source')).toBe(0);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it("validates 2900's CHECKs in a transaction of its own (review of stop 40, M2); its rollback leaves them, 2900's drops them; and both again", async () => {
+    const ds = await open(
+      liberationMigrations.slice(
+        0,
+        liberationMigrations.indexOf(ValidatePendingReceptionVoided1700000002901) + 1,
+      ),
+    );
+    const validated = [
+      { conname: 'custody_episode_void_admission_reception', convalidated: true },
+      { conname: 'pending_reception_voided', convalidated: true },
+      { conname: 'release_date_change_basis_source', convalidated: true },
+    ];
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await checksValidated(ds)).toEqual(validated);
+      // Its own transaction: recorded apart from 2900.
+      expect(
+        (
+          (await ds.query(`SELECT name FROM liberation_migrations ORDER BY id DESC LIMIT 2`)) as Array<{
+            name: string;
+          }>
+        ).map((m) => m.name),
+      ).toEqual(['ValidatePendingReceptionVoided1700000002901', 'PendingReceptionVoided1700000002900']);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await checksValidated(ds)).toEqual(validated);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await checksValidated(ds)).toEqual([]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await checksValidated(ds)).toEqual(validated);
     } finally {
       await ds.destroy();
     }
