@@ -1,7 +1,7 @@
 import { canonicalJson } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Pathway } from '@throughcare/contracts';
+import type { AssessedPathway, Pathway } from '@throughcare/contracts';
 import {
   ConflictError,
   DomainError,
@@ -19,6 +19,7 @@ import {
   validateAnswers,
   type AssessedPerson,
   type AssessmentKindId,
+  type PathwayOutcome,
   type QuestionSet,
 } from '@throughcare/domain';
 import { AssessmentAnswers } from './assessment-answers.entity';
@@ -124,16 +125,33 @@ export async function latestAnswers(
   return manager.findOne(AssessmentAnswers, { where: { assessmentId }, order: { version: 'DESC' } });
 }
 
+/** What a completion from answers records and announces: the needs, and each pathway's status. */
+export interface FromAnswers {
+  needs: Pathway[];
+  /** For the completion events' `pathways`: status and skip reason only, never the reasons in words. */
+  pathways: AssessedPathway[];
+}
+
+/** A pathway outcome as the bus carries it: no reasons, no skip note (free text stays in this service). */
+export function assessedPathway(outcome: PathwayOutcome): AssessedPathway {
+  return {
+    pathway: outcome.pathway,
+    status: outcome.status,
+    ...(outcome.skipped ? { skipped: { reason: outcome.skipped.reason } } : {}),
+  };
+}
+
 /**
- * The needs a completion records when its answers say them: null when no answers are saved (the
- * needs are then given with the completion, as before answers existed). Refuses a completion while
- * a pathway is neither finished nor skipped, and a typed list that disagrees with the answers.
+ * The needs and pathway statuses a completion records when its answers say them: null when no
+ * answers are saved (the needs are then given with the completion, as before answers existed, for
+ * an assessment requested before the cut-over only). Refuses a completion while a pathway is neither
+ * finished nor skipped, and a typed list that disagrees with the answers.
  */
 export async function needsFromAnswers(
   manager: EntityManager,
   assessment: Assessment,
   typed: readonly Pathway[] | undefined,
-): Promise<Pathway[] | null> {
+): Promise<FromAnswers | null> {
   const saved = await latestAnswers(manager, assessment.id);
   if (!saved) return null;
   // Re-checked at completion: a version saved before a check existed (a skip hiding a need) must
@@ -154,7 +172,7 @@ export async function needsFromAnswers(
       `the needs sent (${typed.join(', ') || 'none'}) are not what the answers say (${view.needs.join(', ') || 'none'}): leave needs out, they are derived from the answers`,
       { details: { fromAnswers: view.needs } },
     );
-  return view.needs;
+  return { needs: view.needs, pathways: view.pathways.map(assessedPathway) };
 }
 
 @Injectable()
