@@ -92,6 +92,7 @@ export type AssessmentCall = (method: 'GET' | 'PUT', path: string, body?: unknow
  * Saves answers giving exactly `needs` to an assessment that has none saved yet, so that it can be
  * completed (from its answers). Does nothing when answers are already saved, or when the caller
  * cannot see the assessment (a 4xx on the read: the completion that follows answers for itself);
+ * throws on anything else (a 5xx: a driver retries the step);
  * a save that loses to a concurrent completion (409 ASSESSMENT_ALREADY_COMPLETED) is fine too.
  */
 export async function answerForNeeds(
@@ -101,6 +102,8 @@ export async function answerForNeeds(
   wanted: Readonly<Record<string, WantedStatus>> = {},
 ): Promise<void> {
   const current = await call('GET', `/assessments/${assessmentId}/answers`);
+  // A server error is worth retrying (thrown); a refusal is the completion's to answer.
+  if (current.status >= 500) throw new Error(`GET answers of ${assessmentId}: ${current.status}`);
   if (current.status !== 200) return;
   if (((await current.json()) as { version: number | null }).version !== null) return;
   const questions = await call('GET', `/assessments/${assessmentId}/questions`);

@@ -5,6 +5,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import {
   AssessmentCompletedV1,
   CoreScreenCompletedV1,
+  Pathway,
   Streams,
   subjectFor,
   type AssessmentKind,
@@ -488,12 +489,15 @@ describe('assessment answers by pathway (real Postgres)', () => {
       );
       expect(events).toHaveLength(1);
       expect(events[0]!.data).toMatchObject({ kind, needs });
+      // In the contracts' Pathway order (as the needs are), whatever the set's reading order.
       expect(events[0]!.data.pathways).toEqual(
-        asked.map((pathway) => ({
-          pathway,
-          status: wanted[pathway] ?? 'SUPPORT_NOT_REQUIRED',
-          ...(pathway === 'CHILDREN_FAMILIES_AND_COMMUNITY' ? { skipped: { reason: 'TRANSFER' } } : {}),
-        })),
+        Pathway.options
+          .filter((p) => asked.includes(p))
+          .map((pathway) => ({
+            pathway,
+            status: wanted[pathway] ?? 'SUPPORT_NOT_REQUIRED',
+            ...(pathway === 'CHILDREN_FAMILIES_AND_COMMUNITY' ? { skipped: { reason: 'TRANSFER' } } : {}),
+          })),
       );
     },
   );

@@ -12,6 +12,7 @@ import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import {
   InvalidAnswerError,
   needsOf,
+  PATHWAY_ORDER,
   pathwayAsked,
   pathwayOutcomes,
   questionSet,
@@ -128,7 +129,7 @@ export async function latestAnswers(
 /** What a completion from answers records and announces: the needs, and each pathway's status. */
 export interface FromAnswers {
   needs: Pathway[];
-  /** For the completion events' `pathways`: status and skip reason only, never the reasons in words. */
+  /** For the completion events' `pathways`, in Pathway order: status and skip reason only, never the reasons in words. */
   pathways: AssessedPathway[];
 }
 
@@ -172,7 +173,11 @@ export async function needsFromAnswers(
       `the needs sent (${typed.join(', ') || 'none'}) are not what the answers say (${view.needs.join(', ') || 'none'}): leave needs out, they are derived from the answers`,
       { details: { fromAnswers: view.needs } },
     );
-  return { needs: view.needs, pathways: view.pathways.map(assessedPathway) };
+  // In the contracts' Pathway order, as the needs are (not the set's reading order).
+  const pathways = [...view.pathways]
+    .sort((a, b) => PATHWAY_ORDER.indexOf(a.pathway) - PATHWAY_ORDER.indexOf(b.pathway))
+    .map(assessedPathway);
+  return { needs: view.needs, pathways };
 }
 
 @Injectable()
