@@ -323,6 +323,29 @@ const POLICY: Policy[] = [
   },
   {
     app: 'assessment',
+    method: 'GET',
+    path: '/assessments/{id}/answers/versions',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/assessments/${pick(f, c, (s) => s.coreScreenId, missingUuid)}/answers/versions`,
+    }),
+  },
+  {
+    app: 'assessment',
+    method: 'GET',
+    path: '/assessments/{id}/answers/versions/{version}',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    // The core screen's answers were saved when the fixtures completed it (version 1).
+    request: (f, c) => ({
+      path: `/assessments/${pick(f, c, (s) => s.coreScreenId, missingUuid)}/answers/versions/1`,
+    }),
+  },
+  {
+    app: 'assessment',
     method: 'PUT',
     path: '/assessments/{id}/answers',
     admitted: PRISON_SCOPE,

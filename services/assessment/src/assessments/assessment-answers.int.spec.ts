@@ -292,6 +292,47 @@ describe('assessment answers by pathway (real Postgres)', () => {
       { pathway: 'WOMEN_SEX_WORK', status: 'SUPPORT_NOT_REQUIRED' },
     ]);
 
+    // Every version stays readable: listed newest first (paged), each one by its number.
+    const page1 = await call('GET', `/assessments/${id}/answers/versions?limit=1`);
+    expect(page1.status).toBe(200);
+    const first = await json<{ items: unknown[]; nextCursor: string | null }>(page1);
+    expect(first.items).toEqual([
+      {
+        version: 2,
+        recordedAt: v2.recordedAt,
+        recordedBy: v2.recordedBy,
+        questionSet: { kind: 'CORE_SCREEN', version: 1 },
+      },
+    ]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const page2 = await json<{ items: Array<{ version: number }>; nextCursor: string | null }>(
+      await call('GET', `/assessments/${id}/answers/versions?limit=1&cursor=${first.nextCursor}`),
+    );
+    expect(page2).toMatchObject({ items: [{ version: 1, recordedAt: v1.recordedAt }], nextCursor: null });
+    const old = await call('GET', `/assessments/${id}/answers/versions/1`);
+    expect(old.status).toBe(200);
+    expect(await json<AnswersView>(old)).toMatchObject({
+      version: 1,
+      answers: { ACC_NO_ADDRESS: true },
+      needs: [],
+      recordedAt: v1.recordedAt,
+    });
+    const none = await call('GET', `/assessments/${id}/answers/versions/3`);
+    expect(none.status).toBe(404);
+    expect(await json<{ code: string }>(none)).toMatchObject({ code: 'ANSWERS_VERSION_NOT_FOUND' });
+    const badVersion = await call('GET', `/assessments/${id}/answers/versions/first`);
+    expect(badVersion.status).toBe(400);
+    expect(await json<{ errors: { field: string }[] }>(badVersion)).toMatchObject({
+      errors: [{ field: 'version' }],
+    });
+    const badCursor = await call('GET', `/assessments/${id}/answers/versions?cursor=nope`);
+    expect(badCursor.status).toBe(400);
+    for (const path of [`/assessments/${id}/answers/versions`, `/assessments/${id}/answers/versions/1`]) {
+      const elsewhere = await call('GET', path, undefined, {}, ELSEWHERE);
+      expect([path, elsewhere.status]).toEqual([path, 404]);
+      expect(await json<{ code: string }>(elsewhere)).toMatchObject({ code: 'ASSESSMENT_NOT_FOUND' });
+    }
+
     // Fixed once completed.
     const after = await call('PUT', `/assessments/${id}/answers`, { answers });
     expect(after.status).toBe(409);

@@ -1,10 +1,11 @@
 import { canonicalJson } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, LessThan, type EntityManager } from 'typeorm';
 import type { AssessedPathway, Pathway } from '@throughcare/contracts';
 import {
   ConflictError,
   DomainError,
+  NotFoundError,
   ValidationFailedError,
   type ErrorCategory,
 } from '@throughcare/platform-errors';
@@ -24,7 +25,14 @@ import {
   type QuestionSet,
 } from '@throughcare/domain';
 import { AssessmentAnswers } from './assessment-answers.entity';
-import type { AnswersView, QuestionSetView, RecordAnswersBody } from './assessment-answers.schemas';
+import {
+  AnswersVersionCursor,
+  type AnswersVersionPage,
+  type AnswersView,
+  type ListAnswerVersionsQuery,
+  type QuestionSetView,
+  type RecordAnswersBody,
+} from './assessment-answers.schemas';
 import { Assessment } from './assessment.entity';
 import { AssessmentNotFoundError } from './assessment.errors';
 import { inScope, type EstablishmentScope } from './establishment-scope';
@@ -180,6 +188,15 @@ export async function needsFromAnswers(
   return { needs: view.needs, pathways };
 }
 
+/** No such version of the answers of an assessment the caller can see. */
+export class AnswersVersionNotFoundError extends NotFoundError {
+  constructor(id: string, version: number) {
+    super(`assessment ${id} has no answers version ${version}`, 'ANSWERS_VERSION_NOT_FOUND', {
+      details: { id, version },
+    });
+  }
+}
+
 @Injectable()
 export class AssessmentAnswersService {
   constructor(private readonly dataSource: DataSource) {}
@@ -209,6 +226,42 @@ export class AssessmentAnswersService {
     return this.dataSource.transaction(async (tx) => {
       const assessment = await this.inScope(tx, scope, id);
       return viewOfAnswers(assessment, await latestAnswers(tx, id));
+    });
+  }
+
+  /** Every saved version of the answers, newest first, one page at a time (who saved each, when, against which set). */
+  async versions(
+    scope: EstablishmentScope,
+    id: string,
+    query: ListAnswerVersionsQuery,
+  ): Promise<AnswersVersionPage> {
+    return this.dataSource.transaction(async (tx) => {
+      const assessment = await this.inScope(tx, scope, id);
+      const rows = await tx.find(AssessmentAnswers, {
+        where: { assessmentId: id, ...(query.cursor ? { version: LessThan(query.cursor.version) } : {}) },
+        order: { version: 'DESC' },
+        take: query.limit + 1,
+      });
+      const page = AnswersVersionCursor.page(rows, query.limit, (last) => ({ version: last.version }));
+      return {
+        items: page.items.map((saved) => ({
+          version: saved.version,
+          recordedAt: saved.recordedAt.toISOString(),
+          recordedBy: saved.recordedBy,
+          questionSet: { kind: setFor(assessment, saved).kind, version: saved.questionSetVersion },
+        })),
+        nextCursor: page.nextCursor,
+      };
+    });
+  }
+
+  /** One saved version of the answers, with the statuses and needs derived from it (as the current read). */
+  async version(scope: EstablishmentScope, id: string, version: number): Promise<AnswersView> {
+    return this.dataSource.transaction(async (tx) => {
+      const assessment = await this.inScope(tx, scope, id);
+      const saved = await tx.findOneBy(AssessmentAnswers, { assessmentId: id, version });
+      if (!saved) throw new AnswersVersionNotFoundError(id, version);
+      return viewOfAnswers(assessment, saved);
     });
   }
 
