@@ -295,8 +295,8 @@ describe('assessment answers by pathway (real Postgres)', () => {
     // Every version stays readable: listed newest first (paged), each one by its number.
     const page1 = await call('GET', `/assessments/${id}/answers/versions?limit=1`);
     expect(page1.status).toBe(200);
-    const first = await json<{ items: unknown[]; nextCursor: string | null }>(page1);
-    expect(first.items).toEqual([
+    const newest = await json<{ items: unknown[]; nextCursor: string | null }>(page1);
+    expect(newest.items).toEqual([
       {
         version: 2,
         recordedAt: v2.recordedAt,
@@ -304,9 +304,9 @@ describe('assessment answers by pathway (real Postgres)', () => {
         questionSet: { kind: 'CORE_SCREEN', version: 1 },
       },
     ]);
-    expect(first.nextCursor).toEqual(expect.any(String));
+    expect(newest.nextCursor).toEqual(expect.any(String));
     const page2 = await json<{ items: Array<{ version: number }>; nextCursor: string | null }>(
-      await call('GET', `/assessments/${id}/answers/versions?limit=1&cursor=${first.nextCursor}`),
+      await call('GET', `/assessments/${id}/answers/versions?limit=1&cursor=${newest.nextCursor}`),
     );
     expect(page2).toMatchObject({ items: [{ version: 1, recordedAt: v1.recordedAt }], nextCursor: null });
     const old = await call('GET', `/assessments/${id}/answers/versions/1`);
