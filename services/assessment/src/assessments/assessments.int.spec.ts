@@ -149,7 +149,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       assessmentId,
       needs,
     );
-    return complete(assessmentId, body, headers, as);
+    return post(`/assessments/${assessmentId}/completion`, body, headers, as);
   };
   /** The spec's own look at the rows, as the platform (the service's connection is under row-level security). */
   const rowsOf = async (sql: string, params: unknown[]) =>
