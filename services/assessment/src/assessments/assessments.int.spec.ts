@@ -9,6 +9,7 @@ import {
   ConsentWithdrawnV1,
   CoreScreenCompletedV1,
   CoreScreenRequestedV1,
+  Pathway,
   Streams,
   subjectFor,
   type AssessmentKind,
@@ -65,6 +66,12 @@ const laterCompletion = (overrides: Record<string, unknown> = {}) => ({
   completedAt: new Date().toISOString(),
   ...overrides,
 });
+/** The pathways on a completion event when answered by `answerForNeeds`: the needs required, every other asked pathway not (no sex recorded: all nine asked). */
+const pathwaysGiving = (needs: readonly string[]) =>
+  Pathway.options.map((pathway) => ({
+    pathway,
+    status: needs.includes(pathway) ? 'SUPPORT_REQUIRED' : 'SUPPORT_NOT_REQUIRED',
+  }));
 const personReference = (personId: string) => ({
   identifiers: [{ type: 'THROUGHCARE_ID', value: personId }],
 });
@@ -726,6 +733,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
             kind: 'COMPREHENSIVE_SCREEN',
             needs: ['ACCOMMODATION', 'FINANCE_AND_ID', 'HEALTH'],
             completedAt: iso,
+            pathways: pathwaysGiving(['ACCOMMODATION', 'FINANCE_AND_ID', 'HEALTH']),
           },
         },
       ]);
@@ -885,7 +893,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect(((await response.json()) as Problem).errors?.map((e) => e.field)).toEqual(['idempotency-key']);
     });
 
-    it('keeps a core screen completion publishing assessment.core-screen.completed exactly as before (no kind)', async () => {
+    it('keeps a core screen completion publishing assessment.core-screen.completed as before (no kind), now with its pathways', async () => {
       const input = coreScreenRequest();
       const { assessmentId } = await activities.requestCoreScreen(input);
 
@@ -907,6 +915,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
             needs: ['HEALTH'],
             riskOfSeriousHarm: 'MEDIUM',
             completedAt: view.completion!.completedAt,
+            pathways: pathwaysGiving(['HEALTH']),
           },
         },
       ]);
