@@ -8,6 +8,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { hmppsInboundSubject, subjectFor, type PlanView } from '@throughcare/contracts';
 import { questionSet } from '@throughcare/domain';
 import {
+  answerForNeeds,
   bearer,
   clientToken,
   registerClient,
@@ -296,7 +297,8 @@ const POLICY: Policy[] = [
     columns: A_B_MISSING,
     request: (f, c) => ({
       path: `/assessments/${pick(f, c, (s) => s.openAssessmentId, missingUuid)}/completion`,
-      body: { needs: ['ACCOMMODATION'], completedAt: stamp() },
+      // No needs: derived from the answers saved by the PUT (write 15).
+      body: { completedAt: stamp() },
     }),
   },
   {
@@ -317,6 +319,29 @@ const POLICY: Policy[] = [
     columns: A_B_MISSING,
     request: (f, c) => ({
       path: `/assessments/${pick(f, c, (s) => s.openAssessmentId, missingUuid)}/answers`,
+    }),
+  },
+  {
+    app: 'assessment',
+    method: 'GET',
+    path: '/assessments/{id}/answers/versions',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/assessments/${pick(f, c, (s) => s.coreScreenId, missingUuid)}/answers/versions`,
+    }),
+  },
+  {
+    app: 'assessment',
+    method: 'GET',
+    path: '/assessments/{id}/answers/versions/{version}',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    // The core screen's answers were saved when the fixtures completed it (version 1).
+    request: (f, c) => ({
+      path: `/assessments/${pick(f, c, (s) => s.coreScreenId, missingUuid)}/answers/versions/1`,
     }),
   },
   {
@@ -2020,9 +2045,22 @@ const plan = async (personId: string, ok: (p: PlanView) => boolean) =>
     return p.status === 200 && ok(p.body) ? p.body : undefined;
   });
 
+/** Answers the core screen so that accommodation and drugs and alcohol are needs, then completes it from the answers. */
 async function completeCoreScreen(assessmentId: string): Promise<void> {
+  await answerForNeeds(
+    async (method, path, body) =>
+      fetch(`${apps.assessment.baseUrl}${path}`, {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          authorization: `Bearer ${await validToken(DRIVER, 'assessment')}`,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    assessmentId,
+    ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
+  );
   const done = await api('assessment', 'POST', `/assessments/${assessmentId}/completion`, DRIVER, {
-    needs: ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
     riskOfSeriousHarm: 'LOW',
     completedBy: 'role:RECEPTION_OFFICER',
   });

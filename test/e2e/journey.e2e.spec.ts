@@ -21,7 +21,9 @@ import {
   testDataConverter,
   verifyWebhook,
   WebhookReceiver,
+  answerForNeeds,
   type AppProcess,
+  type AssessmentCall,
   type VerifiedWebhook,
 } from '@throughcare/testing';
 import {
@@ -130,23 +132,35 @@ const closedPlan = (personId: string, episode: number) =>
     return p.body.stage === 'CLOSED' ? p.body : undefined;
   });
 
-/** Waits for the journey's core screen request and completes it with `needs` (risk LOW), as reception staff do. */
+/** The assessment API as prison staff (for the shared answering helper). */
+const asPrisonStaff: AssessmentCall = async (method, path, body) =>
+  fetch(`${apps.assessment.baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(await defaultAuth(apps.assessment)),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+/**
+ * Waits for the journey's core screen request, answers its questions so that `needs` follow, and
+ * completes it from them (risk LOW), as reception staff do: needs are never typed in (issue 10).
+ */
 async function completeCoreScreen(personId: string, needs: string[]): Promise<PlanView> {
   const screening = await eventually('core screen request', async () => {
     const p = await plan(personId);
     return p.status === 200 && p.body.assessmentId ? p.body : undefined;
   });
-  const completion = await http(
+  await answerForNeeds(asPrisonStaff, screening.assessmentId!, needs);
+  const completion = await http<{ completion: { needs: string[] } }>(
     apps.assessment,
     'POST',
     `/assessments/${screening.assessmentId}/completion`,
-    {
-      needs,
-      riskOfSeriousHarm: 'LOW',
-      completedBy: 'role:RECEPTION_OFFICER',
-    },
+    { riskOfSeriousHarm: 'LOW', completedBy: 'role:RECEPTION_OFFICER' },
   );
   expect(completion.status).toBe(200);
+  expect([...completion.body.completion.needs].sort()).toEqual([...needs].sort());
   return screening;
 }
 
@@ -425,7 +439,8 @@ describe('a person from reception to post-release follow-up, through every servi
     );
     expect(heard.referralOutcomes).toHaveLength(1);
 
-    // The prison completes the comprehensive screen and the summary review (assessment service).
+    // The prison answers the comprehensive screen and the summary review by pathway and completes
+    // them from the answers (assessment service): accommodation support still needed.
     for (const kind of ['COMPREHENSIVE_SCREEN', 'SUMMARY_REVIEW']) {
       const page = await eventually(`${kind} requested`, async () => {
         const r = await http<{ items: { id: string }[] }>(
@@ -435,11 +450,15 @@ describe('a person from reception to post-release follow-up, through every servi
         );
         return r.body.items.length === 1 ? r.body.items : undefined;
       });
-      const done = await http(apps.assessment, 'POST', `/assessments/${page[0]!.id}/completion`, {
-        needs: ['ACCOMMODATION'],
-        completedAt: new Date().toISOString(),
-      });
+      await answerForNeeds(asPrisonStaff, page[0]!.id, ['ACCOMMODATION']);
+      const done = await http<{ completion: { needs: string[] } }>(
+        apps.assessment,
+        'POST',
+        `/assessments/${page[0]!.id}/completion`,
+        { completedAt: new Date().toISOString() },
+      );
       expect(done.status).toBe(200);
+      expect(done.body.completion.needs).toEqual(['ACCOMMODATION']);
     }
     const meeting = await journey(
       'pre-release meeting booked',

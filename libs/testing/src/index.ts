@@ -30,3 +30,11 @@ export {
   type VerifiedWebhook,
 } from './webhook-receiver';
 export * from './openapi-examples';
+export {
+  answerForNeeds,
+  answersGiving,
+  answersNeeding,
+  type AssessmentCall,
+  type ServedQuestions,
+  type WantedStatus,
+} from './assessment-answers';

@@ -21,7 +21,7 @@ import {
   type PlanView,
 } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
-import { bearer, type IdentityTarget } from '@throughcare/testing';
+import { answerForNeeds, bearer, type IdentityTarget } from '@throughcare/testing';
 import type { AppName } from '../../chaos/src/platform';
 import type { Marker } from './scan';
 
@@ -177,14 +177,27 @@ export async function driveToRelease(o: CanaryDriveOptions, p: CanaryPerson): Pr
       );
       return r.status === 200 ? r.body.items[0]?.id : undefined;
     });
-  const complete = async (id: string, body: Record<string, unknown>) =>
-    ok(
+  /** Answers the screen by pathway so that `needs` follow (never typed in), then completes it from the answers. */
+  const complete = async (id: string, needs: string[], body: Record<string, unknown>) => {
+    const headers = await prison('assessment');
+    await answerForNeeds(
+      (method, path, answers) =>
+        fetch(`${o.urls.assessment}${path}`, {
+          method,
+          headers: { ...(answers === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+          body: answers === undefined ? undefined : JSON.stringify(answers),
+        }),
+      id,
+      needs,
+    );
+    return ok(
       'screen completion',
       call('POST', `${o.urls.assessment}/assessments/${id}/completion`, await prison('assessment'), {
         ...body,
         completedAt: new Date().toISOString(),
       }),
     );
+  };
 
   // Reception.
   const reception = {
@@ -214,12 +227,11 @@ export async function driveToRelease(o: CanaryDriveOptions, p: CanaryPerson): Pr
   }
 
   // Both screens, then the referral and its acknowledgement by the agency.
-  await complete(await assessment('CORE_SCREEN'), {
-    needs: ['ACCOMMODATION', 'EDUCATION_SKILLS_AND_WORK'],
+  await complete(await assessment('CORE_SCREEN'), ['ACCOMMODATION', 'EDUCATION_SKILLS_AND_WORK'], {
     riskOfSeriousHarm: 'LOW',
     completedBy: 'role:RECEPTION_OFFICER',
   });
-  await complete(await assessment('COMPREHENSIVE_SCREEN'), { needs: ['ACCOMMODATION'] });
+  await complete(await assessment('COMPREHENSIVE_SCREEN'), ['ACCOMMODATION'], {});
   const referral = await until('referral sent', async () => {
     const v = await plan();
     return v?.referralId && v.agencyId ? { referralId: v.referralId, agencyId: v.agencyId } : undefined;

@@ -3,8 +3,9 @@
  * agencies and upstream prison systems would:
  *
  *   reception (POST /receptions on liberation, or `custody.person.received` published on JetStream)
- *   → core screen requested (seen on the assessment API) → completed (POST /assessments/:id/completion)
- *   → comprehensive screen requested → completed → referral sent (seen in the journey's plan)
+ *   → core screen requested (seen on the assessment API) → answered (PUT /assessments/:id/answers)
+ *     and completed from the answers (POST /assessments/:id/completion)
+ *   → comprehensive screen requested → answered and completed → referral sent (seen in the journey's plan)
  *   → for half of them: the agency acknowledges it (POST /referrals/:id/acknowledgement), after
  *     which two CJSW custody visits are booked at the prison
  *   → for a third of them: the release date moves (POST …/release-date, or
@@ -23,7 +24,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import { PersonReceivedV1, ReleaseDateChangedV1, subjectFor } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
-import { bearer, type IdentityTarget } from '@throughcare/testing';
+import { answerForNeeds, bearer, type IdentityTarget } from '@throughcare/testing';
 import type { AppName } from './platform';
 
 export const STEPS = ['reception', 'coreScreen', 'comprehensive', 'acknowledgement', 'releaseDate'] as const;
@@ -186,8 +187,7 @@ export class JourneyDriver {
       const core = await this.waitFor(j, 'core screen requested', () => this.assessment(j, 'CORE_SCREEN'));
       if (j.script === 'held') return;
       await this.send(j, 'coreScreen', () =>
-        this.complete(j, 'coreScreen', core, {
-          needs: ['ACCOMMODATION', 'EDUCATION_SKILLS_AND_WORK'],
+        this.complete(j, 'coreScreen', core, ['ACCOMMODATION', 'EDUCATION_SKILLS_AND_WORK'], {
           riskOfSeriousHarm: 'LOW',
           completedBy: 'role:RECEPTION_OFFICER',
         }),
@@ -196,7 +196,7 @@ export class JourneyDriver {
         this.assessment(j, 'COMPREHENSIVE_SCREEN'),
       );
       await this.send(j, 'comprehensive', () =>
-        this.complete(j, 'comprehensive', comprehensive, { needs: ['ACCOMMODATION'] }),
+        this.complete(j, 'comprehensive', comprehensive, ['ACCOMMODATION'], {}),
       );
       const referral = await this.waitFor(j, 'referral sent', async () => {
         const p = await http<{ referralId?: string; agencyId?: string }>(
@@ -378,7 +378,29 @@ export class JourneyDriver {
   }
 
   private completedAt = new Map<string, string>();
-  private async complete(j: Journey, step: Step, id: string, body: Record<string, unknown>): Promise<void> {
+  /**
+   * Answers the assessment by pathway so that `needs` follow (issue 10: never typed in), then
+   * completes it from the answers. A retry finds the answers saved and only completes.
+   */
+  private async complete(
+    j: Journey,
+    step: Step,
+    id: string,
+    needs: string[],
+    body: Record<string, unknown>,
+  ): Promise<void> {
+    const prison = await this.prison('assessment');
+    await answerForNeeds(
+      (method, path, answers) =>
+        fetch(`${this.o.urls.assessment}${path}`, {
+          method,
+          headers: { ...(answers === undefined ? {} : { 'content-type': 'application/json' }), ...prison },
+          body: answers === undefined ? undefined : JSON.stringify(answers),
+          signal: AbortSignal.timeout(15_000),
+        }),
+      id,
+      needs,
+    );
     // One completion instant per assessment, kept across retries (a repeat must carry the same answers).
     const key = `${j.index}:${step}`;
     if (!this.completedAt.has(key)) this.completedAt.set(key, new Date().toISOString());

@@ -1,14 +1,25 @@
 import { Audited, from, PersonalData } from '@throughcare/platform-audit';
-import { Body, Controller, Get, Headers, Param, Put, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { actorOf, CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { parseOrThrow } from '@throughcare/platform-errors';
-import { apiBodyWithExamples, ZodValidationPipe } from '@throughcare/platform-http';
 import {
+  apiBodyWithExamples,
+  ApiQueryFromZod,
+  openApiSchemaOf,
+  ZodValidationPipe,
+} from '@throughcare/platform-http';
+import {
+  AnswersVersionPageSchema,
+  AnswersVersionParamsSchema,
+  ListAnswerVersionsQuerySchema,
   RecordAnswersBodySchema,
+  type AnswersVersionPage,
+  type AnswersVersionParams,
   type AnswersView,
+  type ListAnswerVersionsQuery,
   type QuestionSetView,
   type RecordAnswersBody,
 } from './assessment-answers.schemas';
@@ -70,6 +81,105 @@ export class AssessmentAnswersController {
     const view = await this.answers.current(principal, id);
     if (view.etag) void reply.header('etag', view.etag);
     return view;
+  }
+
+  @Audited({
+    action: 'assessment.read-answer-versions',
+    kind: 'read',
+    objectType: 'assessment',
+    objectId: from.param('id'),
+    subject,
+  })
+  @Get('answers/versions')
+  @ApiOperation({
+    summary:
+      "Every saved version of the assessment's answers, newest first, one page at a time: who saved each, when, against which question set",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiQueryFromZod(ListAnswerVersionsQuerySchema)
+  @ApiResponse({
+    status: 200,
+    description: 'A page of versions and the cursor of the next one (empty before any is saved)',
+    schema: openApiSchemaOf(AnswersVersionPageSchema) as never,
+    example: {
+      items: [
+        {
+          version: 2,
+          recordedAt: '2026-03-02T10:15:00.000Z',
+          recordedBy: 'role:PERSONAL_OFFICER',
+          questionSet: { kind: 'COMPREHENSIVE_SCREEN', version: 1 },
+        },
+        {
+          version: 1,
+          recordedAt: '2026-03-01T14:02:00.000Z',
+          recordedBy: 'role:PERSONAL_OFFICER',
+          questionSet: { kind: 'COMPREHENSIVE_SCREEN', version: 1 },
+        },
+      ],
+      nextCursor: null,
+    },
+  })
+  @ApiResponse({ status: 400, description: 'Invalid id, limit or cursor, naming each field (problem+json)' })
+  @ApiResponse({ status: 404, description: NOT_FOUND })
+  versions(
+    @CurrentPrincipal() principal: Principal,
+    @Param(new ZodValidationPipe(AssessmentParamsSchema, 'path')) { id }: AssessmentParams,
+    @Query(new ZodValidationPipe(ListAnswerVersionsQuerySchema, 'query')) query: ListAnswerVersionsQuery,
+  ): Promise<AnswersVersionPage> {
+    return this.answers.versions(principal, id, query);
+  }
+
+  @Audited({
+    action: 'assessment.read-answers-version',
+    kind: 'read',
+    objectType: 'assessment',
+    objectId: from.param('id'),
+    subject,
+  })
+  @Get('answers/versions/:version')
+  @ApiOperation({
+    summary:
+      "One saved version of the assessment's answers, with each pathway's status and the needs derived from it",
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'version', schema: { type: 'integer', minimum: 1 } })
+  @ApiResponse({
+    status: 200,
+    description: 'That version (as GET …/answers shows the current one)',
+    example: {
+      assessmentId: '0b7c3f7e-4f1d-4a8e-9a55-2f4f5c1d9e01',
+      version: 1,
+      etag: '"answers-v1"',
+      questionSet: { kind: 'COMPREHENSIVE_SCREEN', version: 1 },
+      answers: { ACC_NO_ADDRESS: true },
+      skips: [],
+      pathways: [
+        {
+          pathway: 'ACCOMMODATION',
+          status: 'IN_PROGRESS',
+          reasons: [
+            'need: Has the person nowhere settled to live on release?',
+            'unanswered: ACC_WANTS_SUPPORT',
+          ],
+          skipped: null,
+        },
+      ],
+      needs: [],
+      unfinished: ['ACCOMMODATION'],
+      recordedAt: '2026-03-01T14:02:00.000Z',
+      recordedBy: 'role:PERSONAL_OFFICER',
+    },
+  })
+  @ApiResponse({ status: 400, description: 'Invalid id or version, naming each field (problem+json)' })
+  @ApiResponse({
+    status: 404,
+    description: `${NOT_FOUND}; or ANSWERS_VERSION_NOT_FOUND: no such version of its answers`,
+  })
+  version(
+    @CurrentPrincipal() principal: Principal,
+    @Param(new ZodValidationPipe(AnswersVersionParamsSchema, 'path')) { id, version }: AnswersVersionParams,
+  ): Promise<AnswersView> {
+    return this.answers.version(principal, id, version);
   }
 
   @Audited({

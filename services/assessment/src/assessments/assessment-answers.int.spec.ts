@@ -1,8 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import {
+  AssessmentCompletedV1,
+  CoreScreenCompletedV1,
+  Pathway,
+  Streams,
+  subjectFor,
+  type AssessmentKind,
+} from '@throughcare/contracts';
+import { connectBus } from '@throughcare/platform-messaging';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { runUnrestricted } from '@throughcare/platform-persistence';
-import { bearer, type TestPrincipal } from '@throughcare/testing';
+import { answersGiving, bearer, type ServedQuestions, type TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { loadAssessmentConfig } from '../config';
@@ -21,6 +32,8 @@ describe('assessment answers by pathway (real Postgres)', () => {
   let app: NestFastifyApplication;
   let base: string;
   let activities: ReturnType<typeof createAssessmentActivities>;
+  let nc: NatsConnection;
+  const startedAt = new Date();
 
   beforeAll(async () => {
     app = await bootstrapService({
@@ -31,10 +44,44 @@ describe('assessment answers by pathway (real Postgres)', () => {
     });
     base = `http://127.0.0.1:${listeningPort(app)}`;
     activities = createAssessmentActivities(app.get(AssessmentsService));
+    nc = await connectBus(config.NATS_URL, 'assessment-answers-int-spec');
   });
   afterAll(async () => {
+    await nc?.drain();
     await app?.close();
   });
+
+  /** The events of `eventType` about the assessment on the events stream (as consumers read them), once its outbox rows are published. */
+  async function onBus(eventType: string, assessmentId: string): Promise<unknown[]> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const pending = (await runUnrestricted(() =>
+        app
+          .get(DataSource)
+          .query(
+            `SELECT 1 FROM assessment.outbox WHERE published_at IS NULL AND payload->'data'->>'assessmentId' = $1`,
+            [assessmentId],
+          ),
+      )) as unknown[];
+      if (pending.length === 0) break;
+      if (Date.now() > deadline) throw new Error(`outbox of ${assessmentId} not published in time`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const reader = await jetstream(nc).consumers.get(Streams.events.name, {
+      filter_subjects: [subjectFor(eventType)],
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: startedAt.toISOString(),
+    });
+    const found: unknown[] = [];
+    for (;;) {
+      const msg = await reader.next({ expires: 1000 });
+      if (!msg) break;
+      const event = msg.json<{ data: { assessmentId?: string } }>();
+      if (event.data.assessmentId === assessmentId) found.push(event);
+    }
+    await reader.delete().catch(() => undefined);
+    return found;
+  }
 
   const call = async (
     method: string,
@@ -223,6 +270,68 @@ describe('assessment answers by pathway (real Postgres)', () => {
         ),
     )) as Array<{ payload: { data: { needs: string[] } } }>;
     expect(event.map((e) => e.payload.data.needs)).toEqual([['ACCOMMODATION']]);
+    // On the bus: each pathway's status from the answers, the skip with its reason (no note, no
+    // reasons in words), a declined pathway as SUPPORT_DECLINED.
+    const [published] = (await onBus('assessment.core-screen.completed', id)).map((e) =>
+      CoreScreenCompletedV1.parse(e),
+    );
+    expect(published!.data.needs).toEqual(['ACCOMMODATION']);
+    expect(published!.data.pathways).toEqual([
+      { pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' },
+      { pathway: 'ATTITUDES_THINKING_AND_BEHAVIOUR', status: 'SUPPORT_NOT_REQUIRED' },
+      { pathway: 'CHILDREN_FAMILIES_AND_COMMUNITY', status: 'SUPPORT_NOT_REQUIRED' },
+      { pathway: 'DRUGS_AND_ALCOHOL', status: 'SUPPORT_DECLINED' },
+      {
+        pathway: 'EDUCATION_SKILLS_AND_WORK',
+        status: 'SUPPORT_NOT_REQUIRED',
+        skipped: { reason: 'COMPLETED_IN_ANOTHER_PRISON' },
+      },
+      { pathway: 'FINANCE_AND_ID', status: 'SUPPORT_NOT_REQUIRED' },
+      { pathway: 'HEALTH', status: 'SUPPORT_NOT_REQUIRED' },
+      { pathway: 'WOMEN_ABUSE_AND_VIOLENCE', status: 'SUPPORT_NOT_REQUIRED' },
+      { pathway: 'WOMEN_SEX_WORK', status: 'SUPPORT_NOT_REQUIRED' },
+    ]);
+
+    // Every version stays readable: listed newest first (paged), each one by its number.
+    const page1 = await call('GET', `/assessments/${id}/answers/versions?limit=1`);
+    expect(page1.status).toBe(200);
+    const newest = await json<{ items: unknown[]; nextCursor: string | null }>(page1);
+    expect(newest.items).toEqual([
+      {
+        version: 2,
+        recordedAt: v2.recordedAt,
+        recordedBy: v2.recordedBy,
+        questionSet: { kind: 'CORE_SCREEN', version: 1 },
+      },
+    ]);
+    expect(newest.nextCursor).toEqual(expect.any(String));
+    const page2 = await json<{ items: Array<{ version: number }>; nextCursor: string | null }>(
+      await call('GET', `/assessments/${id}/answers/versions?limit=1&cursor=${newest.nextCursor}`),
+    );
+    expect(page2).toMatchObject({ items: [{ version: 1, recordedAt: v1.recordedAt }], nextCursor: null });
+    const old = await call('GET', `/assessments/${id}/answers/versions/1`);
+    expect(old.status).toBe(200);
+    expect(await json<AnswersView>(old)).toMatchObject({
+      version: 1,
+      answers: { ACC_NO_ADDRESS: true },
+      needs: [],
+      recordedAt: v1.recordedAt,
+    });
+    const none = await call('GET', `/assessments/${id}/answers/versions/3`);
+    expect(none.status).toBe(404);
+    expect(await json<{ code: string }>(none)).toMatchObject({ code: 'ANSWERS_VERSION_NOT_FOUND' });
+    const badVersion = await call('GET', `/assessments/${id}/answers/versions/first`);
+    expect(badVersion.status).toBe(400);
+    expect(await json<{ errors: { field: string }[] }>(badVersion)).toMatchObject({
+      errors: [{ field: 'version' }],
+    });
+    const badCursor = await call('GET', `/assessments/${id}/answers/versions?cursor=nope`);
+    expect(badCursor.status).toBe(400);
+    for (const path of [`/assessments/${id}/answers/versions`, `/assessments/${id}/answers/versions/1`]) {
+      const elsewhere = await call('GET', path, undefined, {}, ELSEWHERE);
+      expect([path, elsewhere.status]).toEqual([path, 404]);
+      expect(await json<{ code: string }>(elsewhere)).toMatchObject({ code: 'ASSESSMENT_NOT_FOUND' });
+    }
 
     // Fixed once completed.
     const after = await call('PUT', `/assessments/${id}/answers`, { answers });
@@ -293,7 +402,7 @@ describe('assessment answers by pathway (real Postgres)', () => {
     expect((await json<AssessmentView>(completed)).completion).toMatchObject({ needs: [] });
   });
 
-  it('refuses answers that do not fit (400 naming the field), hides other prisons’ assessments (404), keeps typed needs without answers', async () => {
+  it('refuses answers that do not fit (400 naming the field), hides other prisons’ assessments (404), refuses typed needs without answers (422 ANSWERS_REQUIRED)', async () => {
     const id = await aCoreScreen();
     const unknown = await call('PUT', `/assessments/${id}/answers`, { answers: { NOT_A_QUESTION: true } });
     expect(unknown.status).toBe(400);
@@ -312,12 +421,46 @@ describe('assessment answers by pathway (real Postgres)', () => {
       404,
     );
 
-    // No answers saved: the needs are given with the completion, as before.
+    // No answers saved: an assessment requested since the cut-over (migration 1000) is refused,
+    // naming the field: typed needs, or the missing answers.
+    const typedNow = await call('POST', `/assessments/${id}/completion`, {
+      needs: ['HEALTH'],
+      riskOfSeriousHarm: 'LOW',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(typedNow.status).toBe(422);
+    expect(await json<{ code: string; errors: { field: string }[] }>(typedNow)).toMatchObject({
+      code: 'ANSWERS_REQUIRED',
+      errors: [{ field: 'needs' }],
+    });
+    const missingNow = await call('POST', `/assessments/${id}/completion`, {
+      riskOfSeriousHarm: 'LOW',
+      completedBy: 'role:RECEPTION_OFFICER',
+    });
+    expect(missingNow.status).toBe(422);
+    expect(await json<{ code: string; errors: { field: string }[] }>(missingNow)).toMatchObject({
+      code: 'ANSWERS_REQUIRED',
+      errors: [{ field: 'answers' }],
+    });
+    expect((await json<AssessmentView>(await call('GET', `/assessments/${id}`))).completion).toBeNull();
+  });
+
+  it('keeps typed needs for an assessment requested before the cut-over (no pathways on its event)', async () => {
+    const id = await aCoreScreen();
+    // As migration 1000 left every assessment already requested.
+    await runUnrestricted(() =>
+      app
+        .get(DataSource)
+        .query(`UPDATE assessment.assessment SET typed_needs_allowed = true WHERE id = $1`, [id]),
+    );
     const missing = await call('POST', `/assessments/${id}/completion`, {
       riskOfSeriousHarm: 'LOW',
       completedBy: 'role:RECEPTION_OFFICER',
     });
     expect(missing.status).toBe(400);
+    expect(await json<{ errors: { field: string }[] }>(missing)).toMatchObject({
+      errors: [{ field: 'needs' }],
+    });
     const typed = await call('POST', `/assessments/${id}/completion`, {
       needs: ['HEALTH'],
       riskOfSeriousHarm: 'LOW',
@@ -325,5 +468,78 @@ describe('assessment answers by pathway (real Postgres)', () => {
     });
     expect(typed.status).toBe(200);
     expect((await json<AssessmentView>(typed)).completion).toMatchObject({ needs: ['HEALTH'] });
+    const [event] = (await onBus('assessment.core-screen.completed', id)).map((e) =>
+      CoreScreenCompletedV1.parse(e),
+    );
+    expect(event!.data.needs).toEqual(['HEALTH']);
+    expect(event!.data).not.toHaveProperty('pathways');
   });
+
+  // Issue 10 (audit A1/D2): the three later kinds, each requested as the journey's activity does,
+  // answered by its own questions and completed from them.
+  it.each<[AssessmentKind, Record<string, 'SUPPORT_REQUIRED' | 'SUPPORT_DECLINED' | 'DONE'>, string[]]>([
+    [
+      'COMPREHENSIVE_SCREEN',
+      { ACCOMMODATION: 'SUPPORT_REQUIRED', FINANCE_AND_ID: 'SUPPORT_REQUIRED', HEALTH: 'SUPPORT_DECLINED' },
+      ['ACCOMMODATION', 'FINANCE_AND_ID'],
+    ],
+    [
+      'STANDARD_REVIEW',
+      { EDUCATION_SKILLS_AND_WORK: 'SUPPORT_REQUIRED', DRUGS_AND_ALCOHOL: 'SUPPORT_DECLINED' },
+      ['EDUCATION_SKILLS_AND_WORK'],
+    ],
+    // Support in place for release: DONE, not a need; support not in place: still a need.
+    [
+      'SUMMARY_REVIEW',
+      { ACCOMMODATION: 'DONE', HEALTH: 'DONE', FINANCE_AND_ID: 'SUPPORT_REQUIRED' },
+      ['FINANCE_AND_ID'],
+    ],
+  ])(
+    '%s: GET its questions, PUT answers, complete without needs; the event carries the derived needs and statuses',
+    async (kind, wanted, needs) => {
+      const { assessmentId: id } = await activities.requestAssessment({
+        idempotencyKey: `spec:${randomUUID()}`,
+        personId: `p${randomBytes(10).toString('hex')}`,
+        episode: 1,
+        establishmentCode: 'BAR',
+        dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+        sex: 'MALE',
+        kind,
+        correlationId: `spec-${randomUUID()}`,
+      });
+      const questions = await json<QuestionSetView>(await call('GET', `/assessments/${id}/questions`));
+      expect(questions).toMatchObject({ kind, version: 1 });
+      const asked = questions.pathways.filter((p) => p.asked).map((p) => p.pathway);
+      expect(asked).toHaveLength(7);
+      const answers = answersGiving(questions as unknown as ServedQuestions, wanted);
+      // One pathway skipped with a reason (its answers show no need).
+      const skips = [{ pathway: 'CHILDREN_FAMILIES_AND_COMMUNITY', reason: 'TRANSFER' }];
+      const saved = await call('PUT', `/assessments/${id}/answers`, { answers, skips });
+      expect(saved.status).toBe(200);
+      expect(await json<AnswersView>(saved)).toMatchObject({ version: 1, needs, unfinished: [] });
+
+      const completed = await call('POST', `/assessments/${id}/completion`, {
+        completedAt: new Date().toISOString(),
+        completedBy: 'role:PERSONAL_OFFICER',
+      });
+      expect(completed.status).toBe(200);
+      expect((await json<AssessmentView>(completed)).completion).toMatchObject({ needs });
+
+      const events = (await onBus('assessment.assessment.completed', id)).map((e) =>
+        AssessmentCompletedV1.parse(e),
+      );
+      expect(events).toHaveLength(1);
+      expect(events[0]!.data).toMatchObject({ kind, needs });
+      // In the contracts' Pathway order (as the needs are), whatever the set's reading order.
+      expect(events[0]!.data.pathways).toEqual(
+        Pathway.options
+          .filter((p) => asked.includes(p))
+          .map((pathway) => ({
+            pathway,
+            status: wanted[pathway] ?? 'SUPPORT_NOT_REQUIRED',
+            ...(pathway === 'CHILDREN_FAMILIES_AND_COMMUNITY' ? { skipped: { reason: 'TRANSFER' } } : {}),
+          })),
+      );
+    },
+  );
 });

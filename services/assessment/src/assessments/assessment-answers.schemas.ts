@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Pathway } from '@throughcare/contracts';
+import { keysetCursor } from '@throughcare/platform-http';
 import {
   PATHWAY_SKIP_REASONS,
   type AnswerType,
@@ -71,3 +72,40 @@ export interface AnswersView {
   recordedAt: string | null;
   recordedBy: string | null;
 }
+
+/** The cursor of the answer versions, newest first: the last version of the page. */
+export const AnswersVersionCursor = keysetCursor(z.object({ version: z.number().int().min(1) }));
+
+export const ListAnswerVersionsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: AnswersVersionCursor.schema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListAnswerVersionsQuery = z.output<typeof ListAnswerVersionsQuerySchema>;
+
+export const AnswersVersionParamsSchema = z
+  .object({
+    id: z.uuid(),
+    version: z.coerce.number().int().min(1).max(2_147_483_647).describe('An answers version (1, 2, …)'),
+  })
+  .strict();
+export type AnswersVersionParams = z.output<typeof AnswersVersionParamsSchema>;
+
+/** One saved version of the answers, as listed: who saved it, when, against which question set. */
+export const AnswersVersionSummarySchema = z.object({
+  version: z.number().int().min(1),
+  recordedAt: z.iso.datetime({ offset: true }),
+  recordedBy: z.string().describe('A role or staff reference, never a name'),
+  questionSet: z.object({
+    kind: z.enum(['CORE_SCREEN', 'COMPREHENSIVE_SCREEN', 'STANDARD_REVIEW', 'SUMMARY_REVIEW']),
+    version: z.number().int().min(1),
+  }),
+});
+export type AnswersVersionSummary = z.output<typeof AnswersVersionSummarySchema>;
+
+export const AnswersVersionPageSchema = z.object({
+  items: z.array(AnswersVersionSummarySchema).describe('Newest first'),
+  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last'),
+});
+export type AnswersVersionPage = z.output<typeof AnswersVersionPageSchema>;

@@ -1,10 +1,11 @@
 import { canonicalJson } from '@throughcare/platform-audit';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import type { Pathway } from '@throughcare/contracts';
+import { DataSource, LessThan, type EntityManager } from 'typeorm';
+import type { AssessedPathway, Pathway } from '@throughcare/contracts';
 import {
   ConflictError,
   DomainError,
+  NotFoundError,
   ValidationFailedError,
   type ErrorCategory,
 } from '@throughcare/platform-errors';
@@ -12,6 +13,7 @@ import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import {
   InvalidAnswerError,
   needsOf,
+  PATHWAY_ORDER,
   pathwayAsked,
   pathwayOutcomes,
   questionSet,
@@ -19,10 +21,18 @@ import {
   validateAnswers,
   type AssessedPerson,
   type AssessmentKindId,
+  type PathwayOutcome,
   type QuestionSet,
 } from '@throughcare/domain';
 import { AssessmentAnswers } from './assessment-answers.entity';
-import type { AnswersView, QuestionSetView, RecordAnswersBody } from './assessment-answers.schemas';
+import {
+  AnswersVersionCursor,
+  type AnswersVersionPage,
+  type AnswersView,
+  type ListAnswerVersionsQuery,
+  type QuestionSetView,
+  type RecordAnswersBody,
+} from './assessment-answers.schemas';
 import { Assessment } from './assessment.entity';
 import { AssessmentNotFoundError } from './assessment.errors';
 import { inScope, type EstablishmentScope } from './establishment-scope';
@@ -124,16 +134,33 @@ export async function latestAnswers(
   return manager.findOne(AssessmentAnswers, { where: { assessmentId }, order: { version: 'DESC' } });
 }
 
+/** What a completion from answers records and announces: the needs, and each pathway's status. */
+export interface FromAnswers {
+  needs: Pathway[];
+  /** For the completion events' `pathways`, in Pathway order: status and skip reason only, never the reasons in words. */
+  pathways: AssessedPathway[];
+}
+
+/** A pathway outcome as the bus carries it: no reasons, no skip note (free text stays in this service). */
+export function assessedPathway(outcome: PathwayOutcome): AssessedPathway {
+  return {
+    pathway: outcome.pathway,
+    status: outcome.status,
+    ...(outcome.skipped ? { skipped: { reason: outcome.skipped.reason } } : {}),
+  };
+}
+
 /**
- * The needs a completion records when its answers say them: null when no answers are saved (the
- * needs are then given with the completion, as before answers existed). Refuses a completion while
- * a pathway is neither finished nor skipped, and a typed list that disagrees with the answers.
+ * The needs and pathway statuses a completion records when its answers say them: null when no
+ * answers are saved (the needs are then given with the completion, as before answers existed, for
+ * an assessment requested before the cut-over only). Refuses a completion while a pathway is neither
+ * finished nor skipped, and a typed list that disagrees with the answers.
  */
 export async function needsFromAnswers(
   manager: EntityManager,
   assessment: Assessment,
   typed: readonly Pathway[] | undefined,
-): Promise<Pathway[] | null> {
+): Promise<FromAnswers | null> {
   const saved = await latestAnswers(manager, assessment.id);
   if (!saved) return null;
   // Re-checked at completion: a version saved before a check existed (a skip hiding a need) must
@@ -154,7 +181,20 @@ export async function needsFromAnswers(
       `the needs sent (${typed.join(', ') || 'none'}) are not what the answers say (${view.needs.join(', ') || 'none'}): leave needs out, they are derived from the answers`,
       { details: { fromAnswers: view.needs } },
     );
-  return view.needs;
+  // In the contracts' Pathway order, as the needs are (not the set's reading order).
+  const pathways = [...view.pathways]
+    .sort((a, b) => PATHWAY_ORDER.indexOf(a.pathway) - PATHWAY_ORDER.indexOf(b.pathway))
+    .map(assessedPathway);
+  return { needs: view.needs, pathways };
+}
+
+/** No such version of the answers of an assessment the caller can see. */
+export class AnswersVersionNotFoundError extends NotFoundError {
+  constructor(id: string, version: number) {
+    super(`assessment ${id} has no answers version ${version}`, 'ANSWERS_VERSION_NOT_FOUND', {
+      details: { id, version },
+    });
+  }
 }
 
 @Injectable()
@@ -186,6 +226,42 @@ export class AssessmentAnswersService {
     return this.dataSource.transaction(async (tx) => {
       const assessment = await this.inScope(tx, scope, id);
       return viewOfAnswers(assessment, await latestAnswers(tx, id));
+    });
+  }
+
+  /** Every saved version of the answers, newest first, one page at a time (who saved each, when, against which set). */
+  async versions(
+    scope: EstablishmentScope,
+    id: string,
+    query: ListAnswerVersionsQuery,
+  ): Promise<AnswersVersionPage> {
+    return this.dataSource.transaction(async (tx) => {
+      const assessment = await this.inScope(tx, scope, id);
+      const rows = await tx.find(AssessmentAnswers, {
+        where: { assessmentId: id, ...(query.cursor ? { version: LessThan(query.cursor.version) } : {}) },
+        order: { version: 'DESC' },
+        take: query.limit + 1,
+      });
+      const page = AnswersVersionCursor.page(rows, query.limit, (last) => ({ version: last.version }));
+      return {
+        items: page.items.map((saved) => ({
+          version: saved.version,
+          recordedAt: saved.recordedAt.toISOString(),
+          recordedBy: saved.recordedBy,
+          questionSet: { kind: setFor(assessment, saved).kind, version: saved.questionSetVersion },
+        })),
+        nextCursor: page.nextCursor,
+      };
+    });
+  }
+
+  /** One saved version of the answers, with the statuses and needs derived from it (as the current read). */
+  async version(scope: EstablishmentScope, id: string, version: number): Promise<AnswersView> {
+    return this.dataSource.transaction(async (tx) => {
+      const assessment = await this.inScope(tx, scope, id);
+      const saved = await tx.findOneBy(AssessmentAnswers, { assessmentId: id, version });
+      if (!saved) throw new AnswersVersionNotFoundError(id, version);
+      return viewOfAnswers(assessment, saved);
     });
   }
 

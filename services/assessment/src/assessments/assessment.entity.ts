@@ -69,4 +69,12 @@ export class Assessment {
    */
   @Column('text', { name: 'person_sex', nullable: true })
   personSex!: PersonSex | null;
+
+  /**
+   * Whether the assessment may be completed with a typed list of needs and no saved answers
+   * (migration 1000): true only for assessments requested before the cut-over; every assessment
+   * requested since is completed from its answers (422 ANSWERS_REQUIRED otherwise).
+   */
+  @Column('boolean', { name: 'typed_needs_allowed' })
+  typedNeedsAllowed!: boolean;
 }

@@ -3,6 +3,7 @@ import {
   DomainError,
   NotFoundError,
   ValidationFailedError,
+  type ErrorCategory,
 } from '@throughcare/platform-errors';
 
 export class AssessmentNotFoundError extends NotFoundError {
@@ -129,5 +130,28 @@ export class RiskAssessedInFutureError extends DomainError {
       details: { field: 'assessedOn', today },
       extensions: { field: 'assessedOn' },
     });
+  }
+}
+
+/**
+ * An assessment requested after the cut-over (migration 1000) completed with no saved answers:
+ * its needs come from the answers by pathway, never from a typed list.
+ */
+export class AnswersRequiredError extends ValidationFailedError {
+  override readonly category: ErrorCategory = 'RULE_VIOLATED';
+
+  constructor(id: string, typed: boolean) {
+    super(
+      `assessment ${id} has no saved answers: its needs are derived from the answers by pathway (PUT /assessments/${id}/answers), then it is completed without needs`,
+      [
+        {
+          field: typed ? 'needs' : 'answers',
+          message: typed
+            ? 'typed needs are not accepted for this assessment: save the answers by pathway first (PUT /assessments/:id/answers) and leave needs out'
+            : 'no answers are saved: save the answers by pathway first (PUT /assessments/:id/answers)',
+        },
+      ],
+      'ANSWERS_REQUIRED',
+    );
   }
 }

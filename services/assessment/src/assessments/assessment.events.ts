@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  AssessedPathway,
   AssessmentCompletedV1,
   AssessmentKind as LaterAssessmentKind,
   AssessmentRequestedV1,
@@ -34,6 +35,7 @@ export function coreScreenCompleted(
   assessment: Assessment &
     Pick<CoreScreenCompletedV1['data'], 'needs' | 'riskOfSeriousHarm'> & { completedAt: Date },
   correlationId: string,
+  pathways?: AssessedPathway[],
 ): CoreScreenCompletedV1 {
   const completedAt = assessment.completedAt.toISOString();
   return {
@@ -49,6 +51,8 @@ export function coreScreenCompleted(
       needs: assessment.needs,
       riskOfSeriousHarm: assessment.riskOfSeriousHarm,
       completedAt,
+      // Only when answered by questions: absent for a completion with typed needs.
+      ...(pathways ? { pathways } : {}),
     },
   };
 }
@@ -81,6 +85,7 @@ export function assessmentCompleted(
     needs: AssessmentCompletedV1['data']['needs'];
   },
   correlationId: string,
+  pathways?: AssessedPathway[],
 ): AssessmentCompletedV1 {
   const completedAt = assessment.completedAt.toISOString();
   return {
@@ -96,6 +101,8 @@ export function assessmentCompleted(
       kind: assessment.kind,
       needs: assessment.needs,
       completedAt,
+      // Only when answered by questions: absent for a completion with typed needs.
+      ...(pathways ? { pathways } : {}),
     },
   };
 }

@@ -83,7 +83,7 @@ export const CompleteAssessmentBodySchema = z
       .refine((needs) => new Set(needs).size === needs.length, 'each pathway may appear once')
       .optional()
       .describe(
-        'Leave out when the answers are saved by pathway (PUT /assessments/{id}/answers): the needs are derived from them, and a list that disagrees is refused (422). Required when no answers are saved (the older way: pathways where support is needed, empty when none)',
+        'Leave out when the answers are saved by pathway (PUT /assessments/{id}/answers): the needs are derived from them, and a list that disagrees is refused (422). Accepted without saved answers only for an assessment requested before the typed-needs cut-over (migration 1000; the older way: pathways where support is needed, empty when none); any other is 422 ANSWERS_REQUIRED',
       ),
     riskOfSeriousHarm: RiskOfSeriousHarm.optional().describe(
       'Core screen only, and required there; refused for the later kinds',

@@ -7,7 +7,7 @@ import {
 } from '@throughcare/platform-audit/src/testing';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
 import { runUnrestricted } from '@throughcare/platform-persistence';
-import { bearer, type TestPrincipal } from '@throughcare/testing';
+import { answerForNeeds, bearer, type TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { loadAssessmentConfig } from '../config';
@@ -85,6 +85,20 @@ describe('assessment audit trail (real Postgres, NATS, Temporal, identity provid
   it('records a read, a list (once, naming the people disclosed) and a completion, each with the person', async () => {
     const personId = newPersonId();
     const { assessmentId } = await requested(personId);
+    // Completed from its answers (typed needs are refused since migration 1000): saved first.
+    await answerForNeeds(
+      async (method, path, body) =>
+        fetch(`${base}${path}`, {
+          method,
+          headers: {
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(await bearer(STAFF_AT_BARLINNIE, ASSESSMENT_AUDIENCE)),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      assessmentId,
+      completion.needs,
+    );
 
     expect((await get(`/assessments/${assessmentId}`, STAFF_AT_BARLINNIE)).status).toBe(200);
     const listed = await get(`/assessments?personId=${personId}`, STAFF_AT_BARLINNIE);
@@ -94,7 +108,14 @@ describe('assessment audit trail (real Postgres, NATS, Temporal, identity provid
     expect(completed.status).toBe(200);
 
     const caller = await byCaller(STAFF_AT_BARLINNIE);
-    expect(await recordsOf(personId)).toEqual([
+    const records = await recordsOf(personId);
+    // Answering: each read and the save recorded with the person.
+    expect(records.slice(0, 3)).toEqual(
+      ['assessment.read-answers', 'assessment.read-questions', 'assessment.record-answers'].map((action) =>
+        expect.objectContaining({ ...caller, subject_person: personId, action, object_id: assessmentId }),
+      ),
+    );
+    expect(records.slice(3)).toEqual([
       expect.objectContaining({
         ...caller,
         subject_person: personId,

@@ -109,9 +109,13 @@ export class AssessmentsController {
   @ApiOperation({
     summary: 'Record a completed assessment: a core screen, comprehensive screen, standard or summary review',
     description:
-      'A core screen records needs, riskOfSeriousHarm and completedBy (completedAt defaults to now) and emits ' +
-      'assessment.core-screen.completed. A comprehensive screen or review records needs and completedAt ' +
+      'The needs are derived from the answers saved by pathway (PUT /assessments/{id}/answers): leave needs out ' +
+      '(a list sent must agree with the answers). An assessment requested before the typed-needs cut-over (migration 1000) ' +
+      'and with no answers saved may still be completed with a typed list of needs; any other without answers is 422 ANSWERS_REQUIRED. ' +
+      'A core screen records riskOfSeriousHarm and completedBy (completedAt defaults to now) and emits ' +
+      'assessment.core-screen.completed. A comprehensive screen or review records completedAt ' +
       '(completedBy optional, no riskOfSeriousHarm) and emits assessment.assessment.completed with its kind. ' +
+      "Both events carry each pathway's status and skip reason (pathways) when completed from answers. " +
       'Idempotent: repeating the recorded completion answers 200 with the same assessment and emits no second event. ' +
       'A completion without completedAt repeats any recorded completedAt.',
   })
@@ -128,7 +132,7 @@ export class AssessmentsController {
     required: false,
     schema: BOUNDED_HEADER_SCHEMA,
     description:
-      "A retry with the same key answers the first result; the same key with another request is 409. Keys are the calling client's own",
+      "A retry with the same key answers the first result; the same key with another request is 422 IDEMPOTENCY_KEY_REUSED. Keys are the calling client's own",
   })
   @ApiResponse({
     status: 200,
@@ -149,7 +153,7 @@ export class AssessmentsController {
   })
   @ApiResponse({
     status: 422,
-    description: `COMPLETION_BEFORE_REQUEST, COMPLETION_IN_FUTURE, PATHWAYS_UNFINISHED, NEEDS_DISAGREE_WITH_ANSWERS, SAVED_ANSWERS_INVALID (the latest saved answers no longer pass the PUT's checks, e.g. a skip hiding a need; errors names the field as the PUT would), or IDEMPOTENCY_KEY_REUSED (same key, other answers) (${problem.description})`,
+    description: `ANSWERS_REQUIRED (no answers saved for an assessment requested since the cut-over; errors names needs or answers), COMPLETION_BEFORE_REQUEST, COMPLETION_IN_FUTURE, PATHWAYS_UNFINISHED, NEEDS_DISAGREE_WITH_ANSWERS, SAVED_ANSWERS_INVALID (the latest saved answers no longer pass the PUT's checks, e.g. a skip hiding a need; errors names the field as the PUT would), or IDEMPOTENCY_KEY_REUSED (same key, other answers) (${problem.description})`,
   })
   complete(
     @CurrentPrincipal() principal: Principal,

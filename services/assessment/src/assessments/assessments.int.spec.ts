@@ -9,13 +9,20 @@ import {
   ConsentWithdrawnV1,
   CoreScreenCompletedV1,
   CoreScreenRequestedV1,
+  Pathway,
   Streams,
   subjectFor,
   type AssessmentKind,
 } from '@throughcare/contracts';
 import { connectBus } from '@throughcare/platform-messaging';
 import { bootstrapService, listeningPort } from '@throughcare/platform-http';
-import { bearer, withSpecWorker, type TestPrincipal, requestBodyExamples } from '@throughcare/testing';
+import {
+  answerForNeeds,
+  bearer,
+  withSpecWorker,
+  type TestPrincipal,
+  requestBodyExamples,
+} from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { loadAssessmentConfig } from '../config';
@@ -59,6 +66,12 @@ const laterCompletion = (overrides: Record<string, unknown> = {}) => ({
   completedAt: new Date().toISOString(),
   ...overrides,
 });
+/** The pathways on a completion event when answered by `answerForNeeds`: the needs required, every other asked pathway not (no sex recorded: all nine asked). */
+const pathwaysGiving = (needs: readonly string[]) =>
+  Pathway.options.map((pathway) => ({
+    pathway,
+    status: needs.includes(pathway) ? 'SUPPORT_REQUIRED' : 'SUPPORT_NOT_REQUIRED',
+  }));
 const personReference = (personId: string) => ({
   identifiers: [{ type: 'THROUGHCARE_ID', value: personId }],
 });
@@ -118,6 +131,33 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       headers: { 'content-type': 'application/json', ...(await authAs(as)), ...headers },
       body: JSON.stringify(body),
     });
+  /**
+   * Completes an assessment as staff do since the typed-needs cut-over (migration 1000): the answers
+   * giving the body's needs are saved first (when none are), then the body is sent (its needs agree
+   * with the answers; a completed assessment compares them with what it recorded).
+   */
+  const complete = async (
+    assessmentId: string,
+    body: Record<string, unknown>,
+    headers: Record<string, string> = {},
+    as: TestPrincipal | null = PRISON_STAFF,
+  ): Promise<Response> => {
+    const needs = Array.isArray(body.needs) ? [...new Set(body.needs as string[])] : [];
+    await answerForNeeds(
+      async (method, path, answers) =>
+        fetch(`${base}${path}`, {
+          method,
+          headers: {
+            ...(answers === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(await authAs(as)),
+          },
+          ...(answers === undefined ? {} : { body: JSON.stringify(answers) }),
+        }),
+      assessmentId,
+      needs,
+    );
+    return post(`/assessments/${assessmentId}/completion`, body, headers, as);
+  };
   /** The spec's own look at the rows, as the platform (the service's connection is under row-level security). */
   const rowsOf = async (sql: string, params: unknown[]) =>
     runUnrestricted(() => app.get(DataSource).query(sql, params) as Promise<unknown[]>);
@@ -238,7 +278,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
         ids.push(assessmentId);
         await new Promise((r) => setTimeout(r, 2)); // distinct requestedAt, so request order is the id order
       }
-      expect((await post(`/assessments/${ids[0]}/completion`, completion())).status).toBe(200);
+      expect((await complete(ids[0]!, completion())).status).toBe(200);
 
       const seen: AssessmentView[] = [];
       let cursor: string | null = null;
@@ -348,8 +388,8 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
         riskOfSeriousHarm: 'HIGH',
       });
 
-      const response = await post(`/assessments/${assessmentId}/completion`, body);
-      const repeated = await post(`/assessments/${assessmentId}/completion`, body);
+      const response = await complete(assessmentId, body);
+      const repeated = await complete(assessmentId, body);
 
       expect(response.status).toBe(200);
       const completed = (await response.json()) as AssessmentView;
@@ -385,9 +425,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     it('answers concurrent identical completions all with 200 and emits one event', async () => {
       const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest());
 
-      const responses = await Promise.all(
-        [1, 2, 3].map(() => post(`/assessments/${assessmentId}/completion`, completion())),
-      );
+      const responses = await Promise.all([1, 2, 3].map(() => complete(assessmentId, completion())));
 
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
       const bodies = await Promise.all(responses.map((r) => r.json()));
@@ -399,13 +437,9 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest());
       const completedAt = new Date(Date.now() + 1000).toISOString().replace('Z', '+00:00');
 
-      const response = await post(
-        `/assessments/${assessmentId}/completion`,
-        completion({ needs: [], completedAt }),
-        {
-          'x-correlation-id': 'spec-reception-desk-1',
-        },
-      );
+      const response = await complete(assessmentId, completion({ needs: [], completedAt }), {
+        'x-correlation-id': 'spec-reception-desk-1',
+      });
 
       expect(response.status).toBe(200);
       const [event] = await eventsOnBus('assessment.core-screen.completed', assessmentId);
@@ -417,12 +451,9 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
 
     it('refuses a different completion of a completed assessment with 409 and emits nothing more', async () => {
       const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest());
-      expect((await post(`/assessments/${assessmentId}/completion`, completion())).status).toBe(200);
+      expect((await complete(assessmentId, completion())).status).toBe(200);
 
-      const response = await post(
-        `/assessments/${assessmentId}/completion`,
-        completion({ riskOfSeriousHarm: 'LOW' }),
-      );
+      const response = await complete(assessmentId, completion({ riskOfSeriousHarm: 'LOW' }));
 
       expect(response.status).toBe(409);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -437,10 +468,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     it('refuses a completion dated before the request with 422 COMPLETION_BEFORE_REQUEST', async () => {
       const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest());
 
-      const response = await post(
-        `/assessments/${assessmentId}/completion`,
-        completion({ completedAt: '2020-01-01T09:00:00Z' }),
-      );
+      const response = await complete(assessmentId, completion({ completedAt: '2020-01-01T09:00:00Z' }));
 
       expect(response.status).toBe(422);
       expect(await response.json()).toMatchObject({ status: 422, code: 'COMPLETION_BEFORE_REQUEST' });
@@ -452,7 +480,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     it('answers a bad body with 400 problem+json naming each field', async () => {
       const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest());
 
-      const response = await post(`/assessments/${assessmentId}/completion`, {
+      const response = await complete(assessmentId, {
         needs: ['NOT_A_PATHWAY'],
         riskOfSeriousHarm: 'SEVERE',
         completedBy: 'Jane Smith',
@@ -473,10 +501,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
 
     it('refuses a pathway named twice', async () => {
       const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest());
-      const response = await post(
-        `/assessments/${assessmentId}/completion`,
-        completion({ needs: ['HEALTH', 'HEALTH'] }),
-      );
+      const response = await complete(assessmentId, completion({ needs: ['HEALTH', 'HEALTH'] }));
       expect(response.status).toBe(400);
       expect(((await response.json()) as Problem).errors?.map((e) => e.field)).toEqual(['needs']);
     });
@@ -660,8 +685,8 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       const completedAt = new Date().toISOString().replace('Z', '+00:00');
       const body = laterCompletion({ needs: ['HEALTH', 'FINANCE_AND_ID', 'ACCOMMODATION'], completedAt });
 
-      const response = await post(`/assessments/${assessmentId}/completion`, body);
-      const repeated = await post(`/assessments/${assessmentId}/completion`, body);
+      const response = await complete(assessmentId, body);
+      const repeated = await complete(assessmentId, body);
 
       expect(response.status).toBe(200);
       const completed = (await response.json()) as AssessmentView;
@@ -708,6 +733,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
             kind: 'COMPREHENSIVE_SCREEN',
             needs: ['ACCOMMODATION', 'FINANCE_AND_ID', 'HEALTH'],
             completedAt: iso,
+            pathways: pathwaysGiving(['ACCOMMODATION', 'FINANCE_AND_ID', 'HEALTH']),
           },
         },
       ]);
@@ -719,8 +745,8 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       async (kind) => {
         const { assessmentId } = await activities.requestAssessment(laterRequest(kind));
 
-        const response = await post(
-          `/assessments/${assessmentId}/completion`,
+        const response = await complete(
+          assessmentId,
           laterCompletion({ needs: [], completedBy: 'role:PERSONAL_OFFICER' }),
           { 'x-correlation-id': 'spec-review-board-7' },
         );
@@ -744,9 +770,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       const { assessmentId } = await activities.requestAssessment(laterRequest('SUMMARY_REVIEW'));
       const body = laterCompletion();
 
-      const responses = await Promise.all(
-        [1, 2, 3].map(() => post(`/assessments/${assessmentId}/completion`, body)),
-      );
+      const responses = await Promise.all([1, 2, 3].map(() => complete(assessmentId, body)));
 
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
       const bodies = await Promise.all(responses.map((r) => r.json()));
@@ -761,10 +785,10 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     ])('refuses a second completion with %s with 409 and emits nothing more', async (_what, change) => {
       const { assessmentId } = await activities.requestAssessment(laterRequest('COMPREHENSIVE_SCREEN'));
       const body = laterCompletion({ completedAt: new Date(Date.now() + 2).toISOString() });
-      const first = await post(`/assessments/${assessmentId}/completion`, body);
+      const first = await complete(assessmentId, body);
       expect(first.status).toBe(200);
 
-      const response = await post(`/assessments/${assessmentId}/completion`, { ...body, ...change });
+      const response = await complete(assessmentId, { ...body, ...change });
 
       expect(response.status).toBe(409);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -776,7 +800,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     it('refuses a body that does not fit the kind with 400 naming each field, and records nothing', async () => {
       const { assessmentId } = await activities.requestAssessment(laterRequest('STANDARD_REVIEW'));
 
-      const response = await post(`/assessments/${assessmentId}/completion`, {
+      const response = await complete(assessmentId, {
         needs: ['HEALTH'],
         riskOfSeriousHarm: 'LOW',
       });
@@ -799,7 +823,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     it('still requires riskOfSeriousHarm and completedBy of a core screen (400 naming both)', async () => {
       const { assessmentId } = await activities.requestCoreScreen(coreScreenRequest());
 
-      const response = await post(`/assessments/${assessmentId}/completion`, { needs: [] });
+      const response = await complete(assessmentId, { needs: [] });
 
       expect(response.status).toBe(400);
       const problem = (await response.json()) as Problem;
@@ -809,14 +833,8 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
     it('refuses a completion before the request (422) or in the future (422)', async () => {
       const { assessmentId } = await activities.requestAssessment(laterRequest('SUMMARY_REVIEW'));
 
-      const before = await post(
-        `/assessments/${assessmentId}/completion`,
-        laterCompletion({ completedAt: '2020-01-01T09:00:00Z' }),
-      );
-      const future = await post(
-        `/assessments/${assessmentId}/completion`,
-        laterCompletion({ completedAt: inDays(1) }),
-      );
+      const before = await complete(assessmentId, laterCompletion({ completedAt: '2020-01-01T09:00:00Z' }));
+      const future = await complete(assessmentId, laterCompletion({ completedAt: inDays(1) }));
 
       expect(before.status).toBe(422);
       expect(await before.json()).toMatchObject({ code: 'COMPLETION_BEFORE_REQUEST' });
@@ -836,13 +854,13 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       const key = `spec-${randomUUID()}`;
       const body = laterCompletion();
 
-      const first = await post(`/assessments/${assessmentId}/completion`, body, { 'idempotency-key': key });
-      const retry = await post(`/assessments/${assessmentId}/completion`, body, { 'idempotency-key': key });
-      const reusedElsewhere = await post(`/assessments/${otherId}/completion`, body, {
+      const first = await complete(assessmentId, body, { 'idempotency-key': key });
+      const retry = await complete(assessmentId, body, { 'idempotency-key': key });
+      const reusedElsewhere = await complete(otherId, body, {
         'idempotency-key': key,
       });
-      const reusedOtherBody = await post(
-        `/assessments/${assessmentId}/completion`,
+      const reusedOtherBody = await complete(
+        assessmentId,
         { ...body, needs: ['HEALTH'] },
         { 'idempotency-key': key },
       );
@@ -868,21 +886,18 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
 
     it('answers a malformed Idempotency-Key with 400 naming it', async () => {
       const { assessmentId } = await activities.requestAssessment(laterRequest('SUMMARY_REVIEW'));
-      const response = await post(`/assessments/${assessmentId}/completion`, laterCompletion(), {
+      const response = await complete(assessmentId, laterCompletion(), {
         'idempotency-key': 'k'.repeat(201),
       });
       expect(response.status).toBe(400);
       expect(((await response.json()) as Problem).errors?.map((e) => e.field)).toEqual(['idempotency-key']);
     });
 
-    it('keeps a core screen completion publishing assessment.core-screen.completed exactly as before (no kind)', async () => {
+    it('keeps a core screen completion publishing assessment.core-screen.completed as before (no kind), now with its pathways', async () => {
       const input = coreScreenRequest();
       const { assessmentId } = await activities.requestCoreScreen(input);
 
-      const response = await post(
-        `/assessments/${assessmentId}/completion`,
-        completion({ needs: ['HEALTH'] }),
-      );
+      const response = await complete(assessmentId, completion({ needs: ['HEALTH'] }));
 
       expect(response.status).toBe(200);
       const view = (await response.json()) as AssessmentView;
@@ -900,6 +915,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
             needs: ['HEALTH'],
             riskOfSeriousHarm: 'MEDIUM',
             completedAt: view.completion!.completedAt,
+            pathways: pathwaysGiving(['HEALTH']),
           },
         },
       ]);
@@ -1197,27 +1213,12 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect(outsideProblem).toMatchObject({ status: 404, code: 'ASSESSMENT_NOT_FOUND' });
       expect(outsideProblem).toEqual(about(await missing.json(), missingId, assessmentId));
 
-      const completing = await post(
-        `/assessments/${assessmentId}/completion`,
-        completion(),
-        {},
-        STAFF_AT_SHOTTS,
-      );
-      const completingMissing = await post(
-        `/assessments/${missingId}/completion`,
-        completion(),
-        {},
-        STAFF_AT_SHOTTS,
-      );
+      const completing = await complete(assessmentId, completion(), {}, STAFF_AT_SHOTTS);
+      const completingMissing = await complete(missingId, completion(), {}, STAFF_AT_SHOTTS);
       expect(completing.status).toBe(404);
       expect(await completing.json()).toEqual(about(await completingMissing.json(), missingId, assessmentId));
       // Not even a body that does not fit the kind tells it apart from a missing one.
-      const misfit = await post(
-        `/assessments/${assessmentId}/completion`,
-        { needs: [] },
-        {},
-        STAFF_AT_SHOTTS,
-      );
+      const misfit = await complete(assessmentId, { needs: [] }, {}, STAFF_AT_SHOTTS);
       expect(misfit.status).toBe(404);
       expect(await misfit.json()).toMatchObject({ code: 'ASSESSMENT_NOT_FOUND' });
 
@@ -1234,13 +1235,8 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       const key = `spec-${randomUUID()}`;
       const body = completion();
 
-      const first = await post(`/assessments/${assessmentId}/completion`, body, { 'idempotency-key': key });
-      const replayElsewhere = await post(
-        `/assessments/${assessmentId}/completion`,
-        body,
-        { 'idempotency-key': key },
-        STAFF_AT_SHOTTS,
-      );
+      const first = await complete(assessmentId, body, { 'idempotency-key': key });
+      const replayElsewhere = await complete(assessmentId, body, { 'idempotency-key': key }, STAFF_AT_SHOTTS);
 
       expect(first.status).toBe(200);
       expect(replayElsewhere.status).toBe(404);

@@ -4,10 +4,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository, type EntityManager } from 'typeorm';
 import { parseOrThrow, ValidationFailedError } from '@throughcare/platform-errors';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
-import type { Pathway, PersonSex } from '@throughcare/contracts';
+import type { AssessedPathway, Pathway, PersonSex } from '@throughcare/contracts';
 import { needsFromAnswers } from './assessment-answers.service';
 import { Assessment, type AssessmentKind } from './assessment.entity';
 import {
+  AnswersRequiredError,
   AssessmentAlreadyCompletedError,
   AssessmentNotFoundError,
   CompletionBeforeRequestError,
@@ -73,6 +74,8 @@ interface CompletionRequest {
   riskOfSeriousHarm: CompleteAssessmentBody['riskOfSeriousHarm'];
   completedBy: CompleteAssessmentBody['completedBy'];
   completedAt: Date | undefined;
+  /** Each pathway's status, when completed from answers (the completion event's `pathways`). */
+  pathways: AssessedPathway[] | undefined;
 }
 
 /** Clock skew tolerated between the assessor's device and this service before a completion counts as "in the future". */
@@ -130,6 +133,8 @@ export class AssessmentsService {
         correlationId: input.correlationId,
         // Set once, when opened: answers are saved against the pathways it asks.
         personSex: input.sex ?? null,
+        // Requested after the cut-over (migration 1000): completed from its answers only.
+        typedNeedsAllowed: false,
       });
       const inserted = await tx
         .createQueryBuilder()
@@ -225,13 +230,17 @@ export class AssessmentsService {
         select: { id: true, establishmentCode: true },
       });
       if (!found || !inScope(caller, found.establishmentCode)) throw new AssessmentNotFoundError(id);
-      // Needs come from the answers saved by pathway (issue 10); typed in only where none are saved.
+      // Needs come from the answers saved by pathway (issue 10); typed in only where none are saved,
+      // and only for an assessment requested before the cut-over (migration 1000).
       const assessment = await tx.findOneOrFail(Assessment, {
         where: { id },
         lock: { mode: 'pessimistic_write' },
       });
       const derived = assessment.completedAt ? null : await needsFromAnswers(tx, assessment, body.needs);
-      const needs = derived ?? body.needs ?? (assessment.completedAt ? (assessment.needs ?? []) : undefined);
+      if (!derived && !assessment.completedAt && !assessment.typedNeedsAllowed)
+        throw new AnswersRequiredError(id, body.needs !== undefined);
+      const needs =
+        derived?.needs ?? body.needs ?? (assessment.completedAt ? (assessment.needs ?? []) : undefined);
       if (needs === undefined)
         throw new ValidationFailedError('needs are required when no answers are saved', [
           {
@@ -245,6 +254,7 @@ export class AssessmentsService {
         riskOfSeriousHarm: body.riskOfSeriousHarm,
         completedBy: body.completedBy,
         completedAt: body.completedAt === undefined ? undefined : new Date(body.completedAt),
+        pathways: derived?.pathways,
       };
       request = fixed;
       const record = (manager: EntityManager) =>
@@ -298,12 +308,13 @@ export class AssessmentsService {
     const completed = Object.assign(assessment, completion);
     const correlation = correlationId ?? assessment.correlationId;
     const { kind, riskOfSeriousHarm } = completed;
+    const { pathways } = request;
     if (kind === 'CORE_SCREEN') {
       // completionProblems made sure a core screen has its risk of serious harm.
       if (!riskOfSeriousHarm) throw new Error(`core screen ${id} completed without a risk of serious harm`);
-      await enqueueEvent(tx, coreScreenCompleted({ ...completed, riskOfSeriousHarm }, correlation));
+      await enqueueEvent(tx, coreScreenCompleted({ ...completed, riskOfSeriousHarm }, correlation, pathways));
     } else {
-      await enqueueEvent(tx, assessmentCompleted({ ...completed, kind }, correlation));
+      await enqueueEvent(tx, assessmentCompleted({ ...completed, kind }, correlation, pathways));
     }
     return completionFactsOf(completed);
   }

@@ -91,7 +91,7 @@ export class ConsentController {
     required: false,
     schema: BOUNDED_HEADER_SCHEMA,
     description:
-      "A retry with the same key answers the first result; the same key with another request is 409. Keys are the calling client's own",
+      "A retry with the same key answers the first result; the same key with another request is 422 IDEMPOTENCY_KEY_REUSED. Keys are the calling client's own",
   })
   @ApiResponse({
     status: 200,

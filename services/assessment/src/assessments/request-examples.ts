@@ -10,7 +10,17 @@ export const COMPLETION_EXAMPLES: RequestExamples = {
     value: { completedAt: '2026-10-14T11:30:00Z', completedBy: 'staff:bar-0042' },
   },
   coreScreen: {
-    summary: 'A core screen completed the older way, needs listed',
+    summary:
+      'A core screen whose answers are saved: risk of serious harm and who completed it (needs derived)',
+    value: {
+      riskOfSeriousHarm: 'MEDIUM',
+      completedBy: 'staff:bar-0042',
+      completedAt: '2026-10-08T09:10:00Z',
+    },
+  },
+  beforeCutOver: {
+    summary:
+      'A core screen requested before the typed-needs cut-over (migration 1000) with no answers saved: needs listed, the older way',
     value: {
       needs: ['ACCOMMODATION', 'DRUGS_AND_ALCOHOL'],
       riskOfSeriousHarm: 'MEDIUM',

@@ -9,6 +9,7 @@ import { AgencyReferral1700000000600 } from './1700000000600-agency-referral';
 import { AgencyReferralDecision1700000000700 } from './1700000000700-agency-referral-decision';
 import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-consent';
 import { AssessmentPersonSex1700000000900 } from './1700000000900-assessment-person-sex';
+import { AssessmentAnswersRequired1700000001000 } from './1700000001000-assessment-answers-required';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
@@ -22,4 +23,5 @@ export const assessmentMigrations = [
   AgencyReferralDecision1700000000700,
   AgencyReadConsent1700000000800,
   AssessmentPersonSex1700000000900,
+  AssessmentAnswersRequired1700000001000,
 ];

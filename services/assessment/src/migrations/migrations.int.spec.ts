@@ -4,6 +4,7 @@ import { createServiceDataSource } from '@throughcare/platform-persistence';
 import { ASSESSMENT_SCHEMA, loadAssessmentConfig } from '../config';
 import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-consent';
 import { AssessmentPersonSex1700000000900 } from './1700000000900-assessment-person-sex';
+import { AssessmentAnswersRequired1700000001000 } from './1700000001000-assessment-answers-required';
 import { assessmentMigrations } from './index';
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
@@ -300,6 +301,44 @@ describe('assessment migrations (real Postgres)', () => {
       expect(await check()).toEqual([]);
       await all.runMigrations({ transaction: 'each' });
       expect(await column()).toEqual([{ is_nullable: 'YES' }]);
+    } finally {
+      await all.destroy();
+    }
+  });
+
+  it('the typed-needs cut-over (1000): assessments already requested keep typed needs, new ones default to answers only, and reverted', async () => {
+    const upTo = (migration: (typeof assessmentMigrations)[number]) =>
+      open(assessmentMigrations.slice(0, assessmentMigrations.indexOf(migration) + 1));
+    const insert = `INSERT INTO assessment.assessment (id, person_id, episode, establishment_code, kind, due_by, requested_at, correlation_id)
+       VALUES ($1, $2, 1, 'BAR', 'STANDARD_REVIEW', now() + interval '3 days', now(), 'c-cut-over')`;
+    const before = await upTo(AssessmentPersonSex1700000000900);
+    const earlier = randomUUID();
+    await before.query(insert, [earlier, personId()]);
+    await before.destroy();
+
+    const all = await upTo(AssessmentAnswersRequired1700000001000);
+    const allowed = (ids: string[]) =>
+      all.query(
+        `SELECT id, typed_needs_allowed FROM assessment.assessment WHERE id = ANY($1) ORDER BY requested_at`,
+        [ids],
+      ) as Promise<Array<{ id: string; typed_needs_allowed: boolean }>>;
+    const column = () =>
+      all.query(
+        `SELECT is_nullable FROM information_schema.columns
+          WHERE table_schema = 'assessment' AND table_name = 'assessment' AND column_name = 'typed_needs_allowed'`,
+      ) as Promise<Array<{ is_nullable: string }>>;
+    try {
+      const later = randomUUID();
+      await all.query(insert, [later, personId()]);
+      expect(await allowed([earlier, later])).toEqual([
+        { id: earlier, typed_needs_allowed: true },
+        { id: later, typed_needs_allowed: false },
+      ]);
+      expect(await column()).toEqual([{ is_nullable: 'NO' }]);
+      await all.undoLastMigration({ transaction: 'each' });
+      expect(await column()).toEqual([]);
+      await all.runMigrations({ transaction: 'each' });
+      expect(await column()).toEqual([{ is_nullable: 'NO' }]);
     } finally {
       await all.destroy();
     }
