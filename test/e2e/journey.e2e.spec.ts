@@ -1346,13 +1346,25 @@ describe('a person from reception to post-release follow-up, through every servi
     });
   });
 
-  it('a risk recorded as rising (issue 10) reaches the responsible agency: a RISK_ESCALATED notice in its inbox with the bands and never the reasons, the plan shows the risk, no item waits on anyone', async () => {
+  it('a person whose answered needs and rising risk drive the journey (issue 10): the needs and pathway statuses come from the answers, the rise reaches the responsible agency as a RISK_ESCALATED notice with the bands and never the reasons, the plan shows the risk, no item waits on anyone', async () => {
     const personId = await receivedReleaseIn45Days('S12000036');
     await completeCoreScreen(personId, ['ACCOMMODATION']);
-    const referred = await eventually('referral sent', async () => {
+    const referred = await eventually('referral sent, pathways in the plan', async () => {
       const p = await plan(personId);
-      return p.status === 200 && p.body.referralId && p.body.agencyId ? p.body : undefined;
+      return p.status === 200 && p.body.referralId && p.body.agencyId && p.body.pathways ? p.body : undefined;
     });
+    // What the journey acts on is what the answers gave: a need on accommodation alone, each
+    // pathway's status from the core screen (the completion event's pathways), none typed in.
+    expect(referred.needs).toEqual(['ACCOMMODATION']);
+    expect(referred.pathways?.find((p) => p.pathway === 'ACCOMMODATION')).toMatchObject({
+      status: 'SUPPORT_REQUIRED',
+      kind: 'CORE_SCREEN',
+    });
+    expect(
+      (referred.pathways ?? []).filter(
+        (p) => p.pathway !== 'ACCOMMODATION' && p.status === 'SUPPORT_REQUIRED',
+      ),
+    ).toEqual([]);
     const assess = (riskOfSeriousHarm: string, mappa: object | null) =>
       http(apps.assessment, 'POST', `/people/${personId}/risk-assessments`, {
         likelihoodOfReoffending: 'MEDIUM',

@@ -184,7 +184,11 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     ).toBe(201);
     expect((await list(personId)).items).toMatchObject([{ status: 'OUT', endedBy: null }]);
     expect((await back(personId, out.absenceId, { returnedAt: minutesAgo(700) })).status).toBe(201);
-    const court = await json<AbsenceView>(await depart(personId, { kind: 'COURT', leftAt: minutesAgo(600) }));
+    // Due back after the release below, whatever the time of day (the court default, the end of the
+    // departure's day, would make the release overdue when the run's clock is just past midnight).
+    const court = await json<AbsenceView>(
+      await depart(personId, { kind: 'COURT', leftAt: minutesAgo(600), dueBackAt: minutesAgo(300) }),
+    );
 
     // A release no later than the departure is out of order; one after it ends the absence.
     const tooEarly = await ctx.lib.post('/releases', {
