@@ -317,4 +317,10 @@ export const ErrorTypes = {
    * as an attention item (RETRY, SKIP once the follow-up is arranged outside the platform).
    */
   nextEpisodeVoid: 'NEXT_EPISODE_VOID',
+  /**
+   * A hand-over to the next episode whose journey was terminated or failed (not closed): nothing is
+   * started from reception; the closing journey shows an item (RETRY once that journey is repaired,
+   * SKIP once the history is not wanted).
+   */
+  nextEpisodeEnded: 'NEXT_EPISODE_ENDED',
 } as const;

@@ -123,7 +123,7 @@ export class DeadLettersController {
   @ApiResponse({
     status: 409,
     description:
-      "Already replayed or discarded (says by whom and when); or REPLAY_PAST_RETENTION: an event opening an episode (a reception, a liberation from court) older than Temporal's retention of closed workflows, replayed only with `force` and a reason once the episode is checked not void",
+      "Already replayed or discarded (says by whom and when); or REPLAY_PAST_RETENTION: an event opening an episode (a reception, a liberation from court) older than Temporal's retention of closed workflows, replayed only with `force` and a reason once the episode is checked not void; or REPLAY_DISCARD_ONLY: a letter asking an operator to act (EPISODE_NOT_RESUMED), to be discarded once done (replayed only with `force`)",
   })
   @ApiParamsFromZod(DeadLetterParamsSchema)
   replay(

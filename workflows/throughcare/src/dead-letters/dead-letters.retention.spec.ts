@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import { DlqHeaders } from '@throughcare/platform-messaging';
 import type { Client } from '@temporalio/client';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { AuditTrail } from '@throughcare/platform-audit';
@@ -173,5 +175,32 @@ describe('dead letters: a replay of an opening event past the retention of close
     fail = false;
     expect(await s.pastRetention(tenDaysOld())).toMatch(/Temporal keeps closed workflows 7 days/);
     expect(describeNamespace).toHaveBeenCalledTimes(4);
+  });
+});
+
+describe('dead letters: a letter asking an operator to act is discarded, not replayed (REPLAY_DISCARD_ONLY; review of stop 40, fixes S1)', () => {
+  /** The service's own check, as replay() and replay-all ask it, for a letter coded `code`. */
+  const discardOnly = (code: string | undefined) => {
+    const s = new DeadLettersService(
+      {} as NatsConnection,
+      {} as DataSource,
+      {} as AuditTrail,
+      { replayBatch: REPLAY_ALL_LIMIT },
+      undefined,
+    );
+    const hdrs = natsHeaders();
+    if (code) hdrs.set(DlqHeaders.code, code);
+    const l = { ...letter(NOW, iso(NOW)), header: hdrs };
+    return (s as unknown as { discardOnly: (l: unknown) => string | undefined }).discardOnly(l);
+  };
+
+  it('EPISODE_NOT_RESUMED: refused, saying to discard it once the follow-up is arranged', () => {
+    expect(discardOnly('EPISODE_NOT_RESUMED')).toMatch(
+      /^a EPISODE_NOT_RESUMED letter asks an operator to act .* arrange the person's follow-up, then discard it/,
+    );
+  });
+
+  it.each([['UPDATE_REJECTED'], ['RECEPTION_TOMBSTONED'], [undefined]])('%s: replayable', (code) => {
+    expect(discardOnly(code)).toBeUndefined();
   });
 });

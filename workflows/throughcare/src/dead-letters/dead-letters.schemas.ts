@@ -132,6 +132,7 @@ export const ReplayAllResultSchema = z.object({
   /**
    * Letters left open: an event opening an episode older than Temporal's retention
    * (REPLAY_PAST_RETENTION) is never replayed in bulk; replay it alone, with `force`, once checked.
+   * Nor is a letter asking an operator to act (REPLAY_DISCARD_ONLY: EPISODE_NOT_RESUMED): discard it.
    */
   skipped: z.array(z.object({ seq: z.number().int(), code: z.string(), reason: z.string() })),
   /** At most 100 are replayed per request: true when matching letters are left (ask again). */

@@ -8,6 +8,7 @@ import { NATS_CONNECTION, TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import type { Client } from '@temporalio/client';
 import { DlqHeaders } from '@throughcare/platform-messaging';
 import { DataSource } from 'typeorm';
+import { BridgeErrorCodes } from '../bridge/bridge';
 import { THROUGHCARE_SCHEMA } from '../config';
 import { personIdIn, redactPayload, REDACTED, type RedactedPayload } from './dead-letter-redaction';
 import type {
@@ -77,6 +78,15 @@ const RETENTION_CACHE_MS = 10 * 60_000;
  */
 const RETENTION_MARGIN_MS = 60 * 60_000;
 export const REPLAY_PAST_RETENTION = 'REPLAY_PAST_RETENTION';
+/**
+ * A letter that asks an operator to act rather than reporting an event to process again: its
+ * replay is refused (409) unless forced, and `replay-all` leaves it open. EPISODE_NOT_RESUMED (a
+ * reversed return whose journey had closed otherwise): a replay only letters it again, or, once
+ * Temporal's retention has removed the tombstone that records it, would be acked and lose the
+ * person (review of stop 40, fixes S1). Discard it once their follow-up is arranged.
+ */
+export const REPLAY_DISCARD_ONLY = 'REPLAY_DISCARD_ONLY';
+const DISCARD_ONLY_CODES: ReadonlySet<string> = new Set([BridgeErrorCodes.episodeNotResumed]);
 
 @Injectable()
 export class DeadLettersService {
@@ -132,6 +142,8 @@ export class DeadLettersService {
 
   async replay(seq: number, body: ReplayBody): Promise<DeadLetterView> {
     const letter = await this.openLetter(seq);
+    const discardOnly = this.discardOnly(letter);
+    if (discardOnly && !body.force) throw new ConflictError(discardOnly, REPLAY_DISCARD_ONLY);
     const past = await this.pastRetention(letter);
     if (past && !body.force) throw new ConflictError(past, REPLAY_PAST_RETENTION);
     if (past) this.logger.warn(`dead letter ${seq} replayed by ${body.by} with force: ${past}`);
@@ -169,6 +181,10 @@ export class DeadLettersService {
         if (letters.length === this.options.replayBatch) {
           more = true;
           break pages;
+        }
+        if (item.code !== null && DISCARD_ONLY_CODES.has(item.code)) {
+          skipped.push({ seq: item.seq, code: REPLAY_DISCARD_ONLY, reason: discardOnlyReason(item.code) });
+          continue;
         }
         const past =
           item.eventType &&
@@ -330,6 +346,12 @@ export class DeadLettersService {
    * came after it, may have left a tombstone that is gone. Unknown retention (Temporal not reached)
    * counts as past it: fail closed.
    */
+  /** Why `letter` is to be discarded, not replayed, if it is ({@link REPLAY_DISCARD_ONLY}). */
+  private discardOnly(letter: Letter): string | undefined {
+    const { code } = this.view(letter);
+    return code !== null && DISCARD_ONLY_CODES.has(code) ? discardOnlyReason(code) : undefined;
+  }
+
   private async pastRetention(letter: Letter): Promise<string | undefined> {
     const view = this.view(letter);
     if (!view.eventType || !OPENING_EVENTS.has(view.eventType)) return undefined;
@@ -484,4 +506,9 @@ export class DeadLettersService {
       },
     };
   }
+}
+
+/** The refusal of a discard-only letter's replay. */
+function discardOnlyReason(code: string): string {
+  return `a ${code} letter asks an operator to act (see its reason): a replay only letters it again, or, once Temporal's retention has removed the tombstone recording it, loses it; arrange the person's follow-up, then discard it (or replay it alone with "force": true and a reason)`;
 }

@@ -26,9 +26,10 @@ export const NEXT_EPISODE_VOID = ErrorTypes.nextEpisodeVoid;
  * first; when a closed workflow holds the id and it is void, the hand-over fails for good with
  * NEXT_EPISODE_VOID, which the journey shows as an attention item: the person was not returned to
  * custody, yet this journey closed as if they were, and its follow-up is not started again (the
- * reversal came before the next journey knew it followed this one). Any other ended journey there
- * is left as it ended (since the review of stop 40, S2; before, a new run was started from
- * reception): the hand-over is done, with a warning in the worker's log.
+ * reversal came before the next journey knew it followed this one). Any other journey there
+ * closed otherwise is left as it ended (since the review of stop 40, S2; before, a new run was
+ * started from reception): the hand-over is done, with a warning in the worker's log; one terminated
+ * or failed fails for good with NEXT_EPISODE_ENDED (an item: RETRY once repaired, or SKIP).
  */
 export async function openNextEpisode(client: Client, i: OpenNextInput): Promise<void> {
   try {
@@ -57,9 +58,17 @@ export async function openNextEpisode(client: Client, i: OpenNextInput): Promise
       `episode ${i.input.episode}'s reception was reversed as recorded in error before this journey handed over to it (${voidBecause}): the person was not returned to custody, but this journey closed as if they had been and its follow-up is not started again. Check the person's episodes in the liberation service, arrange their follow-up outside the platform, then skip this item so that this journey ends`,
       NEXT_EPISODE_VOID,
     );
-  // Closed otherwise (consent withdrawn at induction, deceased, closed by hand, or ended by an
-  // operator or a failure): that closure stands. The history is not delivered, and no fresh journey
-  // is started from reception, which would screen and refer the person anyway (review of stop 40, S2).
+  // Terminated or failed (not closed by the journey): the person may be in custody with no journey.
+  // Nothing is started from reception; an operator repairs it (a reset in the Temporal UI) and
+  // retries, or skips (review of the stop-40 fixes, M1).
+  if (status.name !== 'COMPLETED')
+    throw ApplicationFailure.nonRetryable(
+      `the journey of episode ${i.input.episode} (${i.workflowId}) ended ${status.name} before this journey handed its history over: it is not started again from reception. Repair it (reset it in the Temporal UI, or start it again), then retry this item to hand the history over; skip it if the history is not wanted`,
+      ErrorTypes.nextEpisodeEnded,
+    );
+  // Closed otherwise (consent withdrawn at induction, deceased, closed by hand): that closure
+  // stands. The history is not delivered, and no fresh journey is started from reception, which
+  // would screen and refer the person anyway (review of stop 40, S2).
   log.warn(
     `${i.workflowId} had ended (${status.name}) before this journey handed over to it: no journey started, the history not delivered`,
   );

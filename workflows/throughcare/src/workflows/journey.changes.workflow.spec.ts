@@ -1176,6 +1176,64 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
     });
   });
 
+  it.each([
+    ['closed otherwise: it stands, the journey before ends', 'closed'],
+    ['terminated: an item (NEXT_EPISODE_ENDED) to repair and retry, or skip', 'terminated'],
+  ] as const)(
+    'a hand-over to a next journey that ended is never a fresh journey from reception: %s (reviews of stop 40, S2 and fixes M1)',
+    async (_, ending) => {
+      const acts = recordingActivities({ client: env.client });
+      const { now, input } = await liberatedFromCourtNow();
+      await withWorkers(env, acts, async () => {
+        const handle = await startJourney(env, input);
+        await waitForPlan(handle, (p) => p.stage === 'FOLLOW_UP' && !p.working, 'follow-up');
+        // Episode 2's journey, started by the bridge, ended before episode 1 hands over.
+        const episode2 = await startJourney(env, {
+          ...(await receptionInput(env, { episode: 2, personId: input.personId, establishmentCode: 'LOW' })),
+          returnOf: 1,
+        });
+        await waitForPlan(
+          episode2,
+          (p) => p.assessmentId !== undefined,
+          'episode 2 asks for its core screen',
+        );
+        if (ending === 'closed') {
+          await tell(episode2, caseCloseRequestedUpdate, { reason: 'OTHER', requestedAt: await nowIso() });
+          await waitForPlan(episode2, atStage('CLOSED'), 'episode 2 closed');
+          await episode2.result();
+        } else await episode2.terminate('e.g. an operator, by mistake');
+        const run2 = await currentRunId(episode2);
+        await recallIntoEpisode2(handle, now);
+        if (ending === 'terminated') {
+          const stuck = await waitForPlan(
+            handle,
+            (p) =>
+              (p.attention ?? []).some((a) => a.errorType === 'NEXT_EPISODE_ENDED' && a.status === 'OPEN'),
+            'the hand-over an item',
+          );
+          const open = stuck.attention!.find((a) => a.errorType === 'NEXT_EPISODE_ENDED')!;
+          expect(open).toMatchObject({
+            options: ['RETRY', 'SKIP'],
+            what: expect.stringContaining('ended TERMINATED'),
+          });
+          expect((await skippedToTheEnd(handle, open.id)).closureReason).toBe('RECALLED');
+        } else {
+          const done = await waitForPlan(handle, atStage('CLOSED'), 'episode 1 closed');
+          expect(done.closureReason).toBe('RECALLED');
+          // It ends (its hand-over done without a journey started): polled, not awaited (time held).
+          let status = (await handle.describe()).status.name;
+          for (let tries = 0; status === 'RUNNING' && tries < 100; tries++) {
+            await new Promise((r) => setTimeout(r, 100));
+            status = (await handle.describe()).status.name;
+          }
+          expect(status).toBe('COMPLETED');
+        }
+        // No new run of episode 2's journey: it stays as it ended.
+        expect(await currentRunId(episode2)).toBe(run2);
+      });
+    },
+  );
+
   it('a return reversed before the journey before handed over (its history not come yet, `returnOf`): that journey is started again once it has closed (review of stop 39, S1)', async () => {
     // Episode 1's hand-over is held until the reversal has closed episode 2.
     let handOver!: () => void;

@@ -694,7 +694,7 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
         errorType: 'NEED_NO_LONGER_INDICATED',
         options: ['SKIP'],
         what: expect.stringContaining(
-          `the SUMMARY_REVIEW ${summary.assessmentId} completed at ${reviewedAt} shows HEALTH SUPPORT_DECLINED, but the need is still referred to agency:${health.agencyId} (referral ${health.referralId})`,
+          `the SUMMARY_REVIEW ${summary.assessmentId} completed at ${reviewedAt} shows HEALTH SUPPORT_DECLINED (the person declines the support), but the need is still referred to agency:${health.agencyId} (referral ${health.referralId})`,
         ),
       });
       expect(told.pathways?.find((o) => o.pathway === 'HEALTH')).toEqual({

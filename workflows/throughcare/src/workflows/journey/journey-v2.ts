@@ -668,7 +668,10 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
           a.action,
           'orchestrator (next episode)',
           () => handOverToNextEpisode(),
-          (f) => (f.type === ErrorTypes.nextEpisodeVoid ? ['RETRY', 'SKIP'] : ['RETRY']),
+          (f) =>
+            f.type === ErrorTypes.nextEpisodeVoid || f.type === ErrorTypes.nextEpisodeEnded
+              ? ['RETRY', 'SKIP']
+              : ['RETRY'],
         );
       case 'resume':
         return act(a.action, 'orchestrator (episode before)', () => resumeEpisodeBefore());

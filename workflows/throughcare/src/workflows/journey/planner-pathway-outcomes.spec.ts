@@ -221,7 +221,7 @@ describe('a referred need a later assessment no longer indicates (pathway-outcom
           mustAct: 'prison:BAR',
           errorType: 'NEED_NO_LONGER_INDICATED',
           options: ['SKIP'],
-          what: `the SUMMARY_REVIEW ${req.assessmentId} completed at ${completedAt} shows HEALTH ${status}, but the need is still referred to agency:${health.agencyId} (referral ${health.referralId}): the journey does not withdraw it. If the support is no longer wanted, stop the need (POST /journeys/p-property/episodes/1/needs/HEALTH/stop with the reason), which withdraws its referral and closes this item; skip this item to keep the referral`,
+          what: `the SUMMARY_REVIEW ${req.assessmentId} completed at ${completedAt} shows HEALTH ${status === 'SUPPORT_DECLINED' ? 'SUPPORT_DECLINED (the person declines the support)' : `${status} (no support needed now)`}, but the need is still referred to agency:${health.agencyId} (referral ${health.referralId}): the journey does not withdraw it. If the support is no longer wanted, stop the need (POST /journeys/p-property/episodes/1/needs/HEALTH/stop with the reason), which withdraws its referral and closes this item; skip this item to keep the referral`,
         }),
       ]);
       // Never withdrawn by the journey; the need stays a need; raised once.
@@ -233,6 +233,60 @@ describe('a referred need a later assessment no longer indicates (pathway-outcom
       expect(items(j)).toHaveLength(1);
     },
   );
+
+  it('asks nothing when support is in place or no longer needed while the agency has taken the need on; a decline is still asked (review of stop 40, pathways S1)', () => {
+    for (const [status, asked] of [
+      ['DONE', false],
+      ['SUPPORT_NOT_REQUIRED', false],
+      ['SUPPORT_DECLINED', true],
+    ] as const) {
+      const j = referred();
+      const health = j.p.needReferral('HEALTH')!.tries[0]!;
+      expect(
+        j.tell(j.facts.referralOutcome, {
+          referralId: health.referralId!,
+          decision: 'ACCEPTED',
+          decidedAt: j.now,
+          eventId: `e-accept-${status}`,
+        }),
+      ).toBe('applied');
+      j.run();
+      j.t += HOUR;
+      complete(j, 'SUMMARY_REVIEW', [], [{ pathway: 'HEALTH', status }], `e-summary-${status}`);
+      j.run();
+      expect([status, items(j).length]).toEqual([status, asked ? 1 : 0]);
+    }
+  });
+
+  it('a later skip of the pathway neither closes the item nor hides the decline from the decision; a later assessment that says it again supersedes the older item (review of stop 40, pathways M2, M3)', () => {
+    const j = referred();
+    j.t += HOUR;
+    complete(j, 'SUMMARY_REVIEW', [], [declined('HEALTH')], 'e-summary');
+    j.run();
+    const [first] = items(j);
+    expect(first).toMatchObject({ status: 'OPEN' });
+    // A review after a transfer skips HEALTH: not an assessment of the need.
+    j.s.requests.push({ kind: 'STANDARD_REVIEW', seq: 1, assessmentId: 'asm-review-1', dueAt: j.now });
+    j.t += HOUR;
+    complete(
+      j,
+      'STANDARD_REVIEW',
+      [],
+      [{ pathway: 'HEALTH', status: 'NOT_STARTED', skipped: { reason: 'TRANSFER' } }],
+      'e-review-1',
+    );
+    j.run();
+    expect(items(j).map((a) => [a.action, a.status])).toEqual([[first!.action, 'OPEN']]);
+    // Another review declines again: one item, the latest's.
+    j.s.requests.push({ kind: 'STANDARD_REVIEW', seq: 2, assessmentId: 'asm-review-2', dueAt: j.now });
+    j.t += HOUR;
+    complete(j, 'STANDARD_REVIEW', [], [declined('HEALTH')], 'e-review-2');
+    j.run();
+    expect(items(j).map((a) => [a.action, a.status])).toEqual([
+      [first!.action, 'RESOLVED'],
+      [needNoLongerIndicatedAction('HEALTH', 'asm-review-2'), 'OPEN'],
+    ]);
+  });
 
   it('closes the item once prison staff stop the need (its referral withdrawn)', () => {
     const j = referred();

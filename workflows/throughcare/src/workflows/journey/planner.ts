@@ -1014,7 +1014,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    * instant; the later told wins a tie), in the vocabulary's order; undefined while no completed
    * assessment carried pathways.
    */
-  function pathwaysView(): PathwayOutcomeView[] | undefined {
+  function pathwaysView(assessedOnly = false): PathwayOutcomeView[] | undefined {
     const completions = [
       ...(s.coreScreen ? [{ ...s.coreScreen, kind: 'CORE_SCREEN' as const }] : []),
       ...s.assessments,
@@ -1025,7 +1025,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       .sort((a, b) => Date.parse(a.c.completedAt) - Date.parse(b.c.completedAt) || a.i - b.i);
     const latest = new Map<Pathway, PathwayOutcomeView>();
     for (const { c } of ordered)
-      for (const p of c.pathways ?? [])
+      for (const p of c.pathways ?? []) {
+        // `assessedOnly`: a pathway skipped (completed elsewhere, a transfer…) says nothing of the need.
+        if (assessedOnly && p.skipped) continue;
         latest.set(p.pathway, {
           pathway: p.pathway,
           status: p.status,
@@ -1034,6 +1036,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           kind: c.kind,
           completedAt: c.completedAt,
         });
+      }
     return PATHWAY_ORDER.filter((p) => latest.has(p)).map((p) => latest.get(p)!);
   }
   const needReferral = (pathway: Pathway): NeedReferral | undefined =>
@@ -2210,7 +2213,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    * no longer apply are closed. Never a withdrawal: stopping the need is theirs.
    */
   function* noLongerIndicated(): Generator<Action, void, undefined> {
-    const latest = new Map((pathwaysView() ?? []).map((o) => [o.pathway, o]));
+    // The latest assessment that assessed each pathway (a skip is not an assessment of the need:
+    // review of stop 40, pathways M2).
+    const latest = new Map((pathwaysView(true) ?? []).map((o) => [o.pathway, o]));
     const open = s.attention.filter(
       (a) => a.status === 'OPEN' && /^need:[A-Z_]+:no-longer-indicated:/.test(a.action),
     );
@@ -2221,11 +2226,19 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (staffStop(pathway)) continue;
       if (needStopped(pathway))
         yield { kind: 'closeItem', item, reason: 'the need is no longer referred in this episode' };
-      else if (o && !NO_LONGER_INDICATED.has(o.status))
+      else if (o && o.status === 'SUPPORT_REQUIRED')
         yield {
           kind: 'closeItem',
           item,
           reason: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${pathway} ${o.status}`,
+        };
+      // A later assessment of the pathway says it again, or otherwise: one item per need, the
+      // latest's (review of stop 40, pathways M3).
+      else if (o && item.action !== needNoLongerIndicatedAction(pathway, o.assessmentId))
+        yield {
+          kind: 'closeItem',
+          item,
+          reason: `superseded by the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} (${pathway} ${o.status})`,
         };
     }
     const raises: Action[] = [];
@@ -2235,6 +2248,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       const holder = holderOf(needReferral(o.pathway));
       const action = needNoLongerIndicatedAction(o.pathway, o.assessmentId);
       if (!holder || s.attention.some((a) => a.action === action)) continue;
+      // Support in place, or no longer needed, while the agency has taken the need on: the
+      // referral is working (an address found, treatment started), nothing to ask (review of stop
+      // 40, pathways S1). A decline by the person is always asked.
+      if (o.status !== 'SUPPORT_DECLINED' && takesOn(holder.t)) continue;
       const where = holder.t.sentAt
         ? `referred to agency:${holder.t.agencyId} (referral ${holder.t.referralId})`
         : `being referred to agency:${holder.t.agencyId}`;
@@ -2244,7 +2261,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         mustAct: prison(),
         failure: {
           type: 'NEED_NO_LONGER_INDICATED',
-          message: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${o.pathway} ${o.status}, but the need is still ${where}: the journey does not withdraw it. If the support is no longer wanted, stop the need (POST /journeys/${input.personId}/episodes/${input.episode}/needs/${o.pathway}/stop with the reason), which withdraws its referral and closes this item; skip this item to keep the referral`,
+          message: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${o.pathway} ${o.status === 'SUPPORT_DECLINED' ? 'SUPPORT_DECLINED (the person declines the support)' : `${o.status} (no support needed now)`}, but the need is still ${where}: the journey does not withdraw it. If the support is no longer wanted, stop the need (POST /journeys/${input.personId}/episodes/${input.episode}/needs/${o.pathway}/stop with the reason), which withdraws its referral and closes this item; skip this item to keep the referral`,
         },
         options: ['SKIP'],
       });
