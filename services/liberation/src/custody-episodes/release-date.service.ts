@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Jurisdiction } from '@throughcare/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
@@ -70,13 +70,21 @@ const ukDate = new Intl.DateTimeFormat('en-CA', {
 export const RELEASE_DECISION_VERSION_REQUIRED = Symbol('RELEASE_DECISION_VERSION_REQUIRED');
 
 @Injectable()
-export class ReleaseDateService {
+export class ReleaseDateService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ReleaseDateService.name);
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(RELEASE_DECISION_VERSION_REQUIRED) private readonly versionRequired: boolean,
   ) {}
+
+  /** Says at every start while the transition setting is off (review of the stop-40 fixes, M2). */
+  onApplicationBootstrap(): void {
+    if (!this.versionRequired)
+      this.logger.warn(
+        'RELEASE_DECISION_VERSION_REQUIRED is off: a PAROLE or EARLY_RELEASE decision naming no sentenceCalculationVersion is recorded on the latest calculation, unchecked against the sentences it was made on; turn it on once every client sends the version',
+      );
+  }
 
   /**
    * Records a new expected release date for an open episode as a fact, with the date it
