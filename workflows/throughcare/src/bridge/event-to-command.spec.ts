@@ -250,33 +250,27 @@ describe('bridge: event → workflow command', () => {
       name: 'assessmentCompleted',
       arg: { assessmentId, pathways },
     });
-    const screen = commandFor(
-      fact('assessment.core-screen.completed@1', {
-        assessmentId,
-        episode: 1,
-        needs: ['ACCOMMODATION'],
-        riskOfSeriousHarm: 'LOW',
-        completedAt: '2027-01-10T09:00:00Z',
-        pathways,
-      }),
-      derive,
-    );
+    /** The core screen's completion event, with `extra` (its pathways) added. */
+    const screenCompleted = (extra: object = {}) =>
+      commandFor(
+        fact('assessment.core-screen.completed@1', {
+          assessmentId,
+          episode: 1,
+          needs: ['ACCOMMODATION'],
+          riskOfSeriousHarm: 'LOW',
+          completedAt: '2027-01-10T09:00:00Z',
+          ...extra,
+        }),
+        derive,
+      );
+    const screen = screenCompleted({ pathways });
     expect(screen).toMatchObject({
       kind: 'update',
       name: 'coreScreenCompleted',
       arg: { assessmentId, pathways },
     });
     // A typed completion (no pathways) carries no key at all: its update is as before.
-    const typed = commandFor(
-      fact('assessment.core-screen.completed@1', {
-        assessmentId,
-        episode: 1,
-        needs: ['ACCOMMODATION'],
-        riskOfSeriousHarm: 'LOW',
-        completedAt: '2027-01-10T09:00:00Z',
-      }),
-      derive,
-    );
+    const typed = screenCompleted();
     expect(typed.kind === 'update' && Object.keys(typed.arg as object)).not.toContain('pathways');
     // A bad status is refused at the bus, never reaching a journey.
     expect(
