@@ -12,6 +12,7 @@ import {
   referralOutcomeUpdate,
   releaseDateChangedUpdate,
   releaseRecordedUpdate,
+  resolveAttentionUpdate,
   returnedToCustodyUpdate,
   throughcareWorkflowId,
   type NeedReferralView,
@@ -738,6 +739,91 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
       });
       expect(need(stopped, 'ACCOMMODATION')?.status).toBe('SENT');
       await recordHistory(handle, 'v3.pathway-outcomes.declined-after-referral');
+    });
+  });
+
+  it('holds a need the comprehensive screen finds declined before any agency is chosen, and refers it once prison staff skip the hold (pathway-hold-1)', async () => {
+    const acts = recordingActivities({ eligibleAgencies: ['housing-1', 'housing-2'] });
+    // Release half a year away: the needs are referred only once release planning opens.
+    const input = await receptionInput(env);
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, input);
+      const screening = await waitForPlan(handle, (p) => p.assessmentId !== undefined, 'core screen request');
+      await tell(handle, coreScreenCompletedUpdate, {
+        assessmentId: screening.assessmentId!,
+        needs: ['ACCOMMODATION', 'HEALTH'],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: await serverNow(env),
+        pathways: [
+          { pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' },
+          { pathway: 'HEALTH', status: 'SUPPORT_REQUIRED' },
+        ],
+      });
+      const comprehensive = await waitForEffect(
+        acts,
+        requestOf('COMPREHENSIVE_SCREEN'),
+        'comprehensive screen request',
+      );
+      const screenedAt = await serverNow(env);
+      await tell(handle, assessmentCompletedUpdate, {
+        assessmentId: comprehensive.assessmentId,
+        kind: 'COMPREHENSIVE_SCREEN',
+        needs: ['ACCOMMODATION'],
+        completedAt: screenedAt,
+        pathways: [
+          { pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' },
+          { pathway: 'HEALTH', status: 'SUPPORT_DECLINED' },
+        ],
+      });
+      const screened = await waitForPlan(
+        handle,
+        (p) => p.pathways?.find((o) => o.pathway === 'HEALTH')?.status === 'SUPPORT_DECLINED',
+        'the comprehensive screen applied',
+      );
+      expect(screened.needReferrals?.map((n) => n.status)).toEqual(['NOT_YET_DUE', 'NOT_YET_DUE']);
+      // The date is recalculated 40 days away: release planning opens at once.
+      const nearer = new Date((await env.currentTimeMs()) + 40 * 86_400_000).toISOString().slice(0, 10);
+      await tell(handle, releaseDateChangedUpdate, {
+        expectedReleaseDate: nearer,
+        reason: 'RECALCULATION',
+        changedAt: await serverNow(env),
+      });
+      const action = `need:HEALTH:hold:1:${comprehensive.assessmentId}`;
+      const held = await waitForPlan(
+        handle,
+        (p) =>
+          need(p, 'ACCOMMODATION')?.status === 'SENT' &&
+          (p.attention?.some((a) => a.action === action && a.status === 'OPEN') ?? false),
+        'accommodation referred, health held',
+      );
+      expect(held.attention!.find((a) => a.action === action)).toMatchObject({
+        mustAct: `prison:${input.establishmentCode}`,
+        errorType: 'NEED_REFERRAL_HELD',
+        options: ['SKIP'],
+        what: expect.stringContaining(
+          `the COMPREHENSIVE_SCREEN ${comprehensive.assessmentId} completed at ${screenedAt} shows HEALTH SUPPORT_DECLINED (the person declines the support): the HEALTH need is held before choosing an agency (try 1), and nothing of the person has been sent for it`,
+        ),
+      });
+      expect(need(held, 'HEALTH')).toMatchObject({ status: 'NEEDS_ATTENTION' });
+      expect(need(held, 'HEALTH')?.referralId).toBeUndefined();
+      // Only the accommodation need went to a community agency.
+      const sentPathways = () =>
+        acts.effects.flatMap((e) =>
+          e.kind === 'referralSent' && e.agencyId.startsWith('housing-') ? e.pathways : [],
+        );
+      expect(sentPathways()).toEqual(['ACCOMMODATION']);
+      await tell(handle, resolveAttentionUpdate, {
+        itemId: held.attention!.find((a) => a.action === action)!.id,
+        option: 'SKIP',
+        by: 'officer-17',
+        reason: 'the person asked for the GP referral after all',
+        resolvedAt: await serverNow(env),
+      });
+      const referred = await bothNeedsReferred(handle);
+      expect(sentPathways().sort()).toEqual(['ACCOMMODATION', 'HEALTH']);
+      // Staff answered for this try: no "still referred" item on top.
+      expect(referred.attention?.filter((a) => a.action.includes(':no-longer-indicated:'))).toEqual([]);
+      await recordHistory(handle, 'v3.pathway-hold.held-then-referred');
     });
   });
 

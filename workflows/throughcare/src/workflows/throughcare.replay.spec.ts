@@ -13,6 +13,7 @@ import {
   PLANNER_FIXES_PATCH,
   PLANNER_PROPERTIES_PATCH,
   RETURN_REVERSAL_PATCH,
+  PATHWAY_HOLD_PATCH,
   PATHWAY_OUTCOMES_PATCH,
   POLICY_GAPS_PATCH,
   NEED_REFERRAL_CLOCKS_PATCH,
@@ -191,6 +192,10 @@ const V3_HISTORIES: string[] = [
   // an item for prison staff (NEED_NO_LONGER_INDICATED), no withdrawal until they stop the need,
   // which withdraws it and closes the item.
   'v3.pathway-outcomes.declined-after-referral',
+  // Branch of `patched('pathway-hold-1')` (review of stop 40, pathways M1): the comprehensive screen
+  // finds HEALTH declined before planning opens; when it opens, ACCOMMODATION is referred and HEALTH
+  // held behind an item (NEED_REFERRAL_HELD) until prison staff skip it, then referred.
+  'v3.pathway-hold.held-then-referred',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -478,6 +483,14 @@ describe('journey replay over recorded histories', () => {
           file,
           await scheduledWith(file, 'recordAttention', 'NEED_NO_LONGER_INDICATED'),
           await scheduledWith(file, 'withdrawReferral', 'prison staff stopped referring the need'),
+        ]).toEqual([file, true, true]);
+      // pathway-hold-1 is asked only where a need the assessments no longer indicate would be referred.
+      expect([file, markers.includes(PATHWAY_HOLD_PATCH)]).toEqual([file, file.includes('.pathway-hold.')]);
+      if (file.includes('.pathway-hold.'))
+        expect([
+          file,
+          await scheduledWith(file, 'recordAttention', 'NEED_REFERRAL_HELD'),
+          await scheduledWith(file, 'sendReferral', '"pathways":["HEALTH"]'),
         ]).toEqual([file, true, true]);
       // return-reversal-1 is asked only by a journey opened by a return that closes RECEIVED_IN_ERROR.
       expect([file, markers.includes(RETURN_REVERSAL_PATCH)]).toEqual([

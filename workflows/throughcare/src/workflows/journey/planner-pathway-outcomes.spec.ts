@@ -6,7 +6,13 @@ import {
   SimulatedJourney,
   tellCoreScreen,
 } from './journey-simulation.spec-support';
-import { needNoLongerIndicatedAction, PATHWAY_OUTCOMES_PATCH, type PlanContext } from './planner';
+import {
+  needHoldAction,
+  needNoLongerIndicatedAction,
+  PATHWAY_HOLD_PATCH,
+  PATHWAY_OUTCOMES_PATCH,
+  type PlanContext,
+} from './planner';
 
 /**
  * Pathway outcomes (issue 10 audit, A10): each completed assessment's pathway statuses reach the
@@ -54,6 +60,39 @@ function referred(refused: string[] = []) {
 }
 const items = (j: SimulatedJourney) =>
   j.s.attention.filter((a) => a.action.includes(':no-longer-indicated:'));
+const holds = (j: SimulatedJourney) => j.s.attention.filter((a) => /^need:[A-Z_]+:hold:/.test(a.action));
+
+/** Runs a journey whose release is far off until release planning opens for its needs. */
+function untilHeld(j: SimulatedJourney) {
+  for (let n = 0; n < 400 && j.p.needReferralsView()!.some((v) => v.status === 'NOT_YET_DUE'); n++) {
+    j.t = Math.max(j.t + DAY, j.p.nextWake() ?? j.t + DAY);
+    j.run();
+  }
+  expect(j.p.needReferralsView()!.every((v) => v.status !== 'NOT_YET_DUE')).toBe(true);
+}
+
+/** Screened with HEALTH (release in 300 days); a standard review finds HEALTH `status`; planning opens. */
+function heldJourney(status: AssessedPathway['status'] = 'SUPPORT_DECLINED', refused: string[] = []) {
+  const j = screenedJourney(['HEALTH'], ['housing-1', 'housing-2'], 300, refused);
+  j.s.requests.push({ kind: 'STANDARD_REVIEW', seq: 1, assessmentId: 'asm-r', dueAt: j.now });
+  j.t += HOUR;
+  complete(j, 'STANDARD_REVIEW', [], [{ pathway: 'HEALTH', status }], 'e-r');
+  j.run();
+  untilHeld(j);
+  return j;
+}
+const resolve = (j: SimulatedJourney, action: string, eventId: string) => {
+  const item = j.s.attention.find((a) => a.action === action && a.status === 'OPEN');
+  expect(item).toBeDefined();
+  return j.tell(j.facts.resolveAttention, {
+    itemId: item!.id,
+    option: 'SKIP',
+    by: 'officer-17',
+    reason: 'the person asked for the referral after all',
+    resolvedAt: j.now,
+    eventId,
+  });
+};
 
 describe('pathway outcomes in the plan', () => {
   it('shows each pathway as the latest completed assessment reporting it left it, skips with their reason', () => {
@@ -410,7 +449,8 @@ describe('a referred need a later assessment no longer indicates (pathway-outcom
     j.run();
     expect(items(j)).toEqual([]);
 
-    // Needs not yet referred (release far off): nothing until a referral exists; then the item.
+    // Needs not yet referred (release far off): nothing until planning opens; then the referral is
+    // held behind its own item (`pathway-hold-1`, specs below), and no "still referred" item.
     const far = screenedJourney(['HEALTH'], ['housing-1'], 300);
     expect(far.p.needReferralsView()![0]!.status).toBe('NOT_YET_DUE');
     far.s.requests.push({ kind: 'STANDARD_REVIEW', assessmentId: 'asm-r', requestedAt: far.now } as never);
@@ -425,18 +465,17 @@ describe('a referred need a later assessment no longer indicates (pathway-outcom
     });
     far.run();
     expect(items(far)).toEqual([]);
-    for (let n = 0; n < 400 && !far.p.needReferral('HEALTH'); n++) {
-      far.t = Math.max(far.t + DAY, far.p.nextWake() ?? far.t + DAY);
-      far.run();
-    }
-    expect(items(far).map((a) => [a.action, a.status])).toEqual([
-      [needNoLongerIndicatedAction('HEALTH', 'asm-r'), 'OPEN'],
+    untilHeld(far);
+    expect(items(far)).toEqual([]);
+    expect(holds(far).map((a) => [a.action, a.status])).toEqual([
+      [needHoldAction('HEALTH', 1, 'asm-r'), 'OPEN'],
     ]);
     // The case closing closes it.
     far.t += HOUR;
     far.tell(far.facts.consentWithdrawn, { withdrawnAt: far.now, eventId: 'e-consent' });
     far.run();
-    expect(items(far).map((a) => a.status)).toEqual(['RESOLVED']);
+    expect(holds(far).map((a) => a.status)).toEqual(['RESOLVED']);
+    expect(far.needReferralsSent.size).toBe(0);
 
     // Stopped already: nothing raised.
     const stopped = referred();
@@ -486,5 +525,183 @@ describe('a referred need a later assessment no longer indicates (pathway-outcom
     j.run();
     expect(j.p.pathwaysView()).toBeUndefined();
     expect(items(j)).toEqual([]);
+  });
+});
+
+describe('a need the assessments no longer indicate is held before it is referred (pathway-hold-1)', () => {
+  it.each([['SUPPORT_DECLINED'], ['SUPPORT_NOT_REQUIRED'], ['DONE']] as const)(
+    'when planning opens after a review found HEALTH %s: one item for prison staff, no agency chosen, nothing sent',
+    (status) => {
+      const j = heldJourney(status);
+      const [hold] = holds(j);
+      expect(holds(j)).toHaveLength(1);
+      expect(hold).toMatchObject({
+        action: needHoldAction('HEALTH', 1, 'asm-r'),
+        status: 'OPEN',
+        mustAct: 'prison:BAR',
+        errorType: 'NEED_REFERRAL_HELD',
+        options: ['SKIP'],
+      });
+      expect(hold!.what).toContain(`shows HEALTH ${status}`);
+      expect(hold!.what).toContain(
+        'held before choosing an agency (try 1), and nothing of the person has been sent',
+      );
+      expect(hold!.what).toContain('POST /journeys/p-property/episodes/1/needs/HEALTH/stop');
+      expect(j.p.needReferral('HEALTH')?.tries ?? []).toEqual([]);
+      expect(j.needReferralsSent.size).toBe(0);
+      expect(j.p.needReferralsView()!.map((n) => n.status)).toEqual(['NEEDS_ATTENTION']);
+      expect(items(j)).toEqual([]);
+      // Held for as long as nobody answers: not raised again, nothing sent.
+      j.advance(5 * DAY);
+      j.run();
+      expect(holds(j)).toHaveLength(1);
+      expect(j.needReferralsSent.size).toBe(0);
+    },
+  );
+
+  it('skipping the hold refers the need all the same, and staff are not asked again about that try', () => {
+    const j = heldJourney();
+    expect(resolve(j, needHoldAction('HEALTH', 1, 'asm-r'), 'e-skip')).toBe('applied');
+    j.run();
+    const tries = j.p.needReferral('HEALTH')!.tries;
+    expect(tries).toHaveLength(1);
+    expect(j.needReferralsSent.get(tries[0]!.referralId!)).toMatchObject({
+      pathway: 'HEALTH',
+      withdrawn: false,
+    });
+    j.advance(DAY);
+    j.run();
+    // No "still referred" item for the assessment staff already answered about.
+    expect(items(j)).toEqual([]);
+    expect(holds(j).map((a) => a.status)).toEqual(['RESOLVED']);
+  });
+
+  it('after a skip and a decline by that agency, the next agency is held and asked about again (review of stop 40, pathways M1 B)', () => {
+    const j = heldJourney();
+    resolve(j, needHoldAction('HEALTH', 1, 'asm-r'), 'e-skip');
+    j.run();
+    const first = j.p.needReferral('HEALTH')!.tries[0]!;
+    j.t += HOUR;
+    expect(
+      j.tell(j.facts.referralOutcome, {
+        referralId: first.referralId!,
+        decision: 'DECLINED',
+        decidedAt: j.now,
+        eventId: 'e-decline',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(j.p.needReferral('HEALTH')!.tries).toHaveLength(1);
+    expect(holds(j).map((a) => [a.action, a.status])).toEqual([
+      [needHoldAction('HEALTH', 1, 'asm-r'), 'RESOLVED'],
+      [needHoldAction('HEALTH', 2, 'asm-r'), 'OPEN'],
+    ]);
+    expect(j.needReferralsSent.size).toBe(1);
+  });
+
+  it('stopping the need closes the hold, and nothing is ever sent', () => {
+    const j = heldJourney();
+    j.t += HOUR;
+    expect(
+      j.tell(j.facts.needStopped, {
+        pathway: 'HEALTH',
+        reason: 'the person declines health support',
+        stoppedBy: 'officer-17',
+        stoppedAt: j.now,
+        eventId: 'e-stop',
+      }),
+    ).toBe('applied');
+    j.run();
+    j.advance(DAY);
+    j.run();
+    expect(holds(j).map((a) => a.status)).toEqual(['RESOLVED']);
+    expect(j.needReferralsSent.size).toBe(0);
+    expect(j.p.needReferralsView()).toEqual([
+      expect.objectContaining({
+        pathway: 'HEALTH',
+        status: 'NOT_REFERRED',
+        notReferredBecause: 'the person declines health support',
+      }),
+    ]);
+  });
+
+  it('a later assessment showing the pathway SUPPORT_REQUIRED releases the hold and the need is referred; a later one still declining re-keys it', () => {
+    const j = heldJourney();
+    j.s.requests.push({ kind: 'STANDARD_REVIEW', seq: 2, assessmentId: 'asm-r2', dueAt: j.now });
+    j.t += HOUR;
+    complete(j, 'STANDARD_REVIEW', [], [declined('HEALTH')], 'e-r2');
+    j.run();
+    expect(holds(j).map((a) => [a.action, a.status])).toEqual([
+      [needHoldAction('HEALTH', 1, 'asm-r'), 'RESOLVED'],
+      [needHoldAction('HEALTH', 1, 'asm-r2'), 'OPEN'],
+    ]);
+    expect(j.needReferralsSent.size).toBe(0);
+    j.s.requests.push({ kind: 'STANDARD_REVIEW', seq: 3, assessmentId: 'asm-r3', dueAt: j.now });
+    j.t += HOUR;
+    complete(j, 'STANDARD_REVIEW', ['HEALTH'], [{ pathway: 'HEALTH', status: 'SUPPORT_REQUIRED' }], 'e-r3');
+    j.run();
+    expect(holds(j).map((a) => a.status)).toEqual(['RESOLVED', 'RESOLVED']);
+    expect(holds(j)[1]!.resolution?.reason).toContain(
+      'shows HEALTH SUPPORT_REQUIRED: the referral goes ahead',
+    );
+    expect(j.needReferralsSent.size).toBe(1);
+    expect(items(j)).toEqual([]);
+  });
+
+  it('a try chosen before the review, its send failing, is held by the "still referred" item until staff answer it', () => {
+    const j = screenedJourney(['HEALTH'], ['housing-1', 'housing-2'], 40, [], (x) => {
+      x.failing = (a) => a.kind === 'sendNeedReferral';
+    });
+    const health = j.p.needReferral('HEALTH')!.tries[0]!;
+    expect(health.sentAt).toBeUndefined();
+    j.failing = () => false;
+    j.t += HOUR;
+    complete(j, 'SUMMARY_REVIEW', [], [declined('HEALTH')], 'e-summary');
+    j.run();
+    const [told] = items(j);
+    expect(told).toMatchObject({ status: 'OPEN' });
+    expect(told!.what).toContain('being referred to agency:');
+    // The send's own item is retried: still held, nothing sent.
+    const sendItem = j.s.attention.find(
+      (a) => a.action.startsWith('need:HEALTH:send:') && a.status === 'OPEN',
+    )!;
+    j.tell(j.facts.resolveAttention, {
+      itemId: sendItem.id,
+      option: 'RETRY',
+      by: 'officer-17',
+      resolvedAt: j.now,
+      eventId: 'e-retry',
+    });
+    j.run();
+    expect(j.needReferralsSent.size).toBe(0);
+    expect(holds(j)).toEqual([]);
+    // Staff keep it: sent.
+    expect(resolve(j, told!.action, 'e-keep')).toBe('applied');
+    j.run();
+    expect(j.needReferralsSent.size).toBe(1);
+  });
+
+  it('on the branch before the patch (a journey replayed from before it) the need is referred as before; the patch is asked only where a hold would be raised', () => {
+    const old = heldJourney('SUPPORT_DECLINED', [PATHWAY_HOLD_PATCH]);
+    expect(holds(old)).toEqual([]);
+    expect(old.needReferralsSent.size).toBe(1);
+    expect(items(old).map((a) => a.status)).toEqual(['OPEN']);
+
+    const asked: string[] = [];
+    const j = screenedJourney(['HEALTH'], ['housing-1', 'housing-2'], 300, [], (x) => {
+      const ctx = x.ctx as { patched: PlanContext['patched'] };
+      const patched = ctx.patched;
+      ctx.patched = (id) => {
+        asked.push(id);
+        return patched(id);
+      };
+    });
+    j.s.requests.push({ kind: 'STANDARD_REVIEW', seq: 1, assessmentId: 'asm-r', dueAt: j.now });
+    j.t += HOUR;
+    complete(j, 'STANDARD_REVIEW', ['HEALTH'], [{ pathway: 'HEALTH', status: 'SUPPORT_REQUIRED' }], 'e-r');
+    j.run();
+    untilHeld(j);
+    expect(asked).not.toContain(PATHWAY_HOLD_PATCH);
+    expect(j.needReferralsSent.size).toBe(1);
   });
 });

@@ -404,6 +404,22 @@ export const NO_LONGER_INDICATED: ReadonlySet<PathwayStatus> = new Set<PathwaySt
 /** The attention key of a need no longer indicated by an assessment (`pathway-outcomes-1`). */
 export const needNoLongerIndicatedAction = (pathway: Pathway, assessmentId: string) =>
   `need:${pathway}:no-longer-indicated:${assessmentId}`;
+/**
+ * Behaviour since this patch (review of stop 40, pathways M1): a need whose latest assessment of its
+ * pathway says SUPPORT_DECLINED, SUPPORT_NOT_REQUIRED or DONE is **not** sent to an agency until
+ * prison staff have answered: before choosing an agency for try `n` of the need, and before sending
+ * try `n` when it was chosen earlier, the step is held by an attention item
+ * (`need:<P>:hold:<n>:<assessmentId>`, `NEED_REFERRAL_HELD`). Skipping it refers the need all the
+ * same (for that try only: a next agency, after a decline, is asked about again); stopping the need
+ * withdraws it; a later assessment that shows the pathway `SUPPORT_REQUIRED` releases the hold.
+ * Before it, the need was chosen and sent, and `NEED_NO_LONGER_INDICATED` raised after the send.
+ * Asked only where a hold would be raised: journeys recorded before it replay unchanged.
+ */
+export const PATHWAY_HOLD_PATCH = 'pathway-hold-1';
+/** The attention key holding try `no` of a need behind the assessment `assessmentId` (`pathway-hold-1`). */
+export const needHoldAction = (pathway: Pathway, no: number, assessmentId: string) =>
+  `need:${pathway}:hold:${no}:${assessmentId}`;
+const NEED_HOLD_ITEM = /^need:([A-Z_]+):hold:(\d+):(.+)$/;
 /** How long a changed date's notice waits for the meeting's cancellation and booking (`meeting-in-notice-1`). */
 export const DATE_NOTICE_MEETING_WAIT_MS = 15 * 60_000;
 /** The deadline key of a need's try `no` (1-based): its acknowledgement. */
@@ -1039,6 +1055,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       }
     return PATHWAY_ORDER.filter((p) => latest.has(p)).map((p) => latest.get(p)!);
   }
+  /** A hold on the need's referral waits for prison staff (`pathway-hold-1`). */
+  const holdOpen = (pathway: Pathway) =>
+    s.attention.some((a) => a.status === 'OPEN' && a.action.startsWith(`need:${pathway}:hold:`));
   const needReferral = (pathway: Pathway): NeedReferral | undefined =>
     s.needReferrals?.find((n) => n.pathway === pathway);
   /** The action keys of a need's steps: choosing its next agency, and sending try `n` (1-based). */
@@ -1158,7 +1177,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           : standing
             ? standing.t.sentAt
               ? sentStatus(standing.t)
-              : openAttention(needSend(pathway, standing.no))
+              : openAttention(needSend(pathway, standing.no)) || holdOpen(pathway)
                 ? 'NEEDS_ATTENTION'
                 : needsDue()
                   ? 'SENDING'
@@ -1171,7 +1190,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
                 : 'CLOSED'
               : needStopped(pathway)
                 ? 'NOT_REFERRED'
-                : openAttention(needChoose(pathway))
+                : openAttention(needChoose(pathway)) || holdOpen(pathway)
                   ? 'NEEDS_ATTENTION'
                   : n?.gap
                     ? 'GAP'
@@ -2241,6 +2260,32 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           reason: `superseded by the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} (${pathway} ${o.status})`,
         };
     }
+    // Holds (`pathway-hold-1`) that no longer apply: the need stopped or no longer referred, the
+    // pathway indicated again, or a later assessment of it (which holds afresh if it must).
+    for (const item of s.attention.filter((a) => a.status === 'OPEN' && NEED_HOLD_ITEM.test(a.action))) {
+      const [, pathway, , assessmentId] = NEED_HOLD_ITEM.exec(item.action)! as unknown as [
+        string,
+        Pathway,
+        string,
+        string,
+      ];
+      const o = latest.get(pathway);
+      if (staffStop(pathway)) continue;
+      if (needStopped(pathway) || !needs().includes(pathway))
+        yield { kind: 'closeItem', item, reason: 'the need is no longer referred in this episode' };
+      else if (o && !NO_LONGER_INDICATED.has(o.status))
+        yield {
+          kind: 'closeItem',
+          item,
+          reason: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${pathway} ${o.status}: the referral goes ahead`,
+        };
+      else if (o && o.assessmentId !== assessmentId)
+        yield {
+          kind: 'closeItem',
+          item,
+          reason: `superseded by the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} (${pathway} ${o.status})`,
+        };
+    }
     const raises: Action[] = [];
     for (const o of latest.values()) {
       if (!NO_LONGER_INDICATED.has(o.status) || !needs().includes(o.pathway) || needStopped(o.pathway))
@@ -2248,6 +2293,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       const holder = holderOf(needReferral(o.pathway));
       const action = needNoLongerIndicatedAction(o.pathway, o.assessmentId);
       if (!holder || s.attention.some((a) => a.action === action)) continue;
+      // Staff were asked before this try was chosen or sent (`pathway-hold-1`): not asked twice.
+      if (s.attention.some((a) => a.action === needHoldAction(o.pathway, holder.no, o.assessmentId)))
+        continue;
       // Support in place, or no longer needed, while the agency has taken the need on: the
       // referral is working (an address found, treatment started), nothing to ask (review of stop
       // 40, pathways S1). A decline by the person is always asked.
@@ -2267,6 +2315,44 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       });
     }
     if (raises.length > 0 && ctx.patched(PATHWAY_OUTCOMES_PATCH)) yield* raises;
+  }
+
+  /**
+   * Whether try `no` of the need must wait for prison staff before `step` (`pathway-hold-1`): `true`
+   * while its item is open (or the item raised after an unsent choice, `NEED_NO_LONGER_INDICATED`,
+   * is), the item to raise when none was, or `undefined` to go ahead: the latest assessment of the
+   * pathway indicates the need, or staff skipped the hold (refer all the same).
+   */
+  function holdBefore(pathway: Pathway, no: number, sending: boolean): Action | true | undefined {
+    const o = (pathwaysView(true) ?? []).find((x) => x.pathway === pathway);
+    if (!o || !NO_LONGER_INDICATED.has(o.status)) return undefined;
+    const action = needHoldAction(pathway, no, o.assessmentId);
+    const earlier = latestAttention(action);
+    if (earlier) return earlier.status === 'OPEN' ? true : undefined;
+    // Before sending a try chosen earlier: the item raised for this assessment while it stood
+    // unsent (never for a next try's choice: after a decline, staff are asked again).
+    const told = sending ? latestAttention(needNoLongerIndicatedAction(pathway, o.assessmentId)) : undefined;
+    if (told) return told.status === 'OPEN' && ctx.patched(PATHWAY_HOLD_PATCH) ? true : undefined;
+    if (!ctx.patched(PATHWAY_HOLD_PATCH)) return undefined;
+    const step = sending
+      ? `sending it to agency:${needReferral(pathway)!.tries[no - 1]!.agencyId}`
+      : 'choosing an agency';
+    const why =
+      o.status === 'SUPPORT_DECLINED'
+        ? 'SUPPORT_DECLINED (the person declines the support)'
+        : o.status === 'DONE'
+          ? 'DONE (the support is in place)'
+          : 'SUPPORT_NOT_REQUIRED (no support needed now)';
+    return {
+      kind: 'raise',
+      action,
+      mustAct: prison(),
+      failure: {
+        type: 'NEED_REFERRAL_HELD',
+        message: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${pathway} ${why}: the ${pathway} need is held before ${step} (try ${no}), and nothing of the person has been sent for it. To refer it all the same, skip this item; to stop referring it, stop the need (POST /journeys/${input.personId}/episodes/${input.episode}/needs/${pathway}/stop with the reason). A later assessment showing ${pathway} SUPPORT_REQUIRED releases the hold`,
+      },
+      options: ['SKIP'],
+    };
   }
 
   function* actionsInOrder(): Generator<Action, void, undefined> {
@@ -2467,6 +2553,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
                 yield { kind: 'closeItem', item: gapItem, reason: 'the need is no longer referred' };
               continue;
             }
+            const hold = holdBefore(pathway, (n?.tries.length ?? 0) + 1, false);
+            if (hold) {
+              if (hold !== true) yield hold;
+              continue;
+            }
             // No eligible agency left: prison staff are told (once per gap), and may take the need
             // on outside the platform by skipping the item; the directory is asked again daily.
             const action = n?.gap && `${needGapPrefix(pathway)}${n.gap.since}`;
@@ -2486,6 +2577,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             continue;
           }
           if (!holder.t.sentAt) {
+            const hold = holdBefore(pathway, holder.no, true);
+            if (hold) {
+              if (hold !== true) yield hold;
+              continue;
+            }
             const action = needSend(pathway, holder.no);
             if (!blocked(action)) yield { kind: 'sendNeedReferral', action, pathway, no: holder.no };
           }
