@@ -1000,7 +1000,7 @@ export const serverNow = async (env: TestWorkflowEnvironment) =>
  * replay test then proves today's workflow code still replays them (determinism).
  */
 /** Whether a history recorded the `patched(patchId)` marker (the new branch was taken). */
-function hasPatchMarker(
+export function hasPatchMarker(
   history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>,
   patchId: string,
 ): boolean {

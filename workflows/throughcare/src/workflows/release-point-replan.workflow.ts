@@ -47,6 +47,12 @@ const heartbeating = proxyActivities<ReplanActivities>({
 
 export const REPLAN_HEARTBEAT_PATCH = 'replan-page-heartbeat';
 
+/**
+ * The pause between pages kept when a run continues as new (issue 10: the throttle measured by
+ * replan-interrupted.int.spec.ts). Recorded histories of both branches: test/fixtures/histories/replan.
+ */
+export const REPLAN_PAUSE_PATCH = 'replan-pause-before-continue-as-new';
+
 export interface ReplanStatus {
   runId: string;
   phase: ReplanWorkflowInput['phase'];
@@ -109,9 +115,12 @@ export async function releasePointReplan(input: ReplanWorkflowInput): Promise<Re
     cursor = page.next;
     show();
     if (cursor === null) break;
-    if (pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested)
-      return await continueAsNew<typeof releasePointReplan>({ ...input, cursor, progress });
-    if (pauseMs > 0) await sleep(pauseMs);
+    const continuing = pagesThisRun >= pagesPerRun || workflowInfo().continueAsNewSuggested;
+    // The pause comes before continuing as new too (a run continued without it went straight on
+    // to its next page: one missed pause every `pagesPerRun` pages). Behind REPLAN_PAUSE_PATCH:
+    // a run in flight when this shipped continues as it did.
+    if (pauseMs > 0 && (!continuing || patched(REPLAN_PAUSE_PATCH))) await sleep(pauseMs);
+    if (continuing) return await continueAsNew<typeof releasePointReplan>({ ...input, cursor, progress });
   }
 
   await replan.replanFinishPhase({ runId, phase, progress });

@@ -32,8 +32,22 @@ import {
   RISK_ASSESSED_PATCH,
   RISK_NOTICE_PATCH,
 } from './journey/planner';
-import { journeyBundle } from './journey-harness';
+import { hasPatchMarker, journeyBundle } from './journey-harness';
+import { REPLAN_HEARTBEAT_PATCH, REPLAN_PAUSE_PATCH } from './release-point-replan.workflow';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
+
+/**
+ * As the orchestrator's worker runs: payload codec and the failure converter that encodes
+ * messages and stack traces. The fixtures are recorded in clear (a key per run could not read
+ * them back), as a deployment begun before encryption: PAYLOAD_PLAINTEXT=accept.
+ */
+const replayDataConverter = () =>
+  dataConverterWith(
+    new AesGcmPayloadCodec(
+      { activeKeyId: 'replay', keys: new Map([['replay', randomBytes(32)]]) },
+      { plaintext: 'accept' },
+    ),
+  );
 
 type HistoryEvent = NonNullable<ReturnType<typeof historyFromJSON>['events']>[number];
 
@@ -543,15 +557,7 @@ describe('journey replay over recorded histories', () => {
   it('replays every recorded history without non-determinism, through the production data converter', async () => {
     const files = await histories();
     const workflowBundle = await journeyBundle();
-    // As the orchestrator's worker runs: payload codec and the failure converter that encodes
-    // messages and stack traces. The fixtures are recorded in clear (a key per run could not read
-    // them back), as a deployment begun before encryption: PAYLOAD_PLAINTEXT=accept.
-    const dataConverter = dataConverterWith(
-      new AesGcmPayloadCodec(
-        { activeKeyId: 'replay', keys: new Map([['replay', randomBytes(32)]]) },
-        { plaintext: 'accept' },
-      ),
-    );
+    const dataConverter = replayDataConverter();
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       await expect(
@@ -580,6 +586,39 @@ describe('journey replay over recorded histories', () => {
       await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).rejects.toThrow(
         /TMPRL1100|[Nn]ondetermin/,
       );
+    }
+  }, 120_000);
+});
+
+/**
+ * The release-point re-plan (issue 10) runs for hours over a national cohort, so a deploy meets
+ * runs in flight: each branch of its patches has a recorded history (release-point-replan.workflow.spec.ts
+ * records them with RECORD_HISTORIES=1), named for the branch it took, and replays on today's code.
+ */
+describe('release-point re-plan replay over recorded histories', () => {
+  const dir = path.join(root, 'replan');
+  /** Each file, and whether its run took the branch of `replan-pause-before-continue-as-new`. */
+  const BRANCHES: Record<string, boolean> = {
+    'release-point-replan.no-pause-before-continue-as-new.json': false,
+    'release-point-replan.pause-before-continue-as-new.json': true,
+  };
+
+  it('has a history of each branch of replan-pause-before-continue-as-new, carrying its marker or not, and replays each without non-determinism', async () => {
+    expect((await readdir(dir)).sort()).toEqual(Object.keys(BRANCHES).sort());
+    const workflowBundle = await journeyBundle();
+    const dataConverter = replayDataConverter();
+    for (const [file, paused] of Object.entries(BRANCHES)) {
+      const history = historyFromJSON(JSON.parse(await readFile(path.join(dir, file), 'utf8')));
+      expect([file, hasPatchMarker(history, REPLAN_PAUSE_PATCH)]).toEqual([file, paused]);
+      // Both continued as new after their second page (the branch point); both adopted heartbeats.
+      expect([file, history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes]).toEqual([
+        file,
+        expect.anything(),
+      ]);
+      expect([file, hasPatchMarker(history, REPLAN_HEARTBEAT_PATCH)]).toEqual([file, true]);
+      await expect(
+        Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file),
+      ).resolves.toBeUndefined();
     }
   }, 120_000);
 });
