@@ -37,6 +37,9 @@ import {
  *   guidance stating SPS's convention was found, so the same is used there (flagged).
  * - England & Wales: remand days (CJA 2003 s.240ZA) and tagged-bail credit (s.240A: half the
  *   qualifying curfew days, rounded up) count as time served: every date moves earlier by the credit.
+ *   Days unlawfully at large do not (Prison Act 1952 s.49(2)): every date moves later by them.
+ *   Additional days awarded, less those restored, extend the period to be served before release
+ *   and eligibility (s.257(2)(a)): the CRD and HDCED move later, not the SLED or TUSED.
  * - Scotland: remand is reflected by the court backdating the start (Criminal Procedure (Scotland)
  *   Act 1995 s.210(1)(b)): pass the court's start date; remand days are refused.
  */
