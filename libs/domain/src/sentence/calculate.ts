@@ -80,7 +80,7 @@ export interface SentenceCalculationInput {
    * the HDCED move later; the SLED and the TUSED do not (see the module README). Refused in Scotland.
    */
   readonly additionalDaysAwarded?: number;
-  /** England & Wales: of those, the days restored (remitted, Prison Rules 1999 r.61): at most `additionalDaysAwarded`. */
+  /** England & Wales: of those, the days restored (remitted in accordance with prison rules, s.257(2)): at most `additionalDaysAwarded`. */
   readonly restoredDays?: number;
   /**
    * England & Wales: days unlawfully at large during these sentences before release (escape,
@@ -298,11 +298,11 @@ const SCOTTISH_ADJUSTMENTS_NOT_APPLIED: readonly (readonly [
   ],
   [
     'restoredDays',
-    'Scotland: restoration of additional days (Prison Rules 1999 r.61) belongs to the England and Wales award of additional days, which is not applicable to a Scottish calculation',
+    'Scotland: restoration of additional days belongs to the England and Wales award of additional days, which is not applicable to a Scottish calculation',
   ],
   [
     'unlawfullyAtLargeDays',
-    'Scotland: time unlawfully at large is not calculated here: the Scottish provision (Prisons (Scotland) Act 1989 s.40) was not verified, and Prison Act 1952 s.49(2) is the England and Wales one; reflect it in the start date the sentence runs from, or calculate it by hand',
+    'Scotland: time unlawfully at large is not calculated here: the Scottish provision (Prisons (Scotland) Act 1989 s.40) was not verified, and Prison Act 1952 s.49(2) is the England and Wales one',
   ],
 ];
 
@@ -1170,7 +1170,7 @@ const ADA_CITATION =
 const UAL_CITATION =
   'Prison Act 1952 s.49(2) (time unlawfully at large is not taken into account in the period for which the prisoner is liable to be detained)';
 const RESTORATION_UNVERIFIED =
-  'restored days are checked only to be no more than the days awarded: Prison Rules 1999 r.61 and any limit the HMPPS adjudication policy sets on restoration were not read';
+  'restored days are checked only to be no more than the days awarded: the rule of the Prison Rules 1999 under which days are restored and any limit the HMPPS adjudication policy sets on restoration were not read';
 const UAL_UNVERIFIED =
   'unlawfully-at-large days are taken as given: days at large during these sentences before release, none of them spent detained under a sentence (s.49(2)(a)), no direction of the Secretary of State that they count; time at large while on licence (a recall) is not calculated here';
 const SLED_NOT_EXTENDED_UNVERIFIED =
@@ -1193,7 +1193,7 @@ function englandAndWalesAdjustments(input: SentenceCalculationInput) {
     added,
     atLarge,
     addedStep: `additional days: ${awarded} awarded (Prison Rules 1999 r.55A)${
-      restored > 0 ? ` less ${restored} restored (r.61)` : ''
+      restored > 0 ? ` less ${restored} restored (remitted in accordance with prison rules)` : ''
     } = ${added} days extend the period to be served before release and before eligibility for release (CJA 2003 s.257(2)(a), ${ADA_URL})`,
     atLargeStep: `unlawfully at large: ${atLarge} days do not count as time served (Prison Act 1952 s.49(2), ${UAL_URL}): every date moves ${atLarge} days later`,
   };

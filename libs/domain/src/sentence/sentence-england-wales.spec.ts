@@ -304,7 +304,7 @@ describe('England & Wales standard determinate sentences', () => {
  * Adjustments beyond remand, derived by hand from:
  * - CJA 2003 s.257(2)(a): additional days awarded (Prison Rules 1999 r.55A) and not remitted extend
  *   "any period which he must serve before becoming entitled to or eligible for release": the CRD
- *   and the HDCED move later by the days awarded less those restored (r.61). The requisite
+ *   and the HDCED move later by the days awarded less those restored (remitted). The requisite
  *   custodial period itself is not extended, so the SLED and the TUSED stay (as HMPPS calculates;
  *   s.257(2)(c) is flagged unverified on the SLED). Nobody is held past the end of the sentence.
  * - Prison Act 1952 s.49(2): time unlawfully at large is not taken into account, so time served
@@ -335,12 +335,14 @@ describe('England & Wales adjustments: additional days, restored days, unlawfull
     expect(crd.citation).toContain('Criminal Justice Act 2003 s.257(2)(a)');
     const crdSteps = crd.steps.join('\n');
     expect(crdSteps).toContain(
-      'additional days: 10 awarded (Prison Rules 1999 r.55A) less 4 restored (r.61) = 6 days extend the period to be served before release and before eligibility for release (CJA 2003 s.257(2)(a), https://www.legislation.gov.uk/ukpga/2003/44/section/257)',
+      'additional days: 10 awarded (Prison Rules 1999 r.55A) less 4 restored (remitted in accordance with prison rules) = 6 days extend the period to be served before release and before eligibility for release (CJA 2003 s.257(2)(a), https://www.legislation.gov.uk/ukpga/2003/44/section/257)',
     );
     expect(crdSteps).toContain(
       '146 days + 6 additional days (CJA 2003 s.257(2)(a)) = day 152 counting 2025-01-06 as day 1 is 2025-06-06',
     );
-    expect(crd.unverified.join('\n')).toContain('Prison Rules 1999 r.61');
+    expect(crd.unverified.join('\n')).toContain(
+      'the rule of the Prison Rules 1999 under which days are restored',
+    );
 
     const hdced = result.dates.find((d) => d.type === 'HDCED')!.explanation;
     expect(hdced.steps.join('\n')).toContain(

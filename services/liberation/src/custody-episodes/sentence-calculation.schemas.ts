@@ -85,7 +85,7 @@ export const SentencesBodySchema = z
       .max(36_500)
       .optional()
       .describe(
-        'E&W: of the additional days awarded, those restored (Prison Rules 1999 r.61). At most additionalDaysAwarded (400 SENTENCE_INPUT_INVALID naming restoredDays otherwise)',
+        'E&W: of the additional days awarded, those restored (remitted in accordance with prison rules, CJA 2003 s.257(2)). At most additionalDaysAwarded (400 SENTENCE_INPUT_INVALID naming restoredDays otherwise)',
       ),
     unlawfullyAtLargeDays: z
       .number()

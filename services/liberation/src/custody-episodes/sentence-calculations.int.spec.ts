@@ -177,7 +177,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect(explanation.steps).toEqual(
       expect.arrayContaining([
         expect.stringContaining(
-          '14 awarded (Prison Rules 1999 r.55A) less 5 restored (r.61) = 9 days extend the period to be served before release and before eligibility for release (CJA 2003 s.257(2)(a), https://www.legislation.gov.uk/ukpga/2003/44/section/257)',
+          '14 awarded (Prison Rules 1999 r.55A) less 5 restored (remitted in accordance with prison rules) = 9 days extend the period to be served before release and before eligibility for release (CJA 2003 s.257(2)(a), https://www.legislation.gov.uk/ukpga/2003/44/section/257)',
         ),
         expect.stringContaining('400 days + 9 additional days'),
         expect.stringContaining(
