@@ -1,7 +1,7 @@
 import type { Jurisdiction } from '@throughcare/contracts';
 import { addDays, addMonths, daysBetween, type LocalDate, parseLocalDate } from '../calendar/local-date';
 import { DomainError, InvalidLocalDateError, UnknownPolicyError } from '../errors';
-import { InvalidSentenceInputError, UnsupportedSentenceError } from './errors';
+import { AdjustmentNotApplicableError, InvalidSentenceInputError, UnsupportedSentenceError } from './errors';
 import {
   HDC_POLICIES,
   type HdcPolicy,
@@ -37,6 +37,9 @@ import {
  *   guidance stating SPS's convention was found, so the same is used there (flagged).
  * - England & Wales: remand days (CJA 2003 s.240ZA) and tagged-bail credit (s.240A: half the
  *   qualifying curfew days, rounded up) count as time served: every date moves earlier by the credit.
+ *   Days unlawfully at large do not (Prison Act 1952 s.49(2)): every date moves later by them.
+ *   Additional days awarded, less those restored, extend the period to be served before release
+ *   and eligibility (s.257(2)(a)): the CRD and HDCED move later, not the SLED or TUSED.
  * - Scotland: remand is reflected by the court backdating the start (Criminal Procedure (Scotland)
  *   Act 1995 s.210(1)(b)): pass the court's start date; remand days are refused.
  */
@@ -70,6 +73,21 @@ export interface SentenceCalculationInput {
   readonly remandDays?: number;
   /** England & Wales: days on bail under a qualifying curfew and electronic monitoring (s.240A, counted per its step 1). */
   readonly taggedBailCurfewDays?: number;
+  /**
+   * England & Wales: additional days awarded for offences against prison discipline (Prison Rules
+   * 1999 r.55A(1)(b); CJA 2003 s.257), in all, as already adjudicated. Not remitted, they extend
+   * the period to be served before release or eligibility for release (s.257(2)(a)): the CRD and
+   * the HDCED move later; the SLED and the TUSED do not (see the module README). Refused in Scotland.
+   */
+  readonly additionalDaysAwarded?: number;
+  /** England & Wales: of those, the days restored (remitted in accordance with prison rules, s.257(2)): at most `additionalDaysAwarded`. */
+  readonly restoredDays?: number;
+  /**
+   * England & Wales: days unlawfully at large during these sentences before release (escape,
+   * failure to return from temporary release), as already determined: they do not count as time
+   * served (Prison Act 1952 s.49(2)), so every date moves later by them. Refused in Scotland.
+   */
+  readonly unlawfullyAtLargeDays?: number;
   /** England & Wales: for the age test of TUSED (s.256AA(1)(a)); without it the person is taken to be an adult (flagged). */
   readonly dateOfBirth?: LocalDate;
   /**
@@ -181,6 +199,14 @@ function checkCount(value: number | undefined, field: string): number {
 function validate(input: SentenceCalculationInput): void {
   checkDate(input.asAt, 'asAt');
   checkDate(input.dateOfBirth, 'dateOfBirth');
+  const awarded = checkCount(input.additionalDaysAwarded, 'additionalDaysAwarded');
+  const restored = checkCount(input.restoredDays, 'restoredDays');
+  checkCount(input.unlawfullyAtLargeDays, 'unlawfullyAtLargeDays');
+  if (restored > awarded)
+    throw new InvalidSentenceInputError(
+      'restoredDays',
+      `${restored} days restored, more than the ${awarded} additional days awarded: only days awarded can be restored`,
+    );
   if (input.sentences.length === 0)
     throw new InvalidSentenceInputError('sentences', 'at least one sentence is needed');
   validateSentences(input.sentences);
@@ -256,8 +282,29 @@ function refuseUnsupported(input: SentenceCalculationInput): void {
         'SCOTLAND_BAIL_CREDIT',
         'Scotland: credit for electronically monitored bail (1995 Act s.210ZA, inserted by the Bail and Release from Custody (Scotland) Act 2023 s.5) is not calculated here: its commencement was not verified',
       );
+    for (const [field, why] of SCOTTISH_ADJUSTMENTS_NOT_APPLIED)
+      if ((input[field] ?? 0) > 0) throw new AdjustmentNotApplicableError(field, why);
   }
 }
+
+/** The England & Wales adjustments refused for a Scottish calculation, and why (see the module README). */
+const SCOTTISH_ADJUSTMENTS_NOT_APPLIED: readonly (readonly [
+  'additionalDaysAwarded' | 'restoredDays' | 'unlawfullyAtLargeDays',
+  string,
+])[] = [
+  [
+    'additionalDaysAwarded',
+    'Scotland: additional days are a punishment of the Prison Rules 1999 for England and Wales (CJA 2003 s.257); the Scottish Prison Service suspended new awards of added days in June 2001, and whether any Scottish power to award them remains was not verified: not applicable to a Scottish calculation',
+  ],
+  [
+    'restoredDays',
+    'Scotland: restoration of additional days belongs to the England and Wales award of additional days, which is not applicable to a Scottish calculation',
+  ],
+  [
+    'unlawfullyAtLargeDays',
+    'Scotland: time unlawfully at large is not calculated here: the Scottish provision (Prisons (Scotland) Act 1989 s.40) was not verified, and Prison Act 1952 s.49(2) is the England and Wales one',
+  ],
+];
 
 /** Start and end of each sentence; a consecutive one starts the day after the one it follows ends. */
 function resolveSentences(sentences: readonly SentenceInput[]): Resolved[] {
@@ -369,8 +416,10 @@ function requireOverlap(
 
 /** A unit released as one: a Scottish single term, or an E&W consecutive chain. */
 interface ReleaseUnit {
-  /** Day 1 of time served (E&W: moved earlier by the credit). */
+  /** Day 1 of time served (E&W: moved earlier by the credit, later by time unlawfully at large). */
   readonly servedFrom: LocalDate;
+  /** E&W: additional days (net of those restored) added to the days to be served before release (CJA 2003 s.257(2)(a)). */
+  readonly addedDays?: number;
   /** Parts whose proportions add up; a part is reached by a record unless one of its sentences is excluded. */
   readonly parts: readonly {
     readonly label: string;
@@ -479,10 +528,15 @@ function releasePoint(
         `${part.label}: ${describeRational(p)} of ${part.days} days = ${n} days (a part day rounded up)`,
       );
     });
-    const date = addDays(unit.servedFrom, total - 1);
+    const added = unit.addedDays ?? 0;
+    const date = addDays(unit.servedFrom, total + added - 1);
     if (unit.parts.length > 1) words.push(`aggregate custodial period ${total} days`);
-    words.push(`day ${total} counting ${unit.servedFrom} as day 1 is ${date}`);
-    return { total, date };
+    if (added > 0)
+      words.push(
+        `${total} days + ${added} additional days (CJA 2003 s.257(2)(a)) = day ${total + added} counting ${unit.servedFrom} as day 1 is ${date}`,
+      );
+    else words.push(`day ${total} counting ${unit.servedFrom} as day 1 is ${date}`);
+    return { total: total + added, date };
   };
   steps.push(`${baseline.id}: ${baseline.source.citation}`);
   let current = compute(partProportions, steps);
@@ -821,6 +875,9 @@ function englandAndWales(
       `tagged bail: ${curfew} qualifying curfew days, one-half = ${curfew / 2}, rounded up = ${taggedCredit} days count as time served (CJA 2003 s.240A)`,
     );
   if (credit > 0) creditSteps.push(`every date moves ${credit} days earlier`);
+  const adjustments = englandAndWalesAdjustments(input);
+  const { added, atLarge } = adjustments;
+  if (atLarge > 0) creditSteps.push(adjustments.atLargeStep);
 
   const { baseline, changes } = recordsFor(
     table,
@@ -836,21 +893,39 @@ function englandAndWales(
     readonly sled: LocalDate;
     readonly totalDays: number;
     readonly point: ReleasePointResult;
+    /** The end of the requisite custodial period: the release point without the additional days (the point itself when none). */
+    readonly requisiteEnd: LocalDate;
   }
   const results: ChainResult[] = chains.map((chain) => {
-    const servedFrom = addDays(chain[0]!.start, -credit);
+    const servedFrom = addDays(chain[0]!.start, atLarge - credit);
     const totalDays = chain.reduce((n, s) => n + s.days, 0);
+    const sled = addDays(servedFrom, totalDays - 1);
     const unit: ReleaseUnit = {
       servedFrom,
       parts: chain.map((s) => ({ label: `sentence ${s.input.id}`, days: s.days, sentences: [s] })),
       allSentences: sentences,
     };
+    const point = releasePoint({ ...unit, addedDays: added }, baseline, changes, 'conditional release');
+    const requisiteEnd =
+      added > 0 ? releasePoint(unit, baseline, changes, 'conditional release').date : point.date;
     return {
       chain,
       servedFrom,
-      sled: addDays(servedFrom, totalDays - 1),
+      sled,
       totalDays,
-      point: releasePoint(unit, baseline, changes, 'conditional release'),
+      requisiteEnd,
+      // Nobody is held past the end of the sentence: additional days beyond it are not served.
+      point:
+        point.date > sled
+          ? {
+              ...point,
+              date: sled,
+              steps: [
+                ...point.steps,
+                `${point.date} is after the end of the sentence ${sled}: additional days beyond it are not served, released at the end of the sentence`,
+              ],
+            }
+          : point,
     };
   });
   // Concurrent terms (s.263): released only when due for release from each; licence to the last expiry.
@@ -875,23 +950,47 @@ function englandAndWales(
     remandDays: remand,
     taggedBailCurfewDays: curfew,
     creditDays: credit,
+    additionalDaysAwarded: adjustments.awarded,
+    restoredDays: adjustments.restored,
+    unlawfullyAtLargeDays: atLarge,
   };
+  /** A date's citation, with the provisions of the adjustments that moved it. */
+  const citing = (citation: string, moves: { added: boolean; atLarge: boolean }) =>
+    [
+      citation,
+      ...(moves.added && added > 0 ? [ADA_CITATION] : []),
+      ...(moves.atLarge && atLarge > 0 ? [UAL_CITATION] : []),
+    ].join(' | ');
+  const unverifiedFor = (moves: { added: boolean; atLarge: boolean }) => [
+    ...(moves.added && adjustments.awarded > 0 ? [RESTORATION_UNVERIFIED] : []),
+    ...(moves.atLarge && atLarge > 0 ? [UAL_UNVERIFIED] : []),
+  ];
 
   const sled: CalculatedDate = {
     type: 'SLED',
     date: lastExpiry.sled,
     explanation: {
       ruleId: 'ENGLAND_AND_WALES_SDS_EXPIRY',
-      citation:
+      citation: citing(
         'Criminal Justice Act 2003 s.249(1) (licence in force for the remainder of the sentence), ss.240ZA, 240A (time served), s.263-264',
+        { added: false, atLarge: true },
+      ),
       url: 'https://www.legislation.gov.uk/ukpga/2003/44/section/249',
       inputs,
       steps: [
         ...concurrentNote,
         ...chainSteps(lastExpiry),
         `${lastExpiry.totalDays} days counting ${lastExpiry.servedFrom} as day 1 end on ${lastExpiry.sled}: sentence and licence expiry`,
+        ...(adjustments.awarded > 0
+          ? [
+              `the ${added} additional days (${adjustments.awarded} awarded, ${adjustments.restored} restored) do not move the sentence and licence expiry date`,
+            ]
+          : []),
       ],
-      unverified: [],
+      unverified: [
+        ...unverifiedFor({ added: false, atLarge: true }),
+        ...(adjustments.awarded > 0 ? [SLED_NOT_EXTENDED_UNVERIFIED] : []),
+      ],
     },
   };
   const crd: CalculatedDate = {
@@ -899,24 +998,31 @@ function englandAndWales(
     date: governing.point.date,
     explanation: {
       ruleId: governing.point.policies[governing.point.policies.length - 1]!.id,
-      citation: governing.point.policies.map((p) => p.source.citation).join(' | '),
+      citation: citing(governing.point.policies.map((p) => p.source.citation).join(' | '), {
+        added: true,
+        atLarge: true,
+      }),
       url: governing.point.policies[governing.point.policies.length - 1]!.source.url,
       inputs,
       steps: [
         ...concurrentNote,
         ...chainSteps(governing),
+        ...(adjustments.awarded > 0 ? [adjustments.addedStep] : []),
         ...governing.point.steps,
         'released on licence (CJA 2003 s.244); a release due on a weekend or bank holiday moves under the Criminal Justice Act 1961 s.23(3) (release-day.ts)',
       ],
       unverified: [
         ...governing.point.unverified,
+        ...unverifiedFor({ added: true, atLarge: true }),
         ...(governing.chain.length > 1
           ? [
               'each consecutive sentence is rounded up on its own before adding; HMPPS adds the days of sentences sharing a proportion before rounding, which can differ by a day',
             ]
           : []),
-        ...(results.length > 1 && credit > 0
-          ? ['remand and tagged-bail credit are applied to every concurrent group alike']
+        ...(results.length > 1 && credit + added + atLarge > 0
+          ? [
+              'remand and tagged-bail credit, additional days and time unlawfully at large are applied to every concurrent group alike',
+            ]
           : []),
       ],
     },
@@ -927,9 +1033,11 @@ function englandAndWales(
   // HDC (s.246): window of N days ending with the CRD, after 4 weeks and one-half of the custodial period.
   const hdc = hdcRecord(table, 'ENGLAND_AND_WALES', input.asAt, warnings);
   // The custodial period is the governing group's (for concurrent groups starting on different
-  // days, the one whose CRD is latest).
+  // days, the one whose CRD is latest), without the additional days: they extend the period to be
+  // served before eligibility (s.257(2)(a)), so they are added to the day found.
   const servedFrom = governing.servedFrom;
-  const custodial = daysBetween(servedFrom, crd.date) + 1;
+  const requisiteEnd = governing.requisiteEnd;
+  const custodial = daysBetween(servedFrom, requisiteEnd) + 1;
   const excluded = englandAndWalesHdcExclusion(
     input,
     results.map((r) => ({
@@ -948,7 +1056,7 @@ function englandAndWales(
     const half = ceilProportionOfDays(custodial, hdc.minServedProportionOfCustodialPeriod!);
     const windowStart = custodial - hdc.maxDaysBeforeRelease + 1;
     const day = Math.max(hdc.minServedDays, half, windowStart, 1);
-    const hdced = addDays(servedFrom, day - 1);
+    const hdced = addDays(servedFrom, day + added - 1);
     if (hdced >= crd.date)
       notApplicable.push({
         type: 'HDCED',
@@ -960,17 +1068,26 @@ function englandAndWales(
         date: hdced,
         explanation: {
           ruleId: hdc.id,
-          citation: hdc.source.citation,
+          citation: citing(hdc.source.citation, { added: true, atLarge: true }),
           url: hdc.source.url,
           inputs: { ...inputs, crd: crd.date, custodialDays: custodial },
           steps: [
-            `requisite custodial period: ${custodial} days from ${servedFrom} to the CRD ${crd.date} (at least ${hdc.minCustodialPeriodDays})`,
+            ...(atLarge > 0 ? [adjustments.atLargeStep] : []),
+            added > 0
+              ? `requisite custodial period: ${custodial} days from ${servedFrom} to ${requisiteEnd}, the CRD without the ${added} additional days (at least ${hdc.minCustodialPeriodDays})`
+              : `requisite custodial period: ${custodial} days from ${servedFrom} to the CRD ${crd.date} (at least ${hdc.minCustodialPeriodDays})`,
             `at least ${hdc.minServedDays} days served: day ${hdc.minServedDays}`,
             `at least one-half of the custodial period served: ${describeRational(hdc.minServedProportionOfCustodialPeriod!)} of ${custodial} = day ${half}`,
             `within the ${hdc.maxDaysBeforeRelease} days ending with the CRD: day ${windowStart} onwards`,
-            `the latest of these, day ${day}, counting ${servedFrom} as day 1, is ${hdced}`,
+            ...(added > 0
+              ? [
+                  `the latest of these is day ${day}; ${adjustments.addedStep}: day ${day} + ${added} = day ${day + added}, counting ${servedFrom} as day 1, is ${hdced}`,
+                ]
+              : [`the latest of these, day ${day}, counting ${servedFrom} as day 1, is ${hdced}`]),
           ],
           unverified: [
+            ...unverifiedFor({ added: true, atLarge: true }),
+            ...(added > 0 ? [HDCED_ADDED_DAYS_UNVERIFIED] : []),
             ...(hdc.source.unverified ? [hdc.source.unverified] : []),
             'the window is read as the N days ending with (and including) the CRD; HMPPS practice was not checked',
             's.246(4) exclusions outside the inputs (extended sentence, offender of particular concern, previous recall or HDC curfew breach, liable to deportation, and others) are not checked',
@@ -1002,7 +1119,10 @@ function englandAndWales(
       reason: `a term of 2 years or more (${twoYearsOrMore.chain.map((s) => s.input.id).join(' + ')}): no top-up supervision (s.256AA(1))`,
     });
   else if (adult) {
-    const tused = addDays(addMonths(addDays(crd.date, 1), 12), -1);
+    // 12 months from the end of the requisite custodial period: additional days extend the time to
+    // release (s.257(2)(a)), not that period, so they do not move the TUSED.
+    const custodialEnd = governing.requisiteEnd;
+    const tused = addDays(addMonths(addDays(custodialEnd, 1), 12), -1);
     if (tused <= sled.date)
       notApplicable.push({
         type: 'TUSED',
@@ -1014,19 +1134,67 @@ function englandAndWales(
         date: tused,
         explanation: {
           ruleId: 'ENGLAND_AND_WALES_S256AA',
-          citation:
+          citation: citing(
             'Criminal Justice Act 2003 s.256AA(1), (4) (inserted by the Offender Rehabilitation Act 2014 s.2, in force 1 February 2015): supervision from the end of the sentence to the end of 12 months beginning immediately after the requisite custodial period',
+            { added: false, atLarge: true },
+          ),
           url: 'https://www.legislation.gov.uk/ukpga/2003/44/section/256AA',
           inputs: { ...inputs, crd: crd.date, sled: sled.date },
           steps: [
             `term under 2 years and more than 1 day`,
-            `12 months beginning ${addDays(crd.date, 1)} (the day after the CRD) end on ${tused}`,
+            ...(atLarge > 0 ? [adjustments.atLargeStep] : []),
+            added > 0
+              ? `12 months beginning ${addDays(custodialEnd, 1)} (the day after the requisite custodial period ends on ${custodialEnd}: the CRD without the ${added} additional days, which extend the time to release, not that period) end on ${tused}`
+              : `12 months beginning ${addDays(crd.date, 1)} (the day after the CRD) end on ${tused}`,
             `after the SLED ${sled.date}: top-up supervision until ${tused}`,
           ],
-          unverified: unverifiedTused,
+          unverified: [
+            ...unverifiedTused,
+            ...unverifiedFor({ added: false, atLarge: true }),
+            ...(adjustments.awarded > 0 ? [TUSED_NOT_EXTENDED_UNVERIFIED] : []),
+          ],
         },
       });
   }
   const policyIds = [...new Set([...results.flatMap((r) => r.point.policies.map((p) => p.id)), hdc.id])];
   return { jurisdiction: 'ENGLAND_AND_WALES', asAt: input.asAt, dates, notApplicable, policyIds, warnings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// England & Wales adjustments beyond remand: additional days awarded, restored, unlawfully at large
+
+const ADA_URL = 'https://www.legislation.gov.uk/ukpga/2003/44/section/257';
+const UAL_URL = 'https://www.legislation.gov.uk/ukpga/Geo6and1Eliz2/15-16/52/section/49';
+const ADA_CITATION =
+  'Criminal Justice Act 2003 s.257(2)(a) (additional days awarded under prison rules and not remitted extend the period to be served before release or eligibility for release)';
+const UAL_CITATION =
+  'Prison Act 1952 s.49(2) (time unlawfully at large is not taken into account in the period for which the prisoner is liable to be detained)';
+const RESTORATION_UNVERIFIED =
+  'restored days are checked only to be no more than the days awarded: the rule of the Prison Rules 1999 under which days are restored and any limit the HMPPS adjudication policy sets on restoration were not read';
+const UAL_UNVERIFIED =
+  'unlawfully-at-large days are taken as given: days at large during these sentences before release, none of them spent detained under a sentence (s.49(2)(a)), no direction of the Secretary of State that they count; time at large while on licence (a recall) is not calculated here';
+const SLED_NOT_EXTENDED_UNVERIFIED =
+  'the SLED is not moved by additional days, as HMPPS calculate-release-dates does (adjustmentsForLicenceExpiry: remand, tagged bail and unlawfully at large only); CJA 2003 s.257(2)(c) as enacted extends "any period for which a licence ... remains in force" by the additional days, and how it applies to a licence to the end of the sentence (s.249) was not verified';
+const TUSED_NOT_EXTENDED_UNVERIFIED =
+  'the TUSED is counted from the end of the requisite custodial period without the additional days (s.257(2)(a) extends the period to be served before release, not that period), as HMPPS calculate-release-dates does; not confirmed in published guidance';
+const HDCED_ADDED_DAYS_UNVERIFIED =
+  'the HDCED is found on the custodial period without the additional days and then moved by them (s.257(2)(a): the period to be served before eligibility for release), as HMPPS calculate-release-dates does; the HDC policy framework on additional days was not read';
+
+/** The additional days, restored days and days unlawfully at large of an England & Wales calculation, and their steps. */
+function englandAndWalesAdjustments(input: SentenceCalculationInput) {
+  const awarded = checkCount(input.additionalDaysAwarded, 'additionalDaysAwarded');
+  const restored = checkCount(input.restoredDays, 'restoredDays');
+  const atLarge = checkCount(input.unlawfullyAtLargeDays, 'unlawfullyAtLargeDays');
+  const added = awarded - restored;
+  return {
+    awarded,
+    restored,
+    /** Net of those restored: the days that extend the period to be served. */
+    added,
+    atLarge,
+    addedStep: `additional days: ${awarded} awarded (Prison Rules 1999 r.55A)${
+      restored > 0 ? ` less ${restored} restored (remitted in accordance with prison rules)` : ''
+    } = ${added} days extend the period to be served before release and before eligibility for release (CJA 2003 s.257(2)(a), ${ADA_URL})`,
+    atLargeStep: `unlawfully at large: ${atLarge} days do not count as time served (Prison Act 1952 s.49(2), ${UAL_URL}): every date moves ${atLarge} days later`,
+  };
 }

@@ -45,3 +45,19 @@ export class InvalidSentenceInputError extends DomainError {
     super(`${field}: ${message}`);
   }
 }
+
+/**
+ * An adjustment given that does not apply to the calculation's jurisdiction (e.g. additional days
+ * awarded, a punishment of the England and Wales Prison Rules, in a Scottish calculation): `field`
+ * names it. Bad input, not a sentence this module declines: the API answers 400.
+ */
+export class AdjustmentNotApplicableError extends DomainError {
+  readonly code = 'DOMAIN_ADJUSTMENT_NOT_APPLICABLE';
+
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}

@@ -7,6 +7,7 @@ import {
   type SentenceCalculation,
   type SentenceCalculationInput,
   type SentenceInput,
+  InvalidSentenceInputError,
   UnsupportedSentenceError,
 } from './index';
 
@@ -296,5 +297,135 @@ describe('England & Wales standard determinate sentences', () => {
   ] as [string, SentenceInput, string][])('refuses %s', (_name, sentence, reason) => {
     expect(() => calc([sentence])).toThrow(UnsupportedSentenceError);
     expect(() => calc([sentence])).toThrow(expect.objectContaining({ reason }));
+  });
+});
+
+/**
+ * Adjustments beyond remand, derived by hand from:
+ * - CJA 2003 s.257(2)(a): additional days awarded (Prison Rules 1999 r.55A) and not remitted extend
+ *   "any period which he must serve before becoming entitled to or eligible for release": the CRD
+ *   and the HDCED move later by the days awarded less those restored (remitted). The requisite
+ *   custodial period itself is not extended, so the SLED and the TUSED stay (as HMPPS calculates;
+ *   s.257(2)(c) is flagged unverified on the SLED). Nobody is held past the end of the sentence.
+ * - Prison Act 1952 s.49(2): time unlawfully at large is not taken into account, so time served
+ *   counts as from UAL days later and every date (CRD, SLED, HDCED, TUSED) moves later by them.
+ * The base case is the 12-month SDS above: 2025-01-06 + 12 months → 2026-01-05 (365 days);
+ * 40% = 146 → CRD 2025-05-31; HDCED day 73 = 2025-03-19; TUSED 2026-05-31.
+ */
+describe('England & Wales adjustments: additional days, restored days, unlawfully at large', () => {
+  const twelveMonths = [one({ sentenceDate: '2025-01-06', term: { months: 12 } })];
+
+  it('10 additional days awarded, 4 restored: CRD and HDCED 6 days later; SLED and TUSED unchanged', () => {
+    // Net 10 − 4 = 6. CRD: day 146 + 6 = day 152 counting 2025-01-06 as day 1 → 2025-06-06.
+    // HDCED: custodial period 146 (without the added days); max(28, ⌈146/2⌉ = 73, 146 − 365 + 1) = 73;
+    // + 6 = day 79 → 2025-03-25. SLED day 365 = 2026-01-05. TUSED: 12 months beginning the day
+    // after the requisite custodial period (day 146 = 2025-05-31), i.e. 2025-06-01 → 2026-05-31.
+    const result = calc(twelveMonths, { additionalDaysAwarded: 10, restoredDays: 4 });
+    expect(calculatedDate(result, 'CRD')).toBe('2025-06-06');
+    expect(calculatedDate(result, 'HDCED')).toBe('2025-03-25');
+    expect(calculatedDate(result, 'SLED')).toBe('2026-01-05');
+    expect(calculatedDate(result, 'TUSED')).toBe('2026-05-31');
+
+    const crd = result.dates.find((d) => d.type === 'CRD')!.explanation;
+    expect(crd.inputs).toMatchObject({
+      additionalDaysAwarded: 10,
+      restoredDays: 4,
+      unlawfullyAtLargeDays: 0,
+    });
+    expect(crd.citation).toContain('Criminal Justice Act 2003 s.257(2)(a)');
+    const crdSteps = crd.steps.join('\n');
+    expect(crdSteps).toContain(
+      'additional days: 10 awarded (Prison Rules 1999 r.55A) less 4 restored (remitted in accordance with prison rules) = 6 days extend the period to be served before release and before eligibility for release (CJA 2003 s.257(2)(a), https://www.legislation.gov.uk/ukpga/2003/44/section/257)',
+    );
+    expect(crdSteps).toContain(
+      '146 days + 6 additional days (CJA 2003 s.257(2)(a)) = day 152 counting 2025-01-06 as day 1 is 2025-06-06',
+    );
+    expect(crd.unverified.join('\n')).toContain(
+      'the rule of the Prison Rules 1999 under which days are restored',
+    );
+
+    const hdced = result.dates.find((d) => d.type === 'HDCED')!.explanation;
+    expect(hdced.steps.join('\n')).toContain(
+      'day 73 + 6 = day 79, counting 2025-01-06 as day 1, is 2025-03-25',
+    );
+    const sled = result.dates.find((d) => d.type === 'SLED')!.explanation;
+    expect(sled.steps.join('\n')).toContain('do not move the sentence and licence expiry date');
+    expect(sled.unverified.join('\n')).toContain('s.257(2)(c)');
+    const tused = result.dates.find((d) => d.type === 'TUSED')!.explanation;
+    expect(tused.steps.join('\n')).toContain('the requisite custodial period ends on 2025-05-31');
+  });
+
+  it('20 days unlawfully at large: every date 20 days later (Prison Act 1952 s.49(2))', () => {
+    // Time served counts as from 2025-01-06 + 20 = 2025-01-26. SLED day 365 = 2026-01-25;
+    // CRD day 146 = 2025-06-20; HDCED day 73 = 2025-04-08; TUSED: 12 months beginning 2025-06-21
+    // end 2026-06-20.
+    const result = calc(twelveMonths, { unlawfullyAtLargeDays: 20 });
+    expect(calculatedDate(result, 'SLED')).toBe('2026-01-25');
+    expect(calculatedDate(result, 'CRD')).toBe('2025-06-20');
+    expect(calculatedDate(result, 'HDCED')).toBe('2025-04-08');
+    expect(calculatedDate(result, 'TUSED')).toBe('2026-06-20');
+    for (const d of result.dates) {
+      expect(d.explanation.citation).toContain('Prison Act 1952 s.49(2)');
+      expect(d.explanation.steps.join('\n')).toContain(
+        'unlawfully at large: 20 days do not count as time served (Prison Act 1952 s.49(2), https://www.legislation.gov.uk/ukpga/Geo6and1Eliz2/15-16/52/section/49): every date moves 20 days later',
+      );
+      expect(d.explanation.inputs).toMatchObject({ unlawfullyAtLargeDays: 20 });
+    }
+  });
+
+  it('remand, tagged bail, additional days and time at large together', () => {
+    // Credit 30 + ⌈45/2⌉ = 53; at large 20: time served counts as from 2025-01-06 − 53 + 20 =
+    // 2024-12-04. SLED day 365 = 2025-12-03. CRD day 146 + 8 (12 awarded − 4 restored) = day 154 =
+    // 2025-05-06. HDCED: day 73 + 8 = day 81 = 2025-02-22. TUSED: the requisite custodial period
+    // ends on day 146 = 2025-04-28; 12 months beginning 2025-04-29 end 2026-04-28.
+    const result = calc(twelveMonths, {
+      remandDays: 30,
+      taggedBailCurfewDays: 45,
+      additionalDaysAwarded: 12,
+      restoredDays: 4,
+      unlawfullyAtLargeDays: 20,
+    });
+    expect(calculatedDate(result, 'SLED')).toBe('2025-12-03');
+    expect(calculatedDate(result, 'CRD')).toBe('2025-05-06');
+    expect(calculatedDate(result, 'HDCED')).toBe('2025-02-22');
+    expect(calculatedDate(result, 'TUSED')).toBe('2026-04-28');
+  });
+
+  it('additional days never hold anyone past the end of the sentence', () => {
+    // 15 weeks from 2025-03-03 = 105 days → SLED 2025-06-15; 40% = 42; + 70 additional days =
+    // day 112, after day 105: released at the end of the sentence, 2025-06-15.
+    const result = calc([one({ term: { weeks: 15 } })], { additionalDaysAwarded: 70 });
+    expect(calculatedDate(result, 'SLED')).toBe('2025-06-15');
+    expect(calculatedDate(result, 'CRD')).toBe('2025-06-15');
+    expect(result.dates.find((d) => d.type === 'CRD')!.explanation.steps.join('\n')).toContain(
+      'additional days beyond it are not served',
+    );
+  });
+
+  it('additional days that push the 40% point past its commencement keep it (the transitional rule sees the extended date)', () => {
+    // 2 years from 2023-11-06 (731 days): 40% = 293 → 2024-08-24, before 10 Sep 2024, so without
+    // additional days it is due on 10 Sep 2024 (above). With 30: day 323 → 2024-09-23, after the
+    // commencement: released then (one-half would be day 366 + 30 = 396 → 2024-12-05).
+    const result = calc([one({ sentenceDate: '2023-11-06', term: { years: 2 } })], {
+      additionalDaysAwarded: 30,
+    });
+    expect(calculatedDate(result, 'CRD')).toBe('2024-09-23');
+  });
+
+  it.each([
+    [{ restoredDays: 5, additionalDaysAwarded: 4 }, 'restoredDays'],
+    [{ restoredDays: 1 }, 'restoredDays'],
+    [{ additionalDaysAwarded: -1 }, 'additionalDaysAwarded'],
+    [{ additionalDaysAwarded: 2.5 }, 'additionalDaysAwarded'],
+    [{ unlawfullyAtLargeDays: -3 }, 'unlawfullyAtLargeDays'],
+  ] as [Partial<SentenceCalculationInput>, string][])('refuses %j naming %s', (extra, field) => {
+    expect(() => calc(twelveMonths, extra)).toThrow(InvalidSentenceInputError);
+    expect(() => calc(twelveMonths, extra)).toThrow(expect.objectContaining({ field }));
+  });
+
+  it('restored days equal to those awarded cancel them', () => {
+    const result = calc(twelveMonths, { additionalDaysAwarded: 7, restoredDays: 7 });
+    expect(calculatedDate(result, 'CRD')).toBe('2025-05-31');
+    expect(calculatedDate(result, 'HDCED')).toBe('2025-03-19');
   });
 });

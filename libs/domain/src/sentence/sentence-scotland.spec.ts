@@ -1,4 +1,5 @@
 import {
+  AdjustmentNotApplicableError,
   calculatedDate,
   calculateSentenceDates,
   HDC_POLICIES,
@@ -389,6 +390,44 @@ describe('Scottish short-term sentences', () => {
     );
     expect(() => calc([one({ term: { months: 1 }, consecutiveTo: 'nope' })])).toThrow(
       expect.objectContaining({ field: 'sentences[0].consecutiveTo' }),
+    );
+  });
+
+  it.each(['additionalDaysAwarded', 'unlawfullyAtLargeDays'] as const)(
+    'refuses %s as not applicable to a Scottish calculation, naming the field; 0 is no adjustment',
+    (field) => {
+      const input = (days: number): SentenceCalculationInput => ({
+        jurisdiction: 'SCOTLAND',
+        sentences: [one({ term: { years: 1 } })],
+        asAt: AS_AT,
+        [field]: days,
+      });
+      let thrown: unknown;
+      try {
+        calculateSentenceDates(input(5));
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(AdjustmentNotApplicableError);
+      expect(thrown).toMatchObject({ field, code: 'DOMAIN_ADJUSTMENT_NOT_APPLICABLE' });
+      expect(calculatedDate(calculateSentenceDates(input(0)), 'ARD')).toBe(
+        calculatedDate(calc([one({ term: { years: 1 } })]), 'ARD'),
+      );
+    },
+  );
+
+  it('refuses restored days: with days awarded, the award is named; without, more restored than awarded is invalid', () => {
+    const input = (extra: Partial<SentenceCalculationInput>): SentenceCalculationInput => ({
+      jurisdiction: 'SCOTLAND',
+      sentences: [one({ term: { years: 1 } })],
+      asAt: AS_AT,
+      ...extra,
+    });
+    expect(() => calculateSentenceDates(input({ additionalDaysAwarded: 5, restoredDays: 2 }))).toThrow(
+      expect.objectContaining({ field: 'additionalDaysAwarded', code: 'DOMAIN_ADJUSTMENT_NOT_APPLICABLE' }),
+    );
+    expect(() => calculateSentenceDates(input({ restoredDays: 2 }))).toThrow(
+      expect.objectContaining({ field: 'restoredDays', code: 'DOMAIN_SENTENCE_INVALID_INPUT' }),
     );
   });
 });

@@ -49,13 +49,31 @@ const scotland = fc.record({
   sentences: sentencesArb(['SCOTLAND_DOMESTIC_ABUSE', 'SCOTLAND_SEXUAL_SOA2003_SCH3']),
   asAt: localDate('2024-01-01', '2028-12-31'),
 });
-const englandAndWales = fc.record({
-  jurisdiction: fc.constant('ENGLAND_AND_WALES' as const),
-  sentences: sentencesArb(['EW_SDS40_SCHEDULE_OFFENCE', 'EW_SCH15_PART1_VIOLENT']),
-  asAt: localDate('2024-01-01', '2028-12-31'),
-  remandDays: fc.integer({ min: 0, max: 120 }),
-  taggedBailCurfewDays: fc.integer({ min: 0, max: 120 }),
-});
+const englandAndWales = fc
+  .record({
+    jurisdiction: fc.constant('ENGLAND_AND_WALES' as const),
+    sentences: sentencesArb(['EW_SDS40_SCHEDULE_OFFENCE', 'EW_SCH15_PART1_VIOLENT']),
+    asAt: localDate('2024-01-01', '2028-12-31'),
+    remandDays: fc.integer({ min: 0, max: 120 }),
+    taggedBailCurfewDays: fc.integer({ min: 0, max: 120 }),
+    adjustments: fc.option(
+      fc.record({
+        awarded: fc.integer({ min: 0, max: 120 }),
+        restoredShare: fc.double({ min: 0, max: 1, noNaN: true }),
+        atLarge: fc.integer({ min: 0, max: 90 }),
+      }),
+    ),
+  })
+  .map(({ adjustments, ...rest }) =>
+    adjustments === null
+      ? rest
+      : {
+          ...rest,
+          additionalDaysAwarded: adjustments.awarded,
+          restoredDays: Math.floor(adjustments.awarded * adjustments.restoredShare),
+          unlawfullyAtLargeDays: adjustments.atLarge,
+        },
+  );
 const anyInput: fc.Arbitrary<SentenceCalculationInput> = fc.oneof(scotland, englandAndWales);
 
 /** The calculation, or null where it is refused as unsupported (a gap, a long-term sentence …). */
@@ -79,7 +97,7 @@ function firstDayServed(input: SentenceCalculationInput): LocalDate {
     .map((s) => s.sentenceDate)
     .reduce((a, b) => (a < b ? a : b));
   const credit = (input.remandDays ?? 0) + Math.ceil((input.taggedBailCurfewDays ?? 0) / 2);
-  return addDays(earliest, -credit);
+  return addDays(earliest, (input.unlawfullyAtLargeDays ?? 0) - credit);
 }
 
 describe('sentence calculation properties', () => {
@@ -137,11 +155,68 @@ describe('sentence calculation properties', () => {
     );
   });
 
+  const baselineOnly: SentencePolicyTable = {
+    ...SENTENCE_POLICIES,
+    releasePoints: RELEASE_POINT_POLICIES.filter((p) => p.commencement === 'BASELINE'),
+  };
+  const withoutAdjustments = (input: SentenceCalculationInput): SentenceCalculationInput => {
+    const { additionalDaysAwarded: _a, restoredDays: _r, unlawfullyAtLargeDays: _u, ...rest } = input;
+    return rest;
+  };
+
+  it('E&W: additional days less those restored move the CRD and HDCED later by exactly that many days (short of the sentence end), never the SLED or TUSED', () => {
+    // The baseline table only: a change of release point reaching a sentence from its commencement
+    // can absorb days (a release due on the commencement day), which is tested by example.
+    fc.assert(
+      fc.property(
+        englandAndWales,
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        (base, a, r) => {
+          const input = { ...withoutAdjustments(base), additionalDaysAwarded: a + r, restoredDays: r };
+          const before = tryCalc(withoutAdjustments(base), baselineOnly);
+          fc.pre(before !== null);
+          const crdBefore = calculatedDate(before!, 'CRD')!;
+          const after = tryCalc(input, baselineOnly)!;
+          // Never earlier, never more than the days added (a concurrent group's own end caps them).
+          const crdAfter = calculatedDate(after, 'CRD')!;
+          expect(crdAfter >= crdBefore && crdAfter <= addDays(crdBefore, a)).toBe(true);
+          expect(calculatedDate(after, 'SLED')).toBe(calculatedDate(before!, 'SLED'));
+          // One chain of sentences, released short of its end: exactly the days added.
+          fc.pre(input.sentences.filter((x) => x.consecutiveTo === undefined).length === 1);
+          fc.pre(addDays(crdBefore, a) <= calculatedDate(before!, 'SLED')!);
+          expect(crdAfter).toBe(addDays(crdBefore, a));
+          expect(calculatedDate(after, 'SLED')).toBe(calculatedDate(before!, 'SLED'));
+          expect(calculatedDate(after, 'TUSED')).toBe(calculatedDate(before!, 'TUSED'));
+          const hdced = calculatedDate(before!, 'HDCED');
+          expect(calculatedDate(after, 'HDCED')).toBe(hdced === undefined ? undefined : addDays(hdced, a));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('E&W: days unlawfully at large move the SLED later by exactly that many days (any table), and the CRD and HDCED too (baseline table)', () => {
+    fc.assert(
+      fc.property(englandAndWales, fc.integer({ min: 0, max: 200 }), (base, ual) => {
+        const plain = withoutAdjustments(base);
+        const before = tryCalc(plain);
+        fc.pre(before !== null);
+        const after = tryCalc({ ...plain, unlawfullyAtLargeDays: ual })!;
+        expect(calculatedDate(after, 'SLED')).toBe(addDays(calculatedDate(before!, 'SLED')!, ual));
+        const [b, a] = [
+          tryCalc(plain, baselineOnly)!,
+          tryCalc({ ...plain, unlawfullyAtLargeDays: ual }, baselineOnly)!,
+        ];
+        expect(calculatedDate(a, 'CRD')).toBe(addDays(calculatedDate(b, 'CRD')!, ual));
+        const hdced = calculatedDate(b, 'HDCED');
+        expect(calculatedDate(a, 'HDCED')).toBe(hdced === undefined ? undefined : addDays(hdced, ual));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('the 40% records never make a release later than the one-half baseline alone', () => {
-    const baselineOnly: SentencePolicyTable = {
-      ...SENTENCE_POLICIES,
-      releasePoints: RELEASE_POINT_POLICIES.filter((p) => p.commencement === 'BASELINE'),
-    };
     fc.assert(
       fc.property(anyInput, (input) => {
         const now = tryCalc(input);

@@ -20,7 +20,9 @@ import type { SentencesBody } from './sentence-calculation.schemas';
  * it did not have (an SDS40 Schedule offence, a Scottish domestic
  * abuse conviction: the release point); or, in Scotland, when the sentences as a whole begin
  * later (the earliest-starting one removed: the single term runs from it, 1993 Act s.27(5)); or
- * less remand or tagged bail curfew is credited (final review of stop 38). Not in England and
+ * less remand or tagged bail curfew is credited (final review of stop 38), or (England and Wales,
+ * issue 10 adjustments) more additional days net of those restored, or more days unlawfully at
+ * large, are counted: time to serve that moves the release later. Not in England and
  * Wales (review of stop 40, N6): concurrent sentences are released separately, on the latest of
  * their release dates (CJA 2003 s.263), so removing the earliest-starting one (quashed on appeal)
  * moves no release later; a consecutive chain's own changes are named sentence by sentence.
@@ -44,7 +46,15 @@ const startOf = (x: Pick<SentencesBody['sentences'][number], 'startDate' | 'sent
 /** What an absent `sentenceType` means (SentenceSchema). */
 const DEFAULT_SENTENCE_TYPE = 'STANDARD_DETERMINATE';
 
-type DecisionFacts = Pick<SentencesBody, 'sentences' | 'remandDays' | 'taggedBailCurfewDays'>;
+type DecisionFacts = Pick<
+  SentencesBody,
+  | 'sentences'
+  | 'remandDays'
+  | 'taggedBailCurfewDays'
+  | 'additionalDaysAwarded'
+  | 'restoredDays'
+  | 'unlawfullyAtLargeDays'
+>;
 
 export function madeOnOtherSentences(
   basis: Pick<SentenceCalculationRecord, 'version'> & { input: DecisionFacts },
@@ -159,6 +169,16 @@ export function madeOnOtherSentences(
   ] as const)
     if (credit(input, field) < credit(basis.input, field))
       changes.push(`the ${what} credited are ${credit(input, field)}, not ${credit(basis.input, field)}`);
+  // More time to serve (E&W additional days net of those restored, time unlawfully at large):
+  // the release it was made on moves later.
+  const added = (facts: DecisionFacts) => (facts.additionalDaysAwarded ?? 0) - (facts.restoredDays ?? 0);
+  if (added(input) > added(basis.input))
+    changes.push(
+      `the additional days awarded less those restored are ${added(input)}, not ${added(basis.input)}`,
+    );
+  const atLarge = (facts: DecisionFacts) => facts.unlawfullyAtLargeDays ?? 0;
+  if (atLarge(input) > atLarge(basis.input))
+    changes.push(`the days unlawfully at large are ${atLarge(input)}, not ${atLarge(basis.input)}`);
   return changes.length === 0
     ? null
     : `it was made on the sentences of calculation version ${basis.version}; since then ${changes.join(', ')}`;

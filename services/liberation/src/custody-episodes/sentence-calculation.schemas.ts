@@ -69,6 +69,33 @@ export const SentencesBodySchema = z
       .max(36_500)
       .optional()
       .describe('E&W: days on qualifying curfew with a tag (s.240A: half, rounded up, is credited)'),
+    additionalDaysAwarded: z
+      .number()
+      .int()
+      .min(0)
+      .max(36_500)
+      .optional()
+      .describe(
+        'E&W: additional days awarded in all for offences against prison discipline (Prison Rules 1999 r.55A; CJA 2003 s.257), as adjudicated. Less those restored, they move the CRD and HDCED later (s.257(2)(a)); not the SLED or TUSED. Refused in Scotland (400 ADJUSTMENT_NOT_APPLICABLE)',
+      ),
+    restoredDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(36_500)
+      .optional()
+      .describe(
+        'E&W: of the additional days awarded, those restored (remitted in accordance with prison rules, CJA 2003 s.257(2)). At most additionalDaysAwarded (400 SENTENCE_INPUT_INVALID naming restoredDays otherwise)',
+      ),
+    unlawfullyAtLargeDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(36_500)
+      .optional()
+      .describe(
+        'E&W: days unlawfully at large during these sentences before release (escape, failure to return from temporary release): not time served (Prison Act 1952 s.49(2)), every date moves later by them. Refused in Scotland (400 ADJUSTMENT_NOT_APPLICABLE)',
+      ),
     sexOffenderNotification: z
       .boolean()
       .optional()

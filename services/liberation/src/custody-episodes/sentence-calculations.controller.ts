@@ -63,7 +63,23 @@ const EXAMPLES = {
       remandDays: 41,
     },
   },
+  englandAndWalesAdjustments: {
+    summary:
+      'England & Wales: additional days awarded, some restored, and days unlawfully at large (CRD and HDCED later by the net additional days; every date later by the days at large)',
+    value: {
+      sentences: [
+        { id: 'count-1', sentenceDate: '2026-09-14', offenceDate: '2026-03-02', term: { months: 18 } },
+      ],
+      remandDays: 12,
+      additionalDaysAwarded: 14,
+      restoredDays: 5,
+      unlawfullyAtLargeDays: 3,
+    },
+  },
 };
+
+const INVALID_BODY_DOC =
+  'VALIDATION_FAILED (the body does not match the schema), SENTENCE_INPUT_INVALID (the sentences do not hold together, e.g. restoredDays more than additionalDaysAwarded, or an unknown consecutiveTo) or ADJUSTMENT_NOT_APPLICABLE (additionalDaysAwarded, restoredDays or unlawfullyAtLargeDays above 0 in a Scottish episode: see the sentence module README); problem+json naming each field';
 
 const NOT_CALCULATED_DOC =
   'SENTENCE_NOT_CALCULATED (a sentence this platform does not calculate: `reason` and `sentenceIds` say which; never guessed), ' +
@@ -106,7 +122,7 @@ export class SentenceCalculationsController {
   @ApiResponse({ status: 200, description: 'A retry with the same Idempotency-Key: the first recording' })
   @ApiResponse({
     status: 400,
-    description: 'Invalid path, body or If-Match (problem+json naming each field)',
+    description: `Invalid path or If-Match (problem+json naming each field), or body: ${INVALID_BODY_DOC}`,
   })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
   @ApiResponse({ status: 409, description: `EPISODE_ALREADY_RELEASED or ${EPISODE_RECEIVED_IN_ERROR_DOC}` })
@@ -152,7 +168,10 @@ export class SentenceCalculationsController {
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
   @ApiBody(apiBodyWithExamples(SentencesBodySchema, EXAMPLES))
   @ApiResponse({ status: 200, description: 'The calculation (version null) and its would-be effect' })
-  @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
+  @ApiResponse({
+    status: 400,
+    description: `Invalid path (problem+json naming each field), or body: ${INVALID_BODY_DOC}`,
+  })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
   @ApiResponse({ status: 409, description: `EPISODE_ALREADY_RELEASED or ${EPISODE_RECEIVED_IN_ERROR_DOC}` })
   @ApiResponse({ status: 422, description: NOT_CALCULATED_DOC })

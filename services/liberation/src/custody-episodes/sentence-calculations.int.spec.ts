@@ -147,6 +147,79 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect(currentView.recordedBy).toEqual(expect.any(String));
   });
 
+  it('records additional, restored and unlawfully-at-large days (E&W): CRD and HDCED later by the net additional days, every date later by the days at large, each explained; refused in Scotland (400 naming the field)', async () => {
+    const personId = await anEnglishEpisode();
+    const body = englishSds({ additionalDaysAwarded: 14, restoredDays: 5, unlawfullyAtLargeDays: 3 });
+    const response = await record(personId, body);
+    expect(response.status).toBe(201);
+    const view = (await response.json()) as SentenceCalculationOutcomeView;
+    // 3 days at large do not count (Prison Act 1952 s.49(2)): day 1 is the sentence date + 3.
+    // CRD: 40% of 1,000 = day 400, + 14 − 5 = 9 additional days (CJA 2003 s.257(2)(a)) = day 409.
+    // SLED: day 1,000 (not moved by additional days). HDCED: custodial period 400 without the
+    // additional days; max(28, 200, 400 − 365 + 1) = day 200, + 9 = day 209. No TUSED (2 years or more).
+    const first = -10 + 3;
+    const crd = day(first + 409 - 1);
+    const byType = Object.fromEntries(view.dates.map((d) => [d.type, d]));
+    expect(view.releaseDate).toMatchObject({ type: 'CRD', date: crd });
+    expect(byType['CRD']?.date).toBe(crd);
+    expect(byType['SLED']?.date).toBe(day(first + 1000 - 1));
+    expect(byType['HDCED']?.date).toBe(day(first + 209 - 1));
+    expect((await episodeView(personId)).expectedReleaseDate).toBe(crd);
+
+    const explanation = byType['CRD']!.explanation;
+    expect(explanation.inputs).toMatchObject({
+      additionalDaysAwarded: 14,
+      restoredDays: 5,
+      unlawfullyAtLargeDays: 3,
+    });
+    expect(explanation.citation).toContain('Criminal Justice Act 2003 s.257(2)(a)');
+    expect(explanation.citation).toContain('Prison Act 1952 s.49(2)');
+    expect(explanation.steps).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          '14 awarded (Prison Rules 1999 r.55A) less 5 restored (remitted in accordance with prison rules) = 9 days extend the period to be served before release and before eligibility for release (CJA 2003 s.257(2)(a), https://www.legislation.gov.uk/ukpga/2003/44/section/257)',
+        ),
+        expect.stringContaining('400 days + 9 additional days'),
+        expect.stringContaining(
+          'unlawfully at large: 3 days do not count as time served (Prison Act 1952 s.49(2), https://www.legislation.gov.uk/ukpga/Geo6and1Eliz2/15-16/52/section/49)',
+        ),
+      ]),
+    );
+    expect(byType['SLED']!.explanation.steps.join('\n')).toContain(
+      'do not move the sentence and licence expiry date',
+    );
+    expect(byType['HDCED']!.explanation.steps.join('\n')).toContain('day 200 + 9 = day 209');
+    expect(
+      ((await (await ctx.lib.get(`${path(personId)}/current`)).json()) as SentenceCalculationView).input,
+    ).toEqual(body);
+
+    const problem = async (response: Response) => ({
+      ...((await response.json()) as Problem),
+      status: response.status,
+    });
+    const moreRestored = await problem(
+      await ctx.lib.post(
+        `${path(personId)}/preview`,
+        englishSds({ additionalDaysAwarded: 2, restoredDays: 3 }),
+      ),
+    );
+    expect(moreRestored).toMatchObject({ status: 400, code: 'SENTENCE_INPUT_INVALID' });
+    expect(moreRestored.errors).toEqual([{ field: 'restoredDays', message: expect.any(String) }]);
+
+    const scottish = await aScottishEpisode();
+    for (const field of ['additionalDaysAwarded', 'unlawfullyAtLargeDays']) {
+      const refused = await problem(
+        await record(scottish, {
+          sentences: [{ id: 'a', sentenceDate: day(-10), term: { days: 300 } }],
+          [field]: 4,
+        }),
+      );
+      expect(refused).toMatchObject({ status: 400, code: 'ADJUSTMENT_NOT_APPLICABLE' });
+      expect(refused.errors).toEqual([{ field, message: expect.stringContaining('Scotland') }]);
+    }
+    expect((await episodeView(scottish)).expectedReleaseDate).toBe(day(100));
+  });
+
   it('records Scottish concurrent short-term sentences: one term, ARD at day 120 of 300, and the s.27(7) release-day rule', async () => {
     const personId = await aScottishEpisode();
     const response = await record(personId, {

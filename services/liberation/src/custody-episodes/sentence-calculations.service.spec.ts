@@ -173,6 +173,35 @@ describe('madeOnOtherSentences', () => {
     ).toBeNull();
   });
 
+  it('is set aside by more additional days (net of those restored) or more days unlawfully at large; fewer stand', () => {
+    const withAdjustments = {
+      version: 4,
+      input: { sentences: [count1], additionalDaysAwarded: 10, restoredDays: 2, unlawfullyAtLargeDays: 3 },
+    };
+    expect(
+      madeOnOtherSentences(
+        withAdjustments,
+        { sentences: [count1], additionalDaysAwarded: 14, restoredDays: 2, unlawfullyAtLargeDays: 3 },
+        'ENGLAND_AND_WALES',
+      ),
+    ).toMatch(/the additional days awarded less those restored are 12, not 8$/);
+    expect(
+      madeOnOtherSentences(
+        withAdjustments,
+        { sentences: [count1], additionalDaysAwarded: 10, restoredDays: 2, unlawfullyAtLargeDays: 9 },
+        'ENGLAND_AND_WALES',
+      ),
+    ).toMatch(/the days unlawfully at large are 9, not 3$/);
+    // More restored, or fewer days at large: the release moves no later.
+    expect(
+      madeOnOtherSentences(
+        withAdjustments,
+        { sentences: [count1], additionalDaysAwarded: 10, restoredDays: 6, unlawfullyAtLargeDays: 1 },
+        'ENGLAND_AND_WALES',
+      ),
+    ).toBeNull();
+  });
+
   it('takes an absent sentence type as the default when matching a relabelled sentence', () => {
     expect(
       madeOnOtherSentences(

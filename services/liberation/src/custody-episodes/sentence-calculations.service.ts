@@ -6,6 +6,7 @@ import { DomainError, ValidationFailedError } from '@throughcare/platform-errors
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import {
+  AdjustmentNotApplicableError,
   calculateSentenceDates,
   calculatedDate,
   displayedReleaseDate,
@@ -13,6 +14,7 @@ import {
   planningRangeIssues,
   UnsupportedSentenceError,
   type SentenceCalculation,
+  type SentenceCalculationInput,
   type SentencePolicyTable,
 } from '@throughcare/domain';
 import { CustodyEpisode, isReceived, receivedEpisode } from './custody-episode.entity';
@@ -518,6 +520,25 @@ export function decisionCannotStand(reason: string, decisionDate: string, comput
   return null;
 }
 
+/** The body's optional fields passed to the calculation as they are (absent stays absent). */
+const OPTIONAL_CALCULATION_INPUTS = [
+  'remandDays',
+  'taggedBailCurfewDays',
+  'additionalDaysAwarded',
+  'restoredDays',
+  'unlawfullyAtLargeDays',
+  'sexOffenderNotification',
+] as const satisfies readonly (keyof SentencesBody & keyof SentenceCalculationInput)[];
+
+function definedOnly<T extends object, K extends keyof T>(
+  source: T,
+  keys: readonly K[],
+): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) picked[key] = source[key];
+  return picked;
+}
+
 /** The calculation, its release date, and a refusal of a date the journey could not plan. */
 export function calculateForEpisode(
   episode: CustodyEpisode,
@@ -539,13 +560,7 @@ export function calculateForEpisode(
       {
         jurisdiction: episode.jurisdiction,
         sentences: body.sentences,
-        ...(body.remandDays === undefined ? {} : { remandDays: body.remandDays }),
-        ...(body.taggedBailCurfewDays === undefined
-          ? {}
-          : { taggedBailCurfewDays: body.taggedBailCurfewDays }),
-        ...(body.sexOffenderNotification === undefined
-          ? {}
-          : { sexOffenderNotification: body.sexOffenderNotification }),
+        ...definedOnly(body, OPTIONAL_CALCULATION_INPUTS),
         ...(episode.dateOfBirth === null ? {} : { dateOfBirth: episode.dateOfBirth }),
         asAt,
       },
@@ -553,6 +568,12 @@ export function calculateForEpisode(
     );
   } catch (error) {
     if (error instanceof UnsupportedSentenceError) throw notCalculated(error);
+    if (error instanceof AdjustmentNotApplicableError)
+      throw new ValidationFailedError(
+        `the sentences are invalid: ${error.message}`,
+        [{ field: fieldOf(error.field), message: error.message }],
+        'ADJUSTMENT_NOT_APPLICABLE',
+      );
     if (error instanceof InvalidSentenceInputError)
       throw new ValidationFailedError(
         `the sentences are invalid: ${error.message}`,
