@@ -854,6 +854,52 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         '/people/{personId}/episodes/{episode}/release-date',
       ]),
     );
+    // The lists' filters (issue 10) and the episode's displayed release date are documented.
+    type Operation = {
+      parameters?: Array<{ name: string; in: string; schema?: { enum?: string[] } }>;
+      responses?: Record<string, { content?: Record<string, { schema?: unknown; example?: unknown }> }>;
+    };
+    const get200 = (path: string) => (doc.paths[path] as { get?: Operation } | undefined)?.get;
+    const queryEnum = (path: string, name: string) =>
+      get200(path)?.parameters?.find((p) => p.in === 'query' && p.name === name)?.schema?.enum;
+    expect(queryEnum('/people/{personId}/episodes', 'state')).toEqual([
+      'IN_CUSTODY',
+      'RELEASED',
+      'RECEIVED_IN_ERROR',
+    ]);
+    expect(queryEnum('/people/{personId}/episodes/{episode}/absences', 'status')).toEqual([
+      'OUT',
+      'RETURNED',
+      'RELEASED',
+      'TRANSFERRED',
+      'REVERSED',
+    ]);
+    expect(queryEnum('/people/{personId}/episodes/{episode}/absences', 'kind')).toEqual(['ROTL', 'COURT']);
+    expect(queryEnum('/release-point-replans', 'status')).toEqual([
+      'DRY_RUN_RUNNING',
+      'DRY_RUN_DONE',
+      'APPLYING',
+      'APPLIED',
+    ]);
+    expect(queryEnum('/release-point-replans', 'jurisdiction')).toEqual(['SCOTLAND', 'ENGLAND_AND_WALES']);
+    expect(get200('/release-point-replans/{id}/uncalculated')?.parameters?.map((p) => p.name)).toContain(
+      'establishmentCode',
+    );
+    const episode200 = get200('/people/{personId}/episodes/{episode}')?.responses?.['200']?.content?.[
+      'application/json'
+    ] as {
+      schema?: { properties?: Record<string, { properties?: Record<string, { enum?: string[] }> }> };
+      example?: EpisodeView;
+    };
+    expect(episode200?.schema?.properties?.['displayedReleaseDate']?.properties?.['type']?.enum).toEqual([
+      'CONFIRMED',
+      'APD',
+      'HDCAD',
+      'CRD',
+      'ARD',
+    ]);
+    expect(episode200?.example?.displayedReleaseDate).toEqual({ type: 'HDCAD', date: '2027-03-12' });
+
     expect((await get('/docs', 'nobody')).status).toBe(200);
     expect(await (await get('/health', 'nobody')).json()).toMatchObject({ status: 'UP' });
   });
