@@ -125,15 +125,12 @@ export async function loadEpisodeHistories(
       where,
       order: { episode: 'ASC', occurredAt: 'ASC', recordedAt: 'ASC', eventId: 'ASC' },
     }),
-    // The latest version of each episode (the primary key's index: person, episode, version).
-    manager
-      .createQueryBuilder(SentenceCalculationRecord, 'c')
-      .select(['c.episode', 'c.releaseDateType', 'c.releaseDate'])
-      .distinctOn(['c.episode'])
-      .where('c.person_id = :personId AND c.episode IN (:...episodes)', { personId, episodes })
-      .orderBy('c.episode', 'ASC')
-      .addOrderBy('c.version', 'DESC')
-      .getMany(),
+    // Every version's release date only (a handful an episode), oldest first: the last one counts.
+    manager.find(SentenceCalculationRecord, {
+      where,
+      select: { episode: true, version: true, releaseDateType: true, releaseDate: true },
+      order: { episode: 'ASC', version: 'ASC' },
+    }),
   ]);
   for (const change of changes) histories.get(change.episode)?.releaseDateChanges.push(change);
   for (const pickup of pickups) histories.get(pickup.episode)?.gatePickups.push(pickup);
@@ -141,8 +138,11 @@ export async function loadEpisodeHistories(
   for (const movement of movements) histories.get(movement.episode)?.movements.push(movement);
   for (const c of calculations) {
     const history = histories.get(c.episode);
-    if (history && c.releaseDateType !== null && c.releaseDate !== null)
-      history.calculatedReleaseDate = { type: c.releaseDateType, date: c.releaseDate };
+    if (history)
+      history.calculatedReleaseDate =
+        c.releaseDateType !== null && c.releaseDate !== null
+          ? { type: c.releaseDateType, date: c.releaseDate }
+          : null;
   }
   return histories;
 }
