@@ -28,6 +28,7 @@ import {
   planningRangeIssues,
   planningRangeIssuesInEveryJurisdiction,
   type PlannedDateRole,
+  type DisplayedReleaseDateType,
   type PlanningIssue,
 } from '@throughcare/domain';
 
@@ -144,8 +145,15 @@ export const EpisodePathSchema = z.object({
 });
 export type EpisodePath = z.output<typeof EpisodePathSchema>;
 
+/** Derived, never stored (`episodeStateOf`): void, else released, else in custody. */
+export const EpisodeState = z.enum(['IN_CUSTODY', 'RELEASED', 'RECEIVED_IN_ERROR']);
+export type EpisodeState = z.infer<typeof EpisodeState>;
+
 export const ListEpisodesQuerySchema = z
   .object({
+    state: EpisodeState.optional().describe(
+      'Only episodes in this state now (IN_CUSTODY, RELEASED or RECEIVED_IN_ERROR); a cursor continues the filtered list',
+    ),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: z.string().min(1).max(500).optional().describe('nextCursor from the previous page'),
   })
@@ -535,6 +543,14 @@ export interface EpisodeView {
   /** Current expected release date: the latest change's, else the reception's (null: liberated from court). */
   expectedReleaseDate: string | null;
   /**
+   * The release date to show and its type, by the precedence confirmed › APD › HDCAD › CRD › ARD
+   * (`displayedReleaseDate`, libs/domain): the latest release-date change typed by its reason
+   * (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE, OTHER: CONFIRMED; RECALCULATION: CRD in
+   * England and Wales, ARD in Scotland), else the latest sentence calculation's CRD/ARD. Null when
+   * the episode holds neither (a date given only at reception has no known type).
+   */
+  displayedReleaseDate: { type: DisplayedReleaseDateType; date: string } | null;
+  /**
    * The day the person leaves by the release-day rule in force for the expected release date, with
    * the rule, its source, why, and how much earlier the law lets the release be brought forward
    * (`releaseDay`, issue 10). Null once released (a release made is never moved), with no expected
@@ -558,8 +574,6 @@ export interface EpisodeView {
   courtLiberationReversal: ReceptionReversalView | null;
   links: EpisodeLinks;
 }
-
-export type EpisodeState = 'IN_CUSTODY' | 'RELEASED' | 'RECEIVED_IN_ERROR';
 
 export interface MeetingView {
   bookingId: string;

@@ -16,6 +16,7 @@ import {
   NO_HISTORY,
   type EpisodeHistory,
 } from './episode-history';
+import { displayedReleaseDateOf } from './episode-release-date';
 import { meetingStatusOf, type Meeting } from './meeting.entity';
 import type { Movement } from './movement.entity';
 
@@ -66,6 +67,11 @@ export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HI
           },
     journey: e.stage === null || e.stageAt === null ? null : { stage: e.stage, at: e.stageAt.toISOString() },
     expectedReleaseDate: currentExpectedReleaseDate(e, history),
+    displayedReleaseDate: displayedReleaseDateOf(
+      e.jurisdiction,
+      history.releaseDateChanges.at(-1),
+      history.calculatedReleaseDate,
+    ),
     liberation: isOpen(e) ? liberationDayOf(e, currentExpectedReleaseDate(e, history)) : null,
     releaseDateChanges: history.releaseDateChanges.map((c) => ({
       previousExpectedReleaseDate: c.previousExpectedReleaseDate,

@@ -393,6 +393,59 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       expect(JSON.stringify([firstPage, secondPage])).not.toContain(reception.prisonNumber);
     });
 
+    it('filters by state; a cursor from a filtered page continues the filtered list; a bad state is 400 naming it', async () => {
+      const reception = aReception({ receivedAt: minutesAgo(1000) });
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+      const release = (releasedAt: string) =>
+        post('/releases', { personId, establishmentCode: 'BAR', reason: 'RELEASED', releasedAt });
+      expect((await post('/receptions', reception)).status).toBe(201);
+      expect((await release(minutesAgo(900))).status).toBe(201);
+      // Episode 2 was recorded in error (void), between the two released ones.
+      const readmission = (receivedAt: string) =>
+        post('/receptions', { ...reception, reason: 'READMISSION', receivedAt });
+      expect((await readmission(minutesAgo(800))).status).toBe(201);
+      expect(
+        (
+          await post(`/people/${personId}/episodes/2/reception-reversal`, {
+            reversedAt: minutesAgo(790),
+            reason: 'RECEIVED_IN_ERROR',
+          })
+        ).status,
+      ).toBe(201);
+      expect((await readmission(minutesAgo(700))).status).toBe(201);
+      expect((await release(minutesAgo(600))).status).toBe(201);
+      expect((await readmission(minutesAgo(500))).status).toBe(201);
+
+      const page = async (query: string) => {
+        const response = await get(`/people/${personId}/episodes?${query}`);
+        expect(response.status).toBe(200);
+        return (await response.json()) as EpisodePage;
+      };
+      const numbers = async (query: string) => (await page(query)).items.map((e) => [e.episode, e.state]);
+      expect(await numbers('')).toEqual([
+        [1, 'RELEASED'],
+        [2, 'RECEIVED_IN_ERROR'],
+        [3, 'RELEASED'],
+        [4, 'IN_CUSTODY'],
+      ]);
+      expect(await numbers('state=IN_CUSTODY')).toEqual([[4, 'IN_CUSTODY']]);
+      expect(await numbers('state=RECEIVED_IN_ERROR')).toEqual([[2, 'RECEIVED_IN_ERROR']]);
+
+      const first = await page('state=RELEASED&limit=1');
+      expect(first.items.map((e) => e.episode)).toEqual([1]);
+      expect(first.nextCursor).not.toBeNull();
+      const second = await page(`state=RELEASED&limit=1&cursor=${first.nextCursor}`);
+      expect(second.items.map((e) => e.episode)).toEqual([3]);
+      expect(second.nextCursor).toBeNull();
+
+      for (const state of ['OPEN', 'released']) {
+        const bad = await get(`/people/${personId}/episodes?state=${state}`);
+        expect(bad.status).toBe(400);
+        expect(bad.headers.get('content-type')).toContain('application/problem+json');
+        expect(((await bad.json()) as Problem).errors?.map((e) => e.field)).toEqual(['state']);
+      }
+    });
+
     it('answers 404 for an unknown person or episode and 400 for a bad person id or cursor', async () => {
       const nobody = derivePersonId(config.PERSON_ID_SECRET, aPrisonNumber());
 
@@ -511,6 +564,9 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
     it('records the new date (201), keeps the history, and puts custody.release-date.changed on the bus', async () => {
       const { reception, personId } = await anOpenEpisode();
       const hdc = daysFromToday(20);
+      // A date given at reception only is of no known type: none displayed as typed.
+      const received = (await (await get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;
+      expect(received.displayedReleaseDate).toBeNull();
 
       const response = await changeDate(
         personId,
@@ -525,6 +581,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         episode: 1,
         state: 'IN_CUSTODY',
         expectedReleaseDate: hdc,
+        displayedReleaseDate: { type: 'HDCAD', date: hdc },
         reception: { expectedReleaseDate: reception.expectedReleaseDate },
         releaseDateChanges: [
           {
@@ -559,6 +616,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       );
       const read = (await (await get(`/people/${personId}/episodes/1`)).json()) as EpisodeView;
       expect(read.expectedReleaseDate).toBe(parole);
+      expect(read.displayedReleaseDate).toEqual({ type: 'APD', date: parole });
       expect(
         read.releaseDateChanges.map((c) => [c.previousExpectedReleaseDate, c.expectedReleaseDate]),
       ).toEqual([
@@ -796,6 +854,52 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         '/people/{personId}/episodes/{episode}/release-date',
       ]),
     );
+    // The lists' filters (issue 10) and the episode's displayed release date are documented.
+    type Operation = {
+      parameters?: Array<{ name: string; in: string; schema?: { enum?: string[] } }>;
+      responses?: Record<string, { content?: Record<string, { schema?: unknown; example?: unknown }> }>;
+    };
+    const get200 = (path: string) => (doc.paths[path] as { get?: Operation } | undefined)?.get;
+    const queryEnum = (path: string, name: string) =>
+      get200(path)?.parameters?.find((p) => p.in === 'query' && p.name === name)?.schema?.enum;
+    expect(queryEnum('/people/{personId}/episodes', 'state')).toEqual([
+      'IN_CUSTODY',
+      'RELEASED',
+      'RECEIVED_IN_ERROR',
+    ]);
+    expect(queryEnum('/people/{personId}/episodes/{episode}/absences', 'status')).toEqual([
+      'OUT',
+      'RETURNED',
+      'RELEASED',
+      'TRANSFERRED',
+      'REVERSED',
+    ]);
+    expect(queryEnum('/people/{personId}/episodes/{episode}/absences', 'kind')).toEqual(['ROTL', 'COURT']);
+    expect(queryEnum('/release-point-replans', 'status')).toEqual([
+      'DRY_RUN_RUNNING',
+      'DRY_RUN_DONE',
+      'APPLYING',
+      'APPLIED',
+    ]);
+    expect(queryEnum('/release-point-replans', 'jurisdiction')).toEqual(['SCOTLAND', 'ENGLAND_AND_WALES']);
+    expect(get200('/release-point-replans/{id}/uncalculated')?.parameters?.map((p) => p.name)).toContain(
+      'establishmentCode',
+    );
+    const episode200 = get200('/people/{personId}/episodes/{episode}')?.responses?.['200']?.content?.[
+      'application/json'
+    ] as {
+      schema?: { properties?: Record<string, { properties?: Record<string, { enum?: string[] }> }> };
+      example?: EpisodeView;
+    };
+    expect(episode200?.schema?.properties?.['displayedReleaseDate']?.properties?.['type']?.enum).toEqual([
+      'CONFIRMED',
+      'APD',
+      'HDCAD',
+      'CRD',
+      'ARD',
+    ]);
+    expect(episode200?.example?.displayedReleaseDate).toEqual({ type: 'HDCAD', date: '2027-03-12' });
+
     expect((await get('/docs', 'nobody')).status).toBe(200);
     expect(await (await get('/health', 'nobody')).json()).toMatchObject({ status: 'UP' });
   });

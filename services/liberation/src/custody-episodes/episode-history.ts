@@ -6,7 +6,9 @@ import { GatePickup } from './gate-pickup.entity';
 import { Meeting } from './meeting.entity';
 import { Movement, stands } from './movement.entity';
 import { covers, type EstablishmentScope } from './prison-scope';
+import type { CalculatedReleaseDate } from './episode-release-date';
 import { ReleaseDateChange } from './release-date-change.entity';
+import { SentenceCalculationRecord } from './sentence-calculation.entity';
 
 /** Facts recorded against an episode after it began: changes of plan, bookings and movements. */
 export interface EpisodeHistory {
@@ -18,6 +20,8 @@ export interface EpisodeHistory {
   meetings: Meeting[];
   /** Releases and transfers by when they happened, reversed ones included. */
   movements: Movement[];
+  /** The latest sentence calculation's release date (CRD/ARD); null: none recorded, or it gave none. */
+  calculatedReleaseDate: CalculatedReleaseDate | null;
 }
 
 const emptyHistory = (): EpisodeHistory => ({
@@ -25,6 +29,7 @@ const emptyHistory = (): EpisodeHistory => ({
   gatePickups: [],
   meetings: [],
   movements: [],
+  calculatedReleaseDate: null,
 });
 
 export const NO_HISTORY: EpisodeHistory = Object.freeze(emptyHistory());
@@ -103,7 +108,7 @@ export async function loadMovements(
   });
 }
 
-/** The histories of one person's episodes, by episode number (four queries whatever the count). */
+/** The histories of one person's episodes, by episode number (five queries whatever the count). */
 export async function loadEpisodeHistories(
   manager: EntityManager,
   personId: string,
@@ -112,7 +117,7 @@ export async function loadEpisodeHistories(
   const histories = new Map<number, EpisodeHistory>(episodes.map((episode) => [episode, emptyHistory()]));
   if (episodes.length === 0) return histories;
   const where = { personId, episode: In(episodes) };
-  const [changes, pickups, meetings, movements] = await Promise.all([
+  const [changes, pickups, meetings, movements, calculations] = await Promise.all([
     manager.find(ReleaseDateChange, { where, order: { episode: 'ASC', changeNumber: 'ASC' } }),
     manager.find(GatePickup, { where, order: { episode: 'ASC', bookedAt: 'ASC', id: 'ASC' } }),
     manager.find(Meeting, { where, order: { episode: 'ASC', date: 'ASC', bookedAt: 'ASC', id: 'ASC' } }),
@@ -120,11 +125,25 @@ export async function loadEpisodeHistories(
       where,
       order: { episode: 'ASC', occurredAt: 'ASC', recordedAt: 'ASC', eventId: 'ASC' },
     }),
+    // Every version's release date only (a handful an episode), oldest first: the last one counts.
+    manager.find(SentenceCalculationRecord, {
+      where,
+      select: { episode: true, version: true, releaseDateType: true, releaseDate: true },
+      order: { episode: 'ASC', version: 'ASC' },
+    }),
   ]);
   for (const change of changes) histories.get(change.episode)?.releaseDateChanges.push(change);
   for (const pickup of pickups) histories.get(pickup.episode)?.gatePickups.push(pickup);
   for (const meeting of meetings) histories.get(meeting.episode)?.meetings.push(meeting);
   for (const movement of movements) histories.get(movement.episode)?.movements.push(movement);
+  for (const c of calculations) {
+    const history = histories.get(c.episode);
+    if (history)
+      history.calculatedReleaseDate =
+        c.releaseDateType !== null && c.releaseDate !== null
+          ? { type: c.releaseDateType, date: c.releaseDate }
+          : null;
+  }
   return histories;
 }
 

@@ -38,6 +38,7 @@ import {
   type ReverseReceptionBody,
   type TransferRecordedView,
 } from './custody-episode.schemas';
+import { EPISODE_PAGE_SCHEMA, EPISODE_VIEW_EXAMPLE, EPISODE_VIEW_SCHEMA } from './custody-episode.openapi';
 import { CourtLiberationReversalService } from './court-liberation-reversal.service';
 import { EpisodesService } from './episodes.service';
 import { ReceptionReversalService } from './reception-reversal.service';
@@ -77,7 +78,12 @@ export class EpisodesController {
   @ApiOperation({ summary: "A person's custody episodes, oldest first, one page at a time" })
   @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
   @ApiQueryFromZod(ListEpisodesQuerySchema)
-  @ApiResponse({ status: 200, description: 'A page of episodes and the cursor of the next one' })
+  @ApiResponse({
+    status: 200,
+    description: 'A page of episodes (the state asked for, if any) and the cursor of the next one',
+    schema: EPISODE_PAGE_SCHEMA as never,
+    example: { items: [EPISODE_VIEW_EXAMPLE], nextCursor: null },
+  })
   @ApiResponse({ status: 400, description: 'Invalid person id or query (problem+json naming each field)' })
   @ApiResponse({
     status: 404,
@@ -109,6 +115,8 @@ export class EpisodesController {
     status: 200,
     description:
       'The episode. ETag header: its release date\'s tag ("release-date-vN", N the release-date changes recorded), to change the date with If-Match; it names the release date only, not the rest of the episode',
+    schema: EPISODE_VIEW_SCHEMA as never,
+    example: EPISODE_VIEW_EXAMPLE,
   })
   @ApiResponse({ status: 404, description: "EPISODE_NOT_FOUND (also: not in the caller's establishments)" })
   async get(

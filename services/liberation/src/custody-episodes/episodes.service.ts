@@ -4,7 +4,7 @@ import type { Repository } from 'typeorm';
 import { CustodyEpisode } from './custody-episode.entity';
 import { EpisodeNotFoundError, InvalidCursorError, PersonNotFoundError } from './custody-episode.errors';
 import type { EpisodePage, EpisodeView, ListEpisodesQuery } from './custody-episode.schemas';
-import { toEpisodeView } from './custody-episode.view';
+import { episodeStateOf, toEpisodeView } from './custody-episode.view';
 import { loadEpisodeHistories, loadEpisodeHistory, NO_HISTORY, whereHeld } from './episode-history';
 import { covers, type EstablishmentScope } from './prison-scope';
 
@@ -29,7 +29,9 @@ export class EpisodesService {
     const historyOf = (e: CustodyEpisode) => histories.get(e.episode) ?? NO_HISTORY;
     const visible = all.filter((e) => covers(scope, whereHeld(e, historyOf(e))));
     if (visible.length === 0) throw new PersonNotFoundError(personId);
-    const rest = visible.filter((e) => e.episode > after);
+    const rest = visible.filter(
+      (e) => e.episode > after && (query.state === undefined || episodeStateOf(e) === query.state),
+    );
     const page = rest.slice(0, query.limit);
     const last = page[page.length - 1];
     return {

@@ -1,6 +1,6 @@
 import { keysetCursor } from '@throughcare/platform-http';
 import { z } from 'zod';
-import { EstablishmentCode, IsoDate, type Jurisdiction, type ReplanProgress } from '@throughcare/contracts';
+import { EstablishmentCode, IsoDate, Jurisdiction, type ReplanProgress } from '@throughcare/contracts';
 import { OFFENCE_CATEGORIES } from '@throughcare/domain';
 import type { ProposedReleasePoint, ReplanItemStatus } from './replan.entities';
 
@@ -100,9 +100,19 @@ export type CreateReplanBody = z.output<typeof CreateReplanBodySchema>;
 export const ReplanPathSchema = z.object({ id: z.uuid() });
 export type ReplanPath = z.output<typeof ReplanPathSchema>;
 
+/** Derived from the run's timestamps (`statusOf` in replan.service.ts). */
+export const ReplanStatus = z.enum(['DRY_RUN_RUNNING', 'DRY_RUN_DONE', 'APPLYING', 'APPLIED']);
+export type ReplanStatus = z.infer<typeof ReplanStatus>;
+
 export const ReplanRunCursor = keysetCursor(z.object({ requestedAt: z.iso.datetime(), id: z.uuid() }));
 export const ListReplansQuerySchema = z
   .object({
+    status: ReplanStatus.optional().describe(
+      'Only runs in this status now (DRY_RUN_RUNNING, DRY_RUN_DONE, APPLYING or APPLIED); a cursor continues the filtered list',
+    ),
+    jurisdiction: Jurisdiction.optional().describe(
+      'Only runs of this jurisdiction (SCOTLAND or ENGLAND_AND_WALES)',
+    ),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: ReplanRunCursor.schema.optional().describe('nextCursor from the previous page'),
   })
@@ -126,6 +136,9 @@ export type ListReplanItemsQuery = z.output<typeof ListReplanItemsQuerySchema>;
 
 export const ListUncalculatedQuerySchema = z
   .object({
+    establishmentCode: EstablishmentCode.optional().describe(
+      "Only episodes held at this establishment (one of the run's and the caller's; another answers an empty page); a cursor continues the filtered list",
+    ),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: ReplanItemCursor.schema.optional().describe('nextCursor from the previous page'),
   })
@@ -146,8 +159,6 @@ export interface UncalculatedEpisodePage {
   items: UncalculatedEpisodeView[];
   nextCursor: string | null;
 }
-
-export type ReplanStatus = 'DRY_RUN_RUNNING' | 'DRY_RUN_DONE' | 'APPLYING' | 'APPLIED';
 
 export interface ReplanRunView {
   id: string;

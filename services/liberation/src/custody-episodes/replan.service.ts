@@ -91,6 +91,17 @@ const statusOf = (run: ReplanRun): ReplanStatus =>
         ? 'DRY_RUN_DONE'
         : 'DRY_RUN_RUNNING';
 
+/**
+ * `statusOf` in SQL (alias `r`), for the list's `status` filter. A Record, so a new status fails
+ * compilation until it has its condition.
+ */
+const REPLAN_STATUS_SQL: Readonly<Record<ReplanStatus, string>> = {
+  APPLIED: 'r.applied_at IS NOT NULL',
+  APPLYING: 'r.applied_at IS NULL AND r.apply_requested_at IS NOT NULL',
+  DRY_RUN_DONE: 'r.applied_at IS NULL AND r.apply_requested_at IS NULL AND r.dry_run_done_at IS NOT NULL',
+  DRY_RUN_RUNNING: 'r.applied_at IS NULL AND r.apply_requested_at IS NULL AND r.dry_run_done_at IS NULL',
+};
+
 const jurisdictionOf = (policy: Pick<ProposedReleasePoint, 'sentenceClass'>): Jurisdiction =>
   policy.sentenceClass === 'SCOTLAND_SHORT_TERM' ? 'SCOTLAND' : 'ENGLAND_AND_WALES';
 
@@ -256,7 +267,10 @@ export class ReplanService {
       .orderBy('r.requested_at', 'DESC')
       .addOrderBy('r.id', 'DESC')
       .take(query.limit + 1);
-    if (scope !== 'unrestricted') qb.where('r.establishments && :mine', { mine: scope.establishments });
+    if (scope !== 'unrestricted') qb.andWhere('r.establishments && :mine', { mine: scope.establishments });
+    if (query.status) qb.andWhere(`(${REPLAN_STATUS_SQL[query.status]})`);
+    if (query.jurisdiction)
+      qb.andWhere('r.jurisdiction = :jurisdiction', { jurisdiction: query.jurisdiction });
     if (query.cursor)
       qb.andWhere('(r.requested_at, r.id) < (:at, :id)', {
         at: query.cursor.requestedAt,
@@ -310,10 +324,11 @@ export class ReplanService {
   ): Promise<UncalculatedEpisodePage> {
     return this.dataSource.transaction(async (tx) => {
       const run = await this.runInScope(tx, id, scope);
-      const establishments =
-        scope === 'unrestricted'
-          ? run.establishments
-          : run.establishments.filter((e) => scope.establishments.includes(e));
+      const establishments = run.establishments.filter(
+        (e) =>
+          (scope === 'unrestricted' || scope.establishments.includes(e)) &&
+          (query.establishmentCode === undefined || e === query.establishmentCode),
+      );
       const rows: Array<{
         person_id: string;
         episode: number;

@@ -20,6 +20,7 @@ import {
   eventually,
   minutesAgo,
   personIdOf,
+  prisonStaff,
   SPEC_STAFF,
   useLiberation,
 } from './spec-support';
@@ -459,6 +460,134 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     expect((await episodeView(moved)).expectedReleaseDate).toBe(day(5 + 89));
     expect(await ctx.lib.outboxRows('custody.release-date.changed', moved)).toHaveLength(2);
   }, 180_000);
+
+  it('filters runs by status and jurisdiction and the uncalculated list by establishment; a cursor from a filtered page continues the filtered list; a bad filter is 400 naming it', async () => {
+    // Establishments of this test's own, none of whose rows exist yet in the shared database, so
+    // that every list below is exactly what the test recorded.
+    const used = async (code: string) =>
+      (
+        (await ctx.lib.dataSource.query(
+          `SELECT 1 FROM liberation.custody_episode WHERE establishment_code = $1
+           UNION ALL SELECT 1 FROM liberation.replan_run WHERE $1 = ANY(establishments) LIMIT 1`,
+          [code],
+        )) as unknown[]
+      ).length > 0;
+    const fresh = async (not: string[] = []): Promise<string> => {
+      for (;;) {
+        const code = `R${Array.from({ length: 2 }, () => String.fromCharCode(65 + Math.floor(Math.random() * 26))).join('')}`;
+        if (!not.includes(code) && !(await used(code))) return code;
+      }
+    };
+    const here = await fresh();
+    const there = await fresh([here]);
+    const staff = prisonStaff(here, there);
+
+    // Runs newest first: DRY_RUN_DONE in Scotland, in England and Wales, in Scotland again, then
+    // APPLIED, APPLYING and DRY_RUN_RUNNING (inserted as they stand: no workflow is started).
+    const minutes = (n: number) => `now() - interval '${n} minutes'`;
+    const runs: Array<[string, 'SCOTLAND' | 'ENGLAND_AND_WALES', string, string, string]> = [
+      ['SCOTLAND', minutes(30), 'NULL', 'NULL'],
+      ['ENGLAND_AND_WALES', minutes(30), 'NULL', 'NULL'],
+      ['SCOTLAND', minutes(30), 'NULL', 'NULL'],
+      ['SCOTLAND', minutes(30), minutes(20), minutes(10)],
+      ['SCOTLAND', minutes(30), minutes(20), 'NULL'],
+      ['ENGLAND_AND_WALES', 'NULL', 'NULL', 'NULL'],
+    ].map(([jurisdiction, done, applyRequested, applied]) => [
+      randomUUID(),
+      jurisdiction as 'SCOTLAND' | 'ENGLAND_AND_WALES',
+      done!,
+      applyRequested!,
+      applied!,
+    ]);
+    for (const [i, [id, jurisdiction, done, applyRequested, applied]] of runs.entries())
+      await ctx.lib.dataSource.query(
+        `INSERT INTO liberation.replan_run (id, jurisdiction, policy_id, policy, reason, establishments, as_at, page_size, pause_ms, pages_per_run, requested_at, requested_by, correlation_id, dry_run_done_at, apply_requested_at, apply_requested_by, applied_at)
+         VALUES ($1, $2, 'X_SPEC', '{}', 'spec', $3, $4, 10, 0, 10, now() - make_interval(mins => $5), 'spec', 'spec',
+                 ${done}, ${applyRequested}, ${applyRequested === 'NULL' ? 'NULL' : "'spec'"}, ${applied})`,
+        [id, jurisdiction, [here, there], day(0), i + 1],
+      );
+    const [done1, doneEw, done2, applied, applying, running] = runs.map(([id]) => id);
+    const list = async (query: string) => {
+      const response = await ctx.lib.get(`/release-point-replans?${query}`, staff);
+      expect(response.status).toBe(200);
+      return (await response.json()) as { items: ReplanRunView[]; nextCursor: string | null };
+    };
+    const ids = async (query: string) => (await list(query)).items.map((r) => [r.id, r.status]);
+    expect(await ids('')).toEqual([
+      [done1, 'DRY_RUN_DONE'],
+      [doneEw, 'DRY_RUN_DONE'],
+      [done2, 'DRY_RUN_DONE'],
+      [applied, 'APPLIED'],
+      [applying, 'APPLYING'],
+      [running, 'DRY_RUN_RUNNING'],
+    ]);
+    expect(await ids('status=APPLIED')).toEqual([[applied, 'APPLIED']]);
+    expect(await ids('status=APPLYING')).toEqual([[applying, 'APPLYING']]);
+    expect(await ids('status=DRY_RUN_RUNNING')).toEqual([[running, 'DRY_RUN_RUNNING']]);
+    expect((await list('jurisdiction=ENGLAND_AND_WALES')).items.map((r) => r.id)).toEqual([doneEw, running]);
+    // Two Scottish dry runs done, the English one between them: one a page.
+    const first = await list('status=DRY_RUN_DONE&jurisdiction=SCOTLAND&limit=1');
+    expect(first.items.map((r) => r.id)).toEqual([done1]);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await list(`status=DRY_RUN_DONE&jurisdiction=SCOTLAND&limit=1&cursor=${first.nextCursor}`);
+    expect(second.items.map((r) => r.id)).toEqual([done2]);
+    expect(second.nextCursor).toBeNull();
+
+    // Three Scottish episodes with no calculation, in person id order: here, there, here.
+    const receptions = [aReception(), aReception(), aReception()].sort((a, b) =>
+      personIdOf(a.prisonNumber) < personIdOf(b.prisonNumber) ? -1 : 1,
+    );
+    const at = [here, there, here];
+    for (const [i, reception] of receptions.entries())
+      expect(
+        (
+          await ctx.lib.post(
+            '/receptions',
+            { ...reception, establishmentCode: at[i], sentenceDate: day(-10), expectedReleaseDate: day(150) },
+            {},
+            prisonStaff(at[i]!),
+          )
+        ).status,
+      ).toBe(201);
+    const [p1, p2, p3] = receptions.map((r) => personIdOf(r.prisonNumber));
+    const uncalculated = async (query: string) => {
+      const response = await ctx.lib.get(`/release-point-replans/${done1}/uncalculated?${query}`, staff);
+      expect(response.status).toBe(200);
+      return (await response.json()) as UncalculatedEpisodePage;
+    };
+    const people = async (query: string) =>
+      (await uncalculated(query)).items.map((u) => [u.personId, u.establishmentCode]);
+    expect(await people('')).toEqual([
+      [p1, here],
+      [p2, there],
+      [p3, here],
+    ]);
+    expect(await people(`establishmentCode=${there}`)).toEqual([[p2, there]]);
+    // Not one of the run's establishments: nothing.
+    expect(await people('establishmentCode=BAR')).toEqual([]);
+    const page1 = await uncalculated(`establishmentCode=${here}&limit=1`);
+    expect(page1.items.map((u) => u.personId)).toEqual([p1]);
+    expect(page1.nextCursor).not.toBeNull();
+    const page2 = await uncalculated(`establishmentCode=${here}&limit=1&cursor=${page1.nextCursor}`);
+    expect(page2.items.map((u) => u.personId)).toEqual([p3]);
+    expect(page2.nextCursor).toBeNull();
+
+    for (const [path, field] of [
+      ['/release-point-replans?status=DONE', 'status'],
+      ['/release-point-replans?jurisdiction=WALES', 'jurisdiction'],
+      [
+        `/release-point-replans/${done1}/uncalculated?establishmentCode=${here.toLowerCase()}`,
+        'establishmentCode',
+      ],
+    ] as const) {
+      const bad = await ctx.lib.get(path, staff);
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await bad.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual(
+        [field],
+      );
+    }
+  });
 
   it('refuses bad proposals (400 naming the field), a baseline record (422), apply before the dry run is done (409), and hides other prisons’ runs (404)', async () => {
     const bad = await ctx.lib.post(

@@ -1,5 +1,5 @@
 import { ReleaseDateChangedV1 } from '@throughcare/contracts';
-import type { EpisodeView } from './custody-episode.schemas';
+import type { EpisodePage, EpisodeView } from './custody-episode.schemas';
 import type {
   SentenceCalculationOutcomeView,
   SentenceCalculationPage,
@@ -122,6 +122,7 @@ describe('liberation: sentence calculations of a custody episode', () => {
 
     const episode = await episodeView(personId);
     expect(episode.expectedReleaseDate).toBe(crd);
+    expect(episode.displayedReleaseDate).toEqual({ type: 'CRD', date: crd });
     expect(episode.releaseDateChanges.at(-1)).toMatchObject({
       expectedReleaseDate: crd,
       reason: 'RECALCULATION',
@@ -236,6 +237,31 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect(view.dates.find((d) => d.type === 'SED')?.date).toBe(day(-10 + 299));
     expect(view.policyIds.length).toBeGreaterThan(0);
     expect((await episodeView(personId)).expectedReleaseDate).toBe(ard);
+    expect((await episodeView(personId)).displayedReleaseDate).toEqual({ type: 'ARD', date: ard });
+  });
+
+  it("shows the displayed release date's type: the calculated ARD (no change recorded), then the approved HDC date (HDCAD) over it", async () => {
+    const ard = day(-10 + 119);
+    // Received with the date the calculation gives: recording it moves nothing (no change row),
+    // so the type comes from the calculation itself.
+    const reception = aReception({ sentenceDate: day(-10), expectedReleaseDate: ard });
+    expect((await ctx.lib.post('/receptions', reception)).status).toBe(201);
+    const personId = personIdOf(reception.prisonNumber);
+    expect((await episodeView(personId)).displayedReleaseDate).toBeNull();
+    const recorded = await record(personId, {
+      sentences: [{ id: 'charge-1', sentenceDate: day(-10), term: { days: 300 } }],
+    });
+    expect(recorded.status).toBe(201);
+    const calculated = await episodeView(personId);
+    expect(calculated.releaseDateChanges).toEqual([]);
+    expect(calculated.displayedReleaseDate).toEqual({ type: 'ARD', date: ard });
+    // The list shows it too.
+    const list = (await (await ctx.lib.get(`/people/${personId}/episodes`)).json()) as EpisodePage;
+    expect(list.items.map((e) => e.displayedReleaseDate)).toEqual([{ type: 'ARD', date: ard }]);
+
+    const hdc = day(-10 + 100);
+    await changeDate(personId, hdc, 'HDC_APPROVED');
+    expect((await episodeView(personId)).displayedReleaseDate).toEqual({ type: 'HDCAD', date: hdc });
   });
 
   it('previews without recording: the same dates, version null, the would-be effect; nothing stored', async () => {
@@ -335,6 +361,8 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect(view.releaseDate).toMatchObject({ type: 'CRD', date: day(-10 + 399 - 5) });
     expect(view.effect).toEqual(keptBy('HDC_APPROVED', hdc));
     expect((await episodeView(personId)).expectedReleaseDate).toBe(hdc);
+    // The kept decision is what the episode shows: the approved HDC date, not the new CRD.
+    expect((await episodeView(personId)).displayedReleaseDate).toEqual({ type: 'HDCAD', date: hdc });
     // One change from the first recording, one the HDC decision: none from the recalculation.
     expect(await ctx.lib.outboxRows('custody.release-date.changed', personId)).toHaveLength(2);
   });

@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { AbsenceKind } from '@throughcare/contracts';
+import type { AbsenceStatus } from './temporary-absence.schemas';
 
 /** One temporary absence (ROTL or court) of an open episode: departure, return and reversals (migration 1100). */
 @Entity({ name: 'temporary_absence' })
@@ -113,3 +114,24 @@ export const absenceEndedByMovement = (a: TemporaryAbsence): boolean => a.endedB
 /** Derived: the person is out now on this absence. */
 export const absenceOpen = (a: TemporaryAbsence): boolean =>
   absenceStands(a) && !absenceReturned(a) && !absenceEndedByMovement(a);
+
+/** Derived: the absence's status now, as its view and the list's `status` filter have it. */
+export function absenceStatusOf(a: TemporaryAbsence): AbsenceStatus {
+  if (!absenceStands(a)) return 'REVERSED';
+  if (absenceReturned(a)) return 'RETURNED';
+  if (a.endedByMovement === 'RELEASE') return 'RELEASED';
+  if (a.endedByMovement === 'TRANSFER') return 'TRANSFERRED';
+  return 'OUT';
+}
+
+/**
+ * `absenceStatusOf` in SQL, one condition a status (alias `a`), for the list's `status` filter.
+ * A Record, so a new status fails compilation until it has its condition.
+ */
+export const ABSENCE_STATUS_SQL: Readonly<Record<AbsenceStatus, string>> = {
+  REVERSED: 'a.departure_reversed_at IS NOT NULL',
+  RETURNED: 'a.departure_reversed_at IS NULL AND a.returned_at IS NOT NULL AND a.return_reversed_at IS NULL',
+  RELEASED: `a.departure_reversed_at IS NULL AND (a.returned_at IS NULL OR a.return_reversed_at IS NOT NULL) AND a.ended_by_movement = 'RELEASE'`,
+  TRANSFERRED: `a.departure_reversed_at IS NULL AND (a.returned_at IS NULL OR a.return_reversed_at IS NOT NULL) AND a.ended_by_movement = 'TRANSFER'`,
+  OUT: 'a.departure_reversed_at IS NULL AND (a.returned_at IS NULL OR a.return_reversed_at IS NOT NULL) AND a.ended_by_movement IS NULL',
+};

@@ -43,9 +43,20 @@ export type ReverseAbsenceBody = z.output<typeof ReverseAbsenceBodySchema>;
 export const AbsencePathSchema = EpisodePathSchema.extend({ absenceId: z.uuid() });
 export type AbsencePath = z.output<typeof AbsencePathSchema>;
 
+/**
+ * Derived: OUT (no return standing), RETURNED, RELEASED or TRANSFERRED (released, or sent to
+ * another prison, while out: the absence ended there), or REVERSED (the departure was undone).
+ */
+export const AbsenceStatus = z.enum(['OUT', 'RETURNED', 'RELEASED', 'TRANSFERRED', 'REVERSED']);
+export type AbsenceStatus = z.infer<typeof AbsenceStatus>;
+
 export const AbsenceCursor = keysetCursor(z.object({ leftAt: z.iso.datetime(), id: z.uuid() }));
 export const ListAbsencesQuerySchema = z
   .object({
+    status: AbsenceStatus.optional().describe(
+      'Only absences in this status now (OUT, RETURNED, RELEASED, TRANSFERRED or REVERSED); a cursor continues the filtered list',
+    ),
+    kind: AbsenceKind.optional().describe('Only absences of this kind (ROTL or COURT)'),
     limit: z.coerce.number().int().min(1).max(100).default(20),
     cursor: AbsenceCursor.schema.optional().describe('nextCursor from the previous page'),
   })
@@ -57,11 +68,8 @@ export interface AbsenceView {
   personId: string;
   episode: number;
   kind: AbsenceKind;
-  /**
-   * Derived: OUT (no return standing), RETURNED, RELEASED or TRANSFERRED (released, or sent to
-   * another prison, while out: the absence ended there), or REVERSED (the departure was undone).
-   */
-  status: 'OUT' | 'RETURNED' | 'RELEASED' | 'TRANSFERRED' | 'REVERSED';
+  /** Derived (see {@link AbsenceStatus}). */
+  status: AbsenceStatus;
   establishmentCode: string;
   leftAt: string;
   dueBackAt: string | null;

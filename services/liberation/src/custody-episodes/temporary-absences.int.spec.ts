@@ -468,6 +468,57 @@ describe('liberation: temporary absences (ROTL and court) and their reversal', (
     expect((await json<Problem>(reused)).code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
+  it('filters the list by status and kind; a cursor from a filtered page continues the filtered list; a bad filter is 400 naming it', async () => {
+    const personId = await inCustody();
+    const returnedRotl = async (leftAt: string, returnedAt: string) => {
+      const a = await json<AbsenceView>(await depart(personId, { kind: 'ROTL', leftAt }));
+      expect((await back(personId, a.absenceId, { returnedAt })).status).toBe(201);
+      return a.absenceId;
+    };
+    const first = await returnedRotl(minutesAgo(900), minutesAgo(850));
+    const court = await json<AbsenceView>(await depart(personId, { kind: 'COURT', leftAt: minutesAgo(800) }));
+    expect((await back(personId, court.absenceId, { returnedAt: minutesAgo(750) })).status).toBe(201);
+    const second = await returnedRotl(minutesAgo(700), minutesAgo(650));
+    const undone = await json<AbsenceView>(await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(600) }));
+    expect(
+      (await reverse(personId, undone.absenceId, { part: 'DEPARTURE', reversedAt: minutesAgo(590) })).status,
+    ).toBe(201);
+    const out = await json<AbsenceView>(await depart(personId, { kind: 'ROTL', leftAt: minutesAgo(500) }));
+
+    const page = async (query: string) => {
+      const r = await ctx.lib.get(`${path(personId)}?${query}`);
+      expect(r.status).toBe(200);
+      return json<AbsencePage>(r);
+    };
+    const ids = async (query: string) => (await page(query)).items.map((a) => a.absenceId);
+    expect(await ids('status=OUT')).toEqual([out.absenceId]);
+    expect(await ids('status=REVERSED')).toEqual([undone.absenceId]);
+    expect(await ids('status=RETURNED')).toEqual([second, court.absenceId, first]);
+    expect(await ids('kind=COURT')).toEqual([court.absenceId]);
+    expect(await ids('kind=ROTL')).toEqual([out.absenceId, undone.absenceId, second, first]);
+    expect(await ids('status=RELEASED')).toEqual([]);
+
+    // Two returned ROTLs with the returned COURT absence between them: one a page, the cursor
+    // of the first page skips the court absence and ends after the second.
+    const one = await page('status=RETURNED&kind=ROTL&limit=1');
+    expect(one.items.map((a) => a.absenceId)).toEqual([second]);
+    expect(one.nextCursor).not.toBeNull();
+    const two = await page(`status=RETURNED&kind=ROTL&limit=1&cursor=${one.nextCursor}`);
+    expect(two.items.map((a) => a.absenceId)).toEqual([first]);
+    expect(two.nextCursor).toBeNull();
+
+    for (const [query, field] of [
+      ['status=GONE', 'status'],
+      ['kind=HOSPITAL', 'kind'],
+      ['status=out', 'status'],
+    ] as const) {
+      const bad = await ctx.lib.get(`${path(personId)}?${query}`);
+      expect(bad.status).toBe(400);
+      expect(bad.headers.get('content-type')).toContain('application/problem+json');
+      expect((await json<Problem>(bad)).errors?.map((e) => e.field)).toEqual([field]);
+    }
+  });
+
   describe('overdue absences (GET /absences/overdue)', () => {
     // This run's own establishments: the list is read from a shared database, where rows of other
     // tests and earlier runs may be overdue too (and more than a page of them).

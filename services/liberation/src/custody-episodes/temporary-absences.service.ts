@@ -19,10 +19,12 @@ import { lockPerson } from './person-lock';
 import type { EstablishmentScope } from './prison-scope';
 import type { RequestContext } from './request-context';
 import {
+  ABSENCE_STATUS_SQL,
   absenceEndedByMovement,
   absenceOpen,
   absenceReturned,
   absenceStands,
+  absenceStatusOf,
   TemporaryAbsence,
 } from './temporary-absence.entity';
 import {
@@ -126,6 +128,8 @@ export class TemporaryAbsencesService {
         .orderBy('a.left_at', 'DESC')
         .addOrderBy('a.id', 'DESC')
         .take(query.limit + 1);
+      if (query.status) qb.andWhere(`(${ABSENCE_STATUS_SQL[query.status]})`);
+      if (query.kind) qb.andWhere('a.kind = :kind', { kind: query.kind });
       if (query.cursor)
         qb.andWhere('(a.left_at, a.id) < (:at, :id)', { at: query.cursor.leftAt, id: query.cursor.id });
       const rows = await qb.getMany();
@@ -442,15 +446,7 @@ export function absenceView(a: TemporaryAbsence): AbsenceView {
     personId: a.personId,
     episode: a.episode,
     kind: a.kind,
-    status: !absenceStands(a)
-      ? 'REVERSED'
-      : absenceReturned(a)
-        ? 'RETURNED'
-        : a.endedByMovement === 'RELEASE'
-          ? 'RELEASED'
-          : a.endedByMovement === 'TRANSFER'
-            ? 'TRANSFERRED'
-            : 'OUT',
+    status: absenceStatusOf(a),
     establishmentCode: a.establishmentCode,
     leftAt: a.leftAt.toISOString(),
     dueBackAt: a.dueBackAt?.toISOString() ?? null,

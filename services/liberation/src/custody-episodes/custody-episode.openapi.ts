@@ -1,0 +1,96 @@
+import { throughcareWorkflowId } from '@throughcare/contracts';
+import { DISPLAYED_RELEASE_DATE_PRECEDENCE } from '@throughcare/domain';
+import { liberationDayFor, linksOf } from './custody-episode.view';
+import { EpisodeState, type EpisodeView } from './custody-episode.schemas';
+
+// The episode view as the OpenAPI document shows it (GET /people/:id/episodes and …/:n).
+
+const PERSON = 'p0123456789abcdef0123';
+
+/**
+ * A Scottish episode whose sentence calculation gave an ARD of 2027-03-19, then HDC approved for
+ * 2027-03-12: the displayed release date is the HDC date (HDCAD outranks ARD). Typed, so a field
+ * added to the view fails compilation here until the example shows it.
+ */
+export const EPISODE_VIEW_EXAMPLE: EpisodeView = {
+  personId: PERSON,
+  episode: 1,
+  workflowId: throughcareWorkflowId(PERSON, 1),
+  state: 'IN_CUSTODY',
+  origin: 'RECEPTION',
+  jurisdiction: 'SCOTLAND',
+  homeLocalAuthority: 'S12000036',
+  sex: 'MALE',
+  dateOfBirth: '1990-04-02',
+  establishmentCode: 'BAR',
+  reception: {
+    establishmentCode: 'BAR',
+    reason: 'ADMISSION',
+    receivedAt: '2026-09-21T09:30:00Z',
+    receivedBy: 'prison-staff:bar-reception',
+    sentenceDate: '2026-09-18',
+    sentenceLengthDays: 365,
+    expectedReleaseDate: '2027-03-19',
+    returnToCustody: null,
+  },
+  courtLiberation: null,
+  release: null,
+  journey: { stage: 'STANDARD_REVIEWS', at: '2026-11-02T10:00:00Z' },
+  expectedReleaseDate: '2027-03-12',
+  displayedReleaseDate: { type: 'HDCAD', date: '2027-03-12' },
+  liberation: liberationDayFor('SCOTLAND', '2027-03-12', 365),
+  releaseDateChanges: [
+    {
+      previousExpectedReleaseDate: '2027-03-19',
+      expectedReleaseDate: '2027-03-12',
+      reason: 'HDC_APPROVED',
+      changedAt: '2026-12-01T14:00:00Z',
+      changedBy: 'prison-staff:bar-hdc',
+    },
+  ],
+  gatePickups: [],
+  meetings: [],
+  movements: [],
+  receptionReversal: null,
+  courtLiberationReversal: null,
+  links: linksOf(PERSON, 1),
+};
+
+const DISPLAYED_RELEASE_DATE_SCHEMA = {
+  type: 'object',
+  nullable: true,
+  required: ['type', 'date'],
+  properties: {
+    type: { type: 'string', enum: [...DISPLAYED_RELEASE_DATE_PRECEDENCE] },
+    date: { type: 'string', format: 'date' },
+  },
+  description:
+    'The release date to show and its type, by the precedence CONFIRMED › APD › HDCAD › CRD › ARD: the latest release-date change typed by its reason (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE, OTHER: CONFIRMED; RECALCULATION: CRD in England and Wales, ARD in Scotland), else the latest sentence calculation’s CRD/ARD; null when the episode holds neither (a date given only at reception has no known type)',
+};
+
+/** The fields of the view a client most reads; the example shows every field. */
+export const EPISODE_VIEW_SCHEMA = {
+  type: 'object',
+  required: ['personId', 'episode', 'state', 'expectedReleaseDate', 'displayedReleaseDate'],
+  properties: {
+    personId: { type: 'string' },
+    episode: { type: 'integer', minimum: 1 },
+    state: { type: 'string', enum: [...EpisodeState.options] },
+    expectedReleaseDate: {
+      type: 'string',
+      format: 'date',
+      nullable: true,
+      description: "The latest change's date, else the reception's (null: liberated from court)",
+    },
+    displayedReleaseDate: DISPLAYED_RELEASE_DATE_SCHEMA,
+  },
+};
+
+export const EPISODE_PAGE_SCHEMA = {
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: EPISODE_VIEW_SCHEMA },
+    nextCursor: { type: 'string', nullable: true },
+  },
+};

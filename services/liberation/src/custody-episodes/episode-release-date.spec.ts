@@ -1,0 +1,63 @@
+import { ReleaseDateChangeReason } from '@throughcare/contracts';
+import { displayedReleaseDateOf, releaseDateTypeOfChange } from './episode-release-date';
+
+describe('the displayed release date of an episode', () => {
+  it('types each release-date change reason (every reason mapped)', () => {
+    const types = ReleaseDateChangeReason.options.map((reason) => [
+      reason,
+      releaseDateTypeOfChange(reason, 'ENGLAND_AND_WALES'),
+      releaseDateTypeOfChange(reason, 'SCOTLAND'),
+    ]);
+    expect(types).toEqual([
+      ['HDC_APPROVED', 'HDCAD', 'HDCAD'],
+      ['PAROLE', 'APD', 'APD'],
+      ['EARLY_RELEASE', 'CONFIRMED', 'CONFIRMED'],
+      ['RECALCULATION', 'CRD', 'ARD'],
+      ['OTHER', 'CONFIRMED', 'CONFIRMED'],
+    ]);
+  });
+
+  it("is the latest sentence calculation's CRD/ARD when the date never moved", () => {
+    expect(displayedReleaseDateOf('SCOTLAND', undefined, { type: 'ARD', date: '2027-03-19' })).toEqual({
+      type: 'ARD',
+      date: '2027-03-19',
+    });
+    expect(
+      displayedReleaseDateOf('ENGLAND_AND_WALES', undefined, { type: 'CRD', date: '2027-05-01' }),
+    ).toEqual({ type: 'CRD', date: '2027-05-01' });
+  });
+
+  it("is the latest change's date, typed by its reason, over the calculated date", () => {
+    const calculated = { type: 'CRD' as const, date: '2027-05-01' };
+    const change = (reason: ReleaseDateChangeReason, expectedReleaseDate: string) => ({
+      reason,
+      expectedReleaseDate,
+    });
+    expect(
+      displayedReleaseDateOf('ENGLAND_AND_WALES', change('HDC_APPROVED', '2027-03-20'), calculated),
+    ).toEqual({ type: 'HDCAD', date: '2027-03-20' });
+    expect(displayedReleaseDateOf('ENGLAND_AND_WALES', change('PAROLE', '2027-02-01'), calculated)).toEqual({
+      type: 'APD',
+      date: '2027-02-01',
+    });
+    expect(
+      displayedReleaseDateOf('ENGLAND_AND_WALES', change('EARLY_RELEASE', '2027-04-10'), calculated),
+    ).toEqual({ type: 'CONFIRMED', date: '2027-04-10' });
+    expect(displayedReleaseDateOf('ENGLAND_AND_WALES', change('OTHER', '2027-04-11'), null)).toEqual({
+      type: 'CONFIRMED',
+      date: '2027-04-11',
+    });
+    // A recalculation's date is the calculated one in force, even if the stored version says otherwise.
+    expect(
+      displayedReleaseDateOf('ENGLAND_AND_WALES', change('RECALCULATION', '2027-06-01'), calculated),
+    ).toEqual({ type: 'CRD', date: '2027-06-01' });
+    expect(displayedReleaseDateOf('SCOTLAND', change('RECALCULATION', '2027-06-02'), null)).toEqual({
+      type: 'ARD',
+      date: '2027-06-02',
+    });
+  });
+
+  it('is null when the episode holds neither a change nor a calculated date (a date given at reception only)', () => {
+    expect(displayedReleaseDateOf('SCOTLAND', undefined, null)).toBeNull();
+  });
+});

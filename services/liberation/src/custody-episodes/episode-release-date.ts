@@ -1,0 +1,71 @@
+import type { Jurisdiction, ReleaseDateChangeReason } from '@throughcare/contracts';
+import {
+  displayedReleaseDate,
+  type DisplayedReleaseDate,
+  type DisplayedReleaseDateType,
+  type ReleaseDateCandidates,
+} from '@throughcare/domain';
+
+// Issue 10: which release date the episode shows, and of what type, by the precedence of
+// `displayedReleaseDate` (confirmed › APD › HDCAD › CRD › ARD), from what the episode holds.
+
+/** The release date a sentence calculation gives: the CRD (England and Wales) or the ARD (Scotland). */
+export interface CalculatedReleaseDate {
+  type: 'CRD' | 'ARD';
+  date: string;
+}
+
+/** The type of date a sentence calculation gives in a jurisdiction (the calculator's `releaseDate`). */
+export const CALCULATED_RELEASE_DATE_TYPE: Readonly<Record<Jurisdiction, CalculatedReleaseDate['type']>> = {
+  ENGLAND_AND_WALES: 'CRD',
+  SCOTLAND: 'ARD',
+};
+
+/**
+ * The type of date a release-date change sets, by its reason. Exhaustive: a new reason fails
+ * compilation here until it is mapped.
+ * - HDC_APPROVED: the approved HDC date (HDCAD).
+ * - PAROLE: the approved parole date (APD).
+ * - EARLY_RELEASE, OTHER: a date decided and entered by hand, not calculated: a confirmed date.
+ * - RECALCULATION: a sentence calculation's date (or an upstream system's recalculation), the CRD
+ *   in England and Wales, the ARD in Scotland.
+ */
+export function releaseDateTypeOfChange(
+  reason: ReleaseDateChangeReason,
+  jurisdiction: Jurisdiction,
+): DisplayedReleaseDateType {
+  switch (reason) {
+    case 'HDC_APPROVED':
+      return 'HDCAD';
+    case 'PAROLE':
+      return 'APD';
+    case 'EARLY_RELEASE':
+    case 'OTHER':
+      return 'CONFIRMED';
+    case 'RECALCULATION':
+      return CALCULATED_RELEASE_DATE_TYPE[jurisdiction];
+    default: {
+      const unmapped: never = reason;
+      throw new Error(`release-date change reason not mapped to a date type: ${String(unmapped)}`);
+    }
+  }
+}
+
+/**
+ * The release date the episode shows and its type: the latest release-date change (its date, typed
+ * by its reason), else the latest sentence calculation's CRD/ARD, chosen by the precedence of
+ * `displayedReleaseDate`. Null when the episode holds neither: a date given only at reception is
+ * of no known type (still the `expectedReleaseDate`).
+ */
+export function displayedReleaseDateOf(
+  jurisdiction: Jurisdiction,
+  latestChange: { reason: ReleaseDateChangeReason; expectedReleaseDate: string } | undefined,
+  calculated: CalculatedReleaseDate | null,
+): DisplayedReleaseDate | null {
+  const candidates: ReleaseDateCandidates = {};
+  if (calculated) candidates[calculated.type] = calculated.date;
+  // The latest change is the date in force: it replaces a calculated date of the same type.
+  if (latestChange)
+    candidates[releaseDateTypeOfChange(latestChange.reason, jurisdiction)] = latestChange.expectedReleaseDate;
+  return displayedReleaseDate(candidates);
+}
