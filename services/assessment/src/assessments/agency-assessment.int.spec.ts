@@ -429,6 +429,13 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     await giveConsent(personId, again);
     const view = await json<AgencyAssessmentView>(await read(personId, agency));
     expect(view.access).toEqual({ basis: 'CONSENT', consentGivenAt: again.toISOString() });
+
+    // And withdrawn again: closed again.
+    const second = await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+      withdrawnAt: new Date(again.getTime() + 10).toISOString(),
+    });
+    expect(second.status).toBe(200);
+    expect((await read(personId, agency)).status).toBe(404);
   });
 
   it('reads an episode known before the cut-over on the presumption, saying so, until a withdrawal ends it', async () => {

@@ -120,6 +120,38 @@ describe('consent given, recorded (real Postgres)', () => {
     expect(now.items.map((f) => f.recordedBy === null)).toEqual([false, true, false]);
   });
 
+  it('after consent given again, the person can withdraw again (the latest withdrawal counts); without it, another withdrawal is 409', async () => {
+    const personId = await aPerson();
+    const withdraw = (at: Date) =>
+      call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+        withdrawnAt: at.toISOString(),
+      });
+    const hourAgo = Date.now() - 3_600_000;
+    const t = (minutes: number) => new Date(hourAgo + minutes * 60_000);
+    expect((await give(personId, t(0))).status).toBe(201);
+    expect((await withdraw(t(10))).status).toBe(200);
+    // No consent given since: another withdrawal is refused, the same one answers as before.
+    expect(await json<Problem>(await withdraw(t(15)))).toMatchObject({ code: 'CONSENT_ALREADY_WITHDRAWN' });
+    expect((await withdraw(t(10))).status).toBe(200);
+
+    expect((await give(personId, t(20))).status).toBe(201);
+    // A withdrawal dated before that consent does not end it.
+    expect((await withdraw(t(15))).status).toBe(409);
+    const again = await withdraw(t(30));
+    expect(again.status).toBe(200);
+    expect(await json<{ status: string; withdrawnAt: string }>(again)).toMatchObject({
+      status: 'WITHDRAWN',
+      withdrawnAt: t(30).toISOString(),
+    });
+    expect((await withdraw(t(30))).status).toBe(200);
+    const now = await state(personId);
+    expect(now).toMatchObject({ state: 'WITHDRAWN', givenAt: null, withdrawnAt: t(30).toISOString() });
+    expect(now.items.map((f) => f.fact)).toEqual(['WITHDRAWN', 'GIVEN', 'WITHDRAWN', 'GIVEN']);
+    // The episode's consent view shows the latest withdrawal.
+    const view = await call('GET', `/people/${personId}/episodes/1/consent`, STAFF);
+    expect(await json<{ withdrawnAt: string }>(view)).toMatchObject({ withdrawnAt: t(30).toISOString() });
+  });
+
   it('pages the facts with a cursor, each once', async () => {
     const personId = await aPerson();
     const instants = [3, 2, 1].map((h) => new Date(Date.now() - h * 3_600_000).toISOString());

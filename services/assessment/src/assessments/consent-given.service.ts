@@ -67,7 +67,7 @@ export async function episodeConsent(
     where: { personId, episode },
     order: { givenAt: 'DESC' },
   });
-  // One per episode today (migration 200); the latest, should that change.
+  // The latest (a second is recorded only after consent given again, migration 1100).
   const withdrawal = await manager.findOne(ConsentWithdrawal, {
     where: { personId, episode },
     order: { withdrawnAt: 'DESC' },
@@ -156,7 +156,8 @@ export class ConsentGivenService {
                   g.recorded_at, g.given_by AS recorded_by
              FROM "assessment"."consent_given" g WHERE g.person_id = $1
            UNION ALL
-           SELECT 'WITHDRAWN', 'w:' || w.episode::text, w.episode, w.withdrawn_at, w.recorded_at, NULL
+           SELECT 'WITHDRAWN', 'w:' || w.episode::text || ':' || extract(epoch FROM w.withdrawn_at)::text,
+                  w.episode, w.withdrawn_at, w.recorded_at, NULL
              FROM "assessment"."consent_withdrawal" w WHERE w.person_id = $1
            UNION ALL
            SELECT 'PRESUMED_BEFORE_CUTOVER', 'p:' || p.episode::text, p.episode, p.marked_at, p.marked_at, NULL

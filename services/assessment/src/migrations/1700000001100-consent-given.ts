@@ -94,6 +94,13 @@ async function readPolicies(queryRunner: QueryRunner, which: 'before' | 'after')
   }
 }
 
+async function withdrawalKey(queryRunner: QueryRunner, columns: string): Promise<void> {
+  await queryRunner.query(`
+    ALTER TABLE "assessment"."consent_withdrawal"
+      DROP CONSTRAINT "consent_withdrawal_pkey",
+      ADD CONSTRAINT "consent_withdrawal_pkey" PRIMARY KEY (${columns})`);
+}
+
 /**
  * Issue 10, consent as a recorded fact. Until now consent to voluntary throughcare was presumed
  * when throughcare started and only a withdrawal (migration 200) ended it; an agency read while
@@ -103,6 +110,8 @@ async function readPolicies(queryRunner: QueryRunner, which: 'before' | 'after')
  *   `given_by` (the caller's identity) at `recorded_at`. Append-only: a fact per recording, never
  *   updated or deleted (the application's role may only SELECT and INSERT it); giving consent again
  *   after a withdrawal is a new fact.
+ * - `consent_withdrawal` is keyed by its instant too: after consent given again, the person may
+ *   withdraw again (a withdrawal must stay as easy as giving consent); the latest counts.
  * - `consent_presumption`: the cut-over. Every episode this service already knows (an assessment or
  *   an agency referral of it) at this migration is marked, once, as presumed under the old rule
  *   (`PRESUMED_BEFORE_CUTOVER`), so the agencies supporting those people are not cut off overnight
@@ -179,9 +188,19 @@ export class ConsentGiven1700000001100 implements MigrationInterface {
     for (const signature of SIGNATURES)
       await queryRunner.query(`REVOKE ALL ON FUNCTION "assessment".${signature} FROM PUBLIC`);
     await readPolicies(queryRunner, 'after');
+    // A withdrawal of a consent given again after the first: one per episode and instant.
+    await withdrawalKey(queryRunner, `"person_id", "episode", "withdrawn_at"`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // Back to one withdrawal per episode: the first stands (the later ones ended consents given
+    // again, which this down drops with `consent_given`).
+    await queryRunner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+    await queryRunner.query(`
+      DELETE FROM "assessment"."consent_withdrawal" w
+       WHERE EXISTS (SELECT 1 FROM "assessment"."consent_withdrawal" e
+                      WHERE e.person_id = w.person_id AND e.episode = w.episode AND e.withdrawn_at < w.withdrawn_at)`);
+    await withdrawalKey(queryRunner, `"person_id", "episode"`);
     await readPolicies(queryRunner, 'before');
     for (const signature of [...SIGNATURES].reverse())
       await queryRunner.query(`DROP FUNCTION "assessment".${signature}`);

@@ -419,6 +419,14 @@ describe('assessment migrations (real Postgres)', () => {
       expect(await stands(later, 1)).toEqual([{ stands: false }]);
       await give(later, 'now()');
       expect(await stands(later, 1)).toEqual([{ stands: true }]);
+      // A second withdrawal, later than that consent, ends it: the latest withdrawal counts.
+      await asPlatform(
+        all,
+        `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
+         VALUES ($1, 1, now() + interval '1 second', now(), 'c-consent')`,
+        [later],
+      );
+      expect(await stands(later, 1)).toEqual([{ stands: false }]);
       await expect(give('someone', 'now()')).rejects.toThrow(/consent_given_person_id_check/);
       await expect(give(later, 'now()', '  ')).rejects.toThrow(/consent_given_given_by_check/);
       // The agencies' reads follow consent; down puts them back on migration 800's functions.
@@ -431,6 +439,15 @@ describe('assessment migrations (real Postgres)', () => {
 
       await all.undoLastMigration({ transaction: 'each' });
       expect(await tables()).toEqual([{ given: null, presumed: null, stands: null }]);
+      // One withdrawal per episode again: the first stands.
+      expect(
+        await asPlatform(
+          all,
+          `SELECT count(*)::int AS n, min(withdrawn_at) < now() - interval '30 minutes' AS first
+             FROM assessment.consent_withdrawal WHERE person_id = $1`,
+          [later],
+        ),
+      ).toEqual([{ n: 1, first: true }]);
       expect(await readPolicies()).toEqual([
         { tablename: 'assessment', function: 'episode_agencies' },
         { tablename: 'assessment_answers', function: 'assessment_agencies' },
