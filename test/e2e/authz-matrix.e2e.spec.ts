@@ -423,8 +423,35 @@ const POLICY: Policy[] = [
       },
     }),
   },
+  // Consent given, a recorded fact (issue 10): the person's, seen where an assessment of their
+  // latest episode is, as risk.
+  {
+    app: 'assessment',
+    method: 'GET',
+    path: '/people/{personId}/consent',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/consent`,
+    }),
+  },
+  {
+    app: 'assessment',
+    method: 'POST',
+    path: '/people/{personId}/consent',
+    admitted: PRISON_SCOPE,
+    write: true,
+    // Before the withdrawal (150); the fixtures' own consent was given earlier, so this appends a fact.
+    writeOrder: 149,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/consent`,
+      body: { givenAt: stamp() },
+    }),
+  },
   // The shared assessment as an agency reads it (issue 10): the pathways its active referrals of
-  // the episode cover, while consent stands; any other episode answers as unknown.
+  // the episode cover, while recorded consent stands; any other episode answers as unknown.
   {
     app: 'assessment',
     method: 'GET',
@@ -2150,8 +2177,12 @@ async function buildSide(side: Side): Promise<SideFixtures> {
       assessedOn: inDays(-1),
     });
     expect2xx('risk assessment', assessedRisk);
-    // Issue 10: the assessment service has taken the referral from the bus, so the agency reads
-    // the pathways it covers.
+    // Issue 10: the person's consent is recorded, and the assessment service has taken the
+    // referral from the bus, so the agency reads the pathways it covers.
+    const consented = await api('assessment', 'POST', `/people/${personId}/consent`, DRIVER, {
+      givenAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect2xx('consent given', consented);
     await eventually(`side ${side}: the agency reads the assessment`, async () => {
       const r = await api('assessment', 'GET', `/agency/people/${personId}/episodes/1/assessment`, agency);
       return r.status === 200 ? true : undefined;

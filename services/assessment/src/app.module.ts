@@ -10,6 +10,7 @@ import { AgencyReferral } from './assessments/agency-referral.entity';
 import { Assessment } from './assessments/assessment.entity';
 import { AssessmentsModule } from './assessments/assessments.module';
 import { AssessmentsService } from './assessments/assessments.service';
+import { ConsentGiven, ConsentPresumption } from './assessments/consent-given.entity';
 import { ConsentWithdrawal } from './assessments/consent-withdrawal.entity';
 import { RiskAssessmentVersion } from './assessments/risk-assessment.entity';
 import { ASSESSMENT_SCHEMA, type AssessmentConfig } from './config';
@@ -34,10 +35,13 @@ export class AppModule {
               AssessmentAnswers,
               RiskAssessmentVersion,
               AgencyReferral,
+              ConsentGiven,
+              ConsentPresumption,
             ],
             migrations: assessmentMigrations,
-            // Risk assessments are versions, never changed: the service may not update or delete one.
-            appendOnly: ['risk_assessment'],
+            // Risk assessments are versions, and consent given a fact (the presumption is the
+            // migration's), never changed: the service may not update or delete one.
+            appendOnly: ['risk_assessment', 'consent_given', 'consent_presumption'],
           },
           natsUrl: config.NATS_URL,
           temporal: {

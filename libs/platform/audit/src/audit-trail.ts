@@ -81,6 +81,12 @@ export function statusOf(error: unknown): { status: number; code: string } {
   return { status: 500, code: 'INTERNAL_ERROR' };
 }
 
+/** The audit record's reason for an error answer: its code, and the error's audit-only reason if any. */
+export function auditReasonOf(error: unknown): string {
+  const { code } = statusOf(error);
+  return isDomainError(error) && error.auditReason ? `${code}: ${error.auditReason}` : code;
+}
+
 /**
  * Builds and writes a service's audit records for HTTP requests (used by the interceptor, the
  * transaction subscriber and the guard's refusal hook).

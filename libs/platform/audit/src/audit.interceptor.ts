@@ -11,7 +11,14 @@ import { Observable, catchError, from, mergeMap } from 'rxjs';
 import type { Principal } from '@throughcare/platform-auth';
 import type { AuditOutcome } from './audit-record';
 import { AUDITED, type AuditedSpec } from './audited.decorator';
-import { auditContext, auditUnavailable, AuditTrail, statusOf, type AuditInFlight } from './audit-trail';
+import {
+  auditContext,
+  auditReasonOf,
+  auditUnavailable,
+  AuditTrail,
+  statusOf,
+  type AuditInFlight,
+} from './audit-trail';
 import { PURPOSE_HEADER, purposeOf } from './purpose';
 
 export type AuditMetadata = AuditedSpec | { notAudited: string };
@@ -84,13 +91,14 @@ export class AuditInterceptor implements NestInterceptor {
    */
   private async afterError(flight: AuditInFlight, error: unknown): Promise<never> {
     if (flight.failed && !flight.intent) throw auditUnavailable();
-    const { status, code } = statusOf(error);
+    const { status } = statusOf(error);
     const outcome = status === 404 ? 'not-found' : 'failed';
+    const reason = auditReasonOf(error);
     if (flight.intent) {
       flight.failed = false;
-      await this.trail.record(flight, outcome, { reason: code }).catch(() => undefined);
+      await this.trail.record(flight, outcome, { reason }).catch(() => undefined);
     } else if (!flight.written) {
-      await this.write(flight, outcome, { reason: code });
+      await this.write(flight, outcome, { reason });
     }
     throw error;
   }

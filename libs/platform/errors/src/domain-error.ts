@@ -35,6 +35,12 @@ export interface DomainErrorOptions {
    * standard members (type, title, status, detail, instance, code, errors) cannot be overridden.
    */
   extensions?: Record<string, unknown>;
+  /**
+   * Why, for the audit record only (its `reason`, after the code), never in the answer: e.g. which
+   * check refused a read answered with the same 404 as a missing object, so the answer leaks nothing
+   * and the auditor still sees the cause.
+   */
+  auditReason?: string;
   cause?: unknown;
 }
 
@@ -43,6 +49,7 @@ export class DomainError extends Error {
   readonly retryable: boolean;
   readonly details: Record<string, unknown> | undefined;
   readonly extensions: Record<string, unknown> | undefined;
+  readonly auditReason: string | undefined;
 
   constructor(
     readonly code: string,
@@ -55,6 +62,7 @@ export class DomainError extends Error {
     this.retryable = options.retryable ?? false;
     this.details = options.details;
     this.extensions = options.extensions;
+    this.auditReason = options.auditReason;
   }
 }
 

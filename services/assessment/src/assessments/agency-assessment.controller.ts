@@ -15,20 +15,22 @@ const problem = 'application/problem+json';
 
 /**
  * The audit record's object: `<personId>/<episode>`, and once answered what was disclosed,
- * `?pathways=<covered pathways, comma-separated>&assessment=<source assessment id or none>`, so the
- * disclosure can be reconstructed (which pathways, read from which assessment, at that time).
+ * `?pathways=<covered pathways, comma-separated>&assessment=<source assessment id or none>&basis=<access
+ * basis>`, so the disclosure can be reconstructed (which pathways, read from which assessment, on
+ * which basis, at that time). A refused read keeps `<personId>/<episode>`; its record's reason names
+ * the check that refused (e.g. `EPISODE_NOT_FOUND: CONSENT_NONE`).
  */
 const disclosedObject: AuditResolver<string> = (ctx) => {
   const episode = `${ctx.params['personId'] ?? ''}/${ctx.params['episode'] ?? ''}`;
   const view = ctx.result as AgencyAssessmentView | undefined;
   if (!view) return episode;
   const pathways = view.pathways.map((p) => p.pathway).join(',');
-  return `${episode}?pathways=${pathways}&assessment=${view.assessment?.assessmentId ?? 'none'}`;
+  return `${episode}?pathways=${pathways}&assessment=${view.assessment?.assessmentId ?? 'none'}&basis=${view.access.basis}`;
 };
 
 /** The shared assessment as an agency reads it (issue 10): its referrals' pathways only. */
 @ApiTags('agency assessment')
-@AgencyScoped('the episodes it holds an active referral of, while consent is not withdrawn')
+@AgencyScoped('the episodes it holds an active referral of, while recorded consent stands')
 @Controller('agency/people/:personId/episodes/:episode')
 @PersonalData()
 export class AgencyAssessmentController {
@@ -47,11 +49,13 @@ export class AgencyAssessmentController {
       "The episode's shared assessment for the calling agency: the pathways its active referrals cover (status, needs) and the current risk of serious harm level",
     description:
       'Only while the calling agency holds an active referral of the episode (sent, neither closed nor withdrawn, ' +
-      'as the referral events on the bus say) and the person has not withdrawn consent to voluntary throughcare. ' +
+      'as the referral events on the bus say) and the person’s consent to voluntary throughcare is recorded and not ' +
+      'withdrawn after it (access.basis CONSENT), or, for an episode known before consent was recorded, presumed ' +
+      'and not withdrawn (access.basis PRESUMED_BEFORE_CUTOVER). ' +
       'Each covered pathway is read from the latest completed assessment of the episode (a draft is never shown): ' +
       'from its answers, or from the needs its completion recorded when the answers no longer pass the completion checks; ' +
       'other pathways, the answers themselves, free-text notes and risk reasons are never shown. ' +
-      'No referral, another agency’s referral, an ended referral, withdrawn consent and an unknown person all ' +
+      'No referral, another agency’s referral, an ended referral, no recorded consent, withdrawn consent and an unknown person all ' +
       'answer the same 404 EPISODE_NOT_FOUND.',
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous THROUGHCARE_ID' })
@@ -77,7 +81,7 @@ export class AgencyAssessmentController {
   })
   @ApiResponse({
     status: 404,
-    description: `EPISODE_NOT_FOUND: no active referral of the episode held by the calling agency, consent withdrawn, or no such episode (${problem})`,
+    description: `EPISODE_NOT_FOUND: no active referral of the episode held by the calling agency, no recorded consent, consent withdrawn, or no such episode (${problem})`,
     example: {
       type: 'about:blank',
       title: 'Not Found',

@@ -67,10 +67,22 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
   const read = (personId: string, as: TestPrincipal, episode = 1) =>
     call('GET', `/agency/people/${personId}/episodes/${episode}/assessment`, as);
 
-  /** A core screen (at BAR) requested of the person's episode: a new person's first, unless told. */
+  /** Prison staff record that the person gave consent for their current (latest) episode. */
+  async function giveConsent(personId: string, givenAt = new Date(Date.now() - 1000)): Promise<void> {
+    const given = await call('POST', `/people/${personId}/consent`, STAFF, {
+      givenAt: givenAt.toISOString(),
+    });
+    expect(given.status).toBe(201);
+  }
+
+  /**
+   * A core screen (at BAR) requested of the person's episode: a new person's first, unless told;
+   * with the person's consent to it recorded, unless told.
+   */
   async function aRequestedScreen(
     personId = `p${randomBytes(10).toString('hex')}`,
     episode = 1,
+    consent = true,
   ): Promise<{ personId: string; assessmentId: string }> {
     const { assessmentId } = await harness.activities.requestCoreScreen({
       idempotencyKey: `spec:${randomUUID()}`,
@@ -80,12 +92,13 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
       dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
       correlationId: `spec-${randomUUID()}`,
     });
+    if (consent) await giveConsent(personId);
     return { personId, assessmentId };
   }
 
   /** A person whose core screen (episode 1, at BAR) has its answers saved and is completed. */
-  async function aScreenedPerson(): Promise<{ personId: string; assessmentId: string }> {
-    const { personId, assessmentId } = await aRequestedScreen();
+  async function aScreenedPerson(consent = true): Promise<{ personId: string; assessmentId: string }> {
+    const { personId, assessmentId } = await aRequestedScreen(undefined, 1, consent);
     const saved = await call('PUT', `/assessments/${assessmentId}/answers`, STAFF, {
       answers: coreScreenAnswers(),
     });
@@ -202,7 +215,7 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
       personId,
       episode: 1,
       agencyId: housing.agencyId,
-      access: { basis: 'CONSENT', consent: 'NOT_WITHDRAWN' },
+      access: { basis: 'CONSENT', consentGivenAt: expect.any(String) },
       assessment: { assessmentId, kind: 'CORE_SCREEN', answersVersion: 1 },
       pathways: [
         {
@@ -366,6 +379,94 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     expect(await json<Problem>(r)).toMatchObject({ code: 'EPISODE_NOT_FOUND' });
   });
 
+  /** The agency reads of the person, in the order audited. */
+  const agencyReads = async (personId: string) =>
+    (await auditRecordsAbout(app().get(DataSource), 'assessment', personId)).filter(
+      (r) => r.action === 'assessment.agency-read',
+    );
+
+  it('refuses a read while no consent is recorded (the same 404, audited with the reason), and answers once it is, on basis CONSENT', async () => {
+    const { personId } = await aScreenedPerson(false);
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    await caughtUp();
+    const refused = await read(personId, agency);
+    expect(refused.status).toBe(404);
+    expect((await agencyReads(personId)).at(-1)).toMatchObject({
+      outcome: 'not-found',
+      object_id: `${personId}/1`,
+      reason: 'EPISODE_NOT_FOUND: CONSENT_NONE',
+    });
+    // The same answer as an agency holding no referral at all gets: nothing tells the two apart.
+    const stranger = await read(personId, anAgency());
+    expect(await json<Problem>(refused)).toEqual(await json<Problem>(stranger));
+    expect((await agencyReads(personId)).at(-1)).toMatchObject({
+      reason: 'EPISODE_NOT_FOUND: NO_ACTIVE_REFERRAL',
+    });
+
+    const givenAt = new Date(Date.now() - 60_000);
+    await giveConsent(personId, givenAt);
+    const view = await json<AgencyAssessmentView>(await read(personId, agency));
+    expect(view.access).toEqual({ basis: 'CONSENT', consentGivenAt: givenAt.toISOString() });
+    expect((await agencyReads(personId)).at(-1)).toMatchObject({
+      outcome: 'allowed',
+      object_id: expect.stringMatching(/&basis=CONSENT$/),
+    });
+  });
+
+  it('refuses once consent given is withdrawn; consent given before the withdrawal does not reopen, consent given again later does', async () => {
+    const { personId, agency } = await aReaderWhoWithdrew();
+    expect((await read(personId, agency)).status).toBe(404);
+    expect((await agencyReads(personId)).at(-1)).toMatchObject({
+      outcome: 'not-found',
+      reason: 'EPISODE_NOT_FOUND: CONSENT_WITHDRAWN',
+    });
+    // Recorded late, but given before the withdrawal: the withdrawal still stands.
+    await giveConsent(personId, new Date(Date.now() - 3_600_000));
+    expect((await read(personId, agency)).status).toBe(404);
+
+    const again = new Date(Date.now() + 10);
+    await giveConsent(personId, again);
+    const view = await json<AgencyAssessmentView>(await read(personId, agency));
+    expect(view.access).toEqual({ basis: 'CONSENT', consentGivenAt: again.toISOString() });
+
+    // And withdrawn again: closed again.
+    const second = await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+      withdrawnAt: new Date(again.getTime() + 10).toISOString(),
+    });
+    expect(second.status).toBe(200);
+    expect((await read(personId, agency)).status).toBe(404);
+  });
+
+  it('reads an episode known before the cut-over on the presumption, saying so, until a withdrawal ends it', async () => {
+    const { personId } = await aScreenedPerson(false);
+    // As migration 1100 marked every episode it found.
+    await runUnrestricted(() =>
+      app()
+        .get(DataSource)
+        .query(
+          `INSERT INTO assessment.consent_presumption (person_id, episode, marked_at) VALUES ($1, 1, now())`,
+          [personId],
+        ),
+    );
+    const agency = anAgency();
+    await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    const view = await readable(personId, agency);
+    expect(view.access).toEqual({ basis: 'PRESUMED_BEFORE_CUTOVER', consentGivenAt: null });
+    expect((await agencyReads(personId)).at(-1)).toMatchObject({
+      object_id: expect.stringMatching(/&basis=PRESUMED_BEFORE_CUTOVER$/),
+    });
+
+    const withdrawal = await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+      withdrawnAt: new Date().toISOString(),
+    });
+    expect(withdrawal.status).toBe(200);
+    expect((await read(personId, agency)).status).toBe(404);
+    expect((await agencyReads(personId)).at(-1)).toMatchObject({
+      reason: 'EPISODE_NOT_FOUND: CONSENT_WITHDRAWN',
+    });
+  });
+
   it('records a duplicate once, and an end that arrives before its sent keeps access closed', async () => {
     const { personId } = await aScreenedPerson();
     const agency = anAgency();
@@ -490,13 +591,13 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
   it("fails closed: a withdrawal the agency's own scope cannot see still refuses the read", async () => {
     const { personId, agency } = await aReaderWhoWithdrew();
     // Policies that disagree with the service: the assessment open on the plain referral test
-    // (consent ignored, as before migration 800) and the withdrawal hidden from every agency.
+    // (consent ignored, as before migrations 800 and 1100) and the withdrawal hidden from every agency.
     await withPolicies(
       (table, qual) =>
         table === 'consent_withdrawal'
           ? 'false'
           : table === 'assessment'
-            ? qual.replace('episode_agencies(', 'episode_referral_agencies(')
+            ? qual.replace('episode_consented_agencies(', 'episode_referral_agencies(')
             : undefined,
       async () => {
         const seen = (table: string) =>
@@ -675,13 +776,13 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     expect(records.filter((r) => r.outcome === 'allowed').at(-1)).toMatchObject({
       subject_person: personId,
       object_type: 'assessment',
-      object_id: `${personId}/1?pathways=ACCOMMODATION,HEALTH&assessment=${assessmentId}`,
+      object_id: `${personId}/1?pathways=ACCOMMODATION,HEALTH&assessment=${assessmentId}&basis=CONSENT`,
     });
     expect(records.at(-1)).toMatchObject({
       outcome: 'not-found',
       subject_person: personId,
       object_id: `${personId}/2`,
-      reason: 'EPISODE_NOT_FOUND',
+      reason: 'EPISODE_NOT_FOUND: NO_ACTIVE_REFERRAL',
     });
   });
 

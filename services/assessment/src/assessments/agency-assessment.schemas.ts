@@ -20,6 +20,21 @@ export const AgencyPathwayViewSchema = z.object({
     .describe('Not assessed here, and why (a note, being free text, is not shown)'),
 });
 
+/**
+ * The basis an agency's read rests on. CONSENT: the person's consent to voluntary throughcare,
+ * recorded (`POST /people/:personId/consent`) and not withdrawn after it. PRESUMED_BEFORE_CUTOVER:
+ * an episode this service knew before consent was recorded (migration 1100), read on the consent
+ * presumed then, until a consent is recorded or a withdrawal ends it. STATUTORY_SUPERVISION
+ * (licence supervision after release, not resting on consent) is modelled but not produced yet:
+ * see the README's design note.
+ */
+export const AgencyAccessBasisSchema = z
+  .enum(['CONSENT', 'PRESUMED_BEFORE_CUTOVER', 'STATUTORY_SUPERVISION'])
+  .describe(
+    'CONSENT (recorded, not withdrawn after it); PRESUMED_BEFORE_CUTOVER (an episode known before consent was recorded, no withdrawal); STATUTORY_SUPERVISION is reserved (not produced yet)',
+  );
+export type AgencyAccessBasis = z.infer<typeof AgencyAccessBasisSchema>;
+
 export const AgencyAssessmentViewSchema = z.object({
   personId: PersonIdSchema,
   episode: z.number().int().min(1),
@@ -29,10 +44,12 @@ export const AgencyAssessmentViewSchema = z.object({
     .describe("The calling agency's active referrals of the episode: they decide what is shown"),
   access: z
     .object({
-      basis: z.literal('CONSENT'),
-      consent: z.literal('NOT_WITHDRAWN'),
+      basis: AgencyAccessBasisSchema,
+      consentGivenAt: IsoInstant.nullable().describe(
+        'For CONSENT: when the consent relied on was given (recorded, and not withdrawn after it); null otherwise',
+      ),
     })
-    .describe('Why the agency may read: the person’s consent to voluntary throughcare, not withdrawn'),
+    .describe('Why the agency may read: which lawful basis applied to this read'),
   assessment: z
     .object({
       assessmentId: z.uuid(),
@@ -73,7 +90,7 @@ export const AGENCY_ASSESSMENT_EXAMPLE: AgencyAssessmentView = {
       sentAt: '2026-01-05T10:00:00.000Z',
     },
   ],
-  access: { basis: 'CONSENT', consent: 'NOT_WITHDRAWN' },
+  access: { basis: 'CONSENT', consentGivenAt: '2026-01-04T09:30:00.000Z' },
   assessment: {
     assessmentId: '0f6e3a52-8d3c-4a57-b1b5-6c1de9f4a0aa',
     kind: 'COMPREHENSIVE_SCREEN',

@@ -14,7 +14,7 @@ import {
 } from './assessment-answers.service';
 import { Assessment } from './assessment.entity';
 import { EpisodeNotFoundError } from './assessment.errors';
-import { ConsentWithdrawal } from './consent-withdrawal.entity';
+import { episodeConsent, type EpisodeConsent } from './consent-given.service';
 import { latestRisk } from './risk-assessments.service';
 
 const NEED_REASON = 'need: ';
@@ -22,16 +22,18 @@ const NEED_REASON = 'need: ';
 /**
  * The shared assessment as an agency reads it (issue 10): only while the agency holds an active
  * referral of the person's episode (sent, neither closed nor withdrawn: `agency_referral`, kept
- * from the bus) and the person's consent to voluntary throughcare is not withdrawn; only the
+ * from the bus) and the person's consent to voluntary throughcare is recorded and not withdrawn
+ * after it (or presumed, for an episode known before the cut-over of migration 1100); only the
  * pathways those referrals cover, and the current risk of serious harm level without its
  * reasons. Anything else is answered as an unknown episode (404 EPISODE_NOT_FOUND), whether the
- * person exists, another agency holds the referral, it ended or consent was withdrawn.
+ * person exists, another agency holds the referral, it ended, or consent was never recorded or
+ * was withdrawn; the audit record's reason names the check that refused.
  *
- * Runs under the caller's scope: row-level security (migrations 600, 700, 800) shows an agency
- * the assessment, answers and risk rows only where it holds an active referral and consent is not
- * withdrawn, so this check and the database's agree. The consent check itself reads unrestricted
- * (`acrossScopes`): a withdrawal is looked for whatever the agency's scope shows, so a missing row
- * can only refuse access, never grant it (review M1).
+ * Runs under the caller's scope: row-level security (migrations 600, 700, 800, 1100) shows an
+ * agency the assessment, answers and risk rows only where it holds an active referral and consent
+ * stands by the same rule (`episode_consent_stands`), so this check and the database's agree. The
+ * consent check itself reads unrestricted (`acrossScopes`): a withdrawal is looked for whatever the
+ * agency's scope shows, so a hidden withdrawal still refuses (review M1).
  */
 @Injectable()
 export class AgencyAssessmentService {
@@ -45,16 +47,19 @@ export class AgencyAssessmentService {
           order: { sentAt: 'ASC', referralId: 'ASC' },
         })
       ).filter((r) => r.decision !== 'DECLINED' && r.decision !== 'WITHDRAWN');
-      if (referrals.length === 0) throw new EpisodeNotFoundError(personId, episode);
-      // Consent to voluntary throughcare is given when it starts; a recorded withdrawal ends the
-      // agency's access. Read unrestricted: a withdrawal the agency's scope cannot see still counts.
-      if (await acrossScopes(tx, () => tx.existsBy(ConsentWithdrawal, { personId, episode })))
-        throw new EpisodeNotFoundError(personId, episode);
+      if (referrals.length === 0) throw new EpisodeNotFoundError(personId, episode, 'NO_ACTIVE_REFERRAL');
+      // Consent to voluntary throughcare must be recorded and not withdrawn after it (or, for an
+      // episode known before the cut-over, presumed and not withdrawn). Read unrestricted: a
+      // withdrawal the agency's scope cannot see still counts, a consent it cannot see is still
+      // the person's (the facts are the platform's; this check only decides).
+      const consent = await acrossScopes(tx, () => episodeConsent(tx, personId, episode));
+      const access = accessOf(consent);
+      if (!access) throw new EpisodeNotFoundError(personId, episode, `CONSENT_${consent.state}`);
       const assessments = await tx.find(Assessment, {
         where: { personId, episode },
         order: { requestedAt: 'DESC', id: 'DESC' },
       });
-      if (assessments.length === 0) throw new EpisodeNotFoundError(personId, episode);
+      if (assessments.length === 0) throw new EpisodeNotFoundError(personId, episode, 'NO_ASSESSMENT');
       const covered = new Set(referrals.flatMap((r) => r.pathways ?? []));
       const { source, pathways } = await this.pathwaysOf(tx, assessments, covered);
       return {
@@ -66,7 +71,7 @@ export class AgencyAssessmentService {
           pathways: [...(r.pathways ?? [])],
           sentAt: r.sentAt!.toISOString(),
         })),
-        access: { basis: 'CONSENT', consent: 'NOT_WITHDRAWN' },
+        access,
         assessment: source,
         pathways,
         needs: pathways.filter((p) => p.supportRequired).map((p) => p.pathway),
@@ -120,6 +125,23 @@ export class AgencyAssessmentService {
         skipped: null,
       })),
     };
+  }
+}
+
+/**
+ * What the agency's read rests on, or none (refused): recorded consent not withdrawn after it
+ * (CONSENT, with the consent relied on), or the cut-over's presumption for an episode known before
+ * consent was recorded (PRESUMED_BEFORE_CUTOVER). STATUTORY_SUPERVISION is modelled, not produced.
+ */
+function accessOf(consent: EpisodeConsent): AgencyAssessmentView['access'] | null {
+  switch (consent.state) {
+    case 'GIVEN':
+      return { basis: 'CONSENT', consentGivenAt: consent.givenAt!.toISOString() };
+    case 'PRESUMED_BEFORE_CUTOVER':
+      return { basis: 'PRESUMED_BEFORE_CUTOVER', consentGivenAt: null };
+    case 'WITHDRAWN':
+    case 'NONE':
+      return null;
   }
 }
 

@@ -52,9 +52,11 @@ export class InvalidCursorError extends ValidationFailedError {
 
 /** This service holds no assessment for that person's episode, so it cannot record facts about it. */
 export class EpisodeNotFoundError extends NotFoundError {
-  constructor(personId: string, episode: number) {
+  /** `auditReason`: which check refused, for the audit record only (the answer is the same 404). */
+  constructor(personId: string, episode: number, auditReason?: string) {
     super(`no assessment is recorded for episode ${episode} of person ${personId}`, 'EPISODE_NOT_FOUND', {
       details: { personId, episode },
+      ...(auditReason ? { auditReason } : {}),
     });
   }
 }
@@ -76,6 +78,18 @@ export class WithdrawalInFutureError extends DomainError {
       'RULE_VIOLATED',
       `withdrawnAt ${withdrawnAt.toISOString()} is later than now (${now.toISOString()})`,
       { details: { field: 'withdrawnAt' } },
+    );
+  }
+}
+
+/** Consent recorded as given later than now (beyond the tolerated clock skew). */
+export class ConsentInFutureError extends DomainError {
+  constructor(givenAt: Date, now: Date) {
+    super(
+      'CONSENT_IN_FUTURE',
+      'RULE_VIOLATED',
+      `givenAt ${givenAt.toISOString()} is later than now (${now.toISOString()})`,
+      { details: { field: 'givenAt' } },
     );
   }
 }

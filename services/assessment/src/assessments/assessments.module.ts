@@ -11,6 +11,9 @@ import { Assessment } from './assessment.entity';
 import { AssessmentsController } from './assessments.controller';
 import { AssessmentsService } from './assessments.service';
 import { ConsentController } from './consent.controller';
+import { ConsentGiven, ConsentPresumption } from './consent-given.entity';
+import { ConsentGivenController } from './consent-given.controller';
+import { ConsentGivenService } from './consent-given.service';
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
 import { RiskAssessmentVersion } from './risk-assessment.entity';
 import { RiskAssessmentsController } from './risk-assessments.controller';
@@ -24,12 +27,15 @@ import { RiskAssessmentsService } from './risk-assessments.service';
       AssessmentAnswers,
       RiskAssessmentVersion,
       AgencyReferral,
+      ConsentGiven,
+      ConsentPresumption,
     ]),
   ],
   controllers: [
     AssessmentsController,
     AssessmentAnswersController,
     ConsentController,
+    ConsentGivenController,
     RiskAssessmentsController,
     AgencyAssessmentController,
   ],
@@ -38,6 +44,7 @@ import { RiskAssessmentsService } from './risk-assessments.service';
     AssessmentAnswersService,
     RiskAssessmentsService,
     AgencyAssessmentService,
+    ConsentGivenService,
     // Agencies' referrals, from the bus: who may read which pathways (issue 10).
     AgencyReferralsProjector,
     AgencyReferralsConsumer,

@@ -44,6 +44,7 @@ import {
   toView,
   type CompletionFacts,
 } from './assessment.state';
+import { episodeConsent } from './consent-given.service';
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
 import { inScope, type Caller, type EstablishmentScope } from './establishment-scope';
 
@@ -202,9 +203,9 @@ export class AssessmentsService {
   async get(scope: EstablishmentScope, id: string, now = new Date()): Promise<AssessmentView> {
     const assessment = await this.assessments.findOneBy({ id });
     if (!assessment || !inScope(scope, assessment.establishmentCode)) throw new AssessmentNotFoundError(id);
-    const withdrawal = await this.consents.findOneBy({
-      personId: assessment.personId,
-      episode: assessment.episode,
+    const withdrawal = await this.consents.findOne({
+      where: { personId: assessment.personId, episode: assessment.episode },
+      order: { withdrawnAt: 'DESC' },
     });
     return toView(assessment, now, withdrawal ?? undefined);
   }
@@ -322,7 +323,8 @@ export class AssessmentsService {
   /**
    * Records that the person withdrew consent to voluntary throughcare for the episode and emits
    * `assessment.consent.withdrawn`, together and once. The same withdrawal again answers as the
-   * first did; another instant is refused. Only an episode this service holds an assessment
+   * first did; another instant is refused, unless consent was given again after the latest
+   * withdrawal and this one is later than that consent (it then ends it, migration 1100). Only an episode this service holds an assessment
    * for, at one of the caller's establishments, can be withdrawn from (see `episodeInScope`).
    */
   async withdrawConsent(
@@ -371,6 +373,25 @@ export class AssessmentsService {
     if (!first) throw new EpisodeNotFoundError(personId, episode);
     if (withdrawnAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
       throw new WithdrawalInFutureError(withdrawnAt, now);
+    // Serialises the person's consent facts (as ConsentGivenService does): each decision below
+    // sees every withdrawal and consent recorded before it.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `assessment:consent:${personId}`,
+    ]);
+    const existing = await tx.find(ConsentWithdrawal, {
+      where: { personId, episode },
+      order: { withdrawnAt: 'DESC' },
+    });
+    // The same withdrawal again answers as the first did.
+    const same = existing.find((w) => w.withdrawnAt.getTime() === withdrawnAt.getTime());
+    if (same) return consentView(personId, episode, same);
+    // Another withdrawal only ends a consent given again after the latest one (migration 1100).
+    const latest = existing[0];
+    if (latest) {
+      const consent = await episodeConsent(tx, personId, episode);
+      if (consent.state !== 'GIVEN' || withdrawnAt.getTime() <= consent.givenAt!.getTime())
+        throw new ConsentAlreadyWithdrawnError(personId, episode, latest.withdrawnAt);
+    }
     const withdrawal = tx.create(ConsentWithdrawal, {
       personId,
       episode,
@@ -378,20 +399,7 @@ export class AssessmentsService {
       recordedAt: now,
       correlationId: correlationId ?? first.correlationId,
     });
-    const inserted = await tx
-      .createQueryBuilder()
-      .insert()
-      .into(ConsentWithdrawal)
-      .values(withdrawal)
-      .orIgnore()
-      .returning('person_id')
-      .execute();
-    if ((inserted.raw as unknown[]).length === 0) {
-      const existing = await tx.findOneByOrFail(ConsentWithdrawal, { personId, episode });
-      if (existing.withdrawnAt.getTime() !== withdrawnAt.getTime())
-        throw new ConsentAlreadyWithdrawnError(personId, episode, existing.withdrawnAt);
-      return consentView(personId, episode, existing);
-    }
+    await tx.insert(ConsentWithdrawal, withdrawal);
     await enqueueEvent(tx, consentWithdrawn(withdrawal));
     return consentView(personId, episode, withdrawal);
   }
@@ -403,7 +411,10 @@ export class AssessmentsService {
   async consent(scope: EstablishmentScope, personId: string, episode: number): Promise<ConsentView> {
     const known = await episodeInScope(this.dataSource.manager, scope, personId, episode);
     if (!known) throw new EpisodeNotFoundError(personId, episode);
-    const withdrawal = await this.consents.findOneBy({ personId, episode });
+    const withdrawal = await this.consents.findOne({
+      where: { personId, episode },
+      order: { withdrawnAt: 'DESC' },
+    });
     return consentView(personId, episode, withdrawal ?? undefined);
   }
 
@@ -414,7 +425,8 @@ export class AssessmentsService {
       ).values(),
     ];
     if (episodes.length === 0) return new Map();
-    const withdrawals = await this.consents.find({ where: episodes });
+    // Oldest first, so each episode's latest withdrawal is the one the map keeps.
+    const withdrawals = await this.consents.find({ where: episodes, order: { withdrawnAt: 'ASC' } });
     return new Map(withdrawals.map((w) => [episodeKey(w), w]));
   }
 }

@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
- * The person withdrew consent to voluntary throughcare for one custody episode: a fact, kept
- * once per episode. Absent means consent was not withdrawn (as far as this service knows).
+ * The person withdrew consent to voluntary throughcare for one custody episode: a fact. Once per
+ * episode, unless consent was given again after it (migration 1100: the key takes `withdrawn_at`);
+ * the latest counts. Absent means consent was not withdrawn (as far as this service knows).
  */
 @Entity({ name: 'consent_withdrawal' })
 export class ConsentWithdrawal {
@@ -13,7 +14,7 @@ export class ConsentWithdrawal {
   episode!: number;
 
   /** When the person withdrew consent (business time). */
-  @Column('timestamptz', { name: 'withdrawn_at' })
+  @PrimaryColumn('timestamptz', { name: 'withdrawn_at' })
   withdrawnAt!: Date;
 
   /** When this service recorded it. */

@@ -75,7 +75,9 @@ export class ConsentController {
     summary: 'Record that the person withdrew consent to voluntary throughcare for the episode',
     description:
       'Emits assessment.consent.withdrawn once. Idempotent: the same withdrawnAt again answers 200 with the same ' +
-      'result and emits nothing; another withdrawnAt is 409 CONSENT_ALREADY_WITHDRAWN.',
+      'result and emits nothing; another withdrawnAt is 409 CONSENT_ALREADY_WITHDRAWN, unless consent was given ' +
+      'again after the latest withdrawal (POST /people/{personId}/consent) and this withdrawal is later than it: ' +
+      'it then ends that consent (recorded and emitted once more).',
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous THROUGHCARE_ID' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
@@ -108,7 +110,7 @@ export class ConsentController {
   })
   @ApiResponse({
     status: 409,
-    description: `CONSENT_ALREADY_WITHDRAWN at another instant (${problem.description})`,
+    description: `CONSENT_ALREADY_WITHDRAWN at another instant, with no consent given again since (${problem.description})`,
   })
   @ApiResponse({
     status: 422,

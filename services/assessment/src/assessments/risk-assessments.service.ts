@@ -246,7 +246,7 @@ export async function latestRisk(
  * The person's latest episode when an assessment of it is at one of the caller's establishments
  * (the function row-level security reads too); else the person is unknown to the caller (404).
  */
-async function personInScope(
+export async function personInScope(
   manager: EntityManager,
   scope: EstablishmentScope,
   personId: string,

@@ -15,13 +15,14 @@ import { loadAssessmentConfig } from '../config';
 import { ASSESSMENT_PROTECTED_TABLES } from '../migrations/1700000000300-row-level-security';
 import { RISK_PROTECTED_TABLES } from '../migrations/1700000000500-risk-assessment';
 import { AGENCY_REFERRAL_PROTECTED_TABLES } from '../migrations/1700000000600-agency-referral';
+import { CONSENT_GIVEN_PROTECTED_TABLES } from '../migrations/1700000001100-consent-given';
 
 // Issue 8, the second wall: Postgres row-level security on the assessments and consent (and,
 // issue 10, the risk assessments), proven against the running service's own connection (the
 // application role) and a bare one.
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
-const tables = [...ASSESSMENT_PROTECTED_TABLES, ...RISK_PROTECTED_TABLES];
+const tables = [...ASSESSMENT_PROTECTED_TABLES, ...RISK_PROTECTED_TABLES, ...CONSENT_GIVEN_PROTECTED_TABLES];
 const aPersonId = () => `p${randomBytes(10).toString('hex')}`;
 
 describe('assessment: row-level security on assessments and consent', () => {
@@ -30,6 +31,14 @@ describe('assessment: row-level security on assessments and consent', () => {
   const owner = new Client({ connectionString: config.DATABASE_URL });
   const atBar = aPersonId();
   const atLei = aPersonId();
+
+  /** Consent given for the episode at `givenAt` (SQL), as the service records it. */
+  const aConsent = (personId: string, episode: number, givenAt = 'now()') =>
+    owner.query(
+      `INSERT INTO assessment.consent_given (id, person_id, episode, given_at, given_by, recorded_at)
+       VALUES ($1, $2, $3, ${givenAt}, 'user:spec', now())`,
+      [randomUUID(), personId, episode],
+    );
 
   beforeAll(async () => {
     app = await bootstrapService({
@@ -54,6 +63,12 @@ describe('assessment: row-level security on assessments and consent', () => {
       await owner.query(
         `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
          VALUES ($1, 1, now(), now(), 'spec-rls')`,
+        [personId],
+      );
+      // Consent given (and presumed at the cut-over) before that withdrawal: it stands no more.
+      await aConsent(personId, 1, `now() - interval '1 hour'`);
+      await owner.query(
+        `INSERT INTO assessment.consent_presumption (person_id, episode, marked_at) VALUES ($1, 1, now())`,
         [personId],
       );
       await owner.query(
@@ -173,11 +188,13 @@ describe('assessment: row-level security on assessments and consent', () => {
 
   it('an agency sees the consent of an episode only while it holds an active referral of it, and writes none', async () => {
     // atBar withdrew consent for episode 1 (the fixture): AG-BAR, whose referral is active, sees
-    // the withdrawal and nothing else (migration 800; the positive case is the next spec).
+    // the consent facts and nothing else (migrations 800 and 1100; the positive case is the next spec).
     expect(await visible({ agency: 'AG-BAR' })).toEqual({
       assessment: [],
       consent_withdrawal: [atBar],
       risk_assessment: [],
+      consent_given: [atBar],
+      consent_presumption: [atBar],
     });
     // AG-LEI's referral ended: nothing.
     expect(await visible({ agency: 'AG-LEI' })).toEqual(everywhere([]));
@@ -278,11 +295,46 @@ describe('assessment: row-level security on assessments and consent', () => {
     }));
   }
 
+  it('with no consent recorded (nor presumed at the cut-over) the agency scope selects nothing of the episode; once given, it does', async () => {
+    const personId = aPersonId();
+    await anAssessment(personId, 1);
+    await aRisk(personId);
+    await aReferral(personId, 1, 'AG-NO-CONSENT');
+    expect(await seenBy('AG-NO-CONSENT', personId)).toMatchObject({ assessments: [], answers: [], risk: 0 });
+    await aConsent(personId, 1);
+    expect(await seenBy('AG-NO-CONSENT', personId)).toMatchObject({
+      assessments: [1],
+      answers: [1],
+      risk: 1,
+    });
+  });
+
+  it('an episode presumed at the cut-over is selected until a withdrawal; consent given after the withdrawal opens it again', async () => {
+    const personId = aPersonId();
+    await anAssessment(personId, 1);
+    await aRisk(personId);
+    await aReferral(personId, 1, 'AG-PRESUMED');
+    await owner.query(
+      `INSERT INTO assessment.consent_presumption (person_id, episode, marked_at) VALUES ($1, 1, now())`,
+      [personId],
+    );
+    expect(await seenBy('AG-PRESUMED', personId)).toMatchObject({ assessments: [1], answers: [1], risk: 1 });
+    await owner.query(
+      `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
+       VALUES ($1, 1, now() - interval '1 minute', now(), 'spec-rls')`,
+      [personId],
+    );
+    expect(await seenBy('AG-PRESUMED', personId)).toMatchObject({ assessments: [], answers: [], risk: 0 });
+    await aConsent(personId, 1);
+    expect(await seenBy('AG-PRESUMED', personId)).toMatchObject({ assessments: [1], answers: [1], risk: 1 });
+  });
+
   it("after the person withdraws consent, the agency scope selects none of the episode's assessment, answers or risk: only the withdrawal", async () => {
     const personId = aPersonId();
     await anAssessment(personId, 1);
     await aRisk(personId);
     await aReferral(personId, 1, 'AG-CONSENT');
+    await aConsent(personId, 1, `now() - interval '1 minute'`);
     expect(await seenBy('AG-CONSENT', personId)).toMatchObject({
       assessments: [1],
       answers: [1],
@@ -306,6 +358,9 @@ describe('assessment: row-level security on assessments and consent', () => {
     const personId = aPersonId();
     await anAssessment(personId, 1);
     await aRisk(personId);
+    await aConsent(personId, 1);
+    await aConsent(personId, 2);
+    await aConsent(personId, 3);
     await aReferral(personId, 1, 'AG-EPISODE-1');
     expect(await seenBy('AG-EPISODE-1', personId)).toMatchObject({ assessments: [1], answers: [1], risk: 1 });
 

@@ -10,6 +10,7 @@ import { AgencyReferralDecision1700000000700 } from './1700000000700-agency-refe
 import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-consent';
 import { AssessmentPersonSex1700000000900 } from './1700000000900-assessment-person-sex';
 import { AssessmentAnswersRequired1700000001000 } from './1700000001000-assessment-answers-required';
+import { ConsentGiven1700000001100 } from './1700000001100-consent-given';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
@@ -24,4 +25,5 @@ export const assessmentMigrations = [
   AgencyReadConsent1700000000800,
   AssessmentPersonSex1700000000900,
   AssessmentAnswersRequired1700000001000,
+  ConsentGiven1700000001100,
 ];

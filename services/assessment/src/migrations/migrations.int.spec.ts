@@ -5,6 +5,7 @@ import { ASSESSMENT_SCHEMA, loadAssessmentConfig } from '../config';
 import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-consent';
 import { AssessmentPersonSex1700000000900 } from './1700000000900-assessment-person-sex';
 import { AssessmentAnswersRequired1700000001000 } from './1700000001000-assessment-answers-required';
+import { ConsentGiven1700000001100 } from './1700000001100-consent-given';
 import { assessmentMigrations } from './index';
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
@@ -339,6 +340,128 @@ describe('assessment migrations (real Postgres)', () => {
       expect(await column()).toEqual([]);
       await all.runMigrations({ transaction: 'each' });
       expect(await column()).toEqual([{ is_nullable: 'NO' }]);
+    } finally {
+      await all.destroy();
+    }
+  });
+
+  it('consent given (1100): append-only facts, the episodes known before marked presumed (closed set), consent read policies, and reverted', async () => {
+    const upTo = (migration: (typeof assessmentMigrations)[number]) =>
+      open(assessmentMigrations.slice(0, assessmentMigrations.indexOf(migration) + 1));
+    const asPlatform = (db: Awaited<ReturnType<typeof open>>, sql: string, params: unknown[] = []) =>
+      db.transaction(async (m) => {
+        await m.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+        return m.query(sql, params) as Promise<Array<Record<string, unknown>>>;
+      });
+    const assessed = (db: Awaited<ReturnType<typeof open>>, person: string, episode: number) =>
+      asPlatform(
+        db,
+        `INSERT INTO assessment.assessment (id, person_id, episode, establishment_code, kind, due_by, requested_at, correlation_id)
+         VALUES ($1, $2, $3, 'BAR', 'STANDARD_REVIEW', now() + interval '3 days', now(), 'c-consent')`,
+        [randomUUID(), person, episode],
+      );
+    const before = await upTo(AssessmentAnswersRequired1700000001000);
+    const [assessedBefore, referredBefore, later] = [personId(), personId(), personId()];
+    await assessed(before, assessedBefore, 2);
+    await asPlatform(
+      before,
+      `INSERT INTO assessment.agency_referral (referral_id, person_id, episode, recorded_at, agency_id, pathways, sent_at, sent_event_id)
+       VALUES ($1, $2, 3, now(), 'AG-1', '{HEALTH}', now(), gen_random_uuid())`,
+      [randomUUID(), referredBefore],
+    );
+    await before.destroy();
+
+    const all = await upTo(ConsentGiven1700000001100);
+    const presumed = (people: string[]) =>
+      asPlatform(
+        all,
+        `SELECT person_id, episode FROM assessment.consent_presumption WHERE person_id = ANY($1) ORDER BY episode`,
+        [people],
+      );
+    const stands = (person: string, episode: number) =>
+      asPlatform(all, `SELECT assessment.episode_consent_stands($1, $2) AS stands`, [person, episode]);
+    const give = (person: string, givenAt: string, givenBy = 'user:spec') =>
+      asPlatform(
+        all,
+        `INSERT INTO assessment.consent_given (id, person_id, episode, given_at, given_by, recorded_at)
+         VALUES ($1, $2, 1, ${givenAt}, $3, now())`,
+        [randomUUID(), person, givenBy],
+      );
+    const readPolicies = () =>
+      all.query(
+        `SELECT tablename, substring(qual from '([a-z_]+_agencies)\\(') AS function FROM pg_policies
+          WHERE schemaname = 'assessment' AND policyname LIKE '%agency_read'
+            AND tablename IN ('assessment', 'assessment_answers', 'risk_assessment') ORDER BY 1`,
+      );
+    const tables = () =>
+      all.query(
+        `SELECT to_regclass('assessment.consent_given') AS given, to_regclass('assessment.consent_presumption') AS presumed,
+                to_regprocedure('assessment.episode_consent_stands(text, integer)') AS stands`,
+      ) as Promise<Array<Record<string, unknown>>>;
+    try {
+      // Every episode known at the migration, from assessments or referrals, is marked; a later one never.
+      await assessed(all, later, 1);
+      expect(await presumed([assessedBefore, referredBefore, later])).toEqual([
+        { person_id: assessedBefore, episode: 2 },
+        { person_id: referredBefore, episode: 3 },
+      ]);
+      expect(await stands(assessedBefore, 2)).toEqual([{ stands: true }]);
+      expect(await stands(later, 1)).toEqual([{ stands: false }]);
+      // Consent given stands until a withdrawal later than it; given again after, it stands again.
+      await give(later, `now() - interval '2 hours'`);
+      expect(await stands(later, 1)).toEqual([{ stands: true }]);
+      await asPlatform(
+        all,
+        `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
+         VALUES ($1, 1, now() - interval '1 hour', now(), 'c-consent')`,
+        [later],
+      );
+      expect(await stands(later, 1)).toEqual([{ stands: false }]);
+      await give(later, 'now()');
+      expect(await stands(later, 1)).toEqual([{ stands: true }]);
+      // A second withdrawal, later than that consent, ends it: the latest withdrawal counts.
+      await asPlatform(
+        all,
+        `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
+         VALUES ($1, 1, now() + interval '1 second', now(), 'c-consent')`,
+        [later],
+      );
+      expect(await stands(later, 1)).toEqual([{ stands: false }]);
+      await expect(give('someone', 'now()')).rejects.toThrow(/consent_given_person_id_check/);
+      await expect(give(later, 'now()', '  ')).rejects.toThrow(/consent_given_given_by_check/);
+      // The agencies' reads follow consent; down puts them back on migration 800's functions.
+      const consented = [
+        { tablename: 'assessment', function: 'episode_consented_agencies' },
+        { tablename: 'assessment_answers', function: 'assessment_consented_agencies' },
+        { tablename: 'risk_assessment', function: 'person_consented_agencies' },
+      ];
+      expect(await readPolicies()).toEqual(consented);
+
+      await all.undoLastMigration({ transaction: 'each' });
+      expect(await tables()).toEqual([{ given: null, presumed: null, stands: null }]);
+      // One withdrawal per episode again: the first stands.
+      expect(
+        await asPlatform(
+          all,
+          `SELECT count(*)::int AS n, min(withdrawn_at) < now() - interval '30 minutes' AS first
+             FROM assessment.consent_withdrawal WHERE person_id = $1`,
+          [later],
+        ),
+      ).toEqual([{ n: 1, first: true }]);
+      expect(await readPolicies()).toEqual([
+        { tablename: 'assessment', function: 'episode_agencies' },
+        { tablename: 'assessment_answers', function: 'assessment_agencies' },
+        { tablename: 'risk_assessment', function: 'person_agencies' },
+      ]);
+      await all.runMigrations({ transaction: 'each' });
+      expect(await tables()).toEqual([
+        {
+          given: 'consent_given',
+          presumed: 'consent_presumption',
+          stands: 'episode_consent_stands(text,integer)',
+        },
+      ]);
+      expect(await readPolicies()).toEqual(consented);
     } finally {
       await all.destroy();
     }

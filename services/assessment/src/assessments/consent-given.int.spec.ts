@@ -1,0 +1,252 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
+import { bearer, type TestPrincipal } from '@throughcare/testing';
+import { DataSource } from 'typeorm';
+import { useAssessmentApp } from '../testing/assessment-app';
+import type { PersonConsentView, RecordedConsentView } from './consent-given.schemas';
+
+// Issue 10: consent to voluntary throughcare as a recorded fact; the state derived from the facts.
+
+const STAFF: TestPrincipal = { roles: ['prison-staff'], establishments: ['BAR'] };
+const ELSEWHERE: TestPrincipal = { roles: ['prison-staff'], establishments: ['SHO'] };
+
+interface Problem {
+  code: string;
+  detail?: string;
+  errors?: Array<{ field: string; message: string }>;
+  details?: unknown;
+}
+
+describe('consent given, recorded (real Postgres)', () => {
+  const harness = useAssessmentApp();
+  const json = async <T>(r: Response) => (await r.json()) as T;
+
+  const call = async (
+    method: string,
+    path: string,
+    as: TestPrincipal,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> =>
+    fetch(`${harness.base}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(await bearer(as, 'urn:throughcare:assessment')),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const give = (personId: string, givenAt: Date | string, headers: Record<string, string> = {}, as = STAFF) =>
+    call(
+      'POST',
+      `/people/${personId}/consent`,
+      as,
+      { givenAt: typeof givenAt === 'string' ? givenAt : givenAt.toISOString() },
+      headers,
+    );
+  const state = async (personId: string, query = '') =>
+    json<PersonConsentView>(await call('GET', `/people/${personId}/consent${query}`, STAFF));
+
+  /** A person whose core screen of `episode` was requested at BAR. */
+  async function aPerson(personId = `p${randomBytes(10).toString('hex')}`, episode = 1): Promise<string> {
+    await harness.activities.requestCoreScreen({
+      idempotencyKey: `spec:${randomUUID()}`,
+      personId,
+      episode,
+      establishmentCode: 'BAR',
+      dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      correlationId: `spec-${randomUUID()}`,
+    });
+    return personId;
+  }
+
+  it('records consent given for the current episode, by the caller, and derives the state: none, given, withdrawn, given again', async () => {
+    const personId = await aPerson();
+    expect(await state(personId)).toEqual({
+      personId,
+      episode: 1,
+      state: 'NONE',
+      givenAt: null,
+      withdrawnAt: null,
+      items: [],
+      nextCursor: null,
+    });
+
+    const first = new Date(Date.now() - 3_600_000);
+    const given = await give(personId, first);
+    expect(given.status).toBe(201);
+    const recorded = await json<RecordedConsentView>(given);
+    expect(recorded).toEqual({
+      personId,
+      episode: 1,
+      state: 'GIVEN',
+      givenAt: first.toISOString(),
+      withdrawnAt: null,
+      recorded: {
+        fact: 'GIVEN',
+        episode: 1,
+        at: first.toISOString(),
+        recordedAt: expect.any(String),
+        recordedBy: expect.stringMatching(/^(user|client):/),
+      },
+    });
+
+    const withdrawnAt = new Date(Date.now() - 60_000);
+    const withdrawal = await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+      withdrawnAt: withdrawnAt.toISOString(),
+    });
+    expect(withdrawal.status).toBe(200);
+    expect(await state(personId)).toMatchObject({
+      state: 'WITHDRAWN',
+      givenAt: null,
+      withdrawnAt: withdrawnAt.toISOString(),
+    });
+
+    const again = new Date();
+    expect((await give(personId, again)).status).toBe(201);
+    const now = await state(personId);
+    expect(now).toMatchObject({
+      state: 'GIVEN',
+      givenAt: again.toISOString(),
+      withdrawnAt: withdrawnAt.toISOString(),
+    });
+    // Every fact, newest recorded first.
+    expect(now.items.map((f) => [f.fact, f.at])).toEqual([
+      ['GIVEN', again.toISOString()],
+      ['WITHDRAWN', withdrawnAt.toISOString()],
+      ['GIVEN', first.toISOString()],
+    ]);
+    expect(now.items.map((f) => f.recordedBy === null)).toEqual([false, true, false]);
+  });
+
+  it('after consent given again, the person can withdraw again (the latest withdrawal counts); without it, another withdrawal is 409', async () => {
+    const personId = await aPerson();
+    const withdraw = (at: Date) =>
+      call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+        withdrawnAt: at.toISOString(),
+      });
+    const hourAgo = Date.now() - 3_600_000;
+    const t = (minutes: number) => new Date(hourAgo + minutes * 60_000);
+    expect((await give(personId, t(0))).status).toBe(201);
+    expect((await withdraw(t(10))).status).toBe(200);
+    // No consent given since: another withdrawal is refused, the same one answers as before.
+    expect(await json<Problem>(await withdraw(t(15)))).toMatchObject({ code: 'CONSENT_ALREADY_WITHDRAWN' });
+    expect((await withdraw(t(10))).status).toBe(200);
+
+    expect((await give(personId, t(20))).status).toBe(201);
+    // A withdrawal dated before that consent does not end it.
+    expect((await withdraw(t(15))).status).toBe(409);
+    const again = await withdraw(t(30));
+    expect(again.status).toBe(200);
+    expect(await json<{ status: string; withdrawnAt: string }>(again)).toMatchObject({
+      status: 'WITHDRAWN',
+      withdrawnAt: t(30).toISOString(),
+    });
+    expect((await withdraw(t(30))).status).toBe(200);
+    const now = await state(personId);
+    expect(now).toMatchObject({ state: 'WITHDRAWN', givenAt: null, withdrawnAt: t(30).toISOString() });
+    expect(now.items.map((f) => f.fact)).toEqual(['WITHDRAWN', 'GIVEN', 'WITHDRAWN', 'GIVEN']);
+    // The episode's consent view shows the latest withdrawal.
+    const view = await call('GET', `/people/${personId}/episodes/1/consent`, STAFF);
+    expect(await json<{ withdrawnAt: string }>(view)).toMatchObject({ withdrawnAt: t(30).toISOString() });
+  });
+
+  it('pages the facts with a cursor, each once', async () => {
+    const personId = await aPerson();
+    const instants = [3, 2, 1].map((h) => new Date(Date.now() - h * 3_600_000).toISOString());
+    for (const at of instants) expect((await give(personId, at)).status).toBe(201);
+    const first = await state(personId, '?limit=2');
+    expect(first.items).toHaveLength(2);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await state(personId, `?limit=2&cursor=${first.nextCursor}`);
+    expect(second.items).toHaveLength(1);
+    expect(second.nextCursor).toBeNull();
+    expect([...first.items, ...second.items].map((f) => f.at).sort()).toEqual([...instants].sort());
+    expect(second.state).toBe('GIVEN');
+  });
+
+  it('Idempotency-Key: a retry answers the first recording (200) and appends nothing; the same key with another givenAt is 422', async () => {
+    const personId = await aPerson();
+    const key = { 'idempotency-key': `spec-${randomUUID()}` };
+    const at = new Date(Date.now() - 60_000);
+    const first = await give(personId, at, key);
+    expect(first.status).toBe(201);
+    const replay = await give(personId, at, key);
+    expect(replay.status).toBe(200);
+    expect((await json<RecordedConsentView>(replay)).recorded).toEqual(
+      (await json<RecordedConsentView>(first)).recorded,
+    );
+    // The same consent again without a key is the fact already recorded, too.
+    expect((await give(personId, at)).status).toBe(200);
+    expect((await state(personId)).items).toHaveLength(1);
+
+    const reused = await give(personId, new Date(Date.now() - 30_000), key);
+    expect(reused.status).toBe(422);
+    expect(await json<Problem>(reused)).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    expect((await state(personId)).items).toHaveLength(1);
+  });
+
+  it('answers a bad body 400 naming the field, a consent in the future 422, and a person outside the caller’s establishments 404', async () => {
+    const personId = await aPerson();
+    const missing = await call('POST', `/people/${personId}/consent`, STAFF, {});
+    expect(missing.status).toBe(400);
+    expect((await json<Problem>(missing)).errors).toEqual([expect.objectContaining({ field: 'givenAt' })]);
+    const malformed = await give(personId, 'yesterday');
+    expect(malformed.status).toBe(400);
+    expect((await json<Problem>(malformed)).errors?.map((e) => e.field)).toEqual(['givenAt']);
+    const extra = await call('POST', `/people/${personId}/consent`, STAFF, {
+      givenAt: new Date().toISOString(),
+      givenBy: 'someone else',
+    });
+    expect(extra.status).toBe(400);
+    expect(JSON.stringify((await json<Problem>(extra)).errors)).toContain('givenBy');
+
+    const future = await give(personId, new Date(Date.now() + 3_600_000));
+    expect(future.status).toBe(422);
+    expect(await json<Problem>(future)).toMatchObject({ code: 'CONSENT_IN_FUTURE' });
+
+    const elsewhere = await give(personId, new Date(), {}, ELSEWHERE);
+    expect(elsewhere.status).toBe(404);
+    expect(await json<Problem>(elsewhere)).toMatchObject({ code: 'PERSON_NOT_FOUND' });
+    expect((await call('GET', `/people/${personId}/consent`, ELSEWHERE)).status).toBe(404);
+    expect((await state(personId)).items).toEqual([]);
+  });
+
+  it('audits the recording and the reads, with the person', async () => {
+    const personId = await aPerson();
+    expect((await give(personId, new Date())).status).toBe(201);
+    await state(personId);
+    const records = await auditRecordsAbout(harness.app.get(DataSource), 'assessment', personId);
+    expect(records.filter((r) => r.action.startsWith('consent.'))).toEqual([
+      expect.objectContaining({ action: 'consent.give', outcome: 'allowed', object_type: 'consent' }),
+      expect.objectContaining({ action: 'consent.list', outcome: 'allowed', object_type: 'consent' }),
+    ]);
+  });
+
+  it('is documented in OpenAPI: bearer token, problem+json answers with their codes, an example body', async () => {
+    const doc = (await (await fetch(`${harness.base}/docs-json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown; responses?: Record<string, unknown> }>>;
+    };
+    const operations = doc.paths['/people/{personId}/consent'];
+    expect(operations?.['post']?.security).toEqual([{ bearer: [] }]);
+    expect(operations?.['get']?.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(operations?.['post']?.responses ?? {}).sort()).toEqual([
+      '200',
+      '201',
+      '400',
+      '401',
+      '404',
+      '422',
+    ]);
+    expect(JSON.stringify(operations?.['post']?.responses?.['422'])).toContain('IDEMPOTENCY_KEY_REUSED');
+    expect(Object.keys(operations?.['get']?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404']);
+  });
+
+  it('records consent for the latest episode once a later one begins', async () => {
+    const personId = await aPerson();
+    await aPerson(personId, 2);
+    const given = await json<RecordedConsentView>(await give(personId, new Date()));
+    expect(given).toMatchObject({ episode: 2, state: 'GIVEN', recorded: { episode: 2 } });
+  });
+});

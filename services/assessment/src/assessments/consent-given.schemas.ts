@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { IsoInstant } from '@throughcare/contracts';
+import { keysetCursor } from '@throughcare/platform-http';
+
+// Issue 10, consent as a recorded fact: consent given, a withdrawal, and the cut-over's presumption.
+
+export const RecordConsentBodySchema = z
+  .object({
+    givenAt: IsoInstant.describe(
+      'When the person gave consent to voluntary throughcare for their current custody episode; not in the future',
+    ),
+  })
+  .strict();
+export type RecordConsentBody = z.output<typeof RecordConsentBodySchema>;
+
+/**
+ * Derived from the episode's facts: GIVEN while the latest consent given is later than the
+ * withdrawal (if any); WITHDRAWN after a withdrawal with no later consent; PRESUMED_BEFORE_CUTOVER
+ * for an episode known before consent was recorded (migration 1100), with neither; else NONE.
+ */
+export const ConsentStateSchema = z.enum(['GIVEN', 'WITHDRAWN', 'PRESUMED_BEFORE_CUTOVER', 'NONE']);
+export type ConsentState = z.infer<typeof ConsentStateSchema>;
+
+export const ConsentFactKindSchema = z.enum(['GIVEN', 'WITHDRAWN', 'PRESUMED_BEFORE_CUTOVER']);
+
+export const ConsentFactSchema = z.object({
+  fact: ConsentFactKindSchema,
+  episode: z.number().int(),
+  at: IsoInstant.describe('When consent was given or withdrawn; for a presumption, when it was marked'),
+  recordedAt: IsoInstant.describe('When this service recorded it'),
+  recordedBy: z
+    .string()
+    .nullable()
+    .describe('Who recorded consent given (user or client), never a name; null for the other facts'),
+});
+export type ConsentFact = z.infer<typeof ConsentFactSchema>;
+
+/** The consent of one custody episode as its facts stand. */
+export const ConsentStandingSchema = z.object({
+  personId: z.string(),
+  episode: z.number().int().describe("The person's current custody episode (the latest this service holds)"),
+  state: ConsentStateSchema,
+  givenAt: IsoInstant.nullable().describe('The latest consent given, when it stands'),
+  withdrawnAt: IsoInstant.nullable().describe("The episode's withdrawal, if any"),
+});
+export type ConsentStanding = z.infer<typeof ConsentStandingSchema>;
+
+export const RecordedConsentViewSchema = ConsentStandingSchema.extend({
+  recorded: ConsentFactSchema.describe('The consent given this request recorded (or a retry found)'),
+});
+export type RecordedConsentView = z.infer<typeof RecordedConsentViewSchema>;
+
+/** The cursor of the facts, newest recorded first. */
+export const ConsentFactCursor = keysetCursor(z.object({ recordedAt: IsoInstant, key: z.string().max(100) }));
+
+export const ListConsentQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: ConsentFactCursor.schema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListConsentQuery = z.output<typeof ListConsentQuerySchema>;
+
+export const PersonConsentViewSchema = ConsentStandingSchema.extend({
+  items: z
+    .array(ConsentFactSchema)
+    .describe("The person's consent facts, every episode, newest recorded first"),
+  nextCursor: z
+    .string()
+    .nullable()
+    .describe('Pass back as `cursor` for the next page; null on the last page'),
+});
+export type PersonConsentView = z.infer<typeof PersonConsentViewSchema>;
+
+export const CONSENT_GIVEN_EXAMPLE: RecordedConsentView = {
+  personId: 'p0123456789abcdef0123',
+  episode: 1,
+  state: 'GIVEN',
+  givenAt: '2026-11-02T14:00:00.000Z',
+  withdrawnAt: null,
+  recorded: {
+    fact: 'GIVEN',
+    episode: 1,
+    at: '2026-11-02T14:00:00.000Z',
+    recordedAt: '2026-11-02T14:03:12.000Z',
+    recordedBy: 'user:st-4f1c',
+  },
+};
