@@ -124,6 +124,22 @@ describe('Scottish release day by the rule in force (1993 Act s.27(7); 2023 Act 
     );
   });
 
+  it('counts the s.26C window in working days since the 2019 Act s.49: a weekend and a Scottish holiday are not counted', () => {
+    // Monday 16 March 2026: two working days back is Thursday 12 March (not Saturday 14 March).
+    expect(releaseDay('SCOTLAND', '2026-03-16').discretion).toMatchObject({
+      earliest: '2026-03-12',
+      source: expect.stringMatching(
+        /2 working days since the Management of Offenders \(Scotland\) Act 2019 s\.49/,
+      ),
+      condition: expect.stringMatching(
+        /^the Scottish Ministers may bring the release forward by up to 2 working days/,
+      ),
+    });
+    // Tuesday 5 January 2027: Monday 4 January is the substitute 2 January holiday (Scotland), and
+    // 1 January a holiday: two working days back is Wednesday 30 December 2026.
+    expect(releaseDay('SCOTLAND', '2027-01-05').discretion?.earliest).toBe('2026-12-30');
+  });
+
   it('keeps every rule with its source, and says what is unverified', () => {
     expect(RELEASE_DAY_RULES.map((r) => r.id)).toEqual([
       'SCOTLAND_1993_S27_7',

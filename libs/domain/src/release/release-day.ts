@@ -34,9 +34,15 @@ import { scottishLiberation } from './liberation-date';
  *   2015 s.2, in force 1 February 2016, SSI 2015/409) lets the Scottish Ministers bring a release
  *   forward by up to 2 days for re-integration, not for a sentence of less than 15 days.
  *
- * Public holidays are the bank holidays of the jurisdiction's calendar. The law means the holidays
- * of the area the person is released to (local holidays vary by council in Scotland); the calendar
- * does not know them, so each answer says so (`caveats`).
+ * Public holidays are the bank holidays of the jurisdiction's calendar. England & Wales: s.23(3)
+ * names the bank holidays in England and Wales, so the area released to does not change them.
+ * Scotland: the 1993 Act's "public holiday" (described in s.27(8), whose text was not read here)
+ * is read as the holidays of the area the person is likely to be in on release (so the Custodial
+ * Sentences and Weapons (Scotland) Act 2007's explanatory notes, para 98, read the same term). The
+ * platform plans a person only where their home area is in the prison's jurisdiction (a home area
+ * across the border is refused at reception, `localAuthorityIssues`), so the jurisdiction's bank
+ * holidays are the area's; its local holidays (they vary by council) are not in the calendar, and
+ * each answer says so (`caveats`).
  *
  * A release that has happened is never moved: callers pass the day it happened, not a due day
  * (the journey does since v3).
@@ -113,6 +119,12 @@ export const EW_DAY_OF_RELEASE_DISCRETION_FROM: LocalDate = '2023-12-12';
 
 /** The 1993 Act s.26C discretion (2015 Act s.2): from 1 February 2016. */
 export const SCOTTISH_REINTEGRATION_DISCRETION_FROM: LocalDate = '2016-02-01';
+/**
+ * The Management of Offenders (Scotland) Act 2019 s.49 (in force 11 October 2019, SSI 2019/309)
+ * made s.26C(3)'s "2 days" 2 **working days**: days other than a Saturday, a Sunday or a public
+ * holiday as described in s.27(8) (https://www.legislation.gov.uk/asp/2019/14/section/49).
+ */
+export const SCOTTISH_REINTEGRATION_WORKING_DAYS_FROM: LocalDate = '2019-10-11';
 
 export interface ReleaseDayDiscretion {
   /** The earliest day the release may lawfully be brought forward to (it may be any eligible day from it up to `liberationDate`). */
@@ -284,15 +296,20 @@ function scottishDiscretion(
 ): ReleaseDayDiscretion | null {
   if (liberationDate < SCOTTISH_REINTEGRATION_DISCRETION_FROM) return null;
   if (sentenceDays !== undefined && sentenceDays < 15) return null;
-  // s.26C(3) as enacted: "by more than 2 days" (days, not working days), counted from the day
-  // s.27(7) gives (s.26C(4)); the explanatory notes' example: due Thursday, Tuesday or Wednesday.
-  // A review of this module said a later amendment (Management of Offenders (Scotland) Act 2019)
-  // made it 2 working days; that amendment was not found here (the source says so). Which day
-  // within the window is chosen is the Ministers' (the prison's) operational call.
+  // s.26C(3): "by more than 2 days" as enacted, 2 working days since the 2019 Act s.49 (a Saturday,
+  // Sunday or public holiday is not counted), counted back from the day s.27(7) gives (s.26C(4)).
+  // Which day within the window is chosen is the Ministers' (the prison's) operational call.
+  const workingDays = liberationDate >= SCOTTISH_REINTEGRATION_WORKING_DAYS_FROM;
+  const back = (day: LocalDate) => {
+    let d = addDays(day, -1);
+    while (isWeekendOrPublicHoliday(d)) d = addDays(d, -1);
+    return d;
+  };
   return {
-    earliest: addDays(liberationDate, -2),
-    source:
-      'Prisoners and Criminal Proceedings (Scotland) Act 1993 s.26C (Prisoners (Control of Release) (Scotland) Act 2015 s.2), 2 days as enacted; any later amendment to working days unverified',
-    condition: `the Scottish Ministers may bring the release forward by up to 2 days where it would be better for the person’s re-integration into the community${sentenceDays === undefined ? ' (not for a sentence of less than 15 days; the sentence length was not given)' : ''}`,
+    earliest: workingDays ? back(back(liberationDate)) : addDays(liberationDate, -2),
+    source: workingDays
+      ? 'Prisoners and Criminal Proceedings (Scotland) Act 1993 s.26C (Prisoners (Control of Release) (Scotland) Act 2015 s.2), 2 working days since the Management of Offenders (Scotland) Act 2019 s.49 (from 11 October 2019)'
+      : 'Prisoners and Criminal Proceedings (Scotland) Act 1993 s.26C (Prisoners (Control of Release) (Scotland) Act 2015 s.2), 2 days as enacted',
+    condition: `the Scottish Ministers may bring the release forward by up to 2 ${workingDays ? 'working days' : 'days'} where it would be better for the person’s re-integration into the community${sentenceDays === undefined ? ' (not for a sentence of less than 15 days; the sentence length was not given)' : ''}`,
   };
 }
