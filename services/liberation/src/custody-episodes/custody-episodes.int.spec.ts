@@ -524,7 +524,11 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       // Due on a Saturday about two months away (with a Friday that is no public holiday): the 1993
       // Act s.27(7) as enacted brings it to the Friday (the 2023 Act's Friday rule is not in force).
       let saturday = daysFromToday(60);
-      while (dayOfWeek(saturday) !== 6 || isBankHoliday('SCOTLAND', addDays(saturday, -1)))
+      // A Saturday whose Wednesday to Friday are working days (the s.26C window: 2 working days).
+      while (
+        dayOfWeek(saturday) !== 6 ||
+        [-1, -2, -3].some((d) => isBankHoliday('SCOTLAND', addDays(saturday, d)))
+      )
         saturday = addDays(saturday, 1);
       const friday = addDays(saturday, -1);
       const { personId } = await anOpenEpisode({ expectedReleaseDate: saturday });
@@ -542,7 +546,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
         explanation: expect.stringContaining(
           `Saturday ${saturday} is a Saturday, Sunday or public holiday: s.27(7) as enacted brings the release forward to the last preceding day that is none of them, Friday ${friday}`,
         ),
-        // s.26C: up to 2 days earlier (the 180-day sentence is over 15 days).
+        // s.26C: up to 2 working days earlier (the 180-day sentence is over 15 days).
         discretion: {
           earliest: addDays(friday, -2),
           source: expect.stringMatching(/s\.26C/),
