@@ -1548,6 +1548,20 @@ const POLICY: Policy[] = [
   {
     app: 'orchestrator',
     method: 'POST',
+    path: '/journeys/{personId}/episodes/{episode}/needs/{pathway}/keep',
+    admitted: { operator: 'all', 'prison-staff': 'establishment' },
+    write: true,
+    // Before the stop (85): nothing is held, so keeping answers the need as it stands (200).
+    writeOrder: 84,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/journeys/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/needs/DRUGS_AND_ALCOHOL/keep`,
+      body: { reason: 'authorisation matrix test: the person asked for the support' },
+    }),
+  },
+  {
+    app: 'orchestrator',
+    method: 'POST',
     path: '/journeys/{personId}/episodes/{episode}/needs/{pathway}/stop',
     admitted: { operator: 'all', 'prison-staff': 'establishment' },
     write: true,

@@ -8,6 +8,7 @@ import {
   ErrorTypes,
   needStoppedUpdate,
   planQuery,
+  resolveAttentionUpdate,
   throughcareWorkflowId,
   type NeedReferralView,
 } from '@throughcare/contracts';
@@ -18,10 +19,16 @@ import { idempotencyKeyOf, JOURNEY_UPDATE_IDEMPOTENCY_HEADER } from '../attentio
 import { isPrisonStaffOf, planInScope } from './plan-scope';
 import {
   JourneyNeedParamsSchema,
+  KeepNeedBodySchema,
   StopNeedBodySchema,
   type JourneyNeedParams,
+  type KeepNeedBody,
   type StopNeedBody,
 } from './sla.schemas';
+
+/** The journey's questions about referring a need its latest assessment no longer indicates. */
+const keepQuestion = (pathway: string, action: string) =>
+  action.startsWith(`need:${pathway}:hold:`) || action.startsWith(`need:${pathway}:no-longer-indicated:`);
 
 /**
  * Prison staff (their establishments' journeys) and operators: changes to what a journey refers.
@@ -116,6 +123,93 @@ export class JourneyNeedsController {
         e.cause.type === ErrorTypes.validation
       )
         throw new ConflictError(e.cause.message, 'NEED_STOP_REFUSED');
+      throw e;
+    }
+  }
+
+  @Audited({
+    action: 'journey-need.keep',
+    kind: 'change',
+    objectType: 'journey-need',
+    objectId: (ctx) => `${String(ctx.params['episode'])}:${String(ctx.params['pathway'])}`,
+    subject: from.param('personId'),
+  })
+  @Post(':personId/episodes/:episode/needs/:pathway/keep')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Keeps referring a need although the latest assessment of its pathway does not indicate it (declined, not required, done): answers the journey's open question about it (NEED_REFERRAL_HELD, which then refers it; NEED_NO_LONGER_INDICATED, which keeps the referral) with the reason. With no question open, nothing changes (the need is referred as the journey plans it)",
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      'The need as the journey now holds it; `answered` names the item answered (absent when none was open: a repeat, or nothing to answer)',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid path or body (problem+json naming each field)' })
+  @ApiResponse({
+    status: 404,
+    description:
+      "JOURNEY_NOT_FOUND: no running journey (or, for prison staff, none in the caller's establishments)",
+  })
+  @ApiResponse({
+    status: 409,
+    description:
+      'NEED_KEEP_REFUSED: not an assessed need of the episode, stopped already, or the journey refused the answer',
+  })
+  @ApiParamsFromZod(JourneyNeedParamsSchema)
+  @ApiHeader(JOURNEY_UPDATE_IDEMPOTENCY_HEADER)
+  async keep(
+    @Param(new ZodValidationPipe(JourneyNeedParamsSchema, 'path')) params: JourneyNeedParams,
+    @Body(new ZodValidationPipe(KeepNeedBodySchema, 'body')) body: KeepNeedBody,
+    @Headers() headers: Record<string, string | string[] | undefined>,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NeedReferralView & { answered?: string }> {
+    const key = idempotencyKeyOf(headers);
+    const workflowId = throughcareWorkflowId(params.personId, params.episode);
+    const notFound = () => new NotFoundError(`no running journey ${workflowId}`, 'JOURNEY_NOT_FOUND');
+    const handle = this.temporal.workflow.getHandle(workflowId);
+    try {
+      const plan = await planInScope(handle, principal);
+      const need = plan.needReferrals?.find((n) => n.pathway === params.pathway);
+      if (!need)
+        throw new ConflictError(
+          `${params.pathway} is not an assessed need referred one by one in ${workflowId}`,
+          'NEED_KEEP_REFUSED',
+        );
+      if (need.stopped)
+        throw new ConflictError(
+          `the ${params.pathway} need was stopped (${need.stopped.reason}): it is referred no more in this episode`,
+          'NEED_KEEP_REFUSED',
+        );
+      const open = plan.attention?.find((a) => a.status === 'OPEN' && keepQuestion(params.pathway, a.action));
+      if (!open) return need;
+      const eventId = key ? `need-keep:${workflowId}:${params.pathway}:${key}` : randomUUID();
+      // The audit intent, fail closed, before the update (see AttentionController.resolve).
+      await this.audit.recordIntent();
+      await handle.executeUpdate(resolveAttentionUpdate, {
+        args: [
+          {
+            itemId: open.id,
+            option: 'SKIP',
+            by: principal.subject,
+            reason: `kept by ${isPrisonStaffOf(principal, plan) ? 'prison staff' : 'an operator'}: ${body.reason}`,
+            resolvedAt: new Date().toISOString(),
+            eventId,
+          },
+        ],
+        updateId: eventId,
+      });
+      const now = (await handle.query(planQuery)).needReferrals?.find((n) => n.pathway === params.pathway);
+      if (!now) throw notFound();
+      return { ...now, answered: open.id };
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) throw notFound();
+      if (
+        e instanceof WorkflowUpdateFailedError &&
+        e.cause instanceof ApplicationFailure &&
+        (e.cause.type === ErrorTypes.validation || e.cause.type === ErrorTypes.notFound)
+      )
+        throw new ConflictError(e.cause.message, 'NEED_KEEP_REFUSED');
       throw e;
     }
   }

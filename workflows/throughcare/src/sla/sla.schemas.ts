@@ -60,6 +60,21 @@ export const StopNeedBodySchema = z
   .strict();
 export type StopNeedBody = z.output<typeof StopNeedBodySchema>;
 
+/** Prison staff keep referring a need the latest assessment no longer indicates: why. */
+export const KeepNeedBodySchema = z
+  .object({
+    reason: z
+      .string()
+      .max(2000)
+      .trim()
+      .min(1)
+      .describe(
+        'Why the need is referred all the same although the latest assessment of its pathway does not indicate it (the person asked for the support after all, the assessment is out of date): kept on the journey item',
+      ),
+  })
+  .strict();
+export type KeepNeedBody = z.output<typeof KeepNeedBodySchema>;
+
 /** One SLA breach as `/breaches` returns it. */
 export const BreachViewSchema = z.object({
   id: z.uuid(),

@@ -801,7 +801,7 @@ describe('journey: one referral per need (referral-per-need-1, issue 9)', () => 
         errorType: 'NEED_REFERRAL_HELD',
         options: ['SKIP'],
         what: expect.stringContaining(
-          `the COMPREHENSIVE_SCREEN ${comprehensive.assessmentId} completed at ${screenedAt} shows HEALTH SUPPORT_DECLINED (the person declines the support): the HEALTH need is held before choosing an agency (try 1), and nothing of the person has been sent for it`,
+          `the COMPREHENSIVE_SCREEN ${comprehensive.assessmentId} completed at ${screenedAt} shows HEALTH SUPPORT_DECLINED (the person declines the support): the HEALTH need is held before choosing an agency, and no referral for it goes to a community agency until prison staff answer`,
         ),
       });
       expect(need(held, 'HEALTH')).toMatchObject({ status: 'NEEDS_ATTENTION' });

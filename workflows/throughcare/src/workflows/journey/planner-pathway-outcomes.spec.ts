@@ -260,7 +260,7 @@ describe('a referred need a later assessment no longer indicates (pathway-outcom
           mustAct: 'prison:BAR',
           errorType: 'NEED_NO_LONGER_INDICATED',
           options: ['SKIP'],
-          what: `the SUMMARY_REVIEW ${req.assessmentId} completed at ${completedAt} shows HEALTH ${status === 'SUPPORT_DECLINED' ? 'SUPPORT_DECLINED (the person declines the support)' : `${status} (no support needed now)`}, but the need is still referred to agency:${health.agencyId} (referral ${health.referralId}): the journey does not withdraw it. If the support is no longer wanted, stop the need (POST /journeys/p-property/episodes/1/needs/HEALTH/stop with the reason), which withdraws its referral and closes this item; skip this item to keep the referral`,
+          what: `the SUMMARY_REVIEW ${req.assessmentId} completed at ${completedAt} shows HEALTH ${status === 'SUPPORT_DECLINED' ? 'SUPPORT_DECLINED (the person declines the support)' : `${status} (no support needed now)`}, but the need is still referred to agency:${health.agencyId} (referral ${health.referralId}): the journey does not withdraw it. If the support is no longer wanted, stop the need (POST /journeys/p-property/episodes/1/needs/HEALTH/stop with the reason), which withdraws its referral and closes this item; to keep the referral, POST …/needs/HEALTH/keep with the reason`,
         }),
       ]);
       // Never withdrawn by the journey; the need stays a need; raised once.
@@ -544,9 +544,9 @@ describe('a need the assessments no longer indicate is held before it is referre
       });
       expect(hold!.what).toContain(`shows HEALTH ${status}`);
       expect(hold!.what).toContain(
-        'held before choosing an agency (try 1), and nothing of the person has been sent',
+        'held before choosing an agency, and no referral for it goes to a community agency until prison staff answer (the justice social work referral names every need)',
       );
-      expect(hold!.what).toContain('POST /journeys/p-property/episodes/1/needs/HEALTH/stop');
+      expect(hold!.what).toContain('POST /journeys/p-property/episodes/1/needs/HEALTH/keep with the reason');
       expect(j.p.needReferral('HEALTH')?.tries ?? []).toEqual([]);
       expect(j.needReferralsSent.size).toBe(0);
       expect(j.p.needReferralsView()!.map((n) => n.status)).toEqual(['NEEDS_ATTENTION']);
@@ -597,6 +597,47 @@ describe('a need the assessments no longer indicate is held before it is referre
       [needHoldAction('HEALTH', 2, 'asm-r'), 'OPEN'],
     ]);
     expect(j.needReferralsSent.size).toBe(1);
+    // The first agency thinks again and accepts: it holds the need, and the hold on a next agency is closed.
+    j.t += HOUR;
+    expect(
+      j.tell(j.facts.referralOutcome, {
+        referralId: first.referralId!,
+        decision: 'ACCEPTED',
+        decidedAt: j.now,
+        eventId: 'e-accept',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(holds(j).map((a) => [a.action, a.status])).toEqual([
+      [needHoldAction('HEALTH', 1, 'asm-r'), 'RESOLVED'],
+      [needHoldAction('HEALTH', 2, 'asm-r'), 'RESOLVED'],
+    ]);
+    expect(holds(j)[1]!.resolution?.reason).toContain(`agency:${first.agencyId} holds the need`);
+    expect(j.p.needReferral('HEALTH')!.tries).toHaveLength(1);
+  });
+
+  it('a "still referred" item whose agency then declines is closed, and the next agency is held and asked about (review of stop 41, M4)', () => {
+    const j = referred();
+    const health = j.p.needReferral('HEALTH')!.tries[0]!;
+    j.t += HOUR;
+    const req = j.s.requests.find((r) => r.kind === 'SUMMARY_REVIEW')!;
+    complete(j, 'SUMMARY_REVIEW', [], [declined('HEALTH')], 'e-summary');
+    j.run();
+    expect(items(j).map((a) => a.status)).toEqual(['OPEN']);
+    j.t += HOUR;
+    j.tell(j.facts.referralOutcome, {
+      referralId: health.referralId!,
+      decision: 'DECLINED',
+      decidedAt: j.now,
+      eventId: 'e-decline',
+    });
+    j.run();
+    expect(items(j).map((a) => a.status)).toEqual(['RESOLVED']);
+    expect(items(j)[0]!.resolution?.reason).toContain('referral it asked about no longer stands');
+    expect(holds(j).map((a) => [a.action, a.status])).toEqual([
+      [needHoldAction('HEALTH', 2, req.assessmentId), 'OPEN'],
+    ]);
+    expect(j.needReferralsSent.size).toBe(2); // ACCOMMODATION and the declined HEALTH only
   });
 
   it('stopping the need closes the hold, and nothing is ever sent', () => {

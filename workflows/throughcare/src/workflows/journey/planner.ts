@@ -2245,6 +2245,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (staffStop(pathway)) continue;
       if (needStopped(pathway))
         yield { kind: 'closeItem', item, reason: 'the need is no longer referred in this episode' };
+      // The referral it asked about no longer stands (its agency declined or withdrew): the next
+      // agency's choice is held and asked about afresh (`pathway-hold-1`).
+      else if (!holderOf(needReferral(pathway)) && ctx.patched(PATHWAY_HOLD_PATCH))
+        yield {
+          kind: 'closeItem',
+          item,
+          reason: `the ${pathway} referral it asked about no longer stands: the next agency is asked about again`,
+        };
       else if (o && o.status === 'SUPPORT_REQUIRED')
         yield {
           kind: 'closeItem',
@@ -2270,9 +2278,16 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         string,
       ];
       const o = latest.get(pathway);
+      const holding = holderOf(needReferral(pathway));
       if (staffStop(pathway)) continue;
       if (needStopped(pathway) || !needs().includes(pathway))
         yield { kind: 'closeItem', item, reason: 'the need is no longer referred in this episode' };
+      else if (holding?.t.sentAt && takesOn(holding.t))
+        yield {
+          kind: 'closeItem',
+          item,
+          reason: `agency:${holding.t.agencyId} holds the need (referral ${holding.t.referralId}): no other agency is chosen`,
+        };
       else if (o && !NO_LONGER_INDICATED.has(o.status))
         yield {
           kind: 'closeItem',
@@ -2309,7 +2324,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         mustAct: prison(),
         failure: {
           type: 'NEED_NO_LONGER_INDICATED',
-          message: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${o.pathway} ${o.status === 'SUPPORT_DECLINED' ? 'SUPPORT_DECLINED (the person declines the support)' : `${o.status} (no support needed now)`}, but the need is still ${where}: the journey does not withdraw it. If the support is no longer wanted, stop the need (POST /journeys/${input.personId}/episodes/${input.episode}/needs/${o.pathway}/stop with the reason), which withdraws its referral and closes this item; skip this item to keep the referral`,
+          message: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${o.pathway} ${o.status === 'SUPPORT_DECLINED' ? 'SUPPORT_DECLINED (the person declines the support)' : `${o.status} (no support needed now)`}, but the need is still ${where}: the journey does not withdraw it. If the support is no longer wanted, stop the need (POST /journeys/${input.personId}/episodes/${input.episode}/needs/${o.pathway}/stop with the reason), which withdraws its referral and closes this item; to keep the referral, POST …/needs/${o.pathway}/keep with the reason`,
         },
         options: ['SKIP'],
       });
@@ -2336,7 +2351,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (!ctx.patched(PATHWAY_HOLD_PATCH)) return undefined;
     const step = sending
       ? `sending it to agency:${needReferral(pathway)!.tries[no - 1]!.agencyId}`
-      : 'choosing an agency';
+      : no === 1
+        ? 'choosing an agency'
+        : 'choosing the next agency';
     const why =
       o.status === 'SUPPORT_DECLINED'
         ? 'SUPPORT_DECLINED (the person declines the support)'
@@ -2349,7 +2366,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       mustAct: prison(),
       failure: {
         type: 'NEED_REFERRAL_HELD',
-        message: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${pathway} ${why}: the ${pathway} need is held before ${step} (try ${no}), and nothing of the person has been sent for it. To refer it all the same, skip this item; to stop referring it, stop the need (POST /journeys/${input.personId}/episodes/${input.episode}/needs/${pathway}/stop with the reason). A later assessment showing ${pathway} SUPPORT_REQUIRED releases the hold`,
+        message: `the ${o.kind} ${o.assessmentId} completed at ${o.completedAt} shows ${pathway} ${why}: the ${pathway} need is held before ${step}, and no referral for it goes to ${sending ? 'that agency' : 'a community agency'} until prison staff answer (the justice social work referral names every need). To refer it all the same, POST /journeys/${input.personId}/episodes/${input.episode}/needs/${pathway}/keep with the reason; to stop referring it, POST …/needs/${pathway}/stop with the reason. A later assessment showing ${pathway} SUPPORT_REQUIRED releases the hold`,
       },
       options: ['SKIP'],
     };
