@@ -19,9 +19,7 @@ import * as harness from './journey-harness';
 
 const { advance, receptionInput, recordHistory, recordingActivities, screenAndRefer, serverNow } = harness;
 const { startJourney, tell, waitForEffect, waitForPlan, withWorkers, useJourneyEnvironment } = harness;
-const { acknowledgeReferral, completeAssessment, currentRunId, journeyBundle, live, settleAttention } =
-  harness;
-const { waitForNextRun, of } = harness;
+const { acknowledgeReferral, completeAssessment, journeyBundle, live, of, settleAttention } = harness;
 
 let env: TestWorkflowEnvironment;
 useJourneyEnvironment((created) => (env = created));
