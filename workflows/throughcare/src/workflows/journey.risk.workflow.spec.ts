@@ -177,8 +177,12 @@ describe('journey: risk assessments (risk-assessed-1, risk-notice-1; issue 10)',
           );
           expect(meetings(moved)).toEqual([localDateOf(earlier)]);
           expect(moved.bookings?.find((b) => b.bookingId === first.bookingId)?.status).toBe('CANCELLED');
-          expect(acts.effects.filter(of('meetingCancelled')).map((e) => e.bookingId)).toEqual([
-            first.bookingId,
+          // Cancelled for the risk, not for a liberation date that never changed (no band named).
+          expect(acts.effects.filter(of('meetingCancelled')).map((e) => [e.bookingId, e.reason])).toEqual([
+            [
+              first.bookingId,
+              `liberation ${booked.liberationDate}, brought forward for an elevated risk (risk assessment version 2): meeting due by ${localDateOf(earlier)}`,
+            ],
           ]);
           expect(
             acts.effects
