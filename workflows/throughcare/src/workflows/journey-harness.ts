@@ -31,8 +31,9 @@ import {
   type Stage,
   type ThroughcareActivities,
   type ThroughcareInput,
+  type Jurisdiction,
 } from '@throughcare/contracts';
-import { ageOn, localDateOf } from '@throughcare/domain';
+import { ageOn, localDateOf, type SlaPolicy } from '@throughcare/domain';
 import {
   type Client,
   WorkflowUpdateFailedError,
@@ -482,16 +483,49 @@ export function recordingActivities(options: RecordingOptions = {}) {
   };
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/**
+ * A test policy: fields set on every seed policy of `jurisdiction` in a bundle of its own (the
+ * journey reads its policy from the seed policies bundled into the workflow code; nothing else
+ * carries it). For a rule no seed policy sets yet, such as `preReleaseMeetingElevatedRisk`.
+ */
+export interface TestPolicy {
+  jurisdiction: Jurisdiction;
+  set: Partial<Pick<SlaPolicy, 'preReleaseMeetingElevatedRisk'>>;
+}
+/** The seed policies' module, as webpack resolves it (test-policy-loader.js rewrites it). */
+const SEED_POLICIES_MODULE = /[\\/]libs[\\/]domain[\\/]src[\\/]policy[\\/]seed-policies\.ts$/;
+
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 /**
  * The workflow bundle, built once per test process (webpack is the slow part), with the platform's
  * failure converter as in production (journey-worker.host.ts). The time-skipping workers run
  * without the payload codec: their histories are recorded as replay fixtures
- * (test/fixtures/histories), which must stay readable without a per-run key.
+ * (test/fixtures/histories), which must stay readable without a per-run key. With `testPolicy`, a
+ * bundle of its own whose seed policies carry it (never used to record a history).
  */
-export function journeyBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ ...journeyBundleOptions(), logger: quietLogger });
-  return bundle;
+export function journeyBundle(testPolicy?: TestPolicy): Promise<WorkflowBundleWithSourceMap> {
+  const key = testPolicy ? JSON.stringify(testPolicy) : '';
+  let built = bundles.get(key);
+  if (!built) {
+    const options = journeyBundleOptions();
+    built = bundleWorkflowCode({
+      ...options,
+      logger: quietLogger,
+      ...(testPolicy && {
+        webpackConfigHook: (config) => {
+          const base = options.webpackConfigHook(config);
+          const rule = {
+            test: SEED_POLICIES_MODULE,
+            enforce: 'pre' as const,
+            use: [{ loader: require.resolve('./test-policy-loader'), options: testPolicy }],
+          };
+          return { ...base, module: { ...base.module, rules: [...(base.module?.rules ?? []), rule] } };
+        },
+      }),
+    });
+    bundles.set(key, built);
+  }
+  return built;
 }
 const quietLogger = {
   log: () => undefined,
@@ -540,7 +574,13 @@ export async function withWorkers<T>(
   env: TestWorkflowEnvironment,
   activities: ReturnType<typeof recordingActivities>,
   fn: () => Promise<T>,
-  { deadlineMs = TEST_BODY_DEADLINE_MS }: { deadlineMs?: number } = {},
+  {
+    deadlineMs = TEST_BODY_DEADLINE_MS,
+    testPolicy,
+  }: {
+    deadlineMs?: number;
+    /** The journeys run on a bundle with this test policy. */ testPolicy?: TestPolicy;
+  } = {},
 ): Promise<T> {
   const own: Scope = { ended: false, running: Promise.resolve() };
   latest = own;
@@ -562,7 +602,7 @@ export async function withWorkers<T>(
   deadline.catch(() => undefined); // observed below; never unhandled if the body wins
   const connection = env.nativeConnection;
   const run = async (): Promise<T> => {
-    const bundle = await journeyBundle();
+    const bundle = await journeyBundle(testPolicy);
     const made = await Promise.allSettled([
       Worker.create({
         connection,

@@ -156,6 +156,10 @@ describe('risk assessments (risk-assessed-1)', () => {
       expect(live(j)).toEqual(['GATE_PICKUP 2026-04-01', 'PRE_RELEASE_MEETING 2026-03-11']);
       const old = j.s.bookings.find((b) => b.kind === 'PRE_RELEASE_MEETING' && b.date === '2026-03-18');
       expect(old?.status).toBe('CANCELLED');
+      // The reason says why (not a liberation date that never changed), and names no band.
+      expect(old?.cancelledBecause).toBe(
+        'liberation 2026-04-01, brought forward for an elevated risk (risk assessment version 2): meeting due by 2026-03-11',
+      );
       expect(meetingDue(j)?.slice(0, 10)).toBe('2026-03-11');
       expect(riskNotices(j)).toHaveLength(1);
     });

@@ -791,6 +791,17 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (!override || !elevatedRisk()) return ctx.policy;
     return { ...ctx.policy, clocks: { ...ctx.policy.clocks, preReleaseMeeting: override } };
   };
+  /**
+   * Why a pre-release meeting booked for a day after its due day is moved: a new liberation date;
+   * under the elevated-risk clock, that clock (the liberation date may not have changed at all).
+   * The second reads only under a policy that sets `preReleaseMeetingElevatedRisk`, which no
+   * published policy does: no recorded or running journey can take it, so it needs no patch.
+   * Names no band (the liberation service keeps the reason with the meeting).
+   */
+  const meetingMovedBecause = (lib: string) =>
+    meetingPolicy() === ctx.policy
+      ? `liberation date now ${lib}`
+      : `liberation ${lib}, brought forward for an elevated risk (risk assessment version ${latestRisk()!.version})`;
   /** The agency responsible for the person in the community, as an attention item names who must act. */
   const responsibleAgency = () => {
     const agencyId = s.agencyId ?? s.told?.agencyId;
@@ -1958,7 +1969,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             if (lapsed(b)) return lapseReason(b.date);
             if (meeting === undefined) return `no working day left before liberation on ${lib}`;
             if ((b.date ?? '') > localDateOf(new Date(meetingDue())) && b.date !== meeting)
-              return `liberation date now ${lib}: meeting due by ${localDateOf(new Date(meetingDue()))}`;
+              return `${meetingMovedBecause(lib)}: meeting due by ${localDateOf(new Date(meetingDue()))}`;
             // The release moved out of the planning window: a meeting weeks ahead of its time is
             // booked again when planning opens (it was kept before this patch).
             if (
