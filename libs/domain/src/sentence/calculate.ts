@@ -433,6 +433,12 @@ interface ReleaseUnit {
 interface ReleasePointResult {
   readonly date: LocalDate;
   readonly dayCount: number;
+  /**
+   * The requisite custodial period in days: the proportions applied for this date, without the
+   * additional days and without moving to a commencement date (s.244(3) defines the period as a
+   * proportion; a release due on a commencement day is later than its end).
+   */
+  readonly requisiteDays: number;
   readonly policies: readonly ReleasePointPolicy[];
   readonly steps: readonly string[];
   readonly unverified: readonly string[];
@@ -536,7 +542,7 @@ function releasePoint(
         `${total} days + ${added} additional days (CJA 2003 s.257(2)(a)) = day ${total + added} counting ${unit.servedFrom} as day 1 is ${date}`,
       );
     else words.push(`day ${total} counting ${unit.servedFrom} as day 1 is ${date}`);
-    return { total: total + added, date };
+    return { total: total + added, date, requisite: total };
   };
   steps.push(`${baseline.id}: ${baseline.source.citation}`);
   let current = compute(partProportions, steps);
@@ -571,12 +577,19 @@ function releasePoint(
       steps.push(
         `${moved.date} is before ${reach}, when the change reached this ${label}: due on ${reach} (released as soon as the law required)`,
       );
-    current = { total: daysBetween(unit.servedFrom, date) + 1, date };
+    current = { total: daysBetween(unit.servedFrom, date) + 1, date, requisite: moved.requisite };
     next.forEach((p, i) => (partProportions[i] = p));
     applied.push(change);
     if (change.source.unverified) unverified.push(`${change.id}: ${change.source.unverified}`);
   }
-  return { date: current.date, dayCount: current.total, policies: applied, steps, unverified };
+  return {
+    date: current.date,
+    dayCount: current.total,
+    requisiteDays: current.requisite,
+    policies: applied,
+    steps,
+    unverified,
+  };
 }
 
 function hdcRecord(
@@ -893,7 +906,10 @@ function englandAndWales(
     readonly sled: LocalDate;
     readonly totalDays: number;
     readonly point: ReleasePointResult;
-    /** The end of the requisite custodial period: the release point without the additional days (the point itself when none). */
+    /**
+     * The last day of the requisite custodial period: its days under the proportions the CRD
+     * applied, without the additional days and not moved to a commencement date.
+     */
     readonly requisiteEnd: LocalDate;
   }
   const results: ChainResult[] = chains.map((chain) => {
@@ -906,8 +922,9 @@ function englandAndWales(
       allSentences: sentences,
     };
     const point = releasePoint({ ...unit, addedDays: added }, baseline, changes, 'conditional release');
-    const requisiteEnd =
-      added > 0 ? releasePoint(unit, baseline, changes, 'conditional release').date : point.date;
+    // One release point: the period the HDCED and TUSED count on is the CRD's own (S1 of the
+    // stop-41 review: a second call without the added days could choose another proportion).
+    const requisiteEnd = addDays(servedFrom, point.requisiteDays - 1);
     return {
       chain,
       servedFrom,
@@ -1030,14 +1047,27 @@ function englandAndWales(
   const dates: CalculatedDate[] = [sled, crd];
   const notApplicable: NotApplicableDate[] = [];
 
-  // HDC (s.246): window of N days ending with the CRD, after 4 weeks and one-half of the custodial period.
+  // HDC (s.246): window of N days ending with the last day of the requisite custodial period, after
+  // 4 weeks and one-half of that period.
   const hdc = hdcRecord(table, 'ENGLAND_AND_WALES', input.asAt, warnings);
   // The custodial period is the governing group's (for concurrent groups starting on different
-  // days, the one whose CRD is latest), without the additional days: they extend the period to be
-  // served before eligibility (s.257(2)(a)), so they are added to the day found.
+  // days, the one whose CRD is latest), under the proportions its CRD applied, without the
+  // additional days: they extend the period to be served before eligibility (s.257(2)(a)), so they
+  // are added to the day found.
   const servedFrom = governing.servedFrom;
   const requisiteEnd = governing.requisiteEnd;
   const custodial = daysBetween(servedFrom, requisiteEnd) + 1;
+  /** The CRD was moved to a commencement day later than the period's end plus the additional days. */
+  const movedToCommencement = addDays(requisiteEnd, added) < governing.point.date;
+  const requisiteWords =
+    requisiteEnd === crd.date
+      ? `the CRD ${crd.date}`
+      : `${requisiteEnd}, the day the proportion applied for the CRD ${crd.date} is served${
+          added > 0 ? ` without the ${added} additional days` : ''
+        }${movedToCommencement ? ' (the CRD is the later day on which that proportion reached the sentence)' : ''}${
+          addDays(requisiteEnd, added) > crd.date ? ' (the CRD is the end of the sentence)' : ''
+        }`;
+  const requisiteUnverified = movedToCommencement ? [REQUISITE_BEFORE_COMMENCEMENT_UNVERIFIED] : [];
   const excluded = englandAndWalesHdcExclusion(
     input,
     results.map((r) => ({
@@ -1070,15 +1100,13 @@ function englandAndWales(
           ruleId: hdc.id,
           citation: citing(hdc.source.citation, { added: true, atLarge: true }),
           url: hdc.source.url,
-          inputs: { ...inputs, crd: crd.date, custodialDays: custodial },
+          inputs: { ...inputs, crd: crd.date, custodialDays: custodial, requisiteEnd },
           steps: [
             ...(atLarge > 0 ? [adjustments.atLargeStep] : []),
-            added > 0
-              ? `requisite custodial period: ${custodial} days from ${servedFrom} to ${requisiteEnd}, the CRD without the ${added} additional days (at least ${hdc.minCustodialPeriodDays})`
-              : `requisite custodial period: ${custodial} days from ${servedFrom} to the CRD ${crd.date} (at least ${hdc.minCustodialPeriodDays})`,
+            `requisite custodial period: ${custodial} days from ${servedFrom} to ${requisiteWords} (at least ${hdc.minCustodialPeriodDays})`,
             `at least ${hdc.minServedDays} days served: day ${hdc.minServedDays}`,
             `at least one-half of the custodial period served: ${describeRational(hdc.minServedProportionOfCustodialPeriod!)} of ${custodial} = day ${half}`,
-            `within the ${hdc.maxDaysBeforeRelease} days ending with the CRD: day ${windowStart} onwards`,
+            `within the ${hdc.maxDaysBeforeRelease} days ending with the last day of the requisite custodial period: day ${windowStart} onwards`,
             ...(added > 0
               ? [
                   `the latest of these is day ${day}; ${adjustments.addedStep}: day ${day} + ${added} = day ${day + added}, counting ${servedFrom} as day 1, is ${hdced}`,
@@ -1088,8 +1116,9 @@ function englandAndWales(
           unverified: [
             ...unverifiedFor({ added: true, atLarge: true }),
             ...(added > 0 ? [HDCED_ADDED_DAYS_UNVERIFIED] : []),
+            ...requisiteUnverified,
             ...(hdc.source.unverified ? [hdc.source.unverified] : []),
-            'the window is read as the N days ending with (and including) the CRD; HMPPS practice was not checked',
+            'the window is read as the N days ending with (and including) the last day of the requisite custodial period; HMPPS practice was not checked',
             's.246(4) exclusions outside the inputs (extended sentence, offender of particular concern, previous recall or HDC curfew breach, liable to deportation, and others) are not checked',
             ...(input.sexOffenderNotification === undefined ? [NOTIFICATION_ASSUMED] : []),
             ...(results.length > 1
@@ -1126,7 +1155,7 @@ function englandAndWales(
     if (tused <= sled.date)
       notApplicable.push({
         type: 'TUSED',
-        reason: `12 months after the CRD (${tused}) is not after the SLED ${sled.date}`,
+        reason: `12 months after the requisite custodial period (${tused}) is not after the SLED ${sled.date}`,
       });
     else
       dates.push({
@@ -1139,19 +1168,22 @@ function englandAndWales(
             { added: false, atLarge: true },
           ),
           url: 'https://www.legislation.gov.uk/ukpga/2003/44/section/256AA',
-          inputs: { ...inputs, crd: crd.date, sled: sled.date },
+          inputs: { ...inputs, crd: crd.date, sled: sled.date, requisiteEnd: custodialEnd },
           steps: [
             `term under 2 years and more than 1 day`,
             ...(atLarge > 0 ? [adjustments.atLargeStep] : []),
-            added > 0
-              ? `12 months beginning ${addDays(custodialEnd, 1)} (the day after the requisite custodial period ends on ${custodialEnd}: the CRD without the ${added} additional days, which extend the time to release, not that period) end on ${tused}`
-              : `12 months beginning ${addDays(crd.date, 1)} (the day after the CRD) end on ${tused}`,
+            custodialEnd === crd.date
+              ? `12 months beginning ${addDays(crd.date, 1)} (the day after the CRD) end on ${tused}`
+              : `12 months beginning ${addDays(custodialEnd, 1)} (the day after the requisite custodial period ends on ${requisiteWords}${
+                  added > 0 ? ': additional days extend the time to release, not that period' : ''
+                }) end on ${tused}`,
             `after the SLED ${sled.date}: top-up supervision until ${tused}`,
           ],
           unverified: [
             ...unverifiedTused,
             ...unverifiedFor({ added: false, atLarge: true }),
             ...(adjustments.awarded > 0 ? [TUSED_NOT_EXTENDED_UNVERIFIED] : []),
+            ...requisiteUnverified,
           ],
         },
       });
@@ -1177,6 +1209,8 @@ const SLED_NOT_EXTENDED_UNVERIFIED =
   'the SLED is not moved by additional days, as HMPPS calculate-release-dates does (adjustmentsForLicenceExpiry: remand, tagged bail and unlawfully at large only); CJA 2003 s.257(2)(c) as enacted extends "any period for which a licence ... remains in force" by the additional days, and how it applies to a licence to the end of the sentence (s.249) was not verified';
 const TUSED_NOT_EXTENDED_UNVERIFIED =
   'the TUSED is counted from the end of the requisite custodial period without the additional days (s.257(2)(a) extends the period to be served before release, not that period), as HMPPS calculate-release-dates does; not confirmed in published guidance';
+const REQUISITE_BEFORE_COMMENCEMENT_UNVERIFIED =
+  'the requisite custodial period is the proportion the CRD applied (s.244(3) defines it as a proportion), ending before the day that proportion reached the sentence, on which release was due; HMPPS calculate-release-dates counts the HDCED and TUSED on the unadjusted proportion the same way; published guidance for sentences straddling a commencement was not read';
 const HDCED_ADDED_DAYS_UNVERIFIED =
   'the HDCED is found on the custodial period without the additional days and then moved by them (s.257(2)(a): the period to be served before eligibility for release), as HMPPS calculate-release-dates does; the HDC policy framework on additional days was not read';
 

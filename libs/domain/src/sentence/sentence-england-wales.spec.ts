@@ -412,6 +412,58 @@ describe('England & Wales adjustments: additional days, restored days, unlawfull
     expect(calculatedDate(result, 'CRD')).toBe('2024-09-23');
   });
 
+  it('HDCED and TUSED count on the release point the CRD applied (40%), moved to the commencement (review S1 a)', () => {
+    // 12 months from 2024-03-01 → 2025-02-28: 365 days. 40% = 146 → day 146 = 2024-07-24; + 20
+    // additional days = day 166 = 2024-08-13, before 10 Sep 2024: CRD 2024-09-10 (one-half + 20 =
+    // day 203 = 2024-09-19 was still to come, so the 40% record reaches it).
+    // The requisite custodial period is the 40% one: 146 days, ending 2024-07-24.
+    // HDCED: max(28, ⌈146/2⌉ = 73, 146 − 365 + 1) = 73; + 20 = day 93 = 2024-06-01.
+    // TUSED: 12 months beginning 2024-07-25 end 2025-07-24 (after the SLED 2025-02-28).
+    // (Before the fix a second release point without the days chose one-half: 183 days,
+    // HDCED day 92 + 20 = 2024-06-20, TUSED 2025-08-30.)
+    const result = calc(
+      [one({ sentenceDate: '2024-03-01', offenceDate: '2024-01-15', term: { months: 12 } })],
+      {
+        additionalDaysAwarded: 20,
+      },
+    );
+    expect(calculatedDate(result, 'CRD')).toBe('2024-09-10');
+    expect(calculatedDate(result, 'SLED')).toBe('2025-02-28');
+    expect(calculatedDate(result, 'HDCED')).toBe('2024-06-01');
+    expect(calculatedDate(result, 'TUSED')).toBe('2025-07-24');
+    const hdced = result.dates.find((d) => d.type === 'HDCED')!.explanation;
+    expect(hdced.inputs).toMatchObject({ custodialDays: 146, requisiteEnd: '2024-07-24' });
+    expect(hdced.steps.join('\n')).toContain(
+      'requisite custodial period: 146 days from 2024-03-01 to 2024-07-24, the day the proportion applied for the CRD 2024-09-10 is served without the 20 additional days (the CRD is the later day on which that proportion reached the sentence)',
+    );
+    expect(hdced.unverified.join('\n')).toContain(
+      'ending before the day that proportion reached the sentence',
+    );
+  });
+
+  it('the transitional example: the HDCED counts on the 293-day period the CRD applied, with or without additional days (review S1 b)', () => {
+    // 2 years from 2023-11-06 (731 days): 40% = 292.4 → 293 → 2024-08-24; + 30 = day 323 = 2024-09-23.
+    // Requisite custodial period 293 days to 2024-08-24 (= CRD − 30). HDCED: max(28, ⌈293/2⌉ = 147,
+    // 293 − 365 + 1) = 147; + 30 = day 177 = 2024-04-30 (day 147 = 2024-03-31).
+    const result = calc(
+      [one({ sentenceDate: '2023-11-06', offenceDate: '2023-06-01', term: { years: 2 } })],
+      {
+        additionalDaysAwarded: 30,
+      },
+    );
+    expect(calculatedDate(result, 'CRD')).toBe('2024-09-23');
+    expect(calculatedDate(result, 'HDCED')).toBe('2024-04-30');
+    const hdced = result.dates.find((d) => d.type === 'HDCED')!.explanation;
+    expect(hdced.steps.join('\n')).toContain(
+      'requisite custodial period: 293 days from 2023-11-06 to 2024-08-24, the day the proportion applied for the CRD 2024-09-23 is served without the 30 additional days (at least 42)',
+    );
+    // Without the additional days the CRD is 10 Sep 2024 (the commencement), but the requisite
+    // custodial period is the same 293 days: HDCED day 147 = 2024-03-31 (not day ⌈310/2⌉ = 155).
+    const plain = calc([one({ sentenceDate: '2023-11-06', offenceDate: '2023-06-01', term: { years: 2 } })]);
+    expect(calculatedDate(plain, 'CRD')).toBe('2024-09-10');
+    expect(calculatedDate(plain, 'HDCED')).toBe('2024-03-31');
+  });
+
   it.each([
     [{ restoredDays: 5, additionalDaysAwarded: 4 }, 'restoredDays'],
     [{ restoredDays: 1 }, 'restoredDays'],

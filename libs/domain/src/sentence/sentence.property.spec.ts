@@ -2,12 +2,14 @@ import fc from 'fast-check';
 
 import { addDays, type LocalDate } from '../calendar/local-date';
 import { localDate } from '../property-arbitraries.spec-helper';
+import { ceilProportionOfDays } from './rational';
 import {
   calculatedDate,
   calculateSentenceDates,
   type OffenceCategory,
   RELEASE_POINT_POLICIES,
   type ReleasePointPolicy,
+  resolvedSentenceSpans,
   type SentenceCalculation,
   type SentenceCalculationInput,
   type SentenceInput,
@@ -192,6 +194,41 @@ describe('sentence calculation properties', () => {
           expect(calculatedDate(after, 'HDCED')).toBe(hdced === undefined ? undefined : addDays(hdced, a));
         },
       ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('E&W, the whole table (40% transitional records too): the HDCED and TUSED count on the proportion the CRD applied, ending additional days before the CRD unless it was moved to a commencement day or the sentence end', () => {
+    // Review S1 (stop 41): the baseline table alone cannot show a second release point choosing
+    // another proportion. One sentence, so the CRD's record gives the one proportion applied.
+    const records = new Map(RELEASE_POINT_POLICIES.map((p) => [p.id, p] as const));
+    fc.assert(
+      fc.property(englandAndWales, fc.integer({ min: 0, max: 90 }), (base, a) => {
+        fc.pre(base.sentences.length === 1);
+        const input = { ...withoutAdjustments(base), additionalDaysAwarded: a };
+        const c = tryCalc(input);
+        fc.pre(c !== null);
+        const crd = c!.dates.find((d) => d.type === 'CRD')!;
+        const counted = c!.dates.filter((d) => d.type === 'HDCED' || d.type === 'TUSED');
+        fc.pre(counted.length > 0);
+        const record = records.get(crd.explanation.ruleId)!;
+        const days = resolvedSentenceSpans(input.sentences)!.get('S0')!.days;
+        const requisiteDays = ceilProportionOfDays(days, record.proportion);
+        for (const d of counted) {
+          const end = d.explanation.inputs.requisiteEnd as LocalDate;
+          if (d.type === 'HDCED') expect(d.explanation.inputs.custodialDays).toBe(requisiteDays);
+          const commencements = [
+            record.inForceFrom,
+            record.appliesTo.kind === 'ALL_SERVING_STAGGERED' ? record.appliesTo.laterFrom : null,
+          ];
+          const plusAdded = addDays(end, a);
+          if (plusAdded !== crd.date) {
+            const moved = plusAdded < crd.date && commencements.includes(crd.date);
+            const capped = plusAdded > crd.date && crd.date === calculatedDate(c!, 'SLED');
+            expect(moved || capped).toBe(true);
+          }
+        }
+      }),
       { numRuns: RUNS },
     );
   });
