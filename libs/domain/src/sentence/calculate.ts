@@ -1131,13 +1131,22 @@ function englandAndWales(
       });
   }
 
-  // TUSED (s.256AA): sentence of more than 1 day and less than 2 years; adult at the CRD; offence on or after 1 Feb 2015.
+  // TUSED (s.256AA): sentence of more than 1 day and less than 2 years; adult on the last day of the requisite custodial period; offence on or after 1 Feb 2015.
   const unverifiedTused: string[] = [];
   const twoYearsOrMore = results.find((r) => termAtLeastYears(r.chain[0]!.start, r.totalDays, 2));
-  const adult = input.dateOfBirth === undefined || addMonths(input.dateOfBirth, 12 * 18) <= crd.date;
-  if (!adult) notApplicable.push({ type: 'TUSED', reason: `aged under 18 on ${crd.date} (s.256AA(1)(a))` });
+  // s.256AA(1)(a): "aged under 18 on the last day of the requisite custodial period", which is
+  // not moved by additional days (nor by the end of the sentence capping them).
+  const custodialEnd = governing.requisiteEnd;
+  const adult = input.dateOfBirth === undefined || addMonths(input.dateOfBirth, 12 * 18) <= custodialEnd;
+  if (!adult)
+    notApplicable.push({
+      type: 'TUSED',
+      reason: `aged under 18 on ${custodialEnd}, the last day of the requisite custodial period (s.256AA(1)(a))`,
+    });
   if (input.dateOfBirth === undefined)
-    unverifiedTused.push('no date of birth given: taken to be 18 or over at the CRD');
+    unverifiedTused.push(
+      'no date of birth given: taken to be 18 or over on the last day of the requisite custodial period',
+    );
   if (sentences.some((s) => s.input.offenceDate === undefined))
     unverifiedTused.push(
       'offence date not given for every sentence: taken to be on or after 1 February 2015',
@@ -1150,7 +1159,6 @@ function englandAndWales(
   else if (adult) {
     // 12 months from the end of the requisite custodial period: additional days extend the time to
     // release (s.257(2)(a)), not that period, so they do not move the TUSED.
-    const custodialEnd = governing.requisiteEnd;
     const tused = addDays(addMonths(addDays(custodialEnd, 1), 12), -1);
     if (tused <= sled.date)
       notApplicable.push({

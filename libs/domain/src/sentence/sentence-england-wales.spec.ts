@@ -238,6 +238,26 @@ describe('England & Wales standard determinate sentences', () => {
     expect(result.notApplicable.find((n) => n.type === 'TUSED')!.reason).toContain('under 18');
   });
 
+  it('the TUSED age test is on the last day of the requisite custodial period, not the CRD after additional days (s.256AA(1)(a); review S3)', () => {
+    // 12 months from 2025-01-06: requisite custodial period 40% of 365 = 146 days, last day
+    // 2025-05-31. Born 2007-06-03: 18 on 2025-06-03, so under 18 on 2025-05-31: no TUSED.
+    // With 10 additional days the CRD is day 156 = 2025-06-10 (18 by then), but the period still
+    // ends on 2025-05-31: still no TUSED (before the fix: TUSED 2026-05-31 appeared).
+    const twelve = [one({ sentenceDate: '2025-01-06', term: { months: 12 } })];
+    for (const extra of [{}, { additionalDaysAwarded: 10 }]) {
+      const result = calc(twelve, { dateOfBirth: '2007-06-03', ...extra });
+      expect(calculatedDate(result, 'TUSED')).toBeUndefined();
+      expect(result.notApplicable.find((n) => n.type === 'TUSED')!.reason).toBe(
+        'aged under 18 on 2025-05-31, the last day of the requisite custodial period (s.256AA(1)(a))',
+      );
+    }
+    expect(calculatedDate(calc(twelve, { additionalDaysAwarded: 10 }), 'CRD')).toBe('2025-06-10');
+    // 18 on the period's last day (born 2007-05-31): top-up supervision, 12 months from 2025-06-01.
+    expect(
+      calculatedDate(calc(twelve, { dateOfBirth: '2007-05-31', additionalDaysAwarded: 10 }), 'TUSED'),
+    ).toBe('2026-05-31');
+  });
+
   it('a re-plan compares two tables: old and new dates, each explained by its own rule', () => {
     // The table before S.I. 2024/844 (one-half only) against today's. 12 months from 2025-01-06
     // (365 days): one-half 182.5 → 183 → 2025-07-07 against 40% 146 → 2025-05-31.
@@ -267,7 +287,9 @@ describe('England & Wales standard determinate sentences', () => {
     expect(hdced.unverified.join('\n')).toContain('s.246(4)');
     const tused = result.dates.find((d) => d.type === 'TUSED')!.explanation;
     expect(tused.steps).toContain('12 months beginning 2025-06-01 (the day after the CRD) end on 2026-05-31');
-    expect(tused.unverified).toEqual(['no date of birth given: taken to be 18 or over at the CRD']);
+    expect(tused.unverified).toEqual([
+      'no date of birth given: taken to be 18 or over on the last day of the requisite custodial period',
+    ]);
   });
 
   it.each([
