@@ -88,6 +88,16 @@ export interface SentenceCalculationInput {
    * served (Prison Act 1952 s.49(2)), so every date moves later by them. Refused in Scotland.
    */
   readonly unlawfullyAtLargeDays?: number;
+  /**
+   * England & Wales: when the time at large was, from the first day at large (of the earliest time
+   * at large) to the last (of the latest). The days count only against the sentences being served
+   * then (s.49(2): the period "liable to be detained in pursuance of the sentence"): a concurrent
+   * group whose first sentence was imposed on or before `from` takes them, one imposed after `to`
+   * does not, one imposed in between is refused. Required with `unlawfullyAtLargeDays` when
+   * concurrent groups were imposed on different days; without it (all imposed the same day) every
+   * group takes them.
+   */
+  readonly unlawfullyAtLargePeriod?: { readonly from: LocalDate; readonly to: LocalDate };
   /** England & Wales: for the age test of TUSED (s.256AA(1)(a)); without it the person is taken to be an adult (flagged). */
   readonly dateOfBirth?: LocalDate;
   /**
@@ -201,7 +211,10 @@ function validate(input: SentenceCalculationInput): void {
   checkDate(input.dateOfBirth, 'dateOfBirth');
   const awarded = checkCount(input.additionalDaysAwarded, 'additionalDaysAwarded');
   const restored = checkCount(input.restoredDays, 'restoredDays');
-  checkCount(input.unlawfullyAtLargeDays, 'unlawfullyAtLargeDays');
+  const atLarge = checkCount(input.unlawfullyAtLargeDays, 'unlawfullyAtLargeDays');
+  // Scotland: refused as not applicable (refuseUnsupported), whatever it holds.
+  if (input.jurisdiction === 'ENGLAND_AND_WALES')
+    validateAtLargePeriod(input.unlawfullyAtLargePeriod, atLarge);
   if (restored > awarded)
     throw new InvalidSentenceInputError(
       'restoredDays',
@@ -210,6 +223,26 @@ function validate(input: SentenceCalculationInput): void {
   if (input.sentences.length === 0)
     throw new InvalidSentenceInputError('sentences', 'at least one sentence is needed');
   validateSentences(input.sentences);
+}
+
+function validateAtLargePeriod(period: SentenceCalculationInput['unlawfullyAtLargePeriod'], atLarge: number) {
+  if (period === undefined) return;
+  const field = 'unlawfullyAtLargePeriod';
+  checkDate(period.from, `${field}.from`);
+  checkDate(period.to, `${field}.to`);
+  if (period.to < period.from)
+    throw new InvalidSentenceInputError(
+      `${field}.to`,
+      `${period.to} is before the first day at large ${period.from}`,
+    );
+  if (atLarge === 0)
+    throw new InvalidSentenceInputError(field, 'given without unlawfullyAtLargeDays above 0');
+  const span = daysBetween(period.from, period.to) + 1;
+  if (atLarge > span)
+    throw new InvalidSentenceInputError(
+      'unlawfullyAtLargeDays',
+      `${atLarge} days, more than the ${span} days from ${period.from} to ${period.to} (unlawfullyAtLargePeriod)`,
+    );
 }
 
 /** Each sentence's own fields and its consecutive link (what resolving the sentences needs). */
@@ -284,6 +317,11 @@ function refuseUnsupported(input: SentenceCalculationInput): void {
       );
     for (const [field, why] of SCOTTISH_ADJUSTMENTS_NOT_APPLIED)
       if ((input[field] ?? 0) > 0) throw new AdjustmentNotApplicableError(field, why);
+    if (input.unlawfullyAtLargePeriod !== undefined)
+      throw new AdjustmentNotApplicableError(
+        'unlawfullyAtLargePeriod',
+        SCOTTISH_ADJUSTMENTS_NOT_APPLIED.find(([f]) => f === 'unlawfullyAtLargeDays')![1],
+      );
   }
 }
 
@@ -890,7 +928,7 @@ function englandAndWales(
   if (credit > 0) creditSteps.push(`every date moves ${credit} days earlier`);
   const adjustments = englandAndWalesAdjustments(input);
   const { added, atLarge } = adjustments;
-  if (atLarge > 0) creditSteps.push(adjustments.atLargeStep);
+  const atLargeByChain = unlawfullyAtLargeByChain(input, chains, adjustments);
 
   const { baseline, changes } = recordsFor(
     table,
@@ -906,14 +944,18 @@ function englandAndWales(
     readonly sled: LocalDate;
     readonly totalDays: number;
     readonly point: ReleasePointResult;
+    /** Days unlawfully at large counted against this chain (s.49(2)), and the step saying so. */
+    readonly atLarge: number;
+    readonly atLargeStep: string | null;
     /**
      * The last day of the requisite custodial period: its days under the proportions the CRD
      * applied, without the additional days and not moved to a commencement date.
      */
     readonly requisiteEnd: LocalDate;
   }
-  const results: ChainResult[] = chains.map((chain) => {
-    const servedFrom = addDays(chain[0]!.start, atLarge - credit);
+  const results: ChainResult[] = chains.map((chain, i) => {
+    const { days: chainAtLarge, step: atLargeStep } = atLargeByChain[i]!;
+    const servedFrom = addDays(chain[0]!.start, chainAtLarge - credit);
     const totalDays = chain.reduce((n, s) => n + s.days, 0);
     const sled = addDays(servedFrom, totalDays - 1);
     const unit: ReleaseUnit = {
@@ -930,6 +972,8 @@ function englandAndWales(
       servedFrom,
       sled,
       totalDays,
+      atLarge: chainAtLarge,
+      atLargeStep,
       requisiteEnd,
       // Nobody is held past the end of the sentence: additional days beyond it are not served.
       point:
@@ -960,6 +1004,7 @@ function englandAndWales(
       ? [`consecutive terms (CJA 2003 s.264): ${r.totalDays} days in all, custodial periods added together`]
       : []),
     ...creditSteps,
+    ...(r.atLargeStep === null ? [] : [r.atLargeStep]),
     `time served counts from ${r.servedFrom}`,
   ];
   const inputs: Record<string, string | number> = {
@@ -970,17 +1015,23 @@ function englandAndWales(
     additionalDaysAwarded: adjustments.awarded,
     restoredDays: adjustments.restored,
     unlawfullyAtLargeDays: atLarge,
+    ...(input.unlawfullyAtLargePeriod === undefined
+      ? {}
+      : {
+          unlawfullyAtLargeFrom: input.unlawfullyAtLargePeriod.from,
+          unlawfullyAtLargeTo: input.unlawfullyAtLargePeriod.to,
+        }),
   };
-  /** A date's citation, with the provisions of the adjustments that moved it. */
-  const citing = (citation: string, moves: { added: boolean; atLarge: boolean }) =>
+  /** A date's citation, with the provisions of the adjustments that moved it (`atLarge`: the days counted against its chain). */
+  const citing = (citation: string, moves: { added: boolean; atLarge: number }) =>
     [
       citation,
       ...(moves.added && added > 0 ? [ADA_CITATION] : []),
-      ...(moves.atLarge && atLarge > 0 ? [UAL_CITATION] : []),
+      ...(moves.atLarge > 0 ? [UAL_CITATION] : []),
     ].join(' | ');
-  const unverifiedFor = (moves: { added: boolean; atLarge: boolean }) => [
+  const unverifiedFor = (moves: { added: boolean; atLarge: number }) => [
     ...(moves.added && adjustments.awarded > 0 ? [RESTORATION_UNVERIFIED] : []),
-    ...(moves.atLarge && atLarge > 0 ? [UAL_UNVERIFIED] : []),
+    ...(moves.atLarge > 0 ? [UAL_UNVERIFIED] : []),
   ];
 
   const sled: CalculatedDate = {
@@ -990,7 +1041,7 @@ function englandAndWales(
       ruleId: 'ENGLAND_AND_WALES_SDS_EXPIRY',
       citation: citing(
         'Criminal Justice Act 2003 s.249(1) (licence in force for the remainder of the sentence), ss.240ZA, 240A (time served), s.263-264',
-        { added: false, atLarge: true },
+        { added: false, atLarge: lastExpiry.atLarge },
       ),
       url: 'https://www.legislation.gov.uk/ukpga/2003/44/section/249',
       inputs,
@@ -1005,7 +1056,7 @@ function englandAndWales(
           : []),
       ],
       unverified: [
-        ...unverifiedFor({ added: false, atLarge: true }),
+        ...unverifiedFor({ added: false, atLarge: lastExpiry.atLarge }),
         ...(adjustments.awarded > 0 ? [SLED_NOT_EXTENDED_UNVERIFIED] : []),
       ],
     },
@@ -1017,7 +1068,7 @@ function englandAndWales(
       ruleId: governing.point.policies[governing.point.policies.length - 1]!.id,
       citation: citing(governing.point.policies.map((p) => p.source.citation).join(' | '), {
         added: true,
-        atLarge: true,
+        atLarge: governing.atLarge,
       }),
       url: governing.point.policies[governing.point.policies.length - 1]!.source.url,
       inputs,
@@ -1030,16 +1081,14 @@ function englandAndWales(
       ],
       unverified: [
         ...governing.point.unverified,
-        ...unverifiedFor({ added: true, atLarge: true }),
+        ...unverifiedFor({ added: true, atLarge: governing.atLarge }),
         ...(governing.chain.length > 1
           ? [
               'each consecutive sentence is rounded up on its own before adding; HMPPS adds the days of sentences sharing a proportion before rounding, which can differ by a day',
             ]
           : []),
-        ...(results.length > 1 && credit + added + atLarge > 0
-          ? [
-              'remand and tagged-bail credit, additional days and time unlawfully at large are applied to every concurrent group alike',
-            ]
+        ...(results.length > 1 && credit + added > 0
+          ? ['remand and tagged-bail credit and additional days are applied to every concurrent group alike']
           : []),
       ],
     },
@@ -1098,11 +1147,11 @@ function englandAndWales(
         date: hdced,
         explanation: {
           ruleId: hdc.id,
-          citation: citing(hdc.source.citation, { added: true, atLarge: true }),
+          citation: citing(hdc.source.citation, { added: true, atLarge: governing.atLarge }),
           url: hdc.source.url,
           inputs: { ...inputs, crd: crd.date, custodialDays: custodial, requisiteEnd },
           steps: [
-            ...(atLarge > 0 ? [adjustments.atLargeStep] : []),
+            ...(governing.atLargeStep === null ? [] : [governing.atLargeStep]),
             `requisite custodial period: ${custodial} days from ${servedFrom} to ${requisiteWords} (at least ${hdc.minCustodialPeriodDays})`,
             `at least ${hdc.minServedDays} days served: day ${hdc.minServedDays}`,
             `at least one-half of the custodial period served: ${describeRational(hdc.minServedProportionOfCustodialPeriod!)} of ${custodial} = day ${half}`,
@@ -1114,7 +1163,7 @@ function englandAndWales(
               : [`the latest of these, day ${day}, counting ${servedFrom} as day 1, is ${hdced}`]),
           ],
           unverified: [
-            ...unverifiedFor({ added: true, atLarge: true }),
+            ...unverifiedFor({ added: true, atLarge: governing.atLarge }),
             ...(added > 0 ? [HDCED_ADDED_DAYS_UNVERIFIED] : []),
             ...requisiteUnverified,
             ...(hdc.source.unverified ? [hdc.source.unverified] : []),
@@ -1173,13 +1222,13 @@ function englandAndWales(
           ruleId: 'ENGLAND_AND_WALES_S256AA',
           citation: citing(
             'Criminal Justice Act 2003 s.256AA(1), (4) (inserted by the Offender Rehabilitation Act 2014 s.2, in force 1 February 2015): supervision from the end of the sentence to the end of 12 months beginning immediately after the requisite custodial period',
-            { added: false, atLarge: true },
+            { added: false, atLarge: governing.atLarge },
           ),
           url: 'https://www.legislation.gov.uk/ukpga/2003/44/section/256AA',
           inputs: { ...inputs, crd: crd.date, sled: sled.date, requisiteEnd: custodialEnd },
           steps: [
             `term under 2 years and more than 1 day`,
-            ...(atLarge > 0 ? [adjustments.atLargeStep] : []),
+            ...(governing.atLargeStep === null ? [] : [governing.atLargeStep]),
             custodialEnd === crd.date
               ? `12 months beginning ${addDays(crd.date, 1)} (the day after the CRD) end on ${tused}`
               : `12 months beginning ${addDays(custodialEnd, 1)} (the day after the requisite custodial period ends on ${requisiteWords}${
@@ -1189,7 +1238,7 @@ function englandAndWales(
           ],
           unverified: [
             ...unverifiedTused,
-            ...unverifiedFor({ added: false, atLarge: true }),
+            ...unverifiedFor({ added: false, atLarge: governing.atLarge }),
             ...(adjustments.awarded > 0 ? [TUSED_NOT_EXTENDED_UNVERIFIED] : []),
             ...requisiteUnverified,
           ],
@@ -1239,4 +1288,62 @@ function englandAndWalesAdjustments(input: SentenceCalculationInput) {
     } = ${added} days extend the period to be served before release and before eligibility for release (CJA 2003 s.257(2)(a), ${ADA_URL})`,
     atLargeStep: `unlawfully at large: ${atLarge} days do not count as time served (Prison Act 1952 s.49(2), ${UAL_URL}): every date moves ${atLarge} days later`,
   };
+}
+
+/**
+ * The days unlawfully at large counted against each consecutive chain (Prison Act 1952 s.49(2):
+ * not taken into account in the period the prisoner is "liable to be detained in pursuance of the
+ * sentence"), and the step saying so. They count against the chains being served when the time at
+ * large began, as a whole (a sentence made consecutive later moves with its chain), not against
+ * concurrent sentences imposed after it (HMPPS calculate-release-dates: "Previous UAL does not
+ * apply to new sentences"). A chain is taken to be served from its first sentence's imposition.
+ * Without `unlawfullyAtLargePeriod` that can only be told when every chain was imposed on the same
+ * day; otherwise the period is required (InvalidSentenceInputError naming it).
+ */
+function unlawfullyAtLargeByChain(
+  input: SentenceCalculationInput,
+  chains: readonly (readonly Resolved[])[],
+  adjustments: { readonly atLarge: number; readonly atLargeStep: string },
+): { days: number; step: string | null }[] {
+  const { atLarge } = adjustments;
+  if (atLarge === 0) return chains.map(() => ({ days: 0, step: null }));
+  const imposed = chains.map((chain) => chain[0]!.input.sentenceDate);
+  const ids = (chain: readonly Resolved[]) => chain.map((s) => s.input.id).join(' + ');
+  const period = input.unlawfullyAtLargePeriod;
+  if (period === undefined) {
+    if (new Set(imposed).size > 1)
+      throw new InvalidSentenceInputError(
+        'unlawfullyAtLargePeriod',
+        `required with unlawfullyAtLargeDays when concurrent sentences were imposed on different days (${chains
+          .map((c, i) => `${ids(c)} on ${imposed[i]}`)
+          .join(
+            ', ',
+          )}): time at large counts only against the sentences being served then (Prison Act 1952 s.49(2)), not those imposed after it`,
+      );
+    return chains.map(() => ({ days: atLarge, step: adjustments.atLargeStep }));
+  }
+  const result = chains.map((chain, i) => {
+    const day = imposed[i]!;
+    if (day <= period.from)
+      return {
+        days: atLarge,
+        step: `unlawfully at large from ${period.from} to ${period.to}, during ${ids(chain)} (imposed ${day}): ${atLarge} days do not count as time served (Prison Act 1952 s.49(2), ${UAL_URL}): its dates move ${atLarge} days later`,
+      };
+    if (day > period.to)
+      return {
+        days: 0,
+        step: `unlawfully at large from ${period.from} to ${period.to}: not counted against ${ids(chain)}, imposed on ${day} after the time at large ended (Prison Act 1952 s.49(2) extends the period of liability under the sentences being served then)`,
+      };
+    throw new UnsupportedSentenceError(
+      'SENTENCED_WHILE_UNLAWFULLY_AT_LARGE',
+      `Sentence(s) ${ids(chain)} imposed on ${day}, within the time at large ${period.from} to ${period.to}: which of the days count against them is not calculated here`,
+      chain.map((s) => s.input.id),
+    );
+  });
+  if (result.every((r) => r.days === 0))
+    throw new InvalidSentenceInputError(
+      'unlawfullyAtLargePeriod',
+      `ends on ${period.to}, before any of these sentences was imposed: only time at large during them counts (Prison Act 1952 s.49(2))`,
+    );
+  return result;
 }

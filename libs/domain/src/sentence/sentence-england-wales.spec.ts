@@ -413,6 +413,85 @@ describe('England & Wales adjustments: additional days, restored days, unlawfull
     expect(calculatedDate(result, 'TUSED')).toBe('2026-04-28');
   });
 
+  it('time at large counts against the sentences being served then, not a concurrent sentence imposed after it (s.49(2); review S2)', () => {
+    // A: 12 months from 2024-01-02 → 2025-01-01 (366 days). At large 2024-03-01 to 2024-03-30 (30
+    // days): time served on A counts from 2024-02-01. One-half of 366 = 183 → day 183 = 2024-08-01,
+    // before 10 Sep 2024: released under one-half then (the 40% record does not move it).
+    // SLED A: day 366 from 2024-02-01 = 2025-01-31.
+    // B (for the escape): 18 months from 2024-05-01 → 2025-10-31 (549 days), imposed after the time
+    // at large: no UAL. One-half 275 → 2025-01-30, after 10 Sep 2024, so 40% reaches it: 219.6 → 220
+    // → day 220 = 2024-12-06. B governs: CRD 2024-12-06, SLED 2025-10-31 (the later expiry).
+    // TUSED: 12 months beginning 2024-12-07 end 2025-12-06. HDCED: ⌈220/2⌉ = 110 → 2024-08-18.
+    // (Before the fix B took the 30 days too: CRD 2025-01-05, SLED 2025-11-30, TUSED 2026-01-05.)
+    const sentences: SentenceInput[] = [
+      { id: 'A', sentenceDate: '2024-01-02', offenceDate: '2023-11-01', term: { months: 12 } },
+      { id: 'B', sentenceDate: '2024-05-01', offenceDate: '2024-03-01', term: { months: 18 } },
+    ];
+    const period = { from: '2024-03-01', to: '2024-03-30' };
+    const result = calc(sentences, { unlawfullyAtLargeDays: 30, unlawfullyAtLargePeriod: period });
+    expect(calculatedDate(result, 'CRD')).toBe('2024-12-06');
+    expect(calculatedDate(result, 'SLED')).toBe('2025-10-31');
+    expect(calculatedDate(result, 'TUSED')).toBe('2025-12-06');
+    expect(calculatedDate(result, 'HDCED')).toBe('2024-08-18');
+    const sled = result.dates.find((d) => d.type === 'SLED')!.explanation;
+    expect(sled.steps).toContain(
+      'unlawfully at large from 2024-03-01 to 2024-03-30: not counted against B, imposed on 2024-05-01 after the time at large ended (Prison Act 1952 s.49(2) extends the period of liability under the sentences being served then)',
+    );
+    expect(sled.citation).not.toContain('Prison Act 1952');
+    expect(sled.inputs).toMatchObject({
+      unlawfullyAtLargeFrom: '2024-03-01',
+      unlawfullyAtLargeTo: '2024-03-30',
+    });
+
+    // Without the period the calculation cannot tell which sentences were being served: refused,
+    // naming the field (400 in the API). With the sentences imposed on the same day it is not needed.
+    expect(() => calc(sentences, { unlawfullyAtLargeDays: 30 })).toThrow(
+      expect.objectContaining({ field: 'unlawfullyAtLargePeriod' }),
+    );
+    const sameDay = calc(
+      sentences.map((x) => ({ ...x, sentenceDate: '2024-01-02' })),
+      { unlawfullyAtLargeDays: 30 },
+    );
+    // B: 18 months from 2024-01-02 → 2025-07-01 (547 days), served from 2024-01-02 + 30 =
+    // 2024-02-01: SLED day 547 = 2025-07-31 (both groups take the 30 days).
+    expect(calculatedDate(sameDay, 'SLED')).toBe('2025-07-31');
+
+    // A sentence imposed within the time at large is not calculated.
+    expect(() =>
+      calc(sentences, {
+        unlawfullyAtLargeDays: 30,
+        unlawfullyAtLargePeriod: { from: '2024-04-15', to: '2024-05-20' },
+      }),
+    ).toThrow(expect.objectContaining({ reason: 'SENTENCED_WHILE_UNLAWFULLY_AT_LARGE', sentenceIds: ['B'] }));
+  });
+
+  it.each([
+    [{ unlawfullyAtLargePeriod: { from: '2025-03-01', to: '2025-03-10' } }, 'unlawfullyAtLargePeriod'],
+    [
+      { unlawfullyAtLargeDays: 11, unlawfullyAtLargePeriod: { from: '2025-03-01', to: '2025-03-10' } },
+      'unlawfullyAtLargeDays',
+    ],
+    [
+      { unlawfullyAtLargeDays: 1, unlawfullyAtLargePeriod: { from: '2025-03-10', to: '2025-03-01' } },
+      'unlawfullyAtLargePeriod.to',
+    ],
+    [
+      { unlawfullyAtLargeDays: 1, unlawfullyAtLargePeriod: { from: '2025-02-30', to: '2025-03-01' } },
+      'unlawfullyAtLargePeriod.from',
+    ],
+    // Ends before the sentence was imposed (2025-01-06): not time at large during it.
+    [
+      { unlawfullyAtLargeDays: 5, unlawfullyAtLargePeriod: { from: '2024-12-01', to: '2024-12-05' } },
+      'unlawfullyAtLargePeriod',
+    ],
+  ] as [Partial<SentenceCalculationInput>, string][])(
+    'refuses the time at large %j naming %s',
+    (extra, field) => {
+      expect(() => calc(twelveMonths, extra)).toThrow(InvalidSentenceInputError);
+      expect(() => calc(twelveMonths, extra)).toThrow(expect.objectContaining({ field }));
+    },
+  );
+
   it('additional days never hold anyone past the end of the sentence', () => {
     // 15 weeks from 2025-03-03 = 105 days → SLED 2025-06-15; 40% = 42; + 70 additional days =
     // day 112, after day 105: released at the end of the sentence, 2025-06-15.

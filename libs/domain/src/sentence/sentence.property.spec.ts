@@ -51,6 +51,23 @@ const scotland = fc.record({
   sentences: sentencesArb(['SCOTLAND_DOMESTIC_ABUSE', 'SCOTLAND_SEXUAL_SOA2003_SCH3']),
   asAt: localDate('2024-01-01', '2028-12-31'),
 });
+/**
+ * Days at large with a period every concurrent group was imposed by (so they all take the days):
+ * from the latest first-sentence date, as many days as at large.
+ */
+function atLarge(input: SentenceCalculationInput, days: number): SentenceCalculationInput {
+  if (days === 0) return { ...input, unlawfullyAtLargeDays: 0 };
+  const from = input.sentences
+    .filter((s) => !s.consecutiveTo)
+    .map((s) => s.sentenceDate)
+    .reduce((a, b) => (a > b ? a : b));
+  return {
+    ...input,
+    unlawfullyAtLargeDays: days,
+    unlawfullyAtLargePeriod: { from, to: addDays(from, days - 1) },
+  };
+}
+
 const englandAndWales = fc
   .record({
     jurisdiction: fc.constant('ENGLAND_AND_WALES' as const),
@@ -69,12 +86,14 @@ const englandAndWales = fc
   .map(({ adjustments, ...rest }) =>
     adjustments === null
       ? rest
-      : {
-          ...rest,
-          additionalDaysAwarded: adjustments.awarded,
-          restoredDays: Math.floor(adjustments.awarded * adjustments.restoredShare),
-          unlawfullyAtLargeDays: adjustments.atLarge,
-        },
+      : atLarge(
+          {
+            ...rest,
+            additionalDaysAwarded: adjustments.awarded,
+            restoredDays: Math.floor(adjustments.awarded * adjustments.restoredShare),
+          },
+          adjustments.atLarge,
+        ),
   );
 const anyInput: fc.Arbitrary<SentenceCalculationInput> = fc.oneof(scotland, englandAndWales);
 
@@ -162,7 +181,13 @@ describe('sentence calculation properties', () => {
     releasePoints: RELEASE_POINT_POLICIES.filter((p) => p.commencement === 'BASELINE'),
   };
   const withoutAdjustments = (input: SentenceCalculationInput): SentenceCalculationInput => {
-    const { additionalDaysAwarded: _a, restoredDays: _r, unlawfullyAtLargeDays: _u, ...rest } = input;
+    const {
+      additionalDaysAwarded: _a,
+      restoredDays: _r,
+      unlawfullyAtLargeDays: _u,
+      unlawfullyAtLargePeriod: _p,
+      ...rest
+    } = input;
     return rest;
   };
 
@@ -239,12 +264,9 @@ describe('sentence calculation properties', () => {
         const plain = withoutAdjustments(base);
         const before = tryCalc(plain);
         fc.pre(before !== null);
-        const after = tryCalc({ ...plain, unlawfullyAtLargeDays: ual })!;
+        const after = tryCalc(atLarge(plain, ual))!;
         expect(calculatedDate(after, 'SLED')).toBe(addDays(calculatedDate(before!, 'SLED')!, ual));
-        const [b, a] = [
-          tryCalc(plain, baselineOnly)!,
-          tryCalc({ ...plain, unlawfullyAtLargeDays: ual }, baselineOnly)!,
-        ];
+        const [b, a] = [tryCalc(plain, baselineOnly)!, tryCalc(atLarge(plain, ual), baselineOnly)!];
         expect(calculatedDate(a, 'CRD')).toBe(addDays(calculatedDate(b, 'CRD')!, ual));
         const hdced = calculatedDate(b, 'HDCED');
         expect(calculatedDate(a, 'HDCED')).toBe(hdced === undefined ? undefined : addDays(hdced, ual));
