@@ -1141,7 +1141,8 @@ function englandAndWales(
         type: 'HDCED',
         reason: `no day before the CRD ${crd.date} meets s.246 (${hdc.id})`,
       });
-    else
+    else {
+      if (atLarge > 0) warnings.push(`HDCED ${hdced}: ${HDC_AFTER_AT_LARGE_UNVERIFIED}`);
       dates.push({
         type: 'HDCED',
         date: hdced,
@@ -1165,6 +1166,7 @@ function englandAndWales(
           unverified: [
             ...unverifiedFor({ added: true, atLarge: governing.atLarge }),
             ...(added > 0 ? [HDCED_ADDED_DAYS_UNVERIFIED] : []),
+            ...(atLarge > 0 ? [HDC_AFTER_AT_LARGE_UNVERIFIED] : []),
             ...requisiteUnverified,
             ...(hdc.source.unverified ? [hdc.source.unverified] : []),
             'the window is read as the N days ending with (and including) the last day of the requisite custodial period; HMPPS practice was not checked',
@@ -1178,6 +1180,7 @@ function englandAndWales(
           ],
         },
       });
+    }
   }
 
   // TUSED (s.256AA): sentence of more than 1 day and less than 2 years; adult on the last day of the requisite custodial period; offence on or after 1 Feb 2015.
@@ -1268,6 +1271,8 @@ const TUSED_NOT_EXTENDED_UNVERIFIED =
   'the TUSED is counted from the end of the requisite custodial period without the additional days (s.257(2)(a) extends the period to be served before release, not that period), as HMPPS calculate-release-dates does; not confirmed in published guidance';
 const REQUISITE_BEFORE_COMMENCEMENT_UNVERIFIED =
   'the requisite custodial period is the proportion the CRD applied (s.244(3) defines it as a proportion), ending before the day that proportion reached the sentence, on which release was due; HMPPS calculate-release-dates counts the HDCED and TUSED on the unadjusted proportion the same way; published guidance for sentences straddling a commencement was not read';
+const HDC_AFTER_AT_LARGE_UNVERIFIED =
+  'time unlawfully at large was given: CJA 2003 s.246(4) excludes from HDC a prisoner serving a sentence for failing to return to custody (Prisoners (Return to Custody) Act 1995 s.1; the paragraph of s.246(4) was not verified), which no input here says, and the HDC policy framework (not read) treats escape or abscond as a concern for suitability: check before HDC is considered';
 const HDCED_ADDED_DAYS_UNVERIFIED =
   'the HDCED is found on the custodial period without the additional days and then moved by them (s.257(2)(a): the period to be served before eligibility for release), as HMPPS calculate-release-dates does; the HDC policy framework on additional days was not read';
 

@@ -383,6 +383,14 @@ describe('England & Wales adjustments: additional days, restored days, unlawfull
     // end 2026-06-20.
     const result = calc(twelveMonths, { unlawfullyAtLargeDays: 20 });
     expect(calculatedDate(result, 'SLED')).toBe('2026-01-25');
+    // HDC after time at large: flagged on the HDCED and in the warnings (s.246(4), review M5).
+    expect(result.dates.find((d) => d.type === 'HDCED')!.explanation.unverified.join('\n')).toContain(
+      'Prisoners (Return to Custody) Act 1995 s.1',
+    );
+    expect(result.warnings).toContainEqual(
+      expect.stringMatching(/^HDCED 2025-04-08: time unlawfully at large was given/),
+    );
+    expect(calc(twelveMonths).warnings.join('\n')).not.toContain('unlawfully at large');
     expect(calculatedDate(result, 'CRD')).toBe('2025-06-20');
     expect(calculatedDate(result, 'HDCED')).toBe('2025-04-08');
     expect(calculatedDate(result, 'TUSED')).toBe('2026-06-20');
