@@ -37,7 +37,8 @@ import {
  *   guidance stating SPS's convention was found, so the same is used there (flagged).
  * - England & Wales: remand days (CJA 2003 s.240ZA) and tagged-bail credit (s.240A: half the
  *   qualifying curfew days, rounded up) count as time served: every date moves earlier by the credit.
- *   Days unlawfully at large do not (Prison Act 1952 s.49(2)): every date moves later by them.
+ *   Days unlawfully at large do not (Prison Act 1952 s.49(2)): every date of the sentences being
+ *   served then moves later by them (not a concurrent sentence imposed after).
  *   Additional days awarded, less those restored, extend the period to be served before release
  *   and eligibility (s.257(2)(a)): the CRD and HDCED move later, not the SLED or TUSED.
  * - Scotland: remand is reflected by the court backdating the start (Criminal Procedure (Scotland)
@@ -85,7 +86,8 @@ export interface SentenceCalculationInput {
   /**
    * England & Wales: days unlawfully at large during these sentences before release (escape,
    * failure to return from temporary release), as already determined: they do not count as time
-   * served (Prison Act 1952 s.49(2)), so every date moves later by them. Refused in Scotland.
+   * served (Prison Act 1952 s.49(2)), so every date of the sentences being served then moves later
+   * by them (see `unlawfullyAtLargePeriod`). Refused in Scotland.
    */
   readonly unlawfullyAtLargeDays?: number;
   /**
@@ -1136,6 +1138,17 @@ function englandAndWales(
     const windowStart = custodial - hdc.maxDaysBeforeRelease + 1;
     const day = Math.max(hdc.minServedDays, half, windowStart, 1);
     const hdced = addDays(servedFrom, day + added - 1);
+    // Additional days the sentence's end leaves unserved before the CRD (review M1): all are added
+    // here (s.257(2)(a) as written); HMPPS's HdcedCalculator takes them off.
+    const unused = Math.max(0, custodial + added - governing.totalDays);
+    const addedDaysUnverified =
+      added === 0
+        ? []
+        : unused === 0
+          ? [HDCED_ADDED_DAYS_UNVERIFIED]
+          : [
+              `the CRD is the end of the sentence, so ${unused} of the ${added} additional days are not served before release; all ${added} are added to the HDCED (s.257(2)(a) read as written). HMPPS calculate-release-dates (HdcedCalculator) takes the unused days off, which would give day ${day + added - unused}, ${addDays(servedFrom, day + added - unused - 1)}; which is right was not verified`,
+            ];
     if (hdced >= crd.date)
       notApplicable.push({
         type: 'HDCED',
@@ -1165,7 +1178,7 @@ function englandAndWales(
           ],
           unverified: [
             ...unverifiedFor({ added: true, atLarge: governing.atLarge }),
-            ...(added > 0 ? [HDCED_ADDED_DAYS_UNVERIFIED] : []),
+            ...addedDaysUnverified,
             ...(atLarge > 0 ? [HDC_AFTER_AT_LARGE_UNVERIFIED] : []),
             ...requisiteUnverified,
             ...(hdc.source.unverified ? [hdc.source.unverified] : []),

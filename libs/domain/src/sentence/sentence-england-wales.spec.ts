@@ -509,6 +509,14 @@ describe('England & Wales adjustments: additional days, restored days, unlawfull
     expect(result.dates.find((d) => d.type === 'CRD')!.explanation.steps.join('\n')).toContain(
       'additional days beyond it are not served',
     );
+    // HDCED: custodial period 42 days: max(28, 21, 42 − 365 + 1) = day 28; + 70 = day 98 =
+    // 2025-06-08 (all the days, s.257(2)(a) as written). Release at day 105, not 42 + 70 = 112:
+    // 7 days unused. HMPPS takes them off: day 91 = 2025-06-01. Flagged, not claimed to match (M1).
+    expect(calculatedDate(result, 'HDCED')).toBe('2025-06-08');
+    const hdced = result.dates.find((d) => d.type === 'HDCED')!.explanation.unverified.join('\n');
+    expect(hdced).toContain('7 of the 70 additional days are not served before release');
+    expect(hdced).toContain('which would give day 91, 2025-06-01');
+    expect(hdced).not.toContain('as HMPPS calculate-release-dates does');
   });
 
   it('additional days that push the 40% point past its commencement keep it (the transitional rule sees the extended date)', () => {
