@@ -275,6 +275,44 @@ describe('sentence calculation properties', () => {
     );
   });
 
+  it('E&W: time at large counts only against the concurrent groups imposed by its first day: the SLED is the latest of each group alone, with the days or without (review S2)', () => {
+    /** Each consecutive chain's sentences, from its first. */
+    const chainsOf = (sentences: readonly SentenceInput[]): SentenceInput[][] =>
+      sentences
+        .filter((x) => x.consecutiveTo === undefined)
+        .map((root) => {
+          const chain = [root];
+          let next = sentences.find((x) => x.consecutiveTo === root.id);
+          while (next) {
+            chain.push(next);
+            const last: SentenceInput = next;
+            next = sentences.find((x) => x.consecutiveTo === last.id);
+          }
+          return chain;
+        });
+    fc.assert(
+      fc.property(englandAndWales, fc.integer({ min: 1, max: 90 }), (base, ual) => {
+        const plain = withoutAdjustments(base);
+        const chains = chainsOf(plain.sentences);
+        const from = chains.map((c) => c[0]!.sentenceDate).reduce((a, b) => (a < b ? a : b));
+        const to = addDays(from, ual - 1);
+        // A group imposed within the time at large is refused: leave those out.
+        fc.pre(chains.every((c) => c[0]!.sentenceDate <= from || c[0]!.sentenceDate > to));
+        const c = tryCalc({ ...plain, unlawfullyAtLargeDays: ual, unlawfullyAtLargePeriod: { from, to } });
+        fc.pre(c !== null);
+        const alone = chains.map((chain) => {
+          const taken = chain[0]!.sentenceDate <= from;
+          return calculatedDate(
+            tryCalc({ ...plain, sentences: chain, ...(taken ? { unlawfullyAtLargeDays: ual } : {}) })!,
+            'SLED',
+          )!;
+        });
+        expect(calculatedDate(c!, 'SLED')).toBe(alone.reduce((a, b) => (a > b ? a : b)));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('the 40% records never make a release later than the one-half baseline alone', () => {
     fc.assert(
       fc.property(anyInput, (input) => {
