@@ -37,7 +37,8 @@ import {
  *   guidance stating SPS's convention was found, so the same is used there (flagged).
  * - England & Wales: remand days (CJA 2003 s.240ZA) and tagged-bail credit (s.240A: half the
  *   qualifying curfew days, rounded up) count as time served: every date moves earlier by the credit.
- *   Days unlawfully at large do not (Prison Act 1952 s.49(2)): every date moves later by them.
+ *   Days unlawfully at large do not (Prison Act 1952 s.49(2)): every date of the sentences being
+ *   served then moves later by them (not a concurrent sentence imposed after).
  *   Additional days awarded, less those restored, extend the period to be served before release
  *   and eligibility (s.257(2)(a)): the CRD and HDCED move later, not the SLED or TUSED.
  * - Scotland: remand is reflected by the court backdating the start (Criminal Procedure (Scotland)
@@ -85,9 +86,20 @@ export interface SentenceCalculationInput {
   /**
    * England & Wales: days unlawfully at large during these sentences before release (escape,
    * failure to return from temporary release), as already determined: they do not count as time
-   * served (Prison Act 1952 s.49(2)), so every date moves later by them. Refused in Scotland.
+   * served (Prison Act 1952 s.49(2)), so every date of the sentences being served then moves later
+   * by them (see `unlawfullyAtLargePeriod`). Refused in Scotland.
    */
   readonly unlawfullyAtLargeDays?: number;
+  /**
+   * England & Wales: when the time at large was, from the first day at large (of the earliest time
+   * at large) to the last (of the latest). The days count only against the sentences being served
+   * then (s.49(2): the period "liable to be detained in pursuance of the sentence"): a concurrent
+   * group whose first sentence was imposed on or before `from` takes them, one imposed after `to`
+   * does not, one imposed in between is refused. Required with `unlawfullyAtLargeDays` when
+   * concurrent groups were imposed on different days; without it (all imposed the same day) every
+   * group takes them.
+   */
+  readonly unlawfullyAtLargePeriod?: { readonly from: LocalDate; readonly to: LocalDate };
   /** England & Wales: for the age test of TUSED (s.256AA(1)(a)); without it the person is taken to be an adult (flagged). */
   readonly dateOfBirth?: LocalDate;
   /**
@@ -201,7 +213,10 @@ function validate(input: SentenceCalculationInput): void {
   checkDate(input.dateOfBirth, 'dateOfBirth');
   const awarded = checkCount(input.additionalDaysAwarded, 'additionalDaysAwarded');
   const restored = checkCount(input.restoredDays, 'restoredDays');
-  checkCount(input.unlawfullyAtLargeDays, 'unlawfullyAtLargeDays');
+  const atLarge = checkCount(input.unlawfullyAtLargeDays, 'unlawfullyAtLargeDays');
+  // Scotland: refused as not applicable (refuseUnsupported), whatever it holds.
+  if (input.jurisdiction === 'ENGLAND_AND_WALES')
+    validateAtLargePeriod(input.unlawfullyAtLargePeriod, atLarge);
   if (restored > awarded)
     throw new InvalidSentenceInputError(
       'restoredDays',
@@ -210,6 +225,26 @@ function validate(input: SentenceCalculationInput): void {
   if (input.sentences.length === 0)
     throw new InvalidSentenceInputError('sentences', 'at least one sentence is needed');
   validateSentences(input.sentences);
+}
+
+function validateAtLargePeriod(period: SentenceCalculationInput['unlawfullyAtLargePeriod'], atLarge: number) {
+  if (period === undefined) return;
+  const field = 'unlawfullyAtLargePeriod';
+  checkDate(period.from, `${field}.from`);
+  checkDate(period.to, `${field}.to`);
+  if (period.to < period.from)
+    throw new InvalidSentenceInputError(
+      `${field}.to`,
+      `${period.to} is before the first day at large ${period.from}`,
+    );
+  if (atLarge === 0)
+    throw new InvalidSentenceInputError(field, 'given without unlawfullyAtLargeDays above 0');
+  const span = daysBetween(period.from, period.to) + 1;
+  if (atLarge > span)
+    throw new InvalidSentenceInputError(
+      'unlawfullyAtLargeDays',
+      `${atLarge} days, more than the ${span} days from ${period.from} to ${period.to} (unlawfullyAtLargePeriod)`,
+    );
 }
 
 /** Each sentence's own fields and its consecutive link (what resolving the sentences needs). */
@@ -284,6 +319,11 @@ function refuseUnsupported(input: SentenceCalculationInput): void {
       );
     for (const [field, why] of SCOTTISH_ADJUSTMENTS_NOT_APPLIED)
       if ((input[field] ?? 0) > 0) throw new AdjustmentNotApplicableError(field, why);
+    if (input.unlawfullyAtLargePeriod !== undefined)
+      throw new AdjustmentNotApplicableError(
+        'unlawfullyAtLargePeriod',
+        SCOTTISH_ADJUSTMENTS_NOT_APPLIED.find(([f]) => f === 'unlawfullyAtLargeDays')![1],
+      );
   }
 }
 
@@ -433,6 +473,12 @@ interface ReleaseUnit {
 interface ReleasePointResult {
   readonly date: LocalDate;
   readonly dayCount: number;
+  /**
+   * The requisite custodial period in days: the proportions applied for this date, without the
+   * additional days and without moving to a commencement date (s.244(3) defines the period as a
+   * proportion; a release due on a commencement day is later than its end).
+   */
+  readonly requisiteDays: number;
   readonly policies: readonly ReleasePointPolicy[];
   readonly steps: readonly string[];
   readonly unverified: readonly string[];
@@ -536,7 +582,7 @@ function releasePoint(
         `${total} days + ${added} additional days (CJA 2003 s.257(2)(a)) = day ${total + added} counting ${unit.servedFrom} as day 1 is ${date}`,
       );
     else words.push(`day ${total} counting ${unit.servedFrom} as day 1 is ${date}`);
-    return { total: total + added, date };
+    return { total: total + added, date, requisite: total };
   };
   steps.push(`${baseline.id}: ${baseline.source.citation}`);
   let current = compute(partProportions, steps);
@@ -571,12 +617,19 @@ function releasePoint(
       steps.push(
         `${moved.date} is before ${reach}, when the change reached this ${label}: due on ${reach} (released as soon as the law required)`,
       );
-    current = { total: daysBetween(unit.servedFrom, date) + 1, date };
+    current = { total: daysBetween(unit.servedFrom, date) + 1, date, requisite: moved.requisite };
     next.forEach((p, i) => (partProportions[i] = p));
     applied.push(change);
     if (change.source.unverified) unverified.push(`${change.id}: ${change.source.unverified}`);
   }
-  return { date: current.date, dayCount: current.total, policies: applied, steps, unverified };
+  return {
+    date: current.date,
+    dayCount: current.total,
+    requisiteDays: current.requisite,
+    policies: applied,
+    steps,
+    unverified,
+  };
 }
 
 function hdcRecord(
@@ -877,7 +930,7 @@ function englandAndWales(
   if (credit > 0) creditSteps.push(`every date moves ${credit} days earlier`);
   const adjustments = englandAndWalesAdjustments(input);
   const { added, atLarge } = adjustments;
-  if (atLarge > 0) creditSteps.push(adjustments.atLargeStep);
+  const atLargeByChain = unlawfullyAtLargeByChain(input, chains, adjustments);
 
   const { baseline, changes } = recordsFor(
     table,
@@ -893,11 +946,18 @@ function englandAndWales(
     readonly sled: LocalDate;
     readonly totalDays: number;
     readonly point: ReleasePointResult;
-    /** The end of the requisite custodial period: the release point without the additional days (the point itself when none). */
+    /** Days unlawfully at large counted against this chain (s.49(2)), and the step saying so. */
+    readonly atLarge: number;
+    readonly atLargeStep: string | null;
+    /**
+     * The last day of the requisite custodial period: its days under the proportions the CRD
+     * applied, without the additional days and not moved to a commencement date.
+     */
     readonly requisiteEnd: LocalDate;
   }
-  const results: ChainResult[] = chains.map((chain) => {
-    const servedFrom = addDays(chain[0]!.start, atLarge - credit);
+  const results: ChainResult[] = chains.map((chain, i) => {
+    const { days: chainAtLarge, step: atLargeStep } = atLargeByChain[i]!;
+    const servedFrom = addDays(chain[0]!.start, chainAtLarge - credit);
     const totalDays = chain.reduce((n, s) => n + s.days, 0);
     const sled = addDays(servedFrom, totalDays - 1);
     const unit: ReleaseUnit = {
@@ -906,13 +966,16 @@ function englandAndWales(
       allSentences: sentences,
     };
     const point = releasePoint({ ...unit, addedDays: added }, baseline, changes, 'conditional release');
-    const requisiteEnd =
-      added > 0 ? releasePoint(unit, baseline, changes, 'conditional release').date : point.date;
+    // One release point: the period the HDCED and TUSED count on is the CRD's own (S1 of the
+    // stop-41 review: a second call without the added days could choose another proportion).
+    const requisiteEnd = addDays(servedFrom, point.requisiteDays - 1);
     return {
       chain,
       servedFrom,
       sled,
       totalDays,
+      atLarge: chainAtLarge,
+      atLargeStep,
       requisiteEnd,
       // Nobody is held past the end of the sentence: additional days beyond it are not served.
       point:
@@ -943,6 +1006,7 @@ function englandAndWales(
       ? [`consecutive terms (CJA 2003 s.264): ${r.totalDays} days in all, custodial periods added together`]
       : []),
     ...creditSteps,
+    ...(r.atLargeStep === null ? [] : [r.atLargeStep]),
     `time served counts from ${r.servedFrom}`,
   ];
   const inputs: Record<string, string | number> = {
@@ -953,17 +1017,23 @@ function englandAndWales(
     additionalDaysAwarded: adjustments.awarded,
     restoredDays: adjustments.restored,
     unlawfullyAtLargeDays: atLarge,
+    ...(input.unlawfullyAtLargePeriod === undefined
+      ? {}
+      : {
+          unlawfullyAtLargeFrom: input.unlawfullyAtLargePeriod.from,
+          unlawfullyAtLargeTo: input.unlawfullyAtLargePeriod.to,
+        }),
   };
-  /** A date's citation, with the provisions of the adjustments that moved it. */
-  const citing = (citation: string, moves: { added: boolean; atLarge: boolean }) =>
+  /** A date's citation, with the provisions of the adjustments that moved it (`atLarge`: the days counted against its chain). */
+  const citing = (citation: string, moves: { added: boolean; atLarge: number }) =>
     [
       citation,
       ...(moves.added && added > 0 ? [ADA_CITATION] : []),
-      ...(moves.atLarge && atLarge > 0 ? [UAL_CITATION] : []),
+      ...(moves.atLarge > 0 ? [UAL_CITATION] : []),
     ].join(' | ');
-  const unverifiedFor = (moves: { added: boolean; atLarge: boolean }) => [
+  const unverifiedFor = (moves: { added: boolean; atLarge: number }) => [
     ...(moves.added && adjustments.awarded > 0 ? [RESTORATION_UNVERIFIED] : []),
-    ...(moves.atLarge && atLarge > 0 ? [UAL_UNVERIFIED] : []),
+    ...(moves.atLarge > 0 ? [UAL_UNVERIFIED] : []),
   ];
 
   const sled: CalculatedDate = {
@@ -973,7 +1043,7 @@ function englandAndWales(
       ruleId: 'ENGLAND_AND_WALES_SDS_EXPIRY',
       citation: citing(
         'Criminal Justice Act 2003 s.249(1) (licence in force for the remainder of the sentence), ss.240ZA, 240A (time served), s.263-264',
-        { added: false, atLarge: true },
+        { added: false, atLarge: lastExpiry.atLarge },
       ),
       url: 'https://www.legislation.gov.uk/ukpga/2003/44/section/249',
       inputs,
@@ -988,7 +1058,7 @@ function englandAndWales(
           : []),
       ],
       unverified: [
-        ...unverifiedFor({ added: false, atLarge: true }),
+        ...unverifiedFor({ added: false, atLarge: lastExpiry.atLarge }),
         ...(adjustments.awarded > 0 ? [SLED_NOT_EXTENDED_UNVERIFIED] : []),
       ],
     },
@@ -1000,7 +1070,7 @@ function englandAndWales(
       ruleId: governing.point.policies[governing.point.policies.length - 1]!.id,
       citation: citing(governing.point.policies.map((p) => p.source.citation).join(' | '), {
         added: true,
-        atLarge: true,
+        atLarge: governing.atLarge,
       }),
       url: governing.point.policies[governing.point.policies.length - 1]!.source.url,
       inputs,
@@ -1013,16 +1083,14 @@ function englandAndWales(
       ],
       unverified: [
         ...governing.point.unverified,
-        ...unverifiedFor({ added: true, atLarge: true }),
+        ...unverifiedFor({ added: true, atLarge: governing.atLarge }),
         ...(governing.chain.length > 1
           ? [
               'each consecutive sentence is rounded up on its own before adding; HMPPS adds the days of sentences sharing a proportion before rounding, which can differ by a day',
             ]
           : []),
-        ...(results.length > 1 && credit + added + atLarge > 0
-          ? [
-              'remand and tagged-bail credit, additional days and time unlawfully at large are applied to every concurrent group alike',
-            ]
+        ...(results.length > 1 && credit + added > 0
+          ? ['remand and tagged-bail credit and additional days are applied to every concurrent group alike']
           : []),
       ],
     },
@@ -1030,14 +1098,27 @@ function englandAndWales(
   const dates: CalculatedDate[] = [sled, crd];
   const notApplicable: NotApplicableDate[] = [];
 
-  // HDC (s.246): window of N days ending with the CRD, after 4 weeks and one-half of the custodial period.
+  // HDC (s.246): window of N days ending with the last day of the requisite custodial period, after
+  // 4 weeks and one-half of that period.
   const hdc = hdcRecord(table, 'ENGLAND_AND_WALES', input.asAt, warnings);
   // The custodial period is the governing group's (for concurrent groups starting on different
-  // days, the one whose CRD is latest), without the additional days: they extend the period to be
-  // served before eligibility (s.257(2)(a)), so they are added to the day found.
+  // days, the one whose CRD is latest), under the proportions its CRD applied, without the
+  // additional days: they extend the period to be served before eligibility (s.257(2)(a)), so they
+  // are added to the day found.
   const servedFrom = governing.servedFrom;
   const requisiteEnd = governing.requisiteEnd;
   const custodial = daysBetween(servedFrom, requisiteEnd) + 1;
+  /** The CRD was moved to a commencement day later than the period's end plus the additional days. */
+  const movedToCommencement = addDays(requisiteEnd, added) < governing.point.date;
+  const requisiteWords =
+    requisiteEnd === crd.date
+      ? `the CRD ${crd.date}`
+      : `${requisiteEnd}, the day the proportion applied for the CRD ${crd.date} is served${
+          added > 0 ? ` without the ${added} additional days` : ''
+        }${movedToCommencement ? ' (the CRD is the later day on which that proportion reached the sentence)' : ''}${
+          addDays(requisiteEnd, added) > crd.date ? ' (the CRD is the end of the sentence)' : ''
+        }`;
+  const requisiteUnverified = movedToCommencement ? [REQUISITE_BEFORE_COMMENCEMENT_UNVERIFIED] : [];
   const excluded = englandAndWalesHdcExclusion(
     input,
     results.map((r) => ({
@@ -1057,28 +1138,38 @@ function englandAndWales(
     const windowStart = custodial - hdc.maxDaysBeforeRelease + 1;
     const day = Math.max(hdc.minServedDays, half, windowStart, 1);
     const hdced = addDays(servedFrom, day + added - 1);
+    // Additional days the sentence's end leaves unserved before the CRD (review M1): all are added
+    // here (s.257(2)(a) as written); HMPPS's HdcedCalculator takes them off.
+    const unused = Math.max(0, custodial + added - governing.totalDays);
+    const addedDaysUnverified =
+      added === 0
+        ? []
+        : unused === 0
+          ? [HDCED_ADDED_DAYS_UNVERIFIED]
+          : [
+              `the CRD is the end of the sentence, so ${unused} of the ${added} additional days are not served before release; all ${added} are added to the HDCED (s.257(2)(a) read as written). HMPPS calculate-release-dates (HdcedCalculator) takes the unused days off, which would give day ${day + added - unused}, ${addDays(servedFrom, day + added - unused - 1)}; which is right was not verified`,
+            ];
     if (hdced >= crd.date)
       notApplicable.push({
         type: 'HDCED',
         reason: `no day before the CRD ${crd.date} meets s.246 (${hdc.id})`,
       });
-    else
+    else {
+      if (atLarge > 0) warnings.push(`HDCED ${hdced}: ${HDC_AFTER_AT_LARGE_UNVERIFIED}`);
       dates.push({
         type: 'HDCED',
         date: hdced,
         explanation: {
           ruleId: hdc.id,
-          citation: citing(hdc.source.citation, { added: true, atLarge: true }),
+          citation: citing(hdc.source.citation, { added: true, atLarge: governing.atLarge }),
           url: hdc.source.url,
-          inputs: { ...inputs, crd: crd.date, custodialDays: custodial },
+          inputs: { ...inputs, crd: crd.date, custodialDays: custodial, requisiteEnd },
           steps: [
-            ...(atLarge > 0 ? [adjustments.atLargeStep] : []),
-            added > 0
-              ? `requisite custodial period: ${custodial} days from ${servedFrom} to ${requisiteEnd}, the CRD without the ${added} additional days (at least ${hdc.minCustodialPeriodDays})`
-              : `requisite custodial period: ${custodial} days from ${servedFrom} to the CRD ${crd.date} (at least ${hdc.minCustodialPeriodDays})`,
+            ...(governing.atLargeStep === null ? [] : [governing.atLargeStep]),
+            `requisite custodial period: ${custodial} days from ${servedFrom} to ${requisiteWords} (at least ${hdc.minCustodialPeriodDays})`,
             `at least ${hdc.minServedDays} days served: day ${hdc.minServedDays}`,
             `at least one-half of the custodial period served: ${describeRational(hdc.minServedProportionOfCustodialPeriod!)} of ${custodial} = day ${half}`,
-            `within the ${hdc.maxDaysBeforeRelease} days ending with the CRD: day ${windowStart} onwards`,
+            `within the ${hdc.maxDaysBeforeRelease} days ending with the last day of the requisite custodial period: day ${windowStart} onwards`,
             ...(added > 0
               ? [
                   `the latest of these is day ${day}; ${adjustments.addedStep}: day ${day} + ${added} = day ${day + added}, counting ${servedFrom} as day 1, is ${hdced}`,
@@ -1086,10 +1177,12 @@ function englandAndWales(
               : [`the latest of these, day ${day}, counting ${servedFrom} as day 1, is ${hdced}`]),
           ],
           unverified: [
-            ...unverifiedFor({ added: true, atLarge: true }),
-            ...(added > 0 ? [HDCED_ADDED_DAYS_UNVERIFIED] : []),
+            ...unverifiedFor({ added: true, atLarge: governing.atLarge }),
+            ...addedDaysUnverified,
+            ...(atLarge > 0 ? [HDC_AFTER_AT_LARGE_UNVERIFIED] : []),
+            ...requisiteUnverified,
             ...(hdc.source.unverified ? [hdc.source.unverified] : []),
-            'the window is read as the N days ending with (and including) the CRD; HMPPS practice was not checked',
+            'the window is read as the N days ending with (and including) the last day of the requisite custodial period; HMPPS practice was not checked',
             's.246(4) exclusions outside the inputs (extended sentence, offender of particular concern, previous recall or HDC curfew breach, liable to deportation, and others) are not checked',
             ...(input.sexOffenderNotification === undefined ? [NOTIFICATION_ASSUMED] : []),
             ...(results.length > 1
@@ -1100,15 +1193,25 @@ function englandAndWales(
           ],
         },
       });
+    }
   }
 
-  // TUSED (s.256AA): sentence of more than 1 day and less than 2 years; adult at the CRD; offence on or after 1 Feb 2015.
+  // TUSED (s.256AA): sentence of more than 1 day and less than 2 years; adult on the last day of the requisite custodial period; offence on or after 1 Feb 2015.
   const unverifiedTused: string[] = [];
   const twoYearsOrMore = results.find((r) => termAtLeastYears(r.chain[0]!.start, r.totalDays, 2));
-  const adult = input.dateOfBirth === undefined || addMonths(input.dateOfBirth, 12 * 18) <= crd.date;
-  if (!adult) notApplicable.push({ type: 'TUSED', reason: `aged under 18 on ${crd.date} (s.256AA(1)(a))` });
+  // s.256AA(1)(a): "aged under 18 on the last day of the requisite custodial period", which is
+  // not moved by additional days (nor by the end of the sentence capping them).
+  const custodialEnd = governing.requisiteEnd;
+  const adult = input.dateOfBirth === undefined || addMonths(input.dateOfBirth, 12 * 18) <= custodialEnd;
+  if (!adult)
+    notApplicable.push({
+      type: 'TUSED',
+      reason: `aged under 18 on ${custodialEnd}, the last day of the requisite custodial period (s.256AA(1)(a))`,
+    });
   if (input.dateOfBirth === undefined)
-    unverifiedTused.push('no date of birth given: taken to be 18 or over at the CRD');
+    unverifiedTused.push(
+      'no date of birth given: taken to be 18 or over on the last day of the requisite custodial period',
+    );
   if (sentences.some((s) => s.input.offenceDate === undefined))
     unverifiedTused.push(
       'offence date not given for every sentence: taken to be on or after 1 February 2015',
@@ -1121,12 +1224,11 @@ function englandAndWales(
   else if (adult) {
     // 12 months from the end of the requisite custodial period: additional days extend the time to
     // release (s.257(2)(a)), not that period, so they do not move the TUSED.
-    const custodialEnd = governing.requisiteEnd;
     const tused = addDays(addMonths(addDays(custodialEnd, 1), 12), -1);
     if (tused <= sled.date)
       notApplicable.push({
         type: 'TUSED',
-        reason: `12 months after the CRD (${tused}) is not after the SLED ${sled.date}`,
+        reason: `12 months after the requisite custodial period (${tused}) is not after the SLED ${sled.date}`,
       });
     else
       dates.push({
@@ -1136,22 +1238,25 @@ function englandAndWales(
           ruleId: 'ENGLAND_AND_WALES_S256AA',
           citation: citing(
             'Criminal Justice Act 2003 s.256AA(1), (4) (inserted by the Offender Rehabilitation Act 2014 s.2, in force 1 February 2015): supervision from the end of the sentence to the end of 12 months beginning immediately after the requisite custodial period',
-            { added: false, atLarge: true },
+            { added: false, atLarge: governing.atLarge },
           ),
           url: 'https://www.legislation.gov.uk/ukpga/2003/44/section/256AA',
-          inputs: { ...inputs, crd: crd.date, sled: sled.date },
+          inputs: { ...inputs, crd: crd.date, sled: sled.date, requisiteEnd: custodialEnd },
           steps: [
             `term under 2 years and more than 1 day`,
-            ...(atLarge > 0 ? [adjustments.atLargeStep] : []),
-            added > 0
-              ? `12 months beginning ${addDays(custodialEnd, 1)} (the day after the requisite custodial period ends on ${custodialEnd}: the CRD without the ${added} additional days, which extend the time to release, not that period) end on ${tused}`
-              : `12 months beginning ${addDays(crd.date, 1)} (the day after the CRD) end on ${tused}`,
+            ...(governing.atLargeStep === null ? [] : [governing.atLargeStep]),
+            custodialEnd === crd.date
+              ? `12 months beginning ${addDays(crd.date, 1)} (the day after the CRD) end on ${tused}`
+              : `12 months beginning ${addDays(custodialEnd, 1)} (the day after the requisite custodial period ends on ${requisiteWords}${
+                  added > 0 ? ': additional days extend the time to release, not that period' : ''
+                }) end on ${tused}`,
             `after the SLED ${sled.date}: top-up supervision until ${tused}`,
           ],
           unverified: [
             ...unverifiedTused,
-            ...unverifiedFor({ added: false, atLarge: true }),
+            ...unverifiedFor({ added: false, atLarge: governing.atLarge }),
             ...(adjustments.awarded > 0 ? [TUSED_NOT_EXTENDED_UNVERIFIED] : []),
+            ...requisiteUnverified,
           ],
         },
       });
@@ -1177,6 +1282,10 @@ const SLED_NOT_EXTENDED_UNVERIFIED =
   'the SLED is not moved by additional days, as HMPPS calculate-release-dates does (adjustmentsForLicenceExpiry: remand, tagged bail and unlawfully at large only); CJA 2003 s.257(2)(c) as enacted extends "any period for which a licence ... remains in force" by the additional days, and how it applies to a licence to the end of the sentence (s.249) was not verified';
 const TUSED_NOT_EXTENDED_UNVERIFIED =
   'the TUSED is counted from the end of the requisite custodial period without the additional days (s.257(2)(a) extends the period to be served before release, not that period), as HMPPS calculate-release-dates does; not confirmed in published guidance';
+const REQUISITE_BEFORE_COMMENCEMENT_UNVERIFIED =
+  'the requisite custodial period is the proportion the CRD applied (s.244(3) defines it as a proportion), ending before the day that proportion reached the sentence, on which release was due; HMPPS calculate-release-dates counts the HDCED and TUSED on the unadjusted proportion the same way; published guidance for sentences straddling a commencement was not read';
+const HDC_AFTER_AT_LARGE_UNVERIFIED =
+  'time unlawfully at large was given: CJA 2003 s.246(4) excludes from HDC a prisoner serving a sentence for failing to return to custody (Prisoners (Return to Custody) Act 1995 s.1; the paragraph of s.246(4) was not verified), which no input here says, and the HDC policy framework (not read) treats escape or abscond as a concern for suitability: check before HDC is considered';
 const HDCED_ADDED_DAYS_UNVERIFIED =
   'the HDCED is found on the custodial period without the additional days and then moved by them (s.257(2)(a): the period to be served before eligibility for release), as HMPPS calculate-release-dates does; the HDC policy framework on additional days was not read';
 
@@ -1197,4 +1306,62 @@ function englandAndWalesAdjustments(input: SentenceCalculationInput) {
     } = ${added} days extend the period to be served before release and before eligibility for release (CJA 2003 s.257(2)(a), ${ADA_URL})`,
     atLargeStep: `unlawfully at large: ${atLarge} days do not count as time served (Prison Act 1952 s.49(2), ${UAL_URL}): every date moves ${atLarge} days later`,
   };
+}
+
+/**
+ * The days unlawfully at large counted against each consecutive chain (Prison Act 1952 s.49(2):
+ * not taken into account in the period the prisoner is "liable to be detained in pursuance of the
+ * sentence"), and the step saying so. They count against the chains being served when the time at
+ * large began, as a whole (a sentence made consecutive later moves with its chain), not against
+ * concurrent sentences imposed after it (HMPPS calculate-release-dates: "Previous UAL does not
+ * apply to new sentences"). A chain is taken to be served from its first sentence's imposition.
+ * Without `unlawfullyAtLargePeriod` that can only be told when every chain was imposed on the same
+ * day; otherwise the period is required (InvalidSentenceInputError naming it).
+ */
+function unlawfullyAtLargeByChain(
+  input: SentenceCalculationInput,
+  chains: readonly (readonly Resolved[])[],
+  adjustments: { readonly atLarge: number; readonly atLargeStep: string },
+): { days: number; step: string | null }[] {
+  const { atLarge } = adjustments;
+  if (atLarge === 0) return chains.map(() => ({ days: 0, step: null }));
+  const imposed = chains.map((chain) => chain[0]!.input.sentenceDate);
+  const ids = (chain: readonly Resolved[]) => chain.map((s) => s.input.id).join(' + ');
+  const period = input.unlawfullyAtLargePeriod;
+  if (period === undefined) {
+    if (new Set(imposed).size > 1)
+      throw new InvalidSentenceInputError(
+        'unlawfullyAtLargePeriod',
+        `required with unlawfullyAtLargeDays when concurrent sentences were imposed on different days (${chains
+          .map((c, i) => `${ids(c)} on ${imposed[i]}`)
+          .join(
+            ', ',
+          )}): time at large counts only against the sentences being served then (Prison Act 1952 s.49(2)), not those imposed after it`,
+      );
+    return chains.map(() => ({ days: atLarge, step: adjustments.atLargeStep }));
+  }
+  const result = chains.map((chain, i) => {
+    const day = imposed[i]!;
+    if (day <= period.from)
+      return {
+        days: atLarge,
+        step: `unlawfully at large from ${period.from} to ${period.to}, during ${ids(chain)} (imposed ${day}): ${atLarge} days do not count as time served (Prison Act 1952 s.49(2), ${UAL_URL}): its dates move ${atLarge} days later`,
+      };
+    if (day > period.to)
+      return {
+        days: 0,
+        step: `unlawfully at large from ${period.from} to ${period.to}: not counted against ${ids(chain)}, imposed on ${day} after the time at large ended (Prison Act 1952 s.49(2) extends the period of liability under the sentences being served then)`,
+      };
+    throw new UnsupportedSentenceError(
+      'SENTENCED_WHILE_UNLAWFULLY_AT_LARGE',
+      `Sentence(s) ${ids(chain)} imposed on ${day}, within the time at large ${period.from} to ${period.to}: which of the days count against them is not calculated here`,
+      chain.map((s) => s.input.id),
+    );
+  });
+  if (result.every((r) => r.days === 0))
+    throw new InvalidSentenceInputError(
+      'unlawfullyAtLargePeriod',
+      `ends on ${period.to}, before any of these sentences was imposed: only time at large during them counts (Prison Act 1952 s.49(2))`,
+    );
+  return result;
 }

@@ -26,6 +26,17 @@ describe('displayed release date (confirmed › APD › HDCAD › CRD › ARD)',
     expect(displayedReleaseDate({ HDCAD: '2026-06-01', CRD: '2026-05-01' })?.type).toBe('HDCAD');
   });
 
+  it('places the hand-entered types (ours) after the decisions and before the calculated dates (review M3)', () => {
+    expect(displayedReleaseDate({ OTHER: '2026-06-01', CRD: '2026-05-01' })).toEqual({
+      type: 'OTHER',
+      date: '2026-06-01',
+    });
+    expect(displayedReleaseDate({ EARLY_RELEASE: '2026-04-10', ARD: '2026-05-01' })?.type).toBe(
+      'EARLY_RELEASE',
+    );
+    expect(displayedReleaseDate({ HDCAD: '2026-03-05', OTHER: '2026-06-01' })?.type).toBe('HDCAD');
+  });
+
   it('answers null when there is nothing to show', () => {
     expect(displayedReleaseDate({})).toBeNull();
     expect(displayedReleaseDate({ CRD: null })).toBeNull();

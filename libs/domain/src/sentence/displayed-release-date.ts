@@ -5,13 +5,29 @@ import type { LocalDate } from '../calendar/local-date';
  * (vocabulary.md): a confirmed release date, else the approved parole date (APD), else the approved
  * HDC date (HDCAD), else the conditional release date (CRD), else the automatic release date (ARD).
  * Eligibility dates (HDCED, PED) are never displayed as the release date: they are not decisions.
+ *
+ * Two types are ours, not resettlement-passport's, for dates entered by hand that are not a
+ * confirmed release date (review stop 41, M3): `EARLY_RELEASE` (an early-release scheme's date,
+ * e.g. a tranche: decided by a scheme, not confirmed by the prison) and `OTHER` (a date of no known
+ * type, e.g. a PED or a long-term date given by hand). Being the date in force, they come before
+ * the calculated CRD/ARD, after the decisions. `CONFIRMED` is kept for a reason that means a
+ * confirmed release date (none yet).
  */
-export type DisplayedReleaseDateType = 'CONFIRMED' | 'APD' | 'HDCAD' | 'CRD' | 'ARD';
+export type DisplayedReleaseDateType =
+  | 'CONFIRMED'
+  | 'APD'
+  | 'HDCAD'
+  | 'EARLY_RELEASE'
+  | 'OTHER'
+  | 'CRD'
+  | 'ARD';
 
 export const DISPLAYED_RELEASE_DATE_PRECEDENCE: readonly DisplayedReleaseDateType[] = [
   'CONFIRMED',
   'APD',
   'HDCAD',
+  'EARLY_RELEASE',
+  'OTHER',
   'CRD',
   'ARD',
 ];

@@ -32,7 +32,9 @@ export type UnsupportedSentenceReason =
   | 'REMAND_DAYS_IN_SCOTLAND'
   | 'SCOTLAND_BAIL_CREDIT'
   | 'NON_OVERLAPPING_SENTENCES'
-  | 'CONSECUTIVE_BRANCHING';
+  | 'CONSECUTIVE_BRANCHING'
+  /** E&W: a concurrent sentence imposed within the time unlawfully at large (unlawfullyAtLargePeriod). */
+  | 'SENTENCED_WHILE_UNLAWFULLY_AT_LARGE';
 
 /** The calculation's input is malformed: a field names what is wrong. */
 export class InvalidSentenceInputError extends DomainError {

@@ -238,6 +238,26 @@ describe('England & Wales standard determinate sentences', () => {
     expect(result.notApplicable.find((n) => n.type === 'TUSED')!.reason).toContain('under 18');
   });
 
+  it('the TUSED age test is on the last day of the requisite custodial period, not the CRD after additional days (s.256AA(1)(a); review S3)', () => {
+    // 12 months from 2025-01-06: requisite custodial period 40% of 365 = 146 days, last day
+    // 2025-05-31. Born 2007-06-03: 18 on 2025-06-03, so under 18 on 2025-05-31: no TUSED.
+    // With 10 additional days the CRD is day 156 = 2025-06-10 (18 by then), but the period still
+    // ends on 2025-05-31: still no TUSED (before the fix: TUSED 2026-05-31 appeared).
+    const twelve = [one({ sentenceDate: '2025-01-06', term: { months: 12 } })];
+    for (const extra of [{}, { additionalDaysAwarded: 10 }]) {
+      const result = calc(twelve, { dateOfBirth: '2007-06-03', ...extra });
+      expect(calculatedDate(result, 'TUSED')).toBeUndefined();
+      expect(result.notApplicable.find((n) => n.type === 'TUSED')!.reason).toBe(
+        'aged under 18 on 2025-05-31, the last day of the requisite custodial period (s.256AA(1)(a))',
+      );
+    }
+    expect(calculatedDate(calc(twelve, { additionalDaysAwarded: 10 }), 'CRD')).toBe('2025-06-10');
+    // 18 on the period's last day (born 2007-05-31): top-up supervision, 12 months from 2025-06-01.
+    expect(
+      calculatedDate(calc(twelve, { dateOfBirth: '2007-05-31', additionalDaysAwarded: 10 }), 'TUSED'),
+    ).toBe('2026-05-31');
+  });
+
   it('a re-plan compares two tables: old and new dates, each explained by its own rule', () => {
     // The table before S.I. 2024/844 (one-half only) against today's. 12 months from 2025-01-06
     // (365 days): one-half 182.5 → 183 → 2025-07-07 against 40% 146 → 2025-05-31.
@@ -267,7 +287,9 @@ describe('England & Wales standard determinate sentences', () => {
     expect(hdced.unverified.join('\n')).toContain('s.246(4)');
     const tused = result.dates.find((d) => d.type === 'TUSED')!.explanation;
     expect(tused.steps).toContain('12 months beginning 2025-06-01 (the day after the CRD) end on 2026-05-31');
-    expect(tused.unverified).toEqual(['no date of birth given: taken to be 18 or over at the CRD']);
+    expect(tused.unverified).toEqual([
+      'no date of birth given: taken to be 18 or over on the last day of the requisite custodial period',
+    ]);
   });
 
   it.each([
@@ -361,6 +383,14 @@ describe('England & Wales adjustments: additional days, restored days, unlawfull
     // end 2026-06-20.
     const result = calc(twelveMonths, { unlawfullyAtLargeDays: 20 });
     expect(calculatedDate(result, 'SLED')).toBe('2026-01-25');
+    // HDC after time at large: flagged on the HDCED and in the warnings (s.246(4), review M5).
+    expect(result.dates.find((d) => d.type === 'HDCED')!.explanation.unverified.join('\n')).toContain(
+      'Prisoners (Return to Custody) Act 1995 s.1',
+    );
+    expect(result.warnings).toContainEqual(
+      expect.stringMatching(/^HDCED 2025-04-08: time unlawfully at large was given/),
+    );
+    expect(calc(twelveMonths).warnings.join('\n')).not.toContain('unlawfully at large');
     expect(calculatedDate(result, 'CRD')).toBe('2025-06-20');
     expect(calculatedDate(result, 'HDCED')).toBe('2025-04-08');
     expect(calculatedDate(result, 'TUSED')).toBe('2026-06-20');
@@ -391,6 +421,85 @@ describe('England & Wales adjustments: additional days, restored days, unlawfull
     expect(calculatedDate(result, 'TUSED')).toBe('2026-04-28');
   });
 
+  it('time at large counts against the sentences being served then, not a concurrent sentence imposed after it (s.49(2); review S2)', () => {
+    // A: 12 months from 2024-01-02 → 2025-01-01 (366 days). At large 2024-03-01 to 2024-03-30 (30
+    // days): time served on A counts from 2024-02-01. One-half of 366 = 183 → day 183 = 2024-08-01,
+    // before 10 Sep 2024: released under one-half then (the 40% record does not move it).
+    // SLED A: day 366 from 2024-02-01 = 2025-01-31.
+    // B (for the escape): 18 months from 2024-05-01 → 2025-10-31 (549 days), imposed after the time
+    // at large: no UAL. One-half 275 → 2025-01-30, after 10 Sep 2024, so 40% reaches it: 219.6 → 220
+    // → day 220 = 2024-12-06. B governs: CRD 2024-12-06, SLED 2025-10-31 (the later expiry).
+    // TUSED: 12 months beginning 2024-12-07 end 2025-12-06. HDCED: ⌈220/2⌉ = 110 → 2024-08-18.
+    // (Before the fix B took the 30 days too: CRD 2025-01-05, SLED 2025-11-30, TUSED 2026-01-05.)
+    const sentences: SentenceInput[] = [
+      { id: 'A', sentenceDate: '2024-01-02', offenceDate: '2023-11-01', term: { months: 12 } },
+      { id: 'B', sentenceDate: '2024-05-01', offenceDate: '2024-03-01', term: { months: 18 } },
+    ];
+    const period = { from: '2024-03-01', to: '2024-03-30' };
+    const result = calc(sentences, { unlawfullyAtLargeDays: 30, unlawfullyAtLargePeriod: period });
+    expect(calculatedDate(result, 'CRD')).toBe('2024-12-06');
+    expect(calculatedDate(result, 'SLED')).toBe('2025-10-31');
+    expect(calculatedDate(result, 'TUSED')).toBe('2025-12-06');
+    expect(calculatedDate(result, 'HDCED')).toBe('2024-08-18');
+    const sled = result.dates.find((d) => d.type === 'SLED')!.explanation;
+    expect(sled.steps).toContain(
+      'unlawfully at large from 2024-03-01 to 2024-03-30: not counted against B, imposed on 2024-05-01 after the time at large ended (Prison Act 1952 s.49(2) extends the period of liability under the sentences being served then)',
+    );
+    expect(sled.citation).not.toContain('Prison Act 1952');
+    expect(sled.inputs).toMatchObject({
+      unlawfullyAtLargeFrom: '2024-03-01',
+      unlawfullyAtLargeTo: '2024-03-30',
+    });
+
+    // Without the period the calculation cannot tell which sentences were being served: refused,
+    // naming the field (400 in the API). With the sentences imposed on the same day it is not needed.
+    expect(() => calc(sentences, { unlawfullyAtLargeDays: 30 })).toThrow(
+      expect.objectContaining({ field: 'unlawfullyAtLargePeriod' }),
+    );
+    const sameDay = calc(
+      sentences.map((x) => ({ ...x, sentenceDate: '2024-01-02' })),
+      { unlawfullyAtLargeDays: 30 },
+    );
+    // B: 18 months from 2024-01-02 → 2025-07-01 (547 days), served from 2024-01-02 + 30 =
+    // 2024-02-01: SLED day 547 = 2025-07-31 (both groups take the 30 days).
+    expect(calculatedDate(sameDay, 'SLED')).toBe('2025-07-31');
+
+    // A sentence imposed within the time at large is not calculated.
+    expect(() =>
+      calc(sentences, {
+        unlawfullyAtLargeDays: 30,
+        unlawfullyAtLargePeriod: { from: '2024-04-15', to: '2024-05-20' },
+      }),
+    ).toThrow(expect.objectContaining({ reason: 'SENTENCED_WHILE_UNLAWFULLY_AT_LARGE', sentenceIds: ['B'] }));
+  });
+
+  it.each([
+    [{ unlawfullyAtLargePeriod: { from: '2025-03-01', to: '2025-03-10' } }, 'unlawfullyAtLargePeriod'],
+    [
+      { unlawfullyAtLargeDays: 11, unlawfullyAtLargePeriod: { from: '2025-03-01', to: '2025-03-10' } },
+      'unlawfullyAtLargeDays',
+    ],
+    [
+      { unlawfullyAtLargeDays: 1, unlawfullyAtLargePeriod: { from: '2025-03-10', to: '2025-03-01' } },
+      'unlawfullyAtLargePeriod.to',
+    ],
+    [
+      { unlawfullyAtLargeDays: 1, unlawfullyAtLargePeriod: { from: '2025-02-30', to: '2025-03-01' } },
+      'unlawfullyAtLargePeriod.from',
+    ],
+    // Ends before the sentence was imposed (2025-01-06): not time at large during it.
+    [
+      { unlawfullyAtLargeDays: 5, unlawfullyAtLargePeriod: { from: '2024-12-01', to: '2024-12-05' } },
+      'unlawfullyAtLargePeriod',
+    ],
+  ] as [Partial<SentenceCalculationInput>, string][])(
+    'refuses the time at large %j naming %s',
+    (extra, field) => {
+      expect(() => calc(twelveMonths, extra)).toThrow(InvalidSentenceInputError);
+      expect(() => calc(twelveMonths, extra)).toThrow(expect.objectContaining({ field }));
+    },
+  );
+
   it('additional days never hold anyone past the end of the sentence', () => {
     // 15 weeks from 2025-03-03 = 105 days → SLED 2025-06-15; 40% = 42; + 70 additional days =
     // day 112, after day 105: released at the end of the sentence, 2025-06-15.
@@ -400,6 +509,14 @@ describe('England & Wales adjustments: additional days, restored days, unlawfull
     expect(result.dates.find((d) => d.type === 'CRD')!.explanation.steps.join('\n')).toContain(
       'additional days beyond it are not served',
     );
+    // HDCED: custodial period 42 days: max(28, 21, 42 − 365 + 1) = day 28; + 70 = day 98 =
+    // 2025-06-08 (all the days, s.257(2)(a) as written). Release at day 105, not 42 + 70 = 112:
+    // 7 days unused. HMPPS takes them off: day 91 = 2025-06-01. Flagged, not claimed to match (M1).
+    expect(calculatedDate(result, 'HDCED')).toBe('2025-06-08');
+    const hdced = result.dates.find((d) => d.type === 'HDCED')!.explanation.unverified.join('\n');
+    expect(hdced).toContain('7 of the 70 additional days are not served before release');
+    expect(hdced).toContain('which would give day 91, 2025-06-01');
+    expect(hdced).not.toContain('as HMPPS calculate-release-dates does');
   });
 
   it('additional days that push the 40% point past its commencement keep it (the transitional rule sees the extended date)', () => {
@@ -410,6 +527,58 @@ describe('England & Wales adjustments: additional days, restored days, unlawfull
       additionalDaysAwarded: 30,
     });
     expect(calculatedDate(result, 'CRD')).toBe('2024-09-23');
+  });
+
+  it('HDCED and TUSED count on the release point the CRD applied (40%), moved to the commencement (review S1 a)', () => {
+    // 12 months from 2024-03-01 → 2025-02-28: 365 days. 40% = 146 → day 146 = 2024-07-24; + 20
+    // additional days = day 166 = 2024-08-13, before 10 Sep 2024: CRD 2024-09-10 (one-half + 20 =
+    // day 203 = 2024-09-19 was still to come, so the 40% record reaches it).
+    // The requisite custodial period is the 40% one: 146 days, ending 2024-07-24.
+    // HDCED: max(28, ⌈146/2⌉ = 73, 146 − 365 + 1) = 73; + 20 = day 93 = 2024-06-01.
+    // TUSED: 12 months beginning 2024-07-25 end 2025-07-24 (after the SLED 2025-02-28).
+    // (Before the fix a second release point without the days chose one-half: 183 days,
+    // HDCED day 92 + 20 = 2024-06-20, TUSED 2025-08-30.)
+    const result = calc(
+      [one({ sentenceDate: '2024-03-01', offenceDate: '2024-01-15', term: { months: 12 } })],
+      {
+        additionalDaysAwarded: 20,
+      },
+    );
+    expect(calculatedDate(result, 'CRD')).toBe('2024-09-10');
+    expect(calculatedDate(result, 'SLED')).toBe('2025-02-28');
+    expect(calculatedDate(result, 'HDCED')).toBe('2024-06-01');
+    expect(calculatedDate(result, 'TUSED')).toBe('2025-07-24');
+    const hdced = result.dates.find((d) => d.type === 'HDCED')!.explanation;
+    expect(hdced.inputs).toMatchObject({ custodialDays: 146, requisiteEnd: '2024-07-24' });
+    expect(hdced.steps.join('\n')).toContain(
+      'requisite custodial period: 146 days from 2024-03-01 to 2024-07-24, the day the proportion applied for the CRD 2024-09-10 is served without the 20 additional days (the CRD is the later day on which that proportion reached the sentence)',
+    );
+    expect(hdced.unverified.join('\n')).toContain(
+      'ending before the day that proportion reached the sentence',
+    );
+  });
+
+  it('the transitional example: the HDCED counts on the 293-day period the CRD applied, with or without additional days (review S1 b)', () => {
+    // 2 years from 2023-11-06 (731 days): 40% = 292.4 → 293 → 2024-08-24; + 30 = day 323 = 2024-09-23.
+    // Requisite custodial period 293 days to 2024-08-24 (= CRD − 30). HDCED: max(28, ⌈293/2⌉ = 147,
+    // 293 − 365 + 1) = 147; + 30 = day 177 = 2024-04-30 (day 147 = 2024-03-31).
+    const result = calc(
+      [one({ sentenceDate: '2023-11-06', offenceDate: '2023-06-01', term: { years: 2 } })],
+      {
+        additionalDaysAwarded: 30,
+      },
+    );
+    expect(calculatedDate(result, 'CRD')).toBe('2024-09-23');
+    expect(calculatedDate(result, 'HDCED')).toBe('2024-04-30');
+    const hdced = result.dates.find((d) => d.type === 'HDCED')!.explanation;
+    expect(hdced.steps.join('\n')).toContain(
+      'requisite custodial period: 293 days from 2023-11-06 to 2024-08-24, the day the proportion applied for the CRD 2024-09-23 is served without the 30 additional days (at least 42)',
+    );
+    // Without the additional days the CRD is 10 Sep 2024 (the commencement), but the requisite
+    // custodial period is the same 293 days: HDCED day 147 = 2024-03-31 (not day ⌈310/2⌉ = 155).
+    const plain = calc([one({ sentenceDate: '2023-11-06', offenceDate: '2023-06-01', term: { years: 2 } })]);
+    expect(calculatedDate(plain, 'CRD')).toBe('2024-09-10');
+    expect(calculatedDate(plain, 'HDCED')).toBe('2024-03-31');
   });
 
   it.each([

@@ -393,6 +393,18 @@ describe('Scottish short-term sentences', () => {
     );
   });
 
+  it('refuses a period unlawfully at large as not applicable to a Scottish calculation, naming the field', () => {
+    const refuse = () =>
+      calculateSentenceDates({
+        jurisdiction: 'SCOTLAND',
+        sentences: [one({ term: { years: 1 } })],
+        asAt: AS_AT,
+        unlawfullyAtLargePeriod: { from: '2025-06-01', to: '2025-06-03' },
+      });
+    expect(refuse).toThrow(AdjustmentNotApplicableError);
+    expect(refuse).toThrow(expect.objectContaining({ field: 'unlawfullyAtLargePeriod' }));
+  });
+
   it.each(['additionalDaysAwarded', 'unlawfullyAtLargeDays'] as const)(
     'refuses %s as not applicable to a Scottish calculation, naming the field; 0 is no adjustment',
     (field) => {

@@ -2,12 +2,14 @@ import fc from 'fast-check';
 
 import { addDays, type LocalDate } from '../calendar/local-date';
 import { localDate } from '../property-arbitraries.spec-helper';
+import { ceilProportionOfDays } from './rational';
 import {
   calculatedDate,
   calculateSentenceDates,
   type OffenceCategory,
   RELEASE_POINT_POLICIES,
   type ReleasePointPolicy,
+  resolvedSentenceSpans,
   type SentenceCalculation,
   type SentenceCalculationInput,
   type SentenceInput,
@@ -49,6 +51,23 @@ const scotland = fc.record({
   sentences: sentencesArb(['SCOTLAND_DOMESTIC_ABUSE', 'SCOTLAND_SEXUAL_SOA2003_SCH3']),
   asAt: localDate('2024-01-01', '2028-12-31'),
 });
+/**
+ * Days at large with a period every concurrent group was imposed by (so they all take the days):
+ * from the latest first-sentence date, as many days as at large.
+ */
+function atLarge(input: SentenceCalculationInput, days: number): SentenceCalculationInput {
+  if (days === 0) return { ...input, unlawfullyAtLargeDays: 0 };
+  const from = input.sentences
+    .filter((s) => !s.consecutiveTo)
+    .map((s) => s.sentenceDate)
+    .reduce((a, b) => (a > b ? a : b));
+  return {
+    ...input,
+    unlawfullyAtLargeDays: days,
+    unlawfullyAtLargePeriod: { from, to: addDays(from, days - 1) },
+  };
+}
+
 const englandAndWales = fc
   .record({
     jurisdiction: fc.constant('ENGLAND_AND_WALES' as const),
@@ -67,12 +86,14 @@ const englandAndWales = fc
   .map(({ adjustments, ...rest }) =>
     adjustments === null
       ? rest
-      : {
-          ...rest,
-          additionalDaysAwarded: adjustments.awarded,
-          restoredDays: Math.floor(adjustments.awarded * adjustments.restoredShare),
-          unlawfullyAtLargeDays: adjustments.atLarge,
-        },
+      : atLarge(
+          {
+            ...rest,
+            additionalDaysAwarded: adjustments.awarded,
+            restoredDays: Math.floor(adjustments.awarded * adjustments.restoredShare),
+          },
+          adjustments.atLarge,
+        ),
   );
 const anyInput: fc.Arbitrary<SentenceCalculationInput> = fc.oneof(scotland, englandAndWales);
 
@@ -160,7 +181,13 @@ describe('sentence calculation properties', () => {
     releasePoints: RELEASE_POINT_POLICIES.filter((p) => p.commencement === 'BASELINE'),
   };
   const withoutAdjustments = (input: SentenceCalculationInput): SentenceCalculationInput => {
-    const { additionalDaysAwarded: _a, restoredDays: _r, unlawfullyAtLargeDays: _u, ...rest } = input;
+    const {
+      additionalDaysAwarded: _a,
+      restoredDays: _r,
+      unlawfullyAtLargeDays: _u,
+      unlawfullyAtLargePeriod: _p,
+      ...rest
+    } = input;
     return rest;
   };
 
@@ -196,21 +223,91 @@ describe('sentence calculation properties', () => {
     );
   });
 
+  it('E&W, the whole table (40% transitional records too): the HDCED and TUSED count on the proportion the CRD applied, ending additional days before the CRD unless it was moved to a commencement day or the sentence end', () => {
+    // Review S1 (stop 41): the baseline table alone cannot show a second release point choosing
+    // another proportion. One sentence, so the CRD's record gives the one proportion applied.
+    const records = new Map(RELEASE_POINT_POLICIES.map((p) => [p.id, p] as const));
+    fc.assert(
+      fc.property(englandAndWales, fc.integer({ min: 0, max: 90 }), (base, a) => {
+        fc.pre(base.sentences.length === 1);
+        const input = { ...withoutAdjustments(base), additionalDaysAwarded: a };
+        const c = tryCalc(input);
+        fc.pre(c !== null);
+        const crd = c!.dates.find((d) => d.type === 'CRD')!;
+        const counted = c!.dates.filter((d) => d.type === 'HDCED' || d.type === 'TUSED');
+        fc.pre(counted.length > 0);
+        const record = records.get(crd.explanation.ruleId)!;
+        const days = resolvedSentenceSpans(input.sentences)!.get('S0')!.days;
+        const requisiteDays = ceilProportionOfDays(days, record.proportion);
+        for (const d of counted) {
+          const end = d.explanation.inputs.requisiteEnd as LocalDate;
+          if (d.type === 'HDCED') expect(d.explanation.inputs.custodialDays).toBe(requisiteDays);
+          const commencements = [
+            record.inForceFrom,
+            record.appliesTo.kind === 'ALL_SERVING_STAGGERED' ? record.appliesTo.laterFrom : null,
+          ];
+          const plusAdded = addDays(end, a);
+          if (plusAdded !== crd.date) {
+            const moved = plusAdded < crd.date && commencements.includes(crd.date);
+            const capped = plusAdded > crd.date && crd.date === calculatedDate(c!, 'SLED');
+            expect(moved || capped).toBe(true);
+          }
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('E&W: days unlawfully at large move the SLED later by exactly that many days (any table), and the CRD and HDCED too (baseline table)', () => {
     fc.assert(
       fc.property(englandAndWales, fc.integer({ min: 0, max: 200 }), (base, ual) => {
         const plain = withoutAdjustments(base);
         const before = tryCalc(plain);
         fc.pre(before !== null);
-        const after = tryCalc({ ...plain, unlawfullyAtLargeDays: ual })!;
+        const after = tryCalc(atLarge(plain, ual))!;
         expect(calculatedDate(after, 'SLED')).toBe(addDays(calculatedDate(before!, 'SLED')!, ual));
-        const [b, a] = [
-          tryCalc(plain, baselineOnly)!,
-          tryCalc({ ...plain, unlawfullyAtLargeDays: ual }, baselineOnly)!,
-        ];
+        const [b, a] = [tryCalc(plain, baselineOnly)!, tryCalc(atLarge(plain, ual), baselineOnly)!];
         expect(calculatedDate(a, 'CRD')).toBe(addDays(calculatedDate(b, 'CRD')!, ual));
         const hdced = calculatedDate(b, 'HDCED');
         expect(calculatedDate(a, 'HDCED')).toBe(hdced === undefined ? undefined : addDays(hdced, ual));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('E&W: time at large counts only against the concurrent groups imposed by its first day: the SLED is the latest of each group alone, with the days or without (review S2)', () => {
+    /** Each consecutive chain's sentences, from its first. */
+    const chainsOf = (sentences: readonly SentenceInput[]): SentenceInput[][] =>
+      sentences
+        .filter((x) => x.consecutiveTo === undefined)
+        .map((root) => {
+          const chain = [root];
+          let next = sentences.find((x) => x.consecutiveTo === root.id);
+          while (next) {
+            chain.push(next);
+            const last: SentenceInput = next;
+            next = sentences.find((x) => x.consecutiveTo === last.id);
+          }
+          return chain;
+        });
+    fc.assert(
+      fc.property(englandAndWales, fc.integer({ min: 1, max: 90 }), (base, ual) => {
+        const plain = withoutAdjustments(base);
+        const chains = chainsOf(plain.sentences);
+        const from = chains.map((c) => c[0]!.sentenceDate).reduce((a, b) => (a < b ? a : b));
+        const to = addDays(from, ual - 1);
+        // A group imposed within the time at large is refused: leave those out.
+        fc.pre(chains.every((c) => c[0]!.sentenceDate <= from || c[0]!.sentenceDate > to));
+        const c = tryCalc({ ...plain, unlawfullyAtLargeDays: ual, unlawfullyAtLargePeriod: { from, to } });
+        fc.pre(c !== null);
+        const alone = chains.map((chain) => {
+          const taken = chain[0]!.sentenceDate <= from;
+          return calculatedDate(
+            tryCalc({ ...plain, sentences: chain, ...(taken ? { unlawfullyAtLargeDays: ual } : {}) })!,
+            'SLED',
+          )!;
+        });
+        expect(calculatedDate(c!, 'SLED')).toBe(alone.reduce((a, b) => (a > b ? a : b)));
       }),
       { numRuns: RUNS },
     );

@@ -65,7 +65,7 @@ const DISPLAYED_RELEASE_DATE_SCHEMA = {
     date: { type: 'string', format: 'date' },
   },
   description:
-    'The release date to show and its type, by the precedence CONFIRMED › APD › HDCAD › CRD › ARD: the latest release-date change typed by its reason (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE, OTHER: CONFIRMED; RECALCULATION: CRD in England and Wales, ARD in Scotland), else the latest sentence calculation’s CRD/ARD; null when the episode holds neither (a date given only at reception has no known type)',
+    'The release date to show and its type, by the precedence CONFIRMED › APD › HDCAD › EARLY_RELEASE › OTHER › CRD › ARD: the latest release-date change typed by its reason (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE: EARLY_RELEASE, an early-release scheme’s date; OTHER: OTHER, a date of no known type entered by hand (it may be a PED), never a confirmed release date; nothing gives CONFIRMED yet; RECALCULATION: CRD in England and Wales, ARD in Scotland), else the latest sentence calculation’s CRD/ARD; null when the episode holds neither (a date given only at reception has no known type)',
 };
 
 /** The fields of the view a client most reads; the example shows every field. */

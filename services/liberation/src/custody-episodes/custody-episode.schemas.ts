@@ -543,9 +543,10 @@ export interface EpisodeView {
   /** Current expected release date: the latest change's, else the reception's (null: liberated from court). */
   expectedReleaseDate: string | null;
   /**
-   * The release date to show and its type, by the precedence confirmed › APD › HDCAD › CRD › ARD
-   * (`displayedReleaseDate`, libs/domain): the latest release-date change typed by its reason
-   * (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE, OTHER: CONFIRMED; RECALCULATION: CRD in
+   * The release date to show and its type, by the precedence confirmed › APD › HDCAD › early
+   * release › other › CRD › ARD (`displayedReleaseDate`, libs/domain): the latest release-date
+   * change typed by its reason (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE: EARLY_RELEASE;
+   * OTHER: OTHER, a date of no known type, never shown as confirmed; RECALCULATION: CRD in
    * England and Wales, ARD in Scotland), else the latest sentence calculation's CRD/ARD. Null when
    * the episode holds neither (a date given only at reception has no known type).
    */

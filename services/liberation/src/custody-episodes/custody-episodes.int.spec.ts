@@ -899,6 +899,8 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       'CONFIRMED',
       'APD',
       'HDCAD',
+      'EARLY_RELEASE',
+      'OTHER',
       'CRD',
       'ARD',
     ]);

@@ -11,9 +11,9 @@ describe('the displayed release date of an episode', () => {
     expect(types).toEqual([
       ['HDC_APPROVED', 'HDCAD', 'HDCAD'],
       ['PAROLE', 'APD', 'APD'],
-      ['EARLY_RELEASE', 'CONFIRMED', 'CONFIRMED'],
+      ['EARLY_RELEASE', 'EARLY_RELEASE', 'EARLY_RELEASE'],
       ['RECALCULATION', 'CRD', 'ARD'],
-      ['OTHER', 'CONFIRMED', 'CONFIRMED'],
+      ['OTHER', 'OTHER', 'OTHER'],
     ]);
   });
 
@@ -42,9 +42,10 @@ describe('the displayed release date of an episode', () => {
     });
     expect(
       displayedReleaseDateOf('ENGLAND_AND_WALES', change('EARLY_RELEASE', '2027-04-10'), calculated),
-    ).toEqual({ type: 'CONFIRMED', date: '2027-04-10' });
+    ).toEqual({ type: 'EARLY_RELEASE', date: '2027-04-10' });
+    // A date of no known type entered by hand is shown as that, not as a confirmed release date.
     expect(displayedReleaseDateOf('ENGLAND_AND_WALES', change('OTHER', '2027-04-11'), null)).toEqual({
-      type: 'CONFIRMED',
+      type: 'OTHER',
       date: '2027-04-11',
     });
     // A recalculation's date is the calculated one in force, even if the stored version says otherwise.

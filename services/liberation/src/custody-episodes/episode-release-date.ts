@@ -7,7 +7,8 @@ import {
 } from '@throughcare/domain';
 
 // Issue 10: which release date the episode shows, and of what type, by the precedence of
-// `displayedReleaseDate` (confirmed › APD › HDCAD › CRD › ARD), from what the episode holds.
+// `displayedReleaseDate` (confirmed › APD › HDCAD › early release › other › CRD › ARD), from what
+// the episode holds.
 
 /** The release date a sentence calculation gives: the CRD (England and Wales) or the ARD (Scotland). */
 export interface CalculatedReleaseDate {
@@ -26,7 +27,10 @@ export const CALCULATED_RELEASE_DATE_TYPE: Readonly<Record<Jurisdiction, Calcula
  * compilation here until it is mapped.
  * - HDC_APPROVED: the approved HDC date (HDCAD).
  * - PAROLE: the approved parole date (APD).
- * - EARLY_RELEASE, OTHER: a date decided and entered by hand, not calculated: a confirmed date.
+ * - EARLY_RELEASE: an early-release scheme's date (e.g. a tranche), entered by hand: its own type,
+ *   not a confirmed release date (review stop 41, M3).
+ * - OTHER: a date of no known type entered by hand (it may be a PED or a long-term date): `OTHER`,
+ *   never shown as a confirmed release date.
  * - RECALCULATION: a sentence calculation's date (or an upstream system's recalculation), the CRD
  *   in England and Wales, the ARD in Scotland.
  */
@@ -40,8 +44,9 @@ export function releaseDateTypeOfChange(
     case 'PAROLE':
       return 'APD';
     case 'EARLY_RELEASE':
+      return 'EARLY_RELEASE';
     case 'OTHER':
-      return 'CONFIRMED';
+      return 'OTHER';
     case 'RECALCULATION':
       return CALCULATED_RELEASE_DATE_TYPE[jurisdiction];
     default: {

@@ -94,7 +94,17 @@ export const SentencesBodySchema = z
       .max(36_500)
       .optional()
       .describe(
-        'E&W: days unlawfully at large during these sentences before release (escape, failure to return from temporary release): not time served (Prison Act 1952 s.49(2)), every date moves later by them. Refused in Scotland (400 ADJUSTMENT_NOT_APPLICABLE)',
+        'E&W: days unlawfully at large during these sentences before release (escape, failure to return from temporary release): not time served (Prison Act 1952 s.49(2)), the dates of the sentences being served then move later by them. With concurrent sentences imposed on different days, unlawfullyAtLargePeriod is required (400 SENTENCE_INPUT_INVALID naming it otherwise). Refused in Scotland (400 ADJUSTMENT_NOT_APPLICABLE)',
+      ),
+    unlawfullyAtLargePeriod: z
+      .object({
+        from: IsoDate.describe('The first day at large (of the earliest time at large)'),
+        to: IsoDate.describe('The last day at large (of the latest time at large)'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'E&W: when the unlawfullyAtLargeDays were (at most to − from + 1 days). The days count only against the sentences being served then (Prison Act 1952 s.49(2)): a concurrent sentence (with any consecutive to it) imposed on or before `from` takes them; one imposed after `to` (e.g. for the escape itself) does not; one imposed in between is refused (422 SENTENCE_NOT_CALCULATED, reason SENTENCED_WHILE_UNLAWFULLY_AT_LARGE). Required with unlawfullyAtLargeDays when concurrent sentences were imposed on different days; not needed when they were all imposed on the same day (every one takes the days). 400 SENTENCE_INPUT_INVALID naming the field when `to` is before `from`, it is given without unlawfullyAtLargeDays, or it ends before any sentence was imposed. Refused in Scotland (400 ADJUSTMENT_NOT_APPLICABLE)',
       ),
     sexOffenderNotification: z
       .boolean()

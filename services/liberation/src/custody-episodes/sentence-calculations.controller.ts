@@ -63,6 +63,18 @@ const EXAMPLES = {
       remandDays: 41,
     },
   },
+  englandAndWalesAtLargeBeforeAConcurrentSentence: {
+    summary:
+      'England & Wales: days unlawfully at large during count-1, and count-2 (for the escape) imposed after them, concurrent: the days count against count-1 only (Prison Act 1952 s.49(2))',
+    value: {
+      sentences: [
+        { id: 'count-1', sentenceDate: '2026-01-05', offenceDate: '2025-09-01', term: { months: 12 } },
+        { id: 'count-2', sentenceDate: '2026-05-04', offenceDate: '2026-03-02', term: { months: 18 } },
+      ],
+      unlawfullyAtLargeDays: 30,
+      unlawfullyAtLargePeriod: { from: '2026-03-02', to: '2026-03-31' },
+    },
+  },
   englandAndWalesAdjustments: {
     summary:
       'England & Wales: additional days awarded, some restored, and days unlawfully at large (CRD and HDCED later by the net additional days; every date later by the days at large)',
@@ -79,7 +91,7 @@ const EXAMPLES = {
 };
 
 const INVALID_BODY_DOC =
-  'VALIDATION_FAILED (the body does not match the schema), SENTENCE_INPUT_INVALID (the sentences do not hold together, e.g. restoredDays more than additionalDaysAwarded, or an unknown consecutiveTo) or ADJUSTMENT_NOT_APPLICABLE (additionalDaysAwarded, restoredDays or unlawfullyAtLargeDays above 0 in a Scottish episode: see the sentence module README); problem+json naming each field';
+  'VALIDATION_FAILED (the body does not match the schema), SENTENCE_INPUT_INVALID (the sentences do not hold together, e.g. restoredDays more than additionalDaysAwarded, an unknown consecutiveTo, or unlawfullyAtLargeDays with concurrent sentences imposed on different days and no unlawfullyAtLargePeriod) or ADJUSTMENT_NOT_APPLICABLE (additionalDaysAwarded or unlawfullyAtLargeDays above 0, or unlawfullyAtLargePeriod, in a Scottish episode: see the sentence module README); problem+json naming each field';
 
 const NOT_CALCULATED_DOC =
   'SENTENCE_NOT_CALCULATED (a sentence this platform does not calculate: `reason` and `sentenceIds` say which; never guessed), ' +

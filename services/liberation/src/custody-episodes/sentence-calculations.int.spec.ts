@@ -207,12 +207,44 @@ describe('liberation: sentence calculations of a custody episode', () => {
     expect(moreRestored).toMatchObject({ status: 400, code: 'SENTENCE_INPUT_INVALID' });
     expect(moreRestored.errors).toEqual([{ field: 'restoredDays', message: expect.any(String) }]);
 
+    // Time at large counts only against the sentences being served then (s.49(2)). count-2 is
+    // concurrent and imposed on day −5, after 3 days at large on days −8 to −6: without the period
+    // it cannot be told (400 naming the field); with it count-1 is served from day −7 (CRD day
+    // −7 + 399 = 392, SLED 992) and count-2 from day −5 (CRD −5 + 399 = 394, SLED 994): count-2's
+    // dates govern, unmoved (before: 397 and 997).
+    const atLarge = (extra: Record<string, unknown>) =>
+      englishSds({
+        sentences: [
+          ...englishSds().sentences,
+          { id: 'count-2', sentenceDate: day(-5), offenceDate: day(-7), term: { days: 1000 } },
+        ],
+        unlawfullyAtLargeDays: 3,
+        ...extra,
+      });
+    const undated = await problem(await ctx.lib.post(`${path(personId)}/preview`, atLarge({})));
+    expect(undated).toMatchObject({ status: 400, code: 'SENTENCE_INPUT_INVALID' });
+    expect(undated.errors).toEqual([
+      { field: 'unlawfullyAtLargePeriod', message: expect.stringContaining('imposed on different days') },
+    ]);
+    const dated = await ctx.lib.post(
+      `${path(personId)}/preview`,
+      atLarge({ unlawfullyAtLargePeriod: { from: day(-8), to: day(-6) } }),
+    );
+    expect(dated.status).toBe(200);
+    const datedView = (await dated.json()) as SentenceCalculationOutcomeView;
+    expect(datedView.dates.find((d) => d.type === 'CRD')?.date).toBe(day(394));
+    expect(datedView.dates.find((d) => d.type === 'SLED')?.date).toBe(day(994));
+
     const scottish = await aScottishEpisode();
-    for (const field of ['additionalDaysAwarded', 'unlawfullyAtLargeDays']) {
+    for (const [field, value] of [
+      ['additionalDaysAwarded', 4],
+      ['unlawfullyAtLargeDays', 4],
+      ['unlawfullyAtLargePeriod', { from: day(-8), to: day(-6) }],
+    ] as const) {
       const refused = await problem(
         await record(scottish, {
           sentences: [{ id: 'a', sentenceDate: day(-10), term: { days: 300 } }],
-          [field]: 4,
+          [field]: value,
         }),
       );
       expect(refused).toMatchObject({ status: 400, code: 'ADJUSTMENT_NOT_APPLICABLE' });

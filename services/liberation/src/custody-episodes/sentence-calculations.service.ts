@@ -527,6 +527,7 @@ const OPTIONAL_CALCULATION_INPUTS = [
   'additionalDaysAwarded',
   'restoredDays',
   'unlawfullyAtLargeDays',
+  'unlawfullyAtLargePeriod',
   'sexOffenderNotification',
 ] as const satisfies readonly (keyof SentencesBody & keyof SentenceCalculationInput)[];
 
