@@ -170,6 +170,8 @@ export interface ResumedEpisode {
   reopensClosureAt?: string;
   /** The needs still open when this episode's journey closed (the episode after's `carried.openNeeds`). */
   openNeeds: Pathway[];
+  /** The latest assessed result of each pathway when it closed (`carried.pathways`, see there). */
+  pathways?: PathwayOutcomeView[];
   /**
    * The highest attention item number the runs before used (`att-<n>`): this run numbers its items
    * on from it, so no item id is used twice for the episode. Set by `resumeEpisode`.
@@ -184,6 +186,13 @@ export interface CarriedHistory {
   recallReasonCode?: RecallReasonCode;
   /** Needs still open when the last episode closed (core and later screens). */
   openNeeds: Pathway[];
+  /**
+   * The latest **assessed** result of each pathway when the last episode closed (skips left out),
+   * as its plan showed them: a carried need they no longer indicate is held before it is referred
+   * (`pathway-hold-1`) until this episode's assessments say otherwise. Absent from hand-overs before
+   * it, and when no assessment carried pathways.
+   */
+  pathways?: PathwayOutcomeView[];
   agencyId?: string;
   referralId?: string;
   releasedAt?: string;

@@ -78,6 +78,8 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
   if (releasedAt === undefined)
     return { outcome: 'NOT_RESUMABLE', reason: `${i.workflowId} closed with no release on record` };
   const openNeeds = i.resumed.openNeeds ?? plan.needs ?? [];
+  // Each pathway's latest assessed result, so a need they no longer indicate stays held (pathway-hold-1).
+  const pathways = i.resumed.pathways ?? plan.pathways?.filter((o) => o.skipped === undefined);
   // What the return was (the notice names it), from how the journey closed when not handed over.
   const returnReason =
     i.resumed.returnReason ?? (plan.closureReason === 'RECALLED' ? 'RECALL' : 'NEW_SENTENCE');
@@ -100,6 +102,7 @@ export async function resumeEpisode(client: Client, i: ResumeInput): Promise<Res
       ...i.resumed,
       releasedAt,
       openNeeds: [...openNeeds],
+      ...(pathways && pathways.length > 0 ? { pathways: pathways.map((o) => ({ ...o })) } : {}),
       returnReason,
       ...(plan.closedAt ? { reopensClosureAt: plan.closedAt } : {}),
       ...(attentionFrom > 0 ? { attentionFrom } : {}),

@@ -284,6 +284,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   const now = () => Date.now();
   const p = createPlanner(ctx, s, now);
   const { establishment, liberationDate, needs, released, openAttention } = p;
+  /** Each pathway's latest assessed result (skips left out), for the next episode or run. */
+  const assessedPathways = () => (p.pathwaysView(true) ?? []).map((o) => ({ ...o }));
   const stageAtStart = s.stage;
   if (!carriedState && input.carried) s.carried = input.carried;
   if (!carriedState && input.liberatedFromCourt) {
@@ -499,7 +501,15 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       closureReason: s.closureReason,
       nextEpisode: s.returned?.newEpisode,
       carried: s.carried,
-      ...(input.resumed ? { resumed: { ...input.resumed, openNeeds: [...input.resumed.openNeeds] } } : {}),
+      ...(input.resumed
+        ? {
+            resumed: {
+              ...input.resumed,
+              openNeeds: [...input.resumed.openNeeds],
+              ...(input.resumed.pathways ? { pathways: input.resumed.pathways.map((o) => ({ ...o })) } : {}),
+            },
+          }
+        : {}),
       ...(s.previousResumed ? { previousEpisodeResumed: { ...s.previousResumed } } : {}),
       run: s.run,
       movementSettleMinutes: ctx.settleMs / 60_000,
@@ -851,6 +861,9 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       reason: r.reason,
       recallReasonCode: r.recallReasonCode,
       openNeeds: needs(),
+      // Activity and signal arguments only (not compared on replay): the next episode holds a
+      // carried need these no longer indicate (review of stop 41, pathway-hold S1).
+      ...(assessedPathways().length > 0 ? { pathways: assessedPathways() } : {}),
       agencyId: s.agencyId,
       referralId: s.referralId,
       releasedAt: s.release?.releasedAt,
@@ -930,6 +943,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
               returnReason: carried.reason,
               releasedAt: carried.releasedAt,
               openNeeds: [...carried.openNeeds],
+              ...(carried.pathways ? { pathways: carried.pathways.map((o) => ({ ...o })) } : {}),
             }
           : {}),
       },

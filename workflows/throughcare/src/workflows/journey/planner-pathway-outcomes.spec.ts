@@ -2,6 +2,7 @@ import { factShapeProblem, type AssessedPathway, type AssessmentKind } from '@th
 import {
   DAY,
   HOUR,
+  inputFor,
   screenedJourney,
   SimulatedJourney,
   tellCoreScreen,
@@ -720,6 +721,58 @@ describe('a need the assessments no longer indicate is held before it is referre
     expect(resolve(j, told!.action, 'e-keep')).toBe('applied');
     j.run();
     expect(j.needReferralsSent.size).toBe(1);
+  });
+
+  it('a next episode (a return to custody) holds a carried need the episode before no longer indicated, until its own assessments say otherwise (review of stop 41, S1)', () => {
+    const declinedBefore = {
+      pathway: 'HEALTH' as const,
+      status: 'SUPPORT_DECLINED' as const,
+      assessmentId: 'asm-before',
+      kind: 'SUMMARY_REVIEW' as const,
+      completedAt: '2026-01-10T10:00:00.000Z',
+    };
+    const base = inputFor('SCOTLAND', 30);
+    const next = new SimulatedJourney({
+      ...base,
+      episode: 2,
+      carried: {
+        fromEpisode: 1,
+        reason: 'RECALL',
+        openNeeds: ['ACCOMMODATION', 'HEALTH'],
+        pathways: [
+          { ...declinedBefore, pathway: 'ACCOMMODATION', status: 'SUPPORT_REQUIRED' },
+          declinedBefore,
+        ],
+        releasedAt: '2026-02-01T10:00:00.000Z',
+        episodes: [],
+      },
+    });
+    next.eligible = ['housing-1', 'housing-2'];
+    next.run();
+    // Planning is open at once (release in 30 days): ACCOMMODATION referred, HEALTH held.
+    expect(next.p.needReferralsView()!.map((n) => [n.pathway, n.status])).toEqual([
+      ['ACCOMMODATION', 'SENT'],
+      ['HEALTH', 'NEEDS_ATTENTION'],
+    ]);
+    expect(holds(next).map((a) => [a.action, a.status])).toEqual([
+      [needHoldAction('HEALTH', 1, 'asm-before'), 'OPEN'],
+    ]);
+    expect(next.p.pathwaysView()?.find((o) => o.pathway === 'HEALTH')).toEqual(declinedBefore);
+    // This episode's core screen finds the need again: the hold is released and the need referred.
+    next.t += HOUR;
+    expect(
+      next.tell(next.facts.coreScreenCompleted, {
+        assessmentId: 'asm-CORE_SCREEN-1',
+        needs: ['HEALTH'],
+        riskOfSeriousHarm: 'LOW',
+        completedAt: next.now,
+        eventId: 'e-core-2',
+        pathways: [{ pathway: 'HEALTH', status: 'SUPPORT_REQUIRED' }],
+      }),
+    ).toBe('applied');
+    next.run();
+    expect(holds(next).map((a) => a.status)).toEqual(['RESOLVED']);
+    expect(next.p.needReferralsView()!.map((n) => n.status)).toEqual(['SENT', 'SENT']);
   });
 
   it('on the branch before the patch (a journey replayed from before it) the need is referred as before; the patch is asked only where a hold would be raised', () => {

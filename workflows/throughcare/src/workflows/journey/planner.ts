@@ -1046,11 +1046,16 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       ...(s.coreScreen ? [{ ...s.coreScreen, kind: 'CORE_SCREEN' as const }] : []),
       ...s.assessments,
     ].filter((c) => c.pathways !== undefined);
-    if (completions.length === 0) return undefined;
+    // The episode before's latest assessed results (a recall's hand-over, or the run resumed), older
+    // than any assessment of this episode (review of stop 41, pathway-hold S1).
+    const carried = s.carried?.pathways ?? input.resumed?.pathways ?? [];
+    if (completions.length === 0 && carried.length === 0) return undefined;
     const ordered = completions
       .map((c, i) => ({ c, i }))
       .sort((a, b) => Date.parse(a.c.completedAt) - Date.parse(b.c.completedAt) || a.i - b.i);
-    const latest = new Map<Pathway, PathwayOutcomeView>();
+    const latest = new Map<Pathway, PathwayOutcomeView>(
+      carried.filter((o) => !(assessedOnly && o.skipped)).map((o) => [o.pathway, { ...o }]),
+    );
     for (const { c } of ordered)
       for (const p of c.pathways ?? []) {
         // `assessedOnly`: a pathway skipped (completed elsewhere, a transfer…) says nothing of the need.
