@@ -946,6 +946,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect(recorded).toEqual({
         personId: input.personId,
         episode: 2,
+        state: 'WITHDRAWN',
         status: 'WITHDRAWN',
         withdrawnAt,
         recordedAt: expect.any(String),
@@ -987,6 +988,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect(await (await get(`/people/${input.personId}/episodes/1/consent`)).json()).toEqual({
         personId: input.personId,
         episode: 1,
+        state: 'NONE',
         status: 'NOT_WITHDRAWN',
         withdrawnAt: null,
         recordedAt: null,

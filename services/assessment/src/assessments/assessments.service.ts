@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository, type EntityManager } from 'typeorm';
 import { parseOrThrow, ValidationFailedError } from '@throughcare/platform-errors';
-import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { acrossScopes, enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import type { AssessedPathway, Pathway, PersonSex } from '@throughcare/contracts';
 import { needsFromAnswers } from './assessment-answers.service';
 import { Assessment, type AssessmentKind } from './assessment.entity';
@@ -322,10 +322,11 @@ export class AssessmentsService {
 
   /**
    * Records that the person withdrew consent to voluntary throughcare for the episode and emits
-   * `assessment.consent.withdrawn`, together and once. The same withdrawal again answers as the
-   * first did; another instant is refused, unless consent was given again after the latest
-   * withdrawal and this one is later than that consent (it then ends it, migration 1100). Only an episode this service holds an assessment
-   * for, at one of the caller's establishments, can be withdrawn from (see `episodeInScope`).
+   * `assessment.consent.withdrawn`, together and once. Unless consent is already withdrawn, the
+   * withdrawal is always recorded, whatever its instant (review stop 41, S1); with consent already
+   * withdrawn, the same instant again is the fact already recorded and another is refused. Answers
+   * the derived state. Only an episode this service holds an assessment for, at one of the
+   * caller's establishments, can be withdrawn from (see `episodeInScope`).
    */
   async withdrawConsent(
     caller: Caller,
@@ -342,18 +343,24 @@ export class AssessmentsService {
         throw new EpisodeNotFoundError(personId, episode);
       const record = (manager: EntityManager) =>
         this.recordWithdrawal(manager, personId, episode, withdrawnAt, now, context.correlationId);
-      if (context.idempotencyKey === undefined) return record(tx);
-      const sent = { personId, episode, withdrawnAt: withdrawnAt.toISOString() };
-      const first = await withIdempotency(
-        tx,
-        `http:consent-withdrawal:${caller.clientId}:${context.idempotencyKey}`,
-        async (m) => ({ ...sent, view: await record(m) }),
-      );
-      const differences = (Object.keys(sent) as Array<keyof typeof sent>).filter(
-        (field) => first[field] !== sent[field],
-      );
-      if (differences.length > 0) throw new IdempotencyKeyReusedError('consent withdrawal', differences);
-      return first.view;
+      if (context.idempotencyKey === undefined) await record(tx);
+      else {
+        const sent = { personId, episode, withdrawnAt: withdrawnAt.toISOString() };
+        const first = await withIdempotency(
+          tx,
+          `http:consent-withdrawal:${caller.clientId}:${context.idempotencyKey}`,
+          async (m) => {
+            await record(m);
+            return sent;
+          },
+        );
+        const differences = (Object.keys(sent) as Array<keyof typeof sent>).filter(
+          (field) => first[field] !== sent[field],
+        );
+        if (differences.length > 0) throw new IdempotencyKeyReusedError('consent withdrawal', differences);
+      }
+      // The answer is the derived state, never the stored row (S1).
+      return derivedConsentView(tx, personId, episode);
     });
   }
 
@@ -364,7 +371,7 @@ export class AssessmentsService {
     withdrawnAt: Date,
     now: Date,
     correlationId: string | undefined,
-  ): Promise<ConsentView> {
+  ): Promise<void> {
     // The journey's correlation id is the one its first assessment of the episode carries.
     const first = await tx.findOne(Assessment, {
       where: { personId, episode },
@@ -378,19 +385,18 @@ export class AssessmentsService {
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
       `assessment:consent:${personId}`,
     ]);
-    const existing = await tx.find(ConsentWithdrawal, {
-      where: { personId, episode },
-      order: { withdrawnAt: 'DESC' },
-    });
-    // The same withdrawal again answers as the first did.
-    const same = existing.find((w) => w.withdrawnAt.getTime() === withdrawnAt.getTime());
-    if (same) return consentView(personId, episode, same);
-    // Another withdrawal only ends a consent given again after the latest one (migration 1100).
-    const latest = existing[0];
-    if (latest) {
-      const consent = await episodeConsent(tx, personId, episode);
-      if (consent.state !== 'GIVEN' || withdrawnAt.getTime() <= consent.givenAt!.getTime())
-        throw new ConsentAlreadyWithdrawnError(personId, episode, latest.withdrawnAt);
+    // While consent stands (GIVEN) a withdrawal is always recorded, whatever its instant: it ends
+    // every consent recorded before it (S1, fail closed on recording order; a withdrawal stays as
+    // easy as giving consent, Art 7(3)). Otherwise the same withdrawal again is the fact already
+    // recorded, and another instant is refused (consent is already withdrawn).
+    const consent = await episodeConsent(tx, personId, episode, now);
+    if (consent.state === 'WITHDRAWN') {
+      const existing = await tx.find(ConsentWithdrawal, {
+        where: { personId, episode },
+        order: { recordedAt: 'DESC', withdrawnAt: 'DESC' },
+      });
+      if (existing.some((w) => w.withdrawnAt.getTime() === withdrawnAt.getTime())) return;
+      throw new ConsentAlreadyWithdrawnError(personId, episode, existing[0]!.withdrawnAt);
     }
     const withdrawal = tx.create(ConsentWithdrawal, {
       personId,
@@ -401,21 +407,19 @@ export class AssessmentsService {
     });
     await tx.insert(ConsentWithdrawal, withdrawal);
     await enqueueEvent(tx, consentWithdrawn(withdrawal));
-    return consentView(personId, episode, withdrawal);
   }
 
   /**
-   * The consent status of an episode this service holds an assessment for, at one of the
-   * caller's establishments (see `episodeInScope`); any other episode is answered as unknown.
+   * The consent of an episode this service holds an assessment for, at one of the caller's
+   * establishments (see `episodeInScope`), derived from its facts; any other episode is answered
+   * as unknown.
    */
   async consent(scope: EstablishmentScope, personId: string, episode: number): Promise<ConsentView> {
-    const known = await episodeInScope(this.dataSource.manager, scope, personId, episode);
-    if (!known) throw new EpisodeNotFoundError(personId, episode);
-    const withdrawal = await this.consents.findOne({
-      where: { personId, episode },
-      order: { withdrawnAt: 'DESC' },
+    return this.dataSource.transaction(async (tx) => {
+      if (!(await episodeInScope(tx, scope, personId, episode)))
+        throw new EpisodeNotFoundError(personId, episode);
+      return derivedConsentView(tx, personId, episode);
     });
-    return consentView(personId, episode, withdrawal ?? undefined);
   }
 
   private async withdrawalsOf(assessments: Assessment[]): Promise<Map<string, ConsentWithdrawal>> {
@@ -453,20 +457,31 @@ function episodeInScope(
     .getExists();
 }
 
-function consentView(
+/**
+ * The episode's consent as the agency read sees it (`episodeConsent`), read unrestricted (the
+ * caller's scope was checked: a fact its scope hides still counts), with the latest withdrawal
+ * (by instant, as `episodeConsent`).
+ */
+async function derivedConsentView(
+  tx: EntityManager,
   personId: string,
   episode: number,
-  withdrawal: ConsentWithdrawal | undefined,
-): ConsentView {
-  return withdrawal
-    ? {
-        personId,
-        episode,
-        status: 'WITHDRAWN',
-        withdrawnAt: withdrawal.withdrawnAt.toISOString(),
-        recordedAt: withdrawal.recordedAt.toISOString(),
-      }
-    : { personId, episode, status: 'NOT_WITHDRAWN', withdrawnAt: null, recordedAt: null };
+): Promise<ConsentView> {
+  return acrossScopes(tx, async () => {
+    const consent = await episodeConsent(tx, personId, episode);
+    const latest = await tx.findOne(ConsentWithdrawal, {
+      where: { personId, episode },
+      order: { withdrawnAt: 'DESC', recordedAt: 'DESC' },
+    });
+    return {
+      personId,
+      episode,
+      state: consent.state,
+      status: consent.state === 'WITHDRAWN' ? 'WITHDRAWN' : 'NOT_WITHDRAWN',
+      withdrawnAt: latest?.withdrawnAt.toISOString() ?? null,
+      recordedAt: latest?.recordedAt.toISOString() ?? null,
+    };
+  });
 }
 
 /** What an Idempotency-Key remembers of a completion request, to tell a faithful retry from a reused key. */

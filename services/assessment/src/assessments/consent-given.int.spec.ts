@@ -120,36 +120,77 @@ describe('consent given, recorded (real Postgres)', () => {
     expect(now.items.map((f) => f.recordedBy === null)).toEqual([false, true, false]);
   });
 
-  it('after consent given again, the person can withdraw again (the latest withdrawal counts); without it, another withdrawal is 409', async () => {
+  it('after consent given again, the person can withdraw again, whatever instant is keyed in: a withdrawal while consent stands is always recorded (S1)', async () => {
     const personId = await aPerson();
     const withdraw = (at: Date) =>
       call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
         withdrawnAt: at.toISOString(),
       });
+    const answered = async (response: Response) => {
+      expect(response.status).toBe(200);
+      return json<{ state: string; status: string; withdrawnAt: string }>(response);
+    };
     const hourAgo = Date.now() - 3_600_000;
     const t = (minutes: number) => new Date(hourAgo + minutes * 60_000);
     expect((await give(personId, t(0))).status).toBe(201);
-    expect((await withdraw(t(10))).status).toBe(200);
+    expect(await answered(await withdraw(t(10)))).toMatchObject({ state: 'WITHDRAWN', status: 'WITHDRAWN' });
     // No consent given since: another withdrawal is refused, the same one answers as before.
     expect(await json<Problem>(await withdraw(t(15)))).toMatchObject({ code: 'CONSENT_ALREADY_WITHDRAWN' });
-    expect((await withdraw(t(10))).status).toBe(200);
+    expect(await answered(await withdraw(t(10)))).toMatchObject({
+      state: 'WITHDRAWN',
+      withdrawnAt: t(10).toISOString(),
+    });
 
     expect((await give(personId, t(20))).status).toBe(201);
-    // A withdrawal dated before that consent does not end it.
-    expect((await withdraw(t(15))).status).toBe(409);
-    const again = await withdraw(t(30));
-    expect(again.status).toBe(200);
-    expect(await json<{ status: string; withdrawnAt: string }>(again)).toMatchObject({
+    expect((await state(personId)).state).toBe('GIVEN');
+    // S1b: a withdrawal dated before that consent, recorded after it, ends it (never a 409).
+    expect(await answered(await withdraw(t(15)))).toMatchObject({ state: 'WITHDRAWN', status: 'WITHDRAWN' });
+    expect((await state(personId)).state).toBe('WITHDRAWN');
+
+    // S1d: a retry of an old withdrawal instant after consent given again is recorded again.
+    expect((await give(personId, t(25))).status).toBe(201);
+    expect(await answered(await withdraw(t(10)))).toMatchObject({
+      state: 'WITHDRAWN',
+      withdrawnAt: t(15).toISOString(),
+    });
+    expect((await state(personId)).state).toBe('WITHDRAWN');
+
+    expect((await give(personId, t(28))).status).toBe(201);
+    expect(await answered(await withdraw(t(30)))).toMatchObject({
+      state: 'WITHDRAWN',
       status: 'WITHDRAWN',
       withdrawnAt: t(30).toISOString(),
     });
     expect((await withdraw(t(30))).status).toBe(200);
     const now = await state(personId);
     expect(now).toMatchObject({ state: 'WITHDRAWN', givenAt: null, withdrawnAt: t(30).toISOString() });
-    expect(now.items.map((f) => f.fact)).toEqual(['WITHDRAWN', 'GIVEN', 'WITHDRAWN', 'GIVEN']);
-    // The episode's consent view shows the latest withdrawal.
+    expect(now.items.map((f) => f.fact)).toEqual([
+      'WITHDRAWN',
+      'GIVEN',
+      'WITHDRAWN',
+      'GIVEN',
+      'WITHDRAWN',
+      'GIVEN',
+      'WITHDRAWN',
+      'GIVEN',
+    ]);
+    // The episode's consent view is derived from the same facts.
     const view = await call('GET', `/people/${personId}/episodes/1/consent`, STAFF);
-    expect(await json<{ withdrawnAt: string }>(view)).toMatchObject({ withdrawnAt: t(30).toISOString() });
+    expect(await json<{ withdrawnAt: string; state: string }>(view)).toMatchObject({
+      state: 'WITHDRAWN',
+      withdrawnAt: t(30).toISOString(),
+    });
+  });
+
+  it('a first withdrawal dated before a recorded consent ends it (S1a), and the answer is the derived state', async () => {
+    const personId = await aPerson();
+    expect((await give(personId, new Date(Date.now() - 60_000))).status).toBe(201);
+    const withdrawal = await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+      withdrawnAt: new Date(Date.now() - 3_600_000).toISOString(),
+    });
+    expect(withdrawal.status).toBe(200);
+    expect(await json<{ state: string }>(withdrawal)).toMatchObject({ state: 'WITHDRAWN' });
+    expect((await state(personId)).state).toBe('WITHDRAWN');
   });
 
   it('pages the facts with a cursor, each once', async () => {
@@ -202,9 +243,12 @@ describe('consent given, recorded (real Postgres)', () => {
     expect(extra.status).toBe(400);
     expect(JSON.stringify((await json<Problem>(extra)).errors)).toContain('givenBy');
 
-    const future = await give(personId, new Date(Date.now() + 3_600_000));
-    expect(future.status).toBe(422);
-    expect(await json<Problem>(future)).toMatchObject({ code: 'CONSENT_IN_FUTURE' });
+    // No clock-skew tolerance (S1c): even a few seconds ahead is refused.
+    for (const ahead of [3_600_000, 5_000]) {
+      const future = await give(personId, new Date(Date.now() + ahead));
+      expect(future.status).toBe(422);
+      expect(await json<Problem>(future)).toMatchObject({ code: 'CONSENT_IN_FUTURE' });
+    }
 
     const elsewhere = await give(personId, new Date(), {}, ELSEWHERE);
     expect(elsewhere.status).toBe(404);
