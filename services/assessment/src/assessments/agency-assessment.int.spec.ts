@@ -92,6 +92,15 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
       dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
       correlationId: `spec-${randomUUID()}`,
     });
+    // The episode began a day ago (consent is refused before it began, review stop 41 M1).
+    await runUnrestricted(() =>
+      app()
+        .get(DataSource)
+        .query(
+          `UPDATE assessment.assessment SET requested_at = requested_at - interval '1 day' WHERE id = $1`,
+          [assessmentId],
+        ),
+    );
     if (consent) await giveConsent(personId);
     return { personId, assessmentId };
   }

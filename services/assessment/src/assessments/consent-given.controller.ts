@@ -88,7 +88,7 @@ export class ConsentGivenController {
   @ApiResponse({ status: 404, description: `${PERSON_NOT_FOUND} (${problem})` })
   @ApiResponse({
     status: 422,
-    description: `CONSENT_IN_FUTURE (naming givenAt), or IDEMPOTENCY_KEY_REUSED (same key, another consent) (${problem})`,
+    description: `CONSENT_IN_FUTURE (naming givenAt), CONSENT_BEFORE_EPISODE (naming givenAt: before the episode's first assessment was requested), or IDEMPOTENCY_KEY_REUSED (same key, another consent) (${problem})`,
   })
   async record(
     @CurrentPrincipal() principal: Principal,

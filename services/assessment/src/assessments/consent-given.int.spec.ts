@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
+import { runUnrestricted } from '@throughcare/platform-persistence';
 import { bearer, type TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { useAssessmentApp } from '../testing/assessment-app';
@@ -48,9 +49,16 @@ describe('consent given, recorded (real Postgres)', () => {
   const state = async (personId: string, query = '') =>
     json<PersonConsentView>(await call('GET', `/people/${personId}/consent${query}`, STAFF));
 
-  /** A person whose core screen of `episode` was requested at BAR. */
-  async function aPerson(personId = `p${randomBytes(10).toString('hex')}`, episode = 1): Promise<string> {
-    await harness.activities.requestCoreScreen({
+  /**
+   * A person whose core screen of `episode` was requested at BAR, `daysAgo` ago (the episode's
+   * start as the service knows it: consent given before it is refused, review stop 41 M1).
+   */
+  async function aPerson(
+    personId = `p${randomBytes(10).toString('hex')}`,
+    episode = 1,
+    daysAgo = 1,
+  ): Promise<string> {
+    const { assessmentId } = await harness.activities.requestCoreScreen({
       idempotencyKey: `spec:${randomUUID()}`,
       personId,
       episode,
@@ -58,6 +66,14 @@ describe('consent given, recorded (real Postgres)', () => {
       dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
       correlationId: `spec-${randomUUID()}`,
     });
+    await runUnrestricted(() =>
+      harness.app
+        .get(DataSource)
+        .query(
+          `UPDATE assessment.assessment SET requested_at = requested_at - make_interval(days => $2) WHERE id = $1`,
+          [assessmentId, daysAgo],
+        ),
+    );
     return personId;
   }
 
@@ -284,12 +300,21 @@ describe('consent given, recorded (real Postgres)', () => {
       '422',
     ]);
     expect(JSON.stringify(operations?.['post']?.responses?.['422'])).toContain('IDEMPOTENCY_KEY_REUSED');
+    expect(JSON.stringify(operations?.['post']?.responses?.['422'])).toContain('CONSENT_BEFORE_EPISODE');
     expect(Object.keys(operations?.['get']?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404']);
   });
 
-  it('records consent for the latest episode once a later one begins', async () => {
-    const personId = await aPerson();
-    await aPerson(personId, 2);
+  it('records consent for the latest episode once a later one begins; consent dated before it began is 422 CONSENT_BEFORE_EPISODE (M1)', async () => {
+    const personId = await aPerson(undefined, 1, 10);
+    await aPerson(personId, 2, 1);
+    // A paper form signed during episode 1, keyed in after episode 2 began: not episode 2's consent.
+    const old = await give(personId, new Date(Date.now() - 5 * 86_400_000));
+    expect(old.status).toBe(422);
+    expect(await json<Problem>(old)).toMatchObject({
+      code: 'CONSENT_BEFORE_EPISODE',
+      detail: expect.stringContaining('givenAt'),
+    });
+    expect((await state(personId)).items).toEqual([]);
     const given = await json<RecordedConsentView>(await give(personId, new Date()));
     expect(given).toMatchObject({ episode: 2, state: 'GIVEN', recorded: { episode: 2 } });
   });

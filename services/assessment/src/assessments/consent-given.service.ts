@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, MoreThan, type EntityManager } from 'typeorm';
 import { withIdempotency } from '@throughcare/platform-persistence';
-import { ConsentInFutureError, IdempotencyKeyReusedError } from './assessment.errors';
+import {
+  ConsentBeforeEpisodeError,
+  ConsentInFutureError,
+  IdempotencyKeyReusedError,
+} from './assessment.errors';
 import type { RequestContext } from './assessments.service';
 import { ConsentGiven, ConsentPresumption } from './consent-given.entity';
 import {
@@ -124,10 +128,12 @@ export class ConsentGivenService {
     const givenAt = new Date(body.givenAt);
     return this.dataSource.transaction(async (tx) => {
       // Before the Idempotency-Key: a person outside the caller's establishments is unknown to it.
-      const { episode } = await personInScope(tx, caller, personId);
+      const { episode, requestedAt: startedAt } = await personInScope(tx, caller, personId);
       // No clock-skew tolerance (S1c): a consent dated after its recording could outlast a
       // withdrawal recorded after it; the recorder keys the instant the form was signed.
       if (givenAt.getTime() > now.getTime()) throw new ConsentInFutureError(givenAt, now);
+      if (givenAt.getTime() < startedAt.getTime())
+        throw new ConsentBeforeEpisodeError(givenAt, episode, startedAt);
       await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         `assessment:consent:${personId}`,
       ]);
