@@ -149,7 +149,11 @@ export const AssessmentViewSchema = z.object({
   dueBy: IsoInstant,
   completion: CompletionViewSchema.nullable(),
   consent: z
-    .object({ status: ConsentStatusSchema, withdrawnAt: IsoInstant.nullable() })
+    .object({
+      state: ConsentStateSchema.describe("Derived from the episode's facts, as the agency read relies on it"),
+      status: ConsentStatusSchema.describe('Deprecated: WITHDRAWN exactly when state is WITHDRAWN'),
+      withdrawnAt: IsoInstant.nullable().describe('The latest withdrawal, if any'),
+    })
     .describe("The person's consent to voluntary throughcare for this episode"),
 });
 export type AssessmentView = z.infer<typeof AssessmentViewSchema>;

@@ -44,6 +44,7 @@ import {
   toView,
   type CompletionFacts,
 } from './assessment.state';
+import type { ConsentState } from './consent-given.schemas';
 import { episodeConsent } from './consent-given.service';
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
 import { inScope, type Caller, type EstablishmentScope } from './establishment-scope';
@@ -193,8 +194,11 @@ export class AssessmentsService {
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     const withdrawals = await this.withdrawalsOf(page);
+    const states = await consentStatesOf(this.dataSource.manager, page);
     return {
-      items: page.map((a) => toView(a, now, withdrawals.get(episodeKey(a)))),
+      items: page.map((a) =>
+        toView(a, now, withdrawals.get(episodeKey(a)), states.get(episodeKey(a)) ?? 'NONE'),
+      ),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
     };
   }
@@ -205,9 +209,10 @@ export class AssessmentsService {
     if (!assessment || !inScope(scope, assessment.establishmentCode)) throw new AssessmentNotFoundError(id);
     const withdrawal = await this.consents.findOne({
       where: { personId: assessment.personId, episode: assessment.episode },
-      order: { withdrawnAt: 'DESC' },
+      order: { withdrawnAt: 'DESC', recordedAt: 'DESC' },
     });
-    return toView(assessment, now, withdrawal ?? undefined);
+    const states = await consentStatesOf(this.dataSource.manager, [assessment]);
+    return toView(assessment, now, withdrawal ?? undefined, states.get(episodeKey(assessment)) ?? 'NONE');
   }
 
   /**
@@ -430,12 +435,33 @@ export class AssessmentsService {
     ];
     if (episodes.length === 0) return new Map();
     // Oldest first, so each episode's latest withdrawal is the one the map keeps.
-    const withdrawals = await this.consents.find({ where: episodes, order: { withdrawnAt: 'ASC' } });
+    const withdrawals = await this.consents.find({
+      where: episodes,
+      order: { withdrawnAt: 'ASC', recordedAt: 'ASC' },
+    });
     return new Map(withdrawals.map((w) => [episodeKey(w), w]));
   }
 }
 
 const episodeKey = ({ personId, episode }: { personId: string; episode: number }) => `${personId}#${episode}`;
+
+/**
+ * Each episode's consent state, derived in one query by the database's rule (`episode_consent_state`,
+ * migration 1100; the same as `consentState`, a parity spec checks it). The caller already sees
+ * these episodes' assessments.
+ */
+async function consentStatesOf(
+  manager: EntityManager,
+  assessments: Assessment[],
+): Promise<Map<string, ConsentState>> {
+  if (assessments.length === 0) return new Map();
+  const rows = (await manager.query(
+    `SELECT e.person_id, e.episode, "assessment"."episode_consent_state"(e.person_id, e.episode) AS state
+       FROM unnest($1::text[], $2::int[]) AS e(person_id, episode)`,
+    [assessments.map((a) => a.personId), assessments.map((a) => a.episode)],
+  )) as Array<{ person_id: string; episode: number; state: ConsentState }>;
+  return new Map(rows.map((r) => [episodeKey({ personId: r.person_id, episode: r.episode }), r.state]));
+}
 
 /**
  * Consent is kept per person and episode, with no establishment of its own: an episode is the

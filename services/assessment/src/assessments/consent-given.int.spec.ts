@@ -134,6 +134,13 @@ describe('consent given, recorded (real Postgres)', () => {
       ['GIVEN', first.toISOString()],
     ]);
     expect(now.items.map((f) => f.recordedBy === null)).toEqual([false, true, false]);
+    // The assessment view agrees with the agency read (M2): GIVEN again, not WITHDRAWN.
+    const listed = await json<{ items: Array<{ consent: { state: string; status: string } }> }>(
+      await call('GET', `/assessments?personId=${personId}`, STAFF),
+    );
+    expect(listed.items.map((a) => a.consent)).toEqual([
+      { state: 'GIVEN', status: 'NOT_WITHDRAWN', withdrawnAt: withdrawnAt.toISOString() },
+    ]);
   });
 
   it('after consent given again, the person can withdraw again, whatever instant is keyed in: a withdrawal while consent stands is always recorded (S1)', async () => {
