@@ -40,7 +40,10 @@ export class AgencyAssessmentService {
   constructor(private readonly dataSource: DataSource) {}
 
   async read(agencyId: string, personId: string, episode: number): Promise<AgencyAssessmentView> {
-    return this.dataSource.transaction(async (tx) => {
+    // One snapshot for the consent check and the rows read (review stop 41, N6): a withdrawal
+    // committed in between cannot give a view labelled with the older basis. Reads only, so no
+    // serialisation failure.
+    return this.dataSource.transaction('REPEATABLE READ', async (tx) => {
       const referrals = (
         await tx.find(AgencyReferral, {
           where: { personId, episode, agencyId, endedAt: IsNull(), sentAt: Not(IsNull()) },
