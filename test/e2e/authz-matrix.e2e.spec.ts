@@ -2194,7 +2194,8 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     // Issue 10: the person's consent is recorded, and the assessment service has taken the
     // referral from the bus, so the agency reads the pathways it covers.
     const consented = await api('assessment', 'POST', `/people/${personId}/consent`, DRIVER, {
-      givenAt: new Date(Date.now() - 60_000).toISOString(),
+      // After the core screen was requested (consent before the episode began is 422, review stop 41 M1).
+      givenAt: new Date(Date.now() - 1_000).toISOString(),
     });
     expect2xx('consent given', consented);
     await eventually(`side ${side}: the agency reads the assessment`, async () => {

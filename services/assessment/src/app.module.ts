@@ -39,9 +39,11 @@ export class AppModule {
               ConsentPresumption,
             ],
             migrations: assessmentMigrations,
-            // Risk assessments are versions, and consent given a fact (the presumption is the
-            // migration's), never changed: the service may not update or delete one.
-            appendOnly: ['risk_assessment', 'consent_given', 'consent_presumption'],
+            // Risk assessments are versions, and consent given or withdrawn a fact, never changed:
+            // the service may not update or delete one (a deleted withdrawal would reopen access).
+            appendOnly: ['risk_assessment', 'consent_given', 'consent_withdrawal'],
+            // The cut-over is the migration's alone (review stop 41, M4).
+            readOnly: ['consent_presumption', 'consent_cutover'],
           },
           natsUrl: config.NATS_URL,
           temporal: {

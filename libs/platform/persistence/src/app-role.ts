@@ -57,13 +57,15 @@ export interface AppRoleGrants {
   schema: string;
   /** Tables of `schema` that are append-only for the application: SELECT and INSERT only. */
   appendOnly?: readonly string[];
+  /** Tables of `schema` the application may only read (written by migrations alone): SELECT only. */
+  readOnly?: readonly string[];
 }
 
 /**
  * Run by the owner of the tables (DATABASE_URL) at boot, after migrations: makes sure the
  * application role exists (managed: created when missing, password set; it gets no ownership,
  * no superuser, no BYPASSRLS) and holds exactly the grants the service needs: USAGE on its
- * schema, DML on its tables (SELECT and INSERT only on append-only ones, nothing on the
+ * schema, DML on its tables (SELECT and INSERT only on append-only ones, SELECT only on read-only ones, nothing on the
  * migrations table), its sequences and functions, and SELECT and INSERT on the shared `audit.audit_record`.
  * Idempotent, and serialised across services booting together by a transaction advisory lock.
  */
@@ -102,6 +104,11 @@ export async function ensureAppRole(
     await client.query(`REVOKE ALL ON TABLE ${schema}.${ident(`${grants.schema}_migrations`)} FROM ${role}`);
     for (const table of grants.appendOnly ?? []) {
       await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON TABLE ${schema}.${ident(table)} FROM ${role}`);
+    }
+    for (const table of grants.readOnly ?? []) {
+      await client.query(
+        `REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON TABLE ${schema}.${ident(table)} FROM ${role}`,
+      );
     }
     const audit = await client.query(`SELECT to_regclass('"audit"."audit_record"') IS NOT NULL AS present`);
     if ((audit.rows[0] as { present: boolean }).present) {

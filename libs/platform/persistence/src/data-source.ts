@@ -62,6 +62,8 @@ export interface ScopedServiceDataSourceOptions extends ServiceDataSourceOptions
   app?: AppDatabaseOptions;
   /** Tables of the schema the application may only read and append to (no UPDATE or DELETE). */
   appendOnly?: readonly string[];
+  /** Tables of the schema the application may only read (written by migrations alone). */
+  readOnly?: readonly string[];
 }
 
 /**
@@ -88,7 +90,11 @@ export async function createScopedServiceDataSource(
   await owner.initialize();
   await owner.destroy();
   const app = appDatabaseUrl(options.url, options.app);
-  await ensureAppRole(options.url, app, { schema: options.schema, appendOnly: options.appendOnly ?? [] });
+  await ensureAppRole(options.url, app, {
+    schema: options.schema,
+    appendOnly: options.appendOnly ?? [],
+    readOnly: options.readOnly ?? [],
+  });
   const dataSource = scopeTransactions(
     new DataSource({
       ...serviceDataSourceOptions({ ...options, url: app.url }),

@@ -92,6 +92,15 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
       dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
       correlationId: `spec-${randomUUID()}`,
     });
+    // The episode began a day ago (consent is refused before it began, review stop 41 M1).
+    await runUnrestricted(() =>
+      app()
+        .get(DataSource)
+        .query(
+          `UPDATE assessment.assessment SET requested_at = requested_at - interval '1 day' WHERE id = $1`,
+          [assessmentId],
+        ),
+    );
     if (consent) await giveConsent(personId);
     return { personId, assessmentId };
   }
@@ -360,6 +369,22 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
   });
 
   /** A screened person whose agency read the assessment, then who withdrew consent for the episode. */
+  /** The cut-over's mark of the agency's referral of episode 1, written as the owner (migration 1100 does). */
+  async function presume(personId: string, agencyId: string, until: string): Promise<void> {
+    const owner = new Client({ connectionString: specConfig.DATABASE_URL });
+    await owner.connect();
+    try {
+      await owner.query(`SET throughcare.unrestricted = 'on'`);
+      await owner.query(
+        `INSERT INTO assessment.consent_presumption (person_id, episode, agency_id, marked_at, presumed_until)
+         VALUES ($1, 1, $2, now() - interval '1 day', ${until})`,
+        [personId, agencyId],
+      );
+    } finally {
+      await owner.end();
+    }
+  }
+
   async function aReaderWhoWithdrew(): Promise<{ personId: string; agency: TestPrincipal }> {
     const { personId } = await aScreenedPerson();
     const agency = anAgency();
@@ -425,37 +450,63 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     await giveConsent(personId, new Date(Date.now() - 3_600_000));
     expect((await read(personId, agency)).status).toBe(404);
 
-    const again = new Date(Date.now() + 10);
+    // Given after the withdrawal and recorded after it (no future instant is accepted, S1c).
+    const again = new Date();
     await giveConsent(personId, again);
     const view = await json<AgencyAssessmentView>(await read(personId, agency));
     expect(view.access).toEqual({ basis: 'CONSENT', consentGivenAt: again.toISOString() });
 
     // And withdrawn again: closed again.
     const second = await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
-      withdrawnAt: new Date(again.getTime() + 10).toISOString(),
+      withdrawnAt: new Date().toISOString(),
     });
     expect(second.status).toBe(200);
     expect((await read(personId, agency)).status).toBe(404);
   });
 
-  it('reads an episode known before the cut-over on the presumption, saying so, until a withdrawal ends it', async () => {
-    const { personId } = await aScreenedPerson(false);
-    // As migration 1100 marked every episode it found.
-    await runUnrestricted(() =>
-      app()
-        .get(DataSource)
-        .query(
-          `INSERT INTO assessment.consent_presumption (person_id, episode, marked_at) VALUES ($1, 1, now())`,
-          [personId],
-        ),
-    );
+  it('a withdrawal recorded after consent ends access even when dated before it, and says so (S1)', async () => {
+    const { personId } = await aScreenedPerson();
     const agency = anAgency();
     await publish(sent(personId, agency.agencyId!, ['ACCOMMODATION']));
+    await readable(personId, agency);
+    // A paper withdrawal signed an hour ago, keyed in after the consent (given a minute ago) was recorded.
+    const withdrawal = await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+      withdrawnAt: new Date(Date.now() - 3_600_000).toISOString(),
+    });
+    expect(withdrawal.status).toBe(200);
+    expect(await json<{ state: string; status: string }>(withdrawal)).toMatchObject({
+      state: 'WITHDRAWN',
+      status: 'WITHDRAWN',
+    });
+    expect((await read(personId, agency)).status).toBe(404);
+    expect((await agencyReads(personId)).at(-1)).toMatchObject({
+      reason: 'EPISODE_NOT_FOUND: CONSENT_WITHDRAWN',
+    });
+  });
+
+  it('reads an episode known before the cut-over on the presumption, saying so, until a withdrawal ends it', async () => {
+    const { personId } = await aScreenedPerson(false);
+    const agency = anAgency();
+    const [newcomer, expired] = [anAgency(), anAgency()];
+    for (const each of [agency, newcomer, expired])
+      await publish(sent(personId, each.agencyId!, ['ACCOMMODATION']));
+    await caughtUp();
+    // As migration 1100 marks an agency's referral active at the cut-over (as the owner: the
+    // service's role may not write the cut-over, M4); `expired`'s mark has passed its sunset.
+    await presume(personId, agency.agencyId!, `now() + interval '90 days'`);
+    await presume(personId, expired.agencyId!, `now() - interval '1 second'`);
     const view = await readable(personId, agency);
     expect(view.access).toEqual({ basis: 'PRESUMED_BEFORE_CUTOVER', consentGivenAt: null });
     expect((await agencyReads(personId)).at(-1)).toMatchObject({
       object_id: expect.stringMatching(/&basis=PRESUMED_BEFORE_CUTOVER$/),
     });
+    // Only the agency marked, and only until its presumed_until (S2).
+    for (const other of [newcomer, expired]) {
+      expect((await read(personId, other)).status).toBe(404);
+      expect((await agencyReads(personId)).at(-1)).toMatchObject({
+        reason: 'EPISODE_NOT_FOUND: CONSENT_NOT_PRESUMED_FOR_AGENCY',
+      });
+    }
 
     const withdrawal = await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
       withdrawnAt: new Date().toISOString(),

@@ -40,7 +40,10 @@ export class AgencyAssessmentService {
   constructor(private readonly dataSource: DataSource) {}
 
   async read(agencyId: string, personId: string, episode: number): Promise<AgencyAssessmentView> {
-    return this.dataSource.transaction(async (tx) => {
+    // One snapshot for the consent check and the rows read (review stop 41, N6): a withdrawal
+    // committed in between cannot give a view labelled with the older basis. Reads only, so no
+    // serialisation failure.
+    return this.dataSource.transaction('REPEATABLE READ', async (tx) => {
       const referrals = (
         await tx.find(AgencyReferral, {
           where: { personId, episode, agencyId, endedAt: IsNull(), sentAt: Not(IsNull()) },
@@ -53,8 +56,15 @@ export class AgencyAssessmentService {
       // withdrawal the agency's scope cannot see still counts, a consent it cannot see is still
       // the person's (the facts are the platform's; this check only decides).
       const consent = await acrossScopes(tx, () => episodeConsent(tx, personId, episode));
-      const access = accessOf(consent);
-      if (!access) throw new EpisodeNotFoundError(personId, episode, `CONSENT_${consent.state}`);
+      const access = accessOf(consent, agencyId);
+      if (!access)
+        throw new EpisodeNotFoundError(
+          personId,
+          episode,
+          consent.state === 'PRESUMED_BEFORE_CUTOVER'
+            ? 'CONSENT_NOT_PRESUMED_FOR_AGENCY'
+            : `CONSENT_${consent.state}`,
+        );
       const assessments = await tx.find(Assessment, {
         where: { personId, episode },
         order: { requestedAt: 'DESC', id: 'DESC' },
@@ -130,15 +140,18 @@ export class AgencyAssessmentService {
 
 /**
  * What the agency's read rests on, or none (refused): recorded consent not withdrawn after it
- * (CONSENT, with the consent relied on), or the cut-over's presumption for an episode known before
- * consent was recorded (PRESUMED_BEFORE_CUTOVER). STATUTORY_SUPERVISION is modelled, not produced.
+ * (CONSENT, with the consent relied on), or the cut-over's presumption for this agency's referral
+ * active at the cut-over, until its `presumed_until` (PRESUMED_BEFORE_CUTOVER). STATUTORY_SUPERVISION is modelled, not produced.
  */
-function accessOf(consent: EpisodeConsent): AgencyAssessmentView['access'] | null {
+function accessOf(consent: EpisodeConsent, agencyId: string): AgencyAssessmentView['access'] | null {
   switch (consent.state) {
     case 'GIVEN':
       return { basis: 'CONSENT', consentGivenAt: consent.givenAt!.toISOString() };
     case 'PRESUMED_BEFORE_CUTOVER':
-      return { basis: 'PRESUMED_BEFORE_CUTOVER', consentGivenAt: null };
+      // Only an agency whose referral was active at the cut-over, until its mark passes (S2).
+      return consent.presumedAgencies.includes(agencyId)
+        ? { basis: 'PRESUMED_BEFORE_CUTOVER', consentGivenAt: null }
+        : null;
     case 'WITHDRAWN':
     case 'NONE':
       return null;

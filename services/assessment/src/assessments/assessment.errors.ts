@@ -94,6 +94,21 @@ export class ConsentInFutureError extends DomainError {
   }
 }
 
+/**
+ * Consent dated before the custody episode it would be recorded for began (its first assessment
+ * request): a form signed in an earlier episode must not carry over (review stop 41, M1).
+ */
+export class ConsentBeforeEpisodeError extends DomainError {
+  constructor(givenAt: Date, episode: number, startedAt: Date) {
+    super(
+      'CONSENT_BEFORE_EPISODE',
+      'RULE_VIOLATED',
+      `givenAt ${givenAt.toISOString()} is before episode ${episode} began (its first assessment was requested at ${startedAt.toISOString()})`,
+      { details: { field: 'givenAt' } },
+    );
+  }
+}
+
 /** The same Idempotency-Key sent again with another request than the first (422, issue 10). */
 export class IdempotencyKeyReusedError extends DomainError {
   constructor(what: string, fields: string[]) {

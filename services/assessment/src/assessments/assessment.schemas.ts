@@ -8,6 +8,7 @@ import {
   RiskOfSeriousHarm,
 } from '@throughcare/contracts';
 import { PERSON_ID_PATTERN } from '@throughcare/platform-config';
+import { ConsentStateSchema } from './consent-given.schemas';
 
 // HTTP DTOs and the activity input. They belong in libs/contracts once other contexts consume
 // them. Schemas are suffixed `Schema` on purpose: a controller parameter typed with a name that
@@ -119,9 +120,12 @@ export type ConsentWithdrawalBody = z.output<typeof ConsentWithdrawalBodySchema>
 export const ConsentViewSchema = z.object({
   personId: z.string(),
   episode: z.number().int(),
-  status: ConsentStatusSchema,
-  withdrawnAt: IsoInstant.nullable(),
-  recordedAt: IsoInstant.nullable().describe('When this service recorded the withdrawal'),
+  state: ConsentStateSchema.describe(
+    "The episode's consent derived from its facts (what the agency read relies on): a withdrawal ends every consent recorded before it",
+  ),
+  status: ConsentStatusSchema.describe('Deprecated: WITHDRAWN exactly when state is WITHDRAWN'),
+  withdrawnAt: IsoInstant.nullable().describe('The latest withdrawal, if any'),
+  recordedAt: IsoInstant.nullable().describe('When this service recorded the latest withdrawal'),
 });
 export type ConsentView = z.infer<typeof ConsentViewSchema>;
 
@@ -145,7 +149,11 @@ export const AssessmentViewSchema = z.object({
   dueBy: IsoInstant,
   completion: CompletionViewSchema.nullable(),
   consent: z
-    .object({ status: ConsentStatusSchema, withdrawnAt: IsoInstant.nullable() })
+    .object({
+      state: ConsentStateSchema.describe("Derived from the episode's facts, as the agency read relies on it"),
+      status: ConsentStatusSchema.describe('Deprecated: WITHDRAWN exactly when state is WITHDRAWN'),
+      withdrawnAt: IsoInstant.nullable().describe('The latest withdrawal, if any'),
+    })
     .describe("The person's consent to voluntary throughcare for this episode"),
 });
 export type AssessmentView = z.infer<typeof AssessmentViewSchema>;

@@ -1,4 +1,5 @@
 import { Pathway, type RiskOfSeriousHarm } from '@throughcare/contracts';
+import type { ConsentState } from './consent-given.schemas';
 import type { FieldError } from '@throughcare/platform-errors';
 import type { Assessment, AssessmentKind } from './assessment.entity';
 import type { AssessmentStatus, AssessmentView, CompleteAssessmentBody } from './assessment.schemas';
@@ -88,13 +89,27 @@ export function repeatsCompletion(
   );
 }
 
-export function consentOf(withdrawal: ConsentWithdrawal | undefined): AssessmentView['consent'] {
-  return withdrawal
-    ? { status: 'WITHDRAWN', withdrawnAt: withdrawal.withdrawnAt.toISOString() }
-    : { status: 'NOT_WITHDRAWN', withdrawnAt: null };
+/**
+ * The episode's consent on an assessment view: the derived state (the agency read's, review stop
+ * 41 M2), `status` a deprecated alias true to it, and the latest withdrawal's instant, if any.
+ */
+export function consentOf(
+  withdrawal: ConsentWithdrawal | undefined,
+  state: ConsentState,
+): AssessmentView['consent'] {
+  return {
+    state,
+    status: state === 'WITHDRAWN' ? 'WITHDRAWN' : 'NOT_WITHDRAWN',
+    withdrawnAt: withdrawal?.withdrawnAt.toISOString() ?? null,
+  };
 }
 
-export function toView(assessment: Assessment, now: Date, withdrawal?: ConsentWithdrawal): AssessmentView {
+export function toView(
+  assessment: Assessment,
+  now: Date,
+  withdrawal: ConsentWithdrawal | undefined,
+  state: ConsentState,
+): AssessmentView {
   const { completedAt, completedBy, completionRecordedAt, needs, riskOfSeriousHarm } = assessment;
   return {
     id: assessment.id,
@@ -115,6 +130,6 @@ export function toView(assessment: Assessment, now: Date, withdrawal?: ConsentWi
             recordedAt: completionRecordedAt.toISOString(),
           }
         : null,
-    consent: consentOf(withdrawal),
+    consent: consentOf(withdrawal, state),
   };
 }

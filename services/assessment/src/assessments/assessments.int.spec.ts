@@ -582,7 +582,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
           requestedAt: expect.any(String),
           dueBy: new Date(input.dueBy).toISOString(),
           completion: null,
-          consent: { status: 'NOT_WITHDRAWN', withdrawnAt: null },
+          consent: { state: 'NONE', status: 'NOT_WITHDRAWN', withdrawnAt: null },
         });
         const [event] = await eventsOnBus('assessment.assessment.requested', assessmentId);
         expect(AssessmentRequestedV1.parse(event).data.kind).toBe(kind);
@@ -946,6 +946,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect(recorded).toEqual({
         personId: input.personId,
         episode: 2,
+        state: 'WITHDRAWN',
         status: 'WITHDRAWN',
         withdrawnAt,
         recordedAt: expect.any(String),
@@ -974,9 +975,13 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       // Every assessment of that episode shows it; another episode does not.
       const consentOf = async (id: string) =>
         ((await (await get(`/assessments/${id}`)).json()) as AssessmentView).consent;
-      expect(await consentOf(assessmentId)).toEqual({ status: 'WITHDRAWN', withdrawnAt });
-      expect(await consentOf(reviewId)).toEqual({ status: 'WITHDRAWN', withdrawnAt });
-      expect(await consentOf(otherEpisodeId)).toEqual({ status: 'NOT_WITHDRAWN', withdrawnAt: null });
+      expect(await consentOf(assessmentId)).toEqual({ state: 'WITHDRAWN', status: 'WITHDRAWN', withdrawnAt });
+      expect(await consentOf(reviewId)).toEqual({ state: 'WITHDRAWN', status: 'WITHDRAWN', withdrawnAt });
+      expect(await consentOf(otherEpisodeId)).toEqual({
+        state: 'NONE',
+        status: 'NOT_WITHDRAWN',
+        withdrawnAt: null,
+      });
       const listed = (await (await get(`/assessments?personId=${input.personId}`)).json()) as AssessmentPage;
       expect(listed.items.map((a) => [a.episode, a.kind, a.consent.status])).toEqual([
         [2, 'CORE_SCREEN', 'WITHDRAWN'],
@@ -987,6 +992,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect(await (await get(`/people/${input.personId}/episodes/1/consent`)).json()).toEqual({
         personId: input.personId,
         episode: 1,
+        state: 'NONE',
         status: 'NOT_WITHDRAWN',
         withdrawnAt: null,
         recordedAt: null,

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository, type EntityManager } from 'typeorm';
 import { parseOrThrow, ValidationFailedError } from '@throughcare/platform-errors';
-import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { acrossScopes, enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
 import type { AssessedPathway, Pathway, PersonSex } from '@throughcare/contracts';
 import { needsFromAnswers } from './assessment-answers.service';
 import { Assessment, type AssessmentKind } from './assessment.entity';
@@ -44,6 +44,7 @@ import {
   toView,
   type CompletionFacts,
 } from './assessment.state';
+import type { ConsentState } from './consent-given.schemas';
 import { episodeConsent } from './consent-given.service';
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
 import { inScope, type Caller, type EstablishmentScope } from './establishment-scope';
@@ -193,8 +194,11 @@ export class AssessmentsService {
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     const withdrawals = await this.withdrawalsOf(page);
+    const states = await consentStatesOf(this.dataSource.manager, page);
     return {
-      items: page.map((a) => toView(a, now, withdrawals.get(episodeKey(a)))),
+      items: page.map((a) =>
+        toView(a, now, withdrawals.get(episodeKey(a)), states.get(episodeKey(a)) ?? 'NONE'),
+      ),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
     };
   }
@@ -205,9 +209,10 @@ export class AssessmentsService {
     if (!assessment || !inScope(scope, assessment.establishmentCode)) throw new AssessmentNotFoundError(id);
     const withdrawal = await this.consents.findOne({
       where: { personId: assessment.personId, episode: assessment.episode },
-      order: { withdrawnAt: 'DESC' },
+      order: { withdrawnAt: 'DESC', recordedAt: 'DESC' },
     });
-    return toView(assessment, now, withdrawal ?? undefined);
+    const states = await consentStatesOf(this.dataSource.manager, [assessment]);
+    return toView(assessment, now, withdrawal ?? undefined, states.get(episodeKey(assessment)) ?? 'NONE');
   }
 
   /**
@@ -322,10 +327,11 @@ export class AssessmentsService {
 
   /**
    * Records that the person withdrew consent to voluntary throughcare for the episode and emits
-   * `assessment.consent.withdrawn`, together and once. The same withdrawal again answers as the
-   * first did; another instant is refused, unless consent was given again after the latest
-   * withdrawal and this one is later than that consent (it then ends it, migration 1100). Only an episode this service holds an assessment
-   * for, at one of the caller's establishments, can be withdrawn from (see `episodeInScope`).
+   * `assessment.consent.withdrawn`, together and once. Unless consent is already withdrawn, the
+   * withdrawal is always recorded, whatever its instant (review stop 41, S1); with consent already
+   * withdrawn, the same instant again is the fact already recorded and another is refused. Answers
+   * the derived state. Only an episode this service holds an assessment for, at one of the
+   * caller's establishments, can be withdrawn from (see `episodeInScope`).
    */
   async withdrawConsent(
     caller: Caller,
@@ -342,18 +348,24 @@ export class AssessmentsService {
         throw new EpisodeNotFoundError(personId, episode);
       const record = (manager: EntityManager) =>
         this.recordWithdrawal(manager, personId, episode, withdrawnAt, now, context.correlationId);
-      if (context.idempotencyKey === undefined) return record(tx);
-      const sent = { personId, episode, withdrawnAt: withdrawnAt.toISOString() };
-      const first = await withIdempotency(
-        tx,
-        `http:consent-withdrawal:${caller.clientId}:${context.idempotencyKey}`,
-        async (m) => ({ ...sent, view: await record(m) }),
-      );
-      const differences = (Object.keys(sent) as Array<keyof typeof sent>).filter(
-        (field) => first[field] !== sent[field],
-      );
-      if (differences.length > 0) throw new IdempotencyKeyReusedError('consent withdrawal', differences);
-      return first.view;
+      if (context.idempotencyKey === undefined) await record(tx);
+      else {
+        const sent = { personId, episode, withdrawnAt: withdrawnAt.toISOString() };
+        const first = await withIdempotency(
+          tx,
+          `http:consent-withdrawal:${caller.clientId}:${context.idempotencyKey}`,
+          async (m) => {
+            await record(m);
+            return sent;
+          },
+        );
+        const differences = (Object.keys(sent) as Array<keyof typeof sent>).filter(
+          (field) => first[field] !== sent[field],
+        );
+        if (differences.length > 0) throw new IdempotencyKeyReusedError('consent withdrawal', differences);
+      }
+      // The answer is the derived state, never the stored row (S1).
+      return derivedConsentView(tx, personId, episode);
     });
   }
 
@@ -364,7 +376,7 @@ export class AssessmentsService {
     withdrawnAt: Date,
     now: Date,
     correlationId: string | undefined,
-  ): Promise<ConsentView> {
+  ): Promise<void> {
     // The journey's correlation id is the one its first assessment of the episode carries.
     const first = await tx.findOne(Assessment, {
       where: { personId, episode },
@@ -378,19 +390,18 @@ export class AssessmentsService {
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
       `assessment:consent:${personId}`,
     ]);
-    const existing = await tx.find(ConsentWithdrawal, {
-      where: { personId, episode },
-      order: { withdrawnAt: 'DESC' },
-    });
-    // The same withdrawal again answers as the first did.
-    const same = existing.find((w) => w.withdrawnAt.getTime() === withdrawnAt.getTime());
-    if (same) return consentView(personId, episode, same);
-    // Another withdrawal only ends a consent given again after the latest one (migration 1100).
-    const latest = existing[0];
-    if (latest) {
-      const consent = await episodeConsent(tx, personId, episode);
-      if (consent.state !== 'GIVEN' || withdrawnAt.getTime() <= consent.givenAt!.getTime())
-        throw new ConsentAlreadyWithdrawnError(personId, episode, latest.withdrawnAt);
+    // While consent stands (GIVEN) a withdrawal is always recorded, whatever its instant: it ends
+    // every consent recorded before it (S1, fail closed on recording order; a withdrawal stays as
+    // easy as giving consent, Art 7(3)). Otherwise the same withdrawal again is the fact already
+    // recorded, and another instant is refused (consent is already withdrawn).
+    const consent = await episodeConsent(tx, personId, episode, now);
+    if (consent.state === 'WITHDRAWN') {
+      const existing = await tx.find(ConsentWithdrawal, {
+        where: { personId, episode },
+        order: { recordedAt: 'DESC', withdrawnAt: 'DESC' },
+      });
+      if (existing.some((w) => w.withdrawnAt.getTime() === withdrawnAt.getTime())) return;
+      throw new ConsentAlreadyWithdrawnError(personId, episode, existing[0]!.withdrawnAt);
     }
     const withdrawal = tx.create(ConsentWithdrawal, {
       personId,
@@ -401,21 +412,19 @@ export class AssessmentsService {
     });
     await tx.insert(ConsentWithdrawal, withdrawal);
     await enqueueEvent(tx, consentWithdrawn(withdrawal));
-    return consentView(personId, episode, withdrawal);
   }
 
   /**
-   * The consent status of an episode this service holds an assessment for, at one of the
-   * caller's establishments (see `episodeInScope`); any other episode is answered as unknown.
+   * The consent of an episode this service holds an assessment for, at one of the caller's
+   * establishments (see `episodeInScope`), derived from its facts; any other episode is answered
+   * as unknown.
    */
   async consent(scope: EstablishmentScope, personId: string, episode: number): Promise<ConsentView> {
-    const known = await episodeInScope(this.dataSource.manager, scope, personId, episode);
-    if (!known) throw new EpisodeNotFoundError(personId, episode);
-    const withdrawal = await this.consents.findOne({
-      where: { personId, episode },
-      order: { withdrawnAt: 'DESC' },
+    return this.dataSource.transaction(async (tx) => {
+      if (!(await episodeInScope(tx, scope, personId, episode)))
+        throw new EpisodeNotFoundError(personId, episode);
+      return derivedConsentView(tx, personId, episode);
     });
-    return consentView(personId, episode, withdrawal ?? undefined);
   }
 
   private async withdrawalsOf(assessments: Assessment[]): Promise<Map<string, ConsentWithdrawal>> {
@@ -426,12 +435,33 @@ export class AssessmentsService {
     ];
     if (episodes.length === 0) return new Map();
     // Oldest first, so each episode's latest withdrawal is the one the map keeps.
-    const withdrawals = await this.consents.find({ where: episodes, order: { withdrawnAt: 'ASC' } });
+    const withdrawals = await this.consents.find({
+      where: episodes,
+      order: { withdrawnAt: 'ASC', recordedAt: 'ASC' },
+    });
     return new Map(withdrawals.map((w) => [episodeKey(w), w]));
   }
 }
 
 const episodeKey = ({ personId, episode }: { personId: string; episode: number }) => `${personId}#${episode}`;
+
+/**
+ * Each episode's consent state, derived in one query by the database's rule (`episode_consent_state`,
+ * migration 1100; the same as `consentState`, a parity spec checks it). The caller already sees
+ * these episodes' assessments.
+ */
+async function consentStatesOf(
+  manager: EntityManager,
+  assessments: Assessment[],
+): Promise<Map<string, ConsentState>> {
+  if (assessments.length === 0) return new Map();
+  const rows = (await manager.query(
+    `SELECT e.person_id, e.episode, "assessment"."episode_consent_state"(e.person_id, e.episode) AS state
+       FROM unnest($1::text[], $2::int[]) AS e(person_id, episode)`,
+    [assessments.map((a) => a.personId), assessments.map((a) => a.episode)],
+  )) as Array<{ person_id: string; episode: number; state: ConsentState }>;
+  return new Map(rows.map((r) => [episodeKey({ personId: r.person_id, episode: r.episode }), r.state]));
+}
 
 /**
  * Consent is kept per person and episode, with no establishment of its own: an episode is the
@@ -453,20 +483,31 @@ function episodeInScope(
     .getExists();
 }
 
-function consentView(
+/**
+ * The episode's consent as the agency read sees it (`episodeConsent`), read unrestricted (the
+ * caller's scope was checked: a fact its scope hides still counts), with the latest withdrawal
+ * (by instant, as `episodeConsent`).
+ */
+async function derivedConsentView(
+  tx: EntityManager,
   personId: string,
   episode: number,
-  withdrawal: ConsentWithdrawal | undefined,
-): ConsentView {
-  return withdrawal
-    ? {
-        personId,
-        episode,
-        status: 'WITHDRAWN',
-        withdrawnAt: withdrawal.withdrawnAt.toISOString(),
-        recordedAt: withdrawal.recordedAt.toISOString(),
-      }
-    : { personId, episode, status: 'NOT_WITHDRAWN', withdrawnAt: null, recordedAt: null };
+): Promise<ConsentView> {
+  return acrossScopes(tx, async () => {
+    const consent = await episodeConsent(tx, personId, episode);
+    const latest = await tx.findOne(ConsentWithdrawal, {
+      where: { personId, episode },
+      order: { withdrawnAt: 'DESC', recordedAt: 'DESC' },
+    });
+    return {
+      personId,
+      episode,
+      state: consent.state,
+      status: consent.state === 'WITHDRAWN' ? 'WITHDRAWN' : 'NOT_WITHDRAWN',
+      withdrawnAt: latest?.withdrawnAt.toISOString() ?? null,
+      recordedAt: latest?.recordedAt.toISOString() ?? null,
+    };
+  });
 }
 
 /** What an Idempotency-Key remembers of a completion request, to tell a faithful retry from a reused key. */

@@ -54,8 +54,9 @@ export class ConsentGivenController {
   @ApiOperation({
     summary: 'Record that the person gave consent to voluntary throughcare for their current custody episode',
     description:
-      'Appends a fact (who recorded it is the caller). Consent stands while the latest consent given is later than ' +
-      "the episode's withdrawal, if any: consent given again after a withdrawal reopens the agencies' reads. " +
+      'Appends a fact (who recorded it is the caller). givenAt may not be in the future (no tolerance) nor before ' +
+      "the episode's first assessment request. After a withdrawal, consent given and recorded after it reopens the " +
+      "agencies' reads; a withdrawal ends every consent recorded before it. " +
       'The same consent again (same givenAt), or a retry with the same Idempotency-Key, answers 200 with the fact ' +
       'already recorded; the same key with another givenAt is 422 IDEMPOTENCY_KEY_REUSED.',
   })
@@ -88,7 +89,7 @@ export class ConsentGivenController {
   @ApiResponse({ status: 404, description: `${PERSON_NOT_FOUND} (${problem})` })
   @ApiResponse({
     status: 422,
-    description: `CONSENT_IN_FUTURE (naming givenAt), or IDEMPOTENCY_KEY_REUSED (same key, another consent) (${problem})`,
+    description: `CONSENT_IN_FUTURE (naming givenAt), CONSENT_BEFORE_EPISODE (naming givenAt: before the episode's first assessment was requested), or IDEMPOTENCY_KEY_REUSED (same key, another consent) (${problem})`,
   })
   async record(
     @CurrentPrincipal() principal: Principal,

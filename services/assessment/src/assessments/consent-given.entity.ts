@@ -30,9 +30,10 @@ export class ConsentGiven {
 }
 
 /**
- * The cut-over of migration 1100: an episode this service already knew when consent became a
- * recorded fact, whose access rests on the consent presumed under the old rule until a consent is
- * recorded or a withdrawal ends it. Written by the migration only, once.
+ * The cut-over of migration 1100: an agency's active referral of an episode when consent became a
+ * recorded fact, whose read rests on the consent presumed under the old rule until a consent is
+ * recorded, a withdrawal ends it, or `presumed_until` passes. Written by the migration only, once
+ * (the application's role may only read it).
  */
 @Entity({ name: 'consent_presumption' })
 export class ConsentPresumption {
@@ -42,7 +43,15 @@ export class ConsentPresumption {
   @PrimaryColumn('integer')
   episode!: number;
 
+  /** The agency whose active referral was marked. */
+  @PrimaryColumn('text', { name: 'agency_id' })
+  agencyId!: string;
+
   /** When the migration marked it. */
   @Column('timestamptz', { name: 'marked_at' })
   markedAt!: Date;
+
+  /** The end of the presumption (the sunset): no read rests on it from then on. */
+  @Column('timestamptz', { name: 'presumed_until' })
+  presumedUntil!: Date;
 }

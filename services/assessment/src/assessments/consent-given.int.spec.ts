@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
+import { runUnrestricted } from '@throughcare/platform-persistence';
 import { bearer, type TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
 import { useAssessmentApp } from '../testing/assessment-app';
@@ -48,9 +49,16 @@ describe('consent given, recorded (real Postgres)', () => {
   const state = async (personId: string, query = '') =>
     json<PersonConsentView>(await call('GET', `/people/${personId}/consent${query}`, STAFF));
 
-  /** A person whose core screen of `episode` was requested at BAR. */
-  async function aPerson(personId = `p${randomBytes(10).toString('hex')}`, episode = 1): Promise<string> {
-    await harness.activities.requestCoreScreen({
+  /**
+   * A person whose core screen of `episode` was requested at BAR, `daysAgo` ago (the episode's
+   * start as the service knows it: consent given before it is refused, review stop 41 M1).
+   */
+  async function aPerson(
+    personId = `p${randomBytes(10).toString('hex')}`,
+    episode = 1,
+    daysAgo = 1,
+  ): Promise<string> {
+    const { assessmentId } = await harness.activities.requestCoreScreen({
       idempotencyKey: `spec:${randomUUID()}`,
       personId,
       episode,
@@ -58,6 +66,14 @@ describe('consent given, recorded (real Postgres)', () => {
       dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
       correlationId: `spec-${randomUUID()}`,
     });
+    await runUnrestricted(() =>
+      harness.app
+        .get(DataSource)
+        .query(
+          `UPDATE assessment.assessment SET requested_at = requested_at - make_interval(days => $2) WHERE id = $1`,
+          [assessmentId, daysAgo],
+        ),
+    );
     return personId;
   }
 
@@ -118,38 +134,86 @@ describe('consent given, recorded (real Postgres)', () => {
       ['GIVEN', first.toISOString()],
     ]);
     expect(now.items.map((f) => f.recordedBy === null)).toEqual([false, true, false]);
+    // The assessment view agrees with the agency read (M2): GIVEN again, not WITHDRAWN.
+    const listed = await json<{ items: Array<{ consent: { state: string; status: string } }> }>(
+      await call('GET', `/assessments?personId=${personId}`, STAFF),
+    );
+    expect(listed.items.map((a) => a.consent)).toEqual([
+      { state: 'GIVEN', status: 'NOT_WITHDRAWN', withdrawnAt: withdrawnAt.toISOString() },
+    ]);
   });
 
-  it('after consent given again, the person can withdraw again (the latest withdrawal counts); without it, another withdrawal is 409', async () => {
+  it('after consent given again, the person can withdraw again, whatever instant is keyed in: a withdrawal while consent stands is always recorded (S1)', async () => {
     const personId = await aPerson();
     const withdraw = (at: Date) =>
       call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
         withdrawnAt: at.toISOString(),
       });
+    const answered = async (response: Response) => {
+      expect(response.status).toBe(200);
+      return json<{ state: string; status: string; withdrawnAt: string }>(response);
+    };
     const hourAgo = Date.now() - 3_600_000;
     const t = (minutes: number) => new Date(hourAgo + minutes * 60_000);
     expect((await give(personId, t(0))).status).toBe(201);
-    expect((await withdraw(t(10))).status).toBe(200);
+    expect(await answered(await withdraw(t(10)))).toMatchObject({ state: 'WITHDRAWN', status: 'WITHDRAWN' });
     // No consent given since: another withdrawal is refused, the same one answers as before.
     expect(await json<Problem>(await withdraw(t(15)))).toMatchObject({ code: 'CONSENT_ALREADY_WITHDRAWN' });
-    expect((await withdraw(t(10))).status).toBe(200);
+    expect(await answered(await withdraw(t(10)))).toMatchObject({
+      state: 'WITHDRAWN',
+      withdrawnAt: t(10).toISOString(),
+    });
 
     expect((await give(personId, t(20))).status).toBe(201);
-    // A withdrawal dated before that consent does not end it.
-    expect((await withdraw(t(15))).status).toBe(409);
-    const again = await withdraw(t(30));
-    expect(again.status).toBe(200);
-    expect(await json<{ status: string; withdrawnAt: string }>(again)).toMatchObject({
+    expect((await state(personId)).state).toBe('GIVEN');
+    // S1b: a withdrawal dated before that consent, recorded after it, ends it (never a 409).
+    expect(await answered(await withdraw(t(15)))).toMatchObject({ state: 'WITHDRAWN', status: 'WITHDRAWN' });
+    expect((await state(personId)).state).toBe('WITHDRAWN');
+
+    // S1d: a retry of an old withdrawal instant after consent given again is recorded again.
+    expect((await give(personId, t(25))).status).toBe(201);
+    expect(await answered(await withdraw(t(10)))).toMatchObject({
+      state: 'WITHDRAWN',
+      withdrawnAt: t(15).toISOString(),
+    });
+    expect((await state(personId)).state).toBe('WITHDRAWN');
+
+    expect((await give(personId, t(28))).status).toBe(201);
+    expect(await answered(await withdraw(t(30)))).toMatchObject({
+      state: 'WITHDRAWN',
       status: 'WITHDRAWN',
       withdrawnAt: t(30).toISOString(),
     });
     expect((await withdraw(t(30))).status).toBe(200);
     const now = await state(personId);
     expect(now).toMatchObject({ state: 'WITHDRAWN', givenAt: null, withdrawnAt: t(30).toISOString() });
-    expect(now.items.map((f) => f.fact)).toEqual(['WITHDRAWN', 'GIVEN', 'WITHDRAWN', 'GIVEN']);
-    // The episode's consent view shows the latest withdrawal.
+    expect(now.items.map((f) => f.fact)).toEqual([
+      'WITHDRAWN',
+      'GIVEN',
+      'WITHDRAWN',
+      'GIVEN',
+      'WITHDRAWN',
+      'GIVEN',
+      'WITHDRAWN',
+      'GIVEN',
+    ]);
+    // The episode's consent view is derived from the same facts.
     const view = await call('GET', `/people/${personId}/episodes/1/consent`, STAFF);
-    expect(await json<{ withdrawnAt: string }>(view)).toMatchObject({ withdrawnAt: t(30).toISOString() });
+    expect(await json<{ withdrawnAt: string; state: string }>(view)).toMatchObject({
+      state: 'WITHDRAWN',
+      withdrawnAt: t(30).toISOString(),
+    });
+  });
+
+  it('a first withdrawal dated before a recorded consent ends it (S1a), and the answer is the derived state', async () => {
+    const personId = await aPerson();
+    expect((await give(personId, new Date(Date.now() - 60_000))).status).toBe(201);
+    const withdrawal = await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+      withdrawnAt: new Date(Date.now() - 3_600_000).toISOString(),
+    });
+    expect(withdrawal.status).toBe(200);
+    expect(await json<{ state: string }>(withdrawal)).toMatchObject({ state: 'WITHDRAWN' });
+    expect((await state(personId)).state).toBe('WITHDRAWN');
   });
 
   it('pages the facts with a cursor, each once', async () => {
@@ -202,9 +266,12 @@ describe('consent given, recorded (real Postgres)', () => {
     expect(extra.status).toBe(400);
     expect(JSON.stringify((await json<Problem>(extra)).errors)).toContain('givenBy');
 
-    const future = await give(personId, new Date(Date.now() + 3_600_000));
-    expect(future.status).toBe(422);
-    expect(await json<Problem>(future)).toMatchObject({ code: 'CONSENT_IN_FUTURE' });
+    // No clock-skew tolerance (S1c): even a few seconds ahead is refused.
+    for (const ahead of [3_600_000, 5_000]) {
+      const future = await give(personId, new Date(Date.now() + ahead));
+      expect(future.status).toBe(422);
+      expect(await json<Problem>(future)).toMatchObject({ code: 'CONSENT_IN_FUTURE' });
+    }
 
     const elsewhere = await give(personId, new Date(), {}, ELSEWHERE);
     expect(elsewhere.status).toBe(404);
@@ -240,12 +307,21 @@ describe('consent given, recorded (real Postgres)', () => {
       '422',
     ]);
     expect(JSON.stringify(operations?.['post']?.responses?.['422'])).toContain('IDEMPOTENCY_KEY_REUSED');
+    expect(JSON.stringify(operations?.['post']?.responses?.['422'])).toContain('CONSENT_BEFORE_EPISODE');
     expect(Object.keys(operations?.['get']?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404']);
   });
 
-  it('records consent for the latest episode once a later one begins', async () => {
-    const personId = await aPerson();
-    await aPerson(personId, 2);
+  it('records consent for the latest episode once a later one begins; consent dated before it began is 422 CONSENT_BEFORE_EPISODE (M1)', async () => {
+    const personId = await aPerson(undefined, 1, 10);
+    await aPerson(personId, 2, 1);
+    // A paper form signed during episode 1, keyed in after episode 2 began: not episode 2's consent.
+    const old = await give(personId, new Date(Date.now() - 5 * 86_400_000));
+    expect(old.status).toBe(422);
+    expect(await json<Problem>(old)).toMatchObject({
+      code: 'CONSENT_BEFORE_EPISODE',
+      detail: expect.stringContaining('givenAt'),
+    });
+    expect((await state(personId)).items).toEqual([]);
     const given = await json<RecordedConsentView>(await give(personId, new Date()));
     expect(given).toMatchObject({ episode: 2, state: 'GIVEN', recorded: { episode: 2 } });
   });

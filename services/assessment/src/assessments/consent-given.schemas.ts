@@ -14,9 +14,10 @@ export const RecordConsentBodySchema = z
 export type RecordConsentBody = z.output<typeof RecordConsentBodySchema>;
 
 /**
- * Derived from the episode's facts: GIVEN while the latest consent given is later than the
- * withdrawal (if any); WITHDRAWN after a withdrawal with no later consent; PRESUMED_BEFORE_CUTOVER
- * for an episode known before consent was recorded (migration 1100), with neither; else NONE.
+ * Derived from the episode's facts (`consentState`): GIVEN with consent recorded and, after a
+ * withdrawal, a consent recorded after every withdrawal and given after it; WITHDRAWN after a
+ * withdrawal with no such consent; PRESUMED_BEFORE_CUTOVER for an agency referral active at the
+ * cut-over (migration 1100) until its `presumed_until`, with neither; else NONE.
  */
 export const ConsentStateSchema = z.enum(['GIVEN', 'WITHDRAWN', 'PRESUMED_BEFORE_CUTOVER', 'NONE']);
 export type ConsentState = z.infer<typeof ConsentStateSchema>;

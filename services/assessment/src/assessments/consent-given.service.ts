@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, MoreThan, type EntityManager } from 'typeorm';
 import { withIdempotency } from '@throughcare/platform-persistence';
-import { ConsentInFutureError, IdempotencyKeyReusedError } from './assessment.errors';
+import {
+  ConsentBeforeEpisodeError,
+  ConsentInFutureError,
+  IdempotencyKeyReusedError,
+} from './assessment.errors';
 import type { RequestContext } from './assessments.service';
 import { ConsentGiven, ConsentPresumption } from './consent-given.entity';
 import {
@@ -18,9 +22,6 @@ import {
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
 import type { Caller, EstablishmentScope } from './establishment-scope';
 import { personInScope } from './risk-assessments.service';
-
-/** Clock skew tolerated between the recorder's device and this service (as for a withdrawal). */
-const FUTURE_TOLERANCE_MS = 60_000;
 
 export interface ConsentRecordOutcome {
   /** False for a retry (the same Idempotency-Key, or the same consent already recorded). */
@@ -38,44 +39,71 @@ interface RecordKeyResult {
 /** The episode's consent as its facts stand, with the instants they were given and withdrawn. */
 export interface EpisodeConsent {
   state: ConsentState;
+  /** The consent relied on (the latest that reopens access), when GIVEN. */
   givenAt: Date | null;
+  /** The latest withdrawal's instant, if any. */
   withdrawnAt: Date | null;
+  /** The agencies whose read rests on the cut-over's presumption, when PRESUMED_BEFORE_CUTOVER. */
+  presumedAgencies: string[];
+}
+
+/** The facts the consent state is derived from: business instants and the instants they were recorded. */
+export interface ConsentFacts {
+  given: ReadonlyArray<{ givenAt: Date; recordedAt: Date }>;
+  withdrawals: ReadonlyArray<{ withdrawnAt: Date; recordedAt: Date }>;
+  /** The cut-over's marks of the episode (any agency) whose `presumed_until` has not passed. */
+  presumed: boolean;
 }
 
 /**
- * Consent stands while the latest consent given is later than the withdrawal (a withdrawal at the
- * same instant wins: fail closed). With no consent recorded, an episode known before the cut-over
- * (migration 1100) rests on the presumption until a withdrawal ends it.
+ * The episode's consent (review stop 41, S1: fail closed on recording order), as the SQL function
+ * `episode_consent_state` (migration 1100) derives it:
+ * - no withdrawal: GIVEN with any consent recorded, else PRESUMED_BEFORE_CUTOVER while a cut-over
+ *   mark has not passed, else NONE;
+ * - after a withdrawal: GIVEN only for a consent recorded after every withdrawal was recorded AND
+ *   given after every withdrawal's instant (ties fail closed); else WITHDRAWN. A withdrawal thus
+ *   ends every consent recorded before it, whatever instants were keyed in.
  */
-export function consentState(
-  latestGiven: Date | null,
-  withdrawnAt: Date | null,
-  presumed: boolean,
-): ConsentState {
-  if (latestGiven && (!withdrawnAt || latestGiven.getTime() > withdrawnAt.getTime())) return 'GIVEN';
-  if (withdrawnAt) return 'WITHDRAWN';
-  return presumed ? 'PRESUMED_BEFORE_CUTOVER' : 'NONE';
+export function consentState(facts: ConsentFacts): { state: ConsentState; givenAt: Date | null } {
+  const latest = (dates: Date[]) =>
+    dates.length === 0 ? null : new Date(Math.max(...dates.map((d) => d.getTime())));
+  if (facts.withdrawals.length === 0) {
+    if (facts.given.length > 0) return { state: 'GIVEN', givenAt: latest(facts.given.map((g) => g.givenAt)) };
+    return { state: facts.presumed ? 'PRESUMED_BEFORE_CUTOVER' : 'NONE', givenAt: null };
+  }
+  const recorded = latest(facts.withdrawals.map((w) => w.recordedAt))!.getTime();
+  const withdrawn = latest(facts.withdrawals.map((w) => w.withdrawnAt))!.getTime();
+  const reopening = facts.given.filter(
+    (g) => g.recordedAt.getTime() > recorded && g.givenAt.getTime() > withdrawn,
+  );
+  return reopening.length > 0
+    ? { state: 'GIVEN', givenAt: latest(reopening.map((g) => g.givenAt)) }
+    : { state: 'WITHDRAWN', givenAt: null };
 }
 
-/** The episode's consent, read with `manager` (the agency read reads it unrestricted). */
+/** The episode's consent at `now`, read with `manager` (the agency read reads it unrestricted). */
 export async function episodeConsent(
   manager: EntityManager,
   personId: string,
   episode: number,
+  now: Date = new Date(),
 ): Promise<EpisodeConsent> {
-  const latest = await manager.findOne(ConsentGiven, {
+  const given = await manager.find(ConsentGiven, { where: { personId, episode } });
+  const withdrawals = await manager.find(ConsentWithdrawal, {
     where: { personId, episode },
-    order: { givenAt: 'DESC' },
+    order: { withdrawnAt: 'DESC', recordedAt: 'DESC' },
   });
-  // The latest (a second is recorded only after consent given again, migration 1100).
-  const withdrawal = await manager.findOne(ConsentWithdrawal, {
-    where: { personId, episode },
-    order: { withdrawnAt: 'DESC' },
+  const marks = await manager.find(ConsentPresumption, {
+    where: { personId, episode, presumedUntil: MoreThan(now) },
+    order: { agencyId: 'ASC' },
   });
-  const presumed = await manager.existsBy(ConsentPresumption, { personId, episode });
-  const withdrawnAt = withdrawal?.withdrawnAt ?? null;
-  const state = consentState(latest?.givenAt ?? null, withdrawnAt, presumed);
-  return { state, givenAt: state === 'GIVEN' ? latest!.givenAt : null, withdrawnAt };
+  const { state, givenAt } = consentState({ given, withdrawals, presumed: marks.length > 0 });
+  return {
+    state,
+    givenAt,
+    withdrawnAt: withdrawals[0]?.withdrawnAt ?? null,
+    presumedAgencies: state === 'PRESUMED_BEFORE_CUTOVER' ? marks.map((m) => m.agencyId) : [],
+  };
 }
 
 /**
@@ -100,9 +128,12 @@ export class ConsentGivenService {
     const givenAt = new Date(body.givenAt);
     return this.dataSource.transaction(async (tx) => {
       // Before the Idempotency-Key: a person outside the caller's establishments is unknown to it.
-      const { episode } = await personInScope(tx, caller, personId);
-      if (givenAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS)
-        throw new ConsentInFutureError(givenAt, now);
+      const { episode, requestedAt: startedAt } = await personInScope(tx, caller, personId);
+      // No clock-skew tolerance (S1c): a consent dated after its recording could outlast a
+      // withdrawal recorded after it; the recorder keys the instant the form was signed.
+      if (givenAt.getTime() > now.getTime()) throw new ConsentInFutureError(givenAt, now);
+      if (givenAt.getTime() < startedAt.getTime())
+        throw new ConsentBeforeEpisodeError(givenAt, episode, startedAt);
       await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         `assessment:consent:${personId}`,
       ]);
@@ -156,11 +187,13 @@ export class ConsentGivenService {
                   g.recorded_at, g.given_by AS recorded_by
              FROM "assessment"."consent_given" g WHERE g.person_id = $1
            UNION ALL
-           SELECT 'WITHDRAWN', 'w:' || w.episode::text || ':' || extract(epoch FROM w.withdrawn_at)::text,
+           SELECT 'WITHDRAWN', 'w:' || w.episode::text || ':' || extract(epoch FROM w.withdrawn_at)::text
+                  || ':' || extract(epoch FROM w.recorded_at)::text,
                   w.episode, w.withdrawn_at, w.recorded_at, NULL
              FROM "assessment"."consent_withdrawal" w WHERE w.person_id = $1
            UNION ALL
-           SELECT 'PRESUMED_BEFORE_CUTOVER', 'p:' || p.episode::text, p.episode, p.marked_at, p.marked_at, NULL
+           SELECT 'PRESUMED_BEFORE_CUTOVER', 'p:' || p.episode::text || ':' || p.agency_id, p.episode, p.marked_at,
+                  p.marked_at, NULL
              FROM "assessment"."consent_presumption" p WHERE p.person_id = $1
          ) f
          WHERE $2::timestamptz IS NULL OR (f.recorded_at, f.key COLLATE "C") < ($2::timestamptz, $3::text COLLATE "C")

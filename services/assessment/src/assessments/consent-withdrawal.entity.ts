@@ -17,8 +17,8 @@ export class ConsentWithdrawal {
   @PrimaryColumn('timestamptz', { name: 'withdrawn_at' })
   withdrawnAt!: Date;
 
-  /** When this service recorded it. */
-  @Column('timestamptz', { name: 'recorded_at' })
+  /** When this service recorded it (in the key: the same instant again after a re-consent, migration 1100). */
+  @PrimaryColumn('timestamptz', { name: 'recorded_at' })
   recordedAt!: Date;
 
   @Column('text', { name: 'correlation_id' })

@@ -74,10 +74,10 @@ export class ConsentController {
   @ApiOperation({
     summary: 'Record that the person withdrew consent to voluntary throughcare for the episode',
     description:
-      'Emits assessment.consent.withdrawn once. Idempotent: the same withdrawnAt again answers 200 with the same ' +
-      'result and emits nothing; another withdrawnAt is 409 CONSENT_ALREADY_WITHDRAWN, unless consent was given ' +
-      'again after the latest withdrawal (POST /people/{personId}/consent) and this withdrawal is later than it: ' +
-      'it then ends that consent (recorded and emitted once more).',
+      'Unless consent is already withdrawn (e.g. while state is GIVEN), a withdrawal is always recorded, whatever withdrawnAt is keyed in: it ' +
+      'ends every consent recorded before it, and emits assessment.consent.withdrawn. With consent already ' +
+      'withdrawn and none given since, the same withdrawnAt again answers 200 and emits nothing; another is 409 ' +
+      'CONSENT_ALREADY_WITHDRAWN. The answer is the derived consent state (state), not the stored row.',
   })
   @ApiParam({ name: 'personId', description: 'Pseudonymous THROUGHCARE_ID' })
   @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
@@ -97,7 +97,7 @@ export class ConsentController {
   })
   @ApiResponse({
     status: 200,
-    description: 'Withdrawn (now or before, at the same instant)',
+    description: 'Withdrawn (now, or before at the same instant): the derived consent state',
     schema: openApiSchemaOf(ConsentViewSchema) as never,
   })
   @ApiResponse({
@@ -110,7 +110,7 @@ export class ConsentController {
   })
   @ApiResponse({
     status: 409,
-    description: `CONSENT_ALREADY_WITHDRAWN at another instant, with no consent given again since (${problem.description})`,
+    description: `CONSENT_ALREADY_WITHDRAWN: consent is already withdrawn (state WITHDRAWN) and this is another instant; never while consent stands (${problem.description})`,
   })
   @ApiResponse({
     status: 422,

@@ -52,6 +52,8 @@ interface RecordKeyResult {
 interface PersonEpisode {
   episode: number;
   correlationId: string;
+  /** When the episode's first assessment was requested (the episode's start as this service knows it). */
+  requestedAt: Date;
 }
 
 export function riskOf(row: RiskAssessmentVersion): RiskAssessment {
@@ -262,5 +264,5 @@ export async function personInScope(
     order: { episode: 'DESC', requestedAt: 'ASC', id: 'ASC' },
   });
   if (!latest) throw new PersonNotFoundError(personId);
-  return { episode: latest.episode, correlationId: latest.correlationId };
+  return { episode: latest.episode, correlationId: latest.correlationId, requestedAt: latest.requestedAt };
 }

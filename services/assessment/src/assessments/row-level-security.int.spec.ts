@@ -40,6 +40,14 @@ describe('assessment: row-level security on assessments and consent', () => {
       [randomUUID(), personId, episode],
     );
 
+  /** The cut-over's mark of the agency's referral of episode 1 (as migration 1100 writes it), until `until`. */
+  const aPresumption = (personId: string, agency: string, until = `now() + interval '90 days'`) =>
+    owner.query(
+      `INSERT INTO assessment.consent_presumption (person_id, episode, agency_id, marked_at, presumed_until)
+       VALUES ($1, 1, $2, now() - interval '1 day', ${until})`,
+      [personId, agency],
+    );
+
   beforeAll(async () => {
     app = await bootstrapService({
       module: AppModule.forRoot(config),
@@ -67,10 +75,7 @@ describe('assessment: row-level security on assessments and consent', () => {
       );
       // Consent given (and presumed at the cut-over) before that withdrawal: it stands no more.
       await aConsent(personId, 1, `now() - interval '1 hour'`);
-      await owner.query(
-        `INSERT INTO assessment.consent_presumption (person_id, episode, marked_at) VALUES ($1, 1, now())`,
-        [personId],
-      );
+      await aPresumption(personId, 'AG-BAR');
       await owner.query(
         `INSERT INTO assessment.risk_assessment (person_id, version, likelihood_of_reoffending, risk_of_serious_harm,
            reasons, assessed_on, rises, recorded_at, recorded_by)
@@ -186,15 +191,45 @@ describe('assessment: row-level security on assessments and consent', () => {
       ).rejects.toThrow(/permission denied/);
   });
 
-  it('an agency sees the consent of an episode only while it holds an active referral of it, and writes none', async () => {
+  it("consent facts are append-only for the service, and the cut-over is the migration's alone (M4)", async () => {
+    const asService = (sql: string, params: unknown[] = [atBar]) =>
+      runWithDatabaseScope({ establishments: ['BAR'] }, () => service.query(sql, params));
+    for (const sql of [
+      `UPDATE assessment.consent_withdrawal SET withdrawn_at = now() WHERE person_id = $1`,
+      `DELETE FROM assessment.consent_withdrawal WHERE person_id = $1`,
+      `UPDATE assessment.consent_given SET given_at = now() WHERE person_id = $1`,
+      `DELETE FROM assessment.consent_given WHERE person_id = $1`,
+      `UPDATE assessment.consent_presumption SET presumed_until = now() + interval '9 years' WHERE person_id = $1`,
+      `DELETE FROM assessment.consent_presumption WHERE person_id = $1`,
+      `INSERT INTO assessment.consent_presumption (person_id, episode, agency_id, marked_at, presumed_until)
+       VALUES ($1, 2, 'AG-BAR', now(), now() + interval '1 day')`,
+    ])
+      await expect(asService(sql)).rejects.toThrow(/permission denied/);
+    for (const sql of [
+      `INSERT INTO assessment.consent_cutover (marked_at, presumed_until, marked) VALUES (now(), now() + interval '1 day', 0)`,
+      `DELETE FROM assessment.consent_cutover`,
+    ])
+      await expect(asService(sql, [])).rejects.toThrow(/permission denied/);
+    // The service may still read them and append a withdrawal (in scope).
+    expect(await asService(`SELECT 1 FROM assessment.consent_presumption WHERE person_id = $1`)).toHaveLength(
+      1,
+    );
+    await asService(
+      `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
+       VALUES ($1, 1, now() + interval '1 second', now(), 'spec-rls')`,
+    );
+  });
+
+  it('an agency sees the withdrawal of an episode only while it holds an active referral of it, no other consent fact, and writes none', async () => {
     // atBar withdrew consent for episode 1 (the fixture): AG-BAR, whose referral is active, sees
-    // the consent facts and nothing else (migrations 800 and 1100; the positive case is the next spec).
+    // the withdrawal and nothing else (migrations 800 and 1100; the positive case is the next spec).
+    // Consent given and the cut-over's marks are never an agency's to read (N4, data minimisation).
     expect(await visible({ agency: 'AG-BAR' })).toEqual({
       assessment: [],
       consent_withdrawal: [atBar],
       risk_assessment: [],
-      consent_given: [atBar],
-      consent_presumption: [atBar],
+      consent_given: [],
+      consent_presumption: [],
     });
     // AG-LEI's referral ended: nothing.
     expect(await visible({ agency: 'AG-LEI' })).toEqual(everywhere([]));
@@ -314,11 +349,15 @@ describe('assessment: row-level security on assessments and consent', () => {
     await anAssessment(personId, 1);
     await aRisk(personId);
     await aReferral(personId, 1, 'AG-PRESUMED');
-    await owner.query(
-      `INSERT INTO assessment.consent_presumption (person_id, episode, marked_at) VALUES ($1, 1, now())`,
-      [personId],
-    );
+    await aReferral(personId, 1, 'AG-NEW-AFTER-CUTOVER');
+    await aPresumption(personId, 'AG-PRESUMED');
     expect(await seenBy('AG-PRESUMED', personId)).toMatchObject({ assessments: [1], answers: [1], risk: 1 });
+    // Only the agency marked at the cut-over (S2): a referral sent after it is not presumed.
+    expect(await seenBy('AG-NEW-AFTER-CUTOVER', personId)).toMatchObject({
+      assessments: [],
+      answers: [],
+      risk: 0,
+    });
     await owner.query(
       `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
        VALUES ($1, 1, now() - interval '1 minute', now(), 'spec-rls')`,
@@ -327,6 +366,30 @@ describe('assessment: row-level security on assessments and consent', () => {
     expect(await seenBy('AG-PRESUMED', personId)).toMatchObject({ assessments: [], answers: [], risk: 0 });
     await aConsent(personId, 1);
     expect(await seenBy('AG-PRESUMED', personId)).toMatchObject({ assessments: [1], answers: [1], risk: 1 });
+  });
+
+  it('the presumption ends at its presumed_until (S2): the agency scope selects nothing after it', async () => {
+    const personId = aPersonId();
+    await anAssessment(personId, 1);
+    await aRisk(personId);
+    await aReferral(personId, 1, 'AG-SUNSET');
+    await aPresumption(personId, 'AG-SUNSET', `now() - interval '1 second'`);
+    expect(await seenBy('AG-SUNSET', personId)).toMatchObject({ assessments: [], answers: [], risk: 0 });
+  });
+
+  it('a withdrawal recorded after a consent ends it, even dated before it (S1: fail closed on recording order)', async () => {
+    const personId = aPersonId();
+    await anAssessment(personId, 1);
+    await aRisk(personId);
+    await aReferral(personId, 1, 'AG-ORDER');
+    await aConsent(personId, 1);
+    expect(await seenBy('AG-ORDER', personId)).toMatchObject({ assessments: [1], answers: [1], risk: 1 });
+    await owner.query(
+      `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
+       VALUES ($1, 1, now() - interval '1 hour', now() + interval '1 millisecond', 'spec-rls')`,
+      [personId],
+    );
+    expect(await seenBy('AG-ORDER', personId)).toMatchObject({ assessments: [], answers: [], risk: 0 });
   });
 
   it("after the person withdraws consent, the agency scope selects none of the episode's assessment, answers or risk: only the withdrawal", async () => {

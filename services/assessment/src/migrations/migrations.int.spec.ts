@@ -345,7 +345,7 @@ describe('assessment migrations (real Postgres)', () => {
     }
   });
 
-  it('consent given (1100): append-only facts, the episodes known before marked presumed (closed set), consent read policies, and reverted', async () => {
+  it('consent given (1100): append-only facts, only the referrals active at the cut-over presumed (once, with a sunset), consent read policies, and a down that destroys no fact', async () => {
     const upTo = (migration: (typeof assessmentMigrations)[number]) =>
       open(assessmentMigrations.slice(0, assessmentMigrations.indexOf(migration) + 1));
     const asPlatform = (db: Awaited<ReturnType<typeof open>>, sql: string, params: unknown[] = []) =>
@@ -360,24 +360,61 @@ describe('assessment migrations (real Postgres)', () => {
          VALUES ($1, $2, $3, 'BAR', 'STANDARD_REVIEW', now() + interval '3 days', now(), 'c-consent')`,
         [randomUUID(), person, episode],
       );
+    const referred = (db: Awaited<ReturnType<typeof open>>, person: string, episode: number, ended = false) =>
+      asPlatform(
+        db,
+        `INSERT INTO assessment.agency_referral (referral_id, person_id, episode, recorded_at, agency_id, pathways, sent_at,
+           sent_event_id, ended_at, ended_by, end_event_id)
+         VALUES ($1, $2, $3, now(), 'AG-1', '{HEALTH}', now(), gen_random_uuid(), $4, $5, $6)`,
+        [
+          randomUUID(),
+          person,
+          episode,
+          ended ? new Date() : null,
+          ended ? 'CLOSED' : null,
+          ended ? randomUUID() : null,
+        ],
+      );
+    const withdrawn = (
+      db: Awaited<ReturnType<typeof open>>,
+      person: string,
+      episode: number,
+      at: string,
+      recorded = 'now()',
+    ) =>
+      asPlatform(
+        db,
+        `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
+         VALUES ($1, $2, ${at}, ${recorded}, 'c-consent')`,
+        [person, episode],
+      );
     const before = await upTo(AssessmentAnswersRequired1700000001000);
-    const [assessedBefore, referredBefore, later] = [personId(), personId(), personId()];
+    const [assessedBefore, referredBefore, endedBefore, withdrawnBefore, later, afterDown] = [
+      personId(),
+      personId(),
+      personId(),
+      personId(),
+      personId(),
+      personId(),
+    ];
+    const people = [assessedBefore, referredBefore, endedBefore, withdrawnBefore, later, afterDown];
     await assessed(before, assessedBefore, 2);
-    await asPlatform(
-      before,
-      `INSERT INTO assessment.agency_referral (referral_id, person_id, episode, recorded_at, agency_id, pathways, sent_at, sent_event_id)
-       VALUES ($1, $2, 3, now(), 'AG-1', '{HEALTH}', now(), gen_random_uuid())`,
-      [randomUUID(), referredBefore],
-    );
+    await referred(before, referredBefore, 3);
+    await referred(before, endedBefore, 1, true);
+    await referred(before, withdrawnBefore, 1);
+    await withdrawn(before, withdrawnBefore, 1, 'now()');
     await before.destroy();
 
     const all = await upTo(ConsentGiven1700000001100);
-    const presumed = (people: string[]) =>
+    const presumed = () =>
       asPlatform(
         all,
-        `SELECT person_id, episode FROM assessment.consent_presumption WHERE person_id = ANY($1) ORDER BY episode`,
+        `SELECT person_id, episode, agency_id, presumed_until - marked_at AS sunset
+           FROM assessment.consent_presumption WHERE person_id = ANY($1) ORDER BY episode`,
         [people],
       );
+    const cutovers = () =>
+      asPlatform(all, `SELECT count(*)::int AS n FROM assessment.consent_cutover`) as Promise<unknown>;
     const stands = (person: string, episode: number) =>
       asPlatform(all, `SELECT assessment.episode_consent_stands($1, $2) AS stands`, [person, episode]);
     const give = (person: string, givenAt: string, givenBy = 'user:spec') =>
@@ -398,34 +435,26 @@ describe('assessment migrations (real Postgres)', () => {
         `SELECT to_regclass('assessment.consent_given') AS given, to_regclass('assessment.consent_presumption') AS presumed,
                 to_regprocedure('assessment.episode_consent_stands(text, integer)') AS stands`,
       ) as Promise<Array<Record<string, unknown>>>;
+    const theCutOver = [{ person_id: referredBefore, episode: 3, agency_id: 'AG-1', sunset: { days: 90 } }];
     try {
-      // Every episode known at the migration, from assessments or referrals, is marked; a later one never.
+      // Only an agency's referral active at the migration is marked (S2): not an episode with an
+      // assessment only, an ended referral, or a withdrawn episode; a later episode never.
       await assessed(all, later, 1);
-      expect(await presumed([assessedBefore, referredBefore, later])).toEqual([
-        { person_id: assessedBefore, episode: 2 },
-        { person_id: referredBefore, episode: 3 },
-      ]);
-      expect(await stands(assessedBefore, 2)).toEqual([{ stands: true }]);
+      await referred(all, later, 1);
+      expect(await presumed()).toEqual(theCutOver);
+      expect(await cutovers()).toEqual([{ n: 1 }]);
+      expect(await stands(referredBefore, 3)).toEqual([{ stands: true }]);
+      expect(await stands(assessedBefore, 2)).toEqual([{ stands: false }]);
       expect(await stands(later, 1)).toEqual([{ stands: false }]);
-      // Consent given stands until a withdrawal later than it; given again after, it stands again.
+      // Consent given stands until a withdrawal; given (and recorded) again after, it stands again.
       await give(later, `now() - interval '2 hours'`);
       expect(await stands(later, 1)).toEqual([{ stands: true }]);
-      await asPlatform(
-        all,
-        `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
-         VALUES ($1, 1, now() - interval '1 hour', now(), 'c-consent')`,
-        [later],
-      );
+      await withdrawn(all, later, 1, `now() - interval '1 hour'`);
       expect(await stands(later, 1)).toEqual([{ stands: false }]);
       await give(later, 'now()');
       expect(await stands(later, 1)).toEqual([{ stands: true }]);
-      // A second withdrawal, later than that consent, ends it: the latest withdrawal counts.
-      await asPlatform(
-        all,
-        `INSERT INTO assessment.consent_withdrawal (person_id, episode, withdrawn_at, recorded_at, correlation_id)
-         VALUES ($1, 1, now() + interval '1 second', now(), 'c-consent')`,
-        [later],
-      );
+      // A withdrawal recorded after that consent ends it, even dated before it (S1).
+      await withdrawn(all, later, 1, `now() - interval '90 minutes'`, `now() + interval '1 millisecond'`);
       expect(await stands(later, 1)).toEqual([{ stands: false }]);
       await expect(give('someone', 'now()')).rejects.toThrow(/consent_given_person_id_check/);
       await expect(give(later, 'now()', '  ')).rejects.toThrow(/consent_given_given_by_check/);
@@ -437,22 +466,33 @@ describe('assessment migrations (real Postgres)', () => {
       ];
       expect(await readPolicies()).toEqual(consented);
 
+      // down destroys no fact (S3): it refuses while consent is recorded, then while an episode
+      // holds two withdrawals, and changes nothing when it refuses.
+      await expect(all.undoLastMigration({ transaction: 'each' })).rejects.toThrow(/cannot be reverted/);
+      expect(await tables()).toEqual([
+        {
+          given: 'consent_given',
+          presumed: 'consent_presumption',
+          stands: 'episode_consent_stands(text,integer)',
+        },
+      ]);
+      await asPlatform(all, `DELETE FROM assessment.consent_given WHERE person_id = $1`, [later]);
+      await expect(all.undoLastMigration({ transaction: 'each' })).rejects.toThrow(/cannot be reverted/);
+      await asPlatform(
+        all,
+        `DELETE FROM assessment.consent_withdrawal WHERE person_id = $1 AND withdrawn_at < now() - interval '80 minutes'`,
+        [later],
+      );
       await all.undoLastMigration({ transaction: 'each' });
-      expect(await tables()).toEqual([{ given: null, presumed: null, stands: null }]);
-      // One withdrawal per episode again: the first stands.
-      expect(
-        await asPlatform(
-          all,
-          `SELECT count(*)::int AS n, min(withdrawn_at) < now() - interval '30 minutes' AS first
-             FROM assessment.consent_withdrawal WHERE person_id = $1`,
-          [later],
-        ),
-      ).toEqual([{ n: 1, first: true }]);
+      // The cut-over's record stays; consent_given (empty) and the functions go.
+      expect(await tables()).toEqual([{ given: null, presumed: 'consent_presumption', stands: null }]);
       expect(await readPolicies()).toEqual([
         { tablename: 'assessment', function: 'episode_agencies' },
         { tablename: 'assessment_answers', function: 'assessment_agencies' },
         { tablename: 'risk_assessment', function: 'person_agencies' },
       ]);
+      // A referral sent while rolled back, then up again: the presumption set is not widened.
+      await referred(all, afterDown, 1);
       await all.runMigrations({ transaction: 'each' });
       expect(await tables()).toEqual([
         {
@@ -461,6 +501,9 @@ describe('assessment migrations (real Postgres)', () => {
           stands: 'episode_consent_stands(text,integer)',
         },
       ]);
+      expect(await presumed()).toEqual(theCutOver);
+      expect(await cutovers()).toEqual([{ n: 1 }]);
+      expect(await stands(afterDown, 1)).toEqual([{ stands: false }]);
       expect(await readPolicies()).toEqual(consented);
     } finally {
       await all.destroy();

@@ -411,6 +411,10 @@ export function createFacts(
 
   const consentWithdrawn: FactRule<ConsentWithdrawn> = {
     validate: (f) => {
+      // A repeat (a withdrawal after consent given again, assessment migration 1100) is a no-op:
+      // the journey already closed on the first, and keeps it (review stop 41, M3). Validators are
+      // not replayed, so no patch.
+      if (s.consentWithdrawn) return;
       open();
       notBefore('consent withdrawal', f.withdrawnAt, input.receivedAt, 'reception');
     },

@@ -357,6 +357,21 @@ describe('planner-fixes-2: a clock already overdue when the case closes (handled
     return j;
   }
 
+  it('a repeat withdrawal (after consent given again, review stop 41 M3) is accepted as a no-op: the first is kept', () => {
+    const j = withdrawnAfterDue(true, '2026-03-19T06:00:00.000Z');
+    j.run();
+    const first = structuredClone(j.s.consentWithdrawn);
+    const { seenEventIds: _seen, ...before } = structuredClone(j.s);
+    // Refused as "closed" before the fix, so the bridge dead-lettered it.
+    expect(
+      j.tell(j.facts.consentWithdrawn, { withdrawnAt: '2026-03-19T06:30:00.000Z', eventId: 'consent-2' }),
+    ).toBe('applied');
+    j.run();
+    expect(j.s.consentWithdrawn).toEqual(first);
+    const { seenEventIds: _after, ...after } = structuredClone(j.s);
+    expect(after).toEqual(before);
+  });
+
   it('old branch: the overdue clock is cancelled with the case, its breach never recorded', () => {
     const j = withdrawnAfterDue(false, '2026-03-19T06:00:00.000Z');
     j.run();
