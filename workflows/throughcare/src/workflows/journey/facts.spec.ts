@@ -863,7 +863,7 @@ describe('fact rules: appointments attended', () => {
 });
 
 describe('fact rules: consent, closure and return to custody', () => {
-  it('refuses a consent withdrawal dated before reception, and any further one once the case closes', () => {
+  it('refuses a consent withdrawal dated before reception; a further one once withdrawn changes nothing, and any other fact is refused', () => {
     const j = scotland();
     j.run();
     expect(
@@ -872,9 +872,17 @@ describe('fact rules: consent, closure and return to custody', () => {
     const withdrawn = { withdrawnAt: j.now, eventId: 'c1' };
     expect(j.tell(j.facts.consentWithdrawn, withdrawn)).toBe('applied');
     expect(j.s.consentWithdrawn).toEqual(withdrawn);
-    expect(refusal(() => j.facts.consentWithdrawn.validate({ withdrawnAt: j.now, eventId: 'c2' }))).toEqual(
-      invalid('case is closed (CONSENT_WITHDRAWN)'),
-    );
+    // A second withdrawal (after consent given again, review of stop 41, M3): accepted, the first kept.
+    expect(
+      refusal(() => j.facts.consentWithdrawn.validate({ withdrawnAt: j.now, eventId: 'c2' })),
+    ).toBeUndefined();
+    expect(j.tell(j.facts.consentWithdrawn, { withdrawnAt: j.now, eventId: 'c2' })).toBe('applied');
+    expect(j.s.consentWithdrawn).toEqual(withdrawn);
+    expect(
+      refusal(() =>
+        j.facts.caseCloseRequested.validate({ reason: 'DECEASED', requestedAt: j.now, eventId: 'x2' }),
+      ),
+    ).toEqual(invalid('case is closed (CONSENT_WITHDRAWN)'));
   });
 
   it('refuses a request to close a case already closing', () => {
