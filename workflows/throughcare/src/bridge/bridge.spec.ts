@@ -390,7 +390,7 @@ describe('bridge handler: a return to custody', () => {
 });
 
 describe('bridge handler: facts', () => {
-  const withdrawal = (): KnownEvent => ({
+  const consent = (): KnownEvent => ({
     eventType: 'assessment.consent.withdrawn',
     version: 1,
     eventId: randomUUID(),
@@ -399,37 +399,15 @@ describe('bridge handler: facts', () => {
     personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
     data: { episode: 1, withdrawnAt: '2027-01-14T09:00:00Z' },
   });
-  /** A fact only a running journey can take (a plain update): a close request. */
-  const closeRequest = (): KnownEvent => ({
-    eventType: 'throughcare.case.close-requested',
-    version: 1,
-    eventId: randomUUID(),
-    occurredAt: '2027-01-14T09:00:00Z',
-    correlationId: 'c',
-    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
-    data: { episode: 1, reason: 'DEPORTED', requestedAt: '2027-01-14T09:00:00Z' },
-  });
-
-  it('acknowledges a consent withdrawal when no journey is running (a second one after consent given again, review stop 41 M3); a journey without the handler still retries', async () => {
-    const ended = fakeTemporal(journeyNotRunning());
-    await expect(ended.handle(withdrawal(), context)).resolves.toBeUndefined();
-    expect(ended.logs).toEqual([expect.stringContaining(`no running journey throughcare-${PERSON}-1`)]);
-    const unhandled = fakeTemporal(noHandlerFor('consentWithdrawn'));
-    await expect(unhandled.handle(withdrawal(), context)).rejects.toMatchObject({
-      code: BridgeErrorCodes.notProcessed,
-    });
-  });
 
   it('dead-letters a fact for a journey that does not exist', async () => {
     const t = fakeTemporal(journeyNotRunning('not found'));
-    await expect(t.handle(closeRequest(), context)).rejects.toMatchObject({
-      code: BridgeErrorCodes.noJourney,
-    });
+    await expect(t.handle(consent(), context)).rejects.toMatchObject({ code: BridgeErrorCodes.noJourney });
   });
 
   it('dead-letters at once (permanent) a fact the journey rejects as VALIDATION_FAILED', async () => {
     const t = fakeTemporal(refusedWith('case is closed (CONSENT_WITHDRAWN)'));
-    const error = await t.handle(closeRequest(), context).then(
+    const error = await t.handle(consent(), context).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -448,7 +426,7 @@ describe('bridge handler: facts', () => {
         }),
       );
     });
-    const error = await t.handle(closeRequest(), context).then(
+    const error = await t.handle(consent(), context).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -457,7 +435,7 @@ describe('bridge handler: facts', () => {
     expect(error).toMatchObject({
       code: BridgeErrorCodes.notYetKnown,
       retryHorizonMs: 60_000,
-      message: `throughcare-${PERSON}-1 does not know yet what caseCloseRequested refers to: booking b-1 is not known to this episode (yet)`,
+      message: `throughcare-${PERSON}-1 does not know yet what consentWithdrawn refers to: booking b-1 is not known to this episode (yet)`,
     });
   });
 
@@ -474,7 +452,7 @@ describe('bridge handler: facts', () => {
         ),
       );
     });
-    const error = await t.handle(closeRequest(), context).then(
+    const error = await t.handle(consent(), context).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -500,7 +478,7 @@ describe('bridge handler: facts', () => {
     const t = fakeTemporal(async () => {
       throw new WorkflowUpdateFailedError('Workflow Update failed', cause);
     });
-    const error = await t.handle(closeRequest(), context).then(
+    const error = await t.handle(consent(), context).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -522,7 +500,7 @@ describe('bridge handler: facts', () => {
       });
     for (const type of [ErrorTypes.validation, ErrorTypes.notFound, ErrorTypes.conflict]) {
       const error = await failing(type)
-        .handle(closeRequest(), context)
+        .handle(consent(), context)
         .then(
           () => undefined,
           (e: unknown) => e,
@@ -534,7 +512,7 @@ describe('bridge handler: facts', () => {
       ]);
     }
     const unknown = await failing('SomethingNew')
-      .handle(closeRequest(), context)
+      .handle(consent(), context)
       .then(
         () => undefined,
         (e: unknown) => e,
@@ -559,8 +537,8 @@ describe('bridge handler: facts', () => {
     await expect(earlier.handle(closed(), context)).resolves.toBeUndefined();
     expect(earlier.logs).toEqual([expect.stringContaining('has no handler for it')]);
     // Any other fact without a journey, or without a handler, is not dropped.
-    const unhandled = fakeTemporal(noHandlerFor('caseCloseRequested'));
-    await expect(unhandled.handle(closeRequest(), context)).rejects.toMatchObject({
+    const unhandled = fakeTemporal(noHandlerFor('consentWithdrawn'));
+    await expect(unhandled.handle(consent(), context)).rejects.toMatchObject({
       code: BridgeErrorCodes.notProcessed,
     });
     const refused = fakeTemporal(refusedWith('not this episode'));

@@ -499,9 +499,6 @@ describe('bridge: event → workflow command', () => {
       name: 'consentWithdrawn',
       workflowId: `throughcare-${PERSON}-3`,
       arg: { withdrawnAt: '2027-01-14T09:00:00Z', eventId },
-      // A second withdrawal reaches a journey that closed on the first: skipped if it ended (M3).
-      onlyIfRunning: true,
-      handlerRequired: true,
     });
   });
 

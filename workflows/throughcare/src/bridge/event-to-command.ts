@@ -437,16 +437,10 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         eventId: event.eventId,
       });
     case 'assessment.consent.withdrawn':
-      // The assessment service keeps every withdrawal (a second one after consent given again,
-      // migration 1100): a journey that already closed on the first, and ended, skips it with a
-      // log line rather than dead-lettering it (review stop 41, M3); a running one takes it as a no-op.
-      return updateIfRunning(
-        consentWithdrawnUpdate,
-        throughcareWorkflowId(personId, event.data.episode),
-        { withdrawnAt: event.data.withdrawnAt, eventId: event.eventId },
-        // A running journey always has the handler (it predates every running build): not skipped.
-        { handlerRequired: true },
-      );
+      return update(consentWithdrawnUpdate, throughcareWorkflowId(personId, event.data.episode), {
+        withdrawnAt: event.data.withdrawnAt,
+        eventId: event.eventId,
+      });
     case 'throughcare.case.close-requested':
       return update(caseCloseRequestedUpdate, throughcareWorkflowId(personId, event.data.episode), {
         reason: event.data.reason,

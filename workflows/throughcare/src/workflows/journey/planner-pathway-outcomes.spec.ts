@@ -775,6 +775,43 @@ describe('a need the assessments no longer indicate is held before it is referre
     expect(next.p.needReferralsView()!.map((n) => n.status)).toEqual(['SENT', 'SENT']);
   });
 
+  it("a run resumed (its return reversed) follows its own episode's latest results, not those handed over into that episode (re-review of stop 41, S1)", () => {
+    const at = (assessmentId: string, status: AssessedPathway['status'], completedAt: string) => ({
+      pathway: 'HEALTH' as const,
+      status,
+      assessmentId,
+      kind: 'SUMMARY_REVIEW' as const,
+      completedAt,
+    });
+    const resumed = new SimulatedJourney({
+      ...inputFor('SCOTLAND', 30),
+      episode: 2,
+      // Episode 2 was itself a recall: episode 1 had found HEALTH required, episode 2 declined it.
+      carried: {
+        fromEpisode: 1,
+        reason: 'RECALL',
+        openNeeds: ['HEALTH'],
+        pathways: [at('asm-episode-1', 'SUPPORT_REQUIRED', '2025-10-01T10:00:00.000Z')],
+        releasedAt: '2025-11-01T10:00:00.000Z',
+        episodes: [],
+      },
+      resumed: {
+        releasedAt: '2026-03-01T10:00:00.000Z',
+        reversedAt: '2026-03-02T09:00:00.000Z',
+        reversedEpisode: 3,
+        eventId: 'e-reversal',
+        openNeeds: ['HEALTH'],
+        pathways: [at('asm-episode-2', 'SUPPORT_DECLINED', '2026-02-01T10:00:00.000Z')],
+      },
+    });
+    resumed.eligible = ['housing-1'];
+    resumed.run();
+    expect(resumed.p.pathwaysView()?.map((o) => [o.assessmentId, o.status])).toEqual([
+      ['asm-episode-2', 'SUPPORT_DECLINED'],
+    ]);
+    expect(resumed.needReferralsSent.size).toBe(0);
+  });
+
   it('on the branch before the patch (a journey replayed from before it) the need is referred as before; the patch is asked only where a hold would be raised', () => {
     const old = heldJourney('SUPPORT_DECLINED', [PATHWAY_HOLD_PATCH]);
     expect(holds(old)).toEqual([]);

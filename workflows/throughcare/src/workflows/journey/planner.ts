@@ -1046,9 +1046,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       ...(s.coreScreen ? [{ ...s.coreScreen, kind: 'CORE_SCREEN' as const }] : []),
       ...s.assessments,
     ].filter((c) => c.pathways !== undefined);
-    // The episode before's latest assessed results (a recall's hand-over, or the run resumed), older
-    // than any assessment of this episode (review of stop 41, pathway-hold S1).
-    const carried = s.carried?.pathways ?? input.resumed?.pathways ?? [];
+    // The latest assessed results before this run's own assessments, older than any of them (review
+    // of stop 41, pathway-hold S1): a run resumed takes its own episode's at closure (which already
+    // include what that episode carried), never the hand-over into it; a recall's next episode the
+    // hand-over's.
+    const carried = input.resumed?.pathways ?? s.carried?.pathways ?? [];
     if (completions.length === 0 && carried.length === 0) return undefined;
     const ordered = completions
       .map((c, i) => ({ c, i }))
