@@ -45,7 +45,7 @@ import {
   type CompletionFacts,
 } from './assessment.state';
 import type { ConsentState } from './consent-given.schemas';
-import { episodeConsent } from './consent-given.service';
+import { episodeConsent, lockConsentFacts } from './consent-given.service';
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
 import { inScope, type Caller, type EstablishmentScope } from './establishment-scope';
 
@@ -387,9 +387,7 @@ export class AssessmentsService {
       throw new WithdrawalInFutureError(withdrawnAt, now);
     // Serialises the person's consent facts (as ConsentGivenService does): each decision below
     // sees every withdrawal and consent recorded before it.
-    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-      `assessment:consent:${personId}`,
-    ]);
+    const recordedAt = await lockConsentFacts(tx, personId);
     // While consent stands (GIVEN) a withdrawal is always recorded, whatever its instant: it ends
     // every consent recorded before it (S1, fail closed on recording order; a withdrawal stays as
     // easy as giving consent, Art 7(3)). Otherwise the same withdrawal again is the fact already
@@ -407,7 +405,7 @@ export class AssessmentsService {
       personId,
       episode,
       withdrawnAt,
-      recordedAt: now,
+      recordedAt,
       correlationId: correlationId ?? first.correlationId,
     });
     await tx.insert(ConsentWithdrawal, withdrawal);

@@ -113,6 +113,18 @@ export async function episodeConsent(
  * The state is derived from the facts (with the episode's withdrawal and the cut-over's
  * presumption), never stored.
  */
+/**
+ * Serialises a person's consent facts (consents given and withdrawals) and answers the instant to
+ * record the next one at: the database's clock read **after** the lock (re-review of stop 41, M1),
+ * so a fact that waited behind another is always recorded after it, whichever app server (and
+ * clock) took it; the consent rule compares recording instants.
+ */
+export async function lockConsentFacts(tx: EntityManager, personId: string): Promise<Date> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`assessment:consent:${personId}`]);
+  const [row] = (await tx.query('SELECT clock_timestamp() AS at')) as { at: Date }[];
+  return new Date(row!.at);
+}
+
 @Injectable()
 export class ConsentGivenService {
   constructor(private readonly dataSource: DataSource) {}
@@ -134,9 +146,7 @@ export class ConsentGivenService {
       if (givenAt.getTime() > now.getTime()) throw new ConsentInFutureError(givenAt, now);
       if (givenAt.getTime() < startedAt.getTime())
         throw new ConsentBeforeEpisodeError(givenAt, episode, startedAt);
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `assessment:consent:${personId}`,
-      ]);
+      const recordedAt = await lockConsentFacts(tx, personId);
       let created = false;
       const apply = async (manager: EntityManager): Promise<RecordKeyResult> => {
         // The same consent again (a retry without a key) is the fact already recorded.
@@ -148,7 +158,7 @@ export class ConsentGivenService {
           episode,
           givenAt,
           givenBy: actor,
-          recordedAt: now,
+          recordedAt,
         });
         await manager.insert(ConsentGiven, fact);
         created = true;
