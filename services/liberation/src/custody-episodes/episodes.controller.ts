@@ -38,7 +38,7 @@ import {
   type ReverseReceptionBody,
   type TransferRecordedView,
 } from './custody-episode.schemas';
-import { EPISODE_PAGE_SCHEMA, EPISODE_VIEW_EXAMPLE, EPISODE_VIEW_SCHEMA } from './custody-episode.openapi';
+import { EPISODE_VIEW_EXAMPLE, EPISODE_VIEW_SCHEMA } from './custody-episode.openapi';
 import { CourtLiberationReversalService } from './court-liberation-reversal.service';
 import { EpisodesService } from './episodes.service';
 import { ReceptionReversalService } from './reception-reversal.service';
@@ -81,7 +81,6 @@ export class EpisodesController {
   @ApiResponse({
     status: 200,
     description: 'A page of episodes (the state asked for, if any) and the cursor of the next one',
-    schema: EPISODE_PAGE_SCHEMA as never,
     example: { items: [EPISODE_VIEW_EXAMPLE], nextCursor: null },
   })
   @ApiResponse({ status: 400, description: 'Invalid person id or query (problem+json naming each field)' })
