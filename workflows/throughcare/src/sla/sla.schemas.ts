@@ -45,34 +45,20 @@ export const JourneyNeedParamsSchema = z
   .strict();
 export type JourneyNeedParams = z.output<typeof JourneyNeedParamsSchema>;
 
+/** A body of one reason, as prison staff give it for a change to what a journey refers. */
+const reasonBody = (description: string) =>
+  z.object({ reason: z.string().max(2000).trim().min(1).describe(description) }).strict();
+
 /** Prison staff stop referring a need: why (the agencies holding it are told). */
-export const StopNeedBodySchema = z
-  .object({
-    reason: z
-      .string()
-      .max(2000)
-      .trim()
-      .min(1)
-      .describe(
-        'Why the need is no longer referred (arranged outside the platform, no longer a need, the person refuses it): the agencies whose referrals are withdrawn are told it',
-      ),
-  })
-  .strict();
+export const StopNeedBodySchema = reasonBody(
+  'Why the need is no longer referred (arranged outside the platform, no longer a need, the person refuses it): the agencies whose referrals are withdrawn are told it',
+);
 export type StopNeedBody = z.output<typeof StopNeedBodySchema>;
 
 /** Prison staff keep referring a need the latest assessment no longer indicates: why. */
-export const KeepNeedBodySchema = z
-  .object({
-    reason: z
-      .string()
-      .max(2000)
-      .trim()
-      .min(1)
-      .describe(
-        'Why the need is referred all the same although the latest assessment of its pathway does not indicate it (the person asked for the support after all, the assessment is out of date): kept on the journey item',
-      ),
-  })
-  .strict();
+export const KeepNeedBodySchema = reasonBody(
+  'Why the need is referred all the same although the latest assessment of its pathway does not indicate it (the person asked for the support after all, the assessment is out of date): kept on the journey item',
+);
 export type KeepNeedBody = z.output<typeof KeepNeedBodySchema>;
 
 /** One SLA breach as `/breaches` returns it. */
