@@ -298,6 +298,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
         establishmentCode: i.establishmentCode,
         previousEstablishmentCode: i.previousEstablishmentCode,
         preReleaseMeetingDate: i.preReleaseMeetingDate,
+        ...(i.alsoTell ? { alsoTell: [...i.alsoTell] } : {}),
         preReleaseMeetingEstablishmentCode: i.preReleaseMeetingEstablishmentCode,
       }));
       return { notificationId };
