@@ -131,6 +131,7 @@ export type Effect =
       previousEstablishmentCode?: string;
       preReleaseMeetingDate?: string;
       preReleaseMeetingEstablishmentCode?: string;
+      alsoTell?: string[];
     };
 
 export interface RecordingOptions {
