@@ -374,6 +374,48 @@ describe('liberation: gate arrangements for the day of liberation', () => {
       expect(JSON.stringify(event)).not.toContain('A sister');
     });
 
+    it('says it when a sentence calculation moves the date (the path a re-plan applies by), as for a change by hand', async () => {
+      const personId = await inCustody({
+        sentenceDate: daysFromToday(-10),
+        expectedReleaseDate: daysFromToday(60),
+      });
+      const made = await json<GateArrangementView>(await put(personId, agency));
+      const calculated = await ctx.lib.post(`/people/${personId}/episodes/1/sentence-calculations`, {
+        sentences: [{ id: 'charge-1', sentenceDate: daysFromToday(-10), term: { days: 101 } }],
+      });
+      expect(calculated.status).toBe(201);
+      const now = await json<GateArrangementView>(await ctx.lib.get(path(personId)));
+      expect(now.liberationDate).not.toBe(made.forLiberationDate);
+      expect(
+        dataOf(await ctx.lib.eventsOnBus('custody.gate-arrangement.reconfirmation-needed', personId)),
+      ).toEqual([
+        expect.objectContaining({
+          forLiberationDate: made.forLiberationDate,
+          liberationDate: now.liberationDate,
+          agencyId: 'agency-edinburgh-housing',
+        }),
+      ]);
+    });
+
+    it('documents the list in OpenAPI: its query, an example, the bearer token', async () => {
+      const doc = (await (await fetch(`${ctx.lib.base}/docs-json`)).json()) as {
+        paths: Record<
+          string,
+          Record<
+            string,
+            { parameters?: Array<{ name: string }>; responses: Record<string, unknown>; security?: unknown }
+          >
+        >;
+      };
+      const op = doc.paths['/gate-arrangements']?.['get'];
+      expect(op?.parameters?.map((p) => p.name).sort()).toEqual(
+        ['cursor', 'establishmentCode', 'limit', 'needsReconfirmation'].sort(),
+      );
+      expect(JSON.stringify(op?.responses['200'])).toContain('"needsReconfirmation":true');
+      expect(Object.keys(op?.responses ?? {}).sort()).toEqual(['200', '400', '401'].sort());
+      expect(op?.security).toEqual([{ bearer: [] }]);
+    });
+
     it("lists the arrangements to confirm again in the caller's establishments (paged, filtered, 400 naming the field)", async () => {
       const moved = await inCustody();
       const kept = await inCustody();
