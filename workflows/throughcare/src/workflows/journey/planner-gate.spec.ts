@@ -62,7 +62,7 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
     expect(open(j)[0]!.what).toContain(
       `made for liberation on ${first}; the liberation date is now ${moved}`,
     );
-    expect(open(j)[0]!.what).toContain('agency:collector-1');
+    expect(open(j)[0]!.what).toContain("agency:collector-1 (told the new date by the journey's notice)");
     // One notice of the new date, to the agency the journey tells, with a copy for the collector.
     const [notice] = dateNotices(j);
     expect(dateNotices(j)).toHaveLength(1);
@@ -153,6 +153,17 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
     expect(j.s.adopted).not.toContain(GATE_RECONFIRMATION_PATCH);
     expect(gateItems(j)).toEqual([]);
     expect(dateNotices(j)[0]!.alsoTell).toBeUndefined();
+  });
+
+  it('with no agency referred yet, the item tells the prison to tell the collecting agency itself', () => {
+    const j = screenedJourney(['ACCOMMODATION'], [], 40, [], (x) => (x.mainAgency = undefined));
+    recordGate(j, 1);
+    j.run();
+    j.t += DAY;
+    moveDate(j, 14);
+    expect(j.p.noticeRecipient()).toBeUndefined();
+    expect(open(j)[0]!.what).toContain('agency:collector-1 (not told by the journey');
+    expect(dateNotices(j)).toEqual([]);
   });
 
   it('a journey told no arrangement never asks the patch', () => {

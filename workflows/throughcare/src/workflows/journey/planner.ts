@@ -2447,7 +2447,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (earlier.some((a) => a.status === 'OPEN' || a.resolution?.by !== 'throughcare')) return;
     const who =
       gate.collectedBy === 'AGENCY'
-        ? `agency:${gate.agencyId} (told the new date by the journey's notice)`
+        ? noticeRecipient() !== undefined
+          ? `agency:${gate.agencyId} (told the new date by the journey's notice)`
+          : `agency:${gate.agencyId} (not told by the journey: no agency is referred yet; tell it the new date)`
         : gate.collectedBy === 'NOBODY'
           ? 'the person (nobody collects: travel and first night)'
           : `whoever collects (${gate.collectedBy})`;
