@@ -1191,6 +1191,17 @@ const POLICY: Policy[] = [
     request: () => ({ path: '/absences/overdue?limit=200' }),
   },
   {
+    // Who sees whose arrangements (the caller's establishments only, named or not) is proven in
+    // gate-arrangements.int.spec; here the operation's admission.
+    app: 'liberation',
+    method: 'GET',
+    path: '/gate-arrangements',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/gate-arrangements?needsReconfirmation=true&limit=100' }),
+  },
+  {
     app: 'liberation',
     method: 'GET',
     path: '/release-point-replans',

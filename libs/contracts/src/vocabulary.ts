@@ -210,6 +210,16 @@ export const ReleaseDateChangeReason = z.enum([
 ]);
 export type ReleaseDateChangeReason = z.infer<typeof ReleaseDateChangeReason>;
 
+/** Who meets the person at the prison gate on liberation day (gate arrangements; NOBODY: travels alone). */
+export const GateCollectorKind = z.enum([
+  'FAMILY_OR_FRIEND',
+  'AGENCY',
+  'MENTOR',
+  'JUSTICE_SOCIAL_WORK_OR_PROBATION',
+  'NOBODY',
+]);
+export type GateCollectorKind = z.infer<typeof GateCollectorKind>;
+
 /** Assessments after the core screen (seed 000 stages 3–5). */
 export const AssessmentKind = z.enum(['COMPREHENSIVE_SCREEN', 'STANDARD_REVIEW', 'SUMMARY_REVIEW']);
 export type AssessmentKind = z.infer<typeof AssessmentKind>;

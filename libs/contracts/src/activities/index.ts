@@ -118,6 +118,12 @@ export interface ReferralActivities {
     /** The pre-release meeting booked (with a changed liberation date): its day and prison. */
     preReleaseMeetingDate?: string;
     preReleaseMeetingEstablishmentCode?: string;
+    /**
+     * Agencies to give a copy of a change every agency working with the person hears of (a new
+     * liberation date, say) besides those holding an open referral of the episode: the agency
+     * collecting the person at the gate. Each agency gets one copy, whatever the lists hold.
+     */
+    alsoTell?: string[];
     correlationId: string;
   }): Promise<{ notificationId: string }>;
   /** Withdraws a referral (consent withdrawn, case closed). Idempotent; a repeat is a no-op. */

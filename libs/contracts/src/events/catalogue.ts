@@ -21,6 +21,7 @@ import {
   EngagementBodyKind,
   EngagementMode,
   EstablishmentCode,
+  GateCollectorKind,
   IsoDate,
   PersonSex,
   IsoInstant,
@@ -307,6 +308,52 @@ export const GatePickupCancelledV1 = eventSchema(
   z.object({ bookingId: z.uuid(), episode: z.number().int().min(1), reason: z.string().min(1).max(500) }),
 );
 export type GatePickupCancelledV1 = z.infer<typeof GatePickupCancelledV1>;
+
+/**
+ * Who collects at the gate, as a code: the collecting agency's id when an agency collects, never
+ * the name of a family member, friend or mentor (that stays in the liberation service).
+ */
+const GateCollector = {
+  collectedBy: GateCollectorKind,
+  agencyId: z.string().min(1).max(200).optional(),
+};
+
+/**
+ * Prison staff recorded an episode's gate arrangement (a new version), or reconfirmed the current
+ * one for the liberation date now: `forLiberationDate` is the liberation date it holds for.
+ */
+export const GateArrangementRecordedV1 = eventSchema(
+  'custody.gate-arrangement.recorded',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    version: z.number().int().min(1),
+    forLiberationDate: IsoDate,
+    ...GateCollector,
+    recordedAt: IsoInstant,
+  }),
+);
+export type GateArrangementRecordedV1 = z.infer<typeof GateArrangementRecordedV1>;
+
+/**
+ * The liberation date of an episode with a gate arrangement moved away from the date the
+ * arrangement was made for (`forLiberationDate`): whoever collects must be asked again for
+ * `liberationDate`, and staff reconfirm (or change) the arrangement.
+ */
+export const GateArrangementReconfirmationNeededV1 = eventSchema(
+  'custody.gate-arrangement.reconfirmation-needed',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    version: z.number().int().min(1),
+    forLiberationDate: IsoDate,
+    liberationDate: IsoDate,
+    previousLiberationDate: IsoDate,
+    ...GateCollector,
+    changedAt: IsoInstant,
+  }),
+);
+export type GateArrangementReconfirmationNeededV1 = z.infer<typeof GateArrangementReconfirmationNeededV1>;
 
 /** An involved agency was told of a change in the plan (once per change). */
 export const AgencyNotifiedV1 = eventSchema(
@@ -778,6 +825,8 @@ export const EventCatalogue = {
   'custody.release-date.changed@1': ReleaseDateChangedV1,
   'custody.gate-pickup.booked@1': GatePickupBookedV1,
   'custody.gate-pickup.cancelled@1': GatePickupCancelledV1,
+  'custody.gate-arrangement.recorded@1': GateArrangementRecordedV1,
+  'custody.gate-arrangement.reconfirmation-needed@1': GateArrangementReconfirmationNeededV1,
   'referral.agency.notified@1': AgencyNotifiedV1,
   'referral.agency.notified@2': AgencyNotifiedV2,
   'assessment.assessment.requested@1': AssessmentRequestedV1,

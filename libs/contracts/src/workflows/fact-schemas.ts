@@ -5,6 +5,7 @@ import {
   Attendance,
   JourneyCloseRequestReason,
   EstablishmentCode,
+  GateCollectorKind,
   IsoDate,
   IsoInstant,
   MeetingKind,
@@ -84,6 +85,13 @@ export const FactSchemas = {
     reason: Text.optional(),
   }),
   riskAssessed: fact(RiskAssessedBands),
+  gateArrangementRecorded: fact({
+    version: z.number().int().min(1),
+    forLiberationDate: IsoDate,
+    collectedBy: GateCollectorKind,
+    agencyId: Id.optional(),
+    recordedAt: IsoInstant,
+  }),
   consentWithdrawn: fact({ withdrawnAt: IsoInstant }),
   needStopped: fact({
     pathway: Pathway,

@@ -6,6 +6,7 @@ import type {
   Attendance,
   ClosureReason,
   CourtLiberationStatus,
+  GateCollectorKind,
   JourneyCloseRequestReason,
   Jurisdiction,
   MeetingKind,
@@ -273,6 +274,22 @@ export interface RiskAssessed {
   eventId: string;
 }
 
+/**
+ * Prison staff recorded (or reconfirmed) the episode's gate arrangement (`custody.gate-arrangement.
+ * recorded`): the version, the liberation date it holds for, and who collects as a code (the
+ * agency's id when an agency collects; never a name). Since `gate-reconfirmation-1` the journey
+ * keeps the latest version and, while the liberation date is another, raises
+ * `gate-reconfirm:<liberation date>` (GATE_ARRANGEMENT_RECONFIRMATION) for prison staff.
+ */
+export interface GateArrangementRecorded {
+  version: number;
+  forLiberationDate: string;
+  collectedBy: GateCollectorKind;
+  agencyId?: string;
+  recordedAt: string;
+  eventId: string;
+}
+
 export interface ReleaseDateChanged {
   expectedReleaseDate: string;
   reason: ReleaseDateChangeReason;
@@ -425,6 +442,10 @@ export const agencyAttendanceRecordedUpdate = defineUpdate<void, [AgencyAttendan
 );
 /** A risk assessment was recorded (see `RiskAssessed`). */
 export const riskAssessedUpdate = defineUpdate<void, [RiskAssessed]>('riskAssessed');
+/** The gate arrangement was recorded or reconfirmed (see `GateArrangementRecorded`). */
+export const gateArrangementRecordedUpdate = defineUpdate<void, [GateArrangementRecorded]>(
+  'gateArrangementRecorded',
+);
 /** The expected release date moved: derived dates move, bookings are remade, agencies re-notified. */
 export const releaseDateChangedUpdate = defineUpdate<void, [ReleaseDateChanged]>('releaseDateChanged');
 export const assessmentCompletedUpdate = defineUpdate<void, [AssessmentCompleted]>('assessmentCompleted');

@@ -5,6 +5,8 @@ import type {
   AbsenceReversedV1,
   AbsenceStartedV1,
   EndedAbsence,
+  GateArrangementReconfirmationNeededV1,
+  GateArrangementRecordedV1,
   GatePickupBookedV1,
   GatePickupCancelledV1,
   LiberatedFromCourtV2,
@@ -21,6 +23,7 @@ import type {
   ReceptionReversedV1,
 } from '@throughcare/contracts';
 import type { CustodyEpisode, ReceivedEpisode } from './custody-episode.entity';
+import type { GateArrangement } from './gate-arrangement.entity';
 import type { GatePickup } from './gate-pickup.entity';
 import type { Meeting } from './meeting.entity';
 import type { Movement } from './movement.entity';
@@ -132,6 +135,63 @@ export function releaseDateChangedEvent(
       previousExpectedReleaseDate: change.previousExpectedReleaseDate,
       reason: change.reason,
       changedAt: change.changedAt.toISOString(),
+    },
+  };
+}
+
+/** Who collects, as the events carry it: the kind, and the agency's id when an agency collects (never a name). */
+function collectorOf(
+  a: GateArrangement,
+): Pick<GateArrangementRecordedV1['data'], 'collectedBy' | 'agencyId'> {
+  const by = a.arrangement.collectedBy;
+  return { collectedBy: by.kind, ...(by.kind === 'AGENCY' && by.agencyId ? { agencyId: by.agencyId } : {}) };
+}
+
+/** Staff recorded (or reconfirmed) the gate arrangement `a` for its liberation date. */
+export function gateArrangementRecordedEvent(
+  e: CustodyEpisode,
+  a: GateArrangement,
+): GateArrangementRecordedV1 {
+  return {
+    eventType: 'custody.gate-arrangement.recorded',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: a.recordedAt.toISOString(),
+    correlationId: a.correlationId,
+    description: `Custody episode ${e.episode}: gate arrangement version ${a.version} recorded for liberation on ${a.forLiberationDate}`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      version: a.version,
+      forLiberationDate: a.forLiberationDate,
+      ...collectorOf(a),
+      recordedAt: a.recordedAt.toISOString(),
+    },
+  };
+}
+
+/** The liberation date moved from `previousLiberationDate` to `liberationDate`, away from the date `a` was made for. */
+export function gateReconfirmationNeededEvent(
+  e: CustodyEpisode,
+  a: GateArrangement,
+  move: { liberationDate: string; previousLiberationDate: string; changedAt: Date; correlationId: string },
+): GateArrangementReconfirmationNeededV1 {
+  return {
+    eventType: 'custody.gate-arrangement.reconfirmation-needed',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: move.changedAt.toISOString(),
+    correlationId: move.correlationId,
+    description: `Custody episode ${e.episode}: the gate arrangement was made for liberation on ${a.forLiberationDate}; the liberation date is now ${move.liberationDate}`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      version: a.version,
+      forLiberationDate: a.forLiberationDate,
+      liberationDate: move.liberationDate,
+      previousLiberationDate: move.previousLiberationDate,
+      ...collectorOf(a),
+      changedAt: move.changedAt.toISOString(),
     },
   };
 }

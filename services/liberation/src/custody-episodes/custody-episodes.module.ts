@@ -40,7 +40,10 @@ import { ReplansController } from './replans.controller';
 import { REPLAN_WORKFLOW_TASK_QUEUE, ReplanService } from './replan.service';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
 import { GateArrangement } from './gate-arrangement.entity';
-import { GateArrangementsController } from './gate-arrangements.controller';
+import {
+  EstablishmentGateArrangementsController,
+  GateArrangementsController,
+} from './gate-arrangements.controller';
 import { GateArrangementsService } from './gate-arrangements.service';
 import { TemporaryAbsence } from './temporary-absence.entity';
 import { OverdueAbsencesController } from './overdue-absences.controller';
@@ -106,6 +109,7 @@ export class CustodyEpisodesModule {
         TemporaryAbsencesController,
         OverdueAbsencesController,
         GateArrangementsController,
+        EstablishmentGateArrangementsController,
       ],
       providers: [
         { provide: PersonIds, useValue: new PersonIds(options.personIdSecret) },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { IsoDate } from '@throughcare/contracts';
+import { EstablishmentCode, GateCollectorKind, IsoDate } from '@throughcare/contracts';
+import { keysetCursor } from '@throughcare/platform-http';
 import { VersionCursor } from './version-pages';
 
 // Issue 10, gate arrangements: the day of liberation planned with the person, the prison and
@@ -7,13 +8,7 @@ import { VersionCursor } from './version-pages';
 
 const words = (max: number) => z.string().trim().min(1).max(max);
 
-export const GateCollectorKind = z.enum([
-  'FAMILY_OR_FRIEND',
-  'AGENCY',
-  'MENTOR',
-  'JUSTICE_SOCIAL_WORK_OR_PROBATION',
-  'NOBODY',
-]);
+export { GateCollectorKind };
 export const GateTransportKind = z.enum([
   'CAR',
   'PUBLIC_TRANSPORT',
@@ -105,6 +100,30 @@ export const ListGateArrangementsQuerySchema = z
   .strict();
 export type ListGateArrangementsQuery = z.output<typeof ListGateArrangementsQuerySchema>;
 
+/** The cursor of the establishment list: the last episode of the page, by person then episode. */
+export const GateArrangementEpisodeCursor = keysetCursor(
+  z.object({ personId: z.string().max(100), episode: z.number().int().min(1) }),
+);
+export const ListEstablishmentGateArrangementsQuerySchema = z
+  .object({
+    establishmentCode: EstablishmentCode.optional().describe(
+      "Only episodes held at this establishment (one of the caller's); absent: every establishment of the caller",
+    ),
+    needsReconfirmation: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe(
+        'true: only arrangements made for another liberation date than the one now (to confirm again with whoever collects); false: only those made for the liberation date now; absent: every current arrangement',
+      ),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: GateArrangementEpisodeCursor.schema.optional().describe('nextCursor from the previous page'),
+  })
+  .strict();
+export type ListEstablishmentGateArrangementsQuery = z.output<
+  typeof ListEstablishmentGateArrangementsQuerySchema
+>;
+
 export interface GateArrangementView extends GateArrangementDetails {
   personId: string;
   episode: number;
@@ -122,6 +141,10 @@ export interface GateArrangementView extends GateArrangementDetails {
    * with whoever collects), no first-night accommodation, the pick-up booked for another day.
    */
   concerns: string[];
+  /** The liberation date moved away from `forLiberationDate`: confirm the arrangement again with whoever collects. */
+  needsReconfirmation: boolean;
+  /** Where the person is held now (open episodes; released: where they were released from). */
+  establishmentCode: string;
   recordedAt: string;
   recordedBy: string;
 }

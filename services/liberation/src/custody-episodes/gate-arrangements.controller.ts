@@ -8,7 +8,9 @@ import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throug
 import { EpisodePathSchema, type EpisodePath } from './custody-episode.schemas';
 import {
   GateArrangementBodySchema,
+  ListEstablishmentGateArrangementsQuerySchema,
   ListGateArrangementsQuerySchema,
+  type ListEstablishmentGateArrangementsQuery,
   type GateArrangementBody,
   type GateArrangementPage,
   type GateArrangementView,
@@ -174,5 +176,68 @@ export class GateArrangementsController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<GateArrangementPage> {
     return this.arrangements.list(personId, episode, query, scopeOf(principal));
+  }
+}
+
+/** An arrangement made for liberation on a date that has since moved (the establishment list's example). */
+const MOVED_EXAMPLE: GateArrangementView = {
+  ...EXAMPLES.agency.value,
+  collectedBy: { kind: 'AGENCY', agencyId: 'agency-edinburgh-housing' },
+  transport: { kind: 'AGENCY_VEHICLE' },
+  firstNight: { kind: 'SUPPORTED_ACCOMMODATION', note: 'Room confirmed by the provider' },
+  personId: 'tc_7f3k9q2m4x8b',
+  episode: 1,
+  version: 2,
+  etag: '"gate-v2"',
+  forLiberationDate: '2027-03-05',
+  liberationDate: '2027-03-12',
+  gatePickup: {
+    bookingId: '3f1e2d4c-5b6a-4789-8abc-def012345678',
+    date: '2027-03-12',
+    establishmentCode: 'BAR',
+  },
+  concerns: [
+    'made for liberation on 2027-03-05; the liberation date is now 2027-03-12: confirm it again with whoever collects',
+  ],
+  needsReconfirmation: true,
+  establishmentCode: 'BAR',
+  recordedAt: '2027-02-20T10:15:00.000Z',
+  recordedBy: 'officer-4411',
+};
+
+@ApiTags('gate arrangements')
+@PrisonStaff()
+@Controller('gate-arrangements')
+@PersonalData()
+export class EstablishmentGateArrangementsController {
+  constructor(private readonly arrangements: GateArrangementsService) {}
+
+  @Audited({
+    action: 'custody-episode.list-establishment-gate-arrangements',
+    kind: 'list',
+    objectType: 'custody-episode',
+    disclosed: from.items('personId'),
+  })
+  @Get()
+  @ApiOperation({
+    summary:
+      "The current gate arrangement of each open episode held in the caller's establishments (or the one named), by person then episode; needsReconfirmation=true: those made for a liberation date that has since moved, to confirm again with whoever collects",
+    description:
+      'An arrangement needs reconfirmation while the liberation date now (the release-day rule applied to the expected release date) is not the date it was made for (`forLiberationDate`). Staff reconfirm it with PUT /people/{personId}/episodes/{episode}/gate-arrangement and `confirmedForLiberationDate` (or record another arrangement); it then leaves the list, as it does when the date moves back or the person is released. The journey raises the attention item GATE_ARRANGEMENT_RECONFIRMATION for each.',
+  })
+  @ApiQueryFromZod(ListEstablishmentGateArrangementsQuerySchema)
+  @ApiResponse({
+    status: 200,
+    description:
+      'A page of current arrangements (each with needsReconfirmation and where the person is held) and the cursor of the next one',
+    example: { items: [MOVED_EXAMPLE], nextCursor: null },
+  })
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  listForEstablishments(
+    @Query(new ZodValidationPipe(ListEstablishmentGateArrangementsQuerySchema, 'query'))
+    query: ListEstablishmentGateArrangementsQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<GateArrangementPage> {
+    return this.arrangements.listForEstablishments(query, scopeOf(principal));
   }
 }

@@ -1,4 +1,5 @@
 import { addDays, dayOfWeek, isBankHoliday } from '@throughcare/domain';
+import type { KnownEvent } from '@throughcare/contracts';
 import type { GateArrangementPage, GateArrangementView } from './gate-arrangement.schemas';
 import {
   aReception,
@@ -260,5 +261,225 @@ describe('liberation: gate arrangements for the day of liberation', () => {
     const read = await ctx.lib.get(path(personId));
     expect(read.status).toBe(200);
     expect(await json<GateArrangementView>(read)).toMatchObject({ liberationDate: null, concerns: [] });
+  });
+
+  describe('a moved liberation date is said on the bus and listed for the prison (nobody silently misses it)', () => {
+    const agency = {
+      ...family,
+      collectedBy: { kind: 'AGENCY', agencyId: 'agency-edinburgh-housing' },
+      transport: { kind: 'AGENCY_VEHICLE' },
+      firstNight: { kind: 'SUPPORTED_ACCOMMODATION' },
+    };
+    const dataOf = (events: KnownEvent[]) => events.map((e) => e.data as Record<string, unknown>);
+    /** Every page of the establishment list as `as` sees it, for the people of this test only. */
+    async function listed(query: string, people: string[], as?: Caller): Promise<GateArrangementView[]> {
+      const found: GateArrangementView[] = [];
+      let cursor: string | null = null;
+      do {
+        const r = await ctx.lib.get(
+          `/gate-arrangements?limit=100&${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          as,
+        );
+        expect(r.status).toBe(200);
+        const page = await json<GateArrangementPage>(r);
+        found.push(...page.items.filter((v) => people.includes(v.personId)));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return found;
+    }
+
+    it('emits recorded, then reconfirmation-needed (agency and date, no name) when the date moves away, and recorded again on reconfirmation; a move back says nothing', async () => {
+      const personId = await inCustody();
+      const expectedAtFirst = (
+        await json<{ expectedReleaseDate: string }>(await ctx.lib.get(`/people/${personId}/episodes/1`))
+      ).expectedReleaseDate;
+      const made = await json<GateArrangementView>(await put(personId, agency));
+      expect(dataOf(await ctx.lib.eventsOnBus('custody.gate-arrangement.recorded', personId))).toEqual([
+        {
+          episode: 1,
+          version: 1,
+          forLiberationDate: made.forLiberationDate,
+          collectedBy: 'AGENCY',
+          agencyId: 'agency-edinburgh-housing',
+          recordedAt: made.recordedAt,
+        },
+      ]);
+
+      await changeDate(personId, daysFromToday(75));
+      const moved = await json<GateArrangementView>(await ctx.lib.get(path(personId)));
+      expect(moved.needsReconfirmation).toBe(true);
+      const needed = await ctx.lib.eventsOnBus('custody.gate-arrangement.reconfirmation-needed', personId);
+      expect(dataOf(needed)).toEqual([
+        {
+          episode: 1,
+          version: 1,
+          forLiberationDate: made.forLiberationDate,
+          liberationDate: moved.liberationDate,
+          previousLiberationDate: made.forLiberationDate,
+          collectedBy: 'AGENCY',
+          agencyId: 'agency-edinburgh-housing',
+          changedAt: expect.any(String),
+        },
+      ]);
+      // Nothing personal beyond the pseudonym: the collector's name never leaves the service.
+      expect(JSON.stringify(needed)).not.toMatch(/sister|Visitor centre/);
+
+      // Moves again (still not the date it was made for): said again, for the new date.
+      await changeDate(personId, daysFromToday(90));
+      const again = await json<GateArrangementView>(await ctx.lib.get(path(personId)));
+      expect(
+        await ctx.lib.outboxRows('custody.gate-arrangement.reconfirmation-needed', personId),
+      ).toHaveLength(2);
+
+      const confirmed = await put(personId, { ...agency, confirmedForLiberationDate: again.liberationDate });
+      expect(confirmed.status).toBe(201);
+      expect(
+        dataOf(await ctx.lib.eventsOnBus('custody.gate-arrangement.recorded', personId)).map((d) => [
+          d['version'],
+          d['forLiberationDate'],
+        ]),
+      ).toEqual([
+        [1, made.forLiberationDate],
+        [2, again.liberationDate],
+      ]);
+      // A retry of the reconfirmation records nothing, says nothing.
+      expect(
+        (await put(personId, { ...agency, confirmedForLiberationDate: again.liberationDate })).status,
+      ).toBe(200);
+      expect(await ctx.lib.outboxRows('custody.gate-arrangement.recorded', personId)).toHaveLength(2);
+
+      // Back to the first date: away from version 2's date, so said; then to version 2's date: not.
+      await changeDate(personId, expectedAtFirst);
+      await changeDate(personId, daysFromToday(90));
+      expect(
+        await ctx.lib.outboxRows('custody.gate-arrangement.reconfirmation-needed', personId),
+      ).toHaveLength(3);
+      expect(await json<GateArrangementView>(await ctx.lib.get(path(personId)))).toMatchObject({
+        version: 2,
+        needsReconfirmation: false,
+      });
+    });
+
+    it('says nothing for an episode with no arrangement, or a family collector beyond the kind', async () => {
+      const none = await inCustody();
+      await changeDate(none, daysFromToday(75));
+      expect(await ctx.lib.outboxRows('custody.gate-arrangement.reconfirmation-needed', none)).toEqual([]);
+
+      const personId = await inCustody();
+      await put(personId, family);
+      await changeDate(personId, daysFromToday(75));
+      const [event] = await ctx.lib.eventsOnBus('custody.gate-arrangement.reconfirmation-needed', personId);
+      expect(event!.data).toMatchObject({ collectedBy: 'FAMILY_OR_FRIEND' });
+      expect(event!.data).not.toHaveProperty('agencyId');
+      expect(JSON.stringify(event)).not.toContain('A sister');
+    });
+
+    it('says it when a sentence calculation moves the date (the path a re-plan applies by), as for a change by hand', async () => {
+      const personId = await inCustody({
+        sentenceDate: daysFromToday(-10),
+        expectedReleaseDate: daysFromToday(60),
+      });
+      const made = await json<GateArrangementView>(await put(personId, agency));
+      const calculated = await ctx.lib.post(`/people/${personId}/episodes/1/sentence-calculations`, {
+        sentences: [{ id: 'charge-1', sentenceDate: daysFromToday(-10), term: { days: 101 } }],
+      });
+      expect(calculated.status).toBe(201);
+      const now = await json<GateArrangementView>(await ctx.lib.get(path(personId)));
+      expect(now.liberationDate).not.toBe(made.forLiberationDate);
+      expect(
+        dataOf(await ctx.lib.eventsOnBus('custody.gate-arrangement.reconfirmation-needed', personId)),
+      ).toEqual([
+        expect.objectContaining({
+          forLiberationDate: made.forLiberationDate,
+          liberationDate: now.liberationDate,
+          agencyId: 'agency-edinburgh-housing',
+        }),
+      ]);
+    });
+
+    it('documents the list in OpenAPI: its query, an example, the bearer token', async () => {
+      const doc = (await (await fetch(`${ctx.lib.base}/docs-json`)).json()) as {
+        paths: Record<
+          string,
+          Record<
+            string,
+            { parameters?: Array<{ name: string }>; responses: Record<string, unknown>; security?: unknown }
+          >
+        >;
+      };
+      const op = doc.paths['/gate-arrangements']?.['get'];
+      expect(op?.parameters?.map((p) => p.name).sort()).toEqual(
+        ['cursor', 'establishmentCode', 'limit', 'needsReconfirmation'].sort(),
+      );
+      expect(JSON.stringify(op?.responses['200'])).toContain('"needsReconfirmation":true');
+      expect(Object.keys(op?.responses ?? {}).sort()).toEqual(['200', '400', '401'].sort());
+      expect(op?.security).toEqual([{ bearer: [] }]);
+    });
+
+    it("lists the arrangements to confirm again in the caller's establishments (paged, filtered, 400 naming the field)", async () => {
+      const moved = await inCustody();
+      const kept = await inCustody();
+      const released = await inCustody();
+      for (const p of [moved, kept, released]) expect((await put(p, family)).status).toBe(201);
+      await changeDate(moved, daysFromToday(75));
+      await changeDate(released, daysFromToday(75));
+      expect(
+        (
+          await ctx.lib.post('/releases', {
+            personId: released,
+            establishmentCode: 'BAR',
+            reason: 'RELEASED',
+            releasedAt: minutesAgo(5),
+          })
+        ).status,
+      ).toBe(201);
+      const people = [moved, kept, released];
+
+      const toConfirm = await listed('establishmentCode=BAR&needsReconfirmation=true', people);
+      expect(toConfirm.map((v) => v.personId)).toEqual([moved]);
+      expect(toConfirm[0]).toMatchObject({
+        episode: 1,
+        version: 1,
+        needsReconfirmation: true,
+        establishmentCode: 'BAR',
+        concerns: [expect.stringMatching(/confirm it again with whoever collects/)],
+      });
+      expect((await listed('needsReconfirmation=false', people)).map((v) => v.personId)).toEqual([kept]);
+      expect((await listed('', people)).map((v) => v.personId).sort()).toEqual([moved, kept].sort());
+
+      // One at a time: the cursor walks on by person then episode, none twice.
+      const walked: string[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < 1000; pages++) {
+        const page: GateArrangementPage = await json<GateArrangementPage>(
+          await ctx.lib.get(
+            `/gate-arrangements?establishmentCode=BAR&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          ),
+        );
+        expect(page.items.length).toBeLessThanOrEqual(1);
+        walked.push(...page.items.map((v) => `${v.personId}/${v.episode}`));
+        cursor = page.nextCursor;
+        if (!cursor) break;
+      }
+      expect(new Set(walked).size).toBe(walked.length);
+      expect(walked).toEqual(expect.arrayContaining([`${moved}/1`, `${kept}/1`]));
+
+      // Another prison's staff see none of them, named or not.
+      expect(await listed('needsReconfirmation=true', people, prisonStaff('LEI'))).toEqual([]);
+      expect(await listed('establishmentCode=BAR', people, prisonStaff('LEI'))).toEqual([]);
+
+      for (const [query, field] of [
+        ['needsReconfirmation=yes', 'needsReconfirmation'],
+        ['establishmentCode=bar', 'establishmentCode'],
+        ['limit=0', 'limit'],
+        ['cursor=nope', 'cursor'],
+      ] as const) {
+        const bad = await ctx.lib.get(`/gate-arrangements?${query}`);
+        expect(bad.status).toBe(400);
+        expect((await json<{ errors: { field: string }[] }>(bad)).errors.map((e) => e.field)).toEqual([
+          field,
+        ]);
+      }
+    });
   });
 });

@@ -1,26 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { canonicalJson } from '@throughcare/platform-audit';
+import { enqueueEvent } from '@throughcare/platform-persistence';
 import { DomainError, NotFoundError } from '@throughcare/platform-errors';
 import { entityTag, requireIfMatch } from '@throughcare/platform-http';
-import { CustodyEpisode, isOpen, isReceived } from './custody-episode.entity';
+import { CustodyEpisode, isOpen, isReceived, openEpisodeSql } from './custody-episode.entity';
 import { refuseUnlessOpen, refuseVoid } from './custody-episode.errors';
+import { gateArrangementRecordedEvent, gateReconfirmationNeededEvent } from './custody-episode.events';
 import { liberationDayFor } from './custody-episode.view';
 import {
   currentExpectedReleaseDate,
   episodeWithin,
   loadEpisodeHistory,
+  whereHeld,
   type EpisodeHistory,
 } from './episode-history';
 import { GateArrangement } from './gate-arrangement.entity';
 import {
+  GateArrangementEpisodeCursor,
   type GateArrangementBody,
   type GateArrangementPage,
   type GateArrangementView,
+  type ListEstablishmentGateArrangementsQuery,
   type ListGateArrangementsQuery,
 } from './gate-arrangement.schemas';
 import { lockPerson } from './person-lock';
-import type { EstablishmentScope } from './prison-scope';
+import { covers, type EstablishmentScope } from './prison-scope';
 import type { RequestContext } from './request-context';
 import { newestVersionsFirst } from './version-pages';
 
@@ -149,6 +154,9 @@ export class GateArrangementsService {
         correlationId: context.correlationId,
       });
       await tx.insert(GateArrangement, row);
+      // Said on the bus (issue 10: nobody silently misses a moved date): the journey closes its
+      // reconfirmation item when this version holds for the liberation date.
+      await enqueueEvent(tx, gateArrangementRecordedEvent(episode, row));
       return { created: true, view: viewOf(episode, history, row) };
     });
   }
@@ -186,15 +194,123 @@ export class GateArrangementsService {
     });
   }
 
+  /**
+   * The current arrangement of each open episode held in the caller's establishments (or the one
+   * named), by person then episode; `needsReconfirmation` keeps those made for another liberation
+   * date than the one now (true) or for it (false). The liberation date is the release-day rule's
+   * (code, not SQL): episodes are read in batches and filtered until the page is full.
+   */
+  async listForEstablishments(
+    query: ListEstablishmentGateArrangementsQuery,
+    scope: EstablishmentScope,
+  ): Promise<GateArrangementPage> {
+    const establishments =
+      query.establishmentCode !== undefined
+        ? covers(scope, query.establishmentCode)
+          ? [query.establishmentCode]
+          : []
+        : scope === 'unrestricted'
+          ? null
+          : [...scope.establishments];
+    if (establishments !== null && establishments.length === 0) return { items: [], nextCursor: null };
+    return this.dataSource.transaction(async (tx) => {
+      const items: GateArrangementView[] = [];
+      let after = query.cursor ?? null;
+      for (;;) {
+        const batch: Array<{ person_id: string; episode: number }> = await tx.query(
+          `${CURRENT_ARRANGEMENTS_HELD}
+             AND ($1::text[] IS NULL OR held.code = ANY($1))
+             AND ($2::text IS NULL OR (g.person_id, g.episode) > ($2::text, $3::int))
+           ORDER BY g.person_id, g.episode LIMIT $4`,
+          [establishments, after?.personId ?? null, after?.episode ?? 0, query.limit + 1],
+        );
+        for (const key of batch) {
+          after = { personId: key.person_id, episode: key.episode };
+          const episode = await tx.findOneByOrFail(CustodyEpisode, after);
+          const latest = await this.latest(tx, key.person_id, key.episode);
+          const view = viewOf(episode, await loadEpisodeHistory(tx, episode), latest!);
+          if (
+            query.needsReconfirmation !== undefined &&
+            view.needsReconfirmation !== query.needsReconfirmation
+          )
+            continue;
+          if (items.length === query.limit)
+            return { items, nextCursor: GateArrangementEpisodeCursor.encode(last(items)) };
+          items.push(view);
+        }
+        if (batch.length <= query.limit) return { items, nextCursor: null };
+      }
+    });
+  }
+
   private latest(tx: EntityManager, personId: string, episode: number): Promise<GateArrangement | null> {
     return tx.findOne(GateArrangement, { where: { personId, episode }, order: { version: 'DESC' } });
   }
 }
 
+const last = (items: GateArrangementView[]) => {
+  const view = items.at(-1)!;
+  return { personId: view.personId, episode: view.episode };
+};
+
+/** The current version of every open episode's gate arrangement, with where the person is held (`held.code`). */
+const CURRENT_ARRANGEMENTS_HELD = `SELECT g.person_id, g.episode
+    FROM "liberation"."gate_arrangement" g
+    JOIN "liberation"."custody_episode" e ON e.person_id = g.person_id AND e.episode = g.episode
+    CROSS JOIN LATERAL (
+      SELECT coalesce((
+        SELECT m.to_establishment_code FROM "liberation"."movement" m
+         WHERE m.person_id = e.person_id AND m.episode = e.episode
+           AND m.movement = 'TRANSFER' AND m.reversed_at IS NULL
+         ORDER BY m.occurred_at DESC, m.recorded_at DESC, m.event_id DESC LIMIT 1
+      ), e.establishment_code) AS code
+    ) held
+   WHERE ${openEpisodeSql('e')}
+     AND g.version = (SELECT max(v.version) FROM "liberation"."gate_arrangement" v
+                       WHERE v.person_id = g.person_id AND v.episode = g.episode)`;
+
+/**
+ * After the expected release date of an open episode moved from `previousDue` to `due` (by hand,
+ * from the bus, by a sentence calculation or a re-plan's): when the liberation date moved with it
+ * away from the date the current gate arrangement was made for, `custody.gate-arrangement.
+ * reconfirmation-needed` goes out in the caller's transaction, so that the journey raises the
+ * work and the collecting agency hears the new date. A move back to the date it was made for says
+ * nothing here: the journey sees the liberation date again matches (`GateArrangementRecordedV1`'s
+ * date) and closes its item.
+ */
+export async function gateArrangementAfterDateMove(
+  manager: EntityManager,
+  e: CustodyEpisode,
+  move: { previousDue: string; due: string; changedAt: Date },
+  context: RequestContext,
+): Promise<void> {
+  const liberationDate = liberationDateForDue(e, move.due);
+  const previousLiberationDate = liberationDateForDue(e, move.previousDue);
+  if (liberationDate === previousLiberationDate) return;
+  const latest = await manager.findOne(GateArrangement, {
+    where: { personId: e.personId, episode: e.episode },
+    order: { version: 'DESC' },
+  });
+  if (!latest || latest.forLiberationDate === liberationDate) return;
+  await enqueueEvent(
+    manager,
+    gateReconfirmationNeededEvent(e, latest, {
+      liberationDate,
+      previousLiberationDate,
+      changedAt: move.changedAt,
+      correlationId: context.correlationId,
+    }),
+  );
+}
+
 /** The liberation date now: the release-day rule applied to the expected release date. */
 function liberationDateOf(e: CustodyEpisode, history: EpisodeHistory): string | null {
   const due = currentExpectedReleaseDate(e, history);
-  if (due === null) return null;
+  return due === null ? null : liberationDateForDue(e, due);
+}
+
+/** The release-day rule applied to an expected release date of the episode. */
+function liberationDateForDue(e: CustodyEpisode, due: string): string {
   return (
     liberationDayFor(e.jurisdiction, due, isReceived(e) ? e.sentenceLengthDays : undefined)?.liberationDate ??
     due
@@ -228,6 +344,8 @@ function viewOf(e: CustodyEpisode, history: EpisodeHistory, row: GateArrangement
       ? { bookingId: pickup.id, date: pickup.liberationDate, establishmentCode: pickup.establishmentCode }
       : null,
     concerns,
+    needsReconfirmation: liberationDate !== null && liberationDate !== row.forLiberationDate,
+    establishmentCode: whereHeld(e, history),
     recordedAt: row.recordedAt.toISOString(),
     recordedBy: row.recordedBy,
   };

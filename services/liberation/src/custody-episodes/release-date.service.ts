@@ -22,6 +22,7 @@ import {
 import { madeOnOtherSentences } from './decision-basis';
 import { toEpisodeView } from './custody-episode.view';
 import { isWithin, loadEpisodeHistory } from './episode-history';
+import { gateArrangementAfterDateMove } from './gate-arrangements.service';
 import { lockPerson } from './person-lock';
 import { ReleaseDateChange, type DecisionBasisSource } from './release-date-change.entity';
 import type { RequestContext } from './request-context';
@@ -210,6 +211,12 @@ export class ReleaseDateService implements OnApplicationBootstrap {
     await enqueueCustodyEvent(
       manager,
       releaseDateChangedEvent(episode, change, context.fromBus?.eventId),
+      context,
+    );
+    await gateArrangementAfterDateMove(
+      manager,
+      episode,
+      { previousDue: current, due: body.expectedReleaseDate, changedAt },
       context,
     );
     return true;

@@ -28,6 +28,11 @@ export const NotifyAgencyInputSchema = z
     /** The pre-release meeting booked (with a changed liberation date): its day and prison, both or neither. */
     preReleaseMeetingDate: IsoDate.optional(),
     preReleaseMeetingEstablishmentCode: EstablishmentCode.optional(),
+    /**
+     * Agencies that get their own copy of a change every agency hears of, besides those holding an
+     * open referral of the episode (the agency collecting the person at the gate): one copy each.
+     */
+    alsoTell: z.array(z.string().min(1).max(200)).max(20).optional(),
     correlationId: z.string().min(1).max(200),
   })
   .superRefine((input, ctx) => {

@@ -315,6 +315,48 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     );
   });
 
+  it('gives the gate collector (alsoTell) its own copy of a new liberation date, once, even when it also holds a referral or is the told agency; never for a notice of its own', async () => {
+    const referrals = asThePlatformService(app.get(ReferralsService));
+    const personId = aNotification().personId;
+    const [told, referred, collector] = [anAgencyId(), anAgencyId(), anAgencyId()];
+    for (const agencyId of [told, referred])
+      await referrals.send(aReferral({ agencyId, personId, episode: 1, pathways: ['ACCOMMODATION'] }));
+    const change = (alsoTell: string[]) =>
+      aNotification({
+        agencyId: told,
+        personId,
+        subject: 'LIBERATION_DATE_CHANGED',
+        liberationDate: '2027-03-12',
+        previousLiberationDate: '2027-03-05',
+        alsoTell,
+      });
+    // The collector named once, with a referred agency and the told one named too: each one copy.
+    await notifications.notify(change([collector, referred, told, collector]));
+    const rows = (await dataSource.query(
+      `SELECT agency_id, liberation_date::text AS date FROM "referral"."agency_notification"
+        WHERE person_id = $1 ORDER BY agency_id`,
+      [personId],
+    )) as Array<{ agency_id: string; date: string }>;
+    expect(rows).toEqual(
+      [told, referred, collector].sort().map((agency_id) => ({ agency_id, date: '2027-03-12' })),
+    );
+    const inbox = ((await (await get('/notifications', collector)).json()) as Page<NotificationView>).items;
+    expect(inbox).toEqual([
+      expect.objectContaining({ subject: 'LIBERATION_DATE_CHANGED', liberationDate: '2027-03-12' }),
+    ]);
+    // A notice for the told agency alone (no meeting possible) goes to nobody else.
+    await notifications.notify(
+      aNotification({
+        agencyId: told,
+        personId,
+        subject: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
+        liberationDate: '2027-03-12',
+        alsoTell: [collector],
+      }),
+    );
+    expect(await rowsOf(collector)).toHaveLength(1);
+  });
+
   it('names the pre-release meeting with a changed date: in the told agency’s notice and every copy, the inbox, the event and the written message', async () => {
     const referrals = asThePlatformService(app.get(ReferralsService));
     const [told, housing] = [anAgencyId(), anAgencyId()];

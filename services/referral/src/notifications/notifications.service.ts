@@ -60,8 +60,9 @@ export class NotificationsService {
    * A change of plan (`SHARED_WITH_EVERY_AGENCY`) also goes, in the same transaction, to every
    * other agency holding an open referral of the person's episode (the agencies each need was
    * referred to), each with its own notification, event and webhooks, and the message written
-   * from the facts (the journey's words are for the agency it tells). The answer is the told
-   * agency's notification.
+   * from the facts (the journey's words are for the agency it tells); so does each agency of
+   * `alsoTell` (the agency collecting the person at the gate), one copy per agency whatever both
+   * lists hold. The answer is the told agency's notification.
    */
   notify(input: NotifyAgencyInput, now = new Date()): Promise<{ notificationId: string }> {
     return withIdempotency(this.dataSource.manager, `notifyAgency:${input.idempotencyKey}`, async (tx) => {
@@ -75,7 +76,11 @@ export class NotificationsService {
           .andWhere('r.status IN (:...open)', { open: OPEN_REFERRAL_STATUSES })
           .orderBy('r.agency_id')
           .getRawMany()) as Array<{ agencyId: string }>;
-        for (const { agencyId } of others) await this.record(tx, input, agencyId, undefined, now);
+        // And the agencies the journey names besides (the gate collector): each agency one copy.
+        const copies = [...new Set([...others.map((o) => o.agencyId), ...(input.alsoTell ?? [])])]
+          .filter((agencyId) => agencyId !== input.agencyId)
+          .sort();
+        for (const agencyId of copies) await this.record(tx, input, agencyId, undefined, now);
       }
       if (SHARED_WITH_EVERY_AGENCY.has(input.subject) && input.liberationDate) {
         // The liberation date every open referral of the episode shows (a new date, the day

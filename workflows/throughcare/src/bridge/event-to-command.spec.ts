@@ -479,6 +479,35 @@ describe('bridge: event → workflow command', () => {
     expect(command.kind === 'update' && command.arg).toEqual({ ...carried, eventId });
   });
 
+  it('maps a gate arrangement recorded to the journey of its episode, only if it is running (gate-reconfirmation-1)', () => {
+    const eventId = randomUUID();
+    const data = {
+      episode: 2,
+      version: 3,
+      forLiberationDate: '2027-03-12',
+      collectedBy: 'AGENCY',
+      agencyId: 'housing-s12000036',
+      recordedAt: '2027-02-20T10:00:00Z',
+    };
+    const command = commandFor(fact('custody.gate-arrangement.recorded@1', data, eventId), derive);
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'gateArrangementRecorded',
+      workflowId: `throughcare-${PERSON}-2`,
+      onlyIfRunning: true,
+      handlerRequired: true,
+    });
+    const { episode: _e, ...carried } = data;
+    expect(command.kind === 'update' && command.arg).toEqual({ ...carried, eventId });
+    // A name where the code goes is refused before any journey (dead-lettered with the field).
+    const parsed = parseEvent({
+      ...fact('custody.gate-arrangement.recorded@1', data),
+      data: { ...data, collectedBy: 'A sister' },
+    });
+    expect(parsed).toMatchObject({ ok: false, code: 'INVALID_DATA' });
+    expect(!parsed.ok && parsed.reason).toEqual(expect.stringContaining('collectedBy'));
+  });
+
   it('refuses a risk assessment of the wrong shape before it reaches a journey (dead-lettered)', () => {
     const valid = fact('assessment.risk.assessed@1', riskData());
     const bad = { riskOfSeriousHarm: 'EXTREME', mappa: { category: 1, level: 4 } };
@@ -818,6 +847,16 @@ describe('bridge: event → workflow command', () => {
         placeKind: 'AGENCY_OFFICE',
         change: 'FIRST',
       },
+      'custody.gate-arrangement.reconfirmation-needed@1': {
+        episode: 1,
+        version: 2,
+        forLiberationDate: '2027-03-05',
+        liberationDate: '2027-03-12',
+        previousLiberationDate: '2027-03-05',
+        collectedBy: 'AGENCY',
+        agencyId: 'housing-s12000036',
+        changedAt: '2027-02-20T10:00:00Z',
+      },
       'referral.referral-appointment.booked@1': {
         referralId: randomUUID(),
         appointmentId: randomUUID(),
@@ -861,6 +900,7 @@ describe('bridge: event → workflow command', () => {
       'throughcare.events.assessment.risk.assessed',
       'throughcare.events.custody.reception.reversed',
       'throughcare.events.custody.court-liberation.reversed',
+      'throughcare.events.custody.gate-arrangement.recorded',
     ]);
   });
 

@@ -15,6 +15,7 @@ import {
   releaseRecordedUpdate,
   returnedToCustodyUpdate,
   riskAssessedUpdate,
+  gateArrangementRecordedUpdate,
   subjectFor,
   throughcareWorkflowId,
   transferredUpdate,
@@ -109,6 +110,7 @@ export const bridgedEventTypes = [
   'assessment.risk.assessed',
   'custody.reception.reversed',
   'custody.court-liberation.reversed',
+  'custody.gate-arrangement.recorded',
 ] as const;
 export const bridgedSubjects = bridgedEventTypes.map(subjectFor);
 
@@ -149,6 +151,8 @@ const plannedDates: {
   // The instant the journey closes at, as for a close request.
   'custody.reception.reversed': [['reversedAt', 'event']],
   'custody.court-liberation.reversed': [['reversedAt', 'event']],
+  // The date it holds for is compared with the liberation date, never planned from.
+  'custody.gate-arrangement.recorded': [['recordedAt', 'event']],
 };
 
 /**
@@ -205,6 +209,10 @@ export const readerFactKeys = [
   // An appointment an agency books against its referral: for prison staff and dashboards (the
   // journey's clocks follow its attendance, bridged).
   'referral.referral-appointment.booked@1',
+  // The liberation date moved away from the gate arrangement's: for the prison's and the collecting
+  // agency's systems. The journey derives the same from the release-date change it is told and the
+  // arrangement recorded (bridged), so it is not sent this too (gate-reconfirmation-1).
+  'custody.gate-arrangement.reconfirmation-needed@1',
 ] as const satisfies readonly KnownEventKey[];
 
 /** An event that names no person, or names a journey it cannot be sent to (dead-lettered UNROUTABLE_EVENT). */
@@ -474,6 +482,19 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
       return updateIfRunning(riskAssessedUpdate, throughcareWorkflowId(personId, episode), arg, {
         handlerRequired: true,
       });
+    }
+    case 'custody.gate-arrangement.recorded': {
+      // The prison's record of the gate arrangement (a code for who collects, never a name): a
+      // journey that has ended (or never started) skips it with a log line; a running one keeps the
+      // latest version (gate-reconfirmation-1). An older worker with no handler (a rolling deploy) is
+      // retried, then dead-lettered: never dropped.
+      const { episode, ...gate } = event.data;
+      return updateIfRunning(
+        gateArrangementRecordedUpdate,
+        throughcareWorkflowId(personId, episode),
+        { ...gate, eventId: event.eventId },
+        { handlerRequired: true },
+      );
     }
     case 'custody.reception.reversed':
     case 'custody.court-liberation.reversed': {

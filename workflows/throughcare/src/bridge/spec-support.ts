@@ -148,4 +148,9 @@ export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
     { episode: 1, reversedAt: at, reason: 'RECEIVED_IN_ERROR', establishmentCode: 'BAR', releasedAt: at },
     'reversedAt',
   ],
+  [
+    'custody.gate-arrangement.recorded@1',
+    { episode: 1, version: 1, forLiberationDate: '2027-03-05', collectedBy: 'NOBODY', recordedAt: at },
+    'recordedAt',
+  ],
 ];

@@ -181,6 +181,40 @@ describe('dead-letter redaction (finding H1)', () => {
   });
 
   it.each([
+    [
+      'custody.gate-arrangement.reconfirmation-needed',
+      {
+        liberationDate: '2027-03-12',
+        previousLiberationDate: '2027-03-05',
+        changedAt: '2027-02-20T10:00:00Z',
+      },
+    ],
+    ['custody.gate-arrangement.recorded', { recordedAt: '2027-02-20T10:00:00Z' }],
+  ] as const)(
+    'shows a %s with codes and dates only; a name where the collector code goes is redacted',
+    (eventType, more) => {
+      const data = {
+        episode: 1,
+        version: 2,
+        forLiberationDate: '2027-03-05',
+        collectedBy: 'AGENCY',
+        agencyId: 'housing-s12000036',
+        ...more,
+      };
+      const { event } = redactPayload(bytesOf(reception({ eventType, data })));
+      expect((event as { data: Record<string, unknown> }).data).toEqual(data);
+      expect(Object.keys(EventCatalogue[`${eventType}@1`].shape.data.shape).sort()).toEqual(
+        Object.keys(data).sort(),
+      );
+      const named = redactPayload(
+        bytesOf(reception({ eventType, data: { ...data, collectedBy: 'Jane Doe', name: 'A sister' } })),
+      ).event as { data: Record<string, unknown> };
+      expect(named.data).toMatchObject({ collectedBy: REDACTED, name: REDACTED });
+      expect(JSON.stringify(named)).not.toMatch(/Jane|sister/);
+    },
+  );
+
+  it.each([
     ['reception', 'custody.reception.reversed', { receivedAt: '2027-01-10T08:30:00Z' }],
     ['liberation from court', 'custody.court-liberation.reversed', { releasedAt: '2027-01-12T09:20:00Z' }],
   ] as const)('shows a %s reversal with what it undoes: codes and instants only', (_, eventType, undone) => {

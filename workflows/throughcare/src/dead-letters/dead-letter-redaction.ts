@@ -16,6 +16,7 @@ import {
   CourtLiberationStatus,
   EarlyClosureReason,
   EstablishmentCode,
+  GateCollectorKind,
   IsoDate,
   IsoInstant,
   Jurisdiction,
@@ -179,6 +180,8 @@ const DATA_RULES: Record<string, Rule> = {
   bodyKind: oneOf(EngagementBodyKind),
   answer: oneOf(EngagementAnswer),
   mode: oneOf(EngagementMode),
+  /** Who collects at the gate, as a code (a name never crosses the bus: redacted if sent). */
+  collectedBy: oneOf(GateCollectorKind),
   late: keepIf((v) => typeof v === 'boolean'),
   durationMinutes: keepIf((v) => v === null || Number.isInteger(v)),
   endedAbsence: objectOf({
@@ -229,6 +232,8 @@ const DATA_RULES: Record<string, Rule> = {
       'answeredAt',
       'engagedAt',
       'assessedOn',
+      'forLiberationDate',
+      'recordedAt',
     ].map((name) => [name, when]),
   ),
 };

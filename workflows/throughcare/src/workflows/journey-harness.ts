@@ -131,6 +131,7 @@ export type Effect =
       previousEstablishmentCode?: string;
       preReleaseMeetingDate?: string;
       preReleaseMeetingEstablishmentCode?: string;
+      alsoTell?: string[];
     };
 
 export interface RecordingOptions {
@@ -298,6 +299,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
         establishmentCode: i.establishmentCode,
         previousEstablishmentCode: i.previousEstablishmentCode,
         preReleaseMeetingDate: i.preReleaseMeetingDate,
+        ...(i.alsoTell ? { alsoTell: [...i.alsoTell] } : {}),
         preReleaseMeetingEstablishmentCode: i.preReleaseMeetingEstablishmentCode,
       }));
       return { notificationId };

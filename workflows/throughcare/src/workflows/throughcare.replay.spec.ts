@@ -31,6 +31,7 @@ import {
   SCOTLAND_RELEASE_DAY_PATCH,
   RISK_ASSESSED_PATCH,
   RISK_NOTICE_PATCH,
+  GATE_RECONFIRMATION_PATCH,
 } from './journey/planner';
 import { hasPatchMarker, journeyBundle } from './journey-harness';
 import { REPLAN_HEARTBEAT_PATCH, REPLAN_PAUSE_PATCH } from './release-point-replan.workflow';
@@ -210,6 +211,11 @@ const V3_HISTORIES: string[] = [
   // finds HEALTH declined before planning opens; when it opens, ACCOMMODATION is referred and HEALTH
   // held behind an item (NEED_REFERRAL_HELD) until prison staff skip it, then referred.
   'v3.pathway-hold.held-then-referred',
+  // Branch of `gate-reconfirmation-1` (issue 10, gate arrangements re-arranged when the date
+  // moves): an arrangement recorded with an agency collecting, the date moved: the prison's item
+  // GATE_ARRANGEMENT_RECONFIRMATION raised, the changed date's notice with a copy for the collector
+  // (alsoTell), the item closed by the arrangement reconfirmed for the new date.
+  'v3.gate-reconfirmation.raised-told-closed',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -235,7 +241,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, need-superseded-undue-1, court-reversal-notice-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1, risk-notice-1 and ew-short-sentence-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, need-superseded-undue-1, court-reversal-notice-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1, risk-notice-1, ew-short-sentence-1 and gate-reconfirmation-1 in those named for them)', async () => {
     const read = async (file: string) =>
       historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
     const text = (p: { data?: Uint8Array | null }): string =>
@@ -497,6 +503,18 @@ describe('journey replay over recorded histories', () => {
           file,
           await scheduledWith(file, 'recordAttention', 'NEED_NO_LONGER_INDICATED'),
           await scheduledWith(file, 'withdrawReferral', 'prison staff stopped referring the need'),
+        ]).toEqual([file, true, true]);
+      // gate-reconfirmation-1 is asked only by a journey told of a gate arrangement: its files carry
+      // it, raised the prison's item and gave the collecting agency a copy of the date's notice.
+      expect([file, markers.includes(GATE_RECONFIRMATION_PATCH)]).toEqual([
+        file,
+        file.includes('.gate-reconfirmation.'),
+      ]);
+      if (file.includes('.gate-reconfirmation.'))
+        expect([
+          file,
+          await scheduledWith(file, 'recordAttention', 'GATE_ARRANGEMENT_RECONFIRMATION'),
+          await scheduledWith(file, 'notifyAgency', '"alsoTell":["collector-1"]'),
         ]).toEqual([file, true, true]);
       // pathway-hold-1 is asked only where a need the assessments no longer indicate would be referred.
       expect([file, markers.includes(PATHWAY_HOLD_PATCH)]).toEqual([file, file.includes('.pathway-hold.')]);

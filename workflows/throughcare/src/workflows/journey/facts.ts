@@ -11,6 +11,7 @@ import {
   type CaseCloseRequested,
   type ConsentWithdrawn,
   type CoreScreenCompleted,
+  type GateArrangementRecorded,
   type MeetingHeld,
   type NeedStopped,
   type MovementReversed,
@@ -409,6 +410,16 @@ export function createFacts(
     },
   };
 
+  const gateArrangementRecorded: FactRule<GateArrangementRecorded> = {
+    // The prison's record, kept whatever the stage (the shape is checked before): versions may
+    // arrive out of order (redelivery), an older one than the one kept changes nothing.
+    validate: () => undefined,
+    apply: ({ eventId: _eventId, ...gate }) => {
+      if (s.gate && gate.version <= s.gate.version) return;
+      s.gate = gate;
+    },
+  };
+
   const consentWithdrawn: FactRule<ConsentWithdrawn> = {
     validate: (f) => {
       // A repeat (a withdrawal after consent given again, assessment migration 1100) is a no-op:
@@ -535,6 +546,7 @@ export function createFacts(
     attendanceRecorded,
     agencyAttendanceRecorded,
     riskAssessed,
+    gateArrangementRecorded,
     consentWithdrawn,
     needStopped,
     caseCloseRequested,

@@ -66,6 +66,8 @@ export interface WorldNotice {
   agencyId: string;
   subject: string;
   fields: Record<string, string | undefined>;
+  /** The agencies given a copy besides those holding a referral (the gate collector). */
+  alsoTell?: string[];
 }
 
 /** What a told fact came to. */
@@ -405,7 +407,12 @@ export class SimulatedJourney {
         const meetingsBookedThen = [...this.bookings.values()]
           .filter((b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED')
           .map((b) => `${b.date} ${b.establishmentCode}`);
-        const notice = { agencyId, subject: a.notice.subject, fields: { ...a.notice.fields } };
+        const notice: WorldNotice = {
+          agencyId,
+          subject: a.notice.subject,
+          fields: { ...a.notice.fields },
+          ...(a.notice.alsoTell ? { alsoTell: [...a.notice.alsoTell] } : {}),
+        };
         this.notices.push(notice);
         this.meetingsBookedAtNotice.set(notice, meetingsBookedThen);
         notified(s, a.notice, agencyId, this.now);

@@ -11,6 +11,7 @@ import type {
   ClosureReason,
   ConsentWithdrawn,
   RiskAssessed,
+  GateArrangementRecorded,
   CoreScreenCompleted,
   DeadlineView,
   MeetingHeld,
@@ -82,6 +83,12 @@ export interface JourneyState {
    * none told.
    */
   risks?: RiskRecord[];
+  /**
+   * The latest gate arrangement prison staff recorded or reconfirmed (`custody.gate-arrangement.
+   * recorded`): its version, the liberation date it holds for, who collects (a code; the agency
+   * when an agency collects). Absent: none told. Acted on since `gate-reconfirmation-1`.
+   */
+  gate?: Omit<GateArrangementRecorded, 'eventId'>;
   /** Needs prison staff stopped referring in this episode (absent: none). */
   needStops?: NeedStopped[];
   closeRequested?: CaseCloseRequested;

@@ -24,6 +24,7 @@ import {
   attendanceRecordedUpdate,
   agencyAttendanceRecordedUpdate,
   riskAssessedUpdate,
+  gateArrangementRecordedUpdate,
   carriedHistorySignal,
   caseCloseRequestedUpdate,
   consentWithdrawnUpdate,
@@ -416,6 +417,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   onFact(attendanceRecordedUpdate, facts.attendanceRecorded);
   onFact(agencyAttendanceRecordedUpdate, facts.agencyAttendanceRecorded);
   onFact(riskAssessedUpdate, facts.riskAssessed);
+  onFact(gateArrangementRecordedUpdate, facts.gateArrangementRecorded);
   onFact(consentWithdrawnUpdate, facts.consentWithdrawn);
   onFact(needStoppedUpdate, facts.needStopped);
   onFact(caseCloseRequestedUpdate, facts.caseCloseRequested);
@@ -849,6 +851,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       subject: n.subject,
       message: n.message,
       ...n.fields,
+      ...(n.alsoTell ? { alsoTell: n.alsoTell } : {}),
       correlationId: input.correlationId,
     });
     notified(s, n, agencyId, iso(now()));

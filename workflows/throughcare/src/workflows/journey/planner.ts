@@ -393,6 +393,22 @@ export const RETURN_REVERSAL_PATCH = 'return-reversal-1';
  * would be raised, from the main loop's planning: journeys recorded before it replay unchanged.
  */
 export const PATHWAY_OUTCOMES_PATCH = 'pathway-outcomes-1';
+/**
+ * Behaviour since this patch (issue 10, gate arrangements "re-arranged when the date moves"): while
+ * the gate arrangement prison staff recorded (`s.gate`, from `custody.gate-arrangement.recorded`)
+ * was made for another liberation date than the one now, and the person is in custody, prison staff
+ * have an attention item `gate-reconfirm:<liberation date>` (GATE_ARRANGEMENT_RECONFIRMATION, SKIP
+ * to say it was confirmed another way). The journey closes it when the arrangement is recorded or
+ * reconfirmed for that date, when the date moves back to the one it was made for (or on to another:
+ * an item for that date follows), on release or when the case closes. When an agency collects,
+ * the changed date's notice (LIBERATION_DATE_CHANGED) gives it a copy too (`alsoTell`: one copy per
+ * agency, whether or not it also holds a referral). Asked (and adopted, kept in `s.adopted`) only
+ * by a journey told of a gate arrangement: journeys recorded before it were never told one, and
+ * replay unchanged.
+ */
+export const GATE_RECONFIRMATION_PATCH = 'gate-reconfirmation-1';
+/** The attention key of the gate arrangement to confirm again for liberation on `date` (`gate-reconfirmation-1`). */
+export const gateReconfirmAction = (date: string) => `gate-reconfirm:${date}`;
 /** The pathways in the vocabulary's order (the plan's `pathways`). */
 const PATHWAY_ORDER: readonly Pathway[] = Pathway.options;
 /** The statuses that say a referred need's support is no longer indicated (`pathway-outcomes-1`). */
@@ -544,6 +560,8 @@ export interface Notice {
    * with none, a need agency (`noticeRecipient`).
    */
   agencyId: string;
+  /** Agencies given a copy besides those holding an open referral (the gate collector, `gate-reconfirmation-1`). */
+  alsoTell?: string[];
   apply: () => void;
   fields?: Partial<{
     liberationDate: string;
@@ -699,6 +717,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       ask(SCOTLAND_RELEASE_DAY_PATCH)
     )
       (s.adopted ??= []).push(SCOTLAND_RELEASE_DAY_PATCH);
+    if (fixed() && s.gate !== undefined && !gateReconfirmation() && ask(GATE_RECONFIRMATION_PATCH))
+      (s.adopted ??= []).push(GATE_RECONFIRMATION_PATCH);
     if (fixed() && (s.risks?.length ?? 0) > 0 && !riskAssessed() && ask(RISK_ASSESSED_PATCH))
       (s.adopted ??= []).push(RISK_ASSESSED_PATCH);
     if (riskAssessed() && !riskNotices() && ask(RISK_NOTICE_PATCH)) {
@@ -738,6 +758,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const scotlandReleaseDay = () => fixed() && (s.adopted?.includes(SCOTLAND_RELEASE_DAY_PATCH) ?? false);
   /** Whether a changed liberation date's notice names the pre-release meeting (`meeting-in-notice-1`). */
   const meetingInNotices = () => fixed() && (s.adopted?.includes(MEETING_IN_NOTICE_PATCH) ?? false);
+  /** Whether the journey acts on the gate arrangement (`gate-reconfirmation-1`). */
+  const gateReconfirmation = () => fixed() && (s.adopted?.includes(GATE_RECONFIRMATION_PATCH) ?? false);
+  /** The agency collecting the person at the gate, once the journey acts on it (undefined: none, or not an agency). */
+  const gateCollector = () =>
+    gateReconfirmation() && s.gate?.collectedBy === 'AGENCY' ? s.gate.agencyId : undefined;
   /** Whether the journey acts on risk assessments (`risk-assessed-1`). */
   const riskAssessed = () => fixed() && (s.adopted?.includes(RISK_ASSESSED_PATCH) ?? false);
   /** The latest risk the journey keeps, once it acts on them (undefined: none, or before `risk-assessed-1`). */
@@ -2162,6 +2187,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       return notice({
         subject: 'LIBERATION_DATE_CHANGED',
         message: `The liberation date is now ${lib} (was ${t.liberationDate}).${meeting ? ` The pre-release meeting is on ${meeting.date} at ${meeting.establishmentCode}.` : ''}`,
+        // The agency collecting the person at the gate hears it too (`gate-reconfirmation-1`).
+        ...(gateCollector() !== undefined && gateCollector() !== agencyId
+          ? { alsoTell: [gateCollector()!] }
+          : {}),
         fields: {
           liberationDate: lib,
           previousLiberationDate: t.liberationDate,
@@ -2390,6 +2419,52 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     };
   }
 
+  /** The item asking prison staff to confirm the gate arrangement again (`gate-reconfirmation-1`). */
+  function* gateReconfirmationActions(
+    closing: ClosureReason | undefined,
+  ): Generator<Action, void, undefined> {
+    const gate = s.gate!;
+    const lib = liberationDate();
+    const moved = !closing && !fromCourt() && inCustody() && gate.forLiberationDate !== lib;
+    const current = moved ? gateReconfirmAction(lib) : undefined;
+    for (const item of s.attention.filter(
+      (a) => a.status === 'OPEN' && a.action.startsWith('gate-reconfirm:') && a.action !== current,
+    ))
+      yield {
+        kind: 'closeItem',
+        item,
+        reason: closing
+          ? 'the case is closing'
+          : !inCustody() || fromCourt()
+            ? 'the person was released'
+            : gate.forLiberationDate === lib
+              ? `the gate arrangement (version ${gate.version}) holds for liberation on ${lib}`
+              : `the liberation date is now ${lib} (see the item for that date)`,
+      };
+    if (!current) return;
+    const earlier = s.attention.filter((a) => a.action === current);
+    // An item the journey closed itself when the date moved away is raised again on its return.
+    if (earlier.some((a) => a.status === 'OPEN' || a.resolution?.by !== 'throughcare')) return;
+    const who =
+      gate.collectedBy === 'AGENCY'
+        ? noticeRecipient() !== undefined
+          ? `agency:${gate.agencyId} (told the new date by the journey's notice)`
+          : `agency:${gate.agencyId} (not told by the journey: no agency is referred yet; tell it the new date)`
+        : gate.collectedBy === 'NOBODY'
+          ? 'the person (nobody collects: travel and first night)'
+          : `whoever collects (${gate.collectedBy})`;
+    yield {
+      kind: 'raise',
+      action: current,
+      mustAct: prison(),
+      failure: {
+        type: 'GATE_ARRANGEMENT_RECONFIRMATION',
+        message: `the gate arrangement (version ${gate.version}) was made for liberation on ${gate.forLiberationDate}; the liberation date is now ${lib}. Confirm it again with ${who}, then record it for the new date (PUT /people/${input.personId}/episodes/${input.episode}/gate-arrangement with confirmedForLiberationDate ${lib}, or the arrangement as it now stands), which closes this item; SKIP if it was confirmed another way`,
+      },
+      options: ['SKIP'],
+    };
+  }
+
   function* actionsInOrder(): Generator<Action, void, undefined> {
     const closing = closingReason();
     syncDeadlines();
@@ -2455,6 +2530,9 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         };
       }
     }
+    // Since `gate-reconfirmation-1`: the gate arrangement made for another liberation date than the
+    // one now is the prison's to confirm again with whoever collects, until it holds for this date.
+    if (gateReconfirmation()) yield* gateReconfirmationActions(closing);
     // Only while the meeting is still to plan (in custody, not held, not closing): after a release,
     // a meeting held or a closure the item stays for prison and agency to acknowledge.
     const meetingToPlan = !closing && !fromCourt() && inCustody() && !meetingHeld();

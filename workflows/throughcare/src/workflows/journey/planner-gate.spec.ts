@@ -1,0 +1,176 @@
+import { addDays } from '@throughcare/domain';
+import type { GateArrangementRecorded } from '@throughcare/contracts';
+import { GATE_RECONFIRMATION_PATCH, gateReconfirmAction } from './planner';
+import type { SimulatedJourney } from './journey-simulation.spec-support';
+import { DAY, releaseNow, screenedJourney } from './journey-simulation.spec-support';
+
+/**
+ * Gate arrangements re-arranged when the date moves (`gate-reconfirmation-1`, issue 10) on the
+ * simulated journey (pure core): an item for prison staff while the arrangement is made for another
+ * liberation date, closed when it holds again; the collecting agency hears the new date once.
+ */
+
+let events = 0;
+function recordGate(j: SimulatedJourney, version: number, more: Partial<GateArrangementRecorded> = {}) {
+  return j.tell(j.facts.gateArrangementRecorded, {
+    version,
+    forLiberationDate: j.p.liberationDate(),
+    collectedBy: 'AGENCY',
+    agencyId: 'collector-1',
+    recordedAt: j.now,
+    eventId: `e-gate-${++events}`,
+    ...more,
+  });
+}
+function moveDate(j: SimulatedJourney, days: number) {
+  expect(
+    j.tell(j.facts.releaseDateChanged, {
+      expectedReleaseDate: addDays(j.s.expectedReleaseDate, days),
+      reason: 'RECALCULATION',
+      changedAt: j.now,
+      eventId: `e-date-${++events}`,
+    }),
+  ).toBe('applied');
+  j.run();
+}
+const gateItems = (j: SimulatedJourney) =>
+  j.s.attention.filter((a) => a.action.startsWith('gate-reconfirm:'));
+const open = (j: SimulatedJourney) => gateItems(j).filter((a) => a.status === 'OPEN');
+const dateNotices = (j: SimulatedJourney) => j.notices.filter((n) => n.subject === 'LIBERATION_DATE_CHANGED');
+
+describe('gate arrangements re-arranged when the date moves (gate-reconfirmation-1)', () => {
+  it('raises an item for the prison when the date moves away, tells the collecting agency with the referred one, and closes the item on reconfirmation', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    const first = j.p.liberationDate();
+    expect(recordGate(j, 1)).toBe('applied');
+    j.run();
+    expect(j.s.adopted).toContain(GATE_RECONFIRMATION_PATCH);
+    expect(gateItems(j)).toEqual([]);
+
+    j.t += DAY;
+    moveDate(j, 14);
+    const moved = j.p.liberationDate();
+    expect(moved).not.toBe(first);
+    expect(open(j)).toEqual([
+      expect.objectContaining({
+        action: gateReconfirmAction(moved),
+        errorType: 'GATE_ARRANGEMENT_RECONFIRMATION',
+        mustAct: 'prison:BAR',
+        options: ['SKIP'],
+      }),
+    ]);
+    expect(open(j)[0]!.what).toContain(
+      `made for liberation on ${first}; the liberation date is now ${moved}`,
+    );
+    expect(open(j)[0]!.what).toContain("agency:collector-1 (told the new date by the journey's notice)");
+    // One notice of the new date, to the agency the journey tells, with a copy for the collector.
+    const [notice] = dateNotices(j);
+    expect(dateNotices(j)).toHaveLength(1);
+    expect(notice).toMatchObject({ agencyId: j.s.agencyId, alsoTell: ['collector-1'] });
+    expect(notice!.fields).toMatchObject({ liberationDate: moved, previousLiberationDate: first });
+
+    // Reconfirmed for the new date: closed by the journey, nothing raised again.
+    j.t += DAY;
+    expect(recordGate(j, 2, { forLiberationDate: moved })).toBe('applied');
+    j.run();
+    expect(open(j)).toEqual([]);
+    expect(gateItems(j)[0]).toMatchObject({
+      status: 'RESOLVED',
+      resolution: expect.objectContaining({ by: 'throughcare' }),
+    });
+    expect(gateItems(j)[0]!.resolution!.reason).toContain(`(version 2) holds for liberation on ${moved}`);
+    // An older version delivered late changes nothing.
+    expect(recordGate(j, 1, { forLiberationDate: first })).toBe('applied');
+    j.run();
+    expect(j.s.gate).toMatchObject({ version: 2, forLiberationDate: moved });
+    expect(open(j)).toEqual([]);
+  });
+
+  it('moves the item with the date and closes it when the date moves back; a release closes it', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    const first = j.p.liberationDate();
+    recordGate(j, 1, { collectedBy: 'FAMILY_OR_FRIEND', agencyId: undefined });
+    j.run();
+    j.t += DAY;
+    moveDate(j, 14);
+    const second = j.p.liberationDate();
+    moveDate(j, 7);
+    const third = j.p.liberationDate();
+    expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(third)]);
+    expect(gateItems(j).find((a) => a.action === gateReconfirmAction(second))!.resolution!.reason).toContain(
+      `the liberation date is now ${third}`,
+    );
+    expect(open(j)[0]!.what).toContain('whoever collects (FAMILY_OR_FRIEND)');
+    // No agency collects: the date's notice goes as before, with no copy.
+    expect(dateNotices(j).every((n) => n.alsoTell === undefined)).toBe(true);
+
+    moveDate(j, -21);
+    expect(j.p.liberationDate()).toBe(first);
+    expect(open(j)).toEqual([]);
+    expect(gateItems(j).at(-1)!.resolution!.reason).toContain(`(version 1) holds for liberation on ${first}`);
+
+    // Away again to the second date: the item the journey closed for it is raised again.
+    moveDate(j, 14);
+    expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(second)]);
+    j.t = Date.parse(`${j.p.liberationDate()}T09:00:00Z`);
+    releaseNow(j);
+    expect(open(j)).toEqual([]);
+    expect(gateItems(j).at(-1)!.resolution!.reason).toBe('the person was released');
+  });
+
+  it('an operator skip stands for that date; no copy for a collector that is the agency told', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    recordGate(j, 1, { agencyId: 'agency-1' });
+    j.run();
+    expect(j.s.agencyId).toBe('agency-1');
+    j.t += DAY;
+    moveDate(j, 14);
+    const item = open(j)[0]!;
+    expect(
+      j.tell(j.facts.resolveAttention, {
+        itemId: item.id,
+        option: 'SKIP',
+        by: 'operator',
+        reason: 'confirmed by phone with the agency',
+        resolvedAt: j.now,
+        eventId: `resolve-${item.id}`,
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(open(j)).toEqual([]);
+    expect(gateItems(j)).toHaveLength(1);
+    expect(dateNotices(j)).toEqual([expect.objectContaining({ agencyId: 'agency-1' })]);
+    expect(dateNotices(j)[0]!.alsoTell).toBeUndefined();
+  });
+
+  it('a journey replayed on the branch before the patch keeps the arrangement but raises nothing and gives no copy', () => {
+    const j = screenedJourney(['ACCOMMODATION'], undefined, 40, [GATE_RECONFIRMATION_PATCH]);
+    recordGate(j, 1);
+    j.run();
+    j.t += DAY;
+    moveDate(j, 14);
+    expect(j.s.gate).toMatchObject({ version: 1 });
+    expect(j.s.adopted).not.toContain(GATE_RECONFIRMATION_PATCH);
+    expect(gateItems(j)).toEqual([]);
+    expect(dateNotices(j)[0]!.alsoTell).toBeUndefined();
+  });
+
+  it('with no agency referred yet, the item tells the prison to tell the collecting agency itself', () => {
+    const j = screenedJourney(['ACCOMMODATION'], [], 40, [], (x) => (x.mainAgency = undefined));
+    recordGate(j, 1);
+    j.run();
+    j.t += DAY;
+    moveDate(j, 14);
+    expect(j.p.noticeRecipient()).toBeUndefined();
+    expect(open(j)[0]!.what).toContain('agency:collector-1 (not told by the journey');
+    expect(dateNotices(j)).toEqual([]);
+  });
+
+  it('a journey told no arrangement never asks the patch', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    j.t += DAY;
+    moveDate(j, 14);
+    expect(j.s.adopted).not.toContain(GATE_RECONFIRMATION_PATCH);
+    expect(gateItems(j)).toEqual([]);
+  });
+});
