@@ -166,6 +166,23 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     });
     expect((await ctx.lib.post('/receptions', byHand)).status).toBe(201);
     const uncalculated = personIdOf(byHand.prisonNumber);
+    // No sentence calculation, but its official dates recorded (a long-term sentence): not listed
+    // as uncalculated (README "Recorded sentence dates").
+    const recordedOfficially = aReception({
+      establishmentCode: 'BAR',
+      sentenceDate: day(-10),
+      expectedReleaseDate: day(150),
+    });
+    expect((await ctx.lib.post('/receptions', recordedOfficially)).status).toBe(201);
+    const withRecordedDates = personIdOf(recordedOfficially.prisonNumber);
+    expect(
+      (
+        await ctx.lib.post(`/people/${withRecordedDates}/episodes/1/recorded-dates`, {
+          recordedBecause: 'SCOTLAND_LONG_TERM',
+          dates: [{ type: 'PED', date: day(400), source: 'ESTABLISHMENT_CALCULATION' }],
+        })
+      ).status,
+    ).toBe(201);
     // Receptions reversed as recorded in error: void episodes are in custody nowhere, so neither
     // is re-planned nor listed as uncalculated.
     const voided = await sentenced('BAR');
@@ -253,6 +270,7 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     });
     // Nobody with a calculation is among them, and nobody outside the run's establishments.
     expect(notMoved.map((u) => u.personId)).not.toContain(moved);
+    expect(notMoved.map((u) => u.personId)).not.toContain(withRecordedDates);
     expect(notMoved.map((u) => u.personId)).not.toContain(personIdOf(voidByHand.prisonNumber));
     expect((await allItems(id)).map((i) => i.personId)).not.toContain(voided);
     expect(notMoved.every((u) => u.establishmentCode === 'BAR')).toBe(true);
