@@ -134,7 +134,12 @@ const ORDER: readonly (readonly [RecordedDateType, RecordedDateType, string])[] 
   ),
 ];
 
-/** Types an indeterminate sentence does not have: release is on the Parole Board's direction only. */
+/**
+ * Types an indeterminate sentence does not have: it does not expire, and release is on the Parole
+ * Board's direction only (Crime (Sentences) Act 1997 s.28; 1993 Act s.2: cited from knowledge, not
+ * verified against the text here). HDC (CJA 2003 s.246; 1993 Act s.3AA) and TUSED are for
+ * determinate sentences.
+ */
 const NOT_INDETERMINATE: ReadonlySet<RecordedDateType> = new Set([
   'SED',
   'SLED',
@@ -212,7 +217,7 @@ export function validateRecordedDates(input: RecordedDatesInput): void {
       if (NOT_INDETERMINATE.has(d.type))
         throw impossible(
           [`dates.${i}.type`],
-          `an indeterminate sentence has no ${d.type}: it does not expire, and release is on the Parole Board's direction only (England and Wales: Crime (Sentences) Act 1997 s.28; Scotland: 1993 Act s.2); record the PED (the end of the tariff or punishment part) or, after a recall, the PRRD`,
+          `an indeterminate sentence has no ${d.type}: it does not expire, and release is on the Parole Board's direction only (England and Wales: Crime (Sentences) Act 1997 s.28; Scotland: 1993 Act s.2; both citations unverified here); record the PED (the end of the tariff or punishment part) or, after a recall, the PRRD`,
         );
     });
   for (const [earlyType, lateType, why] of ORDER) {
