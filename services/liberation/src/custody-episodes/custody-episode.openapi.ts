@@ -97,7 +97,10 @@ export const EPISODE_VIEW_SCHEMA = {
         calculated: {
           type: 'object',
           nullable: true,
-          properties: { type: { type: 'string', enum: ['CRD', 'ARD'] }, date: { type: 'string', format: 'date' } },
+          properties: {
+            type: { type: 'string', enum: ['CRD', 'ARD'] },
+            date: { type: 'string', format: 'date' },
+          },
         },
         recorded: {
           type: 'object',
