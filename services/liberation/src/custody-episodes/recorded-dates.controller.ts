@@ -155,7 +155,7 @@ export class RecordedDatesController {
   @ApiResponse({
     status: 422,
     description:
-      'RELEASE_DUE_NOW (the recorded release date has passed: the person is due for immediate release, nothing is recorded; the problem carries expectedReleaseDate and recordedReleaseDate {type, date}), RELEASE_DATE_TOO_EARLY (the release date is before the reception or the sentence) or IDEMPOTENCY_KEY_REUSED (same key, another body)',
+      'RELEASE_DUE_NOW (the recorded release date has passed: the person is due for immediate release, nothing is recorded; the problem carries expectedReleaseDate and recordedReleaseDate {type, date}), RELEASE_DATE_TOO_EARLY (the release date is before the reception or the sentence), RECORDED_RELEASE_DATE_UNPLANNABLE (the release date is outside what this build can plan: the bank-holiday calendar and SLA policies it holds; `errors` names the field) or IDEMPOTENCY_KEY_REUSED (same key, another body)',
   })
   async record(
     @Param(new ZodValidationPipe(EpisodePathSchema, 'path')) { personId, episode }: EpisodePath,

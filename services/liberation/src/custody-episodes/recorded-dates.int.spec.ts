@@ -361,6 +361,18 @@ describe('liberation: recorded official sentence dates of a custody episode', ()
     expect(
       ((await (await ctx.lib.get(`${path(personId)}/current`)).json()) as RecordedDatesView).version,
     ).toBe(2);
+    // A release date this build cannot plan (beyond its bank-holiday calendar) is refused, as a calculated one is.
+    const unplannable = await record(personId, {
+      recordedBecause: 'SCOTLAND_LONG_TERM',
+      dates: [fromPrison('PED', '2090-01-02'), fromPrison('CRD', '2095-01-02')],
+    });
+    expect(unplannable.status).toBe(422);
+    const unplannableProblem = (await unplannable.json()) as Problem;
+    expect(unplannableProblem.code).toBe('RECORDED_RELEASE_DATE_UNPLANNABLE');
+    expect(unplannableProblem.detail).toMatch(/CRD 2095-01-02 cannot be planned/);
+    expect(
+      ((await (await ctx.lib.get(`${path(personId)}/current`)).json()) as RecordedDatesView).version,
+    ).toBe(2);
   });
 
   it("answers 404 for an episode held in another establishment's prison, recording nothing", async () => {

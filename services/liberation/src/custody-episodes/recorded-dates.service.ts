@@ -7,6 +7,7 @@ import { entityTag, requireIfMatch } from '@throughcare/platform-http';
 import { withIdempotency } from '@throughcare/platform-persistence';
 import {
   explainRecordedDate,
+  planningRangeIssues,
   RecordedDatesInvalidError,
   recordedReleaseDate,
   validateRecordedDates,
@@ -188,6 +189,7 @@ export class RecordedDatesService {
       throw error;
     }
     const release = recordedReleaseDate(body.dates);
+    if (release) refuseUnplannable(found, body, release);
     const effect = await recordedDatesEffect(manager, found, body, release, latest?.releaseDate ?? null, now);
     const version = (latest?.version ?? 0) + 1;
     await manager.insert(RecordedSentenceDates, {
@@ -252,6 +254,29 @@ export class RecordedDatesService {
           : null,
     };
   }
+}
+
+/**
+ * A recorded release date the journey could not plan (outside the bank-holiday calendar and the
+ * SLA policies this build holds) is refused (422), as a calculated one is
+ * (SENTENCE_RELEASE_DATE_UNPLANNABLE): it would become the expected release date.
+ */
+function refuseUnplannable(
+  episode: CustodyEpisode,
+  body: RecordedDatesBody,
+  release: { type: string; date: string },
+): void {
+  const field = `dates.${body.dates.findIndex((d) => d.type === release.type)}.date`;
+  const issues = planningRangeIssues(episode.jurisdiction, [{ field, value: release.date, role: 'release' }]);
+  if (issues.length > 0)
+    throw new DomainError(
+      'RECORDED_RELEASE_DATE_UNPLANNABLE',
+      'RULE_VIOLATED',
+      `the recorded ${release.type} ${release.date} cannot be planned by this build: ${issues
+        .map((i) => i.message)
+        .join('; ')}`,
+      { details: { type: release.type, date: release.date, errors: issues } },
+    );
 }
 
 /** The episode's current (highest) recorded dates, if any. */
