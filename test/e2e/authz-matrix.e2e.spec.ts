@@ -1077,6 +1077,8 @@ const POLICY: Policy[] = [
       ['POST', '/sentence-calculations/preview'],
       ['GET', '/sentence-calculations'],
       ['GET', '/sentence-calculations/current'],
+      ['GET', '/recorded-dates'],
+      ['GET', '/recorded-dates/current'],
       ['GET', '/absences'],
       ['GET', '/gate-arrangement'],
       ['GET', '/gate-arrangement/versions'],
@@ -1120,6 +1122,35 @@ const POLICY: Policy[] = [
     request: (f, c) => ({
       path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/sentence-calculations`,
       body: { sentences: [{ id: 'charge-1', sentenceDate: inDays(-10), term: { days: 101 } }] },
+    }),
+  },
+  {
+    app: 'liberation',
+    method: 'GET',
+    path: '/people/{personId}/episodes/{episode}/recorded-dates/{version}',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/recorded-dates/1`,
+    }),
+  },
+  {
+    app: 'liberation',
+    method: 'POST',
+    path: '/people/{personId}/episodes/{episode}/recorded-dates',
+    admitted: PRISON_SCOPE,
+    write: true,
+    // After the sentence calculation (35): an SED alone gives no release date, so the expected
+    // release date the later writes rely on does not move.
+    writeOrder: 35.5,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/recorded-dates`,
+      body: {
+        recordedBecause: 'OFFICIAL_CALCULATION',
+        dates: [{ type: 'SED', date: inDays(400), source: 'ESTABLISHMENT_CALCULATION' }],
+      },
     }),
   },
   {
@@ -2178,6 +2209,18 @@ async function buildSide(side: Side): Promise<SideFixtures> {
       },
     );
     expect2xx('sentence calculation', sentenced);
+    // And recorded official dates (an SED: no release date, nothing moves), for the reads.
+    const recordedDates = await api(
+      'liberation',
+      'POST',
+      `/people/${personId}/episodes/1/recorded-dates`,
+      DRIVER,
+      {
+        recordedBecause: 'OFFICIAL_CALCULATION',
+        dates: [{ type: 'SED', date: inDays(400), source: 'ESTABLISHMENT_CALCULATION' }],
+      },
+    );
+    expect2xx('recorded dates', recordedDates);
     // And a gate arrangement, so the current one and its versions exist for the reads.
     const arranged = await api(
       'liberation',

@@ -231,10 +231,11 @@ interface Shard {
 const REFERRAL_CORE = '^/((prison/)?referrals|appointments)(/|$)';
 /**
  * Liberation grew by eleven operations in issue 10 (sentence calculations, re-plans, temporary
- * absences): those are a run of their own, so liberation does not become the last to finish.
+ * absences), and four more (recorded sentence dates): those are a run of their own, so
+ * liberation does not become the last to finish.
  */
 const LIBERATION_ISSUE_10 =
-  '(/sentence-calculations|/absences|/gate-arrangement|^/release-point-replans)(/|$)';
+  '(/sentence-calculations|/recorded-dates|/absences|/gate-arrangement|^/release-point-replans)(/|$)';
 const SHARDS: Partial<Record<AppName, Shard[]>> = {
   referral: [
     { name: 'referrals', filter: ['--include-path-regex', REFERRAL_CORE] },

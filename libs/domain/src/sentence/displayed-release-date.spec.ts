@@ -41,4 +41,12 @@ describe('displayed release date (confirmed › APD › HDCAD › CRD › ARD)',
     expect(displayedReleaseDate({})).toBeNull();
     expect(displayedReleaseDate({ CRD: null })).toBeNull();
   });
+
+  it('places a post-recall release date (PRRD, recorded) after the hand-entered types and before CRD/ARD', () => {
+    expect(displayedReleaseDate({ PRRD: '2026-07-01', CRD: '2026-05-01' })).toEqual({
+      type: 'PRRD',
+      date: '2026-07-01',
+    });
+    expect(displayedReleaseDate({ PRRD: '2026-07-01', OTHER: '2026-08-01' })?.type).toBe('OTHER');
+  });
 });

@@ -12,6 +12,10 @@ import type { LocalDate } from '../calendar/local-date';
  * type, e.g. a PED or a long-term date given by hand). Being the date in force, they come before
  * the calculated CRD/ARD, after the decisions. `CONFIRMED` is kept for a reason that means a
  * confirmed release date (none yet).
+ *
+ * `PRRD` (post-recall release date, a recorded official date: recorded-dates.ts) is placed before
+ * CRD and ARD, our rule (resettlement-passport's precedence does not list it): a recall follows a
+ * release, so the original sentence's CRD/ARD has passed.
  */
 export type DisplayedReleaseDateType =
   | 'CONFIRMED'
@@ -19,6 +23,7 @@ export type DisplayedReleaseDateType =
   | 'HDCAD'
   | 'EARLY_RELEASE'
   | 'OTHER'
+  | 'PRRD'
   | 'CRD'
   | 'ARD';
 
@@ -28,6 +33,7 @@ export const DISPLAYED_RELEASE_DATE_PRECEDENCE: readonly DisplayedReleaseDateTyp
   'HDCAD',
   'EARLY_RELEASE',
   'OTHER',
+  'PRRD',
   'CRD',
   'ARD',
 ];

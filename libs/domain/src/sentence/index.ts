@@ -4,3 +4,4 @@ export * from './term';
 export * from './policies';
 export * from './calculate';
 export * from './displayed-release-date';
+export * from './recorded-dates';

@@ -38,6 +38,11 @@ export const EPISODE_VIEW_EXAMPLE: EpisodeView = {
   journey: { stage: 'STANDARD_REVIEWS', at: '2026-11-02T10:00:00Z' },
   expectedReleaseDate: '2027-03-12',
   displayedReleaseDate: { type: 'HDCAD', date: '2027-03-12' },
+  releaseDateSources: {
+    calculated: { type: 'ARD', date: '2027-03-19' },
+    recorded: null,
+    recordedDatesVersion: null,
+  },
   liberation: liberationDayFor('SCOTLAND', '2027-03-12', 365),
   releaseDateChanges: [
     {
@@ -65,7 +70,7 @@ const DISPLAYED_RELEASE_DATE_SCHEMA = {
     date: { type: 'string', format: 'date' },
   },
   description:
-    'The release date to show and its type, by the precedence CONFIRMED › APD › HDCAD › EARLY_RELEASE › OTHER › CRD › ARD: the latest release-date change typed by its reason (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE: EARLY_RELEASE, an early-release scheme’s date; OTHER: OTHER, a date of no known type entered by hand (it may be a PED), never a confirmed release date; nothing gives CONFIRMED yet; RECALCULATION: CRD in England and Wales, ARD in Scotland), else the latest sentence calculation’s CRD/ARD; null when the episode holds neither (a date given only at reception has no known type)',
+    'The release date to show and its type, by the precedence CONFIRMED › APD › HDCAD › EARLY_RELEASE › OTHER › PRRD › CRD › ARD: the latest release-date change typed by its reason (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE: EARLY_RELEASE, an early-release scheme’s date; OTHER: OTHER, a date of no known type entered by hand; nothing gives CONFIRMED yet; RECALCULATION: the recorded official release date’s type (PRRD, CRD or ARD) when official dates are recorded, else CRD in England and Wales, ARD in Scotland), else the recorded official release date (…/recorded-dates), else the latest sentence calculation’s CRD/ARD: a recorded release date replaces a calculated one (releaseDateSources shows both); null when the episode holds none (a date given only at reception has no known type). Eligibility dates (PED, HDCED) are never displayed as the release date',
 };
 
 /** The fields of the view a client most reads; the example shows every field. */
@@ -83,6 +88,31 @@ export const EPISODE_VIEW_SCHEMA = {
       description: "The latest change's date, else the reception's (null: liberated from court)",
     },
     displayedReleaseDate: DISPLAYED_RELEASE_DATE_SCHEMA,
+    releaseDateSources: {
+      type: 'object',
+      required: ['calculated', 'recorded', 'recordedDatesVersion'],
+      description:
+        'Both sources of the release date: the latest sentence calculation’s (explained at …/sentence-calculations/current) and the recorded official one (…/recorded-dates/current), which takes precedence over it',
+      properties: {
+        calculated: {
+          type: 'object',
+          nullable: true,
+          properties: {
+            type: { type: 'string', enum: ['CRD', 'ARD'] },
+            date: { type: 'string', format: 'date' },
+          },
+        },
+        recorded: {
+          type: 'object',
+          nullable: true,
+          properties: {
+            type: { type: 'string', enum: ['PRRD', 'CRD', 'ARD'] },
+            date: { type: 'string', format: 'date' },
+          },
+        },
+        recordedDatesVersion: { type: 'integer', nullable: true },
+      },
+    },
   },
 };
 

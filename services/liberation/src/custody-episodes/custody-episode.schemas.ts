@@ -31,6 +31,7 @@ import {
   type DisplayedReleaseDateType,
   type PlanningIssue,
 } from '@throughcare/domain';
+import type { CalculatedReleaseDate, RecordedReleaseDate } from './episode-release-date';
 
 // HTTP DTOs. They belong in libs/contracts/src/http once other contexts consume them.
 // Schemas are suffixed `Schema` on purpose: a controller parameter typed with a name that is
@@ -547,10 +548,23 @@ export interface EpisodeView {
    * release › other › CRD › ARD (`displayedReleaseDate`, libs/domain): the latest release-date
    * change typed by its reason (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE: EARLY_RELEASE;
    * OTHER: OTHER, a date of no known type, never shown as confirmed; RECALCULATION: CRD in
-   * England and Wales, ARD in Scotland), else the latest sentence calculation's CRD/ARD. Null when
-   * the episode holds neither (a date given only at reception has no known type).
+   * England and Wales, ARD in Scotland; the recorded type when official dates are recorded), else
+   * the recorded official release date (PRRD › CRD › ARD), else the latest sentence calculation's
+   * CRD/ARD: a recorded release date replaces a calculated one. Null when the episode holds none (a
+   * date given only at reception has no known type).
    */
   displayedReleaseDate: { type: DisplayedReleaseDateType; date: string } | null;
+  /**
+   * Both sources of the sentence's release date, for the reader to compare: the latest sentence
+   * calculation's (explained at …/sentence-calculations/current) and the recorded official one
+   * (…/recorded-dates/current), which takes precedence. Each null when there is none.
+   */
+  releaseDateSources: {
+    calculated: CalculatedReleaseDate | null;
+    recorded: RecordedReleaseDate | null;
+    /** The current recorded dates' version (null: none recorded). */
+    recordedDatesVersion: number | null;
+  };
   /**
    * The day the person leaves by the release-day rule in force for the expected release date, with
    * the rule, its source, why, and how much earlier the law lets the release be brought forward

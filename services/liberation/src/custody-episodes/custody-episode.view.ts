@@ -71,7 +71,13 @@ export function toEpisodeView(e: CustodyEpisode, history: EpisodeHistory = NO_HI
       e.jurisdiction,
       history.releaseDateChanges.at(-1),
       history.calculatedReleaseDate,
+      history.recorded?.releaseDate ?? null,
     ),
+    releaseDateSources: {
+      calculated: history.calculatedReleaseDate,
+      recorded: history.recorded?.releaseDate ?? null,
+      recordedDatesVersion: history.recorded?.version ?? null,
+    },
     liberation: isOpen(e) ? liberationDayOf(e, currentExpectedReleaseDate(e, history)) : null,
     releaseDateChanges: history.releaseDateChanges.map((c) => ({
       previousExpectedReleaseDate: c.previousExpectedReleaseDate,

@@ -901,10 +901,31 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       'HDCAD',
       'EARLY_RELEASE',
       'OTHER',
+      'PRRD',
       'CRD',
       'ARD',
     ]);
     expect(episode200?.example?.displayedReleaseDate).toEqual({ type: 'HDCAD', date: '2027-03-12' });
+    expect(episode200?.schema?.properties?.['releaseDateSources']?.properties?.['recorded']).toBeDefined();
+    // The recorded official dates (issue 10): paged list, examples of the body, every refusal's code.
+    expect(
+      get200('/people/{personId}/episodes/{episode}/recorded-dates')?.parameters?.map((p) => p.name),
+    ).toEqual(expect.arrayContaining(['limit', 'cursor']));
+    const recordDates = (
+      doc.paths['/people/{personId}/episodes/{episode}/recorded-dates'] as {
+        post?: {
+          requestBody?: { content?: Record<string, { examples?: Record<string, unknown> }> };
+          responses?: Record<string, { description?: string }>;
+        };
+      }
+    ).post;
+    expect(Object.keys(recordDates?.requestBody?.content?.['application/json']?.examples ?? {})).toHaveLength(
+      4,
+    );
+    for (const code of ['RECORDED_DATES_OUT_OF_ORDER', 'RECORDED_DATES_IMPOSSIBLE', 'RECORDED_DATES_INVALID'])
+      expect(recordDates?.responses?.['400']?.description).toContain(code);
+    expect(recordDates?.responses?.['412']).toBeDefined();
+    expect(recordDates?.responses?.['422']?.description).toContain('RELEASE_DUE_NOW');
 
     expect((await get('/docs', 'nobody')).status).toBe(200);
     expect(await (await get('/health', 'nobody')).json()).toMatchObject({ status: 'UP' });

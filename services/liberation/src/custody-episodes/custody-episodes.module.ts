@@ -39,6 +39,9 @@ import { AdoptedReleasePoint, ReplanItem, ReplanRun } from './replan.entities';
 import { ReplansController } from './replans.controller';
 import { REPLAN_WORKFLOW_TASK_QUEUE, ReplanService } from './replan.service';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
+import { RecordedSentenceDates } from './recorded-dates.entity';
+import { RecordedDatesController } from './recorded-dates.controller';
+import { RecordedDatesService } from './recorded-dates.service';
 import { GateArrangement } from './gate-arrangement.entity';
 import {
   EstablishmentGateArrangementsController,
@@ -69,6 +72,7 @@ export const CUSTODY_ENTITIES = [
   Movement,
   PendingReception,
   SentenceCalculationRecord,
+  RecordedSentenceDates,
   ReplanRun,
   ReplanItem,
   AdoptedReleasePoint,
@@ -105,6 +109,7 @@ export class CustodyEpisodesModule {
         MovementsController,
         AgencyMeetingsController,
         SentenceCalculationsController,
+        RecordedDatesController,
         ReplansController,
         TemporaryAbsencesController,
         OverdueAbsencesController,
@@ -128,6 +133,7 @@ export class CustodyEpisodesModule {
         EpisodesService,
         ReleaseDateService,
         SentenceCalculationsService,
+        RecordedDatesService,
         ReplanService,
         TemporaryAbsencesService,
         OverdueAbsencesService,

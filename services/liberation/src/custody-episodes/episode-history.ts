@@ -6,7 +6,8 @@ import { GatePickup } from './gate-pickup.entity';
 import { Meeting } from './meeting.entity';
 import { Movement, stands } from './movement.entity';
 import { covers, type EstablishmentScope } from './prison-scope';
-import type { CalculatedReleaseDate } from './episode-release-date';
+import type { CalculatedReleaseDate, RecordedReleaseDate } from './episode-release-date';
+import { RecordedSentenceDates } from './recorded-dates.entity';
 import { ReleaseDateChange } from './release-date-change.entity';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
 
@@ -22,6 +23,11 @@ export interface EpisodeHistory {
   movements: Movement[];
   /** The latest sentence calculation's release date (CRD/ARD); null: none recorded, or it gave none. */
   calculatedReleaseDate: CalculatedReleaseDate | null;
+  /**
+   * The latest recorded official dates' version and release date (PRRD/CRD/ARD; null: they give
+   * none); null when no dates are recorded.
+   */
+  recorded: { version: number; releaseDate: RecordedReleaseDate | null } | null;
 }
 
 const emptyHistory = (): EpisodeHistory => ({
@@ -30,6 +36,7 @@ const emptyHistory = (): EpisodeHistory => ({
   meetings: [],
   movements: [],
   calculatedReleaseDate: null,
+  recorded: null,
 });
 
 export const NO_HISTORY: EpisodeHistory = Object.freeze(emptyHistory());
@@ -108,7 +115,7 @@ export async function loadMovements(
   });
 }
 
-/** The histories of one person's episodes, by episode number (five queries whatever the count). */
+/** The histories of one person's episodes, by episode number (six queries whatever the count). */
 export async function loadEpisodeHistories(
   manager: EntityManager,
   personId: string,
@@ -117,7 +124,7 @@ export async function loadEpisodeHistories(
   const histories = new Map<number, EpisodeHistory>(episodes.map((episode) => [episode, emptyHistory()]));
   if (episodes.length === 0) return histories;
   const where = { personId, episode: In(episodes) };
-  const [changes, pickups, meetings, movements, calculations] = await Promise.all([
+  const [changes, pickups, meetings, movements, calculations, recordings] = await Promise.all([
     manager.find(ReleaseDateChange, { where, order: { episode: 'ASC', changeNumber: 'ASC' } }),
     manager.find(GatePickup, { where, order: { episode: 'ASC', bookedAt: 'ASC', id: 'ASC' } }),
     manager.find(Meeting, { where, order: { episode: 'ASC', date: 'ASC', bookedAt: 'ASC', id: 'ASC' } }),
@@ -127,6 +134,12 @@ export async function loadEpisodeHistories(
     }),
     // Every version's release date only (a handful an episode), oldest first: the last one counts.
     manager.find(SentenceCalculationRecord, {
+      where,
+      select: { episode: true, version: true, releaseDateType: true, releaseDate: true },
+      order: { episode: 'ASC', version: 'ASC' },
+    }),
+    // Likewise the recorded official dates: the last version counts.
+    manager.find(RecordedSentenceDates, {
       where,
       select: { episode: true, version: true, releaseDateType: true, releaseDate: true },
       order: { episode: 'ASC', version: 'ASC' },
@@ -143,6 +156,17 @@ export async function loadEpisodeHistories(
         c.releaseDateType !== null && c.releaseDate !== null
           ? { type: c.releaseDateType, date: c.releaseDate }
           : null;
+  }
+  for (const r of recordings) {
+    const history = histories.get(r.episode);
+    if (history)
+      history.recorded = {
+        version: r.version,
+        releaseDate:
+          r.releaseDateType !== null && r.releaseDate !== null
+            ? { type: r.releaseDateType, date: r.releaseDate }
+            : null,
+      };
   }
   return histories;
 }

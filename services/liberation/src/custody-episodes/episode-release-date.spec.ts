@@ -61,4 +61,30 @@ describe('the displayed release date of an episode', () => {
   it('is null when the episode holds neither a change nor a calculated date (a date given at reception only)', () => {
     expect(displayedReleaseDateOf('SCOTLAND', undefined, null)).toBeNull();
   });
+
+  it('takes a recorded official release date over the calculated one, whatever their types; a RECALCULATION is typed as the recorded date', () => {
+    const calculated = { type: 'CRD' as const, date: '2027-05-01' };
+    // A calculated CRD beside a recorded ARD would win by precedence: the recorded date replaces it.
+    expect(
+      displayedReleaseDateOf('ENGLAND_AND_WALES', undefined, calculated, { type: 'ARD', date: '2027-04-01' }),
+    ).toEqual({ type: 'ARD', date: '2027-04-01' });
+    expect(
+      displayedReleaseDateOf(
+        'SCOTLAND',
+        { reason: 'RECALCULATION', expectedReleaseDate: '2029-01-10' },
+        null,
+        { type: 'CRD', date: '2029-01-10' },
+      ),
+    ).toEqual({ type: 'CRD', date: '2029-01-10' });
+    expect(releaseDateTypeOfChange('RECALCULATION', 'ENGLAND_AND_WALES', 'PRRD')).toBe('PRRD');
+    // A decision still comes first.
+    expect(
+      displayedReleaseDateOf(
+        'SCOTLAND',
+        { reason: 'HDC_APPROVED', expectedReleaseDate: '2029-01-01' },
+        null,
+        { type: 'CRD', date: '2029-01-10' },
+      ),
+    ).toEqual({ type: 'HDCAD', date: '2029-01-01' });
+  });
 });

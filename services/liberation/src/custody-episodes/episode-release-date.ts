@@ -16,6 +16,12 @@ export interface CalculatedReleaseDate {
   date: string;
 }
 
+/** The release date recorded official dates give: their PRRD, else CRD, else ARD (recorded-dates.ts). */
+export interface RecordedReleaseDate {
+  type: 'PRRD' | 'CRD' | 'ARD';
+  date: string;
+}
+
 /** The type of date a sentence calculation gives in a jurisdiction (the calculator's `releaseDate`). */
 export const CALCULATED_RELEASE_DATE_TYPE: Readonly<Record<Jurisdiction, CalculatedReleaseDate['type']>> = {
   ENGLAND_AND_WALES: 'CRD',
@@ -32,11 +38,14 @@ export const CALCULATED_RELEASE_DATE_TYPE: Readonly<Record<Jurisdiction, Calcula
  * - OTHER: a date of no known type entered by hand (it may be a PED or a long-term date): `OTHER`,
  *   never shown as a confirmed release date.
  * - RECALCULATION: a sentence calculation's date (or an upstream system's recalculation), the CRD
- *   in England and Wales, the ARD in Scotland.
+ *   in England and Wales, the ARD in Scotland; when official dates are recorded that give a
+ *   release date, its type (PRRD, CRD or ARD): a recording moves the date as a RECALCULATION, and
+ *   the recorded official calculation is the one in force.
  */
 export function releaseDateTypeOfChange(
   reason: ReleaseDateChangeReason,
   jurisdiction: Jurisdiction,
+  recordedType?: RecordedReleaseDate['type'],
 ): DisplayedReleaseDateType {
   switch (reason) {
     case 'HDC_APPROVED':
@@ -48,7 +57,7 @@ export function releaseDateTypeOfChange(
     case 'OTHER':
       return 'OTHER';
     case 'RECALCULATION':
-      return CALCULATED_RELEASE_DATE_TYPE[jurisdiction];
+      return recordedType ?? CALCULATED_RELEASE_DATE_TYPE[jurisdiction];
     default: {
       const unmapped: never = reason;
       throw new Error(`release-date change reason not mapped to a date type: ${String(unmapped)}`);
@@ -58,19 +67,30 @@ export function releaseDateTypeOfChange(
 
 /**
  * The release date the episode shows and its type: the latest release-date change (its date, typed
- * by its reason), else the latest sentence calculation's CRD/ARD, chosen by the precedence of
- * `displayedReleaseDate`. Null when the episode holds neither: a date given only at reception is
- * of no known type (still the `expectedReleaseDate`).
+ * by its reason), else the recorded official release date (PRRD/CRD/ARD), else the latest sentence
+ * calculation's CRD/ARD, chosen by the precedence of `displayedReleaseDate`. Null when the episode
+ * holds none: a date given only at reception is of no known type (still the `expectedReleaseDate`).
+ *
+ * Recorded over calculated (README "Recorded sentence dates"): a recorded release date replaces
+ * the calculated one whatever their types. It is the official calculation (the prison's own
+ * system, or a decision) for a sentence this platform does not calculate or calculates only as a
+ * planning aid; keeping the calculated date beside it would let the precedence show a CRD the
+ * official calculation does not give (e.g. a calculated CRD over a recorded ARD). The calculated
+ * date stays recorded with its explanation (GET …/sentence-calculations/current) and is shown
+ * beside it (`releaseDateSources`).
  */
 export function displayedReleaseDateOf(
   jurisdiction: Jurisdiction,
   latestChange: { reason: ReleaseDateChangeReason; expectedReleaseDate: string } | undefined,
   calculated: CalculatedReleaseDate | null,
+  recorded: RecordedReleaseDate | null = null,
 ): DisplayedReleaseDate | null {
   const candidates: ReleaseDateCandidates = {};
-  if (calculated) candidates[calculated.type] = calculated.date;
-  // The latest change is the date in force: it replaces a calculated date of the same type.
+  const official = recorded ?? calculated;
+  if (official) candidates[official.type] = official.date;
+  // The latest change is the date in force: it replaces a calculated or recorded date of the same type.
   if (latestChange)
-    candidates[releaseDateTypeOfChange(latestChange.reason, jurisdiction)] = latestChange.expectedReleaseDate;
+    candidates[releaseDateTypeOfChange(latestChange.reason, jurisdiction, recorded?.type)] =
+      latestChange.expectedReleaseDate;
   return displayedReleaseDate(candidates);
 }

@@ -145,7 +145,7 @@ export const ListUncalculatedQuerySchema = z
   .strict();
 export type ListUncalculatedQuery = z.output<typeof ListUncalculatedQuerySchema>;
 
-/** An open episode in a re-plan's scope that no re-plan can move: no sentence calculation. */
+/** An open episode in a re-plan's scope that no re-plan can move: no sentence calculation, and no recorded official dates. */
 export interface UncalculatedEpisodeView {
   personId: string;
   episode: number;
@@ -185,8 +185,9 @@ export interface ReplanRunView {
      */
     needsReview: number | null;
     /**
-     * Open episodes in scope with no sentence calculation (dates given by hand): not looked at,
-     * and no re-plan moves them; record their sentences, or change their dates by hand. Listed
+     * Open episodes in scope with no sentence calculation and no recorded official dates (dates
+     * given by hand): not looked at, and no re-plan moves them; record their sentences or their
+     * official dates (…/recorded-dates), or change their dates by hand. Listed
      * live by GET /release-point-replans/:id/uncalculated. Null until done.
      */
     uncalculated: number | null;

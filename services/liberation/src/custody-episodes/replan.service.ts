@@ -313,8 +313,8 @@ export class ReplanService {
   }
 
   /**
-   * Open episodes in the run's scope (and the caller's) that have no sentence calculation: their
-   * expected release date was given by hand, so no re-plan can move it. Read live (as the record
+   * Open episodes in the run's scope (and the caller's) that have no sentence calculation and no
+   * recorded official dates: their expected release date was given by hand, so no re-plan can move it. Read live (as the record
    * stands now, not as at the dry run), by person id.
    */
   async uncalculated(
@@ -909,12 +909,19 @@ const EXPECTED_RELEASE_DATE = `coalesce((
      ORDER BY r.change_number DESC LIMIT 1
   ), e.expected_release_date)`;
 /**
- * Open episodes in scope with no sentence calculation whose expected release date is on or after
- * `$3` (the proposed record's commencement, or the run's day): those the law change would have
- * reached, had their sentences been recorded.
+ * Open episodes in scope with no sentence calculation and no recorded official dates whose
+ * expected release date is on or after `$3` (the proposed record's commencement, or the run's
+ * day): those the law change would have reached, had their sentences been recorded. An episode
+ * whose official dates are recorded is not listed (README "Recorded sentence dates"): its dates
+ * come from the prison's calculation, which staff record again when it changes.
  */
 const UNCALCULATED_IN_SCOPE = `${openEpisodesInScope(`, ${EXPECTED_RELEASE_DATE}::text AS expected_release_date`)}
-    AND c.version IS NULL AND ${EXPECTED_RELEASE_DATE} >= $3::date`;
+    AND c.version IS NULL
+    AND NOT EXISTS (
+      SELECT 1 FROM "liberation"."recorded_sentence_dates" d
+       WHERE d.person_id = e.person_id AND d.episode = e.episode
+    )
+    AND ${EXPECTED_RELEASE_DATE} >= $3::date`;
 
 /** Not yet decided by the apply step: a proposal, or one to review whose calculation is not recorded yet. */
 const undecided = (item: ReplanItem): boolean =>

@@ -168,7 +168,7 @@ export class ReplansController {
   @Get(':id/uncalculated')
   @ApiOperation({
     summary:
-      "The people in a re-plan's scope it cannot move: open episodes with no sentence calculation (their dates given by hand), held in the caller's establishments; read live",
+      "The people in a re-plan's scope it cannot move: open episodes with no sentence calculation and no recorded official dates (…/recorded-dates; their dates given by hand), held in the caller's establishments; read live. An episode whose official dates are recorded is not listed",
   })
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
   @ApiQueryFromZod(ListUncalculatedQuerySchema)

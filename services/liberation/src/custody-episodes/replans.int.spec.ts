@@ -166,6 +166,23 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     });
     expect((await ctx.lib.post('/receptions', byHand)).status).toBe(201);
     const uncalculated = personIdOf(byHand.prisonNumber);
+    // No sentence calculation, but its official dates recorded (a long-term sentence): not listed
+    // as uncalculated (README "Recorded sentence dates").
+    const recordedOfficially = aReception({
+      establishmentCode: 'BAR',
+      sentenceDate: day(-10),
+      expectedReleaseDate: day(150),
+    });
+    expect((await ctx.lib.post('/receptions', recordedOfficially)).status).toBe(201);
+    const withRecordedDates = personIdOf(recordedOfficially.prisonNumber);
+    expect(
+      (
+        await ctx.lib.post(`/people/${withRecordedDates}/episodes/1/recorded-dates`, {
+          recordedBecause: 'SCOTLAND_LONG_TERM',
+          dates: [{ type: 'PED', date: day(400), source: 'ESTABLISHMENT_CALCULATION' }],
+        })
+      ).status,
+    ).toBe(201);
     // Receptions reversed as recorded in error: void episodes are in custody nowhere, so neither
     // is re-planned nor listed as uncalculated.
     const voided = await sentenced('BAR');
@@ -208,6 +225,23 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
           })
         ).status,
       ).toBe(201);
+
+    // The prison's own official calculation is recorded (an ARD four days before the calculated
+    // one): it takes precedence, so the re-plan records the new calculation and moves nothing
+    // (NEEDS_REVIEW, naming the recorded date: README "Recorded sentence dates").
+    const onOfficial = await sentenced('BAR');
+    expect(
+      (
+        await ctx.lib.post(`/people/${onOfficial}/episodes/1/recorded-dates`, {
+          recordedBecause: 'OFFICIAL_CALCULATION',
+          dates: [
+            { type: 'ARD', date: day(5 + 115), source: 'ESTABLISHMENT_CALCULATION' },
+            { type: 'SED', date: day(5 + 299), source: 'ESTABLISHMENT_CALCULATION' },
+          ],
+        })
+      ).status,
+    ).toBe(201);
+    expect((await episodeView(onOfficial)).expectedReleaseDate).toBe(day(5 + 115));
 
     // Any prison officer may read re-plans; proposing one is a policy administrator's (review S2).
     const byStaff = await ctx.lib.post('/release-point-replans', thirtyPercent());
@@ -253,6 +287,7 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     });
     // Nobody with a calculation is among them, and nobody outside the run's establishments.
     expect(notMoved.map((u) => u.personId)).not.toContain(moved);
+    expect(notMoved.map((u) => u.personId)).not.toContain(withRecordedDates);
     expect(notMoved.map((u) => u.personId)).not.toContain(personIdOf(voidByHand.prisonNumber));
     expect((await allItems(id)).map((i) => i.personId)).not.toContain(voided);
     expect(notMoved.every((u) => u.establishmentCode === 'BAR')).toBe(true);
@@ -303,6 +338,17 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
         /^the HDC_APPROVED decision of .* cannot stand: its date is after the calculated ARD/,
       ),
       appliedVersion: null,
+    });
+    expect(items.find((i) => i.personId === onOfficial)).toMatchObject({
+      status: 'NEEDS_REVIEW',
+      oldReleaseDate: day(5 + 119),
+      newReleaseDate: day(5 + 89),
+      releaseDateKeptBecause: expect.stringMatching(
+        new RegExp(
+          `^the recorded official ARD ${day(5 + 115)} \\(recorded dates version 1\\) takes precedence`,
+        ),
+      ),
+      releaseDateDecisionSetAsideBecause: null,
     });
     expect(dryRun.dryRun.needsReview).toBeGreaterThanOrEqual(1);
     const toReview = (await (
@@ -418,6 +464,20 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       releaseDateDecisionSetAsideBecause: null,
     });
     expect((await episodeView(onParole)).expectedReleaseDate).toBe(day(80));
+    // The recorded official date stands; the calculation is recorded beside it.
+    expect((await allItems(id)).find((i) => i.personId === onOfficial)).toMatchObject({
+      status: 'NEEDS_REVIEW',
+      appliedVersion: 2,
+    });
+    expect(await episodeView(onOfficial)).toMatchObject({
+      expectedReleaseDate: day(5 + 115),
+      displayedReleaseDate: { type: 'ARD', date: day(5 + 115) },
+      releaseDateSources: {
+        calculated: { type: 'ARD', date: day(5 + 89) },
+        recorded: { type: 'ARD', date: day(5 + 115) },
+        recordedDatesVersion: 1,
+      },
+    });
     expect(
       (
         (await (

@@ -245,6 +245,23 @@ describe('liberation: row-level security on the custody record', () => {
     ]).toEqual([1, 1, 0, 0, 1]);
   });
 
+  it('recorded sentence dates (issue 10, migration 3200): forced too, seen only by the establishments the episode was held in', async () => {
+    await expectRowLevelSecurityForced({ ...protectedTables(), tables: ['recorded_sentence_dates'] });
+    const recorded = await ctx.lib.post(`/people/${atBar}/episodes/1/recorded-dates`, {
+      recordedBecause: 'OFFICIAL_CALCULATION',
+      dates: [{ type: 'SED', date: daysFromToday(400), source: 'ESTABLISHMENT_CALCULATION' }],
+    });
+    expect(recorded.status).toBe(201);
+    const seenBy = (scope: DatabaseScope) => rowsSeen(scope, 'recorded_sentence_dates', atBar);
+    expect([
+      await seenBy({ establishments: ['BAR'] }),
+      await seenBy({ establishments: ['GMR'] }),
+      await seenBy({ establishments: ['LEI'] }),
+      await seenBy('none'),
+      await seenBy('unrestricted'),
+    ]).toEqual([1, 1, 0, 0, 1]);
+  });
+
   it('temporary absences (issue 10): forced too, seen only by the establishments the episode was held in', async () => {
     await expectRowLevelSecurityForced({ ...protectedTables(), tables: ['temporary_absence'] });
     const out = await ctx.lib.post(`/people/${atBar}/episodes/1/absences`, {

@@ -347,7 +347,9 @@ export class SentenceCalculationsService {
    *   not (HDC is postponed): it is kept with a caveat; or
    * - the calculated date is the previous version's calculated date: the expected date was
    *   changed since for another reason, and recording the same sentences again does not undo it.
-   * A calculated date already passed is due now as well (`releaseDue`). Recording a due-now effect
+   * Recorded official dates that give a release date come first: the calculation moves nothing
+   * (`keptBecause` says so when its date differs). A calculated date already passed is due now as
+   * well (`releaseDue`). Recording a due-now effect
    * is refused (RELEASE_DUE_NOW); a preview shows it, a re-plan skips the episode.
    */
   async effectOn(
@@ -382,6 +384,18 @@ export class SentenceCalculationsService {
       decisionCaveat: reasons.decisionCaveat ?? null,
     });
     const dueNow = (releaseDueNowBecause: string) => effect(before, { releaseDueNowBecause });
+    // Recorded official dates that give a release date take precedence over a calculation (README
+    // "Recorded sentence dates"): the calculation is recorded with its explanation, and moves
+    // nothing, whether its date is earlier, later or passed. New official dates move it.
+    const recorded = history.recorded?.releaseDate;
+    if (recorded) {
+      const calculated = computed.releaseDate;
+      return calculated === null || calculated.date === before
+        ? effect(before)
+        : effect(before, {
+            keptBecause: `the recorded official ${recorded.type} ${recorded.date} (recorded dates version ${history.recorded!.version}) takes precedence over the calculated ${calculated.type} ${calculated.date}: record new official dates (POST …/recorded-dates) to move the expected release date`,
+          });
+    }
     // A calculated date already passed (remand longer than the custodial part, a late recording,
     // a new release point): the person is due for immediate release. Nothing moves: recording it
     // is refused (RELEASE_DUE_NOW), and a preview or a dry run says why.

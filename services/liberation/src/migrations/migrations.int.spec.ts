@@ -13,6 +13,7 @@ import { PendingReceptionVoided1700000002900 } from './1700000002900-pending-rec
 import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-validate-pending-reception-voided';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
+import { RecordedSentenceDates1700000003200 } from './1700000003200-recorded-sentence-dates';
 import { liberationMigrations } from './index';
 
 /** Upgrading a database that already holds custody episodes, in a database of its own. */
@@ -787,6 +788,45 @@ describe('liberation migrations (real Postgres)', () => {
       expect(await checksValidated(ds)).toEqual([]);
       await ds.runMigrations({ transaction: 'each' });
       expect(await checksValidated(ds)).toEqual(validated);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('adds the recorded sentence dates (row-level security forced, one release date with its type), reverts, and adds it again', async () => {
+    const upTo3200 = liberationMigrations.slice(
+      0,
+      liberationMigrations.indexOf(RecordedSentenceDates1700000003200) + 1,
+    );
+    const before = await open(upTo3200.slice(0, -1));
+    await before.runMigrations({ transaction: 'each' });
+    await episode(before, 'p00000000000000003200');
+    await before.destroy();
+    const ds = await open(upTo3200);
+    const table = async () =>
+      (await ds.query(
+        `SELECT relrowsecurity, relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'liberation' AND c.relname = 'recorded_sentence_dates'`,
+      )) as Array<{ relrowsecurity: boolean; relforcerowsecurity: boolean }>;
+    const insert = (version: number, type: string | null, date: string | null) =>
+      ds.query(
+        `INSERT INTO liberation.recorded_sentence_dates (person_id, episode, version, jurisdiction, recorded_because,
+           dates, release_date_type, release_date, recorded_at, recorded_by, correlation_id)
+         VALUES ('p00000000000000003200', 1, $1, 'SCOTLAND', 'SCOTLAND_LONG_TERM',
+           '[{"type":"PED","date":"2027-01-05","source":"ESTABLISHMENT_CALCULATION"}]', $2, $3, now(), 'spec', 'c-3200')`,
+        [version, type, date],
+      );
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await table()).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
+      await insert(1, null, null);
+      await insert(2, 'CRD', '2028-01-05');
+      await expect(insert(3, 'CRD', null)).rejects.toThrow(/recorded_sentence_dates_release_date/);
+      await expect(insert(3, 'APD', '2028-01-05')).rejects.toThrow(/check/i);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await table()).toEqual([]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await table()).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
     } finally {
       await ds.destroy();
     }

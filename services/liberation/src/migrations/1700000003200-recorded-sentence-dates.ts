@@ -1,0 +1,51 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { protectTableSql, rls, unprotectTableSql } from '@throughcare/platform-persistence';
+
+/**
+ * Issue 10, recorded dates: official sentence dates prison staff record for an episode when this
+ * platform does not calculate them (Scottish long-term, extended, indeterminate and SOPC
+ * sentences, recalls) or when the prison's own calculation is the official one. Kept as versions
+ * (1, 2, …) like the sentence calculation: each recording holds every date with its type, source
+ * and source reference (`dates`), why it was recorded rather than calculated, and the release
+ * date it gives; never updated, the current set is the highest version. Row-level security as for
+ * every custody table.
+ */
+export class RecordedSentenceDates1700000003200 implements MigrationInterface {
+  readonly name = 'RecordedSentenceDates1700000003200';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE "liberation"."recorded_sentence_dates" (
+        "person_id" text NOT NULL,
+        "episode" integer NOT NULL,
+        "version" integer NOT NULL CHECK ("version" >= 1),
+        "jurisdiction" text NOT NULL CHECK ("jurisdiction" IN ('SCOTLAND', 'ENGLAND_AND_WALES')),
+        "recorded_because" text NOT NULL,
+        "dates" jsonb NOT NULL CHECK (jsonb_typeof("dates") = 'array'),
+        "release_date_type" text NULL CHECK ("release_date_type" IN ('PRRD', 'CRD', 'ARD')),
+        "release_date" date NULL,
+        "recorded_at" timestamptz NOT NULL,
+        "recorded_by" text NOT NULL,
+        "correlation_id" text NOT NULL,
+        PRIMARY KEY ("person_id", "episode", "version"),
+        CONSTRAINT "recorded_sentence_dates_episode_fk" FOREIGN KEY ("person_id", "episode")
+          REFERENCES "liberation"."custody_episode" ("person_id", "episode"),
+        CONSTRAINT "recorded_sentence_dates_release_date" CHECK (("release_date" IS NULL) = ("release_date_type" IS NULL))
+      )`);
+    for (const sql of protectTableSql(
+      `"liberation"."recorded_sentence_dates"`,
+      'recorded_sentence_dates_scope',
+      `"liberation"."episode_establishments"(person_id, episode) && ${rls.establishments}`,
+    ))
+      await queryRunner.query(sql);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    for (const sql of unprotectTableSql(
+      `"liberation"."recorded_sentence_dates"`,
+      'recorded_sentence_dates_scope',
+    ))
+      await queryRunner.query(sql);
+    await queryRunner.query(`DROP TABLE "liberation"."recorded_sentence_dates"`);
+  }
+}
