@@ -15,7 +15,7 @@ const problem = 'application/problem+json';
 
 /**
  * The audit record's object: `<personId>/<episode>`, and once answered what was disclosed,
- * `?pathways=<covered pathways, comma-separated>&assessment=<source assessment id or none>&basis=<access
+ * `?agency=<calling agency>&pathways=<covered pathways, comma-separated>&assessment=<source assessment id or none>&basis=<access
  * basis>`, so the disclosure can be reconstructed (which pathways, read from which assessment, on
  * which basis, at that time). A refused read keeps `<personId>/<episode>`; its record's reason names
  * the check that refused (e.g. `EPISODE_NOT_FOUND: CONSENT_NONE`).
@@ -25,7 +25,7 @@ const disclosedObject: AuditResolver<string> = (ctx) => {
   const view = ctx.result as AgencyAssessmentView | undefined;
   if (!view) return episode;
   const pathways = view.pathways.map((p) => p.pathway).join(',');
-  return `${episode}?pathways=${pathways}&assessment=${view.assessment?.assessmentId ?? 'none'}&basis=${view.access.basis}`;
+  return `${episode}?agency=${view.agencyId}&pathways=${pathways}&assessment=${view.assessment?.assessmentId ?? 'none'}&basis=${view.access.basis}`;
 };
 
 /** The shared assessment as an agency reads it (issue 10): its referrals' pathways only. */

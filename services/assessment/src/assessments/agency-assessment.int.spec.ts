@@ -827,7 +827,7 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     expect(records.filter((r) => r.outcome === 'allowed').at(-1)).toMatchObject({
       subject_person: personId,
       object_type: 'assessment',
-      object_id: `${personId}/1?pathways=ACCOMMODATION,HEALTH&assessment=${assessmentId}&basis=CONSENT`,
+      object_id: `${personId}/1?agency=${agency.agencyId}&pathways=ACCOMMODATION,HEALTH&assessment=${assessmentId}&basis=CONSENT`,
     });
     expect(records.at(-1)).toMatchObject({
       outcome: 'not-found',

@@ -105,6 +105,7 @@ describe('consent given, recorded (real Postgres)', () => {
         at: first.toISOString(),
         recordedAt: expect.any(String),
         recordedBy: expect.stringMatching(/^(user|client):/),
+        factId: expect.any(String),
       },
     });
 
@@ -280,14 +281,37 @@ describe('consent given, recorded (real Postgres)', () => {
     expect((await state(personId)).items).toEqual([]);
   });
 
-  it('audits the recording and the reads, with the person', async () => {
+  it('audits the recording and the reads, naming the person, the episode and the fact; a retry is told from a recording (N1)', async () => {
     const personId = await aPerson();
-    expect((await give(personId, new Date())).status).toBe(201);
+    const at = new Date();
+    const given = await json<RecordedConsentView>(await give(personId, at));
+    expect((await give(personId, at)).status).toBe(200);
     await state(personId);
+    expect(
+      (
+        await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+          withdrawnAt: at.toISOString(),
+        })
+      ).status,
+    ).toBe(200);
+    await call('GET', `/people/${personId}/episodes/1/consent`, STAFF);
     const records = await auditRecordsAbout(harness.app.get(DataSource), 'assessment', personId);
+    const object = `${personId}/1/${given.recorded.factId}`;
     expect(records.filter((r) => r.action.startsWith('consent.'))).toEqual([
-      expect.objectContaining({ action: 'consent.give', outcome: 'allowed', object_type: 'consent' }),
-      expect.objectContaining({ action: 'consent.list', outcome: 'allowed', object_type: 'consent' }),
+      expect.objectContaining({
+        action: 'consent.give',
+        outcome: 'allowed',
+        object_type: 'consent',
+        object_id: object,
+      }),
+      expect.objectContaining({
+        action: 'consent.give',
+        outcome: 'allowed',
+        object_id: `${object}?retry=true`,
+      }),
+      expect.objectContaining({ action: 'consent.list', outcome: 'allowed', object_id: `${personId}/1` }),
+      expect.objectContaining({ action: 'consent.withdraw', outcome: 'allowed', object_id: `${personId}/1` }),
+      expect.objectContaining({ action: 'consent.read', outcome: 'allowed', object_id: `${personId}/1` }),
     ]);
   });
 
@@ -304,8 +328,10 @@ describe('consent given, recorded (real Postgres)', () => {
       '400',
       '401',
       '404',
+      '409',
       '422',
     ]);
+    expect(JSON.stringify(operations?.['post']?.responses?.['409'])).toContain('CONSENT_EPISODE_NOT_CURRENT');
     expect(JSON.stringify(operations?.['post']?.responses?.['422'])).toContain('IDEMPOTENCY_KEY_REUSED');
     expect(JSON.stringify(operations?.['post']?.responses?.['422'])).toContain('CONSENT_BEFORE_EPISODE');
     expect(Object.keys(operations?.['get']?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404']);
@@ -324,5 +350,63 @@ describe('consent given, recorded (real Postgres)', () => {
     expect((await state(personId)).items).toEqual([]);
     const given = await json<RecordedConsentView>(await give(personId, new Date()));
     expect(given).toMatchObject({ episode: 2, state: 'GIVEN', recorded: { episode: 2 } });
+  });
+
+  it('the body may name the episode: only the current one (409 CONSENT_EPISODE_NOT_CURRENT naming episode otherwise) (M1)', async () => {
+    const personId = await aPerson(undefined, 1, 10);
+    await aPerson(personId, 2, 1);
+    const named = (episode: number) =>
+      call('POST', `/people/${personId}/consent`, STAFF, { givenAt: new Date().toISOString(), episode });
+    const earlier = await named(1);
+    expect(earlier.status).toBe(409);
+    expect(await json<Problem & { field?: string }>(earlier)).toMatchObject({
+      code: 'CONSENT_EPISODE_NOT_CURRENT',
+      field: 'episode',
+    });
+    const later = await named(3);
+    expect(later.status).toBe(409);
+    expect((await state(personId)).items).toEqual([]);
+    expect(await json<RecordedConsentView>(await named(2))).toMatchObject({ episode: 2, state: 'GIVEN' });
+    const invalid = await call('POST', `/people/${personId}/consent`, STAFF, {
+      givenAt: new Date().toISOString(),
+      episode: 0,
+    });
+    expect(invalid.status).toBe(400);
+    expect((await json<Problem>(invalid)).errors?.map((e) => e.field)).toEqual(['episode']);
+  });
+
+  it('after a transfer, the episode began at reception, not at the receiving prison’s assessment: consent signed at the first prison is recorded there (M1, N2)', async () => {
+    // Episode 1 began at BAR ten days ago (the core screen requested at reception); the person was
+    // transferred to LOW, whose review was requested a day ago.
+    const personId = await aPerson(undefined, 1, 10);
+    const { assessmentId } = await harness.activities.requestAssessment({
+      idempotencyKey: `spec:${randomUUID()}`,
+      personId,
+      episode: 1,
+      establishmentCode: 'LOW',
+      kind: 'STANDARD_REVIEW',
+      dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      correlationId: `spec-${randomUUID()}`,
+    });
+    await runUnrestricted(() =>
+      harness.app
+        .get(DataSource)
+        .query(`UPDATE assessment.assessment SET requested_at = now() - interval '1 day' WHERE id = $1`, [
+          assessmentId,
+        ]),
+    );
+    const AT_LOW: TestPrincipal = { roles: ['prison-staff'], establishments: ['LOW'] };
+    // Signed at BAR five days ago: after the episode began, before LOW's first assessment.
+    const signed = new Date(Date.now() - 5 * 86_400_000);
+    const given = await give(personId, signed, {}, AT_LOW);
+    expect(given.status).toBe(201);
+    expect(await json<RecordedConsentView>(given)).toMatchObject({
+      episode: 1,
+      givenAt: signed.toISOString(),
+    });
+    // Before the reception's core screen was requested: refused, naming the episode's start.
+    const before = await give(personId, new Date(Date.now() - 11 * 86_400_000), {}, AT_LOW);
+    expect(before.status).toBe(422);
+    expect(await json<Problem>(before)).toMatchObject({ code: 'CONSENT_BEFORE_EPISODE' });
   });
 });

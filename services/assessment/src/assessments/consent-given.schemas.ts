@@ -7,8 +7,17 @@ import { keysetCursor } from '@throughcare/platform-http';
 export const RecordConsentBodySchema = z
   .object({
     givenAt: IsoInstant.describe(
-      'When the person gave consent to voluntary throughcare for their current custody episode; not in the future',
+      'When the person gave consent to voluntary throughcare for their current custody episode; not in the future, not before the episode began',
     ),
+    episode: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "The custody episode the consent is for: must be the person's current one (409 CONSENT_EPISODE_NOT_CURRENT otherwise). " +
+          'Left out, it is the current episode: unambiguous, since givenAt may not be before that episode began (422 CONSENT_BEFORE_EPISODE)',
+      ),
   })
   .strict();
 export type RecordConsentBody = z.output<typeof RecordConsentBodySchema>;
@@ -47,7 +56,9 @@ export const ConsentStandingSchema = z.object({
 export type ConsentStanding = z.infer<typeof ConsentStandingSchema>;
 
 export const RecordedConsentViewSchema = ConsentStandingSchema.extend({
-  recorded: ConsentFactSchema.describe('The consent given this request recorded (or a retry found)'),
+  recorded: ConsentFactSchema.extend({
+    factId: z.uuid().describe('The consent fact (the audit record of the recording names it)'),
+  }).describe('The consent given this request recorded (or a retry found)'),
 });
 export type RecordedConsentView = z.infer<typeof RecordedConsentViewSchema>;
 
@@ -85,5 +96,6 @@ export const CONSENT_GIVEN_EXAMPLE: RecordedConsentView = {
     at: '2026-11-02T14:00:00.000Z',
     recordedAt: '2026-11-02T14:03:12.000Z',
     recordedBy: 'user:st-4f1c',
+    factId: '0b6f4c9e-3f0e-4c5a-9d1e-6a2b7c8d9e01',
   },
 };
