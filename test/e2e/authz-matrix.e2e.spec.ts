@@ -450,6 +450,17 @@ const POLICY: Policy[] = [
       body: { givenAt: stamp() },
     }),
   },
+  // The cut-over's presumed cases (review stop 41, M6): prison staff, their establishments' cases
+  // only (the fixtures' episodes began after the cut-over, so neither side has one to list).
+  {
+    app: 'assessment',
+    method: 'GET',
+    path: '/consent-presumptions',
+    admitted: PRISON_SCOPE,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/consent-presumptions?limit=100' }),
+  },
   // The shared assessment as an agency reads it (issue 10): the pathways its active referrals of
   // the episode cover, while recorded consent stands; any other episode answers as unknown.
   {

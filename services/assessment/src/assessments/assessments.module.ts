@@ -14,6 +14,8 @@ import { ConsentController } from './consent.controller';
 import { ConsentGiven, ConsentPresumption } from './consent-given.entity';
 import { ConsentGivenController } from './consent-given.controller';
 import { ConsentGivenService } from './consent-given.service';
+import { ConsentPresumptionsController } from './consent-presumptions.controller';
+import { ConsentPresumptionsService } from './consent-presumptions.service';
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
 import { RiskAssessmentVersion } from './risk-assessment.entity';
 import { RiskAssessmentsController } from './risk-assessments.controller';
@@ -36,6 +38,7 @@ import { RiskAssessmentsService } from './risk-assessments.service';
     AssessmentAnswersController,
     ConsentController,
     ConsentGivenController,
+    ConsentPresumptionsController,
     RiskAssessmentsController,
     AgencyAssessmentController,
   ],
@@ -45,6 +48,8 @@ import { RiskAssessmentsService } from './risk-assessments.service';
     RiskAssessmentsService,
     AgencyAssessmentService,
     ConsentGivenService,
+    // The cut-over's presumed cases, and the audit record of its marking (review stop 41, M6).
+    ConsentPresumptionsService,
     // Agencies' referrals, from the bus: who may read which pathways (issue 10).
     AgencyReferralsProjector,
     AgencyReferralsConsumer,
