@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
 import { runUnrestricted } from '@throughcare/platform-persistence';
 import { bearer, type TestPrincipal } from '@throughcare/testing';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { useAssessmentApp } from '../testing/assessment-app';
+import { specConfig, useAssessmentApp } from '../testing/assessment-app';
 import type { PersonConsentView, RecordedConsentView } from './consent-given.schemas';
 
 // Issue 10: consent to voluntary throughcare as a recorded fact; the state derived from the facts.
@@ -215,6 +216,105 @@ describe('consent given, recorded (real Postgres)', () => {
     expect(withdrawal.status).toBe(200);
     expect(await json<{ state: string }>(withdrawal)).toMatchObject({ state: 'WITHDRAWN' });
     expect((await state(personId)).state).toBe('WITHDRAWN');
+  });
+
+  it('consent and a withdrawal recorded concurrently: the one recorded last decides, by the database clock under the lock; a withdrawal dated after the consent always wins (fails closed), and the service and SQL agree', async () => {
+    const dataSource = harness.app.get(DataSource);
+    const facts = (personId: string) =>
+      runUnrestricted(() =>
+        dataSource.transaction(async (tx) => {
+          const [g] = (await tx.query(
+            `SELECT recorded_at FROM assessment.consent_given WHERE person_id = $1`,
+            [personId],
+          )) as Array<{ recorded_at: Date }>;
+          const [w] = (await tx.query(
+            `SELECT recorded_at FROM assessment.consent_withdrawal WHERE person_id = $1`,
+            [personId],
+          )) as Array<{ recorded_at: Date }>;
+          const [sql] = (await tx.query(`SELECT assessment.episode_consent_state($1, 1) AS state`, [
+            personId,
+          ])) as Array<{ state: string }>;
+          return { given: g!.recorded_at.getTime(), withdrawn: w!.recorded_at.getTime(), sql: sql!.state };
+        }),
+      );
+    // Each person: a consent and a withdrawal sent at once. `backDated`: the withdrawal form is dated
+    // before the consent (a consent recorded after it reopens access); else after it (never reopens).
+    const race = async (backDated: boolean) => {
+      const personId = await aPerson();
+      const givenAt = new Date(Date.now() - 20 * 60_000);
+      const withdrawnAt = new Date(givenAt.getTime() + (backDated ? -10 : 10) * 60_000);
+      const [given, withdrawal] = await Promise.all([
+        give(personId, givenAt),
+        call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+          withdrawnAt: withdrawnAt.toISOString(),
+        }),
+      ]);
+      expect([given.status, withdrawal.status]).toEqual([201, 200]);
+      const answers = {
+        given: (await json<RecordedConsentView>(given)).state,
+        withdrawal: (await json<{ state: string }>(withdrawal)).state,
+      };
+      const recorded = await facts(personId);
+      // Strictly ordered: the second waited for the first's lock, then read the clock.
+      expect(recorded.given).not.toBe(recorded.withdrawn);
+      const consentLast = recorded.given > recorded.withdrawn;
+      const expected = backDated && consentLast ? 'GIVEN' : 'WITHDRAWN';
+      const now = await state(personId);
+      expect({ service: now.state, sql: recorded.sql }).toEqual({ service: expected, sql: expected });
+      // The request recorded last answered the state that stands.
+      expect(consentLast ? answers.given : answers.withdrawal).toBe(expected);
+      return consentLast;
+    };
+    await Promise.all([
+      ...Array.from({ length: 6 }, () => race(true)),
+      ...Array.from({ length: 6 }, () => race(false)),
+    ]);
+  });
+
+  it('a request that waited behind the person’s lock is recorded after the one holding it, in either order (re-review M1)', async () => {
+    const owner = new Client({ connectionString: specConfig.DATABASE_URL });
+    await owner.connect();
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await owner.query(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+        );
+        if ((rows[0] as { n: number }).n >= n) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`fewer than ${n} requests waiting on the lock`);
+    };
+    try {
+      for (const first of ['consent', 'withdrawal'] as const) {
+        const personId = await aPerson();
+        const givenAt = new Date(Date.now() - 20 * 60_000);
+        // Back-dated withdrawal: only the recording order decides.
+        const withdrawnAt = new Date(givenAt.getTime() - 10 * 60_000);
+        const send = {
+          consent: () => give(personId, givenAt),
+          withdrawal: () =>
+            call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+              withdrawnAt: withdrawnAt.toISOString(),
+            }),
+        };
+        // Hold the person's consent lock, queue `first` behind it, then the other, then let go.
+        await owner.query('BEGIN');
+        await owner.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          `assessment:consent:${personId}`,
+        ]);
+        const a = send[first]();
+        await waiting(1);
+        const b = send[first === 'consent' ? 'withdrawal' : 'consent']();
+        await waiting(2);
+        await owner.query('COMMIT');
+        expect((await Promise.all([a, b])).map((r) => r.status).sort()).toEqual([200, 201]);
+        // The one queued last is recorded last: a consent then reopens (given after the back-dated
+        // withdrawal); a withdrawal ends it.
+        expect((await state(personId)).state).toBe(first === 'consent' ? 'WITHDRAWN' : 'GIVEN');
+      }
+    } finally {
+      await owner.end();
+    }
   });
 
   it('pages the facts with a cursor, each once', async () => {
