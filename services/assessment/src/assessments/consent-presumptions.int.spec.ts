@@ -216,6 +216,61 @@ describe('consent presumptions (real Postgres)', () => {
     }
   });
 
+  it('publishes assessment.consent.presumption-lapsing once per episode, 14 days before its presumption lapses; none for a later lapse, a consented or withdrawn episode', async () => {
+    const here = anEstablishment();
+    const STAFF: TestPrincipal = { roles: ['prison-staff'], establishments: [here] };
+    const soon = await aPresumedPerson(here, 10, ['AG-PRES-1', 'AG-PRES-2']);
+    const later = await aPresumedPerson(here, 30);
+    const consented = await aPresumedPerson(here, 5);
+    const withdrawn = await aPresumedPerson(here, 5);
+    expect(
+      (await call(`/people/${consented}/consent`, STAFF, 'POST', { givenAt: new Date().toISOString() }))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await call(`/people/${withdrawn}/episodes/1/consent-withdrawal`, STAFF, 'POST', {
+          withdrawnAt: new Date().toISOString(),
+        })
+      ).status,
+    ).toBe(200);
+    const presumptions = harness.app.get(ConsentPresumptionsService);
+    // Every replica's sweep at once: one notice each.
+    await Promise.all([presumptions.noticeLapsing(), presumptions.noticeLapsing()]);
+    expect(await presumptions.noticeLapsing()).toBe(0);
+
+    const owner = new Client({ connectionString: specConfig.DATABASE_URL });
+    await owner.connect();
+    try {
+      const people = [soon, later, consented, withdrawn];
+      const { rows: events } = await owner.query(
+        `SELECT subject, payload FROM assessment.outbox
+          WHERE payload->>'eventType' = 'assessment.consent.presumption-lapsing'
+            AND payload->'personReference'->'identifiers'->0->>'value' = ANY($1)`,
+        [people],
+      );
+      expect(events).toEqual([
+        {
+          subject: 'throughcare.events.assessment.consent.presumption-lapsing',
+          payload: expect.objectContaining({
+            version: 1,
+            personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: soon }] },
+            data: { episode: 1, presumedUntil: expect.any(String), agencyIds: ['AG-PRES-1', 'AG-PRES-2'] },
+          }),
+        },
+      ]);
+      const { rows: notices } = await owner.query(
+        `SELECT person_id, event_id FROM assessment.consent_presumption_notice WHERE person_id = ANY($1)`,
+        [people],
+      );
+      expect(notices).toEqual([
+        { person_id: soon, event_id: (events[0] as { payload: { eventId: string } }).payload.eventId },
+      ]);
+    } finally {
+      await owner.end();
+    }
+  });
+
   it('is documented in OpenAPI: bearer token, the filters, an example page, problem+json answers', async () => {
     const doc = (await (await fetch(`${harness.base}/docs-json`)).json()) as {
       paths: Record<

@@ -1,7 +1,14 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { ConsentPresumptionLapsingV1 } from '@throughcare/contracts';
 import { DataSource } from 'typeorm';
 import { AuditTrail, AUDIT_TABLE } from '@throughcare/platform-audit';
-import { acrossScopes, runUnrestricted } from '@throughcare/platform-persistence';
+import { acrossScopes, enqueueEvent, runUnrestricted } from '@throughcare/platform-persistence';
 import {
   PresumedCaseCursor,
   type ListPresumedCasesQuery,
@@ -19,6 +26,13 @@ interface PresumedCaseRow {
   presumed_until: Date;
 }
 
+/** How long before a presumption lapses its notice is published (review stop 41, M6). */
+export const PRESUMPTION_NOTICE_DAYS = 14;
+/** How often the service looks for presumptions lapsing within PRESUMPTION_NOTICE_DAYS. */
+const NOTICE_SWEEP_MS = 60 * 60_000;
+/** The first look after start-up (not during it: a start is not held up by the sweep). */
+const FIRST_SWEEP_MS = 60_000;
+
 /** The audit action of the cut-over's marking (migration 1100), written once (review stop 41, M6). */
 export const CUTOVER_AUDIT_ACTION = 'consent.presume';
 
@@ -29,8 +43,9 @@ export const CUTOVER_AUDIT_ACTION = 'consent.presume';
  * record of the marking itself.
  */
 @Injectable()
-export class ConsentPresumptionsService implements OnApplicationBootstrap {
+export class ConsentPresumptionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ConsentPresumptions');
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -91,9 +106,72 @@ export class ConsentPresumptionsService implements OnApplicationBootstrap {
     });
   }
 
-  /** At start-up: the marking's audit record, once (see `recordMarking`). */
+  /** At start-up: the marking's audit record, once (see `recordMarking`); then the hourly notice sweep. */
   async onApplicationBootstrap(): Promise<void> {
     await this.recordMarking();
+    const sweep = () => {
+      this.noticeLapsing().catch((e: unknown) =>
+        this.logger.error(`presumption notice sweep failed (retried next hour): ${(e as Error).message}`),
+      );
+      this.timer = setTimeout(sweep, NOTICE_SWEEP_MS).unref();
+    };
+    this.timer = setTimeout(sweep, FIRST_SWEEP_MS).unref();
+  }
+
+  beforeApplicationShutdown(): void {
+    clearTimeout(this.timer);
+  }
+
+  /**
+   * The signal before a presumption lapses (review stop 41, M6): for each episode whose consent
+   * stands only on the cut-over's presumption and whose presumption lapses within
+   * PRESUMPTION_NOTICE_DAYS, publishes `assessment.consent.presumption-lapsing` once (per episode
+   * and `presumed_until`), recorded in `consent_presumption_notice` in the same transaction as the
+   * event's outbox row: a replica or a restart finds the row and publishes nothing. An episode with
+   * consent or a withdrawal recorded, or already lapsed, gets none. Answers how many it published.
+   */
+  async noticeLapsing(): Promise<number> {
+    return runUnrestricted(() =>
+      this.dataSource.transaction(async (tx) => {
+        const due = await tx.query<
+          Array<{
+            person_id: string;
+            episode: number;
+            presumed_until: Date;
+            agency_ids: string[];
+            correlation_id: string | null;
+          }>
+        >(
+          `SELECT p.person_id, p.episode, min(date_trunc('milliseconds', p.presumed_until)) AS presumed_until,
+                  array_agg(p.agency_id ORDER BY p.agency_id) AS agency_ids,
+                  (SELECT a.correlation_id FROM "assessment"."assessment" a
+                    WHERE a.person_id = p.person_id AND a.episode = p.episode
+                    ORDER BY a.requested_at, a.id LIMIT 1) AS correlation_id
+             FROM "assessment"."consent_presumption" p
+            WHERE p.presumed_until > now() AND p.presumed_until <= now() + make_interval(days => $1)
+              AND "assessment"."episode_consent_state"(p.person_id, p.episode) = 'PRESUMED_BEFORE_CUTOVER'
+              AND NOT EXISTS (SELECT 1 FROM "assessment"."consent_presumption_notice" n
+                               WHERE n.person_id = p.person_id AND n.episode = p.episode)
+            GROUP BY p.person_id, p.episode`,
+          [PRESUMPTION_NOTICE_DAYS],
+        );
+        let published = 0;
+        for (const row of due) {
+          const event = presumptionLapsing(row);
+          const inserted = await tx.query<unknown[]>(
+            `INSERT INTO "assessment"."consent_presumption_notice" (person_id, episode, presumed_until, event_id, notified_at)
+             VALUES ($1, $2, $3, $4, clock_timestamp())
+             ON CONFLICT DO NOTHING RETURNING 1`,
+            [row.person_id, row.episode, row.presumed_until, event.eventId],
+          );
+          if (inserted.length === 0) continue;
+          await enqueueEvent(tx, event);
+          published += 1;
+        }
+        if (published > 0) this.logger.log(`${published} presumption-lapsing notice(s) published`);
+        return published;
+      }),
+    );
   }
 
   /**
@@ -163,5 +241,28 @@ function presumedCase(row: PresumedCaseRow): PresumedCase {
     agencies: row.agencies,
     markedAt: new Date(row.marked_at).toISOString(),
     presumedUntil: new Date(row.presumed_until).toISOString(),
+  };
+}
+
+function presumptionLapsing(row: {
+  person_id: string;
+  episode: number;
+  presumed_until: Date;
+  agency_ids: string[];
+  correlation_id: string | null;
+}): ConsentPresumptionLapsingV1 {
+  return {
+    eventType: 'assessment.consent.presumption-lapsing',
+    version: 1,
+    eventId: randomUUID(),
+    occurredAt: new Date().toISOString(),
+    // The journey's, as every event of the episode carries (its first assessment's).
+    correlationId: row.correlation_id ?? `consent-presumption:${row.person_id}:${row.episode}`,
+    personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: row.person_id }] },
+    data: {
+      episode: row.episode,
+      presumedUntil: new Date(row.presumed_until).toISOString(),
+      agencyIds: row.agency_ids,
+    },
   };
 }

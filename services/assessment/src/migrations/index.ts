@@ -11,6 +11,7 @@ import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-cons
 import { AssessmentPersonSex1700000000900 } from './1700000000900-assessment-person-sex';
 import { AssessmentAnswersRequired1700000001000 } from './1700000001000-assessment-answers-required';
 import { ConsentGiven1700000001100 } from './1700000001100-consent-given';
+import { ConsentPresumptionNotice1700000001200 } from './1700000001200-consent-presumption-notice';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
@@ -26,4 +27,5 @@ export const assessmentMigrations = [
   AssessmentPersonSex1700000000900,
   AssessmentAnswersRequired1700000001000,
   ConsentGiven1700000001100,
+  ConsentPresumptionNotice1700000001200,
 ];

@@ -6,6 +6,7 @@ import { AgencyReadConsent1700000000800 } from './1700000000800-agency-read-cons
 import { AssessmentPersonSex1700000000900 } from './1700000000900-assessment-person-sex';
 import { AssessmentAnswersRequired1700000001000 } from './1700000001000-assessment-answers-required';
 import { ConsentGiven1700000001100 } from './1700000001100-consent-given';
+import { ConsentPresumptionNotice1700000001200 } from './1700000001200-consent-presumption-notice';
 import { assessmentMigrations } from './index';
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
@@ -507,6 +508,60 @@ describe('assessment migrations (real Postgres)', () => {
       expect(await readPolicies()).toEqual(consented);
     } finally {
       await all.destroy();
+    }
+  });
+  it('presumption notices (1200): one per episode and lapse, append-only for the application, under row-level security; down refuses once a notice is recorded', async () => {
+    const db = await open(
+      assessmentMigrations.slice(0, assessmentMigrations.indexOf(ConsentPresumptionNotice1700000001200) + 1),
+    );
+    const asPlatform = (sql: string, params: unknown[] = []) =>
+      db.transaction(async (m) => {
+        await m.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+        return m.query(sql, params) as Promise<Array<Record<string, unknown>>>;
+      });
+    const person = personId();
+    const notice = (who = person, episode = 1) =>
+      asPlatform(
+        `INSERT INTO assessment.consent_presumption_notice (person_id, episode, presumed_until, event_id, notified_at)
+         VALUES ($1, $2, '2027-03-01T09:00:00Z', gen_random_uuid(), now())`,
+        [who, episode],
+      );
+    const table = async () =>
+      (
+        (await db.query(`SELECT to_regclass('assessment.consent_presumption_notice') AS t`)) as Array<{
+          t: string | null;
+        }>
+      )[0]!.t;
+    try {
+      expect(await table()).toBe('consent_presumption_notice');
+      expect(
+        await db.query(
+          `SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'assessment.consent_presumption_notice'::regclass`,
+        ),
+      ).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
+      // Its policy: prison staff of the episode's establishments (as consent_given), the platform.
+      const [policy] = (await db.query(
+        `SELECT policyname, cmd, qual FROM pg_policies WHERE schemaname = 'assessment' AND tablename = 'consent_presumption_notice'`,
+      )) as Array<{ policyname: string; cmd: string; qual: string }>;
+      expect(policy).toMatchObject({ policyname: 'consent_presumption_notice_scope', cmd: 'ALL' });
+      expect(policy!.qual).toContain('episode_establishments');
+      await expect(notice('someone')).rejects.toThrow(/consent_presumption_notice_person_id_check/);
+      await expect(notice(person, 0)).rejects.toThrow(/consent_presumption_notice_episode_check/);
+      // Nothing recorded yet: down and up again.
+      await db.undoLastMigration({ transaction: 'each' });
+      expect(await table()).toBeNull();
+      await db.runMigrations({ transaction: 'each' });
+      expect(await table()).toBe('consent_presumption_notice');
+      await notice();
+      await expect(notice()).rejects.toThrow(/consent_presumption_notice_pkey/);
+      expect(
+        await asPlatform(`SELECT count(*)::int AS n FROM assessment.consent_presumption_notice`),
+      ).toEqual([{ n: 1 }]);
+      // A notice given is a record: down refuses and changes nothing.
+      await expect(db.undoLastMigration({ transaction: 'each' })).rejects.toThrow(/cannot be reverted/);
+      expect(await table()).toBe('consent_presumption_notice');
+    } finally {
+      await db.destroy();
     }
   });
 });

@@ -145,6 +145,8 @@ const DATA_RULES: Record<string, Rule> = {
   engagementRequestId: uuid,
   absenceId: uuid,
   agencyId: idLike,
+  /** The agencies a presumption of consent admits (assessment.consent.presumption-lapsing): ids, no person. */
+  agencyIds: listOf(idLike),
   breachId: idLike,
   itemId: idLike,
   // codes
@@ -229,6 +231,7 @@ const DATA_RULES: Record<string, Rule> = {
       'answeredAt',
       'engagedAt',
       'assessedOn',
+      'presumedUntil',
     ].map((name) => [name, when]),
   ),
 };
