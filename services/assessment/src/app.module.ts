@@ -46,6 +46,7 @@ export class AppModule {
               'consent_given',
               'consent_withdrawal',
               'consent_presumption_notice',
+              'statutory_supervision',
             ],
             // The cut-over is the migration's alone (review stop 41, M4).
             readOnly: ['consent_presumption', 'consent_cutover'],
