@@ -106,13 +106,20 @@ export class ConsentPresumptionsService implements OnApplicationBootstrap, Befor
     });
   }
 
-  /** At start-up: the marking's audit record, once (see `recordMarking`); then the hourly notice sweep. */
+  /** At start-up: the marking's audit record, once (see `recordMarking`); then the hourly sweep (the record if still missing, the notices). */
   async onApplicationBootstrap(): Promise<void> {
-    await this.recordMarking();
+    // A start is not refused for it: an audit store away is retried by the hourly sweep.
+    await this.recordMarking().catch((e: unknown) =>
+      this.logger.error(
+        `audit record of the consent cut-over not written (retried hourly): ${(e as Error).message}`,
+      ),
+    );
     const sweep = () => {
-      this.noticeLapsing().catch((e: unknown) =>
-        this.logger.error(`presumption notice sweep failed (retried next hour): ${(e as Error).message}`),
-      );
+      this.recordMarking()
+        .then(() => this.noticeLapsing())
+        .catch((e: unknown) =>
+          this.logger.error(`presumption sweep failed (retried next hour): ${(e as Error).message}`),
+        );
       this.timer = setTimeout(sweep, NOTICE_SWEEP_MS).unref();
     };
     this.timer = setTimeout(sweep, FIRST_SWEEP_MS).unref();
