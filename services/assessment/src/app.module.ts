@@ -41,7 +41,13 @@ export class AppModule {
             migrations: assessmentMigrations,
             // Risk assessments are versions, and consent given or withdrawn a fact, never changed:
             // the service may not update or delete one (a deleted withdrawal would reopen access).
-            appendOnly: ['risk_assessment', 'consent_given', 'consent_withdrawal'],
+            appendOnly: [
+              'risk_assessment',
+              'consent_given',
+              'consent_withdrawal',
+              'consent_presumption_notice',
+              'statutory_supervision',
+            ],
             // The cut-over is the migration's alone (review stop 41, M4).
             readOnly: ['consent_presumption', 'consent_cutover'],
           },

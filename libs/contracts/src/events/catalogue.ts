@@ -407,6 +407,24 @@ export const ConsentWithdrawnV1 = eventSchema(
 export type ConsentWithdrawnV1 = z.infer<typeof ConsentWithdrawnV1>;
 
 /**
+ * The cut-over's presumption of consent for the episode (assessment migration 1100) lapses soon
+ * (review stop 41, M6): no consent or withdrawal is recorded, and at `presumedUntil` the agencies
+ * marked (`agencyIds`) stop reading the shared assessment. Published once per episode and lapse,
+ * 14 days before it (the assessment service's sweep), for staff to seek the person's consent (and
+ * tell the person). Codes and instants only.
+ */
+export const ConsentPresumptionLapsingV1 = eventSchema(
+  'assessment.consent.presumption-lapsing',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    presumedUntil: IsoInstant,
+    agencyIds: z.array(z.string().min(1).max(200)).min(1),
+  }),
+);
+export type ConsentPresumptionLapsingV1 = z.infer<typeof ConsentPresumptionLapsingV1>;
+
+/**
  * A risk assessment of the person was recorded (issue 10): a new version of the person's risk. The
  * bands and the MAPPA status, and what rose against the version before (`rises`, empty for the
  * first); never the reasons (free text stays in the assessment service). `episode` is the person's
@@ -832,6 +850,7 @@ export const EventCatalogue = {
   'assessment.assessment.requested@1': AssessmentRequestedV1,
   'assessment.assessment.completed@1': AssessmentCompletedV1,
   'assessment.consent.withdrawn@1': ConsentWithdrawnV1,
+  'assessment.consent.presumption-lapsing@1': ConsentPresumptionLapsingV1,
   'assessment.risk.assessed@1': RiskAssessedV1,
   'custody.meeting.booked@1': MeetingBookedV1,
   'custody.meeting.cancelled@1': MeetingCancelledV1,

@@ -27,6 +27,8 @@ export interface AuditInFlight {
   subject?: string;
   /** The people disclosed as the service's own code named them (noteAuditDisclosed), preferred to the route's resolver. */
   disclosed?: readonly string[];
+  /** The object as the service's own code named it (noteAuditObject), preferred to the route's resolver. */
+  object?: string;
   /**
    * Set when the record written is an intent (AuditTrail.recordIntent: written before a change
    * made outside the service's database); if the request then fails, a second record gives the
@@ -56,6 +58,17 @@ export function noteAuditSubject(personId: string): void {
 export function noteAuditDisclosed(personIds: readonly string[]): void {
   const flight = auditContext.getStore();
   if (flight && !flight.written) flight.disclosed = [...new Set(personIds)];
+}
+
+/**
+ * Names the object of the current audited request, for a service that only learns it inside its
+ * own code (e.g. the fact a change recorded, or found already recorded): call it before the change's
+ * transaction commits (a change's record is written then, before the handler answers). Outside an
+ * audited request it does nothing.
+ */
+export function noteAuditObject(objectId: string): void {
+  const flight = auditContext.getStore();
+  if (flight && !flight.written) flight.object = objectId;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,200}$/;
@@ -161,7 +174,7 @@ export class AuditTrail {
       disclosedPersons: flight.disclosed ?? (await resolve<readonly string[]>(flight.spec.disclosed)) ?? [],
       action: flight.spec.action,
       objectType: flight.spec.objectType ?? null,
-      objectId: await resolve<string>(flight.spec.objectId),
+      objectId: flight.object ?? (await resolve<string>(flight.spec.objectId)),
       outcome,
       reason: options.reason ?? null,
       httpMethod: request.method,

@@ -15,7 +15,7 @@ const problem = 'application/problem+json';
 
 /**
  * The audit record's object: `<personId>/<episode>`, and once answered what was disclosed,
- * `?pathways=<covered pathways, comma-separated>&assessment=<source assessment id or none>&basis=<access
+ * `?agency=<calling agency>&pathways=<covered pathways, comma-separated>&assessment=<source assessment id or none>&basis=<access
  * basis>`, so the disclosure can be reconstructed (which pathways, read from which assessment, on
  * which basis, at that time). A refused read keeps `<personId>/<episode>`; its record's reason names
  * the check that refused (e.g. `EPISODE_NOT_FOUND: CONSENT_NONE`).
@@ -25,12 +25,14 @@ const disclosedObject: AuditResolver<string> = (ctx) => {
   const view = ctx.result as AgencyAssessmentView | undefined;
   if (!view) return episode;
   const pathways = view.pathways.map((p) => p.pathway).join(',');
-  return `${episode}?pathways=${pathways}&assessment=${view.assessment?.assessmentId ?? 'none'}&basis=${view.access.basis}`;
+  return `${episode}?agency=${view.agencyId}&pathways=${pathways}&assessment=${view.assessment?.assessmentId ?? 'none'}&basis=${view.access.basis}`;
 };
 
 /** The shared assessment as an agency reads it (issue 10): its referrals' pathways only. */
 @ApiTags('agency assessment')
-@AgencyScoped('the episodes it holds an active referral of, while recorded consent stands')
+@AgencyScoped(
+  'the episodes it holds an active referral of, while recorded consent stands or it supervises the person by statute',
+)
 @Controller('agency/people/:personId/episodes/:episode')
 @PersonalData()
 export class AgencyAssessmentController {
@@ -51,7 +53,9 @@ export class AgencyAssessmentController {
       'Only while the calling agency holds an active referral of the episode (sent, neither closed nor withdrawn, ' +
       'as the referral events on the bus say) and the person’s consent to voluntary throughcare is recorded and not ' +
       'withdrawn after it (access.basis CONSENT), or, for an episode known before consent was recorded, presumed ' +
-      'and not withdrawn (access.basis PRESUMED_BEFORE_CUTOVER). ' +
+      'and not withdrawn (access.basis PRESUMED_BEFORE_CUTOVER), or, whatever the consent, while the calling agency ' +
+      'supervises the person by statute for the episode (release on licence, recorded by prison staff: ' +
+      'access.basis STATUTORY_SUPERVISION with supervisedUntil; the same pathways only). ' +
       'Each covered pathway is read from the latest completed assessment of the episode (a draft is never shown): ' +
       'from its answers, or from the needs its completion recorded when the answers no longer pass the completion checks; ' +
       'other pathways, the answers themselves, free-text notes and risk reasons are never shown. ' +

@@ -814,6 +814,99 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     expect(latest.riskOfSeriousHarm).toMatchObject({ level: 'VERY_HIGH', source: 'RISK_ASSESSMENT' });
   });
 
+  it('statutory supervision: the supervising agency reads its referral’s pathways on STATUTORY_SUPERVISION inside the recorded period, consent or not; not another agency, not before or after the period (migration 1201)', async () => {
+    const { personId } = await aScreenedPerson(false);
+    const supervisor = anAgency();
+    const other = anAgency();
+    const referralId = randomUUID();
+    await publish(sent(personId, supervisor.agencyId!, ['ACCOMMODATION'], referralId));
+    await publish(sent(personId, other.agencyId!, ['HEALTH']));
+    await eventually(async () => ((await projected(referralId)).length > 0 ? true : undefined));
+    // Neither consent nor supervision.
+    expect((await read(personId, supervisor)).status).toBe(404);
+    const at = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+    const supervise = (agencyId: string, startsAt: string, endsAt: string) =>
+      call('POST', `/people/${personId}/episodes/1/statutory-supervision`, STAFF, {
+        agencyId,
+        kind: 'LICENCE',
+        startsAt,
+        endsAt,
+      });
+    const database = async () =>
+      (
+        (await runUnrestricted(() =>
+          app()
+            .get(DataSource)
+            .query(`SELECT assessment.episode_consented_agencies($1, 1) AS agencies`, [personId]),
+        )) as Array<{ agencies: string[] }>
+      )[0]!.agencies;
+    // Not yet begun: refused, by the service and by the database.
+    expect((await supervise(supervisor.agencyId!, at(1), at(30))).status).toBe(201);
+    expect((await read(personId, supervisor)).status).toBe(404);
+    expect(await database()).toEqual([]);
+    // Corrected (a new fact): began yesterday.
+    const until = at(30);
+    const recorded = await supervise(supervisor.agencyId!, at(-1), until);
+    expect(recorded.status).toBe(201);
+    const fact = await json<{ id: string; inForce: boolean }>(recorded);
+    expect(fact.inForce).toBe(true);
+    const view = await readable(personId, supervisor);
+    expect(view.access).toEqual({
+      basis: 'STATUTORY_SUPERVISION',
+      consentGivenAt: null,
+      supervisedUntil: until,
+    });
+    expect(view.pathways.map((p) => p.pathway)).toEqual(['ACCOMMODATION']);
+    expect(await database()).toEqual([supervisor.agencyId]);
+    // Another agency holding a referral, not supervising: refused.
+    expect((await read(personId, other)).status).toBe(404);
+    // A withdrawal of consent does not end a statutory basis.
+    expect(
+      (
+        await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+          withdrawnAt: new Date().toISOString(),
+        })
+      ).status,
+    ).toBe(200);
+    expect((await json<AgencyAssessmentView>(await read(personId, supervisor))).access.basis).toBe(
+      'STATUTORY_SUPERVISION',
+    );
+    // Ended early (a new fact): refused by both.
+    expect(
+      (await supervise(supervisor.agencyId!, at(-1), new Date(Date.now() - 1000).toISOString())).status,
+    ).toBe(201);
+    expect((await read(personId, supervisor)).status).toBe(404);
+    expect(await database()).toEqual([]);
+    const list = await json<{ items: Array<{ inForce: boolean }> }>(
+      await call('GET', `/people/${personId}/episodes/1/statutory-supervision`, STAFF),
+    );
+    expect(list.items.map((f) => f.inForce)).toEqual([true, false, false]);
+    // Bad input names the field; another establishment's staff do not see the episode.
+    const backwards = await supervise(supervisor.agencyId!, at(2), at(1));
+    expect(backwards.status).toBe(400);
+    expect(JSON.stringify(await backwards.json())).toContain('endsAt');
+    const elsewhere = await call(
+      'POST',
+      `/people/${personId}/episodes/1/statutory-supervision`,
+      { roles: ['prison-staff'], establishments: ['SHO'] },
+      {
+        agencyId: other.agencyId,
+        kind: 'LICENCE',
+        startsAt: at(-1),
+        endsAt: at(1),
+      },
+    );
+    expect(elsewhere.status).toBe(404);
+    // Audited: the recording names the fact and the agency.
+    const records = await auditRecordsAbout(app().get(DataSource), 'assessment', personId);
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        action: 'statutory-supervision.record',
+        object_id: `${personId}/1/${fact.id}?agency=${supervisor.agencyId}`,
+      }),
+    );
+  });
+
   it('audits each read with the person, the episode and the pathways disclosed, and a refused one with the episode only', async () => {
     const { personId, assessmentId } = await aScreenedPerson();
     const agency = anAgency();
@@ -827,7 +920,7 @@ describe('the shared assessment as an agency reads it (real Postgres and NATS)',
     expect(records.filter((r) => r.outcome === 'allowed').at(-1)).toMatchObject({
       subject_person: personId,
       object_type: 'assessment',
-      object_id: `${personId}/1?pathways=ACCOMMODATION,HEALTH&assessment=${assessmentId}&basis=CONSENT`,
+      object_id: `${personId}/1?agency=${agency.agencyId}&pathways=ACCOMMODATION,HEALTH&assessment=${assessmentId}&basis=CONSENT`,
     });
     expect(records.at(-1)).toMatchObject({
       outcome: 'not-found',

@@ -95,16 +95,35 @@ export class ConsentInFutureError extends DomainError {
 }
 
 /**
- * Consent dated before the custody episode it would be recorded for began (its first assessment
- * request): a form signed in an earlier episode must not carry over (review stop 41, M1).
+ * Consent dated before the custody episode it would be recorded for began: the episode's first
+ * assessment request at any establishment (the core screen the journey requests at reception), so
+ * a transfer's later assessment does not move the start (review stop 41, M1 and N2). A form signed
+ * in an earlier episode must not carry over.
  */
 export class ConsentBeforeEpisodeError extends DomainError {
   constructor(givenAt: Date, episode: number, startedAt: Date) {
     super(
       'CONSENT_BEFORE_EPISODE',
       'RULE_VIOLATED',
-      `givenAt ${givenAt.toISOString()} is before episode ${episode} began (its first assessment was requested at ${startedAt.toISOString()})`,
-      { details: { field: 'givenAt' } },
+      `givenAt ${givenAt.toISOString()} is before episode ${episode} began (at reception: its first assessment was requested at ${startedAt.toISOString()})`,
+      { details: { field: 'givenAt', episode, episodeStartedAt: startedAt.toISOString() } },
+    );
+  }
+}
+
+/**
+ * Consent named for an episode other than the person's current one (review stop 41, M1): consent
+ * is recorded for the current episode only; a form of an earlier episode is never carried over.
+ */
+export class ConsentEpisodeNotCurrentError extends ConflictError {
+  constructor(personId: string, named: number, current: number) {
+    super(
+      `episode ${named} is not the current custody episode of person ${personId} (episode ${current}): consent is recorded for the current episode only`,
+      'CONSENT_EPISODE_NOT_CURRENT',
+      {
+        details: { field: 'episode', episode: named, currentEpisode: current },
+        extensions: { field: 'episode' },
+      },
     );
   }
 }

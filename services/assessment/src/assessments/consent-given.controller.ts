@@ -1,4 +1,4 @@
-import { Audited, from, PersonalData } from '@throughcare/platform-audit';
+import { Audited, from, PersonalData, type AuditResolver } from '@throughcare/platform-audit';
 import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
 import { HttpStatus } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
@@ -28,6 +28,13 @@ import { CORRELATION_HEADER, IDEMPOTENCY_HEADER, requestContextOf } from './requ
 import { PersonPathSchema, type PersonPath } from './risk-assessment.schemas';
 
 const problem = 'application/problem+json';
+
+/** `<personId>/<episode>` of the answer (the person's current episode), else `<personId>`. */
+const episodeObject: AuditResolver<string> = (ctx) => {
+  const personId = ctx.params['personId'] ?? '';
+  const episode = (ctx.result as { episode?: number } | undefined)?.episode;
+  return episode === undefined ? personId : `${personId}/${episode}`;
+};
 const PERSON_NOT_FOUND =
   "PERSON_NOT_FOUND: no assessment of the person's latest custody episode at the caller's establishments";
 
@@ -47,6 +54,8 @@ export class ConsentGivenController {
     action: 'consent.give',
     kind: 'change',
     objectType: 'consent',
+    // `<personId>/<episode>/<fact id>` (`?retry=true` for a retry), named by the service as it
+    // records (N1); a refused attempt keeps `<personId>` (the episode was not reached).
     objectId: from.param('personId'),
     subject: from.param('personId'),
   })
@@ -54,8 +63,11 @@ export class ConsentGivenController {
   @ApiOperation({
     summary: 'Record that the person gave consent to voluntary throughcare for their current custody episode',
     description:
-      'Appends a fact (who recorded it is the caller). givenAt may not be in the future (no tolerance) nor before ' +
-      "the episode's first assessment request. After a withdrawal, consent given and recorded after it reopens the " +
+      "Appends a fact (who recorded it is the caller) for the person's current custody episode: the body may name it " +
+      '(episode; another episode is 409 CONSENT_EPISODE_NOT_CURRENT) or leave it out. givenAt may not be in the future ' +
+      '(no tolerance) nor before the episode began (its first assessment request at any establishment, the core screen ' +
+      'requested at reception: a transfer does not move it), so consent signed in an earlier episode is never carried over. ' +
+      'After a withdrawal, consent given and recorded after it reopens the ' +
       "agencies' reads; a withdrawal ends every consent recorded before it. " +
       'The same consent again (same givenAt), or a retry with the same Idempotency-Key, answers 200 with the fact ' +
       'already recorded; the same key with another givenAt is 422 IDEMPOTENCY_KEY_REUSED.',
@@ -64,6 +76,10 @@ export class ConsentGivenController {
   @ApiBody(
     apiBodyWithExamples(RecordConsentBodySchema, {
       given: { summary: 'The person gave consent', value: { givenAt: '2026-11-02T14:00:00Z' } },
+      named: {
+        summary: 'The person gave consent, the episode named',
+        value: { givenAt: '2026-11-02T14:00:00Z', episode: 1 },
+      },
     }),
   )
   @ApiHeader({ name: CORRELATION_HEADER, required: false, schema: BOUNDED_HEADER_SCHEMA })
@@ -88,8 +104,29 @@ export class ConsentGivenController {
   @ApiResponse({ status: 400, description: `Invalid path, body or headers, naming each field (${problem})` })
   @ApiResponse({ status: 404, description: `${PERSON_NOT_FOUND} (${problem})` })
   @ApiResponse({
+    status: 409,
+    description: `CONSENT_EPISODE_NOT_CURRENT (naming episode): the body names an episode other than the person's current one (${problem})`,
+    example: {
+      type: 'about:blank',
+      title: 'Conflict',
+      status: 409,
+      code: 'CONSENT_EPISODE_NOT_CURRENT',
+      detail:
+        'episode 1 is not the current custody episode of person p0123456789abcdef0123 (episode 2): consent is recorded for the current episode only',
+      field: 'episode',
+    },
+  })
+  @ApiResponse({
     status: 422,
-    description: `CONSENT_IN_FUTURE (naming givenAt), CONSENT_BEFORE_EPISODE (naming givenAt: before the episode's first assessment was requested), or IDEMPOTENCY_KEY_REUSED (same key, another consent) (${problem})`,
+    description: `CONSENT_IN_FUTURE (naming givenAt), CONSENT_BEFORE_EPISODE (naming givenAt: before the episode began, at its first assessment request at any establishment), or IDEMPOTENCY_KEY_REUSED (same key, another consent) (${problem})`,
+    example: {
+      type: 'about:blank',
+      title: 'Unprocessable Entity',
+      status: 422,
+      code: 'CONSENT_BEFORE_EPISODE',
+      detail:
+        'givenAt 2026-10-01T09:00:00.000Z is before episode 2 began (at reception: its first assessment was requested at 2026-10-20T08:14:00.000Z)',
+    },
   })
   async record(
     @CurrentPrincipal() principal: Principal,
@@ -113,7 +150,8 @@ export class ConsentGivenController {
     action: 'consent.list',
     kind: 'list',
     objectType: 'consent',
-    objectId: from.param('personId'),
+    // `<personId>/<current episode>` once answered (N1).
+    objectId: episodeObject,
     subject: from.param('personId'),
   })
   @Get()

@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
 import { runUnrestricted } from '@throughcare/platform-persistence';
 import { bearer, type TestPrincipal } from '@throughcare/testing';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { useAssessmentApp } from '../testing/assessment-app';
+import { specConfig, useAssessmentApp } from '../testing/assessment-app';
 import type { PersonConsentView, RecordedConsentView } from './consent-given.schemas';
 
 // Issue 10: consent to voluntary throughcare as a recorded fact; the state derived from the facts.
@@ -105,6 +106,7 @@ describe('consent given, recorded (real Postgres)', () => {
         at: first.toISOString(),
         recordedAt: expect.any(String),
         recordedBy: expect.stringMatching(/^(user|client):/),
+        factId: expect.any(String),
       },
     });
 
@@ -216,6 +218,105 @@ describe('consent given, recorded (real Postgres)', () => {
     expect((await state(personId)).state).toBe('WITHDRAWN');
   });
 
+  it('consent and a withdrawal recorded concurrently: the one recorded last decides, by the database clock under the lock; a withdrawal dated after the consent always wins (fails closed), and the service and SQL agree', async () => {
+    const dataSource = harness.app.get(DataSource);
+    const facts = (personId: string) =>
+      runUnrestricted(() =>
+        dataSource.transaction(async (tx) => {
+          const [g] = (await tx.query(
+            `SELECT recorded_at FROM assessment.consent_given WHERE person_id = $1`,
+            [personId],
+          )) as Array<{ recorded_at: Date }>;
+          const [w] = (await tx.query(
+            `SELECT recorded_at FROM assessment.consent_withdrawal WHERE person_id = $1`,
+            [personId],
+          )) as Array<{ recorded_at: Date }>;
+          const [sql] = (await tx.query(`SELECT assessment.episode_consent_state($1, 1) AS state`, [
+            personId,
+          ])) as Array<{ state: string }>;
+          return { given: g!.recorded_at.getTime(), withdrawn: w!.recorded_at.getTime(), sql: sql!.state };
+        }),
+      );
+    // Each person: a consent and a withdrawal sent at once. `backDated`: the withdrawal form is dated
+    // before the consent (a consent recorded after it reopens access); else after it (never reopens).
+    const race = async (backDated: boolean) => {
+      const personId = await aPerson();
+      const givenAt = new Date(Date.now() - 20 * 60_000);
+      const withdrawnAt = new Date(givenAt.getTime() + (backDated ? -10 : 10) * 60_000);
+      const [given, withdrawal] = await Promise.all([
+        give(personId, givenAt),
+        call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+          withdrawnAt: withdrawnAt.toISOString(),
+        }),
+      ]);
+      expect([given.status, withdrawal.status]).toEqual([201, 200]);
+      const answers = {
+        given: (await json<RecordedConsentView>(given)).state,
+        withdrawal: (await json<{ state: string }>(withdrawal)).state,
+      };
+      const recorded = await facts(personId);
+      // Strictly ordered: the second waited for the first's lock, then read the clock.
+      expect(recorded.given).not.toBe(recorded.withdrawn);
+      const consentLast = recorded.given > recorded.withdrawn;
+      const expected = backDated && consentLast ? 'GIVEN' : 'WITHDRAWN';
+      const now = await state(personId);
+      expect({ service: now.state, sql: recorded.sql }).toEqual({ service: expected, sql: expected });
+      // The request recorded last answered the state that stands.
+      expect(consentLast ? answers.given : answers.withdrawal).toBe(expected);
+      return consentLast;
+    };
+    await Promise.all([
+      ...Array.from({ length: 6 }, () => race(true)),
+      ...Array.from({ length: 6 }, () => race(false)),
+    ]);
+  });
+
+  it('a request that waited behind the person’s lock is recorded after the one holding it, in either order (re-review M1)', async () => {
+    const owner = new Client({ connectionString: specConfig.DATABASE_URL });
+    await owner.connect();
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await owner.query(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+        );
+        if ((rows[0] as { n: number }).n >= n) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`fewer than ${n} requests waiting on the lock`);
+    };
+    try {
+      for (const first of ['consent', 'withdrawal'] as const) {
+        const personId = await aPerson();
+        const givenAt = new Date(Date.now() - 20 * 60_000);
+        // Back-dated withdrawal: only the recording order decides.
+        const withdrawnAt = new Date(givenAt.getTime() - 10 * 60_000);
+        const send = {
+          consent: () => give(personId, givenAt),
+          withdrawal: () =>
+            call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+              withdrawnAt: withdrawnAt.toISOString(),
+            }),
+        };
+        // Hold the person's consent lock, queue `first` behind it, then the other, then let go.
+        await owner.query('BEGIN');
+        await owner.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+          `assessment:consent:${personId}`,
+        ]);
+        const a = send[first]();
+        await waiting(1);
+        const b = send[first === 'consent' ? 'withdrawal' : 'consent']();
+        await waiting(2);
+        await owner.query('COMMIT');
+        expect((await Promise.all([a, b])).map((r) => r.status).sort()).toEqual([200, 201]);
+        // The one queued last is recorded last: a consent then reopens (given after the back-dated
+        // withdrawal); a withdrawal ends it.
+        expect((await state(personId)).state).toBe(first === 'consent' ? 'WITHDRAWN' : 'GIVEN');
+      }
+    } finally {
+      await owner.end();
+    }
+  });
+
   it('pages the facts with a cursor, each once', async () => {
     const personId = await aPerson();
     const instants = [3, 2, 1].map((h) => new Date(Date.now() - h * 3_600_000).toISOString());
@@ -280,14 +381,37 @@ describe('consent given, recorded (real Postgres)', () => {
     expect((await state(personId)).items).toEqual([]);
   });
 
-  it('audits the recording and the reads, with the person', async () => {
+  it('audits the recording and the reads, naming the person, the episode and the fact; a retry is told from a recording (N1)', async () => {
     const personId = await aPerson();
-    expect((await give(personId, new Date())).status).toBe(201);
+    const at = new Date();
+    const given = await json<RecordedConsentView>(await give(personId, at));
+    expect((await give(personId, at)).status).toBe(200);
     await state(personId);
+    expect(
+      (
+        await call('POST', `/people/${personId}/episodes/1/consent-withdrawal`, STAFF, {
+          withdrawnAt: at.toISOString(),
+        })
+      ).status,
+    ).toBe(200);
+    await call('GET', `/people/${personId}/episodes/1/consent`, STAFF);
     const records = await auditRecordsAbout(harness.app.get(DataSource), 'assessment', personId);
+    const object = `${personId}/1/${given.recorded.factId}`;
     expect(records.filter((r) => r.action.startsWith('consent.'))).toEqual([
-      expect.objectContaining({ action: 'consent.give', outcome: 'allowed', object_type: 'consent' }),
-      expect.objectContaining({ action: 'consent.list', outcome: 'allowed', object_type: 'consent' }),
+      expect.objectContaining({
+        action: 'consent.give',
+        outcome: 'allowed',
+        object_type: 'consent',
+        object_id: object,
+      }),
+      expect.objectContaining({
+        action: 'consent.give',
+        outcome: 'allowed',
+        object_id: `${object}?retry=true`,
+      }),
+      expect.objectContaining({ action: 'consent.list', outcome: 'allowed', object_id: `${personId}/1` }),
+      expect.objectContaining({ action: 'consent.withdraw', outcome: 'allowed', object_id: `${personId}/1` }),
+      expect.objectContaining({ action: 'consent.read', outcome: 'allowed', object_id: `${personId}/1` }),
     ]);
   });
 
@@ -304,8 +428,10 @@ describe('consent given, recorded (real Postgres)', () => {
       '400',
       '401',
       '404',
+      '409',
       '422',
     ]);
+    expect(JSON.stringify(operations?.['post']?.responses?.['409'])).toContain('CONSENT_EPISODE_NOT_CURRENT');
     expect(JSON.stringify(operations?.['post']?.responses?.['422'])).toContain('IDEMPOTENCY_KEY_REUSED');
     expect(JSON.stringify(operations?.['post']?.responses?.['422'])).toContain('CONSENT_BEFORE_EPISODE');
     expect(Object.keys(operations?.['get']?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404']);
@@ -324,5 +450,63 @@ describe('consent given, recorded (real Postgres)', () => {
     expect((await state(personId)).items).toEqual([]);
     const given = await json<RecordedConsentView>(await give(personId, new Date()));
     expect(given).toMatchObject({ episode: 2, state: 'GIVEN', recorded: { episode: 2 } });
+  });
+
+  it('the body may name the episode: only the current one (409 CONSENT_EPISODE_NOT_CURRENT naming episode otherwise) (M1)', async () => {
+    const personId = await aPerson(undefined, 1, 10);
+    await aPerson(personId, 2, 1);
+    const named = (episode: number) =>
+      call('POST', `/people/${personId}/consent`, STAFF, { givenAt: new Date().toISOString(), episode });
+    const earlier = await named(1);
+    expect(earlier.status).toBe(409);
+    expect(await json<Problem & { field?: string }>(earlier)).toMatchObject({
+      code: 'CONSENT_EPISODE_NOT_CURRENT',
+      field: 'episode',
+    });
+    const later = await named(3);
+    expect(later.status).toBe(409);
+    expect((await state(personId)).items).toEqual([]);
+    expect(await json<RecordedConsentView>(await named(2))).toMatchObject({ episode: 2, state: 'GIVEN' });
+    const invalid = await call('POST', `/people/${personId}/consent`, STAFF, {
+      givenAt: new Date().toISOString(),
+      episode: 0,
+    });
+    expect(invalid.status).toBe(400);
+    expect((await json<Problem>(invalid)).errors?.map((e) => e.field)).toEqual(['episode']);
+  });
+
+  it('after a transfer, the episode began at reception, not at the receiving prison’s assessment: consent signed at the first prison is recorded there (M1, N2)', async () => {
+    // Episode 1 began at BAR ten days ago (the core screen requested at reception); the person was
+    // transferred to LOW, whose review was requested a day ago.
+    const personId = await aPerson(undefined, 1, 10);
+    const { assessmentId } = await harness.activities.requestAssessment({
+      idempotencyKey: `spec:${randomUUID()}`,
+      personId,
+      episode: 1,
+      establishmentCode: 'LOW',
+      kind: 'STANDARD_REVIEW',
+      dueBy: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      correlationId: `spec-${randomUUID()}`,
+    });
+    await runUnrestricted(() =>
+      harness.app
+        .get(DataSource)
+        .query(`UPDATE assessment.assessment SET requested_at = now() - interval '1 day' WHERE id = $1`, [
+          assessmentId,
+        ]),
+    );
+    const AT_LOW: TestPrincipal = { roles: ['prison-staff'], establishments: ['LOW'] };
+    // Signed at BAR five days ago: after the episode began, before LOW's first assessment.
+    const signed = new Date(Date.now() - 5 * 86_400_000);
+    const given = await give(personId, signed, {}, AT_LOW);
+    expect(given.status).toBe(201);
+    expect(await json<RecordedConsentView>(given)).toMatchObject({
+      episode: 1,
+      givenAt: signed.toISOString(),
+    });
+    // Before the reception's core screen was requested: refused, naming the episode's start.
+    const before = await give(personId, new Date(Date.now() - 11 * 86_400_000), {}, AT_LOW);
+    expect(before.status).toBe(422);
+    expect(await json<Problem>(before)).toMatchObject({ code: 'CONSENT_BEFORE_EPISODE' });
   });
 });

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { noteAuditObject } from '@throughcare/platform-audit';
 import { DataSource, MoreThan, type EntityManager } from 'typeorm';
-import { withIdempotency } from '@throughcare/platform-persistence';
+import { acrossScopes, withIdempotency } from '@throughcare/platform-persistence';
 import {
   ConsentBeforeEpisodeError,
+  ConsentEpisodeNotCurrentError,
   ConsentInFutureError,
   IdempotencyKeyReusedError,
 } from './assessment.errors';
@@ -125,6 +127,26 @@ export async function lockConsentFacts(tx: EntityManager, personId: string): Pro
   return new Date(row!.at);
 }
 
+/**
+ * When the custody episode began, as this service knows it: its first assessment request at any
+ * establishment (the core screen the journey requests on the reception), read across every
+ * establishment (review stop 41, M1 and N2). The caller's own establishments would give a transfer's
+ * later assessment instead, and refuse consent signed at the first prison. The reception instant
+ * itself is the liberation service's (`custody.person.received`), which this service does not
+ * consume: the first request follows it by the journey's reaction time, so consent keyed in that
+ * window is refused (fails closed; README "Consent to voluntary throughcare").
+ */
+export async function episodeStart(tx: EntityManager, personId: string, episode: number): Promise<Date> {
+  const [row] = await acrossScopes(tx, () =>
+    tx.query<{ started_at: Date | null }[]>(
+      `SELECT min(requested_at) AS started_at FROM "assessment"."assessment" WHERE person_id = $1 AND episode = $2`,
+      [personId, episode],
+    ),
+  );
+  // personInScope found an assessment of the episode, so there is one.
+  return new Date(row!.started_at!);
+}
+
 @Injectable()
 export class ConsentGivenService {
   constructor(private readonly dataSource: DataSource) {}
@@ -140,10 +162,15 @@ export class ConsentGivenService {
     const givenAt = new Date(body.givenAt);
     return this.dataSource.transaction(async (tx) => {
       // Before the Idempotency-Key: a person outside the caller's establishments is unknown to it.
-      const { episode, requestedAt: startedAt } = await personInScope(tx, caller, personId);
+      const { episode } = await personInScope(tx, caller, personId);
+      // The episode is named, or it is the current one (M1): a form of an earlier episode is refused
+      // either way, named (409) or dated before the current episode began (422).
+      if (body.episode !== undefined && body.episode !== episode)
+        throw new ConsentEpisodeNotCurrentError(personId, body.episode, episode);
       // No clock-skew tolerance (S1c): a consent dated after its recording could outlast a
       // withdrawal recorded after it; the recorder keys the instant the form was signed.
       if (givenAt.getTime() > now.getTime()) throw new ConsentInFutureError(givenAt, now);
+      const startedAt = await episodeStart(tx, personId, episode);
       if (givenAt.getTime() < startedAt.getTime())
         throw new ConsentBeforeEpisodeError(givenAt, episode, startedAt);
       const recordedAt = await lockConsentFacts(tx, personId);
@@ -173,11 +200,14 @@ export class ConsentGivenService {
       ];
       if (differences.length > 0) throw new IdempotencyKeyReusedError('consent', differences);
       const fact = await tx.findOneByOrFail(ConsentGiven, { id: first.factId });
+      // The audit record (written as this transaction commits) names the episode and the fact, and
+      // tells a retry from a recording (N1).
+      noteAuditObject(`${personId}/${fact.episode}/${fact.id}${created ? '' : '?retry=true'}`);
       return {
         created,
         view: {
           ...(await standing(tx, personId, fact.episode)),
-          recorded: givenFact(fact),
+          recorded: { ...givenFact(fact), factId: fact.id },
         },
       };
     });

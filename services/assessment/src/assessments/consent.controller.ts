@@ -1,4 +1,4 @@
-import { Audited, from, PersonalData } from '@throughcare/platform-audit';
+import { Audited, from, PersonalData, type AuditResolver } from '@throughcare/platform-audit';
 import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import {
@@ -23,6 +23,10 @@ import { CONSENT_WITHDRAWAL_EXAMPLES } from './request-examples';
 
 const problem = { description: 'application/problem+json' };
 
+/** The audit record's object: `<personId>/<episode>` (N1: the episode alone named no person). */
+const personEpisode: AuditResolver<string> = (ctx) =>
+  `${ctx.params['personId'] ?? ''}/${ctx.params['episode'] ?? ''}`;
+
 /**
  * Consent to voluntary throughcare, recorded with the assessment, per custody episode. An
  * episode is the caller's when any of its assessments is at one of the caller's establishments.
@@ -38,7 +42,7 @@ export class ConsentController {
     action: 'consent.read',
     kind: 'read',
     objectType: 'consent',
-    objectId: from.param('episode'),
+    objectId: personEpisode,
     subject: from.param('personId'),
   })
   @Get('consent')
@@ -66,7 +70,7 @@ export class ConsentController {
     action: 'consent.withdraw',
     kind: 'change',
     objectType: 'consent',
-    objectId: from.param('episode'),
+    objectId: personEpisode,
     subject: from.param('personId'),
   })
   @Post('consent-withdrawal')

@@ -203,6 +203,12 @@ describe('assessment: row-level security on assessments and consent', () => {
       `DELETE FROM assessment.consent_presumption WHERE person_id = $1`,
       `INSERT INTO assessment.consent_presumption (person_id, episode, agency_id, marked_at, presumed_until)
        VALUES ($1, 2, 'AG-BAR', now(), now() + interval '1 day')`,
+      // The record of the presumption notices given (migration 1200) is append-only too.
+      `UPDATE assessment.consent_presumption_notice SET notified_at = now() WHERE person_id = $1`,
+      `DELETE FROM assessment.consent_presumption_notice WHERE person_id = $1`,
+      // Statutory supervision facts (migration 1201): a correction is a new fact.
+      `UPDATE assessment.statutory_supervision SET ends_at = now() + interval '9 years' WHERE person_id = $1`,
+      `DELETE FROM assessment.statutory_supervision WHERE person_id = $1`,
     ])
       await expect(asService(sql)).rejects.toThrow(/permission denied/);
     for (const sql of [

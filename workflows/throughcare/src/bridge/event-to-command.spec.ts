@@ -913,8 +913,11 @@ describe('bridge: event → workflow command', () => {
     // The orchestrator's own events and the journey's effects echoed back are read elsewhere;
     // duty-to-engage facts are the referral service's to track (the journey does not wait on them yet);
     // a temporary absence (ROTL, court) is the prison's record: the journey does not pause for it yet.
-    // (A risk assessment, issue 10, is bridged since the journey's `risk-assessed-1`.)
+    // (A risk assessment, issue 10, is bridged since the journey's `risk-assessed-1`.) A
+    // presumption-lapsing notice (review stop 41, M6) is for staff, not the journey: it does not
+    // change the plan (the agencies' access is the assessment service's to end).
     expect([...new Set(unaccounted)].sort()).toEqual([
+      'assessment.consent.presumption-lapsing',
       'assessment.core-screen.requested',
       'custody.absence.ended',
       'custody.absence.reversed',

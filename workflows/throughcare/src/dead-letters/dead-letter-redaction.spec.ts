@@ -149,6 +149,29 @@ describe('dead-letter redaction (finding H1)', () => {
     });
   });
 
+  it("keeps a presumption-lapsing notice's episode, lapse instant and agency ids (codes and instants only)", () => {
+    const data = {
+      episode: 2,
+      presumedUntil: '2027-03-01T09:00:00.000Z',
+      agencyIds: ['AG-HOUSING-GLA', 'AG-2'],
+    };
+    const { event } = redactPayload(
+      bytesOf({
+        eventType: 'assessment.consent.presumption-lapsing',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: '2027-02-15T09:00:00Z',
+        correlationId: 'corr-1',
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+        data: { ...data, agencyIds: [...data.agencyIds, 'a name, not an id'] },
+      }),
+    );
+    expect((event as { data: Record<string, unknown> }).data).toEqual({
+      ...data,
+      agencyIds: [...data.agencyIds, REDACTED],
+    });
+  });
+
   it("redacts a risk assessment's results (bands, MAPPA, what rose) and keeps its version, episode and date", () => {
     const { event } = redactPayload(
       bytesOf({

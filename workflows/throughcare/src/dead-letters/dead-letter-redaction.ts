@@ -146,6 +146,8 @@ const DATA_RULES: Record<string, Rule> = {
   engagementRequestId: uuid,
   absenceId: uuid,
   agencyId: idLike,
+  /** The agencies a presumption of consent admits (assessment.consent.presumption-lapsing): ids, no person. */
+  agencyIds: listOf(idLike),
   breachId: idLike,
   itemId: idLike,
   // codes
@@ -234,6 +236,7 @@ const DATA_RULES: Record<string, Rule> = {
       'assessedOn',
       'forLiberationDate',
       'recordedAt',
+      'presumedUntil',
     ].map((name) => [name, when]),
   ),
 };
