@@ -1278,6 +1278,21 @@ const POLICY: Policy[] = [
     }),
   },
   {
+    // Before the reversal (130): a correction of a reversed movement is refused. Every admitted
+    // role names the same instant (the write stamp): the first corrects, the others repeat it (200).
+    app: 'liberation',
+    method: 'POST',
+    path: '/movements/{eventId}/correction',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 129,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/movements/${pick(f, c, (s) => s.movementEventId, missingUuid)}/correction`,
+      body: { occurredAt: stamp(), reason: 'WRONG_TIME' },
+    }),
+  },
+  {
     app: 'liberation',
     method: 'POST',
     path: '/movements/{eventId}/reversal',

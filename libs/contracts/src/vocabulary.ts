@@ -223,6 +223,17 @@ export const ReversibleMovement = z.enum(['RELEASE', 'TRANSFER']);
 export type ReversibleMovement = z.infer<typeof ReversibleMovement>;
 
 /**
+ * Why a release or transfer was corrected in place (the movement happened, but a fact of it was
+ * recorded wrongly): its time, the establishment a transfer went to, or both.
+ */
+export const MovementCorrectionReason = z.enum([
+  'WRONG_TIME',
+  'WRONG_DESTINATION',
+  'WRONG_TIME_AND_DESTINATION',
+]);
+export type MovementCorrectionReason = z.infer<typeof MovementCorrectionReason>;
+
+/**
  * A temporary absence from custody, the episode staying open (NOMIS movement types TAP and CRT):
  * release on temporary licence (ROTL), or production at court.
  */

@@ -12,6 +12,7 @@ import type {
   MeetingCancelledV1,
   MeetingHeldV1,
   MovementReversedV1,
+  MovementCorrectedV1,
   PersonReceivedV2,
   PersonReference,
   PersonSex,
@@ -23,7 +24,7 @@ import type {
 import type { CustodyEpisode, ReceivedEpisode } from './custody-episode.entity';
 import type { GatePickup } from './gate-pickup.entity';
 import type { Meeting } from './meeting.entity';
-import type { Movement } from './movement.entity';
+import type { Movement, MovementCorrection } from './movement.entity';
 import type { ReleaseDateChange } from './release-date-change.entity';
 import type { TemporaryAbsence } from './temporary-absence.entity';
 
@@ -281,6 +282,39 @@ export function movementReversedEvent(e: CustodyEpisode, movement: Movement): Mo
       movement: movement.movement,
       reversedEventId: movement.eventId,
       reversedAt: movement.reversedAt.toISOString(),
+    },
+  };
+}
+
+/** A release or transfer corrected in place: the facts it set and those it superseded (never the note). */
+export function movementCorrectedEvent(
+  e: CustodyEpisode,
+  movement: Movement,
+  c: MovementCorrection,
+): MovementCorrectedV1 {
+  return {
+    eventType: 'custody.movement.corrected',
+    version: 1,
+    eventId: c.eventId,
+    occurredAt: c.correctedAt.toISOString(),
+    correlationId: c.correlationId,
+    description: `Custody episode ${e.episode}: ${movement.movement.toLowerCase()} corrected`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      movement: movement.movement,
+      correctedEventId: movement.eventId,
+      version: c.version,
+      reason: c.reason,
+      correctedAt: c.correctedAt.toISOString(),
+      occurredAt: c.occurredAt.toISOString(),
+      previousOccurredAt: c.previousOccurredAt.toISOString(),
+      ...(c.toEstablishmentCode !== null && c.previousToEstablishmentCode !== null
+        ? {
+            toEstablishmentCode: c.toEstablishmentCode,
+            previousToEstablishmentCode: c.previousToEstablishmentCode,
+          }
+        : {}),
     },
   };
 }

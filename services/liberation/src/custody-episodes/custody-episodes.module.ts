@@ -21,8 +21,9 @@ import { PersonAgeService } from './person-age.service';
 import { Meeting } from './meeting.entity';
 import { MeetingService } from './meeting.service';
 import { MeetingsController } from './meetings.controller';
+import { MovementCorrectionService } from './movement-correction.service';
 import { MovementReversalService } from './movement-reversal.service';
-import { Movement } from './movement.entity';
+import { Movement, MovementCorrection } from './movement.entity';
 import { MovementsController } from './movements.controller';
 import { PendingReception } from './pending-reception.entity';
 import { PendingReceptionsController } from './pending-receptions.controller';
@@ -64,6 +65,7 @@ export const CUSTODY_ENTITIES = [
   GatePickup,
   Meeting,
   Movement,
+  MovementCorrection,
   PendingReception,
   SentenceCalculationRecord,
   ReplanRun,
@@ -135,6 +137,7 @@ export class CustodyEpisodesModule {
         PersonAgeService,
         TransfersService,
         MovementReversalService,
+        MovementCorrectionService,
         ReceptionReversalService,
         CourtLiberationReversalService,
         CourtLiberationsService,

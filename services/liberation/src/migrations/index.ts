@@ -26,6 +26,7 @@ import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-r
 import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberation-void';
 import { ReceptionReversalAdmission1700000002800 } from './1700000002800-reception-reversal-admission';
 import { PendingReceptionVoided1700000002900 } from './1700000002900-pending-reception-voided';
+import { MovementCorrection1700000003000 } from './1700000003000-movement-correction';
 import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-validate-pending-reception-voided';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
@@ -58,4 +59,5 @@ export const liberationMigrations = [
   ReceptionReversalAdmission1700000002800,
   PendingReceptionVoided1700000002900,
   ValidatePendingReceptionVoided1700000002901,
+  MovementCorrection1700000003000,
 ];

@@ -874,6 +874,8 @@ describe('bridge: event → workflow command', () => {
     // duty-to-engage facts are the referral service's to track (the journey does not wait on them yet);
     // a temporary absence (ROTL, court) is the prison's record: the journey does not pause for it yet.
     // (A risk assessment, issue 10, is bridged since the journey's `risk-assessed-1`.)
+    // A correction in place of a release's or transfer's time or destination is the custody
+    // record's: the journey keeps the instant it was told first (not yet re-planned from it).
     expect([...new Set(unaccounted)].sort()).toEqual([
       'assessment.core-screen.requested',
       'custody.absence.ended',
@@ -881,6 +883,7 @@ describe('bridge: event → workflow command', () => {
       'custody.absence.started',
       'custody.gate-pickup.booked',
       'custody.gate-pickup.cancelled',
+      'custody.movement.corrected',
       'referral.appointment.booked',
       'referral.engagement.answered',
       'referral.engagement.recorded',
