@@ -414,7 +414,8 @@ export class TemporaryAbsencesService {
         `reversedAt ${body.reversedAt} is before the ${part === 'DEPARTURE' ? 'departure' : 'return'} it undoes (${movementAt.toISOString()})`,
         { absenceId: absence.id },
       );
-    const eventId = randomUUID();
+    // From the bus: recorded under the upstream event's id (already published; its copies skipped).
+    const eventId = context.fromBus?.eventId ?? randomUUID();
     Object.assign(
       absence,
       part === 'DEPARTURE'
