@@ -256,7 +256,7 @@ export class UpstreamMovementsApplier {
         break;
       }
       case 'custody.movement.corrected': {
-        const { correctedEventId, movement: kind, reason, occurredAt, toEstablishmentCode } = event.data;
+        const { correctedEventId, reason, occurredAt, toEstablishmentCode } = event.data;
         const body = dataOf(CorrectMovementBodySchema, { occurredAt, toEstablishmentCode, reason });
         const movement = await this.dataSource.manager.findOneBy(Movement, { eventId: correctedEventId });
         if (movement) refuseAnotherCorrection(movement, personId, event.data);
