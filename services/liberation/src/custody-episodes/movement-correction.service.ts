@@ -152,13 +152,6 @@ export class MovementCorrectionService {
     }
     const occurredAt = body.occurredAt !== undefined ? new Date(body.occurredAt) : movement.occurredAt;
     const toEstablishmentCode = body.toEstablishmentCode ?? movement.toEstablishmentCode;
-    // The facts it has already: nothing to do (a duplicate is harmless), whatever If-Match says.
-    if (
-      occurredAt.getTime() === movement.occurredAt.getTime() &&
-      toEstablishmentCode === movement.toEstablishmentCode
-    )
-      return false;
-    requireIfMatch(ifMatch, movementTag(movement.version), `movement ${eventId}`);
     if (!stands(movement)) {
       throw new MovementCorrectionRefusedError(
         'MOVEMENT_REVERSED',
@@ -167,6 +160,13 @@ export class MovementCorrectionService {
         { personId, episode: episodeNumber, reversalEventId: movement.reversalEventId },
       );
     }
+    // The facts it has already: nothing to do (a duplicate is harmless), whatever If-Match says.
+    if (
+      occurredAt.getTime() === movement.occurredAt.getTime() &&
+      toEstablishmentCode === movement.toEstablishmentCode
+    )
+      return false;
+    requireIfMatch(ifMatch, movementTag(movement.version), `movement ${eventId}`);
     if (movement.movement === 'TRANSFER' && toEstablishmentCode === movement.fromEstablishmentCode)
       throw new SameEstablishmentTransferError(personId, episodeNumber, movement.fromEstablishmentCode);
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MovementCorrectedV1 } from '@throughcare/contracts';
+import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
 import { runWithDatabaseScope, type DatabaseScope } from '@throughcare/platform-persistence';
 import type {
   EpisodeView,
@@ -140,6 +141,15 @@ describe('liberation: corrections in place of releases and transfers', () => {
     const episode = await episodeView(personId);
     expect(episode.movements).toMatchObject([
       { eventId, at: corrected, etag: '"movement-v2"', reversal: null },
+    ]);
+    // Audited: the correction made, the repeat and the stale one each a record about the person.
+    const audited = (await auditRecordsAbout(ctx.lib.dataSource, 'liberation', personId)).filter(
+      (r) => r.action === 'movement.correct',
+    );
+    expect(audited.map((r) => [r.object_type, r.object_id, r.outcome])).toEqual([
+      ['movement', eventId, 'allowed'],
+      ['movement', eventId, 'allowed'],
+      ['movement', eventId, expect.not.stringMatching(/^allowed$/)],
     ]);
     // The superseded facts are kept.
     expect(
