@@ -1163,6 +1163,8 @@ const POLICY: Policy[] = [
     [
       ['return', 37, { returnedAt: 'STAMP' }],
       ['reversal', 38, { part: 'RETURN', reversedAt: 'STAMP' }],
+      // Out again after the reversal: its due-back time corrected (the same by every role: repeats, 200).
+      ['correction', 39, { dueBackAt: 'STAMP_PLUS_HOUR', reason: 'WRONG_DUE_BACK' }],
     ] as const
   ).map(
     ([tail, writeOrder, body]): Policy => ({
@@ -1175,7 +1177,16 @@ const POLICY: Policy[] = [
       columns: A_B_MISSING,
       request: (f, c) => ({
         path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/absences/${pick(f, c, (s) => s.absenceId ?? missingUuid(), missingUuid)}/${tail}`,
-        body: Object.fromEntries(Object.entries(body).map(([k, v]) => [k, v === 'STAMP' ? stamp() : v])),
+        body: Object.fromEntries(
+          Object.entries(body).map(([k, v]) => [
+            k,
+            v === 'STAMP'
+              ? stamp()
+              : v === 'STAMP_PLUS_HOUR'
+                ? new Date(Date.parse(stamp()) + 3_600_000).toISOString()
+                : v,
+          ]),
+        ),
       }),
     }),
   ),

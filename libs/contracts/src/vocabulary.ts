@@ -244,6 +244,10 @@ export type AbsenceKind = z.infer<typeof AbsenceKind>;
 export const AbsencePart = z.enum(['DEPARTURE', 'RETURN']);
 export type AbsencePart = z.infer<typeof AbsencePart>;
 
+/** Why a temporary absence was corrected in place: its departure or return time, its due-back time, or both. */
+export const AbsenceCorrectionReason = z.enum(['WRONG_TIME', 'WRONG_DUE_BACK', 'WRONG_TIME_AND_DUE_BACK']);
+export type AbsenceCorrectionReason = z.infer<typeof AbsenceCorrectionReason>;
+
 /** Why a released person is back in custody: recall on licence, or a new sentence. */
 export const ReturnToCustodyReason = z.enum(['RECALL', 'NEW_SENTENCE']);
 export type ReturnToCustodyReason = z.infer<typeof ReturnToCustodyReason>;

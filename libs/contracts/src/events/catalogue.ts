@@ -3,6 +3,7 @@ import {
   AbsenceKind,
   RiskAssessedBands,
   AbsencePart,
+  AbsenceCorrectionReason,
   AssessmentKind,
   Attendance,
   CourtLiberationStatus,
@@ -556,6 +557,33 @@ export const AbsenceReversedV1 = eventSchema(
 );
 export type AbsenceReversedV1 = z.infer<typeof AbsenceReversedV1>;
 
+/**
+ * A temporary absence recorded with a wrong instant (its departure or return) or due-back time,
+ * corrected in place: the absence keeps its id and events; the superseded facts stay in the
+ * liberation service's history and the previous values are named here. Codes and instants only.
+ */
+export const AbsenceCorrectedV1 = eventSchema(
+  'custody.absence.corrected',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    absenceId: z.uuid(),
+    kind: AbsenceKind,
+    /** The absence's version after this correction (the first recording is version 1). */
+    version: z.number().int().min(2),
+    reason: AbsenceCorrectionReason,
+    correctedAt: IsoInstant,
+    leftAt: IsoInstant,
+    previousLeftAt: IsoInstant,
+    /** Present when the absence has a standing return. */
+    returnedAt: IsoInstant.optional(),
+    previousReturnedAt: IsoInstant.optional(),
+    dueBackAt: IsoInstant.optional(),
+    previousDueBackAt: IsoInstant.optional(),
+  }),
+);
+export type AbsenceCorrectedV1 = z.infer<typeof AbsenceCorrectedV1>;
+
 /** Liberated straight from court (remand ended, time served): follow-up starts at once. */
 export const LiberatedFromCourtV1 = eventSchema(
   'custody.person.liberated-from-court',
@@ -835,6 +863,7 @@ export const EventCatalogue = {
   'custody.absence.started@1': AbsenceStartedV1,
   'custody.absence.ended@1': AbsenceEndedV1,
   'custody.absence.reversed@1': AbsenceReversedV1,
+  'custody.absence.corrected@1': AbsenceCorrectedV1,
   'custody.reception.reversed@1': ReceptionReversedV1,
   'custody.court-liberation.reversed@1': CourtLiberationReversedV1,
 } as const;

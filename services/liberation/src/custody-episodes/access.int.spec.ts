@@ -766,6 +766,7 @@ describe('liberation access: prison staff only, each seeing only its establishme
       ['/people/{personId}/episodes/{episode}/transfers', 'post'],
       ['/movements/{eventId}/reversal', 'post'],
       ['/movements/{eventId}/correction', 'post'],
+      ['/people/{personId}/episodes/{episode}/absences/{absenceId}/correction', 'post'],
       ['/meetings/{bookingId}/held', 'post'],
     ] as const) {
       expect([path, doc.paths[path]?.[method]?.security]).toEqual([path, [{ bearer: [] }]]);

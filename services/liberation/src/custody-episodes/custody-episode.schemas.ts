@@ -290,6 +290,15 @@ export const ReverseMovementBodySchema = z
   });
 export type ReverseMovementBody = z.output<typeof ReverseMovementBodySchema>;
 
+/** The free-text note of a correction in place: kept in the liberation service, never on the bus. */
+export const CorrectionNoteSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1000)
+  .optional()
+  .describe('Free text, kept in the liberation service only');
+
 /**
  * A release or transfer that happened, corrected in place: its instant, a transfer's destination,
  * or both (at least one), with why. The movement keeps its eventId; what it superseded stays in
@@ -304,13 +313,7 @@ export const CorrectMovementBodySchema = z
       'A transfer only: the establishment the person was in fact moved to',
     ),
     reason: MovementCorrectionReason,
-    note: z
-      .string()
-      .trim()
-      .min(1)
-      .max(1000)
-      .optional()
-      .describe('Free text, kept in the liberation service only'),
+    note: CorrectionNoteSchema,
   })
   .strict()
   .superRefine((body, ctx) => {

@@ -21,6 +21,7 @@ import { PersonAgeService } from './person-age.service';
 import { Meeting } from './meeting.entity';
 import { MeetingService } from './meeting.service';
 import { MeetingsController } from './meetings.controller';
+import { AbsenceCorrectionService } from './absence-correction.service';
 import { MovementCorrectionService } from './movement-correction.service';
 import { MovementReversalService } from './movement-reversal.service';
 import { Movement, MovementCorrection } from './movement.entity';
@@ -43,7 +44,7 @@ import { SentenceCalculationRecord } from './sentence-calculation.entity';
 import { GateArrangement } from './gate-arrangement.entity';
 import { GateArrangementsController } from './gate-arrangements.controller';
 import { GateArrangementsService } from './gate-arrangements.service';
-import { TemporaryAbsence } from './temporary-absence.entity';
+import { AbsenceCorrection, TemporaryAbsence } from './temporary-absence.entity';
 import { OverdueAbsencesController } from './overdue-absences.controller';
 import { OverdueAbsencesService } from './overdue-absences';
 import { TemporaryAbsencesController } from './temporary-absences.controller';
@@ -72,6 +73,7 @@ export const CUSTODY_ENTITIES = [
   ReplanItem,
   AdoptedReleasePoint,
   TemporaryAbsence,
+  AbsenceCorrection,
   GateArrangement,
 ] as const;
 
@@ -128,6 +130,7 @@ export class CustodyEpisodesModule {
         SentenceCalculationsService,
         ReplanService,
         TemporaryAbsencesService,
+        AbsenceCorrectionService,
         OverdueAbsencesService,
         GateArrangementsService,
         { provide: REPLAN_WORKFLOW_TASK_QUEUE, useValue: options.replanWorkflowTaskQueue },

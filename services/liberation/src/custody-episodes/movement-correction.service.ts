@@ -41,8 +41,8 @@ interface FirstCorrection {
   note: string | null;
 }
 
-/** A fact of the episode a correction may not move the movement past. */
-interface StandingFact {
+/** A fact of the episode a correction may not move a movement or absence past. */
+export interface StandingFact {
   what: string;
   at: Date;
   /** The movement's eventId or the absence's id, named in the refusal. */
@@ -183,9 +183,9 @@ export class MovementCorrectionService {
     }
     // Every other standing fact keeps its side of the movement: before it stays before, after stays after.
     const facts = standingFacts(movement, movements, absences);
-    for (const fact of facts) {
-      const before = fact.at <= movement.occurredAt;
-      if (before ? fact.at < occurredAt : fact.at > occurredAt) continue;
+    const crossed = factCrossed(facts, movement.occurredAt, occurredAt);
+    if (crossed) {
+      const { fact, before } = crossed;
       throw new MovementCorrectionRefusedError(
         'CORRECTION_REORDERS_HISTORY',
         eventId,
@@ -277,10 +277,37 @@ function standingFacts(
   movements: readonly Movement[],
   absences: readonly TemporaryAbsence[],
 ): StandingFact[] {
-  const facts: StandingFact[] = movements
-    .filter((m) => m.eventId !== movement.eventId && stands(m))
+  return [...movementFacts(movements, movement.eventId), ...absenceFacts(absences)];
+}
+
+/**
+ * The first fact a correction from `from` to `to` would move past (before it, it would come
+ * after; after it, before), with which side it was on; undefined: every fact keeps its side.
+ */
+export function factCrossed(
+  facts: readonly StandingFact[],
+  from: Date,
+  to: Date,
+): { fact: StandingFact; before: boolean } | undefined {
+  for (const fact of facts) {
+    const before = fact.at <= from;
+    if (before ? fact.at < to : fact.at > to) continue;
+    return { fact, before };
+  }
+  return undefined;
+}
+
+/** The standing releases and transfers of an episode as facts (`except` one). */
+export function movementFacts(movements: readonly Movement[], except?: string): StandingFact[] {
+  return movements
+    .filter((m) => m.eventId !== except && stands(m))
     .map((m) => ({ what: m.movement.toLowerCase(), at: m.occurredAt, ref: { eventId: m.eventId } }));
-  for (const a of absences.filter(absenceStands)) {
+}
+
+/** The standing departures and returns of an episode's absences as facts (`except` one absence). */
+export function absenceFacts(absences: readonly TemporaryAbsence[], except?: string): StandingFact[] {
+  const facts: StandingFact[] = [];
+  for (const a of absences.filter((x) => x.id !== except && absenceStands(x))) {
     const kind = a.kind === 'ROTL' ? 'ROTL' : 'court';
     facts.push({ what: `${kind} departure`, at: a.leftAt, ref: { absenceId: a.id } });
     if (absenceReturned(a) && a.returnedAt !== null)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MovementCorrectedV1 } from '@throughcare/contracts';
+import { AbsenceCorrectedV1, MovementCorrectedV1 } from '@throughcare/contracts';
 import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
 import { runWithDatabaseScope, type DatabaseScope } from '@throughcare/platform-persistence';
 import type {
@@ -8,7 +8,7 @@ import type {
   ReleaseRecordedView,
   TransferRecordedView,
 } from './custody-episode.schemas';
-import type { AbsenceView } from './temporary-absence.schemas';
+import type { AbsenceCorrectedView, AbsenceView } from './temporary-absence.schemas';
 import {
   aReception,
   actorOf,
@@ -344,5 +344,183 @@ describe('liberation: corrections in place of releases and transfers', () => {
       await seenBy('none'),
       await seenBy('unrestricted'),
     ]).toEqual([1, 1, 0, 0, 1]);
+  });
+
+  describe('temporary absences corrected in place (POST …/absences/{absenceId}/correction)', () => {
+    const absences = (personId: string) => `/people/${personId}/episodes/1/absences`;
+    const correctAbsence = (
+      personId: string,
+      id: string,
+      body: unknown,
+      headers: Record<string, string> = {},
+    ) => ctx.lib.post(`${absences(personId)}/${id}/correction`, body, headers);
+
+    it("corrects a ROTL's return and due-back time (201, custody.absence.corrected, new ETag); repeats change nothing; a stale ETag is 412; times out of order are 422", async () => {
+      const personId = await inCustody();
+      const [leftAt, dueBackAt, returnedAt] = [minutesAgo(900), minutesAgo(700), minutesAgo(800)];
+      const out = await ctx.lib.post(absences(personId), { kind: 'ROTL', leftAt, dueBackAt });
+      const { absenceId, etag } = await json<AbsenceView>(out);
+      expect(etag).toBe('"absence-v1"');
+      expect((await ctx.lib.post(`${absences(personId)}/${absenceId}/return`, { returnedAt })).status).toBe(
+        201,
+      );
+
+      const [newReturn, newDue] = [minutesAgo(820), minutesAgo(600)];
+      const response = await correctAbsence(
+        personId,
+        absenceId,
+        {
+          returnedAt: newReturn,
+          dueBackAt: newDue,
+          reason: 'WRONG_TIME_AND_DUE_BACK',
+          note: 'gate log says 10 past',
+        },
+        { 'if-match': '"absence-v1"', 'x-correlation-id': 'spec-absence-correction' },
+      );
+      expect(response.status).toBe(201);
+      expect(response.headers.get('etag')).toBe('"absence-v2"');
+      const view = await json<AbsenceCorrectedView>(response);
+      expect(view).toMatchObject({
+        absenceId,
+        status: 'RETURNED',
+        leftAt,
+        returnedAt: newReturn,
+        dueBackAt: newDue,
+        etag: '"absence-v2"',
+        corrections: [
+          {
+            version: 2,
+            reason: 'WRONG_TIME_AND_DUE_BACK',
+            note: 'gate log says 10 past',
+            leftAt,
+            previousLeftAt: leftAt,
+            returnedAt: newReturn,
+            previousReturnedAt: returnedAt,
+            dueBackAt: newDue,
+            previousDueBackAt: dueBackAt,
+            correctedBy: await actorOf(),
+          },
+        ],
+      });
+      const events = await ctx.lib.eventsOnBus('custody.absence.corrected', personId);
+      expect(events).toHaveLength(1);
+      expect(AbsenceCorrectedV1.parse(events[0])).toMatchObject({
+        eventId: view.corrections[0]!.eventId,
+        correlationId: 'spec-absence-correction',
+        data: {
+          episode: 1,
+          absenceId,
+          kind: 'ROTL',
+          version: 2,
+          reason: 'WRONG_TIME_AND_DUE_BACK',
+          leftAt,
+          previousLeftAt: leftAt,
+          returnedAt: newReturn,
+          previousReturnedAt: returnedAt,
+          dueBackAt: newDue,
+          previousDueBackAt: dueBackAt,
+        },
+      });
+      expect(JSON.stringify(events[0])).not.toContain('gate log');
+
+      const again = await correctAbsence(personId, absenceId, {
+        returnedAt: newReturn,
+        reason: 'WRONG_TIME',
+      });
+      expect(again.status).toBe(200);
+      const stale = await correctAbsence(
+        personId,
+        absenceId,
+        { returnedAt: minutesAgo(810), reason: 'WRONG_TIME' },
+        { 'if-match': '"absence-v1"' },
+      );
+      expect(stale.status).toBe(412);
+      const backBeforeOut = await correctAbsence(personId, absenceId, {
+        returnedAt: minutesAgo(950),
+        reason: 'WRONG_TIME',
+      });
+      expect(backBeforeOut.status).toBe(422);
+      expect((await json<Problem>(backBeforeOut)).code).toBe('RETURN_BEFORE_DEPARTURE');
+      const dueBeforeOut = await correctAbsence(personId, absenceId, {
+        dueBackAt: minutesAgo(950),
+        reason: 'WRONG_DUE_BACK',
+      });
+      expect(dueBeforeOut.status).toBe(422);
+      expect((await json<Problem>(dueBeforeOut)).code).toBe('DUE_BACK_BEFORE_DEPARTURE');
+      expect(await ctx.lib.outboxRows('custody.absence.corrected', personId)).toHaveLength(1);
+      const list = await json<{ items: AbsenceView[] }>(await ctx.lib.get(absences(personId)));
+      expect(list.items).toMatchObject([{ absenceId, returnedAt: newReturn, etag: '"absence-v2"' }]);
+    });
+
+    it('refuses a correction that would reorder the episode (past a transfer, before the reception), of a reversed absence, or of a return not recorded (409)', async () => {
+      const receivedAt = minutesAgo(2000);
+      const personId = await inCustody(receivedAt);
+      const first = await json<AbsenceView>(
+        await ctx.lib.post(absences(personId), { kind: 'COURT', leftAt: minutesAgo(1500) }),
+      );
+      expect(
+        (
+          await ctx.lib.post(`${absences(personId)}/${first.absenceId}/return`, {
+            returnedAt: minutesAgo(1400),
+          })
+        ).status,
+      ).toBe(201);
+      const transferEvent = await transfer(personId, 'LEI', minutesAgo(1300));
+      const pastTransfer = await correctAbsence(personId, first.absenceId, {
+        returnedAt: minutesAgo(1200),
+        reason: 'WRONG_TIME',
+      });
+      expect(pastTransfer.status).toBe(409);
+      expect(await json<Problem>(pastTransfer)).toMatchObject({
+        code: 'CORRECTION_REORDERS_HISTORY',
+        conflictsWith: { eventId: transferEvent },
+      });
+      const beforeReception = await correctAbsence(personId, first.absenceId, {
+        leftAt: minutesAgo(2100),
+        reason: 'WRONG_TIME',
+      });
+      expect(beforeReception.status).toBe(409);
+      expect((await json<Problem>(beforeReception)).code).toBe('CORRECTION_BEFORE_RECEPTION');
+
+      const second = await json<AbsenceView>(
+        await ctx.lib.post(absences(personId), { kind: 'ROTL', leftAt: minutesAgo(1000) }),
+      );
+      const notBack = await correctAbsence(personId, second.absenceId, {
+        returnedAt: minutesAgo(900),
+        reason: 'WRONG_TIME',
+      });
+      expect(notBack.status).toBe(409);
+      expect((await json<Problem>(notBack)).code).toBe('ABSENCE_NOT_ENDED');
+      // The first absence's departure may not pass the second's.
+      const pastSecond = await correctAbsence(personId, second.absenceId, {
+        leftAt: minutesAgo(1450),
+        reason: 'WRONG_TIME',
+      });
+      expect(pastSecond.status).toBe(409);
+      expect(await json<Problem>(pastSecond)).toMatchObject({ code: 'CORRECTION_REORDERS_HISTORY' });
+      expect(
+        (
+          await ctx.lib.post(`${absences(personId)}/${second.absenceId}/reversal`, {
+            part: 'DEPARTURE',
+            reversedAt: minutesAgo(5),
+          })
+        ).status,
+      ).toBe(201);
+      const reversed = await correctAbsence(personId, second.absenceId, {
+        dueBackAt: minutesAgo(1),
+        reason: 'WRONG_DUE_BACK',
+      });
+      expect(reversed.status).toBe(409);
+      expect((await json<Problem>(reversed)).code).toBe('ABSENCE_REVERSED');
+      expect(await ctx.lib.outboxRows('custody.absence.corrected', personId)).toEqual([]);
+      // Another prison's staff: as if there were no such episode.
+      const elsewhere = await ctx.lib.post(
+        `${absences(personId)}/${first.absenceId}/correction`,
+        { dueBackAt: minutesAgo(1), reason: 'WRONG_DUE_BACK' },
+        {},
+        prisonStaff('EDI'),
+      );
+      expect(elsewhere.status).toBe(404);
+    });
   });
 });

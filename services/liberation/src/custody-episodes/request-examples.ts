@@ -94,6 +94,21 @@ export const MOVEMENT_REVERSAL_EXAMPLES: RequestExamples = {
   },
 };
 
+export const ABSENCE_CORRECTION_EXAMPLES: RequestExamples = {
+  wrongReturnTime: {
+    summary: 'A ROTL return keyed at the wrong time',
+    value: { returnedAt: '2026-11-20T17:30:00Z', reason: 'WRONG_TIME' },
+  },
+  wrongDueBack: {
+    summary: 'A court absence due back later than recorded',
+    value: {
+      dueBackAt: '2026-11-20T19:00:00Z',
+      reason: 'WRONG_DUE_BACK',
+      note: 'Trial overran; escort confirmed',
+    },
+  },
+};
+
 export const MOVEMENT_CORRECTION_EXAMPLES: RequestExamples = {
   wrongTime: {
     summary: 'A release keyed an hour late: its instant corrected',

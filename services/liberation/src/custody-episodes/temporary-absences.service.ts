@@ -1,3 +1,4 @@
+import { entityTag } from '@throughcare/platform-http';
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EndedAbsence } from '@throughcare/contracts';
@@ -443,6 +444,7 @@ export class TemporaryAbsencesService {
 
 export function absenceView(a: TemporaryAbsence): AbsenceView {
   return {
+    etag: entityTag('absence', a.version),
     absenceId: a.id,
     personId: a.personId,
     episode: a.episode,

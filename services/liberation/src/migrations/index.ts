@@ -27,6 +27,7 @@ import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberati
 import { ReceptionReversalAdmission1700000002800 } from './1700000002800-reception-reversal-admission';
 import { PendingReceptionVoided1700000002900 } from './1700000002900-pending-reception-voided';
 import { MovementCorrection1700000003000 } from './1700000003000-movement-correction';
+import { AbsenceCorrection1700000003001 } from './1700000003001-absence-correction';
 import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-validate-pending-reception-voided';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
@@ -60,4 +61,5 @@ export const liberationMigrations = [
   PendingReceptionVoided1700000002900,
   ValidatePendingReceptionVoided1700000002901,
   MovementCorrection1700000003000,
+  AbsenceCorrection1700000003001,
 ];

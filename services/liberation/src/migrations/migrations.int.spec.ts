@@ -14,6 +14,7 @@ import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-val
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
 import { MovementCorrection1700000003000 } from './1700000003000-movement-correction';
+import { AbsenceCorrection1700000003001 } from './1700000003001-absence-correction';
 import { liberationMigrations } from './index';
 
 /** Upgrading a database that already holds custody episodes, in a database of its own. */
@@ -849,6 +850,57 @@ describe('liberation migrations (real Postgres)', () => {
       ).toEqual([{ to_establishment_code: 'LEI' }]);
       await ds.runMigrations({ transaction: 'each' });
       expect(await columnCount(ds, 'movement', 'version')).toBe(1);
+      await correction();
+    } finally {
+      await ds.destroy();
+    }
+  });
+  it('adds the version of an absence (1 on absences before it) and the absence corrections table under row-level security; its rollback refuses while a correction is on record, and reverts', async () => {
+    const upTo = (m: (typeof liberationMigrations)[number]) =>
+      liberationMigrations.slice(0, liberationMigrations.indexOf(m) + 1);
+    const before = await open(upTo(MovementCorrection1700000003000));
+    await before.runMigrations({ transaction: 'each' });
+    const personId = 'p00000000000000003001';
+    const absenceId = '00000000-0000-4000-8000-000000003001';
+    await episode(before, personId);
+    await before.query(
+      `INSERT INTO liberation.temporary_absence (id, person_id, episode, kind, establishment_code, left_at,
+         departure_event_id, departure_recorded_at, departure_recorded_by, correlation_id)
+       VALUES ($1, $2, 1, 'COURT', 'BAR', '2026-02-01T09:00:00Z', gen_random_uuid(), now(), 'spec', 'spec')`,
+      [absenceId, personId],
+    );
+    await before.destroy();
+    const ds = await open(upTo(AbsenceCorrection1700000003001));
+    const correction = () =>
+      ds.query(
+        `INSERT INTO liberation.absence_correction (event_id, absence_id, person_id, episode, version, reason,
+           left_at, previous_left_at, corrected_at, corrected_by, correlation_id)
+         VALUES (gen_random_uuid(), $1, $2, 1, 2, 'WRONG_TIME', '2026-02-01T08:00:00Z', '2026-02-01T09:00:00Z',
+           now(), 'spec', 'spec')`,
+        [absenceId, personId],
+      );
+    const rls = () =>
+      ds.query(
+        `SELECT c.relrowsecurity, c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'liberation' AND c.relname = 'absence_correction'`,
+      ) as Promise<unknown[]>;
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(
+        await ds.query(`SELECT version FROM liberation.temporary_absence WHERE id = $1`, [absenceId]),
+      ).toEqual([{ version: 1 }]);
+      expect(await rls()).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
+      await correction();
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(/absence correction/);
+      await ds.query(`DELETE FROM liberation.absence_correction`);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await columnCount(ds, 'temporary_absence', 'version')).toBe(0);
+      expect(await rls()).toEqual([]);
+      expect(
+        await ds.query(`SELECT kind FROM liberation.temporary_absence WHERE id = $1`, [absenceId]),
+      ).toEqual([{ kind: 'COURT' }]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await columnCount(ds, 'temporary_absence', 'version')).toBe(1);
       await correction();
     } finally {
       await ds.destroy();

@@ -878,6 +878,7 @@ describe('bridge: event → workflow command', () => {
     // record's: the journey keeps the instant it was told first (not yet re-planned from it).
     expect([...new Set(unaccounted)].sort()).toEqual([
       'assessment.core-screen.requested',
+      'custody.absence.corrected',
       'custody.absence.ended',
       'custody.absence.reversed',
       'custody.absence.started',

@@ -226,6 +226,28 @@ describe('dead-letter redaction (finding H1)', () => {
     expect((free as { data: Record<string, unknown> }).data['reason']).toBe(REDACTED);
   });
 
+  it('shows an absence correction whole: codes, ids and instants only', () => {
+    const data = {
+      episode: 1,
+      absenceId: randomUUID(),
+      kind: 'ROTL',
+      version: 2,
+      reason: 'WRONG_TIME_AND_DUE_BACK',
+      correctedAt: '2027-01-12T10:00:00Z',
+      leftAt: '2027-01-11T09:00:00Z',
+      previousLeftAt: '2027-01-11T09:30:00Z',
+      returnedAt: '2027-01-11T17:00:00Z',
+      previousReturnedAt: '2027-01-11T17:10:00Z',
+      dueBackAt: '2027-01-11T18:00:00Z',
+      previousDueBackAt: '2027-01-11T17:00:00Z',
+    };
+    const { event } = redactPayload(bytesOf(reception({ eventType: 'custody.absence.corrected', data })));
+    expect((event as { data: Record<string, unknown> }).data).toEqual(data);
+    expect(Object.keys(EventCatalogue['custody.absence.corrected@1'].shape.data.shape).sort()).toEqual(
+      Object.keys(data).sort(),
+    );
+  });
+
   it('classifies every data field of the catalogue as shown or redacted (a new field must be decided), and drops none', () => {
     const unclassified: string[] = [];
     for (const [key, schema] of Object.entries(EventCatalogue)) {
