@@ -1236,6 +1236,8 @@ const POLICY: Policy[] = [
     [
       ['return', 37, { returnedAt: 'STAMP' }],
       ['reversal', 38, { part: 'RETURN', reversedAt: 'STAMP' }],
+      // Out again after the reversal: its due-back time corrected (the same by every role: repeats, 200).
+      ['correction', 39, { dueBackAt: 'STAMP_PLUS_HOUR', reason: 'WRONG_DUE_BACK' }],
     ] as const
   ).map(
     ([tail, writeOrder, body]): Policy => ({
@@ -1248,7 +1250,16 @@ const POLICY: Policy[] = [
       columns: A_B_MISSING,
       request: (f, c) => ({
         path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/absences/${pick(f, c, (s) => s.absenceId ?? missingUuid(), missingUuid)}/${tail}`,
-        body: Object.fromEntries(Object.entries(body).map(([k, v]) => [k, v === 'STAMP' ? stamp() : v])),
+        body: Object.fromEntries(
+          Object.entries(body).map(([k, v]) => [
+            k,
+            v === 'STAMP'
+              ? stamp()
+              : v === 'STAMP_PLUS_HOUR'
+                ? new Date(Date.parse(stamp()) + 3_600_000).toISOString()
+                : v,
+          ]),
+        ),
       }),
     }),
   ),
@@ -1359,6 +1370,21 @@ const POLICY: Policy[] = [
     request: (f, c) => ({
       path: `/people/${pick(f, c, (s) => s.voidableLiberationPersonId, missingPerson)}/episodes/1/court-liberation-reversal`,
       body: { reversedAt: stamp(), reason: 'RECEIVED_IN_ERROR' },
+    }),
+  },
+  {
+    // Before the reversal (130): a correction of a reversed movement is refused. Every admitted
+    // role names the same instant (the write stamp): the first corrects, the others repeat it (200).
+    app: 'liberation',
+    method: 'POST',
+    path: '/movements/{eventId}/correction',
+    admitted: PRISON_SCOPE,
+    write: true,
+    writeOrder: 129,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/movements/${pick(f, c, (s) => s.movementEventId, missingUuid)}/correction`,
+      body: { occurredAt: stamp(), reason: 'WRONG_TIME' },
     }),
   },
   {

@@ -233,6 +233,17 @@ export const ReversibleMovement = z.enum(['RELEASE', 'TRANSFER']);
 export type ReversibleMovement = z.infer<typeof ReversibleMovement>;
 
 /**
+ * Why a release or transfer was corrected in place (the movement happened, but a fact of it was
+ * recorded wrongly): its time, the establishment a transfer went to, or both.
+ */
+export const MovementCorrectionReason = z.enum([
+  'WRONG_TIME',
+  'WRONG_DESTINATION',
+  'WRONG_TIME_AND_DESTINATION',
+]);
+export type MovementCorrectionReason = z.infer<typeof MovementCorrectionReason>;
+
+/**
  * A temporary absence from custody, the episode staying open (NOMIS movement types TAP and CRT):
  * release on temporary licence (ROTL), or production at court.
  */
@@ -242,6 +253,10 @@ export type AbsenceKind = z.infer<typeof AbsenceKind>;
 /** The part of a temporary absence a reversal undoes: its departure (the whole absence) or its return. */
 export const AbsencePart = z.enum(['DEPARTURE', 'RETURN']);
 export type AbsencePart = z.infer<typeof AbsencePart>;
+
+/** Why a temporary absence was corrected in place: its departure or return time, its due-back time, or both. */
+export const AbsenceCorrectionReason = z.enum(['WRONG_TIME', 'WRONG_DUE_BACK', 'WRONG_TIME_AND_DUE_BACK']);
+export type AbsenceCorrectionReason = z.infer<typeof AbsenceCorrectionReason>;
 
 /** Why a released person is back in custody: recall on licence, or a new sentence. */
 export const ReturnToCustodyReason = z.enum(['RECALL', 'NEW_SENTENCE']);

@@ -3,6 +3,7 @@ import {
   AbsenceKind,
   RiskAssessedBands,
   AbsencePart,
+  AbsenceCorrectionReason,
   AssessmentKind,
   Attendance,
   CourtLiberationStatus,
@@ -14,6 +15,7 @@ import {
   ReferralDecision,
   ReturnToCustodyReason,
   ReversibleMovement,
+  MovementCorrectionReason,
   AppointmentPlaceKind,
   ScheduleChange,
   ScheduleChangeReason,
@@ -501,6 +503,33 @@ export const MovementReversedV1 = eventSchema(
 export type MovementReversedV1 = z.infer<typeof MovementReversedV1>;
 
 /**
+ * A release or transfer that happened was recorded with a wrong fact and corrected in place: its
+ * instant (`occurredAt`, the `releasedAt` or `transferredAt`), or a transfer's destination. The
+ * movement keeps its eventId; the superseded facts stay in the liberation service's history, and
+ * the previous values are named here. Only codes and instants: the note stays in the service.
+ */
+export const MovementCorrectedV1 = eventSchema(
+  'custody.movement.corrected',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    movement: ReversibleMovement,
+    /** The eventId of the custody.person.released or .transferred event corrected. */
+    correctedEventId: z.uuid(),
+    /** The movement's version after this correction (the first recording is version 1). */
+    version: z.number().int().min(2),
+    reason: MovementCorrectionReason,
+    correctedAt: IsoInstant,
+    occurredAt: IsoInstant,
+    previousOccurredAt: IsoInstant,
+    /** A transfer's destination, as corrected (transfers only). */
+    toEstablishmentCode: EstablishmentCode.optional(),
+    previousToEstablishmentCode: EstablishmentCode.optional(),
+  }),
+);
+export type MovementCorrectedV1 = z.infer<typeof MovementCorrectedV1>;
+
+/**
  * The reception that opened the episode was recorded in error (NOMIS "admission in error") and
  * undone: the episode is void, never was in custody, and its journey closes early. Only codes and
  * instants: the note explaining it stays in the liberation service.
@@ -592,6 +621,33 @@ export const AbsenceReversedV1 = eventSchema(
   }),
 );
 export type AbsenceReversedV1 = z.infer<typeof AbsenceReversedV1>;
+
+/**
+ * A temporary absence recorded with a wrong instant (its departure or return) or due-back time,
+ * corrected in place: the absence keeps its id and events; the superseded facts stay in the
+ * liberation service's history and the previous values are named here. Codes and instants only.
+ */
+export const AbsenceCorrectedV1 = eventSchema(
+  'custody.absence.corrected',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    absenceId: z.uuid(),
+    kind: AbsenceKind,
+    /** The absence's version after this correction (the first recording is version 1). */
+    version: z.number().int().min(2),
+    reason: AbsenceCorrectionReason,
+    correctedAt: IsoInstant,
+    leftAt: IsoInstant,
+    previousLeftAt: IsoInstant,
+    /** Present when the absence has a standing return. */
+    returnedAt: IsoInstant.optional(),
+    previousReturnedAt: IsoInstant.optional(),
+    dueBackAt: IsoInstant.optional(),
+    previousDueBackAt: IsoInstant.optional(),
+  }),
+);
+export type AbsenceCorrectedV1 = z.infer<typeof AbsenceCorrectedV1>;
 
 /** Liberated straight from court (remand ended, time served): follow-up starts at once. */
 export const LiberatedFromCourtV1 = eventSchema(
@@ -857,6 +913,7 @@ export const EventCatalogue = {
   'custody.meeting.held@1': MeetingHeldV1,
   'custody.person.transferred@1': PersonTransferredV1,
   'custody.movement.reversed@1': MovementReversedV1,
+  'custody.movement.corrected@1': MovementCorrectedV1,
   'custody.person.liberated-from-court@1': LiberatedFromCourtV1,
   'custody.person.liberated-from-court@2': LiberatedFromCourtV2,
   'referral.referral.outcome-recorded@1': ReferralOutcomeRecordedV1,
@@ -874,6 +931,7 @@ export const EventCatalogue = {
   'custody.absence.started@1': AbsenceStartedV1,
   'custody.absence.ended@1': AbsenceEndedV1,
   'custody.absence.reversed@1': AbsenceReversedV1,
+  'custody.absence.corrected@1': AbsenceCorrectedV1,
   'custody.reception.reversed@1': ReceptionReversedV1,
   'custody.court-liberation.reversed@1': CourtLiberationReversedV1,
 } as const;

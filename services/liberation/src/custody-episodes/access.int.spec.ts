@@ -104,6 +104,7 @@ describe('liberation access: prison staff only, each seeing only its establishme
         { toEstablishmentCode: 'LEI', transferredAt: minutesAgo(5) },
       ],
       ['POST', `/movements/${randomUUID()}/reversal`, { reversedAt: minutesAgo(5) }],
+      ['POST', `/movements/${randomUUID()}/correction`, { occurredAt: minutesAgo(5), reason: 'WRONG_TIME' }],
       ['POST', `/meetings/${randomUUID()}/held`, { heldAt: minutesAgo(5) }],
     ];
     // A real prison-staff token, but issued for another service (audience): not liberation's.
@@ -736,7 +737,12 @@ describe('liberation access: prison staff only, each seeing only its establishme
     };
     const described = (path: string, status: string) =>
       doc.paths[path]?.['post']?.responses?.[status]?.description ?? '';
-    for (const path of ['/receptions', '/court-liberations', '/movements/{eventId}/reversal'])
+    for (const path of [
+      '/receptions',
+      '/court-liberations',
+      '/movements/{eventId}/reversal',
+      '/movements/{eventId}/correction',
+    ])
       expect([path, described(path, '409')]).toEqual([
         path,
         expect.stringContaining('CUSTODY_RECORD_CONFLICT'),
@@ -759,6 +765,8 @@ describe('liberation access: prison staff only, each seeing only its establishme
       ['/people/{personId}/episodes/{episode}/release-date', 'post'],
       ['/people/{personId}/episodes/{episode}/transfers', 'post'],
       ['/movements/{eventId}/reversal', 'post'],
+      ['/movements/{eventId}/correction', 'post'],
+      ['/people/{personId}/episodes/{episode}/absences/{absenceId}/correction', 'post'],
       ['/meetings/{bookingId}/held', 'post'],
     ] as const) {
       expect([path, doc.paths[path]?.[method]?.security]).toEqual([path, [{ bearer: [] }]]);

@@ -380,6 +380,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
           at: releasedAt,
           recordedBy: 'spec:legacy',
           reversal: null,
+          etag: '"movement-v1"',
         },
       ]);
       const response = await reverse(eventId, { reversedAt: minutesAgo(200) });

@@ -392,3 +392,26 @@ export class NotAReturnToCustodyError extends ConflictError {
     );
   }
 }
+
+/**
+ * A correction in place that would make the episode's history impossible (409): `code` says how.
+ * MOVEMENT_REVERSED (undone: nothing to correct), CORRECTION_BEFORE_RECEPTION, CORRECTION_REORDERS_HISTORY
+ * (it would move the movement past another standing fact of the episode, named in `details`),
+ * CORRECTION_AFTER_LATER_EPISODE (a release moved past the person's next reception),
+ * DESTINATION_IN_USE (a later fact of the episode happened at the transfer's destination).
+ */
+export class MovementCorrectionRefusedError extends ConflictError {
+  constructor(
+    code: string,
+    eventId: string,
+    reason: string,
+    details: Record<string, unknown> = {},
+    /** The standing fact in the way (a movement's eventId, an absence's id): the answer's `conflictsWith`. */
+    conflictsWith?: { eventId: string } | { absenceId: string },
+  ) {
+    super(`movement ${eventId} cannot be corrected so: ${reason}`, code, {
+      details: { eventId, ...details, ...(conflictsWith ? { conflictsWith } : {}) },
+      ...(conflictsWith ? { extensions: { conflictsWith } } : {}),
+    });
+  }
+}

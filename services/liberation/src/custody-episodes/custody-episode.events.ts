@@ -3,6 +3,7 @@ import type {
   AbsenceEndedV1,
   CourtLiberationReversedV1,
   AbsenceReversedV1,
+  AbsenceCorrectedV1,
   AbsenceStartedV1,
   EndedAbsence,
   GateArrangementReconfirmationNeededV1,
@@ -14,6 +15,7 @@ import type {
   MeetingCancelledV1,
   MeetingHeldV1,
   MovementReversedV1,
+  MovementCorrectedV1,
   PersonReceivedV2,
   PersonReference,
   PersonSex,
@@ -26,9 +28,9 @@ import type { CustodyEpisode, ReceivedEpisode } from './custody-episode.entity';
 import type { GateArrangement } from './gate-arrangement.entity';
 import type { GatePickup } from './gate-pickup.entity';
 import type { Meeting } from './meeting.entity';
-import type { Movement } from './movement.entity';
+import type { Movement, MovementCorrection } from './movement.entity';
 import type { ReleaseDateChange } from './release-date-change.entity';
-import type { TemporaryAbsence } from './temporary-absence.entity';
+import type { AbsenceCorrection, TemporaryAbsence } from './temporary-absence.entity';
 
 /**
  * The pseudonymous THROUGHCARE_ID only (issue 8): liberation knows the prison number, and keeps it.
@@ -345,6 +347,39 @@ export function movementReversedEvent(e: CustodyEpisode, movement: Movement): Mo
   };
 }
 
+/** A release or transfer corrected in place: the facts it set and those it superseded (never the note). */
+export function movementCorrectedEvent(
+  e: CustodyEpisode,
+  movement: Movement,
+  c: MovementCorrection,
+): MovementCorrectedV1 {
+  return {
+    eventType: 'custody.movement.corrected',
+    version: 1,
+    eventId: c.eventId,
+    occurredAt: c.correctedAt.toISOString(),
+    correlationId: c.correlationId,
+    description: `Custody episode ${e.episode}: ${movement.movement.toLowerCase()} corrected`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      movement: movement.movement,
+      correctedEventId: movement.eventId,
+      version: c.version,
+      reason: c.reason,
+      correctedAt: c.correctedAt.toISOString(),
+      occurredAt: c.occurredAt.toISOString(),
+      previousOccurredAt: c.previousOccurredAt.toISOString(),
+      ...(c.toEstablishmentCode !== null && c.previousToEstablishmentCode !== null
+        ? {
+            toEstablishmentCode: c.toEstablishmentCode,
+            previousToEstablishmentCode: c.previousToEstablishmentCode,
+          }
+        : {}),
+    },
+  };
+}
+
 /**
  * What a reversal of the record that opened the episode (a reception, a liberation from court)
  * publishes in common: its envelope and the void facts (never the note, which stays here).
@@ -498,6 +533,38 @@ export function absenceReversedEvent(
       part: reversal.part,
       reversedEventId: reversal.reversedEventId,
       reversedAt: reversal.reversedAt.toISOString(),
+    },
+  };
+}
+
+/** An absence corrected in place: the facts it set and those it superseded (never the note). */
+export function absenceCorrectedEvent(
+  e: CustodyEpisode,
+  absence: TemporaryAbsence,
+  c: AbsenceCorrection,
+): AbsenceCorrectedV1 {
+  return {
+    eventType: 'custody.absence.corrected',
+    version: 1,
+    eventId: c.eventId,
+    occurredAt: c.correctedAt.toISOString(),
+    correlationId: c.correlationId,
+    description: `Custody episode ${e.episode}: temporary absence corrected`,
+    personReference: personReferenceOf(e),
+    data: {
+      episode: e.episode,
+      absenceId: absence.id,
+      kind: absence.kind,
+      version: c.version,
+      reason: c.reason,
+      correctedAt: c.correctedAt.toISOString(),
+      leftAt: c.leftAt.toISOString(),
+      previousLeftAt: c.previousLeftAt.toISOString(),
+      ...(c.returnedAt !== null && c.previousReturnedAt !== null
+        ? { returnedAt: c.returnedAt.toISOString(), previousReturnedAt: c.previousReturnedAt.toISOString() }
+        : {}),
+      ...(c.dueBackAt !== null ? { dueBackAt: c.dueBackAt.toISOString() } : {}),
+      ...(c.previousDueBackAt !== null ? { previousDueBackAt: c.previousDueBackAt.toISOString() } : {}),
     },
   };
 }

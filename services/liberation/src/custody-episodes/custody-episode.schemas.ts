@@ -7,6 +7,7 @@ import {
   IsoInstant,
   LiberatedFromCourtV1,
   MeetingKind,
+  MovementCorrectionReason,
   PersonReceivedV1,
   PrisonNumber,
   ReceptionReversalReason,
@@ -290,6 +291,46 @@ export const ReverseMovementBodySchema = z
   });
 export type ReverseMovementBody = z.output<typeof ReverseMovementBodySchema>;
 
+/** The free-text note of a correction in place: kept in the liberation service, never on the bus. */
+export const CorrectionNoteSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1000)
+  .optional()
+  .describe('Free text, kept in the liberation service only');
+
+/**
+ * A release or transfer that happened, corrected in place: its instant, a transfer's destination,
+ * or both (at least one), with why. The movement keeps its eventId; what it superseded stays in
+ * its history.
+ */
+export const CorrectMovementBodySchema = z
+  .object({
+    occurredAt: IsoInstant.optional().describe(
+      'The corrected instant of the movement (the releasedAt or transferredAt it should have had)',
+    ),
+    toEstablishmentCode: EstablishmentCode.optional().describe(
+      'A transfer only: the establishment the person was in fact moved to',
+    ),
+    reason: MovementCorrectionReason,
+    note: CorrectionNoteSchema,
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.occurredAt === undefined && body.toEstablishmentCode === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['occurredAt'],
+        message: 'a correction names occurredAt, toEstablishmentCode, or both',
+      });
+    if (body.occurredAt !== undefined) {
+      notInTheFuture(body.occurredAt, 'occurredAt', ctx);
+      refuseUnplannableInAny([{ field: 'occurredAt', value: body.occurredAt, role: 'event' }], ctx);
+    }
+  });
+export type CorrectMovementBody = z.output<typeof CorrectMovementBodySchema>;
+
 /**
  * The body of a reversal of the record that opened an episode, recorded in error: `what` it
  * reverses, and the instant of it that `reversedAt` is not before.
@@ -453,6 +494,41 @@ export interface MovementReversedView {
   links: EpisodeLinks;
 }
 
+/** One correction in place of a movement, as recorded (the note stays out of events, not out of this view). */
+export interface MovementCorrectionView {
+  /** The eventId of custody.movement.corrected. */
+  eventId: string;
+  /** The movement's version it made ("movement-vN" is its ETag). */
+  version: number;
+  reason: MovementCorrectionReason;
+  note: string | null;
+  occurredAt: string;
+  previousOccurredAt: string;
+  toEstablishmentCode: string | null;
+  previousToEstablishmentCode: string | null;
+  correctedAt: string;
+  correctedBy: string;
+}
+
+/** The answer to a correction: the movement as it stands now, with every correction of it, oldest first. */
+export interface MovementCorrectedView {
+  personId: string;
+  episode: number;
+  /** The corrected movement's eventId (unchanged by a correction). */
+  eventId: string;
+  movement: ReversibleMovement;
+  fromEstablishmentCode: string;
+  toEstablishmentCode: string | null;
+  /** As it stands now: the releasedAt or transferredAt. */
+  occurredAt: string;
+  /** "movement-vN": send it as If-Match to correct it again. */
+  etag: string;
+  corrections: MovementCorrectionView[];
+  /** Where the episode's person is (or was last) held, after the correction. */
+  establishmentCode: string;
+  links: EpisodeLinks;
+}
+
 /** The reversal of a reception (or liberation from court) recorded in error, as recorded on its (now void) episode. */
 export interface ReceptionReversalView {
   /** The eventId of custody.reception.reversed (or custody.court-liberation.reversed). */
@@ -612,6 +688,8 @@ export interface MovementView {
   at: string;
   recordedBy: string;
   reversal: { eventId: string; reversedAt: string; reversedBy: string } | null;
+  /** "movement-vN", N 1 as first recorded and one more for each correction: If-Match of a correction. */
+  etag: string;
 }
 
 export interface ReleaseDateChangeView {

@@ -1,3 +1,4 @@
+import { entityTag } from '@throughcare/platform-http';
 import { throughcareWorkflowId, type Jurisdiction } from '@throughcare/contracts';
 import { CalendarOutOfRangeError, releaseDay } from '@throughcare/domain';
 import { isOpen, isReceived, type CustodyEpisode } from './custody-episode.entity';
@@ -148,6 +149,7 @@ function toMovementView(m: Movement): MovementView {
     releaseReason: m.releaseReason,
     at: m.occurredAt.toISOString(),
     recordedBy: m.recordedBy,
+    etag: movementTag(m.version),
     reversal:
       m.reversedAt === null || m.reversalEventId === null
         ? null
@@ -193,4 +195,9 @@ export function liberationDayFor(
     if (error instanceof CalendarOutOfRangeError) return null;
     throw error;
   }
+}
+
+/** The ETag of a movement's version ("movement-vN"): the If-Match of its correction. */
+export function movementTag(version: number): string {
+  return entityTag('movement', version);
 }

@@ -21,8 +21,10 @@ import { PersonAgeService } from './person-age.service';
 import { Meeting } from './meeting.entity';
 import { MeetingService } from './meeting.service';
 import { MeetingsController } from './meetings.controller';
+import { AbsenceCorrectionService } from './absence-correction.service';
+import { MovementCorrectionService } from './movement-correction.service';
 import { MovementReversalService } from './movement-reversal.service';
-import { Movement } from './movement.entity';
+import { Movement, MovementCorrection } from './movement.entity';
 import { MovementsController } from './movements.controller';
 import { PendingReception } from './pending-reception.entity';
 import { PendingReceptionsController } from './pending-receptions.controller';
@@ -48,7 +50,7 @@ import {
   GateArrangementsController,
 } from './gate-arrangements.controller';
 import { GateArrangementsService } from './gate-arrangements.service';
-import { TemporaryAbsence } from './temporary-absence.entity';
+import { AbsenceCorrection, TemporaryAbsence } from './temporary-absence.entity';
 import { OverdueAbsencesController } from './overdue-absences.controller';
 import { OverdueAbsencesService } from './overdue-absences';
 import { TemporaryAbsencesController } from './temporary-absences.controller';
@@ -70,6 +72,7 @@ export const CUSTODY_ENTITIES = [
   GatePickup,
   Meeting,
   Movement,
+  MovementCorrection,
   PendingReception,
   SentenceCalculationRecord,
   RecordedSentenceDates,
@@ -77,6 +80,7 @@ export const CUSTODY_ENTITIES = [
   ReplanItem,
   AdoptedReleasePoint,
   TemporaryAbsence,
+  AbsenceCorrection,
   GateArrangement,
 ] as const;
 
@@ -136,6 +140,7 @@ export class CustodyEpisodesModule {
         RecordedDatesService,
         ReplanService,
         TemporaryAbsencesService,
+        AbsenceCorrectionService,
         OverdueAbsencesService,
         GateArrangementsService,
         { provide: REPLAN_WORKFLOW_TASK_QUEUE, useValue: options.replanWorkflowTaskQueue },
@@ -145,6 +150,7 @@ export class CustodyEpisodesModule {
         PersonAgeService,
         TransfersService,
         MovementReversalService,
+        MovementCorrectionService,
         ReceptionReversalService,
         CourtLiberationReversalService,
         CourtLiberationsService,

@@ -94,6 +94,44 @@ export const MOVEMENT_REVERSAL_EXAMPLES: RequestExamples = {
   },
 };
 
+export const ABSENCE_CORRECTION_EXAMPLES: RequestExamples = {
+  wrongReturnTime: {
+    summary: 'A ROTL return keyed at the wrong time',
+    value: { returnedAt: '2026-11-20T17:30:00Z', reason: 'WRONG_TIME' },
+  },
+  wrongDueBack: {
+    summary: 'A court absence due back later than recorded',
+    value: {
+      dueBackAt: '2026-11-20T19:00:00Z',
+      reason: 'WRONG_DUE_BACK',
+      note: 'Trial overran; escort confirmed',
+    },
+  },
+};
+
+export const MOVEMENT_CORRECTION_EXAMPLES: RequestExamples = {
+  wrongTime: {
+    summary: 'A release keyed an hour late: its instant corrected',
+    value: { occurredAt: '2026-11-20T09:00:00Z', reason: 'WRONG_TIME' },
+  },
+  wrongDestination: {
+    summary: 'A transfer recorded to the wrong prison',
+    value: {
+      toEstablishmentCode: 'LEI',
+      reason: 'WRONG_DESTINATION',
+      note: 'Escort went to Leeds, not Manchester, after the van was diverted',
+    },
+  },
+  both: {
+    summary: 'A transfer recorded with the wrong time and destination',
+    value: {
+      occurredAt: '2026-11-19T07:45:00Z',
+      toEstablishmentCode: 'LEI',
+      reason: 'WRONG_TIME_AND_DESTINATION',
+    },
+  },
+};
+
 export const RECEPTION_REVERSAL_EXAMPLES: RequestExamples = {
   receivedInError: {
     summary: 'An admission recorded against the wrong person, undone',

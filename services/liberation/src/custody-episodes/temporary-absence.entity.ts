@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { AbsenceKind } from '@throughcare/contracts';
+import type { AbsenceCorrectionReason, AbsenceKind } from '@throughcare/contracts';
 import type { AbsenceStatus } from './temporary-absence.schemas';
 
 /** One temporary absence (ROTL or court) of an open episode: departure, return and reversals (migration 1100). */
@@ -96,6 +96,63 @@ export class TemporaryAbsence {
   /** The same for the return (migration 2300). */
   @Column('uuid', { name: 'hmpps_return_event_id', nullable: true })
   hmppsReturnEventId!: string | null;
+
+  @Column('text', { name: 'correlation_id' })
+  correlationId!: string;
+
+  /** 1 as first recorded; each correction in place adds one (migration 3001). Its ETag: "absence-vN". */
+  @Column('integer', { default: 1 })
+  version!: number;
+}
+
+/** A correction in place of an absence (migration 3001): the facts it superseded and those it set. */
+@Entity({ name: 'absence_correction' })
+export class AbsenceCorrection {
+  /** The eventId of `custody.absence.corrected`. */
+  @PrimaryColumn('uuid', { name: 'event_id' })
+  eventId!: string;
+
+  @Column('uuid', { name: 'absence_id' })
+  absenceId!: string;
+
+  @Column('text', { name: 'person_id' })
+  personId!: string;
+
+  @Column('integer')
+  episode!: number;
+
+  @Column('integer')
+  version!: number;
+
+  @Column('text')
+  reason!: AbsenceCorrectionReason;
+
+  @Column('text', { nullable: true })
+  note!: string | null;
+
+  @Column('timestamptz', { name: 'left_at' })
+  leftAt!: Date;
+
+  @Column('timestamptz', { name: 'previous_left_at' })
+  previousLeftAt!: Date;
+
+  @Column('timestamptz', { name: 'returned_at', nullable: true })
+  returnedAt!: Date | null;
+
+  @Column('timestamptz', { name: 'previous_returned_at', nullable: true })
+  previousReturnedAt!: Date | null;
+
+  @Column('timestamptz', { name: 'due_back_at', nullable: true })
+  dueBackAt!: Date | null;
+
+  @Column('timestamptz', { name: 'previous_due_back_at', nullable: true })
+  previousDueBackAt!: Date | null;
+
+  @Column('timestamptz', { name: 'corrected_at' })
+  correctedAt!: Date;
+
+  @Column('text', { name: 'corrected_by' })
+  correctedBy!: string;
 
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;

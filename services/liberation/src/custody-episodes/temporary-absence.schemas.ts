@@ -1,7 +1,12 @@
 import { z } from 'zod';
-import { AbsenceKind, AbsencePart, IsoInstant } from '@throughcare/contracts';
+import { AbsenceCorrectionReason, AbsenceKind, AbsencePart, IsoInstant } from '@throughcare/contracts';
 import { keysetCursor } from '@throughcare/platform-http';
-import { EpisodePathSchema, notInTheFuture, refuseUnplannableInAny } from './custody-episode.schemas';
+import {
+  CorrectionNoteSchema,
+  EpisodePathSchema,
+  notInTheFuture,
+  refuseUnplannableInAny,
+} from './custody-episode.schemas';
 
 // Issue 10, every movement: temporary absences (ROTL, court) of an open episode.
 
@@ -39,6 +44,34 @@ export const ReverseAbsenceBodySchema = z
   .strict()
   .superRefine((body, ctx) => notInTheFuture(body.reversedAt, 'reversedAt', ctx));
 export type ReverseAbsenceBody = z.output<typeof ReverseAbsenceBodySchema>;
+
+/** An absence corrected in place: its departure or return instant, its due-back time (at least one), with why. */
+export const CorrectAbsenceBodySchema = z
+  .object({
+    leftAt: IsoInstant.optional().describe('The corrected instant the person left'),
+    returnedAt: IsoInstant.optional().describe(
+      'The corrected instant the person came back (a standing return only)',
+    ),
+    dueBackAt: IsoInstant.optional().describe('The corrected time the person was due back'),
+    reason: AbsenceCorrectionReason,
+    note: CorrectionNoteSchema,
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.leftAt === undefined && body.returnedAt === undefined && body.dueBackAt === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['leftAt'],
+        message: 'a correction names leftAt, returnedAt, dueBackAt, or several',
+      });
+    for (const field of ['leftAt', 'returnedAt'] as const) {
+      const at = body[field];
+      if (at === undefined) continue;
+      notInTheFuture(at, field, ctx);
+      refuseUnplannableInAny([{ field, value: at, role: 'event' }], ctx);
+    }
+  });
+export type CorrectAbsenceBody = z.output<typeof CorrectAbsenceBodySchema>;
 
 export const AbsencePathSchema = EpisodePathSchema.extend({ absenceId: z.uuid() });
 export type AbsencePath = z.output<typeof AbsencePathSchema>;
@@ -89,6 +122,30 @@ export interface AbsenceView {
   returnReversal: { reversedAt: string; reversedBy: string; eventId: string } | null;
   /** The release or transfer that ended the absence while the person was out, with its event. */
   endedBy: { movement: 'RELEASE' | 'TRANSFER'; at: string; eventId: string } | null;
+  /** "absence-vN", N 1 as first recorded and one more for each correction: If-Match of a correction. */
+  etag: string;
+}
+
+/** One correction in place of an absence, as recorded. */
+export interface AbsenceCorrectionView {
+  /** The eventId of custody.absence.corrected. */
+  eventId: string;
+  version: number;
+  reason: AbsenceCorrectionReason;
+  note: string | null;
+  leftAt: string;
+  previousLeftAt: string;
+  returnedAt: string | null;
+  previousReturnedAt: string | null;
+  dueBackAt: string | null;
+  previousDueBackAt: string | null;
+  correctedAt: string;
+  correctedBy: string;
+}
+
+/** The answer to an absence's correction: the absence as it stands, with every correction of it, oldest first. */
+export interface AbsenceCorrectedView extends AbsenceView {
+  corrections: AbsenceCorrectionView[];
 }
 
 export interface AbsencePage {

@@ -11,15 +11,20 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { parseOrThrow } from '@throughcare/platform-errors';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
 import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
 import { EpisodePathSchema, type EpisodePath } from './custody-episode.schemas';
 import { PrisonStaff, scopeOf } from './prison-scope';
-import { ApiRecordingHeaders, requestContextOf } from './request-context';
+import { ApiRecordingHeaders, IfMatchHeaderSchema, requestContextOf } from './request-context';
+import { AbsenceCorrectionService } from './absence-correction.service';
 import {
   AbsencePathSchema,
+  CorrectAbsenceBodySchema,
+  type AbsenceCorrectedView,
+  type CorrectAbsenceBody,
   ListAbsencesQuerySchema,
   RecordDepartureBodySchema,
   RecordReturnBodySchema,
@@ -34,6 +39,7 @@ import {
 } from './temporary-absence.schemas';
 import { TemporaryAbsencesService, type AbsenceOutcome } from './temporary-absences.service';
 import {
+  ABSENCE_CORRECTION_EXAMPLES,
   ABSENCE_DEPARTURE_EXAMPLES,
   ABSENCE_RETURN_EXAMPLES,
   ABSENCE_REVERSAL_EXAMPLES,
@@ -47,7 +53,10 @@ const RETRY_DOC = 'The same fact again (or the same Idempotency-Key): what is re
 @Controller('people/:personId/episodes/:episode/absences')
 @PersonalData()
 export class TemporaryAbsencesController {
-  constructor(private readonly absences: TemporaryAbsencesService) {}
+  constructor(
+    private readonly absences: TemporaryAbsencesService,
+    private readonly corrections: AbsenceCorrectionService,
+  ) {}
 
   private answer(outcome: AbsenceOutcome, reply: FastifyReply): AbsenceView {
     void reply.status(outcome.created ? HttpStatus.CREATED : HttpStatus.OK);
@@ -174,6 +183,80 @@ export class TemporaryAbsencesController {
       await this.absences.reverse(personId, episode, absenceId, body, requestContextOf(headers, principal)),
       reply,
     );
+  }
+
+  @Audited({
+    action: 'custody-episode.correct-absence',
+    kind: 'change',
+    objectType: 'custody-episode',
+    objectId: from.param('episode'),
+    subject: from.param('personId'),
+  })
+  @Post(':absenceId/correction')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary:
+      'Correct a temporary absence in place: its departure or return instant, or its due-back time, recorded wrongly; custody.absence.corrected',
+    description:
+      'The absence keeps its id and events; the facts it superseded stay in its history (`corrections`). ' +
+      "Refused (409) where the episode's history would become impossible.",
+  })
+  @ApiParam({ name: 'personId', description: 'Pseudonymous Throughcare person id' })
+  @ApiParam({ name: 'episode', schema: { type: 'integer', minimum: 1 } })
+  @ApiParam({ name: 'absenceId', schema: { type: 'string', format: 'uuid' } })
+  @ApiRecordingHeaders()
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description:
+      'The absence\'s ETag ("absence-vN", its `etag`): refused (412 PRECONDITION_FAILED) if it was corrected since. Optional',
+  })
+  @ApiBody(apiBodyWithExamples(CorrectAbsenceBodySchema, ABSENCE_CORRECTION_EXAMPLES))
+  @ApiResponse({
+    status: 201,
+    description: 'Corrected: the absence, with its corrections; ETag header: the new version',
+  })
+  @ApiResponse({ status: 200, description: RETRY_DOC })
+  @ApiResponse({
+    status: 400,
+    description:
+      'Invalid path, body or If-Match (problem+json naming each field): none of leftAt, returnedAt, dueBackAt',
+  })
+  @ApiResponse({ status: 404, description: 'EPISODE_NOT_FOUND or ABSENCE_NOT_FOUND' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'ABSENCE_REVERSED, ABSENCE_NOT_ENDED (a returnedAt with no return standing), CORRECTION_BEFORE_RECEPTION, ' +
+      'CORRECTION_REORDERS_HISTORY (past another standing movement, departure or return, named in `conflictsWith`), or EPISODE_RECEIVED_IN_ERROR',
+  })
+  @ApiResponse({
+    status: 412,
+    description: "PRECONDITION_FAILED: If-Match is not the absence's current version",
+  })
+  @ApiResponse({
+    status: 422,
+    description: 'RETURN_BEFORE_DEPARTURE, DUE_BACK_BEFORE_DEPARTURE or IDEMPOTENCY_KEY_REUSED',
+  })
+  async correct(
+    @Param(new ZodValidationPipe(AbsencePathSchema, 'path')) { personId, episode, absenceId }: AbsencePath,
+    @Body(new ZodValidationPipe(CorrectAbsenceBodySchema, 'body')) body: CorrectAbsenceBody,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AbsenceCorrectedView> {
+    const ifMatch = parseOrThrow(IfMatchHeaderSchema, headers['if-match'], 'If-Match');
+    const outcome = await this.corrections.correct(
+      personId,
+      episode,
+      absenceId,
+      body,
+      ifMatch,
+      requestContextOf(headers, principal),
+    );
+    void reply
+      .status(outcome.created ? HttpStatus.CREATED : HttpStatus.OK)
+      .header('etag', outcome.absence.etag);
+    return outcome.absence;
   }
 
   @Audited({

@@ -1,3 +1,4 @@
+import { entityTag } from '@throughcare/platform-http';
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EndedAbsence } from '@throughcare/contracts';
@@ -414,7 +415,8 @@ export class TemporaryAbsencesService {
         `reversedAt ${body.reversedAt} is before the ${part === 'DEPARTURE' ? 'departure' : 'return'} it undoes (${movementAt.toISOString()})`,
         { absenceId: absence.id },
       );
-    const eventId = randomUUID();
+    // From the bus: recorded under the upstream event's id (already published; its copies skipped).
+    const eventId = context.fromBus?.eventId ?? randomUUID();
     Object.assign(
       absence,
       part === 'DEPARTURE'
@@ -442,6 +444,7 @@ export class TemporaryAbsencesService {
 
 export function absenceView(a: TemporaryAbsence): AbsenceView {
   return {
+    etag: entityTag('absence', a.version),
     absenceId: a.id,
     personId: a.personId,
     episode: a.episode,

@@ -25,6 +25,7 @@ import {
 import { CourtLiberationsService } from './court-liberations.service';
 import {
   ChangeReleaseDateBodySchema,
+  CorrectMovementBodySchema,
   EpisodePathSchema,
   RecordCourtLiberationBodySchema,
   RecordReceptionBodySchema,
@@ -37,7 +38,11 @@ import {
 import { CourtLiberationReversalService } from './court-liberation-reversal.service';
 import { CustodyEpisode } from './custody-episode.entity';
 import { isInOutbox } from './custody-outbox';
+import { MovementCorrectionService } from './movement-correction.service';
 import { MovementReversalService } from './movement-reversal.service';
+import { ReverseAbsenceBodySchema } from './temporary-absence.schemas';
+import { TemporaryAbsence } from './temporary-absence.entity';
+import { TemporaryAbsencesService } from './temporary-absences.service';
 import { Movement } from './movement.entity';
 import { PersonIds } from './person-ids';
 import { ReceptionReversalService } from './reception-reversal.service';
@@ -59,6 +64,10 @@ export const upstreamMovementEventTypes = [
   'custody.reception.reversed',
   // A liberation from court recorded in error, undone upstream.
   'custody.court-liberation.reversed',
+  // A temporary absence's departure or return (ROTL, court) recorded in error, undone upstream.
+  'custody.absence.reversed',
+  // A release's or transfer's instant or destination corrected upstream.
+  'custody.movement.corrected',
 ] as const;
 type UpstreamMovementType = (typeof upstreamMovementEventTypes)[number];
 type UpstreamMovement = Extract<KnownEvent, { eventType: UpstreamMovementType }>;
@@ -119,6 +128,8 @@ export class UpstreamMovementsApplier {
     private readonly courtLiberations: CourtLiberationsService,
     private readonly receptionReversals: ReceptionReversalService,
     private readonly courtLiberationReversals: CourtLiberationReversalService,
+    private readonly absences: TemporaryAbsencesService,
+    private readonly corrections: MovementCorrectionService,
     @Inject(EPISODE_LATE_HORIZON) private readonly episodeLateHorizonMs: number,
   ) {}
 
@@ -229,6 +240,29 @@ export class UpstreamMovementsApplier {
         await this.reversals.reverse(reversedEventId, body, context);
         break;
       }
+      case 'custody.absence.reversed': {
+        const { absenceId, part, reversedEventId, reversedAt } = event.data;
+        const body = dataOf(ReverseAbsenceBodySchema, { part, reversedAt });
+        const absence = await this.dataSource.manager.findOneBy(TemporaryAbsence, { id: absenceId });
+        // Unknown: its departure may still be on its way (held for the horizon, then dead-lettered).
+        if (!absence)
+          throw new TransientError(
+            'ABSENCE_NOT_YET_KNOWN',
+            `data.absenceId ${absenceId} is no temporary absence of the custody record: its departure may still be on its way (held for ${Math.round(this.episodeLateHorizonMs / 1000)} s, then dead-lettered)`,
+            this.episodeLateHorizonMs,
+          );
+        refuseAnotherAbsence(absence, personId, event.data.episode, part, reversedEventId);
+        await this.absences.reverse(personId, event.data.episode, absenceId, body, context);
+        break;
+      }
+      case 'custody.movement.corrected': {
+        const { correctedEventId, reason, occurredAt, toEstablishmentCode } = event.data;
+        const body = dataOf(CorrectMovementBodySchema, { occurredAt, toEstablishmentCode, reason });
+        const movement = await this.dataSource.manager.findOneBy(Movement, { eventId: correctedEventId });
+        if (movement) refuseAnotherCorrection(movement, personId, event.data);
+        await this.corrections.correct(correctedEventId, body, undefined, context);
+        break;
+      }
       case 'custody.reception.reversed': {
         // The establishment is the record's (where the episode is held), not the event's to say.
         const { reversedAt, reason, receivedAt } = event.data;
@@ -305,6 +339,82 @@ export class UpstreamMovementsApplier {
     }
     return personId;
   }
+}
+
+/**
+ * An absence's reversal must name the absence's own person, episode and the event of the part it
+ * undoes (the custody.absence.started or .ended this service published, or the HMPPS event it was
+ * matched to): else REVERSAL_MISMATCH, applied to nothing. An absence's person, episode and
+ * departure never change; a return re-recorded after a reversal has a new event id, so a reversal
+ * naming the earlier one is refused, not applied to the later return.
+ */
+function refuseAnotherAbsence(
+  absence: TemporaryAbsence,
+  personId: string,
+  episode: number,
+  part: 'DEPARTURE' | 'RETURN',
+  reversedEventId: string,
+): void {
+  if (absence.personId !== personId || absence.episode !== episode)
+    throw new PermanentError(
+      'REVERSAL_MISMATCH',
+      `data.absenceId ${absence.id} is an absence of ${absence.personId === personId ? `episode ${absence.episode}` : 'another person'}, not of episode ${episode} of person ${personId}`,
+    );
+  const named =
+    part === 'DEPARTURE'
+      ? [absence.departureEventId, absence.hmppsDepartureEventId]
+      : [absence.returnEventId, absence.hmppsReturnEventId];
+  if (!named.includes(reversedEventId))
+    throw new PermanentError(
+      'REVERSAL_MISMATCH',
+      `data.reversedEventId ${reversedEventId} is not the ${part === 'DEPARTURE' ? 'departure' : 'return'} of absence ${absence.id}${part === 'RETURN' && absence.returnEventId === null ? ' (it has no return)' : ''}`,
+    );
+}
+
+/**
+ * A correction from the bus must be of the movement's own person, kind and episode, and start from
+ * the facts the movement has (its previous instant and destination, the version it makes): else
+ * CORRECTION_MISMATCH, applied to nothing (the publisher corrected a record other than this one).
+ * One whose facts the movement has already is a repeat: applied as such (nothing changes).
+ */
+function refuseAnotherCorrection(
+  movement: Movement,
+  personId: string,
+  data: Extract<UpstreamMovement, { eventType: 'custody.movement.corrected' }>['data'],
+): void {
+  const mismatch = (what: string) =>
+    new PermanentError(
+      'CORRECTION_MISMATCH',
+      `data.correctedEventId ${movement.eventId}: ${what}; the correction is applied to nothing`,
+    );
+  if (
+    movement.personId !== personId ||
+    movement.movement !== data.movement ||
+    movement.episode !== data.episode
+  )
+    throw mismatch(
+      `a ${movement.movement.toLowerCase()} of ${movement.personId === personId ? `episode ${movement.episode} of this person` : 'another person'}, not a ${data.movement.toLowerCase()} of episode ${data.episode} of person ${personId}`,
+    );
+  const target = data.toEstablishmentCode ?? movement.toEstablishmentCode;
+  if (
+    movement.occurredAt.getTime() === Date.parse(data.occurredAt) &&
+    movement.toEstablishmentCode === target
+  )
+    return;
+  const stale = [
+    ...(movement.occurredAt.getTime() === Date.parse(data.previousOccurredAt)
+      ? []
+      : ['data.previousOccurredAt']),
+    ...(data.previousToEstablishmentCode === undefined ||
+    data.previousToEstablishmentCode === movement.toEstablishmentCode
+      ? []
+      : ['data.previousToEstablishmentCode']),
+    ...(data.version === movement.version + 1 ? [] : ['data.version']),
+  ];
+  if (stale.length > 0)
+    throw mismatch(
+      `${stale.join(', ')} ${stale.length === 1 ? 'is' : 'are'} not the movement's current facts (version ${movement.version}, at ${movement.occurredAt.toISOString()}${movement.toEstablishmentCode ? `, to ${movement.toEstablishmentCode}` : ''})`,
+    );
 }
 
 /** EPISODE_NOT_FOUND for a movement that needs the episode: held (transient) for `horizonMs`. */

@@ -5,6 +5,7 @@ import { NATS_CONNECTION } from '@throughcare/platform-http';
 import { DlqHeaders, jetstream } from '@throughcare/platform-messaging';
 import { withSpecWorker } from '@throughcare/testing';
 import type { EpisodeView, MovementReversedView, ReleaseRecordedView } from './custody-episode.schemas';
+import type { AbsencePage, AbsenceView } from './temporary-absence.schemas';
 import {
   aLiberation,
   aPrisonNumber,
@@ -661,6 +662,127 @@ describe('liberation applies custody movements published straight onto the bus (
     await caughtUp();
     expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, reception.eventId)).toEqual([]);
     expect(await outboxIds('custody.person.received', personId)).toEqual([[reception.eventId, true]]);
+  });
+
+  it("an absence's return and departure reversed upstream are applied once each under the bus event id; a mismatched, impossible or unknown one is dead-lettered with its reason", async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    await recordOverHttp('/receptions', aReception({ prisonNumber, receivedAt: minutesAgo(2000) }));
+    const absences = `/people/${personId}/episodes/1/absences`;
+    const { absenceId } = await recordOverHttp<AbsenceView>(absences, {
+      kind: 'ROTL',
+      leftAt: minutesAgo(900),
+    });
+    await recordOverHttp(`${absences}/${absenceId}/return`, { returnedAt: minutesAgo(800) });
+    const [started] = await lib().eventsOnBus('custody.absence.started', personId);
+    const [ended] = await lib().eventsOnBus('custody.absence.ended', personId);
+    const reversal = (
+      part: 'DEPARTURE' | 'RETURN',
+      reversedEventId: string,
+      overrides: Record<string, unknown> = {},
+    ) =>
+      upstream('custody.absence.reversed', prisonNumber, minutesAgo(100), {
+        episode: 1,
+        absenceId,
+        part,
+        reversedEventId,
+        reversedAt: minutesAgo(100),
+        ...overrides,
+      });
+    const statusOf = async () =>
+      ((await (await lib().get(absences)).json()) as AbsencePage).items.find((a) => a.absenceId === absenceId)
+        ?.status;
+
+    // The return named by the departure's event; the departure while its return stands; an
+    // absence the record does not hold (held for the horizon, 3 s in the specs); another episode.
+    const wrongPart = reversal('RETURN', started!.eventId);
+    const returnStands = reversal('DEPARTURE', started!.eventId);
+    const unknown = reversal('DEPARTURE', randomUUID(), { absenceId: randomUUID() });
+    const otherEpisode = reversal('RETURN', ended!.eventId, { episode: 2 });
+    for (const event of [wrongPart, returnStands, unknown, otherEpisode]) await publish(event);
+    const expectations: Array<[string, string, RegExp]> = [
+      [wrongPart.eventId, 'REVERSAL_MISMATCH', /data\.reversedEventId .* is not the return of absence/],
+      [returnStands.eventId, 'ABSENCE_RETURN_STANDS', /reverse the return first/],
+      [unknown.eventId, 'RETRIES_EXHAUSTED', /ABSENCE_NOT_YET_KNOWN.*data\.absenceId/],
+      [otherEpisode.eventId, 'REVERSAL_MISMATCH', /is an absence of episode 1, not of episode 2/],
+    ];
+    for (const [id, code, reason] of expectations) {
+      const dead = await deadLetterOf(id);
+      expect([id, dead.headers?.get(DlqHeaders.code)]).toEqual([id, code]);
+      expect(dead.headers?.get(DlqHeaders.reason)).toMatch(reason);
+    }
+    expect(await statusOf()).toBe('RETURNED');
+
+    // The return undone (delivered twice): the person is out again, once.
+    const undoReturn = reversal('RETURN', ended!.eventId);
+    await publish(undoReturn);
+    await publish(undoReturn);
+    await eventually(async () => ((await statusOf()) === 'OUT' ? true : undefined));
+    // Then the departure: the absence never was.
+    const undoDeparture = reversal('DEPARTURE', started!.eventId, { reversedAt: minutesAgo(90) });
+    await publish(undoDeparture);
+    await publish(undoDeparture);
+    await eventually(async () => ((await statusOf()) === 'REVERSED' ? true : undefined));
+    await caughtUp();
+    expect(await outboxIds('custody.absence.reversed', personId)).toEqual(
+      expect.arrayContaining([
+        [undoReturn.eventId, true],
+        [undoDeparture.eventId, true],
+      ]),
+    );
+    expect(await lib().outboxRows('custody.absence.reversed', personId)).toHaveLength(2);
+    for (const event of [undoReturn, undoDeparture])
+      expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, event.eventId)).toEqual([]);
+  });
+
+  it("a transfer's correction published upstream is applied once under the bus event id; one starting from other facts is dead-lettered", async () => {
+    const prisonNumber = aPrisonNumber();
+    const personId = personIdOf(prisonNumber);
+    await recordOverHttp('/receptions', aReception({ prisonNumber, receivedAt: minutesAgo(2000) }));
+    const transferredAt = minutesAgo(900);
+    const { eventId } = await recordOverHttp<{ eventId: string }>(
+      `/people/${personId}/episodes/1/transfers`,
+      {
+        toEstablishmentCode: 'GMR',
+        transferredAt,
+      },
+    );
+    const correction = (overrides: Record<string, unknown> = {}) =>
+      upstream('custody.movement.corrected', prisonNumber, minutesAgo(50), {
+        episode: 1,
+        movement: 'TRANSFER',
+        correctedEventId: eventId,
+        version: 2,
+        reason: 'WRONG_TIME_AND_DESTINATION',
+        correctedAt: minutesAgo(50),
+        occurredAt: minutesAgo(950),
+        previousOccurredAt: transferredAt,
+        toEstablishmentCode: 'LEI',
+        previousToEstablishmentCode: 'GMR',
+        ...overrides,
+      });
+    const stale = correction({ previousOccurredAt: minutesAgo(1000), version: 3 });
+    const ofARelease = correction({ movement: 'RELEASE' });
+    await publish(stale);
+    await publish(ofARelease);
+    const dead = await deadLetterOf(stale.eventId);
+    expect(dead.headers?.get(DlqHeaders.code)).toBe('CORRECTION_MISMATCH');
+    expect(dead.headers?.get(DlqHeaders.reason)).toMatch(
+      /data\.previousOccurredAt, data\.version are not the movement's current facts/,
+    );
+    expect((await deadLetterOf(ofARelease.eventId)).headers?.get(DlqHeaders.code)).toBe(
+      'CORRECTION_MISMATCH',
+    );
+    expect((await episodeOf(personId))?.establishmentCode).toBe('GMR');
+
+    const applied = correction();
+    const view = await deliverTwice(applied, personId, (v) => v.establishmentCode === 'LEI');
+    expect(view.movements).toMatchObject([
+      { eventId, at: applied.data.occurredAt, toEstablishmentCode: 'LEI', etag: '"movement-v2"' },
+    ]);
+    await caughtUp();
+    expect(await outboxIds('custody.movement.corrected', personId)).toEqual([[applied.eventId, true]]);
+    expect(await messagesWith(Streams.deadLetter.name, DEAD_LETTERS, applied.eventId)).toEqual([]);
   });
 
   it('dead-letters an event it cannot apply, with a reason naming the field, and carries on', async () => {

@@ -26,6 +26,8 @@ import { PendingReceptionReopened1700000002600 } from './1700000002600-pending-r
 import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberation-void';
 import { ReceptionReversalAdmission1700000002800 } from './1700000002800-reception-reversal-admission';
 import { PendingReceptionVoided1700000002900 } from './1700000002900-pending-reception-voided';
+import { MovementCorrection1700000003000 } from './1700000003000-movement-correction';
+import { AbsenceCorrection1700000003001 } from './1700000003001-absence-correction';
 import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-validate-pending-reception-voided';
 import { RecordedSentenceDates1700000003200 } from './1700000003200-recorded-sentence-dates';
 
@@ -59,5 +61,7 @@ export const liberationMigrations = [
   ReceptionReversalAdmission1700000002800,
   PendingReceptionVoided1700000002900,
   ValidatePendingReceptionVoided1700000002901,
+  MovementCorrection1700000003000,
+  AbsenceCorrection1700000003001,
   RecordedSentenceDates1700000003200,
 ];

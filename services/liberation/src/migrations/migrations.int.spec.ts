@@ -13,6 +13,8 @@ import { PendingReceptionVoided1700000002900 } from './1700000002900-pending-rec
 import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-validate-pending-reception-voided';
 import { CustodyEpisodeVoid1700000002100 } from './1700000002100-custody-episode-void';
 import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-release-decision-calculation-version';
+import { MovementCorrection1700000003000 } from './1700000003000-movement-correction';
+import { AbsenceCorrection1700000003001 } from './1700000003001-absence-correction';
 import { RecordedSentenceDates1700000003200 } from './1700000003200-recorded-sentence-dates';
 import { liberationMigrations } from './index';
 
@@ -788,6 +790,120 @@ describe('liberation migrations (real Postgres)', () => {
       expect(await checksValidated(ds)).toEqual([]);
       await ds.runMigrations({ transaction: 'each' });
       expect(await checksValidated(ds)).toEqual(validated);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('adds the version of a movement (1 on movements before it) and the corrections table under row-level security; its rollback refuses while a correction is on record, and reverts', async () => {
+    const upTo = (m: (typeof liberationMigrations)[number]) =>
+      liberationMigrations.slice(0, liberationMigrations.indexOf(m) + 1);
+    const before = await open(upTo(ValidatePendingReceptionVoided1700000002901));
+    await before.runMigrations({ transaction: 'each' });
+    const personId = 'p00000000000000003000';
+    const movementId = '00000000-0000-4000-8000-000000003000';
+    await episode(before, personId);
+    await before.query(
+      `INSERT INTO liberation.movement (event_id, person_id, episode, movement, from_establishment_code,
+         to_establishment_code, occurred_at, recorded_at, recorded_by, correlation_id)
+       VALUES ($1, $2, 1, 'TRANSFER', 'BAR', 'LEI', '2026-02-01T09:00:00Z', now(), 'spec', 'spec')`,
+      [movementId, personId],
+    );
+    await before.destroy();
+    const ds = await open(upTo(MovementCorrection1700000003000));
+    const correction = () =>
+      ds.query(
+        `INSERT INTO liberation.movement_correction (event_id, movement_event_id, person_id, episode, version, reason,
+           occurred_at, previous_occurred_at, to_establishment_code, previous_to_establishment_code, corrected_at,
+           corrected_by, correlation_id)
+         VALUES (gen_random_uuid(), $1, $2, 1, 2, 'WRONG_TIME', '2026-02-01T08:00:00Z', '2026-02-01T09:00:00Z',
+           'LEI', 'LEI', now(), 'spec', 'spec')`,
+        [movementId, personId],
+      );
+    const rls = () =>
+      ds.query(
+        `SELECT c.relrowsecurity, c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'liberation' AND c.relname = 'movement_correction'`,
+      ) as Promise<unknown[]>;
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(
+        await ds.query(`SELECT version FROM liberation.movement WHERE event_id = $1`, [movementId]),
+      ).toEqual([{ version: 1 }]);
+      expect(await rls()).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
+      await correction();
+      // Version 1 is the first recording: a correction makes 2 or more.
+      await expect(
+        ds.query(`UPDATE liberation.movement_correction SET version = 1 WHERE movement_event_id = $1`, [
+          movementId,
+        ]),
+      ).rejects.toThrow(/check constraint/);
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(/movement correction/);
+      expect(await columnCount(ds, 'movement', 'version')).toBe(1);
+      await ds.query(`DELETE FROM liberation.movement_correction`);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await columnCount(ds, 'movement', 'version')).toBe(0);
+      expect(await rls()).toEqual([]);
+      // The movement is kept.
+      expect(
+        await ds.query(`SELECT to_establishment_code FROM liberation.movement WHERE event_id = $1`, [
+          movementId,
+        ]),
+      ).toEqual([{ to_establishment_code: 'LEI' }]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await columnCount(ds, 'movement', 'version')).toBe(1);
+      await correction();
+    } finally {
+      await ds.destroy();
+    }
+  });
+  it('adds the version of an absence (1 on absences before it) and the absence corrections table under row-level security; its rollback refuses while a correction is on record, and reverts', async () => {
+    const upTo = (m: (typeof liberationMigrations)[number]) =>
+      liberationMigrations.slice(0, liberationMigrations.indexOf(m) + 1);
+    const before = await open(upTo(MovementCorrection1700000003000));
+    await before.runMigrations({ transaction: 'each' });
+    const personId = 'p00000000000000003001';
+    const absenceId = '00000000-0000-4000-8000-000000003001';
+    await episode(before, personId);
+    await before.query(
+      `INSERT INTO liberation.temporary_absence (id, person_id, episode, kind, establishment_code, left_at,
+         departure_event_id, departure_recorded_at, departure_recorded_by, correlation_id)
+       VALUES ($1, $2, 1, 'COURT', 'BAR', '2026-02-01T09:00:00Z', gen_random_uuid(), now(), 'spec', 'spec')`,
+      [absenceId, personId],
+    );
+    await before.destroy();
+    const ds = await open(upTo(AbsenceCorrection1700000003001));
+    const correction = () =>
+      ds.query(
+        `INSERT INTO liberation.absence_correction (event_id, absence_id, person_id, episode, version, reason,
+           left_at, previous_left_at, corrected_at, corrected_by, correlation_id)
+         VALUES (gen_random_uuid(), $1, $2, 1, 2, 'WRONG_TIME', '2026-02-01T08:00:00Z', '2026-02-01T09:00:00Z',
+           now(), 'spec', 'spec')`,
+        [absenceId, personId],
+      );
+    const rls = () =>
+      ds.query(
+        `SELECT c.relrowsecurity, c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'liberation' AND c.relname = 'absence_correction'`,
+      ) as Promise<unknown[]>;
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(
+        await ds.query(`SELECT version FROM liberation.temporary_absence WHERE id = $1`, [absenceId]),
+      ).toEqual([{ version: 1 }]);
+      expect(await rls()).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
+      await correction();
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(/absence correction/);
+      await ds.query(`DELETE FROM liberation.absence_correction`);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await columnCount(ds, 'temporary_absence', 'version')).toBe(0);
+      expect(await rls()).toEqual([]);
+      expect(
+        await ds.query(`SELECT kind FROM liberation.temporary_absence WHERE id = $1`, [absenceId]),
+      ).toEqual([{ kind: 'COURT' }]);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await columnCount(ds, 'temporary_absence', 'version')).toBe(1);
+      await correction();
     } finally {
       await ds.destroy();
     }

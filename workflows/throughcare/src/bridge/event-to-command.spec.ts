@@ -916,14 +916,18 @@ describe('bridge: event → workflow command', () => {
     // (A risk assessment, issue 10, is bridged since the journey's `risk-assessed-1`.) A
     // presumption-lapsing notice (review stop 41, M6) is for staff, not the journey: it does not
     // change the plan (the agencies' access is the assessment service's to end).
+    // A correction in place of a release's or transfer's time or destination is the custody
+    // record's: the journey keeps the instant it was told first (not yet re-planned from it).
     expect([...new Set(unaccounted)].sort()).toEqual([
       'assessment.consent.presumption-lapsing',
       'assessment.core-screen.requested',
+      'custody.absence.corrected',
       'custody.absence.ended',
       'custody.absence.reversed',
       'custody.absence.started',
       'custody.gate-pickup.booked',
       'custody.gate-pickup.cancelled',
+      'custody.movement.corrected',
       'referral.appointment.booked',
       'referral.engagement.answered',
       'referral.engagement.recorded',

@@ -256,6 +256,55 @@ describe('dead-letter redaction (finding H1)', () => {
     );
   });
 
+  it('shows a movement correction whole: codes, ids and instants only', () => {
+    const data = {
+      episode: 1,
+      movement: 'TRANSFER',
+      correctedEventId: randomUUID(),
+      version: 2,
+      reason: 'WRONG_TIME_AND_DESTINATION',
+      correctedAt: '2027-01-12T10:00:00Z',
+      occurredAt: '2027-01-11T09:00:00Z',
+      previousOccurredAt: '2027-01-11T10:00:00Z',
+      toEstablishmentCode: 'LEI',
+      previousToEstablishmentCode: 'GMR',
+    };
+    const { event } = redactPayload(bytesOf(reception({ eventType: 'custody.movement.corrected', data })));
+    expect((event as { data: Record<string, unknown> }).data).toEqual(data);
+    expect(Object.keys(EventCatalogue['custody.movement.corrected@1'].shape.data.shape).sort()).toEqual(
+      Object.keys(data).sort(),
+    );
+    // A reason that is not a code is free text: redacted.
+    const { event: free } = redactPayload(
+      bytesOf(
+        reception({ eventType: 'custody.movement.corrected', data: { ...data, reason: 'Jane was late' } }),
+      ),
+    );
+    expect((free as { data: Record<string, unknown> }).data['reason']).toBe(REDACTED);
+  });
+
+  it('shows an absence correction whole: codes, ids and instants only', () => {
+    const data = {
+      episode: 1,
+      absenceId: randomUUID(),
+      kind: 'ROTL',
+      version: 2,
+      reason: 'WRONG_TIME_AND_DUE_BACK',
+      correctedAt: '2027-01-12T10:00:00Z',
+      leftAt: '2027-01-11T09:00:00Z',
+      previousLeftAt: '2027-01-11T09:30:00Z',
+      returnedAt: '2027-01-11T17:00:00Z',
+      previousReturnedAt: '2027-01-11T17:10:00Z',
+      dueBackAt: '2027-01-11T18:00:00Z',
+      previousDueBackAt: '2027-01-11T17:00:00Z',
+    };
+    const { event } = redactPayload(bytesOf(reception({ eventType: 'custody.absence.corrected', data })));
+    expect((event as { data: Record<string, unknown> }).data).toEqual(data);
+    expect(Object.keys(EventCatalogue['custody.absence.corrected@1'].shape.data.shape).sort()).toEqual(
+      Object.keys(data).sort(),
+    );
+  });
+
   it('classifies every data field of the catalogue as shown or redacted (a new field must be decided), and drops none', () => {
     const unclassified: string[] = [];
     for (const [key, schema] of Object.entries(EventCatalogue)) {
