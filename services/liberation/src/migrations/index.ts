@@ -27,6 +27,7 @@ import { CourtLiberationVoid1700000002700 } from './1700000002700-court-liberati
 import { ReceptionReversalAdmission1700000002800 } from './1700000002800-reception-reversal-admission';
 import { PendingReceptionVoided1700000002900 } from './1700000002900-pending-reception-voided';
 import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-validate-pending-reception-voided';
+import { ReplanApplyFailure1700000003300 } from './1700000003300-replan-apply-failure';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -58,4 +59,5 @@ export const liberationMigrations = [
   ReceptionReversalAdmission1700000002800,
   PendingReceptionVoided1700000002900,
   ValidatePendingReceptionVoided1700000002901,
+  ReplanApplyFailure1700000003300,
 ];
