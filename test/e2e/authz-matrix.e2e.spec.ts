@@ -1331,6 +1331,21 @@ const POLICY: Policy[] = [
       body: {},
     }),
   },
+  // After the apply (41): the run is APPLYING or APPLIED, which a resume answers 200 (already
+  // going); only a stopped (FAILED) apply is resumed (replan-interrupted.int.spec.ts).
+  {
+    app: 'liberation',
+    method: 'POST',
+    path: '/release-point-replans/{id}/resume',
+    admitted: POLICY_ADMIN_SCOPE,
+    write: true,
+    writeOrder: 42,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: `/release-point-replans/${pick(f, c, (s) => s.replanId, missingUuid)}/resume`,
+      body: {},
+    }),
+  },
   {
     app: 'liberation',
     method: 'POST',

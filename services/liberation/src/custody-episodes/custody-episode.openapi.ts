@@ -73,20 +73,25 @@ const DISPLAYED_RELEASE_DATE_SCHEMA = {
     'The release date to show and its type, by the precedence CONFIRMED › APD › HDCAD › EARLY_RELEASE › OTHER › PRRD › CRD › ARD: the latest release-date change typed by its reason (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE: EARLY_RELEASE, an early-release scheme’s date; OTHER: OTHER, a date of no known type entered by hand; nothing gives CONFIRMED yet; RECALCULATION: the recorded official release date’s type (PRRD, CRD or ARD) when official dates are recorded, else CRD in England and Wales, ARD in Scotland), else the recorded official release date (…/recorded-dates), else the latest sentence calculation’s CRD/ARD: a recorded release date replaces a calculated one (releaseDateSources shows both); null when the episode holds none (a date given only at reception has no known type). Eligibility dates (PED, HDCED) are never displayed as the release date',
 };
 
-/** The fields of the view a client most reads; the example shows every field. */
+/**
+ * The fields of the view whose values a client reads by type (its state, and the release date to
+ * show with its type); the example shows every field.
+ *
+ * Not declared here: the episode's identity (`personId`, `episode`) and `expectedReleaseDate`.
+ * Schemathesis 4 (the HTTP fuzzing, test/e2e/http-fuzz.e2e.spec.ts) infers a resource from a
+ * response schema's fields and feeds the values it captures, from this operation's answers and
+ * from every successful request naming the same fields, into the path and body of the operations
+ * that take them (POST …/release-date: `personId`, `episode`, `expectedReleaseDate`). That pool
+ * grows while the operation is fuzzed, so replaying a choice draws from a list of another length:
+ * Hypothesis raises FlakyStrategyDefinition and the operation's fuzzing stops early, with no error
+ * reported (228 cases of 1,000 at seed 37830646). Declared, they made the fuzzing fall short; the
+ * example still shows them.
+ */
 export const EPISODE_VIEW_SCHEMA = {
   type: 'object',
-  required: ['personId', 'episode', 'state', 'expectedReleaseDate', 'displayedReleaseDate'],
+  required: ['state', 'displayedReleaseDate'],
   properties: {
-    personId: { type: 'string' },
-    episode: { type: 'integer', minimum: 1 },
     state: { type: 'string', enum: [...EpisodeState.options] },
-    expectedReleaseDate: {
-      type: 'string',
-      format: 'date',
-      nullable: true,
-      description: "The latest change's date, else the reception's (null: liberated from court)",
-    },
     displayedReleaseDate: DISPLAYED_RELEASE_DATE_SCHEMA,
     releaseDateSources: {
       type: 'object',
@@ -113,14 +118,5 @@ export const EPISODE_VIEW_SCHEMA = {
         recordedDatesVersion: { type: 'integer', nullable: true },
       },
     },
-  },
-};
-
-export const EPISODE_PAGE_SCHEMA = {
-  type: 'object',
-  required: ['items', 'nextCursor'],
-  properties: {
-    items: { type: 'array', items: EPISODE_VIEW_SCHEMA },
-    nextCursor: { type: 'string', nullable: true },
   },
 };

@@ -884,6 +884,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       'DRY_RUN_DONE',
       'APPLYING',
       'APPLIED',
+      'FAILED',
     ]);
     expect(queryEnum('/release-point-replans', 'jurisdiction')).toEqual(['SCOTLAND', 'ENGLAND_AND_WALES']);
     expect(get200('/release-point-replans/{id}/uncalculated')?.parameters?.map((p) => p.name)).toContain(

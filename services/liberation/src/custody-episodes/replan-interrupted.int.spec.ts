@@ -332,12 +332,25 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
       expect(await service().outboxRows('custody.release-date.changed', person)).toHaveLength(2);
   }, 150_000);
 
-  it('an apply stopped by an operator (terminated) is started again by asking to apply again: it goes over every page, recording only what was not done', async () => {
+  it('an apply stopped by an operator (terminated) reads FAILED with the reason and the cursor reached; resumed, a new run goes on from that cursor and every person is applied exactly once', async () => {
     const establishment = 'RPR';
     const admin = policyAdmin(establishment);
     const people = await sentencedAt(establishment, 4);
     const id = await dryRunDone(establishment, { pauseMs: 3_000, pagesPerRun: 50 });
     const handle = temporal.workflow.getHandle(replanWorkflowId(id, 'APPLY'));
+    const resume = (headers: Record<string, string> = {}) =>
+      service().post(`/release-point-replans/${id}/resume`, {}, headers, admin);
+    const listed = async (status: string) =>
+      (
+        (await (await service().get(`/release-point-replans?status=${status}&limit=100`, admin)).json()) as {
+          items: ReplanRunView[];
+        }
+      ).items.map((r) => r.id);
+
+    // Nothing to resume before an apply: 409 REPLAN_NOT_FAILED (problem+json).
+    const early = await resume();
+    expect(early.status).toBe(409);
+    expect(await early.json()).toMatchObject({ code: 'REPLAN_NOT_FAILED' });
 
     expect((await service().post(`/release-point-replans/${id}/apply`, {}, {}, admin)).status).toBe(202);
     await firstApplied(id);
@@ -352,23 +365,76 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     const done = await appliedCount(id);
     expect(done).toBeGreaterThanOrEqual(1);
     expect(done).toBeLessThan(people.length);
-    // Nothing marks the run failed: it reads APPLYING (with the progress the stopped run showed).
-    expect(await runView(id, establishment)).toMatchObject({ status: 'APPLYING', apply: { doneAt: null } });
 
-    // Asked again: answered as already asked (200), and the failed phase started afresh.
-    expect((await service().post(`/release-point-replans/${id}/apply`, {}, {}, admin)).status).toBe(200);
+    // Read: FAILED, with how and why it stopped and where its pages had reached (one person a page,
+    // by person id: the last one done).
+    const failed = await runView(id, establishment);
+    const reached = { personId: people[done - 1], episode: 1 };
+    const counts = { scanned: done, changed: done, skipped: 0, pages: done };
+    expect(failed).toMatchObject({
+      status: 'FAILED',
+      progress: null,
+      apply: {
+        doneAt: null,
+        cursor: reached,
+        failure: {
+          workflowStatus: 'TERMINATED',
+          workflowRunId: stopped.runId,
+          reason: expect.stringContaining('spec: an operator stops the apply'),
+          cursor: reached,
+          progress: counts,
+        },
+        resumedAt: null,
+        resumes: 0,
+      },
+    });
+    // Recorded once: read again, the same record.
+    expect((await runView(id, establishment)).apply!.failure).toEqual(failed.apply!.failure);
+    expect(await listed('FAILED')).toContain(id);
+    expect(await listed('APPLYING')).not.toContain(id);
+    expect(
+      (
+        await owner.query(`SELECT apply_failed_workflow_run_id FROM liberation.replan_run WHERE id = $1`, [
+          id,
+        ])
+      ).rows,
+    ).toEqual([{ apply_failed_workflow_run_id: stopped.runId }]);
+
+    // Asked to apply again: refused, it is resumed, never started afresh.
+    const again = await service().post(`/release-point-replans/${id}/apply`, {}, {}, admin);
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: 'REPLAN_APPLY_FAILED' });
+
+    // Resumed (202); asked again with the same key, the first answer (202); without, already
+    // resumed (200): one resume.
+    const key = { 'Idempotency-Key': `spec-resume-${id}` };
+    const resumed = await resume(key);
+    expect(resumed.status).toBe(202);
+    expect(await resumed.json()).toMatchObject({ status: 'APPLYING', apply: { resumes: 1 } });
+    expect((await resume(key)).status).toBe(202);
+    const retried = await resume();
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toMatchObject({ apply: { resumes: 1 } });
     await untilStatus(id, establishment, 'APPLIED');
     const restarted = await handle.describe();
     expect(restarted.runId).not.toBe(stopped.runId);
     expect(restarted.status.name).toBe('COMPLETED');
-    // It went over every page again; those already applied it found done (neither changed nor skipped).
+    // It went on from the cursor with the stopped run's counts: the people already done were not
+    // read again (a run from the start would have looked at them again: scanned done + 4).
     expect(restarted.memo?.['progress']).toEqual({
       scanned: people.length,
-      changed: people.length - done,
+      changed: people.length,
       skipped: 0,
       pages: people.length + 1,
     });
     await movedOnce(id, people);
-    expect((await runView(id, establishment)).apply).toMatchObject({ applied: people.length, skipped: 0 });
+    const applied = await runView(id, establishment);
+    expect(applied).toMatchObject({
+      status: 'APPLIED',
+      apply: { applied: people.length, skipped: 0, resumes: 1, failure: failed.apply!.failure },
+    });
+    // Resumed once it is applied: answered as it stands.
+    expect((await resume()).status).toBe(200);
+    expect((await handle.describe()).runId).toBe(restarted.runId);
   }, 150_000);
 });

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Jurisdiction } from '@throughcare/contracts';
+import type { Jurisdiction, ReplanCursor, ReplanProgress } from '@throughcare/contracts';
 import type { ReleasePointPolicy } from '@throughcare/domain';
 
 /** A proposed release-point record as a re-plan carries it: its version is given when adopted. */
@@ -87,7 +87,47 @@ export class ReplanRun {
 
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;
+
+  /** The last episode the apply step finished a page at, written by the page (migration 3300): where a resume starts. */
+  @Column('jsonb', { name: 'apply_cursor', nullable: true })
+  applyCursor!: ReplanCursor | null;
+
+  /** The apply step's counts up to `applyCursor`. */
+  @Column('jsonb', { name: 'apply_progress', nullable: true })
+  applyProgress!: ReplanProgress | null;
+
+  /** When the service found the apply's workflow stopped without completing (status FAILED while after the last resume). */
+  @Column('timestamptz', { name: 'apply_failed_at', nullable: true })
+  applyFailedAt!: Date | null;
+
+  @Column('text', { name: 'apply_failure_status', nullable: true })
+  applyFailureStatus!: ReplanApplyFailureStatus | null;
+
+  @Column('text', { name: 'apply_failure_reason', nullable: true })
+  applyFailureReason!: string | null;
+
+  /** The workflow run whose stop was recorded: each run's stop is recorded once. */
+  @Column('text', { name: 'apply_failed_workflow_run_id', nullable: true })
+  applyFailedWorkflowRunId!: string | null;
+
+  @Column('jsonb', { name: 'apply_failed_cursor', nullable: true })
+  applyFailedCursor!: ReplanCursor | null;
+
+  @Column('jsonb', { name: 'apply_failed_progress', nullable: true })
+  applyFailedProgress!: ReplanProgress | null;
+
+  @Column('timestamptz', { name: 'apply_resumed_at', nullable: true })
+  applyResumedAt!: Date | null;
+
+  @Column('text', { name: 'apply_resumed_by', nullable: true })
+  applyResumedBy!: string | null;
+
+  @Column('integer', { name: 'apply_resumes', default: 0 })
+  applyResumes!: number;
 }
+
+/** How an apply's workflow stopped without completing (Temporal's closed statuses other than COMPLETED and CONTINUED_AS_NEW). */
+export type ReplanApplyFailureStatus = 'FAILED' | 'TERMINATED' | 'CANCELLED' | 'TIMED_OUT';
 
 /**
  * PROPOSED (the dry run found its dates move), NEEDS_REVIEW (they move, but an HDC, parole or

@@ -1,8 +1,14 @@
 import { keysetCursor } from '@throughcare/platform-http';
 import { z } from 'zod';
-import { EstablishmentCode, IsoDate, Jurisdiction, type ReplanProgress } from '@throughcare/contracts';
+import {
+  EstablishmentCode,
+  IsoDate,
+  Jurisdiction,
+  type ReplanCursor,
+  type ReplanProgress,
+} from '@throughcare/contracts';
 import { OFFENCE_CATEGORIES } from '@throughcare/domain';
-import type { ProposedReleasePoint, ReplanItemStatus } from './replan.entities';
+import type { ProposedReleasePoint, ReplanApplyFailureStatus, ReplanItemStatus } from './replan.entities';
 
 // Issue 10: bulk re-plan of a cohort when the law moves a release point.
 
@@ -100,15 +106,19 @@ export type CreateReplanBody = z.output<typeof CreateReplanBodySchema>;
 export const ReplanPathSchema = z.object({ id: z.uuid() });
 export type ReplanPath = z.output<typeof ReplanPathSchema>;
 
-/** Derived from the run's timestamps (`statusOf` in replan.service.ts). */
-export const ReplanStatus = z.enum(['DRY_RUN_RUNNING', 'DRY_RUN_DONE', 'APPLYING', 'APPLIED']);
+/**
+ * Derived from the run's timestamps (`statusOf` in replan.service.ts). FAILED: the apply's
+ * workflow stopped without completing (failed, terminated, cancelled or timed out), found when the
+ * run was read; resume it (POST …/resume) to go on from where it stopped.
+ */
+export const ReplanStatus = z.enum(['DRY_RUN_RUNNING', 'DRY_RUN_DONE', 'APPLYING', 'APPLIED', 'FAILED']);
 export type ReplanStatus = z.infer<typeof ReplanStatus>;
 
 export const ReplanRunCursor = keysetCursor(z.object({ requestedAt: z.iso.datetime(), id: z.uuid() }));
 export const ListReplansQuerySchema = z
   .object({
     status: ReplanStatus.optional().describe(
-      'Only runs in this status now (DRY_RUN_RUNNING, DRY_RUN_DONE, APPLYING or APPLIED); a cursor continues the filtered list',
+      'Only runs in this status now (DRY_RUN_RUNNING, DRY_RUN_DONE, APPLYING, APPLIED or FAILED: an apply stopped without completing, as last found when a run was read); a cursor continues the filtered list',
     ),
     jurisdiction: Jurisdiction.optional().describe(
       'Only runs of this jurisdiction (SCOTLAND or ENGLAND_AND_WALES)',
@@ -208,6 +218,24 @@ export interface ReplanRunView {
     skipped: number | null;
     /** Recorded, with a decision standing on the date kept or set aside, for review (items NEEDS_REVIEW). */
     needsReview: number | null;
+    /** The last episode a finished page reached, and the counts to it: where a resume starts. */
+    cursor: ReplanCursor | null;
+    /**
+     * The last time the apply's workflow stopped without completing (null: never): how, why, and
+     * the cursor and counts it had reached. The run is FAILED while this is after `resumedAt`.
+     */
+    failure: {
+      at: string;
+      workflowStatus: ReplanApplyFailureStatus;
+      workflowRunId: string;
+      reason: string;
+      cursor: ReplanCursor | null;
+      progress: ReplanProgress | null;
+    } | null;
+    /** The last resume (POST …/resume): when, by whom, and how many so far. */
+    resumedAt: string | null;
+    resumedBy: string | null;
+    resumes: number;
   } | null;
   /** Live counts of the phase running now (from its workflow), null when none runs or it cannot be read. */
   progress: (ReplanProgress & { phase: 'DRY_RUN' | 'APPLY' }) | null;

@@ -36,6 +36,7 @@ describe('ReplanService.applyPage', () => {
       return 'changed';
     });
     internals['skipAtApply'] = jest.fn(async () => 'skipped');
+    internals['recordApplyCursor'] = jest.fn(async () => undefined);
     return { replans, internals };
   }
 
@@ -52,6 +53,8 @@ describe('ReplanService.applyPage', () => {
       'RELEASE_DUE_NOW: the calculated CRD has passed',
     );
     expect(beat).toHaveBeenCalledTimes(3);
+    // Where it stands, once the page is done: where a resumed apply starts.
+    expect(internals['recordApplyCursor']).toHaveBeenCalledWith(run.id, page);
   });
 
   it('reads the law once a page, not once an episode', async () => {
@@ -109,5 +112,64 @@ describe('ReplanService: an episode closed between the scan and its apply', () =
       status: 'SKIPPED',
       skipReason: 'RELEASED',
     });
+  });
+});
+
+// A stopped apply is resumed from the cursor its pages recorded: only forward, each page counted once.
+describe('ReplanService: the apply cursor a page records', () => {
+  const runId = '00000000-0000-4000-8000-000000000003';
+  const page = (personId: string | null) => ({
+    next: personId === null ? null : { personId, episode: 1 },
+    scanned: 2,
+    changed: 1,
+    skipped: 1,
+  });
+
+  async function recorded(stored: Record<string, unknown>, result: ReturnType<typeof page>) {
+    const update = jest.fn(async () => undefined);
+    const tx = { findOne: jest.fn(async () => ({ id: runId, appliedAt: null, ...stored })), update };
+    const dataSource = {
+      transaction: jest.fn(async (work: (manager: unknown) => unknown) => work(tx)),
+    } as unknown as DataSource;
+    const internals = replanServiceOn(dataSource) as unknown as Record<
+      string,
+      (...args: unknown[]) => Promise<unknown>
+    >;
+    await internals['recordApplyCursor']!(runId, result);
+    return update.mock.calls.map((c) => (c as unknown[])[2]);
+  }
+
+  it('moves the cursor forward and adds the page to the counts', async () => {
+    expect(await recorded({ applyCursor: null, applyProgress: null }, page('p-2'))).toEqual([
+      {
+        applyCursor: { personId: 'p-2', episode: 1 },
+        applyProgress: { scanned: 2, changed: 1, skipped: 1, pages: 1 },
+      },
+    ]);
+    expect(
+      await recorded(
+        {
+          applyCursor: { personId: 'p-2', episode: 1 },
+          applyProgress: { scanned: 2, changed: 1, skipped: 1, pages: 1 },
+        },
+        page('p-4'),
+      ),
+    ).toEqual([
+      {
+        applyCursor: { personId: 'p-4', episode: 1 },
+        applyProgress: { scanned: 4, changed: 2, skipped: 2, pages: 2 },
+      },
+    ]);
+  });
+
+  it('leaves it as it is for a page done again (at or before the cursor), the last page, or an applied run', async () => {
+    const at = {
+      applyCursor: { personId: 'p-4', episode: 1 },
+      applyProgress: { scanned: 4, changed: 2, skipped: 2, pages: 2 },
+    };
+    expect(await recorded(at, page('p-4'))).toEqual([]);
+    expect(await recorded(at, page('p-2'))).toEqual([]);
+    expect(await recorded(at, page(null))).toEqual([]);
+    expect(await recorded({ ...at, appliedAt: new Date() }, page('p-6'))).toEqual([]);
   });
 });

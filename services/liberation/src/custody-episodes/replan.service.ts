@@ -1,8 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
+  NO_REPLAN_PROGRESS,
   RELEASE_POINT_REPLAN_WORKFLOW,
   replanWorkflowId,
   type Jurisdiction,
@@ -33,7 +39,13 @@ import {
   withReleasePoints,
 } from './policy-table';
 import type { EstablishmentScope } from './prison-scope';
-import { AdoptedReleasePoint, ReplanItem, ReplanRun, type ProposedReleasePoint } from './replan.entities';
+import {
+  AdoptedReleasePoint,
+  ReplanItem,
+  ReplanRun,
+  type ProposedReleasePoint,
+  type ReplanApplyFailureStatus,
+} from './replan.entities';
 import type { SentenceCalculationOutcomeView } from './sentence-calculation.schemas';
 import {
   ReplanItemCursor,
@@ -82,14 +94,28 @@ const datesOf = (dates: readonly CalculatedDate[]): Record<string, string> =>
 const sameDates = (a: Record<string, string>, b: Record<string, string>) =>
   canonicalJson(a) === canonicalJson(b);
 
+/**
+ * The apply's workflow stopped without completing, as last found (`refreshApplyFailure`), and not
+ * resumed since.
+ */
+const applyFailed = (run: ReplanRun): boolean =>
+  run.appliedAt === null &&
+  run.applyFailedAt !== null &&
+  (run.applyResumedAt === null || run.applyResumedAt < run.applyFailedAt);
+
 const statusOf = (run: ReplanRun): ReplanStatus =>
   run.appliedAt !== null
     ? 'APPLIED'
     : run.applyRequestedAt !== null
-      ? 'APPLYING'
+      ? applyFailed(run)
+        ? 'FAILED'
+        : 'APPLYING'
       : run.dryRunDoneAt !== null
         ? 'DRY_RUN_DONE'
         : 'DRY_RUN_RUNNING';
+
+const APPLY_FAILED_SQL =
+  'r.applied_at IS NULL AND r.apply_failed_at IS NOT NULL AND (r.apply_resumed_at IS NULL OR r.apply_resumed_at < r.apply_failed_at)';
 
 /**
  * `statusOf` in SQL (alias `r`), for the list's `status` filter. A Record, so a new status fails
@@ -97,10 +123,22 @@ const statusOf = (run: ReplanRun): ReplanStatus =>
  */
 const REPLAN_STATUS_SQL: Readonly<Record<ReplanStatus, string>> = {
   APPLIED: 'r.applied_at IS NOT NULL',
-  APPLYING: 'r.applied_at IS NULL AND r.apply_requested_at IS NOT NULL',
+  APPLYING: `r.applied_at IS NULL AND r.apply_requested_at IS NOT NULL AND NOT (${APPLY_FAILED_SQL})`,
+  FAILED: APPLY_FAILED_SQL,
   DRY_RUN_DONE: 'r.applied_at IS NULL AND r.apply_requested_at IS NULL AND r.dry_run_done_at IS NOT NULL',
   DRY_RUN_RUNNING: 'r.applied_at IS NULL AND r.apply_requested_at IS NULL AND r.dry_run_done_at IS NULL',
 };
+
+/** Temporal's closed statuses of a run that stopped without completing, as the run records them. */
+const STOPPED: Readonly<Record<string, ReplanApplyFailureStatus>> = {
+  FAILED: 'FAILED',
+  TERMINATED: 'TERMINATED',
+  CANCELLED: 'CANCELLED',
+  TIMED_OUT: 'TIMED_OUT',
+};
+
+/** Applies reading APPLYING looked at before a list is read (newest first). */
+const MAX_APPLYING_LOOKED_AT = 100;
 
 const jurisdictionOf = (policy: Pick<ProposedReleasePoint, 'sentenceClass'>): Jurisdiction =>
   policy.sentenceClass === 'SCOTLAND_SHORT_TERM' ? 'SCOTLAND' : 'ENGLAND_AND_WALES';
@@ -249,18 +287,84 @@ export class ReplanService {
         'REPLAN_DRY_RUN_NOT_DONE',
       );
     }
+    if (!started) {
+      // Asked again: an apply that stopped is resumed from where it stopped, never started afresh.
+      const current = await this.refreshApplyFailure(run);
+      if (statusOf(current) === 'FAILED')
+        throw new ConflictError(
+          `re-plan ${id}: its apply stopped (${current.applyFailureStatus}): resume it (POST /release-point-replans/${id}/resume) to go on from where it stopped`,
+          'REPLAN_APPLY_FAILED',
+        );
+    }
     // Started after the commit; asked again (e.g. after a failed start), it is started if it is not.
     await this.startPhase(run, 'APPLY');
     return { started, view: await this.viewOf(run) };
   }
 
+  /**
+   * Resumes a FAILED apply (its workflow failed, was terminated, cancelled or timed out): a new
+   * run of the apply workflow continues from the cursor the stopped one's pages reached, with its
+   * counts; a person already done is never recorded again (each page is idempotent per person, and
+   * the pages before the cursor are not read again). Asked again once resumed, it answers the run
+   * (`resumed: false`) and starts the resumed run only if its start had failed.
+   */
+  async resume(
+    id: string,
+    context: RequestContext,
+    scope: EstablishmentScope,
+    now: Date = new Date(),
+  ): Promise<{ resumed: boolean; view: ReplanRunView }> {
+    const read = await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope));
+    await this.refreshApplyFailure(read);
+    const resumeOnce = async (tx: EntityManager) => {
+      const run = await this.runInScope(tx, id, scope, true);
+      if (statusOf(run) !== 'FAILED') return { resumed: false };
+      await tx.update(
+        ReplanRun,
+        { id },
+        { applyResumedAt: now, applyResumedBy: context.actor, applyResumes: run.applyResumes + 1 },
+      );
+      return { resumed: true };
+    };
+    const { resumed } = await this.dataSource.transaction((tx) =>
+      context.idempotencyKey
+        ? withIdempotency(tx, `liberation:replan-resume:${id}:${context.idempotencyKey}`, resumeOnce)
+        : resumeOnce(tx),
+    );
+    const run = await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope));
+    const status = statusOf(run);
+    if (!resumed && status !== 'APPLYING' && status !== 'APPLIED')
+      throw new ConflictError(
+        `re-plan ${id} is ${status}: only an apply that stopped (FAILED) is resumed`,
+        'REPLAN_NOT_FAILED',
+      );
+    // Started after the commit; a retry whose start had failed starts it (one running goes on).
+    if (status === 'APPLYING') await this.startPhase(run, 'APPLY');
+    if (resumed)
+      this.logger.log(
+        `re-plan ${id}: apply resumed by ${context.actor} after ${run.applyFailedCursor ? `${run.applyFailedCursor.personId}/${run.applyFailedCursor.episode}` : 'its start'}`,
+      );
+    return { resumed, view: await this.viewOf(run) };
+  }
+
   async get(id: string, scope: EstablishmentScope): Promise<ReplanRunView> {
     const run = await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope));
-    return this.viewOf(run);
+    return this.viewOf(await this.refreshApplyFailure(run));
   }
 
   /** Runs covering any of the caller's establishments, newest first. */
   async list(query: ListReplansQuery, scope: EstablishmentScope): Promise<ReplanRunPage> {
+    // Applies that read APPLYING are looked at first, so a stopped one lists as FAILED (and is
+    // found by that filter). Few run at a time: a re-plan is a change in the law.
+    const applying = this.dataSource
+      .getRepository(ReplanRun)
+      .createQueryBuilder('r')
+      .where(`(${REPLAN_STATUS_SQL.APPLYING})`)
+      .orderBy('r.requested_at', 'DESC')
+      .take(MAX_APPLYING_LOOKED_AT);
+    if (scope !== 'unrestricted')
+      applying.andWhere('r.establishments && :mine', { mine: scope.establishments });
+    for (const run of await applying.getMany()) await this.refreshApplyFailure(run);
     const qb = this.dataSource
       .getRepository(ReplanRun)
       .createQueryBuilder('r')
@@ -469,7 +573,7 @@ export class ReplanService {
     // Once a page (review M3): the law and the day it is read at.
     const now = new Date();
     const { table, asAt } = await effectivePolicies(this.dataSource.manager, ukToday(now));
-    return this.eachOfPage(
+    const result = await this.eachOfPage(
       run,
       input,
       async (scanned) => {
@@ -489,6 +593,41 @@ export class ReplanService {
       },
       beat,
     );
+    await this.recordApplyCursor(run.id, result);
+    return result;
+  }
+
+  /**
+   * Where the apply step stands, after a page every person of which is done: its last episode and
+   * the counts so far. Only forward: a page done again (a retry, a resumed run) is not counted twice.
+   */
+  private async recordApplyCursor(runId: string, page: ReplanPageResult): Promise<void> {
+    const next = page.next;
+    if (next === null) return;
+    await this.dataSource.transaction(async (tx) => {
+      const run = await tx.findOne(ReplanRun, { where: { id: runId }, lock: { mode: 'pessimistic_write' } });
+      if (!run || run.appliedAt !== null) return;
+      const at = run.applyCursor;
+      if (
+        at &&
+        (at.personId > next.personId || (at.personId === next.personId && at.episode >= next.episode))
+      )
+        return;
+      const before = run.applyProgress ?? NO_REPLAN_PROGRESS;
+      await tx.update(
+        ReplanRun,
+        { id: runId },
+        {
+          applyCursor: next,
+          applyProgress: {
+            scanned: before.scanned + page.scanned,
+            changed: before.changed + page.changed,
+            skipped: before.skipped + page.skipped,
+            pages: before.pages + 1,
+          },
+        },
+      );
+    });
   }
 
   /** The apply step for one episode, in its own transaction. */
@@ -692,6 +831,11 @@ export class ReplanService {
       pageSize: run.pageSize,
       pauseMs: run.pauseMs,
       pagesPerRun: run.pagesPerRun,
+      // An apply started again (resumed, or its start had failed) goes on from where its pages
+      // reached; a new one has neither.
+      ...(phase === 'APPLY' && run.applyCursor
+        ? { cursor: run.applyCursor, progress: run.applyProgress ?? NO_REPLAN_PROGRESS }
+        : {}),
     };
     try {
       await this.temporal.workflow.start(RELEASE_POINT_REPLAN_WORKFLOW, {
@@ -781,6 +925,79 @@ export class ReplanService {
       .execute();
   }
 
+  /**
+   * A run reading APPLYING whose apply workflow closed without completing (failed, terminated,
+   * cancelled or timed out): its stop is recorded once a workflow run (the run id is kept), with
+   * the reason and the cursor and counts its pages reached, and the run reads FAILED from then on.
+   * An error is logged for operators. Running, completed, continued as new, never started, or not
+   * readable now: the run is answered as it is.
+   */
+  private async refreshApplyFailure(run: ReplanRun): Promise<ReplanRun> {
+    if (statusOf(run) !== 'APPLYING') return run;
+    let stopped: { status: ReplanApplyFailureStatus; runId: string; reason: string } | null;
+    try {
+      stopped = await this.stoppedApply(replanWorkflowId(run.id, 'APPLY'));
+    } catch (error) {
+      this.logger.warn(
+        `re-plan ${run.id}: the apply's workflow is not readable: ${(error as Error).message}`,
+      );
+      return run;
+    }
+    if (!stopped || stopped.runId === run.applyFailedWorkflowRunId) return run;
+    const { status, runId, reason } = stopped;
+    const recorded = await this.dataSource.transaction(async (tx) => {
+      const result = await tx
+        .createQueryBuilder()
+        .update(ReplanRun)
+        .set({
+          applyFailedAt: new Date(),
+          applyFailureStatus: status,
+          applyFailureReason: reason,
+          applyFailedWorkflowRunId: runId,
+          applyFailedCursor: () => 'apply_cursor',
+          applyFailedProgress: () => 'apply_progress',
+        })
+        .where('id = :id AND applied_at IS NULL', { id: run.id })
+        .andWhere('apply_failed_workflow_run_id IS DISTINCT FROM :runId', { runId })
+        .execute();
+      return { affected: result.affected ?? 0, run: await tx.findOneByOrFail(ReplanRun, { id: run.id }) };
+    });
+    if (recorded.affected > 0)
+      this.logger.error(
+        `re-plan ${run.id}: its apply stopped (${status}: ${reason}) at ${
+          recorded.run.applyFailedCursor
+            ? `${recorded.run.applyFailedCursor.personId}/${recorded.run.applyFailedCursor.episode}`
+            : 'its start'
+        }; status FAILED: resume it with POST /release-point-replans/${run.id}/resume`,
+      );
+    return recorded.run;
+  }
+
+  /** How the apply's latest workflow run stopped, if it closed without completing; null otherwise. */
+  private async stoppedApply(
+    workflowId: string,
+  ): Promise<{ status: ReplanApplyFailureStatus; runId: string; reason: string } | null> {
+    let described;
+    try {
+      described = await this.temporal.workflow.getHandle(workflowId).describe();
+    } catch (error) {
+      // Its start failed after the apply was asked for: asking again starts it.
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+    const status = STOPPED[described.status.name];
+    if (!status) return null;
+    let reason = `workflow ${described.status.name}`;
+    try {
+      await this.temporal.workflow.getHandle(workflowId, described.runId, { followRuns: false }).result();
+    } catch (error) {
+      if (!(error instanceof WorkflowFailedError)) throw error;
+      // A termination's error and its cause both carry the reason given: once.
+      reason = [...new Set([error.message, error.cause?.message])].filter((m) => m).join(': ');
+    }
+    return { status, runId: described.runId, reason: reason.slice(0, 1000) };
+  }
+
   private async runOrFail(id: string, manager: EntityManager = this.dataSource.manager): Promise<ReplanRun> {
     const run = await manager.findOneBy(ReplanRun, { id });
     if (!run) throw new ReplanNotFoundError(id);
@@ -849,6 +1066,21 @@ export class ReplanService {
               applied: run.applied,
               skipped: run.skipped,
               needsReview: run.needsReview,
+              cursor: run.applyCursor,
+              failure:
+                run.applyFailedAt === null
+                  ? null
+                  : {
+                      at: run.applyFailedAt.toISOString(),
+                      workflowStatus: run.applyFailureStatus!,
+                      workflowRunId: run.applyFailedWorkflowRunId ?? '',
+                      reason: run.applyFailureReason ?? '',
+                      cursor: run.applyFailedCursor,
+                      progress: run.applyFailedProgress,
+                    },
+              resumedAt: run.applyResumedAt?.toISOString() ?? null,
+              resumedBy: run.applyResumedBy,
+              resumes: run.applyResumes,
             },
       progress,
     };

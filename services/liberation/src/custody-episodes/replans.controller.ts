@@ -61,6 +61,40 @@ const EXAMPLE = {
   },
 };
 
+/** A resumed apply, as POST …/resume answers it: the stop it resumes after is kept. */
+const RESUMED_EXAMPLE = {
+  id: '5f0c2b0e-6f7a-4c55-9a43-2d1f1f0f7b10',
+  status: 'APPLYING',
+  apply: {
+    workflowId: 'replan-5f0c2b0e-6f7a-4c55-9a43-2d1f1f0f7b10-apply',
+    requestedAt: '2026-12-06T10:00:00.000Z',
+    requestedBy: 'policy-admin@example',
+    doneAt: null,
+    applied: null,
+    skipped: null,
+    needsReview: null,
+    cursor: { personId: 'p3f2a9c01d4b7e6a5c8b1', episode: 1 },
+    failure: {
+      at: '2026-12-06T10:20:00.000Z',
+      workflowStatus: 'TERMINATED',
+      workflowRunId: '0193a6c2-7d1e-7b2a-9c4d-5e6f7a8b9c0d',
+      reason: 'Workflow execution terminated: operator stopped the apply for a deploy',
+      cursor: { personId: 'p3f2a9c01d4b7e6a5c8b1', episode: 1 },
+      progress: { scanned: 200, changed: 187, skipped: 13, pages: 2 },
+    },
+    resumedAt: '2026-12-06T10:45:00.000Z',
+    resumedBy: 'policy-admin@example',
+    resumes: 1,
+  },
+};
+
+/** A run whose apply was terminated, as GET …/:id answers it before it is resumed. */
+const FAILED_EXAMPLE = {
+  ...RESUMED_EXAMPLE,
+  status: 'FAILED',
+  apply: { ...RESUMED_EXAMPLE.apply, resumedAt: null, resumedBy: null, resumes: 0 },
+};
+
 @ApiTags('release-point re-plans')
 @PrisonStaff()
 @Controller('release-point-replans')
@@ -121,7 +155,12 @@ export class ReplansController {
   @Get(':id')
   @ApiOperation({ summary: 'One re-plan: its status, counts and the live progress of the phase running' })
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
-  @ApiResponse({ status: 200, description: 'The run' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'The run. An apply whose workflow stopped without completing is found here and recorded: status FAILED, apply.failure says how, why and the cursor reached (resume it: POST …/resume)',
+    example: FAILED_EXAMPLE,
+  })
   @ApiResponse({ status: 400, description: 'Invalid id (problem+json)' })
   @ApiResponse({ status: 404, description: "REPLAN_NOT_FOUND (also: none of the caller's establishments)" })
   get(
@@ -200,7 +239,8 @@ export class ReplansController {
   @ApiResponse({
     status: 409,
     description:
-      'REPLAN_DRY_RUN_NOT_DONE: read the dry run first (a dry run that never started, or failed, is started again)',
+      'REPLAN_DRY_RUN_NOT_DONE: read the dry run first (a dry run that never started, or failed, is started again); ' +
+      'REPLAN_APPLY_FAILED: the apply stopped (status FAILED): resume it (POST …/resume), it is never started afresh',
   })
   async apply(
     @Param(new ZodValidationPipe(ReplanPathSchema, 'path')) { id }: ReplanPath,
@@ -214,6 +254,48 @@ export class ReplansController {
       scopeOf(principal),
     );
     void reply.status(started ? HttpStatus.ACCEPTED : HttpStatus.OK);
+    return view;
+  }
+
+  @Audited({ action: 'replan.resume', kind: 'change', objectType: 'replan', objectId: from.param('id') })
+  @PolicyAdmin()
+  @Post(':id/resume')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary:
+      'Resume an apply that stopped (status FAILED: its workflow failed, was terminated, cancelled or timed out): a new run of it goes on from the cursor the stopped one reached (apply.failure.cursor), never recording a person already done',
+  })
+  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
+  @ApiRecordingHeaders()
+  @ApiResponse({
+    status: 202,
+    description: 'Resumed (workflow replan-<id>-apply, a new run): the run, status APPLYING',
+    example: RESUMED_EXAMPLE,
+  })
+  @ApiResponse({
+    status: 200,
+    description:
+      'Nothing to resume: the run as it stands, APPLYING (already resumed, or never stopped) or APPLIED; an apply whose start had failed is started. The same Idempotency-Key answers the first answer (202)',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid id or Idempotency-Key (problem+json)' })
+  @ApiResponse({ status: 404, description: "REPLAN_NOT_FOUND (also: none of the caller's establishments)" })
+  @ApiResponse({
+    status: 409,
+    description:
+      'REPLAN_NOT_FAILED: only an apply that stopped is resumed (the run is DRY_RUN_RUNNING or DRY_RUN_DONE: apply it)',
+  })
+  async resume(
+    @Param(new ZodValidationPipe(ReplanPathSchema, 'path')) { id }: ReplanPath,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReplanRunView> {
+    const { resumed, view } = await this.replans.resume(
+      id,
+      requestContextOf(headers, principal),
+      scopeOf(principal),
+    );
+    void reply.status(resumed ? HttpStatus.ACCEPTED : HttpStatus.OK);
     return view;
   }
 }

@@ -30,6 +30,7 @@ import { MovementCorrection1700000003000 } from './1700000003000-movement-correc
 import { AbsenceCorrection1700000003001 } from './1700000003001-absence-correction';
 import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-validate-pending-reception-voided';
 import { RecordedSentenceDates1700000003200 } from './1700000003200-recorded-sentence-dates';
+import { ReplanApplyFailure1700000003300 } from './1700000003300-replan-apply-failure';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -64,4 +65,5 @@ export const liberationMigrations = [
   MovementCorrection1700000003000,
   AbsenceCorrection1700000003001,
   RecordedSentenceDates1700000003200,
+  ReplanApplyFailure1700000003300,
 ];

@@ -16,6 +16,7 @@ import { ReleaseDecisionCalculationVersion1700000002200 } from './1700000002200-
 import { MovementCorrection1700000003000 } from './1700000003000-movement-correction';
 import { AbsenceCorrection1700000003001 } from './1700000003001-absence-correction';
 import { RecordedSentenceDates1700000003200 } from './1700000003200-recorded-sentence-dates';
+import { ReplanApplyFailure1700000003300 } from './1700000003300-replan-apply-failure';
 import { liberationMigrations } from './index';
 
 /** Upgrading a database that already holds custody episodes, in a database of its own. */
@@ -943,6 +944,61 @@ describe('liberation migrations (real Postgres)', () => {
       expect(await table()).toEqual([]);
       await ds.runMigrations({ transaction: 'each' });
       expect(await table()).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it("adds a re-plan apply's cursor, progress, failure and resume (a run before it: none, no resume), refuses an unknown failure status, reverts, and adds them again", async () => {
+    const upTo = liberationMigrations.indexOf(ReplanApplyFailure1700000003300);
+    const before = await open(liberationMigrations.slice(0, upTo));
+    const runId = '00000000-0000-4000-8000-000000003300';
+    await before.query(
+      `INSERT INTO liberation.replan_run (id, jurisdiction, policy_id, policy, reason, establishments, as_at, page_size,
+         pause_ms, pages_per_run, requested_at, requested_by, correlation_id, dry_run_done_at, apply_requested_at, apply_requested_by)
+       VALUES ($1, 'SCOTLAND', 'SPEC_3300', '{}', 'spec', '{BAR}', '2026-12-06', 1, 0, 50, now(), 'spec', 'spec', now(), now(), 'spec')`,
+      [runId],
+    );
+    await before.destroy();
+    const ds = await open(liberationMigrations.slice(0, upTo + 1));
+    const columns = [
+      'apply_cursor',
+      'apply_progress',
+      'apply_failed_at',
+      'apply_failure_status',
+      'apply_failure_reason',
+      'apply_failed_workflow_run_id',
+      'apply_failed_cursor',
+      'apply_failed_progress',
+      'apply_resumed_at',
+      'apply_resumed_by',
+      'apply_resumes',
+    ];
+    const present = async () =>
+      (await Promise.all(columns.map((c) => columnCount(ds, 'replan_run', c)))).reduce((a, b) => a + b, 0);
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await present()).toBe(columns.length);
+      expect(
+        await ds.query(
+          `SELECT apply_cursor, apply_failed_at, apply_failure_status, apply_resumes FROM liberation.replan_run WHERE id = $1`,
+          [runId],
+        ),
+      ).toEqual([
+        { apply_cursor: null, apply_failed_at: null, apply_failure_status: null, apply_resumes: 0 },
+      ]);
+      await ds.query(
+        `UPDATE liberation.replan_run SET apply_failed_at = now(), apply_failure_status = 'TERMINATED',
+           apply_failed_cursor = '{"personId":"p1","episode":1}' WHERE id = $1`,
+        [runId],
+      );
+      await expect(
+        ds.query(`UPDATE liberation.replan_run SET apply_failure_status = 'LOST' WHERE id = $1`, [runId]),
+      ).rejects.toThrow(/replan_run_apply_failure_status/);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await present()).toBe(0);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await present()).toBe(columns.length);
     } finally {
       await ds.destroy();
     }
