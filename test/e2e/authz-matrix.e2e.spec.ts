@@ -461,37 +461,6 @@ const POLICY: Policy[] = [
     columns: ['n/a'],
     request: () => ({ path: '/consent-presumptions?limit=100' }),
   },
-  // Statutory supervision (migration 1201): prison staff of the episode's establishments.
-  {
-    app: 'assessment',
-    method: 'GET',
-    path: '/people/{personId}/episodes/{episode}/statutory-supervision',
-    admitted: PRISON_SCOPE,
-    write: false,
-    columns: A_B_MISSING,
-    request: (f, c) => ({
-      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/statutory-supervision`,
-    }),
-  },
-  {
-    app: 'assessment',
-    method: 'POST',
-    path: '/people/{personId}/episodes/{episode}/statutory-supervision',
-    admitted: PRISON_SCOPE,
-    write: true,
-    // After the agency reads (writes run after every read); a supervision of another agency id.
-    writeOrder: 151,
-    columns: A_B_MISSING,
-    request: (f, c) => ({
-      path: `/people/${pick(f, c, (s) => s.personId, missingPerson)}/episodes/1/statutory-supervision`,
-      body: {
-        agencyId: 'AG-MATRIX-SUPERVISOR',
-        kind: 'LICENCE',
-        startsAt: stamp(),
-        endsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      },
-    }),
-  },
   // The shared assessment as an agency reads it (issue 10): the pathways its active referrals of
   // the episode cover, while recorded consent stands; any other episode answers as unknown.
   {

@@ -46,7 +46,6 @@ export class AppModule {
               'consent_given',
               'consent_withdrawal',
               'consent_presumption_notice',
-              'statutory_supervision',
             ],
             // The cut-over is the migration's alone (review stop 41, M4).
             readOnly: ['consent_presumption', 'consent_cutover'],

@@ -30,9 +30,7 @@ const disclosedObject: AuditResolver<string> = (ctx) => {
 
 /** The shared assessment as an agency reads it (issue 10): its referrals' pathways only. */
 @ApiTags('agency assessment')
-@AgencyScoped(
-  'the episodes it holds an active referral of, while recorded consent stands or it supervises the person by statute',
-)
+@AgencyScoped('the episodes it holds an active referral of, while recorded consent stands')
 @Controller('agency/people/:personId/episodes/:episode')
 @PersonalData()
 export class AgencyAssessmentController {
@@ -53,9 +51,7 @@ export class AgencyAssessmentController {
       'Only while the calling agency holds an active referral of the episode (sent, neither closed nor withdrawn, ' +
       'as the referral events on the bus say) and the person’s consent to voluntary throughcare is recorded and not ' +
       'withdrawn after it (access.basis CONSENT), or, for an episode known before consent was recorded, presumed ' +
-      'and not withdrawn (access.basis PRESUMED_BEFORE_CUTOVER), or, whatever the consent, while the calling agency ' +
-      'supervises the person by statute for the episode (release on licence, recorded by prison staff: ' +
-      'access.basis STATUTORY_SUPERVISION with supervisedUntil; the same pathways only). ' +
+      'and not withdrawn (access.basis PRESUMED_BEFORE_CUTOVER). ' +
       'Each covered pathway is read from the latest completed assessment of the episode (a draft is never shown): ' +
       'from its answers, or from the needs its completion recorded when the answers no longer pass the completion checks; ' +
       'other pathways, the answers themselves, free-text notes and risk reasons are never shown. ' +

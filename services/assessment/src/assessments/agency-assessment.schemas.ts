@@ -25,13 +25,13 @@ export const AgencyPathwayViewSchema = z.object({
  * recorded (`POST /people/:personId/consent`) and not withdrawn after it. PRESUMED_BEFORE_CUTOVER:
  * an episode this service knew before consent was recorded (migration 1100), read on the consent
  * presumed then, until a consent is recorded or a withdrawal ends it. STATUTORY_SUPERVISION
- * (licence supervision after release, not resting on consent, migration 1201): the supervising
- * agency recorded for the episode, inside the period, when neither of the others applies.
+ * (licence supervision after release, not resting on consent) is modelled but not produced yet:
+ * see the README's design note.
  */
 export const AgencyAccessBasisSchema = z
   .enum(['CONSENT', 'PRESUMED_BEFORE_CUTOVER', 'STATUTORY_SUPERVISION'])
   .describe(
-    'CONSENT (recorded, not withdrawn after it); PRESUMED_BEFORE_CUTOVER (an episode known before consent was recorded, no withdrawal); STATUTORY_SUPERVISION (the calling agency supervises the person by statute for the episode, e.g. on licence, inside the recorded period; not resting on consent)',
+    'CONSENT (recorded, not withdrawn after it); PRESUMED_BEFORE_CUTOVER (an episode known before consent was recorded, no withdrawal); STATUTORY_SUPERVISION is reserved (not produced yet)',
   );
 export type AgencyAccessBasis = z.infer<typeof AgencyAccessBasisSchema>;
 
@@ -47,9 +47,6 @@ export const AgencyAssessmentViewSchema = z.object({
       basis: AgencyAccessBasisSchema,
       consentGivenAt: IsoInstant.nullable().describe(
         'For CONSENT: when the consent relied on was given (recorded, and not withdrawn after it); null otherwise',
-      ),
-      supervisedUntil: IsoInstant.optional().describe(
-        'For STATUTORY_SUPERVISION only: when the recorded supervision ends (access ends with it)',
       ),
     })
     .describe('Why the agency may read: which lawful basis applied to this read'),

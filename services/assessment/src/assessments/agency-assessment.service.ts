@@ -16,7 +16,6 @@ import { Assessment } from './assessment.entity';
 import { EpisodeNotFoundError } from './assessment.errors';
 import { episodeConsent, type EpisodeConsent } from './consent-given.service';
 import { latestRisk } from './risk-assessments.service';
-import { supervisionOf } from './statutory-supervision.service';
 
 const NEED_REASON = 'need: ';
 
@@ -57,18 +56,7 @@ export class AgencyAssessmentService {
       // withdrawal the agency's scope cannot see still counts, a consent it cannot see is still
       // the person's (the facts are the platform's; this check only decides).
       const consent = await acrossScopes(tx, () => episodeConsent(tx, personId, episode));
-      // Statutory supervision (migration 1201) does not rest on consent: the supervising agency,
-      // inside the period, with its active referral (above) and its pathways only (below).
-      const supervised = await acrossScopes(tx, () => supervisionOf(tx, personId, episode, agencyId));
-      const access =
-        accessOf(consent, agencyId) ??
-        (supervised
-          ? {
-              basis: 'STATUTORY_SUPERVISION' as const,
-              consentGivenAt: null,
-              supervisedUntil: supervised.endsAt.toISOString(),
-            }
-          : null);
+      const access = accessOf(consent, agencyId);
       if (!access)
         throw new EpisodeNotFoundError(
           personId,
@@ -153,8 +141,7 @@ export class AgencyAssessmentService {
 /**
  * What the agency's read rests on, or none (refused): recorded consent not withdrawn after it
  * (CONSENT, with the consent relied on), or the cut-over's presumption for this agency's referral
- * active at the cut-over, until its `presumed_until` (PRESUMED_BEFORE_CUTOVER). STATUTORY_SUPERVISION
- * is decided by the caller, after these (`supervisionOf`).
+ * active at the cut-over, until its `presumed_until` (PRESUMED_BEFORE_CUTOVER). STATUTORY_SUPERVISION is modelled, not produced.
  */
 function accessOf(consent: EpisodeConsent, agencyId: string): AgencyAssessmentView['access'] | null {
   switch (consent.state) {

@@ -16,8 +16,6 @@ import { ConsentGivenController } from './consent-given.controller';
 import { ConsentGivenService } from './consent-given.service';
 import { ConsentPresumptionsController } from './consent-presumptions.controller';
 import { ConsentPresumptionsService } from './consent-presumptions.service';
-import { StatutorySupervisionController } from './statutory-supervision.controller';
-import { StatutorySupervisionService } from './statutory-supervision.service';
 import { ConsentWithdrawal } from './consent-withdrawal.entity';
 import { RiskAssessmentVersion } from './risk-assessment.entity';
 import { RiskAssessmentsController } from './risk-assessments.controller';
@@ -41,7 +39,6 @@ import { RiskAssessmentsService } from './risk-assessments.service';
     ConsentController,
     ConsentGivenController,
     ConsentPresumptionsController,
-    StatutorySupervisionController,
     RiskAssessmentsController,
     AgencyAssessmentController,
   ],
@@ -53,7 +50,6 @@ import { RiskAssessmentsService } from './risk-assessments.service';
     ConsentGivenService,
     // The cut-over's presumed cases, and the audit record of its marking (review stop 41, M6).
     ConsentPresumptionsService,
-    StatutorySupervisionService,
     // Agencies' referrals, from the bus: who may read which pathways (issue 10).
     AgencyReferralsProjector,
     AgencyReferralsConsumer,

@@ -468,7 +468,7 @@ async function consentStatesOf(
  * (`GET /assessments/:id` shows it), and it follows a person transferred mid-episode to the
  * establishment their later assessments were requested at.
  */
-export function episodeInScope(
+function episodeInScope(
   manager: EntityManager,
   scope: EstablishmentScope,
   personId: string,

@@ -206,9 +206,6 @@ describe('assessment: row-level security on assessments and consent', () => {
       // The record of the presumption notices given (migration 1200) is append-only too.
       `UPDATE assessment.consent_presumption_notice SET notified_at = now() WHERE person_id = $1`,
       `DELETE FROM assessment.consent_presumption_notice WHERE person_id = $1`,
-      // Statutory supervision facts (migration 1201): a correction is a new fact.
-      `UPDATE assessment.statutory_supervision SET ends_at = now() + interval '9 years' WHERE person_id = $1`,
-      `DELETE FROM assessment.statutory_supervision WHERE person_id = $1`,
     ])
       await expect(asService(sql)).rejects.toThrow(/permission denied/);
     for (const sql of [

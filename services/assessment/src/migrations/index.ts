@@ -12,7 +12,6 @@ import { AssessmentPersonSex1700000000900 } from './1700000000900-assessment-per
 import { AssessmentAnswersRequired1700000001000 } from './1700000001000-assessment-answers-required';
 import { ConsentGiven1700000001100 } from './1700000001100-consent-given';
 import { ConsentPresumptionNotice1700000001200 } from './1700000001200-consent-presumption-notice';
-import { StatutorySupervision1700000001201 } from './1700000001201-statutory-supervision';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const assessmentMigrations = [
@@ -29,5 +28,4 @@ export const assessmentMigrations = [
   AssessmentAnswersRequired1700000001000,
   ConsentGiven1700000001100,
   ConsentPresumptionNotice1700000001200,
-  StatutorySupervision1700000001201,
 ];

@@ -7,7 +7,6 @@ import { AssessmentPersonSex1700000000900 } from './1700000000900-assessment-per
 import { AssessmentAnswersRequired1700000001000 } from './1700000001000-assessment-answers-required';
 import { ConsentGiven1700000001100 } from './1700000001100-consent-given';
 import { ConsentPresumptionNotice1700000001200 } from './1700000001200-consent-presumption-notice';
-import { StatutorySupervision1700000001201 } from './1700000001201-statutory-supervision';
 import { assessmentMigrations } from './index';
 
 const config = loadAssessmentConfig({ ...process.env, PORT: '0' });
@@ -561,77 +560,6 @@ describe('assessment migrations (real Postgres)', () => {
       // A notice given is a record: down refuses and changes nothing.
       await expect(db.undoLastMigration({ transaction: 'each' })).rejects.toThrow(/cannot be reverted/);
       expect(await table()).toBe('consent_presumption_notice');
-    } finally {
-      await db.destroy();
-    }
-  });
-  it('statutory supervision (1201): facts under row-level security, the agencies’ read function admits the supervising agency with an active referral inside the period, down restores 1100’s and refuses once a fact is recorded', async () => {
-    const db = await open(
-      assessmentMigrations.slice(0, assessmentMigrations.indexOf(StatutorySupervision1700000001201) + 1),
-    );
-    const asPlatform = (sql: string, params: unknown[] = []) =>
-      db.transaction(async (m) => {
-        await m.query(`SET LOCAL throughcare.unrestricted = 'on'`);
-        return m.query(sql, params) as Promise<Array<Record<string, unknown>>>;
-      });
-    const person = personId();
-    const supervise = (agency: string, starts: string, ends: string) =>
-      asPlatform(
-        `INSERT INTO assessment.statutory_supervision (id, person_id, episode, agency_id, kind, starts_at, ends_at, recorded_by, recorded_at)
-         VALUES (gen_random_uuid(), $1, 1, $2, 'LICENCE', ${starts}, ${ends}, 'user:spec', clock_timestamp())`,
-        [person, agency],
-      );
-    const admitted = async () =>
-      (await asPlatform(`SELECT assessment.episode_consented_agencies($1, 1) AS a`, [person]))[0]!['a'];
-    const table = async () =>
-      (
-        (await db.query(`SELECT to_regclass('assessment.statutory_supervision') AS t`)) as Array<{
-          t: string | null;
-        }>
-      )[0]!.t;
-    try {
-      await asPlatform(
-        `INSERT INTO assessment.agency_referral (referral_id, person_id, episode, recorded_at, agency_id, pathways, sent_at, sent_event_id)
-         VALUES (gen_random_uuid(), $1, 1, now(), 'AG-SUP', '{HEALTH}', now(), gen_random_uuid())`,
-        [person],
-      );
-      expect(await admitted()).toEqual([]);
-      await supervise('AG-SUP', `now() - interval '1 day'`, `now() + interval '1 day'`);
-      // Supervising without a referral admits nothing (AG-NOREF).
-      await supervise('AG-NOREF', `now() - interval '1 day'`, `now() + interval '1 day'`);
-      expect(await admitted()).toEqual(['AG-SUP']);
-      // The latest fact is in force: ended early.
-      await supervise('AG-SUP', `now() - interval '1 day'`, `now() - interval '1 minute'`);
-      expect(await admitted()).toEqual([]);
-      await expect(supervise('AG-SUP', 'now()', `now() - interval '1 day'`)).rejects.toThrow(
-        /statutory_supervision_check/,
-      );
-      await expect(
-        asPlatform(
-          `INSERT INTO assessment.statutory_supervision (id, person_id, episode, agency_id, kind, starts_at, ends_at, recorded_by, recorded_at)
-           VALUES (gen_random_uuid(), $1, 1, 'AG-SUP', 'COMMUNITY_ORDER', now(), now() + interval '1 day', 'user:spec', now())`,
-          [person],
-        ),
-      ).rejects.toThrow(/statutory_supervision_kind_check/);
-      expect(
-        await db.query(
-          `SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'assessment.statutory_supervision'::regclass`,
-        ),
-      ).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
-      // down refuses while facts are recorded, and changes nothing.
-      await expect(db.undoLastMigration({ transaction: 'each' })).rejects.toThrow(/cannot be reverted/);
-      expect(await table()).toBe('statutory_supervision');
-      await asPlatform(`DELETE FROM assessment.statutory_supervision WHERE person_id = $1`, [person]);
-      await supervise('AG-SUP', `now() - interval '1 day'`, `now() + interval '1 day'`);
-      await asPlatform(`DELETE FROM assessment.statutory_supervision WHERE person_id = $1`, [person]);
-      await db.undoLastMigration({ transaction: 'each' });
-      expect(await table()).toBeNull();
-      // 1100's function again: no supervision, no consent: nothing admitted.
-      expect(await admitted()).toEqual([]);
-      await db.runMigrations({ transaction: 'each' });
-      expect(await table()).toBe('statutory_supervision');
-      await supervise('AG-SUP', `now() - interval '1 day'`, `now() + interval '1 day'`);
-      expect(await admitted()).toEqual(['AG-SUP']);
     } finally {
       await db.destroy();
     }
