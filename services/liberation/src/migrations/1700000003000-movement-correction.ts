@@ -15,6 +15,8 @@ export class MovementCorrection1700000003000 implements MigrationInterface {
   readonly name = 'MovementCorrection1700000003000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // Never queue behind a long read holding the table (every movement read and write would wait).
+    await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
     await queryRunner.query(
       `ALTER TABLE "liberation"."movement" ADD COLUMN "version" integer NOT NULL DEFAULT 1 CHECK ("version" >= 1)`,
     );
@@ -52,6 +54,7 @@ export class MovementCorrection1700000003000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
     await queryRunner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
     const [{ count }] = (await queryRunner.query(
       `SELECT count(*)::int AS count FROM "liberation"."movement_correction"`,

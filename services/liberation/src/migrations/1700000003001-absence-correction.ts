@@ -12,6 +12,8 @@ export class AbsenceCorrection1700000003001 implements MigrationInterface {
   readonly name = 'AbsenceCorrection1700000003001';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // Never queue behind a long read holding the table (every movement read and write would wait).
+    await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
     await queryRunner.query(
       `ALTER TABLE "liberation"."temporary_absence" ADD COLUMN "version" integer NOT NULL DEFAULT 1 CHECK ("version" >= 1)`,
     );
@@ -49,6 +51,7 @@ export class AbsenceCorrection1700000003001 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
     await queryRunner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
     const [{ count }] = (await queryRunner.query(
       `SELECT count(*)::int AS count FROM "liberation"."absence_correction"`,

@@ -8,12 +8,14 @@ import { protectTableSql, rls, unprotectTableSql } from '@throughcare/platform-p
  * (1, 2, …) like the sentence calculation: each recording holds every date with its type, source
  * and source reference (`dates`), why it was recorded rather than calculated, and the release
  * date it gives; never updated, the current set is the highest version. Row-level security as for
- * every custody table.
+ * every custody table. `down()` refuses while a recording is on record.
  */
 export class RecordedSentenceDates1700000003200 implements MigrationInterface {
   readonly name = 'RecordedSentenceDates1700000003200';
 
   async up(queryRunner: QueryRunner): Promise<void> {
+    // Never queue behind a long read holding the table (every movement read and write would wait).
+    await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
     await queryRunner.query(`
       CREATE TABLE "liberation"."recorded_sentence_dates" (
         "person_id" text NOT NULL,
@@ -41,6 +43,15 @@ export class RecordedSentenceDates1700000003200 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
+    await queryRunner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+    const [{ count }] = (await queryRunner.query(
+      `SELECT count(*)::int AS count FROM "liberation"."recorded_sentence_dates"`,
+    )) as [{ count: number }];
+    if (count > 0)
+      throw new Error(
+        `${count} recorded sentence date version(s) on record: rolling back 3200 would lose the official dates and leave the release-date changes they made unexplained`,
+      );
     for (const sql of unprotectTableSql(
       `"liberation"."recorded_sentence_dates"`,
       'recorded_sentence_dates_scope',

@@ -910,7 +910,7 @@ describe('liberation migrations (real Postgres)', () => {
     }
   });
 
-  it('adds the recorded sentence dates (row-level security forced, one release date with its type), reverts, and adds it again', async () => {
+  it('adds the recorded sentence dates (row-level security forced, one release date with its type), refuses to revert while dates are on record, reverts, and adds it again', async () => {
     const upTo3200 = liberationMigrations.slice(
       0,
       liberationMigrations.indexOf(RecordedSentenceDates1700000003200) + 1,
@@ -940,6 +940,14 @@ describe('liberation migrations (real Postgres)', () => {
       await insert(2, 'CRD', '2028-01-05');
       await expect(insert(3, 'CRD', null)).rejects.toThrow(/recorded_sentence_dates_release_date/);
       await expect(insert(3, 'APD', '2028-01-05')).rejects.toThrow(/check/i);
+      // Official dates on record: the rollback refuses (review of stop 42, M1).
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /2 recorded sentence date version\(s\) on record/,
+      );
+      expect(await table()).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
+      await ds.query(
+        `DELETE FROM liberation.recorded_sentence_dates WHERE person_id = 'p00000000000000003200'`,
+      );
       await ds.undoLastMigration({ transaction: 'each' });
       expect(await table()).toEqual([]);
       await ds.runMigrations({ transaction: 'each' });
