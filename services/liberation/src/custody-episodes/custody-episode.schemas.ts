@@ -621,7 +621,7 @@ export interface EpisodeView {
   expectedReleaseDate: string | null;
   /**
    * The release date to show and its type, by the precedence confirmed › APD › HDCAD › early
-   * release › other › CRD › ARD (`displayedReleaseDate`, libs/domain): the latest release-date
+   * release › other › PRRD › CRD › ARD (`displayedReleaseDate`, libs/domain): the latest release-date
    * change typed by its reason (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE: EARLY_RELEASE;
    * OTHER: OTHER, a date of no known type, never shown as confirmed; RECALCULATION: CRD in
    * England and Wales, ARD in Scotland; the recorded type when official dates are recorded), else
