@@ -45,3 +45,21 @@ export function unprotectTableSql(qualifiedTable: string, policyName: string): s
     `ALTER TABLE ${qualifiedTable} DISABLE ROW LEVEL SECURITY`,
   ];
 }
+
+/**
+ * A migration's `down()` guard: throws while `qualifiedTable` holds any row (every row counted,
+ * past row-level security), so a rollback never drops facts. The message reads
+ * "<n> <what> on record: <why>".
+ */
+export async function refuseRollbackWhileRows(
+  queryRunner: { query(sql: string): Promise<unknown> },
+  qualifiedTable: string,
+  what: string,
+  why: string,
+): Promise<void> {
+  await queryRunner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
+  const [{ count }] = (await queryRunner.query(`SELECT count(*)::int AS count FROM ${qualifiedTable}`)) as [
+    { count: number },
+  ];
+  if (count > 0) throw new Error(`${count} ${what} on record: ${why}`);
+}

@@ -1,5 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { protectTableSql, rls, unprotectTableSql } from '@throughcare/platform-persistence';
+import {
+  protectTableSql,
+  refuseRollbackWhileRows,
+  rls,
+  unprotectTableSql,
+} from '@throughcare/platform-persistence';
 
 /**
  * Corrections in place of a release or transfer (issue 10, every movement): the movement
@@ -55,14 +60,12 @@ export class MovementCorrection1700000003000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
-    await queryRunner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
-    const [{ count }] = (await queryRunner.query(
-      `SELECT count(*)::int AS count FROM "liberation"."movement_correction"`,
-    )) as [{ count: number }];
-    if (count > 0)
-      throw new Error(
-        `${count} movement correction(s) on record: rolling back 3000 would lose the facts they superseded`,
-      );
+    await refuseRollbackWhileRows(
+      queryRunner,
+      `"liberation"."movement_correction"`,
+      'movement correction(s)',
+      'rolling back 3000 would lose the facts they superseded',
+    );
     for (const sql of unprotectTableSql(`"liberation"."movement_correction"`, 'movement_correction_scope'))
       await queryRunner.query(sql);
     await queryRunner.query(`DROP TABLE "liberation"."movement_correction"`);

@@ -1,5 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { protectTableSql, rls, unprotectTableSql } from '@throughcare/platform-persistence';
+import {
+  protectTableSql,
+  refuseRollbackWhileRows,
+  rls,
+  unprotectTableSql,
+} from '@throughcare/platform-persistence';
 
 /**
  * Corrections in place of a temporary absence (issue 10, every movement): its departure or return
@@ -52,14 +57,12 @@ export class AbsenceCorrection1700000003001 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
-    await queryRunner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
-    const [{ count }] = (await queryRunner.query(
-      `SELECT count(*)::int AS count FROM "liberation"."absence_correction"`,
-    )) as [{ count: number }];
-    if (count > 0)
-      throw new Error(
-        `${count} absence correction(s) on record: rolling back 3001 would lose the facts they superseded`,
-      );
+    await refuseRollbackWhileRows(
+      queryRunner,
+      `"liberation"."absence_correction"`,
+      'absence correction(s)',
+      'rolling back 3001 would lose the facts they superseded',
+    );
     for (const sql of unprotectTableSql(`"liberation"."absence_correction"`, 'absence_correction_scope'))
       await queryRunner.query(sql);
     await queryRunner.query(`DROP TABLE "liberation"."absence_correction"`);

@@ -1,5 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { protectTableSql, rls, unprotectTableSql } from '@throughcare/platform-persistence';
+import {
+  protectTableSql,
+  refuseRollbackWhileRows,
+  rls,
+  unprotectTableSql,
+} from '@throughcare/platform-persistence';
 
 /**
  * Issue 10, recorded dates: official sentence dates prison staff record for an episode when this
@@ -44,14 +49,12 @@ export class RecordedSentenceDates1700000003200 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
-    await queryRunner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
-    const [{ count }] = (await queryRunner.query(
-      `SELECT count(*)::int AS count FROM "liberation"."recorded_sentence_dates"`,
-    )) as [{ count: number }];
-    if (count > 0)
-      throw new Error(
-        `${count} recorded sentence date version(s) on record: rolling back 3200 would lose the official dates and leave the release-date changes they made unexplained`,
-      );
+    await refuseRollbackWhileRows(
+      queryRunner,
+      `"liberation"."recorded_sentence_dates"`,
+      'recorded sentence date version(s)',
+      'rolling back 3200 would lose the official dates and leave the release-date changes they made unexplained',
+    );
     for (const sql of unprotectTableSql(
       `"liberation"."recorded_sentence_dates"`,
       'recorded_sentence_dates_scope',
