@@ -192,10 +192,28 @@ export const LocalAuthorityCode = z
 /** Prison number (NOMIS style, e.g. A1234BC). Personal data: never in workflow ids or search attributes. */
 export const PrisonNumber = z.string().regex(/^[A-Z]\d{4}[A-Z]{2}$/, 'prison number must look like A1234BC');
 
-/** ISO calendar date (YYYY-MM-DD). */
-export const IsoDate = z.iso.date();
-/** ISO instant with an offset (e.g. 2026-03-02T10:00:00Z). */
-export const IsoInstant = z.iso.datetime({ offset: true });
+/** ISO calendar date (YYYY-MM-DD); not year 0000, which PostgreSQL's calendar does not have (see IsoInstant). */
+export const IsoDate = z.iso
+  .date()
+  .refine((v) => !v.startsWith('0000-'), 'year 0000 is not in the calendar (1 BC precedes 1 AD)');
+/**
+ * ISO instant with an offset (e.g. 2026-03-02T10:00:00Z), as RFC 3339 (JSON Schema's `date-time`)
+ * has it: with the seconds (Zod's own check lets them out). Year 0000 is refused: PostgreSQL's
+ * calendar has no year 0 (1 BC precedes 1 AD), so such an instant reached the database as an error
+ * (HTTP fuzzing, stop 43); so was an offset beyond ±15:59, PostgreSQL's limit. Offsets are held to
+ * ±14:00, the widest any place on Earth uses.
+ */
+export const IsoInstant = z.iso
+  .datetime({ offset: true })
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/,
+    'must give the seconds (RFC 3339), e.g. 2026-03-02T10:00:00Z',
+  )
+  .refine((v) => !v.startsWith('0000-'), 'year 0000 is not in the calendar (1 BC precedes 1 AD)')
+  .refine((v) => {
+    const offset = /([+-])(\d{2}):(\d{2})$/.exec(v);
+    return !offset || Number(offset[2]) * 60 + Number(offset[3]) <= 14 * 60;
+  }, 'the offset must be within ±14:00 (the widest any time zone uses)');
 
 /**
  * Why an expected release date moved (calculate-release-dates-api and SPS practice): Home

@@ -175,11 +175,27 @@ describe('consent presumptions (real Postgres)', () => {
       ['?cursor=nonsense', 'cursor'],
       ['?limit=0', 'limit'],
       ['?personId=p0123456789abcdef0123', 'personId'],
+      // Found by fuzzing (stop 43): no seconds (RFC 3339 asks for them), and a year Postgres has no
+      // place for (year 0000: 1 BC precedes 1 AD), which answered 500.
+      ['?presumedUntilBefore=2020-02-29T00%3A00Z', 'presumedUntilBefore'],
+      ['?presumedUntilBefore=0000-01-01T00%3A00%3A00Z', 'presumedUntilBefore'],
+      // And an offset beyond PostgreSQL's ±15:59 (500 before): offsets are held to ±14:00.
+      ['?presumedUntilBefore=9999-12-31T23%3A59%3A59-23%3A59', 'presumedUntilBefore'],
     ] as const) {
       const response = await call(`/consent-presumptions${query}`, STAFF);
-      expect(response.status).toBe(400);
+      expect({ query, status: response.status }).toEqual({ query, status: 400 });
       expect(JSON.stringify(await response.json())).toContain(field);
     }
+    // The edges that are instants: answered.
+    for (const instant of [
+      '0001-01-01T00:00:00+01:00',
+      '9999-12-31T23:59:59-14:00',
+      '2026-01-01T00:00:00.123456789Z',
+    ])
+      expect(
+        (await call(`/consent-presumptions?presumedUntilBefore=${encodeURIComponent(instant)}`, STAFF))
+          .status,
+      ).toBe(200);
     // Agencies and other roles do not see the route.
     expect(
       (await call('/consent-presumptions', { roles: ['agency-staff'], agencyId: 'AG-PRES-1' })).status,
