@@ -279,7 +279,7 @@ export interface RiskAssessed {
  * recorded`): the version, the liberation date it holds for, and who collects as a code (the
  * agency's id when an agency collects; never a name). Since `gate-reconfirmation-1` the journey
  * keeps the latest version and, while the liberation date is another, raises
- * `gate-reconfirm:<liberation date>` (GATE_ARRANGEMENT_RECONFIRMATION) for prison staff.
+ * `gate-reconfirm:<liberation date>:v<arrangement version>` (GATE_ARRANGEMENT_RECONFIRMATION) for prison staff.
  */
 export interface GateArrangementRecorded {
   version: number;

@@ -60,7 +60,7 @@ export const AttentionViewSchema = z.object({
     .string()
     .nullable()
     .describe(
-      "The kind of item: a failed step's error type, or one the journey raises itself: NEED_GAP, NEED_NO_LONGER_INDICATED, NEED_REFERRAL_HELD, PRE_RELEASE_MEETING_IMPOSSIBLE, PRE_RELEASE_MEETING_NOT_HELD, VISITS_DO_NOT_FIT, RISK_ESCALATED, GATE_ARRANGEMENT_RECONFIRMATION (the gate arrangement was made for another liberation date than the one now: confirm it again with whoever collects and record it for the new date, which closes the item; action gate-reconfirm:<liberation date>, for the prison; see GET /gate-arrangements?needsReconfirmation=true in the liberation API)",
+      "The kind of item: a failed step's error type, or one the journey raises itself: NEED_GAP, NEED_NO_LONGER_INDICATED, NEED_REFERRAL_HELD, PRE_RELEASE_MEETING_IMPOSSIBLE, PRE_RELEASE_MEETING_NOT_HELD, VISITS_DO_NOT_FIT, RISK_ESCALATED, GATE_ARRANGEMENT_RECONFIRMATION (the gate arrangement was made for another liberation date than the one now: confirm it again with whoever collects and record it for the new date, which closes the item; action gate-reconfirm:<liberation date>:v<arrangement version>, for the prison; see GET /gate-arrangements?needsReconfirmation=true in the liberation API)",
     ),
   mustAct: z.string().describe('Who must act'),
   since: IsoInstant,

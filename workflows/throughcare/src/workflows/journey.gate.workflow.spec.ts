@@ -64,7 +64,7 @@ describe('journey: gate arrangements re-arranged when the date moves (gate-recon
       expect(lib).not.toBe(first);
       expect(gateItems(moved)).toEqual([
         expect.objectContaining({
-          action: `gate-reconfirm:${lib}`,
+          action: `gate-reconfirm:${lib}:v1`,
           errorType: 'GATE_ARRANGEMENT_RECONFIRMATION',
           mustAct: expect.stringMatching(/^prison:/),
           status: 'OPEN',
@@ -86,7 +86,7 @@ describe('journey: gate arrangements re-arranged when the date moves (gate-recon
       await waitForEffect(
         acts,
         (e): e is Extract<typeof e, { kind: 'attentionRecorded' }> =>
-          e.kind === 'attentionRecorded' && e.action === `gate-reconfirm:${lib}`,
+          e.kind === 'attentionRecorded' && e.action === `gate-reconfirm:${lib}:v1`,
         'the item recorded',
       );
 

@@ -53,7 +53,7 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
     expect(moved).not.toBe(first);
     expect(open(j)).toEqual([
       expect.objectContaining({
-        action: gateReconfirmAction(moved),
+        action: gateReconfirmAction(moved, 1),
         errorType: 'GATE_ARRANGEMENT_RECONFIRMATION',
         mustAct: 'prison:BAR',
         options: ['SKIP'],
@@ -96,10 +96,10 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
     const second = j.p.liberationDate();
     moveDate(j, 7);
     const third = j.p.liberationDate();
-    expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(third)]);
-    expect(gateItems(j).find((a) => a.action === gateReconfirmAction(second))!.resolution!.reason).toContain(
-      `the liberation date is now ${third}`,
-    );
+    expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(third, 1)]);
+    expect(
+      gateItems(j).find((a) => a.action === gateReconfirmAction(second, 1))!.resolution!.reason,
+    ).toContain(`the liberation date is now ${third}`);
     expect(open(j)[0]!.what).toContain('whoever collects (FAMILY_OR_FRIEND)');
     // No agency collects: the date's notice goes as before, with no copy.
     expect(dateNotices(j).every((n) => n.alsoTell === undefined)).toBe(true);
@@ -111,7 +111,7 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
 
     // Away again to the second date: the item the journey closed for it is raised again.
     moveDate(j, 14);
-    expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(second)]);
+    expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(second, 1)]);
     j.t = Date.parse(`${j.p.liberationDate()}T09:00:00Z`);
     releaseNow(j);
     expect(open(j)).toEqual([]);
@@ -141,6 +141,62 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
     expect(gateItems(j)).toHaveLength(1);
     expect(dateNotices(j)).toEqual([expect.objectContaining({ agencyId: 'agency-1' })]);
     expect(dateNotices(j)[0]!.alsoTell).toBeUndefined();
+  });
+
+  it('a skip holds for its arrangement version only: a later arrangement for another date asks again when the date returns (review stop 42, M3)', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    const first = j.p.liberationDate();
+    recordGate(j, 1);
+    j.run();
+    j.t += DAY;
+    moveDate(j, 14);
+    const second = j.p.liberationDate();
+    const skipped = open(j)[0]!;
+    expect(skipped.action).toBe(gateReconfirmAction(second, 1));
+    j.tell(j.facts.resolveAttention, {
+      itemId: skipped.id,
+      option: 'SKIP',
+      by: 'operator',
+      reason: 'confirmed by phone',
+      resolvedAt: j.now,
+      eventId: `resolve-${skipped.id}`,
+    });
+    j.run();
+    expect(open(j)).toEqual([]);
+    // Back to the first date: version 1 holds; then the prison makes version 2 for a third date.
+    moveDate(j, -14);
+    expect(j.p.liberationDate()).toBe(first);
+    const third = addDays(first, 28);
+    expect(recordGate(j, 2, { forLiberationDate: third })).toBe('applied');
+    j.run();
+    // Version 2 was made for another date than the liberation date now: asked for it.
+    expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(first, 2)]);
+    // The date moves to the second date again, which staff confirmed for version 1 only: asked again.
+    moveDate(j, 14);
+    expect(j.p.liberationDate()).toBe(second);
+    expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(second, 2)]);
+    expect(
+      gateItems(j).find((a) => a.action === gateReconfirmAction(first, 2))!.resolution!.reason,
+    ).toContain(`the liberation date is now ${second}`);
+    // The old skip still stands as it was.
+    expect(gateItems(j).find((a) => a.id === skipped.id)).toMatchObject({ status: 'RESOLVED' });
+  });
+
+  it('an item for an older version is closed when a new version is recorded for another date (review stop 42, M3)', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    const first = j.p.liberationDate();
+    recordGate(j, 1);
+    j.run();
+    j.t += DAY;
+    moveDate(j, 14);
+    const moved = j.p.liberationDate();
+    expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(moved, 1)]);
+    recordGate(j, 2, { forLiberationDate: addDays(first, 1) });
+    j.run();
+    expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(moved, 2)]);
+    expect(
+      gateItems(j).find((a) => a.action === gateReconfirmAction(moved, 1))!.resolution!.reason,
+    ).toContain('the gate arrangement was recorded again (version 2');
   });
 
   it('a journey replayed on the branch before the patch keeps the arrangement but raises nothing and gives no copy', () => {

@@ -397,8 +397,10 @@ export const PATHWAY_OUTCOMES_PATCH = 'pathway-outcomes-1';
  * Behaviour since this patch (issue 10, gate arrangements "re-arranged when the date moves"): while
  * the gate arrangement prison staff recorded (`s.gate`, from `custody.gate-arrangement.recorded`)
  * was made for another liberation date than the one now, and the person is in custody, prison staff
- * have an attention item `gate-reconfirm:<liberation date>` (GATE_ARRANGEMENT_RECONFIRMATION, SKIP
- * to say it was confirmed another way). The journey closes it when the arrangement is recorded or
+ * have an attention item `gate-reconfirm:<liberation date>:v<arrangement version>`
+ * (GATE_ARRANGEMENT_RECONFIRMATION, SKIP to say it was confirmed another way). The version is in the
+ * key so that staff's answer (a SKIP) holds for that arrangement only: a later arrangement made for
+ * another date, with the date moving back, asks again (review stop 42, M3). The journey closes it when the arrangement is recorded or
  * reconfirmed for that date, when the date moves back to the one it was made for (or on to another:
  * an item for that date follows), on release or when the case closes. When an agency collects,
  * the changed date's notice (LIBERATION_DATE_CHANGED) gives it a copy too (`alsoTell`: one copy per
@@ -407,8 +409,8 @@ export const PATHWAY_OUTCOMES_PATCH = 'pathway-outcomes-1';
  * replay unchanged.
  */
 export const GATE_RECONFIRMATION_PATCH = 'gate-reconfirmation-1';
-/** The attention key of the gate arrangement to confirm again for liberation on `date` (`gate-reconfirmation-1`). */
-export const gateReconfirmAction = (date: string) => `gate-reconfirm:${date}`;
+/** The attention key of arrangement `version` to confirm again for liberation on `date` (`gate-reconfirmation-1`). */
+export const gateReconfirmAction = (date: string, version: number) => `gate-reconfirm:${date}:v${version}`;
 /** The pathways in the vocabulary's order (the plan's `pathways`). */
 const PATHWAY_ORDER: readonly Pathway[] = Pathway.options;
 /** The statuses that say a referred need's support is no longer indicated (`pathway-outcomes-1`). */
@@ -2181,6 +2183,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       });
     }
     if (t.custody === 'IN' && t.liberationDate !== lib) {
+      const collector = gateCollector();
       // Since `meeting-in-notice-1`: with the meeting booked for it (`nextAction` holds the notice
       // while the prison's bookings are in flight).
       const meeting = meetingInNotices() ? meetingToTell() : undefined;
@@ -2188,9 +2191,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         subject: 'LIBERATION_DATE_CHANGED',
         message: `The liberation date is now ${lib} (was ${t.liberationDate}).${meeting ? ` The pre-release meeting is on ${meeting.date} at ${meeting.establishmentCode}.` : ''}`,
         // The agency collecting the person at the gate hears it too (`gate-reconfirmation-1`).
-        ...(gateCollector() !== undefined && gateCollector() !== agencyId
-          ? { alsoTell: [gateCollector()!] }
-          : {}),
+        ...(collector !== undefined && collector !== agencyId ? { alsoTell: [collector] } : {}),
         fields: {
           liberationDate: lib,
           previousLiberationDate: t.liberationDate,
@@ -2426,7 +2427,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     const gate = s.gate!;
     const lib = liberationDate();
     const moved = !closing && !fromCourt() && inCustody() && gate.forLiberationDate !== lib;
-    const current = moved ? gateReconfirmAction(lib) : undefined;
+    const current = moved ? gateReconfirmAction(lib, gate.version) : undefined;
     for (const item of s.attention.filter(
       (a) => a.status === 'OPEN' && a.action.startsWith('gate-reconfirm:') && a.action !== current,
     ))
@@ -2439,11 +2440,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             ? 'the person was released'
             : gate.forLiberationDate === lib
               ? `the gate arrangement (version ${gate.version}) holds for liberation on ${lib}`
-              : `the liberation date is now ${lib} (see the item for that date)`,
+              : item.action.startsWith(`gate-reconfirm:${lib}:`)
+                ? `the gate arrangement was recorded again (version ${gate.version}; see the item for it)`
+                : `the liberation date is now ${lib} (see the item for that date)`,
       };
     if (!current) return;
     const earlier = s.attention.filter((a) => a.action === current);
-    // An item the journey closed itself when the date moved away is raised again on its return.
+    // An item the journey closed itself when the date moved away is raised again on its return; one
+    // staff resolved (SKIP) holds for this arrangement version only (the version is in the key).
     if (earlier.some((a) => a.status === 'OPEN' || a.resolution?.by !== 'throughcare')) return;
     const who =
       gate.collectedBy === 'AGENCY'
@@ -2483,7 +2487,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (v3 && meetingImpossible()) {
       const action = `meeting-impossible:${liberationDate()}`;
       const earlier = s.attention.filter((a) => a.action === action);
-      // An item the journey closed itself when the date moved away is raised again on its return.
+      // An item the journey closed itself when the date moved away is raised again on its return; one
+      // staff resolved (SKIP) holds for this arrangement version only (the version is in the key).
       const closedByJourney =
         earlier.length > 0 &&
         earlier.every((a) => a.status === 'RESOLVED' && a.resolution?.by === 'throughcare') &&
