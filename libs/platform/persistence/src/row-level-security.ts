@@ -48,18 +48,19 @@ export function unprotectTableSql(qualifiedTable: string, policyName: string): s
 
 /**
  * A migration's `down()` guard: throws while `qualifiedTable` holds any row (every row counted,
- * past row-level security), so a rollback never drops facts. The message reads
- * "<n> <what> on record: <why>".
+ * past row-level security), or any row matching `where` when given, so a rollback never drops
+ * facts. The message reads "<n> <what> on record: <why>".
  */
 export async function refuseRollbackWhileRows(
   queryRunner: { query(sql: string): Promise<unknown> },
   qualifiedTable: string,
   what: string,
   why: string,
+  where = 'true',
 ): Promise<void> {
   await queryRunner.query(`SET LOCAL throughcare.unrestricted = 'on'`);
-  const [{ count }] = (await queryRunner.query(`SELECT count(*)::int AS count FROM ${qualifiedTable}`)) as [
-    { count: number },
-  ];
+  const [{ count }] = (await queryRunner.query(
+    `SELECT count(*)::int AS count FROM ${qualifiedTable} WHERE ${where}`,
+  )) as [{ count: number }];
   if (count > 0) throw new Error(`${count} ${what} on record: ${why}`);
 }

@@ -62,7 +62,7 @@ describe('the displayed release date of an episode', () => {
     expect(displayedReleaseDateOf('SCOTLAND', undefined, null)).toBeNull();
   });
 
-  it('takes a recorded official release date over the calculated one, whatever their types; a RECALCULATION is typed as the recorded date', () => {
+  it('takes a recorded official release date over the calculated one, whatever their types; a RECALCULATION a recording made keeps its type', () => {
     const calculated = { type: 'CRD' as const, date: '2027-05-01' };
     // A calculated CRD beside a recorded ARD would win by precedence: the recorded date replaces it.
     expect(
@@ -77,6 +77,25 @@ describe('the displayed release date of an episode', () => {
       ),
     ).toEqual({ type: 'CRD', date: '2029-01-10' });
     expect(releaseDateTypeOfChange('RECALCULATION', 'ENGLAND_AND_WALES', 'PRRD')).toBe('PRRD');
+    // Review stop 42, N5: typed by what wrote it. Version 1 recorded a PRRD and moved the date;
+    // version 2 records only a PED (no release date): the change is still the PRRD's.
+    expect(
+      displayedReleaseDateOf(
+        'ENGLAND_AND_WALES',
+        { reason: 'RECALCULATION', expectedReleaseDate: '2029-02-01', recordedReleaseDateType: 'PRRD' },
+        calculated,
+        null,
+      ),
+    ).toEqual({ type: 'PRRD', date: '2029-02-01' });
+    // And a calculation's own change beside a recording of the same date: the recorded type shows.
+    expect(
+      displayedReleaseDateOf(
+        'ENGLAND_AND_WALES',
+        { reason: 'RECALCULATION', expectedReleaseDate: '2029-03-01' },
+        { type: 'CRD', date: '2029-03-01' },
+        { type: 'PRRD', date: '2029-03-01' },
+      ),
+    ).toEqual({ type: 'PRRD', date: '2029-03-01' });
     // A decision still comes first.
     expect(
       displayedReleaseDateOf(

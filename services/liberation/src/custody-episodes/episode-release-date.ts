@@ -38,9 +38,9 @@ export const CALCULATED_RELEASE_DATE_TYPE: Readonly<Record<Jurisdiction, Calcula
  * - OTHER: a date of no known type entered by hand (it may be a PED or a long-term date): `OTHER`,
  *   never shown as a confirmed release date.
  * - RECALCULATION: a sentence calculation's date (or an upstream system's recalculation), the CRD
- *   in England and Wales, the ARD in Scotland; when official dates are recorded that give a
- *   release date, its type (PRRD, CRD or ARD): a recording moves the date as a RECALCULATION, and
- *   the recorded official calculation is the one in force.
+ *   in England and Wales, the ARD in Scotland; a change a recording of official dates made, the
+ *   type of the recorded date it moved to (PRRD, CRD or ARD), kept on the change: typed by what
+ *   wrote it, not by the latest recording (review stop 42, N5).
  */
 export function releaseDateTypeOfChange(
   reason: ReleaseDateChangeReason,
@@ -81,7 +81,13 @@ export function releaseDateTypeOfChange(
  */
 export function displayedReleaseDateOf(
   jurisdiction: Jurisdiction,
-  latestChange: { reason: ReleaseDateChangeReason; expectedReleaseDate: string } | undefined,
+  latestChange:
+    | {
+        reason: ReleaseDateChangeReason;
+        expectedReleaseDate: string;
+        recordedReleaseDateType?: RecordedReleaseDate['type'] | null;
+      }
+    | undefined,
   calculated: CalculatedReleaseDate | null,
   recorded: RecordedReleaseDate | null = null,
 ): DisplayedReleaseDate | null {
@@ -90,7 +96,12 @@ export function displayedReleaseDateOf(
   if (official) candidates[official.type] = official.date;
   // The latest change is the date in force: it replaces a calculated or recorded date of the same type.
   if (latestChange)
-    candidates[releaseDateTypeOfChange(latestChange.reason, jurisdiction, recorded?.type)] =
-      latestChange.expectedReleaseDate;
+    candidates[
+      releaseDateTypeOfChange(
+        latestChange.reason,
+        jurisdiction,
+        latestChange.recordedReleaseDateType ?? undefined,
+      )
+    ] = latestChange.expectedReleaseDate;
   return displayedReleaseDate(candidates);
 }

@@ -145,6 +145,19 @@ describe('liberation: recorded official sentence dates of a custody episode', ()
     expect(audit.map((r) => r.action)).toEqual(
       expect.arrayContaining(['recorded-dates.record', 'recorded-dates.read']),
     );
+
+    // Version 2 gives no release date (only the PED): the date stays, still typed as the recorded
+    // CRD that moved it, not as a calculated ARD (review stop 42, N5).
+    const v2 = await record(
+      personId,
+      { recordedBecause: 'SCOTLAND_LONG_TERM', dates: [fromPrison('PED', day(400), 'calc 2')] },
+      { 'if-match': '"recorded-dates-v1"' },
+    );
+    expect(v2.status).toBe(201);
+    const after = await episodeView(personId);
+    expect(after.expectedReleaseDate).toBe(day(700));
+    expect(after.displayedReleaseDate).toEqual({ type: 'CRD', date: day(700) });
+    expect(after.releaseDateSources).toMatchObject({ recorded: null, recordedDatesVersion: 2 });
   });
 
   it('a PED alone is recorded and shown, moves nothing (eligibility is never a release date) and emits nothing', async () => {

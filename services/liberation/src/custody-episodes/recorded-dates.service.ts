@@ -213,6 +213,8 @@ export class RecordedDatesService {
         { expectedReleaseDate: effect.expectedReleaseDateAfter, reason: 'RECALCULATION' },
         context,
         now,
+        // The date moves only ever to the recorded release date: the change keeps its type (N5).
+        release?.type ?? null,
       );
     return { personId, episode: episodeNumber, bodyHash, version, effect };
   }

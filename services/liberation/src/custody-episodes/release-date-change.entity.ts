@@ -52,6 +52,14 @@ export class ReleaseDateChange {
    */
   @Column('text', { name: 'basis_source', nullable: true })
   basisSource!: DecisionBasisSource | null;
+
+  /**
+   * For a RECALCULATION a recording of official dates made (migration 3200): the type of the
+   * recorded release date it moved to (PRRD, CRD or ARD), so the change keeps the type of what
+   * wrote it (review stop 42, N5). Null for every other change.
+   */
+  @Column('text', { name: 'recorded_release_date_type', nullable: true })
+  recordedReleaseDateType!: 'PRRD' | 'CRD' | 'ARD' | null;
 }
 
 export type DecisionBasisSource = 'NAMED' | 'LATEST_ON_ARRIVAL';

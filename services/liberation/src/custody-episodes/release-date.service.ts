@@ -151,7 +151,8 @@ export class ReleaseDateService implements OnApplicationBootstrap {
   /**
    * Records the change inside the caller's transaction (the person already locked), with its
    * event; returns whether a change was recorded (false: already the current date). Also used by
-   * a sentence calculation that moves the date.
+   * a sentence calculation that moves the date, and by a recording of official dates
+   * (`recordedReleaseDateType`: the type of the recorded date moved to, kept on the change).
    */
   async applyChange(
     manager: EntityManager,
@@ -160,6 +161,7 @@ export class ReleaseDateService implements OnApplicationBootstrap {
     body: ChangeReleaseDateBody,
     context: RequestContext,
     changedAt: Date,
+    recordedReleaseDateType: 'PRRD' | 'CRD' | 'ARD' | null = null,
   ): Promise<boolean> {
     const found = await manager.findOneBy(CustodyEpisode, { personId, episode: episodeNumber });
     if (!found) throw EpisodeNotFoundError.of(personId, episodeNumber);
@@ -206,6 +208,7 @@ export class ReleaseDateService implements OnApplicationBootstrap {
       correlationId: context.correlationId,
       sentenceCalculationVersion: basis?.version ?? null,
       basisSource: basis?.source ?? null,
+      recordedReleaseDateType: body.reason === 'RECALCULATION' ? recordedReleaseDateType : null,
     });
     await manager.insert(ReleaseDateChange, change);
     await enqueueCustodyEvent(

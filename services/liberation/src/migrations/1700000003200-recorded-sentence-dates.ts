@@ -14,6 +14,11 @@ import {
  * and source reference (`dates`), why it was recorded rather than calculated, and the release
  * date it gives; never updated, the current set is the highest version. Row-level security as for
  * every custody table. `down()` refuses while a recording is on record.
+ *
+ * A release-date change a recording makes keeps the type of the recorded date it moved to
+ * (`release_date_change.recorded_release_date_type`: PRRD, CRD or ARD; null for every other
+ * change), so the change is typed by what wrote it, not by whichever recording is latest (review
+ * stop 42, N5).
  */
 export class RecordedSentenceDates1700000003200 implements MigrationInterface {
   readonly name = 'RecordedSentenceDates1700000003200';
@@ -45,6 +50,12 @@ export class RecordedSentenceDates1700000003200 implements MigrationInterface {
       `"liberation"."episode_establishments"(person_id, episode) && ${rls.establishments}`,
     ))
       await queryRunner.query(sql);
+    await queryRunner.query(`
+      ALTER TABLE "liberation"."release_date_change"
+        ADD COLUMN "recorded_release_date_type" text NULL
+          CONSTRAINT "release_date_change_recorded_type" CHECK (
+            "recorded_release_date_type" IS NULL
+            OR ("recorded_release_date_type" IN ('PRRD', 'CRD', 'ARD') AND "reason" = 'RECALCULATION'))`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
@@ -54,6 +65,9 @@ export class RecordedSentenceDates1700000003200 implements MigrationInterface {
       `"liberation"."recorded_sentence_dates"`,
       'recorded sentence date version(s)',
       'rolling back 3200 would lose the official dates and leave the release-date changes they made unexplained',
+    );
+    await queryRunner.query(
+      `ALTER TABLE "liberation"."release_date_change" DROP COLUMN "recorded_release_date_type"`,
     );
     for (const sql of unprotectTableSql(
       `"liberation"."recorded_sentence_dates"`,

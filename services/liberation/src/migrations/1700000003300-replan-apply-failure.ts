@@ -1,3 +1,4 @@
+import { refuseRollbackWhileRows } from '@throughcare/platform-persistence';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -14,7 +15,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `apply_resumed_at`, `apply_resumed_by`, `apply_resumes`: the last resume (POST
  *   …/resume) and how many; a run is FAILED while its last failure is after its last resume.
  *
- * Columns only (a catalogue change, no scan); the table's row-level security covers them.
+ * Columns only (a catalogue change, no scan); the table's row-level security covers them. Reverting
+ * is refused while a run's apply stands stopped (FAILED, not resumed since): its cursor is what a
+ * resume needs, and the code before this migration would show it APPLYING for ever (review stop
+ * 42, N4).
  */
 export class ReplanApplyFailure1700000003300 implements MigrationInterface {
   readonly name = 'ReplanApplyFailure1700000003300';
@@ -40,6 +44,14 @@ export class ReplanApplyFailure1700000003300 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
+    await refuseRollbackWhileRows(
+      queryRunner,
+      '"liberation"."replan_run"',
+      're-plan apply(s) stopped and not resumed',
+      'resume or record them before reverting (their cursor is what a resume needs)',
+      `"apply_failed_at" IS NOT NULL AND ("apply_resumed_at" IS NULL OR "apply_resumed_at" < "apply_failed_at")`,
+    );
     await queryRunner.query(`
       ALTER TABLE "liberation"."replan_run"
         DROP CONSTRAINT "replan_run_apply_failure_status",

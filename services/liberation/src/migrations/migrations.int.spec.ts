@@ -910,7 +910,7 @@ describe('liberation migrations (real Postgres)', () => {
     }
   });
 
-  it('adds the recorded sentence dates (row-level security forced, one release date with its type), refuses to revert while dates are on record, reverts, and adds it again', async () => {
+  it('adds the recorded sentence dates (row-level security forced, one release date with its type) and the type a change keeps, refuses to revert while dates are on record, reverts, and adds it again', async () => {
     const upTo3200 = liberationMigrations.slice(
       0,
       liberationMigrations.indexOf(RecordedSentenceDates1700000003200) + 1,
@@ -940,6 +940,15 @@ describe('liberation migrations (real Postgres)', () => {
       await insert(2, 'CRD', '2028-01-05');
       await expect(insert(3, 'CRD', null)).rejects.toThrow(/recorded_sentence_dates_release_date/);
       await expect(insert(3, 'APD', '2028-01-05')).rejects.toThrow(/check/i);
+      // A change keeps the recorded type it moved to (review stop 42, N5): only a RECALCULATION's.
+      expect(await columnCount(ds, 'release_date_change', 'recorded_release_date_type')).toBe(1);
+      await expect(
+        ds.query(
+          `INSERT INTO liberation.release_date_change (person_id, episode, change_number, previous_expected_release_date,
+             expected_release_date, reason, changed_at, changed_by, correlation_id, recorded_release_date_type)
+           VALUES ('p00000000000000003200', 1, 99, '2028-01-01', '2028-01-05', 'PAROLE', now(), 'spec', 'c-3200', 'CRD')`,
+        ),
+      ).rejects.toThrow(/release_date_change_recorded_type/);
       // Official dates on record: the rollback refuses (review of stop 42, M1).
       await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
         /2 recorded sentence date version\(s\) on record/,
@@ -950,6 +959,7 @@ describe('liberation migrations (real Postgres)', () => {
       );
       await ds.undoLastMigration({ transaction: 'each' });
       expect(await table()).toEqual([]);
+      expect(await columnCount(ds, 'release_date_change', 'recorded_release_date_type')).toBe(0);
       await ds.runMigrations({ transaction: 'each' });
       expect(await table()).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
     } finally {
@@ -957,7 +967,7 @@ describe('liberation migrations (real Postgres)', () => {
     }
   });
 
-  it("adds a re-plan apply's cursor, progress, failure and resume (a run before it: none, no resume), refuses an unknown failure status, reverts, and adds them again", async () => {
+  it("adds a re-plan apply's cursor, progress, failure and resume (a run before it: none, no resume), refuses an unknown failure status, refuses to revert while an apply stands stopped, reverts, and adds them again", async () => {
     const upTo = liberationMigrations.indexOf(ReplanApplyFailure1700000003300);
     const before = await open(liberationMigrations.slice(0, upTo));
     const runId = '00000000-0000-4000-8000-000000003300';
@@ -1003,6 +1013,15 @@ describe('liberation migrations (real Postgres)', () => {
       await expect(
         ds.query(`UPDATE liberation.replan_run SET apply_failure_status = 'LOST' WHERE id = $1`, [runId]),
       ).rejects.toThrow(/replan_run_apply_failure_status/);
+      // A stopped apply not resumed since: the revert is refused (its cursor is what a resume needs).
+      await expect(ds.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /1 re-plan apply\(s\) stopped and not resumed on record/,
+      );
+      expect(await present()).toBe(columns.length);
+      await ds.query(
+        `UPDATE liberation.replan_run SET apply_resumed_at = apply_failed_at + interval '1 minute', apply_resumes = 1 WHERE id = $1`,
+        [runId],
+      );
       await ds.undoLastMigration({ transaction: 'each' });
       expect(await present()).toBe(0);
       await ds.runMigrations({ transaction: 'each' });
