@@ -61,6 +61,15 @@ export interface DirectoryActivities {
   chooseAgency(input: AgencyChoiceInput): Promise<AgencyChoice>;
 }
 
+/** An agency given a copy of a notice on a basis other than an open referral (`notifyAgency`). */
+export interface AlsoTell {
+  agencyId: string;
+  /** Why it is told: the agency collecting the person at the gate. */
+  because: 'GATE_COLLECTOR';
+  /** What the basis rests on, e.g. `gate-arrangement-v2` (the arrangement's version). */
+  reference: string;
+}
+
 export interface AgencyChoiceInput {
   pathway: Pathway;
   localAuthority: string;
@@ -120,10 +129,12 @@ export interface ReferralActivities {
     preReleaseMeetingEstablishmentCode?: string;
     /**
      * Agencies to give a copy of a change every agency working with the person hears of (a new
-     * liberation date, say) besides those holding an open referral of the episode: the agency
-     * collecting the person at the gate. Each agency gets one copy, whatever the lists hold.
+     * liberation date, say) besides those holding an open referral of the episode, each with the
+     * basis of the disclosure: the agency collecting the person at the gate (`GATE_COLLECTOR`,
+     * `reference` naming the arrangement's version). Each agency gets one copy, whatever the lists
+     * hold; the copy keeps its basis and is audited (review stop 42, M5).
      */
-    alsoTell?: string[];
+    alsoTell?: AlsoTell[];
     correlationId: string;
   }): Promise<{ notificationId: string }>;
   /** Withdraws a referral (consent withdrawn, case closed). Idempotent; a repeat is a no-op. */

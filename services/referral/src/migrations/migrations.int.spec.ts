@@ -17,6 +17,7 @@ import { AppointmentCancelledBy1700000001300 } from './1700000001300-appointment
 import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appointment-cancelled-by-checks';
 import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
 import { AgencyNotificationRiskEscalated1700000002400 } from './1700000002400-agency-notification-risk-escalated';
+import { AgencyNotificationBasis1700000002500 } from './1700000002500-agency-notification-basis';
 import { AgencyNotificationMeeting1700000002100 } from './1700000002100-agency-notification-meeting';
 import { Webhooks1700000001600 } from './1700000001600-webhooks';
 import { WebhookEndpointHealth1700000001700 } from './1700000001700-webhook-endpoint-health';
@@ -1081,6 +1082,38 @@ describe('referral migrations (real Postgres)', () => {
       await after.undoLastMigration({ transaction: 'each' });
       await expect(notice('RISK_ESCALATED')).rejects.toThrow(/agency_notification_subject/);
       await notice('CASE_CLOSED');
+    } finally {
+      await after.destroy();
+    }
+  });
+  it('keeps why an agency holds a notice (2500): a known basis, a reference only for a gate collector; the rollback refuses while a collector’s notice is on record, then reverts', async () => {
+    const after = await open(
+      referralMigrations.slice(0, referralMigrations.indexOf(AgencyNotificationBasis1700000002500) + 1),
+    );
+    try {
+      const notice = (basis: string | null, reference: string | null) =>
+        after.query(
+          `INSERT INTO referral.agency_notification (id, person_id, episode, agency_id, subject, message, notified_at,
+             correlation_id, basis, basis_reference)
+           VALUES ($1, 'p00000000000000002500', 1, 'agency-a', 'CASE_CLOSED', 'Closed.', now(), 'c', $2, $3)`,
+          [randomUUID(), basis, reference],
+        );
+      await notice(null, null);
+      await notice('ADDRESSED', null);
+      await notice('OPEN_REFERRAL', null);
+      await notice('GATE_COLLECTOR', 'gate-arrangement-v1');
+      await expect(notice('GATE_COLLECTOR', null)).rejects.toThrow(/agency_notification_basis_reference/);
+      await expect(notice('ADDRESSED', 'gate-arrangement-v1')).rejects.toThrow(
+        /agency_notification_basis_reference/,
+      );
+      await expect(notice('FRIEND', null)).rejects.toThrow(/agency_notification_basis/);
+      await expect(after.undoLastMigration({ transaction: 'each' })).rejects.toThrow(
+        /1 gate collectors' notices on record/,
+      );
+      await after.query(`DELETE FROM referral.agency_notification WHERE basis = 'GATE_COLLECTOR'`);
+      await after.undoLastMigration({ transaction: 'each' });
+      await expect(notice('ADDRESSED', null)).rejects.toThrow(/basis/);
+      await after.query(`DELETE FROM referral.agency_notification WHERE person_id = 'p00000000000000002500'`);
     } finally {
       await after.destroy();
     }

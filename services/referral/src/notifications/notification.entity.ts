@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { NotificationBasis } from './notification.schemas';
 import type { NotificationSubject } from './notification.schemas';
 
 /**
@@ -56,6 +57,14 @@ export class AgencyNotification {
   /** A role or team, never a named person. */
   @Column('text', { name: 'read_by', nullable: true })
   readBy!: string | null;
+
+  /** Why the agency holds it (NOTIFICATION_BASES, migration 2500); null before. */
+  @Column('text', { name: 'basis', nullable: true })
+  basis!: NotificationBasis | null;
+
+  /** What the basis rests on (e.g. `gate-arrangement-v2` for GATE_COLLECTOR), else null. */
+  @Column('text', { name: 'basis_reference', nullable: true })
+  basisReference!: string | null;
 
   @Column('text', { name: 'correlation_id' })
   correlationId!: string;

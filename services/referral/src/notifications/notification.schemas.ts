@@ -8,6 +8,16 @@ import { PersonIdSchema } from '../referrals/referral.schemas';
 export const NotificationSubjectSchema = Subjects;
 export type NotificationSubject = z.infer<typeof NotificationSubjectSchema>;
 
+/** Why an agency other than the one the journey told got its copy (`alsoTell`). */
+export const NOTIFICATION_COPY_BASES = ['GATE_COLLECTOR'] as const;
+/**
+ * Why the agency holds the notice (migration 2500): ADDRESSED, the agency the journey told;
+ * OPEN_REFERRAL, a copy for an agency holding an open referral of the episode; GATE_COLLECTOR, a
+ * copy for the agency collecting the person at the gate (`reference`: the arrangement's version).
+ */
+export const NOTIFICATION_BASES = ['ADDRESSED', 'OPEN_REFERRAL', ...NOTIFICATION_COPY_BASES] as const;
+export type NotificationBasis = (typeof NOTIFICATION_BASES)[number];
+
 /** Longest message the v2 event carries. */
 export const NOTIFICATION_MESSAGE_MAX = 1000;
 
@@ -30,9 +40,22 @@ export const NotifyAgencyInputSchema = z
     preReleaseMeetingEstablishmentCode: EstablishmentCode.optional(),
     /**
      * Agencies that get their own copy of a change every agency hears of, besides those holding an
-     * open referral of the episode (the agency collecting the person at the gate): one copy each.
+     * open referral of the episode, each with the basis of the disclosure (the agency collecting
+     * the person at the gate, and the arrangement version): one copy each, kept with its basis and
+     * audited (review stop 42, M5).
      */
-    alsoTell: z.array(z.string().min(1).max(200)).max(20).optional(),
+    alsoTell: z
+      .array(
+        z
+          .object({
+            agencyId: z.string().min(1).max(200),
+            because: z.enum(NOTIFICATION_COPY_BASES),
+            reference: z.string().min(1).max(200),
+          })
+          .strict(),
+      )
+      .max(20)
+      .optional(),
     correlationId: z.string().min(1).max(200),
   })
   .superRefine((input, ctx) => {
@@ -175,6 +198,11 @@ export interface NotificationView {
   previousEstablishmentCode: string | null;
   /** The pre-release meeting booked, when the notice names it (a changed liberation date): its day and prison. */
   preReleaseMeeting: { date: string; establishmentCode: string } | null;
+  /**
+   * Why this agency holds the notice (NOTIFICATION_BASES), with what the basis rests on (e.g.
+   * `gate-arrangement-v2`); null for notices made before the basis was kept (migration 2500).
+   */
+  basis: { because: NotificationBasis; reference: string | null } | null;
   notifiedAt: string;
   /** Null while unread; the first read is kept. */
   read: NotificationReadView | null;

@@ -20,6 +20,9 @@ export function toNotificationView(notification: AgencyNotification): Notificati
             establishmentCode: notification.preReleaseMeetingEstablishmentCode,
           }
         : null,
+    basis: notification.basis
+      ? { because: notification.basis, reference: notification.basisReference }
+      : null,
     notifiedAt: notification.notifiedAt.toISOString(),
     read:
       notification.readAt && notification.readBy

@@ -16,8 +16,13 @@ import type { EventsOnBus } from '../testing/events-on-bus';
 import { asAgency, startReferralApp, asThePlatformService } from '../testing/referral-app';
 import { aNotification, anAgencyId, aReferral } from '../testing/referral.mother';
 import { defaultNotificationMessage } from './notification.message';
-import type { NotificationView, NotifyAgencyInput } from './notification.schemas';
-import { NotificationsService } from './notifications.service';
+import {
+  NotifyAgencyInputSchema,
+  type NotificationView,
+  type NotifyAgencyInput,
+} from './notification.schemas';
+import { NOTIFICATION_COPY_AUDIT_ACTION, NotificationsService } from './notifications.service';
+import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
 
 const config = loadReferralConfig({ ...process.env, PORT: '0' });
 
@@ -115,6 +120,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
       establishmentCode: null,
       previousEstablishmentCode: null,
       preReleaseMeeting: null,
+      basis: { because: 'ADDRESSED', reference: null },
       notifiedAt: expect.any(String) as string,
       read: null,
     });
@@ -315,13 +321,18 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     );
   });
 
-  it('gives the gate collector (alsoTell) its own copy of a new liberation date, once, even when it also holds a referral or is the told agency; never for a notice of its own', async () => {
+  it('gives the gate collector (alsoTell) its own copy of a new liberation date, once, even when it also holds a referral or is the told agency; never for a notice of its own; each copy keeps its basis, and the collector’s is audited', async () => {
     const referrals = asThePlatformService(app.get(ReferralsService));
     const personId = aNotification().personId;
     const [told, referred, collector] = [anAgencyId(), anAgencyId(), anAgencyId()];
     for (const agencyId of [told, referred])
       await referrals.send(aReferral({ agencyId, personId, episode: 1, pathways: ['ACCOMMODATION'] }));
-    const change = (alsoTell: string[]) =>
+    const gate = (agencyId: string) => ({
+      agencyId,
+      because: 'GATE_COLLECTOR' as const,
+      reference: 'gate-arrangement-v2',
+    });
+    const change = (alsoTell: NotifyAgencyInput['alsoTell']) =>
       aNotification({
         agencyId: told,
         personId,
@@ -331,7 +342,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         alsoTell,
       });
     // The collector named once, with a referred agency and the told one named too: each one copy.
-    await notifications.notify(change([collector, referred, told, collector]));
+    await notifications.notify(change([gate(collector), gate(referred), gate(told), gate(collector)]));
     const rows = (await dataSource.query(
       `SELECT agency_id, liberation_date::text AS date FROM "referral"."agency_notification"
         WHERE person_id = $1 ORDER BY agency_id`,
@@ -342,7 +353,31 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
     );
     const inbox = ((await (await get('/notifications', collector)).json()) as Page<NotificationView>).items;
     expect(inbox).toEqual([
-      expect.objectContaining({ subject: 'LIBERATION_DATE_CHANGED', liberationDate: '2027-03-12' }),
+      expect.objectContaining({
+        subject: 'LIBERATION_DATE_CHANGED',
+        liberationDate: '2027-03-12',
+        basis: { because: 'GATE_COLLECTOR', reference: 'gate-arrangement-v2' },
+      }),
+    ]);
+    // Why each agency holds it (review stop 42, M5): the told one, the referred one on its referral.
+    const basisOf = async (agencyId: string) =>
+      ((await (await get('/notifications', agencyId)).json()) as Page<NotificationView>).items[0]!.basis;
+    expect(await basisOf(told)).toEqual({ because: 'ADDRESSED', reference: null });
+    expect(await basisOf(referred)).toEqual({ because: 'OPEN_REFERRAL', reference: null });
+    // The collector's copy, which rests on no referral, is in the referral service's audit trail.
+    const copies = (await auditRecordsAbout(dataSource, 'referral', personId)).filter(
+      (r) => r.action === NOTIFICATION_COPY_AUDIT_ACTION,
+    );
+    expect(copies).toEqual([
+      expect.objectContaining({
+        actor: 'service:referral',
+        outcome: 'allowed',
+        subject_person: personId,
+        disclosed_persons: [personId],
+        object_type: 'agency-notification',
+        object_id: `${inbox[0]!.id}&agency=${collector}&subject=LIBERATION_DATE_CHANGED&basis=GATE_COLLECTOR&reference=gate-arrangement-v2`,
+        route: 'activity:notifyAgency',
+      }),
     ]);
     // A notice for the told agency alone (no meeting possible) goes to nobody else.
     await notifications.notify(
@@ -351,10 +386,14 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         personId,
         subject: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
         liberationDate: '2027-03-12',
-        alsoTell: [collector],
+        alsoTell: [gate(collector)],
       }),
     );
     expect(await rowsOf(collector)).toHaveLength(1);
+    // An alsoTell without its basis is refused at the activity's edge (ReferralActivities).
+    expect(NotifyAgencyInputSchema.safeParse({ ...change(undefined), alsoTell: [collector] }).success).toBe(
+      false,
+    );
   });
 
   it('names the pre-release meeting with a changed date: in the told agency’s notice and every copy, the inbox, the event and the written message', async () => {
@@ -565,6 +604,7 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         message,
         ...facts,
         preReleaseMeeting: null,
+        basis: { because: 'ADDRESSED', reference: null },
         notifiedAt: expect.any(String) as string,
         read: null,
       });

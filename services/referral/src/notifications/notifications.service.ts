@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, Not, Repository, type EntityManager } from 'typeorm';
 import type { AgencyNotifiedV2 } from '@throughcare/contracts';
 import { enqueueEvent, withIdempotency } from '@throughcare/platform-persistence';
+import { AuditTrail } from '@throughcare/platform-audit';
 import { personReferenceOf } from '../events/person-reference';
 import { decodeCursor, toPage, type Page } from '../pagination/keyset-cursor';
 import { Referral } from '../referrals/referral.entity';
@@ -14,6 +15,7 @@ import { AgencyNotification } from './notification.entity';
 import { NotificationNotFoundError } from './notification.errors';
 import { defaultNotificationMessage } from './notification.message';
 import type {
+  NotificationBasis,
   ListNotificationsQuery,
   MarkNotificationReadBody,
   NotificationView,
@@ -46,11 +48,15 @@ const MOVES_THE_PERSON: ReadonlySet<NotifyAgencyInput['subject']> = new Set([
   'MOVEMENT_REVERSED',
 ]);
 
+/** The audit action of a copy of a notice given on a basis other than an open referral. */
+export const NOTIFICATION_COPY_AUDIT_ACTION = 'notification.copy';
+
 @Injectable()
 export class NotificationsService {
   constructor(
     private readonly dataSource: DataSource,
     @InjectRepository(AgencyNotification) private readonly notifications: Repository<AgencyNotification>,
+    private readonly audit: AuditTrail,
   ) {}
 
   /**
@@ -63,10 +69,19 @@ export class NotificationsService {
    * from the facts (the journey's words are for the agency it tells); so does each agency of
    * `alsoTell` (the agency collecting the person at the gate), one copy per agency whatever both
    * lists hold. The answer is the told agency's notification.
+   *
+   * Each notice keeps why its agency holds it (`basis`, migration 2500): ADDRESSED, OPEN_REFERRAL,
+   * or the `alsoTell` basis (GATE_COLLECTOR with the arrangement's version) for an agency holding no
+   * open referral. Such a copy is the one disclosure with no referral behind it, so it is also
+   * written to the audit trail in the same transaction (`notification.copy`, the person disclosed,
+   * the notice, agency and basis as object; review stop 42, M5).
    */
   notify(input: NotifyAgencyInput, now = new Date()): Promise<{ notificationId: string }> {
     return withIdempotency(this.dataSource.manager, `notifyAgency:${input.idempotencyKey}`, async (tx) => {
-      const notificationId = await this.record(tx, input, input.agencyId, input.message, now);
+      const notificationId = await this.record(tx, input, input.agencyId, input.message, now, {
+        because: 'ADDRESSED',
+        reference: null,
+      });
       if (SHARED_WITH_EVERY_AGENCY.has(input.subject)) {
         const others = (await tx
           .getRepository(Referral)
@@ -76,11 +91,18 @@ export class NotificationsService {
           .andWhere('r.status IN (:...open)', { open: OPEN_REFERRAL_STATUSES })
           .orderBy('r.agency_id')
           .getRawMany()) as Array<{ agencyId: string }>;
-        // And the agencies the journey names besides (the gate collector): each agency one copy.
-        const copies = [...new Set([...others.map((o) => o.agencyId), ...(input.alsoTell ?? [])])]
-          .filter((agencyId) => agencyId !== input.agencyId)
-          .sort();
-        for (const agencyId of copies) await this.record(tx, input, agencyId, undefined, now);
+        // And the agencies the journey names besides (the gate collector): each agency one copy,
+        // on its open referral when it holds one, else on the basis the journey gives.
+        const referred = new Set(others.map((o) => o.agencyId));
+        const bases = new Map<string, { because: NotificationBasis; reference: string | null }>();
+        for (const agencyId of referred) bases.set(agencyId, { because: 'OPEN_REFERRAL', reference: null });
+        for (const t of input.alsoTell ?? [])
+          if (!bases.has(t.agencyId)) bases.set(t.agencyId, { because: t.because, reference: t.reference });
+        bases.delete(input.agencyId);
+        for (const [agencyId, basis] of [...bases].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+          const copyId = await this.record(tx, input, agencyId, undefined, now, basis);
+          if (basis.because !== 'OPEN_REFERRAL') await this.auditCopy(tx, input, agencyId, copyId, basis);
+        }
       }
       if (SHARED_WITH_EVERY_AGENCY.has(input.subject) && input.liberationDate) {
         // The liberation date every open referral of the episode shows (a new date, the day
@@ -130,6 +152,7 @@ export class NotificationsService {
     agencyId: string,
     message: string | undefined,
     now: Date,
+    basis: { because: NotificationBasis; reference: string | null },
   ): Promise<string> {
     const facts = {
       liberationDate: input.liberationDate ?? null,
@@ -150,6 +173,8 @@ export class NotificationsService {
       notifiedAt: now,
       readAt: null,
       readBy: null,
+      basis: basis.because,
+      basisReference: basis.reference,
       correlationId: input.correlationId,
     });
     await tx.getRepository(AgencyNotification).insert(notification);
@@ -185,6 +210,40 @@ export class NotificationsService {
     await enqueueEvent(tx, event);
     await enqueueWebhooks(tx, notification.agencyId, event);
     return notification.id;
+  }
+
+  /**
+   * The audit record of a copy given on a basis other than a referral (the gate collector's): the
+   * referral service's own disclosure, in its chain, in the notice's transaction.
+   */
+  private async auditCopy(
+    tx: EntityManager,
+    input: NotifyAgencyInput,
+    agencyId: string,
+    notificationId: string,
+    basis: { because: NotificationBasis; reference: string | null },
+  ): Promise<void> {
+    await this.audit.writer.append(
+      {
+        actor: 'service:referral',
+        clientId: null,
+        roles: ['service'],
+        purpose: 'case-work',
+        subjectPerson: input.personId,
+        disclosedPersons: [input.personId],
+        action: NOTIFICATION_COPY_AUDIT_ACTION,
+        objectType: 'agency-notification',
+        objectId: `${notificationId}&agency=${agencyId}&subject=${input.subject}&basis=${basis.because}${
+          basis.reference ? `&reference=${basis.reference}` : ''
+        }`,
+        outcome: 'allowed',
+        reason: null,
+        httpMethod: null,
+        route: 'activity:notifyAgency',
+        requestId: input.correlationId,
+      },
+      tx,
+    );
   }
 
   /** The agency's inbox, newest first; keyset pagination on (notified_at, id) descending. */

@@ -13,6 +13,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import {
   assessmentCompletedUpdate,
+  type AlsoTell,
   type AssessmentKind,
   coreScreenCompletedUpdate,
   ErrorTypes,
@@ -131,7 +132,7 @@ export type Effect =
       previousEstablishmentCode?: string;
       preReleaseMeetingDate?: string;
       preReleaseMeetingEstablishmentCode?: string;
-      alsoTell?: string[];
+      alsoTell?: AlsoTell[];
     };
 
 export interface RecordingOptions {
@@ -299,7 +300,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
         establishmentCode: i.establishmentCode,
         previousEstablishmentCode: i.previousEstablishmentCode,
         preReleaseMeetingDate: i.preReleaseMeetingDate,
-        ...(i.alsoTell ? { alsoTell: [...i.alsoTell] } : {}),
+        ...(i.alsoTell ? { alsoTell: i.alsoTell.map((t) => ({ ...t })) } : {}),
         preReleaseMeetingEstablishmentCode: i.preReleaseMeetingEstablishmentCode,
       }));
       return { notificationId };

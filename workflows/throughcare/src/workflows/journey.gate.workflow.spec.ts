@@ -80,7 +80,7 @@ describe('journey: gate arrangements re-arranged when the date moves (gate-recon
         agencyId: referred.agencyId,
         liberationDate: lib,
         previousLiberationDate: first,
-        alsoTell: ['collector-1'],
+        alsoTell: [{ agencyId: 'collector-1', because: 'GATE_COLLECTOR', reference: 'gate-arrangement-v1' }],
       });
       // The item was recorded for the prison's list.
       await waitForEffect(

@@ -514,7 +514,11 @@ describe('journey replay over recorded histories', () => {
         expect([
           file,
           await scheduledWith(file, 'recordAttention', 'GATE_ARRANGEMENT_RECONFIRMATION'),
-          await scheduledWith(file, 'notifyAgency', '"alsoTell":["collector-1"]'),
+          await scheduledWith(
+            file,
+            'notifyAgency',
+            '"alsoTell":[{"agencyId":"collector-1","because":"GATE_COLLECTOR","reference":"gate-arrangement-v1"}]',
+          ),
         ]).toEqual([file, true, true]);
       // pathway-hold-1 is asked only where a need the assessments no longer indicate would be referred.
       expect([file, markers.includes(PATHWAY_HOLD_PATCH)]).toEqual([file, file.includes('.pathway-hold.')]);

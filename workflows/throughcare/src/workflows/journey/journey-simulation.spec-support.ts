@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type {
+  AlsoTell,
   AssessmentCompleted,
   AssessmentKind,
   BookingView,
@@ -67,7 +68,7 @@ export interface WorldNotice {
   subject: string;
   fields: Record<string, string | undefined>;
   /** The agencies given a copy besides those holding a referral (the gate collector). */
-  alsoTell?: string[];
+  alsoTell?: AlsoTell[];
 }
 
 /** What a told fact came to. */
@@ -411,7 +412,7 @@ export class SimulatedJourney {
           agencyId,
           subject: a.notice.subject,
           fields: { ...a.notice.fields },
-          ...(a.notice.alsoTell ? { alsoTell: [...a.notice.alsoTell] } : {}),
+          ...(a.notice.alsoTell ? { alsoTell: a.notice.alsoTell.map((t) => ({ ...t })) } : {}),
         };
         this.notices.push(notice);
         this.meetingsBookedAtNotice.set(notice, meetingsBookedThen);

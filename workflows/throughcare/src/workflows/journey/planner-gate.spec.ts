@@ -66,7 +66,10 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
     // One notice of the new date, to the agency the journey tells, with a copy for the collector.
     const [notice] = dateNotices(j);
     expect(dateNotices(j)).toHaveLength(1);
-    expect(notice).toMatchObject({ agencyId: j.s.agencyId, alsoTell: ['collector-1'] });
+    expect(notice).toMatchObject({
+      agencyId: j.s.agencyId,
+      alsoTell: [{ agencyId: 'collector-1', because: 'GATE_COLLECTOR', reference: 'gate-arrangement-v1' }],
+    });
     expect(notice!.fields).toMatchObject({ liberationDate: moved, previousLiberationDate: first });
 
     // Reconfirmed for the new date: closed by the journey, nothing raised again.

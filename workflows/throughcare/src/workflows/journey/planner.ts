@@ -1,5 +1,6 @@
 import type {
   AgencyAttendanceRecorded,
+  AlsoTell,
   AssessmentKind,
   AttentionItemView,
   AttentionOption,
@@ -562,8 +563,8 @@ export interface Notice {
    * with none, a need agency (`noticeRecipient`).
    */
   agencyId: string;
-  /** Agencies given a copy besides those holding an open referral (the gate collector, `gate-reconfirmation-1`). */
-  alsoTell?: string[];
+  /** Agencies given a copy besides those holding an open referral (the gate collector, `gate-reconfirmation-1`), with the basis. */
+  alsoTell?: AlsoTell[];
   apply: () => void;
   fields?: Partial<{
     liberationDate: string;
@@ -2191,7 +2192,17 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         subject: 'LIBERATION_DATE_CHANGED',
         message: `The liberation date is now ${lib} (was ${t.liberationDate}).${meeting ? ` The pre-release meeting is on ${meeting.date} at ${meeting.establishmentCode}.` : ''}`,
         // The agency collecting the person at the gate hears it too (`gate-reconfirmation-1`).
-        ...(collector !== undefined && collector !== agencyId ? { alsoTell: [collector] } : {}),
+        ...(collector !== undefined && collector !== agencyId
+          ? {
+              alsoTell: [
+                {
+                  agencyId: collector,
+                  because: 'GATE_COLLECTOR',
+                  reference: `gate-arrangement-v${s.gate!.version}`,
+                },
+              ],
+            }
+          : {}),
         fields: {
           liberationDate: lib,
           previousLiberationDate: t.liberationDate,
