@@ -17,6 +17,7 @@ import '../../workflows/throughcare/src/workflows/journey/planner-bookings.spec'
 import '../../workflows/throughcare/src/workflows/journey/planner-derivations.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-fixes.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-gate.spec';
+import '../../workflows/throughcare/src/workflows/journey/planner-corrections.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-lanes.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-need-referrals.spec';
 import '../../workflows/throughcare/src/workflows/journey/planner-pathway-outcomes.spec';

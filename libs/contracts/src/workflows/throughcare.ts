@@ -18,6 +18,7 @@ import type {
   ReferralDecision,
   ReleaseDateChangeReason,
   ReturnToCustodyReason,
+  MovementCorrectionReason,
   ReversibleMovement,
   LikelihoodOfReoffending,
   RiskOfSeriousHarm,
@@ -324,6 +325,27 @@ export interface MovementReversed {
   reversedAt: string;
   eventId: string;
 }
+/**
+ * A release or transfer that happened was corrected in place (`custody.movement.corrected`): its
+ * instant, or a transfer's destination. `version` is the movement's after the correction (the first
+ * recording is 1): an older version than one applied changes nothing. Since `movement-correction-1`
+ * the journey plans from the corrected facts (follow-up clocks from the corrected release instant,
+ * visits and meetings at the corrected prison) and tells the agencies what it had told them wrong.
+ */
+export interface MovementCorrected {
+  movement: ReversibleMovement;
+  /** The eventId of the release or transfer fact corrected. */
+  correctedEventId: string;
+  version: number;
+  reason: MovementCorrectionReason;
+  correctedAt: string;
+  occurredAt: string;
+  previousOccurredAt: string;
+  /** A transfer's destination as corrected (transfers only). */
+  toEstablishmentCode?: string;
+  previousToEstablishmentCode?: string;
+  eventId: string;
+}
 export interface ReturnedToCustody {
   reason: ReturnToCustodyReason;
   recallReasonCode?: RecallReasonCode;
@@ -452,6 +474,8 @@ export const assessmentCompletedUpdate = defineUpdate<void, [AssessmentCompleted
 export const meetingHeldUpdate = defineUpdate<void, [MeetingHeld]>('meetingHeld');
 export const transferredUpdate = defineUpdate<void, [Transferred]>('transferred');
 export const movementReversedUpdate = defineUpdate<void, [MovementReversed]>('movementReversed');
+/** A release or transfer was corrected in place (see `MovementCorrected`). */
+export const movementCorrectedUpdate = defineUpdate<void, [MovementCorrected]>('movementCorrected');
 export const returnedToCustodyUpdate = defineUpdate<void, [ReturnedToCustody]>('returnedToCustody');
 export const referralOutcomeUpdate = defineUpdate<void, [ReferralOutcome]>('referralOutcome');
 export const referralClosedUpdate = defineUpdate<void, [ReferralClosed]>('referralClosed');

@@ -508,6 +508,39 @@ describe('bridge: event → workflow command', () => {
     expect(!parsed.ok && parsed.reason).toEqual(expect.stringContaining('collectedBy'));
   });
 
+  it('maps a release or transfer corrected in place to the journey of its episode, only if it is running (movement-correction-1)', () => {
+    const eventId = randomUUID();
+    const data = {
+      episode: 1,
+      movement: 'TRANSFER',
+      correctedEventId: randomUUID(),
+      version: 2,
+      reason: 'WRONG_DESTINATION',
+      correctedAt: '2027-02-20T10:00:00Z',
+      occurredAt: '2027-02-19T09:00:00Z',
+      previousOccurredAt: '2027-02-19T09:00:00Z',
+      toEstablishmentCode: 'GLE',
+      previousToEstablishmentCode: 'LOW',
+    };
+    const command = commandFor(fact('custody.movement.corrected@1', data, eventId), derive);
+    expect(command).toMatchObject({
+      kind: 'update',
+      name: 'movementCorrected',
+      workflowId: `throughcare-${PERSON}-1`,
+      onlyIfRunning: true,
+      handlerRequired: true,
+    });
+    const { episode: _e, ...carried } = data;
+    expect(command.kind === 'update' && command.arg).toEqual({ ...carried, eventId });
+    // A release's correction names no destination.
+    const { toEstablishmentCode: _t, previousToEstablishmentCode: _p, ...release } = data;
+    const releaseCommand = commandFor(
+      fact('custody.movement.corrected@1', { ...release, movement: 'RELEASE', reason: 'WRONG_TIME' }),
+      derive,
+    );
+    expect(releaseCommand.kind === 'update' && releaseCommand.arg).not.toHaveProperty('toEstablishmentCode');
+  });
+
   it('refuses a risk assessment of the wrong shape before it reaches a journey (dead-lettered)', () => {
     const valid = fact('assessment.risk.assessed@1', riskData());
     const bad = { riskOfSeriousHarm: 'EXTREME', mappa: { category: 1, level: 4 } };
@@ -901,6 +934,7 @@ describe('bridge: event → workflow command', () => {
       'throughcare.events.custody.reception.reversed',
       'throughcare.events.custody.court-liberation.reversed',
       'throughcare.events.custody.gate-arrangement.recorded',
+      'throughcare.events.custody.movement.corrected',
     ]);
   });
 
@@ -916,8 +950,8 @@ describe('bridge: event → workflow command', () => {
     // (A risk assessment, issue 10, is bridged since the journey's `risk-assessed-1`.) A
     // presumption-lapsing notice (review stop 41, M6) is for staff, not the journey: it does not
     // change the plan (the agencies' access is the assessment service's to end).
-    // A correction in place of a release's or transfer's time or destination is the custody
-    // record's: the journey keeps the instant it was told first (not yet re-planned from it).
+    // A correction in place of an absence is the prison's record (the journey does not follow
+    // absences); a release's or transfer's is bridged since `movement-correction-1`.
     expect([...new Set(unaccounted)].sort()).toEqual([
       'assessment.consent.presumption-lapsing',
       'assessment.core-screen.requested',
@@ -927,7 +961,6 @@ describe('bridge: event → workflow command', () => {
       'custody.absence.started',
       'custody.gate-pickup.booked',
       'custody.gate-pickup.cancelled',
-      'custody.movement.corrected',
       'referral.appointment.booked',
       'referral.engagement.answered',
       'referral.engagement.recorded',

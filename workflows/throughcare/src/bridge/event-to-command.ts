@@ -8,6 +8,7 @@ import {
   identifierOf,
   meetingHeldUpdate,
   movementReversedUpdate,
+  movementCorrectedUpdate,
   referralAcknowledgedUpdate,
   referralClosedUpdate,
   referralOutcomeUpdate,
@@ -111,6 +112,7 @@ export const bridgedEventTypes = [
   'custody.reception.reversed',
   'custody.court-liberation.reversed',
   'custody.gate-arrangement.recorded',
+  'custody.movement.corrected',
 ] as const;
 export const bridgedSubjects = bridgedEventTypes.map(subjectFor);
 
@@ -141,6 +143,11 @@ const plannedDates: {
   'custody.meeting.held': [['heldAt', 'event']],
   'custody.person.transferred': [['transferredAt', 'event']],
   'custody.movement.reversed': [['reversedAt', 'event']],
+  // The corrected instant is planned from (a release's follow-up clocks), as the first one was.
+  'custody.movement.corrected': [
+    ['occurredAt', 'event'],
+    ['correctedAt', 'event'],
+  ],
   'referral.referral.outcome-recorded': [['decidedAt', 'event']],
   'referral.referral.closed': [['closedAt', 'event']],
   'assessment.consent.withdrawn': [['withdrawnAt', 'event']],
@@ -428,6 +435,34 @@ export function commandFor(event: KnownEvent, derive: (prisonNumber: string) => 
         reversedAt: event.data.reversedAt,
         eventId: event.eventId,
       });
+    case 'custody.movement.corrected': {
+      // A release or transfer corrected in place (movement-correction-1): a running journey plans
+      // from the corrected facts; one that has ended skips it with a log line (the custody record
+      // holds the correction). An older worker with no handler (a rolling deploy) is retried, then
+      // dead-lettered: never dropped.
+      const { episode, movement, correctedEventId, version, reason, correctedAt, occurredAt } = event.data;
+      return updateIfRunning(
+        movementCorrectedUpdate,
+        throughcareWorkflowId(personId, episode),
+        {
+          movement,
+          correctedEventId,
+          version,
+          reason,
+          correctedAt,
+          occurredAt,
+          previousOccurredAt: event.data.previousOccurredAt,
+          ...(event.data.toEstablishmentCode !== undefined
+            ? {
+                toEstablishmentCode: event.data.toEstablishmentCode,
+                previousToEstablishmentCode: event.data.previousToEstablishmentCode,
+              }
+            : {}),
+          eventId: event.eventId,
+        },
+        { handlerRequired: true },
+      );
+    }
     case 'referral.referral.outcome-recorded':
       return update(referralOutcomeUpdate, throughcareWorkflowId(personId, event.data.episode), {
         referralId: event.data.referralId,

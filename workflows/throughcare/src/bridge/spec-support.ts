@@ -149,6 +149,20 @@ export const plannableFacts: Array<[Key, Record<string, unknown>, string]> = [
     'reversedAt',
   ],
   [
+    'custody.movement.corrected@1',
+    {
+      episode: 1,
+      movement: 'RELEASE',
+      correctedEventId: id,
+      version: 2,
+      reason: 'WRONG_TIME',
+      correctedAt: at,
+      occurredAt: at,
+      previousOccurredAt: at,
+    },
+    'occurredAt',
+  ],
+  [
     'custody.gate-arrangement.recorded@1',
     { episode: 1, version: 1, forLiberationDate: '2027-03-05', collectedBy: 'NOBODY', recordedAt: at },
     'recordedAt',

@@ -15,6 +15,7 @@ import {
   type MeetingHeld,
   type NeedStopped,
   type MovementReversed,
+  type MovementCorrected,
   type ReferralAcknowledged,
   type ReferralClosed,
   type ReferralOutcome,
@@ -326,6 +327,71 @@ export function createFacts(
     },
   };
 
+  const movementCorrected: FactRule<MovementCorrected> = {
+    // A release or transfer of this episode corrected in place (`movement-correction-1`). Checked as
+    // its first recording was (after reception; a transfer changes the establishment); a version
+    // older than one applied is a redelivery and changes nothing.
+    validate: (f) => {
+      open();
+      plannable([
+        { field: 'occurredAt', value: f.occurredAt, role: 'event' },
+        { field: 'correctedAt', value: f.correctedAt, role: 'event' },
+      ]);
+      if (f.movement === 'RELEASE') {
+        if (s.release?.eventId !== f.correctedEventId)
+          reject(`no release ${f.correctedEventId} in this episode`);
+        if (s.release?.fromCourt) reject('a liberation from court is not corrected here');
+        if (f.toEstablishmentCode !== undefined) reject('a release has no destination to correct');
+        notBefore('release', f.occurredAt, input.receivedAt, 'reception');
+        return;
+      }
+      const at = s.transfers.findIndex((t) => t.eventId === f.correctedEventId);
+      if (at < 0) reject(`no transfer ${f.correctedEventId} in this episode`);
+      const t = s.transfers[at]!;
+      const to = f.toEstablishmentCode ?? t.toEstablishmentCode;
+      if (to === t.from) reject(`the transfer was from ${to}: a transfer must change the establishment`);
+      const next = s.transfers[at + 1];
+      if (next && next.toEstablishmentCode === to)
+        reject(`the next transfer (${next.eventId}) is to ${to}: a transfer must change the establishment`);
+      notBefore('transfer', f.occurredAt, input.receivedAt, 'reception');
+    },
+    apply: (f) => {
+      const applied = (s.corrections ?? []).filter((c) => c.eventId === f.correctedEventId).at(-1);
+      if (applied && f.version <= applied.version) return;
+      if (f.movement === 'RELEASE') {
+        const release = s.release!;
+        (s.corrections ??= []).push({
+          eventId: f.correctedEventId,
+          movement: 'RELEASE',
+          version: f.version,
+          correctedAt: f.correctedAt,
+          occurredAt: f.occurredAt,
+          previousOccurredAt: release.releasedAt,
+        });
+        release.releasedAt = f.occurredAt;
+        return;
+      }
+      const at = s.transfers.findIndex((t) => t.eventId === f.correctedEventId);
+      const t = s.transfers[at]!;
+      const to = f.toEstablishmentCode ?? t.toEstablishmentCode;
+      (s.corrections ??= []).push({
+        eventId: f.correctedEventId,
+        movement: 'TRANSFER',
+        version: f.version,
+        correctedAt: f.correctedAt,
+        occurredAt: f.occurredAt,
+        previousOccurredAt: t.transferredAt,
+        to,
+        previousTo: t.toEstablishmentCode,
+      });
+      // The next transfer left from where the person really was.
+      const next = s.transfers[at + 1];
+      if (next && next.from === t.toEstablishmentCode) next.from = to;
+      t.transferredAt = f.occurredAt;
+      t.toEstablishmentCode = to;
+    },
+  };
+
   const meetingHeld: FactRule<MeetingHeld> = {
     validate: (f) => {
       const b = s.bookings.find((x) => x.bookingId === f.bookingId);
@@ -547,6 +613,7 @@ export function createFacts(
     agencyAttendanceRecorded,
     riskAssessed,
     gateArrangementRecorded,
+    movementCorrected,
     consentWithdrawn,
     needStopped,
     caseCloseRequested,

@@ -69,6 +69,22 @@ export interface JourneyState {
     /** A transfer's destination (recorded since `planner-fixes-2`'s code; absent in older states). */
     to?: string;
   }[];
+  /**
+   * Releases and transfers corrected in place (`custody.movement.corrected`), in the order applied:
+   * the instant and destination before and after, for the plan and the agencies' message. The
+   * release and transfers above hold the corrected facts. Absent: none.
+   */
+  corrections?: {
+    eventId: string;
+    movement: 'RELEASE' | 'TRANSFER';
+    version: number;
+    correctedAt: string;
+    occurredAt: string;
+    previousOccurredAt: string;
+    /** A transfer's destination after and before. */
+    to?: string;
+    previousTo?: string;
+  }[];
   expectedReleaseDate: string;
   dateChanges: ReleaseDateChanged[];
   meetingsHeld: MeetingHeld[];

@@ -25,6 +25,7 @@ import {
   agencyAttendanceRecordedUpdate,
   riskAssessedUpdate,
   gateArrangementRecordedUpdate,
+  movementCorrectedUpdate,
   carriedHistorySignal,
   caseCloseRequestedUpdate,
   consentWithdrawnUpdate,
@@ -418,6 +419,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   onFact(agencyAttendanceRecordedUpdate, facts.agencyAttendanceRecorded);
   onFact(riskAssessedUpdate, facts.riskAssessed);
   onFact(gateArrangementRecordedUpdate, facts.gateArrangementRecorded);
+  onFact(movementCorrectedUpdate, facts.movementCorrected);
   onFact(consentWithdrawnUpdate, facts.consentWithdrawn);
   onFact(needStoppedUpdate, facts.needStopped);
   onFact(caseCloseRequestedUpdate, facts.caseCloseRequested);

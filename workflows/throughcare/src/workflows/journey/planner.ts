@@ -412,6 +412,17 @@ export const PATHWAY_OUTCOMES_PATCH = 'pathway-outcomes-1';
 export const GATE_RECONFIRMATION_PATCH = 'gate-reconfirmation-1';
 /** The attention key of arrangement `version` to confirm again for liberation on `date` (`gate-reconfirmation-1`). */
 export const gateReconfirmAction = (date: string, version: number) => `gate-reconfirm:${date}:v${version}`;
+/**
+ * Behaviour since this patch (issue 10, "the reversal or correction of any movement"): a release or
+ * transfer corrected in place (`custody.movement.corrected`, update `movementCorrected`) is planned
+ * from as corrected: the release's instant (follow-up clocks, the release day) and a transfer's
+ * instant and destination (where visits and meetings are booked, which prison acts on items; the
+ * next transfer left from the corrected destination). The agencies told the wrong prison or release
+ * day hear the correction (TRANSFERRED or RELEASED, in words that say it is a correction). Asked
+ * (and adopted, kept in `s.adopted`) only by a journey told of a correction: journeys recorded
+ * before it were never told one, and replay unchanged.
+ */
+export const MOVEMENT_CORRECTION_PATCH = 'movement-correction-1';
 /** The pathways in the vocabulary's order (the plan's `pathways`). */
 const PATHWAY_ORDER: readonly Pathway[] = Pathway.options;
 /** The statuses that say a referred need's support is no longer indicated (`pathway-outcomes-1`). */
@@ -722,6 +733,13 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       (s.adopted ??= []).push(SCOTLAND_RELEASE_DAY_PATCH);
     if (fixed() && s.gate !== undefined && !gateReconfirmation() && ask(GATE_RECONFIRMATION_PATCH))
       (s.adopted ??= []).push(GATE_RECONFIRMATION_PATCH);
+    if (
+      fixed() &&
+      (s.corrections?.length ?? 0) > 0 &&
+      !movementCorrections() &&
+      ask(MOVEMENT_CORRECTION_PATCH)
+    )
+      (s.adopted ??= []).push(MOVEMENT_CORRECTION_PATCH);
     if (fixed() && (s.risks?.length ?? 0) > 0 && !riskAssessed() && ask(RISK_ASSESSED_PATCH))
       (s.adopted ??= []).push(RISK_ASSESSED_PATCH);
     if (riskAssessed() && !riskNotices() && ask(RISK_NOTICE_PATCH)) {
@@ -766,6 +784,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   /** The agency collecting the person at the gate, once the journey acts on it (undefined: none, or not an agency). */
   const gateCollector = () =>
     gateReconfirmation() && s.gate?.collectedBy === 'AGENCY' ? s.gate.agencyId : undefined;
+  /** Whether the agencies hear of corrected releases and transfers (`movement-correction-1`). */
+  const movementCorrections = () => fixed() && (s.adopted?.includes(MOVEMENT_CORRECTION_PATCH) ?? false);
   /** Whether the journey acts on risk assessments (`risk-assessed-1`). */
   const riskAssessed = () => fixed() && (s.adopted?.includes(RISK_ASSESSED_PATCH) ?? false);
   /** The latest risk the journey keeps, once it acts on them (undefined: none, or before `risk-assessed-1`). */
@@ -2154,7 +2174,35 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         },
       });
     }
+    // Since `movement-correction-1`: the release day told was wrong (the release was corrected).
+    if (
+      movementCorrections() &&
+      t.custody === 'OUT' &&
+      released() &&
+      t.liberationDate !== lib &&
+      s.corrections!.some((c) => c.movement === 'RELEASE')
+    ) {
+      const from = s.release!.establishmentCode;
+      return notice({
+        subject: 'RELEASED',
+        message: `Correction: the person was released from ${from} on ${lib}, not on ${t.liberationDate} as first recorded.`,
+        fields: { liberationDate: lib, previousLiberationDate: t.liberationDate, establishmentCode: from },
+        apply: () => (t.liberationDate = lib),
+      });
+    }
     if (t.custody === 'IN' && t.establishmentCode !== est) {
+      // Since `movement-correction-1`: the prison told was a transfer's destination recorded wrongly.
+      const corrected =
+        movementCorrections() &&
+        s.corrections!.some((c) => c.movement === 'TRANSFER' && c.previousTo === t.establishmentCode) &&
+        s.transfers.every((x) => x.toEstablishmentCode !== t.establishmentCode);
+      if (corrected)
+        return notice({
+          subject: 'TRANSFERRED',
+          message: `Correction: the transfer recorded to ${t.establishmentCode} was to ${est}; the person is at ${est}, and visits and meetings are rebooked there.`,
+          fields: { establishmentCode: est, previousEstablishmentCode: t.establishmentCode },
+          apply: () => (t.establishmentCode = est),
+        });
       // The agency was told of a transfer since reversed: since `planner-fixes-2`, only when the
       // establishment it was told is a reversed transfer's destination (a reversal recorded before
       // destinations were kept counts as before); a transfer it never heard of, reversed, is not news.

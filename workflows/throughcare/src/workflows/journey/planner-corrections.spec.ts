@@ -1,0 +1,219 @@
+import type { MovementCorrected } from '@throughcare/contracts';
+import { MOVEMENT_CORRECTION_PATCH } from './planner';
+import type { SimulatedJourney } from './journey-simulation.spec-support';
+import { DAY, HOUR, releaseNow, screenedJourney } from './journey-simulation.spec-support';
+
+/**
+ * Releases and transfers corrected in place (`movement-correction-1`, issue 10: "the reversal or
+ * correction of any movement") on the simulated journey (pure core): the journey plans from the
+ * corrected facts and the agency told the wrong prison or day hears the correction.
+ */
+
+let events = 0;
+const factOf = (j: SimulatedJourney, fact: Omit<MovementCorrected, 'eventId' | 'correctedAt'>) => ({
+  ...fact,
+  correctedAt: j.now,
+  eventId: `e-corr-${++events}`,
+});
+function correct(j: SimulatedJourney, fact: Omit<MovementCorrected, 'eventId' | 'correctedAt'>) {
+  return j.tell(j.facts.movementCorrected, factOf(j, fact));
+}
+/** The journey's refusal of a correction (its validator's words), or undefined when it is taken. */
+function refusal(j: SimulatedJourney, fact: Omit<MovementCorrected, 'eventId' | 'correctedAt'>) {
+  try {
+    j.facts.movementCorrected.validate(factOf(j, fact));
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+const lastNotification = (j: SimulatedJourney) => j.s.notifications.at(-1)!;
+const live = (j: SimulatedJourney) =>
+  j.s.bookings.filter((b) => b.status === 'BOOKED').map((b) => `${b.kind} ${b.establishmentCode ?? '-'}`);
+
+/** Screened, then transferred from BAR to EDI and settled (the agency told EDI). */
+function transferredToEdi(refused: string[] = []): SimulatedJourney {
+  const j = screenedJourney(['ACCOMMODATION'], undefined, 40, refused);
+  j.t += DAY;
+  expect(
+    j.tell(j.facts.transferred, { toEstablishmentCode: 'EDI', transferredAt: j.now, eventId: 'to-edi' }),
+  ).toBe('applied');
+  j.advance(2 * HOUR);
+  j.run();
+  expect(lastNotification(j)).toMatchObject({ subject: 'TRANSFERRED' });
+  expect(j.notices.at(-1)!.fields).toMatchObject({ establishmentCode: 'EDI' });
+  return j;
+}
+
+/** The transfer to EDI was to GLE: corrected (version 2). */
+function correctEdiToGle(j: SimulatedJourney) {
+  const at = j.s.transfers[0]!.transferredAt;
+  return correct(j, {
+    movement: 'TRANSFER',
+    correctedEventId: 'to-edi',
+    version: 2,
+    reason: 'WRONG_DESTINATION',
+    occurredAt: at,
+    previousOccurredAt: at,
+    toEstablishmentCode: 'GLE',
+    previousToEstablishmentCode: 'EDI',
+  });
+}
+
+describe('releases and transfers corrected in place (movement-correction-1)', () => {
+  it('a transfer to the wrong prison, corrected: planned at the right one, and the agency told it was a correction', () => {
+    const j = transferredToEdi();
+    expect(correctEdiToGle(j)).toBe('applied');
+    j.run();
+    expect(j.s.adopted).toContain(MOVEMENT_CORRECTION_PATCH);
+    expect(j.p.reportedEstablishment()).toBe('GLE');
+    expect(j.s.corrections).toEqual([
+      expect.objectContaining({
+        eventId: 'to-edi',
+        movement: 'TRANSFER',
+        version: 2,
+        to: 'GLE',
+        previousTo: 'EDI',
+      }),
+    ]);
+    expect(lastNotification(j)).toMatchObject({
+      subject: 'TRANSFERRED',
+      message:
+        'Correction: the transfer recorded to EDI was to GLE; the person is at GLE, and visits and meetings are rebooked there.',
+    });
+    expect(j.notices.at(-1)!.fields).toMatchObject({
+      establishmentCode: 'GLE',
+      previousEstablishmentCode: 'EDI',
+    });
+    // Nothing stays booked at the prison the person never went to.
+    expect(live(j).filter((b) => b.includes(' EDI'))).toEqual([]);
+    // A later transfer leaves from the corrected prison.
+    expect(
+      j.tell(j.facts.transferred, { toEstablishmentCode: 'LOW', transferredAt: j.now, eventId: 'to-low' }),
+    ).toBe('applied');
+    expect(j.s.transfers.at(-1)).toMatchObject({ from: 'GLE', toEstablishmentCode: 'LOW' });
+  });
+
+  it('an earlier transfer corrected: the next one left from the corrected prison', () => {
+    const j = transferredToEdi();
+    j.tell(j.facts.transferred, { toEstablishmentCode: 'LOW', transferredAt: j.now, eventId: 'to-low' });
+    j.advance(2 * HOUR);
+    j.run();
+    correctEdiToGle(j);
+    j.run();
+    expect(j.s.transfers.map((t) => [t.from, t.toEstablishmentCode])).toEqual([
+      ['BAR', 'GLE'],
+      ['GLE', 'LOW'],
+    ]);
+    // Where the person is now did not change: no notice.
+    expect(j.p.reportedEstablishment()).toBe('LOW');
+    expect(lastNotification(j).message).not.toMatch(/^Correction/);
+  });
+
+  it('a release recorded on the wrong day, corrected: the follow-up clock moves and the agency hears the day; a time on the same day says nothing', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    j.t += 5 * DAY;
+    const releasedAt = releaseNow(j);
+    const told = lastNotification(j);
+    expect(told.subject).toBe('RELEASED');
+    const clock = () => j.s.deadlines.find((d) => d.key === 'firstAppointment:rel');
+    const before = { ...clock()! };
+    expect(before).toMatchObject({ status: 'OPEN', startedAt: releasedAt });
+    // Released three days before it was recorded (a weekend between, whatever the day).
+    const dayBefore = new Date(Date.parse(releasedAt) - 3 * DAY).toISOString();
+
+    expect(
+      correct(j, {
+        movement: 'RELEASE',
+        correctedEventId: 'rel',
+        version: 2,
+        reason: 'WRONG_TIME',
+        occurredAt: dayBefore,
+        previousOccurredAt: releasedAt,
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(j.s.release!.releasedAt).toBe(dayBefore);
+    expect(clock()).toMatchObject({ status: 'OPEN', startedAt: dayBefore });
+    expect(Date.parse(clock()!.dueAt)).toBeLessThan(Date.parse(before!.dueAt));
+    const correction = lastNotification(j);
+    expect(correction.subject).toBe('RELEASED');
+    expect(correction.message).toMatch(
+      /^Correction: the person was released from BAR on \d{4}-\d{2}-\d{2}, not on /,
+    );
+    expect(j.notices.at(-1)!.fields.previousLiberationDate).toBe(releasedAt.slice(0, 10));
+    const notices = j.s.notifications.length;
+
+    // An older version delivered late changes nothing.
+    correct(j, {
+      movement: 'RELEASE',
+      correctedEventId: 'rel',
+      version: 2,
+      reason: 'WRONG_TIME',
+      occurredAt: releasedAt,
+      previousOccurredAt: releasedAt,
+    });
+    j.run();
+    expect(j.s.release!.releasedAt).toBe(dayBefore);
+    // A later version moving the time within the day: applied, no notice (the day told stands).
+    const sameDay = new Date(Date.parse(dayBefore) + 30 * 60_000).toISOString();
+    correct(j, {
+      movement: 'RELEASE',
+      correctedEventId: 'rel',
+      version: 3,
+      reason: 'WRONG_TIME',
+      occurredAt: sameDay,
+      previousOccurredAt: dayBefore,
+    });
+    j.run();
+    expect(j.s.release!.releasedAt).toBe(sameDay);
+    expect(j.s.notifications).toHaveLength(notices);
+  });
+
+  it('refuses a correction of a movement this episode does not have, a destination for a release, and a transfer to where it left from', () => {
+    const j = transferredToEdi();
+    const base = { version: 2, occurredAt: j.now, previousOccurredAt: j.now } as const;
+    expect(
+      refusal(j, { ...base, movement: 'RELEASE', correctedEventId: 'rel', reason: 'WRONG_TIME' }),
+    ).toMatch(/no release rel in this episode/);
+    expect(
+      refusal(j, { ...base, movement: 'TRANSFER', correctedEventId: 'nope', reason: 'WRONG_TIME' }),
+    ).toMatch(/no transfer nope in this episode/);
+    const toBar = {
+      ...base,
+      movement: 'TRANSFER',
+      correctedEventId: 'to-edi',
+      reason: 'WRONG_DESTINATION',
+      toEstablishmentCode: 'BAR',
+      previousToEstablishmentCode: 'EDI',
+    } as const;
+    expect(refusal(j, toBar)).toMatch(/the transfer was from BAR/);
+    expect(correct(j, toBar)).toBe('rejected');
+    releaseNow(j);
+    expect(
+      refusal(j, {
+        ...base,
+        movement: 'RELEASE',
+        correctedEventId: 'rel',
+        reason: 'WRONG_DESTINATION',
+        toEstablishmentCode: 'GLE',
+      }),
+    ).toMatch(/a release has no destination/);
+    expect(j.s.corrections).toBeUndefined();
+  });
+
+  it('a journey replayed on the branch before the patch plans from the corrected prison but sends the plain transfer notice', () => {
+    const j = transferredToEdi([MOVEMENT_CORRECTION_PATCH]);
+    correctEdiToGle(j);
+    j.run();
+    expect(j.s.adopted ?? []).not.toContain(MOVEMENT_CORRECTION_PATCH);
+    expect(lastNotification(j)).toMatchObject({ subject: 'TRANSFERRED' });
+    expect(lastNotification(j).message).not.toMatch(/^Correction/);
+  });
+
+  it('a journey told no correction never asks the patch', () => {
+    const j = transferredToEdi();
+    releaseNow(j);
+    expect(j.s.adopted ?? []).not.toContain(MOVEMENT_CORRECTION_PATCH);
+  });
+});
