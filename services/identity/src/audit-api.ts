@@ -1,3 +1,4 @@
+import { IsoInstant } from '@throughcare/contracts';
 import type { Middleware, ParameterizedContext } from 'koa';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -19,7 +20,7 @@ export const IDENTITY_AUDIT_CHAIN = 'identity';
 const PATH = '/audit/records';
 const PERSON_ID = /^p[0-9a-f]{20}$/;
 
-const CursorSchema = z.object({ t: z.string().datetime(), id: z.number().int().positive() });
+const CursorSchema = z.object({ t: IsoInstant, id: z.number().int().positive() });
 const QuerySchema = z
   .object({
     subject: z
@@ -27,8 +28,8 @@ const QuerySchema = z
       .regex(PERSON_ID, 'must be a Throughcare person id such as p0123456789abcdef0123')
       .optional(),
     actor: z.string().min(1).max(300).optional(),
-    from: z.string().datetime({ offset: true }).optional(),
-    to: z.string().datetime({ offset: true }).optional(),
+    from: IsoInstant.optional(),
+    to: IsoInstant.optional(),
     after: z
       .string()
       .max(500)

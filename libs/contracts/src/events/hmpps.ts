@@ -11,6 +11,18 @@ import { EstablishmentCode, IsoInstant, PrisonNumber } from '../vocabulary';
  * On the bus, upstream systems publish these on `hmpps.inbound.<eventType>`, and the platform
  * publishes its own events in this shape on `hmpps.outbound.<eventType>` (the `hmpps` stream).
  */
+/**
+ * HMPPS publishers are Kotlin/Java: `OffsetDateTime.toString()` leaves the seconds out when they
+ * are zero (`2026-03-02T10:00Z`). Such an instant is taken and given its seconds before the
+ * platform's RFC 3339 check (review stop 43, M3): a movement at hh:mm:00 is never dead-lettered for
+ * its form.
+ */
+const JavaInstant = z.preprocess(
+  (v) =>
+    typeof v === 'string' ? v.replace(/^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(Z|[+-]\d{2}:\d{2})$/, '$1:00$2') : v,
+  IsoInstant,
+);
+
 export const HmppsDomainEvent = z.looseObject({
   eventType: z
     .string()
@@ -18,7 +30,7 @@ export const HmppsDomainEvent = z.looseObject({
     .max(200)
     .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'eventType must read <source>.<entity>.<past-tense>'),
   version: z.number().int().positive(),
-  occurredAt: IsoInstant,
+  occurredAt: JavaInstant,
   description: z.string().max(1000).optional(),
   detailUrl: z.url().optional(),
   additionalInformation: z.record(z.string(), z.unknown()).optional(),

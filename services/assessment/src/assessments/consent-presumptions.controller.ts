@@ -15,11 +15,18 @@ import { PrisonStaffOnly } from './establishment-scope';
 
 const problem = 'application/problem+json';
 
-/** The audit record's object: the filters asked (`establishment=<code or all>&presumedUntilBefore=<instant or none>`). */
-const filtersAsked: AuditResolver<string> = (ctx) =>
-  `establishment=${String(ctx.query['establishment'] ?? 'all')}&presumedUntilBefore=${String(
-    ctx.query['presumedUntilBefore'] ?? 'none',
-  )}`;
+/**
+ * The audit record's object: the filters asked (`establishment=<code or all>&presumedUntilBefore=
+ * <instant or none>`), each value URI-encoded: the raw query (a refusal's too) cannot forge another
+ * field with an `&` (review stop 43, N6).
+ */
+const filtersAsked: AuditResolver<string> = (ctx) => {
+  const value = (name: string, absent: string) => {
+    const v = ctx.query[name];
+    return v === undefined ? absent : encodeURIComponent(Array.isArray(v) ? v.join(',') : String(v));
+  };
+  return `establishment=${value('establishment', 'all')}&presumedUntilBefore=${value('presumedUntilBefore', 'none')}`;
+};
 
 /**
  * The cut-over's presumed cases (review stop 41, M6), for the staff who seek the person's real

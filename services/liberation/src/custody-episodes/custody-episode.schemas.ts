@@ -624,7 +624,8 @@ export interface EpisodeView {
    * release › other › PRRD › CRD › ARD (`displayedReleaseDate`, libs/domain): the latest release-date
    * change typed by its reason (HDC_APPROVED: HDCAD; PAROLE: APD; EARLY_RELEASE: EARLY_RELEASE;
    * OTHER: OTHER, a date of no known type, never shown as confirmed; RECALCULATION: CRD in
-   * England and Wales, ARD in Scotland; the recorded type when official dates are recorded), else
+   * England and Wales, ARD in Scotland; the type of the recorded date a recording moved it to, or
+   * while recorded dates give a release date, that date's type), else
    * the recorded official release date (PRRD › CRD › ARD), else the latest sentence calculation's
    * CRD/ARD: a recorded release date replaces a calculated one. Null when the episode holds none (a
    * date given only at reception has no known type).

@@ -87,6 +87,24 @@ describe('the displayed release date of an episode', () => {
         null,
       ),
     ).toEqual({ type: 'PRRD', date: '2029-02-01' });
+    // Review stop 43, M1: a RECALCULATION by hand or from upstream after the recording replaces the
+    // recorded date, typed as it (what the journey plans from is what is shown).
+    expect(
+      displayedReleaseDateOf(
+        'ENGLAND_AND_WALES',
+        { reason: 'RECALCULATION', expectedReleaseDate: '2029-04-01' },
+        calculated,
+        { type: 'PRRD', date: '2029-02-01' },
+      ),
+    ).toEqual({ type: 'PRRD', date: '2029-04-01' });
+    expect(
+      displayedReleaseDateOf(
+        'SCOTLAND',
+        { reason: 'RECALCULATION', expectedReleaseDate: '2029-04-01' },
+        null,
+        { type: 'CRD', date: '2029-02-01' },
+      ),
+    ).toEqual({ type: 'CRD', date: '2029-04-01' });
     // And a calculation's own change beside a recording of the same date: the recorded type shows.
     expect(
       displayedReleaseDateOf(

@@ -40,7 +40,8 @@ export const CALCULATED_RELEASE_DATE_TYPE: Readonly<Record<Jurisdiction, Calcula
  * - RECALCULATION: a sentence calculation's date (or an upstream system's recalculation), the CRD
  *   in England and Wales, the ARD in Scotland; a change a recording of official dates made, the
  *   type of the recorded date it moved to (PRRD, CRD or ARD), kept on the change: typed by what
- *   wrote it, not by the latest recording (review stop 42, N5).
+ *   wrote it, not by the latest recording (review stop 42, N5); any other RECALCULATION while a
+ *   recording gives a release date takes that date's type (it replaces the recorded date).
  */
 export function releaseDateTypeOfChange(
   reason: ReleaseDateChangeReason,
@@ -97,10 +98,13 @@ export function displayedReleaseDateOf(
   // The latest change is the date in force: it replaces a calculated or recorded date of the same type.
   if (latestChange)
     candidates[
+      // Typed by what wrote it (a recording keeps its type on the change: review stop 42, N5);
+      // another RECALCULATION while official dates stand (by hand, upstream) replaces the recorded
+      // date and takes its type, as the recorded calculation in force (review stop 43, M1).
       releaseDateTypeOfChange(
         latestChange.reason,
         jurisdiction,
-        latestChange.recordedReleaseDateType ?? undefined,
+        latestChange.recordedReleaseDateType ?? recorded?.type,
       )
     ] = latestChange.expectedReleaseDate;
   return displayedReleaseDate(candidates);

@@ -37,6 +37,20 @@ describe('parseHmppsEvent', () => {
     expect(parsed).toEqual({ ok: true, event: release });
   });
 
+  it('takes an instant as Java writes one at hh:mm:00 (no seconds) and gives it its seconds (review stop 43, M3)', () => {
+    const parsed = parseHmppsEvent(bytes({ ...release, occurredAt: '2026-11-30T10:15Z' }));
+    expect(parsed).toMatchObject({ ok: true, event: { occurredAt: '2026-11-30T10:15:00Z' } });
+    expect(parseHmppsEvent(bytes({ ...release, occurredAt: '2026-11-30T10:15+01:00' }))).toMatchObject({
+      ok: true,
+      event: { occurredAt: '2026-11-30T10:15:00+01:00' },
+    });
+    // Still an instant: a time without its offset is refused.
+    expect(parseHmppsEvent(bytes({ ...release, occurredAt: '2026-11-30T10:15' }))).toMatchObject({
+      ok: false,
+      code: 'INVALID_HMPPS_EVENT',
+    });
+  });
+
   it('refuses what is not one, naming the fields', () => {
     expect(parseHmppsEvent(bytes('{'))).toMatchObject({ ok: false, code: 'MALFORMED_JSON' });
     // The reason is logged and shown to operators: it quotes no part of the body.

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, MoreThan, type EntityManager } from 'typeorm';
 import { requireIfMatch } from '@throughcare/platform-http';
 import { ValidationFailedError } from '@throughcare/platform-errors';
-import { acrossScopes, withIdempotency } from '@throughcare/platform-persistence';
+import { acrossScopes, idempotencyKeyTaken, withIdempotency } from '@throughcare/platform-persistence';
 import { CustodyEpisode } from './custody-episode.entity';
 import {
   IdempotencyKeyReusedError,
@@ -39,6 +39,8 @@ interface FirstCorrection {
   toEstablishmentCode: string | null;
   reason: string;
   note: string | null;
+  /** The answer given, kept for a retry with the same key (absent from results kept before it). */
+  view?: MovementCorrectedView;
 }
 
 /** A fact of the episode a correction may not move a movement or absence past. */
@@ -76,10 +78,12 @@ export class MovementCorrectionService {
     context: RequestContext,
   ): Promise<CorrectionOutcome> {
     return this.dataSource.transaction(async (tx) => {
-      const found = await tx.findOneBy(Movement, { eventId });
+      // Found past the caller's scope, then checked (`visible`): the same 404 either way.
+      const found = await acrossScopes(tx, () => tx.findOneBy(Movement, { eventId }));
       if (!found) throw new MovementNotFoundError(eventId);
       await lockPerson(tx, found.personId);
-      if (!(await this.visible(tx, found, context))) throw new MovementNotFoundError(eventId);
+      const key = context.idempotencyKey && `liberation:movement-correction:${context.idempotencyKey}`;
+      if (!(await this.visible(tx, found, context, key))) throw new MovementNotFoundError(eventId);
       let created = false;
       const correct = async (manager: EntityManager): Promise<FirstCorrection> => {
         created = await this.apply(manager, eventId, body, ifMatch, context);
@@ -89,11 +93,13 @@ export class MovementCorrectionService {
           toEstablishmentCode: body.toEstablishmentCode ?? null,
           reason: body.reason,
           note: body.note ?? null,
+          // Read past the caller's scope: a destination corrected away from the caller's
+          // establishments leaves the episode outside them (review stop 43, S1), and the caller,
+          // allowed above, is owed the answer to what it did.
+          view: await acrossScopes(manager, () => correctionView(manager, eventId)),
         };
       };
-      const first = context.idempotencyKey
-        ? await withIdempotency(tx, `liberation:movement-correction:${context.idempotencyKey}`, correct)
-        : await correct(tx);
+      const first = key ? await withIdempotency(tx, key, correct) : await correct(tx);
       const differences = [
         ...(first.eventId === eventId ? [] : ['eventId']),
         ...(sameInstant(first.occurredAt, body.occurredAt ?? null) ? [] : ['occurredAt']),
@@ -103,30 +109,38 @@ export class MovementCorrectionService {
       ];
       if (differences.length > 0)
         throw new IdempotencyKeyReusedError('the correction sent with this Idempotency-Key', differences);
-      return { created, correction: await correctionView(tx, eventId) };
+      return {
+        created,
+        correction: first.view ?? (await acrossScopes(tx, () => correctionView(tx, eventId))),
+      };
     });
   }
 
-  /** Whether the caller may see the movement (read under the person's lock). */
+  /**
+   * Whether the caller may correct the movement (read under the person's lock): its establishments
+   * hold (or released) the episode. A retry of the caller's own correction (its Idempotency-Key,
+   * already taken) is answered the stored answer even when the correction took the episode out of
+   * the caller's establishments (a destination corrected away); a new correction is not (review
+   * stop 43, S1).
+   */
   private async visible(
     manager: EntityManager,
     movement: Movement,
     context: RequestContext,
+    key: string | undefined,
   ): Promise<boolean> {
     if (context.scope === 'unrestricted') return true;
-    // Its own correction (a destination corrected away from the caller's establishments) stays answered to it.
-    if (
-      await manager.existsBy(MovementCorrection, {
-        movementEventId: movement.eventId,
-        correctedBy: context.actor,
-      })
-    )
-      return true;
-    const episode = await manager.findOneByOrFail(CustodyEpisode, {
-      personId: movement.personId,
-      episode: movement.episode,
-    });
-    return isWithin(manager, episode, context.scope);
+    if (key && (await idempotencyKeyTaken(manager, key))) return true;
+    return acrossScopes(manager, async () =>
+      isWithin(
+        manager,
+        await manager.findOneByOrFail(CustodyEpisode, {
+          personId: movement.personId,
+          episode: movement.episode,
+        }),
+        context.scope,
+      ),
+    );
   }
 
   /** Returns whether this call corrected the movement. */

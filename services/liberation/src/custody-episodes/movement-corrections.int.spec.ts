@@ -220,6 +220,33 @@ describe('liberation: corrections in place of releases and transfers', () => {
     });
   });
 
+  it('the wrongly named prison alone corrects the destination (201); its retry is answered the same (200); it may not correct again once the episode left it (404) (review stop 43, S1)', async () => {
+    const personId = await inCustody();
+    const eventId = await transfer(personId, 'GMR', minutesAgo(900));
+    const gmr = prisonStaff('GMR');
+    const key = { 'idempotency-key': `spec-${randomUUID()}` };
+    const body = { toEstablishmentCode: 'LEI', reason: 'WRONG_DESTINATION' };
+    const first = await ctx.lib.post(`/movements/${eventId}/correction`, body, key, gmr);
+    expect(first.status).toBe(201);
+    const answer = await json<MovementCorrectedView>(first);
+    expect(answer).toMatchObject({ toEstablishmentCode: 'LEI', establishmentCode: 'LEI' });
+    // The episode is LEI's now: GMR no longer reads it.
+    expect((await ctx.lib.get(`/people/${personId}/episodes/1`, gmr)).status).toBe(404);
+    // Its retry (the answer lost on the way) is answered what it was.
+    const retry = await ctx.lib.post(`/movements/${eventId}/correction`, body, key, gmr);
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual(answer);
+    // A new correction is not GMR's to make any more.
+    const again = await ctx.lib.post(
+      `/movements/${eventId}/correction`,
+      { occurredAt: minutesAgo(905), reason: 'WRONG_TIME' },
+      { 'idempotency-key': `spec-${randomUUID()}` },
+      gmr,
+    );
+    expect(again.status).toBe(404);
+    expect(await ctx.lib.outboxRows('custody.movement.corrected', personId)).toHaveLength(1);
+  });
+
   it("corrects a release's instant on the episode too; refuses one before the reception, past a transfer, or of a reversed release; a release has no destination (400)", async () => {
     const receivedAt = minutesAgo(2000);
     const personId = await inCustody(receivedAt);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { z } from 'zod';
-import { EstablishmentCode } from '@throughcare/contracts';
+import { EstablishmentCode, IsoInstant } from '@throughcare/contracts';
 import { keysetCursor } from '@throughcare/platform-http';
 import { COURT_DAY_TIME_ZONE, ROTL_DEFAULT_DUE_BACK_HOURS } from './absence-due';
 import { whereEstablishment, type EstablishmentScope } from './prison-scope';
@@ -32,7 +32,7 @@ const DUE_BY = `COALESCE(a.due_back_at, CASE a.kind
   WHEN 'COURT' THEN (date_trunc('day', a.left_at AT TIME ZONE :zone) + interval '1 day') AT TIME ZONE :zone
   ELSE a.left_at + make_interval(hours => :rotlHours) END)`;
 
-export const OverdueAbsenceCursor = keysetCursor(z.object({ dueBy: z.iso.datetime(), id: z.uuid() }));
+export const OverdueAbsenceCursor = keysetCursor(z.object({ dueBy: IsoInstant, id: z.uuid() }));
 export const ListOverdueAbsencesQuerySchema = z
   .object({
     establishmentCode: EstablishmentCode.optional().describe(

@@ -6,6 +6,7 @@ import {
   Jurisdiction,
   type ReplanCursor,
   type ReplanProgress,
+  IsoInstant,
 } from '@throughcare/contracts';
 import { OFFENCE_CATEGORIES } from '@throughcare/domain';
 import type { ProposedReleasePoint, ReplanApplyFailureStatus, ReplanItemStatus } from './replan.entities';
@@ -114,7 +115,7 @@ export type ReplanPath = z.output<typeof ReplanPathSchema>;
 export const ReplanStatus = z.enum(['DRY_RUN_RUNNING', 'DRY_RUN_DONE', 'APPLYING', 'APPLIED', 'FAILED']);
 export type ReplanStatus = z.infer<typeof ReplanStatus>;
 
-export const ReplanRunCursor = keysetCursor(z.object({ requestedAt: z.iso.datetime(), id: z.uuid() }));
+export const ReplanRunCursor = keysetCursor(z.object({ requestedAt: IsoInstant, id: z.uuid() }));
 export const ListReplansQuerySchema = z
   .object({
     status: ReplanStatus.optional().describe(

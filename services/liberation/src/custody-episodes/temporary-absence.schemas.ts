@@ -83,7 +83,7 @@ export type AbsencePath = z.output<typeof AbsencePathSchema>;
 export const AbsenceStatus = z.enum(['OUT', 'RETURNED', 'RELEASED', 'TRANSFERRED', 'REVERSED']);
 export type AbsenceStatus = z.infer<typeof AbsenceStatus>;
 
-export const AbsenceCursor = keysetCursor(z.object({ leftAt: z.iso.datetime(), id: z.uuid() }));
+export const AbsenceCursor = keysetCursor(z.object({ leftAt: IsoInstant, id: z.uuid() }));
 export const ListAbsencesQuerySchema = z
   .object({
     status: AbsenceStatus.optional().describe(

@@ -230,8 +230,9 @@ export class UpstreamMovementsApplier {
         const { reversedEventId, reversedAt, movement: kind } = event.data;
         const body = dataOf(ReverseMovementBodySchema, { reversedAt });
         const movement = await this.dataSource.manager.findOneBy(Movement, { eventId: reversedEventId });
+        if (!movement) throw this.movementNotYetKnown('reversedEventId', reversedEventId);
         // A movement's person and kind never change: safe to check before the service locks.
-        if (movement && (movement.movement !== kind || movement.personId !== personId)) {
+        if (movement.movement !== kind || movement.personId !== personId) {
           throw new PermanentError(
             'REVERSAL_MISMATCH',
             `data.reversedEventId ${reversedEventId} is a ${movement.movement.toLowerCase()} of ${movement.personId === personId ? 'this person' : 'another person'}, not a ${kind.toLowerCase()} of person ${personId}`,
@@ -259,7 +260,8 @@ export class UpstreamMovementsApplier {
         const { correctedEventId, reason, occurredAt, toEstablishmentCode } = event.data;
         const body = dataOf(CorrectMovementBodySchema, { occurredAt, toEstablishmentCode, reason });
         const movement = await this.dataSource.manager.findOneBy(Movement, { eventId: correctedEventId });
-        if (movement) refuseAnotherCorrection(movement, personId, event.data);
+        if (!movement) throw this.movementNotYetKnown('correctedEventId', correctedEventId);
+        refuseAnotherCorrection(movement, personId, event.data);
         await this.corrections.correct(correctedEventId, body, undefined, context);
         break;
       }
@@ -281,6 +283,19 @@ export class UpstreamMovementsApplier {
         break;
       }
     }
+  }
+
+  /**
+   * A reversal or correction of a movement the custody record does not hold (yet): after a restart
+   * a person's later events may overtake the one redelivered (see DEFAULT_EPISODE_LATE_HORIZON_MS),
+   * so it is held for the horizon, then dead-lettered (review stop 43, M5), as an absence's is.
+   */
+  private movementNotYetKnown(field: string, eventId: string): TransientError {
+    return new TransientError(
+      'MOVEMENT_NOT_YET_KNOWN',
+      `data.${field} ${eventId} is no movement of the custody record: it may still be on its way (held for ${Math.round(this.episodeLateHorizonMs / 1000)} s, then dead-lettered)`,
+      this.episodeLateHorizonMs,
+    );
   }
 
   /**

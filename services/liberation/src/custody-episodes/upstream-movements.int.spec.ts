@@ -763,8 +763,15 @@ describe('liberation applies custody movements published straight onto the bus (
       });
     const stale = correction({ previousOccurredAt: minutesAgo(1000), version: 3 });
     const ofARelease = correction({ movement: 'RELEASE' });
+    // A movement the record does not hold (yet): held for the horizon (3 s in the specs), then
+    // dead-lettered (review stop 43, M5).
+    const unknown = correction({ correctedEventId: randomUUID() });
     await publish(stale);
     await publish(ofARelease);
+    await publish(unknown);
+    const notYet = await deadLetterOf(unknown.eventId);
+    expect(notYet.headers?.get(DlqHeaders.code)).toBe('RETRIES_EXHAUSTED');
+    expect(notYet.headers?.get(DlqHeaders.reason)).toMatch(/MOVEMENT_NOT_YET_KNOWN.*data\.correctedEventId/);
     const dead = await deadLetterOf(stale.eventId);
     expect(dead.headers?.get(DlqHeaders.code)).toBe('CORRECTION_MISMATCH');
     expect(dead.headers?.get(DlqHeaders.reason)).toMatch(

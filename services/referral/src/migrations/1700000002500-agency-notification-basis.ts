@@ -5,8 +5,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * told), OPEN_REFERRAL (a copy for an agency holding an open referral of the episode) or
  * GATE_COLLECTOR (a copy for the agency collecting the person at the gate, which may hold no
  * referral: `basis_reference` names the arrangement's version, e.g. `gate-arrangement-v2`).
- * Null for the notices made before: their basis was not kept. Columns only (no scan); the
- * table's row-level security covers them.
+ * Null for the notices made before: their basis was not kept. The columns are a catalogue change;
+ * the checks are added NOT VALID (no scan under the exclusive lock) and validated by 2501 in a
+ * transaction of its own, under a lock that lets reads and writes go on (review stop 43, N2). The
+ * table's row-level security covers the columns.
  */
 export class AgencyNotificationBasis1700000002500 implements MigrationInterface {
   readonly name = 'AgencyNotificationBasis1700000002500';
@@ -18,9 +20,9 @@ export class AgencyNotificationBasis1700000002500 implements MigrationInterface 
         ADD COLUMN "basis" text NULL,
         ADD COLUMN "basis_reference" text NULL,
         ADD CONSTRAINT "agency_notification_basis" CHECK (
-          "basis" IS NULL OR "basis" IN ('ADDRESSED', 'OPEN_REFERRAL', 'GATE_COLLECTOR')),
+          "basis" IS NULL OR "basis" IN ('ADDRESSED', 'OPEN_REFERRAL', 'GATE_COLLECTOR')) NOT VALID,
         ADD CONSTRAINT "agency_notification_basis_reference" CHECK (
-          ("basis" = 'GATE_COLLECTOR') = ("basis_reference" IS NOT NULL))`);
+          ("basis" = 'GATE_COLLECTOR') = ("basis_reference" IS NOT NULL)) NOT VALID`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

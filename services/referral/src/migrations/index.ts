@@ -25,6 +25,7 @@ import { ReferralAppointmentStatuses1700000002200 } from './1700000002200-referr
 import { ReferralStatusAcceptanceInForce1700000002300 } from './1700000002300-referral-status-acceptance-in-force';
 import { AgencyNotificationRiskEscalated1700000002400 } from './1700000002400-agency-notification-risk-escalated';
 import { AgencyNotificationBasis1700000002500 } from './1700000002500-agency-notification-basis';
+import { ValidateAgencyNotificationBasis1700000002501 } from './1700000002501-validate-agency-notification-basis';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const referralMigrations = [
@@ -54,6 +55,7 @@ export const referralMigrations = [
   ReferralStatusAcceptanceInForce1700000002300,
   AgencyNotificationRiskEscalated1700000002400,
   AgencyNotificationBasis1700000002500,
+  ValidateAgencyNotificationBasis1700000002501,
 ];
 
 /** Every table under row-level security today (700's, the schedules of 900, the notes of 1100, the webhooks of 1600, the engagement requests of 1800). */

@@ -18,6 +18,7 @@ import { AppointmentCancelledByChecks1700000001400 } from './1700000001400-appoi
 import { AgencyNotificationReleased1700000001500 } from './1700000001500-agency-notification-released';
 import { AgencyNotificationRiskEscalated1700000002400 } from './1700000002400-agency-notification-risk-escalated';
 import { AgencyNotificationBasis1700000002500 } from './1700000002500-agency-notification-basis';
+import { ValidateAgencyNotificationBasis1700000002501 } from './1700000002501-validate-agency-notification-basis';
 import { AgencyNotificationMeeting1700000002100 } from './1700000002100-agency-notification-meeting';
 import { Webhooks1700000001600 } from './1700000001600-webhooks';
 import { WebhookEndpointHealth1700000001700 } from './1700000001700-webhook-endpoint-health';
@@ -1114,6 +1115,27 @@ describe('referral migrations (real Postgres)', () => {
       await after.undoLastMigration({ transaction: 'each' });
       await expect(notice('ADDRESSED', null)).rejects.toThrow(/basis/);
       await after.query(`DELETE FROM referral.agency_notification WHERE person_id = 'p00000000000000002500'`);
+    } finally {
+      await after.destroy();
+    }
+  });
+  it('validates 2500’s checks in a transaction of their own (2501)', async () => {
+    const after = await open(
+      referralMigrations.slice(
+        0,
+        referralMigrations.indexOf(ValidateAgencyNotificationBasis1700000002501) + 1,
+      ),
+    );
+    try {
+      expect(
+        await after.query(
+          `SELECT conname, convalidated FROM pg_constraint
+            WHERE conname IN ('agency_notification_basis', 'agency_notification_basis_reference') ORDER BY conname`,
+        ),
+      ).toEqual([
+        { conname: 'agency_notification_basis', convalidated: true },
+        { conname: 'agency_notification_basis_reference', convalidated: true },
+      ]);
     } finally {
       await after.destroy();
     }

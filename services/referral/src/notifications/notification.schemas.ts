@@ -50,7 +50,10 @@ export const NotifyAgencyInputSchema = z
           .object({
             agencyId: z.string().min(1).max(200),
             because: z.enum(NOTIFICATION_COPY_BASES),
-            reference: z.string().min(1).max(200),
+            // Only what the basis rests on: it is written into the audit record's object.
+            reference: z
+              .string()
+              .regex(/^gate-arrangement-v[1-9]\d{0,8}$/, 'must read gate-arrangement-v<version>'),
           })
           .strict(),
       )
@@ -59,6 +62,14 @@ export const NotifyAgencyInputSchema = z
     correlationId: z.string().min(1).max(200),
   })
   .superRefine((input, ctx) => {
+    // The gate collector's basis is the liberation date it collects on, nothing else (review stop 43, N3).
+    if (input.alsoTell !== undefined && input.subject !== 'LIBERATION_DATE_CHANGED') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alsoTell'],
+        message: 'only with LIBERATION_DATE_CHANGED (the gate collector hears the date it collects on)',
+      });
+    }
     if (input.previousLiberationDate !== undefined && input.liberationDate === undefined) {
       ctx.addIssue({
         code: 'custom',

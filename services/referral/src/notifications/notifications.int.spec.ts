@@ -339,6 +339,8 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         subject: 'LIBERATION_DATE_CHANGED',
         liberationDate: '2027-03-12',
         previousLiberationDate: '2027-03-05',
+        preReleaseMeetingDate: '2027-03-01',
+        preReleaseMeetingEstablishmentCode: 'BAR',
         alsoTell,
       });
     // The collector named once, with a referred agency and the told one named too: each one copy.
@@ -357,6 +359,8 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         subject: 'LIBERATION_DATE_CHANGED',
         liberationDate: '2027-03-12',
         basis: { because: 'GATE_COLLECTOR', reference: 'gate-arrangement-v2' },
+        // The date it collects on, not the pre-release meeting (review stop 43, N3).
+        preReleaseMeeting: null,
       }),
     ]);
     // Why each agency holds it (review stop 42, M5): the told one, the referred one on its referral.
@@ -379,21 +383,28 @@ describe('agency notifications of plan changes: notifyAgency and the inbox (real
         route: 'activity:notifyAgency',
       }),
     ]);
+    const referredCopy = ((await (await get('/notifications', referred)).json()) as Page<NotificationView>)
+      .items[0]!;
+    expect(referredCopy.preReleaseMeeting).toEqual({ date: '2027-03-01', establishmentCode: 'BAR' });
     // A notice for the told agency alone (no meeting possible) goes to nobody else.
-    await notifications.notify(
-      aNotification({
-        agencyId: told,
-        personId,
-        subject: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
-        liberationDate: '2027-03-12',
-        alsoTell: [gate(collector)],
-      }),
-    );
+    const impossible = aNotification({
+      agencyId: told,
+      personId,
+      subject: 'PRE_RELEASE_MEETING_IMPOSSIBLE',
+      liberationDate: '2027-03-12',
+      alsoTell: [gate(collector)],
+    });
+    await notifications.notify(impossible);
     expect(await rowsOf(collector)).toHaveLength(1);
-    // An alsoTell without its basis is refused at the activity's edge (ReferralActivities).
-    expect(NotifyAgencyInputSchema.safeParse({ ...change(undefined), alsoTell: [collector] }).success).toBe(
-      false,
-    );
+    // At the activity's edge (ReferralActivities): alsoTell only with a changed liberation date, each
+    // with its basis, the reference naming an arrangement's version only.
+    const refusedFields = (input: unknown) =>
+      NotifyAgencyInputSchema.safeParse(input).error?.issues.map((i) => i.path.join('.'));
+    expect(refusedFields(impossible)).toEqual(['alsoTell']);
+    expect(refusedFields({ ...change(undefined), alsoTell: [collector] })).toEqual(['alsoTell.0']);
+    expect(
+      refusedFields({ ...change([{ ...gate(collector), reference: 'gate-arrangement-v2&agency=x' }]) }),
+    ).toEqual(['alsoTell.0.reference']);
   });
 
   it('names the pre-release meeting with a changed date: in the told agency’s notice and every copy, the inbox, the event and the written message', async () => {

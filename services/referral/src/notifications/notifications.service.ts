@@ -100,7 +100,12 @@ export class NotificationsService {
           if (!bases.has(t.agencyId)) bases.set(t.agencyId, { because: t.because, reference: t.reference });
         bases.delete(input.agencyId);
         for (const [agencyId, basis] of [...bases].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-          const copyId = await this.record(tx, input, agencyId, undefined, now, basis);
+          // The collector hears the date it collects on, not the pre-release meeting (review stop 43, N3).
+          const told =
+            basis.because === 'GATE_COLLECTOR'
+              ? { ...input, preReleaseMeetingDate: undefined, preReleaseMeetingEstablishmentCode: undefined }
+              : input;
+          const copyId = await this.record(tx, told, agencyId, undefined, now, basis);
           if (basis.because !== 'OPEN_REFERRAL') await this.auditCopy(tx, input, agencyId, copyId, basis);
         }
       }

@@ -8,7 +8,7 @@ const PersonId = z.string().regex(/^p[0-9a-f]{20}$/, 'must be a pseudonymous per
 /** Keyset over (since, person, episode, item), oldest first. */
 export const AttentionCursor = keysetCursor(
   z.object({
-    since: z.iso.datetime({ offset: true }),
+    since: IsoInstant,
     personId: PersonId,
     episode: z.number().int().min(1),
     itemId: z.string().min(1).max(40),

@@ -6,7 +6,7 @@ export const RepairStatuses = ['PENDING', 'RESETTING', 'RESET', 'INCOMPLETE', 'R
 export type RepairStatus = (typeof RepairStatuses)[number];
 
 /** Keyset over (detected, run), newest first. */
-export const RepairCursor = keysetCursor(z.object({ at: z.iso.datetime({ offset: true }), runId: z.uuid() }));
+export const RepairCursor = keysetCursor(z.object({ at: IsoInstant, runId: z.uuid() }));
 
 export const ListRepairsQuerySchema = z
   .object({

@@ -3,9 +3,7 @@ import { IsoInstant, Pathway } from '@throughcare/contracts';
 import { keysetCursor } from '@throughcare/platform-http';
 
 /** Keyset over (breached_at, id), newest first. */
-export const BreachCursor = keysetCursor(
-  z.object({ breachedAt: z.iso.datetime({ offset: true }), id: z.uuid() }),
-);
+export const BreachCursor = keysetCursor(z.object({ breachedAt: IsoInstant, id: z.uuid() }));
 // Suffixed `Schema`: a parameter type sharing a zod value's name breaks Swagger's metadata.
 const CursorSchema = BreachCursor.schema;
 

@@ -2546,8 +2546,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (v3 && meetingImpossible()) {
       const action = `meeting-impossible:${liberationDate()}`;
       const earlier = s.attention.filter((a) => a.action === action);
-      // An item the journey closed itself when the date moved away is raised again on its return; one
-      // staff resolved (SKIP) holds for this arrangement version only (the version is in the key).
+      // An item the journey closed itself when the date moved away is raised again on its return.
       const closedByJourney =
         earlier.length > 0 &&
         earlier.every((a) => a.status === 'RESOLVED' && a.resolution?.by === 'throughcare') &&
