@@ -32,6 +32,13 @@ describe('IsoInstant and IsoDate', () => {
     expect(result.error!.issues.map((i) => i.message).join(' ')).toContain(message);
   });
 
+  it('gives one issue a value: the form, else the first bound broken (a field is named once)', () => {
+    for (const v of ['tomorrow', '2026-13-01T10:00Z', '0000-01-01T00:00Z', '2026-03-02T10:00:00-23:59'])
+      expect([v, IsoInstant.safeParse(v).error!.issues]).toEqual([v, [expect.anything()]]);
+    for (const v of ['tomorrow', '0000-13-45'])
+      expect([v, IsoDate.safeParse(v).error!.issues]).toEqual([v, [expect.anything()]]);
+  });
+
   it('dates: any year but 0000', () => {
     expect(IsoDate.safeParse('0001-01-01').success).toBe(true);
     expect(IsoDate.safeParse('2028-02-29').success).toBe(true);

@@ -32,6 +32,7 @@ import {
   RISK_ASSESSED_PATCH,
   RISK_NOTICE_PATCH,
   GATE_RECONFIRMATION_PATCH,
+  MOVEMENT_CORRECTION_PATCH,
 } from './journey/planner';
 import { hasPatchMarker, journeyBundle } from './journey-harness';
 import { REPLAN_HEARTBEAT_PATCH, REPLAN_PAUSE_PATCH } from './release-point-replan.workflow';
@@ -216,6 +217,10 @@ const V3_HISTORIES: string[] = [
   // GATE_ARRANGEMENT_RECONFIRMATION raised, the changed date's notice with a copy for the collector
   // (alsoTell), the item closed by the arrangement reconfirmed for the new date.
   'v3.gate-reconfirmation.raised-told-closed',
+  // Branch of `movement-correction-1` (issue 10, the correction of any movement): a transfer to GLE
+  // settled and told, then corrected to LEI: planned at LEI, the agency told it was a correction,
+  // the same correction redelivered changing nothing.
+  'v3.movement-correction.transfer-destination',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -241,7 +246,7 @@ describe('journey replay over recorded histories', () => {
     );
   });
 
-  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, need-superseded-undue-1, court-reversal-notice-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1, risk-notice-1, ew-short-sentence-1 and gate-reconfirmation-1 in those named for them)', async () => {
+  it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, need-superseded-undue-1, court-reversal-notice-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1, risk-notice-1, ew-short-sentence-1, gate-reconfirmation-1 and movement-correction-1 in those named for them)', async () => {
     const read = async (file: string) =>
       historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
     const text = (p: { data?: Uint8Array | null }): string =>
@@ -520,6 +525,17 @@ describe('journey replay over recorded histories', () => {
             '"alsoTell":[{"agencyId":"collector-1","because":"GATE_COLLECTOR","reference":"gate-arrangement-v1"}]',
           ),
         ]).toEqual([file, true, true]);
+      // movement-correction-1 is asked only by a journey told of a correction: its file carries it,
+      // and the agency heard the correction.
+      expect([file, markers.includes(MOVEMENT_CORRECTION_PATCH)]).toEqual([
+        file,
+        file.includes('.movement-correction.'),
+      ]);
+      if (file.includes('.movement-correction.'))
+        expect([
+          file,
+          await scheduledWith(file, 'notifyAgency', 'Correction: the transfer recorded to GLE was to LEI'),
+        ]).toEqual([file, true]);
       // pathway-hold-1 is asked only where a need the assessments no longer indicate would be referred.
       expect([file, markers.includes(PATHWAY_HOLD_PATCH)]).toEqual([file, file.includes('.pathway-hold.')]);
       if (file.includes('.pathway-hold.'))

@@ -1,0 +1,94 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
+import {
+  caseCloseRequestedUpdate,
+  movementCorrectedUpdate,
+  transferredUpdate,
+  type PlanView,
+} from '@throughcare/contracts';
+import * as harness from './journey-harness';
+
+const { advance, recordHistory, recordingActivities, screenAndRefer, serverNow, startJourney } = harness;
+const { receptionInput, settleAttention, tell, waitForPlan, withWorkers } = harness;
+
+let env: TestWorkflowEnvironment;
+harness.useJourneyEnvironment((created) => (env = created));
+
+/** The test is over: the journey is closed and settled (it must not run on a later test's workers). */
+async function closeJourney(handle: WorkflowHandle): Promise<void> {
+  await tell(handle, caseCloseRequestedUpdate, {
+    reason: 'OTHER',
+    requestedAt: await serverNow(env),
+    note: 'test over',
+  });
+  await settleAttention(handle);
+}
+
+const told = (p: PlanView) => (p.notifications ?? []).filter((n) => n.subject === 'TRANSFERRED');
+
+describe('journey: a movement corrected in place (movement-correction-1; issue 10)', () => {
+  it('a transfer to the wrong prison, corrected: planned at the right one, and the agency told it was a correction', async () => {
+    const acts = recordingActivities();
+    await withWorkers(env, acts, async () => {
+      const handle = await startJourney(env, await receptionInput(env));
+      const referred = await screenAndRefer(env, handle, acts, ['ACCOMMODATION']);
+      await waitForPlan(handle, (p) => p.liberationDate !== undefined && !p.working, 'planned');
+
+      const transfer = randomUUID();
+      const transferredAt = await serverNow(env);
+      await tell(handle, transferredUpdate, { toEstablishmentCode: 'GLE', transferredAt, eventId: transfer });
+      await advance(env, '46 minutes', handle);
+      await waitForPlan(
+        handle,
+        (p) => p.establishmentCode === 'GLE' && told(p).length === 1 && !p.working,
+        'moved to GLE, agency told',
+      );
+
+      // The person went to LEI, not GLE: corrected in place (custody.movement.corrected).
+      await tell(handle, movementCorrectedUpdate, {
+        movement: 'TRANSFER',
+        correctedEventId: transfer,
+        version: 2,
+        reason: 'WRONG_DESTINATION',
+        correctedAt: await serverNow(env),
+        occurredAt: transferredAt,
+        previousOccurredAt: transferredAt,
+        toEstablishmentCode: 'LEI',
+        previousToEstablishmentCode: 'GLE',
+      });
+      const corrected = await waitForPlan(
+        handle,
+        (p) => p.establishmentCode === 'LEI' && told(p).length === 2 && !p.working,
+        'planned at LEI, agency told of the correction',
+      );
+      expect(told(corrected)[1]).toMatchObject({
+        agencyId: referred.agencyId,
+        message:
+          'Correction: the transfer recorded to GLE was to LEI; the person is at LEI, and visits and meetings are rebooked there.',
+      });
+      // Nothing stays booked at the prison the person never went to.
+      expect(
+        (corrected.bookings ?? []).filter((b) => b.status === 'BOOKED' && b.establishmentCode === 'GLE'),
+      ).toEqual([]);
+      const notices = acts.effects.filter((e) => e.kind === 'agencyNotified' && e.subject === 'TRANSFERRED');
+      expect(notices.at(-1)).toMatchObject({ establishmentCode: 'LEI', previousEstablishmentCode: 'GLE' });
+
+      // The same correction delivered again (redelivery, another event id): nothing more.
+      await tell(handle, movementCorrectedUpdate, {
+        movement: 'TRANSFER',
+        correctedEventId: transfer,
+        version: 2,
+        reason: 'WRONG_DESTINATION',
+        correctedAt: await serverNow(env),
+        occurredAt: transferredAt,
+        previousOccurredAt: transferredAt,
+        toEstablishmentCode: 'LEI',
+        previousToEstablishmentCode: 'GLE',
+      });
+      expect(told(await waitForPlan(handle, (p) => !p.working, 'redelivery applied'))).toHaveLength(2);
+      await recordHistory(handle, 'v3.movement-correction.transfer-destination');
+      await closeJourney(handle);
+    });
+  });
+});
