@@ -22,6 +22,7 @@ export class AppModule {
     const custodyEpisodes = CustodyEpisodesModule.register({
       personIdSecret: config.PERSON_ID_SECRET,
       replanWorkflowTaskQueue: config.REPLAN_WORKFLOW_TASK_QUEUE,
+      replanStopCheckMs: config.REPLAN_STOP_CHECK_SECONDS * 1000,
       episodeLateHorizonMs: config.UPSTREAM_EPISODE_LATE_HORIZON_SECONDS * 1000,
       releaseDecisionVersionRequired: config.RELEASE_DECISION_VERSION_REQUIRED,
       ...(config.HMPPS_ADMISSION_ESTABLISHMENTS

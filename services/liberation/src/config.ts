@@ -38,6 +38,12 @@ export const LiberationConfigSchema = z.object({
    */
   REPLAN_WORKFLOW_TASK_QUEUE: z.string().min(1).max(200).default('throughcare'),
   /**
+   * How often (seconds) the service looks for a re-plan apply whose workflow stopped without
+   * completing (failed, terminated, cancelled, timed out), so it reads FAILED and is logged for
+   * operators without anyone reading it first. 0: only when read.
+   */
+  REPLAN_STOP_CHECK_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /**
    * "true": a PAROLE or EARLY_RELEASE change sent over HTTP must name the sentence calculation
    * version it was decided on (422 SENTENCE_CALCULATION_VERSION_REQUIRED). "false" (the default,
    * for the transition while clients are released that send it): one that names none is recorded

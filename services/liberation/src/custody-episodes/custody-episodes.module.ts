@@ -39,7 +39,7 @@ import { RELEASE_DECISION_VERSION_REQUIRED, ReleaseDateService } from './release
 import { ReleasesService } from './releases.service';
 import { AdoptedReleasePoint, ReplanItem, ReplanRun } from './replan.entities';
 import { ReplansController } from './replans.controller';
-import { REPLAN_WORKFLOW_TASK_QUEUE, ReplanService } from './replan.service';
+import { REPLAN_STOP_CHECK_MS, REPLAN_WORKFLOW_TASK_QUEUE, ReplanService } from './replan.service';
 import { SentenceCalculationRecord } from './sentence-calculation.entity';
 import { RecordedSentenceDates } from './recorded-dates.entity';
 import { RecordedDatesController } from './recorded-dates.controller';
@@ -87,6 +87,8 @@ export const CUSTODY_ENTITIES = [
 export interface CustodyEpisodesOptions {
   /** REPLAN_WORKFLOW_TASK_QUEUE: where a release-point re-plan's workflow runs. */
   replanWorkflowTaskQueue: string;
+  /** REPLAN_STOP_CHECK_SECONDS, in ms (0: a stopped apply is found only when read). */
+  replanStopCheckMs?: number;
   /** PERSON_ID_SECRET: keys the prison number → person id derivation. */
   personIdSecret: string;
   /** UPSTREAM_EPISODE_LATE_HORIZON_SECONDS, in ms (default 60 s: about twice the consumer's ack wait). */
@@ -144,6 +146,7 @@ export class CustodyEpisodesModule {
         OverdueAbsencesService,
         GateArrangementsService,
         { provide: REPLAN_WORKFLOW_TASK_QUEUE, useValue: options.replanWorkflowTaskQueue },
+        { provide: REPLAN_STOP_CHECK_MS, useValue: options.replanStopCheckMs ?? 0 },
         JourneyStageService,
         GatePickupService,
         MeetingService,

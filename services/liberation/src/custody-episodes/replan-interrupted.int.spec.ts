@@ -59,7 +59,10 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     return lib;
   };
   const startService = async () => {
-    lib = await startLiberation({ config: { REPLAN_WORKFLOW_TASK_QUEUE: REPLAN_QUEUE } });
+    // Stopped applies looked for every second (default 60 s), so a stop is found without a read.
+    lib = await startLiberation({
+      config: { REPLAN_WORKFLOW_TASK_QUEUE: REPLAN_QUEUE, REPLAN_STOP_CHECK_SECONDS: 1 },
+    });
   };
   const stopService = async () => {
     const stopping = lib;
@@ -365,6 +368,18 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     const done = await appliedCount(id);
     expect(done).toBeGreaterThanOrEqual(1);
     expect(done).toBeLessThan(people.length);
+
+    // Found by the service's own check, before anyone reads the run.
+    const foundAt = await eventually(async () => {
+      const [row] = (
+        await owner.query(
+          `SELECT apply_failed_at, apply_failed_workflow_run_id FROM liberation.replan_run WHERE id = $1`,
+          [id],
+        )
+      ).rows as Array<{ apply_failed_at: Date | null; apply_failed_workflow_run_id: string | null }>;
+      return row?.apply_failed_at ? row : undefined;
+    }, 15_000);
+    expect(foundAt.apply_failed_workflow_run_id).toBe(stopped.runId);
 
     // Read: FAILED, with how and why it stopped and where its pages had reached (one person a page,
     // by person id: the last one done).

@@ -1,5 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -27,7 +33,7 @@ import {
   ValidationFailedError,
 } from '@throughcare/platform-errors';
 import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
-import { withIdempotency } from '@throughcare/platform-persistence';
+import { runUnrestricted, withIdempotency } from '@throughcare/platform-persistence';
 import { SENTENCE_POLICIES, type CalculatedDate, type SentencePolicyTable } from '@throughcare/domain';
 import { CustodyEpisode, isOpen, isVoid, openEpisodeSql } from './custody-episode.entity';
 import { lockPerson } from './person-lock';
@@ -71,6 +77,8 @@ import {
 
 /** Injection token: the task queue the re-plan workflow runs on (config REPLAN_WORKFLOW_TASK_QUEUE). */
 export const REPLAN_WORKFLOW_TASK_QUEUE = Symbol('REPLAN_WORKFLOW_TASK_QUEUE');
+/** Injection token: how often (ms) stopped applies are looked for (config REPLAN_STOP_CHECK_SECONDS; 0: never). */
+export const REPLAN_STOP_CHECK_MS = Symbol('REPLAN_STOP_CHECK_MS');
 
 export class ReplanNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -155,15 +163,68 @@ const jurisdictionOf = (policy: Pick<ProposedReleasePoint, 'sentenceClass'>): Ju
  * since is included (an item marked as not in the dry run: `versionBefore` is the version then read).
  */
 @Injectable()
-export class ReplanService {
+export class ReplanService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ReplanService.name);
+  private stopCheck: NodeJS.Timeout | undefined;
+  private checking: Promise<number> | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly sentences: SentenceCalculationsService,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(REPLAN_WORKFLOW_TASK_QUEUE) private readonly taskQueue: string,
+    @Inject(REPLAN_STOP_CHECK_MS) private readonly stopCheckMs: number = 0,
   ) {}
+
+  /**
+   * Looks for stopped applies every REPLAN_STOP_CHECK_SECONDS: an apply whose workflow failed, was
+   * terminated, cancelled or timed out reads FAILED and is logged for operators (with the command
+   * that resumes it) within a period, whether or not anyone reads the run.
+   */
+  onApplicationBootstrap(): void {
+    if (this.stopCheckMs <= 0) return;
+    const tick = () => {
+      this.checking = this.checkStoppedApplies()
+        .catch((e: unknown) => {
+          this.logger.warn(
+            `stopped re-plan applies not looked for (next in ${this.stopCheckMs} ms): ${(e as Error).message}`,
+          );
+          return 0;
+        })
+        .finally(() => {
+          this.checking = undefined;
+          if (this.stopCheck !== undefined) this.stopCheck = setTimeout(tick, this.stopCheckMs).unref();
+        });
+    };
+    this.stopCheck = setTimeout(tick, this.stopCheckMs).unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearTimeout(this.stopCheck);
+    this.stopCheck = undefined;
+    await this.checking;
+  }
+
+  /**
+   * Every run reading APPLYING (oldest first, at most MAX_APPLYING_LOOKED_AT a pass), each checked
+   * as a read checks it (`refreshApplyFailure`). Answers how many it found stopped (now FAILED).
+   */
+  async checkStoppedApplies(): Promise<number> {
+    // The service's own work, across every establishment.
+    return runUnrestricted(async () => {
+      const applying = await this.dataSource
+        .getRepository(ReplanRun)
+        .createQueryBuilder('r')
+        .where(`(${REPLAN_STATUS_SQL.APPLYING})`)
+        .orderBy('r.apply_requested_at', 'ASC')
+        .take(MAX_APPLYING_LOOKED_AT)
+        .getMany();
+      let stopped = 0;
+      for (const run of applying)
+        if (statusOf(await this.refreshApplyFailure(run)) === 'FAILED') stopped += 1;
+      return stopped;
+    });
+  }
 
   /** Records the run and starts its dry run. A retry with the same Idempotency-Key answers the first run (and starts its dry run if that had failed). */
   async create(
