@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { IsoDate, IsoInstant } from './vocabulary';
 
 // Instants and dates as RFC 3339 and PostgreSQL take them (HTTP fuzzing, stop 43: a year 0000
@@ -43,5 +44,13 @@ describe('IsoInstant and IsoDate', () => {
     expect(IsoDate.safeParse('0001-01-01').success).toBe(true);
     expect(IsoDate.safeParse('2028-02-29').success).toBe(true);
     expect(IsoDate.safeParse('0000-01-01').error!.issues[0]!.message).toContain('year 0000');
+  });
+
+  it('documents the seconds in the published schema: the form and a pattern requiring them (review stop 43b, M4)', () => {
+    const schema = z.toJSONSchema(IsoInstant) as { allOf?: Array<{ pattern?: string }> };
+    const patterns = (schema.allOf ?? []).map((p) => new RegExp(p.pattern!));
+    expect(patterns).toHaveLength(2);
+    expect(patterns.every((p) => p.test('2026-03-02T10:00:00Z'))).toBe(true);
+    expect(patterns.every((p) => p.test('2026-03-02T10:00Z'))).toBe(false);
   });
 });

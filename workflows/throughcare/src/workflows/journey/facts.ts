@@ -333,6 +333,10 @@ export function createFacts(
     // older than one applied is a redelivery and changes nothing.
     validate: (f) => {
       open();
+      // An older version than one applied is ignored by `apply`: never refused for facts since
+      // superseded (review stop 43b, N1).
+      const applied = (s.corrections ?? []).filter((c) => c.eventId === f.correctedEventId).at(-1);
+      if (applied && f.version <= applied.version) return;
       plannable([
         { field: 'occurredAt', value: f.occurredAt, role: 'event' },
         { field: 'correctedAt', value: f.correctedAt, role: 'event' },
@@ -369,6 +373,9 @@ export function createFacts(
           previousOccurredAt: release.releasedAt,
         });
         release.releasedAt = f.occurredAt;
+        // A release still settling settles from its corrected instant, as it would have (N2).
+        if (Date.parse(release.settlesAt) > now())
+          release.settlesAt = iso(Math.max(now(), Date.parse(f.occurredAt)) + ctx.settleMs);
         return;
       }
       const at = s.transfers.findIndex((t) => t.eventId === f.correctedEventId);
@@ -389,6 +396,8 @@ export function createFacts(
       if (next && next.from === t.toEstablishmentCode) next.from = to;
       t.transferredAt = f.occurredAt;
       t.toEstablishmentCode = to;
+      if (Date.parse(t.settlesAt) > now())
+        t.settlesAt = iso(Math.max(now(), Date.parse(f.occurredAt)) + ctx.settleMs);
     },
   };
 

@@ -202,6 +202,87 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
     expect(j.s.corrections).toBeUndefined();
   });
 
+  it('a corrected transfer reversed is told as recorded in error, not as a correction (review stop 43b, M1)', () => {
+    // A time-only correction (upstream names the destination too), then the reversal.
+    const j = transferredToEdi();
+    const at = j.s.transfers[0]!.transferredAt;
+    correct(j, {
+      movement: 'TRANSFER',
+      correctedEventId: 'to-edi',
+      version: 2,
+      reason: 'WRONG_TIME',
+      occurredAt: new Date(Date.parse(at) - HOUR).toISOString(),
+      previousOccurredAt: at,
+      toEstablishmentCode: 'EDI',
+      previousToEstablishmentCode: 'EDI',
+    });
+    j.run();
+    expect(
+      j.tell(j.facts.movementReversed, {
+        movement: 'TRANSFER',
+        reversedEventId: 'to-edi',
+        reversedAt: j.now,
+        eventId: 'undo-edi',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(lastNotification(j)).toMatchObject({
+      subject: 'MOVEMENT_REVERSED',
+      message: 'The transfer to EDI was recorded in error: the person is at BAR.',
+    });
+    // A destination correction reversed before its notice went: the same.
+    const k = transferredToEdi();
+    correctEdiToGle(k);
+    k.tell(k.facts.movementReversed, {
+      movement: 'TRANSFER',
+      reversedEventId: 'to-edi',
+      reversedAt: k.now,
+      eventId: 'undo-edi',
+    });
+    k.run();
+    expect(lastNotification(k)).toMatchObject({ subject: 'MOVEMENT_REVERSED' });
+  });
+
+  it('a version older than one applied is ignored, never refused for facts since superseded (review stop 43b, N1)', () => {
+    const j = transferredToEdi();
+    const at = j.s.transfers[0]!.transferredAt;
+    const v = (version: number, to: string, previousTo: string) =>
+      correct(j, {
+        movement: 'TRANSFER',
+        correctedEventId: 'to-edi',
+        version,
+        reason: 'WRONG_DESTINATION',
+        occurredAt: at,
+        previousOccurredAt: at,
+        toEstablishmentCode: to,
+        previousToEstablishmentCode: previousTo,
+      });
+    expect(v(3, 'GLE', 'EDI')).toBe('applied');
+    // Version 2 named BAR, where the transfer left from: late, it changes nothing and is not refused.
+    expect(v(2, 'BAR', 'EDI')).toBe('applied');
+    j.run();
+    expect(j.p.reportedEstablishment()).toBe('GLE');
+  });
+
+  it('a release still settling, corrected, settles from its corrected instant (review stop 43b, N2)', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    j.t += 5 * DAY;
+    const releasedAt = j.now;
+    j.tell(j.facts.releaseRecorded, { releasedAt, establishmentCode: 'BAR', eventId: 'rel' });
+    const settlesAt = j.s.release!.settlesAt;
+    j.advance(10 * 60_000);
+    const later = new Date(Date.parse(releasedAt) + 20 * 60_000).toISOString();
+    correct(j, {
+      movement: 'RELEASE',
+      correctedEventId: 'rel',
+      version: 2,
+      reason: 'WRONG_TIME',
+      occurredAt: later,
+      previousOccurredAt: releasedAt,
+    });
+    expect(Date.parse(j.s.release!.settlesAt) - Date.parse(settlesAt)).toBe(20 * 60_000);
+  });
+
   it('a journey replayed on the branch before the patch plans from the corrected prison but sends the plain transfer notice', () => {
     const j = transferredToEdi([MOVEMENT_CORRECTION_PATCH]);
     correctEdiToGle(j);

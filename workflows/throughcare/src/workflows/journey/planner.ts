@@ -2180,7 +2180,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       t.custody === 'OUT' &&
       released() &&
       t.liberationDate !== lib &&
-      s.corrections!.some((c) => c.movement === 'RELEASE')
+      // This release's instant corrected (review stop 43b, N3).
+      s.corrections!.some((c) => c.eventId === s.release!.eventId && c.occurredAt !== c.previousOccurredAt)
     ) {
       const from = s.release!.establishmentCode;
       return notice({
@@ -2192,9 +2193,17 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     }
     if (t.custody === 'IN' && t.establishmentCode !== est) {
       // Since `movement-correction-1`: the prison told was a transfer's destination recorded wrongly.
+      // Only a destination changed, of a transfer that still stands (a reversed one is told as
+      // recorded in error: review stop 43b, M1).
       const corrected =
         movementCorrections() &&
-        s.corrections!.some((c) => c.movement === 'TRANSFER' && c.previousTo === t.establishmentCode) &&
+        s.corrections!.some(
+          (c) =>
+            c.movement === 'TRANSFER' &&
+            c.previousTo !== c.to &&
+            c.previousTo === t.establishmentCode &&
+            s.transfers.some((x) => x.eventId === c.eventId),
+        ) &&
         s.transfers.every((x) => x.toEstablishmentCode !== t.establishmentCode);
       if (corrected)
         return notice({
@@ -2211,7 +2220,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           (r) =>
             r.movement === 'TRANSFER' &&
             r.reversedAfterSettling &&
-            (!fixed() || r.to === undefined || r.to === t.establishmentCode),
+            (!fixed() ||
+              r.to === undefined ||
+              r.to === t.establishmentCode ||
+              // Since `movement-correction-1`: the prison told was this transfer's destination
+              // before a correction (review stop 43b, M1).
+              (movementCorrections() &&
+                (s.corrections ?? []).some(
+                  (c) => c.eventId === r.eventId && c.previousTo === t.establishmentCode,
+                ))),
         ) && s.transfers.every((x) => x.toEstablishmentCode !== t.establishmentCode);
       return notice({
         subject: undone ? 'MOVEMENT_REVERSED' : 'TRANSFERRED',
