@@ -85,8 +85,16 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
       establishmentCode: 'GLE',
       previousEstablishmentCode: 'EDI',
     });
-    // Nothing stays booked at the prison the person never went to.
+    // Nothing stays booked at the prison the person never went to, and the cancellation says why.
     expect(live(j).filter((b) => b.includes(' EDI'))).toEqual([]);
+    const atEdi = j.s.bookings.filter((b) => b.establishmentCode === 'EDI');
+    expect(atEdi.length).toBeGreaterThan(0);
+    expect(atEdi.map((b) => [b.status, b.cancelledBecause])).toEqual(
+      atEdi.map(() => [
+        'CANCELLED',
+        'transfer destination corrected: the person is at GLE, never was at EDI',
+      ]),
+    );
     // A later transfer leaves from the corrected prison.
     expect(
       j.tell(j.facts.transferred, { toEstablishmentCode: 'LOW', transferredAt: j.now, eventId: 'to-low' }),

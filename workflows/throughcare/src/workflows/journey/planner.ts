@@ -2009,14 +2009,19 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         });
       }
     }
+    /** Why a booking at `from` no longer fits: a move, or (`movement-correction-1`) a destination corrected. */
+    const movedFrom = (from: string | undefined): string =>
+      movementCorrections() &&
+      (s.corrections ?? []).some((c) => c.previousTo === from && c.to === est && c.previousTo !== c.to)
+        ? `transfer destination corrected: the person is at ${est}, never was at ${from}`
+        : `person moved from ${from} to ${est}`;
     const fits = (b: Booking): string | null => {
       if (closing) return `case closed (${closing})`;
       switch (b.kind) {
         case 'CJSW_VISIT':
         case 'PRE_RELEASE_MEETING':
           if (released()) return `released on ${localDateOf(new Date(s.release!.releasedAt))}`;
-          if (b.establishmentCode !== est && !goneByAtItsPrison(b))
-            return `person moved from ${b.establishmentCode} to ${est}`;
+          if (b.establishmentCode !== est && !goneByAtItsPrison(b)) return movedFrom(b.establishmentCode);
           if (b.kind === 'PRE_RELEASE_MEETING') {
             // Not reported held by the end of the next working day: cancelled (the liberation
             // service answers ALREADY_HELD if it was held after all), then booked again or found
@@ -2043,7 +2048,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           return null;
         case 'GATE_PICKUP':
           if (released()) return pickupMisfit(b);
-          if (b.establishmentCode !== est) return `person moved from ${b.establishmentCode} to ${est}`;
+          if (b.establishmentCode !== est) return movedFrom(b.establishmentCode);
           return b.date === lib ? null : `liberation date now ${lib}`;
         case 'FIRST_APPOINTMENT':
         case 'FOLLOW_UP_APPOINTMENT': {
