@@ -122,9 +122,13 @@ describe(`upstream movements, fuzzed (${RUNS} cases per family, real Postgres): 
         expect(e.message.length).toBeGreaterThan(0);
         return 'dead-lettered';
       }
-      // A movement about an episode not recorded yet: held for a bounded horizon (its reception may
-      // be on its way), then dead-lettered with the reason.
-      if (e instanceof TransientError && e.code === 'EPISODE_NOT_YET_KNOWN') {
+      // A movement about an episode not recorded yet, or a reversal or correction of a movement
+      // not recorded yet (review stop 43, M5): held for a bounded horizon (what it names may be on
+      // its way), then dead-lettered with the reason.
+      if (
+        e instanceof TransientError &&
+        (e.code === 'EPISODE_NOT_YET_KNOWN' || e.code === 'MOVEMENT_NOT_YET_KNOWN')
+      ) {
         expect(e.retryHorizonMs).toBe(3_000);
         return 'held';
       }
