@@ -13,6 +13,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import {
   assessmentCompletedUpdate,
+  caseCloseRequestedUpdate,
   type AlsoTell,
   type AssessmentKind,
   coreScreenCompletedUpdate,
@@ -1020,6 +1021,19 @@ export async function tell<T extends { eventId: string }>(
 }
 
 export const atStage = (stage: Stage) => (plan: PlanView) => plan.stage === stage;
+
+/**
+ * The test is over: the journey is closed by a close request and settled (`settleAttention`), so
+ * it does not run on a later test's workers.
+ */
+export async function closeJourney(env: TestWorkflowEnvironment, handle: WorkflowHandle): Promise<void> {
+  await tell(handle, caseCloseRequestedUpdate, {
+    reason: 'OTHER',
+    requestedAt: await serverNow(env),
+    note: 'test over',
+  });
+  await settleAttention(handle);
+}
 
 /**
  * End of a test: a closed journey that still holds open attention items an operator could retry

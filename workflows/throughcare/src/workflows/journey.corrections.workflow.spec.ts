@@ -1,29 +1,16 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import {
-  caseCloseRequestedUpdate,
-  movementCorrectedUpdate,
-  transferredUpdate,
-  type PlanView,
-} from '@throughcare/contracts';
+import { movementCorrectedUpdate, transferredUpdate, type PlanView } from '@throughcare/contracts';
 import * as harness from './journey-harness';
 
 const { advance, recordHistory, recordingActivities, screenAndRefer, serverNow, startJourney } = harness;
-const { receptionInput, settleAttention, tell, waitForPlan, withWorkers } = harness;
+const { receptionInput, tell, waitForPlan, withWorkers } = harness;
 
 let env: TestWorkflowEnvironment;
 harness.useJourneyEnvironment((created) => (env = created));
 
-/** The test is over: the journey is closed and settled (it must not run on a later test's workers). */
-async function closeJourney(handle: WorkflowHandle): Promise<void> {
-  await tell(handle, caseCloseRequestedUpdate, {
-    reason: 'OTHER',
-    requestedAt: await serverNow(env),
-    note: 'test over',
-  });
-  await settleAttention(handle);
-}
+const closeJourney = (handle: WorkflowHandle) => harness.closeJourney(env, handle);
 
 const told = (p: PlanView) => (p.notifications ?? []).filter((n) => n.subject === 'TRANSFERRED');
 
@@ -46,17 +33,18 @@ describe('journey: a movement corrected in place (movement-correction-1; issue 1
       );
 
       // The person went to LEI, not GLE: corrected in place (custody.movement.corrected).
-      await tell(handle, movementCorrectedUpdate, {
-        movement: 'TRANSFER',
+      const toLei = (correctedAt: string) => ({
+        movement: 'TRANSFER' as const,
         correctedEventId: transfer,
         version: 2,
-        reason: 'WRONG_DESTINATION',
-        correctedAt: await serverNow(env),
+        reason: 'WRONG_DESTINATION' as const,
+        correctedAt,
         occurredAt: transferredAt,
         previousOccurredAt: transferredAt,
         toEstablishmentCode: 'LEI',
         previousToEstablishmentCode: 'GLE',
       });
+      await tell(handle, movementCorrectedUpdate, toLei(await serverNow(env)));
       const corrected = await waitForPlan(
         handle,
         (p) => p.establishmentCode === 'LEI' && told(p).length === 2 && !p.working,
@@ -73,17 +61,7 @@ describe('journey: a movement corrected in place (movement-correction-1; issue 1
       expect(notices.at(-1)).toMatchObject({ establishmentCode: 'LEI', previousEstablishmentCode: 'GLE' });
 
       // The same correction delivered again (redelivery, another event id): nothing more.
-      await tell(handle, movementCorrectedUpdate, {
-        movement: 'TRANSFER',
-        correctedEventId: transfer,
-        version: 2,
-        reason: 'WRONG_DESTINATION',
-        correctedAt: await serverNow(env),
-        occurredAt: transferredAt,
-        previousOccurredAt: transferredAt,
-        toEstablishmentCode: 'LEI',
-        previousToEstablishmentCode: 'GLE',
-      });
+      await tell(handle, movementCorrectedUpdate, toLei(await serverNow(env)));
       expect(told(await waitForPlan(handle, (p) => !p.working, 'redelivery applied'))).toHaveLength(2);
       await recordHistory(handle, 'v3.movement-correction.transfer-destination');
       await closeJourney(handle);

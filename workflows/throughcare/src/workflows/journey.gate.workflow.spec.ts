@@ -1,7 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
-  caseCloseRequestedUpdate,
   gateArrangementRecordedUpdate,
   releaseDateChangedUpdate,
   type PlanView,
@@ -10,22 +9,14 @@ import { addDays } from '@throughcare/domain';
 import * as harness from './journey-harness';
 
 const { recordHistory, recordingActivities, screenAndRefer, serverNow, startJourney } = harness;
-const { receptionInput, settleAttention, tell, waitForEffect, waitForPlan, withWorkers } = harness;
+const { receptionInput, tell, waitForEffect, waitForPlan, withWorkers } = harness;
 
 let env: TestWorkflowEnvironment;
 harness.useJourneyEnvironment((created) => (env = created));
 
 const gateItems = (p: PlanView) => (p.attention ?? []).filter((a) => a.action.startsWith('gate-reconfirm:'));
 
-/** The test is over: the journey is closed and settled (it must not run on a later test's workers). */
-async function closeJourney(handle: WorkflowHandle): Promise<void> {
-  await tell(handle, caseCloseRequestedUpdate, {
-    reason: 'OTHER',
-    requestedAt: await serverNow(env),
-    note: 'test over',
-  });
-  await settleAttention(handle);
-}
+const closeJourney = (handle: WorkflowHandle) => harness.closeJourney(env, handle);
 
 describe('journey: gate arrangements re-arranged when the date moves (gate-reconfirmation-1; issue 10)', () => {
   it('a moved date raises the prison item and tells the collecting agency with the referred one; the reconfirmation closes the item', async () => {

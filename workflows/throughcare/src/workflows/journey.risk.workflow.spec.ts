@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  caseCloseRequestedUpdate,
-  riskAssessedUpdate,
-  type PlanView,
-  type RiskAssessed,
-} from '@throughcare/contracts';
+import { riskAssessedUpdate, type PlanView, type RiskAssessed } from '@throughcare/contracts';
 import {
   addDays,
   deadlineFor,
@@ -19,7 +14,7 @@ import * as harness from './journey-harness';
 
 const { advance, receptionInput, recordHistory, recordingActivities, screenAndRefer, serverNow } = harness;
 const { startJourney, tell, waitForEffect, waitForPlan, withWorkers, useJourneyEnvironment } = harness;
-const { acknowledgeReferral, completeAssessment, journeyBundle, live, of, settleAttention } = harness;
+const { acknowledgeReferral, completeAssessment, journeyBundle, live, of } = harness;
 
 let env: TestWorkflowEnvironment;
 useJourneyEnvironment((created) => (env = created));
@@ -37,15 +32,7 @@ const risk = async (
   rises: [],
   ...more,
 });
-/** The test is over: the journey is closed and settled (it must not run on a later test's workers). */
-async function closeJourney(handle: WorkflowHandle): Promise<void> {
-  await tell(handle, caseCloseRequestedUpdate, {
-    reason: 'OTHER',
-    requestedAt: await serverNow(env),
-    note: 'test over',
-  });
-  await settleAttention(handle);
-}
+const closeJourney = (handle: WorkflowHandle) => harness.closeJourney(env, handle);
 const escalations = (p: PlanView) => (p.attention ?? []).filter((a) => a.action.startsWith('risk-rose:'));
 
 describe('journey: risk assessments (risk-assessed-1, risk-notice-1; issue 10)', () => {

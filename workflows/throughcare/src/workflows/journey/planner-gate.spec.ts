@@ -38,6 +38,17 @@ const gateItems = (j: SimulatedJourney) =>
 const open = (j: SimulatedJourney) => gateItems(j).filter((a) => a.status === 'OPEN');
 const dateNotices = (j: SimulatedJourney) => j.notices.filter((n) => n.subject === 'LIBERATION_DATE_CHANGED');
 
+/** An arrangement (version 1, an agency collecting) for the first date, then the date moved 14 days on. */
+function movedAwayFromArrangement() {
+  const j = screenedJourney(['ACCOMMODATION']);
+  const first = j.p.liberationDate();
+  recordGate(j, 1);
+  j.run();
+  j.t += DAY;
+  moveDate(j, 14);
+  return { j, first, moved: j.p.liberationDate() };
+}
+
 describe('gate arrangements re-arranged when the date moves (gate-reconfirmation-1)', () => {
   it('raises an item for the prison when the date moves away, tells the collecting agency with the referred one, and closes the item on reconfirmation', () => {
     const j = screenedJourney(['ACCOMMODATION']);
@@ -147,13 +158,7 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
   });
 
   it('a skip holds for its arrangement version only: a later arrangement for another date asks again when the date returns (review stop 42, M3)', () => {
-    const j = screenedJourney(['ACCOMMODATION']);
-    const first = j.p.liberationDate();
-    recordGate(j, 1);
-    j.run();
-    j.t += DAY;
-    moveDate(j, 14);
-    const second = j.p.liberationDate();
+    const { j, first, moved: second } = movedAwayFromArrangement();
     const skipped = open(j)[0]!;
     expect(skipped.action).toBe(gateReconfirmAction(second, 1));
     j.tell(j.facts.resolveAttention, {
@@ -186,13 +191,7 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
   });
 
   it('an item for an older version is closed when a new version is recorded for another date (review stop 42, M3)', () => {
-    const j = screenedJourney(['ACCOMMODATION']);
-    const first = j.p.liberationDate();
-    recordGate(j, 1);
-    j.run();
-    j.t += DAY;
-    moveDate(j, 14);
-    const moved = j.p.liberationDate();
+    const { j, first, moved } = movedAwayFromArrangement();
     expect(open(j).map((a) => a.action)).toEqual([gateReconfirmAction(moved, 1)]);
     recordGate(j, 2, { forLiberationDate: addDays(first, 1) });
     j.run();
