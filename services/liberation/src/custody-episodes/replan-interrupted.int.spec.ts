@@ -305,6 +305,7 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     // The throttle, from the workflow's own history: each page is scheduled at least PAUSE_MS
     // after the one before it completed, across continue-as-new too, so the apply took at least
     // (pages - 1) x PAUSE_MS. A lower bound only: the interruption made this one longer.
+    await temporal.workflow.getHandle(workflowId).result();
     const final = await temporal.workflow.getHandle(workflowId).describe();
     expect(final.status.name).toBe('COMPLETED');
     const progress = final.memo?.['progress'] as ReplanProgress;
@@ -438,6 +439,8 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     expect(retried.status).toBe(200);
     expect(await retried.json()).toMatchObject({ apply: { resumes: 1 } });
     await untilStatus(id, establishment, 'APPLIED');
+    // APPLIED is recorded by the last page's activity, a moment before the run completes.
+    await handle.result();
     const restarted = await handle.describe();
     expect(restarted.runId).not.toBe(stopped.runId);
     expect(restarted.status.name).toBe('COMPLETED');

@@ -358,6 +358,8 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     expect(toReview.items.every((i) => i.status === 'NEEDS_REVIEW')).toBe(true);
 
     // The workflow continued as new (2 episodes a page, 2 pages a run) and shows its counts in its memo.
+    // The status is recorded by the last page's activity, a moment before the run completes.
+    await temporal.workflow.getHandle(replanWorkflowId(id, 'DRY_RUN')).result();
     const described = await temporal.workflow.getHandle(replanWorkflowId(id, 'DRY_RUN')).describe();
     expect(described.status.name).toBe('COMPLETED');
     expect(described.memo?.['progress']).toMatchObject({
