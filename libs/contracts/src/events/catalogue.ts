@@ -259,6 +259,11 @@ const AttentionData = z.object({
   mustAct: z.string().min(1),
   since: IsoInstant,
   options: z.array(z.enum(['RETRY', 'SKIP'])),
+  /**
+   * Present when the item was addressed to someone else first (a transfer's destination corrected):
+   * `attention.raised` is published again with the new `mustAct`, and this says who had it.
+   */
+  reassigned: z.object({ from: z.string().min(1), at: IsoInstant, because: z.string().min(1) }).optional(),
 });
 /** A journey needs an operator: a step failed for good or the plan is impossible (other clocks keep running). */
 export const AttentionRaisedV1 = eventSchema('throughcare.attention.raised', 1, AttentionData);

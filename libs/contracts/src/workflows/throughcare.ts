@@ -438,6 +438,12 @@ export interface AttentionItemView {
   options: AttentionOption[];
   status: 'OPEN' | 'RESOLVED';
   resolution?: { option: AttentionOption; by: string; reason?: string; at: string };
+  /**
+   * The latest change of who must act on the open item (`movement-correction-1`: a transfer's
+   * destination corrected moves what was addressed to the wrong prison to the right one): who it
+   * was addressed to before, when and why.
+   */
+  reassigned?: { from: string; at: string; because: string };
 }
 /** An operator's decision on an attention item: try the step again, or skip it (with a reason). */
 export interface AttentionResolution {

@@ -143,7 +143,50 @@ describe('orchestrator attention items (real Postgres, Temporal)', () => {
     expect((await listOf(`personId=${personId}&status=RESOLVED`)).items).toEqual([
       expect.objectContaining({ itemId: 'att-1', status: 'RESOLVED', resolution }),
     ]);
+    // Nothing published for the late write: no "raised" after the item was resolved.
+    expect(await outboxEventsOf(personId, 'throughcare.attention.raised')).toEqual([]);
     expect((await listOf(`personId=${personId}`)).items).toEqual([]);
+  });
+
+  it('an open item addressed again moves to who must act now and is published again, saying who had it; a resolved one stays (movement-correction-1)', async () => {
+    const personId = newPersonId();
+    const raised = item({ mustAct: 'prison:EDI' });
+    await attention.recordAttention(record(personId, raised));
+    const moved = {
+      ...raised,
+      mustAct: 'prison:GLE',
+      reassigned: {
+        from: 'prison:EDI',
+        at: '2027-03-01T12:00:00.000Z',
+        because: 'transfer destination corrected: the person is at GLE, never was at EDI',
+      },
+    };
+    const key = `reassigned:${moved.reassigned.at}`;
+    await attention.recordAttention(record(personId, moved, key));
+    await attention.recordAttention(record(personId, moved, key)); // an activity retry
+    expect((await listOf(`personId=${personId}`)).items).toEqual([
+      expect.objectContaining({ itemId: 'att-1', mustAct: 'prison:GLE', status: 'OPEN' }),
+    ]);
+    const events = (await outboxEventsOf(personId, 'throughcare.attention.raised')).map((e) =>
+      AttentionRaisedV1.parse(e),
+    );
+    expect(events.map((e) => [e.occurredAt, e.data.mustAct, e.data.reassigned])).toEqual([
+      ['2027-03-01T09:00:00.000Z', 'prison:EDI', undefined],
+      ['2027-03-01T12:00:00.000Z', 'prison:GLE', moved.reassigned],
+    ]);
+    // Resolved, then a late write addressing it elsewhere changes nothing.
+    const resolution = { option: 'SKIP' as const, by: 'operator:ann', at: '2027-03-02T10:00:00.000Z' };
+    await attention.recordAttention(
+      record(personId, { ...moved, status: 'RESOLVED', resolution }, 'resolved'),
+    );
+    await attention.recordAttention(
+      record(personId, { ...moved, mustAct: 'prison:LOW' }, 'reassigned:2027-03-03T00:00:00.000Z'),
+    );
+    expect((await listOf(`personId=${personId}&status=RESOLVED`)).items).toEqual([
+      expect.objectContaining({ itemId: 'att-1', mustAct: 'prison:GLE', status: 'RESOLVED' }),
+    ]);
+    // ... and publishes nothing: the item was resolved.
+    expect(await outboxEventsOf(personId, 'throughcare.attention.raised')).toHaveLength(2);
   });
 
   it('lists open items oldest first, a page at a time', async () => {

@@ -39,14 +39,18 @@ export class AttentionService {
   async recordAttention(input: AttentionRecord): Promise<void> {
     const { item } = input;
     await withIdempotency(this.dataSource.manager, `recordAttention:${input.idempotencyKey}`, async (tx) => {
-      // One way only: a late retry of the "raised" write never reopens a resolved item.
-      await tx.query(
+      // One way only: a late retry of the "raised" write never reopens a resolved item. Who must act
+      // follows the journey while the item is open (an item addressed again: `reassigned`). A write
+      // that changed nothing (the item resolved already) publishes nothing.
+      const written = (await tx.query(
         `INSERT INTO "throughcare"."attention_item"
            (person_id, episode, item_id, action, what, error_type, must_act, since, options, status, resolution)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (person_id, episode, item_id) DO UPDATE
-           SET status = EXCLUDED.status, resolution = EXCLUDED.resolution, updated_at = now()
-           WHERE "attention_item".status = 'OPEN'`,
+           SET status = EXCLUDED.status, resolution = EXCLUDED.resolution, must_act = EXCLUDED.must_act,
+               updated_at = now()
+           WHERE "attention_item".status = 'OPEN'
+         RETURNING item_id`,
         [
           input.personId,
           input.episode,
@@ -60,7 +64,8 @@ export class AttentionService {
           item.status,
           item.resolution ? JSON.stringify(item.resolution) : null,
         ],
-      );
+      )) as unknown[];
+      if (written.length === 0) return null;
       const data = {
         episode: input.episode,
         itemId: item.id,
@@ -70,6 +75,7 @@ export class AttentionService {
         mustAct: item.mustAct,
         since: item.since,
         options: [...item.options],
+        ...(item.reassigned ? { reassigned: { ...item.reassigned } } : {}),
       };
       const envelope = {
         version: 1 as const,
@@ -90,7 +96,13 @@ export class AttentionService {
               resolvedAt: item.resolution.at,
             },
           }
-        : { ...envelope, eventType: 'throughcare.attention.raised', occurredAt: item.since, data };
+        : {
+            ...envelope,
+            eventType: 'throughcare.attention.raised',
+            // Addressed again: published again, with the new `mustAct`, at the instant it moved.
+            occurredAt: item.reassigned?.at ?? item.since,
+            data,
+          };
       await enqueueEvent(tx, event);
       return null;
     });

@@ -1,7 +1,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { movementCorrectedUpdate, transferredUpdate, type PlanView } from '@throughcare/contracts';
+import {
+  movementCorrectedUpdate,
+  referralOutcomeUpdate,
+  transferredUpdate,
+  type PlanView,
+} from '@throughcare/contracts';
 import * as harness from './journey-harness';
 
 const { advance, recordHistory, recordingActivities, screenAndRefer, serverNow, startJourney } = harness;
@@ -32,6 +37,18 @@ describe('journey: a movement corrected in place (movement-correction-1; issue 1
         'moved to GLE, agency told',
       );
 
+      // The agency declines while the person is recorded at GLE: an item for GLE's staff.
+      await tell(handle, referralOutcomeUpdate, {
+        referralId: referred.referralId!,
+        decision: 'DECLINED',
+        reason: 'outside our catchment',
+        decidedAt: await serverNow(env),
+      });
+      const declined = (p: PlanView) =>
+        (p.attention ?? []).find((a) => a.action.startsWith('agency-declined:') && a.status === 'OPEN');
+      const raised = await waitForPlan(handle, (p) => !!declined(p) && !p.working, 'item for GLE');
+      expect(declined(raised)).toMatchObject({ mustAct: 'prison:GLE' });
+
       // The person went to LEI, not GLE: corrected in place (custody.movement.corrected).
       const toLei = (correctedAt: string) => ({
         movement: 'TRANSFER' as const,
@@ -59,6 +76,22 @@ describe('journey: a movement corrected in place (movement-correction-1; issue 1
       // none yet, planning not being open.)
       const notices = acts.effects.filter((e) => e.kind === 'agencyNotified' && e.subject === 'TRANSFERRED');
       expect(notices.at(-1)).toMatchObject({ establishmentCode: 'LEI', previousEstablishmentCode: 'GLE' });
+      // The open item is LEI's now, and the operators' list was told under a key of its own.
+      const item = declined(corrected)!;
+      expect(item).toMatchObject({
+        mustAct: 'prison:LEI',
+        reassigned: {
+          from: 'prison:GLE',
+          because: 'transfer destination corrected: the person is at LEI, never was at GLE',
+        },
+      });
+      const records = acts.effects
+        .filter(harness.of('attentionRecorded'))
+        .filter((e) => e.itemId === item.id);
+      expect(records.map((r) => r.key)).toEqual([
+        expect.stringMatching(new RegExp(`:attention:${item.id}:raised$`)),
+        `${records[0]!.key.replace(/raised$/, '')}reassigned:${item.reassigned!.at}`,
+      ]);
 
       // The same correction delivered again (redelivery, another event id): nothing more.
       await tell(handle, movementCorrectedUpdate, toLei(await serverNow(env)));

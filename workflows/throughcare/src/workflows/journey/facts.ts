@@ -371,6 +371,7 @@ export function createFacts(
           correctedAt: f.correctedAt,
           occurredAt: f.occurredAt,
           previousOccurredAt: release.releasedAt,
+          told: Date.parse(release.settlesAt) <= now(),
         });
         release.releasedAt = f.occurredAt;
         // A release still settling settles from its corrected instant, as it would have (N2).

@@ -21,6 +21,7 @@ import {
   noticeSkipped,
   notified,
   raised,
+  reassigned,
   needAgencyChosen,
   needReferralSent,
   needReferralWithdrawn,
@@ -259,6 +260,9 @@ export class SimulatedJourney {
         // As the shell: the item is on the journey at once; only its record in the list waits.
         raised(s, a.action, a.mustAct, a.failure, a.options, this.now);
         break;
+      case 'reassignItem':
+        reassigned(a.item, a.mustAct, a.because, this.now);
+        break;
       case 'sendReferral':
         this.sendingFacts.set(a, this.p.noticeFacts());
         break;
@@ -283,7 +287,8 @@ export class SimulatedJourney {
       case 'clock':
         throw new Error('the clocks have their own coroutine since v3');
       case 'raise':
-        return; // raised when started
+      case 'reassignItem':
+        return; // done when started
       case 'closeItem':
         closedByJourney(s, a.item, 'SKIP', a.reason, this.now);
         return;

@@ -84,6 +84,8 @@ export interface JourneyState {
     /** A transfer's destination after and before. */
     to?: string;
     previousTo?: string;
+    /** A release's correction made once the release had settled (the agencies had been told its instant). */
+    told?: boolean;
   }[];
   expectedReleaseDate: string;
   dateChanges: ReleaseDateChanged[];

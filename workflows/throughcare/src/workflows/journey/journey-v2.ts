@@ -78,6 +78,7 @@ import {
   noticeSkipped,
   notified,
   raised,
+  reassigned,
   referralSent,
   needAgencyChosen,
   needReferralSent,
@@ -613,6 +614,17 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       case 'closeItem':
         closeByJourney(a.item, 'SKIP', a.reason);
         return undefined;
+      case 'reassignItem': {
+        // On the journey at once; then its record in the operator list, under a key of its own.
+        const at = iso(now());
+        reassigned(a.item, a.mustAct, a.because, at);
+        log.warn('attention item addressed again', {
+          itemId: a.item.id,
+          mustAct: a.mustAct,
+          from: a.item.reassigned!.from,
+        });
+        return recordAttention(a.item, `reassigned:${at}`);
+      }
       case 'request':
         return act(a.action, 'assessment service', () => request(a.assessment, a.dueAt));
       case 'findAgency':

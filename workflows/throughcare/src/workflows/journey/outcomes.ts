@@ -192,6 +192,16 @@ export function raised(
   return item;
 }
 
+/**
+ * An open item addressed again (`movement-correction-1`: what named the prison a transfer was
+ * wrongly recorded to now names the prison the person is at); recorded in the operator list by the
+ * shell's own write.
+ */
+export function reassigned(item: AttentionItemView, mustAct: string, because: string, at: string): void {
+  item.reassigned = { from: item.mustAct, at, because };
+  item.mustAct = mustAct;
+}
+
 /** The journey resolves an item itself (nothing is left for an operator); recorded by the next flush. */
 export function closedByJourney(
   s: JourneyState,

@@ -1,5 +1,5 @@
 import type { MovementCorrected } from '@throughcare/contracts';
-import { MOVEMENT_CORRECTION_PATCH } from './planner';
+import { MOVEMENT_CORRECTION_PATCH, namesPrison, renamePrison } from './planner';
 import type { SimulatedJourney } from './journey-simulation.spec-support';
 import { DAY, HOUR, releaseNow, screenedJourney } from './journey-simulation.spec-support';
 
@@ -118,7 +118,7 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
     expect(lastNotification(j).message).not.toMatch(/^Correction/);
   });
 
-  it('a release recorded on the wrong day, corrected: the follow-up clock moves and the agency hears the day; a time on the same day says nothing', () => {
+  it('a release recorded on the wrong day, corrected: the agency hears the day, its clocks never move earlier than the instant it was told; a time on the same day says nothing', () => {
     const j = screenedJourney(['ACCOMMODATION']);
     j.t += 5 * DAY;
     const releasedAt = releaseNow(j);
@@ -142,8 +142,17 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
     ).toBe('applied');
     j.run();
     expect(j.s.release!.releasedAt).toBe(dayBefore);
-    expect(clock()).toMatchObject({ status: 'OPEN', startedAt: dayBefore });
-    expect(Date.parse(clock()!.dueAt)).toBeLessThan(Date.parse(before!.dueAt));
+    // The agency was told the release at `releasedAt`: its clock still runs from then (not charged
+    // for days it could not have known of), and says why (review stop 43b, M2).
+    expect(clock()).toMatchObject({
+      status: 'OPEN',
+      startedAt: releasedAt,
+      dueAt: before.dueAt,
+      note: `the release was corrected to ${dayBefore}; the clock runs from ${releasedAt}, the instant the agency was told`,
+    });
+    // The first appointment is still wanted by the due-by the agency was given.
+    const dueBy = () => j.p.wantedBookings().wanted.find((w) => w.kind === 'FIRST_APPOINTMENT')?.dueBy;
+    expect(dueBy()).toBe(before.dueAt);
     const correction = lastNotification(j);
     expect(correction.subject).toBe('RELEASED');
     expect(correction.message).toMatch(
@@ -176,6 +185,24 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
     j.run();
     expect(j.s.release!.releasedAt).toBe(sameDay);
     expect(j.s.notifications).toHaveLength(notices);
+    expect(clock()).toMatchObject({ startedAt: releasedAt, dueAt: before.dueAt });
+    expect(dueBy()).toBe(before.dueAt);
+
+    // Corrected to a day after the one told: the clocks move later, with no note.
+    j.advance(2 * DAY);
+    const dayAfter = new Date(Date.parse(releasedAt) + DAY).toISOString();
+    correct(j, {
+      movement: 'RELEASE',
+      correctedEventId: 'rel',
+      version: 4,
+      reason: 'WRONG_TIME',
+      occurredAt: dayAfter,
+      previousOccurredAt: sameDay,
+    });
+    j.run();
+    expect(clock()).toMatchObject({ status: 'OPEN', startedAt: dayAfter });
+    expect(clock()!.note).toBeUndefined();
+    expect(Date.parse(clock()!.dueAt)).toBeGreaterThan(Date.parse(before.dueAt));
   });
 
   it('refuses a correction of a movement this episode does not have, a destination for a release, and a transfer to where it left from', () => {
@@ -289,6 +316,70 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
       previousOccurredAt: releasedAt,
     });
     expect(Date.parse(j.s.release!.settlesAt) - Date.parse(settlesAt)).toBe(20 * 60_000);
+  });
+
+  it('open items addressed to the prison the person never was at are addressed to the right one, once; closed ones and the reception prison stay (review stop 43b, S1)', () => {
+    const j = transferredToEdi();
+    // The agency declines while the person is recorded at EDI: prison staff at EDI are asked to act.
+    expect(
+      j.tell(j.facts.referralOutcome, {
+        referralId: j.s.referralId!,
+        decision: 'DECLINED',
+        reason: 'outside our catchment',
+        decidedAt: j.now,
+        eventId: 'dec-1',
+      }),
+    ).toBe('applied');
+    j.run();
+    const declined = () => j.s.attention.filter((a) => a.action.startsWith('agency-declined:'));
+    expect(declined()).toEqual([expect.objectContaining({ mustAct: 'prison:EDI', status: 'OPEN' })]);
+    // Items of the prison that did hold the person, one closed and one still open, stay with it.
+    j.s.attention.push(
+      { ...declined()[0]!, id: 'att-bar', action: 'spec:bar', mustAct: 'prison:BAR and agency:x' },
+      {
+        ...declined()[0]!,
+        id: 'att-closed',
+        action: 'spec:closed',
+        status: 'RESOLVED',
+        resolution: { option: 'SKIP', by: 'staff', at: j.now },
+      },
+    );
+
+    correctEdiToGle(j);
+    j.run();
+    expect(declined()).toEqual([
+      expect.objectContaining({
+        mustAct: 'prison:GLE',
+        status: 'OPEN',
+        reassigned: {
+          from: 'prison:EDI',
+          at: expect.any(String),
+          because: 'transfer destination corrected: the person is at GLE, never was at EDI',
+        },
+      }),
+    ]);
+    expect(j.s.attention.find((a) => a.id === 'att-bar')).toMatchObject({
+      mustAct: 'prison:BAR and agency:x',
+    });
+    expect(j.s.attention.find((a) => a.id === 'att-closed')).toMatchObject({ mustAct: 'prison:EDI' });
+    expect(j.s.attention.find((a) => a.id === 'att-closed')!.reassigned).toBeUndefined();
+    // Once: planned again, nothing more to do for them.
+    const reassignedAt = declined()[0]!.reassigned!.at;
+    j.advance(HOUR);
+    j.run();
+    expect(declined()[0]!.reassigned!.at).toBe(reassignedAt);
+    expect(j.p.nextAction()?.kind).not.toBe('reassignItem');
+  });
+
+  it('names a prison only by its whole code', () => {
+    expect(namesPrison('prison:EDI', 'EDI')).toBe(true);
+    expect(namesPrison('prison:EDI and agency:a-1', 'EDI')).toBe(true);
+    expect(namesPrison('pre-release meeting at prison:EDI', 'EDI')).toBe(true);
+    expect(namesPrison('prison:EDIN', 'EDI')).toBe(false);
+    expect(namesPrison('agency:prison:EDI', 'EDI')).toBe(false);
+    expect(renamePrison('prison:EDI and agency:prison-EDI', 'EDI', 'prison:GLE')).toBe(
+      'prison:GLE and agency:prison-EDI',
+    );
   });
 
   it('a journey replayed on the branch before the patch plans from the corrected prison but sends the plain transfer notice', () => {

@@ -418,7 +418,11 @@ export const gateReconfirmAction = (date: string, version: number) => `gate-reco
  * from as corrected: the release's instant (follow-up clocks, the release day) and a transfer's
  * instant and destination (where visits and meetings are booked, which prison acts on items; the
  * next transfer left from the corrected destination). The agencies told the wrong prison or release
- * day hear the correction (TRANSFERRED or RELEASED, in words that say it is a correction). Asked
+ * day hear the correction (TRANSFERRED or RELEASED, in words that say it is a correction). Open
+ * attention items addressed to the prison the person never was at are addressed to the right one
+ * (recorded again, `reassigned`). The agencies' follow-up clocks never run from earlier than the
+ * release instant they were told: a release corrected to an earlier instant neither charges them
+ * for days they could not have known of nor brings the first appointment's due-by forward. Asked
  * (and adopted, kept in `s.adopted`) only by a journey told of a correction: journeys recorded
  * before it were never told one, and replay unchanged.
  */
@@ -616,6 +620,7 @@ export function laneOf(a: Action): Lane | undefined {
       return a.record ? 'liberation' : undefined; // the episode's stage record
     case 'clock':
     case 'raise':
+    case 'reassignItem':
     case 'close':
     case 'handOver':
     case 'resume':
@@ -650,6 +655,8 @@ export type Action =
   | { kind: 'clock'; deadline: Deadline }
   | { kind: 'raise'; action: string; mustAct: string; failure: Failure; options: AttentionOption[] }
   | { kind: 'closeItem'; item: AttentionItemView; reason: string }
+  /** An open item addressed again (`movement-correction-1`): `mustAct` is who must act now. */
+  | { kind: 'reassignItem'; item: AttentionItemView; mustAct: string; because: string }
   | { kind: 'request'; action: string; assessment: 'CORE_SCREEN' | AssessmentKind; dueAt: string }
   | { kind: 'findAgency'; action: string }
   | { kind: 'sendReferral'; action: string }
@@ -673,6 +680,14 @@ export type Action =
   | { kind: 'handOver'; action: string }
   /** Starts the journey of the episode before again (`return-reversal-1`). */
   | { kind: 'resume'; action: string };
+
+/** Whether `mustAct` names `prison:<code>` (a whole code, not the start of a longer one). */
+const prisonPattern = (code: string) =>
+  new RegExp(`(^|[^\\w:])prison:${code.replace(/[^A-Za-z0-9]/g, (c) => `\\${c}`)}(?![\\w])`, 'g');
+export const namesPrison = (mustAct: string, code: string) => prisonPattern(code).test(mustAct);
+/** `mustAct` with `prison:<code>` replaced by `to` (e.g. `prison:GLE`). */
+export const renamePrison = (mustAct: string, code: string, to: string) =>
+  mustAct.replace(prisonPattern(code), (_m, before: string) => `${before}${to}`);
 
 /** The planner of one journey run: derivations over the live state `s` at the instant `now()`. */
 /** An item an operator skipped (not one the journey closed itself, which it records as a skip). */
@@ -1032,6 +1047,25 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     Date.parse(input.resumed.reversedAt) > Date.parse(release.releasedAt)
       ? input.resumed.reversedAt
       : release.releasedAt;
+  /**
+   * The instant the agencies' follow-up clocks run from: the follow-up's base, but since
+   * `movement-correction-1` never earlier than the release instant the agencies had been told (a
+   * correction made after the release settled): a release corrected to an earlier instant does not
+   * charge them for days they could not have known of, nor bring the first appointment's due-by
+   * forward (review stop 43b, M2). A correction to a later instant moves the clocks later.
+   * Attendance still counts from the release as corrected.
+   */
+  const chargedFrom = (release: NonNullable<JourneyState['release']>): string => {
+    const from = followUpFrom(release);
+    const told = movementCorrections() ? toldReleaseInstant(release) : undefined;
+    return told !== undefined && Date.parse(told) > Date.parse(from) ? told : from;
+  };
+  const correctedEarlierNote = (release: NonNullable<JourneyState['release']>, charged: string) =>
+    `the release was corrected to ${release.releasedAt}; the clock runs from ${charged}, the instant the agency was told`;
+  /** The instant of `release` the agencies were told before it was first corrected, if they were. */
+  const toldReleaseInstant = (release: NonNullable<JourneyState['release']>) =>
+    (s.corrections ?? []).find((c) => c.movement === 'RELEASE' && c.eventId === release.eventId && c.told)
+      ?.previousOccurredAt;
   const liberationDate = () => {
     // Since v3 a release that has happened (settled, or straight from court) is the liberation
     // date: the s.8 rule moves a planned release, never one already made.
@@ -1412,7 +1446,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const meetingImpossible = () =>
     !fromCourt() && inCustody() && planningOpen() && !meetingHeld() && meetingDate() === undefined;
   const followUpEnds = () =>
-    s.release ? deadline('followUpWindow', new Date(followUpFrom(s.release))).getTime() : Infinity;
+    s.release ? deadline('followUpWindow', new Date(chargedFrom(s.release))).getTime() : Infinity;
   const closingReason = (): ClosureReason | undefined => {
     if (s.closureReason) return s.closureReason;
     if (s.closeRequested) return s.closeRequested.reason;
@@ -1579,13 +1613,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         });
     if (released() && s.release && s.agencyId) {
       const releasedAt = followUpFrom(s.release);
+      const charged = chargedFrom(s.release);
       // Since agency-appointments-1 the team's own appointments against its referral count too.
       const teams = agencyAppointments() && s.referralId ? agencyAttendancesOn(s.referralId) : [];
       wanted.push({
         key: `firstAppointment:${s.release.eventId}`,
         clock: 'firstAppointment',
-        base: releasedAt,
-        dueAt: due('firstAppointment', new Date(releasedAt)),
+        base: charged,
+        dueAt: due('firstAppointment', new Date(charged)),
+        ...(charged !== releasedAt ? { note: correctedEarlierNote(s.release, charged) } : {}),
         owedBy: agency,
         owedTo: 'person',
         metAt: earlier(
@@ -1682,7 +1718,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       n.tries.forEach((t, i) => {
         const accepted = acceptedAt(t);
         if (!t.sentAt || accepted === undefined) return;
-        const from = followUpFrom(release);
+        const from = chargedFrom(release);
         const base = Date.parse(accepted) > Date.parse(from) ? accepted : from;
         const stands = engagementEndedAt(t) === undefined;
         const mine = agencyAttendancesOn(t.referralId);
@@ -1996,7 +2032,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         kind: 'FIRST_APPOINTMENT',
         agencyId: s.agencyId,
         releaseEventId: rel.eventId,
-        dueBy: deadline('firstAppointment', new Date(followUpFrom(rel))).toISOString(),
+        dueBy: deadline('firstAppointment', new Date(chargedFrom(rel))).toISOString(),
       });
       const last = s.attendances[s.attendances.length - 1];
       if (last && last.attendance === 'NO') {
@@ -2550,6 +2586,47 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     };
   }
 
+  /**
+   * Since `movement-correction-1`: the prisons a transfer was recorded to wrongly (its destination
+   * corrected), where the person never was: neither the reception's prison nor a standing
+   * transfer's destination.
+   */
+  function neverHeldAt(): string[] {
+    const held = new Set([input.establishmentCode, ...s.transfers.map((t) => t.toEstablishmentCode)]);
+    return [
+      ...new Set(
+        (s.corrections ?? [])
+          .filter((c) => c.movement === 'TRANSFER' && c.previousTo !== undefined && c.previousTo !== c.to)
+          .map((c) => c.previousTo!)
+          .filter((code) => !held.has(code)),
+      ),
+    ];
+  }
+
+  /**
+   * Since `movement-correction-1` (review stop 43b, S1): each open item addressed to a prison the
+   * person never was at (a transfer's destination corrected) is addressed to the prison the person
+   * is at instead: the holds and requests that block work reach staff who can act on them.
+   */
+  function* reassignedItems(): Generator<Action, void, undefined> {
+    const wrong = neverHeldAt();
+    if (wrong.length === 0) return;
+    const here = prison();
+    for (const item of s.attention) {
+      if (item.status !== 'OPEN') continue;
+      const named = wrong.filter((code) => namesPrison(item.mustAct, code));
+      if (named.length === 0) continue;
+      const mustAct = named.reduce((who, code) => renamePrison(who, code, here), item.mustAct);
+      if (mustAct === item.mustAct) continue;
+      yield {
+        kind: 'reassignItem',
+        item,
+        mustAct,
+        because: `transfer destination corrected: the person is at ${establishment()}, never was at ${named.join(', ')}`,
+      };
+    }
+  }
+
   function* actionsInOrder(): Generator<Action, void, undefined> {
     const closing = closingReason();
     syncDeadlines();
@@ -2561,6 +2638,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       if (!blocked(action)) yield { kind: 'enter', action, stage, record: true };
       if (skipped(action)) yield { kind: 'enter', action, stage, record: false };
     }
+    if (movementCorrections()) yield* reassignedItems();
     // Since v3 the clocks have a coroutine of their own (the shell's watchClocks): an effect that
     // is slow or failing delays only itself, never the detection of a breach.
     const clock = v3 ? undefined : dueClock();
