@@ -265,7 +265,12 @@ const AttentionData = z.object({
    */
   reassigned: z.object({ from: z.string().min(1), at: IsoInstant, because: z.string().min(1) }).optional(),
 });
-/** A journey needs an operator: a step failed for good or the plan is impossible (other clocks keep running). */
+/**
+ * A journey needs an operator: a step failed for good or the plan is impossible (other clocks keep
+ * running). Published again for the same item when it is addressed to someone else (`reassigned`,
+ * since `movement-correction-1`): consumers keep one item per (person, episode, itemId), the latest
+ * `occurredAt` winning. `attention.resolved` carries `reassigned` too when the item had moved.
+ */
 export const AttentionRaisedV1 = eventSchema('throughcare.attention.raised', 1, AttentionData);
 export type AttentionRaisedV1 = z.infer<typeof AttentionRaisedV1>;
 /** An operator resolved an attention item (retry the step, or skip it with a reason). */

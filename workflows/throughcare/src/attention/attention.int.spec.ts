@@ -164,6 +164,8 @@ describe('orchestrator attention items (real Postgres, Temporal)', () => {
     const key = `reassigned:${moved.reassigned.at}`;
     await attention.recordAttention(record(personId, moved, key));
     await attention.recordAttention(record(personId, moved, key)); // an activity retry
+    // The same state written under another key changes nothing and publishes nothing.
+    await attention.recordAttention(record(personId, moved, `${key}:again`));
     expect((await listOf(`personId=${personId}`)).items).toEqual([
       expect.objectContaining({ itemId: 'att-1', mustAct: 'prison:GLE', status: 'OPEN' }),
     ]);

@@ -41,7 +41,9 @@ export class AttentionService {
     await withIdempotency(this.dataSource.manager, `recordAttention:${input.idempotencyKey}`, async (tx) => {
       // One way only: a late retry of the "raised" write never reopens a resolved item. Who must act
       // follows the journey while the item is open (an item addressed again: `reassigned`). A write
-      // that changed nothing (the item resolved already) publishes nothing.
+      // that changes nothing (the item resolved already, or open as written) publishes nothing.
+      // Last writer wins on `must_act`: safe while every item naming a prison is raised and
+      // addressed again in the journey's one `throughcare` lane (its writes are serial).
       const written = (await tx.query(
         `INSERT INTO "throughcare"."attention_item"
            (person_id, episode, item_id, action, what, error_type, must_act, since, options, status, resolution)
@@ -50,6 +52,8 @@ export class AttentionService {
            SET status = EXCLUDED.status, resolution = EXCLUDED.resolution, must_act = EXCLUDED.must_act,
                updated_at = now()
            WHERE "attention_item".status = 'OPEN'
+             AND ("attention_item".status, "attention_item".resolution, "attention_item".must_act)
+                 IS DISTINCT FROM (EXCLUDED.status, EXCLUDED.resolution, EXCLUDED.must_act)
          RETURNING item_id`,
         [
           input.personId,

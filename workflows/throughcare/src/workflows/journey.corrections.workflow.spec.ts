@@ -82,7 +82,7 @@ describe('journey: a movement corrected in place (movement-correction-1; issue 1
         mustAct: 'prison:LEI',
         reassigned: {
           from: 'prison:GLE',
-          because: 'transfer destination corrected: the person is at LEI, never was at GLE',
+          because: 'transfer destination corrected: the person is at LEI, was never at GLE then',
         },
       });
       const records = acts.effects

@@ -1,7 +1,14 @@
 import type { MovementCorrected } from '@throughcare/contracts';
 import { MOVEMENT_CORRECTION_PATCH, namesPrison, renamePrison } from './planner';
-import type { SimulatedJourney } from './journey-simulation.spec-support';
-import { DAY, HOUR, releaseNow, screenedJourney } from './journey-simulation.spec-support';
+import {
+  DAY,
+  HOUR,
+  inputFor,
+  releaseNow,
+  screenedJourney,
+  setUp,
+  SimulatedJourney,
+} from './journey-simulation.spec-support';
 
 /**
  * Releases and transfers corrected in place (`movement-correction-1`, issue 10: "the reversal or
@@ -30,6 +37,16 @@ function refusal(j: SimulatedJourney, fact: Omit<MovementCorrected, 'eventId' | 
 const lastNotification = (j: SimulatedJourney) => j.s.notifications.at(-1)!;
 const live = (j: SimulatedJourney) =>
   j.s.bookings.filter((b) => b.status === 'BOOKED').map((b) => `${b.kind} ${b.establishmentCode ?? '-'}`);
+
+/** The agency declines the journey's referral. */
+const decline = (j: SimulatedJourney) =>
+  j.tell(j.facts.referralOutcome, {
+    referralId: j.s.referralId!,
+    decision: 'DECLINED',
+    reason: 'outside our catchment',
+    decidedAt: j.now,
+    eventId: 'dec-1',
+  });
 
 /** Screened, then transferred from BAR to EDI and settled (the agency told EDI). */
 function transferredToEdi(refused: string[] = []): SimulatedJourney {
@@ -148,7 +165,7 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
       status: 'OPEN',
       startedAt: releasedAt,
       dueAt: before.dueAt,
-      note: `the release was corrected to ${dayBefore}; the clock runs from ${releasedAt}, the instant the agency was told`,
+      note: `the release was corrected to ${dayBefore}; the clock runs from ${releasedAt}, the release instant on record before the correction`,
     });
     // The first appointment is still wanted by the due-by the agency was given.
     const dueBy = () => j.p.wantedBookings().wanted.find((w) => w.kind === 'FIRST_APPOINTMENT')?.dueBy;
@@ -203,6 +220,25 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
     expect(clock()).toMatchObject({ status: 'OPEN', startedAt: dayAfter });
     expect(clock()!.note).toBeUndefined();
     expect(Date.parse(clock()!.dueAt)).toBeGreaterThan(Date.parse(before.dueAt));
+    const later = { ...clock()! };
+
+    // Then corrected back between the two: the clock stays where it last ran from (review stop 44, M2).
+    const between = new Date(Date.parse(releasedAt) + 12 * HOUR).toISOString();
+    correct(j, {
+      movement: 'RELEASE',
+      correctedEventId: 'rel',
+      version: 5,
+      reason: 'WRONG_TIME',
+      occurredAt: between,
+      previousOccurredAt: dayAfter,
+    });
+    j.run();
+    expect(clock()).toMatchObject({
+      startedAt: dayAfter,
+      dueAt: later.dueAt,
+      note: `the release was corrected to ${between}; the clock runs from ${dayAfter}, the release instant on record before the correction`,
+    });
+    expect(dueBy()).toBe(later.dueAt);
   });
 
   it('refuses a correction of a movement this episode does not have, a destination for a release, and a transfer to where it left from', () => {
@@ -318,32 +354,21 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
     expect(Date.parse(j.s.release!.settlesAt) - Date.parse(settlesAt)).toBe(20 * 60_000);
   });
 
-  it('open items addressed to the prison the person never was at are addressed to the right one, once; closed ones and the reception prison stay (review stop 43b, S1)', () => {
+  it('open items addressed to the prison the person never was at are addressed to the right one, once; closed ones stay (review stop 43b, S1)', () => {
     const j = transferredToEdi();
     // The agency declines while the person is recorded at EDI: prison staff at EDI are asked to act.
-    expect(
-      j.tell(j.facts.referralOutcome, {
-        referralId: j.s.referralId!,
-        decision: 'DECLINED',
-        reason: 'outside our catchment',
-        decidedAt: j.now,
-        eventId: 'dec-1',
-      }),
-    ).toBe('applied');
+    expect(decline(j)).toBe('applied');
     j.run();
     const declined = () => j.s.attention.filter((a) => a.action.startsWith('agency-declined:'));
     expect(declined()).toEqual([expect.objectContaining({ mustAct: 'prison:EDI', status: 'OPEN' })]);
-    // Items of the prison that did hold the person, one closed and one still open, stay with it.
-    j.s.attention.push(
-      { ...declined()[0]!, id: 'att-bar', action: 'spec:bar', mustAct: 'prison:BAR and agency:x' },
-      {
-        ...declined()[0]!,
-        id: 'att-closed',
-        action: 'spec:closed',
-        status: 'RESOLVED',
-        resolution: { option: 'SKIP', by: 'staff', at: j.now },
-      },
-    );
+    // A closed item naming EDI stays as it was.
+    j.s.attention.push({
+      ...declined()[0]!,
+      id: 'att-closed',
+      action: 'spec:closed',
+      status: 'RESOLVED',
+      resolution: { option: 'SKIP', by: 'staff', at: j.now },
+    });
 
     correctEdiToGle(j);
     j.run();
@@ -354,13 +379,10 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
         reassigned: {
           from: 'prison:EDI',
           at: expect.any(String),
-          because: 'transfer destination corrected: the person is at GLE, never was at EDI',
+          because: 'transfer destination corrected: the person is at GLE, was never at EDI then',
         },
       }),
     ]);
-    expect(j.s.attention.find((a) => a.id === 'att-bar')).toMatchObject({
-      mustAct: 'prison:BAR and agency:x',
-    });
     expect(j.s.attention.find((a) => a.id === 'att-closed')).toMatchObject({ mustAct: 'prison:EDI' });
     expect(j.s.attention.find((a) => a.id === 'att-closed')!.reassigned).toBeUndefined();
     // Once: planned again, nothing more to do for them.
@@ -368,7 +390,88 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
     j.advance(HOUR);
     j.run();
     expect(declined()[0]!.reassigned!.at).toBe(reassignedAt);
-    expect(j.p.nextAction()?.kind).not.toBe('reassignItem');
+  });
+
+  it('a transfer wrongly recorded back to a prison the person really was at earlier: items of the wrong stay move, those of the real stay do not (review stop 44, S1)', () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    // An item from the real stay at BAR (the reception's prison), still open.
+    j.s.attention.push({
+      id: 'att-real-stay',
+      action: 'spec:real-stay',
+      what: 'spec',
+      mustAct: 'prison:BAR',
+      since: j.now,
+      options: ['SKIP'],
+      status: 'OPEN',
+    });
+    j.t += DAY;
+    j.tell(j.facts.transferred, { toEstablishmentCode: 'EDI', transferredAt: j.now, eventId: 'to-edi' });
+    j.advance(2 * HOUR);
+    j.run();
+    // Recorded back to BAR; really to GLE.
+    j.tell(j.facts.transferred, { toEstablishmentCode: 'BAR', transferredAt: j.now, eventId: 'to-bar' });
+    j.advance(2 * HOUR);
+    j.run();
+    expect(j.p.reportedEstablishment()).toBe('BAR');
+    expect(decline(j)).toBe('applied');
+    j.run();
+    const declined = () => j.s.attention.find((a) => a.action.startsWith('agency-declined:'))!;
+    expect(declined()).toMatchObject({ mustAct: 'prison:BAR', status: 'OPEN' });
+    const at = j.s.transfers[1]!.transferredAt;
+    expect(
+      correct(j, {
+        movement: 'TRANSFER',
+        correctedEventId: 'to-bar',
+        version: 2,
+        reason: 'WRONG_DESTINATION',
+        occurredAt: at,
+        previousOccurredAt: at,
+        toEstablishmentCode: 'GLE',
+        previousToEstablishmentCode: 'BAR',
+      }),
+    ).toBe('applied');
+    j.run();
+    expect(declined()).toMatchObject({
+      mustAct: 'prison:GLE',
+      reassigned: { from: 'prison:BAR' },
+    });
+    expect(j.s.attention.find((a) => a.id === 'att-real-stay')).toMatchObject({ mustAct: 'prison:BAR' });
+    expect(j.s.attention.find((a) => a.id === 'att-real-stay')!.reassigned).toBeUndefined();
+  });
+
+  it('a pre-release meeting gone by at the wrongly recorded prison is cancelled as the correction says, and no item asks about it (review stop 44, M1)', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+    setUp(j, 6);
+    const meetings = () =>
+      j.s.bookings
+        .filter((b) => b.kind === 'PRE_RELEASE_MEETING')
+        .map((b) => [b.establishmentCode, b.date, b.status, b.cancelledBecause]);
+    j.tell(j.facts.transferred, { toEstablishmentCode: 'EDI', transferredAt: j.now, eventId: 'to-edi' });
+    j.advance(2 * HOUR);
+    j.run();
+    const atEdi = j.s.bookings.find(
+      (b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED' && b.establishmentCode === 'EDI',
+    );
+    expect(atEdi?.date).toBeDefined();
+    // The meeting's day goes by with no report that it was held; then EDI is corrected to GLE.
+    j.t = Date.parse(`${atEdi!.date!}T12:00:00.000Z`) + DAY;
+    j.run();
+    expect(atEdi!.status).toBe('BOOKED');
+    correctEdiToGle(j);
+    j.run();
+    expect(atEdi!.status).toBe('CANCELLED');
+    expect(atEdi!.cancelledBecause).toBe(
+      'transfer destination corrected: the person is at GLE, never was at EDI',
+    );
+    j.advance(3 * DAY);
+    j.run();
+    expect(j.s.attention.filter((a) => a.mustAct.includes('prison:EDI'))).toEqual([]);
+    expect(j.s.attention.filter((a) => a.action.startsWith('meeting-not-held:'))).toEqual([]);
+    expect(
+      meetings()
+        .filter((m) => m[2] === 'BOOKED')
+        .every((m) => m[0] === 'GLE'),
+    ).toBe(true);
   });
 
   it('names a prison only by its whole code', () => {
@@ -382,10 +485,15 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
     );
   });
 
-  it('a journey replayed on the branch before the patch plans from the corrected prison but sends the plain transfer notice', () => {
+  it('a journey replayed on the branch before the patch plans from the corrected prison but sends the plain transfer notice and moves no item', () => {
     const j = transferredToEdi([MOVEMENT_CORRECTION_PATCH]);
+    decline(j);
+    j.run();
     correctEdiToGle(j);
     j.run();
+    expect(j.s.attention.find((a) => a.action.startsWith('agency-declined:'))).toMatchObject({
+      mustAct: 'prison:EDI',
+    });
     expect(j.s.adopted ?? []).not.toContain(MOVEMENT_CORRECTION_PATCH);
     expect(lastNotification(j)).toMatchObject({ subject: 'TRANSFERRED' });
     expect(lastNotification(j).message).not.toMatch(/^Correction/);

@@ -685,9 +685,14 @@ export type Action =
 const prisonPattern = (code: string) =>
   new RegExp(`(^|[^\\w:])prison:${code.replace(/[^A-Za-z0-9]/g, (c) => `\\${c}`)}(?![\\w])`, 'g');
 export const namesPrison = (mustAct: string, code: string) => prisonPattern(code).test(mustAct);
-/** `mustAct` with `prison:<code>` replaced by `to` (e.g. `prison:GLE`). */
+/**
+ * `mustAct` with `prison:<code>` replaced by `to` (e.g. `prison:GLE`); a party named twice after it
+ * (`prison:GLE and prison:GLE`) is named once.
+ */
 export const renamePrison = (mustAct: string, code: string, to: string) =>
-  mustAct.replace(prisonPattern(code), (_m, before: string) => `${before}${to}`);
+  [
+    ...new Set(mustAct.replace(prisonPattern(code), (_m, before: string) => `${before}${to}`).split(' and ')),
+  ].join(' and ');
 
 /** The planner of one journey run: derivations over the live state `s` at the instant `now()`. */
 /** An item an operator skipped (not one the journey closed itself, which it records as a skip). */
@@ -1061,11 +1066,20 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     return told !== undefined && Date.parse(told) > Date.parse(from) ? told : from;
   };
   const correctedEarlierNote = (release: NonNullable<JourneyState['release']>, charged: string) =>
-    `the release was corrected to ${release.releasedAt}; the clock runs from ${charged}, the instant the agency was told`;
-  /** The instant of `release` the agencies were told before it was first corrected, if they were. */
+    `the release was corrected to ${release.releasedAt}; the clock runs from ${charged}, the release instant on record before the correction`;
+  /**
+   * The latest instant of `release` on record once it had settled and before a correction (each
+   * correction made after it settled), if any: a clock once running from it only ever moves later
+   * (review stop 44, M2).
+   */
   const toldReleaseInstant = (release: NonNullable<JourneyState['release']>) =>
-    (s.corrections ?? []).find((c) => c.movement === 'RELEASE' && c.eventId === release.eventId && c.told)
-      ?.previousOccurredAt;
+    (s.corrections ?? [])
+      .filter((c) => c.movement === 'RELEASE' && c.eventId === release.eventId && c.told)
+      .map((c) => c.previousOccurredAt)
+      .reduce<string | undefined>(
+        (a, b) => (a === undefined || Date.parse(b) > Date.parse(a) ? b : a),
+        undefined,
+      );
   const liberationDate = () => {
     // Since v3 a release that has happened (settled, or straight from court) is the liberation
     // date: the s.8 rule moves a planned release, never one already made.
@@ -1439,7 +1453,18 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     today() > cached(`next:${date}`, () => nextWorkingDay(input.jurisdiction, date));
   /** Since `meeting-day-gone-1`: a meeting whose day has gone by stays at its prison when the person moves. */
   const goneByAtItsPrison = (b: Booking) =>
-    goneByStays() && b.kind === 'PRE_RELEASE_MEETING' && b.date !== undefined && b.date < today();
+    goneByStays() &&
+    b.kind === 'PRE_RELEASE_MEETING' &&
+    b.date !== undefined &&
+    b.date < today() &&
+    // Since `movement-correction-1`: not at a prison a transfer was recorded to wrongly (the
+    // person was never there to meet; cancelled as the other bookings there: review stop 44, M1).
+    !(movementCorrections() && correctedAway(b.establishmentCode));
+  /** A prison some transfer was recorded to wrongly, where the person is not now (`movement-correction-1`). */
+  const correctedAway = (code: string | undefined) =>
+    code !== undefined &&
+    code !== establishment() &&
+    (s.corrections ?? []).some((c) => c.movement === 'TRANSFER' && c.previousTo === code && c.to !== code);
   const lapseReason = (date: string | undefined) =>
     `meeting on ${date} not reported held by the end of the next working day`;
   /** No working day is left for the pre-release meeting before liberation (and it was not held). */
@@ -1720,6 +1745,8 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         if (!t.sentAt || accepted === undefined) return;
         const from = chargedFrom(release);
         const base = Date.parse(accepted) > Date.parse(from) ? accepted : from;
+        const correctedNote =
+          from !== followUpFrom(release) && base === from ? correctedEarlierNote(release, from) : undefined;
         const stands = engagementEndedAt(t) === undefined;
         const mine = agencyAttendancesOn(t.referralId);
         const owedBy = `agency:${t.agencyId}`;
@@ -1736,7 +1763,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
             owedBy,
             owedTo: 'person',
             metAt,
-            note: what,
+            note: [what, correctedNote].filter(Boolean).join('; '),
           });
         for (const missed of mine) {
           if (missed.attendance !== 'NO' || Date.parse(missed.attendedAt) < Date.parse(release.releasedAt))
@@ -2586,35 +2613,40 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     };
   }
 
+  /** The corrected transfers whose destination changed (`movement-correction-1`). */
+  const destinationCorrections = () =>
+    (s.corrections ?? []).filter(
+      (c) => c.movement === 'TRANSFER' && c.previousTo !== undefined && c.previousTo !== c.to,
+    );
   /**
-   * Since `movement-correction-1`: the prisons a transfer was recorded to wrongly (its destination
-   * corrected), where the person never was: neither the reception's prison nor a standing
-   * transfer's destination.
+   * The prisons `item` names wrongly: it was raised while the transfer it names the destination of
+   * was the person's latest settled one, and that destination was later corrected away (the person
+   * was never there then). Items raised in a real stay at the same prison are not among them
+   * (review stop 44, S1).
    */
-  function neverHeldAt(): string[] {
-    const held = new Set([input.establishmentCode, ...s.transfers.map((t) => t.toEstablishmentCode)]);
-    return [
-      ...new Set(
-        (s.corrections ?? [])
-          .filter((c) => c.movement === 'TRANSFER' && c.previousTo !== undefined && c.previousTo !== c.to)
-          .map((c) => c.previousTo!)
-          .filter((code) => !held.has(code)),
-      ),
-    ];
+  function wronglyNamed(item: AttentionItemView): string[] {
+    const since = Date.parse(item.since);
+    const current = s.transfers.filter((t) => Date.parse(t.settlesAt) <= since).at(-1);
+    if (!current) return []; // raised at the reception's prison
+    const codes = destinationCorrections()
+      .filter((c) => c.eventId === current.eventId)
+      .map((c) => c.previousTo!)
+      .filter((code) => code !== current.toEstablishmentCode && code !== establishment());
+    return [...new Set(codes)].filter((code) => namesPrison(item.mustAct, code));
   }
 
   /**
-   * Since `movement-correction-1` (review stop 43b, S1): each open item addressed to a prison the
-   * person never was at (a transfer's destination corrected) is addressed to the prison the person
-   * is at instead: the holds and requests that block work reach staff who can act on them.
+   * Since `movement-correction-1` (review stop 43b, S1): each open item addressed to a prison
+   * because of a transfer recorded there wrongly (its destination corrected) is addressed to the
+   * prison the person is at instead: the holds and requests that block work reach staff who can
+   * act on them.
    */
   function* reassignedItems(): Generator<Action, void, undefined> {
-    const wrong = neverHeldAt();
-    if (wrong.length === 0) return;
+    if (destinationCorrections().length === 0) return;
     const here = prison();
     for (const item of s.attention) {
       if (item.status !== 'OPEN') continue;
-      const named = wrong.filter((code) => namesPrison(item.mustAct, code));
+      const named = wronglyNamed(item);
       if (named.length === 0) continue;
       const mustAct = named.reduce((who, code) => renamePrison(who, code, here), item.mustAct);
       if (mustAct === item.mustAct) continue;
@@ -2622,7 +2654,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         kind: 'reassignItem',
         item,
         mustAct,
-        because: `transfer destination corrected: the person is at ${establishment()}, never was at ${named.join(', ')}`,
+        because: `transfer destination corrected: the person is at ${establishment()}, was never at ${named.join(', ')} then`,
       };
     }
   }
