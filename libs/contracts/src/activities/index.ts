@@ -59,6 +59,12 @@ export interface DirectoryActivities {
    * eligible agency is left: a gap, not a failure.
    */
   chooseAgency(input: AgencyChoiceInput): Promise<AgencyChoice>;
+  /**
+   * The agency the directory holds under `agencyId`, or null when it holds none (an id that is no
+   * directory id at all included): how a journey checks an agency named by someone else (the gate
+   * arrangement's collector) before telling it anything.
+   */
+  lookUpAgency(input: { agencyId: string }): Promise<AgencyContact | null>;
 }
 
 /** An agency given a copy of a notice on a basis other than an open referral (`notifyAgency`). */

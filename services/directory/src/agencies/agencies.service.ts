@@ -106,9 +106,15 @@ export class AgenciesService {
   }
 
   async get(id: string): Promise<AgencyView> {
-    const agency = await this.agencies.findOneBy({ id });
+    const agency = await this.find(id);
     if (!agency) throw AgencyNotFoundError.byId(id);
-    return (await this.views([agency]))[0]!;
+    return agency;
+  }
+
+  /** The agency with this id, or null when the directory holds none. */
+  async find(id: string): Promise<AgencyView | null> {
+    const agency = await this.agencies.findOneBy({ id });
+    return agency ? (await this.views([agency]))[0]! : null;
   }
 
   /** The agency of `kind` whose catchment holds the area; first by name when several do. */

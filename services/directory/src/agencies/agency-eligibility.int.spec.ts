@@ -239,4 +239,20 @@ describe('directory: which agency a need goes to (eligibility rule, real Postgre
       ['mentor', 0],
     ]);
   });
+
+  it('lookUpAgency (the journey activity) answers the agency the directory holds, and null for an id it does not hold or that is no directory id', async () => {
+    const activities = createDirectoryActivities(app.get(AgenciesService));
+    const lookUp = (agencyId: string) =>
+      mockActivityEnvironment().run(() => activities.lookUpAgency({ agencyId }));
+    const mentor = made.get('mentor')!;
+    expect(await lookUp(mentor.id)).toEqual({
+      agencyId: mentor.id,
+      name: mentor.name,
+      kind: mentor.kind,
+      localAuthority: mentor.localAuthority,
+      contactPoint: mentor.contactPoint,
+    });
+    expect(await lookUp(randomUUID())).toBeNull();
+    expect(await lookUp('Aberdeen Mentoring (typed)')).toBeNull();
+  });
 });

@@ -67,5 +67,19 @@ export function createDirectoryActivities(agencies: AgenciesService): DirectoryA
         ).size,
       };
     },
+    async lookUpAgency({ agencyId }): Promise<AgencyContact | null> {
+      // Not a directory id (free text typed elsewhere): no agency, without a query.
+      if (!z.uuid().safeParse(agencyId).success) return null;
+      const agency = await agencies.find(agencyId);
+      return agency
+        ? {
+            agencyId: agency.id,
+            name: agency.name,
+            kind: agency.kind,
+            localAuthority: agency.localAuthority,
+            contactPoint: agency.contactPoint,
+          }
+        : null;
+    },
   } satisfies DirectoryActivities);
 }

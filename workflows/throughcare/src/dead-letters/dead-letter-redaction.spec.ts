@@ -172,6 +172,38 @@ describe('dead-letter redaction (finding H1)', () => {
     });
   });
 
+  it('keeps who had an attention item addressed again and when, and redacts why (words)', () => {
+    const { event } = redactPayload(
+      bytesOf({
+        eventType: 'throughcare.attention.raised',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: '2027-02-15T09:00:00Z',
+        correlationId: 'corr-1',
+        personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: PERSON }] },
+        data: {
+          episode: 1,
+          itemId: 'att-1',
+          action: 'spec',
+          what: 'words',
+          mustAct: 'prison:GLE',
+          since: '2027-02-14T09:00:00.000Z',
+          options: ['SKIP'],
+          reassigned: {
+            from: 'prison:EDI',
+            at: '2027-02-15T09:00:00.000Z',
+            because: 'transfer destination corrected: the person is at GLE, was never at EDI then',
+          },
+        },
+      }),
+    );
+    expect((event as { data: Record<string, unknown> }).data).toMatchObject({
+      mustAct: 'prison:GLE',
+      what: REDACTED,
+      reassigned: { from: 'prison:EDI', at: '2027-02-15T09:00:00.000Z', because: REDACTED },
+    });
+  });
+
   it("redacts a risk assessment's results (bands, MAPPA, what rose) and keeps its version, episode and date", () => {
     const { event } = redactPayload(
       bytesOf({

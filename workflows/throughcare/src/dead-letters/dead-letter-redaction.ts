@@ -192,6 +192,8 @@ const DATA_RULES: Record<string, Rule> = {
   collectedBy: oneOf(GateCollectorKind),
   late: keepIf((v) => typeof v === 'boolean'),
   durationMinutes: keepIf((v) => v === null || Number.isInteger(v)),
+  /** Who had an attention item before it was addressed again, and when (`because` is words: redacted). */
+  reassigned: objectOf({ from: idLike, at: when }),
   endedAbsence: objectOf({
     absenceId: uuid,
     kind: oneOf(AbsenceKind),

@@ -61,6 +61,7 @@ export type Effect =
       dueBy: string;
     }
   | { kind: 'agencyLookedUp'; localAuthority: string; agencyKind: string }
+  | { kind: 'agencyChecked'; agencyId: string }
   | {
       kind: 'agencyChosen';
       pathway: string;
@@ -142,6 +143,8 @@ export interface RecordingOptions {
   agencyMissing?: boolean;
   /** Agencies the directory offers for every need, best first (chooseAgency); one by default, [] for gaps. */
   eligibleAgencies?: string[];
+  /** Agency ids the directory does not know (lookUpAgency answers null); it knows any other. */
+  unknownAgencies?: string[];
   /**
    * Makes cancelMeeting fail: `transient` fails its first two attempts (retried by the activity
    * policy), `permanent` always fails non-retryable with MEETING_NOT_FOUND (as the service does for
@@ -225,6 +228,19 @@ export function recordingActivities(options: RecordingOptions = {}) {
     },
   };
   const directory: DirectoryActivities = {
+    async lookUpAgency({ agencyId }) {
+      effects.push({ kind: 'agencyChecked', agencyId });
+      // The directory knows every agency but those the options say it does not.
+      return (options.unknownAgencies ?? []).includes(agencyId)
+        ? null
+        : {
+            agencyId,
+            name: `Agency ${agencyId}`,
+            kind: 'CJSW',
+            localAuthority: 'S12000036',
+            contactPoint: 'duty team',
+          };
+    },
     async findAgency(i) {
       effects.push({ kind: 'agencyLookedUp', localAuthority: i.localAuthority, agencyKind: i.kind });
       if (options.agencyMissing) {

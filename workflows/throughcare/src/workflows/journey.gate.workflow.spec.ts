@@ -73,6 +73,10 @@ describe('journey: gate arrangements re-arranged when the date moves (gate-recon
         previousLiberationDate: first,
         alsoTell: [{ agencyId: 'collector-1', because: 'GATE_COLLECTOR', reference: 'gate-arrangement-v1' }],
       });
+      // Given its copy once the directory said it knows the agency (asked once).
+      expect(acts.effects.filter((e) => e.kind === 'agencyChecked')).toEqual([
+        { kind: 'agencyChecked', agencyId: 'collector-1' },
+      ]);
       // The item was recorded for the prison's list.
       await waitForEffect(
         acts,

@@ -22,6 +22,7 @@ import {
   notified,
   raised,
   reassigned,
+  collectorChecked,
   needAgencyChosen,
   needReferralSent,
   needReferralWithdrawn,
@@ -112,6 +113,8 @@ export class SimulatedJourney {
    * none is (the journey asks again a day later, as the shell does).
    */
   mainAgency: string | undefined = 'agency-1';
+  /** Agency ids the directory does not know (the gate collector's check); it knows any other. */
+  unknownAgencies: string[] = [];
   /** Need referral sends in flight: the id of the try each is for (taken when it starts). */
   private readonly sending = new Map<Action, string>();
   /** What each referral send in flight tells its agency (taken when it starts, as the shell). */
@@ -305,6 +308,15 @@ export class SimulatedJourney {
           s.agencyId = this.mainAgency;
           s.agencyRetryAt = undefined;
         }
+        return;
+      case 'checkCollector':
+        if (this.fail(a)) return;
+        collectorChecked(
+          s,
+          a.agencyId,
+          this.unknownAgencies.includes(a.agencyId) ? null : { name: `Agency ${a.agencyId}` },
+          this.now,
+        );
         return;
       case 'sendReferral':
         if (this.fail(a)) return;

@@ -107,6 +107,12 @@ export interface JourneyState {
    * when an agency collects). Absent: none told. Acted on since `gate-reconfirmation-1`.
    */
   gate?: Omit<GateArrangementRecorded, 'eventId'>;
+  /**
+   * The directory's answer for each agency a gate arrangement named as the collector
+   * (`gate-reconfirmation-1`): only an agency the directory knows is given a copy of a notice.
+   * Absent: none checked.
+   */
+  collectorChecks?: { agencyId: string; known: boolean; name?: string; at: string }[];
   /** Needs prison staff stopped referring in this episode (absent: none). */
   needStops?: NeedStopped[];
   closeRequested?: CaseCloseRequested;

@@ -79,6 +79,7 @@ import {
   notified,
   raised,
   reassigned,
+  collectorChecked,
   referralSent,
   needAgencyChosen,
   needReferralSent,
@@ -629,6 +630,12 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         return act(a.action, 'assessment service', () => request(a.assessment, a.dueAt));
       case 'findAgency':
         return act(a.action, 'directory service', () => findAgency());
+      case 'checkCollector':
+        return act(a.action, 'directory service', async () => {
+          const found = await directory.lookUpAgency({ agencyId: a.agencyId });
+          collectorChecked(s, a.agencyId, found, iso(now()));
+          if (!found) log.warn('the gate collector is not in the directory', { agencyId: a.agencyId });
+        });
       case 'sendReferral':
         return act(a.action, 'referral service', () => sendReferral());
       case 'chooseNeedAgency':

@@ -192,6 +192,22 @@ export function raised(
   return item;
 }
 
+/** The directory's answer for the agency a gate arrangement names as the collector. */
+export function collectorChecked(
+  s: JourneyState,
+  agencyId: string,
+  found: { name: string } | null,
+  at: string,
+): void {
+  if (s.collectorChecks?.some((c) => c.agencyId === agencyId)) return;
+  (s.collectorChecks ??= []).push({
+    agencyId,
+    known: found !== null,
+    ...(found ? { name: found.name } : {}),
+    at,
+  });
+}
+
 /**
  * An open item addressed again (`movement-correction-1`: what named the prison a transfer was
  * wrongly recorded to now names the prison the person is at); recorded in the operator list by the

@@ -1,6 +1,6 @@
 import { addDays } from '@throughcare/domain';
 import type { GateArrangementRecorded } from '@throughcare/contracts';
-import { GATE_RECONFIRMATION_PATCH, gateReconfirmAction } from './planner';
+import { collectorUnknownAction, GATE_RECONFIRMATION_PATCH, gateReconfirmAction } from './planner';
 import type { SimulatedJourney } from './journey-simulation.spec-support';
 import { DAY, releaseNow, screenedJourney } from './journey-simulation.spec-support';
 
@@ -222,6 +222,64 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
     expect(j.p.noticeRecipient()).toBeUndefined();
     expect(open(j)[0]!.what).toContain('agency:collector-1 (not told by the journey');
     expect(dateNotices(j)).toEqual([]);
+  });
+
+  it('a collector the directory does not know is told nothing and the prison is asked to correct the arrangement; corrected, the known agency gets its copy (review stop 42, M5)', () => {
+    const j = screenedJourney(
+      ['ACCOMMODATION'],
+      undefined,
+      40,
+      [],
+      (x) => (x.unknownAgencies = ['colector-1']),
+    );
+    recordGate(j, 1, { agencyId: 'colector-1' });
+    j.run();
+    expect(j.s.collectorChecks).toEqual([{ agencyId: 'colector-1', known: false, at: expect.any(String) }]);
+    const unknown = () => j.s.attention.filter((a) => a.action.startsWith('gate-collector-unknown:'));
+    expect(unknown()).toEqual([
+      expect.objectContaining({
+        action: collectorUnknownAction('colector-1', 1),
+        errorType: 'GATE_COLLECTOR_UNKNOWN',
+        mustAct: 'prison:BAR',
+        status: 'OPEN',
+        options: ['SKIP'],
+      }),
+    ]);
+    // The date moves: the referred agency is told, the unknown collector is not.
+    j.t += DAY;
+    moveDate(j, 14);
+    expect(dateNotices(j)).toHaveLength(1);
+    expect(dateNotices(j)[0]!.alsoTell).toBeUndefined();
+    expect(open(j)[0]!.what).toContain(
+      'agency:colector-1 (not told by the journey: the directory does not know it)',
+    );
+    // Asked once per agency named: planned again, no second check.
+    j.advance(DAY);
+    j.run();
+    expect(j.s.collectorChecks).toHaveLength(1);
+
+    // Recorded again with the agency's directory id: the item closes, the agency is checked, and it
+    // hears the next change.
+    recordGate(j, 2, { agencyId: 'collector-1' });
+    j.run();
+    expect(unknown()).toEqual([
+      expect.objectContaining({
+        status: 'RESOLVED',
+        resolution: expect.objectContaining({
+          by: 'throughcare',
+          reason: 'the gate arrangement was recorded again (version 2)',
+        }),
+      }),
+    ]);
+    expect(j.s.collectorChecks!.map((c) => [c.agencyId, c.known])).toEqual([
+      ['colector-1', false],
+      ['collector-1', true],
+    ]);
+    j.t += DAY;
+    moveDate(j, 7);
+    expect(dateNotices(j).at(-1)!.alsoTell).toEqual([
+      { agencyId: 'collector-1', because: 'GATE_COLLECTOR', reference: 'gate-arrangement-v2' },
+    ]);
   });
 
   it('a journey told no arrangement never asks the patch', () => {

@@ -405,11 +405,16 @@ export const PATHWAY_OUTCOMES_PATCH = 'pathway-outcomes-1';
  * reconfirmed for that date, when the date moves back to the one it was made for (or on to another:
  * an item for that date follows), on release or when the case closes. When an agency collects,
  * the changed date's notice (LIBERATION_DATE_CHANGED) gives it a copy too (`alsoTell`: one copy per
- * agency, whether or not it also holds a referral). Asked (and adopted, kept in `s.adopted`) only
+ * agency, whether or not it also holds a referral), once the directory has said it knows the agency
+ * (`lookUpAgency`, once per agency named; one it does not know is told nothing, and prison staff
+ * have the item `gate-collector-unknown:<agency id>:v<version>` to correct the arrangement). Asked (and adopted, kept in `s.adopted`) only
  * by a journey told of a gate arrangement: journeys recorded before it were never told one, and
  * replay unchanged.
  */
 export const GATE_RECONFIRMATION_PATCH = 'gate-reconfirmation-1';
+/** The attention key of an arrangement (`version`) naming an agency the directory does not know (`gate-reconfirmation-1`). */
+export const collectorUnknownAction = (agencyId: string, version: number) =>
+  `gate-collector-unknown:${agencyId}:v${version}`;
 /** The attention key of arrangement `version` to confirm again for liberation on `date` (`gate-reconfirmation-1`). */
 export const gateReconfirmAction = (date: string, version: number) => `gate-reconfirm:${date}:v${version}`;
 /**
@@ -632,6 +637,7 @@ export function laneOf(a: Action): Lane | undefined {
       return 'assessment';
     case 'findAgency':
     case 'chooseNeedAgency':
+    case 'checkCollector':
       return 'directory';
     case 'sendNeedReferral':
     case 'withdrawNeedReferral':
@@ -659,6 +665,8 @@ export type Action =
   | { kind: 'reassignItem'; item: AttentionItemView; mustAct: string; because: string }
   | { kind: 'request'; action: string; assessment: 'CORE_SCREEN' | AssessmentKind; dueAt: string }
   | { kind: 'findAgency'; action: string }
+  /** The directory asked whether it knows the agency a gate arrangement names (`gate-reconfirmation-1`). */
+  | { kind: 'checkCollector'; action: string; agencyId: string }
   | { kind: 'sendReferral'; action: string }
   | { kind: 'withdrawReferral'; action: string; closing: ClosureReason }
   | { kind: 'chooseNeedAgency'; action: string; pathway: Pathway }
@@ -801,9 +809,22 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const meetingInNotices = () => fixed() && (s.adopted?.includes(MEETING_IN_NOTICE_PATCH) ?? false);
   /** Whether the journey acts on the gate arrangement (`gate-reconfirmation-1`). */
   const gateReconfirmation = () => fixed() && (s.adopted?.includes(GATE_RECONFIRMATION_PATCH) ?? false);
-  /** The agency collecting the person at the gate, once the journey acts on it (undefined: none, or not an agency). */
-  const gateCollector = () =>
+  /** The agency the gate arrangement names as the collector, once the journey acts on it (undefined: none, or not an agency). */
+  const namedCollector = () =>
     gateReconfirmation() && s.gate?.collectedBy === 'AGENCY' ? s.gate.agencyId : undefined;
+  /** The directory's answer for the named collector (undefined: not asked yet). */
+  const collectorCheck = () => {
+    const named = namedCollector();
+    return named === undefined ? undefined : s.collectorChecks?.find((c) => c.agencyId === named);
+  };
+  /**
+   * The agency collecting the person at the gate, told of a changed date: the one the arrangement
+   * names, once the directory has said it knows it (review stop 42, M5: a typed id naming another
+   * agency, or none, is never given a copy).
+   */
+  const gateCollector = () => (collectorCheck()?.known ? namedCollector() : undefined);
+  /** The named collector not checked yet (its check to make, or in flight). */
+  const collectorPending = () => namedCollector() !== undefined && collectorCheck() === undefined;
   /** Whether the agencies hear of corrected releases and transfers (`movement-correction-1`). */
   const movementCorrections = () => fixed() && (s.adopted?.includes(MOVEMENT_CORRECTION_PATCH) ?? false);
   /** Whether the journey acts on risk assessments (`risk-assessed-1`). */
@@ -2564,16 +2585,54 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     };
   }
 
-  /** The item asking prison staff to confirm the gate arrangement again (`gate-reconfirmation-1`). */
-  function* gateReconfirmationActions(
+  /**
+   * The collector the gate arrangement names, checked with the directory once (its check is held
+   * like any step: a failure is an item, a skip leaves it unchecked and untold), and an item asking
+   * prison staff to correct an arrangement naming an agency the directory does not know, closed
+   * when the arrangement changes, on release or closure (`gate-reconfirmation-1`).
+   */
+  function* collectorActions(closing: ClosureReason | undefined): Generator<Action, void, undefined> {
+    const named = namedCollector();
+    const check = collectorCheck();
+    const current =
+      named !== undefined && check?.known === false && !closing && inCustody() && !fromCourt()
+        ? collectorUnknownAction(named, s.gate!.version)
+        : undefined;
+    yield* closeStaleGateItems(
+      'gate-collector-unknown:',
+      current,
+      closing,
+      () => `the gate arrangement was recorded again (version ${s.gate?.version ?? '?'})`,
+    );
+    if (named !== undefined && check === undefined && !closing) {
+      const action = `check-collector:${named}`;
+      if (!blocked(action) && !skipped(action)) yield { kind: 'checkCollector', action, agencyId: named };
+    }
+    if (current === undefined || s.attention.some((a) => a.action === current)) return;
+    yield {
+      kind: 'raise',
+      action: current,
+      mustAct: prison(),
+      failure: {
+        type: 'GATE_COLLECTOR_UNKNOWN',
+        message: `the gate arrangement (version ${s.gate!.version}) names agency ${named} as the collector, which the directory does not know: it is told nothing (no copy of a changed date). Record the arrangement with the collecting agency's directory id (PUT /people/${input.personId}/episodes/${input.episode}/gate-arrangement), which closes this item; SKIP if the collector is told another way`,
+      },
+      options: ['SKIP'],
+    };
+  }
+
+  /**
+   * Closes the open gate items of `prefix` other than `current`: the case closing, the person
+   * released, or (in custody) `otherwise`'s reason.
+   */
+  function* closeStaleGateItems(
+    prefix: string,
+    current: string | undefined,
     closing: ClosureReason | undefined,
+    otherwise: (item: AttentionItemView) => string,
   ): Generator<Action, void, undefined> {
-    const gate = s.gate!;
-    const lib = liberationDate();
-    const moved = !closing && !fromCourt() && inCustody() && gate.forLiberationDate !== lib;
-    const current = moved ? gateReconfirmAction(lib, gate.version) : undefined;
     for (const item of s.attention.filter(
-      (a) => a.status === 'OPEN' && a.action.startsWith('gate-reconfirm:') && a.action !== current,
+      (a) => a.status === 'OPEN' && a.action.startsWith(prefix) && a.action !== current,
     ))
       yield {
         kind: 'closeItem',
@@ -2582,12 +2641,25 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
           ? 'the case is closing'
           : !inCustody() || fromCourt()
             ? 'the person was released'
-            : gate.forLiberationDate === lib
-              ? `the gate arrangement (version ${gate.version}) holds for liberation on ${lib}`
-              : item.action.startsWith(`gate-reconfirm:${lib}:`)
-                ? `the gate arrangement was recorded again (version ${gate.version}; see the item for it)`
-                : `the liberation date is now ${lib} (see the item for that date)`,
+            : otherwise(item),
       };
+  }
+
+  /** The item asking prison staff to confirm the gate arrangement again (`gate-reconfirmation-1`). */
+  function* gateReconfirmationActions(
+    closing: ClosureReason | undefined,
+  ): Generator<Action, void, undefined> {
+    const gate = s.gate!;
+    const lib = liberationDate();
+    const moved = !closing && !fromCourt() && inCustody() && gate.forLiberationDate !== lib;
+    const current = moved ? gateReconfirmAction(lib, gate.version) : undefined;
+    yield* closeStaleGateItems('gate-reconfirm:', current, closing, (item) =>
+      gate.forLiberationDate === lib
+        ? `the gate arrangement (version ${gate.version}) holds for liberation on ${lib}`
+        : item.action.startsWith(`gate-reconfirm:${lib}:`)
+          ? `the gate arrangement was recorded again (version ${gate.version}; see the item for it)`
+          : `the liberation date is now ${lib} (see the item for that date)`,
+    );
     if (!current) return;
     const earlier = s.attention.filter((a) => a.action === current);
     // An item the journey closed itself when the date moved away is raised again on its return; one
@@ -2595,9 +2667,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (earlier.some((a) => a.status === 'OPEN' || a.resolution?.by !== 'throughcare')) return;
     const who =
       gate.collectedBy === 'AGENCY'
-        ? noticeRecipient() !== undefined
-          ? `agency:${gate.agencyId} (told the new date by the journey's notice)`
-          : `agency:${gate.agencyId} (not told by the journey: no agency is referred yet; tell it the new date)`
+        ? gateCollector() === undefined
+          ? `agency:${gate.agencyId} (not told by the journey: the directory does not know it${collectorCheck() === undefined ? ' yet' : ''})`
+          : noticeRecipient() !== undefined
+            ? `agency:${gate.agencyId} (told the new date by the journey's notice)`
+            : `agency:${gate.agencyId} (not told by the journey: no agency is referred yet; tell it the new date)`
         : gate.collectedBy === 'NOBODY'
           ? 'the person (nobody collects: travel and first night)'
           : `whoever collects (${gate.collectedBy})`;
@@ -2725,8 +2799,11 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
         };
       }
     }
-    // Since `gate-reconfirmation-1`: the gate arrangement made for another liberation date than the
-    // one now is the prison's to confirm again with whoever collects, until it holds for this date.
+    // Since `gate-reconfirmation-1`: the collector the arrangement names is checked with the
+    // directory first (an unknown one is the prison's to correct); the gate arrangement made for
+    // another liberation date than the one now is the prison's to confirm again with whoever
+    // collects, until it holds for this date.
+    if (gateReconfirmation()) yield* collectorActions(closing);
     if (gateReconfirmation()) yield* gateReconfirmationActions(closing);
     // Only while the meeting is still to plan (in custody, not held, not closing): after a release,
     // a meeting held or a closure the item stays for prison and agency to acknowledge.
@@ -3143,6 +3220,10 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
       // Since `meeting-in-notice-1` a changed date's notice names the meeting: it waits while the
       // prison's bookings are in flight, for DATE_NOTICE_MEETING_WAIT_MS at most (then the date alone).
       if (busy.has('liberation') && dateNoticeNamingMeeting(a) && now() < dateNoticeHoldEnds()) continue;
+      // A changed date's notice waits for the collector's check in flight (the same bound), so that
+      // the collector the directory knows gets its copy with it.
+      if (busy.has('directory') && collectorPending() && dateNotice(a) && now() < dateNoticeHoldEnds())
+        continue;
       const lane = laneOf(a);
       if (lane === undefined || !busy.has(lane)) return a;
     }
@@ -3151,6 +3232,7 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   const meetingImpossibleNews = (a: Action) =>
     (a.kind === 'raise' && a.action.startsWith('meeting-impossible:')) ||
     (a.kind === 'notify' && a.notice.subject === 'PRE_RELEASE_MEETING_IMPOSSIBLE');
+  const dateNotice = (a: Action) => a.kind === 'notify' && a.notice.subject === 'LIBERATION_DATE_CHANGED';
   /** A changed date's notice that may name a meeting (since `meeting-in-notice-1`: one is possible, planning is open). */
   const dateNoticeNamingMeeting = (a: Action) =>
     meetingInNotices() &&
@@ -3180,7 +3262,12 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     }
     if (s.release) candidates.push(followUpEnds());
     // A changed date's notice waiting for the meeting goes with the date alone when the wait ends.
-    if (meetingInNotices() && s.told && s.told.custody === 'IN' && s.told.liberationDate !== liberationDate())
+    if (
+      (meetingInNotices() || collectorPending()) &&
+      s.told &&
+      s.told.custody === 'IN' &&
+      s.told.liberationDate !== liberationDate()
+    )
       candidates.push(dateNoticeHoldEnds());
     if (s.agencyRetryAt) candidates.push(Date.parse(s.agencyRetryAt));
     // A need with no eligible agency left: the directory is asked again (since referral-per-need-1).
