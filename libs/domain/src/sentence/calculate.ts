@@ -460,6 +460,11 @@ interface ReleaseUnit {
   readonly servedFrom: LocalDate;
   /** E&W: additional days (net of those restored) added to the days to be served before release (CJA 2003 s.257(2)(a)). */
   readonly addedDays?: number;
+  /**
+   * E&W: the last day of the sentence, past which nobody is held (additional days beyond it are not
+   * served): a release point that would fall later is due on this day, under the law then in force.
+   */
+  readonly endsOn?: LocalDate;
   /** Parts whose proportions add up; a part is reached by a record unless one of its sentences is excluded. */
   readonly parts: readonly {
     readonly label: string;
@@ -607,6 +612,14 @@ function releasePoint(
     if (current.date < reach) {
       steps.push(
         `${change.id} (in force for this ${label} from ${reach}) does not change it: the ${label} date ${current.date} was before then (a release that has happened is not moved)`,
+      );
+      continue;
+    }
+    // Released at the end of the sentence before the change reached it (the additional days took
+    // the date past the end): the change never applied (found by the property spec, seed -1752042208).
+    if (unit.endsOn !== undefined && current.date > unit.endsOn && unit.endsOn < reach) {
+      steps.push(
+        `${change.id} (in force for this ${label} from ${reach}) does not change it: the sentence ends on ${unit.endsOn}, before then, and nobody is held past the end of the sentence`,
       );
       continue;
     }
@@ -965,7 +978,12 @@ function englandAndWales(
       parts: chain.map((s) => ({ label: `sentence ${s.input.id}`, days: s.days, sentences: [s] })),
       allSentences: sentences,
     };
-    const point = releasePoint({ ...unit, addedDays: added }, baseline, changes, 'conditional release');
+    const point = releasePoint(
+      { ...unit, addedDays: added, endsOn: sled },
+      baseline,
+      changes,
+      'conditional release',
+    );
     // One release point: the period the HDCED and TUSED count on is the CRD's own (S1 of the
     // stop-41 review: a second call without the added days could choose another proportion).
     const requisiteEnd = addDays(servedFrom, point.requisiteDays - 1);

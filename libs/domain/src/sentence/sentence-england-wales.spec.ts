@@ -519,6 +519,25 @@ describe('England & Wales adjustments: additional days, restored days, unlawfull
     expect(hdced).not.toContain('as HMPPS calculate-release-dates does');
   });
 
+  it('released at the end of the sentence before the 40% commencement: the one-half rule stands, and the HDCED and TUSED count on it (property spec counterexample)', () => {
+    // 151 days from 2024-04-05 → SLED 2024-09-02. One-half = 76 + 83 additional days = day 159,
+    // 2024-09-10: past the end, so released on 2024-09-02, before S.I. 2024/844 reached the
+    // sentence (10 September 2024). The 40% record never applied: the requisite custodial period
+    // is 76 days (ending 2024-06-19), not 61.
+    const result = calc([one({ sentenceDate: '2024-04-05', term: { months: 4, weeks: 4, days: 1 } })], {
+      asAt: '2024-09-10',
+      additionalDaysAwarded: 83,
+    });
+    const crd = result.dates.find((d) => d.type === 'CRD')!;
+    expect(crd.date).toBe('2024-09-02');
+    expect(crd.explanation.ruleId).toBe('EW_SDS_HALF_2003');
+    expect(crd.explanation.steps.join('\n')).toContain(
+      'the sentence ends on 2024-09-02, before then, and nobody is held past the end of the sentence',
+    );
+    const hdced = result.dates.find((d) => d.type === 'HDCED')!;
+    expect(hdced.explanation.inputs).toMatchObject({ custodialDays: 76, requisiteEnd: '2024-06-19' });
+  });
+
   it('additional days that push the 40% point past its commencement keep it (the transitional rule sees the extended date)', () => {
     // 2 years from 2023-11-06 (731 days): 40% = 293 → 2024-08-24, before 10 Sep 2024, so without
     // additional days it is due on 10 Sep 2024 (above). With 30: day 323 → 2024-09-23, after the
