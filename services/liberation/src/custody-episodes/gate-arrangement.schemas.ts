@@ -34,7 +34,11 @@ export const GateArrangementBodySchema = z
         name: words(120)
           .optional()
           .describe('Who, in words (required for FAMILY_OR_FRIEND and MENTOR): personal data'),
-        agencyId: words(200).optional().describe('The agency collecting (required for AGENCY)'),
+        agencyId: words(200)
+          .optional()
+          .describe(
+            "The collecting agency's directory id (required for AGENCY). The journey checks it with the directory before telling the agency anything: an id the directory does not hold is told nothing, and prison staff are asked to correct it.",
+          ),
       })
       .strict(),
     meetingPoint: words(200).describe('Where at the prison, e.g. "main gate", "visitor centre"'),

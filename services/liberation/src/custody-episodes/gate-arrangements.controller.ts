@@ -35,7 +35,7 @@ const EXAMPLES = {
   agency: {
     summary: 'Met by the accommodation agency, supported accommodation',
     value: {
-      collectedBy: { kind: 'AGENCY', agencyId: 'agency-edinburgh-housing' },
+      collectedBy: { kind: 'AGENCY', agencyId: '6f1c2a1e-3b9d-4c57-9a0e-2d8f4b7c5e10' },
       meetingPoint: 'Main gate',
       meetingTime: '08:45',
       transport: { kind: 'AGENCY_VEHICLE' },
@@ -182,7 +182,7 @@ export class GateArrangementsController {
 /** An arrangement made for liberation on a date that has since moved (the establishment list's example). */
 const MOVED_EXAMPLE: GateArrangementView = {
   ...EXAMPLES.agency.value,
-  collectedBy: { kind: 'AGENCY', agencyId: 'agency-edinburgh-housing' },
+  collectedBy: { kind: 'AGENCY', agencyId: '6f1c2a1e-3b9d-4c57-9a0e-2d8f4b7c5e10' },
   transport: { kind: 'AGENCY_VEHICLE' },
   firstNight: { kind: 'SUPPORTED_ACCOMMODATION', note: 'Room confirmed by the provider' },
   personId: 'tc_7f3k9q2m4x8b',

@@ -314,7 +314,10 @@ export class SimulatedJourney {
         collectorChecked(
           s,
           a.agencyId,
-          this.unknownAgencies.includes(a.agencyId) ? null : { name: `Agency ${a.agencyId}` },
+          a.version,
+          this.unknownAgencies.includes(a.agencyId)
+            ? null
+            : { agencyId: a.agencyId.toLowerCase(), name: `Agency ${a.agencyId}` },
           this.now,
         );
         return;

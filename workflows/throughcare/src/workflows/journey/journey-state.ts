@@ -108,11 +108,18 @@ export interface JourneyState {
    */
   gate?: Omit<GateArrangementRecorded, 'eventId'>;
   /**
-   * The directory's answer for each agency a gate arrangement named as the collector
-   * (`gate-reconfirmation-1`): only an agency the directory knows is given a copy of a notice.
-   * Absent: none checked.
+   * The directory's answer for the agency each gate arrangement version named as the collector
+   * (`gate-reconfirmation-1`): only an agency the directory knows is given a copy of a notice, under
+   * the directory's own id (`directoryId`). Absent: none checked.
    */
-  collectorChecks?: { agencyId: string; known: boolean; name?: string; at: string }[];
+  collectorChecks?: {
+    agencyId: string;
+    version: number;
+    known: boolean;
+    directoryId?: string;
+    name?: string;
+    at: string;
+  }[];
   /** Needs prison staff stopped referring in this episode (absent: none). */
   needStops?: NeedStopped[];
   closeRequested?: CaseCloseRequested;

@@ -633,7 +633,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       case 'checkCollector':
         return act(a.action, 'directory service', async () => {
           const found = await directory.lookUpAgency({ agencyId: a.agencyId });
-          collectorChecked(s, a.agencyId, found, iso(now()));
+          collectorChecked(s, a.agencyId, a.version, found, iso(now()));
           if (!found) log.warn('the gate collector is not in the directory', { agencyId: a.agencyId });
         });
       case 'sendReferral':

@@ -192,18 +192,20 @@ export function raised(
   return item;
 }
 
-/** The directory's answer for the agency a gate arrangement names as the collector. */
+/** The directory's answer for the agency arrangement `version` names as the collector. */
 export function collectorChecked(
   s: JourneyState,
   agencyId: string,
-  found: { name: string } | null,
+  version: number,
+  found: { agencyId: string; name: string } | null,
   at: string,
 ): void {
-  if (s.collectorChecks?.some((c) => c.agencyId === agencyId)) return;
+  if (s.collectorChecks?.some((c) => c.agencyId === agencyId && c.version === version)) return;
   (s.collectorChecks ??= []).push({
     agencyId,
+    version,
     known: found !== null,
-    ...(found ? { name: found.name } : {}),
+    ...(found ? { directoryId: found.agencyId, name: found.name } : {}),
     at,
   });
 }

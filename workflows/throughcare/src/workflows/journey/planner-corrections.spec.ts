@@ -62,6 +62,20 @@ function transferredToEdi(refused: string[] = []): SimulatedJourney {
   return j;
 }
 
+/** Transferred to EDI (`eventId`), a meeting booked there, and its day gone by unreported. */
+function meetingGoneByAtEdi(j: SimulatedJourney, eventId: string) {
+  j.tell(j.facts.transferred, { toEstablishmentCode: 'EDI', transferredAt: j.now, eventId });
+  j.advance(2 * HOUR);
+  j.run();
+  const atEdi = j.s.bookings.find(
+    (b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED' && b.establishmentCode === 'EDI',
+  );
+  expect(atEdi?.date).toBeDefined();
+  j.t = Date.parse(`${atEdi!.date!}T12:00:00.000Z`) + DAY;
+  j.run();
+  return atEdi!;
+}
+
 /** The transfer to EDI was to GLE: corrected (version 2). */
 function correctEdiToGle(j: SimulatedJourney) {
   const at = j.s.transfers[0]!.transferredAt;
@@ -446,21 +460,13 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
       j.s.bookings
         .filter((b) => b.kind === 'PRE_RELEASE_MEETING')
         .map((b) => [b.establishmentCode, b.date, b.status, b.cancelledBecause]);
-    j.tell(j.facts.transferred, { toEstablishmentCode: 'EDI', transferredAt: j.now, eventId: 'to-edi' });
-    j.advance(2 * HOUR);
-    j.run();
-    const atEdi = j.s.bookings.find(
-      (b) => b.kind === 'PRE_RELEASE_MEETING' && b.status === 'BOOKED' && b.establishmentCode === 'EDI',
-    );
-    expect(atEdi?.date).toBeDefined();
-    // The meeting's day goes by with no report that it was held; then EDI is corrected to GLE.
-    j.t = Date.parse(`${atEdi!.date!}T12:00:00.000Z`) + DAY;
-    j.run();
-    expect(atEdi!.status).toBe('BOOKED');
+    const atEdi = meetingGoneByAtEdi(j, 'to-edi');
+    // Its day went by with no report that it was held; then EDI is corrected to GLE.
+    expect(atEdi.status).toBe('BOOKED');
     correctEdiToGle(j);
     j.run();
-    expect(atEdi!.status).toBe('CANCELLED');
-    expect(atEdi!.cancelledBecause).toBe(
+    expect(atEdi.status).toBe('CANCELLED');
+    expect(atEdi.cancelledBecause).toBe(
       'transfer destination corrected: the person is at GLE, never was at EDI',
     );
     j.advance(3 * DAY);
@@ -483,6 +489,23 @@ describe('releases and transfers corrected in place (movement-correction-1)', ()
     expect(renamePrison('prison:EDI and agency:prison-EDI', 'EDI', 'prison:GLE')).toBe(
       'prison:GLE and agency:prison-EDI',
     );
+  });
+
+  it('a meeting gone by during a real stay at a prison once recorded wrongly stays for its "held" report when the person moves on (review stop 44b, M1)', () => {
+    const j = new SimulatedJourney(inputFor('SCOTLAND', 30));
+    setUp(j, 6);
+    j.tell(j.facts.transferred, { toEstablishmentCode: 'EDI', transferredAt: j.now, eventId: 'to-edi' });
+    j.advance(2 * HOUR);
+    j.run();
+    correctEdiToGle(j);
+    j.run();
+    // Later the person really goes to EDI, and a meeting is booked there.
+    const atEdi = meetingGoneByAtEdi(j, 'to-edi-2');
+    // Its day went by, then the person moves on to LOW: the meeting at EDI waits for its report.
+    j.tell(j.facts.transferred, { toEstablishmentCode: 'LOW', transferredAt: j.now, eventId: 'to-low' });
+    j.advance(2 * HOUR);
+    j.run();
+    expect(atEdi.status).toBe('BOOKED');
   });
 
   it('a journey replayed on the branch before the patch plans from the corrected prison but sends the plain transfer notice and moves no item', () => {

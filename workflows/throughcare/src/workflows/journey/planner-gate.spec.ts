@@ -1,6 +1,11 @@
 import { addDays } from '@throughcare/domain';
 import type { GateArrangementRecorded } from '@throughcare/contracts';
-import { collectorUnknownAction, GATE_RECONFIRMATION_PATCH, gateReconfirmAction } from './planner';
+import {
+  collectorCheckAction,
+  collectorUnknownAction,
+  GATE_RECONFIRMATION_PATCH,
+  gateReconfirmAction,
+} from './planner';
 import type { SimulatedJourney } from './journey-simulation.spec-support';
 import { DAY, releaseNow, screenedJourney } from './journey-simulation.spec-support';
 
@@ -234,11 +239,13 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
     );
     recordGate(j, 1, { agencyId: 'colector-1' });
     j.run();
-    expect(j.s.collectorChecks).toEqual([{ agencyId: 'colector-1', known: false, at: expect.any(String) }]);
+    expect(j.s.collectorChecks).toEqual([
+      { agencyId: 'colector-1', version: 1, known: false, at: expect.any(String) },
+    ]);
     const unknown = () => j.s.attention.filter((a) => a.action.startsWith('gate-collector-unknown:'));
     expect(unknown()).toEqual([
       expect.objectContaining({
-        action: collectorUnknownAction('colector-1', 1),
+        action: collectorUnknownAction(1),
         errorType: 'GATE_COLLECTOR_UNKNOWN',
         mustAct: 'prison:BAR',
         status: 'OPEN',
@@ -251,9 +258,9 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
     expect(dateNotices(j)).toHaveLength(1);
     expect(dateNotices(j)[0]!.alsoTell).toBeUndefined();
     expect(open(j)[0]!.what).toContain(
-      'agency:colector-1 (not told by the journey: the directory does not know it)',
+      'agency:colector-1 (not told by the journey: the directory does not know it; see the item GATE_COLLECTOR_UNKNOWN)',
     );
-    // Asked once per agency named: planned again, no second check.
+    // Asked once per arrangement version: planned again, no second check.
     j.advance(DAY);
     j.run();
     expect(j.s.collectorChecks).toHaveLength(1);
@@ -271,15 +278,78 @@ describe('gate arrangements re-arranged when the date moves (gate-reconfirmation
         }),
       }),
     ]);
-    expect(j.s.collectorChecks!.map((c) => [c.agencyId, c.known])).toEqual([
-      ['colector-1', false],
-      ['collector-1', true],
+    expect(j.s.collectorChecks!.map((c) => [c.agencyId, c.version, c.known])).toEqual([
+      ['colector-1', 1, false],
+      ['collector-1', 2, true],
     ]);
     j.t += DAY;
     moveDate(j, 7);
     expect(dateNotices(j).at(-1)!.alsoTell).toEqual([
       { agencyId: 'collector-1', because: 'GATE_COLLECTOR', reference: 'gate-arrangement-v2' },
     ]);
+  });
+
+  it('each arrangement version is checked again: an agency the directory learned of since is told; a failed check is left with its version (review stop 44b, M3, M5)', () => {
+    const j = screenedJourney(
+      ['ACCOMMODATION'],
+      undefined,
+      40,
+      [],
+      (x) => (x.unknownAgencies = ['collector-1']),
+    );
+    recordGate(j, 1);
+    j.run();
+    expect(j.s.attention.filter((a) => a.status === 'OPEN').map((a) => a.action)).toContain(
+      collectorUnknownAction(1),
+    );
+    // The agency is added to the directory; the arrangement is recorded again with the same id.
+    j.unknownAgencies = [];
+    recordGate(j, 2);
+    j.run();
+    expect(j.s.collectorChecks!.map((c) => [c.version, c.known])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    expect(j.s.attention.find((a) => a.action === collectorUnknownAction(1))!.status).toBe('RESOLVED');
+
+    // Version 3's check fails for good: an item for it (RETRY/SKIP), the reconfirmation item says
+    // the collector could not be checked, and no copy goes; version 4 closes that item and is checked.
+    j.failing = (a) => a.kind === 'checkCollector';
+    recordGate(j, 3);
+    j.run();
+    const failed = () => j.s.attention.find((a) => a.action === collectorCheckAction(3))!;
+    expect(failed()).toMatchObject({ status: 'OPEN', options: ['RETRY', 'SKIP'] });
+    j.t += DAY;
+    moveDate(j, 14);
+    expect(dateNotices(j).at(-1)!.alsoTell).toBeUndefined();
+    expect(open(j).find((a) => a.action.startsWith('gate-reconfirm:'))!.what).toContain(
+      'agency:collector-1 (not told by the journey: the directory could not be asked about it; tell it the new date)',
+    );
+    j.failing = () => false;
+    recordGate(j, 4);
+    j.run();
+    expect(failed()).toMatchObject({
+      status: 'RESOLVED',
+      resolution: expect.objectContaining({ reason: 'the gate arrangement was recorded again (version 4)' }),
+    });
+    expect(j.s.collectorChecks!.at(-1)).toMatchObject({ version: 4, known: true });
+  });
+
+  it("the copy goes under the directory's own id: an id typed in capitals is the same agency, and no second copy when it is the agency told (review stop 44b, M4)", () => {
+    const j = screenedJourney(['ACCOMMODATION']);
+    recordGate(j, 1, { agencyId: 'COLLECTOR-1' });
+    j.run();
+    j.t += DAY;
+    moveDate(j, 14);
+    expect(dateNotices(j).at(-1)!.alsoTell).toEqual([
+      { agencyId: 'collector-1', because: 'GATE_COLLECTOR', reference: 'gate-arrangement-v1' },
+    ]);
+    // The referred agency typed in capitals as the collector: one notice, no copy.
+    recordGate(j, 2, { agencyId: j.s.agencyId!.toUpperCase() });
+    j.run();
+    j.t += DAY;
+    moveDate(j, 7);
+    expect(dateNotices(j).at(-1)!.alsoTell).toBeUndefined();
   });
 
   it('a journey told no arrangement never asks the patch', () => {

@@ -18,6 +18,7 @@ import type {
 } from '@throughcare/contracts';
 import { Pathway } from '@throughcare/contracts';
 import {
+  addDays,
   custodyVisitDates,
   clockLender,
   deadlineFor,
@@ -413,8 +414,9 @@ export const PATHWAY_OUTCOMES_PATCH = 'pathway-outcomes-1';
  */
 export const GATE_RECONFIRMATION_PATCH = 'gate-reconfirmation-1';
 /** The attention key of an arrangement (`version`) naming an agency the directory does not know (`gate-reconfirmation-1`). */
-export const collectorUnknownAction = (agencyId: string, version: number) =>
-  `gate-collector-unknown:${agencyId}:v${version}`;
+export const collectorUnknownAction = (version: number) => `gate-collector-unknown:v${version}`;
+/** The action checking the collector arrangement `version` names with the directory (`gate-reconfirmation-1`). */
+export const collectorCheckAction = (version: number) => `check-collector:v${version}`;
 /** The attention key of arrangement `version` to confirm again for liberation on `date` (`gate-reconfirmation-1`). */
 export const gateReconfirmAction = (date: string, version: number) => `gate-reconfirm:${date}:v${version}`;
 /**
@@ -666,7 +668,7 @@ export type Action =
   | { kind: 'request'; action: string; assessment: 'CORE_SCREEN' | AssessmentKind; dueAt: string }
   | { kind: 'findAgency'; action: string }
   /** The directory asked whether it knows the agency a gate arrangement names (`gate-reconfirmation-1`). */
-  | { kind: 'checkCollector'; action: string; agencyId: string }
+  | { kind: 'checkCollector'; action: string; agencyId: string; version: number }
   | { kind: 'sendReferral'; action: string }
   | { kind: 'withdrawReferral'; action: string; closing: ClosureReason }
   | { kind: 'chooseNeedAgency'; action: string; pathway: Pathway }
@@ -812,17 +814,32 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   /** The agency the gate arrangement names as the collector, once the journey acts on it (undefined: none, or not an agency). */
   const namedCollector = () =>
     gateReconfirmation() && s.gate?.collectedBy === 'AGENCY' ? s.gate.agencyId : undefined;
-  /** The directory's answer for the named collector (undefined: not asked yet). */
+  /**
+   * The directory's answer for the collector the current arrangement version names (undefined: not
+   * asked yet). Asked again for each version: recording the arrangement again is how staff correct
+   * it, or have it checked again after a failed or skipped check (review stop 44b, M3).
+   */
   const collectorCheck = () => {
     const named = namedCollector();
-    return named === undefined ? undefined : s.collectorChecks?.find((c) => c.agencyId === named);
+    return named === undefined
+      ? undefined
+      : s.collectorChecks?.find((c) => c.agencyId === named && c.version === s.gate!.version);
   };
   /**
    * The agency collecting the person at the gate, told of a changed date: the one the arrangement
    * names, once the directory has said it knows it (review stop 42, M5: a typed id naming another
    * agency, or none, is never given a copy).
    */
-  const gateCollector = () => (collectorCheck()?.known ? namedCollector() : undefined);
+  const gateCollector = () => {
+    const check = collectorCheck();
+    // The directory's own id for it (review stop 44b, M4: an id typed in another case is the same
+    // agency, told and audited under one id).
+    return check?.known ? (check.directoryId ?? check.agencyId) : undefined;
+  };
+  /** The named collector's check failed for good (an open item) or was skipped: it stays unchecked for this version. */
+  const collectorStuck = () =>
+    s.gate !== undefined &&
+    (blocked(collectorCheckAction(s.gate.version)) || skipped(collectorCheckAction(s.gate.version)));
   /** The named collector not checked yet (its check to make, or in flight). */
   const collectorPending = () => namedCollector() !== undefined && collectorCheck() === undefined;
   /** Whether the agencies hear of corrected releases and transfers (`movement-correction-1`). */
@@ -1478,14 +1495,14 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     b.kind === 'PRE_RELEASE_MEETING' &&
     b.date !== undefined &&
     b.date < today() &&
-    // Since `movement-correction-1`: not at a prison a transfer was recorded to wrongly (the
-    // person was never there to meet; cancelled as the other bookings there: review stop 44, M1).
-    !(movementCorrections() && correctedAway(b.establishmentCode));
-  /** A prison some transfer was recorded to wrongly, where the person is not now (`movement-correction-1`). */
-  const correctedAway = (code: string | undefined) =>
-    code !== undefined &&
-    code !== establishment() &&
-    (s.corrections ?? []).some((c) => c.movement === 'TRANSFER' && c.previousTo === code && c.to !== code);
+    // Since `movement-correction-1`: not at a prison the person was recorded at wrongly on the
+    // meeting's day (never there to meet; cancelled as the other bookings there: review stop 44,
+    // M1; decided by the meeting's own day, not the episode: review stop 44b, M1).
+    !(
+      movementCorrections() &&
+      b.establishmentCode !== undefined &&
+      wronglyAt(b.establishmentCode, startOfLocalDay(addDays(b.date, 1)).getTime() - 1)
+    );
   const lapseReason = (date: string | undefined) =>
     `meeting on ${date} not reported held by the end of the next working day`;
   /** No working day is left for the pre-release meeting before liberation (and it was not held). */
@@ -2594,20 +2611,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
   function* collectorActions(closing: ClosureReason | undefined): Generator<Action, void, undefined> {
     const named = namedCollector();
     const check = collectorCheck();
-    const current =
-      named !== undefined && check?.known === false && !closing && inCustody() && !fromCourt()
-        ? collectorUnknownAction(named, s.gate!.version)
-        : undefined;
-    yield* closeStaleGateItems(
-      'gate-collector-unknown:',
-      current,
-      closing,
-      () => `the gate arrangement was recorded again (version ${s.gate?.version ?? '?'})`,
-    );
-    if (named !== undefined && check === undefined && !closing) {
-      const action = `check-collector:${named}`;
-      if (!blocked(action) && !skipped(action)) yield { kind: 'checkCollector', action, agencyId: named };
-    }
+    const inPlay = named !== undefined && !closing && inCustody() && !fromCourt();
+    const current = inPlay && check?.known === false ? collectorUnknownAction(s.gate!.version) : undefined;
+    const recordedAgain = () => `the gate arrangement was recorded again (version ${s.gate?.version ?? '?'})`;
+    yield* closeStaleGateItems('gate-collector-unknown:', current, closing, recordedAgain);
+    // A failed check's item closes once its arrangement version is not the current one (M5).
+    const checkAction = inPlay ? collectorCheckAction(s.gate!.version) : undefined;
+    yield* closeStaleGateItems('check-collector:', checkAction, closing, recordedAgain);
+    if (checkAction !== undefined && check === undefined && !blocked(checkAction) && !skipped(checkAction))
+      yield { kind: 'checkCollector', action: checkAction, agencyId: named!, version: s.gate!.version };
     if (current === undefined || s.attention.some((a) => a.action === current)) return;
     yield {
       kind: 'raise',
@@ -2667,11 +2679,15 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
     if (earlier.some((a) => a.status === 'OPEN' || a.resolution?.by !== 'throughcare')) return;
     const who =
       gate.collectedBy === 'AGENCY'
-        ? gateCollector() === undefined
-          ? `agency:${gate.agencyId} (not told by the journey: the directory does not know it${collectorCheck() === undefined ? ' yet' : ''})`
-          : noticeRecipient() !== undefined
-            ? `agency:${gate.agencyId} (told the new date by the journey's notice)`
-            : `agency:${gate.agencyId} (not told by the journey: no agency is referred yet; tell it the new date)`
+        ? collectorCheck()?.known === false
+          ? `agency:${gate.agencyId} (not told by the journey: the directory does not know it; see the item GATE_COLLECTOR_UNKNOWN)`
+          : collectorCheck() === undefined
+            ? collectorStuck()
+              ? `agency:${gate.agencyId} (not told by the journey: the directory could not be asked about it; tell it the new date)`
+              : `agency:${gate.agencyId} (told the new date by the journey's notice once the directory confirms it knows the agency)`
+            : noticeRecipient() !== undefined
+              ? `agency:${gate.agencyId} (told the new date by the journey's notice)`
+              : `agency:${gate.agencyId} (not told by the journey: no agency is referred yet; tell it the new date)`
         : gate.collectedBy === 'NOBODY'
           ? 'the person (nobody collects: travel and first night)'
           : `whoever collects (${gate.collectedBy})`;
@@ -2700,13 +2716,23 @@ export function createPlanner(ctx: PlanContext, s: JourneyState, now: () => numb
    */
   function wronglyNamed(item: AttentionItemView): string[] {
     const since = Date.parse(item.since);
-    const current = s.transfers.filter((t) => Date.parse(t.settlesAt) <= since).at(-1);
-    if (!current) return []; // raised at the reception's prison
     const codes = destinationCorrections()
-      .filter((c) => c.eventId === current.eventId)
       .map((c) => c.previousTo!)
-      .filter((code) => code !== current.toEstablishmentCode && code !== establishment());
+      .filter((code) => code !== establishment() && wronglyAt(code, since));
     return [...new Set(codes)].filter((code) => namesPrison(item.mustAct, code));
+  }
+  /**
+   * Whether the person was recorded at `code` wrongly at instant `at`: the transfer that was their
+   * latest settled one then had its destination `code` corrected away (the reception's prison is
+   * never wrong).
+   */
+  function wronglyAt(code: string, at: number): boolean {
+    const current = s.transfers.filter((t) => Date.parse(t.settlesAt) <= at).at(-1);
+    return (
+      current !== undefined &&
+      current.toEstablishmentCode !== code &&
+      destinationCorrections().some((c) => c.eventId === current.eventId && c.previousTo === code)
+    );
   }
 
   /**
