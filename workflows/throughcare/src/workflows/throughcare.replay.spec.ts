@@ -221,6 +221,10 @@ const V3_HISTORIES: string[] = [
   // settled and told, then corrected to LEI: planned at LEI, the agency told it was a correction,
   // the same correction redelivered changing nothing.
   'v3.movement-correction.transfer-destination',
+  // The same patch's release branch: a release settled and told, corrected to three days earlier
+  // (the agency told the day; its first-appointment clock kept at the instant it was told, with a
+  // note), then to the day after (the clock moved later).
+  'v3.movement-correction.release-corrected-clock-kept',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -531,10 +535,15 @@ describe('journey replay over recorded histories', () => {
         file,
         file.includes('.movement-correction.'),
       ]);
-      if (file.includes('.movement-correction.'))
+      if (file.includes('.movement-correction.transfer-'))
         expect([
           file,
           await scheduledWith(file, 'notifyAgency', 'Correction: the transfer recorded to GLE was to LEI'),
+        ]).toEqual([file, true]);
+      if (file.includes('.movement-correction.release-'))
+        expect([
+          file,
+          await scheduledWith(file, 'notifyAgency', 'Correction: the person was released from BAR on'),
         ]).toEqual([file, true]);
       // pathway-hold-1 is asked only where a need the assessments no longer indicate would be referred.
       expect([file, markers.includes(PATHWAY_HOLD_PATCH)]).toEqual([file, file.includes('.pathway-hold.')]);
