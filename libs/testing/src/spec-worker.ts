@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowStartOptions } from '@temporalio/client';
 import type { DataConverter, Workflow, WorkflowResultType } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { dataConverterFrom } from '@throughcare/platform-temporal';
+import { closeSafeRetryInterceptor, dataConverterFrom } from '@throughcare/platform-temporal';
 import { requireEnv } from './env';
 
 export interface SpecWorkflowTarget {
@@ -38,7 +38,10 @@ export async function withSpecWorker<R>(
   workflowsPath: string,
   fn: (worker: SpecWorker) => Promise<R>,
 ): Promise<R> {
-  const connection = await Connection.connect({ address: target.address });
+  const connection = await Connection.connect({
+    address: target.address,
+    interceptors: [closeSafeRetryInterceptor()],
+  });
   const workerConnection = await NativeConnection.connect({ address: target.address });
   try {
     const dataConverter = target.dataConverter ?? testDataConverter();

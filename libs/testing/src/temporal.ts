@@ -4,6 +4,7 @@ import type { Info as ActivityInfo } from '@temporalio/activity';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { SearchAttributes } from '@throughcare/contracts';
+import { closeSafeRetryInterceptor } from '@throughcare/platform-temporal';
 
 /**
  * Time-skipping Temporal test environment.
@@ -38,8 +39,11 @@ export async function createTimeSkippingTestEnv(): Promise<TestWorkflowEnvironme
   const env = await create({
     server: { type: 'time-skipping', ...(path ? { executable: { type: 'existing-path', path } } : {}) },
     supportsTimeSkipping: true,
+    // Its retries made safe to tear down under: a call still being retried when the file's
+    // afterAll closes the connection must not throw into the next test file (closeSafeRetryInterceptor).
     connectionOptions: {
       channelArgs: { 'grpc.keepalive_time_ms': 360_000, 'grpc.keepalive_permit_without_calls': 0 },
+      interceptors: [closeSafeRetryInterceptor()],
     },
   });
   await registerSearchAttributes(env);

@@ -5,3 +5,4 @@ export * from './worker-run';
 export * from './payload-codec';
 export * from './failure-converter-path';
 export * from './core-log-watch';
+export * from './close-safe-retry';

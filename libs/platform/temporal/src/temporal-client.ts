@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import { closeSafeRetryInterceptor } from './close-safe-retry';
 
 export interface TemporalTarget {
   address: string;
@@ -18,6 +19,7 @@ export async function createTemporalClient({
   namespace,
   dataConverter,
 }: TemporalTarget): Promise<Client> {
-  const connection = await Connection.connect({ address });
+  // The SDK's retries, safe to shut down under (a retry due after close ends the call, CANCELLED).
+  const connection = await Connection.connect({ address, interceptors: [closeSafeRetryInterceptor()] });
   return new Client({ connection, namespace, dataConverter });
 }
