@@ -492,6 +492,8 @@ export type Op =
   | { kind: 'dateChange'; days: number }
   | { kind: 'transfer'; to: (typeof PRISONS)[number] }
   | { kind: 'reverseTransfer' }
+  /** The latest transfer's destination corrected in place (`custody.movement.corrected`). */
+  | { kind: 'correctTransfer'; to: (typeof PRISONS)[number] }
   | { kind: 'release' }
   | { kind: 'reverseRelease' }
   | { kind: 'advance'; minutes: number }
@@ -609,6 +611,7 @@ export type Change =
   | 'releaseDateChanged'
   | 'transferred'
   | 'movementReversed'
+  | 'movementCorrected'
   | 'releaseRecorded'
   | 'consentWithdrawn';
 export interface Applied {
@@ -649,6 +652,25 @@ export function apply(j: SimulatedJourney, ops: Op[], applied: Applied): void {
             reversedAt: j.now,
             eventId: id(),
           });
+        break;
+      }
+      case 'correctTransfer': {
+        const last = j.s.transfers[j.s.transfers.length - 1];
+        if (!last) break;
+        const version =
+          (j.s.corrections ?? []).filter((c) => c.eventId === last.eventId).at(-1)?.version ?? 1;
+        told('movementCorrected', {
+          movement: 'TRANSFER',
+          correctedEventId: last.eventId,
+          version: version + 1,
+          reason: 'WRONG_DESTINATION',
+          correctedAt: j.now,
+          occurredAt: last.transferredAt,
+          previousOccurredAt: last.transferredAt,
+          toEstablishmentCode: o.to,
+          previousToEstablishmentCode: last.toEstablishmentCode,
+          eventId: id(),
+        });
         break;
       }
       case 'release':

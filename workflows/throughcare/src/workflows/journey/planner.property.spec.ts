@@ -44,6 +44,12 @@ const fact: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('transfer' as const), to: fc.constantFrom(...PRISONS) }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'reverseTransfer' as const }) },
+  // A transfer recorded to the wrong prison, corrected in place (movement-correction-1): ends as a
+  // transfer to the right one would have.
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('correctTransfer' as const), to: fc.constantFrom(...PRISONS) }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'release' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reverseRelease' as const }) },
 );
