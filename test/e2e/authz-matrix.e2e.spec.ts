@@ -1297,7 +1297,8 @@ const POLICY: Policy[] = [
     columns: A_B_MISSING,
     request: (f, c) => ({
       path: `/release-point-replans/${pick(f, c, (s) => s.replanId, missingUuid)}/apply`,
-      body: {},
+      // The other side's people are outside the run's establishment (review stop 45, B1).
+      body: { adoptForAllEstablishments: true },
     }),
   },
   // After the apply (41): the run is APPLYING or APPLIED, which a resume answers 200 (already

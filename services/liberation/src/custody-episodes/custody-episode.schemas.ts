@@ -1,5 +1,6 @@
 import { keysetCursor } from '@throughcare/platform-http';
 import { z } from 'zod';
+import type { ReleaseReason } from '@throughcare/contracts';
 import {
   type AbsenceKind,
   EstablishmentCode,
@@ -12,7 +13,6 @@ import {
   PrisonNumber,
   ReceptionReversalReason,
   ReleaseDateChangeReason,
-  ReleaseReason,
   Stages,
   type CourtLiberationStatus,
   type Jurisdiction,
@@ -113,13 +113,36 @@ export const RecordReceptionBodySchema = PersonReceivedV1.shape.data
   });
 export type RecordReceptionBody = z.output<typeof RecordReceptionBodySchema>;
 
+/**
+ * The reasons of HMPPS's release events that end custody. The others are movements within it
+ * (review stop 45, S2): recorded as a release they would close the episode, start the follow-up and
+ * tell the agencies the person is out.
+ */
+const FINAL_RELEASE_REASONS = [
+  'RELEASED',
+  'RELEASED_TO_HOSPITAL',
+  'UNKNOWN',
+] as const satisfies readonly ReleaseReason[];
+const FinalReleaseReason = z
+  .enum(FINAL_RELEASE_REASONS, {
+    error: (issue) =>
+      issue.input === 'TEMPORARY_ABSENCE_RELEASE' || issue.input === 'SENT_TO_COURT'
+        ? `${String(issue.input)} is a temporary absence, not a release: record it with POST /people/{personId}/episodes/{episode}/absences (kind ${issue.input === 'SENT_TO_COURT' ? 'COURT' : 'ROTL'})`
+        : issue.input === 'TRANSFERRED'
+          ? 'TRANSFERRED is a transfer, not a release: record it with POST /people/{personId}/episodes/{episode}/transfers'
+          : `a release that ends custody is one of ${FINAL_RELEASE_REASONS.join(', ')}`,
+  })
+  .describe(
+    'Why custody ended. A temporary absence (TEMPORARY_ABSENCE_RELEASE, SENT_TO_COURT) or a transfer (TRANSFERRED) is not a release: 400 naming reason, pointing to …/absences or …/transfers',
+  );
+
 export const RecordReleaseBodySchema = z
   .object({
     personId: PersonIdSchema.optional().describe('Give personId or prisonNumber, not both'),
     prisonNumber: PrisonNumber.optional().describe('Give personId or prisonNumber, not both'),
     episode: z.number().int().min(1).max(100_000).optional().describe('Defaults to the open episode'),
     establishmentCode: EstablishmentCode,
-    reason: ReleaseReason,
+    reason: FinalReleaseReason,
     releasedAt: IsoInstant,
   })
   .strict()

@@ -359,6 +359,34 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       expect(both.status).toBe(400);
       expect(((await both.json()) as Problem).errors?.map((e) => e.field)).toEqual(['prisonNumber']);
     });
+
+    it('refuses a temporary absence or a transfer sent as a release (400 naming reason, pointing to its own route); custody stays open (review stop 45, S2)', async () => {
+      const reception = aReception();
+      expect((await post('/receptions', reception)).status).toBe(201);
+      const personId = derivePersonId(config.PERSON_ID_SECRET, reception.prisonNumber);
+      for (const [reason, route] of [
+        [
+          'TEMPORARY_ABSENCE_RELEASE',
+          /POST \/people\/\{personId\}\/episodes\/\{episode\}\/absences \(kind ROTL\)/,
+        ],
+        ['SENT_TO_COURT', /absences \(kind COURT\)/],
+        ['TRANSFERRED', /POST \/people\/\{personId\}\/episodes\/\{episode\}\/transfers/],
+      ] as const) {
+        const response = await post('/releases', {
+          personId,
+          establishmentCode: 'BAR',
+          reason,
+          releasedAt: minutesAgo(1),
+        });
+        expect(response.status).toBe(400);
+        const problem = (await response.json()) as Problem;
+        expect(problem.errors).toEqual([
+          expect.objectContaining({ field: 'reason', message: expect.stringMatching(route) }),
+        ]);
+      }
+      const episode = (await (await get(`/people/${personId}/episodes/1`)).json()) as { state: string };
+      expect(episode.state).toBe('IN_CUSTODY');
+    });
   });
 
   describe('GET /people/:personId/episodes', () => {

@@ -108,7 +108,10 @@ export class MovementsController {
       'The movement keeps its eventId and takes the corrected facts; the facts it superseded stay in its history (`corrections`), ' +
       "and the episode's derived state follows (its release instant, where the person is held, an absence the movement ended). " +
       "A correction that would make the episode's history impossible is refused (409). " +
-      'The journey is not re-planned from a corrected instant (yet): it keeps the instant it was first told.',
+      'Each correction is emitted (custody.movement.corrected) and the journey re-plans from it: a transfer to the wrong prison ' +
+      'moves its plan, bookings and open items to the right one and the agencies are told it was a correction; a release instant ' +
+      'corrected is told to the agencies by its day, and their follow-up clocks never run from earlier than the release instant ' +
+      'they were told (README "The journey plans from a corrected movement").',
   })
   @ApiParam({
     name: 'eventId',

@@ -37,6 +37,8 @@ import {
 // Scottish short-term sentence imposed on day 5 is released on day 124 at 40%, on day 94 at 30%.
 
 const REPLAN_QUEUE = `spec-replan-resume-${randomUUID()}`;
+/** The shared database holds Scottish episodes outside this spec's establishment (review stop 45, B1). */
+const NATIONAL = { adoptForAllEstablishments: true };
 // A path, not an import: the workflow belongs to the orchestrator's project, and its worker bundles it.
 const WORKFLOW_FILE = join(
   __dirname,
@@ -283,7 +285,9 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     expect((await items(id)).map((i) => [i.person_id, i.status])).toEqual(people.map((p) => [p, 'PROPOSED']));
     const workflowId = replanWorkflowId(id, 'APPLY');
 
-    expect((await service().post(`/release-point-replans/${id}/apply`, {}, {}, admin)).status).toBe(202);
+    expect((await service().post(`/release-point-replans/${id}/apply`, NATIONAL, {}, admin)).status).toBe(
+      202,
+    );
     // The first page (one episode) applied: the workflow now pauses PAUSE_MS before the next.
     await firstApplied(id);
     await Promise.all([stopWorkflowWorker(), stopService()]);
@@ -329,7 +333,7 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     ).toBeGreaterThanOrEqual((progress.pages - 1) * PAUSE_MS);
 
     // Asked again: answered (200), not started again, nothing recorded twice.
-    const again = await service().post(`/release-point-replans/${id}/apply`, {}, {}, admin);
+    const again = await service().post(`/release-point-replans/${id}/apply`, NATIONAL, {}, admin);
     expect(again.status).toBe(200);
     expect((await temporal.workflow.getHandle(workflowId).describe()).runId).toBe(final.runId);
     await movedOnce(id, people);
@@ -357,7 +361,9 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     expect(early.status).toBe(409);
     expect(await early.json()).toMatchObject({ code: 'REPLAN_NOT_FAILED' });
 
-    expect((await service().post(`/release-point-replans/${id}/apply`, {}, {}, admin)).status).toBe(202);
+    expect((await service().post(`/release-point-replans/${id}/apply`, NATIONAL, {}, admin)).status).toBe(
+      202,
+    );
     await firstApplied(id);
     // Terminated in a pause between pages (no page in flight: review of stop 41, M6), so what was
     // applied is final when it is read.
@@ -424,7 +430,7 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     ).toEqual([{ apply_failed_workflow_run_id: stopped.runId }]);
 
     // Asked to apply again: refused, it is resumed, never started afresh.
-    const again = await service().post(`/release-point-replans/${id}/apply`, {}, {}, admin);
+    const again = await service().post(`/release-point-replans/${id}/apply`, NATIONAL, {}, admin);
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ code: 'REPLAN_APPLY_FAILED' });
 

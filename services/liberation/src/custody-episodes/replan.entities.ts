@@ -124,6 +124,15 @@ export class ReplanRun {
 
   @Column('integer', { name: 'apply_resumes', default: 0 })
   applyResumes!: number;
+
+  /**
+   * Open episodes with a sentence calculation held outside the run's establishments when its apply
+   * was asked (the adopted record reaches them at their next recalculation, with no dry run of
+   * theirs): 0 when none, more only when the caller adopted it for all establishments; null for a
+   * run applied before this was asked (migration 3400).
+   */
+  @Column('integer', { name: 'apply_outside_scope', nullable: true })
+  applyOutsideScope!: number | null;
 }
 
 /** How an apply's workflow stopped without completing (Temporal's closed statuses other than COMPLETED and CONTINUED_AS_NEW). */

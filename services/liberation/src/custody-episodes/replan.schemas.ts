@@ -104,6 +104,22 @@ export const CreateReplanBodySchema = z
   .strict();
 export type CreateReplanBody = z.output<typeof CreateReplanBodySchema>;
 
+/**
+ * The apply's body. Adopting a record is a change of law for every later calculation in the
+ * jurisdiction, at every establishment, while the run re-plans its own establishments only.
+ */
+export const ApplyReplanBodySchema = z
+  .object({
+    adoptForAllEstablishments: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Adopt the record although open episodes with a sentence calculation are held outside the run's establishments (dryRun.outsideScope): they move at their next recalculation, or when a re-plan of their establishments applies. Without it the apply is refused while there are any (409 REPLAN_COHORT_INCOMPLETE)",
+      ),
+  })
+  .strict();
+export type ApplyReplanBody = z.output<typeof ApplyReplanBodySchema>;
+
 export const ReplanPathSchema = z.object({ id: z.uuid() });
 export type ReplanPath = z.output<typeof ReplanPathSchema>;
 
@@ -202,6 +218,15 @@ export interface ReplanRunView {
      * live by GET /release-point-replans/:id/uncalculated. Null until done.
      */
     uncalculated: number | null;
+    /**
+     * Open episodes of the jurisdiction with a sentence calculation held outside the run's
+     * establishments: the record, once adopted, reaches those of its sentence class at their next
+     * recalculation, with no dry run of theirs. Counted live while the run waits for its apply
+     * (DRY_RUN_DONE; null otherwise, and for a caller whose own establishments do not cover them it
+     * is still the count, never who they are). The apply is refused while it is above 0 unless
+     * the caller adopts the record for all establishments.
+     */
+    outsideScope: number | null;
   };
   apply: {
     workflowId: string;
@@ -237,6 +262,11 @@ export interface ReplanRunView {
     resumedAt: string | null;
     resumedBy: string | null;
     resumes: number;
+    /**
+     * dryRun.outsideScope when the apply was asked: 0, or more when the caller adopted the record
+     * for all establishments (null: a run applied before this was asked).
+     */
+    outsideScope: number | null;
   } | null;
   /** Live counts of the phase running now (from its workflow), null when none runs or it cannot be read. */
   progress: (ReplanProgress & { phase: 'DRY_RUN' | 'APPLY' }) | null;

@@ -56,6 +56,7 @@ import type { SentenceCalculationOutcomeView } from './sentence-calculation.sche
 import {
   ReplanItemCursor,
   ReplanRunCursor,
+  type ApplyReplanBody,
   type CreateReplanBody,
   type ListReplanItemsQuery,
   type ListUncalculatedQuery,
@@ -289,6 +290,14 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
       commencement: 'VERIFIED',
       source: { ...body.policy.source },
     };
+    // One law per id (review stop 45, B1): a record adopted, or being applied, under this id with
+    // other values is not replaced by a proposal; the same record may be proposed again (another
+    // cohort re-planned to it).
+    const conflict = await this.policyConflict(policy.id, policy);
+    if (conflict)
+      throw new DomainError('REPLAN_POLICY_CONFLICT', 'RULE_VIOLATED', conflict, {
+        extensions: { field: 'policy.id' },
+      });
     const bodyHash = createHash('sha256')
       .update(canonicalJson({ ...body, establishments }))
       .digest('hex');
@@ -338,20 +347,54 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     return { created, view: await this.viewOf(run) };
   }
 
-  /** Starts the apply step of a run whose dry run is done (once; asking again answers the run). */
+  /**
+   * Starts the apply step of a run whose dry run is done (once; asking again answers the run, and
+   * the same Idempotency-Key answers the first answer). Refused while the record conflicts with one
+   * adopted or being applied under its id, and while open episodes with a calculation are held
+   * outside the run's establishments, unless `adoptForAllEstablishments` (review stop 45, B1).
+   */
   async apply(
     id: string,
+    body: ApplyReplanBody,
     context: RequestContext,
     scope: EstablishmentScope,
     now: Date = new Date(),
   ): Promise<{ started: boolean; view: ReplanRunView }> {
-    const { run, started } = await this.dataSource.transaction(async (tx) => {
+    const read = await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope));
+    let outsideScope: number | null = null;
+    if (read.dryRunDoneAt !== null && read.applyRequestedAt === null) {
+      const conflict = await this.policyConflict(read.policyId, read.policy, read.id);
+      if (conflict) throw new ConflictError(`re-plan ${id}: ${conflict}`, 'REPLAN_POLICY_CONFLICT');
+      outsideScope = await this.outsideScope(read);
+      if (outsideScope > 0 && !body.adoptForAllEstablishments)
+        throw new ConflictError(
+          `re-plan ${id}: ${outsideScope} open episode(s) of ${read.jurisdiction} with a sentence calculation are held outside ${read.establishments.join(', ')}; ` +
+            'adopting the record reaches those of its sentence class at their next recalculation, with no dry run of theirs. ' +
+            'Re-plan their establishments too (a run naming them), or apply with adoptForAllEstablishments: true',
+          'REPLAN_COHORT_INCOMPLETE',
+          { extensions: { outsideScope } },
+        );
+    }
+    const applyOnce = async (tx: EntityManager) => {
       const run = await this.runInScope(tx, id, scope, true);
-      if (run.dryRunDoneAt === null) return { run, started: false };
-      if (run.applyRequestedAt !== null) return { run, started: false };
-      await tx.update(ReplanRun, { id }, { applyRequestedAt: now, applyRequestedBy: context.actor });
-      return { run: await tx.findOneByOrFail(ReplanRun, { id }), started: true };
-    });
+      if (run.dryRunDoneAt === null || run.applyRequestedAt !== null) return { started: false };
+      await tx.update(
+        ReplanRun,
+        { id },
+        { applyRequestedAt: now, applyRequestedBy: context.actor, applyOutsideScope: outsideScope ?? 0 },
+      );
+      return { started: true };
+    };
+    const { started } = await this.dataSource.transaction((tx) =>
+      context.idempotencyKey
+        ? withIdempotency(tx, `liberation:replan-apply:${id}:${context.idempotencyKey}`, applyOnce)
+        : applyOnce(tx),
+    );
+    const run = await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope));
+    if (started && outsideScope)
+      this.logger.log(
+        `re-plan ${id}: applied by ${context.actor} with ${run.policyId} adopted for all establishments (${outsideScope} open episode(s) with a calculation outside ${run.establishments.join(', ')})`,
+      );
     if (run.dryRunDoneAt === null) {
       // Review M11: a run whose dry run never started (its start failed after the run was
       // committed) or failed is started again here; one running goes on. Either way, not yet.
@@ -618,6 +661,11 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
       await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         `liberation:policy:${run.policyId}`,
       ]);
+      // Two runs of one id with other values can both pass the apply's check: the second to adopt
+      // stops here, its apply FAILED with the reason (review stop 45, B1).
+      const conflict = await this.policyConflict(run.policyId, run.policy, run.id, tx);
+      if (conflict)
+        throw new DomainError('REPLAN_POLICY_CONFLICT', 'RULE_VIOLATED', `re-plan ${run.id}: ${conflict}`);
       const version = await nextReleasePointVersion(tx, run.policyId);
       await tx.insert(AdoptedReleasePoint, {
         policyId: run.policyId,
@@ -1097,6 +1145,55 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** The run, with the live progress of the phase running now (read from its workflow's memo). */
+  /**
+   * Why `policy` cannot be adopted under `policyId`: its latest adopted record, or a record another
+   * run is applying (asked, not adopted yet), has other values. Undefined when none does (the same
+   * record may be adopted again). Read across every establishment's runs (the law is one).
+   */
+  private async policyConflict(
+    policyId: string,
+    policy: object,
+    runId?: string,
+    manager?: EntityManager,
+  ): Promise<string | undefined> {
+    const mine = sameRecordText(policy);
+    return runUnrestricted(async () => {
+      const m = manager ?? this.dataSource.manager;
+      const [adopted] = await m.find(AdoptedReleasePoint, {
+        where: { policyId },
+        order: { version: 'DESC' },
+        take: 1,
+      });
+      if (adopted && sameRecordText(adopted.record) !== mine)
+        return `${policyId} version ${adopted.version} was adopted by re-plan ${adopted.runId} with another record: propose this change under an id of its own`;
+      const applying: ReplanRun[] = await m
+        .getRepository(ReplanRun)
+        .createQueryBuilder('r')
+        .where('r.policy_id = :policyId AND r.apply_requested_at IS NOT NULL', { policyId })
+        .andWhere(runId ? 'r.id <> :runId' : 'TRUE', { runId })
+        .andWhere(`NOT EXISTS (SELECT 1 FROM "liberation"."adopted_release_point" a WHERE a.run_id = r.id)`)
+        .getMany();
+      const other = applying.find((r) => sameRecordText(r.policy) !== mine);
+      return other
+        ? `re-plan ${other.id} is applying ${policyId} with another record: propose this change under an id of its own`
+        : undefined;
+    });
+  }
+
+  /**
+   * Open episodes of the run's jurisdiction with a sentence calculation held outside its
+   * establishments (a count across every establishment: no one is named).
+   */
+  private async outsideScope(run: ReplanRun): Promise<number> {
+    return runUnrestricted(async () => {
+      const [row]: Array<{ n: number }> = await this.dataSource.query(
+        `SELECT count(*)::int AS n FROM (${OPEN_EPISODES_OUTSIDE_SCOPE} AND c.version IS NOT NULL) outside_scope`,
+        [run.jurisdiction, run.establishments],
+      );
+      return row?.n ?? 0;
+    });
+  }
+
   private async viewOf(run: ReplanRun, live = true): Promise<ReplanRunView> {
     const status = statusOf(run);
     let progress: ReplanRunView['progress'] = null;
@@ -1128,6 +1225,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
         affected: run.affected,
         needsReview: run.dryRunNeedsReview,
         uncalculated: run.dryRunUncalculated,
+        outsideScope: live && status === 'DRY_RUN_DONE' ? await this.outsideScope(run) : null,
       },
       apply:
         run.applyRequestedAt === null
@@ -1155,6 +1253,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
               resumedAt: run.applyResumedAt?.toISOString() ?? null,
               resumedBy: run.applyResumedBy,
               resumes: run.applyResumes,
+              outsideScope: run.applyOutsideScope,
             },
       progress,
     };
@@ -1190,7 +1289,7 @@ const reviewOf = (effect: SentenceCalculationOutcomeView['effect']): ReviewReaso
  * are held and their latest sentence calculation version (null: none recorded); `$1` the
  * jurisdiction. Callers add their own conditions, order and limit.
  */
-function openEpisodesInScope(extraColumns = ''): string {
+function openEpisodesInScope(extraColumns = '', outside = false): string {
   return `SELECT e.person_id, e.episode, held.code AS held_at, c.version${extraColumns}
     FROM "liberation"."custody_episode" e
     CROSS JOIN LATERAL (
@@ -1205,9 +1304,17 @@ function openEpisodesInScope(extraColumns = ''): string {
       SELECT max(s.version) AS version FROM "liberation"."sentence_calculation" s
        WHERE s.person_id = e.person_id AND s.episode = e.episode
     ) c
-   WHERE ${openEpisodeSql('e')} AND e.jurisdiction = $1 AND held.code = ANY($2)`;
+   WHERE ${openEpisodeSql('e')} AND e.jurisdiction = $1 AND ${outside ? 'NOT (held.code = ANY($2))' : 'held.code = ANY($2)'}`;
 }
 const OPEN_EPISODES_IN_SCOPE = openEpisodesInScope();
+/** The same, held anywhere but in `$2`. */
+const OPEN_EPISODES_OUTSIDE_SCOPE = openEpisodesInScope('', true);
+
+/** A release point record as two proposals of one id must agree on it: every field but its version. */
+const sameRecordText = (record: object): string => {
+  const { version: _version, ...rest } = record as Record<string, unknown>;
+  return canonicalJson(rest);
+};
 /** The expected release date as it stands: the latest change's, else the reception's. */
 const EXPECTED_RELEASE_DATE = `coalesce((
     SELECT r.expected_release_date FROM "liberation"."release_date_change" r

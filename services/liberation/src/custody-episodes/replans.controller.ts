@@ -18,11 +18,13 @@ import { apiBodyWithExamples, ApiQueryFromZod, ZodValidationPipe } from '@throug
 import { PolicyAdmin, PrisonStaff, ReplanReaders, scopeOf } from './prison-scope';
 import { ApiRecordingHeaders, requestContextOf } from './request-context';
 import {
+  ApplyReplanBodySchema,
   CreateReplanBodySchema,
   ListReplanItemsQuerySchema,
   ListUncalculatedQuerySchema,
   ListReplansQuerySchema,
   ReplanPathSchema,
+  type ApplyReplanBody,
   type CreateReplanBody,
   type ListReplanItemsQuery,
   type ListUncalculatedQuery,
@@ -119,6 +121,7 @@ export class ReplansController {
     status: 422,
     description:
       'REPLAN_BASELINE_RECORD or REPLAN_VERIFIED_RECORD (field policy.id: only a record whose commencement is unverified may be replaced), ' +
+      'REPLAN_POLICY_CONFLICT (field policy.id: a record adopted, or being applied, under this id has other values; the same record may be proposed again for another cohort), ' +
       'REPLAN_IN_FORCE_IN_THE_PAST (field policy.inForceFrom: before today), or IDEMPOTENCY_KEY_REUSED',
   })
   async create(
@@ -228,28 +231,45 @@ export class ReplansController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary:
-      'Apply a re-plan whose dry run is done: adopts the record (every later calculation reads it) and records new dates for each person it moves, throttled; their journeys re-plan',
+      "Apply a re-plan whose dry run is done: adopts the record (every later calculation in the jurisdiction reads it, at every establishment) and records new dates for each person of the run's establishments it moves, throttled; their journeys re-plan",
   })
   @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' } })
   @ApiRecordingHeaders()
+  @ApiBody(
+    apiBodyWithExamples(ApplyReplanBodySchema, {
+      cohort: { summary: "The run's establishments hold everyone the record reaches", value: {} },
+      national: {
+        summary: 'Adopted for all establishments (dryRun.outsideScope above 0, read first)',
+        value: { adoptForAllEstablishments: true },
+      },
+    }),
+  )
   @ApiResponse({ status: 202, description: 'Apply started (workflow replan-<id>-apply)' })
-  @ApiResponse({ status: 200, description: 'Already asked: the run as it stands (nothing is applied twice)' })
-  @ApiResponse({ status: 400, description: 'Invalid id (problem+json)' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'Already asked: the run as it stands (nothing is applied twice); the same Idempotency-Key answers the first answer (202)',
+  })
+  @ApiResponse({ status: 400, description: 'Invalid id or body (problem+json naming each field)' })
   @ApiResponse({ status: 404, description: "REPLAN_NOT_FOUND (also: none of the caller's establishments)" })
   @ApiResponse({
     status: 409,
     description:
       'REPLAN_DRY_RUN_NOT_DONE: read the dry run first (a dry run that never started, or failed, is started again); ' +
-      'REPLAN_APPLY_FAILED: the apply stopped (status FAILED): resume it (POST …/resume), it is never started afresh',
+      'REPLAN_APPLY_FAILED: the apply stopped (status FAILED): resume it (POST …/resume), it is never started afresh; ' +
+      'REPLAN_POLICY_CONFLICT: a record adopted, or being applied, under the same id has other values; ' +
+      "REPLAN_COHORT_INCOMPLETE: open episodes with a sentence calculation are held outside the run's establishments (extension outsideScope, a count): re-plan them too, or apply with adoptForAllEstablishments",
   })
   async apply(
     @Param(new ZodValidationPipe(ReplanPathSchema, 'path')) { id }: ReplanPath,
+    @Body(new ZodValidationPipe(ApplyReplanBodySchema, 'body')) body: ApplyReplanBody,
     @Headers() headers: Record<string, string | undefined>,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ReplanRunView> {
     const { started, view } = await this.replans.apply(
       id,
+      body,
       requestContextOf(headers, principal),
       scopeOf(principal),
     );

@@ -84,7 +84,10 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     // and its connections are closed by now (useLiberation's afterAll runs first).
     const owner = new PgClient({ connectionString: config.DATABASE_URL });
     await owner.connect();
-    await owner.query(`DELETE FROM liberation.adopted_release_point WHERE policy_id = $1`, [policyId]);
+    await owner.query(`DELETE FROM liberation.adopted_release_point WHERE policy_id IN ($1, $2)`, [
+      policyId,
+      `${policyId}_B`,
+    ]);
     await owner.end();
   });
 
@@ -270,6 +273,9 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     });
     expect(dryRun.dryRun.scanned).toBeGreaterThanOrEqual(4);
     expect(dryRun.dryRun.uncalculated).toBeGreaterThanOrEqual(1);
+    // The one at GMR (and any other Scottish episode with a calculation held elsewhere) is outside
+    // the run: counted, never named (review stop 45, B1).
+    expect(dryRun.dryRun.outsideScope).toBeGreaterThanOrEqual(1);
     const notMoved: UncalculatedEpisodePage['items'] = [];
     let next: string | null = null;
     do {
@@ -393,14 +399,42 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     const newcomer = await sentenced('BAR');
 
     expect((await ctx.lib.post(`/release-point-replans/${id}/apply`, {})).status).toBe(404);
+    // Adopting the record changes the law at GMR too, which this run does not re-plan: refused
+    // until the caller says so (review stop 45, B1). Nothing is asked or adopted.
+    const incomplete = await ctx.lib.post(`/release-point-replans/${id}/apply`, {}, {}, POLICY_ADMIN);
+    expect(incomplete.status).toBe(409);
+    const refusal = (await incomplete.json()) as { code: string; outsideScope: number; detail: string };
+    expect(refusal).toMatchObject({ code: 'REPLAN_COHORT_INCOMPLETE' });
+    expect(refusal.outsideScope).toBeGreaterThanOrEqual(1);
+    expect(refusal.detail).toMatch(/held outside BAR/);
+    expect(JSON.stringify(refusal)).not.toContain(elsewhere);
+    expect((await run(id)).status).toBe('DRY_RUN_DONE');
+    const badBody = await ctx.lib.post(
+      `/release-point-replans/${id}/apply`,
+      { adoptForAllEstablishments: 'yes' },
+      {},
+      POLICY_ADMIN,
+    );
+    expect(badBody.status).toBe(400);
+    expect(await badBody.json()).toMatchObject({
+      errors: [expect.objectContaining({ field: 'adoptForAllEstablishments' })],
+    });
     const applying = await ctx.lib.post(
       `/release-point-replans/${id}/apply`,
-      {},
-      { 'x-correlation-id': 'spec-replan' },
+      { adoptForAllEstablishments: true },
+      { 'x-correlation-id': 'spec-replan', 'idempotency-key': `spec-apply-${policyId}` },
       POLICY_ADMIN,
     );
     expect(applying.status).toBe(202);
     await untilStatus(id, 'APPLIED');
+    // The same key answers the first answer; asked again without it, the run as it stands.
+    const replayed = await ctx.lib.post(
+      `/release-point-replans/${id}/apply`,
+      { adoptForAllEstablishments: true },
+      { 'idempotency-key': `spec-apply-${policyId}` },
+      POLICY_ADMIN,
+    );
+    expect(replayed.status).toBe(202);
     const again = await ctx.lib.post(`/release-point-replans/${id}/apply`, {}, {}, POLICY_ADMIN);
     expect(again.status).toBe(200);
 
@@ -493,6 +527,8 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     expect(applied.apply?.applied).toBeGreaterThanOrEqual(3);
     expect(applied.apply?.skipped).toBeGreaterThanOrEqual(1);
     expect(applied.apply?.needsReview).toBeGreaterThanOrEqual(1);
+    expect(applied.apply?.outsideScope).toBe(refusal.outsideScope);
+    expect(applied.dryRun.outsideScope).toBeNull();
 
     // The record is adopted: a sentence recorded now is calculated with it.
     const later = await sentenced('GMR');
@@ -516,11 +552,67 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     await untilStatus(second.id, 'DRY_RUN_DONE');
     expect(Object.keys(mine(await allItems(second.id)))).toEqual([]);
     expect(
-      (await ctx.lib.post(`/release-point-replans/${second.id}/apply`, {}, {}, POLICY_ADMIN)).status,
+      (
+        await ctx.lib.post(
+          `/release-point-replans/${second.id}/apply`,
+          { adoptForAllEstablishments: true },
+          {},
+          POLICY_ADMIN,
+        )
+      ).status,
     ).toBe(202);
     await untilStatus(second.id, 'APPLIED');
     expect((await episodeView(moved)).expectedReleaseDate).toBe(day(5 + 89));
     expect(await ctx.lib.outboxRows('custody.release-date.changed', moved)).toHaveLength(2);
+
+    // The same id with other values is another law: refused, while one is adopted (review stop 45, B1).
+    const quarter = await ctx.lib.post(
+      '/release-point-replans',
+      thirtyPercent({ policy: { ...thirtyPercent().policy, proportion: { num: 1, den: 4 } } }),
+      {},
+      POLICY_ADMIN,
+    );
+    expect(quarter.status).toBe(422);
+    expect(await quarter.json()).toMatchObject({ code: 'REPLAN_POLICY_CONFLICT', field: 'policy.id' });
+  }, 180_000);
+
+  it('two proposals of one id with other values: the second cannot apply while the first is applying or adopted (review stop 45, B1)', async () => {
+    await sentenced('BAR');
+    const other = `${policyId}_B`;
+    const proposal = (num: number) =>
+      thirtyPercent({ policy: { ...thirtyPercent().policy, id: other, proportion: { num, den: 10 } } });
+    const first = (await (
+      await ctx.lib.post('/release-point-replans', proposal(3), {}, POLICY_ADMIN)
+    ).json()) as ReplanRunView;
+    // Proposed before the first is applied: accepted (nothing is adopted or applying yet).
+    const rival = (await (
+      await ctx.lib.post('/release-point-replans', proposal(2), {}, POLICY_ADMIN)
+    ).json()) as ReplanRunView;
+    await untilStatus(first.id, 'DRY_RUN_DONE');
+    await untilStatus(rival.id, 'DRY_RUN_DONE');
+    const applyBody = { adoptForAllEstablishments: true };
+    expect(
+      (await ctx.lib.post(`/release-point-replans/${first.id}/apply`, applyBody, {}, POLICY_ADMIN)).status,
+    ).toBe(202);
+    const refused = await ctx.lib.post(
+      `/release-point-replans/${rival.id}/apply`,
+      applyBody,
+      {},
+      POLICY_ADMIN,
+    );
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: 'REPLAN_POLICY_CONFLICT' });
+    expect((await run(rival.id)).status).toBe('DRY_RUN_DONE');
+    await untilStatus(first.id, 'APPLIED');
+    const adopted: Array<{ version: number; run_id: string }> = await ctx.lib.dataSource.query(
+      `SELECT version, run_id FROM liberation.adopted_release_point WHERE policy_id = $1`,
+      [other],
+    );
+    expect(adopted).toEqual([{ version: 1, run_id: first.id }]);
+    // Once adopted, a proposal of the rival's values is refused at once.
+    const late = await ctx.lib.post('/release-point-replans', proposal(2), {}, POLICY_ADMIN);
+    expect(late.status).toBe(422);
+    expect(await late.json()).toMatchObject({ code: 'REPLAN_POLICY_CONFLICT', field: 'policy.id' });
   }, 180_000);
 
   it('filters runs by status and jurisdiction and the uncalculated list by establishment; a cursor from a filtered page continues the filtered list; a bad filter is 400 naming it', async () => {

@@ -31,6 +31,7 @@ import { AbsenceCorrection1700000003001 } from './1700000003001-absence-correcti
 import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-validate-pending-reception-voided';
 import { RecordedSentenceDates1700000003200 } from './1700000003200-recorded-sentence-dates';
 import { ReplanApplyFailure1700000003300 } from './1700000003300-replan-apply-failure';
+import { ReplanApplyOutsideScope1700000003400 } from './1700000003400-replan-apply-outside-scope';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -66,4 +67,5 @@ export const liberationMigrations = [
   AbsenceCorrection1700000003001,
   RecordedSentenceDates1700000003200,
   ReplanApplyFailure1700000003300,
+  ReplanApplyOutsideScope1700000003400,
 ];
