@@ -368,6 +368,8 @@ describe('a person from reception to post-release follow-up, through every servi
           HLT_SELF_HARM: true,
           HLT_WANTS_SUPPORT: false,
         },
+        // Education was assessed in the prison the person came from: skipped, with the reason.
+        skips: [{ pathway: 'EDUCATION_SKILLS_AND_WORK', reason: 'COMPLETED_IN_ANOTHER_PRISON' }],
       },
     );
     expect(answered.status).toBe(200);
@@ -388,6 +390,20 @@ describe('a person from reception to post-release follow-up, through every servi
       (p) => !!p.referralId && p.stage === 'SUMMARY_REVIEW' && !!p.gatePickup,
     );
     expect(referred.agencyId).toBe(cjswId);
+    // The plan holds what the answers said, not a typed list: the two needs derived from them, health
+    // support declined (shown, never referred) and education skipped with its reason.
+    expect(referred.needs).toEqual(['ACCOMMODATION', 'DRUGS_AND_ALCOHOL']);
+    const inPlan = (pathway: string) => referred.pathways?.find((p) => p.pathway === pathway);
+    expect(inPlan('HEALTH')).toMatchObject({
+      status: 'SUPPORT_DECLINED',
+      kind: 'CORE_SCREEN',
+      assessmentId: screening.assessmentId,
+    });
+    expect(inPlan('EDUCATION_SKILLS_AND_WORK')).toMatchObject({
+      skipped: { reason: 'COMPLETED_IN_ANOTHER_PRISON' },
+    });
+    expect(inPlan('ACCOMMODATION')?.status).toBe('SUPPORT_REQUIRED');
+    expect((referred.needReferrals ?? []).map((n) => n.pathway)).not.toContain('HEALTH');
     const agency = await asAgency(referred.agencyId!);
     expect(
       (
