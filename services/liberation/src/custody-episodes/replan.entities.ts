@@ -203,6 +203,17 @@ export class ReplanItem {
 
   @Column('timestamptz', { name: 'decided_at', nullable: true })
   decidedAt!: Date | null;
+
+  /** The new release date the dry run showed (null: not in the dry run, or an item before migration 3500). */
+  @Column('date', { name: 'dry_run_release_date', nullable: true })
+  dryRunReleaseDate!: string | null;
+
+  /**
+   * The apply recorded another release date than the dry run showed, or a person the dry run did
+   * not show (null: not known, an item before migration 3500).
+   */
+  @Column('boolean', { name: 'differs_from_dry_run', nullable: true })
+  differsFromDryRun!: boolean | null;
 }
 
 /** A release-point record adopted by an applied re-plan: later calculations read it. */

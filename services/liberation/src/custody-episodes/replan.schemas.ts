@@ -155,6 +155,13 @@ export const ListReplanItemsQuerySchema = z
       .enum(['PROPOSED', 'NEEDS_REVIEW', 'APPLIED', 'SKIPPED'])
       .optional()
       .describe('Only items in this status'),
+    differsFromDryRun: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe(
+        'true: only items the apply decided otherwise than the dry run showed (another release date, or a person the dry run did not show); false: only the others; absent: every item',
+      ),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: ReplanItemCursor.schema.optional().describe('nextCursor from the previous page'),
   })
@@ -244,6 +251,13 @@ export interface ReplanRunView {
     skipped: number | null;
     /** Recorded, with a decision standing on the date kept or set aside, for review (items NEEDS_REVIEW). */
     needsReview: number | null;
+    /**
+     * Items the apply decided otherwise than the dry run showed: another release date (the person's
+     * sentences changed since), or a person the dry run did not show (received, or newly moving,
+     * since). Listed by GET …/items?differsFromDryRun=true. Counted live when the run is read
+     * (null in the list of runs).
+     */
+    differsFromDryRun: number | null;
     /** The last episode a finished page reached, and the counts to it: where a resume starts. */
     cursor: ReplanCursor | null;
     /**
@@ -294,6 +308,13 @@ export interface ReplanItemView {
   versionBefore: number;
   appliedVersion: number | null;
   decidedAt: string | null;
+  /** The new release date the dry run showed (null: the dry run did not show this person, or not known). */
+  dryRunReleaseDate: string | null;
+  /**
+   * The apply decided otherwise than the dry run showed (another release date, or a person it did
+   * not show); false until then; null: not known (a run from before this was kept).
+   */
+  differsFromDryRun: boolean | null;
   /**
    * Why the new calculation does not move the person's expected release date (an HDC, parole or
    * early-release decision stands on it): recorded, but the journey keeps the decision's date.

@@ -519,6 +519,8 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
       if (scope !== 'unrestricted')
         qb.andWhere('i.establishment_code = ANY(:mine)', { mine: scope.establishments });
       if (query.status) qb.andWhere('i.status = :status', { status: query.status });
+      if (query.differsFromDryRun !== undefined)
+        qb.andWhere(query.differsFromDryRun ? 'i.differs_from_dry_run' : 'NOT i.differs_from_dry_run');
       if (query.cursor)
         qb.andWhere('(i.person_id, i.episode) > (:pid, :ep)', {
           pid: query.cursor.personId,
@@ -788,7 +790,17 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
       } catch (error) {
         if (!isDomainError(error)) throw error;
         if (item) return skip(`${error.code}: ${error.message}`);
-        await this.keepItem(tx, run, scanned, current, oldDates, null, `${error.code}: ${error.message}`);
+        await this.keepItem(
+          tx,
+          run,
+          scanned,
+          current,
+          oldDates,
+          null,
+          `${error.code}: ${error.message}`,
+          NO_REVIEW,
+          'APPLY',
+        );
         return 'skipped' as const;
       }
       if (sameDates(oldDates, datesOf(computed.calculation.dates))) return skip('NO_LONGER_MOVES');
@@ -811,18 +823,25 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
           now,
         },
       );
-      if (!item) await this.keepItem(tx, run, scanned, current, oldDates, computed, null, reviewOf(effect));
+      if (!item)
+        await this.keepItem(tx, run, scanned, current, oldDates, computed, null, reviewOf(effect), 'APPLY');
+      const newReleaseDate = computed.releaseDate?.date ?? current.releaseDate ?? undefined;
       await tx.update(
         ReplanItem,
         { runId: run.id, personId: scanned.personId, episode: scanned.episode },
         {
+          // Against what the dry run showed (a person it did not show was marked when kept; an item
+          // from before migration 3500 stays unknown).
+          ...(item && item.differsFromDryRun !== null
+            ? { differsFromDryRun: item.dryRunReleaseDate !== newReleaseDate }
+            : {}),
           // Recorded either way; a decision standing on the date keeps it, or one that cannot
           // stand is set aside and the date moves: for someone to review either way.
           status: needsReview(reviewOf(effect)) ? 'NEEDS_REVIEW' : 'APPLIED',
           appliedVersion: version,
           decidedAt: now,
           newDates: datesOf(computed.calculation.dates),
-          newReleaseDate: computed.releaseDate?.date ?? current.releaseDate ?? undefined,
+          newReleaseDate,
           ...reviewOf(effect),
         },
       );
@@ -846,7 +865,17 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     if (item && !undecided(item)) return 'same';
     if (!item) {
       if (!current) return 'same';
-      await this.keepItem(tx, run, scanned, current, datesOf(current.calculation.dates), null, reason);
+      await this.keepItem(
+        tx,
+        run,
+        scanned,
+        current,
+        datesOf(current.calculation.dates),
+        null,
+        reason,
+        NO_REVIEW,
+        'APPLY',
+      );
       return 'skipped';
     }
     await tx.update(
@@ -1018,9 +1047,11 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     computed: Computed | null,
     skipReason: string | null,
     review: ReviewReasons = NO_REVIEW,
+    phase: ReplanPhase = 'DRY_RUN',
   ): Promise<void> {
     const oldRelease = current.releaseDate ?? '';
     const type = computed?.releaseDate?.type ?? current.releaseDateType ?? 'CRD';
+    const newRelease = computed?.releaseDate?.date ?? oldRelease;
     await manager
       .createQueryBuilder()
       .insert()
@@ -1033,7 +1064,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
         versionBefore: current.version,
         releaseDateType: type,
         oldReleaseDate: oldRelease,
-        newReleaseDate: computed?.releaseDate?.date ?? oldRelease,
+        newReleaseDate: newRelease,
         oldDates,
         newDates: computed ? datesOf(computed.calculation.dates) : oldDates,
         status: skipReason !== null ? 'SKIPPED' : needsReview(review) ? 'NEEDS_REVIEW' : 'PROPOSED',
@@ -1042,6 +1073,9 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
         decidedAt: skipReason === null ? null : new Date(),
         keptBecause: review.keptBecause,
         decisionSetAsideBecause: review.decisionSetAsideBecause,
+        // Written by the dry run: what it showed. Written by the apply: a person it did not show.
+        dryRunReleaseDate: phase === 'DRY_RUN' ? newRelease : null,
+        differsFromDryRun: phase === 'APPLY',
       })
       .orIgnore()
       .execute();
@@ -1194,6 +1228,17 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     });
   }
 
+  /** Items the apply decided otherwise than the dry run showed (every establishment's: a count). */
+  private async differsFromDryRun(run: ReplanRun): Promise<number> {
+    return runUnrestricted(() =>
+      this.dataSource
+        .getRepository(ReplanItem)
+        .createQueryBuilder('i')
+        .where('i.run_id = :id AND i.differs_from_dry_run', { id: run.id })
+        .getCount(),
+    );
+  }
+
   private async viewOf(run: ReplanRun, live = true): Promise<ReplanRunView> {
     const status = statusOf(run);
     let progress: ReplanRunView['progress'] = null;
@@ -1238,6 +1283,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
               applied: run.applied,
               skipped: run.skipped,
               needsReview: run.needsReview,
+              differsFromDryRun: live ? await this.differsFromDryRun(run) : null,
               cursor: run.applyCursor,
               failure:
                 run.applyFailedAt === null
@@ -1362,5 +1408,7 @@ function itemView(i: ReplanItem): ReplanItemView {
     versionBefore: i.versionBefore,
     appliedVersion: i.appliedVersion,
     decidedAt: i.decidedAt?.toISOString() ?? null,
+    dryRunReleaseDate: i.dryRunReleaseDate,
+    differsFromDryRun: i.differsFromDryRun,
   };
 }

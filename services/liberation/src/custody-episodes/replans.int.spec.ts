@@ -317,6 +317,9 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       newDates: { ARD: day(5 + 89), SED: day(5 + 299) },
       versionBefore: 1,
       appliedVersion: null,
+      // What the dry run showed is kept, for the apply to be compared with (review stop 45, S4).
+      dryRunReleaseDate: day(5 + 89),
+      differsFromDryRun: false,
     });
     // Nothing changed yet.
     expect((await episodeView(moved)).expectedReleaseDate).toBe(day(5 + 119));
@@ -455,6 +458,27 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     expect(newcomerItems).toMatchObject([
       { status: 'APPLIED', newReleaseDate: day(5 + 89), versionBefore: 1 },
     ]);
+    // What the apply did otherwise than the dry run showed is marked and counted (review stop 45,
+    // S4): the resentenced person's date, and the newcomer the dry run never showed.
+    expect(outcome[moved]).toMatchObject({ dryRunReleaseDate: day(5 + 89), differsFromDryRun: false });
+    expect(outcome[resentenced]).toMatchObject({ dryRunReleaseDate: day(5 + 89), differsFromDryRun: true });
+    expect(newcomerItems[0]).toMatchObject({ dryRunReleaseDate: null, differsFromDryRun: true });
+    const differing = (await (
+      await ctx.lib.get(`/release-point-replans/${id}/items?differsFromDryRun=true&limit=500`)
+    ).json()) as ReplanItemPage;
+    expect(differing.items.map((i) => i.personId)).toEqual(expect.arrayContaining([resentenced, newcomer]));
+    expect(differing.items.map((i) => i.personId)).not.toContain(moved);
+    expect(differing.items.every((i) => i.differsFromDryRun === true)).toBe(true);
+    const same = (await (
+      await ctx.lib.get(`/release-point-replans/${id}/items?differsFromDryRun=false&limit=500`)
+    ).json()) as ReplanItemPage;
+    expect(same.items.map((i) => i.personId)).toContain(moved);
+    expect((await run(id)).apply?.differsFromDryRun).toBe(differing.items.length);
+    const badFilter = await ctx.lib.get(`/release-point-replans/${id}/items?differsFromDryRun=yes`);
+    expect(badFilter.status).toBe(400);
+    expect(await badFilter.json()).toMatchObject({
+      errors: [expect.objectContaining({ field: 'differsFromDryRun' })],
+    });
 
     // Each moved person: a new sentence calculation by the re-plan, a new expected release date, and the event.
     const current = (await (

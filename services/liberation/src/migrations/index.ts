@@ -32,6 +32,7 @@ import { ValidatePendingReceptionVoided1700000002901 } from './1700000002901-val
 import { RecordedSentenceDates1700000003200 } from './1700000003200-recorded-sentence-dates';
 import { ReplanApplyFailure1700000003300 } from './1700000003300-replan-apply-failure';
 import { ReplanApplyOutsideScope1700000003400 } from './1700000003400-replan-apply-outside-scope';
+import { ReplanItemDryRunDate1700000003500 } from './1700000003500-replan-item-dry-run-date';
 
 /** In order. The platform tables (outbox, idempotency keys) come first in every service. */
 export const liberationMigrations = [
@@ -68,4 +69,5 @@ export const liberationMigrations = [
   RecordedSentenceDates1700000003200,
   ReplanApplyFailure1700000003300,
   ReplanApplyOutsideScope1700000003400,
+  ReplanItemDryRunDate1700000003500,
 ];
