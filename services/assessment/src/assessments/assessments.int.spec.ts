@@ -843,7 +843,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect(await eventsOnBus('assessment.assessment.completed', assessmentId)).toEqual([]);
     });
 
-    it('honours Idempotency-Key: same key answers the first result; same key with another request is 409', async () => {
+    it('honours Idempotency-Key: same key answers the first result; same key with another request is 422 IDEMPOTENCY_KEY_REUSED', async () => {
       const personId = newPersonId();
       const { assessmentId } = await activities.requestAssessment(
         laterRequest('COMPREHENSIVE_SCREEN', { personId }),
@@ -1083,7 +1083,7 @@ describe('assessment service (real Postgres, NATS, Temporal)', () => {
       expect(((await noBody.json()) as Problem).errors!.map((e) => e.field)).toEqual(['withdrawnAt']);
     });
 
-    it('honours Idempotency-Key: same key answers the first result; same key for another episode is 409', async () => {
+    it('honours Idempotency-Key: same key answers the first result; same key for another episode is 422 IDEMPOTENCY_KEY_REUSED', async () => {
       const { personId } = coreScreenRequest();
       await activities.requestCoreScreen(coreScreenRequest({ personId, episode: 1 }));
       await activities.requestCoreScreen(coreScreenRequest({ personId, episode: 2 }));

@@ -125,7 +125,7 @@ describe('liberation custody changes: transfers, reversals, court liberations, r
       expect(await lib.outboxRows('custody.person.transferred', personId)).toHaveLength(2);
     });
 
-    it('honours Idempotency-Key: a retry answers the first transfer, a reused key with another body is 409', async () => {
+    it('honours Idempotency-Key: a retry answers the first transfer, a reused key with another body is 422 IDEMPOTENCY_KEY_REUSED', async () => {
       const { personId } = await anOpenEpisode();
       const key = `spec-${randomUUID()}`;
       const body = { toEstablishmentCode: 'LEI', transferredAt: minutesAgo(100) };

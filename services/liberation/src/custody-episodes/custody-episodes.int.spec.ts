@@ -131,7 +131,7 @@ describe('liberation service (real Postgres, NATS, Temporal)', () => {
       });
     });
 
-    it('honours Idempotency-Key: same key answers the first result; same key with another body is 409', async () => {
+    it('honours Idempotency-Key: same key answers the first result; same key with another body is 422 IDEMPOTENCY_KEY_REUSED', async () => {
       const key = `spec-${randomUUID()}`;
       const reception = aReception();
 

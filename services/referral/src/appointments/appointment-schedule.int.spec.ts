@@ -350,7 +350,7 @@ describe('appointments: the agency sets when and where, moves it and corrects it
     expect(await code(early)).toBe('NOT_ATTENDED_BEFORE_START');
   });
 
-  it('honours Idempotency-Key: a late retry of an earlier move does not move the appointment back; the key with other facts is 409', async () => {
+  it('honours Idempotency-Key: a late retry of an earlier move does not move the appointment back; the key with other facts is 422 IDEMPOTENCY_KEY_REUSED', async () => {
     const { id, agencyId } = await booked();
     expect((await schedule(id, agencyId, { ...office, startsAt: days(1) })).status).toBe(201);
     const toB = { ...office, startsAt: days(2), reasonCode: 'STAFF_UNAVAILABLE' };

@@ -274,7 +274,7 @@ describe('appointments an agency books against its referral, and the cascade whe
     ]);
   });
 
-  it('an Idempotency-Key retry after the referral ended answers the booking (200); the key on another referral is 409', async () => {
+  it('an Idempotency-Key retry after the referral ended answers the booking (200); the key on another referral is 422 IDEMPOTENCY_KEY_REUSED', async () => {
     const { id, agencyId } = await accepted();
     const body = visit();
     const first = await book(id, agencyId, body, { 'idempotency-key': 'once' });

@@ -273,7 +273,7 @@ describe('signed webhooks to agencies (Standard Webhooks; real Postgres, NATS, T
     expect(receiver.at('/e/mended')[0]!.answered).toBe(204);
   });
 
-  it('Idempotency-Key: a retry answers the endpoint made first with its secret; the same key with another URL is 409', async () => {
+  it('Idempotency-Key: a retry answers the endpoint made first with its secret; the same key with another URL is 422 IDEMPOTENCY_KEY_REUSED', async () => {
     const agencyId = anAgencyId();
     const key = { 'idempotency-key': `create-${agencyId}` };
     const first = await register(agencyId, { url: receiver.url('/f/hooks') }, key);
