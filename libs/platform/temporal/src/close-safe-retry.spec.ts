@@ -22,6 +22,19 @@ describe('closeSafeRetryInterceptor', () => {
     expect(await failed).toMatchObject({ code: status.CANCELLED, details: 'Channel has been shut down' });
   });
 
+  it('leaves a call made after the connection closed to fail on its caller as before (rejected, not hung)', async () => {
+    const connection = await Connection.lazy({
+      address: '127.0.0.1:1',
+      interceptors: [closeSafeRetryInterceptor()],
+    });
+    await connection.close();
+    const err = await connection.workflowService.getSystemInfo({}).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(String(err)).toMatch(/Channel has been shut down/);
+  });
+
   it('still retries a failed call while the connection is open, and answers as the SDK does', async () => {
     const connection = await Connection.lazy({
       address: '127.0.0.1:1',

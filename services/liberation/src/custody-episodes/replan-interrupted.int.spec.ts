@@ -361,9 +361,10 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     expect(early.status).toBe(409);
     expect(await early.json()).toMatchObject({ code: 'REPLAN_NOT_FAILED' });
 
-    expect((await service().post(`/release-point-replans/${id}/apply`, NATIONAL, {}, admin)).status).toBe(
-      202,
-    );
+    const applyKey = { 'Idempotency-Key': `spec-apply-${id}` };
+    expect(
+      (await service().post(`/release-point-replans/${id}/apply`, NATIONAL, applyKey, admin)).status,
+    ).toBe(202);
     await firstApplied(id);
     // Terminated in a pause between pages (no page in flight: review of stop 41, M6), so what was
     // applied is final when it is read.
@@ -433,6 +434,10 @@ describe('liberation: a release-point re-plan interrupted mid-apply resumes and 
     const again = await service().post(`/release-point-replans/${id}/apply`, NATIONAL, {}, admin);
     expect(again.status).toBe(409);
     expect(await again.json()).toMatchObject({ code: 'REPLAN_APPLY_FAILED' });
+    // The first apply's key too: never started afresh by a replayed answer (review stop 45b, S1).
+    const replayed = await service().post(`/release-point-replans/${id}/apply`, NATIONAL, applyKey, admin);
+    expect(replayed.status).toBe(409);
+    expect(await replayed.json()).toMatchObject({ code: 'REPLAN_APPLY_FAILED' });
 
     // Resumed (202); asked again with the same key, the first answer (202); without, already
     // resumed (200): one resume.

@@ -133,6 +133,10 @@ export class ReplanRun {
    */
   @Column('integer', { name: 'apply_outside_scope', nullable: true })
   applyOutsideScope!: number | null;
+
+  /** The same count when the dry run finished (null: not done, or done before migration 3400). */
+  @Column('integer', { name: 'dry_run_outside_scope', nullable: true })
+  dryRunOutsideScope!: number | null;
 }
 
 /** How an apply's workflow stopped without completing (Temporal's closed statuses other than COMPLETED and CONTINUED_AS_NEW). */

@@ -30,7 +30,7 @@ export const ReleasePointRecordSchema = z
         'an id in capitals, digits and underscores, e.g. SCOTLAND_ST_THREE_TENTHS_2026',
       )
       .describe(
-        'The record id; an id already in the table (e.g. a change recorded as unverified) is replaced by this version',
+        'The record id. A record of the table whose commencement is unverified is replaced by this version; an id adopted by an applied re-plan, or being applied, takes only the same law again (its sentence class, proportion, commencement, reach and exclusions; the source may differ): other values are 422 REPLAN_POLICY_CONFLICT',
       ),
     sentenceClass: z.enum(['SCOTLAND_SHORT_TERM', 'ENGLAND_AND_WALES_SDS']),
     proportion: ProportionSchema,
@@ -117,7 +117,9 @@ export const ApplyReplanBodySchema = z
         "Adopt the record although open episodes with a sentence calculation are held outside the run's establishments (dryRun.outsideScope): they move at their next recalculation, or when a re-plan of their establishments applies. Without it the apply is refused while there are any (409 REPLAN_COHORT_INCOMPLETE)",
       ),
   })
-  .strict();
+  .strict()
+  // No body at all is the default (as before the option existed).
+  .default({ adoptForAllEstablishments: false });
 export type ApplyReplanBody = z.output<typeof ApplyReplanBodySchema>;
 
 export const ReplanPathSchema = z.object({ id: z.uuid() });
@@ -226,12 +228,12 @@ export interface ReplanRunView {
      */
     uncalculated: number | null;
     /**
-     * Open episodes of the jurisdiction with a sentence calculation held outside the run's
-     * establishments: the record, once adopted, reaches those of its sentence class at their next
-     * recalculation, with no dry run of theirs. Counted live while the run waits for its apply
-     * (DRY_RUN_DONE; null otherwise, and for a caller whose own establishments do not cover them it
-     * is still the count, never who they are). The apply is refused while it is above 0 unless
-     * the caller adopts the record for all establishments.
+     * Open episodes of the jurisdiction held outside the run's establishments whose calculation
+     * uses a release point of the record's sentence class: once adopted, the record reaches them at
+     * their next recalculation, with no dry run of theirs. A count (never who), across every
+     * establishment, taken when the dry run finished (null until then, and for runs before
+     * liberation migration 3400). The apply counts again, and is refused while the count is above
+     * 0 unless the caller adopts the record for all establishments.
      */
     outsideScope: number | null;
   };
@@ -277,8 +279,8 @@ export interface ReplanRunView {
     resumedBy: string | null;
     resumes: number;
     /**
-     * dryRun.outsideScope when the apply was asked: 0, or more when the caller adopted the record
-     * for all establishments (null: a run applied before this was asked).
+     * The same count when the apply was asked: 0, or more when the caller adopted the record for
+     * all establishments (null: a run applied before this was asked).
      */
     outsideScope: number | null;
   } | null;

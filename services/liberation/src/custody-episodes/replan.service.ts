@@ -34,7 +34,12 @@ import {
 } from '@throughcare/platform-errors';
 import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import { runUnrestricted, withIdempotency } from '@throughcare/platform-persistence';
-import { SENTENCE_POLICIES, type CalculatedDate, type SentencePolicyTable } from '@throughcare/domain';
+import {
+  SENTENCE_POLICIES,
+  type CalculatedDate,
+  type ReleasePointPolicy,
+  type SentencePolicyTable,
+} from '@throughcare/domain';
 import { CustodyEpisode, isOpen, isVoid, openEpisodeSql } from './custody-episode.entity';
 import { lockPerson } from './person-lock';
 import {
@@ -293,7 +298,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     // One law per id (review stop 45, B1): a record adopted, or being applied, under this id with
     // other values is not replaced by a proposal; the same record may be proposed again (another
     // cohort re-planned to it).
-    const conflict = await this.policyConflict(policy.id, policy);
+    const conflict = await this.policyConflict(policy.id, policy, {});
     if (conflict)
       throw new DomainError('REPLAN_POLICY_CONFLICT', 'RULE_VIOLATED', conflict, {
         extensions: { field: 'policy.id' },
@@ -350,8 +355,10 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
   /**
    * Starts the apply step of a run whose dry run is done (once; asking again answers the run, and
    * the same Idempotency-Key answers the first answer). Refused while the record conflicts with one
-   * adopted or being applied under its id, and while open episodes with a calculation are held
-   * outside the run's establishments, unless `adoptForAllEstablishments` (review stop 45, B1).
+   * adopted or being applied under its id (checked under the id's lock, so two applies of one id
+   * with other values cannot both be asked), and while open episodes of its sentence class with a
+   * calculation are held outside the run's establishments, unless `adoptForAllEstablishments`
+   * (review stop 45, B1; review 45b, M2, M3).
    */
   async apply(
     id: string,
@@ -361,23 +368,49 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     now: Date = new Date(),
   ): Promise<{ started: boolean; view: ReplanRunView }> {
     const read = await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope));
+    // Decided before any key is claimed (a key spent on "not yet" would later replay an apply
+    // never asked: review 45b, M3).
+    if (read.dryRunDoneAt === null) {
+      // Review M11: a run whose dry run never started (its start failed after the run was
+      // committed) or failed is started again here; one running goes on. Either way, not yet.
+      await this.startPhase(read, 'DRY_RUN');
+      throw new ConflictError(
+        `re-plan ${id}: its dry run is not done yet (started again if it had not started or had failed); read its items when it is, then apply`,
+        'REPLAN_DRY_RUN_NOT_DONE',
+      );
+    }
+    // Asked before: an apply that stopped is resumed from where it stopped, never started afresh,
+    // with or without the first request's key (review 45b, S1).
+    if (read.applyRequestedAt !== null) {
+      const current = await this.refreshApplyFailure(read);
+      if (statusOf(current) === 'FAILED')
+        throw new ConflictError(
+          `re-plan ${id}: its apply stopped (${current.applyFailureStatus}): resume it (POST /release-point-replans/${id}/resume) to go on from where it stopped`,
+          'REPLAN_APPLY_FAILED',
+        );
+    }
     let outsideScope: number | null = null;
-    if (read.dryRunDoneAt !== null && read.applyRequestedAt === null) {
-      const conflict = await this.policyConflict(read.policyId, read.policy, read.id);
-      if (conflict) throw new ConflictError(`re-plan ${id}: ${conflict}`, 'REPLAN_POLICY_CONFLICT');
+    if (read.applyRequestedAt === null) {
       outsideScope = await this.outsideScope(read);
       if (outsideScope > 0 && !body.adoptForAllEstablishments)
         throw new ConflictError(
-          `re-plan ${id}: ${outsideScope} open episode(s) of ${read.jurisdiction} with a sentence calculation are held outside ${read.establishments.join(', ')}; ` +
-            'adopting the record reaches those of its sentence class at their next recalculation, with no dry run of theirs. ' +
+          `re-plan ${id}: ${outsideScope} open episode(s) of ${read.jurisdiction} whose calculation uses a ${read.policy.sentenceClass} release point are held outside ${read.establishments.join(', ')}; ` +
+            'adopting the record reaches them at their next recalculation, with no dry run of theirs. ' +
             'Re-plan their establishments too (a run naming them), or apply with adoptForAllEstablishments: true',
           'REPLAN_COHORT_INCOMPLETE',
           { extensions: { outsideScope } },
         );
     }
     const applyOnce = async (tx: EntityManager) => {
+      // One apply of an id at a time, as for its adoption: a rival asked at the same moment waits,
+      // then sees this one applying.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `liberation:policy:${read.policyId}`,
+      ]);
       const run = await this.runInScope(tx, id, scope, true);
-      if (run.dryRunDoneAt === null || run.applyRequestedAt !== null) return { started: false };
+      if (run.applyRequestedAt !== null) return { started: false };
+      const conflict = await this.policyConflict(run.policyId, run.policy, { runId: run.id, manager: tx });
+      if (conflict) throw new ConflictError(`re-plan ${id}: ${conflict}`, 'REPLAN_POLICY_CONFLICT');
       await tx.update(
         ReplanRun,
         { id },
@@ -385,36 +418,23 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
       );
       return { started: true };
     };
-    const { started } = await this.dataSource.transaction((tx) =>
-      context.idempotencyKey
-        ? withIdempotency(tx, `liberation:replan-apply:${id}:${context.idempotencyKey}`, applyOnce)
-        : applyOnce(tx),
+    // Read across establishments (the conflict is with any run of the id); the run itself is
+    // checked against the caller's scope by runInScope. A refusal rolls back, key and all.
+    const { started } = await runUnrestricted(() =>
+      this.dataSource.transaction((tx) =>
+        context.idempotencyKey
+          ? withIdempotency(tx, `liberation:replan-apply:${id}:${context.idempotencyKey}`, applyOnce)
+          : applyOnce(tx),
+      ),
     );
     const run = await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope));
     if (started && outsideScope)
       this.logger.log(
-        `re-plan ${id}: applied by ${context.actor} with ${run.policyId} adopted for all establishments (${outsideScope} open episode(s) with a calculation outside ${run.establishments.join(', ')})`,
+        `re-plan ${id}: applied by ${context.actor} with ${run.policyId} adopted for all establishments (${outsideScope} open episode(s) of its sentence class outside ${run.establishments.join(', ')})`,
       );
-    if (run.dryRunDoneAt === null) {
-      // Review M11: a run whose dry run never started (its start failed after the run was
-      // committed) or failed is started again here; one running goes on. Either way, not yet.
-      await this.startPhase(run, 'DRY_RUN');
-      throw new ConflictError(
-        `re-plan ${id}: its dry run is not done yet (started again if it had not started or had failed); read its items when it is, then apply`,
-        'REPLAN_DRY_RUN_NOT_DONE',
-      );
-    }
-    if (!started) {
-      // Asked again: an apply that stopped is resumed from where it stopped, never started afresh.
-      const current = await this.refreshApplyFailure(run);
-      if (statusOf(current) === 'FAILED')
-        throw new ConflictError(
-          `re-plan ${id}: its apply stopped (${current.applyFailureStatus}): resume it (POST /release-point-replans/${id}/resume) to go on from where it stopped`,
-          'REPLAN_APPLY_FAILED',
-        );
-    }
-    // Started after the commit; asked again (e.g. after a failed start), it is started if it is not.
-    await this.startPhase(run, 'APPLY');
+    // Started after the commit, and only once asked (asked again, e.g. after a failed start, it is
+    // started if it is not).
+    if (run.applyRequestedAt !== null) await this.startPhase(run, 'APPLY');
     return { started, view: await this.viewOf(run) };
   }
 
@@ -663,9 +683,14 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
       await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         `liberation:policy:${run.policyId}`,
       ]);
-      // Two runs of one id with other values can both pass the apply's check: the second to adopt
-      // stops here, its apply FAILED with the reason (review stop 45, B1).
-      const conflict = await this.policyConflict(run.policyId, run.policy, run.id, tx);
+      // A run whose apply stopped before it adopted, resumed after a rival with other values was
+      // adopted: it stops here, FAILED with the reason (review stop 45, B1; 45b, M2). Only the
+      // adopted record counts here: runs applying were checked when each apply was asked.
+      const conflict = await this.policyConflict(run.policyId, run.policy, {
+        runId: run.id,
+        manager: tx,
+        adoptedOnly: true,
+      });
       if (conflict)
         throw new DomainError('REPLAN_POLICY_CONFLICT', 'RULE_VIOLATED', `re-plan ${run.id}: ${conflict}`);
       const version = await nextReleasePointVersion(tx, run.policyId);
@@ -909,6 +934,8 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
           affected: input.progress.changed,
           dryRunNeedsReview: needsReview,
           dryRunUncalculated: uncalculated,
+          // Counted once, here (the apply counts again before it adopts).
+          dryRunOutsideScope: await this.outsideScope(run),
         },
       );
     }
@@ -1180,17 +1207,21 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** The run, with the live progress of the phase running now (read from its workflow's memo). */
   /**
-   * Why `policy` cannot be adopted under `policyId`: its latest adopted record, or a record another
-   * run is applying (asked, not adopted yet), has other values. Undefined when none does (the same
-   * record may be adopted again). Read across every establishment's runs (the law is one).
+   * Why `policy` cannot be adopted under `policyId`: its latest adopted record, or (unless
+   * `adoptedOnly`) a record another run is applying now (status APPLYING: asked, not applied, not
+   * stopped), is another law. Undefined when none is (the same record may be adopted again). Read
+   * across every establishment's runs (the law is one).
    */
   private async policyConflict(
     policyId: string,
-    policy: object,
-    runId?: string,
-    manager?: EntityManager,
+    policy: ProposedReleasePoint,
+    {
+      runId,
+      manager,
+      adoptedOnly = false,
+    }: { runId?: string; manager?: EntityManager; adoptedOnly?: boolean },
   ): Promise<string | undefined> {
-    const mine = sameRecordText(policy);
+    const mine = lawOf(policy);
     return runUnrestricted(async () => {
       const m = manager ?? this.dataSource.manager;
       const [adopted] = await m.find(AdoptedReleasePoint, {
@@ -1198,31 +1229,47 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
         order: { version: 'DESC' },
         take: 1,
       });
-      if (adopted && sameRecordText(adopted.record) !== mine)
-        return `${policyId} version ${adopted.version} was adopted by re-plan ${adopted.runId} with another record: propose this change under an id of its own`;
+      if (adopted && lawOf(adopted.record) !== mine)
+        return `${policyId} version ${adopted.version} was adopted by re-plan ${adopted.runId} with another record (its sentence class, proportion, commencement, reach or exclusions): propose this change under an id of its own`;
+      if (adoptedOnly) return undefined;
       const applying: ReplanRun[] = await m
         .getRepository(ReplanRun)
         .createQueryBuilder('r')
-        .where('r.policy_id = :policyId AND r.apply_requested_at IS NOT NULL', { policyId })
+        .where('r.policy_id = :policyId', { policyId })
+        .andWhere(`(${REPLAN_STATUS_SQL.APPLYING})`)
         .andWhere(runId ? 'r.id <> :runId' : 'TRUE', { runId })
-        .andWhere(`NOT EXISTS (SELECT 1 FROM "liberation"."adopted_release_point" a WHERE a.run_id = r.id)`)
         .getMany();
-      const other = applying.find((r) => sameRecordText(r.policy) !== mine);
+      const other = applying.find((r) => lawOf(r.policy) !== mine);
       return other
-        ? `re-plan ${other.id} is applying ${policyId} with another record: propose this change under an id of its own`
+        ? `re-plan ${other.id} is applying ${policyId} with another record (its sentence class, proportion, commencement, reach or exclusions): propose this change under an id of its own`
         : undefined;
     });
   }
 
   /**
-   * Open episodes of the run's jurisdiction with a sentence calculation held outside its
-   * establishments (a count across every establishment: no one is named).
+   * Open episodes of the run's jurisdiction held outside its establishments whose latest sentence
+   * calculation used a release point of the record's sentence class (a record of the table, one
+   * adopted, or this id): those the record reaches at their next recalculation. A count across every
+   * establishment: no one is named.
    */
   private async outsideScope(run: ReplanRun): Promise<number> {
     return runUnrestricted(async () => {
+      const adopted = await this.dataSource.manager.find(AdoptedReleasePoint);
+      const ids = new Set([
+        run.policyId,
+        ...SENTENCE_POLICIES.releasePoints
+          .filter((p) => p.sentenceClass === run.policy.sentenceClass)
+          .map((p) => p.id),
+        ...adopted.filter((a) => a.record.sentenceClass === run.policy.sentenceClass).map((a) => a.policyId),
+      ]);
       const [row]: Array<{ n: number }> = await this.dataSource.query(
-        `SELECT count(*)::int AS n FROM (${OPEN_EPISODES_OUTSIDE_SCOPE} AND c.version IS NOT NULL) outside_scope`,
-        [run.jurisdiction, run.establishments],
+        `SELECT count(*)::int AS n FROM (${OPEN_EPISODES_OUTSIDE_SCOPE} AND c.version IS NOT NULL
+            AND EXISTS (
+              SELECT 1 FROM "liberation"."sentence_calculation" s
+               WHERE s.person_id = e.person_id AND s.episode = e.episode AND s.version = c.version
+                 AND s.policy_ids && $3::text[]
+            )) outside_scope`,
+        [run.jurisdiction, run.establishments, [...ids]],
       );
       return row?.n ?? 0;
     });
@@ -1270,7 +1317,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
         affected: run.affected,
         needsReview: run.dryRunNeedsReview,
         uncalculated: run.dryRunUncalculated,
-        outsideScope: live && status === 'DRY_RUN_DONE' ? await this.outsideScope(run) : null,
+        outsideScope: run.dryRunOutsideScope,
       },
       apply:
         run.applyRequestedAt === null
@@ -1356,10 +1403,23 @@ const OPEN_EPISODES_IN_SCOPE = openEpisodesInScope();
 /** The same, held anywhere but in `$2`. */
 const OPEN_EPISODES_OUTSIDE_SCOPE = openEpisodesInScope('', true);
 
-/** A release point record as two proposals of one id must agree on it: every field but its version. */
-const sameRecordText = (record: object): string => {
-  const { version: _version, ...rest } = record as Record<string, unknown>;
-  return canonicalJson(rest);
+/**
+ * The law a release point record makes, as two proposals of one id must agree on it: every field
+ * but its version, its source (a corrected citation is the same law) and its commencement flag,
+ * with its excluded offence categories in a fixed order (review 45b, S5).
+ */
+const lawOf = (record: ProposedReleasePoint | ReleasePointPolicy): string => {
+  const {
+    version: _version,
+    source: _source,
+    commencement: _commencement,
+    ...law
+  } = record as ProposedReleasePoint & Partial<Pick<ReleasePointPolicy, 'version'>>;
+  const excluded = (law as { excludedOffenceCategories?: readonly unknown[] }).excludedOffenceCategories;
+  return canonicalJson({
+    ...law,
+    ...(excluded ? { excludedOffenceCategories: excluded.map((c) => canonicalJson(c)).sort() } : {}),
+  });
 };
 /** The expected release date as it stands: the latest change's, else the reception's. */
 const EXPECTED_RELEASE_DATE = `coalesce((

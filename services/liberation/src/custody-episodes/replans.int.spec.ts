@@ -15,6 +15,7 @@ import type {
 import type { SentenceCalculationOutcomeView, SentenceCalculationView } from './sentence-calculation.schemas';
 import {
   aReception,
+  authorizationOf,
   config,
   daysFrom,
   eventually,
@@ -404,7 +405,13 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     expect((await ctx.lib.post(`/release-point-replans/${id}/apply`, {})).status).toBe(404);
     // Adopting the record changes the law at GMR too, which this run does not re-plan: refused
     // until the caller says so (review stop 45, B1). Nothing is asked or adopted.
-    const incomplete = await ctx.lib.post(`/release-point-replans/${id}/apply`, {}, {}, POLICY_ADMIN);
+    // (With the key the apply is then asked with: a refusal spends no key, review stop 45b M3.)
+    const incomplete = await ctx.lib.post(
+      `/release-point-replans/${id}/apply`,
+      {},
+      { 'idempotency-key': `spec-apply-${policyId}` },
+      POLICY_ADMIN,
+    );
     expect(incomplete.status).toBe(409);
     const refusal = (await incomplete.json()) as { code: string; outsideScope: number; detail: string };
     expect(refusal).toMatchObject({ code: 'REPLAN_COHORT_INCOMPLETE' });
@@ -438,7 +445,11 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
       POLICY_ADMIN,
     );
     expect(replayed.status).toBe(202);
-    const again = await ctx.lib.post(`/release-point-replans/${id}/apply`, {}, {}, POLICY_ADMIN);
+    // No body at all is the default body (review stop 45b, S2); asked again, the run as it stands.
+    const again = await fetch(`${ctx.lib.base}/release-point-replans/${id}/apply`, {
+      method: 'POST',
+      headers: await authorizationOf(POLICY_ADMIN),
+    });
     expect(again.status).toBe(200);
 
     const outcome = mine(await allItems(id));
@@ -552,7 +563,7 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     expect(applied.apply?.skipped).toBeGreaterThanOrEqual(1);
     expect(applied.apply?.needsReview).toBeGreaterThanOrEqual(1);
     expect(applied.apply?.outsideScope).toBe(refusal.outsideScope);
-    expect(applied.dryRun.outsideScope).toBeNull();
+    expect(applied.dryRun.outsideScope).toBe(dryRun.dryRun.outsideScope);
 
     // The record is adopted: a sentence recorded now is calculated with it.
     const later = await sentenced('GMR');
@@ -603,8 +614,20 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
   it('two proposals of one id with other values: the second cannot apply while the first is applying or adopted (review stop 45, B1)', async () => {
     await sentenced('BAR');
     const other = `${policyId}_B`;
-    const proposal = (num: number) =>
-      thirtyPercent({ policy: { ...thirtyPercent().policy, id: other, proportion: { num, den: 10 } } });
+    const bothExcluded = [
+      { category: 'SCOTLAND_DOMESTIC_ABUSE' },
+      { category: 'SCOTLAND_SEXUAL_SOA2003_SCH3' },
+    ];
+    const proposal = (num: number, policy: Record<string, unknown> = {}) =>
+      thirtyPercent({
+        policy: {
+          ...thirtyPercent().policy,
+          id: other,
+          proportion: { num, den: 10 },
+          excludedOffenceCategories: bothExcluded,
+          ...policy,
+        },
+      });
     const first = (await (
       await ctx.lib.post('/release-point-replans', proposal(3), {}, POLICY_ADMIN)
     ).json()) as ReplanRunView;
@@ -614,27 +637,57 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     ).json()) as ReplanRunView;
     await untilStatus(first.id, 'DRY_RUN_DONE');
     await untilStatus(rival.id, 'DRY_RUN_DONE');
+    // Both asked at the same moment: one at a time under the id's lock, so exactly one is applied
+    // and the other refused (review stop 45b, M2: both used to be asked, and both then failed).
     const applyBody = { adoptForAllEstablishments: true };
-    expect(
-      (await ctx.lib.post(`/release-point-replans/${first.id}/apply`, applyBody, {}, POLICY_ADMIN)).status,
-    ).toBe(202);
-    const refused = await ctx.lib.post(
-      `/release-point-replans/${rival.id}/apply`,
-      applyBody,
-      {},
-      POLICY_ADMIN,
+    const answers = await Promise.all(
+      [first, rival].map(async (r) => ({
+        run: r,
+        response: await ctx.lib.post(`/release-point-replans/${r.id}/apply`, applyBody, {}, POLICY_ADMIN),
+      })),
     );
-    expect(refused.status).toBe(409);
-    expect(await refused.json()).toMatchObject({ code: 'REPLAN_POLICY_CONFLICT' });
-    expect((await run(rival.id)).status).toBe('DRY_RUN_DONE');
-    await untilStatus(first.id, 'APPLIED');
+    expect(answers.map((a) => a.response.status).sort()).toEqual([202, 409]);
+    const winner = answers.find((a) => a.response.status === 202)!.run;
+    const loser = answers.find((a) => a.response.status === 409)!;
+    expect(await loser.response.json()).toMatchObject({ code: 'REPLAN_POLICY_CONFLICT' });
+    expect((await run(loser.run.id)).status).toBe('DRY_RUN_DONE');
+    await untilStatus(winner.id, 'APPLIED');
     const adopted: Array<{ version: number; run_id: string }> = await ctx.lib.dataSource.query(
       `SELECT version, run_id FROM liberation.adopted_release_point WHERE policy_id = $1`,
       [other],
     );
-    expect(adopted).toEqual([{ version: 1, run_id: first.id }]);
-    // Once adopted, a proposal of the rival's values is refused at once.
-    const late = await ctx.lib.post('/release-point-replans', proposal(2), {}, POLICY_ADMIN);
+    expect(adopted).toEqual([{ version: 1, run_id: winner.id }]);
+    // Once adopted, the winner's law with its exclusions in another order and a corrected citation
+    // is the same law (review stop 45b, S5); with one exclusion fewer it is another; the loser's is
+    // refused at once.
+    const citation = {
+      citation: 'Spec instrument reg.2 (corrected)',
+      url: 'https://www.legislation.gov.uk/ssi/2026',
+    };
+    const reordered = await ctx.lib.post(
+      '/release-point-replans',
+      proposal(winner.policy.proportion.num, {
+        excludedOffenceCategories: [...bothExcluded].reverse(),
+        source: citation,
+      }),
+      {},
+      POLICY_ADMIN,
+    );
+    expect(reordered.status).toBe(202);
+    const narrower = await ctx.lib.post(
+      '/release-point-replans',
+      proposal(winner.policy.proportion.num, { excludedOffenceCategories: [bothExcluded[0]] }),
+      {},
+      POLICY_ADMIN,
+    );
+    expect(narrower.status).toBe(422);
+    expect(await narrower.json()).toMatchObject({ code: 'REPLAN_POLICY_CONFLICT', field: 'policy.id' });
+    const late = await ctx.lib.post(
+      '/release-point-replans',
+      proposal(loser.run.policy.proportion.num),
+      {},
+      POLICY_ADMIN,
+    );
     expect(late.status).toBe(422);
     expect(await late.json()).toMatchObject({ code: 'REPLAN_POLICY_CONFLICT', field: 'policy.id' });
   }, 180_000);
