@@ -114,7 +114,7 @@ export const ApplyReplanBodySchema = z
       .boolean()
       .default(false)
       .describe(
-        "Adopt the record although open episodes with a sentence calculation are held outside the run's establishments (dryRun.outsideScope): they move at their next recalculation, or when a re-plan of their establishments applies. Without it the apply is refused while there are any (409 REPLAN_COHORT_INCOMPLETE)",
+        "Adopt the record although open episodes whose calculation uses a release point of its sentence class are held outside the run's establishments (dryRun.outsideScope, counted again at the apply): they move at their next recalculation, or when a re-plan of their establishments applies. Without it the apply is refused while there are any (409 REPLAN_COHORT_INCOMPLETE)",
       ),
   })
   .strict()

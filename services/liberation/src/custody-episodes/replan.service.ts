@@ -33,7 +33,7 @@ import {
   ValidationFailedError,
 } from '@throughcare/platform-errors';
 import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
-import { runUnrestricted, withIdempotency } from '@throughcare/platform-persistence';
+import { acrossScopes, runUnrestricted, withIdempotency } from '@throughcare/platform-persistence';
 import {
   SENTENCE_POLICIES,
   type CalculatedDate,
@@ -418,23 +418,29 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
       );
       return { started: true };
     };
-    // Read across establishments (the conflict is with any run of the id); the run itself is
-    // checked against the caller's scope by runInScope. A refusal rolls back, key and all.
-    const { started } = await runUnrestricted(() =>
-      this.dataSource.transaction((tx) =>
-        context.idempotencyKey
-          ? withIdempotency(tx, `liberation:replan-apply:${id}:${context.idempotencyKey}`, applyOnce)
-          : applyOnce(tx),
-      ),
+    // In the caller's scope; the conflict check reads every establishment's runs for itself. A
+    // refusal rolls back, key and all.
+    const { started } = await this.dataSource.transaction((tx) =>
+      context.idempotencyKey
+        ? withIdempotency(tx, `liberation:replan-apply:${id}:${context.idempotencyKey}`, applyOnce)
+        : applyOnce(tx),
     );
-    const run = await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope));
+    const run = await this.refreshApplyFailure(
+      await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope)),
+    );
     if (started && outsideScope)
       this.logger.log(
         `re-plan ${id}: applied by ${context.actor} with ${run.policyId} adopted for all establishments (${outsideScope} open episode(s) of its sentence class outside ${run.establishments.join(', ')})`,
       );
-    // Started after the commit, and only once asked (asked again, e.g. after a failed start, it is
-    // started if it is not).
-    if (run.applyRequestedAt !== null) await this.startPhase(run, 'APPLY');
+    // Started after the commit, only once asked and only while it reads APPLYING (asked again after
+    // a failed start, it is started; one that stopped meanwhile is resumed, never started afresh
+    // here: review 45c, S2).
+    if (statusOf(run) === 'FAILED')
+      throw new ConflictError(
+        `re-plan ${id}: its apply stopped (${run.applyFailureStatus}): resume it (POST /release-point-replans/${id}/resume) to go on from where it stopped`,
+        'REPLAN_APPLY_FAILED',
+      );
+    if (statusOf(run) === 'APPLYING') await this.startPhase(run, 'APPLY');
     return { started, view: await this.viewOf(run) };
   }
 
@@ -454,8 +460,15 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     const read = await this.dataSource.transaction((tx) => this.runInScope(tx, id, scope));
     await this.refreshApplyFailure(read);
     const resumeOnce = async (tx: EntityManager) => {
+      // As an apply is asked: under the id's lock, refused while another law of the id is applying
+      // or adopted (review 45c, S1).
+      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `liberation:policy:${read.policyId}`,
+      ]);
       const run = await this.runInScope(tx, id, scope, true);
       if (statusOf(run) !== 'FAILED') return { resumed: false };
+      const conflict = await this.policyConflict(run.policyId, run.policy, { runId: run.id, manager: tx });
+      if (conflict) throw new ConflictError(`re-plan ${id}: ${conflict}`, 'REPLAN_POLICY_CONFLICT');
       await tx.update(
         ReplanRun,
         { id },
@@ -1222,8 +1235,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     }: { runId?: string; manager?: EntityManager; adoptedOnly?: boolean },
   ): Promise<string | undefined> {
     const mine = lawOf(policy);
-    return runUnrestricted(async () => {
-      const m = manager ?? this.dataSource.manager;
+    const check = async (m: EntityManager): Promise<string | undefined> => {
       const [adopted] = await m.find(AdoptedReleasePoint, {
         where: { policyId },
         order: { version: 'DESC' },
@@ -1243,7 +1255,12 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
       return other
         ? `re-plan ${other.id} is applying ${policyId} with another record (its sentence class, proportion, commencement, reach or exclusions): propose this change under an id of its own`
         : undefined;
-    });
+    };
+    // Every establishment's runs (the law is one): inside the caller's transaction, widened for
+    // these reads only; else in a transaction of its own, unrestricted (review 45c, S4).
+    return manager
+      ? acrossScopes(manager, () => check(manager))
+      : runUnrestricted(() => this.dataSource.transaction((tx) => check(tx)));
   }
 
   /**
@@ -1418,7 +1435,10 @@ const lawOf = (record: ProposedReleasePoint | ReleasePointPolicy): string => {
   const excluded = (law as { excludedOffenceCategories?: readonly unknown[] }).excludedOffenceCategories;
   return canonicalJson({
     ...law,
-    ...(excluded ? { excludedOffenceCategories: excluded.map((c) => canonicalJson(c)).sort() } : {}),
+    // In any order, each once (review 45c, N3).
+    ...(excluded
+      ? { excludedOffenceCategories: [...new Set(excluded.map((c) => canonicalJson(c)))].sort() }
+      : {}),
   });
 };
 /** The expected release date as it stands: the latest change's, else the reception's. */

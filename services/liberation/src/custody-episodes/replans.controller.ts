@@ -257,8 +257,9 @@ export class ReplansController {
     description:
       'REPLAN_DRY_RUN_NOT_DONE: read the dry run first (a dry run that never started, or failed, is started again); ' +
       'REPLAN_APPLY_FAILED: the apply stopped (status FAILED): resume it (POST …/resume), it is never started afresh; ' +
-      'REPLAN_POLICY_CONFLICT: a record adopted, or being applied, under the same id has other values; ' +
-      "REPLAN_COHORT_INCOMPLETE: open episodes with a sentence calculation are held outside the run's establishments (extension outsideScope, a count): re-plan them too, or apply with adoptForAllEstablishments",
+      'REPLAN_POLICY_CONFLICT: another law (sentence class, proportion, commencement, reach or exclusions) is adopted, or being applied, under the same id; ' +
+      "REPLAN_COHORT_INCOMPLETE: open episodes whose calculation uses a release point of the record's sentence class are held outside the run's establishments (extension outsideScope, a count): re-plan them too, or apply with adoptForAllEstablishments. " +
+      'A refusal spends no Idempotency-Key; a key replays the first accepted answer whatever the body',
   })
   async apply(
     @Param(new ZodValidationPipe(ReplanPathSchema, 'path')) { id }: ReplanPath,

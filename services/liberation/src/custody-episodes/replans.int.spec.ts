@@ -639,13 +639,38 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     await untilStatus(rival.id, 'DRY_RUN_DONE');
     // Both asked at the same moment: one at a time under the id's lock, so exactly one is applied
     // and the other refused (review stop 45b, M2: both used to be asked, and both then failed).
+    // The lock is held here until both wait on it, so the two are truly at once (review 45c, S3).
     const applyBody = { adoptForAllEstablishments: true };
-    const answers = await Promise.all(
-      [first, rival].map(async (r) => ({
-        run: r,
-        response: await ctx.lib.post(`/release-point-replans/${r.id}/apply`, applyBody, {}, POLICY_ADMIN),
-      })),
-    );
+    const holder = new PgClient({ connectionString: config.DATABASE_URL });
+    await holder.connect();
+    const lockKey = `liberation:policy:${other}`;
+    let answers: Array<{ run: ReplanRunView; response: Response }>;
+    try {
+      await holder.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
+      const asked = Promise.all(
+        [first, rival].map(async (r) => ({
+          run: r,
+          response: await ctx.lib.post(`/release-point-replans/${r.id}/apply`, applyBody, {}, POLICY_ADMIN),
+        })),
+      );
+      await eventually(async () => {
+        const [{ waiting }] = (
+          await holder.query(
+            `SELECT count(*)::int AS waiting FROM pg_locks l
+              WHERE l.locktype = 'advisory' AND NOT l.granted
+                AND l.objsubid = 1
+                AND l.classid::bigint = ((hashtextextended($1, 0) >> 32) & 4294967295)
+                AND l.objid::bigint = (hashtextextended($1, 0) & 4294967295)`,
+            [lockKey],
+          )
+        ).rows as [{ waiting: number }];
+        return waiting === 2 ? true : undefined;
+      }, 30_000);
+      await holder.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]);
+      answers = await asked;
+    } finally {
+      await holder.end();
+    }
     expect(answers.map((a) => a.response.status).sort()).toEqual([202, 409]);
     const winner = answers.find((a) => a.response.status === 202)!.run;
     const loser = answers.find((a) => a.response.status === 409)!;
@@ -690,6 +715,27 @@ describe('liberation: release-point re-plans (dry run, then apply) on a real Tem
     );
     expect(late.status).toBe(422);
     expect(await late.json()).toMatchObject({ code: 'REPLAN_POLICY_CONFLICT', field: 'policy.id' });
+
+    // A key used while the dry run was not done is not spent (review stop 45b, M3): a run of the
+    // winner's law whose dry run never started (as if its start had failed after the run was
+    // committed); asked to apply with a key, 409 (its dry run started); asked again with the same
+    // key once it is done, applied.
+    const copy = randomUUID();
+    await ctx.lib.dataSource.query(
+      `INSERT INTO liberation.replan_run (id, jurisdiction, policy_id, policy, reason, establishments, as_at, page_size, pause_ms, pages_per_run, requested_at, requested_by, correlation_id)
+       SELECT $1, jurisdiction, policy_id, policy, reason, establishments, as_at, page_size, pause_ms, pages_per_run, now(), requested_by, correlation_id
+         FROM liberation.replan_run WHERE id = $2`,
+      [copy, winner.id],
+    );
+    const key = { 'idempotency-key': `spec-apply-copy-${copy}` };
+    const notYet = await ctx.lib.post(`/release-point-replans/${copy}/apply`, applyBody, key, POLICY_ADMIN);
+    expect(notYet.status).toBe(409);
+    expect(await notYet.json()).toMatchObject({ code: 'REPLAN_DRY_RUN_NOT_DONE' });
+    await untilStatus(copy, 'DRY_RUN_DONE');
+    const asked = await ctx.lib.post(`/release-point-replans/${copy}/apply`, applyBody, key, POLICY_ADMIN);
+    expect(asked.status).toBe(202);
+    expect(((await asked.json()) as ReplanRunView).apply).toMatchObject({ requestedBy: expect.any(String) });
+    await untilStatus(copy, 'APPLIED');
   }, 180_000);
 
   it('filters runs by status and jurisdiction and the uncalculated list by establishment; a cursor from a filtered page continues the filtered list; a bad filter is 400 naming it', async () => {
