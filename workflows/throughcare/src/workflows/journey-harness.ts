@@ -1039,6 +1039,30 @@ export async function tell<T extends { eventId: string }>(
 export const atStage = (stage: Stage) => (plan: PlanView) => plan.stage === stage;
 
 /**
+ * The journey's result once it has closed: its status polled, server time moved on a minute at a
+ * time in between (watched by `advance`, which releases a stray time-skipping lock). Awaiting
+ * `handle.result()` alone right after an update could wait at wall-clock pace for a timer while
+ * the Java test server held such a lock (stop 44's and stop 45's fresh-clone CI: the NEXT_EPISODE_ENDED
+ * skip of journey.changes past the 100 s test-body deadline; it passes alone).
+ */
+export async function closedResult(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  what = 'the journey closed',
+): Promise<PlanView> {
+  trace(`awaiting ${what}`);
+  const own = currentScope();
+  for (;;) {
+    stillRunning(what, own);
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') break;
+    await advance(env, '1 minute', handle);
+  }
+  trace(`${what}: reading its result`);
+  return (await handle.result()) as PlanView;
+}
+
+/**
  * The test is over: the journey is closed by a close request and settled (`settleAttention`), so
  * it does not run on a later test's workers.
  */

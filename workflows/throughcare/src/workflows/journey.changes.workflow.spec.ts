@@ -40,6 +40,7 @@ import {
   advance,
   acknowledgeReferral,
   atStage,
+  closedResult,
   completeAssessment,
   currentRunId,
   receptionInput,
@@ -199,7 +200,7 @@ async function skippedToTheEnd(handle: WorkflowHandle, itemId: string): Promise<
     reason: 'follow-up arranged with the team by phone',
     resolvedAt: await nowIso(),
   });
-  return (await handle.result()) as PlanView;
+  return closedResult(env, handle, 'the journey closed after the skip');
 }
 
 describe('journey v2: changes of plan (time-skipping server)', () => {
@@ -1200,7 +1201,7 @@ describe('journey v2: changes of plan (time-skipping server)', () => {
         if (ending === 'closed') {
           await tell(episode2, caseCloseRequestedUpdate, { reason: 'OTHER', requestedAt: await nowIso() });
           await waitForPlan(episode2, atStage('CLOSED'), 'episode 2 closed');
-          await episode2.result();
+          await closedResult(env, episode2, 'episode 2 ended');
         } else await episode2.terminate('e.g. an operator, by mistake');
         const run2 = await currentRunId(episode2);
         await recallIntoEpisode2(handle, now);
