@@ -229,8 +229,9 @@ export interface ReplanRunView {
     uncalculated: number | null;
     /**
      * Open episodes of the jurisdiction held outside the run's establishments whose calculation
-     * uses a release point of the record's sentence class: once adopted, the record reaches them at
-     * their next recalculation, with no dry run of theirs. A count (never who), across every
+     * uses a release point of the record's sentence class: once adopted, the record may reach them at
+     * their next recalculation, with no dry run of theirs (at most these: its reach, exclusions and
+     * commencement may leave some unmoved). A count (never who), across every
      * establishment, taken when the dry run finished (null until then, and for runs before
      * liberation migration 3400). The apply counts again, and is refused while the count is above
      * 0 unless the caller adopts the record for all establishments.

@@ -303,7 +303,8 @@ export class ReplansController {
   @ApiResponse({
     status: 409,
     description:
-      'REPLAN_NOT_FAILED: only an apply that stopped is resumed (the run is DRY_RUN_RUNNING or DRY_RUN_DONE: apply it)',
+      'REPLAN_NOT_FAILED: only an apply that stopped is resumed (the run is DRY_RUN_RUNNING or DRY_RUN_DONE: apply it); ' +
+      'REPLAN_POLICY_CONFLICT: another law of the same id is adopted, or being applied, since it stopped',
   })
   async resume(
     @Param(new ZodValidationPipe(ReplanPathSchema, 'path')) { id }: ReplanPath,

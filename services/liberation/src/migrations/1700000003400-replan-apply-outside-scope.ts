@@ -9,7 +9,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * finished, `apply_outside_scope` how many when the apply was asked (0 when none; null for runs
  * before this migration).
  *
- * A column only (a catalogue change, no scan); the table's row-level security covers it.
+ * Two nullable columns; their CHECKs read the existing rows once (a small table), under the
+ * table's lock. The table's row-level security covers them.
  */
 export class ReplanApplyOutsideScope1700000003400 implements MigrationInterface {
   readonly name = 'ReplanApplyOutsideScope1700000003400';
