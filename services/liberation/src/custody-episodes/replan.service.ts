@@ -383,11 +383,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     // with or without the first request's key (review 45b, S1).
     if (read.applyRequestedAt !== null) {
       const current = await this.refreshApplyFailure(read);
-      if (statusOf(current) === 'FAILED')
-        throw new ConflictError(
-          `re-plan ${id}: its apply stopped (${current.applyFailureStatus}): resume it (POST /release-point-replans/${id}/resume) to go on from where it stopped`,
-          'REPLAN_APPLY_FAILED',
-        );
+      if (statusOf(current) === 'FAILED') throw applyStopped(id, current);
     }
     let outsideScope: number | null = null;
     if (read.applyRequestedAt === null) {
@@ -404,9 +400,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     const applyOnce = async (tx: EntityManager) => {
       // One apply of an id at a time, as for its adoption: a rival asked at the same moment waits,
       // then sees this one applying.
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `liberation:policy:${read.policyId}`,
-      ]);
+      await lockPolicyId(tx, read.policyId);
       const run = await this.runInScope(tx, id, scope, true);
       if (run.applyRequestedAt !== null) return { started: false };
       const conflict = await this.policyConflict(run.policyId, run.policy, { runId: run.id, manager: tx });
@@ -435,11 +429,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     // Started after the commit, only once asked and only while it reads APPLYING (asked again after
     // a failed start, it is started; one that stopped meanwhile is resumed, never started afresh
     // here: review 45c, S2).
-    if (statusOf(run) === 'FAILED')
-      throw new ConflictError(
-        `re-plan ${id}: its apply stopped (${run.applyFailureStatus}): resume it (POST /release-point-replans/${id}/resume) to go on from where it stopped`,
-        'REPLAN_APPLY_FAILED',
-      );
+    if (statusOf(run) === 'FAILED') throw applyStopped(id, run);
     if (statusOf(run) === 'APPLYING') await this.startPhase(run, 'APPLY');
     return { started, view: await this.viewOf(run) };
   }
@@ -462,9 +452,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     const resumeOnce = async (tx: EntityManager) => {
       // As an apply is asked: under the id's lock, refused while another law of the id is applying
       // or adopted (review 45c, S1).
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `liberation:policy:${read.policyId}`,
-      ]);
+      await lockPolicyId(tx, read.policyId);
       const run = await this.runInScope(tx, id, scope, true);
       if (statusOf(run) !== 'FAILED') return { resumed: false };
       const conflict = await this.policyConflict(run.policyId, run.policy, { runId: run.id, manager: tx });
@@ -693,9 +681,7 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
       const run = await this.runOrFail(input.runId, tx);
       if (await tx.findOneBy(AdoptedReleasePoint, { runId: run.id })) return;
       // One adoption of an id at a time: the version is one above every earlier one.
-      await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-        `liberation:policy:${run.policyId}`,
-      ]);
+      await lockPolicyId(tx, run.policyId);
       // A run whose apply stopped before it adopted, resumed after a rival with other values was
       // adopted: it stops here, FAILED with the reason (review stop 45, B1; 45b, M2). Only the
       // adopted record counts here: runs applying were checked when each apply was asked.
@@ -1369,6 +1355,20 @@ export class ReplanService implements OnApplicationBootstrap, BeforeApplicationS
     };
   }
 }
+
+/**
+ * One apply, resume or adoption of a policy id at a time (a transaction's advisory lock on the id):
+ * a rival asked at the same moment waits, then sees this one.
+ */
+const lockPolicyId = (tx: EntityManager, policyId: string) =>
+  tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`liberation:policy:${policyId}`]);
+
+/** A stopped apply asked to apply again: it is resumed, never started afresh. */
+const applyStopped = (id: string, run: ReplanRun) =>
+  new ConflictError(
+    `re-plan ${id}: its apply stopped (${run.applyFailureStatus}): resume it (POST /release-point-replans/${id}/resume) to go on from where it stopped`,
+    'REPLAN_APPLY_FAILED',
+  );
 
 /** The first release day the run's law change reaches: its commencement, or the run's day if later. */
 const reachedFrom = (run: ReplanRun): string =>
