@@ -710,6 +710,27 @@ describe('a person from reception to post-release follow-up, through every servi
     });
     expect(await page.text()).toContain('Journeys by stage');
 
+    // Managers: the journey's clocks are in the SLA ledger, built from the bus (sla-ledger-1).
+    const managerHeaders = await bearer({ roles: ['manager'] }, 'urn:throughcare:orchestrator');
+    const ledger = await eventually('the closed journey in the SLA ledger', async () => {
+      const res = await http<{
+        items: { key: string; status: string; journey: string; establishmentCode: string }[];
+      }>(
+        apps.orchestrator,
+        'GET',
+        `/ledger/clocks?personId=${personId}&limit=200`,
+        undefined,
+        managerHeaders,
+      );
+      const items = res.status === 200 ? res.body.items.filter((i) => i.journey === workflowId) : [];
+      // The last report: the journey closed at GLE after its transfer.
+      return items.length > 0 && items.every((i) => i.establishmentCode === 'GLE') ? items : undefined;
+    });
+    expect(ledger.find((i) => i.key === 'coreScreen')?.status).toBe('MET');
+    expect(ledger.map((i) => i.key)).toEqual(
+      expect.arrayContaining(['comprehensiveScreen', 'referralAcknowledgement']),
+    );
+
     // Every fact is on the bus.
     const types = await eventually('events on the bus', async () => {
       const t = await eventsOnBus(personId);

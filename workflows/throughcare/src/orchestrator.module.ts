@@ -22,6 +22,9 @@ import {
   type DeadLetterOptions,
 } from './dead-letters/dead-letters.service';
 import { throughcareMigrations } from './migrations';
+import { LedgerController } from './oversight/ledger.controller';
+import { LedgerConsumer, LedgerProjector } from './oversight/ledger.projector';
+import { LedgerService } from './oversight/ledger.service';
 import { JourneyRepairController } from './repair/journey-repair.controller';
 import {
   JOURNEY_REPAIR_OPTIONS,
@@ -84,12 +87,16 @@ export class OrchestratorModule {
         AttentionController,
         DeadLettersController,
         JourneyRepairController,
+        LedgerController,
       ],
       providers: [
         SlaService,
         AttentionService,
         DeadLettersService,
         JourneyRepairService,
+        LedgerService,
+        LedgerProjector,
+        LedgerConsumer,
         {
           provide: JOURNEY_REPAIR_OPTIONS,
           inject: [JourneyWorkerHost],

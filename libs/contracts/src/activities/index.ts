@@ -1,6 +1,7 @@
 import type {
   AgencyKind,
   AssessmentKind,
+  Jurisdiction,
   MeetingKind,
   NotificationSubject,
   Pathway,
@@ -13,6 +14,7 @@ import type {
   ResumedEpisode,
   ThroughcareInput,
 } from '../workflows/throughcare';
+import type { ReportedClock } from '../events/catalogue';
 
 /**
  * Activity interfaces, one per bounded context. Each service's worker implements its own on
@@ -254,6 +256,22 @@ export interface SlaBreachRecord {
   note?: string;
   correlationId: string;
 }
+/** Every clock of a journey as it stands, for the SLA ledger (`sla-ledger-1`). */
+export interface ClocksReport {
+  /** `<journey>:clocks:<seq>`: a retry publishes the report once. */
+  idempotencyKey: string;
+  personId: string;
+  episode: number;
+  journey: string;
+  seq: number;
+  reportedAt: string;
+  jurisdiction: Jurisdiction;
+  establishmentCode: string;
+  localAuthority: string;
+  policy: { id: string; version: number };
+  clocks: ReportedClock[];
+  correlationId: string;
+}
 export interface AttentionRecord {
   idempotencyKey: string;
   personId: string;
@@ -265,6 +283,8 @@ export interface AttentionRecord {
 export interface ThroughcareActivities {
   recordSlaBreach(input: SlaBreachRecord): Promise<{ breachId: string }>;
   recordBreachMet(input: { idempotencyKey: string; metAt: string }): Promise<void>;
+  /** Publishes `throughcare.sla.clocks-reported` (idempotent on the key): the SLA ledger's source. */
+  reportClocks(input: ClocksReport): Promise<void>;
   recordCaseClosed(input: {
     idempotencyKey: string;
     personId: string;

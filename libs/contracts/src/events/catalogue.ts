@@ -243,6 +243,49 @@ export const SlaBreachedV1 = eventSchema(
 );
 export type SlaBreachedV1 = z.infer<typeof SlaBreachedV1>;
 
+/** A clock's state as the SLA ledger keeps it (`throughcare.sla.clocks-reported`). */
+export const LedgerClockStatus = z.enum(['OPEN', 'MET', 'MET_LATE', 'BREACHED', 'CANCELLED']);
+export type LedgerClockStatus = z.infer<typeof LedgerClockStatus>;
+export const ReportedClock = z.object({
+  /** The clock's key in its journey (`coreScreen`, `standardReview:2`, `needReferralAcknowledgement:HEALTH:1` …). */
+  key: z.string().min(1).max(300),
+  clock: z.string().min(1).max(60),
+  owedBy: z.string().min(1).max(300),
+  owedTo: z.string().min(1).max(300),
+  startedAt: IsoInstant,
+  dueAt: IsoInstant,
+  status: LedgerClockStatus,
+  metAt: IsoInstant.optional(),
+  /** When the journey found it breached (recorded the breach); absent for a clock never breached. */
+  breachedAt: IsoInstant.optional(),
+  note: z.string().max(2000).optional(),
+});
+export type ReportedClock = z.infer<typeof ReportedClock>;
+/**
+ * Every clock of one journey as it stands (since `sla-ledger-1`): published whenever a clock opens,
+ * moves, is met, breached or cancelled, or the journey's establishment changes. A snapshot, not a
+ * delta: the SLA ledger keeps, per journey, the one with the highest `seq` (a clock missing from a
+ * later snapshot is gone from the journey). Names no person: the pseudonym is in `personReference`.
+ */
+export const ClocksReportedV1 = eventSchema(
+  'throughcare.sla.clocks-reported',
+  1,
+  z.object({
+    episode: z.number().int().min(1),
+    /** The journey's workflow id (its base: a run started again after a reversal has its own). */
+    journey: z.string().min(1).max(300),
+    /** Grows with each report of the journey, across continue-as-new. */
+    seq: z.number().int().min(1),
+    reportedAt: IsoInstant,
+    jurisdiction: Jurisdiction,
+    establishmentCode: z.string().min(1).max(20),
+    localAuthority: z.string().min(1).max(20),
+    policy: z.object({ id: z.string().min(1).max(100), version: z.number().int().min(1) }),
+    clocks: z.array(ReportedClock).max(500),
+  }),
+);
+export type ClocksReportedV1 = z.infer<typeof ClocksReportedV1>;
+
 export const CaseClosedV1 = eventSchema(
   'throughcare.case.closed',
   1,
@@ -904,6 +947,7 @@ export const EventCatalogue = {
   'referral.appointment.attendance-recorded@1': AppointmentAttendanceRecordedV1,
   'throughcare.sla.breached@1': SlaBreachedV1,
   'throughcare.case.closed@1': CaseClosedV1,
+  'throughcare.sla.clocks-reported@1': ClocksReportedV1,
   'throughcare.attention.raised@1': AttentionRaisedV1,
   'throughcare.attention.resolved@1': AttentionResolvedV1,
   'custody.release-date.changed@1': ReleaseDateChangedV1,

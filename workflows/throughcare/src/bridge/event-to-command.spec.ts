@@ -971,6 +971,7 @@ describe('bridge: event → workflow command', () => {
       'throughcare.attention.resolved',
       'throughcare.case.closed',
       'throughcare.sla.breached',
+      'throughcare.sla.clocks-reported',
     ]);
   });
 });

@@ -22,6 +22,7 @@ import {
   IsoDate,
   IsoInstant,
   Jurisdiction,
+  LedgerClockStatus,
   LocalAuthorityCode,
   MeetingKind,
   NotificationSubject,
@@ -204,6 +205,25 @@ const DATA_RULES: Record<string, Rule> = {
     reason: oneOf(ReturnToCustodyReason),
     recallReasonCode: oneOf(RecallReasonCode),
   }),
+  /** A journey's clocks report (throughcare.sla.clocks-reported): its workflow id, a pseudonym's. */
+  journey: idLike,
+  seq: integer,
+  localAuthority: oneOf(LocalAuthorityCode),
+  policy: objectOf({ id: idLike, version: integer }),
+  /** Each clock's key, who owes it (codes and agency ids) and its instants; a clock's `note` (words) is redacted. */
+  clocks: listOf(
+    objectOf({
+      key: idLike,
+      clock: idLike,
+      owedBy: idLike,
+      owedTo: idLike,
+      startedAt: when,
+      dueAt: when,
+      status: oneOf(LedgerClockStatus),
+      metAt: when,
+      breachedAt: when,
+    }),
+  ),
   // dates and instants
   ...Object.fromEntries(
     [
@@ -251,6 +271,7 @@ const DATA_RULES: Record<string, Rule> = {
       'forLiberationDate',
       'recordedAt',
       'presumedUntil',
+      'reportedAt',
     ].map((name) => [name, when]),
   ),
 };

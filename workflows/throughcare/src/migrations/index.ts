@@ -5,6 +5,7 @@ import { SlaBreachNote1700000000200 } from './1700000000200-sla-breach-note';
 import { CreateAttention1700000000300 } from './1700000000300-create-attention';
 import { CreateDeadLetterActions1700000000400 } from './1700000000400-create-dead-letter-actions';
 import { CreateJourneyRepair1700000000500 } from './1700000000500-create-journey-repair';
+import { CreateSlaLedger1700000000600 } from './1700000000600-create-sla-ledger';
 
 /** In order. The platform tables (outbox, idempotency keys) come first. */
 export const throughcareMigrations = [
@@ -14,4 +15,5 @@ export const throughcareMigrations = [
   CreateAttention1700000000300,
   CreateDeadLetterActions1700000000400,
   CreateJourneyRepair1700000000500,
+  CreateSlaLedger1700000000600,
 ];

@@ -3,6 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type {
   CaseClosedV1,
+  ClocksReport,
+  ClocksReportedV1,
   SlaBreachedV1,
   SlaBreachRecord,
   ThroughcareActivities,
@@ -90,6 +92,36 @@ export class SlaService
       .set({ metAt: new Date(input.metAt) })
       .where('breach_key = :key AND met_at IS NULL', { key: input.idempotencyKey })
       .execute();
+  }
+
+  /**
+   * Publishes the journey's clocks for the SLA ledger (sla-ledger-1). Only an event: the ledger is
+   * a read model built from the bus (../oversight), so it can be rebuilt by replaying the stream.
+   */
+  async reportClocks(input: ClocksReport): Promise<void> {
+    await withIdempotency(this.dataSource.manager, `reportClocks:${input.idempotencyKey}`, async (tx) => {
+      const event: ClocksReportedV1 = {
+        eventType: 'throughcare.sla.clocks-reported',
+        version: 1,
+        eventId: randomUUID(),
+        occurredAt: input.reportedAt,
+        correlationId: input.correlationId,
+        personReference: personReferenceOf(input.personId),
+        data: {
+          episode: input.episode,
+          journey: input.journey,
+          seq: input.seq,
+          reportedAt: input.reportedAt,
+          jurisdiction: input.jurisdiction,
+          establishmentCode: input.establishmentCode,
+          localAuthority: input.localAuthority,
+          policy: input.policy,
+          clocks: input.clocks,
+        },
+      };
+      await enqueueEvent(tx, event);
+      return null;
+    });
   }
 
   async recordCaseClosed(input: {

@@ -76,6 +76,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
       activities: withApplicationFailures({
         recordSlaBreach: (i: Parameters<SlaService['recordSlaBreach']>[0]) => this.sla.recordSlaBreach(i),
         recordBreachMet: (i: Parameters<SlaService['recordBreachMet']>[0]) => this.sla.recordBreachMet(i),
+        reportClocks: (i: Parameters<SlaService['reportClocks']>[0]) => this.sla.reportClocks(i),
         recordCaseClosed: (i: Parameters<SlaService['recordCaseClosed']>[0]) => this.sla.recordCaseClosed(i),
         recordAttention: (i: AttentionRecord) => this.attention.recordAttention(i),
         openNextEpisode: openNext,

@@ -32,6 +32,7 @@ import {
   type ReferralActivities,
   type Stage,
   type ThroughcareActivities,
+  type ClocksReport,
   type ThroughcareInput,
   type Jurisdiction,
 } from '@throughcare/contracts';
@@ -176,6 +177,8 @@ export interface RecordingOptions {
 /** Activity doubles that record effects and behave like the real services (idempotent by key). */
 export function recordingActivities(options: RecordingOptions = {}) {
   const effects: Effect[] = [];
+  /** Every clocks report the journeys made (sla-ledger-1), once per key, in order. */
+  const clockReports: ClocksReport[] = [];
   const failing = (options.failing ??= {});
   /** Fails the named activity while the test says it is failing. */
   const maybeFail = (name: string) => {
@@ -369,6 +372,11 @@ export function recordingActivities(options: RecordingOptions = {}) {
     async recordBreachMet(i) {
       once(`${i.idempotencyKey}:met`, () => ({ kind: 'breachMet', key: i.idempotencyKey, metAt: i.metAt }));
     },
+    async reportClocks(i) {
+      maybeFail('reportClocks');
+      // Kept apart from the effects: a report follows every change of a clock.
+      if (!clockReports.some((r) => r.idempotencyKey === i.idempotencyKey)) clockReports.push(i);
+    },
     async recordAttention(i) {
       once(i.idempotencyKey, () => ({
         kind: 'attentionRecorded',
@@ -494,6 +502,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
     effects,
     stages,
     cancelAttempts,
+    clockReports,
     failing,
     assessment,
     directory,

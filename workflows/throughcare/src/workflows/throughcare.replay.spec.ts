@@ -4,7 +4,12 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { addDays, dayOfWeek } from '@throughcare/domain';
 import { Worker } from '@temporalio/worker';
-import { AGE_ASKED_PATCH, EFFECT_LANES_PATCH, NOBODY_LOST_PATCH } from './journey/journey-v2';
+import {
+  AGE_ASKED_PATCH,
+  EFFECT_LANES_PATCH,
+  NOBODY_LOST_PATCH,
+  SLA_LEDGER_PATCH,
+} from './journey/journey-v2';
 import {
   MEETING_DAY_COME_PATCH,
   NEED_SUPERSEDED_UNDUE_PATCH,
@@ -225,6 +230,9 @@ const V3_HISTORIES: string[] = [
   // (the agency told the day; its first-appointment clock kept at the instant it was told, with a
   // note), then to the day after (the clock moved later).
   'v3.movement-correction.release-corrected-clock-kept',
+  // sla-ledger-1: the clocks reported to the SLA ledger as they opened, were met, breached, and
+  // as they stood at the closure.
+  'v3.sla-ledger.clocks-reported',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -477,6 +485,15 @@ describe('journey replay over recorded histories', () => {
       // now on carry it whatever their name; those named for it must.
       if (file.includes('.effect-lanes.'))
         expect([file, markers.includes(EFFECT_LANES_PATCH)]).toEqual([file, true]);
+      // sla-ledger-1 is asked by every v3 journey whose clocks' coroutine comes to rest: those
+      // named for it carry it, and reported a breached clock with the instant it was found.
+      if (file.includes('.sla-ledger.'))
+        expect([
+          file,
+          markers.includes(SLA_LEDGER_PATCH),
+          await scheduledWith(file, 'reportClocks', '"status":"BREACHED"'),
+          await scheduledWith(file, 'reportClocks', '"breachedAt":'),
+        ]).toEqual([file, true, true, true]);
       // Sex and date of birth (no patch): handed to the next episode, asked of the directory, the
       // age worked out from the input (recorded before need-age-asked-1, the branch its replays keep).
       if (file.includes('.need-eligibility.'))

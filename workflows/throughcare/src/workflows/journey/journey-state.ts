@@ -41,6 +41,8 @@ export interface JourneyState {
   schemaVersion: number;
   /** 1 for the first run; +1 at each continue-as-new. */
   run: number;
+  /** Reports of the clocks to the SLA ledger so far (`sla-ledger-1`), across continue-as-new. */
+  clocksReported?: number;
   /** The SLA policy captured when the case started (kept for the whole case). */
   policy?: { id: string; version: number };
   stage: Stage;
@@ -276,6 +278,8 @@ export interface Booking extends BookingView {
 export interface Deadline extends DeadlineView {
   key: string;
   breachKey?: string;
+  /** When the journey recorded its breach (the SLA ledger's detected instant); absent before `sla-ledger-1`. */
+  breachedAt?: string;
 }
 
 export const STATE_SCHEMA_VERSION = 2;

@@ -58,6 +58,7 @@ import {
   type Pathway,
   type RiskOfSeriousHarm,
   type PlanView,
+  type ReportedClock,
   type ReferralActivities,
   type Stage,
   type ThroughcareActivities,
@@ -135,6 +136,14 @@ export const EFFECT_LANES_PATCH = 'effect-lanes-1';
  * replays of journeys recorded before it, the age comes from the input, as in stop 29.
  */
 export const AGE_ASKED_PATCH = 'need-age-asked-1';
+/**
+ * Behaviour since this patch (v3 journeys, from the first time their clocks' coroutine is idle
+ * after it): whenever a clock opens, moves, is met, breached or cancelled, or the establishment
+ * changes, the journey reports all its clocks to the SLA ledger (`reportClocks`, published as
+ * `throughcare.sla.clocks-reported`). Before it, and in replays of journeys recorded before it,
+ * only breaches were recorded.
+ */
+export const SLA_LEDGER_PATCH = 'sla-ledger-1';
 
 /** Retries transient failures for as long as it takes; domain rejections fail fast. */
 const retry: RetryPolicy = {
@@ -177,6 +186,8 @@ const withdrawalKind = (action: string): string =>
 const EPISODE_NOT_FOUND = 'EPISODE_NOT_FOUND';
 /** How long to wait before asking the directory again when no agency serves the person's area. */
 const DIRECTORY_RETRY_MS = 86_400_000;
+/** The attention action of a clocks report to the SLA ledger that failed for good (`sla-ledger-1`). */
+const LEDGER_ACTION = 'sla-ledger';
 /** Stages whose entry starts a new run (custody reviews can run for years; follow-up is a new chapter). */
 const CONTINUE_AS_NEW_AT: readonly Stage[] = ['STANDARD_REVIEWS', 'FOLLOW_UP'];
 
@@ -287,7 +298,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   );
   const now = () => Date.now();
   const p = createPlanner(ctx, s, now);
-  const { establishment, liberationDate, needs, released, openAttention } = p;
+  const { establishment, liberationDate, needs, released, openAttention, blocked } = p;
   /** Each pathway's latest assessed result (skips left out), for the next episode or run. */
   const assessedPathways = () => (p.pathwaysView(true) ?? []).map((o) => ({ ...o }));
   const stageAtStart = s.stage;
@@ -746,6 +757,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       correlationId: input.correlationId,
     });
     d.status = 'BREACHED';
+    d.breachedAt = iso(now());
   }
 
   async function request(kind: 'CORE_SCREEN' | AssessmentKind, dueAt: string): Promise<void> {
@@ -1111,6 +1123,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         changed();
         continue;
       }
+      if (!blocked(LEDGER_ACTION) && patched(SLA_LEDGER_PATCH)) await reportClocks();
       const seenVersion = version;
       const seenTick = planTick;
       const woken = () => version !== seenVersion || planTick !== seenTick || clocksStopped;
@@ -1123,6 +1136,58 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   }
   let clockTimer: Timer | undefined;
   let loopTimer: Timer | undefined;
+
+  /**
+   * The clocks as last reported to the SLA ledger (this run; a new run reports once more). A
+   * report that fails for good is an attention item (RETRY reports again; SKIP stops reporting
+   * for the journey's life).
+   */
+  let clocksSignature: string | undefined;
+  async function reportClocks(): Promise<void> {
+    const clocks = s.deadlines.map((d) => ({
+      key: d.key,
+      clock: d.clock,
+      owedBy: d.owedBy,
+      owedTo: d.owedTo,
+      startedAt: d.startedAt,
+      dueAt: d.dueAt,
+      status: d.status,
+      ...(d.metAt !== undefined ? { metAt: d.metAt } : {}),
+      ...(d.breachedAt !== undefined ? { breachedAt: d.breachedAt } : {}),
+      ...(d.note !== undefined ? { note: d.note } : {}),
+    }));
+    const signature = JSON.stringify([establishment(), clocks]);
+    if (signature === clocksSignature) return;
+    const seq = (s.clocksReported ?? 0) + 1;
+    // Busy like a breach being recorded: the run does not continue as new with a report in flight
+    // (the next run would report again under the same key, and the newer clocks be dropped).
+    clocksBusy = true;
+    try {
+      await report(seq, clocks, signature);
+    } finally {
+      clocksBusy = false;
+    }
+  }
+  async function report(seq: number, clocks: ReportedClock[], signature: string): Promise<void> {
+    await act(LEDGER_ACTION, 'orchestrator (SLA ledger)', async () => {
+      await throughcare.reportClocks({
+        idempotencyKey: `${keys}:clocks:${seq}`,
+        personId: input.personId,
+        episode: input.episode,
+        journey: keys,
+        seq,
+        reportedAt: iso(now()),
+        jurisdiction: input.jurisdiction,
+        establishmentCode: establishment(),
+        localAuthority: input.homeLocalAuthority,
+        policy: { id: ctx.policy.id, version: ctx.policy.version },
+        clocks,
+        correlationId: input.correlationId,
+      });
+      s.clocksReported = seq;
+      clocksSignature = signature;
+    });
+  }
 
   /**
    * Waits until `woken` holds or the instant `at` comes, on one timer per instant that is never
@@ -1405,6 +1470,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     clocksStopped = true;
     await condition(() => !clocksBusy);
     await clocks;
+    // The clocks as the case closed (cancelled, met, breached), whatever the coroutine last saw.
+    if (!blocked(LEDGER_ACTION) && patched(SLA_LEDGER_PATCH)) await reportClocks();
     // Acknowledgements nobody gave before the case closed are closed with it (nothing is left to do);
     // no resolution is accepted any more (`finishing`), so the list cannot change meanwhile.
     for (const item of s.attention.filter((a) => a.status === 'OPEN'))
