@@ -100,6 +100,8 @@ interface SideFixtures {
   agencyId: string;
   /** The main journey's person (episode 1): assessments, referral, meetings, notifications, plan. */
   personId: string;
+  /** The main journey's person's prison number (the journey lookup). */
+  prisonNumber: string;
   coreScreenId: string;
   /** The comprehensive screen, requested and still open. */
   openAssessmentId: string;
@@ -1621,6 +1623,32 @@ const POLICY: Policy[] = [
   {
     app: 'orchestrator',
     method: 'GET',
+    path: '/journeys',
+    admitted: { operator: 'all', 'prison-staff': 'establishment' },
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/journeys?limit=200' }),
+    list: {
+      ids: (body) =>
+        ((body as { items?: { personId?: string }[] }).items ?? []).map((i) => String(i.personId)),
+      own: (s) => [s.personId],
+    },
+  },
+  {
+    app: 'orchestrator',
+    method: 'POST',
+    path: '/journeys/lookup',
+    admitted: { operator: 'all', 'prison-staff': 'establishment' },
+    write: false,
+    columns: A_B_MISSING,
+    request: (f, c) => ({
+      path: '/journeys/lookup',
+      body: { prisonNumber: pick(f, c, (s) => s.prisonNumber, prisonNumber) },
+    }),
+  },
+  {
+    app: 'orchestrator',
+    method: 'GET',
     path: '/journeys/{personId}/episodes/{episode}',
     admitted: { operator: 'all', 'prison-staff': 'establishment' },
     write: false,
@@ -2186,9 +2214,10 @@ async function receive(
   jurisdiction: 'SCOTLAND' | 'ENGLAND_AND_WALES',
   sentenceLengthDays: number,
   expectedReleaseDate: string,
+  number = prisonNumber(),
 ): Promise<string> {
   const r = await api<{ personId: string }>('liberation', 'POST', '/receptions', DRIVER, {
-    prisonNumber: prisonNumber(),
+    prisonNumber: number,
     establishmentCode: establishment,
     jurisdiction,
     homeLocalAuthority: localAuthority,
@@ -2251,7 +2280,15 @@ async function buildSide(side: Side): Promise<SideFixtures> {
   const hookId = registered.body.id;
 
   const main = (async () => {
-    const personId = await receive(establishment, localAuthority, 'SCOTLAND', 90, inDays(45));
+    const mainPrisonNumber = prisonNumber();
+    const personId = await receive(
+      establishment,
+      localAuthority,
+      'SCOTLAND',
+      90,
+      inDays(45),
+      mainPrisonNumber,
+    );
     const screening = await plan(personId, (p) => !!p.assessmentId);
     await completeCoreScreen(screening.assessmentId!);
     const referred = await plan(personId, (p) => !!p.referralId && !!p.gatePickup);
@@ -2353,6 +2390,7 @@ async function buildSide(side: Side): Promise<SideFixtures> {
     });
     return {
       personId,
+      prisonNumber: mainPrisonNumber,
       coreScreenId: screening.assessmentId!,
       openAssessmentId,
       referralId: referred.referralId!,

@@ -2,6 +2,7 @@ import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { randomUUID } from 'node:crypto';
 import type { DynamicModule } from '@nestjs/common';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { planQuery, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
 import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
@@ -100,9 +101,18 @@ export class JourneyDoubles {
   }
 
   /** A double of type `workflowType` holding `plan`, under its journey's workflow id, once it answers the plan query. */
-  async journey(workflowType: string, plan: PlanView): Promise<WorkflowHandle> {
+  async journey(
+    workflowType: string,
+    plan: PlanView,
+    typedSearchAttributes?: SearchAttributePair[],
+  ): Promise<WorkflowHandle> {
     const workflowId = throughcareWorkflowId(plan.personId, plan.episode);
-    await this.client.workflow.start(workflowType, { taskQueue: this.taskQueue, workflowId, args: [plan] });
+    await this.client.workflow.start(workflowType, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [plan],
+      ...(typedSearchAttributes ? { typedSearchAttributes } : {}),
+    });
     this.started.push(workflowId);
     const handle = this.client.workflow.getHandle(workflowId);
     await eventually(`plan of ${workflowId}`, () => handle.query(planQuery));

@@ -22,6 +22,7 @@ import {
   type DeadLetterOptions,
 } from './dead-letters/dead-letters.service';
 import { throughcareMigrations } from './migrations';
+import { JOURNEY_LOOKUP_OPTIONS, type JourneyLookupOptions } from './oversight/journey-list';
 import { LedgerController } from './oversight/ledger.controller';
 import { LedgerConsumer, LedgerProjector } from './oversight/ledger.projector';
 import { LedgerService } from './oversight/ledger.service';
@@ -105,6 +106,10 @@ export class OrchestratorModule {
             sweepMs: 15_000,
             verifyAfterMs: 10_000,
           }),
+        },
+        {
+          provide: JOURNEY_LOOKUP_OPTIONS,
+          useValue: { personIdSecret: config.PERSON_ID_SECRET } satisfies JourneyLookupOptions,
         },
         {
           provide: DEAD_LETTER_OPTIONS,

@@ -97,6 +97,12 @@ export const SearchAttributes = {
   nextDeadline: defineSearchAttributeKey('NextDeadline', SearchAttributeType.DATETIME),
   /** True while the journey holds an open attention item (an operator must act): `NeedsAttention = true`. */
   needsAttention: defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL),
+  /** Clocks breached and not met yet (since `operator-attributes-1`): `OpenBreaches > 0`. */
+  openBreaches: defineSearchAttributeKey('OpenBreaches', SearchAttributeType.INT),
+  /** `SCOTLAND` or `ENGLAND_AND_WALES` (since `operator-attributes-1`). */
+  jurisdiction: defineSearchAttributeKey('Jurisdiction', SearchAttributeType.KEYWORD),
+  /** The SLA policy the journey captured, as `<id> v<version>` (since `operator-attributes-1`): `SlaPolicy = 'scotland-2026 v3'`. */
+  slaPolicy: defineSearchAttributeKey('SlaPolicy', SearchAttributeType.KEYWORD),
 } as const;
 
 /** The facts a journey starts from (carried from the reception event). */

@@ -16,6 +16,7 @@ import {
 import { bootstrapService, listeningPort, TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import type { TestPrincipal } from '@throughcare/testing';
 import { DataSource } from 'typeorm';
+import { JOURNEY_LOOKUP_OPTIONS } from '../oversight/journey-list';
 import { loadOrchestratorConfig } from '../config';
 import { orchestratorAuth } from '../orchestrator-auth.spec-support';
 import { JourneyDoubles, orchestratorSpecPlatform } from '../orchestrator-platform.spec-support';
@@ -39,7 +40,10 @@ const CHAIN = 'orchestrator-audit-int-spec';
 @Module({
   imports: [orchestratorSpecPlatform(config, CHAIN)],
   controllers: [AttentionController, JourneysController],
-  providers: [AttentionService],
+  providers: [
+    AttentionService,
+    { provide: JOURNEY_LOOKUP_OPTIONS, useValue: { personIdSecret: config.PERSON_ID_SECRET } },
+  ],
 })
 class AuditTestModule {}
 

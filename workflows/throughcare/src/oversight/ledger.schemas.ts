@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { IsoDate, IsoInstant, Jurisdiction, Pathway } from '@throughcare/contracts';
+import {
+  EstablishmentCode,
+  IsoDate,
+  IsoInstant,
+  Jurisdiction,
+  LocalAuthorityCode,
+  Pathway,
+} from '@throughcare/contracts';
 import { keysetCursor } from '@throughcare/platform-http';
 
 export const LedgerStatus = z.enum(['OPEN', 'MET', 'MET_LATE', 'BREACHED', 'CANCELLED']);
@@ -10,12 +17,6 @@ export const LedgerCursor = keysetCursor(
   z.object({ dueAt: IsoInstant, journey: z.string().max(300), key: z.string().max(300) }),
 );
 const CursorSchema = LedgerCursor.schema;
-
-const code = (what: string) =>
-  z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,20}$/, `must be ${what}`)
-    .optional();
 
 /** The filters every ledger read takes (list, CSV export, summary). */
 export const LedgerFilterShape = {
@@ -38,8 +39,8 @@ export const LedgerFilterShape = {
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,120}$/, 'must be an agency id')
     .optional(),
-  establishment: code('an establishment code'),
-  localAuthority: code('a local authority code'),
+  establishment: EstablishmentCode.optional(),
+  localAuthority: LocalAuthorityCode.optional(),
   jurisdiction: Jurisdiction.optional(),
   pathway: Pathway.optional(),
   policyVersion: z.coerce.number().int().min(1).max(1000).optional(),

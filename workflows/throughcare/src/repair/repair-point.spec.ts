@@ -12,7 +12,7 @@ const load = async (file: string) =>
 const BUILD = '@temporalio/worker@1.24.0+f09428597d8a301314ab5e0aa1703a0590881904d4b8377efd9a7d16cee95871';
 
 describe('repairPointOf: where to reset a journey hit by the SDK update-ordering defect', () => {
-  // The events the replay of each soak history names (throughcare.replay.spec.ts replays them):
+  // The events the replay of each soak history names (throughcare.replay.workflow.spec.ts replays them):
   // "Update machine does not handle this event: HistoryEvent(id: 51, TimerStarted)" and
   // "UpsertWorkflowSearchAttributesMachine does not handle HistoryEvent(id: 56, ActivityTaskScheduled)".
   it('the timer history: resets to the task completed at 50, which accepted the update', async () => {

@@ -43,12 +43,14 @@ export class DashboardController {
   async data(): Promise<DashboardView> {
     const counts = await Promise.all(
       Stages.map(async (stage) => {
-        const query = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ${SearchAttributes.stage.name} = '${stage}'`;
+        // Running executions only: a journey that continued as new has one running execution
+        // (and closed ones of its earlier runs, which must not count twice).
+        const query = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${SearchAttributes.stage.name} = '${stage}'`;
         return [stage, (await this.temporal.workflow.count(query)).count] as const;
       }),
     );
     const needing = await this.temporal.workflow.count(
-      `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ${SearchAttributes.needsAttention.name} = true`,
+      `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${SearchAttributes.needsAttention.name} = true`,
     );
     return {
       journeysByStage: Object.fromEntries(counts) as Record<Stage, number>,

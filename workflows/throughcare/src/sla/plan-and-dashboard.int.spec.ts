@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { Stages, type PlanView } from '@throughcare/contracts';
 import { bootstrapService, listeningPort, TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import { AttentionService } from '../attention/attention.service';
+import { JOURNEY_LOOKUP_OPTIONS } from '../oversight/journey-list';
 import { loadOrchestratorConfig } from '../config';
 import {
   expectNoSuchRoute,
@@ -31,7 +32,11 @@ const config = loadOrchestratorConfig({
 @Module({
   imports: [orchestratorSpecPlatform(config, 'orchestrator-plan-dashboard-int-spec')],
   controllers: [JourneysController, DashboardController],
-  providers: [SlaService, AttentionService],
+  providers: [
+    SlaService,
+    AttentionService,
+    { provide: JOURNEY_LOOKUP_OPTIONS, useValue: { personIdSecret: config.PERSON_ID_SECRET } },
+  ],
 })
 class PlanAndDashboardTestModule {}
 

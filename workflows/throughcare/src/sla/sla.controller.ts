@@ -1,10 +1,13 @@
 import { Audited, from, PersonalData, NotAudited } from '@throughcare/platform-audit';
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import { throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
 import { Access, CurrentPrincipal, type Principal } from '@throughcare/platform-auth';
+import { derivePersonId } from '@throughcare/platform-config';
+import { NotFoundError } from '@throughcare/platform-errors';
 import {
+  apiBodyFromZod,
   ApiParamsFromZod,
   ApiQueryFromZod,
   openApiSchemaOf,
@@ -20,6 +23,25 @@ import {
   type ListBreachesQuery,
 } from './sla.schemas';
 import { involvementOf, InvolvementSchema, type Involvement } from './involvement';
+import {
+  cursorSigner,
+  JOURNEY_LOOKUP_OPTIONS,
+  journeyListQuery,
+  type CursorSigner,
+  journeysOf,
+  listJourneys,
+  type JourneyLookupOptions,
+} from '../oversight/journey-list';
+import {
+  JourneyLookupBodySchema,
+  JourneyLookupSchema,
+  JourneyPageSchema,
+  ListJourneysQuerySchema,
+  type JourneyLookup,
+  type JourneyLookupBody,
+  type JourneyPage,
+  type ListJourneysQuery,
+} from '../oversight/journey-list.schemas';
 import { planInScope } from './plan-scope';
 import { SlaService } from './sla.service';
 
@@ -81,7 +103,75 @@ export class SlaController {
 @Controller('journeys')
 @PersonalData()
 export class JourneysController {
-  constructor(@Inject(TEMPORAL_CLIENT) private readonly temporal: Client) {}
+  constructor(
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(JOURNEY_LOOKUP_OPTIONS) private readonly lookupOptions: JourneyLookupOptions,
+  ) {
+    this.cursors = cursorSigner(lookupOptions.personIdSecret);
+  }
+  private readonly cursors: CursorSigner;
+
+  @Audited({
+    action: 'journey.list',
+    kind: 'list',
+    objectType: 'journey',
+    disclosed: from.items('personId'),
+  })
+  @Get()
+  @ApiOperation({
+    summary: 'Running journeys, newest first, by stage, establishment, local authority, attention, breaches',
+    description:
+      "From Temporal visibility (the journeys' search attributes): a journey that continued as new is listed once. Prison staff see journeys at their establishments only. `breached` and `jurisdiction` match journeys since operator-attributes-1 only.",
+  })
+  @ApiQueryFromZod(ListJourneysQuerySchema)
+  @ApiResponse({
+    status: 200,
+    description: 'A page of journeys',
+    schema: openApiSchemaOf(JourneyPageSchema) as never,
+  })
+  @ApiResponse({ status: 400, description: 'Invalid query or cursor (problem+json naming each field)' })
+  list(
+    @Query(new ZodValidationPipe(ListJourneysQuerySchema, 'query')) query: ListJourneysQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<JourneyPage> {
+    const { limit, cursor, ...filters } = query;
+    return listJourneys(this.temporal, this.cursors, journeyListQuery(filters, principal), limit, cursor);
+  }
+
+  @Audited({
+    action: 'journey.lookup',
+    kind: 'read',
+    objectType: 'person',
+    subject: from.result('personId'),
+  })
+  @Post('lookup')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary:
+      "A prison number's pseudonymous person id and journeys (operators; prison staff: their establishments')",
+    description:
+      'The prison number goes in the body, never in a URL. Prison staff are answered 404 PERSON_NOT_FOUND unless one of the person’s journeys is at one of their establishments, and see only those.',
+  })
+  @ApiBody(apiBodyFromZod(JourneyLookupBodySchema))
+  @ApiResponse({
+    status: 200,
+    description: 'The person id and journeys',
+    schema: openApiSchemaOf(JourneyLookupSchema) as never,
+  })
+  @ApiResponse({ status: 400, description: 'Not a prison number (problem+json)' })
+  @ApiResponse({
+    status: 404,
+    description: 'PERSON_NOT_FOUND: no journey of that person (prison staff: none at their establishments)',
+  })
+  async lookup(
+    @Body(new ZodValidationPipe(JourneyLookupBodySchema, 'body')) body: JourneyLookupBody,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<JourneyLookup> {
+    const personId = derivePersonId(this.lookupOptions.personIdSecret, body.prisonNumber);
+    const journeys = await journeysOf(this.temporal, this.cursors, personId, principal);
+    if (journeys.length === 0) throw new NotFoundError('no journey of that person here', 'PERSON_NOT_FOUND');
+    return { personId, journeys };
+  }
 
   @Audited({
     action: 'journey-plan.read',

@@ -3,11 +3,12 @@ import {
   caseCloseRequestedUpdate,
   coreScreenCompletedUpdate,
   resolveAttentionUpdate,
+  SearchAttributes,
   type ClocksReport,
   type PlanView,
 } from '@throughcare/contracts';
 import { deadlineFor, policyFor } from '@throughcare/domain';
-import { SLA_LEDGER_PATCH } from './journey/journey-v2';
+import { OPERATOR_ATTRIBUTES_PATCH, SLA_LEDGER_PATCH } from './journey/journey-v2';
 import {
   hasPatchMarker,
   receptionInput,
@@ -46,7 +47,7 @@ async function reported(
 }
 const statuses = (r: ClocksReport) => Object.fromEntries(r.clocks.map((c) => [c.key, c.status]));
 
-describe('journey: the SLA ledger hears of every clock (sla-ledger-1)', () => {
+describe('journey: the SLA ledger hears of every clock (sla-ledger-1), and operators can list breached journeys (operator-attributes-1)', () => {
   it('reports its clocks as they open, are met, breach and are cancelled at closure, each report once and numbered', async () => {
     const acts = recordingActivities({ client: env.client });
     const input = await receptionInput(env);
@@ -110,6 +111,18 @@ describe('journey: the SLA ledger hears of every clock (sla-ledger-1)', () => {
       expect(Date.parse(comprehensive.breachedAt!)).toBeGreaterThanOrEqual(due.getTime());
       expect(Date.parse(comprehensive.breachedAt!) - due.getTime()).toBeLessThanOrEqual(5_000);
 
+      // Operators find it in the Temporal UI: OpenBreaches, Jurisdiction, SlaPolicy (operator-attributes-1).
+      const attributes = async () => (await handle.describe()).typedSearchAttributes;
+      const until = Date.now() + 10_000;
+      while ((await attributes()).get(SearchAttributes.openBreaches) !== 1 && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 100));
+      const typed = await attributes();
+      expect([
+        typed.get(SearchAttributes.openBreaches),
+        typed.get(SearchAttributes.jurisdiction),
+        typed.get(SearchAttributes.slaPolicy),
+      ]).toEqual([1, 'SCOTLAND', `${policy.id} v${policy.version}`]);
+
       // Closed early: the breach stays breached, and every report went once, numbered 1, 2, 3 …
       await tell(handle, caseCloseRequestedUpdate, {
         reason: 'OTHER',
@@ -122,7 +135,9 @@ describe('journey: the SLA ledger hears of every clock (sla-ledger-1)', () => {
       expect(statuses(acts.clockReports.at(-1)!).comprehensiveScreen).toBe('BREACHED');
       const history = await handle.fetchHistory();
       expect(hasPatchMarker(history, SLA_LEDGER_PATCH)).toBe(true);
+      expect(hasPatchMarker(history, OPERATOR_ATTRIBUTES_PATCH)).toBe(true);
       await recordHistory(handle, 'v3.sla-ledger.clocks-reported');
+      await recordHistory(handle, 'v3.operator-attributes.open-breaches');
     });
   });
 

@@ -20,7 +20,7 @@ import { REPLAN_PAUSE_PATCH } from './release-point-replan.workflow';
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
-/** Where the re-plan's recorded histories are kept (replayed by throughcare.replay.spec.ts). */
+/** Where the re-plan's recorded histories are kept (replayed by throughcare.replay.workflow.spec.ts). */
 const REPLAN_HISTORIES = path.resolve(__dirname, '../../../../test/fixtures/histories/replan');
 
 /** Five episodes, paged by person id as the liberation service pages them; every one moves. */

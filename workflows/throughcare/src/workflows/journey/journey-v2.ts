@@ -144,6 +144,14 @@ export const AGE_ASKED_PATCH = 'need-age-asked-1';
  * only breaches were recorded.
  */
 export const SLA_LEDGER_PATCH = 'sla-ledger-1';
+/**
+ * Behaviour since this patch (v3 journeys, from their next refresh of the search attributes): the
+ * journey also keeps `OpenBreaches` (clocks breached and not met yet), `Jurisdiction` and
+ * `SlaPolicy` (`<id> v<version>`), so an operator can list them in the Temporal UI. Before it, and
+ * in replays of journeys recorded before it, stage, establishment, next deadline and needs
+ * attention only (and the local authority once, at the start).
+ */
+export const OPERATOR_ATTRIBUTES_PATCH = 'operator-attributes-1';
 
 /** Retries transient failures for as long as it takes; domain rejections fail fast. */
 const retry: RetryPolicy = {
@@ -547,6 +555,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   }
 
   let lastAttributes = '';
+  /** Whether this run keeps the operator attributes (operator-attributes-1); asked at the first refresh. */
+  let operatorAttributes: boolean | undefined;
   function refreshDetails(): void {
     const openDeadlines = s.deadlines.filter((d) => d.status === 'OPEN' || d.status === 'BREACHED');
     const who = p.waitingOn();
@@ -572,10 +582,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       .filter((d) => d.status === 'OPEN')
       .map((d) => Date.parse(d.dueAt))
       .sort((a, b) => a - b)[0];
+    operatorAttributes ??= v3 && patched(OPERATOR_ATTRIBUTES_PATCH);
+    const openBreaches = s.deadlines.filter((d) => d.status === 'BREACHED').length;
     const attributes = JSON.stringify(
-      v3
-        ? [s.stage, establishment(), next ?? null, p.needsAttention()]
-        : [s.stage, establishment(), next ?? null],
+      operatorAttributes
+        ? [s.stage, establishment(), next ?? null, p.needsAttention(), openBreaches]
+        : v3
+          ? [s.stage, establishment(), next ?? null, p.needsAttention()]
+          : [s.stage, establishment(), next ?? null],
     );
     if (attributes === lastAttributes) return;
     lastAttributes = attributes;
@@ -584,6 +598,14 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       { key: SearchAttributes.establishment, value: establishment() },
       { key: SearchAttributes.nextDeadline, value: next === undefined ? null : new Date(next) },
       ...(v3 ? [{ key: SearchAttributes.needsAttention, value: p.needsAttention() }] : []),
+      // The same jurisdiction and policy each time: set with the rest, never on their own.
+      ...(operatorAttributes
+        ? [
+            { key: SearchAttributes.openBreaches, value: openBreaches },
+            { key: SearchAttributes.jurisdiction, value: input.jurisdiction },
+            { key: SearchAttributes.slaPolicy, value: `${ctx.policy.id} v${ctx.policy.version}` },
+          ]
+        : []),
     ]);
   }
   /** Details and the NeedsAttention attribute when the plan itself cannot be derived (v3). */

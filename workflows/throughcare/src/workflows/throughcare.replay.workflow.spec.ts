@@ -8,6 +8,7 @@ import {
   AGE_ASKED_PATCH,
   EFFECT_LANES_PATCH,
   NOBODY_LOST_PATCH,
+  OPERATOR_ATTRIBUTES_PATCH,
   SLA_LEDGER_PATCH,
 } from './journey/journey-v2';
 import {
@@ -233,6 +234,8 @@ const V3_HISTORIES: string[] = [
   // sla-ledger-1: the clocks reported to the SLA ledger as they opened, were met, breached, and
   // as they stood at the closure.
   'v3.sla-ledger.clocks-reported',
+  // operator-attributes-1: OpenBreaches, Jurisdiction and SlaPolicy kept (the same journey).
+  'v3.operator-attributes.open-breaches',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -487,6 +490,8 @@ describe('journey replay over recorded histories', () => {
         expect([file, markers.includes(EFFECT_LANES_PATCH)]).toEqual([file, true]);
       // sla-ledger-1 is asked by every v3 journey whose clocks' coroutine comes to rest: those
       // named for it carry it, and reported a breached clock with the instant it was found.
+      if (file.includes('.operator-attributes.'))
+        expect([file, markers.includes(OPERATOR_ATTRIBUTES_PATCH)]).toEqual([file, true]);
       if (file.includes('.sla-ledger.'))
         expect([
           file,
