@@ -32,7 +32,7 @@ import { provisionNats, writeNatsConfig } from './provision/nats';
 import { JETSTREAM_KEY_ENV, jetStreamKey, jetStreamKeyFile, UNREADABLE_STORE_LOG } from './jetstream-key';
 import { startPostgres, type PostgresHandle } from './provision/postgres';
 import { provisionTemporalCli } from './provision/temporal-cli';
-import { searchAttributeArgs } from './temporal/search-attributes';
+import { registerMissingSearchAttributes, searchAttributeArgs } from './temporal/search-attributes';
 import {
   descendants,
   freePort,
@@ -450,6 +450,13 @@ export class Supervisor {
           },
           { timeoutMs: 60000, intervalMs: 250, child },
         );
+        // A database kept from an earlier release lacks the attributes added since (start-dev
+        // registers them only when it creates the database).
+        if (opts.persistent) {
+          const added = await registerMissingSearchAttributes(cli, address, 'default', (c, a) => run(c, a));
+          if (added.length > 0)
+            log('temporal', `registered search attributes the kept database lacked: ${added.join(', ')}`);
+        }
       } catch (e) {
         await killGroup(child.pid!, 3000);
         this.forget(child.pid!);

@@ -712,10 +712,15 @@ describe('a person from reception to post-release follow-up, through every servi
 
     // Managers: the journey's clocks are in the SLA ledger, built from the bus (sla-ledger-1).
     const managerHeaders = await bearer({ roles: ['manager'] }, 'urn:throughcare:orchestrator');
+    type LedgerItem = {
+      key: string;
+      status: string;
+      journey: string;
+      establishmentCode: string;
+      journeyClosedAt: string | null;
+    };
     const ledger = await eventually('the closed journey in the SLA ledger', async () => {
-      const res = await http<{
-        items: { key: string; status: string; journey: string; establishmentCode: string }[];
-      }>(
+      const res = await http<{ items: LedgerItem[] }>(
         apps.orchestrator,
         'GET',
         `/ledger/clocks?personId=${personId}&limit=200`,
@@ -723,10 +728,14 @@ describe('a person from reception to post-release follow-up, through every servi
         managerHeaders,
       );
       const items = res.status === 200 ? res.body.items.filter((i) => i.journey === workflowId) : [];
-      // The last report: the journey closed at GLE after its transfer.
-      return items.length > 0 && items.every((i) => i.establishmentCode === 'GLE') ? items : undefined;
+      // The last report, as the case closed, marks every clock of the journey.
+      return items.length > 0 && items.every((i) => i.journeyClosedAt !== null) ? items : undefined;
     });
-    expect(ledger.find((i) => i.key === 'coreScreen')?.status).toBe('MET');
+    // The core screen was met at BAR, before the transfer to GLE: it stays BAR's.
+    expect(ledger.find((i) => i.key === 'coreScreen')).toMatchObject({
+      status: 'MET',
+      establishmentCode: 'BAR',
+    });
     expect(ledger.map((i) => i.key)).toEqual(
       expect.arrayContaining(['comprehensiveScreen', 'referralAcknowledgement']),
     );

@@ -258,7 +258,7 @@ export interface SlaBreachRecord {
 }
 /** Every clock of a journey as it stands, for the SLA ledger (`sla-ledger-1`). */
 export interface ClocksReport {
-  /** `<journey>:clocks:<seq>`: a retry publishes the report once. */
+  /** `<journey>:clocks:<runId>:<seq>`: a retry publishes the report once. */
   idempotencyKey: string;
   personId: string;
   episode: number;
@@ -270,6 +270,8 @@ export interface ClocksReport {
   localAuthority: string;
   policy: { id: string; version: number };
   clocks: ReportedClock[];
+  /** The last report, as the case closed. */
+  closedAt?: string;
   correlationId: string;
 }
 export interface AttentionRecord {

@@ -278,10 +278,12 @@ export const ClocksReportedV1 = eventSchema(
     seq: z.number().int().min(1),
     reportedAt: IsoInstant,
     jurisdiction: Jurisdiction,
-    establishmentCode: z.string().min(1).max(20),
-    localAuthority: z.string().min(1).max(20),
+    establishmentCode: EstablishmentCode,
+    localAuthority: LocalAuthorityCode,
     policy: z.object({ id: z.string().min(1).max(100), version: z.number().int().min(1) }),
     clocks: z.array(ReportedClock).max(500),
+    /** Set on the journey's last report, as its case closed: its clocks change no more. */
+    closedAt: IsoInstant.optional(),
   }),
 );
 export type ClocksReportedV1 = z.infer<typeof ClocksReportedV1>;

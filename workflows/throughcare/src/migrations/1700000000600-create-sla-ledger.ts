@@ -3,8 +3,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The SLA ledger (issue 11): a read model built from `throughcare.sla.clocks-reported` on the bus
  * (../oversight/ledger.projector.ts), so it can be dropped and rebuilt by replaying the stream.
- * `ledger_journey` holds the newest report applied per journey (a report is a snapshot of all its
- * clocks: older or repeated ones are ignored); `ledger_clock` one row per clock of that report.
+ * `ledger_journey` holds the newest report applied per journey, by (reported_at, seq) (a report is a
+ * snapshot of all its clocks: older or repeated ones are ignored), and when its case closed;
+ * `ledger_clock` one row per clock of that report, under the establishment accountable for it.
  */
 export class CreateSlaLedger1700000000600 implements MigrationInterface {
   readonly name = 'CreateSlaLedger1700000000600';
@@ -17,7 +18,8 @@ export class CreateSlaLedger1700000000600 implements MigrationInterface {
         "episode"       int         NOT NULL CHECK ("episode" >= 1),
         "seq"           int         NOT NULL CHECK ("seq" >= 1),
         "reported_at"   timestamptz NOT NULL,
-        "stream_seq"    bigint      NOT NULL
+        "stream_seq"    bigint      NOT NULL,
+        "closed_at"     timestamptz
       )`);
     await queryRunner.query(`
       CREATE TABLE "throughcare"."ledger_clock" (
@@ -43,6 +45,7 @@ export class CreateSlaLedger1700000000600 implements MigrationInterface {
         "breached_at"        timestamptz,
         "note"               text,
         "reported_at"        timestamptz NOT NULL,
+        "journey_closed_at"  timestamptz,
         PRIMARY KEY ("journey", "clock_key")
       )`);
     await queryRunner.query(

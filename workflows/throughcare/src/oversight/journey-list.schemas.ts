@@ -20,7 +20,9 @@ export const ListJourneysQuerySchema = z
     needsAttention: bool.optional().describe('true: holding an open attention item; false: none'),
     breached: bool
       .optional()
-      .describe('true: a clock breached and not met yet (OpenBreaches > 0); false: none'),
+      .describe(
+        'true: a clock breached and not met yet (OpenBreaches > 0); false: none (OpenBreaches = 0). A journey not refreshed since operator-attributes-1 has no count and is in neither',
+      ),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z
       .string()

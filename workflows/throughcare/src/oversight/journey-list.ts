@@ -49,11 +49,12 @@ export function journeyListQuery(
     terms.push(
       query.breached
         ? `${SearchAttributes.openBreaches.name} > 0`
-        : `(${SearchAttributes.openBreaches.name} = 0 OR ${SearchAttributes.openBreaches.name} IS NULL)`,
+        : // Journeys not refreshed since operator-attributes-1 have no count: in neither list.
+          `${SearchAttributes.openBreaches.name} = 0`,
     );
   if (!hasRole(principal, ['operator']))
     terms.push(
-      `${SearchAttributes.establishment.name} IN (${principal.establishments.map(quoted).join(', ')})`,
+      `${SearchAttributes.establishment.name} IN (${[...principal.establishments].sort().map(quoted).join(', ')})`,
     );
   return terms.join(' AND ');
 }
@@ -149,24 +150,26 @@ export async function journeysOf(
   personId: string,
   principal: Principal,
 ): Promise<JourneySummary[]> {
-  const terms = [
+  const query = [
     `WorkflowType = ${quoted(THROUGHCARE_WORKFLOW_TYPE)}`,
     `WorkflowId STARTS_WITH ${quoted(`throughcare-${personId}-`)}`,
-  ];
-  if (!hasRole(principal, ['operator']))
-    terms.push(
-      `${SearchAttributes.establishment.name} IN (${principal.establishments.map(quoted).join(', ')})`,
-    );
+  ].join(' AND ');
   const found: JourneySummary[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listJourneys(client, signer, terms.join(' AND '), 100, cursor);
+    const page = await listJourneys(client, signer, query, 100, cursor);
     // A prefix also matches a longer pseudonym's ids in principle: keep this person's only.
     found.push(...page.items.filter((j) => j.personId === personId));
     cursor = page.nextCursor ?? undefined;
   } while (cursor && found.length < 1000);
-  // One entry per episode: its latest run (a run started again after a reversal has the same id).
+  // One entry per episode: its latest run (newest first; a journey that continued as new, or was
+  // started again after a reversal, has earlier runs under the same id).
   const latest = new Map<number, JourneySummary>();
   for (const j of found) if (!latest.has(j.episode)) latest.set(j.episode, j);
-  return [...latest.values()].sort((a, b) => b.episode - a.episode);
+  // Prison staff: the episodes whose latest run is at one of their establishments (an earlier run
+  // at theirs, before a transfer, is not theirs any more).
+  const inScope = (j: JourneySummary) =>
+    hasRole(principal, ['operator']) ||
+    (j.establishmentCode !== null && principal.establishments.includes(j.establishmentCode));
+  return [...latest.values()].filter(inScope).sort((a, b) => b.episode - a.episode);
 }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ClocksReportedV1, type ClocksReport, type ReportedClock } from '@throughcare/contracts';
@@ -182,11 +182,15 @@ describe('SLA ledger: from the bus to /ledger (real Postgres and NATS)', () => {
       ),
     );
     const second = await ledgerAt(personId, (p) => p.items.length === 2 && p.items[1]!.status === 'MET_LATE');
+    // Reported after a transfer to GLE: each clock stays with the prison accountable for it (the
+    // one owed the acknowledgement, the one that owed the screen), not the journey's new prison.
     expect(second.items[1]).toMatchObject({
       key: 'referralAcknowledgement',
       latenessMinutes: 720,
-      establishmentCode: 'GLE',
+      establishmentCode: 'BAR',
+      journeyClosedAt: null,
     });
+    expect(second.items[0]).toMatchObject({ key: 'coreScreen', establishmentCode: 'BAR' });
 
     // Report 1 delivered again (a replay of the stream): stale, nothing changes.
     const again = ClocksReportedV1.parse({
@@ -202,6 +206,37 @@ describe('SLA ledger: from the bus to /ledger (real Postgres and NATS)', () => {
     });
     await expect(app.get(LedgerProjector).apply(again, 1)).resolves.toBe('stale');
     expect((await page(`personId=${personId}`)).items).toHaveLength(2);
+
+    // A run reset to an earlier point reports from a lower seq, but later: applied. Its last report
+    // closes the case: a clock still breached is late until the closure, not for ever.
+    await sla.reportClocks(
+      report(
+        personId,
+        1,
+        [
+          clock({
+            key: 'summaryReview',
+            dueAt: '2026-01-05T23:59:59.999Z',
+            status: 'BREACHED',
+            breachedAt: '2026-01-06T00:00:00.000Z',
+          }),
+        ],
+        {
+          idempotencyKey: `throughcare-${personId}-1:clocks:reset-run:1`,
+          reportedAt: '2027-03-02T09:00:00.000Z',
+          closedAt: '2026-01-06T23:59:59.999Z',
+        },
+      ),
+    );
+    const closed = await ledgerAt(
+      personId,
+      (p) => p.items.length === 1 && p.items[0]!.key === 'summaryReview',
+    );
+    expect(closed.items[0]).toMatchObject({
+      status: 'BREACHED',
+      journeyClosedAt: '2026-01-06T23:59:59.999Z',
+      latenessMinutes: 1440,
+    });
   });
 
   it('filters, pages with a cursor, exports CSV and sums by group; refuses bad queries with 400 and other roles with 404', async () => {
@@ -241,7 +276,8 @@ describe('SLA ledger: from the bus to /ledger (real Postgres and NATS)', () => {
         dueAt: '2027-09-01T23:59:59.999Z',
       }),
     ];
-    await sla.reportClocks(report(personId, 1, clocks));
+    const area = `S9${String(randomInt(10_000_000)).padStart(7, '0')}`; // this test's own, for the sums
+    await sla.reportClocks(report(personId, 1, clocks, { localAuthority: area }));
     await ledgerAt(personId, (p) => p.items.length === 5);
 
     const of = (p: LedgerPage) => p.items.map((i) => i.key);
@@ -284,7 +320,7 @@ describe('SLA ledger: from the bus to /ledger (real Postgres and NATS)', () => {
     expect(need).toContain('"late, ""with quotes"", and a comma"');
 
     // Sums by group.
-    const summary = await get(`/ledger/summary?personId=${personId}&groupBy=owner`);
+    const summary = await get(`/ledger/summary?localAuthority=${area}&groupBy=owner`);
     expect(summary.status).toBe(200);
     const rows = LedgerSummarySchema.parse(await summary.json()).rows;
     expect(rows.find((r) => r.group === 'PRISON')).toEqual({
@@ -317,6 +353,12 @@ describe('SLA ledger: from the bus to /ledger (real Postgres and NATS)', () => {
       expect([q, res.status]).toEqual([q, 400]);
     }
     expect((await get('/ledger/summary?groupBy=people')).status).toBe(400);
+    // The summary names nobody: no person filter (it would be one person's counts, unaudited).
+    expect((await get(`/ledger/summary?personId=${personId}`)).status).toBe(400);
+    expect(of(await page(`personId=${personId}&policyId=scotland-throughcare&policyVersion=3`))).toHaveLength(
+      5,
+    );
+    expect(of(await page(`personId=${personId}&policyId=england-wales-2026`))).toEqual([]);
     // Other roles: as if the routes did not exist; no token: 401.
     const staff = await get(
       '/ledger/clocks',

@@ -29,6 +29,15 @@ export function ownerOf(owedBy: string): { kind: OwnerKind; agencyId: string | n
   return { kind: 'OTHER', agencyId: null };
 }
 
+/**
+ * The establishment accountable for a clock: the prison that owes it (`prison:<code>`), else the
+ * prison it is owed to (an agency's acknowledgement), else the journey's establishment when
+ * reported. A clock met or breached at one prison stays there after a transfer.
+ */
+export function establishmentOf(c: { owedBy: string; owedTo: string }, reported: string): string {
+  return /^prison:([A-Z]{3})\b/.exec(c.owedBy)?.[1] ?? /^prison:([A-Z]{3})\b/.exec(c.owedTo)?.[1] ?? reported;
+}
+
 /** The pathway of a need's clock (`needReferralAcknowledgement:HEALTH:1`, …); null for any other. */
 export function pathwayOf(clockKey: string): string | null {
   const [kind, pathway] = clockKey.split(':');
@@ -39,8 +48,9 @@ export type LedgerOutcome = 'applied' | 'stale';
 
 /**
  * Applies a journey's clocks report to the ledger (migration 600): the newest report per journey
- * wins, by its `seq`; an older or repeated one (a redelivery, a replay of the stream) changes
- * nothing. A report replaces the journey's rows, so a clock it no longer lists is gone.
+ * wins, by (reportedAt, seq) (a run reset to an earlier point reports later, from a lower seq);
+ * an older or repeated one (a redelivery, a replay of the stream) changes nothing. A report
+ * replaces the journey's rows, so a clock it no longer lists is gone.
  */
 @Injectable()
 export class LedgerProjector {
@@ -56,13 +66,14 @@ export class LedgerProjector {
     const d = event.data;
     return this.dataSource.transaction(async (tx) => {
       const won: unknown[] = await tx.query(
-        `INSERT INTO "throughcare"."ledger_journey" (journey, person_id, episode, seq, reported_at, stream_seq)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO "throughcare"."ledger_journey" (journey, person_id, episode, seq, reported_at, stream_seq, closed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (journey) DO UPDATE
-           SET seq = EXCLUDED.seq, reported_at = EXCLUDED.reported_at, stream_seq = EXCLUDED.stream_seq
-         WHERE "ledger_journey".seq < EXCLUDED.seq
+           SET seq = EXCLUDED.seq, reported_at = EXCLUDED.reported_at, stream_seq = EXCLUDED.stream_seq,
+               closed_at = EXCLUDED.closed_at
+         WHERE ("ledger_journey".reported_at, "ledger_journey".seq) < (EXCLUDED.reported_at, EXCLUDED.seq)
          RETURNING journey`,
-        [d.journey, personId, d.episode, d.seq, d.reportedAt, streamSeq],
+        [d.journey, personId, d.episode, d.seq, d.reportedAt, streamSeq, d.closedAt ?? null],
       );
       if (won.length === 0) return 'stale';
       await tx.query(`DELETE FROM "throughcare"."ledger_clock" WHERE journey = $1`, [d.journey]);
@@ -72,6 +83,7 @@ export class LedgerProjector {
         return {
           clock_key: c.key,
           clock: c.clock,
+          establishment_code: establishmentOf(c, d.establishmentCode),
           status: c.status,
           owner_kind: owner.kind,
           owed_by: c.owedBy,
@@ -89,24 +101,25 @@ export class LedgerProjector {
         `INSERT INTO "throughcare"."ledger_clock"
            (journey, clock_key, person_id, episode, clock, status, owner_kind, owed_by, owed_to, agency_id,
             establishment_code, local_authority, jurisdiction, pathway, policy_id, policy_version,
-            started_at, due_at, met_at, breached_at, note, reported_at)
+            started_at, due_at, met_at, breached_at, note, reported_at, journey_closed_at)
          SELECT $1, r.clock_key, $2, $3, r.clock, r.status, r.owner_kind, r.owed_by, r.owed_to, r.agency_id,
-                $4, $5, $6, r.pathway, $7, $8, r.started_at, r.due_at, r.met_at, r.breached_at, r.note, $9
+                r.establishment_code, $4, $5, r.pathway, $6, $7, r.started_at, r.due_at, r.met_at,
+                r.breached_at, r.note, $8, $9
            FROM jsonb_to_recordset($10::jsonb) AS r(
-             clock_key text, clock text, status text, owner_kind text, owed_by text, owed_to text,
-             agency_id text, pathway text, started_at timestamptz, due_at timestamptz,
-             met_at timestamptz, breached_at timestamptz, note text)
+             clock_key text, clock text, establishment_code text, status text, owner_kind text,
+             owed_by text, owed_to text, agency_id text, pathway text, started_at timestamptz,
+             due_at timestamptz, met_at timestamptz, breached_at timestamptz, note text)
          ON CONFLICT (journey, clock_key) DO NOTHING`,
         [
           d.journey,
           personId,
           d.episode,
-          d.establishmentCode,
           d.localAuthority,
           d.jurisdiction,
           d.policy.id,
           d.policy.version,
           d.reportedAt,
+          d.closedAt ?? null,
           JSON.stringify(rows),
         ],
       );

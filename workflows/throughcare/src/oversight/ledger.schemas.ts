@@ -43,6 +43,10 @@ export const LedgerFilterShape = {
   localAuthority: LocalAuthorityCode.optional(),
   jurisdiction: Jurisdiction.optional(),
   pathway: Pathway.optional(),
+  policyId: z
+    .string()
+    .regex(/^[a-z0-9-]{1,100}$/, 'must be a policy id such as scotland-2026')
+    .optional(),
   policyVersion: z.coerce.number().int().min(1).max(1000).optional(),
   personId: z
     .string()
@@ -67,6 +71,10 @@ export const ListLedgerQuerySchema = z
   .refine(dueRange, dueRangeIssue);
 export type ListLedgerQuery = z.output<typeof ListLedgerQuerySchema>;
 
+/** The summary names no person: no `personId` filter (its counts of one person would be unaudited). */
+const { personId: _person, ...SummaryFilterShape } = LedgerFilterShape;
+export type LedgerSummaryFilter = Omit<LedgerFilter, 'personId'>;
+
 export const SummaryGroups = [
   'owner',
   'agency',
@@ -77,7 +85,7 @@ export const SummaryGroups = [
   'policyVersion',
 ] as const;
 export const LedgerSummaryQuerySchema = z
-  .object({ ...LedgerFilterShape, groupBy: z.enum(SummaryGroups).default('owner') })
+  .object({ ...SummaryFilterShape, groupBy: z.enum(SummaryGroups).default('owner') })
   .strict()
   .refine(dueRange, dueRangeIssue);
 export type LedgerSummaryQuery = z.output<typeof LedgerSummaryQuerySchema>;
@@ -106,9 +114,14 @@ export const LedgerClockSchema = z.object({
     .number()
     .int()
     .nullable()
-    .describe('Minutes late: met − due when met late, now − due while breached; null otherwise'),
+    .describe(
+      'Minutes late: met − due when met late; while breached, now (or the case closure) − due; null otherwise',
+    ),
   note: z.string().nullable(),
   reportedAt: IsoInstant.describe('When the journey last reported its clocks'),
+  journeyClosedAt: IsoInstant.nullable().describe(
+    "When the journey's case closed (its clocks change no more); null while open",
+  ),
 });
 export type LedgerClock = z.infer<typeof LedgerClockSchema>;
 

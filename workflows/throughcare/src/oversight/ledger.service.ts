@@ -7,6 +7,7 @@ import {
   type LedgerFilter,
   type LedgerPage,
   type LedgerSummary,
+  type LedgerSummaryFilter,
   type LedgerSummaryQuery,
   type ListLedgerQuery,
 } from './ledger.schemas';
@@ -34,6 +35,7 @@ interface Row {
   breached_at: Date | null;
   note: string | null;
   reported_at: Date;
+  journey_closed_at: Date | null;
 }
 
 /** The most rows one CSV export answers; a wider one is refused, asking for narrower filters. */
@@ -50,7 +52,10 @@ const GROUP_COLUMNS: Record<LedgerSummaryQuery['groupBy'], string> = {
 };
 
 /** The WHERE clause and its parameters for a ledger filter. */
-function whereOf(f: LedgerFilter, params: unknown[] = []): { sql: string; params: unknown[] } {
+function whereOf(
+  f: LedgerSummaryFilter | LedgerFilter,
+  params: unknown[] = [],
+): { sql: string; params: unknown[] } {
   const terms: string[] = [];
   const add = (sql: string, value: unknown) => {
     params.push(value);
@@ -64,8 +69,9 @@ function whereOf(f: LedgerFilter, params: unknown[] = []): { sql: string; params
   if (f.localAuthority) add('local_authority = ?', f.localAuthority);
   if (f.jurisdiction) add('jurisdiction = ?', f.jurisdiction);
   if (f.pathway) add('pathway = ?', f.pathway);
+  if (f.policyId) add('policy_id = ?', f.policyId);
   if (f.policyVersion) add('policy_version = ?', f.policyVersion);
-  if (f.personId) add('person_id = ?', f.personId);
+  if ('personId' in f && f.personId) add('person_id = ?', f.personId);
   // A day is a UTC day: date → timestamp (no zone) → the instant it is in UTC.
   if (f.dueFrom) add(`due_at >= (?::date::timestamp AT TIME ZONE 'UTC')`, f.dueFrom);
   if (f.dueTo) add(`due_at < ((?::date + 1)::timestamp AT TIME ZONE 'UTC')`, f.dueTo);
@@ -74,11 +80,13 @@ function whereOf(f: LedgerFilter, params: unknown[] = []): { sql: string; params
 
 function toView(r: Row, now: number): LedgerClock {
   const due = r.due_at.getTime();
+  // Still breached: late until now, or until the case closed (its clocks change no more).
+  const until = r.journey_closed_at ? Math.min(now, r.journey_closed_at.getTime()) : now;
   const lateness =
     r.status === 'MET_LATE' && r.met_at
       ? Math.round((r.met_at.getTime() - due) / 60_000)
       : r.status === 'BREACHED'
-        ? Math.max(0, Math.round((now - due) / 60_000))
+        ? Math.max(0, Math.round((until - due) / 60_000))
         : null;
   return {
     personId: r.person_id,
@@ -103,6 +111,7 @@ function toView(r: Row, now: number): LedgerClock {
     latenessMinutes: lateness,
     note: r.note,
     reportedAt: r.reported_at.toISOString(),
+    journeyClosedAt: r.journey_closed_at?.toISOString() ?? null,
   };
 }
 
@@ -131,6 +140,7 @@ export const LEDGER_CSV_COLUMNS = [
   'latenessMinutes',
   'note',
   'reportedAt',
+  'journeyClosedAt',
 ] as const;
 
 /** RFC 4180 quoting, and a leading = + - @ made inert for spreadsheets (CSV injection). */

@@ -117,6 +117,7 @@ export class SlaService
           localAuthority: input.localAuthority,
           policy: input.policy,
           clocks: input.clocks,
+          ...(input.closedAt !== undefined ? { closedAt: input.closedAt } : {}),
         },
       };
       await enqueueEvent(tx, event);

@@ -23,6 +23,7 @@ import { AuditVerificationHost } from '../audit-verification/audit-verification.
 import { SlaService } from '../sla/sla.service';
 import { resumeEpisode } from './resume-episode';
 import { openNextEpisode } from './open-next-episode';
+import { missingSearchAttributes } from './search-attribute-check';
 import { JOURNEY_WORKER_OPTIONS, type JourneyWorkerOptions } from './journey-worker.options';
 
 /**
@@ -62,6 +63,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
     this.connection = await NativeConnection.connect({ address: this.platform.temporal.address });
     const client = await createTemporalClient(this.platform.temporal);
     this.client = client;
+    await this.checkSearchAttributes(client);
     const openNext: ThroughcareActivities['openNextEpisode'] = async (i) => {
       await openNextEpisode(client, i);
       this.logger.log(`opened ${i.workflowId} with the history of episode ${i.carried.fromEpisode}`);
@@ -106,6 +108,28 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
     this.monitor.watch(TaskQueues.throughcare, this.worker);
     this.running = runWorker(this.worker, this.monitor.onUnexpectedStop(TaskQueues.throughcare));
     this.logger.log(`polling task queue "${TaskQueues.throughcare}" (ready in ${Date.now() - started} ms)`);
+  }
+
+  /**
+   * Refuses to start on a namespace missing a search attribute the journeys keep (a release adding
+   * one, deployed before it was registered): their upserts would fail every workflow task. A
+   * server that does not answer the listing (no operator API, no permission) is warned about only.
+   */
+  private async checkSearchAttributes(client: Client): Promise<void> {
+    const namespace = this.platform.temporal.namespace;
+    let missing: string[];
+    try {
+      missing = await missingSearchAttributes(client, namespace);
+    } catch (e) {
+      this.logger.warn(
+        `could not list namespace ${namespace}'s search attributes (${String(e)}): not checked that the journeys' are registered`,
+      );
+      return;
+    }
+    if (missing.length > 0)
+      throw new Error(
+        `Temporal namespace ${namespace} lacks search attributes the journeys keep; register them, then start again:\n  ${missing.join('\n  ')}`,
+      );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

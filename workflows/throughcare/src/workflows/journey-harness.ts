@@ -39,6 +39,7 @@ import {
 import { ageOn, localDateOf, type SlaPolicy } from '@throughcare/domain';
 import {
   type Client,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
   type WorkflowHandleWithSignaledRunId,
@@ -163,6 +164,8 @@ export interface RecordingOptions {
    * worker). Tests change the map while the journey runs (the service comes back).
    */
   failing?: Partial<Record<string, 'permanent' | 'transient' | 'long-outage'>>;
+  /** How long each clocks report takes (wall-clock ms): a slow SLA ledger. */
+  reportClocksMs?: number;
   /**
    * The liberation service's record of people's dates of birth, by person id: `personAgeOn`
    * answers the age from it (and `{}` for a person not in it).
@@ -374,6 +377,7 @@ export function recordingActivities(options: RecordingOptions = {}) {
     },
     async reportClocks(i) {
       maybeFail('reportClocks');
+      if (options.reportClocksMs) await new Promise((r) => setTimeout(r, options.reportClocksMs));
       // Kept apart from the effects: a report follows every change of a clock.
       if (!clockReports.some((r) => r.idempotencyKey === i.idempotencyKey)) clockReports.push(i);
     },
@@ -1093,13 +1097,22 @@ export async function settleAttention(handle: WorkflowHandle): Promise<void> {
   const plan = await waitForPlan(handle, atStage('CLOSED'), 'closed');
   if ((await handle.describe()).status.name === 'RUNNING') {
     for (const item of (plan.attention ?? []).filter((a) => a.status === 'OPEN')) {
-      await tell(handle, resolveAttentionUpdate, {
-        itemId: item.id,
-        option: item.options.includes('SKIP') ? 'SKIP' : 'RETRY',
-        by: 'operator:test',
-        reason: 'test over',
-        resolvedAt: new Date().toISOString(),
-      });
+      try {
+        await tell(handle, resolveAttentionUpdate, {
+          itemId: item.id,
+          option: item.options.includes('SKIP') ? 'SKIP' : 'RETRY',
+          by: 'operator:test',
+          reason: 'test over',
+          resolvedAt: new Date().toISOString(),
+        });
+      } catch (err) {
+        // Resolving an earlier item let the closed journey finish, closing this one itself (SKIP,
+        // "case closed"): the update then finds no running workflow. Anything else is a failure.
+        if (!(err instanceof WorkflowNotFoundError) || (await handle.describe()).status.name === 'RUNNING')
+          throw err;
+        trace(`settleAttention: the journey finished before item ${item.id} was resolved`);
+        break;
+      }
     }
   }
   const own = currentScope();

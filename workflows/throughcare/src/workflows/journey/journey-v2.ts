@@ -555,7 +555,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   }
 
   let lastAttributes = '';
-  /** Whether this run keeps the operator attributes (operator-attributes-1); asked at the first refresh. */
+  /** Whether this run keeps the operator attributes (operator-attributes-1). */
   let operatorAttributes: boolean | undefined;
   function refreshDetails(): void {
     const openDeadlines = s.deadlines.filter((d) => d.status === 'OPEN' || d.status === 'BREACHED');
@@ -582,8 +582,11 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       .filter((d) => d.status === 'OPEN')
       .map((d) => Date.parse(d.dueAt))
       .sort((a, b) => a - b)[0];
-    operatorAttributes ??= v3 && patched(OPERATOR_ATTRIBUTES_PATCH);
-    const openBreaches = s.deadlines.filter((d) => d.status === 'BREACHED').length;
+    // Asked at each refresh until adopted: a journey running at the deploy adopts it at its first
+    // refresh on the new code (replaying its history before that, it answers false).
+    if (!operatorAttributes) operatorAttributes = v3 && patched(OPERATOR_ATTRIBUTES_PATCH);
+    // Breached and not met yet (a late completion not yet recorded is met).
+    const openBreaches = s.deadlines.filter((d) => d.status === 'BREACHED' && d.metAt === undefined).length;
     const attributes = JSON.stringify(
       operatorAttributes
         ? [s.stage, establishment(), next ?? null, p.needsAttention(), openBreaches]
@@ -1145,7 +1148,9 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         changed();
         continue;
       }
-      if (!blocked(LEDGER_ACTION) && patched(SLA_LEDGER_PATCH)) await reportClocks();
+      // A report awaits an activity: time and facts may have moved meanwhile, so the clocks are
+      // looked at again (a due instant passed during the report must not be slept through).
+      if (!blocked(LEDGER_ACTION) && patched(SLA_LEDGER_PATCH) && (await reportClocks())) continue;
       const seenVersion = version;
       const seenTick = planTick;
       const woken = () => version !== seenVersion || planTick !== seenTick || clocksStopped;
@@ -1165,7 +1170,8 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
    * for the journey's life).
    */
   let clocksSignature: string | undefined;
-  async function reportClocks(): Promise<void> {
+  /** Reports the clocks if they changed since the last report; whether it did (or tried). */
+  async function reportClocks(closedAt?: string): Promise<boolean> {
     const clocks = s.deadlines.map((d) => ({
       key: d.key,
       clock: d.clock,
@@ -1178,22 +1184,30 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       ...(d.breachedAt !== undefined ? { breachedAt: d.breachedAt } : {}),
       ...(d.note !== undefined ? { note: d.note } : {}),
     }));
-    const signature = JSON.stringify([establishment(), clocks]);
-    if (signature === clocksSignature) return;
+    const signature = JSON.stringify([establishment(), clocks, closedAt ?? null]);
+    if (signature === clocksSignature) return false;
     const seq = (s.clocksReported ?? 0) + 1;
     // Busy like a breach being recorded: the run does not continue as new with a report in flight
     // (the next run would report again under the same key, and the newer clocks be dropped).
     clocksBusy = true;
     try {
-      await report(seq, clocks, signature);
+      await report(seq, clocks, signature, closedAt);
     } finally {
       clocksBusy = false;
     }
+    return true;
   }
-  async function report(seq: number, clocks: ReportedClock[], signature: string): Promise<void> {
+  async function report(
+    seq: number,
+    clocks: ReportedClock[],
+    signature: string,
+    closedAt: string | undefined,
+  ): Promise<void> {
     await act(LEDGER_ACTION, 'orchestrator (SLA ledger)', async () => {
       await throughcare.reportClocks({
-        idempotencyKey: `${keys}:clocks:${seq}`,
+        // The run in the key: a run reset to an earlier point reports again under keys of its own
+        // (the seq it reached before the reset would otherwise be taken, and its reports dropped).
+        idempotencyKey: `${keys}:clocks:${workflowInfo().runId}:${seq}`,
         personId: input.personId,
         episode: input.episode,
         journey: keys,
@@ -1204,6 +1218,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         localAuthority: input.homeLocalAuthority,
         policy: { id: ctx.policy.id, version: ctx.policy.version },
         clocks,
+        ...(closedAt !== undefined ? { closedAt } : {}),
         correlationId: input.correlationId,
       });
       s.clocksReported = seq;
@@ -1398,10 +1413,15 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   /** The open clocks as the watcher last saw them: it is woken only when they change. */
   let openClocks = '';
   const tellClocks = () => {
-    const now_ = s.deadlines
-      .filter((d) => d.status === 'OPEN')
-      .map((d) => `${d.key}@${d.dueAt}`)
-      .join(',');
+    // A journey reporting to the SLA ledger (sla-ledger-1) is also woken when its establishment
+    // changes (a transfer settles: the open clocks are owed by the new prison); one that does not
+    // report is woken as before.
+    const now_ =
+      (s.clocksReported !== undefined ? `${establishment()}|` : '') +
+      s.deadlines
+        .filter((d) => d.status === 'OPEN')
+        .map((d) => `${d.key}@${d.dueAt}`)
+        .join(',');
     if (now_ !== openClocks) {
       openClocks = now_;
       planTick += 1;
@@ -1493,7 +1513,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     await condition(() => !clocksBusy);
     await clocks;
     // The clocks as the case closed (cancelled, met, breached), whatever the coroutine last saw.
-    if (!blocked(LEDGER_ACTION) && patched(SLA_LEDGER_PATCH)) await reportClocks();
+    if (!blocked(LEDGER_ACTION) && patched(SLA_LEDGER_PATCH)) await reportClocks(iso(now()));
     // Acknowledgements nobody gave before the case closed are closed with it (nothing is left to do);
     // no resolution is accepted any more (`finishing`), so the list cannot change meanwhile.
     for (const item of s.attention.filter((a) => a.status === 'OPEN'))
