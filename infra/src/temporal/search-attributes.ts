@@ -1,16 +1,4 @@
-import { SearchAttributes } from '@throughcare/contracts';
-import type { SearchAttributeType } from '@temporalio/common';
-
-/** SDK SearchAttributeType → the type names `temporal server start-dev --search-attribute` takes. */
-const CLI_TYPE: Record<SearchAttributeType, string> = {
-  TEXT: 'Text',
-  KEYWORD: 'Keyword',
-  INT: 'Int',
-  DOUBLE: 'Double',
-  BOOL: 'Bool',
-  DATETIME: 'Datetime',
-  KEYWORD_LIST: 'KeywordList',
-};
+import { SEARCH_ATTRIBUTE_CLI_TYPES as CLI_TYPE, SearchAttributes } from '@throughcare/contracts';
 
 /**
  * Custom search attributes, derived from the contract (`SearchAttributes` in

@@ -90,6 +90,17 @@ export type Stage = (typeof Stages)[number];
  * Custom search attributes registered at server start (infra/temporal/search-attributes.ts).
  * None carries personal data: ids and names are visible to every operator, unencrypted.
  */
+/** SDK SearchAttributeType → the type names `temporal operator search-attribute create --type` takes. */
+export const SEARCH_ATTRIBUTE_CLI_TYPES: Record<SearchAttributeType, string> = {
+  TEXT: 'Text',
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  DOUBLE: 'Double',
+  BOOL: 'Bool',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
 export const SearchAttributes = {
   stage: defineSearchAttributeKey('ThroughcareStage', SearchAttributeType.KEYWORD),
   establishment: defineSearchAttributeKey('Establishment', SearchAttributeType.KEYWORD),
