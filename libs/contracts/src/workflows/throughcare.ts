@@ -86,10 +86,6 @@ export const Stages = [
 ] as const;
 export type Stage = (typeof Stages)[number];
 
-/**
- * Custom search attributes registered at server start (infra/temporal/search-attributes.ts).
- * None carries personal data: ids and names are visible to every operator, unencrypted.
- */
 /** SDK SearchAttributeType → the type names `temporal operator search-attribute create --type` takes. */
 export const SEARCH_ATTRIBUTE_CLI_TYPES: Record<SearchAttributeType, string> = {
   TEXT: 'Text',
@@ -101,6 +97,10 @@ export const SEARCH_ATTRIBUTE_CLI_TYPES: Record<SearchAttributeType, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
+/**
+ * Custom search attributes registered at server start (infra/temporal/search-attributes.ts).
+ * None carries personal data: ids and names are visible to every operator, unencrypted.
+ */
 export const SearchAttributes = {
   stage: defineSearchAttributeKey('ThroughcareStage', SearchAttributeType.KEYWORD),
   establishment: defineSearchAttributeKey('Establishment', SearchAttributeType.KEYWORD),

@@ -1513,7 +1513,17 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     await condition(() => !clocksBusy);
     await clocks;
     // The clocks as the case closed (cancelled, met, breached), whatever the coroutine last saw.
-    if (!blocked(LEDGER_ACTION) && patched(SLA_LEDGER_PATCH)) await reportClocks(iso(now()));
+    // closedAt: when the case closed (its closure recorded), not when the workflow finishes, which
+    // may be later (a hand-over to the next episode, an item an operator had to retry).
+    if (!blocked(LEDGER_ACTION) && patched(SLA_LEDGER_PATCH)) {
+      await reportClocks(s.closedAt ?? iso(now()));
+      // A last report that failed for good: its item is closed with the case just below, so the
+      // log says so (the ledger keeps the report before it).
+      if (openAttention(LEDGER_ACTION))
+        log.error('the last clocks report to the SLA ledger failed; the ledger keeps the one before', {
+          workflowId: wfId,
+        });
+    }
     // Acknowledgements nobody gave before the case closed are closed with it (nothing is left to do);
     // no resolution is accepted any more (`finishing`), so the list cannot change meanwhile.
     for (const item of s.attention.filter((a) => a.status === 'OPEN'))
