@@ -30,7 +30,7 @@ describe('the journey worker refuses a namespace missing the journeys’ search 
     await expect(missingSearchAttributes(listing(all), 'default')).resolves.toEqual([]);
   });
 
-  it('names each one missing or of another type, with the command that registers it', async () => {
+  it('names each one missing or of another type, with the commands that register it', async () => {
     const { OpenBreaches: _gone, ...rest } = all;
     const missing = await missingSearchAttributes(
       listing({ ...rest, SlaPolicy: T.INDEXED_VALUE_TYPE_TEXT }),
@@ -38,7 +38,7 @@ describe('the journey worker refuses a namespace missing the journeys’ search 
     );
     expect(missing).toEqual([
       'OpenBreaches (Int): temporal operator search-attribute create --namespace throughcare --name OpenBreaches --type Int',
-      'SlaPolicy (Keyword): temporal operator search-attribute create --namespace throughcare --name SlaPolicy --type Keyword',
+      'SlaPolicy (Keyword, registered as INDEXED_VALUE_TYPE_TEXT): temporal operator search-attribute remove --namespace throughcare --name SlaPolicy, then temporal operator search-attribute create --namespace throughcare --name SlaPolicy --type Keyword',
     ]);
   });
 });

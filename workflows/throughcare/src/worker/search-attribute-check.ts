@@ -23,8 +23,12 @@ export async function missingSearchAttributes(client: Client, namespace: string)
   const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
   return Object.values(SearchAttributes)
     .filter((key) => customAttributes?.[key.name] !== INDEXED[key.type])
-    .map(
-      (key) =>
-        `${key.name} (${CLI_TYPE[key.type]}): temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${CLI_TYPE[key.type]}`,
-    );
+    .map((key) => {
+      const create = `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${CLI_TYPE[key.type]}`;
+      const held = customAttributes?.[key.name];
+      if (held === undefined || held === null) return `${key.name} (${CLI_TYPE[key.type]}): ${create}`;
+      // Registered with another type: create refuses a name that exists; it must go first.
+      const heldAs = temporal.api.enums.v1.IndexedValueType[held] ?? String(held);
+      return `${key.name} (${CLI_TYPE[key.type]}, registered as ${heldAs}): temporal operator search-attribute remove --namespace ${namespace} --name ${key.name}, then ${create}`;
+    });
 }
