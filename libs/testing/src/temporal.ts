@@ -1,5 +1,4 @@
-import type { SearchAttributeType } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import type { Info as ActivityInfo } from '@temporalio/activity';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -50,16 +49,6 @@ export async function createTimeSkippingTestEnv(): Promise<TestWorkflowEnvironme
   return env;
 }
 
-const indexedValueType: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
-  TEXT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
-  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  DOUBLE: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-  BOOL: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-  DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-  KEYWORD_LIST: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-};
-
 /**
  * The time-skipping server starts with no custom search attributes (the dev server gets them as
  * start flags): register the contract's, or every journey's first upsert fails its workflow task.
@@ -68,7 +57,10 @@ async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<v
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(
-      Object.values(SearchAttributes).map((key) => [key.name, indexedValueType[key.type]]),
+      Object.values(SearchAttributes).map((key) => [
+        key.name,
+        encodeSearchAttributeIndexedValueType(key.type)!,
+      ]),
     ),
   });
 }

@@ -1,4 +1,4 @@
-import { Audited, type AuditResolver, PersonalData, NotAudited } from '@throughcare/platform-audit';
+import { Audited, type AuditResolver, from, PersonalData, NotAudited } from '@throughcare/platform-audit';
 import { Controller, Get, Header, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Access } from '@throughcare/platform-auth';
@@ -57,11 +57,8 @@ export class LedgerController {
     action: 'sla-ledger.list',
     kind: 'list',
     objectType: 'sla-clock',
-    subject: (ctx) => (typeof ctx.query.personId === 'string' ? ctx.query.personId : null),
-    disclosed: (ctx) => {
-      const items = (ctx.result as LedgerPage | undefined)?.items ?? [];
-      return [...new Set(items.map((i) => i.personId))];
-    },
+    subject: from.query('personId'),
+    disclosed: from.items('personId'),
   })
   @Get('clocks')
   @ApiOperation({
@@ -86,7 +83,7 @@ export class LedgerController {
     action: 'sla-ledger.export',
     kind: 'list',
     objectType: 'sla-clock',
-    subject: (ctx) => (typeof ctx.query.personId === 'string' ? ctx.query.personId : null),
+    subject: from.query('personId'),
     disclosed: csvPersons,
   })
   @Get('clocks.csv')
@@ -112,7 +109,7 @@ export class LedgerController {
         [],
         'LEDGER_EXPORT_TOO_LARGE',
       );
-    return (await this.ledger.csv(query)).text;
+    return this.ledger.csv(query);
   }
 
   @NotAudited('counts of clocks by status per group (owner, agency, establishment …): no person is named')

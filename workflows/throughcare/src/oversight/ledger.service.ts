@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { stringify } from 'csv-stringify/sync';
 import { DataSource } from 'typeorm';
 import type { Jurisdiction } from '@throughcare/contracts';
 import {
@@ -143,23 +144,22 @@ export const LEDGER_CSV_COLUMNS = [
   'journeyClosedAt',
 ] as const;
 
-/** RFC 4180 quoting, and a leading = + - @ made inert for spreadsheets (CSV injection). */
-export function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+/** A cell a spreadsheet would run as a formula, written as text (OWASP CSV injection), as the directory's export does. */
+const inert = (value: string | number | null): string | number | null =>
+  typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 
-function csvLine(c: LedgerClock): string {
+function csvRow(c: LedgerClock): (string | number | null)[] {
   const { policy, ...rest } = c;
   const flat: Record<string, string | number | null> = {
     ...rest,
     policyId: policy.id,
     policyVersion: policy.version,
   };
-  return LEDGER_CSV_COLUMNS.map((k) => csvCell(flat[k] ?? null)).join(',');
+  return LEDGER_CSV_COLUMNS.map((k) => inert(flat[k] ?? null));
 }
+
+/** Latest due first; the keyset's order. */
+const LATEST_DUE_FIRST = 'ORDER BY due_at DESC, journey DESC, clock_key DESC';
 
 /** Reads of the SLA ledger: every clock of every reporting journey, met, met late, breached or open. */
 @Injectable()
@@ -177,8 +177,7 @@ export class LedgerService {
     }
     params.push(query.limit + 1);
     const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM "throughcare"."ledger_clock" ${where}
-        ORDER BY due_at DESC, journey DESC, clock_key DESC LIMIT $${params.length}`,
+      `SELECT * FROM "throughcare"."ledger_clock" ${where} ${LATEST_DUE_FIRST} LIMIT $${params.length}`,
       params,
     );
     const now = Date.now();
@@ -200,17 +199,17 @@ export class LedgerService {
     return row?.n ?? 0;
   }
 
-  /** The matching clocks as CSV (header first), latest due first, and the people it names. */
-  async csv(filter: LedgerFilter): Promise<{ text: string; items: { personId: string }[] }> {
+  /** The matching clocks as CSV (RFC 4180, CRLF; header first), latest due first. */
+  async csv(filter: LedgerFilter): Promise<string> {
     const { sql, params } = whereOf(filter);
     const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM "throughcare"."ledger_clock" ${sql} ORDER BY due_at DESC, journey DESC, clock_key DESC`,
+      `SELECT * FROM "throughcare"."ledger_clock" ${sql} ${LATEST_DUE_FIRST}`,
       params,
     );
     const now = Date.now();
-    const views = rows.map((r) => toView(r, now));
-    const lines = [LEDGER_CSV_COLUMNS.join(','), ...views.map(csvLine)];
-    return { text: `${lines.join('\r\n')}\r\n`, items: views.map((v) => ({ personId: v.personId })) };
+    return stringify([[...LEDGER_CSV_COLUMNS], ...rows.map((r) => csvRow(toView(r, now)))], {
+      record_delimiter: 'windows',
+    });
   }
 
   /** Counts by status per group (who owes, agency, establishment …), most breaches first. */

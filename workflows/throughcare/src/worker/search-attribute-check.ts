@@ -1,17 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { SearchAttributeType } from '@temporalio/common';
+// The SDK's own SearchAttributeType → IndexedValueType encoding (exported for registering them).
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_CLI_TYPES as CLI_TYPE, SearchAttributes } from '@throughcare/contracts';
-
-const INDEXED: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
-  [SearchAttributeType.TEXT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
-  [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  [SearchAttributeType.INT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  [SearchAttributeType.DOUBLE]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-  [SearchAttributeType.BOOL]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-  [SearchAttributeType.DATETIME]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-  [SearchAttributeType.KEYWORD_LIST]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-};
 
 /**
  * The contract's search attributes the namespace lacks (or holds with another type), each with
@@ -22,7 +13,7 @@ const INDEXED: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueTyp
 export async function missingSearchAttributes(client: Client, namespace: string): Promise<string[]> {
   const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace });
   return Object.values(SearchAttributes)
-    .filter((key) => customAttributes?.[key.name] !== INDEXED[key.type])
+    .filter((key) => customAttributes?.[key.name] !== encodeSearchAttributeIndexedValueType(key.type))
     .map((key) => {
       const create = `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${CLI_TYPE[key.type]}`;
       const held = customAttributes?.[key.name];
