@@ -23,6 +23,7 @@ export {
   type StaffAccount,
 } from './browser';
 export { oddValues } from './fuzz-values';
+export { seededRandom } from './seeded-random';
 export {
   verifyWebhook,
   WebhookReceiver,

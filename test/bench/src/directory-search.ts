@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { AgencyKind, Pathway } from '@throughcare/contracts';
 import { SCOTTISH_COUNCIL_CODES } from '@throughcare/domain';
 import { createServiceDataSource } from '@throughcare/platform-persistence';
+import { seededRandom } from '@throughcare/testing';
 import { AgenciesService } from '../../../services/directory/src/agencies/agencies.service';
 import { Agency } from '../../../services/directory/src/agencies/agency.entity';
 import { AgencyServiceOffer } from '../../../services/directory/src/agencies/agency-service.entity';
@@ -136,23 +137,11 @@ const MISSPELT = [
   'domestc abuse',
 ];
 
-/** A small deterministic generator (mulberry32), so runs with one seed see the same directory. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 /** The generated directory as the import takes it. */
 export function generatedDirectoryCsv(agencies: number, seed: number): { csv: string; services: number } {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
   const rows: string[] = [CSV_COLUMNS.join(',')];
   let services = 0;

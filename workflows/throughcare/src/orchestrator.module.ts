@@ -23,6 +23,9 @@ import {
 } from './dead-letters/dead-letters.service';
 import { throughcareMigrations } from './migrations';
 import { JOURNEY_LOOKUP_OPTIONS, type JourneyLookupOptions } from './oversight/journey-list';
+import { FunnelController } from './oversight/funnel.controller';
+import { FunnelConsumer, FunnelProjector } from './oversight/funnel.projector';
+import { FunnelService } from './oversight/funnel.service';
 import { LedgerController } from './oversight/ledger.controller';
 import { LedgerConsumer, LedgerProjector } from './oversight/ledger.projector';
 import { LedgerService } from './oversight/ledger.service';
@@ -89,6 +92,7 @@ export class OrchestratorModule {
         DeadLettersController,
         JourneyRepairController,
         LedgerController,
+        FunnelController,
       ],
       providers: [
         SlaService,
@@ -98,6 +102,9 @@ export class OrchestratorModule {
         LedgerService,
         LedgerProjector,
         LedgerConsumer,
+        FunnelService,
+        FunnelProjector,
+        FunnelConsumer,
         {
           provide: JOURNEY_REPAIR_OPTIONS,
           inject: [JourneyWorkerHost],

@@ -6,6 +6,7 @@ import { CreateAttention1700000000300 } from './1700000000300-create-attention';
 import { CreateDeadLetterActions1700000000400 } from './1700000000400-create-dead-letter-actions';
 import { CreateJourneyRepair1700000000500 } from './1700000000500-create-journey-repair';
 import { CreateSlaLedger1700000000600 } from './1700000000600-create-sla-ledger';
+import { CreateAttritionFunnel1700000000700 } from './1700000000700-create-attrition-funnel';
 
 /** In order. The platform tables (outbox, idempotency keys) come first. */
 export const throughcareMigrations = [
@@ -16,4 +17,5 @@ export const throughcareMigrations = [
   CreateDeadLetterActions1700000000400,
   CreateJourneyRepair1700000000500,
   CreateSlaLedger1700000000600,
+  CreateAttritionFunnel1700000000700,
 ];

@@ -1,0 +1,292 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { DataSource } from 'typeorm';
+import { subjectFor, type KnownEvent } from '@throughcare/contracts';
+import { derivePersonId } from '@throughcare/platform-config';
+import { NATS_CONNECTION } from '@throughcare/platform-http';
+import { PermanentError, startDurableConsumer, type DurableConsumer } from '@throughcare/platform-messaging';
+import { personIdOf, UnroutableEvent } from '../bridge/event-to-command';
+import { JOURNEY_LOOKUP_OPTIONS, type JourneyLookupOptions } from './journey-list';
+
+/** The durable consumer's name; its dead letters go to `throughcare.dlq.oversight-funnel`. */
+export const FUNNEL_CONSUMER = 'oversight-funnel';
+
+/** The facts the funnel reads, each setting the columns of one custody episode (migration 700). */
+export const FUNNEL_EVENT_TYPES = [
+  'custody.person.received',
+  'custody.person.liberated-from-court',
+  'custody.person.transferred',
+  'custody.person.released',
+  'custody.movement.reversed',
+  'custody.release-date.changed',
+  'custody.reception.reversed',
+  'custody.court-liberation.reversed',
+  'assessment.core-screen.completed',
+  'assessment.assessment.completed',
+  'referral.referral.sent',
+  'referral.referral.outcome-recorded',
+  'referral.appointment.attendance-recorded',
+  'referral.referral-appointment.attendance-recorded',
+  'throughcare.case.closed',
+] as const;
+export type FunnelEventType = (typeof FUNNEL_EVENT_TYPES)[number];
+type FunnelEvent = Extract<KnownEvent, { eventType: FunnelEventType }>;
+
+const isFunnelEvent = (event: KnownEvent): event is FunnelEvent =>
+  (FUNNEL_EVENT_TYPES as readonly string[]).includes(event.eventType);
+
+/** Releases that end custody: a temporary absence, a court appearance or a transfer does not. */
+const NOT_A_RELEASE = new Set(['TRANSFERRED', 'TEMPORARY_ABSENCE_RELEASE', 'SENT_TO_COURT']);
+
+/**
+ * One column update: `col = <expression>`, where the expression reads the old row as "e" and
+ * takes its values as `?`, bound in order.
+ */
+type Assignment = [column: string, expression: string, ...values: unknown[]];
+/** The earliest instant wins (a step reached; whatever order its facts arrive in). */
+const earliest = (column: string, value: unknown): Assignment => [
+  column,
+  `LEAST("e"."${column}", ?::timestamptz)`,
+  value,
+];
+
+/**
+ * Applies one bus fact to the attrition funnel's episode row (migration 700). Each fact sets
+ * columns so that the result does not depend on arrival order or repetition: the earliest instant
+ * of a step, the newest establishment and release-date reason, a union of needs; every release is
+ * kept with whether it was reversed, and the episode's release is the earliest standing one (a
+ * reversal may arrive before the release it undoes). Version-1 upstream
+ * facts name the person by prison number, pseudonymised with the platform's secret as the bridge
+ * does.
+ */
+@Injectable()
+export class FunnelProjector {
+  private readonly derive: (prisonNumber: string) => string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(JOURNEY_LOOKUP_OPTIONS) options: JourneyLookupOptions,
+  ) {
+    this.derive = (prisonNumber) => derivePersonId(options.personIdSecret, prisonNumber);
+  }
+
+  /** The episode row's key for a fact (PermanentError when it names nobody the funnel can key). */
+  keyOf(event: FunnelEvent): { personId: string; episode: number } {
+    try {
+      return { personId: personIdOf(event.personReference, this.derive), episode: event.data.episode };
+    } catch (e) {
+      if (e instanceof UnroutableEvent) throw new PermanentError('PERSON_ID_REQUIRED', e.message);
+      throw e;
+    }
+  }
+
+  async apply(event: FunnelEvent): Promise<void> {
+    const key = this.keyOf(event);
+    const e = event;
+    switch (e.eventType) {
+      case 'custody.person.received':
+        return this.upsert(key, [
+          earliest('received_at', e.data.receivedAt),
+          ...this.establishment(e.data.establishmentCode, e.data.receivedAt),
+          ['local_authority', '?', e.data.homeLocalAuthority],
+          ['jurisdiction', '?', e.data.jurisdiction],
+        ]);
+      case 'custody.person.liberated-from-court':
+        // The episode opens and ends at once: received and released on the same instant.
+        await this.upsert(key, [
+          earliest('received_at', e.data.releasedAt),
+          ...this.establishment(e.data.establishmentCode, e.data.releasedAt),
+          ['local_authority', '?', e.data.homeLocalAuthority],
+          ['jurisdiction', '?', e.data.jurisdiction],
+        ]);
+        return this.release(key, e.eventId, { at: e.data.releasedAt, reason: 'FROM_COURT' });
+      case 'custody.person.transferred':
+        return this.upsert(key, this.establishment(e.data.toEstablishmentCode, e.data.transferredAt));
+      case 'custody.person.released':
+        if (NOT_A_RELEASE.has(e.data.reason)) return;
+        await this.upsert(key, this.establishment(e.data.establishmentCode, e.data.releasedAt));
+        return this.release(key, e.eventId, { at: e.data.releasedAt, reason: e.data.reason });
+      case 'custody.movement.reversed':
+        if (e.data.movement !== 'RELEASE') return;
+        await this.upsert(key, []);
+        return this.release(key, e.data.reversedEventId, 'reversed');
+      case 'custody.release-date.changed': {
+        const newer = `"e"."release_date_changed_at" IS NULL OR "e"."release_date_changed_at" <= ?::timestamptz`;
+        return this.upsert(key, [
+          [
+            'release_date_reason',
+            `CASE WHEN ${newer} THEN ? ELSE "e"."release_date_reason" END`,
+            e.data.changedAt,
+            e.data.reason,
+          ],
+          [
+            'release_date_changed_at',
+            `GREATEST("e"."release_date_changed_at", ?::timestamptz)`,
+            e.data.changedAt,
+          ],
+        ]);
+      }
+      case 'custody.reception.reversed':
+      case 'custody.court-liberation.reversed':
+        return this.upsert(key, [['voided', 'true']]);
+      case 'assessment.core-screen.completed':
+        return this.upsert(key, [earliest('core_screen_at', e.data.completedAt), this.needs(e.data.needs)]);
+      case 'assessment.assessment.completed':
+        if (e.data.kind !== 'COMPREHENSIVE_SCREEN') return this.upsert(key, [this.needs(e.data.needs)]);
+        return this.upsert(key, [earliest('comprehensive_at', e.data.completedAt), this.needs(e.data.needs)]);
+      case 'referral.referral.sent':
+        return this.upsert(key, [earliest('referred_at', e.data.sentAt)]);
+      case 'referral.referral.outcome-recorded':
+        if (e.data.decision !== 'ACCEPTED') return;
+        return this.upsert(key, [earliest('accepted_at', e.data.decidedAt)]);
+      case 'referral.appointment.attendance-recorded':
+      case 'referral.referral-appointment.attendance-recorded':
+        await this.upsert(key, []);
+        // The newest record of an appointment's attendance wins (a correction replaces it).
+        await this.dataSource.query(
+          `INSERT INTO "throughcare"."funnel_attendance" (person_id, episode, appointment_id, attended, attended_at, recorded_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (person_id, episode, appointment_id) DO UPDATE
+             SET attended = EXCLUDED.attended, attended_at = EXCLUDED.attended_at, recorded_at = EXCLUDED.recorded_at
+           WHERE "funnel_attendance".recorded_at <= EXCLUDED.recorded_at`,
+          [
+            key.personId,
+            key.episode,
+            e.data.appointmentId,
+            e.data.attendance !== 'NO',
+            e.data.attendedAt,
+            e.occurredAt,
+          ],
+        );
+        return;
+      case 'throughcare.case.closed':
+        return this.upsert(key, [earliest('closed_at', e.data.closedAt)]);
+    }
+  }
+
+  /**
+   * Records a release (or that one was reversed: recorded in error), then sets the episode's
+   * release to the earliest standing one.
+   */
+  private async release(
+    key: { personId: string; episode: number },
+    eventId: string,
+    fact: { at: string; reason: string } | 'reversed',
+  ): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(
+        fact === 'reversed'
+          ? `INSERT INTO "throughcare"."funnel_release" (person_id, episode, event_id, reversed) VALUES ($1, $2, $3, true)
+             ON CONFLICT (person_id, episode, event_id) DO UPDATE SET reversed = true`
+          : `INSERT INTO "throughcare"."funnel_release" (person_id, episode, event_id, released_at, reason) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (person_id, episode, event_id) DO UPDATE SET released_at = EXCLUDED.released_at, reason = EXCLUDED.reason`,
+        fact === 'reversed'
+          ? [key.personId, key.episode, eventId]
+          : [key.personId, key.episode, eventId, fact.at, fact.reason],
+      );
+      await tx.query(
+        `UPDATE "throughcare"."funnel_episode" e
+            SET (released_at, release_reason) = (
+                  SELECT r.released_at, r.reason FROM "throughcare"."funnel_release" r
+                   WHERE r.person_id = e.person_id AND r.episode = e.episode AND NOT r.reversed AND r.released_at IS NOT NULL
+                   ORDER BY r.released_at, r.event_id LIMIT 1),
+                updated_at = now()
+          WHERE e.person_id = $1 AND e.episode = $2`,
+        [key.personId, key.episode],
+      );
+    });
+  }
+
+  /** The newest establishment wins (a transfer after a reception, whatever order they arrive in). */
+  private establishment(code: string, at: string): Assignment[] {
+    const newer = `"e"."establishment_at" IS NULL OR "e"."establishment_at" <= ?::timestamptz`;
+    return [
+      ['establishment_code', `CASE WHEN ${newer} THEN ? ELSE "e"."establishment_code" END`, at, code],
+      ['establishment_at', `GREATEST("e"."establishment_at", ?::timestamptz)`, at],
+    ];
+  }
+
+  private needs(needs: readonly string[]): Assignment {
+    return [
+      'needs',
+      `ARRAY(SELECT DISTINCT n FROM unnest("e"."needs" || ?::text[]) AS n ORDER BY n)`,
+      [...needs],
+    ];
+  }
+
+  /** Creates the episode's row if it is not there, then applies the assignments to it (reading the old values as "e"). */
+  private async upsert(key: { personId: string; episode: number }, assignments: Assignment[]): Promise<void> {
+    const params: unknown[] = [key.personId, key.episode];
+    const sets = assignments.map(([column, expression, ...values]) => {
+      let i = 0;
+      const sql = expression.replace(/\?/g, () => {
+        params.push(values[i++]);
+        return `$${params.length}`;
+      });
+      return `"${column}" = ${sql}`;
+    });
+    // Two statements: an INSERT … ON CONFLICT DO UPDATE would apply nothing of the fact that
+    // creates the row (its insert takes only the key). One episode's facts run one at a time.
+    await this.dataSource.query(
+      `INSERT INTO "throughcare"."funnel_episode" (person_id, episode) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [key.personId, key.episode],
+    );
+    if (sets.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE "throughcare"."funnel_episode" AS "e" SET ${[...sets, `"updated_at" = now()`].join(', ')}
+        WHERE "e".person_id = $1 AND "e".episode = $2`,
+      params,
+    );
+  }
+}
+
+/**
+ * Runs the durable consumer `oversight-funnel`: the funnel is built from the bus only, so its reads
+ * never touch the journeys or the services, and dropping its tables' rows and this consumer
+ * rebuilds it from the stream (README, "The attrition funnel").
+ */
+@Injectable()
+export class FunnelConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('AttritionFunnel');
+  private consumer: DurableConsumer | undefined;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly projector: FunnelProjector,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = await startDurableConsumer(this.nc, {
+      name: FUNNEL_CONSUMER,
+      filterSubjects: FUNNEL_EVENT_TYPES.map(subjectFor),
+      handler: async (event: KnownEvent) => {
+        if (!isFunnelEvent(event))
+          throw new PermanentError('NOT_A_FUNNEL_FACT', `${event.eventType} is not a fact the funnel reads`);
+        await this.projector.apply(event);
+      },
+      // One episode's facts in bus order, episodes in parallel. A fact naming nobody gets its own
+      // key, and is dead-lettered by the handler.
+      orderingKey: (event) => {
+        if (!isFunnelEvent(event)) return '';
+        try {
+          const { personId, episode } = this.projector.keyOf(event);
+          return `${personId}:${episode}`;
+        } catch {
+          return '';
+        }
+      },
+      concurrency: 4,
+      logger: this.logger,
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+}
