@@ -19,6 +19,7 @@ import { localClient, localStaff, stillKnown } from './cli-token';
 import { audit, checkpointLocation } from './audit';
 import { dlq } from './dlq';
 import { paths } from './paths';
+import { provisionChromium } from './provision/chromium';
 import { provisionNats } from './provision/nats';
 import { provisionSchemathesis } from './provision/schemathesis';
 import { provisionTemporalCli } from './provision/temporal-cli';
@@ -84,7 +85,7 @@ export async function main(args: string[]): Promise<void> {
  * (Go's module and build caches are safe to share between concurrent builds), and a cold CI run
  * waits for the longest (the Temporal CLI's build) instead of the sum.
  */
-async function provisionAll(): Promise<{ testServerPath?: string; schemathesis: string }> {
+async function provisionAll(): Promise<{ testServerPath?: string; schemathesis: string; chromium: string }> {
   // allSettled: one tool failing must not end the process while another is mid-install (its
   // lock left behind, its build orphaned); every failure is reported once all have finished.
   const settled = await Promise.allSettled([
@@ -92,16 +93,14 @@ async function provisionAll(): Promise<{ testServerPath?: string; schemathesis: 
     timed('provision nats-server', () => provisionNats()),
     timed('provision java test server', () => provisionTestServer()),
     timed('provision schemathesis', () => provisionSchemathesis()),
+    timed('provision chromium', () => provisionChromium()),
   ]);
   const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length) throw new Error(failed.map((f) => errorLine(f.reason, true)).join('\n'));
-  const [, , ts, schemathesis] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
-    unknown,
-    unknown,
-    Awaited<ReturnType<typeof provisionTestServer>>,
-    string,
-  ];
-  return { testServerPath: ts.path, schemathesis };
+  const [, , ts, schemathesis, chromium] = settled.map(
+    (r) => (r as PromiseFulfilledResult<unknown>).value,
+  ) as [unknown, unknown, Awaited<ReturnType<typeof provisionTestServer>>, string, string];
+  return { testServerPath: ts.path, schemathesis, chromium };
 }
 
 function printTimings(): void {
@@ -324,7 +323,7 @@ async function test(jestArgs: string[]): Promise<void> {
   let passed = 0;
   let failed = 0;
   let exitCode = 1;
-  const { testServerPath, schemathesis } = await provisionAll();
+  const { testServerPath, schemathesis, chromium } = await provisionAll();
   // THROUGHCARE_INSTANCE lets several test runs share one checkout (own state file, ports and data dirs).
   const infra = await startInfrastructure({
     profile: 'test',
@@ -368,6 +367,8 @@ async function test(jestArgs: string[]): Promise<void> {
     };
     // The HTTP fuzzing suite (test/e2e/http-fuzz.e2e.spec.ts) runs this executable.
     env.SCHEMATHESIS_BIN = schemathesis;
+    // The browser tests (the dashboard) drive this Chromium with playwright-core.
+    env.CHROMIUM_PATH = chromium;
     if (testServerPath) env.TEMPORAL_TEST_SERVER_PATH = testServerPath;
     else delete env.TEMPORAL_TEST_SERVER_PATH; // fall back to the SDK's download
     mkdirp(paths.runDir);

@@ -1753,6 +1753,15 @@ const POLICY: Policy[] = [
   {
     app: 'orchestrator',
     method: 'GET',
+    path: '/funnel/time-to-step',
+    admitted: REPORTING,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/funnel/time-to-step' }),
+  },
+  {
+    app: 'orchestrator',
+    method: 'GET',
     path: '/funnel/cases',
     admitted: REPORTING,
     write: false,

@@ -4,6 +4,10 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { Access } from '@throughcare/platform-auth';
 import { ApiQueryFromZod, openApiSchemaOf, ZodValidationPipe } from '@throughcare/platform-http';
 import {
+  FunnelFilterSchema,
+  TimeToStepSchema,
+  type FunnelFilter,
+  type TimeToStep,
   FunnelCasesPageSchema,
   FunnelCasesQuerySchema,
   FunnelQuerySchema,
@@ -51,6 +55,27 @@ export class FunnelController {
   @ApiResponse(invalidQuery)
   get(@Query(new ZodValidationPipe(FunnelQuerySchema, 'query')) query: FunnelQuery): Promise<Funnel> {
     return this.funnel.funnel(query);
+  }
+
+  @NotAudited('spans between steps, as counts and percentiles: no person is named')
+  @Get('time-to-step')
+  @ApiOperation({
+    summary:
+      'How long journeys take from one step to the next: count, median, 90th percentile, histogram (days)',
+    description:
+      'Intervals: received → core screen, → comprehensive screen, → referred; referred → accepted; released → first appointment attended after release. The same filters as /funnel.',
+  })
+  @ApiQueryFromZod(FunnelFilterSchema)
+  @ApiResponse({
+    status: 200,
+    description: 'The intervals',
+    schema: openApiSchemaOf(TimeToStepSchema) as never,
+  })
+  @ApiResponse(invalidQuery)
+  timeToStep(
+    @Query(new ZodValidationPipe(FunnelFilterSchema, 'query')) query: FunnelFilter,
+  ): Promise<TimeToStep> {
+    return this.funnel.timeToStep(query);
   }
 
   @Audited({

@@ -15,6 +15,7 @@ import {
   FunnelCasesPageSchema,
   FunnelSchema,
   FunnelSteps,
+  TimeToStepSchema,
   type Funnel,
   type FunnelCasesPage,
 } from './funnel.schemas';
@@ -321,6 +322,20 @@ describe('Attrition funnel: from the bus to /funnel (real Postgres and NATS)', (
           (c) => c.personId,
         ),
       ).toEqual([personId]);
+      // How long each step took, in days.
+      const spans = await get(`/funnel/time-to-step?${yearFilter(year)}`);
+      expect(spans.status).toBe(200);
+      expect(
+        TimeToStepSchema.parse(await spans.json()).intervals.map(
+          (i) => `${i.from}→${i.to}: ${i.count} × ${i.p50Days}`,
+        ),
+      ).toEqual([
+        'RECEIVED→CORE_SCREEN: 1 × 1',
+        'RECEIVED→COMPREHENSIVE_SCREEN: 1 × 9',
+        'RECEIVED→REFERRED: 1 × 11',
+        'REFERRED→ACCEPTED: 1 × 1',
+        'RELEASED→FIRST_APPOINTMENT_AFTER_RELEASE: 1 × 14', // the attendance before release does not count
+      ]);
       // Sliced by release type and by pathway (each of the person's needs).
       expect((await funnelOf(`${yearFilter(year)}&groupBy=releaseType`)).groups.map((g) => g.group)).toEqual([
         'HDC',
@@ -406,6 +421,19 @@ describe('Attrition funnel: from the bus to /funnel (real Postgres and NATS)', (
     await compare('releaseType', (j) => [j.releaseType]);
     await compare('pathway', (j) => (j.needs.length > 0 ? [...j.needs] : [null]));
     await compare('receivedMonth', (j) => [j.receivedMonth]);
+    // Time to each step: the generator puts the core screen 3 days after reception, the comprehensive
+    // screen 12, the referral 14 and the acceptance 2 days after it.
+    const spans = TimeToStepSchema.parse(
+      await (await get(`/funnel/time-to-step?${filter}`)).json(),
+    ).intervals;
+    const reached = (step: (typeof FunnelSteps)[number]) => total[FunnelSteps.indexOf(step)]!.reached;
+    expect(spans.slice(0, 4).map((i) => [i.count, i.p50Days, i.p90Days])).toEqual([
+      [reached('CORE_SCREEN'), 3, 3],
+      [reached('COMPREHENSIVE_SCREEN'), 12, 12],
+      [reached('REFERRED'), 14, 14],
+      [reached('ACCEPTED'), 2, 2],
+    ]);
+    expect(spans[0]!.buckets.find((b) => b.upToDays === 3)?.count).toBe(reached('CORE_SCREEN'));
     // Conversion is reached over the previous step's reached.
     const f = await funnelOf(filter);
     const [g] = f.groups;

@@ -172,3 +172,30 @@ export const FunnelCasesPageSchema = z.object({
     .describe('Pass back as `cursor` for the next page; null on the last page'),
 });
 export type FunnelCasesPage = z.infer<typeof FunnelCasesPageSchema>;
+
+/** The intervals the time-to-step figures measure, each from one instant of an episode to another. */
+export const TimeToStepIntervals = [
+  { from: 'RECEIVED', to: 'CORE_SCREEN' },
+  { from: 'RECEIVED', to: 'COMPREHENSIVE_SCREEN' },
+  { from: 'RECEIVED', to: 'REFERRED' },
+  { from: 'REFERRED', to: 'ACCEPTED' },
+  { from: 'RELEASED', to: 'FIRST_APPOINTMENT_AFTER_RELEASE' },
+] as const;
+/** A histogram's upper bounds, in days (the last bucket is everything longer). */
+export const TIME_TO_STEP_BUCKETS = [1, 3, 7, 14, 28, 56] as const;
+
+export const TimeToStepSchema = z.object({
+  intervals: z.array(
+    z.object({
+      from: z.string(),
+      to: z.string(),
+      count: z.number().int().describe('Journeys with both instants'),
+      p50Days: z.number().nullable().describe('Median, in days (null when none)'),
+      p90Days: z.number().nullable(),
+      buckets: z
+        .array(z.object({ upToDays: z.number().int().nullable(), count: z.number().int() }))
+        .describe('Journeys per span: up to 1, 3, 7, 14, 28, 56 days, then longer (upToDays null)'),
+    }),
+  ),
+});
+export type TimeToStep = z.infer<typeof TimeToStepSchema>;

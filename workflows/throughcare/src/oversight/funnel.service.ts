@@ -3,6 +3,9 @@ import { DataSource } from 'typeorm';
 import {
   FunnelCursor,
   FunnelSteps,
+  TIME_TO_STEP_BUCKETS,
+  TimeToStepIntervals,
+  type TimeToStep,
   type Funnel,
   type FunnelCase,
   type FunnelCasesPage,
@@ -113,6 +116,18 @@ interface CaseRow {
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
+/** Each interval's end instants, from an episode row `f` (null when not reached). */
+const INSTANT: Record<(typeof TimeToStepIntervals)[number]['from' | 'to'], string> = {
+  RECEIVED: 'f.received_at',
+  CORE_SCREEN: 'f.core_screen_at',
+  COMPREHENSIVE_SCREEN: 'f.comprehensive_at',
+  REFERRED: 'f.referred_at',
+  ACCEPTED: 'f.accepted_at',
+  RELEASED: 'f.released_at',
+  FIRST_APPOINTMENT_AFTER_RELEASE: `(SELECT min(a.attended_at) FROM "throughcare"."funnel_attendance" a
+      WHERE a.person_id = f.person_id AND a.episode = f.episode AND a.attended AND a.attended_at > f.released_at)`,
+};
+
 /** The attrition funnel: how many custody episodes reached each step, where they dropped out. */
 @Injectable()
 export class FunnelService {
@@ -160,6 +175,48 @@ export class FunnelService {
             dropped: i === 0 ? 0 : Number(r[`dropped${i}`] ?? 0),
           };
         }),
+      })),
+    };
+  }
+
+  /** How long journeys took from one step to another: count, median, 90th percentile and a histogram, in days. */
+  async timeToStep(filter: FunnelFilter): Promise<TimeToStep> {
+    const params: unknown[] = [];
+    const from = selected(filter, params);
+    const spans = TimeToStepIntervals.map(
+      ({ from: a, to: b }, i) => `EXTRACT(EPOCH FROM (${INSTANT[b]} - ${INSTANT[a]})) / 86400.0 AS d${i}`,
+    ).join(', ');
+    const figures = TimeToStepIntervals.map((_, i) => {
+      const within = `d${i} IS NOT NULL AND d${i} >= 0`;
+      const buckets = TIME_TO_STEP_BUCKETS.map(
+        (up, k) =>
+          `count(*) FILTER (WHERE ${within} AND d${i} <= ${up}${k === 0 ? '' : ` AND d${i} > ${TIME_TO_STEP_BUCKETS[k - 1]}`})::int AS b${i}_${k}`,
+      );
+      return [
+        `count(*) FILTER (WHERE ${within})::int AS n${i}`,
+        `percentile_cont(0.5) WITHIN GROUP (ORDER BY d${i}) FILTER (WHERE ${within}) AS p50_${i}`,
+        `percentile_cont(0.9) WITHIN GROUP (ORDER BY d${i}) FILTER (WHERE ${within}) AS p90_${i}`,
+        ...buckets,
+        `count(*) FILTER (WHERE ${within} AND d${i} > ${TIME_TO_STEP_BUCKETS.at(-1)})::int AS b${i}_${TIME_TO_STEP_BUCKETS.length}`,
+      ].join(', ');
+    }).join(',\n ');
+    const [row] = (await this.dataSource.query(
+      `WITH s AS (SELECT ${spans} FROM ${from} f) SELECT ${figures} FROM s`,
+      params,
+    )) as Record<string, number | null>[];
+    const days = (v: number | null | undefined) =>
+      v === null || v === undefined ? null : Math.round(v * 10) / 10;
+    return {
+      intervals: TimeToStepIntervals.map(({ from: a, to: b }, i) => ({
+        from: a,
+        to: b,
+        count: Number(row?.[`n${i}`] ?? 0),
+        p50Days: days(row?.[`p50_${i}`]),
+        p90Days: days(row?.[`p90_${i}`]),
+        buckets: [...TIME_TO_STEP_BUCKETS, null].map((upToDays, k) => ({
+          upToDays,
+          count: Number(row?.[`b${i}_${k}`] ?? 0),
+        })),
       })),
     };
   }

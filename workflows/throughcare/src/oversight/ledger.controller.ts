@@ -118,7 +118,7 @@ export class LedgerController {
     summary:
       'Clocks by status per group (who owes, agency, establishment, local authority, pathway, clock, policy)',
     description:
-      'Most breaches (breached + met late) first. `breachRate` is (breached + met late) over the clocks that have come due (met, met late, breached).',
+      'Most breaches (breached + met late) first; `dueMonth` (the UTC month clocks are due in) in order of the month. `breachRate` is (breached + met late) over the clocks that have come due (met, met late, breached).',
   })
   @ApiQueryFromZod(LedgerSummaryQuerySchema)
   @ApiResponse({

@@ -83,6 +83,7 @@ export const SummaryGroups = [
   'pathway',
   'clock',
   'policyVersion',
+  'dueMonth',
 ] as const;
 export const LedgerSummaryQuerySchema = z
   .object({ ...SummaryFilterShape, groupBy: z.enum(SummaryGroups).default('owner') })

@@ -50,6 +50,7 @@ const GROUP_COLUMNS: Record<LedgerSummaryQuery['groupBy'], string> = {
   pathway: 'pathway',
   clock: 'clock',
   policyVersion: `policy_id || ' v' || policy_version`,
+  dueMonth: `to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM')`,
 };
 
 /** The WHERE clause and its parameters for a ledger filter. */
@@ -234,7 +235,7 @@ export class LedgerService {
               count(*) FILTER (WHERE status = 'CANCELLED')::int AS cancelled
          FROM "throughcare"."ledger_clock" ${sql}
         GROUP BY 1
-        ORDER BY count(*) FILTER (WHERE status IN ('BREACHED', 'MET_LATE')) DESC, 1 ASC NULLS LAST`,
+        ORDER BY ${query.groupBy === 'dueMonth' ? '' : `count(*) FILTER (WHERE status IN ('BREACHED', 'MET_LATE')) DESC, `}1 ASC NULLS LAST`,
       params,
     );
     return {
