@@ -1780,6 +1780,15 @@ const POLICY: Policy[] = [
   {
     app: 'orchestrator',
     method: 'GET',
+    path: '/dashboard/cases',
+    admitted: REPORTING,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/dashboard/cases?view=journeys&step=RECEIVED' }),
+  },
+  {
+    app: 'orchestrator',
+    method: 'GET',
     path: '/dashboard',
     admitted: REPORTING,
     write: false,

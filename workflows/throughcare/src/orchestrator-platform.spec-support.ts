@@ -4,7 +4,9 @@ import type { DynamicModule } from '@nestjs/common';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { planQuery, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { planQuery, Streams, throughcareWorkflowId, type PlanView } from '@throughcare/contracts';
 import { accessTokenOptionsFrom } from '@throughcare/platform-auth';
 import { PlatformModule } from '@throughcare/platform-http';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
@@ -61,6 +63,26 @@ export async function eventually<T>(what: string, probe: () => Promise<T>, timeo
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/** Until each named durable consumer of the events stream has acknowledged everything on it. */
+export function consumersCaughtUp(
+  nc: NatsConnection,
+  names: readonly string[],
+  timeoutMs = 300_000,
+): Promise<void> {
+  return eventually(
+    `consumers ${names.join(', ')} caught up`,
+    async () => {
+      const jsm = await jetstreamManager(nc);
+      for (const name of names) {
+        const info = await jsm.consumers.info(Streams.events.name, name);
+        if (info.num_pending > 0 || info.num_ack_pending > 0)
+          throw new Error(`${name}: ${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`);
+      }
+    },
+    timeoutMs,
+  );
 }
 
 /**

@@ -23,6 +23,8 @@ import {
 } from './dead-letters/dead-letters.service';
 import { throughcareMigrations } from './migrations';
 import { JOURNEY_LOOKUP_OPTIONS, type JourneyLookupOptions } from './oversight/journey-list';
+import { DashboardAssetsController } from './dashboard/dashboard-assets.controller';
+import { DashboardCasesController } from './dashboard/dashboard-cases.controller';
 import { FunnelController } from './oversight/funnel.controller';
 import { FunnelConsumer, FunnelProjector } from './oversight/funnel.projector';
 import { FunnelService } from './oversight/funnel.service';
@@ -88,6 +90,8 @@ export class OrchestratorModule {
         JourneysController,
         JourneyNeedsController,
         DashboardController,
+        DashboardCasesController,
+        DashboardAssetsController,
         AttentionController,
         DeadLettersController,
         JourneyRepairController,

@@ -3,11 +3,16 @@ import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { DASHBOARD_SIGN_IN_OPTIONS, type DashboardSignInOptions } from './dashboard-sign-in.options';
 import { cookieValue, SESSION_COOKIE, unseal, type DashboardSession } from './session-cookie';
 
+/** The dashboard's pages (a browser without a session is sent to sign-in) and its data. */
+const PAGES = new Set(['/dashboard', '/dashboard/cases']);
+const SESSION_ROUTES = new Set([...PAGES, '/dashboard/data']);
+
 /**
- * GET /dashboard and GET /dashboard/data accept a signed-in staff member's session cookie: its
- * sealed access token becomes the request's bearer token, so the global AuthGuard verifies it
- * and checks the role exactly as for an API client (a request that brings its own Authorization
- * header keeps it). GET /dashboard without either goes to sign-in.
+ * GET /dashboard, /dashboard/cases and /dashboard/data accept a signed-in staff member's session
+ * cookie: its sealed access token becomes the request's bearer token, so the global AuthGuard
+ * verifies it and checks the role exactly as for an API client (a request that brings its own
+ * Authorization header keeps it). A page asked for without either goes to sign-in, which comes
+ * back to it, filters and all (`next`).
  *
  * POST /codec/decode and /codec/encode accept an operator's cookie (set with Path=/codec at
  * sign-in) when the request comes from the Temporal UI's origin (its `Origin` header, which a
@@ -29,8 +34,7 @@ export class DashboardSessionMiddleware implements NestMiddleware {
       req.method === 'POST' &&
       (path === '/codec/decode' || path === '/codec/encode') &&
       req.headers.origin === this.options.codecOrigin;
-    if (!codec && (req.method !== 'GET' || (path !== '/dashboard' && path !== '/dashboard/data')))
-      return next();
+    if (!codec && (req.method !== 'GET' || !SESSION_ROUTES.has(path))) return next();
     const sealed = unseal<DashboardSession>(
       this.options.sessionKey,
       cookieValue(req.headers.cookie, SESSION_COOKIE),
@@ -41,8 +45,9 @@ export class DashboardSessionMiddleware implements NestMiddleware {
       req.headers.authorization = `Bearer ${session.accessToken}`;
       return next();
     }
-    if (!codec && path === '/dashboard') {
-      res.writeHead(302, { location: '/dashboard/sign-in', 'cache-control': 'no-store' }).end();
+    if (!codec && PAGES.has(path)) {
+      const back = url.includes('?') || path !== '/dashboard' ? `?next=${encodeURIComponent(url)}` : '';
+      res.writeHead(302, { location: `/dashboard/sign-in${back}`, 'cache-control': 'no-store' }).end();
       return;
     }
     next();

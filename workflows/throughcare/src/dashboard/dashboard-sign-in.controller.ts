@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import { NoPersonalData } from '@throughcare/platform-audit';
 import { AccessTokenVerifier, hasRole, PublicRoute, routeNotFound } from '@throughcare/platform-auth';
+import { ValidationFailedError } from '@throughcare/platform-errors';
 import { DASHBOARD_SIGN_IN_OPTIONS, type DashboardSignInOptions } from './dashboard-sign-in.options';
 import {
   CODEC_COOKIE_PATH,
@@ -20,6 +21,11 @@ import {
 
 const SIGN_IN_SECONDS = 600;
 const RESOURCE_SCOPE = 'api';
+/**
+ * A page sign-in may return to: this origin's dashboard or its cases, with a query of printable
+ * ASCII (as a browser sends it, percent-encoded): no space, control character, fragment or backslash.
+ */
+const DASHBOARD_PAGE = /^\/dashboard(\/cases)?(\?[!-"$-[\]-~]*)?$/;
 
 /**
  * Staff sign-in to the dashboard (issue 8): this service is an OpenID Connect relying party
@@ -71,13 +77,20 @@ export class DashboardSignInController {
 
   @Get('sign-in')
   @PublicRoute('starts staff sign-in: a redirect to the identity provider, nothing shown')
-  async signIn(@Res() reply: FastifyReply): Promise<void> {
+  async signIn(@Query('next') next: unknown, @Res() reply: FastifyReply): Promise<void> {
+    // Where to come back to: a dashboard page of this origin only (never another site's address).
+    if (next !== undefined && (typeof next !== 'string' || next.length > 2000 || !DASHBOARD_PAGE.test(next)))
+      throw new ValidationFailedError(
+        'next must be a dashboard page of this site (/dashboard or /dashboard/cases, with its query)',
+        [{ field: 'next', message: 'must be /dashboard or /dashboard/cases, with its query' }],
+      );
     const config = await this.provider();
     const sign: SignInState = {
       state: oidc.randomState(),
       nonce: oidc.randomNonce(),
       verifier: oidc.randomPKCECodeVerifier(),
       expiresAt: Math.floor(Date.now() / 1000) + SIGN_IN_SECONDS,
+      ...(next ? { next } : {}),
     };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: `${this.base}/dashboard/callback`,
@@ -160,7 +173,7 @@ export class DashboardSignInController {
         // An operator's Temporal UI may send it to the codec (DashboardSessionMiddleware).
         codec,
       ])
-      .header('location', '/dashboard')
+      .header('location', sign.next ?? '/dashboard')
       .send();
   }
 

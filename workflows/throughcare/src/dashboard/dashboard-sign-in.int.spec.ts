@@ -20,7 +20,10 @@ import { DashboardController } from '../sla/dashboard.controller';
 import { SlaService } from '../sla/sla.service';
 import { payloadCodecFrom } from '@throughcare/platform-temporal';
 import { CodecModule } from '../codec/codec.module';
+import { DashboardCasesController } from './dashboard-cases.controller';
 import { DashboardSignInModule } from './dashboard-sign-in.module';
+import { FunnelService } from '../oversight/funnel.service';
+import { LedgerService } from '../oversight/ledger.service';
 
 // Staff sign-in to the dashboard, end to end over HTTP: this orchestrator (the dashboard and its
 // sign-in) on the URL the test infrastructure registered with the identity provider as the
@@ -48,8 +51,8 @@ const signIn = dashboardSignInFrom(config)!;
       namespace: config.TEMPORAL_NAMESPACE,
     }),
   ],
-  controllers: [DashboardController],
-  providers: [SlaService, AttentionService],
+  controllers: [DashboardController, DashboardCasesController],
+  providers: [SlaService, AttentionService, LedgerService, FunnelService],
 })
 class DashboardSignInTestModule {}
 
@@ -114,7 +117,7 @@ describe('dashboard staff sign-in (orchestrator as relying party, real identity 
     const page = await landed.response.text();
     expect(page).toContain('Journeys by stage');
     expect(page).toContain('Sign out');
-    expect(page).not.toContain('not built yet');
+    expect(page).not.toContain('sign-in is not built yet');
     const cookie = jar.attributes(`${publicUrl}/dashboard`, 'dashboard_session');
     expect(cookie).toMatch(/httponly/);
     expect(cookie).toMatch(/samesite=lax/);
@@ -228,5 +231,38 @@ describe('dashboard staff sign-in (orchestrator as relying party, real identity 
       headers: await orchestratorAuth({ roles: ['manager'] }),
     });
     expect(page.status).toBe(200);
+  });
+
+  it('brings a shared link back after sign-in, filters and all; never to another site', async () => {
+    const manager = await createStaff({ roles: ['manager'] });
+    const shared = '/dashboard/cases?view=journeys&step=REFERRED&state=dropped&establishment=BAR';
+    const jar = new CookieJar();
+    const first = await browse(jar, `${publicUrl}${shared}`);
+    expect(first.status).toBe(302);
+    expect(first.headers.get('location')).toBe(`/dashboard/sign-in?next=${encodeURIComponent(shared)}`);
+    const { url: formUrl, response: form } = await follow(
+      jar,
+      new URL(first.headers.get('location')!, publicUrl).toString(),
+    );
+    const posted = await browse(jar, formAction(await form.text(), formUrl), {
+      form: { username: manager.username, password: manager.password },
+    });
+    const landed = await follow(jar, new URL(posted.headers.get('location')!, formUrl).toString());
+    expect(landed.url).toBe(`${publicUrl}${shared}`);
+    expect(landed.response.status).toBe(200);
+    expect(await landed.response.text()).toContain('Journeys that dropped out before referred');
+    for (const next of [
+      '//elsewhere.example/dashboard',
+      'https://elsewhere.example/dashboard',
+      '/docs',
+      '/dashboard?a\\b',
+    ])
+      expect(
+        (
+          await fetch(`${publicUrl}/dashboard/sign-in?next=${encodeURIComponent(next)}`, {
+            redirect: 'manual',
+          })
+        ).status,
+      ).toBe(400);
   });
 });

@@ -26,6 +26,7 @@ export class DashboardSignInModule implements NestModule {
       .forRoutes(
         { path: 'dashboard', method: RequestMethod.GET },
         { path: 'dashboard/data', method: RequestMethod.GET },
+        { path: 'dashboard/cases', method: RequestMethod.GET },
         { path: 'codec/decode', method: RequestMethod.POST },
         { path: 'codec/encode', method: RequestMethod.POST },
       );

@@ -28,6 +28,8 @@ export interface SignInState {
   nonce: string;
   verifier: string;
   expiresAt: number;
+  /** The dashboard page to return to (its path and query), when sign-in started from one. */
+  next?: string;
 }
 
 export function seal(key: Buffer, value: unknown): string {

@@ -3,12 +3,16 @@ import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { deadLetterSubjectFor, Streams, type KnownEvent } from '@throughcare/contracts';
+import { deadLetterSubjectFor, Streams } from '@throughcare/contracts';
 import { bootstrapService, listeningPort, NATS_CONNECTION } from '@throughcare/platform-http';
 import { DlqHeaders, JetStreamPublisher } from '@throughcare/platform-messaging';
 import { loadOrchestratorConfig } from '../config';
 import { orchestratorAuth } from '../orchestrator-auth.spec-support';
-import { eventually, orchestratorSpecPlatform } from '../orchestrator-platform.spec-support';
+import {
+  consumersCaughtUp,
+  eventually,
+  orchestratorSpecPlatform,
+} from '../orchestrator-platform.spec-support';
 import { FunnelController } from './funnel.controller';
 import { FUNNEL_CONSUMER, FunnelConsumer, FunnelProjector } from './funnel.projector';
 import {
@@ -29,6 +33,7 @@ import {
   expectedFunnel,
   expectedLedgerByAgency,
   generateCohort,
+  publishCohort,
   type ExpectedStep,
   type SyntheticJourney,
 } from './synthetic-cohort.spec-support';
@@ -92,19 +97,7 @@ describe('Attrition funnel: from the bus to /funnel (real Postgres and NATS)', (
     return FunnelCasesPageSchema.parse(await res.json());
   };
   /** Until both read models' consumers have acknowledged everything on the stream. */
-  const caughtUp = () =>
-    eventually(
-      'the funnel and ledger consumers caught up',
-      async () => {
-        const jsm = await jetstreamManager(nc);
-        for (const name of [FUNNEL_CONSUMER, LEDGER_CONSUMER]) {
-          const info = await jsm.consumers.info(Streams.events.name, name);
-          if (info.num_pending > 0 || info.num_ack_pending > 0)
-            throw new Error(`${name}: ${info.num_pending} pending, ${info.num_ack_pending} unacknowledged`);
-        }
-      },
-      300_000,
-    );
+  const caughtUp = () => consumersCaughtUp(nc, [FUNNEL_CONSUMER, LEDGER_CONSUMER]);
   /** A year of its own, so no other suite's facts are in the figures read with receivedFrom/To. */
   const ownYear = () => 2200 + randomInt(700);
   const yearFilter = (year: number) => `receivedFrom=${year}-01-01&receivedTo=${year}-12-31`;
@@ -393,9 +386,7 @@ describe('Attrition funnel: from the bus to /funnel (real Postgres and NATS)', (
     const year = ownYear();
     const cohort = generateCohort({ size, seed, year, personIdSecret: PERSON_ID_SECRET });
     const started = Date.now();
-    // Published 64 at a time, as several services' outbox relays would.
-    for (let i = 0; i < cohort.events.length; i += 64)
-      await Promise.all(cohort.events.slice(i, i + 64).map((e: KnownEvent) => publisher.publish(e)));
+    await publishCohort(publisher, cohort);
     await caughtUp();
     const seconds = (Date.now() - started) / 1000;
     console.log(

@@ -1,62 +1,104 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, Inject, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import { SearchAttributes, Stages, THROUGHCARE_WORKFLOW_TYPE, type Stage } from '@throughcare/contracts';
 import { NoPersonalData } from '@throughcare/platform-audit';
 import { Access } from '@throughcare/platform-auth';
-import { TEMPORAL_CLIENT } from '@throughcare/platform-http';
+import {
+  ApiQueryFromZod,
+  openApiSchemaOf,
+  TEMPORAL_CLIENT,
+  ZodValidationPipe,
+} from '@throughcare/platform-http';
 import { AttentionService } from '../attention/attention.service';
+import { renderDashboard } from '../dashboard/dashboard-page';
+import {
+  DashboardQueryObject,
+  DashboardQuerySchema,
+  DashboardViewSchema,
+  type DashboardQuery,
+  type DashboardView,
+} from '../dashboard/dashboard.schemas';
+import { FunnelService } from '../oversight/funnel.service';
+import { LedgerService } from '../oversight/ledger.service';
 import { SlaService } from './sla.service';
 
-export interface DashboardView {
-  /** Running journeys per stage, from Temporal visibility (the attrition funnel's current shape). */
-  journeysByStage: Record<Stage, number>;
-  breaches: Awaited<ReturnType<SlaService['summary']>>;
-  /** Journeys holding an open attention item (Temporal: NeedsAttention = true). */
-  journeysNeedingAttention: number;
-  /** Open attention items by who must act (the operator list: /attention). */
-  attention: Awaited<ReturnType<AttentionService['openSummary']>>;
-}
-
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /**
- * For managers: where people are in the journey, and which clocks are missed how often. Managers
- * and operators only: the JSON with a bearer token or a dashboard session, the HTML page after
- * staff sign-in (../dashboard: without a session, GET /dashboard goes to the identity provider).
+ * For managers: which agencies breach most and when, where people drop out, how long steps take,
+ * where journeys are now and what waits on an operator. Managers and operators only: the JSON
+ * with a bearer token or a dashboard session, the HTML page after staff sign-in (../dashboard:
+ * without a session, GET /dashboard goes to the identity provider). The page's charts are drawn
+ * by its script from GET /dashboard/data with the same query.
  */
 @ApiTags('dashboard')
-@NoPersonalData('aggregate counts by stage, clock and who must act; names no person')
+@NoPersonalData('aggregate counts by stage, clock, agency, month, step and who must act; names no person')
 @Controller('dashboard')
 export class DashboardController {
   constructor(
     private readonly sla: SlaService,
     private readonly attention: AttentionService,
+    private readonly ledger: LedgerService,
+    private readonly funnel: FunnelService,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
   ) {}
 
   @Get('data')
   @Access('manager', 'operator')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Journeys per stage and SLA breaches per clock (JSON)' })
+  @ApiOperation({
+    summary:
+      "The dashboard's figures (JSON): breaches by agency and month, the attrition funnel, time to each step, journeys per stage, attention",
+  })
+  @ApiQueryFromZod(DashboardQueryObject)
+  @ApiResponse({
+    status: 200,
+    description: 'The figures',
+    schema: openApiSchemaOf(DashboardViewSchema) as never,
+  })
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
   @ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
-  async data(): Promise<DashboardView> {
+  async data(
+    @Query(new ZodValidationPipe(DashboardQuerySchema, 'query')) query: DashboardQuery,
+  ): Promise<DashboardView> {
     const counts = await Promise.all(
       Stages.map(async (stage) => {
         // Running executions only: a journey that continued as new has one running execution
         // (and closed ones of its earlier runs, which must not count twice).
-        const query = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${SearchAttributes.stage.name} = '${stage}'`;
-        return [stage, (await this.temporal.workflow.count(query)).count] as const;
+        const q = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${SearchAttributes.stage.name} = '${stage}'`;
+        return [stage, (await this.temporal.workflow.count(q)).count] as const;
       }),
     );
     const needing = await this.temporal.workflow.count(
       `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${SearchAttributes.needsAttention.name} = true`,
     );
+    const where = {
+      establishment: query.establishment,
+      localAuthority: query.localAuthority,
+      pathway: query.pathway,
+    };
+    const clocks = { ...where, dueFrom: query.from, dueTo: query.to };
+    const journeys = {
+      ...where,
+      releaseType: query.releaseType,
+      receivedFrom: query.from,
+      receivedTo: query.to,
+    };
+    const [byAgency, byMonth, funnel, timeToStep] = await Promise.all([
+      this.ledger.summary({ ...clocks, groupBy: 'agency' }),
+      this.ledger.summary({ ...clocks, groupBy: 'dueMonth' }),
+      this.funnel.funnel({ ...journeys, groupBy: 'none' }),
+      this.funnel.timeToStep(journeys),
+    ]);
     return {
       journeysByStage: Object.fromEntries(counts) as Record<Stage, number>,
       breaches: await this.sla.summary(),
       journeysNeedingAttention: needing.count,
       attention: await this.attention.openSummary(),
+      filters: query,
+      // Clocks owed by no agency (the prison's own) are not an agency's.
+      ledger: { byAgency: byAgency.rows.filter((r) => r.group !== null), byMonth: byMonth.rows },
+      funnel: funnel.groups[0]?.steps ?? [],
+      timeToStep: timeToStep.intervals,
     };
   }
 
@@ -66,32 +108,17 @@ export class DashboardController {
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-store')
   @ApiOperation({
-    summary: 'The same counts as an HTML page (managers and operators: staff sign-in, or a bearer token)',
+    summary:
+      'The dashboard as an HTML page, its filters in the URL (managers and operators: staff sign-in, or a bearer token)',
   })
-  async page(): Promise<string> {
-    const { journeysByStage, breaches, journeysNeedingAttention, attention } = await this.data();
-    const attentionRows =
-      attention
-        .map(
-          (a) => `<tr><td>${escape(a.mustAct)}</td><td>${a.open}</td><td>${escape(a.oldestSince)}</td></tr>`,
-        )
-        .join('') || '<tr><td colspan="3">Nothing waits on an operator</td></tr>';
-    const stageRows = Stages.map((s) => `<tr><td>${s}</td><td>${journeysByStage[s]}</td></tr>`).join('');
-    const breachRows =
-      breaches
-        .map(
-          (b) =>
-            `<tr><td>${escape(b.clock)}</td><td>${b.breached}</td><td>${b.open}</td><td>${b.metLate}</td><td>${b.meanLatenessMinutes ?? '–'}</td></tr>`,
-        )
-        .join('') || '<tr><td colspan="5">No breaches recorded</td></tr>';
-    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Throughcare: SLA dashboard</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin-bottom:2rem}td,th{border:1px solid #999;padding:.3rem .7rem;text-align:left}</style></head>
-<body><h1>Throughcare</h1>
-<p>Counts only. <a href="/dashboard/sign-out">Sign out</a></p>
-<h2>Journeys by stage</h2><table><tr><th>Stage</th><th>Journeys</th></tr>${stageRows}</table>
-<h2>Needs attention</h2><p>${journeysNeedingAttention} journeys hold an open attention item (Temporal UI: <code>NeedsAttention = true</code>). The list: <a href="/attention">/attention</a></p>
-<table><tr><th>Who must act</th><th>Open items</th><th>Oldest since</th></tr>${attentionRows}</table>
-<h2>SLA breaches by clock</h2><table><tr><th>Clock</th><th>Breached</th><th>Still open</th><th>Met late</th><th>Mean lateness (min)</th></tr>${breachRows}</table>
-<p>Details: <a href="/breaches">/breaches</a> · API: <a href="/docs">/docs</a></p></body></html>`;
+  @ApiQueryFromZod(DashboardQueryObject)
+  @ApiProduces('text/html')
+  @ApiResponse({ status: 200, description: 'text/html: the page; its charts are drawn from /dashboard/data' })
+  @ApiResponse({ status: 302, description: 'No session: to /dashboard/sign-in (the filters kept for after)' })
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  async page(
+    @Query(new ZodValidationPipe(DashboardQuerySchema, 'query')) query: DashboardQuery,
+  ): Promise<string> {
+    return renderDashboard(await this.data(query));
   }
 }

@@ -15,6 +15,8 @@ import {
 } from '../orchestrator-auth.spec-support';
 import { JourneyDoubles, orchestratorSpecPlatform } from '../orchestrator-platform.spec-support';
 import { DashboardController } from './dashboard.controller';
+import { FunnelService } from '../oversight/funnel.service';
+import { LedgerService } from '../oversight/ledger.service';
 import { JourneysController } from './sla.controller';
 import { SlaService } from './sla.service';
 
@@ -35,6 +37,8 @@ const config = loadOrchestratorConfig({
   providers: [
     SlaService,
     AttentionService,
+    LedgerService,
+    FunnelService,
     { provide: JOURNEY_LOOKUP_OPTIONS, useValue: { personIdSecret: config.PERSON_ID_SECRET } },
   ],
 })

@@ -1,0 +1,97 @@
+import { Controller, Get, Header, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Audited, PersonalData, type AuditResolver } from '@throughcare/platform-audit';
+import { Access } from '@throughcare/platform-auth';
+import { ApiQueryFromZod, ZodValidationPipe } from '@throughcare/platform-http';
+import { FunnelCasesQuerySchema } from '../oversight/funnel.schemas';
+import { FunnelService } from '../oversight/funnel.service';
+import { ListLedgerQuerySchema } from '../oversight/ledger.schemas';
+import { LedgerService } from '../oversight/ledger.service';
+import { renderCases } from './dashboard-page';
+import {
+  DashboardCasesQueryObject,
+  DashboardCasesQuerySchema,
+  type DashboardCasesQuery,
+} from './dashboard.schemas';
+
+/** The people a cases page lists: its `data-person` cells (pseudonyms, as rendered). */
+const listedPersons: AuditResolver<readonly string[]> = (ctx) =>
+  typeof ctx.result === 'string'
+    ? [...new Set([...ctx.result.matchAll(/data-person="(p[0-9a-f]{20})"/g)].map((m) => m[1]!))]
+    : [];
+
+/**
+ * The dashboard's drill-down (issue 11): the cases behind a bar or a figure, as an HTML table of
+ * pseudonymous people, the SLA ledger's clocks (`view=clocks`) or the funnel's journeys
+ * (`view=journeys`), with the dashboard's filters. Managers and operators (staff sign-in, or a
+ * bearer token); audited with every person listed.
+ */
+@ApiTags('dashboard')
+@ApiBearerAuth()
+@Access('manager', 'operator')
+@PersonalData()
+@Controller('dashboard')
+export class DashboardCasesController {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly funnel: FunnelService,
+  ) {}
+
+  @Audited({
+    action: 'dashboard.cases',
+    kind: 'list',
+    objectType: 'dashboard-cases',
+    disclosed: listedPersons,
+  })
+  @Get('cases')
+  @Header('content-type', 'text/html; charset=utf-8')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'The cases behind a dashboard figure, as an HTML table of pseudonymous people (50 a page)',
+    description:
+      '`view=clocks`: SLA-ledger clocks (`agencyId`, `status`; the period selects the due day). `view=journeys`: funnel journeys (`step`, `state`; the period selects the reception day). `cursor`: the next page (its link).',
+  })
+  @ApiQueryFromZod(DashboardCasesQueryObject)
+  @ApiProduces('text/html')
+  @ApiResponse({ status: 200, description: 'text/html: the table' })
+  @ApiResponse({ status: 302, description: 'No session: to /dashboard/sign-in (the query kept for after)' })
+  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  @ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
+  async cases(
+    @Query(new ZodValidationPipe(DashboardCasesQuerySchema, 'query')) query: DashboardCasesQuery,
+  ): Promise<string> {
+    const where = {
+      establishment: query.establishment,
+      localAuthority: query.localAuthority,
+      pathway: query.pathway,
+    };
+    if (query.view === 'clocks') {
+      // The ledger's own validation (its cursor included), as if asked at /ledger/clocks.
+      const page = await this.ledger.list(
+        new ZodValidationPipe(ListLedgerQuerySchema, 'query').transform({
+          ...where,
+          dueFrom: query.from,
+          dueTo: query.to,
+          agencyId: query.agencyId,
+          status: query.status?.join(','),
+          cursor: query.cursor,
+          limit: '50',
+        }),
+      );
+      return renderCases(query, { clocks: page.items, nextCursor: page.nextCursor });
+    }
+    const page = await this.funnel.cases(
+      new ZodValidationPipe(FunnelCasesQuerySchema, 'query').transform({
+        ...where,
+        releaseType: query.releaseType,
+        receivedFrom: query.from,
+        receivedTo: query.to,
+        step: query.step,
+        state: query.state,
+        cursor: query.cursor,
+        limit: '50',
+      }),
+    );
+    return renderCases(query, { journeys: page.items, nextCursor: page.nextCursor });
+  }
+}
