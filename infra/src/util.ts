@@ -59,6 +59,26 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `preferred` when it can be bound on loopback now, else a free port, saying so (a bookmark of the
+ * preferred port will not reach `what` this time). For the platform's documented, stable ports.
+ */
+export async function stablePort(preferred: number, what: string): Promise<number> {
+  const bindable = await new Promise<boolean>((resolve) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(preferred, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+  if (bindable) return preferred;
+  const port = await freePort();
+  log(
+    'ports',
+    `${what}: port ${preferred} is taken; using ${port} this time (bookmarks of ${preferred} will not work)`,
+  );
+  return port;
+}
+
 export function tcpReady(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = net.connect({ port, host });

@@ -1,0 +1,179 @@
+/// <reference lib="dom" />
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import { chromium, type Browser } from 'playwright-core';
+import { SearchAttributes, THROUGHCARE_WORKFLOW_TYPE, throughcareWorkflowId } from '@throughcare/contracts';
+import { provisionTemporalCli } from '../../infra/src/provision/temporal-cli';
+import { searchAttributeArgs } from '../../infra/src/temporal/search-attributes';
+import { freePort, killGroup, run, tcpReady, waitUntil } from '../../infra/src/util';
+
+// An operator's saved queries (README, "Operator guide") in the real Temporal UI, in Debian's
+// Chromium: a dev server with its UI and the project's search attributes, journeys at two
+// prisons with and without open breaches or attention items (started with their attributes; no
+// worker runs them: the list is visibility's), then each query's URL. The UI must list exactly the
+// journeys the query selects. Screenshots are kept under <repo>/.cache/artifacts/temporal-ui/;
+// with RECORD_SCREENSHOTS=1 the one the README shows is written to docs/screenshots/ as well.
+
+const repoRoot = path.resolve(__dirname, '../..');
+const artifacts = path.join(repoRoot, '.cache', 'artifacts', 'temporal-ui');
+
+const OPEN_BREACHES_AT_BAR = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND OpenBreaches > 0 AND Establishment = 'BAR'`;
+const NEEDS_ATTENTION = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND NeedsAttention = true`;
+
+describe("operators' saved queries in the Temporal UI (real dev server and UI, Debian Chromium)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'throughcare-ui-'));
+  let server: ChildProcess;
+  let client: Client;
+  let connection: Connection;
+  let browser: Browser;
+  let uiUrl: string;
+  const journeys: { id: string; establishment: string; openBreaches: number; attention: boolean }[] = [];
+
+  beforeAll(async () => {
+    const cli = await provisionTemporalCli();
+    const [port, uiPort] = [await freePort(), await freePort()];
+    server = spawn(
+      cli,
+      [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--ui-port',
+        String(uiPort),
+        '--http-port',
+        String(await freePort()),
+        '--metrics-port',
+        String(await freePort()),
+        '--db-filename',
+        path.join(dir, 'ui.db'),
+        '--log-level',
+        'error',
+        ...searchAttributeArgs(),
+      ],
+      { stdio: 'ignore', detached: true },
+    );
+    const address = `127.0.0.1:${port}`;
+    await waitUntil('temporal', () => tcpReady(port), { timeoutMs: 60_000 });
+    await waitUntil(
+      'temporal (gRPC)',
+      async () =>
+        run(cli, ['operator', 'cluster', 'health', '--address', address]).then(
+          (r) => /SERVING/.test(r.stdout),
+          () => false,
+        ),
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    uiUrl = `http://127.0.0.1:${uiPort}`;
+    await waitUntil('temporal UI', () => tcpReady(uiPort), { timeoutMs: 60_000 });
+    connection = await Connection.connect({ address });
+    client = new Client({ connection, namespace: 'default' });
+    // Six journeys: BAR and GLE, each with an open breach and attention, a breach alone, neither.
+    for (const establishment of ['BAR', 'GLE'])
+      for (const [openBreaches, attention] of [
+        [2, true],
+        [1, false],
+        [0, false],
+      ] as const) {
+        const id = throughcareWorkflowId(`p${randomBytes(10).toString('hex')}`, 1);
+        const typedSearchAttributes: SearchAttributePair[] = [
+          { key: SearchAttributes.stage, value: 'STANDARD_REVIEWS' },
+          { key: SearchAttributes.establishment, value: establishment },
+          { key: SearchAttributes.openBreaches, value: openBreaches },
+          { key: SearchAttributes.needsAttention, value: attention },
+          { key: SearchAttributes.jurisdiction, value: 'SCOTLAND' },
+        ];
+        await client.workflow.start(THROUGHCARE_WORKFLOW_TYPE, {
+          taskQueue: 'operator-ui-spec',
+          workflowId: id,
+          args: [],
+          typedSearchAttributes,
+        });
+        journeys.push({ id, establishment, openBreaches, attention });
+      }
+    // Visibility is eventually consistent: until the query finds them.
+    await waitUntil(
+      'the journeys in visibility',
+      async () => (await client.workflow.count(`WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}'`)).count === 6,
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox'],
+    });
+    fs.mkdirSync(artifacts, { recursive: true });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await connection?.close();
+    if (server?.pid) await killGroup(server.pid, 3000);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The workflow ids the UI lists for `query` (its list page, opened from the URL an operator saves). */
+  async function listed(query: string, screenshot: string): Promise<string[]> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    try {
+      await page.goto(`${uiUrl}/namespaces/default/workflows?query=${encodeURIComponent(query)}`);
+      const ids = () =>
+        page.evaluate(() =>
+          [
+            ...new Set((document.body.innerText.match(/throughcare-p[0-9a-f]{20}-\d+/g) ?? []) as string[]),
+          ].sort(),
+        );
+      // The list loads after the page: until a row is there and the count settles.
+      let last: string[] = [];
+      await waitUntil(
+        `the UI's list for ${query}`,
+        async () => {
+          const now = await ids();
+          const settled = now.length > 0 && now.join() === last.join();
+          last = now;
+          return settled;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      const file = path.join(artifacts, `${screenshot}.png`);
+      await page.screenshot({ path: file });
+      if (process.env.RECORD_SCREENSHOTS === '1') {
+        fs.mkdirSync(path.join(repoRoot, 'docs', 'screenshots'), { recursive: true });
+        fs.copyFileSync(file, path.join(repoRoot, 'docs', 'screenshots', `${screenshot}.png`));
+      }
+      return last;
+    } finally {
+      await page.close();
+    }
+  }
+
+  it("uses the README's saved queries, word for word", () => {
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    expect(readme).toContain(`\`${OPEN_BREACHES_AT_BAR}\``);
+    expect(readme).toContain(`\`${NEEDS_ATTENTION}\``);
+  });
+
+  it('"open breaches at one establishment" lists exactly BAR\'s journeys with an open breach', async () => {
+    const want = journeys
+      .filter((j) => j.establishment === 'BAR' && j.openBreaches > 0)
+      .map((j) => j.id)
+      .sort();
+    expect(want).toHaveLength(2);
+    expect(await listed(OPEN_BREACHES_AT_BAR, 'temporal-ui-open-breaches-at-bar')).toEqual(want);
+  });
+
+  it('"needs attention" lists exactly the journeys holding an attention item, at any prison', async () => {
+    const want = journeys
+      .filter((j) => j.attention)
+      .map((j) => j.id)
+      .sort();
+    expect(await listed(NEEDS_ATTENTION, 'temporal-ui-needs-attention')).toEqual(want);
+  });
+});
