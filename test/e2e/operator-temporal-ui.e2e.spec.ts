@@ -1,19 +1,16 @@
 /// <reference lib="dom" />
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { chromium, type Browser } from 'playwright-core';
 import { SearchAttributes, THROUGHCARE_WORKFLOW_TYPE, throughcareWorkflowId } from '@throughcare/contracts';
-import { provisionTemporalCli } from '../../infra/src/provision/temporal-cli';
-import { searchAttributeArgs } from '../../infra/src/temporal/search-attributes';
-import { freePort, killGroup, run, tcpReady, waitUntil } from '../../infra/src/util';
+import { tcpReady, waitUntil } from '../../infra/src/util';
+import { DevServer } from '../../workflows/throughcare/src/bridge/dev-server.spec-support';
 
 // An operator's saved queries (README, "Operator guide") in the real Temporal UI, in Debian's
-// Chromium: a dev server with its UI and the project's search attributes, journeys at two
+// Chromium: a dev server of the test's own with its UI and the project's search attributes, journeys at two
 // prisons with and without open breaches or attention items (started with their attributes; no
 // worker runs them: the list is visibility's), then each query's URL. The UI must list exactly the
 // journeys the query selects. Screenshots are kept under <repo>/.cache/artifacts/temporal-ui/;
@@ -26,8 +23,7 @@ const OPEN_BREACHES_AT_BAR = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND 
 const NEEDS_ATTENTION = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND NeedsAttention = true`;
 
 describe("operators' saved queries in the Temporal UI (real dev server and UI, Debian Chromium)", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'throughcare-ui-'));
-  let server: ChildProcess;
+  let server: DevServer;
   let client: Client;
   let connection: Connection;
   let browser: Browser;
@@ -35,44 +31,10 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
   const journeys: { id: string; establishment: string; openBreaches: number; attention: boolean }[] = [];
 
   beforeAll(async () => {
-    const cli = await provisionTemporalCli();
-    const [port, uiPort] = [await freePort(), await freePort()];
-    server = spawn(
-      cli,
-      [
-        'server',
-        'start-dev',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--ui-port',
-        String(uiPort),
-        '--http-port',
-        String(await freePort()),
-        '--metrics-port',
-        String(await freePort()),
-        '--db-filename',
-        path.join(dir, 'ui.db'),
-        '--log-level',
-        'error',
-        ...searchAttributeArgs(),
-      ],
-      { stdio: 'ignore', detached: true },
-    );
-    const address = `127.0.0.1:${port}`;
-    await waitUntil('temporal', () => tcpReady(port), { timeoutMs: 60_000 });
-    await waitUntil(
-      'temporal (gRPC)',
-      async () =>
-        run(cli, ['operator', 'cluster', 'health', '--address', address]).then(
-          (r) => /SERVING/.test(r.stdout),
-          () => false,
-        ),
-      { timeoutMs: 60_000, intervalMs: 250 },
-    );
-    uiUrl = `http://127.0.0.1:${uiPort}`;
-    await waitUntil('temporal UI', () => tcpReady(uiPort), { timeoutMs: 60_000 });
+    server = await DevServer.start({ ui: true });
+    uiUrl = server.uiUrl!;
+    await waitUntil('temporal UI', () => tcpReady(Number(new URL(uiUrl).port)), { timeoutMs: 60_000 });
+    const address = server.address;
     connection = await Connection.connect({ address });
     client = new Client({ connection, namespace: 'default' });
     // Six journeys: BAR and GLE, each with an open breach and attention, a breach alone, neither.
@@ -115,8 +77,7 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
   afterAll(async () => {
     await browser?.close();
     await connection?.close();
-    if (server?.pid) await killGroup(server.pid, 3000);
-    fs.rmSync(dir, { recursive: true, force: true });
+    await server?.dispose();
   });
 
   /** The workflow ids the UI lists for `query` (its list page, opened from the URL an operator saves). */

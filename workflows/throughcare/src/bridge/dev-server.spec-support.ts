@@ -3,14 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
-import type { DataConverter, SearchAttributeType } from '@temporalio/common';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { SearchAttributes, TaskQueues } from '@throughcare/contracts';
+import { SEARCH_ATTRIBUTE_CLI_TYPES, SearchAttributes, TaskQueues } from '@throughcare/contracts';
 import { freePort, requireEnv } from '@throughcare/testing';
-
-/** SDK type → `temporal server start-dev --search-attribute Name=Type`: KEYWORD_LIST → KeywordList. */
-const cliType = (type: SearchAttributeType) =>
-  type.toLowerCase().replace(/(?:^|_)(\w)/g, (_match, c: string) => c.toUpperCase());
 
 /** The Temporal CLI `./throughcare test` provisioned (<cache>/bin/temporal-v*), or TEMPORAL_CLI. */
 function temporalCli(): string {
@@ -36,10 +32,14 @@ export class DevServer {
     readonly address: string,
     private readonly args: string[],
     private readonly dir: string,
+    /** The Temporal UI, when started with `ui`. */
+    readonly uiUrl?: string,
   ) {}
 
-  static async start(): Promise<DevServer> {
+  /** `ui`: with the Temporal UI on a port of its own (else headless). */
+  static async start(options: { ui?: boolean } = {}): Promise<DevServer> {
     const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    const uiPort = options.ui ? await freePort() : undefined;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-dev-server-'));
     const args = [
       'server',
@@ -52,17 +52,22 @@ export class DevServer {
       String(httpPort),
       '--metrics-port',
       String(metricsPort),
-      '--headless',
+      ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
       '--db-filename',
       path.join(dir, 'temporal.db'),
       '--log-level',
       'warn',
       ...Object.values(SearchAttributes).flatMap((key) => [
         '--search-attribute',
-        `${key.name}=${cliType(key.type)}`,
+        `${key.name}=${SEARCH_ATTRIBUTE_CLI_TYPES[key.type]}`,
       ]),
     ];
-    const server = new DevServer(`127.0.0.1:${port}`, args, dir);
+    const server = new DevServer(
+      `127.0.0.1:${port}`,
+      args,
+      dir,
+      uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
+    );
     await server.up();
     return server;
   }
