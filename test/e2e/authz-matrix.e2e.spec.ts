@@ -1753,6 +1753,15 @@ const POLICY: Policy[] = [
   {
     app: 'orchestrator',
     method: 'GET',
+    path: '/outcomes/reconviction',
+    admitted: REPORTING,
+    write: false,
+    columns: ['n/a'],
+    request: () => ({ path: '/outcomes/reconviction' }),
+  },
+  {
+    app: 'orchestrator',
+    method: 'GET',
     path: '/funnel/time-to-step',
     admitted: REPORTING,
     write: false,

@@ -312,6 +312,16 @@ export type RecallReasonCode = z.infer<typeof RecallReasonCode>;
 export const CourtLiberationStatus = z.enum(['REMAND', 'CONVICTED_UNSENTENCED', 'SENTENCED']);
 export type CourtLiberationStatus = z.infer<typeof CourtLiberationStatus>;
 
+/**
+ * How serious an offence a person was convicted of, in four bands (for the seriousness trend of
+ * reconvictions, seed 001 §5.6), lowest first: MINOR (e.g. a summary offence dealt with by a fine),
+ * MODERATE, SERIOUS, VERY_SERIOUS (e.g. solemn proceedings, a long custodial sentence). The band
+ * comes from the justice system that publishes the conviction; the offence itself never crosses
+ * the bus.
+ */
+export const ConvictionSeriousness = z.enum(['MINOR', 'MODERATE', 'SERIOUS', 'VERY_SERIOUS']);
+export type ConvictionSeriousness = z.infer<typeof ConvictionSeriousness>;
+
 /** Agency decisions on a referral (hmpps-interventions / accommodation services). */
 export const ReferralDecision = z.enum([
   'MORE_INFORMATION_REQUESTED',

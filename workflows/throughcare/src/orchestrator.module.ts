@@ -26,6 +26,8 @@ import { JOURNEY_LOOKUP_OPTIONS, type JourneyLookupOptions } from './oversight/j
 import { DashboardAssetsController } from './dashboard/dashboard-assets.controller';
 import { DashboardCasesController } from './dashboard/dashboard-cases.controller';
 import { FunnelController } from './oversight/funnel.controller';
+import { OutcomesController } from './oversight/outcomes.controller';
+import { OutcomesService } from './oversight/outcomes.service';
 import { FunnelConsumer, FunnelProjector } from './oversight/funnel.projector';
 import { FunnelService } from './oversight/funnel.service';
 import { LedgerController } from './oversight/ledger.controller';
@@ -97,6 +99,7 @@ export class OrchestratorModule {
         JourneyRepairController,
         LedgerController,
         FunnelController,
+        OutcomesController,
       ],
       providers: [
         SlaService,
@@ -107,6 +110,7 @@ export class OrchestratorModule {
         LedgerProjector,
         LedgerConsumer,
         FunnelService,
+        OutcomesService,
         FunnelProjector,
         FunnelConsumer,
         {

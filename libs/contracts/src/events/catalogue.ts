@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AbsenceKind,
+  ConvictionSeriousness,
   RiskAssessedBands,
   AbsencePart,
   AbsenceCorrectionReason,
@@ -936,6 +937,26 @@ export const EngagementWithdrawnV1 = eventSchema(
 );
 export type EngagementWithdrawnV1 = z.infer<typeof EngagementWithdrawnV1>;
 
+/**
+ * A court convicted a person (published by a justice system, e.g. the criminal history system):
+ * the outcome measures' source (issue 11; seed 001 §5.6). It names the person (NOMS from an
+ * upstream system, or the pseudonym) and carries only what the measures need: when the offence was
+ * committed (a conviction for an offence committed before a release is not a reconviction after
+ * it), when the conviction was, and a seriousness band. Never the offence itself.
+ */
+export const ReconvictedV1 = eventSchema(
+  'justice.person.reconvicted',
+  1,
+  z.object({
+    /** The justice system's id for the conviction: the same conviction published again counts once. */
+    convictionId: z.uuid(),
+    offenceDate: IsoDate,
+    convictedOn: IsoDate,
+    seriousness: ConvictionSeriousness,
+  }),
+);
+export type ReconvictedV1 = z.infer<typeof ReconvictedV1>;
+
 /** Every event the platform knows, by type and version. */
 export const EventCatalogue = {
   'custody.person.received@1': PersonReceivedV1,
@@ -990,6 +1011,7 @@ export const EventCatalogue = {
   'custody.absence.corrected@1': AbsenceCorrectedV1,
   'custody.reception.reversed@1': ReceptionReversedV1,
   'custody.court-liberation.reversed@1': CourtLiberationReversedV1,
+  'justice.person.reconvicted@1': ReconvictedV1,
 } as const;
 export type KnownEventKey = keyof typeof EventCatalogue;
 export type KnownEvent = z.infer<(typeof EventCatalogue)[KnownEventKey]>;

@@ -952,6 +952,7 @@ describe('bridge: event → workflow command', () => {
     // change the plan (the agencies' access is the assessment service's to end).
     // A correction in place of an absence is the prison's record (the journey does not follow
     // absences); a release's or transfer's is bridged since `movement-correction-1`.
+    // A reconviction is for the outcome measures (issue 11), not a journey (often closed by then).
     expect([...new Set(unaccounted)].sort()).toEqual([
       'assessment.consent.presumption-lapsing',
       'assessment.core-screen.requested',
@@ -961,6 +962,7 @@ describe('bridge: event → workflow command', () => {
       'custody.absence.started',
       'custody.gate-pickup.booked',
       'custody.gate-pickup.cancelled',
+      'justice.person.reconvicted',
       'referral.appointment.booked',
       'referral.engagement.answered',
       'referral.engagement.recorded',

@@ -118,6 +118,14 @@ export function renderDashboard(view: DashboardView): string {
         `<tr><th scope="row">${humanStep(i.from)} → ${humanStep(i.to).toLowerCase()}</th><td class="n">${i.count}</td><td class="n">${i.p50Days ?? '–'}</td><td class="n">${i.p90Days ?? '–'}</td></tr>`,
     )
     .join('');
+  const outcomeRows =
+    view.outcomes
+      .filter((o) => o.released > 0)
+      .map(
+        (o) =>
+          `<tr><th scope="row">${escapeHtml(o.group ?? 'No agency service received')}</th><td class="n">${o.released}</td><td class="n">${o.reconvicted}</td><td class="n">${percent(o.rate)}</td><td class="n">${o.convictionsPer100 ?? '–'}</td><td class="n">${o.medianDaysToFirstOffence ?? '–'}</td><td class="n">${o.meanSeriousness ?? '–'}</td><td class="n">${o.excludedOffencesBeforeRelease}</td></tr>`,
+      )
+      .join('') || '<tr><td colspan="8">Nobody released in this period has been out two years yet</td></tr>';
   const attentionRows =
     view.attention
       .map(
@@ -161,8 +169,11 @@ ${chart('time-to-step', 'Median and 90th percentile days between steps')}
 <table aria-describedby="time-to-step-heading"><caption>Days between steps</caption>
 <tr><th scope="col">From → to</th><th class="n" scope="col">Journeys</th><th class="n" scope="col">Median days</th><th class="n" scope="col">90th percentile days</th></tr>${spanRows}</table></section>
 
-<h2>Outcomes</h2>
-<p class="not-built">Reconviction outcomes are not built yet (issue 11): no chart is shown rather than an empty one.</p>
+<section aria-labelledby="outcomes-heading"><h2 id="outcomes-heading">Reconviction within two years of release</h2>
+${chart('reconviction-by-agency', 'Share of people reconvicted within two years of release, by the agency they received a service from')}
+<table aria-describedby="outcomes-heading"><caption>People released in the period whose two years have passed, by agency received (an offence committed before release is not counted)</caption>
+<tr><th scope="col">Agency received</th><th class="n" scope="col">Released</th><th class="n" scope="col">Reconvicted</th><th class="n" scope="col">Rate</th><th class="n" scope="col">Convictions per 100</th><th class="n" scope="col">Median days to first offence</th><th class="n" scope="col">Mean seriousness (1–4)</th><th class="n" scope="col">Not counted: offence before release</th></tr>${outcomeRows}</table>
+<p class="hint">Not like for like: the groups are not matched by age or previous convictions (not yet recorded), so a difference between agencies is not their effect.</p></section>
 
 <h2>Journeys by stage (running now)</h2>
 <table><caption>Running journeys per stage, from Temporal</caption><tr><th scope="col">Stage</th><th class="n" scope="col">Journeys</th></tr>${stageRows}</table>

@@ -23,6 +23,7 @@ import { CodecModule } from '../codec/codec.module';
 import { DashboardCasesController } from './dashboard-cases.controller';
 import { DashboardSignInModule } from './dashboard-sign-in.module';
 import { FunnelService } from '../oversight/funnel.service';
+import { OutcomesService } from '../oversight/outcomes.service';
 import { LedgerService } from '../oversight/ledger.service';
 
 // Staff sign-in to the dashboard, end to end over HTTP: this orchestrator (the dashboard and its
@@ -52,7 +53,7 @@ const signIn = dashboardSignInFrom(config)!;
     }),
   ],
   controllers: [DashboardController, DashboardCasesController],
-  providers: [SlaService, AttentionService, LedgerService, FunnelService],
+  providers: [SlaService, AttentionService, LedgerService, FunnelService, OutcomesService],
 })
 class DashboardSignInTestModule {}
 

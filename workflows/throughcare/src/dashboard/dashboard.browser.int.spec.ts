@@ -18,12 +18,14 @@ import { consumersCaughtUp, orchestratorSpecPlatform } from '../orchestrator-pla
 import { FUNNEL_CONSUMER, FunnelConsumer, FunnelProjector } from '../oversight/funnel.projector';
 import { FunnelSteps } from '../oversight/funnel.schemas';
 import { FunnelService } from '../oversight/funnel.service';
+import { OutcomesService } from '../oversight/outcomes.service';
 import { JOURNEY_LOOKUP_OPTIONS } from '../oversight/journey-list';
 import { LEDGER_CONSUMER, LedgerConsumer, LedgerProjector } from '../oversight/ledger.projector';
 import { LedgerService } from '../oversight/ledger.service';
 import {
   expectedFunnel,
   expectedLedgerByAgency,
+  expectedReconviction,
   generateCohort,
   publishCohort,
   type Cohort,
@@ -65,6 +67,7 @@ const config = loadOrchestratorConfig({
     LedgerProjector,
     LedgerConsumer,
     FunnelService,
+    OutcomesService,
     FunnelProjector,
     FunnelConsumer,
     { provide: JOURNEY_LOOKUP_OPTIONS, useValue: { personIdSecret: PERSON_ID_SECRET } },
@@ -88,7 +91,8 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
   let browser: Browser;
   let page: Page;
   let cohort: Cohort;
-  const year = 2200 + randomInt(700);
+  // A year long past (no other suite's): every release's two years are over, so the outcomes show.
+  const year = 1800 + randomInt(100);
   const period = `from=${year}-01-01&to=${year}-12-31`;
   const browserErrors: string[] = [];
 
@@ -161,6 +165,7 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
         'breaches-over-time:drawn',
         'attrition-funnel:drawn',
         'time-to-step:drawn',
+        'reconviction-by-agency:drawn',
       ],
     });
     return page.evaluate(() => {
@@ -203,6 +208,28 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
         ],
       },
       funnelSteps: funnel,
+      outcomes: (() => {
+        const groups = [
+          // The dashboard's outcomes are of the people released in the period.
+          ...expectedReconviction(
+            journeys.filter((j) => j.releasedOn?.startsWith(`${year}-`)),
+            (j) => (j.agenciesReceived.length ? j.agenciesReceived : [null]),
+          ),
+        ]
+          .filter(([, g]) => g.released > 0)
+          .sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)));
+        return {
+          labels: groups.map(([agency]) => agency ?? 'No agency service received'),
+          datasets: [
+            {
+              label: 'Reconvicted within two years (%)',
+              data: groups.map(
+                ([, g]) => Math.round((Math.round((g.reconvicted / g.released) * 1000) / 10) * 10) / 10,
+              ),
+            },
+          ],
+        };
+      })(),
     };
   };
 
@@ -220,6 +247,8 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
     const want = expectedCharts(() => true);
     expect(drawn['breaches-by-agency']).toEqual(want.agencies);
     expect(drawn['attrition-funnel']).toEqual(want.funnel);
+    expect(drawn['reconviction-by-agency']).toEqual(want.outcomes);
+    expect(want.outcomes.labels.length).toBeGreaterThan(1);
     // Breaches over time: one bar per month with a clock due in it, in order.
     const months = drawn['breaches-over-time']!.labels;
     expect(months).toEqual([...months].sort());

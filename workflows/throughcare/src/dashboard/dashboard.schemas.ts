@@ -8,6 +8,7 @@ import {
   TimeToStepSchema,
 } from '../oversight/funnel.schemas';
 import { LedgerStatus, LedgerSummaryRowSchema } from '../oversight/ledger.schemas';
+import { ReconvictionGroupSchema } from '../oversight/outcomes.schemas';
 
 /**
  * A filter the dashboard's form may send empty (`name=`, a field left blank): no filter, not an
@@ -96,5 +97,10 @@ export const DashboardViewSchema = z.object({
     .array(FunnelStepFigureSchema)
     .describe('The attrition funnel of the people received in the period'),
   timeToStep: TimeToStepSchema.shape.intervals,
+  outcomes: z
+    .array(ReconvictionGroupSchema)
+    .describe(
+      'Reconviction within two years of release, by agency received (null: none), of the people released in the period whose two years have passed',
+    ),
 });
 export type DashboardView = z.infer<typeof DashboardViewSchema>;

@@ -151,6 +151,8 @@ const DATA_RULES: Record<string, Rule> = {
   correctedEventId: uuid,
   engagementRequestId: uuid,
   absenceId: uuid,
+  /** A conviction's id from the justice system (justice.person.reconvicted): no person, no offence. */
+  convictionId: uuid,
   agencyId: idLike,
   /** The agencies a presumption of consent admits (assessment.consent.presumption-lapsing): ids, no person. */
   agencyIds: listOf(idLike),
@@ -297,6 +299,10 @@ export const REDACTED_DATA_FIELDS: readonly string[] = [
   // does not need to repair a letter.
   'sex',
   'dateOfBirth',
+  // A conviction (justice.person.reconvicted): criminal offence data, not needed to repair a letter.
+  'offenceDate',
+  'convictedOn',
+  'seriousness',
 ];
 
 const identifier: Rule = (v) => {

@@ -7,6 +7,7 @@ import { CreateDeadLetterActions1700000000400 } from './1700000000400-create-dea
 import { CreateJourneyRepair1700000000500 } from './1700000000500-create-journey-repair';
 import { CreateSlaLedger1700000000600 } from './1700000000600-create-sla-ledger';
 import { CreateAttritionFunnel1700000000700 } from './1700000000700-create-attrition-funnel';
+import { CreateOutcomes1700000000800 } from './1700000000800-create-outcomes';
 
 /** In order. The platform tables (outbox, idempotency keys) come first. */
 export const throughcareMigrations = [
@@ -18,4 +19,5 @@ export const throughcareMigrations = [
   CreateJourneyRepair1700000000500,
   CreateSlaLedger1700000000600,
   CreateAttritionFunnel1700000000700,
+  CreateOutcomes1700000000800,
 ];

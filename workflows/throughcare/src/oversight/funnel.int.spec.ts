@@ -24,6 +24,9 @@ import {
   type FunnelCasesPage,
 } from './funnel.schemas';
 import { FunnelService } from './funnel.service';
+import { OutcomesController } from './outcomes.controller';
+import { ReconvictionSchema, type Reconviction } from './outcomes.schemas';
+import { OutcomesService } from './outcomes.service';
 import { JOURNEY_LOOKUP_OPTIONS } from './journey-list';
 import { LedgerController } from './ledger.controller';
 import { LEDGER_CONSUMER, LedgerConsumer, LedgerProjector } from './ledger.projector';
@@ -32,6 +35,7 @@ import { LedgerService } from './ledger.service';
 import {
   expectedFunnel,
   expectedLedgerByAgency,
+  expectedReconviction,
   generateCohort,
   publishCohort,
   type ExpectedStep,
@@ -48,8 +52,9 @@ const config = loadOrchestratorConfig({ ...process.env, PERSON_ID_SECRET, PORT: 
  */
 @Module({
   imports: [orchestratorSpecPlatform(config, 'orchestrator-funnel-int-spec')],
-  controllers: [FunnelController, LedgerController],
+  controllers: [FunnelController, LedgerController, OutcomesController],
   providers: [
+    OutcomesService,
     FunnelService,
     FunnelProjector,
     FunnelConsumer,
@@ -449,6 +454,47 @@ describe('Attrition funnel: from the bus to /funnel (real Postgres and NATS)', (
       cursor = page.nextCursor;
     } while (cursor);
     expect(listed.sort()).toEqual(stopped);
+
+    // Reconviction within two years of release, excluding offences before it, as the generator
+    // decided (asOf: every window has ended).
+    const outcomes = async (groupBy: string, keyOf: (j: SyntheticJourney) => (string | null)[]) => {
+      const res = await get(
+        `/outcomes/reconviction?windowYears=2&asOf=${year + 5}-12-31&releasedFrom=${year}-01-01&releasedTo=${year + 1}-12-31&groupBy=${groupBy}`,
+      );
+      expect(res.status).toBe(200);
+      const got: Reconviction = ReconvictionSchema.parse(await res.json());
+      const want = expectedReconviction(cohort.journeys, keyOf);
+      expect(
+        Object.fromEntries(
+          got.groups.map(({ group, rate: _r, convictionsPer100: _f, meanSeriousness: _s, ...figures }) => [
+            group,
+            figures,
+          ]),
+        ),
+      ).toEqual(Object.fromEntries(want));
+      for (const g of got.groups) {
+        expect(g.rate).toBe(g.released === 0 ? null : Math.round((g.reconvicted / g.released) * 1000) / 1000);
+        const ranks =
+          g.bySeriousness.MINOR +
+          2 * g.bySeriousness.MODERATE +
+          3 * g.bySeriousness.SERIOUS +
+          4 * g.bySeriousness.VERY_SERIOUS;
+        expect(g.meanSeriousness).toBe(
+          g.convictions === 0 ? null : Math.round((ranks / g.convictions) * 100) / 100,
+        );
+      }
+      return got;
+    };
+    const all = await outcomes('none', () => [null]);
+    expect(all.groups[0]!.reconvicted).toBeGreaterThan(0);
+    expect(all.groups[0]!.excludedOffencesBeforeRelease).toBeGreaterThan(0);
+    await outcomes('agency', (j) => (j.agenciesReceived.length > 0 ? j.agenciesReceived : [null]));
+    await outcomes('releaseType', (j) => [j.releaseType]);
+    // A window not yet ended: nobody in the cohort.
+    const early = await get(
+      `/outcomes/reconviction?asOf=${year}-06-30&releasedFrom=${year}-01-01&releasedTo=${year + 1}-12-31`,
+    );
+    expect(ReconvictionSchema.parse(await early.json()).groups[0]!.released).toBe(0);
 
     // The ledger from the same cohort: each journey's newest report, counted per agency.
     const ledger = await get(`/ledger/summary?groupBy=agency&dueFrom=${year}-01-01&dueTo=${year + 1}-12-31`);

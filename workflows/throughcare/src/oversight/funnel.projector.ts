@@ -34,6 +34,7 @@ export const FUNNEL_EVENT_TYPES = [
   'referral.appointment.attendance-recorded',
   'referral.referral-appointment.attendance-recorded',
   'throughcare.case.closed',
+  'justice.person.reconvicted',
 ] as const;
 export type FunnelEventType = (typeof FUNNEL_EVENT_TYPES)[number];
 type FunnelEvent = Extract<KnownEvent, { eventType: FunnelEventType }>;
@@ -76,10 +77,16 @@ export class FunnelProjector {
     this.derive = (prisonNumber) => derivePersonId(options.personIdSecret, prisonNumber);
   }
 
-  /** The episode row's key for a fact (PermanentError when it names nobody the funnel can key). */
-  keyOf(event: FunnelEvent): { personId: string; episode: number } {
+  /**
+   * The episode row's key for a fact (PermanentError when it names nobody the funnel can key); a
+   * conviction is the person's (no episode).
+   */
+  keyOf(event: FunnelEvent): { personId: string; episode: number | undefined } {
     try {
-      return { personId: personIdOf(event.personReference, this.derive), episode: event.data.episode };
+      return {
+        personId: personIdOf(event.personReference, this.derive),
+        episode: 'episode' in event.data ? event.data.episode : undefined,
+      };
     } catch (e) {
       if (e instanceof UnroutableEvent) throw new PermanentError('PERSON_ID_REQUIRED', e.message);
       throw e;
@@ -87,8 +94,16 @@ export class FunnelProjector {
   }
 
   async apply(event: FunnelEvent): Promise<void> {
-    const key = this.keyOf(event);
+    const { personId, episode } = this.keyOf(event);
     const e = event;
+    if (e.eventType === 'justice.person.reconvicted')
+      // The same conviction published again changes nothing (its id is the key).
+      return void (await this.dataSource.query(
+        `INSERT INTO "throughcare"."outcome_conviction" (conviction_id, person_id, offence_date, convicted_on, seriousness)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (conviction_id) DO NOTHING`,
+        [e.data.convictionId, personId, e.data.offenceDate, e.data.convictedOn, e.data.seriousness],
+      ));
+    const key = { personId, episode: episode! };
     switch (e.eventType) {
       case 'custody.person.received':
         return this.upsert(key, [
@@ -144,10 +159,19 @@ export class FunnelProjector {
         return this.upsert(key, [earliest('referred_at', e.data.sentAt)]);
       case 'referral.referral.outcome-recorded':
         if (e.data.decision !== 'ACCEPTED') return;
-        return this.upsert(key, [earliest('accepted_at', e.data.decidedAt)]);
+        return this.upsert(key, [
+          earliest('accepted_at', e.data.decidedAt),
+          this.agencyReceived(e.data.agencyId),
+        ]);
       case 'referral.appointment.attendance-recorded':
       case 'referral.referral-appointment.attendance-recorded':
-        await this.upsert(key, []);
+        // An agency's appointment attended: a service the person received from it.
+        await this.upsert(
+          key,
+          e.eventType === 'referral.referral-appointment.attendance-recorded' && e.data.attendance !== 'NO'
+            ? [this.agencyReceived(e.data.agencyId)]
+            : [],
+        );
         // The newest record of an appointment's attendance wins (a correction replaces it).
         await this.dataSource.query(
           `INSERT INTO "throughcare"."funnel_attendance" (person_id, episode, appointment_id, attended, attended_at, recorded_at)
@@ -209,6 +233,15 @@ export class FunnelProjector {
     return [
       ['establishment_code', `CASE WHEN ${newer} THEN ? ELSE "e"."establishment_code" END`, at, code],
       ['establishment_at', `GREATEST("e"."establishment_at", ?::timestamptz)`, at],
+    ];
+  }
+
+  /** An agency the person received a service from (attribution of outcomes): a set. */
+  private agencyReceived(agencyId: string): Assignment {
+    return [
+      'agencies_received',
+      `ARRAY(SELECT DISTINCT a FROM unnest("e"."agencies_received" || ARRAY[?::text]) AS a ORDER BY a)`,
+      agencyId,
     ];
   }
 
@@ -276,7 +309,7 @@ export class FunnelConsumer implements OnApplicationBootstrap, BeforeApplication
         if (!isFunnelEvent(event)) return '';
         try {
           const { personId, episode } = this.projector.keyOf(event);
-          return `${personId}:${episode}`;
+          return `${personId}:${episode ?? '-'}`;
         } catch {
           return '';
         }

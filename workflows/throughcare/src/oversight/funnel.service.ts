@@ -48,7 +48,7 @@ const REACHED_COLUMNS = FunnelSteps.map((step, i) => {
 }).join(',\n       ');
 
 /** How custody ended, from an episode row `e` (funnel.schemas.ts ReleaseType). */
-const RELEASE_TYPE_SQL = `CASE
+export const RELEASE_TYPE_SQL = `CASE
     WHEN e.released_at IS NULL THEN 'NOT_RELEASED'
     WHEN e.release_reason = 'FROM_COURT' THEN 'FROM_COURT'
     WHEN e.release_reason = 'RELEASED_TO_HOSPITAL' THEN 'TO_HOSPITAL'

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { KnownEvent, LedgerClockStatus, Pathway, ReportedClock } from '@throughcare/contracts';
+import type {
+  ConvictionSeriousness,
+  KnownEvent,
+  LedgerClockStatus,
+  Pathway,
+  ReportedClock,
+} from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
 import type { JetStreamPublisher } from '@throughcare/platform-messaging';
 import { seededRandom } from '@throughcare/testing';
@@ -33,6 +39,17 @@ export interface SyntheticJourney {
   receivedMonth: string;
   /** The clocks of its newest report (the ledger's rows). */
   clocks: ReportedClock[];
+  /** The UTC day it was released (null: not released). */
+  releasedOn: string | null;
+  /** The agencies it received a service from (a referral accepted). */
+  agenciesReceived: string[];
+  /** Its convictions after release, each counted (offence within two years after it) or not, and why. */
+  convictions: {
+    daysAfterRelease: number;
+    seriousness: ConvictionSeriousness;
+    counted: boolean;
+    excluded: boolean;
+  }[];
 }
 
 export interface Cohort {
@@ -70,6 +87,55 @@ export function expectedFunnel(
       });
     }
   return groups;
+}
+
+export interface ExpectedReconviction {
+  released: number;
+  reconvicted: number;
+  convictions: number;
+  medianDaysToFirstOffence: number | null;
+  bySeriousness: Record<ConvictionSeriousness, number>;
+  excludedOffencesBeforeRelease: number;
+}
+
+/** The two-year reconviction figures the generator's decisions give, per group of `keyOf` (released journeys only). */
+export function expectedReconviction(
+  journeys: readonly SyntheticJourney[],
+  keyOf: (j: SyntheticJourney) => (string | null)[],
+): Map<string | null, ExpectedReconviction> {
+  const groups = new Map<string | null, ExpectedReconviction & { firsts: number[] }>();
+  for (const j of journeys.filter((j) => j.releaseType !== 'NOT_RELEASED'))
+    for (const key of keyOf(j)) {
+      const g = groups.get(key) ?? {
+        released: 0,
+        reconvicted: 0,
+        convictions: 0,
+        medianDaysToFirstOffence: null,
+        bySeriousness: { MINOR: 0, MODERATE: 0, SERIOUS: 0, VERY_SERIOUS: 0 },
+        excludedOffencesBeforeRelease: 0,
+        firsts: [],
+      };
+      groups.set(key, g);
+      g.released++;
+      const counted = j.convictions.filter((c) => c.counted);
+      if (counted.length > 0) {
+        g.reconvicted++;
+        g.firsts.push(Math.min(...counted.map((c) => c.daysAfterRelease)));
+      }
+      g.convictions += counted.length;
+      for (const c of counted) g.bySeriousness[c.seriousness]++;
+      g.excludedOffencesBeforeRelease += j.convictions.filter((c) => c.excluded).length;
+    }
+  // The median as PostgreSQL's percentile_cont(0.5): the mean of the two middle values of an even count.
+  const median = (xs: number[]) => {
+    if (xs.length === 0) return null;
+    const s = [...xs].sort((a, b) => a - b);
+    const mid = (s.length - 1) / 2;
+    return (s[Math.floor(mid)]! + s[Math.ceil(mid)]!) / 2;
+  };
+  return new Map(
+    [...groups].map(([key, { firsts, ...g }]) => [key, { ...g, medianDaysToFirstOffence: median(firsts) }]),
+  );
 }
 
 /** The ledger's counts per agency by status, from the journeys' newest reports. */
@@ -367,6 +433,39 @@ export function generateCohort(options: {
     else if (at('ENGAGED_4_WEEKS') && chance(0.5))
       // Missed at week 10, or attended only after week 12.
       journeyEvents.push(chance(0.5) ? attendance(70, false, true) : attendance(90, true, false));
+    // Convictions after release (two-year window): some for offences committed within it (counted),
+    // one for an offence before the release (excluded), one after the window, one published twice.
+    const convictions: SyntheticJourney['convictions'] = [];
+    if (released) {
+      const convicted = (
+        daysAfterRelease: number,
+        convictedDaysAfter: number,
+        counted: boolean,
+        excluded: boolean,
+      ) => {
+        const seriousness = pick(['MINOR', 'MODERATE', 'SERIOUS', 'VERY_SERIOUS'] as const);
+        const fact: KnownEvent = {
+          eventType: 'justice.person.reconvicted',
+          version: 1,
+          ...envelope(releasedAt + (daysAfterRelease + convictedDaysAfter) * DAY),
+          data: {
+            convictionId: uuid(),
+            offenceDate: iso(releasedAt + daysAfterRelease * DAY).slice(0, 10),
+            convictedOn: iso(releasedAt + (daysAfterRelease + convictedDaysAfter) * DAY).slice(0, 10),
+            seriousness,
+          },
+        };
+        journeyEvents.push(fact);
+        if (chance(0.2)) journeyEvents.push({ ...fact, eventId: uuid() }); // the same conviction again
+        convictions.push({ daysAfterRelease, seriousness, counted, excluded });
+      };
+      if (chance(0.35))
+        for (let k = 0, n = 1 + Math.floor(random() * 3); k < n; k++)
+          convicted(Math.floor(random() * 700), 30 + Math.floor(random() * 90), true, false);
+      if (chance(0.2)) convicted(-100, 110, false, true);
+      if (chance(0.1)) convicted(760 + Math.floor(random() * 100), 40, false, false);
+    }
+
     if (closed) {
       const closedAt = receivedAt + 250 * DAY;
       journeyEvents.push({
@@ -431,6 +530,9 @@ export function generateCohort(options: {
       needs,
       receivedMonth: iso(receivedAt).slice(0, 7),
       clocks: reports[1]!,
+      releasedOn: released ? iso(releasedAt).slice(0, 10) : null,
+      agenciesReceived: at('ACCEPTED') ? [agency] : [],
+      convictions,
     });
   }
   return { seed: options.seed, year: options.year, journeys, voided, events, agencies };

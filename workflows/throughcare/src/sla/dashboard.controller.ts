@@ -21,6 +21,7 @@ import {
 } from '../dashboard/dashboard.schemas';
 import { FunnelService } from '../oversight/funnel.service';
 import { LedgerService } from '../oversight/ledger.service';
+import { OutcomesService } from '../oversight/outcomes.service';
 import { SlaService } from './sla.service';
 
 /**
@@ -39,6 +40,7 @@ export class DashboardController {
     private readonly attention: AttentionService,
     private readonly ledger: LedgerService,
     private readonly funnel: FunnelService,
+    private readonly outcomes: OutcomesService,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
   ) {}
 
@@ -83,11 +85,19 @@ export class DashboardController {
       receivedFrom: query.from,
       receivedTo: query.to,
     };
-    const [byAgency, byMonth, funnel, timeToStep] = await Promise.all([
+    const [byAgency, byMonth, funnel, timeToStep, outcomes] = await Promise.all([
       this.ledger.summary({ ...clocks, groupBy: 'agency' }),
       this.ledger.summary({ ...clocks, groupBy: 'dueMonth' }),
       this.funnel.funnel({ ...journeys, groupBy: 'none' }),
       this.funnel.timeToStep(journeys),
+      this.outcomes.reconviction({
+        ...where,
+        releaseType: query.releaseType === 'NOT_RELEASED' ? undefined : query.releaseType,
+        releasedFrom: query.from,
+        releasedTo: query.to,
+        windowYears: 2,
+        groupBy: 'agency',
+      }),
     ]);
     return {
       journeysByStage: Object.fromEntries(counts) as Record<Stage, number>,
@@ -99,6 +109,7 @@ export class DashboardController {
       ledger: { byAgency: byAgency.rows.filter((r) => r.group !== null), byMonth: byMonth.rows },
       funnel: funnel.groups[0]?.steps ?? [],
       timeToStep: timeToStep.intervals,
+      outcomes: outcomes.groups,
     };
   }
 

@@ -16,6 +16,7 @@ import {
 import { JourneyDoubles, orchestratorSpecPlatform } from '../orchestrator-platform.spec-support';
 import { DashboardController } from './dashboard.controller';
 import { FunnelService } from '../oversight/funnel.service';
+import { OutcomesService } from '../oversight/outcomes.service';
 import { LedgerService } from '../oversight/ledger.service';
 import { JourneysController } from './sla.controller';
 import { SlaService } from './sla.service';
@@ -39,6 +40,7 @@ const config = loadOrchestratorConfig({
     AttentionService,
     LedgerService,
     FunnelService,
+    OutcomesService,
     { provide: JOURNEY_LOOKUP_OPTIONS, useValue: { personIdSecret: config.PERSON_ID_SECRET } },
   ],
 })

@@ -192,9 +192,34 @@
       null,
       { indexAxis: 'y' },
     );
+    var outcomes = view.outcomes.filter(function (o) {
+      return o.released > 0;
+    });
+    bars(
+      'reconviction-by-agency',
+      outcomes.map(function (o) {
+        return o.group === null ? 'No agency service received' : o.group;
+      }),
+      [
+        {
+          label: 'Reconvicted within two years (%)',
+          data: outcomes.map(function (o) {
+            return o.rate === null ? null : Math.round(o.rate * 1000) / 10;
+          }),
+        },
+      ],
+      null,
+      { indexAxis: 'y' },
+    );
   }
 
-  var ids = ['breaches-by-agency', 'breaches-over-time', 'attrition-funnel', 'time-to-step'];
+  var ids = [
+    'breaches-by-agency',
+    'breaches-over-time',
+    'attrition-funnel',
+    'time-to-step',
+    'reconviction-by-agency',
+  ];
   if (typeof window.Chart !== 'function') {
     ids.forEach(function (id) {
       settle(id, 'failed', 'The charting library did not load: the table below has the figures.');

@@ -1,0 +1,39 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Outcome measures (issue 11; seed 001 §5.6): convictions from `justice.person.reconvicted`, kept
+ * per person (a conviction is the person's, not an episode's: which release it follows is worked
+ * out when the measures are read), and the agencies each custody episode received a service from
+ * (a referral accepted, an appointment attended), for attribution. Built from the bus by the
+ * funnel's consumer (../oversight/funnel.projector.ts).
+ */
+export class CreateOutcomes1700000000800 implements MigrationInterface {
+  readonly name = 'CreateOutcomes1700000000800';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE "throughcare"."outcome_conviction" (
+        "conviction_id" uuid        PRIMARY KEY,
+        "person_id"     text        NOT NULL,
+        "offence_date"  date        NOT NULL,
+        "convicted_on"  date        NOT NULL,
+        "seriousness"   text        NOT NULL CHECK ("seriousness" IN ('MINOR', 'MODERATE', 'SERIOUS', 'VERY_SERIOUS')),
+        "recorded_at"   timestamptz NOT NULL DEFAULT now()
+      )`);
+    await queryRunner.query(
+      `CREATE INDEX "outcome_conviction_person" ON "throughcare"."outcome_conviction" ("person_id", "offence_date")`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE "throughcare"."funnel_episode" ADD COLUMN "agencies_received" text[] NOT NULL DEFAULT '{}'`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "funnel_episode_released" ON "throughcare"."funnel_episode" ("released_at") WHERE "released_at" IS NOT NULL`,
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP INDEX "throughcare"."funnel_episode_released"`);
+    await queryRunner.query(`ALTER TABLE "throughcare"."funnel_episode" DROP COLUMN "agencies_received"`);
+    await queryRunner.query(`DROP TABLE "throughcare"."outcome_conviction"`);
+  }
+}
