@@ -85,7 +85,11 @@ export async function main(args: string[]): Promise<void> {
  * (Go's module and build caches are safe to share between concurrent builds), and a cold CI run
  * waits for the longest (the Temporal CLI's build) instead of the sum.
  */
-async function provisionAll(): Promise<{ testServerPath?: string; schemathesis: string; chromium: string }> {
+async function provisionAll(): Promise<{
+  testServerPath?: string;
+  schemathesis: string;
+  chromium: string | { unavailable: string };
+}> {
   // allSettled: one tool failing must not end the process while another is mid-install (its
   // lock left behind, its build orphaned); every failure is reported once all have finished.
   const settled = await Promise.allSettled([
@@ -93,7 +97,13 @@ async function provisionAll(): Promise<{ testServerPath?: string; schemathesis: 
     timed('provision nats-server', () => provisionNats()),
     timed('provision java test server', () => provisionTestServer()),
     timed('provision schemathesis', () => provisionSchemathesis()),
-    timed('provision chromium', () => provisionChromium()),
+    // Not fatal: without it only the browser tests fail (with this reason); the rest still run.
+    timed('provision chromium', () =>
+      provisionChromium().catch((e: unknown) => {
+        log('chromium', `not available, the browser tests will fail: ${errorLine(e)}`);
+        return { unavailable: errorLine(e) };
+      }),
+    ),
   ]);
   const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length) throw new Error(failed.map((f) => errorLine(f.reason, true)).join('\n'));
@@ -367,8 +377,9 @@ async function test(jestArgs: string[]): Promise<void> {
     };
     // The HTTP fuzzing suite (test/e2e/http-fuzz.e2e.spec.ts) runs this executable.
     env.SCHEMATHESIS_BIN = schemathesis;
-    // The browser tests (the dashboard) drive this Chromium with playwright-core.
-    env.CHROMIUM_PATH = chromium;
+    // The browser tests (the dashboard, the Temporal UI) drive this Chromium with playwright-core.
+    if (typeof chromium === 'string') env.CHROMIUM_PATH = chromium;
+    else env.CHROMIUM_UNAVAILABLE = chromium.unavailable;
     if (testServerPath) env.TEMPORAL_TEST_SERVER_PATH = testServerPath;
     else delete env.TEMPORAL_TEST_SERVER_PATH; // fall back to the SDK's download
     mkdirp(paths.runDir);

@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { SearchAttributes, THROUGHCARE_WORKFLOW_TYPE, throughcareWorkflowId } from '@throughcare/contracts';
+import { launchChromium } from '@throughcare/testing';
 import { tcpReady, waitUntil } from '../../infra/src/util';
 import { DevServer } from '../../workflows/throughcare/src/bridge/dev-server.spec-support';
 
@@ -66,11 +67,7 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
       async () => (await client.workflow.count(`WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}'`)).count === 6,
       { timeoutMs: 30_000, intervalMs: 250 },
     );
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox'],
-    });
+    browser = await launchChromium();
     fs.mkdirSync(artifacts, { recursive: true });
   }, 180_000);
 

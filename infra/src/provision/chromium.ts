@@ -6,15 +6,15 @@ import { isExecutable, log, mkdirp, run } from '../util';
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 
 /**
- * Debian's Chromium for the browser tests (the dashboard, driven by playwright-core): `CHROMIUM`
+ * Debian's Chromium for the browser tests (the dashboard, driven by playwright-core): `CHROMIUM_PATH`
  * overrides with an existing executable; else /usr/bin/chromium, installed with apt when missing
  * (as root, or through `sudo -n`; the package lists are refreshed once if the package is not
  * found). Its log is <cache>/logs/provision-chromium.log.
  */
 export async function provisionChromium(): Promise<string> {
-  const override = process.env.CHROMIUM;
+  const override = process.env.CHROMIUM_PATH;
   if (override) {
-    if (!isExecutable(override)) throw new Error(`CHROMIUM=${override} is not an executable file`);
+    if (!isExecutable(override)) throw new Error(`CHROMIUM_PATH=${override} is not an executable file`);
     return override;
   }
   if (isExecutable(DEBIAN_CHROMIUM)) {
@@ -39,7 +39,7 @@ export async function provisionChromium(): Promise<string> {
   }
   if (!isExecutable(DEBIAN_CHROMIUM))
     throw new Error(
-      `apt installed chromium, but ${DEBIAN_CHROMIUM} is not there (set CHROMIUM to the browser)`,
+      `apt installed chromium, but ${DEBIAN_CHROMIUM} is not there (set CHROMIUM_PATH to the browser)`,
     );
   return DEBIAN_CHROMIUM;
 }

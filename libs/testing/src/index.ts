@@ -24,6 +24,7 @@ export {
 } from './browser';
 export { oddValues } from './fuzz-values';
 export { seededRandom } from './seeded-random';
+export { launchChromium } from './chromium';
 export {
   verifyWebhook,
   WebhookReceiver,

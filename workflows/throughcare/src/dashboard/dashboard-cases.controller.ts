@@ -7,17 +7,21 @@ import { FunnelCasesQuerySchema } from '../oversight/funnel.schemas';
 import { FunnelService } from '../oversight/funnel.service';
 import { ListLedgerQuerySchema } from '../oversight/ledger.schemas';
 import { LedgerService } from '../oversight/ledger.service';
-import { renderCases } from './dashboard-page';
+import { renderCases, unescapeHtml } from './dashboard-page';
 import {
   DashboardCasesQueryObject,
   DashboardCasesQuerySchema,
   type DashboardCasesQuery,
 } from './dashboard.schemas';
 
-/** The people a cases page lists: its `data-person` cells (pseudonyms, as rendered). */
+/**
+ * The people a cases page lists: the value of every `data-person` cell (renderCases writes one per
+ * row, the pseudonym escaped; any value, not only the platform's own pattern: a THROUGHCARE_ID from
+ * upstream may be another shape). dashboard.browser.int.spec.ts checks the record names each.
+ */
 const listedPersons: AuditResolver<readonly string[]> = (ctx) =>
   typeof ctx.result === 'string'
-    ? [...new Set([...ctx.result.matchAll(/data-person="(p[0-9a-f]{20})"/g)].map((m) => m[1]!))]
+    ? [...new Set([...ctx.result.matchAll(/data-person="([^"]+)"/g)].map((m) => unescapeHtml(m[1]!)))]
     : [];
 
 /**

@@ -9,6 +9,9 @@ import type { DashboardCasesQuery, DashboardQuery, DashboardView } from './dashb
 // (Chart.js, served by the orchestrator) from GET /dashboard/data; this file renders the rest.
 
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** The inverse of escapeHtml (its numeric references only). */
+export const unescapeHtml = (s: string) =>
+  s.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
 
 const FILTER_KEYS = ['from', 'to', 'establishment', 'localAuthority', 'pathway', 'releaseType'] as const;
 
@@ -28,11 +31,22 @@ export function dashboardHref(
   return query ? `${path}?${query}` : path;
 }
 
-/** The first and last UTC day of a `YYYY-MM` month. */
-export function monthRange(month: string): { from: string; to: string } {
+/**
+ * The days of a `YYYY-MM` month within the page's period (a month's figure counts only those: its
+ * drill-down must list the same).
+ */
+export function monthRange(
+  month: string,
+  period: { from?: string; to?: string } = {},
+): { from: string; to: string } {
   const [y, m] = month.split('-').map(Number) as [number, number];
   const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  return { from: `${month}-01`, to: `${month}-${String(last).padStart(2, '0')}` };
+  const from = `${month}-01`;
+  const to = `${month}-${String(last).padStart(2, '0')}`;
+  return {
+    from: period.from && period.from > from ? period.from : from,
+    to: period.to && period.to < to ? period.to : to,
+  };
 }
 
 const humanStep = (step: string) => step.charAt(0) + step.slice(1).toLowerCase().replaceAll('_', ' ');
@@ -56,32 +70,123 @@ td.n,th.n{text-align:right}
 figure{margin:0 0 1rem}.chart{position:relative;height:320px;max-width:60rem}
 .chart-status{color:#505a5f;font-size:.9rem}
 .hint{color:#505a5f}
-.not-built{border-left:5px solid #b1b4b6;padding:.5rem 1rem}`;
+.skip-link{position:absolute;left:-9999px}.skip-link:focus{left:1rem;top:.5rem;z-index:10}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.error-summary{border:5px solid #d4351c;padding:1rem;margin:1rem 0}.error-summary h2{border:0;margin:0 0 .5rem;padding:0}
+.error-summary a{color:#d4351c;font-weight:bold}.has-error{border-left:5px solid #d4351c;padding-left:.6rem}
+.error-message{color:#d4351c;font-weight:bold;margin:.2rem 0}`;
 
 function layout(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} – Throughcare</title><style>${STYLE}</style></head>
-<body><header><strong>Throughcare</strong> · <a href="/dashboard">Dashboard</a> · <a href="/dashboard/sign-out">Sign out</a></header>
+<body><a class="skip-link" href="#main">Skip to main content</a><header><strong>Throughcare</strong> · <a href="/dashboard">Dashboard</a> · <a href="/dashboard/sign-out">Sign out</a></header>
 <main id="main">${body}</main></body></html>`;
 }
 
-function select(name: string, label: string, values: readonly string[], current: string | undefined): string {
+/** A field's error message (GOV.UK: above the control, prefixed for screen readers, linked by aria-describedby). */
+function fieldError(name: string, error: string | undefined): { html: string; describedBy: string } {
+  return error
+    ? {
+        html: `<p id="${name}-error" class="error-message"><span class="visually-hidden">Error:</span> ${escapeHtml(error)}</p>`,
+        describedBy: ` aria-describedby="${name}-error"`,
+      }
+    : { html: '', describedBy: '' };
+}
+function select(
+  name: string,
+  label: string,
+  values: readonly string[],
+  current: string | undefined,
+  error?: string,
+): string {
   const options = ['', ...values]
     .map(
       (v) =>
         `<option value="${escapeHtml(v)}"${v === (current ?? '') ? ' selected' : ''}>${v ? escapeHtml(v) : 'All'}</option>`,
     )
     .join('');
-  return `<div><label for="${name}">${label}</label><select id="${name}" name="${name}">${options}</select></div>`;
+  const e = fieldError(name, error);
+  return `<div${error ? ' class="has-error"' : ''}><label for="${name}">${label}</label>${e.html}<select id="${name}" name="${name}"${e.describedBy}>${options}</select></div>`;
 }
-function input(name: string, label: string, current: string | undefined, attrs: string): string {
-  return `<div><label for="${name}">${label}</label><input id="${name}" name="${name}" value="${escapeHtml(current ?? '')}" ${attrs}></div>`;
+function input(
+  name: string,
+  label: string,
+  current: string | undefined,
+  attrs: string,
+  error?: string,
+): string {
+  const e = fieldError(name, error);
+  return `<div${error ? ' class="has-error"' : ''}><label for="${name}">${label}</label>${e.html}<input id="${name}" name="${name}" value="${escapeHtml(current ?? '')}" ${attrs}${e.describedBy}></div>`;
+}
+
+/**
+ * The filter form (GET: its state is the URL). `novalidate`: the server checks, and a mistake comes
+ * back as an error summary with the values kept, not as a browser bubble.
+ */
+function filterForm(
+  values: Partial<Record<string, string>>,
+  errors: Partial<Record<string, string>> = {},
+): string {
+  return `<form class="filters" method="get" action="/dashboard" aria-label="Filters" novalidate>
+${input('from', 'From (YYYY-MM-DD)', values['from'], 'autocomplete="off" spellcheck="false"', errors['from'])}
+${input('to', 'To (YYYY-MM-DD)', values['to'], 'autocomplete="off" spellcheck="false"', errors['to'])}
+${input('establishment', 'Establishment (e.g. BAR)', values['establishment'], 'autocomplete="off" spellcheck="false"', errors['establishment'])}
+${input('localAuthority', 'Local authority (GSS code)', values['localAuthority'], 'autocomplete="off" spellcheck="false"', errors['localAuthority'])}
+${select('pathway', 'Pathway', Pathway.options, values['pathway'], errors['pathway'])}
+${select('releaseType', 'Release type', ReleaseType.options, values['releaseType'], errors['releaseType'])}
+<div><button type="submit">Apply filters</button></div>
+</form>`;
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  from: 'From',
+  to: 'To',
+  establishment: 'Establishment',
+  localAuthority: 'Local authority',
+  pathway: 'Pathway',
+  releaseType: 'Release type',
+};
+/** A filter's problem in words for the error summary (GOV.UK: say what to do). */
+export function dashboardMessage(issue: {
+  path: readonly PropertyKey[];
+  message: string;
+  code?: string;
+}): string {
+  const field = String(issue.path[0] ?? '');
+  const label = FIELD_LABELS[field];
+  if (!label) return `Remove ${field || 'the unknown filter'}: the dashboard has no such filter`;
+  if (field === 'from' && /after/.test(issue.message)) return 'From must be the same as or before To';
+  if (field === 'from' || field === 'to')
+    return `${label} must be a real date written as YYYY-MM-DD, for example 2026-12-01`;
+  if (field === 'establishment') return 'Establishment must be a three-letter code, for example BAR';
+  if (field === 'localAuthority') return 'Local authority must be a GSS code, for example S12000036';
+  return `Select a ${label.toLowerCase()} from the list`;
+}
+
+/**
+ * The page when the filters are not valid (400): the GOV.UK error summary, each message linking to
+ * its field, the form with what was typed, and no figures.
+ */
+export function renderDashboardErrors(
+  values: Partial<Record<string, string>>,
+  errors: { field: string; message: string }[],
+): string {
+  const byField = Object.fromEntries(errors.map((e) => [e.field, e.message]));
+  const summary = errors
+    .map((e) => `<li><a href="#${escapeHtml(e.field)}">${escapeHtml(e.message)}</a></li>`)
+    .join('');
+  return layout(
+    'Error: dashboard',
+    `<div class="error-summary" role="alert" tabindex="-1"><h2>There is a problem</h2><ul>${summary}</ul></div>
+<h1>Throughcare dashboard</h1>
+${filterForm(values, byField)}`,
+  );
 }
 
 /** A chart's figure: the canvas (drawn by dashboard.js), what it shows in words, its status line. */
 function chart(id: string, caption: string): string {
   return `<figure data-chart="${id}" data-state="pending"><div class="chart"><canvas id="${id}" role="img" aria-label="${escapeHtml(caption)}: the table below has the same figures"></canvas></div>
-<figcaption class="chart-status" aria-live="polite">Drawing the chart…</figcaption></figure>`;
+<figcaption>${escapeHtml(caption)}</figcaption><p class="chart-status" role="status">Drawing the chart…</p></figure>`;
 }
 
 export function renderDashboard(view: DashboardView): string {
@@ -99,7 +204,7 @@ export function renderDashboard(view: DashboardView): string {
     view.ledger.byMonth
       .map(
         (r) =>
-          `<tr><th scope="row">${escapeHtml(r.group ?? '')}</th><td class="n">${breachedLink(r.group ? monthRange(r.group) : {}, String(r.breached + r.metLate))}</td><td class="n">${r.total}</td><td class="n">${percent(r.breachRate)}</td></tr>`,
+          `<tr><th scope="row">${escapeHtml(r.group ?? '')}</th><td class="n">${breachedLink(r.group ? monthRange(r.group, f) : {}, String(r.breached + r.metLate))}</td><td class="n">${r.total}</td><td class="n">${percent(r.breachRate)}</td></tr>`,
       )
       .join('') || '<tr><td colspan="4">No clock due in this period</td></tr>';
   const journeysLink = (step: string, state: string, n: number) =>
@@ -109,7 +214,7 @@ export function renderDashboard(view: DashboardView): string {
   const funnelRows = view.funnel
     .map(
       (s) =>
-        `<tr><th scope="row">${humanStep(s.step)}</th><td class="n">${journeysLink(s.step, 'reached', s.reached)}</td><td class="n">${percent(s.conversion)}</td><td class="n">${journeysLink(s.step, 'stillOpen', s.stillOpen)}</td><td class="n">${journeysLink(s.step, 'dropped', s.dropped)}</td></tr>`,
+        `<tr><th scope="row">${humanStep(s.step)}</th><td class="n">${journeysLink(s.step, 'reached', s.reached)}</td><td class="n">${percent(s.conversion)}</td><td class="n">${journeysLink(s.step, 'stillOpen', s.stillOpen)}</td><td class="n">${journeysLink(s.step, 'dropped', s.dropped)}</td><td class="n">${journeysLink(s.step, 'closedOtherwise', s.closedOtherwise)}</td></tr>`,
     )
     .join('');
   const spanRows = view.timeToStep
@@ -138,40 +243,32 @@ export function renderDashboard(view: DashboardView): string {
   ).join('');
   const body = `<h1>Throughcare dashboard</h1>
 <p class="hint">Figures from the SLA ledger and the attrition funnel, built from the bus. People are shown by pseudonym only.</p>
-<form class="filters" method="get" action="/dashboard" aria-label="Filters">
-${input('from', 'From (YYYY-MM-DD)', f.from, 'inputmode="numeric" pattern="\\d{4}-\\d{2}-\\d{2}" autocomplete="off"')}
-${input('to', 'To (YYYY-MM-DD)', f.to, 'inputmode="numeric" pattern="\\d{4}-\\d{2}-\\d{2}" autocomplete="off"')}
-${input('establishment', 'Establishment', f.establishment, 'maxlength="3" pattern="[A-Z]{3}" autocomplete="off"')}
-${input('localAuthority', 'Local authority', f.localAuthority, 'maxlength="9" autocomplete="off"')}
-${select('pathway', 'Pathway', Pathway.options, f.pathway)}
-${select('releaseType', 'Release type', ReleaseType.options, f.releaseType)}
-<div><button type="submit">Apply filters</button></div>
-</form>
+${filterForm(f)}
 <p class="hint">The period selects clocks due in it and people received in it. This view's address can be shared: the filters are in it.</p>
 
 <section aria-labelledby="breaches-by-agency-heading"><h2 id="breaches-by-agency-heading">SLA breaches by agency</h2>
 ${chart('breaches-by-agency', 'Clocks breached or met late, per agency, most first')}
-<table aria-describedby="breaches-by-agency-heading"><caption>Clocks owed by each agency</caption>
+<table data-section="breaches-by-agency"><caption>Clocks owed by each agency</caption>
 <tr><th scope="col">Agency</th><th class="n" scope="col">Breached or met late</th><th class="n" scope="col">Still breached</th><th class="n" scope="col">Met late</th><th class="n" scope="col">Met</th><th class="n" scope="col">Open</th><th class="n" scope="col">Breach rate</th></tr>${agencyRows}</table></section>
 
 <section aria-labelledby="breaches-over-time-heading"><h2 id="breaches-over-time-heading">SLA breaches over time</h2>
 ${chart('breaches-over-time', 'Clocks breached or met late, by the month they were due')}
-<table aria-describedby="breaches-over-time-heading"><caption>Clocks by the month they were due</caption>
+<table data-section="breaches-over-time"><caption>Clocks by the month they were due</caption>
 <tr><th scope="col">Month</th><th class="n" scope="col">Breached or met late</th><th class="n" scope="col">Clocks</th><th class="n" scope="col">Breach rate</th></tr>${monthRows}</table></section>
 
 <section aria-labelledby="funnel-heading"><h2 id="funnel-heading">Where people drop out</h2>
 ${chart('attrition-funnel', 'Journeys reaching each step, and those that dropped out there')}
-<table aria-describedby="funnel-heading"><caption>Journeys of people received in the period, step by step</caption>
-<tr><th scope="col">Step</th><th class="n" scope="col">Reached</th><th class="n" scope="col">Of the step before</th><th class="n" scope="col">Not yet (case open)</th><th class="n" scope="col">Dropped out here</th></tr>${funnelRows}</table></section>
+<table data-section="funnel"><caption>Journeys of people received in the period, step by step</caption>
+<tr><th scope="col">Step</th><th class="n" scope="col">Reached</th><th class="n" scope="col">Of the step before</th><th class="n" scope="col">Not yet (still possible)</th><th class="n" scope="col">Dropped out here</th><th class="n" scope="col">Closed otherwise (died, deported, moved away, back in custody)</th></tr>${funnelRows}</table></section>
 
 <section aria-labelledby="time-to-step-heading"><h2 id="time-to-step-heading">Time to each step</h2>
 ${chart('time-to-step', 'Median and 90th percentile days between steps')}
-<table aria-describedby="time-to-step-heading"><caption>Days between steps</caption>
+<table data-section="time-to-step"><caption>Days between steps</caption>
 <tr><th scope="col">From → to</th><th class="n" scope="col">Journeys</th><th class="n" scope="col">Median days</th><th class="n" scope="col">90th percentile days</th></tr>${spanRows}</table></section>
 
 <section aria-labelledby="outcomes-heading"><h2 id="outcomes-heading">Reconviction within two years of release</h2>
 ${chart('reconviction-by-agency', 'Share of people reconvicted within two years of release, by the agency they received a service from')}
-<table aria-describedby="outcomes-heading"><caption>People released in the period whose two years have passed, by agency received (an offence committed before release is not counted)</caption>
+<table data-section="outcomes"><caption>People released in the period whose two years have passed, by agency received (an offence committed before release is not counted)</caption>
 <tr><th scope="col">Agency received</th><th class="n" scope="col">Released</th><th class="n" scope="col">Reconvicted</th><th class="n" scope="col">Rate</th><th class="n" scope="col">Convictions per 100</th><th class="n" scope="col">Median days to first offence</th><th class="n" scope="col">Mean seriousness (1–4)</th><th class="n" scope="col">Not counted: offence before release</th></tr>${outcomeRows}</table>
 <p class="hint">Not like for like: the groups are not matched by age or previous convictions (not yet recorded), so a difference between agencies is not their effect.</p></section>
 
@@ -207,7 +304,9 @@ export function renderCases(
             ? 'dropped out before'
             : query.state === 'stillOpen'
               ? 'have not yet reached'
-              : 'reached'
+              : query.state === 'closedOtherwise'
+                ? 'closed otherwise (died, deported, moved away, back in custody) before'
+                : 'reached'
         } ${humanStep(query.step ?? FunnelSteps[0]).toLowerCase()}`;
   const where = [
     query.from || query.to ? `${query.from ?? '…'} to ${query.to ?? '…'}` : '',

@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { DASHBOARD_SIGN_IN_OPTIONS, type DashboardSignInOptions } from './dashboard-sign-in.options';
-import { cookieValue, SESSION_COOKIE, unseal, type DashboardSession } from './session-cookie';
+import {
+  cookieValue,
+  isDashboardPage,
+  SESSION_COOKIE,
+  unseal,
+  type DashboardSession,
+} from './session-cookie';
 
 /** The dashboard's pages (a browser without a session is sent to sign-in) and its data. */
 const PAGES = new Set(['/dashboard', '/dashboard/cases']);
@@ -46,7 +52,11 @@ export class DashboardSessionMiddleware implements NestMiddleware {
       return next();
     }
     if (!codec && PAGES.has(path)) {
-      const back = url.includes('?') || path !== '/dashboard' ? `?next=${encodeURIComponent(url)}` : '';
+      // Back to the page asked for, when sign-in can take it (else the dashboard itself).
+      const back =
+        (url.includes('?') || path !== '/dashboard') && isDashboardPage(url)
+          ? `?next=${encodeURIComponent(url)}`
+          : '';
       res.writeHead(302, { location: `/dashboard/sign-in${back}`, 'cache-control': 'no-store' }).end();
       return;
     }

@@ -10,6 +10,7 @@ import { DASHBOARD_SIGN_IN_OPTIONS, type DashboardSignInOptions } from './dashbo
 import {
   CODEC_COOKIE_PATH,
   cookieValue,
+  isDashboardPage,
   seal,
   SESSION_COOKIE,
   setCookie,
@@ -21,11 +22,6 @@ import {
 
 const SIGN_IN_SECONDS = 600;
 const RESOURCE_SCOPE = 'api';
-/**
- * A page sign-in may return to: this origin's dashboard or its cases, with a query of printable
- * ASCII (as a browser sends it, percent-encoded): no space, control character, fragment or backslash.
- */
-const DASHBOARD_PAGE = /^\/dashboard(\/cases)?(\?[!-"$-[\]-~]*)?$/;
 
 /**
  * Staff sign-in to the dashboard (issue 8): this service is an OpenID Connect relying party
@@ -79,7 +75,7 @@ export class DashboardSignInController {
   @PublicRoute('starts staff sign-in: a redirect to the identity provider, nothing shown')
   async signIn(@Query('next') next: unknown, @Res() reply: FastifyReply): Promise<void> {
     // Where to come back to: a dashboard page of this origin only (never another site's address).
-    if (next !== undefined && (typeof next !== 'string' || next.length > 2000 || !DASHBOARD_PAGE.test(next)))
+    if (next !== undefined && (typeof next !== 'string' || !isDashboardPage(next)))
       throw new ValidationFailedError(
         'next must be a dashboard page of this site (/dashboard or /dashboard/cases, with its query)',
         [{ field: 'next', message: 'must be /dashboard or /dashboard/cases, with its query' }],

@@ -5,13 +5,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes, randomInt } from 'node:crypto';
 import { Module } from '@nestjs/common';
+import { auditRecordsAbout } from '@throughcare/platform-audit/src/testing';
+import { DataSource } from 'typeorm';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { bootstrapService, NATS_CONNECTION } from '@throughcare/platform-http';
 import { JetStreamPublisher } from '@throughcare/platform-messaging';
-import { createStaff, requireEnv } from '@throughcare/testing';
+import { createStaff, launchChromium, requireEnv } from '@throughcare/testing';
 import { AttentionService } from '../attention/attention.service';
 import { dashboardSignInFrom, loadOrchestratorConfig } from '../config';
 import { consumersCaughtUp, orchestratorSpecPlatform } from '../orchestrator-platform.spec-support';
@@ -28,6 +30,7 @@ import {
   expectedReconviction,
   generateCohort,
   publishCohort,
+  stoppedState,
   type Cohort,
   type SyntheticJourney,
 } from '../oversight/synthetic-cohort.spec-support';
@@ -108,12 +111,7 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
     cohort = generateCohort({ size: 300, seed: randomInt(2 ** 31), year, personIdSecret: PERSON_ID_SECRET });
     await publishCohort(new JetStreamPublisher(jetstream(nc)), cohort);
     await consumersCaughtUp(nc, [FUNNEL_CONSUMER, LEDGER_CONSUMER]);
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      // As root (CI), Chromium's sandbox cannot start; the page is our own.
-      args: ['--no-sandbox'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => browserErrors.push(String(e)));
     page.on('response', (r) => {
@@ -155,7 +153,7 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
     const states = await page.$$eval('[data-chart]', (fs) =>
       fs.map(
         (f) =>
-          `${f.getAttribute('data-chart')}:${f.getAttribute('data-state')}${f.getAttribute('data-state') === 'drawn' ? '' : ` (${f.querySelector('figcaption')?.textContent})`}`,
+          `${f.getAttribute('data-chart')}:${f.getAttribute('data-state')}${f.getAttribute('data-state') === 'drawn' ? '' : ` (${f.querySelector('.chart-status')?.textContent})`}`,
       ),
     );
     expect({ states, browserErrors }).toEqual({
@@ -256,9 +254,8 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
     expect(drawn['time-to-step']!.labels[0]).toBe('Received → core screen');
     expect(drawn['time-to-step']!.datasets[0]!.data[0]).toBe(3); // the generator's core screens: day 3
     // The tables carry the same figures (the accessible form of each chart).
-    const reachedCells = await page.$$eval(
-      'table[aria-describedby="funnel-heading"] tr td:nth-child(2)',
-      (tds) => tds.map((td) => Number(td.textContent)),
+    const reachedCells = await page.$$eval('table[data-section="funnel"] tr td:nth-child(2)', (tds) =>
+      tds.map((td) => Number(td.textContent)),
     );
     expect(reachedCells).toEqual(want.funnel.datasets[0]!.data);
     await shot('dashboard');
@@ -287,7 +284,7 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
     );
     const step = FunnelSteps[at]!;
     const expected = cohort.journeys
-      .filter((j) => j.establishment === 'BAR' && j.last === at - 1 && j.closed)
+      .filter((j) => j.establishment === 'BAR' && j.last === at - 1 && stoppedState(j, at) === 'dropped')
       .map((j) => j.personId)
       .sort();
     expect(expected.length).toBeGreaterThan(0);
@@ -322,17 +319,50 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
       establishment: 'BAR',
     });
     expect(await listedPeople()).toEqual(expected);
+    // Audited: the manager's list, naming every person it showed.
+    const [record] = await auditRecordsAbout(
+      app.get(DataSource),
+      'orchestrator-dashboard-browser-spec',
+      expected[0]!,
+    );
+    expect(record).toMatchObject({ action: 'dashboard.cases', outcome: 'allowed' });
+    expect([...(record!.disclosed_persons as string[])].sort()).toEqual(expected.slice(0, 50));
     await shot('dashboard-drill-down');
 
     // The same from the table, by keyboard: back, focus the figure's link, Enter.
     await page.goBack();
     await charts();
-    const link = page.locator(
-      `table[aria-describedby="funnel-heading"] a[href*="step=${step}&state=dropped"]`,
-    );
+    const link = page.locator(`table[data-section="funnel"] a[href*="step=${step}&state=dropped"]`);
     await link.first().focus();
     await Promise.all([page.waitForURL(/\/dashboard\/cases\?/), page.keyboard.press('Enter')]);
     expect(await listedPeople()).toEqual(expected);
+  });
+
+  it('answers a mistake in the filters with the GOV.UK error summary, the values kept, and no figures', async () => {
+    const response = await page.goto(
+      `${publicUrl}/dashboard?from=${year}-13-45&to=${year}-12-31&establishment=bar`,
+    );
+    expect(response?.status()).toBe(400);
+    // The browser logs the 400 it was meant to get: that, and nothing else.
+    expect(browserErrors.splice(0)).toEqual([
+      expect.stringMatching(/^400 .*\/dashboard\?from=/),
+      expect.stringContaining('status of 400'),
+    ]);
+    expect(await page.locator('.error-summary h2').textContent()).toBe('There is a problem');
+    const links = await page.$$eval('.error-summary a', (as) =>
+      as.map((a) => [a.getAttribute('href'), a.textContent]),
+    );
+    expect(links).toEqual([
+      ['#from', 'From must be a real date written as YYYY-MM-DD, for example 2026-12-01'],
+    ]);
+    expect(await page.inputValue('#from')).toBe(`${year}-13-45`);
+    expect(await page.getAttribute('#from', 'aria-describedby')).toBe('from-error');
+    expect(await page.locator('[data-chart]').count()).toBe(0);
+    // Lower case is read as the code it is.
+    await page.fill('#from', `${year}-01-01`);
+    await Promise.all([page.waitForURL(/from=\d{4}-01-01/), page.click('button[type=submit]')]);
+    expect(await page.locator('.error-summary').count()).toBe(0);
+    await charts();
   });
 
   it('keeps every control reachable by keyboard and says in words what each chart shows', async () => {

@@ -27,7 +27,12 @@ const blankable = <T extends z.ZodType<string>>(schema: T) =>
 export const DashboardFilterShape = {
   from: blankable(IsoDate).describe('Period start (UTC day): clocks due, people received, on or after it'),
   to: blankable(IsoDate).describe('Period end (UTC day), inclusive'),
-  establishment: blankable(EstablishmentCode),
+  establishment: blankable(
+    z
+      .string()
+      .transform((v) => v.trim().toUpperCase())
+      .pipe(EstablishmentCode),
+  ).describe('An establishment code (upper or lower case)'),
   localAuthority: blankable(LocalAuthorityCode),
   pathway: blankable(Pathway),
   releaseType: blankable(ReleaseType).describe(

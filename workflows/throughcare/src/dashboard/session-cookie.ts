@@ -86,3 +86,12 @@ export function setCookie(
     ...(secure ? ['Secure'] : []),
   ].join('; ');
 }
+
+/**
+ * A page sign-in may return to (`next`): this origin's dashboard or its cases, with a query of
+ * printable ASCII (as a browser sends it, percent-encoded): no space, control character, fragment
+ * or backslash, at most 2,000 characters.
+ */
+export function isDashboardPage(next: string): boolean {
+  return next.length <= 2000 && /^\/dashboard(\/cases)?(\?[!-"$-[\]-~]*)?$/.test(next);
+}

@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Outcome measures (issue 11; seed 001 §5.6): convictions from `justice.person.reconvicted`, kept
  * per person (a conviction is the person's, not an episode's: which release it follows is worked
  * out when the measures are read), and the agencies each custody episode received a service from
- * (a referral accepted, an appointment attended), for attribution. Built from the bus by the
+ * (a referral accepted, an appointment attended), for attribution; why each case closed; the
+ * version of each release after corrections. Built from the bus by the
  * funnel's consumer (../oversight/funnel.projector.ts).
  */
 export class CreateOutcomes1700000000800 implements MigrationInterface {
@@ -26,6 +27,12 @@ export class CreateOutcomes1700000000800 implements MigrationInterface {
     await queryRunner.query(
       `ALTER TABLE "throughcare"."funnel_episode" ADD COLUMN "agencies_received" text[] NOT NULL DEFAULT '{}'`,
     );
+    // Why the case closed (the funnel tells drop-out from closures that are not: death, deportation,
+    // a move out of the jurisdiction, a return to custody), and each release's correction version.
+    await queryRunner.query(`ALTER TABLE "throughcare"."funnel_episode" ADD COLUMN "close_reason" text`);
+    await queryRunner.query(
+      `ALTER TABLE "throughcare"."funnel_release" ADD COLUMN "version" int NOT NULL DEFAULT 1`,
+    );
     await queryRunner.query(
       `CREATE INDEX "funnel_episode_released" ON "throughcare"."funnel_episode" ("released_at") WHERE "released_at" IS NOT NULL`,
     );
@@ -33,6 +40,8 @@ export class CreateOutcomes1700000000800 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX "throughcare"."funnel_episode_released"`);
+    await queryRunner.query(`ALTER TABLE "throughcare"."funnel_release" DROP COLUMN "version"`);
+    await queryRunner.query(`ALTER TABLE "throughcare"."funnel_episode" DROP COLUMN "close_reason"`);
     await queryRunner.query(`ALTER TABLE "throughcare"."funnel_episode" DROP COLUMN "agencies_received"`);
     await queryRunner.query(`DROP TABLE "throughcare"."outcome_conviction"`);
   }

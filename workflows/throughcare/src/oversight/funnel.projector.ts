@@ -24,6 +24,7 @@ export const FUNNEL_EVENT_TYPES = [
   'custody.person.transferred',
   'custody.person.released',
   'custody.movement.reversed',
+  'custody.movement.corrected',
   'custody.release-date.changed',
   'custody.reception.reversed',
   'custody.court-liberation.reversed',
@@ -131,6 +132,20 @@ export class FunnelProjector {
         if (e.data.movement !== 'RELEASE') return;
         await this.upsert(key, []);
         return this.release(key, e.data.reversedEventId, 'reversed');
+      case 'custody.movement.corrected':
+        // A release's instant corrected (the newest version wins); a transfer's destination or
+        // instant corrected: the establishment as of the corrected movement (newest instant wins).
+        if (e.data.movement === 'RELEASE') {
+          await this.upsert(key, []);
+          return this.release(key, e.data.correctedEventId, {
+            at: e.data.occurredAt,
+            version: e.data.version,
+          });
+        }
+        return this.upsert(
+          key,
+          e.data.toEstablishmentCode ? this.establishment(e.data.toEstablishmentCode, e.data.occurredAt) : [],
+        );
       case 'custody.release-date.changed': {
         const newer = `"e"."release_date_changed_at" IS NULL OR "e"."release_date_changed_at" <= ?::timestamptz`;
         return this.upsert(key, [
@@ -190,35 +205,64 @@ export class FunnelProjector {
         );
         return;
       case 'throughcare.case.closed':
-        return this.upsert(key, [earliest('closed_at', e.data.closedAt)]);
+        // A case closes once; its reason with it (a repeat changes neither).
+        return this.upsert(key, [
+          [
+            'close_reason',
+            `CASE WHEN "e"."closed_at" IS NULL OR "e"."closed_at" > ?::timestamptz THEN ? ELSE "e"."close_reason" END`,
+            e.data.closedAt,
+            e.data.reason,
+          ],
+          earliest('closed_at', e.data.closedAt),
+        ]);
     }
   }
 
   /**
-   * Records a release (or that one was reversed: recorded in error), then sets the episode's
-   * release to the earliest standing one.
+   * Records a release (version 1), a correction of its instant (a later version: the newest wins),
+   * or that it was reversed (recorded in error), whatever order these arrive in; then sets the
+   * episode's release to the earliest standing one (recorded, not reversed). The episode's row is
+   * locked first, so two consumers (two orchestrator replicas) cannot each miss the other's release.
    */
   private async release(
     key: { personId: string; episode: number },
     eventId: string,
-    fact: { at: string; reason: string } | 'reversed',
+    fact: { at: string; reason: string } | { at: string; version: number } | 'reversed',
   ): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       await tx.query(
-        fact === 'reversed'
-          ? `INSERT INTO "throughcare"."funnel_release" (person_id, episode, event_id, reversed) VALUES ($1, $2, $3, true)
-             ON CONFLICT (person_id, episode, event_id) DO UPDATE SET reversed = true`
-          : `INSERT INTO "throughcare"."funnel_release" (person_id, episode, event_id, released_at, reason) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (person_id, episode, event_id) DO UPDATE SET released_at = EXCLUDED.released_at, reason = EXCLUDED.reason`,
-        fact === 'reversed'
-          ? [key.personId, key.episode, eventId]
-          : [key.personId, key.episode, eventId, fact.at, fact.reason],
+        `SELECT 1 FROM "throughcare"."funnel_episode" WHERE person_id = $1 AND episode = $2 FOR UPDATE`,
+        [key.personId, key.episode],
       );
+      const row = [key.personId, key.episode, eventId];
+      if (fact === 'reversed')
+        await tx.query(
+          `INSERT INTO "throughcare"."funnel_release" (person_id, episode, event_id, reversed) VALUES ($1, $2, $3, true)
+           ON CONFLICT (person_id, episode, event_id) DO UPDATE SET reversed = true`,
+          row,
+        );
+      else if ('reason' in fact)
+        await tx.query(
+          `INSERT INTO "throughcare"."funnel_release" AS r (person_id, episode, event_id, released_at, reason) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (person_id, episode, event_id) DO UPDATE
+             SET reason = EXCLUDED.reason,
+                 released_at = CASE WHEN r.version <= 1 THEN EXCLUDED.released_at ELSE r.released_at END`,
+          [...row, fact.at, fact.reason],
+        );
+      else
+        await tx.query(
+          `INSERT INTO "throughcare"."funnel_release" AS r (person_id, episode, event_id, released_at, version) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (person_id, episode, event_id) DO UPDATE
+             SET released_at = CASE WHEN EXCLUDED.version > r.version THEN EXCLUDED.released_at ELSE r.released_at END,
+                 version = GREATEST(r.version, EXCLUDED.version)`,
+          [...row, fact.at, fact.version],
+        );
       await tx.query(
         `UPDATE "throughcare"."funnel_episode" e
             SET (released_at, release_reason) = (
                   SELECT r.released_at, r.reason FROM "throughcare"."funnel_release" r
-                   WHERE r.person_id = e.person_id AND r.episode = e.episode AND NOT r.reversed AND r.released_at IS NOT NULL
+                   WHERE r.person_id = e.person_id AND r.episode = e.episode AND NOT r.reversed
+                     AND r.released_at IS NOT NULL AND r.reason IS NOT NULL
                    ORDER BY r.released_at, r.event_id LIMIT 1),
                 updated_at = now()
           WHERE e.person_id = $1 AND e.episode = $2`,

@@ -105,11 +105,21 @@ export const FunnelStepFigureSchema = z.object({
   stillOpen: z
     .number()
     .int()
-    .describe('Reached the previous step, not this one, and the case is still open: may yet reach it'),
+    .describe(
+      'Reached the previous step, not this one, the case open and the step still possible (an engagement step: its window after release not passed)',
+    ),
   dropped: z
     .number()
     .int()
-    .describe('Reached the previous step, not this one, and the case has closed: dropped out here'),
+    .describe(
+      'Reached the previous step, not this one, and no longer can: the case closed (follow-up ended, consent withdrawn, other), or the window after release passed',
+    ),
+  closedOtherwise: z
+    .number()
+    .int()
+    .describe(
+      'Reached the previous step, not this one, and the case closed for a reason that is not drop-out: died, deported, moved out of the jurisdiction, back in custody, void',
+    ),
 });
 export const FunnelGroupSchema = z.object({
   group: z.string().nullable().describe('The value sliced by (null: no slicing, or no value)'),
@@ -128,7 +138,7 @@ export const FunnelCursor = keysetCursor(
   z.object({ personId: z.string().max(64), episode: z.number().int().min(1) }),
 );
 
-export const FunnelCaseState = z.enum(['reached', 'stillOpen', 'dropped']);
+export const FunnelCaseState = z.enum(['reached', 'stillOpen', 'dropped', 'closedOtherwise']);
 export type FunnelCaseState = z.infer<typeof FunnelCaseState>;
 
 export const FunnelCasesQuerySchema = withRanges(
@@ -137,7 +147,7 @@ export const FunnelCasesQuerySchema = withRanges(
       ...FunnelFilterShape,
       step: FunnelStep,
       state: FunnelCaseState.default('reached').describe(
-        'reached: reached the step; stillOpen / dropped: reached the step before and not this one, case open / closed',
+        'reached: reached the step; stillOpen / dropped / closedOtherwise: reached the step before and not this one (see /funnel)',
       ),
       limit: z.coerce.number().int().min(1).max(200).default(50),
       cursor: FunnelCursor.schema.optional().describe('nextCursor from the previous page'),

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { ClosureReason } from '@throughcare/contracts';
 import {
   FunnelCursor,
   FunnelSteps,
@@ -41,11 +42,40 @@ const STEP_CONDITION: Record<FunnelStep, string> = {
   ENGAGED_12_WEEKS: attendedBetween(56, 84),
   CLOSED: 'f.closed_at IS NOT NULL',
 };
-/** `r<i>`: the episode reached step i (and every step before it). */
-const REACHED_COLUMNS = FunnelSteps.map((step, i) => {
+/**
+ * Closures that are not drop-out: the person died, was deported or moved out of the jurisdiction,
+ * went back into custody (a new episode follows), or the episode was void. Counted apart.
+ */
+export const NOT_DROP_OUT: readonly ClosureReason[] = [
+  'DECEASED',
+  'DEPORTED',
+  'TRANSFERRED_OUT_OF_JURISDICTION',
+  'RECALLED',
+  'NEW_SENTENCE',
+  'RECEIVED_IN_ERROR',
+];
+/** Steps that cannot be reached once their window after release has passed (days). */
+const WINDOW_DAYS: Partial<Record<FunnelStep, number>> = { ENGAGED_4_WEEKS: 28, ENGAGED_12_WEEKS: 84 };
+/**
+ * Per episode `f`: `r<i>` it reached step i (and every step before it); `o<i>` the step is still
+ * possible (case open, and its window after release, if it has one, not passed); `x<i>` the case
+ * closed for a reason that is not drop-out.
+ */
+const STEP_COLUMNS = FunnelSteps.map((step, i) => {
   const conditions = FunnelSteps.slice(0, i + 1).map((s) => `(${STEP_CONDITION[s]})`);
-  return `${conditions.join(' AND ')} AS r${i}`;
+  const days = WINDOW_DAYS[step];
+  const possible = days
+    ? ` AND (f.released_at IS NULL OR f.released_at + interval '${days} days' > now())`
+    : '';
+  return [
+    `${conditions.join(' AND ')} AS r${i}`,
+    `(f.closed_at IS NULL${possible}) AS o${i}`,
+    `(f.closed_at IS NOT NULL AND f.close_reason IN (${NOT_DROP_OUT.map((r) => `'${r}'`).join(', ')})) AS x${i}`,
+  ].join(', ');
 }).join(',\n       ');
+/** Reached the step before `i` and not `i`, in `state`. */
+const stoppedAt = (i: number, state: 'stillOpen' | 'dropped' | 'closedOtherwise') =>
+  `r${i - 1} AND NOT r${i} AND ${state === 'stillOpen' ? `o${i}` : state === 'closedOtherwise' ? `x${i}` : `NOT o${i} AND NOT x${i}`}`;
 
 /** How custody ended, from an episode row `e` (funnel.schemas.ts ReleaseType). */
 export const RELEASE_TYPE_SQL = `CASE
@@ -144,13 +174,14 @@ export class FunnelService {
       i === 0
         ? `count(*)::int AS reached0`
         : `count(*) FILTER (WHERE r${i})::int AS reached${i},
-           count(*) FILTER (WHERE r${i - 1} AND NOT r${i} AND closed_at IS NULL)::int AS open${i},
-           count(*) FILTER (WHERE r${i - 1} AND NOT r${i} AND closed_at IS NOT NULL)::int AS dropped${i}`,
+           count(*) FILTER (WHERE ${stoppedAt(i, 'stillOpen')})::int AS open${i},
+           count(*) FILTER (WHERE ${stoppedAt(i, 'dropped')})::int AS dropped${i},
+           count(*) FILTER (WHERE ${stoppedAt(i, 'closedOtherwise')})::int AS other${i}`,
     ).join(',\n           ');
     const rows: Record<string, number | string | null>[] = await this.dataSource.query(
       `WITH s AS (
-         SELECT ${GROUP_EXPRESSION[query.groupBy]} AS grp, f.closed_at,
-                ${REACHED_COLUMNS}
+         SELECT ${GROUP_EXPRESSION[query.groupBy]} AS grp,
+                ${STEP_COLUMNS}
            FROM ${from} f ${pathways}
        )
        SELECT grp, ${counts}
@@ -173,6 +204,7 @@ export class FunnelService {
               previous === null || previous === 0 ? null : Math.round((reached / previous) * 1000) / 1000,
             stillOpen: i === 0 ? 0 : Number(r[`open${i}`] ?? 0),
             dropped: i === 0 ? 0 : Number(r[`dropped${i}`] ?? 0),
+            closedOtherwise: i === 0 ? 0 : Number(r[`other${i}`] ?? 0),
           };
         }),
       })),
@@ -226,12 +258,7 @@ export class FunnelService {
     const params: unknown[] = [];
     const from = selected(query, params);
     const i = FunnelSteps.indexOf(query.step);
-    const state =
-      query.state === 'reached'
-        ? `r${i}`
-        : i === 0
-          ? 'false'
-          : `r${i - 1} AND NOT r${i} AND closed_at IS ${query.state === 'stillOpen' ? '' : 'NOT '}NULL`;
+    const state = query.state === 'reached' ? `r${i}` : i === 0 ? 'false' : stoppedAt(i, query.state);
     let where = `WHERE ${state}`;
     if (query.cursor) {
       params.push(query.cursor.personId, query.cursor.episode);
@@ -240,7 +267,7 @@ export class FunnelService {
     params.push(query.limit + 1);
     const lastStep = FunnelSteps.map((_, k) => `CASE WHEN r${k} THEN 1 ELSE 0 END`).join(' + ');
     const rows: CaseRow[] = await this.dataSource.query(
-      `WITH s AS (SELECT f.*, ${REACHED_COLUMNS} FROM ${from} f)
+      `WITH s AS (SELECT f.*, ${STEP_COLUMNS} FROM ${from} f)
        SELECT *, (${lastStep}) - 1 AS last_step FROM s ${where}
         ORDER BY person_id, episode LIMIT $${params.length}`,
       params,

@@ -32,6 +32,8 @@ export interface SyntheticJourney {
   /** Index in FunnelSteps of the last step reached. */
   last: number;
   closed: boolean;
+  /** Why its case closed (when closed): drop-out, or a closure that is not (died, back in custody …). */
+  closeReason: 'FOLLOW_UP_COMPLETE' | 'CONSENT_WITHDRAWN' | 'DECEASED' | 'RECALLED' | null;
   establishment: string;
   localAuthority: string;
   releaseType: ReleaseType;
@@ -39,8 +41,9 @@ export interface SyntheticJourney {
   receivedMonth: string;
   /** The clocks of its newest report (the ledger's rows). */
   clocks: ReportedClock[];
-  /** The UTC day it was released (null: not released). */
+  /** The UTC day it was released (null: not released), and the instant. */
   releasedOn: string | null;
+  releasedAtMs: number | null;
   /** The agencies it received a service from (a referral accepted). */
   agenciesReceived: string[];
   /** Its convictions after release, each counted (offence within two years after it) or not, and why. */
@@ -68,22 +71,42 @@ export interface ExpectedStep {
   reached: number;
   stillOpen: number;
   dropped: number;
+  closedOtherwise: number;
 }
 
+/** Closures the funnel does not count as drop-out (funnel.service.ts NOT_DROP_OUT). */
+const NOT_DROP_OUT = new Set(['DECEASED', 'RECALLED']);
+/** The engagement steps' windows after release, in days (a step past its window can no longer be reached). */
+const WINDOW_DAYS: Partial<Record<FunnelStep, number>> = { ENGAGED_4_WEEKS: 28, ENGAGED_12_WEEKS: 84 };
+
 /** The funnel the generator's decisions give, per group of `keyOf` (several keys: counted under each). */
+/** How a journey that reached the step before `i` and not `i` stands at `i` (funnel.service.ts stoppedAt). */
+export function stoppedState(
+  j: SyntheticJourney,
+  i: number,
+  now = Date.now(),
+): 'stillOpen' | 'dropped' | 'closedOtherwise' {
+  if (j.closed) return NOT_DROP_OUT.has(j.closeReason!) ? 'closedOtherwise' : 'dropped';
+  const days = WINDOW_DAYS[FunnelSteps[i]!];
+  const windowPassed = days !== undefined && j.releasedAtMs !== null && j.releasedAtMs + days * DAY <= now;
+  return windowPassed ? 'dropped' : 'stillOpen';
+}
+
 export function expectedFunnel(
   journeys: readonly SyntheticJourney[],
   keyOf: (j: SyntheticJourney) => (string | null)[],
+  now = Date.now(),
 ): Map<string | null, ExpectedStep[]> {
   const groups = new Map<string | null, ExpectedStep[]>();
   for (const j of journeys)
     for (const key of keyOf(j)) {
       const steps =
-        groups.get(key) ?? FunnelSteps.map((step) => ({ step, reached: 0, stillOpen: 0, dropped: 0 }));
+        groups.get(key) ??
+        FunnelSteps.map((step) => ({ step, reached: 0, stillOpen: 0, dropped: 0, closedOtherwise: 0 }));
       groups.set(key, steps);
       FunnelSteps.forEach((_, i) => {
         if (j.last >= i) steps[i]!.reached++;
-        else if (j.last === i - 1) steps[i]![j.closed ? 'dropped' : 'stillOpen']++;
+        else if (j.last === i - 1) steps[i]![stoppedState(j, i, now)]++;
       });
     }
   return groups;
@@ -260,6 +283,15 @@ export function generateCohort(options: {
     // The decisions: how far this journey got, and whether its case closed.
     let last = Math.floor(random() * 8); // RECEIVED … ENGAGED_12_WEEKS
     const closed = chance(0.45);
+    const closeReason = closed
+      ? pick([
+          'FOLLOW_UP_COMPLETE',
+          'FOLLOW_UP_COMPLETE',
+          'CONSENT_WITHDRAWN',
+          'DECEASED',
+          'RECALLED',
+        ] as const)
+      : null;
     if (last === 7 && closed) last = 8; // closed after engaging: reached CLOSED
     const at = (step: FunnelStep) => FunnelSteps.indexOf(step) <= last;
     const needs = at('CORE_SCREEN') ? PATHWAYS.filter(() => chance(0.4)) : [];
@@ -472,7 +504,7 @@ export function generateCohort(options: {
         eventType: 'throughcare.case.closed',
         version: 1,
         ...envelope(closedAt),
-        data: { episode, closedAt: iso(closedAt), reason: 'FOLLOW_UP_ENDED' },
+        data: { episode, closedAt: iso(closedAt), reason: closeReason! },
       });
     }
 
@@ -531,6 +563,8 @@ export function generateCohort(options: {
       receivedMonth: iso(receivedAt).slice(0, 7),
       clocks: reports[1]!,
       releasedOn: released ? iso(releasedAt).slice(0, 10) : null,
+      releasedAtMs: released ? releasedAt : null,
+      closeReason,
       agenciesReceived: at('ACCEPTED') ? [agency] : [],
       convictions,
     });

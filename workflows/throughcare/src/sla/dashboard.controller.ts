@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
 import { SearchAttributes, Stages, THROUGHCARE_WORKFLOW_TYPE, type Stage } from '@throughcare/contracts';
@@ -11,7 +12,7 @@ import {
   ZodValidationPipe,
 } from '@throughcare/platform-http';
 import { AttentionService } from '../attention/attention.service';
-import { renderDashboard } from '../dashboard/dashboard-page';
+import { dashboardMessage, renderDashboard, renderDashboardErrors } from '../dashboard/dashboard-page';
 import {
   DashboardQueryObject,
   DashboardQuerySchema,
@@ -126,10 +127,33 @@ export class DashboardController {
   @ApiProduces('text/html')
   @ApiResponse({ status: 200, description: 'text/html: the page; its charts are drawn from /dashboard/data' })
   @ApiResponse({ status: 302, description: 'No session: to /dashboard/sign-in (the filters kept for after)' })
-  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  @ApiResponse({
+    status: 400,
+    description:
+      'Invalid query: problem+json naming each field; to a browser (Accept: text/html), the page with an error summary',
+  })
   async page(
-    @Query(new ZodValidationPipe(DashboardQuerySchema, 'query')) query: DashboardQuery,
+    @Query() raw: Record<string, unknown>,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    return renderDashboard(await this.data(query));
+    const parsed = DashboardQuerySchema.safeParse(raw);
+    if (!parsed.success) {
+      // An API client gets problem+json naming the fields, as from every route; a browser the
+      // page with the GOV.UK error summary and what it typed.
+      if (!accept?.includes('text/html')) new ZodValidationPipe(DashboardQuerySchema, 'query').transform(raw);
+      void reply.status(400);
+      const values = Object.fromEntries(
+        Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+      return renderDashboardErrors(
+        values,
+        parsed.error.issues.map((i) => ({
+          field: String(i.path[0] ?? 'query'),
+          message: dashboardMessage(i),
+        })),
+      );
+    }
+    return renderDashboard(await this.data(parsed.data));
   }
 }

@@ -21,10 +21,18 @@
     return '/dashboard/cases?' + params.toString();
   }
 
+  /** The days of a month within the page's period (dashboard-page.ts monthRange). */
   function monthRange(month) {
     var parts = month.split('-').map(Number);
     var last = new Date(Date.UTC(parts[0], parts[1], 0)).getUTCDate();
-    return { from: month + '-01', to: month + '-' + String(last).padStart(2, '0') };
+    var from = month + '-01';
+    var to = month + '-' + String(last).padStart(2, '0');
+    var periodFrom = page.get('from');
+    var periodTo = page.get('to');
+    return {
+      from: periodFrom && periodFrom > from ? periodFrom : from,
+      to: periodTo && periodTo < to ? periodTo : to,
+    };
   }
 
   function human(step) {
@@ -42,13 +50,11 @@
     f.querySelector('.chart-status').textContent = text;
   }
 
-  // Colour is never the only cue: each series has its own border style and is named in the legend
-  // and the table. Colours from the GOV.UK palette (dark blue, orange, green, grey).
+  // Colours from the GOV.UK palette (dark blue, orange), told apart by lightness too; the legend
+  // names each series and the table under the chart has every figure, so colour is not needed to read it.
   var SERIES = [
     { backgroundColor: '#1d70b8', borderColor: '#0b0c0c', borderWidth: 1 },
-    { backgroundColor: '#f47738', borderColor: '#0b0c0c', borderWidth: 2, borderDash: [4, 2] },
-    { backgroundColor: '#00703c', borderColor: '#0b0c0c', borderWidth: 1 },
-    { backgroundColor: '#b1b4b6', borderColor: '#0b0c0c', borderWidth: 2, borderDash: [2, 2] },
+    { backgroundColor: '#f47738', borderColor: '#0b0c0c', borderWidth: 2 },
   ];
 
   /** A bar chart whose bars open `hrefOf(datasetIndex, index)` when clicked. */
