@@ -127,7 +127,7 @@ function filterForm(
   values: Partial<Record<string, string>>,
   errors: Partial<Record<string, string>> = {},
 ): string {
-  return `<form class="filters" method="get" action="/dashboard" aria-label="Filters" novalidate>
+  return `<form id="filters" class="filters" method="get" action="/dashboard" aria-label="Filters" novalidate>
 ${input('from', 'From (YYYY-MM-DD)', values['from'], 'autocomplete="off" spellcheck="false"', errors['from'])}
 ${input('to', 'To (YYYY-MM-DD)', values['to'], 'autocomplete="off" spellcheck="false"', errors['to'])}
 ${input('establishment', 'Establishment (e.g. BAR)', values['establishment'], 'autocomplete="off" spellcheck="false"', errors['establishment'])}
@@ -226,11 +226,13 @@ export function renderDashboard(view: DashboardView): string {
   const outcomeRows =
     view.outcomes
       .filter((o) => o.released > 0)
-      .map(
-        (o) =>
-          `<tr><th scope="row">${escapeHtml(o.group ?? 'No agency service received')}</th><td class="n">${o.released}</td><td class="n">${o.reconvicted}</td><td class="n">${percent(o.rate)}</td><td class="n">${o.convictionsPer100 ?? '–'}</td><td class="n">${o.medianDaysToFirstOffence ?? '–'}</td><td class="n">${o.meanSeriousness ?? '–'}</td><td class="n">${o.excludedOffencesBeforeRelease}</td></tr>`,
-      )
-      .join('') || '<tr><td colspan="8">Nobody released in this period has been out two years yet</td></tr>';
+      .map((o) => {
+        const agency = `<th scope="row">${escapeHtml(o.group ?? 'No agency service received')}</th><td class="n">${o.released}</td>`;
+        if (o.suppressed) return `<tr>${agency}<td colspan="6">Fewer than 5 releases: not shown</td></tr>`;
+        return `<tr>${agency}<td class="n">${o.reconvicted}</td><td class="n">${percent(o.rate)}</td><td class="n">${o.convictionsPer100 ?? '–'}</td><td class="n">${o.medianDaysToFirstOffence ?? '–'}</td><td class="n">${o.meanSeriousness ?? '–'}</td><td class="n">${o.excludedOffencesBeforeRelease}</td></tr>`;
+      })
+      .join('') ||
+    '<tr><td colspan="8">Nobody released in this period has been out two years and six months yet</td></tr>';
   const attentionRows =
     view.attention
       .map(
@@ -257,6 +259,11 @@ ${chart('breaches-over-time', 'Clocks breached or met late, by the month they we
 <tr><th scope="col">Month</th><th class="n" scope="col">Breached or met late</th><th class="n" scope="col">Clocks</th><th class="n" scope="col">Breach rate</th></tr>${monthRows}</table></section>
 
 <section aria-labelledby="funnel-heading"><h2 id="funnel-heading">Where people drop out</h2>
+${
+  view.funnelCompleteSince
+    ? `<p class="not-built">The funnel holds only the episodes whose facts are on the bus since ${escapeHtml(view.funnelCompleteSince.slice(0, 10))}: it was rebuilt when the bus (which keeps 30 days) no longer held older ones.</p>`
+    : ''
+}
 ${chart('attrition-funnel', 'Journeys reaching each step, and those that dropped out there')}
 <table data-section="funnel"><caption>Journeys of people received in the period, step by step</caption>
 <tr><th scope="col">Step</th><th class="n" scope="col">Reached</th><th class="n" scope="col">Of the step before</th><th class="n" scope="col">Not yet (still possible)</th><th class="n" scope="col">Dropped out here</th><th class="n" scope="col">Closed otherwise (died, deported, moved away, back in custody)</th></tr>${funnelRows}</table></section>

@@ -214,7 +214,7 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
             (j) => (j.agenciesReceived.length ? j.agenciesReceived : [null]),
           ),
         ]
-          .filter(([, g]) => g.released > 0)
+          .filter(([, g]) => g.released >= 5)
           .sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)));
         return {
           labels: groups.map(([agency]) => agency ?? 'No agency service received'),
@@ -358,11 +358,21 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
     expect(await page.inputValue('#from')).toBe(`${year}-13-45`);
     expect(await page.getAttribute('#from', 'aria-describedby')).toBe('from-error');
     expect(await page.locator('[data-chart]').count()).toBe(0);
-    // Lower case is read as the code it is.
+    // Lower case is read as the code it is: the page shows BAR's figures, and the code as BAR.
     await page.fill('#from', `${year}-01-01`);
     await Promise.all([page.waitForURL(/from=\d{4}-01-01/), page.click('button[type=submit]')]);
     expect(await page.locator('.error-summary').count()).toBe(0);
-    await charts();
+    expect(await page.inputValue('#establishment')).toBe('BAR');
+    expect((await charts())['attrition-funnel']).toEqual(
+      expectedCharts((j) => j.establishment === 'BAR').funnel,
+    );
+    // An API client asking for the page gets problem+json naming the field, not HTML.
+    const api = await page.request.get(`${publicUrl}/dashboard?from=nope`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(api.status()).toBe(400);
+    expect(api.headers()['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.stringify(await api.json())).toContain('"field":"from"');
   });
 
   it('keeps every control reachable by keyboard and says in words what each chart shows', async () => {

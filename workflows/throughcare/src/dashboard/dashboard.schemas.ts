@@ -3,6 +3,7 @@ import { EstablishmentCode, IsoDate, LocalAuthorityCode, Pathway, Stages } from 
 import {
   FunnelCaseState,
   FunnelStep,
+  FunnelSchema,
   FunnelStepFigureSchema,
   ReleaseType,
   TimeToStepSchema,
@@ -101,6 +102,7 @@ export const DashboardViewSchema = z.object({
   funnel: z
     .array(FunnelStepFigureSchema)
     .describe('The attrition funnel of the people received in the period'),
+  funnelCompleteSince: FunnelSchema.shape.completeSince,
   timeToStep: TimeToStepSchema.shape.intervals,
   outcomes: z
     .array(ReconvictionGroupSchema)

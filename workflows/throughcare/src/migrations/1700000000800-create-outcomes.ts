@@ -33,6 +33,15 @@ export class CreateOutcomes1700000000800 implements MigrationInterface {
     await queryRunner.query(
       `ALTER TABLE "throughcare"."funnel_release" ADD COLUMN "version" int NOT NULL DEFAULT 1`,
     );
+    // Where each read model's (re)build began on the bus: when the events stream no longer held
+    // its first message then, facts older than that one's are missing (the stream keeps 30 days).
+    await queryRunner.query(`
+      CREATE TABLE "throughcare"."read_model_origin" (
+        "read_model"       text        PRIMARY KEY,
+        "built_at"         timestamptz NOT NULL,
+        "stream_first_seq" bigint      NOT NULL,
+        "complete_since"   timestamptz
+      )`);
     await queryRunner.query(
       `CREATE INDEX "funnel_episode_released" ON "throughcare"."funnel_episode" ("released_at") WHERE "released_at" IS NOT NULL`,
     );
@@ -40,6 +49,7 @@ export class CreateOutcomes1700000000800 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP INDEX "throughcare"."funnel_episode_released"`);
+    await queryRunner.query(`DROP TABLE "throughcare"."read_model_origin"`);
     await queryRunner.query(`ALTER TABLE "throughcare"."funnel_release" DROP COLUMN "version"`);
     await queryRunner.query(`ALTER TABLE "throughcare"."funnel_episode" DROP COLUMN "close_reason"`);
     await queryRunner.query(`ALTER TABLE "throughcare"."funnel_episode" DROP COLUMN "agencies_received"`);

@@ -7,10 +7,16 @@ import {
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DataSource } from 'typeorm';
-import { subjectFor, type KnownEvent } from '@throughcare/contracts';
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
+import { Streams, subjectFor, type KnownEvent } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
 import { NATS_CONNECTION } from '@throughcare/platform-http';
-import { PermanentError, startDurableConsumer, type DurableConsumer } from '@throughcare/platform-messaging';
+import {
+  ensureStreams,
+  PermanentError,
+  startDurableConsumer,
+  type DurableConsumer,
+} from '@throughcare/platform-messaging';
 import { personIdOf, UnroutableEvent } from '../bridge/event-to-command';
 import { JOURNEY_LOOKUP_OPTIONS, type JourneyLookupOptions } from './journey-list';
 
@@ -230,6 +236,11 @@ export class FunnelProjector {
     fact: { at: string; reason: string } | { at: string; version: number } | 'reversed',
   ): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
+      // The row first (in this transaction), then its lock.
+      await tx.query(
+        `INSERT INTO "throughcare"."funnel_episode" (person_id, episode) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        [key.personId, key.episode],
+      );
       await tx.query(
         `SELECT 1 FROM "throughcare"."funnel_episode" WHERE person_id = $1 AND episode = $2 FOR UPDATE`,
         [key.personId, key.episode],
@@ -297,6 +308,17 @@ export class FunnelProjector {
     ];
   }
 
+  /** Where the funnel's (re)build begins on the stream (null: from its start, nothing lost). */
+  async recordOrigin(streamFirstSeq: number, completeSince: string | null): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO "throughcare"."read_model_origin" (read_model, built_at, stream_first_seq, complete_since)
+       VALUES ($1, now(), $2, $3)
+       ON CONFLICT (read_model) DO UPDATE
+         SET built_at = now(), stream_first_seq = EXCLUDED.stream_first_seq, complete_since = EXCLUDED.complete_since`,
+      [FUNNEL_CONSUMER, streamFirstSeq, completeSince],
+    );
+  }
+
   /** Creates the episode's row if it is not there, then applies the assignments to it (reading the old values as "e"). */
   private async upsert(key: { personId: string; episode: number }, assignments: Assignment[]): Promise<void> {
     const params: unknown[] = [key.personId, key.episode];
@@ -339,6 +361,7 @@ export class FunnelConsumer implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.recordOrigin();
     this.consumer = await startDurableConsumer(this.nc, {
       name: FUNNEL_CONSUMER,
       filterSubjects: FUNNEL_EVENT_TYPES.map(subjectFor),
@@ -361,6 +384,27 @@ export class FunnelConsumer implements OnApplicationBootstrap, BeforeApplication
       concurrency: 4,
       logger: this.logger,
     });
+  }
+
+  /**
+   * When the durable consumer is about to be made (a first deploy, or a rebuild after it was
+   * deleted), records where on the stream the funnel begins: from the start when the stream still
+   * holds its first message, else only since its oldest one (the stream keeps 30 days: older
+   * episodes are missing). /funnel and the dashboard say so.
+   */
+  private async recordOrigin(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    await ensureStreams(jsm);
+    const exists = await jsm.consumers.info(Streams.events.name, FUNNEL_CONSUMER).then(
+      () => true,
+      (e: unknown) => {
+        if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.ConsumerNotFound) return false;
+        throw e;
+      },
+    );
+    if (exists) return;
+    const { state } = await jsm.streams.info(Streams.events.name);
+    await this.projector.recordOrigin(state.first_seq, state.first_seq > 1 ? state.first_ts : null);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

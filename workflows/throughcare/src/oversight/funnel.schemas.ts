@@ -126,6 +126,9 @@ export const FunnelGroupSchema = z.object({
   steps: z.array(FunnelStepFigureSchema),
 });
 export const FunnelSchema = z.object({
+  completeSince: IsoInstant.nullable().describe(
+    'null: the funnel holds every episode. Else it was (re)built when the bus (30 days kept) no longer held older facts: only episodes whose facts are on it since then',
+  ),
   groupBy: z.enum(FunnelGroups),
   steps: z.array(FunnelStep),
   groups: z.array(FunnelGroupSchema),

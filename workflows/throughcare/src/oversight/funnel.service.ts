@@ -64,13 +64,16 @@ const WINDOW_DAYS: Partial<Record<FunnelStep, number>> = { ENGAGED_4_WEEKS: 28, 
 const STEP_COLUMNS = FunnelSteps.map((step, i) => {
   const conditions = FunnelSteps.slice(0, i + 1).map((s) => `(${STEP_CONDITION[s]})`);
   const days = WINDOW_DAYS[step];
-  const possible = days
-    ? ` AND (f.released_at IS NULL OR f.released_at + interval '${days} days' > now())`
-    : '';
+  const windowEnd = `f.released_at + interval '${days} days'`;
+  const possible = days ? ` AND (f.released_at IS NULL OR ${windowEnd} > now())` : '';
+  // Closed otherwise: for an engagement step, only before its window ended (a person who had
+  // already missed it, then died or was recalled, had dropped out). A closure of no known reason
+  // is drop-out (coalesce: NULL would count it nowhere).
+  const beforeWindowEnd = days ? ` AND (f.released_at IS NULL OR f.closed_at < ${windowEnd})` : '';
   return [
     `${conditions.join(' AND ')} AS r${i}`,
     `(f.closed_at IS NULL${possible}) AS o${i}`,
-    `(f.closed_at IS NOT NULL AND f.close_reason IN (${NOT_DROP_OUT.map((r) => `'${r}'`).join(', ')})) AS x${i}`,
+    `coalesce(f.closed_at IS NOT NULL AND f.close_reason IN (${NOT_DROP_OUT.map((r) => `'${r}'`).join(', ')})${beforeWindowEnd}, false) AS x${i}`,
   ].join(', ');
 }).join(',\n       ');
 /** Reached the step before `i` and not `i`, in `state`. */
@@ -190,6 +193,7 @@ export class FunnelService {
     );
     if (query.groupBy === 'none' && rows.length === 0) rows.push({ grp: null, reached0: 0 });
     return {
+      completeSince: await this.completeSince(),
       groupBy: query.groupBy,
       steps: [...FunnelSteps],
       groups: rows.map((r) => ({
@@ -209,6 +213,14 @@ export class FunnelService {
         }),
       })),
     };
+  }
+
+  /** Since when the funnel holds every episode (null: always; FunnelConsumer records it at a (re)build). */
+  async completeSince(): Promise<string | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT complete_since FROM "throughcare"."read_model_origin" WHERE read_model = 'oversight-funnel'`,
+    )) as { complete_since: Date | null }[];
+    return row?.complete_since?.toISOString() ?? null;
   }
 
   /** How long journeys took from one step to another: count, median, 90th percentile and a histogram, in days. */

@@ -38,7 +38,7 @@ export const ReconvictionQueryObject = z
         'The follow-up window after release: 2 years (seed 001 §5.6, the standard) or 1 (Scottish statistics)',
       ),
     asOf: IsoDate.optional().describe(
-      'The day the figures are for (default today, UTC): only releases whose window has ended by then, and convictions recorded by then',
+      'The day the figures are for (default today, UTC): only releases whose window and the 6 months after it have ended by then, and convictions made by then',
     ),
     groupBy: z
       .enum(OutcomeGroups)
@@ -65,16 +65,28 @@ export type ReconvictionQuery = z.output<typeof ReconvictionQuerySchema>;
 
 export const ReconvictionGroupSchema = z.object({
   group: z.string().nullable(),
-  released: z.number().int().describe('Releases in the cohort (their window has ended)'),
+  released: z
+    .number()
+    .int()
+    .describe('Releases in the cohort (their window and the 6 months after it have ended)'),
+  suppressed: z
+    .boolean()
+    .describe(
+      'Fewer than 5 releases: every figure but `released` is null (criminal offence data about very few people)',
+    ),
   reconvicted: z
     .number()
     .int()
+    .nullable()
     .describe('Of them, reconvicted of an offence committed within the window after release'),
-  rate: z.number().nullable().describe('reconvicted / released (null when none released)'),
+  rate: z.number().nullable().describe('reconvicted / released'),
   convictions: z
     .number()
     .int()
-    .describe('Convictions for offences committed within the window after release'),
+    .nullable()
+    .describe(
+      'Convictions for offences committed within the window after release (each to the latest release before it)',
+    ),
   convictionsPer100: z.number().nullable().describe('Frequency: convictions per 100 released'),
   medianDaysToFirstOffence: z
     .number()
@@ -86,10 +98,11 @@ export const ReconvictionGroupSchema = z.object({
     .describe(
       'Mean seriousness of those convictions, MINOR = 1 … VERY_SERIOUS = 4 (the trend: group by releasedYear)',
     ),
-  bySeriousness: z.record(ConvictionSeriousness, z.number().int()),
+  bySeriousness: z.record(ConvictionSeriousness, z.number().int()).nullable(),
   excludedOffencesBeforeRelease: z
     .number()
     .int()
+    .nullable()
     .describe(
       'Convictions after release for offences committed before it: not counted (the old measure counted them)',
     ),

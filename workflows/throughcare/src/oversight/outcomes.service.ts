@@ -22,12 +22,20 @@ const UNNEST: Partial<Record<ReconvictionQuery['groupBy'], string>> = {
 const RANK = `CASE c.seriousness WHEN 'MINOR' THEN 1 WHEN 'MODERATE' THEN 2 WHEN 'SERIOUS' THEN 3 ELSE 4 END`;
 
 const today = () => new Date().toISOString().slice(0, 10);
+/**
+ * Convictions take months to come through: one counts when it was made within the window and
+ * this many months after it (6, as the Ministry of Justice's proven re-offending and Scotland's
+ * reconviction statistics allow), and a release enters the cohort once that time is over.
+ */
+export const WAITING_MONTHS = 6;
+/** Groups of fewer releases than this show the count only: a narrow filter must not single a person out. */
+export const SMALLEST_SHOWN = 5;
 const round = (v: number | null, places: number) =>
   v === null ? null : Math.round(v * 10 ** places) / 10 ** places;
 
 /**
  * Reconviction outcomes (issue 11; seed 001 §5.6), from the funnel's releases and the convictions
- * on the bus: of the people released whose follow-up window has ended, how many were reconvicted of
+ * on the bus: of the releases whose follow-up window (and waiting period) has ended, how many were reconvicted of
  * an offence committed in that window (not before the release: a conviction after release for an
  * earlier offence is counted apart, as excluded), how quickly, how often, and how seriously.
  */
@@ -41,8 +49,9 @@ export class OutcomesService {
     const terms = [
       'NOT e.voided',
       'e.released_at IS NOT NULL',
-      // The window has ended by asOf: a release too recent would show too few reconvictions.
-      `(e.released_at AT TIME ZONE 'UTC')::date + make_interval(years => $1) <= $2::date`,
+      // The window and the waiting period after it have ended by asOf: a release too recent would
+      // show too few reconvictions (an offence late in the window is convicted months later).
+      `(e.released_at AT TIME ZONE 'UTC')::date + make_interval(years => $1, months => ${WAITING_MONTHS}) <= $2::date`,
     ];
     const add = (sql: string, value: unknown) => {
       params.push(value);
@@ -53,8 +62,11 @@ export class OutcomesService {
     if (query.jurisdiction) add('e.jurisdiction = ?', query.jurisdiction);
     if (query.pathway) add('? = ANY(e.needs)', query.pathway);
     if (query.agencyId) add('? = ANY(e.agencies_received)', query.agencyId);
-    if (query.releasedFrom) add(`(e.released_at AT TIME ZONE 'UTC')::date >= ?::date`, query.releasedFrom);
-    if (query.releasedTo) add(`(e.released_at AT TIME ZONE 'UTC')::date <= ?::date`, query.releasedTo);
+    // A day is a UTC day, compared as instants (the index on released_at serves it).
+    if (query.releasedFrom)
+      add(`e.released_at >= (?::date::timestamp AT TIME ZONE 'UTC')`, query.releasedFrom);
+    if (query.releasedTo)
+      add(`e.released_at < ((?::date + 1)::timestamp AT TIME ZONE 'UTC')`, query.releasedTo);
     let releases = `SELECT e.*, (e.released_at AT TIME ZONE 'UTC')::date AS released_on, ${RELEASE_TYPE_SQL} AS release_type
        FROM "throughcare"."funnel_episode" e WHERE ${terms.join(' AND ')}`;
     if (query.releaseType) {
@@ -64,8 +76,11 @@ export class OutcomesService {
     const bands = ConvictionSeriousness.options;
     const rows: Record<string, string | number | null>[] = await this.dataSource.query(
       `WITH r AS (${releases}),
-       -- Per release, its convictions: counted (offence in the window after it), excluded (offence
-       -- before it, convicted after it). An aggregate with no GROUP BY: one row per release.
+       -- Per release, its convictions: counted (offence in the window after it, convicted by the
+       -- window's end and the waiting period), excluded (offence before it, convicted in that time
+       -- after it). A conviction belongs to the person's latest release on or before its offence
+       -- (two releases whose windows overlap do not both count it). An aggregate with no GROUP BY:
+       -- one row per release.
        per AS (
          SELECT r.*, a.*
            FROM r
@@ -77,10 +92,16 @@ export class OutcomesService {
                     count(*) FILTER (WHERE c.excluded)::int AS excluded
                FROM (
                  SELECT c.seriousness, c.offence_date, ${RANK} AS rank,
-                        c.offence_date >= r.released_on AND c.offence_date < r.released_on + make_interval(years => $1) AS counted,
+                        c.offence_date >= r.released_on AND c.offence_date < r.released_on + make_interval(years => $1)
+                          AND NOT EXISTS (
+                            SELECT 1 FROM "throughcare"."funnel_episode" later
+                             WHERE later.person_id = r.person_id AND NOT later.voided AND later.released_at IS NOT NULL
+                               AND (later.released_at AT TIME ZONE 'UTC')::date > r.released_on
+                               AND (later.released_at AT TIME ZONE 'UTC')::date <= c.offence_date) AS counted,
                         c.offence_date < r.released_on AND c.convicted_on >= r.released_on AS excluded
                    FROM "throughcare"."outcome_conviction" c
                   WHERE c.person_id = r.person_id AND c.convicted_on <= $2::date
+                    AND c.convicted_on < r.released_on + make_interval(years => $1, months => ${WAITING_MONTHS})
                ) c
            ) a
        )
@@ -103,15 +124,32 @@ export class OutcomesService {
       groupBy: query.groupBy,
       groups: rows.map((r) => {
         const released = Number(r['released'] ?? 0);
+        const group = (r['grp'] as string | null) ?? null;
+        // Criminal offence data about very few people: the count of releases only.
+        if (released < SMALLEST_SHOWN)
+          return {
+            group,
+            released,
+            suppressed: true,
+            reconvicted: null,
+            rate: null,
+            convictions: null,
+            convictionsPer100: null,
+            medianDaysToFirstOffence: null,
+            meanSeriousness: null,
+            bySeriousness: null,
+            excludedOffencesBeforeRelease: null,
+          };
         const reconvicted = Number(r['reconvicted'] ?? 0);
         const convictions = Number(r['convictions'] ?? 0);
         return {
-          group: (r['grp'] as string | null) ?? null,
+          group,
           released,
+          suppressed: false,
           reconvicted,
-          rate: released === 0 ? null : round(reconvicted / released, 3),
+          rate: round(reconvicted / released, 3),
           convictions,
-          convictionsPer100: released === 0 ? null : round((convictions / released) * 100, 1),
+          convictionsPer100: round((convictions / released) * 100, 1),
           medianDaysToFirstOffence:
             r['median_days'] === null || r['median_days'] === undefined ? null : Number(r['median_days']),
           meanSeriousness: convictions === 0 ? null : round(Number(r['rank_sum']) / convictions, 2),

@@ -32,6 +32,8 @@ export interface SyntheticJourney {
   /** Index in FunnelSteps of the last step reached. */
   last: number;
   closed: boolean;
+  /** When its case closed (null: open). */
+  closedAtMs: number | null;
   /** Why its case closed (when closed): drop-out, or a closure that is not (died, back in custody …). */
   closeReason: 'FOLLOW_UP_COMPLETE' | 'CONSENT_WITHDRAWN' | 'DECEASED' | 'RECALLED' | null;
   establishment: string;
@@ -86,10 +88,12 @@ export function stoppedState(
   i: number,
   now = Date.now(),
 ): 'stillOpen' | 'dropped' | 'closedOtherwise' {
-  if (j.closed) return NOT_DROP_OUT.has(j.closeReason!) ? 'closedOtherwise' : 'dropped';
+  // When the step could last be reached: never (no window), or its window's end after release.
   const days = WINDOW_DAYS[FunnelSteps[i]!];
-  const windowPassed = days !== undefined && j.releasedAtMs !== null && j.releasedAtMs + days * DAY <= now;
-  return windowPassed ? 'dropped' : 'stillOpen';
+  const lastChance = days !== undefined && j.releasedAtMs !== null ? j.releasedAtMs + days * DAY : Infinity;
+  if (j.closedAtMs !== null)
+    return j.closedAtMs < lastChance && NOT_DROP_OUT.has(j.closeReason!) ? 'closedOtherwise' : 'dropped';
+  return lastChance <= now ? 'dropped' : 'stillOpen';
 }
 
 export function expectedFunnel(
@@ -498,8 +502,12 @@ export function generateCohort(options: {
       if (chance(0.1)) convicted(760 + Math.floor(random() * 100), 40, false, false);
     }
 
+    // Closed before an engagement window ended, within the second, or after both (a journey that
+    // engaged closes after its engagement).
+    const closedAt = released
+      ? releasedAt + (at('ENGAGED_4_WEEKS') ? 130 : pick([10, 60, 130])) * DAY
+      : receivedAt + 250 * DAY;
     if (closed) {
-      const closedAt = receivedAt + 250 * DAY;
       journeyEvents.push({
         eventType: 'throughcare.case.closed',
         version: 1,
@@ -564,6 +572,7 @@ export function generateCohort(options: {
       clocks: reports[1]!,
       releasedOn: released ? iso(releasedAt).slice(0, 10) : null,
       releasedAtMs: released ? releasedAt : null,
+      closedAtMs: closed ? closedAt : null,
       closeReason,
       agenciesReceived: at('ACCEPTED') ? [agency] : [],
       convictions,

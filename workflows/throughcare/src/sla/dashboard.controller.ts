@@ -109,6 +109,7 @@ export class DashboardController {
       // Clocks owed by no agency (the prison's own) are not an agency's.
       ledger: { byAgency: byAgency.rows.filter((r) => r.group !== null), byMonth: byMonth.rows },
       funnel: funnel.groups[0]?.steps ?? [],
+      funnelCompleteSince: funnel.completeSince,
       timeToStep: timeToStep.intervals,
       outcomes: outcomes.groups,
     };
@@ -137,11 +138,17 @@ export class DashboardController {
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
+    // The answer depends on Accept (a browser's page or an API client's problem+json).
+    void reply.header('vary', 'Accept');
     const parsed = DashboardQuerySchema.safeParse(raw);
     if (!parsed.success) {
-      // An API client gets problem+json naming the fields, as from every route; a browser the
-      // page with the GOV.UK error summary and what it typed.
-      if (!accept?.includes('text/html')) new ZodValidationPipe(DashboardQuerySchema, 'query').transform(raw);
+      // An API client gets problem+json naming the fields, as from every route (the pipe throws
+      // it); a browser (it asks for text/html first) the page with the error summary.
+      const browser = /^\s*text\/html\b/.test(accept ?? '');
+      if (!browser) {
+        new ZodValidationPipe(DashboardQuerySchema, 'query').transform(raw);
+        throw new Error('unreachable: the query failed its schema, and the pipe did not refuse it');
+      }
       void reply.status(400);
       const values = Object.fromEntries(
         Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string'),

@@ -198,8 +198,9 @@
       null,
       { indexAxis: 'y' },
     );
+    // A group of fewer than 5 releases shows no rate (its table row says so).
     var outcomes = view.outcomes.filter(function (o) {
-      return o.released > 0;
+      return o.released > 0 && !o.suppressed;
     });
     bars(
       'reconviction-by-agency',

@@ -20,6 +20,14 @@ import {
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import {
+  ASSESSMENT_SUMMARIES,
+  DIRECTORY_SUMMARIES,
+  LIBERATION_SUMMARIES,
+  REFERRAL_SUMMARIES,
+  summarised,
+  THROUGHCARE_SUMMARIES,
+} from './summaries';
+import {
   assessmentCompletedUpdate,
   attendanceRecordedUpdate,
   agencyAttendanceRecordedUpdate,
@@ -161,31 +169,53 @@ const retry: RetryPolicy = {
   nonRetryableErrorTypes: [ErrorTypes.agencyNotFound, ErrorTypes.validation],
 };
 const options = { startToCloseTimeout: '30 seconds', retry } as const;
-const assessment = proxyActivities<AssessmentActivities>({ taskQueue: TaskQueues.assessment, ...options });
-const directory = proxyActivities<DirectoryActivities>({ taskQueue: TaskQueues.directory, ...options });
-const referral = proxyActivities<ReferralActivities>({ taskQueue: TaskQueues.referral, ...options });
-const liberation = proxyActivities<LiberationActivities>({ taskQueue: TaskQueues.liberation, ...options });
+// Each call carries what the step does (summaries.ts): the history reads as the case's story.
+const assessment = summarised(
+  proxyActivities<AssessmentActivities>({ taskQueue: TaskQueues.assessment, ...options }),
+  ASSESSMENT_SUMMARIES,
+);
+const directory = summarised(
+  proxyActivities<DirectoryActivities>({ taskQueue: TaskQueues.directory, ...options }),
+  DIRECTORY_SUMMARIES,
+);
+const referral = summarised(
+  proxyActivities<ReferralActivities>({ taskQueue: TaskQueues.referral, ...options }),
+  REFERRAL_SUMMARIES,
+);
+const liberation = summarised(
+  proxyActivities<LiberationActivities>({ taskQueue: TaskQueues.liberation, ...options }),
+  LIBERATION_SUMMARIES,
+);
 /**
  * The person's age for the directory (need-age-asked-1), asked from the directory's lane: for ten
  * minutes at most, then the directory is asked without it, so that a liberation outage does not
  * hold up choosing need agencies (effect-lanes-1: a service that is down holds up its own effects).
  */
-const liberationAge = proxyActivities<LiberationActivities>({
-  taskQueue: TaskQueues.liberation,
-  ...options,
-  scheduleToCloseTimeout: '10 minutes',
-});
-const throughcare = proxyActivities<ThroughcareActivities>({ taskQueue: TaskQueues.throughcare, ...options });
+const liberationAge = summarised(
+  proxyActivities<LiberationActivities>({
+    taskQueue: TaskQueues.liberation,
+    ...options,
+    scheduleToCloseTimeout: '10 minutes',
+  }),
+  LIBERATION_SUMMARIES,
+);
+const throughcare = summarised(
+  proxyActivities<ThroughcareActivities>({ taskQueue: TaskQueues.throughcare, ...options }),
+  THROUGHCARE_SUMMARIES,
+);
 /**
  * Starting the journey of the episode before again (return-reversal-1): retried while that journey
  * still runs (closing on the return), for a day at most; then an attention item (review of stop 39,
  * M3), not a journey that never ends and never says why.
  */
-const throughcareResume = proxyActivities<ThroughcareActivities>({
-  taskQueue: TaskQueues.throughcare,
-  ...options,
-  scheduleToCloseTimeout: '1 day',
-});
+const throughcareResume = summarised(
+  proxyActivities<ThroughcareActivities>({
+    taskQueue: TaskQueues.throughcare,
+    ...options,
+    scheduleToCloseTimeout: '1 day',
+  }),
+  THROUGHCARE_SUMMARIES,
+);
 
 /** Why the journey withdraws a need's referral, as its idempotency key says it (one key per reason). */
 const withdrawalKind = (action: string): string =>
@@ -1158,7 +1188,7 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         await condition(woken);
         continue;
       }
-      clockTimer = await untilOrTimer(woken, wake, clockTimer);
+      clockTimer = await untilOrTimer(woken, wake, clockTimer, 'Wake when the next clock falls due');
     }
   }
   let clockTimer: Timer | undefined;
@@ -1233,14 +1263,20 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
    * timeout cancels its timer whenever the predicate wins. A timer left to fire unheard costs one
    * empty workflow task. Returns the timer to reuse while the instant stays the same.
    */
-  async function untilOrTimer(woken: () => boolean, at: number, timer: Timer | undefined): Promise<Timer> {
-    const armed = timer?.at === at ? timer : arm(at);
+  async function untilOrTimer(
+    woken: () => boolean,
+    at: number,
+    timer: Timer | undefined,
+    why: string,
+  ): Promise<Timer> {
+    const armed = timer?.at === at ? timer : arm(at, why);
     await condition(() => armed.fired || woken());
     return armed;
   }
-  function arm(at: number): Timer {
+  /** A timer to `at`; its summary (the UI's event history) says why the journey wakes then. */
+  function arm(at: number, why: string): Timer {
     const timer: Timer = { at, fired: false };
-    sleep(Math.max(1, at - now())).then(
+    sleep(Math.max(1, at - now()), { summary: `${why} (${iso(at)})` }).then(
       () => {
         timer.fired = true;
       },
@@ -1496,7 +1532,13 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
       }
       working = false;
       if (wake === undefined) await condition(() => version !== seenVersion);
-      else if (v3) loopTimer = await untilOrTimer(() => version !== seenVersion, wake, loopTimer);
+      else if (v3)
+        loopTimer = await untilOrTimer(
+          () => version !== seenVersion,
+          wake,
+          loopTimer,
+          'Wake for the next planned step (a review, a booking, a retry)',
+        );
       else await condition(() => version !== seenVersion, Math.max(1, wake - now()));
     }
   } catch (err) {
