@@ -31,6 +31,7 @@ export const DashboardFilterShape = {
   establishment: blankable(
     z
       .string()
+      .max(10)
       .transform((v) => v.trim().toUpperCase())
       .pipe(EstablishmentCode),
   ).describe('An establishment code (upper or lower case)'),
@@ -67,7 +68,13 @@ export const DashboardCasesQueryObject = z
     /** view=journeys */
     step: FunnelStep.optional(),
     state: FunnelCaseState.optional(),
-    cursor: z.string().max(2000).optional(),
+    // A cursor the ledger or the funnel issued (base64url, at most 500 characters as theirs): checked
+    // again by theirs. ASCII only: 2,000 multi-byte characters, percent-encoded, passed Node's 16 KiB
+    // request-line limit (fresh-clone fuzzing of stop 47: a 431 before any code ran).
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,500}$/, 'must be the next-page cursor this page issued')
+      .optional(),
   })
   .strict();
 export const DashboardCasesQuerySchema = DashboardCasesQueryObject.refine(period.check, period.issue).refine(

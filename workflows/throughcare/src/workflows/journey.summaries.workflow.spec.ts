@@ -38,9 +38,13 @@ describe("journey: its event history reads as the case's story (issue 11: activi
     const input = await receptionInput(env);
     await withWorkers(env, acts, async () => {
       const handle = await startJourney(env, input);
-      await waitForPlan(handle, (p) => p.stage === 'CORE_SCREEN', 'the core screen asked for');
+      const asked = await waitForPlan(
+        handle,
+        (p) => p.assessmentId !== undefined,
+        'the core screen asked for',
+      );
       await tell(handle, coreScreenCompletedUpdate, {
-        assessmentId: '6f1d3c4e-2b7a-4c1e-9a55-0c7e1f2d3b4a',
+        assessmentId: asked.assessmentId!,
         needs: ['ACCOMMODATION'],
         riskOfSeriousHarm: 'LOW',
         completedAt: input.receivedAt,
