@@ -177,7 +177,7 @@ export function renderDashboardErrors(
     .join('');
   return layout(
     'Error: dashboard',
-    `<div class="error-summary" role="alert" tabindex="-1"><h2>There is a problem</h2><ul>${summary}</ul></div>
+    `<div class="error-summary" role="alert" tabindex="-1" autofocus><h2>There is a problem</h2><ul>${summary}</ul></div>
 <h1>Throughcare dashboard</h1>
 ${filterForm(values, byField)}`,
   );

@@ -349,6 +349,8 @@ describe('the dashboard in a real browser (Debian Chromium, playwright-core)', (
       expect.stringContaining('status of 400'),
     ]);
     expect(await page.locator('.error-summary h2').textContent()).toBe('There is a problem');
+    // Focus moves to the summary (GOV.UK), with no script: `autofocus` on it.
+    await page.waitForFunction(() => document.activeElement?.classList.contains('error-summary'));
     const links = await page.$$eval('.error-summary a', (as) =>
       as.map((a) => [a.getAttribute('href'), a.textContent]),
     );
