@@ -480,6 +480,38 @@ describe('Attrition funnel: from the bus to /funnel (real Postgres and NATS)', (
     expect(released).toEqual({ [corrected]: iso(releasedAt + 3 * DAY), [reversed]: null });
   });
 
+  it('leaves a liberation from court out of the reconviction cohort unless asked for', async () => {
+    const year = 1600 + randomInt(100);
+    const at = Date.UTC(year, 3, 1, 10);
+    const personId = `p${randomBytes(10).toString('hex')}`;
+    await publisher.publish({
+      eventType: 'custody.person.liberated-from-court',
+      version: 2,
+      eventId: randomUUID(),
+      occurredAt: new Date(at).toISOString(),
+      correlationId: `funnel-spec-${randomUUID()}`,
+      personReference: { identifiers: [{ type: 'THROUGHCARE_ID', value: personId }] },
+      data: {
+        episode: 1,
+        establishmentCode: 'BAR',
+        jurisdiction: 'SCOTLAND',
+        homeLocalAuthority: 'S12000036',
+        legalStatus: 'REMAND',
+        releasedAt: new Date(at).toISOString(),
+      },
+    });
+    await caughtUp();
+    const released = async (extra: string) => {
+      const res = await get(
+        `/outcomes/reconviction?asOf=${year + 5}-12-31&releasedFrom=${year}-01-01&releasedTo=${year}-12-31${extra}`,
+      );
+      expect(res.status).toBe(200);
+      return ReconvictionSchema.parse(await res.json()).groups[0]!.released;
+    };
+    expect(await released('')).toBe(0);
+    expect(await released('&releaseType=FROM_COURT')).toBe(1);
+  });
+
   it('refuses an invalid query with the field named, and answers other roles 404', async () => {
     const bad = await get('/funnel?groupBy=galaxy&receivedFrom=2030-02-01&receivedTo=2030-01-01');
     expect(bad.status).toBe(400);

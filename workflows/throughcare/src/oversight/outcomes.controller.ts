@@ -33,7 +33,7 @@ export class OutcomesController {
     summary:
       'Reconviction within the window after release: rate, time to first offence, frequency, seriousness',
     description:
-      'The cohort: releases whose window (windowYears after the release day) has ended by asOf. A conviction counts when its offence was committed on or after the release day and within the window, and it was recorded by asOf; one for an offence committed before the release is not counted (excludedOffencesBeforeRelease says how many). Groups: where released from, home area, jurisdiction, release type, year of release (the trend), need, agency received.',
+      'The cohort: releases whose window (windowYears after the release day) and the 6 months after it have ended by asOf; a liberation from court only with releaseType=FROM_COURT. A conviction counts when its offence was committed on or after the release day and within the window, and it was made within the window and 6 months, by asOf, and belongs to the latest release before its offence; one for an offence committed before the release is not counted (excludedOffencesBeforeRelease says how many). Groups: where released from, home area, jurisdiction, release type, year of release (the trend), need, agency received.',
   })
   @ApiQueryFromZod(ReconvictionQueryObject)
   @ApiResponse({

@@ -72,6 +72,10 @@ export class OutcomesService {
     if (query.releaseType) {
       params.push(query.releaseType);
       releases = `SELECT * FROM (${releases}) t WHERE t.release_type = $${params.length}`;
+    } else {
+      // A liberation from court (often from remand) is not a release from a sentence: out of the
+      // cohort unless asked for (releaseType=FROM_COURT).
+      releases = `SELECT * FROM (${releases}) t WHERE t.release_type <> 'FROM_COURT'`;
     }
     const bands = ConvictionSeriousness.options;
     const rows: Record<string, string | number | null>[] = await this.dataSource.query(
