@@ -13,6 +13,7 @@ import {
   DashboardCasesQuerySchema,
   type DashboardCasesQuery,
 } from './dashboard.schemas';
+import { INVALID_QUERY, UNAUTHENTICATED } from '../oversight/api-responses';
 
 /**
  * The people a cases page lists: the value of every `data-person` cell (renderCases writes one per
@@ -59,8 +60,8 @@ export class DashboardCasesController {
   @ApiProduces('text/html')
   @ApiResponse({ status: 200, description: 'text/html: the table' })
   @ApiResponse({ status: 302, description: 'No session: to /dashboard/sign-in (the query kept for after)' })
-  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
-  @ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
+  @ApiResponse(INVALID_QUERY)
+  @ApiResponse(UNAUTHENTICATED)
   async cases(
     @Query(new ZodValidationPipe(DashboardCasesQuerySchema, 'query')) query: DashboardCasesQuery,
   ): Promise<string> {

@@ -19,12 +19,7 @@ import {
   type FunnelQuery,
 } from './funnel.schemas';
 import { FunnelService } from './funnel.service';
-
-const unauthenticated = {
-  status: 401,
-  description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)',
-};
-const invalidQuery = { status: 400, description: 'Invalid query (problem+json naming each field)' };
+import { INVALID_QUERY, UNAUTHENTICATED } from './api-responses';
 
 /**
  * The attrition funnel (issue 11): custody episodes from reception to closure, step by step,
@@ -34,7 +29,7 @@ const invalidQuery = { status: 400, description: 'Invalid query (problem+json na
 @ApiTags('attrition-funnel')
 @ApiBearerAuth()
 @Access('manager', 'operator')
-@ApiResponse(unauthenticated)
+@ApiResponse(UNAUTHENTICATED)
 @Controller('funnel')
 @PersonalData()
 export class FunnelController {
@@ -52,7 +47,7 @@ export class FunnelController {
     description: 'The funnel, per group',
     schema: openApiSchemaOf(FunnelSchema) as never,
   })
-  @ApiResponse(invalidQuery)
+  @ApiResponse(INVALID_QUERY)
   get(@Query(new ZodValidationPipe(FunnelQuerySchema, 'query')) query: FunnelQuery): Promise<Funnel> {
     return this.funnel.funnel(query);
   }
@@ -71,7 +66,7 @@ export class FunnelController {
     description: 'The intervals',
     schema: openApiSchemaOf(TimeToStepSchema) as never,
   })
-  @ApiResponse(invalidQuery)
+  @ApiResponse(INVALID_QUERY)
   timeToStep(
     @Query(new ZodValidationPipe(FunnelFilterSchema, 'query')) query: FunnelFilter,
   ): Promise<TimeToStep> {
@@ -96,7 +91,7 @@ export class FunnelController {
     description: 'A page of journeys',
     schema: openApiSchemaOf(FunnelCasesPageSchema) as never,
   })
-  @ApiResponse(invalidQuery)
+  @ApiResponse(INVALID_QUERY)
   cases(
     @Query(new ZodValidationPipe(FunnelCasesQuerySchema, 'query')) query: FunnelCasesQuery,
   ): Promise<FunnelCasesPage> {

@@ -17,12 +17,7 @@ import {
   type ListLedgerQuery,
 } from './ledger.schemas';
 import { LEDGER_CSV_COLUMNS, LEDGER_EXPORT_MAX_ROWS, LedgerService } from './ledger.service';
-
-const unauthenticated = {
-  status: 401,
-  description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)',
-};
-const invalidQuery = { status: 400, description: 'Invalid query (problem+json naming each field)' };
+import { INVALID_QUERY, UNAUTHENTICATED } from './api-responses';
 
 /** The people a CSV export names: its first column, after the header (pseudonyms, never quoted). */
 const csvPersons: AuditResolver<readonly string[]> = (ctx) =>
@@ -47,7 +42,7 @@ const csvPersons: AuditResolver<readonly string[]> = (ctx) =>
 @ApiTags('sla-ledger')
 @ApiBearerAuth()
 @Access('manager', 'operator')
-@ApiResponse(unauthenticated)
+@ApiResponse(UNAUTHENTICATED)
 @Controller('ledger')
 @PersonalData()
 export class LedgerController {
@@ -72,7 +67,7 @@ export class LedgerController {
     description: 'A page of clocks',
     schema: openApiSchemaOf(LedgerPageSchema) as never,
   })
-  @ApiResponse(invalidQuery)
+  @ApiResponse(INVALID_QUERY)
   list(
     @Query(new ZodValidationPipe(ListLedgerQuerySchema, 'query')) query: ListLedgerQuery,
   ): Promise<LedgerPage> {
@@ -126,7 +121,7 @@ export class LedgerController {
     description: 'The groups',
     schema: openApiSchemaOf(LedgerSummarySchema) as never,
   })
-  @ApiResponse(invalidQuery)
+  @ApiResponse(INVALID_QUERY)
   summary(
     @Query(new ZodValidationPipe(LedgerSummaryQuerySchema, 'query')) query: LedgerSummaryQuery,
   ): Promise<LedgerSummary> {

@@ -11,6 +11,7 @@ import {
   type ReconvictionQuery,
 } from './outcomes.schemas';
 import { OutcomesService } from './outcomes.service';
+import { INVALID_QUERY, UNAUTHENTICATED } from './api-responses';
 
 /**
  * Outcome measures (issue 11): reconviction after release, the rate, how quickly, how often, how
@@ -21,7 +22,7 @@ import { OutcomesService } from './outcomes.service';
 @ApiTags('outcomes')
 @ApiBearerAuth()
 @Access('manager', 'operator')
-@ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
+@ApiResponse(UNAUTHENTICATED)
 @Controller('outcomes')
 @PersonalData()
 export class OutcomesController {
@@ -41,7 +42,7 @@ export class OutcomesController {
     description: 'The groups',
     schema: openApiSchemaOf(ReconvictionSchema) as never,
   })
-  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
+  @ApiResponse(INVALID_QUERY)
   reconviction(
     @Query(new ZodValidationPipe(ReconvictionQuerySchema, 'query')) query: ReconvictionQuery,
   ): Promise<Reconviction> {

@@ -24,6 +24,7 @@ import { FunnelService } from '../oversight/funnel.service';
 import { LedgerService } from '../oversight/ledger.service';
 import { OutcomesService } from '../oversight/outcomes.service';
 import { SlaService } from './sla.service';
+import { INVALID_QUERY, UNAUTHENTICATED } from '../oversight/api-responses';
 
 /**
  * For managers: which agencies breach most and when, where people drop out, how long steps take,
@@ -58,8 +59,8 @@ export class DashboardController {
     description: 'The figures',
     schema: openApiSchemaOf(DashboardViewSchema) as never,
   })
-  @ApiResponse({ status: 400, description: 'Invalid query (problem+json naming each field)' })
-  @ApiResponse({ status: 401, description: 'No valid access token (problem+json; WWW-Authenticate: Bearer)' })
+  @ApiResponse(INVALID_QUERY)
+  @ApiResponse(UNAUTHENTICATED)
   async data(
     @Query(new ZodValidationPipe(DashboardQuerySchema, 'query')) query: DashboardQuery,
   ): Promise<DashboardView> {
