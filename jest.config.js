@@ -20,6 +20,8 @@ const ignored = ['/node_modules/', '/dist/', '<rootDir>/.cache/', '/.nx/'];
 
 const common = {
   rootDir: __dirname,
+  // Each test file's in-process logs go to a file of its own (printed when one of its tests fails).
+  setupFilesAfterEnv: ['<rootDir>/infra/src/test-log-file.setup.ts'],
   testEnvironment: 'node',
   transform,
   testPathIgnorePatterns: ignored,
@@ -51,7 +53,7 @@ module.exports = {
         '\\.chaos\\.spec\\.ts$',
         '\\.canary\\.spec\\.ts$',
       ],
-      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest/unit-timeout.js'],
+      setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/libs/testing/src/jest/unit-timeout.js'],
     },
     {
       ...common,

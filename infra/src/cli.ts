@@ -18,7 +18,7 @@ import { apps, entryPath } from './apps';
 import { localClient, localStaff, stillKnown } from './cli-token';
 import { audit, checkpointLocation } from './audit';
 import { dlq } from './dlq';
-import { paths } from './paths';
+import { paths, testLogFile } from './paths';
 import { provisionChromium } from './provision/chromium';
 import { provisionNats } from './provision/nats';
 import { provisionSchemathesis } from './provision/schemathesis';
@@ -304,6 +304,30 @@ interface JestResults {
   testResults?: { name: string; startTime: number; endTime: number; status: string }[];
 }
 
+/** How much of a failed test file's log is printed (its end: the lines nearest the failure). */
+const FAILED_LOG_LINES = 300;
+
+/**
+ * The in-process log lines of every test file that failed (its apps, relays, consumers and
+ * workers at the levels its specs chose), after Jest's own report: a passing file's are not shown.
+ */
+function printFailedTestLogs(results: JestResults, dir: string): void {
+  for (const r of results.testResults ?? []) {
+    if (r.status !== 'failed') continue;
+    const file = testLogFile(dir, r.name);
+    if (!fs.existsSync(file)) continue;
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
+    if (lines.length === 0) continue;
+    const shown = lines.slice(-FAILED_LOG_LINES);
+    process.stdout.write(
+      `\n--- logs of ${path.relative(paths.repoRoot, r.name)} (${shown.length < lines.length ? `last ${shown.length} of ${lines.length}` : lines.length} lines)\n${shown.join('\n')}\n`,
+    );
+  }
+}
+
 /**
  * Where the run's time went: every test file's wall time, slowest first, with its share of the
  * whole, in `<cache>/logs/jest-suite-times.txt` (the CI log stays quiet; the file is there to read).
@@ -383,6 +407,11 @@ async function test(jestArgs: string[]): Promise<void> {
     if (testServerPath) env.TEMPORAL_TEST_SERVER_PATH = testServerPath;
     else delete env.TEMPORAL_TEST_SERVER_PATH; // fall back to the SDK's download
     mkdirp(paths.runDir);
+    // Each test file's in-process logs (jest setup infra/src/test-log-file.setup.ts); printed below when it fails.
+    const testLogDir = path.join(paths.runDir, `test-logs-${process.pid}`);
+    fs.rmSync(testLogDir, { recursive: true, force: true });
+    mkdirp(testLogDir);
+    env.THROUGHCARE_TEST_LOG_DIR = testLogDir;
     const resultsFile = path.join(paths.runDir, `jest-results-${process.pid}.json`);
     fs.rmSync(resultsFile, { force: true });
     const jestBin = path.join(paths.repoRoot, 'node_modules', '.bin', 'jest');
@@ -436,6 +465,8 @@ async function test(jestArgs: string[]): Promise<void> {
     }
     fs.rmSync(resultsFile, { force: true });
     if (results) {
+      printFailedTestLogs(results, testLogDir);
+      fs.rmSync(testLogDir, { recursive: true, force: true });
       writeSuiteTimes(results);
       passed = results.numPassedTests;
       // A suite that cannot even load (syntax error, failing beforeAll import) counts as one failure.

@@ -33,3 +33,12 @@ export const paths = {
 } as const;
 
 export type Paths = typeof paths;
+
+/**
+ * Where a test file's in-process log lines go during `./throughcare test` (THROUGHCARE_LOG_FILE,
+ * set by the Jest setup `infra/src/test-log-file.setup.ts`): one file per test file under
+ * `dir`, named after its path. The test command prints the file of each test file that failed.
+ */
+export function testLogFile(dir: string, testPath: string): string {
+  return path.join(dir, `${path.relative(repoRoot, testPath).replace(/[\\/]/g, '__')}.log`);
+}

@@ -33,6 +33,7 @@ import {
 } from '@throughcare/contracts';
 import { startInfrastructure } from '../../infra/src/supervisor';
 import { journeyBundleOptions } from '../../workflows/throughcare/src/worker/journey-bundle';
+import { journeyTracingSinks } from '../../workflows/throughcare/src/worker/journey-tracing';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -122,6 +123,7 @@ async function child(
       PAYLOAD_ENCRYPTION_KEY_ID: process.env.PAYLOAD_ENCRYPTION_KEY_ID ?? '',
     }),
     workflowBundle: { codePath: bundlePath },
+    sinks: journeyTracingSinks(),
     activities: recordingActivities().throughcare,
     maxCachedWorkflows: cache,
   });

@@ -17,6 +17,7 @@ import {
 import { derivePersonId } from '@throughcare/platform-config';
 import {
   bearer,
+  OtlpReceiver,
   requireEnv,
   testDataConverter,
   verifyWebhook,
@@ -45,10 +46,13 @@ let apps: Record<E2eApp, AppProcess>;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 let temporal: Client;
+/** The apps' OpenTelemetry collector: every span they export (OTLP/HTTP JSON). */
+let otlp: OtlpReceiver;
 
 beforeAll(async () => {
   // A database and a bus of this suite's own: earlier suites' rows and events must not leak in.
   const url = await createSuiteDatabase('e2e');
+  otlp = await new OtlpReceiver().start();
   nc = await connect({ servers: requireEnv('NATS_URL') });
   jsm = await jetstreamManager(nc);
   await deleteStreams(jsm);
@@ -61,7 +65,10 @@ beforeAll(async () => {
     PAYLOAD_ENCRYPTION_KEYS: requireEnv('PAYLOAD_ENCRYPTION_KEYS'),
     PAYLOAD_ENCRYPTION_KEY_ID: requireEnv('PAYLOAD_ENCRYPTION_KEY_ID'),
     PERSON_ID_SECRET: secret,
-    LOG_LEVEL: 'warn',
+    // Info lines too: the trace test reads each app's JSON log (output kept in memory only).
+    LOG_LEVEL: 'log',
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+    OTEL_BSP_SCHEDULE_DELAY: '200',
     // Nobody can wait the policy's 45-minute settle window in a test: movements settle in 1 s here.
     MOVEMENT_SETTLE_SECONDS: '1',
     // The agency's webhook receiver is on this machine (http, loopback).
@@ -81,6 +88,7 @@ afterAll(async () => {
   await deleteStreams(jsm);
   await temporal?.connection.close();
   await nc?.drain();
+  await otlp?.stop();
 }, 60_000);
 
 /** Prison staff of every establishment this journey passes through. */
@@ -1453,6 +1461,116 @@ describe('a person from reception to post-release follow-up, through every servi
       rises: ['RISK_OF_SERIOUS_HARM', 'MAPPA_LEVEL'],
     });
     expect((after.attention ?? []).filter((a) => a.action.startsWith('risk-rose:'))).toEqual([]);
+  });
+
+  it('follows one reception by its trace and correlation id through every hop (HTTP, outbox, bus, bridge, workflow, activity), in the spans and in each app’s JSON log lines, with no personal data in either', async () => {
+    const noms = prisonNumber();
+    const correlationId = `trace-e2e-${randomUUID()}`;
+    const res = await fetch(`${apps.liberation.baseUrl}/receptions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-correlation-id': correlationId,
+        ...(await defaultAuth(apps.liberation)),
+      },
+      body: JSON.stringify({
+        prisonNumber: noms,
+        establishmentCode: 'BAR',
+        jurisdiction: 'SCOTLAND',
+        homeLocalAuthority: 'S12000036',
+        reason: 'ADMISSION',
+        receivedAt: new Date(Date.now() - 60_000).toISOString(),
+        sentenceDate: new Date().toISOString().slice(0, 10),
+        sentenceLengthDays: 400,
+        expectedReleaseDate: new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10),
+      }),
+    });
+    expect({ status: res.status, body: res.status === 201 ? undefined : await res.text() }).toEqual({
+      status: 201,
+      body: undefined,
+    });
+    expect(res.headers.get('x-correlation-id')).toBe(correlationId);
+    const { workflowId } = (await res.json()) as { workflowId: string };
+
+    // The HTTP span names the correlation; its trace must reach an activity the journey runs in
+    // the assessment service (the core screen it asks for).
+    const trace = await eventually('the reception trace to reach an assessment activity', async () => {
+      const http = otlp.spans.find(
+        (s) => s.kind === 2 && s.attributes['throughcare.correlation_id'] === correlationId,
+      );
+      if (!http) return undefined;
+      const spans = otlp.trace(http.traceId);
+      return spans.some((s) => s.service === 'assessment' && s.name.startsWith('RunActivity:'))
+        ? { http, spans }
+        : undefined;
+    });
+    const { http: server, spans } = trace;
+    // The trace as a tree (service, kind, name), shown when a hop is missing.
+    const tree = (parent: string | undefined, depth = 0): string =>
+      spans
+        .filter((s) => s.parentSpanId === parent)
+        .map((s) => `${'  '.repeat(depth)}${s.service} ${s.kind} ${s.name}\n${tree(s.spanId, depth + 1)}`)
+        .join('');
+    const shown = `${tree(server.parentSpanId)}(${spans.length} spans)`;
+    const childOf = (parent: { spanId: string }, match: (s: (typeof spans)[number]) => boolean) =>
+      spans.filter((s) => s.parentSpanId === parent.spanId && match(s));
+    const subject = subjectFor('custody.person.received');
+
+    expect(server).toMatchObject({ service: 'liberation', name: 'POST /receptions' });
+    // outbox → bus: the relay publishes the row in the request's trace
+    const [publish] = childOf(server, (s) => s.kind === 4 && s.name === `publish ${subject}`);
+    expect(publish?.service).toBe('liberation');
+    // bus → bridge: the orchestrator's consumers each continue it; the bridge's starts the journey
+    const consumers = childOf(publish!, (s) => s.kind === 5 && s.name === `process ${subject}`);
+    expect(consumers.length).toBeGreaterThanOrEqual(1);
+    const starts = consumers.flatMap((c) =>
+      childOf(c, (s) => s.name === 'SignalWithStartWorkflow:throughcareJourney'),
+    );
+    expect({ starts: starts.length, shown }).toEqual({ starts: 1, shown });
+    expect(starts[0]!.service).toBe('orchestrator');
+    expect(starts[0]!.attributes['temporalWorkflowId']).toBe(workflowId);
+    // bridge → workflow: the journey's spans for its start and for the reception signal
+    const inWorkflow = childOf(starts[0]!, (s) => s.service === 'orchestrator' && s.kind === 1);
+    expect(inWorkflow.map((s) => s.name).sort()).toEqual([
+      'HandleSignal:reception',
+      'RunWorkflow:throughcareJourney',
+    ]);
+    expect(inWorkflow.every((s) => s.attributes['temporal.workflow.id'] === workflowId)).toBe(true);
+    // workflow → activity: what the journey scheduled runs in the services' workers in that trace
+    const activities = spans.filter(
+      (s) => s.name.startsWith('RunActivity:') && inWorkflow.some((w) => w.spanId === s.parentSpanId),
+    );
+    expect(activities.map((s) => s.service)).toContain('assessment');
+
+    // No personal data in any span of the trace: not the prison number, not a name.
+    expect(JSON.stringify(spans)).not.toContain(noms);
+
+    // Each hop's log lines are JSON naming the correlation and the trace.
+    const linesOf = (app: AppProcess) =>
+      app
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l['traceId'] === server.traceId);
+    const liberationLines = linesOf(apps.liberation);
+    expect(liberationLines).toContainEqual(
+      expect.objectContaining({
+        service: 'liberation',
+        correlationId,
+        msg: 'request completed',
+        method: 'POST',
+        route: '/receptions',
+        status: 201,
+      }),
+    );
+    expect(linesOf(apps.orchestrator)).toContainEqual(
+      expect.objectContaining({
+        correlationId,
+        msg: expect.stringContaining(`journey ${workflowId} started or signalled`),
+      }),
+    );
+    for (const app of Object.values(apps)) expect(app.output()).not.toContain(noms);
   });
 
   it('answers a malformed reception with 400 problem+json naming the fields', async () => {

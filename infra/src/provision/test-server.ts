@@ -63,6 +63,11 @@ export interface TestServerInfo {
   error?: string;
 }
 
+/** The SLF4J the server's jars are built against (slf4j-api on its classpath): its no-op binding. */
+const SLF4J_VERSION = '1.7.36';
+/** Jars the classpath must hold (by name prefix). */
+const REQUIRED_JARS = ['temporal-test-server-', `slf4j-nop-${SLF4J_VERSION}`];
+
 function layout() {
   const dir = path.join(paths.mavenDir, `temporal-test-server-${TEST_SERVER_VERSION}`);
   return {
@@ -93,6 +98,13 @@ function pomXml(): string {
       <artifactId>temporal-test-server</artifactId>
       <version>${TEST_SERVER_VERSION}</version>
     </dependency>
+    <!-- The server logs through SLF4J 1.7 without a binding: each start printed three SLF4J lines
+         into every test run. The no-op binding of the same version silences them. -->
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-nop</artifactId>
+      <version>${SLF4J_VERSION}</version>
+    </dependency>
   </dependencies>
 </project>
 `;
@@ -117,7 +129,13 @@ exec '${java}' ${JVM_FAST_START_FLAGS.join(' ')} $CDS $TEMPORAL_TEST_SERVER_JAVA
 async function fetchClasspath(l: ReturnType<typeof layout>): Promise<string> {
   if (fs.existsSync(l.classpathFile)) {
     const cp = fs.readFileSync(l.classpathFile, 'utf8').trim();
-    if (cp && cp.split(':').every((j) => fs.existsSync(j))) return cp;
+    // A classpath fetched before a jar was added to the pom (slf4j-nop) is fetched again.
+    if (
+      cp &&
+      cp.split(':').every((j) => fs.existsSync(j)) &&
+      REQUIRED_JARS.every((prefix) => cp.split(':').some((j) => path.basename(j).startsWith(prefix)))
+    )
+      return cp;
   }
   mkdirp(l.dir);
   fs.writeFileSync(l.pom, pomXml());
@@ -146,8 +164,9 @@ async function fetchClasspath(l: ReturnType<typeof layout>): Promise<string> {
     .filter((f) => f.endsWith('.jar'))
     .sort()
     .map((f) => path.join(l.lib, f));
-  if (!jars.some((j) => path.basename(j).startsWith('temporal-test-server-')))
-    throw new Error('temporal-test-server jar missing after Maven run');
+  for (const prefix of REQUIRED_JARS)
+    if (!jars.some((j) => path.basename(j).startsWith(prefix)))
+      throw new Error(`${prefix}*.jar missing after the Maven run`);
   const cp = jars.join(':');
   fs.writeFileSync(l.classpathFile, cp + '\n');
   return cp;

@@ -45,6 +45,8 @@ export async function startApp(
       cwd: repoRoot,
       env: {
         ...process.env,
+        // Its log lines go to its own output (kept below), not to the test file's log file.
+        THROUGHCARE_LOG_FILE: undefined,
         SWC_NODE_PROJECT: path.join(repoRoot, 'tsconfig.json'),
         ...env,
         PORT: String(port),
@@ -55,7 +57,7 @@ export async function startApp(
   );
   const keep = (chunk: Buffer) => {
     lines.push(chunk.toString());
-    if (lines.length > 400) lines.shift();
+    if (lines.length > 2000) lines.shift();
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);

@@ -40,3 +40,4 @@ export {
   type ServedQuestions,
   type WantedStatus,
 } from './assessment-answers';
+export { OtlpReceiver, type ReceivedSpan } from './otlp-receiver';

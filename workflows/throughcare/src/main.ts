@@ -1,6 +1,6 @@
 import { ConfigError } from '@throughcare/platform-config';
 import { bootstrapService } from '@throughcare/platform-http';
-import { installCoreLogWatch } from '@throughcare/platform-temporal';
+import { installCoreLogWatch, TEMPORAL_LEVEL } from '@throughcare/platform-temporal';
 import { loadOrchestratorConfig } from './config';
 import { OrchestratorModule } from './orchestrator.module';
 
@@ -16,15 +16,6 @@ async function main(): Promise<void> {
     logLevel: config.LOG_LEVEL,
   });
 }
-
-const TEMPORAL_LEVEL = {
-  fatal: 'ERROR',
-  error: 'ERROR',
-  warn: 'WARN',
-  log: 'INFO',
-  debug: 'DEBUG',
-  verbose: 'TRACE',
-} as const;
 
 main().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : error);

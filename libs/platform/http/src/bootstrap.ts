@@ -6,6 +6,14 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DEFAULT_BODY_LIMIT_BYTES, hardenHttp, type CsvBodies } from './hardening';
 import { documentValidatedInputs } from './openapi';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { RequestContextInterceptor, traceRequests } from './request-tracing';
+import { TEMPORAL_LEVEL, usePlatformLogForTemporal } from '@throughcare/platform-temporal';
+import {
+  PinoNestLogger,
+  pinoLevelOf,
+  serviceLogger,
+  startTracing,
+} from '@throughcare/platform-observability';
 
 export interface BootstrapOptions {
   module: Type<unknown> | DynamicModule;
@@ -24,27 +32,32 @@ export interface BootstrapOptions {
   csv?: CsvBodies;
 }
 
-const severity: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-function levelsFrom(least: LogLevel): LogLevel[] {
-  return severity.slice(0, severity.indexOf(least) + 1);
-}
-
 /**
  * Creates and starts a service: Fastify adapter with the hardened edge (body limit, JSON depth,
  * security headers; see hardenHttp), problem+json errors, OpenAPI at `/docs` (JSON at
  * `/docs-json`), and shutdown hooks so SIGTERM stops the worker, relay and connections.
+ *
+ * Observability: the process's tracer provider (`startTracing`), JSON logs through pino for Nest
+ * and every `new Logger(context)` at the app's level, and a correlation id and server span per
+ * request (`traceRequests`).
  */
 export async function bootstrapService(options: BootstrapOptions): Promise<NestFastifyApplication> {
   const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  startTracing(options.name);
+  const levels = options.logLevels ?? [options.logLevel ?? 'log'];
+  const logger = serviceLogger(options.name, pinoLevelOf(levels));
+  // The activity workers' lines too (a no-op where the Runtime's logger is already chosen).
+  usePlatformLogForTemporal(TEMPORAL_LEVEL[levels.length > 0 ? levels[levels.length - 1]! : 'fatal']);
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module,
     new FastifyAdapter({ logger: false, bodyLimit: bodyLimitBytes }),
     // Nest's own body parsers off: hardenHttp installs the one JSON parser (limit, depth).
-    { logger: options.logLevels ?? levelsFrom(options.logLevel ?? 'log'), bodyParser: false },
+    { logger: new PinoNestLogger(logger), bodyParser: false },
   );
+  traceRequests(app.getHttpAdapter().getInstance(), logger);
   await hardenHttp(app, { bodyLimitBytes, csv: options.csv });
   app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalInterceptors(new RequestContextInterceptor());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

@@ -15,6 +15,28 @@ import { DlqCodes, DlqHeaders, formatDuration, headerSafe } from './dead-letter'
 import type { PlatformLogger } from './logger';
 import { isPermanent, TransientError } from './permanent-error';
 import { ensureStreams } from './streams';
+import {
+  extractTraceContext,
+  inSpan,
+  SpanKind,
+  usableCorrelationId,
+  withCorrelationId,
+} from '@throughcare/platform-observability';
+import type { Context } from '@opentelemetry/api';
+
+/**
+ * The trace a message continues (its W3C headers, when the publisher sent them) with the event's
+ * own correlation id as the correlation, which outranks the header's baggage: it is what the
+ * event says it belongs to.
+ */
+function messageContext(msg: JsMsg, event: unknown): Context {
+  const extracted = extractTraceContext(msg.headers);
+  const correlationId =
+    typeof event === 'object' && event !== null
+      ? usableCorrelationId((event as { correlationId?: unknown }).correlationId)
+      : undefined;
+  return correlationId ? withCorrelationId(extracted, correlationId) : extracted;
+}
 
 export interface MessageContext {
   subject: string;
@@ -380,13 +402,27 @@ export class DurableConsumer<E = KnownEvent> {
     const where = this.where(msg, item.attempts);
     try {
       if (this.stopping) return 0;
-      await this.options.handler(item.event, {
-        subject: msg.subject,
-        streamSequence: msg.seq,
-        deliveryCount: msg.info.deliveryCount,
-        attempt: item.attempts,
-        headers: msg.headers,
-      });
+      await inSpan(
+        `process ${msg.subject}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: messageContext(msg, item.event),
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.destination.name': msg.subject,
+            'messaging.consumer.group.name': this.options.name,
+            'throughcare.attempt': item.attempts,
+          },
+        },
+        () =>
+          this.options.handler(item.event, {
+            subject: msg.subject,
+            streamSequence: msg.seq,
+            deliveryCount: msg.info.deliveryCount,
+            attempt: item.attempts,
+            headers: msg.headers,
+          }),
+      );
       this.tell(msg, 'ack', () => msg.ack());
       return undefined;
     } catch (error) {

@@ -2,6 +2,7 @@ import { headers as natsHeaders } from '@nats-io/nats-core';
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import { parseEvent, subjectFor } from '@throughcare/contracts';
 import { DomainError } from '@throughcare/platform-errors';
+import { inSpan, injectTraceHeaders, SpanKind } from '@throughcare/platform-observability';
 
 /** A message already validated and addressed, e.g. a row of a service's outbox. */
 export interface OutgoingMessage {
@@ -33,13 +34,27 @@ export class JetStreamPublisher {
     });
   }
 
-  /** Publishes a pre-validated message as-is (the outbox relay's path). */
+  /**
+   * Publishes a pre-validated message as-is (the outbox relay's path), in a PRODUCER span of the
+   * active trace whose context (W3C `traceparent`, and `baggage` with the correlation id) the
+   * message carries, replacing any the headers held.
+   */
   async publishMessage(message: OutgoingMessage): Promise<PubAck> {
-    const hdrs = natsHeaders();
-    for (const [key, value] of Object.entries(message.headers ?? {})) hdrs.set(key, value);
-    return this.js.publish(message.subject, JSON.stringify(message.payload), {
-      msgID: message.eventId,
-      headers: hdrs,
-    });
+    return inSpan(
+      `publish ${message.subject}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { 'messaging.system': 'nats', 'messaging.destination.name': message.subject },
+      },
+      () => {
+        const hdrs = natsHeaders();
+        for (const [key, value] of Object.entries(injectTraceHeaders({ ...message.headers })))
+          hdrs.set(key, value);
+        return this.js.publish(message.subject, JSON.stringify(message.payload), {
+          msgID: message.eventId,
+          headers: hdrs,
+        });
+      },
+    );
   }
 }

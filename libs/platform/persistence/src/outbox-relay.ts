@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
+import { context } from '@opentelemetry/api';
 import { PRODUCER_HEADER } from '@throughcare/contracts';
+import { extractTraceContext } from '@throughcare/platform-observability';
 import { qualifiedTable } from './qualified-table';
 
 /** What the relay needs from the bus; `JetStreamPublisher` satisfies it. */
@@ -100,12 +102,15 @@ export class OutboxRelay {
       let published = 0;
       for (const row of rows) {
         try {
-          await this.options.publisher.publishMessage({
-            subject: row.subject,
-            eventId: row.id,
-            payload: row.payload,
-            headers: { ...row.headers, [PRODUCER_HEADER]: this.options.producer },
-          });
+          // In the trace of whoever wrote the row (the publisher's span is its child).
+          await context.with(extractTraceContext(row.headers), () =>
+            this.options.publisher.publishMessage({
+              subject: row.subject,
+              eventId: row.id,
+              payload: row.payload,
+              headers: { ...row.headers, [PRODUCER_HEADER]: this.options.producer },
+            }),
+          );
           await tx.query(
             `UPDATE ${table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`,
             [row.id],

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { TemporalTarget } from './temporal-client';
+import { tracingActivityInterceptors } from './tracing-interceptors';
 import { runWorker, type UnexpectedWorkerStop } from './worker-run';
 
 export interface ActivityWorkerOptions extends TemporalTarget {
@@ -33,6 +34,7 @@ export async function runActivityWorker(options: ActivityWorkerOptions): Promise
     dataConverter: options.dataConverter,
     taskQueue: options.taskQueue,
     activities: options.activities,
+    interceptors: { activity: tracingActivityInterceptors() },
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
   });

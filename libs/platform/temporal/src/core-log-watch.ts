@@ -1,4 +1,12 @@
-import { DefaultLogger, Runtime, type LogLevel, type LogMetadata, type Logger } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  Runtime,
+  type LogEntry,
+  type LogLevel,
+  type LogMetadata,
+  type Logger,
+} from '@temporalio/worker';
+import { rootLogger } from '@throughcare/platform-observability';
 
 /**
  * A workflow task the SDK core failed for non-determinism (TMPRL1100), as its worker logged it:
@@ -94,7 +102,7 @@ export function installCoreLogWatch({
   if (Runtime._instance !== undefined) return false;
   const core: LogLevel = severity(coreLevel) > severity('WARN') ? 'WARN' : coreLevel;
   Runtime.defaultOptions = {
-    logger: coreLogTee(new DefaultLogger(level)),
+    logger: coreLogTee(new DefaultLogger(level, toPlatformLog)),
     // Native crates other than the core (gRPC, HTTP) at ERROR, as the SDK's default Runtime has them.
     telemetryOptions: { logging: { forward: {}, filter: { core, other: 'ERROR' } } },
   };
@@ -114,6 +122,40 @@ export function coreLogWatchOn(): boolean {
 export function onCoreNondeterminism(listener: Listener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+/** LOG_LEVEL (Nest's level names) as the Temporal SDK's. */
+export const TEMPORAL_LEVEL = {
+  fatal: 'ERROR',
+  error: 'ERROR',
+  warn: 'WARN',
+  log: 'INFO',
+  debug: 'DEBUG',
+  verbose: 'TRACE',
+} as const satisfies Record<string, LogLevel>;
+
+/**
+ * Makes the process's Temporal Runtime write the SDK's and its activities' log lines to the
+ * platform's JSON log at `level`, unless it is already running or someone set its logger (the
+ * orchestrator's core log watch, a test file's quiet Runtime). For the services' activity workers.
+ */
+export function usePlatformLogForTemporal(level: LogLevel): void {
+  if (Runtime._instance !== undefined || Runtime.defaultOptions.logger !== undefined) return;
+  Runtime.defaultOptions = { ...Runtime.defaultOptions, logger: new DefaultLogger(level, toPlatformLog) };
+}
+
+const PINO_OF = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/**
+ * Writes a Temporal log entry (the SDK's, the core's, a workflow's or an activity's) to the
+ * platform's JSON log, with its metadata as fields (an Error as its message and stack) and, for an
+ * activity's line, the correlation and trace ids of the activity's context.
+ */
+export function toPlatformLog(entry: LogEntry): void {
+  const fields: Record<string, unknown> = { component: 'temporal' };
+  for (const [key, value] of Object.entries(entry.meta ?? {}))
+    fields[key] = value instanceof Error ? { message: value.message, stack: value.stack } : value;
+  rootLogger()[PINO_OF[entry.level]](fields, entry.message);
 }
 
 function severity(l: LogLevel): number {

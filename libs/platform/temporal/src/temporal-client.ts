@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { closeSafeRetryInterceptor } from './close-safe-retry';
+import { tracingClientInterceptors } from './tracing-interceptors';
 
 export interface TemporalTarget {
   address: string;
@@ -13,7 +14,10 @@ export interface TemporalTarget {
   dataConverter: DataConverter;
 }
 
-/** Connects eagerly (fails fast at boot). Close with `client.connection.close()`. */
+/**
+ * Connects eagerly (fails fast at boot). Close with `client.connection.close()`. Starts, signals
+ * and updates carry the caller's trace and correlation to the workflow (`tracingClientInterceptors`).
+ */
 export async function createTemporalClient({
   address,
   namespace,
@@ -21,5 +25,10 @@ export async function createTemporalClient({
 }: TemporalTarget): Promise<Client> {
   // The SDK's retries, safe to shut down under (a retry due after close ends the call, CANCELLED).
   const connection = await Connection.connect({ address, interceptors: [closeSafeRetryInterceptor()] });
-  return new Client({ connection, namespace, dataConverter });
+  return new Client({
+    connection,
+    namespace,
+    dataConverter,
+    interceptors: { workflow: tracingClientInterceptors() },
+  });
 }

@@ -7,6 +7,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTE_CLI_TYPES, SearchAttributes, TaskQueues } from '@throughcare/contracts';
 import { freePort, requireEnv } from '@throughcare/testing';
+import { journeyTracingSinks } from '../worker/journey-tracing';
 
 /** The Temporal CLI `./throughcare test` provisioned (<cache>/bin/temporal-v*), or TEMPORAL_CLI. */
 function temporalCli(): string {
@@ -129,6 +130,7 @@ export async function startThroughcareWorker(options: {
     dataConverter: options.dataConverter,
     taskQueue: TaskQueues.throughcare,
     workflowBundle: options.workflowBundle,
+    sinks: journeyTracingSinks(),
   });
   const running = worker.run();
   return {

@@ -20,14 +20,23 @@ export const JOURNEY_PRELOAD_MODULES = ['zod', '@throughcare/contracts', '@throu
 /**
  * How every journey bundle is built (the orchestrator's worker, the Docker image's prebuilt
  * bundle, the soak, the benchmarks and the workflow tests), so that they run the same code:
- * the journey workflows, the platform's failure converter (failure messages and stack traces
+ * the journey workflows, the trace interceptor, the platform's failure converter (failure messages and stack traces
  * encoded, then encrypted by the payload codec) and the shared modules above.
  */
 export function journeyBundleOptions(): Required<
-  Pick<BundleOptions, 'workflowsPath' | 'failureConverterPath' | 'preloadModules' | 'webpackConfigHook'>
+  Pick<
+    BundleOptions,
+    | 'workflowsPath'
+    | 'failureConverterPath'
+    | 'preloadModules'
+    | 'webpackConfigHook'
+    | 'workflowInterceptorModules'
+  >
 > {
   return {
     workflowsPath: require.resolve('../workflows'),
+    // The workflow hop of a trace (replay-safe; see the module). Its worker needs journeyTracingSinks().
+    workflowInterceptorModules: [require.resolve('../workflows/tracing.interceptors')],
     failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
     preloadModules: [...JOURNEY_PRELOAD_MODULES],
     // zod resets frozen RegExps' lastIndex: rewritten to a no-op when it is already 0.

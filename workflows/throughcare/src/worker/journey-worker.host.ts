@@ -15,9 +15,11 @@ import {
   createTemporalClient,
   coreLogWatchOn,
   runWorker,
+  tracingActivityInterceptors,
   withApplicationFailures,
   type WorkerRun,
 } from '@throughcare/platform-temporal';
+import { journeyTracingSinks } from './journey-tracing';
 import { AttentionService } from '../attention/attention.service';
 import { AuditVerificationHost } from '../audit-verification/audit-verification.host';
 import { SlaService } from '../sla/sla.service';
@@ -98,6 +100,8 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
         },
         ...this.auditVerification.activities,
       }),
+      interceptors: { activity: tracingActivityInterceptors() },
+      sinks: journeyTracingSinks(),
       shutdownGraceTime: '10s',
       // Bounded: see WORKER_MAX_CACHED_WORKFLOWS in config.ts (measured footprint).
       maxCachedWorkflows: this.options.maxCachedWorkflows,

@@ -45,6 +45,7 @@ import {
   type WorkflowHandleWithSignaledRunId,
 } from '@temporalio/client';
 import { journeyBundleOptions } from '../worker/journey-bundle';
+import { journeyTracingSinks } from '../worker/journey-tracing';
 import { resumeEpisode } from '../worker/resume-episode';
 import { openNextEpisode } from '../worker/open-next-episode';
 import { NOBODY_LOST_PATCH } from './journey/journey-v2';
@@ -644,6 +645,7 @@ export async function withWorkers<T>(
         taskQueue: TaskQueues.throughcare,
         workflowBundle: bundle,
         activities: activities.throughcare,
+        sinks: journeyTracingSinks(),
       }),
       Worker.create({ connection, taskQueue: TaskQueues.assessment, activities: activities.assessment }),
       Worker.create({ connection, taskQueue: TaskQueues.directory, activities: activities.directory }),

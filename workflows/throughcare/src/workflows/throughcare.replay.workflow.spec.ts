@@ -41,6 +41,7 @@ import {
   MOVEMENT_CORRECTION_PATCH,
 } from './journey/planner';
 import { hasPatchMarker, journeyBundle } from './journey-harness';
+import { journeyTracingSinks } from '../worker/journey-tracing';
 import { REPLAN_HEARTBEAT_PATCH, REPLAN_PAUSE_PATCH } from './release-point-replan.workflow';
 import { AesGcmPayloadCodec, dataConverterWith } from '@throughcare/platform-temporal';
 
@@ -629,7 +630,11 @@ describe('journey replay over recorded histories', () => {
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
       await expect(
-        Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file),
+        Worker.runReplayHistory(
+          { workflowBundle, dataConverter, sinks: journeyTracingSinks() },
+          history,
+          file,
+        ),
       ).resolves.toBeUndefined();
     }
   }, 300_000); // 55 histories: about a minute on an idle machine, more under load
@@ -685,7 +690,11 @@ describe('release-point re-plan replay over recorded histories', () => {
       ]);
       expect([file, hasPatchMarker(history, REPLAN_HEARTBEAT_PATCH)]).toEqual([file, true]);
       await expect(
-        Worker.runReplayHistory({ workflowBundle, dataConverter }, history, file),
+        Worker.runReplayHistory(
+          { workflowBundle, dataConverter, sinks: journeyTracingSinks() },
+          history,
+          file,
+        ),
       ).resolves.toBeUndefined();
     }
   }, 120_000);
