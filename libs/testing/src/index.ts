@@ -40,3 +40,11 @@ export {
   type ServedQuestions,
   type WantedStatus,
 } from './assessment-answers';
+export {
+  parsePrometheusText,
+  PERSON_ID_PATTERN,
+  sampleSum,
+  samplesOf,
+  sampleValue,
+  type PromSample,
+} from './prometheus-text';

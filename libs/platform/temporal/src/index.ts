@@ -6,3 +6,4 @@ export * from './payload-codec';
 export * from './failure-converter-path';
 export * from './core-log-watch';
 export * from './close-safe-retry';
+export * from './core-metrics';
