@@ -11,6 +11,8 @@ describe('parsePrometheusText', () => {
         'up 1 1700000000000',
         'h_bucket{le="+Inf"} 7',
         'g NaN',
+        'g_prom_client Nan',
+        'g_neg -Inf',
         'g_inf +Inf',
         '',
       ].join('\n'),
@@ -21,6 +23,8 @@ describe('parsePrometheusText', () => {
       { name: 'up', labels: {}, value: 1 },
       { name: 'h_bucket', labels: { le: '+Inf' }, value: 7 },
       { name: 'g', labels: {}, value: NaN },
+      { name: 'g_prom_client', labels: {}, value: NaN },
+      { name: 'g_neg', labels: {}, value: -Infinity },
       { name: 'g_inf', labels: {}, value: Infinity },
     ]);
     expect(sampleSum(samples, 'x_total')).toBe(5);

@@ -10,9 +10,10 @@ const LABEL = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?/gy;
 
 const unescape = (v: string) => v.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c));
 
+/** As Prometheus reads a value (Go's ParseFloat): NaN and Inf in any case (prom-client writes `Nan`). */
 function number(raw: string): number {
-  if (raw === '+Inf') return Infinity;
-  if (raw === '-Inf') return -Infinity;
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(raw);
+  if (special) return special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
   return Number(raw);
 }
 
@@ -36,7 +37,7 @@ export function parsePrometheusText(text: string): PromSample[] {
     }
     if (consumed !== body.length) throw new Error(`malformed labels: ${line}`);
     const value = number(m[3]!);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`not a number: ${line}`);
+    if (Number.isNaN(value) && !/^nan$/i.test(m[3]!)) throw new Error(`not a number: ${line}`);
     samples.push({ name: m[1]!, labels, value });
   }
   return samples;
