@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { MetricsService, type MetricsSource } from './metrics.service';
 
 /** The value of one sample of the service's registry, read back through prom-client. */
@@ -10,6 +11,9 @@ async function valueOf(metrics: MetricsService, name: string, labels: Record<str
 
 describe('MetricsService: sources read on scrape, cached, bounded in time', () => {
   let metrics: MetricsService;
+  // The failures below are the subject: their warnings would only clutter the run.
+  beforeAll(() => Logger.overrideLogger(['error']));
+  afterAll(() => Logger.overrideLogger(['fatal', 'error', 'warn', 'log']));
   beforeEach(() => {
     metrics = new MetricsService({ cacheMs: 60_000, collectTimeoutMs: 200 });
   });
