@@ -234,6 +234,17 @@ const health = (app: ServiceApp): Policy => ({
   request: () => ({ path: '/health' }),
 });
 
+/** Every app's Prometheus metrics: operators only (aggregate counts, but the dashboard's figures). */
+const metrics = (app: ServiceApp): Policy => ({
+  app,
+  method: 'GET',
+  path: '/metrics',
+  admitted: OPERATOR,
+  write: false,
+  columns: ['n/a'],
+  request: () => ({ path: '/metrics' }),
+});
+
 /**
  * A re-plan that moves nobody and, once applied, changes no calculation: it reaches only sentences
  * imposed five years from now (the suite's database is its own, but its journeys run on).
@@ -267,6 +278,7 @@ function comprehensiveAnswers(): Record<string, boolean> {
 /** The intended policy, one row per operation. */
 const POLICY: Policy[] = [
   ...SERVICE_APPS.map(health),
+  ...SERVICE_APPS.map(metrics),
   // ── assessment: prison staff, scoped to the establishment of each assessment ──
   {
     app: 'assessment',

@@ -41,3 +41,11 @@ export {
   type WantedStatus,
 } from './assessment-answers';
 export { OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
+export {
+  parsePrometheusText,
+  PERSON_ID_PATTERN,
+  sampleSum,
+  samplesOf,
+  sampleValue,
+  type PromSample,
+} from './prometheus-text';

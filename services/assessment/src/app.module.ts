@@ -4,7 +4,7 @@ import { appDatabaseFrom } from '@throughcare/platform-persistence';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TaskQueues } from '@throughcare/contracts';
-import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
+import { ActivityWorkerModule, MetricsModule, PlatformModule } from '@throughcare/platform-http';
 import { createAssessmentActivities } from './assessments/assessment.activities';
 import { AgencyReferral } from './assessments/agency-referral.entity';
 import { Assessment } from './assessments/assessment.entity';
@@ -59,6 +59,7 @@ export class AppModule {
           auth: accessTokenOptionsFrom(config),
           auditSeal: auditSealKeyringFrom(config),
         }),
+        MetricsModule.forRoot(),
         AssessmentsModule,
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.assessment,

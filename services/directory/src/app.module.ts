@@ -3,7 +3,7 @@ import { appDatabaseFrom } from '@throughcare/platform-persistence';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TaskQueues } from '@throughcare/contracts';
-import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
+import { ActivityWorkerModule, MetricsModule, PlatformModule } from '@throughcare/platform-http';
 import { AgenciesModule } from './agencies/agencies.module';
 import { AgenciesService } from './agencies/agencies.service';
 import { AgencyClientsModule } from './agencies/agency-clients.module';
@@ -38,6 +38,7 @@ export class AppModule {
           auth: accessTokenOptionsFrom(config),
           auditSeal: auditSealKeyringFrom(config),
         }),
+        MetricsModule.forRoot(),
         AgenciesModule,
         AgencyClientsModule.forRoot({
           issuer: config.AUTH_ISSUER,

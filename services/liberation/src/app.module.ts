@@ -3,7 +3,7 @@ import { appDatabaseFrom } from '@throughcare/platform-persistence';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TaskQueues } from '@throughcare/contracts';
-import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
+import { ActivityWorkerModule, MetricsModule, PlatformModule } from '@throughcare/platform-http';
 import { LIBERATION_SCHEMA, type LiberationConfig } from './config';
 import { CUSTODY_ENTITIES, CustodyEpisodesModule } from './custody-episodes/custody-episodes.module';
 import { GatePickupService } from './custody-episodes/gate-pickup.service';
@@ -50,6 +50,7 @@ export class AppModule {
           auth: accessTokenOptionsFrom(config),
           auditSeal: auditSealKeyringFrom(config),
         }),
+        MetricsModule.forRoot(),
         custodyEpisodes,
         ActivityWorkerModule.register({
           taskQueue: TaskQueues.liberation,

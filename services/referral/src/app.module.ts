@@ -3,7 +3,7 @@ import { appDatabaseFrom } from '@throughcare/platform-persistence';
 import { dataConverterFrom } from '@throughcare/platform-temporal';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TaskQueues } from '@throughcare/contracts';
-import { ActivityWorkerModule, PlatformModule } from '@throughcare/platform-http';
+import { ActivityWorkerModule, MetricsModule, PlatformModule } from '@throughcare/platform-http';
 import { createReferralActivities } from './activities/referral.activities';
 import { EngagementRequest } from './engagements/engagement-request.entity';
 import { EngagementsModule } from './engagements/engagements.module';
@@ -61,6 +61,7 @@ export class AppModule {
           auth: accessTokenOptionsFrom(config),
           auditSeal: auditSealKeyringFrom(config),
         }),
+        MetricsModule.forRoot(),
         ReferralsModule,
         AppointmentsModule,
         NotificationsModule,

@@ -85,6 +85,23 @@ export function consumersCaughtUp(
   );
 }
 
+/** The plan a journey double answers with: `stage`, nothing done, no deadlines, waiting on nobody. */
+export function doublePlan(
+  personId: string,
+  episode: number,
+  stage: PlanView['stage'] = 'RECEPTION',
+): PlanView {
+  return {
+    personId,
+    episode,
+    stage,
+    stagesDone: [],
+    policy: { id: 'spec-policy', version: 1 },
+    deadlines: [],
+    waitingOn: null,
+  };
+}
+
 /**
  * Journey doubles (test-only workflows answering the plan query) run by a worker of the spec's
  * own, on a task queue of its own, under journeys' workflow ids.

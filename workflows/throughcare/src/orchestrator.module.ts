@@ -1,7 +1,7 @@
 import { auditSealKeyringFrom } from '@throughcare/platform-config';
 import { appDatabaseFrom } from '@throughcare/platform-persistence';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type ExitProcess } from '@throughcare/platform-http';
+import { MetricsModule, PlatformModule, type ExitProcess } from '@throughcare/platform-http';
 import { dataConverterWith, payloadCodecFrom } from '@throughcare/platform-temporal';
 import { AttentionItem } from './attention/attention-item.entity';
 import {
@@ -27,6 +27,7 @@ import { DashboardAssetsController } from './dashboard/dashboard-assets.controll
 import { DashboardCasesController } from './dashboard/dashboard-cases.controller';
 import { FunnelController } from './oversight/funnel.controller';
 import { OutcomesController } from './oversight/outcomes.controller';
+import { OrchestratorMetrics } from './oversight/orchestrator-metrics';
 import { OutcomesService } from './oversight/outcomes.service';
 import { FunnelConsumer, FunnelProjector } from './oversight/funnel.projector';
 import { FunnelService } from './oversight/funnel.service';
@@ -80,6 +81,8 @@ export class OrchestratorModule {
           auditSeal,
           exitProcess: hooks.exitProcess,
         }),
+        // The orchestrator answers for the dead letters: it alone reports the stream's depth.
+        MetricsModule.forRoot({ deadLetters: true }),
         CodecModule.register({
           codec,
           uiOrigin: config.TEMPORAL_UI_ORIGIN,
@@ -113,6 +116,7 @@ export class OrchestratorModule {
         OutcomesService,
         FunnelProjector,
         FunnelConsumer,
+        OrchestratorMetrics,
         {
           provide: JOURNEY_REPAIR_OPTIONS,
           inject: [JourneyWorkerHost],

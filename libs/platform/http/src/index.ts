@@ -14,3 +14,6 @@ export * from './hardening';
 export * from './database-scope.interceptor';
 export * from './agency-scoped.decorator';
 export * from './entity-tag';
+export * from './metrics/metrics.module';
+export * from './metrics/metrics.service';
+export * from './metrics/platform-sources';

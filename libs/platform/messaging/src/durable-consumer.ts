@@ -198,6 +198,11 @@ export class DurableConsumer<E = KnownEvent> {
     return this.options.name;
   }
 
+  /** The stream the durable consumer reads (its consumer info is asked of this stream). */
+  get streamName(): string {
+    return this.stream;
+  }
+
   get deadLetterSubject(): string {
     return deadLetterSubjectFor(this.options.name);
   }

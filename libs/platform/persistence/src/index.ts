@@ -4,6 +4,7 @@ export * from './outbox-message.entity';
 export * from './enqueue-event';
 export * from './with-idempotency';
 export * from './outbox-relay';
+export * from './outbox-backlog';
 export * from './qualified-table';
 export * from './database-scope';
 export * from './app-role';

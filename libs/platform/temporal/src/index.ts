@@ -7,3 +7,4 @@ export * from './failure-converter-path';
 export * from './core-log-watch';
 export * from './close-safe-retry';
 export * from './tracing-interceptors';
+export * from './core-metrics';

@@ -3,17 +3,17 @@ import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Client } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import {
-  SearchAttributes,
-  THROUGHCARE_WORKFLOW_TYPE,
-  throughcareWorkflowId,
-  type PlanView,
-} from '@throughcare/contracts';
+import { SearchAttributes, THROUGHCARE_WORKFLOW_TYPE, throughcareWorkflowId } from '@throughcare/contracts';
 import { derivePersonId } from '@throughcare/platform-config';
 import { bootstrapService, listeningPort, TEMPORAL_CLIENT } from '@throughcare/platform-http';
 import { loadOrchestratorConfig } from '../config';
 import { expectNoSuchRoute, operatorAuth, orchestratorAuth } from '../orchestrator-auth.spec-support';
-import { eventually, JourneyDoubles, orchestratorSpecPlatform } from '../orchestrator-platform.spec-support';
+import {
+  doublePlan,
+  eventually,
+  JourneyDoubles,
+  orchestratorSpecPlatform,
+} from '../orchestrator-platform.spec-support';
 import { JourneysController } from '../sla/sla.controller';
 import { JOURNEY_LOOKUP_OPTIONS } from './journey-list';
 import { JourneyLookupSchema, JourneyPageSchema, type JourneyPage } from './journey-list.schemas';
@@ -66,16 +66,7 @@ describe('orchestrator: GET /journeys and POST /journeys/lookup (real Temporal v
     );
     const start = async (n: string, episode: number, attributes: SearchAttributePair[]) => {
       const personId = person(n);
-      const plan: PlanView = {
-        personId,
-        episode,
-        stage: 'RECEPTION',
-        stagesDone: [],
-        policy: { id: 'spec-policy', version: 1 },
-        deadlines: [],
-        waitingOn: null,
-      };
-      await doubles.journey(THROUGHCARE_WORKFLOW_TYPE, plan, [
+      await doubles.journey(THROUGHCARE_WORKFLOW_TYPE, doublePlan(personId, episode), [
         { key: SearchAttributes.localAuthority, value: area },
         ...attributes,
       ]);

@@ -2,7 +2,6 @@ import { Controller, Get, Header, Headers, Inject, Query, Res } from '@nestjs/co
 import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Client } from '@temporalio/client';
-import { SearchAttributes, Stages, THROUGHCARE_WORKFLOW_TYPE, type Stage } from '@throughcare/contracts';
 import { NoPersonalData } from '@throughcare/platform-audit';
 import { Access } from '@throughcare/platform-auth';
 import {
@@ -21,6 +20,7 @@ import {
   type DashboardView,
 } from '../dashboard/dashboard.schemas';
 import { FunnelService } from '../oversight/funnel.service';
+import { runningJourneysByStage, runningJourneysNeedingAttention } from '../oversight/journey-counts';
 import { LedgerService } from '../oversight/ledger.service';
 import { OutcomesService } from '../oversight/outcomes.service';
 import { SlaService } from './sla.service';
@@ -64,17 +64,10 @@ export class DashboardController {
   async data(
     @Query(new ZodValidationPipe(DashboardQuerySchema, 'query')) query: DashboardQuery,
   ): Promise<DashboardView> {
-    const counts = await Promise.all(
-      Stages.map(async (stage) => {
-        // Running executions only: a journey that continued as new has one running execution
-        // (and closed ones of its earlier runs, which must not count twice).
-        const q = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${SearchAttributes.stage.name} = '${stage}'`;
-        return [stage, (await this.temporal.workflow.count(q)).count] as const;
-      }),
-    );
-    const needing = await this.temporal.workflow.count(
-      `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${SearchAttributes.needsAttention.name} = true`,
-    );
+    const [journeysByStage, journeysNeedingAttention] = await Promise.all([
+      runningJourneysByStage(this.temporal),
+      runningJourneysNeedingAttention(this.temporal),
+    ]);
     const where = {
       establishment: query.establishment,
       localAuthority: query.localAuthority,
@@ -102,9 +95,9 @@ export class DashboardController {
       }),
     ]);
     return {
-      journeysByStage: Object.fromEntries(counts) as Record<Stage, number>,
+      journeysByStage,
       breaches: await this.sla.summary(),
-      journeysNeedingAttention: needing.count,
+      journeysNeedingAttention,
       attention: await this.attention.openSummary(),
       filters: query,
       // Clocks owed by no agency (the prison's own) are not an agency's.
