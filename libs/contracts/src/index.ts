@@ -10,3 +10,4 @@ export * from './workflows/release-point-replan';
 export * from './activities';
 export * from './events/hmpps';
 export * from './events/hmpps-outbound';
+export * from './workflows/tracing';

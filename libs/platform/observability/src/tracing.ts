@@ -14,6 +14,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { FinishedSpanRecord } from '@throughcare/contracts';
 
 /** The tracer every hop of the platform's own code uses. */
 export const TRACER_NAME = 'throughcare';
@@ -140,18 +141,7 @@ export function extractTraceContext(
 
 export { SpanKind };
 
-/** A span finished elsewhere (a workflow isolate) and handed over as plain data. */
-export interface FinishedSpanRecord {
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  traceFlags: number;
-  startMs: number;
-  endMs: number;
-  failed: boolean;
-  attributes: Attributes;
-}
+export type { FinishedSpanRecord };
 
 const hrTime = (ms: number): [number, number] => [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
 

@@ -23,7 +23,7 @@
  * Queries and update validators (not replayed) are left alone.
  */
 import { defaultPayloadConverter, type Headers, type Payload } from '@temporalio/common';
-import type { FinishedSpanRecord } from '@throughcare/platform-observability';
+import type { FinishedSpanRecord } from '@throughcare/contracts';
 import {
   proxySinks,
   workflowInfo,
