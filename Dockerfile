@@ -25,6 +25,7 @@ COPY libs/platform/config/package.json libs/platform/config/
 COPY libs/platform/errors/package.json libs/platform/errors/
 COPY libs/platform/http/package.json libs/platform/http/
 COPY libs/platform/messaging/package.json libs/platform/messaging/
+COPY libs/platform/observability/package.json libs/platform/observability/
 COPY libs/platform/persistence/package.json libs/platform/persistence/
 COPY libs/platform/temporal/package.json libs/platform/temporal/
 COPY libs/testing/package.json libs/testing/

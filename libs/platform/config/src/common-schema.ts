@@ -38,6 +38,14 @@ export const CommonEnv = {
   }),
   logging: {
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+    /**
+     * Where spans go (OTLP/HTTP, e.g. `http://collector:4318`); none: not exported. Read by the
+     * OpenTelemetry exporter itself (platform-observability); declared here so a bad URL stops
+     * the app at boot instead of losing every span.
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+    /** The spans' `service.name`; default the app's name. */
+    OTEL_SERVICE_NAME: z.string().min(1).optional(),
   },
   /**
    * The OAuth2 resource server: tokens from AUTH_ISSUER (any OpenID Connect provider; the
