@@ -59,7 +59,8 @@ type Role =
   | 'operator'
   | 'auditor'
   | 'administrator'
-  | 'service';
+  | 'service'
+  | 'metrics-reader';
 type Side = 'A' | 'B';
 /** How far an admitted role reaches: its establishments, its agency, or everything. */
 type Scope = 'establishment' | 'agency' | 'all';
@@ -77,13 +78,15 @@ const ROLES: readonly Role[] = [
   'auditor',
   'administrator',
   'service',
+  'metrics-reader',
 ];
 /**
  * The directory's readers: every role but policy-admin (the directory admits a role only once
- * someone decides it; a policy administrator proposes re-plans and needs no agency directory).
+ * someone decides it; a policy administrator proposes re-plans and needs no agency directory) and
+ * metrics-reader (a scrape job: /metrics and nothing else).
  */
 const DIRECTORY_READERS = Object.fromEntries(
-  ROLES.filter((r) => r !== 'policy-admin').map((r) => [r, 'all']),
+  ROLES.filter((r) => r !== 'policy-admin' && r !== 'metrics-reader').map((r) => [r, 'all']),
 ) as Partial<Record<Role, Scope>>;
 const SERVICE_APPS: readonly ServiceApp[] = [
   'assessment',
@@ -234,12 +237,15 @@ const health = (app: ServiceApp): Policy => ({
   request: () => ({ path: '/health' }),
 });
 
-/** Every app's Prometheus metrics: operators only (aggregate counts, but the dashboard's figures). */
+/**
+ * Every app's Prometheus metrics: a scrape job (metrics-reader, admitted nowhere else) or an
+ * operator (aggregate counts, but the dashboard's figures).
+ */
 const metrics = (app: ServiceApp): Policy => ({
   app,
   method: 'GET',
   path: '/metrics',
-  admitted: OPERATOR,
+  admitted: { operator: 'all', 'metrics-reader': 'all' },
   write: false,
   columns: ['n/a'],
   request: () => ({ path: '/metrics' }),

@@ -35,6 +35,8 @@ const DEFAULT_BY_ROLE: Record<Role, AuditPurpose> = {
   operator: 'operations',
   auditor: 'audit',
   administrator: 'administration',
+  // Reads /metrics only (no personal data, never audited): the purpose is there for completeness.
+  'metrics-reader': 'operations',
 };
 
 /**

@@ -28,6 +28,11 @@ export const ROLES = [
   'administrator',
   /** Another Throughcare service calling on its own behalf. */
   'service',
+  /**
+   * A monitoring system's scrape job (client credentials): `GET /metrics` and nothing else, so
+   * that the credential on a monitoring host opens no operator action and no case.
+   */
+  'metrics-reader',
 ] as const;
 
 export type Role = (typeof ROLES)[number];

@@ -6,9 +6,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DEFAULT_BODY_LIMIT_BYTES, hardenHttp, type CsvBodies } from './hardening';
 import { documentValidatedInputs } from './openapi';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { RequestContextInterceptor, traceRequests } from './request-tracing';
+import { traceRequests } from './request-tracing';
 import { TEMPORAL_LEVEL, usePlatformLogForTemporal } from '@throughcare/platform-temporal';
 import {
+  leastSevere,
   PinoNestLogger,
   pinoLevelOf,
   serviceLogger,
@@ -47,7 +48,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<NestF
   const levels = options.logLevels ?? [options.logLevel ?? 'log'];
   const logger = serviceLogger(options.name, pinoLevelOf(levels));
   // The activity workers' lines too (a no-op where the Runtime's logger is already chosen).
-  usePlatformLogForTemporal(TEMPORAL_LEVEL[levels.length > 0 ? levels[levels.length - 1]! : 'fatal']);
+  usePlatformLogForTemporal(TEMPORAL_LEVEL[leastSevere(levels) ?? 'fatal']);
   const app = await NestFactory.create<NestFastifyApplication>(
     options.module,
     new FastifyAdapter({ logger: false, bodyLimit: bodyLimitBytes }),
@@ -57,7 +58,6 @@ export async function bootstrapService(options: BootstrapOptions): Promise<NestF
   traceRequests(app.getHttpAdapter().getInstance(), logger);
   await hardenHttp(app, { bodyLimitBytes, csv: options.csv });
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.useGlobalInterceptors(new RequestContextInterceptor());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

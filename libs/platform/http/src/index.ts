@@ -17,3 +17,4 @@ export * from './entity-tag';
 export * from './metrics/metrics.module';
 export * from './metrics/metrics.service';
 export * from './metrics/platform-sources';
+export { requestTraceOf, traceRequests } from './request-tracing';

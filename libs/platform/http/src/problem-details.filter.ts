@@ -14,7 +14,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = toProblemDetails(error, request.url);
     if (problem.status >= 500) {
       this.logger.error(
-        `${request.method} ${request.url} failed`,
+        `${request.method} ${request.routeOptions.url ?? '(no route)'} failed`,
         error instanceof Error ? error.stack : String(error),
       );
     }

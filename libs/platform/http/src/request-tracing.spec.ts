@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Body, Controller, Logger, Post } from '@nestjs/common';
-import { Module } from '@nestjs/common';
-import { trace } from '@opentelemetry/api';
+import * as http from 'node:http';
+import { Body, Controller, Get, Headers, Logger, Module, Post } from '@nestjs/common';
+import { context, propagation, trace } from '@opentelemetry/api';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { correlationIdIn } from '@throughcare/platform-observability';
 import { bootstrapService } from './bootstrap';
@@ -19,15 +19,30 @@ class SeenController {
   private readonly logger = new Logger('Seen');
 
   @Post()
-  async seen(@Body() body: { wait?: number }) {
+  async seen(@Body() body: { wait?: number }, @Headers('x-correlation-id') header?: string) {
     await new Promise((r) => setTimeout(r, body.wait ?? 0));
     this.logger.log('handling');
     const span = trace.getActiveSpan()?.spanContext();
-    return { correlationId: correlationIdIn() ?? null, traceId: span?.traceId ?? null };
+    const baggage = propagation.getBaggage(context.active());
+    return {
+      correlationId: correlationIdIn() ?? null,
+      traceId: span?.traceId ?? null,
+      header: header ?? null,
+      baggage: baggage ? baggage.getAllEntries().map(([k]) => k) : [],
+    };
   }
 }
 
-@Module({ controllers: [SeenController] })
+/** A probe: polled by machines, so no span and no info line. */
+@Controller('health')
+class HealthController {
+  @Get()
+  health() {
+    return { traced: trace.getActiveSpan()?.isRecording() ?? false };
+  }
+}
+
+@Module({ controllers: [SeenController, HealthController] })
 class SeenModule {}
 
 jest.setTimeout(60_000);
@@ -61,15 +76,43 @@ describe('every request has a correlation id and a trace (traceRequests)', () =>
       payload: JSON.stringify(body),
     });
 
-  it("keeps the caller's correlation id and W3C trace, for the handler after the body is parsed, the answer and the log lines", async () => {
+  it("keeps the caller's correlation id and W3C trace, for the handler after a body that arrives later, the answer and the log lines", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const r = await post({
-      'x-correlation-id': '  case-42  ',
-      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+    const address = app.getHttpServer().address() as { port: number };
+    // Over a real socket, the body 100 ms after the headers: parsed outside the first tick.
+    const answer = await new Promise<{ status: number; header: unknown; body: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: address.port,
+          method: 'POST',
+          path: '/seen',
+          headers: {
+            'content-type': 'application/json',
+            'x-correlation-id': '  case-42  ',
+            traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+          },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, header: res.headers['x-correlation-id'], body }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.flushHeaders();
+      setTimeout(() => req.end(JSON.stringify({ wait: 5 })), 100);
     });
-    expect(r.statusCode).toBe(201);
-    expect(r.headers['x-correlation-id']).toBe('case-42');
-    expect(r.json()).toEqual({ correlationId: 'case-42', traceId });
+    expect(answer.status).toBe(201);
+    expect(answer.header).toBe('case-42');
+    expect(JSON.parse(answer.body)).toEqual({
+      correlationId: 'case-42',
+      traceId,
+      header: 'case-42',
+      baggage: ['throughcare.correlation_id'],
+    });
     const mine = lines().filter((l) => l['traceId'] === traceId);
     expect(mine).toContainEqual(
       expect.objectContaining({
@@ -91,13 +134,37 @@ describe('every request has a correlation id and a trace (traceRequests)', () =>
     );
   });
 
+  it("takes none of a caller's baggage: only the correlation id travels on", async () => {
+    const r = await post({
+      baggage: 'user.email=someone%40example.org,throughcare.correlation_id=forged',
+      'x-correlation-id': 'case-7',
+    });
+    expect(r.json()).toMatchObject({ correlationId: 'case-7', baggage: ['throughcare.correlation_id'] });
+    const none = await post({ baggage: 'throughcare.correlation_id=forged' });
+    expect(none.json<{ correlationId: string }>().correlationId).not.toBe('forged');
+  });
+
+  it('traces no health check and logs it below info', async () => {
+    const before = lines().length;
+    const r = await app.inject({ method: 'GET', url: '/health' });
+    expect(r.json()).toEqual({ traced: false });
+    expect(r.headers['x-correlation-id']).toBeDefined();
+    expect(
+      lines()
+        .slice(before)
+        .filter((l) => l['route'] === '/health'),
+    ).toEqual([]);
+  });
+
   it('gives a request without one a new correlation id (in its headers for the service, and in the answer) and a new trace', async () => {
     const [a, b] = await Promise.all([post(), post()]);
     const [ja, jb] = [
-      a.json<{ correlationId: string; traceId: string }>(),
-      b.json<{ correlationId: string; traceId: string }>(),
+      a.json<{ correlationId: string; traceId: string; header: string }>(),
+      b.json<{ correlationId: string; traceId: string; header: string }>(),
     ];
     expect(ja.correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    // Written into the request's headers: the service's own reading finds the same id.
+    expect(ja.header).toBe(ja.correlationId);
     expect(a.headers['x-correlation-id']).toBe(ja.correlationId);
     expect(ja.correlationId).not.toBe(jb.correlationId);
     expect(ja.traceId).toMatch(/^[0-9a-f]{32}$/);

@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { context, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Observable } from 'rxjs';
 import {
   CORRELATION_HEADER,
   extractTraceContext,
@@ -19,7 +25,13 @@ interface RequestTrace {
   span: Span;
   correlationId: string;
   started: bigint;
+  /** A health check or a scrape: no span, its line at debug. */
+  probe: boolean;
+  ended?: boolean;
 }
+
+/** Routes polled by machines: traced by nobody, logged at debug. */
+const PROBES = new Set(['/health', '/metrics']);
 
 const TRACE = Symbol('throughcare.requestTrace');
 type Traced = FastifyRequest & { [TRACE]?: RequestTrace };
@@ -41,10 +53,11 @@ export function requestTraceOf(request: unknown): { ctx: Context; correlationId:
  *   sent, and carries the correlation id as baggage to whatever the request causes (an outbox
  *   row, a Temporal call).
  * - One `request completed` line per request: method, route template (never the path with its
- *   ids), status and duration.
+ *   ids), status (or `aborted`, when the client left first) and duration. `/health` and
+ *   `/metrics` (polled by machines) get no span and their line at debug level.
  *
- * Fastify's body parsing runs outside the hook's async context, so `RequestContextInterceptor`
- * re-enters the context around the handler.
+ * The rest of the request (body parsing, guards, the handler, the error filter) runs in the
+ * context the hook enters: request-tracing.spec.ts checks it with a body that arrives later.
  */
 export function traceRequests(fastify: FastifyInstance, logger: Logger): void {
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -57,56 +70,61 @@ export function traceRequests(fastify: FastifyInstance, logger: Logger): void {
     }
     correlationId ??= randomUUID();
     void reply.header(CORRELATION_HEADER, correlationId);
-    const parent = withCorrelationId(extractTraceContext(request.headers), correlationId);
-    const route = request.routeOptions.url ?? 'unmatched route';
-    const span = tracer().startSpan(
-      `${request.method} ${route}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': request.method,
-          'http.route': route,
-          'throughcare.correlation_id': correlationId,
-        },
-      },
-      parent,
+    // The caller's traceparent is continued; its baggage is not taken (extractTraceContext).
+    const parent = withCorrelationId(
+      extractTraceContext(request.headers, ROOT_CONTEXT, { trusted: false }),
+      correlationId,
     );
+    const route = request.routeOptions.url ?? 'unmatched route';
+    // Probes and scrapes (every few seconds, from load balancers and Prometheus): no span.
+    const probe = PROBES.has(route);
+    const span = probe
+      ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT)
+      : tracer().startSpan(
+          `${request.method} ${route}`,
+          {
+            kind: SpanKind.SERVER,
+            attributes: {
+              'http.request.method': request.method,
+              'http.route': route,
+              'throughcare.correlation_id': correlationId,
+            },
+          },
+          parent,
+        );
     const ctx = trace.setSpan(parent, span);
-    (request as Traced)[TRACE] = { ctx, span, correlationId, started: process.hrtime.bigint() };
+    (request as Traced)[TRACE] = { ctx, span, correlationId, started: process.hrtime.bigint(), probe };
     context.with(ctx, done);
   });
-  fastify.addHook('onResponse', (request, reply, done) => {
+  const finish = (request: FastifyRequest, status: number | 'aborted'): void => {
     const held = (request as Traced)[TRACE];
-    if (held) {
-      held.span.setAttribute('http.response.status_code', reply.statusCode);
-      if (reply.statusCode >= 500) held.span.setStatus({ code: SpanStatusCode.ERROR });
-      held.span.end();
-      const durationMs = Number(process.hrtime.bigint() - held.started) / 1e6;
-      context.with(held.ctx, () =>
-        logger.info(
-          {
-            method: request.method,
-            route: request.routeOptions.url ?? null,
-            status: reply.statusCode,
-            durationMs: Math.round(durationMs * 10) / 10,
-          },
-          'request completed',
-        ),
-      );
-    }
+    if (!held || held.ended) return;
+    held.ended = true;
+    if (typeof status === 'number') {
+      held.span.setAttribute('http.response.status_code', status);
+      if (status >= 500) held.span.setStatus({ code: SpanStatusCode.ERROR });
+    } else held.span.setStatus({ code: SpanStatusCode.ERROR, message: 'client aborted' });
+    held.span.end();
+    const durationMs = Number(process.hrtime.bigint() - held.started) / 1e6;
+    const line = {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      status,
+      durationMs: Math.round(durationMs * 10) / 10,
+    };
+    context.with(held.ctx, () =>
+      held.probe ? logger.debug(line, 'request completed') : logger.info(line, 'request completed'),
+    );
+  };
+  fastify.addHook('onResponse', (request, reply, done) => {
+    finish(request, reply.statusCode);
+    done();
+  });
+  // A client that goes away before the answer: its span and line still end.
+  fastify.addHook('onRequestAbort', (request, done) => {
+    finish(request, 'aborted');
     done();
   });
   // The spans of the last requests leave before the process does.
   fastify.addHook('onClose', async () => flushTracing());
-}
-
-/** Runs each HTTP handler (and the interceptors after this one) in its request's trace context. */
-@Injectable()
-export class RequestContextInterceptor implements NestInterceptor {
-  intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const held =
-      execution.getType() === 'http' ? requestTraceOf(execution.switchToHttp().getRequest()) : undefined;
-    if (!held) return next.handle();
-    return new Observable((subscriber) => context.with(held.ctx, () => next.handle().subscribe(subscriber)));
-  }
 }

@@ -22,7 +22,7 @@ import {
   usableCorrelationId,
   withCorrelationId,
 } from '@throughcare/platform-observability';
-import type { Context } from '@opentelemetry/api';
+import { context, type Context } from '@opentelemetry/api';
 
 /**
  * The trace a message continues (its W3C headers, when the publisher sent them) with the event's
@@ -228,7 +228,9 @@ export class DurableConsumer<E = KnownEvent> {
       Math.max(100, Math.floor(this.ackWaitMs / 3)),
     );
     this.loop = (async () => {
-      for await (const msg of messages) await this.receive(msg);
+      // Each message in the trace its publisher sent (the lines of an invalid one name it too).
+      for await (const msg of messages)
+        await context.with(extractTraceContext(msg.headers), () => this.receive(msg));
     })().catch((e: unknown) =>
       this.logger.error(`consumer ${this.options.name} stopped receiving: ${String(e)}`),
     );
@@ -399,7 +401,12 @@ export class DurableConsumer<E = KnownEvent> {
   }
 
   /** One handler call: undefined once the message is settled, else the delay before the next attempt. */
-  private async attempt(item: Held<E>): Promise<number | undefined> {
+  private attempt(item: Held<E>): Promise<number | undefined> {
+    // Its failure, retry and dead-letter lines too name the message's correlation and trace.
+    return context.with(messageContext(item.msg, item.event), () => this.attemptInContext(item));
+  }
+
+  private async attemptInContext(item: Held<E>): Promise<number | undefined> {
     await this.slots.acquire();
     const now = Date.now();
     item.attempts += 1;
@@ -411,7 +418,6 @@ export class DurableConsumer<E = KnownEvent> {
         `process ${msg.subject}`,
         {
           kind: SpanKind.CONSUMER,
-          parent: messageContext(msg, item.event),
           attributes: {
             'messaging.system': 'nats',
             'messaging.destination.name': msg.subject,

@@ -17,9 +17,14 @@ export const PINO_LEVEL: Record<NestLogLevel, pino.Level> = {
 
 const SEVERITY: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
+/** The least severe of `levels` (Nest's names); undefined for none. */
+export function leastSevere(levels: readonly NestLogLevel[]): NestLogLevel | undefined {
+  return SEVERITY.filter((l) => levels.includes(l)).pop();
+}
+
 /** The least severe of `levels` as a pino level; none at all is `silent`. */
 export function pinoLevelOf(levels: readonly NestLogLevel[]): LevelWithSilent {
-  const least = SEVERITY.filter((l) => levels.includes(l)).pop();
+  const least = leastSevere(levels);
   return least ? PINO_LEVEL[least] : 'silent';
 }
 
@@ -45,8 +50,7 @@ let root: Logger | undefined;
  * The process's one logger: JSON lines (pino), to `THROUGHCARE_LOG_FILE` when set (the test
  * runner gives each test file its own, shown when one of its tests fails) else standard output.
  * Every line has `time`, `level` (a name), `service` when the writer says, `msg`, and the
- * correlation and trace ids of the context it was written in. Synchronous writes: a process that
- * exits at once (a fatal error, a failed check) still leaves its last lines.
+ * correlation and trace ids of the context it was written in.
  */
 export function rootLogger(): Logger {
   root ??= pino(
@@ -57,9 +61,12 @@ export function rootLogger(): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: traceFields,
     },
+    // Asynchronous (buffered) to standard output: a log shipper that reads slowly must not stop
+    // the event loop; pino flushes what is buffered when the process exits. Synchronous to a
+    // file (the tests'), where lines must be there when a failing test's file is read.
     pino.destination({
       dest: process.env['THROUGHCARE_LOG_FILE'] || 1,
-      sync: true,
+      sync: Boolean(process.env['THROUGHCARE_LOG_FILE']),
       mkdir: true,
     }),
   );

@@ -1,5 +1,7 @@
 import {
   context,
+  diag,
+  DiagLogLevel,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -15,6 +17,8 @@ import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { FinishedSpanRecord } from '@throughcare/contracts';
+import { correlationIdIn, withCorrelationId } from './correlation';
+import { rootLogger } from './logger';
 
 /** The tracer every hop of the platform's own code uses. */
 export const TRACER_NAME = 'throughcare';
@@ -53,9 +57,22 @@ export function startTracing(
 ): { service: string; exported: boolean } {
   if (!installed) {
     const resource = new Resource({ 'service.name': process.env['OTEL_SERVICE_NAME'] ?? service });
-    // `options.processor`: a test's in-memory exporter instead of OTLP.
-    const processor =
+    // `options.processor`: a test's in-memory exporter instead of OTLP. Either way every span
+    // leaves through the redaction below.
+    const inner =
       options.processor ?? (tracesExported() ? new BatchSpanProcessor(new OTLPTraceExporter()) : undefined);
+    const processor = inner ? new RedactingSpanProcessor(inner) : undefined;
+    // The SDK's own complaints (an export that failed, spans dropped) in the JSON log, not lost.
+    diag.setLogger(
+      {
+        error: (message, ...args) => rootLogger().error({ component: 'opentelemetry', args }, message),
+        warn: (message, ...args) => rootLogger().warn({ component: 'opentelemetry', args }, message),
+        info: () => undefined,
+        debug: () => undefined,
+        verbose: () => undefined,
+      },
+      DiagLogLevel.WARN,
+    );
     const provider = new NodeTracerProvider({ resource, spanProcessors: processor ? [processor] : [] });
     provider.register();
     installed = { provider, processor, resource, service };
@@ -71,9 +88,73 @@ export function workflowSpanExport(): { processor: SpanProcessor; resource: Reso
   return installed?.processor ? { processor: installed.processor, resource: installed.resource } : undefined;
 }
 
-/** Sends the spans still buffered (before a process exits). */
+/** How long a shutdown waits for the last spans (a collector that does not answer is not waited for). */
+const FLUSH_TIMEOUT_MS = 2000;
+
+/** Sends the spans still buffered (before a process exits), waiting at most 2 s. */
 export async function flushTracing(): Promise<void> {
-  await installed?.provider.forceFlush().catch(() => undefined);
+  if (!installed) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    installed.provider.forceFlush().catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, FLUSH_TIMEOUT_MS).unref())),
+  ]);
+  clearTimeout(timer);
+}
+
+/**
+ * Every finished span without the text of its failures: exception events keep their type and
+ * lose `exception.message` and `exception.stacktrace`, and the status its message. The platform's
+ * own spans never record them; the Temporal interceptors' do (an activity's failure message), and
+ * a message can quote the input that failed, which may be a person's data.
+ */
+export class RedactingSpanProcessor implements SpanProcessor {
+  constructor(private readonly inner: SpanProcessor) {}
+  onStart(span: Parameters<SpanProcessor['onStart']>[0], parent: Context): void {
+    this.inner.onStart(span, parent);
+  }
+  onEnd(span: ReadableSpan): void {
+    this.inner.onEnd(redactedSpan(span));
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+const REDACTED_EXCEPTION_KEYS = new Set(['exception.message', 'exception.stacktrace']);
+
+export function redactedSpan(span: ReadableSpan): ReadableSpan {
+  return {
+    name: span.name,
+    kind: span.kind,
+    spanContext: () => span.spanContext(),
+    parentSpanId: span.parentSpanId,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    duration: span.duration,
+    ended: span.ended,
+    status: { code: span.status.code },
+    attributes: span.attributes,
+    links: span.links,
+    events: span.events.map((e) =>
+      e.name === 'exception' && e.attributes
+        ? {
+            ...e,
+            attributes: Object.fromEntries(
+              Object.entries(e.attributes).filter(([k]) => !REDACTED_EXCEPTION_KEYS.has(k)),
+            ),
+          }
+        : e,
+    ),
+    resource: span.resource,
+    instrumentationLibrary: span.instrumentationLibrary,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+  };
 }
 
 export function tracer() {
@@ -94,11 +175,9 @@ export async function inSpan<T>(
   try {
     return await context.with(trace.setSpan(parent, span), () => fn(span));
   } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: error instanceof Error ? error.message : String(error),
-    });
+    // The kind of failure, never its message: messages can quote the input (a person's data).
+    span.setAttribute('error.type', errorTypeOf(error));
+    span.setStatus({ code: SpanStatusCode.ERROR });
     throw error;
   } finally {
     span.end();
@@ -125,18 +204,33 @@ const readerGetter: TextMapGetter<HeaderReader> = {
   keys: (carrier) => carrier.keys(),
 };
 
-/** The trace context and baggage in `headers` (a plain record or a header reader), over `base`. */
+/**
+ * The trace context in `headers` (a plain record or a header reader), over `base`, with at most
+ * the platform's own baggage: the correlation id, and only when `trusted` (a carrier the platform
+ * wrote: an outbox row, a bus message). A caller's baggage is never taken: it would travel into
+ * every row, message and Temporal header (which is not encrypted), whatever it holds.
+ */
 export function extractTraceContext(
   headers: Record<string, string | string[] | undefined> | HeaderReader | undefined,
   base: Context = ROOT_CONTEXT,
+  { trusted = true }: { trusted?: boolean } = {},
 ): Context {
   if (!headers) return base;
-  if (
+  const extracted =
     typeof (headers as HeaderReader).get === 'function' &&
     typeof (headers as HeaderReader).keys === 'function'
-  )
-    return propagation.extract(base, headers as HeaderReader, readerGetter);
-  return propagation.extract(base, headers as Record<string, string>);
+      ? propagation.extract(base, headers as HeaderReader, readerGetter)
+      : propagation.extract(base, headers as Record<string, string>);
+  const correlationId = trusted ? correlationIdIn(extracted) : undefined;
+  const bare = propagation.deleteBaggage(extracted);
+  return correlationId ? withCorrelationId(bare, correlationId) : bare;
+}
+
+/** An error's class and, when it has one, its code (`DomainError`'s, a Node system error's). */
+export function errorTypeOf(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[\w.:-]{1,80}$/.test(code) ? `${error.name}:${code}` : error.name;
 }
 
 export { SpanKind };

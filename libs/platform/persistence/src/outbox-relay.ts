@@ -101,34 +101,36 @@ export class OutboxRelay {
       );
       let published = 0;
       for (const row of rows) {
-        try {
-          // In the trace of whoever wrote the row (the publisher's span is its child).
-          await context.with(extractTraceContext(row.headers), () =>
-            this.options.publisher.publishMessage({
+        // In the trace of whoever wrote the row (the publisher's span is its child); a failure's
+        // line names its correlation and trace too.
+        published += await context.with(extractTraceContext(row.headers), async () => {
+          try {
+            await this.options.publisher.publishMessage({
               subject: row.subject,
               eventId: row.id,
               payload: row.payload,
               headers: { ...row.headers, [PRODUCER_HEADER]: this.options.producer },
-            }),
-          );
-          await tx.query(
-            `UPDATE ${table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`,
-            [row.id],
-          );
-          published += 1;
-        } catch (error) {
-          const delay = Math.min(this.baseRetryDelayMs * 2 ** row.attempts, this.maxRetryDelayMs);
-          const message = error instanceof Error ? error.message : String(error);
-          this.logger.warn(
-            `outbox ${row.id} (${row.subject}) publish failed, retry in ${delay} ms: ${message}`,
-          );
-          await tx.query(
-            `UPDATE ${table}
-                SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval
-              WHERE id = $1`,
-            [row.id, message.slice(0, 2000), String(delay)],
-          );
-        }
+            });
+            await tx.query(
+              `UPDATE ${table} SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1`,
+              [row.id],
+            );
+            return 1;
+          } catch (error) {
+            const delay = Math.min(this.baseRetryDelayMs * 2 ** row.attempts, this.maxRetryDelayMs);
+            const message = error instanceof Error ? error.message : String(error);
+            this.logger.warn(
+              `outbox ${row.id} (${row.subject}) publish failed, retry in ${delay} ms: ${message}`,
+            );
+            await tx.query(
+              `UPDATE ${table}
+                  SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval
+                WHERE id = $1`,
+              [row.id, message.slice(0, 2000), String(delay)],
+            );
+            return 0;
+          }
+        });
       }
       return published;
     });

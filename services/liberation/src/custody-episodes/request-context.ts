@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { correlationIdIn } from '@throughcare/platform-observability';
 import { applyDecorators } from '@nestjs/common';
 import { BOUNDED_HEADER_SCHEMA } from '@throughcare/platform-http';
 import { ApiHeader } from '@nestjs/swagger';
@@ -108,8 +109,9 @@ export function requestContextOf(
   return {
     actor: actorOf(principal),
     scope: scopeOf(principal),
-    // A missing or unusable correlation id starts a new correlation rather than failing the request.
-    correlationId: correlation.success ? correlation.data : randomUUID(),
+    // A missing or unusable correlation id starts a new correlation rather than failing the request:
+    // the platform's (traceRequests), so the events carry the id of the answer and the log lines.
+    correlationId: correlation.success ? correlation.data : (correlationIdIn() ?? randomUUID()),
     idempotencyKey: idempotencyKey === undefined ? undefined : httpIdempotencyKey(principal, idempotencyKey),
   };
 }

@@ -1,7 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import { AgencyScoped as AgencyScopedRoutes } from '@throughcare/platform-http';
+import { AgencyScoped as AgencyScopedRoutes, requestTraceOf } from '@throughcare/platform-http';
 
 /** Every referral route of an agency: its own agency's referrals and appointments only. */
 export const AgencyScoped = () => AgencyScopedRoutes("its own agency's referrals and appointments");
@@ -10,11 +9,13 @@ export const AgencyScoped = () => AgencyScopedRoutes("its own agency's referrals
 export { CallingAgency } from '@throughcare/platform-auth';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
-const CORRELATION_ID = /^[\w.:-]{1,200}$/;
 
-/** The caller's `x-correlation-id` when usable, else a new one: every event this request emits carries it. */
-export const CorrelationId = createParamDecorator((_: unknown, context: ExecutionContext): string => {
-  const raw = context.switchToHttp().getRequest<FastifyRequest>().headers[CORRELATION_HEADER];
-  const value = typeof raw === 'string' ? raw.trim() : '';
-  return CORRELATION_ID.test(value) ? value : randomUUID();
-});
+/**
+ * The request's correlation id as the platform read it (the caller's `x-correlation-id`, trimmed,
+ * when usable, else a new one; `traceRequests`): every event this request emits carries it, and
+ * it is the one in the answer's header and the log lines.
+ */
+export const CorrelationId = createParamDecorator(
+  (_: unknown, context: ExecutionContext): string =>
+    requestTraceOf(context.switchToHttp().getRequest())?.correlationId ?? randomUUID(),
+);

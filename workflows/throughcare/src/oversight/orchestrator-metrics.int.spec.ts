@@ -194,9 +194,12 @@ describe('orchestrator: GET /metrics (real Postgres, NATS and Temporal)', () => 
 
     const samples = await scrapeUntil(
       'the open attention items',
-      (s) => sampleValue(s, 'throughcare_attention_items_open', { must_act: mustAct }) === 2,
+      (s) => sampleValue(s, 'throughcare_attention_items_open', { must_act: 'prison', establishment }) === 2,
     );
-    const age = sampleValue(samples, 'throughcare_attention_oldest_open_age_seconds', { must_act: mustAct });
+    const age = sampleValue(samples, 'throughcare_attention_oldest_open_age_seconds', {
+      must_act: 'prison',
+      establishment,
+    });
     expect(age).toBeGreaterThanOrEqual(3600);
     expect(age).toBeLessThan(3600 + 120);
   });

@@ -11,12 +11,24 @@ import { LedgerService } from './ledger.service';
 export const ORCHESTRATOR_METRICS_CACHE_MS = 15_000;
 
 /**
- * Who must act on an attention item, as a label: the journey's own wording (a service, `prison:<code>`,
- * `agency:<id>`, joined by " and "), bounded by the prisons and agencies configured. Anything
- * outside that alphabet (never expected) is counted under `other` rather than shown.
+ * Who must act on an attention item, as two bounded labels: the kind of party (`prison`, `agency`,
+ * `prison_and_agency`, `operator`, or `other`) and the prison's code when a prison must act
+ * (`none` otherwise). The journey's own wording (`prison:BAR and agency:<id>`, "operator (correct
+ * the fact …)") stays in `/attention`: as a label it would multiply series by prisons × agencies.
  */
-export function mustActLabel(mustAct: string): string {
-  return /^[A-Za-z0-9 :()._,-]{1,120}$/.test(mustAct) ? mustAct : 'other';
+export function mustActLabels(mustAct: string): { must_act: string; establishment: string } {
+  const prison = /\bprison:([A-Z0-9]{2,8})\b/.exec(mustAct);
+  const agency = /\bagency:/.test(mustAct);
+  const must_act = prison
+    ? agency
+      ? 'prison_and_agency'
+      : 'prison'
+    : agency
+      ? 'agency'
+      : /^operator\b/i.test(mustAct)
+        ? 'operator'
+        : 'other';
+  return { must_act, establishment: prison ? prison[1]! : 'none' };
 }
 
 /** From the SLA ledger: breached clocks not met, per owner kind and establishment, and every clock by status. */
@@ -105,32 +117,35 @@ export function attentionSource(attention: AttentionService): MetricsSource {
       {
         name: 'throughcare_attention_items_open',
         help: 'Open attention items (a journey waiting on a decision), by who must act',
-        labelNames: ['must_act'],
+        labelNames: ['must_act', 'establishment'],
       },
       {
         name: 'throughcare_attention_oldest_open_age_seconds',
         help: 'How long the oldest open attention item has waited, by who must act',
-        labelNames: ['must_act'],
+        labelNames: ['must_act', 'establishment'],
       },
     ],
     collect: (report) =>
       runUnrestricted(async () => {
         const now = Date.now();
-        const byLabel = new Map<string, { open: number; oldest: number }>();
+        const byLabel = new Map<
+          string,
+          { labels: ReturnType<typeof mustActLabels>; open: number; oldest: number }
+        >();
         for (const row of await attention.openSummary()) {
-          const label = mustActLabel(row.mustAct);
+          const labels = mustActLabels(row.mustAct);
+          const key = `${labels.must_act}|${labels.establishment}`;
           const since = Date.parse(row.oldestSince);
-          const seen = byLabel.get(label);
-          byLabel.set(label, {
+          const seen = byLabel.get(key);
+          byLabel.set(key, {
+            labels,
             open: (seen?.open ?? 0) + row.open,
             oldest: Math.min(seen?.oldest ?? since, since),
           });
         }
-        for (const [must_act, { open, oldest }] of byLabel) {
-          report('throughcare_attention_items_open', open, { must_act });
-          report('throughcare_attention_oldest_open_age_seconds', Math.max(0, (now - oldest) / 1000), {
-            must_act,
-          });
+        for (const { labels, open, oldest } of byLabel.values()) {
+          report('throughcare_attention_items_open', open, labels);
+          report('throughcare_attention_oldest_open_age_seconds', Math.max(0, (now - oldest) / 1000), labels);
         }
       }),
   };

@@ -86,13 +86,15 @@ describe('journey: the workflow hop of a trace (issue 11), replay-safe', () => {
       const [update] = byName(`StartWorkflowUpdate:${coreScreenCompletedUpdate.name}`);
       expect(start?.parentSpanId).toBe(root.spanContext().spanId);
       expect(update?.parentSpanId).toBe(root.spanContext().spanId);
-      // Each once, parented on the client span that sent it. The Java test server keeps
-      // signal-with-start's header on the started event only (the dev server, in the end-to-end
-      // trace test, on the signal too), so the reception signal has no span here.
+      // Each once, parented on the client span that sent it. Whether the reception signal has a
+      // span depends on the server keeping signal-with-start's header on the signal too (the dev
+      // server does: the end-to-end trace test asserts it; the Java test server does not).
       const run = byName('RunWorkflow:throughcareJourney');
       const signalled = byName('HandleSignal:reception');
       const updated = byName(`HandleUpdate:${coreScreenCompletedUpdate.name}`);
-      expect([run.length, signalled.length, updated.length]).toEqual([1, 0, 1]);
+      expect([run.length, updated.length]).toEqual([1, 1]);
+      expect(signalled.length).toBeLessThanOrEqual(1);
+      for (const s of signalled) expect(s.parentSpanId).toBe(start!.spanContext().spanId);
       expect(run[0]!.parentSpanId).toBe(start!.spanContext().spanId);
       expect(updated[0]!.parentSpanId).toBe(update!.spanContext().spanId);
       expect(updated[0]!.attributes['temporal.workflow.id']).toBe(handle.workflowId);
@@ -104,10 +106,11 @@ describe('journey: the workflow hop of a trace (issue 11), replay-safe', () => {
       const parents = new Set(
         scheduled.map((e) => traceparentOf(e.activityTaskScheduledEventAttributes!.header?.fields as never)),
       );
-      const ids = [run[0]!, updated[0]!].map((s) => `00-${traceId}-${s.spanContext().spanId}-01`);
+      const ids = [run[0]!, ...signalled, updated[0]!].map(
+        (s) => `00-${traceId}-${s.spanContext().spanId}-01`,
+      );
       expect([...parents].every((p) => p !== undefined && ids.includes(p))).toBe(true);
-      expect(parents.has(ids[0]!)).toBe(true);
-      expect(parents.has(ids[1]!)).toBe(true);
+      expect(parents.has(ids[ids.length - 1]!)).toBe(true);
 
       // The traced history replays with the same bundle, and replay exports nothing again.
       const before = exported.getFinishedSpans().length;

@@ -1,5 +1,5 @@
 import { defaultPayloadConverter } from '@temporalio/common';
-import { causeOf, deterministicSpanId, TRACE_HEADER } from './tracing.interceptors';
+import { causeOf, correlationOfBaggage, deterministicSpanId, TRACE_HEADER } from './tracing.interceptors';
 
 describe('the journeys’ replay-safe trace interceptor', () => {
   it('derives span ids from the run and the message’s place alone: the same on replay, distinct otherwise, never zero', () => {
@@ -37,5 +37,16 @@ describe('the journeys’ replay-safe trace interceptor', () => {
     expect(
       causeOf({ [TRACE_HEADER]: { metadata: { encoding: new TextEncoder().encode('binary/garbage') } } }),
     ).toBeUndefined();
+  });
+
+  it('reads the correlation id out of the baggage it carries, and nothing else', () => {
+    expect(correlationOfBaggage('throughcare.correlation_id=case-42')).toBe('case-42');
+    expect(correlationOfBaggage('a=1, throughcare.correlation_id = hmpps%3Aabc ;prop, b=2')).toBe(
+      'hmpps:abc',
+    );
+    expect(correlationOfBaggage('user.email=x%40y, a=1')).toBeUndefined();
+    expect(correlationOfBaggage('xthroughcare.correlation_id=nope')).toBeUndefined();
+    expect(correlationOfBaggage('throughcare.correlation_id=%E0%A4%A')).toBeUndefined();
+    expect(correlationOfBaggage(undefined)).toBeUndefined();
   });
 });

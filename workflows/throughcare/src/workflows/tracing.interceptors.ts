@@ -29,6 +29,7 @@ import {
   workflowInfo,
   type ActivityInput,
   type ContinueAsNewInput,
+  type GetLogAttributesInput,
   type LocalActivityInput,
   type Next,
   type SignalInput,
@@ -105,9 +106,33 @@ function headerFor(cause: Cause): Payload {
   }) as Payload;
 }
 
+/**
+ * How long after a traced message what the journey schedules is still counted as its doing (workflow
+ * time). A breach or a reminder a timer wakes months later is not the reception's: its activity
+ * starts a trace of its own instead of hanging off a span long gone from any trace store.
+ */
+export const CAUSE_WINDOW_MS = 10 * 60_000;
+
+/** The correlation id in a W3C baggage header's `throughcare.correlation_id` entry. */
+export function correlationOfBaggage(baggage: string | undefined): string | undefined {
+  const m = baggage ? /(?:^|,)\s*throughcare\.correlation_id\s*=\s*([^,;]*)/.exec(baggage) : null;
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1]!.trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 class JourneyTrace {
-  /** The span of the latest traced message: the parent of what is scheduled next. */
-  cause: Cause | undefined;
+  /**
+   * The span of the latest message, and when it came: the parent of what is scheduled next,
+   * within {@link CAUSE_WINDOW_MS}. A message without a trace (an operator's signal from the UI, a
+   * caller without the interceptor) clears it: what follows is not the earlier message's doing.
+   * One cause per run: handlers that overlap (one waiting on an activity while another message
+   * arrives) attribute their later steps to the latest message.
+   */
+  cause: (Cause & { at: number }) | undefined;
   private seq = 0;
   private readonly sinks = proxySinks<JourneyTracingSinks>();
 
@@ -119,7 +144,10 @@ class JourneyTrace {
    */
   within<T>(name: string, headers: Headers, run: () => Promise<T>): Promise<T> {
     const parent = causeOf(headers);
-    if (!parent) return run();
+    if (!parent) {
+      this.cause = undefined;
+      return run();
+    }
     const span = this.begin(parent);
     const startMs = Date.now();
     let result: Promise<T>;
@@ -139,7 +167,10 @@ class JourneyTrace {
   /** A span that starts and ends now (the run's start). */
   mark(name: string, headers: Headers): void {
     const parent = causeOf(headers);
-    if (!parent) return;
+    if (!parent) {
+      this.cause = undefined;
+      return;
+    }
     this.end(name, parent, this.begin(parent), Date.now(), false);
   }
 
@@ -151,7 +182,7 @@ class JourneyTrace {
       traceFlags: parent.traceFlags,
       ...(parent.baggage ? { baggage: parent.baggage } : {}),
     };
-    this.cause = span;
+    this.cause = { ...span, at: Date.now() };
     return span;
   }
 
@@ -175,9 +206,15 @@ class JourneyTrace {
   }
 
   /** `headers` with the current cause added (a header the caller set is kept). */
+  /** The current cause, while it is recent enough to count. */
+  current(): Cause | undefined {
+    return this.cause && Date.now() - this.cause.at <= CAUSE_WINDOW_MS ? this.cause : undefined;
+  }
+
   carry(headers: Headers): Headers {
-    if (!this.cause || headers[TRACE_HEADER]) return headers;
-    return { ...headers, [TRACE_HEADER]: headerFor(this.cause) };
+    const cause = this.current();
+    if (!cause || headers[TRACE_HEADER]) return headers;
+    return { ...headers, [TRACE_HEADER]: headerFor(cause) };
   }
 }
 
@@ -223,6 +260,21 @@ class Outbound implements WorkflowOutboundCallsInterceptor {
   }
   signalWorkflow(input: SignalWorkflowInput, next: Next<WorkflowOutboundCallsInterceptor, 'signalWorkflow'>) {
     return next({ ...input, headers: this.t.carry(input.headers) });
+  }
+  /** The journey's log lines name the trace and correlation of what it is doing (fields only). */
+  getLogAttributes(
+    input: GetLogAttributesInput,
+    next: Next<WorkflowOutboundCallsInterceptor, 'getLogAttributes'>,
+  ): Record<string, unknown> {
+    const cause = this.t.current();
+    if (!cause) return next(input);
+    const correlationId = correlationOfBaggage(cause.baggage);
+    return next({
+      ...input,
+      traceId: cause.traceId,
+      spanId: cause.spanId,
+      ...(correlationId ? { correlationId } : {}),
+    });
   }
 }
 

@@ -6,13 +6,14 @@ import { Access } from '@throughcare/platform-auth';
 import { MetricsService } from './metrics.service';
 
 /**
- * `/metrics` for Prometheus. Operators only (a scrape job with an OAuth2 client-credentials token;
- * see the README's operator guide): the figures are the same breaches per establishment, stage
- * counts and queues the dashboard and /breaches show to managers and operators only.
+ * `/metrics` for Prometheus: a scrape job's client (role `metrics-reader`, which opens this route
+ * and no other) or an operator; see the README's operator guide. The figures are the same breaches
+ * per establishment, stage counts and queues the dashboard and /breaches show to managers and
+ * operators only.
  */
 @ApiTags('metrics')
 @ApiBearerAuth()
-@Access('operator')
+@Access('metrics-reader', 'operator')
 @NoPersonalData(
   'aggregate counts and process figures only; labels are codes, stages, stream, consumer and task queue names, never a person id or free text',
 )
@@ -23,7 +24,8 @@ export class MetricsController {
   @Get()
   @Header('cache-control', 'no-store')
   @ApiOperation({
-    summary: "This app's metrics in the Prometheus text format (operators; a scrape job)",
+    summary:
+      "This app's metrics in the Prometheus text format (a scrape job's metrics-reader client, or an operator)",
     description:
       'Node process metrics; the outbox backlog; per durable consumer of this app its pending, unacknowledged and dead-lettered messages; the Temporal core SDK metrics of its workers (workflow task and activity latencies); on the orchestrator also open SLA breaches, running journeys by stage, open attention items and the dead-letter stream depth. Figures read from Postgres, NATS or Temporal are reused for a few seconds; one that cannot be read in time is left out and counted in throughcare_metrics_collect_errors_total{source}.',
   })

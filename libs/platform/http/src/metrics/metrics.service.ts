@@ -44,6 +44,8 @@ interface Entry {
   gauges: Map<string, Gauge>;
   collectedAt?: number;
   inFlight?: Promise<void>;
+  /** The source's own work, until it settles (it can outlive the scrape that started it). */
+  running?: Promise<unknown>;
 }
 
 /**
@@ -132,8 +134,19 @@ export class MetricsService implements OnModuleDestroy {
     };
     let timer: NodeJS.Timeout | undefined;
     let succeeded = false;
-    const work = Promise.resolve().then(() => source.collect(report));
+    // A source still working on an earlier scrape (it outlived its timeout) is not asked again:
+    // asking every scrape would pile its queries up on a database or server already slow.
+    const work = entry.running
+      ? Promise.reject(new Error(`its earlier collection has not finished (over ${this.timeoutMs} ms)`))
+      : Promise.resolve().then(() => source.collect(report));
     work.catch(() => undefined); // failing after its time is up: already counted as a timeout
+    if (!entry.running) {
+      entry.running = work;
+      const done = () => {
+        if (entry.running === work) entry.running = undefined;
+      };
+      work.then(done, done);
+    }
     try {
       await Promise.race([
         work,
