@@ -613,9 +613,12 @@ export async function withWorkers<T>(
   {
     deadlineMs = TEST_BODY_DEADLINE_MS,
     testPolicy,
+    maxCachedWorkflows,
   }: {
     deadlineMs?: number;
     /** The journeys run on a bundle with this test policy. */ testPolicy?: TestPolicy;
+    /** The journeys' worker's sticky cache (0: every workflow task replays the history first). */
+    maxCachedWorkflows?: number;
   } = {},
 ): Promise<T> {
   const own: Scope = { ended: false, running: Promise.resolve(), people: new Set() };
@@ -646,6 +649,7 @@ export async function withWorkers<T>(
         workflowBundle: bundle,
         activities: activities.throughcare,
         sinks: journeyTracingSinks(),
+        ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
       }),
       Worker.create({ connection, taskQueue: TaskQueues.assessment, activities: activities.assessment }),
       Worker.create({ connection, taskQueue: TaskQueues.directory, activities: activities.directory }),

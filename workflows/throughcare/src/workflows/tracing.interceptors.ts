@@ -127,8 +127,8 @@ export function correlationOfBaggage(baggage: string | undefined): string | unde
 class JourneyTrace {
   /**
    * The span of the latest message, and when it came: the parent of what is scheduled next,
-   * within {@link CAUSE_WINDOW_MS}. A message without a trace (an operator's signal from the UI, a
-   * caller without the interceptor) clears it: what follows is not the earlier message's doing.
+   * within {@link CAUSE_WINDOW_MS}. A later message without a trace (an operator's signal from the
+   * UI, a caller without the interceptor) clears it: what follows is not the earlier message's doing.
    * One cause per run: handlers that overlap (one waiting on an activity while another message
    * arrives) attribute their later steps to the latest message.
    */
@@ -145,7 +145,7 @@ class JourneyTrace {
   within<T>(name: string, headers: Headers, run: () => Promise<T>): Promise<T> {
     const parent = causeOf(headers);
     if (!parent) {
-      this.cause = undefined;
+      this.untraced();
       return run();
     }
     const span = this.begin(parent);
@@ -168,7 +168,7 @@ class JourneyTrace {
   mark(name: string, headers: Headers): void {
     const parent = causeOf(headers);
     if (!parent) {
-      this.cause = undefined;
+      this.untraced();
       return;
     }
     this.end(name, parent, this.begin(parent), Date.now(), false);
@@ -206,6 +206,15 @@ class JourneyTrace {
   }
 
   /** `headers` with the current cause added (a header the caller set is kept). */
+  /**
+   * A message without a trace ends the cause, unless it came with the traced one (the same
+   * workflow time: signal-with-start's signal, which a server may deliver without the start's
+   * header).
+   */
+  private untraced(): void {
+    if (this.cause && Date.now() > this.cause.at) this.cause = undefined;
+  }
+
   /** The current cause, while it is recent enough to count. */
   current(): Cause | undefined {
     return this.cause && Date.now() - this.cause.at <= CAUSE_WINDOW_MS ? this.cause : undefined;
