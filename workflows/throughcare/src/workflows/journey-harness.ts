@@ -765,13 +765,17 @@ export async function receptionInput(
   };
 }
 
-/** Starts the journey the way the bridge does: signal-with-start with the reception. */
+/**
+ * Starts the journey the way the bridge does: signal-with-start with the reception (through
+ * `client`, e.g. one with the bridge's tracing interceptors; the environment's by default).
+ */
 export async function startJourney(
   env: TestWorkflowEnvironment,
   input: ThroughcareInput,
+  client: Client = env.client,
 ): Promise<WorkflowHandleWithSignaledRunId<typeof throughcareJourney>> {
   currentScope()?.people.add(input.personId);
-  return env.client.workflow.signalWithStart<typeof throughcareJourney, [ThroughcareInput]>(
+  return client.workflow.signalWithStart<typeof throughcareJourney, [ThroughcareInput]>(
     'throughcareJourney',
     {
       taskQueue: TaskQueues.throughcare,

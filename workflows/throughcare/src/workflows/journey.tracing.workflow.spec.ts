@@ -4,13 +4,7 @@ import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import {
-  coreScreenCompletedUpdate,
-  receptionSignal,
-  TaskQueues,
-  throughcareWorkflowId,
-  type ThroughcareInput,
-} from '@throughcare/contracts';
+import { coreScreenCompletedUpdate, type ThroughcareInput } from '@throughcare/contracts';
 import { correlationRoot, startTracing, tracer } from '@throughcare/platform-observability';
 import { tracingClientInterceptors } from '@throughcare/platform-temporal';
 import { journeyTracingSinks } from '../worker/journey-tracing';
@@ -18,12 +12,12 @@ import {
   journeyBundle,
   receptionInput,
   recordingActivities,
+  startJourney,
   tell,
   useJourneyEnvironment,
   waitForPlan,
   withWorkers,
 } from './journey-harness';
-import type { throughcareJourney } from './throughcare.workflow';
 import { TRACE_HEADER } from './tracing.interceptors';
 
 // The spans this file's process exports: the workflow's (through the sink) and the client's.
@@ -59,18 +53,7 @@ describe('journey: the workflow hop of a trace (issue 11), replay-safe', () => {
       env,
       acts,
       async () => {
-        const handle = await context.with(inRoot, () =>
-          client.workflow.signalWithStart<typeof throughcareJourney, [ThroughcareInput]>(
-            'throughcareJourney',
-            {
-              taskQueue: TaskQueues.throughcare,
-              workflowId: throughcareWorkflowId(input.personId, input.episode),
-              args: [input],
-              signal: receptionSignal,
-              signalArgs: [input],
-            },
-          ),
-        );
+        const handle = await context.with(inRoot, () => startJourney(env, input, client));
         const asked = await waitForPlan(
           handle,
           (p) => p.assessmentId !== undefined,
