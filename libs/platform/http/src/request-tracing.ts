@@ -45,10 +45,11 @@ export function requestTraceOf(request: unknown): { ctx: Context; correlationId:
  * The HTTP hop of a trace: every request gets a correlation id and a server span.
  *
  * - The correlation id is the caller's `x-correlation-id` (trimmed, as the services read it); a
- *   request without one gets a new UUID, written into its headers so that the service's own
- *   reading (the events it emits carry it) finds the same id. A malformed header is left for the
- *   service to refuse or replace; the logs then use a fresh id. Every answer names the id in
- *   `x-correlation-id`.
+ *   request without a usable one gets a new UUID (`requestTraceOf`, and the active context's
+ *   `correlationIdIn()`, which liberation and referral take for their events). The request's
+ *   headers are not changed: assessment still refuses a malformed header (its OpenAPI says so)
+ *   and, without one, continues the correlation of the assessment it completes. Every answer
+ *   names the request's id in `x-correlation-id`.
  * - The span (`GET /route/{param}`, kind SERVER) continues the caller's W3C `traceparent` when
  *   sent, and carries the correlation id as baggage to whatever the request causes (an outbox
  *   row, a Temporal call).
@@ -63,12 +64,9 @@ export function traceRequests(fastify: FastifyInstance, logger: Logger): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const given = request.headers[CORRELATION_HEADER];
     const first = Array.isArray(given) ? given[0] : given;
-    let correlationId = usableCorrelationId(first);
-    if (first === undefined) {
-      correlationId = randomUUID();
-      request.headers[CORRELATION_HEADER] = correlationId;
-    }
-    correlationId ??= randomUUID();
+    // The request's headers are left as they came: a service that falls back to a correlation of
+    // its own (the assessment's, continuing the case it belongs to) still does.
+    const correlationId = usableCorrelationId(first) ?? randomUUID();
     void reply.header(CORRELATION_HEADER, correlationId);
     // The caller's traceparent is continued; its baggage is not taken (extractTraceContext).
     const parent = withCorrelationId(
