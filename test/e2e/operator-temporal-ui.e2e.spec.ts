@@ -22,6 +22,20 @@ const artifacts = path.join(repoRoot, '.cache', 'artifacts', 'temporal-ui');
 
 const OPEN_BREACHES_AT_BAR = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND OpenBreaches > 0 AND Establishment = 'BAR'`;
 const NEEDS_ATTENTION = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND NeedsAttention = true`;
+/** As the README gives it: the operator puts today's and a fortnight's instants in. */
+const RELEASES_WITHOUT_MEETING = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ReleaseDate BETWEEN '<today, RFC 3339>' AND '<today + 14 days, RFC 3339>' AND PreReleaseMeetingArranged = false`;
+const DAY_MS = 86_400_000;
+const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z');
+const inDays = (n: number) => new Date(today.getTime() + n * DAY_MS);
+/** Each journey's release (days from today) and whether its pre-release meeting is arranged. */
+const RELEASES: readonly [number, boolean][] = [
+  [10, false], // in the fortnight, nobody met: listed
+  [10, true],
+  [40, false], // not yet in the fortnight
+  [3, false], // listed
+  [-5, false], // released already
+  [13, true],
+];
 
 describe("operators' saved queries in the Temporal UI (real dev server and UI, Debian Chromium)", () => {
   let server: DevServer;
@@ -29,7 +43,14 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
   let connection: Connection;
   let browser: Browser;
   let uiUrl: string;
-  const journeys: { id: string; establishment: string; openBreaches: number; attention: boolean }[] = [];
+  const journeys: {
+    id: string;
+    establishment: string;
+    openBreaches: number;
+    attention: boolean;
+    releaseInDays: number;
+    arranged: boolean;
+  }[] = [];
 
   beforeAll(async () => {
     server = await DevServer.start({ ui: true });
@@ -52,6 +73,8 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
           { key: SearchAttributes.openBreaches, value: openBreaches },
           { key: SearchAttributes.needsAttention, value: attention },
           { key: SearchAttributes.jurisdiction, value: 'SCOTLAND' },
+          { key: SearchAttributes.releaseDate, value: inDays(RELEASES[journeys.length]![0]) },
+          { key: SearchAttributes.preReleaseMeetingArranged, value: RELEASES[journeys.length]![1] },
         ];
         await client.workflow.start(THROUGHCARE_WORKFLOW_TYPE, {
           taskQueue: 'operator-ui-spec',
@@ -59,7 +82,8 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
           args: [],
           typedSearchAttributes,
         });
-        journeys.push({ id, establishment, openBreaches, attention });
+        const [releaseInDays, arranged] = RELEASES[journeys.length]!;
+        journeys.push({ id, establishment, openBreaches, attention, releaseInDays, arranged });
       }
     // Visibility is eventually consistent: until the query finds them.
     await waitUntil(
@@ -116,6 +140,7 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
     const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     expect(readme).toContain(`\`${OPEN_BREACHES_AT_BAR}\``);
     expect(readme).toContain(`\`${NEEDS_ATTENTION}\``);
+    expect(readme).toContain(`\`${RELEASES_WITHOUT_MEETING}\``);
   });
 
   it('"open breaches at one establishment" lists exactly BAR\'s journeys with an open breach', async () => {
@@ -133,5 +158,18 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
       .map((j) => j.id)
       .sort();
     expect(await listed(NEEDS_ATTENTION, 'temporal-ui-needs-attention')).toEqual(want);
+  });
+
+  it('"releases in the next 14 days without a pre-release meeting" lists exactly those, at any prison', async () => {
+    const want = journeys
+      .filter((j) => j.releaseInDays >= 0 && j.releaseInDays <= 14 && !j.arranged)
+      .map((j) => j.id)
+      .sort();
+    expect(want).toHaveLength(2);
+    const query = RELEASES_WITHOUT_MEETING.replace('<today, RFC 3339>', today.toISOString()).replace(
+      '<today + 14 days, RFC 3339>',
+      inDays(14).toISOString(),
+    );
+    expect(await listed(query, 'temporal-ui-releases-without-meeting')).toEqual(want);
   });
 });

@@ -114,6 +114,16 @@ export const SearchAttributes = {
   jurisdiction: defineSearchAttributeKey('Jurisdiction', SearchAttributeType.KEYWORD),
   /** The SLA policy the journey captured, as `<id> v<version>` (since `operator-attributes-1`): `SlaPolicy = 'scotland-2026 v3'`. */
   slaPolicy: defineSearchAttributeKey('SlaPolicy', SearchAttributeType.KEYWORD),
+  /**
+   * The liberation day the journey plans for (midnight UTC of that day; since `release-attributes-1`):
+   * `ReleaseDate < '<now + 14 days>'`. A day, as the plan's details already show it.
+   */
+  releaseDate: defineSearchAttributeKey('ReleaseDate', SearchAttributeType.DATETIME),
+  /**
+   * A pre-release meeting is booked (not cancelled) or was held (since `release-attributes-1`):
+   * `PreReleaseMeetingArranged = false` finds releases nobody has met about.
+   */
+  preReleaseMeetingArranged: defineSearchAttributeKey('PreReleaseMeetingArranged', SearchAttributeType.BOOL),
 } as const;
 
 /** The facts a journey starts from (carried from the reception event). */

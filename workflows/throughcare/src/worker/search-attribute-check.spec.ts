@@ -18,6 +18,8 @@ const all = {
   OpenBreaches: T.INDEXED_VALUE_TYPE_INT,
   Jurisdiction: T.INDEXED_VALUE_TYPE_KEYWORD,
   SlaPolicy: T.INDEXED_VALUE_TYPE_KEYWORD,
+  ReleaseDate: T.INDEXED_VALUE_TYPE_DATETIME,
+  PreReleaseMeetingArranged: T.INDEXED_VALUE_TYPE_BOOL,
 };
 
 describe('the journey worker refuses a namespace missing the journeys’ search attributes', () => {

@@ -6,8 +6,10 @@ import {
   coreScreenCompletedUpdate,
   meetingHeldUpdate,
   releaseRecordedUpdate,
+  SearchAttributes,
   type PlanView,
 } from '@throughcare/contracts';
+import type { WorkflowHandle } from '@temporalio/client';
 import { deadlineFor, localDateOf, policyFor, startOfLocalDay } from '@throughcare/domain';
 import {
   advance,
@@ -36,7 +38,33 @@ import {
   live,
   serverNow,
   useJourneyEnvironment,
+  hasPatchMarker,
 } from './journey-harness';
+import { RELEASE_ATTRIBUTES_PATCH } from './journey/journey-v2';
+
+/**
+ * The journey's release attributes (release-attributes-1) once they read `want`: ReleaseDate as a
+ * day and PreReleaseMeetingArranged (upserted at a refresh, so polled for up to 10 s).
+ */
+async function releaseAttributes(
+  handle: WorkflowHandle,
+  want: { releaseDate: string; arranged: boolean },
+): Promise<{ releaseDate: string | undefined; arranged: boolean | undefined }> {
+  const read = async () => {
+    const typed = (await handle.describe()).typedSearchAttributes;
+    return {
+      releaseDate: typed.get(SearchAttributes.releaseDate)?.toISOString().slice(0, 10),
+      arranged: typed.get(SearchAttributes.preReleaseMeetingArranged),
+    };
+  };
+  const until = Date.now() + 10_000;
+  let seen = await read();
+  while ((seen.releaseDate !== want.releaseDate || seen.arranged !== want.arranged) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    seen = await read();
+  }
+  return seen;
+}
 
 let env: TestWorkflowEnvironment;
 useJourneyEnvironment((created) => (env = created));
@@ -83,6 +111,10 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
       expect(reviews.bookings?.filter((b) => b.kind === 'CJSW_VISIT' && b.status === 'BOOKED')).toHaveLength(
         2,
       );
+      // Operators find releases nobody has met about yet (release-attributes-1): the liberation
+      // day and no pre-release meeting arranged.
+      const noMeeting = { releaseDate: reviews.liberationDate!, arranged: false };
+      expect(await releaseAttributes(handle, noMeeting)).toEqual(noMeeting);
 
       // Release planning opens 12 weeks before liberation (summary review due 8 weeks before, 4 weeks' lead).
       const liberation = startOfLocalDay(reviews.liberationDate!);
@@ -107,6 +139,12 @@ describe('journey v2: stages and clocks (time-skipping server)', () => {
         date: localDateOf(meetingDue),
         status: 'BOOKED',
       });
+      // Booked: no longer among the releases without a meeting.
+      const arranged = { releaseDate: reviews.liberationDate!, arranged: true };
+      expect(await releaseAttributes(handle, arranged)).toEqual(arranged);
+      const withMeeting = await handle.fetchHistory();
+      expect(hasPatchMarker(withMeeting, RELEASE_ATTRIBUTES_PATCH)).toBe(true);
+      await recordHistory(handle, 'v3.release-attributes.meeting-arranged');
 
       // The meeting day: the two visits took place before it, then the meeting.
       await skipTo(env, startOfLocalDay(meeting.date!).getTime() + 10 * 3_600_000, handle);

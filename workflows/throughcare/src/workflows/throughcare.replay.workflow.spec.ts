@@ -236,6 +236,9 @@ const V3_HISTORIES: string[] = [
   // as they stood at the closure.
   // ... and operator-attributes-1: OpenBreaches, Jurisdiction and SlaPolicy kept (the same journey).
   'v3.sla-ledger.operator-attributes.clocks-reported',
+  // release-attributes-1: ReleaseDate and PreReleaseMeetingArranged kept, false in standard
+  // reviews, true once the pre-release meeting is booked (the full journey's second run).
+  'v3.release-attributes.meeting-arranged',
 ];
 
 describe('journey replay over recorded histories', () => {

@@ -160,6 +160,12 @@ export const SLA_LEDGER_PATCH = 'sla-ledger-1';
  * attention only (and the local authority once, at the start).
  */
 export const OPERATOR_ATTRIBUTES_PATCH = 'operator-attributes-1';
+/**
+ * Issue 11 (the operator guide's "releases in the next 14 days without a pre-release meeting"):
+ * journeys keep ReleaseDate and PreReleaseMeetingArranged too. Adopted at a refresh, like
+ * operator-attributes-1, by journeys that keep those.
+ */
+export const RELEASE_ATTRIBUTES_PATCH = 'release-attributes-1';
 
 /** Retries transient failures for as long as it takes; domain rejections fail fast. */
 const retry: RetryPolicy = {
@@ -587,6 +593,15 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   let lastAttributes = '';
   /** Whether this run keeps the operator attributes (operator-attributes-1). */
   let operatorAttributes: boolean | undefined;
+  /** Whether this run keeps the release attributes (release-attributes-1). */
+  let releaseAttributes: boolean | undefined;
+  /** The liberation day as the ReleaseDate attribute takes it (midnight UTC); none if not a day. */
+  const releaseDay = (day: string): Date | null =>
+    /^\d{4}-\d{2}-\d{2}$/.test(day) ? new Date(`${day}T00:00:00.000Z`) : null;
+  /** A pre-release meeting booked and not cancelled, or held. */
+  const meetingArranged = (): boolean =>
+    s.meetingsHeld.some((m) => m.kind === 'PRE_RELEASE_MEETING') ||
+    s.bookings.some((b) => b.kind === 'PRE_RELEASE_MEETING' && b.status !== 'CANCELLED');
   function refreshDetails(): void {
     const openDeadlines = s.deadlines.filter((d) => d.status === 'OPEN' || d.status === 'BREACHED');
     const who = p.waitingOn();
@@ -615,11 +630,13 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     // Asked at each refresh until adopted: a journey running at the deploy adopts it at its first
     // refresh on the new code (replaying its history before that, it answers false).
     if (!operatorAttributes) operatorAttributes = v3 && patched(OPERATOR_ATTRIBUTES_PATCH);
+    if (operatorAttributes && !releaseAttributes) releaseAttributes = patched(RELEASE_ATTRIBUTES_PATCH);
     // Breached and not met yet (a late completion not yet recorded is met).
     const openBreaches = s.deadlines.filter((d) => d.status === 'BREACHED' && d.metAt === undefined).length;
+    const release = releaseAttributes ? [liberationDate(), meetingArranged()] : [];
     const attributes = JSON.stringify(
       operatorAttributes
-        ? [s.stage, establishment(), next ?? null, p.needsAttention(), openBreaches]
+        ? [s.stage, establishment(), next ?? null, p.needsAttention(), openBreaches, ...release]
         : v3
           ? [s.stage, establishment(), next ?? null, p.needsAttention()]
           : [s.stage, establishment(), next ?? null],
@@ -637,6 +654,12 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
             { key: SearchAttributes.openBreaches, value: openBreaches },
             { key: SearchAttributes.jurisdiction, value: input.jurisdiction },
             { key: SearchAttributes.slaPolicy, value: `${ctx.policy.id} v${ctx.policy.version}` },
+          ]
+        : []),
+      ...(releaseAttributes
+        ? [
+            { key: SearchAttributes.releaseDate, value: releaseDay(liberationDate()) },
+            { key: SearchAttributes.preReleaseMeetingArranged, value: meetingArranged() },
           ]
         : []),
     ]);
