@@ -23,16 +23,17 @@ const artifacts = path.join(repoRoot, '.cache', 'artifacts', 'temporal-ui');
 const OPEN_BREACHES_AT_BAR = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND OpenBreaches > 0 AND Establishment = 'BAR'`;
 const NEEDS_ATTENTION = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND NeedsAttention = true`;
 /** As the README gives it: the operator puts today's and a fortnight's instants in. */
-const RELEASES_WITHOUT_MEETING = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ReleaseDate BETWEEN '<today, RFC 3339>' AND '<today + 14 days, RFC 3339>' AND PreReleaseMeetingArranged = false`;
+const RELEASES_WITHOUT_MEETING = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ThroughcareStage NOT IN ('FOLLOW_UP', 'CLOSED') AND ReleaseDate BETWEEN '<today>T00:00:00Z' AND '<today + 14 days>T23:59:59Z' AND PreReleaseMeetingArranged = false`;
 const DAY_MS = 86_400_000;
-const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z');
+const today = new Date(new Date().toISOString().slice(0, 10) + 'T12:00:00.000Z');
+// (noon UTC, as journeys keep the day: release-attributes-1)
 const inDays = (n: number) => new Date(today.getTime() + n * DAY_MS);
 /** Each journey's release (days from today) and whether its pre-release meeting is arranged. */
 const RELEASES: readonly [number, boolean][] = [
-  [10, false], // in the fortnight, nobody met: listed
+  [0, false], // today, nobody met: listed
   [10, true],
-  [40, false], // not yet in the fortnight
-  [3, false], // listed
+  [15, false], // the day after the fortnight
+  [14, false], // the fortnight's last day: listed
   [-5, false], // released already
   [13, true],
 ];
@@ -166,9 +167,10 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
       .map((j) => j.id)
       .sort();
     expect(want).toHaveLength(2);
-    const query = RELEASES_WITHOUT_MEETING.replace('<today, RFC 3339>', today.toISOString()).replace(
-      '<today + 14 days, RFC 3339>',
-      inDays(14).toISOString(),
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const query = RELEASES_WITHOUT_MEETING.replace('<today>', day(today)).replace(
+      '<today + 14 days>',
+      day(inDays(14)),
     );
     expect(await listed(query, 'temporal-ui-releases-without-meeting')).toEqual(want);
   });

@@ -115,8 +115,8 @@ export const SearchAttributes = {
   /** The SLA policy the journey captured, as `<id> v<version>` (since `operator-attributes-1`): `SlaPolicy = 'scotland-2026 v3'`. */
   slaPolicy: defineSearchAttributeKey('SlaPolicy', SearchAttributeType.KEYWORD),
   /**
-   * The liberation day the journey plans for (midnight UTC of that day; since `release-attributes-1`):
-   * `ReleaseDate < '<now + 14 days>'`. A day, as the plan's details already show it.
+   * The liberation day the journey plans for (noon UTC of that day; since `release-attributes-1`):
+   * `ReleaseDate BETWEEN '<day>T00:00:00Z' AND '<day>T23:59:59Z'`. A day, as the plan's details already show it.
    */
   releaseDate: defineSearchAttributeKey('ReleaseDate', SearchAttributeType.DATETIME),
   /**

@@ -9,6 +9,7 @@ import {
   EFFECT_LANES_PATCH,
   NOBODY_LOST_PATCH,
   OPERATOR_ATTRIBUTES_PATCH,
+  RELEASE_ATTRIBUTES_PATCH,
   SLA_LEDGER_PATCH,
 } from './journey/journey-v2';
 import {
@@ -495,6 +496,17 @@ describe('journey replay over recorded histories', () => {
       // named for it carry it, and reported a breached clock with the instant it was found.
       if (file.includes('.operator-attributes.'))
         expect([file, markers.includes(OPERATOR_ATTRIBUTES_PATCH)]).toEqual([file, true]);
+      // release-attributes-1: named for it, it carries the marker and kept PreReleaseMeetingArranged.
+      if (file.includes('.release-attributes.'))
+        expect([
+          file,
+          markers.includes(RELEASE_ATTRIBUTES_PATCH),
+          ((await read(file)).events ?? []).some((e) =>
+            Object.keys(
+              e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+            ).includes('PreReleaseMeetingArranged'),
+          ),
+        ]).toEqual([file, true, true]);
       if (file.includes('.sla-ledger.'))
         expect([
           file,

@@ -161,9 +161,14 @@ export const SLA_LEDGER_PATCH = 'sla-ledger-1';
  */
 export const OPERATOR_ATTRIBUTES_PATCH = 'operator-attributes-1';
 /**
- * Issue 11 (the operator guide's "releases in the next 14 days without a pre-release meeting"):
- * journeys keep ReleaseDate and PreReleaseMeetingArranged too. Adopted at a refresh, like
- * operator-attributes-1, by journeys that keep those.
+ * Issue 11 (the operator guide's "releases in the next 14 days without a pre-release meeting").
+ * Since this patch a journey that keeps the operator attributes (operator-attributes-1) also keeps
+ * ReleaseDate (its liberation day, noon UTC: after release the day it happened) and
+ * PreReleaseMeetingArranged (a pre-release meeting booked and not cancelled, or held; a booked one
+ * whose day has passed counts until it lapses); before it, neither. Adopted at a refresh of the main
+ * loop: a journey asleep on a timer at the deploy has neither until it next wakes. Roll forward
+ * only: once adopted, its upserts follow the meeting and the release day, which the code before it
+ * cannot replay.
  */
 export const RELEASE_ATTRIBUTES_PATCH = 'release-attributes-1';
 
@@ -595,9 +600,13 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
   let operatorAttributes: boolean | undefined;
   /** Whether this run keeps the release attributes (release-attributes-1). */
   let releaseAttributes: boolean | undefined;
-  /** The liberation day as the ReleaseDate attribute takes it (midnight UTC); none if not a day. */
+  /**
+   * The liberation day as the ReleaseDate attribute takes it (noon UTC: inside the day's bounds
+   * however a visibility store compares instants; the dev server's compares them as text, where
+   * midnight with milliseconds sorts before a bound written without); none if not a day.
+   */
   const releaseDay = (day: string): Date | null =>
-    /^\d{4}-\d{2}-\d{2}$/.test(day) ? new Date(`${day}T00:00:00.000Z`) : null;
+    /^\d{4}-\d{2}-\d{2}$/.test(day) ? new Date(`${day}T12:00:00.000Z`) : null;
   /** A pre-release meeting booked and not cancelled, or held. */
   const meetingArranged = (): boolean =>
     s.meetingsHeld.some((m) => m.kind === 'PRE_RELEASE_MEETING') ||
