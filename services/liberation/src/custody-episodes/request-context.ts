@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { correlationIdIn } from '@throughcare/platform-observability';
+import { correlationIdIn, usableCorrelationId } from '@throughcare/platform-observability';
 import { applyDecorators } from '@nestjs/common';
 import { BOUNDED_HEADER_SCHEMA } from '@throughcare/platform-http';
 import { ApiHeader } from '@nestjs/swagger';
@@ -73,7 +73,6 @@ export const IfMatchHeaderSchema = z.string().max(1000).optional();
 const HeadersSchema = z.object({
   [IDEMPOTENCY_HEADER]: z.string().max(200).trim().min(1).optional(),
 });
-const CorrelationIdSchema = z.string().max(200).trim().min(1);
 
 /**
  * The key an HTTP caller's Idempotency-Key is remembered under: the caller's own, named as
@@ -105,13 +104,12 @@ export function requestContextOf(
     { [IDEMPOTENCY_HEADER]: first(IDEMPOTENCY_HEADER) },
     'headers',
   );
-  const correlation = CorrelationIdSchema.safeParse(first(CORRELATION_HEADER));
   return {
     actor: actorOf(principal),
     scope: scopeOf(principal),
     // A missing or unusable correlation id starts a new correlation rather than failing the request:
     // the platform's (traceRequests), so the events carry the id of the answer and the log lines.
-    correlationId: correlation.success ? correlation.data : (correlationIdIn() ?? randomUUID()),
+    correlationId: usableCorrelationId(first(CORRELATION_HEADER)) ?? correlationIdIn() ?? randomUUID(),
     idempotencyKey: idempotencyKey === undefined ? undefined : httpIdempotencyKey(principal, idempotencyKey),
   };
 }
