@@ -59,6 +59,7 @@ module.exports = {
       ...common,
       displayName: 'integration',
       setupFiles: ['<rootDir>/libs/testing/src/jest/quiet-temporal.js'],
+      setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/infra/src/test-empty-bus.setup.ts'],
       testMatch: ['<rootDir>/**/*.int.spec.ts'],
     },
     {
@@ -71,6 +72,7 @@ module.exports = {
       ...common,
       displayName: 'e2e',
       setupFiles: ['<rootDir>/libs/testing/src/jest/quiet-temporal.js'],
+      setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/infra/src/test-empty-bus.setup.ts'],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e.spec.ts'],
     },
     {

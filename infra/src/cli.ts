@@ -385,12 +385,6 @@ async function test(jestArgs: string[]): Promise<void> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...infra.env,
-      // KNOWN LEAK, NOT FIXED (stop 48): the Jest worker's heap grows by about 45 MB per
-      // integration file (--logHeapUsage: 341 → 793 MB over 10 files) and the fresh-clone run of
-      // f604469 died of it (heap out of memory at 4,534 s, 3.5 GB). The code of d0598fe grows the
-      // same (161 → 724 MB): the leak is older. Until it is found, the worker may use 8 GB (the
-      // machines have 24 GiB); the issue's note says what was tried.
-      NODE_OPTIONS: [process.env.NODE_OPTIONS, '--max-old-space-size=8192'].filter(Boolean).join(' '),
       IDENTITY_ADMIN_CLIENT_SECRET: infra.identity.adminSecret,
       // Specs that start the directory let it register agencies' clients at the test provider.
       DIRECTORY_REGISTRAR_SECRET: infra.identity.directoryRegistrarSecret,

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Principal } from './principal';
@@ -39,9 +39,11 @@ export function rateLimitKeyOf(principal: Principal): string {
  * limited here.
  */
 @Injectable()
-export class RateLimiter {
+export class RateLimiter implements OnModuleDestroy {
   private readonly logger = new Logger('RateLimit');
   private readonly limiter: RateLimiterMemory;
+  /** The keys with a window open, and when it ends: closing the app ends them (see onModuleDestroy). */
+  private readonly windows = new Map<string, number>();
 
   constructor(private readonly options: RateLimitOptions) {
     this.limiter = new RateLimiterMemory({ points: options.requestsPerMinute, duration: 60 });
@@ -53,9 +55,11 @@ export class RateLimiter {
     const key = rateLimitKeyOf(principal);
     try {
       const state = await this.limiter.consume(key);
+      this.remember(key, state.msBeforeNext);
       void reply.header('ratelimit-limit', limit).header('ratelimit-remaining', state.remainingPoints);
     } catch (e) {
       if (!(e instanceof RateLimiterRes)) throw e;
+      this.remember(key, e.msBeforeNext);
       const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
       if (e.consumedPoints === limit + 1) this.logger.warn(`${key} reached ${limit} requests a minute`);
       void reply
@@ -64,5 +68,22 @@ export class RateLimiter {
         .header('ratelimit-remaining', 0);
       throw new TooManyRequestsError(retryAfter);
     }
+  }
+
+  /**
+   * The memory store keeps a one-minute timer per open window, and each timer holds this app's
+   * code: closing the app clears them, so an app closed in a process that goes on (every
+   * integration test file starts its own) is not kept for another minute.
+   */
+  onModuleDestroy(): void {
+    for (const key of this.windows.keys()) void this.limiter.delete(key);
+    this.windows.clear();
+  }
+
+  private remember(key: string, msBeforeNext: number): void {
+    const now = Date.now();
+    if (this.windows.size >= 10_000)
+      for (const [k, endsAt] of this.windows) if (endsAt <= now) this.windows.delete(k);
+    this.windows.set(key, now + msBeforeNext);
   }
 }

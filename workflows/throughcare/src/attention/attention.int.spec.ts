@@ -79,7 +79,8 @@ describe('orchestrator attention items (real Postgres, Temporal)', () => {
     (
       (await app.get(DataSource).query(
         `SELECT payload FROM "${THROUGHCARE_SCHEMA}".outbox
-          WHERE payload->>'eventType' = $1 AND payload->'personReference'->'identifiers'->0->>'value' = $2`,
+          WHERE payload->>'eventType' = $1 AND payload->'personReference'->'identifiers'->0->>'value' = $2
+          ORDER BY created_at`, // the order written: a relayed row's update moves it in the table
         [eventType, personId],
       )) as { payload: unknown }[]
     ).map((r) => r.payload);

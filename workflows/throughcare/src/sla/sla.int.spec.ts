@@ -83,7 +83,8 @@ describe('orchestrator SLA store (real Postgres)', () => {
     (
       await rowsOf<{ payload: unknown }>(
         `SELECT payload FROM "${THROUGHCARE_SCHEMA}".outbox
-          WHERE payload->>'eventType' = $1 AND payload->'personReference'->'identifiers'->0->>'value' = $2`,
+          WHERE payload->>'eventType' = $1 AND payload->'personReference'->'identifiers'->0->>'value' = $2
+          ORDER BY created_at`,
         [eventType, personId],
       )
     ).map((r) => r.payload);

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { drainCoreMetrics, installCoreMetrics, onCoreMetrics } from '@throughcare/platform-temporal';
 import { CoreMetricsBridge } from './core-metrics-bridge';
+import { collectProcessMetrics } from './process-metrics';
 
 export type MetricLabels = Record<string, string>;
 
@@ -62,11 +63,12 @@ export class MetricsService implements OnModuleDestroy {
   private readonly cacheMs: number;
   private readonly timeoutMs: number;
   private readonly stopCore: () => void;
+  private readonly stopProcess: () => void;
 
   constructor(@Inject(METRICS_OPTIONS) options: MetricsOptions) {
     this.cacheMs = options.cacheMs ?? 5000;
     this.timeoutMs = options.collectTimeoutMs ?? 2000;
-    collectDefaultMetrics({ register: this.registry });
+    this.stopProcess = collectProcessMetrics(this.registry);
     this.errors = new Counter({
       name: 'throughcare_metrics_collect_errors_total',
       help: 'Collections of a source that failed or timed out during a scrape (its figures are then missing or partial)',
@@ -112,6 +114,7 @@ export class MetricsService implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.stopCore();
+    this.stopProcess();
   }
 
   private refresh(entry: Entry): Promise<void> {
