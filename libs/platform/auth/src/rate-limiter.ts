@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Principal } from './principal';
@@ -39,10 +39,10 @@ export function rateLimitKeyOf(principal: Principal): string {
  * limited here.
  */
 @Injectable()
-export class RateLimiter implements OnModuleDestroy {
+export class RateLimiter implements OnApplicationShutdown {
   private readonly logger = new Logger('RateLimit');
   private readonly limiter: RateLimiterMemory;
-  /** The keys with a window open, and when it ends: closing the app ends them (see onModuleDestroy). */
+  /** The keys with a window open, and when it ends: closing the app ends them (see onApplicationShutdown). */
   private readonly windows = new Map<string, number>();
 
   constructor(private readonly options: RateLimitOptions) {
@@ -73,17 +73,23 @@ export class RateLimiter implements OnModuleDestroy {
   /**
    * The memory store keeps a one-minute timer per open window, and each timer holds this app's
    * code: closing the app clears them, so an app closed in a process that goes on (every
-   * integration test file starts its own) is not kept for another minute.
+   * integration test file starts its own) is not kept for another minute. At shutdown, after the
+   * HTTP server has closed: requests it served while draining opened windows too.
    */
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     for (const key of this.windows.keys()) void this.limiter.delete(key);
     this.windows.clear();
   }
 
+  /** Ended windows are swept when the map has doubled since the last sweep (at least 10,000). */
+  private nextSweepAt = 10_000;
+
   private remember(key: string, msBeforeNext: number): void {
     const now = Date.now();
-    if (this.windows.size >= 10_000)
+    if (this.windows.size >= this.nextSweepAt) {
       for (const [k, endsAt] of this.windows) if (endsAt <= now) this.windows.delete(k);
+      this.nextSweepAt = Math.max(10_000, 2 * this.windows.size);
+    }
     this.windows.set(key, now + msBeforeNext);
   }
 }

@@ -81,6 +81,7 @@ describe('MetricsService: sources read on scrape, cached, bounded in time', () =
 
   it('a source that fails drops its old figures rather than show them as current', async () => {
     let fail = false;
+    metrics.onModuleDestroy(); // the one beforeEach made (its GC observer would outlive the file)
     metrics = new MetricsService({ cacheMs: 0, collectTimeoutMs: 200 });
     metrics.addSource({
       name: 'flaky',
