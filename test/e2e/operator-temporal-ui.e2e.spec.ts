@@ -24,6 +24,9 @@ const OPEN_BREACHES_AT_BAR = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND 
 const NEEDS_ATTENTION = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND NeedsAttention = true`;
 /** As the README gives it: the operator puts today's and a fortnight's instants in. */
 const RELEASES_WITHOUT_MEETING = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ThroughcareStage NOT IN ('FOLLOW_UP', 'CLOSED') AND ReleaseDate BETWEEN '<today>T00:00:00Z' AND '<today + 14 days>T23:59:59Z' AND PreReleaseMeetingArranged = false`;
+const STUCK_ON_A_FAILING_ACTIVITY = `WorkflowType = '${THROUGHCARE_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND FailingActivities IS NOT NULL`;
+/** Journeys (by place in the list) with activities still failing (failing-activity-1). */
+const FAILING: Record<number, string[]> = { 1: ['bookMeeting'], 4: ['notifyAgency', 'requestCoreScreen'] };
 const DAY_MS = 86_400_000;
 const today = new Date(new Date().toISOString().slice(0, 10) + 'T12:00:00.000Z');
 // (noon UTC, as journeys keep the day: release-attributes-1)
@@ -51,6 +54,7 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
     attention: boolean;
     releaseInDays: number;
     arranged: boolean;
+    failing: boolean;
   }[] = [];
 
   beforeAll(async () => {
@@ -76,6 +80,9 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
           { key: SearchAttributes.jurisdiction, value: 'SCOTLAND' },
           { key: SearchAttributes.releaseDate, value: inDays(RELEASES[journeys.length]![0]) },
           { key: SearchAttributes.preReleaseMeetingArranged, value: RELEASES[journeys.length]![1] },
+          ...(FAILING[journeys.length]
+            ? [{ key: SearchAttributes.failingActivities, value: FAILING[journeys.length]! }]
+            : []),
         ];
         await client.workflow.start(THROUGHCARE_WORKFLOW_TYPE, {
           taskQueue: 'operator-ui-spec',
@@ -84,7 +91,8 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
           typedSearchAttributes,
         });
         const [releaseInDays, arranged] = RELEASES[journeys.length]!;
-        journeys.push({ id, establishment, openBreaches, attention, releaseInDays, arranged });
+        const failing = FAILING[journeys.length] !== undefined;
+        journeys.push({ id, establishment, openBreaches, attention, releaseInDays, arranged, failing });
       }
     // Visibility is eventually consistent: until the query finds them.
     await waitUntil(
@@ -142,6 +150,7 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
     expect(readme).toContain(`\`${OPEN_BREACHES_AT_BAR}\``);
     expect(readme).toContain(`\`${NEEDS_ATTENTION}\``);
     expect(readme).toContain(`\`${RELEASES_WITHOUT_MEETING}\``);
+    expect(readme).toContain(`\`${STUCK_ON_A_FAILING_ACTIVITY}\``);
   });
 
   it('"open breaches at one establishment" lists exactly BAR\'s journeys with an open breach', async () => {
@@ -173,5 +182,23 @@ describe("operators' saved queries in the Temporal UI (real dev server and UI, D
       day(inDays(14)),
     );
     expect(await listed(query, 'temporal-ui-releases-without-meeting')).toEqual(want);
+  });
+
+  it('"stuck on a failing activity" lists exactly the journeys with an activity still failing, at any prison', async () => {
+    const want = journeys
+      .filter((j) => j.failing)
+      .map((j) => j.id)
+      .sort();
+    expect(want).toHaveLength(2);
+    expect(await listed(STUCK_ON_A_FAILING_ACTIVITY, 'temporal-ui-stuck-on-a-failing-activity')).toEqual(
+      want,
+    );
+    // One kind of step: a list attribute matches any of its values.
+    expect(
+      await listed(
+        `${STUCK_ON_A_FAILING_ACTIVITY.replace(' IS NOT NULL', " = 'requestCoreScreen'")}`,
+        'temporal-ui-stuck-on-core-screen',
+      ),
+    ).toEqual([journeys[4]!.id]);
   });
 });

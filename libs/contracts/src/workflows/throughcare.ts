@@ -124,6 +124,13 @@ export const SearchAttributes = {
    * `PreReleaseMeetingArranged = false` finds releases nobody has met about.
    */
   preReleaseMeetingArranged: defineSearchAttributeKey('PreReleaseMeetingArranged', SearchAttributeType.BOOL),
+  /**
+   * The types of the journey's activities that have failed FAILING_ACTIVITY_REPORT_AFTER attempts or
+   * more and are still being retried (since `failing-activity-1`; absent when none is):
+   * `FailingActivities IS NOT NULL` finds journeys stuck on a failing activity, and
+   * `FailingActivities = 'bookMeeting'` those stuck on one kind of step. Activity types only.
+   */
+  failingActivities: defineSearchAttributeKey('FailingActivities', SearchAttributeType.KEYWORD_LIST),
 } as const;
 
 /** The facts a journey starts from (carried from the reception event). */
@@ -520,6 +527,40 @@ export const needStoppedUpdate = defineUpdate<void, [NeedStopped]>('needStopped'
 export const resolveAttentionUpdate = defineUpdate<void, [AttentionResolution]>('resolveAttention');
 /** The history of the episode before, sent to a new episode that an upstream reception started first. */
 export const carriedHistorySignal = defineSignal<[CarriedHistory]>('carriedHistory');
+
+/** The attempt from which a journey's activity still failing is reported to it (then at 2× that, 4× …). */
+export const FAILING_ACTIVITY_REPORT_AFTER = 3;
+
+/**
+ * An activity of the journey failed its `attempt`th attempt and will be retried: sent by the
+ * worker that ran it (its activity interceptor) to the run that scheduled it. Ids, types and
+ * counts only: it is kept in the journey's history.
+ */
+export interface ActivityFailing {
+  /** The activity's id in that run (the journey's activities take the SDK's default: its sequence number). */
+  activityId: string;
+  activityType: string;
+  attempt: number;
+  /** The failure's type (an ApplicationFailure's `type`, else the error's class name); never its message. */
+  errorType: string;
+  /** When the activity was first scheduled (ISO 8601). */
+  scheduledAt: string;
+}
+/** What is wrong with an `activityFailing` signal's argument, or undefined when it is well formed. */
+export function activityFailingProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'not an object';
+  const r = value as Record<string, unknown>;
+  const text = (v: unknown, max: number) => typeof v === 'string' && v.length > 0 && v.length <= max;
+  if (!text(r['activityId'], 100)) return 'activityId: a string of 1–100 characters';
+  if (!text(r['activityType'], 200)) return 'activityType: a string of 1–200 characters';
+  if (!Number.isInteger(r['attempt']) || (r['attempt'] as number) < 1) return 'attempt: an integer from 1';
+  if (!text(r['errorType'], 200)) return 'errorType: a string of 1–200 characters';
+  if (!text(r['scheduledAt'], 40) || Number.isNaN(Date.parse(r['scheduledAt'] as string)))
+    return 'scheduledAt: an ISO 8601 instant';
+  return undefined;
+}
+/** See `ActivityFailing`: the journey keeps FailingActivities while the activity is still pending. */
+export const activityFailingSignal = defineSignal<[ActivityFailing]>('activityFailing');
 
 export interface DeadlineView {
   clock: string;

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { TemporalTarget } from './temporal-client';
+import { failingActivityInterceptors } from './failing-activities';
 import { tracingActivityInterceptors } from './tracing-interceptors';
 import { runWorker, type UnexpectedWorkerStop } from './worker-run';
 
@@ -34,7 +35,7 @@ export async function runActivityWorker(options: ActivityWorkerOptions): Promise
     dataConverter: options.dataConverter,
     taskQueue: options.taskQueue,
     activities: options.activities,
-    interceptors: { activity: tracingActivityInterceptors() },
+    interceptors: { activity: [...tracingActivityInterceptors(), ...failingActivityInterceptors()] },
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
   });

@@ -7,4 +7,5 @@ export * from './failure-converter-path';
 export * from './core-log-watch';
 export * from './close-safe-retry';
 export * from './tracing-interceptors';
+export * from './failing-activities';
 export * from './core-metrics';

@@ -23,6 +23,7 @@ import { FunnelService } from '../oversight/funnel.service';
 import { runningJourneysByStage, runningJourneysNeedingAttention } from '../oversight/journey-counts';
 import { LedgerService } from '../oversight/ledger.service';
 import { OutcomesService } from '../oversight/outcomes.service';
+import { RecentlyComputed } from './recently-computed';
 import { SlaService } from './sla.service';
 import { INVALID_QUERY, UNAUTHENTICATED } from '../oversight/api-responses';
 
@@ -31,12 +32,17 @@ import { INVALID_QUERY, UNAUTHENTICATED } from '../oversight/api-responses';
  * where journeys are now and what waits on an operator. Managers and operators only: the JSON
  * with a bearer token or a dashboard session, the HTML page after staff sign-in (../dashboard:
  * without a session, GET /dashboard goes to the identity provider). The page's charts are drawn
- * by its script from GET /dashboard/data with the same query.
+ * by its script from GET /dashboard/data with the same query: the figures of one query are
+ * computed once and answered to both (kept FIGURES_KEPT_MS), so a page view costs one computation.
  */
 @ApiTags('dashboard')
 @NoPersonalData('aggregate counts by stage, clock, agency, month, step and who must act; names no person')
 @Controller('dashboard')
 export class DashboardController {
+  /** The same query's figures, answered again for this long (the page, then its script's /dashboard/data). */
+  static readonly FIGURES_KEPT_MS = 5_000;
+  private readonly figures = new RecentlyComputed<DashboardView>(DashboardController.FIGURES_KEPT_MS);
+
   constructor(
     private readonly sla: SlaService,
     private readonly attention: AttentionService,
@@ -61,9 +67,14 @@ export class DashboardController {
   })
   @ApiResponse(INVALID_QUERY)
   @ApiResponse(UNAUTHENTICATED)
-  async data(
+  data(
     @Query(new ZodValidationPipe(DashboardQuerySchema, 'query')) query: DashboardQuery,
   ): Promise<DashboardView> {
+    const key = JSON.stringify(Object.entries(query).sort(([a], [b]) => a.localeCompare(b)));
+    return this.figures.get(key, () => this.compute(query));
+  }
+
+  private async compute(query: DashboardQuery): Promise<DashboardView> {
     const [journeysByStage, journeysNeedingAttention] = await Promise.all([
       runningJourneysByStage(this.temporal),
       runningJourneysNeedingAttention(this.temporal),

@@ -36,7 +36,11 @@ export function journeyBundleOptions(): Required<
   return {
     workflowsPath: require.resolve('../workflows'),
     // The workflow hop of a trace (replay-safe; see the module). Its worker needs journeyTracingSinks().
-    workflowInterceptorModules: [require.resolve('../workflows/tracing.interceptors')],
+    workflowInterceptorModules: [
+      require.resolve('../workflows/tracing.interceptors'),
+      // Which activities are pending, for FailingActivities (failing-activity-1).
+      require.resolve('../workflows/pending-activities.interceptors'),
+    ],
     failureConverterPath: ENCRYPTED_FAILURE_CONVERTER_PATH,
     preloadModules: [...JOURNEY_PRELOAD_MODULES],
     // zod resets frozen RegExps' lastIndex: rewritten to a no-op when it is already 0.

@@ -16,6 +16,7 @@ import {
   coreLogWatchOn,
   runWorker,
   tracingActivityInterceptors,
+  failingActivityInterceptors,
   withApplicationFailures,
   type WorkerRun,
 } from '@throughcare/platform-temporal';
@@ -100,7 +101,7 @@ export class JourneyWorkerHost implements OnApplicationBootstrap, BeforeApplicat
         },
         ...this.auditVerification.activities,
       }),
-      interceptors: { activity: tracingActivityInterceptors() },
+      interceptors: { activity: [...tracingActivityInterceptors(), ...failingActivityInterceptors()] },
       sinks: journeyTracingSinks(),
       shutdownGraceTime: '10s',
       // Bounded: see WORKER_MAX_CACHED_WORKFLOWS in config.ts (measured footprint).

@@ -20,6 +20,7 @@ const all = {
   SlaPolicy: T.INDEXED_VALUE_TYPE_KEYWORD,
   ReleaseDate: T.INDEXED_VALUE_TYPE_DATETIME,
   PreReleaseMeetingArranged: T.INDEXED_VALUE_TYPE_BOOL,
+  FailingActivities: T.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 };
 
 describe('the journey worker refuses a namespace missing the journeys’ search attributes', () => {

@@ -44,6 +44,7 @@ import {
   type WorkflowHandle,
   type WorkflowHandleWithSignaledRunId,
 } from '@temporalio/client';
+import { failingActivityInterceptors } from '@throughcare/platform-temporal';
 import { journeyBundleOptions } from '../worker/journey-bundle';
 import { journeyTracingSinks } from '../worker/journey-tracing';
 import { resumeEpisode } from '../worker/resume-episode';
@@ -614,8 +615,14 @@ export async function withWorkers<T>(
     deadlineMs = TEST_BODY_DEADLINE_MS,
     testPolicy,
     maxCachedWorkflows,
+    reportFailingAttempts = false,
   }: {
     deadlineMs?: number;
+    /**
+     * The workers report journeys' activities still failing (failingActivityInterceptors, as the
+     * services' and orchestrator's workers do): FailingActivities (failing-activity-1).
+     */
+    reportFailingAttempts?: boolean;
     /** The journeys run on a bundle with this test policy. */ testPolicy?: TestPolicy;
     /** The journeys' worker's sticky cache (0: every workflow task replays the history first). */
     maxCachedWorkflows?: number;
@@ -642,19 +649,27 @@ export async function withWorkers<T>(
   const connection = env.nativeConnection;
   const run = async (): Promise<T> => {
     const bundle = await journeyBundle(testPolicy);
+    const reporting = reportFailingAttempts
+      ? { interceptors: { activity: failingActivityInterceptors() } }
+      : {};
     const made = await Promise.allSettled([
       Worker.create({
         connection,
         taskQueue: TaskQueues.throughcare,
         workflowBundle: bundle,
         activities: activities.throughcare,
+        ...reporting,
         sinks: journeyTracingSinks(),
         ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
       }),
-      Worker.create({ connection, taskQueue: TaskQueues.assessment, activities: activities.assessment }),
-      Worker.create({ connection, taskQueue: TaskQueues.directory, activities: activities.directory }),
-      Worker.create({ connection, taskQueue: TaskQueues.referral, activities: activities.referral }),
-      Worker.create({ connection, taskQueue: TaskQueues.liberation, activities: activities.liberation }),
+      ...(
+        [
+          [TaskQueues.assessment, activities.assessment],
+          [TaskQueues.directory, activities.directory],
+          [TaskQueues.referral, activities.referral],
+          [TaskQueues.liberation, activities.liberation],
+        ] as const
+      ).map(([taskQueue, acts]) => Worker.create({ connection, taskQueue, activities: acts, ...reporting })),
     ]);
     // Not raced with the deadline: workers made but never run keep their task queues, and the
     // next test's could not be made. For the same reason, if one could not be made, the others

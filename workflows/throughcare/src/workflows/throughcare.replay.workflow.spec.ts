@@ -10,6 +10,7 @@ import {
   NOBODY_LOST_PATCH,
   OPERATOR_ATTRIBUTES_PATCH,
   RELEASE_ATTRIBUTES_PATCH,
+  FAILING_ACTIVITY_PATCH,
   SLA_LEDGER_PATCH,
 } from './journey/journey-v2';
 import {
@@ -240,6 +241,9 @@ const V3_HISTORIES: string[] = [
   // release-attributes-1: ReleaseDate and PreReleaseMeetingArranged kept, false in standard
   // reviews, true once the pre-release meeting is booked (the full journey's second run).
   'v3.release-attributes.meeting-arranged',
+  // failing-activity-1: a worker reported the core screen's request still failing; the journey
+  // listed it in FailingActivities, then cleared it when the request went through.
+  'v3.failing-activity.reported-then-settled',
 ];
 
 describe('journey replay over recorded histories', () => {
@@ -268,6 +272,13 @@ describe('journey replay over recorded histories', () => {
   it('names each history by the branch it took (v3 files carry the nobody-lost-1 marker, v2 files none; planner-properties-1 only in the files named for it, effect-lanes-1, planner-fixes-2, policy-gaps-1, meeting-day-come-1, need-superseded-undue-1, court-reversal-notice-1, referral-per-need-1, need-referral-clocks-1, release-notice-1, agency-declined-1, pickup-release-prison-1, declined-appointments-1, agency-appointments-1, need-agency-notices-1, pickup-at-closure-1, need-age-asked-1, risk-assessed-1, risk-notice-1, ew-short-sentence-1, gate-reconfirmation-1 and movement-correction-1 in those named for them)', async () => {
     const read = async (file: string) =>
       historyFromJSON(JSON.parse(await readFile(path.join(root, file), 'utf8')));
+    /** How many of the history's search-attribute upserts set `attribute`. */
+    const upsertsOf = async (file: string, attribute: string): Promise<number> =>
+      ((await read(file)).events ?? []).filter((e) =>
+        Object.keys(
+          e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
+        ).includes(attribute),
+      ).length;
     const text = (p: { data?: Uint8Array | null }): string =>
       Buffer.from(p.data ?? new Uint8Array()).toString('utf8');
     const patchesOf = async (file: string): Promise<string[]> =>
@@ -501,12 +512,16 @@ describe('journey replay over recorded histories', () => {
         expect([
           file,
           markers.includes(RELEASE_ATTRIBUTES_PATCH),
-          ((await read(file)).events ?? []).some((e) =>
-            Object.keys(
-              e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {},
-            ).includes('PreReleaseMeetingArranged'),
-          ),
+          (await upsertsOf(file, 'PreReleaseMeetingArranged')) > 0,
         ]).toEqual([file, true, true]);
+      // failing-activity-1 is asked only at a report of an activity still pending: its file
+      // carries the marker and both upserts of FailingActivities (listed, then cleared).
+      expect([file, markers.includes(FAILING_ACTIVITY_PATCH)]).toEqual([
+        file,
+        file.includes('.failing-activity.'),
+      ]);
+      if (file.includes('.failing-activity.'))
+        expect([file, await upsertsOf(file, 'FailingActivities')]).toEqual([file, 2]);
       if (file.includes('.sla-ledger.'))
         expect([
           file,

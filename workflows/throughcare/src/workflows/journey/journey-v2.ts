@@ -27,7 +27,10 @@ import {
   summarised,
   THROUGHCARE_SUMMARIES,
 } from './summaries';
+import { pendingActivities } from '../pending-activities.interceptors';
 import {
+  activityFailingProblem,
+  activityFailingSignal,
   assessmentCompletedUpdate,
   attendanceRecordedUpdate,
   agencyAttendanceRecordedUpdate,
@@ -55,6 +58,7 @@ import {
   TaskQueues,
   throughcareWorkflowId,
   transferredUpdate,
+  type ActivityFailing,
   type AssessmentActivities,
   type AssessmentKind,
   type AttentionItemView,
@@ -171,6 +175,14 @@ export const OPERATOR_ATTRIBUTES_PATCH = 'operator-attributes-1';
  * cannot replay.
  */
 export const RELEASE_ATTRIBUTES_PATCH = 'release-attributes-1';
+/**
+ * Issue 11 (the operator guide's "stuck on a failing activity"). Since this patch a journey told by
+ * a worker that one of its pending activities is still failing (`activityFailing`, sent at the
+ * third attempt and then the sixth, twelfth …) lists that activity's type in `FailingActivities`
+ * until the activity settles; before it, the signal changes nothing. The marker is recorded at the
+ * first such signal a run handles, so journeys without one are untouched. Roll forward only.
+ */
+export const FAILING_ACTIVITY_PATCH = 'failing-activity-1';
 
 /** Retries transient failures for as long as it takes; domain rejections fail fast. */
 const retry: RetryPolicy = {
@@ -465,6 +477,40 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
     s.carried ??= carried;
     changed();
   });
+
+  // failing-activity-1: the activities a worker reported still failing, by id, while pending.
+  const failing = new Map<string, string>();
+  const pending = pendingActivities();
+  let lastFailing = '[]';
+  setHandler(activityFailingSignal, (report: ActivityFailing) => {
+    const problem = activityFailingProblem(report);
+    if (problem) {
+      log.warn('activityFailing signal ignored', { problem });
+      return;
+    }
+    // Settled since the report was sent (or not this run's): nothing is stuck.
+    if (pending?.typeOf(report.activityId) !== report.activityType) return;
+    if (!patched(FAILING_ACTIVITY_PATCH)) return;
+    log.warn('an activity is still failing', {
+      activityType: report.activityType,
+      attempt: report.attempt,
+      errorType: report.errorType,
+    });
+    failing.set(report.activityId, report.activityType);
+    refreshFailing();
+  });
+  pending?.onSettled((activityId) => {
+    if (failing.delete(activityId)) refreshFailing();
+  });
+  function refreshFailing(): void {
+    const types = [...new Set(failing.values())].sort();
+    const key = JSON.stringify(types);
+    if (key === lastFailing) return;
+    lastFailing = key;
+    upsertSearchAttributes([
+      { key: SearchAttributes.failingActivities, value: types.length > 0 ? types : null },
+    ]);
+  }
   setHandler(planQuery, plan);
 
   onFact(coreScreenCompletedUpdate, facts.coreScreenCompleted);
@@ -1545,6 +1591,11 @@ export async function journeyV2(input: ThroughcareInput): Promise<PlanView> {
         await condition(() => allHandlersFinished() && !clocksBusy);
         if (v3 && s.attentionUnrecorded.length > 0) continue; // recorded first (the queue is carried anyway)
         if (!shouldContinueAsNew() || clocksBusy) continue;
+        // The next run inherits this one's search attributes: none of its activities is pending.
+        if (failing.size > 0) {
+          failing.clear();
+          refreshFailing();
+        }
         log.info('continuing as new', { stage: s.stage, run: s.run });
         // No date of birth goes on to the next run (a journey started before need-age-asked-1 had
         // one): the new run asks the liberation service for the age. Not compared on replay.
