@@ -125,8 +125,8 @@ export const SearchAttributes = {
    */
   preReleaseMeetingArranged: defineSearchAttributeKey('PreReleaseMeetingArranged', SearchAttributeType.BOOL),
   /**
-   * The types of the journey's activities that have failed FAILING_ACTIVITY_REPORT_AFTER attempts or
-   * more and are still being retried (since `failing-activity-1`; absent when none is):
+   * The types of the journey's activities that have been failing for FAILING_ACTIVITY_REPORT_AFTER_MS
+   * or more and are still being retried (since `failing-activity-1`; absent when none is):
    * `FailingActivities IS NOT NULL` finds journeys stuck on a failing activity, and
    * `FailingActivities = 'bookMeeting'` those stuck on one kind of step. Activity types only.
    */
@@ -528,8 +528,13 @@ export const resolveAttentionUpdate = defineUpdate<void, [AttentionResolution]>(
 /** The history of the episode before, sent to a new episode that an upstream reception started first. */
 export const carriedHistorySignal = defineSignal<[CarriedHistory]>('carriedHistory');
 
-/** The attempt from which a journey's activity still failing is reported to it (then at 2× that, 4× …). */
-export const FAILING_ACTIVITY_REPORT_AFTER = 3;
+/**
+ * How long a journey's activity must have been failing (since it was first scheduled) before the
+ * worker reports it to the journey: a blip (a database restart) is not "stuck". Then reported at
+ * attempts 2, 4, 8, 16 … past that (with the journeys' retry policy, first at about the 8th attempt,
+ * then a handful a day).
+ */
+export const FAILING_ACTIVITY_REPORT_AFTER_MS = 120_000;
 
 /**
  * An activity of the journey failed its `attempt`th attempt and will be retried: sent by the

@@ -9,15 +9,20 @@ import {
 import { errorTypeOf, failingActivityInterceptors, reportsAttempt, willRetry } from './failing-activities';
 
 describe('which failed attempts a worker reports to the journey', () => {
-  it('reports the third attempt, then the sixth, twelfth, twenty-fourth …', () => {
-    const reported = Array.from({ length: 100 }, (_, i) => i + 1).filter((n) => reportsAttempt(n));
-    expect(reported).toEqual([3, 6, 12, 24, 48, 96]);
+  it('reports once the activity has been failing for the threshold, at attempts 2, 4, 8, 16 …', () => {
+    const twoMinutes = 120_000;
+    const attempts = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(attempts.filter((n) => reportsAttempt(n, twoMinutes))).toEqual([2, 4, 8, 16, 32, 64]);
+    expect(reportsAttempt(8, twoMinutes - 1)).toBe(false); // a blip is not stuck
+    expect(reportsAttempt(4, 5_000, 2_000)).toBe(true);
   });
 
-  it('names the failure as the retry policy matches it, never by its message', () => {
+  it("names the failure as the server matches it (the SDK's conversion), never by its message", () => {
     expect(errorTypeOf(ApplicationFailure.create({ type: 'EPISODE_NOT_FOUND', message: 'x' }))).toBe(
       'EPISODE_NOT_FOUND',
     );
+    class ServiceUnavailable extends Error {}
+    expect(errorTypeOf(new ServiceUnavailable('boom'))).toBe('ServiceUnavailable');
     expect(errorTypeOf(new TypeError('boom'))).toBe('TypeError');
     expect(errorTypeOf('a string')).toBe('Error');
   });
@@ -39,6 +44,7 @@ describe('the reporting interceptor', () => {
   const run = async (
     overrides: {
       attempt?: number;
+      failingForMs?: number;
       workflowType?: string;
       signal?: () => Promise<void>;
       error?: unknown;
@@ -47,19 +53,20 @@ describe('the reporting interceptor', () => {
     const signal = jest.fn(overrides.signal ?? (async () => undefined));
     const getHandle = jest.fn(() => ({ signal }));
     const warn = jest.fn();
+    const scheduledTimestampMs = Date.now() - (overrides.failingForMs ?? 130_000);
     const ctx = {
       info: {
         activityId: '7',
         activityType: 'requestCoreScreen',
-        attempt: overrides.attempt ?? 3,
+        attempt: overrides.attempt ?? 8,
         isLocal: false,
         workflowType: overrides.workflowType ?? THROUGHCARE_WORKFLOW_TYPE,
         workflowExecution: { workflowId: 'throughcare-p1-1', runId: 'run-1' },
-        scheduledTimestampMs: Date.parse('2027-03-01T09:00:00.000Z'),
+        scheduledTimestampMs,
         retryPolicy: { nonRetryableErrorTypes: [] },
       },
       cancellationSignal: new AbortController().signal,
-      client: { workflow: { getHandle } },
+      client: { workflow: { getHandle }, withDeadline: (_: number, fn: () => Promise<void>) => fn() },
       log: { warn },
     } as unknown as ActivityContext;
     const { inbound } = failingActivityInterceptors()[0]!(ctx);
@@ -67,25 +74,34 @@ describe('the reporting interceptor', () => {
     const thrown = await inbound!.execute!({ args: [] } as unknown as ActivityExecuteInput, async () => {
       throw error;
     }).catch((e: unknown) => e);
-    return { thrown, error, signal, getHandle, warn };
+    await new Promise((r) => setImmediate(r)); // the report goes on in the background
+    return {
+      thrown,
+      error,
+      signal,
+      getHandle,
+      warn,
+      scheduledAt: new Date(scheduledTimestampMs).toISOString(),
+    };
   };
 
-  it('tells the run that scheduled the activity, with ids, types and counts only, and fails as before', async () => {
-    const { thrown, error, signal, getHandle } = await run();
+  it('tells the run that scheduled the activity, with ids, types and counts only, in the background; the activity fails as before', async () => {
+    const { thrown, error, signal, getHandle, scheduledAt } = await run();
     expect(thrown).toBe(error);
     expect(getHandle).toHaveBeenCalledWith('throughcare-p1-1', 'run-1');
     expect(signal).toHaveBeenCalledWith(activityFailingSignal, {
       activityId: '7',
       activityType: 'requestCoreScreen',
-      attempt: 3,
+      attempt: 8,
       errorType: 'Error',
-      scheduledAt: '2027-03-01T09:00:00.000Z',
+      scheduledAt,
     });
     expect(activityFailingProblem(signal.mock.calls[0]![1 as never])).toBeUndefined();
   });
 
-  it('says nothing at an attempt it does not report, for another workflow, or when it will not be retried', async () => {
-    expect((await run({ attempt: 4 })).signal).not.toHaveBeenCalled();
+  it('says nothing before the threshold, at an attempt it does not report, for another workflow, or when it will not be retried', async () => {
+    expect((await run({ failingForMs: 60_000 })).signal).not.toHaveBeenCalled();
+    expect((await run({ attempt: 9 })).signal).not.toHaveBeenCalled();
     expect((await run({ workflowType: 'releasePointReplan' })).signal).not.toHaveBeenCalled();
     const permanent = ApplicationFailure.create({
       type: 'EPISODE_NOT_FOUND',
@@ -106,7 +122,7 @@ describe('the reporting interceptor', () => {
     expect(thrown).toBe(error);
     expect(warn).toHaveBeenCalledWith('could not report a failing activity to its journey', {
       activityType: 'requestCoreScreen',
-      attempt: 3,
+      attempt: 8,
       reason: 'workflow execution already completed',
     });
   });

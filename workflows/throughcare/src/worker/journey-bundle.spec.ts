@@ -32,6 +32,15 @@ describe('the journey bundle', () => {
     ]);
   });
 
+  it('loads the pending-activities interceptor per run (module state: never preloaded, so never shared)', () => {
+    const options = journeyBundleOptions();
+    const pending = require.resolve('../workflows/pending-activities.interceptors');
+    expect(options.workflowInterceptorModules).toContain(pending);
+    expect(options.preloadModules).not.toContain(pending);
+    // A preloaded module importing it would share it too: none of them is this workspace's.
+    expect(options.preloadModules.every((m) => !m.startsWith('.') && !m.includes('workflows'))).toBe(true);
+  });
+
   it("rewrites every reset of a RegExp's lastIndex in zod, so a frozen pattern is never written", () => {
     let resets = 0;
     for (const file of zodFiles()) {

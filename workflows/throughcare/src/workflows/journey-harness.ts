@@ -649,8 +649,10 @@ export async function withWorkers<T>(
   const connection = env.nativeConnection;
   const run = async (): Promise<T> => {
     const bundle = await journeyBundle(testPolicy);
+    // Reported past 2 s of failing, not the production 2 min: the time-skipping server does not skip
+    // the retries' backoff while a test polls.
     const reporting = reportFailingAttempts
-      ? { interceptors: { activity: failingActivityInterceptors() } }
+      ? { interceptors: { activity: failingActivityInterceptors({ reportAfterMs: 2000 }) } }
       : {};
     const made = await Promise.allSettled([
       Worker.create({

@@ -36,6 +36,9 @@ export class PendingActivities {
       this.pending.delete(activityId);
       this.settled(activityId);
     };
+    // Both outcomes observed, so this reaction never leaves a rejection unhandled. It also marks
+    // every activity's rejection handled: a rejection the journey dropped would no longer fail its
+    // workflow task (the journey awaits or tracks every activity it starts).
     result.then(settle, settle);
   }
 }

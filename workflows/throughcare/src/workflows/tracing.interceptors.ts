@@ -23,7 +23,7 @@
  * Queries and update validators (not replayed) are left alone.
  */
 import { defaultPayloadConverter, type Headers, type Payload } from '@temporalio/common';
-import type { FinishedSpanRecord } from '@throughcare/contracts';
+import { activityFailingSignal, type FinishedSpanRecord } from '@throughcare/contracts';
 import {
   proxySinks,
   workflowInfo,
@@ -238,6 +238,9 @@ class Inbound implements WorkflowInboundCallsInterceptor {
   }
 
   handleSignal(input: SignalInput, next: Next<WorkflowInboundCallsInterceptor, 'handleSignal'>) {
+    // A worker's report of an activity still failing (failing-activity-1) is about work the journey
+    // already does, not a new cause: it neither starts a span nor ends the current trace.
+    if (input.signalName === activityFailingSignal.name) return next(input);
     return this.t.within(`HandleSignal:${input.signalName}`, input.headers, () => next(input));
   }
 
