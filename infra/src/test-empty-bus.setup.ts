@@ -15,6 +15,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Streams } from '@throughcare/contracts';
+import { isStreamNotFound } from '@throughcare/platform-messaging';
 
 const servers = process.env['NATS_URL'];
 if (servers && process.env['THROUGHCARE_TEST_LOG_DIR']) {
@@ -25,7 +26,7 @@ if (servers && process.env['THROUGHCARE_TEST_LOG_DIR']) {
       for (const { name } of Object.values(Streams))
         await jsm.streams.purge(name).catch((error: unknown) => {
           // Not made yet (no app has booted in this run): nothing to purge. Anything else is a failure.
-          if (!(error instanceof Error && /stream not found/i.test(error.message))) throw error;
+          if (!isStreamNotFound(error)) throw error;
         });
     } finally {
       await nc.close();

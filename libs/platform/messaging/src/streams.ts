@@ -65,6 +65,7 @@ export async function ensureStreams(jsm: JetStreamManager): Promise<void> {
   }
 }
 
-function isStreamNotFound(error: unknown): boolean {
+/** A JetStream manager error saying the stream does not exist (yet). */
+export function isStreamNotFound(error: unknown): boolean {
   return error instanceof Error && /stream not found/i.test(error.message);
 }
